@@ -1,0 +1,122 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Sentinel errors reported by the Wharf model. Callers test for them with
+// errors.Is; packages wrap them with %w to add context.
+var (
+	// ErrNotSerialized is returned by a Response handle used outside the
+	// serialized task it was given to (for example from a goroutine the handler
+	// started, or after the handler returned). Nothing is written.
+	ErrNotSerialized = errors.New("wharf: response used outside its serialized task")
+
+	// ErrCompleted is returned when an operation needs a live request but the
+	// request has already completed: a Resume after completion, a task
+	// submitted after Complete, a write after the response was finished.
+	ErrCompleted = errors.New("wharf: request already completed")
+
+	// ErrCommitted is returned by operations that need an uncommitted response
+	// (Reset, changing the status) after the head was sent.
+	ErrCommitted = errors.New("wharf: response already committed")
+
+	// ErrHijacked is returned by Response methods once the connection has been
+	// taken over with Hijack.
+	ErrHijacked = errors.New("wharf: connection has been hijacked")
+
+	// ErrNotSupported is returned when a capability (Hijack, trailers, ...) is
+	// not available on the connection that carries the request.
+	ErrNotSupported = errors.New("wharf: not supported on this connection")
+
+	// ErrBodyTooLarge is returned by a request body read that would exceed the
+	// configured maximum body size. The container answers 413.
+	ErrBodyTooLarge = errors.New("wharf: request body too large")
+
+	// ErrNotSuspended is returned by Resume on a continuation that was never
+	// suspended, or whose suspension already ended (resumed or expired).
+	ErrNotSuspended = errors.New("wharf: continuation not suspended")
+
+	// ErrAsyncTimeout is the error a request completes with when its async or
+	// continuation timeout expired and no listener produced a response. The
+	// container answers it with 500 through the error pages, which may map it
+	// to something else (e.g. 504).
+	ErrAsyncTimeout = errors.New("wharf: async timeout")
+
+	// ErrWrongState is returned when an operation is not valid in the
+	// request's current lifecycle state, such as Suspend outside a dispatch.
+	ErrWrongState = errors.New("wharf: operation not valid in this request state")
+
+	// ErrShutdown is returned by operations refused because the container is
+	// shutting down or closed.
+	ErrShutdown = errors.New("wharf: container shut down")
+)
+
+// StatusError is an error that carries the HTTP status it should be answered
+// with. Return one from a Handler to choose the error response; the
+// container's error pages may still render it.
+type StatusError struct {
+	Code int   // HTTP status code, 400..599
+	Err  error // the cause; may be nil
+}
+
+// Error returns the status text and the cause, if any.
+func (e *StatusError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("%d %s", e.Code, http.StatusText(e.Code))
+	}
+	return fmt.Sprintf("%d %s: %v", e.Code, http.StatusText(e.Code), e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *StatusError) Unwrap() error { return e.Err }
+
+// Error returns a StatusError with the given code and a cause built from msg.
+// An empty msg leaves the cause nil.
+func Error(code int, msg string) error {
+	if msg == "" {
+		return &StatusError{Code: code}
+	}
+	return &StatusError{Code: code, Err: errors.New(msg)}
+}
+
+// StatusOf returns the HTTP status an error maps to when no error page says
+// otherwise: the Code of the first StatusError in err's chain, 413 for
+// ErrBodyTooLarge, 503 for ErrShutdown, and 500 for anything else. A nil
+// error maps to 200.
+func StatusOf(err error) int {
+	if err == nil {
+		return http.StatusOK
+	}
+	var se *StatusError
+	if errors.As(err, &se) && se.Code >= 400 && se.Code <= 599 {
+		return se.Code
+	}
+	switch {
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrShutdown):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// PanicError is the error a request fails with when a handler, filter, task
+// or listener panicked. The container logs Stack and answers 500, or aborts
+// the connection if the response was already committed.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+// Error describes the panic value.
+func (e *PanicError) Error() string { return fmt.Sprintf("wharf: panic: %v", e.Value) }
+
+// Unwrap returns the panic value if it is an error (such as
+// http.ErrAbortHandler), so errors.Is sees through the panic.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}

@@ -1,0 +1,49 @@
+package api_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+func TestStatusOf(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 200},
+		{errors.New("x"), 500},
+		{api.Error(404, ""), 404},
+		{fmt.Errorf("wrapped: %w", api.Error(403, "no")), 403},
+		{&api.StatusError{Code: 42}, 500}, // not an error status
+		{api.ErrBodyTooLarge, 413},
+		{fmt.Errorf("x: %w", api.ErrShutdown), 503},
+		{&api.PanicError{Value: "p"}, 500},
+	}
+	for _, tt := range tests {
+		if got := api.StatusOf(tt.err); got != tt.want {
+			t.Errorf("StatusOf(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestPanicErrorUnwrapsAbort(t *testing.T) {
+	if !errors.Is(&api.PanicError{Value: http.ErrAbortHandler}, http.ErrAbortHandler) {
+		t.Fatal("PanicError must unwrap to an error panic value")
+	}
+	if errors.Unwrap(&api.PanicError{Value: 3}) != nil {
+		t.Fatal("non-error panic value unwraps to nil")
+	}
+}
+
+func TestStatusErrorMessage(t *testing.T) {
+	if got := api.Error(400, "bad name").Error(); got != "400 Bad Request: bad name" {
+		t.Fatalf("got %q", got)
+	}
+	if got := api.Error(404, "").Error(); got != "404 Not Found" {
+		t.Fatalf("got %q", got)
+	}
+}

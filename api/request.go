@@ -1,0 +1,255 @@
+package api
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"iter"
+	"net/http"
+	"net/url"
+)
+
+// Request is an immutable HTTP request as seen by handlers and filters.
+//
+// The container builds a Request once per dispatch; nothing it does later
+// (forward, re-dispatch of a resumed continuation, completion) changes a
+// Request a handler already holds. Every method is therefore safe to call
+// from any goroutine, at any time, including after the response completed.
+// The With methods return a modified copy.
+//
+// The one stateful part is the body: Body returns the same stream for every
+// Request derived from the same exchange, and a stream is read once.
+type Request struct {
+	ctx   context.Context
+	head  *RequestHead // shared by every derivation; never modified
+	attrs *attr        // persistent list, newest first
+	m     Mapping
+	ex    any // the container's exchange, opaque here
+}
+
+// RequestHead is what a connector parsed off the wire, plus the connection
+// facts a handler may need. The container fills it once; a Request keeps a
+// pointer to it and never modifies it.
+type RequestHead struct {
+	Method        string               // "GET", ...
+	Target        string               // the request-target as sent: "/a/b?x=1"
+	Path          string               // decoded, cleaned path: "/a/b"
+	RawQuery      string               // "x=1", without '?'
+	Proto         string               // "HTTP/1.1"
+	ProtoMajor    int                  // 1
+	ProtoMinor    int                  // 1
+	Host          string               // from the Host header or the absolute target
+	Header        Header               // read-only view of the header fields
+	ContentLength int64                // -1 if unknown (chunked)
+	RemoteAddr    string               // "ip:port" of the peer
+	LocalAddr     string               // "ip:port" the connection was accepted on
+	TLS           *tls.ConnectionState // nil on cleartext connections
+	Body          io.ReadCloser        // never nil once in a Request
+	Trailer       func() http.Header   // request trailers after the body is read; may be nil
+}
+
+type attr struct {
+	key, value any
+	next       *attr
+}
+
+// Attr is one request attribute: a key and its value. Keys follow the
+// context.Context convention: use an unexported type to avoid collisions.
+type Attr struct {
+	Key, Value any
+}
+
+// NewRequest returns a Request for head with context ctx. Containers call it
+// once per exchange; tests call it to drive a handler directly. The head is
+// shared, not copied: the caller must not modify it afterwards. ex is the
+// container's per-exchange state, returned by Exchange; it may be nil.
+func NewRequest(ctx context.Context, head *RequestHead, ex any) *Request {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if head.Body == nil {
+		head.Body = http.NoBody
+	}
+	return &Request{ctx: ctx, head: head, ex: ex}
+}
+
+// Context returns the request's context. It is cancelled when the client goes
+// away, when the request completes, or when the container shuts down hard.
+func (r *Request) Context() context.Context { return r.ctx }
+
+// Method returns the request method.
+func (r *Request) Method() string { return r.head.Method }
+
+// Target returns the request-target as the client sent it.
+func (r *Request) Target() string { return r.head.Target }
+
+// Path returns the decoded, cleaned request path, including the context path.
+func (r *Request) Path() string { return r.head.Path }
+
+// RawQuery returns the query string without the '?'.
+func (r *Request) RawQuery() string { return r.head.RawQuery }
+
+// Query parses the query string. Each call parses anew and returns a map the
+// caller owns; malformed pairs are dropped as url.ParseQuery does.
+func (r *Request) Query() url.Values {
+	v, _ := url.ParseQuery(r.head.RawQuery)
+	return v
+}
+
+// QueryValue returns the first value of the query parameter key, or "".
+func (r *Request) QueryValue(key string) string {
+	return r.Query().Get(key)
+}
+
+// Header returns the read-only header view.
+func (r *Request) Header() Header { return r.head.Header }
+
+// Proto returns the protocol, such as "HTTP/1.1".
+func (r *Request) Proto() string { return r.head.Proto }
+
+// Host returns the host the request is addressed to.
+func (r *Request) Host() string { return r.head.Host }
+
+// ContentLength returns the declared body length, or -1 if unknown.
+func (r *Request) ContentLength() int64 { return r.head.ContentLength }
+
+// RemoteAddr returns the peer's "ip:port".
+func (r *Request) RemoteAddr() string { return r.head.RemoteAddr }
+
+// LocalAddr returns the "ip:port" the connection was accepted on.
+func (r *Request) LocalAddr() string { return r.head.LocalAddr }
+
+// TLS returns the connection's TLS state, or nil for cleartext.
+func (r *Request) TLS() *tls.ConnectionState { return r.head.TLS }
+
+// Body returns the request body stream. It is shared by every Request of the
+// same exchange and can be read once.
+func (r *Request) Body() io.ReadCloser { return r.head.Body }
+
+// Trailer returns the request trailers. They are complete only after the body
+// has been read to EOF; before that, or on a protocol without trailers, it
+// returns an empty header.
+func (r *Request) Trailer() Header {
+	if r.head.Trailer == nil {
+		return Header{}
+	}
+	return NewHeader(r.head.Trailer())
+}
+
+// Head returns a copy of the request head, for building a derived request.
+func (r *Request) Head() RequestHead { return *r.head }
+
+// Mapping returns how the request was mapped to its handler.
+func (r *Request) Mapping() Mapping { return r.m }
+
+// ContextPath returns the path of the context that holds the handler.
+func (r *Request) ContextPath() string { return r.m.ContextPath }
+
+// PathInContext returns the path relative to the context.
+func (r *Request) PathInContext() string { return r.m.ServletPath + r.m.PathInfo }
+
+// PathParam returns the value of the {name} path parameter, or "".
+func (r *Request) PathParam(name string) string { return r.m.Param(name) }
+
+// Exchange returns the container's per-exchange state that this request
+// belongs to, or nil. Only container packages (async, continuation) use it.
+func (r *Request) Exchange() any { return r.ex }
+
+// Attribute returns the value of the attribute key, or nil.
+func (r *Request) Attribute(key any) any {
+	for a := r.attrs; a != nil; a = a.next {
+		if a.key == key {
+			return a.value
+		}
+	}
+	return nil
+}
+
+// Attributes yields every attribute, newest first, each key once.
+func (r *Request) Attributes() iter.Seq2[any, any] {
+	return func(yield func(any, any) bool) {
+		var seen []any
+	next:
+		for a := r.attrs; a != nil; a = a.next {
+			for _, k := range seen {
+				if k == a.key {
+					continue next
+				}
+			}
+			seen = append(seen, a.key)
+			if !yield(a.key, a.value) {
+				return
+			}
+		}
+	}
+}
+
+func (r *Request) clone() *Request {
+	c := *r
+	return &c
+}
+
+// WithContext returns a copy of r with its context replaced.
+func (r *Request) WithContext(ctx context.Context) *Request {
+	if ctx == nil {
+		panic("api: nil context")
+	}
+	c := r.clone()
+	c.ctx = ctx
+	return c
+}
+
+// WithAttribute returns a copy of r with the attribute key set to value. The
+// receiver is unchanged. Keys must be comparable.
+func (r *Request) WithAttribute(key, value any) *Request {
+	c := r.clone()
+	c.attrs = &attr{key: key, value: value, next: r.attrs}
+	return c
+}
+
+// WithAttributes returns a copy of r with every attribute of attrs set.
+func (r *Request) WithAttributes(attrs ...Attr) *Request {
+	if len(attrs) == 0 {
+		return r
+	}
+	c := r.clone()
+	for _, a := range attrs {
+		c.attrs = &attr{key: a.Key, value: a.Value, next: c.attrs}
+	}
+	return c
+}
+
+// WithMapping returns a copy of r with its mapping replaced. Containers and
+// dispatchers use it; handlers seldom need it.
+func (r *Request) WithMapping(m Mapping) *Request {
+	c := r.clone()
+	c.m = m
+	return c
+}
+
+// WithHead returns a copy of r with a new head (for example, a forward to
+// another path, or a filter that rewrites headers). The receiver keeps its
+// own head. The caller must not modify head afterwards.
+func (r *Request) WithHead(head *RequestHead) *Request {
+	if head.Body == nil {
+		head.Body = r.head.Body
+	}
+	c := r.clone()
+	c.head = head
+	return c
+}
+
+// WithHeader returns a copy of r whose header view is h.
+func (r *Request) WithHeader(h Header) *Request {
+	head := *r.head
+	head.Header = h
+	return r.WithHead(&head)
+}
+
+// WithBody returns a copy of r whose body is body (a filter that decompresses
+// or limits the body, say).
+func (r *Request) WithBody(body io.ReadCloser) *Request {
+	head := *r.head
+	head.Body = body
+	return r.WithHead(&head)
+}

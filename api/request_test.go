@@ -1,0 +1,149 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+type key string
+
+func newRequest() *api.Request {
+	h := http.Header{"Accept": {"text/plain"}, "X-Multi": {"a", "b"}}
+	return api.NewRequest(context.Background(), &api.RequestHead{
+		Method: "GET", Target: "/a/b?x=1&y=2", Path: "/a/b", RawQuery: "x=1&y=2",
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: "example.com",
+		Header: api.NewHeader(h), RemoteAddr: "127.0.0.1:1", LocalAddr: "127.0.0.1:2",
+	}, nil)
+}
+
+func TestDerivationsLeaveReceiverUnchanged(t *testing.T) {
+	r := newRequest().WithAttribute(key("a"), 1)
+	ctx := context.WithValue(context.Background(), key("ctx"), "v")
+	tests := []struct {
+		name   string
+		derive func(*api.Request) *api.Request
+		check  func(t *testing.T, d *api.Request)
+	}{
+		{"WithContext", func(r *api.Request) *api.Request { return r.WithContext(ctx) },
+			func(t *testing.T, d *api.Request) {
+				if d.Context().Value(key("ctx")) != "v" {
+					t.Error("context not replaced")
+				}
+			}},
+		{"WithAttribute", func(r *api.Request) *api.Request { return r.WithAttribute(key("a"), 2) },
+			func(t *testing.T, d *api.Request) {
+				if d.Attribute(key("a")) != 2 {
+					t.Error("attribute not shadowed")
+				}
+			}},
+		{"WithAttributes", func(r *api.Request) *api.Request {
+			return r.WithAttributes(api.Attr{Key: key("b"), Value: 3}, api.Attr{Key: key("c"), Value: 4})
+		},
+			func(t *testing.T, d *api.Request) {
+				if d.Attribute(key("b")) != 3 || d.Attribute(key("c")) != 4 || d.Attribute(key("a")) != 1 {
+					t.Error("attributes wrong")
+				}
+			}},
+		{"WithMapping", func(r *api.Request) *api.Request {
+			return r.WithMapping(api.Mapping{Pattern: "/a/*", ServletPath: "/a", PathInfo: "/b", Kind: api.MatchPrefix})
+		},
+			func(t *testing.T, d *api.Request) {
+				if d.PathInContext() != "/a/b" || d.Mapping().Kind != api.MatchPrefix {
+					t.Error("mapping not set")
+				}
+			}},
+		{"WithHeader", func(r *api.Request) *api.Request { return r.WithHeader(r.Header().With("Accept", "text/html")) },
+			func(t *testing.T, d *api.Request) {
+				if d.Header().Get("accept") != "text/html" {
+					t.Error("header not replaced")
+				}
+			}},
+		{"WithHeader without", func(r *api.Request) *api.Request { return r.WithHeader(r.Header().Without("X-Multi")) },
+			func(t *testing.T, d *api.Request) {
+				if d.Header().Has("X-Multi") {
+					t.Error("header not removed")
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.derive(r)
+			tt.check(t, d)
+			// The receiver is as it was.
+			if r.Attribute(key("a")) != 1 || r.Attribute(key("b")) != nil || r.Context().Value(key("ctx")) != nil ||
+				r.Header().Get("Accept") != "text/plain" || !r.Header().Has("X-Multi") || r.Mapping().Pattern != "" {
+				t.Fatal("receiver changed")
+			}
+		})
+	}
+}
+
+func TestHeaderIsReadOnly(t *testing.T) {
+	r := newRequest()
+	vs := r.Header().Values("x-multi")
+	vs[0] = "changed"
+	if r.Header().Get("X-Multi") != "a" {
+		t.Fatal("Values exposed internal storage")
+	}
+	c := r.Header().Clone()
+	c.Set("Accept", "x")
+	if r.Header().Get("Accept") != "text/plain" {
+		t.Fatal("Clone shares storage")
+	}
+	n := 0
+	for range r.Header().All() {
+		n++
+	}
+	if n != 3 {
+		t.Fatalf("All yielded %d pairs, want 3", n)
+	}
+}
+
+func TestAttributesNewestFirstOnce(t *testing.T) {
+	r := newRequest().WithAttribute(key("a"), 1).WithAttribute(key("b"), 2).WithAttribute(key("a"), 3)
+	var got []any
+	for k, v := range r.Attributes() {
+		got = append(got, k, v)
+	}
+	if len(got) != 4 || got[0] != key("a") || got[1] != 3 || got[2] != key("b") || got[3] != 2 {
+		t.Fatalf("attributes = %v", got)
+	}
+}
+
+func TestQuery(t *testing.T) {
+	r := newRequest()
+	if r.QueryValue("y") != "2" {
+		t.Fatal("query")
+	}
+	q := r.Query()
+	q.Set("y", "9")
+	if r.QueryValue("y") != "2" {
+		t.Fatal("Query exposed shared state")
+	}
+}
+
+// Many goroutines read and derive from one Request at once: -race proves
+// there is nothing to race on.
+func TestConcurrentReads(t *testing.T) {
+	r := newRequest()
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 200 {
+				d := r.WithAttribute(key("k"), i*1000+j)
+				if d.Attribute(key("k")) != i*1000+j || r.Attribute(key("k")) != nil {
+					t.Error("derivation leaked")
+					return
+				}
+				_ = r.Header().Get("Accept") + r.Path() + r.QueryValue("x")
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,94 @@
+package api
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+)
+
+// Response is the handle a serialized task uses to answer a request.
+//
+// Goroutines: a handle is valid only in the serialized task it was given to
+// (a Handler's Serve, a Filter, an async task or IO callback) and only until
+// that task returns. Used anywhere else, every method that changes state
+// returns ErrNotSerialized and writes nothing; Header returns a detached
+// header whose changes are discarded.
+//
+// The status and header fields may change until the response is committed:
+// by the first Flush, by a body larger than the output buffer, or at
+// completion. After that, status and header changes are ignored.
+type Response interface {
+	// Header returns the response header fields to set before commit.
+	Header() http.Header
+	// Status returns the status set so far (200 if none was set).
+	Status() int
+	// SetStatus sets the status code. It returns ErrCommitted once the head
+	// was sent.
+	SetStatus(code int) error
+	// Write appends p to the body, committing the response when the output
+	// buffer fills.
+	Write(p []byte) (int, error)
+	// WriteString is Write for a string, without a copy where possible.
+	WriteString(s string) (int, error)
+	// Flush commits the response and sends what is buffered.
+	Flush() error
+	// Committed reports whether the head has been sent.
+	Committed() bool
+	// Reset clears the status, header fields and buffered body. It returns
+	// ErrCommitted once the head was sent.
+	Reset() error
+	// Trailer returns the trailer fields to send after the body. Keys set
+	// before commit are announced and force chunked encoding on HTTP/1.1;
+	// values may be filled in until the response completes.
+	Trailer() http.Header
+}
+
+// Hijacker is implemented by a Response whose connection can be taken over
+// (HTTP/1.1 only). After Hijack the container no longer touches the
+// connection; the Response returns ErrHijacked.
+type Hijacker interface {
+	Hijack() (net.Conn, *bufio.ReadWriter, error)
+}
+
+// Unwrapper is implemented by Response wrappers so that capabilities of the
+// wrapped Response stay reachable.
+type Unwrapper interface {
+	Unwrap() Response
+}
+
+// As finds the first Response in w's Unwrap chain that implements T, as
+// http.ResponseController does for http.ResponseWriter.
+func As[T any](w Response) (T, bool) {
+	for w != nil {
+		if t, ok := w.(T); ok {
+			return t, true
+		}
+		u, ok := w.(Unwrapper)
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	var zero T
+	return zero, false
+}
+
+// Hijack takes over the connection under w, looking through wrappers. It
+// returns ErrNotSupported if no Response in the chain can hijack.
+func Hijack(w Response) (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := As[Hijacker](w)
+	if !ok {
+		return nil, nil, ErrNotSupported
+	}
+	return h.Hijack()
+}
+
+// ResponseWrapper delegates every method to the wrapped Response. Embed it in
+// a wrapper to override only what the wrapper changes; Unwrap keeps the
+// wrapped Response's capabilities reachable.
+type ResponseWrapper struct {
+	Response
+}
+
+// Unwrap returns the wrapped Response.
+func (w ResponseWrapper) Unwrap() Response { return w.Response }

@@ -1,0 +1,54 @@
+package api_test
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+type hijackable struct{ *wharftest.Recorder }
+
+func (hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("called") }
+
+type wrapper struct{ api.ResponseWrapper }
+
+func TestCapabilitiesThroughWrappers(t *testing.T) {
+	base := hijackable{wharftest.NewRecorder()}
+	var w api.Response = wrapper{api.ResponseWrapper{Response: wrapper{api.ResponseWrapper{Response: base}}}}
+	if _, ok := w.(api.Hijacker); ok {
+		t.Fatal("the wrapper itself should not implement Hijacker for this test")
+	}
+	if _, _, err := api.Hijack(w); err == nil || err.Error() != "called" {
+		t.Fatalf("Hijack through two wrappers: %v", err)
+	}
+	if _, _, err := api.Hijack(wharftest.NewRecorder()); !errors.Is(err, api.ErrNotSupported) {
+		t.Fatalf("Hijack without capability: %v", err)
+	}
+}
+
+func TestCompose(t *testing.T) {
+	var order []string
+	f := func(name string) api.Filter {
+		return api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			order = append(order, name)
+			return next.Next(w, r.WithAttribute(key(name), true))
+		})
+	}
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		if r.Attribute(key("a")) != true || r.Attribute(key("b")) != true {
+			t.Error("filters' derived request did not reach the handler")
+		}
+		order = append(order, "h")
+		return nil
+	}), f("a"), f("b"))
+	if err := h.Serve(wharftest.NewRecorder(), newRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 3 || order[0] != "a" || order[1] != "b" || order[2] != "h" {
+		t.Fatalf("order = %v", order)
+	}
+}

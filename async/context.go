@@ -1,0 +1,91 @@
+package async
+
+import (
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Context is the asynchronous view of one request, the Servlet API's
+// AsyncContext with the request-serialized Dispatch(task) and Executor the
+// Wharf design adds. It is safe to share with any goroutine.
+type Context struct {
+	ex *Exchange
+	r  *api.Request
+}
+
+// Start puts the request in async mode (the Servlet API's startAsync): when
+// the running dispatch returns, the response stays open, no goroutine is
+// held, and the request waits for Complete, a dispatched task, Redispatch or
+// its timeout. On timeout the OnTimeout listeners run; if none completes the
+// request, it completes with api.ErrAsyncTimeout.
+//
+// Start must be called from the request's running dispatch; it returns
+// ErrNotSerialized from any other goroutine and api.ErrNotSupported for a
+// Request that no container built.
+func Start(r *api.Request) (*Context, error) {
+	ex := From(r)
+	if ex == nil {
+		return nil, api.ErrNotSupported
+	}
+	if err := ex.Suspend(ModeAsync); err != nil {
+		return nil, err
+	}
+	return &Context{ex: ex, r: r}, nil
+}
+
+// Request returns the request async mode was started with.
+func (a *Context) Request() *api.Request { return a.r }
+
+// Dispatch runs task serialized with every other callback of the request,
+// in submission order, on a goroutine of the container's executor. It
+// returns api.ErrCompleted, and task never runs, if the request has
+// completed; a task still queued when another task completes the request is
+// dropped silently (use DispatchOr to hear of it).
+func (a *Context) Dispatch(task Task) error { return a.ex.Submit(task, nil) }
+
+// DispatchOr is Dispatch with a callback for the drop: if the request
+// completes while task is queued, dropped is called with api.ErrCompleted
+// instead.
+func (a *Context) DispatchOr(task Task, dropped func(error)) error {
+	return a.ex.Submit(task, dropped)
+}
+
+// Executor returns an executor for Go code that takes a func(func()): every
+// function it is given runs as a serialized task of the request (use
+// Response inside it to reach the response). Functions given after
+// completion are dropped.
+func (a *Context) Executor() func(func()) {
+	return func(f func()) {
+		_ = a.ex.Submit(func(api.Response) { f() }, nil)
+	}
+}
+
+// Response returns the Response handle of the serialized task running now.
+// Called from inside a task given to Executor it is that task's handle;
+// anywhere else every method returns ErrNotSerialized.
+func (a *Context) Response() api.Response {
+	return &handle{ex: a.ex, token: a.ex.token.Load()}
+}
+
+// Complete completes the request. Called from a serialized task, the
+// response is finished when that task returns and nothing else runs after
+// it (but OnComplete listeners). Called from any other goroutine, it is
+// serialized like a task. It returns api.ErrCompleted if the request had
+// already completed.
+func (a *Context) Complete() error { return a.ex.Complete() }
+
+// Redispatch ends async mode and passes the request through the filter
+// chain again (the Servlet API's AsyncContext.dispatch()), with attrs added
+// to the new Request.
+func (a *Context) Redispatch(attrs ...api.Attr) error { return a.ex.Resume(attrs...) }
+
+// SetTimeout sets how long the request may stay in async mode; d <= 0 means
+// forever. Call it before the dispatch that started async mode returns.
+func (a *Context) SetTimeout(d time.Duration) { a.ex.SetTimeout(d) }
+
+// Timeout returns the async timeout.
+func (a *Context) Timeout() time.Duration { return a.ex.Timeout() }
+
+// AddListener registers lifecycle listeners.
+func (a *Context) AddListener(l Listener) { a.ex.AddListener(l) }

@@ -1,0 +1,564 @@
+package async
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/owner"
+)
+
+// DefaultTimeout is the async and continuation timeout used when neither the
+// container nor the handler sets one.
+const DefaultTimeout = 30 * time.Second
+
+// Channel is what an Exchange needs from its container. Both methods are
+// called only from the exchange's serialized task.
+type Channel interface {
+	// Dispatch passes r through the context's filter chain to its handler.
+	// The container recovers panics there and returns them as
+	// *api.PanicError.
+	Dispatch(w api.Response, r *api.Request) error
+	// Finish ends the response: on success it commits and sends what is
+	// buffered; on failure it renders err through the error pages, or aborts
+	// the connection if the head was already sent. It is called exactly once.
+	Finish(w api.Response, err error)
+}
+
+// Config configures an Exchange. The zero value is ready to use.
+type Config struct {
+	// Execute runs f on another goroutine: the loop of an exchange woken by
+	// a resume, a timeout, a submitted task or a Complete from outside. Nil
+	// means `go f()`.
+	Execute func(f func())
+	// Timeout is the default suspend timeout. Zero means DefaultTimeout;
+	// negative means suspended requests never expire by themselves.
+	Timeout time.Duration
+	// Logger receives panics from tasks and listeners. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Clock starts timers; nil means time.AfterFunc. Tests use
+	// testing/synctest instead of replacing it.
+	AfterFunc func(d time.Duration, f func()) *time.Timer
+}
+
+// Mode says what happens when a suspended exchange times out and no timeout
+// listener completed it.
+type Mode uint8
+
+const (
+	// ModeAsync completes the exchange with api.ErrAsyncTimeout (Servlet
+	// AsyncContext semantics).
+	ModeAsync Mode = iota
+	// ModeContinuation re-dispatches the request through the chain with
+	// IsExpired true (Jetty continuation semantics).
+	ModeContinuation
+)
+
+// Task is a unit of work that runs serialized with everything else of one
+// request. w is valid until the task returns.
+type Task func(w api.Response)
+
+// Listener receives lifecycle events of an exchange. Any field may be nil.
+// OnTimeout and OnError run as serialized tasks and may write the response
+// and call Complete; OnComplete runs after the response is finished, with
+// the error the exchange ended with (nil on success).
+type Listener struct {
+	OnTimeout  func(w api.Response, r *api.Request)
+	OnError    func(w api.Response, r *api.Request, err error)
+	OnComplete func(r *api.Request, err error)
+}
+
+// DispatchKind says why a Request is being dispatched.
+type DispatchKind uint8
+
+const (
+	DispatchInitial DispatchKind = iota // the first pass through the chain
+	DispatchResumed                     // re-dispatched after Resume
+	DispatchExpired                     // re-dispatched after the timeout
+)
+
+type kindKey struct{}
+
+// KindOf returns why r was dispatched. Requests that did not come from an
+// Exchange report DispatchInitial.
+func KindOf(r *api.Request) DispatchKind {
+	k, _ := r.Attribute(kindKey{}).(DispatchKind)
+	return k
+}
+
+type taskKind uint8
+
+const (
+	kindDispatch taskKind = iota
+	kindTask
+	kindTimeout
+	kindError
+)
+
+type queued struct {
+	kind    taskKind
+	fn      Task
+	dropped func(error)
+	attrs   []api.Attr
+	resumed bool
+	expired bool
+	err     error
+}
+
+// Exchange is the state machine and serialized executor of one request.
+//
+// Goroutines: Start is called once by the connector's goroutine. Resume,
+// Complete, Submit, Expire and Fail may be called from any goroutine.
+// Suspend, Await, SetTimeout, SetMode and AddListener must be called from the
+// exchange's running serialized task (they return api.ErrWrongState or
+// ErrNotSerialized otherwise).
+type Exchange struct {
+	ch   Channel
+	out  api.Response // the container's output; touched only by the owner
+	cfg  *Config
+	base *api.Request // the request of the initial dispatch
+
+	mu        sync.Mutex
+	m         machine
+	queue     []queued
+	mode      Mode
+	timeout   time.Duration
+	timer     *time.Timer
+	timerGen  uint64
+	listeners []Listener
+	failure   error
+	wake      chan struct{}
+	wakeAttrs []api.Attr
+	cancel    context.CancelFunc
+
+	token atomic.Uint64 // token of the running task; 0 when none runs
+	next  uint64        // last token handed out; owned by the loop
+	loop  owner.Goroutine
+	done  chan struct{}
+}
+
+// NewExchange returns an exchange that writes through out and dispatches
+// through ch. cancel, if not nil, is called when the exchange completes (the
+// container's way to cancel the request context).
+func NewExchange(ch Channel, out api.Response, cfg *Config, cancel context.CancelFunc) *Exchange {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	ex := &Exchange{ch: ch, out: out, cfg: cfg, cancel: cancel, done: make(chan struct{})}
+	ex.timeout = cfg.Timeout
+	if ex.timeout == 0 {
+		ex.timeout = DefaultTimeout
+	}
+	return ex
+}
+
+// Holder is implemented by the value a container puts behind
+// api.Request.Exchange, so that the container can keep its own per-request
+// state there and still lead this package to the Exchange.
+type Holder interface {
+	AsyncExchange() *Exchange
+}
+
+// AsyncExchange returns ex; it makes *Exchange a Holder itself.
+func (ex *Exchange) AsyncExchange() *Exchange { return ex }
+
+// From returns the exchange r belongs to, or nil.
+func From(r *api.Request) *Exchange {
+	if h, ok := r.Exchange().(Holder); ok {
+		return h.AsyncExchange()
+	}
+	return nil
+}
+
+// Done is closed when the exchange has completed and its OnComplete listeners
+// have run.
+func (ex *Exchange) Done() <-chan struct{} { return ex.done }
+
+// Request returns the request of the initial dispatch.
+func (ex *Exchange) Request() *api.Request { return ex.base }
+
+// Start runs the initial dispatch of r on the calling goroutine and then any
+// work queued behind it. It returns when the exchange completes or suspends;
+// a suspended exchange holds no goroutine.
+func (ex *Exchange) Start(r *api.Request) {
+	ex.base = r
+	ex.mu.Lock()
+	_, err := ex.m.transition(evStart, false, false)
+	if err == nil {
+		ex.queue = append(ex.queue, queued{kind: kindDispatch})
+		ex.m.queued++
+	}
+	ex.mu.Unlock()
+	if err != nil {
+		panic("async: Start called twice")
+	}
+	ex.run()
+}
+
+func (ex *Exchange) execute(f func()) {
+	if ex.cfg.Execute != nil {
+		ex.cfg.Execute(f)
+		return
+	}
+	go f()
+}
+
+func (ex *Exchange) logger() *slog.Logger {
+	if ex.cfg.Logger != nil {
+		return ex.cfg.Logger
+	}
+	return slog.Default()
+}
+
+// run is the loop: the one goroutine that owns the exchange runs queued tasks
+// until the queue is empty, the exchange suspends, or it completes.
+func (ex *Exchange) run() {
+	ex.loop.Acquire()
+	for {
+		ex.mu.Lock()
+		if ex.m.state != stateRunning || len(ex.queue) == 0 {
+			st := ex.m.state
+			ex.mu.Unlock()
+			panic(fmt.Sprintf("async: loop in state %v with %d queued", st, len(ex.queue)))
+		}
+		q := ex.queue[0]
+		ex.queue[0] = queued{}
+		ex.queue = ex.queue[1:]
+		ex.m.dequeue(q.kind == kindDispatch)
+		ex.mu.Unlock()
+
+		err := ex.runTask(&q)
+
+		ex.mu.Lock()
+		if err != nil && ex.failure == nil {
+			ex.failure = err
+		}
+		act, terr := ex.m.transition(evTaskDone, q.kind == kindDispatch, err != nil)
+		if terr != nil {
+			ex.mu.Unlock()
+			panic("async: " + terr.Error())
+		}
+		if act&actArm != 0 {
+			ex.armLocked(ex.timeout)
+		}
+		if act&actDisarm != 0 {
+			ex.disarmLocked()
+		}
+		more := ex.m.state == stateRunning
+		if !more && act&actFinish == 0 {
+			// Give up ownership before anyone can see the exchange waiting:
+			// the next event may start a loop on another goroutine at once.
+			ex.loop.Release()
+		}
+		ex.mu.Unlock()
+
+		if act&actFinish != 0 {
+			ex.finish()
+			ex.loop.Release()
+			return
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+// runTask runs one queued task with a fresh Response handle, recovering
+// panics into *api.PanicError.
+func (ex *Exchange) runTask(q *queued) (err error) {
+	ex.next++
+	tok := ex.next
+	ex.token.Store(tok)
+	w := &handle{ex: ex, token: tok}
+	defer func() {
+		ex.token.Store(0)
+		if p := recover(); p != nil {
+			pe := &api.PanicError{Value: p, Stack: debug.Stack()}
+			if p != http.ErrAbortHandler { // the net/http way to abort quietly
+				ex.logger().Error("wharf: panic in serialized task", "panic", p, "stack", string(pe.Stack))
+			}
+			err = pe
+		}
+	}()
+	switch q.kind {
+	case kindDispatch:
+		r := ex.base
+		switch {
+		case q.expired:
+			r = r.WithAttribute(kindKey{}, DispatchExpired)
+		case q.resumed:
+			r = r.WithAttributes(q.attrs...).WithAttribute(kindKey{}, DispatchResumed)
+		}
+		return ex.ch.Dispatch(w, r)
+	case kindTask:
+		q.fn(w)
+	case kindTimeout:
+		ex.runTimeout(w)
+	case kindError:
+		ex.runError(w, q.err)
+	}
+	return nil
+}
+
+// runTimeout calls the timeout listeners and then applies the mode's default
+// if none of them completed the exchange.
+func (ex *Exchange) runTimeout(w api.Response) {
+	for _, l := range ex.snapshotListeners() {
+		if l.OnTimeout != nil {
+			l.OnTimeout(w, ex.base)
+		}
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.m.complete {
+		return
+	}
+	if ex.mode == ModeContinuation {
+		ex.queue = append(ex.queue, queued{kind: kindDispatch, expired: true})
+		ex.m.enqueue(actRedispatch)
+		return
+	}
+	ex.m.complete = true
+	if ex.failure == nil {
+		ex.failure = api.ErrAsyncTimeout
+	}
+}
+
+func (ex *Exchange) runError(w api.Response, err error) {
+	for _, l := range ex.snapshotListeners() {
+		if l.OnError != nil {
+			l.OnError(w, ex.base, err)
+		}
+	}
+	ex.mu.Lock()
+	ex.m.complete = true
+	if ex.failure == nil {
+		ex.failure = err
+	}
+	ex.mu.Unlock()
+}
+
+func (ex *Exchange) snapshotListeners() []Listener {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.listeners
+}
+
+// finish writes the final response, drops what is still queued and runs the
+// OnComplete listeners. It runs on the owning goroutine in state Completing.
+func (ex *Exchange) finish() {
+	ex.next++
+	tok := ex.next
+	ex.token.Store(tok)
+	w := &handle{ex: ex, token: tok}
+	// An IO failure still queued (the exchange completed before its turn)
+	// is reported to OnError all the same: the client is gone either way.
+	ex.mu.Lock()
+	var ioErrs []error
+	for _, q := range ex.queue {
+		if q.kind == kindError {
+			ioErrs = append(ioErrs, q.err)
+		}
+	}
+	ex.mu.Unlock()
+	for _, err := range ioErrs {
+		ex.safely(func() { ex.runError(w, err) })
+	}
+	ex.mu.Lock()
+	failure := ex.failure
+	ex.mu.Unlock()
+	ex.safely(func() { ex.ch.Finish(w, failure) })
+	ex.token.Store(0)
+
+	ex.mu.Lock()
+	if _, err := ex.m.transition(evFinished, false, false); err != nil {
+		ex.mu.Unlock()
+		panic("async: " + err.Error())
+	}
+	dropped := ex.queue
+	ex.queue = nil
+	listeners := ex.listeners
+	ex.disarmLocked()
+	ex.mu.Unlock()
+
+	for _, q := range dropped {
+		if q.dropped != nil {
+			ex.safely(func() { q.dropped(api.ErrCompleted) })
+		}
+	}
+	if ex.cancel != nil {
+		ex.cancel()
+	}
+	for _, l := range listeners {
+		if l.OnComplete != nil {
+			ex.safely(func() { l.OnComplete(ex.base, failure) })
+		}
+	}
+	close(ex.done)
+}
+
+func (ex *Exchange) safely(f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			ex.logger().Error("wharf: panic in listener", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+}
+
+// finishDetached runs finish on the executor for an exchange completed while
+// nothing owned it.
+func (ex *Exchange) finishDetached() {
+	ex.execute(func() {
+		ex.loop.Acquire()
+		ex.finish()
+		ex.loop.Release()
+	})
+}
+
+// act carries out the actions of a transition made outside the loop.
+func (ex *Exchange) act(a action) {
+	if a&actRun != 0 {
+		ex.execute(ex.run)
+	}
+	if a&actFinish != 0 {
+		ex.finishDetached()
+	}
+}
+
+// Suspend starts async mode in the running dispatch: when the dispatch
+// returns, the exchange waits (holding no goroutine) for Resume, Complete, a
+// submitted task or the timeout.
+func (ex *Exchange) Suspend(mode Mode) error {
+	if !ex.loop.Owned() {
+		return api.ErrNotSerialized
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	_, err := ex.m.transition(evSuspend, false, false)
+	if err == nil {
+		ex.mode = mode
+	}
+	return err
+}
+
+// SetTimeout sets the suspend timeout for the current and later cycles.
+// d <= 0 means never. It must be called from the running task, before the
+// dispatch that suspends returns.
+func (ex *Exchange) SetTimeout(d time.Duration) {
+	ex.mu.Lock()
+	ex.timeout = d
+	ex.mu.Unlock()
+}
+
+// Timeout returns the suspend timeout.
+func (ex *Exchange) Timeout() time.Duration {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.timeout
+}
+
+// AddListener registers l. Listeners added after completion are ignored.
+func (ex *Exchange) AddListener(l Listener) {
+	ex.mu.Lock()
+	ex.listeners = append(ex.listeners[:len(ex.listeners):len(ex.listeners)], l)
+	ex.mu.Unlock()
+}
+
+// Resume ends the suspension and re-dispatches the request through the
+// chain with attrs added, after the dispatch that suspended has returned.
+// It returns api.ErrCompleted after completion and api.ErrNotSuspended if
+// the exchange is not suspended or the timeout already won.
+func (ex *Exchange) Resume(attrs ...api.Attr) error {
+	ex.mu.Lock()
+	act, err := ex.m.transition(evResume, false, false)
+	if err == nil {
+		if act&actDisarm != 0 {
+			ex.disarmLocked()
+		}
+		if act&actRedispatch != 0 {
+			ex.queue = append(ex.queue, queued{kind: kindDispatch, attrs: attrs, resumed: true})
+		}
+		if act&actWake != 0 {
+			ex.wakeLocked(attrs)
+		}
+	}
+	ex.mu.Unlock()
+	ex.act(act)
+	return err
+}
+
+// Complete ends the exchange: once the running task (if any) returns, the
+// response is finished and nothing else runs. From outside a task the
+// response is finished as it stands. It returns api.ErrCompleted if the
+// exchange already completed.
+func (ex *Exchange) Complete() error {
+	ex.mu.Lock()
+	act, err := ex.m.transition(evComplete, false, false)
+	if act&actDisarm != 0 {
+		ex.disarmLocked()
+	}
+	if act&actWake != 0 {
+		ex.wakeLocked(nil)
+	}
+	ex.mu.Unlock()
+	ex.act(act)
+	return err
+}
+
+// Submit queues t to run serialized. It returns api.ErrCompleted if the
+// exchange has completed. If the exchange completes while t is queued, t is
+// not run and dropped (if not nil) is called with api.ErrCompleted.
+func (ex *Exchange) Submit(t Task, dropped func(error)) error {
+	ex.mu.Lock()
+	act, err := ex.m.transition(evSubmit, false, false)
+	if err == nil {
+		ex.queue = append(ex.queue, queued{kind: kindTask, fn: t, dropped: dropped})
+	}
+	ex.mu.Unlock()
+	ex.act(act)
+	return err
+}
+
+// Expire makes a suspended exchange time out now, through its normal timeout
+// path (listeners, then re-dispatch or ErrAsyncTimeout). The container uses
+// it on shutdown. It returns api.ErrNotSuspended if the exchange is not
+// waiting for an outcome.
+func (ex *Exchange) Expire() error { return ex.expire(0, false) }
+
+// Fail reports an IO failure (the client went away): OnError listeners run
+// serialized, then the exchange completes with err.
+func (ex *Exchange) Fail(err error) error {
+	ex.mu.Lock()
+	act, terr := ex.m.transition(evSubmit, false, false)
+	if terr == nil {
+		ex.queue = append(ex.queue, queued{kind: kindError, err: err})
+		ex.wakeLocked(nil) // a blocked Await returns Completed
+
+	}
+	ex.mu.Unlock()
+	ex.act(act)
+	return terr
+}
+
+// State returns the name of the current state, for diagnostics and tests.
+func (ex *Exchange) State() string {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.m.state.String()
+}
+
+// Suspended reports whether the exchange is suspended and waiting for an
+// outcome.
+func (ex *Exchange) Suspended() bool {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.m.suspended && !ex.m.resumed && !ex.m.expired && !ex.m.complete
+}

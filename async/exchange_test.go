@@ -1,0 +1,252 @@
+package async_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+func TestPlainDispatchCompletes(t *testing.T) {
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hi")
+		return err
+	}), nil)
+	<-x.Done()
+	if got := x.Out.Body(); got != "hi" {
+		t.Fatalf("body = %q", got)
+	}
+	if d, f, err := x.Chan.Result(); d != 1 || f != 1 || err != nil {
+		t.Fatalf("dispatches=%d finishes=%d err=%v", d, f, err)
+	}
+	if x.State() != "Completed" {
+		t.Fatalf("state = %s", x.State())
+	}
+}
+
+func TestStaleHandleIsNotSerialized(t *testing.T) {
+	var kept api.Response
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		kept = w
+		_, err := async.Start(r)
+		return err
+	}), nil)
+	if _, err := kept.WriteString("late"); !errors.Is(err, api.ErrNotSerialized) {
+		t.Fatalf("write after return: %v", err)
+	}
+	if err := kept.SetStatus(500); !errors.Is(err, api.ErrNotSerialized) {
+		t.Fatalf("SetStatus after return: %v", err)
+	}
+	kept.Header().Set("X-Late", "1") // detached: must not reach the output
+	if err := kept.Flush(); !errors.Is(err, api.ErrNotSerialized) {
+		t.Fatalf("Flush after return: %v", err)
+	}
+	x.Complete()
+	<-x.Done()
+	if x.Out.Body() != "" || x.Out.Header().Get("X-Late") != "" {
+		t.Fatalf("stale handle reached the output: %q %v", x.Out.Body(), x.Out.Header())
+	}
+}
+
+func TestDispatchRunsSerializedInOrder(t *testing.T) {
+	var a *async.Context
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		var err error
+		a, err = async.Start(r)
+		return err
+	}), nil)
+	var running atomic.Int32
+	var wg sync.WaitGroup
+	const n = 200
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := a.Dispatch(func(w api.Response) {
+				if running.Add(1) != 1 {
+					t.Error("two tasks ran at once")
+				}
+				w.WriteString("x")
+				_ = i
+				running.Add(-1)
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	// Submission order from one goroutine is kept.
+	for _, s := range []string{"a", "b", "c"} {
+		a.Dispatch(func(w api.Response) { w.WriteString(s) })
+	}
+	a.Dispatch(func(w api.Response) { a.Complete() })
+	<-x.Done()
+	body := x.Out.Body()
+	if !strings.HasSuffix(body, "abc") || strings.Count(body, "x") != n {
+		t.Fatalf("body = %q", body)
+	}
+}
+
+func TestCompleteDropsLaterTasks(t *testing.T) {
+	var a *async.Context
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		var err error
+		a, err = async.Start(r)
+		return err
+	}), nil)
+	dropped := make(chan error, 1)
+	ran := make(chan struct{})
+	block := make(chan struct{})
+	a.Dispatch(func(w api.Response) {
+		close(ran)
+		<-block
+		w.WriteString("first")
+		a.Complete()
+	})
+	<-ran
+	if err := a.DispatchOr(func(w api.Response) { w.WriteString("second") }, func(err error) { dropped <- err }); err != nil {
+		t.Fatalf("queued while running: %v", err)
+	}
+	close(block)
+	<-x.Done()
+	if err := <-dropped; !errors.Is(err, api.ErrCompleted) {
+		t.Fatalf("dropped with %v", err)
+	}
+	if got := x.Out.Body(); got != "first" {
+		t.Fatalf("body = %q", got)
+	}
+	if err := a.Dispatch(func(api.Response) { t.Error("ran after completion") }); !errors.Is(err, api.ErrCompleted) {
+		t.Fatalf("dispatch after completion: %v", err)
+	}
+	if err := a.Complete(); !errors.Is(err, api.ErrCompleted) {
+		t.Fatalf("second complete: %v", err)
+	}
+}
+
+func TestPanicInTaskFailsRequest(t *testing.T) {
+	var a *async.Context
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		var err error
+		a, err = async.Start(r)
+		return err
+	}), &async.Config{Logger: wharftest.DiscardLogger()})
+	completed := make(chan error, 1)
+	a.AddListener(async.Listener{OnComplete: func(r *api.Request, err error) { completed <- err }})
+	a.Dispatch(func(w api.Response) { panic("boom") })
+	<-x.Done()
+	var pe *api.PanicError
+	if err := <-completed; !errors.As(err, &pe) || pe.Value != "boom" {
+		t.Fatalf("OnComplete got %v", err)
+	}
+	if x.Out.Status() != 500 {
+		t.Fatalf("status = %d", x.Out.Status())
+	}
+}
+
+func TestAsyncTimeoutListener(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			a.SetTimeout(time.Second)
+			a.AddListener(async.Listener{OnTimeout: func(w api.Response, r *api.Request) {
+				w.SetStatus(504)
+				w.WriteString("late")
+				a.Complete()
+			}})
+			return nil
+		}), nil)
+		time.Sleep(999 * time.Millisecond)
+		synctest.Wait()
+		if x.State() != "Waiting" {
+			t.Fatalf("expired early: %s", x.State())
+		}
+		time.Sleep(time.Millisecond)
+		<-x.Done()
+		if x.Out.Status() != 504 || x.Out.Body() != "late" {
+			t.Fatalf("got %d %q", x.Out.Status(), x.Out.Body())
+		}
+	})
+}
+
+func TestAsyncTimeoutWithoutListenerFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			_, err := async.Start(r)
+			return err
+		}), &async.Config{Timeout: 5 * time.Second})
+		<-x.Done()
+		if _, _, err := x.Chan.Result(); !errors.Is(err, api.ErrAsyncTimeout) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+// TestOutOfTime is the seed's "Out of Time" example: the business result and
+// the timeout race, both write and complete. Every response must be exactly
+// one of the two, never a mix, and neither side may see a spurious error.
+func TestOutOfTime(t *testing.T) {
+	iterations := 10000
+	if testing.Short() {
+		iterations = 1000
+	}
+	var ok, timedOut atomic.Int64
+	for i := 0; i < iterations; i++ {
+		spurious := make(chan error, 2)
+		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			a.SetTimeout(time.Duration(rand.IntN(40)) * time.Microsecond)
+			a.AddListener(async.Listener{OnTimeout: func(w api.Response, r *api.Request) {
+				if err := w.SetStatus(504); err != nil {
+					spurious <- err
+				}
+				w.WriteString("timeout")
+				if err := a.Complete(); err != nil {
+					spurious <- err
+				}
+			}})
+			delay := time.Duration(rand.IntN(40)) * time.Microsecond
+			go func() {
+				time.Sleep(delay)
+				a.Dispatch(func(w api.Response) {
+					if err := w.SetStatus(200); err != nil {
+						spurious <- err
+					}
+					w.WriteString("answer 42")
+					if err := a.Complete(); err != nil {
+						spurious <- err
+					}
+				})
+			}()
+			return nil
+		}), nil)
+		<-x.Done()
+		switch body, code := x.Out.Body(), x.Out.Status(); {
+		case code == 200 && body == "answer 42":
+			ok.Add(1)
+		case code == 504 && body == "timeout":
+			timedOut.Add(1)
+		default:
+			t.Fatalf("iteration %d: mixed response %d %q", i, code, body)
+		}
+		close(spurious)
+		for err := range spurious {
+			t.Fatalf("iteration %d: spurious error %v", i, err)
+		}
+	}
+	t.Logf("answers %d, timeouts %d", ok.Load(), timedOut.Load())
+}

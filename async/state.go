@@ -1,0 +1,209 @@
+package async
+
+import "github.com/wharf-go/wharf/api"
+
+// state is the lifecycle state of an exchange.
+type state uint8
+
+const (
+	// stateIdle: built, the initial dispatch has not started.
+	stateIdle state = iota
+	// stateRunning: one goroutine owns the exchange and runs its queue (a
+	// task may be running or about to run).
+	stateRunning
+	// stateWaiting: suspended; no task runs, no goroutine is held. An event
+	// (resume, timeout, a submitted task, complete) moves it on.
+	stateWaiting
+	// stateCompleting: the outcome is decided; the final response is being
+	// written. No task will run again.
+	stateCompleting
+	// stateCompleted: done; only OnComplete listeners ran after this.
+	stateCompleted
+)
+
+var stateNames = [...]string{"Idle", "Running", "Waiting", "Completing", "Completed"}
+
+func (s state) String() string { return stateNames[s] }
+
+// event is an input to the state machine.
+type event uint8
+
+const (
+	evStart    event = iota // the connector starts the initial dispatch
+	evSuspend               // a running dispatch suspends (StartAsync, Suspend)
+	evResume                // any goroutine resumes (re-dispatch)
+	evTimeout               // the timer fired, or shutdown expires the request
+	evComplete              // any goroutine completes
+	evSubmit                // any goroutine submits a task
+	evTaskDone              // the running task returned
+	evFinished              // the final response has been written
+)
+
+var eventNames = [...]string{"Start", "Suspend", "Resume", "Timeout", "Complete", "Submit", "TaskDone", "Finished"}
+
+func (e event) String() string { return eventNames[e] }
+
+// action is what the caller of transition must do after releasing the lock.
+type action uint8
+
+const (
+	actRun        action = 1 << iota // start a loop to run the queue (on the executor)
+	actFinish                        // write the final response (on this goroutine if it runs the loop, else the executor)
+	actArm                           // arm the timeout timer
+	actDisarm                        // stop the timeout timer
+	actWake                          // wake a goroutine blocked in Await
+	actEnqueue                       // append the event's task to the queue
+	actRedispatch                    // append a re-dispatch (resumed) to the queue
+	actExpire                        // append the timeout task to the queue
+)
+
+// machine is the pure state of an exchange: no goroutines, no clocks, no
+// queues, so every interleaving of events can be tested directly.
+type machine struct {
+	state      state
+	inDispatch bool // the running task is a pass through the filter chain
+	suspended  bool // async started in this cycle, outcome not yet decided
+	resumed    bool // this cycle ended by Resume
+	expired    bool // this cycle ended by timeout
+	complete   bool // Complete requested or the exchange failed
+	awaiting   bool // a dispatch is blocked in Await
+	armed      bool // the timer is armed for this cycle
+	queued     int  // tasks in the queue
+}
+
+// transition applies ev and reports what the caller must do. taskIsDispatch
+// is meaningful for evTaskDone (the task that returned was a dispatch) and
+// evSubmit (the task is a re-dispatch), failed for evTaskDone (the task
+// failed). It is the only place the exchange's state changes.
+func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, error) {
+	switch ev {
+	case evStart:
+		if m.state != stateIdle {
+			return 0, api.ErrWrongState
+		}
+		m.state = stateRunning
+		m.inDispatch = true
+		return 0, nil
+
+	case evSuspend:
+		if m.state != stateRunning || !m.inDispatch || m.complete {
+			return 0, api.ErrWrongState
+		}
+		if !m.suspended {
+			m.suspended, m.resumed, m.expired, m.armed = true, false, false, false
+		}
+		return 0, nil
+
+	case evResume:
+		if m.complete || m.state >= stateCompleting {
+			return 0, api.ErrCompleted
+		}
+		if !m.suspended || m.resumed || m.expired {
+			return 0, api.ErrNotSuspended
+		}
+		m.resumed = true
+		act := actDisarm
+		if m.awaiting {
+			return act | actWake, nil
+		}
+		return act | m.enqueue(actRedispatch), nil
+
+	case evTimeout:
+		if m.complete || m.state >= stateCompleting || !m.suspended || m.resumed || m.expired {
+			return 0, api.ErrNotSuspended // lost the race: nothing to do
+		}
+		m.expired = true
+		if m.awaiting {
+			return actWake, nil
+		}
+		return m.enqueue(actExpire), nil
+
+	case evComplete:
+		if m.state >= stateCompleting {
+			return 0, api.ErrCompleted
+		}
+		if m.complete {
+			return 0, nil
+		}
+		m.complete = true
+		act := actDisarm
+		switch {
+		case m.awaiting:
+			act |= actWake
+		case m.state == stateWaiting || m.state == stateIdle:
+			m.state = stateCompleting
+			act |= actFinish
+		}
+		return act, nil
+
+	case evSubmit:
+		if m.complete || m.state >= stateCompleting {
+			return 0, api.ErrCompleted
+		}
+		return m.enqueue(actEnqueue), nil
+
+	case evTaskDone:
+		if m.state != stateRunning {
+			return 0, api.ErrWrongState
+		}
+		if taskIsDispatch {
+			m.inDispatch = false
+			if !m.suspended {
+				m.complete = true // an ordinary dispatch that did not suspend
+			}
+		}
+		if failed {
+			m.complete = true
+		}
+		if m.complete {
+			m.state = stateCompleting
+			return actFinish | actDisarm, nil
+		}
+		if m.queued > 0 {
+			return 0, nil // the loop goes on
+		}
+		// Not complete and nothing queued: the cycle must be suspended.
+		m.state = stateWaiting
+		if !m.armed && !m.resumed && !m.expired {
+			m.armed = true
+			return actArm, nil
+		}
+		return 0, nil
+
+	case evFinished:
+		if m.state != stateCompleting {
+			return 0, api.ErrWrongState
+		}
+		m.state = stateCompleted
+		m.queued = 0
+		return 0, nil
+	}
+	return 0, api.ErrWrongState
+}
+
+// enqueue records one more queued task and, if nothing owns the exchange,
+// asks for a loop.
+func (m *machine) enqueue(a action) action {
+	m.queued++
+	if m.state == stateWaiting {
+		m.state = stateRunning
+		return a | actRun
+	}
+	return a
+}
+
+// dequeue is called by the loop when it takes a task. A re-dispatch starts a
+// new cycle.
+func (m *machine) dequeue(isDispatch bool) {
+	m.queued--
+	if isDispatch {
+		m.inDispatch = true
+		m.suspended, m.resumed, m.expired, m.armed = false, false, false, false
+	}
+}
+
+// wake ends a blocking Await: the cycle is over and the dispatch goes on.
+func (m *machine) wake() {
+	m.awaiting = false
+	m.suspended = false
+}

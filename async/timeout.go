@@ -1,0 +1,138 @@
+package async
+
+import (
+	"context"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// disarmLocked stops the timer; a callback already on its way sees a stale
+// generation and does nothing. ex.mu must be held.
+func (ex *Exchange) disarmLocked() {
+	ex.timerGen++
+	if ex.timer != nil {
+		ex.timer.Stop()
+		ex.timer = nil
+	}
+}
+
+// armLocked starts the timer for the cycle that just suspended. ex.mu must
+// be held, so that a resume racing with the suspension cannot see a timer
+// armed for an older cycle.
+func (ex *Exchange) armLocked(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	ex.timerGen++
+	gen := ex.timerGen
+	f := func() { ex.expire(gen, true) }
+	if ex.cfg.AfterFunc != nil {
+		ex.timer = ex.cfg.AfterFunc(d, f)
+	} else {
+		ex.timer = time.AfterFunc(d, f)
+	}
+}
+
+// expire feeds evTimeout; from the timer only if gen is still current.
+func (ex *Exchange) expire(gen uint64, fromTimer bool) error {
+	ex.mu.Lock()
+	if fromTimer && gen != ex.timerGen {
+		ex.mu.Unlock()
+		return api.ErrNotSuspended
+	}
+	act, err := ex.m.transition(evTimeout, false, false)
+	if err == nil {
+		ex.timer = nil
+		if act&actExpire != 0 {
+			ex.queue = append(ex.queue, queued{kind: kindTimeout})
+		}
+		if act&actWake != 0 {
+			ex.wakeLocked(nil)
+		}
+	}
+	ex.mu.Unlock()
+	ex.act(act)
+	return err
+}
+
+// Outcome is how a blocking Await ended.
+type Outcome uint8
+
+const (
+	Resumed   Outcome = iota + 1 // Resume was called
+	Expired                      // the timeout fired (or the container expired it)
+	Completed                    // Complete was called, or the client went away
+	Cancelled                    // ctx was done
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Resumed:
+		return "resumed"
+	case Expired:
+		return "expired"
+	case Completed:
+		return "completed"
+	case Cancelled:
+		return "cancelled"
+	}
+	return "unknown"
+}
+
+// Await is the blocking form of Suspend: it suspends the running dispatch and
+// blocks the calling goroutine, in place, until Resume, the timeout,
+// Complete or ctx ends the wait. It returns the attributes given to Resume.
+// It holds a goroutine while it waits; prefer Suspend where the handler can
+// return. It must be called from the running dispatch.
+func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
+	if !ex.loop.Owned() {
+		return 0, nil, api.ErrNotSerialized
+	}
+	ex.mu.Lock()
+	if _, err := ex.m.transition(evSuspend, false, false); err != nil {
+		ex.mu.Unlock()
+		return 0, nil, err
+	}
+	ex.m.awaiting = true
+	ex.wake = make(chan struct{})
+	wake := ex.wake
+	ex.armLocked(ex.timeout)
+	ex.mu.Unlock()
+
+	select {
+	case <-wake:
+	case <-ctx.Done():
+		ex.mu.Lock()
+		if ex.m.awaiting { // nothing else ended the wait first
+			ex.m.wake()
+			ex.disarmLocked()
+			ex.mu.Unlock()
+			return Cancelled, nil, ctx.Err()
+		}
+		ex.mu.Unlock()
+		<-wake
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	switch {
+	case ex.m.resumed:
+		ex.m.resumed = false
+		return Resumed, ex.wakeAttrs, nil
+	case ex.m.expired:
+		ex.m.expired = false
+		return Expired, nil, nil
+	}
+	return Completed, nil, api.ErrCompleted
+}
+
+// wakeLocked ends a blocking Await. ex.mu must be held.
+func (ex *Exchange) wakeLocked(attrs []api.Attr) {
+	if !ex.m.awaiting {
+		return
+	}
+	ex.m.wake()
+	ex.wakeAttrs = attrs
+	ex.disarmLocked()
+	close(ex.wake)
+}

@@ -1,0 +1,231 @@
+package connector
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/textproto"
+	"sync"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/h1"
+)
+
+type bodyKind uint8
+
+const (
+	bodyNone bodyKind = iota
+	bodyLength
+	bodyChunked
+)
+
+// body reads one request body from the connection's read buffer and socket.
+// Its mutex makes a read from a goroutine the handler started safe against
+// the connection reusing its buffer once the response is finished: after
+// settle, reads fail.
+type body struct {
+	mu         sync.Mutex
+	c          *conn
+	s          *stream
+	kind       bodyKind
+	remaining  int64 // bodyLength: bytes still to read
+	pend       int   // bodyChunked: decoded bytes at rbuf[r:] not yet returned
+	chunksDone bool  // bodyChunked: the last chunk and trailers are consumed
+	dec        h1.ChunkedDecoder
+	n, max     int64 // read so far, limit (-1 none)
+	err        error // sticky: io.EOF once fully read
+	settled    bool
+	trailer    http.Header
+}
+
+var errBodySettled = errors.New("connector: request body read after the response finished")
+
+// Read implements io.Reader.
+func (b *body) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.settled {
+		return 0, errBodySettled
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	b.s.continue100()
+	n, err := b.read(p)
+	b.n += int64(n)
+	if b.max >= 0 && b.n > b.max {
+		b.s.closeAfter = true
+		err = api.ErrBodyTooLarge
+	}
+	if err != nil {
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *body) read(p []byte) (int, error) {
+	c := b.c
+	switch b.kind {
+	case bodyNone:
+		return 0, io.EOF
+	case bodyLength:
+		if b.remaining == 0 {
+			return 0, io.EOF
+		}
+		if int64(len(p)) > b.remaining {
+			p = p[:b.remaining]
+		}
+		if c.w == c.r {
+			// Nothing buffered: read straight into p.
+			n, err := b.fill(p)
+			b.remaining -= int64(n)
+			if n > 0 {
+				return n, nil
+			}
+			return 0, err
+		}
+		n := copy(p, c.rbuf[c.r:c.w])
+		c.r += n
+		b.remaining -= int64(n)
+		return n, nil
+	case bodyChunked:
+		if b.pend > 0 {
+			// Decoded data that did not fit the caller's last buffer.
+			n := copy(p, c.rbuf[c.r:c.r+b.pend])
+			c.r += n
+			b.pend -= n
+			if b.pend == 0 && b.chunksDone {
+				return n, io.EOF
+			}
+			return n, nil
+		}
+		for {
+			if c.w > c.r {
+				data, consumed, done, err := b.dec.Decode(c.rbuf[c.r:c.w])
+				if err != nil {
+					b.s.closeAfter = true
+					return 0, &api.StatusError{Code: http.StatusBadRequest, Err: err}
+				}
+				n := copy(p, data)
+				// The decoder consumed all of data; what did not fit in p
+				// stays in the buffer as pending decoded bytes.
+				if n < len(data) {
+					b.pend = len(data) - n
+					consumed -= b.pend
+				}
+				c.r += consumed
+				if done {
+					b.trailer = trailerHeader(b.dec.Trailers)
+					b.chunksDone = true
+					if b.pend > 0 {
+						return n, nil
+					}
+					return n, io.EOF
+				}
+				if n > 0 {
+					return n, nil
+				}
+				if consumed > 0 {
+					continue
+				}
+			}
+			// Need more bytes.
+			if c.r == c.w {
+				c.r, c.w = 0, 0
+			} else if c.w == len(c.rbuf) {
+				c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
+				c.r = 0
+				if c.w == len(c.rbuf) { // a framing line longer than the buffer
+					nb := make([]byte, 2*len(c.rbuf))
+					copy(nb, c.rbuf)
+					c.rbuf = nb
+				}
+			}
+			n, err := b.fill(c.rbuf[c.w:])
+			c.w += n
+			if n == 0 && err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return 0, err
+			}
+		}
+	}
+	return 0, io.EOF
+}
+
+// fill reads from the socket under the read timeout.
+func (b *body) fill(p []byte) (int, error) {
+	c := b.c
+	c.nc.SetReadDeadline(time.Now().Add(orDuration(c.srv.Config.ReadTimeout, DefaultReadTimeout)))
+	n, err := c.nc.Read(p)
+	if err == io.EOF && b.kind == bodyLength && n == 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// Close stops further reads by the handler; the connection decides later
+// whether to discard the rest.
+func (b *body) Close() error { return nil }
+
+// settle ends the body's life when the response is finished: it reads and
+// discards up to max unread bytes so the next request can be parsed, and
+// reports whether the connection can be kept alive.
+func (b *body) settle(max int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.settled {
+		return b.err == io.EOF || b.kind == bodyNone
+	}
+	keep := true
+	if b.err == nil && b.kind != bodyNone {
+		if b.s.expect100 && !b.s.sent100 {
+			keep = false // the client may never send the body it was not invited to
+		} else {
+			var buf [4096]byte
+			var discarded int64
+			for b.err == nil {
+				n, err := b.read(buf[:])
+				discarded += int64(n)
+				if err != nil {
+					b.err = err
+				}
+				if discarded > max {
+					keep = false
+					break
+				}
+			}
+			if b.err != io.EOF {
+				keep = false
+			}
+		}
+	} else if b.err != nil && b.err != io.EOF {
+		keep = false
+	}
+	b.settled = true
+	return keep
+}
+
+// Trailer returns the trailers once the chunked body was read to its end.
+func (b *body) Trailer() http.Header {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.trailer == nil {
+		return http.Header{}
+	}
+	return b.trailer
+}
+
+func trailerHeader(fields []h1.Field) http.Header {
+	h := make(http.Header, len(fields))
+	for _, f := range fields {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		h[k] = append(h[k], string(f.Value))
+	}
+	return h
+}

@@ -1,0 +1,98 @@
+package connector
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/wharf-go/wharf/internal/h1"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxBodyBytes      = 64 << 20
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultMaxDiscardBytes   = 256 << 10
+)
+
+// Config holds a connector's limits and timeouts. The zero value gives the
+// documented defaults; every field says what its zero means.
+type Config struct {
+	// MaxHeaderBytes bounds the request line plus header fields. Zero means
+	// h1.DefaultMaxHeaderBytes (16 KiB). Exceeding it is answered 431.
+	MaxHeaderBytes int
+	// MaxURILength bounds the request-target. Zero means
+	// h1.DefaultMaxURILength (8 KiB). Exceeding it is answered 414.
+	MaxURILength int
+	// MaxHeaders bounds the number of header fields. Zero means
+	// h1.DefaultMaxHeaders (100). Exceeding it is answered 431.
+	MaxHeaders int
+	// MaxBodyBytes bounds a request body. Zero means DefaultMaxBodyBytes
+	// (64 MiB); negative means no limit. A declared Content-Length above it
+	// is answered 413 before the handler runs; a chunked body that grows past
+	// it fails the read with api.ErrBodyTooLarge.
+	MaxBodyBytes int64
+	// ReadHeaderTimeout bounds reading a request head once its first byte
+	// arrived. Zero means DefaultReadHeaderTimeout (10 s). Exceeding it is
+	// answered 408.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds each read of a request body. Zero means
+	// DefaultReadTimeout (30 s).
+	ReadTimeout time.Duration
+	// WriteTimeout bounds each write of a response. Zero means
+	// DefaultWriteTimeout (30 s).
+	WriteTimeout time.Duration
+	// IdleTimeout bounds the wait for the next request on a keep-alive
+	// connection. Zero means DefaultIdleTimeout (60 s).
+	IdleTimeout time.Duration
+	// MaxDiscardBytes is how much of an unread request body the connector
+	// reads and discards to keep the connection alive. Zero means
+	// DefaultMaxDiscardBytes (256 KiB); beyond it the connection closes.
+	MaxDiscardBytes int64
+	// Logger receives connection-level errors. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) limits() h1.Limits {
+	return h1.Limits{MaxHeaderBytes: c.MaxHeaderBytes, MaxURILength: c.MaxURILength, MaxHeaders: c.MaxHeaders}
+}
+
+func orDuration(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func (c *Config) maxBody() int64 {
+	switch {
+	case c.MaxBodyBytes == 0:
+		return DefaultMaxBodyBytes
+	case c.MaxBodyBytes < 0:
+		return -1
+	}
+	return c.MaxBodyBytes
+}
+
+func (c *Config) maxDiscard() int64 {
+	if c.MaxDiscardBytes == 0 {
+		return DefaultMaxDiscardBytes
+	}
+	return c.MaxDiscardBytes
+}
+
+func (c *Config) maxHeaderBytes() int {
+	if c.MaxHeaderBytes == 0 {
+		return h1.DefaultMaxHeaderBytes
+	}
+	return c.MaxHeaderBytes
+}
+
+func (c *Config) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}

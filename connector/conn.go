@@ -1,0 +1,283 @@
+package connector
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-go/wharf/internal/h1"
+)
+
+// connState is the state of a connection, for shutdown and stats. The
+// connection goroutine and the finisher of a suspended response move it;
+// every move goes through setState so the allowed edges are in one place.
+type connState uint32
+
+const (
+	connIdle     connState = iota // waiting for the first byte of a request
+	connReading                   // a request head is arriving
+	connServing                   // the connection goroutine is dispatching a request
+	connDetached                  // a suspended request holds the connection; no goroutine does
+	connClosed                    // closed; nothing more happens
+)
+
+var connStateNames = [...]string{"Idle", "Reading", "Serving", "Detached", "Closed"}
+
+func (s connState) String() string { return connStateNames[s] }
+
+// allowed lists the legal edges of the connection state machine.
+var allowed = [...][5]bool{
+	connIdle:     {connReading: true, connClosed: true},
+	connReading:  {connServing: true, connClosed: true, connIdle: true},
+	connServing:  {connIdle: true, connDetached: true, connClosed: true},
+	connDetached: {connIdle: true, connClosed: true},
+	connClosed:   {},
+}
+
+// The stream handoff: who continues the connection after a response.
+const (
+	hoServing  uint32 = iota // the connection goroutine is still in ServeStream
+	hoDetached               // it left: the finisher must continue the connection
+	hoFinished               // the response is finished
+)
+
+type conn struct {
+	srv   *Server
+	nc    net.Conn
+	state atomic.Uint32
+
+	rbuf []byte // read buffer: unconsumed bytes are rbuf[r:w]
+	r, w int
+	wbuf []byte // write buffer of the current response
+	head h1.RequestHead
+
+	remote, local string
+	closing       bool // the current response is the last
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{srv: s, nc: nc, rbuf: make([]byte, 4096)}
+	c.remote = nc.RemoteAddr().String()
+	c.local = nc.LocalAddr().String()
+	return c
+}
+
+// setState moves the connection along a legal edge; an illegal one is a bug
+// in this package and panics.
+func (c *conn) setState(to connState) {
+	from := connState(c.state.Load())
+	if from == to {
+		return
+	}
+	if !allowed[from][to] {
+		panic("connector: illegal connection transition " + from.String() + " -> " + to.String())
+	}
+	c.state.Store(uint32(to))
+}
+
+// closeIfIdle closes the connection if it waits for a request; used by
+// Shutdown. The connection goroutine re-checks shutdown after becoming idle,
+// so a connection that turns idle just after this look is closed too.
+func (c *conn) closeIfIdle() {
+	if connState(c.state.Load()) == connIdle {
+		c.nc.Close()
+	}
+}
+
+func (c *conn) close() {
+	if connState(c.state.Load()) == connClosed {
+		return
+	}
+	c.state.Store(uint32(connClosed))
+	c.nc.Close()
+	c.srv.removeConn(c)
+}
+
+// serve reads requests and dispatches them until the connection closes or a
+// request suspends (then the finisher of that request calls serve again).
+func (c *conn) serve() {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.Config.logger().Error("connector: panic serving connection", "panic", p)
+			c.close()
+		}
+	}()
+	for {
+		s, ok := c.readRequest()
+		if !ok {
+			c.close()
+			return
+		}
+		c.setState(connServing)
+		c.srv.Handler.ServeStream(s)
+		if s.handoff.Load() == hoServing {
+			// Probably suspended. Mark it before the swap: once the swap
+			// succeeds, the finisher owns the connection state.
+			c.setState(connDetached)
+			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
+				return // Finish or Abort picks the connection up
+			}
+		}
+		if !c.next(s) {
+			return
+		}
+	}
+}
+
+// next settles the connection after a response and reports whether to read
+// another request; if not, the connection is closed or, when hijacked, let
+// go.
+func (c *conn) next(s *stream) bool {
+	if s.hijacked {
+		c.state.Store(uint32(connClosed))
+		c.srv.removeConn(c)
+		return false
+	}
+	if !c.afterResponse(s) {
+		c.close()
+		return false
+	}
+	return true
+}
+
+// resume continues a connection after a suspended request finished.
+func (c *conn) resume(s *stream) {
+	if c.next(s) {
+		c.serve()
+	}
+}
+
+// afterResponse prepares the connection for the next request: it settles the
+// request body (discarding a small unread rest) and reports whether the
+// connection may be kept alive.
+func (c *conn) afterResponse(s *stream) bool {
+	if s.aborted || s.closeAfter || s.werr != nil {
+		return false
+	}
+	if !s.body.settle(c.srv.Config.maxDiscard()) {
+		return false
+	}
+	if c.srv.shutting.Load() {
+		return false
+	}
+	c.setState(connIdle)
+	if c.srv.shutting.Load() { // Shutdown may have looked before we were idle
+		return false
+	}
+	return true
+}
+
+// readRequest reads and parses the next request head. On a protocol error
+// it answers with the error's status and reports false; on EOF or timeout
+// with nothing read it reports false silently.
+func (c *conn) readRequest() (*stream, bool) {
+	cfg := &c.srv.Config
+	lim := cfg.limits()
+	maxBuf := cfg.maxHeaderBytes() + 4096
+	first := true
+	for {
+		if c.w > c.r {
+			if connState(c.state.Load()) == connIdle {
+				c.setState(connReading)
+			}
+			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, &c.head)
+			if err == nil {
+				s := newStream(c, c.rbuf[c.r:c.r+n])
+				c.r += n
+				if s.rejected != 0 {
+					c.writeError(s.rejected, "")
+					return nil, false
+				}
+				return s, true
+			}
+			if !errors.Is(err, h1.ErrIncomplete) {
+				var pe *h1.Error
+				status := 400
+				if errors.As(err, &pe) {
+					status = pe.Status
+				}
+				c.writeError(status, err.Error())
+				return nil, false
+			}
+		}
+		// Need more bytes: make room.
+		if c.r == c.w {
+			c.r, c.w = 0, 0
+		} else if c.r > 0 && c.w == len(c.rbuf) {
+			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
+			c.r = 0
+		}
+		if c.w == len(c.rbuf) {
+			if len(c.rbuf) >= maxBuf {
+				c.writeError(431, "request header too large")
+				return nil, false
+			}
+			nb := make([]byte, min(2*len(c.rbuf), maxBuf))
+			c.w = copy(nb, c.rbuf[c.r:c.w])
+			c.r = 0
+			c.rbuf = nb
+		}
+		waiting := c.w == c.r // no byte of this request yet
+		if waiting {
+			c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout)))
+		} else if first {
+			c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
+			first = false
+		}
+		n, err := c.nc.Read(c.rbuf[c.w:])
+		c.w += n
+		if err != nil && n == 0 {
+			if !waiting && errors.Is(err, os.ErrDeadlineExceeded) {
+				c.writeError(408, "request header timeout")
+			}
+			return nil, false
+		}
+	}
+}
+
+// writeError answers a request that never reached the handler and marks the
+// connection for closing.
+func (c *conn) writeError(status int, msg string) {
+	if msg == "" {
+		msg = h1.StatusText(status)
+	}
+	b := h1.AppendStatusLine(c.wbuf[:0], 1, status)
+	b = h1.AppendField(b, "Content-Type", "text/plain; charset=utf-8")
+	b = h1.AppendField(b, "Connection", "close")
+	b = appendContentLength(b, int64(len(msg)+1))
+	b = append(b, "\r\n"...)
+	b = append(b, msg...)
+	b = append(b, '\n')
+	c.nc.SetWriteDeadline(time.Now().Add(orDuration(c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+	c.nc.Write(b)
+	c.wbuf = b[:0]
+	// Let the client read the answer before the close resets the connection.
+	if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		tc.CloseWrite()
+		c.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		io.Copy(io.Discard, io.LimitReader(c.nc, 64<<10))
+	}
+}
+
+func appendContentLength(b []byte, n int64) []byte {
+	b = append(b, "Content-Length: "...)
+	b = appendInt(b, n)
+	return append(b, "\r\n"...)
+}
+
+func appendInt(b []byte, n int64) []byte {
+	if n == 0 {
+		return append(b, '0')
+	}
+	var tmp [20]byte
+	i := len(tmp)
+	for n > 0 {
+		i--
+		tmp[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, tmp[i:]...)
+}

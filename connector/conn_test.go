@@ -1,0 +1,257 @@
+package connector_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// serve starts a container with the test handlers on 127.0.0.1.
+func serve(t *testing.T, cfg connector.Config) (string, *container.Container) {
+	t.Helper()
+	c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hello")
+		return err
+	})
+	c.HandleFunc("/echo", func(w api.Response, r *api.Request) error {
+		b, err := io.ReadAll(r.Body())
+		if err != nil {
+			return err
+		}
+		w.Header().Set("X-Trailer-Check", r.Trailer().Get("Check"))
+		_, err = w.Write(b)
+		return err
+	})
+	c.HandleFunc("/stream", func(w api.Response, r *api.Request) error {
+		n, _ := strconv.Atoi(r.QueryValue("n"))
+		for i := range n {
+			fmt.Fprintf(w, "chunk%d;", i)
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	c.HandleFunc("/trailer", func(w api.Response, r *api.Request) error {
+		w.Trailer().Set("X-Sum", "")
+		w.WriteString("body")
+		w.Flush()
+		w.Trailer().Set("X-Sum", "42")
+		return nil
+	})
+	c.HandleFunc("/big", func(w api.Response, r *api.Request) error {
+		_, err := w.Write([]byte(strings.Repeat("x", 100000)))
+		return err
+	})
+	c.HandleFunc("/suspend", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			cont.SetTimeout(20 * time.Millisecond)
+			return cont.Suspend()
+		}
+		_, err := w.WriteString("expired")
+		return err
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); c.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c.Shutdown(ctx)
+		<-done
+	})
+	return l.Addr().String(), c
+}
+
+// exchange sends raw bytes and returns everything the server sends until it
+// closes the connection or goes quiet for a moment after a full response.
+func roundTrip(t *testing.T, addr, raw string, responses int) ([]*http.Response, []string, bool) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(nc, raw); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(nc)
+	var resps []*http.Response
+	var bodies []string
+	for range responses {
+		req := &http.Request{Method: "GET"}
+		if strings.HasPrefix(raw, "HEAD") {
+			req.Method = "HEAD"
+		}
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			t.Fatalf("reading response %d: %v", len(resps)+1, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("reading body %d: %v", len(resps)+1, err)
+		}
+		resps = append(resps, resp)
+		bodies = append(bodies, string(b))
+	}
+	// Is the connection closed by the server now?
+	nc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, err = br.ReadByte()
+	closed := err == io.EOF
+	return resps, bodies, closed
+}
+
+func TestHTTP11(t *testing.T) {
+	addr, _ := serve(t, connector.Config{MaxBodyBytes: 1000, MaxURILength: 100, MaxHeaderBytes: 2000})
+	tests := []struct {
+		name      string
+		raw       string
+		n         int
+		codes     []int
+		bodies    []string
+		closed    bool
+		checkHead func(t *testing.T, r []*http.Response)
+	}{
+		{name: "simple", raw: "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", n: 1, codes: []int{200}, bodies: []string{"hello"},
+			checkHead: func(t *testing.T, r []*http.Response) {
+				if r[0].ContentLength != 5 || r[0].Header.Get("Date") == "" {
+					t.Errorf("want Content-Length 5 and a Date: %v", r[0].Header)
+				}
+			}},
+		{name: "pipelined keep-alive", raw: "GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
+			n: 3, codes: []int{200, 200, 404}, bodies: []string{"hello", "hello", "404 Not Found\n"}},
+		{name: "connection close", raw: "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", n: 1, codes: []int{200}, bodies: []string{"hello"}, closed: true},
+		{name: "http/1.0 closes", raw: "GET /hello HTTP/1.0\r\n\r\n", n: 1, codes: []int{200}, bodies: []string{"hello"}, closed: true},
+		{name: "http/1.0 keep-alive", raw: "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /hello HTTP/1.0\r\n\r\n", n: 2, codes: []int{200, 200}, bodies: []string{"hello", "hello"}, closed: true},
+		{name: "content-length body", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcdeGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
+			n: 2, codes: []int{200, 200}, bodies: []string{"abcde", "hello"}},
+		{name: "chunked body with trailer", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nCheck: ok\r\n\r\n",
+			n: 1, codes: []int{200}, bodies: []string{"abcde"},
+			checkHead: func(t *testing.T, r []*http.Response) {
+				if r[0].Header.Get("X-Trailer-Check") != "ok" {
+					t.Errorf("request trailer not seen: %v", r[0].Header)
+				}
+			}},
+		{name: "unread body discarded", raw: "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcdeGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
+			n: 2, codes: []int{200, 200}, bodies: []string{"hello", "hello"}},
+		{name: "chunked response", raw: "GET /stream?n=3 HTTP/1.1\r\nHost: x\r\n\r\n", n: 1, codes: []int{200}, bodies: []string{"chunk0;chunk1;chunk2;"},
+			checkHead: func(t *testing.T, r []*http.Response) {
+				if len(r[0].TransferEncoding) != 1 || r[0].TransferEncoding[0] != "chunked" {
+					t.Errorf("not chunked: %v", r[0].TransferEncoding)
+				}
+			}},
+		{name: "response trailer", raw: "GET /trailer HTTP/1.1\r\nHost: x\r\n\r\n", n: 1, codes: []int{200}, bodies: []string{"body"},
+			checkHead: func(t *testing.T, r []*http.Response) {
+				if r[0].Trailer.Get("X-Sum") != "42" {
+					t.Errorf("trailer = %v", r[0].Trailer)
+				}
+			}},
+		{name: "large body", raw: "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", n: 1, codes: []int{200}, bodies: []string{strings.Repeat("x", 100000)}},
+		{name: "head", raw: "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n", n: 1, codes: []int{200}, bodies: []string{""},
+			checkHead: func(t *testing.T, r []*http.Response) {
+				if r[0].ContentLength != 5 {
+					t.Errorf("HEAD Content-Length = %d, want 5", r[0].ContentLength)
+				}
+			}},
+		{name: "suspended then expired", raw: "GET /suspend HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n", n: 2, codes: []int{200, 200}, bodies: []string{"expired", "hello"}},
+		{name: "body too large", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", n: 1, codes: []int{413}, closed: true},
+		{name: "chunked body too large", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n" + strings.Repeat("y", 2000) + "\r\n0\r\n\r\n", n: 1, codes: []int{413}, closed: true},
+		{name: "uri too long", raw: "GET /" + strings.Repeat("a", 200) + " HTTP/1.1\r\nHost: x\r\n\r\n", n: 1, codes: []int{414}, closed: true},
+		{name: "header too large", raw: "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", 3000) + "\r\n\r\n", n: 1, codes: []int{431}, closed: true},
+		{name: "malformed", raw: "GET /hello HTTP/1.1\r\nHost x\r\n\r\n", n: 1, codes: []int{400}, closed: true},
+		{name: "smuggling CL+TE", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", n: 1, codes: []int{400}, closed: true},
+		{name: "missing host", raw: "GET /hello HTTP/1.1\r\n\r\n", n: 1, codes: []int{400}, closed: true},
+		{name: "bad version", raw: "GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", n: 1, codes: []int{505}, closed: true},
+		{name: "bad escape", raw: "GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n", n: 1, codes: []int{400}, closed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resps, bodies, closed := roundTrip(t, addr, tt.raw, tt.n)
+			for i := range tt.n {
+				if resps[i].StatusCode != tt.codes[i] {
+					t.Errorf("response %d: status %d, want %d (%q)", i, resps[i].StatusCode, tt.codes[i], bodies[i])
+				}
+				if tt.bodies != nil && bodies[i] != tt.bodies[i] {
+					t.Errorf("response %d: body %.60q, want %.60q", i, bodies[i], tt.bodies[i])
+				}
+			}
+			if closed != tt.closed {
+				t.Errorf("connection closed = %v, want %v", closed, tt.closed)
+			}
+			if tt.checkHead != nil {
+				tt.checkHead(t, resps)
+			}
+		})
+	}
+}
+
+func TestExpectContinue(t *testing.T) {
+	addr, _ := serve(t, connector.Config{})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(nc, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+	br := bufio.NewReader(nc)
+	line, err := br.ReadString('\n')
+	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("interim response %q, %v", line, err)
+	}
+	br.ReadString('\n')
+	io.WriteString(nc, "ping")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != "ping" {
+		t.Fatalf("body %q", b)
+	}
+}
+
+func TestIdleAndHeaderTimeouts(t *testing.T) {
+	addr, _ := serve(t, connector.Config{IdleTimeout: 100 * time.Millisecond, ReadHeaderTimeout: 100 * time.Millisecond})
+	// An idle connection is closed silently.
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if n, err := nc.Read(make([]byte, 1)); err != io.EOF || n != 0 {
+		t.Fatalf("idle connection: read %d, %v; want EOF", n, err)
+	}
+	// A partial head gets 408.
+	nc2, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc2.Close()
+	nc2.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(nc2, "GET /hello HTTP/1.1\r\nHost:")
+	resp, err := http.ReadResponse(bufio.NewReader(nc2), nil)
+	if err != nil || resp.StatusCode != 408 {
+		t.Fatalf("partial head: %v %v", resp, err)
+	}
+}

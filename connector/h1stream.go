@@ -1,0 +1,355 @@
+package connector
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"path"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/h1"
+)
+
+// stream is the HTTP/1.1 Stream: one request and its response on a conn.
+type stream struct {
+	c       *conn
+	req     api.RequestHead
+	body    body
+	handoff atomic.Uint32 // hoServing, hoDetached, hoFinished
+
+	minor      int
+	isHead     bool
+	expect100  bool
+	sent100    bool
+	closeAfter bool // the connection closes after this response
+	rejected   int  // a status to answer without dispatching (413)
+
+	headSent  bool
+	noBody    bool // HEAD, 1xx, 204, 304: body bytes are not sent
+	chunked   bool
+	length    int64 // declared Content-Length, -1 if none
+	written   int64
+	finished  bool
+	aborted   bool
+	hijacked  bool
+	werr      error
+	startTime time.Time
+}
+
+var _ Stream = (*stream)(nil)
+
+// newStream builds the stream for the head just parsed into c.head; raw is
+// the head's bytes (still valid: they are copied into strings here).
+func newStream(c *conn, raw []byte) *stream {
+	h := &c.head
+	s := &stream{c: c, minor: h.Minor, length: -1, startTime: time.Now()}
+	s.body.c, s.body.s = c, s
+	s.body.max = c.srv.Config.maxBody()
+	s.closeAfter = h.Close
+	s.expect100 = h.Expect100 && h.Minor == 1
+	switch {
+	case h.Chunked:
+		s.body.kind = bodyChunked
+	case h.ContentLength > 0:
+		s.body.kind = bodyLength
+		s.body.remaining = h.ContentLength
+		if s.body.max >= 0 && h.ContentLength > s.body.max {
+			s.rejected = http.StatusRequestEntityTooLarge
+		}
+	}
+	r := &s.req
+	r.Method = internMethod(h.Method)
+	r.Target = string(h.Target)
+	r.ProtoMajor, r.ProtoMinor = 1, h.Minor
+	if h.Minor == 0 {
+		r.Proto = "HTTP/1.0"
+	} else {
+		r.Proto = "HTTP/1.1"
+	}
+	r.Host = string(h.Host)
+	r.ContentLength = h.ContentLength
+	if h.Chunked {
+		r.ContentLength = -1
+	} else if h.ContentLength < 0 {
+		r.ContentLength = 0
+	}
+	r.RemoteAddr, r.LocalAddr = c.remote, c.local
+	hdr := make(http.Header, len(h.Fields))
+	for _, f := range h.Fields {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		hdr[k] = append(hdr[k], string(f.Value))
+	}
+	r.Header = api.NewHeader(hdr)
+	p, q, err := splitTarget(r.Target)
+	if err != nil && s.rejected == 0 {
+		s.rejected = http.StatusBadRequest
+	}
+	r.Path, r.RawQuery = p, q
+	r.Body = &s.body
+	r.Trailer = s.body.Trailer
+	s.isHead = r.Method == http.MethodHead
+	return s
+}
+
+// splitTarget returns the decoded, cleaned path and the raw query of a
+// request-target in origin, absolute or asterisk form.
+func splitTarget(target string) (string, string, error) {
+	if target == "*" {
+		return "*", "", nil
+	}
+	if !strings.HasPrefix(target, "/") {
+		// absolute-form: drop scheme and authority.
+		u, err := url.Parse(target)
+		if err != nil {
+			return "/", "", err
+		}
+		target = u.RequestURI()
+	}
+	raw, query, _ := strings.Cut(target, "?")
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		return "/", query, err
+	}
+	return cleanPath(p), query, nil
+}
+
+// cleanPath resolves dot segments and duplicate slashes, keeping a trailing
+// slash, so that mapping sees one canonical path.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if !strings.Contains(p, "/.") && !strings.Contains(p, "//") {
+		return p
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+var methods = [...]string{"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}
+
+// internMethod avoids an allocation for the common methods.
+func internMethod(b []byte) string {
+	for _, m := range methods {
+		if string(b) == m {
+			return m
+		}
+	}
+	return string(b)
+}
+
+func (s *stream) Request() *api.RequestHead { return &s.req }
+
+// continue100 sends "100 Continue" before the first body read, if the client
+// asked for it and the response has not started.
+func (s *stream) continue100() {
+	if !s.expect100 || s.sent100 || s.headSent {
+		return
+	}
+	s.sent100 = true
+	s.c.nc.SetWriteDeadline(time.Now().Add(orDuration(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+	if _, err := s.c.nc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
+		s.werr = err
+	}
+}
+
+func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
+	if s.headSent {
+		return api.ErrCommitted
+	}
+	if s.hijacked {
+		return api.ErrHijacked
+	}
+	s.headSent = true
+	c := s.c
+	if s.expect100 && !s.sent100 && s.body.kind != bodyNone {
+		s.closeAfter = true // the body was never invited; don't wait for it
+	}
+	if c.srv.shutting.Load() {
+		s.closeAfter = true
+	}
+	if v, ok := h["Connection"]; ok && len(v) > 0 && h1.ContainsToken([]byte(strings.Join(v, ",")), "close") {
+		s.closeAfter = true
+	}
+	s.noBody = s.isHead || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
+	b := h1.AppendStatusLine(c.wbuf[:0], s.minor, status)
+	if _, ok := h["Date"]; !ok {
+		b = append(b, "Date: "...)
+		b = h1.AppendDate(b, time.Now())
+		b = append(b, "\r\n"...)
+	}
+	for k, vs := range h {
+		switch k {
+		case "Content-Length", "Transfer-Encoding", "Connection", "Trailer":
+			continue
+		}
+		for _, v := range vs {
+			b = h1.AppendField(b, k, v)
+		}
+	}
+	bodyless := status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
+	switch {
+	case bodyless:
+	case contentLength >= 0 && len(trailers) == 0:
+		s.length = contentLength
+		b = appendContentLength(b, contentLength)
+	case s.minor >= 1:
+		s.chunked = !s.isHead
+		if !s.isHead {
+			b = append(b, "Transfer-Encoding: chunked\r\n"...)
+			if len(trailers) > 0 {
+				b = h1.AppendField(b, "Trailer", strings.Join(trailers, ", "))
+			}
+		}
+	default:
+		s.closeAfter = true // HTTP/1.0 without a length: the close ends the body
+	}
+	switch {
+	case s.closeAfter:
+		b = append(b, "Connection: close\r\n"...)
+	case s.minor == 0:
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	c.wbuf = b
+	return nil
+}
+
+// maxBuffered is how much response data the stream gathers before writing.
+const maxBuffered = 16 << 10
+
+func (s *stream) WriteBody(p []byte) error {
+	if s.werr != nil {
+		return s.werr
+	}
+	if s.hijacked {
+		return api.ErrHijacked
+	}
+	if !s.headSent {
+		return api.ErrWrongState
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	if s.length >= 0 && s.written+int64(len(p)) > s.length {
+		s.closeAfter = true
+		return http.ErrContentLength
+	}
+	s.written += int64(len(p))
+	if s.noBody {
+		return nil
+	}
+	c := s.c
+	if s.chunked {
+		c.wbuf = h1.AppendChunkHeader(c.wbuf, len(p))
+	}
+	if len(c.wbuf)+len(p) <= maxBuffered {
+		c.wbuf = append(c.wbuf, p...)
+	} else {
+		bufs := net.Buffers{c.wbuf, p}
+		if err := s.write(&bufs); err != nil {
+			return err
+		}
+		c.wbuf = c.wbuf[:0]
+	}
+	if s.chunked {
+		c.wbuf = h1.AppendChunkEnd(c.wbuf)
+	}
+	return nil
+}
+
+func (s *stream) write(bufs *net.Buffers) error {
+	s.c.nc.SetWriteDeadline(time.Now().Add(orDuration(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+	if _, err := bufs.WriteTo(s.c.nc); err != nil {
+		s.werr = err
+		return err
+	}
+	return nil
+}
+
+func (s *stream) Flush() error {
+	if s.werr != nil {
+		return s.werr
+	}
+	if s.hijacked {
+		return api.ErrHijacked
+	}
+	if len(s.c.wbuf) == 0 {
+		return nil
+	}
+	bufs := net.Buffers{s.c.wbuf}
+	err := s.write(&bufs)
+	s.c.wbuf = s.c.wbuf[:0]
+	return err
+}
+
+func (s *stream) Finish(trailers http.Header) error {
+	if s.finished || s.hijacked {
+		return nil
+	}
+	s.finished = true
+	var err error
+	switch {
+	case !s.headSent:
+		err = api.ErrWrongState
+		s.closeAfter = true
+	case s.chunked:
+		s.c.wbuf = h1.AppendLastChunk(s.c.wbuf, trailers)
+	case s.length >= 0 && s.written < s.length && !s.noBody:
+		s.closeAfter = true // short body: only a close tells the client
+	}
+	if ferr := s.Flush(); err == nil {
+		err = ferr
+	}
+	s.handOff()
+	return err
+}
+
+func (s *stream) Abort(err error) {
+	if s.finished || s.hijacked {
+		return
+	}
+	s.finished, s.aborted = true, true
+	s.c.nc.Close()
+	s.handOff()
+}
+
+// handOff continues the connection on this goroutine's behalf if the
+// connection goroutine already left (the request had suspended).
+func (s *stream) handOff() {
+	if s.handoff.Swap(hoFinished) == hoDetached {
+		go s.c.resume(s)
+	}
+}
+
+func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if s.hijacked {
+		return nil, nil, api.ErrHijacked
+	}
+	if s.headSent {
+		return nil, nil, api.ErrCommitted
+	}
+	c := s.c
+	s.hijacked = true
+	c.nc.SetDeadline(time.Time{})
+	// Bytes already read past the head belong to the new owner.
+	rest := bytes.Clone(c.rbuf[c.r:c.w])
+	c.r = c.w
+	s.body.mu.Lock()
+	s.body.settled = true
+	s.body.mu.Unlock()
+	br := bufio.NewReader(io.MultiReader(bytes.NewReader(rest), c.nc))
+	bw := bufio.NewWriter(c.nc)
+	s.handOff()
+	return c.nc, bufio.NewReadWriter(br, bw), nil
+}

@@ -1,0 +1,207 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Sentinel errors of package connector.
+var (
+	// ErrServerClosed is returned by Serve after Shutdown or Close.
+	ErrServerClosed = errors.New("connector: server closed")
+	// ErrAborted is the error of a stream whose connection was aborted.
+	ErrAborted = errors.New("connector: connection aborted")
+)
+
+// Server is the portable HTTP/1.1 connector: one goroutine per connection
+// while a request is read or dispatched, none while a request is suspended.
+// Set Handler and Config before Serve; they must not change afterwards.
+//
+// Goroutines: Serve, Shutdown, Close and the accessors may be called from any
+// goroutine.
+type Server struct {
+	Handler Handler
+	Config  Config
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	drained   chan struct{} // closed when shutting down and no conns remain
+	shutting  atomic.Bool
+
+	accepted atomic.Int64
+}
+
+// Serve accepts connections on l until l fails or the server shuts down. It
+// always returns a non-nil error: ErrServerClosed after Shutdown or Close.
+func (s *Server) Serve(l net.Listener) error {
+	if !s.track(l) {
+		l.Close()
+		return ErrServerClosed
+	}
+	defer s.untrack(l)
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.shutting.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporary(err)) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		s.accepted.Add(1)
+		c := newConn(s, nc)
+		if !s.addConn(c) {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go c.serve()
+	}
+}
+
+// errTemporary keeps accept errors like EMFILE retryable without relying on
+// the deprecated Temporary method.
+func errTemporary(err error) error {
+	type temporary interface{ Temporary() bool }
+	var t temporary
+	if errors.As(err, &t) && t.Temporary() {
+		return err
+	}
+	return errNotTemporary
+}
+
+var errNotTemporary = errors.New("not temporary")
+
+func (s *Server) track(l net.Listener) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return false
+	}
+	if s.listeners == nil {
+		s.listeners = make(map[net.Listener]struct{})
+	}
+	s.listeners[l] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(l net.Listener) {
+	s.mu.Lock()
+	delete(s.listeners, l)
+	s.mu.Unlock()
+}
+
+func (s *Server) addConn(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[*conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	if s.shutting.Load() && len(s.conns) == 0 && s.drained != nil {
+		close(s.drained)
+		s.drained = nil
+	}
+	s.mu.Unlock()
+}
+
+// Shutdown stops accepting, closes idle connections, lets connections with
+// a request in flight finish it (then closes them), and waits until none is
+// left or ctx is done. It does not expire suspended requests: the container
+// does that. It returns ctx.Err() if ctx ended first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutting.Store(true)
+	for l := range s.listeners {
+		l.Close()
+	}
+	var drained chan struct{}
+	if len(s.conns) > 0 {
+		if s.drained == nil {
+			s.drained = make(chan struct{})
+		}
+		drained = s.drained
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.closeIfIdle()
+	}
+	if drained == nil {
+		return nil
+	}
+	select {
+	case <-drained:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close closes every listener and connection at once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.shutting.Store(true)
+	for l := range s.listeners {
+		l.Close()
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.nc.Close()
+	}
+	return nil
+}
+
+// ShuttingDown reports whether Shutdown or Close was called.
+func (s *Server) ShuttingDown() bool { return s.shutting.Load() }
+
+// Stats is a snapshot of a connector's connections.
+type Stats struct {
+	Accepted int64 // connections accepted since start
+	Open     int   // connections open now
+	Idle     int   // of which waiting for a request
+	Detached int   // of which holding a suspended request and no goroutine
+}
+
+// Stats returns a snapshot of the connections.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Accepted: s.accepted.Load(), Open: len(s.conns)}
+	for c := range s.conns {
+		switch connState(c.state.Load()) {
+		case connIdle:
+			st.Idle++
+		case connDetached:
+			st.Detached++
+		}
+	}
+	return st
+}

@@ -1,0 +1,46 @@
+package connector
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Stream is one request/response exchange on a connection, as the container
+// sees it.
+//
+// Goroutines: the methods are called by the exchange's serialized task,
+// never concurrently, but not always from the goroutine that received the
+// Stream: a suspended request is finished by whichever goroutine runs its
+// last task.
+type Stream interface {
+	// Request returns the parsed request head. Its Body reads this stream's
+	// request body.
+	Request() *api.RequestHead
+	// WriteHead sends (or buffers) the response status line and header.
+	// contentLength is the body length if known, or -1 to stream it (chunked
+	// on HTTP/1.1). trailers lists the trailer keys to announce.
+	WriteHead(status int, h http.Header, contentLength int64, trailers []string) error
+	// WriteBody sends body bytes after WriteHead. The stream may buffer them.
+	WriteBody(p []byte) error
+	// Flush sends anything buffered.
+	Flush() error
+	// Finish ends the response, sending trailers if any; the connection may
+	// then serve its next request. It is called once, after WriteHead.
+	Finish(trailers http.Header) error
+	// Abort ends the exchange without a complete response: the connection is
+	// closed. It is used when a committed response fails.
+	Abort(err error)
+	// Hijack hands over the connection (HTTP/1.1 only); after it the stream
+	// is inert. Other protocols return api.ErrNotSupported.
+	Hijack() (net.Conn, *bufio.ReadWriter, error)
+}
+
+// Handler serves streams: the container implements it.
+type Handler interface {
+	// ServeStream starts the exchange for s on the calling goroutine and may
+	// return before the response is finished.
+	ServeStream(s Stream)
+}

@@ -1,0 +1,266 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/connector"
+)
+
+// Container holds contexts and serves their requests.
+//
+// Goroutines: every method may be called from any goroutine. Context and the
+// Handle/Filter helpers are for building, before Start.
+type Container struct {
+	cfg      config
+	asyncCfg async.Config
+
+	mu       sync.Mutex
+	contexts []*Context // longest path first once started
+	started  atomic.Bool
+	shutting atomic.Bool
+
+	srv connector.Server
+
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+
+	live     sync.Map // *exchange → struct{}: requests not yet completed
+	active   atomic.Int64
+	requests atomic.Int64
+	drained  chan struct{} // closed when active drops to 0 during shutdown
+	drainMu  sync.Mutex
+}
+
+// New returns a container with a root context and the given options.
+func New(opts ...Option) *Container {
+	c := &Container{}
+	c.cfg.outputBuffer = DefaultOutputBufferSize
+	for _, o := range opts {
+		o(&c.cfg)
+	}
+	if c.cfg.logger == nil {
+		c.cfg.logger = slog.Default()
+	}
+	if c.cfg.connector.Logger == nil {
+		c.cfg.connector.Logger = c.cfg.logger
+	}
+	c.asyncCfg = async.Config{Execute: c.cfg.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
+	c.baseCtx, c.cancelBase = context.WithCancel(context.Background())
+	c.srv.Handler = c
+	c.srv.Config = c.cfg.connector
+	c.contexts = []*Context{{c: c, path: ""}}
+	return c
+}
+
+// Context returns the context at path, creating it if needed. "" and "/" are
+// the root context. Other paths must start with '/' and not end with '/'.
+func (c *Container) Context(path string) *Context {
+	if path == "/" {
+		path = ""
+	}
+	if path != "" && (!strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.ContainsAny(path, "*?#")) {
+		panic("container: bad context path " + path)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, x := range c.contexts {
+		if x.path == path {
+			return x
+		}
+	}
+	if c.started.Load() {
+		panic("container: Context after Start")
+	}
+	x := &Context{c: c, path: path}
+	c.contexts = append(c.contexts, x)
+	return x
+}
+
+// Root returns the root context.
+func (c *Container) Root() *Context { return c.Context("") }
+
+// Handle maps pattern to h in the root context.
+func (c *Container) Handle(pattern string, h api.Handler) { c.Root().Handle(pattern, h) }
+
+// HandleFunc maps pattern to f in the root context.
+func (c *Container) HandleFunc(pattern string, f func(w api.Response, r *api.Request) error) {
+	c.Root().HandleFunc(pattern, f)
+}
+
+// Filter maps f to pattern in the root context.
+func (c *Container) Filter(pattern string, f api.Filter) { c.Root().Filter(pattern, f) }
+
+// Start freezes the contexts and their mappings. Serve, ListenAndServe and
+// ServeHTTP call it; calling it again does nothing.
+func (c *Container) Start() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started.Load() {
+		return nil
+	}
+	sort.SliceStable(c.contexts, func(i, j int) bool { return len(c.contexts[i].path) > len(c.contexts[j].path) })
+	for _, x := range c.contexts {
+		x.mu.Lock() // publish the built maps to readers; they never change again
+		x.mu.Unlock()
+	}
+	c.started.Store(true)
+	return nil
+}
+
+// Serve serves HTTP/1.1 on l until Shutdown or Close. It returns
+// connector.ErrServerClosed after those.
+func (c *Container) Serve(l net.Listener) error {
+	if err := c.Start(); err != nil {
+		return err
+	}
+	return c.srv.Serve(l)
+}
+
+// ListenAndServe listens on the TCP address addr and serves on it.
+func (c *Container) ListenAndServe(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return c.Serve(l)
+}
+
+// Shutdown stops accepting connections, lets in-flight requests finish,
+// expires suspended requests through their timeout path (listeners, then
+// the expired re-dispatch or the timeout error), and waits until every
+// request has completed and every connection is closed, or ctx is done.
+func (c *Container) Shutdown(ctx context.Context) error {
+	c.shutting.Store(true)
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- c.srv.Shutdown(ctx) }()
+
+	// Expire what is suspended now, and keep expiring what suspends while we
+	// wait: a request resumed by an event may suspend again.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		c.expireSuspended()
+		if c.active.Load() == 0 {
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			<-srvDone
+			return ctx.Err()
+		}
+	}
+	err := <-srvDone
+	c.cancelBase()
+	return err
+}
+
+func (c *Container) expireSuspended() {
+	c.live.Range(func(k, _ any) bool {
+		x := k.(*exchange)
+		if x.ax.Suspended() {
+			_ = x.ax.Expire()
+		}
+		return true
+	})
+}
+
+// Close closes every listener and connection and completes every request
+// still live, without waiting.
+func (c *Container) Close() error {
+	c.shutting.Store(true)
+	err := c.srv.Close()
+	c.live.Range(func(k, _ any) bool {
+		_ = k.(*exchange).ax.Complete()
+		return true
+	})
+	c.cancelBase()
+	return err
+}
+
+// Stats is a snapshot of the container's requests and connections.
+type Stats struct {
+	Requests    int64 // requests started since New
+	Active      int64 // requests not yet completed
+	Suspended   int64 // of which suspended, holding no goroutine
+	Connections connector.Stats
+}
+
+// Stats returns a snapshot.
+func (c *Container) Stats() Stats {
+	st := Stats{Requests: c.requests.Load(), Active: c.active.Load(), Connections: c.srv.Stats()}
+	c.live.Range(func(k, _ any) bool {
+		if k.(*exchange).ax.Suspended() {
+			st.Suspended++
+		}
+		return true
+	})
+	return st
+}
+
+// findContext returns the context for path and the path within it.
+func (c *Container) findContext(path string) (*Context, string) {
+	for _, x := range c.contexts {
+		if p, ok := x.pathInContext(path); ok {
+			return x, p
+		}
+	}
+	return nil, ""
+}
+
+var errNotFound = &api.StatusError{Code: http.StatusNotFound}
+
+// notFound answers requests no pattern matches.
+var notFound = api.HandlerFunc(func(api.Response, *api.Request) error { return errNotFound })
+
+// ServeStream implements connector.Handler: it builds the request, maps it,
+// and runs its initial dispatch on the calling goroutine.
+func (c *Container) ServeStream(s connector.Stream) {
+	c.Start()
+	head := s.Request()
+	x := &exchange{c: c, s: s}
+	x.out.init(s, c.cfg.outputBuffer)
+	ctx, cancel := context.WithCancel(c.baseCtx)
+	x.ax = async.NewExchange(x, &x.out, &c.asyncCfg, cancel)
+
+	var m api.Mapping
+	x.ctxt, m.ServletPath = c.findContext(head.Path)
+	if x.ctxt == nil {
+		x.ctxt = c.contexts[len(c.contexts)-1] // the root context: the shortest path
+		x.chain = notFound
+	} else if h, mm, ok := x.ctxt.Resolve(m.ServletPath, false); ok {
+		m = mm
+		x.chain = x.ctxt.chain(h, m.ServletPath+m.PathInfo)
+	} else {
+		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: m.ServletPath}
+		x.chain = x.ctxt.chain(notFound, m.ServletPath)
+	}
+	r := api.NewRequest(ctx, head, x).WithMapping(m)
+	c.requests.Add(1)
+	c.active.Add(1)
+	c.live.Store(x, struct{}{})
+	x.ax.Start(r)
+	if c.shutting.Load() && x.ax.Suspended() {
+		_ = x.ax.Expire()
+	}
+}
+
+// completed is called once per exchange, after its response is finished.
+func (c *Container) completed(x *exchange) {
+	c.live.Delete(x)
+	c.active.Add(-1)
+}
+
+// errShutdownAbort is logged for requests cut off by Close.
+var errShutdownAbort = errors.New("container: closed")

@@ -1,0 +1,115 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/dispatcher"
+)
+
+// exchange is the container's per-request state: the stream, the buffered
+// output, the mapped chain and the async state machine. It is what
+// api.Request.Exchange returns.
+type exchange struct {
+	c     *Container
+	s     connector.Stream
+	ctxt  *Context
+	chain api.Handler
+	out   output
+	ax    *async.Exchange
+}
+
+var (
+	_ async.Channel = (*exchange)(nil)
+	_ async.Holder  = (*exchange)(nil)
+)
+
+func (x *exchange) AsyncExchange() *async.Exchange { return x.ax }
+
+// Resolver lets dispatcher.Forward map paths in the request's context.
+func (x *exchange) Resolver() dispatcher.Resolver { return x.ctxt }
+
+// Dispatch implements async.Channel.
+func (x *exchange) Dispatch(w api.Response, r *api.Request) error {
+	return x.chain.Serve(w, r)
+}
+
+type errorKey struct{}
+
+// ErrorOf returns the error an error page is rendering, or nil.
+func ErrorOf(r *api.Request) error {
+	err, _ := r.Attribute(errorKey{}).(error)
+	return err
+}
+
+// Finish implements async.Channel: it ends the response, rendering err
+// through the error pages when there is one.
+func (x *exchange) Finish(w api.Response, err error) {
+	defer x.c.completed(x)
+	o := &x.out
+	if o.hijacked {
+		return
+	}
+	if err != nil && errors.Is(err, api.ErrHijacked) {
+		return
+	}
+	if err == nil {
+		o.finish()
+		return
+	}
+	if errors.Is(err, http.ErrAbortHandler) {
+		x.s.Abort(err)
+		return
+	}
+	status := api.StatusOf(err)
+	r := x.ax.Request()
+	if status >= 500 {
+		var pe *api.PanicError
+		if !errors.As(err, &pe) { // panics were logged with their stack already
+			x.c.cfg.logger.Error("wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
+		}
+	}
+	if o.committed {
+		x.s.Abort(err)
+		return
+	}
+	o.reset()
+	o.status = status
+	if page := x.ctxt.errorPageFor(err, status); page != nil {
+		perr := x.renderPage(page, w, r.WithAttribute(errorKey{}, err))
+		if perr == nil {
+			o.finish()
+			return
+		}
+		x.c.cfg.logger.Error("wharf: error page failed", "path", r.Path(), "err", perr)
+		if o.committed {
+			x.s.Abort(perr)
+			return
+		}
+		o.reset()
+		o.status = status
+	}
+	o.header.Set("Content-Type", "text/plain; charset=utf-8")
+	o.header.Set("X-Content-Type-Options", "nosniff")
+	msg := fmt.Sprintf("%d %s\n", status, http.StatusText(status))
+	var se *api.StatusError
+	if status < 500 && errors.As(err, &se) && se.Err != nil {
+		msg = fmt.Sprintf("%d %s: %v\n", status, http.StatusText(status), se.Err)
+	}
+	o.WriteString(msg)
+	o.finish()
+}
+
+// renderPage runs an error page handler, recovering its panics.
+func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &api.PanicError{Value: p}
+		}
+	}()
+	return page.Serve(w, r)
+}

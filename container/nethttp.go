@@ -1,0 +1,162 @@
+package container
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// ServeHTTP makes the Container an http.Handler, so httptest and any
+// net/http server can drive it. The calling goroutine waits until the
+// request completes, because net/http requires the response to be finished
+// when ServeHTTP returns; a suspended request therefore holds this goroutine
+// (the Wharf connector is the way to avoid that).
+func (c *Container) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := newHTTPStream(w, r)
+	c.ServeStream(s)
+	<-s.done
+	if s.aborted {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// httpStream is a connector.Stream over a net/http ResponseWriter.
+type httpStream struct {
+	w        http.ResponseWriter
+	r        *http.Request
+	head     api.RequestHead
+	done     chan struct{}
+	aborted  bool
+	finished bool
+	trailers []string
+}
+
+func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
+	s := &httpStream{w: w, r: r, done: make(chan struct{})}
+	p := r.URL.Path
+	if p == "" {
+		p = "/"
+	}
+	s.head = api.RequestHead{
+		Method:        r.Method,
+		Target:        r.RequestURI,
+		Path:          cleanPath(p),
+		RawQuery:      r.URL.RawQuery,
+		Proto:         r.Proto,
+		ProtoMajor:    r.ProtoMajor,
+		ProtoMinor:    r.ProtoMinor,
+		Host:          r.Host,
+		Header:        api.NewHeader(r.Header),
+		ContentLength: r.ContentLength,
+		RemoteAddr:    r.RemoteAddr,
+		TLS:           r.TLS,
+		Body:          r.Body,
+		Trailer:       func() http.Header { return r.Trailer },
+	}
+	if s.head.Target == "" {
+		s.head.Target = r.URL.RequestURI()
+	}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		s.head.LocalAddr = la.String()
+	}
+	return s
+}
+
+func cleanPath(p string) string {
+	if !strings.Contains(p, "/.") && !strings.Contains(p, "//") {
+		return p
+	}
+	// Reuse the dispatcher-independent cleaning rules of the connector.
+	trailing := strings.HasSuffix(p, "/")
+	var out []string
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	c := "/" + strings.Join(out, "/")
+	if trailing && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+func (s *httpStream) Request() *api.RequestHead { return &s.head }
+
+func (s *httpStream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
+	dst := s.w.Header()
+	for k, v := range h {
+		dst[k] = v
+	}
+	if contentLength >= 0 && len(trailers) == 0 && status >= 200 && status != 204 && status != 304 {
+		dst.Set("Content-Length", itoa(contentLength))
+	}
+	for _, t := range trailers {
+		dst.Add("Trailer", t)
+	}
+	s.trailers = trailers
+	s.w.WriteHeader(status)
+	return nil
+}
+
+func itoa(n int64) string {
+	var b [20]byte
+	i := len(b)
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+func (s *httpStream) WriteBody(p []byte) error {
+	_, err := s.w.Write(p)
+	return err
+}
+
+func (s *httpStream) Flush() error { return http.NewResponseController(s.w).Flush() }
+
+func (s *httpStream) Finish(trailers http.Header) error {
+	if s.finished {
+		return nil
+	}
+	s.finished = true
+	for _, k := range s.trailers {
+		for _, v := range trailers[k] {
+			s.w.Header().Add(k, v)
+		}
+	}
+	close(s.done)
+	return nil
+}
+
+func (s *httpStream) Abort(error) {
+	if s.finished {
+		return
+	}
+	s.finished, s.aborted = true, true
+	close(s.done)
+}
+
+func (s *httpStream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, rw, err := http.NewResponseController(s.w).Hijack()
+	if err != nil {
+		return nil, nil, api.ErrNotSupported
+	}
+	s.finished = true
+	close(s.done)
+	return nc, rw, nil
+}

@@ -1,0 +1,46 @@
+package container
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/wharf-go/wharf/connector"
+)
+
+// DefaultOutputBufferSize is how much of a response body the container
+// buffers before committing the head; a body that fits gets a
+// Content-Length instead of chunked encoding.
+const DefaultOutputBufferSize = 32 << 10
+
+// Option configures a Container.
+type Option func(*config)
+
+type config struct {
+	logger       *slog.Logger
+	asyncTimeout time.Duration
+	execute      func(func())
+	outputBuffer int
+	connector    connector.Config
+}
+
+// WithLogger sets the logger for errors, panics and connection problems.
+// Default: slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithAsyncTimeout sets the default timeout of suspended and async requests.
+// Default: 30 s (async.DefaultTimeout); negative means never.
+func WithAsyncTimeout(d time.Duration) Option { return func(c *config) { c.asyncTimeout = d } }
+
+// WithExecutor sets how the container runs the work of a request that left
+// its connector goroutine: re-dispatches after Resume or a timeout, async
+// tasks, completions from other goroutines. Default: a new goroutine per
+// piece of work.
+func WithExecutor(execute func(func())) Option { return func(c *config) { c.execute = execute } }
+
+// WithOutputBufferSize sets the response buffer size. Default:
+// DefaultOutputBufferSize (32 KiB). Values below 512 are raised to 512.
+func WithOutputBufferSize(n int) Option { return func(c *config) { c.outputBuffer = max(n, 512) } }
+
+// WithConnector sets the HTTP/1.1 connector's limits and timeouts. Default:
+// the zero connector.Config, whose fields document their defaults.
+func WithConnector(cfg connector.Config) Option { return func(c *config) { c.connector = cfg } }

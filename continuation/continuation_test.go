@@ -1,0 +1,254 @@
+package continuation_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+type eventKey struct{}
+
+// pass records what each dispatch saw.
+type pass struct {
+	initial, resumed, expired bool
+	event                     any
+}
+
+func TestSuspendResume(t *testing.T) {
+	var mu sync.Mutex
+	var passes []pass
+	var c continuation.Continuation
+	suspended := make(chan struct{})
+	h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		cc := continuation.Of(r)
+		mu.Lock()
+		passes = append(passes, pass{cc.IsInitial(), cc.IsResumed(), cc.IsExpired(), r.Attribute(eventKey{})})
+		mu.Unlock()
+		if cc.IsInitial() {
+			cc.SetTimeout(time.Hour)
+			if err := cc.Suspend(); err != nil {
+				return err
+			}
+			c = cc
+			close(suspended)
+			return nil
+		}
+		_, err := w.WriteString("event: " + r.Attribute(eventKey{}).(string))
+		return err
+	})
+	x := wharftest.Start(h, nil)
+	<-suspended
+	if !c.IsSuspended() {
+		t.Fatal("not suspended after the handler returned")
+	}
+	if err := c.Resume(api.Attr{Key: eventKey{}, Value: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	<-x.Done()
+	if got := x.Out.Body(); got != "event: hello" {
+		t.Fatalf("body = %q", got)
+	}
+	want := []pass{{initial: true}, {resumed: true, event: "hello"}}
+	if len(passes) != 2 || passes[0] != want[0] || passes[1] != want[1] {
+		t.Fatalf("passes = %+v", passes)
+	}
+	if err := c.Resume(); !errors.Is(err, api.ErrCompleted) {
+		t.Fatalf("resume after completion = %v, want ErrCompleted", err)
+	}
+}
+
+// A Resume that arrives while the suspending handler still runs re-dispatches
+// only after that handler returned.
+func TestResumeBeforeHandlerReturns(t *testing.T) {
+	var returned atomic.Bool
+	var order []string
+	h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		c := continuation.Of(r)
+		if c.IsInitial() {
+			if err := c.Suspend(); err != nil {
+				return err
+			}
+			done := make(chan error)
+			go func() { done <- c.Resume() }()
+			if err := <-done; err != nil {
+				return err
+			}
+			order = append(order, "initial returns")
+			returned.Store(true)
+			return nil
+		}
+		if !returned.Load() {
+			t.Error("re-dispatched before the suspending handler returned")
+		}
+		order = append(order, "resumed")
+		return nil
+	})
+	x := wharftest.Start(h, nil)
+	<-x.Done()
+	if len(order) != 2 || order[1] != "resumed" {
+		t.Fatalf("order = %v", order)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var timeouts atomic.Int32
+		var c continuation.Continuation
+		h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			cc := continuation.Of(r)
+			switch {
+			case cc.IsInitial():
+				cc.SetTimeout(10 * time.Second)
+				cc.AddListener(continuation.Listener{OnTimeout: func(api.Response, *api.Request) { timeouts.Add(1) }})
+				c = cc
+				return cc.Suspend()
+			case cc.IsExpired():
+				_, err := w.WriteString("expired")
+				return err
+			}
+			return errors.New("unexpected dispatch")
+		})
+		start := time.Now()
+		x := wharftest.Start(h, nil)
+		<-x.Done()
+		if d := time.Since(start); d != 10*time.Second {
+			t.Fatalf("expired after %v", d)
+		}
+		if x.Out.Body() != "expired" || timeouts.Load() != 1 {
+			t.Fatalf("body %q, %d timeouts", x.Out.Body(), timeouts.Load())
+		}
+		if err := c.Resume(); !errors.Is(err, api.ErrCompleted) {
+			t.Fatalf("resume after expiry: %v", err)
+		}
+	})
+}
+
+// Resume and the timeout race: exactly one wins, and the loser is told.
+func TestResumeTimeoutRace(t *testing.T) {
+	for i := 0; i < 2000; i++ {
+		var resumed, expired atomic.Int32
+		ready := make(chan continuation.Continuation, 1)
+		h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			c := continuation.Of(r)
+			switch {
+			case c.IsInitial():
+				c.SetTimeout(time.Duration(i%50) * time.Microsecond)
+				if err := c.Suspend(); err != nil {
+					return err
+				}
+				ready <- c
+			case c.IsResumed():
+				resumed.Add(1)
+			case c.IsExpired():
+				expired.Add(1)
+			}
+			return nil
+		})
+		x := wharftest.Start(h, nil)
+		c := <-ready
+		time.Sleep(time.Duration(i%30) * time.Microsecond)
+		err := c.Resume()
+		<-x.Done()
+		r, e := resumed.Load(), expired.Load()
+		if r+e != 1 {
+			t.Fatalf("iteration %d: %d resumed, %d expired", i, r, e)
+		}
+		if (err == nil) != (r == 1) {
+			t.Fatalf("iteration %d: Resume returned %v but resumed=%d", i, err, r)
+		}
+		if err != nil && !errors.Is(err, api.ErrNotSuspended) && !errors.Is(err, api.ErrCompleted) {
+			t.Fatalf("iteration %d: loser told %v", i, err)
+		}
+	}
+}
+
+func TestCompleteSuspended(t *testing.T) {
+	var c continuation.Continuation
+	completes := 0
+	h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		c = continuation.Of(r)
+		c.AddListener(continuation.Listener{OnComplete: func(*api.Request, error) { completes++ }})
+		w.WriteString("partial")
+		return c.Suspend()
+	})
+	x := wharftest.Start(h, nil)
+	if err := c.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	<-x.Done()
+	if d, _, _ := x.Chan.Result(); d != 1 || completes != 1 || x.Out.Body() != "partial" {
+		t.Fatalf("dispatches %d, completes %d, body %q", d, completes, x.Out.Body())
+	}
+}
+
+func TestAwait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		got := make(chan string, 1)
+		var c continuation.Continuation
+		ready := make(chan struct{})
+		h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			c = continuation.Of(r)
+			c.SetTimeout(time.Minute)
+			close(ready)
+			ev, attrs, err := c.Await(context.Background())
+			if err != nil {
+				return err
+			}
+			if ev != continuation.Resumed || len(attrs) != 1 {
+				got <- ev.String()
+				return nil
+			}
+			got <- attrs[0].Value.(string)
+			return nil
+		})
+		x := wharftest.NewExchange(h, nil)
+		go x.Exchange.Start(x.Req)
+		<-ready
+		synctest.Wait() // the handler is parked in Await
+		if err := c.Resume(api.Attr{Key: eventKey{}, Value: "woken"}); err != nil {
+			t.Fatal(err)
+		}
+		<-x.Done()
+		if v := <-got; v != "woken" {
+			t.Fatalf("await returned %q", v)
+		}
+	})
+}
+
+func TestAwaitExpires(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		got := make(chan continuation.Event, 1)
+		h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			c := continuation.Of(r)
+			c.SetTimeout(3 * time.Second)
+			ev, _, _ := c.Await(context.Background())
+			got <- ev
+			return nil
+		})
+		start := time.Now()
+		x := wharftest.Start(h, nil)
+		<-x.Done()
+		if ev := <-got; ev != continuation.Expired || time.Since(start) != 3*time.Second {
+			t.Fatalf("event %v after %v", ev, time.Since(start))
+		}
+	})
+}
+
+func TestNotFromContainer(t *testing.T) {
+	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/"}, nil)
+	c := continuation.Of(r)
+	if err := c.Suspend(); !errors.Is(err, api.ErrNotSupported) {
+		t.Fatalf("Suspend = %v", err)
+	}
+	if !c.IsInitial() || c.IsSuspended() {
+		t.Fatal("a plain request is initial and not suspended")
+	}
+}

@@ -1,0 +1,119 @@
+package dispatcher
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Sentinel errors of package dispatcher.
+var (
+	// ErrNoResolver is returned for a Request no container built: there is
+	// no context to forward within.
+	ErrNoResolver = errors.New("dispatcher: request has no context to dispatch in")
+	// ErrBadTarget is returned for a target that is not a path (it must
+	// start with '/') or does not parse.
+	ErrBadTarget = errors.New("dispatcher: bad dispatch target")
+)
+
+// Resolver maps a path within a request's context to what serves it. The
+// container's exchanges implement it.
+type Resolver interface {
+	// Resolve returns the handler mapped to pathInContext (wrapped in the
+	// filters mapped to it when filters is true) and the mapping. ok is false
+	// if nothing is mapped there.
+	Resolve(pathInContext string, filters bool) (h api.Handler, m api.Mapping, ok bool)
+}
+
+// resolverHolder is implemented by the value a container puts behind
+// api.Request.Exchange.
+type resolverHolder interface {
+	Resolver() Resolver
+}
+
+// ResolverOf returns the resolver for r's context, or nil.
+func ResolverOf(r *api.Request) Resolver {
+	if h, ok := r.Exchange().(resolverHolder); ok {
+		return h.Resolver()
+	}
+	return nil
+}
+
+// Option changes how Forward dispatches.
+type Option func(*options)
+
+type options struct {
+	filters bool
+	include bool
+}
+
+// WithFilters runs the filters mapped to the target before its handler. By
+// default only the target handler runs: the filters already ran for the
+// original request.
+func WithFilters() Option { return func(o *options) { o.filters = true } }
+
+// Forward serves r with the handler mapped to target, a path within r's
+// context with an optional query ("/b/info?x=1"). The target sees a new
+// Request: path, query (target's parameters first, then the original ones)
+// and mapping of the target; everything else as r. The buffered response is
+// reset first; Forward fails with api.ErrCommitted if it was already sent.
+// A target with no mapping is answered 404 by the returned error.
+func Forward(w api.Response, r *api.Request, target string, opts ...Option) error {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	res := ResolverOf(r)
+	if res == nil {
+		return ErrNoResolver
+	}
+	p, q, err := parseTarget(target)
+	if err != nil {
+		return err
+	}
+	h, m, ok := res.Resolve(p, o.filters)
+	if !ok {
+		return &api.StatusError{Code: http.StatusNotFound, Err: errors.New("dispatcher: nothing mapped at " + p)}
+	}
+	if !o.include {
+		if w.Committed() {
+			return api.ErrCommitted
+		}
+		if err := w.Reset(); err != nil {
+			return err
+		}
+	}
+	head := r.Head()
+	head.Path = m.ContextPath + p
+	switch {
+	case q == "":
+		head.RawQuery = r.RawQuery()
+	case r.RawQuery() == "":
+		head.RawQuery = q
+	default:
+		head.RawQuery = q + "&" + r.RawQuery()
+	}
+	head.Target = (&url.URL{Path: head.Path, RawQuery: head.RawQuery}).RequestURI()
+	fr := r.WithHead(&head).WithMapping(m)
+	return h.Serve(w, fr)
+}
+
+func parseTarget(target string) (string, string, error) {
+	raw, q, _ := strings.Cut(target, "?")
+	if !strings.HasPrefix(raw, "/") {
+		return "", "", errors.Join(ErrBadTarget, errors.New(target))
+	}
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", "", errors.Join(ErrBadTarget, err)
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c, q, nil
+}

@@ -1,0 +1,29 @@
+package dispatcher
+
+import (
+	"net/http"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// IncludeResponse wraps w for an included resource: body writes and Flush
+// go through; status, header, trailer and Reset changes are dropped, so the
+// includer keeps control of the response. Other capabilities stay reachable
+// through Unwrap.
+func IncludeResponse(w api.Response) api.Response { return &includeResponse{api.ResponseWrapper{Response: w}} }
+
+type includeResponse struct{ api.ResponseWrapper }
+
+// Header returns a scratch header: an included resource cannot set fields.
+func (w *includeResponse) Header() http.Header  { return http.Header{} }
+func (w *includeResponse) Trailer() http.Header { return http.Header{} }
+func (w *includeResponse) SetStatus(int) error  { return nil }
+func (w *includeResponse) Reset() error         { return nil }
+
+// Include writes the output of the handler mapped to target into w, after
+// whatever w already holds, like the Servlet API's include but without its
+// special attributes: the target sees an ordinary forwarded Request.
+func Include(w api.Response, r *api.Request, target string, opts ...Option) error {
+	opts = append(opts, func(o *options) { o.include = true })
+	return Forward(IncludeResponse(w), r, target, opts...)
+}

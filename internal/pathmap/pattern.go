@@ -1,0 +1,221 @@
+package pathmap
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Errors returned by [Map.Add] and [Validate]. They are wrapped together
+// with the offending pattern; test for them with [errors.Is].
+var (
+	// ErrInvalidPattern reports a pattern that is not a valid servlet URL
+	// pattern or template.
+	ErrInvalidPattern = errors.New("pathmap: invalid pattern")
+	// ErrDuplicatePattern reports a pattern string added twice to a Map.
+	ErrDuplicatePattern = errors.New("pathmap: duplicate pattern")
+)
+
+// Kind is the servlet-spec kind of a pattern.
+type Kind uint8
+
+// Pattern kinds. Template patterns are Exact or Prefix.
+const (
+	Exact Kind = iota + 1
+	Prefix
+	Extension
+	Default
+)
+
+// String returns "exact", "prefix", "extension" or "default".
+func (k Kind) String() string {
+	switch k {
+	case Exact:
+		return "exact"
+	case Prefix:
+		return "prefix"
+	case Extension:
+		return "extension"
+	case Default:
+		return "default"
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Param is a path parameter bound by a "{name}" template segment.
+type Param struct {
+	Name, Value string
+}
+
+// segment is one '/'-separated part of an exact or prefix pattern.
+type segment struct {
+	text  string // literal text, or the parameter name when param is set
+	param bool
+}
+
+// parsed is the validated form of a pattern.
+type parsed struct {
+	kind Kind
+	root bool      // the "" pattern
+	key  string    // exact: the pattern; prefix: pattern without "/*"; extension: the extension
+	segs []segment // exact and prefix: the segments of key
+	nlit int       // number of literal segments
+	tmpl bool      // has at least one template segment
+}
+
+func invalid(pattern, reason string) error {
+	return fmt.Errorf("%w %q: %s", ErrInvalidPattern, pattern, reason)
+}
+
+// Validate reports the kind of pattern, or an error wrapping
+// [ErrInvalidPattern] if it is not valid.
+func Validate(pattern string) (Kind, error) {
+	p, err := parse(pattern)
+	if err != nil {
+		return 0, err
+	}
+	return p.kind, nil
+}
+
+func parse(pattern string) (parsed, error) {
+	switch {
+	case pattern == "":
+		return parsed{kind: Exact, root: true}, nil
+	case pattern == "/":
+		return parsed{kind: Default}, nil
+	case strings.HasPrefix(pattern, "*."):
+		ext := pattern[2:]
+		if ext == "" {
+			return parsed{}, invalid(pattern, "missing extension after \"*.\"")
+		}
+		if strings.ContainsAny(ext, "./*{}") {
+			return parsed{}, invalid(pattern, "extension must not contain '.', '/', '*', '{' or '}'")
+		}
+		return parsed{kind: Extension, key: ext}, nil
+	case pattern[0] != '/':
+		return parsed{}, invalid(pattern, "must start with '/' or \"*.\"")
+	}
+
+	p := parsed{kind: Exact, key: pattern}
+	if strings.HasSuffix(pattern, "/*") {
+		p.kind = Prefix
+		p.key = pattern[:len(pattern)-2]
+	}
+	if strings.IndexByte(p.key, '*') >= 0 {
+		return parsed{}, invalid(pattern, "'*' is only allowed as a final \"/*\" or a leading \"*.\"")
+	}
+	if p.key == "" { // "/*"
+		return p, nil
+	}
+	parts := strings.Split(p.key[1:], "/")
+	p.segs = make([]segment, len(parts))
+	for i, s := range parts {
+		if s == "" && !(p.kind == Exact && i == len(parts)-1) {
+			return parsed{}, invalid(pattern, "empty path segment")
+		}
+		if strings.IndexAny(s, "{}") < 0 {
+			p.segs[i] = segment{text: s}
+			p.nlit++
+			continue
+		}
+		if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+			return parsed{}, invalid(pattern, "'{' and '}' must enclose a whole segment, as in \"{name}\"")
+		}
+		name := s[1 : len(s)-1]
+		if !validName(name) {
+			return parsed{}, invalid(pattern, "parameter name "+strconv.Quote(name)+" must be letters, digits and '_', not starting with a digit")
+		}
+		for _, prev := range p.segs[:i] {
+			if prev.param && prev.text == name {
+				return parsed{}, invalid(pattern, "duplicate parameter name "+strconv.Quote(name))
+			}
+		}
+		p.segs[i] = segment{text: name, param: true}
+		p.tmpl = true
+	}
+	return p, nil
+}
+
+func validName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i, r := range name {
+		if r == utf8.RuneError {
+			return false
+		}
+		if r == '_' || unicode.IsLetter(r) || (i > 0 && unicode.IsDigit(r)) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// matchSegs matches the segments of a template against the start of path,
+// which begins with '/'. It returns the length of path consumed. For an
+// exact pattern the whole path must be consumed; for a prefix pattern the
+// rest must be empty or start with '/'. It does not allocate.
+func matchSegs(segs []segment, path string, prefix bool) (int, bool) {
+	pos := 0
+	for _, sg := range segs {
+		if pos >= len(path) || path[pos] != '/' {
+			return 0, false
+		}
+		start := pos + 1
+		end := strings.IndexByte(path[start:], '/')
+		if end < 0 {
+			end = len(path)
+		} else {
+			end += start
+		}
+		v := path[start:end]
+		if sg.param {
+			if v == "" {
+				return 0, false
+			}
+		} else if v != sg.text {
+			return 0, false
+		}
+		pos = end
+	}
+	if pos == len(path) || (prefix && path[pos] == '/') {
+		return pos, true
+	}
+	return 0, false
+}
+
+// params returns the values bound by the template segments in path, which
+// matchSegs has already accepted.
+func params(segs []segment, nparams int, path string) []Param {
+	ps := make([]Param, 0, nparams)
+	pos := 0
+	for _, sg := range segs {
+		start := pos + 1
+		end := strings.IndexByte(path[start:], '/')
+		if end < 0 {
+			end = len(path)
+		} else {
+			end += start
+		}
+		if sg.param {
+			ps = append(ps, Param{Name: sg.text, Value: path[start:end]})
+		}
+		pos = end
+	}
+	return ps
+}
+
+// extension returns the extension of the last segment of path: the text
+// after its last '.', if any.
+func extension(path string) (string, bool) {
+	last := path[strings.LastIndexByte(path, '/')+1:]
+	dot := strings.LastIndexByte(last, '.')
+	if dot < 0 || dot == len(last)-1 {
+		return "", false
+	}
+	return last[dot+1:], true
+}
