@@ -2,4 +2,7 @@ module github.com/wharf-go/wharf
 
 go 1.26
 
-require github.com/klauspost/compress v1.20.3 // indirect
+require (
+	github.com/klauspost/compress v1.20.3 // indirect
+	go.uber.org/goleak v1.3.0 // indirect
+)

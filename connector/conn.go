@@ -55,7 +55,6 @@ type conn struct {
 	head h1.RequestHead
 
 	remote, local string
-	closing       bool // the current response is the last
 }
 
 func newConn(s *Server, nc net.Conn) *conn {

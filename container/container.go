@@ -2,7 +2,6 @@ package container
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,8 +37,6 @@ type Container struct {
 	live     sync.Map // *exchange → struct{}: requests not yet completed
 	active   atomic.Int64
 	requests atomic.Int64
-	drained  chan struct{} // closed when active drops to 0 during shutdown
-	drainMu  sync.Mutex
 }
 
 // New returns a container with a root context and the given options.
@@ -110,10 +107,8 @@ func (c *Container) Start() error {
 		return nil
 	}
 	sort.SliceStable(c.contexts, func(i, j int) bool { return len(c.contexts[i].path) > len(c.contexts[j].path) })
-	for _, x := range c.contexts {
-		x.mu.Lock() // publish the built maps to readers; they never change again
-		x.mu.Unlock()
-	}
+	// Building happened under each context's mutex; the atomic store below
+	// publishes the finished maps to the readers that load started first.
 	c.started.Store(true)
 	return nil
 }
@@ -227,7 +222,9 @@ var notFound = api.HandlerFunc(func(api.Response, *api.Request) error { return e
 // ServeStream implements connector.Handler: it builds the request, maps it,
 // and runs its initial dispatch on the calling goroutine.
 func (c *Container) ServeStream(s connector.Stream) {
-	c.Start()
+	if !c.started.Load() {
+		c.Start()
+	}
 	head := s.Request()
 	x := &exchange{c: c, s: s}
 	x.out.init(s, c.cfg.outputBuffer)
@@ -235,11 +232,9 @@ func (c *Container) ServeStream(s connector.Stream) {
 	x.ax = async.NewExchange(x, &x.out, &c.asyncCfg, cancel)
 
 	var m api.Mapping
+	// The root context matches every path, so there always is a context.
 	x.ctxt, m.ServletPath = c.findContext(head.Path)
-	if x.ctxt == nil {
-		x.ctxt = c.contexts[len(c.contexts)-1] // the root context: the shortest path
-		x.chain = notFound
-	} else if h, mm, ok := x.ctxt.Resolve(m.ServletPath, false); ok {
+	if h, mm, ok := x.ctxt.Resolve(m.ServletPath, false); ok {
 		m = mm
 		x.chain = x.ctxt.chain(h, m.ServletPath+m.PathInfo)
 	} else {
@@ -261,6 +256,3 @@ func (c *Container) completed(x *exchange) {
 	c.live.Delete(x)
 	c.active.Add(-1)
 }
-
-// errShutdownAbort is logged for requests cut off by Close.
-var errShutdownAbort = errors.New("container: closed")

@@ -1,0 +1,70 @@
+package continuation_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+)
+
+type msgKey struct{}
+
+// A long poll: the handler suspends (no goroutine is held while it waits);
+// another request resumes it with the event as an attribute.
+func Example() {
+	var mu sync.Mutex
+	var waiter *continuation.Continuation
+	ready := make(chan struct{})
+
+	c := container.New()
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		switch {
+		case cont.IsInitial():
+			cont.SetTimeout(10 * time.Second)
+			if err := cont.Suspend(); err != nil {
+				return err
+			}
+			mu.Lock()
+			waiter = &cont
+			mu.Unlock()
+			close(ready)
+			return nil // the goroutine is released here
+		case cont.IsExpired():
+			_, err := io.WriteString(w, "no news")
+			return err
+		}
+		_, err := fmt.Fprintf(w, "news: %v", r.Attribute(msgKey{}))
+		return err
+	})
+	c.HandleFunc("/say", func(w api.Response, r *api.Request) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return waiter.Resume(api.Attr{Key: msgKey{}, Value: r.QueryValue("m")})
+	})
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	base := "http://" + l.Addr().String()
+
+	polled := make(chan string)
+	go func() {
+		resp, _ := http.Get(base + "/poll")
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		polled <- string(b)
+	}()
+	<-ready
+	resp, _ := http.Get(base + "/say?m=hello")
+	resp.Body.Close()
+	fmt.Println(<-polled)
+	// Output: news: hello
+}

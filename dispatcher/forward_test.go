@@ -1,0 +1,106 @@
+package dispatcher_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// resolver maps "/b/*" to a handler that prints what it sees.
+type resolver struct{ filtered bool }
+
+func (res *resolver) Resolver() dispatcher.Resolver { return res }
+
+func (res *resolver) Resolve(p string, filters bool) (api.Handler, api.Mapping, bool) {
+	if len(p) < 2 || p[:2] != "/b" {
+		return nil, api.Mapping{}, false
+	}
+	res.filtered = filters
+	h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("X-Target", "b")
+		_, err := fmt.Fprintf(w, "path=%s pi=%s q=%s", r.Path(), r.Mapping().PathInfo, r.RawQuery())
+		return err
+	})
+	return h, api.Mapping{ContextPath: "/ctx", Pattern: "/b/*", Kind: api.MatchPrefix, ServletPath: "/b", PathInfo: p[2:]}, true
+}
+
+func request(res *resolver, query string) *api.Request {
+	return api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ctx/a", Target: "/ctx/a?" + query, RawQuery: query}, res).
+		WithMapping(api.Mapping{ContextPath: "/ctx", Pattern: "/a", ServletPath: "/a"})
+}
+
+func TestForward(t *testing.T) {
+	tests := []struct {
+		name, query, target, want string
+		err                       error
+	}{
+		{"query merged target first", "x=1", "/b/info?y=2", "path=/ctx/b/info pi=/info q=y=2&x=1", nil},
+		{"original query kept", "x=1", "/b/info", "path=/ctx/b/info pi=/info q=x=1", nil},
+		{"dot segments cleaned", "", "/b/../b/./z", "path=/ctx/b/z pi=/z q=", nil},
+		{"escaped", "", "/b/a%20b", "path=/ctx/b/a b pi=/a b q=", nil},
+		{"relative target", "", "b/x", "", dispatcher.ErrBadTarget},
+		{"bad escape", "", "/b/%zz", "", dispatcher.ErrBadTarget},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := &resolver{}
+			r := request(res, tt.query)
+			w := wharftest.NewRecorder()
+			w.WriteString("discarded by the forward")
+			err := dispatcher.Forward(w, r, tt.target)
+			if !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if tt.err == nil && w.Body() != tt.want {
+				t.Fatalf("body = %q, want %q", w.Body(), tt.want)
+			}
+			if r.Path() != "/ctx/a" || r.Mapping().Pattern != "/a" || r.RawQuery() != tt.query {
+				t.Fatal("the caller's request changed")
+			}
+			if res.filtered {
+				t.Fatal("filters ran without WithFilters")
+			}
+		})
+	}
+}
+
+func TestForwardNotFoundAndOptions(t *testing.T) {
+	res := &resolver{}
+	err := dispatcher.Forward(wharftest.NewRecorder(), request(res, ""), "/nothing")
+	if api.StatusOf(err) != 404 {
+		t.Fatalf("unmapped target: %v", err)
+	}
+	if err := dispatcher.Forward(wharftest.NewRecorder(), request(res, ""), "/b", dispatcher.WithFilters()); err != nil || !res.filtered {
+		t.Fatalf("WithFilters: %v filtered=%v", err, res.filtered)
+	}
+	plain := api.NewRequest(context.Background(), &api.RequestHead{Path: "/"}, nil)
+	if err := dispatcher.Forward(wharftest.NewRecorder(), plain, "/b"); !errors.Is(err, dispatcher.ErrNoResolver) {
+		t.Fatalf("no resolver: %v", err)
+	}
+	w := wharftest.NewRecorder()
+	w.Flush() // commit
+	if err := dispatcher.Forward(w, request(res, ""), "/b"); !errors.Is(err, api.ErrCommitted) {
+		t.Fatalf("forward after commit: %v", err)
+	}
+}
+
+func TestInclude(t *testing.T) {
+	res := &resolver{}
+	w := wharftest.NewRecorder()
+	w.WriteString("<")
+	if err := dispatcher.Include(w, request(res, "q=1"), "/b/x"); err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString(">")
+	if w.Body() != "<path=/ctx/b/x pi=/x q=q=1>" {
+		t.Fatalf("body = %q", w.Body())
+	}
+	if w.Header().Get("X-Target") != "" {
+		t.Fatal("the included handler set a header")
+	}
+}
