@@ -12,7 +12,9 @@ import (
 
 type hijackable struct{ *wharftest.Recorder }
 
-func (hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("called") }
+func (hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, errors.New("called")
+}
 
 type wrapper struct{ api.ResponseWrapper }
 

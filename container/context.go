@@ -29,9 +29,9 @@ type Context struct {
 
 	filterGroups []*filterGroup
 	nfilters     int
-	params   map[string]string
-	byError  []errorPage
-	byStatus map[int]api.Handler
+	params       map[string]string
+	byError      []errorPage
+	byStatus     map[int]api.Handler
 }
 
 type errorPage struct {

@@ -10,7 +10,9 @@ import (
 // go through; status, header, trailer and Reset changes are dropped, so the
 // includer keeps control of the response. Other capabilities stay reachable
 // through Unwrap.
-func IncludeResponse(w api.Response) api.Response { return &includeResponse{api.ResponseWrapper{Response: w}} }
+func IncludeResponse(w api.Response) api.Response {
+	return &includeResponse{api.ResponseWrapper{Response: w}}
+}
 
 type includeResponse struct{ api.ResponseWrapper }
 
