@@ -73,8 +73,9 @@ func NewRequest(ctx context.Context, head *RequestHead, ex any) *Request {
 	return &Request{ctx: ctx, head: head, ex: ex}
 }
 
-// Context returns the request's context. It is cancelled when the client goes
-// away, when the request completes, or when the container shuts down hard.
+// Context returns the request's context. The container cancels it when the
+// request completes and when it is closed; a connector that notices the
+// client going away cancels it then too.
 func (r *Request) Context() context.Context { return r.ctx }
 
 // Method returns the request method.

@@ -250,3 +250,83 @@ func TestOutOfTime(t *testing.T) {
 	}
 	t.Logf("answers %d, timeouts %d", ok.Load(), timedOut.Load())
 }
+
+func TestFailRunsOnErrorOnce(t *testing.T) {
+	var a *async.Context
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		var err error
+		a, err = async.Start(r)
+		return err
+	}), nil)
+	var onError, onComplete atomic.Int32
+	errGone := errors.New("client gone")
+	a.AddListener(async.Listener{
+		OnError: func(w api.Response, r *api.Request, err error) {
+			if !errors.Is(err, errGone) {
+				t.Errorf("OnError got %v", err)
+			}
+			onError.Add(1)
+		},
+		OnComplete: func(r *api.Request, err error) {
+			if !errors.Is(err, errGone) {
+				t.Errorf("OnComplete got %v", err)
+			}
+			onComplete.Add(1)
+		},
+	})
+	if err := x.Fail(errGone); err != nil {
+		t.Fatal(err)
+	}
+	<-x.Done()
+	if err := x.Fail(errGone); !errors.Is(err, api.ErrCompleted) {
+		t.Fatalf("second Fail: %v", err)
+	}
+	if onError.Load() != 1 || onComplete.Load() != 1 {
+		t.Fatalf("OnError %d, OnComplete %d; want 1 each", onError.Load(), onComplete.Load())
+	}
+}
+
+// The storm: resume, timeout, complete, fail and submit all race on a
+// suspended exchange; every exchange ends exactly once.
+func TestRaceStorm(t *testing.T) {
+	for i := 0; i < 3000; i++ {
+		var completes atomic.Int32
+		var a *async.Context
+		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			if async.KindOf(r) != async.DispatchInitial {
+				_, err := w.WriteString("redispatched") // completes: no async this time
+				return err
+			}
+			var err error
+			if a, err = async.Start(r); err != nil {
+				return err
+			}
+			a.SetTimeout(time.Duration(i%20) * time.Microsecond)
+			a.AddListener(async.Listener{OnComplete: func(*api.Request, error) { completes.Add(1) }})
+			return nil
+		}), nil)
+		var wg sync.WaitGroup
+		ops := []func(){
+			func() { a.Redispatch() },
+			func() { a.Complete() },
+			func() { x.Expire() },
+			func() { x.Fail(errors.New("gone")) },
+			func() { a.Dispatch(func(w api.Response) { w.WriteString("t") }) },
+		}
+		for j, op := range ops {
+			if (i>>j)&1 == 0 && j != 1 {
+				continue
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); op() }()
+		}
+		wg.Wait()
+		<-x.Done()
+		if n := completes.Load(); n != 1 {
+			t.Fatalf("iteration %d: OnComplete ran %d times", i, n)
+		}
+		if _, f, _ := x.Chan.Result(); f != 1 {
+			t.Fatalf("iteration %d: finished %d times", i, f)
+		}
+	}
+}
