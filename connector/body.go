@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	"os"
 	"sync"
 	"time"
 
@@ -163,8 +164,20 @@ func (b *body) fill(p []byte) (int, error) {
 	c := b.c
 	c.nc.SetReadDeadline(time.Now().Add(orDuration(c.srv.Config.ReadTimeout, DefaultReadTimeout)))
 	n, err := c.nc.Read(p)
-	if err == io.EOF && b.kind == bodyLength && n == 0 {
-		err = io.ErrUnexpectedEOF
+	switch {
+	case err == nil || n > 0:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		b.s.closeAfter = true
+		err = &api.StatusError{Code: http.StatusRequestTimeout, Err: err}
+	case err == io.EOF && b.kind == bodyChunked:
+		// the caller turns it into ErrUnexpectedEOF
+	default:
+		// The client went away mid-body: a 400, not a server failure.
+		b.s.closeAfter = true
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		err = &api.StatusError{Code: http.StatusBadRequest, Err: err}
 	}
 	return n, err
 }

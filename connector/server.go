@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -51,9 +52,11 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.shutting.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporary(err)) {
+			if retryable(err) {
+				// Out of file descriptors or a transient failure: back off
+				// rather than spin, and keep serving what is open.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.Config.logger().Warn("connector: accept failed; retrying", "err", err, "delay", delay)
 				time.Sleep(delay)
 				continue
 			}
@@ -70,18 +73,17 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 }
 
-// errTemporary keeps accept errors like EMFILE retryable without relying on
-// the deprecated Temporary method.
-func errTemporary(err error) error {
-	type temporary interface{ Temporary() bool }
-	var t temporary
-	if errors.As(err, &t) && t.Temporary() {
-		return err
+// retryable reports accept errors worth retrying: timeouts and running out
+// of descriptors or buffers.
+func retryable(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
 	}
-	return errNotTemporary
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
+		errors.Is(err, syscall.ECONNABORTED)
 }
-
-var errNotTemporary = errors.New("not temporary")
 
 func (s *Server) track(l net.Listener) bool {
 	s.mu.Lock()
