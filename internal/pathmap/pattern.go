@@ -116,7 +116,7 @@ func parse(pattern string) (parsed, error) {
 		if s == "" && !(p.kind == Exact && i == len(parts)-1) {
 			return parsed{}, invalid(pattern, "empty path segment")
 		}
-		if strings.IndexAny(s, "{}") < 0 {
+		if !strings.ContainsAny(s, "{}") {
 			p.segs[i] = segment{text: s}
 			p.nlit++
 			continue

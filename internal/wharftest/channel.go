@@ -8,8 +8,10 @@ import (
 	"github.com/wharf-go/wharf/async"
 )
 
-// Channel is an async.Channel that dispatches to Handler and records how the
-// exchange finished.
+// Channel is an async.Channel that runs Handler for every dispatch and
+// records how the exchange finished. Finish renders a failure the way the
+// container's default error page would: reset and set api.StatusOf(err),
+// unless the response was committed.
 type Channel struct {
 	Handler api.Handler
 
@@ -17,6 +19,7 @@ type Channel struct {
 	dispatches int
 	finishes   int
 	err        error
+	out        *Recorder
 }
 
 // Dispatch runs the handler.
@@ -27,16 +30,18 @@ func (c *Channel) Dispatch(w api.Response, r *api.Request) error {
 	return c.Handler.Serve(w, r)
 }
 
-// Finish records the outcome. On failure it writes the status like the
-// container's default error page would.
+// Finish records the outcome and finishes the recorder.
 func (c *Channel) Finish(w api.Response, err error) {
 	c.mu.Lock()
 	c.finishes++
 	c.err = err
 	c.mu.Unlock()
 	if err != nil && !w.Committed() {
-		w.Reset()
-		w.SetStatus(api.StatusOf(err))
+		_ = w.Reset()
+		_ = w.SetStatus(api.StatusOf(err))
+	}
+	if c.out != nil {
+		c.out.Finish()
 	}
 }
 
@@ -47,7 +52,7 @@ func (c *Channel) Result() (dispatches, finishes int, err error) {
 	return c.dispatches, c.finishes, c.err
 }
 
-// Exchange is one request driven through an async.Exchange in memory.
+// Exchange is one request driven through a real async.Exchange in memory.
 type Exchange struct {
 	*async.Exchange
 	Chan *Channel
@@ -55,21 +60,36 @@ type Exchange struct {
 	Req  *api.Request
 }
 
-// Start builds an exchange for h with cfg (nil for defaults), starts its
-// initial dispatch on the calling goroutine and returns once that dispatch
-// returned or suspended.
-func Start(h api.Handler, cfg *async.Config) *Exchange {
-	x := NewExchange(h, cfg)
+// NewExchange builds an exchange for "GET /" that dispatches through h, with
+// cfg (nil for defaults). It is not started.
+func NewExchange(h api.Handler, cfg *async.Config) *Exchange {
+	return NewExchangeFor(h, Head("GET", "/"), cfg)
+}
+
+// NewExchangeFor builds an exchange for head. The request context is
+// cancelled when the exchange completes.
+func NewExchangeFor(h api.Handler, head *api.RequestHead, cfg *async.Config) *Exchange {
+	out := NewRecorder()
+	ch := &Channel{Handler: h, out: out}
+	ctx, cancel := context.WithCancel(context.Background())
+	ex := async.NewExchange(ch, out, cfg, cancel)
+	r := api.NewRequest(ctx, head, ex)
+	return &Exchange{Exchange: ex, Chan: ch, Out: out, Req: r}
+}
+
+// Begin runs the initial dispatch on the calling goroutine and returns when
+// it has returned (the exchange may then be suspended).
+func (x *Exchange) Begin() *Exchange {
 	x.Exchange.Start(x.Req)
 	return x
 }
 
-// NewExchange builds the exchange without starting it.
-func NewExchange(h api.Handler, cfg *async.Config) *Exchange {
-	ch := &Channel{Handler: h}
-	out := NewRecorder()
-	ctx, cancel := context.WithCancel(context.Background())
-	ex := async.NewExchange(ch, out, cfg, cancel)
-	r := api.NewRequest(ctx, &api.RequestHead{Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, ContentLength: 0}, ex)
-	return &Exchange{Exchange: ex, Chan: ch, Out: out, Req: r}
+// Start builds an exchange for h and begins it.
+func Start(h api.Handler, cfg *async.Config) *Exchange { return NewExchange(h, cfg).Begin() }
+
+// Run begins an exchange for head and waits until it has completed.
+func Run(h api.Handler, head *api.RequestHead) *Exchange {
+	x := NewExchangeFor(h, head, nil).Begin()
+	<-x.Done()
+	return x
 }

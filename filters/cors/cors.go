@@ -1,0 +1,197 @@
+package cors
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Config is the CORS policy. The zero value allows no origin, and New then
+// returns a filter that only calls next.
+type Config struct {
+	// AllowedOrigins lists the origins allowed to read responses, as the
+	// browser serializes them ("https://example.com", compared without
+	// regard to case). "*" allows every origin. Empty means none: the filter
+	// is a pass-through.
+	AllowedOrigins []string
+	// AllowedMethods lists the methods a cross-origin request may use,
+	// compared case-sensitively as Fetch does. Empty means GET, POST and
+	// HEAD. A preflight for GET, POST or HEAD always succeeds (for an allowed
+	// origin and allowed headers), since browsers never block those methods
+	// on the method list.
+	AllowedMethods []string
+	// AllowedHeaders lists the request header fields a cross-origin request
+	// may send (case-insensitive; "*" allows any). Empty means any field the
+	// preflight asks for is allowed and reflected back.
+	AllowedHeaders []string
+	// ExposedHeaders lists response header fields scripts may read besides
+	// the CORS-safelisted ones. Empty means none are announced.
+	ExposedHeaders []string
+	// AllowCredentials sends Access-Control-Allow-Credentials: true, letting
+	// requests carry cookies and HTTP authentication. False omits it.
+	AllowCredentials bool
+	// MaxAge is how long a browser may cache a preflight answer, sent in
+	// whole seconds. Zero omits Access-Control-Max-Age (the browser's
+	// default, 5 seconds, applies); a negative value sends 0, which
+	// disables caching.
+	MaxAge time.Duration
+}
+
+type filter struct {
+	anyOrigin  bool
+	origins    []string // lower case
+	methods    []string
+	allowAll   bool     // AllowedHeaders empty or contains "*"
+	headers    []string // lower case
+	methodList string   // Access-Control-Allow-Methods value
+	exposed    string   // Access-Control-Expose-Headers value
+	creds      bool
+	maxAge     string // "" to omit
+}
+
+// New returns the CORS filter for cfg. The slices are copied.
+//
+// Goroutines: call it at setup time; the filter it returns is safe for
+// concurrent use, and each call of its Filter method must come from the
+// request's serialized task.
+func New(cfg Config) api.Filter {
+	if len(cfg.AllowedOrigins) == 0 {
+		return api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			return next.Next(w, r)
+		})
+	}
+	f := &filter{creds: cfg.AllowCredentials}
+	for _, o := range cfg.AllowedOrigins {
+		if o == "*" {
+			f.anyOrigin = true
+		}
+		f.origins = append(f.origins, strings.ToLower(strings.TrimSpace(o)))
+	}
+	f.methods = slices.Clone(cfg.AllowedMethods)
+	if len(f.methods) == 0 {
+		f.methods = []string{http.MethodGet, http.MethodPost, http.MethodHead}
+	}
+	f.methodList = strings.Join(f.methods, ", ")
+	f.allowAll = len(cfg.AllowedHeaders) == 0
+	for _, h := range cfg.AllowedHeaders {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "*" {
+			f.allowAll = true
+		}
+		f.headers = append(f.headers, h)
+	}
+	exposed := make([]string, 0, len(cfg.ExposedHeaders))
+	for _, h := range cfg.ExposedHeaders {
+		exposed = append(exposed, strings.TrimSpace(h))
+	}
+	f.exposed = strings.Join(exposed, ", ")
+	switch {
+	case cfg.MaxAge > 0:
+		f.maxAge = strconv.FormatInt(int64(cfg.MaxAge/time.Second), 10)
+	case cfg.MaxAge < 0:
+		f.maxAge = "0"
+	}
+	return f
+}
+
+// Filter answers preflight requests and adds CORS headers to the responses
+// of the others. It must be called from the request's serialized task (the
+// filter chain does so).
+func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	h := w.Header()
+	addVary(h, "Origin")
+	origin := r.Header().Get("Origin")
+	reqMethod := r.Header().Values("Access-Control-Request-Method")
+	if r.Method() == http.MethodOptions && origin != "" && len(reqMethod) > 0 {
+		return f.preflight(w, r, origin, reqMethod[0])
+	}
+	if origin != "" && f.originAllowed(origin) {
+		h.Set("Access-Control-Allow-Origin", origin)
+		if f.creds {
+			h.Set("Access-Control-Allow-Credentials", "true")
+		}
+		if f.exposed != "" {
+			h.Set("Access-Control-Expose-Headers", f.exposed)
+		}
+	}
+	return next.Next(w, r)
+}
+
+func (f *filter) preflight(w api.Response, r *api.Request, origin, method string) error {
+	h := w.Header()
+	addVary(h, "Access-Control-Request-Method")
+	addVary(h, "Access-Control-Request-Headers")
+	requested, ok := f.headersAllowed(r.Header().Values("Access-Control-Request-Headers"))
+	if ok && f.originAllowed(origin) && f.methodAllowed(strings.TrimSpace(method)) {
+		h.Set("Access-Control-Allow-Origin", origin)
+		if f.creds {
+			h.Set("Access-Control-Allow-Credentials", "true")
+		}
+		h.Set("Access-Control-Allow-Methods", f.methodList)
+		if requested != "" {
+			h.Set("Access-Control-Allow-Headers", requested)
+		}
+		if f.maxAge != "" {
+			h.Set("Access-Control-Max-Age", f.maxAge)
+		}
+	}
+	h.Del("Content-Length")
+	h.Del("Content-Type")
+	return w.SetStatus(http.StatusNoContent)
+}
+
+// methodAllowed reports whether a preflight for method succeeds. The
+// CORS-safelisted methods always do: a browser accepts them whatever
+// Access-Control-Allow-Methods says.
+func (f *filter) methodAllowed(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+		return true
+	}
+	return slices.Contains(f.methods, method)
+}
+
+func (f *filter) originAllowed(origin string) bool {
+	if f.anyOrigin {
+		return true
+	}
+	origin = strings.ToLower(origin)
+	return slices.Contains(f.origins, origin)
+}
+
+// headersAllowed checks the Access-Control-Request-Headers values and returns
+// the list to allow, lower-cased and comma-separated as Fetch sends it.
+func (f *filter) headersAllowed(values []string) (string, bool) {
+	var names []string
+	for _, v := range values {
+		for name := range strings.SplitSeq(v, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			if !f.allowAll && !slices.Contains(f.headers, name) {
+				return "", false
+			}
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", "), true
+}
+
+// addVary adds token to the Vary field unless it is already listed (or the
+// field is "*").
+func addVary(h http.Header, token string) {
+	for _, v := range h.Values("Vary") {
+		for t := range strings.SplitSeq(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.EqualFold(t, token) {
+				return
+			}
+		}
+	}
+	h.Add("Vary", token)
+}

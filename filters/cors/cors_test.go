@@ -1,0 +1,183 @@
+package cors_test
+
+import (
+	"net/http"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/filters/cors"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+func TestCORS(t *testing.T) {
+	full := cors.Config{
+		AllowedOrigins:   []string{"https://app.example", "https://Other.example"},
+		AllowedMethods:   []string{"GET", "PUT", "DELETE"},
+		AllowedHeaders:   []string{"Content-Type", "X-Token"},
+		ExposedHeaders:   []string{"x-request-id", "ETag"},
+		AllowCredentials: true,
+		MaxAge:           10*time.Minute + 500*time.Millisecond,
+	}
+	tests := []struct {
+		name        string
+		cfg         cors.Config
+		method      string
+		header      []string
+		wantHandler bool
+		wantStatus  int
+		want        http.Header
+	}{
+		{
+			name: "zero config passes through", method: "GET",
+			header:      []string{"Origin", "https://app.example"},
+			wantHandler: true, wantStatus: 200, want: http.Header{},
+		},
+		{
+			name: "zero config passes preflight through", method: "OPTIONS",
+			header:      []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PUT"},
+			wantHandler: true, wantStatus: 200, want: http.Header{},
+		},
+		{
+			name: "no origin", cfg: full, method: "GET",
+			wantHandler: true, wantStatus: 200, want: http.Header{"Vary": {"Origin"}},
+		},
+		{
+			name: "actual request allowed", cfg: full, method: "PUT",
+			header:      []string{"Origin", "https://app.example"},
+			wantHandler: true, wantStatus: 200,
+			want: http.Header{
+				"Vary":                             {"Origin"},
+				"Access-Control-Allow-Origin":      {"https://app.example"},
+				"Access-Control-Allow-Credentials": {"true"},
+				"Access-Control-Expose-Headers":    {"x-request-id, ETag"},
+			},
+		},
+		{
+			name: "origin compared without case", cfg: full, method: "GET",
+			header:      []string{"Origin", "https://other.example"},
+			wantHandler: true, wantStatus: 200,
+			want: http.Header{
+				"Vary":                             {"Origin"},
+				"Access-Control-Allow-Origin":      {"https://other.example"},
+				"Access-Control-Allow-Credentials": {"true"},
+				"Access-Control-Expose-Headers":    {"x-request-id, ETag"},
+			},
+		},
+		{
+			name: "actual request disallowed origin", cfg: full, method: "GET",
+			header:      []string{"Origin", "https://evil.example"},
+			wantHandler: true, wantStatus: 200, want: http.Header{"Vary": {"Origin"}},
+		},
+		{
+			name: "wildcard echoes origin", cfg: cors.Config{AllowedOrigins: []string{"*"}}, method: "GET",
+			header:      []string{"Origin", "https://any.example"},
+			wantHandler: true, wantStatus: 200,
+			want: http.Header{"Vary": {"Origin"}, "Access-Control-Allow-Origin": {"https://any.example"}},
+		},
+		{
+			name: "preflight allowed", cfg: full, method: "OPTIONS",
+			header: []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PUT",
+				"Access-Control-Request-Headers", "x-token, Content-Type"},
+			wantStatus: 204,
+			want: http.Header{
+				"Vary":                             {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"},
+				"Access-Control-Allow-Origin":      {"https://app.example"},
+				"Access-Control-Allow-Credentials": {"true"},
+				"Access-Control-Allow-Methods":     {"GET, PUT, DELETE"},
+				"Access-Control-Allow-Headers":     {"x-token, content-type"},
+				"Access-Control-Max-Age":           {"600"},
+			},
+		},
+		{
+			name: "preflight disallowed origin", cfg: full, method: "OPTIONS",
+			header:     []string{"Origin", "https://evil.example", "Access-Control-Request-Method", "PUT"},
+			wantStatus: 204,
+			want:       http.Header{"Vary": {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}},
+		},
+		{
+			name: "preflight disallowed method", cfg: full, method: "OPTIONS",
+			header:     []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PATCH"},
+			wantStatus: 204,
+			want:       http.Header{"Vary": {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}},
+		},
+		{
+			name: "preflight method is case-sensitive", cfg: full, method: "OPTIONS",
+			header:     []string{"Origin", "https://app.example", "Access-Control-Request-Method", "put"},
+			wantStatus: 204,
+			want:       http.Header{"Vary": {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}},
+		},
+		{
+			name: "preflight disallowed header", cfg: full, method: "OPTIONS",
+			header: []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PUT",
+				"Access-Control-Request-Headers", "x-token,x-secret"},
+			wantStatus: 204,
+			want:       http.Header{"Vary": {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}},
+		},
+		{
+			name: "preflight safelisted method with zero methods, reflected headers",
+			cfg:  cors.Config{AllowedOrigins: []string{"https://app.example"}, MaxAge: -1}, method: "OPTIONS",
+			header: []string{"Origin", "https://app.example", "Access-Control-Request-Method", "POST",
+				"Access-Control-Request-Headers", "x-anything"},
+			wantStatus: 204,
+			want: http.Header{
+				"Vary":                         {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"},
+				"Access-Control-Allow-Origin":  {"https://app.example"},
+				"Access-Control-Allow-Methods": {"GET, POST, HEAD"},
+				"Access-Control-Allow-Headers": {"x-anything"},
+				"Access-Control-Max-Age":       {"0"},
+			},
+		},
+		{
+			name: "zero methods reject PUT", cfg: cors.Config{AllowedOrigins: []string{"*"}}, method: "OPTIONS",
+			header:     []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PUT"},
+			wantStatus: 204,
+			want:       http.Header{"Vary": {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}},
+		},
+		{
+			name: "OPTIONS without request method is an actual request", cfg: full, method: "OPTIONS",
+			header:      []string{"Origin", "https://app.example"},
+			wantHandler: true, wantStatus: 200,
+			want: http.Header{
+				"Vary":                             {"Origin"},
+				"Access-Control-Allow-Origin":      {"https://app.example"},
+				"Access-Control-Allow-Credentials": {"true"},
+				"Access-Control-Expose-Headers":    {"x-request-id, ETag"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			called := false
+			h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				called = true
+				return nil
+			}), cors.New(tt.cfg))
+			w := wharftest.NewRecorder()
+			if err := h.Serve(w, wharftest.Request(tt.method, "/res", tt.header...)); err != nil {
+				t.Fatal(err)
+			}
+			if called != tt.wantHandler {
+				t.Errorf("handler called = %v", called)
+			}
+			if w.Status() != tt.wantStatus {
+				t.Errorf("status = %d, want %d", w.Status(), tt.wantStatus)
+			}
+			if !reflect.DeepEqual(w.Header(), tt.want) {
+				t.Errorf("header\n got %v\nwant %v", w.Header(), tt.want)
+			}
+		})
+	}
+}
+
+func TestVaryNotDuplicated(t *testing.T) {
+	h := api.Compose(api.HandlerFunc(func(api.Response, *api.Request) error { return nil }),
+		cors.New(cors.Config{AllowedOrigins: []string{"*"}}))
+	w := wharftest.NewRecorder()
+	w.Header().Set("Vary", "Accept-Encoding, origin")
+	h.Serve(w, wharftest.Request("GET", "/", "Origin", "https://a.example"))
+	if got := w.Header().Values("Vary"); !reflect.DeepEqual(got, []string{"Accept-Encoding, origin"}) {
+		t.Fatalf("Vary = %q", got)
+	}
+}

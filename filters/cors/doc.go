@@ -1,0 +1,27 @@
+// Package cors is a filter that implements the server side of the CORS
+// protocol of the Fetch standard (https://fetch.spec.whatwg.org/#http-cors-protocol).
+//
+// A CORS-preflight request (OPTIONS with Origin and
+// Access-Control-Request-Method) is answered by the filter itself with 204
+// No Content; the rest of the chain never sees it. If the origin, the
+// requested method and every requested header are allowed, the answer
+// carries Access-Control-Allow-Origin, -Allow-Methods, -Allow-Headers and,
+// as configured, -Allow-Credentials and -Max-Age; otherwise it carries none
+// of them and the browser fails the preflight.
+//
+// Any other request is passed to the rest of the chain. If it has an allowed
+// Origin, the response gets Access-Control-Allow-Origin (the request's origin
+// echoed, never "*", so that credentials and caches work),
+// Access-Control-Allow-Credentials and Access-Control-Expose-Headers as
+// configured. A request from an origin that is not allowed passes through
+// without CORS headers.
+//
+// Every response of an enabled filter carries "Vary: Origin", since it
+// depends on the Origin field; preflight answers also vary by
+// Access-Control-Request-Method and Access-Control-Request-Headers.
+//
+// The headers are set before the rest of the chain runs; a handler that
+// calls Response.Reset drops them.
+//
+// Package cors imports only api and the standard library.
+package cors

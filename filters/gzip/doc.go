@@ -1,0 +1,47 @@
+// Package gzip is a filter that compresses response bodies with gzip
+// (github.com/klauspost/compress/gzip).
+//
+// A response is compressed when all of these hold:
+//
+//   - the request's Accept-Encoding accepts gzip (gzip or x-gzip with q > 0,
+//     or * with q > 0 and gzip not listed);
+//   - the method is not HEAD;
+//   - the response has no Content-Encoding, no Content-Range, no
+//     "Cache-Control: no-transform", and a status that carries a body
+//     (not 1xx, 204, 206 or 304);
+//   - its Content-Type, as set by the handler or, if unset, sniffed from the
+//     first bytes with http.DetectContentType, is in the compressible list;
+//   - the body reaches Config.MinSize bytes. The filter buffers up to
+//     MinSize bytes before it decides; a shorter body, or a Flush before
+//     MinSize bytes were written, leaves the response uncompressed.
+//
+// A compressed response gets "Content-Encoding: gzip", loses Content-Length
+// and Accept-Ranges, and gets the sniffed Content-Type if the handler set
+// none. Every response whose compression depended on Accept-Encoding gets
+// "Vary: Accept-Encoding", whether or not this client accepted gzip. Flush
+// flushes the gzip stream and then the underlying Response. gzip writers are
+// reused through a sync.Pool.
+//
+// # Suspended requests
+//
+// A request that suspends (async.Start, continuations) leaves the chain with
+// its response still open, and a resumed request passes through the chain
+// again, with a new wrapper: the gzip stream cannot span dispatches. So when
+// the chain returns and the request is suspended, the filter keeps nothing:
+//
+//   - if the dispatch wrote nothing (the usual continuation pattern, which
+//     writes only in its final dispatch), nothing happens and a later
+//     dispatch is compressed normally;
+//   - if it wrote fewer than MinSize bytes, they are written uncompressed and
+//     the response is flushed, so that later dispatches see a committed
+//     response and do not compress either;
+//   - if compression had started, the gzip stream is closed and flushed; a
+//     later dispatch that writes more body corrupts the response. Write the
+//     body of a compressed response in one dispatch.
+//
+// Tasks run with async.Context.Dispatch receive the container's Response,
+// not this filter's wrapper, and are never compressed.
+//
+// Package gzip imports only api, async, the standard library and
+// github.com/klauspost/compress/gzip.
+package gzip

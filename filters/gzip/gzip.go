@@ -1,0 +1,409 @@
+package gzip
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+)
+
+// Compression levels for Config.Level, the same values as in
+// github.com/klauspost/compress/gzip, so that callers need not import it.
+const (
+	BestSpeed          = kgzip.BestSpeed          // 1
+	BestCompression    = kgzip.BestCompression    // 9
+	DefaultCompression = kgzip.DefaultCompression // -1
+	HuffmanOnly        = kgzip.HuffmanOnly        // -2: entropy coding only, fastest
+	// StatelessCompression keeps no state between writes: least memory,
+	// worse ratio.
+	StatelessCompression = kgzip.StatelessCompression // -3
+)
+
+// Config configures the filter. The zero value compresses at the default
+// level the default content types from 1024 bytes up.
+type Config struct {
+	// Level is the compression level: BestSpeed (1) to BestCompression (9),
+	// DefaultCompression, HuffmanOnly or StatelessCompression. Zero means
+	// DefaultCompression (storing without compression cannot be chosen).
+	// New panics on any other value.
+	Level int
+	// MinSize is the smallest body, in bytes, worth compressing; the filter
+	// buffers up to MinSize bytes before deciding. Zero means 1024; a
+	// negative value means every non-empty body.
+	MinSize int
+	// ContentTypes lists the compressible media types, compared without
+	// parameters and without regard to case. An entry may hold one "*"
+	// standing for any run of characters: "text/*", "application/*+json".
+	// Nil or empty means DefaultContentTypes().
+	ContentTypes []string
+}
+
+// DefaultContentTypes returns the media types compressed when
+// Config.ContentTypes is empty: text, JSON, JavaScript, XML, SVG, WebAssembly
+// and uncompressed font formats.
+//
+// Goroutines: any; it returns a new slice on each call.
+func DefaultContentTypes() []string {
+	return []string{
+		"text/*",
+		"application/json", "application/*+json", "application/x-ndjson",
+		"application/javascript", "application/ecmascript", "application/x-javascript",
+		"application/xml", "application/*+xml",
+		"application/wasm",
+		"image/svg+xml", "image/x-icon", "image/bmp",
+		"font/ttf", "font/otf", "application/vnd.ms-fontobject",
+	}
+}
+
+// pattern is a lower-case media type, with at most one '*' between prefix
+// and suffix when wild.
+type pattern struct {
+	prefix, suffix string
+	wild           bool
+}
+
+func (p pattern) match(s string) bool {
+	if !p.wild {
+		return s == p.prefix
+	}
+	return len(s) >= len(p.prefix)+len(p.suffix) &&
+		strings.HasPrefix(s, p.prefix) && strings.HasSuffix(s, p.suffix)
+}
+
+type filter struct {
+	level   int
+	minSize int
+	types   []pattern
+	pool    sync.Pool // of *kgzip.Writer at level
+}
+
+// New returns the compression filter for cfg. It panics if cfg.Level is not
+// a valid level. ContentTypes is copied.
+//
+// Goroutines: call it at setup time; the filter it returns is safe for
+// concurrent use, and each call of its Filter method must come from the
+// request's serialized task.
+func New(cfg Config) api.Filter {
+	f := &filter{level: cfg.Level, minSize: cfg.MinSize}
+	if f.level == 0 {
+		f.level = kgzip.DefaultCompression
+	}
+	if _, err := kgzip.NewWriterLevel(io.Discard, f.level); err != nil {
+		panic(fmt.Sprintf("gzip: invalid compression level %d", cfg.Level))
+	}
+	switch {
+	case f.minSize == 0:
+		f.minSize = 1024
+	case f.minSize < 0:
+		f.minSize = 1
+	}
+	types := cfg.ContentTypes
+	if len(types) == 0 {
+		types = DefaultContentTypes()
+	}
+	for _, t := range types {
+		t = strings.ToLower(strings.TrimSpace(t))
+		pre, suf, wild := strings.Cut(t, "*")
+		f.types = append(f.types, pattern{prefix: pre, suffix: suf, wild: wild})
+	}
+	return f
+}
+
+func (f *filter) compressible(mediaType string) bool {
+	mt, _, _ := strings.Cut(mediaType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	for _, p := range f.types {
+		if p.match(mt) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *filter) get(dst io.Writer) *kgzip.Writer {
+	if gz, ok := f.pool.Get().(*kgzip.Writer); ok {
+		gz.Reset(dst)
+		return gz
+	}
+	gz, _ := kgzip.NewWriterLevel(dst, f.level) // level checked in New
+	return gz
+}
+
+func (f *filter) put(gz *kgzip.Writer) {
+	gz.Reset(io.Discard) // drop the reference to the response
+	f.pool.Put(gz)
+}
+
+// Filter runs next with a compressing Response and finishes the gzip stream
+// when next returns (see the package documentation for suspended requests).
+// It must be called from the request's serialized task (the filter chain
+// does so).
+func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if r.Method() == http.MethodHead {
+		return next.Next(w, r)
+	}
+	cw := &writer{
+		ResponseWrapper: api.ResponseWrapper{Response: w},
+		f:               f,
+		accept:          acceptsGzip(r.Header().Values("Accept-Encoding")),
+	}
+	err := next.Next(cw, r)
+	if err != nil {
+		cw.abandon()
+		return err
+	}
+	if ex := async.From(r); ex != nil && ex.Suspended() {
+		return cw.suspend()
+	}
+	return cw.close()
+}
+
+// acceptsGzip parses Accept-Encoding field values: gzip is acceptable if
+// gzip (or x-gzip) has q > 0, or if it is not listed and * has q > 0.
+func acceptsGzip(values []string) bool {
+	gz, star := -1.0, -1.0
+	for _, v := range values {
+		for item := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(item, ";")
+			q := 1.0
+			for param := range strings.SplitSeq(params, ";") {
+				k, val, _ := strings.Cut(param, "=")
+				if strings.EqualFold(strings.TrimSpace(k), "q") {
+					var err error
+					q, err = strconv.ParseFloat(strings.TrimSpace(val), 64)
+					if err != nil || q < 0 || q > 1 {
+						q = 0 // a malformed weight is no permission
+					}
+				}
+			}
+			switch name = strings.ToLower(strings.TrimSpace(name)); name {
+			case "gzip", "x-gzip":
+				gz = max(gz, q)
+			case "*":
+				star = max(star, q)
+			}
+		}
+	}
+	if gz >= 0 {
+		return gz > 0
+	}
+	return star > 0
+}
+
+type state uint8
+
+const (
+	undecided   state = iota // buffering up to minSize bytes
+	passing                  // writing through uncompressed
+	compressing              // writing through gz
+	done                     // the dispatch is over; writes go to the (stale) Response
+)
+
+// writer is the compressing Response. Embedding api.ResponseWrapper keeps
+// the capabilities of the wrapped Response reachable with api.As.
+type writer struct {
+	api.ResponseWrapper
+	f      *filter
+	accept bool
+	state  state
+	buf    []byte
+	gz     *kgzip.Writer
+	wrote  bool // body bytes reached the wrapped Response
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	switch w.state {
+	case undecided:
+		if len(w.buf)+len(p) < w.f.minSize {
+			w.buf = append(w.buf, p...)
+			return len(p), nil
+		}
+		if err := w.decide(p, true); err != nil {
+			return 0, err
+		}
+		return w.Write(p)
+	case compressing:
+		w.wrote = true
+		return w.gz.Write(p)
+	case passing:
+		w.wrote = true
+	}
+	return w.Response.Write(p)
+}
+
+func (w *writer) WriteString(s string) (int, error) {
+	switch w.state {
+	case undecided:
+		if len(w.buf)+len(s) < w.f.minSize {
+			w.buf = append(w.buf, s...)
+			return len(s), nil
+		}
+		return w.Write([]byte(s))
+	case compressing:
+		return w.Write([]byte(s))
+	case passing:
+		w.wrote = true
+	}
+	return w.Response.WriteString(s)
+}
+
+// decide chooses between compressing and passing through, from the header,
+// the status and the first bytes of the body (the buffer followed by p), and
+// then writes out the buffer. big says whether the body reached minSize.
+func (w *writer) decide(p []byte, big bool) error {
+	h := w.Header()
+	sniffed := ""
+	eligible := big && !w.Response.Committed() && w.eligible(h)
+	if eligible {
+		ct := h.Get("Content-Type")
+		if ct == "" {
+			sample := w.buf
+			if n := 512 - len(sample); n > 0 && len(p) > 0 {
+				sample = append(sample[:len(sample):len(sample)], p[:min(n, len(p))]...)
+			}
+			sniffed = http.DetectContentType(sample)
+			ct = sniffed
+		}
+		eligible = w.f.compressible(ct)
+	}
+	if eligible {
+		addVary(h, "Accept-Encoding")
+	}
+	if eligible && w.accept {
+		if sniffed != "" {
+			h.Set("Content-Type", sniffed)
+		}
+		h.Set("Content-Encoding", "gzip")
+		h.Del("Content-Length")
+		h.Del("Accept-Ranges")
+		w.gz = w.f.get(w.Response)
+		w.state = compressing
+	} else {
+		w.state = passing
+	}
+	buf := w.buf
+	w.buf = nil
+	if len(buf) == 0 {
+		return nil
+	}
+	_, err := w.Write(buf)
+	return err
+}
+
+func (w *writer) eligible(h http.Header) bool {
+	switch code := w.Response.Status(); {
+	case code < 200, code == http.StatusNoContent, code == http.StatusPartialContent,
+		code == http.StatusNotModified:
+		return false
+	}
+	if h.Get("Content-Encoding") != "" || h.Get("Content-Range") != "" {
+		return false
+	}
+	for _, v := range h.Values("Cache-Control") {
+		for d := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(d), "no-transform") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Flush decides (uncompressed, if fewer than MinSize bytes were written),
+// flushes the gzip stream and then the wrapped Response.
+func (w *writer) Flush() error {
+	if w.state == undecided {
+		if err := w.decide(nil, false); err != nil {
+			return err
+		}
+	}
+	if w.state == compressing {
+		if err := w.gz.Flush(); err != nil {
+			return err
+		}
+	}
+	return w.Response.Flush()
+}
+
+// Reset resets the wrapped Response and, if that succeeded, starts the
+// decision over: the compressed bytes and header fields are gone.
+func (w *writer) Reset() error {
+	if err := w.Response.Reset(); err != nil {
+		return err
+	}
+	if w.gz != nil {
+		w.f.put(w.gz)
+		w.gz = nil
+	}
+	w.buf = w.buf[:0]
+	w.wrote = false
+	if w.state != done {
+		w.state = undecided
+	}
+	return nil
+}
+
+// close ends the dispatch of a request that is not suspended: it writes out
+// the buffer or closes the gzip stream.
+func (w *writer) close() error {
+	var err error
+	if w.state == undecided && len(w.buf) > 0 {
+		err = w.decide(nil, len(w.buf) >= w.f.minSize)
+	}
+	if w.state == compressing {
+		if cerr := w.gz.Close(); err == nil {
+			err = cerr
+		}
+		w.f.put(w.gz)
+		w.gz = nil
+	}
+	w.state = done
+	return err
+}
+
+// suspend ends the dispatch of a request that suspended, keeping nothing.
+func (w *writer) suspend() error {
+	if w.state == undecided && len(w.buf) == 0 {
+		w.state = done
+		return nil
+	}
+	err := w.close()
+	if w.wrote {
+		if ferr := w.Response.Flush(); err == nil {
+			err = ferr
+		}
+	}
+	return err
+}
+
+// abandon ends a dispatch that failed: the buffer is dropped (the container
+// renders the error) and the gzip writer returned to the pool unfinished.
+func (w *writer) abandon() {
+	if w.gz != nil {
+		w.f.put(w.gz)
+		w.gz = nil
+	}
+	w.buf = nil
+	w.state = done
+}
+
+// addVary adds token to the Vary field unless it is already listed (or the
+// field is "*").
+func addVary(h http.Header, token string) {
+	for _, v := range h.Values("Vary") {
+		for t := range strings.SplitSeq(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.EqualFold(t, token) {
+				return
+			}
+		}
+	}
+	h.Add("Vary", token)
+}

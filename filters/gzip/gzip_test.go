@@ -1,0 +1,441 @@
+package gzip_test
+
+import (
+	"bufio"
+	"bytes"
+	stdgzip "compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/filters/gzip"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+func gunzip(t *testing.T, b []byte) string {
+	t.Helper()
+	zr, err := stdgzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("bad gzip stream: %v", err)
+	}
+	return string(out)
+}
+
+var (
+	text = strings.Repeat("hello, compressible world. ", 100) // 2700 bytes
+	png  = "\x89PNG\r\n\x1a\n" + strings.Repeat("\x00\x01\x02", 1000)
+)
+
+func TestDecision(t *testing.T) {
+	type tc struct {
+		name     string
+		cfg      gzip.Config
+		method   string
+		ae       string            // Accept-Encoding; "" for none
+		header   map[string]string // set by the handler
+		status   int
+		body     string
+		writes   int // write the body in this many pieces (0 = 1)
+		compress bool
+		vary     bool
+		ctype    string // expected Content-Type after the filter ("" = unchecked)
+	}
+	html := "<!DOCTYPE html><html><body>" + text + "</body></html>"
+	tests := []tc{
+		{name: "text accepted", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text, compress: true, vary: true},
+		{name: "many small writes", ae: "gzip", header: map[string]string{"Content-Type": "text/css"}, body: text, writes: 270, compress: true, vary: true},
+		{name: "json with length", ae: "deflate, gzip", header: map[string]string{"Content-Type": "application/json; charset=utf-8", "Content-Length": "2700"}, body: text, compress: true, vary: true},
+		{name: "suffix type", ae: "gzip", header: map[string]string{"Content-Type": "application/problem+json"}, body: text, compress: true, vary: true},
+		{name: "svg", ae: "gzip", header: map[string]string{"Content-Type": "image/SVG+xml"}, body: text, compress: true, vary: true},
+		{name: "x-gzip", ae: "x-gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text, compress: true, vary: true},
+		{name: "upper case coding", ae: "GZIP;Q=0.5", header: map[string]string{"Content-Type": "text/plain"}, body: text, compress: true, vary: true},
+		{name: "star", ae: "*", header: map[string]string{"Content-Type": "text/plain"}, body: text, compress: true, vary: true},
+		{name: "star q=0", ae: "*;q=0", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
+		{name: "gzip q=0 beats star", ae: "gzip;q=0, *", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
+		{name: "gzip q=0.000", ae: "br, gzip; q=0.000", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
+		{name: "malformed q", ae: "gzip;q=high", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
+		{name: "identity only", ae: "identity", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
+		{name: "no accept-encoding", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
+		{name: "small body", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text[:1023]},
+		{name: "exactly min size", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text[:1024], compress: true, vary: true},
+		{name: "empty body", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}},
+		{name: "head", method: "HEAD", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text},
+		{name: "png typed", ae: "gzip", header: map[string]string{"Content-Type": "image/png"}, body: text},
+		{name: "sniffed html", ae: "gzip", body: html, compress: true, vary: true, ctype: "text/html; charset=utf-8"},
+		{name: "sniffed across writes", ae: "gzip", body: html, writes: 300, compress: true, vary: true, ctype: "text/html; charset=utf-8"},
+		{name: "sniffed png", ae: "gzip", body: png, ctype: ""},
+		{name: "already encoded", ae: "gzip", header: map[string]string{"Content-Type": "text/plain", "Content-Encoding": "br"}, body: text},
+		{name: "no-transform", ae: "gzip", header: map[string]string{"Content-Type": "text/plain", "Cache-Control": "public, No-Transform"}, body: text},
+		{name: "content-range", ae: "gzip", header: map[string]string{"Content-Type": "text/plain", "Content-Range": "bytes 0-2699/5000"}, body: text},
+		{name: "206", ae: "gzip", status: 206, header: map[string]string{"Content-Type": "text/plain"}, body: text},
+		{name: "404 page compressed", ae: "gzip", status: 404, header: map[string]string{"Content-Type": "text/html"}, body: text, compress: true, vary: true},
+		{name: "min size 10", cfg: gzip.Config{MinSize: 10}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: "0123456789", compress: true, vary: true},
+		{name: "min size negative", cfg: gzip.Config{MinSize: -1}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: "x", compress: true, vary: true},
+		{name: "custom types", cfg: gzip.Config{ContentTypes: []string{"application/octet-stream"}}, ae: "gzip", header: map[string]string{"Content-Type": "application/octet-stream"}, body: text, compress: true, vary: true},
+		{name: "custom types exclude text", cfg: gzip.Config{ContentTypes: []string{"application/octet-stream"}}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text},
+		{name: "best speed", cfg: gzip.Config{Level: gzip.BestSpeed}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text, compress: true, vary: true},
+		{name: "huffman only", cfg: gzip.Config{Level: -2}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text, compress: true, vary: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				if tt.status != 0 {
+					w.SetStatus(tt.status)
+				}
+				n := max(tt.writes, 1)
+				size := (len(tt.body) + n - 1) / n
+				for i, k := 0, 0; i < len(tt.body); i, k = i+size, k+1 {
+					piece := tt.body[i:min(i+size, len(tt.body))]
+					var err error
+					if k%2 == 0 {
+						_, err = w.WriteString(piece)
+					} else {
+						_, err = w.Write([]byte(piece))
+					}
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			}), gzip.New(tt.cfg))
+			method := tt.method
+			if method == "" {
+				method = "GET"
+			}
+			var kv []string
+			if tt.ae != "" {
+				kv = []string{"Accept-Encoding", tt.ae}
+			}
+			w := wharftest.NewRecorder()
+			if err := h.Serve(w, wharftest.Request(method, "/", kv...)); err != nil {
+				t.Fatal(err)
+			}
+			hdr := w.Header()
+			if got := hdr.Get("Content-Encoding") == "gzip"; got != tt.compress {
+				t.Fatalf("compressed = %v, want %v (header %v)", got, tt.compress, hdr)
+			}
+			body := w.Body()
+			if tt.compress {
+				if hdr.Get("Content-Length") != "" {
+					t.Error("Content-Length kept on a compressed response")
+				}
+				body = gunzip(t, w.BodyBytes())
+			}
+			if body != tt.body {
+				t.Errorf("body differs: got %d bytes, want %d", len(body), len(tt.body))
+			}
+			if got := hdr.Values("Vary"); tt.vary != (len(got) == 1 && got[0] == "Accept-Encoding") || (!tt.vary && len(got) != 0) {
+				t.Errorf("Vary = %q, want present=%v", got, tt.vary)
+			}
+			if tt.ctype != "" || tt.header["Content-Type"] == "" {
+				if got := hdr.Get("Content-Type"); got != tt.ctype {
+					t.Errorf("Content-Type = %q, want %q", got, tt.ctype)
+				}
+			}
+		})
+	}
+}
+
+func TestInvalidLevelPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("New accepted level 42")
+		}
+	}()
+	gzip.New(gzip.Config{Level: 42})
+}
+
+func TestVaryKept(t *testing.T) {
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Add("Vary", "Origin, accept-encoding")
+		_, err := w.WriteString(text)
+		return err
+	}), gzip.New(gzip.Config{}))
+	w := wharftest.NewRecorder()
+	h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip"))
+	if got := w.Header().Values("Vary"); len(got) != 1 || got[0] != "Origin, accept-encoding" {
+		t.Fatalf("Vary = %q", got)
+	}
+}
+
+func TestFlush(t *testing.T) {
+	first := text[:2000]
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteString(first)
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		// Everything written so far must be decodable from what was sent.
+		rec := w.(api.Unwrapper).Unwrap().(*wharftest.Recorder)
+		if !rec.Committed() || rec.Flushes() != 1 {
+			t.Errorf("committed=%v flushes=%d", rec.Committed(), rec.Flushes())
+		}
+		zr, err := stdgzip.NewReader(bytes.NewReader(rec.BodyBytes()))
+		if err != nil {
+			t.Fatalf("after Flush: %v", err)
+		}
+		got := make([]byte, len(first))
+		if _, err := io.ReadFull(zr, got); err != nil || string(got) != first {
+			t.Fatalf("after Flush read %q, %v", got[:20], err)
+		}
+		_, err = w.WriteString("second part")
+		return err
+	}), gzip.New(gzip.Config{}))
+	w := wharftest.NewRecorder()
+	if err := h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip")); err != nil {
+		t.Fatal(err)
+	}
+	if w.Result().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("header sent: %v", w.Result())
+	}
+	if got := gunzip(t, w.BodyBytes()); got != first+"second part" {
+		t.Fatalf("body %q...", got[:20])
+	}
+}
+
+func TestFlushBeforeMinSizePassesThrough(t *testing.T) {
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteString("hello")
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		_, err := w.WriteString(text)
+		return err
+	}), gzip.New(gzip.Config{}))
+	w := wharftest.NewRecorder()
+	if err := h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip")); err != nil {
+		t.Fatal(err)
+	}
+	if w.Result().Get("Content-Encoding") != "" || w.Body() != "hello"+text || w.Flushes() != 1 {
+		t.Fatalf("header %v, %d bytes, %d flushes", w.Result(), len(w.Body()), w.Flushes())
+	}
+}
+
+func TestResetStartsOver(t *testing.T) {
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteString(text)
+		if err := w.Reset(); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, err := w.WriteString("short")
+		return err
+	}), gzip.New(gzip.Config{}))
+	w := wharftest.NewRecorder()
+	if err := h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip")); err != nil {
+		t.Fatal(err)
+	}
+	if w.Header().Get("Content-Encoding") != "" || w.Body() != "short" {
+		t.Fatalf("header %v body %q", w.Header(), w.Body())
+	}
+}
+
+func TestErrorDropsBuffer(t *testing.T) {
+	boom := errors.New("boom")
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.WriteString("half a page")
+		return boom
+	}), gzip.New(gzip.Config{}))
+	w := wharftest.NewRecorder()
+	if err := h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip")); err != boom {
+		t.Fatalf("err = %v", err)
+	}
+	if w.Body() != "" {
+		t.Fatalf("buffered body written on error: %q", w.Body())
+	}
+}
+
+func TestErrorAfterCompressionStarted(t *testing.T) {
+	boom := errors.New("boom")
+	f := gzip.New(gzip.Config{})
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "text/plain")
+		if r.Path() == "/fail" {
+			w.WriteString(text)
+			return boom
+		}
+		_, err := w.WriteString(text)
+		return err
+	}), f)
+	x := wharftest.Run(h, wharftest.Head("GET", "/fail", "Accept-Encoding", "gzip"))
+	if _, _, err := x.Chan.Result(); err != boom || x.Out.Status() != 500 || x.Out.Body() != "" ||
+		x.Out.Result().Get("Content-Encoding") != "" {
+		t.Fatalf("err=%v status=%d header=%v", err, x.Out.Status(), x.Out.Result())
+	}
+	// The abandoned writer went back to the pool in a usable state.
+	for range 3 {
+		w := wharftest.NewRecorder()
+		if err := h.Serve(w, wharftest.Request("GET", "/ok", "Accept-Encoding", "gzip")); err != nil {
+			t.Fatal(err)
+		}
+		if gunzip(t, w.BodyBytes()) != text {
+			t.Fatal("body differs after reuse")
+		}
+	}
+}
+
+type hijackRecorder struct{ *wharftest.Recorder }
+
+func (hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, errors.New("hijacked")
+}
+
+func TestWrapperKeepsCapabilities(t *testing.T) {
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		if _, ok := w.(api.Hijacker); ok {
+			t.Error("expected the wrapper")
+		}
+		_, _, err := api.Hijack(w)
+		return err
+	}), gzip.New(gzip.Config{}))
+	err := h.Serve(hijackRecorder{wharftest.NewRecorder()}, wharftest.Request("GET", "/", "Accept-Encoding", "gzip"))
+	if err == nil || err.Error() != "hijacked" {
+		t.Fatalf("Hijack: %v", err)
+	}
+}
+
+// Many requests at once share the writer pool; -race checks the reuse.
+func TestConcurrentPoolReuse(t *testing.T) {
+	f := gzip.New(gzip.Config{Level: gzip.BestSpeed})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 10 {
+				body := fmt.Sprintf("%d-%d:", i, j) + text
+				h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					w.Header().Set("Content-Type", "text/plain")
+					_, err := w.WriteString(body)
+					return err
+				}), f)
+				w := wharftest.NewRecorder()
+				if err := h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip")); err != nil {
+					t.Error(err)
+					return
+				}
+				zr, err := stdgzip.NewReader(bytes.NewReader(w.BodyBytes()))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, err := io.ReadAll(zr)
+				if err != nil || string(got) != body {
+					t.Errorf("request %d-%d: %v", i, j, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// suspendingHandler suspends in the initial dispatch after writing first, and
+// writes last in the resumed dispatch.
+func suspendingHandler(first, last string, ctx **async.Context) api.Handler {
+	return api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "text/plain")
+		if async.KindOf(r) == async.DispatchInitial {
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			*ctx = a
+			_, err = w.WriteString(first)
+			return err
+		}
+		_, err := w.WriteString(last)
+		return err
+	})
+}
+
+func TestSuspendedRequests(t *testing.T) {
+	tests := []struct {
+		name        string
+		first, last string
+		compressed  bool
+		flushes     int
+	}{
+		{name: "continuation writes in final dispatch", first: "", last: text, compressed: true},
+		{name: "small write before suspending", first: "head:", last: text, flushes: 1},
+		{name: "compressed before suspending, nothing after", first: text, last: "", compressed: true, flushes: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a *async.Context
+			h := api.Compose(suspendingHandler(tt.first, tt.last, &a), gzip.New(gzip.Config{}))
+			x := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/", "Accept-Encoding", "gzip"), nil).Begin()
+			if x.State() != "Waiting" {
+				t.Fatalf("state %s", x.State())
+			}
+			if err := a.Redispatch(); err != nil {
+				t.Fatal(err)
+			}
+			<-x.Done()
+			if _, _, err := x.Chan.Result(); err != nil {
+				t.Fatal(err)
+			}
+			hdr := x.Out.Result()
+			if got := hdr.Get("Content-Encoding") == "gzip"; got != tt.compressed {
+				t.Fatalf("compressed = %v, header %v", got, hdr)
+			}
+			body := x.Out.Body()
+			if tt.compressed {
+				body = gunzip(t, x.Out.BodyBytes())
+			}
+			if body != tt.first+tt.last {
+				t.Fatalf("body %d bytes, want %d", len(body), len(tt.first+tt.last))
+			}
+			if v := hdr.Values("Vary"); tt.compressed && len(v) != 1 {
+				t.Fatalf("Vary = %q", v)
+			}
+			if x.Out.Flushes() != tt.flushes {
+				t.Fatalf("flushes = %d, want %d", x.Out.Flushes(), tt.flushes)
+			}
+		})
+	}
+}
+
+func TestCompletedInExchange(t *testing.T) {
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "application/json")
+		_, err := w.WriteString(text)
+		return err
+	}), gzip.New(gzip.Config{}))
+	x := wharftest.Run(h, wharftest.Head("GET", "/", "Accept-Encoding", "gzip"))
+	if x.Out.Result().Get("Content-Encoding") != "gzip" || gunzip(t, x.Out.BodyBytes()) != text {
+		t.Fatalf("header %v", x.Out.Result())
+	}
+}
+
+func TestStatusWithoutBodyKeepsHeaders(t *testing.T) {
+	for _, code := range []int{http.StatusNoContent, http.StatusNotModified} {
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			w.Header().Set("Content-Type", "text/plain")
+			return w.SetStatus(code)
+		}), gzip.New(gzip.Config{MinSize: -1}))
+		w := wharftest.NewRecorder()
+		h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip"))
+		if w.Header().Get("Content-Encoding") != "" || w.Header().Get("Vary") != "" || w.Body() != "" {
+			t.Fatalf("%d: header %v", code, w.Header())
+		}
+	}
+}

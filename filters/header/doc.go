@@ -1,0 +1,15 @@
+// Package header is a filter that rewrites header fields: it sets, adds and
+// removes fields of the response, and sets and removes fields of the request
+// seen by the rest of the chain.
+//
+// Request changes build a new Request with Request.WithHeader; the Request
+// the filter received is never mutated, so filters above it and other
+// goroutines holding it still see the original fields.
+//
+// Response changes are applied to the Response's header before the rest of
+// the chain runs, because the moment a response commits cannot be
+// intercepted in general. Handlers below may therefore still override or
+// delete these fields, and Response.Reset drops them.
+//
+// Package header imports only api and the standard library.
+package header

@@ -1,0 +1,122 @@
+package header
+
+import (
+	"maps"
+	"net/http"
+	"net/textproto"
+	"slices"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Config says which fields to change. Keys are case-insensitive. The zero
+// value changes nothing, and New returns a filter that only calls next.
+//
+// For the response the order is Remove, then Set, then Add; for the request
+// RequestRemove, then RequestSet.
+type Config struct {
+	// Set replaces the response field with the single value. Nil or empty
+	// sets nothing.
+	Set map[string]string
+	// Add appends a value to the response field, keeping existing values.
+	// Nil or empty adds nothing.
+	Add map[string]string
+	// Remove deletes response fields. Nil or empty deletes nothing.
+	Remove []string
+	// RequestSet replaces request fields with the single value, for the
+	// rest of the chain. Nil or empty sets nothing.
+	RequestSet map[string]string
+	// RequestRemove deletes request fields, for the rest of the chain. Nil
+	// or empty deletes nothing.
+	RequestRemove []string
+}
+
+type kv struct{ key, value string }
+
+type filter struct {
+	set, add   []kv
+	remove     []string
+	reqSet     []kv
+	reqRemove  []string
+	noRequest  bool
+	noResponse bool
+}
+
+// New returns the filter for cfg. The maps and slices are copied, so later
+// changes to cfg have no effect.
+//
+// Goroutines: call it at setup time; the filter it returns is safe for
+// concurrent use, and each call of its Filter method must come from the
+// request's serialized task.
+func New(cfg Config) api.Filter {
+	f := &filter{
+		set:       pairs(cfg.Set),
+		add:       pairs(cfg.Add),
+		remove:    canon(cfg.Remove),
+		reqSet:    pairs(cfg.RequestSet),
+		reqRemove: canon(cfg.RequestRemove),
+	}
+	f.noResponse = len(f.set) == 0 && len(f.add) == 0 && len(f.remove) == 0
+	f.noRequest = len(f.reqSet) == 0 && len(f.reqRemove) == 0
+	return f
+}
+
+// pairs canonicalizes and sorts the map so that the filter is deterministic.
+func pairs(m map[string]string) []kv {
+	var out []kv
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, kv{textproto.CanonicalMIMEHeaderKey(k), m[k]})
+	}
+	return out
+}
+
+func canon(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, textproto.CanonicalMIMEHeaderKey(k))
+	}
+	return out
+}
+
+// Filter applies the response changes to w, derives the request with the
+// request changes and calls next with both. It must be called from the
+// request's serialized task (the filter chain does so).
+func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if !f.noResponse {
+		h := w.Header()
+		for _, k := range f.remove {
+			del(h, k)
+		}
+		for _, p := range f.set {
+			del(h, p.key)
+			h[p.key] = []string{p.value}
+		}
+		for _, p := range f.add {
+			h[p.key] = append(h[p.key], p.value)
+		}
+	}
+	if !f.noRequest {
+		c := r.Header().Clone()
+		for _, k := range f.reqRemove {
+			del(c, k)
+		}
+		for _, p := range f.reqSet {
+			del(c, p.key)
+			c[p.key] = []string{p.value}
+		}
+		r = r.WithHeader(api.NewHeader(c))
+	}
+	return next.Next(w, r)
+}
+
+// del removes key from h, also under spellings that are not canonical (a
+// header map filled by hand may hold them).
+func del(h http.Header, key string) {
+	delete(h, key)
+	for k := range h {
+		if strings.EqualFold(k, key) {
+			delete(h, k)
+		}
+	}
+}

@@ -1,0 +1,20 @@
+// Package recovery is a filter that catches a panic raised by the rest of
+// the filter chain or the handler, logs it with its stack through log/slog,
+// and returns it as an error instead of letting it unwind further.
+//
+// The container already recovers panics; this filter exists so that an
+// application can log panics its own way (another logger, another level) or
+// turn them into an error of its choosing with Config.OnPanic. By default the
+// filter returns *api.PanicError, which the container answers with 500, or by
+// aborting the connection if the response was already committed.
+//
+// A panic with http.ErrAbortHandler is the net/http idiom for aborting a
+// response on purpose: it is returned wrapped in *api.PanicError, without
+// logging and without calling OnPanic.
+//
+// The filter recovers only panics on the goroutine that runs the chain, in
+// the dispatch it wraps. Tasks a handler submits with async.Context.Dispatch
+// run later and are recovered by the container.
+//
+// Package recovery imports only api and the standard library.
+package recovery

@@ -1,0 +1,49 @@
+// Package timeout is a filter that bounds how long the rest of the chain may
+// take to produce a response, built on package async so that the timeout
+// response and the real one cannot both be written.
+//
+// # How it works
+//
+// The filter puts the request in async mode (async.Start) with the
+// configured timeout and returns at once, releasing the dispatch. The rest
+// of the chain runs on a goroutine of its own, writing into a private
+// in-memory response, like net/http's TimeoutHandler. When the chain
+// returns, a task dispatched with async.Context.Dispatch copies the status,
+// header, trailer and body into the real Response and completes the request;
+// an error returned by the chain fails the request with that error (see
+// async.Exchange.Fail), so the container's error pages render it. If the
+// timeout expires first, an OnTimeout listener writes Config.Status with
+// Config.Body and completes the request.
+//
+// Both the copy and the timeout listener run as serialized tasks of the
+// request, so exactly one of them answers: the other is dropped, and the
+// chain's late result is discarded.
+//
+// The request the chain receives carries a context that is cancelled when
+// the timeout expires (context.Cause is ErrTimeout) or the request completes
+// any other way, so handlers can stop early.
+//
+// # Restrictions
+//
+//   - The chain below the filter runs on its own goroutine and writes into a
+//     buffer. It must not suspend (async.Start, continuations) or dispatch
+//     async tasks: the request is already in async mode, owned by this
+//     filter. Flush is a no-op (nothing reaches the client before the chain
+//     returns), Committed is always false, and capabilities of the real
+//     Response such as Hijack are not reachable.
+//   - Code below the filter sees the request as suspended
+//     (async.Exchange.Suspended reports true).
+//   - Filters above the filter see their dispatch end with the request
+//     suspended and the response still open; those that act after the chain
+//     returns (compression, request logs) should be placed below it.
+//   - If the response was committed before the filter ran and the timeout
+//     expires, nothing can be written: the request completes with
+//     api.ErrAsyncTimeout and the container aborts the connection.
+//
+// A request that did not come from a container (async.Start reports
+// api.ErrNotSupported, as in unit tests calling a Handler directly) gets the
+// same behaviour without async: the filter's own call blocks until the chain
+// returns or the timeout expires.
+//
+// Package timeout imports only api, async and the standard library.
+package timeout

@@ -1,0 +1,254 @@
+package timeout
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"maps"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+)
+
+// Errors of package timeout.
+var (
+	// ErrTimeout is the cause (context.Cause) of the chain's context being
+	// cancelled because the timeout expired.
+	ErrTimeout = errors.New("timeout: request timed out")
+)
+
+// DefaultTimeout is the timeout used when Config.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// Config configures the filter. The zero value gives the chain 30 seconds
+// and then answers 503 Service Unavailable.
+type Config struct {
+	// Timeout is how long the chain may run. Zero means DefaultTimeout;
+	// negative means no limit, and the filter just calls next.
+	Timeout time.Duration
+	// Status is the status of the timeout response. Zero means 503.
+	Status int
+	// Body is the text/plain body of the timeout response. Empty means
+	// http.StatusText(Status).
+	Body string
+}
+
+type filter struct {
+	timeout time.Duration
+	status  int
+	body    string
+}
+
+// New returns the timeout filter for cfg.
+//
+// Goroutines: call it at setup time; the filter it returns is safe for
+// concurrent use, and each call of its Filter method must come from the
+// request's serialized task.
+func New(cfg Config) api.Filter {
+	f := &filter{timeout: cfg.Timeout, status: cfg.Status, body: cfg.Body}
+	if f.timeout == 0 {
+		f.timeout = DefaultTimeout
+	}
+	if f.status == 0 {
+		f.status = http.StatusServiceUnavailable
+	}
+	if f.body == "" {
+		f.body = http.StatusText(f.status)
+	}
+	return f
+}
+
+// Filter starts async mode, runs next on a new goroutine against a buffer
+// and returns; the response is written later by a serialized task (see the
+// package documentation). It must be called from the request's serialized
+// task (the filter chain does so).
+func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if f.timeout < 0 {
+		return next.Next(w, r)
+	}
+	a, err := async.Start(r)
+	if errors.Is(err, api.ErrNotSupported) {
+		return f.blocking(w, r, next)
+	}
+	if err != nil {
+		return err
+	}
+	a.SetTimeout(f.timeout)
+	ctx, cancel := context.WithCancelCause(r.Context())
+	t := &run{f: f, a: a, ex: async.From(r), cancel: cancel}
+	a.AddListener(async.Listener{
+		OnTimeout:  func(w api.Response, _ *api.Request) { t.expired(w) },
+		OnComplete: func(*api.Request, error) { cancel(context.Canceled) },
+	})
+	buf := newBuffer(w.Header())
+	cr := r.WithContext(ctx)
+	go func() {
+		err := call(next, buf, cr)
+		// Dropped (api.ErrCompleted) if the timeout answered first.
+		_ = a.Dispatch(func(w api.Response) { t.deliver(w, buf, err) })
+	}()
+	return nil
+}
+
+// run is the state of one timed request. Its fields after construction are
+// touched only by serialized tasks of the request.
+type run struct {
+	f        *filter
+	a        *async.Context
+	ex       *async.Exchange
+	cancel   context.CancelCauseFunc
+	answered bool // deliver ran
+}
+
+// deliver copies the chain's result into w, or fails the request with the
+// chain's error. It runs as a serialized task.
+func (t *run) deliver(w api.Response, buf *buffer, err error) {
+	t.answered = true
+	if err != nil {
+		// Completes the request with err once this task returns; the
+		// container renders it.
+		_ = t.ex.Fail(err)
+		return
+	}
+	buf.copyTo(w)
+	_ = t.a.Complete()
+}
+
+// expired is the OnTimeout listener: it answers with the timeout response
+// unless the chain's result is already being delivered.
+func (t *run) expired(w api.Response) {
+	if t.answered {
+		// The chain failed and its error is queued behind this task:
+		// complete without writing so that the error stands.
+		_ = t.a.Complete()
+		return
+	}
+	t.cancel(ErrTimeout)
+	if w.Committed() {
+		return // nothing can be said any more; async fails the request
+	}
+	t.f.writeTimeout(w)
+	_ = t.a.Complete()
+}
+
+func (f *filter) writeTimeout(w api.Response) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Del("Content-Length")
+	h.Del("Content-Encoding")
+	_ = w.SetStatus(f.status)
+	_, _ = w.WriteString(f.body)
+}
+
+// call runs the chain, turning a panic into *api.PanicError: the goroutine
+// is the filter's, so nobody else would recover it.
+func call(next api.Chain, w api.Response, r *api.Request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &api.PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return next.Next(w, r)
+}
+
+// blocking serves a request that belongs to no exchange: the calling
+// goroutine waits for the chain or the timeout and writes the winner.
+func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error {
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(context.Canceled)
+	buf := newBuffer(w.Header())
+	done := make(chan error, 1)
+	cr := r.WithContext(ctx)
+	go func() { done <- call(next, buf, cr) }()
+	timer := time.NewTimer(f.timeout)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+		buf.copyTo(w)
+		return nil
+	case <-timer.C:
+		cancel(ErrTimeout)
+		if w.Committed() {
+			return &api.StatusError{Code: f.status, Err: ErrTimeout}
+		}
+		f.writeTimeout(w)
+		return nil
+	case <-r.Context().Done():
+		return context.Cause(r.Context())
+	}
+}
+
+// buffer is the in-memory Response the chain writes to. It belongs to the
+// chain's goroutine until the chain returns, then to the task that copies it.
+type buffer struct {
+	header  http.Header
+	trailer http.Header
+	status  int
+	body    bytes.Buffer
+}
+
+var _ api.Response = (*buffer)(nil)
+
+func newBuffer(h http.Header) *buffer { return &buffer{header: h.Clone()} }
+
+func (b *buffer) Header() http.Header { return b.header }
+
+func (b *buffer) Status() int {
+	if b.status == 0 {
+		return http.StatusOK
+	}
+	return b.status
+}
+
+func (b *buffer) SetStatus(code int) error {
+	b.status = code
+	return nil
+}
+
+func (b *buffer) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+func (b *buffer) WriteString(s string) (int, error) { return b.body.WriteString(s) }
+
+// Flush does nothing: the body is sent when the chain returns.
+func (b *buffer) Flush() error { return nil }
+
+// Committed is always false: nothing is sent before the chain returns.
+func (b *buffer) Committed() bool { return false }
+
+func (b *buffer) Reset() error {
+	b.status = 0
+	clear(b.header)
+	b.body.Reset()
+	return nil
+}
+
+func (b *buffer) Trailer() http.Header {
+	if b.trailer == nil {
+		b.trailer = make(http.Header)
+	}
+	return b.trailer
+}
+
+// copyTo writes the buffered response into w. The buffer's header started
+// as a copy of w's, so replacing w's header applies exactly the chain's
+// changes.
+func (b *buffer) copyTo(w api.Response) {
+	if !w.Committed() {
+		h := w.Header()
+		clear(h)
+		maps.Copy(h, b.header)
+		_ = w.SetStatus(b.Status())
+	}
+	if len(b.trailer) > 0 {
+		maps.Copy(w.Trailer(), b.trailer)
+	}
+	if b.body.Len() > 0 {
+		_, _ = w.Write(b.body.Bytes())
+	}
+}
