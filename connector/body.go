@@ -234,11 +234,24 @@ func (b *body) Trailer() http.Header {
 	return b.trailer
 }
 
+// trailerHeader builds the request trailers, leaving out the fields a
+// trailer must not carry (RFC 9110 §6.5.1): framing, routing and the like
+// could otherwise smuggle meaning past checks made on the head.
 func trailerHeader(fields []h1.Field) http.Header {
 	h := make(http.Header, len(fields))
 	for _, f := range fields {
 		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		if forbiddenTrailer[k] {
+			continue
+		}
 		h[k] = append(h[k], string(f.Value))
 	}
 	return h
+}
+
+var forbiddenTrailer = map[string]bool{
+	"Content-Length": true, "Transfer-Encoding": true, "Host": true, "Connection": true,
+	"Content-Type": true, "Content-Encoding": true, "Content-Range": true, "Trailer": true,
+	"Authorization": true, "Cookie": true, "Set-Cookie": true, "Te": true, "Expect": true,
+	"Cache-Control": true, "Max-Forwards": true, "Pragma": true, "Range": true,
 }

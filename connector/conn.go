@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -175,10 +176,18 @@ func (c *conn) afterResponse(s *stream) bool {
 func (c *conn) readRequest() (*stream, bool) {
 	cfg := &c.srv.Config
 	lim := cfg.limits()
+	if lim.MaxURILength == 0 {
+		lim.MaxURILength = h1.DefaultMaxURILength
+	}
 	maxBuf := cfg.maxHeaderBytes() + 4096
 	first := true
+	scanned := c.r // bytes before this offset held no complete head
 	for {
-		if c.w > c.r {
+		// Parse only when new bytes could complete the head (a '\n' arrived)
+		// or could break a limit, so a client sending a byte at a time does
+		// not make every read rescan the whole head.
+		if c.w > c.r && (scanned == c.r || bytes.IndexByte(c.rbuf[scanned:c.w], '\n') >= 0 || c.w-c.r > lim.MaxURILength) {
+			scanned = c.w
 			if connState(c.state.Load()) == connIdle {
 				c.setState(connReading)
 			}
@@ -205,7 +214,9 @@ func (c *conn) readRequest() (*stream, bool) {
 		// Need more bytes: make room.
 		if c.r == c.w {
 			c.r, c.w = 0, 0
+			scanned = 0
 		} else if c.r > 0 && c.w == len(c.rbuf) {
+			scanned -= c.r
 			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
 			c.r = 0
 		}
@@ -215,6 +226,7 @@ func (c *conn) readRequest() (*stream, bool) {
 				return nil, false
 			}
 			nb := make([]byte, min(2*len(c.rbuf), maxBuf))
+			scanned -= c.r
 			c.w = copy(nb, c.rbuf[c.r:c.w])
 			c.r = 0
 			c.rbuf = nb

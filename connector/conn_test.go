@@ -181,6 +181,9 @@ func TestHTTP11(t *testing.T) {
 		{name: "smuggling CL+TE", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", n: 1, codes: []int{400}, closed: true},
 		{name: "missing host", raw: "GET /hello HTTP/1.1\r\n\r\n", n: 1, codes: []int{400}, closed: true},
 		{name: "bad version", raw: "GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", n: 1, codes: []int{505}, closed: true},
+		{name: "unknown expectation", raw: "GET /hello HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n", n: 1, codes: []int{417}, closed: true},
+		{name: "forbidden trailer dropped", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nCheck: ok\r\nContent-Length: 9\r\n\r\n",
+			n: 1, codes: []int{200}, bodies: []string{"a"}},
 		{name: "bad escape", raw: "GET /a%zz HTTP/1.1\r\nHost: x\r\n\r\n", n: 1, codes: []int{400}, closed: true},
 	}
 	for _, tt := range tests {
@@ -253,5 +256,37 @@ func TestIdleAndHeaderTimeouts(t *testing.T) {
 	resp, err := http.ReadResponse(bufio.NewReader(nc2), nil)
 	if err != nil || resp.StatusCode != 408 {
 		t.Fatalf("partial head: %v %v", resp, err)
+	}
+}
+
+// A head that arrives a byte at a time is still parsed, and a pipelined
+// second request behind it too.
+func TestByteAtATime(t *testing.T) {
+	addr, _ := serve(t, connector.Config{})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	raw := "GET /hello HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", 100) + "\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+	for i := range len(raw) {
+		if _, err := nc.Write([]byte{raw[i]}); err != nil {
+			t.Fatal(err)
+		}
+		if i%16 == 0 {
+			time.Sleep(time.Millisecond) // let the server see partial heads
+		}
+	}
+	br := bufio.NewReader(nc)
+	for i := range 2 {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(b) != "hello" {
+			t.Fatalf("response %d: %d %q", i, resp.StatusCode, b)
+		}
 	}
 }

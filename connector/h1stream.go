@@ -54,6 +54,9 @@ func newStream(c *conn, raw []byte) *stream {
 	s.body.max = c.srv.Config.maxBody()
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
+	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {
+		s.rejected = http.StatusExpectationFailed // an expectation we cannot meet
+	}
 	switch {
 	case h.Chunked:
 		s.body.kind = bodyChunked

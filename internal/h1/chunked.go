@@ -1,0 +1,282 @@
+package h1
+
+import "bytes"
+
+// DefaultMaxTrailerBytes bounds the trailer section when
+// ChunkedDecoder.MaxTrailerBytes is zero.
+const DefaultMaxTrailerBytes = 8 << 10
+
+// maxChunkLine bounds a chunk-size line (size and extensions, without
+// CRLF). Extensions carry nothing we use, so the bound only has to be
+// generous enough for legitimate senders while stopping a peer from making
+// us buffer an endless line.
+const maxChunkLine = 4 << 10
+
+const (
+	chunkSize    = iota // expecting a chunk-size line
+	chunkData           // inside chunk data, d.remain bytes left
+	chunkDataEnd        // expecting the CRLF after chunk data
+	chunkTrailer        // inside the trailer section
+	chunkDone
+)
+
+// ChunkedDecoder decodes the chunked transfer coding (RFC 9112 §7.1)
+// incrementally. The zero value is ready to use.
+type ChunkedDecoder struct {
+	// Trailers holds the trailer fields once Decode reports done. They
+	// are copies owned by the decoder, valid until Reset.
+	Trailers []Field
+	// MaxTrailerBytes bounds the trailer section, final CRLF included;
+	// zero means DefaultMaxTrailerBytes. Exceeding it, or sending more
+	// than DefaultMaxHeaders trailer fields, is a 431.
+	MaxTrailerBytes int
+
+	state        int
+	remain       int64
+	trailerBytes int
+	arena        []byte // backing store of Trailers
+	err          *Error // sticky: a broken stream cannot be resumed
+}
+
+// Reset prepares d for a new body, keeping MaxTrailerBytes and the memory
+// of previous trailers.
+func (d *ChunkedDecoder) Reset() {
+	*d = ChunkedDecoder{
+		Trailers:        d.Trailers[:0],
+		MaxTrailerBytes: d.MaxTrailerBytes,
+		arena:           d.arena[:0],
+	}
+}
+
+// Decode consumes framing and data from src. It returns data, a sub-slice
+// of src with the next body bytes (may be empty), and how many bytes of
+// src it consumed, data included. done is true once the last chunk and the
+// trailer section have been consumed; bytes after that are not looked at.
+//
+// Data is returned as soon as it is available, even part of a chunk. One
+// call returns at most one run of data, but keeps consuming the framing
+// that follows it, so a body that is entirely in src ends in one call with
+// done set. If src ends mid-line, that line is left unconsumed: the caller
+// reads more and calls again with the unconsumed rest first.
+//
+// Errors are *Error wrapping ErrBadChunk, or ErrHeaderTooLarge,
+// ErrTooManyHeaders or ErrBadRequest for the trailer section. After an
+// error every call returns it again.
+func (d *ChunkedDecoder) Decode(src []byte) (data []byte, consumed int, done bool, err error) {
+	if d.err != nil {
+		return nil, 0, false, d.err
+	}
+	// fail keeps already-found data deliverable: the error is reported
+	// by the next call, which meets the same bytes again. That makes the
+	// result independent of how the input is split.
+	fail := func(e *Error) ([]byte, int, bool, error) {
+		if data != nil {
+			return data, consumed, false, nil
+		}
+		d.err = e
+		return nil, consumed, false, e
+	}
+	for {
+		rest := src[consumed:]
+		switch d.state {
+		case chunkSize:
+			line, n, e := readLine(rest, maxChunkLine, errChunkLineTooLong)
+			if e != nil {
+				return fail(e)
+			}
+			if n == 0 {
+				return data, consumed, false, nil
+			}
+			size, e := parseChunkSizeLine(line)
+			if e != nil {
+				return fail(e)
+			}
+			consumed += n
+			if size == 0 {
+				d.state = chunkTrailer
+			} else {
+				d.remain, d.state = size, chunkData
+			}
+		case chunkData:
+			if len(rest) == 0 || data != nil {
+				return data, consumed, false, nil
+			}
+			k := len(rest)
+			if int64(k) > d.remain {
+				k = int(d.remain)
+			}
+			data = rest[:k:k]
+			consumed += k
+			d.remain -= int64(k)
+			if d.remain == 0 {
+				d.state = chunkDataEnd
+			}
+		case chunkDataEnd:
+			if len(rest) < 2 {
+				if len(rest) == 1 && rest[0] != '\r' {
+					return fail(errChunkDataEnd)
+				}
+				return data, consumed, false, nil
+			}
+			if rest[0] != '\r' || rest[1] != '\n' {
+				return fail(errChunkDataEnd)
+			}
+			consumed += 2
+			d.state = chunkSize
+		case chunkTrailer:
+			limit := d.MaxTrailerBytes
+			if limit <= 0 {
+				limit = DefaultMaxTrailerBytes
+			}
+			line, n, e := readLine(rest, limit-d.trailerBytes-2, errTrailerTooLarge)
+			if e != nil {
+				return fail(e)
+			}
+			if n == 0 {
+				return data, consumed, false, nil
+			}
+			if len(line) > 0 {
+				if e := d.addTrailer(line); e != nil {
+					return fail(e)
+				}
+			}
+			consumed += n
+			d.trailerBytes += n
+			if len(line) == 0 {
+				d.state = chunkDone
+				return data, consumed, true, nil
+			}
+		default: // chunkDone
+			return data, consumed, true, nil
+		}
+	}
+}
+
+// readLine returns the CRLF-terminated line at the start of b, without
+// the CRLF, and its length with it. n == 0 with a nil error means b does
+// not hold a whole line yet. A line whose content exceeds limit fails with
+// tooLong, as soon as that is certain.
+func readLine(b []byte, limit int, tooLong *Error) (line []byte, n int, err *Error) {
+	if limit < 0 {
+		limit = -1
+	}
+	// Look no further than a line may reach, so a flood of bytes
+	// without LF costs a bounded scan per call.
+	window := b
+	if len(window) > limit+2 {
+		window = window[:limit+2]
+	}
+	lf := bytes.IndexByte(window, '\n')
+	if lf < 0 {
+		if len(b) > limit+1 {
+			return nil, 0, tooLong
+		}
+		return nil, 0, nil
+	}
+	if lf == 0 || b[lf-1] != '\r' {
+		return nil, 0, errChunkBareLF
+	}
+	if lf-1 > limit {
+		return nil, 0, tooLong
+	}
+	return b[:lf-1], lf + 1, nil
+}
+
+// parseChunkSizeLine parses chunk-size [chunk-ext], refusing sizes beyond
+// int64 so that no caller arithmetic on them can overflow.
+func parseChunkSizeLine(line []byte) (int64, *Error) {
+	var n uint64
+	i := 0
+	for ; i < len(line); i++ {
+		v, ok := unhex(line[i])
+		if !ok {
+			break
+		}
+		if i == 16 {
+			return 0, errChunkSize
+		}
+		n = n<<4 | uint64(v)
+	}
+	if i == 0 || n > 1<<63-1 {
+		return 0, errChunkSize
+	}
+	if !validChunkExt(line[i:]) {
+		return 0, errChunkExt
+	}
+	return int64(n), nil
+}
+
+// validChunkExt checks *( BWS ";" BWS name [ BWS "=" BWS value ] ) where
+// value is a token or quoted-string. Extensions are validated even though
+// they are ignored, because a lax parser here is a known smuggling vector
+// (a bare LF or quote hidden in an extension).
+func validChunkExt(b []byte) bool {
+	for len(b) > 0 {
+		b = trimLeftOWS(b)
+		if len(b) == 0 || b[0] != ';' {
+			return false
+		}
+		b = trimLeftOWS(b[1:])
+		n := tokenLen(b)
+		if n == 0 {
+			return false
+		}
+		b = b[n:]
+		if r := trimLeftOWS(b); len(r) > 0 && r[0] == '=' {
+			b = trimLeftOWS(r[1:])
+			if len(b) > 0 && b[0] == '"' {
+				n = quotedStringLen(b)
+			} else {
+				n = tokenLen(b)
+			}
+			if n <= 0 {
+				return false
+			}
+			b = b[n:]
+		}
+	}
+	return true
+}
+
+// quotedStringLen returns the length of the quoted-string at the start of
+// b (which begins with '"'), or -1 if it is malformed or unterminated.
+func quotedStringLen(b []byte) int {
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1
+		case c == '\\':
+			i++
+			if i >= len(b) || !valueTable[b[i]] {
+				return -1
+			}
+		case !qdtextTable[c]:
+			return -1
+		}
+	}
+	return -1
+}
+
+// addTrailer validates a trailer field line like a header field and keeps
+// a copy, since the caller's buffer will be reused before it reads them.
+func (d *ChunkedDecoder) addTrailer(line []byte) *Error {
+	if len(d.Trailers) >= DefaultMaxHeaders {
+		return errTooManyTrailers
+	}
+	name, value, err := parseFieldLine(line)
+	if err != nil {
+		return err
+	}
+	off := len(d.arena)
+	d.arena = append(d.arena, name...)
+	d.arena = append(d.arena, value...)
+	mid, end := off+len(name), len(d.arena)
+	// Earlier fields may still point into a previous arena array if
+	// append moved it; that array stays alive and unchanged, so they
+	// remain correct.
+	d.Trailers = append(d.Trailers, Field{
+		Name:  d.arena[off:mid:mid],
+		Value: d.arena[mid:end:end],
+	})
+	return nil
+}

@@ -1,0 +1,314 @@
+package h1
+
+import "encoding/binary"
+
+// Character classes as lookup tables: the parser touches every byte of a
+// head, and a table load is cheaper than a chain of comparisons.
+var (
+	tcharTable   = makeTable(func(c byte) bool { return isAlnum(c) || inSet(c, "!#$%&'*+-.^_`|~") })
+	valueTable   = makeTable(func(c byte) bool { return c == '\t' || (c >= 0x20 && c != 0x7f) })
+	regNameTable = makeTable(func(c byte) bool { return isAlnum(c) || inSet(c, "-._~!$&'()*+,;=") })
+	qdtextTable  = makeTable(func(c byte) bool { return valueTable[c] && c != '"' && c != '\\' })
+)
+
+func makeTable(f func(byte) bool) (t [256]bool) {
+	for i := range t {
+		t[i] = f(byte(i))
+	}
+	return t
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func inSet(c byte, set string) bool {
+	for i := 0; i < len(set); i++ {
+		if set[i] == c {
+			return true
+		}
+	}
+	return false
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// IsToken reports whether b is a non-empty RFC 9110 token.
+func IsToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !tcharTable[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenLen returns the length of the token at the start of b.
+func tokenLen(b []byte) int {
+	for i, c := range b {
+		if !tcharTable[c] {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// EqualFold reports whether b equals s under ASCII case folding. Unlike
+// bytes.EqualFold it ignores Unicode folding, which has no place in
+// protocol tokens (and would let "ſ" pass as "s").
+func EqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], s[i]
+		if x == y {
+			continue
+		}
+		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// ContainsToken reports whether the comma-separated list contains tok,
+// compared case-insensitively after trimming optional whitespace. Empty
+// list elements are ignored, as RFC 9110 §5.6.1 asks of recipients.
+func ContainsToken(list []byte, tok string) bool {
+	for len(list) > 0 {
+		var elem []byte
+		elem, list = cutByte(list, ',')
+		if EqualFold(trimOWS(elem), tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// cutByte splits b around the first c; rest is empty when c is absent.
+func cutByte(b []byte, c byte) (before, rest []byte) {
+	for i, x := range b {
+		if x == c {
+			return b[:i], b[i+1:]
+		}
+	}
+	return b, nil
+}
+
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func trimLeftOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
+}
+
+// validHost checks RFC 3986 host [":" port] as used by the Host field and
+// the authority of absolute- and authority-form targets: a reg-name or
+// IPv4 address (reg-name characters cover both), or an IP literal in
+// brackets. Userinfo is not accepted: RFC 9110 §4.2.4 forbids it in http
+// URIs and it is a classic vector for confusing host checks.
+//
+// needHost rejects an empty host, which RFC 9110 §4.2.1 forbids in http
+// URIs (but allows as a Host field value); needPort is for CONNECT.
+func validHost(b []byte, needHost, needPort bool) bool {
+	var port []byte
+	if len(b) > 0 && b[0] == '[' {
+		end := -1
+		for i := 1; i < len(b); i++ {
+			if b[i] == ']' {
+				end = i
+				break
+			}
+		}
+		if end < 2 {
+			return false
+		}
+		// IPvFuture and zone identifiers are not worth accepting from
+		// a client: only plain IPv6 addresses.
+		if !validIPv6(b[1:end]) {
+			return false
+		}
+		rest := b[end+1:]
+		if len(rest) > 0 {
+			if rest[0] != ':' {
+				return false
+			}
+			port = rest[1:]
+		}
+	} else {
+		host := b
+		for i, c := range b {
+			if c == ':' {
+				host, port = b[:i], b[i+1:]
+				break
+			}
+		}
+		if needHost && len(host) == 0 {
+			return false
+		}
+		for i := 0; i < len(host); i++ {
+			c := host[i]
+			if c == '%' {
+				if i+2 >= len(host) {
+					return false
+				}
+				if _, ok := unhex(host[i+1]); !ok {
+					return false
+				}
+				if _, ok := unhex(host[i+2]); !ok {
+					return false
+				}
+				i += 2
+				continue
+			}
+			if !regNameTable[c] {
+				return false
+			}
+		}
+	}
+	if needPort && len(port) == 0 {
+		return false
+	}
+	// port = *DIGIT per RFC 3986, but more than five digits is never a
+	// real port and only widens the space of odd inputs.
+	if len(port) > 5 {
+		return false
+	}
+	for _, c := range port {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// validIPv6 checks RFC 3986 IPv6address: eight groups of one to four hex
+// digits, at most one "::" standing for one or more zero groups, and
+// optionally a dotted IPv4 address as the last two groups.
+func validIPv6(b []byte) bool {
+	groups, elided := 0, false
+	i := 0
+	if len(b) >= 2 && b[0] == ':' && b[1] == ':' {
+		elided, i = true, 2
+	}
+	for i < len(b) {
+		j := i
+		for j < len(b) && j-i <= 4 {
+			if _, ok := unhex(b[j]); !ok {
+				break
+			}
+			j++
+		}
+		if j < len(b) && b[j] == '.' {
+			if !validIPv4(b[i:]) {
+				return false
+			}
+			groups += 2
+			break
+		}
+		if j == i || j-i > 4 {
+			return false
+		}
+		groups++
+		if j == len(b) {
+			break
+		}
+		if b[j] != ':' || j+1 == len(b) {
+			return false
+		}
+		i = j + 1
+		if b[i] == ':' {
+			if elided {
+				return false
+			}
+			elided = true
+			i++
+		}
+	}
+	if elided {
+		return groups <= 7
+	}
+	return groups == 8
+}
+
+// validIPv4 checks a dotted-quad of dec-octets without leading zeros.
+func validIPv4(b []byte) bool {
+	for part := 0; part < 4; part++ {
+		if part > 0 {
+			if len(b) == 0 || b[0] != '.' {
+				return false
+			}
+			b = b[1:]
+		}
+		n, v := 0, 0
+		for n < len(b) && n < 4 && isDigit(b[n]) {
+			v = v*10 + int(b[n]-'0')
+			n++
+		}
+		if n == 0 || n > 3 || v > 255 || (n > 1 && b[0] == '0') {
+			return false
+		}
+		b = b[n:]
+	}
+	return len(b) == 0
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// validValue reports whether b holds only field-value bytes (HTAB, SP,
+// VCHAR, obs-text). Values are most of a head's bytes, so it checks eight
+// at a time: a word passes outright unless some byte is below 0x20 or is
+// 0x7f, and only such words (rare: usually a TAB) are checked bytewise.
+// The below-n test cannot miss: the lowest offending byte borrows from no
+// lower one, so its high bit is always set in the result.
+func validValue(b []byte) bool {
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		lt := (x - lsb*0x20) &^ x & msb
+		del := x ^ (lsb * 0x7f)
+		del = (del - lsb) &^ del & msb
+		if lt|del != 0 {
+			for _, c := range b[:8] {
+				if !valueTable[c] {
+					return false
+				}
+			}
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if !valueTable[c] {
+			return false
+		}
+	}
+	return true
+}

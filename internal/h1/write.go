@@ -1,0 +1,131 @@
+package h1
+
+import (
+	"strconv"
+	"time"
+)
+
+// The encoders append to dst and return the extended slice, so a
+// connector can build a whole response head in one reused buffer and
+// write it with a single syscall, without allocating.
+
+// AppendStatusLine appends "HTTP/1.<minor> <code> <reason>\r\n". A minor
+// version other than 0 is written as 1. Codes without a known reason get
+// an empty one, which RFC 9112 §4 allows. It panics if code is not a
+// three-digit number: a status line with any other code cannot be parsed
+// by the peer, so it is a bug in the caller.
+func AppendStatusLine(dst []byte, minor int, code int) []byte {
+	if code < 100 || code > 999 {
+		panic("h1: invalid status code " + strconv.Itoa(code))
+	}
+	if minor == 0 {
+		dst = append(dst, "HTTP/1.0 "...)
+	} else {
+		dst = append(dst, "HTTP/1.1 "...)
+	}
+	dst = append(dst, byte('0'+code/100), byte('0'+code/10%10), byte('0'+code%10), ' ')
+	dst = append(dst, StatusText(code)...)
+	return append(dst, '\r', '\n')
+}
+
+// AppendField appends "name: value\r\n". Any CR, LF or NUL in name or value
+// is replaced by a space: these would let a value supplied by a client
+// (echoed in a header) inject fields or split the response.
+func AppendField(dst []byte, name, value string) []byte {
+	dst = appendSafe(dst, name)
+	dst = append(dst, ':', ' ')
+	dst = appendSafe(dst, value)
+	return append(dst, '\r', '\n')
+}
+
+func appendSafe(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+			// Rare path: copy the clean prefix, then byte by byte.
+			dst = append(dst, s[:i]...)
+			for ; i < len(s); i++ {
+				c := s[i]
+				if c == '\r' || c == '\n' || c == 0 {
+					c = ' '
+				}
+				dst = append(dst, c)
+			}
+			return dst
+		}
+	}
+	return append(dst, s...)
+}
+
+// AppendHeader appends every field of an http.Header-shaped map, one line
+// per value. Map iteration order is not stable, and need not be: field
+// order only matters among lines of the same name, which stay in slice
+// order.
+func AppendHeader(dst []byte, h map[string][]string) []byte {
+	for name, values := range h {
+		for _, v := range values {
+			dst = AppendField(dst, name, v)
+		}
+	}
+	return dst
+}
+
+// AppendChunkHeader appends the chunk-size line for a chunk of n bytes.
+// n must be positive: a zero size would end the body (use AppendLastChunk).
+func AppendChunkHeader(dst []byte, n int) []byte {
+	if n <= 0 {
+		panic("h1: chunk size must be positive")
+	}
+	dst = strconv.AppendUint(dst, uint64(n), 16)
+	return append(dst, '\r', '\n')
+}
+
+// AppendChunkEnd appends the CRLF that follows chunk data.
+func AppendChunkEnd(dst []byte) []byte {
+	return append(dst, '\r', '\n')
+}
+
+// AppendLastChunk appends the last chunk, the trailer fields and the CRLF
+// that ends the chunked body.
+func AppendLastChunk(dst []byte, trailers map[string][]string) []byte {
+	dst = append(dst, '0', '\r', '\n')
+	dst = AppendHeader(dst, trailers)
+	return append(dst, '\r', '\n')
+}
+
+const (
+	dayNames   = "SunMonTueWedThuFriSat"
+	monthNames = "JanFebMarAprMayJunJulAugSepOctNovDec"
+)
+
+// AppendDate appends t in IMF-fixdate form ("Mon, 02 Jan 2006 15:04:05
+// GMT"), the only form RFC 9110 §5.6.7 lets a sender generate. It is
+// written by hand because it runs for every response.
+func AppendDate(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	wd := int(t.Weekday()) * 3
+	mo := (int(month) - 1) * 3
+	dst = append(dst, dayNames[wd:wd+3]...)
+	dst = append(dst, ',', ' ')
+	dst = append2(dst, day)
+	dst = append(dst, ' ')
+	dst = append(dst, monthNames[mo:mo+3]...)
+	dst = append(dst, ' ')
+	if year >= 0 && year <= 9999 {
+		dst = append(dst, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10))
+	} else {
+		dst = strconv.AppendInt(dst, int64(year), 10)
+	}
+	dst = append(dst, ' ')
+	dst = append2(dst, hour)
+	dst = append(dst, ':')
+	dst = append2(dst, minute)
+	dst = append(dst, ':')
+	dst = append2(dst, sec)
+	return append(dst, " GMT"...)
+}
+
+func append2(dst []byte, v int) []byte {
+	return append(dst, byte('0'+v/10), byte('0'+v%10))
+}
