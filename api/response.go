@@ -8,11 +8,14 @@ import (
 
 // Response is the handle a serialized task uses to answer a request.
 //
-// Goroutines: a handle is valid only in the serialized task it was given to
-// (a Handler's Serve, a Filter, an async task or IO callback) and only until
-// that task returns. Used anywhere else, every method that changes state
-// returns ErrNotSerialized and writes nothing; Header returns a detached
-// header whose changes are discarded.
+// Goroutines: a handle is valid only while the serialized task it was given
+// to runs (a Handler's Serve, a Filter, an async task or IO callback). Once
+// that task returns, every method that changes state returns
+// ErrNotSerialized and writes nothing, and Header returns a detached header
+// whose changes are discarded. While the task runs, a goroutine it started
+// may use the handle as net/http allows for a ResponseWriter, provided the
+// task waits for it so that uses never overlap; to write after the task
+// returns, submit a new task (async.Context.Dispatch).
 //
 // The status and header fields may change until the response is committed:
 // by the first Flush, by a body larger than the output buffer, or at

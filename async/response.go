@@ -11,6 +11,11 @@ import (
 // handle is the Response a serialized task receives. It delegates to the
 // container's output only while its task runs; the token check is one
 // atomic load.
+//
+// While the task runs, a goroutine it started may use the handle too, as
+// net/http allows for a ResponseWriter (net/http/pprof writes profiles that
+// way): the task must wait for that goroutine, so the uses do not overlap.
+// Once the task returns, the token no longer matches and every use fails.
 type handle struct {
 	ex    *Exchange
 	token uint64
@@ -22,11 +27,8 @@ var (
 )
 
 func (h *handle) ok() bool {
-	if t := h.ex.token.Load(); t == 0 || t != h.token {
-		return false
-	}
-	h.ex.loop.Check() // in tests: the token's task runs on this goroutine
-	return true
+	t := h.ex.token.Load()
+	return t != 0 && t == h.token
 }
 
 // Header returns the output's header inside the task, and a detached header
