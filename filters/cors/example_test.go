@@ -1,36 +1,59 @@
 package cors_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/cors"
-	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func Example() {
-	f := cors.New(cors.Config{
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", cors.New(cors.Config{
 		AllowedOrigins:   []string{"https://app.example"},
 		AllowedMethods:   []string{"GET", "PUT"},
 		AllowCredentials: true,
 		MaxAge:           time.Hour,
-	})
-	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+	}))
+	c.HandleFunc("/items", func(w api.Response, r *api.Request) error {
 		_, err := w.WriteString("data")
 		return err
-	}), f)
+	})
 
-	w := wharftest.NewRecorder()
-	_ = h.Serve(w, wharftest.Request("OPTIONS", "/items",
-		"Origin", "https://app.example",
-		"Access-Control-Request-Method", "PUT",
-		"Access-Control-Request-Headers", "content-type"))
-	fmt.Println(w.Status(), w.Header().Get("Access-Control-Allow-Methods"), w.Header().Get("Access-Control-Max-Age"))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	url := "http://" + l.Addr().String() + "/items"
 
-	w = wharftest.NewRecorder()
-	_ = h.Serve(w, wharftest.Request("PUT", "/items", "Origin", "https://app.example"))
-	fmt.Println(w.Status(), w.Header().Get("Access-Control-Allow-Origin"), w.Body())
+	// The browser's preflight is answered by the filter itself.
+	req, _ := http.NewRequest("OPTIONS", url, nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "PUT")
+	req.Header.Set("Access-Control-Request-Headers", "content-type")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("Access-Control-Allow-Methods"), resp.Header.Get("Access-Control-Max-Age"))
+
+	// The actual request reaches the handler and gets the CORS headers.
+	req, _ = http.NewRequest("PUT", url, nil)
+	req.Header.Set("Origin", "https://app.example")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), string(b))
 	// Output:
 	// 204 GET, PUT 3600
 	// 200 https://app.example data

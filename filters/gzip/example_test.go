@@ -1,33 +1,53 @@
 package gzip_test
 
 import (
-	"bytes"
 	stdgzip "compress/gzip"
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/gzip"
-	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func Example() {
 	page := strings.Repeat("<p>compress me</p>\n", 200)
-	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", gzip.New(gzip.Config{Level: gzip.BestSpeed}))
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, err := w.WriteString(page)
 		return err
-	}), gzip.New(gzip.Config{Level: gzip.BestSpeed}))
+	})
 
-	w := wharftest.NewRecorder()
-	_ = h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "br;q=1, gzip;q=0.8"))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
 
-	zr, _ := stdgzip.NewReader(bytes.NewReader(w.BodyBytes()))
+	// Ask for gzip ourselves, so that the client shows the raw response
+	// instead of decompressing it transparently.
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/", nil)
+	req.Header.Set("Accept-Encoding", "br;q=1, gzip;q=0.8")
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	zr, err := stdgzip.NewReader(resp.Body)
+	if err != nil {
+		panic(err)
+	}
 	plain, _ := io.ReadAll(zr)
-	fmt.Println(w.Header().Get("Content-Encoding"), w.Header().Get("Vary"))
-	fmt.Println(len(w.BodyBytes()) < len(page), string(plain) == page)
+	fmt.Println(resp.StatusCode, resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"))
+	fmt.Println(string(plain) == page)
 	// Output:
-	// gzip Accept-Encoding
-	// true true
+	// 200 gzip Accept-Encoding
+	// true
 }

@@ -1,29 +1,55 @@
 package recovery_test
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"os"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/recovery"
-	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func Example() {
-	f := recovery.New(recovery.Config{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		OnPanic: func(r *api.Request, v any) error {
-			return api.Error(503, fmt.Sprint("recovered: ", v))
+	// Drop the time and the stack so that the output is stable.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "stack" {
+				return slog.Attr{}
+			}
+			return a
 		},
-	})
-	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		panic("database gone")
-	}), f)
+	}))
 
-	err := h.Serve(wharftest.NewRecorder(), wharftest.Request("GET", "/"))
-	var se *api.StatusError
-	fmt.Println(errors.As(err, &se), api.StatusOf(err), err)
-	// Output: true 503 503 Service Unavailable: recovered: database gone
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", recovery.New(recovery.Config{
+		Logger: logger,
+		OnPanic: func(r *api.Request, v any) error {
+			return api.Error(http.StatusServiceUnavailable, fmt.Sprint("recovered: ", v))
+		},
+	}))
+	c.HandleFunc("/report", func(w api.Response, r *api.Request) error {
+		panic("database gone")
+	})
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	resp, err := http.Get("http://" + l.Addr().String() + "/report")
+	if err != nil {
+		panic(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// The client sees the status; the message of a 5xx error stays in the
+	// server, for the container's logger and error pages.
+	fmt.Println(resp.StatusCode, string(b))
+	// Output:
+	// level=ERROR msg="wharf: panic recovered" panic="database gone" method=GET path=/report
+	// 503 503 Service Unavailable
 }

@@ -1,31 +1,51 @@
 package requestlog_test
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/requestlog"
-	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func Example() {
-	// Drop the time and duration so that the output is stable.
+	// Drop the time, duration and peer address so that the output is stable.
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey || a.Key == "duration" {
+			switch a.Key {
+			case slog.TimeKey, "duration", "remote":
 				return slog.Attr{}
 			}
 			return a
 		},
 	}))
-	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", requestlog.New(requestlog.Config{Logger: logger}))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
 		_, err := fmt.Fprint(w, "hello")
 		return err
-	}), requestlog.New(requestlog.Config{Logger: logger}))
+	})
 
-	_ = h.Serve(wharftest.NewRecorder(), wharftest.Request("GET", "/hello"))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	for _, p := range []string{"/hello", "/nowhere"} {
+		resp, err := http.Get("http://" + l.Addr().String() + p)
+		if err != nil {
+			panic(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 	// Output:
-	// level=INFO msg=request method=GET path=/hello status=200 bytes=5 remote=192.0.2.1:1234 dispatch=initial suspended=false
+	// level=INFO msg=request method=GET path=/hello status=200 bytes=5 dispatch=initial suspended=false
+	// level=INFO msg=request method=GET path=/nowhere status=404 bytes=0 dispatch=initial suspended=false error="404 Not Found"
 }

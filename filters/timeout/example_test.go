@@ -1,30 +1,50 @@
 package timeout_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/timeout"
-	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func Example() {
-	f := timeout.New(timeout.Config{Timeout: 50 * time.Millisecond, Status: 504, Body: "gave up"})
-	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", timeout.New(timeout.Config{Timeout: 50 * time.Millisecond}))
+	c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
 		select {
-		case <-time.After(time.Minute): // a slow backend
-			_, err := w.WriteString("result")
+		case <-time.After(time.Second): // a slow backend
+			_, err := w.WriteString("late result")
 			return err
-		case <-r.Context().Done(): // cancelled at the timeout
+		case <-r.Context().Done(): // cancelled when the filter gives up
 			return r.Context().Err()
 		}
-	}), f)
+	})
+	c.HandleFunc("/fast", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("result")
+		return err
+	})
 
-	// In a container the filter answers through async; here the request
-	// belongs to no exchange, so the call blocks until the timeout.
-	w := wharftest.NewRecorder()
-	err := h.Serve(w, wharftest.Request("GET", "/slow"))
-	fmt.Println(err, w.Status(), w.Body())
-	// Output: <nil> 504 gave up
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	for _, p := range []string{"/slow", "/fast"} {
+		resp, err := http.Get("http://" + l.Addr().String() + p)
+		if err != nil {
+			panic(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(p, resp.StatusCode, string(b))
+	}
+	// Output:
+	// /slow 503 Service Unavailable
+	// /fast 200 result
 }
