@@ -290,3 +290,48 @@ func TestByteAtATime(t *testing.T) {
 		}
 	}
 }
+
+// A client that stops reading cannot hold a handler forever: the write
+// timeout fails the write, the request ends and the connection closes.
+func TestWriteTimeout(t *testing.T) {
+	c := container.New(container.WithConnector(connector.Config{WriteTimeout: 100 * time.Millisecond}), container.WithLogger(wharftest.DiscardLogger()))
+	wrote := make(chan error, 1)
+	c.HandleFunc("/flood", func(w api.Response, r *api.Request) error {
+		chunk := make([]byte, 1<<20)
+		for range 256 { // far more than the socket buffers hold
+			if _, err := w.Write(chunk); err != nil {
+				wrote <- err
+				return err
+			}
+		}
+		wrote <- nil
+		return nil
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go c.Serve(l)
+	defer c.Close()
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	io.WriteString(nc, "GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
+	select {
+	case err := <-wrote:
+		if err == nil {
+			t.Fatal("256 MiB written to a client that reads nothing")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("handler still blocked in Write")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Stats().Active != 0 || c.Stats().Connections.Open != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the write timeout: %+v", c.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
