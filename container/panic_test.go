@@ -1,0 +1,57 @@
+package container_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// A panic is logged once with its stack and answered 500; the server goes
+// on serving. http.ErrAbortHandler aborts quietly.
+func TestPanicLoggedWithStack(t *testing.T) {
+	for _, m := range modes.All {
+		t.Run(string(m), func(t *testing.T) {
+			rec, logger := wharftest.NewLogRecorder()
+			c := container.New(container.WithLogger(logger))
+			c.HandleFunc("/panic", func(w api.Response, r *api.Request) error { panic("kaboom") })
+			c.HandleFunc("/abort", func(w api.Response, r *api.Request) error { panic(http.ErrAbortHandler) })
+			c.HandleFunc("/ok", func(w api.Response, r *api.Request) error { _, err := w.WriteString("ok"); return err })
+			s := modes.Start(t, m, c)
+			if code, body, _ := get(t, s, "/panic"); code != 500 || strings.Contains(body, "kaboom") {
+				t.Fatalf("panic answered %d %q", code, body)
+			}
+			var panics int
+			for _, r := range rec.Records() {
+				if strings.Contains(r.Message, "panic") {
+					panics++
+					if !strings.Contains(r.Attrs["stack"].String(), "container_test.TestPanicLoggedWithStack") {
+						t.Errorf("logged stack does not show the handler: %.200s", r.Attrs["stack"])
+					}
+				}
+			}
+			if panics != 1 {
+				t.Fatalf("%d panic records, want 1", panics)
+			}
+			resp, err := s.Client.Get(s.URL + "/abort")
+			if err == nil {
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			if err == nil && resp.StatusCode == 200 {
+				t.Fatal("an aborted handler produced a complete 200")
+			}
+			if len(rec.Records()) != 1 {
+				t.Fatalf("ErrAbortHandler was logged: %+v", rec.Records())
+			}
+			if code, body, _ := get(t, s, "/ok"); code != 200 || body != "ok" {
+				t.Fatalf("after panics: %d %q", code, body)
+			}
+		})
+	}
+}
