@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The project's test command (see README): every package under the race
-# detector, then each fuzz target for a few seconds.
+# detector, then each fuzz target for a few seconds on top of its seed
+# corpus (the table tests and testdata/fuzz).
 set -euo pipefail
 cd "$(dirname "$0")"
 go test -race -count=1 ./...
-for target in \
-	"./internal/h1 FuzzParseRequestHead" \
-	"./internal/h1 FuzzChunkedDecoder" \
-	"./internal/pathmap FuzzMatch"; do
-	set -- $target
-	go test -run '^$' -fuzz "^$2\$" -fuzztime 10s "$1"
-done
+fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-8s}" "$1"; }
+fuzz ./internal/h1 FuzzParseRequestHead
+fuzz ./internal/h1 FuzzParseRequestHeadNetHTTP
+fuzz ./internal/h1 FuzzChunkedDecoder
+fuzz ./internal/h1 FuzzValidIPv6
+fuzz ./internal/pathmap FuzzMatch
