@@ -1,0 +1,235 @@
+package main
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+)
+
+//go:embed static/index.html
+var indexHTML []byte
+
+// Limits of the chat's inputs.
+const (
+	defaultPollTimeout = 10 * time.Second
+	maxPollTimeout     = 60 * time.Second
+	maxFormBytes       = 64 << 10
+)
+
+// newContainer builds the chat's container around rm: the page in the root
+// context, the API in a "/chat" context whose error pages answer JSON. The
+// tests serve the same container on their own listener.
+func newContainer(rm *room, opts ...container.Option) *container.Container {
+	c := container.New(opts...)
+	c.HandleFunc("", index) // the context root "/" only; other paths are 404
+
+	chat := c.Context("/chat")
+	chat.HandleFunc("/join", rm.handleJoin)
+	chat.HandleFunc("/poll", rm.handlePoll)
+	chat.HandleFunc("/say", rm.handleSay)
+	chat.HandleFunc("/leave", rm.handleLeave)
+	// Handlers return errors; these pages turn them into JSON answers.
+	container.ErrorPageAs[*api.StatusError](chat, api.HandlerFunc(jsonErrorPage))
+	for _, status := range []int{http.StatusRequestEntityTooLarge, http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		chat.ErrorPage(status, api.HandlerFunc(jsonErrorPage))
+	}
+	return c
+}
+
+func index(w api.Response, r *api.Request) error {
+	if err := allow(r, http.MethodGet, http.MethodHead); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if r.Method() == http.MethodHead {
+		w.Header().Set("Content-Length", strconv.Itoa(len(indexHTML)))
+		return nil
+	}
+	_, err := w.Write(indexHTML)
+	return err
+}
+
+func (rm *room) handleJoin(w api.Response, r *api.Request) error {
+	name, _, err := memberForm(r)
+	if err != nil {
+		return err
+	}
+	rm.join(name)
+	return writeJSON(w, http.StatusOK, okAnswer)
+}
+
+func (rm *room) handleLeave(w api.Response, r *api.Request) error {
+	name, _, err := memberForm(r)
+	if err != nil {
+		return err
+	}
+	if !rm.leave(name) {
+		return unknownMember(name)
+	}
+	return writeJSON(w, http.StatusOK, okAnswer)
+}
+
+func (rm *room) handleSay(w api.Response, r *api.Request) error {
+	name, form, err := memberForm(r)
+	if err != nil {
+		return err
+	}
+	if !rm.say(name, form.Get("text")) {
+		return unknownMember(name)
+	}
+	return writeJSON(w, http.StatusOK, okAnswer)
+}
+
+// handlePoll answers queued events at once, or suspends the request until a
+// say resumes it or its timeout expires. The same handler runs for every
+// dispatch of the request; the continuation tells them apart.
+func (rm *room) handlePoll(w api.Response, r *api.Request) error {
+	name := r.QueryValue("member")
+	c := continuation.Of(r)
+	if !c.IsInitial() {
+		// Resumed by say (the events are in the queue), resumed because a
+		// newer poll superseded this one, or expired.
+		superseded := r.Attribute(supersededKey{}) != nil
+		return writeJSON(w, http.StatusOK, rm.redispatched(name, r.Exchange(), superseded))
+	}
+
+	if err := allow(r, http.MethodGet); err != nil {
+		return err
+	}
+	if name == "" {
+		return api.Error(http.StatusBadRequest, "member is required")
+	}
+	timeout := defaultPollTimeout
+	if s := r.QueryValue("timeout"); s != "" {
+		ms, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || ms < 0 || ms > maxPollTimeout.Milliseconds() {
+			return api.Error(http.StatusBadRequest, "timeout must be an integer between 0 and 60000")
+		}
+		timeout = time.Duration(ms) * time.Millisecond
+	}
+	// The timeout must be set before the dispatch that suspends returns. A
+	// zero timeout would mean "wait forever", so timeout=0 does not wait.
+	if timeout > 0 {
+		c.SetTimeout(timeout)
+	}
+	res, evs, err := rm.poll(name, r.Exchange(), c, timeout > 0)
+	switch {
+	case err != nil:
+		return err
+	case res == pollUnknown:
+		return unknownMember(name)
+	case res == pollAnswer:
+		return writeJSON(w, http.StatusOK, evs)
+	}
+	return nil // suspended: a resumed or expired dispatch answers
+}
+
+var okAnswer = map[string]bool{"ok": true}
+
+func unknownMember(name string) error {
+	return api.Error(http.StatusNotFound, "unknown member "+strconv.Quote(name))
+}
+
+// memberForm checks that the method is POST, parses the form and returns its
+// non-empty member value.
+func memberForm(r *api.Request) (string, url.Values, error) {
+	if err := allow(r, http.MethodPost); err != nil {
+		return "", nil, err
+	}
+	form, err := parseForm(r)
+	if err != nil {
+		return "", nil, err
+	}
+	name := form.Get("member")
+	if name == "" {
+		return "", nil, api.Error(http.StatusBadRequest, "member is required")
+	}
+	return name, form, nil
+}
+
+// parseForm returns the URL-encoded form in the body, followed by the query
+// parameters, as net/http's Request.Form does.
+func parseForm(r *api.Request) (url.Values, error) {
+	form := r.Query()
+	ct := r.Header().Get("Content-Type")
+	if ct == "" && r.ContentLength() == 0 {
+		return form, nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, api.Error(http.StatusUnsupportedMediaType, "the body must be application/x-www-form-urlencoded")
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body(), maxFormBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxFormBytes {
+		return nil, api.Error(http.StatusRequestEntityTooLarge, "the form is larger than 64 KiB")
+	}
+	body, err := url.ParseQuery(string(b))
+	if err != nil {
+		return nil, api.Error(http.StatusBadRequest, "malformed form")
+	}
+	for k, v := range form {
+		body[k] = append(body[k], v...)
+	}
+	return body, nil
+}
+
+// methodError is the cause of a 405; the error page reads the allowed
+// methods from it.
+type methodError struct{ allowed []string }
+
+func (e *methodError) Error() string { return "use " + strings.Join(e.allowed, " or ") }
+
+// allow returns a 405 error unless the request's method is one of methods.
+func allow(r *api.Request, methods ...string) error {
+	for _, m := range methods {
+		if r.Method() == m {
+			return nil
+		}
+	}
+	return &api.StatusError{Code: http.StatusMethodNotAllowed, Err: &methodError{allowed: methods}}
+}
+
+// jsonErrorPage renders a failed request of the chat API as
+// {"error": "..."}. The container has set the status already; client
+// errors show their cause, server errors only the status text.
+func jsonErrorPage(w api.Response, r *api.Request) error {
+	err := container.ErrorOf(r)
+	status := w.Status()
+	msg := http.StatusText(status)
+	var se *api.StatusError
+	if status < 500 && errors.As(err, &se) && se.Err != nil {
+		msg = se.Err.Error()
+	}
+	var me *methodError
+	if errors.As(err, &me) {
+		w.Header().Set("Allow", strings.Join(me.allowed, ", "))
+	}
+	return writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w api.Response, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := w.SetStatus(status); err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"sync"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/continuation"
+)
+
+// event is one chat message, as the poll answers it.
+type event struct {
+	From string `json:"from"`
+	Text string `json:"text"`
+}
+
+// maxQueue bounds the events kept for a member who stopped polling; beyond
+// it the oldest are dropped.
+const maxQueue = 1000
+
+// member is one participant: the events not yet delivered to it and the
+// poll, if any, that waits for them.
+type member struct {
+	queue  []event
+	waiter *waiter
+}
+
+// waiter is a suspended poll. ex identifies its request across dispatches:
+// every Request of one exchange returns the same Exchange value, while the
+// Request values themselves differ from dispatch to dispatch.
+type waiter struct {
+	ex any
+	c  continuation.Continuation
+}
+
+// supersededKey is the attribute a poll is resumed with when a newer poll of
+// the same member (or a leave) replaced it: it answers [] and leaves the
+// queue to the newer poll.
+type supersededKey struct{}
+
+// room is the chat room. All its state is guarded by mu. Continuations are
+// resumed after mu is released, so no resumed dispatch ever waits for it
+// while a caller holds it.
+type room struct {
+	mu      sync.Mutex
+	members map[string]*member
+}
+
+func newRoom() *room { return &room{members: make(map[string]*member)} }
+
+// join adds name; an existing member is left as it is.
+func (rm *room) join(name string) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if rm.members[name] == nil {
+		rm.members[name] = &member{}
+	}
+}
+
+// leave removes name, resuming its waiting poll. It reports whether name
+// was a member.
+func (rm *room) leave(name string) bool {
+	rm.mu.Lock()
+	m := rm.members[name]
+	var w *waiter
+	if m != nil {
+		w, m.waiter = m.waiter, nil
+		delete(rm.members, name)
+	}
+	rm.mu.Unlock()
+	if w != nil {
+		_ = w.c.Resume(api.Attr{Key: supersededKey{}, Value: true})
+	}
+	return m != nil
+}
+
+// say queues a message from name for every member (the speaker included) and
+// resumes every waiting poll. It reports whether name is a member.
+func (rm *room) say(name, text string) bool {
+	rm.mu.Lock()
+	if rm.members[name] == nil {
+		rm.mu.Unlock()
+		return false
+	}
+	ev := event{From: name, Text: text}
+	var wake []continuation.Continuation
+	for _, m := range rm.members {
+		if len(m.queue) == maxQueue {
+			m.queue = append(m.queue[:0], m.queue[1:]...)
+		}
+		m.queue = append(m.queue, ev)
+		if m.waiter != nil {
+			wake = append(wake, m.waiter.c)
+			m.waiter = nil
+		}
+	}
+	rm.mu.Unlock()
+	for _, c := range wake {
+		// ErrNotSuspended: the timeout won; the expired dispatch answers the
+		// queue. ErrCompleted: the client went away; the events wait for the
+		// next poll.
+		_ = c.Resume()
+	}
+	return true
+}
+
+// pollResult is what the initial dispatch of a poll found.
+type pollResult int
+
+const (
+	pollUnknown   pollResult = iota // no such member
+	pollAnswer                      // answer the returned events now
+	pollSuspended                   // suspended; a later dispatch answers
+)
+
+// poll is the initial dispatch of a poll. If events are queued, or wait is
+// false, it takes them. Otherwise it suspends c and registers it as the
+// member's waiter, under the room's lock and only while the queue is still
+// empty: a say either came before (and the events are answered at once) or
+// comes after and finds the waiter. A previous waiter of the same member is
+// resumed as superseded.
+func (rm *room) poll(name string, ex any, c continuation.Continuation, wait bool) (pollResult, []event, error) {
+	rm.mu.Lock()
+	m := rm.members[name]
+	if m == nil {
+		rm.mu.Unlock()
+		return pollUnknown, nil, nil
+	}
+	if len(m.queue) > 0 || !wait {
+		evs := m.take()
+		rm.mu.Unlock()
+		return pollAnswer, evs, nil
+	}
+	// Suspend before the continuation is visible to say: a Resume of a
+	// continuation that is not yet suspended would be lost.
+	if err := c.Suspend(); err != nil {
+		rm.mu.Unlock()
+		return pollAnswer, nil, err
+	}
+	old := m.waiter
+	m.waiter = &waiter{ex: ex, c: c}
+	rm.mu.Unlock()
+	if old != nil {
+		_ = old.c.Resume(api.Attr{Key: supersededKey{}, Value: true})
+	}
+	return pollSuspended, nil, nil
+}
+
+// redispatched is a resumed or expired dispatch of a poll: it unregisters
+// the poll if it is still the member's waiter (it expired) and, unless it
+// was superseded, takes the queued events. A poll resumed by say whose
+// events another poll already took answers [].
+func (rm *room) redispatched(name string, ex any, superseded bool) []event {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	m := rm.members[name]
+	if m == nil {
+		return []event{}
+	}
+	if m.waiter != nil && m.waiter.ex == ex {
+		m.waiter = nil
+	}
+	if superseded {
+		return []event{}
+	}
+	return m.take()
+}
+
+// take returns the queued events, never nil, and empties the queue.
+func (m *member) take() []event {
+	evs := m.queue
+	m.queue = nil
+	if evs == nil {
+		evs = []event{}
+	}
+	return evs
+}

@@ -1,0 +1,39 @@
+// Command hello is the smallest tour of Wharf: plain handlers, error
+// returns, a blocking handler, a continuation that waits without holding a
+// goroutine, a CPU-bound handler, and net/http/pprof mounted through the
+// net/http adapter.
+//
+// Endpoints:
+//
+//	GET /hello?name=N   200 "Hello, N!" (N defaults to "world")
+//	GET /sleep?ms=M     blocks the handler goroutine for M ms (0..60000)
+//	GET /delay?ms=M     suspends the request for M ms with a continuation:
+//	                    no goroutine is held while it waits
+//	GET /cpu?n=N        N iterations of an xorshift loop (0..1e9, default
+//	                    1000); answers the final state in decimal
+//	GET /debug/pprof/*  the net/http/pprof handlers, served by a private
+//	                    http.ServeMux mounted with Context.Mount
+//
+// Comparing /sleep and /delay under load (and looking at the goroutine
+// profile in /debug/pprof/) shows the point of continuations: a delayed
+// request is suspended and holds no goroutine while it waits, where a
+// sleeping one holds its handler's goroutine and stack.
+//
+// Usage:
+//
+//	go run ./examples/hello -addr 127.0.0.1:8080
+//	curl 'http://127.0.0.1:8080/hello?name=Wharf'
+//
+// The server prints one line, "listening on http://ADDR", and shuts down
+// gracefully on SIGINT or SIGTERM.
+package main
+
+import (
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/examples/internal/cli"
+)
+
+// command serves the container of app.go; the tests run it in-process.
+var command = cli.Command{Name: "hello", Build: func() *container.Container { return newContainer() }}
+
+func main() { command.Main() }

@@ -1,0 +1,102 @@
+// Package cli owns the command-line scaffolding the example commands share.
+// A Command's Main is the process entry point (SIGINT and SIGTERM, exit
+// codes); its Run, which tests call in-process, owns the -addr flag, the
+// listener, the one line "listening on http://ADDR" on stdout, serving the
+// container, and its graceful shutdown when the context is done. Each
+// example supplies only its name, its container and any flags of its own.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+)
+
+// DefaultAddr is the default of the -addr flag.
+const DefaultAddr = "127.0.0.1:8080"
+
+// ShutdownTimeout bounds the graceful shutdown once the context is done.
+const ShutdownTimeout = 10 * time.Second
+
+// Command is an example command.
+type Command struct {
+	// Name names the flag set and prefixes the error Main prints.
+	Name string
+
+	// Build returns the container to serve. It is called once the
+	// arguments are parsed.
+	Build func() *container.Container
+
+	// Flags, if not nil, is for a command with flags of its own and takes
+	// the place of Build: it registers them on fs before the arguments are
+	// parsed and returns the function that builds the container, which is
+	// called after parsing and may read them.
+	Flags func(fs *flag.FlagSet) (build func() *container.Container)
+}
+
+// Main runs the command as the process: it calls Run with a context
+// cancelled by SIGINT or SIGTERM, the process's arguments and os.Stdout,
+// and exits with status 0 if Run returns nil, 2 if it returns flag.ErrHelp
+// (-h), and otherwise 1 after printing "Name: err" on stderr.
+func (cmd Command) Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := cmd.Run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, cmd.Name+":", err)
+		os.Exit(1)
+	}
+}
+
+// Run parses args (-addr and the command's own flags), listens, writes
+// "listening on http://ADDR" to stdout, serves the container until ctx is
+// done, then shuts it down gracefully, waiting up to ShutdownTimeout. It
+// returns nil after a clean shutdown.
+func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
+	addr := fs.String("addr", DefaultAddr, "TCP address to listen on")
+	build := cmd.Build
+	if cmd.Flags != nil {
+		build = cmd.Flags(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	c := build()
+	fmt.Fprintf(stdout, "listening on http://%s\n", l.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- c.Serve(l) }()
+	select {
+	case err := <-served:
+		return err // Serve failed before anyone asked it to stop
+	case <-ctx.Done():
+	}
+
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := c.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, connector.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
