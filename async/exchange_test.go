@@ -57,12 +57,7 @@ func TestStaleHandleIsNotSerialized(t *testing.T) {
 }
 
 func TestDispatchRunsSerializedInOrder(t *testing.T) {
-	var a *async.Context
-	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		var err error
-		a, err = async.Start(r)
-		return err
-	}), nil)
+	x, a := startAsync(nil)
 	var running atomic.Int32
 	var wg sync.WaitGroup
 	const n = 200
@@ -97,12 +92,7 @@ func TestDispatchRunsSerializedInOrder(t *testing.T) {
 }
 
 func TestCompleteDropsLaterTasks(t *testing.T) {
-	var a *async.Context
-	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		var err error
-		a, err = async.Start(r)
-		return err
-	}), nil)
+	x, a := startAsync(nil)
 	dropped := make(chan error, 1)
 	ran := make(chan struct{})
 	block := make(chan struct{})
@@ -133,12 +123,7 @@ func TestCompleteDropsLaterTasks(t *testing.T) {
 }
 
 func TestPanicInTaskFailsRequest(t *testing.T) {
-	var a *async.Context
-	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		var err error
-		a, err = async.Start(r)
-		return err
-	}), &async.Config{Logger: wharftest.DiscardLogger()})
+	x, a := startAsync(&async.Config{Logger: wharftest.DiscardLogger()})
 	completed := make(chan error, 1)
 	a.AddListener(async.Listener{OnComplete: func(r *api.Request, err error) { completed <- err }})
 	a.Dispatch(func(w api.Response) { panic("boom") })
@@ -252,12 +237,7 @@ func TestOutOfTime(t *testing.T) {
 }
 
 func TestFailRunsOnErrorOnce(t *testing.T) {
-	var a *async.Context
-	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		var err error
-		a, err = async.Start(r)
-		return err
-	}), nil)
+	x, a := startAsync(nil)
 	var onError, onComplete atomic.Int32
 	errGone := errors.New("client gone")
 	a.AddListener(async.Listener{
@@ -329,4 +309,16 @@ func TestRaceStorm(t *testing.T) {
 			t.Fatalf("iteration %d: finished %d times", i, f)
 		}
 	}
+}
+
+// startAsync starts an exchange whose handler only goes async, and returns
+// it with its async context.
+func startAsync(cfg *async.Config) (*wharftest.Exchange, *async.Context) {
+	var a *async.Context
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		var err error
+		a, err = async.Start(r)
+		return err
+	}), cfg)
+	return x, a
 }
