@@ -53,6 +53,13 @@ type Config struct {
 	MaxDiscardBytes int64
 	// Logger receives connection-level errors. Nil means slog.Default().
 	Logger *slog.Logger
+	// Portable forces the goroutine-per-connection connector even where
+	// the epoll connector is available (Linux, plain TCP listeners). False
+	// (the default) picks the epoll connector when it can.
+	Portable bool
+	// Selectors is the number of epoll selector goroutines. Zero means
+	// half of GOMAXPROCS, at least one.
+	Selectors int
 }
 
 func (c *Config) limits() h1.Limits {

@@ -50,16 +50,19 @@ type conn struct {
 	nc    net.Conn
 	state atomic.Uint32
 
-	rbuf []byte // read buffer: unconsumed bytes are rbuf[r:w]
-	r, w int
-	wbuf []byte // write buffer of the current response
-	head h1.RequestHead
+	rbuf      []byte // read buffer: unconsumed bytes are rbuf[r:w]; nil while idle (epoll)
+	r, w      int
+	scanned   int       // bytes of rbuf[r:scanned] were parsed and held no complete head
+	ep        *fdConn   // the epoll side; nil on the portable connector
+	headStart time.Time // when the first byte of a pending head arrived (epoll)
+	wbuf      []byte    // write buffer of the current response
+	head      h1.RequestHead
 
 	remote, local string
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{srv: s, nc: nc, rbuf: make([]byte, 4096)}
+	c := &conn{srv: s, nc: nc, rbuf: s.getReadBuffer()}
 	c.remote = nc.RemoteAddr().String()
 	c.local = nc.LocalAddr().String()
 	return c
@@ -82,17 +85,27 @@ func (c *conn) setState(to connState) {
 // Shutdown. The connection goroutine re-checks shutdown after becoming idle,
 // so a connection that turns idle just after this look is closed too.
 func (c *conn) closeIfIdle() {
+	if c.ep != nil {
+		if c.ep.claimIdle() {
+			c.close()
+		}
+		return
+	}
 	if connState(c.state.Load()) == connIdle {
 		c.nc.Close()
 	}
 }
 
 func (c *conn) close() {
-	if connState(c.state.Load()) == connClosed {
+	if connState(c.state.Swap(uint32(connClosed))) == connClosed {
 		return
 	}
-	c.state.Store(uint32(connClosed))
 	c.nc.Close()
+	if c.ep != nil && c.rbuf != nil {
+		// Nobody reads after close: the buffer can go back.
+		c.srv.putReadBuffer(c.rbuf)
+		c.rbuf = nil
+	}
 	c.srv.removeConn(c)
 }
 
@@ -106,8 +119,8 @@ func (c *conn) serve() {
 		}
 	}()
 	for {
-		s, ok := c.readRequest()
-		if !ok {
+		s, res := c.readRequest(false)
+		if res != readOK {
 			c.close()
 			return
 		}
@@ -170,24 +183,41 @@ func (c *conn) afterResponse(s *stream) bool {
 	return true
 }
 
+// readResult is how readRequest ended.
+type readResult uint8
+
+const (
+	readOK         readResult = iota // a request head is parsed
+	readClose                        // EOF, timeout or a protocol error (answered): close
+	readWouldBlock                   // non-blocking mode: the socket has nothing more now
+)
+
 // readRequest reads and parses the next request head. On a protocol error
-// it answers with the error's status and reports false; on EOF or timeout
-// with nothing read it reports false silently.
-func (c *conn) readRequest() (*stream, bool) {
+// it answers with the error's status and reports readClose; on EOF or
+// timeout with nothing read it reports readClose silently. With nb (the
+// epoll connector) it never blocks: it reports readWouldBlock instead, and
+// the selector calls it again when bytes arrive.
+func (c *conn) readRequest(nb bool) (*stream, readResult) {
 	cfg := &c.srv.Config
 	lim := cfg.limits()
 	if lim.MaxURILength == 0 {
 		lim.MaxURILength = h1.DefaultMaxURILength
 	}
 	maxBuf := cfg.maxHeaderBytes() + 4096
+	if c.rbuf == nil {
+		c.rbuf = c.srv.getReadBuffer()
+		c.r, c.w, c.scanned = 0, 0, 0
+	}
 	first := true
-	scanned := c.r // bytes before this offset held no complete head
+	if c.scanned < c.r {
+		c.scanned = c.r
+	}
 	for {
 		// Parse only when new bytes could complete the head (a '\n' arrived)
 		// or could break a limit, so a client sending a byte at a time does
 		// not make every read rescan the whole head.
-		if c.w > c.r && (scanned == c.r || bytes.IndexByte(c.rbuf[scanned:c.w], '\n') >= 0 || c.w-c.r > lim.MaxURILength) {
-			scanned = c.w
+		if c.w > c.r && (c.scanned == c.r || bytes.IndexByte(c.rbuf[c.scanned:c.w], '\n') >= 0 || c.w-c.r > lim.MaxURILength) {
+			c.scanned = c.w
 			if connState(c.state.Load()) == connIdle {
 				c.setState(connReading)
 			}
@@ -195,11 +225,12 @@ func (c *conn) readRequest() (*stream, bool) {
 			if err == nil {
 				s := newStream(c, c.rbuf[c.r:c.r+n])
 				c.r += n
+				c.scanned = c.r
 				if s.rejected != 0 {
-					c.writeError(s.rejected, "")
-					return nil, false
+					c.writeError(s.rejected, "", nb)
+					return nil, readClose
 				}
-				return s, true
+				return s, readOK
 			}
 			if !errors.Is(err, h1.ErrIncomplete) {
 				var pe *h1.Error
@@ -207,51 +238,60 @@ func (c *conn) readRequest() (*stream, bool) {
 				if errors.As(err, &pe) {
 					status = pe.Status
 				}
-				c.writeError(status, err.Error())
-				return nil, false
+				c.writeError(status, err.Error(), nb)
+				return nil, readClose
 			}
 		}
 		// Need more bytes: make room.
 		if c.r == c.w {
-			c.r, c.w = 0, 0
-			scanned = 0
+			c.r, c.w, c.scanned = 0, 0, 0
 		} else if c.r > 0 && c.w == len(c.rbuf) {
-			scanned -= c.r
+			c.scanned -= c.r
 			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
 			c.r = 0
 		}
 		if c.w == len(c.rbuf) {
 			if len(c.rbuf) >= maxBuf {
-				c.writeError(431, "request header too large")
-				return nil, false
+				c.writeError(431, "request header too large", nb)
+				return nil, readClose
 			}
-			nb := make([]byte, min(2*len(c.rbuf), maxBuf))
-			scanned -= c.r
-			c.w = copy(nb, c.rbuf[c.r:c.w])
+			grown := make([]byte, min(2*len(c.rbuf), maxBuf))
+			c.scanned -= c.r
+			c.w = copy(grown, c.rbuf[c.r:c.w])
 			c.r = 0
-			c.rbuf = nb
+			c.rbuf = grown
 		}
 		waiting := c.w == c.r // no byte of this request yet
-		if waiting {
-			c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout)))
-		} else if first {
-			c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
-			first = false
+		var n int
+		var err error
+		if nb {
+			n, err = c.readNB()
+			if err == errWouldBlock {
+				return nil, readWouldBlock
+			}
+		} else {
+			if waiting {
+				c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout)))
+			} else if first {
+				c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
+				first = false
+			}
+			n, err = c.nc.Read(c.rbuf[c.w:])
 		}
-		n, err := c.nc.Read(c.rbuf[c.w:])
 		c.w += n
 		if err != nil && n == 0 {
 			if !waiting && errors.Is(err, os.ErrDeadlineExceeded) {
-				c.writeError(408, "request header timeout")
+				c.writeError(408, "request header timeout", nb)
 			}
-			return nil, false
+			return nil, readClose
 		}
 	}
 }
 
 // writeError answers a request that never reached the handler and marks the
-// connection for closing.
-func (c *conn) writeError(status int, msg string) {
+// connection for closing. With nb it never blocks: one write attempt, no
+// lingering read.
+func (c *conn) writeError(status int, msg string, nb bool) {
 	if msg == "" {
 		msg = h1.StatusText(status)
 	}
@@ -262,9 +302,13 @@ func (c *conn) writeError(status int, msg string) {
 	b = append(b, "\r\n"...)
 	b = append(b, msg...)
 	b = append(b, '\n')
+	c.wbuf = b[:0]
+	if nb {
+		c.writeNB(b)
+		return
+	}
 	c.nc.SetWriteDeadline(time.Now().Add(orDuration(c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
 	c.nc.Write(b)
-	c.wbuf = b[:0]
 	// Let the client read the answer before the close resets the connection.
 	if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		tc.CloseWrite()

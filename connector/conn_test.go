@@ -121,7 +121,27 @@ func roundTrip(t *testing.T, addr, raw string, responses int) ([]*http.Response,
 }
 
 func TestHTTP11(t *testing.T) {
-	addr, _ := serve(t, connector.Config{MaxBodyBytes: 1000, MaxURILength: 100, MaxHeaderBytes: 2000})
+	eachConnector(t, connector.Config{MaxBodyBytes: 1000, MaxURILength: 100, MaxHeaderBytes: 2000}, testHTTP11)
+}
+
+// eachConnector runs f as a subtest on the epoll connector and on the
+// portable one, with cfg.
+func eachConnector(t *testing.T, cfg connector.Config, f func(t *testing.T, cfg connector.Config)) {
+	for _, portable := range []bool{false, true} {
+		name := "epoll"
+		if portable {
+			name = "portable"
+		}
+		t.Run(name, func(t *testing.T) {
+			cfg := cfg
+			cfg.Portable = portable
+			f(t, cfg)
+		})
+	}
+}
+
+func testHTTP11(t *testing.T, cfg connector.Config) {
+	addr, _ := serve(t, cfg)
 	tests := []struct {
 		name      string
 		raw       string
@@ -207,8 +227,10 @@ func TestHTTP11(t *testing.T) {
 	}
 }
 
-func TestExpectContinue(t *testing.T) {
-	addr, _ := serve(t, connector.Config{})
+func TestExpectContinue(t *testing.T) { eachConnector(t, connector.Config{}, testExpectContinue) }
+
+func testExpectContinue(t *testing.T, cfg connector.Config) {
+	addr, _ := serve(t, cfg)
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +256,11 @@ func TestExpectContinue(t *testing.T) {
 }
 
 func TestIdleAndHeaderTimeouts(t *testing.T) {
-	addr, _ := serve(t, connector.Config{IdleTimeout: 100 * time.Millisecond, ReadHeaderTimeout: 100 * time.Millisecond})
+	eachConnector(t, connector.Config{IdleTimeout: 100 * time.Millisecond, ReadHeaderTimeout: 100 * time.Millisecond}, testIdleAndHeaderTimeouts)
+}
+
+func testIdleAndHeaderTimeouts(t *testing.T, cfg connector.Config) {
+	addr, _ := serve(t, cfg)
 	// An idle connection is closed silently.
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -261,8 +287,10 @@ func TestIdleAndHeaderTimeouts(t *testing.T) {
 
 // A head that arrives a byte at a time is still parsed, and a pipelined
 // second request behind it too.
-func TestByteAtATime(t *testing.T) {
-	addr, _ := serve(t, connector.Config{})
+func TestByteAtATime(t *testing.T) { eachConnector(t, connector.Config{}, testByteAtATime) }
+
+func testByteAtATime(t *testing.T, cfg connector.Config) {
+	addr, _ := serve(t, cfg)
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +322,11 @@ func TestByteAtATime(t *testing.T) {
 // A client that stops reading cannot hold a handler forever: the write
 // timeout fails the write, the request ends and the connection closes.
 func TestWriteTimeout(t *testing.T) {
-	c := container.New(container.WithConnector(connector.Config{WriteTimeout: 100 * time.Millisecond}), container.WithLogger(wharftest.DiscardLogger()))
+	eachConnector(t, connector.Config{WriteTimeout: 100 * time.Millisecond}, testWriteTimeout)
+}
+
+func testWriteTimeout(t *testing.T, cfg connector.Config) {
+	c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
 	wrote := make(chan error, 1)
 	c.HandleFunc("/flood", func(w api.Response, r *api.Request) error {
 		chunk := make([]byte, 1<<20)

@@ -41,6 +41,7 @@ type stream struct {
 	hijacked  bool
 	werr      error
 	startTime time.Time
+	watcher   Watcher
 }
 
 var _ Stream = (*stream)(nil)
@@ -273,6 +274,13 @@ func (s *stream) WriteBody(p []byte) error {
 
 func (s *stream) write(bufs *net.Buffers) error {
 	s.c.nc.SetWriteDeadline(time.Now().Add(orDuration(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+	if s.c.ep != nil {
+		if err := s.c.ep.writev(*bufs); err != nil {
+			s.werr = err
+			return err
+		}
+		return nil
+	}
 	if _, err := bufs.WriteTo(s.c.nc); err != nil {
 		s.werr = err
 		return err
@@ -331,9 +339,16 @@ func (s *stream) Abort(err error) {
 // connection goroutine already left (the request had suspended).
 func (s *stream) handOff() {
 	if s.handoff.Swap(hoFinished) == hoDetached {
-		go s.c.resume(s)
+		if s.c.ep != nil {
+			go s.c.resumeEP(s)
+		} else {
+			go s.c.resume(s)
+		}
 	}
 }
+
+// Watch implements Stream.
+func (s *stream) Watch(w Watcher) { s.watcher = w }
 
 func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if s.hijacked {
@@ -343,16 +358,23 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, api.ErrCommitted
 	}
 	c := s.c
+	nc := c.nc
+	if c.ep != nil {
+		var err error
+		if nc, err = c.ep.toNetConn(); err != nil {
+			return nil, nil, err
+		}
+	}
 	s.hijacked = true
-	c.nc.SetDeadline(time.Time{})
+	nc.SetDeadline(time.Time{})
 	// Bytes already read past the head belong to the new owner.
 	rest := bytes.Clone(c.rbuf[c.r:c.w])
 	c.r = c.w
 	s.body.mu.Lock()
 	s.body.settled = true
 	s.body.mu.Unlock()
-	br := bufio.NewReader(io.MultiReader(bytes.NewReader(rest), c.nc))
-	bw := bufio.NewWriter(c.nc)
+	br := bufio.NewReader(io.MultiReader(bytes.NewReader(rest), nc))
+	bw := bufio.NewWriter(nc)
 	s.handOff()
-	return c.nc, bufio.NewReadWriter(br, bw), nil
+	return nc, bufio.NewReadWriter(br, bw), nil
 }

@@ -13,7 +13,11 @@ import (
 // Many keep-alive clients mixing plain and suspended requests: every
 // response arrives, intact, and the connections are reused.
 func TestConcurrentKeepAlive(t *testing.T) {
-	addr, c := serve(t, connector.Config{})
+	eachConnector(t, connector.Config{}, testConcurrentKeepAlive)
+}
+
+func testConcurrentKeepAlive(t *testing.T, cfg connector.Config) {
+	addr, c := serve(t, cfg)
 	const clients, requests = 16, 40
 	tr := &http.Transport{MaxIdleConnsPerHost: clients}
 	defer tr.CloseIdleConnections()

@@ -16,6 +16,9 @@ var (
 	ErrServerClosed = errors.New("connector: server closed")
 	// ErrAborted is the error of a stream whose connection was aborted.
 	ErrAborted = errors.New("connector: connection aborted")
+	// ErrClientGone is what a suspended request fails with when its client
+	// closes the connection (reported through Watcher).
+	ErrClientGone = errors.New("connector: client closed the connection")
 )
 
 // Server is the portable HTTP/1.1 connector: one goroutine per connection
@@ -35,11 +38,21 @@ type Server struct {
 	shutting  atomic.Bool
 
 	accepted atomic.Int64
+	rbufs    sync.Pool // *readBuffer
+
+	selectors []*selector // the epoll connector's, started by the first Serve
+	selOnce   sync.Once
+	selErr    error
+	selNext   atomic.Uint32
+	closed    chan struct{} // closed by Shutdown and Close; see closing
 }
 
 // Serve accepts connections on l until l fails or the server shuts down. It
 // always returns a non-nil error: ErrServerClosed after Shutdown or Close.
 func (s *Server) Serve(l net.Listener) error {
+	if el, ok := s.epollListener(l); ok {
+		return s.serveEpoll(el)
+	}
 	if !s.track(l) {
 		l.Close()
 		return ErrServerClosed
@@ -134,6 +147,7 @@ func (s *Server) removeConn(c *conn) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shutting.Store(true)
+	s.closeLocked()
 	for l := range s.listeners {
 		l.Close()
 	}
@@ -152,14 +166,39 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, c := range conns {
 		c.closeIfIdle()
 	}
-	if drained == nil {
-		return nil
+	if drained != nil {
+		select {
+		case <-drained:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.stopSelectors()
+	return nil
+}
+
+// closing returns a channel closed once Shutdown or Close is called.
+func (s *Server) closing() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed == nil {
+		s.closed = make(chan struct{})
+		if s.shutting.Load() {
+			close(s.closed)
+		}
+	}
+	return s.closed
+}
+
+// closeLocked closes the closing channel; s.mu must be held.
+func (s *Server) closeLocked() {
+	if s.closed == nil {
+		s.closed = make(chan struct{})
 	}
 	select {
-	case <-drained:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	case <-s.closed:
+	default:
+		close(s.closed)
 	}
 }
 
@@ -167,6 +206,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.shutting.Store(true)
+	s.closeLocked()
 	for l := range s.listeners {
 		l.Close()
 	}
@@ -176,8 +216,13 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.nc.Close()
+		if c.ep != nil {
+			c.close()
+		} else {
+			c.nc.Close()
+		}
 	}
+	s.stopSelectors()
 	return nil
 }
 

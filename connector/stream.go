@@ -36,6 +36,16 @@ type Stream interface {
 	// Hijack hands over the connection (HTTP/1.1 only); after it the stream
 	// is inert. Other protocols return api.ErrNotSupported.
 	Hijack() (net.Conn, *bufio.ReadWriter, error)
+	// Watch registers w to hear that the client went away while the
+	// request is suspended. Connectors that cannot notice (the portable
+	// one) keep w and never call it.
+	Watch(w Watcher)
+}
+
+// Watcher is told when the client of a suspended request goes away. The
+// container implements it to fail the request (OnError, then completion).
+type Watcher interface {
+	ClientGone(err error)
 }
 
 // Handler serves streams: the container implements it.

@@ -230,6 +230,7 @@ func (c *Container) ServeStream(s connector.Stream) {
 	x.out.init(s, c.cfg.outputBuffer)
 	ctx, cancel := context.WithCancel(c.baseCtx)
 	x.ax = async.NewExchange(x, &x.out, &c.asyncCfg, cancel)
+	s.Watch(x)
 
 	var m api.Mapping
 	// The root context matches every path, so there always is a context.

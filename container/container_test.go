@@ -243,7 +243,7 @@ func TestSuspendResume(t *testing.T) {
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-		if s.Mode == modes.H1 {
+		if s.Mode == modes.H1 || s.Mode == modes.H1Portable {
 			if d := s.Container.Stats().Connections.Detached; d != n {
 				t.Errorf("%d connections detached, want %d (a suspended request holds no goroutine)", d, n)
 			}

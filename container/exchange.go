@@ -30,6 +30,11 @@ var (
 
 func (x *exchange) AsyncExchange() *async.Exchange { return x.ax }
 
+// ClientGone implements connector.Watcher: the client of a suspended
+// request went away, so the request fails (OnError listeners, then
+// completion) instead of waiting for its timeout.
+func (x *exchange) ClientGone(err error) { _ = x.ax.Fail(err) }
+
 // Resolver lets dispatcher.Forward map paths in the request's context.
 func (x *exchange) Resolver() dispatcher.Resolver { return x.ctxt }
 
@@ -61,8 +66,8 @@ func (x *exchange) Finish(w api.Response, err error) {
 		o.finish()
 		return
 	}
-	if errors.Is(err, http.ErrAbortHandler) {
-		x.s.Abort(err)
+	if errors.Is(err, http.ErrAbortHandler) || errors.Is(err, connector.ErrClientGone) {
+		x.s.Abort(err) // nobody to answer, nothing to log
 		return
 	}
 	status := api.StatusOf(err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
 )
 
 // ServeHTTP makes the Container an http.Handler, so httptest and any
@@ -160,3 +161,8 @@ func (s *httpStream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	close(s.done)
 	return nc, rw, nil
 }
+
+// Watch implements connector.Stream. net/http tells a handler that its
+// client left through the request context, which the exchange does not
+// follow while suspended; the watcher is kept and never called.
+func (s *httpStream) Watch(connector.Watcher) {}

@@ -44,3 +44,8 @@ func WithOutputBufferSize(n int) Option { return func(c *config) { c.outputBuffe
 // WithConnector sets the HTTP/1.1 connector's limits and timeouts. Default:
 // the zero connector.Config, whose fields document their defaults.
 func WithConnector(cfg connector.Config) Option { return func(c *config) { c.connector = cfg } }
+
+// WithPortableConnector makes the container serve with the
+// goroutine-per-connection connector even where the epoll connector is
+// available. Default: epoll on Linux for plain TCP listeners.
+func WithPortableConnector() Option { return func(c *config) { c.connector.Portable = true } }

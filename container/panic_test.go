@@ -18,7 +18,7 @@ func TestPanicLoggedWithStack(t *testing.T) {
 	for _, m := range modes.All {
 		t.Run(string(m), func(t *testing.T) {
 			rec, logger := wharftest.NewLogRecorder()
-			c := container.New(container.WithLogger(logger))
+			c := container.New(append(modes.Options(m), container.WithLogger(logger))...)
 			c.HandleFunc("/panic", func(w api.Response, r *api.Request) error { panic("kaboom") })
 			c.HandleFunc("/abort", func(w api.Response, r *api.Request) error { panic(http.ErrAbortHandler) })
 			c.HandleFunc("/ok", func(w api.Response, r *api.Request) error { _, err := w.WriteString("ok"); return err })

@@ -18,14 +18,24 @@ import (
 type Mode string
 
 const (
-	// H1 is Wharf's own HTTP/1.1 connector.
+	// H1 is Wharf's own HTTP/1.1 connector, epoll where available.
 	H1 Mode = "h1"
+	// H1Portable is the goroutine-per-connection HTTP/1.1 connector.
+	H1Portable Mode = "h1portable"
 	// NetHTTP is the container as an http.Handler inside net/http's server.
 	NetHTTP Mode = "nethttp"
 )
 
 // All lists the modes every semantics test runs in.
-var All = []Mode{H1, NetHTTP}
+var All = []Mode{H1, H1Portable, NetHTTP}
+
+// Options returns the container options mode m needs.
+func Options(m Mode) []container.Option {
+	if m == H1Portable {
+		return []container.Option{container.WithPortableConnector()}
+	}
+	return nil
+}
 
 // Server is a running container and a client for it.
 type Server struct {
@@ -40,7 +50,7 @@ type Server struct {
 func Run(t *testing.T, build func(c *container.Container), f func(t *testing.T, s *Server), opts ...container.Option) {
 	for _, m := range All {
 		t.Run(string(m), func(t *testing.T) {
-			c := container.New(opts...)
+			c := container.New(append(opts[:len(opts):len(opts)], Options(m)...)...)
 			build(c)
 			f(t, Start(t, m, c))
 		})
@@ -54,7 +64,7 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	s.Client = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	switch m {
-	case H1:
+	case H1, H1Portable:
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,293 @@
+package connector
+
+import (
+	"errors"
+	"net"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+var errWouldBlock = errors.New("connector: would block")
+
+// epollCapable reports whether l can be served by the epoll connector: a
+// plain TCP listener (TLS and other wrappers use the portable connector).
+func (s *Server) epollListener(l net.Listener) (*epListener, bool) {
+	if s.Config.Portable {
+		return nil, false
+	}
+	tl, ok := l.(*net.TCPListener)
+	if !ok {
+		return nil, false
+	}
+	rc, err := tl.SyscallConn()
+	if err != nil {
+		return nil, false
+	}
+	fd := -1
+	if rc.Control(func(f uintptr) { fd = int(f) }) != nil || fd < 0 {
+		return nil, false
+	}
+	return &epListener{fd: fd, ln: l, err: make(chan error, 1)}, true
+}
+
+// startSelectors starts the selector goroutines once per server.
+func (s *Server) startSelectors() error {
+	s.selOnce.Do(func() {
+		n := s.Config.Selectors
+		if n <= 0 {
+			n = defaultSelectors()
+		}
+		for range n {
+			sel, err := newSelector(s)
+			if err != nil {
+				s.selErr = err
+				return
+			}
+			s.selectors = append(s.selectors, sel)
+			go sel.loop()
+		}
+	})
+	return s.selErr
+}
+
+// stopSelectors ends the selector goroutines and waits for them.
+func (s *Server) stopSelectors() {
+	for _, sel := range s.selectors {
+		sel.stop()
+	}
+	for _, sel := range s.selectors {
+		<-sel.done
+	}
+}
+
+// serveEpoll accepts on l through the first selector until l fails or the
+// server shuts down.
+func (s *Server) serveEpoll(l *epListener) error {
+	if err := s.startSelectors(); err != nil {
+		return err
+	}
+	if !s.track(l.ln) {
+		l.ln.Close()
+		return ErrServerClosed
+	}
+	defer s.untrack(l.ln)
+	sel := s.selectors[0]
+	if err := sel.addListener(l); err != nil {
+		return err
+	}
+	defer sel.removeListener(l)
+	select {
+	case err := <-l.err:
+		if s.shutting.Load() {
+			return ErrServerClosed
+		}
+		return err
+	case <-s.closing():
+		return ErrServerClosed
+	}
+}
+
+// nextSelector spreads accepted connections over the selectors.
+func (s *Server) nextSelector() *selector {
+	i := s.selNext.Add(1)
+	return s.selectors[int(i)%len(s.selectors)]
+}
+
+func newEpollConn(s *Server, f *fdConn) *conn {
+	c := &conn{srv: s, nc: f, ep: f, remote: f.remote.String(), local: f.local.String()}
+	f.c = c
+	return c
+}
+
+// readNB reads into the read buffer without blocking. When the socket is
+// drained and no edge arrived meanwhile, the connection becomes idle —
+// giving its buffer back if nothing is pending — and errWouldBlock is
+// returned: the caller must then leave the connection alone, because the
+// selector may pick it up at once.
+func (c *conn) readNB() (int, error) {
+	f := c.ep
+	n, err := f.tryRead(c.rbuf[c.w:])
+	if err != unix.EAGAIN {
+		return n, err
+	}
+	f.mu.Lock()
+	if f.readable || f.rdhup || f.hup {
+		f.mu.Unlock()
+		return 0, nil // an edge came while we read: try again
+	}
+	if c.r == c.w {
+		c.srv.putReadBuffer(c.rbuf)
+		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+		c.headStart = time.Time{}
+	} else if c.headStart.IsZero() {
+		c.headStart = time.Now()
+	}
+	c.setState(connIdle)
+	f.st = epIdle
+	f.armIdleLocked()
+	f.mu.Unlock()
+	return 0, errWouldBlock
+}
+
+// writeNB makes one non-blocking attempt to send b; for short answers to
+// requests that never reached a handler.
+func (c *conn) writeNB(b []byte) {
+	unix.Write(c.ep.fd, b)
+	unix.Shutdown(c.ep.fd, unix.SHUT_WR)
+}
+
+// readHeadNB reads and parses a request head without blocking and hands a
+// complete request to run. It is called by a selector, or by the goroutine
+// that finished the previous response, with the connection in epReading.
+func (c *conn) readHeadNB() {
+	s, res := c.readRequest(true)
+	switch res {
+	case readWouldBlock:
+		return
+	case readClose:
+		c.close()
+		return
+	}
+	c.ep.setState(epServing)
+	c.srv.run(c, s)
+}
+
+// run executes a request's dispatch. Dispatches may block, so they run on
+// their own goroutine; the selector goes back to epoll_wait.
+func (s *Server) run(c *conn, st *stream) {
+	go c.serveEP(st)
+}
+
+// serveEP dispatches st and then the requests that follow on the connection,
+// until it would block, closes, or a request suspends.
+func (c *conn) serveEP(s *stream) {
+	for {
+		c.setState(connServing)
+		c.srv.Handler.ServeStream(s)
+		if s.handoff.Load() == hoServing {
+			c.setState(connDetached)
+			c.ep.detach(s)
+			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
+				return // the finisher continues the connection
+			}
+			c.ep.attach()
+		}
+		if !c.nextEP(s) {
+			return
+		}
+		var res readResult
+		s, res = c.readRequest(true)
+		switch res {
+		case readWouldBlock:
+			return
+		case readClose:
+			c.close()
+			return
+		}
+		c.ep.setState(epServing)
+	}
+}
+
+// nextEP settles the connection after a response and claims it for reading
+// the next head.
+func (c *conn) nextEP(s *stream) bool {
+	if !c.next(s) {
+		return false
+	}
+	c.ep.setState(epReading)
+	return true
+}
+
+// resumeEP continues a connection whose suspended request just finished.
+func (c *conn) resumeEP(s *stream) {
+	c.ep.attach()
+	if !c.nextEP(s) {
+		return
+	}
+	c.readHeadNB()
+}
+
+// detach marks the connection as holding a suspended request: nobody reads
+// it, and a hang-up fails the request through its watcher.
+func (f *fdConn) detach(s *stream) {
+	f.mu.Lock()
+	f.st = epDetached
+	if s.watcher != nil {
+		w := s.watcher
+		f.gone = w.ClientGone
+		if f.rdhup || f.hup {
+			f.gone = nil
+			f.mu.Unlock()
+			w.ClientGone(ErrClientGone)
+			return
+		}
+	}
+	f.mu.Unlock()
+}
+
+// attach undoes detach: a goroutine owns the connection again.
+func (f *fdConn) attach() {
+	f.mu.Lock()
+	if !f.closed {
+		f.st = epServing
+	}
+	f.gone = nil
+	f.mu.Unlock()
+}
+
+// armIdleLocked (re)starts the idle or header timer of an idle connection.
+func (f *fdConn) armIdleLocked() {
+	cfg := &f.c.srv.Config
+	deadline := time.Now().Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout))
+	if !f.c.headStart.IsZero() {
+		deadline = f.c.headStart.Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
+	}
+	f.idleDeadline = deadline
+	d := time.Until(deadline)
+	if f.idle == nil {
+		f.idle = time.AfterFunc(d, f.idleFired)
+	} else {
+		f.idle.Reset(d)
+	}
+}
+
+// armIdle is armIdleLocked for a fresh connection.
+func (f *fdConn) armIdle() {
+	f.mu.Lock()
+	f.armIdleLocked()
+	f.mu.Unlock()
+}
+
+// idleFired closes a connection that stayed idle too long, answering 408
+// if a head had started.
+func (f *fdConn) idleFired() {
+	f.mu.Lock()
+	if f.st != epIdle || f.closed {
+		f.mu.Unlock()
+		return
+	}
+	if rest := time.Until(f.idleDeadline); rest > 0 { // re-armed since
+		f.idle.Reset(rest)
+		f.mu.Unlock()
+		return
+	}
+	f.st = epReading // claim it from the selector
+	f.mu.Unlock()
+	c := f.c
+	if c.rbuf != nil && c.w > c.r {
+		c.writeError(408, "request header timeout", true)
+	}
+	c.close()
+}
+
+// claimIdle takes an idle connection from the selector (for Shutdown).
+func (f *fdConn) claimIdle() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.st != epIdle || f.closed {
+		return false
+	}
+	f.st = epReading
+	return true
+}

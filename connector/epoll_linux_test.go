@@ -1,0 +1,103 @@
+package connector_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+)
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// Idle keep-alive connections and suspended requests hold no goroutine on
+// the epoll connector, and a client that leaves a suspended request is
+// noticed: the request fails once, listeners fire once.
+func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
+	var errors, completes atomic.Int32
+	c := container.New(container.WithConnector(connector.Config{Selectors: 1}))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error { _, err := w.WriteString("hi"); return err })
+	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+		k := continuation.Of(r)
+		k.SetTimeout(time.Hour)
+		k.AddListener(continuation.Listener{OnComplete: func(_ *api.Request, err error) {
+			if err != nil {
+				errors.Add(1)
+			}
+			completes.Add(1)
+		}})
+		return k.Suspend()
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go c.Serve(l)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c.Shutdown(ctx)
+	}()
+	waitFor(t, "the server to start", func() bool {
+		nc, err := net.Dial("tcp", l.Addr().String())
+		if err == nil {
+			nc.Close()
+		}
+		return err == nil
+	})
+	waitFor(t, "the probe connection to close", func() bool { return c.Stats().Connections.Open == 0 })
+
+	const n = 100
+	base := runtime.NumGoroutine()
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		nc, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		fmt.Fprint(nc, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+		buf := make([]byte, 256)
+		if _, err := nc.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = nc
+	}
+	waitFor(t, "idle connections", func() bool { return c.Stats().Connections.Idle == n })
+	if g := runtime.NumGoroutine() - base; g > 2 {
+		t.Errorf("%d idle connections hold %d goroutines", n, g)
+	}
+	for _, nc := range conns {
+		fmt.Fprint(nc, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	waitFor(t, "suspended requests", func() bool { return c.Stats().Suspended == n })
+	waitFor(t, "goroutines to settle", func() bool { return runtime.NumGoroutine()-base <= 2 })
+
+	for _, nc := range conns[:n/2] {
+		nc.Close()
+	}
+	waitFor(t, "the departed clients' requests to end", func() bool { return completes.Load() == n/2 })
+	time.Sleep(50 * time.Millisecond) // a second OnComplete would show now
+	if completes.Load() != n/2 || errors.Load() != n/2 {
+		t.Fatalf("%d completions (%d with an error) for %d departed clients", completes.Load(), errors.Load(), n/2)
+	}
+	if st := c.Stats(); st.Suspended != n/2 {
+		t.Fatalf("suspended = %d, want %d", st.Suspended, n/2)
+	}
+}

@@ -1,0 +1,361 @@
+package connector
+
+import (
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// waitKind says what a goroutine parked on an epoll connection waits for.
+type waitKind uint8
+
+const (
+	waitNone waitKind = iota
+	waitRead
+	waitWrite
+)
+
+// epState is the epoll side of a connection: who may touch its socket now.
+type epState uint8
+
+const (
+	epIdle     epState = iota // waiting for bytes; the selector reads when they come
+	epReading                 // a goroutine is reading a request head
+	epServing                 // a request runs; its goroutine reads and writes, parking on EAGAIN
+	epDetached                // the request is suspended: nobody reads; a hang-up fails it
+	epClosed
+)
+
+// fdConn is a net.Conn over a non-blocking socket registered with a
+// selector. Reads and writes that would block park the calling goroutine
+// until the selector reports readiness (or the deadline passes), so the
+// blocking code of the HTTP/1.1 stream works unchanged on top of it. A
+// selector goroutine never parks: it only reads heads, with readHead.
+type fdConn struct {
+	fd     int
+	sel    *selector
+	local  net.Addr
+	remote net.Addr
+
+	mu       sync.Mutex
+	st       epState
+	readable bool     // an EPOLLIN edge came since the last read attempt
+	writable bool     // an EPOLLOUT edge came since the last write attempt
+	rdhup    bool     // the peer shut down its side (RDHUP): reads will end
+	hup      bool     // the connection broke (HUP or ERR): writes will fail too
+	waiting  waitKind // a goroutine is parked in Read or Write
+	wake     chan struct{}
+	rdl, wdl time.Time
+	closed   bool
+	gone     func(error) // called once if the peer hangs up while detached
+
+	idle         *time.Timer // idle and header timeouts while no goroutine serves
+	idleDeadline time.Time
+	c            *conn
+}
+
+var _ net.Conn = (*fdConn)(nil)
+
+// event applies an epoll event and reports whether the selector should now
+// read a request head for this connection.
+func (f *fdConn) event(ev uint32) (readHead bool) {
+	f.mu.Lock()
+	if ev&(unix.EPOLLIN|unix.EPOLLPRI) != 0 {
+		f.readable = true
+	}
+	if ev&unix.EPOLLOUT != 0 {
+		f.writable = true
+	}
+	if ev&unix.EPOLLRDHUP != 0 {
+		f.rdhup = true
+	}
+	if ev&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		f.hup = true
+	}
+	if f.waiting != waitNone {
+		f.waiting = waitNone
+		f.mu.Unlock()
+		f.wake <- struct{}{}
+		return false
+	}
+	switch f.st {
+	case epIdle:
+		if f.readable || f.rdhup || f.hup {
+			f.st = epReading
+			f.mu.Unlock()
+			return true
+		}
+	case epDetached:
+		if (f.rdhup || f.hup) && f.gone != nil {
+			gone := f.gone
+			f.gone = nil
+			f.mu.Unlock()
+			gone(ErrClientGone)
+			return false
+		}
+	}
+	f.mu.Unlock()
+	return false
+}
+
+// park waits for readiness of kind, or the deadline. It returns
+// os.ErrDeadlineExceeded on timeout and net.ErrClosed after Close.
+func (f *fdConn) park(kind waitKind) error {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return net.ErrClosed
+	}
+	ready := f.hup || (kind == waitRead && (f.readable || f.rdhup)) || (kind == waitWrite && f.writable)
+	if ready {
+		if kind == waitRead {
+			f.readable = false
+		} else {
+			f.writable = false
+		}
+		f.mu.Unlock()
+		return nil
+	}
+	dl := f.rdl
+	if kind == waitWrite {
+		dl = f.wdl
+	}
+	if f.wake == nil {
+		f.wake = make(chan struct{}, 1)
+	}
+	f.waiting = kind
+	f.mu.Unlock()
+
+	var timeout <-chan time.Time
+	if !dl.IsZero() {
+		d := time.Until(dl)
+		if d <= 0 {
+			f.unpark()
+			return os.ErrDeadlineExceeded
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-f.wake:
+		return nil
+	case <-timeout:
+		if f.unpark() {
+			return os.ErrDeadlineExceeded
+		}
+		<-f.wake // the selector woke us at the last moment
+		return nil
+	}
+}
+
+// unpark withdraws a parked wait; false if the selector already woke it.
+func (f *fdConn) unpark() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.waiting == waitNone {
+		return false
+	}
+	f.waiting = waitNone
+	return true
+}
+
+// Read reads, parking while the socket has nothing.
+func (f *fdConn) Read(p []byte) (int, error) {
+	for {
+		f.mu.Lock()
+		f.readable = false
+		closed := f.closed
+		f.mu.Unlock()
+		if closed {
+			return 0, net.ErrClosed
+		}
+		n, err := unix.Read(f.fd, p)
+		switch {
+		case n > 0:
+			return n, nil
+		case err == nil:
+			return 0, ioEOF
+		case err == unix.EINTR:
+			continue
+		case err != unix.EAGAIN:
+			return 0, &net.OpError{Op: "read", Net: "tcp", Source: f.local, Addr: f.remote, Err: err}
+		}
+		if err := f.park(waitRead); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// tryRead reads without ever parking: the selector's way.
+func (f *fdConn) tryRead(p []byte) (int, error) {
+	for {
+		f.mu.Lock()
+		f.readable = false
+		f.mu.Unlock()
+		n, err := unix.Read(f.fd, p)
+		switch {
+		case n > 0:
+			return n, nil
+		case err == nil:
+			return 0, ioEOF
+		case err == unix.EINTR:
+			continue
+		}
+		return 0, err
+	}
+}
+
+// Write writes all of p, parking while the socket buffer is full.
+func (f *fdConn) Write(p []byte) (int, error) {
+	written := 0
+	for written < len(p) {
+		f.mu.Lock()
+		f.writable = false
+		closed := f.closed
+		f.mu.Unlock()
+		if closed {
+			return written, net.ErrClosed
+		}
+		n, err := unix.Write(f.fd, p[written:])
+		if n > 0 {
+			written += n
+			continue
+		}
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			if err := f.park(waitWrite); err != nil {
+				return written, err
+			}
+			continue
+		}
+		return written, &net.OpError{Op: "write", Net: "tcp", Source: f.local, Addr: f.remote, Err: err}
+	}
+	return written, nil
+}
+
+// writev writes every buffer, parking on EAGAIN; it lets net.Buffers use
+// one system call for head and body.
+func (f *fdConn) writev(bufs [][]byte) error {
+	for len(bufs) > 0 {
+		for len(bufs) > 0 && len(bufs[0]) == 0 {
+			bufs = bufs[1:]
+		}
+		if len(bufs) == 0 {
+			return nil
+		}
+		f.mu.Lock()
+		f.writable = false
+		closed := f.closed
+		f.mu.Unlock()
+		if closed {
+			return net.ErrClosed
+		}
+		n, err := unix.Writev(f.fd, bufs)
+		if n > 0 {
+			for n > 0 {
+				if n >= len(bufs[0]) {
+					n -= len(bufs[0])
+					bufs = bufs[1:]
+				} else {
+					bufs[0] = bufs[0][n:]
+					n = 0
+				}
+			}
+			continue
+		}
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			if err := f.park(waitWrite); err != nil {
+				return err
+			}
+			continue
+		}
+		return &net.OpError{Op: "writev", Net: "tcp", Source: f.local, Addr: f.remote, Err: err}
+	}
+	return nil
+}
+
+// Close closes the socket (closing also removes it from the epoll set) and
+// wakes a parked goroutine.
+func (f *fdConn) Close() error {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil
+	}
+	f.closed = true
+	f.st = epClosed
+	waiting := f.waiting
+	f.waiting = waitNone
+	if f.idle != nil {
+		f.idle.Stop()
+	}
+	f.mu.Unlock()
+	f.sel.remove(f)
+	err := unix.Close(f.fd)
+	if waiting != waitNone {
+		f.wake <- struct{}{}
+	}
+	return err
+}
+
+// CloseWrite half-closes the socket so a client can read a final answer.
+func (f *fdConn) CloseWrite() error { return unix.Shutdown(f.fd, unix.SHUT_WR) }
+
+func (f *fdConn) LocalAddr() net.Addr  { return f.local }
+func (f *fdConn) RemoteAddr() net.Addr { return f.remote }
+
+func (f *fdConn) SetDeadline(t time.Time) error {
+	f.mu.Lock()
+	f.rdl, f.wdl = t, t
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fdConn) SetReadDeadline(t time.Time) error {
+	f.mu.Lock()
+	f.rdl = t
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fdConn) SetWriteDeadline(t time.Time) error {
+	f.mu.Lock()
+	f.wdl = t
+	f.mu.Unlock()
+	return nil
+}
+
+// setState moves the epoll side; callers hold no lock.
+func (f *fdConn) setState(st epState) {
+	f.mu.Lock()
+	if !f.closed {
+		f.st = st
+	}
+	f.mu.Unlock()
+}
+
+// toNetConn hands the socket over to the Go runtime (for Hijack): it leaves
+// the selector and becomes an ordinary net.Conn.
+func (f *fdConn) toNetConn() (net.Conn, error) {
+	f.mu.Lock()
+	f.closed = true
+	f.st = epClosed
+	if f.idle != nil {
+		f.idle.Stop()
+	}
+	f.mu.Unlock()
+	f.sel.remove(f)
+	file := os.NewFile(uintptr(f.fd), "wharf-hijacked")
+	nc, err := net.FileConn(file) // dups the descriptor
+	file.Close()
+	return nc, err
+}

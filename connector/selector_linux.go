@@ -1,0 +1,203 @@
+package connector
+
+import (
+	"io"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+var ioEOF = io.EOF
+
+// selector is one epoll instance and the goroutine that waits on it. It
+// owns the listening sockets given to it and the connections it accepted;
+// it never blocks on anything but epoll_wait.
+type selector struct {
+	srv  *Server
+	epfd int
+	wake int // eventfd to interrupt epoll_wait on shutdown
+
+	mu    sync.Mutex
+	conns map[int32]*fdConn
+	lns   map[int32]*epListener
+
+	stopped atomic.Bool
+	done    chan struct{}
+}
+
+// epListener is a listening socket accepted from by a selector.
+type epListener struct {
+	fd  int
+	ln  net.Listener
+	err chan error // Serve returns what arrives here
+}
+
+func newSelector(srv *Server) (*selector, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	wfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	s := &selector{srv: srv, epfd: epfd, wake: wfd, conns: make(map[int32]*fdConn), lns: make(map[int32]*epListener), done: make(chan struct{})}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wfd)}); err != nil {
+		unix.Close(wfd)
+		unix.Close(epfd)
+		return nil, err
+	}
+	return s, nil
+}
+
+// addListener makes the selector accept on ln's socket.
+func (s *selector) addListener(l *epListener) error {
+	s.mu.Lock()
+	s.lns[int32(l.fd)] = l
+	s.mu.Unlock()
+	return unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, l.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(l.fd)})
+}
+
+func (s *selector) removeListener(l *epListener) {
+	s.mu.Lock()
+	delete(s.lns, int32(l.fd))
+	s.mu.Unlock()
+	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, l.fd, nil)
+}
+
+// register adds an accepted socket, edge-triggered for every event it will
+// ever need, so no epoll_ctl is needed again until it closes.
+func (s *selector) register(f *fdConn) error {
+	s.mu.Lock()
+	s.conns[int32(f.fd)] = f
+	s.mu.Unlock()
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(f.fd)}
+	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, f.fd, &ev); err != nil {
+		s.remove(f)
+		return err
+	}
+	return nil
+}
+
+func (s *selector) remove(f *fdConn) {
+	s.mu.Lock()
+	if s.conns[int32(f.fd)] == f {
+		delete(s.conns, int32(f.fd))
+	}
+	s.mu.Unlock()
+	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, f.fd, nil)
+}
+
+func (s *selector) lookup(fd int32) (*fdConn, *epListener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns[fd], s.lns[fd]
+}
+
+// stop makes the loop return.
+func (s *selector) stop() {
+	if s.stopped.Swap(true) {
+		return
+	}
+	var one = [8]byte{1}
+	unix.Write(s.wake, one[:])
+}
+
+// loop waits for events and handles them: accepting, reading request heads
+// (non-blocking work, done here on a hot cache), waking parked goroutines,
+// and noticing hang-ups of suspended requests. Requests ready to run are
+// handed to run, which decides where they execute.
+func (s *selector) loop() {
+	defer close(s.done)
+	defer unix.Close(s.epfd)
+	defer unix.Close(s.wake)
+	events := make([]unix.EpollEvent, 256)
+	for {
+		n, err := unix.EpollWait(s.epfd, events, -1)
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			s.srv.Config.logger().Error("connector: epoll_wait failed", "err", err)
+			return
+		}
+		if s.stopped.Load() {
+			return
+		}
+		for i := 0; i < n; i++ {
+			ev := &events[i]
+			if int(ev.Fd) == s.wake {
+				var buf [8]byte
+				unix.Read(s.wake, buf[:])
+				continue
+			}
+			f, l := s.lookup(ev.Fd)
+			switch {
+			case l != nil:
+				s.accept(l)
+			case f != nil:
+				if f.event(ev.Events) {
+					f.c.readHeadNB()
+				}
+			}
+		}
+	}
+}
+
+// accept takes every pending connection from l.
+func (s *selector) accept(l *epListener) {
+	for {
+		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			switch err {
+			case unix.EAGAIN:
+				return
+			case unix.EINTR, unix.ECONNABORTED:
+				continue
+			case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+				// Out of resources: the listener stays readable (level
+				// triggered) and is retried on the next wake-up.
+				s.srv.Config.logger().Warn("connector: accept failed", "err", err)
+				return
+			}
+			if !s.srv.shutting.Load() {
+				select {
+				case l.err <- err:
+				default:
+				}
+			}
+			return
+		}
+		unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		sel := s.srv.nextSelector() // accepted here, served by any selector
+		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToTCP(sa)}
+		c := newEpollConn(s.srv, f)
+		if !s.srv.addConn(c) {
+			unix.Close(nfd)
+			continue
+		}
+		s.srv.accepted.Add(1)
+		if err := sel.register(f); err != nil {
+			c.close()
+			continue
+		}
+		f.armIdle()
+	}
+}
+
+func sockaddrToTCP(sa unix.Sockaddr) net.Addr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: append(net.IP(nil), a.Addr[:]...), Port: a.Port}
+	case *unix.SockaddrInet6:
+		return &net.TCPAddr{IP: append(net.IP(nil), a.Addr[:]...), Port: a.Port}
+	}
+	return &net.TCPAddr{}
+}
+
+// defaultSelectors is Jetty's rule: half the cores, at least one.
+func defaultSelectors() int { return max(1, runtime.GOMAXPROCS(0)/2) }
