@@ -31,10 +31,7 @@ type Container struct {
 
 	srv connector.Server
 
-	baseCtx    context.Context
-	cancelBase context.CancelFunc
-
-	live     sync.Map // *exchange → struct{}: requests not yet completed
+	live     liveSet // requests not yet completed
 	active   atomic.Int64
 	requests atomic.Int64
 }
@@ -53,7 +50,6 @@ func New(opts ...Option) *Container {
 		c.cfg.connector.Logger = c.cfg.logger
 	}
 	c.asyncCfg = async.Config{Execute: c.cfg.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
-	c.baseCtx, c.cancelBase = context.WithCancel(context.Background())
 	c.srv.Handler = c
 	c.srv.Config = c.cfg.connector
 	c.contexts = []*Context{{c: c, path: ""}}
@@ -156,19 +152,15 @@ func (c *Container) Shutdown(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	err := <-srvDone
-	c.cancelBase()
-	return err
+	return <-srvDone
 }
 
 func (c *Container) expireSuspended() {
-	c.live.Range(func(k, _ any) bool {
-		x := k.(*exchange)
+	for _, x := range c.live.snapshot() {
 		if x.ax.Suspended() {
 			_ = x.ax.Expire()
 		}
-		return true
-	})
+	}
 }
 
 // Close closes every listener and connection and completes every request
@@ -176,11 +168,10 @@ func (c *Container) expireSuspended() {
 func (c *Container) Close() error {
 	c.shutting.Store(true)
 	err := c.srv.Close()
-	c.live.Range(func(k, _ any) bool {
-		_ = k.(*exchange).ax.Complete()
-		return true
-	})
-	c.cancelBase()
+	for _, x := range c.live.snapshot() {
+		x.ctx.cancel()
+		_ = x.ax.Complete()
+	}
 	return err
 }
 
@@ -195,12 +186,11 @@ type Stats struct {
 // Stats returns a snapshot.
 func (c *Container) Stats() Stats {
 	st := Stats{Requests: c.requests.Load(), Active: c.active.Load(), Connections: c.srv.Stats()}
-	c.live.Range(func(k, _ any) bool {
-		if k.(*exchange).ax.Suspended() {
+	for _, x := range c.live.snapshot() {
+		if x.ax.Suspended() {
 			st.Suspended++
 		}
-		return true
-	})
+	}
 	return st
 }
 
@@ -228,8 +218,7 @@ func (c *Container) ServeStream(s connector.Stream) {
 	head := s.Request()
 	x := &exchange{c: c, s: s}
 	x.out.init(s, c.cfg.outputBuffer)
-	ctx, cancel := context.WithCancel(c.baseCtx)
-	x.ax = async.NewExchange(x, &x.out, &c.asyncCfg, cancel)
+	x.ax = async.NewExchange(x, &x.out, &c.asyncCfg, x.ctx.cancel)
 	s.Watch(x)
 
 	var m api.Mapping
@@ -242,10 +231,10 @@ func (c *Container) ServeStream(s connector.Stream) {
 		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: m.ServletPath}
 		x.chain = x.ctxt.chain(notFound, m.ServletPath)
 	}
-	r := api.NewRequest(ctx, head, x).WithMapping(m)
+	r := api.NewRequest(&x.ctx, head, x).WithMapping(m)
 	c.requests.Add(1)
 	c.active.Add(1)
-	c.live.Store(x, struct{}{})
+	c.live.add(x)
 	x.ax.Start(r)
 	if c.shutting.Load() && x.ax.Suspended() {
 		_ = x.ax.Expire()
@@ -254,6 +243,6 @@ func (c *Container) ServeStream(s connector.Stream) {
 
 // completed is called once per exchange, after its response is finished.
 func (c *Container) completed(x *exchange) {
-	c.live.Delete(x)
+	c.live.remove(x)
 	c.active.Add(-1)
 }

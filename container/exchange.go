@@ -21,6 +21,9 @@ type exchange struct {
 	chain api.Handler
 	out   output
 	ax    *async.Exchange
+	ctx   requestContext
+
+	prev, next *exchange // in the container's live set
 }
 
 var (
