@@ -64,13 +64,19 @@ type Attr struct {
 // shared, not copied: the caller must not modify it afterwards. ex is the
 // container's per-exchange state, returned by Exchange; it may be nil.
 func NewRequest(ctx context.Context, head *RequestHead, ex any) *Request {
+	return NewMappedRequest(ctx, head, Mapping{}, ex)
+}
+
+// NewMappedRequest is NewRequest for a request already mapped to its
+// handler: one allocation instead of NewRequest followed by WithMapping.
+func NewMappedRequest(ctx context.Context, head *RequestHead, m Mapping, ex any) *Request {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if head.Body == nil {
 		head.Body = http.NoBody
 	}
-	return &Request{ctx: ctx, head: head, ex: ex}
+	return &Request{ctx: ctx, head: head, m: m, ex: ex}
 }
 
 // Context returns the request's context. The container cancels it when the

@@ -138,6 +138,9 @@ type Exchange struct {
 	wakeAttrs []api.Attr
 	cancel    context.CancelFunc
 
+	queueBuf [2]queued // the queue's first backing array: most requests need no more
+	finished bool      // OnComplete listeners have run; done is (or will be) closed
+
 	token atomic.Uint64 // token of the running task; 0 when none runs
 	next  uint64        // last token handed out; owned by the loop
 	loop  owner.Goroutine
@@ -151,7 +154,8 @@ func NewExchange(ch Channel, out api.Response, cfg *Config, cancel context.Cance
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	ex := &Exchange{ch: ch, out: out, cfg: cfg, cancel: cancel, done: make(chan struct{})}
+	ex := &Exchange{ch: ch, out: out, cfg: cfg, cancel: cancel}
+	ex.queue = ex.queueBuf[:0]
 	ex.timeout = cfg.Timeout
 	if ex.timeout == 0 {
 		ex.timeout = DefaultTimeout
@@ -179,7 +183,17 @@ func From(r *api.Request) *Exchange {
 
 // Done is closed when the exchange has completed and its OnComplete listeners
 // have run.
-func (ex *Exchange) Done() <-chan struct{} { return ex.done }
+func (ex *Exchange) Done() <-chan struct{} {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.done == nil {
+		ex.done = make(chan struct{})
+		if ex.finished {
+			close(ex.done)
+		}
+	}
+	return ex.done
+}
 
 // Request returns the request of the initial dispatch.
 func (ex *Exchange) Request() *api.Request { return ex.base }
@@ -401,7 +415,12 @@ func (ex *Exchange) finish() {
 			ex.safely(func() { l.OnComplete(ex.base, failure) })
 		}
 	}
-	close(ex.done)
+	ex.mu.Lock()
+	ex.finished = true
+	if ex.done != nil {
+		close(ex.done)
+	}
+	ex.mu.Unlock()
 }
 
 func (ex *Exchange) safely(f func()) {

@@ -231,7 +231,7 @@ func (c *Container) ServeStream(s connector.Stream) {
 		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: m.ServletPath}
 		x.chain = x.ctxt.chain(notFound, m.ServletPath)
 	}
-	r := api.NewRequest(&x.ctx, head, x).WithMapping(m)
+	r := api.NewMappedRequest(&x.ctx, head, m, x)
 	c.requests.Add(1)
 	c.active.Add(1)
 	c.live.add(x)

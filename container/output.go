@@ -96,8 +96,14 @@ func (o *output) Write(p []byte) (int, error) {
 }
 
 func (o *output) WriteString(s string) (int, error) {
-	// The stream copies what it keeps, so a string need not be copied here
-	// beyond the conversion.
+	// Buffered, the string is appended without converting it first.
+	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.size {
+		if o.buf == nil {
+			o.buf = make([]byte, 0, min(o.size, max(len(s), 512)))
+		}
+		o.buf = append(o.buf, s...)
+		return len(s), nil
+	}
 	return o.Write([]byte(s))
 }
 

@@ -1,25 +1,42 @@
 // Package owner asserts which goroutine owns a piece of state, the way
 // x/net/http2's serverConn checks its serve goroutine. The checks are active
-// only in test binaries (testing.Testing), where a violation panics at the
-// moment code runs on the wrong goroutine; in production they cost one
-// branch.
+// only in test binaries (testing.Testing) that run no benchmarks, where a
+// violation panics at the moment code runs on the wrong goroutine; in
+// production they cost one atomic load.
 //
 // It imports only the standard library.
 package owner
 
 import (
 	"bytes"
+	"flag"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
 
-// enabled is fixed for the life of the process: true in test binaries.
-var enabled = testing.Testing()
+// enabled is decided once, at the first check: true in test binaries,
+// except when they run benchmarks (the checks parse stacks, which would
+// swamp what a benchmark measures).
+var (
+	enabled     bool
+	enabledOnce sync.Once
+)
+
+func decide() {
+	enabled = testing.Testing()
+	if f := flag.Lookup("test.bench"); enabled && f != nil && f.Value.String() != "" {
+		enabled = false
+	}
+}
 
 // Enabled reports whether ownership checks are active.
-func Enabled() bool { return enabled }
+func Enabled() bool {
+	enabledOnce.Do(decide)
+	return enabled
+}
 
 // Goroutine records the goroutine that currently owns some state. The zero
 // value is unowned.
@@ -30,7 +47,7 @@ type Goroutine struct {
 // Acquire makes the calling goroutine the owner. It panics if another
 // goroutine owns it: two owners at once is the bug these checks exist for.
 func (g *Goroutine) Acquire() {
-	if !enabled {
+	if !Enabled() {
 		return
 	}
 	id := current()
@@ -42,7 +59,7 @@ func (g *Goroutine) Acquire() {
 
 // Release gives up ownership. It panics if the caller is not the owner.
 func (g *Goroutine) Release() {
-	if !enabled {
+	if !Enabled() {
 		return
 	}
 	g.Check()
@@ -51,7 +68,7 @@ func (g *Goroutine) Release() {
 
 // Check panics unless the calling goroutine is the owner.
 func (g *Goroutine) Check() {
-	if !enabled {
+	if !Enabled() {
 		return
 	}
 	if id, want := current(), g.id.Load(); id != want {
@@ -63,7 +80,7 @@ func (g *Goroutine) Check() {
 // Owned reports whether the calling goroutine is the owner. It is always
 // true when checks are disabled.
 func (g *Goroutine) Owned() bool {
-	if !enabled {
+	if !Enabled() {
 		return true
 	}
 	return g.id.Load() == current()
