@@ -3,6 +3,7 @@ package connector
 import (
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,8 @@ var ioEOF = io.EOF
 type selector struct {
 	srv  *Server
 	epfd int
-	wake int // eventfd to interrupt epoll_wait on shutdown
+	file *os.File // epfd, registered with the Go runtime's poller
+	wake int      // eventfd to interrupt the wait on shutdown
 
 	mu    sync.Mutex
 	conns map[int32]*fdConn
@@ -51,6 +53,17 @@ func newSelector(srv *Server) (*selector, error) {
 		unix.Close(epfd)
 		return nil, err
 	}
+	// An epoll descriptor is itself pollable: readable when events are
+	// ready. Handing it to the Go runtime's poller lets the selector park
+	// like any goroutine instead of sitting in epoll_wait holding its P —
+	// with GOMAXPROCS=1 a blocking epoll_wait would starve every other
+	// goroutine until sysmon took the P back (milliseconds).
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(wfd)
+		unix.Close(epfd)
+		return nil, err
+	}
+	s.file = os.NewFile(uintptr(epfd), "wharf-epoll")
 	return s, nil
 }
 
@@ -113,16 +126,27 @@ func (s *selector) stop() {
 // handed to run, which decides where they execute.
 func (s *selector) loop() {
 	defer close(s.done)
-	defer unix.Close(s.epfd)
+	defer s.file.Close()
 	defer unix.Close(s.wake)
+	rc, err := s.file.SyscallConn()
+	if err != nil {
+		s.srv.Config.logger().Error("connector: epoll descriptor not pollable", "err", err)
+		return
+	}
 	events := make([]unix.EpollEvent, 256)
+	var n int
+	var werr error
+	wait := func(fd uintptr) bool {
+		n, werr = unix.EpollWait(int(fd), events, 0)
+		return n > 0 || (werr != nil && werr != unix.EINTR)
+	}
 	for {
-		n, err := unix.EpollWait(s.epfd, events, -1)
-		if err != nil {
-			if err == unix.EINTR {
-				continue
-			}
-			s.srv.Config.logger().Error("connector: epoll_wait failed", "err", err)
+		if err := rc.Read(wait); err != nil {
+			s.srv.Config.logger().Error("connector: waiting for epoll failed", "err", err)
+			return
+		}
+		if werr != nil {
+			s.srv.Config.logger().Error("connector: epoll_wait failed", "err", werr)
 			return
 		}
 		if s.stopped.Load() {

@@ -22,12 +22,14 @@ func (s *fakeStream) Request() *api.RequestHead { return &s.head }
 func (s *fakeStream) WriteHead(status int, h http.Header, n int64, tr []string) error {
 	return nil
 }
-func (s *fakeStream) WriteBody(p []byte) error                     { s.written += len(p); return nil }
-func (s *fakeStream) Flush() error                                 { return nil }
-func (s *fakeStream) Finish(http.Header) error                     { return nil }
-func (s *fakeStream) Abort(error)                                  {}
-func (s *fakeStream) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, api.ErrNotSupported }
-func (s *fakeStream) Watch(connector.Watcher)                      {}
+func (s *fakeStream) WriteBody(p []byte) error { s.written += len(p); return nil }
+func (s *fakeStream) Flush() error             { return nil }
+func (s *fakeStream) Finish(http.Header) error { return nil }
+func (s *fakeStream) Abort(error)              {}
+func (s *fakeStream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, api.ErrNotSupported
+}
+func (s *fakeStream) Watch(connector.Watcher) {}
 
 func helloContainer() *container.Container {
 	c := container.New()
