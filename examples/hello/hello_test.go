@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -174,4 +175,30 @@ func TestSleepHoldsNoSuspension(t *testing.T) {
 		t.Errorf("while sleeping: Active = %d, Suspended = %d, want %d, 0", st.Active, st.Suspended, n)
 	}
 	wg.Wait()
+}
+
+// The container's figures are served through expvar at /debug/vars.
+func TestDebugVars(t *testing.T) {
+	base, stop := exampletest.RunCommand(t, command.Run)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	client := exampletest.NewClient(t)
+	exampletest.Get(t, client, base+"/hello")
+	a := exampletest.Get(t, client, base+"/debug/vars")
+	var vars struct {
+		Memstats json.RawMessage `json:"memstats"`
+		Wharf    struct {
+			Requests    int64
+			Connections struct{ Accepted int64 }
+		} `json:"wharf"`
+	}
+	if err := json.Unmarshal([]byte(a.Body), &vars); err != nil {
+		t.Fatalf("/debug/vars is not JSON: %v\n%s", err, a.Body)
+	}
+	if vars.Wharf.Requests < 2 || vars.Wharf.Connections.Accepted < 1 || len(vars.Memstats) == 0 {
+		t.Fatalf("/debug/vars = %s", a.Body)
+	}
 }

@@ -80,6 +80,7 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 		return err
 	}
 	c := build()
+	Vars(c)
 	fmt.Fprintf(stdout, "listening on http://%s\n", l.Addr())
 
 	served := make(chan error, 1)
