@@ -367,3 +367,24 @@ func testWriteTimeout(t *testing.T, cfg connector.Config) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Header names arrive in any case; the handler sees canonical keys, and
+// repeated fields keep every value in order.
+func TestHeaderFields(t *testing.T) {
+	c := container.New()
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		h := r.Header()
+		_, err := fmt.Fprintf(w, "%s|%s|%v|%s", h.Get("X-Lower"), h.Get("content-type"), h.Values("X-Multi"), r.Host())
+		return err
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go c.Serve(l)
+	defer c.Close()
+	_, bodies, _ := roundTrip(t, l.Addr().String(), "GET / HTTP/1.1\r\nhost: example.com\r\nx-lower: a\r\nContent-Type: text/x\r\nX-Multi: 1\r\nx-multi: 2\r\nX-MULTI: 3\r\n\r\n", 1)
+	if want := "a|text/x|[1 2 3]|example.com"; bodies[0] != want {
+		t.Fatalf("got %q, want %q", bodies[0], want)
+	}
+}

@@ -283,8 +283,23 @@ func (f *fdConn) writev(bufs [][]byte) error {
 	return nil
 }
 
+// shutdown breaks the connection without closing the descriptor, waking a
+// parked goroutine: any goroutine may call it; the owner then closes.
+func (f *fdConn) shutdown() {
+	unix.Shutdown(f.fd, unix.SHUT_RDWR)
+	f.mu.Lock()
+	f.hup = true
+	waiting := f.waiting
+	f.waiting = waitNone
+	f.mu.Unlock()
+	if waiting != waitNone {
+		f.wake <- struct{}{}
+	}
+}
+
 // Close closes the socket (closing also removes it from the epoll set) and
-// wakes a parked goroutine.
+// wakes a parked goroutine. Only the connection's owner calls it: the
+// descriptor's number may be reused as soon as it is closed.
 func (f *fdConn) Close() error {
 	f.mu.Lock()
 	if f.closed {

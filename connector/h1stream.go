@@ -68,16 +68,32 @@ func newStream(c *conn, raw []byte) *stream {
 			s.rejected = http.StatusRequestEntityTooLarge
 		}
 	}
+	// One string holds every byte of the head; method, target, host and
+	// header fields are substrings of it, so building the request head
+	// costs a few allocations, not one per field.
+	text := string(raw)
+	sub := func(b []byte) string {
+		if len(b) == 0 {
+			return ""
+		}
+		// b and raw are views of the same buffer, both reaching to its
+		// end, so the difference of their capacities is b's offset.
+		off := cap(raw) - cap(b)
+		if off < 0 || off+len(b) > len(raw) {
+			return string(b) // not a view into raw (cannot happen with h1)
+		}
+		return text[off : off+len(b)]
+	}
 	r := &s.req
 	r.Method = internMethod(h.Method)
-	r.Target = string(h.Target)
+	r.Target = sub(h.Target)
 	r.ProtoMajor, r.ProtoMinor = 1, h.Minor
 	if h.Minor == 0 {
 		r.Proto = "HTTP/1.0"
 	} else {
 		r.Proto = "HTTP/1.1"
 	}
-	r.Host = string(h.Host)
+	r.Host = sub(h.Host)
 	r.ContentLength = h.ContentLength
 	if h.Chunked {
 		r.ContentLength = -1
@@ -86,9 +102,21 @@ func newStream(c *conn, raw []byte) *stream {
 	}
 	r.RemoteAddr, r.LocalAddr = c.remote, c.local
 	hdr := make(http.Header, len(h.Fields))
-	for _, f := range h.Fields {
-		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		hdr[k] = append(hdr[k], string(f.Value))
+	vals := make([]string, len(h.Fields)) // one backing array for single values
+	for i, f := range h.Fields {
+		var k string
+		if isCanonical(f.Name) {
+			k = sub(f.Name)
+		} else {
+			k = textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		}
+		v := sub(f.Value)
+		if old, ok := hdr[k]; ok {
+			hdr[k] = append(old[:len(old):len(old)], v)
+			continue
+		}
+		vals[i] = v
+		hdr[k] = vals[i : i+1 : i+1]
 	}
 	r.Header = api.NewHeader(hdr)
 	p, q, err := splitTarget(r.Target)
@@ -377,4 +405,29 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	bw := bufio.NewWriter(nc)
 	s.handOff()
 	return nc, bufio.NewReadWriter(br, bw), nil
+}
+
+// isCanonical reports whether name is already in canonical MIME form
+// ("Content-Type"), the form nearly every client sends.
+func isCanonical(name []byte) bool {
+	upper := true
+	for _, c := range name {
+		switch {
+		case c == '-':
+			upper = true
+			continue
+		case 'a' <= c && c <= 'z':
+			if upper {
+				return false
+			}
+		case 'A' <= c && c <= 'Z':
+			if !upper {
+				return false
+			}
+		case c == ' ' || c >= 0x80:
+			return false // CanonicalMIMEHeaderKey leaves these alone; be safe
+		}
+		upper = false
+	}
+	return true
 }

@@ -216,10 +216,17 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		if c.ep != nil {
+		switch {
+		case c.ep == nil:
+			c.nc.Close() // wakes the connection's goroutine, which cleans up
+		case c.ep.claimIdle():
 			c.close()
-		} else {
-			c.nc.Close()
+		default:
+			// Someone owns it (or a suspended request does): break the
+			// socket so the owner fails and closes it. Closing the
+			// descriptor here could let its number be reused under the
+			// owner's feet.
+			c.ep.shutdown()
 		}
 	}
 	s.stopSelectors()
