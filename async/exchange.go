@@ -139,6 +139,8 @@ type Exchange struct {
 	cancel    context.CancelFunc
 
 	queueBuf [2]queued // the queue's first backing array: most requests need no more
+	first    handle    // the first task's Response: its token is never reused
+	last     handle    // the finishing phase's Response: no task runs after it
 	finished bool      // OnComplete listeners have run; done is (or will be) closed
 
 	token atomic.Uint64 // token of the running task; 0 when none runs
@@ -284,13 +286,24 @@ func (ex *Exchange) run() {
 	}
 }
 
+// handleFor returns the Response for the task with token tok. The first
+// task's handle lives in the exchange (most requests have one task); later
+// tasks get their own.
+func (ex *Exchange) handleFor(tok uint64) *handle {
+	if tok == 1 {
+		ex.first = handle{ex: ex, token: tok}
+		return &ex.first
+	}
+	return &handle{ex: ex, token: tok}
+}
+
 // runTask runs one queued task with a fresh Response handle, recovering
 // panics into *api.PanicError.
 func (ex *Exchange) runTask(q *queued) (err error) {
 	ex.next++
 	tok := ex.next
 	ex.token.Store(tok)
-	w := &handle{ex: ex, token: tok}
+	w := ex.handleFor(tok)
 	defer func() {
 		ex.token.Store(0)
 		if p := recover(); p != nil {
@@ -371,7 +384,8 @@ func (ex *Exchange) finish() {
 	ex.next++
 	tok := ex.next
 	ex.token.Store(tok)
-	w := &handle{ex: ex, token: tok}
+	ex.last = handle{ex: ex, token: tok}
+	w := &ex.last
 	// An IO failure still queued (the exchange completed before its turn)
 	// is reported to OnError all the same: the client is gone either way.
 	ex.mu.Lock()
