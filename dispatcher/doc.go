@@ -14,5 +14,32 @@
 // filter or the container may wrap a Response freely on the way.
 //
 // The container supplies the mapping through the Resolver its exchanges
-// implement. Package dispatcher imports api only.
+// implement.
+//
+// The package also holds the execution strategy the connectors use to run
+// work, Jetty's AdaptiveExecutionStrategy ("eat what you kill"). A Producer
+// turns I/O into Tasks, each with an api.InvocationType, and a Strategy
+// picks how to run each one. A NonBlocking task runs on the goroutine that
+// produced it (PC). A task that may block runs there only after a parked
+// reserved goroutine has taken over production (EPC), which keeps the cache
+// hot. Otherwise it goes to an Executor (PEC). An Either task runs inline in
+// its non-blocking form (PIC) when no reserved goroutine is free.
+//
+// Starvation is impossible because production never waits for the
+// executor: a goroutine consumes a task that may block only after
+// production has passed to a goroutine that is already running, so a task
+// that would unblock every busy worker is still produced and run, even when
+// the queue is full. At most one goroutine produces at a time; a Produce or
+// Dispatch during production marks production as wanted again, so no
+// wake-up is lost (the machine in strategy.go is model-checked over every
+// interleaving).
+//
+// BoundedExecutor is the QueuedThreadPool analogue: workers grow on demand
+// and shrink when idle, the queue is bounded, a full queue returns
+// ErrRejected, and Execute does not allocate. UnboundedExecutor starts a
+// goroutine per task, the virtual-thread analogue, for work that something
+// else bounds. Both report Jetty's thread-pool figures. Reserved goroutines
+// are tasks of the executor, so close a Strategy before its executor.
+//
+// Package dispatcher imports api only.
 package dispatcher

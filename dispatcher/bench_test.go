@@ -1,0 +1,153 @@
+package dispatcher_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
+)
+
+// countdown produces n copies of one task, allocation-free.
+type countdown struct {
+	n    int
+	task dispatcher.Task
+}
+
+func (c *countdown) Produce() (dispatcher.Task, bool) {
+	if c.n == 0 {
+		return dispatcher.Task{}, false
+	}
+	c.n--
+	return c.task, true
+}
+
+// TestAllocs proves the hot paths allocate nothing in steady state: the
+// production loop with NonBlocking tasks (PC), and Execute on a bounded
+// executor whose worker is running.
+func TestAllocs(t *testing.T) {
+	t.Run("PC", func(t *testing.T) {
+		var ran int
+		p := &countdown{task: dispatcher.Task{Type: api.NonBlocking, Run: func() { ran++ }}}
+		s, _ := newStrategy(t, p, dispatcher.StrategyConfig{})
+		allocs := testing.AllocsPerRun(100, func() {
+			p.n = 10
+			s.Produce()
+		})
+		if allocs != 0 || ran != 1010 {
+			t.Fatalf("%v allocations per 10 tasks (ran %d)", allocs, ran)
+		}
+	})
+	t.Run("BoundedExecutor.Execute", func(t *testing.T) {
+		ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 2})
+		closeExecutor(t, ex)
+		var wg sync.WaitGroup
+		task := dispatcher.Task{Run: wg.Done}
+		step := func() {
+			wg.Add(1)
+			if err := ex.Execute(task); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+		}
+		for range 10 {
+			step() // start the workers and their timers
+		}
+		if allocs := testing.AllocsPerRun(1000, step); allocs != 0 {
+			t.Fatalf("%v allocations per Execute", allocs)
+		}
+	})
+}
+
+// BenchmarkStrategyPC: NonBlocking tasks consumed by the producing
+// goroutine.
+func BenchmarkStrategyPC(b *testing.B) {
+	p := &countdown{task: dispatcher.Task{Type: api.NonBlocking, Run: func() {}}}
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{})
+	s := dispatcher.NewStrategy(p, ex, dispatcher.StrategyConfig{})
+	b.ReportAllocs()
+	p.n = b.N
+	b.ResetTimer()
+	s.Produce()
+	b.StopTimer()
+	s.Close()
+	ex.Close(context.Background())
+}
+
+// BenchmarkStrategyBlocking: trivial Blocking tasks, with reserved
+// goroutines (EPC when one is parked, else PEC) and without (PEC only).
+func BenchmarkStrategyBlocking(b *testing.B) {
+	for _, bc := range []struct {
+		name     string
+		reserved int
+	}{{"adaptive", 0}, {"PEC", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var wg sync.WaitGroup
+			p := &countdown{task: dispatcher.Task{Type: api.Blocking, Run: wg.Done}}
+			ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{QueueSize: -1})
+			s := dispatcher.NewStrategy(p, ex, dispatcher.StrategyConfig{Reserved: bc.reserved})
+			b.ReportAllocs()
+			wg.Add(b.N)
+			p.n = b.N
+			b.ResetTimer()
+			s.Produce()
+			wg.Wait()
+			b.StopTimer()
+			s.Close()
+			ex.Close(context.Background())
+		})
+	}
+}
+
+// BenchmarkExecute: submitting tasks from parallel goroutines, waiting for
+// them in batches.
+func BenchmarkExecute(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		make func() dispatcher.Executor
+	}{
+		{"bounded", func() dispatcher.Executor {
+			return dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{QueueSize: -1})
+		}},
+		{"unbounded", func() dispatcher.Executor {
+			return dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ex := bc.make()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				var wg sync.WaitGroup
+				task := dispatcher.Task{Run: wg.Done}
+				n := 0
+				for pb.Next() {
+					wg.Add(1)
+					if err := ex.Execute(task); err != nil {
+						b.Fatal(err)
+					}
+					if n++; n%256 == 0 {
+						wg.Wait()
+					}
+				}
+				wg.Wait()
+			})
+			b.StopTimer()
+			ex.Close(context.Background())
+		})
+	}
+}
+
+// BenchmarkExecuteRoundTrip: one task at a time, Execute to completion.
+func BenchmarkExecuteRoundTrip(b *testing.B) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{})
+	var wg sync.WaitGroup
+	task := dispatcher.Task{Run: wg.Done}
+	b.ReportAllocs()
+	for b.Loop() {
+		wg.Add(1)
+		ex.Execute(task)
+		wg.Wait()
+	}
+	ex.Close(context.Background())
+}

@@ -1,0 +1,509 @@
+package dispatcher
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Sentinel errors of the executors.
+var (
+	// ErrRejected is returned by Execute when the executor is at its limits:
+	// the queue of a BoundedExecutor is full. The task did not run and will
+	// not.
+	ErrRejected = errors.New("dispatcher: executor at its limits, task rejected")
+	// ErrExecutorClosed is returned by Execute after Close.
+	ErrExecutorClosed = errors.New("dispatcher: executor closed")
+)
+
+// Executor runs tasks on goroutines it manages. All methods may be called
+// from any goroutine, including the executor's own tasks (except Close, see
+// there).
+type Executor interface {
+	// Execute runs t on some goroutine, now or after the tasks queued before
+	// it. It never blocks. It returns ErrRejected if the executor is at its
+	// limits (a bounded queue is full) or ErrExecutorClosed after Close; t
+	// does not run then.
+	Execute(t Task) error
+	// TryExecute runs t only if a goroutine can take it right now, and
+	// reports whether one did; it never queues and never blocks. A Strategy
+	// uses it to start the reserved goroutines that take over production.
+	TryExecute(t Task) bool
+	// Stats returns a snapshot of the executor's figures.
+	Stats() ExecutorStats
+	// Close stops accepting tasks (Execute returns ErrExecutorClosed,
+	// TryExecute false), lets the tasks already accepted run, and waits until
+	// they have returned and the executor's goroutines have exited, or until
+	// ctx is done (then it returns ctx.Err() and they go on in the
+	// background). Calling it again waits again. A task that calls Close
+	// waits for itself: give it a ctx with a deadline.
+	Close(ctx context.Context) error
+}
+
+// closedBit marks an executor closed in its ctl word; the bits below count
+// the Execute and TryExecute calls in flight, so Close can wait for them.
+const closedBit = 1 << 62
+
+// gate is the closed flag and in-flight count shared by both executors.
+type gate struct{ ctl atomic.Int64 }
+
+// enter admits a call unless the executor is closed.
+func (g *gate) enter() bool {
+	if g.ctl.Add(1)&closedBit != 0 {
+		g.ctl.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (g *gate) leave() { g.ctl.Add(-1) }
+
+func (g *gate) closed() bool { return g.ctl.Load()&closedBit != 0 }
+
+// shut closes the gate and waits for the calls in flight, which never
+// block, to leave.
+func (g *gate) shut() {
+	g.ctl.Or(closedBit)
+	for g.ctl.Load() != closedBit {
+		runtime.Gosched()
+	}
+}
+
+// BoundedConfig configures a BoundedExecutor. The zero value is Jetty's
+// QueuedThreadPool defaults.
+type BoundedConfig struct {
+	// MaxWorkers is the most goroutines that run tasks at once. Zero means
+	// 200.
+	MaxWorkers int
+	// MinWorkers is how many idle workers are kept instead of exiting after
+	// IdleTimeout. Workers start on demand, not in advance. Zero means 8;
+	// negative means none. It is capped at MaxWorkers.
+	MinWorkers int
+	// QueueSize is how many tasks may wait for a worker; Execute returns
+	// ErrRejected beyond it. Zero means 10*MaxWorkers; negative means
+	// unbounded (as Jetty's default queue).
+	QueueSize int
+	// IdleTimeout is how long a worker above MinWorkers waits for a task
+	// before it exits. Zero means 60s; negative means never.
+	IdleTimeout time.Duration
+	// Logger receives panics of tasks (a panicking task is logged and the
+	// worker goes on). Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// item is a queued task and when it was queued.
+type item struct {
+	t  Task
+	at int64
+}
+
+// BoundedExecutor is a pool of worker goroutines pulling tasks from a
+// queue, the analogue of Jetty's QueuedThreadPool. Workers start when tasks
+// wait and no worker is idle, up to MaxWorkers, and exit after IdleTimeout
+// down to MinWorkers. Execute is allocation-free once the workers run.
+//
+// Its methods may be called from any goroutine (Close: see Executor).
+type BoundedExecutor struct {
+	max, min int64
+	idle     time.Duration
+	log      *slog.Logger
+
+	gate
+	q       queue
+	handoff chan item // unbuffered: TryExecute to a worker idle right now
+
+	workers atomic.Int64
+	// avail is idle workers minus queued tasks. A task queued when it goes
+	// negative has no worker waiting for it, so Execute starts one; a
+	// worker exits on its timeout only if it stays non-negative without it.
+	avail atomic.Int64
+	m     meter
+
+	done      chan struct{} // closed by Close once no call is in flight
+	stopped   chan struct{} // closed when the last worker has exited after Close
+	closeOnce sync.Once
+	stopOnce  sync.Once
+}
+
+// NewBoundedExecutor returns an executor configured by cfg. No goroutine
+// starts before the first task.
+func NewBoundedExecutor(cfg BoundedConfig) *BoundedExecutor {
+	maxW := cfg.MaxWorkers
+	if maxW <= 0 {
+		maxW = 200
+	}
+	minW := cfg.MinWorkers
+	switch {
+	case minW == 0:
+		minW = 8
+	case minW < 0:
+		minW = 0
+	}
+	minW = min(minW, maxW)
+	size, unbounded := cfg.QueueSize, false
+	switch {
+	case size == 0:
+		size = 10 * maxW
+	case size < 0:
+		size, unbounded = 1024, true // the channel part; the rest spills
+	}
+	idle := cfg.IdleTimeout
+	if idle == 0 {
+		idle = 60 * time.Second
+	}
+	return &BoundedExecutor{
+		max:     int64(maxW),
+		min:     int64(minW),
+		idle:    idle,
+		log:     cfg.Logger,
+		q:       queue{ch: make(chan item, size), unbounded: unbounded},
+		handoff: make(chan item),
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+}
+
+// Execute queues t for a worker, starting one if none is idle and there
+// are fewer than MaxWorkers. It never blocks; it returns ErrRejected when
+// the queue is full and ErrExecutorClosed after Close. It panics if t.Run
+// is nil.
+func (e *BoundedExecutor) Execute(t Task) error {
+	if t.Run == nil {
+		panic("dispatcher: Task with nil Run")
+	}
+	if !e.enter() {
+		return ErrExecutorClosed
+	}
+	defer e.leave()
+	if !e.q.push(item{t, now()}) {
+		e.m.rejected.Add(1)
+		return ErrRejected
+	}
+	e.m.enqueued()
+	if e.avail.Add(-1) < 0 {
+		e.grow(item{}, false)
+	}
+	return nil
+}
+
+// TryExecute hands t to a worker that is idle right now, or starts a new
+// worker for it if there are fewer than MaxWorkers. It never queues: it
+// returns false if neither is possible, or after Close. It panics if t.Run
+// is nil.
+func (e *BoundedExecutor) TryExecute(t Task) bool {
+	if t.Run == nil {
+		panic("dispatcher: Task with nil Run")
+	}
+	if !e.enter() {
+		return false
+	}
+	defer e.leave()
+	it := item{t, now()}
+	for a := e.avail.Load(); a > 0; a = e.avail.Load() {
+		// Claim one idle worker in the accounting first, so that a task
+		// queued meanwhile does not count on the same one.
+		if !e.avail.CompareAndSwap(a, a-1) {
+			continue
+		}
+		select {
+		case e.handoff <- it:
+			return true
+		default: // it is idle but not waiting yet (or just took a task)
+			e.avail.Add(1)
+		}
+		break
+	}
+	return e.grow(it, true)
+}
+
+// grow starts a worker, with first as its first task if has, unless there
+// are MaxWorkers already.
+func (e *BoundedExecutor) grow(first item, has bool) bool {
+	for {
+		n := e.workers.Load()
+		if n >= e.max {
+			return false
+		}
+		if e.workers.CompareAndSwap(n, n+1) {
+			go e.work(first, has)
+			return true
+		}
+	}
+}
+
+// work is a worker's loop.
+func (e *BoundedExecutor) work(first item, has bool) {
+	if has {
+		e.run(first)
+	}
+	var timer *time.Timer
+	for {
+		e.avail.Add(1) // idle
+		it, queued := e.q.pop()
+		if !queued {
+			var ok bool
+			if it, queued, ok = e.wait(&timer); !ok {
+				return
+			}
+		}
+		if queued {
+			e.m.queued.Add(-1)
+		}
+		e.run(it)
+	}
+}
+
+// wait blocks until the worker gets a task (from the queue or a
+// TryExecute), or exits: on its idle timeout, or after Close once the
+// queue is empty. ok is false when the worker has exited.
+func (e *BoundedExecutor) wait(timer **time.Timer) (it item, queued, ok bool) {
+	var timeout <-chan time.Time
+	if e.idle > 0 {
+		if *timer == nil {
+			*timer = time.NewTimer(e.idle)
+		} else {
+			(*timer).Reset(e.idle)
+		}
+		timeout = (*timer).C
+	}
+	for {
+		select {
+		case it = <-e.q.ch:
+			return it, true, true
+		case it = <-e.handoff:
+			return it, false, true
+		case <-timeout:
+			if e.retire() {
+				return item{}, false, false
+			}
+			if it, queued = e.q.pop(); queued {
+				return it, true, true
+			}
+			(*timer).Reset(e.idle)
+		case <-e.done:
+			// Close waited for every Execute: the queue only shrinks now.
+			for {
+				it, queued := e.q.pop()
+				if !queued {
+					break
+				}
+				e.m.queued.Add(-1)
+				e.run(it)
+			}
+			e.exited(e.workers.Add(-1))
+			return item{}, false, false
+		}
+	}
+}
+
+// retire lets an idle worker above MinWorkers exit, unless a queued task
+// counts on it.
+func (e *BoundedExecutor) retire() bool {
+	n := e.workers.Load()
+	if n <= e.min {
+		return false
+	}
+	if e.avail.Add(-1) < 0 {
+		e.avail.Add(1)
+		return false
+	}
+	if !e.workers.CompareAndSwap(n, n-1) {
+		e.avail.Add(1)
+		return false
+	}
+	e.exited(n - 1)
+	return true
+}
+
+// exited is called by a worker that has left, with the workers remaining.
+func (e *BoundedExecutor) exited(left int64) {
+	if left == 0 && e.closed() {
+		e.stopOnce.Do(func() { close(e.stopped) })
+	}
+}
+
+// run runs one task with its accounting.
+func (e *BoundedExecutor) run(it item) {
+	start := e.m.begin(it.at)
+	safely(e.log, "task", it.t.Run)
+	e.m.end(start)
+}
+
+// Stats returns a snapshot of the pool's figures. Any goroutine may call it.
+func (e *BoundedExecutor) Stats() ExecutorStats {
+	s := ExecutorStats{Workers: clamp(e.workers.Load()), MaxWorkers: int(e.max)}
+	e.m.fill(&s)
+	return s
+}
+
+// Close stops accepting tasks and waits until the queued and running ones
+// have run and every worker has exited, or ctx is done (see Executor).
+// Any goroutine may call it; a task of this executor that calls it waits
+// for itself until ctx is done.
+func (e *BoundedExecutor) Close(ctx context.Context) error {
+	e.closeOnce.Do(func() {
+		e.shut()
+		close(e.done)
+		if e.workers.Load() == 0 {
+			e.stopOnce.Do(func() { close(e.stopped) })
+		}
+	})
+	select {
+	case <-e.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// queue is a channel of tasks that, when unbounded, spills into a slice
+// once the channel is full. Tasks spill only while the channel is full or
+// others have spilled, and workers look at the spill after the channel, so
+// a worker blocked on the empty channel never leaves spilled tasks behind:
+// the last spill began with a full channel, and whoever drained it looked
+// at the spill afterwards.
+type queue struct {
+	ch        chan item
+	unbounded bool
+	spilled   atomic.Int64
+	mu        sync.Mutex
+	spill     []item
+	head      int
+}
+
+// push adds it unless the queue is full.
+func (q *queue) push(it item) bool {
+	if q.spilled.Load() == 0 {
+		select {
+		case q.ch <- it:
+			return true
+		default:
+		}
+	}
+	if !q.unbounded {
+		return false
+	}
+	q.mu.Lock()
+	q.spill = append(q.spill, it)
+	q.spilled.Add(1)
+	q.mu.Unlock()
+	return true
+}
+
+// pop takes the oldest task without waiting.
+func (q *queue) pop() (item, bool) {
+	select {
+	case it := <-q.ch:
+		return it, true
+	default:
+	}
+	if q.spilled.Load() == 0 {
+		return item{}, false
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head == len(q.spill) {
+		return item{}, false
+	}
+	it := q.spill[q.head]
+	q.spill[q.head] = item{}
+	q.head++
+	if q.head == len(q.spill) {
+		q.spill, q.head = q.spill[:0], 0
+	}
+	q.spilled.Add(-1)
+	return it, true
+}
+
+// UnboundedConfig configures an UnboundedExecutor. The zero value is ready
+// to use.
+type UnboundedConfig struct {
+	// Logger receives panics of tasks. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// UnboundedExecutor runs every task on a new goroutine: the analogue of a
+// virtual-thread executor. It never rejects, and TryExecute always
+// succeeds before Close. Use it when something else bounds the work
+// (connections, a semaphore): cheap goroutines can still do expensive
+// things. Its queue latency is the time a new goroutine takes to start.
+//
+// Its methods may be called from any goroutine (Close: see Executor).
+type UnboundedExecutor struct {
+	log *slog.Logger
+	gate
+	running   atomic.Int64
+	m         meter
+	stopped   chan struct{}
+	closeOnce sync.Once
+	stopOnce  sync.Once
+}
+
+// NewUnboundedExecutor returns an executor configured by cfg.
+func NewUnboundedExecutor(cfg UnboundedConfig) *UnboundedExecutor {
+	return &UnboundedExecutor{log: cfg.Logger, stopped: make(chan struct{})}
+}
+
+// Execute starts a goroutine for t. It returns ErrExecutorClosed after
+// Close. It panics if t.Run is nil.
+func (e *UnboundedExecutor) Execute(t Task) error {
+	if !e.TryExecute(t) {
+		return ErrExecutorClosed
+	}
+	return nil
+}
+
+// TryExecute starts a goroutine for t and reports true, or false after
+// Close. It panics if t.Run is nil.
+func (e *UnboundedExecutor) TryExecute(t Task) bool {
+	if t.Run == nil {
+		panic("dispatcher: Task with nil Run")
+	}
+	if !e.enter() {
+		return false
+	}
+	e.running.Add(1)
+	go e.run(t, now())
+	e.leave()
+	return true
+}
+
+func (e *UnboundedExecutor) run(t Task, at int64) {
+	start := e.m.begin(at)
+	safely(e.log, "task", t.Run)
+	e.m.end(start)
+	if e.running.Add(-1) == 0 && e.closed() {
+		e.stopOnce.Do(func() { close(e.stopped) })
+	}
+}
+
+// Stats returns a snapshot of the executor's figures; Workers and Busy are
+// the goroutines running tasks, and nothing is ever queued. Any goroutine
+// may call it.
+func (e *UnboundedExecutor) Stats() ExecutorStats {
+	var s ExecutorStats
+	e.m.fill(&s)
+	s.Workers = clamp(e.running.Load())
+	return s
+}
+
+// Close stops accepting tasks and waits until the running ones have
+// returned, or ctx is done (see Executor). Any goroutine may call it.
+func (e *UnboundedExecutor) Close(ctx context.Context) error {
+	e.closeOnce.Do(func() {
+		e.shut()
+		if e.running.Load() == 0 {
+			e.stopOnce.Do(func() { close(e.stopped) })
+		}
+	})
+	select {
+	case <-e.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,405 @@
+package dispatcher_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
+)
+
+// patience bounds every wait in these tests: liveness checks, not timing
+// assertions.
+const patience = 10 * time.Second
+
+// eventually polls cond until it holds or patience runs out.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// wait waits for ch to be closed or patience to run out.
+func wait(t testing.TB, what string, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(patience):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// closeExecutor closes ex at the end of the test and fails it if ex does
+// not stop in time.
+func closeExecutor(t testing.TB, ex dispatcher.Executor) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), patience)
+		defer cancel()
+		if err := ex.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+}
+
+func TestBoundedRunsEverything(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 4, QueueSize: -1})
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	task := dispatcher.Task{Run: func() { n.Add(1); wg.Done() }}
+	for range 1000 {
+		wg.Add(1)
+		if err := ex.Execute(task); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if err := ex.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := ex.Stats()
+	if n.Load() != 1000 || s.Tasks != 1000 {
+		t.Fatalf("ran %d, Tasks %d", n.Load(), s.Tasks)
+	}
+	if s.BusyMax > 4 || s.BusyMax < 1 || s.MaxWorkers != 4 || s.Workers != 0 || s.Busy != 0 || s.Queued != 0 {
+		t.Fatalf("stats after close: %+v", s)
+	}
+}
+
+func TestBoundedGrowsToMaxThenQueues(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 4, QueueSize: 10})
+	closeExecutor(t, ex)
+	release := make(chan struct{})
+	var done sync.WaitGroup
+	for range 10 {
+		done.Add(1)
+		if err := ex.Execute(dispatcher.Task{Run: func() { <-release; done.Done() }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "4 busy workers, 6 queued", func() bool {
+		s := ex.Stats()
+		return s.Busy == 4 && s.Queued == 6
+	})
+	if s := ex.Stats(); s.Workers != 4 || s.QueuedMax < 6 {
+		t.Fatalf("stats: %+v", s)
+	}
+	close(release)
+	done.Wait()
+	if s := ex.Stats(); s.BusyMax != 4 {
+		t.Fatalf("BusyMax = %d, want 4", s.BusyMax)
+	}
+}
+
+func TestBoundedRejectsWhenQueueFull(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, QueueSize: 2})
+	closeExecutor(t, ex)
+	release := make(chan struct{})
+	block := dispatcher.Task{Run: func() { <-release }}
+	if err := ex.Execute(block); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the worker busy", func() bool { return ex.Stats().Busy == 1 })
+	for i := range 2 {
+		if err := ex.Execute(block); err != nil {
+			t.Fatalf("queueing task %d: %v", i, err)
+		}
+	}
+	if err := ex.Execute(block); !errors.Is(err, dispatcher.ErrRejected) {
+		t.Fatalf("Execute on a full queue: %v", err)
+	}
+	if ex.TryExecute(block) {
+		t.Fatal("TryExecute succeeded with the only worker busy")
+	}
+	if s := ex.Stats(); s.Rejected != 1 || s.Queued != 2 {
+		t.Fatalf("stats: %+v", s)
+	}
+	close(release)
+}
+
+// The unbounded queue spills past its channel and stays in order.
+func TestBoundedUnboundedQueueKeepsOrder(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, QueueSize: -1})
+	closeExecutor(t, ex)
+	release := make(chan struct{})
+	if err := ex.Execute(dispatcher.Task{Run: func() { <-release }}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	var got []int // one worker: no lock needed, Close publishes it
+	for i := range n {
+		if err := ex.Execute(dispatcher.Task{Run: func() { got = append(got, i) }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q := ex.Stats().Queued; q < n-1 {
+		t.Fatalf("Queued = %d", q)
+	}
+	close(release)
+	if err := ex.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("out of order or missing: %d tasks ran", len(got))
+	}
+}
+
+func TestBoundedIdleWorkersExit(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 4, MinWorkers: 1, IdleTimeout: 10 * time.Millisecond})
+	closeExecutor(t, ex)
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		ex.Execute(dispatcher.Task{Run: func() { <-release; wg.Done() }})
+	}
+	eventually(t, "4 workers", func() bool { return ex.Stats().Busy == 4 })
+	close(release)
+	wg.Wait()
+	eventually(t, "idle workers down to MinWorkers", func() bool { return ex.Stats().Workers == 1 })
+	// The one left still works.
+	done := make(chan struct{})
+	ex.Execute(dispatcher.Task{Run: func() { close(done) }})
+	wait(t, "a task after the pool shrank", done)
+}
+
+func TestBoundedTryExecute(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1})
+	release := make(chan struct{})
+	ran := make(chan struct{}, 3)
+	block := dispatcher.Task{Run: func() { ran <- struct{}{}; <-release }}
+	if !ex.TryExecute(block) {
+		t.Fatal("TryExecute did not start the first worker")
+	}
+	<-ran
+	if ex.TryExecute(block) {
+		t.Fatal("TryExecute queued or exceeded MaxWorkers")
+	}
+	release <- struct{}{}
+	// The worker goes idle: TryExecute hands it the next task directly.
+	eventually(t, "TryExecute to the idle worker", func() bool { return ex.TryExecute(block) })
+	<-ran
+	if s := ex.Stats(); s.Workers != 1 || s.Tasks != 1 || s.Queued != 0 {
+		t.Fatalf("stats: %+v", s)
+	}
+	close(release)
+	if err := ex.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ex.TryExecute(block) {
+		t.Fatal("TryExecute after Close")
+	}
+}
+
+func TestBoundedClose(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, QueueSize: 5})
+	release := make(chan struct{})
+	var ran atomic.Int64
+	ex.Execute(dispatcher.Task{Run: func() { <-release; ran.Add(1) }})
+	for range 3 {
+		ex.Execute(dispatcher.Task{Run: func() { ran.Add(1) }})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := ex.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close with a task still running: %v", err)
+	}
+	if err := ex.Execute(dispatcher.Task{Run: func() {}}); !errors.Is(err, dispatcher.ErrExecutorClosed) {
+		t.Fatalf("Execute after Close: %v", err)
+	}
+	close(release)
+	if err := ex.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ran.Load() != 4 {
+		t.Fatalf("%d tasks ran, want the running one and the 3 queued", ran.Load())
+	}
+	if s := ex.Stats(); s.Workers != 0 {
+		t.Fatalf("workers left: %+v", s)
+	}
+}
+
+func TestBoundedCloseUnused(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{})
+	if err := ex.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := ex.Stats(); s.MaxWorkers != 200 {
+		t.Fatalf("default MaxWorkers = %d", s.MaxWorkers)
+	}
+}
+
+func TestExecutorPanics(t *testing.T) {
+	for _, tc := range executors() {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs syncBuffer
+			ex := tc.make(slog.New(slog.NewTextHandler(&logs, nil)))
+			closeExecutor(t, ex)
+			ex.Execute(dispatcher.Task{Run: func() { panic("boom") }})
+			done := make(chan struct{})
+			ex.Execute(dispatcher.Task{Run: func() { close(done) }})
+			wait(t, "a task after a panic", done)
+			eventually(t, "two tasks counted", func() bool { return ex.Stats().Tasks == 2 })
+			if !strings.Contains(logs.String(), "boom") {
+				t.Fatalf("panic not logged: %q", logs.String())
+			}
+			defer func() {
+				if recover() == nil {
+					t.Fatal("Execute of a nil Run did not panic")
+				}
+			}()
+			ex.Execute(dispatcher.Task{})
+		})
+	}
+}
+
+func TestExecutorStatsTimes(t *testing.T) {
+	for _, tc := range executors() {
+		t.Run(tc.name, func(t *testing.T) {
+			ex := tc.make(nil)
+			done := make(chan struct{})
+			ex.Execute(dispatcher.Task{Run: func() { time.Sleep(5 * time.Millisecond); close(done) }})
+			<-done
+			if err := ex.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			s := ex.Stats()
+			if s.Tasks != 1 || s.TaskTimeMax < 5*time.Millisecond || s.TaskTimeAvg != s.TaskTimeMax ||
+				s.QueueLatencyAvg != s.QueueLatencyMax || s.BusyMax != 1 {
+				t.Fatalf("stats: %+v", s)
+			}
+			if !strings.Contains(s.String(), "tasks: 1\n") {
+				t.Fatalf("report:\n%s", s)
+			}
+		})
+	}
+}
+
+func TestUnboundedExecutor(t *testing.T) {
+	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
+	release := make(chan struct{})
+	var started sync.WaitGroup
+	for range 50 {
+		started.Add(1)
+		if err := ex.Execute(dispatcher.Task{Run: func() { started.Done(); <-release }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	started.Wait()
+	if s := ex.Stats(); s.Workers != 50 || s.Busy != 50 || s.BusyMax != 50 || s.MaxWorkers != 0 {
+		t.Fatalf("stats: %+v", s)
+	}
+	if !ex.TryExecute(dispatcher.Task{Run: func() { <-release }}) {
+		t.Fatal("TryExecute on an unbounded executor")
+	}
+	close(release)
+	if err := ex.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := ex.Execute(dispatcher.Task{Run: func() {}}); !errors.Is(err, dispatcher.ErrExecutorClosed) {
+		t.Fatalf("Execute after Close: %v", err)
+	}
+	if s := ex.Stats(); s.Tasks != 51 || s.Workers != 0 {
+		t.Fatalf("stats: %+v", s)
+	}
+}
+
+// TestExecutorCloseRace closes executors while goroutines submit: every
+// accepted task runs, every refused one got ErrExecutorClosed, and no
+// goroutine is left behind.
+func TestExecutorCloseRace(t *testing.T) {
+	for _, tc := range executors() {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range 50 {
+				ex := tc.make(nil)
+				var accepted, ran atomic.Int64
+				var wg sync.WaitGroup
+				for range 4 {
+					wg.Go(func() {
+						for range 50 {
+							if ex.Execute(dispatcher.Task{Run: func() { ran.Add(1) }}) == nil {
+								accepted.Add(1)
+							}
+						}
+					})
+				}
+				time.Sleep(time.Duration(i%3) * 50 * time.Microsecond)
+				if err := ex.Close(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				wg.Wait()
+				if accepted.Load() != ran.Load() {
+					t.Fatalf("accepted %d, ran %d", accepted.Load(), ran.Load())
+				}
+			}
+		})
+	}
+}
+
+type executorCase struct {
+	name string
+	make func(*slog.Logger) dispatcher.Executor
+}
+
+func executors() []executorCase {
+	return []executorCase{
+		{"bounded", func(l *slog.Logger) dispatcher.Executor {
+			return dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 4, Logger: l})
+		}},
+		{"unbounded", func(l *slog.Logger) dispatcher.Executor {
+			return dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{Logger: l})
+		}},
+	}
+}
+
+// syncBuffer is a bytes.Buffer for loggers written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func TestInvocationType(t *testing.T) {
+	if api.InvocationTypeOf(nil) != api.Blocking || api.InvocationTypeOf(42) != api.Blocking {
+		t.Fatal("undeclared values must be Blocking")
+	}
+	task := dispatcher.Task{Type: api.Either}
+	if api.InvocationTypeOf(task) != api.Either {
+		t.Fatal("a Task declares its type")
+	}
+	if got := dispatcher.TaskFor(task, func() {}).Type; got != api.Either {
+		t.Fatalf("TaskFor = %v", got)
+	}
+	names := []string{api.Blocking.String(), api.NonBlocking.String(), api.Either.String(), api.InvocationType(9).String()}
+	if strings.Join(names, " ") != "Blocking NonBlocking Either InvocationType(9)" {
+		t.Fatalf("names: %v", names)
+	}
+}
