@@ -46,3 +46,17 @@ func InvocationTypeOf(v any) InvocationType {
 	}
 	return Blocking
 }
+
+// NonBlockingFunc is a HandlerFunc that declares it never blocks: it
+// answers from what it has (no I/O wait, no lock held long, no body read
+// that could stall) and returns quickly. The epoll connector runs such
+// handlers on the goroutine that read the request, with no hand-off at
+// all. Its writes must fit in the socket buffer; a write that would wait
+// fails instead, so keep responses small or use a WriteListener.
+type NonBlockingFunc func(w Response, r *Request) error
+
+// Serve calls f(w, r).
+func (f NonBlockingFunc) Serve(w Response, r *Request) error { return f(w, r) }
+
+// InvocationType returns NonBlocking.
+func (f NonBlockingFunc) InvocationType() InvocationType { return NonBlocking }

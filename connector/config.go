@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/h1"
 )
 
@@ -60,6 +61,11 @@ type Config struct {
 	// Selectors is the number of epoll selector goroutines. Zero means
 	// half of GOMAXPROCS, at least one.
 	Selectors int
+	// Executor runs the requests the epoll connector's strategy does not
+	// run on the producing goroutine, and the reserved goroutines that take
+	// production over. Nil means a dispatcher.UnboundedExecutor the server
+	// owns (and closes when it stops); a given Executor stays the caller's.
+	Executor dispatcher.Executor
 }
 
 func (c *Config) limits() h1.Limits {

@@ -55,8 +55,13 @@ type conn struct {
 	scanned   int       // bytes of rbuf[r:scanned] were parsed and held no complete head
 	ep        *fdConn   // the epoll side; nil on the portable connector
 	headStart time.Time // when the first byte of a pending head arrived (epoll)
-	wbuf      []byte    // write buffer of the current response
-	head      h1.RequestHead
+
+	// The epoll connector's hand-over of a parsed request to the strategy:
+	// pending is the request, the funcs are made once per connection.
+	pending                *stream
+	runBlocking, runInline func()
+	wbuf                   []byte // write buffer of the current response
+	head                   h1.RequestHead
 
 	remote, local string
 }

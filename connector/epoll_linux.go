@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
 )
 
 var errWouldBlock = errors.New("connector: would block")
@@ -34,6 +37,8 @@ func (s *Server) epollListener(l net.Listener) (*epListener, bool) {
 // startSelectors starts the selector goroutines once per server.
 func (s *Server) startSelectors() error {
 	s.selOnce.Do(func() {
+		var sels []*selector
+		defer func() { s.selectors.Store(&sels) }()
 		n := s.Config.Selectors
 		if n <= 0 {
 			n = defaultSelectors()
@@ -44,7 +49,8 @@ func (s *Server) startSelectors() error {
 				s.selErr = err
 				return
 			}
-			s.selectors = append(s.selectors, sel)
+			sel.strategy = dispatcher.NewStrategy(sel, s.executor(), dispatcher.StrategyConfig{Logger: s.Config.Logger})
+			sels = append(sels, sel)
 			go sel.loop()
 		}
 	})
@@ -53,12 +59,14 @@ func (s *Server) startSelectors() error {
 
 // stopSelectors ends the selector goroutines and waits for them.
 func (s *Server) stopSelectors() {
-	for _, sel := range s.selectors {
+	for _, sel := range s.selectorList() {
 		sel.stop()
 	}
-	for _, sel := range s.selectors {
+	for _, sel := range s.selectorList() {
 		<-sel.done
+		sel.strategy.Close()
 	}
+	s.closeExecutor()
 }
 
 // serveEpoll accepts on l through the first selector until l fails or the
@@ -72,7 +80,7 @@ func (s *Server) serveEpoll(l *epListener) error {
 		return ErrServerClosed
 	}
 	defer s.untrack(l.ln)
-	sel := s.selectors[0]
+	sel := s.selectorList()[0]
 	if err := sel.addListener(l); err != nil {
 		return err
 	}
@@ -91,13 +99,42 @@ func (s *Server) serveEpoll(l *epListener) error {
 // nextSelector spreads accepted connections over the selectors.
 func (s *Server) nextSelector() *selector {
 	i := s.selNext.Add(1)
-	return s.selectors[int(i)%len(s.selectors)]
+	sels := s.selectorList()
+	return sels[int(i)%len(sels)]
 }
 
 func newEpollConn(s *Server, f *fdConn) *conn {
 	c := &conn{srv: s, nc: f, ep: f, remote: f.remote.String(), local: f.local.String()}
+	c.runBlocking = c.runPending
+	c.runInline = c.runPendingInline
 	f.c = c
 	return c
+}
+
+// runPending serves the request the producer parsed, on a goroutine that
+// may block (EPC or PEC).
+func (c *conn) runPending() {
+	s := c.pending
+	c.pending = nil
+	c.serveEP(s, false)
+}
+
+// runPendingInline serves a request whose handler declared itself
+// NonBlocking, on the producing goroutine (PC). Its writes must not park:
+// the goroutine that would wake them is this one.
+func (c *conn) runPendingInline() {
+	s := c.pending
+	c.pending = nil
+	c.serveEP(s, true)
+}
+
+// task wraps the parsed request s for the strategy.
+func (c *conn) task(s *stream) dispatcher.Task {
+	c.pending = s
+	if c.srv.invocationType(s) == api.NonBlocking {
+		return dispatcher.Task{Run: c.runInline, Type: api.NonBlocking}
+	}
+	return dispatcher.Task{Run: c.runBlocking, Type: api.Blocking}
 }
 
 // readNB reads into the read buffer without blocking. When the socket is
@@ -137,34 +174,32 @@ func (c *conn) writeNB(b []byte) {
 	unix.Shutdown(c.ep.fd, unix.SHUT_WR)
 }
 
-// readHeadNB reads and parses a request head without blocking and hands a
-// complete request to run. It is called by a selector, or by the goroutine
-// that finished the previous response, with the connection in epReading.
-func (c *conn) readHeadNB() {
+// readHeadNB reads and parses a request head without blocking and returns
+// the task that serves it. The producer calls it with the connection in
+// epReading.
+func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 	s, res := c.readRequest(true)
 	switch res {
 	case readWouldBlock:
-		return
+		return dispatcher.Task{}, false
 	case readClose:
 		c.close()
-		return
+		return dispatcher.Task{}, false
 	}
 	c.ep.setState(epServing)
-	c.srv.run(c, s)
-}
-
-// run executes a request's dispatch. Dispatches may block, so they run on
-// their own goroutine; the selector goes back to epoll_wait.
-func (s *Server) run(c *conn, st *stream) {
-	go c.serveEP(st)
+	return c.task(s), true
 }
 
 // serveEP dispatches st and then the requests that follow on the connection,
-// until it would block, closes, or a request suspends.
-func (c *conn) serveEP(s *stream) {
+// until it would block, closes, or a request suspends. inline says it runs
+// on the producing goroutine, for NonBlocking handlers only: a following
+// request for a handler that may block is handed to the executor.
+func (c *conn) serveEP(s *stream, inline bool) {
 	for {
 		c.setState(connServing)
+		c.ep.setNoPark(inline)
 		c.srv.Handler.ServeStream(s)
+		c.ep.setNoPark(false)
 		if s.handoff.Load() == hoServing {
 			c.setState(connDetached)
 			c.ep.detach(s)
@@ -186,6 +221,11 @@ func (c *conn) serveEP(s *stream) {
 			return
 		}
 		c.ep.setState(epServing)
+		if inline && c.srv.invocationType(s) != api.NonBlocking {
+			c.pending = s
+			c.srv.execute(dispatcher.Task{Run: c.runBlocking})
+			return
+		}
 	}
 }
 
@@ -205,7 +245,11 @@ func (c *conn) resumeEP(s *stream) {
 	if !c.nextEP(s) {
 		return
 	}
-	c.readHeadNB()
+	if _, ok := c.readHeadNB(); ok {
+		s := c.pending
+		c.pending = nil
+		c.serveEP(s, false) // this goroutine may block
+	}
 }
 
 // detach marks the connection as holding a suspended request: nobody reads

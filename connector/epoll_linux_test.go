@@ -13,6 +13,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -99,5 +100,68 @@ func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
 	}
 	if st := c.Stats(); st.Suspended != n/2 {
 		t.Fatalf("suspended = %d, want %d", st.Suspended, n/2)
+	}
+}
+
+// NonBlocking handlers run on the producing goroutine (PC), blocking ones
+// through EPC or PEC; a NonBlocking handler whose write would have to wait
+// fails instead of parking the producer, and the server keeps serving.
+func TestEpollInvocationTypes(t *testing.T) {
+	c := container.New(container.WithConnector(connector.Config{Selectors: 1, WriteTimeout: 5 * time.Second}), container.WithLogger(wharftest.DiscardLogger()))
+	c.Handle("/fast", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("fast")
+		return err
+	}))
+	c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
+		time.Sleep(time.Millisecond)
+		_, err := w.WriteString("slow")
+		return err
+	})
+	flooded := make(chan error, 1)
+	c.Handle("/flood", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		chunk := make([]byte, 1<<20)
+		for range 64 {
+			if _, err := w.Write(chunk); err != nil {
+				flooded <- err
+				return err
+			}
+		}
+		flooded <- nil
+		return nil
+	}))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go c.Serve(l)
+	defer c.Close()
+	addr := l.Addr().String()
+	for _, p := range []string{"/fast", "/slow", "/fast"} {
+		_, bodies, _ := roundTrip(t, addr, "GET "+p+" HTTP/1.1\r\nHost: x\r\n\r\n", 1)
+		if bodies[0] != p[1:] {
+			t.Fatalf("%s answered %q", p, bodies[0])
+		}
+	}
+	st := c.Stats().Connections.Strategy
+	if st.PC != 2 || st.EPC+st.PEC != 1 {
+		t.Fatalf("strategy %+v: want 2 PC (fast) and 1 EPC or PEC (slow)", st)
+	}
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fmt.Fprint(nc, "GET /flood HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+	select {
+	case err := <-flooded:
+		if err == nil {
+			t.Fatal("64 MiB written by a NonBlocking handler to a client that reads nothing")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a NonBlocking handler blocked the producer")
+	}
+	_, bodies, _ := roundTrip(t, addr, "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n", 1)
+	if bodies[0] != "fast" {
+		t.Fatalf("after the flood: %q", bodies[0])
 	}
 }

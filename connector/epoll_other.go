@@ -2,13 +2,20 @@
 
 package connector
 
-import "net"
+import (
+	"net"
+
+	"github.com/wharf-go/wharf/dispatcher"
+)
 
 // The epoll connector exists only on Linux; elsewhere every listener is
 // served by the portable connector.
 
 type epListener struct{}
 type selector struct{}
+
+func (s *selector) strategyStats() dispatcher.StrategyStats { return dispatcher.StrategyStats{} }
+
 type fdConn struct{}
 
 func (s *Server) epollListener(net.Listener) (*epListener, bool) { return nil, false }
@@ -22,3 +29,5 @@ func (f *fdConn) writev([][]byte) error                          { panic("unreac
 func (f *fdConn) toNetConn() (net.Conn, error)                   { panic("unreachable") }
 
 var errWouldBlock error
+
+func (f *fdConn) shutdown() {}

@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"errors"
 	"net"
 	"os"
 	"sync"
@@ -51,6 +52,7 @@ type fdConn struct {
 	rdl, wdl time.Time
 	closed   bool
 	gone     func(error) // called once if the peer hangs up while detached
+	noPark   bool        // a NonBlocking handler runs on the producer: never park
 
 	idle         *time.Timer // idle and header timeouts while no goroutine serves
 	idleDeadline time.Time
@@ -118,6 +120,10 @@ func (f *fdConn) park(kind waitKind) error {
 		}
 		f.mu.Unlock()
 		return nil
+	}
+	if f.noPark {
+		f.mu.Unlock()
+		return errWouldPark
 	}
 	dl := f.rdl
 	if kind == waitWrite {
@@ -348,6 +354,17 @@ func (f *fdConn) SetWriteDeadline(t time.Time) error {
 	f.mu.Unlock()
 	return nil
 }
+
+// setNoPark marks whether the goroutine using the connection is the
+// producer, which must never park.
+func (f *fdConn) setNoPark(v bool) {
+	f.mu.Lock()
+	f.noPark = v
+	f.mu.Unlock()
+}
+
+// errWouldPark fails I/O of a NonBlocking handler that would have to wait.
+var errWouldPark = errors.New("connector: a NonBlocking handler's I/O would block")
 
 // setState moves the epoll side; callers hold no lock.
 func (f *fdConn) setState(st epState) {

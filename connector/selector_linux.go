@@ -7,8 +7,11 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wharf-go/wharf/dispatcher"
 )
 
 var ioEOF = io.EOF
@@ -28,6 +31,15 @@ type selector struct {
 
 	stopped atomic.Bool
 	done    chan struct{}
+
+	// Producer state: touched only by the goroutine producing now.
+	strategy  *dispatcher.Strategy
+	rc        syscall.RawConn
+	waitFn    func(uintptr) bool
+	events    []unix.EpollEvent
+	i, n      int
+	werr      error
+	cleanOnce sync.Once
 }
 
 // epListener is a listening socket accepted from by a selector.
@@ -120,40 +132,43 @@ func (s *selector) stop() {
 	unix.Write(s.wake, one[:])
 }
 
-// loop waits for events and handles them: accepting, reading request heads
-// (non-blocking work, done here on a hot cache), waking parked goroutines,
-// and noticing hang-ups of suspended requests. Requests ready to run are
-// handed to run, which decides where they execute.
+// loop starts production on the selector's first goroutine. Production
+// moves between goroutines afterwards (the strategy hands it to a reserved
+// goroutine when the producing one keeps a request to run), so loop may
+// return long before the selector stops; the producer cleans up when it
+// sees the stop.
 func (s *selector) loop() {
-	defer close(s.done)
-	defer s.file.Close()
-	defer unix.Close(s.wake)
 	rc, err := s.file.SyscallConn()
 	if err != nil {
 		s.srv.Config.logger().Error("connector: epoll descriptor not pollable", "err", err)
+		s.cleanup()
 		return
 	}
-	events := make([]unix.EpollEvent, 256)
-	var n int
-	var werr error
-	wait := func(fd uintptr) bool {
-		n, werr = unix.EpollWait(int(fd), events, 0)
-		return n > 0 || (werr != nil && werr != unix.EINTR)
-	}
+	s.rc = rc
+	s.events = make([]unix.EpollEvent, 256)
+	s.waitFn = s.harvest
+	s.strategy.Produce()
+}
+
+// harvest is the poller callback: it takes the ready events without
+// blocking, and reports whether there were any (else the goroutine parks in
+// the Go runtime's poller until the epoll descriptor is readable).
+func (s *selector) harvest(fd uintptr) bool {
+	s.n, s.werr = unix.EpollWait(int(fd), s.events, 0)
+	return s.n > 0 || (s.werr != nil && s.werr != unix.EINTR)
+}
+
+// Produce implements dispatcher.Producer: it handles I/O events inline —
+// accepting, reading request heads (non-blocking work done here on a hot
+// cache), waking parked goroutines, noticing hang-ups of suspended requests
+// — and returns a Task for each request ready to run. When no event is
+// ready it parks until one is. It returns false only once the selector
+// stops, after releasing the epoll descriptor.
+func (s *selector) Produce() (dispatcher.Task, bool) {
 	for {
-		if err := rc.Read(wait); err != nil {
-			s.srv.Config.logger().Error("connector: waiting for epoll failed", "err", err)
-			return
-		}
-		if werr != nil {
-			s.srv.Config.logger().Error("connector: epoll_wait failed", "err", werr)
-			return
-		}
-		if s.stopped.Load() {
-			return
-		}
-		for i := 0; i < n; i++ {
-			ev := &events[i]
+		for s.i < s.n {
+			ev := &s.events[s.i]
+			s.i++
 			if int(ev.Fd) == s.wake {
 				var buf [8]byte
 				unix.Read(s.wake, buf[:])
@@ -165,11 +180,37 @@ func (s *selector) loop() {
 				s.accept(l)
 			case f != nil:
 				if f.event(ev.Events) {
-					f.c.readHeadNB()
+					if t, ok := f.c.readHeadNB(); ok {
+						return t, true
+					}
 				}
 			}
 		}
+		if s.stopped.Load() {
+			s.cleanup()
+			return dispatcher.Task{}, false
+		}
+		s.i, s.n = 0, 0
+		if err := s.rc.Read(s.waitFn); err != nil || (s.werr != nil && s.werr != unix.EINTR) {
+			if !s.stopped.Load() {
+				s.srv.Config.logger().Error("connector: waiting for epoll failed", "err", err, "epoll_wait", s.werr)
+			}
+			s.cleanup()
+			return dispatcher.Task{}, false
+		}
+		if s.werr == unix.EINTR {
+			s.n = 0
+		}
 	}
+}
+
+// cleanup releases the selector's descriptors once.
+func (s *selector) cleanup() {
+	s.cleanOnce.Do(func() {
+		s.file.Close()
+		unix.Close(s.wake)
+		close(s.done)
+	})
 }
 
 // accept takes every pending connection from l.
@@ -225,3 +266,5 @@ func sockaddrToTCP(sa unix.Sockaddr) net.Addr {
 
 // defaultSelectors is Jetty's rule: half the cores, at least one.
 func defaultSelectors() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+
+func (s *selector) strategyStats() dispatcher.StrategyStats { return s.strategy.Stats() }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/wharf-go/wharf/dispatcher"
 )
 
 // Sentinel errors of package connector.
@@ -40,11 +42,13 @@ type Server struct {
 	accepted atomic.Int64
 	rbufs    sync.Pool // *readBuffer
 
-	selectors []*selector // the epoll connector's, started by the first Serve
+	selectors atomic.Pointer[[]*selector] // the epoll connector's, started by the first Serve
 	selOnce   sync.Once
 	selErr    error
 	selNext   atomic.Uint32
 	closed    chan struct{} // closed by Shutdown and Close; see closing
+	execOnce  sync.Once
+	ownExec   *dispatcher.UnboundedExecutor
 }
 
 // Serve accepts connections on l until l fails or the server shuts down. It
@@ -242,6 +246,9 @@ type Stats struct {
 	Open     int   // connections open now
 	Idle     int   // of which waiting for a request
 	Detached int   // of which holding a suspended request and no goroutine
+	// Strategy sums the epoll selectors' execution strategies: requests
+	// run per mode (PC, EPC, PEC) and the reserved goroutines.
+	Strategy dispatcher.StrategyStats
 }
 
 // Stats returns a snapshot of the connections.
@@ -257,5 +264,24 @@ func (s *Server) Stats() Stats {
 			st.Detached++
 		}
 	}
+	for _, sel := range s.selectorList() {
+		ss := sel.strategyStats()
+		st.Strategy.PC += ss.PC
+		st.Strategy.PIC += ss.PIC
+		st.Strategy.EPC += ss.EPC
+		st.Strategy.PEC += ss.PEC
+		st.Strategy.Rejected += ss.Rejected
+		st.Strategy.Reserved += ss.Reserved
+		st.Strategy.ReservedMax += ss.ReservedMax
+		st.Strategy.ReservedLimit += ss.ReservedLimit
+	}
 	return st
+}
+
+// selectorList returns the epoll selectors, none before the first Serve.
+func (s *Server) selectorList() []*selector {
+	if p := s.selectors.Load(); p != nil {
+		return *p
+	}
+	return nil
 }

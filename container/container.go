@@ -14,6 +14,8 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/pathmap"
 )
 
 // Container holds contexts and serves their requests.
@@ -32,6 +34,7 @@ type Container struct {
 	srv connector.Server
 
 	live     liveSet // requests not yet completed
+	ownExec  *dispatcher.UnboundedExecutor
 	active   atomic.Int64
 	requests atomic.Int64
 }
@@ -49,7 +52,12 @@ func New(opts ...Option) *Container {
 	if c.cfg.connector.Logger == nil {
 		c.cfg.connector.Logger = c.cfg.logger
 	}
-	c.asyncCfg = async.Config{Execute: c.cfg.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
+	if c.cfg.executor == nil {
+		c.ownExec = dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{Logger: c.cfg.logger})
+		c.cfg.executor = c.ownExec
+	}
+	c.cfg.connector.Executor = c.cfg.executor
+	c.asyncCfg = async.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
 	c.srv.Handler = c
 	c.srv.Config = c.cfg.connector
 	c.contexts = []*Context{{c: c, path: ""}}
@@ -152,7 +160,11 @@ func (c *Container) Shutdown(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	return <-srvDone
+	err := <-srvDone
+	if err == nil && c.ownExec != nil {
+		err = c.ownExec.Close(ctx) // wait for the last tasks (listeners, say)
+	}
+	return err
 }
 
 func (c *Container) expireSuspended() {
@@ -172,26 +184,65 @@ func (c *Container) Close() error {
 		x.ctx.cancel()
 		_ = x.ax.Complete()
 	}
+	if c.ownExec != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // stop taking work; do not wait for it
+		c.ownExec.Close(ctx)
+	}
 	return err
 }
 
-// Stats is a snapshot of the container's requests and connections.
+// Stats is a snapshot of the container's requests, connections and
+// executor: the figures of Jetty's thread-pool report.
 type Stats struct {
 	Requests    int64 // requests started since New
 	Active      int64 // requests not yet completed
 	Suspended   int64 // of which suspended, holding no goroutine
 	Connections connector.Stats
+	Executor    dispatcher.ExecutorStats
 }
 
 // Stats returns a snapshot.
 func (c *Container) Stats() Stats {
-	st := Stats{Requests: c.requests.Load(), Active: c.active.Load(), Connections: c.srv.Stats()}
+	st := Stats{Requests: c.requests.Load(), Active: c.active.Load(), Connections: c.srv.Stats(), Executor: c.cfg.executor.Stats()}
 	for _, x := range c.live.snapshot() {
 		if x.ax.Suspended() {
 			st.Suspended++
 		}
 	}
 	return st
+}
+
+// execute runs work of a request that left its first goroutine (a resumed
+// dispatch, an async task, a timeout) on the executor, as a Blocking task.
+// Refused work runs on a goroutine of its own: a request is never stranded.
+func (c *Container) execute(f func()) {
+	if err := c.cfg.executor.Execute(dispatcher.Task{Run: f, Type: api.Blocking}); err != nil {
+		go f()
+	}
+}
+
+// InvocationType implements connector.InvocationTyper: a request whose
+// handler declares itself api.NonBlocking (through api.Invoker) may run on
+// the connector's producing goroutine; filters count too, so a chain is
+// NonBlocking only if its handler and every matching filter say so.
+func (c *Container) InvocationType(head *api.RequestHead) api.InvocationType {
+	x, p := c.findContext(head.Path)
+	m, ok := x.handlers.Match(p)
+	if !ok || api.InvocationTypeOf(m.Value) != api.NonBlocking {
+		return api.Blocking
+	}
+	if x.filters.Len() > 0 {
+		var buf [8]pathmap.Match[*filterGroup]
+		for _, fm := range x.filters.AppendMatches(buf[:0], p) {
+			for _, fe := range fm.Value.filters {
+				if api.InvocationTypeOf(fe.f) != api.NonBlocking {
+					return api.Blocking
+				}
+			}
+		}
+	}
+	return api.NonBlocking
 }
 
 // findContext returns the context for path and the path within it.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/dispatcher"
 )
 
 // DefaultOutputBufferSize is how much of a response body the container
@@ -18,7 +19,7 @@ type Option func(*config)
 type config struct {
 	logger       *slog.Logger
 	asyncTimeout time.Duration
-	execute      func(func())
+	executor     dispatcher.Executor
 	outputBuffer int
 	connector    connector.Config
 }
@@ -31,11 +32,16 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // Default: 30 s (async.DefaultTimeout); negative means never.
 func WithAsyncTimeout(d time.Duration) Option { return func(c *config) { c.asyncTimeout = d } }
 
-// WithExecutor sets how the container runs the work of a request that left
-// its connector goroutine: re-dispatches after Resume or a timeout, async
-// tasks, completions from other goroutines. Default: a new goroutine per
-// piece of work.
-func WithExecutor(execute func(func())) Option { return func(c *config) { c.execute = execute } }
+// WithExecutor sets the executor that runs requests the connector does not
+// run on its producing goroutine, the reserved goroutines of the epoll
+// connector's strategy, and the work of requests that left their first
+// goroutine: re-dispatches after Resume or a timeout, async tasks,
+// completions from other goroutines. A dispatcher.BoundedExecutor bounds
+// the work in flight (the resource limit Jetty's thread pool sets); a
+// dispatcher.UnboundedExecutor runs a goroutine per task, like net/http.
+// Default: an UnboundedExecutor that the container owns and closes when it
+// stops. A given executor stays the caller's to close, after the container.
+func WithExecutor(ex dispatcher.Executor) Option { return func(c *config) { c.executor = ex } }
 
 // WithOutputBufferSize sets the response buffer size. Default:
 // DefaultOutputBufferSize (32 KiB). Values below 512 are raised to 512.

@@ -21,9 +21,14 @@ const (
 // tests serve the same container on their own listener.
 func newContainer(opts ...container.Option) *container.Container {
 	c := container.New(opts...)
-	c.HandleFunc("/hello", hello)
+	// /hello and /delay never block (one answers a short string, the other
+	// suspends or answers one): declared NonBlocking, they run on the
+	// goroutine that read the request, with no hand-off. /sleep and /cpu
+	// hold their goroutine, so they stay Blocking (the default) and run
+	// where they cannot hold up the connector.
+	c.Handle("/hello", api.NonBlockingFunc(hello))
 	c.HandleFunc("/sleep", sleep)
-	c.HandleFunc("/delay", delay)
+	c.Handle("/delay", api.NonBlockingFunc(delay))
 	c.HandleFunc("/cpu", cpu)
 
 	// net/http handlers run unchanged in a Wharf context through the adapter
