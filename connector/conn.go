@@ -188,6 +188,31 @@ func (c *conn) afterResponse(s *stream) bool {
 	return true
 }
 
+// releaseWriteBuffer gives the write buffer back once a response is sent:
+// a connection between responses holds none.
+func (c *conn) releaseWriteBuffer() {
+	if c.wbuf != nil {
+		c.srv.putReadBuffer(c.wbuf[:cap(c.wbuf)])
+		c.wbuf = nil
+	}
+}
+
+// releaseIdleReadBuffer gives the read buffer back while a request is
+// suspended, if nothing is pending in it and the body can no longer need
+// it (none, or read to its end).
+func (c *conn) releaseIdleReadBuffer(s *stream) {
+	if c.rbuf == nil || c.r != c.w {
+		return
+	}
+	s.body.mu.Lock()
+	done := s.body.kind == bodyNone || s.body.err != nil
+	s.body.mu.Unlock()
+	if done {
+		c.srv.putReadBuffer(c.rbuf)
+		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+	}
+}
+
 // readResult is how readRequest ended.
 type readResult uint8
 

@@ -15,8 +15,15 @@
 // handover between the connection goroutine and whichever goroutine finishes
 // a suspended response is a single atomic swap.
 //
-// Stream is the interface every protocol implements (HTTP/1.1 here; the epoll
-// connector, HTTP/2 and HTTP/3 implement it too), so the container above is
-// the same for all of them. Package connector imports api and internal
+// On Linux a plain TCP listener is served by the epoll connector instead:
+// non-blocking sockets on a few epoll selectors, each a dispatcher.Producer
+// under a dispatcher.Strategy, so that idle connections and suspended
+// requests hold neither a goroutine nor a buffer, and a client that hangs
+// up on a suspended request is noticed. TLS listeners, other platforms and
+// Config.Portable use the goroutine-per-connection connector.
+//
+// Stream is the interface every protocol implements (HTTP/1.1 here; HTTP/2
+// and HTTP/3 will implement it too), so the container above is the same for
+// all of them. Package connector imports api, dispatcher and internal
 // packages only.
 package connector

@@ -202,6 +202,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		c.ep.setNoPark(false)
 		if s.handoff.Load() == hoServing {
 			c.setState(connDetached)
+			c.releaseIdleReadBuffer(s)
 			c.ep.detach(s)
 			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
 				return // the finisher continues the connection

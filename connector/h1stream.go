@@ -214,6 +214,9 @@ func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trail
 		s.closeAfter = true
 	}
 	s.noBody = s.isHead || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
+	if c.wbuf == nil {
+		c.wbuf = c.srv.getReadBuffer()[:0] // borrowed until the response is sent
+	}
 	b := h1.AppendStatusLine(c.wbuf[:0], s.minor, status)
 	if _, ok := h["Date"]; !ok {
 		b = append(b, "Date: "...)
@@ -350,6 +353,7 @@ func (s *stream) Finish(trailers http.Header) error {
 	if ferr := s.Flush(); err == nil {
 		err = ferr
 	}
+	s.c.releaseWriteBuffer()
 	s.handOff()
 	return err
 }
@@ -359,7 +363,12 @@ func (s *stream) Abort(err error) {
 		return
 	}
 	s.finished, s.aborted = true, true
-	s.c.nc.Close()
+	if s.c.ep != nil {
+		s.c.ep.shutdown() // the owner closes the descriptor
+	} else {
+		s.c.nc.Close()
+	}
+	s.c.releaseWriteBuffer()
 	s.handOff()
 }
 
