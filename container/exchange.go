@@ -101,8 +101,8 @@ func (x *exchange) Finish(w api.Response, err error) {
 		o.reset()
 		o.status = status
 	}
-	o.header.Set("Content-Type", "text/plain; charset=utf-8")
-	o.header.Set("X-Content-Type-Options", "nosniff")
+	o.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	o.Header().Set("X-Content-Type-Options", "nosniff")
 	msg := fmt.Sprintf("%d %s\n", status, http.StatusText(status))
 	var se *api.StatusError
 	if status < 500 && errors.As(err, &se) && se.Err != nil {

@@ -35,10 +35,16 @@ var (
 func (o *output) init(s connector.Stream, size int) {
 	o.s = s
 	o.size = size
-	o.header = make(http.Header)
 }
 
-func (o *output) Header() http.Header { return o.header }
+// Header returns the header fields, made on first use: a suspended request
+// that has not touched them holds none.
+func (o *output) Header() http.Header {
+	if o.header == nil {
+		o.header = make(http.Header)
+	}
+	return o.header
+}
 
 func (o *output) Status() int {
 	if o.status == 0 {
@@ -163,7 +169,7 @@ func (o *output) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (o *output) commit(length int64) error {
 	o.committed = true
 	if o.header.Get("Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
-		o.header.Set("Content-Type", http.DetectContentType(o.buf))
+		o.Header().Set("Content-Type", http.DetectContentType(o.buf))
 	}
 	if v := o.header.Get("Content-Length"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {

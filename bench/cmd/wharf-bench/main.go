@@ -1,0 +1,468 @@
+// Command wharf-bench is Wharf's whole-server benchmark: it builds
+// examples/hello and the three peer servers of bench/servers (net/http,
+// fasthttp, nbio), loads each with wrk in turn, measures the memory each
+// needs per suspended long-poll connection, and writes docs/benchmarks.md
+// and docs/benchmarks.svg (and prints the markdown).
+//
+// Run it as `bash bench/run.sh` from the repository's root; flags after it
+// are passed on (-h lists them). The servers are pinned to one CPU and wrk
+// to another with taskset; everything is on 127.0.0.1.
+//
+// With -render FILE it only renders the documents again from the
+// results.json of an earlier run.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Config is what a run was asked to do; it is saved with the results.
+type Config struct {
+	Duration        time.Duration // measured wrk run
+	Warmup          time.Duration // wrk run before it, discarded
+	Rounds          int
+	Threads         int           // wrk -t
+	Timeout         time.Duration // wrk --timeout
+	CPUN            int64         // n of the /cpu scenario
+	MemConns        int           // long-poll connections of the memory test
+	MemSettle       time.Duration // wait after the last long poll is sent
+	MemDelay        time.Duration // the long poll's ms
+	ServerCPU       int
+	ClientCPU       int
+	QuietWait       time.Duration // allowance to wait for a quiet machine before runs
+	GoroutineBudget int           // stand-in for Wharf's "selectors + executor core"
+	Servers         []string
+	Scenarios       []string // names; empty means all
+	SkipMemory      bool
+}
+
+func defaultConfig() Config {
+	return Config{
+		Duration: 5 * time.Second, Warmup: time.Second, Rounds: 2, Threads: 2, Timeout: 5 * time.Second,
+		CPUN: 100000, MemConns: 10000, MemSettle: 2 * time.Second, MemDelay: 20 * time.Second,
+		ServerCPU: 0, ClientCPU: 1, QuietWait: time.Minute, GoroutineBudget: 16, Servers: slices.Clone(serverNames),
+	}
+}
+
+// The servers, in the order they run in each round.
+var serverNames = []string{"wharf", "nethttp", "fasthttp", "nbio"}
+
+var serverLabels = map[string]string{"wharf": "Wharf", "nethttp": "net/http", "fasthttp": "fasthttp", "nbio": "nbio"}
+
+func label(server string) string {
+	if l, ok := serverLabels[server]; ok {
+		return l
+	}
+	return server
+}
+
+// Scenario is one wrk load.
+type Scenario struct {
+	Name  string // short, unique
+	Title string
+	Path  string
+	Conns int
+}
+
+func scenarios(cpuN int64) []Scenario {
+	return []Scenario{
+		{"plaintext-100", "Plaintext `/hello`, 100 connections", "/hello?name=wrk", 100},
+		{"plaintext-10000", "Plaintext `/hello`, 10,000 connections", "/hello?name=wrk", 10000},
+		{"sleep-100", "Blocking wait `/sleep?ms=50`, 100 connections", "/sleep?ms=50", 100},
+		{"sleep-10000", "Blocking wait `/sleep?ms=50`, 10,000 connections", "/sleep?ms=50", 10000},
+		{"delay-10000", "Suspended wait `/delay?ms=50`, 10,000 connections", "/delay?ms=50", 10000},
+		{"cpu-100", fmt.Sprintf("CPU-bound `/cpu?n=%d`, 100 connections", cpuN), fmt.Sprintf("/cpu?n=%d", cpuN), 100},
+	}
+}
+
+// Results is everything a run measured.
+type Results struct {
+	Env       Env
+	Config    Config
+	Scenarios []ScenarioResult
+	Memory    []MemoryResult
+	Elapsed   time.Duration
+	Budget    time.Duration
+	QuietWait time.Duration // spent waiting for a quiet machine
+}
+
+// ScenarioResult holds every measured run of one scenario.
+type ScenarioResult struct {
+	Scenario Scenario
+	Servers  []ServerRuns
+}
+
+// Run is one measured wrk run.
+type Run struct {
+	Round int
+	WrkResult
+	CPU CPUUse
+	// Busy is how busy the machine was (in cores) just before the server
+	// started, after waiting for it to be quiet; -1 if not looked at.
+	Busy float64
+}
+
+// ServerRuns holds one server's measured runs of a scenario, one per round.
+type ServerRuns struct {
+	Server string
+	Runs   []Run
+	Failed []string // runs that produced no result, and why
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "wharf-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg := defaultConfig()
+	fs := flag.NewFlagSet("wharf-bench", flag.ExitOnError)
+	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "measured wrk run per server, scenario and round (whole seconds)")
+	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "wrk warm-up run before each measured run, discarded (whole seconds; 0 for none)")
+	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds: each round runs every server in turn")
+	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "wrk threads (-t)")
+	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "wrk --timeout: slower answers count as timeouts and leave the latency distribution")
+	fs.Int64Var(&cfg.CPUN, "cpu-n", cfg.CPUN, "n of the /cpu scenario")
+	fs.IntVar(&cfg.MemConns, "mem-conns", cfg.MemConns, "suspended long-poll connections in the memory test")
+	fs.DurationVar(&cfg.MemSettle, "mem-settle", cfg.MemSettle, "wait after the last long poll was sent before measuring")
+	fs.DurationVar(&cfg.MemDelay, "mem-delay", cfg.MemDelay, "how long each long poll asks to wait (/delay?ms=)")
+	fs.IntVar(&cfg.ServerCPU, "server-cpu", cfg.ServerCPU, "CPU the servers are pinned to")
+	fs.IntVar(&cfg.ClientCPU, "client-cpu", cfg.ClientCPU, "CPU wrk and the long-poll client are pinned to")
+	fs.DurationVar(&cfg.QuietWait, "quiet-wait", cfg.QuietWait, "total time the runs may wait (at most 3 s each) for other processes to leave the CPUs idle")
+	fs.IntVar(&cfg.GoroutineBudget, "goroutine-budget", cfg.GoroutineBudget,
+		"Wharf's selectors + executor core: goroutines allowed above its idle count while the long polls are suspended")
+	servers := fs.String("servers", strings.Join(cfg.Servers, ","), "servers to run, in order")
+	only := fs.String("scenarios", "", "comma-separated scenario names to run (default all): "+strings.Join(scenarioNames(cfg.CPUN), ", "))
+	fs.BoolVar(&cfg.SkipMemory, "skip-memory", false, "skip the memory test")
+	root := fs.String("root", "..", "the Wharf repository's root (bench/run.sh runs from bench/)")
+	outMD := fs.String("md", "", "markdown output (default ROOT/docs/benchmarks.md; - for none)")
+	outSVG := fs.String("svg", "", "SVG output (default ROOT/docs/benchmarks.svg; - for none)")
+	render := fs.String("render", "", "only render the documents from this results.json")
+	fs.Parse(os.Args[1:])
+	cfg.Servers = splitList(*servers)
+	cfg.Scenarios = splitList(*only)
+
+	rootDir, err := filepath.Abs(*root)
+	if err != nil {
+		return err
+	}
+	if *outMD == "" {
+		*outMD = filepath.Join(rootDir, "docs", "benchmarks.md")
+	}
+	if *outSVG == "" {
+		*outSVG = filepath.Join(rootDir, "docs", "benchmarks.svg")
+	}
+
+	var res *Results
+	if *render != "" {
+		b, err := os.ReadFile(*render)
+		if err != nil {
+			return err
+		}
+		res = new(Results)
+		if err := json.Unmarshal(b, res); err != nil {
+			return fmt.Errorf("%s: %v", *render, err)
+		}
+	} else {
+		if err := validate(&cfg); err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		res, err = bench(ctx, cfg, rootDir)
+		if err != nil {
+			return err
+		}
+	}
+	return write(res, *outMD, *outSVG)
+}
+
+func scenarioNames(cpuN int64) []string {
+	var names []string
+	for _, s := range scenarios(cpuN) {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func validate(cfg *Config) error {
+	for _, s := range cfg.Servers {
+		if !slices.Contains(serverNames, s) {
+			return fmt.Errorf("unknown server %q (have %s)", s, strings.Join(serverNames, ", "))
+		}
+	}
+	for _, s := range cfg.Scenarios {
+		if !slices.Contains(scenarioNames(cfg.CPUN), s) {
+			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames(cfg.CPUN), ", "))
+		}
+	}
+	if cfg.Duration < time.Second || cfg.Duration%time.Second != 0 || cfg.Warmup%time.Second != 0 || cfg.Timeout%time.Second != 0 {
+		return errors.New("-duration, -warmup and -timeout take whole seconds (wrk's unit), -duration at least 1s")
+	}
+	if cfg.Rounds < 1 || cfg.Threads < 1 {
+		return errors.New("-rounds and -threads must be at least 1")
+	}
+	return nil
+}
+
+// selected returns the scenarios to run.
+func (cfg Config) selected() []Scenario {
+	var out []Scenario
+	for _, s := range scenarios(cfg.CPUN) {
+		if len(cfg.Scenarios) == 0 || slices.Contains(cfg.Scenarios, s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Estimated costs of what is not wrk's own duration: starting and stopping a
+// server, wrk opening its connections; and the memory test per server.
+const (
+	runOverhead    = 1500 * time.Millisecond
+	memoryPerServe = 8 * time.Second
+)
+
+func budget(cfg Config) time.Duration {
+	runs := len(cfg.selected()) * len(cfg.Servers) * cfg.Rounds
+	d := time.Duration(runs) * (cfg.Warmup + cfg.Duration + runOverhead)
+	if !cfg.SkipMemory {
+		d += time.Duration(len(cfg.Servers)) * (memoryPerServe + cfg.MemSettle)
+	}
+	return d + cfg.QuietWait
+}
+
+func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
+	start := time.Now()
+	benchDir := filepath.Join(root, "bench")
+	resultsDir := filepath.Join(benchDir, "results")
+	// Raw wrk outputs and server logs of the previous run go.
+	for _, d := range []string{"wrk", "bin"} {
+		if err := os.RemoveAll(filepath.Join(resultsDir, d)); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Join(resultsDir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	nofile, err := raiseNofile()
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureTools(); err != nil {
+		return nil, err
+	}
+
+	runs := len(cfg.selected()) * len(cfg.Servers) * cfg.Rounds
+	b := budget(cfg)
+	logf("budget: %d wrk runs × (%v warm-up + %v + ~%v to start, connect and stop) + memory test %d × ~%v + at most %v waiting for a quiet machine ≈ %s (+ builds); limit 10 min",
+		runs, cfg.Warmup, cfg.Duration, runOverhead, len(cfg.Servers), memoryPerServe+cfg.MemSettle, cfg.QuietWait, b.Round(time.Second))
+	if b > 10*time.Minute {
+		logf("warning: the budget exceeds 10 minutes; lower -rounds or -duration")
+	}
+
+	bins, err := build(ctx, root, benchDir, filepath.Join(resultsDir, "bin"), cfg.Servers)
+	if err != nil {
+		return nil, err
+	}
+	// The harness itself (the long-poll client, its waiting) stays off the
+	// servers' CPU. Pinned only now, so that the builds use every CPU.
+	if err := exec.Command("taskset", "-a", "-p", "-c", strconv.Itoa(cfg.ClientCPU), strconv.Itoa(os.Getpid())).Run(); err != nil {
+		logf("warning: could not pin the harness to CPU %d: %v", cfg.ClientCPU, err)
+	}
+
+	res := &Results{Env: environment(root, benchDir, nofile), Config: cfg, Budget: b}
+	logf("%s, %d CPUs, kernel %s, %s, %s", res.Env.CPU, res.Env.CPUs, res.Env.Kernel, res.Env.GoVersion, res.Env.Wrk)
+
+	quiet := &quietWaiter{left: cfg.QuietWait}
+	n := 0
+	for _, sc := range cfg.selected() {
+		sr := ScenarioResult{Scenario: sc}
+		for _, s := range cfg.Servers {
+			sr.Servers = append(sr.Servers, ServerRuns{Server: s})
+		}
+		for round := 1; round <= cfg.Rounds; round++ {
+			for i, s := range cfg.Servers {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				n++
+				busy := quiet.wait(3 * time.Second)
+				r, err := measure(ctx, cfg, bins[s], sc, filepath.Join(resultsDir, "wrk", fmt.Sprintf("%s-r%d-%s.txt", sc.Name, round, s)))
+				r.Round, r.Busy = round, busy
+				if err != nil {
+					logf("[%d/%d] %s round %d %s: FAILED: %v", n, runs, sc.Name, round, label(s), err)
+					sr.Servers[i].Failed = append(sr.Servers[i].Failed, fmt.Sprintf("round %d: %v", round, err))
+					continue
+				}
+				sr.Servers[i].Runs = append(sr.Servers[i].Runs, r)
+				logf("[%d/%d] %s round %d %-8s %9s req/s  p50 %-9s p99 %-9s errors %d  cores: server %.2f wrk %.2f other %.2f steal %.2f (before: %s)",
+					n, runs, sc.Name, round, label(s), fmtInt(r.RPS), fmtDur(r.P50), fmtDur(r.P99), r.Errors(),
+					r.CPU.Server, r.CPU.Wrk, r.CPU.Other, r.CPU.Steal, busyText(r.Busy))
+			}
+		}
+		res.Scenarios = append(res.Scenarios, sr)
+	}
+
+	if !cfg.SkipMemory {
+		for _, s := range cfg.Servers {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			m := memoryTest(ctx, cfg, s, bins[s])
+			res.Memory = append(res.Memory, m)
+			if m.Err != "" {
+				logf("memory %-8s FAILED: %s", label(s), m.Err)
+				continue
+			}
+			logf("memory %-8s %d/%d long polls suspended: RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d (%s)",
+				label(s), m.Opened, m.Conns, m.BaselineKiB, m.LoadedKiB, m.PerConnKiB(), m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource)
+		}
+	}
+
+	res.Elapsed, res.QuietWait = time.Since(start), quiet.waited
+	logf("done in %s (budget %s)", res.Elapsed.Round(time.Second), b.Round(time.Second))
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(resultsDir, "results.json"), js, 0o644); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func busyText(b float64) string {
+	if b < 0 {
+		return "not checked"
+	}
+	return fmt.Sprintf("%.2f", b)
+}
+
+// measure runs one server for one scenario: a fresh process, a warm-up
+// run, the measured run.
+func measure(ctx context.Context, cfg Config, bin string, sc Scenario, rawPath string) (Run, error) {
+	p, err := startServer(ctx, bin, cfg.ServerCPU, bin+".log")
+	if err != nil {
+		return Run{}, err
+	}
+	defer p.stop()
+	url := p.url + sc.Path
+	if cfg.Warmup > 0 {
+		if _, _, err := runWrk(ctx, cfg, sc.Conns, cfg.Warmup, url); err != nil {
+			return Run{}, fmt.Errorf("warm-up: %v", err)
+		}
+	}
+	meter := startCPUMeter(p.pid())
+	out, wrkCPU, err := runWrk(ctx, cfg, sc.Conns, cfg.Duration, url)
+	use := meter.stop(wrkCPU)
+	_ = os.WriteFile(rawPath, []byte(out), 0o644)
+	if err != nil {
+		return Run{}, err
+	}
+	if !p.alive() {
+		return Run{}, errors.New("the server exited during the run")
+	}
+	r, err := parseWrk(out)
+	return Run{WrkResult: r, CPU: use}, err
+}
+
+// runWrk runs wrk and returns its output and the CPU time it used.
+func runWrk(ctx context.Context, cfg Config, conns int, d time.Duration, url string) (string, time.Duration, error) {
+	args := []string{"-c", strconv.Itoa(cfg.ClientCPU), "wrk",
+		"-t", strconv.Itoa(min(cfg.Threads, conns)), "-c", strconv.Itoa(conns),
+		"-d", fmt.Sprintf("%ds", int(d/time.Second)), "--timeout", fmt.Sprintf("%ds", int(cfg.Timeout/time.Second)),
+		"--latency", url}
+	cmd := exec.CommandContext(ctx, "taskset", args...)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	var used time.Duration
+	if cmd.ProcessState != nil {
+		used = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	if err != nil {
+		return string(out), used, fmt.Errorf("wrk: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return string(out), used, nil
+}
+
+// raiseNofile raises the soft limit of open files to the hard limit; the
+// servers and wrk inherit it.
+func raiseNofile() (uint64, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, err
+	}
+	lim.Cur = lim.Max
+	// Setrlimit also makes os/exec hand the raised limit to children.
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, err
+	}
+	return lim.Cur, nil
+}
+
+// ensureTools installs wrk if it is missing and checks for taskset.
+func ensureTools() error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		logf("wrk not found: apt-get update -qq && apt-get install -y -qq wrk")
+		cmd := exec.Command("sh", "-c", "apt-get update -qq && apt-get install -y -qq wrk")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("installing wrk: %v", err)
+		}
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return errors.New("taskset not found (Debian package util-linux)")
+	}
+	return nil
+}
+
+// build builds examples/hello as the Wharf server and the peers.
+func build(ctx context.Context, root, benchDir, binDir string, servers []string) (map[string]string, error) {
+	bins := map[string]string{}
+	for _, s := range servers {
+		bin := filepath.Join(binDir, s)
+		dir, pkg := benchDir, "./servers/"+s
+		if s == "wharf" {
+			dir, pkg = root, "./examples/hello"
+		}
+		t := time.Now()
+		cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", bin, pkg)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build %s (in %s): %v\n%s", pkg, dir, err, out)
+		}
+		logf("built %s from %s in %s", label(s), pkg, time.Since(t).Round(100*time.Millisecond))
+		bins[s] = bin
+	}
+	return bins, nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}

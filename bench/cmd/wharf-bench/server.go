@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// server is a running server process.
+type server struct {
+	cmd  *exec.Cmd
+	url  string // http://127.0.0.1:PORT
+	done chan struct{}
+}
+
+// startServer starts bin on 127.0.0.1:0 pinned to cpu, and waits for its
+// "listening on http://ADDR" line. The server's stderr is appended to
+// logPath.
+func startServer(ctx context.Context, bin string, cpu int, logPath string) (*server, error) {
+	cmd := exec.Command("taskset", "-c", strconv.Itoa(cpu), bin, "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child has its own descriptor
+	cmd.Stderr = logFile
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &server{cmd: cmd, done: make(chan struct{})}
+	lines := make(chan string, 1)
+	go func() {
+		br := bufio.NewReader(stdout)
+		for {
+			line, err := br.ReadString('\n')
+			if u, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on "); ok {
+				lines <- u
+				break
+			}
+			if err != nil {
+				close(lines)
+				return
+			}
+		}
+		_, _ = io.Copy(io.Discard, br)
+	}()
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	select {
+	case u, ok := <-lines:
+		if !ok {
+			p.stop()
+			return nil, fmt.Errorf("%s exited without its listening line (its stderr: %s)", bin, logPath)
+		}
+		p.url = u
+		return p, nil
+	case <-time.After(15 * time.Second):
+		p.stop()
+		return nil, fmt.Errorf("%s printed no listening line in 15 s", bin)
+	case <-ctx.Done():
+		p.stop()
+		return nil, ctx.Err()
+	}
+}
+
+func (p *server) pid() int { return p.cmd.Process.Pid } // taskset execs the server: same process
+
+func (p *server) alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop asks the server to stop (SIGTERM) and kills it if it is still there
+// after 3 s.
+func (p *server) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(3 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// rssKiB reads VmRSS from /proc/PID/status.
+func rssKiB(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 2 && f[1] == "kB" {
+				return strconv.ParseInt(f[0], 10, 64)
+			}
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc/PID/status")
+}
+
+// goroutines asks a server for its goroutine count: /debug/goroutines (the
+// peers: runtime.NumGoroutine() in decimal), else a "goroutines" number in
+// expvar's /debug/vars, else the first line of the goroutine profile,
+// "goroutine profile: total N" (examples/hello mounts net/http/pprof). It
+// returns the count and where it came from.
+func goroutines(base string) (int, string, error) {
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	defer client.CloseIdleConnections()
+	get := func(path string) (string, bool) {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			return "", false
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		return string(b), err == nil && resp.StatusCode == http.StatusOK
+	}
+	if body, ok := get("/debug/goroutines"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(body)); err == nil {
+			return n, "/debug/goroutines", nil
+		}
+	}
+	if body, ok := get("/debug/vars"); ok {
+		var vars map[string]json.RawMessage
+		var n int
+		if json.Unmarshal([]byte(body), &vars) == nil && json.Unmarshal(vars["goroutines"], &n) == nil {
+			return n, "/debug/vars", nil
+		}
+	}
+	if body, ok := get("/debug/pprof/goroutine?debug=1"); ok {
+		first, _, _ := strings.Cut(body, "\n")
+		if v, ok := strings.CutPrefix(first, "goroutine profile: total "); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				return n, "/debug/pprof/goroutine", nil
+			}
+		}
+	}
+	return 0, "", errors.New("no goroutine count at /debug/goroutines, /debug/vars or /debug/pprof/goroutine")
+}

@@ -1,0 +1,73 @@
+// Command nethttp is the net/http peer of examples/hello in Wharf's
+// benchmark: the same four endpoints with the same answers.
+//
+//	GET /hello?name=N       200 "Hello, N!"
+//	GET /sleep?ms=M         blocks the handler goroutine M ms
+//	GET /delay?ms=M         the same as /sleep: net/http has no way to answer
+//	                        later without holding the handler's goroutine
+//	                        (the response must be written before ServeHTTP
+//	                        returns), so it sleeps in the handler
+//	GET /cpu?n=N            N rounds of the xorshift loop
+//	GET /debug/goroutines   runtime.NumGoroutine()
+//
+// It prints "listening on http://ADDR" and serves until killed.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/wharf-go/wharf/bench/internal/endpoint"
+)
+
+func text(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", endpoint.ContentType)
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+func wait(w http.ResponseWriter, r *http.Request, answer func(int64) string) {
+	d, ms, msg, ok := endpoint.Millis(r.URL.Query().Get("ms"))
+	if !ok {
+		text(w, http.StatusBadRequest, endpoint.BadRequest(msg))
+		return
+	}
+	time.Sleep(d)
+	text(w, http.StatusOK, answer(ms))
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "TCP address to listen on")
+	flag.Parse()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
+		text(w, http.StatusOK, endpoint.Hello(r.URL.Query().Get("name")))
+	})
+	mux.HandleFunc("/sleep", func(w http.ResponseWriter, r *http.Request) { wait(w, r, endpoint.Slept) })
+	mux.HandleFunc("/delay", func(w http.ResponseWriter, r *http.Request) { wait(w, r, endpoint.Delayed) })
+	mux.HandleFunc("/cpu", func(w http.ResponseWriter, r *http.Request) {
+		n, msg, ok := endpoint.CPUN(r.URL.Query().Get("n"))
+		if !ok {
+			text(w, http.StatusBadRequest, endpoint.BadRequest(msg))
+			return
+		}
+		text(w, http.StatusOK, endpoint.CPU(n))
+	})
+	mux.HandleFunc("/debug/goroutines", func(w http.ResponseWriter, r *http.Request) {
+		text(w, http.StatusOK, strconv.Itoa(runtime.NumGoroutine()))
+	})
+
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("listening on http://%s\n", l.Addr())
+	log.Fatal((&http.Server{Handler: mux}).Serve(l))
+}
