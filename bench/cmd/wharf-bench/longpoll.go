@@ -27,6 +27,7 @@ type MemoryResult struct {
 	LoadedGoroutines   int
 	GoroutineSource    string
 	SendTime           time.Duration // to open every connection and send its request
+	Wharf              *WharfStats   `json:",omitempty"` // the server's own figures, if it serves them
 	Err                string        `json:",omitempty"`
 }
 
@@ -129,6 +130,7 @@ func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult 
 	if m.LoadedGoroutines, _, err = goroutines(p.url); err != nil {
 		return fail(err)
 	}
+	m.Wharf, _ = wharfStats(p.url)
 	measured.Store(true)
 	m.Early = int(early.Load())
 	return m

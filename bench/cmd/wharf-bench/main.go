@@ -261,6 +261,19 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 	start := time.Now()
 	benchDir := filepath.Join(root, "bench")
 	resultsDir := filepath.Join(benchDir, "results")
+	// One run at a time: a second one would clobber the binaries and disturb
+	// the measurements of the first.
+	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(resultsDir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close() // closing releases the lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return nil, fmt.Errorf("another wharf-bench run holds %s (%v); wait for it to end", lock.Name(), err)
+	}
 	// Raw wrk outputs and server logs of the previous run go.
 	for _, d := range []string{"wrk", "bin"} {
 		if err := os.RemoveAll(filepath.Join(resultsDir, d)); err != nil {

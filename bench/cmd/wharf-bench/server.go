@@ -155,3 +155,28 @@ func goroutines(base string) (int, string, error) {
 	}
 	return 0, "", errors.New("no goroutine count at /debug/goroutines, /debug/vars or /debug/pprof/goroutine")
 }
+
+// WharfStats is the part of Wharf's container Stats (the "wharf" object of
+// examples/hello's /debug/vars) the memory test reports.
+type WharfStats struct {
+	Suspended   int64
+	Connections struct{ Open, Idle, Detached int }
+	Executor    struct{ Workers, MaxWorkers, Busy int }
+}
+
+// wharfStats reads the "wharf" object of /debug/vars; false if the server
+// has none.
+func wharfStats(base string) (*WharfStats, bool) {
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(base + "/debug/vars")
+	if err != nil {
+		return nil, false
+	}
+	defer resp.Body.Close()
+	var vars struct{ Wharf *WharfStats }
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&vars) != nil || vars.Wharf == nil {
+		return nil, false
+	}
+	return vars.Wharf, true
+}

@@ -71,7 +71,7 @@ func renderSVG(res *Results) string {
 		lo, hi = 1, 10
 	}
 	minExp := math.Floor(math.Log10(lo))
-	maxExp := math.Ceil(math.Log10(hi * 1.6)) // room for the labels above the tallest bar
+	maxExp := math.Log10(hi * 1.4) // room for the labels above the tallest bar
 	y := func(v float64) float64 {
 		return top + plotH - (math.Log10(v)-minExp)/(maxExp-minExp)*plotH
 	}
