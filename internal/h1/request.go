@@ -279,7 +279,9 @@ func parseRequestLine(line []byte, maxURI int, h *RequestHead) (hostFromTarget b
 	return hostFromTarget, nil
 }
 
-// validTarget checks that the request-target is visible ASCII and that
+// validTarget checks that the request-target is visible ASCII without a
+// fragment ('#' never belongs in a request-target, RFC 9112 §3.2, and
+// servers disagree on where such a target's host or path ends) and that
 // every '%' before the query starts a valid escape. The path is decoded for
 // routing, where a malformed escape could be read differently by us and by
 // a proxy in front; the query is the application's business, and raw '%'
@@ -288,7 +290,7 @@ func validTarget(t []byte) bool {
 	inQuery := false
 	for i := 0; i < len(t); i++ {
 		c := t[i]
-		if c <= ' ' || c >= 0x7f {
+		if c <= ' ' || c >= 0x7f || c == '#' {
 			return false
 		}
 		switch {

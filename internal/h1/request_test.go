@@ -167,6 +167,8 @@ var requestCases = []reqCase{
 	{name: "TE in HTTP/1.0", in: "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", status: 400, err: ErrBadRequest},
 	{name: "obs-fold", in: "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", status: 400, err: ErrBadRequest},
 	{name: "obs-fold tab", in: "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\tc\r\n\r\n", status: 400, err: ErrBadRequest},
+	{name: "fragment in origin-form", in: "GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n", status: 400, err: ErrBadRequest},
+	{name: "fragment in absolute-form", in: "GET http://0# HTTP/1.0\r\n\r\n", status: 400, err: ErrBadRequest},
 	{name: "whitespace before first field", in: "GET / HTTP/1.1\r\n Host: a\r\n\r\n", status: 400, err: ErrBadRequest},
 	{name: "space before colon", in: "GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 5\r\n\r\n", status: 400, err: ErrBadRequest},
 	{name: "tab before colon", in: "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", status: 400, err: ErrBadRequest},
