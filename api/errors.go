@@ -52,6 +52,10 @@ var (
 	// ErrShutdown is returned by operations refused because the container is
 	// shutting down or closed.
 	ErrShutdown = errors.New("wharf: container shut down")
+
+	// ErrWouldBlock is returned by non-blocking reads when nothing can be
+	// read now; a read listener is called again when something can.
+	ErrWouldBlock = errors.New("wharf: operation would block")
 )
 
 // StatusError is an error that carries the HTTP status it should be answered

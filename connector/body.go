@@ -37,6 +37,7 @@ type body struct {
 	n, max     int64 // read so far, limit (-1 none)
 	err        error // sticky: io.EOF once fully read
 	settled    bool
+	nonblock   bool // TryRead is reading: never wait
 	trailer    http.Header
 }
 
@@ -159,9 +160,59 @@ func (b *body) read(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
+// TryRead implements api.NonBlockingReader on the epoll connector: it
+// reads what is buffered or waiting in the socket and returns
+// api.ErrWouldBlock instead of waiting. The portable connector answers
+// api.ErrNotSupported.
+func (b *body) TryRead(p []byte) (int, error) {
+	if b.c.ep == nil {
+		return 0, api.ErrNotSupported
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.settled {
+		return 0, errBodySettled
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	b.nonblock = true
+	n, err := b.read(p)
+	b.nonblock = false
+	if errors.Is(err, api.ErrWouldBlock) {
+		return n, err // not sticky: more may come
+	}
+	b.n += int64(n)
+	if b.max >= 0 && b.n > b.max {
+		b.s.closeAfter = true
+		err = api.ErrBodyTooLarge
+	}
+	if err != nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// NotifyReadable implements api.NonBlockingReader: f runs once when the
+// body may be read further.
+func (b *body) NotifyReadable(f func()) {
+	c := b.c
+	if c.ep == nil || c.w > c.r {
+		f() // portable (never used: TryRead refuses) or bytes already here
+		return
+	}
+	c.ep.notifyReadable(f)
+}
+
 // fill reads from the socket under the read timeout.
 func (b *body) fill(p []byte) (int, error) {
 	c := b.c
+	if b.nonblock {
+		return c.tryFill(p)
+	}
 	c.nc.SetReadDeadline(time.Now().Add(orDuration(c.srv.Config.ReadTimeout, DefaultReadTimeout)))
 	n, err := c.nc.Read(p)
 	switch {

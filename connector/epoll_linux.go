@@ -167,6 +167,15 @@ func (c *conn) readNB() (int, error) {
 	return 0, errWouldBlock
 }
 
+// tryFill reads the socket without waiting: api.ErrWouldBlock if empty.
+func (c *conn) tryFill(p []byte) (int, error) {
+	n, err := c.ep.tryRead(p)
+	if err == unix.EAGAIN {
+		return 0, api.ErrWouldBlock
+	}
+	return n, err
+}
+
 // writeNB makes one non-blocking attempt to send b; for short answers to
 // requests that never reached a handler.
 func (c *conn) writeNB(b []byte) {

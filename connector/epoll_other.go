@@ -30,4 +30,6 @@ func (f *fdConn) toNetConn() (net.Conn, error)                   { panic("unreac
 
 var errWouldBlock error
 
-func (f *fdConn) shutdown() {}
+func (f *fdConn) shutdown()                 {}
+func (c *conn) tryFill([]byte) (int, error) { panic("unreachable") }
+func (f *fdConn) notifyReadable(func())     {}

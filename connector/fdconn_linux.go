@@ -53,6 +53,7 @@ type fdConn struct {
 	closed   bool
 	gone     func(error) // called once if the peer hangs up while detached
 	noPark   bool        // a NonBlocking handler runs on the producer: never park
+	onRead   func()      // called once at the next readability (read listeners)
 
 	idle         *time.Timer // idle and header timeouts while no goroutine serves
 	idleDeadline time.Time
@@ -81,6 +82,12 @@ func (f *fdConn) event(ev uint32) (readHead bool) {
 		f.waiting = waitNone
 		f.mu.Unlock()
 		f.wake <- struct{}{}
+		return false
+	}
+	if cb := f.onRead; cb != nil && (f.readable || f.rdhup || f.hup) {
+		f.onRead = nil
+		f.mu.Unlock()
+		cb()
 		return false
 	}
 	switch f.st {
@@ -353,6 +360,19 @@ func (f *fdConn) SetWriteDeadline(t time.Time) error {
 	f.wdl = t
 	f.mu.Unlock()
 	return nil
+}
+
+// notifyReadable calls cb once the socket may be read: now if an edge
+// already came, else at the next one.
+func (f *fdConn) notifyReadable(cb func()) {
+	f.mu.Lock()
+	if f.readable || f.rdhup || f.hup || f.closed {
+		f.mu.Unlock()
+		cb()
+		return
+	}
+	f.onRead = cb
+	f.mu.Unlock()
 }
 
 // setNoPark marks whether the goroutine using the connection is the

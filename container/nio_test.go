@@ -1,0 +1,142 @@
+package container_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// countingListener counts the body's bytes as they arrive and answers the
+// total when the body ends; with stopAfter > 0 it completes the request as
+// soon as it has that many bytes.
+type countingListener struct {
+	a         *async.Context
+	in        *async.Input
+	n         int
+	calls     atomic.Int32
+	stopAfter int
+}
+
+func (l *countingListener) OnDataAvailable(w api.Response) {
+	l.calls.Add(1)
+	buf := make([]byte, 7)
+	for {
+		n, err := l.in.Read(buf)
+		l.n += n
+		if l.stopAfter > 0 && l.n >= l.stopAfter {
+			fmt.Fprintf(w, "enough after %d", l.n)
+			l.a.Complete()
+			return
+		}
+		if err != nil {
+			return // ErrWouldBlock: called again; EOF: OnAllDataRead comes
+		}
+	}
+}
+
+func (l *countingListener) OnAllDataRead(w api.Response) {
+	fmt.Fprintf(w, "read %d bytes", l.n)
+	l.a.Complete()
+}
+
+func (l *countingListener) OnError(w api.Response, err error) {
+	w.SetStatus(400)
+	fmt.Fprintf(w, "error: %v", err)
+	l.a.Complete()
+}
+
+// The body arrives in pieces with pauses; the listener gets it without a
+// blocked read, serialized with the request; completing early cancels the
+// callbacks still to come.
+func TestReadListener(t *testing.T) {
+	var last atomic.Pointer[countingListener]
+	build := func(c *container.Container) {
+		handle := func(stopAfter int) api.HandlerFunc {
+			return func(w api.Response, r *api.Request) error {
+				a, err := async.Start(r)
+				if err != nil {
+					return err
+				}
+				l := &countingListener{a: a, stopAfter: stopAfter}
+				last.Store(l)
+				l.in, err = a.SetReadListener(l)
+				return err
+			}
+		}
+		c.HandleFunc("/count", handle(0))
+		c.HandleFunc("/stop", handle(5))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tt := range []struct {
+			path, want string
+		}{
+			{"/count", "read 30 bytes"},
+			{"/stop", "enough after "},
+		} {
+			nc, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			nc.SetDeadline(time.Now().Add(10 * time.Second))
+			fmt.Fprintf(nc, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n", tt.path)
+			br := bufio.NewReader(nc)
+			var got string
+			for i := range 3 {
+				if _, err := io.WriteString(nc, "0123456789"); err != nil && i == 0 {
+					t.Fatal(err)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			resp, err := readResponse(br)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.path, err)
+			}
+			got = resp
+			nc.Close()
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("%s answered %q, want %q", tt.path, got, tt.want)
+			}
+			if tt.path == "/stop" {
+				calls := last.Load().calls.Load()
+				time.Sleep(50 * time.Millisecond)
+				if c := last.Load().calls.Load(); c != calls {
+					t.Errorf("OnDataAvailable ran after Complete (%d → %d calls)", calls, c)
+				}
+			}
+		}
+	})
+}
+
+func readResponse(br *bufio.Reader) (string, error) {
+	var sb strings.Builder
+	length := -1
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return sb.String(), err
+		}
+		if strings.HasPrefix(strings.ToLower(line), "content-length:") {
+			fmt.Sscan(strings.TrimSpace(line[len("content-length:"):]), &length)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	if length < 0 {
+		return "", errors.New("no Content-Length")
+	}
+	b := make([]byte, length)
+	_, err := io.ReadFull(br, b)
+	return string(b), err
+}
