@@ -43,6 +43,12 @@ type Config struct {
 	// Logger receives panics from tasks and listeners. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// InlineTimeouts runs a timeout's work (listeners, the expired
+	// re-dispatch) on the goroutine the timer fired on instead of handing it
+	// to Execute. Set it when Execute would start a goroutine anyway (an
+	// unbounded executor); leave it false to keep timeouts under a bounded
+	// executor's limits.
+	InlineTimeouts bool
 	// Clock starts timers; nil means time.AfterFunc. Tests use
 	// testing/synctest instead of replacing it.
 	AfterFunc func(d time.Duration, f func()) *time.Timer

@@ -52,6 +52,14 @@ func (ex *Exchange) expire(gen uint64, fromTimer bool) error {
 		}
 	}
 	ex.mu.Unlock()
+	if fromTimer && ex.cfg.InlineTimeouts && act&actRun != 0 {
+		// The timer already gave us a goroutine of our own: run the
+		// timeout path here rather than start another.
+		act &^= actRun
+		ex.act(act)
+		ex.run()
+		return err
+	}
 	ex.act(act)
 	return err
 }

@@ -57,7 +57,8 @@ func New(opts ...Option) *Container {
 		c.cfg.executor = c.ownExec
 	}
 	c.cfg.connector.Executor = c.cfg.executor
-	c.asyncCfg = async.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
+	_, unbounded := c.cfg.executor.(*dispatcher.UnboundedExecutor)
+	c.asyncCfg = async.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger, InlineTimeouts: unbounded}
 	c.srv.Handler = c
 	c.srv.Config = c.cfg.connector
 	c.contexts = []*Context{{c: c, path: ""}}
