@@ -140,3 +140,77 @@ func readResponse(br *bufio.Reader) (string, error) {
 	_, err := io.ReadFull(br, b)
 	return string(b), err
 }
+
+// streamer writes total bytes through a WriteListener, as much as the
+// Output accepts per call.
+type streamer struct {
+	a      *async.Context
+	out    *async.Output
+	sent   int
+	total  int
+	wakeup atomic.Int32
+}
+
+func (s *streamer) OnWritePossible(w api.Response) {
+	s.wakeup.Add(1)
+	chunk := []byte(strings.Repeat("abcdefgh", 1024)) // 8 KiB
+	for s.sent < s.total && s.out.IsReady() {
+		n := min(len(chunk), s.total-s.sent)
+		if _, err := s.out.Write(chunk[:n]); err != nil {
+			return
+		}
+		s.sent += n
+	}
+	if s.sent == s.total {
+		s.out.Complete()
+	}
+}
+
+func (s *streamer) OnError(w api.Response, err error) { s.a.Complete() }
+
+// A response written through a WriteListener arrives whole and in order,
+// and the listener is woken again when the client drains a full window.
+func TestWriteListener(t *testing.T) {
+	const total = 4 << 20
+	var last atomic.Pointer[streamer]
+	build := func(c *container.Container) {
+		c.HandleFunc("/stream", func(w api.Response, r *api.Request) error {
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			s := &streamer{a: a, total: total}
+			last.Store(s)
+			s.out, err = a.SetWriteListener(s)
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		resp, err := s.Client.Get(s.URL + "/stream")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		want := strings.Repeat("abcdefgh", 1024)
+		buf := make([]byte, len(want))
+		got := 0
+		for got < total {
+			if _, err := io.ReadFull(resp.Body, buf); err != nil {
+				t.Fatalf("after %d bytes: %v", got, err)
+			}
+			if string(buf) != want {
+				t.Fatalf("corrupt block at %d", got)
+			}
+			got += len(buf)
+			if got == len(buf) {
+				time.Sleep(50 * time.Millisecond) // let the window fill
+			}
+		}
+		if n, _ := io.Copy(io.Discard, resp.Body); n != 0 {
+			t.Fatalf("%d bytes more than written", n)
+		}
+		if w := last.Load().wakeup.Load(); w < 2 {
+			t.Errorf("OnWritePossible ran %d times for %d bytes through a %d-byte window", w, total, async.DefaultOutputWindow)
+		}
+	})
+}
