@@ -275,6 +275,13 @@ func (b *body) settle(max int64) bool {
 	return keep
 }
 
+// done reports whether nothing of the body is left to read.
+func (b *body) done() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.kind == bodyNone || b.err != nil || b.settled
+}
+
 // Trailer returns the trailers once the chunked body was read to its end.
 func (b *body) Trailer() http.Header {
 	b.mu.Lock()

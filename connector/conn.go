@@ -58,10 +58,12 @@ type conn struct {
 
 	// The epoll connector's hand-over of a parsed request to the strategy:
 	// pending is the request, the funcs are made once per connection.
-	pending                *stream
-	runBlocking, runInline func()
-	wbuf                   []byte // write buffer of the current response
-	head                   h1.RequestHead
+	pending                          *stream
+	after                            *stream // an inline request whose body is still to settle
+	runBlocking, runInline, runAfter func()
+	cur                              *stream // the request being read or served
+	wbuf                             []byte  // write buffer of the current response
+	head                             h1.RequestHead
 
 	remote, local string
 }
@@ -105,9 +107,18 @@ func (c *conn) close() {
 	if connState(c.state.Swap(uint32(connClosed))) == connClosed {
 		return
 	}
+	if c.ep != nil {
+		// Wake whoever waits on the socket, then make sure no goroutine the
+		// handler started is inside the body before the buffer goes back.
+		c.ep.shutdown()
+		if s := c.cur; s != nil {
+			s.body.mu.Lock()
+			s.body.settled = true
+			s.body.mu.Unlock()
+		}
+	}
 	c.nc.Close()
 	if c.ep != nil && c.rbuf != nil {
-		// Nobody reads after close: the buffer can go back.
 		c.srv.putReadBuffer(c.rbuf)
 		c.rbuf = nil
 	}
@@ -254,6 +265,8 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, &c.head)
 			if err == nil {
 				s := newStream(c, c.rbuf[c.r:c.r+n])
+				c.cur = s
+				c.headStart = time.Time{}
 				c.r += n
 				c.scanned = c.r
 				if s.rejected != 0 {

@@ -107,6 +107,7 @@ func newEpollConn(s *Server, f *fdConn) *conn {
 	c := &conn{srv: s, nc: f, ep: f, remote: f.remote.String(), local: f.local.String()}
 	c.runBlocking = c.runPending
 	c.runInline = c.runPendingInline
+	c.runAfter = c.runAfterFn
 	f.c = c
 	return c
 }
@@ -149,7 +150,7 @@ func (c *conn) readNB() (int, error) {
 		return n, err
 	}
 	f.mu.Lock()
-	if f.readable || f.rdhup || f.hup {
+	if f.readable {
 		f.mu.Unlock()
 		return 0, nil // an edge came while we read: try again
 	}
@@ -208,8 +209,8 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		c.setState(connServing)
 		c.ep.setNoPark(inline)
 		c.srv.Handler.ServeStream(s)
-		c.ep.setNoPark(false)
 		if s.handoff.Load() == hoServing {
+			c.ep.setNoPark(false)
 			c.setState(connDetached)
 			c.releaseIdleReadBuffer(s)
 			c.ep.detach(s)
@@ -217,6 +218,14 @@ func (c *conn) serveEP(s *stream, inline bool) {
 				return // the finisher continues the connection
 			}
 			c.ep.attach()
+		}
+		c.ep.setNoPark(false)
+		if inline && !s.body.done() {
+			// Settling the body may wait for the client: not here, on the
+			// producer. Finish the connection's turn on the executor.
+			c.after = s
+			c.srv.execute(dispatcher.Task{Run: c.runAfter})
+			return
 		}
 		if !c.nextEP(s) {
 			return
@@ -242,11 +251,20 @@ func (c *conn) serveEP(s *stream, inline bool) {
 // nextEP settles the connection after a response and claims it for reading
 // the next head.
 func (c *conn) nextEP(s *stream) bool {
+	c.ep.attach() // a read listener of the finished request must not fire now
 	if !c.next(s) {
 		return false
 	}
 	c.ep.setState(epReading)
 	return true
+}
+
+// runAfter settles a request that ran inline and goes on with the
+// connection, on a goroutine that may wait.
+func (c *conn) runAfterFn() {
+	s := c.after
+	c.after = nil
+	c.resumeEP(s)
 }
 
 // resumeEP continues a connection whose suspended request just finished.
@@ -286,7 +304,7 @@ func (f *fdConn) attach() {
 	if !f.closed {
 		f.st = epServing
 	}
-	f.gone = nil
+	f.gone, f.onRead = nil, nil
 	f.mu.Unlock()
 }
 
@@ -304,13 +322,6 @@ func (f *fdConn) armIdleLocked() {
 	} else {
 		f.idle.Reset(d)
 	}
-}
-
-// armIdle is armIdleLocked for a fresh connection.
-func (f *fdConn) armIdle() {
-	f.mu.Lock()
-	f.armIdleLocked()
-	f.mu.Unlock()
 }
 
 // idleFired closes a connection that stayed idle too long, answering 408
@@ -339,7 +350,7 @@ func (f *fdConn) idleFired() {
 func (f *fdConn) claimIdle() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.st != epIdle || f.closed {
+	if f.st != epIdle || f.closed || !f.registered {
 		return false
 	}
 	f.st = epReading

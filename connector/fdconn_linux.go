@@ -41,19 +41,20 @@ type fdConn struct {
 	local  net.Addr
 	remote net.Addr
 
-	mu       sync.Mutex
-	st       epState
-	readable bool     // an EPOLLIN edge came since the last read attempt
-	writable bool     // an EPOLLOUT edge came since the last write attempt
-	rdhup    bool     // the peer shut down its side (RDHUP): reads will end
-	hup      bool     // the connection broke (HUP or ERR): writes will fail too
-	waiting  waitKind // a goroutine is parked in Read or Write
-	wake     chan struct{}
-	rdl, wdl time.Time
-	closed   bool
-	gone     func(error) // called once if the peer hangs up while detached
-	noPark   bool        // a NonBlocking handler runs on the producer: never park
-	onRead   func()      // called once at the next readability (read listeners)
+	mu         sync.Mutex
+	st         epState
+	readable   bool   // an EPOLLIN edge came since the last read attempt
+	writable   bool   // an EPOLLOUT edge came since the last write attempt
+	rdhup      bool   // the peer shut down its side (RDHUP): reads will end
+	hup        bool   // the connection broke (HUP or ERR): writes will fail too
+	rw, ww     waiter // a goroutine parked in Read, in Write (one of each at most)
+	gen        int32  // registration generation, carried in epoll events
+	registered bool   // added to the selector (before that, Shutdown leaves it alone)
+	rdl, wdl   time.Time
+	closed     bool
+	gone       func(error) // called once if the peer hangs up while detached
+	noPark     bool        // a NonBlocking handler runs on the producer: never park
+	onRead     func()      // called once at the next readability (read listeners)
 
 	idle         *time.Timer // idle and header timeouts while no goroutine serves
 	idleDeadline time.Time
@@ -78,36 +79,51 @@ func (f *fdConn) event(ev uint32) (readHead bool) {
 	if ev&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 		f.hup = true
 	}
-	if f.waiting != waitNone {
-		f.waiting = waitNone
-		f.mu.Unlock()
-		f.wake <- struct{}{}
-		return false
+	canRead := f.readable || f.rdhup || f.hup
+	wakeR := f.rw.on && canRead
+	wakeW := f.ww.on && (f.writable || f.hup)
+	if wakeR {
+		f.rw.on = false
 	}
-	if cb := f.onRead; cb != nil && (f.readable || f.rdhup || f.hup) {
-		f.onRead = nil
-		f.mu.Unlock()
-		cb()
-		return false
+	if wakeW {
+		f.ww.on = false
+	}
+	var gone func(error)
+	var onReadCB func()
+	if f.onRead != nil && canRead {
+		onReadCB, f.onRead = f.onRead, nil
 	}
 	switch f.st {
 	case epIdle:
-		if f.readable || f.rdhup || f.hup {
+		if canRead {
 			f.st = epReading
-			f.mu.Unlock()
-			return true
+			readHead = true
 		}
 	case epDetached:
-		if (f.rdhup || f.hup) && f.gone != nil {
-			gone := f.gone
-			f.gone = nil
-			f.mu.Unlock()
-			gone(ErrClientGone)
-			return false
+		if (f.rdhup || f.hup) && f.gone != nil && onReadCB == nil {
+			gone, f.gone = f.gone, nil
 		}
 	}
 	f.mu.Unlock()
-	return false
+	if wakeR {
+		f.rw.ch <- struct{}{}
+	}
+	if wakeW {
+		f.ww.ch <- struct{}{}
+	}
+	if onReadCB != nil {
+		onReadCB()
+	}
+	if gone != nil {
+		gone(ErrClientGone)
+	}
+	return readHead
+}
+
+// waiter is one parked goroutine's slot: on while it waits, ch to wake it.
+type waiter struct {
+	on bool
+	ch chan struct{}
 }
 
 // park waits for readiness of kind, or the deadline. It returns
@@ -132,48 +148,63 @@ func (f *fdConn) park(kind waitKind) error {
 		f.mu.Unlock()
 		return errWouldPark
 	}
-	dl := f.rdl
+	w, dl := &f.rw, f.rdl
 	if kind == waitWrite {
-		dl = f.wdl
+		w, dl = &f.ww, f.wdl
 	}
-	if f.wake == nil {
-		f.wake = make(chan struct{}, 1)
+	if !dl.IsZero() && !time.Now().Before(dl) {
+		f.mu.Unlock()
+		return os.ErrDeadlineExceeded
 	}
-	f.waiting = kind
+	if w.ch == nil {
+		w.ch = make(chan struct{}, 1)
+	}
+	w.on = true
 	f.mu.Unlock()
 
 	var timeout <-chan time.Time
 	if !dl.IsZero() {
-		d := time.Until(dl)
-		if d <= 0 {
-			f.unpark()
-			return os.ErrDeadlineExceeded
-		}
-		t := time.NewTimer(d)
+		t := time.NewTimer(time.Until(dl))
 		defer t.Stop()
 		timeout = t.C
 	}
 	select {
-	case <-f.wake:
+	case <-w.ch:
 		return nil
 	case <-timeout:
-		if f.unpark() {
+		f.mu.Lock()
+		if w.on { // nobody woke us: withdraw
+			w.on = false
+			f.mu.Unlock()
 			return os.ErrDeadlineExceeded
 		}
-		<-f.wake // the selector woke us at the last moment
+		f.mu.Unlock()
+		<-w.ch // a wake-up is on its way: take it so it cannot linger
 		return nil
 	}
 }
 
-// unpark withdraws a parked wait; false if the selector already woke it.
-func (f *fdConn) unpark() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.waiting == waitNone {
-		return false
+// wakeAllLocked takes every parked goroutine off its slot and returns the
+// channels to signal once f.mu is released.
+func (f *fdConn) wakeAllLocked() (r, w chan struct{}) {
+	if f.rw.on {
+		f.rw.on = false
+		r = f.rw.ch
 	}
-	f.waiting = waitNone
-	return true
+	if f.ww.on {
+		f.ww.on = false
+		w = f.ww.ch
+	}
+	return r, w
+}
+
+func signal(r, w chan struct{}) {
+	if r != nil {
+		r <- struct{}{}
+	}
+	if w != nil {
+		w <- struct{}{}
+	}
 }
 
 // Read reads, parking while the socket has nothing.
@@ -296,22 +327,23 @@ func (f *fdConn) writev(bufs [][]byte) error {
 	return nil
 }
 
-// shutdown breaks the connection without closing the descriptor, waking a
-// parked goroutine: any goroutine may call it; the owner then closes.
+// shutdown breaks the connection without closing the descriptor, waking
+// parked goroutines: any goroutine may call it; the owner then closes.
 func (f *fdConn) shutdown() {
-	unix.Shutdown(f.fd, unix.SHUT_RDWR)
 	f.mu.Lock()
-	f.hup = true
-	waiting := f.waiting
-	f.waiting = waitNone
-	f.mu.Unlock()
-	if waiting != waitNone {
-		f.wake <- struct{}{}
+	if f.closed {
+		f.mu.Unlock()
+		return
 	}
+	unix.Shutdown(f.fd, unix.SHUT_RDWR) // under the lock: the fd is still ours
+	f.hup = true
+	r, w := f.wakeAllLocked()
+	f.mu.Unlock()
+	signal(r, w)
 }
 
 // Close closes the socket (closing also removes it from the epoll set) and
-// wakes a parked goroutine. Only the connection's owner calls it: the
+// wakes parked goroutines. Only the connection's owner calls it: the
 // descriptor's number may be reused as soon as it is closed.
 func (f *fdConn) Close() error {
 	f.mu.Lock()
@@ -321,17 +353,14 @@ func (f *fdConn) Close() error {
 	}
 	f.closed = true
 	f.st = epClosed
-	waiting := f.waiting
-	f.waiting = waitNone
+	r, w := f.wakeAllLocked()
 	if f.idle != nil {
 		f.idle.Stop()
 	}
 	f.mu.Unlock()
 	f.sel.remove(f)
 	err := unix.Close(f.fd)
-	if waiting != waitNone {
-		f.wake <- struct{}{}
-	}
+	signal(r, w)
 	return err
 }
 
@@ -401,10 +430,13 @@ func (f *fdConn) toNetConn() (net.Conn, error) {
 	f.mu.Lock()
 	f.closed = true
 	f.st = epClosed
+	f.onRead, f.gone = nil, nil
+	r, w := f.wakeAllLocked()
 	if f.idle != nil {
 		f.idle.Stop()
 	}
 	f.mu.Unlock()
+	signal(r, w)
 	f.sel.remove(f)
 	file := os.NewFile(uintptr(f.fd), "wharf-hijacked")
 	nc, err := net.FileConn(file) // dups the descriptor

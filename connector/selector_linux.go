@@ -28,6 +28,7 @@ type selector struct {
 	mu    sync.Mutex
 	conns map[int32]*fdConn
 	lns   map[int32]*epListener
+	gen   int32
 
 	stopped atomic.Bool
 	done    chan struct{}
@@ -98,9 +99,13 @@ func (s *selector) removeListener(l *epListener) {
 // ever need, so no epoll_ctl is needed again until it closes.
 func (s *selector) register(f *fdConn) error {
 	s.mu.Lock()
+	s.gen++
+	f.gen = s.gen
 	s.conns[int32(f.fd)] = f
 	s.mu.Unlock()
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(f.fd)}
+	// The generation rides in the event so that an event still queued for
+	// a closed connection is never applied to a new one with the same fd.
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(f.fd), Pad: f.gen}
 	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, f.fd, &ev); err != nil {
 		s.remove(f)
 		return err
@@ -117,10 +122,16 @@ func (s *selector) remove(f *fdConn) {
 	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, f.fd, nil)
 }
 
-func (s *selector) lookup(fd int32) (*fdConn, *epListener) {
+func (s *selector) lookup(ev *unix.EpollEvent) (*fdConn, *epListener) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.conns[fd], s.lns[fd]
+	if l := s.lns[ev.Fd]; l != nil {
+		return nil, l
+	}
+	if f := s.conns[ev.Fd]; f != nil && f.gen == ev.Pad {
+		return f, nil
+	}
+	return nil, nil
 }
 
 // stop makes the loop return.
@@ -174,7 +185,7 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 				unix.Read(s.wake, buf[:])
 				continue
 			}
-			f, l := s.lookup(ev.Fd)
+			f, l := s.lookup(ev)
 			switch {
 			case l != nil:
 				s.accept(l)
@@ -250,7 +261,10 @@ func (s *selector) accept(l *epListener) {
 			c.close()
 			continue
 		}
-		f.armIdle()
+		f.mu.Lock()
+		f.registered = true
+		f.armIdleLocked()
+		f.mu.Unlock()
 	}
 }
 
