@@ -44,7 +44,11 @@ type body struct {
 var errBodySettled = errors.New("connector: request body read after the response finished")
 
 // Read implements io.Reader.
-func (b *body) Read(p []byte) (int, error) {
+func (b *body) Read(p []byte) (int, error) { return b.readAs(p, false) }
+
+// readAs is Read, or with nonblock TryRead: it never waits and answers
+// api.ErrWouldBlock (not sticky) when nothing can be read now.
+func (b *body) readAs(p []byte, nonblock bool) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.settled {
@@ -57,7 +61,12 @@ func (b *body) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	b.s.continue100()
+	b.nonblock = nonblock
 	n, err := b.read(p)
+	b.nonblock = false
+	if nonblock && errors.Is(err, api.ErrWouldBlock) {
+		return n, err // more may come
+	}
 	b.n += int64(n)
 	if b.max >= 0 && b.n > b.max {
 		b.s.closeAfter = true
@@ -168,32 +177,7 @@ func (b *body) TryRead(p []byte) (int, error) {
 	if b.c.ep == nil {
 		return 0, api.ErrNotSupported
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.settled {
-		return 0, errBodySettled
-	}
-	if b.err != nil {
-		return 0, b.err
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	b.nonblock = true
-	n, err := b.read(p)
-	b.nonblock = false
-	if errors.Is(err, api.ErrWouldBlock) {
-		return n, err // not sticky: more may come
-	}
-	b.n += int64(n)
-	if b.max >= 0 && b.n > b.max {
-		b.s.closeAfter = true
-		err = api.ErrBodyTooLarge
-	}
-	if err != nil {
-		b.err = err
-	}
-	return n, err
+	return b.readAs(p, true)
 }
 
 // NotifyReadable implements api.NonBlockingReader: f runs once when the
