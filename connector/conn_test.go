@@ -66,6 +66,13 @@ func serve(t *testing.T, cfg connector.Config) (string, *container.Container) {
 		_, err := w.WriteString("expired")
 		return err
 	})
+	return listen(t, c), c
+}
+
+// listen serves c on a fresh 127.0.0.1 port until the test ends, then shuts
+// it down (closing whatever is still open) and waits for Serve to return.
+func listen(t *testing.T, c *container.Container) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -76,9 +83,10 @@ func serve(t *testing.T, cfg connector.Config) (string, *container.Container) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		c.Shutdown(ctx)
+		c.Close()
 		<-done
 	})
-	return l.Addr().String(), c
+	return l.Addr().String()
 }
 
 // exchange sends raw bytes and returns everything the server sends until it
@@ -339,13 +347,8 @@ func testWriteTimeout(t *testing.T, cfg connector.Config) {
 		wrote <- nil
 		return nil
 	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go c.Serve(l)
-	defer c.Close()
-	nc, err := net.Dial("tcp", l.Addr().String())
+	addr := listen(t, c)
+	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,13 +380,8 @@ func TestHeaderFields(t *testing.T) {
 		_, err := fmt.Fprintf(w, "%s|%s|%v|%s", h.Get("X-Lower"), h.Get("content-type"), h.Values("X-Multi"), r.Host())
 		return err
 	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go c.Serve(l)
-	defer c.Close()
-	_, bodies, _ := roundTrip(t, l.Addr().String(), "GET / HTTP/1.1\r\nhost: example.com\r\nx-lower: a\r\nContent-Type: text/x\r\nX-Multi: 1\r\nx-multi: 2\r\nX-MULTI: 3\r\n\r\n", 1)
+	addr := listen(t, c)
+	_, bodies, _ := roundTrip(t, addr, "GET / HTTP/1.1\r\nhost: example.com\r\nx-lower: a\r\nContent-Type: text/x\r\nX-Multi: 1\r\nx-multi: 2\r\nX-MULTI: 3\r\n\r\n", 1)
 	if want := "a|text/x|[1 2 3]|example.com"; bodies[0] != want {
 		t.Fatalf("got %q, want %q", bodies[0], want)
 	}

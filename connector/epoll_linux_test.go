@@ -1,7 +1,6 @@
 package connector_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"runtime"
@@ -45,18 +44,9 @@ func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
 		}})
 		return k.Suspend()
 	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go c.Serve(l)
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		c.Shutdown(ctx)
-	}()
+	addr := listen(t, c)
 	waitFor(t, "the server to start", func() bool {
-		nc, err := net.Dial("tcp", l.Addr().String())
+		nc, err := net.Dial("tcp", addr)
 		if err == nil {
 			nc.Close()
 		}
@@ -68,7 +58,7 @@ func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
 	base := runtime.NumGoroutine()
 	conns := make([]net.Conn, n)
 	for i := range conns {
-		nc, err := net.Dial("tcp", l.Addr().String())
+		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,13 +119,7 @@ func TestEpollInvocationTypes(t *testing.T) {
 		flooded <- nil
 		return nil
 	}))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go c.Serve(l)
-	defer c.Close()
-	addr := l.Addr().String()
+	addr := listen(t, c)
 	for _, p := range []string{"/fast", "/slow", "/fast"} {
 		_, bodies, _ := roundTrip(t, addr, "GET "+p+" HTTP/1.1\r\nHost: x\r\n\r\n", 1)
 		if bodies[0] != p[1:] {
