@@ -31,6 +31,17 @@ type Channel interface {
 	Finish(w api.Response, err error)
 }
 
+// Yielder is an optional interface of a Channel. Yield is called on the
+// goroutine that ran the exchange's tasks when it stops running them with
+// the exchange still incomplete (it suspended), at the last moment no other
+// goroutine can run one: a connector that lets the first dispatch run on a
+// goroutine with special rules (an event loop that must not park) lifts
+// them here, before a task on another goroutine could be subject to them.
+// Yield runs with the exchange locked: it must not call the Exchange.
+type Yielder interface {
+	Yield()
+}
+
 // Config configures an Exchange. The zero value is ready to use.
 type Config struct {
 	// Execute runs f on another goroutine: the loop of an exchange woken by
@@ -277,6 +288,9 @@ func (ex *Exchange) run() {
 		if !more && act&actFinish == 0 {
 			// Give up ownership before anyone can see the exchange waiting:
 			// the next event may start a loop on another goroutine at once.
+			if y, ok := ex.ch.(Yielder); ok {
+				y.Yield()
+			}
 			ex.loop.Release()
 		}
 		ex.mu.Unlock()

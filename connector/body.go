@@ -60,7 +60,10 @@ func (b *body) readAs(p []byte, nonblock bool) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	b.s.continue100()
+	if err := b.s.continue100(); err != nil {
+		b.err = err
+		return 0, err
+	}
 	b.nonblock = nonblock
 	n, err := b.read(p)
 	b.nonblock = false
@@ -69,7 +72,7 @@ func (b *body) readAs(p []byte, nonblock bool) (int, error) {
 	}
 	b.n += int64(n)
 	if b.max >= 0 && b.n > b.max {
-		b.s.closeAfter = true
+		b.s.bodyClose.Store(true)
 		err = api.ErrBodyTooLarge
 	}
 	if err != nil {
@@ -118,7 +121,7 @@ func (b *body) read(p []byte) (int, error) {
 			if c.w > c.r {
 				data, consumed, done, err := b.dec.Decode(c.rbuf[c.r:c.w])
 				if err != nil {
-					b.s.closeAfter = true
+					b.s.bodyClose.Store(true)
 					return 0, &api.StatusError{Code: http.StatusBadRequest, Err: err}
 				}
 				n := copy(p, data)
@@ -202,13 +205,13 @@ func (b *body) fill(p []byte) (int, error) {
 	switch {
 	case err == nil || n > 0:
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		b.s.closeAfter = true
+		b.s.bodyClose.Store(true)
 		err = &api.StatusError{Code: http.StatusRequestTimeout, Err: err}
 	case err == io.EOF && b.kind == bodyChunked:
 		// the caller turns it into ErrUnexpectedEOF
 	default:
 		// The client went away mid-body: a 400, not a server failure.
-		b.s.closeAfter = true
+		b.s.bodyClose.Store(true)
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

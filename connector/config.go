@@ -66,6 +66,11 @@ type Config struct {
 	// production over. Nil means a dispatcher.UnboundedExecutor the server
 	// owns (and closes when it stops); a given Executor stays the caller's.
 	Executor dispatcher.Executor
+
+	// testInlineReturned, set by tests only, runs on the producer after a
+	// NonBlocking handler's first dispatch returned, before the connector
+	// goes on: it widens races a test wants to hit.
+	testInlineReturned func()
 }
 
 func (c *Config) limits() h1.Limits {

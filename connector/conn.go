@@ -183,7 +183,7 @@ func (c *conn) resume(s *stream) {
 // request body (discarding a small unread rest) and reports whether the
 // connection may be kept alive.
 func (c *conn) afterResponse(s *stream) bool {
-	if s.aborted || s.closeAfter || s.werr != nil {
+	if s.aborted || s.closeAfter || s.werr != nil || s.bodyClose.Load() {
 		return false
 	}
 	if !s.body.settle(c.srv.Config.maxDiscard()) {
@@ -212,13 +212,14 @@ func (c *conn) releaseWriteBuffer() {
 // suspended, if nothing is pending in it and the body can no longer need
 // it (none, or read to its end).
 func (c *conn) releaseIdleReadBuffer(s *stream) {
+	// Under the body's lock: a goroutine of the handler may be reading the
+	// body, moving r and w, right now.
+	s.body.mu.Lock()
+	defer s.body.mu.Unlock()
 	if c.rbuf == nil || c.r != c.w {
 		return
 	}
-	s.body.mu.Lock()
-	done := s.body.kind == bodyNone || s.body.err != nil
-	s.body.mu.Unlock()
-	if done {
+	if s.body.kind == bodyNone || s.body.err != nil {
 		c.srv.putReadBuffer(c.rbuf)
 		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
 	}

@@ -161,6 +161,12 @@ func (c *conn) readNB() (int, error) {
 	} else if c.headStart.IsZero() {
 		c.headStart = time.Now()
 	}
+	if c.srv.shutting.Load() {
+		// Shutdown may have looked for idle connections before this one
+		// became idle: close it now rather than at its idle timeout.
+		f.mu.Unlock()
+		return 0, ioEOF
+	}
 	c.setState(connIdle)
 	f.st = epIdle
 	f.armIdleLocked()
@@ -209,6 +215,9 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		c.setState(connServing)
 		c.ep.setNoPark(inline)
 		c.srv.Handler.ServeStream(s)
+		if inline && c.srv.Config.testInlineReturned != nil {
+			c.srv.Config.testInlineReturned()
+		}
 		if s.handoff.Load() == hoServing {
 			c.ep.setNoPark(false)
 			c.setState(connDetached)

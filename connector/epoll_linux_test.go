@@ -1,14 +1,19 @@
 package connector_test
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
@@ -147,5 +152,111 @@ func TestEpollInvocationTypes(t *testing.T) {
 	_, bodies, _ := roundTrip(t, addr, "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n", 1)
 	if bodies[0] != "fast" {
 		t.Fatalf("after the flood: %q", bodies[0])
+	}
+}
+
+// A NonBlocking handler that suspends runs on the producer, but the task
+// that finishes its response runs elsewhere and may wait for the client:
+// it must never be failed by the producer's no-parking rule, not even when
+// it starts before the producer is back in its loop.
+func TestEpollInlineSuspendFinishedElsewhere(t *testing.T) {
+	const size = 16 << 20 // more than the socket buffers hold
+	// The hook holds the producer back after the handler returned, so the
+	// resumed write surely happens while it is away.
+	hold := func() { time.Sleep(20 * time.Millisecond) }
+	cfg := connector.WithInlineReturnedHook(connector.Config{Selectors: 1}, hold)
+	c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+	failed := make(chan error, 100)
+	c.Handle("/big", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		k := continuation.Of(r)
+		if k.IsResumed() {
+			_, err := w.Write(make([]byte, size))
+			if err != nil {
+				failed <- err
+			}
+			return err
+		}
+		if err := k.Suspend(); err != nil {
+			return err
+		}
+		ex := async.From(r)
+		go func() {
+			// Resume the moment the first task is over: this races with
+			// the producer leaving the handler.
+			for ex.State() == "Running" {
+				runtime.Gosched()
+			}
+			k.Resume()
+		}()
+		return nil
+	}))
+	addr := listen(t, c)
+	for range 10 {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(nc, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+		time.Sleep(30 * time.Millisecond) // read late: the writer must wait
+		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		nc.Close()
+		if err != nil || n != size {
+			t.Fatalf("read %d bytes, %v; want %d", n, err, size)
+		}
+	}
+	select {
+	case err := <-failed:
+		t.Fatalf("the resumed handler's write failed: %v", err)
+	default:
+	}
+}
+
+// panicType is a handler whose invocation type cannot be told: asking
+// panics, on the selector when the epoll connector reads the head.
+type panicType struct{}
+
+func (panicType) Serve(w api.Response, r *api.Request) error { return nil }
+func (panicType) InvocationType() api.InvocationType         { panic("no idea") }
+
+// A panic while the selector handles an event closes that connection only:
+// the selector goes on serving everyone else.
+func TestSelectorSurvivesPanic(t *testing.T) {
+	logs, logger := wharftest.NewLogRecorder()
+	c := container.New(container.WithConnector(connector.Config{Selectors: 1}), container.WithLogger(logger))
+	c.Handle("/panic", panicType{})
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hello")
+		return err
+	})
+	addr := listen(t, c)
+	for range 3 {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprint(nc, "GET /panic HTTP/1.1\r\nHost: x\r\n\r\n")
+		b, _ := io.ReadAll(nc)
+		nc.Close()
+		if len(b) != 0 && !strings.HasPrefix(string(b), "HTTP/1.1 500") {
+			t.Fatalf("/panic answered %q", b)
+		}
+		_, bodies, _ := roundTrip(t, addr, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 1)
+		if bodies[0] != "hello" {
+			t.Fatalf("after a panic: %q", bodies[0])
+		}
+	}
+	panics := 0
+	for _, r := range logs.Records() {
+		if strings.Contains(r.Message, "panic") {
+			panics++
+		}
+	}
+	if panics != 3 {
+		t.Fatalf("%d panics logged, want 3", panics)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,7 +30,14 @@ type stream struct {
 	expect100  bool
 	sent100    bool
 	closeAfter bool // the connection closes after this response
-	rejected   int  // a status to answer without dispatching (413)
+	// bodyClose is closeAfter as decided by a body read, which may happen
+	// on a goroutine of the handler while the response is written.
+	bodyClose atomic.Bool
+	// mu100 orders "100 Continue", sent by the first body read on any
+	// goroutine, before the response head: WriteHead marks headSent
+	// under it, and continue100 sends only while the head is unsent.
+	mu100    sync.Mutex
+	rejected int // a status to answer without dispatching (413)
 
 	headSent  bool
 	noBody    bool // HEAD, 1xx, 204, 304: body bytes are not sent
@@ -184,15 +192,22 @@ func (s *stream) Request() *api.RequestHead { return &s.req }
 
 // continue100 sends "100 Continue" before the first body read, if the client
 // asked for it and the response has not started.
-func (s *stream) continue100() {
-	if !s.expect100 || s.sent100 || s.headSent {
-		return
+func (s *stream) continue100() error {
+	if !s.expect100 {
+		return nil
+	}
+	s.mu100.Lock()
+	defer s.mu100.Unlock()
+	if s.sent100 || s.headSent {
+		return nil
 	}
 	s.sent100 = true
 	s.c.nc.SetWriteDeadline(time.Now().Add(orDuration(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
 	if _, err := s.c.nc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
-		s.werr = err
+		s.bodyClose.Store(true)
+		return err
 	}
+	return nil
 }
 
 func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
@@ -202,10 +217,19 @@ func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trail
 	if s.hijacked {
 		return api.ErrHijacked
 	}
-	s.headSent = true
 	c := s.c
-	if s.expect100 && !s.sent100 && s.body.kind != bodyNone {
-		s.closeAfter = true // the body was never invited; don't wait for it
+	if s.expect100 {
+		s.mu100.Lock()
+		s.headSent = true
+		if !s.sent100 && s.body.kind != bodyNone {
+			s.closeAfter = true // the body was never invited; don't wait for it
+		}
+		s.mu100.Unlock()
+	} else {
+		s.headSent = true
+	}
+	if s.bodyClose.Load() {
+		s.closeAfter = true
 	}
 	if c.srv.shutting.Load() {
 		s.closeAfter = true
@@ -381,6 +405,14 @@ func (s *stream) handOff() {
 		} else {
 			go s.c.resume(s)
 		}
+	}
+}
+
+// Yield implements Yielder: once the request's tasks leave the goroutine
+// that began them, its writes and reads may park again (see serveEP).
+func (s *stream) Yield() {
+	if s.c.ep != nil {
+		s.c.ep.setNoPark(false)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -185,16 +186,8 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 				unix.Read(s.wake, buf[:])
 				continue
 			}
-			f, l := s.lookup(ev)
-			switch {
-			case l != nil:
-				s.accept(l)
-			case f != nil:
-				if f.event(ev.Events) {
-					if t, ok := f.c.readHeadNB(); ok {
-						return t, true
-					}
-				}
+			if t, ok := s.handle(ev); ok {
+				return t, true
 			}
 		}
 		if s.stopped.Load() {
@@ -213,6 +206,37 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 			s.n = 0
 		}
 	}
+}
+
+// handle applies one event: it accepts, wakes waiters, or reads a request
+// head and returns the task that serves it. A panic (a bug, or a watcher or
+// read listener that panicked) closes the connection concerned and is
+// logged; the selector goes on serving the others.
+func (s *selector) handle(ev *unix.EpollEvent) (t dispatcher.Task, ok bool) {
+	f, l := s.lookup(ev)
+	owned := false // the connection is this goroutine's: it reads a head
+	defer func() {
+		if p := recover(); p != nil {
+			s.srv.Config.logger().Error("connector: panic handling an I/O event", "panic", p, "stack", string(debug.Stack()))
+			switch {
+			case owned:
+				f.c.close()
+			case f != nil:
+				f.shutdown() // its owner closes it
+			}
+			t, ok = dispatcher.Task{}, false
+		}
+	}()
+	switch {
+	case l != nil:
+		s.accept(l)
+	case f != nil:
+		if f.event(ev.Events) {
+			owned = true
+			return f.c.readHeadNB()
+		}
+	}
+	return dispatcher.Task{}, false
 }
 
 // cleanup releases the selector's descriptors once.

@@ -42,6 +42,16 @@ type Stream interface {
 	Watch(w Watcher)
 }
 
+// Yielder is an optional interface of a Stream. The container calls Yield
+// on the goroutine that ran the request's first dispatch when that goroutine
+// stops running the request's tasks with the request suspended, before any
+// other goroutine can run one. The epoll connector runs NonBlocking
+// handlers on its event loop, whose I/O must never park; Yield lifts that
+// rule before a task on another goroutine could be subject to it.
+type Yielder interface {
+	Yield()
+}
+
 // Watcher is told when the client of a suspended request goes away. The
 // container implements it to fail the request (OnError, then completion).
 type Watcher interface {

@@ -33,6 +33,13 @@ var (
 
 func (x *exchange) AsyncExchange() *async.Exchange { return x.ax }
 
+// Yield implements async.Yielder by passing it to the stream.
+func (x *exchange) Yield() {
+	if y, ok := x.s.(connector.Yielder); ok {
+		y.Yield()
+	}
+}
+
 // ClientGone implements connector.Watcher: the client of a suspended
 // request went away, so the request fails (OnError listeners, then
 // completion) instead of waiting for its timeout.
