@@ -170,16 +170,25 @@ type Exchange struct {
 // through ch. cancel, if not nil, is called when the exchange completes (the
 // container's way to cancel the request context).
 func NewExchange(ch Channel, out api.Response, cfg *Config, cancel context.CancelFunc) *Exchange {
+	ex := new(Exchange)
+	ex.Init(ch, out, cfg, cancel)
+	return ex
+}
+
+// Init prepares a zero Exchange in place, as NewExchange does; a container
+// embeds the Exchange in its own per-request state to save an allocation.
+// It must be called once, before any other method, and the Exchange must
+// not be copied afterwards.
+func (ex *Exchange) Init(ch Channel, out api.Response, cfg *Config, cancel context.CancelFunc) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	ex := &Exchange{ch: ch, out: out, cfg: cfg, cancel: cancel}
+	ex.ch, ex.out, ex.cfg, ex.cancel = ch, out, cfg, cancel
 	ex.queue = ex.queueBuf[:0]
 	ex.timeout = cfg.Timeout
 	if ex.timeout == 0 {
 		ex.timeout = DefaultTimeout
 	}
-	return ex
 }
 
 // Holder is implemented by the value a container puts behind

@@ -7,7 +7,6 @@ import (
 	"net/textproto"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/h1"
@@ -200,7 +199,7 @@ func (b *body) fill(p []byte) (int, error) {
 	if b.nonblock {
 		return c.tryFill(p)
 	}
-	c.nc.SetReadDeadline(time.Now().Add(orDuration(c.srv.Config.ReadTimeout, DefaultReadTimeout)))
+	c.setReadDeadline()
 	n, err := c.nc.Read(p)
 	switch {
 	case err == nil || n > 0:

@@ -61,8 +61,9 @@ type conn struct {
 	pending                          *stream
 	after                            *stream // an inline request whose body is still to settle
 	runBlocking, runInline, runAfter func()
-	cur                              *stream // the request being read or served
-	wbuf                             []byte  // write buffer of the current response
+	cur                              *stream   // the request being read or served
+	wbuf                             []byte    // write buffer of the current response
+	iov                              [2][]byte // writev's vector, kept here so it is not allocated
 	head                             h1.RequestHead
 
 	remote, local string
@@ -197,6 +198,22 @@ func (c *conn) afterResponse(s *stream) bool {
 		return false
 	}
 	return true
+}
+
+// setWriteDeadline bounds the next write by WriteTimeout. The epoll
+// connection applies the timeout when a write has to wait, so it needs no
+// clock reading per write.
+func (c *conn) setWriteDeadline() {
+	if c.ep == nil {
+		c.nc.SetWriteDeadline(time.Now().Add(orDuration(c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+	}
+}
+
+// setReadDeadline bounds the next body read by ReadTimeout, likewise.
+func (c *conn) setReadDeadline() {
+	if c.ep == nil {
+		c.nc.SetReadDeadline(time.Now().Add(orDuration(c.srv.Config.ReadTimeout, DefaultReadTimeout)))
+	}
 }
 
 // releaseWriteBuffer gives the write buffer back once a response is sent:

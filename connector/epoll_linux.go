@@ -317,19 +317,26 @@ func (f *fdConn) attach() {
 	f.mu.Unlock()
 }
 
-// armIdleLocked (re)starts the idle or header timer of an idle connection.
+// armIdleLocked starts the idle or header timer of a connection turning
+// idle. A connection turns idle after every response, so the timer is only
+// moved when it would fire too late: one still pending that fires earlier
+// finds the deadline moved on and sleeps again (idleFired).
 func (f *fdConn) armIdleLocked() {
 	cfg := &f.c.srv.Config
-	deadline := time.Now().Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout))
+	now := time.Now()
+	deadline := now.Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout))
 	if !f.c.headStart.IsZero() {
 		deadline = f.c.headStart.Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}
 	f.idleDeadline = deadline
-	d := time.Until(deadline)
+	if f.idleArmed && !f.idleAt.After(deadline) {
+		return
+	}
+	f.idleArmed, f.idleAt = true, deadline
 	if f.idle == nil {
-		f.idle = time.AfterFunc(d, f.idleFired)
+		f.idle = time.AfterFunc(deadline.Sub(now), f.idleFired)
 	} else {
-		f.idle.Reset(d)
+		f.idle.Reset(deadline.Sub(now))
 	}
 }
 
@@ -337,11 +344,13 @@ func (f *fdConn) armIdleLocked() {
 // if a head had started.
 func (f *fdConn) idleFired() {
 	f.mu.Lock()
+	f.idleArmed = false
 	if f.st != epIdle || f.closed {
 		f.mu.Unlock()
 		return
 	}
-	if rest := time.Until(f.idleDeadline); rest > 0 { // re-armed since
+	if rest := time.Until(f.idleDeadline); rest > 0 { // idle again since
+		f.idleArmed, f.idleAt = true, f.idleDeadline
 		f.idle.Reset(rest)
 		f.mu.Unlock()
 		return

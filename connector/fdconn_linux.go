@@ -51,13 +51,19 @@ type fdConn struct {
 	gen        int32  // registration generation, carried in epoll events
 	registered bool   // added to the selector (before that, Shutdown leaves it alone)
 	rdl, wdl   time.Time
-	closed     bool
-	gone       func(error) // called once if the peer hangs up while detached
-	noPark     bool        // a NonBlocking handler runs on the producer: never park
-	onRead     func()      // called once at the next readability (read listeners)
+	// rto and wto bound a wait for readiness when no deadline is set: the
+	// server's ReadTimeout and WriteTimeout, counted from the moment a read
+	// or write has to wait, so that I/O that does not wait reads no clock.
+	rto, wto time.Duration
+	closed   bool
+	gone     func(error) // called once if the peer hangs up while detached
+	noPark   bool        // a NonBlocking handler runs on the producer: never park
+	onRead   func()      // called once at the next readability (read listeners)
 
 	idle         *time.Timer // idle and header timeouts while no goroutine serves
-	idleDeadline time.Time
+	idleDeadline time.Time   // when the connection, idle, times out
+	idleAt       time.Time   // when idle fires, if idleArmed
+	idleArmed    bool
 	c            *conn
 }
 
@@ -148,13 +154,16 @@ func (f *fdConn) park(kind waitKind) error {
 		f.mu.Unlock()
 		return errWouldPark
 	}
-	w, dl := &f.rw, f.rdl
+	w, dl, to := &f.rw, f.rdl, f.rto
 	if kind == waitWrite {
-		w, dl = &f.ww, f.wdl
+		w, dl, to = &f.ww, f.wdl, f.wto
 	}
 	if !dl.IsZero() && !time.Now().Before(dl) {
 		f.mu.Unlock()
 		return os.ErrDeadlineExceeded
+	}
+	if dl.IsZero() && to > 0 {
+		dl = time.Now().Add(to)
 	}
 	if w.ch == nil {
 		w.ch = make(chan struct{}, 1)

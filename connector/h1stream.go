@@ -39,17 +39,16 @@ type stream struct {
 	mu100    sync.Mutex
 	rejected int // a status to answer without dispatching (413)
 
-	headSent  bool
-	noBody    bool // HEAD, 1xx, 204, 304: body bytes are not sent
-	chunked   bool
-	length    int64 // declared Content-Length, -1 if none
-	written   int64
-	finished  bool
-	aborted   bool
-	hijacked  bool
-	werr      error
-	startTime time.Time
-	watcher   Watcher
+	headSent bool
+	noBody   bool // HEAD, 1xx, 204, 304: body bytes are not sent
+	chunked  bool
+	length   int64 // declared Content-Length, -1 if none
+	written  int64
+	finished bool
+	aborted  bool
+	hijacked bool
+	werr     error
+	watcher  Watcher
 }
 
 var _ Stream = (*stream)(nil)
@@ -58,7 +57,7 @@ var _ Stream = (*stream)(nil)
 // the head's bytes (still valid: they are copied into strings here).
 func newStream(c *conn, raw []byte) *stream {
 	h := &c.head
-	s := &stream{c: c, minor: h.Minor, length: -1, startTime: time.Now()}
+	s := &stream{c: c, minor: h.Minor, length: -1}
 	s.body.c, s.body.s = c, s
 	s.body.max = c.srv.Config.maxBody()
 	s.closeAfter = h.Close
@@ -109,31 +108,27 @@ func newStream(c *conn, raw []byte) *stream {
 		r.ContentLength = 0
 	}
 	r.RemoteAddr, r.LocalAddr = c.remote, c.local
-	hdr := make(http.Header, len(h.Fields))
-	vals := make([]string, len(h.Fields)) // one backing array for single values
-	for i, f := range h.Fields {
-		var k string
-		if isCanonical(f.Name) {
-			k = sub(f.Name)
-		} else {
-			k = textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		}
-		v := sub(f.Value)
-		if old, ok := hdr[k]; ok {
-			hdr[k] = append(old[:len(old):len(old)], v)
-			continue
-		}
-		vals[i] = v
-		hdr[k] = vals[i : i+1 : i+1]
+	var fields []api.HeaderField
+	if len(h.Fields) > 0 {
+		fields = make([]api.HeaderField, len(h.Fields))
 	}
-	r.Header = api.NewHeader(hdr)
+	for i, f := range h.Fields {
+		k := sub(f.Name)
+		if !isCanonical(f.Name) {
+			k = textproto.CanonicalMIMEHeaderKey(k)
+		}
+		fields[i] = api.HeaderField{Key: k, Value: sub(f.Value)}
+	}
+	r.Header = api.NewHeaderFields(fields)
 	p, q, err := splitTarget(r.Target)
 	if err != nil && s.rejected == 0 {
 		s.rejected = http.StatusBadRequest
 	}
 	r.Path, r.RawQuery = p, q
 	r.Body = &s.body
-	r.Trailer = s.body.Trailer
+	if s.body.kind == bodyChunked {
+		r.Trailer = s.body.Trailer // only a chunked body has trailers
+	}
 	s.isHead = r.Method == http.MethodHead
 	return s
 }
@@ -202,7 +197,7 @@ func (s *stream) continue100() error {
 		return nil
 	}
 	s.sent100 = true
-	s.c.nc.SetWriteDeadline(time.Now().Add(orDuration(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+	s.c.setWriteDeadline()
 	if _, err := s.c.nc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
 		s.bodyClose.Store(true)
 		return err
@@ -315,8 +310,7 @@ func (s *stream) WriteBody(p []byte) error {
 	if len(c.wbuf)+len(p) <= maxBuffered {
 		c.wbuf = append(c.wbuf, p...)
 	} else {
-		bufs := net.Buffers{c.wbuf, p}
-		if err := s.write(&bufs); err != nil {
+		if err := s.write(c.wbuf, p); err != nil {
 			return err
 		}
 		c.wbuf = c.wbuf[:0]
@@ -327,20 +321,27 @@ func (s *stream) WriteBody(p []byte) error {
 	return nil
 }
 
-func (s *stream) write(bufs *net.Buffers) error {
-	s.c.nc.SetWriteDeadline(time.Now().Add(orDuration(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
-	if s.c.ep != nil {
-		if err := s.c.ep.writev(*bufs); err != nil {
-			s.werr = err
-			return err
-		}
-		return nil
+// write sends head (buffered bytes, maybe empty) and then body, in one
+// system call where it can.
+func (s *stream) write(head, body []byte) error {
+	c := s.c
+	c.setWriteDeadline()
+	var err error
+	switch {
+	case c.ep != nil && body == nil:
+		_, err = c.ep.Write(head)
+	case c.ep != nil:
+		c.iov = [2][]byte{head, body}
+		err = c.ep.writev(c.iov[:])
+		c.iov = [2][]byte{}
+	default:
+		bufs := net.Buffers{head, body}
+		_, err = bufs.WriteTo(c.nc)
 	}
-	if _, err := bufs.WriteTo(s.c.nc); err != nil {
+	if err != nil {
 		s.werr = err
-		return err
 	}
-	return nil
+	return err
 }
 
 func (s *stream) Flush() error {
@@ -353,8 +354,7 @@ func (s *stream) Flush() error {
 	if len(s.c.wbuf) == 0 {
 		return nil
 	}
-	bufs := net.Buffers{s.c.wbuf}
-	err := s.write(&bufs)
+	err := s.write(s.c.wbuf, nil)
 	s.c.wbuf = s.c.wbuf[:0]
 	return err
 }

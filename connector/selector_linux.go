@@ -274,7 +274,9 @@ func (s *selector) accept(l *epListener) {
 		}
 		unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
-		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToTCP(sa)}
+		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToTCP(sa),
+			rto: orDuration(s.srv.Config.ReadTimeout, DefaultReadTimeout),
+			wto: orDuration(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
 		c := newEpollConn(s.srv, f)
 		if !s.srv.addConn(c) {
 			unix.Close(nfd)

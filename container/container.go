@@ -25,6 +25,7 @@ import (
 type Container struct {
 	cfg      config
 	asyncCfg async.Config
+	outBufs  sync.Pool // *outBuf, see output.grow
 
 	mu       sync.Mutex
 	contexts []*Context // longest path first once started
@@ -269,8 +270,8 @@ func (c *Container) ServeStream(s connector.Stream) {
 	}
 	head := s.Request()
 	x := &exchange{c: c, s: s}
-	x.out.init(s, c.cfg.outputBuffer)
-	x.ax = async.NewExchange(x, &x.out, &c.asyncCfg, x.ctx.cancel)
+	x.out.init(s, c.cfg.outputBuffer, &c.outBufs)
+	x.ax.Init(x, &x.out, &c.asyncCfg, nil) // completed cancels x.ctx
 	s.Watch(x)
 
 	var m api.Mapping
@@ -295,6 +296,7 @@ func (c *Container) ServeStream(s connector.Stream) {
 
 // completed is called once per exchange, after its response is finished.
 func (c *Container) completed(x *exchange) {
+	x.ctx.cancel()
 	c.live.remove(x)
 	c.active.Add(-1)
 }

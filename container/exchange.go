@@ -20,7 +20,7 @@ type exchange struct {
 	ctxt  *Context
 	chain api.Handler
 	out   output
-	ax    *async.Exchange
+	ax    async.Exchange // embedded: one allocation for both
 	ctx   requestContext
 
 	prev, next *exchange // in the container's live set
@@ -31,7 +31,7 @@ var (
 	_ async.Holder  = (*exchange)(nil)
 )
 
-func (x *exchange) AsyncExchange() *async.Exchange { return x.ax }
+func (x *exchange) AsyncExchange() *async.Exchange { return &x.ax }
 
 // Yield implements async.Yielder by passing it to the stream.
 func (x *exchange) Yield() {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
@@ -20,6 +21,8 @@ type output struct {
 	header    http.Header
 	trailer   http.Header
 	buf       []byte
+	pooled    *outBuf    // where buf came from, if from the pool
+	pool      *sync.Pool // of *outBuf: small body buffers shared by requests
 	size      int
 	committed bool
 	hijacked  bool
@@ -32,9 +35,46 @@ var (
 	_ api.Hijacker = (*output)(nil)
 )
 
-func (o *output) init(s connector.Stream, size int) {
+func (o *output) init(s connector.Stream, size int, pool *sync.Pool) {
 	o.s = s
 	o.size = size
+	o.pool = pool
+}
+
+// outBuf is a pooled body buffer. Small responses, the common case, borrow
+// one for the life of the response instead of allocating their own.
+type outBuf struct{ b []byte }
+
+// pooledCap is the capacity of pooled buffers; larger ones are not kept.
+const pooledCap = 2048
+
+// grow makes room in the buffer for n more bytes, borrowing a pooled buffer
+// first.
+func (o *output) grow(n int) {
+	if o.buf != nil {
+		return // append grows it
+	}
+	if n <= pooledCap && o.pool != nil {
+		ob, _ := o.pool.Get().(*outBuf)
+		if ob == nil {
+			ob = &outBuf{b: make([]byte, 0, pooledCap)}
+		}
+		o.pooled, o.buf = ob, ob.b[:0]
+		return
+	}
+	o.buf = make([]byte, 0, min(o.size, max(n, 512)))
+}
+
+// release gives a pooled buffer back once the response no longer needs it.
+func (o *output) release() {
+	if o.pooled == nil {
+		return
+	}
+	if cap(o.buf) == pooledCap {
+		o.pooled.b = o.buf[:0]
+		o.pool.Put(o.pooled)
+	}
+	o.pooled, o.buf = nil, nil
 }
 
 // Header returns the header fields, made on first use: a suspended request
@@ -84,9 +124,7 @@ func (o *output) Write(p []byte) (int, error) {
 	}
 	if !o.committed {
 		if len(o.buf)+len(p) <= o.size {
-			if o.buf == nil {
-				o.buf = make([]byte, 0, min(o.size, max(len(p), 512)))
-			}
+			o.grow(len(p))
 			o.buf = append(o.buf, p...)
 			return len(p), nil
 		}
@@ -104,9 +142,7 @@ func (o *output) Write(p []byte) (int, error) {
 func (o *output) WriteString(s string) (int, error) {
 	// Buffered, the string is appended without converting it first.
 	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.size {
-		if o.buf == nil {
-			o.buf = make([]byte, 0, min(o.size, max(len(s), 512)))
-		}
+		o.grow(len(s))
 		o.buf = append(o.buf, s...)
 		return len(s), nil
 	}
@@ -200,6 +236,7 @@ func (o *output) finish() {
 	if o.finished || o.hijacked {
 		return
 	}
+	defer o.release()
 	if !o.committed {
 		if err := o.commit(int64(len(o.buf))); err != nil {
 			o.finished = true

@@ -1,0 +1,117 @@
+package connector_test
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/owner"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// rawHello answers every request with a fixed small response, straight on
+// the stream: the connector's own cost, without a container.
+type rawHello struct {
+	h    http.Header
+	body []byte
+}
+
+func (r rawHello) ServeStream(s connector.Stream) {
+	s.WriteHead(200, r.h, int64(len(r.body)), nil)
+	s.WriteBody(r.body)
+	s.Finish(nil)
+}
+
+func (rawHello) InvocationType() api.InvocationType { return api.NonBlocking }
+
+// perRequestAllocs sends keep-alive GETs to addr and reports the heap
+// allocations of one whole round trip (server and this raw client, which
+// allocates nothing itself).
+func perRequestAllocs(t *testing.T, addr string) float64 {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	req := []byte("GET /hello HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n")
+	buf := make([]byte, 4096)
+	roundTrip := func() {
+		if _, err := nc.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for !bytes.HasSuffix(buf[:n], []byte("hello")) {
+			m, err := nc.Read(buf[n:])
+			if err != nil && err != io.EOF {
+				t.Fatal(err)
+			}
+			if m == 0 {
+				t.Fatalf("connection closed after %q", buf[:n])
+			}
+			n += m
+		}
+	}
+	for range 100 { // warm the pools
+		roundTrip()
+	}
+	return testing.AllocsPerRun(2000, roundTrip)
+}
+
+// The allocations of a typical GET and its small response, the whole way
+// through the epoll connector: none of the connector's own beyond what
+// makes an immutable request (the head's bytes as one string, the stream
+// that holds it and the header view), and a handful in the container (the
+// exchange, the request, the response header).
+func TestAllocsPerRequest(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	tests := []struct {
+		name string
+		h    connector.Handler
+		max  float64
+	}{
+		{"connector", rawHello{h: http.Header{"Content-Type": {"text/plain"}}, body: []byte("hello")}, 3},
+		{"container", helloContainer(), 8}, // and the exchange, the request, the response header (map, value)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if c, ok := tc.h.(*container.Container); ok {
+				defer c.Close()
+			}
+			srv := &connector.Server{Handler: tc.h, Config: connector.Config{Selectors: 1}}
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- srv.Serve(l) }()
+			defer func() { srv.Close(); <-done }()
+			limit := tc.max
+			if _, ok := tc.h.(*container.Container); ok && owner.Enabled() {
+				limit += 2 // the async loop's ownership checks, in tests only
+			}
+			got := perRequestAllocs(t, l.Addr().String())
+			t.Logf("%.2f allocations per request", got)
+			if got > limit {
+				t.Errorf("%.2f allocations per request, want at most %v", got, limit)
+			}
+		})
+	}
+}
+
+func helloContainer() *container.Container {
+	c := container.New()
+	c.Handle("/hello", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "text/plain")
+		_, err := w.WriteString("hello")
+		return err
+	}))
+	return c
+}
