@@ -29,12 +29,12 @@ type body struct {
 	c          *conn
 	s          *stream
 	kind       bodyKind
-	remaining  int64 // bodyLength: bytes still to read
-	pend       int   // bodyChunked: decoded bytes at rbuf[r:] not yet returned
-	chunksDone bool  // bodyChunked: the last chunk and trailers are consumed
-	dec        h1.ChunkedDecoder
-	n, max     int64 // read so far, limit (-1 none)
-	err        error // sticky: io.EOF once fully read
+	remaining  int64              // bodyLength: bytes still to read
+	pend       int                // bodyChunked: decoded bytes at rbuf[r:] not yet returned
+	chunksDone bool               // bodyChunked: the last chunk and trailers are consumed
+	dec        *h1.ChunkedDecoder // bodyChunked only: most requests have no chunked body
+	n, max     int64              // read so far, limit (-1 none)
+	err        error              // sticky: io.EOF once fully read
 	settled    bool
 	nonblock   bool // TryRead is reading: never wait
 	trailer    http.Header

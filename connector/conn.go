@@ -45,10 +45,21 @@ const (
 	hoFinished               // the response is finished
 )
 
+// pendingKind says what runPending does with the pending request.
+type pendingKind uint8
+
+const (
+	pendServe       pendingKind = iota // serve it on a goroutine that may block (EPC or PEC)
+	pendServeInline                    // serve it on the producer (PC): its handler is NonBlocking
+	pendSettle                         // it ran inline: settle its body and go on, off the producer
+)
+
 type conn struct {
-	srv   *Server
-	nc    net.Conn
-	state atomic.Uint32
+	srv          *Server
+	lprev, lnext *conn // in the server's connList, under its mutex
+	listed       bool
+	nc           net.Conn
+	state        atomic.Uint32
 
 	rbuf      []byte // read buffer: unconsumed bytes are rbuf[r:w]; nil while idle (epoll)
 	r, w      int
@@ -57,14 +68,14 @@ type conn struct {
 	headStart time.Time // when the first byte of a pending head arrived (epoll)
 
 	// The epoll connector's hand-over of a parsed request to the strategy:
-	// pending is the request, the funcs are made once per connection.
-	pending                          *stream
-	after                            *stream // an inline request whose body is still to settle
-	runBlocking, runInline, runAfter func()
-	cur                              *stream   // the request being read or served
-	wbuf                             []byte    // write buffer of the current response
-	iov                              [2][]byte // writev's vector, kept here so it is not allocated
-	head                             h1.RequestHead
+	// pending is the request, run is made once per connection.
+	pending  *stream
+	pendKind pendingKind
+	run      func()          // runPending, made once
+	cur      *stream         // the request being read or served
+	wbuf     []byte          // write buffer of the current response
+	iov      [2][]byte       // writev's vector, kept here so it is not allocated
+	head     *h1.RequestHead // parse scratch, borrowed while a head is parsed
 
 	remote, local string
 }
@@ -280,9 +291,12 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 			if connState(c.state.Load()) == connIdle {
 				c.setState(connReading)
 			}
-			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, &c.head)
+			c.head = c.srv.getHead()
+			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, c.head)
 			if err == nil {
 				s := newStream(c, c.rbuf[c.r:c.r+n])
+				c.srv.putHead(c.head)
+				c.head = nil
 				c.cur = s
 				c.headStart = time.Time{}
 				c.r += n
@@ -293,6 +307,8 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 				}
 				return s, readOK
 			}
+			c.srv.putHead(c.head)
+			c.head = nil
 			if !errors.Is(err, h1.ErrIncomplete) {
 				var pe *h1.Error
 				status := 400

@@ -31,7 +31,7 @@ func (s *Server) epollListener(l net.Listener) (*epListener, bool) {
 	if rc.Control(func(f uintptr) { fd = int(f) }) != nil || fd < 0 {
 		return nil, false
 	}
-	return &epListener{fd: fd, ln: l, err: make(chan error, 1)}, true
+	return &epListener{fd: fd, ln: l, local: l.Addr().String(), err: make(chan error, 1)}, true
 }
 
 // startSelectors starts the selector goroutines once per server.
@@ -103,39 +103,45 @@ func (s *Server) nextSelector() *selector {
 	return sels[int(i)%len(sels)]
 }
 
-func newEpollConn(s *Server, f *fdConn) *conn {
-	c := &conn{srv: s, nc: f, ep: f, remote: f.remote.String(), local: f.local.String()}
-	c.runBlocking = c.runPending
-	c.runInline = c.runPendingInline
-	c.runAfter = c.runAfterFn
+func newEpollConn(s *Server, f *fdConn, local string) *conn {
+	c := &conn{srv: s, nc: f, ep: f, remote: f.remote.String(), local: local}
+	c.run = c.runPending
 	f.c = c
 	return c
 }
 
-// runPending serves the request the producer parsed, on a goroutine that
-// may block (EPC or PEC).
+// runPending is the one task function of a connection (made once, so a
+// hand-over allocates nothing): it runs what c.pending and c.pendKind say.
+// A NonBlocking request runs on the producing goroutine, whose I/O must not
+// park: the goroutine that would wake it is this one.
 func (c *conn) runPending() {
-	s := c.pending
+	s, k := c.pending, c.pendKind
 	c.pending = nil
-	c.serveEP(s, false)
+	switch k {
+	case pendServe:
+		c.serveEP(s, false)
+	case pendServeInline:
+		c.serveEP(s, true)
+	case pendSettle:
+		c.resumeEP(s)
+	}
 }
 
-// runPendingInline serves a request whose handler declared itself
-// NonBlocking, on the producing goroutine (PC). Its writes must not park:
-// the goroutine that would wake them is this one.
-func (c *conn) runPendingInline() {
-	s := c.pending
-	c.pending = nil
-	c.serveEP(s, true)
+// taskFor hands s to the strategy (or the executor) as a Task.
+func (c *conn) taskFor(s *stream, k pendingKind) dispatcher.Task {
+	c.pending, c.pendKind = s, k
+	if k == pendServeInline {
+		return dispatcher.Task{Run: c.run, Type: api.NonBlocking}
+	}
+	return dispatcher.Task{Run: c.run, Type: api.Blocking}
 }
 
 // task wraps the parsed request s for the strategy.
 func (c *conn) task(s *stream) dispatcher.Task {
-	c.pending = s
 	if c.srv.invocationType(s) == api.NonBlocking {
-		return dispatcher.Task{Run: c.runInline, Type: api.NonBlocking}
+		return c.taskFor(s, pendServeInline)
 	}
-	return dispatcher.Task{Run: c.runBlocking, Type: api.Blocking}
+	return c.taskFor(s, pendServe)
 }
 
 // readNB reads into the read buffer without blocking. When the socket is
@@ -232,8 +238,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		if inline && !s.body.done() {
 			// Settling the body may wait for the client: not here, on the
 			// producer. Finish the connection's turn on the executor.
-			c.after = s
-			c.srv.execute(dispatcher.Task{Run: c.runAfter})
+			c.srv.execute(c.taskFor(s, pendSettle))
 			return
 		}
 		if !c.nextEP(s) {
@@ -250,8 +255,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		}
 		c.ep.setState(epServing)
 		if inline && c.srv.invocationType(s) != api.NonBlocking {
-			c.pending = s
-			c.srv.execute(dispatcher.Task{Run: c.runBlocking})
+			c.srv.execute(c.taskFor(s, pendServe))
 			return
 		}
 	}
@@ -266,14 +270,6 @@ func (c *conn) nextEP(s *stream) bool {
 	}
 	c.ep.setState(epReading)
 	return true
-}
-
-// runAfter settles a request that ran inline and goes on with the
-// connection, on a goroutine that may wait.
-func (c *conn) runAfterFn() {
-	s := c.after
-	c.after = nil
-	c.resumeEP(s)
 }
 
 // resumeEP continues a connection whose suspended request just finished.
@@ -296,7 +292,7 @@ func (f *fdConn) detach(s *stream) {
 	f.st = epDetached
 	if s.watcher != nil {
 		w := s.watcher
-		f.gone = w.ClientGone
+		f.gone = w
 		if f.rdhup || f.hup {
 			f.gone = nil
 			f.mu.Unlock()

@@ -3,6 +3,7 @@ package connector
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"time"
@@ -39,7 +40,7 @@ type fdConn struct {
 	fd     int
 	sel    *selector
 	local  net.Addr
-	remote net.Addr
+	remote netip.AddrPort
 
 	mu         sync.Mutex
 	st         epState
@@ -56,9 +57,9 @@ type fdConn struct {
 	// or write has to wait, so that I/O that does not wait reads no clock.
 	rto, wto time.Duration
 	closed   bool
-	gone     func(error) // called once if the peer hangs up while detached
-	noPark   bool        // a NonBlocking handler runs on the producer: never park
-	onRead   func()      // called once at the next readability (read listeners)
+	gone     Watcher // told once if the peer hangs up while detached
+	noPark   bool    // a NonBlocking handler runs on the producer: never park
+	onRead   func()  // called once at the next readability (read listeners)
 
 	idle         *time.Timer // idle and header timeouts while no goroutine serves
 	idleDeadline time.Time   // when the connection, idle, times out
@@ -94,7 +95,7 @@ func (f *fdConn) event(ev uint32) (readHead bool) {
 	if wakeW {
 		f.ww.on = false
 	}
-	var gone func(error)
+	var gone Watcher
 	var onReadCB func()
 	if f.onRead != nil && canRead {
 		onReadCB, f.onRead = f.onRead, nil
@@ -121,7 +122,7 @@ func (f *fdConn) event(ev uint32) (readHead bool) {
 		onReadCB()
 	}
 	if gone != nil {
-		gone(ErrClientGone)
+		gone.ClientGone(ErrClientGone)
 	}
 	return readHead
 }
@@ -235,7 +236,7 @@ func (f *fdConn) Read(p []byte) (int, error) {
 		case err == unix.EINTR:
 			continue
 		case err != unix.EAGAIN:
-			return 0, &net.OpError{Op: "read", Net: "tcp", Source: f.local, Addr: f.remote, Err: err}
+			return 0, &net.OpError{Op: "read", Net: "tcp", Source: f.local, Addr: f.RemoteAddr(), Err: err}
 		}
 		if err := f.park(waitRead); err != nil {
 			return 0, err
@@ -287,7 +288,7 @@ func (f *fdConn) Write(p []byte) (int, error) {
 			}
 			continue
 		}
-		return written, &net.OpError{Op: "write", Net: "tcp", Source: f.local, Addr: f.remote, Err: err}
+		return written, &net.OpError{Op: "write", Net: "tcp", Source: f.local, Addr: f.RemoteAddr(), Err: err}
 	}
 	return written, nil
 }
@@ -331,7 +332,7 @@ func (f *fdConn) writev(bufs [][]byte) error {
 			}
 			continue
 		}
-		return &net.OpError{Op: "writev", Net: "tcp", Source: f.local, Addr: f.remote, Err: err}
+		return &net.OpError{Op: "writev", Net: "tcp", Source: f.local, Addr: f.RemoteAddr(), Err: err}
 	}
 	return nil
 }
@@ -377,7 +378,7 @@ func (f *fdConn) Close() error {
 func (f *fdConn) CloseWrite() error { return unix.Shutdown(f.fd, unix.SHUT_WR) }
 
 func (f *fdConn) LocalAddr() net.Addr  { return f.local }
-func (f *fdConn) RemoteAddr() net.Addr { return f.remote }
+func (f *fdConn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(f.remote) }
 
 func (f *fdConn) SetDeadline(t time.Time) error {
 	f.mu.Lock()

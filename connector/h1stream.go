@@ -56,7 +56,7 @@ var _ Stream = (*stream)(nil)
 // newStream builds the stream for the head just parsed into c.head; raw is
 // the head's bytes (still valid: they are copied into strings here).
 func newStream(c *conn, raw []byte) *stream {
-	h := &c.head
+	h := c.head
 	s := &stream{c: c, minor: h.Minor, length: -1}
 	s.body.c, s.body.s = c, s
 	s.body.max = c.srv.Config.maxBody()
@@ -68,6 +68,7 @@ func newStream(c *conn, raw []byte) *stream {
 	switch {
 	case h.Chunked:
 		s.body.kind = bodyChunked
+		s.body.dec = new(h1.ChunkedDecoder)
 	case h.ContentLength > 0:
 		s.body.kind = bodyLength
 		s.body.remaining = h.ContentLength

@@ -3,6 +3,7 @@ package connector
 import (
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -27,7 +28,7 @@ type selector struct {
 	wake int      // eventfd to interrupt the wait on shutdown
 
 	mu    sync.Mutex
-	conns map[int32]*fdConn
+	conns []*fdConn // by descriptor number: denser than a map
 	lns   map[int32]*epListener
 	gen   int32
 
@@ -46,9 +47,10 @@ type selector struct {
 
 // epListener is a listening socket accepted from by a selector.
 type epListener struct {
-	fd  int
-	ln  net.Listener
-	err chan error // Serve returns what arrives here
+	fd    int
+	ln    net.Listener
+	local string     // ln's address, shared by the connections accepted
+	err   chan error // Serve returns what arrives here
 }
 
 func newSelector(srv *Server) (*selector, error) {
@@ -61,7 +63,7 @@ func newSelector(srv *Server) (*selector, error) {
 		unix.Close(epfd)
 		return nil, err
 	}
-	s := &selector{srv: srv, epfd: epfd, wake: wfd, conns: make(map[int32]*fdConn), lns: make(map[int32]*epListener), done: make(chan struct{})}
+	s := &selector{srv: srv, epfd: epfd, wake: wfd, lns: make(map[int32]*epListener), done: make(chan struct{})}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wfd)}); err != nil {
 		unix.Close(wfd)
 		unix.Close(epfd)
@@ -102,7 +104,10 @@ func (s *selector) register(f *fdConn) error {
 	s.mu.Lock()
 	s.gen++
 	f.gen = s.gen
-	s.conns[int32(f.fd)] = f
+	if f.fd >= len(s.conns) {
+		s.conns = append(s.conns, make([]*fdConn, f.fd+1-len(s.conns))...)
+	}
+	s.conns[f.fd] = f
 	s.mu.Unlock()
 	// The generation rides in the event so that an event still queued for
 	// a closed connection is never applied to a new one with the same fd.
@@ -116,8 +121,8 @@ func (s *selector) register(f *fdConn) error {
 
 func (s *selector) remove(f *fdConn) {
 	s.mu.Lock()
-	if s.conns[int32(f.fd)] == f {
-		delete(s.conns, int32(f.fd))
+	if f.fd < len(s.conns) && s.conns[f.fd] == f {
+		s.conns[f.fd] = nil
 	}
 	s.mu.Unlock()
 	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, f.fd, nil)
@@ -129,8 +134,10 @@ func (s *selector) lookup(ev *unix.EpollEvent) (*fdConn, *epListener) {
 	if l := s.lns[ev.Fd]; l != nil {
 		return nil, l
 	}
-	if f := s.conns[ev.Fd]; f != nil && f.gen == ev.Pad {
-		return f, nil
+	if int(ev.Fd) < len(s.conns) {
+		if f := s.conns[ev.Fd]; f != nil && f.gen == ev.Pad {
+			return f, nil
+		}
 	}
 	return nil, nil
 }
@@ -274,10 +281,10 @@ func (s *selector) accept(l *epListener) {
 		}
 		unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
-		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToTCP(sa),
+		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToAddrPort(sa),
 			rto: orDuration(s.srv.Config.ReadTimeout, DefaultReadTimeout),
 			wto: orDuration(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
-		c := newEpollConn(s.srv, f)
+		c := newEpollConn(s.srv, f, l.local)
 		if !s.srv.addConn(c) {
 			unix.Close(nfd)
 			continue
@@ -294,14 +301,16 @@ func (s *selector) accept(l *epListener) {
 	}
 }
 
-func sockaddrToTCP(sa unix.Sockaddr) net.Addr {
+// sockaddrToAddrPort keeps a peer's address as a value: a connection holds
+// no net.Addr until someone asks for one.
+func sockaddrToAddrPort(sa unix.Sockaddr) netip.AddrPort {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: append(net.IP(nil), a.Addr[:]...), Port: a.Port}
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
 	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: append(net.IP(nil), a.Addr[:]...), Port: a.Port}
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port)) // as net prints a v4-mapped peer
 	}
-	return &net.TCPAddr{}
+	return netip.AddrPort{}
 }
 
 // defaultSelectors is Jetty's rule: half the cores, at least one.

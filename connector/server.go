@@ -35,12 +35,13 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
-	conns     map[*conn]struct{}
+	conns     connList      // open connections
 	drained   chan struct{} // closed when shutting down and no conns remain
 	shutting  atomic.Bool
 
 	accepted atomic.Int64
 	rbufs    sync.Pool // *readBuffer
+	heads    sync.Pool // *h1.RequestHead
 
 	selectors atomic.Pointer[[]*selector] // the epoll connector's, started by the first Serve
 	selOnce   sync.Once
@@ -127,17 +128,14 @@ func (s *Server) addConn(c *conn) bool {
 	if s.shutting.Load() {
 		return false
 	}
-	if s.conns == nil {
-		s.conns = make(map[*conn]struct{})
-	}
-	s.conns[c] = struct{}{}
+	s.conns.add(c)
 	return true
 }
 
 func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
-	delete(s.conns, c)
-	if s.shutting.Load() && len(s.conns) == 0 && s.drained != nil {
+	s.conns.remove(c)
+	if s.shutting.Load() && s.conns.n == 0 && s.drained != nil {
 		close(s.drained)
 		s.drained = nil
 	}
@@ -156,16 +154,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		l.Close()
 	}
 	var drained chan struct{}
-	if len(s.conns) > 0 {
+	if s.conns.n > 0 {
 		if s.drained == nil {
 			s.drained = make(chan struct{})
 		}
 		drained = s.drained
 	}
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
+	conns := s.conns.all()
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.closeIfIdle()
@@ -214,10 +209,7 @@ func (s *Server) Close() error {
 	for l := range s.listeners {
 		l.Close()
 	}
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
+	conns := s.conns.all()
 	s.mu.Unlock()
 	for _, c := range conns {
 		switch {
@@ -255,8 +247,8 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := Stats{Accepted: s.accepted.Load(), Open: len(s.conns)}
-	for c := range s.conns {
+	st := Stats{Accepted: s.accepted.Load(), Open: s.conns.n}
+	for c := s.conns.head; c != nil; c = c.lnext {
 		switch connState(c.state.Load()) {
 		case connIdle:
 			st.Idle++
@@ -284,4 +276,47 @@ func (s *Server) selectorList() []*selector {
 		return *p
 	}
 	return nil
+}
+
+// connList is the server's set of open connections, linked through the
+// connections themselves: a map would cost more per connection than the
+// two pointers. The server's mutex guards it.
+type connList struct {
+	head *conn
+	n    int
+}
+
+func (l *connList) add(c *conn) {
+	c.lnext, c.lprev, c.listed = l.head, nil, true
+	if l.head != nil {
+		l.head.lprev = c
+	}
+	l.head = c
+	l.n++
+}
+
+// remove takes c out; removing a connection twice is harmless.
+func (l *connList) remove(c *conn) {
+	if !c.listed {
+		return
+	}
+	if c.lprev != nil {
+		c.lprev.lnext = c.lnext
+	} else {
+		l.head = c.lnext
+	}
+	if c.lnext != nil {
+		c.lnext.lprev = c.lprev
+	}
+	c.lprev, c.lnext, c.listed = nil, nil, false
+	l.n--
+}
+
+// all returns the connections as a slice, to act on outside the lock.
+func (l *connList) all() []*conn {
+	cs := make([]*conn, 0, l.n)
+	for c := l.head; c != nil; c = c.lnext {
+		cs = append(cs, c)
+	}
+	return cs
 }
