@@ -14,3 +14,4 @@ fuzz ./internal/h1 FuzzParseRequestHeadNetHTTP
 fuzz ./internal/h1 FuzzChunkedDecoder
 fuzz ./internal/h1 FuzzValidIPv6
 fuzz ./internal/pathmap FuzzMatch
+fuzz ./api FuzzQueryValue

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Request is an immutable HTTP request as seen by handlers and filters.
@@ -103,10 +104,44 @@ func (r *Request) Query() url.Values {
 	return v
 }
 
-// QueryValue returns the first value of the query parameter key, or "".
+// QueryValue returns the first value of the query parameter key, or "",
+// as r.Query().Get(key) would. It scans the raw query instead of building a
+// map, and allocates only to unescape.
 func (r *Request) QueryValue(key string) string {
-	return r.Query().Get(key)
+	return queryValue(r.head.RawQuery, key)
 }
+
+// queryValue follows url.ParseQuery: pairs split on '&', a pair with a ';'
+// or an invalid escape is dropped, key and value are unescaped.
+func queryValue(q, key string) string {
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if needsUnescape(k) {
+			uk, err := url.QueryUnescape(k)
+			if err != nil {
+				continue
+			}
+			k = uk
+		}
+		if k != key {
+			continue
+		}
+		if !needsUnescape(v) {
+			return v
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			return uv
+		}
+	}
+	return ""
+}
+
+func needsUnescape(s string) bool { return strings.ContainsAny(s, "%+") }
 
 // Header returns the read-only header view.
 func (r *Request) Header() Header { return r.head.Header }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 
@@ -146,4 +147,34 @@ func TestConcurrentReads(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// QueryValue answers as url.ParseQuery(q).Get(key) does.
+func TestQueryValueMatchesParseQuery(t *testing.T) {
+	queries := []string{
+		"", "a=1", "a=1&a=2", "b=2&a=1", "a", "a=", "=1", "a=1;b=2&a=3", "a=%zz&a=2",
+		"a%3D=x", "a+b=c+d", "a%20b=%41", "&&a=1&&", "x=%&a=ok", "a=%41%42", "a=1=2",
+	}
+	keys := []string{"a", "b", "a b", "a=", "", "x"}
+	for _, q := range queries {
+		vals, _ := url.ParseQuery(q)
+		r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/", RawQuery: q}, nil)
+		for _, k := range keys {
+			if got, want := r.QueryValue(k), vals.Get(k); got != want {
+				t.Errorf("QueryValue(%q) of %q = %q, ParseQuery says %q", k, q, got, want)
+			}
+		}
+	}
+}
+
+func FuzzQueryValue(f *testing.F) {
+	f.Add("a=1&b=%41+x", "b")
+	f.Add("a;b=1&a=2", "a")
+	f.Fuzz(func(t *testing.T, q, key string) {
+		vals, _ := url.ParseQuery(q)
+		r := api.NewRequest(context.Background(), &api.RequestHead{RawQuery: q}, nil)
+		if got, want := r.QueryValue(key), vals.Get(key); got != want {
+			t.Fatalf("QueryValue(%q) of %q = %q, ParseQuery says %q", key, q, got, want)
+		}
+	})
 }

@@ -402,7 +402,7 @@ func (s *stream) Abort(err error) {
 func (s *stream) handOff() {
 	if s.handoff.Swap(hoFinished) == hoDetached {
 		if s.c.ep != nil {
-			go s.c.resumeEP(s)
+			s.c.srv.execute(s.c.taskFor(s, pendSettle))
 		} else {
 			go s.c.resume(s)
 		}

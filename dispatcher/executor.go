@@ -424,31 +424,73 @@ func (q *queue) pop() (item, bool) {
 type UnboundedConfig struct {
 	// Logger receives panics of tasks. Nil means slog.Default().
 	Logger *slog.Logger
+	// MaxIdle is how many goroutines whose task is done wait for another
+	// instead of exiting. Starting a goroutine is cheap, but its stack
+	// starts small and grows again, by copying, on every deep task; a
+	// waiting goroutine keeps its grown stack. Zero means DefaultMaxIdle;
+	// negative means none: every task runs on a new goroutine.
+	MaxIdle int
+	// IdleTimeout is how long an idle goroutine waits for a task before it
+	// exits. Zero means DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
 
-// UnboundedExecutor runs every task on a new goroutine: the analogue of a
-// virtual-thread executor. It never rejects, and TryExecute always
-// succeeds before Close. Use it when something else bounds the work
-// (connections, a semaphore): cheap goroutines can still do expensive
-// things. Its queue latency is the time a new goroutine takes to start.
+// Defaults of UnboundedConfig.
+const (
+	DefaultMaxIdle     = 64
+	DefaultIdleTimeout = 10 * time.Second
+)
+
+// UnboundedExecutor runs every task at once on a goroutine of its own: the
+// analogue of a virtual-thread executor. It never queues and never rejects,
+// and TryExecute always succeeds before Close. A goroutine whose task is
+// done waits a while for the next one (up to MaxIdle of them do), so a
+// steady flow of tasks reuses goroutines instead of starting new ones. Use
+// it when something else bounds the work (connections, a semaphore): cheap
+// goroutines can still do expensive things. Its queue latency is the time a
+// goroutine takes to start or to wake.
 //
 // Its methods may be called from any goroutine (Close: see Executor).
 type UnboundedExecutor struct {
-	log *slog.Logger
+	log         *slog.Logger
+	maxIdle     int
+	idleTimeout time.Duration
 	gate
-	running   atomic.Int64
-	m         meter
+	alive   atomic.Int64 // goroutines, busy or idle
+	running atomic.Int64 // of which running a task
+	m       meter
+
+	mu   sync.Mutex
+	idle []*idler // LIFO: the most recently used stack is the warmest
+
 	stopped   chan struct{}
 	closeOnce sync.Once
 	stopOnce  sync.Once
 }
 
-// NewUnboundedExecutor returns an executor configured by cfg.
-func NewUnboundedExecutor(cfg UnboundedConfig) *UnboundedExecutor {
-	return &UnboundedExecutor{log: cfg.Logger, stopped: make(chan struct{})}
+// idler is an idle goroutine's mailbox: a task to run, or nil Run to exit.
+type idler struct {
+	ch chan timedTask
 }
 
-// Execute starts a goroutine for t. It returns ErrExecutorClosed after
+type timedTask struct {
+	t  Task
+	at int64 // when Execute was called, for the queue latency
+}
+
+// NewUnboundedExecutor returns an executor configured by cfg.
+func NewUnboundedExecutor(cfg UnboundedConfig) *UnboundedExecutor {
+	e := &UnboundedExecutor{log: cfg.Logger, maxIdle: cfg.MaxIdle, idleTimeout: cfg.IdleTimeout, stopped: make(chan struct{})}
+	if e.maxIdle == 0 {
+		e.maxIdle = DefaultMaxIdle
+	}
+	if e.idleTimeout <= 0 {
+		e.idleTimeout = DefaultIdleTimeout
+	}
+	return e
+}
+
+// Execute runs t on a goroutine now. It returns ErrExecutorClosed after
 // Close. It panics if t.Run is nil.
 func (e *UnboundedExecutor) Execute(t Task) error {
 	if !e.TryExecute(t) {
@@ -457,7 +499,7 @@ func (e *UnboundedExecutor) Execute(t Task) error {
 	return nil
 }
 
-// TryExecute starts a goroutine for t and reports true, or false after
+// TryExecute runs t on a goroutine now and reports true, or false after
 // Close. It panics if t.Run is nil.
 func (e *UnboundedExecutor) TryExecute(t Task) bool {
 	if t.Run == nil {
@@ -467,36 +509,124 @@ func (e *UnboundedExecutor) TryExecute(t Task) bool {
 		return false
 	}
 	e.running.Add(1)
-	go e.run(t, now())
+	tt := timedTask{t: t, at: now()}
+	if w := e.popIdle(); w != nil {
+		w.ch <- tt // buffered: never blocks
+	} else {
+		e.alive.Add(1)
+		go e.work(tt)
+	}
 	e.leave()
 	return true
 }
 
-func (e *UnboundedExecutor) run(t Task, at int64) {
-	start := e.m.begin(at)
-	safely(e.log, "task", t.Run)
-	e.m.end(start)
-	if e.running.Add(-1) == 0 && e.closed() {
-		e.stopOnce.Do(func() { close(e.stopped) })
+func (e *UnboundedExecutor) popIdle() *idler {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := len(e.idle)
+	if n == 0 {
+		return nil
+	}
+	w := e.idle[n-1]
+	e.idle[n-1] = nil
+	e.idle = e.idle[:n-1]
+	return w
+}
+
+// work runs tt, then waits for more while it is allowed to.
+func (e *UnboundedExecutor) work(tt timedTask) {
+	var w *idler
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		if e.alive.Add(-1) == 0 && e.closed() {
+			e.stopOnce.Do(func() { close(e.stopped) })
+		}
+	}()
+	for {
+		start := e.m.begin(tt.at)
+		safely(e.log, "task", tt.t.Run)
+		e.m.end(start)
+		e.running.Add(-1)
+
+		if w == nil {
+			w = &idler{ch: make(chan timedTask, 1)}
+		}
+		if !e.pushIdle(w) {
+			return
+		}
+		if timer == nil {
+			timer = time.NewTimer(e.idleTimeout)
+		} else {
+			timer.Reset(e.idleTimeout)
+		}
+		select {
+		case tt = <-w.ch:
+		case <-timer.C:
+			if e.removeIdle(w) {
+				return
+			}
+			tt = <-w.ch // popped meanwhile: its task is on the way
+		}
+		if tt.t.Run == nil {
+			return // Close
+		}
 	}
 }
 
-// Stats returns a snapshot of the executor's figures; Workers and Busy are
-// the goroutines running tasks, and nothing is ever queued. Any goroutine
-// may call it.
+// pushIdle offers w for the next task; false means exit instead.
+func (e *UnboundedExecutor) pushIdle(w *idler) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed() || len(e.idle) >= e.maxIdle {
+		return false
+	}
+	e.idle = append(e.idle, w)
+	return true
+}
+
+// removeIdle takes w out of the idle list if it is still there.
+func (e *UnboundedExecutor) removeIdle(w *idler) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, x := range e.idle {
+		if x == w {
+			n := copy(e.idle[i:], e.idle[i+1:])
+			e.idle[i+n] = nil
+			e.idle = e.idle[:i+n]
+			return true
+		}
+	}
+	return false
+}
+
+// Stats returns a snapshot of the executor's figures: Workers are its
+// goroutines, busy or idle, Busy those running tasks; nothing is ever
+// queued. Any goroutine may call it.
 func (e *UnboundedExecutor) Stats() ExecutorStats {
 	var s ExecutorStats
 	e.m.fill(&s)
-	s.Workers = clamp(e.running.Load())
+	s.Workers = clamp(e.alive.Load())
+	s.Busy = clamp(e.running.Load())
 	return s
 }
 
-// Close stops accepting tasks and waits until the running ones have
-// returned, or ctx is done (see Executor). Any goroutine may call it.
+// Close stops accepting tasks, ends the idle goroutines and waits until the
+// running tasks have returned, or ctx is done (see Executor). Any goroutine
+// may call it.
 func (e *UnboundedExecutor) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.shut()
-		if e.running.Load() == 0 {
+		e.mu.Lock()
+		idle := e.idle
+		e.idle = nil
+		e.mu.Unlock()
+		for _, w := range idle {
+			w.ch <- timedTask{}
+		}
+		if e.alive.Load() == 0 {
 			e.stopOnce.Do(func() { close(e.stopped) })
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -402,4 +403,74 @@ func TestInvocationType(t *testing.T) {
 	if strings.Join(names, " ") != "Blocking NonBlocking Either InvocationType(9)" {
 		t.Fatalf("names: %v", names)
 	}
+}
+
+// The unbounded executor keeps goroutines whose task is done for the next
+// task, up to MaxIdle of them and for IdleTimeout; Close ends them.
+func TestUnboundedReusesGoroutines(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       dispatcher.UnboundedConfig
+		wantAfter int // goroutines right after tasks ran one at a time
+	}{
+		{"default", dispatcher.UnboundedConfig{}, 1},
+		{"no idle", dispatcher.UnboundedConfig{MaxIdle: -1}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := dispatcher.NewUnboundedExecutor(tc.cfg)
+				for range 100 {
+					done := make(chan struct{})
+					if err := e.Execute(dispatcher.Task{Run: func() { close(done) }}); err != nil {
+						t.Fatal(err)
+					}
+					<-done
+					synctest.Wait()
+				}
+				st := e.Stats()
+				if st.Workers != tc.wantAfter || st.Busy != 0 || st.Tasks != 100 {
+					t.Fatalf("after 100 tasks one at a time: %+v, want %d goroutines", st, tc.wantAfter)
+				}
+				time.Sleep(dispatcher.DefaultIdleTimeout + time.Second)
+				synctest.Wait()
+				if st := e.Stats(); st.Workers != 0 {
+					t.Fatalf("after the idle timeout: %d goroutines, want 0", st.Workers)
+				}
+				if err := e.Close(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+// At most MaxIdle goroutines stay; Close ends the idle ones at once.
+func TestUnboundedMaxIdleAndClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: 3})
+		release := make(chan struct{})
+		for range 10 {
+			e.Execute(dispatcher.Task{Run: func() { <-release }})
+		}
+		synctest.Wait()
+		if st := e.Stats(); st.Workers != 10 || st.Busy != 10 {
+			t.Fatalf("10 blocked tasks: %+v", st)
+		}
+		close(release)
+		synctest.Wait()
+		if st := e.Stats(); st.Workers != 3 || st.Busy != 0 {
+			t.Fatalf("after they finished: %d goroutines (busy %d), want 3 idle", st.Workers, st.Busy)
+		}
+		if err := e.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if st := e.Stats(); st.Workers != 0 {
+			t.Fatalf("after Close: %d goroutines", st.Workers)
+		}
+		if e.TryExecute(dispatcher.Task{Run: func() {}}) {
+			t.Fatal("TryExecute after Close")
+		}
+	})
 }
