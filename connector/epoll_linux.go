@@ -272,6 +272,26 @@ func (c *conn) nextEP(s *stream) bool {
 	return true
 }
 
+// continueEP goes on with a connection whose suspended request the calling
+// goroutine just finished. What cannot block is done here: with the body
+// read, settling the connection and looking for the next head take no
+// waiting, and most often the connection simply turns idle. A body still to
+// drain, or a next request to serve, goes to the executor.
+func (c *conn) continueEP(s *stream) {
+	if !s.body.done() {
+		c.srv.execute(c.taskFor(s, pendSettle))
+		return
+	}
+	c.ep.attach()
+	if !c.nextEP(s) {
+		return
+	}
+	if _, ok := c.readHeadNB(); ok {
+		c.pendKind = pendServe // not on a producer: it may block
+		c.srv.execute(dispatcher.Task{Run: c.run, Type: api.Blocking})
+	}
+}
+
 // resumeEP continues a connection whose suspended request just finished.
 func (c *conn) resumeEP(s *stream) {
 	c.ep.attach()

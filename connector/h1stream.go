@@ -402,7 +402,7 @@ func (s *stream) Abort(err error) {
 func (s *stream) handOff() {
 	if s.handoff.Swap(hoFinished) == hoDetached {
 		if s.c.ep != nil {
-			s.c.srv.execute(s.c.taskFor(s, pendSettle))
+			s.c.continueEP(s)
 		} else {
 			go s.c.resume(s)
 		}

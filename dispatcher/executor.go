@@ -437,7 +437,7 @@ type UnboundedConfig struct {
 
 // Defaults of UnboundedConfig.
 const (
-	DefaultMaxIdle     = 64
+	DefaultMaxIdle     = 16
 	DefaultIdleTimeout = 10 * time.Second
 )
 
