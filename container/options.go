@@ -38,7 +38,8 @@ func WithAsyncTimeout(d time.Duration) Option { return func(c *config) { c.async
 // goroutine: re-dispatches after Resume or a timeout, async tasks,
 // completions from other goroutines. A dispatcher.BoundedExecutor bounds
 // the work in flight (the resource limit Jetty's thread pool sets); a
-// dispatcher.UnboundedExecutor runs a goroutine per task, like net/http.
+// dispatcher.UnboundedExecutor runs every task at once on a goroutine of
+// its own, like net/http.
 // Default: an UnboundedExecutor that the container owns and closes when it
 // stops. A given executor stays the caller's to close, after the container.
 func WithExecutor(ex dispatcher.Executor) Option { return func(c *config) { c.executor = ex } }

@@ -36,9 +36,10 @@
 //
 // BoundedExecutor is the QueuedThreadPool analogue: workers grow on demand
 // and shrink when idle, the queue is bounded, a full queue returns
-// ErrRejected, and Execute does not allocate. UnboundedExecutor starts a
-// goroutine per task, the virtual-thread analogue, for work that something
-// else bounds. Both report Jetty's thread-pool figures. Reserved goroutines
+// ErrRejected, and Execute does not allocate. UnboundedExecutor runs every
+// task at once on a goroutine of its own, the virtual-thread analogue, for
+// work that something else bounds; it keeps a few finished goroutines for
+// the next tasks, so their grown stacks are reused. Both report Jetty's thread-pool figures. Reserved goroutines
 // are tasks of the executor, so close a Strategy before its executor.
 //
 // Package dispatcher imports api only.

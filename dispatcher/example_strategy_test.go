@@ -78,7 +78,7 @@ func ExampleStrategy() {
 	// PC: 1 EPC+PEC: 1
 }
 
-// Goroutine per task, for work bounded elsewhere.
+// A goroutine for every task at once, for work bounded elsewhere.
 func ExampleUnboundedExecutor() {
 	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
 	done := make(chan string)
