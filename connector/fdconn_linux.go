@@ -227,7 +227,7 @@ func (f *fdConn) Read(p []byte) (int, error) {
 		if closed {
 			return 0, net.ErrClosed
 		}
-		n, err := unix.Read(f.fd, p)
+		n, err := rawRead(f.fd, p)
 		switch {
 		case n > 0:
 			return n, nil
@@ -250,7 +250,7 @@ func (f *fdConn) tryRead(p []byte) (int, error) {
 		f.mu.Lock()
 		f.readable = false
 		f.mu.Unlock()
-		n, err := unix.Read(f.fd, p)
+		n, err := rawRead(f.fd, p)
 		switch {
 		case n > 0:
 			return n, nil
@@ -274,7 +274,7 @@ func (f *fdConn) Write(p []byte) (int, error) {
 		if closed {
 			return written, net.ErrClosed
 		}
-		n, err := unix.Write(f.fd, p[written:])
+		n, err := rawWrite(f.fd, p[written:])
 		if n > 0 {
 			written += n
 			continue
@@ -310,7 +310,7 @@ func (f *fdConn) writev(bufs [][]byte) error {
 		if closed {
 			return net.ErrClosed
 		}
-		n, err := unix.Writev(f.fd, bufs)
+		n, err := rawWritev(f.fd, bufs)
 		if n > 0 {
 			for n > 0 {
 				if n >= len(bufs[0]) {

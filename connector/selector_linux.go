@@ -173,7 +173,7 @@ func (s *selector) loop() {
 // blocking, and reports whether there were any (else the goroutine parks in
 // the Go runtime's poller until the epoll descriptor is readable).
 func (s *selector) harvest(fd uintptr) bool {
-	s.n, s.werr = unix.EpollWait(int(fd), s.events, 0)
+	s.n, s.werr = rawEpollWait(int(fd), s.events)
 	return s.n > 0 || (s.werr != nil && s.werr != unix.EINTR)
 }
 
