@@ -56,9 +56,9 @@ type Config struct {
 	Logger *slog.Logger
 	// InlineTimeouts runs a timeout's work (listeners, the expired
 	// re-dispatch) on the goroutine the timer fired on instead of handing it
-	// to Execute. Set it when Execute would start a goroutine anyway (an
-	// unbounded executor); leave it false to keep timeouts under a bounded
-	// executor's limits.
+	// to Execute. Set it when Execute would start a new goroutine anyway;
+	// leave it false to keep timeouts under a bounded executor's limits, or
+	// to run them on an executor's reused goroutines.
 	InlineTimeouts bool
 	// Clock starts timers; nil means time.AfterFunc. Tests use
 	// testing/synctest instead of replacing it.

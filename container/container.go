@@ -58,8 +58,10 @@ func New(opts ...Option) *Container {
 		c.cfg.executor = c.ownExec
 	}
 	c.cfg.connector.Executor = c.cfg.executor
-	_, unbounded := c.cfg.executor.(*dispatcher.UnboundedExecutor)
-	c.asyncCfg = async.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger, InlineTimeouts: unbounded}
+	// Timeouts go through the executor too: a timer's goroutine is new
+	// each time, so the deep work of a re-dispatch would grow its stack
+	// from scratch, where an executor goroutine is reused, stack and all.
+	c.asyncCfg = async.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
 	c.srv.Handler = c
 	c.srv.Config = c.cfg.connector
 	c.contexts = []*Context{{c: c, path: ""}}
