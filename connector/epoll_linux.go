@@ -282,27 +282,31 @@ func (c *conn) continueEP(s *stream) {
 		c.srv.execute(c.taskFor(s, pendSettle))
 		return
 	}
-	c.ep.attach()
-	if !c.nextEP(s) {
-		return
-	}
-	if _, ok := c.readHeadNB(); ok {
+	if c.settleAndPeek(s) {
 		c.pendKind = pendServe // not on a producer: it may block
 		c.srv.execute(dispatcher.Task{Run: c.run, Type: api.Blocking})
 	}
 }
 
-// resumeEP continues a connection whose suspended request just finished.
+// resumeEP continues a connection whose suspended request just finished,
+// on a goroutine that may block.
 func (c *conn) resumeEP(s *stream) {
-	c.ep.attach()
-	if !c.nextEP(s) {
-		return
-	}
-	if _, ok := c.readHeadNB(); ok {
+	if c.settleAndPeek(s) {
 		s := c.pending
 		c.pending = nil
-		c.serveEP(s, false) // this goroutine may block
+		c.serveEP(s, false)
 	}
+}
+
+// settleAndPeek settles the connection after the suspended request s and
+// reads the next head without waiting. It reports whether a request is
+// pending in c.pending; if not, the connection is idle or closed.
+func (c *conn) settleAndPeek(s *stream) bool {
+	if !c.nextEP(s) {
+		return false
+	}
+	_, ok := c.readHeadNB()
+	return ok
 }
 
 // detach marks the connection as holding a suspended request: nobody reads
