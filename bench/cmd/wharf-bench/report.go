@@ -413,5 +413,31 @@ func targetNotes(res *Results) string {
 - Every figure comes from one machine with one core for the server; the
   targets are judged on the medians above, with no margin for noise. A
   ratio near 1.00 is within the spread between rounds shown in each table.
+
+Where the misses come from (CPU profiles and perf of examples/hello under
+the same loads; see docs/architecture.md for the design):
+
+- Plaintext: per request Wharf spends about what fasthttp spends in the
+  kernel (one read that finds the request, one that finds nothing, one
+  write) but more in user space. fasthttp recycles one request object per
+  connection; a Wharf request is an immutable value a handler may keep, so
+  each one is built anew (3 allocations in the connector, 5 in the
+  container, with the garbage collection they cause), and it runs through
+  the async state machine that makes suspension safe. At 100 connections
+  fasthttp also keeps wrk's core fully busy: wrk may be what bounds it.
+- `+"`/sleep`"+` and `+"`/delay`"+` at 10,000 connections: every answer costs
+  work plaintext does not do — a goroutine hand-over and a runtime timer
+  for the wait, a second dispatch through the chain after it — and
+  profiles show 10–15%% of the CPU copying goroutine stacks, as goroutines
+  alternate between a shallow wait and the deeper response path (the
+  garbage collector shrinks the stacks of waiting goroutines). The answer's
+  write also costs more when it wakes an idle client.
+- Memory per suspended long poll: the connection (about 600 B with its
+  epoll side), the stream with the parsed head, its bytes and its fields
+  (about 650 B), the container's exchange with the async state machine
+  (about 640 B), the request (about 100 B) and two runtime timers (idle
+  and suspend, about 200 B), plus what the garbage collector keeps in
+  hand. 1 KiB would need a suspended request to keep almost none of these
+  objects.
 `, res.Config.GoroutineBudget)
 }
