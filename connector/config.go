@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -66,6 +67,16 @@ type Config struct {
 	// production over. Nil means a dispatcher.UnboundedExecutor the server
 	// owns (and closes when it stops); a given Executor stays the caller's.
 	Executor dispatcher.Executor
+	// TLSConfig is the TLS configuration ServeTLS starts from: its
+	// certificates (several are chosen between by SNI), client
+	// authentication, versions. It is cloned, never modified. NextProtos,
+	// if empty, becomes "h2" and "http/1.1" (only "http/1.1" with
+	// DisableHTTP2); MinVersion, if zero, TLS 1.2. Nil means the
+	// certificate files given to ServeTLS alone.
+	TLSConfig *tls.Config
+	// DisableHTTP2 keeps ServeTLS from offering HTTP/2 through ALPN. False
+	// (the default) offers it when the Handler can serve it.
+	DisableHTTP2 bool
 
 	// testInlineReturned, set by tests only, runs on the producer after a
 	// NonBlocking handler's first dispatch returned, before the connector

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -78,6 +79,7 @@ type conn struct {
 	head     *h1.RequestHead // parse scratch, borrowed while a head is parsed
 
 	remote, local string
+	tls           *tls.ConnectionState // after the handshake; nil in cleartext
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -135,6 +137,22 @@ func (c *conn) close() {
 		c.rbuf = nil
 	}
 	c.srv.removeConn(c)
+}
+
+// start serves a connection the portable connector just accepted: over
+// TLS, after the handshake, and as HTTP/2 when ALPN chose it.
+func (c *conn) start() {
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		if !c.handshake(tc) {
+			c.close()
+			return
+		}
+		if c.tls.NegotiatedProtocol == "h2" {
+			c.serveH2()
+			return
+		}
+	}
+	c.serve()
 }
 
 // serve reads requests and dispatches them until the connection closes or a

@@ -109,6 +109,7 @@ func newStream(c *conn, raw []byte) *stream {
 		r.ContentLength = 0
 	}
 	r.RemoteAddr, r.LocalAddr = c.remote, c.local
+	r.TLS = c.tls
 	var fields []api.HeaderField
 	if len(h.Fields) > 0 {
 		fields = make([]api.HeaderField, len(h.Fields))

@@ -21,6 +21,9 @@ var (
 	// ErrClientGone is what a suspended request fails with when its client
 	// closes the connection (reported through Watcher).
 	ErrClientGone = errors.New("connector: client closed the connection")
+	// ErrNoCertificate is returned by ServeTLS when neither Config.TLSConfig
+	// nor the files given hold a certificate.
+	ErrNoCertificate = errors.New("connector: TLS needs a certificate")
 )
 
 // Server is the portable HTTP/1.1 connector: one goroutine per connection
@@ -49,6 +52,7 @@ type Server struct {
 	selNext   atomic.Uint32
 	closed    chan struct{} // closed by Shutdown and Close; see closing
 	execOnce  sync.Once
+	h2s       *h2 // HTTP/2 over TLS, made by the first such connection; under mu
 	ownExec   *dispatcher.UnboundedExecutor
 }
 
@@ -87,7 +91,7 @@ func (s *Server) Serve(l net.Listener) error {
 			nc.Close()
 			return ErrServerClosed
 		}
-		go c.serve()
+		go c.start()
 	}
 }
 
@@ -161,6 +165,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		drained = s.drained
 	}
 	conns := s.conns.all()
+	s.shutdownH2Locked()
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.closeIfIdle()
@@ -210,6 +215,7 @@ func (s *Server) Close() error {
 		l.Close()
 	}
 	conns := s.conns.all()
+	s.closeH2Locked()
 	s.mu.Unlock()
 	for _, c := range conns {
 		switch {

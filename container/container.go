@@ -50,6 +50,12 @@ func New(opts ...Option) *Container {
 	if c.cfg.logger == nil {
 		c.cfg.logger = slog.Default()
 	}
+	if c.cfg.portable {
+		c.cfg.connector.Portable = true
+	}
+	if c.cfg.tls != nil {
+		c.cfg.connector.TLSConfig = c.cfg.tls
+	}
 	if c.cfg.connector.Logger == nil {
 		c.cfg.connector.Logger = c.cfg.logger
 	}
@@ -128,6 +134,18 @@ func (c *Container) Serve(l net.Listener) error {
 		return err
 	}
 	return c.srv.Serve(l)
+}
+
+// ServeTLS is Serve over TLS: HTTP/1.1, and HTTP/2 for clients that ask for
+// it through ALPN. The certificates are those of the connector's
+// TLSConfig (see WithConnector) plus, if certFile and keyFile are not
+// empty, that PEM pair; several are chosen between by SNI. It returns
+// connector.ErrNoCertificate when there is none.
+func (c *Container) ServeTLS(l net.Listener, certFile, keyFile string) error {
+	if err := c.Start(); err != nil {
+		return err
+	}
+	return c.srv.ServeTLS(l, certFile, keyFile)
 }
 
 // ListenAndServe listens on the TCP address addr and serves on it.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -323,10 +322,7 @@ func TestMountNetHTTP(t *testing.T) {
 		if code, body, _ := get(t, s, "/std/flush"); code != 200 || body != "one two" {
 			t.Errorf("flush: %d %q", code, body)
 		}
-		nc, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		nc := s.DialHTTP1(t)
 		defer nc.Close()
 		fmt.Fprint(nc, "GET /std/hijack HTTP/1.1\r\nHost: x\r\n\r\n")
 		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,10 +83,7 @@ func TestReadListener(t *testing.T) {
 			{"/count", "read 30 bytes"},
 			{"/stop", "enough after "},
 		} {
-			nc, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			nc := s.DialHTTP1(t)
 			nc.SetDeadline(time.Now().Add(10 * time.Second))
 			fmt.Fprintf(nc, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n", tt.path)
 			br := bufio.NewReader(nc)

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -22,6 +23,8 @@ type config struct {
 	executor     dispatcher.Executor
 	outputBuffer int
 	connector    connector.Config
+	portable     bool        // WithPortableConnector, whatever the order of options
+	tls          *tls.Config // WithTLSConfig, likewise
 }
 
 // WithLogger sets the logger for errors, panics and connection problems.
@@ -55,4 +58,10 @@ func WithConnector(cfg connector.Config) Option { return func(c *config) { c.con
 // WithPortableConnector makes the container serve with the
 // goroutine-per-connection connector even where the epoll connector is
 // available. Default: epoll on Linux for plain TCP listeners.
-func WithPortableConnector() Option { return func(c *config) { c.connector.Portable = true } }
+func WithPortableConnector() Option { return func(c *config) { c.portable = true } }
+
+// WithTLSConfig sets the TLS configuration ServeTLS starts from
+// (certificates, chosen between by SNI; client authentication; versions),
+// as connector.Config.TLSConfig does; it wins over WithConnector's,
+// whatever the order. Default: none, so ServeTLS needs certificate files.
+func WithTLSConfig(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }

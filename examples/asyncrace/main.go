@@ -36,6 +36,6 @@ import (
 )
 
 // command serves the container of app.go; the tests run it in-process.
-var command = cli.Command{Name: "asyncrace", Build: func() *container.Container { return newContainer() }}
+var command = cli.Command{Name: "asyncrace", Build: func(opts ...container.Option) *container.Container { return newContainer(opts...) }}
 
 func main() { command.Main() }

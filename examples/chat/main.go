@@ -32,6 +32,6 @@ import (
 )
 
 // command serves the container of app.go; the tests run it in-process.
-var command = cli.Command{Name: "chat", Build: func() *container.Container { return newContainer(newRoom()) }}
+var command = cli.Command{Name: "chat", Build: func(opts ...container.Option) *container.Container { return newContainer(newRoom(), opts...) }}
 
 func main() { command.Main() }

@@ -34,6 +34,6 @@ import (
 )
 
 // command serves the container of app.go; the tests run it in-process.
-var command = cli.Command{Name: "hello", Build: func() *container.Container { return newContainer() }}
+var command = cli.Command{Name: "hello", Build: func(opts ...container.Option) *container.Container { return newContainer(opts...) }}
 
 func main() { command.Main() }

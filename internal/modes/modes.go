@@ -5,13 +5,17 @@ package modes
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/devcert"
 )
 
 // Mode names a way of serving a container.
@@ -24,17 +28,46 @@ const (
 	H1Portable Mode = "h1portable"
 	// NetHTTP is the container as an http.Handler inside net/http's server.
 	NetHTTP Mode = "nethttp"
+	// H1TLS is HTTP/1.1 over TLS (ServeTLS, ALPN "http/1.1").
+	H1TLS Mode = "h1tls"
+	// H2 is HTTP/2 over TLS (ServeTLS, ALPN "h2").
+	H2 Mode = "h2"
 )
 
 // All lists the modes every semantics test runs in.
-var All = []Mode{H1, H1Portable, NetHTTP}
+var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2}
+
+// TLS reports whether mode m serves over TLS.
+func (m Mode) TLS() bool { return m == H1TLS || m == H2 }
 
 // Options returns the container options mode m needs.
 func Options(m Mode) []container.Option {
-	if m == H1Portable {
+	switch {
+	case m == H1Portable:
 		return []container.Option{container.WithPortableConnector()}
+	case m.TLS():
+		return []container.Option{container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}})}
 	}
 	return nil
+}
+
+// certificate is the self-signed certificate every TLS mode serves, made
+// once per test binary.
+var certificate = sync.OnceValue(func() tls.Certificate {
+	cert, err := devcert.New()
+	if err != nil {
+		panic("modes: " + err.Error())
+	}
+	return cert
+})
+
+// clientTLS trusts certificate.
+func clientTLS() *tls.Config {
+	pool, err := devcert.Pool(certificate())
+	if err != nil {
+		panic("modes: " + err.Error())
+	}
+	return &tls.Config{RootCAs: pool}
 }
 
 // Server is a running container and a client for it.
@@ -62,9 +95,17 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 	t.Helper()
 	s := &Server{Mode: m, Container: c}
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	switch m {
+	case H1TLS:
+		tr.TLSClientConfig = clientTLS()
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // HTTP/1.1 only
+	case H2:
+		tr.TLSClientConfig = clientTLS()
+		tr.ForceAttemptHTTP2 = true
+	}
 	s.Client = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	switch m {
-	case H1, H1Portable:
+	case H1, H1Portable, H1TLS, H2:
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -72,9 +113,16 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			c.Serve(l)
+			if m.TLS() {
+				c.ServeTLS(l, "", "")
+			} else {
+				c.Serve(l)
+			}
 		}()
 		s.URL = "http://" + l.Addr().String()
+		if m.TLS() {
+			s.URL = "https://" + l.Addr().String()
+		}
 		t.Cleanup(func() {
 			tr.CloseIdleConnections()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -94,4 +142,30 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 		})
 	}
 	return s
+}
+
+// DialHTTP1 opens a connection for a test that writes HTTP/1.1 bytes
+// itself (TLS with ALPN "http/1.1" in the TLS modes). In mode H2, where no
+// HTTP/1.1 is spoken, it skips the test: requests there reach the container
+// through net/http's handler interface, which mode NetHTTP covers.
+func (s *Server) DialHTTP1(t testing.TB) net.Conn {
+	t.Helper()
+	addr := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
+	switch s.Mode {
+	case H2:
+		t.Skip("raw HTTP/1.1 bytes; HTTP/2 reaches the container as mode nethttp does")
+	case H1TLS:
+		cfg := clientTLS()
+		cfg.NextProtos = []string{"http/1.1"}
+		nc, err := tls.Dial("tcp", addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nc
+	}
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc
 }

@@ -1,13 +1,15 @@
 // Package cli owns the command-line scaffolding the example commands share.
 // A Command's Main is the process entry point (SIGINT and SIGTERM, exit
-// codes); its Run, which tests call in-process, owns the -addr flag, the
-// listener, the one line "listening on http://ADDR" on stdout, serving the
-// container, and its graceful shutdown when the context is done. Each
-// example supplies only its name, its container and any flags of its own.
+// codes); its Run, which tests call in-process, owns the -addr, -tls, -cert
+// and -key flags, the listener, the one line "listening on http://ADDR" (or
+// https://) on stdout, serving the container, and its graceful shutdown when
+// the context is done. Each example supplies only its name, its container
+// and any flags of its own.
 package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/devcert"
 )
 
 // DefaultAddr is the default of the -addr flag.
@@ -33,15 +36,16 @@ type Command struct {
 	// Name names the flag set and prefixes the error Main prints.
 	Name string
 
-	// Build returns the container to serve. It is called once the
-	// arguments are parsed.
-	Build func() *container.Container
+	// Build returns the container to serve, made with opts (TLS, from the
+	// flags) added to its own options. It is called once the arguments are
+	// parsed.
+	Build func(opts ...container.Option) *container.Container
 
 	// Flags, if not nil, is for a command with flags of its own and takes
 	// the place of Build: it registers them on fs before the arguments are
 	// parsed and returns the function that builds the container, which is
 	// called after parsing and may read them.
-	Flags func(fs *flag.FlagSet) (build func() *container.Container)
+	Flags func(fs *flag.FlagSet) (build func(opts ...container.Option) *container.Container)
 }
 
 // Main runs the command as the process: it calls Run with a context
@@ -61,13 +65,16 @@ func (cmd Command) Main() {
 	}
 }
 
-// Run parses args (-addr and the command's own flags), listens, writes
-// "listening on http://ADDR" to stdout, serves the container until ctx is
-// done, then shuts it down gracefully, waiting up to ShutdownTimeout. It
-// returns nil after a clean shutdown.
+// Run parses args (-addr, -tls, -cert, -key and the command's own flags),
+// listens, writes "listening on http://ADDR" (https:// with TLS) to stdout,
+// serves the container until ctx is done, then shuts it down gracefully,
+// waiting up to ShutdownTimeout. It returns nil after a clean shutdown.
 func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	addr := fs.String("addr", DefaultAddr, "TCP address to listen on")
+	useTLS := fs.Bool("tls", false, "serve TLS (HTTP/1.1 and HTTP/2 through ALPN) with a self-signed certificate made at start, or with -cert and -key")
+	certFile := fs.String("cert", "", "PEM certificate file for TLS (implies -tls; with -key)")
+	keyFile := fs.String("key", "", "PEM private key file for TLS (with -cert)")
 	build := cmd.Build
 	if cmd.Flags != nil {
 		build = cmd.Flags(fs)
@@ -75,16 +82,38 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if (*certFile == "") != (*keyFile == "") {
+		return errors.New("-cert and -key go together")
+	}
+	secure := *useTLS || *certFile != ""
+	var opts []container.Option
+	if secure && *certFile == "" {
+		cert, err := devcert.New()
+		if err != nil {
+			return fmt.Errorf("making a development certificate: %w", err)
+		}
+		opts = append(opts, container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	c := build()
+	c := build(opts...)
 	Vars(c)
-	fmt.Fprintf(stdout, "listening on http://%s\n", l.Addr())
+	scheme := "http"
+	if secure {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, l.Addr())
 
 	served := make(chan error, 1)
-	go func() { served <- c.Serve(l) }()
+	go func() {
+		if secure {
+			served <- c.ServeTLS(l, *certFile, *keyFile)
+		} else {
+			served <- c.Serve(l)
+		}
+	}()
 	select {
 	case err := <-served:
 		return err // Serve failed before anyone asked it to stop

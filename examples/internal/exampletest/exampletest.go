@@ -126,10 +126,11 @@ func PostForm(client *http.Client, url string, form url.Values) (Answer, error) 
 	return Do(client, req)
 }
 
-var listeningLine = regexp.MustCompile(`^listening on (http://127\.0\.0\.1:[0-9]+)\n$`)
+var listeningLine = regexp.MustCompile(`^listening on (https?://127\.0\.0\.1:[0-9]+)\n$`)
 
 // Listening returns the base URL of a command's first output line, which
-// must be exactly "listening on http://127.0.0.1:PORT\n".
+// must be exactly "listening on http://127.0.0.1:PORT\n" (https:// when
+// the command serves TLS).
 func Listening(line string) (base string, ok bool) {
 	m := listeningLine.FindStringSubmatch(line)
 	if m == nil {
@@ -139,16 +140,16 @@ func Listening(line string) (base string, ok bool) {
 }
 
 // RunCommand runs a command's run function in-process with -addr
-// 127.0.0.1:0, and returns the base URL of its listening line and a
+// 127.0.0.1:0 and args, and returns the base URL of its listening line and a
 // function that stops it, as a signal would, and returns run's error
 // (failing the test if run takes over 15 s to return).
-func RunCommand(t testing.TB, run func(ctx context.Context, args []string, stdout io.Writer) error) (base string, stop func() error) {
+func RunCommand(t testing.TB, run func(ctx context.Context, args []string, stdout io.Writer) error, args ...string) (base string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-addr", "127.0.0.1:0"}, pw)
+		err := run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw)
 		pw.CloseWithError(io.EOF)
 		done <- err
 	}()

@@ -1,0 +1,223 @@
+package connector_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/devcert"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// tlsContainer answers /who with what the request knows of its TLS
+// connection: the SNI name, the protocol and the ALPN choice.
+func tlsContainer(opts ...container.Option) *container.Container {
+	c := container.New(append([]container.Option{container.WithLogger(wharftest.DiscardLogger())}, opts...)...)
+	c.HandleFunc("/who", func(w api.Response, r *api.Request) error {
+		st := r.TLS()
+		if st == nil {
+			return errors.New("no TLS state")
+		}
+		_, err := fmt.Fprintf(w, "%s %s %s", st.ServerName, r.Proto(), st.NegotiatedProtocol)
+		return err
+	})
+	return c
+}
+
+// serveTLS runs c.ServeTLS on a fresh port until the test ends.
+func serveTLS(t *testing.T, c *container.Container, certFile, keyFile string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.ServeTLS(l, certFile, keyFile) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := c.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := <-done; !errors.Is(err, connector.ErrServerClosed) {
+			t.Errorf("ServeTLS returned %v", err)
+		}
+	})
+	return l.Addr().String()
+}
+
+func mustCert(t *testing.T, hosts ...string) tls.Certificate {
+	t.Helper()
+	cert, err := devcert.New(hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+// SNI picks the certificate, ALPN the protocol, and the request sees both.
+func TestServeTLSNegotiation(t *testing.T) {
+	certA, certB := mustCert(t, "a.test"), mustCert(t, "b.test")
+	roots := x509.NewCertPool()
+	roots.AddCert(certA.Leaf)
+	roots.AddCert(certB.Leaf)
+	tests := []struct {
+		name       string
+		disableH2  bool
+		serverName string
+		clientALPN []string
+		wantProto  string // ALPN result
+		wantBody   string
+	}{
+		{"h2 for a", false, "a.test", []string{"h2", "http/1.1"}, "h2", "a.test HTTP/2.0 h2"},
+		{"http/1.1 for b", false, "b.test", []string{"http/1.1"}, "http/1.1", "b.test HTTP/1.1 http/1.1"},
+		{"no ALPN", false, "a.test", nil, "", "a.test HTTP/1.1 "},
+		{"h2 disabled", true, "b.test", []string{"h2", "http/1.1"}, "http/1.1", "b.test HTTP/1.1 http/1.1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tlsContainer(
+				container.WithConnector(connector.Config{DisableHTTP2: tc.disableH2}),
+				container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certA, certB}}),
+			)
+			addr := serveTLS(t, c, "", "")
+			cfg := &tls.Config{RootCAs: roots, ServerName: tc.serverName, NextProtos: tc.clientALPN}
+			tr := &http.Transport{
+				DialTLSContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					d := tls.Dialer{Config: cfg}
+					nc, err := d.DialContext(ctx, network, addr)
+					if err != nil {
+						return nil, err
+					}
+					st := nc.(*tls.Conn).ConnectionState()
+					if got := st.PeerCertificates[0].DNSNames[0]; got != tc.serverName {
+						t.Errorf("certificate for %q, want %q", got, tc.serverName)
+					}
+					if st.NegotiatedProtocol != tc.wantProto {
+						t.Errorf("ALPN chose %q, want %q", st.NegotiatedProtocol, tc.wantProto)
+					}
+					return nc, nil
+				},
+				ForceAttemptHTTP2: tc.wantProto == "h2",
+			}
+			defer tr.CloseIdleConnections()
+			resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + tc.serverName + "/who")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != tc.wantBody {
+				t.Errorf("body %q, want %q", b, tc.wantBody)
+			}
+		})
+	}
+}
+
+// Certificates from PEM files, errors for missing ones, and the handshake
+// bounded by ReadHeaderTimeout.
+func TestServeTLSCertificatesAndLimits(t *testing.T) {
+	cert := mustCert(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, certFile, "CERTIFICATE", cert.Certificate[0])
+	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
+
+	t.Run("no certificate", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		c := tlsContainer()
+		defer c.Close()
+		if err := c.ServeTLS(l, "", ""); !errors.Is(err, connector.ErrNoCertificate) {
+			t.Fatalf("ServeTLS without certificates: %v", err)
+		}
+		if err := c.ServeTLS(l, filepath.Join(dir, "missing.pem"), keyFile); err == nil || !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("ServeTLS with a missing file: %v", err)
+		}
+	})
+	t.Run("files", func(t *testing.T) {
+		addr := serveTLS(t, tlsContainer(container.WithConnector(connector.Config{ReadHeaderTimeout: 200 * time.Millisecond})), certFile, keyFile)
+		pool, _ := devcert.Pool(cert)
+		nc, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"http/1.1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(nc, "GET /who HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+		b, _ := io.ReadAll(nc)
+		nc.Close()
+		if !strings.HasSuffix(string(b), "localhost HTTP/1.1 http/1.1") {
+			t.Fatalf("answer %q", b)
+		}
+		// A client that never starts its handshake is let go.
+		raw, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := raw.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("a silent client was not disconnected: %v", err)
+		}
+	})
+}
+
+func writePEM(t *testing.T, path, typ string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Shutdown sends HTTP/2 clients a GOAWAY and does not wait for them to
+// close an idle connection.
+func TestShutdownWithIdleHTTP2(t *testing.T) {
+	cert := mustCert(t)
+	c := tlsContainer(container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.ServeTLS(l, "", "") }()
+	pool, _ := devcert.Pool(cert)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get("https://" + l.Addr().String() + "/who")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("answered over %s", resp.Proto)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with an idle HTTP/2 connection: %v", err)
+	}
+	if err := <-done; !errors.Is(err, connector.ErrServerClosed) {
+		t.Fatalf("ServeTLS returned %v", err)
+	}
+}

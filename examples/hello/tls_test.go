@@ -1,0 +1,100 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/devcert"
+)
+
+// TestCurlTLS serves with -cert and -key (a certificate made for the test
+// and written to its temporary directory) and asks with curl over HTTP/1.1
+// and HTTP/2, trusting just that certificate.
+func TestCurlTLS(t *testing.T) {
+	curlPath, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl not installed")
+	}
+	cert, err := devcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, devcert.PEM(cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, stop := exampletest.RunCommand(t, command.Run, "-cert", certFile, "-key", keyFile)
+	if !strings.HasPrefix(base, "https://") {
+		t.Fatalf("listening on %s, want https://", base)
+	}
+	base = strings.Replace(base, "127.0.0.1", "localhost", 1) // the name the certificate is for
+	tests := []struct {
+		flag, version, path, body string
+	}{
+		{"--http1.1", "1.1", "/hello?name=tls", "Hello, tls!"},
+		{"--http2", "2", "/hello?name=h2", "Hello, h2!"},
+		{"--http2", "2", "/delay?ms=20", "delayed 20 ms"},
+		{"--http2", "2", "/sleep?ms=5", "slept 5 ms"},
+	}
+	for _, tc := range tests {
+		out, err := exec.Command(curlPath, "-sS", "--max-time", "20", "--cacert", certFile, tc.flag,
+			"-w", "\n%{http_code} %{http_version}", base+tc.path).Output()
+		want := tc.body + "\n200 " + tc.version
+		if err != nil || string(out) != want {
+			t.Errorf("curl %s %s = %q (%v), want %q", tc.flag, tc.path, out, err, want)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Errorf("run returned %v", err)
+	}
+}
+
+// With -tls alone, the server makes its own certificate and offers HTTP/2.
+func TestSelfSignedTLS(t *testing.T) {
+	base, stop := exampletest.RunCommand(t, command.Run, "-tls")
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 20 * time.Second}
+	resp, err := client.Get(base + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || string(b) != "Hello, world!" {
+		t.Fatalf("%s %q, want HTTP/2 and Hello, world!", resp.Proto, b)
+	}
+	if resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 || resp.TLS.PeerCertificates[0].Subject.Organization[0] != "Wharf development" {
+		t.Fatal("not the development certificate")
+	}
+	tr.CloseIdleConnections()
+	if err := stop(); err != nil {
+		t.Errorf("run returned %v", err)
+	}
+}
+
+// -cert without -key is refused before anything listens.
+func TestCertNeedsKey(t *testing.T) {
+	err := command.Run(t.Context(), []string{"-addr", "127.0.0.1:0", "-cert", "x.pem"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-cert and -key") {
+		t.Fatalf("Run = %v", err)
+	}
+}

@@ -1,0 +1,100 @@
+// Package devcert makes self-signed TLS certificates at run time, for the
+// examples and the tests: no private key is ever written to the repository
+// or to disk.
+//
+// A certificate it makes is its own root: trust it with Pool (Go clients)
+// or PEM (curl --cacert). It is valid for the hosts given, from an hour ago
+// to 30 days from now.
+//
+// It imports only the standard library.
+package devcert
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net"
+	"time"
+)
+
+// DefaultHosts are the names New uses when given none.
+var DefaultHosts = []string{"localhost", "127.0.0.1", "::1"}
+
+// New returns a self-signed certificate for hosts (DNS names or IP
+// addresses; DefaultHosts if none), with an ECDSA P-256 key made now.
+func New(hosts ...string) (tls.Certificate, error) {
+	if len(hosts) == 0 {
+		hosts = DefaultHosts
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{Organization: []string{"Wharf development"}, CommonName: hosts[0]},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(30 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+}
+
+// Pool returns a pool that trusts cert, for a client's tls.Config.RootCAs.
+func Pool(cert tls.Certificate) (*x509.CertPool, error) {
+	leaf, err := leafOf(cert)
+	if err != nil {
+		return nil, err
+	}
+	p := x509.NewCertPool()
+	p.AddCert(leaf)
+	return p, nil
+}
+
+// PEM returns cert's certificate (not its key) PEM-encoded, for clients
+// such as curl that read trusted roots from a file.
+func PEM(cert tls.Certificate) []byte {
+	if len(cert.Certificate) == 0 {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+}
+
+func leafOf(cert tls.Certificate) (*x509.Certificate, error) {
+	if cert.Leaf != nil {
+		return cert.Leaf, nil
+	}
+	if len(cert.Certificate) == 0 {
+		return nil, errors.New("devcert: certificate has no data")
+	}
+	return x509.ParseCertificate(cert.Certificate[0])
+}
