@@ -77,6 +77,10 @@ type Config struct {
 	// DisableHTTP2 keeps ServeTLS from offering HTTP/2 through ALPN. False
 	// (the default) offers it when the Handler can serve it.
 	DisableHTTP2 bool
+	// H2C accepts HTTP/2 without TLS on cleartext listeners from clients
+	// that open the connection with the HTTP/2 preface (prior knowledge).
+	// False (the default) answers that preface 505.
+	H2C bool
 
 	// testInlineReturned, set by tests only, runs on the producer after a
 	// NonBlocking handler's first dispatch returned, before the connector

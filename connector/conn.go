@@ -80,6 +80,7 @@ type conn struct {
 
 	remote, local string
 	tls           *tls.ConnectionState // after the handshake; nil in cleartext
+	nreq          uint32               // requests read on the connection
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -166,6 +167,10 @@ func (c *conn) serve() {
 	}()
 	for {
 		s, res := c.readRequest(false)
+		if res == readH2C {
+			c.serveH2C()
+			return
+		}
 		if res != readOK {
 			c.close()
 			return
@@ -278,6 +283,7 @@ const (
 	readOK         readResult = iota // a request head is parsed
 	readClose                        // EOF, timeout or a protocol error (answered): close
 	readWouldBlock                   // non-blocking mode: the socket has nothing more now
+	readH2C                          // the HTTP/2 preface opened the connection (h2c with prior knowledge)
 )
 
 // readRequest reads and parses the next request head. On a protocol error
@@ -313,6 +319,7 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, c.head)
 			if err == nil {
 				s := newStream(c, c.rbuf[c.r:c.r+n])
+				c.nreq++
 				c.srv.putHead(c.head)
 				c.head = nil
 				c.cur = s
@@ -327,6 +334,9 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 			}
 			c.srv.putHead(c.head)
 			c.head = nil
+			if c.nreq == 0 && c.srv.Config.H2C && c.tls == nil && bytes.HasPrefix(c.rbuf[c.r:c.w], h2PrefaceStart) {
+				return nil, readH2C
+			}
 			if !errors.Is(err, h1.ErrIncomplete) {
 				var pe *h1.Error
 				status := 400

@@ -34,9 +34,17 @@ func (s *Server) epollListener(l net.Listener) (*epListener, bool) {
 	return &epListener{fd: fd, ln: l, local: l.Addr().String(), err: make(chan error, 1)}, true
 }
 
-// startSelectors starts the selector goroutines once per server.
+// startSelectors starts the selector goroutines once per server, unless it
+// is shutting down: under the server's lock, so that Shutdown and Close
+// either see them (and stop them) or keep them from starting.
 func (s *Server) startSelectors() error {
 	s.selOnce.Do(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.shutting.Load() {
+			s.selErr = ErrServerClosed
+			return
+		}
 		var sels []*selector
 		defer func() { s.selectors.Store(&sels) }()
 		n := s.Config.Selectors
@@ -72,14 +80,14 @@ func (s *Server) stopSelectors() {
 // serveEpoll accepts on l through the first selector until l fails or the
 // server shuts down.
 func (s *Server) serveEpoll(l *epListener) error {
-	if err := s.startSelectors(); err != nil {
-		return err
-	}
 	if !s.track(l.ln) {
 		l.ln.Close()
 		return ErrServerClosed
 	}
 	defer s.untrack(l.ln)
+	if err := s.startSelectors(); err != nil {
+		return err
+	}
 	sel := s.selectorList()[0]
 	if err := sel.addListener(l); err != nil {
 		return err
@@ -207,6 +215,9 @@ func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 	case readClose:
 		c.close()
 		return dispatcher.Task{}, false
+	case readH2C:
+		c.ep.setState(epServing)
+		return dispatcher.Task{Run: c.serveH2C, Type: api.Blocking}, true
 	}
 	c.ep.setState(epServing)
 	return c.task(s), true

@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -106,6 +107,7 @@ func (s *Server) h2() *h2 {
 		}
 		h.srv.Protocols = new(http.Protocols)
 		h.srv.Protocols.SetHTTP2(true)
+		h.srv.Protocols.SetUnencryptedHTTP2(s.Config.H2C)
 		go h.srv.Serve(h.ln)
 		s.h2s = h
 	}
@@ -201,3 +203,52 @@ type connListenerAddr struct{}
 
 func (connListenerAddr) Network() string { return "wharf-h2" }
 func (connListenerAddr) String() string  { return "wharf-h2" }
+
+// h2PrefaceStart is how the HTTP/2 connection preface begins; as an
+// HTTP/1.1 head it is a complete one that fails to parse.
+var h2PrefaceStart = []byte("PRI * HTTP/2.0\r\n\r\n")
+
+// serveH2C hands a cleartext connection that opened with the HTTP/2
+// preface to the HTTP/2 side, with the bytes already read in front of it.
+func (c *conn) serveH2C() {
+	h := c.srv.h2()
+	if h == nil || c.srv.http2Handler() == nil {
+		c.close()
+		return
+	}
+	nc := c.nc
+	if c.ep != nil {
+		var err error
+		if nc, err = c.ep.toNetConn(); err != nil {
+			c.close()
+			return
+		}
+	}
+	pc := &prefixConn{Conn: nc, prefix: bytes.Clone(c.rbuf[c.r:c.w])}
+	if c.ep != nil {
+		c.srv.putReadBuffer(c.rbuf)
+	}
+	c.rbuf, c.r, c.w = nil, 0, 0
+	c.nc, c.ep = pc, nil // the connection is net/http's now; c keeps the books
+	c.setState(connServing)
+	h.conns.Store(net.Conn(pc), c)
+	if !h.ln.push(pc) {
+		h.conns.Delete(net.Conn(pc))
+		c.close()
+	}
+}
+
+// prefixConn is a connection whose first bytes were already read.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) {
+	if len(p.prefix) > 0 {
+		n := copy(b, p.prefix)
+		p.prefix = p.prefix[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
+}

@@ -221,3 +221,42 @@ func TestShutdownWithIdleHTTP2(t *testing.T) {
 		t.Fatalf("ServeTLS returned %v", err)
 	}
 }
+
+// With H2C, a cleartext connection that opens with the HTTP/2 preface is
+// served as HTTP/2, on both connectors; without it the preface gets 505.
+func TestH2CPriorKnowledge(t *testing.T) {
+	for _, h2c := range []bool{true, false} {
+		t.Run(fmt.Sprintf("H2C=%v", h2c), func(t *testing.T) {
+			eachConnector(t, connector.Config{H2C: h2c}, func(t *testing.T, cfg connector.Config) {
+				c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+				c.HandleFunc("/proto", func(w api.Response, r *api.Request) error {
+					_, err := fmt.Fprintf(w, "%s tls=%v", r.Proto(), r.TLS() != nil)
+					return err
+				})
+				addr := listen(t, c)
+				if !h2c {
+					resps, _, closed := roundTrip(t, addr, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 1)
+					if resps[0].StatusCode != http.StatusHTTPVersionNotSupported || !closed {
+						t.Fatalf("h2c off: the preface got %s, connection closed: %v", resps[0].Status, closed)
+					}
+					return
+				}
+				tr := &http.Transport{Protocols: new(http.Protocols)}
+				tr.Protocols.SetUnencryptedHTTP2(true)
+				defer tr.CloseIdleConnections()
+				client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+				for i := range 3 { // several streams on one connection
+					resp, err := client.Get(fmt.Sprintf("http://%s/proto?i=%d", addr, i))
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if string(b) != "HTTP/2.0 tls=false" {
+						t.Fatalf("answer %q", b)
+					}
+				}
+			})
+		})
+	}
+}

@@ -53,6 +53,9 @@ func New(opts ...Option) *Container {
 	if c.cfg.portable {
 		c.cfg.connector.Portable = true
 	}
+	if c.cfg.h2c {
+		c.cfg.connector.H2C = true
+	}
 	if c.cfg.tls != nil {
 		c.cfg.connector.TLSConfig = c.cfg.tls
 	}

@@ -24,6 +24,7 @@ type config struct {
 	outputBuffer int
 	connector    connector.Config
 	portable     bool        // WithPortableConnector, whatever the order of options
+	h2c          bool        // WithH2C, likewise
 	tls          *tls.Config // WithTLSConfig, likewise
 }
 
@@ -59,6 +60,11 @@ func WithConnector(cfg connector.Config) Option { return func(c *config) { c.con
 // goroutine-per-connection connector even where the epoll connector is
 // available. Default: epoll on Linux for plain TCP listeners.
 func WithPortableConnector() Option { return func(c *config) { c.portable = true } }
+
+// WithH2C accepts HTTP/2 without TLS (h2c) on cleartext listeners from
+// clients that start with the HTTP/2 preface (prior knowledge), as
+// connector.Config.H2C does, whatever the order of options. Default: off.
+func WithH2C() Option { return func(c *config) { c.h2c = true } }
 
 // WithTLSConfig sets the TLS configuration ServeTLS starts from
 // (certificates, chosen between by SNI; client authentication; versions),

@@ -32,10 +32,12 @@ const (
 	H1TLS Mode = "h1tls"
 	// H2 is HTTP/2 over TLS (ServeTLS, ALPN "h2").
 	H2 Mode = "h2"
+	// H2C is HTTP/2 in cleartext with prior knowledge (WithH2C).
+	H2C Mode = "h2c"
 )
 
 // All lists the modes every semantics test runs in.
-var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2}
+var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2, H2C}
 
 // TLS reports whether mode m serves over TLS.
 func (m Mode) TLS() bool { return m == H1TLS || m == H2 }
@@ -47,6 +49,8 @@ func Options(m Mode) []container.Option {
 		return []container.Option{container.WithPortableConnector()}
 	case m.TLS():
 		return []container.Option{container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}})}
+	case m == H2C:
+		return []container.Option{container.WithH2C()}
 	}
 	return nil
 }
@@ -102,10 +106,13 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 	case H2:
 		tr.TLSClientConfig = clientTLS()
 		tr.ForceAttemptHTTP2 = true
+	case H2C:
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetUnencryptedHTTP2(true)
 	}
 	s.Client = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	switch m {
-	case H1, H1Portable, H1TLS, H2:
+	case H1, H1Portable, H1TLS, H2, H2C:
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -152,7 +159,7 @@ func (s *Server) DialHTTP1(t testing.TB) net.Conn {
 	t.Helper()
 	addr := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
 	switch s.Mode {
-	case H2:
+	case H2, H2C:
 		t.Skip("raw HTTP/1.1 bytes; HTTP/2 reaches the container as mode nethttp does")
 	case H1TLS:
 		cfg := clientTLS()

@@ -1,7 +1,7 @@
 // Package cli owns the command-line scaffolding the example commands share.
 // A Command's Main is the process entry point (SIGINT and SIGTERM, exit
-// codes); its Run, which tests call in-process, owns the -addr, -tls, -cert
-// and -key flags, the listener, the one line "listening on http://ADDR" (or
+// codes); its Run, which tests call in-process, owns the -addr, -tls, -cert,
+// -key and -h2c flags, the listener, the one line "listening on http://ADDR" (or
 // https://) on stdout, serving the container, and its graceful shutdown when
 // the context is done. Each example supplies only its name, its container
 // and any flags of its own.
@@ -75,6 +75,7 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	useTLS := fs.Bool("tls", false, "serve TLS (HTTP/1.1 and HTTP/2 through ALPN) with a self-signed certificate made at start, or with -cert and -key")
 	certFile := fs.String("cert", "", "PEM certificate file for TLS (implies -tls; with -key)")
 	keyFile := fs.String("key", "", "PEM private key file for TLS (with -cert)")
+	h2c := fs.Bool("h2c", false, "accept HTTP/2 without TLS from clients with prior knowledge (cleartext port)")
 	build := cmd.Build
 	if cmd.Flags != nil {
 		build = cmd.Flags(fs)
@@ -93,6 +94,9 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 			return fmt.Errorf("making a development certificate: %w", err)
 		}
 		opts = append(opts, container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	}
+	if *h2c {
+		opts = append(opts, container.WithH2C())
 	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
