@@ -78,8 +78,9 @@ func clientTLS() *tls.Config {
 type Server struct {
 	Mode      Mode
 	Container *container.Container
-	URL       string // "http://127.0.0.1:port"
+	URL       string // "http://127.0.0.1:port" ("https://" in the TLS modes)
 	Client    *http.Client
+	ClientTLS *tls.Config // for other clients in the TLS modes: trusts the server
 }
 
 // Run calls f once per mode as a subtest. build configures a fresh
@@ -99,6 +100,9 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 	t.Helper()
 	s := &Server{Mode: m, Container: c}
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	if m.TLS() {
+		s.ClientTLS = clientTLS()
+	}
 	switch m {
 	case H1TLS:
 		tr.TLSClientConfig = clientTLS()

@@ -1,0 +1,286 @@
+package websocket_test
+
+import (
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gws "github.com/gorilla/websocket"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/websocket"
+)
+
+// echo answers every message with the same message, and records how its
+// callbacks ran.
+type echo struct {
+	inside  atomic.Int32 // callbacks running now: never more than one
+	overlap atomic.Bool
+	opened  atomic.Int32
+	closed  chan error
+}
+
+func newEcho() *echo { return &echo{closed: make(chan error, 1)} }
+
+func (e *echo) enter() func() {
+	if e.inside.Add(1) > 1 {
+		e.overlap.Store(true)
+	}
+	return func() { e.inside.Add(-1) }
+}
+
+func (e *echo) OnOpen(c *websocket.Conn) {
+	defer e.enter()()
+	e.opened.Add(1)
+	c.Send(websocket.Text("hello " + c.Request().QueryValue("name")))
+}
+
+func (e *echo) OnMessage(c *websocket.Conn, m websocket.Message) {
+	defer e.enter()()
+	if string(m.Data) == "close" {
+		c.Close(websocket.CloseNormal, "as asked")
+		return
+	}
+	time.Sleep(time.Millisecond) // let messages pile up behind this one
+	c.Send(m)
+}
+
+func (e *echo) OnClose(c *websocket.Conn, err error) {
+	defer e.enter()()
+	e.closed <- err
+}
+
+// wsURL turns a server URL into the WebSocket one, and a dialer for it.
+func dial(t *testing.T, s *modes.Server, path string) (*gws.Conn, *http.Response, error) {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(s.URL, "http") + path
+	d := gws.Dialer{HandshakeTimeout: 10 * time.Second}
+	if s.ClientTLS != nil {
+		d.TLSClientConfig = s.ClientTLS.Clone()
+		d.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	}
+	return d.Dial(u, nil)
+}
+
+// The handshake goes through the filter chain; messages echo in order;
+// callbacks never overlap; the close handshake reports nil to OnClose.
+func TestEchoEveryConnector(t *testing.T) {
+	var e *echo
+	var filtered atomic.Int32
+	build := func(c *container.Container) {
+		e = newEcho()
+		c.Filter("/ws", api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			filtered.Add(1)
+			return next.Next(w, r)
+		}))
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return e, nil }))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		if s.Mode == modes.H2 || s.Mode == modes.H2C {
+			// An HTTP/2 request cannot be taken over: the handshake is
+			// refused. (The WebSocket client below speaks HTTP/1.1 to the
+			// same port.)
+			resp, err := s.Client.Get(s.URL + "/ws")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("WebSocket handshake over %s: %s", resp.Proto, resp.Status)
+			}
+		}
+		ws, resp, err := dial(t, s, "/ws?name=ann")
+		if err != nil {
+			t.Fatalf("dial: %v (%v)", err, resp)
+		}
+		defer ws.Close()
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, m, err := ws.ReadMessage(); err != nil || string(m) != "hello ann" {
+			t.Fatalf("greeting %q, %v", m, err)
+		}
+		const n = 50
+		for i := range n {
+			typ := gws.TextMessage
+			if i%2 == 1 {
+				typ = gws.BinaryMessage
+			}
+			if err := ws.WriteMessage(typ, []byte(strings.Repeat("x", i+1))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range n {
+			typ, m, err := ws.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantType := gws.TextMessage
+			if i%2 == 1 {
+				wantType = gws.BinaryMessage
+			}
+			if typ != wantType || len(m) != i+1 {
+				t.Fatalf("echo %d: type %d, %d bytes", i, typ, len(m))
+			}
+		}
+		ws.WriteMessage(gws.TextMessage, []byte("close"))
+		_, _, err = ws.ReadMessage()
+		var ce *gws.CloseError
+		if !errorsAs(err, &ce) || ce.Code != gws.CloseNormalClosure || ce.Text != "as asked" {
+			t.Fatalf("after asking to close: %v", err)
+		}
+		select {
+		case err := <-e.closed:
+			if err != nil {
+				t.Fatalf("OnClose(%v), want nil after a close handshake", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("OnClose not called")
+		}
+		if e.overlap.Load() {
+			t.Fatal("callbacks of one connection overlapped")
+		}
+		if filtered.Load() == 0 {
+			t.Fatal("the handshake did not go through the filter chain")
+		}
+	}, container.WithLogger(wharftest.DiscardLogger()))
+}
+
+// Limits: a message over ReadLimit closes with 1009; a silent peer is
+// closed by IdleTimeout; a peer that answers no ping by PongTimeout.
+func TestLimits(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     websocket.Config
+		client  func(ws *gws.Conn)
+		wantErr func(error) bool
+		code    int // close code the client sees, 0 if none is required
+	}{
+		{"too big", websocket.Config{ReadLimit: 10}, func(ws *gws.Conn) {
+			ws.WriteMessage(gws.TextMessage, []byte("more than ten bytes"))
+		}, func(err error) bool { return err != nil }, gws.CloseMessageTooBig},
+		{"idle", websocket.Config{IdleTimeout: 100 * time.Millisecond}, func(*gws.Conn) {},
+			func(err error) bool { return err == websocket.ErrIdle }, gws.CloseGoingAway},
+		{"no pong", websocket.Config{PingInterval: 50 * time.Millisecond, PongTimeout: 50 * time.Millisecond}, func(ws *gws.Conn) {
+			ws.SetPingHandler(func(string) error { return nil }) // swallow pings: no pong
+		}, func(err error) bool { return err == websocket.ErrPongTimeout }, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEcho()
+			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+			c.Handle("/ws", websocket.NewHandler(tc.cfg, func(*api.Request) (websocket.Handler, error) { return e, nil }))
+			s := modes.Start(t, modes.H1, c)
+			ws, _, err := dial(t, s, "/ws")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.Close()
+			tc.client(ws)
+			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			var readErr error
+			for readErr == nil {
+				_, _, readErr = ws.ReadMessage() // the greeting, then the end
+			}
+			var ce *gws.CloseError
+			if tc.code != 0 && (!errorsAs(readErr, &ce) || ce.Code != tc.code) {
+				t.Errorf("client saw %v, want close code %d", readErr, tc.code)
+			}
+			select {
+			case err := <-e.closed:
+				if !tc.wantErr(err) {
+					t.Errorf("OnClose(%v)", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("OnClose not called")
+			}
+		})
+	}
+}
+
+// Send never blocks: a peer that reads nothing fills the queue and Send
+// says so; Send after the close says ErrClosed.
+func TestSendQueue(t *testing.T) {
+	var conn atomic.Pointer[websocket.Conn]
+	opened := make(chan struct{})
+	var once sync.Once
+	h := handlerFuncs{open: func(c *websocket.Conn) { conn.Store(c); once.Do(func() { close(opened) }) }}
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: 4, WriteTimeout: 200 * time.Millisecond},
+		func(*api.Request) (websocket.Handler, error) { return h, nil }))
+	s := modes.Start(t, modes.H1, c)
+	ws, _, err := dial(t, s, "/ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-opened
+	big := websocket.Message{Binary: true, Data: make([]byte, 1<<20)}
+	full := false
+	for range 1000 {
+		if err := conn.Load().Send(big); err == websocket.ErrQueueFull {
+			full = true
+			break
+		}
+	}
+	if !full {
+		t.Fatal("1000 MiB queued for a peer that reads nothing")
+	}
+	ws.Close()
+	<-conn.Load().Done()
+	if err := conn.Load().Send(websocket.Text("late")); err != websocket.ErrClosed {
+		t.Fatalf("Send after close: %v", err)
+	}
+}
+
+type handlerFuncs struct {
+	open func(*websocket.Conn)
+}
+
+func (h handlerFuncs) OnOpen(c *websocket.Conn)                         { h.open(c) }
+func (h handlerFuncs) OnMessage(c *websocket.Conn, m websocket.Message) {}
+func (h handlerFuncs) OnClose(c *websocket.Conn, err error)             {}
+
+var _ = tls.VersionTLS12
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// Origins: same-origin and origin-less handshakes pass by default, others
+// get 403 unless CheckOrigin says yes.
+func TestOrigin(t *testing.T) {
+	tests := []struct {
+		name   string
+		check  func(*api.Request) bool
+		origin string // "HOST" stands for the server's own host:port
+		want   int
+	}{
+		{"none", nil, "", http.StatusSwitchingProtocols},
+		{"same", nil, "http://HOST", http.StatusSwitchingProtocols},
+		{"other", nil, "http://evil.example", http.StatusForbidden},
+		{"allowed", func(r *api.Request) bool { return r.Header().Get("Origin") == "http://friend.example" }, "http://friend.example", http.StatusSwitchingProtocols},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+			c.Handle("/ws", websocket.NewHandler(websocket.Config{CheckOrigin: tc.check},
+				func(*api.Request) (websocket.Handler, error) { return newEcho(), nil }))
+			s := modes.Start(t, modes.H1, c)
+			h := http.Header{}
+			if tc.origin != "" {
+				h.Set("Origin", strings.Replace(tc.origin, "HOST", strings.TrimPrefix(s.URL, "http://"), 1))
+			}
+			ws, resp, err := gws.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws", h)
+			if ws != nil {
+				ws.Close()
+			}
+			if resp == nil || resp.StatusCode != tc.want {
+				t.Fatalf("handshake: %v, %v; want %d", resp, err, tc.want)
+			}
+		})
+	}
+}
