@@ -23,9 +23,10 @@ import (
 // Goroutines: every method may be called from any goroutine. Context and the
 // Handle/Filter helpers are for building, before Start.
 type Container struct {
-	cfg      config
-	asyncCfg async.Config
-	outBufs  sync.Pool // *outBuf, see output.grow
+	cfg        config
+	asyncCfg   async.Config
+	outBufs    sync.Pool // *outBuf, see output.grow
+	onShutdown []func()  // RegisterOnShutdown, under mu
 
 	mu       sync.Mutex
 	contexts []*Context // longest path first once started
@@ -166,6 +167,7 @@ func (c *Container) ListenAndServe(addr string) error {
 // request has completed and every connection is closed, or ctx is done.
 func (c *Container) Shutdown(ctx context.Context) error {
 	c.shutting.Store(true)
+	c.runOnShutdown()
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- c.srv.Shutdown(ctx) }()
 
@@ -192,6 +194,26 @@ func (c *Container) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// RegisterOnShutdown registers f to run when Shutdown or Close is first
+// called, on a goroutine of its own, as net/http's does: for what the
+// container does not track, such as connections taken over by WebSocket.
+// Any goroutine may call it.
+func (c *Container) RegisterOnShutdown(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onShutdown = append(c.onShutdown, f)
+}
+
+func (c *Container) runOnShutdown() {
+	c.mu.Lock()
+	fs := c.onShutdown
+	c.onShutdown = nil
+	c.mu.Unlock()
+	for _, f := range fs {
+		go f()
+	}
+}
+
 func (c *Container) expireSuspended() {
 	for _, x := range c.live.snapshot() {
 		if x.ax.Suspended() {
@@ -204,6 +226,7 @@ func (c *Container) expireSuspended() {
 // still live, without waiting.
 func (c *Container) Close() error {
 	c.shutting.Store(true)
+	c.runOnShutdown()
 	err := c.srv.Close()
 	for _, x := range c.live.snapshot() {
 		x.ctx.cancel()

@@ -1,0 +1,40 @@
+package main
+
+import (
+	_ "embed"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/websocket"
+)
+
+//go:embed static/index.html
+var indexHTML []byte
+
+// maxMember is the longest member name, in characters.
+const maxMember = 32
+
+// newContainer builds the chat around rm: the page at "/", the room at
+// "/ws". The room closes its connections when the container shuts down.
+func newContainer(rm *room, opts ...container.Option) *container.Container {
+	c := container.New(opts...)
+	c.HandleFunc("", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, err := w.Write(indexHTML)
+		return err
+	})
+	c.Handle("/ws", websocket.NewHandler(websocket.Config{ReadLimit: 16 << 10, SendQueue: 1024}, rm.open))
+	c.RegisterOnShutdown(rm.closeAll)
+	return c
+}
+
+// open admits a member: the name must be there and not too long.
+func (rm *room) open(r *api.Request) (websocket.Handler, error) {
+	m := r.QueryValue("member")
+	if m == "" || utf8.RuneCountInString(m) > maxMember {
+		return nil, api.Error(http.StatusBadRequest, "member must have 1 to 32 characters")
+	}
+	return &member{room: rm, name: m}, nil
+}
