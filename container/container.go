@@ -194,6 +194,10 @@ func (c *Container) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// ShuttingDown reports whether Shutdown or Close was called. Any goroutine
+// may call it.
+func (c *Container) ShuttingDown() bool { return c.shutting.Load() }
+
 // RegisterOnShutdown registers f to run when Shutdown or Close is first
 // called, on a goroutine of its own, as net/http's does: for what the
 // container does not track, such as connections taken over by WebSocket.

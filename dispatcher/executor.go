@@ -463,6 +463,9 @@ type UnboundedExecutor struct {
 	mu   sync.Mutex
 	idle []*idler // LIFO: the most recently used stack is the warmest
 
+	// drained is set by Close once no Execute is in flight, so no new
+	// goroutine can start: only then may the last one to exit say stopped.
+	drained   atomic.Bool
 	stopped   chan struct{}
 	closeOnce sync.Once
 	stopOnce  sync.Once
@@ -541,7 +544,7 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 		if timer != nil {
 			timer.Stop()
 		}
-		if e.alive.Add(-1) == 0 && e.closed() {
+		if e.alive.Add(-1) == 0 && e.drained.Load() {
 			e.stopOnce.Do(func() { close(e.stopped) })
 		}
 	}()
@@ -619,6 +622,7 @@ func (e *UnboundedExecutor) Stats() ExecutorStats {
 func (e *UnboundedExecutor) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.shut()
+		e.drained.Store(true)
 		e.mu.Lock()
 		idle := e.idle
 		e.idle = nil

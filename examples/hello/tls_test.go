@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quic-go/quic-go/http3"
+
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
 	"github.com/wharf-go/wharf/internal/devcert"
 )
@@ -96,5 +98,42 @@ func TestCertNeedsKey(t *testing.T) {
 	err := command.Run(t.Context(), []string{"-addr", "127.0.0.1:0", "-cert", "x.pem"}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-cert and -key") {
 		t.Fatalf("Run = %v", err)
+	}
+}
+
+// With -tls -h3, the same port answers HTTP/3 on UDP, and the TCP answers
+// say so in Alt-Svc.
+func TestHTTP3(t *testing.T) {
+	base, stop := exampletest.RunCommand(t, command.Run, "-tls", "-h3")
+	tcp := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	defer tcp.CloseIdleConnections()
+	udp := &http3.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	defer udp.Close()
+	port := base[strings.LastIndexByte(base, ':')+1:]
+	for _, tc := range []struct {
+		rt     http.RoundTripper
+		proto  string
+		altSvc string
+	}{
+		{tcp, "HTTP/1.1", `h3=":` + port + `"; ma=2592000`},
+		{udp, "HTTP/3.0", ""},
+	} {
+		resp, err := (&http.Client{Transport: tc.rt, Timeout: 20 * time.Second}).Get(base + "/delay?ms=10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Proto != tc.proto || string(b) != "delayed 10 ms" || resp.Header.Get("Alt-Svc") != tc.altSvc {
+			t.Errorf("%s %q Alt-Svc %q; want %s, %q", resp.Proto, b, resp.Header.Get("Alt-Svc"), tc.proto, tc.altSvc)
+		}
+	}
+	udp.Close()
+	tcp.CloseIdleConnections()
+	if err := stop(); err != nil {
+		t.Errorf("run returned %v", err)
+	}
+	if err := command.Run(t.Context(), []string{"-addr", "127.0.0.1:0", "-h3"}, io.Discard); err == nil || !strings.Contains(err.Error(), "-h3 needs -tls") {
+		t.Errorf("-h3 without TLS: %v", err)
 	}
 }

@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quic-go/quic-go/http3"
+
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/h3"
 	"github.com/wharf-go/wharf/internal/devcert"
 )
 
@@ -34,20 +37,22 @@ const (
 	H2 Mode = "h2"
 	// H2C is HTTP/2 in cleartext with prior knowledge (WithH2C).
 	H2C Mode = "h2c"
+	// H3 is HTTP/3 over QUIC (package h3).
+	H3 Mode = "h3"
 )
 
 // All lists the modes every semantics test runs in.
-var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2, H2C}
+var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2, H2C, H3}
 
 // TLS reports whether mode m serves over TLS.
-func (m Mode) TLS() bool { return m == H1TLS || m == H2 }
+func (m Mode) TLS() bool { return m == H1TLS || m == H2 || m == H3 }
 
 // Options returns the container options mode m needs.
 func Options(m Mode) []container.Option {
 	switch {
 	case m == H1Portable:
 		return []container.Option{container.WithPortableConnector()}
-	case m.TLS():
+	case m == H1TLS || m == H2:
 		return []container.Option{container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}})}
 	case m == H2C:
 		return []container.Option{container.WithH2C()}
@@ -116,6 +121,29 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 	}
 	s.Client = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	switch m {
+	case H3:
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{certificate()}}, h3.Config{})
+		}()
+		h3tr := &http3.Transport{TLSClientConfig: clientTLS()}
+		s.Client = &http.Client{Transport: h3tr, Timeout: 30 * time.Second}
+		s.URL = "https://" + pc.LocalAddr().String()
+		t.Cleanup(func() {
+			h3tr.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := c.Shutdown(ctx); err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+			<-done
+			pc.Close()
+		})
 	case H1, H1Portable, H1TLS, H2, H2C:
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -156,14 +184,14 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 }
 
 // DialHTTP1 opens a connection for a test that writes HTTP/1.1 bytes
-// itself (TLS with ALPN "http/1.1" in the TLS modes). In mode H2, where no
-// HTTP/1.1 is spoken, it skips the test: requests there reach the container
-// through net/http's handler interface, which mode NetHTTP covers.
+// itself (TLS with ALPN "http/1.1" in the TLS modes). In modes H2, H2C and
+// H3, where no HTTP/1.1 is spoken, it skips the test: requests there reach
+// the container through its http.Handler side, which mode NetHTTP covers.
 func (s *Server) DialHTTP1(t testing.TB) net.Conn {
 	t.Helper()
 	addr := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
 	switch s.Mode {
-	case H2, H2C:
+	case H2, H2C, H3:
 		t.Skip("raw HTTP/1.1 bytes; HTTP/2 reaches the container as mode nethttp does")
 	case H1TLS:
 		cfg := clientTLS()

@@ -1,7 +1,7 @@
 // Package cli owns the command-line scaffolding the example commands share.
 // A Command's Main is the process entry point (SIGINT and SIGTERM, exit
 // codes); its Run, which tests call in-process, owns the -addr, -tls, -cert,
-// -key and -h2c flags, the listener, the one line "listening on http://ADDR" (or
+// -key, -h2c and -h3 flags, the listener, the one line "listening on http://ADDR" (or
 // https://) on stdout, serving the container, and its graceful shutdown when
 // the context is done. Each example supplies only its name, its container
 // and any flags of its own.
@@ -22,6 +22,7 @@ import (
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/h3"
 	"github.com/wharf-go/wharf/internal/devcert"
 )
 
@@ -76,6 +77,7 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	certFile := fs.String("cert", "", "PEM certificate file for TLS (implies -tls; with -key)")
 	keyFile := fs.String("key", "", "PEM private key file for TLS (with -cert)")
 	h2c := fs.Bool("h2c", false, "accept HTTP/2 without TLS from clients with prior knowledge (cleartext port)")
+	useH3 := fs.Bool("h3", false, "also serve HTTP/3 on UDP at the same port, advertised with Alt-Svc (needs -tls or -cert and -key)")
 	build := cmd.Build
 	if cmd.Flags != nil {
 		build = cmd.Flags(fs)
@@ -87,13 +89,25 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 		return errors.New("-cert and -key go together")
 	}
 	secure := *useTLS || *certFile != ""
+	if *useH3 && !secure {
+		return errors.New("-h3 needs -tls (or -cert and -key)")
+	}
 	var opts []container.Option
-	if secure && *certFile == "" {
+	var tlsCfg *tls.Config // the certificate, for HTTP/3
+	switch {
+	case secure && *certFile == "":
 		cert, err := devcert.New()
 		if err != nil {
 			return fmt.Errorf("making a development certificate: %w", err)
 		}
-		opts = append(opts, container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}))
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+		opts = append(opts, container.WithTLSConfig(tlsCfg))
+	case *useH3:
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			return err
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
 	}
 	if *h2c {
 		opts = append(opts, container.WithH2C())
@@ -102,15 +116,27 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
+	var pc net.PacketConn
+	if *useH3 {
+		if pc, err = net.ListenPacket("udp", l.Addr().String()); err != nil {
+			l.Close()
+			return err
+		}
+		defer pc.Close()
+	}
 	c := build(opts...)
 	Vars(c)
+	if pc != nil {
+		c.Filter("/*", h3.AltSvc(pc.LocalAddr().(*net.UDPAddr).Port))
+	}
 	scheme := "http"
 	if secure {
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, l.Addr())
 
-	served := make(chan error, 1)
+	served := make(chan error, 2)
+	servers := 1
 	go func() {
 		if secure {
 			served <- c.ServeTLS(l, *certFile, *keyFile)
@@ -118,9 +144,14 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 			served <- c.Serve(l)
 		}
 	}()
+	if pc != nil {
+		servers++
+		go func() { served <- h3.Serve(c, pc, tlsCfg, h3.Config{}) }()
+	}
 	select {
 	case err := <-served:
-		return err // Serve failed before anyone asked it to stop
+		c.Close()
+		return err // a server failed before anyone asked it to stop
 	case <-ctx.Done():
 	}
 
@@ -129,8 +160,10 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	if err := c.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if err := <-served; err != nil && !errors.Is(err, connector.ErrServerClosed) {
-		return err
+	for range servers {
+		if err := <-served; err != nil && !errors.Is(err, connector.ErrServerClosed) {
+			return err
+		}
 	}
 	return nil
 }
