@@ -261,9 +261,12 @@ func (b *body) settle(max int64) bool {
 	return keep
 }
 
-// done reports whether nothing of the body is left to read.
+// done reports whether nothing of the body is left to read. It never waits:
+// a reader holding the body (maybe waiting for the client) means not done.
 func (b *body) done() bool {
-	b.mu.Lock()
+	if !b.mu.TryLock() {
+		return false
+	}
 	defer b.mu.Unlock()
 	return b.kind == bodyNone || b.err != nil || b.settled
 }

@@ -264,8 +264,12 @@ func (c *conn) releaseWriteBuffer() {
 // it (none, or read to its end).
 func (c *conn) releaseIdleReadBuffer(s *stream) {
 	// Under the body's lock: a goroutine of the handler may be reading the
-	// body, moving r and w, right now.
-	s.body.mu.Lock()
+	// body, moving r and w. If it holds the lock now it may be waiting for
+	// the client, and this goroutine may be the producer that would wake
+	// it: the buffer is in use anyway, so keep it rather than wait.
+	if !s.body.mu.TryLock() {
+		return
+	}
 	defer s.body.mu.Unlock()
 	if c.rbuf == nil || c.r != c.w {
 		return

@@ -265,3 +265,48 @@ func TestSelectorSurvivesPanic(t *testing.T) {
 		t.Fatalf("%d panics logged, want 3", panics)
 	}
 }
+
+// A NonBlocking handler that suspends while a goroutine of its own reads
+// the body: the producer must not wait for that reader, which waits for the
+// producer to report the body's bytes.
+func TestEpollInlineSuspendWithBodyReader(t *testing.T) {
+	// The hook holds the producer back after the handler returned, so the
+	// reader surely waits inside the body when the producer goes on.
+	hold := func() { time.Sleep(20 * time.Millisecond) }
+	cfg := connector.WithInlineReturnedHook(connector.Config{Selectors: 1, ReadTimeout: time.Minute}, hold)
+	c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+	c.Handle("/upload", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		k := continuation.Of(r)
+		if k.IsResumed() {
+			_, err := fmt.Fprintf(w, "read %v", r.Attribute("n"))
+			return err
+		}
+		k.SetTimeout(20 * time.Second)
+		if err := k.Suspend(); err != nil {
+			return err
+		}
+		go func() {
+			b, _ := io.ReadAll(r.Body())
+			k.Resume(api.Attr{Key: "n", Value: len(b)})
+		}()
+		return nil
+	}))
+	addr := listen(t, c)
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprint(nc, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
+	time.Sleep(50 * time.Millisecond) // the reader is waiting for the body now
+	fmt.Fprint(nc, "abcdef")
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != "read 6" {
+		t.Fatalf("answer %q", b)
+	}
+}
