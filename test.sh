@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The project's test command (see README): every package under the race
-# detector; the allocation tests again without it (it makes sync.Pool drop
-# items at random, so they skip themselves under it); then each fuzz target
+# detector; the allocation and flood tests again without it (it makes
+# sync.Pool drop items at random and slows floods to minutes, so they skip
+# themselves under it); then each fuzz target
 # for a few seconds on top of its seed corpus (the table tests and
 # testdata/fuzz).
 set -euo pipefail
 cd "$(dirname "$0")"
 go test -race -count=1 ./...
-go test -count=1 -run 'Allocs' ./...
+go test -count=1 -run 'Allocs|Flood' ./...
 fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-8s}" "$1"; }
 fuzz ./internal/h1 FuzzParseRequestHead
 fuzz ./internal/h1 FuzzParseRequestHeadNetHTTP

@@ -1,0 +1,186 @@
+package connector_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// The protections an HTTP/2 server needs against abusive peers, checked with
+// a raw frame-level client over h2c. They hold for the HTTP/2 server Wharf
+// uses now and are what its own HTTP/2 server must keep.
+
+// h2Client is a raw HTTP/2 connection: preface and SETTINGS sent.
+type h2Client struct {
+	nc  net.Conn
+	fr  *http2.Framer
+	enc *hpack.Encoder
+	buf bytes.Buffer
+}
+
+func dialH2C(t *testing.T, addr string) *h2Client {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(nc, http2.ClientPreface); err != nil {
+		t.Fatal(err)
+	}
+	c := &h2Client{nc: nc, fr: http2.NewFramer(nc, nc)}
+	c.enc = hpack.NewEncoder(&c.buf)
+	if err := c.fr.WriteSettings(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// headerBlock encodes a GET of path plus extra fields.
+func (c *h2Client) headerBlock(path string, extra ...hpack.HeaderField) []byte {
+	c.buf.Reset()
+	for _, f := range append([]hpack.HeaderField{
+		{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"},
+		{Name: ":authority", Value: "x"}, {Name: ":path", Value: path},
+	}, extra...) {
+		c.enc.WriteField(f)
+	}
+	return bytes.Clone(c.buf.Bytes())
+}
+
+// closedByServer reads frames until the server sends GOAWAY or closes.
+func (c *h2Client) closedByServer() error {
+	for {
+		f, err := c.fr.ReadFrame()
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "reset by peer") {
+				return nil
+			}
+			return err
+		}
+		if _, ok := f.(*http2.GoAwayFrame); ok {
+			return nil
+		}
+	}
+}
+
+func abuseServer(t *testing.T) (string, *container.Container) {
+	t.Helper()
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hello")
+		return err
+	})
+	c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(200 * time.Millisecond):
+		}
+		return nil
+	})
+	return listen(t, c), c
+}
+
+// An endless header block (CONTINUATION flood) is cut off: the server
+// closes the connection long before the client is done sending.
+func TestH2ContinuationFlood(t *testing.T) {
+	addr, _ := abuseServer(t)
+	c := dialH2C(t, addr)
+	junk := strings.Repeat("j", 8<<10)
+	if err := c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: c.headerBlock("/hello"), EndStream: true}); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.closedByServer() }()
+	// A second request whose header block never ends.
+	c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: c.headerBlock("/hello"), EndStream: true})
+	sent := 0
+	for ; sent < 64<<20; sent += len(junk) {
+		c.buf.Reset()
+		c.enc.WriteField(hpack.HeaderField{Name: fmt.Sprintf("x-junk-%d", sent), Value: junk})
+		if err := c.fr.WriteContinuation(3, false, c.buf.Bytes()); err != nil {
+			break // the server closed the connection
+		}
+	}
+	if sent >= 64<<20 {
+		t.Fatal("the server read 64 MiB of one header block")
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("reading after the flood: %v", err)
+	}
+}
+
+// A peer that floods PINGs and reads no answer is disconnected instead of
+// having the answers queued without bound.
+func TestH2PingFlood(t *testing.T) {
+	if wharftest.RaceEnabled {
+		// The race detector slows the server's frame loop so much that the
+		// flood takes minutes; test.sh runs this test without it.
+		t.Skip("too slow under the race detector")
+	}
+	addr, _ := abuseServer(t)
+	c := dialH2C(t, addr)
+	// A small receive window, so the answers back up at the server soon.
+	c.nc.(*net.TCPConn).SetReadBuffer(4 << 10)
+	var data [8]byte
+	var err error
+	for i := 0; i < 1_000_000 && err == nil; i++ {
+		err = c.fr.WritePing(false, data)
+	}
+	if err == nil {
+		t.Fatal("a million unanswered PINGs were accepted")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server stopped reading instead of closing: %v", err)
+	}
+}
+
+// Rapid reset: streams opened and reset at once cost the server no more
+// than the work they started; it serves others meanwhile and nothing is
+// left behind.
+func TestH2RapidReset(t *testing.T) {
+	addr, c := abuseServer(t)
+	base := runtime.NumGoroutine()
+	cl := dialH2C(t, addr)
+	go io.Copy(io.Discard, cl.nc) // read whatever the server says
+	block := cl.headerBlock("/slow")
+	for id := uint32(1); id < 2*5000; id += 2 {
+		if err := cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block, EndStream: true, EndHeaders: true}); err != nil {
+			break // the server may close a connection that does this
+		}
+		if err := cl.fr.WriteRSTStream(id, http2.ErrCodeCancel); err != nil {
+			break
+		}
+	}
+	// Others are still served.
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("http://" + addr + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cl.nc.Close()
+	waitFor(t, "the reset requests to end", func() bool { return c.Stats().Active == 0 })
+	waitFor(t, "goroutines to return", func() bool {
+		ex := c.Stats().Executor
+		return runtime.NumGoroutine()-(ex.Workers-ex.Busy) <= base+10
+	})
+}
