@@ -293,31 +293,39 @@ func (c *conn) continueEP(s *stream) {
 		c.srv.execute(c.taskFor(s, pendSettle))
 		return
 	}
-	if c.settleAndPeek(s) {
-		c.pendKind = pendServe // not on a producer: it may block
-		c.srv.execute(dispatcher.Task{Run: c.run, Type: api.Blocking})
+	if t, ok := c.settleAndPeek(s); ok {
+		c.srv.execute(offProducer(c, t))
 	}
 }
 
 // resumeEP continues a connection whose suspended request just finished,
 // on a goroutine that may block.
 func (c *conn) resumeEP(s *stream) {
-	if c.settleAndPeek(s) {
-		s := c.pending
-		c.pending = nil
-		c.serveEP(s, false)
+	if t, ok := c.settleAndPeek(s); ok {
+		offProducer(c, t).Run()
 	}
 }
 
 // settleAndPeek settles the connection after the suspended request s and
-// reads the next head without waiting. It reports whether a request is
-// pending in c.pending; if not, the connection is idle or closed.
-func (c *conn) settleAndPeek(s *stream) bool {
+// reads the next head without waiting. It returns the task that serves
+// what came next, if anything did; if not, the connection is idle or
+// closed.
+func (c *conn) settleAndPeek(s *stream) (dispatcher.Task, bool) {
 	if !c.nextEP(s) {
-		return false
+		return dispatcher.Task{}, false
 	}
-	_, ok := c.readHeadNB()
-	return ok
+	return c.readHeadNB()
+}
+
+// offProducer adapts a task readHeadNB made for the producer to a goroutine
+// that may block: a NonBlocking request need not keep the no-parking rule
+// there.
+func offProducer(c *conn, t dispatcher.Task) dispatcher.Task {
+	if t.Type == api.NonBlocking {
+		c.pendKind = pendServe
+		t.Type = api.Blocking
+	}
+	return t
 }
 
 // detach marks the connection as holding a suspended request: nobody reads
