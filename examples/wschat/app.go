@@ -3,6 +3,8 @@ package main
 import (
 	_ "embed"
 	"net/http"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/wharf-go/wharf/api"
@@ -30,11 +32,30 @@ func newContainer(rm *room, opts ...container.Option) *container.Container {
 	return c
 }
 
-// open admits a member: the name must be there and not too long.
+// maxRooms is how many rooms one connection may join.
+const maxRooms = 32
+
+// open admits a member: the name must be there and not too long; rooms,
+// if given, is a comma-separated list of up to 32 room names of up to 32
+// characters (none: the default room).
 func (rm *room) open(r *api.Request) (websocket.Handler, error) {
 	m := r.QueryValue("member")
 	if m == "" || utf8.RuneCountInString(m) > maxMember {
 		return nil, api.Error(http.StatusBadRequest, "member must have 1 to 32 characters")
 	}
-	return &member{room: rm, name: m}, nil
+	rooms := []string{""}
+	if list := r.QueryValue("rooms"); list != "" {
+		rooms = strings.Split(list, ",")
+		slices.Sort(rooms)
+		rooms = slices.Compact(rooms)
+		if len(rooms) > maxRooms {
+			return nil, api.Error(http.StatusBadRequest, "at most 32 rooms")
+		}
+		for _, n := range rooms {
+			if n == "" || utf8.RuneCountInString(n) > maxMember {
+				return nil, api.Error(http.StatusBadRequest, "room names must have 1 to 32 characters")
+			}
+		}
+	}
+	return &member{room: rm, name: m, rooms: rooms}, nil
 }

@@ -4,12 +4,16 @@
 //
 // Endpoints:
 //
-//	GET /              the chat page (static/index.html)
-//	GET /ws?member=M   upgrade to WebSocket as member M (1 to 32 characters)
+//	GET /                          the chat page (static/index.html)
+//	GET /ws?member=M[&rooms=A,B]   upgrade to WebSocket as member M (1 to
+//	                               32 characters), in rooms A, B... (up to
+//	                               32) or in the one default room
 //
 // On the WebSocket, a member sends {"text": T} and every member, the
 // sender too, receives {"from": M, "text": T}. Joins and leaves arrive as
-// {"from": "", "text": "M joined"}. A member whose connection cannot keep
+// {"from": "", "text": "M joined"}. With rooms, messages say which:
+// {"room": R, "text": T} to send to room R, {"room": R, "from": M,
+// "text": T} received by every member of R. A member whose connection cannot keep
 // up (its send queue is full) is disconnected with 1008.
 //
 // Usage:

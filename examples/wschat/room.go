@@ -2,34 +2,40 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"github.com/wharf-go/wharf/websocket"
 )
 
-// message is what members receive: {"from": M, "text": T}; from is empty
-// for the room's own notices.
+// message is what members receive: {"room": R, "from": M, "text": T};
+// from is empty for the room's own notices, and room is left out for the
+// default room.
 type message struct {
+	Room string `json:"room,omitempty"`
 	From string `json:"from"`
 	Text string `json:"text"`
 }
 
-// room is the set of connected members. Broadcasts take its lock only to
-// copy the set: sending never blocks (websocket.Conn.Send queues).
+// room is the set of rooms and their members. Broadcasts take its lock only
+// to copy a room's members: sending never blocks (websocket.Conn.Send
+// queues).
 type room struct {
-	mu      sync.Mutex
-	members map[*websocket.Conn]string
-	closed  bool
+	mu     sync.Mutex
+	rooms  map[string]map[*websocket.Conn]string // room name → member → name
+	closed bool
 }
 
-func newRoom() *room { return &room{members: make(map[*websocket.Conn]string)} }
+func newRoom() *room { return &room{rooms: make(map[string]map[*websocket.Conn]string)} }
 
-// broadcast sends m to every member; one that cannot keep up is let go.
+// broadcast sends m to every member of m.Room; one that cannot keep up is
+// let go.
 func (rm *room) broadcast(m message) {
 	b, _ := json.Marshal(m)
 	rm.mu.Lock()
-	conns := make([]*websocket.Conn, 0, len(rm.members))
-	for c := range rm.members {
+	members := rm.rooms[m.Room]
+	conns := make([]*websocket.Conn, 0, len(members))
+	for c := range members {
 		conns = append(conns, c)
 	}
 	rm.mu.Unlock()
@@ -44,20 +50,23 @@ func (rm *room) broadcast(m message) {
 func (rm *room) closeAll() {
 	rm.mu.Lock()
 	rm.closed = true
-	conns := make([]*websocket.Conn, 0, len(rm.members))
-	for c := range rm.members {
-		conns = append(conns, c)
+	seen := make(map[*websocket.Conn]bool)
+	for _, members := range rm.rooms {
+		for c := range members {
+			seen[c] = true
+		}
 	}
 	rm.mu.Unlock()
-	for _, c := range conns {
+	for c := range seen {
 		c.Close(websocket.CloseGoingAway, "server shutting down")
 	}
 }
 
 // member is one connection's handler; its callbacks never overlap.
 type member struct {
-	room *room
-	name string
+	room  *room
+	name  string
+	rooms []string // the rooms joined, [""] for the default room
 }
 
 func (m *member) OnOpen(c *websocket.Conn) {
@@ -68,29 +77,45 @@ func (m *member) OnOpen(c *websocket.Conn) {
 		c.Close(websocket.CloseGoingAway, "server shutting down")
 		return
 	}
-	rm.members[c] = m.name
+	for _, r := range m.rooms {
+		if rm.rooms[r] == nil {
+			rm.rooms[r] = make(map[*websocket.Conn]string)
+		}
+		rm.rooms[r][c] = m.name
+	}
 	rm.mu.Unlock()
-	rm.broadcast(message{Text: m.name + " joined"})
+	for _, r := range m.rooms {
+		rm.broadcast(message{Room: r, Text: m.name + " joined"})
+	}
 }
 
 func (m *member) OnMessage(c *websocket.Conn, msg websocket.Message) {
 	var in struct {
+		Room string `json:"room"`
 		Text string `json:"text"`
 	}
-	if msg.Binary || json.Unmarshal(msg.Data, &in) != nil {
-		c.Close(1003, `send {"text": ...}`) // unsupported data
+	if msg.Binary || json.Unmarshal(msg.Data, &in) != nil || !slices.Contains(m.rooms, in.Room) {
+		c.Close(1003, `send {"room": R, "text": T} for a room you joined`) // unsupported data
 		return
 	}
-	m.room.broadcast(message{From: m.name, Text: in.Text})
+	m.room.broadcast(message{Room: in.Room, From: m.name, Text: in.Text})
 }
 
 func (m *member) OnClose(c *websocket.Conn, err error) {
 	rm := m.room
 	rm.mu.Lock()
-	_, was := rm.members[c]
-	delete(rm.members, c)
+	var left []string
+	for _, r := range m.rooms {
+		if _, ok := rm.rooms[r][c]; ok {
+			delete(rm.rooms[r], c)
+			left = append(left, r)
+			if len(rm.rooms[r]) == 0 {
+				delete(rm.rooms, r)
+			}
+		}
+	}
 	rm.mu.Unlock()
-	if was {
-		rm.broadcast(message{Text: m.name + " left"})
+	for _, r := range left {
+		rm.broadcast(message{Room: r, Text: m.name + " left"})
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -150,3 +151,65 @@ func TestRunTLS(t *testing.T) {
 }
 
 func insecure() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
+
+// With rooms, a message reaches the members of its room only.
+func TestRooms(t *testing.T) {
+	base, _ := exampletest.Serve(t, newContainer(newRoom()))
+	dial := func(member, rooms string) *gws.Conn {
+		ws, resp, err := gws.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws?member="+member+"&rooms="+rooms, nil)
+		if err != nil {
+			t.Fatalf("%s: %v (%v)", member, err, resp)
+		}
+		t.Cleanup(func() { ws.Close() })
+		return ws
+	}
+	// wait reads until want arrives.
+	wait := func(ws *gws.Conn, want message) {
+		t.Helper()
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			var m message
+			if err := ws.ReadJSON(&m); err != nil {
+				t.Fatalf("waiting for %+v: %v", want, err)
+			}
+			if m == want {
+				return
+			}
+		}
+	}
+	ann, bob, cy := dial("ann", "a,b"), dial("bob", "b"), dial("cy", "c")
+	wait(ann, message{Room: "a", Text: "ann joined"})
+	wait(bob, message{Room: "b", Text: "bob joined"})
+	wait(cy, message{Room: "c", Text: "cy joined"})
+	ann.WriteJSON(message{Room: "b", Text: "to b"})
+	wait(ann, message{Room: "b", From: "ann", Text: "to b"})
+	wait(bob, message{Room: "b", From: "ann", Text: "to b"})
+	// cy, in room c only, gets nothing of it: the next thing it sees is
+	// its own message.
+	cy.WriteJSON(message{Room: "c", Text: "to c"})
+	cy.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var m message
+	if err := cy.ReadJSON(&m); err != nil || m != (message{Room: "c", From: "cy", Text: "to c"}) {
+		t.Fatalf("cy got %+v, %v", m, err)
+	}
+	// A room one has not joined is refused.
+	bob.WriteJSON(message{Room: "a", Text: "sneak"})
+	var err error
+	for err == nil {
+		_, _, err = bob.ReadMessage()
+	}
+	var ce *gws.CloseError
+	if !errors.As(err, &ce) || ce.Code != gws.CloseUnsupportedData {
+		t.Fatalf("posting to a room not joined: %v", err)
+	}
+	many := make([]string, 40)
+	for i := range many {
+		many[i] = fmt.Sprintf("r%d", i)
+	}
+	for _, q := range []string{"rooms=,", "rooms=" + strings.Join(many, ",")} {
+		_, resp, err := gws.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws?member=x&"+q, nil)
+		if err == nil || resp == nil || resp.StatusCode != 400 {
+			t.Errorf("%s: %v %v, want 400", q, resp, err)
+		}
+	}
+}
