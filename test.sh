@@ -16,3 +16,4 @@ fuzz ./internal/h1 FuzzChunkedDecoder
 fuzz ./internal/h1 FuzzValidIPv6
 fuzz ./internal/pathmap FuzzMatch
 fuzz ./api FuzzQueryValue
+fuzz ./internal/wsframe FuzzParse

@@ -3,6 +3,8 @@ module github.com/wharf-go/wharf/bench
 go 1.26.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
+	github.com/gorilla/websocket v1.5.3
 	github.com/lesismal/nbio v1.6.8
 	github.com/valyala/fasthttp v1.77.0
 )

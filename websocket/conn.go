@@ -10,6 +10,7 @@ import (
 	gws "github.com/gorilla/websocket"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/wsframe"
 )
 
 // Sentinel errors of package websocket.
@@ -82,7 +83,7 @@ type Conn struct {
 }
 
 type outgoing struct {
-	typ  int
+	op   byte // wsframe opcode
 	data []byte
 }
 
@@ -97,9 +98,9 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // connection is closing, ErrQueueFull when SendQueue messages are waiting.
 // Messages go out in the order Send was called.
 func (c *Conn) Send(m Message) error {
-	typ := gws.TextMessage
+	op := wsframe.OpText
 	if m.Binary {
-		typ = gws.BinaryMessage
+		op = wsframe.OpBinary
 	}
 	c.mu.Lock()
 	switch {
@@ -110,7 +111,7 @@ func (c *Conn) Send(m Message) error {
 		c.mu.Unlock()
 		return ErrQueueFull
 	}
-	c.queue = append(c.queue, outgoing{typ, m.Data})
+	c.queue = append(c.queue, outgoing{op, m.Data})
 	c.mu.Unlock()
 	c.signal()
 	return nil
@@ -134,6 +135,19 @@ func (c *Conn) startClose(frame []byte, cause error) {
 	if c.cause == nil {
 		c.cause = cause
 	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+// control queues a pong for the writer; pongs beyond what a sane peer
+// needs are dropped.
+func (c *Conn) control(op byte, data []byte) {
+	c.mu.Lock()
+	if c.closing || len(c.queue) >= 2*c.cfg.sendQueue() {
+		c.mu.Unlock()
+		return
+	}
+	c.queue = append(c.queue, outgoing{op, data})
 	c.mu.Unlock()
 	c.signal()
 }
@@ -183,6 +197,21 @@ func (c *Conn) read() error {
 		c.ws.SetReadDeadline(c.readDeadline())
 		return nil
 	})
+	// Pongs and the answer to a close frame go through the writer too:
+	// it alone writes, so it can put many frames in one system call.
+	c.ws.SetPingHandler(func(data string) error {
+		c.ws.SetReadDeadline(c.readDeadline())
+		c.control(wsframe.OpPong, []byte(data))
+		return nil
+	})
+	c.ws.SetCloseHandler(func(code int, text string) error {
+		echo := gws.FormatCloseMessage(code, "")
+		if code == gws.CloseNoStatusReceived {
+			echo = nil
+		}
+		c.startClose(echo, nil)
+		return nil
+	})
 	c.ws.SetReadDeadline(c.readDeadline())
 	c.touch()
 	c.safely(func() { c.h.OnOpen(c) })
@@ -228,23 +257,48 @@ func (c *Conn) write() {
 		ticks = t.C
 	}
 	lastPing := time.Now()
+	nc := c.ws.NetConn()
+	var buf []byte // frames to write, several messages in one system call
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout()))
+		_, err := nc.Write(buf)
+		if cap(buf) > 1<<20 {
+			buf = nil // do not keep a huge message's buffer
+		} else {
+			buf = buf[:0]
+		}
+		return err
+	}
 	for {
 		c.mu.Lock()
 		batch := c.queue
 		c.queue = nil
 		closing, frame := c.closing, c.closeMsg
 		c.mu.Unlock()
-		for _, m := range batch {
-			c.ws.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout()))
-			if err := c.ws.WriteMessage(m.typ, m.data); err != nil {
-				c.fail(err)
-				return
+		for i, m := range batch {
+			buf = wsframe.AppendFrame(buf, m.op, m.data)
+			batch[i] = outgoing{}
+			if len(buf) >= 64<<10 {
+				if err := flush(); err != nil {
+					c.fail(err)
+					return
+				}
 			}
+		}
+		if len(batch) > 0 {
 			c.touch()
 		}
 		if closing {
-			c.ws.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout()))
-			c.ws.WriteMessage(gws.CloseMessage, frame)
+			buf = wsframe.AppendFrame(buf, wsframe.OpClose, frame)
+		}
+		if err := flush(); err != nil {
+			c.fail(err)
+			return
+		}
+		if closing {
 			// Wait for the reader to see the peer's close frame, or not.
 			c.ws.SetReadDeadline(time.Now().Add(c.cfg.closeTimeout()))
 			return
@@ -258,8 +312,8 @@ func (c *Conn) write() {
 			}
 			if ping := c.cfg.pingInterval(); ping > 0 && now.Sub(lastPing) >= ping {
 				lastPing = now
-				c.ws.SetWriteDeadline(now.Add(c.cfg.writeTimeout()))
-				if err := c.ws.WriteMessage(gws.PingMessage, nil); err != nil {
+				buf = wsframe.AppendFrame(buf, wsframe.OpPing, nil)
+				if err := flush(); err != nil {
 					c.fail(err)
 					return
 				}

@@ -17,5 +17,5 @@
 // hold: the message size, the send queue, the wait for a pong, the time
 // without messages, the close handshake.
 //
-// Package websocket imports api and gorilla/websocket.
+// Package websocket imports api, internal/wsframe and gorilla/websocket.
 package websocket

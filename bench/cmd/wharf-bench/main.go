@@ -47,6 +47,8 @@ type Config struct {
 	Servers         []string
 	Scenarios       []string // names; empty means all
 	SkipMemory      bool
+	SkipChat        bool
+	ChatDuration    time.Duration // measured time of the WebSocket chat benchmark
 }
 
 func defaultConfig() Config {
@@ -54,6 +56,7 @@ func defaultConfig() Config {
 		Duration: 5 * time.Second, Warmup: time.Second, Rounds: 2, Threads: 2, Timeout: 5 * time.Second,
 		CPUN: 100000, MemConns: 10000, MemSettle: 2 * time.Second, MemDelay: 20 * time.Second,
 		ServerCPU: 0, ClientCPU: 1, QuietWait: time.Minute, GoroutineBudget: 16, Servers: slices.Clone(serverNames),
+		ChatDuration: 10 * time.Second,
 	}
 }
 
@@ -94,6 +97,7 @@ type Results struct {
 	Config    Config
 	Scenarios []ScenarioResult
 	Memory    []MemoryResult
+	Chat      *ChatResult // nil when skipped
 	Elapsed   time.Duration
 	Budget    time.Duration
 	QuietWait time.Duration // spent waiting for a quiet machine
@@ -149,6 +153,8 @@ func run() error {
 	servers := fs.String("servers", strings.Join(cfg.Servers, ","), "servers to run, in order")
 	only := fs.String("scenarios", "", "comma-separated scenario names to run (default all): "+strings.Join(scenarioNames(cfg.CPUN), ", "))
 	fs.BoolVar(&cfg.SkipMemory, "skip-memory", false, "skip the memory test")
+	fs.BoolVar(&cfg.SkipChat, "skip-chat", false, "skip the WebSocket chat benchmark")
+	fs.DurationVar(&cfg.ChatDuration, "chat-duration", cfg.ChatDuration, "measured time of the WebSocket chat benchmark")
 	root := fs.String("root", "..", "the Wharf repository's root (bench/run.sh runs from bench/)")
 	outMD := fs.String("md", "", "markdown output (default ROOT/docs/benchmarks.md; - for none)")
 	outSVG := fs.String("svg", "", "SVG output (default ROOT/docs/benchmarks.svg; - for none)")
@@ -254,6 +260,9 @@ func budget(cfg Config) time.Duration {
 	if !cfg.SkipMemory {
 		d += time.Duration(len(cfg.Servers)) * (memoryPerServe + cfg.MemSettle)
 	}
+	if !cfg.SkipChat {
+		d += cfg.ChatDuration + 10*time.Second // connect, warm up, drain
+	}
 	return d + cfg.QuietWait
 }
 
@@ -302,6 +311,12 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 	bins, err := build(ctx, root, benchDir, filepath.Join(resultsDir, "bin"), cfg.Servers)
 	if err != nil {
 		return nil, err
+	}
+	var chatServer, chatLoad string
+	if !cfg.SkipChat {
+		if chatServer, chatLoad, err = buildChat(ctx, root, benchDir, filepath.Join(resultsDir, "bin")); err != nil {
+			return nil, err
+		}
 	}
 	// The harness itself (the long-poll client, its waiting) stays off the
 	// servers' CPU. Pinned only now, so that the builds use every CPU.
@@ -355,6 +370,18 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 			}
 			logf("memory %-8s %d/%d long polls suspended: RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d (%s)",
 				label(s), m.Opened, m.Conns, m.BaselineKiB, m.LoadedKiB, m.PerConnKiB(), m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource)
+		}
+	}
+
+	if !cfg.SkipChat {
+		quiet.wait(3 * time.Second)
+		c := chatTest(ctx, cfg, chatServer, chatLoad, filepath.Join(resultsDir, "bin", "wschat.log"))
+		res.Chat = &c
+		if c.Err != "" {
+			logf("chat FAILED: %s", c.Err)
+		} else {
+			logf("chat: %d sent, %d/%d delivered (%d lost), %.0f deliveries/s, p50 %s p99 %s max %s",
+				c.Sent, c.Received, c.Expected, c.Lost, c.DeliveredPerSec, fmtDur(c.P50), fmtDur(c.P99), fmtDur(c.Max))
 		}
 	}
 

@@ -335,6 +335,10 @@ func renderMarkdown(res *Results) string {
 		p("has not returned yet; it is what an operator sees.\n")
 	}
 
+	if res.Chat != nil {
+		renderChat(p, res.Chat)
+	}
+
 	p("\n## Targets\n\n")
 	p("| Target | Measured | Met? |\n|---|---|---|\n")
 	for _, t := range targets(res) {
@@ -399,7 +403,7 @@ func targets(res *Results) []target {
 			fmtInt(float64(m.LoadedGoroutines)), fmtInt(float64(m.BaselineGoroutines)), res.Config.GoroutineBudget, fmtInt(float64(bound)))
 		t.status = verdict(m.LoadedGoroutines <= bound)
 	}
-	return append(ts, t)
+	return append(append(ts, t), chatTargets(res)...)
 }
 
 func targetNotes(res *Results) string {

@@ -49,7 +49,7 @@ func parseWrk(out string) (WrkResult, error) {
 		case len(f) >= 2 && f[0] == "Requests/sec:":
 			v, err := strconv.ParseFloat(f[1], 64)
 			if err != nil {
-				return r, fmt.Errorf("Requests/sec %q: %v", f[1], err)
+				return r, fmt.Errorf("wrk Requests/sec %q: %v", f[1], err)
 			}
 			r.RPS, haveRPS = v, true
 		case len(f) >= 3 && f[1] == "requests" && f[2] == "in":

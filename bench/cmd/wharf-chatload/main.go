@@ -1,0 +1,186 @@
+// Command wharf-chatload is the load of the seed's CometD chat benchmark,
+// over WebSocket against examples/wschat: -clients members, each in -per of
+// -rooms rooms, send -rate messages a second in all (each to one of its
+// rooms, so each is delivered to every member of that room) for -duration
+// after -warmup. Every delivered message carries its send time; the report
+// is the delivery latency (min, avg, p50, p99, p99.9, max) and the messages
+// lost (expected deliveries that never came within -drain after the end).
+// With -json it prints the report as JSON, for bench/cmd/wharf-bench.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/gorilla/websocket"
+)
+
+// Report is what a run measured.
+type Report struct {
+	Clients, Rooms, Per           int
+	Rate                          float64 // messages sent per second, as asked
+	Duration                      time.Duration
+	Sent                          int64   // measured messages sent
+	Expected, Received            int64   // their deliveries
+	Lost                          int64   // Expected - Received
+	DeliveredPerSec               float64 // Received / Duration
+	Min, Avg, P50, P99, P999, Max time.Duration
+	ConnectErrors                 int
+}
+
+func main() {
+	target := flag.String("url", "ws://127.0.0.1:8080/ws", "the chat's WebSocket URL")
+	clients := flag.Int("clients", 1000, "members")
+	rooms := flag.Int("rooms", 100, "rooms")
+	per := flag.Int("per", 10, "rooms each member is in")
+	rate := flag.Float64("rate", 1000, "messages sent per second, in all")
+	duration := flag.Duration("duration", 10*time.Second, "measured time")
+	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured time first")
+	drain := flag.Duration("drain", 2*time.Second, "wait for late deliveries after the end")
+	asJSON := flag.Bool("json", false, "print the report as JSON")
+	flag.Parse()
+	r, err := run(*target, *clients, *rooms, *per, *rate, *duration, *warmup, *drain)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wharf-chatload:", err)
+		os.Exit(1)
+	}
+	if *asJSON {
+		json.NewEncoder(os.Stdout).Encode(r)
+		return
+	}
+	fmt.Printf("sent %d, delivered %d of %d (lost %d), %.0f deliveries/s\n", r.Sent, r.Received, r.Expected, r.Lost, r.DeliveredPerSec)
+	fmt.Printf("latency min %v avg %v p50 %v p99 %v p99.9 %v max %v\n", r.Min, r.Avg, r.P50, r.P99, r.P999, r.Max)
+}
+
+type member struct {
+	ws    *websocket.Conn
+	rooms []string
+	hist  *hdrhistogram.Histogram // delivery latency in µs, measured messages only
+	got   atomic.Int64
+	mu    sync.Mutex
+}
+
+func run(target string, clients, rooms, per int, rate float64, duration, warmup, drain time.Duration) (*Report, error) {
+	if clients <= 0 || rooms <= 0 || per <= 0 || per > rooms || rate <= 0 {
+		return nil, fmt.Errorf("bad parameters")
+	}
+	roomSize := make(map[string]int64)
+	members := make([]*member, clients)
+	var connectErrs atomic.Int32
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 50)
+	var start atomic.Int64 // unix nanos from which deliveries count
+	start.Store(1 << 62)
+	for i := range members {
+		m := &member{hist: hdrhistogram.New(1, 60_000_000, 3)}
+		for k := range per {
+			r := "r" + strconv.Itoa((i*per+k)%rooms)
+			m.rooms = append(m.rooms, r)
+			roomSize[r]++
+		}
+		members[i] = m
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			u := target + "?member=m" + strconv.Itoa(i) + "&rooms=" + url.QueryEscape(strings.Join(m.rooms, ","))
+			ws, _, err := websocket.DefaultDialer.Dial(u, nil)
+			if err != nil {
+				connectErrs.Add(1)
+				return
+			}
+			m.ws = ws
+			go m.read(&start)
+		}()
+	}
+	wg.Wait()
+	if n := connectErrs.Load(); n > 0 {
+		return nil, fmt.Errorf("%d of %d members could not connect", n, clients)
+	}
+	time.Sleep(time.Second) // the joins settle
+
+	var sent int64
+	var expected int64
+	interval := time.Duration(float64(time.Second) / rate)
+	begin := time.Now()
+	measureFrom := begin.Add(warmup)
+	end := measureFrom.Add(duration)
+	start.Store(measureFrom.UnixNano())
+	tick := time.NewTicker(interval)
+	seq := 0
+	for now := range tick.C {
+		if now.After(end) {
+			break
+		}
+		m := members[seq%clients]
+		room := m.rooms[(seq/clients)%per]
+		seq++
+		ts := time.Now()
+		text := strconv.FormatInt(ts.UnixNano(), 10)
+		msg, _ := json.Marshal(map[string]string{"room": room, "text": text})
+		m.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if err := m.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			return nil, fmt.Errorf("send: %w", err)
+		}
+		if !ts.Before(measureFrom) {
+			sent++
+			expected += roomSize[room]
+		}
+	}
+	tick.Stop()
+	time.Sleep(drain)
+	for _, m := range members {
+		m.ws.Close()
+	}
+	all := hdrhistogram.New(1, 60_000_000, 3)
+	var received int64
+	for _, m := range members {
+		m.mu.Lock()
+		all.Merge(m.hist)
+		m.mu.Unlock()
+		received += m.got.Load()
+	}
+	us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
+	return &Report{
+		Clients: clients, Rooms: rooms, Per: per, Rate: rate, Duration: duration,
+		Sent: sent, Expected: expected, Received: received, Lost: expected - received,
+		DeliveredPerSec: float64(received) / duration.Seconds(),
+		Min:             us(all.Min()), Avg: time.Duration(all.Mean() * float64(time.Microsecond)),
+		P50: us(all.ValueAtQuantile(50)), P99: us(all.ValueAtQuantile(99)),
+		P999: us(all.ValueAtQuantile(99.9)), Max: us(all.Max()),
+	}, nil
+}
+
+// read records the latency of every member message sent in the measured
+// time.
+func (m *member) read(start *atomic.Int64) {
+	for {
+		_, data, err := m.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		now := time.Now().UnixNano()
+		var in struct{ From, Text string }
+		if json.Unmarshal(data, &in) != nil || in.From == "" {
+			continue
+		}
+		sentAt, err := strconv.ParseInt(in.Text, 10, 64)
+		if err != nil || sentAt < start.Load() {
+			continue
+		}
+		m.got.Add(1)
+		m.mu.Lock()
+		m.hist.RecordValue(max(1, (now-sentAt)/1000))
+		m.mu.Unlock()
+	}
+}

@@ -1,0 +1,115 @@
+// Package wsframe encodes and decodes WebSocket frames (RFC 6455 §5.2): pure
+// functions over bytes, no connection. The websocket package uses
+// AppendFrame to write several messages to a connection in one system call.
+//
+// It imports only the standard library.
+package wsframe
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// Opcodes (RFC 6455 §5.2).
+const (
+	OpContinuation byte = 0x0
+	OpText         byte = 0x1
+	OpBinary       byte = 0x2
+	OpClose        byte = 0x8
+	OpPing         byte = 0x9
+	OpPong         byte = 0xA
+)
+
+// Sentinel errors of package wsframe.
+var (
+	// ErrShort means b does not hold a whole frame yet.
+	ErrShort = errors.New("wsframe: incomplete frame")
+	// ErrInvalid means b does not start with a valid frame.
+	ErrInvalid = errors.New("wsframe: invalid frame")
+)
+
+// Frame is one decoded frame.
+type Frame struct {
+	Fin     bool
+	Opcode  byte
+	Masked  bool
+	Payload []byte // unmasked; a view of the input
+}
+
+// AppendFrame appends a final, unmasked frame (as a server sends) with
+// opcode and payload to b.
+func AppendFrame(b []byte, opcode byte, payload []byte) []byte {
+	b = append(b, 0x80|opcode&0x0F)
+	switch n := len(payload); {
+	case n < 126:
+		b = append(b, byte(n))
+	case n <= 0xFFFF:
+		b = append(b, 126)
+		b = binary.BigEndian.AppendUint16(b, uint16(n))
+	default:
+		b = append(b, 127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	}
+	return append(b, payload...)
+}
+
+// Parse decodes the frame at the start of b and returns it and its length.
+// A masked payload is unmasked in place. It returns ErrShort when b holds
+// only part of a frame, ErrInvalid for reserved bits, unknown opcodes,
+// non-minimal or oversized lengths, and control frames that are
+// fragmented or longer than 125 bytes.
+func Parse(b []byte) (Frame, int, error) {
+	if len(b) < 2 {
+		return Frame{}, 0, ErrShort
+	}
+	f := Frame{Fin: b[0]&0x80 != 0, Opcode: b[0] & 0x0F, Masked: b[1]&0x80 != 0}
+	if b[0]&0x70 != 0 {
+		return Frame{}, 0, ErrInvalid // RSV bits without an extension
+	}
+	switch f.Opcode {
+	case OpContinuation, OpText, OpBinary:
+	case OpClose, OpPing, OpPong:
+		if !f.Fin || b[1]&0x7F > 125 {
+			return Frame{}, 0, ErrInvalid
+		}
+	default:
+		return Frame{}, 0, ErrInvalid
+	}
+	n, hdr := uint64(b[1]&0x7F), 2
+	switch n {
+	case 126:
+		if len(b) < 4 {
+			return Frame{}, 0, ErrShort
+		}
+		n, hdr = uint64(binary.BigEndian.Uint16(b[2:])), 4
+		if n < 126 {
+			return Frame{}, 0, ErrInvalid
+		}
+	case 127:
+		if len(b) < 10 {
+			return Frame{}, 0, ErrShort
+		}
+		n, hdr = binary.BigEndian.Uint64(b[2:]), 10
+		if n <= 0xFFFF || n>>63 != 0 {
+			return Frame{}, 0, ErrInvalid
+		}
+	}
+	var mask []byte
+	if f.Masked {
+		if len(b) < hdr+4 {
+			return Frame{}, 0, ErrShort
+		}
+		mask = b[hdr : hdr+4]
+		hdr += 4
+	}
+	if uint64(len(b)-hdr) < n {
+		return Frame{}, 0, ErrShort
+	}
+	f.Payload = b[hdr : hdr+int(n)]
+	for i := range f.Payload {
+		if mask != nil {
+			f.Payload[i] ^= mask[i&3]
+		}
+	}
+	return f, hdr + int(n), nil
+}

@@ -1,0 +1,103 @@
+package wsframe
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+var roundTrips = []struct {
+	opcode  byte
+	payload string
+	header  int // bytes before the payload
+}{
+	{OpText, "", 2},
+	{OpText, "hello", 2},
+	{OpBinary, strings.Repeat("x", 125), 2},
+	{OpBinary, strings.Repeat("x", 126), 4},
+	{OpText, strings.Repeat("y", 0xFFFF), 4},
+	{OpBinary, strings.Repeat("z", 0x10000), 10},
+	{OpPing, "p", 2},
+	{OpClose, "\x03\xe8bye", 2},
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, tc := range roundTrips {
+		b := AppendFrame([]byte("prefix"), tc.opcode, []byte(tc.payload))
+		if !bytes.HasPrefix(b, []byte("prefix")) || len(b) != len("prefix")+tc.header+len(tc.payload) {
+			t.Fatalf("opcode %x, %d bytes: encoded to %d bytes", tc.opcode, len(tc.payload), len(b))
+		}
+		f, n, err := Parse(b[len("prefix"):])
+		if err != nil || n != tc.header+len(tc.payload) || !f.Fin || f.Masked || f.Opcode != tc.opcode || string(f.Payload) != tc.payload {
+			t.Fatalf("opcode %x, %d bytes: parsed %+v, %d, %v", tc.opcode, len(tc.payload), f.Opcode, n, err)
+		}
+		for cut := range min(len(b)-len("prefix"), 12) {
+			if _, _, err := Parse(b[len("prefix") : len("prefix")+cut]); !errors.Is(err, ErrShort) {
+				t.Fatalf("a frame cut at %d: %v", cut, err)
+			}
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		want string // payload, or the error
+	}{
+		{"masked text", []byte{0x81, 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1}, "hello"},
+		{"reserved bit", []byte{0xC1, 0x00}, ErrInvalid.Error()},
+		{"unknown opcode", []byte{0x83, 0x00}, ErrInvalid.Error()},
+		{"fragmented ping", []byte{0x09, 0x00}, ErrInvalid.Error()},
+		{"long ping", append([]byte{0x89, 126, 0, 126}, make([]byte, 126)...), ErrInvalid.Error()},
+		{"non-minimal 16-bit length", append([]byte{0x82, 126, 0, 5}, make([]byte, 5)...), ErrInvalid.Error()},
+		{"non-minimal 64-bit length", []byte{0x82, 127, 0, 0, 0, 0, 0, 0, 0, 5}, ErrInvalid.Error()},
+		{"huge length", []byte{0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 0}, ErrInvalid.Error()},
+		{"short mask", []byte{0x81, 0x81, 1, 2}, ErrShort.Error()},
+	}
+	for _, tc := range tests {
+		f, _, err := Parse(tc.in)
+		got := string(f.Payload)
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestAppendFrameAllocs(t *testing.T) {
+	buf := make([]byte, 0, 1024)
+	payload := []byte("a chat message")
+	if n := testing.AllocsPerRun(100, func() { buf = AppendFrame(buf[:0], OpText, payload) }); n != 0 {
+		t.Fatalf("%v allocations", n)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, tc := range roundTrips {
+		if len(tc.payload) < 1024 {
+			f.Add(AppendFrame(nil, tc.opcode, []byte(tc.payload)))
+		}
+	}
+	f.Add([]byte{0x81, 0x85, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr, n, err := Parse(bytes.Clone(b))
+		if err != nil {
+			return
+		}
+		if n > len(b) || len(fr.Payload) > n {
+			t.Fatalf("parsed %d of %d bytes, payload %d", n, len(b), len(fr.Payload))
+		}
+		if fr.Fin && !fr.Masked {
+			// What a server writes parses back to the same frame.
+			again := AppendFrame(nil, fr.Opcode, fr.Payload)
+			g, m, err := Parse(again)
+			if err != nil || m != len(again) || g.Opcode != fr.Opcode || !bytes.Equal(g.Payload, fr.Payload) {
+				t.Fatalf("re-encoding %+v: %+v %d %v", fr, g, m, err)
+			}
+		}
+	})
+}
