@@ -109,32 +109,40 @@ func run(target string, clients, rooms, per int, rate float64, duration, warmup,
 	}
 	time.Sleep(time.Second) // the joins settle
 
-	var sent int64
-	var expected int64
+	var sent, expected int64
 	interval := time.Duration(float64(time.Second) / rate)
 	begin := time.Now()
 	measureFrom := begin.Add(warmup)
 	end := measureFrom.Add(duration)
 	start.Store(measureFrom.UnixNano())
+	send := func(seq int) error {
+		m := members[seq%clients]
+		room := m.rooms[(seq/clients)%per]
+		ts := time.Now()
+		msg, _ := json.Marshal(map[string]string{"room": room, "text": strconv.FormatInt(ts.UnixNano(), 10)})
+		m.ws.SetWriteDeadline(ts.Add(5 * time.Second))
+		if err := m.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		if !ts.Before(measureFrom) {
+			sent++
+			expected += roomSize[room]
+		}
+		return nil
+	}
 	tick := time.NewTicker(interval)
 	seq := 0
 	for now := range tick.C {
 		if now.After(end) {
 			break
 		}
-		m := members[seq%clients]
-		room := m.rooms[(seq/clients)%per]
-		seq++
-		ts := time.Now()
-		text := strconv.FormatInt(ts.UnixNano(), 10)
-		msg, _ := json.Marshal(map[string]string{"room": room, "text": text})
-		m.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		if err := m.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
-			return nil, fmt.Errorf("send: %w", err)
-		}
-		if !ts.Before(measureFrom) {
-			sent++
-			expected += roomSize[room]
+		// Open loop: send what the schedule says is due by now, so a late
+		// tick does not lower the rate.
+		for due := int(float64(now.Sub(begin)) * rate / float64(time.Second)); seq < due; seq++ {
+			if err := send(seq); err != nil {
+				tick.Stop()
+				return nil, err
+			}
 		}
 	}
 	tick.Stop()
