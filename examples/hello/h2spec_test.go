@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -52,20 +53,38 @@ func TestH2Spec(t *testing.T) {
 			defer stop()
 			hostPort := base[strings.Index(base, "//")+2:]
 			host, port := hostPort[:strings.LastIndexByte(hostPort, ':')], hostPort[strings.LastIndexByte(hostPort, ':')+1:]
-			report := filepath.Join(t.TempDir(), "h2spec.xml")
-			args := []string{"-h", host, "-p", port, "-o", "3", "-j", report}
-			if tc.tls {
-				args = append(args, "-t", "-k")
-			}
-			out, _ := exec.Command(h2spec, args...).CombinedOutput() // exits 1 when a case fails
-			cases, failed := readH2SpecReport(t, report)
-			var unexpected []string
-			for _, f := range failed {
-				if !h2specKnown[f] {
-					unexpected = append(unexpected, f)
+			// run runs h2spec, or with specs only those sections, and
+			// returns the case count, the failures beyond the known ones,
+			// and its output.
+			run := func(specs ...string) (int, []string, []byte) {
+				report := filepath.Join(t.TempDir(), "h2spec.xml")
+				args := []string{"-h", host, "-p", port, "-o", "3", "-j", report}
+				if tc.tls {
+					args = append(args, "-t", "-k")
 				}
+				out, _ := exec.Command(h2spec, append(args, specs...)...).CombinedOutput() // exits 1 when a case fails
+				cases, failed := readH2SpecReport(t, report)
+				var unexpected []string
+				for _, f := range failed {
+					if !h2specKnown[f] {
+						unexpected = append(unexpected, f)
+					}
+				}
+				t.Logf("h2spec over %s %v: %d cases, %d failed (%d known)", tc.name, specs, cases, len(failed), len(failed)-len(unexpected))
+				return cases, unexpected, out
 			}
-			t.Logf("h2spec over %s: %d cases, %d failed (%d known)", tc.name, cases, len(failed), len(failed)-len(unexpected))
+			cases, unexpected, out := run()
+			if len(unexpected) > 0 {
+				// Some cases depend on timing with the interim server: a
+				// case fails the test only if it fails again when its
+				// section runs a second time.
+				var sections []string
+				for _, u := range unexpected {
+					sections = append(sections, u[:strings.Index(u, ":")])
+				}
+				_, again, _ := run(sections...)
+				unexpected = intersect(unexpected, again)
+			}
 			if cases != 145 {
 				t.Errorf("h2spec ran %d cases, want 145; its output:\n%s", cases, out)
 			}
@@ -111,4 +130,15 @@ func readH2SpecReport(t *testing.T, path string) (int, []string) {
 	}
 	sort.Strings(failed)
 	return n, failed
+}
+
+// intersect returns the strings in both a and b.
+func intersect(a, b []string) []string {
+	var both []string
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			both = append(both, x)
+		}
+	}
+	return both
 }
