@@ -124,6 +124,7 @@ type BoundedExecutor struct {
 	m     meter
 
 	done      chan struct{} // closed by Close once no call is in flight
+	drained   atomic.Bool   // set by Close once no Execute is in flight
 	stopped   chan struct{} // closed when the last worker has exited after Close
 	closeOnce sync.Once
 	stopOnce  sync.Once
@@ -321,7 +322,9 @@ func (e *BoundedExecutor) retire() bool {
 
 // exited is called by a worker that has left, with the workers remaining.
 func (e *BoundedExecutor) exited(left int64) {
-	if left == 0 && e.closed() {
+	// Only once Close saw no Execute in flight: before that, one may still
+	// start a worker for a task it queued.
+	if left == 0 && e.drained.Load() {
 		e.stopOnce.Do(func() { close(e.stopped) })
 	}
 }
@@ -347,6 +350,7 @@ func (e *BoundedExecutor) Stats() ExecutorStats {
 func (e *BoundedExecutor) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.shut()
+		e.drained.Store(true)
 		close(e.done)
 		if e.workers.Load() == 0 {
 			e.stopOnce.Do(func() { close(e.stopped) })
