@@ -2,6 +2,7 @@ package container_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/devcert"
 )
 
 func Example() {
@@ -104,4 +106,32 @@ func ExampleContext_Mount() {
 	resp.Body.Close()
 	fmt.Println(string(b))
 	// Output: pong
+}
+
+// Serving TLS: HTTP/1.1, and HTTP/2 for clients that ask for it through
+// ALPN, with certificates from a tls.Config (or PEM files given to
+// ServeTLS).
+func ExampleContainer_ServeTLS() {
+	cert, _ := devcert.New() // a development certificate, made now
+	pool, _ := devcert.Pool(cert)
+	c := container.New(container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "hello over %s, ALPN %q", r.Proto(), r.TLS().NegotiatedProtocol)
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.ServeTLS(l, "", "")
+	defer c.Shutdown(context.Background())
+
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get("https://" + l.Addr().String() + "/hello")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(b))
+	// Output: hello over HTTP/2.0, ALPN "h2"
 }

@@ -1,0 +1,49 @@
+package h3_test
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+
+	"github.com/quic-go/quic-go/http3"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/h3"
+	"github.com/wharf-go/wharf/internal/devcert"
+)
+
+// A container served over HTTP/3 on UDP; HTTP/1.1 and HTTP/2 listeners of
+// the same container would carry h3.AltSvc to point clients at it.
+func ExampleServe() {
+	cert, _ := devcert.New()
+	pool, _ := devcert.Pool(cert)
+	c := container.New()
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "hello over %s", r.Proto())
+		return err
+	})
+	pc, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	defer pc.Close()
+	done := make(chan error, 1)
+	go func() { done <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{}) }()
+
+	tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	resp, err := (&http.Client{Transport: tr}).Get("https://" + pc.LocalAddr().String() + "/hello")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(b))
+	tr.Close()
+	c.Shutdown(context.Background())
+	fmt.Println(<-done)
+	// Output:
+	// hello over HTTP/3.0
+	// connector: server closed
+}
