@@ -309,6 +309,16 @@ func (c *Container) findContext(path string) (*Context, string) {
 
 var errNotFound = &api.StatusError{Code: http.StatusNotFound}
 
+// serverOptions answers "OPTIONS *" as net/http does: 200, no body; the
+// asterisk with any other method is a 400.
+var serverOptions = api.HandlerFunc(func(w api.Response, r *api.Request) error {
+	if r.Method() != http.MethodOptions {
+		return api.Error(http.StatusBadRequest, "only OPTIONS may use the asterisk form")
+	}
+	w.Header().Set("Content-Length", "0")
+	return nil
+})
+
 // notFound answers requests no pattern matches.
 var notFound = api.HandlerFunc(func(api.Response, *api.Request) error { return errNotFound })
 
@@ -327,7 +337,12 @@ func (c *Container) ServeStream(s connector.Stream) {
 	var m api.Mapping
 	// The root context matches every path, so there always is a context.
 	x.ctxt, m.ServletPath = c.findContext(head.Path)
-	if h, mm, ok := x.ctxt.Resolve(m.ServletPath, false); ok {
+	if head.Target == "*" {
+		// "OPTIONS *" asks about the server, not a resource (RFC 9110
+		// §9.3.7); other methods cannot use the asterisk form.
+		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: "*"}
+		x.chain = serverOptions
+	} else if h, mm, ok := x.ctxt.Resolve(m.ServletPath, false); ok {
 		m = mm
 		x.chain = x.ctxt.chain(h, m.ServletPath+m.PathInfo)
 	} else {
