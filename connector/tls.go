@@ -128,15 +128,17 @@ func (h *h2) connState(nc net.Conn, st http.ConnState) {
 // serveH2 hands a TLS connection whose client chose HTTP/2 to the HTTP/2
 // side; the connection's goroutine ends here.
 func (c *conn) serveH2() {
-	if c.srv.http2Handler() == nil {
-		c.close()
-		return
-	}
 	c.setState(connReading)
 	c.setState(connServing)
 	c.nc.SetDeadline(time.Time{})
+	c.handToH2()
+}
+
+// handToH2 gives c.nc to the HTTP/2 side, which serves it from now on; c
+// stays in the server's books until the HTTP/2 side is done with it.
+func (c *conn) handToH2() {
 	h := c.srv.h2()
-	if h == nil {
+	if h == nil || c.srv.http2Handler() == nil {
 		c.close()
 		return
 	}
@@ -211,8 +213,7 @@ var h2PrefaceStart = []byte("PRI * HTTP/2.0\r\n\r\n")
 // serveH2C hands a cleartext connection that opened with the HTTP/2
 // preface to the HTTP/2 side, with the bytes already read in front of it.
 func (c *conn) serveH2C() {
-	h := c.srv.h2()
-	if h == nil || c.srv.http2Handler() == nil {
+	if c.srv.http2Handler() == nil {
 		c.close()
 		return
 	}
@@ -231,11 +232,7 @@ func (c *conn) serveH2C() {
 	c.rbuf, c.r, c.w = nil, 0, 0
 	c.nc, c.ep = pc, nil // the connection is net/http's now; c keeps the books
 	c.setState(connServing)
-	h.conns.Store(net.Conn(pc), c)
-	if !h.ln.push(pc) {
-		h.conns.Delete(net.Conn(pc))
-		c.close()
-	}
+	c.handToH2()
 }
 
 // prefixConn is a connection whose first bytes were already read.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -133,13 +132,10 @@ func TestServeTLSNegotiation(t *testing.T) {
 func TestServeTLSCertificatesAndLimits(t *testing.T) {
 	cert := mustCert(t)
 	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	certFile, keyFile, err := devcert.WriteFiles(dir, cert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writePEM(t, certFile, "CERTIFICATE", cert.Certificate[0])
-	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
 
 	t.Run("no certificate", func(t *testing.T) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -180,13 +176,6 @@ func TestServeTLSCertificatesAndLimits(t *testing.T) {
 			t.Fatalf("a silent client was not disconnected: %v", err)
 		}
 	})
-}
-
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // Shutdown sends HTTP/2 clients a GOAWAY and does not wait for them to

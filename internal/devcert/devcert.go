@@ -20,6 +20,8 @@ import (
 	"errors"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -87,6 +89,25 @@ func PEM(cert tls.Certificate) []byte {
 		return nil
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+}
+
+// WriteFiles writes cert and its private key (PKCS #8) as PEM files
+// cert.pem and key.pem in dir, readable by the owner only, for tests that
+// serve from files. Give it a temporary directory: keys are not to be
+// kept.
+func WriteFiles(dir string, cert tls.Certificate) (certFile, keyFile string, err error) {
+	der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return "", "", err
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, PEM(cert), 0o600); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return "", "", err
+	}
+	return certFile, keyFile, nil
 }
 
 func leafOf(cert tls.Certificate) (*x509.Certificate, error) {

@@ -136,12 +136,7 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 		s.URL = "https://" + pc.LocalAddr().String()
 		t.Cleanup(func() {
 			h3tr.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := c.Shutdown(ctx); err != nil {
-				t.Errorf("shutdown: %v", err)
-			}
-			<-done
+			shutdown(t, c, done)
 			pc.Close()
 		})
 	case H1, H1Portable, H1TLS, H2, H2C:
@@ -164,12 +159,7 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 		}
 		t.Cleanup(func() {
 			tr.CloseIdleConnections()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := c.Shutdown(ctx); err != nil {
-				t.Errorf("shutdown: %v", err)
-			}
-			<-done
+			shutdown(t, c, done)
 		})
 	case NetHTTP:
 		hs := httptest.NewServer(c)
@@ -207,4 +197,15 @@ func (s *Server) DialHTTP1(t testing.TB) net.Conn {
 		t.Fatal(err)
 	}
 	return nc
+}
+
+// shutdown shuts c down gracefully and waits for its Serve to return
+// (done closed).
+func shutdown(t testing.TB, c *container.Container, done <-chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	<-done
 }
