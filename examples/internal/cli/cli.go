@@ -93,21 +93,19 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 		return errors.New("-h3 needs -tls (or -cert and -key)")
 	}
 	var opts []container.Option
-	var tlsCfg *tls.Config // the certificate, for HTTP/3
-	switch {
-	case secure && *certFile == "":
-		cert, err := devcert.New()
-		if err != nil {
-			return fmt.Errorf("making a development certificate: %w", err)
-		}
-		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
-		opts = append(opts, container.WithTLSConfig(tlsCfg))
-	case *useH3:
-		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
-		if err != nil {
+	var tlsCfg *tls.Config // the certificate, for TCP and HTTP/3 alike
+	if secure {
+		var cert tls.Certificate
+		var err error
+		if *certFile == "" {
+			if cert, err = devcert.New(); err != nil {
+				return fmt.Errorf("making a development certificate: %w", err)
+			}
+		} else if cert, err = tls.LoadX509KeyPair(*certFile, *keyFile); err != nil {
 			return err
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+		opts = append(opts, container.WithTLSConfig(tlsCfg))
 	}
 	if *h2c {
 		opts = append(opts, container.WithH2C())
@@ -139,7 +137,7 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	servers := 1
 	go func() {
 		if secure {
-			served <- c.ServeTLS(l, *certFile, *keyFile)
+			served <- c.ServeTLS(l, "", "") // the certificate is in tlsCfg
 		} else {
 			served <- c.Serve(l)
 		}
