@@ -123,6 +123,13 @@ func (c *Config) maxHeaderBytes() int {
 	return c.MaxHeaderBytes
 }
 
+func (c *Config) maxHeaders() int {
+	if c.MaxHeaders == 0 {
+		return h1.DefaultMaxHeaders
+	}
+	return c.MaxHeaders
+}
+
 func (c *Config) logger() *slog.Logger {
 	if c.Logger != nil {
 		return c.Logger

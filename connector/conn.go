@@ -167,8 +167,12 @@ func (c *conn) serve() {
 	}()
 	for {
 		s, res := c.readRequest(false)
-		if res == readH2C {
+		switch res {
+		case readH2C:
 			c.serveH2C()
+			return
+		case readH2CUpgrade:
+			c.serveH2CUpgrade(s)
 			return
 		}
 		if res != readOK {
@@ -288,6 +292,7 @@ const (
 	readClose                        // EOF, timeout or a protocol error (answered): close
 	readWouldBlock                   // non-blocking mode: the socket has nothing more now
 	readH2C                          // the HTTP/2 preface opened the connection (h2c with prior knowledge)
+	readH2CUpgrade                   // the first request asks to switch to h2c ("Upgrade: h2c")
 )
 
 // readRequest reads and parses the next request head. On a protocol error
@@ -334,6 +339,11 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 					c.writeError(s.rejected, "", nb)
 					return nil, readClose
 				}
+				if c.nreq == 1 && c.srv.Config.H2C && c.tls == nil {
+					if _, ok := h2cUpgrade(s); ok {
+						return s, readH2CUpgrade
+					}
+				}
 				return s, readOK
 			}
 			c.srv.putHead(c.head)
@@ -342,6 +352,12 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 				return nil, readH2C
 			}
 			if !errors.Is(err, h1.ErrIncomplete) {
+				if c.nreq == 0 && c.srv.Config.H2C && c.tls == nil && !looksHTTP1(c.rbuf[c.r:c.w]) {
+					// Not HTTP/1 at all on a port that takes h2c: a broken
+					// HTTP/2 preface, which RFC 9113 §3.4 answers by
+					// closing (an HTTP/1.1 400 would mean nothing to it).
+					return nil, readClose
+				}
 				var pe *h1.Error
 				status := 400
 				if errors.As(err, &pe) {
@@ -424,6 +440,12 @@ func (c *conn) writeError(status int, msg string, nb bool) {
 		c.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 		io.Copy(io.Discard, io.LimitReader(c.nc, 64<<10))
 	}
+}
+
+// looksHTTP1 reports whether b's first line ends in an HTTP/1 version.
+func looksHTTP1(b []byte) bool {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return bytes.Contains(line, []byte(" HTTP/1."))
 }
 
 func appendContentLength(b []byte, n int64) []byte {

@@ -218,6 +218,9 @@ func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 	case readH2C:
 		c.ep.setState(epServing)
 		return dispatcher.Task{Run: c.serveH2C, Type: api.Blocking}, true
+	case readH2CUpgrade:
+		c.ep.setState(epServing)
+		return dispatcher.Task{Run: func() { c.serveH2CUpgrade(s) }, Type: api.Blocking}, true
 	}
 	c.ep.setState(epServing)
 	return c.task(s), true

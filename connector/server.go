@@ -52,7 +52,7 @@ type Server struct {
 	selNext   atomic.Uint32
 	closed    chan struct{} // closed by Shutdown and Close; see closing
 	execOnce  sync.Once
-	h2s       *h2 // HTTP/2 over TLS, made by the first such connection; under mu
+	h2conns   map[*h2Conn]struct{} // HTTP/2 connections, for Shutdown; under mu
 	ownExec   *dispatcher.UnboundedExecutor
 }
 

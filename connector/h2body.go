@@ -1,0 +1,219 @@
+package connector
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// h2Body is an HTTP/2 request body: the reader goroutine pushes DATA into
+// it, the handler reads it, and what is read is given back to the client as
+// flow-control window. The stream's receive window bounds what it holds.
+//
+// Goroutines: push, end and fail are the reader's (fail also the stream's
+// resetter); Read, TryRead, NotifyReadable and Close any one goroutine of
+// the handler's at a time.
+type h2Body struct {
+	st *h2Stream
+
+	mu      sync.Mutex
+	buf     []byte // unread bytes are buf[r:]
+	r       int
+	eof     bool
+	err     error // the stream failed
+	closed  bool  // the handler is done with it: what arrives is dropped
+	trailer http.Header
+	ready   chan struct{} // a Read waits on it; made on the first wait
+	notify  func()        // NotifyReadable's callback
+	n, max  int64         // bytes received, limit (-1 none)
+}
+
+var _ api.NonBlockingReader = (*h2Body)(nil)
+
+// push appends DATA bytes; false if they are dropped (the body was closed,
+// failed or grew past its limit), in which case the caller gives their
+// window back.
+func (b *h2Body) push(p []byte) bool {
+	b.mu.Lock()
+	if b.closed || b.err != nil {
+		b.mu.Unlock()
+		return false
+	}
+	b.n += int64(len(p))
+	if b.max >= 0 && b.n > b.max {
+		b.err = api.ErrBodyTooLarge
+		b.buf, b.r = nil, 0
+		f := b.wakeLocked()
+		b.mu.Unlock()
+		if f != nil {
+			f()
+		}
+		return false
+	}
+	if b.r > 0 && b.r == len(b.buf) {
+		b.buf, b.r = b.buf[:0], 0
+	} else if b.r > 0 && len(b.buf)+len(p) > cap(b.buf) {
+		n := copy(b.buf, b.buf[b.r:])
+		b.buf, b.r = b.buf[:n], 0
+	}
+	b.buf = append(b.buf, p...)
+	f := b.wakeLocked()
+	b.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	return true
+}
+
+// end marks the end of the body.
+func (b *h2Body) end() {
+	b.mu.Lock()
+	b.eof = true
+	f := b.wakeLocked()
+	b.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// fail makes reads fail with err (if the body has not ended).
+func (b *h2Body) fail(err error) {
+	b.mu.Lock()
+	if !b.eof && b.err == nil {
+		b.err = err
+	}
+	f := b.wakeLocked()
+	b.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+func (b *h2Body) setTrailer(h http.Header) {
+	b.mu.Lock()
+	b.trailer = h
+	b.mu.Unlock()
+}
+
+// Trailer returns the request's trailers once the body is read.
+func (b *h2Body) Trailer() http.Header {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.eof {
+		return nil
+	}
+	return b.trailer
+}
+
+// wakeLocked signals a waiting Read and returns a NotifyReadable callback
+// to call outside the lock.
+func (b *h2Body) wakeLocked() func() {
+	if b.ready != nil {
+		select {
+		case b.ready <- struct{}{}:
+		default:
+		}
+	}
+	f := b.notify
+	b.notify = nil
+	return f
+}
+
+// Read implements io.Reader. A read waits at most ReadTimeout for bytes.
+func (b *h2Body) Read(p []byte) (int, error) { return b.read(p, false) }
+
+// TryRead implements api.NonBlockingReader.
+func (b *h2Body) TryRead(p []byte) (int, error) { return b.read(p, true) }
+
+func (b *h2Body) read(p []byte, nonblock bool) (int, error) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		b.mu.Lock()
+		switch {
+		case b.closed:
+			b.mu.Unlock()
+			return 0, errBodySettled
+		case b.r < len(b.buf):
+			if len(p) == 0 {
+				b.mu.Unlock()
+				return 0, nil
+			}
+			n := copy(p, b.buf[b.r:])
+			b.r += n
+			b.mu.Unlock()
+			b.st.consumed(n)
+			return n, nil
+		case b.err != nil:
+			err := b.err
+			b.mu.Unlock()
+			return 0, err
+		case b.eof:
+			b.mu.Unlock()
+			return 0, io.EOF
+		case nonblock:
+			b.mu.Unlock()
+			return 0, api.ErrWouldBlock
+		}
+		if b.ready == nil {
+			b.ready = make(chan struct{}, 1)
+		}
+		ready := b.ready
+		b.mu.Unlock()
+		if timer == nil {
+			timer = time.NewTimer(orDuration(b.st.hc.srv.Config.ReadTimeout, DefaultReadTimeout))
+		}
+		select {
+		case <-ready:
+		case <-timer.C:
+			return 0, os.ErrDeadlineExceeded
+		}
+	}
+}
+
+// NotifyReadable implements api.NonBlockingReader.
+func (b *h2Body) NotifyReadable(f func()) {
+	b.mu.Lock()
+	if b.r < len(b.buf) || b.eof || b.err != nil || b.closed {
+		b.mu.Unlock()
+		f()
+		return
+	}
+	b.notify = f
+	b.mu.Unlock()
+}
+
+// Close implements io.Closer: the rest of the body is dropped.
+func (b *h2Body) Close() error {
+	b.close()
+	return nil
+}
+
+// close drops what is buffered and what still arrives, giving its window
+// back.
+func (b *h2Body) close() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	n := len(b.buf) - b.r
+	b.buf, b.r = nil, 0
+	f := b.wakeLocked()
+	b.mu.Unlock()
+	if n > 0 {
+		b.st.consumed(n)
+	}
+	if f != nil {
+		f()
+	}
+}

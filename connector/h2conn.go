@@ -1,0 +1,662 @@
+package connector
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/wharf-go/wharf/internal/owner"
+)
+
+// What the HTTP/2 server advertises and enforces.
+const (
+	// h2StreamWindow is the receive window of each stream (request body
+	// bytes a client may send ahead of the handler reading them).
+	h2StreamWindow = 256 << 10
+	// h2ConnWindow is the receive window of a connection, over all its
+	// streams.
+	h2ConnWindow = 1 << 20
+	// h2MaxStreams is SETTINGS_MAX_CONCURRENT_STREAMS.
+	h2MaxStreams = 250
+	// h2MaxHandlers bounds the requests whose handlers have not finished,
+	// reset ones included: a client that opens and resets streams (rapid
+	// reset) cannot start more work than this at once.
+	h2MaxHandlers = 4 * h2MaxStreams
+	// h2MaxFrame is the largest frame read (SETTINGS_MAX_FRAME_SIZE's
+	// default, which the server keeps).
+	h2MaxFrame = 16 << 10
+	// h2MaxControl bounds the control frames (PING and SETTINGS acks,
+	// RST_STREAM, WINDOW_UPDATE) queued and not yet written: a client that
+	// provokes them without reading is disconnected.
+	h2MaxControl = 10000
+	// h2MaxQueued bounds the response bytes queued on a connection before
+	// handlers writing more wait for the writer.
+	h2MaxQueued = 1 << 20
+	// h2MaxWindow is the largest flow-control window (2^31-1).
+	h2MaxWindow = 1<<31 - 1
+)
+
+// h2Conn is one HTTP/2 connection.
+//
+// Goroutines: the reader goroutine (serve) is the connection's producer. It
+// reads every frame and handles it at once without ever waiting for
+// anything but the socket: SETTINGS, PING, WINDOW_UPDATE, RST_STREAM,
+// GOAWAY and PRIORITY only change state and queue answers; DATA goes into
+// a bounded body buffer; a complete request head becomes a stream handed to
+// the executor. Handlers never run on it, so a handler waiting for a
+// flow-control window cannot stop the WINDOW_UPDATE that would free it (the
+// HTTP/2 deadlock of "Eat What You Kill without Starvation"). A writer
+// goroutine runs only while frames are queued; it owns the framer's write
+// side and the HPACK encoder. A stream whose request is suspended holds
+// no goroutine. Everything both sides touch is under mu.
+type h2Conn struct {
+	srv *Server
+	c   *conn // the connector's books: closed when the connection ends
+	nc  net.Conn
+
+	// The reader's own: checked by readG in tests.
+	readG    owner.Goroutine
+	br       *bufio.Reader
+	fr       *http2.Framer
+	maxID    uint32    // the highest stream id the client opened
+	upgraded *h2Stream // the request that asked for h2c, to serve first
+
+	mu        sync.Mutex
+	cond      sync.Cond // handlers waiting for a window or queue space; the close waiting for the writer
+	streams   map[uint32]*h2Stream
+	open      int // streams counted against MAX_CONCURRENT_STREAMS
+	handlers  int // streams whose handler has not finished
+	lastID    uint32
+	sendWin   int64 // the connection's send window
+	recvWin   int64 // the connection's receive window left
+	recvCred  int64 // bytes consumed but not yet given back with WINDOW_UPDATE
+	peer      h2Settings
+	goingAway bool  // no new streams: shutdown, idle or the client's GOAWAY
+	closed    bool  // the connection is done; nothing more is queued
+	err       error // why it ended, for streams that ask
+
+	// The write queue: control frames go first, stream frames in order.
+	ctrl    []h2Frame
+	frames  []h2Frame
+	queued  int  // data bytes in frames
+	writing bool // a writer goroutine is running
+
+	// The writer's own, checked by writeG in tests.
+	writeG owner.Goroutine
+	bw     *bufio.Writer
+	wfr    *http2.Framer
+	henc   *hpack.Encoder
+	hbuf   []byte
+	batch  []h2Frame
+}
+
+// h2Settings are the client's settings that the server obeys.
+type h2Settings struct {
+	initialWindow  int64
+	maxFrame       uint32
+	headerTable    uint32
+	maxHeaderBytes uint32
+}
+
+// newH2Conn makes the HTTP/2 side of c over nc, whose first bytes (after
+// the preface, which the caller consumed or not as preface says) are in br.
+func newH2Conn(c *conn, nc net.Conn, br *bufio.Reader) *h2Conn {
+	hc := &h2Conn{
+		srv:     c.srv,
+		c:       c,
+		nc:      nc,
+		br:      br,
+		streams: make(map[uint32]*h2Stream),
+		sendWin: 65535,
+		recvWin: h2ConnWindow,
+		peer:    h2Settings{initialWindow: 65535, maxFrame: 16384, headerTable: 4096},
+	}
+	hc.cond.L = &hc.mu
+	hc.fr = http2.NewFramer(nil, br)
+	hc.fr.SetMaxReadFrameSize(h2MaxFrame)
+	hc.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	hc.fr.MaxHeaderListSize = uint32(hc.maxHeaderList())
+	hc.fr.SetReuseFrames()
+	hc.bw = bufio.NewWriterSize(nc, 16<<10)
+	hc.wfr = http2.NewFramer(hc.bw, nil)
+	hc.henc = hpack.NewEncoder((*appendWriter)(&hc.hbuf))
+	return hc
+}
+
+// maxHeaderList is SETTINGS_MAX_HEADER_LIST_SIZE: Config.MaxHeaderBytes,
+// counted as HTTP/2 counts (each field's name and value plus 32).
+func (hc *h2Conn) maxHeaderList() int {
+	return hc.srv.Config.maxHeaderBytes() + 32*hc.srv.Config.maxHeaders()
+}
+
+// h2ConnectionError ends the connection with a GOAWAY carrying its code.
+type h2ConnectionError struct {
+	code   http2.ErrCode
+	reason string
+}
+
+func (e h2ConnectionError) Error() string {
+	return "connector: HTTP/2 connection error " + e.code.String() + ": " + e.reason
+}
+
+// errH2Done ends the reader after a graceful GOAWAY once no stream is left.
+var errH2Done = errors.New("connector: HTTP/2 connection done")
+
+// serve is the reader goroutine: it runs the connection until it ends.
+// preface says whether the client preface is still to be read.
+func (hc *h2Conn) serve(preface bool) {
+	hc.readG.Acquire()
+	defer hc.readG.Release()
+	hc.c.setState(connServing)
+	hc.nc.SetDeadline(time.Time{})
+	if !hc.srv.trackH2(hc) {
+		hc.nc.Close()
+		hc.c.close()
+		return
+	}
+	defer hc.srv.untrackH2(hc)
+	hc.mu.Lock()
+	hc.queueCtrl(h2Frame{kind: h2fSettings})
+	hc.queueCtrl(h2Frame{kind: h2fWindowUpdate, n: h2ConnWindow - 65535})
+	hc.idleDeadlineLocked()
+	hc.mu.Unlock()
+	if st := hc.upgraded; st != nil {
+		hc.upgraded = nil
+		hc.dispatch(st)
+	}
+
+	err := hc.readPreface(preface)
+	if err == nil {
+		err = hc.readLoop()
+	}
+	hc.end(err)
+}
+
+// readPreface reads the client preface and its first SETTINGS frame.
+func (hc *h2Conn) readPreface(preface bool) error {
+	hc.nc.SetReadDeadline(time.Now().Add(orDuration(hc.srv.Config.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
+	if preface {
+		var buf [len(http2.ClientPreface)]byte
+		if _, err := io.ReadFull(hc.br, buf[:]); err != nil {
+			return err
+		}
+		if string(buf[:]) != http2.ClientPreface {
+			return h2ConnectionError{http2.ErrCodeProtocol, "bad client preface"}
+		}
+	}
+	f, err := hc.fr.ReadFrame()
+	if err != nil {
+		return hc.frameError(err)
+	}
+	sf, ok := f.(*http2.SettingsFrame)
+	if !ok || sf.IsAck() {
+		return h2ConnectionError{http2.ErrCodeProtocol, "the client preface lacks SETTINGS"}
+	}
+	hc.mu.Lock()
+	hc.idleDeadlineLocked()
+	hc.mu.Unlock()
+	return hc.onSettings(sf)
+}
+
+// readLoop reads and handles frames until the connection ends.
+func (hc *h2Conn) readLoop() error {
+	for {
+		f, err := hc.fr.ReadFrame()
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if done := hc.deadlineReached(); done != nil {
+					return done
+				}
+				continue
+			}
+			var se http2.StreamError
+			if errors.As(err, &se) {
+				hc.resetStream(se.StreamID, se.Code)
+				continue
+			}
+			return hc.frameError(err)
+		}
+		if err := hc.onFrame(f); err != nil {
+			return err
+		}
+	}
+}
+
+// frameError turns a framer error into what ends the connection.
+func (hc *h2Conn) frameError(err error) error {
+	var ce http2.ConnectionError
+	switch {
+	case errors.As(err, &ce):
+		return h2ConnectionError{http2.ErrCode(ce), "bad frame"}
+	case errors.Is(err, http2.ErrFrameTooLarge):
+		return h2ConnectionError{http2.ErrCodeFrameSize, "frame larger than SETTINGS_MAX_FRAME_SIZE"}
+	}
+	return err
+}
+
+// deadlineReached handles a read deadline: the idle timeout, or the end of
+// a graceful close. It returns the error that ends the reader, or nil to
+// go on reading.
+func (hc *h2Conn) deadlineReached() error {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if hc.handlers > 0 || hc.open > 0 {
+		hc.nc.SetReadDeadline(time.Time{}) // a stream started meanwhile
+		return nil
+	}
+	if !hc.goingAway {
+		hc.goingAway = true
+		hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID})
+	}
+	return errH2Done
+}
+
+// idleDeadlineLocked arms the reader's deadline for the connection's idle
+// timeout when no stream is active, or for now when a graceful close is
+// complete, and clears it otherwise.
+func (hc *h2Conn) idleDeadlineLocked() {
+	switch {
+	case hc.handlers > 0 || hc.open > 0:
+		hc.nc.SetReadDeadline(time.Time{})
+	case hc.goingAway:
+		hc.nc.SetReadDeadline(time.Now())
+	default:
+		hc.nc.SetReadDeadline(time.Now().Add(orDuration(hc.srv.Config.IdleTimeout, DefaultIdleTimeout)))
+	}
+}
+
+// onFrame handles one frame on the reader goroutine.
+func (hc *h2Conn) onFrame(f http2.Frame) error {
+	hc.readG.Check()
+	switch f := f.(type) {
+	case *http2.MetaHeadersFrame:
+		return hc.onHeaders(f)
+	case *http2.DataFrame:
+		return hc.onData(f)
+	case *http2.SettingsFrame:
+		return hc.onSettings(f)
+	case *http2.PingFrame:
+		if !f.IsAck() {
+			hc.mu.Lock()
+			err := hc.queueCtrl(h2Frame{kind: h2fPing, ping: f.Data})
+			hc.mu.Unlock()
+			return err
+		}
+	case *http2.WindowUpdateFrame:
+		return hc.onWindowUpdate(f)
+	case *http2.RSTStreamFrame:
+		if hc.idle(f.StreamID) {
+			return h2ConnectionError{http2.ErrCodeProtocol, "RST_STREAM on an idle stream"}
+		}
+		hc.mu.Lock()
+		st := hc.streams[f.StreamID]
+		hc.mu.Unlock()
+		if st != nil {
+			st.reset(h2RecvRst, f.ErrCode, errH2StreamReset)
+		}
+	case *http2.PriorityFrame:
+		if f.StreamID == f.StreamDep {
+			hc.resetStream(f.StreamID, http2.ErrCodeProtocol)
+		}
+	case *http2.GoAwayFrame:
+		hc.mu.Lock()
+		hc.goingAway = true
+		hc.idleDeadlineLocked()
+		hc.mu.Unlock()
+	case *http2.PushPromiseFrame:
+		return h2ConnectionError{http2.ErrCodeProtocol, "PUSH_PROMISE from a client"}
+	case *http2.ContinuationFrame:
+		// The framer merges CONTINUATION into MetaHeadersFrame; a stray
+		// one is an error it reports itself.
+		return h2ConnectionError{http2.ErrCodeProtocol, "unexpected CONTINUATION"}
+	}
+	// Unknown frame types are ignored (RFC 9113 §4.1).
+	return nil
+}
+
+// idle reports whether stream id was never opened by the client.
+func (hc *h2Conn) idle(id uint32) bool { return id > hc.maxID }
+
+// onSettings applies the client's settings in order and acknowledges them.
+func (hc *h2Conn) onSettings(f *http2.SettingsFrame) error {
+	if f.IsAck() {
+		return nil
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	err := f.ForeachSetting(hc.applySettingLocked)
+	if err != nil {
+		return err
+	}
+	hc.cond.Broadcast()
+	return hc.queueCtrl(h2Frame{kind: h2fSettingsAck})
+}
+
+// applySettingLocked applies one of the client's settings. hc.mu is held.
+func (hc *h2Conn) applySettingLocked(s http2.Setting) error {
+	if err := s.Valid(); err != nil {
+		var ce http2.ConnectionError
+		if errors.As(err, &ce) {
+			return h2ConnectionError{http2.ErrCode(ce), "invalid " + s.ID.String()}
+		}
+		return err
+	}
+	switch s.ID {
+	case http2.SettingInitialWindowSize:
+		// Each value moves every stream's window by its difference to the
+		// one before (RFC 9113 §6.9.2), even several in one frame.
+		delta := int64(s.Val) - hc.peer.initialWindow
+		hc.peer.initialWindow = int64(s.Val)
+		for _, st := range hc.streams {
+			st.sendWin += delta
+			if st.sendWin > h2MaxWindow {
+				return h2ConnectionError{http2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window"}
+			}
+		}
+	case http2.SettingMaxFrameSize:
+		hc.peer.maxFrame = s.Val
+	case http2.SettingHeaderTableSize:
+		hc.peer.headerTable = s.Val
+	case http2.SettingMaxHeaderListSize:
+		hc.peer.maxHeaderBytes = s.Val
+	}
+	return nil
+}
+
+// onWindowUpdate grows a send window.
+func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
+	if f.StreamID != 0 && hc.idle(f.StreamID) {
+		return h2ConnectionError{http2.ErrCodeProtocol, "WINDOW_UPDATE on an idle stream"}
+	}
+	hc.mu.Lock()
+	if f.StreamID == 0 {
+		hc.sendWin += int64(f.Increment)
+		if hc.sendWin > h2MaxWindow {
+			hc.mu.Unlock()
+			return h2ConnectionError{http2.ErrCodeFlowControl, "connection window above 2^31-1"}
+		}
+		hc.cond.Broadcast()
+		hc.mu.Unlock()
+		return nil
+	}
+	st := hc.streams[f.StreamID]
+	if st == nil || st.state == h2Closed {
+		hc.mu.Unlock()
+		return nil // a stream that ended; its window no longer matters
+	}
+	st.sendWin += int64(f.Increment)
+	over := st.sendWin > h2MaxWindow
+	if !over {
+		hc.cond.Broadcast()
+	}
+	hc.mu.Unlock()
+	if over {
+		st.reset(h2SendRst, http2.ErrCodeFlowControl, errH2FlowControl)
+	}
+	return nil
+}
+
+// onData delivers request body bytes.
+func (hc *h2Conn) onData(f *http2.DataFrame) error {
+	id := f.StreamID
+	if hc.idle(id) {
+		return h2ConnectionError{http2.ErrCodeProtocol, "DATA on an idle stream"}
+	}
+	n := int64(f.Length) // padding included: it counts against the windows
+	hc.mu.Lock()
+	if n > hc.recvWin {
+		hc.mu.Unlock()
+		return h2ConnectionError{http2.ErrCodeFlowControl, "DATA beyond the connection window"}
+	}
+	hc.recvWin -= n
+	st := hc.streams[id]
+	if st == nil || (st.state != h2Open && st.state != h2HalfClosedLocal) {
+		// A stream that ended: give the connection window back at once.
+		hc.creditLocked(nil, n)
+		hc.mu.Unlock()
+		if st != nil && st.state == h2Closed && st.localReset {
+			return nil // reset by the server: frames in flight are ignored
+		}
+		hc.resetStream(id, http2.ErrCodeStreamClosed)
+		return nil
+	}
+	if n > st.recvWin {
+		hc.creditLocked(nil, n)
+		hc.mu.Unlock()
+		st.reset(h2SendRst, http2.ErrCodeFlowControl, errH2FlowControl)
+		return nil
+	}
+	st.recvWin -= n
+	data := f.Data()
+	if pad := n - int64(len(data)); pad > 0 {
+		hc.creditLocked(st, pad) // padding is never read: credit it now
+	}
+	hc.mu.Unlock()
+	st.recvData(data, f.StreamEnded())
+	return nil
+}
+
+// onHeaders opens a stream, or takes a request's trailers.
+func (hc *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
+	id := f.StreamID
+	if id%2 == 0 {
+		return h2ConnectionError{http2.ErrCodeProtocol, "even stream id from a client"}
+	}
+	if f.HasPriority() && f.Priority.StreamDep == id {
+		hc.resetStream(id, http2.ErrCodeProtocol)
+		return nil
+	}
+	if !hc.idle(id) {
+		hc.mu.Lock()
+		st := hc.streams[id]
+		hc.mu.Unlock()
+		if st == nil {
+			return h2ConnectionError{http2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
+		}
+		return st.recvTrailers(f)
+	}
+	hc.maxID = id
+	hc.mu.Lock()
+	if hc.goingAway {
+		hc.mu.Unlock()
+		return nil // above the last stream id of our GOAWAY: ignored
+	}
+	if hc.open >= h2MaxStreams {
+		hc.mu.Unlock()
+		hc.resetStream(id, http2.ErrCodeRefusedStream)
+		return nil
+	}
+	if hc.handlers >= h2MaxHandlers {
+		hc.mu.Unlock()
+		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many unfinished requests"}
+	}
+	hc.mu.Unlock()
+	st := newH2Stream(hc, id)
+	code, status := st.parseRequest(f)
+	if code != http2.ErrCodeNo {
+		hc.resetStream(id, code)
+		return nil
+	}
+	hc.mu.Lock()
+	hc.streams[id] = st
+	hc.lastID = id
+	hc.open++
+	hc.handlers++
+	hc.idleDeadlineLocked()
+	hc.mu.Unlock()
+	if f.StreamEnded() {
+		st.recvData(nil, true)
+	}
+	if status != 0 {
+		st.respondError(status)
+		return nil
+	}
+	hc.dispatch(st)
+	return nil
+}
+
+// dispatch hands a stream to the Handler on the executor: never on the
+// reader, which must go on reading frames whatever the handler does.
+func (hc *h2Conn) dispatch(st *h2Stream) {
+	hc.srv.execute(st.task())
+}
+
+// resetStream sends RST_STREAM for id with code, closing the stream if it
+// exists.
+func (hc *h2Conn) resetStream(id uint32, code http2.ErrCode) {
+	hc.mu.Lock()
+	st := hc.streams[id]
+	if st == nil || st.state == h2Closed {
+		hc.queueFrame(h2Frame{kind: h2fRST, stream: id, code: code})
+		hc.mu.Unlock()
+		return
+	}
+	hc.mu.Unlock()
+	st.reset(h2SendRst, code, errH2StreamReset)
+}
+
+// end closes the connection: a GOAWAY for a connection error, what is
+// queued written, every remaining stream reset.
+func (hc *h2Conn) end(err error) {
+	var ce h2ConnectionError
+	hc.mu.Lock()
+	if !hc.closed {
+		switch {
+		case errors.As(err, &ce):
+			hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID, code: ce.code})
+		case errors.Is(err, errH2Done):
+		default:
+			hc.frames, hc.ctrl = nil, nil // the socket failed: nothing more goes out
+		}
+	}
+	hc.goingAway = true
+	// Let the writer finish what is queued (its writes are bounded by
+	// WriteTimeout), then close.
+	for hc.writing {
+		hc.cond.Wait()
+	}
+	hc.closed = true
+	if hc.err == nil {
+		hc.err = err
+	}
+	streams := make([]*h2Stream, 0, len(hc.streams))
+	for _, st := range hc.streams {
+		streams = append(streams, st)
+	}
+	hc.cond.Broadcast()
+	hc.mu.Unlock()
+	if ce.code != http2.ErrCodeNo || errors.Is(err, errH2Done) {
+		// Let the client read the GOAWAY before the close resets the
+		// connection: stop sending, drain a little of what it sends.
+		if cw, ok := hc.nc.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+			hc.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+			io.Copy(io.Discard, io.LimitReader(hc.nc, 64<<10))
+		}
+	}
+	hc.nc.Close()
+	for _, st := range streams {
+		st.reset(h2SendRst, http2.ErrCodeCancel, ErrClientGone)
+	}
+	hc.c.close()
+}
+
+// shutdown starts a graceful close: GOAWAY, no new streams, the
+// connection ends when its streams are done.
+func (hc *h2Conn) shutdown() {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if hc.goingAway || hc.closed {
+		return
+	}
+	hc.goingAway = true
+	hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID})
+	hc.idleDeadlineLocked()
+}
+
+// streamDone drops a stream that is closed and whose handler finished.
+// hc.mu is held.
+func (hc *h2Conn) streamDoneLocked(st *h2Stream) {
+	if hc.streams[st.id] == st {
+		delete(hc.streams, st.id)
+	}
+	if st.unread > 0 {
+		hc.creditLocked(nil, st.unread) // body bytes nobody will read
+		st.unread = 0
+	}
+	hc.idleDeadlineLocked()
+}
+
+// creditLocked gives back receive window for n bytes consumed on st (nil:
+// the connection only), with a WINDOW_UPDATE once half a window is due.
+func (hc *h2Conn) creditLocked(st *h2Stream, n int64) {
+	if hc.closed {
+		return
+	}
+	hc.recvCred += n
+	if hc.recvCred >= h2ConnWindow/2 {
+		hc.queueCtrl(h2Frame{kind: h2fWindowUpdate, n: uint32(hc.recvCred)})
+		hc.recvWin += hc.recvCred
+		hc.recvCred = 0
+	}
+	if st == nil {
+		return
+	}
+	st.recvCred += n
+	if st.recvCred >= h2StreamWindow/2 && (st.state == h2Open || st.state == h2HalfClosedLocal) {
+		hc.queueCtrl(h2Frame{kind: h2fWindowUpdate, stream: st.id, n: uint32(st.recvCred)})
+		st.recvWin += st.recvCred
+		st.recvCred = 0
+	}
+}
+
+// appendWriter is an io.Writer appending to a byte slice.
+type appendWriter []byte
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	*w = append(*w, p...)
+	return len(p), nil
+}
+
+// trackH2 adds hc to the server's HTTP/2 connections, for Shutdown; false
+// if the server is shutting down.
+func (s *Server) trackH2(hc *h2Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return false
+	}
+	if s.h2conns == nil {
+		s.h2conns = make(map[*h2Conn]struct{})
+	}
+	s.h2conns[hc] = struct{}{}
+	return true
+}
+
+func (s *Server) untrackH2(hc *h2Conn) {
+	s.mu.Lock()
+	delete(s.h2conns, hc)
+	s.mu.Unlock()
+}
+
+// shutdownH2Locked sends GOAWAY on every HTTP/2 connection; they close when
+// their streams are done. s.mu is held.
+func (s *Server) shutdownH2Locked() {
+	for hc := range s.h2conns {
+		hc.shutdown()
+	}
+}
+
+// closeH2Locked closes every HTTP/2 connection at once. s.mu is held.
+func (s *Server) closeH2Locked() {
+	for hc := range s.h2conns {
+		hc.nc.Close()
+	}
+}

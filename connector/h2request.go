@@ -1,0 +1,123 @@
+package connector
+
+import (
+	"net/http"
+	"net/textproto"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http2"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// parseRequest builds the stream's request head from a HEADERS block
+// (RFC 9113 §8.3). A malformed request is a stream error: it returns the
+// code to reset the stream with. A well-formed one the server will not
+// serve returns a status to answer with instead of dispatching it (431
+// for a header list over the limit, 413 for a declared body over it).
+func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int) {
+	r := &st.req
+	var scheme, authority string
+	for _, hf := range f.PseudoFields() {
+		switch hf.Name {
+		case ":method":
+			r.Method = hf.Value
+		case ":path":
+			r.Target = hf.Value
+		case ":scheme":
+			scheme = hf.Value
+		case ":authority":
+			authority = hf.Value
+		default:
+			return http2.ErrCodeProtocol, 0 // :status, or unknown
+		}
+	}
+	if r.Method == "" {
+		return http2.ErrCodeProtocol, 0
+	}
+	if r.Method == http.MethodConnect {
+		// CONNECT names an authority and nothing else (RFC 9113 §8.5).
+		if authority == "" || scheme != "" || r.Target != "" {
+			return http2.ErrCodeProtocol, 0
+		}
+		r.Target = authority
+	} else if scheme == "" || r.Target == "" {
+		return http2.ErrCodeProtocol, 0
+	} else if r.Target[0] != '/' && !(r.Target == "*" && r.Method == http.MethodOptions) {
+		return http2.ErrCodeProtocol, 0
+	}
+
+	regular := f.RegularFields()
+	fields := make([]api.HeaderField, 0, len(regular))
+	var cookies []string
+	host := ""
+	for _, hf := range regular {
+		// The framer checked that names are lowercase tokens and values
+		// hold no forbidden bytes.
+		switch hf.Name {
+		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+			return http2.ErrCodeProtocol, 0 // connection-specific (RFC 9113 §8.2.2)
+		case "te":
+			if hf.Value != "trailers" {
+				return http2.ErrCodeProtocol, 0
+			}
+		case "content-length":
+			n, err := strconv.ParseInt(hf.Value, 10, 64)
+			if err != nil || n < 0 || (st.declared >= 0 && st.declared != n) {
+				return http2.ErrCodeProtocol, 0
+			}
+			st.declared = n
+		case "cookie":
+			// Cookie crumbs are joined back into one field (§8.2.3).
+			cookies = append(cookies, hf.Value)
+			continue
+		case "host":
+			host = hf.Value
+		}
+		fields = append(fields, api.HeaderField{Key: textproto.CanonicalMIMEHeaderKey(hf.Name), Value: hf.Value})
+	}
+	if len(cookies) > 0 {
+		fields = append(fields, api.HeaderField{Key: "Cookie", Value: strings.Join(cookies, "; ")})
+	}
+	if f.StreamEnded() && st.declared > 0 {
+		return http2.ErrCodeProtocol, 0 // a body was declared and none follows
+	}
+
+	hc := st.hc
+	r.Header = api.NewHeaderFields(fields)
+	r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/2.0", 2, 0
+	r.Host = authority
+	if r.Host == "" {
+		r.Host = host
+	}
+	r.RemoteAddr, r.LocalAddr = hc.c.remote, hc.c.local
+	r.TLS = hc.c.tls
+	switch {
+	case f.StreamEnded():
+		r.ContentLength = 0
+	case st.declared >= 0:
+		r.ContentLength = st.declared
+	default:
+		r.ContentLength = -1
+	}
+	r.Body = &st.body
+	r.Trailer = st.body.Trailer
+	st.isHead = r.Method == http.MethodHead
+	if r.Method == http.MethodConnect {
+		r.Path = ""
+	} else {
+		p, q, err := splitTarget(r.Target)
+		if err != nil {
+			return http2.ErrCodeNo, http.StatusBadRequest
+		}
+		r.Path, r.RawQuery = p, q
+	}
+	if f.Truncated {
+		return http2.ErrCodeNo, http.StatusRequestHeaderFieldsTooLarge
+	}
+	if max := st.body.max; max >= 0 && st.declared > max {
+		return http2.ErrCodeNo, http.StatusRequestEntityTooLarge
+	}
+	return http2.ErrCodeNo, 0
+}

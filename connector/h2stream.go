@@ -1,0 +1,547 @@
+package connector
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/h1"
+)
+
+var (
+	errH2StreamReset = errors.New("connector: HTTP/2 stream reset")
+	errH2FlowControl = errors.New("connector: HTTP/2 flow-control error")
+	errH2WriteWait   = errors.New("connector: HTTP/2 flow-control window not opened within WriteTimeout")
+)
+
+// h2Stream is one HTTP/2 request and its response: the Stream the
+// container serves.
+//
+// Goroutines: the reader goroutine creates it and feeds its body; the
+// Stream methods are called by the exchange's serialized tasks on any
+// goroutine. The protocol state, windows and watcher are under the
+// connection's mutex; the response fields (head, wbuf, written...) belong
+// to the exchange's tasks alone.
+type h2Stream struct {
+	hc   *h2Conn
+	id   uint32
+	req  api.RequestHead
+	body h2Body
+
+	// Under hc.mu.
+	state       h2State
+	sendWin     int64
+	recvWin     int64
+	recvCred    int64
+	unread      int64 // body bytes received and not yet read
+	watcher     Watcher
+	handlerDone bool
+	localReset  bool  // the server reset it: late frames are ignored
+	resetErr    error // why it ended before its response did
+	waitExpired bool  // a write waited for a window longer than WriteTimeout
+
+	// The reader's own.
+	declared int64 // the request's content-length, -1 if none
+	received int64
+
+	// The exchange's own.
+	head     []hpack.HeaderField // response head not yet queued
+	headSent bool
+	noBody   bool
+	isHead   bool
+	length   int64 // the response's declared length, -1 if none
+	written  int64
+	wbuf     *[]byte
+	done     bool // Finish or Abort was called
+}
+
+func newH2Stream(hc *h2Conn, id uint32) *h2Stream {
+	st := &h2Stream{hc: hc, id: id, declared: -1, length: -1}
+	st.sendWin = hc.peerInitialWindow()
+	st.recvWin = h2StreamWindow
+	st.body.st = st
+	st.body.max = hc.srv.Config.maxBody()
+	return st
+}
+
+func (hc *h2Conn) peerInitialWindow() int64 {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	return hc.peer.initialWindow
+}
+
+// moveLocked applies ev to the stream's state; it reports whether the move
+// was legal. A stream that reaches closed stops counting as open, and is
+// dropped once its handler is done too. hc.mu is held.
+func (st *h2Stream) moveLocked(ev h2Event) bool {
+	to, ok := h2Transition(st.state, ev)
+	if !ok {
+		return false
+	}
+	if to == h2Closed && st.state != h2Closed {
+		st.hc.open--
+		st.state = to
+		if st.handlerDone {
+			st.hc.streamDoneLocked(st)
+		}
+		return true
+	}
+	st.state = to
+	return true
+}
+
+// handlerDoneLocked records that the exchange ended (or never started).
+// hc.mu is held.
+func (st *h2Stream) handlerDoneLocked() {
+	if st.handlerDone {
+		return
+	}
+	st.handlerDone = true
+	st.hc.handlers--
+	if st.state == h2Closed {
+		st.hc.streamDoneLocked(st)
+	}
+}
+
+// reset ends the stream at once: the server resets it (h2SendRst, with a
+// RST_STREAM carrying code) or the client did (h2RecvRst). Its queued
+// frames are dropped, its body fails with err, writers waiting for a window
+// wake up, and a watcher hears that the client is gone.
+func (st *h2Stream) reset(ev h2Event, code http2.ErrCode, err error) {
+	hc := st.hc
+	hc.mu.Lock()
+	if st.state == h2Closed {
+		hc.mu.Unlock()
+		return
+	}
+	hc.purgeLocked(st)
+	if ev == h2SendRst {
+		st.localReset = true
+		hc.queueFrame(h2Frame{kind: h2fRST, stream: st.id, code: code})
+	}
+	st.resetErr = err
+	st.moveLocked(ev)
+	w := st.watcher
+	if st.handlerDone {
+		w = nil
+	}
+	hc.cond.Broadcast()
+	hc.mu.Unlock()
+	st.body.fail(err)
+	if w != nil {
+		w.ClientGone(ErrClientGone)
+	}
+}
+
+// recvData takes body bytes (and the end of the body) from the reader.
+func (st *h2Stream) recvData(data []byte, end bool) {
+	hc := st.hc
+	st.received += int64(len(data))
+	if st.declared >= 0 && (st.received > st.declared || end && st.received != st.declared) {
+		hc.mu.Lock()
+		hc.creditLocked(nil, int64(len(data)))
+		hc.mu.Unlock()
+		st.reset(h2SendRst, http2.ErrCodeProtocol, errors.New("connector: request body length differs from content-length"))
+		return
+	}
+	if len(data) > 0 {
+		hc.mu.Lock()
+		done := st.handlerDone
+		hc.mu.Unlock()
+		if done && st.received > hc.srv.Config.maxDiscard() {
+			// The response is complete and the client still sends a body
+			// nobody reads: ask it to stop (RFC 9113 §8.1). Up to
+			// MaxDiscardBytes are read first, which lets a body that
+			// contradicts its content-length be reported as the error it is.
+			hc.mu.Lock()
+			hc.creditLocked(nil, int64(len(data)))
+			hc.mu.Unlock()
+			st.reset(h2SendRst, http2.ErrCodeNo, errBodySettled)
+			return
+		}
+		if !st.body.push(data) {
+			hc.mu.Lock()
+			hc.creditLocked(st, int64(len(data))) // nobody will read it
+			hc.mu.Unlock()
+		} else {
+			hc.mu.Lock()
+			st.unread += int64(len(data))
+			hc.mu.Unlock()
+		}
+	}
+	if end {
+		st.body.end()
+		hc.mu.Lock()
+		st.moveLocked(h2RecvEnd)
+		hc.mu.Unlock()
+	}
+}
+
+// consumed gives back the window of n body bytes the handler read.
+func (st *h2Stream) consumed(n int) {
+	hc := st.hc
+	hc.mu.Lock()
+	st.unread -= int64(n)
+	hc.creditLocked(st, int64(n))
+	hc.mu.Unlock()
+}
+
+// recvTrailers takes a HEADERS frame on a stream already open: the
+// request's trailers.
+func (st *h2Stream) recvTrailers(f *http2.MetaHeadersFrame) error {
+	hc := st.hc
+	hc.mu.Lock()
+	state, local := st.state, st.localReset
+	hc.mu.Unlock()
+	switch {
+	case state == h2Closed && local:
+		return nil // reset by the server: frames in flight are ignored
+	case state == h2Closed:
+		return h2ConnectionError{http2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
+	case state == h2HalfClosedRemote:
+		st.reset(h2SendRst, http2.ErrCodeStreamClosed, errH2StreamReset)
+		return nil
+	case !f.StreamEnded() || len(f.PseudoFields()) > 0 || f.Truncated:
+		st.reset(h2SendRst, http2.ErrCodeProtocol, errH2StreamReset)
+		return nil
+	}
+	tr := make(http.Header)
+	for _, hf := range f.RegularFields() {
+		tr.Add(hf.Name, hf.Value)
+	}
+	st.body.setTrailer(tr)
+	st.recvData(nil, true)
+	return nil
+}
+
+// task is how the stream runs on the executor.
+func (st *h2Stream) task() dispatcher.Task { return dispatcher.Task{Run: st.run} }
+
+func (st *h2Stream) run() {
+	defer func() {
+		if p := recover(); p != nil {
+			st.hc.srv.Config.logger().Error("connector: panic serving an HTTP/2 stream", "panic", p)
+			if !st.done {
+				st.Abort(ErrAborted)
+			}
+		}
+	}()
+	st.hc.srv.Handler.ServeStream(st)
+}
+
+// respondError answers a request the handler never sees.
+func (st *h2Stream) respondError(status int) {
+	msg := h1.StatusText(status) + "\n"
+	h := http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
+	st.WriteHead(status, h, int64(len(msg)), nil)
+	st.WriteBody([]byte(msg))
+	st.Finish(nil)
+}
+
+// Request implements Stream.
+func (st *h2Stream) Request() *api.RequestHead { return &st.req }
+
+// Watch implements Stream.
+func (st *h2Stream) Watch(w Watcher) {
+	st.hc.mu.Lock()
+	st.watcher = w
+	st.hc.mu.Unlock()
+}
+
+// Hijack implements Stream: HTTP/2 streams cannot be hijacked.
+func (st *h2Stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, api.ErrNotSupported
+}
+
+// WriteHead implements Stream. The head is queued with the first data, or
+// with the end of the response when there is none, so that a response
+// without a body is one HEADERS frame with END_STREAM.
+func (st *h2Stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
+	if st.headSent || st.head != nil {
+		return api.ErrCommitted
+	}
+	bodyless := status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
+	st.noBody = st.isHead || bodyless
+	fields := make([]hpack.HeaderField, 0, len(h)+3)
+	fields = append(fields, hpack.HeaderField{Name: ":status", Value: statusText(status)})
+	if _, ok := h["Date"]; !ok {
+		fields = append(fields, hpack.HeaderField{Name: "date", Value: string(h1.AppendDate(nil, time.Now()))})
+	}
+	for k, vs := range h {
+		switch k {
+		case "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Proxy-Connection", "Upgrade", "Trailer":
+			continue // framing is HTTP/2's own (RFC 9113 §8.2.2)
+		}
+		lk := lowerHeader(k)
+		for _, v := range vs {
+			fields = append(fields, hpack.HeaderField{Name: lk, Value: v})
+		}
+	}
+	if contentLength >= 0 && !bodyless {
+		st.length = contentLength
+		fields = append(fields, hpack.HeaderField{Name: "content-length", Value: strconv.FormatInt(contentLength, 10)})
+	}
+	if len(trailers) > 0 {
+		fields = append(fields, hpack.HeaderField{Name: "trailer", Value: strings.Join(trailers, ", ")})
+	}
+	st.head = fields
+	return nil
+}
+
+// WriteBody implements Stream: bytes are gathered into frames of up to
+// 16 KiB.
+func (st *h2Stream) WriteBody(p []byte) error {
+	if err := st.writeErr(); err != nil {
+		return err
+	}
+	if !st.headSent && st.head == nil {
+		return api.ErrWrongState
+	}
+	if st.length >= 0 && st.written+int64(len(p)) > st.length {
+		return http.ErrContentLength
+	}
+	st.written += int64(len(p))
+	if st.noBody {
+		return nil
+	}
+	for len(p) > 0 {
+		if st.wbuf == nil {
+			st.wbuf = h2Bufs.Get().(*[]byte)
+		}
+		b := *st.wbuf
+		n := copy(b[len(b):cap(b)], p)
+		*st.wbuf = b[:len(b)+n]
+		p = p[n:]
+		if len(*st.wbuf) == cap(*st.wbuf) {
+			if err := st.send(false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Flush implements Stream.
+func (st *h2Stream) Flush() error {
+	if err := st.writeErr(); err != nil {
+		return err
+	}
+	if st.head == nil && (st.wbuf == nil || len(*st.wbuf) == 0) {
+		return nil
+	}
+	return st.send(false)
+}
+
+// Finish implements Stream.
+func (st *h2Stream) Finish(trailers http.Header) error {
+	if st.done {
+		return api.ErrWrongState
+	}
+	st.done = true
+	var tr []hpack.HeaderField
+	for k, vs := range trailers {
+		lk := lowerHeader(k)
+		for _, v := range vs {
+			tr = append(tr, hpack.HeaderField{Name: lk, Value: v})
+		}
+	}
+	err := st.writeErr()
+	if err == nil {
+		err = st.send(len(tr) == 0)
+	}
+	hc := st.hc
+	hc.mu.Lock()
+	if err == nil && len(tr) > 0 {
+		if st.state == h2Closed || hc.closed {
+			err = st.errLocked()
+		} else {
+			hc.queueFrame(h2Frame{kind: h2fHeaders, stream: st.id, end: true, fields: tr, st: st})
+			st.moveLocked(h2SendEnd)
+		}
+	}
+	hc.mu.Unlock()
+	st.release()
+	return err
+}
+
+// Abort implements Stream: the stream is reset, the connection goes on.
+func (st *h2Stream) Abort(err error) {
+	if st.done {
+		return
+	}
+	st.done = true
+	code := http2.ErrCodeInternal
+	if errors.Is(err, ErrClientGone) {
+		code = http2.ErrCodeCancel
+	}
+	st.reset(h2SendRst, code, err)
+	st.release()
+}
+
+// release ends the exchange's hold on the stream.
+func (st *h2Stream) release() {
+	if st.wbuf != nil {
+		*st.wbuf = (*st.wbuf)[:0]
+		h2Bufs.Put(st.wbuf)
+		st.wbuf = nil
+	}
+	st.body.close()
+	hc := st.hc
+	hc.mu.Lock()
+	st.handlerDoneLocked()
+	hc.mu.Unlock()
+}
+
+// writeErr reports why the response can no longer be written, if so.
+func (st *h2Stream) writeErr() error {
+	st.hc.mu.Lock()
+	defer st.hc.mu.Unlock()
+	if st.state == h2Closed || st.state == h2HalfClosedLocal || st.hc.closed {
+		return st.errLocked()
+	}
+	return nil
+}
+
+func (st *h2Stream) errLocked() error {
+	switch {
+	case st.resetErr != nil:
+		return st.resetErr
+	case st.hc.err != nil:
+		return st.hc.err
+	case st.waitExpired:
+		return errH2WriteWait
+	case st.state == h2HalfClosedLocal || st.state == h2Closed:
+		return api.ErrWrongState
+	}
+	return ErrAborted
+}
+
+// send queues the pending head and gathered data, ending the stream with
+// end. Data waits for the stream's and the connection's send windows and
+// for room in the connection's queue; a wait longer than WriteTimeout fails
+// the stream.
+func (st *h2Stream) send(end bool) error {
+	hc := st.hc
+	var data []byte
+	buf := st.wbuf
+	st.wbuf = nil
+	if buf != nil {
+		data = *buf
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if st.state == h2Closed || st.state == h2HalfClosedLocal || hc.closed {
+		return st.errLocked()
+	}
+	if st.head != nil {
+		hc.queueFrame(h2Frame{kind: h2fHeaders, stream: st.id, end: end && len(data) == 0, fields: st.head, st: st})
+		st.head, st.headSent = nil, true
+		if end && len(data) == 0 {
+			st.moveLocked(h2SendEnd)
+			if buf != nil {
+				h2Bufs.Put(buf)
+			}
+			return nil
+		}
+	}
+	if len(data) == 0 {
+		if buf != nil {
+			h2Bufs.Put(buf)
+		}
+		if end {
+			hc.queueFrame(h2Frame{kind: h2fData, stream: st.id, end: true, st: st})
+			st.moveLocked(h2SendEnd)
+		}
+		return nil
+	}
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for len(data) > 0 {
+		n := 0
+		for {
+			if st.state == h2Closed || hc.closed || st.waitExpired {
+				return st.errLocked()
+			}
+			n = int(min(int64(len(data)), st.sendWin, hc.sendWin, int64(min(hc.peer.maxFrame, h2MaxFrame))))
+			if n > 0 && hc.queued < h2MaxQueued {
+				break
+			}
+			if timer == nil {
+				timer = time.AfterFunc(orDuration(hc.srv.Config.WriteTimeout, DefaultWriteTimeout), func() {
+					hc.mu.Lock()
+					st.waitExpired = true
+					hc.cond.Broadcast()
+					hc.mu.Unlock()
+				})
+			}
+			hc.cond.Wait()
+		}
+		chunk := data[:n]
+		data = data[n:]
+		st.sendWin -= int64(n)
+		hc.sendWin -= int64(n)
+		f := h2Frame{kind: h2fData, stream: st.id, data: chunk, st: st}
+		if len(data) == 0 {
+			f.end = end
+			f.buf = buf
+		}
+		hc.queueFrame(f)
+	}
+	if end {
+		st.moveLocked(h2SendEnd)
+	}
+	return nil
+}
+
+// statusText is the :status value of code.
+func statusText(code int) string {
+	switch code {
+	case 200:
+		return "200"
+	case 204:
+		return "204"
+	case 304:
+		return "304"
+	case 404:
+		return "404"
+	}
+	return strconv.Itoa(code)
+}
+
+// lowerHeader is a canonical header key as HTTP/2 writes it.
+func lowerHeader(k string) string {
+	switch k {
+	case "Content-Type":
+		return "content-type"
+	case "Date":
+		return "date"
+	case "Cache-Control":
+		return "cache-control"
+	case "Server":
+		return "server"
+	case "Alt-Svc":
+		return "alt-svc"
+	case "Content-Encoding":
+		return "content-encoding"
+	case "Vary":
+		return "vary"
+	case "Location":
+		return "location"
+	case "Set-Cookie":
+		return "set-cookie"
+	}
+	return strings.ToLower(k)
+}

@@ -1,0 +1,218 @@
+package connector
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// h2FrameKind is what a queued frame is.
+type h2FrameKind uint8
+
+const (
+	h2fSettings h2FrameKind = iota
+	h2fSettingsAck
+	h2fPing // the acknowledgement of one
+	h2fWindowUpdate
+	h2fRST
+	h2fGoAway
+	h2fHeaders // a header block: HEADERS and as many CONTINUATION as it needs
+	h2fData
+)
+
+// h2Frame is a frame waiting for the writer. Header blocks are queued as
+// fields and encoded by the writer, the one owner of the HPACK encoder, in
+// the order they are written: the encoder's state depends on that order.
+type h2Frame struct {
+	kind   h2FrameKind
+	end    bool // END_STREAM
+	stream uint32
+	n      uint32 // WINDOW_UPDATE increment; GOAWAY last stream id
+	code   http2.ErrCode
+	ping   [8]byte
+	fields []hpack.HeaderField
+	data   []byte
+	buf    *[]byte // the pooled buffer data is cut from, returned after writing
+	st     *h2Stream
+}
+
+// h2Bufs recycles the 16 KiB buffers that response data is gathered in.
+var h2Bufs = sync.Pool{New: func() any { b := make([]byte, 0, h2MaxFrame); return &b }}
+
+// queueCtrl queues a control frame ahead of stream frames. A client that
+// provokes more than h2MaxControl of them without reading the answers gets
+// a connection error. hc.mu is held.
+func (hc *h2Conn) queueCtrl(f h2Frame) error {
+	if hc.closed {
+		return nil
+	}
+	if len(hc.ctrl) >= h2MaxControl {
+		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many control frames unanswered"}
+	}
+	hc.ctrl = append(hc.ctrl, f)
+	hc.startWriterLocked()
+	return nil
+}
+
+// queueFrame queues a stream frame (or GOAWAY) after those queued before.
+// hc.mu is held.
+func (hc *h2Conn) queueFrame(f h2Frame) {
+	if hc.closed {
+		return
+	}
+	hc.queued += len(f.data)
+	hc.frames = append(hc.frames, f)
+	hc.startWriterLocked()
+}
+
+// purgeLocked drops the frames of a stream that was reset and not yet
+// taken by the writer. hc.mu is held.
+func (hc *h2Conn) purgeLocked(st *h2Stream) {
+	kept := hc.frames[:0]
+	for _, f := range hc.frames {
+		if f.st == st && (f.kind == h2fData || f.kind == h2fHeaders) {
+			hc.queued -= len(f.data)
+			continue // its buffer may be shared with a frame being written: not recycled
+		}
+		kept = append(kept, f)
+	}
+	clear(hc.frames[len(kept):])
+	hc.frames = kept
+}
+
+func (hc *h2Conn) startWriterLocked() {
+	if !hc.writing {
+		hc.writing = true
+		go hc.writeLoop()
+	}
+}
+
+// writeLoop is the writer goroutine: it writes what is queued, in batches
+// with one flush each, and ends when the queue is empty.
+func (hc *h2Conn) writeLoop() {
+	hc.writeG.Acquire()
+	timeout := orDuration(hc.srv.Config.WriteTimeout, DefaultWriteTimeout)
+	for {
+		hc.mu.Lock()
+		if len(hc.ctrl) == 0 && len(hc.frames) == 0 {
+			hc.writeG.Release()
+			hc.writing = false
+			hc.cond.Broadcast()
+			hc.mu.Unlock()
+			return
+		}
+		batch := append(hc.batch[:0], hc.ctrl...)
+		batch = append(batch, hc.frames...)
+		clear(hc.ctrl)
+		clear(hc.frames)
+		hc.ctrl, hc.frames = hc.ctrl[:0], hc.frames[:0]
+		peer := hc.peer
+		hc.mu.Unlock()
+
+		hc.nc.SetWriteDeadline(time.Now().Add(timeout))
+		var err error
+		bytes := 0
+		for i := range batch {
+			f := &batch[i]
+			bytes += len(f.data)
+			if err == nil {
+				err = hc.writeFrame(f, &peer)
+			}
+			if f.buf != nil {
+				*f.buf = (*f.buf)[:0]
+				h2Bufs.Put(f.buf)
+			}
+		}
+		if err == nil {
+			err = hc.bw.Flush()
+		}
+		clear(batch)
+		hc.batch = batch[:0]
+
+		hc.mu.Lock()
+		hc.queued -= bytes
+		if err != nil {
+			// The client does not read or the socket failed: nothing more
+			// can go out. Closing the socket ends the reader, which ends
+			// the connection.
+			hc.ctrl, hc.frames, hc.queued = nil, nil, 0
+			hc.closed = true
+			if hc.err == nil {
+				hc.err = err
+			}
+			hc.writeG.Release()
+			hc.writing = false
+			hc.cond.Broadcast()
+			hc.mu.Unlock()
+			hc.nc.Close()
+			return
+		}
+		hc.cond.Broadcast()
+		hc.mu.Unlock()
+	}
+}
+
+// writeFrame writes one frame into the buffered writer; header blocks are
+// encoded here.
+func (hc *h2Conn) writeFrame(f *h2Frame, peer *h2Settings) error {
+	hc.writeG.Check()
+	fr := hc.wfr
+	switch f.kind {
+	case h2fSettings:
+		return fr.WriteSettings(
+			http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: h2MaxStreams},
+			http2.Setting{ID: http2.SettingInitialWindowSize, Val: h2StreamWindow},
+			http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: uint32(hc.maxHeaderList())},
+		)
+	case h2fSettingsAck:
+		return fr.WriteSettingsAck()
+	case h2fPing:
+		return fr.WritePing(true, f.ping)
+	case h2fWindowUpdate:
+		return fr.WriteWindowUpdate(f.stream, f.n)
+	case h2fRST:
+		return fr.WriteRSTStream(f.stream, f.code)
+	case h2fGoAway:
+		return fr.WriteGoAway(f.n, f.code, nil)
+	case h2fData:
+		return fr.WriteData(f.stream, f.end, f.data)
+	case h2fHeaders:
+		return hc.writeHeaders(f, peer)
+	}
+	return nil
+}
+
+// writeHeaders encodes a header block and writes it as HEADERS plus
+// CONTINUATION frames no larger than the client's SETTINGS_MAX_FRAME_SIZE.
+func (hc *h2Conn) writeHeaders(f *h2Frame, peer *h2Settings) error {
+	if t := min(peer.headerTable, 4096); t != hc.henc.MaxDynamicTableSize() {
+		hc.henc.SetMaxDynamicTableSizeLimit(t)
+	}
+	hc.hbuf = hc.hbuf[:0]
+	for _, hf := range f.fields {
+		hc.henc.WriteField(hf)
+	}
+	block := hc.hbuf
+	max := int(min(peer.maxFrame, h2MaxFrame))
+	first := true
+	for first || len(block) > 0 {
+		n := min(len(block), max)
+		frag := block[:n]
+		block = block[n:]
+		var err error
+		if first {
+			err = hc.wfr.WriteHeaders(http2.HeadersFrameParam{
+				StreamID: f.stream, BlockFragment: frag, EndStream: f.end, EndHeaders: len(block) == 0,
+			})
+			first = false
+		} else {
+			err = hc.wfr.WriteContinuation(f.stream, len(block) == 0, frag)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
