@@ -215,12 +215,12 @@ func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 	case readClose:
 		c.close()
 		return dispatcher.Task{}, false
-	case readH2C:
+	case readH2C, readH2CUpgrade:
+		// The connection becomes HTTP/2, whose reader is a goroutine of its
+		// own for the connection's life: not the producer's, nor one the
+		// executor's bound counts.
 		c.ep.setState(epServing)
-		return dispatcher.Task{Run: c.serveH2C, Type: api.Blocking}, true
-	case readH2CUpgrade:
-		c.ep.setState(epServing)
-		return dispatcher.Task{Run: func() { c.serveH2CUpgrade(s) }, Type: api.Blocking}, true
+		return dispatcher.Task{Run: func() { go c.serveH2CAfter(s, res) }, Type: api.NonBlocking}, true
 	}
 	c.ep.setState(epServing)
 	return c.task(s), true

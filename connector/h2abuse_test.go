@@ -21,14 +21,14 @@ import (
 )
 
 // The protections an HTTP/2 server needs against abusive peers, checked with
-// a raw frame-level client over h2c. They hold for the HTTP/2 server Wharf
-// uses now and are what its own HTTP/2 server must keep.
+// a raw frame-level client over h2c.
 
 // h2Client is a raw HTTP/2 connection: preface and SETTINGS sent.
 type h2Client struct {
 	nc  net.Conn
 	fr  *http2.Framer
 	enc *hpack.Encoder
+	dec *hpack.Decoder // made by readResponses
 	buf bytes.Buffer
 }
 

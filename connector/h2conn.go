@@ -41,6 +41,9 @@ const (
 	h2MaxQueued = 1 << 20
 	// h2MaxWindow is the largest flow-control window (2^31-1).
 	h2MaxWindow = 1<<31 - 1
+	// h2GoAwayTimeout bounds the writes of a connection that ends on an
+	// error: its GOAWAY and what was queued before.
+	h2GoAwayTimeout = time.Second
 )
 
 // h2Conn is one HTTP/2 connection.
@@ -80,6 +83,7 @@ type h2Conn struct {
 	peer      h2Settings
 	goingAway bool  // no new streams: shutdown, idle or the client's GOAWAY
 	closed    bool  // the connection is done; nothing more is queued
+	ending    bool  // closing on an error: writes get h2GoAwayTimeout
 	err       error // why it ended, for streams that ask
 
 	// The write queue: control frames go first, stream frames in order.
@@ -537,8 +541,14 @@ func (hc *h2Conn) end(err error) {
 		}
 	}
 	hc.goingAway = true
-	// Let the writer finish what is queued (its writes are bounded by
-	// WriteTimeout), then close.
+	if !errors.Is(err, errH2Done) {
+		// The writer may be stuck on a client that does not read (the
+		// flood that ended the connection, say): give it a second for the
+		// GOAWAY, not the whole WriteTimeout.
+		hc.ending = true
+		hc.nc.SetWriteDeadline(time.Now().Add(h2GoAwayTimeout))
+	}
+	// Let the writer finish what is queued, then close.
 	for hc.writing {
 		hc.cond.Wait()
 	}

@@ -69,6 +69,15 @@ func (c *conn) h2Handover() (net.Conn, *bufio.Reader, bool) {
 	return nc, bufio.NewReaderSize(pc, 16<<10), true
 }
 
+// serveH2CAfter serves a connection as h2c after readRequest said so.
+func (c *conn) serveH2CAfter(s *stream, res readResult) {
+	if res == readH2CUpgrade {
+		c.serveH2CUpgrade(s)
+		return
+	}
+	c.serveH2C()
+}
+
 // serveH2CUpgrade switches a connection to h2c after a request that asked
 // for it: 101 Switching Protocols, then HTTP/2 with the request as stream
 // 1, half-closed by the client, answered like any other stream.

@@ -109,9 +109,13 @@ func (hc *h2Conn) writeLoop() {
 		clear(hc.frames)
 		hc.ctrl, hc.frames = hc.ctrl[:0], hc.frames[:0]
 		peer := hc.peer
+		if hc.ending {
+			timeout = h2GoAwayTimeout
+		}
+		// Under mu, so that end's shorter deadline is never overwritten.
+		hc.nc.SetWriteDeadline(time.Now().Add(timeout))
 		hc.mu.Unlock()
 
-		hc.nc.SetWriteDeadline(time.Now().Add(timeout))
 		var err error
 		bytes := 0
 		for i := range batch {

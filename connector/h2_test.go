@@ -1,0 +1,495 @@
+package connector_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// h2Response is what a raw client read of one stream's response.
+type h2Response struct {
+	status   string
+	header   map[string]string
+	body     strings.Builder
+	trailer  map[string]string
+	rst      http2.ErrCode
+	reset    bool
+	complete bool // END_STREAM seen
+}
+
+// readResponses reads frames until every stream in ids has ended (END_STREAM
+// or RST_STREAM), answering nothing. It fails the test on GOAWAY or EOF.
+func (c *h2Client) readResponses(t *testing.T, ids ...uint32) map[uint32]*h2Response {
+	t.Helper()
+	out := make(map[uint32]*h2Response)
+	for _, id := range ids {
+		out[id] = &h2Response{header: map[string]string{}}
+	}
+	left := len(ids)
+	if c.dec == nil {
+		c.dec = hpack.NewDecoder(4096, nil)
+	}
+	dec := c.dec
+	for left > 0 {
+		f, err := c.fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("reading frames: %v", err)
+		}
+		r := out[f.Header().StreamID]
+		switch f := f.(type) {
+		case *http2.GoAwayFrame:
+			t.Fatalf("GOAWAY %v while streams were open", f.ErrCode)
+		case *http2.HeadersFrame:
+			fields, err := dec.DecodeFull(f.HeaderBlockFragment())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r == nil {
+				continue
+			}
+			for _, hf := range fields {
+				switch {
+				case hf.Name == ":status":
+					r.status = hf.Value
+				case r.status != "" && len(r.header) > 0 && f.StreamEnded() && r.body.Len() > 0:
+					if r.trailer == nil {
+						r.trailer = map[string]string{}
+					}
+					r.trailer[hf.Name] = hf.Value
+				default:
+					r.header[hf.Name] = hf.Value
+				}
+			}
+			if f.StreamEnded() {
+				r.complete = true
+				left--
+			}
+		case *http2.DataFrame:
+			if r == nil {
+				continue
+			}
+			r.body.Write(f.Data())
+			if f.StreamEnded() {
+				r.complete = true
+				left--
+			}
+		case *http2.RSTStreamFrame:
+			if r != nil && !r.complete && !r.reset {
+				r.reset, r.rst = true, f.ErrCode
+				left--
+			}
+		}
+	}
+	return out
+}
+
+// dialH2CSettings is dialH2C with the client's own SETTINGS.
+func dialH2CSettings(t *testing.T, addr string, settings ...http2.Setting) *h2Client {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(nc, http2.ClientPreface)
+	c := &h2Client{nc: nc, fr: http2.NewFramer(nc, nc)}
+	c.enc = hpack.NewEncoder(&c.buf)
+	if err := c.fr.WriteSettings(settings...); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// get opens stream id with a request for path (method GET unless given
+// with ":method" in extra), ending the stream unless body follows.
+func (c *h2Client) get(t *testing.T, id uint32, path string, end bool, extra ...hpack.HeaderField) {
+	t.Helper()
+	if err := c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: c.headerBlock(path, extra...), EndStream: end, EndHeaders: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A handler blocked on a flow-control window holds only its own goroutine:
+// with the executor's one worker taken by it, the connection still answers
+// PING and takes the WINDOW_UPDATE that frees it, and the next request is
+// served after it (the HTTP/2 deadlock of "Eat What You Kill without
+// Starvation" cannot happen: frames are read by the connection's own
+// goroutine, never by one the executor must supply).
+func TestH2FlowControlWaitDoesNotStarve(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, MinWorkers: -1})
+	defer ex.Close(context.Background())
+	c := container.New(container.WithH2C(), container.WithExecutor(ex), container.WithLogger(wharftest.DiscardLogger()))
+	big := strings.Repeat("x", 100<<10)
+	c.HandleFunc("/big", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString(big)
+		return err
+	})
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hello")
+		return err
+	})
+	addr := listen(t, c)
+	cl := dialH2CSettings(t, addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+	cl.get(t, 1, "/big", true)
+	cl.get(t, 3, "/hello", true)
+	ping := [8]byte{1, 2, 3}
+	if err := cl.fr.WritePing(false, ping); err != nil {
+		t.Fatal(err)
+	}
+	// The PING is answered while /big waits for a window on the only worker.
+	dec := hpack.NewDecoder(4096, nil)
+	for {
+		f, err := cl.fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := f.(*http2.PingFrame); ok && p.IsAck() && p.Data == ping {
+			break
+		}
+		if h, ok := f.(*http2.HeadersFrame); ok {
+			dec.DecodeFull(h.HeaderBlockFragment())
+		}
+		if d, ok := f.(*http2.DataFrame); ok && len(d.Data()) > 0 {
+			t.Fatalf("DATA on stream %d with a zero window", d.StreamID)
+		}
+	}
+	if busy := ex.Stats().Busy; busy != 1 {
+		t.Fatalf("executor busy = %d, want the one worker held by /big", busy)
+	}
+	// Open the windows: both complete, /big first (it holds the worker).
+	for _, id := range []uint32{0, 1, 3} {
+		if err := cl.fr.WriteWindowUpdate(id, 1<<20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[uint32]*strings.Builder{1: {}, 3: {}}
+	for done := 0; done < 2; {
+		f, err := cl.fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f := f.(type) {
+		case *http2.HeadersFrame:
+			dec.DecodeFull(f.HeaderBlockFragment())
+			if f.StreamEnded() {
+				done++
+			}
+		case *http2.DataFrame:
+			got[f.StreamID].Write(f.Data())
+			if f.StreamEnded() {
+				done++
+			}
+		case *http2.RSTStreamFrame:
+			t.Fatalf("stream %d reset: %v", f.StreamID, f.ErrCode)
+		}
+	}
+	if got[1].String() != big || got[3].String() != "hello" {
+		t.Fatalf("bodies: %d bytes and %q", got[1].Len(), got[3].String())
+	}
+}
+
+// Suspended HTTP/2 requests hold no goroutine: 200 streams suspended on
+// one connection cost the server none beyond the connection's reader.
+func TestH2SuspendedStreamsHoldNoGoroutine(t *testing.T) {
+	const n = 200
+	var mu sync.Mutex
+	var waiting []continuation.Continuation
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			cont.SetTimeout(time.Minute)
+			mu.Lock()
+			waiting = append(waiting, cont)
+			mu.Unlock()
+			return cont.Suspend()
+		}
+		_, err := w.WriteString("resumed")
+		return err
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+	// Warm up so that the executor's idle goroutines are counted in base.
+	cl.get(t, 1, "/hello-not-mapped", true)
+	cl.readResponses(t, 1)
+	base := runtime.NumGoroutine()
+	ids := make([]uint32, n)
+	for i := range ids {
+		ids[i] = uint32(3 + 2*i)
+		cl.get(t, ids[i], "/wait", true)
+	}
+	waitFor(t, "the requests to suspend", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(waiting) == n
+	})
+	waitFor(t, "the dispatches to return", func() bool {
+		ex := c.Stats().Executor
+		return ex.Busy == 0
+	})
+	ex := c.Stats().Executor
+	if extra := runtime.NumGoroutine() - base - (ex.Workers - ex.Busy); extra > 5 {
+		t.Fatalf("%d goroutines more with %d suspended streams", extra, n)
+	}
+	mu.Lock()
+	for _, cont := range waiting {
+		cont.Resume()
+	}
+	mu.Unlock()
+	for id, r := range cl.readResponses(t, ids...) {
+		if r.status != "200" || r.body.String() != "resumed" {
+			t.Fatalf("stream %d: %s %q (reset %v)", id, r.status, r.body.String(), r.rst)
+		}
+	}
+}
+
+// A client that resets a suspended stream fails it at once, instead of it
+// waiting for its timeout.
+func TestH2ResetSuspendedStream(t *testing.T) {
+	errs := make(chan error, 1)
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		cont.SetTimeout(time.Minute)
+		cont.AddListener(continuation.Listener{OnComplete: func(r *api.Request, err error) { errs <- err }})
+		return cont.Suspend()
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+	cl.get(t, 1, "/wait", true)
+	waitFor(t, "the request to suspend", func() bool { return c.Stats().Active == 1 })
+	if err := cl.fr.WriteRSTStream(1, http2.ErrCodeCancel); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if err != connector.ErrClientGone {
+			t.Fatalf("completed with %v, want ErrClientGone", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reset stream was not failed")
+	}
+	waitFor(t, "the request to end", func() bool { return c.Stats().Active == 0 })
+}
+
+// Limits answer on the stream, and the connection goes on: a header list
+// over MaxHeaderBytes gets 431, a declared body over MaxBodyBytes 413, a
+// body that grows past it fails the handler's read (413).
+func TestH2Limits(t *testing.T) {
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()),
+		container.WithConnector(connector.Config{MaxHeaderBytes: 1024, MaxBodyBytes: 10}))
+	c.HandleFunc("/echo", func(w api.Response, r *api.Request) error {
+		b, err := io.ReadAll(r.Body())
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+	var many []hpack.HeaderField
+	for i := range 10 {
+		many = append(many, hpack.HeaderField{Name: fmt.Sprintf("x-big-%d", i), Value: strings.Repeat("b", 600)})
+	}
+	cl.get(t, 1, "/echo", true, many...)
+	post := func(id uint32, extra ...hpack.HeaderField) {
+		cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: cl.headerBlockMethod("POST", "/echo", extra...), EndHeaders: true})
+	}
+	post(3, hpack.HeaderField{Name: "content-length", Value: "100"})
+	post(5)
+	cl.fr.WriteData(5, true, []byte(strings.Repeat("d", 100)))
+	post(7)
+	cl.fr.WriteData(7, true, []byte("small"))
+	rs := cl.readResponses(t, 1, 3, 5, 7)
+	for id, want := range map[uint32]string{1: "431", 3: "413", 5: "413", 7: "200"} {
+		if rs[id].status != want {
+			t.Errorf("stream %d: status %q, want %s", id, rs[id].status, want)
+		}
+	}
+	if got := rs[7].body.String(); got != "small" {
+		t.Errorf("echo: %q", got)
+	}
+}
+
+// headerBlockMethod is headerBlock for another method than GET.
+func (c *h2Client) headerBlockMethod(method, path string, extra ...hpack.HeaderField) []byte {
+	c.buf.Reset()
+	for _, f := range append([]hpack.HeaderField{
+		{Name: ":method", Value: method}, {Name: ":scheme", Value: "http"},
+		{Name: ":authority", Value: "x"}, {Name: ":path", Value: path},
+	}, extra...) {
+		c.enc.WriteField(f)
+	}
+	return bytes.Clone(c.buf.Bytes())
+}
+
+// Request trailers reach the handler after the body; response trailers
+// follow the body on the wire.
+func TestH2Trailers(t *testing.T) {
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/trail", func(w api.Response, r *api.Request) error {
+		b, err := io.ReadAll(r.Body())
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Trailer", "X-Sum")
+		w.Write(b)
+		w.Trailer().Set("X-Sum", r.Trailer().Get("X-Checksum")+"!")
+		return nil
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.headerBlockMethod("POST", "/trail"), EndHeaders: true})
+	cl.fr.WriteData(1, false, []byte("body"))
+	cl.buf.Reset()
+	cl.enc.WriteField(hpack.HeaderField{Name: "x-checksum", Value: "42"})
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.buf.Bytes(), EndStream: true, EndHeaders: true})
+	r := cl.readResponses(t, 1)[1]
+	if r.status != "200" || r.body.String() != "body" || r.trailer["x-sum"] != "42!" {
+		t.Fatalf("got %s %q trailers %v", r.status, r.body.String(), r.trailer)
+	}
+}
+
+// "Upgrade: h2c" on a cleartext port switches the connection to HTTP/2
+// after 101, and the request is answered as stream 1. A request with a
+// body that asks the same is served over HTTP/1.1.
+func TestH2CUpgrade(t *testing.T) {
+	for _, portable := range []bool{false, true} {
+		name := "epoll"
+		if portable {
+			name = "portable"
+		}
+		t.Run(name, func(t *testing.T) {
+			opts := []container.Option{container.WithH2C(), container.WithLogger(wharftest.DiscardLogger())}
+			if portable {
+				opts = append(opts, container.WithPortableConnector())
+			}
+			c := container.New(opts...)
+			c.HandleFunc("/proto", func(w api.Response, r *api.Request) error {
+				_, err := w.WriteString(r.Proto())
+				return err
+			})
+			addr := listen(t, c)
+			const ask = "Host: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n"
+
+			// With a body: HTTP/1.1.
+			resps, bodies, _ := roundTrip(t, addr, "POST /proto HTTP/1.1\r\n"+ask+"Content-Length: 2\r\n\r\nhi", 1)
+			if len(resps) != 1 || resps[0].StatusCode != 200 {
+				t.Fatalf("POST with upgrade: %v", resps)
+			}
+			if b := bodies[0]; b != "HTTP/1.1" {
+				t.Fatalf("POST with upgrade served as %q", b)
+			}
+
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(nc, "GET /proto HTTP/1.1\r\n"+ask+"\r\n")
+			br := bufio.NewReader(nc)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Upgrade") != "h2c" {
+				t.Fatalf("got %s, Upgrade %q", resp.Status, resp.Header.Get("Upgrade"))
+			}
+			io.WriteString(nc, http2.ClientPreface)
+			cl := &h2Client{nc: nc, fr: http2.NewFramer(nc, br)}
+			cl.fr.WriteSettings()
+			r := cl.readResponses(t, 1)[1]
+			if r.status != "200" || r.body.String() != "HTTP/2.0" {
+				t.Fatalf("stream 1: %s %q", r.status, r.body.String())
+			}
+			// The connection goes on as HTTP/2.
+			cl.enc = hpack.NewEncoder(&cl.buf)
+			cl.get(t, 3, "/proto", true)
+			if r := cl.readResponses(t, 3)[3]; r.body.String() != "HTTP/2.0" {
+				t.Fatalf("stream 3: %s %q", r.status, r.body.String())
+			}
+		})
+	}
+}
+
+// Shutdown sends GOAWAY naming the last stream it will serve, finishes
+// that stream, and then closes the connection.
+func TestH2ShutdownFinishesStreams(t *testing.T) {
+	addr, c := abuseServer(t)
+	cl := dialH2C(t, addr)
+	cl.get(t, 1, "/slow", true)
+	waitFor(t, "the request to start", func() bool { return c.Stats().Active == 1 })
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- c.Shutdown(ctx)
+	}()
+	var goaway *http2.GoAwayFrame
+	ended := false
+	for !ended {
+		f, err := cl.fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("connection ended before stream 1: %v", err)
+		}
+		switch f := f.(type) {
+		case *http2.GoAwayFrame:
+			goaway = f
+		case *http2.HeadersFrame:
+			ended = f.StreamEnded()
+		case *http2.DataFrame:
+			ended = f.StreamEnded()
+		case *http2.RSTStreamFrame:
+			t.Fatalf("stream reset: %v", f.ErrCode)
+		}
+	}
+	if goaway == nil || goaway.LastStreamID != 1 || goaway.ErrCode != http2.ErrCodeNo {
+		t.Fatalf("GOAWAY before the response: %+v", goaway)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := cl.closedByServer(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A peer that floods SETTINGS (each needs an acknowledgement) and reads
+// nothing is disconnected, like the PING flood.
+func TestH2SettingsFlood(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("too slow under the race detector; test.sh runs it without")
+	}
+	addr, _ := abuseServer(t)
+	c := dialH2C(t, addr)
+	c.nc.(*net.TCPConn).SetReadBuffer(4 << 10)
+	var err error
+	for i := 0; i < 1_000_000 && err == nil; i++ {
+		err = c.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 16})
+	}
+	if err == nil {
+		t.Fatal("a million unacknowledged SETTINGS were accepted")
+	}
+}
