@@ -18,3 +18,4 @@ fuzz ./internal/h1 FuzzValidIPv6
 fuzz ./internal/pathmap FuzzMatch
 fuzz ./api FuzzQueryValue
 fuzz ./internal/wsframe FuzzParse
+fuzz ./connector FuzzH2Frames

@@ -347,6 +347,9 @@ func (st *h2Stream) Finish(trailers http.Header) error {
 		return api.ErrWrongState
 	}
 	st.done = true
+	if !st.headSent && st.head == nil {
+		st.WriteHead(http.StatusOK, nil, 0, nil) // Stream's contract says it was called; be safe
+	}
 	var tr []hpack.HeaderField
 	for k, vs := range trailers {
 		lk := lowerHeader(k)
@@ -369,6 +372,11 @@ func (st *h2Stream) Finish(trailers http.Header) error {
 		}
 	}
 	hc.mu.Unlock()
+	if err != nil {
+		// The response cannot end normally (a window never opened, the
+		// stream or connection failed): reset it so that it ends at all.
+		st.reset(h2SendRst, http2.ErrCodeInternal, err)
+	}
 	st.release()
 	return err
 }

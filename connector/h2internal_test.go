@@ -1,0 +1,239 @@
+package connector
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// Every state and event of the HTTP/2 stream state machine.
+func TestH2Transitions(t *testing.T) {
+	type move struct {
+		to h2State
+		ok bool
+	}
+	want := map[h2State]map[h2Event]move{
+		h2Open: {
+			h2RecvEnd: {h2HalfClosedRemote, true}, h2SendEnd: {h2HalfClosedLocal, true},
+			h2RecvRst: {h2Closed, true}, h2SendRst: {h2Closed, true},
+		},
+		h2HalfClosedRemote: {
+			h2RecvEnd: {h2HalfClosedRemote, false}, h2SendEnd: {h2Closed, true},
+			h2RecvRst: {h2Closed, true}, h2SendRst: {h2Closed, true},
+		},
+		h2HalfClosedLocal: {
+			h2RecvEnd: {h2Closed, true}, h2SendEnd: {h2HalfClosedLocal, false},
+			h2RecvRst: {h2Closed, true}, h2SendRst: {h2Closed, true},
+		},
+		h2Closed: {
+			h2RecvEnd: {h2Closed, false}, h2SendEnd: {h2Closed, false},
+			h2RecvRst: {h2Closed, false}, h2SendRst: {h2Closed, false},
+		},
+	}
+	for from := h2Open; from <= h2Closed; from++ {
+		for ev := h2RecvEnd; ev < h2NumEvents; ev++ {
+			to, ok := h2Transition(from, ev)
+			if w := want[from][ev]; to != w.to || ok != w.ok {
+				t.Errorf("%v on %v: got %v, %v; want %v, %v", ev, from, to, ok, w.to, w.ok)
+			}
+		}
+	}
+}
+
+// streamFunc serves streams with a function.
+type streamFunc func(Stream)
+
+func (f streamFunc) ServeStream(s Stream) { f(s) }
+
+// h2Pipe runs one h2c connection of a server with h over an in-memory
+// pipe, so that tests can run under testing/synctest. It returns the
+// client's side, with the preface and an empty SETTINGS sent and a reader
+// goroutine delivering every frame on frames (closed at EOF).
+type h2Pipe struct {
+	srv    *Server
+	nc     net.Conn
+	fr     *http2.Framer
+	enc    *hpack.Encoder
+	buf    bytes.Buffer
+	frames chan http2.Frame
+	done   chan struct{} // closed when the server's side ended
+}
+
+func startH2Pipe(t *testing.T, cfg Config, h Handler, settings ...http2.Setting) *h2Pipe {
+	t.Helper()
+	p := &h2Pipe{srv: &Server{Handler: h, Config: cfg}, frames: make(chan http2.Frame, 64), done: make(chan struct{})}
+	cli, sc := net.Pipe()
+	p.nc = cli
+	c := newConn(p.srv, sc)
+	p.srv.addConn(c)
+	c.setState(connReading) // as when the preface has been read
+	go func() {
+		defer close(p.done)
+		c.serveH2C()
+	}()
+	p.fr = http2.NewFramer(cli, cli)
+	p.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	p.enc = hpack.NewEncoder(&p.buf)
+	go func() {
+		defer close(p.frames)
+		for {
+			f, err := p.fr.ReadFrame()
+			if err != nil {
+				return
+			}
+			p.frames <- copyFrame(f)
+		}
+	}()
+	io.WriteString(cli, http2.ClientPreface)
+	p.fr.WriteSettings(settings...)
+	t.Cleanup(func() {
+		cli.Close()
+		<-p.done
+		p.srv.closeExecutor()
+	})
+	return p
+}
+
+// copyFrame keeps what the tests look at of a frame the framer may reuse.
+func copyFrame(f http2.Frame) http2.Frame {
+	if d, ok := f.(*http2.DataFrame); ok {
+		return &dataCopy{StreamID: d.StreamID, data: bytes.Clone(d.Data()), end: d.StreamEnded()}
+	}
+	return f
+}
+
+type dataCopy struct {
+	http2.FrameHeader
+	StreamID uint32
+	data     []byte
+	end      bool
+}
+
+// next returns the next frame that match accepts, skipping others, or nil
+// at EOF.
+func (p *h2Pipe) next(match func(http2.Frame) bool) http2.Frame {
+	for f := range p.frames {
+		if match(f) {
+			return f
+		}
+	}
+	return nil
+}
+
+func (p *h2Pipe) get(id uint32, path string) {
+	p.buf.Reset()
+	for _, f := range []hpack.HeaderField{
+		{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"},
+		{Name: ":authority", Value: "x"}, {Name: ":path", Value: path},
+	} {
+		p.enc.WriteField(f)
+	}
+	p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: p.buf.Bytes(), EndStream: true, EndHeaders: true})
+}
+
+func isGoAway(f http2.Frame) bool { _, ok := f.(*http2.GoAwayFrame); return ok }
+
+// A connection with no stream for IdleTimeout is closed with GOAWAY
+// (NO_ERROR); one with a stream open is not.
+func TestH2IdleTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		h := streamFunc(func(s Stream) {
+			<-release
+			s.WriteHead(200, http.Header{}, 0, nil)
+			s.Finish(nil)
+		})
+		p := startH2Pipe(t, Config{IdleTimeout: 5 * time.Second}, h)
+		start := time.Now()
+		p.get(1, "/")
+		time.Sleep(20 * time.Second) // a stream is open: no idle timeout
+		synctest.Wait()
+		select {
+		case <-p.done:
+			t.Fatal("the connection closed with a stream open")
+		default:
+		}
+		close(release)
+		f := p.next(isGoAway)
+		if f == nil {
+			t.Fatal("no GOAWAY")
+		}
+		if g := f.(*http2.GoAwayFrame); g.ErrCode != http2.ErrCodeNo || g.LastStreamID != 1 {
+			t.Fatalf("GOAWAY %v last %d", g.ErrCode, g.LastStreamID)
+		}
+		if d := time.Since(start); d != 25*time.Second {
+			t.Fatalf("closed after %v, want 20 s with a stream and then the 5 s idle timeout", d)
+		}
+		<-p.done
+	})
+}
+
+// A response that waits longer than WriteTimeout for a flow-control window
+// fails with errH2WriteWait and is reset; the connection goes on.
+func TestH2WriteWaitTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var finishErr error
+		var took time.Duration
+		h := streamFunc(func(s Stream) {
+			start := time.Now()
+			s.WriteHead(200, http.Header{}, -1, nil)
+			s.WriteBody([]byte("body"))
+			err := s.Finish(nil)
+			mu.Lock()
+			finishErr, took = err, time.Since(start)
+			mu.Unlock()
+		})
+		p := startH2Pipe(t, Config{WriteTimeout: 3 * time.Second}, h, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+		p.get(1, "/")
+		f := p.next(func(f http2.Frame) bool { _, ok := f.(*http2.RSTStreamFrame); return ok })
+		if f == nil || f.(*http2.RSTStreamFrame).StreamID != 1 {
+			t.Fatalf("got %v, want RST_STREAM on stream 1", f)
+		}
+		synctest.Wait()
+		mu.Lock()
+		if !errors.Is(finishErr, errH2WriteWait) || took != 3*time.Second {
+			t.Errorf("Finish: %v after %v; want errH2WriteWait after 3s", finishErr, took)
+		}
+		mu.Unlock()
+		// The connection still answers.
+		p.fr.WritePing(false, [8]byte{7})
+		if f := p.next(func(f http2.Frame) bool { pf, ok := f.(*http2.PingFrame); return ok && pf.IsAck() }); f == nil {
+			t.Fatal("no PING answer after the reset")
+		}
+	})
+}
+
+// Frames are handled on the connection's reader alone: handling one on
+// another goroutine panics in tests at once.
+func TestH2ReaderOwnership(t *testing.T) {
+	srv := &Server{}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	hc := newH2Conn(newConn(srv, a), a, nil)
+	owned, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		hc.readG.Acquire()
+		close(owned)
+		<-done
+		hc.readG.Release()
+	}()
+	<-owned
+	defer close(done)
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a frame handled off the reader goroutine did not panic")
+		}
+	}()
+	hc.onFrame(&http2.PingFrame{})
+}
