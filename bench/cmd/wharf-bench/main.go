@@ -48,6 +48,7 @@ type Config struct {
 	Scenarios       []string // names; empty means all
 	SkipMemory      bool
 	SkipChat        bool
+	SkipH2          bool
 	ChatDuration    time.Duration // measured time of the WebSocket chat benchmark
 }
 
@@ -98,6 +99,7 @@ type Results struct {
 	Scenarios []ScenarioResult
 	Memory    []MemoryResult
 	Chat      *ChatResult // nil when skipped
+	H2        []H2Result  // nil when skipped
 	Elapsed   time.Duration
 	Budget    time.Duration
 	QuietWait time.Duration // spent waiting for a quiet machine
@@ -154,6 +156,7 @@ func run() error {
 	only := fs.String("scenarios", "", "comma-separated scenario names to run (default all): "+strings.Join(scenarioNames(cfg.CPUN), ", "))
 	fs.BoolVar(&cfg.SkipMemory, "skip-memory", false, "skip the memory test")
 	fs.BoolVar(&cfg.SkipChat, "skip-chat", false, "skip the WebSocket chat benchmark")
+	fs.BoolVar(&cfg.SkipH2, "skip-h2", false, "skip the HTTP/2 (h2load) scenarios")
 	fs.DurationVar(&cfg.ChatDuration, "chat-duration", cfg.ChatDuration, "measured time of the WebSocket chat benchmark")
 	root := fs.String("root", "..", "the Wharf repository's root (bench/run.sh runs from bench/)")
 	outMD := fs.String("md", "", "markdown output (default ROOT/docs/benchmarks.md; - for none)")
@@ -263,6 +266,9 @@ func budget(cfg Config) time.Duration {
 	if !cfg.SkipChat {
 		d += cfg.ChatDuration + 10*time.Second // connect, warm up, drain
 	}
+	if !cfg.SkipH2 {
+		d += time.Duration(len(h2Scenarios())*len(h2Servers)*cfg.Rounds) * (max(time.Second, cfg.Warmup) + cfg.Duration + runOverhead)
+	}
 	return d + cfg.QuietWait
 }
 
@@ -355,6 +361,12 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 			}
 		}
 		res.Scenarios = append(res.Scenarios, sr)
+	}
+
+	if !cfg.SkipH2 {
+		if res.H2, err = h2Bench(ctx, cfg, bins, filepath.Join(resultsDir, "wrk"), quiet); err != nil {
+			return nil, err
+		}
 	}
 
 	if !cfg.SkipMemory {
@@ -466,8 +478,16 @@ func raiseNofile() (uint64, error) {
 	return lim.Cur, nil
 }
 
-// ensureTools installs wrk if it is missing and checks for taskset.
+// ensureTools installs wrk (and h2load) if missing and checks for taskset.
 func ensureTools() error {
+	if _, err := exec.LookPath("h2load"); err != nil {
+		logf("h2load not found: apt-get install -y -qq nghttp2-client")
+		cmd := exec.Command("sh", "-c", "apt-get update -qq && apt-get install -y -qq nghttp2-client")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("installing h2load: %v", err)
+		}
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		logf("wrk not found: apt-get update -qq && apt-get install -y -qq wrk")
 		cmd := exec.Command("sh", "-c", "apt-get update -qq && apt-get install -y -qq wrk")

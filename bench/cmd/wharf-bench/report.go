@@ -335,6 +335,10 @@ func renderMarkdown(res *Results) string {
 		p("has not returned yet; it is what an operator sees.\n")
 	}
 
+	if res.H2 != nil {
+		renderH2(p, res.H2, res.Config)
+	}
+
 	if res.Chat != nil {
 		renderChat(p, res.Chat)
 	}

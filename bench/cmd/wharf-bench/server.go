@@ -25,9 +25,9 @@ type server struct {
 
 // startServer starts bin on 127.0.0.1:0 pinned to cpu, and waits for its
 // "listening on http://ADDR" line. The server's stderr is appended to
-// logPath.
-func startServer(ctx context.Context, bin string, cpu int, logPath string) (*server, error) {
-	cmd := exec.Command("taskset", "-c", strconv.Itoa(cpu), bin, "-addr", "127.0.0.1:0")
+// logPath. args are the server's further flags.
+func startServer(ctx context.Context, bin string, cpu int, logPath string, args ...string) (*server, error) {
+	cmd := exec.Command("taskset", append([]string{"-c", strconv.Itoa(cpu), bin, "-addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

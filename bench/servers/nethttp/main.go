@@ -44,6 +44,7 @@ func wait(w http.ResponseWriter, r *http.Request, answer func(int64) string) {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "TCP address to listen on")
+	h2c := flag.Bool("h2c", false, "also accept HTTP/2 without TLS (h2c with prior knowledge)")
 	flag.Parse()
 
 	mux := http.NewServeMux()
@@ -69,5 +70,11 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("listening on http://%s\n", l.Addr())
-	log.Fatal((&http.Server{Handler: mux}).Serve(l))
+	srv := &http.Server{Handler: mux}
+	if *h2c {
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+	}
+	log.Fatal(srv.Serve(l))
 }
