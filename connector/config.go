@@ -77,9 +77,11 @@ type Config struct {
 	// DisableHTTP2 keeps ServeTLS from offering HTTP/2 through ALPN. False
 	// (the default) offers it when the Handler can serve it.
 	DisableHTTP2 bool
-	// H2C accepts HTTP/2 without TLS on cleartext listeners from clients
-	// that open the connection with the HTTP/2 preface (prior knowledge).
-	// False (the default) answers that preface 505.
+	// H2C accepts HTTP/2 without TLS on cleartext listeners: from clients
+	// that open the connection with the HTTP/2 preface (prior knowledge),
+	// and from a first request without a body that asks with "Upgrade: h2c"
+	// (answered 101, then served as stream 1). False (the default) answers
+	// that preface 505 and ignores the Upgrade.
 	H2C bool
 
 	// testInlineReturned, set by tests only, runs on the producer after a

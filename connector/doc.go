@@ -22,8 +22,15 @@
 // up on a suspended request is noticed. TLS listeners, other platforms and
 // Config.Portable use the goroutine-per-connection connector.
 //
-// Stream is the interface every protocol implements (HTTP/1.1 here; HTTP/2
-// and HTTP/3 will implement it too), so the container above is the same for
-// all of them. Package connector imports api, dispatcher and internal
-// packages only.
+// HTTP/2 (over TLS by ALPN, and h2c) is served by the connector's own
+// server (h2conn.go and the h2 files beside it) on x/net/http2's Framer and
+// hpack: per connection a reader goroutine that handles every frame without
+// waiting for anything but the socket, a writer goroutine while frames are
+// queued, handlers on the executor, and no goroutine for a suspended
+// stream. Its stream state machine (h2state.go) follows RFC 9113 §5.1.
+//
+// Stream is the interface every protocol implements (HTTP/1.1 and HTTP/2
+// here), so the container above is the same for all of them. Package
+// connector imports api, dispatcher, internal packages and
+// golang.org/x/net/http2 only.
 package connector

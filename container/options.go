@@ -61,9 +61,10 @@ func WithConnector(cfg connector.Config) Option { return func(c *config) { c.con
 // available. Default: epoll on Linux for plain TCP listeners.
 func WithPortableConnector() Option { return func(c *config) { c.portable = true } }
 
-// WithH2C accepts HTTP/2 without TLS (h2c) on cleartext listeners from
-// clients that start with the HTTP/2 preface (prior knowledge), as
-// connector.Config.H2C does, whatever the order of options. Default: off.
+// WithH2C accepts HTTP/2 without TLS (h2c) on cleartext listeners, from
+// clients that start with the HTTP/2 preface (prior knowledge) or ask with
+// "Upgrade: h2c", as connector.Config.H2C does, whatever the order of
+// options. Default: off.
 func WithH2C() Option { return func(c *config) { c.h2c = true } }
 
 // WithTLSConfig sets the TLS configuration ServeTLS starts from

@@ -3,10 +3,11 @@
 // listeners, and advertises it to HTTP/1.1 and HTTP/2 clients with
 // Alt-Svc.
 //
-// Requests reach the container through its http.Handler side, like
-// HTTP/2's for now: the same contexts, filters, continuations and async
-// executor; a suspended request holds its stream's goroutine while it
-// waits.
+// Requests reach the container through its http.Handler side: the same
+// contexts, filters, continuations and async executor; unlike HTTP/1.1 and
+// HTTP/2, which the connector serves itself, a suspended HTTP/3 request
+// holds its stream's goroutine while it waits (quic-go's server needs the
+// response done when the handler returns).
 //
 // Package h3 imports api, container and quic-go.
 package h3

@@ -76,7 +76,7 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	useTLS := fs.Bool("tls", false, "serve TLS (HTTP/1.1 and HTTP/2 through ALPN) with a self-signed certificate made at start, or with -cert and -key")
 	certFile := fs.String("cert", "", "PEM certificate file for TLS (implies -tls; with -key)")
 	keyFile := fs.String("key", "", "PEM private key file for TLS (with -cert)")
-	h2c := fs.Bool("h2c", false, "accept HTTP/2 without TLS from clients with prior knowledge (cleartext port)")
+	h2c := fs.Bool("h2c", false, "accept HTTP/2 without TLS on the cleartext port (prior knowledge or Upgrade: h2c)")
 	useH3 := fs.Bool("h3", false, "also serve HTTP/3 on UDP at the same port, advertised with Alt-Svc (needs -tls or -cert and -key)")
 	build := cmd.Build
 	if cmd.Flags != nil {
