@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"runtime"
 	"sync"
 	"time"
 
@@ -94,8 +95,17 @@ func (hc *h2Conn) startWriterLocked() {
 func (hc *h2Conn) writeLoop() {
 	hc.writeG.Acquire()
 	timeout := orDuration(hc.srv.Config.WriteTimeout, DefaultWriteTimeout)
+	lingered := false
 	for {
 		hc.mu.Lock()
+		if len(hc.ctrl) == 0 && len(hc.frames) == 0 && !lingered {
+			// Let the goroutines that are ready to run queue their frames
+			// first: under load one write then carries many responses.
+			hc.mu.Unlock()
+			runtime.Gosched()
+			lingered = true
+			continue
+		}
 		if len(hc.ctrl) == 0 && len(hc.frames) == 0 {
 			hc.writeG.Release()
 			hc.writing = false
