@@ -103,21 +103,6 @@ func (c *conn) setState(to connState) {
 	c.state.Store(uint32(to))
 }
 
-// closeIfIdle closes the connection if it waits for a request; used by
-// Shutdown. The connection goroutine re-checks shutdown after becoming idle,
-// so a connection that turns idle just after this look is closed too.
-func (c *conn) closeIfIdle() {
-	if c.ep != nil {
-		if c.ep.claimIdle() {
-			c.close()
-		}
-		return
-	}
-	if connState(c.state.Load()) == connIdle {
-		c.nc.Close()
-	}
-}
-
 func (c *conn) close() {
 	if connState(c.state.Swap(uint32(connClosed))) == connClosed {
 		return

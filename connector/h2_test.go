@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -491,5 +492,134 @@ func TestH2SettingsFlood(t *testing.T) {
 	}
 	if err == nil {
 		t.Fatal("a million unacknowledged SETTINGS were accepted")
+	}
+}
+
+// A stream the client resets before its handler even started (the one
+// executor worker is busy) is failed as soon as it starts, not left
+// suspended until its timeout.
+func TestH2ResetBeforeDispatch(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, MinWorkers: -1})
+	defer ex.Close(context.Background())
+	c := container.New(container.WithH2C(), container.WithExecutor(ex), container.WithLogger(wharftest.DiscardLogger()))
+	busy, free := make(chan struct{}), make(chan struct{})
+	c.HandleFunc("/busy", func(w api.Response, r *api.Request) error {
+		close(busy)
+		<-free
+		return nil
+	})
+	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		cont.SetTimeout(time.Minute)
+		return cont.Suspend()
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+	cl.get(t, 1, "/busy", true)
+	<-busy
+	cl.get(t, 3, "/wait", true)
+	if err := cl.fr.WriteRSTStream(3, http2.ErrCodeCancel); err != nil {
+		t.Fatal(err)
+	}
+	// Let the reset arrive before the worker is free for stream 3.
+	cl.fr.WritePing(false, [8]byte{9})
+	for {
+		f, err := cl.fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := f.(*http2.PingFrame); ok && p.IsAck() {
+			break
+		}
+	}
+	close(free)
+	waitFor(t, "the reset request to end", func() bool { return c.Stats().Active == 0 })
+}
+
+// Frames the client sent before it heard of a reset are ignored: DATA and
+// trailers after the server asked it to stop sending its body, and DATA
+// after a malformed HEADERS. The connection goes on.
+func TestH2LateFramesAfterReset(t *testing.T) {
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()),
+		container.WithConnector(connector.Config{MaxDiscardBytes: 10}))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hello")
+		return err
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+	// Answered before its body; the body goes past MaxDiscardBytes.
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.headerBlockMethod("POST", "/hello"), EndHeaders: true})
+	if r := cl.readResponses(t, 1)[1]; r.status != "200" || r.body.String() != "hello" {
+		t.Fatalf("stream 1: %s %q", r.status, r.body.String())
+	}
+	cl.fr.WriteData(1, false, []byte(strings.Repeat("d", 100)))
+	for {
+		f, err := cl.fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := f.(*http2.RSTStreamFrame); ok {
+			if r.StreamID != 1 || r.ErrCode != http2.ErrCodeNo {
+				t.Fatalf("RST_STREAM %d %v, want stream 1 NO_ERROR", r.StreamID, r.ErrCode)
+			}
+			break
+		}
+	}
+	cl.fr.WriteData(1, false, []byte("late"))
+	cl.buf.Reset()
+	cl.enc.WriteField(hpack.HeaderField{Name: "x-late", Value: "trailer"})
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: bytes.Clone(cl.buf.Bytes()), EndStream: true, EndHeaders: true})
+	// A malformed HEADERS (an upper-case name) and DATA after it.
+	cl.get(t, 3, "/hello", false, hpack.HeaderField{Name: "X-Upper", Value: "1"})
+	cl.fr.WriteData(3, true, []byte("x"))
+	cl.get(t, 5, "/hello", true)
+	rs := cl.readResponses(t, 3, 5)
+	if !rs[3].reset || rs[3].rst != http2.ErrCodeProtocol {
+		t.Errorf("stream 3: reset %v %v, want PROTOCOL_ERROR", rs[3].reset, rs[3].rst)
+	}
+	if rs[5].body.String() != "hello" {
+		t.Errorf("stream 5: %s %q", rs[5].status, rs[5].body.String())
+	}
+}
+
+// A response shorter than its declared Content-Length is reset, not ended
+// as if it were complete.
+func TestH2ShortBodyIsReset(t *testing.T) {
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/short", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Length", "10")
+		w.WriteString("12345")
+		return w.Flush()
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+	cl.get(t, 1, "/short", true)
+	r := cl.readResponses(t, 1)[1]
+	if !r.reset || r.complete {
+		t.Fatalf("got %s %q complete=%v reset=%v (%v)", r.status, r.body.String(), r.complete, r.reset, r.rst)
+	}
+}
+
+// Provoking RST_STREAM answers without reading them (here with PRIORITY
+// frames that depend on their own stream) gets the connection closed, not
+// the answers queued without bound.
+func TestH2ResetFlood(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("too slow under the race detector; test.sh runs it without")
+	}
+	addr, _ := abuseServer(t)
+	c := dialH2C(t, addr)
+	c.nc.(*net.TCPConn).SetReadBuffer(4 << 10)
+	var err error
+	for i := uint32(0); i < 1_000_000 && err == nil; i++ {
+		err = c.fr.WritePriority(2*i+1, http2.PriorityParam{StreamDep: 2*i + 1})
+	}
+	if err == nil {
+		t.Fatal("a million unanswered resets were accepted")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server stopped reading instead of closing: %v", err)
 	}
 }

@@ -191,6 +191,15 @@ func (b *h2Body) NotifyReadable(f func()) {
 	b.mu.Unlock()
 }
 
+// drop empties the buffer and returns how many unread bytes it held.
+func (b *h2Body) drop() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := len(b.buf) - b.r
+	b.buf, b.r = nil, 0
+	return n
+}
+
 // Close implements io.Closer: the rest of the body is dropped.
 func (b *h2Body) Close() error {
 	b.close()

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/owner"
 )
 
@@ -81,15 +82,18 @@ type h2Conn struct {
 	recvWin   int64 // the connection's receive window left
 	recvCred  int64 // bytes consumed but not yet given back with WINDOW_UPDATE
 	peer      h2Settings
-	goingAway bool  // no new streams: shutdown, idle or the client's GOAWAY
-	closed    bool  // the connection is done; nothing more is queued
-	ending    bool  // closing on an error: writes get h2GoAwayTimeout
-	err       error // why it ended, for streams that ask
+	goingAway bool                // no new streams: shutdown, idle or the client's GOAWAY
+	closed    bool                // the connection is done; nothing more is queued
+	ending    bool                // closing on an error: writes get h2GoAwayTimeout
+	draining  int                 // streams answered whose client still sends a body
+	resetIDs  map[uint32]struct{} // streams the server reset lately
+	err       error               // why it ended, for streams that ask
 
 	// The write queue: control frames go first, stream frames in order.
 	ctrl    []h2Frame
 	frames  []h2Frame
 	queued  int  // data bytes in frames
+	rsts    int  // RST_STREAM frames in frames
 	writing bool // a writer goroutine is running
 
 	// The writer's own, checked by writeG in tests.
@@ -160,15 +164,19 @@ func (hc *h2Conn) serve(preface bool) {
 	defer hc.readG.Release()
 	hc.c.setState(connServing)
 	hc.nc.SetDeadline(time.Time{})
-	if !hc.srv.trackH2(hc) {
-		hc.nc.Close()
-		hc.c.close()
-		return
+	tracked := hc.srv.trackH2(hc)
+	if tracked {
+		defer hc.srv.untrackH2(hc)
 	}
-	defer hc.srv.untrackH2(hc)
 	hc.mu.Lock()
 	hc.queueCtrl(h2Frame{kind: h2fSettings})
 	hc.queueCtrl(h2Frame{kind: h2fWindowUpdate, n: h2ConnWindow - 65535})
+	if !tracked {
+		// The server is shutting down: serve what was already accepted (an
+		// upgraded request, answered 101 already) and nothing more.
+		hc.goingAway = true
+		hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID})
+	}
 	hc.idleDeadlineLocked()
 	hc.mu.Unlock()
 	if st := hc.upgraded; st != nil {
@@ -222,7 +230,13 @@ func (hc *h2Conn) readLoop() error {
 			}
 			var se http2.StreamError
 			if errors.As(err, &se) {
-				hc.resetStream(se.StreamID, se.Code)
+				if hc.idle(se.StreamID) && se.StreamID%2 == 1 {
+					// A malformed HEADERS: the stream opened and ended.
+					hc.maxID = se.StreamID
+				}
+				if err := hc.resetStream(se.StreamID, se.Code); err != nil {
+					return err
+				}
 				continue
 			}
 			return hc.frameError(err)
@@ -267,6 +281,8 @@ func (hc *h2Conn) deadlineReached() error {
 // complete, and clears it otherwise.
 func (hc *h2Conn) idleDeadlineLocked() {
 	switch {
+	case hc.closed:
+		// end is draining the socket under its own deadline.
 	case hc.handlers > 0 || hc.open > 0:
 		hc.nc.SetReadDeadline(time.Time{})
 	case hc.goingAway:
@@ -303,11 +319,11 @@ func (hc *h2Conn) onFrame(f http2.Frame) error {
 		st := hc.streams[f.StreamID]
 		hc.mu.Unlock()
 		if st != nil {
-			st.reset(h2RecvRst, f.ErrCode, errH2StreamReset)
+			return st.reset(h2RecvRst, f.ErrCode, errH2StreamReset)
 		}
 	case *http2.PriorityFrame:
 		if f.StreamID == f.StreamDep {
-			hc.resetStream(f.StreamID, http2.ErrCodeProtocol)
+			return hc.resetStream(f.StreamID, http2.ErrCodeProtocol)
 		}
 	case *http2.GoAwayFrame:
 		hc.mu.Lock()
@@ -402,7 +418,7 @@ func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 	}
 	hc.mu.Unlock()
 	if over {
-		st.reset(h2SendRst, http2.ErrCodeFlowControl, errH2FlowControl)
+		return st.reset(h2SendRst, http2.ErrCodeFlowControl, errH2FlowControl)
 	}
 	return nil
 }
@@ -425,17 +441,15 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 		// A stream that ended: give the connection window back at once.
 		hc.creditLocked(nil, n)
 		hc.mu.Unlock()
-		if st != nil && st.state == h2Closed && st.localReset {
+		if st != nil && st.state == h2Closed && st.localReset || st == nil && hc.wasReset(id) {
 			return nil // reset by the server: frames in flight are ignored
 		}
-		hc.resetStream(id, http2.ErrCodeStreamClosed)
-		return nil
+		return hc.resetStream(id, http2.ErrCodeStreamClosed)
 	}
 	if n > st.recvWin {
 		hc.creditLocked(nil, n)
 		hc.mu.Unlock()
-		st.reset(h2SendRst, http2.ErrCodeFlowControl, errH2FlowControl)
-		return nil
+		return st.reset(h2SendRst, http2.ErrCodeFlowControl, errH2FlowControl)
 	}
 	st.recvWin -= n
 	data := f.Data()
@@ -443,8 +457,7 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 		hc.creditLocked(st, pad) // padding is never read: credit it now
 	}
 	hc.mu.Unlock()
-	st.recvData(data, f.StreamEnded())
-	return nil
+	return st.recvData(data, f.StreamEnded())
 }
 
 // onHeaders opens a stream, or takes a request's trailers.
@@ -453,42 +466,43 @@ func (hc *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 	if id%2 == 0 {
 		return h2ConnectionError{http2.ErrCodeProtocol, "even stream id from a client"}
 	}
-	if f.HasPriority() && f.Priority.StreamDep == id {
-		hc.resetStream(id, http2.ErrCodeProtocol)
-		return nil
-	}
 	if !hc.idle(id) {
 		hc.mu.Lock()
 		st := hc.streams[id]
+		reset := st == nil && hc.wasResetLocked(id)
 		hc.mu.Unlock()
-		if st == nil {
-			return h2ConnectionError{http2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
+		switch {
+		case st != nil:
+			return st.recvTrailers(f)
+		case reset:
+			return nil // the server reset or refused it: frames in flight are ignored
 		}
-		return st.recvTrailers(f)
+		return h2ConnectionError{http2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
 	}
-	hc.maxID = id
-	hc.mu.Lock()
-	if hc.goingAway {
-		hc.mu.Unlock()
-		return nil // above the last stream id of our GOAWAY: ignored
+	hc.maxID = id // the stream is open, or closed at once below
+	if f.HasPriority() && f.Priority.StreamDep == id {
+		return hc.resetStream(id, http2.ErrCodeProtocol)
 	}
-	if hc.open >= h2MaxStreams {
-		hc.mu.Unlock()
-		hc.resetStream(id, http2.ErrCodeRefusedStream)
-		return nil
-	}
-	if hc.handlers >= h2MaxHandlers {
-		hc.mu.Unlock()
-		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many unfinished requests"}
-	}
-	hc.mu.Unlock()
 	st := newH2Stream(hc, id)
 	code, status := st.parseRequest(f)
-	if code != http2.ErrCodeNo {
-		hc.resetStream(id, code)
-		return nil
-	}
 	hc.mu.Lock()
+	switch {
+	case hc.goingAway:
+		// Above the last stream id of our GOAWAY: ignored, and so are the
+		// frames that follow on it.
+		hc.noteResetLocked(id)
+		hc.mu.Unlock()
+		return nil
+	case hc.handlers >= h2MaxHandlers:
+		hc.mu.Unlock()
+		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many unfinished requests"}
+	case hc.open >= h2MaxStreams:
+		code = http2.ErrCodeRefusedStream
+	}
+	if code != http2.ErrCodeNo {
+		hc.mu.Unlock()
+		return hc.resetStream(id, code)
+	}
 	hc.streams[id] = st
 	hc.lastID = id
 	hc.open++
@@ -496,10 +510,14 @@ func (hc *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 	hc.idleDeadlineLocked()
 	hc.mu.Unlock()
 	if f.StreamEnded() {
-		st.recvData(nil, true)
+		if err := st.recvData(nil, true); err != nil {
+			return err
+		}
 	}
 	if status != 0 {
-		st.respondError(status)
+		// Answered on the executor like any response: it may wait for a
+		// flow-control window, which only this goroutine can open.
+		hc.srv.execute(dispatcher.Task{Run: func() { st.respondError(status) }})
 		return nil
 	}
 	hc.dispatch(st)
@@ -513,17 +531,58 @@ func (hc *h2Conn) dispatch(st *h2Stream) {
 }
 
 // resetStream sends RST_STREAM for id with code, closing the stream if it
-// exists.
-func (hc *h2Conn) resetStream(id uint32, code http2.ErrCode) {
+// exists. It fails when a client provokes more resets than it reads.
+func (hc *h2Conn) resetStream(id uint32, code http2.ErrCode) error {
 	hc.mu.Lock()
 	st := hc.streams[id]
 	if st == nil || st.state == h2Closed {
-		hc.queueFrame(h2Frame{kind: h2fRST, stream: id, code: code})
+		err := hc.queueRSTLocked(id, code)
 		hc.mu.Unlock()
-		return
+		return err
 	}
 	hc.mu.Unlock()
-	st.reset(h2SendRst, code, errH2StreamReset)
+	return st.reset(h2SendRst, code, errH2StreamReset)
+}
+
+// queueRSTLocked queues a RST_STREAM and remembers that the server reset
+// the stream. RST_STREAM answers count with the control frames against
+// h2MaxControl: a client can provoke them without reading. hc.mu is held.
+func (hc *h2Conn) queueRSTLocked(id uint32, code http2.ErrCode) error {
+	hc.noteResetLocked(id)
+	if hc.closed {
+		return nil
+	}
+	if len(hc.ctrl)+hc.rsts >= h2MaxControl {
+		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many streams reset unanswered"}
+	}
+	hc.rsts++
+	hc.queueFrame(h2Frame{kind: h2fRST, stream: id, code: code})
+	return nil
+}
+
+// noteResetLocked remembers a stream the server reset or refused, so that
+// the frames the client sent before it heard are ignored (RFC 9113 §5.1)
+// rather than taken as errors. Only recent ones are kept. hc.mu is held.
+func (hc *h2Conn) noteResetLocked(id uint32) {
+	if len(hc.resetIDs) >= h2MaxStreams {
+		clear(hc.resetIDs)
+	}
+	if hc.resetIDs == nil {
+		hc.resetIDs = make(map[uint32]struct{})
+	}
+	hc.resetIDs[id] = struct{}{}
+}
+
+func (hc *h2Conn) wasResetLocked(id uint32) bool {
+	_, ok := hc.resetIDs[id]
+	return ok
+}
+
+// wasReset is wasResetLocked for a caller without hc.mu.
+func (hc *h2Conn) wasReset(id uint32) bool {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	return hc.wasResetLocked(id)
 }
 
 // end closes the connection: a GOAWAY for a connection error, what is

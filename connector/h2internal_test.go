@@ -237,3 +237,55 @@ func TestH2ReaderOwnership(t *testing.T) {
 	}()
 	hc.onFrame(&http2.PingFrame{})
 }
+
+// An error the connector answers itself (400 for an undecodable path)
+// waits for its flow-control window on the executor, never on the reader:
+// with a zero window, a PING sent after it is answered at once.
+func TestH2ErrorAnswerDoesNotBlockReader(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := streamFunc(func(s Stream) { t.Error("the handler ran for a malformed path") })
+		p := startH2Pipe(t, Config{}, h, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+		p.get(1, "/%zz")
+		p.fr.WritePing(false, [8]byte{4})
+		synctest.Wait() // no time passes: only what needs no window can happen
+		for {
+			select {
+			case f := <-p.frames:
+				if pf, ok := f.(*http2.PingFrame); ok && pf.IsAck() {
+					return
+				}
+				continue
+			default:
+			}
+			t.Fatal("the PING was not answered while a 400 waited for its window")
+		}
+	})
+}
+
+// A stream answered before the client finished its body no longer holds
+// the connection: with the client silent, the idle timeout closes it.
+func TestH2DrainingStreamDoesNotHoldConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := streamFunc(func(s Stream) {
+			s.WriteHead(200, http.Header{}, 2, nil)
+			s.WriteBody([]byte("ok"))
+			s.Finish(nil)
+		})
+		p := startH2Pipe(t, Config{IdleTimeout: 5 * time.Second}, h)
+		start := time.Now()
+		p.buf.Reset()
+		for _, f := range []hpack.HeaderField{
+			{Name: ":method", Value: "POST"}, {Name: ":scheme", Value: "http"},
+			{Name: ":authority", Value: "x"}, {Name: ":path", Value: "/"},
+		} {
+			p.enc.WriteField(f)
+		}
+		p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: p.buf.Bytes(), EndHeaders: true})
+		if p.next(isGoAway) == nil {
+			t.Fatal("no GOAWAY")
+		}
+		if d := time.Since(start); d != 5*time.Second {
+			t.Fatalf("closed after %v, want the 5 s idle timeout", d)
+		}
+	})
+}

@@ -48,6 +48,8 @@ type h2Stream struct {
 	localReset  bool  // the server reset it: late frames are ignored
 	resetErr    error // why it ended before its response did
 	waitExpired bool  // a write waited for a window longer than WriteTimeout
+	waitGen     int   // which wait a WriteTimeout timer belongs to
+	draining    bool  // answered; the client's body is read and dropped
 
 	// The reader's own.
 	declared int64 // the request's content-length, -1 if none
@@ -80,18 +82,24 @@ func (hc *h2Conn) peerInitialWindow() int64 {
 }
 
 // moveLocked applies ev to the stream's state; it reports whether the move
-// was legal. A stream that reaches closed stops counting as open, and is
-// dropped once its handler is done too. hc.mu is held.
+// was legal. A stream that reaches closed stops counting as open (or as
+// draining), and is dropped once its handler is done too. hc.mu is held.
 func (st *h2Stream) moveLocked(ev h2Event) bool {
 	to, ok := h2Transition(st.state, ev)
 	if !ok {
 		return false
 	}
 	if to == h2Closed && st.state != h2Closed {
-		st.hc.open--
+		if st.draining {
+			st.hc.draining--
+		} else {
+			st.hc.open--
+		}
 		st.state = to
 		if st.handlerDone {
 			st.hc.streamDoneLocked(st)
+		} else {
+			st.hc.idleDeadlineLocked()
 		}
 		return true
 	}
@@ -109,24 +117,33 @@ func (st *h2Stream) handlerDoneLocked() {
 	st.hc.handlers--
 	if st.state == h2Closed {
 		st.hc.streamDoneLocked(st)
+	} else {
+		st.hc.idleDeadlineLocked() // this may have been the last busy stream
 	}
 }
 
 // reset ends the stream at once: the server resets it (h2SendRst, with a
 // RST_STREAM carrying code) or the client did (h2RecvRst). Its queued
-// frames are dropped, its body fails with err, writers waiting for a window
-// wake up, and a watcher hears that the client is gone.
-func (st *h2Stream) reset(ev h2Event, code http2.ErrCode, err error) {
+// frames are dropped (except after a complete response, which a NO_ERROR
+// reset follows), its body fails with err and gives back its window,
+// writers waiting for a window wake up, and a watcher hears that the client
+// is gone. It fails only when a client provokes more resets than it reads.
+func (st *h2Stream) reset(ev h2Event, code http2.ErrCode, err error) error {
 	hc := st.hc
 	hc.mu.Lock()
 	if st.state == h2Closed {
 		hc.mu.Unlock()
-		return
+		return nil
 	}
-	hc.purgeLocked(st)
+	var qerr error
 	if ev == h2SendRst {
 		st.localReset = true
-		hc.queueFrame(h2Frame{kind: h2fRST, stream: st.id, code: code})
+		if code != http2.ErrCodeNo {
+			hc.purgeLocked(st)
+		}
+		qerr = hc.queueRSTLocked(st.id, code)
+	} else {
+		hc.purgeLocked(st)
 	}
 	st.resetErr = err
 	st.moveLocked(ev)
@@ -137,27 +154,30 @@ func (st *h2Stream) reset(ev h2Event, code http2.ErrCode, err error) {
 	hc.cond.Broadcast()
 	hc.mu.Unlock()
 	st.body.fail(err)
+	if n := st.body.drop(); n > 0 {
+		st.consumed(n) // the connection window is not held by a dead stream
+	}
 	if w != nil {
 		w.ClientGone(ErrClientGone)
 	}
+	return qerr
 }
 
 // recvData takes body bytes (and the end of the body) from the reader.
-func (st *h2Stream) recvData(data []byte, end bool) {
+func (st *h2Stream) recvData(data []byte, end bool) error {
 	hc := st.hc
 	st.received += int64(len(data))
 	if st.declared >= 0 && (st.received > st.declared || end && st.received != st.declared) {
 		hc.mu.Lock()
 		hc.creditLocked(nil, int64(len(data)))
 		hc.mu.Unlock()
-		st.reset(h2SendRst, http2.ErrCodeProtocol, errors.New("connector: request body length differs from content-length"))
-		return
+		return st.reset(h2SendRst, http2.ErrCodeProtocol, errors.New("connector: request body length differs from content-length"))
 	}
 	if len(data) > 0 {
 		hc.mu.Lock()
-		done := st.handlerDone
+		draining := st.draining
 		hc.mu.Unlock()
-		if done && st.received > hc.srv.Config.maxDiscard() {
+		if draining && st.received > hc.srv.Config.maxDiscard() {
 			// The response is complete and the client still sends a body
 			// nobody reads: ask it to stop (RFC 9113 §8.1). Up to
 			// MaxDiscardBytes are read first, which lets a body that
@@ -165,8 +185,7 @@ func (st *h2Stream) recvData(data []byte, end bool) {
 			hc.mu.Lock()
 			hc.creditLocked(nil, int64(len(data)))
 			hc.mu.Unlock()
-			st.reset(h2SendRst, http2.ErrCodeNo, errBodySettled)
-			return
+			return st.reset(h2SendRst, http2.ErrCodeNo, errBodySettled)
 		}
 		if !st.body.push(data) {
 			hc.mu.Lock()
@@ -184,6 +203,7 @@ func (st *h2Stream) recvData(data []byte, end bool) {
 		st.moveLocked(h2RecvEnd)
 		hc.mu.Unlock()
 	}
+	return nil
 }
 
 // consumed gives back the window of n body bytes the handler read.
@@ -208,19 +228,16 @@ func (st *h2Stream) recvTrailers(f *http2.MetaHeadersFrame) error {
 	case state == h2Closed:
 		return h2ConnectionError{http2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
 	case state == h2HalfClosedRemote:
-		st.reset(h2SendRst, http2.ErrCodeStreamClosed, errH2StreamReset)
-		return nil
+		return st.reset(h2SendRst, http2.ErrCodeStreamClosed, errH2StreamReset)
 	case !f.StreamEnded() || len(f.PseudoFields()) > 0 || f.Truncated:
-		st.reset(h2SendRst, http2.ErrCodeProtocol, errH2StreamReset)
-		return nil
+		return st.reset(h2SendRst, http2.ErrCodeProtocol, errH2StreamReset)
 	}
 	tr := make(http.Header)
 	for _, hf := range f.RegularFields() {
 		tr.Add(hf.Name, hf.Value)
 	}
 	st.body.setTrailer(tr)
-	st.recvData(nil, true)
-	return nil
+	return st.recvData(nil, true)
 }
 
 // task is how the stream runs on the executor.
@@ -254,7 +271,13 @@ func (st *h2Stream) Request() *api.RequestHead { return &st.req }
 func (st *h2Stream) Watch(w Watcher) {
 	st.hc.mu.Lock()
 	st.watcher = w
+	gone := st.state == h2Closed && st.resetErr != nil
 	st.hc.mu.Unlock()
+	if gone {
+		// Reset between dispatch and Watch: tell it now. The container
+		// queues the failure behind its first dispatch.
+		w.ClientGone(ErrClientGone)
+	}
 }
 
 // Hijack implements Stream: HTTP/2 streams cannot be hijacked.
@@ -358,6 +381,11 @@ func (st *h2Stream) Finish(trailers http.Header) error {
 		}
 	}
 	err := st.writeErr()
+	if err == nil && st.length >= 0 && st.written < st.length && !st.noBody {
+		// Fewer bytes than the declared content-length: ending the stream
+		// would make the response malformed (RFC 9113 §8.1.1).
+		err = http.ErrContentLength
+	}
 	if err == nil {
 		err = st.send(len(tr) == 0)
 	}
@@ -371,7 +399,27 @@ func (st *h2Stream) Finish(trailers http.Header) error {
 			st.moveLocked(h2SendEnd)
 		}
 	}
+	stop := false
+	if err == nil && st.state == h2HalfClosedLocal {
+		// The response is complete and the client is still sending its
+		// body. The stream drains it (up to MaxDiscardBytes, so that a body
+		// contradicting its content-length is still reported) without
+		// counting against the concurrent streams or keeping the connection
+		// from idling or shutting down; past h2MaxStreams such streams, the
+		// client is asked to stop at once (RFC 9113 §8.1).
+		if hc.draining < h2MaxStreams {
+			st.draining = true
+			hc.draining++
+			hc.open--
+			hc.idleDeadlineLocked()
+		} else {
+			stop = true
+		}
+	}
 	hc.mu.Unlock()
+	if stop {
+		st.reset(h2SendRst, http2.ErrCodeNo, errBodySettled)
+	}
 	if err != nil {
 		// The response cannot end normally (a window never opened, the
 		// stream or connection failed): reset it so that it ends at all.
@@ -475,6 +523,7 @@ func (st *h2Stream) send(end bool) error {
 	defer func() {
 		if timer != nil {
 			timer.Stop()
+			st.waitGen++ // a callback already waiting for mu must not fire now (mu is still held)
 		}
 	}()
 	for len(data) > 0 {
@@ -488,10 +537,13 @@ func (st *h2Stream) send(end bool) error {
 				break
 			}
 			if timer == nil {
+				gen := st.waitGen
 				timer = time.AfterFunc(orDuration(hc.srv.Config.WriteTimeout, DefaultWriteTimeout), func() {
 					hc.mu.Lock()
-					st.waitExpired = true
-					hc.cond.Broadcast()
+					if st.waitGen == gen {
+						st.waitExpired = true
+						hc.cond.Broadcast()
+					}
 					hc.mu.Unlock()
 				})
 			}

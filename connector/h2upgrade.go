@@ -65,7 +65,11 @@ func (c *conn) h2Handover() (net.Conn, *bufio.Reader, bool) {
 		c.srv.putReadBuffer(c.rbuf)
 	}
 	c.rbuf, c.r, c.w, c.cur = nil, 0, 0, nil
-	c.nc, c.ep = nc, nil // the connection is HTTP/2's now; c keeps the books
+	// The connection is HTTP/2's now; c keeps the books. Under the
+	// server's mutex: Shutdown and Close read the two (connList.all).
+	c.srv.mu.Lock()
+	c.nc, c.ep = nc, nil
+	c.srv.mu.Unlock()
 	return nc, bufio.NewReaderSize(pc, 16<<10), true
 }
 

@@ -117,7 +117,7 @@ func (hc *h2Conn) writeLoop() {
 		batch = append(batch, hc.frames...)
 		clear(hc.ctrl)
 		clear(hc.frames)
-		hc.ctrl, hc.frames = hc.ctrl[:0], hc.frames[:0]
+		hc.ctrl, hc.frames, hc.rsts = hc.ctrl[:0], hc.frames[:0], 0
 		peer := hc.peer
 		if hc.ending {
 			timeout = h2GoAwayTimeout
@@ -151,7 +151,7 @@ func (hc *h2Conn) writeLoop() {
 			// The client does not read or the socket failed: nothing more
 			// can go out. Closing the socket ends the reader, which ends
 			// the connection.
-			hc.ctrl, hc.frames, hc.queued = nil, nil, 0
+			hc.ctrl, hc.frames, hc.queued, hc.rsts = nil, nil, 0, 0
 			hc.closed = true
 			if hc.err == nil {
 				hc.err = err

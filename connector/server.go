@@ -167,8 +167,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	conns := s.conns.all()
 	s.shutdownH2Locked()
 	s.mu.Unlock()
-	for _, c := range conns {
-		c.closeIfIdle()
+	for _, r := range conns {
+		r.closeIfIdle()
 	}
 	if drained != nil {
 		select {
@@ -217,18 +217,18 @@ func (s *Server) Close() error {
 	conns := s.conns.all()
 	s.closeH2Locked()
 	s.mu.Unlock()
-	for _, c := range conns {
+	for _, r := range conns {
 		switch {
-		case c.ep == nil:
-			c.nc.Close() // wakes the connection's goroutine, which cleans up
-		case c.ep.claimIdle():
-			c.close()
+		case r.ep == nil:
+			r.nc.Close() // wakes the connection's goroutine, which cleans up
+		case r.ep.claimIdle():
+			r.c.close()
 		default:
 			// Someone owns it (or a suspended request does): break the
 			// socket so the owner fails and closes it. Closing the
 			// descriptor here could let its number be reused under the
 			// owner's feet.
-			c.ep.shutdown()
+			r.ep.shutdown()
 		}
 	}
 	s.stopSelectors()
@@ -318,11 +318,35 @@ func (l *connList) remove(c *conn) {
 	l.n--
 }
 
-// all returns the connections as a slice, to act on outside the lock.
-func (l *connList) all() []*conn {
-	cs := make([]*conn, 0, l.n)
+// connRef is a connection with its sockets as they were under the
+// server's mutex: a connection handed to HTTP/2 changes them (under the
+// same mutex) while Shutdown or Close may be looking.
+type connRef struct {
+	c  *conn
+	nc net.Conn
+	ep *fdConn
+}
+
+// all returns the connections, to act on outside the lock. s.mu is held.
+func (l *connList) all() []connRef {
+	cs := make([]connRef, 0, l.n)
 	for c := l.head; c != nil; c = c.lnext {
-		cs = append(cs, c)
+		cs = append(cs, connRef{c, c.nc, c.ep})
 	}
 	return cs
+}
+
+// closeIfIdle closes the connection if it waits for a request; used by
+// Shutdown. The connection goroutine re-checks shutdown after becoming idle,
+// so a connection that turns idle just after this look is closed too.
+func (r connRef) closeIfIdle() {
+	if r.ep != nil {
+		if r.ep.claimIdle() {
+			r.c.close()
+		}
+		return
+	}
+	if connState(r.c.state.Load()) == connIdle {
+		r.nc.Close()
+	}
 }
