@@ -125,30 +125,49 @@ func TestH2ContinuationFlood(t *testing.T) {
 	}
 }
 
-// A peer that floods PINGs and reads no answer is disconnected instead of
-// having the answers queued without bound.
-func TestH2PingFlood(t *testing.T) {
+// flood sends frames that each provoke an answer, reading none, and checks
+// that the server disconnects the client instead of queueing the answers
+// without bound (or stopping reading, which would leave the client's
+// writes timing out). The race detector slows the server's frame loop so
+// much that a flood takes minutes: test.sh runs these tests without it.
+func flood(t *testing.T, what string, send func(c *h2Client, i uint32) error) {
+	t.Helper()
 	if wharftest.RaceEnabled {
-		// The race detector slows the server's frame loop so much that the
-		// flood takes minutes; test.sh runs this test without it.
 		t.Skip("too slow under the race detector")
 	}
 	addr, _ := abuseServer(t)
 	c := dialH2C(t, addr)
 	// A small receive window, so the answers back up at the server soon.
 	c.nc.(*net.TCPConn).SetReadBuffer(4 << 10)
-	var data [8]byte
 	var err error
-	for i := 0; i < 1_000_000 && err == nil; i++ {
-		err = c.fr.WritePing(false, data)
+	for i := uint32(0); i < 1_000_000 && err == nil; i++ {
+		err = send(c, i)
 	}
 	if err == nil {
-		t.Fatal("a million unanswered PINGs were accepted")
+		t.Fatalf("a million %s were accepted", what)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("the server stopped reading instead of closing: %v", err)
 	}
+}
+
+func TestH2PingFlood(t *testing.T) {
+	flood(t, "unanswered PINGs", func(c *h2Client, i uint32) error { return c.fr.WritePing(false, [8]byte{}) })
+}
+
+func TestH2SettingsFlood(t *testing.T) {
+	flood(t, "unacknowledged SETTINGS", func(c *h2Client, i uint32) error {
+		return c.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 16})
+	})
+}
+
+// RST_STREAM answers, provoked here with PRIORITY frames that depend on
+// their own stream, are bounded like the control answers.
+func TestH2ResetFlood(t *testing.T) {
+	flood(t, "unanswered resets", func(c *h2Client, i uint32) error {
+		return c.fr.WritePriority(2*i+1, http2.PriorityParam{StreamDep: 2*i + 1})
+	})
 }
 
 // Rapid reset: streams opened and reset at once cost the server no more
