@@ -213,6 +213,7 @@ func (c *Conn) read() error {
 		return nil
 	})
 	c.ws.SetReadDeadline(c.readDeadline())
+	var rdl time.Time // the deadline as the data messages last moved it
 	c.touch()
 	c.safely(func() { c.h.OnOpen(c) })
 	for {
@@ -229,7 +230,11 @@ func (c *Conn) read() error {
 			return err
 		}
 		c.touch()
-		c.ws.SetReadDeadline(c.readDeadline())
+		if c.cfg.pingInterval() >= 0 {
+			// A message is life: the deadline moves, but only when half of
+			// it is gone (pings and pongs above set it exactly).
+			rdl = refreshDeadline(c.ws.SetReadDeadline, rdl, c.cfg.pingInterval()+c.cfg.pongTimeout())
+		}
 		c.safely(func() { c.h.OnMessage(c, Message{Binary: typ == gws.BinaryMessage, Data: data}) })
 	}
 }
@@ -259,11 +264,12 @@ func (c *Conn) write() {
 	lastPing := time.Now()
 	nc := c.ws.NetConn()
 	var buf []byte // frames to write, several messages in one system call
+	var deadline time.Time
 	flush := func() error {
 		if len(buf) == 0 {
 			return nil
 		}
-		nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout()))
+		deadline = refreshDeadline(nc.SetWriteDeadline, deadline, c.cfg.writeTimeout())
 		_, err := nc.Write(buf)
 		if cap(buf) > 1<<20 {
 			buf = nil // do not keep a huge message's buffer
@@ -343,6 +349,19 @@ func (c *Conn) safely(f func()) {
 		}
 	}()
 	f()
+}
+
+// refreshDeadline moves a deadline that is set to now + d only when less
+// than half of d is left: every call still gets at least d/2, and a busy
+// connection does not move the runtime's timer on every message.
+func refreshDeadline(set func(time.Time) error, cur time.Time, d time.Duration) time.Time {
+	now := time.Now()
+	if cur.Sub(now) >= d/2 {
+		return cur
+	}
+	cur = now.Add(d)
+	set(cur)
+	return cur
 }
 
 func isTimeout(err error) bool {
