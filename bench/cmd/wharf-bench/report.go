@@ -447,5 +447,14 @@ the same loads; see docs/architecture.md for the design):
   and suspend, about 200 B), plus what the garbage collector keeps in
   hand. 1 KiB would need a suspended request to keep almost none of these
   objects.
+- WebSocket chat p99: both processes run near a full core each (the server
+  about 0.9, the load generator about 0.85), so deliveries queue. A CPU
+  profile of examples/wschat under this load puts about 70%% of its core
+  in write(2): every delivery is one write on its member's socket, and on
+  loopback each write also runs the receiving side's TCP processing. A
+  member receives about 100 messages a second, so there is almost never a
+  second message to put in the same write without holding the first back.
+  The seed's figures come from a 12-core server with the load generators
+  on other machines.
 `, res.Config.GoroutineBudget)
 }
