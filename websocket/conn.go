@@ -3,8 +3,10 @@ package websocket
 import (
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	gws "github.com/gorilla/websocket"
@@ -75,6 +77,9 @@ type Conn struct {
 	queue    []outgoing // messages waiting for the writer
 	closing  bool       // Close was called, or the reader ended
 	closeMsg []byte     // the close frame to send, once closing
+	writing  bool       // a goroutine is writing to the socket (the writer, or a Send's direct write)
+
+	raw syscall.RawConn // the socket, for Send's direct non-blocking write; nil over TLS
 
 	wake     chan struct{} // the writer has something to do
 	done     chan struct{} // closed when both goroutines have ended
@@ -83,9 +88,13 @@ type Conn struct {
 }
 
 type outgoing struct {
-	op   byte // wsframe opcode
+	op   byte // wsframe opcode, or opFramed
 	data []byte
 }
+
+// opFramed marks outgoing bytes that are already framed: the rest of a
+// direct write the socket did not take whole.
+const opFramed = 0xff
 
 // Request returns the request that was upgraded.
 func (c *Conn) Request() *api.Request { return c.req }
@@ -94,9 +103,12 @@ func (c *Conn) Request() *api.Request { return c.req }
 // OnClose has returned.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
-// Send queues m for the writer and returns at once: ErrClosed once the
-// connection is closing, ErrQueueFull when SendQueue messages are waiting.
-// Messages go out in the order Send was called.
+// Send sends m without blocking: written at once on the calling goroutine
+// when the connection is idle (a message up to 16 KiB, TCP only, one
+// non-blocking write; the writer finishes what the socket did not take),
+// else queued for the writer. It returns ErrClosed once the connection is
+// closing, ErrQueueFull when SendQueue messages are waiting. Messages go
+// out in the order Send was called.
 func (c *Conn) Send(m Message) error {
 	op := wsframe.OpText
 	if m.Binary {
@@ -111,10 +123,59 @@ func (c *Conn) Send(m Message) error {
 		c.mu.Unlock()
 		return ErrQueueFull
 	}
+	if len(c.queue) == 0 && !c.writing && c.raw != nil && len(m.Data) <= directMax {
+		// Nothing waits and nobody writes: write it now, without waking
+		// the writer goroutine. The write never blocks; what the socket
+		// does not take goes to the writer.
+		c.writing = true
+		c.mu.Unlock()
+		c.direct(wsframe.AppendFrame(make([]byte, 0, len(m.Data)+10), op, m.Data))
+		return nil
+	}
 	c.queue = append(c.queue, outgoing{op, m.Data})
 	c.mu.Unlock()
 	c.signal()
 	return nil
+}
+
+// directMax is the largest message Send writes on the caller's goroutine.
+const directMax = 16 << 10
+
+// direct makes one non-blocking write of frame; c.writing is set. The rest,
+// if the socket took only part, goes to the front of the queue.
+func (c *Conn) direct(frame []byte) {
+	n, err := 0, error(nil)
+	werr := c.raw.Write(func(fd uintptr) bool {
+		n, err = syscall.Write(int(fd), frame)
+		return true // never wait for the socket: the writer goroutine would
+	})
+	if err == syscall.EAGAIN || err == syscall.EINTR {
+		n, err = 0, nil
+	}
+	switch {
+	case errors.Is(werr, os.ErrDeadlineExceeded):
+		// The writer's last deadline has passed, which says nothing about
+		// this write: the writer sends it under a fresh one.
+		n, err = 0, nil
+	case werr != nil:
+		err = werr
+	}
+	n = max(n, 0)
+	c.touch()
+	c.mu.Lock()
+	c.writing = false
+	if err == nil && n < len(frame) {
+		c.queue = append([]outgoing{{opFramed, frame[n:]}}, c.queue...)
+	}
+	more := len(c.queue) > 0 || c.closing
+	c.mu.Unlock()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if more {
+		c.signal()
+	}
 }
 
 // Close starts the close handshake: the messages already queued go out,
@@ -198,7 +259,7 @@ func (c *Conn) read() error {
 		return nil
 	})
 	// Pongs and the answer to a close frame go through the writer too:
-	// it alone writes, so it can put many frames in one system call.
+	// queued with the messages, so they go out in order and in as few system calls as possible.
 	c.ws.SetPingHandler(func(data string) error {
 		c.ws.SetReadDeadline(c.readDeadline())
 		c.control(wsframe.OpPong, []byte(data))
@@ -280,34 +341,48 @@ func (c *Conn) write() {
 	}
 	for {
 		c.mu.Lock()
-		batch := c.queue
-		c.queue = nil
-		closing, frame := c.closing, c.closeMsg
-		c.mu.Unlock()
-		for i, m := range batch {
-			buf = wsframe.AppendFrame(buf, m.op, m.data)
-			batch[i] = outgoing{}
-			if len(buf) >= 64<<10 {
-				if err := flush(); err != nil {
-					c.fail(err)
-					return
+		if c.writing {
+			// A Send is writing directly; it signals when it leaves work.
+			c.mu.Unlock()
+		} else {
+			c.writing = true
+			batch := c.queue
+			c.queue = nil
+			closing, frame := c.closing, c.closeMsg
+			c.mu.Unlock()
+			for i, m := range batch {
+				if m.op == opFramed {
+					buf = append(buf, m.data...)
+				} else {
+					buf = wsframe.AppendFrame(buf, m.op, m.data)
+				}
+				batch[i] = outgoing{}
+				if len(buf) >= 64<<10 {
+					if err := flush(); err != nil {
+						c.fail(err)
+						return
+					}
 				}
 			}
-		}
-		if len(batch) > 0 {
-			c.touch()
-		}
-		if closing {
-			buf = wsframe.AppendFrame(buf, wsframe.OpClose, frame)
-		}
-		if err := flush(); err != nil {
-			c.fail(err)
-			return
-		}
-		if closing {
-			// Wait for the reader to see the peer's close frame, or not.
-			c.ws.SetReadDeadline(time.Now().Add(c.cfg.closeTimeout()))
-			return
+			if len(batch) > 0 {
+				c.touch()
+			}
+			if closing {
+				buf = wsframe.AppendFrame(buf, wsframe.OpClose, frame)
+			}
+			err := flush()
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
+			if err != nil {
+				c.fail(err)
+				return
+			}
+			if closing {
+				// Wait for the reader to see the peer's close frame, or not.
+				c.ws.SetReadDeadline(time.Now().Add(c.cfg.closeTimeout()))
+				return
+			}
 		}
 		select {
 		case <-c.wake:
@@ -318,11 +393,7 @@ func (c *Conn) write() {
 			}
 			if ping := c.cfg.pingInterval(); ping > 0 && now.Sub(lastPing) >= ping {
 				lastPing = now
-				buf = wsframe.AppendFrame(buf, wsframe.OpPing, nil)
-				if err := flush(); err != nil {
-					c.fail(err)
-					return
-				}
+				c.control(wsframe.OpPing, nil) // queued: a Send may be writing now
 			}
 		}
 	}

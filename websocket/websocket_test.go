@@ -3,6 +3,7 @@ package websocket_test
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -286,4 +287,97 @@ func TestOrigin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// burst sends n numbered messages from OnOpen, as fast as Send takes them.
+type burst struct{ n, size int }
+
+func (b burst) OnOpen(c *websocket.Conn) {
+	go func() {
+		for i := range b.n {
+			m := fmt.Sprintf("%06d", i) + strings.Repeat("x", b.size-6)
+			if err := c.Send(websocket.Text(m)); err != nil {
+				return
+			}
+		}
+	}()
+}
+func (burst) OnMessage(*websocket.Conn, websocket.Message) {}
+func (burst) OnClose(*websocket.Conn, error)               {}
+
+// Messages arrive whole and in order whichever way they leave: written at
+// once by Send while the connection is idle, cut short by a full socket
+// and finished by the writer, or queued behind it (a client that reads
+// only after a pause makes all three happen). Over TLS every message goes
+// through the writer.
+func TestSendOrderUnderBackpressure(t *testing.T) {
+	const n, size = 2000, 4 << 10
+	build := func(c *container.Container) {
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: n}, func(*api.Request) (websocket.Handler, error) {
+			return burst{n, size}, nil
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		if s.Mode == modes.H2 || s.Mode == modes.H2C || s.Mode == modes.H3 {
+			t.Skip("WebSocket runs over HTTP/1.1")
+		}
+		ws, resp, err := dial(t, s, "/ws")
+		if err != nil {
+			t.Fatalf("dial: %v (%v)", err, resp)
+		}
+		defer ws.Close()
+		time.Sleep(100 * time.Millisecond) // let the socket fill
+		ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+		for i := range n {
+			_, m, err := ws.ReadMessage()
+			if err != nil {
+				t.Fatalf("message %d: %v", i, err)
+			}
+			if len(m) != size || string(m[:6]) != fmt.Sprintf("%06d", i) {
+				t.Fatalf("message %d: %d bytes starting %q", i, len(m), m[:min(len(m), 6)])
+			}
+		}
+	})
+}
+
+// afterBig sends one message too big for Send's direct write (so the
+// writer sends it, under WriteTimeout), then answers every message.
+type afterBig struct{}
+
+func (afterBig) OnOpen(c *websocket.Conn) { c.Send(websocket.Text(strings.Repeat("b", 20<<10))) }
+func (afterBig) OnMessage(c *websocket.Conn, m websocket.Message) {
+	c.Send(websocket.Text("after " + string(m.Data)))
+}
+func (afterBig) OnClose(*websocket.Conn, error) {}
+
+// A Send written at once, long after the writer's last write deadline has
+// passed, is sent (by the writer, under a fresh deadline) instead of
+// failing the connection with that stale deadline.
+func TestDirectSendAfterStaleDeadline(t *testing.T) {
+	build := func(c *container.Container) {
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{WriteTimeout: 50 * time.Millisecond}, func(*api.Request) (websocket.Handler, error) {
+			return afterBig{}, nil
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		if s.Mode == modes.H2 || s.Mode == modes.H2C || s.Mode == modes.H3 {
+			t.Skip("WebSocket runs over HTTP/1.1")
+		}
+		ws, resp, err := dial(t, s, "/ws")
+		if err != nil {
+			t.Fatalf("dial: %v (%v)", err, resp)
+		}
+		defer ws.Close()
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, m, err := ws.ReadMessage(); err != nil || len(m) != 20<<10 {
+			t.Fatalf("first message: %d bytes, %v", len(m), err)
+		}
+		time.Sleep(200 * time.Millisecond) // the writer's deadline passes
+		for _, say := range []string{"one", "two"} {
+			ws.WriteMessage(gws.TextMessage, []byte(say))
+			if _, m, err := ws.ReadMessage(); err != nil || string(m) != "after "+say {
+				t.Fatalf("answer to %s: %q, %v", say, m, err)
+			}
+		}
+	})
 }
