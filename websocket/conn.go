@@ -258,8 +258,8 @@ func (c *Conn) read() error {
 		c.ws.SetReadDeadline(c.readDeadline())
 		return nil
 	})
-	// Pongs and the answer to a close frame go through the writer too:
-	// queued with the messages, so they go out in order and in as few system calls as possible.
+	// Pongs and the answer to a close frame go through the writer too,
+	// queued with the messages: they go out in order, in few system calls.
 	c.ws.SetPingHandler(func(data string) error {
 		c.ws.SetReadDeadline(c.readDeadline())
 		c.control(wsframe.OpPong, []byte(data))
