@@ -125,6 +125,13 @@ func (c *Config) maxHeaderBytes() int {
 	return c.MaxHeaderBytes
 }
 
+func (c *Config) maxURILength() int {
+	if c.MaxURILength == 0 {
+		return h1.DefaultMaxURILength
+	}
+	return c.MaxURILength
+}
+
 func (c *Config) maxHeaders() int {
 	if c.MaxHeaders == 0 {
 		return h1.DefaultMaxHeaders

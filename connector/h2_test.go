@@ -581,3 +581,62 @@ func TestH2ShortBodyIsReset(t *testing.T) {
 		t.Fatalf("got %s %q complete=%v reset=%v (%v)", r.status, r.body.String(), r.complete, r.reset, r.rst)
 	}
 }
+
+// HTTP/2 requests are held to HTTP/1.1's rules for what they share: a
+// malformed method, target or authority, or a Host that disagrees with
+// :authority, resets the stream; trailers that may not be trailers are
+// dropped; the Host is among the header fields; response field values
+// lose CR and LF.
+func TestH2RequestRules(t *testing.T) {
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		io.ReadAll(r.Body())
+		w.Header().Set("X-Split", "a\r\nInjected: b")
+		_, err := fmt.Fprintf(w, "host=%s header=%s auth-trailer=%q sum=%s", r.Host(), r.Header().Get("Host"),
+			r.Trailer().Get("Authorization"), r.Trailer().Get("X-Sum"))
+		return err
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+	block := func(fields ...string) []byte {
+		cl.buf.Reset()
+		for i := 0; i < len(fields); i += 2 {
+			cl.enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]})
+		}
+		return bytes.Clone(cl.buf.Bytes())
+	}
+	bad := []struct {
+		name   string
+		fields []string
+	}{
+		{"method not a token", []string{":method", "G E(T", ":scheme", "http", ":authority", "x", ":path", "/"}},
+		{"space in the path", []string{":method", "GET", ":scheme", "http", ":authority", "x", ":path", "/a b"}},
+		{"fragment in the path", []string{":method", "GET", ":scheme", "http", ":authority", "x", ":path", "/a#f"}},
+		{"bad authority", []string{":method", "GET", ":scheme", "http", ":authority", "evil.example/@x y", ":path", "/"}},
+		{"host differs from :authority", []string{":method", "GET", ":scheme", "http", ":authority", "x", ":path", "/", "host", "y"}},
+		{"two hosts", []string{":method", "GET", ":scheme", "http", ":path", "/", "host", "x", "host", "x"}},
+	}
+	var ids []uint32
+	for i, tc := range bad {
+		id := uint32(1 + 2*i)
+		ids = append(ids, id)
+		cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block(tc.fields...), EndStream: true, EndHeaders: true})
+	}
+	good := uint32(1 + 2*len(bad))
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: good, BlockFragment: block(":method", "POST", ":scheme", "http", ":authority", "x:80", ":path", "/"), EndHeaders: true})
+	cl.fr.WriteData(good, false, []byte("body"))
+	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: good, BlockFragment: block("authorization", "secret", "x-sum", "7"), EndStream: true, EndHeaders: true})
+	rs := cl.readResponses(t, append(ids, good)...)
+	for i, tc := range bad {
+		if r := rs[ids[i]]; !r.reset || r.rst != http2.ErrCodeProtocol {
+			t.Errorf("%s: %s %q, reset %v %v; want PROTOCOL_ERROR", tc.name, r.status, r.body.String(), r.reset, r.rst)
+		}
+	}
+	r := rs[good]
+	if want := `host=x:80 header=x:80 auth-trailer="" sum=7`; r.body.String() != want {
+		t.Errorf("good request: %q, want %q", r.body.String(), want)
+	}
+	if v := r.header["x-split"]; v != "a  Injected: b" {
+		t.Errorf("x-split sent as %q", v)
+	}
+}

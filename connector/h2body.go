@@ -149,6 +149,12 @@ func (b *h2Body) read(p []byte, nonblock bool) (int, error) {
 			}
 			n := copy(p, b.buf[b.r:])
 			b.r += n
+			if b.r == len(b.buf) {
+				b.buf, b.r = b.buf[:0], 0
+				if cap(b.buf) > 16<<10 {
+					b.buf = nil // a burst's buffer is not kept while the handler waits for more
+				}
+			}
 			b.mu.Unlock()
 			b.st.consumed(n)
 			return n, nil

@@ -45,6 +45,10 @@ const (
 	// h2GoAwayTimeout bounds the writes of a connection that ends on an
 	// error: its GOAWAY and what was queued before.
 	h2GoAwayTimeout = time.Second
+	// h2MaxFrames bounds the stream frames queued on a connection: with
+	// h2MaxQueued it keeps a client that opens its windows a byte at a
+	// time from making the server queue a frame per byte.
+	h2MaxFrames = 4096
 )
 
 // h2Conn is one HTTP/2 connection.
@@ -84,7 +88,8 @@ type h2Conn struct {
 	peer      h2Settings
 	goingAway bool                // no new streams: shutdown, idle or the client's GOAWAY
 	closed    bool                // the connection is done; nothing more is queued
-	ending    bool                // closing on an error: writes get h2GoAwayTimeout
+	ending    bool                // closing on an error: every write ends by endBy, no new stream frames
+	endBy     time.Time           // when ending, the deadline of every write
 	draining  int                 // streams answered whose client still sends a body
 	resetIDs  map[uint32]struct{} // streams the server reset lately
 	err       error               // why it ended, for streams that ask
@@ -162,6 +167,14 @@ var errH2Done = errors.New("connector: HTTP/2 connection done")
 func (hc *h2Conn) serve(preface bool) {
 	hc.readG.Acquire()
 	defer hc.readG.Release()
+	defer func() {
+		if p := recover(); p != nil {
+			// A bug in this package: the connection ends, the process
+			// goes on, as for HTTP/1.1.
+			hc.srv.Config.logger().Error("connector: panic serving an HTTP/2 connection", "panic", p)
+			hc.end(h2ConnectionError{http2.ErrCodeInternal, "internal error"})
+		}
+	}()
 	hc.c.setState(connServing)
 	hc.nc.SetDeadline(time.Time{})
 	tracked := hc.srv.trackH2(hc)
@@ -169,8 +182,8 @@ func (hc *h2Conn) serve(preface bool) {
 		defer hc.srv.untrackH2(hc)
 	}
 	hc.mu.Lock()
-	hc.queueCtrl(h2Frame{kind: h2fSettings})
-	hc.queueCtrl(h2Frame{kind: h2fWindowUpdate, n: h2ConnWindow - 65535})
+	hc.queueOwnCtrl(h2Frame{kind: h2fSettings})
+	hc.queueOwnCtrl(h2Frame{kind: h2fWindowUpdate, n: h2ConnWindow - 65535})
 	if !tracked {
 		// The server is shutting down: serve what was already accepted (an
 		// upgraded request, answered 101 already) and nothing more.
@@ -230,7 +243,12 @@ func (hc *h2Conn) readLoop() error {
 			}
 			var se http2.StreamError
 			if errors.As(err, &se) {
-				if hc.idle(se.StreamID) && se.StreamID%2 == 1 {
+				if hc.idle(se.StreamID) {
+					if se.StreamID%2 == 0 || se.Cause == nil {
+						// Not a HEADERS (the framer gives those a cause):
+						// a frame on a stream never opened.
+						return h2ConnectionError{http2.ErrCodeProtocol, "frame on an idle stream"}
+					}
 					// A malformed HEADERS: the stream opened and ended.
 					hc.maxID = se.StreamID
 				}
@@ -418,7 +436,7 @@ func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 	}
 	hc.mu.Unlock()
 	if over {
-		return st.reset(h2SendRst, http2.ErrCodeFlowControl, errH2FlowControl)
+		return st.provokedReset(http2.ErrCodeFlowControl, errH2FlowControl)
 	}
 	return nil
 }
@@ -449,7 +467,7 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 	if n > st.recvWin {
 		hc.creditLocked(nil, n)
 		hc.mu.Unlock()
-		return st.reset(h2SendRst, http2.ErrCodeFlowControl, errH2FlowControl)
+		return st.provokedReset(http2.ErrCodeFlowControl, errH2FlowControl)
 	}
 	st.recvWin -= n
 	data := f.Data()
@@ -536,26 +554,30 @@ func (hc *h2Conn) resetStream(id uint32, code http2.ErrCode) error {
 	hc.mu.Lock()
 	st := hc.streams[id]
 	if st == nil || st.state == h2Closed {
-		err := hc.queueRSTLocked(id, code)
+		err := hc.queueRSTLocked(id, code, true)
 		hc.mu.Unlock()
 		return err
 	}
 	hc.mu.Unlock()
-	return st.reset(h2SendRst, code, errH2StreamReset)
+	return st.provokedReset(code, errH2StreamReset)
 }
 
 // queueRSTLocked queues a RST_STREAM and remembers that the server reset
-// the stream. RST_STREAM answers count with the control frames against
-// h2MaxControl: a client can provoke them without reading. hc.mu is held.
-func (hc *h2Conn) queueRSTLocked(id uint32, code http2.ErrCode) error {
+// the stream. Resets the client provoked (a malformed frame, a flow-control
+// error) count with the control frames against h2MaxControl: a client can
+// provoke them without reading. The server's own (a handler's Abort) always
+// go out. hc.mu is held.
+func (hc *h2Conn) queueRSTLocked(id uint32, code http2.ErrCode, provoked bool) error {
 	hc.noteResetLocked(id)
 	if hc.closed {
 		return nil
 	}
-	if len(hc.ctrl)+hc.rsts >= h2MaxControl {
-		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many streams reset unanswered"}
+	if provoked {
+		if len(hc.ctrl)+hc.rsts >= h2MaxControl {
+			return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many streams reset unanswered"}
+		}
+		hc.rsts++
 	}
-	hc.rsts++
 	hc.queueFrame(h2Frame{kind: h2fRST, stream: id, code: code})
 	return nil
 }
@@ -605,7 +627,8 @@ func (hc *h2Conn) end(err error) {
 		// flood that ended the connection, say): give it a second for the
 		// GOAWAY, not the whole WriteTimeout.
 		hc.ending = true
-		hc.nc.SetWriteDeadline(time.Now().Add(h2GoAwayTimeout))
+		hc.endBy = time.Now().Add(h2GoAwayTimeout)
+		hc.nc.SetWriteDeadline(hc.endBy)
 	}
 	// Let the writer finish what is queued, then close.
 	for hc.writing {
@@ -671,7 +694,7 @@ func (hc *h2Conn) creditLocked(st *h2Stream, n int64) {
 	}
 	hc.recvCred += n
 	if hc.recvCred >= h2ConnWindow/2 {
-		hc.queueCtrl(h2Frame{kind: h2fWindowUpdate, n: uint32(hc.recvCred)})
+		hc.queueOwnCtrl(h2Frame{kind: h2fWindowUpdate, n: uint32(hc.recvCred)})
 		hc.recvWin += hc.recvCred
 		hc.recvCred = 0
 	}
@@ -680,7 +703,7 @@ func (hc *h2Conn) creditLocked(st *h2Stream, n int64) {
 	}
 	st.recvCred += n
 	if st.recvCred >= h2StreamWindow/2 && (st.state == h2Open || st.state == h2HalfClosedLocal) {
-		hc.queueCtrl(h2Frame{kind: h2fWindowUpdate, stream: st.id, n: uint32(st.recvCred)})
+		hc.queueOwnCtrl(h2Frame{kind: h2fWindowUpdate, stream: st.id, n: uint32(st.recvCred)})
 		st.recvWin += st.recvCred
 		st.recvCred = 0
 	}
@@ -723,9 +746,12 @@ func (s *Server) shutdownH2Locked() {
 	}
 }
 
-// closeH2Locked closes every HTTP/2 connection at once. s.mu is held.
-func (s *Server) closeH2Locked() {
+// h2ConnsLocked returns the HTTP/2 connections, for Close to close
+// outside the lock (a TLS close may wait to send its alert). s.mu is held.
+func (s *Server) h2ConnsLocked() []*h2Conn {
+	hs := make([]*h2Conn, 0, len(s.h2conns))
 	for hc := range s.h2conns {
-		hc.nc.Close()
+		hs = append(hs, hc)
 	}
+	return hs
 }

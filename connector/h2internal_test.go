@@ -289,3 +289,44 @@ func TestH2DrainingStreamDoesNotHoldConnection(t *testing.T) {
 		}
 	})
 }
+
+// A client that opens the connection's window a byte at a time, without
+// reading, cannot make the server queue a frame per byte without bound.
+func TestH2WindowDribbleBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		big := bytes.Repeat([]byte("x"), 1<<20)
+		h := streamFunc(func(s Stream) {
+			s.WriteHead(200, http.Header{}, int64(len(big)), nil)
+			s.WriteBody(big)
+			s.Finish(nil)
+		})
+		p := startH2Pipe(t, Config{}, h, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30})
+		p.get(1, "/")
+		synctest.Wait() // the connection's 64 KiB window is spent; the client reads no more than frames holds
+		for range 2 * h2MaxFrames {
+			p.fr.WriteWindowUpdate(0, 1)
+			synctest.Wait() // the handler takes each byte before the next
+		}
+		synctest.Wait()
+		var hc *h2Conn
+		p.srv.mu.Lock()
+		for c := range p.srv.h2conns {
+			hc = c
+		}
+		p.srv.mu.Unlock()
+		hc.mu.Lock()
+		queued := len(hc.frames)
+		hc.mu.Unlock()
+		if queued > h2MaxFrames {
+			t.Fatalf("%d frames queued, want at most %d", queued, h2MaxFrames)
+		}
+		if queued < h2MaxFrames/2 {
+			t.Fatalf("only %d frames queued: the test no longer dribbles", queued)
+		}
+		go func() {
+			for range p.frames {
+			}
+		}()
+		p.nc.Close()
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // parseRequest builds the stream's request head from a HEADERS block
@@ -33,7 +34,13 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 			return http2.ErrCodeProtocol, 0 // :status, or unknown
 		}
 	}
-	if r.Method == "" {
+	// The same rules as HTTP/1.1's request line and Host (RFC 9113 §8.3.1
+	// defers to them): a token method, a target without fragment or
+	// control bytes, a valid authority.
+	if r.Method == "" || !h1.IsToken([]byte(r.Method)) {
+		return http2.ErrCodeProtocol, 0
+	}
+	if authority != "" && !h1.ValidHost([]byte(authority), false) {
 		return http2.ErrCodeProtocol, 0
 	}
 	if r.Method == http.MethodConnect {
@@ -44,7 +51,7 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 		r.Target = authority
 	} else if scheme == "" || r.Target == "" {
 		return http2.ErrCodeProtocol, 0
-	} else if r.Target[0] != '/' && !(r.Target == "*" && r.Method == http.MethodOptions) {
+	} else if r.Target[0] != '/' && !(r.Target == "*" && r.Method == http.MethodOptions) || !h1.ValidTarget([]byte(r.Target)) {
 		return http2.ErrCodeProtocol, 0
 	}
 
@@ -73,12 +80,20 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 			cookies = append(cookies, hf.Value)
 			continue
 		case "host":
+			// One Host, agreeing with :authority when both are sent.
+			if host != "" || authority != "" && hf.Value != authority || !h1.ValidHost([]byte(hf.Value), false) {
+				return http2.ErrCodeProtocol, 0
+			}
 			host = hf.Value
 		}
 		fields = append(fields, api.HeaderField{Key: textproto.CanonicalMIMEHeaderKey(hf.Name), Value: hf.Value})
 	}
 	if len(cookies) > 0 {
 		fields = append(fields, api.HeaderField{Key: "Cookie", Value: strings.Join(cookies, "; ")})
+	}
+	if host == "" && authority != "" {
+		// As on HTTP/1.1, the header fields carry the Host.
+		fields = append(fields, api.HeaderField{Key: "Host", Value: authority})
 	}
 	if f.StreamEnded() && st.declared > 0 {
 		return http2.ErrCodeProtocol, 0 // a body was declared and none follows
@@ -113,8 +128,12 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 		}
 		r.Path, r.RawQuery = p, q
 	}
-	if f.Truncated {
+	cfg := &hc.srv.Config
+	if f.Truncated || len(regular) > cfg.maxHeaders() {
 		return http2.ErrCodeNo, http.StatusRequestHeaderFieldsTooLarge
+	}
+	if len(r.Target) > cfg.maxURILength() {
+		return http2.ErrCodeNo, http.StatusRequestURITooLong
 	}
 	if max := st.body.max; max >= 0 && st.declared > max {
 		return http2.ErrCodeNo, http.StatusRequestEntityTooLarge

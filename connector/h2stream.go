@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -129,6 +130,16 @@ func (st *h2Stream) handlerDoneLocked() {
 // writers waiting for a window wake up, and a watcher hears that the client
 // is gone. It fails only when a client provokes more resets than it reads.
 func (st *h2Stream) reset(ev h2Event, code http2.ErrCode, err error) error {
+	return st.resetAs(ev, code, err, false)
+}
+
+// provokedReset is a server reset the client's frames provoked; it counts
+// against the control-frame bound (see queueRSTLocked).
+func (st *h2Stream) provokedReset(code http2.ErrCode, err error) error {
+	return st.resetAs(h2SendRst, code, err, true)
+}
+
+func (st *h2Stream) resetAs(ev h2Event, code http2.ErrCode, err error, provoked bool) error {
 	hc := st.hc
 	hc.mu.Lock()
 	if st.state == h2Closed {
@@ -141,7 +152,7 @@ func (st *h2Stream) reset(ev h2Event, code http2.ErrCode, err error) error {
 		if code != http2.ErrCodeNo {
 			hc.purgeLocked(st)
 		}
-		qerr = hc.queueRSTLocked(st.id, code)
+		qerr = hc.queueRSTLocked(st.id, code, provoked)
 	} else {
 		hc.purgeLocked(st)
 	}
@@ -171,7 +182,7 @@ func (st *h2Stream) recvData(data []byte, end bool) error {
 		hc.mu.Lock()
 		hc.creditLocked(nil, int64(len(data)))
 		hc.mu.Unlock()
-		return st.reset(h2SendRst, http2.ErrCodeProtocol, errors.New("connector: request body length differs from content-length"))
+		return st.provokedReset(http2.ErrCodeProtocol, errors.New("connector: request body length differs from content-length"))
 	}
 	if len(data) > 0 {
 		hc.mu.Lock()
@@ -185,7 +196,7 @@ func (st *h2Stream) recvData(data []byte, end bool) error {
 			hc.mu.Lock()
 			hc.creditLocked(nil, int64(len(data)))
 			hc.mu.Unlock()
-			return st.reset(h2SendRst, http2.ErrCodeNo, errBodySettled)
+			return st.provokedReset(http2.ErrCodeNo, errBodySettled)
 		}
 		if !st.body.push(data) {
 			hc.mu.Lock()
@@ -228,13 +239,16 @@ func (st *h2Stream) recvTrailers(f *http2.MetaHeadersFrame) error {
 	case state == h2Closed:
 		return h2ConnectionError{http2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
 	case state == h2HalfClosedRemote:
-		return st.reset(h2SendRst, http2.ErrCodeStreamClosed, errH2StreamReset)
+		return st.provokedReset(http2.ErrCodeStreamClosed, errH2StreamReset)
 	case !f.StreamEnded() || len(f.PseudoFields()) > 0 || f.Truncated:
-		return st.reset(h2SendRst, http2.ErrCodeProtocol, errH2StreamReset)
+		return st.provokedReset(http2.ErrCodeProtocol, errH2StreamReset)
 	}
 	tr := make(http.Header)
 	for _, hf := range f.RegularFields() {
-		tr.Add(hf.Name, hf.Value)
+		k := textproto.CanonicalMIMEHeaderKey(hf.Name)
+		if !forbiddenTrailer[k] { // as HTTP/1.1's chunked trailers
+			tr[k] = append(tr[k], hf.Value)
+		}
 	}
 	st.body.setTrailer(tr)
 	return st.recvData(nil, true)
@@ -304,9 +318,12 @@ func (st *h2Stream) WriteHead(status int, h http.Header, contentLength int64, tr
 		case "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Proxy-Connection", "Upgrade", "Trailer":
 			continue // framing is HTTP/2's own (RFC 9113 §8.2.2)
 		}
+		if !h1.IsToken([]byte(k)) {
+			continue // not a field name: nothing a client could parse
+		}
 		lk := lowerHeader(k)
 		for _, v := range vs {
-			fields = append(fields, hpack.HeaderField{Name: lk, Value: v})
+			fields = append(fields, hpack.HeaderField{Name: lk, Value: cleanValue(v)})
 		}
 	}
 	if contentLength >= 0 && !bodyless {
@@ -375,9 +392,12 @@ func (st *h2Stream) Finish(trailers http.Header) error {
 	}
 	var tr []hpack.HeaderField
 	for k, vs := range trailers {
+		if !h1.IsToken([]byte(k)) {
+			continue
+		}
 		lk := lowerHeader(k)
 		for _, v := range vs {
-			tr = append(tr, hpack.HeaderField{Name: lk, Value: v})
+			tr = append(tr, hpack.HeaderField{Name: lk, Value: cleanValue(v)})
 		}
 	}
 	err := st.writeErr()
@@ -495,7 +515,7 @@ func (st *h2Stream) send(end bool) error {
 	}
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	if st.state == h2Closed || st.state == h2HalfClosedLocal || hc.closed {
+	if st.state == h2Closed || st.state == h2HalfClosedLocal || hc.closed || hc.ending {
 		return st.errLocked()
 	}
 	if st.head != nil {
@@ -529,11 +549,11 @@ func (st *h2Stream) send(end bool) error {
 	for len(data) > 0 {
 		n := 0
 		for {
-			if st.state == h2Closed || hc.closed || st.waitExpired {
+			if st.state == h2Closed || hc.closed || hc.ending || st.waitExpired {
 				return st.errLocked()
 			}
 			n = int(min(int64(len(data)), st.sendWin, hc.sendWin, int64(min(hc.peer.maxFrame, h2MaxFrame))))
-			if n > 0 && hc.queued < h2MaxQueued {
+			if n > 0 && hc.queued < h2MaxQueued && len(hc.frames) < h2MaxFrames {
 				break
 			}
 			if timer == nil {
@@ -579,6 +599,21 @@ func statusText(code int) string {
 		return "404"
 	}
 	return strconv.Itoa(code)
+}
+
+// cleanValue replaces CR, LF and NUL in a response field value with spaces,
+// as HTTP/1.1's writer does: HTTP/2 clients reject them, and an
+// intermediary that turns the response into HTTP/1.1 could split on them.
+func cleanValue(v string) string {
+	if strings.IndexFunc(v, func(r rune) bool { return r == '\r' || r == '\n' || r == 0 }) < 0 {
+		return v
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == 0 {
+			return ' '
+		}
+		return r
+	}, v)
 }
 
 // lowerHeader is a canonical header key as HTTP/2 writes it.

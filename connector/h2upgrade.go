@@ -69,6 +69,11 @@ func (c *conn) h2Handover() (net.Conn, *bufio.Reader, bool) {
 	// server's mutex: Shutdown and Close read the two (connList.all).
 	c.srv.mu.Lock()
 	c.nc, c.ep = nc, nil
+	if c.srv.closedHard {
+		// Close looked at the connection before this swap and could not
+		// reach the new socket.
+		nc.Close()
+	}
 	c.srv.mu.Unlock()
 	return nc, bufio.NewReaderSize(pc, 16<<10), true
 }

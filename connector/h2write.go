@@ -42,19 +42,30 @@ type h2Frame struct {
 // h2Bufs recycles the 16 KiB buffers that response data is gathered in.
 var h2Bufs = sync.Pool{New: func() any { b := make([]byte, 0, h2MaxFrame); return &b }}
 
-// queueCtrl queues a control frame ahead of stream frames. A client that
+// queueCtrl queues a control frame the client provoked (a PING or
+// SETTINGS acknowledgement, say) ahead of stream frames. A client that
 // provokes more than h2MaxControl of them without reading the answers gets
 // a connection error. hc.mu is held.
 func (hc *h2Conn) queueCtrl(f h2Frame) error {
 	if hc.closed {
 		return nil
 	}
-	if len(hc.ctrl) >= h2MaxControl {
+	if len(hc.ctrl)+hc.rsts >= h2MaxControl {
 		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many control frames unanswered"}
+	}
+	hc.queueOwnCtrl(f)
+	return nil
+}
+
+// queueOwnCtrl queues a control frame the server sends of its own accord
+// (its SETTINGS, a WINDOW_UPDATE for bytes a handler read): never refused,
+// and bounded by what the server does. hc.mu is held.
+func (hc *h2Conn) queueOwnCtrl(f h2Frame) {
+	if hc.closed {
+		return
 	}
 	hc.ctrl = append(hc.ctrl, f)
 	hc.startWriterLocked()
-	return nil
 }
 
 // queueFrame queues a stream frame (or GOAWAY) after those queued before.
@@ -119,11 +130,19 @@ func (hc *h2Conn) writeLoop() {
 		clear(hc.frames)
 		hc.ctrl, hc.frames, hc.rsts = hc.ctrl[:0], hc.frames[:0], 0
 		peer := hc.peer
+		// Under mu, so that end's deadline is never overwritten; once the
+		// connection is ending, every write shares that one deadline.
 		if hc.ending {
-			timeout = h2GoAwayTimeout
+			hc.nc.SetWriteDeadline(hc.endBy)
+		} else {
+			hc.nc.SetWriteDeadline(time.Now().Add(timeout))
 		}
-		// Under mu, so that end's shorter deadline is never overwritten.
-		hc.nc.SetWriteDeadline(time.Now().Add(timeout))
+		if cap(hc.frames) > 2*h2MaxFrames {
+			hc.frames = nil // a burst's queue is not kept for the connection's life
+		}
+		if cap(hc.ctrl) > 1024 {
+			hc.ctrl = nil
+		}
 		hc.mu.Unlock()
 
 		var err error
@@ -144,6 +163,9 @@ func (hc *h2Conn) writeLoop() {
 		}
 		clear(batch)
 		hc.batch = batch[:0]
+		if cap(batch) > 4*h2MaxFrames {
+			hc.batch = nil
+		}
 
 		hc.mu.Lock()
 		hc.queued -= bytes

@@ -46,14 +46,15 @@ type Server struct {
 	rbufs    sync.Pool // *readBuffer
 	heads    sync.Pool // *h1.RequestHead
 
-	selectors atomic.Pointer[[]*selector] // the epoll connector's, started by the first Serve
-	selOnce   sync.Once
-	selErr    error
-	selNext   atomic.Uint32
-	closed    chan struct{} // closed by Shutdown and Close; see closing
-	execOnce  sync.Once
-	h2conns   map[*h2Conn]struct{} // HTTP/2 connections, for Shutdown; under mu
-	ownExec   *dispatcher.UnboundedExecutor
+	selectors  atomic.Pointer[[]*selector] // the epoll connector's, started by the first Serve
+	selOnce    sync.Once
+	selErr     error
+	selNext    atomic.Uint32
+	closed     chan struct{} // closed by Shutdown and Close; see closing
+	execOnce   sync.Once
+	h2conns    map[*h2Conn]struct{} // HTTP/2 connections, for Shutdown; under mu
+	closedHard bool                 // Close was called: a connection handed over later is closed at once; under mu
+	ownExec    *dispatcher.UnboundedExecutor
 }
 
 // Serve accepts connections on l until l fails or the server shuts down. It
@@ -215,8 +216,12 @@ func (s *Server) Close() error {
 		l.Close()
 	}
 	conns := s.conns.all()
-	s.closeH2Locked()
+	h2s := s.h2ConnsLocked()
+	s.closedHard = true
 	s.mu.Unlock()
+	for _, hc := range h2s {
+		hc.nc.Close()
+	}
 	for _, r := range conns {
 		switch {
 		case r.ep == nil:

@@ -312,3 +312,13 @@ func validValue(b []byte) bool {
 	}
 	return true
 }
+
+// ValidTarget reports whether t is a request-target HTTP/1.1 would accept
+// (origin, absolute or asterisk form; no fragment, no control or non-ASCII
+// bytes, no malformed escape in the path). Other protocols use it to hold
+// their targets to the same rules.
+func ValidTarget(t []byte) bool { return validTarget(t) }
+
+// ValidHost reports whether b is a valid Host value (uri-host, optional
+// port); needHost rejects an empty one.
+func ValidHost(b []byte, needHost bool) bool { return validHost(b, needHost, false) }
