@@ -21,7 +21,7 @@
 //
 // Usage:
 //
-//	go run ./examples/hello -addr 127.0.0.1:8080
+//	go run ./examples/hello -addr 127.0.0.1:8080 [-qos N -qos-wait D]
 //	curl 'http://127.0.0.1:8080/hello?name=Wharf'
 //
 // The server prints one line, "listening on http://ADDR", and shuts down
@@ -29,11 +29,30 @@
 package main
 
 import (
+	"flag"
+
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/examples/internal/cli"
+	"github.com/wharf-go/wharf/filters/qos"
 )
 
 // command serves the container of app.go; the tests run it in-process.
-var command = cli.Command{Name: "hello", Build: func(opts ...container.Option) *container.Container { return newContainer(opts...) }}
+// -qos N puts the four endpoints behind a QoS filter: at most N requests
+// in their handlers at once, the others waiting suspended (in arrival
+// order) for up to -qos-wait, then answered 503.
+var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) func(opts ...container.Option) *container.Container {
+	qosN := fs.Int("qos", 0, "at most N requests in /hello, /sleep, /delay and /cpu at once; the others wait suspended (0 = off)")
+	qosWait := fs.Duration("qos-wait", qos.DefaultMaxWait, "with -qos, how long a request may wait for its turn before it is answered 503")
+	return func(opts ...container.Option) *container.Container {
+		c := newContainer(opts...)
+		if *qosN > 0 {
+			f := qos.New(qos.Config{MaxRequests: *qosN, MaxWait: *qosWait})
+			for _, p := range []string{"/hello", "/sleep", "/delay", "/cpu"} {
+				c.Filter(p, f)
+			}
+		}
+		return c
+	}
+}}
 
 func main() { command.Main() }

@@ -1,0 +1,35 @@
+// Package qos is a quality-of-service filter with the semantics of
+// Jetty's QoSFilter: at most MaxRequests requests are in the rest of the
+// chain at once; the others wait their turn suspended, holding no
+// goroutine, and are let in by priority as places free up.
+//
+// # How it works
+//
+// A dispatch that finds a free place (a permit) runs the rest of the chain
+// and gives the permit back when the chain returns — also when it panics or
+// fails, and also when the request suspends itself below (a long poll does
+// not hold a place while it waits; its re-dispatch asks for one again).
+// A dispatch that finds none suspends the request with a continuation and
+// queues it, ordered by Config.Priority (higher first) and then by arrival.
+// Whoever gives a permit back hands it straight to the first waiting
+// request and resumes it: the resumed dispatch runs the chain with that
+// permit, so a place freed is never taken by a newcomer ahead of those
+// waiting. A request that waits longer than Config.MaxWait is answered 503
+// Service Unavailable with Retry-After. A waiting request whose client goes
+// away leaves the queue; one handed a permit that never ran (its client
+// went away first) passes the permit on. The permit count and the queue
+// are in Filter.Stats.
+//
+// The wait sets the request's suspend timeout to MaxWait, and it stays so
+// for later suspensions of the same request: a handler that suspends after
+// it was let in should set its own (continuation.SetTimeout), as most do.
+//
+// A request that no container dispatches (a Handler called directly, as in
+// some unit tests) cannot suspend: without a free place it is answered 503
+// at once.
+//
+// Goroutines: New, Filter and Stats may be called from any goroutine; the
+// priority function is called on the dispatching goroutine.
+//
+// Package qos imports api and continuation.
+package qos

@@ -1,0 +1,283 @@
+package qos
+
+import (
+	"container/heap"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/continuation"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxRequests = 10
+	DefaultMaxWait     = 5 * time.Second
+)
+
+// Config configures the filter. The zero value gives the defaults.
+type Config struct {
+	// MaxRequests is how many requests may be in the rest of the chain at
+	// once. Zero means DefaultMaxRequests.
+	MaxRequests int
+	// MaxWait is how long a request waits for its turn before it is
+	// answered 503. Zero means DefaultMaxWait.
+	MaxWait time.Duration
+	// Priority ranks a waiting request: higher goes first, equal ones in
+	// arrival order. Nil means arrival order for all (FIFO). It is called
+	// once per wait, on the dispatching goroutine.
+	Priority func(r *api.Request) int
+	// RetryAfter is the Retry-After of the 503 answer. Zero means MaxWait
+	// rounded up to whole seconds.
+	RetryAfter time.Duration
+}
+
+// Stats is a snapshot of the filter.
+type Stats struct {
+	Active   int   // requests in the chain now (permits taken)
+	Waiting  int   // requests suspended, waiting for a permit
+	Max      int   // MaxRequests
+	Admitted int64 // dispatches let through, at once or after waiting
+	Rejected int64 // requests answered 503 after MaxWait
+}
+
+// Filter is the QoS filter; make it with New.
+type Filter struct {
+	max        int
+	maxWait    time.Duration
+	priority   func(*api.Request) int
+	retryAfter string
+
+	mu       sync.Mutex
+	active   int
+	queue    waitQueue
+	seq      uint64
+	admitted int64
+	rejected int64
+}
+
+// New returns a QoS filter for cfg.
+func New(cfg Config) *Filter {
+	f := &Filter{max: cfg.MaxRequests, maxWait: cfg.MaxWait, priority: cfg.Priority}
+	if f.max <= 0 {
+		f.max = DefaultMaxRequests
+	}
+	if f.maxWait <= 0 {
+		f.maxWait = DefaultMaxWait
+	}
+	ra := cfg.RetryAfter
+	if ra <= 0 {
+		ra = f.maxWait
+	}
+	f.retryAfter = strconv.FormatInt(int64((ra+time.Second-1)/time.Second), 10)
+	return f
+}
+
+// Stats returns a snapshot of the permits and the queue.
+func (f *Filter) Stats() Stats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return Stats{Active: f.active, Waiting: f.queue.Len(), Max: f.max, Admitted: f.admitted, Rejected: f.rejected}
+}
+
+// waiter is one request waiting for a permit. Its state moves under f.mu:
+// waiting (in the queue) → granted (a permit handed over, the request
+// resumed) → running (its dispatch took the permit) or done.
+type waiter struct {
+	cont  continuation.Continuation
+	prio  int
+	seq   uint64
+	index int // in the heap; -1 once out of it
+	state waiterState
+}
+
+type waiterState uint8
+
+const (
+	waiting waiterState = iota
+	granted
+	running
+	done
+)
+
+// grantKey is the attribute a resumed dispatch finds its permit under.
+type grantKey struct{}
+
+// Filter implements api.Filter.
+func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if wt, ok := r.Attribute(grantKey{}).(*waiter); ok && f.take(wt) {
+		return f.run(w, r, next)
+	}
+	f.mu.Lock()
+	if f.active < f.max {
+		f.active++
+		f.admitted++
+		f.mu.Unlock()
+		return f.run(w, r, next)
+	}
+	f.mu.Unlock()
+	return f.wait(w, r)
+}
+
+// run runs the chain with a permit taken, and gives it back however the
+// chain ends.
+func (f *Filter) run(w api.Response, r *api.Request, next api.Chain) error {
+	defer f.release()
+	return next.Next(w, r)
+}
+
+// take makes the permit handed to wt this dispatch's own; false if it is
+// not this filter's grant (another QoS filter's, or a stale one).
+func (f *Filter) take(wt *waiter) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if wt.state != granted {
+		return false
+	}
+	wt.state = running
+	f.admitted++
+	return true
+}
+
+// wait suspends the request until a permit is handed to it or MaxWait
+// passes.
+func (f *Filter) wait(w api.Response, r *api.Request) error {
+	cont := continuation.Of(r)
+	wt := &waiter{cont: cont, index: -1}
+	if f.priority != nil {
+		wt.prio = f.priority(r)
+	}
+	cont.SetTimeout(f.maxWait)
+	if err := cont.Suspend(); err != nil {
+		// Not dispatched by a container: no way to wait without a goroutine.
+		f.mu.Lock()
+		f.rejected++
+		f.mu.Unlock()
+		return f.reject(w)
+	}
+	cont.AddListener(continuation.Listener{
+		OnTimeout: func(w api.Response, r *api.Request) {
+			f.mu.Lock()
+			if wt.state == running || wt.state == done {
+				// A later suspension of the request (by the chain, after
+				// it was let in) timing out: not this filter's business.
+				// (granted means a permit's Resume lost to this timeout.)
+				f.mu.Unlock()
+				return
+			}
+			if wt.index >= 0 {
+				heap.Remove(&f.queue, wt.index)
+			}
+			wt.state = done
+			f.rejected++
+			f.mu.Unlock()
+			f.reject(w)
+			cont.Complete()
+		},
+		OnComplete: func(*api.Request, error) {
+			f.mu.Lock()
+			state := wt.state
+			if wt.index >= 0 {
+				heap.Remove(&f.queue, wt.index) // the client went away while waiting
+			}
+			wt.state = done
+			f.mu.Unlock()
+			if state == granted {
+				f.release() // handed a permit it never used: pass it on
+			}
+		},
+	})
+	f.mu.Lock()
+	if f.active < f.max {
+		// A permit came back between the first look and the suspension.
+		f.active++
+		wt.state = granted
+		f.mu.Unlock()
+		return f.grant(wt)
+	}
+	wt.seq = f.seq
+	f.seq++
+	heap.Push(&f.queue, wt)
+	f.mu.Unlock()
+	return nil
+}
+
+// grant resumes wt with the permit it holds; if it can no longer be resumed
+// (it expired or completed meanwhile) the permit goes to the next one.
+func (f *Filter) grant(wt *waiter) error {
+	if wt.cont.Resume(api.Attr{Key: grantKey{}, Value: wt}) != nil {
+		f.mu.Lock()
+		wt.state = done
+		f.mu.Unlock()
+		f.release()
+	}
+	return nil
+}
+
+// release gives a permit back: to the first waiting request if there is
+// one, else to the pool.
+func (f *Filter) release() {
+	for {
+		f.mu.Lock()
+		if f.queue.Len() == 0 {
+			f.active--
+			f.mu.Unlock()
+			return
+		}
+		wt := heap.Pop(&f.queue).(*waiter)
+		wt.state = granted
+		f.mu.Unlock()
+		if wt.cont.Resume(api.Attr{Key: grantKey{}, Value: wt}) == nil {
+			return
+		}
+		// Expired or completed: its OnTimeout or OnComplete answers it;
+		// the permit goes on to the next.
+		f.mu.Lock()
+		wt.state = done
+		f.mu.Unlock()
+	}
+}
+
+// reject answers 503 with Retry-After.
+func (f *Filter) reject(w api.Response) error {
+	if w.Committed() {
+		return nil
+	}
+	w.Header().Set("Retry-After", f.retryAfter)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := w.SetStatus(http.StatusServiceUnavailable); err != nil {
+		return err
+	}
+	_, err := w.WriteString("Service Unavailable: too many requests in progress, try again later\n")
+	return err
+}
+
+// waitQueue orders waiters by priority, then arrival.
+type waitQueue []*waiter
+
+func (q waitQueue) Len() int { return len(q) }
+func (q waitQueue) Less(i, j int) bool {
+	if q[i].prio != q[j].prio {
+		return q[i].prio > q[j].prio
+	}
+	return q[i].seq < q[j].seq
+}
+func (q waitQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *waitQueue) Push(x any) {
+	wt := x.(*waiter)
+	wt.index = len(*q)
+	*q = append(*q, wt)
+}
+func (q *waitQueue) Pop() any {
+	old := *q
+	wt := old[len(old)-1]
+	old[len(old)-1] = nil
+	wt.index = -1
+	*q = old[:len(old)-1]
+	return wt
+}
