@@ -1,0 +1,31 @@
+// Package dos is a denial-of-service filter in the spirit of Jetty's
+// DoSFilter: a rate limit per client, enforced by delaying and then
+// refusing, an allow-list, and a maximum request time.
+//
+// # How it works
+//
+// Each client (by default its IP address; Config.Key can name clients
+// otherwise, by API key or user, say) has a token bucket: Rate tokens a
+// second, up to Burst. A request that finds a token goes on. One that finds
+// none is delayed: suspended with a continuation for Config.Delay, holding
+// no goroutine, then it tries again; if the bucket is still empty it is
+// answered 429 Too Many Requests with Retry-After. With a negative Delay an
+// over-limit request is answered 429 at once. Clients in Config.AllowList
+// (addresses or CIDR prefixes) are never limited. Buckets of clients that
+// have been quiet long enough to be full again are forgotten, so the
+// filter's memory follows the clients that are active.
+//
+// A request is counted once, when it arrives: the re-dispatches of a
+// request the chain suspended itself (a long poll resumed) pass freely.
+//
+// With Config.MaxRequestTime the rest of the chain sees a request context
+// with that deadline (context.Cause is ErrMaxRequestTime) on the request's
+// first dispatch: handlers and backends that honour their context stop
+// there. (A re-dispatch gets the request's own context; a handler that
+// suspends should bound the wait with its continuation's timeout.)
+//
+// Goroutines: New, Filter and Stats may be called from any goroutine; the
+// key function is called on the dispatching goroutine.
+//
+// Package dos imports api and continuation.
+package dos

@@ -1,0 +1,248 @@
+package dos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/continuation"
+)
+
+// Sentinel errors of package dos.
+var (
+	// ErrMaxRequestTime is the cause of a request context cancelled by
+	// Config.MaxRequestTime.
+	ErrMaxRequestTime = errors.New("dos: maximum request time exceeded")
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultRate  = 25 // requests a second per client
+	DefaultDelay = 100 * time.Millisecond
+)
+
+// Config configures the filter. The zero value gives the defaults.
+type Config struct {
+	// Rate is the requests a second a client may make on average. Zero
+	// means DefaultRate.
+	Rate float64
+	// Burst is how many requests a client may make at once above the
+	// rate. Zero means Rate rounded up (at least 1).
+	Burst int
+	// Delay is how long an over-limit request is suspended before it tries
+	// again (and is refused if the client is still over). Zero means
+	// DefaultDelay; negative means no delay: refuse at once.
+	Delay time.Duration
+	// Key names the client of a request. Nil means its IP address.
+	Key func(r *api.Request) string
+	// AllowList holds addresses ("10.0.0.7", "::1") and prefixes
+	// ("10.0.0.0/8") whose requests are never limited. The client's IP
+	// address is matched, whatever Key returns.
+	AllowList []string
+	// MaxRequestTime bounds each request: the chain's request context
+	// ends after it, with ErrMaxRequestTime. Zero means no bound.
+	MaxRequestTime time.Duration
+}
+
+// Stats is a snapshot of the filter.
+type Stats struct {
+	Clients  int   // clients with a bucket now
+	Passed   int64 // requests let through (after a delay or not)
+	Delayed  int64 // requests suspended for being over the limit
+	Rejected int64 // requests answered 429
+}
+
+// Filter is the DoS filter; make it with New.
+type Filter struct {
+	rate, burst    float64
+	delay          time.Duration
+	key            func(*api.Request) string
+	allow          []netip.Prefix
+	maxRequestTime time.Duration
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	sweepAt int // sweep idle buckets when the map reaches this size
+	stats   Stats
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time // when tokens was computed
+}
+
+// New returns a DoS filter for cfg; it fails on an AllowList entry that is
+// neither an address nor a prefix.
+func New(cfg Config) (*Filter, error) {
+	f := &Filter{rate: cfg.Rate, burst: float64(cfg.Burst), delay: cfg.Delay, key: cfg.Key,
+		maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: 1024}
+	if f.rate <= 0 {
+		f.rate = DefaultRate
+	}
+	if f.burst <= 0 {
+		f.burst = max(1, float64(int(f.rate+0.999)))
+	}
+	if f.delay == 0 {
+		f.delay = DefaultDelay
+	}
+	for _, s := range cfg.AllowList {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("dos: allow-list entry %q is neither an address nor a prefix", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		f.allow = append(f.allow, p.Masked())
+	}
+	return f, nil
+}
+
+// Stats returns a snapshot of the counters.
+func (f *Filter) Stats() Stats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.stats
+	st.Clients = len(f.buckets)
+	return st
+}
+
+// delayedKey marks the re-dispatch of a request this filter delayed.
+type delayedKey struct{}
+
+// Filter implements api.Filter.
+func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	delayed := r.Attribute(delayedKey{}) != nil
+	if !delayed && r.Exchange() != nil && !continuation.Of(r).IsInitial() {
+		// A re-dispatch of a request let in before (resumed or expired by
+		// the chain): it was counted when it arrived.
+		return next.Next(w, r)
+	}
+	ip := clientIP(r.RemoteAddr())
+	if f.allowed(ip) {
+		return f.pass(w, r, next)
+	}
+	key := ip.String()
+	if f.key != nil {
+		key = f.key(r)
+	}
+	retry, ok := f.take(key, time.Now())
+	if ok {
+		return f.pass(w, r, next)
+	}
+	if delayed || f.delay < 0 {
+		return f.reject(w, retry)
+	}
+	cont := continuation.Of(r)
+	cont.SetTimeout(f.delay + time.Minute) // a safety net: the timer below resumes it
+	if err := cont.Suspend(); err != nil {
+		return f.reject(w, retry) // no container to suspend it: refuse at once
+	}
+	f.mu.Lock()
+	f.stats.Delayed++
+	f.mu.Unlock()
+	// The timer holds no goroutine while it waits; a request whose client
+	// left meanwhile cannot be resumed, and that is all.
+	time.AfterFunc(f.delay, func() { cont.Resume(api.Attr{Key: delayedKey{}, Value: true}) })
+	return nil
+}
+
+// pass runs the chain, under MaxRequestTime if set.
+func (f *Filter) pass(w api.Response, r *api.Request, next api.Chain) error {
+	f.mu.Lock()
+	f.stats.Passed++
+	f.mu.Unlock()
+	if f.maxRequestTime <= 0 {
+		return next.Next(w, r)
+	}
+	ctx, cancel := context.WithTimeoutCause(r.Context(), f.maxRequestTime, ErrMaxRequestTime)
+	if r.Exchange() == nil {
+		defer cancel() // no container: the request ends when the chain returns
+	} else {
+		// The request may outlive this dispatch (suspended below): the
+		// deadline's timer goes when the request completes.
+		continuation.Of(r).AddListener(continuation.Listener{OnComplete: func(*api.Request, error) { cancel() }})
+	}
+	return next.Next(w, r.WithContext(ctx))
+}
+
+// take takes a token from key's bucket at now; without one it reports how
+// long until the next.
+func (f *Filter) take(key string, now time.Time) (retry time.Duration, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b := f.buckets[key]
+	if b == nil {
+		if len(f.buckets) >= f.sweepAt {
+			f.sweepLocked(now)
+		}
+		b = &bucket{tokens: f.burst, at: now}
+		f.buckets[key] = b
+	}
+	b.tokens = min(f.burst, b.tokens+now.Sub(b.at).Seconds()*f.rate)
+	b.at = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return 0, true
+	}
+	return time.Duration((1 - b.tokens) / f.rate * float64(time.Second)), false
+}
+
+// sweepLocked forgets the buckets that are full again (their clients have
+// been quiet long enough that forgetting them changes nothing), and sets
+// the next sweep at twice what is left. f.mu is held.
+func (f *Filter) sweepLocked(now time.Time) {
+	for k, b := range f.buckets {
+		if b.tokens+now.Sub(b.at).Seconds()*f.rate >= f.burst {
+			delete(f.buckets, k)
+		}
+	}
+	f.sweepAt = max(1024, 2*len(f.buckets))
+}
+
+func (f *Filter) allowed(ip netip.Addr) bool {
+	for _, p := range f.allow {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// reject answers 429 with Retry-After (whole seconds, at least 1).
+func (f *Filter) reject(w api.Response, retry time.Duration) error {
+	f.mu.Lock()
+	f.stats.Rejected++
+	f.mu.Unlock()
+	if w.Committed() {
+		return nil
+	}
+	secs := max(1, int64((retry+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := w.SetStatus(http.StatusTooManyRequests); err != nil {
+		return err
+	}
+	_, err := w.WriteString("Too Many Requests\n")
+	return err
+}
+
+// clientIP is the address part of "ip:port" (unmapped from IPv4-in-IPv6),
+// or the zero Addr.
+func clientIP(remote string) netip.Addr {
+	host := remote
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		host = h
+	}
+	a, _ := netip.ParseAddr(strings.Trim(host, "[]"))
+	return a.Unmap()
+}
