@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -37,7 +38,7 @@ func Example() {
 			return
 		}
 		resp.Body.Close()
-		fmt.Println(resp.Status, resp.Header.Get("Retry-After"))
+		fmt.Println(strings.TrimSpace(resp.Status + " " + resp.Header.Get("Retry-After")))
 	}
 	// Output:
 	// 200 OK
