@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Config is what to load and how.
+type Config struct {
+	URL         string
+	Rate        float64       // loader requests a second, in all
+	Connections int           // loader connections
+	Duration    time.Duration // measured time, when Iterations is 0
+	Iterations  int           // measured loader requests, instead of Duration
+	Warmup      time.Duration // load before the measured time
+	ProbeRate   float64       // probe requests a second; 0 for none
+	H2          bool
+	Insecure    bool
+	Timeout     time.Duration // per request
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Rate <= 0:
+		return errors.New("-rate must be above 0")
+	case c.Connections < 1:
+		return errors.New("-connections must be at least 1")
+	case c.Iterations < 0 || c.Iterations == 0 && c.Duration <= 0:
+		return errors.New("give a positive -duration or -iterations")
+	case c.Warmup < 0 || c.ProbeRate < 0 || c.Timeout <= 0:
+		return errors.New("-warmup and -probe-rate cannot be negative, -timeout must be positive")
+	}
+	return nil
+}
+
+// maxInFlightPerConn bounds the loader requests waiting for an answer, per
+// connection: beyond it a due request is not sent and counts as a failure
+// ("not sent"), so a server that stops answering cannot make the generator
+// pile up goroutines without end.
+const maxInFlightPerConn = 1000
+
+// recorder accumulates what one role (loader or probe) measured.
+type recorder struct {
+	mu       sync.Mutex
+	hist     *hdrhistogram.Histogram // response times in µs
+	codes    [6]int64                // by status class; [0]: other
+	failures int64
+	sent     int64
+	received int64
+	bytes    int64
+}
+
+func newRecorder() *recorder {
+	return &recorder{hist: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
+}
+
+func (r *recorder) record(d time.Duration, status int, n int64, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.failures++
+		return
+	}
+	r.received++
+	r.bytes += n
+	r.hist.RecordValue(max(1, d.Microseconds()))
+	if c := status / 100; c >= 1 && c <= 5 {
+		r.codes[c]++
+	} else {
+		r.codes[0]++
+	}
+}
+
+// generator sends one role's requests.
+type generator struct {
+	url      string
+	clients  []*http.Client
+	timeout  time.Duration
+	rec      *recorder
+	inFlight atomic.Int64
+	limit    int64
+	wg       sync.WaitGroup
+}
+
+// send sends request seq, due at due; it is recorded if measure says so.
+func (g *generator) send(ctx context.Context, seq int, due time.Time, measure bool) {
+	if g.inFlight.Add(1) > g.limit {
+		g.inFlight.Add(-1)
+		if measure {
+			g.rec.mu.Lock()
+			g.rec.sent++
+			g.rec.failures++ // not sent: the generator is saturated
+			g.rec.mu.Unlock()
+		}
+		return
+	}
+	if measure {
+		g.rec.mu.Lock()
+		g.rec.sent++
+		g.rec.mu.Unlock()
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		defer g.inFlight.Add(-1)
+		ctx, cancel := context.WithTimeout(ctx, g.timeout)
+		defer cancel()
+		status, n, err := g.do(ctx, g.clients[seq%len(g.clients)])
+		if measure {
+			g.rec.record(time.Since(due), status, n, err)
+		}
+	}()
+}
+
+func (g *generator) do(ctx context.Context, c *http.Client) (int, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.url, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, n, err
+}
+
+// clients makes the HTTP clients of a role: for HTTP/1.1 one transport
+// holding up to conns connections; for HTTP/2 one transport (one
+// connection) per conn, used in turn.
+func clients(cfg Config, conns int) []*http.Client {
+	newTransport := func(maxConns int) *http.Transport {
+		tr := &http.Transport{
+			MaxConnsPerHost: maxConns, MaxIdleConnsPerHost: maxConns, DisableCompression: true,
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: cfg.Insecure},
+			Protocols:       new(http.Protocols),
+		}
+		switch {
+		case !cfg.H2:
+			tr.Protocols.SetHTTP1(true)
+		case strings.HasPrefix(cfg.URL, "https:"):
+			tr.Protocols.SetHTTP2(true)
+		default:
+			tr.Protocols.SetUnencryptedHTTP2(true)
+		}
+		return tr
+	}
+	if !cfg.H2 {
+		return []*http.Client{{Transport: newTransport(conns)}}
+	}
+	cs := make([]*http.Client, conns)
+	for i := range cs {
+		cs[i] = &http.Client{Transport: newTransport(1)}
+	}
+	return cs
+}
+
+func closeClients(cs []*http.Client) {
+	for _, c := range cs {
+		c.Transport.(*http.Transport).CloseIdleConnections()
+	}
+}
+
+// Run runs the load described by cfg and returns its report; progress, if
+// not nil, gets a progress line every second.
+func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
+	loader := &generator{url: cfg.URL, clients: clients(cfg, cfg.Connections), timeout: cfg.Timeout, rec: newRecorder(),
+		limit: int64(cfg.Connections) * maxInFlightPerConn}
+	probe := &generator{url: cfg.URL, clients: clients(cfg, 1), timeout: cfg.Timeout, rec: newRecorder(), limit: maxInFlightPerConn}
+	defer closeClients(loader.clients)
+	defer closeClients(probe.clients)
+
+	// One request first, so that a wrong URL fails at once.
+	if _, _, err := loader.do(ctx, loader.clients[0]); err != nil {
+		return nil, fmt.Errorf("first request: %w", err)
+	}
+
+	begin := time.Now()
+	measureFrom := begin.Add(cfg.Warmup)
+	warmupCount := int(cfg.Warmup.Seconds() * cfg.Rate)
+	end := measureFrom.Add(cfg.Duration)
+	total := 0 // loader requests to send, with Iterations
+	if cfg.Iterations > 0 {
+		total = warmupCount + cfg.Iterations
+		end = begin.Add(time.Duration(float64(total) / cfg.Rate * float64(time.Second)))
+	}
+	loaderAt := func(i int) time.Time { return begin.Add(time.Duration(float64(i) / cfg.Rate * float64(time.Second))) }
+	probeAt := func(i int) time.Time {
+		return begin.Add(time.Duration(float64(i) / cfg.ProbeRate * float64(time.Second)))
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	nextProgress := begin.Add(time.Second)
+	seq, pseq := 0, 0
+	var measuredStart, measuredEnd time.Time
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-timer.C:
+		}
+		now := time.Now()
+		// Open loop: send everything due by now, whatever came back.
+		for ; total == 0 || seq < total; seq++ {
+			at := loaderAt(seq)
+			if at.After(now) || total == 0 && !at.Before(end) {
+				break
+			}
+			measure := !at.Before(measureFrom)
+			if measure && measuredStart.IsZero() {
+				measuredStart = at
+			}
+			loader.send(ctx, seq, at, measure)
+		}
+		for ; cfg.ProbeRate > 0; pseq++ {
+			at := probeAt(pseq)
+			if at.After(now) || !at.Before(end) {
+				break
+			}
+			probe.send(ctx, pseq, at, !at.Before(measureFrom))
+		}
+		if progress != nil && !now.Before(nextProgress) {
+			nextProgress = nextProgress.Add(time.Second)
+			writeProgress(progress, now.Sub(begin), loader.rec, probe.rec)
+		}
+		if !now.Before(end) || total > 0 && seq >= total {
+			measuredEnd = now
+			break loop
+		}
+		// Sleep until the next request is due (or the next progress line,
+		// or the end).
+		wait := min(time.Until(end), time.Until(nextProgress))
+		if total == 0 || seq < total {
+			wait = min(wait, time.Until(loaderAt(seq)))
+		}
+		if cfg.ProbeRate > 0 {
+			wait = min(wait, time.Until(probeAt(pseq)))
+		}
+		timer.Reset(max(0, wait))
+	}
+	if measuredEnd.IsZero() {
+		measuredEnd = time.Now()
+	}
+	// Let what was sent come back (each request is bounded by Timeout).
+	loader.wg.Wait()
+	probe.wg.Wait()
+	if progress != nil {
+		fmt.Fprintln(progress)
+	}
+	proto := "HTTP/1.1"
+	if cfg.H2 {
+		proto = "HTTP/2"
+	}
+	if measuredStart.IsZero() || measuredStart.After(measuredEnd) {
+		measuredStart = measuredEnd
+	}
+	return newReport(cfg, proto, measuredStart, measuredEnd, loader.rec, probe.rec), nil // interrupted: report what was measured
+}
+
+func writeProgress(w io.Writer, elapsed time.Duration, loader, probe *recorder) {
+	loader.mu.Lock()
+	sent, recv, fail := loader.sent, loader.received, loader.failures
+	loader.mu.Unlock()
+	probe.mu.Lock()
+	p99 := time.Duration(probe.hist.ValueAtQuantile(99)) * time.Microsecond
+	probe.mu.Unlock()
+	fmt.Fprintf(w, "\r%6.1fs  measured: sent %d  answered %d  failed %d  probe p99 %v   ", elapsed.Seconds(), sent, recv, fail, p99)
+}

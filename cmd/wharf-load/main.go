@@ -1,0 +1,88 @@
+// Command wharf-load is an open-loop HTTP load generator in the spirit of
+// the Jetty Load Generator: loaders send requests at a fixed rate whatever
+// the responses do, over a set of connections, while a probe sends a few
+// requests a second whose response times are what the report is about —
+// the quality of service an extra user sees under that load.
+//
+// Usage:
+//
+//	wharf-load [flags] URL
+//
+//	go run ./cmd/wharf-load -rate 2000 -connections 20 -duration 10s -probe-rate 10 http://127.0.0.1:8080/hello
+//
+// Response times are measured from when a request was due, not from when
+// it could be sent, so a server (or a client) that falls behind shows in
+// the latencies instead of lowering the rate (no coordinated omission). A
+// progress line goes to stderr while it runs; the report (or with -json,
+// the same as JSON) goes to stdout. -h2 speaks HTTP/2: h2c with prior
+// knowledge for http:// URLs, ALPN for https:// ones.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "wharf-load:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the arguments, runs the load and writes the report.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := Config{}
+	fs := flag.NewFlagSet("wharf-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Float64Var(&cfg.Rate, "rate", 100, "loader requests a second, in all, sent whatever the responses do")
+	fs.IntVar(&cfg.Connections, "connections", 4, "loader connections")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time (after -warmup); ignored with -iterations")
+	fs.IntVar(&cfg.Iterations, "iterations", 0, "measured loader requests, instead of -duration (0: use -duration)")
+	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "load before the measured time, not reported")
+	fs.Float64Var(&cfg.ProbeRate, "probe-rate", 10, "probe requests a second, on a connection of its own (0: no probe)")
+	fs.BoolVar(&cfg.H2, "h2", false, "speak HTTP/2 (h2c with prior knowledge for http://, ALPN for https://)")
+	fs.BoolVar(&cfg.Insecure, "k", false, "accept any server certificate")
+	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "a response later than this counts as a failure")
+	asJSON := fs.Bool("json", false, "write the report as JSON")
+	quiet := fs.Bool("q", false, "no progress line")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("the URL to load is the last argument")
+	}
+	u, err := url.Parse(fs.Arg(0))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http:// or https:// URL", fs.Arg(0))
+	}
+	cfg.URL = u.String()
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	var progress io.Writer = stderr
+	if *quiet {
+		progress = nil
+	}
+	rep, err := Run(ctx, cfg, progress)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return rep.WriteJSON(stdout)
+	}
+	return rep.WriteText(stdout)
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Report is what a run measured; it is also the -json output.
+type Report struct {
+	URL         string
+	Protocol    string
+	Rate        float64
+	Connections int
+	ProbeRate   float64
+	Begin, End  time.Time // the measured time
+	Recording   time.Duration
+	Probe       Times
+	Loader      Times
+	// RequestRate and ResponseRate count loader and probe together, per
+	// second of measured time.
+	RequestRate, ResponseRate float64
+	ReceiveRate               float64 // body bytes per second
+	Failures                  int64   // errors, timeouts, requests the generator could not send
+	Codes                     map[string]int64
+	ProbeHistogram            []Bucket `json:",omitempty"`
+}
+
+// Times summarises one role's response times.
+type Times struct {
+	Samples                       int64
+	Min, Avg, P50, P99, P999, Max time.Duration
+}
+
+// Bucket is one line of the drawn histogram.
+type Bucket struct {
+	UpTo        time.Duration
+	Count       int64
+	Percent     float64
+	Percentiles []string `json:",omitempty"` // the percentiles this bucket reaches: "50", "99.9"...
+}
+
+func times(h *hdrhistogram.Histogram) Times {
+	us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
+	if h.TotalCount() == 0 {
+		return Times{}
+	}
+	return Times{Samples: h.TotalCount(), Min: us(h.Min()), Avg: time.Duration(h.Mean() * float64(time.Microsecond)),
+		P50: us(h.ValueAtQuantile(50)), P99: us(h.ValueAtQuantile(99)), P999: us(h.ValueAtQuantile(99.9)), Max: us(h.Max())}
+}
+
+func newReport(cfg Config, proto string, begin, end time.Time, loader, probe *recorder) *Report {
+	loader.mu.Lock()
+	defer loader.mu.Unlock()
+	probe.mu.Lock()
+	defer probe.mu.Unlock()
+	r := &Report{URL: cfg.URL, Protocol: proto, Rate: cfg.Rate, Connections: cfg.Connections, ProbeRate: cfg.ProbeRate,
+		Begin: begin, End: end, Recording: end.Sub(begin), Probe: times(probe.hist), Loader: times(loader.hist),
+		Failures: loader.failures + probe.failures, Codes: map[string]int64{}}
+	if secs := r.Recording.Seconds(); secs > 0 {
+		r.RequestRate = float64(loader.sent+probe.sent) / secs
+		r.ResponseRate = float64(loader.received+probe.received) / secs
+		r.ReceiveRate = float64(loader.bytes+probe.bytes) / secs
+	}
+	for c := 1; c <= 5; c++ {
+		r.Codes[fmt.Sprintf("%dxx", c)] = loader.codes[c] + probe.codes[c]
+	}
+	if n := loader.codes[0] + probe.codes[0]; n > 0 {
+		r.Codes["other"] = n
+	}
+	h := probe.hist
+	if h.TotalCount() == 0 {
+		h = loader.hist // no probe: draw the loaders'
+	}
+	r.ProbeHistogram = buckets(h, 20)
+	return r
+}
+
+// marks are the percentiles the drawn histogram points at.
+var marks = []struct {
+	q    float64
+	name string
+}{{50, "50"}, {85, "85"}, {95, "95"}, {99, "99"}, {99.9, "99.9"}}
+
+// buckets cuts h's range, from 0 to its maximum, into n equal buckets.
+func buckets(h *hdrhistogram.Histogram, n int) []Bucket {
+	total := h.TotalCount()
+	if total == 0 {
+		return nil
+	}
+	width := max(1, (h.Max()+int64(n)-1)/int64(n)) // µs
+	bs := make([]Bucket, n)
+	for i := range bs {
+		bs[i].UpTo = time.Duration(int64(i+1)*width) * time.Microsecond
+	}
+	for _, bar := range h.Distribution() {
+		if bar.Count == 0 {
+			continue
+		}
+		i := min(n-1, int(max(0, bar.From)/width))
+		bs[i].Count += bar.Count
+	}
+	var cum int64
+	m := 0
+	for i := range bs {
+		cum += bs[i].Count
+		bs[i].Percent = 100 * float64(bs[i].Count) / float64(total)
+		for m < len(marks) && 100*float64(cum) >= marks[m].q*float64(total) {
+			bs[i].Percentiles = append(bs[i].Percentiles, marks[m].name)
+			m++
+		}
+	}
+	return bs
+}
+
+// WriteJSON writes the report as JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes the report as text, with the histogram drawn as the
+// Jetty Load Generator draws it: one line per bucket, '@' further right the
+// more of the samples it holds.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	line := strings.Repeat("-", 52)
+	fmt.Fprintf(&b, "%s\n%s\n%s\n", line, center(" Wharf Load Report ", 52), line)
+	fmt.Fprintf(&b, "%s over %s\n", r.URL, r.Protocol)
+	fmt.Fprintf(&b, "loaders           : %.0f requests/s on %d connection(s)\n", r.Rate, r.Connections)
+	fmt.Fprintf(&b, "probe             : %.0f requests/s\n", r.ProbeRate)
+	fmt.Fprintf(&b, "begin date time   : %s\n", r.Begin.Format("2006-01-02 15:04:05 MST"))
+	fmt.Fprintf(&b, "complete date time: %s\n", r.End.Format("2006-01-02 15:04:05 MST"))
+	fmt.Fprintf(&b, "recording time    : %.3f s\n", r.Recording.Seconds())
+	what := "probe"
+	if r.Probe.Samples == 0 {
+		what = "loader"
+	}
+	fmt.Fprintf(&b, "%s histogram:\n", what)
+	for _, bk := range r.ProbeHistogram {
+		pos := int(bk.Percent / 5) // 0..20
+		fmt.Fprintf(&b, "%s@%s _ %8s (%d, %.2f%%)", strings.Repeat(" ", pos), strings.Repeat(" ", 20-pos), ms(bk.UpTo), bk.Count, bk.Percent)
+		for _, p := range bk.Percentiles {
+			fmt.Fprintf(&b, " ^%s%%", p)
+		}
+		b.WriteByte('\n')
+	}
+	for _, t := range []struct {
+		name string
+		t    Times
+	}{{"probe", r.Probe}, {"loader", r.Loader}} {
+		fmt.Fprintf(&b, "%-6s response times: %d samples | min/avg/50th%%/99th%%/99.9th%%/max = %s/%s/%s/%s/%s/%s\n", t.name, t.t.Samples,
+			ms(t.t.Min), ms(t.t.Avg), ms(t.t.P50), ms(t.t.P99), ms(t.t.P999), ms(t.t.Max))
+	}
+	fmt.Fprintf(&b, "request rate (requests/s)  : %.3f\n", r.RequestRate)
+	fmt.Fprintf(&b, "response rate (responses/s): %.3f\n", r.ResponseRate)
+	fmt.Fprintf(&b, "receive rate (bytes/s)     : %.3f\n", r.ReceiveRate)
+	fmt.Fprintf(&b, "failures          : %d\n", r.Failures)
+	for c := 1; c <= 5; c++ {
+		fmt.Fprintf(&b, "response %dxx group: %d\n", c, r.Codes[fmt.Sprintf("%dxx", c)])
+	}
+	if n := r.Codes["other"]; n > 0 {
+		fmt.Fprintf(&b, "response other    : %d\n", n)
+	}
+	fmt.Fprintf(&b, "%s\n", line)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// ms formats d in milliseconds with three decimals.
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
+
+func center(s string, n int) string {
+	pad := max(0, n-len(s))
+	return strings.Repeat("-", pad/2) + s + strings.Repeat("-", pad-pad/2)
+}
