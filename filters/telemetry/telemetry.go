@@ -1,0 +1,291 @@
+package telemetry
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/dispatcher"
+)
+
+// scope is the instrumentation scope of the filter's tracer and meter.
+const scope = "github.com/wharf-go/wharf/filters/telemetry"
+
+// Config configures the filter. The zero value uses the global providers
+// and W3C trace context.
+type Config struct {
+	// TracerProvider makes the tracer. Nil means otel.GetTracerProvider().
+	TracerProvider trace.TracerProvider
+	// MeterProvider makes the meter. Nil means otel.GetMeterProvider().
+	MeterProvider metric.MeterProvider
+	// Propagator reads the client's trace context from the request header.
+	// Nil means W3C trace context and baggage.
+	Propagator propagation.TextMapPropagator
+	// Executor, if not nil, is read by the executor's observable gauges
+	// (workers, busy, queued): pass the container's, e.g.
+	// func() dispatcher.ExecutorStats { return c.Stats().Executor }.
+	Executor func() dispatcher.ExecutorStats
+}
+
+// Filter is the telemetry filter; make it with New.
+type Filter struct {
+	tracer    trace.Tracer
+	prop      propagation.TextMapPropagator
+	duration  metric.Float64Histogram
+	active    metric.Int64UpDownCounter
+	suspended metric.Int64UpDownCounter
+
+	mu    sync.Mutex
+	spans map[any]*inflight // by exchange: the state of requests in progress
+}
+
+// inflight is a request between its first dispatch and its completion.
+type inflight struct {
+	span      trace.Span
+	ctx       context.Context
+	start     time.Time
+	attrs     []attribute.KeyValue // the metric attributes known at the start
+	w         api.Response
+	suspended bool
+}
+
+// New returns the filter for cfg; it fails if an instrument cannot be made.
+func New(cfg Config) (*Filter, error) {
+	tp, mp, prop := cfg.TracerProvider, cfg.MeterProvider, cfg.Propagator
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	if prop == nil {
+		prop = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	}
+	f := &Filter{tracer: tp.Tracer(scope, trace.WithSchemaURL(semconv.SchemaURL)), prop: prop, spans: make(map[any]*inflight)}
+	m := mp.Meter(scope, metric.WithSchemaURL(semconv.SchemaURL))
+	var err error
+	if f.duration, err = m.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
+		metric.WithDescription("Duration of HTTP server requests, from the first dispatch to completion."),
+		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)); err != nil {
+		return nil, err
+	}
+	if f.active, err = m.Int64UpDownCounter("http.server.active_requests", metric.WithUnit("{request}"),
+		metric.WithDescription("Requests in progress, suspended ones included.")); err != nil {
+		return nil, err
+	}
+	if f.suspended, err = m.Int64UpDownCounter("wharf.server.suspended_requests", metric.WithUnit("{request}"),
+		metric.WithDescription("Requests suspended now, waiting without a goroutine.")); err != nil {
+		return nil, err
+	}
+	if cfg.Executor != nil {
+		if err := f.observeExecutor(m, cfg.Executor); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// observeExecutor registers the executor's figures as observable gauges.
+func (f *Filter) observeExecutor(m metric.Meter, stats func() dispatcher.ExecutorStats) error {
+	workers, err := m.Int64ObservableGauge("wharf.executor.workers", metric.WithDescription("Executor goroutines."))
+	if err != nil {
+		return err
+	}
+	busy, err := m.Int64ObservableGauge("wharf.executor.busy", metric.WithDescription("Executor goroutines running a task."))
+	if err != nil {
+		return err
+	}
+	queued, err := m.Int64ObservableGauge("wharf.executor.queued", metric.WithDescription("Tasks waiting for an executor goroutine."))
+	if err != nil {
+		return err
+	}
+	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		st := stats()
+		o.ObserveInt64(workers, int64(st.Workers))
+		o.ObserveInt64(busy, int64(st.Busy))
+		o.ObserveInt64(queued, int64(st.Queued))
+		return nil
+	}, workers, busy, queued)
+	return err
+}
+
+// Filter implements api.Filter.
+func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	key := r.Exchange()
+	if key == nil {
+		key = r // no container: the request is its own exchange
+	}
+	f.mu.Lock()
+	in := f.spans[key]
+	f.mu.Unlock()
+	if in == nil {
+		ctx := f.prop.Extract(r.Context(), headerCarrier{r.Header()})
+		ctx, span := f.tracer.Start(ctx, r.Method(), trace.WithSpanKind(trace.SpanKindServer))
+		if !span.IsRecording() && !f.measuring(ctx) {
+			// No SDK installed (or this request is not sampled and no
+			// metric is read): pass the propagated context on and nothing
+			// more.
+			if !span.SpanContext().IsValid() {
+				return next.Next(w, r)
+			}
+			return next.Next(w, r.WithContext(ctx))
+		}
+		in = f.begin(w, r, key, ctx, span)
+	} else {
+		f.redispatch(in, r)
+	}
+	err := next.Next(w, r.WithContext(trace.ContextWithSpan(r.Context(), in.span)))
+	cont := continuation.Of(r)
+	if cont.IsSuspended() {
+		in.span.AddEvent("wharf.suspend")
+		if !in.suspended {
+			in.suspended = true
+			f.suspended.Add(in.ctx, 1)
+		}
+	} else if r.Exchange() == nil {
+		f.end(key, in, err) // no container: nothing will say it completed
+	}
+	return err
+}
+
+// measuring reports whether any of the request metrics is recorded.
+func (f *Filter) measuring(ctx context.Context) bool {
+	return f.duration.Enabled(ctx) || f.active.Enabled(ctx) || f.suspended.Enabled(ctx)
+}
+
+// begin records a request's start on its span and counts it; its
+// completion ends them.
+func (f *Filter) begin(w api.Response, r *api.Request, key any, ctx context.Context, span trace.Span) *inflight {
+	scheme := "http"
+	if r.TLS() != nil {
+		scheme = "https"
+	}
+	method := r.Method()
+	route := r.ContextPath() + r.Mapping().ServletPath
+	attrs := []attribute.KeyValue{
+		semconv.HTTPRequestMethodKey.String(method),
+		semconv.URLScheme(scheme),
+		semconv.NetworkProtocolVersion(protoVersion(r.Proto())),
+	}
+	if route != "" {
+		attrs = append(attrs, semconv.HTTPRoute(route))
+	}
+	spanAttrs := append([]attribute.KeyValue{
+		semconv.URLPath(r.Path()),
+		semconv.ServerAddress(hostOnly(r.Host())),
+		semconv.ClientAddress(hostOnly(r.RemoteAddr())),
+	}, attrs...)
+	if ua := r.Header().Get("User-Agent"); ua != "" {
+		spanAttrs = append(spanAttrs, semconv.UserAgentOriginal(ua))
+	}
+	if q := r.RawQuery(); q != "" {
+		spanAttrs = append(spanAttrs, semconv.URLQuery(q))
+	}
+	if route != "" {
+		span.SetName(method + " " + route)
+	}
+	span.SetAttributes(spanAttrs...)
+	in := &inflight{span: span, ctx: ctx, start: time.Now(), attrs: attrs, w: w}
+	f.mu.Lock()
+	f.spans[key] = in
+	f.mu.Unlock()
+	f.active.Add(ctx, 1, metric.WithAttributes(attrs[0], attrs[1]))
+	if r.Exchange() != nil {
+		continuation.Of(r).AddListener(continuation.Listener{OnComplete: func(_ *api.Request, err error) { f.end(key, in, err) }})
+	}
+	return in
+}
+
+// redispatch records a dispatch after the first.
+func (f *Filter) redispatch(in *inflight, r *api.Request) {
+	cont := continuation.Of(r)
+	switch {
+	case cont.IsExpired():
+		in.span.AddEvent("wharf.expire")
+	default:
+		in.span.AddEvent("wharf.resume")
+	}
+	if in.suspended {
+		in.suspended = false
+		f.suspended.Add(in.ctx, -1)
+	}
+}
+
+// end closes a request's span and records its metrics.
+func (f *Filter) end(key any, in *inflight, err error) {
+	f.mu.Lock()
+	delete(f.spans, key)
+	f.mu.Unlock()
+	if in.suspended {
+		in.suspended = false
+		f.suspended.Add(in.ctx, -1) // completed while suspended (Complete, a client gone)
+	}
+	status := in.w.Status()
+	switch {
+	case err != nil:
+		status = api.StatusOf(err)
+	case status == 0:
+		status = 200 // nothing set: the default
+	}
+	attrs := append(in.attrs, semconv.HTTPResponseStatusCode(status))
+	in.span.SetAttributes(semconv.HTTPResponseStatusCode(status))
+	if status >= 500 {
+		in.span.SetStatus(codes.Error, strconv.Itoa(status))
+	}
+	if err != nil {
+		in.span.RecordError(err)
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(err, status)))
+	}
+	in.span.End()
+	f.duration.Record(in.ctx, time.Since(in.start).Seconds(), metric.WithAttributes(attrs...))
+	f.active.Add(in.ctx, -1, metric.WithAttributes(in.attrs[0], in.attrs[1]))
+}
+
+func errorType(err error, status int) string {
+	if status >= 400 {
+		return strconv.Itoa(status)
+	}
+	return "_OTHER"
+}
+
+// protoVersion is "1.1" for "HTTP/1.1", "2" for "HTTP/2.0".
+func protoVersion(p string) string {
+	v := strings.TrimPrefix(p, "HTTP/")
+	if v == "2.0" || v == "3.0" {
+		return v[:1]
+	}
+	return v
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+// headerCarrier reads a request's header for the propagator.
+type headerCarrier struct{ h api.Header }
+
+func (c headerCarrier) Get(key string) string { return c.h.Get(key) }
+func (c headerCarrier) Set(string, string)    {}
+func (c headerCarrier) Keys() []string {
+	var ks []string
+	for k := range c.h.All() {
+		ks = append(ks, k)
+	}
+	return ks
+}

@@ -1,0 +1,201 @@
+package telemetry_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/filters/telemetry"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// sdk is an OpenTelemetry SDK that records in memory.
+type sdk struct {
+	spans  *tracetest.SpanRecorder
+	reader *sdkmetric.ManualReader
+	f      *telemetry.Filter
+}
+
+func newSDK(t *testing.T, executor func() dispatcher.ExecutorStats) *sdk {
+	t.Helper()
+	s := &sdk{spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(s.spans))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(s.reader))
+	t.Cleanup(func() { tp.Shutdown(context.Background()); mp.Shutdown(context.Background()) })
+	f, err := telemetry.New(telemetry.Config{TracerProvider: tp, MeterProvider: mp, Executor: executor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.f = f
+	return s
+}
+
+// metrics collects the current metrics by name.
+func (s *sdk) metrics(t *testing.T) map[string]metricdata.Aggregation {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := s.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]metricdata.Aggregation{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			out[m.Name] = m.Data
+		}
+	}
+	return out
+}
+
+func sum(a metricdata.Aggregation) int64 {
+	var n int64
+	if s, ok := a.(metricdata.Sum[int64]); ok {
+		for _, dp := range s.DataPoints {
+			n += dp.Value
+		}
+	}
+	return n
+}
+
+func attr(attrs []attribute.KeyValue, key string) attribute.Value {
+	for _, a := range attrs {
+		if string(a.Key) == key {
+			return a.Value
+		}
+	}
+	return attribute.Value{}
+}
+
+// A request gets a server span under the trace its client propagated, with
+// the HTTP attributes, and is measured.
+func TestSpanAndDuration(t *testing.T) {
+	s := newSDK(t, nil)
+	var seen trace.SpanContext
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		seen = trace.SpanContextFromContext(r.Context())
+		_, err := w.WriteString("ok")
+		return err
+	}), s.f)
+	const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	x := wharftest.Run(h, wharftest.Head("GET", "/items?id=7", "Traceparent", parent, "User-Agent", "test/1"))
+	if x.Out.Status() != 200 {
+		t.Fatalf("status %d", x.Out.Status())
+	}
+	spans := s.spans.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	sp := spans[0]
+	if sp.SpanKind() != trace.SpanKindServer || sp.Parent().TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" ||
+		sp.Parent().SpanID().String() != "00f067aa0ba902b7" || !sp.Parent().IsRemote() {
+		t.Errorf("span %s kind %v parent %v", sp.Name(), sp.SpanKind(), sp.Parent())
+	}
+	if seen.SpanID() != sp.SpanContext().SpanID() {
+		t.Errorf("the handler's context holds span %v, not the request's %v", seen.SpanID(), sp.SpanContext().SpanID())
+	}
+	for key, want := range map[string]string{
+		"http.request.method": "GET", "url.path": "/items", "url.query": "id=7", "url.scheme": "http",
+		"user_agent.original": "test/1", "network.protocol.version": "1.1",
+	} {
+		if got := attr(sp.Attributes(), key).String(); got != want {
+			t.Errorf("%s = %q, want %q", key, got, want)
+		}
+	}
+	if got := attr(sp.Attributes(), "http.response.status_code").AsInt64(); got != 200 {
+		t.Errorf("status attribute %d", got)
+	}
+	m := s.metrics(t)
+	hist, ok := m["http.server.request.duration"].(metricdata.Histogram[float64])
+	if !ok || len(hist.DataPoints) != 1 || hist.DataPoints[0].Count != 1 {
+		t.Fatalf("duration histogram %+v", m["http.server.request.duration"])
+	}
+	if got := sum(m["http.server.active_requests"]); got != 0 {
+		t.Errorf("active requests %d after completion", got)
+	}
+}
+
+// A suspended request keeps its span open, with suspend and resume events,
+// and counts as suspended while it waits.
+func TestSuspendResumeEvents(t *testing.T) {
+	s := newSDK(t, nil)
+	waiting := make(chan continuation.Continuation, 1)
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		c := continuation.Of(r)
+		if c.IsInitial() {
+			c.SetTimeout(time.Minute)
+			waiting <- c
+			return c.Suspend()
+		}
+		_, err := w.WriteString("resumed")
+		return err
+	}), s.f)
+	x := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/wait"), nil).Begin()
+	c := <-waiting
+	m := s.metrics(t)
+	if got := sum(m["wharf.server.suspended_requests"]); got != 1 {
+		t.Errorf("suspended requests %d while waiting", got)
+	}
+	if got := sum(m["http.server.active_requests"]); got != 1 {
+		t.Errorf("active requests %d while waiting", got)
+	}
+	if len(s.spans.Ended()) != 0 {
+		t.Fatal("the span ended while the request was suspended")
+	}
+	c.Resume()
+	<-x.Done()
+	spans := s.spans.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	var events []string
+	for _, e := range spans[0].Events() {
+		events = append(events, e.Name)
+	}
+	if len(events) != 2 || events[0] != "wharf.suspend" || events[1] != "wharf.resume" {
+		t.Errorf("events %v", events)
+	}
+	m = s.metrics(t)
+	if got := sum(m["wharf.server.suspended_requests"]); got != 0 {
+		t.Errorf("suspended requests %d after completion", got)
+	}
+}
+
+// A failing request's span has an error status; its duration carries the
+// status and error.type.
+func TestErrorStatus(t *testing.T) {
+	s := newSDK(t, nil)
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		return api.Error(503, "backend down")
+	}), s.f)
+	wharftest.Run(h, wharftest.Head("GET", "/"))
+	sp := s.spans.Ended()[0]
+	if sp.Status().Code != codes.Error || attr(sp.Attributes(), "http.response.status_code").AsInt64() != 503 {
+		t.Errorf("status %v, attributes %v", sp.Status(), sp.Attributes())
+	}
+	hist := s.metrics(t)["http.server.request.duration"].(metricdata.Histogram[float64])
+	if got := attr(hist.DataPoints[0].Attributes.ToSlice(), "error.type").String(); got != "503" {
+		t.Errorf("error.type %q", got)
+	}
+}
+
+// The executor's figures are observable gauges.
+func TestExecutorGauges(t *testing.T) {
+	s := newSDK(t, func() dispatcher.ExecutorStats { return dispatcher.ExecutorStats{Workers: 7, Busy: 3, Queued: 2} })
+	m := s.metrics(t)
+	for name, want := range map[string]int64{"wharf.executor.workers": 7, "wharf.executor.busy": 3, "wharf.executor.queued": 2} {
+		g, ok := m[name].(metricdata.Gauge[int64])
+		if !ok || len(g.DataPoints) != 1 || g.DataPoints[0].Value != want {
+			t.Errorf("%s = %+v, want %d", name, m[name], want)
+		}
+	}
+}
