@@ -27,6 +27,7 @@ type Config struct {
 	H2          bool
 	Insecure    bool
 	Timeout     time.Duration // per request
+	ProbeHeader [][2]string   // header fields of the probe's requests
 }
 
 func (c *Config) validate() error {
@@ -52,8 +53,10 @@ const maxInFlightPerConn = 1000
 // recorder accumulates what one role (loader or probe) measured.
 type recorder struct {
 	mu       sync.Mutex
-	hist     *hdrhistogram.Histogram // response times in µs
-	codes    [6]int64                // by status class; [0]: other
+	hist     *hdrhistogram.Histogram    // response times in µs
+	codes    [6]int64                   // by status class; [0]: other
+	maxBy    [6]time.Duration           // the slowest answer of each class
+	byClass  [6]*hdrhistogram.Histogram // response times in µs of each class, made on first use
 	failures int64
 	sent     int64
 	received int64
@@ -74,16 +77,22 @@ func (r *recorder) record(d time.Duration, status int, n int64, err error) {
 	r.received++
 	r.bytes += n
 	r.hist.RecordValue(max(1, d.Microseconds()))
-	if c := status / 100; c >= 1 && c <= 5 {
-		r.codes[c]++
-	} else {
-		r.codes[0]++
+	c := status / 100
+	if c < 1 || c > 5 {
+		c = 0
 	}
+	r.codes[c]++
+	r.maxBy[c] = max(r.maxBy[c], d)
+	if r.byClass[c] == nil {
+		r.byClass[c] = hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)
+	}
+	r.byClass[c].RecordValue(max(1, d.Microseconds()))
 }
 
 // generator sends one role's requests.
 type generator struct {
 	url      string
+	header   [][2]string
 	clients  []*http.Client
 	timeout  time.Duration
 	rec      *recorder
@@ -126,6 +135,9 @@ func (g *generator) do(ctx context.Context, c *http.Client) (int, int64, error) 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.url, nil)
 	if err != nil {
 		return 0, 0, err
+	}
+	for _, kv := range g.header {
+		req.Header.Add(kv[0], kv[1])
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -177,7 +189,7 @@ func closeClients(cs []*http.Client) {
 func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	loader := &generator{url: cfg.URL, clients: clients(cfg, cfg.Connections), timeout: cfg.Timeout, rec: newRecorder(),
 		limit: int64(cfg.Connections) * maxInFlightPerConn}
-	probe := &generator{url: cfg.URL, clients: clients(cfg, 1), timeout: cfg.Timeout, rec: newRecorder(), limit: maxInFlightPerConn}
+	probe := &generator{url: cfg.URL, header: cfg.ProbeHeader, clients: clients(cfg, 1), timeout: cfg.Timeout, rec: newRecorder(), limit: maxInFlightPerConn}
 	defer closeClients(loader.clients)
 	defer closeClients(probe.clients)
 

@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -57,6 +58,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.H2, "h2", false, "speak HTTP/2 (h2c with prior knowledge for http://, ALPN for https://)")
 	fs.BoolVar(&cfg.Insecure, "k", false, "accept any server certificate")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "a response later than this counts as a failure")
+	fs.Func("probe-header", `a header the probe's requests carry, "Name: value" (repeatable), e.g. a priority for a QoS filter`, func(v string) error {
+		k, val, ok := strings.Cut(v, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return errors.New(`want "Name: value"`)
+		}
+		cfg.ProbeHeader = append(cfg.ProbeHeader, [2]string{strings.TrimSpace(k), strings.TrimSpace(val)})
+		return nil
+	})
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	quiet := fs.Bool("q", false, "no progress line")
 	if err := fs.Parse(args); err != nil {

@@ -87,6 +87,10 @@ func TestLoad(t *testing.T) {
 			if r.Probe.Min <= 0 || r.Probe.P50 < r.Probe.Min || r.Probe.Max < r.Probe.P99 {
 				t.Errorf("probe times %+v", r.Probe)
 			}
+			// The histogram's maxima are rounded to its precision (0.1%).
+			if d := r.SlowestBy[tc.class]; d < r.Probe.Max*99/100 || d < r.Loader.Max*99/100 {
+				t.Errorf("slowest %s %v, below the maxima %v and %v", tc.class, d, r.Probe.Max, r.Loader.Max)
+			}
 		})
 	}
 }

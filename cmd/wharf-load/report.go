@@ -27,7 +27,12 @@ type Report struct {
 	ReceiveRate               float64 // body bytes per second
 	Failures                  int64   // errors, timeouts, requests the generator could not send
 	Codes                     map[string]int64
-	ProbeHistogram            []Bucket `json:",omitempty"`
+	// SlowestBy is the longest response time of each status class seen
+	// ("2xx", "5xx"...): how long a refusal took, say.
+	SlowestBy map[string]time.Duration
+	// P99By is the 99th percentile response time of each status class.
+	P99By          map[string]time.Duration
+	ProbeHistogram []Bucket `json:",omitempty"`
 }
 
 // Times summarises one role's response times.
@@ -60,14 +65,27 @@ func newReport(cfg Config, proto string, begin, end time.Time, loader, probe *re
 	defer probe.mu.Unlock()
 	r := &Report{URL: cfg.URL, Protocol: proto, Rate: cfg.Rate, Connections: cfg.Connections, ProbeRate: cfg.ProbeRate,
 		Begin: begin, End: end, Recording: end.Sub(begin), Probe: times(probe.hist), Loader: times(loader.hist),
-		Failures: loader.failures + probe.failures, Codes: map[string]int64{}}
+		Failures: loader.failures + probe.failures, Codes: map[string]int64{}, SlowestBy: map[string]time.Duration{}, P99By: map[string]time.Duration{}}
 	if secs := r.Recording.Seconds(); secs > 0 {
 		r.RequestRate = float64(loader.sent+probe.sent) / secs
 		r.ResponseRate = float64(loader.received+probe.received) / secs
 		r.ReceiveRate = float64(loader.bytes+probe.bytes) / secs
 	}
 	for c := 1; c <= 5; c++ {
-		r.Codes[fmt.Sprintf("%dxx", c)] = loader.codes[c] + probe.codes[c]
+		k := fmt.Sprintf("%dxx", c)
+		r.Codes[k] = loader.codes[c] + probe.codes[c]
+		if d := max(loader.maxBy[c], probe.maxBy[c]); d > 0 {
+			r.SlowestBy[k] = d
+		}
+		h := hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)
+		for _, src := range []*hdrhistogram.Histogram{loader.byClass[c], probe.byClass[c]} {
+			if src != nil {
+				h.Merge(src)
+			}
+		}
+		if h.TotalCount() > 0 {
+			r.P99By[k] = time.Duration(h.ValueAtQuantile(99)) * time.Microsecond
+		}
 	}
 	if n := loader.codes[0] + probe.codes[0]; n > 0 {
 		r.Codes["other"] = n
@@ -162,7 +180,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "receive rate (bytes/s)     : %.3f\n", r.ReceiveRate)
 	fmt.Fprintf(&b, "failures          : %d\n", r.Failures)
 	for c := 1; c <= 5; c++ {
-		fmt.Fprintf(&b, "response %dxx group: %d\n", c, r.Codes[fmt.Sprintf("%dxx", c)])
+		k := fmt.Sprintf("%dxx", c)
+		fmt.Fprintf(&b, "response %s group: %d", k, r.Codes[k])
+		if d, ok := r.SlowestBy[k]; ok {
+			fmt.Fprintf(&b, " (p99 %s, slowest %s)", ms(r.P99By[k]), ms(d))
+		}
+		b.WriteByte('\n')
 	}
 	if n := r.Codes["other"]; n > 0 {
 		fmt.Fprintf(&b, "response other    : %d\n", n)

@@ -21,7 +21,7 @@
 //
 // Usage:
 //
-//	go run ./examples/hello -addr 127.0.0.1:8080 [-qos N -qos-wait D]
+//	go run ./examples/hello -addr 127.0.0.1:8080 [-workers N] [-qos N -qos-wait D -qos-priority HEADER]
 //	curl 'http://127.0.0.1:8080/hello?name=Wharf'
 //
 // The server prints one line, "listening on http://ADDR", and shuts down
@@ -30,8 +30,11 @@ package main
 
 import (
 	"flag"
+	"strconv"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/examples/internal/cli"
 	"github.com/wharf-go/wharf/filters/qos"
 )
@@ -43,10 +46,20 @@ import (
 var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) func(opts ...container.Option) *container.Container {
 	qosN := fs.Int("qos", 0, "at most N requests in /hello, /sleep, /delay and /cpu at once; the others wait suspended (0 = off)")
 	qosWait := fs.Duration("qos-wait", qos.DefaultMaxWait, "with -qos, how long a request may wait for its turn before it is answered 503")
+	qosPriority := fs.String("qos-priority", "", "with -qos, a request header whose integer value ranks waiting requests (higher first)")
+	workers := fs.Int("workers", 0, "run requests on a bounded executor of N goroutines, queueing the rest (0: an unbounded one)")
 	return func(opts ...container.Option) *container.Container {
+		if *workers > 0 {
+			// The process owns it for its life: nothing to close.
+			opts = append(opts, container.WithExecutor(dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: *workers, QueueSize: -1})))
+		}
 		c := newContainer(opts...)
 		if *qosN > 0 {
-			f := qos.New(qos.Config{MaxRequests: *qosN, MaxWait: *qosWait})
+			var prio func(*api.Request) int
+			if h := *qosPriority; h != "" {
+				prio = func(r *api.Request) int { n, _ := strconv.Atoi(r.Header().Get(h)); return n }
+			}
+			f := qos.New(qos.Config{MaxRequests: *qosN, MaxWait: *qosWait, Priority: prio})
 			for _, p := range []string{"/hello", "/sleep", "/delay", "/cpu"} {
 				c.Filter(p, f)
 			}

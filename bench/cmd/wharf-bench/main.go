@@ -49,6 +49,7 @@ type Config struct {
 	SkipMemory      bool
 	SkipChat        bool
 	SkipH2          bool
+	SkipQoS         bool
 	ChatDuration    time.Duration // measured time of the WebSocket chat benchmark
 }
 
@@ -100,6 +101,7 @@ type Results struct {
 	Memory    []MemoryResult
 	Chat      *ChatResult // nil when skipped
 	H2        []H2Result  // nil when skipped
+	QoS       *QoSResult  // nil when skipped
 	Elapsed   time.Duration
 	Budget    time.Duration
 	QuietWait time.Duration // spent waiting for a quiet machine
@@ -157,6 +159,7 @@ func run() error {
 	fs.BoolVar(&cfg.SkipMemory, "skip-memory", false, "skip the memory test")
 	fs.BoolVar(&cfg.SkipChat, "skip-chat", false, "skip the WebSocket chat benchmark")
 	fs.BoolVar(&cfg.SkipH2, "skip-h2", false, "skip the HTTP/2 (h2load) scenarios")
+	fs.BoolVar(&cfg.SkipQoS, "skip-qos", false, "skip the QoS benchmark (cmd/wharf-load against /sleep on a bounded executor)")
 	fs.DurationVar(&cfg.ChatDuration, "chat-duration", cfg.ChatDuration, "measured time of the WebSocket chat benchmark")
 	root := fs.String("root", "..", "the Wharf repository's root (bench/run.sh runs from bench/)")
 	outMD := fs.String("md", "", "markdown output (default ROOT/docs/benchmarks.md; - for none)")
@@ -269,6 +272,9 @@ func budget(cfg Config) time.Duration {
 	if !cfg.SkipH2 {
 		d += time.Duration(len(h2Scenarios())*len(h2Servers)*cfg.Rounds) * (max(time.Second, cfg.Warmup) + cfg.Duration + runOverhead)
 	}
+	if !cfg.SkipQoS {
+		d += 6*time.Second + time.Duration(len(qosLevels)*len(qosServers))*(time.Second+cfg.Duration+runOverhead)
+	}
 	return d + cfg.QuietWait
 }
 
@@ -366,6 +372,17 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 	if !cfg.SkipH2 {
 		if res.H2, err = h2Bench(ctx, cfg, bins, filepath.Join(resultsDir, "wrk"), quiet); err != nil {
 			return nil, err
+		}
+	}
+
+	if !cfg.SkipQoS {
+		if bins["wharf"] == "" || bins["nethttp"] == "" {
+			res.QoS = &QoSResult{Err: "needs the wharf and nethttp servers (-servers)"}
+		} else if loadBin, err := buildLoad(ctx, root, filepath.Join(resultsDir, "bin")); err != nil {
+			res.QoS = &QoSResult{Err: err.Error()}
+		} else {
+			q := qosBench(ctx, cfg, bins, loadBin, filepath.Join(resultsDir, "bin"), quiet)
+			res.QoS = &q
 		}
 	}
 

@@ -26,6 +26,9 @@ func write(res *Results, mdPath, svgPath string) error {
 		}
 		logf("wrote %s", f.path)
 	}
+	if err := writeQoSSVG(res, mdPath); err != nil {
+		return err
+	}
 	fmt.Print(md)
 	return nil
 }
@@ -343,6 +346,10 @@ func renderMarkdown(res *Results) string {
 		renderChat(p, res.Chat)
 	}
 
+	if res.QoS != nil {
+		renderQoS(p, res.QoS, res.Config)
+	}
+
 	p("\n## Targets\n\n")
 	p("| Target | Measured | Met? |\n|---|---|---|\n")
 	for _, t := range targets(res) {
@@ -407,7 +414,8 @@ func targets(res *Results) []target {
 			fmtInt(float64(m.LoadedGoroutines)), fmtInt(float64(m.BaselineGoroutines)), res.Config.GoroutineBudget, fmtInt(float64(bound)))
 		t.status = verdict(m.LoadedGoroutines <= bound)
 	}
-	return append(append(ts, t), chatTargets(res)...)
+	ts = append(append(ts, t), chatTargets(res)...)
+	return append(ts, qosTargets(res)...)
 }
 
 func targetNotes(res *Results) string {

@@ -100,20 +100,25 @@ func (p *server) stop() {
 }
 
 // rssKiB reads VmRSS from /proc/PID/status.
-func rssKiB(pid int) (int64, error) {
+func rssKiB(pid int) (int64, error) { return statusKiB(pid, "VmRSS:") }
+
+// peakRSSKiB reads VmHWM (the peak RSS) from /proc/PID/status.
+func peakRSSKiB(pid int) (int64, error) { return statusKiB(pid, "VmHWM:") }
+
+func statusKiB(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			f := strings.Fields(v)
 			if len(f) == 2 && f[1] == "kB" {
 				return strconv.ParseInt(f[0], 10, 64)
 			}
 		}
 	}
-	return 0, errors.New("no VmRSS in /proc/PID/status")
+	return 0, fmt.Errorf("no %s in /proc/PID/status", field)
 }
 
 // goroutines asks a server for its goroutine count: /debug/goroutines (the
