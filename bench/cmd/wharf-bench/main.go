@@ -375,17 +375,6 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 		}
 	}
 
-	if !cfg.SkipQoS {
-		if bins["wharf"] == "" || bins["nethttp"] == "" {
-			res.QoS = &QoSResult{Err: "needs the wharf and nethttp servers (-servers)"}
-		} else if loadBin, err := buildLoad(ctx, root, filepath.Join(resultsDir, "bin")); err != nil {
-			res.QoS = &QoSResult{Err: err.Error()}
-		} else {
-			q := qosBench(ctx, cfg, bins, loadBin, filepath.Join(resultsDir, "bin"), quiet)
-			res.QoS = &q
-		}
-	}
-
 	if !cfg.SkipMemory {
 		for _, s := range cfg.Servers {
 			if err := ctx.Err(); err != nil {
@@ -411,6 +400,19 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 		} else {
 			logf("chat: %d sent, %d/%d delivered (%d lost), %.0f deliveries/s, p50 %s p99 %s max %s",
 				c.Sent, c.Received, c.Expected, c.Lost, c.DeliveredPerSec, fmtDur(c.P50), fmtDur(c.P99), fmtDur(c.Max))
+		}
+	}
+
+	// Last: it opens thousands of connections, whose TIME_WAIT sockets
+	// linger for a minute and would weigh on what runs after.
+	if !cfg.SkipQoS {
+		if bins["wharf"] == "" || bins["nethttp"] == "" {
+			res.QoS = &QoSResult{Err: "needs the wharf and nethttp servers (-servers)"}
+		} else if loadBin, err := buildLoad(ctx, root, filepath.Join(resultsDir, "bin")); err != nil {
+			res.QoS = &QoSResult{Err: err.Error()}
+		} else {
+			q := qosBench(ctx, cfg, bins, loadBin, filepath.Join(resultsDir, "bin"), quiet)
+			res.QoS = &q
 		}
 	}
 
