@@ -107,8 +107,7 @@ func (g *generator) send(ctx context.Context, seq int, due time.Time, measure bo
 		g.inFlight.Add(-1)
 		if measure {
 			g.rec.mu.Lock()
-			g.rec.sent++
-			g.rec.failures++ // not sent: the generator is saturated
+			g.rec.failures++ // due but not sent: the generator is saturated
 			g.rec.mu.Unlock()
 		}
 		return
@@ -122,7 +121,9 @@ func (g *generator) send(ctx context.Context, seq int, due time.Time, measure bo
 	go func() {
 		defer g.wg.Done()
 		defer g.inFlight.Add(-1)
-		ctx, cancel := context.WithTimeout(ctx, g.timeout)
+		// Not the run's context: an interrupted run stops sending, and
+		// what is in flight still ends (within the timeout) and counts.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
 		defer cancel()
 		status, n, err := g.do(ctx, g.clients[seq%len(g.clients)])
 		if measure {
@@ -194,7 +195,10 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	defer closeClients(probe.clients)
 
 	// One request first, so that a wrong URL fails at once.
-	if _, _, err := loader.do(ctx, loader.clients[0]); err != nil {
+	first, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	_, _, err := loader.do(first, loader.clients[0])
+	cancel()
+	if err != nil {
 		return nil, fmt.Errorf("first request: %w", err)
 	}
 

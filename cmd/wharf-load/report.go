@@ -25,8 +25,11 @@ type Report struct {
 	// second of measured time.
 	RequestRate, ResponseRate float64
 	ReceiveRate               float64 // body bytes per second
-	Failures                  int64   // errors, timeouts, requests the generator could not send
-	Codes                     map[string]int64
+	// Failures counts errors and timeouts (left out of the response times:
+	// look here when a server stalls) and requests that were due but not
+	// sent because the generator had too many waiting.
+	Failures int64
+	Codes    map[string]int64
 	// SlowestBy is the longest response time of each status class seen
 	// ("2xx", "5xx"...): how long a refusal took, say.
 	SlowestBy map[string]time.Duration

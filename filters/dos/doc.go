@@ -16,7 +16,14 @@
 // filter's memory follows the clients that are active.
 //
 // A request is counted once, when it arrives: the re-dispatches of a
-// request the chain suspended itself (a long poll resumed) pass freely.
+// request the chain suspended itself (a long poll resumed) pass freely. So
+// put this filter before a QoS filter (qos): a request that waited there is
+// re-dispatched, and would pass here uncounted.
+//
+// The delay sets the request's suspend timeout (to Delay plus a minute, a
+// safety net behind the timer that resumes it), and it stays so for later
+// suspensions of the same request: a handler that suspends should set its
+// own (continuation.SetTimeout).
 //
 // With Config.MaxRequestTime the rest of the chain sees a request context
 // with that deadline (context.Cause is ErrMaxRequestTime) on the request's

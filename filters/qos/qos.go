@@ -83,14 +83,18 @@ func (f *Filter) Stats() Stats {
 }
 
 // waiter is one request waiting for a permit. Its state moves under f.mu:
-// waiting (in the queue) → granted (a permit handed over, the request
-// resumed) → running (its dispatch took the permit) or done.
+// waiting (in the queue) → granted (a permit handed over, its Resume under
+// way) → running (its dispatch took the permit) or done. Whoever moves a
+// waiter from granted to done owns the permit it was handed and passes it
+// on: release when its Resume failed, OnTimeout when the wait expired
+// first, OnComplete when the client left first. Exactly one of them does.
 type waiter struct {
-	cont  continuation.Continuation
-	prio  int
-	seq   uint64
-	index int // in the heap; -1 once out of it
-	state waiterState
+	cont     continuation.Continuation
+	prio     int
+	seq      uint64
+	index    int // in the heap; -1 once out of it
+	state    waiterState
+	answered bool // its wait expired and it was answered 503
 }
 
 type waiterState uint8
@@ -102,12 +106,13 @@ const (
 	done
 )
 
-// grantKey is the attribute a resumed dispatch finds its permit under.
-type grantKey struct{}
+// grantKey is the attribute a resumed dispatch finds its permit under; it
+// names the filter, so that two QoS filters never take each other's.
+type grantKey struct{ f *Filter }
 
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if wt, ok := r.Attribute(grantKey{}).(*waiter); ok && f.take(wt) {
+	if wt, ok := r.Attribute(grantKey{f}).(*waiter); ok && f.take(wt) {
 		return f.run(w, r, next)
 	}
 	f.mu.Lock()
@@ -160,31 +165,39 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 	cont.AddListener(continuation.Listener{
 		OnTimeout: func(w api.Response, r *api.Request) {
 			f.mu.Lock()
-			if wt.state == running || wt.state == done {
+			if wt.state == running || wt.answered {
 				// A later suspension of the request (by the chain, after
 				// it was let in) timing out: not this filter's business.
-				// (granted means a permit's Resume lost to this timeout.)
 				f.mu.Unlock()
 				return
 			}
+			// This wait expired, whether the request was still queued,
+			// handed a permit whose Resume lost to the timeout, or already
+			// given up by release (state done).
+			owned := wt.state == granted
 			if wt.index >= 0 {
 				heap.Remove(&f.queue, wt.index)
 			}
-			wt.state = done
+			wt.state, wt.answered = done, true
 			f.rejected++
 			f.mu.Unlock()
+			if owned {
+				f.release() // the permit it was handed goes on
+			}
 			f.reject(w)
 			cont.Complete()
 		},
 		OnComplete: func(*api.Request, error) {
 			f.mu.Lock()
-			state := wt.state
+			owned := wt.state == granted
 			if wt.index >= 0 {
 				heap.Remove(&f.queue, wt.index) // the client went away while waiting
 			}
-			wt.state = done
+			if wt.state != running {
+				wt.state = done
+			}
 			f.mu.Unlock()
-			if state == granted {
+			if owned {
 				f.release() // handed a permit it never used: pass it on
 			}
 		},
@@ -207,13 +220,22 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 // grant resumes wt with the permit it holds; if it can no longer be resumed
 // (it expired or completed meanwhile) the permit goes to the next one.
 func (f *Filter) grant(wt *waiter) error {
-	if wt.cont.Resume(api.Attr{Key: grantKey{}, Value: wt}) != nil {
-		f.mu.Lock()
-		wt.state = done
-		f.mu.Unlock()
+	if wt.cont.Resume(api.Attr{Key: grantKey{f}, Value: wt}) != nil && f.giveUp(wt) {
 		f.release()
 	}
 	return nil
+}
+
+// giveUp takes back the permit handed to wt, whose Resume failed; false if
+// a listener took it first (and passed it on itself).
+func (f *Filter) giveUp(wt *waiter) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if wt.state != granted {
+		return false
+	}
+	wt.state = done
+	return true
 }
 
 // release gives a permit back: to the first waiting request if there is
@@ -229,14 +251,15 @@ func (f *Filter) release() {
 		wt := heap.Pop(&f.queue).(*waiter)
 		wt.state = granted
 		f.mu.Unlock()
-		if wt.cont.Resume(api.Attr{Key: grantKey{}, Value: wt}) == nil {
+		if wt.cont.Resume(api.Attr{Key: grantKey{f}, Value: wt}) == nil {
 			return
 		}
-		// Expired or completed: its OnTimeout or OnComplete answers it;
-		// the permit goes on to the next.
-		f.mu.Lock()
-		wt.state = done
-		f.mu.Unlock()
+		// Expired or completed: its OnTimeout or OnComplete answers it.
+		// The permit goes on to the next, unless one of them already took
+		// it back and passed it on.
+		if !f.giveUp(wt) {
+			return
+		}
 	}
 }
 

@@ -11,6 +11,12 @@
 // "wharf.expire"), as each suspension is ("wharf.suspend"). The handler
 // sees the span in its request's context (trace.SpanFromContext).
 //
+// The status recorded is the one the chain left set at the end of its
+// last dispatch through the filter (or the status of a returned error). A
+// response finished outside a dispatch — by a listener, as a QoS filter's
+// 503 after its wait — is not visible to it: put such filters before this
+// one, whose span then covers only what passes them.
+//
 // The providers default to the global ones (otel.GetTracerProvider,
 // otel.GetMeterProvider). With no SDK installed they are no-ops, and the
 // filter only carries a propagated trace context on to the handler: about

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -58,7 +59,7 @@ type inflight struct {
 	ctx       context.Context
 	start     time.Time
 	attrs     []attribute.KeyValue // the metric attributes known at the start
-	w         api.Response
+	status    int                  // the last status a dispatch left set
 	suspended bool
 }
 
@@ -143,11 +144,32 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			}
 			return next.Next(w, r.WithContext(ctx))
 		}
-		in = f.begin(w, r, key, ctx, span)
+		in = f.begin(r, key, ctx, span)
+		if r.Exchange() == nil {
+			// No container: the request ends with this call, however the
+			// chain returns (a panic included).
+			defer func() {
+				if p := recover(); p != nil {
+					f.end(key, in, fmt.Errorf("telemetry: panic in the chain: %v", p))
+					panic(p)
+				}
+			}()
+			err := next.Next(w, r.WithContext(ctx))
+			in.status = w.Status()
+			f.end(key, in, err)
+			return err
+		}
+		r = r.WithContext(ctx) // the extracted trace context, baggage included, and the span
 	} else {
 		f.redispatch(in, r)
+		r = r.WithContext(trace.ContextWithSpan(r.Context(), in.span))
 	}
-	err := next.Next(w, r.WithContext(trace.ContextWithSpan(r.Context(), in.span)))
+	err := next.Next(w, r)
+	// The response is only readable during a dispatch: keep the status
+	// the chain set (the completion sees none).
+	if st := w.Status(); st != 0 {
+		in.status = st
+	}
 	cont := continuation.Of(r)
 	if cont.IsSuspended() {
 		in.span.AddEvent("wharf.suspend")
@@ -155,8 +177,6 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			in.suspended = true
 			f.suspended.Add(in.ctx, 1)
 		}
-	} else if r.Exchange() == nil {
-		f.end(key, in, err) // no container: nothing will say it completed
 	}
 	return err
 }
@@ -168,7 +188,7 @@ func (f *Filter) measuring(ctx context.Context) bool {
 
 // begin records a request's start on its span and counts it; its
 // completion ends them.
-func (f *Filter) begin(w api.Response, r *api.Request, key any, ctx context.Context, span trace.Span) *inflight {
+func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.Span) *inflight {
 	scheme := "http"
 	if r.TLS() != nil {
 		scheme = "https"
@@ -198,7 +218,7 @@ func (f *Filter) begin(w api.Response, r *api.Request, key any, ctx context.Cont
 		span.SetName(method + " " + route)
 	}
 	span.SetAttributes(spanAttrs...)
-	in := &inflight{span: span, ctx: ctx, start: time.Now(), attrs: attrs, w: w}
+	in := &inflight{span: span, ctx: ctx, start: time.Now(), attrs: attrs}
 	f.mu.Lock()
 	f.spans[key] = in
 	f.mu.Unlock()
@@ -233,7 +253,7 @@ func (f *Filter) end(key any, in *inflight, err error) {
 		in.suspended = false
 		f.suspended.Add(in.ctx, -1) // completed while suspended (Complete, a client gone)
 	}
-	status := in.w.Status()
+	status := in.status
 	switch {
 	case err != nil:
 		status = api.StatusOf(err)

@@ -199,3 +199,39 @@ func TestExecutorGauges(t *testing.T) {
 		}
 	}
 }
+
+// The status the chain sets is the one recorded, also when the response
+// is finished after the dispatch; a panic without a container still ends
+// the span.
+func TestStatusAndPanic(t *testing.T) {
+	s := newSDK(t, nil)
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		if r.QueryValue("panic") != "" {
+			panic("boom")
+		}
+		w.SetStatus(404)
+		_, err := w.WriteString("no such thing")
+		return err
+	}), s.f)
+	wharftest.Run(h, wharftest.Head("GET", "/missing"))
+	if got := attr(s.spans.Ended()[0].Attributes(), "http.response.status_code").AsInt64(); got != 404 {
+		t.Errorf("status attribute %d, want 404", got)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the panic did not go on up")
+			}
+		}()
+		h.Serve(wharftest.NewRecorder(), wharftest.Request("GET", "/?panic=1"))
+	}()
+	if n := len(s.spans.Ended()); n != 2 {
+		t.Fatalf("%d spans ended, want 2", n)
+	}
+	if got := attr(s.spans.Ended()[1].Attributes(), "http.response.status_code").AsInt64(); got != 500 {
+		t.Errorf("panic recorded as %d", got)
+	}
+	if got := sum(s.metrics(t)["http.server.active_requests"]); got != 0 {
+		t.Errorf("active requests %d", got)
+	}
+}

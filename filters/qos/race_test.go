@@ -1,0 +1,74 @@
+package qos_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/filters/qos"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// The MaxWait timer fires, but its task has not run yet when a permit comes
+// back: the permit's Resume fails and the permit goes on, and the expired
+// request is still answered 503 (it neither gets in nor waits again).
+func TestTimeoutBeforeReleaseAnswers503(t *testing.T) {
+	f := qos.New(qos.Config{MaxRequests: 1, MaxWait: 50 * time.Millisecond})
+	g := newGate()
+	h := api.Compose(api.HandlerFunc(g.Serve), f)
+	a := start(h, "/?id=a")
+	time.Sleep(20 * time.Millisecond)
+	held := make(chan func(), 4)
+	bx := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/?id=b"), &async.Config{Execute: func(fn func()) { held <- fn }})
+	bx.Begin()   // suspends in the queue
+	fn := <-held // the timer fired: the timeout task waits for the executor
+	close(g.release)
+	<-a.Done()
+	go func() {
+		fn()
+		for fn := range held {
+			go fn()
+		}
+	}()
+	<-bx.Done()
+	close(held)
+	if bx.Out.Status() != 503 || !equal(g.entered(), []string{"a"}) {
+		t.Errorf("B: %d %q; the chain saw %v", bx.Out.Status(), bx.Out.Body(), g.entered())
+	}
+	if st := f.Stats(); st.Active != 0 || st.Waiting != 0 || st.Rejected != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// A waiter's client goes away while a permit is being handed to it: the
+// permit is passed on once, not twice (which would let MaxRequests+1 in).
+func TestGoneWhileGrantedReleasesOnce(t *testing.T) {
+	f := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
+	for i := 0; i < 1000; i++ {
+		rel := make(chan struct{})
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			if r.QueryValue("id") == "a" {
+				<-rel
+			}
+			return nil
+		}), f)
+		a := start(h, "/?id=a")
+		for f.Stats().Active != 1 {
+			time.Sleep(10 * time.Microsecond)
+		}
+		b := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/?id=b"), nil).Begin()
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); close(rel) }()
+		go func() { defer wg.Done(); b.Fail(errors.New("gone")) }()
+		wg.Wait()
+		<-a.Done()
+		<-b.Done()
+		if st := f.Stats(); st.Active != 0 || st.Waiting != 0 {
+			t.Fatalf("iteration %d: stats %+v", i, st)
+		}
+	}
+}
