@@ -102,24 +102,6 @@ func (c *h2Client) readResponses(t *testing.T, ids ...uint32) map[uint32]*h2Resp
 	return out
 }
 
-// dialH2CSettings is dialH2C with the client's own SETTINGS.
-func dialH2CSettings(t *testing.T, addr string, settings ...http2.Setting) *h2Client {
-	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(20 * time.Second))
-	io.WriteString(nc, http2.ClientPreface)
-	c := &h2Client{nc: nc, fr: http2.NewFramer(nc, nc)}
-	c.enc = hpack.NewEncoder(&c.buf)
-	if err := c.fr.WriteSettings(settings...); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // get opens stream id with a request for path (method GET unless given
 // with ":method" in extra), ending the stream unless body follows.
 func (c *h2Client) get(t *testing.T, id uint32, path string, end bool, extra ...hpack.HeaderField) {
@@ -149,7 +131,7 @@ func TestH2FlowControlWaitDoesNotStarve(t *testing.T) {
 		return err
 	})
 	addr := listen(t, c)
-	cl := dialH2CSettings(t, addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+	cl := dialH2C(t, addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
 	cl.get(t, 1, "/big", true)
 	cl.get(t, 3, "/hello", true)
 	ping := [8]byte{1, 2, 3}
@@ -330,18 +312,6 @@ func TestH2Limits(t *testing.T) {
 	if got := rs[7].body.String(); got != "small" {
 		t.Errorf("echo: %q", got)
 	}
-}
-
-// headerBlockMethod is headerBlock for another method than GET.
-func (c *h2Client) headerBlockMethod(method, path string, extra ...hpack.HeaderField) []byte {
-	c.buf.Reset()
-	for _, f := range append([]hpack.HeaderField{
-		{Name: ":method", Value: method}, {Name: ":scheme", Value: "http"},
-		{Name: ":authority", Value: "x"}, {Name: ":path", Value: path},
-	}, extra...) {
-		c.enc.WriteField(f)
-	}
-	return bytes.Clone(c.buf.Bytes())
 }
 
 // Request trailers reach the handler after the body; response trailers

@@ -32,7 +32,9 @@ type h2Client struct {
 	buf bytes.Buffer
 }
 
-func dialH2C(t *testing.T, addr string) *h2Client {
+// dialH2C opens an h2c connection with prior knowledge: the preface and
+// the client's SETTINGS (settings, if any) are sent.
+func dialH2C(t *testing.T, addr string, settings ...http2.Setting) *h2Client {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -45,7 +47,7 @@ func dialH2C(t *testing.T, addr string) *h2Client {
 	}
 	c := &h2Client{nc: nc, fr: http2.NewFramer(nc, nc)}
 	c.enc = hpack.NewEncoder(&c.buf)
-	if err := c.fr.WriteSettings(); err != nil {
+	if err := c.fr.WriteSettings(settings...); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -53,9 +55,15 @@ func dialH2C(t *testing.T, addr string) *h2Client {
 
 // headerBlock encodes a GET of path plus extra fields.
 func (c *h2Client) headerBlock(path string, extra ...hpack.HeaderField) []byte {
+	return c.headerBlockMethod("GET", path, extra...)
+}
+
+// headerBlockMethod encodes a request with method for path plus extra
+// fields.
+func (c *h2Client) headerBlockMethod(method, path string, extra ...hpack.HeaderField) []byte {
 	c.buf.Reset()
 	for _, f := range append([]hpack.HeaderField{
-		{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"},
+		{Name: ":method", Value: method}, {Name: ":scheme", Value: "http"},
 		{Name: ":authority", Value: "x"}, {Name: ":path", Value: path},
 	}, extra...) {
 		c.enc.WriteField(f)

@@ -71,6 +71,21 @@ func dial(t *testing.T, s *modes.Server, path string) (*gws.Conn, *http.Response
 	return d.Dial(u, nil)
 }
 
+// dialHTTP1 dials path and closes the connection when the test ends; in the
+// modes that speak no HTTP/1.1 it skips the test (WebSocket runs over it).
+func dialHTTP1(t *testing.T, s *modes.Server, path string) *gws.Conn {
+	t.Helper()
+	if !s.Mode.HTTP1() {
+		t.Skip("WebSocket runs over HTTP/1.1")
+	}
+	ws, resp, err := dial(t, s, path)
+	if err != nil {
+		t.Fatalf("dial: %v (%v)", err, resp)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
 // The handshake goes through the filter chain; messages echo in order;
 // callbacks never overlap; the close handshake reports nil to OnClose.
 func TestEchoEveryConnector(t *testing.T) {
@@ -85,7 +100,7 @@ func TestEchoEveryConnector(t *testing.T) {
 		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return e, nil }))
 	}
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
-		if s.Mode == modes.H2 || s.Mode == modes.H2C || s.Mode == modes.H3 {
+		if !s.Mode.HTTP1() {
 			// An HTTP/2 or HTTP/3 request cannot be taken over: the
 			// handshake is refused. (The WebSocket client below speaks
 			// HTTP/1.1 to the same TCP port; HTTP/3 has none.)
@@ -318,14 +333,7 @@ func TestSendOrderUnderBackpressure(t *testing.T) {
 		}))
 	}
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
-		if s.Mode == modes.H2 || s.Mode == modes.H2C || s.Mode == modes.H3 {
-			t.Skip("WebSocket runs over HTTP/1.1")
-		}
-		ws, resp, err := dial(t, s, "/ws")
-		if err != nil {
-			t.Fatalf("dial: %v (%v)", err, resp)
-		}
-		defer ws.Close()
+		ws := dialHTTP1(t, s, "/ws")
 		time.Sleep(100 * time.Millisecond) // let the socket fill
 		ws.SetReadDeadline(time.Now().Add(20 * time.Second))
 		for i := range n {
@@ -360,14 +368,7 @@ func TestDirectSendAfterStaleDeadline(t *testing.T) {
 		}))
 	}
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
-		if s.Mode == modes.H2 || s.Mode == modes.H2C || s.Mode == modes.H3 {
-			t.Skip("WebSocket runs over HTTP/1.1")
-		}
-		ws, resp, err := dial(t, s, "/ws")
-		if err != nil {
-			t.Fatalf("dial: %v (%v)", err, resp)
-		}
-		defer ws.Close()
+		ws := dialHTTP1(t, s, "/ws")
 		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if _, m, err := ws.ReadMessage(); err != nil || len(m) != 20<<10 {
 			t.Fatalf("first message: %d bytes, %v", len(m), err)

@@ -112,7 +112,7 @@ type grantKey struct{ f *Filter }
 
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if wt, ok := r.Attribute(grantKey{f}).(*waiter); ok && f.take(wt) {
+	if wt, ok := r.Attribute(grantKey{f}).(*waiter); ok && f.claimGrant(wt, running) {
 		return f.run(w, r, next)
 	}
 	f.mu.Lock()
@@ -133,16 +133,20 @@ func (f *Filter) run(w api.Response, r *api.Request, next api.Chain) error {
 	return next.Next(w, r)
 }
 
-// take makes the permit handed to wt this dispatch's own; false if it is
-// not this filter's grant (another QoS filter's, or a stale one).
-func (f *Filter) take(wt *waiter) bool {
+// claimGrant moves wt out of granted: to running when its dispatch takes
+// the permit it was handed, to done when the permit is taken back because
+// its Resume failed. False if wt is not granted: a listener took the
+// permit first (and passed it on), or the grant is stale.
+func (f *Filter) claimGrant(wt *waiter, to waiterState) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if wt.state != granted {
 		return false
 	}
-	wt.state = running
-	f.admitted++
+	wt.state = to
+	if to == running {
+		f.admitted++
+	}
 	return true
 }
 
@@ -220,22 +224,10 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 // grant resumes wt with the permit it holds; if it can no longer be resumed
 // (it expired or completed meanwhile) the permit goes to the next one.
 func (f *Filter) grant(wt *waiter) error {
-	if wt.cont.Resume(api.Attr{Key: grantKey{f}, Value: wt}) != nil && f.giveUp(wt) {
+	if wt.cont.Resume(api.Attr{Key: grantKey{f}, Value: wt}) != nil && f.claimGrant(wt, done) {
 		f.release()
 	}
 	return nil
-}
-
-// giveUp takes back the permit handed to wt, whose Resume failed; false if
-// a listener took it first (and passed it on itself).
-func (f *Filter) giveUp(wt *waiter) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if wt.state != granted {
-		return false
-	}
-	wt.state = done
-	return true
 }
 
 // release gives a permit back: to the first waiting request if there is
@@ -257,7 +249,7 @@ func (f *Filter) release() {
 		// Expired or completed: its OnTimeout or OnComplete answers it.
 		// The permit goes on to the next, unless one of them already took
 		// it back and passed it on.
-		if !f.giveUp(wt) {
+		if !f.claimGrant(wt, done) {
 			return
 		}
 	}

@@ -267,14 +267,16 @@ func (f *Filter) end(key any, in *inflight, err error) {
 	}
 	if err != nil {
 		in.span.RecordError(err)
-		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(err, status)))
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(status)))
 	}
 	in.span.End()
 	f.duration.Record(in.ctx, time.Since(in.start).Seconds(), metric.WithAttributes(attrs...))
 	f.active.Add(in.ctx, -1, metric.WithAttributes(in.attrs[0], in.attrs[1]))
 }
 
-func errorType(err error, status int) string {
+// errorType is the error.type of a failed request: its status if it is an
+// error status, else "_OTHER" (the error did not change the status).
+func errorType(status int) string {
 	if status >= 400 {
 		return strconv.Itoa(status)
 	}

@@ -47,6 +47,9 @@ var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2, H2C, H3}
 // TLS reports whether mode m serves over TLS.
 func (m Mode) TLS() bool { return m == H1TLS || m == H2 || m == H3 }
 
+// HTTP1 reports whether clients speak HTTP/1.1 to the server in mode m.
+func (m Mode) HTTP1() bool { return m != H2 && m != H2C && m != H3 }
+
 // Options returns the container options mode m needs.
 func Options(m Mode) []container.Option {
 	switch {
@@ -175,15 +178,14 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 
 // DialHTTP1 opens a connection for a test that writes HTTP/1.1 bytes
 // itself (TLS with ALPN "http/1.1" in the TLS modes). In modes H2, H2C and
-// H3, where no HTTP/1.1 is spoken, it skips the test: requests there reach
-// the container through its http.Handler side, which mode NetHTTP covers.
+// H3, where no HTTP/1.1 is spoken, it skips the test.
 func (s *Server) DialHTTP1(t testing.TB) net.Conn {
 	t.Helper()
 	addr := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
-	switch s.Mode {
-	case H2, H2C, H3:
-		t.Skip("raw HTTP/1.1 bytes; HTTP/2 reaches the container as mode nethttp does")
-	case H1TLS:
+	if !s.Mode.HTTP1() {
+		t.Skip("raw HTTP/1.1 bytes: this mode speaks none")
+	}
+	if s.Mode == H1TLS {
 		cfg := clientTLS()
 		cfg.NextProtos = []string{"http/1.1"}
 		nc, err := tls.Dial("tcp", addr, cfg)

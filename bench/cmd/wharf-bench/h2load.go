@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -112,20 +111,12 @@ func measureH2(ctx context.Context, cfg Config, bin string, sc H2Scenario, rawPa
 	}
 	defer p.stop()
 	meter := startCPUMeter(p.pid())
-	args := []string{"-c", strconv.Itoa(cfg.ClientCPU), "h2load",
+	out, used, err := runPinned(ctx, cfg.ClientCPU, "h2load",
 		"-c", strconv.Itoa(sc.Conns), "-m", strconv.Itoa(sc.Streams), "-t", "1",
-		"-D", strconv.Itoa(int(cfg.Duration / time.Second)), "--warm-up-time=" + strconv.Itoa(max(1, int(cfg.Warmup/time.Second))),
-		p.url + sc.Path}
-	cmd := exec.CommandContext(ctx, "taskset", args...)
-	cmd.WaitDelay = 5 * time.Second
-	outB, err := cmd.CombinedOutput()
-	var used time.Duration
-	if cmd.ProcessState != nil {
-		used = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	}
+		"-D", strconv.Itoa(int(cfg.Duration/time.Second)), "--warm-up-time="+strconv.Itoa(max(1, int(cfg.Warmup/time.Second))),
+		p.url+sc.Path)
 	use := meter.stop(used)
-	out := string(outB)
-	_ = os.WriteFile(rawPath, outB, 0o644)
+	_ = os.WriteFile(rawPath, []byte(out), 0o644)
 	if err != nil {
 		return H2Run{}, fmt.Errorf("h2load: %v: %s", err, lastLines(out, 3))
 	}

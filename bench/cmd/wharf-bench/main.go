@@ -465,21 +465,28 @@ func measure(ctx context.Context, cfg Config, bin string, sc Scenario, rawPath s
 
 // runWrk runs wrk and returns its output and the CPU time it used.
 func runWrk(ctx context.Context, cfg Config, conns int, d time.Duration, url string) (string, time.Duration, error) {
-	args := []string{"-c", strconv.Itoa(cfg.ClientCPU), "wrk",
+	args := []string{
 		"-t", strconv.Itoa(min(cfg.Threads, conns)), "-c", strconv.Itoa(conns),
 		"-d", fmt.Sprintf("%ds", int(d/time.Second)), "--timeout", fmt.Sprintf("%ds", int(cfg.Timeout/time.Second)),
 		"--latency", url}
-	cmd := exec.CommandContext(ctx, "taskset", args...)
+	out, used, err := runPinned(ctx, cfg.ClientCPU, "wrk", args...)
+	if err != nil {
+		return out, used, fmt.Errorf("wrk: %v: %s", err, strings.TrimSpace(out))
+	}
+	return out, used, nil
+}
+
+// runPinned runs a load tool pinned to cpu and returns its output and the
+// CPU time it used.
+func runPinned(ctx context.Context, cpu int, tool string, args ...string) (string, time.Duration, error) {
+	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", strconv.Itoa(cpu), tool}, args...)...)
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	var used time.Duration
 	if cmd.ProcessState != nil {
 		used = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
-	if err != nil {
-		return string(out), used, fmt.Errorf("wrk: %v: %s", err, strings.TrimSpace(string(out)))
-	}
-	return string(out), used, nil
+	return string(out), used, err
 }
 
 // raiseNofile raises the soft limit of open files to the hard limit; the
