@@ -52,7 +52,9 @@ func InvocationTypeOf(v any) InvocationType {
 // that could stall) and returns quickly. The epoll connector runs such
 // handlers on the goroutine that read the request, with no hand-off at
 // all. Its writes must fit in the socket buffer; a write that would wait
-// fails instead, so keep responses small or use a WriteListener.
+// fails instead, so keep responses small or use a WriteListener. Once it
+// suspends, the rule is lifted for goroutines it hands the request to, and
+// it must not do blocking I/O itself before it returns.
 type NonBlockingFunc func(w Response, r *Request) error
 
 // Serve calls f(w, r).

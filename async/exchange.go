@@ -32,12 +32,14 @@ type Channel interface {
 }
 
 // Yielder is an optional interface of a Channel. Yield is called on the
-// goroutine that ran the exchange's tasks when it stops running them with
-// the exchange still incomplete (it suspended), at the last moment no other
-// goroutine can run one: a connector that lets the first dispatch run on a
-// goroutine with special rules (an event loop that must not park) lifts
-// them here, before a task on another goroutine could be subject to them.
-// Yield runs with the exchange locked: it must not call the Exchange.
+// goroutine running the exchange's dispatch when the dispatch suspends, and
+// again when that goroutine stops running the exchange's tasks with the
+// exchange still incomplete. A connector that lets the first dispatch run
+// on a goroutine with special rules (an event loop that must not park)
+// lifts them here: once a dispatch suspends, goroutines it started may use
+// the request (read its body) before it returns, and the connector cannot
+// tell them from the dispatching goroutine. Yield runs with the exchange
+// locked: it must not call the Exchange.
 type Yielder interface {
 	Yield()
 }
@@ -507,6 +509,9 @@ func (ex *Exchange) Suspend(mode Mode) error {
 	_, err := ex.m.transition(evSuspend, false, false)
 	if err == nil {
 		ex.mode = mode
+		if y, ok := ex.ch.(Yielder); ok {
+			y.Yield()
+		}
 	}
 	return err
 }

@@ -53,6 +53,13 @@ type Config struct {
 	// reads and discards to keep the connection alive. Zero means
 	// DefaultMaxDiscardBytes (256 KiB); beyond it the connection closes.
 	MaxDiscardBytes int64
+	// MaxConnections bounds the connections open at once. At the limit
+	// the server stops accepting, and new connections wait in the
+	// listen backlog until one closes, as with Jetty's ConnectionLimit.
+	// Connections handed over by Hijack (WebSocket) no longer count. Zero
+	// means no limit but the process's file descriptors (an accept that
+	// runs out of them is retried, not fatal).
+	MaxConnections int
 	// Logger receives connection-level errors. Nil means slog.Default().
 	Logger *slog.Logger
 	// Portable forces the goroutine-per-connection connector even where

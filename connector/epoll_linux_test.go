@@ -289,6 +289,10 @@ func TestEpollInlineSuspendWithBodyReader(t *testing.T) {
 			b, _ := io.ReadAll(r.Body())
 			k.Resume(api.Attr{Key: "n", Value: len(b)})
 		}()
+		// The reader starts reading while this dispatch is still on the
+		// producer: suspending lifted the no-parking rule, so it waits for
+		// the body instead of failing.
+		time.Sleep(20 * time.Millisecond)
 		return nil
 	}))
 	addr := listen(t, c)

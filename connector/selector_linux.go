@@ -47,6 +47,7 @@ type selector struct {
 
 // epListener is a listening socket accepted from by a selector.
 type epListener struct {
+	sel   *selector // whose poll set holds it
 	fd    int
 	ln    net.Listener
 	local string     // ln's address, shared by the connections accepted
@@ -85,6 +86,7 @@ func newSelector(srv *Server) (*selector, error) {
 
 // addListener makes the selector accept on ln's socket.
 func (s *selector) addListener(l *epListener) error {
+	l.sel = s
 	s.mu.Lock()
 	s.lns[int32(l.fd)] = l
 	s.mu.Unlock()
@@ -97,6 +99,20 @@ func (s *selector) removeListener(l *epListener) {
 	s.mu.Unlock()
 	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, l.fd, nil)
 }
+
+// pause stops the selector from polling l: at the connection limit, a
+// level-triggered listener would otherwise wake it again at once.
+func (l *epListener) pause() {
+	unix.EpollCtl(l.sel.epfd, unix.EPOLL_CTL_MOD, l.fd, &unix.EpollEvent{Fd: int32(l.fd)})
+}
+
+// resume polls l again; a connection waiting in its backlog wakes the
+// selector at once.
+func (l *epListener) resume() {
+	unix.EpollCtl(l.sel.epfd, unix.EPOLL_CTL_MOD, l.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(l.fd)})
+}
+
+func (l *epListener) listener() net.Listener { return l.ln }
 
 // register adds an accepted socket, edge-triggered for every event it will
 // ever need, so no epoll_ctl is needed again until it closes.
@@ -258,8 +274,12 @@ func (s *selector) cleanup() {
 // accept takes every pending connection from l.
 func (s *selector) accept(l *epListener) {
 	for {
+		if !s.srv.reserveConn(l) {
+			return // paused until a connection closes
+		}
 		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		if err != nil {
+			s.srv.unreserveConn()
 			switch err {
 			case unix.EAGAIN:
 				return

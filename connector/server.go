@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -42,6 +43,11 @@ type Server struct {
 	drained   chan struct{} // closed when shutting down and no conns remain
 	shutting  atomic.Bool
 
+	// The connection limit's state (limit.go), under mu.
+	reserved int           // slots taken by accepts under way
+	slotFree chan struct{} // closed when a slot frees, for waitConn
+	paused   []pausable    // listeners taken out of their poll set at the limit
+
 	accepted atomic.Int64
 	rbufs    sync.Pool // *readBuffer
 	heads    sync.Pool // *h1.RequestHead
@@ -70,8 +76,12 @@ func (s *Server) Serve(l net.Listener) error {
 	defer s.untrack(l)
 	var delay time.Duration
 	for {
+		if !s.waitConn() {
+			return ErrServerClosed
+		}
 		nc, err := l.Accept()
 		if err != nil {
+			s.unreserveConn()
 			if s.shutting.Load() {
 				return ErrServerClosed
 			}
@@ -124,13 +134,18 @@ func (s *Server) track(l net.Listener) bool {
 func (s *Server) untrack(l net.Listener) {
 	s.mu.Lock()
 	delete(s.listeners, l)
+	s.paused = slices.DeleteFunc(s.paused, func(p pausable) bool { return p.listener() == l })
 	s.mu.Unlock()
 }
 
 func (s *Server) addConn(c *conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.Config.MaxConnections > 0 {
+		s.reserved-- // the accept's reservation is now this connection
+	}
 	if s.shutting.Load() {
+		s.connFreedLocked()
 		return false
 	}
 	s.conns.add(c)
@@ -140,6 +155,7 @@ func (s *Server) addConn(c *conn) bool {
 func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	s.conns.remove(c)
+	s.connFreedLocked()
 	if s.shutting.Load() && s.conns.n == 0 && s.drained != nil {
 		close(s.drained)
 		s.drained = nil
@@ -155,6 +171,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shutting.Store(true)
 	s.closeLocked()
+	s.paused = nil // their descriptors close now: never touch them again
 	for l := range s.listeners {
 		l.Close()
 	}
@@ -212,6 +229,7 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	s.shutting.Store(true)
 	s.closeLocked()
+	s.paused = nil // their descriptors close now: never touch them again
 	for l := range s.listeners {
 		l.Close()
 	}

@@ -39,11 +39,14 @@ type Container struct {
 	ownExec  *dispatcher.UnboundedExecutor
 	active   atomic.Int64
 	requests atomic.Int64
+	// drained wakes Shutdown when the last live request completes, so it
+	// returns at that moment rather than at its next poll.
+	drained chan struct{}
 }
 
 // New returns a container with a root context and the given options.
 func New(opts ...Option) *Container {
-	c := &Container{}
+	c := &Container{drained: make(chan struct{}, 1)}
 	c.cfg.outputBuffer = DefaultOutputBufferSize
 	for _, o := range opts {
 		o(&c.cfg)
@@ -172,7 +175,8 @@ func (c *Container) Shutdown(ctx context.Context) error {
 	go func() { srvDone <- c.srv.Shutdown(ctx) }()
 
 	// Expire what is suspended now, and keep expiring what suspends while we
-	// wait: a request resumed by an event may suspend again.
+	// wait: a request resumed by an event may suspend again. A request
+	// that starts suspended during shutdown is expired by ServeStream.
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -182,6 +186,7 @@ func (c *Container) Shutdown(ctx context.Context) error {
 		}
 		select {
 		case <-tick.C:
+		case <-c.drained:
 		case <-ctx.Done():
 			<-srvDone
 			return ctx.Err()
@@ -363,5 +368,10 @@ func (c *Container) ServeStream(s connector.Stream) {
 func (c *Container) completed(x *exchange) {
 	x.ctx.cancel()
 	c.live.remove(x)
-	c.active.Add(-1)
+	if c.active.Add(-1) == 0 && c.shutting.Load() {
+		select {
+		case c.drained <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+	}
 }

@@ -1,0 +1,197 @@
+package connector_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/connector"
+)
+
+var updateDocs = flag.Bool("update-docs", false, "rewrite the hostile-input table in docs/security.md")
+
+// hostileInput is one request an attacker (or a broken proxy) might send.
+// want is the status it must get; keep says the connection stays usable
+// (the input is legal and framed one way only) instead of closing.
+type hostileInput struct {
+	group string // the heading in docs/security.md
+	name  string
+	raw   string
+	want  int
+	keep  bool
+}
+
+// hostileInputs is the table docs/security.md shows. Every status is the
+// server's default configuration's.
+var hostileInputs = []hostileInput{
+	{"Framing and smuggling", "Content-Length and Transfer-Encoding", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, false},
+	{"Framing and smuggling", "Transfer-Encoding and Content-Length", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n", 400, false},
+	{"Framing and smuggling", "two differing Content-Lengths", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400, false},
+	{"Framing and smuggling", "differing Content-Length list", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\nabcd", 400, false},
+	{"Framing and smuggling", "signed Content-Length", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc", 400, false},
+	{"Framing and smuggling", "hexadecimal Content-Length", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 0x3\r\n\r\nabc", 400, false},
+	{"Framing and smuggling", "Content-Length overflowing int64", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n", 400, false},
+	{"Framing and smuggling", "Content-Length over MaxBodyBytes", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 67108865\r\n\r\n", 413, false},
+	{"Framing and smuggling", "Transfer-Encoding other than chunked", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 501, false},
+	{"Framing and smuggling", "chunked twice", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 501, false},
+	{"Framing and smuggling", "Transfer-Encoding repeated", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n", 501, false},
+	{"Framing and smuggling", "look-alike coding", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n", 501, false},
+	{"Framing and smuggling", "Transfer-Encoding in HTTP/1.0", "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, false},
+	{"Framing and smuggling", "space before the colon", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n", 400, false},
+	{"Framing and smuggling", "obsolete line folding", "GET /hello HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", 400, false},
+	{"Framing and smuggling", "folded Transfer-Encoding", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n", 400, false},
+	{"Framing and smuggling", "a body on GET is read, not parsed as a request", "GET /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 35\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n", 200, true},
+	{"Framing and smuggling", "bytes after the last chunk are the next request", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 200, true},
+
+	{"Chunked bodies", "chunk size not hexadecimal", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "chunk size overflowing int64", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\nabc\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "signed chunk size", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n-3\r\nabc\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "space inside the chunk size", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1 2\r\nabc\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "NUL in a chunk extension", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;a=\x00\r\nabc\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "chunk extension without a name", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;=x\r\nabc\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "bare LF after the chunk size", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "chunk longer than its size", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "chunk size line over 4 KiB", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;" + strings.Repeat("a", 5000) + "\r\nabc\r\n0\r\n\r\n", 400, false},
+
+	{"Request line", "bare LF ending the request line", "GET /hello HTTP/1.1\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "bare CR", "GET /hello\r HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "NUL in the target", "GET /a\x00b HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "control byte in the target", "GET /a\x01b HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "fragment in the target", "GET /hello#x HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "two spaces between elements", "GET  /hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "method that is not a token", "G(T /hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "target over MaxURILength (8 KiB)", "GET /" + strings.Repeat("a", 8200) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, false},
+	{"Request line", "HTTP/1.2", "GET /hello HTTP/1.2\r\nHost: a\r\n\r\n", 505, false},
+	{"Request line", "HTTP/2.0 in an HTTP/1 request line", "GET /hello HTTP/2.0\r\nHost: a\r\n\r\n", 505, false},
+	{"Request line", "HTTP/0.9 request without a version", "GET /hello\r\n\r\n", 400, false},
+	{"Request line", "malformed version", "GET /hello HTTP/1.1x\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "asterisk-form with GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "absolute-form with a scheme other than http(s)", "GET ftp://a/hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "absolute-form with userinfo", "GET http://u@a/hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Request line", "absolute-form: its authority wins over Host", "GET http://a/hello HTTP/1.1\r\nHost: b\r\n\r\n", 200, true},
+
+	{"Header fields", "space inside a field name", "GET /hello HTTP/1.1\r\nHost: a\r\nX Y: z\r\n\r\n", 400, false},
+	{"Header fields", "whitespace before the first field", "GET /hello HTTP/1.1\r\n Host: a\r\n\r\n", 400, false},
+	{"Header fields", "field without a colon", "GET /hello HTTP/1.1\r\nHost: a\r\nnocolon\r\n\r\n", 400, false},
+	{"Header fields", "NUL in a field value", "GET /hello HTTP/1.1\r\nHost: a\r\nX-A: a\x00b\r\n\r\n", 400, false},
+	{"Header fields", "control byte in a field value", "GET /hello HTTP/1.1\r\nHost: a\r\nX-A: a\x01b\r\n\r\n", 400, false},
+	{"Header fields", "bare LF ending a field", "GET /hello HTTP/1.1\r\nHost: a\nX-A: b\r\n\r\n", 400, false},
+	{"Header fields", "bare CR inside a field", "GET /hello HTTP/1.1\r\nHost: a\r\nX-A: a\rb\r\n\r\n", 400, false},
+	{"Header fields", "head over MaxHeaderBytes (16 KiB)", "GET /hello HTTP/1.1\r\nHost: a\r\nX-A: " + strings.Repeat("a", 17000) + "\r\n\r\n", 431, false},
+	{"Header fields", "more than MaxHeaders (100) fields", "GET /hello HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: a\r\n", 101) + "\r\n", 431, false},
+	{"Header fields", "Expect other than 100-continue", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nContent-Length: 3\r\n\r\nabc", 417, false},
+
+	{"Host", "no Host in HTTP/1.1", "GET /hello HTTP/1.1\r\n\r\n", 400, false},
+	{"Host", "two Host fields", "GET /hello HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400, false},
+	{"Host", "space in Host", "GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n", 400, false},
+	{"Host", "path in Host", "GET /hello HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, false},
+	{"Host", "userinfo in Host", "GET /hello HTTP/1.1\r\nHost: u@a\r\n\r\n", 400, false},
+	{"Host", "non-numeric port", "GET /hello HTTP/1.1\r\nHost: a:x\r\n\r\n", 400, false},
+	{"Host", "unclosed IPv6 literal", "GET /hello HTTP/1.1\r\nHost: [::1\r\n\r\n", 400, false},
+}
+
+// Every hostile input gets its status; a rejected one closes the connection
+// (nothing after it can be trusted to be framed as the client meant), and
+// an accepted one is framed exactly one way, so the connection carries on
+// with the next request. The server keeps serving other connections
+// throughout: each case is followed by a good request.
+func TestHostileInputs(t *testing.T) {
+	eachConnector(t, connector.Config{}, func(t *testing.T, cfg connector.Config) {
+		addr, _ := serve(t, cfg)
+		for _, tt := range hostileInputs {
+			t.Run(tt.name, func(t *testing.T) {
+				raw, responses := tt.raw, 1
+				if tt.keep {
+					// A request after it must be answered as itself.
+					raw += "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+					responses = 2
+				}
+				resps, bodies, closed := roundTrip(t, addr, raw, responses)
+				if resps[0].StatusCode != tt.want {
+					t.Fatalf("status %d (%q), want %d", resps[0].StatusCode, bodies[0], tt.want)
+				}
+				if !tt.keep && !resps[0].Close {
+					t.Errorf("a rejected request's answer lacks Connection: close")
+				}
+				if tt.keep && (resps[1].StatusCode != 200 || bodies[1] != "hello") {
+					t.Errorf("the request after it got %d %q, want 200 hello", resps[1].StatusCode, bodies[1])
+				}
+				if !closed {
+					t.Errorf("connection still open after the last answer")
+				}
+				if good, bodies, _ := roundTrip(t, addr, "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1); good[0].StatusCode != 200 || bodies[0] != "hello" {
+					t.Errorf("a good request afterwards got %d %q", good[0].StatusCode, bodies[0])
+				}
+			})
+		}
+	})
+}
+
+// docs/security.md shows hostileInputs as they are: the table between its
+// markers is generated from it (go test ./connector -run
+// TestHostileInputTable -update-docs rewrites it).
+func TestHostileInputTable(t *testing.T) {
+	const path = "../docs/security.md"
+	const begin, end = "<!-- hostile-inputs:begin -->\n", "<!-- hostile-inputs:end -->"
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, j := bytes.Index(doc, []byte(begin)), bytes.Index(doc, []byte(end))
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the markers %q and %q", path, begin, end)
+	}
+	table := hostileTable()
+	if got := string(doc[i+len(begin) : j]); got != table {
+		if *updateDocs {
+			out := append(append(append([]byte{}, doc[:i+len(begin)]...), table...), doc[j:]...)
+			if err := os.WriteFile(path, out, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("%s's hostile-input table is out of date; run go test ./connector -run TestHostileInputTable -update-docs", path)
+	}
+}
+
+// hostileTable renders hostileInputs as Markdown, one table per group.
+func hostileTable() string {
+	var b strings.Builder
+	group := ""
+	for _, tt := range hostileInputs {
+		if tt.group != group {
+			group = tt.group
+			fmt.Fprintf(&b, "\n**%s**\n\n| Input | Example (abridged) | Answer |\n|---|---|---|\n", group)
+		}
+		answer := strconv.Itoa(tt.want) + ", connection closed"
+		if tt.keep {
+			answer = strconv.Itoa(tt.want) + ", connection kept"
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s |\n", tt.name, abridge(tt.raw), answer)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// abridge quotes raw for a table cell: escapes shown, long runs cut.
+func abridge(raw string) string {
+	q := strconv.Quote(raw)
+	q = q[1 : len(q)-1]
+	for _, long := range []struct{ run, label string }{
+		{strings.Repeat("a", 17000), "…17000 × a…"}, // longest first: the shorter runs are inside it
+		{strings.Repeat("a", 8200), "…8200 × a…"},
+		{strings.Repeat("a", 5000), "…5000 × a…"},
+		{strings.Repeat(`X-A: a\r\n`, 101), "…101 × X-A: a\\r\\n…"},
+	} {
+		q = strings.Replace(q, long.run, long.label, 1)
+	}
+	q = strings.ReplaceAll(q, "|", `\|`)
+	if r := []rune(q); len(r) > 100 {
+		q = string(r[:99]) + "…"
+	}
+	return q
+}

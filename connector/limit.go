@@ -1,0 +1,94 @@
+package connector
+
+import "net"
+
+// The connection limit (Config.MaxConnections) works as Jetty's
+// ConnectionLimit does: at the limit the server stops accepting, so new
+// connections wait in the listen backlog, where they cost the process
+// nothing, instead of being accepted and closed. An accept first reserves
+// a slot; the connection it accepts turns the reservation into an open
+// connection (addConn), and an accept that finds nothing gives it back.
+// Every count lives under the server's mutex.
+
+// pausable is a listener that an accept loop which does not block (the
+// epoll selector) takes out of its poll set at the limit, and puts back
+// when a connection closes.
+type pausable interface {
+	pause()
+	resume()
+	listener() net.Listener
+}
+
+// reserveConn reserves a slot for one accept, or reports the limit
+// reached. At the limit, a non-nil l is paused, to be resumed by the first
+// connection to close; the pause happens under the mutex so that it cannot
+// land after that resume.
+func (s *Server) reserveConn(l pausable) bool {
+	max := s.Config.MaxConnections
+	if max <= 0 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns.n+s.reserved < max {
+		s.reserved++
+		return true
+	}
+	if l != nil {
+		l.pause()
+		s.paused = append(s.paused, l)
+	}
+	return false
+}
+
+// waitConn is reserveConn for a blocking accept loop: it waits for a slot,
+// and reports false if the server shuts down first.
+func (s *Server) waitConn() bool {
+	for {
+		if s.reserveConn(nil) {
+			return true
+		}
+		s.mu.Lock()
+		if s.conns.n+s.reserved < s.Config.MaxConnections {
+			s.mu.Unlock() // a connection closed in between
+			continue
+		}
+		if s.slotFree == nil {
+			s.slotFree = make(chan struct{})
+		}
+		free := s.slotFree
+		s.mu.Unlock()
+		select {
+		case <-free:
+		case <-s.closing():
+			return false
+		}
+	}
+}
+
+// unreserveConn gives back a slot an accept did not use.
+func (s *Server) unreserveConn() {
+	if s.Config.MaxConnections <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.reserved--
+	s.connFreedLocked()
+	s.mu.Unlock()
+}
+
+// connFreedLocked wakes the accept loops waiting for a slot, if there is
+// one now. s.mu is held.
+func (s *Server) connFreedLocked() {
+	if s.Config.MaxConnections <= 0 || s.conns.n+s.reserved >= s.Config.MaxConnections {
+		return
+	}
+	if s.slotFree != nil {
+		close(s.slotFree)
+		s.slotFree = nil
+	}
+	for _, l := range s.paused {
+		l.resume()
+	}
+	s.paused = s.paused[:0]
+}

@@ -1,0 +1,76 @@
+package connector_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/connector"
+)
+
+// At MaxConnections the server stops accepting: a further connection waits
+// in the backlog, unanswered, and is served as soon as one closes. Both
+// connectors, twice over, so that a paused listener is resumed more than
+// once.
+func TestMaxConnections(t *testing.T) {
+	eachConnector(t, connector.Config{MaxConnections: 2}, func(t *testing.T, cfg connector.Config) {
+		addr, c := serve(t, cfg)
+		get := func(nc net.Conn, br *bufio.Reader) error {
+			if _, err := io.WriteString(nc, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+				return err
+			}
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			return err
+		}
+		type client struct {
+			nc net.Conn
+			br *bufio.Reader
+		}
+		dial := func() client {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { nc.Close() })
+			return client{nc, bufio.NewReader(nc)}
+		}
+		open := []client{dial(), dial()}
+		for _, cl := range open {
+			if err := get(cl.nc, cl.br); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for round := range 2 {
+			waiting := dial() // completes in the kernel's backlog
+			io.WriteString(waiting.nc, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
+			waiting.nc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			if _, err := waiting.br.ReadByte(); err == nil {
+				t.Fatalf("round %d: a connection over the limit was served", round)
+			}
+			if st := c.Stats().Connections; st.Open != 2 {
+				t.Fatalf("round %d: %d connections open, want 2", round, st.Open)
+			}
+			open[0].nc.Close() // frees a slot: the waiting one is accepted
+			waiting.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			resp, err := http.ReadResponse(waiting.br, nil)
+			if err != nil {
+				t.Fatalf("round %d: the waiting connection: %v", round, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("round %d: status %d", round, resp.StatusCode)
+			}
+			open = []client{open[1], waiting}
+		}
+		if st := c.Stats().Connections; st.Accepted != 4 {
+			t.Fatalf("accepted %d connections, want 4", st.Accepted)
+		}
+	})
+}
