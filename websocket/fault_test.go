@@ -1,0 +1,179 @@
+package websocket_test
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gws "github.com/gorilla/websocket"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/websocket"
+)
+
+// faulty is a Handler that panics in the callback named by panicIn, and
+// counts how its connection ended.
+type faulty struct {
+	panicIn string // "open", "message", "close" or ""
+	closes  atomic.Int32
+	closed  chan error
+}
+
+// newFaulty returns a faulty handler that, once the test has shut its
+// server down, checks that OnClose ran exactly once. Call it before
+// modes.Start: cleanups run last first.
+func newFaulty(t *testing.T, panicIn string) *faulty {
+	f := &faulty{panicIn: panicIn, closed: make(chan error, 4)}
+	t.Cleanup(func() {
+		if n := f.closes.Load(); n != 1 {
+			t.Errorf("OnClose ran %d times", n)
+		}
+	})
+	return f
+}
+
+func (f *faulty) OnOpen(c *websocket.Conn) {
+	if f.panicIn == "open" {
+		panic("in OnOpen")
+	}
+	c.Send(websocket.Text("ready"))
+}
+
+func (f *faulty) OnMessage(c *websocket.Conn, m websocket.Message) {
+	if f.panicIn == "message" {
+		panic("in OnMessage")
+	}
+	c.Send(m)
+}
+
+func (f *faulty) OnClose(c *websocket.Conn, err error) {
+	f.closes.Add(1)
+	f.closed <- err
+	if f.panicIn == "close" {
+		panic("in OnClose")
+	}
+}
+
+// waitClosed returns the error OnClose got, failing the test if it is not
+// called within 10 s.
+func (f *faulty) waitClosed(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-f.closed:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnClose not called")
+		return nil
+	}
+}
+
+// A callback that panics closes its connection with 1011 and reports a
+// *api.PanicError to OnClose, once; a panicking OnClose is logged. Every
+// panic is logged once, and the server goes on serving new connections.
+func TestCallbackPanics(t *testing.T) {
+	tests := []struct {
+		panicIn   string
+		wantClose int // the close code the client reads; 0: none expected
+	}{
+		{"open", gws.CloseInternalServerErr},
+		{"message", gws.CloseInternalServerErr},
+		{"close", gws.CloseNormalClosure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.panicIn, func(t *testing.T) {
+			rec, logger := wharftest.NewLogRecorder()
+			f := newFaulty(t, tt.panicIn)
+			c := container.New(append(modes.Options(modes.H1), container.WithLogger(logger))...)
+			c.Handle("/ws", websocket.NewHandler(websocket.Config{Logger: logger}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
+			c.Handle("/ok", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) {
+				return &faulty{closed: make(chan error, 4)}, nil
+			}))
+			s := modes.Start(t, modes.H1, c)
+			ws := dialHTTP1(t, s, "/ws")
+			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			switch tt.panicIn {
+			case "message":
+				if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
+					t.Fatalf("greeting %q %v", m, err)
+				}
+				ws.WriteMessage(gws.TextMessage, []byte("boom"))
+			case "close":
+				if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
+					t.Fatalf("greeting %q %v", m, err)
+				}
+				ws.WriteMessage(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""))
+			}
+			_, _, err := ws.ReadMessage()
+			var ce *gws.CloseError
+			if !errors.As(err, &ce) || ce.Code != tt.wantClose {
+				t.Fatalf("client read %v, want close %d", err, tt.wantClose)
+			}
+			err = f.waitClosed(t)
+			var pe *api.PanicError
+			if tt.panicIn != "close" && !errors.As(err, &pe) {
+				t.Fatalf("OnClose(%v), want a *api.PanicError", err)
+			}
+			// OnClose panics after it reported: its record may lag.
+			var panics int
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+				panics = 0
+				for _, r := range rec.Records() {
+					if strings.Contains(r.Message, "panic") {
+						panics++
+					}
+				}
+				if panics > 0 || time.Now().After(deadline) {
+					break
+				}
+			}
+			if panics != 1 {
+				t.Fatalf("%d panic log records, want 1: %+v", panics, rec.Records())
+			}
+			// The server goes on.
+			ws2 := dialHTTP1(t, s, "/ok")
+			ws2.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, m, err := ws2.ReadMessage(); err != nil || string(m) != "ready" {
+				t.Fatalf("a new connection after the panic: %q %v", m, err)
+			}
+		})
+	}
+}
+
+// A client that vanishes without a close frame (in the middle of a
+// message, or between messages) ends its connection once: OnClose gets the
+// I/O error, and nothing is left running (TestMain checks for leaks).
+func TestClientVanishes(t *testing.T) {
+	for _, midMessage := range []bool{false, true} {
+		name := "between messages"
+		if midMessage {
+			name = "mid-message"
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newFaulty(t, "")
+			c := container.New(append(modes.Options(modes.H1), container.WithLogger(wharftest.DiscardLogger()))...)
+			c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
+			s := modes.Start(t, modes.H1, c)
+			ws := dialHTTP1(t, s, "/ws")
+			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
+				t.Fatalf("greeting %q %v", m, err)
+			}
+			nc := ws.NetConn()
+			if midMessage {
+				// A masked text frame header announcing 100 bytes, and 3.
+				nc.Write([]byte{0x81, 0x80 | 100, 1, 2, 3, 4, 'a', 'b', 'c'})
+			}
+			nc.(*net.TCPConn).SetLinger(0) // a reset, as a crashed client sends
+			nc.Close()
+			if err := f.waitClosed(t); err == nil {
+				t.Fatal("OnClose(nil) for a client that vanished")
+			}
+		})
+	}
+}
