@@ -103,6 +103,13 @@ func (c *conn) setState(to connState) {
 	c.state.Store(uint32(to))
 }
 
+// claimIdle moves an idle connection to connReading for its goroutine,
+// which has bytes of a request; false if Shutdown closed it first (see
+// connRef.closeIfIdle).
+func (c *conn) claimIdle() bool {
+	return c.state.CompareAndSwap(uint32(connIdle), uint32(connReading))
+}
+
 func (c *conn) close() {
 	if connState(c.state.Swap(uint32(connClosed))) == connClosed {
 		return
@@ -306,8 +313,8 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 		// not make every read rescan the whole head.
 		if c.w > c.r && (c.scanned == c.r || bytes.IndexByte(c.rbuf[c.scanned:c.w], '\n') >= 0 || c.w-c.r > lim.MaxURILength) {
 			c.scanned = c.w
-			if connState(c.state.Load()) == connIdle {
-				c.setState(connReading)
+			if connState(c.state.Load()) == connIdle && !c.claimIdle() {
+				return nil, readClose // Shutdown closed it first: never started
 			}
 			c.head = c.srv.getHead()
 			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, c.head)

@@ -3,6 +3,8 @@ package connector
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -341,7 +344,19 @@ func (s *stream) write(head, body []byte) error {
 		_, err = bufs.WriteTo(c.nc)
 	}
 	if err != nil {
+		err = peerGone(err)
 		s.werr = err
+	}
+	return err
+}
+
+// peerGone marks a write error that says the client closed the connection
+// as ErrClientGone, so that the container ends the request quietly instead
+// of logging a server failure. Other errors (a write timeout: the client is
+// slow, not gone) are returned as they are.
+func peerGone(err error) error {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		return fmt.Errorf("%w: %w", ErrClientGone, err)
 	}
 	return err
 }

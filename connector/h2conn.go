@@ -337,7 +337,7 @@ func (hc *h2Conn) onFrame(f http2.Frame) error {
 		st := hc.streams[f.StreamID]
 		hc.mu.Unlock()
 		if st != nil {
-			return st.reset(h2RecvRst, f.ErrCode, errH2StreamReset)
+			return st.reset(h2RecvRst, f.ErrCode, errH2ClientReset)
 		}
 	case *http2.PriorityFrame:
 		if f.StreamID == f.StreamDep {

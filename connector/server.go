@@ -369,7 +369,12 @@ func (r connRef) closeIfIdle() {
 		}
 		return
 	}
-	if connState(r.c.state.Load()) == connIdle {
+	// Claim the connection from its goroutine, which may have read the
+	// start of a request already: whichever of the two leaves connIdle
+	// first owns it. Losing here leaves the request to be served; winning
+	// means it was never started, which a client may retry (RFC 9112 §9.6).
+	if r.c.state.CompareAndSwap(uint32(connIdle), uint32(connClosed)) {
 		r.nc.Close()
+		r.c.srv.removeConn(r.c) // close() does nothing for a closed state
 	}
 }

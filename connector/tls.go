@@ -71,7 +71,9 @@ func (c *conn) handshake(tc *tls.Conn) bool {
 // serveH2 serves a TLS connection whose client chose HTTP/2; the
 // connection's goroutine becomes its reader.
 func (c *conn) serveH2() {
-	c.setState(connReading)
+	if !c.claimIdle() {
+		return // Shutdown closed it during the handshake
+	}
 	newH2Conn(c, c.nc, bufio.NewReaderSize(c.nc, 16<<10)).serve(true)
 }
 

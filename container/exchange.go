@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
@@ -100,7 +101,12 @@ func (x *exchange) Finish(w api.Response, err error) {
 			o.finish()
 			return
 		}
-		x.c.cfg.logger.Error("wharf: error page failed", "path", r.Path(), "err", perr)
+		args := []any{"path", r.Path(), "err", perr}
+		var pe *api.PanicError
+		if errors.As(perr, &pe) {
+			args = append(args, "stack", string(pe.Stack))
+		}
+		x.c.cfg.logger.Error("wharf: error page failed", args...)
 		if o.committed {
 			x.s.Abort(perr)
 			return
@@ -123,7 +129,7 @@ func (x *exchange) Finish(w api.Response, err error) {
 func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &api.PanicError{Value: p}
+			err = &api.PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
 	return page.Serve(w, r)
