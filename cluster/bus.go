@@ -1,0 +1,149 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+)
+
+// Sentinel errors of package cluster.
+var (
+	// ErrClosed is returned by a Bus after Close.
+	ErrClosed = errors.New("cluster: bus closed")
+	// ErrBadSubject is returned for an empty subject or one with spaces or
+	// empty tokens ("a..b"), which no broker would route.
+	ErrBadSubject = errors.New("cluster: invalid subject")
+)
+
+// Bus carries events between the instances of a cluster. See the package
+// documentation for its delivery guarantees and goroutines.
+type Bus interface {
+	// Publish sends data on subject to every subscriber of subject, on
+	// every instance. It returns when the event is handed to the local
+	// subscribers and to the transport. An error means that the other
+	// instances will not get the event, and it counts in Stats.Lost. Local
+	// subscribers are served even then. The Bus keeps no reference to data
+	// after Publish returns.
+	Publish(ctx context.Context, subject string, data []byte) error
+	// Subscribe calls fn with every event published on subject, by any
+	// instance, from now until the Subscription is cancelled or the Bus
+	// closed. fn must not keep data after it returns.
+	Subscribe(subject string, fn func(subject string, data []byte)) (Subscription, error)
+	// Stats returns the event counts so far.
+	Stats() Stats
+	// Close cancels every subscription and releases the transport.
+	// Publish and Subscribe then return ErrClosed.
+	Close() error
+}
+
+// Subscription is one Subscribe call.
+type Subscription interface {
+	// Unsubscribe stops the deliveries. One that is running may finish.
+	// Unsubscribing twice is harmless.
+	Unsubscribe() error
+}
+
+// Stats counts a Bus's events on this instance.
+type Stats struct {
+	Published int64 // Publish calls that returned nil
+	Delivered int64 // callback calls, for local and remote events
+	Lost      int64 // events not sent (Publish failed) or dropped as a slow consumer
+	// Connected reports whether the transport reaches the broker now
+	// (always true for the in-process Bus).
+	Connected bool
+	// Reconnects counts the times the transport got the broker back.
+	Reconnects int64
+}
+
+// ValidSubject reports whether s is a subject a Bus accepts: non-empty
+// dot-separated tokens of printable ASCII without spaces. The NATS
+// wildcards "*" and ">" are accepted by Subscribe only.
+func ValidSubject(s string) bool {
+	if s == "" {
+		return false
+	}
+	tokenStart := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if tokenStart {
+				return false
+			}
+			tokenStart = true
+			continue
+		case c <= ' ' || c >= 0x7f:
+			return false
+		}
+		tokenStart = false
+	}
+	return !tokenStart
+}
+
+// hasWildcard reports whether subject has a "*" or ">" token.
+func hasWildcard(subject string) bool {
+	start := 0
+	for i := 0; i <= len(subject); i++ {
+		if i == len(subject) || subject[i] == '.' {
+			if t := subject[start:i]; t == "*" || t == ">" {
+				return true
+			}
+			start = i + 1
+		}
+	}
+	return false
+}
+
+// Match reports whether subject matches pattern as NATS matches them:
+// tokens are compared one by one, "*" matches any one token, and a final
+// ">" matches one or more. Both must be valid subjects.
+func Match(pattern, subject string) bool {
+	for {
+		pt, prest, pmore := cut(pattern)
+		st, srest, smore := cut(subject)
+		switch {
+		case pt == ">" && !pmore:
+			return true
+		case pt != "*" && pt != st:
+			return false
+		case !pmore || !smore:
+			return pmore == smore
+		}
+		pattern, subject = prest, srest
+	}
+}
+
+func cut(s string) (token, rest string, more bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// CheckPublish returns ErrBadSubject unless subject is valid and has no
+// wildcard: for implementations of Publish.
+func CheckPublish(subject string) error {
+	if !ValidSubject(subject) || hasWildcard(subject) {
+		return ErrBadSubject
+	}
+	return nil
+}
+
+// CheckSubscribe returns ErrBadSubject unless pattern is valid, with ">"
+// only as its last token: for implementations of Subscribe.
+func CheckSubscribe(pattern string) error {
+	if !ValidSubject(pattern) {
+		return ErrBadSubject
+	}
+	for p := pattern; ; {
+		t, rest, more := cut(p)
+		if t == ">" && more {
+			return ErrBadSubject
+		}
+		if !more {
+			return nil
+		}
+		p = rest
+	}
+}

@@ -1,0 +1,259 @@
+package natsbus_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/wharf-go/wharf/cluster"
+	"github.com/wharf-go/wharf/cluster/natsbus"
+	"github.com/wharf-go/wharf/internal/natsembed"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// connect opens a Bus on url, closed when the test ends.
+func connect(t *testing.T, url string, cfg natsbus.Config) *natsbus.Bus {
+	t.Helper()
+	cfg.URL = url
+	cfg.ReconnectWait = 20 * time.Millisecond
+	if cfg.Logger == nil {
+		cfg.Logger = wharftest.DiscardLogger()
+	}
+	b, err := natsbus.Connect(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// waitFor polls cond for at most 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// inbox collects the events a subscription gets.
+type inbox struct {
+	mu     sync.Mutex
+	events []string // "subject=data"
+}
+
+func (in *inbox) add(subject string, data []byte) {
+	in.mu.Lock()
+	in.events = append(in.events, subject+"="+string(data))
+	in.mu.Unlock()
+}
+
+func (in *inbox) snapshot() []string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]string(nil), in.events...)
+}
+
+func (in *inbox) len() int { return len(in.snapshot()) }
+
+func subscribe(t *testing.T, b cluster.Bus, pattern string) *inbox {
+	t.Helper()
+	in := &inbox{}
+	if _, err := b.Subscribe(pattern, in.add); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// Two instances on one broker: an event reaches every subscriber once,
+// local ones included, in the order its instance published it.
+func TestAcrossInstances(t *testing.T) {
+	broker := natsembed.ForTest(t)
+	a := connect(t, broker.URL, natsbus.Config{})
+	b := connect(t, broker.URL, natsbus.Config{})
+	onA, onB := subscribe(t, a, "chat.>"), subscribe(t, b, "chat.>")
+	onBExact := subscribe(t, b, "chat.room")
+
+	const n = 1000
+	var want []string
+	for i := range n {
+		subject := "chat.room"
+		if i%2 == 1 {
+			subject = "chat.other"
+		}
+		if err := a.Publish(context.Background(), subject, []byte(strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, subject+"="+strconv.Itoa(i))
+	}
+	waitFor(t, "the other instance to get every event", func() bool { return onB.len() >= n && onBExact.len() >= n/2 })
+	for name, in := range map[string]*inbox{"publisher's own": onA, "other instance's": onB} {
+		got := in.snapshot()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s subscriber got %d events, out of order or repeated (first %v)", name, len(got), got[:min(5, len(got))])
+		}
+	}
+	if got := onBExact.len(); got != n/2 {
+		t.Errorf("the exact subscription got %d events, want %d", got, n/2)
+	}
+	if err := b.Publish(context.Background(), "chat.room", []byte("back")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the event from the other side", func() bool { return onA.len() == n+1 })
+
+	stA := a.Stats()
+	if stA.Published != n || stA.Lost != 0 || !stA.Connected || stA.Delivered != n+1 {
+		t.Errorf("publisher's stats %+v", stA)
+	}
+}
+
+// While the broker is down, Publish says the event is lost and counts it
+// (local subscribers still get it); once the broker is back, the
+// subscriptions work again without anyone resubscribing.
+func TestBrokerOutage(t *testing.T) {
+	broker := natsembed.ForTest(t)
+	reader := sdkmetric.NewManualReader()
+	a := connect(t, broker.URL, natsbus.Config{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+	b := connect(t, broker.URL, natsbus.Config{})
+	onA, onB := subscribe(t, a, "news"), subscribe(t, b, "news")
+
+	broker.Stop()
+	waitFor(t, "the bus to see the broker gone", func() bool { return !a.Stats().Connected })
+	const lost = 5
+	for i := range lost {
+		if err := a.Publish(context.Background(), "news", []byte(strconv.Itoa(i))); !errors.Is(err, natsbus.ErrNotConnected) {
+			t.Fatalf("Publish during the outage: %v, want ErrNotConnected", err)
+		}
+	}
+	if got := onA.len(); got != lost {
+		t.Errorf("the local subscriber got %d events during the outage, want %d", got, lost)
+	}
+	if st := a.Stats(); st.Lost != lost || st.Published != 0 {
+		t.Errorf("stats during the outage %+v, want %d lost", st, lost)
+	}
+	if v := metricValue(t, reader, "wharf.cluster.events.lost"); v != lost {
+		t.Errorf("wharf.cluster.events.lost = %d, want %d", v, lost)
+	}
+	if v := metricValue(t, reader, "wharf.cluster.connected"); v != 0 {
+		t.Errorf("wharf.cluster.connected = %d during the outage", v)
+	}
+
+	broker.Restart()
+	waitFor(t, "both instances to reconnect", func() bool { return a.Stats().Connected && b.Stats().Connected })
+	// b's subscription reaches the broker on its own connection: probe
+	// until it is there.
+	waitFor(t, "an event across the restarted broker", func() bool {
+		a.Publish(context.Background(), "news", []byte("after"))
+		return onB.len() > 0
+	})
+	for _, e := range onB.snapshot() {
+		if e != "news=after" {
+			t.Errorf("the other instance got %q: an event from the outage was delivered late", e)
+		}
+	}
+	if st := a.Stats(); st.Reconnects < 1 {
+		t.Errorf("stats after the restart %+v, want a reconnect", st)
+	}
+	if v := metricValue(t, reader, "wharf.cluster.connected"); v != 1 {
+		t.Errorf("wharf.cluster.connected = %d after the restart", v)
+	}
+}
+
+// An instance may start before its broker: Connect succeeds, events are
+// lost (and say so) until the broker comes up, then flow.
+func TestStartBeforeBroker(t *testing.T) {
+	broker := natsembed.ForTest(t)
+	broker.Stop()
+	a := connect(t, broker.URL, natsbus.Config{})
+	if err := a.Publish(context.Background(), "x", nil); !errors.Is(err, natsbus.ErrNotConnected) {
+		t.Fatalf("Publish with no broker: %v", err)
+	}
+	broker.Restart()
+	b := connect(t, broker.URL, natsbus.Config{})
+	onB := subscribe(t, b, "x")
+	waitFor(t, "an event once the broker is up", func() bool {
+		a.Publish(context.Background(), "x", nil)
+		return onB.len() > 0
+	})
+}
+
+// A subscription that falls behind by more than PendingMessages drops the
+// excess; every event is then either delivered or counted as lost.
+func TestSlowConsumer(t *testing.T) {
+	broker := natsembed.ForTest(t)
+	a := connect(t, broker.URL, natsbus.Config{})
+	b := connect(t, broker.URL, natsbus.Config{PendingMessages: 10})
+	release := make(chan struct{})
+	var once sync.Once
+	if _, err := b.Subscribe("flood", func(string, []byte) { once.Do(func() { <-release }) }); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	for range n {
+		if err := a.Publish(context.Background(), "flood", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the slow subscription to drop events", func() bool { return b.Stats().Lost > 0 })
+	close(release)
+	waitFor(t, "every event delivered or lost", func() bool {
+		st := b.Stats()
+		return st.Delivered+st.Lost == n
+	})
+	if st := b.Stats(); st.Lost == 0 || st.Delivered == 0 {
+		t.Errorf("stats %+v: want some delivered and some lost", st)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	broker := natsembed.ForTest(t)
+	a := connect(t, broker.URL, natsbus.Config{})
+	if err := a.Publish(context.Background(), "a.*", nil); !errors.Is(err, cluster.ErrBadSubject) {
+		t.Errorf("publishing on a wildcard: %v", err)
+	}
+	if _, err := a.Subscribe("a b", func(string, []byte) {}); !errors.Is(err, cluster.ErrBadSubject) {
+		t.Errorf("subscribing to a bad subject: %v", err)
+	}
+	a.Close()
+	if err := a.Publish(context.Background(), "a", nil); !errors.Is(err, cluster.ErrClosed) {
+		t.Errorf("Publish after Close: %v", err)
+	}
+	if _, err := a.Subscribe("a", func(string, []byte) {}); !errors.Is(err, cluster.ErrClosed) {
+		t.Errorf("Subscribe after Close: %v", err)
+	}
+	a.Close() // twice is harmless
+	if _, err := natsbus.Connect(natsbus.Config{URL: "nats://[::1"}); err == nil {
+		t.Error("Connect accepted a malformed URL")
+	}
+}
+
+// metricValue collects reader and returns the int64 value of the named
+// instrument.
+func metricValue(t *testing.T, reader *sdkmetric.ManualReader, name string) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			if s, ok := m.Data.(metricdata.Sum[int64]); ok && len(s.DataPoints) == 1 {
+				return s.DataPoints[0].Value
+			}
+			t.Fatalf("%s has data %T", name, m.Data)
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
