@@ -110,6 +110,9 @@ func Connect(cfg Config) (*Bus, error) {
 		nats.ReconnectBufSize(-1), // no buffering while away: an event is sent now or lost
 		nats.DrainTimeout(5 * time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err == nil {
+				return // our own Close
+			}
 			b.log.Warn("natsbus: disconnected from the broker; events published until it is back are lost", "err", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {

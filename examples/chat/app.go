@@ -39,6 +39,7 @@ func newContainer(rm *room, opts ...container.Option) *container.Container {
 	chat.HandleFunc("/poll", rm.handlePoll)
 	chat.HandleFunc("/say", rm.handleSay)
 	chat.HandleFunc("/leave", rm.handleLeave)
+	chat.HandleFunc("/stats", rm.handleStats)
 	// Handlers return errors; these pages turn them into JSON answers.
 	container.ErrorPageAs[*api.StatusError](chat, api.HandlerFunc(jsonErrorPage))
 	for _, status := range []int{http.StatusRequestEntityTooLarge, http.StatusInternalServerError, http.StatusServiceUnavailable} {
@@ -85,10 +86,34 @@ func (rm *room) handleSay(w api.Response, r *api.Request) error {
 	if err != nil {
 		return err
 	}
-	if !rm.say(name, form.Get("text")) {
+	switch err := rm.say(r.Context(), name, form.Get("text")); {
+	case errors.Is(err, errUnknownMember):
 		return unknownMember(name)
+	case err != nil:
+		// This process's members have it; the others' are lost (the bus
+		// counts them). Saying it again would repeat it here.
+		rm.log.Warn("chat: message not sent to the other processes", "err", err)
+		return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "warning": "delivered on this server only: " + err.Error()})
 	}
 	return writeJSON(w, http.StatusOK, okAnswer)
+}
+
+// handleStats answers the room's and the bus's counts: members here, their
+// polls waiting, and messages published, delivered and lost (the events a
+// broker outage cost).
+func (rm *room) handleStats(w api.Response, r *api.Request) error {
+	if err := allow(r, http.MethodGet); err != nil {
+		return err
+	}
+	rm.mu.Lock()
+	n, polling := len(rm.members), 0
+	for _, m := range rm.members {
+		if m.waiter != nil {
+			polling++
+		}
+	}
+	rm.mu.Unlock()
+	return writeJSON(w, http.StatusOK, map[string]any{"members": n, "polling": polling, "bus": rm.bus.Stats()})
 }
 
 // handlePoll answers queued events at once, or suspends the request until a

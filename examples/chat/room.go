@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
 	"sync"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/cluster"
 	"github.com/wharf-go/wharf/continuation"
 )
 
@@ -40,12 +45,51 @@ type supersededKey struct{}
 // room is the chat room. All its state is guarded by mu. Continuations are
 // resumed after mu is released, so no resumed dispatch ever waits for it
 // while a caller holds it.
+//
+// Messages go through a cluster.Bus: say publishes, and the room's
+// subscription queues what arrives for the members of this process and
+// resumes their polls. With the in-process bus that is a function call;
+// with natsbus, the processes sharing a broker form one room, each holding
+// the members that joined it (their polls must come back to it).
 type room struct {
+	bus cluster.Bus
+	log *slog.Logger
+
 	mu      sync.Mutex
 	members map[string]*member
 }
 
-func newRoom() *room { return &room{members: make(map[string]*member)} }
+// roomSubject is the subject the room's messages travel on.
+const roomSubject = "wharf.chat.room"
+
+// newRoom returns a room on an in-process bus: one process, one room.
+func newRoom() *room {
+	rm, err := newRoomOn(cluster.NewLocal(), slog.Default())
+	if err != nil {
+		panic(err) // an in-process bus does not fail to subscribe
+	}
+	return rm
+}
+
+// newRoomOn returns a room whose messages travel on bus.
+func newRoomOn(bus cluster.Bus, log *slog.Logger) (*room, error) {
+	rm := &room{bus: bus, log: log, members: make(map[string]*member)}
+	if _, err := bus.Subscribe(roomSubject, rm.arrived); err != nil {
+		return nil, err
+	}
+	return rm, nil
+}
+
+// arrived is the bus's callback: a message said on this process or
+// another. It runs on the publisher's goroutine or the bus's.
+func (rm *room) arrived(_ string, data []byte) {
+	var ev event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		rm.log.Warn("chat: a message that is not an event", "err", err)
+		return
+	}
+	rm.deliver(ev)
+}
 
 // join adds name; an existing member is left as it is.
 func (rm *room) join(name string) {
@@ -73,15 +117,30 @@ func (rm *room) leave(name string) bool {
 	return m != nil
 }
 
-// say queues a message from name for every member (the speaker included) and
-// resumes every waiting poll. It reports whether name is a member.
-func (rm *room) say(name, text string) bool {
+// errUnknownMember: say's speaker has not joined this process.
+var errUnknownMember = errors.New("unknown member")
+
+// say sends a message from name to every member of the room, on every
+// process. It returns errUnknownMember if name has not joined here, or the
+// bus's error if the message reached only this process's members.
+func (rm *room) say(ctx context.Context, name, text string) error {
 	rm.mu.Lock()
-	if rm.members[name] == nil {
-		rm.mu.Unlock()
-		return false
+	joined := rm.members[name] != nil
+	rm.mu.Unlock()
+	if !joined {
+		return errUnknownMember
 	}
-	ev := event{From: name, Text: text}
+	data, err := json.Marshal(event{From: name, Text: text})
+	if err != nil {
+		return err
+	}
+	return rm.bus.Publish(ctx, roomSubject, data)
+}
+
+// deliver queues ev for every member of this process (the speaker
+// included) and resumes every waiting poll.
+func (rm *room) deliver(ev event) {
+	rm.mu.Lock()
 	var wake []continuation.Continuation
 	for _, m := range rm.members {
 		if len(m.queue) == maxQueue {
@@ -100,7 +159,6 @@ func (rm *room) say(name, text string) bool {
 		// next poll.
 		_ = c.Resume()
 	}
-	return true
 }
 
 // pollResult is what the initial dispatch of a poll found.

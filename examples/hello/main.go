@@ -29,6 +29,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"strconv"
 
@@ -43,15 +44,17 @@ import (
 // -qos N puts the four endpoints behind a QoS filter: at most N requests
 // in their handlers at once, the others waiting suspended (in arrival
 // order) for up to -qos-wait, then answered 503.
-var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) func(opts ...container.Option) *container.Container {
+var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Builder {
 	qosN := fs.Int("qos", 0, "at most N requests in /hello, /sleep, /delay and /cpu at once; the others wait suspended (0 = off)")
 	qosWait := fs.Duration("qos-wait", qos.DefaultMaxWait, "with -qos, how long a request may wait for its turn before it is answered 503")
 	qosPriority := fs.String("qos-priority", "", "with -qos, a request header whose integer value ranks waiting requests (higher first)")
 	workers := fs.Int("workers", 0, "run requests on a bounded executor of N goroutines, queueing the rest (0: an unbounded one)")
-	return func(opts ...container.Option) *container.Container {
+	return func(opts ...container.Option) (*container.Container, func(), error) {
+		var release func()
 		if *workers > 0 {
-			// The process owns it for its life: nothing to close.
-			opts = append(opts, container.WithExecutor(dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: *workers, QueueSize: -1})))
+			ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: *workers, QueueSize: -1})
+			opts = append(opts, container.WithExecutor(ex))
+			release = func() { ex.Close(context.Background()) } // a given executor stays ours to close
 		}
 		c := newContainer(opts...)
 		if *qosN > 0 {
@@ -64,7 +67,7 @@ var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) func(opts
 				c.Filter(p, f)
 			}
 		}
-		return c
+		return c, release, nil
 	}
 }}
 

@@ -27,9 +27,11 @@ import (
 )
 
 // command serves the container of app.go; the tests run it in-process.
-var command = cli.Command{Name: "telemetry", Flags: func(fs *flag.FlagSet) func(opts ...container.Option) *container.Container {
+var command = cli.Command{Name: "telemetry", Flags: func(fs *flag.FlagSet) cli.Builder {
 	traceLog := fs.Bool("trace-log", false, "write every finished span to the log (stderr)")
-	return func(opts ...container.Option) *container.Container { return newContainer(*traceLog, opts...) }
+	return func(opts ...container.Option) (*container.Container, func(), error) {
+		return newContainer(*traceLog, opts...), nil, nil
+	}
 }}
 
 func main() { command.Main() }

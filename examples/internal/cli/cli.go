@@ -44,10 +44,17 @@ type Command struct {
 
 	// Flags, if not nil, is for a command with flags of its own and takes
 	// the place of Build: it registers them on fs before the arguments are
-	// parsed and returns the function that builds the container, which is
-	// called after parsing and may read them.
-	Flags func(fs *flag.FlagSet) (build func(opts ...container.Option) *container.Container)
+	// parsed and returns the Builder of the container, which is called
+	// after parsing and may read them.
+	Flags func(fs *flag.FlagSet) Builder
 }
+
+// Builder builds a command's container after its flags are parsed, with
+// opts (TLS, from the flags) added to its own options. It may also ready
+// what the container's handlers use (a connection to a message broker,
+// say): release, if not nil, gives that back once the container has shut
+// down. An error ends Run before anything listens.
+type Builder func(opts ...container.Option) (c *container.Container, release func(), err error)
 
 // Main runs the command as the process: it calls Run with a context
 // cancelled by SIGINT or SIGTERM, the process's arguments and os.Stdout,
@@ -78,7 +85,9 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	keyFile := fs.String("key", "", "PEM private key file for TLS (with -cert)")
 	h2c := fs.Bool("h2c", false, "accept HTTP/2 without TLS on the cleartext port (prior knowledge or Upgrade: h2c)")
 	useH3 := fs.Bool("h3", false, "also serve HTTP/3 on UDP at the same port, advertised with Alt-Svc (needs -tls or -cert and -key)")
-	build := cmd.Build
+	build := func(opts ...container.Option) (*container.Container, func(), error) {
+		return cmd.Build(opts...), nil, nil
+	}
 	if cmd.Flags != nil {
 		build = cmd.Flags(fs)
 	}
@@ -110,19 +119,27 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	if *h2c {
 		opts = append(opts, container.WithH2C())
 	}
+	c, release, err := build(opts...)
+	if err != nil {
+		return err
+	}
+	if release != nil {
+		defer release() // after the container has shut down, or failed
+	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
+		c.Close()
 		return err
 	}
 	var pc net.PacketConn
 	if *useH3 {
 		if pc, err = net.ListenPacket("udp", l.Addr().String()); err != nil {
 			l.Close()
+			c.Close()
 			return err
 		}
 		defer pc.Close()
 	}
-	c := build(opts...)
 	Vars(c)
 	if pc != nil {
 		c.Filter("/*", h3.AltSvc(pc.LocalAddr().(*net.UDPAddr).Port))
