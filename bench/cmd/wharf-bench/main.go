@@ -9,7 +9,8 @@
 // to another with taskset; everything is on 127.0.0.1.
 //
 // With -render FILE it only renders the documents again from the
-// results.json of an earlier run.
+// results.json of an earlier run. With -cluster it runs only the scale-out
+// benchmark (cluster.go) and rewrites its table in docs/scale-out.md.
 package main
 
 import (
@@ -165,6 +166,13 @@ func run() error {
 	outMD := fs.String("md", "", "markdown output (default ROOT/docs/benchmarks.md; - for none)")
 	outSVG := fs.String("svg", "", "SVG output (default ROOT/docs/benchmarks.svg; - for none)")
 	render := fs.String("render", "", "only render the documents from this results.json")
+	cluster := fs.Bool("cluster", false, "run only the scale-out benchmark (examples/chat as one process and as three sharing a NATS broker) and rewrite its table in docs/scale-out.md")
+	cc := ClusterConfig{Members: 2000, Rate: 4, Duration: 20 * time.Second, Warmup: 3 * time.Second, Rounds: 3}
+	fs.IntVar(&cc.Members, "cluster-members", cc.Members, "with -cluster, chat members, spread over the processes")
+	fs.Float64Var(&cc.Rate, "cluster-rate", cc.Rate, "with -cluster, messages said per second in all (each reaches every member)")
+	fs.DurationVar(&cc.Duration, "cluster-duration", cc.Duration, "with -cluster, measured time of each run")
+	fs.DurationVar(&cc.Warmup, "cluster-warmup", cc.Warmup, "with -cluster, unmeasured time before it")
+	fs.IntVar(&cc.Rounds, "cluster-rounds", cc.Rounds, "with -cluster, rounds of the three setups, interleaved")
 	fs.Parse(os.Args[1:])
 	cfg.Servers = splitList(*servers)
 	cfg.Scenarios = splitList(*only)
@@ -178,6 +186,28 @@ func run() error {
 	}
 	if *outSVG == "" {
 		*outSVG = filepath.Join(rootDir, "docs", "benchmarks.svg")
+	}
+
+	if *cluster {
+		if *outMD == filepath.Join(rootDir, "docs", "benchmarks.md") {
+			*outMD = filepath.Join(rootDir, "docs", "scale-out.md")
+		}
+		cc.ServerCPU, cc.ClientCPU = cfg.ServerCPU, cfg.ClientCPU
+		if cc.Members < 1 || cc.Rate <= 0 || cc.Duration <= 0 || cc.Rounds < 1 {
+			return errors.New("-cluster-members, -cluster-rate, -cluster-duration and -cluster-rounds must be above zero")
+		}
+		resultsDir := filepath.Join(rootDir, "bench", "results")
+		if err := os.MkdirAll(resultsDir, 0o755); err != nil {
+			return err
+		}
+		lock, err := lockResults(resultsDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Close()
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return clusterBench(ctx, cc, rootDir, *outMD)
 	}
 
 	var res *Results
@@ -202,6 +232,21 @@ func run() error {
 		}
 	}
 	return write(res, *outMD, *outSVG)
+}
+
+// lockResults takes the lock of the results directory: one run at a time,
+// since a second would clobber the binaries and disturb the measurements of
+// the first. Closing the file releases it.
+func lockResults(resultsDir string) (*os.File, error) {
+	lock, err := os.OpenFile(filepath.Join(resultsDir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("another wharf-bench run holds %s (%v); wait for it to end", lock.Name(), err)
+	}
+	return lock, nil
 }
 
 func scenarioNames(cpuN int64) []string {
@@ -287,14 +332,11 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
 		return nil, err
 	}
-	lock, err := os.OpenFile(filepath.Join(resultsDir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	lock, err := lockResults(resultsDir)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Close() // closing releases the lock
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return nil, fmt.Errorf("another wharf-bench run holds %s (%v); wait for it to end", lock.Name(), err)
-	}
 	// Raw wrk outputs and server logs of the previous run go.
 	for _, d := range []string{"wrk", "bin"} {
 		if err := os.RemoveAll(filepath.Join(resultsDir, d)); err != nil {
