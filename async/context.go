@@ -38,7 +38,9 @@ func Start(r *api.Request) (*Context, error) {
 func (a *Context) Request() *api.Request { return a.r }
 
 // Dispatch runs task serialized with every other callback of the request,
-// in submission order, on a goroutine of the container's executor. It
+// in submission order: on a goroutine of the container's executor, or,
+// when it is queued during a dispatch, on the goroutine that ran that
+// dispatch once it returns (never on an event loop: see Yielder). It
 // returns api.ErrCompleted, and task never runs, if the request has
 // completed; a task still queued when another task completes the request is
 // dropped silently (use DispatchOr to hear of it).

@@ -38,10 +38,21 @@ type Channel interface {
 // on a goroutine with special rules (an event loop that must not park)
 // lifts them here: once a dispatch suspends, goroutines it started may use
 // the request (read its body) before it returns, and the connector cannot
-// tell them from the dispatching goroutine. Yield runs with the exchange
-// locked: it must not call the Exchange.
+// tell them from the dispatching goroutine. Yield reports whether there
+// were rules to lift. If there were, that goroutine runs nothing more of
+// the exchange: a re-dispatch, task or finish queued behind the suspending
+// dispatch runs on the executor, where it may block. Yield runs with the
+// exchange locked: it must not call the Exchange.
 type Yielder interface {
-	Yield()
+	Yield() bool
+}
+
+// Completer is an optional interface of a Channel. Completed is called
+// once, last: after Finish and after the OnComplete listeners, when
+// nothing of the exchange runs any more (a container counts the request
+// out here, so that its Shutdown waits for the listeners too).
+type Completer interface {
+	Completed()
 }
 
 // Config configures an Exchange. The zero value is ready to use.
@@ -161,6 +172,7 @@ type Exchange struct {
 	first    handle    // the first task's Response: its token is never reused
 	last     handle    // the finishing phase's Response: no task runs after it
 	finished bool      // OnComplete listeners have run; done is (or will be) closed
+	yielded  bool      // a dispatch suspended on a goroutine with rules: see Yielder; under mu
 
 	token atomic.Uint64 // token of the running task; 0 when none runs
 	next  uint64        // last token handed out; owned by the loop
@@ -296,6 +308,11 @@ func (ex *Exchange) run() {
 			ex.disarmLocked()
 		}
 		more := ex.m.state == stateRunning
+		// A dispatch that suspended lifted its goroutine's rules (see
+		// Yielder): what follows must not run under them, nor without
+		// them on a goroutine that may not park. The executor takes it.
+		handOff := ex.yielded && (more || act&actFinish != 0)
+		ex.yielded = false
 		if !more && act&actFinish == 0 {
 			// Give up ownership before anyone can see the exchange waiting:
 			// the next event may start a loop on another goroutine at once.
@@ -304,8 +321,19 @@ func (ex *Exchange) run() {
 			}
 			ex.loop.Release()
 		}
+		if handOff {
+			ex.loop.Release()
+		}
 		ex.mu.Unlock()
 
+		if handOff {
+			if act&actFinish != 0 {
+				ex.execute(ex.finishOwned)
+			} else {
+				ex.execute(ex.run)
+			}
+			return
+		}
 		if act&actFinish != 0 {
 			ex.finish()
 			ex.loop.Release()
@@ -315,6 +343,13 @@ func (ex *Exchange) run() {
 			return
 		}
 	}
+}
+
+// finishOwned is finish on a goroutine the loop was handed to.
+func (ex *Exchange) finishOwned() {
+	ex.loop.Acquire()
+	ex.finish()
+	ex.loop.Release()
 }
 
 // handleFor returns the Response for the task with token tok. The first
@@ -460,6 +495,9 @@ func (ex *Exchange) finish() {
 			ex.safely(func() { l.OnComplete(ex.base, failure) })
 		}
 	}
+	if c, ok := ex.ch.(Completer); ok {
+		ex.safely(c.Completed)
+	}
 	ex.mu.Lock()
 	ex.finished = true
 	if ex.done != nil {
@@ -509,8 +547,8 @@ func (ex *Exchange) Suspend(mode Mode) error {
 	_, err := ex.m.transition(evSuspend, false, false)
 	if err == nil {
 		ex.mode = mode
-		if y, ok := ex.ch.(Yielder); ok {
-			y.Yield()
+		if y, ok := ex.ch.(Yielder); ok && y.Yield() {
+			ex.yielded = true
 		}
 	}
 	return err

@@ -162,7 +162,10 @@ func (b *body) read(p []byte) (int, error) {
 			c.w += n
 			if n == 0 && err != nil {
 				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
+					// The client went away mid-body: a 400, as for a
+					// Content-Length body, not a server failure.
+					b.s.bodyClose.Store(true)
+					err = &api.StatusError{Code: http.StatusBadRequest, Err: io.ErrUnexpectedEOF}
 				}
 				return 0, err
 			}

@@ -27,6 +27,10 @@ func serve(t *testing.T, cfg connector.Config) (string, *container.Container) {
 		_, err := w.WriteString("hello")
 		return err
 	})
+	c.HandleFunc("/host", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString(r.Host())
+		return err
+	})
 	c.HandleFunc("/echo", func(w api.Response, r *api.Request) error {
 		b, err := io.ReadAll(r.Body())
 		if err != nil {
@@ -384,5 +388,17 @@ func TestHeaderFields(t *testing.T) {
 	_, bodies, _ := roundTrip(t, addr, "GET / HTTP/1.1\r\nhost: example.com\r\nx-lower: a\r\nContent-Type: text/x\r\nX-Multi: 1\r\nx-multi: 2\r\nX-MULTI: 3\r\n\r\n", 1)
 	if want := "a|text/x|[1 2 3]|example.com"; bodies[0] != want {
 		t.Fatalf("got %q, want %q", bodies[0], want)
+	}
+}
+
+// waitFor polls cond for at most 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

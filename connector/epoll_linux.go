@@ -31,7 +31,7 @@ func (s *Server) epollListener(l net.Listener) (*epListener, bool) {
 	if rc.Control(func(f uintptr) { fd = int(f) }) != nil || fd < 0 {
 		return nil, false
 	}
-	return &epListener{fd: fd, ln: l, local: l.Addr().String(), err: make(chan error, 1)}, true
+	return &epListener{rc: rc, fd: fd, ln: l, local: l.Addr().String(), err: make(chan error, 1)}, true
 }
 
 // startSelectors starts the selector goroutines once per server, unless it

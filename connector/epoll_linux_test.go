@@ -20,17 +20,6 @@ import (
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // Idle keep-alive connections and suspended requests hold no goroutine on
 // the epoll connector, and a client that leaves a suspended request is
 // noticed: the request fails once, listeners fire once.
@@ -312,5 +301,84 @@ func TestEpollInlineSuspendWithBodyReader(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if string(b) != "read 6" {
 		t.Fatalf("answer %q", b)
+	}
+}
+
+// What a NonBlocking dispatch leaves queued behind its suspension (a
+// re-dispatch after a Resume it caused, an async task, the finish after a
+// Complete) runs on the executor, never on the event loop that ran the
+// dispatch: suspending lifted the loop's no-parking rule, so I/O there
+// would park the only goroutine that can wake it, stalling the selector
+// until the write or read timeout (a minute here, past the test's bound).
+// Each case must get its whole answer: an 8 MiB response, which cannot fit
+// the socket buffer, or a body that arrives after the dispatch returned.
+func TestEpollWorkAfterSuspendLeavesTheLoop(t *testing.T) {
+	big := strings.Repeat("x", 8<<20)
+	tests := []struct {
+		name    string
+		handler api.Handler
+		body    string // sent 50 ms after the head, if any
+		want    string
+	}{
+		{"re-dispatch after a resume in the dispatch", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+			k := continuation.Of(r)
+			if !k.IsInitial() {
+				_, err := w.WriteString(big)
+				return err
+			}
+			if err := k.Suspend(); err != nil {
+				return err
+			}
+			return k.Resume()
+		}), "", big},
+		{"async task writing", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			return a.Dispatch(func(w api.Response) {
+				w.WriteString(big)
+				a.Complete()
+			})
+		}), "", big},
+		{"async task reading a late body", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			return a.Dispatch(func(w api.Response) {
+				b, err := io.ReadAll(r.Body())
+				fmt.Fprintf(w, "read %d %v", len(b), err)
+				a.Complete()
+			})
+		}), "abcdef", "read 6 <nil>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := connector.Config{Selectors: 1, WriteTimeout: time.Minute, ReadTimeout: time.Minute}
+			c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+			c.Handle("/x", tt.handler)
+			nc, err := net.Dial("tcp", listen(t, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.SetDeadline(time.Now().Add(10 * time.Second))
+			if tt.body == "" {
+				fmt.Fprint(nc, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
+			} else {
+				fmt.Fprintf(nc, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n", len(tt.body))
+				time.Sleep(50 * time.Millisecond) // the task is reading by now
+				fmt.Fprint(nc, tt.body)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			if err != nil || string(b) != tt.want {
+				t.Fatalf("got %d bytes (%.20q), %v; want %d bytes", len(b), b, err, len(tt.want))
+			}
+		})
 	}
 }

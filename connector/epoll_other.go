@@ -33,3 +33,6 @@ var errWouldBlock error
 func (f *fdConn) shutdown()                 {}
 func (c *conn) tryFill([]byte) (int, error) { panic("unreachable") }
 func (f *fdConn) notifyReadable(func())     {}
+func (f *fdConn) Write([]byte) (int, error) { panic("unreachable") }
+func (f *fdConn) liftNoPark() bool          { return false }
+func (c *conn) continueEP(*stream)          { panic("unreachable") }

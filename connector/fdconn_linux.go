@@ -422,6 +422,15 @@ func (f *fdConn) setNoPark(v bool) {
 	f.mu.Unlock()
 }
 
+// liftNoPark ends the no-parking rule and reports whether it was in force.
+func (f *fdConn) liftNoPark() bool {
+	f.mu.Lock()
+	was := f.noPark
+	f.noPark = false
+	f.mu.Unlock()
+	return was
+}
+
 // errWouldPark fails I/O of a NonBlocking handler that would have to wait.
 var errWouldPark = errors.New("connector: a NonBlocking handler's I/O would block")
 

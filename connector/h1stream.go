@@ -427,10 +427,8 @@ func (s *stream) handOff() {
 
 // Yield implements Yielder: once the request's tasks leave the goroutine
 // that began them, its writes and reads may park again (see serveEP).
-func (s *stream) Yield() {
-	if s.c.ep != nil {
-		s.c.ep.setNoPark(false)
-	}
+func (s *stream) Yield() bool {
+	return s.c.ep != nil && s.c.ep.liftNoPark()
 }
 
 // Watch implements Stream.

@@ -337,7 +337,12 @@ func (hc *h2Conn) onFrame(f http2.Frame) error {
 		st := hc.streams[f.StreamID]
 		hc.mu.Unlock()
 		if st != nil {
-			return st.reset(h2RecvRst, f.ErrCode, errH2ClientReset)
+			err := errH2StreamReset // a client's error report: worth a log line
+			switch f.ErrCode {
+			case http2.ErrCodeNo, http2.ErrCodeCancel, http2.ErrCodeRefusedStream:
+				err = errH2ClientReset // it no longer wants the answer
+			}
+			return st.reset(h2RecvRst, f.ErrCode, err)
 		}
 	case *http2.PriorityFrame:
 		if f.StreamID == f.StreamDep {

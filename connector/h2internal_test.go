@@ -74,7 +74,7 @@ func startH2Pipe(t *testing.T, cfg Config, h Handler, settings ...http2.Setting)
 	cli, sc := net.Pipe()
 	p.nc = cli
 	c := newConn(p.srv, sc)
-	p.srv.addConn(c)
+	p.srv.addConn(c, false)
 	c.setState(connReading) // as when the preface has been read
 	go func() {
 		defer close(p.done)

@@ -21,8 +21,9 @@ import (
 
 var (
 	errH2StreamReset = errors.New("connector: HTTP/2 stream reset")
-	// errH2ClientReset is a RST_STREAM from the client: it went away, as
-	// far as the request is concerned, so the container ends it quietly.
+	// errH2ClientReset is a RST_STREAM from the client with NO_ERROR,
+	// CANCEL or REFUSED_STREAM: it went away, as far as the request is
+	// concerned, so the container ends it quietly.
 	errH2ClientReset = fmt.Errorf("connector: the client reset the HTTP/2 stream: %w", ErrClientGone)
 	errH2FlowControl = errors.New("connector: HTTP/2 flow-control error")
 	errH2WriteWait   = errors.New("connector: HTTP/2 flow-control window not opened within WriteTimeout")

@@ -2,14 +2,22 @@ package connector_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the hostile-input table in docs/security.md")
@@ -72,7 +80,7 @@ var hostileInputs = []hostileInput{
 	{"Request line", "asterisk-form with GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
 	{"Request line", "absolute-form with a scheme other than http(s)", "GET ftp://a/hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
 	{"Request line", "absolute-form with userinfo", "GET http://u@a/hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
-	{"Request line", "absolute-form: its authority wins over Host", "GET http://a/hello HTTP/1.1\r\nHost: b\r\n\r\n", 200, true},
+	{"Request line", "absolute-form: its authority wins over Host", "GET http://a.example/host HTTP/1.1\r\nHost: b.example\r\n\r\n", 200, true},
 
 	{"Header fields", "space inside a field name", "GET /hello HTTP/1.1\r\nHost: a\r\nX Y: z\r\n\r\n", 400, false},
 	{"Header fields", "whitespace before the first field", "GET /hello HTTP/1.1\r\n Host: a\r\n\r\n", 400, false},
@@ -113,6 +121,11 @@ func TestHostileInputs(t *testing.T) {
 				resps, bodies, closed := roundTrip(t, addr, raw, responses)
 				if resps[0].StatusCode != tt.want {
 					t.Fatalf("status %d (%q), want %d", resps[0].StatusCode, bodies[0], tt.want)
+				}
+				if strings.Contains(tt.raw, "/host ") { // answers the request's host
+					if bodies[0] != "a.example" {
+						t.Errorf("the request's host is %q, want the target's a.example", bodies[0])
+					}
 				}
 				if !tt.keep && !resps[0].Close {
 					t.Errorf("a rejected request's answer lacks Connection: close")
@@ -194,4 +207,40 @@ func abridge(raw string) string {
 		q = string(r[:99]) + "…"
 	}
 	return q
+}
+
+// A client that leaves in the middle of a body, chunked or not, is a
+// client error: the handler's read fails with a 400 that still says
+// io.ErrUnexpectedEOF, and nothing is logged as a server failure.
+func TestBodyCutShort(t *testing.T) {
+	for _, head := range []string{
+		"POST /read HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc",
+		"POST /read HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n64\r\nabc",
+	} {
+		eachConnector(t, connector.Config{}, func(t *testing.T, cfg connector.Config) {
+			rec, logger := wharftest.NewLogRecorder()
+			c := container.New(container.WithConnector(cfg), container.WithLogger(logger))
+			readErr := make(chan error, 1)
+			c.HandleFunc("/read", func(w api.Response, r *api.Request) error {
+				_, err := io.ReadAll(r.Body())
+				readErr <- err
+				return err
+			})
+			nc, err := net.Dial("tcp", listen(t, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(nc, head)
+			time.Sleep(20 * time.Millisecond) // the handler is reading
+			nc.Close()
+			err = <-readErr
+			if api.StatusOf(err) != http.StatusBadRequest || !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("read error %v (status %d), want a 400 wrapping io.ErrUnexpectedEOF", err, api.StatusOf(err))
+			}
+			waitFor(t, "the request to end", func() bool { return c.Stats().Active == 0 })
+			if recs := rec.Records(); len(recs) != 0 {
+				t.Fatalf("logged %+v", recs)
+			}
+		})
+	}
 }

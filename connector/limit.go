@@ -5,10 +5,14 @@ import "net"
 // The connection limit (Config.MaxConnections) works as Jetty's
 // ConnectionLimit does: at the limit the server stops accepting, so new
 // connections wait in the listen backlog, where they cost the process
-// nothing, instead of being accepted and closed. An accept first reserves
-// a slot; the connection it accepts turns the reservation into an open
-// connection (addConn), and an accept that finds nothing gives it back.
-// Every count lives under the server's mutex.
+// nothing, instead of being accepted and closed. The epoll selector's
+// accept, which never blocks, first reserves a slot; the connection it
+// accepts turns the reservation into an open connection (addConn), and an
+// accept that finds nothing gives it back. The portable loop's Accept
+// blocks, and a slot reserved for it would stay taken for as long as its
+// listener has no client, so it only waits for the count to be under the
+// limit: each portable listener (every TLS one) may take one connection
+// over it. Every count lives under the server's mutex.
 
 // pausable is a listener that an accept loop which does not block (the
 // epoll selector) takes out of its poll set at the limit, and puts back
@@ -26,10 +30,13 @@ type pausable interface {
 func (s *Server) reserveConn(l pausable) bool {
 	max := s.Config.MaxConnections
 	if max <= 0 {
-		return true
+		return !s.shutting.Load()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return false // its listener is closed, or about to be: leave it be
+	}
 	if s.conns.n+s.reserved < max {
 		s.reserved++
 		return true
@@ -41,17 +48,20 @@ func (s *Server) reserveConn(l pausable) bool {
 	return false
 }
 
-// waitConn is reserveConn for a blocking accept loop: it waits for a slot,
-// and reports false if the server shuts down first.
+// waitConn is for a blocking accept loop: it waits until the count is
+// under the limit, without reserving (see above), and reports false if the
+// server shuts down first.
 func (s *Server) waitConn() bool {
+	max := s.Config.MaxConnections
 	for {
-		if s.reserveConn(nil) {
-			return true
-		}
 		s.mu.Lock()
-		if s.conns.n+s.reserved < s.Config.MaxConnections {
-			s.mu.Unlock() // a connection closed in between
-			continue
+		if s.shutting.Load() {
+			s.mu.Unlock()
+			return false
+		}
+		if max <= 0 || s.conns.n+s.reserved < max {
+			s.mu.Unlock()
+			return true
 		}
 		if s.slotFree == nil {
 			s.slotFree = make(chan struct{})

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // At MaxConnections the server stops accepting: a further connection waits
@@ -71,6 +74,30 @@ func TestMaxConnections(t *testing.T) {
 		}
 		if st := c.Stats().Connections; st.Accepted != 4 {
 			t.Fatalf("accepted %d connections, want 4", st.Accepted)
+		}
+	})
+}
+
+// A listener with no client holds no slot: with MaxConnections 1 and two
+// listeners, one of them served by the portable loop (as a TLS listener
+// is), a connection to the other is served.
+func TestMaxConnectionsTwoListeners(t *testing.T) {
+	eachConnector(t, connector.Config{MaxConnections: 1}, func(t *testing.T, cfg connector.Config) {
+		c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+		c.HandleFunc("/hello", func(w api.Response, r *api.Request) error { _, err := w.WriteString("hello"); return err })
+		listen(t, c) // nobody connects here
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		// Wrapped, the listener goes to the portable loop even when the
+		// epoll connector serves the first.
+		go func() { defer close(done); c.Serve(struct{ net.Listener }{l}) }()
+		t.Cleanup(func() { c.Close(); <-done })
+		resps, bodies, _ := roundTrip(t, l.Addr().String(), "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1)
+		if resps[0].StatusCode != 200 || bodies[0] != "hello" {
+			t.Fatalf("got %d %q", resps[0].StatusCode, bodies[0])
 		}
 	})
 }

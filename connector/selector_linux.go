@@ -48,7 +48,8 @@ type selector struct {
 // epListener is a listening socket accepted from by a selector.
 type epListener struct {
 	sel   *selector // whose poll set holds it
-	fd    int
+	rc    syscall.RawConn
+	fd    int // its number when added: a key, never used as a descriptor
 	ln    net.Listener
 	local string     // ln's address, shared by the connections accepted
 	err   chan error // Serve returns what arrives here
@@ -84,33 +85,49 @@ func newSelector(srv *Server) (*selector, error) {
 	return s, nil
 }
 
+// A listener's socket belongs to its net.Listener, which its owner may
+// close at any time, and whose number the next socket then reuses. So the
+// selector touches it only inside l.rc.Control (which keeps the number
+// valid, or fails once it is closed), and its events carry generation 0,
+// which no connection's do: a connection that reuses a closed listener's
+// number is never taken for it.
+
 // addListener makes the selector accept on ln's socket.
 func (s *selector) addListener(l *epListener) error {
 	l.sel = s
 	s.mu.Lock()
 	s.lns[int32(l.fd)] = l
 	s.mu.Unlock()
-	return unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, l.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(l.fd)})
+	return l.ctl(unix.EPOLL_CTL_ADD, unix.EPOLLIN)
 }
 
 func (s *selector) removeListener(l *epListener) {
 	s.mu.Lock()
-	delete(s.lns, int32(l.fd))
+	if s.lns[int32(l.fd)] == l {
+		delete(s.lns, int32(l.fd))
+	}
 	s.mu.Unlock()
-	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, l.fd, nil)
+	l.ctl(unix.EPOLL_CTL_DEL, 0) // a closed socket has left the epoll set already
+}
+
+// ctl is epoll_ctl on the listener's socket while it is open.
+func (l *epListener) ctl(op int, events uint32) error {
+	var err error
+	if cerr := l.rc.Control(func(fd uintptr) {
+		err = unix.EpollCtl(l.sel.epfd, op, int(fd), &unix.EpollEvent{Events: events, Fd: int32(fd)})
+	}); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // pause stops the selector from polling l: at the connection limit, a
 // level-triggered listener would otherwise wake it again at once.
-func (l *epListener) pause() {
-	unix.EpollCtl(l.sel.epfd, unix.EPOLL_CTL_MOD, l.fd, &unix.EpollEvent{Fd: int32(l.fd)})
-}
+func (l *epListener) pause() { l.ctl(unix.EPOLL_CTL_MOD, 0) }
 
 // resume polls l again; a connection waiting in its backlog wakes the
 // selector at once.
-func (l *epListener) resume() {
-	unix.EpollCtl(l.sel.epfd, unix.EPOLL_CTL_MOD, l.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(l.fd)})
-}
+func (l *epListener) resume() { l.ctl(unix.EPOLL_CTL_MOD, unix.EPOLLIN) }
 
 func (l *epListener) listener() net.Listener { return l.ln }
 
@@ -119,6 +136,9 @@ func (l *epListener) listener() net.Listener { return l.ln }
 func (s *selector) register(f *fdConn) error {
 	s.mu.Lock()
 	s.gen++
+	if s.gen <= 0 {
+		s.gen = 1 // 0 marks listeners' events
+	}
 	f.gen = s.gen
 	if f.fd >= len(s.conns) {
 		s.conns = append(s.conns, make([]*fdConn, f.fd+1-len(s.conns))...)
@@ -147,8 +167,8 @@ func (s *selector) remove(f *fdConn) {
 func (s *selector) lookup(ev *unix.EpollEvent) (*fdConn, *epListener) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l := s.lns[ev.Fd]; l != nil {
-		return nil, l
+	if ev.Pad == 0 {
+		return nil, s.lns[ev.Fd]
 	}
 	if int(ev.Fd) < len(s.conns) {
 		if f := s.conns[ev.Fd]; f != nil && f.gen == ev.Pad {
@@ -277,7 +297,14 @@ func (s *selector) accept(l *epListener) {
 		if !s.srv.reserveConn(l) {
 			return // paused until a connection closes
 		}
-		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		var nfd int
+		var sa unix.Sockaddr
+		var err error
+		if cerr := l.rc.Control(func(fd uintptr) {
+			nfd, sa, err = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		}); cerr != nil {
+			err = cerr // its owner closed the listener
+		}
 		if err != nil {
 			s.srv.unreserveConn()
 			switch err {
@@ -305,7 +332,7 @@ func (s *selector) accept(l *epListener) {
 			rto: orDuration(s.srv.Config.ReadTimeout, DefaultReadTimeout),
 			wto: orDuration(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
 		c := newEpollConn(s.srv, f, l.local)
-		if !s.srv.addConn(c) {
+		if !s.srv.addConn(c, true) {
 			unix.Close(nfd)
 			continue
 		}

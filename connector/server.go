@@ -65,6 +65,9 @@ type Server struct {
 
 // Serve accepts connections on l until l fails or the server shuts down. It
 // always returns a non-nil error: ErrServerClosed after Shutdown or Close.
+// Stop it with Shutdown or Close: on the epoll connector, closing l
+// yourself ends the accepting, but Serve returns only when the server
+// stops.
 func (s *Server) Serve(l net.Listener) error {
 	if el, ok := s.epollListener(l); ok {
 		return s.serveEpoll(el)
@@ -81,7 +84,6 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		nc, err := l.Accept()
 		if err != nil {
-			s.unreserveConn()
 			if s.shutting.Load() {
 				return ErrServerClosed
 			}
@@ -98,7 +100,7 @@ func (s *Server) Serve(l net.Listener) error {
 		delay = 0
 		s.accepted.Add(1)
 		c := newConn(s, nc)
-		if !s.addConn(c) {
+		if !s.addConn(c, false) {
 			nc.Close()
 			return ErrServerClosed
 		}
@@ -138,11 +140,13 @@ func (s *Server) untrack(l net.Listener) {
 	s.mu.Unlock()
 }
 
-func (s *Server) addConn(c *conn) bool {
+// addConn lists a connection just accepted; reserved says the accept held
+// a reservation (see limit.go), which the connection now takes over.
+func (s *Server) addConn(c *conn, reserved bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.Config.MaxConnections > 0 {
-		s.reserved-- // the accept's reservation is now this connection
+	if reserved && s.Config.MaxConnections > 0 {
+		s.reserved--
 	}
 	if s.shutting.Load() {
 		s.connFreedLocked()

@@ -43,13 +43,15 @@ type Stream interface {
 }
 
 // Yielder is an optional interface of a Stream. The container calls Yield
-// on the goroutine that ran the request's first dispatch when that goroutine
-// stops running the request's tasks with the request suspended, before any
-// other goroutine can run one. The epoll connector runs NonBlocking
-// handlers on its event loop, whose I/O must never park; Yield lifts that
-// rule before a task on another goroutine could be subject to it.
+// on the goroutine running the request's first dispatch when the dispatch
+// suspends, and when that goroutine stops running the request's tasks with
+// the request suspended. The epoll connector runs NonBlocking handlers on
+// its event loop, whose I/O must never park; Yield lifts that rule, so
+// that goroutines the handler hands the request to may wait, and reports
+// whether it was in force: if so, the request's later work goes to the
+// executor, never back to the event loop (see async.Yielder).
 type Yielder interface {
-	Yield()
+	Yield() bool
 }
 
 // Watcher is told when the client of a suspended request goes away. The

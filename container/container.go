@@ -364,9 +364,9 @@ func (c *Container) ServeStream(s connector.Stream) {
 	}
 }
 
-// completed is called once per exchange, after its response is finished.
+// completed is called once per exchange, after its response is finished
+// and its OnComplete listeners have run.
 func (c *Container) completed(x *exchange) {
-	x.ctx.cancel()
 	c.live.remove(x)
 	if c.active.Add(-1) == 0 && c.shutting.Load() {
 		select {

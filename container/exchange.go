@@ -28,17 +28,23 @@ type exchange struct {
 }
 
 var (
-	_ async.Channel = (*exchange)(nil)
-	_ async.Holder  = (*exchange)(nil)
+	_ async.Channel   = (*exchange)(nil)
+	_ async.Holder    = (*exchange)(nil)
+	_ async.Completer = (*exchange)(nil)
 )
+
+// Completed implements async.Completer: the request, its listeners
+// included, is done.
+func (x *exchange) Completed() { x.c.completed(x) }
 
 func (x *exchange) AsyncExchange() *async.Exchange { return &x.ax }
 
 // Yield implements async.Yielder by passing it to the stream.
-func (x *exchange) Yield() {
+func (x *exchange) Yield() bool {
 	if y, ok := x.s.(connector.Yielder); ok {
-		y.Yield()
+		return y.Yield()
 	}
+	return false
 }
 
 // ClientGone implements connector.Watcher: the client of a suspended
@@ -65,7 +71,7 @@ func ErrorOf(r *api.Request) error {
 // Finish implements async.Channel: it ends the response, rendering err
 // through the error pages when there is one.
 func (x *exchange) Finish(w api.Response, err error) {
-	defer x.c.completed(x)
+	defer x.ctx.cancel()
 	o := &x.out
 	if o.hijacked {
 		return

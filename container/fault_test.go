@@ -417,13 +417,14 @@ func TestClientLeavesWhileStreaming(t *testing.T) {
 	for _, m := range modes.All {
 		t.Run(string(m), func(t *testing.T) {
 			tc := newTracer()
+			rec, logger := wharftest.NewLogRecorder()
 			s := serveTraced(t, m, tc, func(c *container.Container) {
 				c.HandleFunc("/t/stream", func(w api.Response, r *api.Request) error {
 					err := streamUntilError(w)
 					tc.of(r).setIOErr(err)
 					return err
 				})
-			}, container.WithLogger(wharftest.DiscardLogger()))
+			}, container.WithLogger(logger))
 			cl := open(t, s, "/t/stream", 0, nil)
 			tr := tc.next(t, "/t/stream")
 			resp := cl.response(t)
@@ -443,8 +444,13 @@ func TestClientLeavesWhileStreaming(t *testing.T) {
 			}
 			// Wharf's connectors say why, so the container ends the request
 			// quietly instead of logging a server failure.
-			if m != modes.NetHTTP && m != modes.H3 && !errors.Is(err, connector.ErrClientGone) {
-				t.Errorf("the handler's write error %v is not connector.ErrClientGone", err)
+			if m != modes.NetHTTP && m != modes.H3 {
+				if !errors.Is(err, connector.ErrClientGone) {
+					t.Errorf("the handler's write error %v is not connector.ErrClientGone", err)
+				}
+				if recs := rec.Records(); len(recs) != 0 {
+					t.Errorf("a client leaving was logged: %+v", recs)
+				}
 			}
 			checkEndedOnce(t, tr, m)
 			if n := s.Container.Stats().Active; n != 0 {

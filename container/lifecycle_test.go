@@ -14,6 +14,8 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func TestGracefulShutdown(t *testing.T) {
@@ -171,4 +173,53 @@ func TestRequestContextCancelledOnCompletion(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("request context not cancelled after completion")
 	}
+}
+
+// Shutdown waits for the OnComplete listeners of the requests it expires,
+// not only for their responses, also when the executor is the caller's
+// (which the container does not close, so cannot wait for).
+func TestShutdownWaitsForOnComplete(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 4})
+	defer ex.Close(context.Background())
+	c := container.New(container.WithExecutor(ex), container.WithLogger(wharftest.DiscardLogger()))
+	var listenerDone atomic.Bool
+	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if !cont.IsInitial() {
+			return nil
+		}
+		cont.SetTimeout(time.Hour)
+		cont.AddListener(continuation.Listener{OnComplete: func(*api.Request, error) {
+			time.Sleep(100 * time.Millisecond) // a listener with work to do
+			listenerDone.Store(true)
+		}})
+		return cont.Suspend()
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- c.Serve(l) }()
+	answered := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + l.Addr().String() + "/wait")
+		if err == nil {
+			resp.Body.Close()
+		}
+		answered <- err
+	}()
+	for c.Stats().Suspended != 1 {
+		time.Sleep(2 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if !listenerDone.Load() {
+		t.Fatal("Shutdown returned before the OnComplete listener ended")
+	}
+	<-answered
+	<-served
 }

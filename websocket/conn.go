@@ -146,7 +146,7 @@ const directMax = 16 << 10
 func (c *Conn) direct(frame []byte) {
 	n, err := 0, error(nil)
 	werr := c.raw.Write(func(fd uintptr) bool {
-		n, err = syscall.Write(int(fd), frame)
+		n, err = writeFD(fd, frame)
 		return true // never wait for the socket: the writer goroutine would
 	})
 	if err == syscall.EAGAIN || err == syscall.EINTR {

@@ -44,7 +44,7 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 		return nil, uerr
 	}
 	c := &Conn{ws: ws, cfg: cfg, req: r, h: h, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	if sc, ok := ws.NetConn().(syscall.Conn); ok {
+	if sc, ok := ws.NetConn().(syscall.Conn); ok && directWrites {
 		c.raw, _ = sc.SyscallConn() // TLS connections have none: their writes all go through the writer
 	}
 	go c.serve()

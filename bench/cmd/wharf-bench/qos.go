@@ -183,15 +183,6 @@ func (q *QoSResult) find(server string, level int) (QoSRun, bool) {
 	return QoSRun{}, false
 }
 
-func qosLabel(server string) string {
-	for _, s := range qosServers {
-		if s.name == server {
-			return s.label
-		}
-	}
-	return server
-}
-
 // renderQoS writes the QoS section.
 func renderQoS(p func(string, ...any), q *QoSResult, cfg Config) {
 	p("\n## Quality of service under load (QoS filter)\n\n")

@@ -1,0 +1,51 @@
+package connector_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/connector"
+)
+
+// At the limit, the epoll selector takes its listener out of its poll
+// set: a level-triggered listener with a connection waiting would
+// otherwise wake it in a loop. The process uses next to no CPU while a
+// connection waits in the backlog.
+func TestMaxConnectionsPausesListener(t *testing.T) {
+	addr, c := serve(t, connector.Config{MaxConnections: 1, Selectors: 1})
+	held, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	io.WriteString(held, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
+	if _, err := http.ReadResponse(bufio.NewReader(held), nil); err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := net.Dial("tcp", addr) // stays in the backlog
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiting.Close()
+	waitFor(t, "the selector to see the waiting connection", func() bool { return c.Stats().Connections.Open == 1 })
+	before, wall := cpuTime(t), time.Now()
+	time.Sleep(300 * time.Millisecond)
+	used, elapsed := cpuTime(t)-before, time.Since(wall)
+	if used > elapsed/3 {
+		t.Fatalf("the process used %v of CPU in %v at the limit: the selector spins on its listener", used, elapsed)
+	}
+}
+
+// cpuTime is the CPU time the process has used.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
