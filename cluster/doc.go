@@ -41,7 +41,7 @@
 // be safe for concurrent use, and must not block. Resuming continuations
 // is the intended work.
 //
-// Package cluster imports only package api's neighbours in the standard
-// library; natsbus imports cluster and nats.go. Neither is imported by
-// container: applications wire a Bus to their own handlers.
+// Package cluster imports only the standard library; natsbus imports
+// cluster and nats.go. Neither is imported by container: applications wire
+// a Bus to their own handlers.
 package cluster
