@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Sentinel errors of package cluster.
@@ -12,22 +13,41 @@ var (
 	// ErrBadSubject is returned for an empty subject or one with spaces or
 	// empty tokens ("a..b"), which no broker would route.
 	ErrBadSubject = errors.New("cluster: invalid subject")
+	// ErrNotDelivered is wrapped by the errors of a Publish that reached
+	// this instance's subscribers but not the other instances (the broker
+	// is away): the event counts as lost. Match it with errors.Is.
+	ErrNotDelivered = errors.New("cluster: event not delivered to the other instances")
 )
+
+// PanicError is returned by Local.Publish when a subscriber's callback
+// panicked: the other subscribers were served all the same.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("cluster: panic in a subscriber: %v", e.Value)
+}
 
 // Bus carries events between the instances of a cluster. See the package
 // documentation for its delivery guarantees and goroutines.
 type Bus interface {
 	// Publish sends data on subject to every subscriber of subject, on
 	// every instance. It returns when the event is handed to the local
-	// subscribers and to the transport. An error means that the other
-	// instances will not get the event, and it counts in Stats.Lost. Local
-	// subscribers are served even then. The Bus keeps no reference to data
-	// after Publish returns.
+	// subscribers and to the transport. An error wrapping ErrNotDelivered
+	// means the local subscribers got the event but the other instances
+	// will not; it counts in Stats.Lost. ErrBadSubject and ErrClosed mean
+	// nobody got it. The Bus keeps no reference to data after Publish
+	// returns.
 	Publish(ctx context.Context, subject string, data []byte) error
-	// Subscribe calls fn with every event published on subject, by any
-	// instance, from now until the Subscription is cancelled or the Bus
-	// closed. fn must not keep data after it returns.
-	Subscribe(subject string, fn func(subject string, data []byte)) (Subscription, error)
+	// Subscribe calls fn with every event published on a subject pattern
+	// matches, by any instance, from now until the Subscription is
+	// cancelled or the Bus closed. fn must not modify data, nor keep it
+	// after it returns. Subscribe once per pattern (a room, a topic) and
+	// resume the requests waiting for it from fn, rather than once per
+	// request: a subscription costs the broker a round trip.
+	Subscribe(pattern string, fn func(subject string, data []byte)) (Subscription, error)
 	// Stats returns the event counts so far.
 	Stats() Stats
 	// Close cancels every subscription and releases the transport.
@@ -37,21 +57,26 @@ type Bus interface {
 
 // Subscription is one Subscribe call.
 type Subscription interface {
-	// Unsubscribe stops the deliveries. One that is running may finish.
+	// Unsubscribe stops the deliveries. A callback that is running
+	// finishes, and one may still start just after Unsubscribe returns.
 	// Unsubscribing twice is harmless.
 	Unsubscribe() error
 }
 
 // Stats counts a Bus's events on this instance.
 type Stats struct {
-	Published int64 // Publish calls that returned nil
-	Delivered int64 // callback calls, for local and remote events
-	Lost      int64 // events not sent (Publish failed) or dropped as a slow consumer
+	Published int64 `json:"published"` // Publish calls that returned nil
+	Delivered int64 `json:"delivered"` // callback calls, for local and remote events
+	// Lost counts the events this instance failed to send to the others
+	// (Publish returned ErrNotDelivered) and the remote events its slow
+	// subscriptions dropped, each subscription counting its own.
+	Lost int64 `json:"lost"`
 	// Connected reports whether the transport reaches the broker now
 	// (always true for the in-process Bus).
-	Connected bool
-	// Reconnects counts the times the transport got the broker back.
-	Reconnects int64
+	Connected bool `json:"connected"`
+	// Reconnects counts the connections made after the first attempt:
+	// the broker got back, or reached at last when it was down at start.
+	Reconnects int64 `json:"reconnects"`
 }
 
 // ValidSubject reports whether s is a subject a Bus accepts: non-empty

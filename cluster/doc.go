@@ -19,12 +19,13 @@
 //
 // Delivery is at most once, as in core NATS. An event is delivered to each
 // subscriber once or not at all. Events published by one instance on one
-// subject arrive in the order they were published. An event that cannot be
-// sent is not dropped quietly: Publish returns an error, and the event is
-// counted in Stats.Lost. That happens while the broker is out of reach, or
-// when a subscriber falls too far behind. A suspended request that misses
-// its event still ends: it expires through its normal timeout path, as it
-// would on one instance.
+// subject arrive in the order they were published (while it stays
+// connected to one broker). An event that cannot be sent is not dropped
+// quietly: Publish returns an error wrapping ErrNotDelivered while the
+// broker is out of reach, and the event is counted in Stats.Lost, as are
+// the events a subscriber too far behind drops. A suspended request that
+// misses its event still ends: it expires through its normal timeout path,
+// as it would on one instance.
 //
 // At-most-once is the right fit here. A continuation waits for something
 // to happen now, and its timeout is its answer when nothing happens.

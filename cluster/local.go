@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -11,8 +12,8 @@ import (
 // instance, and the local half of a broker-backed one (natsbus), which
 // hands it the events of this instance and the broker the rest.
 //
-// The zero value is not ready: use NewLocal. Every method may be called
-// from any goroutine.
+// The zero value is ready to use, as is NewLocal's. Every method may be
+// called from any goroutine.
 type Local struct {
 	mu     sync.RWMutex
 	subs   []*localSub // copied on write: Publish reads it without copying
@@ -32,8 +33,10 @@ type localSub struct {
 }
 
 // Publish calls, on the calling goroutine, every callback subscribed to a
-// pattern that subject matches. ctx is not consulted: nothing waits.
-func (l *Local) Publish(_ context.Context, subject string, data []byte) error {
+// pattern that subject matches. A callback that panics does not keep the
+// event from the others: Publish then returns a *PanicError. ctx is not
+// consulted: nothing waits.
+func (l *Local) Publish(_ context.Context, subject string, data []byte) (err error) {
 	if err := CheckPublish(subject); err != nil {
 		return err
 	}
@@ -47,9 +50,22 @@ func (l *Local) Publish(_ context.Context, subject string, data []byte) error {
 	for _, s := range subs {
 		if !s.gone.Load() && Match(s.pattern, subject) {
 			l.delivered.Add(1)
-			s.fn(subject, data)
+			if perr := s.call(subject, data); perr != nil && err == nil {
+				err = perr
+			}
 		}
 	}
+	return err
+}
+
+// call runs the callback, turning a panic into a *PanicError.
+func (s *localSub) call(subject string, data []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	s.fn(subject, data)
 	return nil
 }
 

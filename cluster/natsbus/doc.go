@@ -7,8 +7,8 @@
 // NATS cluster) with echo turned off. Publish first calls this instance's
 // subscribers itself, through a cluster.Local, and then sends the event to
 // the broker, which passes it to every other instance. So an event reaches
-// each subscriber exactly once, and the local ones are served even while
-// the broker is away.
+// each subscriber at most once, never twice, and the local ones are served
+// even while the broker is away.
 //
 // Each Subscribe is one NATS subscription. nats.go delivers that
 // subscription's messages on its own goroutine, one at a time and in order.
@@ -16,15 +16,21 @@
 // # When the broker is away
 //
 // Delivery is core NATS's: at most once. The connection reconnects
-// forever, every ReconnectWait. It starts even if the broker is down at
-// first, so an instance can serve its own clients before the broker comes
-// up. While it is not connected, Publish does not buffer: an event that
-// cannot be sent is lost. It returns ErrNotConnected and counts in
-// Stats().Lost, and in the "wharf.cluster.events.lost" counter.
+// forever, every ReconnectWait (nats.go gives up only when the broker
+// refuses its credentials twice in a row: the Bus then stays away, and
+// says so in the log). It starts even if the broker is down at first, so
+// an instance can serve its own clients before the broker comes up. While
+// it is not connected, Publish does not buffer: an event that cannot be
+// sent is lost. It returns ErrNotConnected (which wraps
+// cluster.ErrNotDelivered) and counts in Stats().Lost, and in the
+// "wharf.cluster.events.lost" counter. A broker that stops reading
+// without closing is noticed within WriteTimeout of a Publish that has to
+// wait for it, or within about three PingIntervals.
 //
-// A subscription that falls more than PendingMessages behind drops what
-// does not fit. nats.go reports those as a slow consumer; they are counted
-// as lost too, and logged.
+// A subscription that falls more than PendingMessages behind on events
+// from other instances drops what does not fit. nats.go reports those as
+// a slow consumer; they are counted as lost too, and logged. Events from
+// this instance are not queued: a slow callback makes Publish slow.
 //
 // Subscriptions come back by themselves after a reconnect. Events that
 // were in flight when the connection broke are gone without a trace. No
@@ -38,10 +44,11 @@
 //
 // # Metrics
 //
-// Connect registers observable instruments with Config.MeterProvider:
+// Connect registers observable instruments with Config.MeterProvider, each
+// with the attribute "wharf.cluster.bus" set to Config.Name:
 //   - the counters "wharf.cluster.events.published", ".delivered" and
 //     ".lost";
-//   - the up-down counter "wharf.cluster.connected", which is 1 or 0.
+//   - the gauge "wharf.cluster.connected", which is 1 or 0.
 //
 // Close unregisters them.
 package natsbus

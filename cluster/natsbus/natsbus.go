@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/wharf-go/wharf/cluster"
@@ -21,7 +23,7 @@ var (
 	// ErrNotConnected is returned by Publish while the broker is out of
 	// reach: the other instances will not get the event (it counts as
 	// lost). Local subscribers got it.
-	ErrNotConnected = errors.New("natsbus: not connected to the broker; event lost")
+	ErrNotConnected = fmt.Errorf("natsbus: not connected to the broker: %w", cluster.ErrNotDelivered)
 )
 
 // Defaults of Config.
@@ -29,6 +31,8 @@ const (
 	DefaultReconnectWait   = 250 * time.Millisecond
 	DefaultPendingMessages = 64 << 10
 	DefaultName            = "wharf"
+	DefaultWriteTimeout    = 2 * time.Second
+	DefaultPingInterval    = 5 * time.Second
 
 	// subscribeFlushTimeout bounds Subscribe's wait for the broker.
 	subscribeFlushTimeout = 2 * time.Second
@@ -48,16 +52,33 @@ type Config struct {
 	ReconnectWait time.Duration
 	// PendingMessages bounds the events a subscription may have waiting
 	// for its callback; beyond it they are dropped and counted as lost.
-	// Zero means DefaultPendingMessages (65,536).
+	// Zero means DefaultPendingMessages (65,536). nats.go's bound of
+	// 64 MiB of waiting bytes applies as well.
 	PendingMessages int
+	// WriteTimeout bounds a write to the broker. A Publish that finds the
+	// send buffer full waits for it, so this is the longest a Publish can
+	// take; a broker that does not read for that long is taken for gone.
+	// Zero means DefaultWriteTimeout (2 s).
+	WriteTimeout time.Duration
+	// PingInterval is how often the connection checks the broker is
+	// there; two unanswered pings end the connection, so a silent network
+	// partition is noticed within about three intervals. Zero means
+	// DefaultPingInterval (5 s).
+	PingInterval time.Duration
 	// Logger receives disconnections, reconnections and slow consumers.
 	// Nil means slog.Default().
 	Logger *slog.Logger
-	// MeterProvider receives the bus's instruments. Nil means
-	// otel.GetMeterProvider() (no-op unless an SDK is installed).
+	// MeterProvider receives the bus's instruments, with the attribute
+	// wharf.cluster.bus set to Name (give Buses that share a provider
+	// different names). Nil means otel.GetMeterProvider() (no-op unless
+	// an SDK is installed).
 	MeterProvider metric.MeterProvider
-	// Options are further nats.go options (credentials, TLS), applied
-	// after the ones the Bus sets.
+	// Options are further nats.go options: credentials, TLS, servers. They
+	// are applied first; what the Bus's semantics rest on is set after
+	// them and cannot be changed: no echo, reconnecting forever, no
+	// buffering while away, callbacks after Close, and the write timeout
+	// and ping interval above. Handlers given here (closed, disconnected,
+	// reconnected, errors) are called after the Bus's own.
 	Options []nats.Option
 }
 
@@ -75,8 +96,12 @@ type Bus struct {
 	mu       sync.Mutex
 	subs     map[*subscription]struct{}
 	isClosed bool
+	// dropped counts the events slow subscriptions dropped: those gone,
+	// and, for the live ones, what Dropped said last (nats.go stops
+	// answering once a subscription is closed).
+	droppedGone int64
 
-	published, remote, lost, droppedGone atomic.Int64
+	published, remote, lost, panics atomic.Int64
 }
 
 // Connect opens the connection to the broker and returns the Bus. It does
@@ -89,52 +114,78 @@ func Connect(cfg Config) (*Bus, error) {
 	if b.log == nil {
 		b.log = slog.Default()
 	}
-	url := cfg.URL
-	if url == "" {
-		url = nats.DefaultURL
+	if b.cfg.Name == "" {
+		b.cfg.Name = DefaultName
 	}
-	name := cfg.Name
-	if name == "" {
-		name = DefaultName
+	opts := nats.GetDefaultOptions()
+	opts.Url = cfg.URL
+	if opts.Url == "" {
+		opts.Url = nats.DefaultURL
 	}
-	wait := cfg.ReconnectWait
-	if wait == 0 {
-		wait = DefaultReconnectWait
+	opts.Name = b.cfg.Name
+	for _, o := range cfg.Options {
+		if err := o(&opts); err != nil {
+			return nil, fmt.Errorf("natsbus: %w", err)
+		}
 	}
-	opts := []nats.Option{
-		nats.Name(name),
-		nats.NoEcho(), // this instance's events go to its subscribers directly
-		nats.RetryOnFailedConnect(true),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(wait),
-		nats.ReconnectBufSize(-1), // no buffering while away: an event is sent now or lost
-		nats.DrainTimeout(5 * time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err == nil {
-				return // our own Close
-			}
+	// What the Bus's semantics rest on, whatever the options said.
+	opts.NoEcho = true // this instance's events go to its subscribers directly
+	opts.RetryOnFailedConnect = true
+	opts.AllowReconnect = true
+	opts.MaxReconnect = -1
+	opts.ReconnectWait = orDuration(cfg.ReconnectWait, DefaultReconnectWait)
+	opts.ReconnectBufSize = -1 // no buffering while away: an event is sent now or lost
+	opts.FlusherTimeout = orDuration(cfg.WriteTimeout, DefaultWriteTimeout)
+	opts.PingInterval = orDuration(cfg.PingInterval, DefaultPingInterval)
+	opts.MaxPingsOut = 2
+	opts.DrainTimeout = 5 * time.Second
+	opts.NoCallbacksAfterClientClose = false // Close waits for the closed callback
+	userDisconnected, userReconnected, userConnected := opts.DisconnectedErrCB, opts.ReconnectedCB, opts.ConnectedCB
+	userErr, userClosed := opts.AsyncErrorCB, opts.ClosedCB
+	opts.DisconnectedErrCB = func(nc *nats.Conn, err error) {
+		if err != nil && !b.closing() {
 			b.log.Warn("natsbus: disconnected from the broker; events published until it is back are lost", "err", err)
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) {
-			b.log.Info("natsbus: reconnected to the broker", "url", nc.ConnectedUrlRedacted())
-		}),
-		nats.ConnectHandler(func(nc *nats.Conn) {
-			b.log.Info("natsbus: connected to the broker", "url", nc.ConnectedUrlRedacted())
-		}),
-		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
-			if sub != nil {
-				b.log.Warn("natsbus: subscription error", "subject", sub.Subject, "err", err)
-				return
-			}
-			b.log.Warn("natsbus: error", "err", err)
-		}),
-		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
+		}
+		if userDisconnected != nil {
+			userDisconnected(nc, err)
+		}
 	}
-	nc, err := nats.Connect(url, append(opts, cfg.Options...)...)
+	opts.ReconnectedCB = func(nc *nats.Conn) {
+		b.log.Info("natsbus: reconnected to the broker", "url", nc.ConnectedUrlRedacted())
+		if userReconnected != nil {
+			userReconnected(nc)
+		}
+	}
+	opts.ConnectedCB = func(nc *nats.Conn) {
+		b.log.Info("natsbus: connected to the broker", "url", nc.ConnectedUrlRedacted())
+		if userConnected != nil {
+			userConnected(nc)
+		}
+	}
+	opts.AsyncErrorCB = func(nc *nats.Conn, sub *nats.Subscription, err error) {
+		if sub != nil {
+			b.log.Warn("natsbus: subscription error", "subject", sub.Subject, "err", err)
+		} else {
+			b.log.Warn("natsbus: error", "err", err)
+		}
+		if userErr != nil {
+			userErr(nc, sub, err)
+		}
+	}
+	opts.ClosedCB = func(nc *nats.Conn) {
+		if userClosed != nil {
+			userClosed(nc)
+		}
+		close(b.closed)
+	}
+	nc, err := opts.Connect()
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: connecting to %s: %w", url, err)
+		return nil, fmt.Errorf("natsbus: connecting to %s: %w", opts.Url, err)
 	}
 	b.nc = nc
+	if !nc.IsConnected() {
+		b.log.Warn("natsbus: the broker is not reachable yet; events published until it is are lost", "url", opts.Url)
+	}
 	if err := b.registerMetrics(); err != nil {
 		nc.Close()
 		<-b.closed
@@ -143,13 +194,36 @@ func Connect(cfg Config) (*Bus, error) {
 	return b, nil
 }
 
+func orDuration(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// closing reports whether Close was called.
+func (b *Bus) closing() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.isClosed
+}
+
 // Publish hands the event to this instance's subscribers, then sends it to
 // the broker. It returns ErrNotConnected (and counts the event as lost) if
 // the broker is out of reach, or nats.go's error if it refuses the event.
-// ctx is not consulted: sending never waits for the broker.
+// Sending only copies the event into the connection's buffer; if that is
+// full, Publish waits for the broker to read, at most WriteTimeout. ctx is
+// not consulted.
 func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	if err := b.local.Publish(ctx, subject, data); err != nil {
-		return err
+		var pe *cluster.PanicError
+		if !errors.As(err, &pe) {
+			return err
+		}
+		// A local subscriber panicked: the others got the event, and so
+		// do the other instances.
+		b.panics.Add(1)
+		b.log.Error("natsbus: panic in a subscriber", "subject", subject, "panic", pe.Value, "stack", string(pe.Stack))
 	}
 	if !b.nc.IsConnected() {
 		b.lost.Add(1)
@@ -177,19 +251,18 @@ func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (c
 		panic("natsbus: Subscribe with a nil callback")
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.isClosed {
+		b.mu.Unlock()
 		return nil, cluster.ErrClosed
 	}
 	ls, err := b.local.Subscribe(pattern, fn)
 	if err != nil {
+		b.mu.Unlock()
 		return nil, err
 	}
-	ns, err := b.nc.Subscribe(pattern, func(m *nats.Msg) {
-		b.remote.Add(1)
-		fn(m.Subject, m.Data)
-	})
+	ns, err := b.nc.Subscribe(pattern, func(m *nats.Msg) { b.deliver(fn, m) })
 	if err != nil {
+		b.mu.Unlock()
 		ls.Unsubscribe()
 		return nil, fmt.Errorf("natsbus: subscribing to %s: %w", pattern, err)
 	}
@@ -197,37 +270,68 @@ func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (c
 	if pending == 0 {
 		pending = DefaultPendingMessages
 	}
-	ns.SetPendingLimits(pending, -1)
+	ns.SetPendingLimits(pending, nats.DefaultSubPendingBytesLimit)
+	s := &subscription{b: b, local: ls, nats: ns}
+	b.subs[s] = struct{}{}
+	b.mu.Unlock()
 	if b.nc.IsConnected() {
 		// Make the broker know the subscription before Subscribe returns,
 		// so that an event another instance publishes after that reaches
 		// it. Away from the broker, it is sent on reconnection.
-		_ = b.nc.FlushTimeout(subscribeFlushTimeout)
+		if err := b.nc.FlushTimeout(subscribeFlushTimeout); err != nil {
+			b.log.Warn("natsbus: the broker has not confirmed a subscription yet", "subject", pattern, "err", err)
+		}
 	}
-	s := &subscription{b: b, local: ls, nats: ns}
-	b.subs[s] = struct{}{}
 	return s, nil
 }
 
-type subscription struct {
-	b     *Bus
-	local cluster.Subscription
-	nats  *nats.Subscription
-	once  sync.Once
+// deliver runs a subscriber's callback for an event from another instance,
+// on nats.go's goroutine for the subscription. A panic is logged and
+// counted, and the subscription goes on: nats.go would let it end the
+// process.
+func (b *Bus) deliver(fn func(string, []byte), m *nats.Msg) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.panics.Add(1)
+			b.log.Error("natsbus: panic in a subscriber", "subject", m.Subject, "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	b.remote.Add(1)
+	fn(m.Subject, m.Data)
 }
 
+type subscription struct {
+	b       *Bus
+	local   cluster.Subscription
+	nats    *nats.Subscription
+	once    sync.Once
+	dropped int64 // what Dropped said last; under b.mu
+}
+
+// droppedLocked returns the events s dropped so far; b.mu is held.
+func (s *subscription) droppedLocked() int64 {
+	if d, err := s.nats.Dropped(); err == nil {
+		s.dropped = int64(d)
+	}
+	return s.dropped
+}
+
+// Unsubscribe stops the deliveries. A callback already running finishes,
+// and one may still start just after (nats.go hands over an event before it
+// looks at the subscription); events waiting for it are discarded.
 func (s *subscription) Unsubscribe() error {
 	var err error
 	s.once.Do(func() {
 		s.local.Unsubscribe()
 		b := s.b
 		b.mu.Lock()
-		delete(b.subs, s)
-		b.mu.Unlock()
-		if d, derr := s.nats.Dropped(); derr == nil {
-			b.droppedGone.Add(int64(d))
+		if _, live := b.subs[s]; live {
+			b.droppedGone += s.droppedLocked()
+			delete(b.subs, s)
 		}
-		if uerr := s.nats.Unsubscribe(); uerr != nil && !errors.Is(uerr, nats.ErrConnectionClosed) && !errors.Is(uerr, nats.ErrBadSubscription) {
+		b.mu.Unlock()
+		if uerr := s.nats.Unsubscribe(); uerr != nil && !errors.Is(uerr, nats.ErrConnectionClosed) &&
+			!errors.Is(uerr, nats.ErrBadSubscription) && !errors.Is(uerr, nats.ErrConnectionDraining) {
 			err = fmt.Errorf("natsbus: unsubscribing: %w", uerr)
 		}
 	})
@@ -239,11 +343,9 @@ func (s *subscription) Unsubscribe() error {
 // not sent and those dropped by slow subscriptions.
 func (b *Bus) Stats() cluster.Stats {
 	b.mu.Lock()
-	dropped := b.droppedGone.Load()
+	dropped := b.droppedGone
 	for s := range b.subs {
-		if d, err := s.nats.Dropped(); err == nil {
-			dropped += int64(d)
-		}
+		dropped += s.droppedLocked()
 	}
 	b.mu.Unlock()
 	return cluster.Stats{
@@ -256,12 +358,17 @@ func (b *Bus) Stats() cluster.Stats {
 }
 
 // Close unsubscribes, sends what is buffered, closes the connection and
-// waits until nats.go's goroutines are done, at most 5 s for the
-// draining.
+// waits until nats.go's goroutines are done: about 10 s at most (the
+// subscriptions' drain, then the last flush). Do not call it from a
+// subscriber's callback, whose return the drain waits for.
 func (b *Bus) Close() error {
 	b.closeOnce.Do(func() {
 		b.mu.Lock()
 		b.isClosed = true
+		for s := range b.subs { // their counts, while nats.go still answers
+			b.droppedGone += s.droppedLocked()
+		}
+		clear(b.subs)
 		b.mu.Unlock()
 		if b.reg != nil {
 			b.reg.Unregister()
@@ -284,20 +391,21 @@ func (b *Bus) registerMetrics() error {
 	pub, err1 := m.Int64ObservableCounter("wharf.cluster.events.published", metric.WithDescription("Events this instance sent to the broker."), metric.WithUnit("{event}"))
 	del, err2 := m.Int64ObservableCounter("wharf.cluster.events.delivered", metric.WithDescription("Subscriber callbacks run on this instance, for local and remote events."), metric.WithUnit("{event}"))
 	lost, err3 := m.Int64ObservableCounter("wharf.cluster.events.lost", metric.WithDescription("Events not sent while the broker was away, and events dropped by slow subscriptions."), metric.WithUnit("{event}"))
-	conn, err4 := m.Int64ObservableUpDownCounter("wharf.cluster.connected", metric.WithDescription("1 while connected to the broker, else 0."))
+	conn, err4 := m.Int64ObservableGauge("wharf.cluster.connected", metric.WithDescription("1 while connected to the broker, else 0."))
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return fmt.Errorf("natsbus: metrics: %w", err)
 	}
+	attrs := metric.WithAttributes(attribute.String("wharf.cluster.bus", b.cfg.Name))
 	reg, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		st := b.Stats()
-		o.ObserveInt64(pub, st.Published)
-		o.ObserveInt64(del, st.Delivered)
-		o.ObserveInt64(lost, st.Lost)
+		o.ObserveInt64(pub, st.Published, attrs)
+		o.ObserveInt64(del, st.Delivered, attrs)
+		o.ObserveInt64(lost, st.Lost, attrs)
 		var up int64
 		if st.Connected {
 			up = 1
 		}
-		o.ObserveInt64(conn, up)
+		o.ObserveInt64(conn, up, attrs)
 		return nil
 	}, pub, del, lost, conn)
 	if err != nil {

@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/wharf-go/wharf/cluster"
 	"github.com/wharf-go/wharf/cluster/natsbus"
-	"github.com/wharf-go/wharf/internal/natsembed"
+	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -76,7 +77,7 @@ func subscribe(t *testing.T, b cluster.Bus, pattern string) *inbox {
 // Two instances on one broker: an event reaches every subscriber once,
 // local ones included, in the order its instance published it.
 func TestAcrossInstances(t *testing.T) {
-	broker := natsembed.ForTest(t)
+	broker := natstest.ForTest(t)
 	a := connect(t, broker.URL, natsbus.Config{})
 	b := connect(t, broker.URL, natsbus.Config{})
 	onA, onB := subscribe(t, a, "chat.>"), subscribe(t, b, "chat.>")
@@ -119,7 +120,7 @@ func TestAcrossInstances(t *testing.T) {
 // (local subscribers still get it); once the broker is back, the
 // subscriptions work again without anyone resubscribing.
 func TestBrokerOutage(t *testing.T) {
-	broker := natsembed.ForTest(t)
+	broker := natstest.ForTest(t)
 	reader := sdkmetric.NewManualReader()
 	a := connect(t, broker.URL, natsbus.Config{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
 	b := connect(t, broker.URL, natsbus.Config{})
@@ -168,13 +169,19 @@ func TestBrokerOutage(t *testing.T) {
 }
 
 // An instance may start before its broker: Connect succeeds, events are
-// lost (and say so) until the broker comes up, then flow.
+// lost (and say so) until the broker comes up, then flow, to a
+// subscription made while the broker was down too.
 func TestStartBeforeBroker(t *testing.T) {
-	broker := natsembed.ForTest(t)
+	broker := natstest.ForTest(t)
 	broker.Stop()
 	a := connect(t, broker.URL, natsbus.Config{})
-	if err := a.Publish(context.Background(), "x", nil); !errors.Is(err, natsbus.ErrNotConnected) {
+	onA := subscribe(t, a, "x") // made with no broker: sent when it comes
+	err := a.Publish(context.Background(), "x", nil)
+	if !errors.Is(err, natsbus.ErrNotConnected) || !errors.Is(err, cluster.ErrNotDelivered) {
 		t.Fatalf("Publish with no broker: %v", err)
+	}
+	if st := a.Stats(); st.Lost != 1 || st.Connected {
+		t.Fatalf("stats with no broker %+v, want 1 lost", st)
 	}
 	broker.Restart()
 	b := connect(t, broker.URL, natsbus.Config{})
@@ -183,12 +190,78 @@ func TestStartBeforeBroker(t *testing.T) {
 		a.Publish(context.Background(), "x", nil)
 		return onB.len() > 0
 	})
+	before := onA.len()
+	waitFor(t, "an event to the subscription made before the broker came", func() bool {
+		b.Publish(context.Background(), "x", nil)
+		return onA.len() > before
+	})
+}
+
+// A subscriber that panics on a remote event is logged and counted, and
+// the process and the subscription go on; a local panic does not keep the
+// event from the other subscribers, here or elsewhere.
+func TestSubscriberPanics(t *testing.T) {
+	broker := natstest.ForTest(t)
+	rec, logger := wharftest.NewLogRecorder()
+	a := connect(t, broker.URL, natsbus.Config{Logger: logger})
+	b := connect(t, broker.URL, natsbus.Config{})
+	onB := subscribe(t, b, "p")
+	if _, err := a.Subscribe("p", func(string, []byte) { panic("in a subscriber") }); err != nil {
+		t.Fatal(err)
+	}
+	onA := subscribe(t, a, "p")
+	if err := a.Publish(context.Background(), "p", []byte("local")); err != nil {
+		t.Fatalf("Publish with a panicking local subscriber: %v", err)
+	}
+	if err := b.Publish(context.Background(), "p", []byte("remote")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both events everywhere", func() bool { return onA.len() == 2 && onB.len() == 2 })
+	panics := func() (n int) {
+		for _, r := range rec.Records() {
+			if r.Message == "natsbus: panic in a subscriber" && r.Attrs["stack"].String() != "" {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "both panics logged", func() bool { return panics() == 2 })
+}
+
+// Options the caller adds cannot break the Bus: its own closed handler
+// still runs (and Close returns), and the reconnect buffer stays off.
+func TestCallerOptions(t *testing.T) {
+	broker := natstest.ForTest(t)
+	closed := make(chan struct{})
+	a := connect(t, broker.URL, natsbus.Config{Options: []nats.Option{
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) }),
+		nats.NoCallbacksAfterClientClose(),
+		nats.ReconnectBufSize(1 << 20),
+		nats.MaxReconnects(1),
+	}})
+	broker.Stop()
+	waitFor(t, "the bus to see the broker gone", func() bool { return !a.Stats().Connected })
+	if err := a.Publish(context.Background(), "x", nil); !errors.Is(err, natsbus.ErrNotConnected) {
+		t.Fatalf("Publish while away with a reconnect buffer asked for: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { a.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hung")
+	}
+	select {
+	case <-closed:
+	default:
+		t.Fatal("the caller's closed handler did not run")
+	}
 }
 
 // A subscription that falls behind by more than PendingMessages drops the
 // excess; every event is then either delivered or counted as lost.
 func TestSlowConsumer(t *testing.T) {
-	broker := natsembed.ForTest(t)
+	broker := natstest.ForTest(t)
 	a := connect(t, broker.URL, natsbus.Config{})
 	b := connect(t, broker.URL, natsbus.Config{PendingMessages: 10})
 	release := make(chan struct{})
@@ -208,13 +281,18 @@ func TestSlowConsumer(t *testing.T) {
 		st := b.Stats()
 		return st.Delivered+st.Lost == n
 	})
-	if st := b.Stats(); st.Lost == 0 || st.Delivered == 0 {
+	st := b.Stats()
+	if st.Lost == 0 || st.Delivered == 0 {
 		t.Errorf("stats %+v: want some delivered and some lost", st)
+	}
+	b.Close()
+	if after := b.Stats(); after.Lost != st.Lost {
+		t.Errorf("Lost went from %d to %d at Close", st.Lost, after.Lost)
 	}
 }
 
 func TestBadInput(t *testing.T) {
-	broker := natsembed.ForTest(t)
+	broker := natstest.ForTest(t)
 	a := connect(t, broker.URL, natsbus.Config{})
 	if err := a.Publish(context.Background(), "a.*", nil); !errors.Is(err, cluster.ErrBadSubject) {
 		t.Errorf("publishing on a wildcard: %v", err)
@@ -248,8 +326,15 @@ func metricValue(t *testing.T, reader *sdkmetric.ManualReader, name string) int6
 			if m.Name != name {
 				continue
 			}
-			if s, ok := m.Data.(metricdata.Sum[int64]); ok && len(s.DataPoints) == 1 {
-				return s.DataPoints[0].Value
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				if len(d.DataPoints) == 1 {
+					return d.DataPoints[0].Value
+				}
+			case metricdata.Gauge[int64]:
+				if len(d.DataPoints) == 1 {
+					return d.DataPoints[0].Value
+				}
 			}
 			t.Fatalf("%s has data %T", name, m.Data)
 		}

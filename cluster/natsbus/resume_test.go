@@ -14,7 +14,7 @@ import (
 	"github.com/wharf-go/wharf/cluster/natsbus"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
-	"github.com/wharf-go/wharf/internal/natsembed"
+	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -135,7 +135,7 @@ func wake(t *testing.T, url string) int {
 // instance B. With the broker down, the event is reported lost and the
 // request expires through its timeout, on time: nothing hangs.
 func TestResumeAcrossInstances(t *testing.T) {
-	broker := natsembed.ForTest(t)
+	broker := natstest.ForTest(t)
 	a := startInstance(t, connect(t, broker.URL, natsbus.Config{}), time.Minute)
 	busB := connect(t, broker.URL, natsbus.Config{})
 	b := startInstance(t, busB, time.Minute)

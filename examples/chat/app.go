@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/cluster"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
 )
@@ -89,11 +90,13 @@ func (rm *room) handleSay(w api.Response, r *api.Request) error {
 	switch err := rm.say(r.Context(), name, form.Get("text")); {
 	case errors.Is(err, errUnknownMember):
 		return unknownMember(name)
-	case err != nil:
+	case errors.Is(err, cluster.ErrNotDelivered):
 		// This process's members have it; the others' are lost (the bus
 		// counts them). Saying it again would repeat it here.
 		rm.log.Warn("chat: message not sent to the other processes", "err", err)
 		return writeJSON(w, http.StatusOK, map[string]any{"ok": true, "warning": "delivered on this server only: " + err.Error()})
+	case err != nil:
+		return err // nobody got it: the bus is closed (shutting down)
 	}
 	return writeJSON(w, http.StatusOK, okAnswer)
 }

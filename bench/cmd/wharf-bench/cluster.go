@@ -42,6 +42,7 @@ type PollReport struct {
 	DeliveredPerSec               float64
 	Min, Avg, P50, P99, P999, Max time.Duration
 	BusLost, PollErrors           int64
+	Duplicates                    int64
 }
 
 // clusterSetup is one way of serving the room.
@@ -169,13 +170,16 @@ func clusterRun(ctx context.Context, cc ClusterConfig, s clusterSetup, chat, loa
 	return r
 }
 
+// statsClient asks the chat processes for their stats.
+var statsClient = &http.Client{Timeout: 5 * time.Second}
+
 // waitConnected waits until every process's bus reaches its broker.
 func waitConnected(urls []string) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for _, u := range urls {
 		for {
 			var st struct{ Bus struct{ Connected bool } }
-			resp, err := http.Get(u + "/chat/stats")
+			resp, err := statsClient.Get(u + "/chat/stats")
 			if err == nil {
 				err = json.NewDecoder(resp.Body).Decode(&st)
 				resp.Body.Close()
@@ -230,12 +234,12 @@ func renderCluster(res *ClusterResults) string {
 	p(". Machine: %s, %d CPUs, Linux %s; %s. Every chat process (and the broker,\n", env.CPU, env.CPUs, env.Kernel, env.GoVersion)
 	p("inside the first) pinned to CPU %d, the load to CPU %d. %s members, %s messages a\n", cc.ServerCPU, cc.ClientCPU, fmtInt(float64(cc.Members)), strconv.FormatFloat(cc.Rate, 'f', -1, 64))
 	p("second said in all for %s after a %s warm-up, %d rounds, the setups interleaved.\n\n", secs(cc.Duration), secs(cc.Warmup), cc.Rounds)
-	p("| setup | p50 | p99 | p99.9 | max | deliveries/s | lost |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	p("| setup | p50 | p99 | p99.9 | max | deliveries/s | lost | duplicates |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	p50s := map[string]time.Duration{}
 	p99s := map[string]time.Duration{}
 	for _, s := range clusterSetups {
 		var p50, p99, p999, mx, rate []float64
-		var lost, expected int64
+		var lost, expected, dups int64
 		for _, r := range res.Runs {
 			if r.Setup != s.Name || r.Err != "" {
 				continue
@@ -244,14 +248,15 @@ func renderCluster(res *ClusterResults) string {
 			mx, rate = append(mx, float64(r.Max)), append(rate, r.DeliveredPerSec)
 			lost += r.Lost
 			expected += r.Expected
+			dups += r.Duplicates
 		}
 		if len(p50) == 0 {
-			p("| %s | failed | | | | | |\n", s.Name)
+			p("| %s | failed | | | | | | |\n", s.Name)
 			continue
 		}
 		p50s[s.Name], p99s[s.Name] = time.Duration(median(p50)), time.Duration(median(p99))
-		p("| %s | %s | %s | %s | %s | %s | %s of %s |\n", s.Name, fmtDur(p50s[s.Name]), fmtDur(p99s[s.Name]),
-			fmtDur(time.Duration(median(p999))), fmtDur(time.Duration(median(mx))), fmtInt(median(rate)), fmtInt(float64(lost)), fmtInt(float64(expected)))
+		p("| %s | %s | %s | %s | %s | %s | %s of %s | %s |\n", s.Name, fmtDur(p50s[s.Name]), fmtDur(p99s[s.Name]),
+			fmtDur(time.Duration(median(p999))), fmtDur(time.Duration(median(mx))), fmtInt(median(rate)), fmtInt(float64(lost)), fmtInt(float64(expected)), fmtInt(float64(dups)))
 	}
 	one, three := clusterSetups[0].Name, clusterSetups[2].Name
 	if p99s[one] > 0 && p99s[three] > 0 {

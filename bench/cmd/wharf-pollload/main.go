@@ -37,6 +37,7 @@ type Report struct {
 	Sent                          int64   // measured messages said
 	Expected, Received            int64   // their deliveries
 	Lost                          int64   // Expected - Received
+	Duplicates                    int64   // deliveries of a message a member had already got (not in Received)
 	DeliveredPerSec               float64 // Received / Duration
 	Min, Avg, P50, P99, P999, Max time.Duration
 	BusLost                       int64 // the processes' own count of events their bus lost
@@ -76,8 +77,8 @@ func main() {
 		json.NewEncoder(os.Stdout).Encode(r)
 		return
 	}
-	fmt.Printf("%d members on %d processes: said %d, delivered %d of %d (lost %d; the buses counted %d), %.0f deliveries/s, %d poll errors\n",
-		r.Members, r.Processes, r.Sent, r.Received, r.Expected, r.Lost, r.BusLost, r.DeliveredPerSec, r.PollErrors)
+	fmt.Printf("%d members on %d processes: said %d, delivered %d of %d (lost %d, %d duplicates; the buses counted %d lost), %.0f deliveries/s, %d poll errors\n",
+		r.Members, r.Processes, r.Sent, r.Received, r.Expected, r.Lost, r.Duplicates, r.BusLost, r.DeliveredPerSec, r.PollErrors)
 	fmt.Printf("latency min %v avg %v p50 %v p99 %v p99.9 %v max %v\n", r.Min, r.Avg, r.P50, r.P99, r.P999, r.Max)
 }
 
@@ -86,7 +87,9 @@ type member struct {
 	name string
 	base string
 	hist *hdrhistogram.Histogram // delivery latency in µs, measured messages only
-	got  int64                   // measured deliveries; the poll loop's own
+	got  int64                   // measured deliveries, each message once; the poll loop's own
+	dup  int64                   // measured messages delivered again
+	seen map[int64]bool          // the measured messages got, by send time
 }
 
 type event struct {
@@ -110,7 +113,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 
 	members := make([]*member, cfg.Members)
 	for i := range members {
-		members[i] = &member{name: "m" + strconv.Itoa(i), base: cfg.URLs[i%len(cfg.URLs)], hist: hdrhistogram.New(1, 60_000_000, 3)}
+		members[i] = &member{name: "m" + strconv.Itoa(i), base: cfg.URLs[i%len(cfg.URLs)], hist: hdrhistogram.New(1, 60_000_000, 3), seen: map[int64]bool{}}
 	}
 	if err := parallel(members, 50, func(m *member) error { return post(client, m.base+"/chat/join", url.Values{"member": {m.name}}) }); err != nil {
 		return nil, fmt.Errorf("join: %w", err)
@@ -161,10 +164,11 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	wg.Wait()
 
 	all := hdrhistogram.New(1, 60_000_000, 3)
-	var received int64
+	var received, dups int64
 	for _, m := range members {
 		all.Merge(m.hist)
 		received += m.got
+		dups += m.dup
 	}
 	busLost, err := busLost(client, cfg.URLs)
 	if err != nil {
@@ -174,7 +178,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
 	return &Report{
 		Members: cfg.Members, Processes: len(cfg.URLs), Rate: cfg.Rate, Duration: cfg.Duration,
-		Sent: sent, Expected: expected, Received: received, Lost: expected - received,
+		Sent: sent, Expected: expected, Received: received, Lost: expected - received, Duplicates: dups,
 		DeliveredPerSec: float64(received) / cfg.Duration.Seconds(),
 		Min:             us(all.Min()), Avg: time.Duration(all.Mean() * float64(time.Microsecond)),
 		P50: us(all.ValueAtQuantile(50)), P99: us(all.ValueAtQuantile(99)),
@@ -217,6 +221,11 @@ func (m *member) poll(ctx context.Context, client *http.Client, timeout time.Dur
 			if err != nil || sentAt < start.Load() {
 				continue
 			}
+			if m.seen[sentAt] {
+				m.dup++
+				continue
+			}
+			m.seen[sentAt] = true
 			m.got++
 			m.hist.RecordValue(max(1, (now-sentAt)/1000))
 		}

@@ -12,18 +12,18 @@ import (
 )
 
 // fakeChat is examples/chat's API in memory: enough to check that the
-// load counts what it gets. drop, if set, swallows the deliveries it
-// returns true for.
+// load counts what it gets. fault, if set, says how many copies of a
+// member's nth delivery to queue.
 type fakeChat struct {
 	mu      sync.Mutex
 	queues  map[string]chan event
 	polling atomic.Int64
-	drop    func(member string, n int) bool
+	fault   func(member string, n int) int
 	n       map[string]int
 }
 
-func newFakeChat(drop func(string, int) bool) *fakeChat {
-	return &fakeChat{queues: map[string]chan event{}, n: map[string]int{}, drop: drop}
+func newFakeChat(fault func(string, int) int) *fakeChat {
+	return &fakeChat{queues: map[string]chan event{}, n: map[string]int{}, fault: fault}
 }
 
 func (f *fakeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +39,11 @@ func (f *fakeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		for m, q := range f.queues {
 			f.n[m]++
-			if f.drop == nil || !f.drop(m, f.n[m]) {
+			copies := 1
+			if f.fault != nil {
+				copies = f.fault(m, f.n[m])
+			}
+			for range copies {
 				q <- event{From: member, Text: r.Form.Get("text")}
 			}
 		}
@@ -68,18 +72,30 @@ func (f *fakeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestRun(t *testing.T) {
 	tests := []struct {
-		name     string
-		drop     func(string, int) bool
-		wantLost int64
+		name              string
+		fault             func(string, int) int // copies of a member's nth delivery; nil: 1
+		wantLost, wantDup int64
 	}{
-		{"nothing lost", nil, 0},
+		{"nothing lost", nil, 0, 0},
 		// m3 misses its 2nd and 3rd deliveries: at most one message is
 		// said in the warm-up, so both are measured ones.
-		{"two lost", func(m string, n int) bool { return m == "m3" && (n == 2 || n == 3) }, 2},
+		{"two lost", func(m string, n int) int {
+			if m == "m3" && (n == 2 || n == 3) {
+				return 0
+			}
+			return 1
+		}, 2, 0},
+		// m5 gets its 3rd delivery twice: a duplicate must not hide a loss.
+		{"one duplicate", func(m string, n int) int {
+			if m == "m5" && n == 3 {
+				return 2
+			}
+			return 1
+		}, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := httptest.NewServer(newFakeChat(tt.drop))
+			a := httptest.NewServer(newFakeChat(tt.fault))
 			defer a.Close()
 			r, err := run(context.Background(), Config{
 				URLs: []string{a.URL}, Members: 10, Rate: 10, Duration: time.Second,
@@ -88,7 +104,7 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Sent < 5 || r.Expected != r.Sent*10 || r.Lost != tt.wantLost || r.Received != r.Expected-tt.wantLost {
+			if r.Sent < 5 || r.Expected != r.Sent*10 || r.Lost != tt.wantLost || r.Received != r.Expected-tt.wantLost || r.Duplicates != tt.wantDup {
 				t.Fatalf("report %+v: want %d lost", r, tt.wantLost)
 			}
 			if r.P50 <= 0 || r.Max < r.P99 || r.P99 < r.P50 {
