@@ -424,10 +424,13 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	}
 }
 
+// runError tells the OnError listeners of an IO failure. One that panics
+// is logged, and the others still run: the request ends with the IO
+// failure all the same (the client is gone; nobody hears a 500).
 func (ex *Exchange) runError(w api.Response, err error) {
 	for _, l := range ex.snapshotListeners() {
 		if l.OnError != nil {
-			l.OnError(w, ex.base, err)
+			ex.safely(func() { l.OnError(w, ex.base, err) })
 		}
 	}
 	ex.mu.Lock()

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
@@ -93,16 +94,34 @@ func (s *Server) serveEpoll(l *epListener) error {
 		return err
 	}
 	defer sel.removeListener(l)
-	select {
-	case err := <-l.err:
-		if s.shutting.Load() {
+	// A listener its owner closes raises no event on the selector (the
+	// socket just leaves the poll set), so look for that now and then, to
+	// return as net/http's Serve does.
+	tick := time.NewTicker(closedListenerCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-l.err:
+			if s.shutting.Load() {
+				return ErrServerClosed
+			}
+			return err
+		case <-s.closing():
 			return ErrServerClosed
+		case <-tick.C:
+			if err := l.rc.Control(func(uintptr) {}); err != nil {
+				if s.shutting.Load() {
+					return ErrServerClosed
+				}
+				return fmt.Errorf("connector: listener closed: %w", err)
+			}
 		}
-		return err
-	case <-s.closing():
-		return ErrServerClosed
 	}
 }
+
+// closedListenerCheck is how often serveEpoll looks whether its listener
+// was closed by its owner.
+const closedListenerCheck = 250 * time.Millisecond
 
 // nextSelector spreads accepted connections over the selectors.
 func (s *Server) nextSelector() *selector {

@@ -293,10 +293,19 @@ func (s *selector) cleanup() {
 
 // accept takes every pending connection from l.
 func (s *selector) accept(l *epListener) {
+	// A reservation not yet turned into a connection or given back; a
+	// panic (recovered by handle) must not keep it.
+	held := false
+	defer func() {
+		if held {
+			s.srv.unreserveConn()
+		}
+	}()
 	for {
 		if !s.srv.reserveConn(l) {
 			return // paused until a connection closes
 		}
+		held = true
 		var nfd int
 		var sa unix.Sockaddr
 		var err error
@@ -306,6 +315,7 @@ func (s *selector) accept(l *epListener) {
 			err = cerr // its owner closed the listener
 		}
 		if err != nil {
+			held = false
 			s.srv.unreserveConn()
 			switch err {
 			case unix.EAGAIN:
@@ -332,6 +342,7 @@ func (s *selector) accept(l *epListener) {
 			rto: orDuration(s.srv.Config.ReadTimeout, DefaultReadTimeout),
 			wto: orDuration(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
 		c := newEpollConn(s.srv, f, l.local)
+		held = false
 		if !s.srv.addConn(c, true) {
 			unix.Close(nfd)
 			continue

@@ -65,9 +65,8 @@ type Server struct {
 
 // Serve accepts connections on l until l fails or the server shuts down. It
 // always returns a non-nil error: ErrServerClosed after Shutdown or Close.
-// Stop it with Shutdown or Close: on the epoll connector, closing l
-// yourself ends the accepting, but Serve returns only when the server
-// stops.
+// Closing l yourself ends it too, with the error that says so (on the
+// epoll connector, within a quarter of a second).
 func (s *Server) Serve(l net.Listener) error {
 	if el, ok := s.epollListener(l); ok {
 		return s.serveEpoll(el)

@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -48,4 +49,33 @@ func cpuTime(t *testing.T) time.Duration {
 		t.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Closing a listener yourself ends its Serve, on the epoll connector too
+// (whose selector sees no event for it), and the server goes on serving
+// its other listeners.
+func TestServeReturnsWhenListenerClosed(t *testing.T) {
+	addr, c := serve(t, connector.Config{})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- c.Serve(l) }()
+	resps, _, _ := roundTrip(t, l.Addr().String(), "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1)
+	if resps[0].StatusCode != 200 {
+		t.Fatalf("status %d", resps[0].StatusCode)
+	}
+	l.Close()
+	select {
+	case err := <-served:
+		if err == nil || errors.Is(err, connector.ErrServerClosed) {
+			t.Fatalf("Serve returned %v, want the listener's error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after its listener was closed")
+	}
+	if resps, _, _ := roundTrip(t, addr, "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1); resps[0].StatusCode != 200 {
+		t.Fatalf("the other listener: status %d", resps[0].StatusCode)
+	}
 }
