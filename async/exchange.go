@@ -241,8 +241,10 @@ func (ex *Exchange) Done() <-chan struct{} {
 func (ex *Exchange) Request() *api.Request { return ex.base }
 
 // Start runs the initial dispatch of r on the calling goroutine and then any
-// work queued behind it. It returns when the exchange completes or suspends;
-// a suspended exchange holds no goroutine.
+// work queued behind it. It returns when the exchange completes or
+// suspends, or when a dispatch that suspended on a goroutine with rules
+// (see Yielder) leaves the rest to the executor; a suspended exchange holds
+// no goroutine.
 func (ex *Exchange) Start(r *api.Request) {
 	ex.base = r
 	ex.mu.Lock()
@@ -511,7 +513,7 @@ func (ex *Exchange) finish() {
 
 func (ex *Exchange) safely(f func()) {
 	defer func() {
-		if p := recover(); p != nil {
+		if p := recover(); p != nil && p != http.ErrAbortHandler { // the quiet way to abort
 			ex.logger().Error("wharf: panic in listener", "panic", p, "stack", string(debug.Stack()))
 		}
 	}()

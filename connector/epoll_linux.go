@@ -95,8 +95,9 @@ func (s *Server) serveEpoll(l *epListener) error {
 	}
 	defer sel.removeListener(l)
 	// A listener its owner closes raises no event on the selector (the
-	// socket just leaves the poll set), so look for that now and then, to
-	// return as net/http's Serve does.
+	// socket leaves the poll set, or, if another descriptor keeps it open,
+	// its one-shot registration is not re-armed), so look for that now and
+	// then, to return as net/http's Serve does.
 	tick := time.NewTicker(closedListenerCheck)
 	defer tick.Stop()
 	for {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
 )
 
 // At the limit, the epoll selector takes its listener out of its poll
@@ -60,6 +61,45 @@ func TestServeReturnsWhenListenerClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := serveThenClose(t, c, l); err == nil || errors.Is(err, connector.ErrServerClosed) {
+		t.Fatalf("Serve returned %v, want the listener's error", err)
+	}
+	if resps, _, _ := roundTrip(t, addr, "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1); resps[0].StatusCode != 200 {
+		t.Fatalf("the other listener: status %d", resps[0].StatusCode)
+	}
+}
+
+// A closed listener whose socket another descriptor keeps open (a graceful
+// restart's copy) stays in the selector's poll set; a connection waiting
+// in its backlog must not wake the selector in a loop.
+func TestClosedListenerWithCopyDoesNotSpin(t *testing.T) {
+	_, c := serve(t, connector.Config{Selectors: 1})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyFile, err := l.(*net.TCPListener).File() // the socket lives on in it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyFile.Close()
+	serveThenClose(t, c, l)
+	waiting, err := net.Dial("tcp", l.Addr().String()) // into the copy's backlog
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiting.Close()
+	before, wall := cpuTime(t), time.Now()
+	time.Sleep(300 * time.Millisecond)
+	if used, elapsed := cpuTime(t)-before, time.Since(wall); used > elapsed/3 {
+		t.Fatalf("the process used %v of CPU in %v: the selector spins on a closed listener", used, elapsed)
+	}
+}
+
+// serveThenClose serves l on c, checks it answers, closes l and returns
+// what Serve returned, which it must within 10 s.
+func serveThenClose(t *testing.T, c *container.Container, l net.Listener) error {
+	t.Helper()
 	served := make(chan error, 1)
 	go func() { served <- c.Serve(l) }()
 	resps, _, _ := roundTrip(t, l.Addr().String(), "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1)
@@ -69,13 +109,9 @@ func TestServeReturnsWhenListenerClosed(t *testing.T) {
 	l.Close()
 	select {
 	case err := <-served:
-		if err == nil || errors.Is(err, connector.ErrServerClosed) {
-			t.Fatalf("Serve returned %v, want the listener's error", err)
-		}
+		return err
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return after its listener was closed")
-	}
-	if resps, _, _ := roundTrip(t, addr, "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1); resps[0].StatusCode != 200 {
-		t.Fatalf("the other listener: status %d", resps[0].StatusCode)
+		return nil
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -90,7 +91,11 @@ func newSelector(srv *Server) (*selector, error) {
 // selector touches it only inside l.rc.Control (which keeps the number
 // valid, or fails once it is closed), and its events carry generation 0,
 // which no connection's do: a connection that reuses a closed listener's
-// number is never taken for it.
+// number is never taken for it. The registration is one-shot, re-armed by
+// accept once the backlog is empty: a closed listener whose socket lives
+// on in another descriptor (a graceful restart's copy) stays in the poll
+// set, where a level-triggered registration would wake the selector in a
+// loop; a one-shot one fires once, and nobody re-arms it.
 
 // addListener makes the selector accept on ln's socket.
 func (s *selector) addListener(l *epListener) error {
@@ -98,8 +103,14 @@ func (s *selector) addListener(l *epListener) error {
 	s.mu.Lock()
 	s.lns[int32(l.fd)] = l
 	s.mu.Unlock()
-	return l.ctl(unix.EPOLL_CTL_ADD, unix.EPOLLIN)
+	return l.ctl(unix.EPOLL_CTL_ADD, listenerEvents)
 }
+
+// listenerEvents is a listener's registration: see above.
+const listenerEvents = unix.EPOLLIN | unix.EPOLLONESHOT
+
+// rearm asks for the listener's next event.
+func (l *epListener) rearm() { l.ctl(unix.EPOLL_CTL_MOD, listenerEvents) }
 
 func (s *selector) removeListener(l *epListener) {
 	s.mu.Lock()
@@ -127,7 +138,7 @@ func (l *epListener) pause() { l.ctl(unix.EPOLL_CTL_MOD, 0) }
 
 // resume polls l again; a connection waiting in its backlog wakes the
 // selector at once.
-func (l *epListener) resume() { l.ctl(unix.EPOLL_CTL_MOD, unix.EPOLLIN) }
+func (l *epListener) resume() { l.rearm() }
 
 func (l *epListener) listener() net.Listener { return l.ln }
 
@@ -295,9 +306,20 @@ func (s *selector) cleanup() {
 func (s *selector) accept(l *epListener) {
 	// A reservation not yet turned into a connection or given back; a
 	// panic (recovered by handle) must not keep it.
-	held := false
+	held, accepted := false, -1
+	var listed *conn
 	defer func() {
-		if held {
+		if p := recover(); p != nil {
+			l.rearm()      // or the listener would never wake the selector again
+			defer panic(p) // on to handle, which logs it
+		}
+		switch {
+		case listed != nil:
+			listed.close() // counted already: closing takes it out
+		case held:
+			if accepted >= 0 {
+				unix.Close(accepted)
+			}
 			s.srv.unreserveConn()
 		}
 	}()
@@ -319,13 +341,14 @@ func (s *selector) accept(l *epListener) {
 			s.srv.unreserveConn()
 			switch err {
 			case unix.EAGAIN:
+				l.rearm() // the backlog is empty: wake on the next connection
 				return
 			case unix.EINTR, unix.ECONNABORTED:
 				continue
 			case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
-				// Out of resources: the listener stays readable (level
-				// triggered) and is retried on the next wake-up.
-				s.srv.Config.logger().Warn("connector: accept failed", "err", err)
+				// Out of resources: try again shortly, not in a loop.
+				s.srv.Config.logger().Warn("connector: accept failed; retrying", "err", err)
+				time.AfterFunc(acceptRetry, l.rearm)
 				return
 			}
 			if !s.srv.shutting.Load() {
@@ -336,19 +359,22 @@ func (s *selector) accept(l *epListener) {
 			}
 			return
 		}
+		accepted = nfd
 		unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
 		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToAddrPort(sa),
 			rto: orDuration(s.srv.Config.ReadTimeout, DefaultReadTimeout),
 			wto: orDuration(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
 		c := newEpollConn(s.srv, f, l.local)
-		held = false
+		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {
 			unix.Close(nfd)
 			continue
 		}
+		listed = c
 		s.srv.accepted.Add(1)
 		if err := sel.register(f); err != nil {
+			listed = nil
 			c.close()
 			continue
 		}
@@ -356,8 +382,13 @@ func (s *selector) accept(l *epListener) {
 		f.registered = true
 		f.armIdleLocked()
 		f.mu.Unlock()
+		listed = nil
 	}
 }
+
+// acceptRetry is how long accept waits after running out of descriptors
+// or memory before it tries again.
+const acceptRetry = 100 * time.Millisecond
 
 // sockaddrToAddrPort keeps a peer's address as a value: a connection holds
 // no net.Addr until someone asks for one.

@@ -336,7 +336,7 @@ func (c *Container) ServeStream(s connector.Stream) {
 	head := s.Request()
 	x := &exchange{c: c, s: s}
 	x.out.init(s, c.cfg.outputBuffer, &c.outBufs)
-	x.ax.Init(x, &x.out, &c.asyncCfg, nil) // completed cancels x.ctx
+	x.ax.Init(x, &x.out, &c.asyncCfg, nil) // Finish cancels x.ctx
 	s.Watch(x)
 
 	var m api.Mapping
