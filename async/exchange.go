@@ -248,14 +248,18 @@ func (ex *Exchange) Request() *api.Request { return ex.base }
 func (ex *Exchange) Start(r *api.Request) {
 	ex.base = r
 	ex.mu.Lock()
-	_, err := ex.m.transition(evStart, false, false)
-	if err == nil {
+	act, err := ex.m.transition(evStart, false, false)
+	if err == nil && act&actFinish == 0 {
 		ex.queue = append(ex.queue, queued{kind: kindDispatch})
 		ex.m.queued++
 	}
 	ex.mu.Unlock()
 	if err != nil {
 		panic("async: Start called twice")
+	}
+	if act&actFinish != 0 { // completed before it started
+		ex.finishOwned()
+		return
 	}
 	ex.run()
 }

@@ -322,3 +322,25 @@ func startAsync(cfg *async.Config) (*wharftest.Exchange, *async.Context) {
 	}), cfg)
 	return x, a
 }
+
+// A request completed before it started (a container closing between
+// building the exchange and starting it) does not dispatch: Start
+// finishes it at once, exactly once.
+func TestCompleteBeforeStart(t *testing.T) {
+	var dispatched atomic.Int32
+	x := wharftest.NewExchange(api.HandlerFunc(func(api.Response, *api.Request) error {
+		dispatched.Add(1)
+		return nil
+	}), nil)
+	if err := x.Complete(); err != nil {
+		t.Fatalf("Complete before Start: %v", err)
+	}
+	x.Begin()
+	<-x.Done()
+	if n := dispatched.Load(); n != 0 {
+		t.Fatalf("dispatched %d times", n)
+	}
+	if _, f, _ := x.Chan.Result(); f != 1 {
+		t.Fatalf("finished %d times", f)
+	}
+}

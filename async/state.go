@@ -81,6 +81,12 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		if m.state != stateIdle {
 			return 0, api.ErrWrongState
 		}
+		if m.complete {
+			// Completed before it started (a container closing): no
+			// dispatch, just the finish.
+			m.state = stateCompleting
+			return actFinish, nil
+		}
 		m.state = stateRunning
 		m.inDispatch = true
 		return 0, nil
@@ -130,10 +136,12 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		switch {
 		case m.awaiting:
 			act |= actWake
-		case m.state == stateWaiting || m.state == stateIdle:
+		case m.state == stateWaiting:
 			m.state = stateCompleting
 			act |= actFinish
 		}
+		// An idle exchange is only marked: Start, which has the request,
+		// finishes it.
 		return act, nil
 
 	case evSubmit:

@@ -28,6 +28,8 @@ func TestTransition(t *testing.T) {
 		err      error
 	}{
 		{"start", machine{}, evStart, false, false, stateRunning, 0, nil},
+		{"complete before start only marks", machine{}, evComplete, false, false, stateIdle, actDisarm, nil},
+		{"start after complete finishes", machine{complete: true}, evStart, false, false, stateCompleting, actFinish, nil},
 		{"start twice", running, evStart, false, false, stateRunning, 0, api.ErrWrongState},
 		{"suspend in dispatch", running, evSuspend, false, false, stateRunning, 0, nil},
 		{"suspend outside dispatch", machine{state: stateRunning}, evSuspend, false, false, stateRunning, 0, api.ErrWrongState},
