@@ -9,23 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wharf-go/wharf/bench/internal/delivery"
 )
 
-// ChatReport is wharf-chatload's JSON report (see bench/cmd/wharf-chatload).
-type ChatReport struct {
-	Clients, Rooms, Per           int
-	Rate                          float64
-	Duration                      time.Duration
-	Sent, Expected, Received      int64
-	Lost                          int64
-	DeliveredPerSec               float64
-	Min, Avg, P50, P99, P999, Max time.Duration
-}
-
 // ChatResult is the WebSocket chat benchmark: examples/wschat under the
-// seed's CometD load.
+// seed's CometD load (wharf-chatload's report).
 type ChatResult struct {
-	ChatReport
+	delivery.Chat
 	Err string
 }
 
@@ -65,7 +56,7 @@ func chatTest(ctx context.Context, cfg Config, serverBin, loadBin, logPath strin
 		return fail(err)
 	}
 	var r ChatResult
-	if err := json.Unmarshal(out, &r.ChatReport); err != nil {
+	if err := json.Unmarshal(out, &r.Chat); err != nil {
 		return fail(fmt.Errorf("reading the load's report: %v (%q)", err, out))
 	}
 	return r

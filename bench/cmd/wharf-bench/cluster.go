@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wharf-go/wharf/bench/internal/delivery"
 )
 
 // The scale-out benchmark (wharf-bench -cluster): examples/chat as one
@@ -32,19 +34,6 @@ type ClusterConfig struct {
 	ClientCPU int
 }
 
-// PollReport is wharf-pollload's JSON report.
-type PollReport struct {
-	Members, Processes            int
-	Rate                          float64
-	Duration                      time.Duration
-	Sent, Expected, Received      int64
-	Lost                          int64
-	DeliveredPerSec               float64
-	Min, Avg, P50, P99, P999, Max time.Duration
-	BusLost, PollErrors           int64
-	Duplicates                    int64
-}
-
 // clusterSetup is one way of serving the room.
 type clusterSetup struct {
 	Name      string
@@ -60,10 +49,10 @@ var clusterSetups = []clusterSetup{
 
 // ClusterRun is one measured run of a setup.
 type ClusterRun struct {
-	Setup string
-	Round int
-	PollReport
-	Err string `json:",omitempty"`
+	Setup         string
+	Round         int
+	delivery.Poll        // wharf-pollload's report
+	Err           string `json:",omitempty"`
 }
 
 // ClusterResults is everything a -cluster run measured.
@@ -164,7 +153,7 @@ func clusterRun(ctx context.Context, cc ClusterConfig, s clusterSetup, chat, loa
 	if err != nil {
 		return fail(fmt.Errorf("%v: %s", err, stderr.Bytes()))
 	}
-	if err := json.Unmarshal(out, &r.PollReport); err != nil {
+	if err := json.Unmarshal(out, &r.Poll); err != nil {
 		return fail(fmt.Errorf("reading the load's report: %v (%q)", err, out))
 	}
 	return r

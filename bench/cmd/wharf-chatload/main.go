@@ -23,20 +23,9 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/gorilla/websocket"
-)
 
-// Report is what a run measured.
-type Report struct {
-	Clients, Rooms, Per           int
-	Rate                          float64 // messages sent per second, as asked
-	Duration                      time.Duration
-	Sent                          int64   // measured messages sent
-	Expected, Received            int64   // their deliveries
-	Lost                          int64   // Expected - Received
-	DeliveredPerSec               float64 // Received / Duration
-	Min, Avg, P50, P99, P999, Max time.Duration
-	ConnectErrors                 int
-}
+	"github.com/wharf-go/wharf/bench/internal/delivery"
+)
 
 func main() {
 	target := flag.String("url", "ws://127.0.0.1:8080/ws", "the chat's WebSocket URL")
@@ -70,7 +59,7 @@ type member struct {
 	mu    sync.Mutex
 }
 
-func run(target string, clients, rooms, per int, rate float64, duration, warmup, drain time.Duration) (*Report, error) {
+func run(target string, clients, rooms, per int, rate float64, duration, warmup, drain time.Duration) (*delivery.Chat, error) {
 	if clients <= 0 || rooms <= 0 || per <= 0 || per > rooms || rate <= 0 {
 		return nil, fmt.Errorf("bad parameters")
 	}
@@ -82,7 +71,7 @@ func run(target string, clients, rooms, per int, rate float64, duration, warmup,
 	var start atomic.Int64 // unix nanos from which deliveries count
 	start.Store(1 << 62)
 	for i := range members {
-		m := &member{hist: hdrhistogram.New(1, 60_000_000, 3)}
+		m := &member{hist: delivery.NewHistogram()}
 		for k := range per {
 			r := "r" + strconv.Itoa((i*per+k)%rooms)
 			m.rooms = append(m.rooms, r)
@@ -151,7 +140,7 @@ func run(target string, clients, rooms, per int, rate float64, duration, warmup,
 	for _, m := range members {
 		m.ws.Close()
 	}
-	all := hdrhistogram.New(1, 60_000_000, 3)
+	all := delivery.NewHistogram()
 	var received int64
 	for _, m := range members {
 		m.mu.Lock()
@@ -159,14 +148,9 @@ func run(target string, clients, rooms, per int, rate float64, duration, warmup,
 		m.mu.Unlock()
 		received += m.got.Load()
 	}
-	us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
-	return &Report{
-		Clients: clients, Rooms: rooms, Per: per, Rate: rate, Duration: duration,
-		Sent: sent, Expected: expected, Received: received, Lost: expected - received,
-		DeliveredPerSec: float64(received) / duration.Seconds(),
-		Min:             us(all.Min()), Avg: time.Duration(all.Mean() * float64(time.Microsecond)),
-		P50: us(all.ValueAtQuantile(50)), P99: us(all.ValueAtQuantile(99)),
-		P999: us(all.ValueAtQuantile(99.9)), Max: us(all.Max()),
+	return &delivery.Chat{
+		Clients: clients, Rooms: rooms, Per: per,
+		Report: delivery.Summarize(rate, duration, sent, expected, received, all),
 	}, nil
 }
 

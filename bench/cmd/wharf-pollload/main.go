@@ -27,22 +27,9 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-)
 
-// Report is what a run measured.
-type Report struct {
-	Members, Processes            int
-	Rate                          float64 // messages said per second, as asked
-	Duration                      time.Duration
-	Sent                          int64   // measured messages said
-	Expected, Received            int64   // their deliveries
-	Lost                          int64   // Expected - Received
-	Duplicates                    int64   // deliveries of a message a member had already got (not in Received)
-	DeliveredPerSec               float64 // Received / Duration
-	Min, Avg, P50, P99, P999, Max time.Duration
-	BusLost                       int64 // the processes' own count of events their bus lost
-	PollErrors                    int64 // polls that failed (connection errors, non-200)
-}
+	"github.com/wharf-go/wharf/bench/internal/delivery"
+)
 
 // Config is a run's parameters.
 type Config struct {
@@ -97,7 +84,7 @@ type event struct {
 	Text string `json:"text"`
 }
 
-func run(ctx context.Context, cfg Config) (*Report, error) {
+func run(ctx context.Context, cfg Config) (*delivery.Poll, error) {
 	if len(cfg.URLs) == 0 || cfg.Members <= 0 || cfg.Rate <= 0 || cfg.Duration <= 0 {
 		return nil, errors.New("need -urls, and -members, -rate and -duration above zero")
 	}
@@ -113,7 +100,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 
 	members := make([]*member, cfg.Members)
 	for i := range members {
-		members[i] = &member{name: "m" + strconv.Itoa(i), base: cfg.URLs[i%len(cfg.URLs)], hist: hdrhistogram.New(1, 60_000_000, 3), seen: map[int64]bool{}}
+		members[i] = &member{name: "m" + strconv.Itoa(i), base: cfg.URLs[i%len(cfg.URLs)], hist: delivery.NewHistogram(), seen: map[int64]bool{}}
 	}
 	if err := parallel(members, 50, func(m *member) error { return post(client, m.base+"/chat/join", url.Values{"member": {m.name}}) }); err != nil {
 		return nil, fmt.Errorf("join: %w", err)
@@ -163,7 +150,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	stopPolls()
 	wg.Wait()
 
-	all := hdrhistogram.New(1, 60_000_000, 3)
+	all := delivery.NewHistogram()
 	var received, dups int64
 	for _, m := range members {
 		all.Merge(m.hist)
@@ -174,16 +161,10 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	expected := sent * int64(cfg.Members)
-	us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
-	return &Report{
-		Members: cfg.Members, Processes: len(cfg.URLs), Rate: cfg.Rate, Duration: cfg.Duration,
-		Sent: sent, Expected: expected, Received: received, Lost: expected - received, Duplicates: dups,
-		DeliveredPerSec: float64(received) / cfg.Duration.Seconds(),
-		Min:             us(all.Min()), Avg: time.Duration(all.Mean() * float64(time.Microsecond)),
-		P50: us(all.ValueAtQuantile(50)), P99: us(all.ValueAtQuantile(99)),
-		P999: us(all.ValueAtQuantile(99.9)), Max: us(all.Max()),
-		BusLost: busLost, PollErrors: pollErrs.Load(),
+	return &delivery.Poll{
+		Members: cfg.Members, Processes: len(cfg.URLs),
+		Report:     delivery.Summarize(cfg.Rate, cfg.Duration, sent, sent*int64(cfg.Members), received, all),
+		Duplicates: dups, BusLost: busLost, PollErrors: pollErrs.Load(),
 	}, nil
 }
 
