@@ -390,15 +390,3 @@ func TestHeaderFields(t *testing.T) {
 		t.Fatalf("got %q, want %q", bodies[0], want)
 	}
 }
-
-// waitFor polls cond for at most 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}

@@ -39,14 +39,14 @@ func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
 		return k.Suspend()
 	})
 	addr := listen(t, c)
-	waitFor(t, "the server to start", func() bool {
+	wharftest.WaitFor(t, "the server to start", func() bool {
 		nc, err := net.Dial("tcp", addr)
 		if err == nil {
 			nc.Close()
 		}
 		return err == nil
 	})
-	waitFor(t, "the probe connection to close", func() bool { return c.Stats().Connections.Open == 0 })
+	wharftest.WaitFor(t, "the probe connection to close", func() bool { return c.Stats().Connections.Open == 0 })
 
 	const n = 100
 	base := runtime.NumGoroutine()
@@ -64,7 +64,7 @@ func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
 		}
 		conns[i] = nc
 	}
-	waitFor(t, "idle connections", func() bool { return c.Stats().Connections.Idle == n })
+	wharftest.WaitFor(t, "idle connections", func() bool { return c.Stats().Connections.Idle == n })
 	// Goroutines the executor keeps for its next tasks are nobody's.
 	held := func() int {
 		ex := c.Stats().Executor
@@ -76,13 +76,13 @@ func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
 	for _, nc := range conns {
 		fmt.Fprint(nc, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
 	}
-	waitFor(t, "suspended requests", func() bool { return c.Stats().Suspended == n })
-	waitFor(t, "goroutines to settle", func() bool { return held() <= 2 })
+	wharftest.WaitFor(t, "suspended requests", func() bool { return c.Stats().Suspended == n })
+	wharftest.WaitFor(t, "goroutines to settle", func() bool { return held() <= 2 })
 
 	for _, nc := range conns[:n/2] {
 		nc.Close()
 	}
-	waitFor(t, "the departed clients' requests to end", func() bool { return completes.Load() == n/2 })
+	wharftest.WaitFor(t, "the departed clients' requests to end", func() bool { return completes.Load() == n/2 })
 	time.Sleep(50 * time.Millisecond) // a second OnComplete would show now
 	if completes.Load() != n/2 || errors.Load() != n/2 {
 		t.Fatalf("%d completions (%d with an error) for %d departed clients", completes.Load(), errors.Load(), n/2)

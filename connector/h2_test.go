@@ -220,12 +220,12 @@ func TestH2SuspendedStreamsHoldNoGoroutine(t *testing.T) {
 		ids[i] = uint32(3 + 2*i)
 		cl.get(t, ids[i], "/wait", true)
 	}
-	waitFor(t, "the requests to suspend", func() bool {
+	wharftest.WaitFor(t, "the requests to suspend", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(waiting) == n
 	})
-	waitFor(t, "the dispatches to return", func() bool {
+	wharftest.WaitFor(t, "the dispatches to return", func() bool {
 		ex := c.Stats().Executor
 		return ex.Busy == 0
 	})
@@ -259,7 +259,7 @@ func TestH2ResetSuspendedStream(t *testing.T) {
 	addr := listen(t, c)
 	cl := dialH2C(t, addr)
 	cl.get(t, 1, "/wait", true)
-	waitFor(t, "the request to suspend", func() bool { return c.Stats().Active == 1 })
+	wharftest.WaitFor(t, "the request to suspend", func() bool { return c.Stats().Active == 1 })
 	if err := cl.fr.WriteRSTStream(1, http2.ErrCodeCancel); err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestH2ResetSuspendedStream(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the reset stream was not failed")
 	}
-	waitFor(t, "the request to end", func() bool { return c.Stats().Active == 0 })
+	wharftest.WaitFor(t, "the request to end", func() bool { return c.Stats().Active == 0 })
 }
 
 // Limits answer on the stream, and the connection goes on: a header list
@@ -410,7 +410,7 @@ func TestH2ShutdownFinishesStreams(t *testing.T) {
 	addr, c := abuseServer(t)
 	cl := dialH2C(t, addr)
 	cl.get(t, 1, "/slow", true)
-	waitFor(t, "the request to start", func() bool { return c.Stats().Active == 1 })
+	wharftest.WaitFor(t, "the request to start", func() bool { return c.Stats().Active == 1 })
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -484,7 +484,7 @@ func TestH2ResetBeforeDispatch(t *testing.T) {
 		}
 	}
 	close(free)
-	waitFor(t, "the reset request to end", func() bool { return c.Stats().Active == 0 })
+	wharftest.WaitFor(t, "the reset request to end", func() bool { return c.Stats().Active == 0 })
 }
 
 // Frames the client sent before it heard of a reset are ignored: DATA and

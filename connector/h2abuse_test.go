@@ -207,8 +207,8 @@ func TestH2RapidReset(t *testing.T) {
 	}
 	resp.Body.Close()
 	cl.nc.Close()
-	waitFor(t, "the reset requests to end", func() bool { return c.Stats().Active == 0 })
-	waitFor(t, "goroutines to return", func() bool {
+	wharftest.WaitFor(t, "the reset requests to end", func() bool { return c.Stats().Active == 0 })
+	wharftest.WaitFor(t, "goroutines to return", func() bool {
 		ex := c.Stats().Executor
 		return runtime.NumGoroutine()-(ex.Workers-ex.Busy) <= base+10
 	})

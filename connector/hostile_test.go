@@ -237,7 +237,7 @@ func TestBodyCutShort(t *testing.T) {
 			if api.StatusOf(err) != http.StatusBadRequest || !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Fatalf("read error %v (status %d), want a 400 wrapping io.ErrUnexpectedEOF", err, api.StatusOf(err))
 			}
-			waitFor(t, "the request to end", func() bool { return c.Stats().Active == 0 })
+			wharftest.WaitFor(t, "the request to end", func() bool { return c.Stats().Active == 0 })
 			if recs := rec.Records(); len(recs) != 0 {
 				t.Fatalf("logged %+v", recs)
 			}

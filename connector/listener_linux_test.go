@@ -12,6 +12,7 @@ import (
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // At the limit, the epoll selector takes its listener out of its poll
@@ -34,7 +35,7 @@ func TestMaxConnectionsPausesListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer waiting.Close()
-	waitFor(t, "the selector to see the waiting connection", func() bool { return c.Stats().Connections.Open == 1 })
+	wharftest.WaitFor(t, "the selector to see the waiting connection", func() bool { return c.Stats().Connections.Open == 1 })
 	before, wall := cpuTime(t), time.Now()
 	time.Sleep(300 * time.Millisecond)
 	used, elapsed := cpuTime(t)-before, time.Since(wall)

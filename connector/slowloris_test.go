@@ -75,12 +75,7 @@ func TestSlowlorisFlood(t *testing.T) {
 		}()
 
 		// The attack is on: every slow connection is open at the server.
-		for deadline := time.Now().Add(10 * time.Second); c.Stats().Connections.Open < slowConns; {
-			if time.Now().After(deadline) {
-				t.Fatalf("server has %d connections open, want the %d slow ones", c.Stats().Connections.Open, slowConns)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		wharftest.WaitFor(t, "every slow connection open at the server", func() bool { return c.Stats().Connections.Open >= slowConns })
 		if !cfg.Portable {
 			if n := runtime.NumGoroutine(); n > 200 {
 				t.Errorf("%d goroutines with %d slow connections open: they should hold none", n, slowConns)
@@ -107,12 +102,7 @@ func TestSlowlorisFlood(t *testing.T) {
 		if timedOut != slowConns {
 			t.Errorf("%d of %d slow connections answered 408", timedOut, slowConns)
 		}
-		for deadline := time.Now().Add(10 * time.Second); c.Stats().Connections.Open > 0; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d connections still open after their header timeout", c.Stats().Connections.Open)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		wharftest.WaitFor(t, "every connection closed after its header timeout", func() bool { return c.Stats().Connections.Open == 0 })
 	})
 }
 

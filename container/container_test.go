@@ -235,13 +235,7 @@ func TestSuspendResume(t *testing.T) {
 				_, bodies[i], _ = get(t, s, fmt.Sprintf("/wait?id=%d", i))
 			}()
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for s.Container.Stats().Suspended < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("only %d suspended", s.Container.Stats().Suspended)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		wharftest.WaitFor(t, "every request to suspend", func() bool { return s.Container.Stats().Suspended >= n })
 		if s.Mode == modes.H1 || s.Mode == modes.H1Portable {
 			if d := s.Container.Stats().Connections.Detached; d != n {
 				t.Errorf("%d connections detached, want %d (a suspended request holds no goroutine)", d, n)

@@ -314,13 +314,7 @@ func stillServes(t *testing.T, s *modes.Server) {
 		t.Fatalf("the next request got %d %q", code, body)
 	}
 	// /ok's Active count drops just after its response went out: poll.
-	deadline := time.Now().Add(hangBound)
-	for s.Container.Stats().Active != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d requests still active", s.Container.Stats().Active)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	wharftest.WaitFor(t, "every request to end", func() bool { return s.Container.Stats().Active == 0 })
 }
 
 // checkEvents compares a trace's events with want.

@@ -72,9 +72,7 @@ func TestGracefulShutdown(t *testing.T) {
 	slow := fetch("/slow")
 	wait := fetch("/wait")
 	<-entered
-	for c.Stats().Suspended != 1 {
-		time.Sleep(2 * time.Millisecond)
-	}
+	wharftest.WaitFor(t, "the request to suspend", func() bool { return c.Stats().Suspended == 1 })
 
 	shutdown := make(chan error, 1)
 	go func() {
@@ -209,9 +207,7 @@ func TestShutdownWaitsForOnComplete(t *testing.T) {
 		}
 		answered <- err
 	}()
-	for c.Stats().Suspended != 1 {
-		time.Sleep(2 * time.Millisecond)
-	}
+	wharftest.WaitFor(t, "the request to suspend", func() bool { return c.Stats().Suspended == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := c.Shutdown(ctx); err != nil {

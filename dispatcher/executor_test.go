@@ -15,30 +15,15 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
-// patience bounds every wait in these tests: liveness checks, not timing
-// assertions.
-const patience = 10 * time.Second
-
-// eventually polls cond until it holds or patience runs out.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-// wait waits for ch to be closed or patience to run out.
+// wait waits for ch to be closed or wharftest.Patience to run out.
 func wait(t testing.TB, what string, ch <-chan struct{}) {
 	t.Helper()
 	select {
 	case <-ch:
-	case <-time.After(patience):
+	case <-time.After(wharftest.Patience):
 		t.Fatalf("timed out waiting for %s", what)
 	}
 }
@@ -48,7 +33,7 @@ func wait(t testing.TB, what string, ch <-chan struct{}) {
 func closeExecutor(t testing.TB, ex dispatcher.Executor) {
 	t.Helper()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), patience)
+		ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
 		defer cancel()
 		if err := ex.Close(ctx); err != nil {
 			t.Errorf("Close: %v", err)
@@ -91,7 +76,7 @@ func TestBoundedGrowsToMaxThenQueues(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "4 busy workers, 6 queued", func() bool {
+	wharftest.WaitFor(t, "4 busy workers, 6 queued", func() bool {
 		s := ex.Stats()
 		return s.Busy == 4 && s.Queued == 6
 	})
@@ -113,7 +98,7 @@ func TestBoundedRejectsWhenQueueFull(t *testing.T) {
 	if err := ex.Execute(block); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the worker busy", func() bool { return ex.Stats().Busy == 1 })
+	wharftest.WaitFor(t, "the worker busy", func() bool { return ex.Stats().Busy == 1 })
 	for i := range 2 {
 		if err := ex.Execute(block); err != nil {
 			t.Fatalf("queueing task %d: %v", i, err)
@@ -171,10 +156,10 @@ func TestBoundedIdleWorkersExit(t *testing.T) {
 		wg.Add(1)
 		ex.Execute(dispatcher.Task{Run: func() { <-release; wg.Done() }})
 	}
-	eventually(t, "4 workers", func() bool { return ex.Stats().Busy == 4 })
+	wharftest.WaitFor(t, "4 workers", func() bool { return ex.Stats().Busy == 4 })
 	close(release)
 	wg.Wait()
-	eventually(t, "idle workers down to MinWorkers", func() bool { return ex.Stats().Workers == 1 })
+	wharftest.WaitFor(t, "idle workers down to MinWorkers", func() bool { return ex.Stats().Workers == 1 })
 	// The one left still works.
 	done := make(chan struct{})
 	ex.Execute(dispatcher.Task{Run: func() { close(done) }})
@@ -195,7 +180,7 @@ func TestBoundedTryExecute(t *testing.T) {
 	}
 	release <- struct{}{}
 	// The worker goes idle: TryExecute hands it the next task directly.
-	eventually(t, "TryExecute to the idle worker", func() bool { return ex.TryExecute(block) })
+	wharftest.WaitFor(t, "TryExecute to the idle worker", func() bool { return ex.TryExecute(block) })
 	<-ran
 	if s := ex.Stats(); s.Workers != 1 || s.Tasks != 1 || s.Queued != 0 {
 		t.Fatalf("stats: %+v", s)
@@ -257,7 +242,7 @@ func TestExecutorPanics(t *testing.T) {
 			done := make(chan struct{})
 			ex.Execute(dispatcher.Task{Run: func() { close(done) }})
 			wait(t, "a task after a panic", done)
-			eventually(t, "two tasks counted", func() bool { return ex.Stats().Tasks == 2 })
+			wharftest.WaitFor(t, "two tasks counted", func() bool { return ex.Stats().Tasks == 2 })
 			if !strings.Contains(logs.String(), "boom") {
 				t.Fatalf("panic not logged: %q", logs.String())
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // queueProducer hands out the tasks added to it, and notes if two
@@ -55,7 +56,7 @@ func newStrategy(t *testing.T, p dispatcher.Producer, cfg dispatcher.StrategyCon
 	s := dispatcher.NewStrategy(p, ex, cfg)
 	t.Cleanup(s.Close)
 	if cfg.Reserved >= 0 {
-		eventually(t, "a parked reserved goroutine", func() bool { return s.Stats().Reserved > 0 })
+		wharftest.WaitFor(t, "a parked reserved goroutine", func() bool { return s.Stats().Reserved > 0 })
 	}
 	return s, ex
 }
@@ -89,7 +90,7 @@ func TestProduceExecuteConsume(t *testing.T) {
 	if st := s.Stats(); st.PEC != 3 || st.EPC+st.PC+st.PIC != 0 || st.ReservedLimit != 0 {
 		t.Fatalf("stats: %+v", st)
 	}
-	eventually(t, "3 tasks on the executor", func() bool { return ex.Stats().Tasks == 3 })
+	wharftest.WaitFor(t, "3 tasks on the executor", func() bool { return ex.Stats().Tasks == 3 })
 }
 
 // In EPC mode the producing goroutine consumes the blocking task and the
@@ -183,7 +184,7 @@ func TestClose(t *testing.T) {
 	// Reserved goroutines that never time out: only Close ends them, and
 	// the executor's Close waits for them.
 	s := dispatcher.NewStrategy(p, ex, dispatcher.StrategyConfig{Reserved: 2, ReservedIdle: -1})
-	eventually(t, "a parked reserved goroutine", func() bool { return s.Stats().Reserved == 1 })
+	wharftest.WaitFor(t, "a parked reserved goroutine", func() bool { return s.Stats().Reserved == 1 })
 	s.Close()
 	s.Close()
 	ran := make(chan struct{})
@@ -196,7 +197,7 @@ func TestClose(t *testing.T) {
 	}
 	s.Produce() // still produces on its caller
 	wait(t, "Produce after Close", ran)
-	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
 	defer cancel()
 	if err := ex.Close(ctx); err != nil {
 		t.Fatalf("the reserved goroutines outlived the strategy's Close: %v", err)
@@ -248,14 +249,14 @@ func TestReservedGrows(t *testing.T) {
 	go func() { s.Produce(); close(returned) }()
 	// The first hand-off uses the parked one; the reserved goroutine then
 	// producing finds none parked for the next task and starts another.
-	eventually(t, "every task produced", func() bool {
+	wharftest.WaitFor(t, "every task produced", func() bool {
 		st := s.Stats()
 		return st.EPC+st.PEC == 6
 	})
 	close(release)
 	blocked.Wait()
 	wait(t, "Produce to return", returned)
-	eventually(t, "two reserved goroutines parked", func() bool { return s.Stats().Reserved >= 2 })
+	wharftest.WaitFor(t, "two reserved goroutines parked", func() bool { return s.Stats().Reserved >= 2 })
 	if st := s.Stats(); st.ReservedMax > 3 || st.EPC < 1 {
 		t.Fatalf("stats: %+v", st)
 	}
@@ -267,9 +268,9 @@ func TestReservedShrinks(t *testing.T) {
 	closeExecutor(t, ex)
 	s := dispatcher.NewStrategy(&queueProducer{}, ex, dispatcher.StrategyConfig{Reserved: 3, ReservedIdle: 5 * time.Millisecond})
 	t.Cleanup(s.Close)
-	eventually(t, "a reserved goroutine parked", func() bool { return s.Stats().ReservedMax == 1 })
-	eventually(t, "idle reserved goroutines to exit", func() bool { return s.Stats().Reserved == 0 })
-	eventually(t, "their workers to be idle", func() bool { return ex.Stats().Busy == 0 })
+	wharftest.WaitFor(t, "a reserved goroutine parked", func() bool { return s.Stats().ReservedMax == 1 })
+	wharftest.WaitFor(t, "idle reserved goroutines to exit", func() bool { return s.Stats().Reserved == 0 })
+	wharftest.WaitFor(t, "their workers to be idle", func() bool { return ex.Stats().Busy == 0 })
 }
 
 func TestRejected(t *testing.T) {
@@ -309,7 +310,7 @@ func TestRejected(t *testing.T) {
 		if n == 0 || s.Stats().Rejected != uint64(n) {
 			t.Fatalf("%d rejections, stats %+v", n, s.Stats())
 		}
-		eventually(t, "the accepted tasks", func() bool { return ran.Load() == int64(3-n) })
+		wharftest.WaitFor(t, "the accepted tasks", func() bool { return ran.Load() == int64(3-n) })
 	})
 	t.Run("default runs them anyway", func(t *testing.T) {
 		s, p, release := setup(t, dispatcher.StrategyConfig{Reserved: -1})
@@ -425,7 +426,7 @@ func TestProduceDispatchStorm(t *testing.T) {
 			t.Fatal("two goroutines produced at once")
 		}
 		s.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), patience)
+		ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
 		if err := ex.Close(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -133,11 +133,7 @@ func TestCallbackPanics(t *testing.T) {
 				t.Fatalf("OnClose(%v), want a *api.PanicError", err)
 			}
 			// OnClose panics after it reported: its record may lag.
-			for deadline := time.Now().Add(10 * time.Second); countPanics() == 0; time.Sleep(time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatal("the panic was not logged")
-				}
-			}
+			wharftest.WaitFor(t, "the panic to be logged", func() bool { return countPanics() > 0 })
 			// The server goes on.
 			ws2 := dialHTTP1(t, s, "/ok")
 			ws2.SetReadDeadline(time.Now().Add(10 * time.Second))

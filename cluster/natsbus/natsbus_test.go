@@ -35,16 +35,6 @@ func connect(t *testing.T, url string, cfg natsbus.Config) *natsbus.Bus {
 	return b
 }
 
-// waitFor polls cond for at most 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // inbox collects the events a subscription gets.
 type inbox struct {
 	mu     sync.Mutex
@@ -95,7 +85,7 @@ func TestAcrossInstances(t *testing.T) {
 		}
 		want = append(want, subject+"="+strconv.Itoa(i))
 	}
-	waitFor(t, "the other instance to get every event", func() bool { return onB.len() >= n && onBExact.len() >= n/2 })
+	wharftest.WaitFor(t, "the other instance to get every event", func() bool { return onB.len() >= n && onBExact.len() >= n/2 })
 	for name, in := range map[string]*inbox{"publisher's own": onA, "other instance's": onB} {
 		got := in.snapshot()
 		if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -108,7 +98,7 @@ func TestAcrossInstances(t *testing.T) {
 	if err := b.Publish(context.Background(), "chat.room", []byte("back")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the event from the other side", func() bool { return onA.len() == n+1 })
+	wharftest.WaitFor(t, "the event from the other side", func() bool { return onA.len() == n+1 })
 
 	stA := a.Stats()
 	if stA.Published != n || stA.Lost != 0 || !stA.Connected || stA.Delivered != n+1 {
@@ -127,7 +117,7 @@ func TestBrokerOutage(t *testing.T) {
 	onA, onB := subscribe(t, a, "news"), subscribe(t, b, "news")
 
 	broker.Stop()
-	waitFor(t, "the bus to see the broker gone", func() bool { return !a.Stats().Connected })
+	wharftest.WaitFor(t, "the bus to see the broker gone", func() bool { return !a.Stats().Connected })
 	const lost = 5
 	for i := range lost {
 		if err := a.Publish(context.Background(), "news", []byte(strconv.Itoa(i))); !errors.Is(err, natsbus.ErrNotConnected) {
@@ -148,10 +138,10 @@ func TestBrokerOutage(t *testing.T) {
 	}
 
 	broker.Restart()
-	waitFor(t, "both instances to reconnect", func() bool { return a.Stats().Connected && b.Stats().Connected })
+	wharftest.WaitFor(t, "both instances to reconnect", func() bool { return a.Stats().Connected && b.Stats().Connected })
 	// b's subscription reaches the broker on its own connection: probe
 	// until it is there.
-	waitFor(t, "an event across the restarted broker", func() bool {
+	wharftest.WaitFor(t, "an event across the restarted broker", func() bool {
 		a.Publish(context.Background(), "news", []byte("after"))
 		return onB.len() > 0
 	})
@@ -186,12 +176,12 @@ func TestStartBeforeBroker(t *testing.T) {
 	broker.Restart()
 	b := connect(t, broker.URL, natsbus.Config{})
 	onB := subscribe(t, b, "x")
-	waitFor(t, "an event once the broker is up", func() bool {
+	wharftest.WaitFor(t, "an event once the broker is up", func() bool {
 		a.Publish(context.Background(), "x", nil)
 		return onB.len() > 0
 	})
 	before := onA.len()
-	waitFor(t, "an event to the subscription made before the broker came", func() bool {
+	wharftest.WaitFor(t, "an event to the subscription made before the broker came", func() bool {
 		b.Publish(context.Background(), "x", nil)
 		return onA.len() > before
 	})
@@ -216,7 +206,7 @@ func TestSubscriberPanics(t *testing.T) {
 	if err := b.Publish(context.Background(), "p", []byte("remote")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "both events everywhere", func() bool { return onA.len() == 2 && onB.len() == 2 })
+	wharftest.WaitFor(t, "both events everywhere", func() bool { return onA.len() == 2 && onB.len() == 2 })
 	panics := func() (n int) {
 		for _, r := range rec.Records() {
 			if r.Message == "natsbus: panic in a subscriber" && r.Attrs["stack"].String() != "" {
@@ -225,7 +215,7 @@ func TestSubscriberPanics(t *testing.T) {
 		}
 		return n
 	}
-	waitFor(t, "both panics logged", func() bool { return panics() == 2 })
+	wharftest.WaitFor(t, "both panics logged", func() bool { return panics() == 2 })
 }
 
 // Options the caller adds cannot break the Bus: its own closed handler
@@ -240,7 +230,7 @@ func TestCallerOptions(t *testing.T) {
 		nats.MaxReconnects(1),
 	}})
 	broker.Stop()
-	waitFor(t, "the bus to see the broker gone", func() bool { return !a.Stats().Connected })
+	wharftest.WaitFor(t, "the bus to see the broker gone", func() bool { return !a.Stats().Connected })
 	if err := a.Publish(context.Background(), "x", nil); !errors.Is(err, natsbus.ErrNotConnected) {
 		t.Fatalf("Publish while away with a reconnect buffer asked for: %v", err)
 	}
@@ -275,9 +265,9 @@ func TestSlowConsumer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "the slow subscription to drop events", func() bool { return b.Stats().Lost > 0 })
+	wharftest.WaitFor(t, "the slow subscription to drop events", func() bool { return b.Stats().Lost > 0 })
 	close(release)
-	waitFor(t, "every event delivered or lost", func() bool {
+	wharftest.WaitFor(t, "every event delivered or lost", func() bool {
 		st := b.Stats()
 		return st.Delivered+st.Lost == n
 	})

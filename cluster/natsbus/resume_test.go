@@ -141,7 +141,7 @@ func TestResumeAcrossInstances(t *testing.T) {
 	b := startInstance(t, busB, time.Minute)
 
 	answer := waitAnswer(a.url + "/wait?topic=t1")
-	waitFor(t, "the request to suspend on A", func() bool { return a.c.Stats().Suspended == 1 })
+	wharftest.WaitFor(t, "the request to suspend on A", func() bool { return a.c.Stats().Suspended == 1 })
 	if code := wake(t, b.url+"/wake?topic=t1"); code != 200 {
 		t.Fatalf("wake on B answered %d", code)
 	}
@@ -152,9 +152,9 @@ func TestResumeAcrossInstances(t *testing.T) {
 	// The broker goes away: A's request can only expire.
 	shortA := startInstance(t, connect(t, broker.URL, natsbus.Config{}), 300*time.Millisecond)
 	broker.Stop()
-	waitFor(t, "B to see the broker gone", func() bool { return !busB.Stats().Connected })
+	wharftest.WaitFor(t, "B to see the broker gone", func() bool { return !busB.Stats().Connected })
 	answer = waitAnswer(shortA.url + "/wait?topic=t2")
-	waitFor(t, "the request to suspend", func() bool { return shortA.c.Stats().Suspended == 1 })
+	wharftest.WaitFor(t, "the request to suspend", func() bool { return shortA.c.Stats().Suspended == 1 })
 	if code := wake(t, b.url+"/wake?topic=t2"); code != http.StatusServiceUnavailable {
 		t.Fatalf("wake during the outage answered %d, want 503 (event lost)", code)
 	}

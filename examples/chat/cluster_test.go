@@ -3,20 +3,24 @@ package main
 import (
 	"encoding/json"
 	"net"
+	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/wharf-go/wharf/cluster"
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // process is one chat command running in-process, as the README's three
 // commands run it.
 type process struct {
-	t    *testing.T
-	base string
-	stop func() error
+	t      *testing.T
+	base   string
+	stop   func() error
+	client *http.Client
 }
 
 // statsAnswer is GET /chat/stats.
@@ -29,7 +33,7 @@ type statsAnswer struct {
 func (p *process) stats() statsAnswer {
 	p.t.Helper()
 	var st statsAnswer
-	a := exampletest.Get(p.t, exampletest.NewClient(p.t), p.base+"/chat/stats")
+	a := exampletest.Get(p.t, p.client, p.base+"/chat/stats")
 	if err := json.Unmarshal([]byte(a.Body), &st); err != nil {
 		p.t.Fatalf("stats %v: %v", a, err)
 	}
@@ -42,7 +46,7 @@ func (p *process) post(path string, kv ...string) exampletest.Answer {
 	for i := 0; i < len(kv); i += 2 {
 		form.Set(kv[i], kv[i+1])
 	}
-	a, err := exampletest.PostForm(exampletest.NewClient(p.t), p.base+path, form)
+	a, err := exampletest.PostForm(p.client, p.base+path, form)
 	if err != nil || a.Status != 200 {
 		p.t.Fatalf("POST %s %v: %v %v", path, form, a, err)
 	}
@@ -53,15 +57,13 @@ func (p *process) post(path string, kv ...string) exampletest.Answer {
 // timeout.
 func (p *process) poll(member string, timeout time.Duration) []event {
 	p.t.Helper()
-	a := exampletest.Get(p.t, exampletest.NewClient(p.t), p.base+"/chat/poll?member="+member+"&timeout="+itoa(timeout.Milliseconds()))
+	a := exampletest.Get(p.t, p.client, p.base+"/chat/poll?member="+member+"&timeout="+strconv.FormatInt(timeout.Milliseconds(), 10))
 	var evs []event
 	if err := json.Unmarshal([]byte(a.Body), &evs); err != nil || a.Status != 200 {
 		p.t.Fatalf("poll: %v %v", a, err)
 	}
 	return evs
 }
-
-func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // Three chat processes share one room through a broker embedded in the
 // first: a message said on any of them reaches members polling on the
@@ -83,7 +85,7 @@ func TestClusterRoom(t *testing.T) {
 			args = []string{"-nats-embed", brokerAddr}
 		}
 		base, stop := exampletest.RunCommand(t, command.Run, args...)
-		ps[i] = &process{t: t, base: base, stop: stop}
+		ps[i] = &process{t: t, base: base, stop: stop, client: exampletest.NewClient(t)}
 	}
 	stopped := [3]bool{}
 	defer func() {
@@ -97,25 +99,15 @@ func TestClusterRoom(t *testing.T) {
 	for i, p := range ps {
 		p.post("/chat/join", "member", names[i])
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if ps[0].stats().Bus.Connected && ps[1].stats().Bus.Connected && ps[2].stats().Bus.Connected {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the processes did not all reach the broker")
-		}
-	}
+	wharftest.WaitFor(t, "the processes to reach the broker", func() bool {
+		return ps[0].stats().Bus.Connected && ps[1].stats().Bus.Connected && ps[2].stats().Bus.Connected
+	})
 	// Subscriptions reach the broker on three connections: say until both
 	// others have heard, then start from empty queues.
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	wharftest.WaitFor(t, "messages to cross between the processes", func() bool {
 		ps[0].post("/chat/say", "member", "ann", "text", "warm-up")
-		if len(ps[1].poll("bob", 50*time.Millisecond)) > 0 && len(ps[2].poll("cat", 50*time.Millisecond)) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("messages do not cross between the processes")
-		}
-	}
+		return len(ps[1].poll("bob", 50*time.Millisecond)) > 0 && len(ps[2].poll("cat", 50*time.Millisecond)) > 0
+	})
 	// Start from empty queues: a warm-up message may still be on its way,
 	// so drain until a short poll comes back empty everywhere.
 	for quiet := 0; quiet < 3; {
@@ -132,14 +124,7 @@ func TestClusterRoom(t *testing.T) {
 	for i := 1; i <= 2; i++ {
 		go func() { got <- ps[i].poll(names[i], 10*time.Second) }()
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if ps[1].stats().Polling == 1 && ps[2].stats().Polling == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("polls did not suspend")
-		}
-	}
+	wharftest.WaitFor(t, "the polls to suspend", func() bool { return ps[1].stats().Polling == 1 && ps[2].stats().Polling == 1 })
 	ps[0].post("/chat/say", "member", "ann", "text", "hello from 1")
 	for range 2 {
 		if evs := <-got; len(evs) != 1 || evs[0] != (event{From: "ann", Text: "hello from 1"}) {
@@ -155,11 +140,7 @@ func TestClusterRoom(t *testing.T) {
 		t.Fatalf("stopping the broker's process: %v", err)
 	}
 	stopped[0] = true
-	for deadline := time.Now().Add(10 * time.Second); ps[1].stats().Bus.Connected; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the second process does not see the broker gone")
-		}
-	}
+	wharftest.WaitFor(t, "the second process to see the broker gone", func() bool { return !ps[1].stats().Bus.Connected })
 	a := ps[1].post("/chat/say", "member", "bob", "text", "into the void")
 	var warned struct {
 		OK      bool   `json:"ok"`
