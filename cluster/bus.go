@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors of package cluster.
@@ -106,13 +107,9 @@ func ValidSubject(s string) bool {
 
 // hasWildcard reports whether subject has a "*" or ">" token.
 func hasWildcard(subject string) bool {
-	start := 0
-	for i := 0; i <= len(subject); i++ {
-		if i == len(subject) || subject[i] == '.' {
-			if t := subject[start:i]; t == "*" || t == ">" {
-				return true
-			}
-			start = i + 1
+	for t := range strings.SplitSeq(subject, ".") {
+		if t == "*" || t == ">" {
+			return true
 		}
 	}
 	return false
@@ -123,8 +120,8 @@ func hasWildcard(subject string) bool {
 // ">" matches one or more. Both must be valid subjects.
 func Match(pattern, subject string) bool {
 	for {
-		pt, prest, pmore := cut(pattern)
-		st, srest, smore := cut(subject)
+		pt, prest, pmore := strings.Cut(pattern, ".")
+		st, srest, smore := strings.Cut(subject, ".")
 		switch {
 		case pt == ">" && !pmore:
 			return true
@@ -135,15 +132,6 @@ func Match(pattern, subject string) bool {
 		}
 		pattern, subject = prest, srest
 	}
-}
-
-func cut(s string) (token, rest string, more bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // CheckPublish returns ErrBadSubject unless subject is valid and has no
@@ -158,17 +146,9 @@ func CheckPublish(subject string) error {
 // CheckSubscribe returns ErrBadSubject unless pattern is valid, with ">"
 // only as its last token: for implementations of Subscribe.
 func CheckSubscribe(pattern string) error {
-	if !ValidSubject(pattern) {
+	// ">" stands for the rest of a subject: nothing may follow it.
+	if !ValidSubject(pattern) || strings.HasPrefix(pattern, ">.") || strings.Contains(pattern, ".>.") {
 		return ErrBadSubject
 	}
-	for p := pattern; ; {
-		t, rest, more := cut(p)
-		if t == ">" && more {
-			return ErrBadSubject
-		}
-		if !more {
-			return nil
-		}
-		p = rest
-	}
+	return nil
 }

@@ -51,6 +51,7 @@ func TestSubjectChecks(t *testing.T) {
 		{"chat.>", false, true},
 		{">", false, true},
 		{"chat.>.x", false, false},
+		{">.x", false, false},
 		{"", false, false},
 		{".chat", false, false},
 		{"chat.", false, false},
