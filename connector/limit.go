@@ -37,7 +37,7 @@ func (s *Server) reserveConn(l pausable) bool {
 	if s.shutting.Load() {
 		return false // its listener is closed, or about to be: leave it be
 	}
-	if s.conns.n+s.reserved < max {
+	if s.roomLocked() {
 		s.reserved++
 		return true
 	}
@@ -52,14 +52,16 @@ func (s *Server) reserveConn(l pausable) bool {
 // under the limit, without reserving (see above), and reports false if the
 // server shuts down first.
 func (s *Server) waitConn() bool {
-	max := s.Config.MaxConnections
+	if s.Config.MaxConnections <= 0 {
+		return !s.shutting.Load() // no limit: no lock on the accept path
+	}
 	for {
 		s.mu.Lock()
 		if s.shutting.Load() {
 			s.mu.Unlock()
 			return false
 		}
-		if max <= 0 || s.conns.n+s.reserved < max {
+		if s.roomLocked() {
 			s.mu.Unlock()
 			return true
 		}
@@ -76,6 +78,12 @@ func (s *Server) waitConn() bool {
 	}
 }
 
+// roomLocked reports whether the connections open and being accepted are
+// under the limit (set). s.mu is held.
+func (s *Server) roomLocked() bool {
+	return s.conns.n+s.reserved < s.Config.MaxConnections
+}
+
 // unreserveConn gives back a slot an accept did not use.
 func (s *Server) unreserveConn() {
 	if s.Config.MaxConnections <= 0 {
@@ -90,7 +98,7 @@ func (s *Server) unreserveConn() {
 // connFreedLocked wakes the accept loops waiting for a slot, if there is
 // one now. s.mu is held.
 func (s *Server) connFreedLocked() {
-	if s.Config.MaxConnections <= 0 || s.conns.n+s.reserved >= s.Config.MaxConnections {
+	if s.Config.MaxConnections <= 0 || !s.roomLocked() {
 		return
 	}
 	if s.slotFree != nil {
