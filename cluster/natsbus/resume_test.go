@@ -1,9 +1,7 @@
 package natsbus_test
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/cluster/natsbus"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -75,19 +74,7 @@ func startInstance(t *testing.T, bus cluster.Bus, timeout time.Duration) *instan
 		_, err := w.WriteString("published")
 		return err
 	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); in.c.Serve(l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		in.c.Shutdown(ctx)
-		<-done
-	})
-	in.url = "http://" + l.Addr().String()
+	in.url = modes.Start(t, modes.H1, in.c).URL
 	return in
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -29,19 +29,7 @@ func serve(t *testing.T) string {
 		return err
 	})
 	c.HandleFunc("/fail", func(w api.Response, r *api.Request) error { return api.Error(500, "failing on purpose") })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); c.Serve(l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		c.Shutdown(ctx)
-		<-done
-	})
-	return "http://" + l.Addr().String()
+	return modes.Start(t, modes.H2C, c).URL
 }
 
 // The open loop sends exactly what the schedule says, over HTTP/1.1 and
