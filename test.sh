@@ -17,5 +17,7 @@ fuzz ./internal/h1 FuzzChunkedDecoder
 fuzz ./internal/h1 FuzzValidIPv6
 fuzz ./internal/pathmap FuzzMatch
 fuzz ./api FuzzQueryValue
+fuzz ./api FuzzForm
+fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
 fuzz ./connector FuzzH2Frames

@@ -56,6 +56,11 @@ var (
 	// ErrWouldBlock is returned by non-blocking reads when nothing can be
 	// read now; a read listener is called again when something can.
 	ErrWouldBlock = errors.New("wharf: operation would block")
+
+	// ErrInvalidCookie is returned by SetCookie for a cookie that
+	// http.Cookie.Valid rejects; nothing is added to the response. The
+	// error wraps net/http's reason too.
+	ErrInvalidCookie = errors.New("wharf: invalid cookie")
 )
 
 // StatusError is an error that carries the HTTP status it should be answered

@@ -4,15 +4,19 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/container"
 )
 
-type userKey struct{}
-
 // Filters derive new requests; they never mutate the one they were given.
+// The composed chain is an ordinary Handler: here a container serves it,
+// driven through net/http/httptest as any http.Handler can be.
 func ExampleCompose() {
+	type userKey struct{}
 	auth := api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
 		if r.Header().Get("Authorization") == "" {
 			return api.Error(http.StatusUnauthorized, "")
@@ -24,14 +28,116 @@ func ExampleCompose() {
 		return err
 	}), auth)
 
-	head := &api.RequestHead{Method: "GET", Path: "/", Header: api.NewHeader(http.Header{"Authorization": {"x"}})}
-	w := wharftest.NewRecorder()
-	err := h.Serve(w, api.NewRequest(context.Background(), head, nil))
-	fmt.Println(w.Body(), err)
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.Handle("/", h)
 
-	err = h.Serve(wharftest.NewRecorder(), api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/"}, nil))
-	fmt.Println(api.StatusOf(err))
+	for _, authorization := range []string{"x", ""} {
+		req := httptest.NewRequest("GET", "/", nil)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Body)
+	}
 	// Output:
-	// hello alice <nil>
-	// 401
+	// 200 hello alice
+	// 401 401 Unauthorized
+}
+
+// A handler reads a cookie the client sent; a missing one is
+// http.ErrNoCookie.
+func ExampleRequest_Cookie() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		session, err := r.Cookie("session")
+		if err != nil {
+			return api.Error(http.StatusUnauthorized, err.Error())
+		}
+		_, err = fmt.Fprintf(w, "session %s", session.Value)
+		return err
+	})
+
+	for _, cookie := range []string{"theme=dark; session=abc123", "theme=dark"} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Cookie", cookie)
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Body)
+	}
+	// Output:
+	// 200 session abc123
+	// 401 401 Unauthorized: http: named cookie not present
+}
+
+// SetCookie adds a Set-Cookie field. Its error need not be checked for a
+// cookie built from constants; it reports an invalid cookie, or a response
+// already committed.
+func ExampleSetCookie() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/login", func(w api.Response, r *api.Request) error {
+		api.SetCookie(w, &http.Cookie{Name: "session", Value: "abc123", Path: "/", HttpOnly: true})
+		if err := api.SetCookie(w, &http.Cookie{Name: "bad name", Value: "x"}); err != nil {
+			fmt.Println(err)
+		}
+		_, err := w.WriteString("logged in")
+		return err
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("POST", "/login", nil))
+	fmt.Println(rec.Code, rec.Header()["Set-Cookie"])
+	// Output:
+	// wharf: invalid cookie: http: invalid Cookie.Name
+	// 200 [session=abc123; Path=/; HttpOnly]
+}
+
+// Form merges a URL-encoded body with the query string, body values first.
+// Its errors are ready to return: a malformed body answers 400, one over
+// the limit 413.
+func ExampleRequest_Form() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/search", func(w api.Response, r *api.Request) error {
+		form, err := r.Form()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "q=%q lang=%q", form["q"], form["lang"])
+		return err
+	})
+
+	for _, body := range []string{"q=boats&lang=fr", "q=%zz"} {
+		req := httptest.NewRequest("POST", "/search?lang=en", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Body)
+	}
+	// Output:
+	// 200 q=["boats"] lang=["fr" "en"]
+	// 400 400 Bad Request: wharf: malformed form body: invalid URL escape "%zz"
+}
+
+// FormValue is the one-line form of Form for a single value: the body's
+// first, else the query's, else "".
+func ExampleRequest_FormValue() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/greet", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "hello %s from %s", r.FormValue("name"), r.FormValue("city"))
+		return err
+	})
+
+	body := url.Values{"name": {"Ada"}}.Encode()
+	req := httptest.NewRequest("POST", "/greet?name=Bob&city=London", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, req)
+	fmt.Println(rec.Body)
+	// Output:
+	// hello Ada from London
 }

@@ -5,6 +5,13 @@ package api
 // is answered by the container through the context's error pages, unless the
 // response is already committed, in which case the connection is aborted.
 //
+// A returned error discards the uncommitted body, status and trailers
+// together with the header fields that describe that body (Content-Type,
+// Content-Length, Content-Encoding, ETag, Last-Modified, ...), and keeps
+// every other header field set so far (a WWW-Authenticate or Allow set
+// before returning api.Error(401, ...) or api.Error(405, ...), a filter's
+// CORS headers), as net/http's http.Error does.
+//
 // Serve may be called more than once for the same exchange when a
 // continuation is resumed or expires; each call gets a new Request.
 type Handler interface {

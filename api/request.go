@@ -19,13 +19,16 @@ import (
 // The With methods return a modified copy.
 //
 // The one stateful part is the body: Body returns the same stream for every
-// Request derived from the same exchange, and a stream is read once.
+// Request derived from the same exchange, and a stream is read once. Form
+// and PostForm read it for a URL-encoded body, once per exchange, and every
+// Request of the exchange sees that one result.
 type Request struct {
 	ctx   context.Context
 	head  *RequestHead // shared by every derivation; never modified
 	attrs *attr        // persistent list, newest first
 	m     Mapping
-	ex    any // the container's exchange, opaque here
+	ex    any        // the container's exchange, opaque here
+	form  *formState // the exchange's body form; shared by every derivation
 }
 
 // RequestHead is what a connector parsed off the wire, plus the connection
@@ -47,7 +50,18 @@ type RequestHead struct {
 	TLS           *tls.ConnectionState // nil on cleartext connections
 	Body          io.ReadCloser        // never nil once in a Request
 	Trailer       func() http.Header   // request trailers after the body is read; may be nil
+
+	// MaxFormBytes is the largest URL-encoded body Form reads; zero means
+	// DefaultMaxFormBytes; negative means no limit. A form body is held
+	// in memory whole, so the limit is what keeps a client from making a
+	// handler buffer gigabytes; a container may set it from its
+	// configuration.
+	MaxFormBytes int64
 }
+
+// DefaultMaxFormBytes is the form body limit used when
+// RequestHead.MaxFormBytes is zero: 10 MiB, net/http's default.
+const DefaultMaxFormBytes = 10 << 20
 
 type attr struct {
 	key, value any
@@ -77,7 +91,18 @@ func NewMappedRequest(ctx context.Context, head *RequestHead, m Mapping, ex any)
 	if head.Body == nil {
 		head.Body = http.NoBody
 	}
-	return &Request{ctx: ctx, head: head, m: m, ex: ex}
+	// The exchange's form state lives in the same allocation as the first
+	// Request: derivations copy the pointer, so they all share one parse,
+	// and no request pays an extra allocation for it.
+	rf := &requestWithForm{Request: Request{ctx: ctx, head: head, m: m, ex: ex}}
+	rf.Request.form = &rf.form
+	return &rf.Request
+}
+
+// requestWithForm is the one allocation NewMappedRequest makes.
+type requestWithForm struct {
+	Request
+	form formState
 }
 
 // Context returns the request's context. The container cancels it when the
@@ -165,7 +190,12 @@ func (r *Request) LocalAddr() string { return r.head.LocalAddr }
 func (r *Request) TLS() *tls.ConnectionState { return r.head.TLS }
 
 // Body returns the request body stream. It is shared by every Request of the
-// same exchange and can be read once.
+// same exchange and can be read once: what one reader consumed, no Request
+// of the exchange can read again. Form and PostForm are such a reader for a
+// URL-encoded POST, PUT or PATCH body, so a handler that reads the body
+// itself should not call them, and one that calls them after reading part of
+// the body gets a form parsed from what remained. Any goroutine may call
+// Body; reads of the stream must not overlap.
 func (r *Request) Body() io.ReadCloser { return r.head.Body }
 
 // Trailer returns the request trailers. They are complete only after the body
@@ -272,6 +302,9 @@ func (r *Request) WithMapping(m Mapping) *Request {
 // WithHead returns a copy of r with a new head (for example, a forward to
 // another path, or a filter that rewrites headers). The receiver keeps its
 // own head. The caller must not modify head afterwards.
+//
+// The copy stays part of r's exchange: it shares r's body form (see Form),
+// even if head has another Body or MaxFormBytes.
 func (r *Request) WithHead(head *RequestHead) *Request {
 	if head.Body == nil {
 		head.Body = r.head.Body
@@ -289,7 +322,10 @@ func (r *Request) WithHeader(h Header) *Request {
 }
 
 // WithBody returns a copy of r whose body is body (a filter that decompresses
-// or limits the body, say).
+// or limits the body, say). Like every Request of the exchange, the copy
+// shares r's body form, parsed from the body of whichever Request asked
+// first; a filter that replaces the body must therefore do so before
+// anything calls Form, as it must before anything reads the body.
 func (r *Request) WithBody(body io.ReadCloser) *Request {
 	head := *r.head
 	head.Body = body

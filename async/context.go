@@ -18,7 +18,9 @@ type Context struct {
 // the running dispatch returns, the response stays open, no goroutine is
 // held, and the request waits for Complete, a dispatched task, Redispatch or
 // its timeout. On timeout the OnTimeout listeners run; if none completes the
-// request, it completes with api.ErrAsyncTimeout.
+// request, it completes with api.ErrAsyncTimeout. Either way the timeout's
+// answer is the only one: what tasks wrote before it without committing is
+// discarded first (see Listener).
 //
 // Start must be called from the request's running dispatch; it returns
 // ErrNotSerialized from any other goroutine and api.ErrNotSupported for a

@@ -26,9 +26,17 @@ type Channel interface {
 	// *api.PanicError.
 	Dispatch(w api.Response, r *api.Request) error
 	// Finish ends the response: on success it commits and sends what is
-	// buffered; on failure it renders err through the error pages, or aborts
-	// the connection if the head was already sent. It is called exactly once.
-	Finish(w api.Response, err error)
+	// buffered; on failure it discards the uncommitted output (see
+	// Discard) and renders err through the error pages, or aborts the
+	// connection if the head was already sent. It is called exactly once.
+	//
+	// It returns what was sent: the status of the head handed to the
+	// connection (0 if none), the body bytes, and EndClientGone if the
+	// connection failed or err says the client left (else EndAnswered:
+	// the exchange knows about timeouts and shutdowns itself). The
+	// Exchange sets Err, keeps the later End of the two (see End), and
+	// stores the Result before the OnComplete listeners run.
+	Finish(w api.Response, err error) Result
 }
 
 // Yielder is an optional interface of a Channel. Yield is called on the
@@ -98,7 +106,19 @@ type Task func(w api.Response)
 // Listener receives lifecycle events of an exchange. Any field may be nil.
 // OnTimeout and OnError run as serialized tasks and may write the response
 // and call Complete; OnComplete runs after the response is finished, with
-// the error the exchange ended with (nil on success).
+// the error the exchange ended with (nil on success), and may read the
+// exchange's Result.
+//
+// One response carries one outcome. Before the timeout path answers (the
+// OnTimeout listeners, then the expired re-dispatch or
+// api.ErrAsyncTimeout) and before the error path does (the OnError
+// listeners, a failure), the output that earlier tasks left uncommitted is
+// discarded (see Discard): its body, status and trailers, and the header
+// fields that describe the body; the other header fields stay. A task that
+// wrote a result but did not Complete cannot add it to the timeout's
+// answer. Output already committed (flushed, or larger than the output
+// buffer) cannot be taken back: the timeout's writes then append to it, as
+// a streamed response must.
 type Listener struct {
 	OnTimeout  func(w api.Response, r *api.Request)
 	OnError    func(w api.Response, r *api.Request, err error)
@@ -155,18 +175,22 @@ type Exchange struct {
 	cfg  *Config
 	base *api.Request // the request of the initial dispatch
 
-	mu        sync.Mutex
-	m         machine
-	queue     []queued
-	mode      Mode
-	timeout   time.Duration
-	timer     *time.Timer
-	timerGen  uint64
-	listeners []Listener
-	failure   error
-	wake      chan struct{}
-	wakeAttrs []api.Attr
-	cancel    context.CancelFunc
+	mu          sync.Mutex
+	m           machine
+	queue       []queued
+	mode        Mode
+	timeout     time.Duration
+	timer       *time.Timer
+	timerGen    uint64
+	listeners   []Listener
+	failure     error
+	cause       End    // what decided the outcome, as far as the exchange knows; under mu
+	expireCause End    // the End of the expiry on its way (timer or ExpireAs); under mu
+	result      Result // set once the response is finished; under mu
+	hasResult   bool
+	wake        chan struct{}
+	wakeAttrs   []api.Attr
+	cancel      context.CancelFunc
 
 	queueBuf [2]queued // the queue's first backing array: most requests need no more
 	first    handle    // the first task's Response: its token is never reused
@@ -409,6 +433,10 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 // runTimeout calls the timeout listeners and then applies the mode's default
 // if none of them completed the exchange.
 func (ex *Exchange) runTimeout(w api.Response) {
+	ex.mu.Lock()
+	ex.cause = max(ex.cause, ex.expireCause)
+	ex.mu.Unlock()
+	ex.discardOut()
 	for _, l := range ex.snapshotListeners() {
 		if l.OnTimeout != nil {
 			l.OnTimeout(w, ex.base)
@@ -434,6 +462,7 @@ func (ex *Exchange) runTimeout(w api.Response) {
 // is logged, and the others still run: the request ends with the IO
 // failure all the same (the client is gone; nobody hears a 500).
 func (ex *Exchange) runError(w api.Response, err error) {
+	ex.discardOut()
 	for _, l := range ex.snapshotListeners() {
 		if l.OnError != nil {
 			ex.safely(func() { l.OnError(w, ex.base, err) })
@@ -446,6 +475,11 @@ func (ex *Exchange) runError(w api.Response, err error) {
 	}
 	ex.mu.Unlock()
 }
+
+// discardOut drops what earlier tasks left uncommitted in the output, so
+// that the outcome about to be written (a timeout's, a failure's) is the
+// only one the response carries (see Listener). Committed output stays.
+func (ex *Exchange) discardOut() { _ = Discard(ex.out) }
 
 func (ex *Exchange) snapshotListeners() []Listener {
 	ex.mu.Lock()
@@ -477,10 +511,14 @@ func (ex *Exchange) finish() {
 	ex.mu.Lock()
 	failure := ex.failure
 	ex.mu.Unlock()
-	ex.safely(func() { ex.ch.Finish(w, failure) })
+	var res Result
+	ex.safely(func() { res = ex.ch.Finish(w, failure) })
 	ex.token.Store(0)
 
 	ex.mu.Lock()
+	res.Err = failure
+	res.End = max(res.End, ex.cause)
+	ex.result, ex.hasResult = res, true
 	if _, err := ex.m.transition(evFinished, false, false); err != nil {
 		ex.mu.Unlock()
 		panic("async: " + err.Error())
@@ -594,6 +632,10 @@ func (ex *Exchange) Resume(attrs ...api.Attr) error {
 	ex.mu.Lock()
 	act, err := ex.m.transition(evResume, false, false)
 	if err == nil {
+		if ex.cause == EndExpired {
+			// An earlier cycle expired, but this one is answered.
+			ex.cause = EndAnswered
+		}
 		if act&actDisarm != 0 {
 			ex.disarmLocked()
 		}
@@ -613,9 +655,18 @@ func (ex *Exchange) Resume(attrs ...api.Attr) error {
 // response is finished and nothing else runs. From outside a task the
 // response is finished as it stands. It returns api.ErrCompleted if the
 // exchange already completed.
-func (ex *Exchange) Complete() error {
+func (ex *Exchange) Complete() error { return ex.CompleteAs(EndAnswered) }
+
+// CompleteAs is Complete that says why: if this call is the one that
+// completes the exchange, its Result reports end (unless a later End in
+// End's order applies). A container's Close passes EndShutdown.
+func (ex *Exchange) CompleteAs(end End) error {
 	ex.mu.Lock()
+	first := !ex.m.complete
 	act, err := ex.m.transition(evComplete, false, false)
+	if err == nil && first {
+		ex.cause = max(ex.cause, end)
+	}
 	if act&actDisarm != 0 {
 		ex.disarmLocked()
 	}
@@ -642,10 +693,14 @@ func (ex *Exchange) Submit(t Task, dropped func(error)) error {
 }
 
 // Expire makes a suspended exchange time out now, through its normal timeout
-// path (listeners, then re-dispatch or ErrAsyncTimeout). The container uses
-// it on shutdown. It returns api.ErrNotSuspended if the exchange is not
-// waiting for an outcome.
-func (ex *Exchange) Expire() error { return ex.expire(0, false) }
+// path (listeners, then re-dispatch or ErrAsyncTimeout). It returns
+// api.ErrNotSuspended if the exchange is not waiting for an outcome.
+func (ex *Exchange) Expire() error { return ex.expire(0, false, EndExpired) }
+
+// ExpireAs is Expire that says why: if this expiry decides the outcome,
+// the exchange's Result reports end instead of EndExpired (unless a later
+// End in End's order applies). A container's Shutdown passes EndShutdown.
+func (ex *Exchange) ExpireAs(end End) error { return ex.expire(0, false, end) }
 
 // Fail reports an IO failure (the client went away): OnError listeners run
 // serialized, then the exchange completes with err.

@@ -24,6 +24,7 @@ type handle struct {
 var (
 	_ api.Response = (*handle)(nil)
 	_ api.Hijacker = (*handle)(nil)
+	_ Discarder    = (*handle)(nil)
 )
 
 func (h *handle) ok() bool {
@@ -89,6 +90,15 @@ func (h *handle) Reset() error {
 	return h.ex.out.Reset()
 }
 
+// Discard drops the uncommitted output and keeps the header fields that do
+// not describe the body (see Discard).
+func (h *handle) Discard() error {
+	if !h.ok() {
+		return api.ErrNotSerialized
+	}
+	return Discard(h.ex.out)
+}
+
 func (h *handle) Trailer() http.Header {
 	if !h.ok() {
 		return http.Header{}
@@ -103,4 +113,76 @@ func (h *handle) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, api.ErrNotSerialized
 	}
 	return api.Hijack(h.ex.out)
+}
+
+// Discarder is implemented by a Response that can drop its uncommitted
+// output itself, more cheaply than Discard's fallback. The container's
+// output implements it; an Exchange uses it, through Discard, on the
+// Response it writes through. Package async talks to that output only as
+// an api.Response, whose Reset clears every header field: that would lose
+// the fields a filter or an earlier task set on purpose (CORS, security
+// headers, WWW-Authenticate), which a timeout's or a failure's answer
+// should still carry.
+type Discarder interface {
+	// Discard drops what the response holds uncommitted — the buffered
+	// body, the status, the trailers and the header fields that describe
+	// the body (see ClearBodyHeaders) — and keeps every other header
+	// field. It returns api.ErrCommitted once the head was sent.
+	Discard() error
+}
+
+// Discard drops w's uncommitted output as net/http's http.Error and the
+// Servlet API's sendError do: the buffered body, the status, the trailers
+// and the header fields that describe the body are discarded, and every
+// other header field set so far is kept. It uses w's Discard method if w
+// is a Discarder; otherwise it calls w.Reset and sets the kept fields
+// again. A wrapper that buffers on its own is reached through its Reset,
+// so Discard does not look through Unwrap. It returns api.ErrCommitted,
+// and changes nothing, once the head was sent: a committed response can
+// only go on.
+//
+// The Exchange discards this way before a timeout or an IO failure
+// answers (see Listener), so that no response carries the bodies of two
+// outcomes; the container does the same before it renders an error.
+func Discard(w api.Response) error {
+	if d, ok := w.(Discarder); ok {
+		return d.Discard()
+	}
+	if w.Committed() {
+		return api.ErrCommitted
+	}
+	kept := w.Header().Clone()
+	ClearBodyHeaders(kept)
+	if err := w.Reset(); err != nil {
+		return err
+	}
+	h := w.Header()
+	for k, v := range kept {
+		h[k] = v
+	}
+	return nil
+}
+
+// bodyHeaders are the header fields that describe a response body, which
+// Discard drops with the body: Jetty's list for Response.resetContent,
+// plus Trailer, which announces the trailers Discard drops too.
+var bodyHeaders = [...]string{
+	"Content-Type", "Content-Length", "Content-Encoding", "Content-Language",
+	"Content-Range", "Content-Location", "Content-Disposition", "Content-Md5",
+	"Transfer-Encoding", "Etag", "Last-Modified", "Trailer",
+}
+
+// ClearBodyHeaders deletes from h the fields that describe a response
+// body and so go with it when it is discarded: Content-Type,
+// Content-Length, Content-Encoding, Content-Language, Content-Range,
+// Content-Location, Content-Disposition, Content-MD5, Transfer-Encoding,
+// ETag, Last-Modified, and Trailer (the trailers go too). Keys are
+// matched in their canonical form, as http.Header.Del does.
+func ClearBodyHeaders(h http.Header) {
+	if len(h) == 0 {
+		return
+	}
+	for _, k := range bodyHeaders {
+		delete(h, k)
+	}
 }

@@ -69,6 +69,9 @@ type machine struct {
 	awaiting   bool // a dispatch is blocked in Await
 	armed      bool // the timer is armed for this cycle
 	queued     int  // tasks in the queue
+	// onShutdown is what a graceful shutdown does with the request while
+	// it is suspended; set by the running task, read by the container.
+	onShutdown OnShutdown
 }
 
 // transition applies ev and reports what the caller must do. taskIsDispatch

@@ -26,7 +26,7 @@ func (ex *Exchange) armLocked(d time.Duration) {
 	}
 	ex.timerGen++
 	gen := ex.timerGen
-	f := func() { ex.expire(gen, true) }
+	f := func() { ex.expire(gen, true, EndExpired) }
 	if ex.cfg.AfterFunc != nil {
 		ex.timer = ex.cfg.AfterFunc(d, f)
 	} else {
@@ -34,8 +34,9 @@ func (ex *Exchange) armLocked(d time.Duration) {
 	}
 }
 
-// expire feeds evTimeout; from the timer only if gen is still current.
-func (ex *Exchange) expire(gen uint64, fromTimer bool) error {
+// expire feeds evTimeout; from the timer only if gen is still current. end
+// is what the Result reports if this expiry decides the outcome.
+func (ex *Exchange) expire(gen uint64, fromTimer bool, end End) error {
 	ex.mu.Lock()
 	if fromTimer && gen != ex.timerGen {
 		ex.mu.Unlock()
@@ -44,6 +45,7 @@ func (ex *Exchange) expire(gen uint64, fromTimer bool) error {
 	act, err := ex.m.transition(evTimeout, false, false)
 	if err == nil {
 		ex.timer = nil
+		ex.expireCause = end
 		if act&actExpire != 0 {
 			ex.queue = append(ex.queue, queued{kind: kindTimeout})
 		}
@@ -129,6 +131,7 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 		return Resumed, ex.wakeAttrs, nil
 	case ex.m.expired:
 		ex.m.expired = false
+		ex.cause = max(ex.cause, ex.expireCause)
 		return Expired, nil, nil
 	}
 	return Completed, nil, api.ErrCompleted

@@ -201,10 +201,11 @@ func TestH2SuspendedStreamsHoldNoGoroutine(t *testing.T) {
 		cont := continuation.Of(r)
 		if cont.IsInitial() {
 			cont.SetTimeout(time.Minute)
-			mu.Lock()
-			waiting = append(waiting, cont)
-			mu.Unlock()
-			return cont.Suspend()
+			return cont.SuspendThen(func(cont continuation.Continuation) {
+				mu.Lock()
+				waiting = append(waiting, cont)
+				mu.Unlock()
+			})
 		}
 		_, err := w.WriteString("resumed")
 		return err

@@ -18,7 +18,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
-	"github.com/wharf-go/wharf/internal/devcert"
+	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 

@@ -18,6 +18,11 @@ import (
 	"github.com/wharf-go/wharf/internal/pathmap"
 )
 
+// ErrServerClosed is returned by Serve, ServeTLS and ListenAndServe after
+// Shutdown or Close. It is connector.ErrServerClosed, so that a program
+// needs to import only this package; errors.Is matches either name.
+var ErrServerClosed = connector.ErrServerClosed
+
 // Container holds contexts and serves their requests.
 //
 // Goroutines: every method may be called from any goroutine. Context and the
@@ -108,7 +113,11 @@ func (c *Container) Context(path string) *Context {
 // Root returns the root context.
 func (c *Container) Root() *Context { return c.Context("") }
 
-// Handle maps pattern to h in the root context.
+// The registration methods of the root context, so that a container with
+// one context needs no Root() call: each does what the Context method of
+// the same name does.
+
+// Handle maps pattern to h in the root context (see Context.Handle).
 func (c *Container) Handle(pattern string, h api.Handler) { c.Root().Handle(pattern, h) }
 
 // HandleFunc maps pattern to f in the root context.
@@ -116,8 +125,32 @@ func (c *Container) HandleFunc(pattern string, f func(w api.Response, r *api.Req
 	c.Root().HandleFunc(pattern, f)
 }
 
-// Filter maps f to pattern in the root context.
+// Mount maps pattern to a net/http handler in the root context (see
+// Context.Mount).
+func (c *Container) Mount(pattern string, h http.Handler) { c.Root().Mount(pattern, h) }
+
+// Filter maps f to pattern in the root context (see Context.Filter).
 func (c *Container) Filter(pattern string, f api.Filter) { c.Root().Filter(pattern, f) }
+
+// FilterFunc maps f to pattern in the root context.
+func (c *Container) FilterFunc(pattern string, f func(w api.Response, r *api.Request, next api.Chain) error) {
+	c.Root().FilterFunc(pattern, f)
+}
+
+// ErrorPage renders responses with the given status in the root context
+// (see Context.ErrorPage).
+func (c *Container) ErrorPage(status int, h api.Handler) { c.Root().ErrorPage(status, h) }
+
+// ErrorPageFor renders failures whose error matches target in the root
+// context (see Context.ErrorPageFor). For a match by type, use
+// ErrorPageAs with c.Root().
+func (c *Container) ErrorPageFor(target error, h api.Handler) { c.Root().ErrorPageFor(target, h) }
+
+// SetInitParam sets an init parameter of the root context.
+func (c *Container) SetInitParam(name, value string) { c.Root().SetInitParam(name, value) }
+
+// InitParam returns the root context's init parameter name, or "".
+func (c *Container) InitParam(name string) string { return c.Root().InitParam(name) }
 
 // Start freezes the contexts and their mappings. Serve, ListenAndServe and
 // ServeHTTP call it; calling it again does nothing.
@@ -135,7 +168,7 @@ func (c *Container) Start() error {
 }
 
 // Serve serves HTTP/1.1 on l until Shutdown or Close. It returns
-// connector.ErrServerClosed after those.
+// ErrServerClosed after those.
 func (c *Container) Serve(l net.Listener) error {
 	if err := c.Start(); err != nil {
 		return err
@@ -164,23 +197,39 @@ func (c *Container) ListenAndServe(addr string) error {
 	return c.Serve(l)
 }
 
-// Shutdown stops accepting connections, lets in-flight requests finish,
-// expires suspended requests through their timeout path (listeners, then
-// the expired re-dispatch or the timeout error), and waits until every
-// request has completed and every connection is closed, or ctx is done.
+// Shutdown shuts the server down gracefully. It stops accepting
+// connections, closes idle ones, and waits until every request has
+// completed and every connection is closed, or ctx is done:
+//
+//   - a request running its handler or an async task is left to finish;
+//   - a request in async mode (async.Start) whose answer is on its way is
+//     left to finish too: its tasks still run and write;
+//   - a suspended continuation (continuation.Suspend or Await), which only
+//     waits for an event such as a long poll's message, is expired at
+//     once through its timeout path (OnTimeout listeners, then the expired
+//     re-dispatch or the timeout error), so that its client gets an answer
+//     now and reconnects to another instance; one that suspends during the
+//     shutdown is expired as it suspends.
+//
+// A request chooses the other behaviour with SetOnShutdown
+// (async.ShutdownWait, async.ShutdownExpire). When ctx ends first,
+// everything still suspended is expired and Shutdown returns ctx's error;
+// Close then ends what is left. Connections taken over (WebSocket) are not
+// tracked: use RegisterOnShutdown.
 func (c *Container) Shutdown(ctx context.Context) error {
 	c.shutting.Store(true)
 	c.runOnShutdown()
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- c.srv.Shutdown(ctx) }()
 
-	// Expire what is suspended now, and keep expiring what suspends while we
-	// wait: a request resumed by an event may suspend again. A request
-	// that starts suspended during shutdown is expired by ServeStream.
+	// Expire what waits for an event now, and keep expiring what suspends
+	// while we wait: a request resumed by an event may suspend again. A
+	// request that starts suspended during shutdown is expired by
+	// ServeStream.
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		c.expireSuspended()
+		c.expireSuspended(false)
 		if c.active.Load() == 0 {
 			break
 		}
@@ -188,6 +237,7 @@ func (c *Container) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		case <-c.drained:
 		case <-ctx.Done():
+			c.expireSuspended(true) // out of time: nothing waits any more
 			<-srvDone
 			return ctx.Err()
 		}
@@ -223,10 +273,12 @@ func (c *Container) runOnShutdown() {
 	}
 }
 
-func (c *Container) expireSuspended() {
+// expireSuspended expires the suspended requests a shutdown should not
+// wait for; all of them when all is set.
+func (c *Container) expireSuspended(all bool) {
 	for _, x := range c.live.snapshot() {
-		if x.ax.Suspended() {
-			_ = x.ax.Expire()
+		if all && x.ax.Suspended() || x.ax.ExpiresOnShutdown() {
+			x.expireByShutdown()
 		}
 	}
 }
@@ -239,7 +291,7 @@ func (c *Container) Close() error {
 	err := c.srv.Close()
 	for _, x := range c.live.snapshot() {
 		x.ctx.cancel()
-		_ = x.ax.Complete()
+		x.completeByShutdown()
 	}
 	if c.ownExec != nil {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -286,14 +338,14 @@ func (c *Container) execute(f func()) {
 func (c *Container) InvocationType(head *api.RequestHead) api.InvocationType {
 	x, p := c.findContext(head.Path)
 	m, ok := x.handlers.Match(p)
-	if !ok || api.InvocationTypeOf(m.Value) != api.NonBlocking {
+	if !ok || api.InvocationTypeOf(m.Value.handler(head.Method)) != api.NonBlocking {
 		return api.Blocking
 	}
 	if x.filters.Len() > 0 {
 		var buf [8]pathmap.Match[*filterGroup]
 		for _, fm := range x.filters.AppendMatches(buf[:0], p) {
 			for _, fe := range fm.Value.filters {
-				if api.InvocationTypeOf(fe.f) != api.NonBlocking {
+				if methodMatches(fe.method, head.Method) && api.InvocationTypeOf(fe.f) != api.NonBlocking {
 					return api.Blocking
 				}
 			}
@@ -334,6 +386,9 @@ func (c *Container) ServeStream(s connector.Stream) {
 		c.Start()
 	}
 	head := s.Request()
+	if c.cfg.maxFormBytes != 0 {
+		head.MaxFormBytes = c.cfg.maxFormBytes
+	}
 	x := &exchange{c: c, s: s}
 	x.out.init(s, c.cfg.outputBuffer, &c.outBufs)
 	x.ax.Init(x, &x.out, &c.asyncCfg, nil) // Finish cancels x.ctx
@@ -347,20 +402,20 @@ func (c *Container) ServeStream(s connector.Stream) {
 		// §9.3.7); other methods cannot use the asterisk form.
 		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: "*"}
 		x.chain = serverOptions
-	} else if h, mm, ok := x.ctxt.Resolve(m.ServletPath, false); ok {
+	} else if h, mm, ok := x.ctxt.resolve(head.Method, m.ServletPath); ok {
 		m = mm
-		x.chain = x.ctxt.chain(h, m.ServletPath+m.PathInfo)
+		x.chain = x.ctxt.chain(h, m.ServletPath+m.PathInfo, head.Method)
 	} else {
 		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: m.ServletPath}
-		x.chain = x.ctxt.chain(notFound, m.ServletPath)
+		x.chain = x.ctxt.chain(notFound, m.ServletPath, head.Method)
 	}
 	r := api.NewMappedRequest(&x.ctx, head, m, x)
 	c.requests.Add(1)
 	c.active.Add(1)
 	c.live.add(x)
 	x.ax.Start(r)
-	if c.shutting.Load() && x.ax.Suspended() {
-		_ = x.ax.Expire()
+	if c.shutting.Load() && x.ax.ExpiresOnShutdown() {
+		x.expireByShutdown()
 	}
 }
 

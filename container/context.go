@@ -24,14 +24,13 @@ type Context struct {
 	path string
 
 	mu       sync.Mutex // guards building; the maps are read lock-free after Start
-	handlers pathmap.Map[api.Handler]
+	handlers pathmap.Map[*route]
 	filters  pathmap.Map[*filterGroup]
 
-	filterGroups []*filterGroup
-	nfilters     int
-	params       map[string]string
-	byError      []errorPage
-	byStatus     map[int]api.Handler
+	nfilters int
+	params   map[string]string
+	byError  []errorPage
+	byStatus map[int]api.Handler
 }
 
 type errorPage struct {
@@ -48,61 +47,101 @@ func (x *Context) building(what string) {
 	}
 }
 
-// Handle maps pattern to h. Patterns are servlet URL patterns: "/exact",
-// "/prefix/*", "*.ext", "/" (default), "" (the context root), with {name}
-// segments for path parameters. An invalid or duplicate pattern panics, as
-// http.ServeMux.Handle does.
+// Handle maps pattern to h. A pattern is "[METHOD ]PATH" in net/http's
+// form ("GET /items/{id}", "POST /items"); without a method it matches
+// every method. PATH is a servlet URL pattern: "/exact", "/prefix/*",
+// "*.ext", "/" (default), "" (the context root), with {name} segments for
+// path parameters. A path with handlers for some methods answers the
+// others 405 with Allow (GET's handler also serves HEAD, and OPTIONS is
+// answered with Allow unless a handler takes it); see the package
+// documentation for the precedence.
+//
+// Handle panics, as http.ServeMux.Handle does, on a nil handler, a
+// malformed pattern, a path ending in '/' (a servlet pattern would match
+// only that one path: write "/api/*" for the subtree or "/api"), and a
+// pattern that matches the same requests as one registered before
+// ("/a/{id}" and "/a/{name}"; "GET /x" twice), naming both.
 func (x *Context) Handle(pattern string, h api.Handler) {
 	if h == nil {
-		panic("container: nil handler for " + pattern)
+		panic(fmt.Sprintf("container: context %q: nil handler for %q", x.path, pattern))
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.building("Handle")
-	if err := x.handlers.Add(pattern, h); err != nil {
+	method, path, err := splitPattern(pattern)
+	if err != nil {
 		panic(fmt.Sprintf("container: context %q: %v", x.path, err))
 	}
+	if added, rt, ok := x.handlers.Same(path); ok {
+		if added != path {
+			panic(fmt.Sprintf("container: context %q: pattern %q conflicts with %q: they match the same paths; name their parameters alike", x.path, pattern, rt.registered()))
+		}
+		if err := rt.add(method, pattern, h); err != nil {
+			panic(fmt.Sprintf("container: context %q: %v", x.path, err))
+		}
+		return
+	}
+	rt := &route{path: path}
+	if err := x.handlers.Add(path, rt); err != nil {
+		panic(fmt.Sprintf("container: context %q: pattern %q: %v", x.path, pattern, err))
+	}
+	_ = rt.add(method, pattern, h) // a new route has no conflict
 }
 
 // HandleFunc maps pattern to f.
 func (x *Context) HandleFunc(pattern string, f func(w api.Response, r *api.Request) error) {
+	if f == nil {
+		x.Handle(pattern, nil) // panics naming the pattern
+	}
 	x.Handle(pattern, api.HandlerFunc(f))
 }
 
 // Mount maps pattern to a net/http handler (net/http/pprof, a chi router,
 // ...). The handler sees the full request path; use http.StripPrefix to
-// serve it under a prefix.
-func (x *Context) Mount(pattern string, h http.Handler) { x.Handle(pattern, api.FromHTTP(h)) }
+// serve it under a prefix. A nil handler panics, as Handle's does.
+func (x *Context) Mount(pattern string, h http.Handler) {
+	if h == nil {
+		panic(fmt.Sprintf("container: context %q: nil handler for %q", x.path, pattern))
+	}
+	x.Handle(pattern, api.FromHTTP(h))
+}
 
 // Filter maps f to pattern. A request passes through every filter whose
-// pattern matches its path, in the order they were added, then reaches its
-// handler. The same pattern may carry several filters.
+// pattern matches it, in the order they were added, then reaches its
+// handler. The same pattern may carry several filters. Patterns are those
+// of Handle: "POST /api/*" filters only POST requests under /api (a GET
+// filter also sees HEAD). Filter panics on a nil filter and on a pattern
+// Handle would refuse; a path ending in '/' is refused in particular,
+// since "/api/" would guard the one path "/api/" and leave "/api/items"
+// unguarded.
 func (x *Context) Filter(pattern string, f api.Filter) {
 	if f == nil {
-		panic("container: nil filter for " + pattern)
+		panic(fmt.Sprintf("container: context %q: nil filter for %q", x.path, pattern))
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.building("Filter")
-	x.nfilters++
-	fe := filterEntry{seq: x.nfilters, f: f}
-	// A pattern may carry several filters: they share one map entry.
-	for _, g := range x.filterGroups {
-		if g.pattern == pattern {
-			g.filters = append(g.filters, fe)
-			return
-		}
-	}
-	g := &filterGroup{pattern: pattern, filters: []filterEntry{fe}}
-	if err := x.filters.Add(pattern, g); err != nil {
+	method, path, err := splitPattern(pattern)
+	if err != nil {
 		panic(fmt.Sprintf("container: context %q: %v", x.path, err))
 	}
-	x.filterGroups = append(x.filterGroups, g)
+	x.nfilters++
+	fe := filterEntry{seq: x.nfilters, method: method, f: f}
+	// A path pattern may carry several filters: they share one map entry.
+	if _, g, ok := x.filters.Same(path); ok && g.pattern == path {
+		g.filters = append(g.filters, fe)
+		return
+	}
+	g := &filterGroup{pattern: path, filters: []filterEntry{fe}}
+	if err := x.filters.Add(path, g); err != nil {
+		panic(fmt.Sprintf("container: context %q: filter pattern %q: %v", x.path, pattern, err))
+	}
 }
 
 type filterEntry struct {
-	seq int
-	f   api.Filter
+	seq    int
+	method string // "" for every method
+	f      api.Filter
 }
 
 type filterGroup struct {
@@ -112,6 +151,9 @@ type filterGroup struct {
 
 // FilterFunc maps f to pattern.
 func (x *Context) FilterFunc(pattern string, f func(w api.Response, r *api.Request, next api.Chain) error) {
+	if f == nil {
+		x.Filter(pattern, nil) // panics naming the pattern
+	}
 	x.Filter(pattern, api.FilterFunc(f))
 }
 
@@ -192,20 +234,43 @@ func (x *Context) pathInContext(path string) (string, bool) {
 	return "", false
 }
 
-// Resolve implements dispatcher.Resolver.
+// Resolve implements dispatcher.Resolver. The handler it returns picks
+// among the path's method handlers when it serves.
 func (x *Context) Resolve(pathInContext string, withFilters bool) (api.Handler, api.Mapping, bool) {
 	m, ok := x.handlers.Match(pathInContext)
 	if !ok {
 		return nil, api.Mapping{}, false
 	}
-	h := m.Value
+	var h api.Handler = m.Value
 	if withFilters {
-		h = x.chain(h, pathInContext)
+		h = &methodChain{x: x, rt: m.Value, path: pathInContext}
 	}
 	return h, x.mapping(m), true
 }
 
-func (x *Context) mapping(m pathmap.Match[api.Handler]) api.Mapping {
+// methodChain is a route with its filters for a forward, where the method
+// is known only when it serves.
+type methodChain struct {
+	x    *Context
+	rt   *route
+	path string
+}
+
+func (c *methodChain) Serve(w api.Response, r *api.Request) error {
+	return c.x.chain(c.rt.handler(r.Method()), c.path, r.Method()).Serve(w, r)
+}
+
+// resolve maps a request: the handler for its method on the best path
+// pattern, and the mapping. ok is false if no path pattern matches.
+func (x *Context) resolve(method, pathInContext string) (api.Handler, api.Mapping, bool) {
+	m, ok := x.handlers.Match(pathInContext)
+	if !ok {
+		return nil, api.Mapping{}, false
+	}
+	return m.Value.handler(method), x.mapping(m), true
+}
+
+func (x *Context) mapping(m pathmap.Match[*route]) api.Mapping {
 	am := api.Mapping{
 		ContextPath: x.path,
 		Pattern:     m.Pattern,
@@ -222,8 +287,8 @@ func (x *Context) mapping(m pathmap.Match[api.Handler]) api.Mapping {
 	return am
 }
 
-// chain wraps h in the filters mapped to pathInContext.
-func (x *Context) chain(h api.Handler, pathInContext string) api.Handler {
+// chain wraps h in the filters mapped to pathInContext and method.
+func (x *Context) chain(h api.Handler, pathInContext, method string) api.Handler {
 	if x.filters.Len() == 0 {
 		return h
 	}
@@ -234,7 +299,14 @@ func (x *Context) chain(h api.Handler, pathInContext string) api.Handler {
 	}
 	var fes []filterEntry
 	for _, m := range ms {
-		fes = append(fes, m.Value.filters...)
+		for _, fe := range m.Value.filters {
+			if methodMatches(fe.method, method) {
+				fes = append(fes, fe)
+			}
+		}
+	}
+	if len(fes) == 0 {
+		return h
 	}
 	slices.SortFunc(fes, func(a, b filterEntry) int { return a.seq - b.seq })
 	fs := make([]api.Filter, len(fes))

@@ -1,12 +1,48 @@
 // Package container holds Wharf's contexts and runs requests through them.
 //
 // A Container holds contexts, each with a context path ("" for the root),
-// handlers and filters mapped by servlet URL patterns, init parameters and
-// error pages. A request is mapped to the context with the longest matching
-// context path, then to one handler by the servlet specification's
-// precedence (exact, longest prefix, extension, default "/"; {name} segments
-// bind path parameters), and through every filter whose pattern matches, in
-// the order they were added.
+// handlers and filters mapped by patterns, init parameters and error pages.
+//
+// # Patterns
+//
+// A pattern is "[METHOD ]PATH", in the form of net/http's ServeMux:
+// "GET /items/{id}", "POST /items", or a PATH alone, which matches every
+// method. PATH is a servlet URL pattern: "/exact", "/prefix/*", "*.ext",
+// "/" (the default), "" (the context root), with {name} segments binding
+// path parameters (Request.PathParam).
+//
+// A request is mapped to the context with the longest matching context
+// path, then in two steps. First the path picks one PATH by the servlet
+// specification's precedence, whatever the methods registered on it:
+//
+//  1. exact literal ("/items/new");
+//  2. exact template, the one with more literal segments first, then the
+//     one with a literal where the other has a parameter, leftmost first
+//     ("/items/{id}");
+//  3. the longest prefix, in segments ("/items/*"), a literal segment
+//     before a parameter at equal length;
+//  4. extension ("*.json");
+//  5. the default "/".
+//
+// Then the method picks among that PATH's handlers: the one registered for
+// the method; for HEAD, GET's (the answer has GET's headers and
+// Content-Length and no body); the one registered without a method; for
+// OPTIONS, 200 with an Allow field; else 405 Method Not Allowed with Allow,
+// through the error pages like any error. A method missing on the best PATH
+// is a 405, never a fall-through to a weaker pattern (chi does the same;
+// net/http would serve a matching "/").
+//
+// Filters use the same patterns, and a request passes through every filter
+// whose pattern matches its path and method (GET's also see HEAD), in the
+// order they were added.
+//
+// Registration is checked as net/http checks it: Handle, Filter and the
+// others panic on a nil handler or filter, a malformed pattern, a pattern
+// that matches the same requests as an earlier one ("/a/{id}" and
+// "/a/{name}"; "GET /x" twice), naming both, and a PATH ending in '/'. That
+// last one is a net/http habit: "/api/" is a subtree there, but a servlet
+// pattern would match only the one path "/api/", and a filter on it would
+// guard nothing below. Write "/api/*" for the subtree, or "/api".
 //
 // For each request the container builds an immutable api.Request and an
 // async.Exchange, the request's state machine and serialized executor, and
@@ -18,8 +54,13 @@
 // Errors returned by handlers, and panics, become responses here: the
 // context's error pages are searched by error (errors.Is / errors.As, in the
 // order added) and then by status; without one, a short plain-text answer is
-// written. A failure after the response was committed aborts the
-// connection instead.
+// written. As with net/http's http.Error, the uncommitted body goes, with
+// the header fields that describe it (Content-Type, Content-Length,
+// Content-Encoding, ETag, ...), and every other field set so far stays: a
+// WWW-Authenticate, an Allow, a filter's CORS headers. The same holds when
+// a timeout or a failure answers a request whose earlier tasks wrote
+// without completing: one response never carries two outcomes. A failure
+// after the response was committed aborts the connection instead.
 //
 // Lifecycle: Start freezes the mappings; Serve and ListenAndServe run the
 // HTTP/1.1 connector; Shutdown stops accepting, finishes in-flight requests

@@ -2,15 +2,20 @@ package container_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
-	"github.com/wharf-go/wharf/internal/devcert"
 )
 
 func Example() {
@@ -40,6 +45,22 @@ func Example() {
 	// Output:
 	// 200 Hello, Wharf!
 	// 400 400 Bad Request: name is required
+}
+
+// The README's first example: a handler and a server on a fixed address.
+// (Compiled, not run: it serves until the process ends. Example runs the
+// same handler on a listener of its own.)
+func ExampleContainer_ListenAndServe() {
+	c := container.New()
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		name := r.QueryValue("name")
+		if name == "" {
+			return api.Error(http.StatusBadRequest, "name is required")
+		}
+		_, err := fmt.Fprintf(w, "Hello, %s!", name)
+		return err
+	})
+	log.Fatal(c.ListenAndServe("127.0.0.1:8080"))
 }
 
 // A context groups handlers under a path; patterns follow the servlet rules.
@@ -110,10 +131,34 @@ func ExampleContext_Mount() {
 
 // Serving TLS: HTTP/1.1, and HTTP/2 for clients that ask for it through
 // ALPN, with certificates from a tls.Config (or PEM files given to
-// ServeTLS).
+// ServeTLS). The certificate here is self-signed and made on the spot, so
+// that the example runs anywhere; a server loads its own, with
+// tls.LoadX509KeyPair or through ServeTLS's file names.
 func ExampleContainer_ServeTLS() {
-	cert, _ := devcert.New() // a development certificate, made now
-	pool, _ := devcert.Pool(cert)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		log.Fatal(err)
+	}
+	template := &x509.Certificate{
+		// CreateCertificate picks a random serial number.
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:   time.Now().Add(-time.Hour),
+		NotAfter:    time.Now().Add(24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+	pool := x509.NewCertPool() // the client trusts that one certificate
+	pool.AddCert(leaf)
+
 	c := container.New(container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}))
 	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
 		_, err := fmt.Fprintf(w, "hello over %s, ALPN %q", r.Proto(), r.TLS().NegotiatedProtocol)

@@ -62,16 +62,29 @@ func (x *exchange) Dispatch(w api.Response, r *api.Request) error {
 
 type errorKey struct{}
 
-// ErrorOf returns the error an error page is rendering, or nil.
+// ErrorOf returns the error an error page is rendering, or nil. The
+// page's Response holds the header fields set before the error, less
+// those that described the discarded body (see api.Handler); the page may
+// delete what it does not want.
 func ErrorOf(r *api.Request) error {
 	err, _ := r.Attribute(errorKey{}).(error)
 	return err
 }
 
 // Finish implements async.Channel: it ends the response, rendering err
-// through the error pages when there is one.
-func (x *exchange) Finish(w api.Response, err error) {
+// through the error pages when there is one, and reports what was sent.
+// Before an error is rendered, the uncommitted output is discarded by the
+// rule ErrorOf's documentation gives (the body goes with the header fields
+// describing it, the others stay: see async.Discard), and again if the
+// error page fails.
+func (x *exchange) Finish(w api.Response, err error) async.Result {
 	defer x.ctx.cancel()
+	x.finish(w, err)
+	return x.out.result(err)
+}
+
+// finish is Finish without the report.
+func (x *exchange) finish(w api.Response, err error) {
 	o := &x.out
 	if o.hijacked {
 		return
@@ -99,7 +112,7 @@ func (x *exchange) Finish(w api.Response, err error) {
 		x.s.Abort(err)
 		return
 	}
-	o.reset()
+	o.discard()
 	o.status = status
 	if page := x.ctxt.errorPageFor(err, status); page != nil {
 		perr := x.renderPage(page, w, r.WithAttribute(errorKey{}, err))
@@ -117,7 +130,7 @@ func (x *exchange) Finish(w api.Response, err error) {
 			x.s.Abort(perr)
 			return
 		}
-		o.reset()
+		o.discard()
 		o.status = status
 	}
 	o.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -140,3 +153,14 @@ func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request) 
 	}()
 	return page.Serve(w, r)
 }
+
+// expireByShutdown expires x's request for the container's Shutdown, if it
+// is suspended and waiting for an outcome: its timeout path answers, and
+// its async.Result ends async.EndShutdown. The End is recorded only if the
+// expiry takes effect, so a request that an event answered at that moment
+// is not mislabelled.
+func (x *exchange) expireByShutdown() { _ = x.ax.ExpireAs(async.EndShutdown) }
+
+// completeByShutdown completes x's request for the container's Close; its
+// async.Result ends async.EndShutdown unless it had completed already.
+func (x *exchange) completeByShutdown() { _ = x.ax.CompleteAs(async.EndShutdown) }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/dispatcher"
@@ -114,7 +113,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := <-shutdown; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+	if err := <-served; !errors.Is(err, container.ErrServerClosed) {
 		t.Fatalf("Serve returned %v", err)
 	}
 	if st := c.Stats(); st.Active != 0 || st.Connections.Open != 0 {

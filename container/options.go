@@ -26,6 +26,7 @@ type config struct {
 	portable     bool        // WithPortableConnector, whatever the order of options
 	h2c          bool        // WithH2C, likewise
 	tls          *tls.Config // WithTLSConfig, likewise
+	maxFormBytes int64
 }
 
 // WithLogger sets the logger for errors, panics and connection problems.
@@ -72,3 +73,9 @@ func WithH2C() Option { return func(c *config) { c.h2c = true } }
 // as connector.Config.TLSConfig does; it wins over WithConnector's,
 // whatever the order. Default: none, so ServeTLS needs certificate files.
 func WithTLSConfig(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }
+
+// WithMaxFormBytes sets the largest URL-encoded request body that
+// api.Request.Form reads; a larger one makes Form fail with
+// api.ErrBodyTooLarge, which a handler that returns it answers 413.
+// Default: api.DefaultMaxFormBytes (10 MiB); negative means no limit.
+func WithMaxFormBytes(n int64) Option { return func(c *config) { c.maxFormBytes = n } }

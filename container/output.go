@@ -2,12 +2,14 @@ package container
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
 )
 
@@ -28,11 +30,17 @@ type output struct {
 	hijacked  bool
 	finished  bool
 	err       error // sticky stream error
+
+	// What went to the stream, for the exchange's async.Result.
+	sentStatus int   // status of the head the stream accepted; 0 before
+	sentBytes  int64 // body bytes the stream accepted and will send
+	countBody  bool  // the head allows a body (not HEAD, 1xx, 204, 304)
 }
 
 var (
-	_ api.Response = (*output)(nil)
-	_ api.Hijacker = (*output)(nil)
+	_ api.Response    = (*output)(nil)
+	_ api.Hijacker    = (*output)(nil)
+	_ async.Discarder = (*output)(nil)
 )
 
 func (o *output) init(s connector.Stream, size int, pool *sync.Pool) {
@@ -136,7 +144,15 @@ func (o *output) Write(p []byte) (int, error) {
 		o.err = err
 		return 0, err
 	}
+	o.sent(len(p))
 	return len(p), nil
+}
+
+// sent counts n body bytes the stream accepted, if they go to the client.
+func (o *output) sent(n int) {
+	if o.countBody {
+		o.sentBytes += int64(n)
+	}
 }
 
 func (o *output) WriteString(s string) (int, error) {
@@ -175,9 +191,31 @@ func (o *output) Reset() error {
 	return nil
 }
 
+// reset is discard that takes every header field with it.
 func (o *output) reset() {
-	o.status = 0
+	o.discard()
 	clear(o.header)
+}
+
+// Discard implements async.Discarder: the uncommitted body, status and
+// trailers go, with the header fields that describe the body; the other
+// header fields stay.
+func (o *output) Discard() error {
+	if o.committed {
+		return api.ErrCommitted
+	}
+	o.discard()
+	return nil
+}
+
+// discard is what an error or a timeout does to the uncommitted output
+// before it answers, as net/http's http.Error and the Servlet API's
+// sendError do: the answer replaces the body and the status, but header
+// fields set on purpose (WWW-Authenticate, Allow, a filter's CORS or
+// security headers) still apply to it.
+func (o *output) discard() {
+	o.status = 0
+	async.ClearBodyHeaders(o.header)
 	o.trailer = nil
 	o.buf = o.buf[:0]
 }
@@ -216,17 +254,23 @@ func (o *output) commit(length int64) error {
 	for k := range o.trailer {
 		trailers = append(trailers, k)
 	}
-	if err := o.s.WriteHead(o.Status(), o.header, length, trailers); err != nil {
+	status := o.Status()
+	if err := o.s.WriteHead(status, o.header, length, trailers); err != nil {
 		o.err = err
 		return err
 	}
+	o.sentStatus = status
+	o.countBody = status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified &&
+		o.s.Request().Method != http.MethodHead
 	if len(o.buf) > 0 {
+		n := len(o.buf)
 		err := o.s.WriteBody(o.buf)
 		o.buf = o.buf[:0]
 		if err != nil {
 			o.err = err
 			return err
 		}
+		o.sent(n)
 	}
 	return nil
 }
@@ -252,4 +296,22 @@ func (o *output) finish() {
 	if err := o.s.Finish(o.trailer); err != nil {
 		o.err = err
 	}
+}
+
+// result reports what went to the stream once the response is finished;
+// err is what the exchange ended with.
+func (o *output) result(err error) async.Result {
+	if o.hijacked {
+		// The connection is someone else's from here (a WebSocket, whose
+		// upgrade writes its own 101): report the switch, no body bytes.
+		return async.Result{Status: http.StatusSwitchingProtocols}
+	}
+	res := async.Result{Status: o.sentStatus, Bytes: o.sentBytes}
+	// A stream error means the connection failed under the response (the
+	// client left, or a write timed out) — except a body longer than its
+	// Content-Length, the handler's mistake.
+	if errors.Is(err, connector.ErrClientGone) || o.err != nil && !errors.Is(o.err, http.ErrContentLength) {
+		res.End = async.EndClientGone
+	}
+	return res
 }

@@ -63,8 +63,7 @@ func stormOnce(t *testing.T, round int) {
 		}
 		cont.AddListener(continuation.Listener{OnComplete: func(*api.Request, error) { completes[i].Add(1) }})
 		cont.SetTimeout(time.Duration((round+i)%20) * time.Microsecond)
-		conts[i] = cont
-		return cont.Suspend()
+		return cont.SuspendThen(func(c continuation.Continuation) { conts[i] = c })
 	})
 
 	streams := make([]*stormStream, stormRound)

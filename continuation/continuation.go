@@ -52,9 +52,37 @@ func (c Continuation) SetTimeout(d time.Duration) {
 	}
 }
 
+// SetOnShutdown chooses what a container's graceful Shutdown does with the
+// request while it is suspended. By default a continuation, which waits
+// for an event, is expired at once so that its client can reconnect to an
+// instance that stays; async.ShutdownWait keeps it waiting while
+// Shutdown's context allows (for a wait that is really work in flight).
+// Any goroutine may call it.
+func (c Continuation) SetOnShutdown(p async.OnShutdown) {
+	if c.ex != nil {
+		c.ex.SetOnShutdown(p)
+	}
+}
+
 // Suspend suspends the request: when the handler returns, the response stays
 // open and the request waits for Resume, Complete or the timeout. It must be
 // called from the running dispatch.
+//
+// Suspend first, then make c reachable (register it where the goroutine
+// that resumes it finds it), then return:
+//
+//	if err := c.Suspend(); err != nil {
+//		return err
+//	}
+//	room.wait(c) // a Resume from now on re-dispatches, even before we return
+//	return nil
+//
+// The other order, register and then return c.Suspend(), loses wake-ups: a
+// Resume that lands between the two lines finds the request not suspended,
+// is refused with api.ErrNotSuspended, and the request then waits out its
+// whole timeout. A Resume after Suspend is never refused for being early:
+// it is held until the handler returns. SuspendThen does both steps in this
+// order in one call.
 func (c Continuation) Suspend() error {
 	if c.ex == nil {
 		return api.ErrNotSupported
@@ -62,11 +90,33 @@ func (c Continuation) Suspend() error {
 	return c.ex.Suspend(async.ModeContinuation)
 }
 
+// SuspendThen suspends the request and then calls register(c) on the
+// calling goroutine. register is where c becomes reachable by the
+// goroutines that resume it (a list of waiters, a channel, a
+// subscription); as it runs
+// after Suspend, a Resume from them is never early, even one made before
+// the handler returns (or by register itself, when it finds the awaited
+// event already there). It is Suspend's race-free order as one expression:
+//
+//	return c.SuspendThen(room.wait)
+//
+// If Suspend fails (a Request no container built, a call off the running
+// dispatch, a request already completed), register is not called and
+// SuspendThen returns Suspend's error.
+func (c Continuation) SuspendThen(register func(Continuation)) error {
+	if err := c.Suspend(); err != nil {
+		return err
+	}
+	register(c)
+	return nil
+}
+
 // Resume re-dispatches the suspended request through its filter chain, with
 // attrs added to the new Request, once the suspending handler has returned.
-// It returns api.ErrNotSuspended if the request is not suspended or the
-// timeout won, and api.ErrCompleted if the request already completed; in both
-// cases nothing happens.
+// It returns api.ErrNotSuspended if the request is not suspended (not yet:
+// see Suspend on the order that rules this out) or the timeout won, and
+// api.ErrCompleted if the request already completed; in both cases nothing
+// happens.
 func (c Continuation) Resume(attrs ...api.Attr) error {
 	if c.ex == nil {
 		return api.ErrNotSupported

@@ -108,8 +108,11 @@ func TestExpiry(t *testing.T) {
 			case cc.IsInitial():
 				cc.SetTimeout(10 * time.Second)
 				cc.AddListener(continuation.Listener{OnTimeout: func(api.Response, *api.Request) { timeouts.Add(1) }})
+				if err := cc.Suspend(); err != nil {
+					return err
+				}
 				c = cc
-				return cc.Suspend()
+				return nil
 			case cc.IsExpired():
 				_, err := w.WriteString("expired")
 				return err
@@ -174,10 +177,14 @@ func TestCompleteSuspended(t *testing.T) {
 	var c continuation.Continuation
 	completes := 0
 	h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		c = continuation.Of(r)
-		c.AddListener(continuation.Listener{OnComplete: func(*api.Request, error) { completes++ }})
+		cc := continuation.Of(r)
+		cc.AddListener(continuation.Listener{OnComplete: func(*api.Request, error) { completes++ }})
 		w.WriteString("partial")
-		return c.Suspend()
+		if err := cc.Suspend(); err != nil {
+			return err
+		}
+		c = cc
+		return nil
 	})
 	x := wharftest.Start(h, nil)
 	if err := c.Complete(); err != nil {
@@ -251,4 +258,84 @@ func TestNotFromContainer(t *testing.T) {
 	if !c.IsInitial() || c.IsSuspended() {
 		t.Fatal("a plain request is initial and not suspended")
 	}
+}
+
+// SuspendThen registers a continuation that is already suspended: a Resume
+// from register itself is accepted and re-dispatches after the handler
+// returns.
+func TestSuspendThen(t *testing.T) {
+	var registered int
+	h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		c := continuation.Of(r)
+		if !c.IsInitial() {
+			_, err := w.WriteString("resumed with " + r.Attribute(eventKey{}).(string))
+			return err
+		}
+		c.SetTimeout(time.Hour)
+		return c.SuspendThen(func(c continuation.Continuation) {
+			registered++
+			if !c.IsSuspended() {
+				t.Error("register ran before the request was suspended")
+			}
+			if err := c.Resume(api.Attr{Key: eventKey{}, Value: "the event"}); err != nil {
+				t.Errorf("Resume from register: %v", err)
+			}
+		})
+	})
+	x := wharftest.Start(h, nil)
+	<-x.Done()
+	if registered != 1 || x.Out.Body() != "resumed with the event" {
+		t.Fatalf("registered %d times, body %q", registered, x.Out.Body())
+	}
+}
+
+// When Suspend fails, SuspendThen returns its error and registers nothing:
+// nobody must hold a continuation that will never be dispatched again.
+func TestSuspendThenFails(t *testing.T) {
+	register := func(t *testing.T) func(continuation.Continuation) {
+		return func(continuation.Continuation) { t.Error("register called though Suspend failed") }
+	}
+	t.Run("not from a container", func(t *testing.T) {
+		r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/"}, nil)
+		if err := continuation.Of(r).SuspendThen(register(t)); !errors.Is(err, api.ErrNotSupported) {
+			t.Fatalf("SuspendThen = %v, want ErrNotSupported", err)
+		}
+	})
+	t.Run("completed", func(t *testing.T) {
+		var err error
+		h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			c := continuation.Of(r)
+			if cerr := c.Complete(); cerr != nil {
+				return cerr
+			}
+			err = c.SuspendThen(register(t))
+			return nil
+		})
+		x := wharftest.Start(h, nil)
+		<-x.Done()
+		if !errors.Is(err, api.ErrWrongState) {
+			t.Fatalf("SuspendThen after Complete = %v, want ErrWrongState", err)
+		}
+	})
+	t.Run("off the dispatch", func(t *testing.T) {
+		got := make(chan continuation.Continuation, 1)
+		h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			c := continuation.Of(r)
+			c.SetTimeout(time.Hour)
+			if err := c.Suspend(); err != nil {
+				return err
+			}
+			got <- c
+			return nil
+		})
+		x := wharftest.Start(h, nil)
+		c := <-got
+		if err := c.SuspendThen(register(t)); !errors.Is(err, api.ErrNotSerialized) {
+			t.Errorf("SuspendThen from another goroutine = %v, want ErrNotSerialized", err)
+		}
+		if err := c.Complete(); err != nil {
+			t.Fatal(err)
+		}
+		<-x.Done()
+	})
 }

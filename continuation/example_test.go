@@ -29,6 +29,8 @@ func Example() {
 		switch {
 		case cont.IsInitial():
 			cont.SetTimeout(10 * time.Second)
+			// Suspend first, then let /say find it: a Resume before
+			// Suspend would be refused.
 			if err := cont.Suspend(); err != nil {
 				return err
 			}
@@ -65,6 +67,74 @@ func Example() {
 	<-ready
 	resp, _ := http.Get(base + "/say?m=hello")
 	resp.Body.Close()
+	fmt.Println(<-polled)
+	// Output: news: hello
+}
+
+// newsRoom keeps the polls that wait for news.
+type newsRoom struct {
+	mu      sync.Mutex
+	waiters []continuation.Continuation
+	waited  chan struct{} // for the example: tells it that a poll waits
+}
+
+// wait registers a suspended poll; say resumes it.
+func (rm *newsRoom) wait(c continuation.Continuation) {
+	rm.mu.Lock()
+	rm.waiters = append(rm.waiters, c)
+	rm.mu.Unlock()
+	rm.waited <- struct{}{}
+}
+
+// say resumes every waiting poll with msg.
+func (rm *newsRoom) say(msg string) {
+	rm.mu.Lock()
+	waiters := rm.waiters
+	rm.waiters = nil
+	rm.mu.Unlock()
+	for _, c := range waiters {
+		// ErrNotSuspended: the timeout won; ErrCompleted: the client left.
+		_ = c.Resume(api.Attr{Key: msgKey{}, Value: msg})
+	}
+}
+
+// SuspendThen suspends the poll and then registers it, in that order: a
+// say that finds the poll in the room resumes it, however soon after
+// wait it comes.
+func ExampleContinuation_SuspendThen() {
+	room := &newsRoom{waited: make(chan struct{}, 1)}
+	c := container.New()
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			cont.SetTimeout(30 * time.Second)
+			return cont.SuspendThen(room.wait)
+		}
+		if cont.IsExpired() {
+			_, err := io.WriteString(w, "no news")
+			return err
+		}
+		_, err := fmt.Fprintf(w, "news: %v", r.Attribute(msgKey{}))
+		return err
+	})
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	polled := make(chan string)
+	go func() {
+		resp, err := http.Get("http://" + l.Addr().String() + "/poll")
+		if err != nil {
+			polled <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		polled <- string(b)
+	}()
+	<-room.waited
+	room.say("hello")
 	fmt.Println(<-polled)
 	// Output: news: hello
 }

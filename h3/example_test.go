@@ -12,8 +12,8 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/h3"
-	"github.com/wharf-go/wharf/internal/devcert"
 )
 
 // A container served over HTTP/3 on UDP; HTTP/1.1 and HTTP/2 listeners of

@@ -14,8 +14,8 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/h3"
-	"github.com/wharf-go/wharf/internal/devcert"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 

@@ -89,7 +89,9 @@ func sleep(w api.Response, r *api.Request) error {
 
 // delay waits the same way without holding a goroutine. The initial dispatch
 // sets the continuation's timeout and suspends; when the timeout expires,
-// the request is dispatched again, and that pass answers.
+// the request is dispatched again, and that pass answers. The expiry is the
+// only event, so the continuation is registered nowhere (a handler that
+// waits for a Resume registers it after Suspend: see package continuation).
 func delay(w api.Response, r *api.Request) error {
 	ms, err := intParam(r, "ms", 0, 0, maxMillis)
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/quic-go/quic-go/http3"
 
+	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
-	"github.com/wharf-go/wharf/internal/devcert"
 )
 
 // TestCurlTLS serves with -cert and -key (a certificate made for the test

@@ -67,8 +67,12 @@ func newContainer(traceLog bool, opts ...container.Option) *container.Container 
 			if err != nil || ms < 0 || ms > 60000 {
 				return api.Error(http.StatusBadRequest, "ms must be 0..60000")
 			}
-			cont.SetTimeout(time.Duration(ms) * time.Millisecond)
-			return cont.Suspend() // expires after ms, without a goroutine
+			if ms > 0 { // a zero timeout would mean "forever": answer at once
+				// Nothing resumes it, so there is nothing to register:
+				// the expiry is the event.
+				cont.SetTimeout(time.Duration(ms) * time.Millisecond)
+				return cont.Suspend() // expires after ms, without a goroutine
+			}
 		}
 		_, err := w.WriteString("delayed")
 		return err

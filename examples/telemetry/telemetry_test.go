@@ -23,6 +23,10 @@ func TestMetrics(t *testing.T) {
 	for _, p := range []string{"/hello?name=otel", "/delay?ms=10", "/fail"} {
 		exampletest.Get(t, client, base+p)
 	}
+	// ms=0 answers at once: as a timeout, 0 would mean "forever".
+	if a := exampletest.Get(t, client, base+"/delay?ms=0"); a.Status != 200 || a.Body != "delayed" {
+		t.Errorf("/delay?ms=0: %v", a)
+	}
 	m := exampletest.Get(t, client, base+"/metrics")
 	if m.Status != 200 {
 		t.Fatalf("/metrics: %v", m)

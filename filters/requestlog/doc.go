@@ -1,18 +1,47 @@
-// Package requestlog is a filter that writes one log/slog record per pass of
-// a request through the filter chain, after the rest of the chain returns.
+// Package requestlog is a filter that logs one record per request, written
+// when the request completes: what the client got, however the request got
+// there.
 //
-// The record has the attributes method, path, status, duration, bytes (body
-// bytes written through the filter's Response), remote (the peer address),
-// dispatch (initial, resumed or expired, from async.KindOf) and suspended,
-// plus error when the chain returned one. status is the Response's status,
-// or api.StatusOf of the returned error.
+// A request may pass through the chain more than once (it suspended and was
+// resumed or expired), and its answer may be written by an async task, a
+// timeout listener or an error page after the chain returned. So the filter
+// registers an OnComplete listener on the first pass it sees and logs from
+// there, reading the request's async.Result. A request that no container
+// runs (r.Exchange() is nil) is logged at the end of its one pass.
 //
-// A request that suspends (async.Start or a continuation) passes through the
-// chain more than once. The filter logs at the end of each pass, so such a
-// request gives one record with suspended=true and a record for each later
-// re-dispatch, told apart by dispatch. What tasks dispatched with
-// async.Context.Dispatch write is not counted: they receive the container's
-// Response, not the filter's.
+// A slog record (FormatSlog, the default) has the attributes:
+//
+//   - method, path: the request's, as the filter first saw it;
+//   - status: the status of the response head sent, 0 if none was (the
+//     client left, or the connection was aborted, before a head went out);
+//   - bytes: the body bytes sent, by whichever task wrote them;
+//   - duration: from the filter's first pass to completion, time suspended
+//     included (put the filter first to time the whole request);
+//   - end: how the request ended (async.End): "answered", "expired" (a
+//     timeout decided the outcome), "client_gone" (the client left before
+//     the response was complete) or "shutdown" (the container's Shutdown
+//     expired it or its Close completed it);
+//   - proto (r.Proto()), remote (the peer address);
+//   - error: the error the request ended with, if any.
+//
+// FormatCombined writes instead one line per request to Config.Writer in
+// the NCSA combined log format of Apache's and Jetty's access logs:
+//
+//	192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.1" 200 2326 "http://example.com/" "Mozilla/4.08"
+//
+// where the time is the request's start, the status is "-" when no head
+// was sent, and the bytes are "-" when there were none.
+//
+// With Config.Passes, each pass through the chain also gets a slog record
+// ("request pass") with the status its Response had when the pass ended,
+// the bytes written through the filter during it, dispatch (initial,
+// resumed or expired, from async.KindOf) and suspended: the way to see a
+// request's suspensions.
+//
+// Goroutines: records are written by OnComplete listeners, on whichever
+// goroutine finished each request, so many at once; the slog.Logger must
+// be safe for that (every slog handler is), and FormatCombined serializes
+// its writes itself.
 //
 // Package requestlog imports only api, async and the standard library.
 package requestlog

@@ -1,6 +1,7 @@
 package requestlog_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -16,7 +20,8 @@ import (
 
 func Example() {
 	// Drop the time, duration and peer address so that the output is stable.
-	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+	var out bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			switch a.Key {
 			case slog.TimeKey, "duration", "remote":
@@ -35,8 +40,6 @@ func Example() {
 
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	go c.Serve(l)
-	defer c.Shutdown(context.Background())
-
 	for _, p := range []string{"/hello", "/nowhere"} {
 		resp, err := http.Get("http://" + l.Addr().String() + p)
 		if err != nil {
@@ -45,7 +48,44 @@ func Example() {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
+	// Shutdown waits for the records, which are written as the requests
+	// complete, in no set order: sort them for a stable output.
+	c.Shutdown(context.Background())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	slices.Sort(lines)
+	fmt.Println(strings.Join(lines, "\n"))
 	// Output:
-	// level=INFO msg=request method=GET path=/hello status=200 bytes=5 dispatch=initial suspended=false
-	// level=INFO msg=request method=GET path=/nowhere status=404 bytes=0 dispatch=initial suspended=false error="404 Not Found"
+	// level=INFO msg=request method=GET path=/hello status=200 bytes=5 end=answered proto=HTTP/1.1
+	// level=INFO msg=request method=GET path=/nowhere status=404 bytes=14 end=answered proto=HTTP/1.1 error="404 Not Found"
+}
+
+// The NCSA combined log format, as Apache's and Jetty's access logs write
+// it. A fixed clock keeps the output stable.
+func Example_combined() {
+	start := time.Date(2000, time.October, 10, 13, 55, 36, 0, time.FixedZone("", -7*3600))
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", requestlog.New(requestlog.Config{
+		Format: requestlog.FormatCombined,
+		Writer: os.Stdout,
+		Now:    func() time.Time { return start },
+	}))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprint(w, "hello")
+		return err
+	})
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/hello?lang=en", nil)
+	req.Header.Set("Referer", "http://example.com/start")
+	req.Header.Set("User-Agent", "example/1.0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	c.Shutdown(context.Background()) // waits for the line
+	// Output:
+	// 127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /hello?lang=en HTTP/1.1" 200 5 "http://example.com/start" "example/1.0"
 }

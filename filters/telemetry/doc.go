@@ -11,11 +11,13 @@
 // "wharf.expire"), as each suspension is ("wharf.suspend"). The handler
 // sees the span in its request's context (trace.SpanFromContext).
 //
-// The status recorded is the one the chain left set at the end of its
-// last dispatch through the filter (or the status of a returned error). A
-// response finished outside a dispatch — by a listener, as a QoS filter's
-// 503 after its wait — is not visible to it: put such filters before this
-// one, whose span then covers only what passes them.
+// The status recorded is the one sent, read from the request's
+// async.Result when it completes: whichever task answered — an async task,
+// a timeout listener, a filter's listener (a QoS filter's 503 after its
+// wait), an error page — and none when no head was sent (the client left
+// first). A request that did not end answered by its own work carries the
+// span attribute wharf.end ("expired", "client_gone", "shutdown"), and a
+// failed one the error.type of its status or, with no status, of its end.
 //
 // The providers default to the global ones (otel.GetTracerProvider,
 // otel.GetMeterProvider). With no SDK installed they are no-ops, and the
@@ -27,6 +29,6 @@
 //
 // Goroutines: New and Filter may be called from any goroutine.
 //
-// Package telemetry imports api, continuation, dispatcher and the
+// Package telemetry imports api, async, continuation, dispatcher and the
 // OpenTelemetry API.
 package telemetry

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/dispatcher"
 )
@@ -59,7 +61,6 @@ type inflight struct {
 	ctx       context.Context
 	start     time.Time
 	attrs     []attribute.KeyValue // the metric attributes known at the start
-	status    int                  // the last status a dispatch left set
 	suspended bool
 }
 
@@ -150,13 +151,17 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			// chain returns (a panic included).
 			defer func() {
 				if p := recover(); p != nil {
-					f.end(key, in, fmt.Errorf("telemetry: panic in the chain: %v", p))
+					err := fmt.Errorf("telemetry: panic in the chain: %v", p)
+					f.end(key, in, async.Result{Status: http.StatusInternalServerError, Err: err})
 					panic(p)
 				}
 			}()
 			err := next.Next(w, r.WithContext(ctx))
-			in.status = w.Status()
-			f.end(key, in, err)
+			res := async.Result{Status: w.Status(), Err: err}
+			if err != nil {
+				res.Status = api.StatusOf(err)
+			}
+			f.end(key, in, res)
 			return err
 		}
 		r = r.WithContext(ctx) // the extracted trace context, baggage included, and the span
@@ -165,11 +170,6 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		r = r.WithContext(trace.ContextWithSpan(r.Context(), in.span))
 	}
 	err := next.Next(w, r)
-	// The response is only readable during a dispatch: keep the status
-	// the chain set (the completion sees none).
-	if st := w.Status(); st != 0 {
-		in.status = st
-	}
 	cont := continuation.Of(r)
 	if cont.IsSuspended() {
 		in.span.AddEvent("wharf.suspend")
@@ -224,7 +224,19 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 	f.mu.Unlock()
 	f.active.Add(ctx, 1, metric.WithAttributes(attrs[0], attrs[1]))
 	if r.Exchange() != nil {
-		continuation.Of(r).AddListener(continuation.Listener{OnComplete: func(_ *api.Request, err error) { f.end(key, in, err) }})
+		continuation.Of(r).AddListener(continuation.Listener{OnComplete: func(r *api.Request, err error) {
+			// What was sent, whichever task sent it: the status a
+			// dispatch left set may not be the one (an async task, a
+			// timeout listener, an error page answered after it).
+			res, ok := async.ResultOf(r)
+			if !ok { // not a container's exchange: no better than the error
+				res = async.Result{Status: http.StatusOK, Err: err}
+				if err != nil {
+					res.Status = api.StatusOf(err)
+				}
+			}
+			f.end(key, in, res)
+		}})
 	}
 	return in
 }
@@ -244,8 +256,8 @@ func (f *Filter) redispatch(in *inflight, r *api.Request) {
 	}
 }
 
-// end closes a request's span and records its metrics.
-func (f *Filter) end(key any, in *inflight, err error) {
+// end closes a request's span and records its metrics, from what was sent.
+func (f *Filter) end(key any, in *inflight, res async.Result) {
 	f.mu.Lock()
 	delete(f.spans, key)
 	f.mu.Unlock()
@@ -253,32 +265,44 @@ func (f *Filter) end(key any, in *inflight, err error) {
 		in.suspended = false
 		f.suspended.Add(in.ctx, -1) // completed while suspended (Complete, a client gone)
 	}
-	status := in.status
+	attrs := in.attrs
+	if res.Status > 0 { // no head was sent: there is no status to report
+		attrs = append(attrs, semconv.HTTPResponseStatusCode(res.Status))
+		in.span.SetAttributes(semconv.HTTPResponseStatusCode(res.Status))
+	}
+	if res.End != async.EndAnswered {
+		in.span.SetAttributes(attribute.String("wharf.end", res.End.String()))
+	}
 	switch {
-	case err != nil:
-		status = api.StatusOf(err)
-	case status == 0:
-		status = 200 // nothing set: the default
+	case res.Status >= 500:
+		in.span.SetStatus(codes.Error, strconv.Itoa(res.Status))
+	case res.Status == 0 && res.Err != nil:
+		in.span.SetStatus(codes.Error, res.End.String())
 	}
-	attrs := append(in.attrs, semconv.HTTPResponseStatusCode(status))
-	in.span.SetAttributes(semconv.HTTPResponseStatusCode(status))
-	if status >= 500 {
-		in.span.SetStatus(codes.Error, strconv.Itoa(status))
+	if res.Err != nil {
+		in.span.RecordError(res.Err)
 	}
-	if err != nil {
-		in.span.RecordError(err)
-		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(status)))
+	if et := errorType(res); et != "" {
+		attrs = append(attrs, semconv.ErrorTypeKey.String(et))
 	}
 	in.span.End()
 	f.duration.Record(in.ctx, time.Since(in.start).Seconds(), metric.WithAttributes(attrs...))
 	f.active.Add(in.ctx, -1, metric.WithAttributes(in.attrs[0], in.attrs[1]))
 }
 
-// errorType is the error.type of a failed request: its status if it is an
-// error status, else "_OTHER" (the error did not change the status).
-func errorType(status int) string {
-	if status >= 400 {
-		return strconv.Itoa(status)
+// errorType is the error.type of a request, "" if it did not fail: the
+// status sent if it is a server error, or an error status the request
+// failed with; else, for a failure, how the request ended ("client_gone",
+// "shutdown", "expired"), or "_OTHER" (the error did not change the
+// status).
+func errorType(res async.Result) string {
+	switch {
+	case res.Status >= 500, res.Err != nil && res.Status >= 400:
+		return strconv.Itoa(res.Status)
+	case res.Err == nil:
+		return ""
+	case res.End != async.EndAnswered:
+		return res.End.String()
 	}
 	return "_OTHER"
 }

@@ -3,6 +3,7 @@ package telemetry_test
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/filters/telemetry"
@@ -233,5 +235,112 @@ func TestStatusAndPanic(t *testing.T) {
 	}
 	if got := sum(s.metrics(t)["http.server.active_requests"]); got != 0 {
 		t.Errorf("active requests %d", got)
+	}
+}
+
+// TestStatusOfTheAnswer proves that the status recorded is the one sent
+// when the request completes, whichever task answered, and that a request
+// that did not end answered by its own work says how it ended.
+func TestStatusOfTheAnswer(t *testing.T) {
+	tests := []struct {
+		name      string
+		handle    api.HandlerFunc
+		status    int64
+		errorType string // "" means none
+		end       string // the wharf.end attribute, "" means none
+		spanError bool
+	}{
+		{
+			name: "an async task answers",
+			handle: func(w api.Response, r *api.Request) error {
+				a, err := async.Start(r)
+				if err != nil {
+					return err
+				}
+				w.SetStatus(202) // left set by the dispatch, not sent
+				go a.Dispatch(func(w api.Response) {
+					w.SetStatus(201)
+					w.WriteString("made")
+					a.Complete()
+				})
+				return nil
+			},
+			status: 201,
+		},
+		{
+			name: "a timeout listener answers",
+			handle: func(w api.Response, r *api.Request) error {
+				a, err := async.Start(r)
+				if err != nil {
+					return err
+				}
+				a.SetTimeout(time.Second)
+				a.AddListener(async.Listener{OnTimeout: func(w api.Response, _ *api.Request) {
+					w.SetStatus(504)
+					a.Complete()
+				}})
+				return nil
+			},
+			status: 504, errorType: "504", end: "expired", spanError: true,
+		},
+		{
+			name: "the async timeout fails the request",
+			handle: func(w api.Response, r *api.Request) error {
+				a, err := async.Start(r)
+				if err == nil {
+					a.SetTimeout(time.Second)
+				}
+				return err
+			},
+			status: 500, errorType: "500", end: "expired", spanError: true,
+		},
+		{
+			name: "a resumed continuation answers",
+			handle: func(w api.Response, r *api.Request) error {
+				c := continuation.Of(r)
+				if c.IsResumed() {
+					w.SetStatus(404)
+					return nil
+				}
+				w.SetStatus(202)
+				if err := c.Suspend(); err != nil {
+					return err
+				}
+				go c.Resume()
+				return nil
+			},
+			status: 404,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := newSDK(t, nil)
+				x := wharftest.NewExchangeFor(api.Compose(tt.handle, s.f), wharftest.Head("GET", "/x"), nil).Begin()
+				<-x.Done()
+				spans := s.spans.Ended()
+				if len(spans) != 1 {
+					t.Fatalf("%d spans", len(spans))
+				}
+				sp := spans[0]
+				if got := attr(sp.Attributes(), "http.response.status_code").AsInt64(); got != tt.status {
+					t.Errorf("status attribute %d, want %d", got, tt.status)
+				}
+				if got := attr(sp.Attributes(), "wharf.end").AsString(); got != tt.end {
+					t.Errorf("wharf.end %q, want %q", got, tt.end)
+				}
+				if (sp.Status().Code == codes.Error) != tt.spanError {
+					t.Errorf("span status %v", sp.Status())
+				}
+				hist := s.metrics(t)["http.server.request.duration"].(metricdata.Histogram[float64])
+				dp := hist.DataPoints[0].Attributes.ToSlice()
+				if got := attr(dp, "http.response.status_code").AsInt64(); got != tt.status {
+					t.Errorf("metric status %d, want %d", got, tt.status)
+				}
+				if got := attr(dp, "error.type").AsString(); got != tt.errorType {
+					t.Errorf("error.type %q, want %q", got, tt.errorType)
+				}
+			})
+		})
 	}
 }

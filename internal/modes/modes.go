@@ -17,8 +17,8 @@ import (
 	"github.com/quic-go/quic-go/http3"
 
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/h3"
-	"github.com/wharf-go/wharf/internal/devcert"
 )
 
 // Mode names a way of serving a container.

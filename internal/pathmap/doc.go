@@ -20,20 +20,27 @@
 // it as a path parameter ([Param]); the value is the raw segment, not
 // decoded. Names consist of letters, digits and '_', do not start with a
 // digit and are unique within a pattern. A '{' or '}' anywhere else makes
-// the pattern invalid, as do '*' outside the forms above and empty
-// segments ("//"), except that an exact pattern may end in '/'.
+// the pattern invalid, as do '*' outside the forms above, empty segments
+// ("//"), and a final '/' other than the pattern "/" itself: "/api/" would
+// match only the path "/api/" (servlet rules), where a net/http user means
+// the subtree, so it is refused with a hint for "/api/*" or "/api".
+//
+// Two patterns that match exactly the same paths ("/a/{id}" and
+// "/a/{name}", or one string twice) are refused by [Map.Add] with
+// [ErrDuplicatePattern]; [Map.Same] finds the pattern already added.
 //
 // # Precedence
 //
 // [Map.Match] returns the single best match:
 //
 //  1. an exact literal pattern equal to the path (including "" for "/");
-//  2. an exact template; the one with the most literal segments wins, ties
-//     going to the first added;
+//  2. an exact template; the one with the most literal segments wins, and
+//     at an equal count a literal segment beats a template segment at the
+//     first position where they differ ("/x/{b}" before "/{a}/y");
 //  3. the longest prefix, counted in path segments (literal and template
 //     segments alike); at equal length a literal segment beats a template
-//     segment at the first position where they differ, then the first added
-//     wins; "/*" is the shortest prefix;
+//     segment at the first position where they differ; "/*" is the
+//     shortest prefix;
 //  4. an extension pattern;
 //  5. the default pattern "/".
 //

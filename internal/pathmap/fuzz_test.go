@@ -89,13 +89,34 @@ func refBetter(a, b Match[string], order map[string]int) bool {
 		if len(sa) != len(sb) {
 			return len(sa) > len(sb)
 		}
-		for i := range sa {
+	}
+	if class(a) == 1 || class(a) == 2 {
+		for i := range min(len(sa), len(sb)) {
 			if isParam(sa[i]) != isParam(sb[i]) {
 				return !isParam(sa[i])
 			}
 		}
 	}
 	return order[a.Pattern] < order[b.Pattern]
+}
+
+// refShape is pattern with its parameter names dropped: two valid patterns
+// of one shape match the same paths.
+func refShape(pattern string) string {
+	if !strings.HasPrefix(pattern, "/") {
+		return pattern
+	}
+	segs := refSegs(pattern)
+	for i, s := range segs {
+		if isParam(s) {
+			segs[i] = "{}"
+		}
+	}
+	shape := "/" + strings.Join(segs, "/")
+	if strings.HasSuffix(pattern, "/*") {
+		shape = strings.TrimSuffix(shape, "/") + "/*"
+	}
+	return shape
 }
 
 func FuzzMatch(f *testing.F) {
@@ -107,10 +128,11 @@ func FuzzMatch(f *testing.F) {
 		var m Map[string]
 		order := make(map[string]int)
 		kinds := make(map[string]Kind)
+		shapes := make(map[string]bool)
 		for i, pat := range strings.SplitN(patterns, "\n", 40) {
 			k, verr := Validate(pat)
 			err := m.Add(pat, pat)
-			_, dup := order[pat]
+			dup := verr == nil && shapes[refShape(pat)]
 			switch {
 			case verr != nil:
 				if !errors.Is(err, ErrInvalidPattern) || !errors.Is(verr, ErrInvalidPattern) {
@@ -125,6 +147,7 @@ func FuzzMatch(f *testing.F) {
 			default:
 				order[pat] = i
 				kinds[pat] = k
+				shapes[refShape(pat)] = true
 			}
 		}
 		if m.Len() != len(order) {

@@ -39,7 +39,7 @@ type entry[T any] struct {
 // concurrency rules.
 type Map[T any] struct {
 	entries []*entry[T]          // in the order added
-	seen    map[string]struct{}  // pattern strings added
+	seen    map[string]*entry[T] // by shape: the patterns added
 	root    *entry[T]            // the "" pattern
 	exact   map[string]*entry[T] // literal exact patterns by pattern
 	prefix  map[string]*entry[T] // literal prefix patterns by pattern without "/*"
@@ -54,25 +54,29 @@ func (m *Map[T]) Len() int { return len(m.entries) }
 
 // Add adds pattern with value v. It returns an error wrapping
 // [ErrInvalidPattern] if the pattern is not valid, or
-// [ErrDuplicatePattern] if the same pattern string was already added.
-// Add must not be called concurrently with any other method.
+// [ErrDuplicatePattern] if a pattern matching exactly the same paths was
+// already added (see [Map.Same]). Add must not be called concurrently
+// with any other method.
 func (m *Map[T]) Add(pattern string, v T) error {
 	p, err := parse(pattern)
 	if err != nil {
 		return err
 	}
-	if _, dup := m.seen[pattern]; dup {
-		return fmt.Errorf("%w %q", ErrDuplicatePattern, pattern)
+	if e := m.seen[p.shape]; e != nil {
+		if e.pattern == pattern {
+			return fmt.Errorf("%w %q", ErrDuplicatePattern, pattern)
+		}
+		return fmt.Errorf("%w %q: it matches the same paths as %q", ErrDuplicatePattern, pattern, e.pattern)
 	}
 	if m.seen == nil {
-		m.seen = make(map[string]struct{})
+		m.seen = make(map[string]*entry[T])
 		m.exact = make(map[string]*entry[T])
 		m.prefix = make(map[string]*entry[T])
 		m.ext = make(map[string]*entry[T])
 	}
 	e := &entry[T]{parsed: p, pattern: pattern, value: v, order: len(m.entries)}
 	e.nparams = len(p.segs) - p.nlit
-	m.seen[pattern] = struct{}{}
+	m.seen[p.shape] = e
 	m.entries = append(m.entries, e)
 
 	switch {
@@ -89,23 +93,38 @@ func (m *Map[T]) Add(pattern string, v T) error {
 	case p.kind == Exact:
 		m.texact = append(m.texact, e)
 		slices.SortFunc(m.texact, func(a, b *entry[T]) int {
-			return cmp.Or(cmp.Compare(b.nlit, a.nlit), cmp.Compare(a.order, b.order))
+			return cmp.Or(cmp.Compare(b.nlit, a.nlit), compareSegs(a, b))
 		})
 	default: // prefix template
 		m.tprefix = append(m.tprefix, e)
-		slices.SortFunc(m.tprefix, comparePrefix[T])
+		slices.SortFunc(m.tprefix, func(a, b *entry[T]) int {
+			return cmp.Or(cmp.Compare(len(b.segs), len(a.segs)), compareSegs(a, b))
+		})
 	}
 	return nil
 }
 
-// comparePrefix orders prefix patterns best first: more segments, then a
-// literal segment before a template segment at the first difference, then
-// the first added.
-func comparePrefix[T any](a, b *entry[T]) int {
-	if c := cmp.Compare(len(b.segs), len(a.segs)); c != 0 {
-		return c
+// Same returns the pattern already added that matches exactly the paths
+// pattern would ("/a/{id}" for "/a/{name}", or pattern itself), with its
+// value. ok is false if there is none or pattern is not valid.
+func (m *Map[T]) Same(pattern string) (added string, v T, ok bool) {
+	p, err := parse(pattern)
+	if err != nil {
+		return "", v, false
 	}
-	for i := range a.segs {
+	if e := m.seen[p.shape]; e != nil {
+		return e.pattern, e.value, true
+	}
+	return "", v, false
+}
+
+// compareSegs orders two templates: a literal segment before a template
+// segment at the first position where one has a literal and the other a
+// parameter. Two templates that can match one path and have parameters in
+// the same places have the same shape, which Add refuses: so the order
+// added (the last resort here) never decides between two that match.
+func compareSegs[T any](a, b *entry[T]) int {
+	for i := range min(len(a.segs), len(b.segs)) {
 		if a.segs[i].param != b.segs[i].param {
 			if a.segs[i].param {
 				return 1

@@ -15,7 +15,9 @@ var (
 	// ErrInvalidPattern reports a pattern that is not a valid servlet URL
 	// pattern or template.
 	ErrInvalidPattern = errors.New("pathmap: invalid pattern")
-	// ErrDuplicatePattern reports a pattern string added twice to a Map.
+	// ErrDuplicatePattern reports a pattern added to a Map that already
+	// has one matching exactly the same paths: the same string, or the
+	// same segments with other parameter names ("/a/{id}", "/a/{name}").
 	ErrDuplicatePattern = errors.New("pathmap: duplicate pattern")
 )
 
@@ -64,6 +66,9 @@ type parsed struct {
 	segs []segment // exact and prefix: the segments of key
 	nlit int       // number of literal segments
 	tmpl bool      // has at least one template segment
+	// shape is the pattern with every parameter name dropped ("/a/{}"):
+	// two patterns of one shape match exactly the same paths.
+	shape string
 }
 
 func invalid(pattern, reason string) error {
@@ -85,7 +90,7 @@ func parse(pattern string) (parsed, error) {
 	case pattern == "":
 		return parsed{kind: Exact, root: true}, nil
 	case pattern == "/":
-		return parsed{kind: Default}, nil
+		return parsed{kind: Default, shape: pattern}, nil
 	case strings.HasPrefix(pattern, "*."):
 		ext := pattern[2:]
 		if ext == "" {
@@ -94,9 +99,15 @@ func parse(pattern string) (parsed, error) {
 		if strings.ContainsAny(ext, "./*{}") {
 			return parsed{}, invalid(pattern, "extension must not contain '.', '/', '*', '{' or '}'")
 		}
-		return parsed{kind: Extension, key: ext}, nil
+		return parsed{kind: Extension, key: ext, shape: pattern}, nil
 	case pattern[0] != '/':
 		return parsed{}, invalid(pattern, "must start with '/' or \"*.\"")
+	case strings.HasSuffix(pattern, "/") && !strings.HasSuffix(pattern, "//"):
+		// In net/http "/api/" is a subtree; as a servlet pattern it would
+		// silently match the one path "/api/" and nothing under it, so a
+		// filter meant to guard the subtree would guard nothing.
+		base := pattern[:len(pattern)-1]
+		return parsed{}, invalid(pattern, "ends in '/': use "+strconv.Quote(base+"/*")+" for the subtree or "+strconv.Quote(base)+" for the one path")
 	}
 
 	p := parsed{kind: Exact, key: pattern}
@@ -108,12 +119,13 @@ func parse(pattern string) (parsed, error) {
 		return parsed{}, invalid(pattern, "'*' is only allowed as a final \"/*\" or a leading \"*.\"")
 	}
 	if p.key == "" { // "/*"
+		p.shape = pattern
 		return p, nil
 	}
 	parts := strings.Split(p.key[1:], "/")
 	p.segs = make([]segment, len(parts))
 	for i, s := range parts {
-		if s == "" && !(p.kind == Exact && i == len(parts)-1) {
+		if s == "" {
 			return parsed{}, invalid(pattern, "empty path segment")
 		}
 		if !strings.ContainsAny(s, "{}") {
@@ -135,6 +147,22 @@ func parse(pattern string) (parsed, error) {
 		}
 		p.segs[i] = segment{text: name, param: true}
 		p.tmpl = true
+	}
+	p.shape = pattern
+	if p.tmpl {
+		var b strings.Builder
+		for _, sg := range p.segs {
+			b.WriteByte('/')
+			if sg.param {
+				b.WriteString("{}")
+			} else {
+				b.WriteString(sg.text)
+			}
+		}
+		if p.kind == Prefix {
+			b.WriteString("/*")
+		}
+		p.shape = b.String()
 	}
 	return p, nil
 }

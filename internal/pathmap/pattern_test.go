@@ -16,13 +16,11 @@ func TestValidate(t *testing.T) {
 		{"/", Default},
 		{"/*", Prefix},
 		{"/a", Exact},
-		{"/a/", Exact},
 		{"/a.b", Exact},
 		{"/a/b/*", Prefix},
 		{"*.jsp", Extension},
 		{"*.j_s-p", Extension},
 		{"/users/{id}", Exact},
-		{"/users/{id}/", Exact},
 		{"/u/{id}/*", Prefix},
 		{"/{a}/{b_2}", Exact},
 		{"/{_x}/*", Prefix},
@@ -38,7 +36,7 @@ func TestValidate(t *testing.T) {
 	bad := []string{
 		"a", "a/*", "*", "**", "*.", "*.*", "*.a.b", "*.a/b", "*.{x}", "*jsp",
 		"/a*", "/*a", "/a/*/b", "/*/*", "/*.jsp", "/a/**",
-		"/a//b", "//", "//*", "/a//*", "/a/b//",
+		"/a//b", "//", "//*", "/a//*", "/a/b//", "/a/", "/users/{id}/", "/a/b/",
 		"/{}", "/{id}/{id}", "/{id}/x/{id}/*", "/a{id}", "/{id}x", "/{1a}",
 		"/{a-b}", "/{a b}", "/{", "/}", "/{a}}", "/{{a}", "/a/{b", "\xff",
 		"/{\xff}",
@@ -80,6 +78,51 @@ func TestAddDuplicate(t *testing.T) {
 	// The first value stays.
 	if r, ok := m.Match("/a"); !ok || r.Value != 3 {
 		t.Errorf("Match(/a) = %+v, %v; want value 3", r, ok)
+	}
+}
+
+// TestAddSameShape: patterns that match exactly the same paths under other
+// parameter names are refused, naming the one added first; Same finds it.
+func TestAddSameShape(t *testing.T) {
+	for _, tc := range []struct{ first, second string }{
+		{"/a/{id}", "/a/{name}"},
+		{"/{x}/*", "/{y}/*"},
+		{"/u/{a}/p/{b}", "/u/{c}/p/{d}"},
+		{"/u/{a}/p/*", "/u/{b}/p/*"},
+	} {
+		var m Map[int]
+		if err := m.Add(tc.first, 1); err != nil {
+			t.Fatalf("Add(%q): %v", tc.first, err)
+		}
+		err := m.Add(tc.second, 2)
+		if !errors.Is(err, ErrDuplicatePattern) || !strings.Contains(err.Error(), strconv.Quote(tc.first)) || !strings.Contains(err.Error(), strconv.Quote(tc.second)) {
+			t.Errorf("Add(%q) after %q = %v, want ErrDuplicatePattern naming both", tc.second, tc.first, err)
+		}
+		if got, v, ok := m.Same(tc.second); !ok || got != tc.first || v != 1 {
+			t.Errorf("Same(%q) = %q, %d, %v; want %q, 1, true", tc.second, got, v, ok, tc.first)
+		}
+	}
+	// Same shapes only: these differ and both register.
+	var m Map[int]
+	for i, p := range []string{"/a/{id}", "/a/{id}/*", "/{a}/b", "/a/b", "/a/*", "/b/{id}"} {
+		if err := m.Add(p, i); err != nil {
+			t.Errorf("Add(%q): %v", p, err)
+		}
+	}
+	if _, _, ok := m.Same("/c/{x}"); ok {
+		t.Error("Same(/c/{x}) found a pattern")
+	}
+	if _, _, ok := m.Same("/bad/"); ok {
+		t.Error("Same of an invalid pattern found one")
+	}
+}
+
+// TestTrailingSlashHint: a pattern ending in '/' is refused with the two
+// patterns the user may have meant.
+func TestTrailingSlashHint(t *testing.T) {
+	_, err := Validate("/api/")
+	if err == nil || !strings.Contains(err.Error(), `"/api/*"`) || !strings.Contains(err.Error(), `"/api"`) {
+		t.Errorf("Validate(/api/) = %v, want a hint naming \"/api/*\" and \"/api\"", err)
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 
 // Channel is an async.Channel that runs Handler for every dispatch and
 // records how the exchange finished. Finish renders a failure the way the
-// container's default error page would: reset and set api.StatusOf(err),
-// unless the response was committed.
+// container's default error page would: discard the uncommitted output
+// (async.Discard: the header fields that do not describe the body stay)
+// and set api.StatusOf(err), unless the response was committed.
 type Channel struct {
 	Handler api.Handler
 
@@ -30,19 +31,23 @@ func (c *Channel) Dispatch(w api.Response, r *api.Request) error {
 	return c.Handler.Serve(w, r)
 }
 
-// Finish records the outcome and finishes the recorder.
-func (c *Channel) Finish(w api.Response, err error) {
+// Finish records the outcome, finishes the recorder and reports what it
+// holds: its status and its body's length (a Recorder has no connection
+// to fail, so the End is always async.EndAnswered).
+func (c *Channel) Finish(w api.Response, err error) async.Result {
 	c.mu.Lock()
 	c.finishes++
 	c.err = err
 	c.mu.Unlock()
 	if err != nil && !w.Committed() {
-		_ = w.Reset()
+		_ = async.Discard(w)
 		_ = w.SetStatus(api.StatusOf(err))
 	}
-	if c.out != nil {
-		c.out.Finish()
+	if c.out == nil {
+		return async.Result{Status: w.Status()}
 	}
+	c.out.Finish()
+	return async.Result{Status: c.out.Status(), Bytes: int64(len(c.out.BodyBytes()))}
 }
 
 // Result reports the dispatch count, the finish count and the final error.

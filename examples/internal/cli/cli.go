@@ -22,8 +22,8 @@ import (
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/h3"
-	"github.com/wharf-go/wharf/internal/devcert"
 )
 
 // DefaultAddr is the default of the -addr flag.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-go/wharf/internal/devcert"
+	"github.com/wharf-go/wharf/devcert"
 )
 
 func TestNewVerifies(t *testing.T) {

@@ -1,6 +1,8 @@
-// Package devcert makes self-signed TLS certificates at run time, for the
-// examples and the tests: no private key is ever written to the repository
-// or to disk.
+// Package devcert makes self-signed TLS certificates at run time, for
+// development, examples and tests (what mkcert does by hand): serve TLS,
+// HTTP/2 and HTTP/3 on localhost with no certificate files, and no private
+// key ever written to the repository or to disk. A production server uses
+// certificates from a CA instead.
 //
 // A certificate it makes is its own root: trust it with Pool (Go clients)
 // or PEM (curl --cacert). It is valid for the hosts given, from an hour ago
@@ -25,14 +27,12 @@ import (
 	"time"
 )
 
-// DefaultHosts are the names New uses when given none.
-var DefaultHosts = []string{"localhost", "127.0.0.1", "::1"}
-
 // New returns a self-signed certificate for hosts (DNS names or IP
-// addresses; DefaultHosts if none), with an ECDSA P-256 key made now.
+// addresses; "localhost", "127.0.0.1" and "::1" if none), with an ECDSA
+// P-256 key made now. Any goroutine may call it.
 func New(hosts ...string) (tls.Certificate, error) {
 	if len(hosts) == 0 {
-		hosts = DefaultHosts
+		hosts = []string{"localhost", "127.0.0.1", "::1"}
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

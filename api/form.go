@@ -1,0 +1,185 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"sync"
+)
+
+// formState is the URL-encoded body of one exchange, parsed at most once.
+// Every Request of the exchange points to the same formState, so whichever
+// asks first reads the body and the others see its result. post and err are
+// written inside once and only read after it, so any goroutine may read them
+// once Do has returned.
+type formState struct {
+	once sync.Once
+	post url.Values // never modified after the parse
+	err  error
+}
+
+// Form returns the request's form values: for a POST, PUT or PATCH request
+// whose Content-Type is application/x-www-form-urlencoded (parameters such
+// as charset are ignored), the body's values, followed per key by the
+// values of the query string, as net/http's Request.Form orders them. For
+// any other request it is the query values alone. Multipart bodies are not
+// parsed; use mime/multipart on Body.
+//
+// The Request is immutable and shared, so the body is parsed once per
+// exchange and Form returns a fresh copy each call, which the caller owns
+// and may modify. The body half is per exchange, not per Request: every
+// Request derived from the same original (WithAttribute, WithContext,
+// WithMapping, WithHead, WithBody, ...) shares it, and it is parsed from the
+// Body and MaxFormBytes of the first Request that asks whose method and
+// Content-Type call for it. The query values, and whether the method and
+// Content-Type call for body values at all, are the receiver's own, so a
+// forwarded request sees its new query.
+//
+// Reading the body follows the one-reader rule of Body: Form consumes the
+// stream shared by every Request of the exchange, a handler that read the
+// body before gets a form parsed from what remained, and the first Form
+// call must not overlap another read of the body. Form blocks until the
+// body is read, so a NonBlocking handler must not call it for a form body.
+//
+// Errors: a body longer than MaxFormBytes (or a Content-Length above it,
+// before anything is read) is an error wrapping ErrBodyTooLarge, which the
+// container answers 413; a malformed body or query is a *StatusError with
+// code 400. Either can be returned from a handler as is. Along with a
+// malformed body or query the values that did parse are returned, as
+// net/http does. A failed body read is returned wrapped.
+//
+// Any goroutine may call Form, at any time; concurrent calls for one
+// exchange wait for one parse.
+func (r *Request) Form() (url.Values, error) {
+	post, err := r.bodyForm()
+	q, qerr := url.ParseQuery(r.head.RawQuery)
+	if err == nil && qerr != nil {
+		err = &StatusError{Code: http.StatusBadRequest, Err: fmt.Errorf("wharf: malformed query: %w", qerr)}
+	}
+	if len(post) == 0 {
+		return q, err // ParseQuery returns a new, non-nil map
+	}
+	form := copyValues(post, len(q))
+	for k, vs := range q {
+		form[k] = append(form[k], vs...)
+	}
+	return form, err
+}
+
+// PostForm returns the values of a URL-encoded POST, PUT or PATCH body
+// only, without the query string, in a fresh map the caller owns. It is
+// empty for any other request. The body is parsed, and its errors reported,
+// as Form describes; PostForm and Form share that one parse.
+//
+// Any goroutine may call PostForm, at any time.
+func (r *Request) PostForm() (url.Values, error) {
+	post, err := r.bodyForm()
+	return copyValues(post, 0), err
+}
+
+// FormValue returns the first value for key in Form, or "". It ignores
+// errors, as net/http's does, so that the common case reads in one line:
+// a value missing because the body was malformed, too large or unreadable
+// is just "". Call Form to see errors. It copies nothing.
+//
+// Any goroutine may call FormValue, at any time.
+func (r *Request) FormValue(key string) string {
+	post, _ := r.bodyForm()
+	if vs := post[key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return r.QueryValue(key)
+}
+
+// PostFormValue returns the first value for key in PostForm, or "",
+// ignoring errors as FormValue does. Call PostForm to see errors.
+//
+// Any goroutine may call PostFormValue, at any time.
+func (r *Request) PostFormValue(key string) string {
+	post, _ := r.bodyForm()
+	if vs := post[key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// bodyForm returns the exchange's parsed body form if r's method and
+// Content-Type call for one, and nil otherwise, parsing it the first time.
+// The map is shared: callers must not modify it.
+func (r *Request) bodyForm() (url.Values, error) {
+	if !hasFormBody(r.head) {
+		return nil, nil
+	}
+	st := r.form
+	head := r.head
+	st.once.Do(func() { st.post, st.err = parseFormBody(head) })
+	return st.post, st.err
+}
+
+// hasFormBody reports whether h is a POST, PUT or PATCH with a URL-encoded
+// body, the requests net/http's ParseForm reads a body for.
+func hasFormBody(h *RequestHead) bool {
+	switch h.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+	default:
+		return false
+	}
+	const urlencoded = "application/x-www-form-urlencoded"
+	switch ct := h.Header.Get("Content-Type"); ct {
+	case urlencoded:
+		return true // the common case, without ParseMediaType's allocations
+	case "":
+		return false
+	default:
+		// Parse as net/http does: case and parameters do not matter, and a
+		// malformed parameter still yields the media type.
+		mt, _, _ := mime.ParseMediaType(ct)
+		return mt == urlencoded
+	}
+}
+
+// parseFormBody reads and parses h's body under h's form limit.
+func parseFormBody(h *RequestHead) (url.Values, error) {
+	limit := h.MaxFormBytes
+	if limit == 0 {
+		limit = DefaultMaxFormBytes
+	}
+	var body io.Reader = h.Body
+	if limit > 0 && limit < math.MaxInt64 {
+		if h.ContentLength > limit {
+			return nil, formTooLarge(limit)
+		}
+		// One byte more than allowed tells a body at the limit from one
+		// over it without reading the rest.
+		body = io.LimitReader(body, limit+1)
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, fmt.Errorf("wharf: reading form body: %w", err)
+	}
+	if limit > 0 && int64(len(b)) > limit {
+		return nil, formTooLarge(limit)
+	}
+	v, err := url.ParseQuery(string(b))
+	if err != nil {
+		return v, &StatusError{Code: http.StatusBadRequest, Err: fmt.Errorf("wharf: malformed form body: %w", err)}
+	}
+	return v, nil
+}
+
+func formTooLarge(limit int64) error {
+	return fmt.Errorf("%w: form body over %d bytes", ErrBodyTooLarge, limit)
+}
+
+// copyValues returns a deep copy of v with room for extra more keys: the
+// caller owns the map and every slice in it.
+func copyValues(v url.Values, extra int) url.Values {
+	c := make(url.Values, len(v)+extra)
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
+}

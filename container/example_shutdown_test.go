@@ -1,0 +1,67 @@
+package container_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+)
+
+// A server that shuts down gracefully on SIGINT or SIGTERM: requests in
+// flight and async work finish, long polls are expired so that their
+// clients reconnect elsewhere, and after ten seconds whatever is left is
+// closed.
+func ExampleContainer_Shutdown() {
+	c := container.New()
+	c.HandleFunc("GET /hello", func(w api.Response, r *api.Request) error {
+		_, err := io.WriteString(w, "hello")
+		return err
+	})
+
+	l, err := net.Listen("tcp", "127.0.0.1:0") // ":8080" in a real server
+	if err != nil {
+		log.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- c.Serve(l) }()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	resp, err := http.Get("http://" + l.Addr().String() + "/hello")
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(body))
+
+	// The signal comes from the terminal or the service manager; here the
+	// example sends it to itself.
+	self, _ := os.FindProcess(os.Getpid())
+	self.Signal(os.Interrupt)
+
+	<-ctx.Done()
+	stop() // a second Ctrl-C now kills the process at once
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Shutdown(shutdownCtx); err != nil {
+		log.Printf("graceful shutdown: %v; closing", err)
+		c.Close()
+	}
+	fmt.Println(errors.Is(<-served, container.ErrServerClosed))
+	// Output:
+	// hello
+	// true
+}

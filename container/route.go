@@ -1,0 +1,187 @@
+package container
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// A pattern is "[METHOD ]PATH", as net/http's ServeMux writes it since Go
+// 1.22: "GET /items/{id}", "POST /items", or a bare servlet pattern
+// ("/items/*", "*.json", "/") that matches every method.
+//
+// Routing is in two steps. The path picks one path pattern by the servlet
+// precedence (exact, then template, prefix, extension, default: see
+// internal/pathmap), whatever the methods registered on it; then the
+// method picks among that pattern's handlers:
+//
+//  1. the handler registered for the method;
+//  2. for HEAD, the GET handler (the connector sends its head, with its
+//     Content-Length, and no body);
+//  3. the handler registered without a method;
+//  4. for OPTIONS, an answer of 200 with Allow;
+//  5. else 405 Method Not Allowed with Allow.
+//
+// So a request never falls through to a less specific pattern because of
+// its method: "POST /items" and "/" registered, "GET /items" is a 405, not
+// the default handler's. chi answers so too; net/http would serve "/".
+
+// splitPattern splits "[METHOD ]PATH" into its method ("" for any) and its
+// path pattern.
+func splitPattern(pattern string) (method, path string, err error) {
+	i := strings.IndexAny(pattern, " \t")
+	if i < 0 {
+		return "", pattern, nil
+	}
+	method, path = pattern[:i], strings.TrimLeft(pattern[i:], " \t")
+	switch {
+	case method == "":
+		return "", "", fmt.Errorf("pattern %q: space before the path", pattern)
+	case !validMethod(method):
+		return "", "", fmt.Errorf("pattern %q: method %q is not an upper-case HTTP method token", pattern, method)
+	case path == "":
+		return "", "", fmt.Errorf("pattern %q: no path after the method", pattern)
+	case strings.ContainsAny(path, " \t"):
+		return "", "", fmt.Errorf("pattern %q: space in the path (host patterns are not supported)", pattern)
+	}
+	return method, path, nil
+}
+
+// validMethod accepts a token (RFC 9110 §5.6.2) without lower-case
+// letters: methods are case-sensitive, and "get" would never match a GET.
+func validMethod(m string) bool {
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		switch {
+		case 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return m != ""
+}
+
+// route is what one path pattern of a context maps to: a handler per
+// method and one for any method. It is built before Start and read-only
+// after.
+type route struct {
+	path    string // the path pattern, as registered
+	methods []methodRoute
+	any     api.Handler // registered without a method; nil if none
+	anyReg  string      // that registration's pattern, for messages
+
+	// The answers for methods nobody registered, made when the route
+	// changes so that answering costs no allocation.
+	options    api.Handler
+	notAllowed api.Handler
+}
+
+type methodRoute struct {
+	method, pattern string
+	h               api.Handler
+}
+
+// registered returns the first registration's pattern, for messages.
+func (rt *route) registered() string {
+	if rt.any != nil {
+		return rt.anyReg
+	}
+	return rt.methods[0].pattern
+}
+
+// add registers h for method ("" for any) under the registration pattern
+// reg. A second handler for the same method is an error naming both.
+func (rt *route) add(method, reg string, h api.Handler) error {
+	if method == "" {
+		if rt.any != nil {
+			return fmt.Errorf("pattern %q conflicts with %q: both match every method of the same paths", reg, rt.anyReg)
+		}
+		rt.any, rt.anyReg = h, reg
+		return nil
+	}
+	for _, m := range rt.methods {
+		if m.method == method {
+			return fmt.Errorf("pattern %q conflicts with %q: both match %s of the same paths", reg, m.pattern, method)
+		}
+	}
+	rt.methods = append(rt.methods, methodRoute{method: method, pattern: reg, h: h})
+	allow := rt.allow()
+	rt.options = optionsAnswer(allow)
+	rt.notAllowed = methodNotAllowed(allow)
+	return nil
+}
+
+// allow lists the methods served, as the Allow field: HEAD with GET, and
+// OPTIONS, which the route answers itself.
+func (rt *route) allow() string {
+	ms := []string{http.MethodOptions}
+	for _, m := range rt.methods {
+		ms = append(ms, m.method)
+		if m.method == http.MethodGet {
+			ms = append(ms, http.MethodHead)
+		}
+	}
+	slices.Sort(ms)
+	return strings.Join(slices.Compact(ms), ", ")
+}
+
+// handler returns what serves method on this route (see the rules at the
+// top of this file).
+func (rt *route) handler(method string) api.Handler {
+	if len(rt.methods) == 0 { // the common case: a pattern without method
+		return rt.any
+	}
+	for i := range rt.methods {
+		if rt.methods[i].method == method {
+			return rt.methods[i].h
+		}
+	}
+	if method == http.MethodHead {
+		for i := range rt.methods {
+			if rt.methods[i].method == http.MethodGet {
+				return rt.methods[i].h
+			}
+		}
+	}
+	switch {
+	case rt.any != nil:
+		return rt.any
+	case method == http.MethodOptions:
+		return rt.options
+	}
+	return rt.notAllowed
+}
+
+// Serve lets a route stand for its handlers where the method is known only
+// when the request is served (dispatcher.Forward's Resolve).
+func (rt *route) Serve(w api.Response, r *api.Request) error {
+	return rt.handler(r.Method()).Serve(w, r)
+}
+
+// methodNotAllowed answers 405 through the error pages, with the Allow
+// field kept (errors keep the headers set before them).
+func methodNotAllowed(allow string) api.Handler {
+	return api.NonBlockingFunc(func(w api.Response, _ *api.Request) error {
+		w.Header().Set("Allow", allow)
+		return &api.StatusError{Code: http.StatusMethodNotAllowed}
+	})
+}
+
+// optionsAnswer answers OPTIONS with the methods the path serves.
+func optionsAnswer(allow string) api.Handler {
+	return api.NonBlockingFunc(func(w api.Response, _ *api.Request) error {
+		w.Header().Set("Allow", allow)
+		w.Header().Set("Content-Length", "0")
+		return nil
+	})
+}
+
+// methodMatches reports whether a filter or handler registered for method
+// ("" for any) applies to a request with method rm: GET's apply to HEAD.
+func methodMatches(method, rm string) bool {
+	return method == "" || method == rm || (method == http.MethodGet && rm == http.MethodHead)
+}
