@@ -408,6 +408,10 @@ func (c *Conn) fail(err error) {
 	}
 	c.mu.Unlock()
 	c.ws.NetConn().Close() // the reader wakes with an error
+	// The writer may be asleep (a failed direct Send happens on another
+	// goroutine): wake it to see closing and end, or the reader, done,
+	// would wait for it until the next keep-alive tick.
+	c.signal()
 }
 
 // safely runs a callback; a panic closes the connection with 1011 instead

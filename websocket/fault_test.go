@@ -176,3 +176,46 @@ func TestClientVanishes(t *testing.T) {
 		})
 	}
 }
+
+// sendAfterReset sends once the test has reset the client's connection, so
+// that the direct write fails before the reader sees the reset.
+type sendAfterReset struct {
+	reset  chan struct{}
+	closed chan error
+}
+
+func (h *sendAfterReset) OnOpen(*websocket.Conn) {}
+func (h *sendAfterReset) OnMessage(c *websocket.Conn, m websocket.Message) {
+	<-h.reset
+	for range 3 { // the first write may still be taken by the socket
+		c.Send(websocket.Text("late"))
+	}
+}
+func (h *sendAfterReset) OnClose(_ *websocket.Conn, err error) { h.closed <- err }
+
+// A Send whose write fails (the client reset the connection) ends the
+// connection at once: the writer is woken to finish, and OnClose runs,
+// rather than both waiting for the next keep-alive tick.
+func TestFailedSendEndsConnection(t *testing.T) {
+	h := &sendAfterReset{reset: make(chan struct{}), closed: make(chan error, 1)}
+	c := container.New(append(modes.Options(modes.H1), container.WithLogger(wharftest.DiscardLogger()))...)
+	c.Handle("/ws", websocket.NewHandler(websocket.Config{PingInterval: time.Hour}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+	s := modes.Start(t, modes.H1, c)
+	ws := dialHTTP1(t, s, "/ws")
+	if err := ws.WriteMessage(gws.TextMessage, []byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	nc := ws.NetConn()
+	nc.(*net.TCPConn).SetLinger(0)
+	nc.Close()
+	time.Sleep(50 * time.Millisecond) // let the reset reach the server's socket
+	close(h.reset)
+	select {
+	case err := <-h.closed:
+		if err == nil {
+			t.Error("OnClose(nil) for a failed send")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnClose not called 5 s after a failed send: the writer was not woken")
+	}
+}
