@@ -275,7 +275,6 @@ func (ex *Exchange) Start(r *api.Request) {
 	act, err := ex.m.transition(evStart, false, false)
 	if err == nil && act&actFinish == 0 {
 		ex.queue = append(ex.queue, queued{kind: kindDispatch})
-		ex.m.queued++
 	}
 	ex.mu.Unlock()
 	if err != nil {
@@ -317,7 +316,10 @@ func (ex *Exchange) run() {
 		q := ex.queue[0]
 		ex.queue[0] = queued{}
 		ex.queue = ex.queue[1:]
-		ex.m.dequeue(q.kind == kindDispatch)
+		if _, err := ex.m.transition(evDequeue, q.kind == kindDispatch, false); err != nil {
+			ex.mu.Unlock()
+			panic("async: " + err.Error())
+		}
 		ex.mu.Unlock()
 
 		err := ex.runTask(&q)
@@ -435,8 +437,16 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 func (ex *Exchange) runTimeout(w api.Response) {
 	ex.mu.Lock()
 	ex.cause = max(ex.cause, ex.expireCause)
+	mode := ex.mode
 	ex.mu.Unlock()
-	ex.discardOut()
+	if mode == ModeAsync || bufferedBody(ex.out) {
+		// The timeout is an outcome of its own (the Servlet API's): what a
+		// task wrote without completing is not part of it. A
+		// continuation's expired re-dispatch, like a resumed one, goes on
+		// with the header fields the earlier passes set, unless a body
+		// was written: that was another outcome, begun and not finished.
+		ex.discardOut()
+	}
 	for _, l := range ex.snapshotListeners() {
 		if l.OnTimeout != nil {
 			l.OnTimeout(w, ex.base)
@@ -444,16 +454,14 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	if ex.m.complete {
-		return
-	}
-	if ex.mode == ModeContinuation {
+	wasComplete := ex.m.complete
+	act, err := ex.m.transition(evExpiredDefault, ex.mode == ModeContinuation, false)
+	switch {
+	case err != nil:
+		panic("async: " + err.Error())
+	case act&actRedispatch != 0:
 		ex.queue = append(ex.queue, queued{kind: kindDispatch, expired: true})
-		ex.m.enqueue(actRedispatch)
-		return
-	}
-	ex.m.complete = true
-	if ex.failure == nil {
+	case !wasComplete && ex.failure == nil:
 		ex.failure = api.ErrAsyncTimeout
 	}
 }
@@ -469,7 +477,10 @@ func (ex *Exchange) runError(w api.Response, err error) {
 		}
 	}
 	ex.mu.Lock()
-	ex.m.complete = true
+	if _, terr := ex.m.transition(evFailed, false, false); terr != nil {
+		ex.mu.Unlock()
+		panic("async: " + terr.Error())
+	}
 	if ex.failure == nil {
 		ex.failure = err
 	}
@@ -593,6 +604,11 @@ func (ex *Exchange) Suspend(mode Mode) error {
 	defer ex.mu.Unlock()
 	_, err := ex.m.transition(evSuspend, false, false)
 	if err == nil {
+		if ex.cause == EndExpired {
+			// An expired re-dispatch suspends again: this new cycle,
+			// not the expiry, decides how the request ends.
+			ex.cause = EndAnswered
+		}
 		ex.mode = mode
 		if y, ok := ex.ch.(Yielder); ok && y.Yield() {
 			ex.yielded = true

@@ -115,6 +115,16 @@ func (h *handle) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return api.Hijack(h.ex.out)
 }
 
+// bufferedBody reports whether w holds uncommitted body bytes; a Response
+// that cannot tell (it has no Buffered method) is taken to hold some. The
+// container's output implements Buffered() int.
+func bufferedBody(w api.Response) bool {
+	if b, ok := w.(interface{ Buffered() int }); ok {
+		return b.Buffered() > 0
+	}
+	return true
+}
+
 // Discarder is implemented by a Response that can drop its uncommitted
 // output itself, more cheaply than Discard's fallback. The container's
 // output implements it; an Exchange uses it, through Discard, on the

@@ -49,6 +49,22 @@ func (ex *Exchange) SetOnShutdown(p OnShutdown) {
 func (ex *Exchange) ExpiresOnShutdown() bool {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
+	return ex.expiresOnShutdownLocked()
+}
+
+// ExpireForShutdown expires the request for a container's Shutdown, with
+// EndShutdown as its Result's End, if it is suspended and waiting for an
+// outcome and either all is set (Shutdown's context ended) or
+// ExpiresOnShutdown holds. The check and the expiry are one step under the
+// exchange's lock, so a request resumed in between and suspended again in
+// another way is judged by how it is suspended now. It returns
+// api.ErrNotSuspended when it expires nothing. Any goroutine may call it.
+func (ex *Exchange) ExpireForShutdown(all bool) error {
+	return ex.expireIf(0, false, EndShutdown, func() bool { return all || ex.expiresOnShutdownLocked() })
+}
+
+// expiresOnShutdownLocked is ExpiresOnShutdown; ex.mu must be held.
+func (ex *Exchange) expiresOnShutdownLocked() bool {
 	m := &ex.m
 	if !m.suspended || m.resumed || m.expired || m.complete {
 		return false

@@ -37,9 +37,17 @@ const (
 	evSubmit                // any goroutine submits a task
 	evTaskDone              // the running task returned
 	evFinished              // the final response has been written
+	evDequeue               // the loop takes the next queued task
+	evExpiredDefault        // the timeout listeners ran and none completed: the mode's default
+	evFailed                // an IO failure decided the outcome (OnError listeners ran)
+	evAwait                 // a running dispatch blocks in place (Await)
+	evWake                  // a blocked Await is woken (Resume, timeout, Complete, Fail)
+	evAwaitCancelled        // a blocked Await's context ended first
+	evAwaitReturned         // Await returned and consumed the cycle's outcome
 )
 
-var eventNames = [...]string{"Start", "Suspend", "Resume", "Timeout", "Complete", "Submit", "TaskDone", "Finished"}
+var eventNames = [...]string{"Start", "Suspend", "Resume", "Timeout", "Complete", "Submit", "TaskDone", "Finished",
+	"Dequeue", "ExpiredDefault", "Failed", "Await", "Wake", "AwaitCancelled", "AwaitReturned"}
 
 func (e event) String() string { return eventNames[e] }
 
@@ -75,9 +83,11 @@ type machine struct {
 }
 
 // transition applies ev and reports what the caller must do. taskIsDispatch
-// is meaningful for evTaskDone (the task that returned was a dispatch) and
-// evSubmit (the task is a re-dispatch), failed for evTaskDone (the task
-// failed). It is the only place the exchange's state changes.
+// is meaningful for evTaskDone and evDequeue (the task is a dispatch) and
+// for evExpiredDefault (the mode re-dispatches: ModeContinuation); failed
+// for evTaskDone (the task failed). It is the only place the machine's
+// fields change: the exchange reads them under its lock and never writes
+// them.
 func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, error) {
 	switch ev {
 	case evStart:
@@ -92,14 +102,19 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		}
 		m.state = stateRunning
 		m.inDispatch = true
+		m.queued = 1 // the initial dispatch, which Start queues
 		return 0, nil
 
-	case evSuspend:
+	case evSuspend, evAwait:
 		if m.state != stateRunning || !m.inDispatch || m.complete {
 			return 0, api.ErrWrongState
 		}
 		if !m.suspended {
 			m.suspended, m.resumed, m.expired, m.armed = true, false, false, false
+		}
+		if ev == evAwait {
+			m.awaiting = true
+			return actArm, nil
 		}
 		return 0, nil
 
@@ -188,12 +203,60 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		m.state = stateCompleted
 		m.queued = 0
 		return 0, nil
+
+	case evDequeue:
+		if m.state != stateRunning || m.queued == 0 {
+			return 0, api.ErrWrongState
+		}
+		m.queued--
+		if taskIsDispatch { // a re-dispatch starts a new cycle
+			m.inDispatch = true
+			m.suspended, m.resumed, m.expired, m.armed = false, false, false, false
+		}
+		return 0, nil
+
+	case evExpiredDefault:
+		if m.state != stateRunning || !m.expired {
+			return 0, api.ErrWrongState
+		}
+		if m.complete {
+			return 0, nil // a timeout listener completed it
+		}
+		if taskIsDispatch {
+			return m.enqueue(actRedispatch), nil
+		}
+		m.complete = true // ModeAsync: the request ends with ErrAsyncTimeout
+		return 0, nil
+
+	case evFailed:
+		if m.state != stateRunning && m.state != stateCompleting {
+			return 0, api.ErrWrongState
+		}
+		m.complete = true
+		return 0, nil
+
+	case evWake, evAwaitCancelled:
+		if !m.awaiting {
+			return 0, api.ErrWrongState // nothing blocks, or it was woken already
+		}
+		// The cycle is over and the dispatch goes on in place.
+		m.awaiting, m.suspended = false, false
+		return actDisarm, nil
+
+	case evAwaitReturned:
+		if m.awaiting {
+			return 0, api.ErrWrongState
+		}
+		// The outcome was handed to the dispatch: the next Await starts a
+		// fresh cycle.
+		m.resumed, m.expired = false, false
+		return 0, nil
 	}
 	return 0, api.ErrWrongState
 }
 
 // enqueue records one more queued task and, if nothing owns the exchange,
-// asks for a loop.
+// asks for a loop. Only transition calls it.
 func (m *machine) enqueue(a action) action {
 	m.queued++
 	if m.state == stateWaiting {
@@ -201,20 +264,4 @@ func (m *machine) enqueue(a action) action {
 		return a | actRun
 	}
 	return a
-}
-
-// dequeue is called by the loop when it takes a task. A re-dispatch starts a
-// new cycle.
-func (m *machine) dequeue(isDispatch bool) {
-	m.queued--
-	if isDispatch {
-		m.inDispatch = true
-		m.suspended, m.resumed, m.expired, m.armed = false, false, false, false
-	}
-}
-
-// wake ends a blocking Await: the cycle is over and the dispatch goes on.
-func (m *machine) wake() {
-	m.awaiting = false
-	m.suspended = false
 }

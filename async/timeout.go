@@ -37,8 +37,13 @@ func (ex *Exchange) armLocked(d time.Duration) {
 // expire feeds evTimeout; from the timer only if gen is still current. end
 // is what the Result reports if this expiry decides the outcome.
 func (ex *Exchange) expire(gen uint64, fromTimer bool, end End) error {
+	return ex.expireIf(gen, fromTimer, end, nil)
+}
+
+// expireIf is expire when cond, checked under the lock, holds (nil: always).
+func (ex *Exchange) expireIf(gen uint64, fromTimer bool, end End, cond func() bool) error {
 	ex.mu.Lock()
-	if fromTimer && gen != ex.timerGen {
+	if fromTimer && gen != ex.timerGen || cond != nil && !cond() {
 		ex.mu.Unlock()
 		return api.ErrNotSuspended
 	}
@@ -100,23 +105,27 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 		return 0, nil, api.ErrNotSerialized
 	}
 	ex.mu.Lock()
-	if _, err := ex.m.transition(evSuspend, false, false); err != nil {
+	act, err := ex.m.transition(evAwait, false, false)
+	if err != nil {
 		ex.mu.Unlock()
 		return 0, nil, err
 	}
-	ex.m.awaiting = true
 	ex.wake = make(chan struct{})
 	wake := ex.wake
-	ex.armLocked(ex.timeout)
+	if act&actArm != 0 {
+		ex.armLocked(ex.timeout)
+	}
 	ex.mu.Unlock()
 
 	select {
 	case <-wake:
 	case <-ctx.Done():
 		ex.mu.Lock()
-		if ex.m.awaiting { // nothing else ended the wait first
-			ex.m.wake()
-			ex.disarmLocked()
+		// Only if nothing else ended the wait first.
+		if act, err := ex.m.transition(evAwaitCancelled, false, false); err == nil {
+			if act&actDisarm != 0 {
+				ex.disarmLocked()
+			}
 			ex.mu.Unlock()
 			return Cancelled, nil, ctx.Err()
 		}
@@ -125,12 +134,14 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
+	resumed, expired := ex.m.resumed, ex.m.expired
+	if _, err := ex.m.transition(evAwaitReturned, false, false); err != nil {
+		panic("async: " + err.Error())
+	}
 	switch {
-	case ex.m.resumed:
-		ex.m.resumed = false
+	case resumed:
 		return Resumed, ex.wakeAttrs, nil
-	case ex.m.expired:
-		ex.m.expired = false
+	case expired:
 		ex.cause = max(ex.cause, ex.expireCause)
 		return Expired, nil, nil
 	}
@@ -139,11 +150,13 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 
 // wakeLocked ends a blocking Await. ex.mu must be held.
 func (ex *Exchange) wakeLocked(attrs []api.Attr) {
-	if !ex.m.awaiting {
-		return
+	act, err := ex.m.transition(evWake, false, false)
+	if err != nil {
+		return // nothing blocks in Await
 	}
-	ex.m.wake()
 	ex.wakeAttrs = attrs
-	ex.disarmLocked()
+	if act&actDisarm != 0 {
+		ex.disarmLocked()
+	}
 	close(ex.wake)
 }

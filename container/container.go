@@ -213,7 +213,8 @@ func (c *Container) ListenAndServe(addr string) error {
 //
 // A request chooses the other behaviour with SetOnShutdown
 // (async.ShutdownWait, async.ShutdownExpire). When ctx ends first,
-// everything still suspended is expired and Shutdown returns ctx's error;
+// everything still suspended is expired, Shutdown waits a moment (a
+// second at most) for those expiries to answer, and returns ctx's error;
 // Close then ends what is left. Connections taken over (WebSocket) are not
 // tracked: use RegisterOnShutdown.
 func (c *Container) Shutdown(ctx context.Context) error {
@@ -237,7 +238,9 @@ func (c *Container) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		case <-c.drained:
 		case <-ctx.Done():
-			c.expireSuspended(true) // out of time: nothing waits any more
+			// Out of time: nothing waits any more. Let the expiries
+			// answer (a caller's Close would drop them), a moment at most.
+			c.awaitAnswers(c.expireSuspended(true), expiryGrace)
 			<-srvDone
 			return ctx.Err()
 		}
@@ -274,11 +277,34 @@ func (c *Container) runOnShutdown() {
 }
 
 // expireSuspended expires the suspended requests a shutdown should not
-// wait for; all of them when all is set.
-func (c *Container) expireSuspended(all bool) {
+// wait for, or all of them, and returns those it expired.
+func (c *Container) expireSuspended(all bool) []*exchange {
+	var expired []*exchange
 	for _, x := range c.live.snapshot() {
-		if all && x.ax.Suspended() || x.ax.ExpiresOnShutdown() {
-			x.expireByShutdown()
+		if x.ax.ExpireForShutdown(all) == nil {
+			expired = append(expired, x)
+		}
+	}
+	return expired
+}
+
+// expiryGrace is how long Shutdown, out of time, still waits for the
+// requests it expired last to answer through their timeout path: the
+// usual next step, Close, would cut those answers off.
+const expiryGrace = time.Second
+
+// awaitAnswers waits until every exchange of xs has completed, or for d.
+func (c *Container) awaitAnswers(xs []*exchange, d time.Duration) {
+	if len(xs) == 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for _, x := range xs {
+		select {
+		case <-x.ax.Done():
+		case <-t.C:
+			return
 		}
 	}
 }
@@ -414,8 +440,8 @@ func (c *Container) ServeStream(s connector.Stream) {
 	c.active.Add(1)
 	c.live.add(x)
 	x.ax.Start(r)
-	if c.shutting.Load() && x.ax.ExpiresOnShutdown() {
-		x.expireByShutdown()
+	if c.shutting.Load() {
+		_ = x.ax.ExpireForShutdown(false)
 	}
 }
 

@@ -154,13 +154,6 @@ func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request) 
 	return page.Serve(w, r)
 }
 
-// expireByShutdown expires x's request for the container's Shutdown, if it
-// is suspended and waiting for an outcome: its timeout path answers, and
-// its async.Result ends async.EndShutdown. The End is recorded only if the
-// expiry takes effect, so a request that an event answered at that moment
-// is not mislabelled.
-func (x *exchange) expireByShutdown() { _ = x.ax.ExpireAs(async.EndShutdown) }
-
 // completeByShutdown completes x's request for the container's Close; its
 // async.Result ends async.EndShutdown unless it had completed already.
 func (x *exchange) completeByShutdown() { _ = x.ax.CompleteAs(async.EndShutdown) }

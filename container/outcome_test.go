@@ -13,6 +13,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -313,4 +314,39 @@ func TestResultCounts(t *testing.T) {
 			}
 		}
 	}, container.WithLogger(wharftest.DiscardLogger()))
+}
+
+// TestExpiredKeepsHeadersLikeResumed: a continuation's expired re-dispatch
+// goes on with the header fields the first pass set, as a resumed one
+// does, when no body was written before the expiry.
+func TestExpiredKeepsHeadersLikeResumed(t *testing.T) {
+	build := func(c *container.Container) {
+		c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+			cont := continuation.Of(r)
+			if cont.IsInitial() {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("X-Poll", "1")
+				cont.SetTimeout(time.Millisecond)
+				if r.QueryValue("resume") != "" {
+					return cont.SuspendThen(func(c continuation.Continuation) { c.Resume() })
+				}
+				return cont.Suspend()
+			}
+			_, err := io.WriteString(w, "[]")
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, q := range []string{"", "?resume=1"} {
+			resp, err := s.Client.Get(s.URL + "/poll" + q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != "[]" || resp.Header.Get("Content-Type") != "application/json" || resp.Header.Get("X-Poll") != "1" {
+				t.Errorf("/poll%s = %q, header %v", q, b, resp.Header)
+			}
+		}
+	})
 }

@@ -183,6 +183,10 @@ func (o *output) Flush() error {
 
 func (o *output) Committed() bool { return o.committed }
 
+// Buffered returns the body bytes held uncommitted: a timeout discards
+// them before a continuation's expired re-dispatch (see async's Listener).
+func (o *output) Buffered() int { return len(o.buf) }
+
 func (o *output) Reset() error {
 	if o.committed {
 		return api.ErrCommitted

@@ -14,7 +14,7 @@ import (
 )
 
 // TestEndByShutdown proves the methods Shutdown and Close are to end
-// requests with (see expireByShutdown): the request's Result says
+// requests with (async.Exchange.ExpireForShutdown, completeByShutdown): the request's Result says
 // async.EndShutdown. (That an answered request is not relabelled is
 // async's TestResultEnd.)
 func TestEndByShutdown(t *testing.T) {
@@ -24,7 +24,7 @@ func TestEndByShutdown(t *testing.T) {
 		status int
 		body   string
 	}{
-		{"expired by Shutdown", (*exchange).expireByShutdown, 503, "going away"},
+		{"expired by Shutdown", func(x *exchange) { _ = x.ax.ExpireForShutdown(true) }, 503, "going away"},
 		{"completed by Close", (*exchange).completeByShutdown, 200, ""},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,55 @@
+package async
+
+import (
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// TestTransitionQueueAndAwait drives the edges that used to be written
+// outside transition: the loop's dequeue, the timeout's default, a
+// failure, and the blocking Await's block, wake, cancel and return. The
+// want machine is the whole machine after the event.
+func TestTransitionQueueAndAwait(t *testing.T) {
+	expiredRunning := machine{state: stateRunning, suspended: true, expired: true}
+	awaiting := machine{state: stateRunning, inDispatch: true, suspended: true, awaiting: true}
+	tests := []struct {
+		name     string
+		from     machine
+		ev       event
+		dispatch bool
+		want     machine
+		act      action
+		err      error
+	}{
+		{"start queues the initial dispatch", machine{}, evStart, false, machine{state: stateRunning, inDispatch: true, queued: 1}, 0, nil},
+		{"dequeue a task", machine{state: stateRunning, suspended: true, queued: 2}, evDequeue, false, machine{state: stateRunning, suspended: true, queued: 1}, 0, nil},
+		{"dequeue a re-dispatch starts a cycle", machine{state: stateRunning, suspended: true, resumed: true, armed: true, queued: 1}, evDequeue, true, machine{state: stateRunning, inDispatch: true}, 0, nil},
+		{"dequeue from an empty queue", machine{state: stateRunning}, evDequeue, false, machine{state: stateRunning}, 0, api.ErrWrongState},
+		{"dequeue while waiting", machine{state: stateWaiting, queued: 1}, evDequeue, false, machine{state: stateWaiting, queued: 1}, 0, api.ErrWrongState},
+		{"expired default re-dispatches", expiredRunning, evExpiredDefault, true, machine{state: stateRunning, suspended: true, expired: true, queued: 1}, actRedispatch, nil},
+		{"expired default completes", expiredRunning, evExpiredDefault, false, machine{state: stateRunning, suspended: true, expired: true, complete: true}, 0, nil},
+		{"a listener completed it", machine{state: stateRunning, suspended: true, expired: true, complete: true}, evExpiredDefault, true, machine{state: stateRunning, suspended: true, expired: true, complete: true}, 0, nil},
+		{"expired default without expiry", machine{state: stateRunning, suspended: true}, evExpiredDefault, true, machine{state: stateRunning, suspended: true}, 0, api.ErrWrongState},
+		{"failure while running", machine{state: stateRunning, suspended: true}, evFailed, false, machine{state: stateRunning, suspended: true, complete: true}, 0, nil},
+		{"failure while completing", machine{state: stateCompleting, complete: true}, evFailed, false, machine{state: stateCompleting, complete: true}, 0, nil},
+		{"failure while waiting", machine{state: stateWaiting, suspended: true}, evFailed, false, machine{state: stateWaiting, suspended: true}, 0, api.ErrWrongState},
+		{"await in dispatch", machine{state: stateRunning, inDispatch: true}, evAwait, false, awaiting, actArm, nil},
+		{"await outside dispatch", machine{state: stateRunning}, evAwait, false, machine{state: stateRunning}, 0, api.ErrWrongState},
+		{"wake", awaiting, evWake, false, machine{state: stateRunning, inDispatch: true}, actDisarm, nil},
+		{"wake when nothing blocks", machine{state: stateRunning, inDispatch: true}, evWake, false, machine{state: stateRunning, inDispatch: true}, 0, api.ErrWrongState},
+		{"await cancelled", awaiting, evAwaitCancelled, false, machine{state: stateRunning, inDispatch: true}, actDisarm, nil},
+		{"cancel after a wake", machine{state: stateRunning, inDispatch: true, resumed: true}, evAwaitCancelled, false, machine{state: stateRunning, inDispatch: true, resumed: true}, 0, api.ErrWrongState},
+		{"await returns the outcome", machine{state: stateRunning, inDispatch: true, resumed: true}, evAwaitReturned, false, machine{state: stateRunning, inDispatch: true}, 0, nil},
+		{"await returns while blocked", awaiting, evAwaitReturned, false, awaiting, 0, api.ErrWrongState},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.from
+			act, err := m.transition(tt.ev, tt.dispatch, false)
+			if err != tt.err || act != tt.act || m != tt.want {
+				t.Errorf("%v from %+v:\n got %+v, act %b, err %v\nwant %+v, act %b, err %v", tt.ev, tt.from, m, act, err, tt.want, tt.act, tt.err)
+			}
+		})
+	}
+}
