@@ -29,21 +29,21 @@ func (s state) String() string { return stateNames[s] }
 type event uint8
 
 const (
-	evStart    event = iota // the connector starts the initial dispatch
-	evSuspend               // a running dispatch suspends (StartAsync, Suspend)
-	evResume                // any goroutine resumes (re-dispatch)
-	evTimeout               // the timer fired, or shutdown expires the request
-	evComplete              // any goroutine completes
-	evSubmit                // any goroutine submits a task
-	evTaskDone              // the running task returned
-	evFinished              // the final response has been written
-	evDequeue               // the loop takes the next queued task
-	evExpiredDefault        // the timeout listeners ran and none completed: the mode's default
-	evFailed                // an IO failure decided the outcome (OnError listeners ran)
-	evAwait                 // a running dispatch blocks in place (Await)
-	evWake                  // a blocked Await is woken (Resume, timeout, Complete, Fail)
-	evAwaitCancelled        // a blocked Await's context ended first
-	evAwaitReturned         // Await returned and consumed the cycle's outcome
+	evStart          event = iota // the connector starts the initial dispatch
+	evSuspend                     // a running dispatch suspends (StartAsync, Suspend)
+	evResume                      // any goroutine resumes (re-dispatch)
+	evTimeout                     // the timer fired, or shutdown expires the request
+	evComplete                    // any goroutine completes
+	evSubmit                      // any goroutine submits a task
+	evTaskDone                    // the running task returned
+	evFinished                    // the final response has been written
+	evDequeue                     // the loop takes the next queued task
+	evExpiredDefault              // the timeout listeners ran and none completed: the mode's default
+	evFailed                      // an IO failure decided the outcome (OnError listeners ran)
+	evAwait                       // a running dispatch blocks in place (Await)
+	evWake                        // a blocked Await is woken (Resume, timeout, Complete, Fail)
+	evAwaitCancelled              // a blocked Await's context ended first
+	evAwaitReturned               // Await returned and consumed the cycle's outcome
 )
 
 var eventNames = [...]string{"Start", "Suspend", "Resume", "Timeout", "Complete", "Submit", "TaskDone", "Finished",
