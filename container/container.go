@@ -364,7 +364,10 @@ func (c *Container) execute(f func()) {
 func (c *Container) InvocationType(head *api.RequestHead) api.InvocationType {
 	x, p := c.findContext(head.Path)
 	m, ok := x.handlers.Match(p)
-	if !ok || api.InvocationTypeOf(m.Value.handler(head.Method)) != api.NonBlocking {
+	if !ok {
+		return api.Blocking
+	}
+	if h, _ := m.Value.handler(head.Method); api.InvocationTypeOf(h) != api.NonBlocking {
 		return api.Blocking
 	}
 	if x.filters.Len() > 0 {

@@ -60,7 +60,8 @@ func (x *Context) building(what string) {
 // malformed pattern, a path ending in '/' (a servlet pattern would match
 // only that one path: write "/api/*" for the subtree or "/api"), and a
 // pattern that matches the same requests as one registered before
-// ("/a/{id}" and "/a/{name}"; "GET /x" twice), naming both.
+// ("/a/{id}" and "/a/{name}"; "GET /x" twice), naming both. Handlers for
+// different methods may name a path's parameters differently.
 func (x *Context) Handle(pattern string, h api.Handler) {
 	if h == nil {
 		panic(fmt.Sprintf("container: context %q: nil handler for %q", x.path, pattern))
@@ -72,11 +73,8 @@ func (x *Context) Handle(pattern string, h api.Handler) {
 	if err != nil {
 		panic(fmt.Sprintf("container: context %q: %v", x.path, err))
 	}
-	if added, rt, ok := x.handlers.Same(path); ok {
-		if added != path {
-			panic(fmt.Sprintf("container: context %q: pattern %q conflicts with %q: they match the same paths; name their parameters alike", x.path, pattern, rt.registered()))
-		}
-		if err := rt.add(method, pattern, h); err != nil {
+	if _, rt, ok := x.handlers.Same(path); ok {
+		if err := rt.add(method, pattern, path, h); err != nil {
 			panic(fmt.Sprintf("container: context %q: %v", x.path, err))
 		}
 		return
@@ -85,7 +83,7 @@ func (x *Context) Handle(pattern string, h api.Handler) {
 	if err := x.handlers.Add(path, rt); err != nil {
 		panic(fmt.Sprintf("container: context %q: pattern %q: %v", x.path, pattern, err))
 	}
-	_ = rt.add(method, pattern, h) // a new route has no conflict
+	_ = rt.add(method, pattern, path, h) // a new route has no conflict
 }
 
 // HandleFunc maps pattern to f.
@@ -110,7 +108,8 @@ func (x *Context) Mount(pattern string, h http.Handler) {
 // pattern matches it, in the order they were added, then reaches its
 // handler. The same pattern may carry several filters. Patterns are those
 // of Handle: "POST /api/*" filters only POST requests under /api (a GET
-// filter also sees HEAD). Filter panics on a nil filter and on a pattern
+// filter also sees HEAD), so a security filter is written without a
+// method, or "GET /admin/*" would leave POST unguarded. Filter panics on a nil filter and on a pattern
 // Handle would refuse; a path ending in '/' is refused in particular,
 // since "/api/" would guard the one path "/api/" and leave "/api/items"
 // unguarded.
@@ -127,8 +126,9 @@ func (x *Context) Filter(pattern string, f api.Filter) {
 	}
 	x.nfilters++
 	fe := filterEntry{seq: x.nfilters, method: method, f: f}
-	// A path pattern may carry several filters: they share one map entry.
-	if _, g, ok := x.filters.Same(path); ok && g.pattern == path {
+	// A path pattern may carry several filters: they share one map entry,
+	// also under other parameter names (filters see the handler's).
+	if _, g, ok := x.filters.Same(path); ok {
 		g.filters = append(g.filters, fe)
 		return
 	}
@@ -257,7 +257,8 @@ type methodChain struct {
 }
 
 func (c *methodChain) Serve(w api.Response, r *api.Request) error {
-	return c.x.chain(c.rt.handler(r.Method()), c.path, r.Method()).Serve(w, r)
+	h, names := c.rt.handler(r.Method())
+	return c.x.chain(h, c.path, r.Method()).Serve(w, withParamNames(r, names))
 }
 
 // resolve maps a request: the handler for its method on the best path
@@ -267,7 +268,10 @@ func (x *Context) resolve(method, pathInContext string) (api.Handler, api.Mappin
 	if !ok {
 		return nil, api.Mapping{}, false
 	}
-	return m.Value.handler(method), x.mapping(m), true
+	h, names := m.Value.handler(method)
+	am := x.mapping(m)
+	renameParams(am.Params, names) // the handler's registration names them
+	return h, am, true
 }
 
 func (x *Context) mapping(m pathmap.Match[*route]) api.Mapping {

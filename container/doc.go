@@ -29,17 +29,23 @@
 // Content-Length and no body); the one registered without a method; for
 // OPTIONS, 200 with an Allow field; else 405 Method Not Allowed with Allow,
 // through the error pages like any error. A method missing on the best PATH
-// is a 405, never a fall-through to a weaker pattern (chi does the same;
-// net/http would serve a matching "/").
+// is a 405, never a fall-through to a weaker pattern: net/http and chi
+// would serve a matching "/" there. So a catch-all (a router mounted at
+// "/api/*") does not see the other methods of a more specific PATH it
+// shares: with "GET /api/health" registered, "POST /api/health" is a 405.
 //
 // Filters use the same patterns, and a request passes through every filter
 // whose pattern matches its path and method (GET's also see HEAD), in the
-// order they were added.
+// order they were added. A filter with a method guards only that method:
+// "GET /admin/*" leaves POST /admin/x unguarded, so write security filters
+// without one.
 //
 // Registration is checked as net/http checks it: Handle, Filter and the
 // others panic on a nil handler or filter, a malformed pattern, a pattern
 // that matches the same requests as an earlier one ("/a/{id}" and
-// "/a/{name}"; "GET /x" twice), naming both, and a PATH ending in '/'. That
+// "/a/{name}"; "GET /x" twice), naming both, and a PATH ending in '/'.
+// Handlers of one PATH for different methods may name its parameters
+// differently ("GET /a/{id}", "DELETE /a/{itemID}"), as in net/http. That
 // last one is a net/http habit: "/api/" is a subtree there, but a servlet
 // pattern would match only the one path "/api/", and a filter on it would
 // guard nothing below. Write "/api/*" for the subtree, or "/api".

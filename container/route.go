@@ -27,7 +27,11 @@ import (
 //
 // So a request never falls through to a less specific pattern because of
 // its method: "POST /items" and "/" registered, "GET /items" is a 405, not
-// the default handler's. chi answers so too; net/http would serve "/".
+// the default handler's. net/http and chi would serve "/" (or "/*") there.
+// The issue that asked for method routing wants the 405, and servlet
+// mapping picks the path first; the price is that a catch-all (a router
+// mounted at "/api/*") does not see the methods of a more specific path
+// it shares ("GET /api/health" makes "POST /api/health" a 405).
 
 // splitPattern splits "[METHOD ]PATH" into its method ("" for any) and its
 // path pattern.
@@ -69,10 +73,11 @@ func validMethod(m string) bool {
 // method and one for any method. It is built before Start and read-only
 // after.
 type route struct {
-	path    string // the path pattern, as registered
-	methods []methodRoute
-	any     api.Handler // registered without a method; nil if none
-	anyReg  string      // that registration's pattern, for messages
+	path     string // the path pattern, as first registered
+	methods  []methodRoute
+	any      api.Handler // registered without a method; nil if none
+	anyReg   string      // that registration's pattern, for messages
+	anyNames []string    // its parameter names, if they differ from path's
 
 	// The answers for methods nobody registered, made when the route
 	// changes so that answering costs no allocation.
@@ -83,6 +88,7 @@ type route struct {
 type methodRoute struct {
 	method, pattern string
 	h               api.Handler
+	names           []string // its own parameter names, if they differ from the route's
 }
 
 // registered returns the first registration's pattern, for messages.
@@ -94,13 +100,20 @@ func (rt *route) registered() string {
 }
 
 // add registers h for method ("" for any) under the registration pattern
-// reg. A second handler for the same method is an error naming both.
-func (rt *route) add(method, reg string, h api.Handler) error {
+// reg, whose path is path: rt.path, or a pattern of the same shape with
+// other parameter names ("GET /a/{id}" and "DELETE /a/{itemID}" may
+// coexist, as in net/http, since no request matches both). A second
+// handler for the same method is an error naming both.
+func (rt *route) add(method, reg, path string, h api.Handler) error {
+	var names []string
+	if path != rt.path {
+		names = paramNames(path)
+	}
 	if method == "" {
 		if rt.any != nil {
 			return fmt.Errorf("pattern %q conflicts with %q: both match every method of the same paths", reg, rt.anyReg)
 		}
-		rt.any, rt.anyReg = h, reg
+		rt.any, rt.anyReg, rt.anyNames = h, reg, names
 		return nil
 	}
 	for _, m := range rt.methods {
@@ -108,7 +121,7 @@ func (rt *route) add(method, reg string, h api.Handler) error {
 			return fmt.Errorf("pattern %q conflicts with %q: both match %s of the same paths", reg, m.pattern, method)
 		}
 	}
-	rt.methods = append(rt.methods, methodRoute{method: method, pattern: reg, h: h})
+	rt.methods = append(rt.methods, methodRoute{method: method, pattern: reg, h: h, names: names})
 	allow := rt.allow()
 	rt.options = optionsAnswer(allow)
 	rt.notAllowed = methodNotAllowed(allow)
@@ -130,36 +143,72 @@ func (rt *route) allow() string {
 }
 
 // handler returns what serves method on this route (see the rules at the
-// top of this file).
-func (rt *route) handler(method string) api.Handler {
+// top of this file), and the parameter names of its registration when
+// they differ from the route's (nil otherwise).
+func (rt *route) handler(method string) (api.Handler, []string) {
 	if len(rt.methods) == 0 { // the common case: a pattern without method
-		return rt.any
+		return rt.any, rt.anyNames
 	}
 	for i := range rt.methods {
 		if rt.methods[i].method == method {
-			return rt.methods[i].h
+			return rt.methods[i].h, rt.methods[i].names
 		}
 	}
 	if method == http.MethodHead {
 		for i := range rt.methods {
 			if rt.methods[i].method == http.MethodGet {
-				return rt.methods[i].h
+				return rt.methods[i].h, rt.methods[i].names
 			}
 		}
 	}
 	switch {
 	case rt.any != nil:
-		return rt.any
+		return rt.any, rt.anyNames
 	case method == http.MethodOptions:
-		return rt.options
+		return rt.options, nil
 	}
-	return rt.notAllowed
+	return rt.notAllowed, nil
+}
+
+// paramNames returns the {name} parameters of a path pattern, in order.
+func paramNames(path string) []string {
+	var names []string
+	for seg := range strings.SplitSeq(path, "/") {
+		if len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}' {
+			names = append(names, seg[1:len(seg)-1])
+		}
+	}
+	return names
 }
 
 // Serve lets a route stand for its handlers where the method is known only
 // when the request is served (dispatcher.Forward's Resolve).
 func (rt *route) Serve(w api.Response, r *api.Request) error {
-	return rt.handler(r.Method()).Serve(w, r)
+	h, names := rt.handler(r.Method())
+	return h.Serve(w, withParamNames(r, names))
+}
+
+// withParamNames returns r with its path parameters named by names, the
+// handler's own registration (nil: r as it is).
+func withParamNames(r *api.Request, names []string) *api.Request {
+	if names == nil {
+		return r
+	}
+	m := r.Mapping()
+	m.Params = slices.Clone(m.Params)
+	renameParams(m.Params, names)
+	return r.WithMapping(m)
+}
+
+// renameParams names ps by names, position for position: the patterns of
+// one route have the same shape. Nil names leave ps as they are.
+func renameParams(ps []api.Param, names []string) {
+	if names == nil {
+		return
+	}
+	for i := range ps {
+		ps[i].Name = names[i]
+	}
 }
 
 // methodNotAllowed answers 405 through the error pages, with the Allow

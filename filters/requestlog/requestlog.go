@@ -56,8 +56,10 @@ type Config struct {
 type filter struct {
 	cfg Config
 
-	mu      sync.Mutex
-	pending map[*async.Exchange]struct{} // requests with a record to come, under mu
+	// pending holds the exchanges with a record to come. A sync.Map, not
+	// a map under one mutex: each key is written by its own request only,
+	// and every request passes here, so one lock would serialize them all.
+	pending sync.Map // *async.Exchange → struct{}
 
 	// A lock of its own for the Writer, so that a slow Write holds up
 	// other records only, never a request's first pass.
@@ -86,7 +88,7 @@ func New(cfg Config) api.Filter {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &filter{cfg: cfg, pending: make(map[*async.Exchange]struct{})}
+	return &filter{cfg: cfg}
 }
 
 // Filter arranges for the request's record and runs next. It must be
@@ -114,13 +116,7 @@ func (f *filter) enabled(r *api.Request) bool {
 // have suspended the request first, and a forward with filters passes
 // through this one again.
 func (f *filter) watch(ex *async.Exchange, r *api.Request) {
-	f.mu.Lock()
-	_, seen := f.pending[ex]
-	if !seen {
-		f.pending[ex] = struct{}{}
-	}
-	f.mu.Unlock()
-	if seen {
+	if _, seen := f.pending.LoadOrStore(ex, struct{}{}); seen {
 		return
 	}
 	rec := &record{f: f, ex: ex, r: r, start: f.cfg.Now()}
@@ -139,9 +135,7 @@ type record struct {
 // sent, whichever task sent it.
 func (rec *record) complete(_ *api.Request, err error) {
 	f := rec.f
-	f.mu.Lock()
-	delete(f.pending, rec.ex)
-	f.mu.Unlock()
+	f.pending.Delete(rec.ex)
 	res, ok := rec.ex.Result()
 	if !ok { // cannot happen from OnComplete; log what is known
 		res = async.Result{Err: err}
