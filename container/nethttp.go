@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"net"
 	"net/http"
-	"strings"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/httppath"
 )
 
 // ServeHTTP makes the Container an http.Handler, so httptest and any
@@ -37,14 +37,10 @@ type httpStream struct {
 
 func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 	s := &httpStream{w: w, r: r, done: make(chan struct{})}
-	p := r.URL.Path
-	if p == "" {
-		p = "/"
-	}
 	s.head = api.RequestHead{
 		Method:        r.Method,
 		Target:        r.RequestURI,
-		Path:          cleanPath(p),
+		Path:          httppath.Clean(r.URL.Path),
 		RawQuery:      r.URL.RawQuery,
 		Proto:         r.Proto,
 		ProtoMajor:    r.ProtoMajor,
@@ -64,31 +60,6 @@ func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 		s.head.LocalAddr = la.String()
 	}
 	return s
-}
-
-func cleanPath(p string) string {
-	if !strings.Contains(p, "/.") && !strings.Contains(p, "//") {
-		return p
-	}
-	// Reuse the dispatcher-independent cleaning rules of the connector.
-	trailing := strings.HasSuffix(p, "/")
-	var out []string
-	for _, seg := range strings.Split(p, "/") {
-		switch seg {
-		case "", ".":
-		case "..":
-			if len(out) > 0 {
-				out = out[:len(out)-1]
-			}
-		default:
-			out = append(out, seg)
-		}
-	}
-	c := "/" + strings.Join(out, "/")
-	if trailing && c != "/" {
-		c += "/"
-	}
-	return c
 }
 
 func (s *httpStream) Request() *api.RequestHead { return &s.head }
