@@ -181,59 +181,109 @@ func TestAsyncTimeoutWithoutListenerFails(t *testing.T) {
 // TestOutOfTime is the seed's "Out of Time" example: the business result and
 // the timeout race, both write and complete. Every response must be exactly
 // one of the two, never a mix, and neither side may see a spurious error.
+//
+// Most iterations race on the real clock, with the work and the timeout
+// drawn from the same 0-40 µs range, so that either side may win. Every
+// tenth runs in a testing/synctest bubble, where the two events are placed
+// a few microseconds apart on either side of the boundary: the earlier one
+// must win. Those make both outcomes certain over the run, which the test
+// asserts, so it fails if one side always wins.
 func TestOutOfTime(t *testing.T) {
 	iterations := 10000
 	if testing.Short() {
 		iterations = 1000
 	}
-	var ok, timedOut atomic.Int64
-	for i := 0; i < iterations; i++ {
-		spurious := make(chan error, 2)
-		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-			a, err := async.Start(r)
-			if err != nil {
-				return err
-			}
-			a.SetTimeout(time.Duration(rand.IntN(40)) * time.Microsecond)
-			a.AddListener(async.Listener{OnTimeout: func(w api.Response, r *api.Request) {
-				if err := w.SetStatus(504); err != nil {
-					spurious <- err
-				}
-				w.WriteString("timeout")
-				if err := a.Complete(); err != nil {
-					spurious <- err
-				}
-			}})
-			delay := time.Duration(rand.IntN(40)) * time.Microsecond
-			go func() {
-				time.Sleep(delay)
-				a.Dispatch(func(w api.Response) {
-					if err := w.SetStatus(200); err != nil {
-						spurious <- err
-					}
-					w.WriteString("answer 42")
-					if err := a.Complete(); err != nil {
-						spurious <- err
-					}
-				})
-			}()
-			return nil
-		}), nil)
-		<-x.Done()
-		switch body, code := x.Out.Body(), x.Out.Status(); {
+	var ok, timedOut int
+	count := func(i, code int, body string) {
+		t.Helper()
+		switch {
 		case code == 200 && body == "answer 42":
-			ok.Add(1)
+			ok++
 		case code == 504 && body == "timeout":
-			timedOut.Add(1)
+			timedOut++
 		default:
 			t.Fatalf("iteration %d: mixed response %d %q", i, code, body)
 		}
-		close(spurious)
-		for err := range spurious {
-			t.Fatalf("iteration %d: spurious error %v", i, err)
-		}
 	}
-	t.Logf("answers %d, timeouts %d", ok.Load(), timedOut.Load())
+	for i := range iterations {
+		if i%10 != 0 {
+			timeout := time.Duration(rand.IntN(40)) * time.Microsecond
+			delay := time.Duration(rand.IntN(40)) * time.Microsecond
+			code, body, _ := outOfTime(t, i, timeout, delay)
+			count(i, code, body)
+			continue
+		}
+		// Placed: the answer 1-10 µs before the timeout on even
+		// placements, after it on odd ones.
+		n := i / 10
+		timeout := 20 * time.Microsecond
+		delay := timeout - time.Duration(1+n%10)*time.Microsecond
+		want := 200
+		if n%2 == 1 {
+			delay = timeout + time.Duration(1+n%10)*time.Microsecond
+			want = 504
+		}
+		synctest.Test(t, func(t *testing.T) {
+			code, body, business := outOfTime(t, i, timeout, delay)
+			<-business // a bubble must end with all its goroutines
+			if code != want {
+				t.Fatalf("iteration %d: answer after %v, timeout after %v: got %d, want %d", i, delay, timeout, code, want)
+			}
+			count(i, code, body)
+		})
+	}
+	t.Logf("answers %d, timeouts %d", ok, timedOut)
+	if ok == 0 || timedOut == 0 {
+		t.Fatalf("answers %d, timeouts %d: both outcomes must occur", ok, timedOut)
+	}
+}
+
+// outOfTime runs one request of TestOutOfTime: a timeout listener that
+// answers 504 after timeout, and a business result dispatched after delay
+// that answers 200. It returns the response once the exchange is done, and
+// a channel closed when the business goroutine has returned (its Dispatch
+// refused, or its task run).
+func outOfTime(t *testing.T, i int, timeout, delay time.Duration) (code int, body string, business <-chan struct{}) {
+	spurious := make(chan error, 2)
+	businessDone := make(chan struct{})
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		a.SetTimeout(timeout)
+		a.AddListener(async.Listener{OnTimeout: func(w api.Response, r *api.Request) {
+			if err := w.SetStatus(504); err != nil {
+				spurious <- err
+			}
+			w.WriteString("timeout")
+			if err := a.Complete(); err != nil {
+				spurious <- err
+			}
+		}})
+		go func() {
+			defer close(businessDone)
+			time.Sleep(delay)
+			a.Dispatch(func(w api.Response) {
+				if err := w.SetStatus(200); err != nil {
+					spurious <- err
+				}
+				w.WriteString("answer 42")
+				if err := a.Complete(); err != nil {
+					spurious <- err
+				}
+			})
+		}()
+		return nil
+	}), nil)
+	<-x.Done()
+	// Only tasks send on spurious, and no task runs after the exchange is
+	// done.
+	close(spurious)
+	for err := range spurious {
+		t.Fatalf("iteration %d: spurious error %v", i, err)
+	}
+	return x.Out.Status(), x.Out.Body(), businessDone
 }
 
 func TestFailRunsOnErrorOnce(t *testing.T) {

@@ -82,7 +82,10 @@ func TestTransition(t *testing.T) {
 
 // TestExactlyOneOutcome applies every ordering of the events that race on a
 // suspended exchange and checks that exactly one of resume, timeout and
-// complete decides the cycle.
+// complete decides the cycle: the first to arrive. A resume or timeout that
+// comes after the decision is refused; a Complete that comes after a resume
+// or a timeout is accepted (it finishes the response as it stands) but does
+// not decide anything: the cycle stays resumed or expired.
 func TestExactlyOneOutcome(t *testing.T) {
 	evs := []event{evResume, evTimeout, evComplete}
 	perms := [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
@@ -92,28 +95,35 @@ func TestExactlyOneOutcome(t *testing.T) {
 	} {
 		for _, p := range perms {
 			m := start
-			winners := 0
+			var deciders []event // events accepted while the cycle was undecided
 			for _, i := range p {
-				if _, err := m.transition(evs[i], false, false); err == nil {
-					winners++
+				undecided := !m.resumed && !m.expired && !m.complete
+				_, err := m.transition(evs[i], false, false)
+				switch {
+				case err == nil && undecided:
+					deciders = append(deciders, evs[i])
+				case err == nil && evs[i] != evComplete:
+					t.Errorf("%v from %v: %v accepted after the cycle was decided", p, start.state, evs[i])
+				case err != nil && undecided:
+					t.Errorf("%v from %v: %v refused on an undecided cycle: %v", p, start.state, evs[i], err)
+				case err != nil && evs[i] == evComplete:
+					t.Errorf("%v from %v: Complete refused: %v", p, start.state, err)
 				}
 			}
-			decided := 0
-			for _, b := range []bool{m.resumed, m.expired} {
-				if b {
-					decided++
-				}
+			if len(deciders) != 1 {
+				t.Errorf("%v from %v: %d events decided the cycle %v, want exactly 1", p, start.state, len(deciders), deciders)
+				continue
 			}
-			if decided > 1 {
-				t.Errorf("%v from %v: both resumed and expired", p, start.state)
+			if first := evs[p[0]]; deciders[0] != first {
+				t.Errorf("%v from %v: %v decided, want the first event, %v", p, start.state, deciders[0], first)
 			}
-			// Complete always succeeds once; at most one of resume/timeout
-			// may succeed before it.
-			if winners < 1 || winners > 2 {
-				t.Errorf("%v from %v: %d winners", p, start.state, winners)
+			// The flags agree with the decider: resumed xor expired, or
+			// neither when Complete came first.
+			if got, want := [2]bool{m.resumed, m.expired}, [2]bool{deciders[0] == evResume, deciders[0] == evTimeout}; got != want {
+				t.Errorf("%v from %v: resumed, expired = %v, want %v", p, start.state, got, want)
 			}
 			if !m.complete {
-				t.Errorf("%v: complete lost", p)
+				t.Errorf("%v from %v: complete lost", p, start.state)
 			}
 		}
 	}

@@ -53,9 +53,17 @@ func TestAnswer(t *testing.T) {
 	}
 }
 
-// TestRace runs the race with work equal to timeout, many times and
-// concurrently: each answer must be exactly one of the two, whole, with its
-// own status, and no request may be left behind.
+// TestRace runs the race many times and concurrently: each answer must be
+// exactly one of the two, whole, with its own status, and no request may be
+// left behind.
+//
+// The work and the timeout vary per request across the boundary. Most
+// requests race for real, with work within 3 ms of a 5 ms timeout on either
+// side, so either answer may come. One in four has the timeout a minute
+// after the work ends (it must answer 200) and one in four the work a minute
+// after the timeout (it must answer 504): with the test's deadline far
+// shorter than a minute, both outcomes are certain over the run, and the
+// test asserts that both occur.
 func TestRace(t *testing.T) {
 	const (
 		iterations = 200
@@ -67,29 +75,43 @@ func TestRace(t *testing.T) {
 
 	var (
 		mu     sync.Mutex
-		counts = map[int]int{}
+		counts = map[int]int{} // all requests, by status
+		racing = map[int]int{} // the racing ones, by status
 		wg     sync.WaitGroup
 		next   = make(chan int)
 	)
 	for range workers {
 		wg.Go(func() {
-			for range next {
-				a, err := exampletest.Fetch(client, base+"/answer?work=5&timeout=5")
+			for i := range next {
+				work, timeout, want := int64(5+i%7-3), int64(5), 0 // racing: 2-8 ms against 5 ms
+				switch i % 4 {
+				case 0:
+					work, timeout, want = 0, 60000, 200
+				case 1:
+					work, timeout, want = 60000, 1, 504
+				}
+				a, err := exampletest.Fetch(client, fmt.Sprintf("%s/answer?work=%d&timeout=%d", base, work, timeout))
 				if err != nil {
 					t.Errorf("request failed: %v", err)
 					continue
 				}
 				switch {
 				case a.Status == 200 && a.Body == answerBody:
-				case a.Status == 504 && a.Body == timeoutBody(5):
+				case a.Status == 504 && a.Body == timeoutBody(timeout):
 				default:
-					t.Errorf("got %d %q: neither 200 %q nor 504 %q", a.Status, a.Body, answerBody, timeoutBody(5))
+					t.Errorf("work %d, timeout %d: got %d %q: neither 200 %q nor 504 %q", work, timeout, a.Status, a.Body, answerBody, timeoutBody(timeout))
+				}
+				if want != 0 && a.Status != want {
+					t.Errorf("work %d, timeout %d: got %d, want %d", work, timeout, a.Status, want)
 				}
 				if cl := a.Header.Get("Content-Length"); cl != fmt.Sprint(len(a.Body)) {
 					t.Errorf("Content-Length %q for a %d-byte body", cl, len(a.Body))
 				}
 				mu.Lock()
 				counts[a.Status]++
+				if want == 0 {
+					racing[a.Status]++
+				}
 				mu.Unlock()
 			}
 		})
@@ -99,7 +121,10 @@ func TestRace(t *testing.T) {
 	}
 	close(next)
 	wg.Wait()
-	t.Logf("outcomes: %d × 200, %d × 504", counts[200], counts[504])
+	t.Logf("outcomes: %d × 200, %d × 504 (racing: %d × 200, %d × 504)", counts[200], counts[504], racing[200], racing[504])
+	if counts[200] == 0 || counts[504] == 0 {
+		t.Errorf("outcomes: %d × 200, %d × 504: both must occur", counts[200], counts[504])
+	}
 
 	// Every request completed: none is left active or suspended.
 	if st, ok := exampletest.WaitStats(c, 5*time.Second, exampletest.Idle); !ok {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func curl(t *testing.T, curlPath string, args ...string) (status, body string) {
@@ -34,10 +35,7 @@ func curl(t *testing.T, curlPath string, args ...string) (status, body string) {
 // every kind of endpoint, and a graceful shutdown that expires a suspended
 // request early instead of cutting it off.
 func TestCurl(t *testing.T) {
-	curlPath, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
+	curlPath := wharftest.Tool(t, "curl", "Debian package curl")
 	base, stop := exampletest.RunCommand(t, command.Run)
 
 	tests := []struct {
@@ -78,10 +76,7 @@ func TestCurl(t *testing.T) {
 // graceful shutdown expires a request suspended for a minute and answers it
 // through its normal path, instead of cutting it off or waiting.
 func TestCurlShutdownExpiresDelay(t *testing.T) {
-	curlPath, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
+	curlPath := wharftest.Tool(t, "curl", "Debian package curl")
 	c := newContainer()
 	base, stop := exampletest.Serve(t, c)
 
@@ -188,10 +183,8 @@ func buildOnce(t *testing.T) string {
 	if buildBin != "" {
 		return buildBin
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not in PATH")
-	}
+	goTool := wharftest.Tool(t, "go", "https://go.dev/dl")
+	var err error
 	if buildDir, err = os.MkdirTemp("", "wharf-hello-"); err != nil {
 		t.Fatal(err)
 	}

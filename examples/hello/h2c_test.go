@@ -5,16 +5,14 @@ import (
 	"testing"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // TestCurlH2C serves with -h2c and asks with curl in the three ways a
 // cleartext port then answers: HTTP/1.1, HTTP/2 after "Upgrade: h2c"
 // (curl --http2 on an http URL) and HTTP/2 with prior knowledge.
 func TestCurlH2C(t *testing.T) {
-	curlPath, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
+	curlPath := wharftest.Tool(t, "curl", "Debian package curl")
 	base, stop := exampletest.RunCommand(t, command.Run, "-h2c")
 	for _, tc := range []struct {
 		flag, version, path, body string

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 var h2loadRequests = regexp.MustCompile(`requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout`)
@@ -14,12 +15,10 @@ var h2loadRequests = regexp.MustCompile(`requests: (\d+) total, \d+ started, (\d
 // TestH2Load drives the example with h2load (nghttp2) for a short load
 // over HTTP/2 with TLS and over h2c: every request must succeed, on
 // plaintext and on suspended (/delay) endpoints. CI installs h2load
-// (Debian's nghttp2-client); without it the test is skipped.
+// (Debian's nghttp2-client); without it the test is skipped, or fails
+// when CI is set (wharftest.Tool).
 func TestH2Load(t *testing.T) {
-	h2load, err := exec.LookPath("h2load")
-	if err != nil {
-		t.Skip("h2load not installed (Debian package nghttp2-client)")
-	}
+	h2load := wharftest.Tool(t, "h2load", "Debian package nghttp2-client")
 	for _, tc := range []struct {
 		name string
 		args []string

@@ -11,16 +11,14 @@ import (
 	"testing"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // TestH2Spec runs the h2spec conformance suite (145 cases) against the
 // example over TLS and over h2c: every case must pass. CI installs h2spec;
-// without it the test is skipped.
+// without it the test is skipped, or fails when CI is set (wharftest.Tool).
 func TestH2Spec(t *testing.T) {
-	h2spec, err := exec.LookPath("h2spec")
-	if err != nil {
-		t.Skip("h2spec not installed (go install github.com/summerwind/h2spec/cmd/h2spec@latest)")
-	}
+	h2spec := wharftest.Tool(t, "h2spec", "go install github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible")
 	for _, tc := range []struct {
 		name string
 		args []string // the example's flags

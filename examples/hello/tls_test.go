@@ -13,16 +13,14 @@ import (
 
 	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // TestCurlTLS serves with -cert and -key (a certificate made for the test
 // and written to its temporary directory) and asks with curl over HTTP/1.1
 // and HTTP/2, trusting just that certificate.
 func TestCurlTLS(t *testing.T) {
-	curlPath, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
+	curlPath := wharftest.Tool(t, "curl", "Debian package curl")
 	cert, err := devcert.New()
 	if err != nil {
 		t.Fatal(err)
