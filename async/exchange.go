@@ -81,7 +81,7 @@ type Config struct {
 	// leave it false to keep timeouts under a bounded executor's limits, or
 	// to run them on an executor's reused goroutines.
 	InlineTimeouts bool
-	// Clock starts timers; nil means time.AfterFunc. Tests use
+	// AfterFunc starts timers; nil means time.AfterFunc. Tests use
 	// testing/synctest instead of replacing it.
 	AfterFunc func(d time.Duration, f func()) *time.Timer
 }
@@ -165,10 +165,14 @@ type queued struct {
 // Exchange is the state machine and serialized executor of one request.
 //
 // Goroutines: Start is called once by the connector's goroutine. Resume,
-// Complete, Submit, Expire and Fail may be called from any goroutine.
-// Suspend, Await, SetTimeout, SetMode and AddListener must be called from the
-// exchange's running serialized task (they return api.ErrWrongState or
-// ErrNotSerialized otherwise).
+// Complete, Submit, Expire, Fail, AddListener, SetOnShutdown and the
+// readers (State, Suspended, Result, Done) may be called from any
+// goroutine. Suspend and Await must be called from the exchange's running
+// dispatch: they return api.ErrWrongState outside a dispatch, and, in test
+// binaries, api.ErrNotSerialized from another goroutine (see
+// internal/owner). SetTimeout may be called from anywhere but takes effect
+// at the next suspension, so it belongs before the dispatch that suspends
+// returns.
 type Exchange struct {
 	ch   Channel
 	out  api.Response // the container's output; touched only by the owner
