@@ -274,11 +274,28 @@ func (x *Context) resolve(method, pathInContext string) (api.Handler, api.Mappin
 	return h, am, true
 }
 
+// matchKind converts pathmap's kind to api's: two enums of their own
+// packages (pathmap is pure and imports nothing of ours), matched by name
+// rather than by their numbering.
+func matchKind(k pathmap.Kind) api.MatchKind {
+	switch k {
+	case pathmap.Exact:
+		return api.MatchExact
+	case pathmap.Prefix:
+		return api.MatchPrefix
+	case pathmap.Extension:
+		return api.MatchExtension
+	case pathmap.Default:
+		return api.MatchDefault
+	}
+	return api.MatchNone
+}
+
 func (x *Context) mapping(m pathmap.Match[*route]) api.Mapping {
 	am := api.Mapping{
 		ContextPath: x.path,
 		Pattern:     m.Pattern,
-		Kind:        api.MatchKind(m.Kind),
+		Kind:        matchKind(m.Kind),
 		ServletPath: m.ServletPath,
 		PathInfo:    m.PathInfo,
 	}
