@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"strconv"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
@@ -70,7 +71,7 @@ func (s *httpStream) WriteHead(status int, h http.Header, contentLength int64, t
 		dst[k] = v
 	}
 	if contentLength >= 0 && len(trailers) == 0 && status >= 200 && status != 204 && status != 304 {
-		dst.Set("Content-Length", itoa(contentLength))
+		dst.Set("Content-Length", strconv.FormatInt(contentLength, 10))
 	}
 	for _, t := range trailers {
 		dst.Add("Trailer", t)
@@ -78,20 +79,6 @@ func (s *httpStream) WriteHead(status int, h http.Header, contentLength int64, t
 	s.trailers = trailers
 	s.w.WriteHeader(status)
 	return nil
-}
-
-func itoa(n int64) string {
-	var b [20]byte
-	i := len(b)
-	if n == 0 {
-		return "0"
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
 
 func (s *httpStream) WriteBody(p []byte) error {
