@@ -1,11 +1,10 @@
-package connector
+package http2
 
 import (
 	"runtime"
-	"sync"
 	"time"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
 
@@ -31,16 +30,13 @@ type h2Frame struct {
 	end    bool // END_STREAM
 	stream uint32
 	n      uint32 // WINDOW_UPDATE increment; GOAWAY last stream id
-	code   http2.ErrCode
+	code   xhttp2.ErrCode
 	ping   [8]byte
 	fields []hpack.HeaderField
 	data   []byte
 	buf    *[]byte // the pooled buffer data is cut from, returned after writing
 	st     *h2Stream
 }
-
-// h2Bufs recycles the 16 KiB buffers that response data is gathered in.
-var h2Bufs = sync.Pool{New: func() any { b := make([]byte, 0, h2MaxFrame); return &b }}
 
 // queueCtrl queues a control frame the client provoked (a PING or
 // SETTINGS acknowledgement, say) ahead of stream frames. A client that
@@ -51,7 +47,7 @@ func (hc *h2Conn) queueCtrl(f h2Frame) error {
 		return nil
 	}
 	if len(hc.ctrl)+hc.rsts >= h2MaxControl {
-		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many control frames unanswered"}
+		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "too many control frames unanswered"}
 	}
 	hc.queueOwnCtrl(f)
 	return nil
@@ -105,7 +101,7 @@ func (hc *h2Conn) startWriterLocked() {
 // with one flush each, and ends when the queue is empty.
 func (hc *h2Conn) writeLoop() {
 	hc.writeG.Acquire()
-	timeout := orDuration(hc.srv.Config.WriteTimeout, DefaultWriteTimeout)
+	timeout := hc.lim.WriteTimeout
 	lingered := false
 	for {
 		hc.mu.Lock()
@@ -155,7 +151,7 @@ func (hc *h2Conn) writeLoop() {
 			}
 			if f.buf != nil {
 				*f.buf = (*f.buf)[:0]
-				h2Bufs.Put(f.buf)
+				hc.srv.bufs.Put(f.buf)
 			}
 		}
 		if err == nil {
@@ -198,9 +194,9 @@ func (hc *h2Conn) writeFrame(f *h2Frame, peer *h2Settings) error {
 	switch f.kind {
 	case h2fSettings:
 		return fr.WriteSettings(
-			http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: h2MaxStreams},
-			http2.Setting{ID: http2.SettingInitialWindowSize, Val: h2StreamWindow},
-			http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: uint32(hc.maxHeaderList())},
+			xhttp2.Setting{ID: xhttp2.SettingMaxConcurrentStreams, Val: h2MaxStreams},
+			xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: h2StreamWindow},
+			xhttp2.Setting{ID: xhttp2.SettingMaxHeaderListSize, Val: uint32(hc.maxHeaderList())},
 		)
 	case h2fSettingsAck:
 		return fr.WriteSettingsAck()
@@ -239,7 +235,7 @@ func (hc *h2Conn) writeHeaders(f *h2Frame, peer *h2Settings) error {
 		block = block[n:]
 		var err error
 		if first {
-			err = hc.wfr.WriteHeaders(http2.HeadersFrameParam{
+			err = hc.wfr.WriteHeaders(xhttp2.HeadersFrameParam{
 				StreamID: f.stream, BlockFragment: frag, EndStream: f.end, EndHeaders: len(block) == 0,
 			})
 			first = false

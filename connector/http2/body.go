@@ -1,4 +1,4 @@
-package connector
+package http2
 
 import (
 	"io"
@@ -175,7 +175,7 @@ func (b *h2Body) read(p []byte, nonblock bool) (int, error) {
 		ready := b.ready
 		b.mu.Unlock()
 		if timer == nil {
-			timer = time.NewTimer(orDuration(b.st.hc.srv.Config.ReadTimeout, DefaultReadTimeout))
+			timer = time.NewTimer(b.st.hc.lim.ReadTimeout)
 		}
 		select {
 		case <-ready:
