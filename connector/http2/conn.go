@@ -54,7 +54,7 @@ const (
 	h2MaxFrames = 4096
 )
 
-// h2Conn is one HTTP/2 connection.
+// serverConn is one HTTP/2 connection.
 //
 // Goroutines: the reader goroutine (serve) is the connection's producer. It
 // reads every frame and handles it at once without ever waiting for
@@ -67,7 +67,7 @@ const (
 // goroutine runs only while frames are queued; it owns the framer's write
 // side and the HPACK encoder. A stream whose request is suspended holds
 // no goroutine. Everything both sides touch is under mu.
-type h2Conn struct {
+type serverConn struct {
 	srv     *Server
 	nc      net.Conn
 	books   connector.Books // closed when the connection ends
@@ -83,12 +83,12 @@ type h2Conn struct {
 	readG    owner.Goroutine
 	br       *bufio.Reader
 	fr       *xhttp2.Framer
-	maxID    uint32    // the highest stream id the client opened
-	upgraded *h2Stream // the request that asked for h2c, to serve first
+	maxID    uint32  // the highest stream id the client opened
+	upgraded *stream // the request that asked for h2c, to serve first
 
 	mu        sync.Mutex
 	cond      sync.Cond // handlers waiting for a window or queue space; the close waiting for the writer
-	streams   map[uint32]*h2Stream
+	streams   map[uint32]*stream
 	open      int // streams counted against MAX_CONCURRENT_STREAMS
 	handlers  int // streams whose handler has not finished
 	lastID    uint32
@@ -128,10 +128,10 @@ type h2Settings struct {
 	maxHeaderBytes uint32
 }
 
-// newH2Conn makes the HTTP/2 connection of h, whose bytes (the client
+// newServerConn makes the HTTP/2 connection of h, whose bytes (the client
 // preface first) are in h.Reader.
-func newH2Conn(srv *Server, h *connector.Handover) *h2Conn {
-	hc := &h2Conn{
+func newServerConn(srv *Server, h *connector.Handover) *serverConn {
+	hc := &serverConn{
 		srv:     srv,
 		nc:      h.Conn,
 		books:   h.Books,
@@ -143,7 +143,7 @@ func newH2Conn(srv *Server, h *connector.Handover) *h2Conn {
 		local:   h.LocalAddr,
 		tls:     h.TLS,
 		br:      h.Reader,
-		streams: make(map[uint32]*h2Stream),
+		streams: make(map[uint32]*stream),
 		sendWin: 65535,
 		recvWin: h2ConnWindow,
 		peer:    h2Settings{initialWindow: 65535, maxFrame: 16384, headerTable: 4096},
@@ -162,7 +162,7 @@ func newH2Conn(srv *Server, h *connector.Handover) *h2Conn {
 
 // maxHeaderList is SETTINGS_MAX_HEADER_LIST_SIZE: Config.MaxHeaderBytes,
 // counted as HTTP/2 counts (each field's name and value plus 32).
-func (hc *h2Conn) maxHeaderList() int {
+func (hc *serverConn) maxHeaderList() int {
 	return hc.lim.MaxHeaderBytes + 32*hc.lim.MaxHeaders
 }
 
@@ -177,7 +177,7 @@ func (e h2ConnectionError) Error() string {
 }
 
 // serve is the reader goroutine: it runs the connection until it ends.
-func (hc *h2Conn) serve() {
+func (hc *serverConn) serve() {
 	hc.readG.Acquire()
 	defer hc.readG.Release()
 	defer func() {
@@ -214,7 +214,7 @@ func (hc *h2Conn) serve() {
 }
 
 // readPreface reads the client preface and its first SETTINGS frame.
-func (hc *h2Conn) readPreface() error {
+func (hc *serverConn) readPreface() error {
 	hc.nc.SetReadDeadline(time.Now().Add(hc.lim.ReadHeaderTimeout))
 	var buf [len(xhttp2.ClientPreface)]byte
 	if _, err := io.ReadFull(hc.br, buf[:]); err != nil {
@@ -238,7 +238,7 @@ func (hc *h2Conn) readPreface() error {
 }
 
 // readLoop reads and handles frames until the connection ends.
-func (hc *h2Conn) readLoop() error {
+func (hc *serverConn) readLoop() error {
 	for {
 		f, err := hc.fr.ReadFrame()
 		if err != nil {
@@ -273,7 +273,7 @@ func (hc *h2Conn) readLoop() error {
 }
 
 // frameError turns a framer error into what ends the connection.
-func (hc *h2Conn) frameError(err error) error {
+func (hc *serverConn) frameError(err error) error {
 	var ce xhttp2.ConnectionError
 	switch {
 	case errors.As(err, &ce):
@@ -287,7 +287,7 @@ func (hc *h2Conn) frameError(err error) error {
 // deadlineReached handles a read deadline: the idle timeout, or the end of
 // a graceful close. It returns the error that ends the reader, or nil to
 // go on reading.
-func (hc *h2Conn) deadlineReached() error {
+func (hc *serverConn) deadlineReached() error {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	if hc.handlers > 0 || hc.open > 0 {
@@ -304,7 +304,7 @@ func (hc *h2Conn) deadlineReached() error {
 // idleDeadlineLocked arms the reader's deadline for the connection's idle
 // timeout when no stream is active, or for now when a graceful close is
 // complete, and clears it otherwise.
-func (hc *h2Conn) idleDeadlineLocked() {
+func (hc *serverConn) idleDeadlineLocked() {
 	switch {
 	case hc.closed:
 		// end is draining the socket under its own deadline.
@@ -318,7 +318,7 @@ func (hc *h2Conn) idleDeadlineLocked() {
 }
 
 // onFrame handles one frame on the reader goroutine.
-func (hc *h2Conn) onFrame(f xhttp2.Frame) error {
+func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 	hc.readG.Check()
 	switch f := f.(type) {
 	case *xhttp2.MetaHeadersFrame:
@@ -372,10 +372,10 @@ func (hc *h2Conn) onFrame(f xhttp2.Frame) error {
 }
 
 // idle reports whether stream id was never opened by the client.
-func (hc *h2Conn) idle(id uint32) bool { return id > hc.maxID }
+func (hc *serverConn) idle(id uint32) bool { return id > hc.maxID }
 
 // onSettings applies the client's settings in order and acknowledges them.
-func (hc *h2Conn) onSettings(f *xhttp2.SettingsFrame) error {
+func (hc *serverConn) onSettings(f *xhttp2.SettingsFrame) error {
 	if f.IsAck() {
 		return nil
 	}
@@ -390,7 +390,7 @@ func (hc *h2Conn) onSettings(f *xhttp2.SettingsFrame) error {
 }
 
 // applySettingLocked applies one of the client's settings. hc.mu is held.
-func (hc *h2Conn) applySettingLocked(s xhttp2.Setting) error {
+func (hc *serverConn) applySettingLocked(s xhttp2.Setting) error {
 	if err := s.Valid(); err != nil {
 		var ce xhttp2.ConnectionError
 		if errors.As(err, &ce) {
@@ -421,7 +421,7 @@ func (hc *h2Conn) applySettingLocked(s xhttp2.Setting) error {
 }
 
 // onWindowUpdate grows a send window.
-func (hc *h2Conn) onWindowUpdate(f *xhttp2.WindowUpdateFrame) error {
+func (hc *serverConn) onWindowUpdate(f *xhttp2.WindowUpdateFrame) error {
 	if f.StreamID != 0 && hc.idle(f.StreamID) {
 		return h2ConnectionError{xhttp2.ErrCodeProtocol, "WINDOW_UPDATE on an idle stream"}
 	}
@@ -454,7 +454,7 @@ func (hc *h2Conn) onWindowUpdate(f *xhttp2.WindowUpdateFrame) error {
 }
 
 // onData delivers request body bytes.
-func (hc *h2Conn) onData(f *xhttp2.DataFrame) error {
+func (hc *serverConn) onData(f *xhttp2.DataFrame) error {
 	id := f.StreamID
 	if hc.idle(id) {
 		return h2ConnectionError{xhttp2.ErrCodeProtocol, "DATA on an idle stream"}
@@ -491,7 +491,7 @@ func (hc *h2Conn) onData(f *xhttp2.DataFrame) error {
 }
 
 // onHeaders opens a stream, or takes a request's trailers.
-func (hc *h2Conn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
+func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 	id := f.StreamID
 	if id%2 == 0 {
 		return h2ConnectionError{xhttp2.ErrCodeProtocol, "even stream id from a client"}
@@ -513,7 +513,7 @@ func (hc *h2Conn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 	if f.HasPriority() && f.Priority.StreamDep == id {
 		return hc.resetStream(id, xhttp2.ErrCodeProtocol)
 	}
-	st := newH2Stream(hc, id)
+	st := newStream(hc, id)
 	code, status := st.parseRequest(f)
 	hc.mu.Lock()
 	switch {
@@ -556,13 +556,13 @@ func (hc *h2Conn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 
 // dispatch hands a stream to the Handler on the executor: never on the
 // reader, which must go on reading frames whatever the handler does.
-func (hc *h2Conn) dispatch(st *h2Stream) {
+func (hc *serverConn) dispatch(st *stream) {
 	hc.execute(st.task())
 }
 
 // resetStream sends RST_STREAM for id with code, closing the stream if it
 // exists. It fails when a client provokes more resets than it reads.
-func (hc *h2Conn) resetStream(id uint32, code xhttp2.ErrCode) error {
+func (hc *serverConn) resetStream(id uint32, code xhttp2.ErrCode) error {
 	hc.mu.Lock()
 	st := hc.streams[id]
 	if st == nil || st.state == h2Closed {
@@ -579,7 +579,7 @@ func (hc *h2Conn) resetStream(id uint32, code xhttp2.ErrCode) error {
 // error) count with the control frames against h2MaxControl: a client can
 // provoke them without reading. The server's own (a handler's Abort) always
 // go out. hc.mu is held.
-func (hc *h2Conn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bool) error {
+func (hc *serverConn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bool) error {
 	hc.noteResetLocked(id)
 	if hc.closed {
 		return nil
@@ -597,7 +597,7 @@ func (hc *h2Conn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bool) 
 // noteResetLocked remembers a stream the server reset or refused, so that
 // the frames the client sent before it heard are ignored (RFC 9113 §5.1)
 // rather than taken as errors. Only recent ones are kept. hc.mu is held.
-func (hc *h2Conn) noteResetLocked(id uint32) {
+func (hc *serverConn) noteResetLocked(id uint32) {
 	if len(hc.resetIDs) >= h2MaxStreams {
 		clear(hc.resetIDs)
 	}
@@ -607,13 +607,13 @@ func (hc *h2Conn) noteResetLocked(id uint32) {
 	hc.resetIDs[id] = struct{}{}
 }
 
-func (hc *h2Conn) wasResetLocked(id uint32) bool {
+func (hc *serverConn) wasResetLocked(id uint32) bool {
 	_, ok := hc.resetIDs[id]
 	return ok
 }
 
 // wasReset is wasResetLocked for a caller without hc.mu.
-func (hc *h2Conn) wasReset(id uint32) bool {
+func (hc *serverConn) wasReset(id uint32) bool {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	return hc.wasResetLocked(id)
@@ -621,7 +621,7 @@ func (hc *h2Conn) wasReset(id uint32) bool {
 
 // end closes the connection: a GOAWAY for a connection error, what is
 // queued written, every remaining stream reset.
-func (hc *h2Conn) end(err error) {
+func (hc *serverConn) end(err error) {
 	var ce h2ConnectionError
 	hc.mu.Lock()
 	if !hc.closed {
@@ -650,7 +650,7 @@ func (hc *h2Conn) end(err error) {
 	if hc.err == nil {
 		hc.err = err
 	}
-	streams := make([]*h2Stream, 0, len(hc.streams))
+	streams := make([]*stream, 0, len(hc.streams))
 	for _, st := range hc.streams {
 		streams = append(streams, st)
 	}
@@ -674,7 +674,7 @@ func (hc *h2Conn) end(err error) {
 
 // shutdown starts a graceful close: GOAWAY, no new streams, the
 // connection ends when its streams are done.
-func (hc *h2Conn) shutdown() {
+func (hc *serverConn) shutdown() {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	if hc.goingAway || hc.closed {
@@ -687,7 +687,7 @@ func (hc *h2Conn) shutdown() {
 
 // streamDone drops a stream that is closed and whose handler finished.
 // hc.mu is held.
-func (hc *h2Conn) streamDoneLocked(st *h2Stream) {
+func (hc *serverConn) streamDoneLocked(st *stream) {
 	if hc.streams[st.id] == st {
 		delete(hc.streams, st.id)
 	}
@@ -700,7 +700,7 @@ func (hc *h2Conn) streamDoneLocked(st *h2Stream) {
 
 // creditLocked gives back receive window for n bytes consumed on st (nil:
 // the connection only), with a WINDOW_UPDATE once half a window is due.
-func (hc *h2Conn) creditLocked(st *h2Stream, n int64) {
+func (hc *serverConn) creditLocked(st *stream, n int64) {
 	if hc.closed {
 		return
 	}

@@ -72,7 +72,7 @@ func (b pipeBooks) Close()            { b.nc.Close() }
 // client's side, with the preface and an empty SETTINGS sent and a reader
 // goroutine delivering every frame on frames (closed at EOF).
 type h2Pipe struct {
-	hc     *h2Conn
+	hc     *serverConn
 	nc     net.Conn
 	fr     *xhttp2.Framer
 	enc    *hpack.Encoder
@@ -87,7 +87,7 @@ func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settin
 	cli, sc := net.Pipe()
 	p.nc = cli
 	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
-	p.hc = newH2Conn(&Server{}, &connector.Handover{
+	p.hc = newServerConn(&Server{}, &connector.Handover{
 		Conn: sc, Reader: bufio.NewReaderSize(sc, 16<<10),
 		RemoteAddr: sc.RemoteAddr().String(), LocalAddr: sc.LocalAddr().String(),
 		Limits: cfg.Limits(), Logger: slog.Default(), Handler: h,
@@ -241,7 +241,7 @@ func TestH2ReaderOwnership(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	hc := newH2Conn(&Server{}, &connector.Handover{Conn: a})
+	hc := newServerConn(&Server{}, &connector.Handover{Conn: a})
 	owned, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		hc.readG.Acquire()
@@ -259,7 +259,7 @@ func TestH2ReaderOwnership(t *testing.T) {
 	hc.onFrame(&xhttp2.PingFrame{})
 }
 
-// An error the connector answers itself (400 for an undecodable path)
+// An error the server answers itself (400 for an undecodable path)
 // waits for its flow-control window on the executor, never on the reader:
 // with a zero window, a PING sent after it is answered at once.
 func TestH2ErrorAnswerDoesNotBlockReader(t *testing.T) {

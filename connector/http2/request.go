@@ -17,7 +17,7 @@ import (
 // code to reset the stream with. A well-formed one the server will not
 // serve returns a status to answer with instead of dispatching it (431
 // for a header list over the limit, 413 for a declared body over it).
-func (st *h2Stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int) {
+func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int) {
 	r := &st.req
 	var scheme, authority string
 	for _, hf := range f.PseudoFields() {

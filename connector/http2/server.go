@@ -28,7 +28,7 @@ func (s *Server) CanUpgrade(req *api.RequestHead) bool {
 // ServeConn implements connector.Protocol: it serves h as HTTP/2 until the
 // connection ends. The connection's goroutine becomes its reader.
 func (s *Server) ServeConn(h *connector.Handover) {
-	hc := newH2Conn(s, h)
+	hc := newServerConn(s, h)
 	if h.Upgrade != nil {
 		hc.serveUpgrade(h.Upgrade)
 		return

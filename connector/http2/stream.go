@@ -19,7 +19,7 @@ import (
 	"github.com/wharf-go/wharf/internal/h1"
 )
 
-// h2Stream is one HTTP/2 request and its response: the Stream the
+// stream is one HTTP/2 request and its response: the Stream the
 // container serves.
 //
 // Goroutines: the reader goroutine creates it and feeds its body; the
@@ -27,11 +27,11 @@ import (
 // goroutine. The protocol state, windows and watcher are under the
 // connection's mutex; the response fields (head, wbuf, written...) belong
 // to the exchange's tasks alone.
-type h2Stream struct {
-	hc   *h2Conn
+type stream struct {
+	hc   *serverConn
 	id   uint32
 	req  api.RequestHead
-	body h2Body
+	body requestBody
 
 	// Under hc.mu.
 	state       h2State
@@ -62,8 +62,8 @@ type h2Stream struct {
 	done     bool // Finish or Abort was called
 }
 
-func newH2Stream(hc *h2Conn, id uint32) *h2Stream {
-	st := &h2Stream{hc: hc, id: id, declared: -1, length: -1}
+func newStream(hc *serverConn, id uint32) *stream {
+	st := &stream{hc: hc, id: id, declared: -1, length: -1}
 	st.sendWin = hc.peerInitialWindow()
 	st.recvWin = h2StreamWindow
 	st.body.st = st
@@ -71,7 +71,7 @@ func newH2Stream(hc *h2Conn, id uint32) *h2Stream {
 	return st
 }
 
-func (hc *h2Conn) peerInitialWindow() int64 {
+func (hc *serverConn) peerInitialWindow() int64 {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	return hc.peer.initialWindow
@@ -80,7 +80,7 @@ func (hc *h2Conn) peerInitialWindow() int64 {
 // moveLocked applies ev to the stream's state; it reports whether the move
 // was legal. A stream that reaches closed stops counting as open (or as
 // draining), and is dropped once its handler is done too. hc.mu is held.
-func (st *h2Stream) moveLocked(ev h2Event) bool {
+func (st *stream) moveLocked(ev h2Event) bool {
 	to, ok := h2Transition(st.state, ev)
 	if !ok {
 		return false
@@ -105,7 +105,7 @@ func (st *h2Stream) moveLocked(ev h2Event) bool {
 
 // handlerDoneLocked records that the exchange ended (or never started).
 // hc.mu is held.
-func (st *h2Stream) handlerDoneLocked() {
+func (st *stream) handlerDoneLocked() {
 	if st.handlerDone {
 		return
 	}
@@ -124,17 +124,17 @@ func (st *h2Stream) handlerDoneLocked() {
 // reset follows), its body fails with err and gives back its window,
 // writers waiting for a window wake up, and a watcher hears that the client
 // is gone. It fails only when a client provokes more resets than it reads.
-func (st *h2Stream) reset(ev h2Event, code xhttp2.ErrCode, err error) error {
+func (st *stream) reset(ev h2Event, code xhttp2.ErrCode, err error) error {
 	return st.resetAs(ev, code, err, false)
 }
 
 // provokedReset is a server reset the client's frames provoked; it counts
 // against the control-frame bound (see queueRSTLocked).
-func (st *h2Stream) provokedReset(code xhttp2.ErrCode, err error) error {
+func (st *stream) provokedReset(code xhttp2.ErrCode, err error) error {
 	return st.resetAs(h2SendRst, code, err, true)
 }
 
-func (st *h2Stream) resetAs(ev h2Event, code xhttp2.ErrCode, err error, provoked bool) error {
+func (st *stream) resetAs(ev h2Event, code xhttp2.ErrCode, err error, provoked bool) error {
 	hc := st.hc
 	hc.mu.Lock()
 	if st.state == h2Closed {
@@ -170,7 +170,7 @@ func (st *h2Stream) resetAs(ev h2Event, code xhttp2.ErrCode, err error, provoked
 }
 
 // recvData takes body bytes (and the end of the body) from the reader.
-func (st *h2Stream) recvData(data []byte, end bool) error {
+func (st *stream) recvData(data []byte, end bool) error {
 	hc := st.hc
 	st.received += int64(len(data))
 	if st.declared >= 0 && (st.received > st.declared || end && st.received != st.declared) {
@@ -213,7 +213,7 @@ func (st *h2Stream) recvData(data []byte, end bool) error {
 }
 
 // consumed gives back the window of n body bytes the handler read.
-func (st *h2Stream) consumed(n int) {
+func (st *stream) consumed(n int) {
 	hc := st.hc
 	hc.mu.Lock()
 	st.unread -= int64(n)
@@ -223,7 +223,7 @@ func (st *h2Stream) consumed(n int) {
 
 // recvTrailers takes a HEADERS frame on a stream already open: the
 // request's trailers.
-func (st *h2Stream) recvTrailers(f *xhttp2.MetaHeadersFrame) error {
+func (st *stream) recvTrailers(f *xhttp2.MetaHeadersFrame) error {
 	hc := st.hc
 	hc.mu.Lock()
 	state, local := st.state, st.localReset
@@ -250,9 +250,9 @@ func (st *h2Stream) recvTrailers(f *xhttp2.MetaHeadersFrame) error {
 }
 
 // task is how the stream runs on the executor.
-func (st *h2Stream) task() dispatcher.Task { return dispatcher.Task{Run: st.run} }
+func (st *stream) task() dispatcher.Task { return dispatcher.Task{Run: st.run} }
 
-func (st *h2Stream) run() {
+func (st *stream) run() {
 	defer func() {
 		if p := recover(); p != nil {
 			st.hc.log.Error("http2: panic serving a stream", "panic", p)
@@ -265,7 +265,7 @@ func (st *h2Stream) run() {
 }
 
 // respondError answers a request the handler never sees.
-func (st *h2Stream) respondError(status int) {
+func (st *stream) respondError(status int) {
 	msg := h1.StatusText(status) + "\n"
 	h := http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 	st.WriteHead(status, h, int64(len(msg)), nil)
@@ -274,10 +274,10 @@ func (st *h2Stream) respondError(status int) {
 }
 
 // Request implements Stream.
-func (st *h2Stream) Request() *api.RequestHead { return &st.req }
+func (st *stream) Request() *api.RequestHead { return &st.req }
 
 // Watch implements Stream.
-func (st *h2Stream) Watch(w connector.Watcher) {
+func (st *stream) Watch(w connector.Watcher) {
 	st.hc.mu.Lock()
 	st.watcher = w
 	gone := st.state == h2Closed && st.resetErr != nil
@@ -290,14 +290,14 @@ func (st *h2Stream) Watch(w connector.Watcher) {
 }
 
 // Hijack implements Stream: HTTP/2 streams cannot be hijacked.
-func (st *h2Stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (st *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return nil, nil, api.ErrNotSupported
 }
 
 // WriteHead implements Stream. The head is queued with the first data, or
 // with the end of the response when there is none, so that a response
 // without a body is one HEADERS frame with END_STREAM.
-func (st *h2Stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
+func (st *stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
 	if st.headSent || st.head != nil {
 		return api.ErrCommitted
 	}
@@ -334,7 +334,7 @@ func (st *h2Stream) WriteHead(status int, h http.Header, contentLength int64, tr
 
 // WriteBody implements Stream: bytes are gathered into frames of up to
 // 16 KiB.
-func (st *h2Stream) WriteBody(p []byte) error {
+func (st *stream) WriteBody(p []byte) error {
 	if err := st.writeErr(); err != nil {
 		return err
 	}
@@ -366,7 +366,7 @@ func (st *h2Stream) WriteBody(p []byte) error {
 }
 
 // Flush implements Stream.
-func (st *h2Stream) Flush() error {
+func (st *stream) Flush() error {
 	if err := st.writeErr(); err != nil {
 		return err
 	}
@@ -377,7 +377,7 @@ func (st *h2Stream) Flush() error {
 }
 
 // Finish implements Stream.
-func (st *h2Stream) Finish(trailers http.Header) error {
+func (st *stream) Finish(trailers http.Header) error {
 	if st.done {
 		return api.ErrWrongState
 	}
@@ -445,7 +445,7 @@ func (st *h2Stream) Finish(trailers http.Header) error {
 }
 
 // Abort implements Stream: the stream is reset, the connection goes on.
-func (st *h2Stream) Abort(err error) {
+func (st *stream) Abort(err error) {
 	if st.done {
 		return
 	}
@@ -459,7 +459,7 @@ func (st *h2Stream) Abort(err error) {
 }
 
 // release ends the exchange's hold on the stream.
-func (st *h2Stream) release() {
+func (st *stream) release() {
 	if st.wbuf != nil {
 		*st.wbuf = (*st.wbuf)[:0]
 		st.hc.srv.bufs.Put(st.wbuf)
@@ -473,7 +473,7 @@ func (st *h2Stream) release() {
 }
 
 // writeErr reports why the response can no longer be written, if so.
-func (st *h2Stream) writeErr() error {
+func (st *stream) writeErr() error {
 	st.hc.mu.Lock()
 	defer st.hc.mu.Unlock()
 	if st.state == h2Closed || st.state == h2HalfClosedLocal || st.hc.closed {
@@ -482,7 +482,7 @@ func (st *h2Stream) writeErr() error {
 	return nil
 }
 
-func (st *h2Stream) errLocked() error {
+func (st *stream) errLocked() error {
 	switch {
 	case st.resetErr != nil:
 		return st.resetErr
@@ -500,7 +500,7 @@ func (st *h2Stream) errLocked() error {
 // end. Data waits for the stream's and the connection's send windows and
 // for room in the connection's queue; a wait longer than WriteTimeout fails
 // the stream.
-func (st *h2Stream) send(end bool) error {
+func (st *stream) send(end bool) error {
 	hc := st.hc
 	var data []byte
 	buf := st.wbuf

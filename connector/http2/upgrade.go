@@ -51,7 +51,7 @@ func h2cUpgrade(r *api.RequestHead) (settings []xhttp2.Setting, ok bool) {
 // serveUpgrade switches a connection to h2c after a request that asked
 // for it: 101 Switching Protocols, then HTTP/2 with the request as stream
 // 1, half-closed by the client, answered like any other stream.
-func (hc *h2Conn) serveUpgrade(req *api.RequestHead) {
+func (hc *serverConn) serveUpgrade(req *api.RequestHead) {
 	settings, _ := h2cUpgrade(req)
 	hc.nc.SetWriteDeadline(time.Now().Add(hc.lim.WriteTimeout))
 	if _, err := hc.nc.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")); err != nil {
@@ -61,7 +61,7 @@ func (hc *h2Conn) serveUpgrade(req *api.RequestHead) {
 	for _, set := range settings {
 		hc.applySettingLocked(set) // valid, checked by h2cUpgrade; no stream yet to overflow
 	}
-	st := newH2Stream(hc, 1)
+	st := newStream(hc, 1)
 	st.req = *req
 	st.req.Proto, st.req.ProtoMajor, st.req.ProtoMinor = "HTTP/2.0", 2, 0
 	st.req.Header = req.Header.Without("Upgrade").Without("Connection").Without("Http2-Settings")

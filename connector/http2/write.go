@@ -35,14 +35,14 @@ type h2Frame struct {
 	fields []hpack.HeaderField
 	data   []byte
 	buf    *[]byte // the pooled buffer data is cut from, returned after writing
-	st     *h2Stream
+	st     *stream
 }
 
 // queueCtrl queues a control frame the client provoked (a PING or
 // SETTINGS acknowledgement, say) ahead of stream frames. A client that
 // provokes more than h2MaxControl of them without reading the answers gets
 // a connection error. hc.mu is held.
-func (hc *h2Conn) queueCtrl(f h2Frame) error {
+func (hc *serverConn) queueCtrl(f h2Frame) error {
 	if hc.closed {
 		return nil
 	}
@@ -56,7 +56,7 @@ func (hc *h2Conn) queueCtrl(f h2Frame) error {
 // queueOwnCtrl queues a control frame the server sends of its own accord
 // (its SETTINGS, a WINDOW_UPDATE for bytes a handler read): never refused,
 // and bounded by what the server does. hc.mu is held.
-func (hc *h2Conn) queueOwnCtrl(f h2Frame) {
+func (hc *serverConn) queueOwnCtrl(f h2Frame) {
 	if hc.closed {
 		return
 	}
@@ -66,7 +66,7 @@ func (hc *h2Conn) queueOwnCtrl(f h2Frame) {
 
 // queueFrame queues a stream frame (or GOAWAY) after those queued before.
 // hc.mu is held.
-func (hc *h2Conn) queueFrame(f h2Frame) {
+func (hc *serverConn) queueFrame(f h2Frame) {
 	if hc.closed {
 		return
 	}
@@ -77,7 +77,7 @@ func (hc *h2Conn) queueFrame(f h2Frame) {
 
 // purgeLocked drops the frames of a stream that was reset and not yet
 // taken by the writer. hc.mu is held.
-func (hc *h2Conn) purgeLocked(st *h2Stream) {
+func (hc *serverConn) purgeLocked(st *stream) {
 	kept := hc.frames[:0]
 	for _, f := range hc.frames {
 		if f.st == st && (f.kind == h2fData || f.kind == h2fHeaders) {
@@ -90,7 +90,7 @@ func (hc *h2Conn) purgeLocked(st *h2Stream) {
 	hc.frames = kept
 }
 
-func (hc *h2Conn) startWriterLocked() {
+func (hc *serverConn) startWriterLocked() {
 	if !hc.writing {
 		hc.writing = true
 		go hc.writeLoop()
@@ -99,7 +99,7 @@ func (hc *h2Conn) startWriterLocked() {
 
 // writeLoop is the writer goroutine: it writes what is queued, in batches
 // with one flush each, and ends when the queue is empty.
-func (hc *h2Conn) writeLoop() {
+func (hc *serverConn) writeLoop() {
 	hc.writeG.Acquire()
 	timeout := hc.lim.WriteTimeout
 	lingered := false
@@ -188,7 +188,7 @@ func (hc *h2Conn) writeLoop() {
 
 // writeFrame writes one frame into the buffered writer; header blocks are
 // encoded here.
-func (hc *h2Conn) writeFrame(f *h2Frame, peer *h2Settings) error {
+func (hc *serverConn) writeFrame(f *h2Frame, peer *h2Settings) error {
 	hc.writeG.Check()
 	fr := hc.wfr
 	switch f.kind {
@@ -218,7 +218,7 @@ func (hc *h2Conn) writeFrame(f *h2Frame, peer *h2Settings) error {
 
 // writeHeaders encodes a header block and writes it as HEADERS plus
 // CONTINUATION frames no larger than the client's SETTINGS_MAX_FRAME_SIZE.
-func (hc *h2Conn) writeHeaders(f *h2Frame, peer *h2Settings) error {
+func (hc *serverConn) writeHeaders(f *h2Frame, peer *h2Settings) error {
 	if t := min(peer.headerTable, 4096); t != hc.henc.MaxDynamicTableSize() {
 		hc.henc.SetMaxDynamicTableSizeLimit(t)
 	}
