@@ -112,17 +112,14 @@ func (c *Config) Limits() Limits {
 // HTTP/1.1 head it is a complete one that fails to parse.
 var handoverPreface = []byte("PRI * HTTP/2.0\r\n\r\n")
 
-// wantsUpgrade reports whether s, the connection's first request, asks to
-// switch to Config.HTTP2 (see Protocol.CanUpgrade).
+// wantsUpgrade reports whether s, the first request of a connection that
+// may switch (h2cEnabled), asks to switch to Config.HTTP2 (see
+// Protocol.CanUpgrade).
 func (c *conn) wantsUpgrade(s *stream) bool {
-	p := c.srv.Config.HTTP2
-	if p == nil || !c.srv.Config.H2C || c.tls != nil || c.nreq != 1 {
-		return false
-	}
 	if s.req.ContentLength != 0 || s.body.kind != bodyNone {
 		return false // the body would have to be read whole before switching
 	}
-	return p.CanUpgrade(&s.req)
+	return c.srv.Config.HTTP2.CanUpgrade(&s.req)
 }
 
 // h2cEnabled reports whether a cleartext connection may open with the
