@@ -21,4 +21,4 @@ fuzz ./api FuzzQueryValue
 fuzz ./api FuzzForm
 fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
-fuzz ./connector FuzzH2Frames
+fuzz ./connector/http2 FuzzH2Frames

@@ -291,17 +291,10 @@ func trailerHeader(fields []h1.Field) http.Header {
 	h := make(http.Header, len(fields))
 	for _, f := range fields {
 		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		if forbiddenTrailer[k] {
+		if h1.ForbiddenTrailer(k) {
 			continue
 		}
 		h[k] = append(h[k], string(f.Value))
 	}
 	return h
-}
-
-var forbiddenTrailer = map[string]bool{
-	"Content-Length": true, "Transfer-Encoding": true, "Host": true, "Connection": true,
-	"Content-Type": true, "Content-Encoding": true, "Content-Range": true, "Trailer": true,
-	"Authorization": true, "Cookie": true, "Set-Cookie": true, "Te": true, "Expect": true,
-	"Cache-Control": true, "Max-Forwards": true, "Pragma": true, "Range": true,
 }

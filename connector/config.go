@@ -82,18 +82,24 @@ type Config struct {
 	// certificates (several are chosen between by SNI), client
 	// authentication, versions. It is cloned, never modified. NextProtos,
 	// if empty, becomes "h2" and "http/1.1" (only "http/1.1" with
-	// DisableHTTP2); MinVersion, if zero, TLS 1.2. Nil means the
+	// DisableHTTP2 or without HTTP2); MinVersion, if zero, TLS 1.2. Nil means the
 	// certificate files given to ServeTLS alone.
 	TLSConfig *tls.Config
 	// DisableHTTP2 keeps ServeTLS from offering HTTP/2 through ALPN. False
-	// (the default) offers it when the Handler can serve it.
+	// (the default) offers it when HTTP2 is set.
 	DisableHTTP2 bool
 	// H2C accepts HTTP/2 without TLS on cleartext listeners: from clients
 	// that open the connection with the HTTP/2 preface (prior knowledge),
 	// and from a first request without a body that asks with "Upgrade: h2c"
 	// (answered 101, then served as stream 1). False (the default) answers
-	// that preface 505 and ignores the Upgrade.
+	// that preface 505 and ignores the Upgrade. It needs HTTP2.
 	H2C bool
+	// HTTP2 serves the connections that speak HTTP/2: over TLS when ALPN
+	// chose "h2", and in cleartext with H2C (see Protocol). container.New
+	// sets it to package connector/http2's server. Nil means HTTP/1.1
+	// only: ServeTLS offers no "h2", H2C does nothing, and a TLS client
+	// that insists on "h2" (a NextProtos of the caller's) is disconnected.
+	HTTP2 Protocol
 
 	// testInlineReturned, set by tests only, runs on the producer after a
 	// NonBlocking handler's first dispatch returned, before the connector

@@ -141,7 +141,11 @@ func (c *conn) start() {
 			return
 		}
 		if c.tls.NegotiatedProtocol == "h2" {
-			c.serveH2()
+			if c.srv.Config.HTTP2 == nil {
+				c.close() // an HTTP/2 client: HTTP/1.1 means nothing to it
+				return
+			}
+			c.handOver(nil)
 			return
 		}
 	}
@@ -159,12 +163,8 @@ func (c *conn) serve() {
 	}()
 	for {
 		s, res := c.readRequest(false)
-		switch res {
-		case readH2C:
-			c.serveH2C()
-			return
-		case readH2CUpgrade:
-			c.serveH2CUpgrade(s)
+		if res == readH2C || res == readH2CUpgrade {
+			c.handOver(s)
 			return
 		}
 		if res != readOK {
@@ -283,8 +283,8 @@ const (
 	readOK         readResult = iota // a request head is parsed
 	readClose                        // EOF, timeout or a protocol error (answered): close
 	readWouldBlock                   // non-blocking mode: the socket has nothing more now
-	readH2C                          // the HTTP/2 preface opened the connection (h2c with prior knowledge)
-	readH2CUpgrade                   // the first request asks to switch to h2c ("Upgrade: h2c")
+	readH2C                          // the HTTP/2 preface opened the connection (h2c with prior knowledge): hand it over
+	readH2CUpgrade                   // the first request asks to switch to h2c ("Upgrade: h2c"): hand it over
 )
 
 // readRequest reads and parses the next request head. On a protocol error
@@ -331,20 +331,18 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 					c.writeError(s.rejected, "", nb)
 					return nil, readClose
 				}
-				if c.nreq == 1 && c.srv.Config.H2C && c.tls == nil {
-					if _, ok := h2cUpgrade(s); ok {
-						return s, readH2CUpgrade
-					}
+				if c.nreq == 1 && c.h2cEnabled() && c.wantsUpgrade(s) {
+					return s, readH2CUpgrade
 				}
 				return s, readOK
 			}
 			c.srv.putHead(c.head)
 			c.head = nil
-			if c.nreq == 0 && c.srv.Config.H2C && c.tls == nil && bytes.HasPrefix(c.rbuf[c.r:c.w], h2PrefaceStart) {
+			if c.nreq == 0 && c.h2cEnabled() && bytes.HasPrefix(c.rbuf[c.r:c.w], handoverPreface) {
 				return nil, readH2C
 			}
 			if !errors.Is(err, h1.ErrIncomplete) {
-				if c.nreq == 0 && c.srv.Config.H2C && c.tls == nil && !looksHTTP1(c.rbuf[c.r:c.w]) {
+				if c.nreq == 0 && c.h2cEnabled() && !looksHTTP1(c.rbuf[c.r:c.w]) {
 					// Not HTTP/1 at all on a port that takes h2c: a broken
 					// HTTP/2 preface, which RFC 9113 §3.4 answers by
 					// closing (an HTTP/1.1 400 would mean nothing to it).

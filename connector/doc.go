@@ -22,15 +22,19 @@
 // up on a suspended request is noticed. TLS listeners, other platforms and
 // Config.Portable use the goroutine-per-connection connector.
 //
-// HTTP/2 (over TLS by ALPN, and h2c) is served by the connector's own
-// server (h2conn.go and the h2 files beside it) on x/net/http2's Framer and
-// hpack: per connection a reader goroutine that handles every frame without
-// waiting for anything but the socket, a writer goroutine while frames are
-// queued, handlers on the executor, and no goroutine for a suspended
-// stream. Its stream state machine (h2state.go) follows RFC 9113 §5.1.
+// HTTP/2 (over TLS by ALPN, and h2c) is not served here: the connector
+// recognises a connection that speaks it (ALPN "h2", the HTTP/2 preface
+// on a cleartext connection with Config.H2C, or a first request that
+// Protocol.CanUpgrade accepts) and hands it over through one seam
+// (handover.go): a Handover carries the connection, the bytes already
+// read, the upgraded request, the addresses, the TLS state, the limits,
+// the executor and the connection's Books, through which the connection
+// stays counted in Stats and MaxConnections and Shutdown and Close reach
+// it. Package connector/http2 implements Protocol; container.New plugs it
+// into Config.HTTP2. This package does not import it.
 //
-// Stream is the interface every protocol implements (HTTP/1.1 and HTTP/2
-// here), so the container above is the same for all of them. Package
-// connector imports api, dispatcher, internal packages and
-// golang.org/x/net/http2 only.
+// Stream is the interface every protocol implements (HTTP/1.1 here,
+// HTTP/2 in connector/http2), so the container above is the same for all
+// of them. Package connector imports api, dispatcher, internal packages
+// and golang.org/x/sys/unix (for epoll) only.
 package connector

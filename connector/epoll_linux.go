@@ -240,7 +240,7 @@ func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 		// own for the connection's life: not the producer's, nor one the
 		// executor's bound counts.
 		c.ep.setState(epServing)
-		return dispatcher.Task{Run: func() { go c.serveH2CAfter(s, res) }, Type: api.NonBlocking}, true
+		return dispatcher.Task{Run: func() { go c.handOver(s) }, Type: api.NonBlocking}, true
 	}
 	c.ep.setState(epServing)
 	return c.task(s), true

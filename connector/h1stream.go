@@ -9,8 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
-	"net/url"
-	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -125,7 +123,7 @@ func newStream(c *conn, raw []byte) *stream {
 		fields[i] = api.HeaderField{Key: k, Value: sub(f.Value)}
 	}
 	r.Header = api.NewHeaderFields(fields)
-	p, q, err := splitTarget(r.Target)
+	p, q, err := h1.SplitTarget(r.Target)
 	if err != nil && s.rejected == 0 {
 		s.rejected = http.StatusBadRequest
 	}
@@ -136,44 +134,6 @@ func newStream(c *conn, raw []byte) *stream {
 	}
 	s.isHead = r.Method == http.MethodHead
 	return s
-}
-
-// splitTarget returns the decoded, cleaned path and the raw query of a
-// request-target in origin, absolute or asterisk form.
-func splitTarget(target string) (string, string, error) {
-	if target == "*" {
-		return "*", "", nil
-	}
-	if !strings.HasPrefix(target, "/") {
-		// absolute-form: drop scheme and authority.
-		u, err := url.Parse(target)
-		if err != nil {
-			return "/", "", err
-		}
-		target = u.RequestURI()
-	}
-	raw, query, _ := strings.Cut(target, "?")
-	p, err := url.PathUnescape(raw)
-	if err != nil {
-		return "/", query, err
-	}
-	return cleanPath(p), query, nil
-}
-
-// cleanPath resolves dot segments and duplicate slashes, keeping a trailing
-// slash, so that mapping sees one canonical path.
-func cleanPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	if !strings.Contains(p, "/.") && !strings.Contains(p, "//") {
-		return p
-	}
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
-	}
-	return c
 }
 
 var methods = [...]string{"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}

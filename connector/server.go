@@ -58,8 +58,8 @@ type Server struct {
 	selNext    atomic.Uint32
 	closed     chan struct{} // closed by Shutdown and Close; see closing
 	execOnce   sync.Once
-	h2conns    map[*h2Conn]struct{} // HTTP/2 connections, for Shutdown; under mu
-	closedHard bool                 // Close was called: a connection handed over later is closed at once; under mu
+	handed     map[*handedConn]struct{} // connections handed over to HTTP/2, for Shutdown and Close; under mu
+	closedHard bool                     // Close was called: a connection handed over later is closed at once; under mu
 	ownExec    *dispatcher.UnboundedExecutor
 }
 
@@ -186,7 +186,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		drained = s.drained
 	}
 	conns := s.conns.all()
-	s.shutdownH2Locked()
+	s.goAwayHandedLocked()
 	s.mu.Unlock()
 	for _, r := range conns {
 		r.closeIfIdle()
@@ -237,11 +237,11 @@ func (s *Server) Close() error {
 		l.Close()
 	}
 	conns := s.conns.all()
-	h2s := s.h2ConnsLocked()
+	handed := s.handedConnsLocked()
 	s.closedHard = true
 	s.mu.Unlock()
-	for _, hc := range h2s {
-		hc.nc.Close()
+	for _, nc := range handed {
+		nc.Close()
 	}
 	for _, r := range conns {
 		switch {

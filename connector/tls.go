@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -40,7 +39,7 @@ func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 		return nil, ErrNoCertificate
 	}
 	if len(cfg.NextProtos) == 0 {
-		if !s.Config.DisableHTTP2 {
+		if !s.Config.DisableHTTP2 && s.Config.HTTP2 != nil {
 			cfg.NextProtos = append(cfg.NextProtos, "h2")
 		}
 		cfg.NextProtos = append(cfg.NextProtos, "http/1.1")
@@ -66,40 +65,4 @@ func (c *conn) handshake(tc *tls.Conn) bool {
 	st := tc.ConnectionState()
 	c.tls = &st
 	return true
-}
-
-// serveH2 serves a TLS connection whose client chose HTTP/2; the
-// connection's goroutine becomes its reader.
-func (c *conn) serveH2() {
-	if !c.claimIdle() {
-		return // Shutdown closed it during the handshake
-	}
-	newH2Conn(c, c.nc, bufio.NewReaderSize(c.nc, 16<<10)).serve(true)
-}
-
-// h2PrefaceStart is how the HTTP/2 connection preface begins; as an
-// HTTP/1.1 head it is a complete one that fails to parse.
-var h2PrefaceStart = []byte("PRI * HTTP/2.0\r\n\r\n")
-
-// serveH2C serves a cleartext connection that opened with the HTTP/2
-// preface, with the bytes already read in front of it.
-func (c *conn) serveH2C() {
-	if nc, br, ok := c.h2Handover(); ok {
-		newH2Conn(c, nc, br).serve(true)
-	}
-}
-
-// prefixConn is a connection whose first bytes were already read.
-type prefixConn struct {
-	net.Conn
-	prefix []byte
-}
-
-func (p *prefixConn) Read(b []byte) (int, error) {
-	if len(p.prefix) > 0 {
-		n := copy(b, p.prefix)
-		p.prefix = p.prefix[n:]
-		return n, nil
-	}
-	return p.Conn.Read(b)
 }

@@ -65,6 +65,7 @@ func New(opts ...Option) *Container {
 	if c.cfg.h2c {
 		c.cfg.connector.H2C = true
 	}
+	plugProtocols(&c.cfg.connector)
 	if c.cfg.tls != nil {
 		c.cfg.connector.TLSConfig = c.cfg.tls
 	}

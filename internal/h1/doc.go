@@ -20,5 +20,10 @@
 // allocate; parsed values are views into the caller's buffer, valid until
 // the caller reuses it.
 //
+// It also holds the request rules HTTP/2 shares with HTTP/1.1 (RFC 9113
+// §8.3 defers to them): how a target splits into path and query
+// (SplitTarget) and which fields a trailer may not carry
+// (ForbiddenTrailer).
+//
 // Only the standard library is imported.
 package h1

@@ -1,4 +1,4 @@
-package connector_test
+package http2_test
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/wharf-go/wharf/api"
@@ -31,7 +31,7 @@ type h2Response struct {
 	header   map[string]string
 	body     strings.Builder
 	trailer  map[string]string
-	rst      http2.ErrCode
+	rst      xhttp2.ErrCode
 	reset    bool
 	complete bool // END_STREAM seen
 }
@@ -56,9 +56,9 @@ func (c *h2Client) readResponses(t *testing.T, ids ...uint32) map[uint32]*h2Resp
 		}
 		r := out[f.Header().StreamID]
 		switch f := f.(type) {
-		case *http2.GoAwayFrame:
+		case *xhttp2.GoAwayFrame:
 			t.Fatalf("GOAWAY %v while streams were open", f.ErrCode)
-		case *http2.HeadersFrame:
+		case *xhttp2.HeadersFrame:
 			fields, err := dec.DecodeFull(f.HeaderBlockFragment())
 			if err != nil {
 				t.Fatal(err)
@@ -83,7 +83,7 @@ func (c *h2Client) readResponses(t *testing.T, ids ...uint32) map[uint32]*h2Resp
 				r.complete = true
 				left--
 			}
-		case *http2.DataFrame:
+		case *xhttp2.DataFrame:
 			if r == nil {
 				continue
 			}
@@ -92,7 +92,7 @@ func (c *h2Client) readResponses(t *testing.T, ids ...uint32) map[uint32]*h2Resp
 				r.complete = true
 				left--
 			}
-		case *http2.RSTStreamFrame:
+		case *xhttp2.RSTStreamFrame:
 			if r != nil && !r.complete && !r.reset {
 				r.reset, r.rst = true, f.ErrCode
 				left--
@@ -106,7 +106,7 @@ func (c *h2Client) readResponses(t *testing.T, ids ...uint32) map[uint32]*h2Resp
 // with ":method" in extra), ending the stream unless body follows.
 func (c *h2Client) get(t *testing.T, id uint32, path string, end bool, extra ...hpack.HeaderField) {
 	t.Helper()
-	if err := c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: c.headerBlock(path, extra...), EndStream: end, EndHeaders: true}); err != nil {
+	if err := c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: id, BlockFragment: c.headerBlock(path, extra...), EndStream: end, EndHeaders: true}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -131,7 +131,7 @@ func TestH2FlowControlWaitDoesNotStarve(t *testing.T) {
 		return err
 	})
 	addr := listen(t, c)
-	cl := dialH2C(t, addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+	cl := dialH2C(t, addr, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
 	cl.get(t, 1, "/big", true)
 	cl.get(t, 3, "/hello", true)
 	ping := [8]byte{1, 2, 3}
@@ -145,13 +145,13 @@ func TestH2FlowControlWaitDoesNotStarve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p, ok := f.(*http2.PingFrame); ok && p.IsAck() && p.Data == ping {
+		if p, ok := f.(*xhttp2.PingFrame); ok && p.IsAck() && p.Data == ping {
 			break
 		}
-		if h, ok := f.(*http2.HeadersFrame); ok {
+		if h, ok := f.(*xhttp2.HeadersFrame); ok {
 			dec.DecodeFull(h.HeaderBlockFragment())
 		}
-		if d, ok := f.(*http2.DataFrame); ok && len(d.Data()) > 0 {
+		if d, ok := f.(*xhttp2.DataFrame); ok && len(d.Data()) > 0 {
 			t.Fatalf("DATA on stream %d with a zero window", d.StreamID)
 		}
 	}
@@ -171,17 +171,17 @@ func TestH2FlowControlWaitDoesNotStarve(t *testing.T) {
 			t.Fatal(err)
 		}
 		switch f := f.(type) {
-		case *http2.HeadersFrame:
+		case *xhttp2.HeadersFrame:
 			dec.DecodeFull(f.HeaderBlockFragment())
 			if f.StreamEnded() {
 				done++
 			}
-		case *http2.DataFrame:
+		case *xhttp2.DataFrame:
 			got[f.StreamID].Write(f.Data())
 			if f.StreamEnded() {
 				done++
 			}
-		case *http2.RSTStreamFrame:
+		case *xhttp2.RSTStreamFrame:
 			t.Fatalf("stream %d reset: %v", f.StreamID, f.ErrCode)
 		}
 	}
@@ -261,7 +261,7 @@ func TestH2ResetSuspendedStream(t *testing.T) {
 	cl := dialH2C(t, addr)
 	cl.get(t, 1, "/wait", true)
 	wharftest.WaitFor(t, "the request to suspend", func() bool { return c.Stats().Active == 1 })
-	if err := cl.fr.WriteRSTStream(1, http2.ErrCodeCancel); err != nil {
+	if err := cl.fr.WriteRSTStream(1, xhttp2.ErrCodeCancel); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -297,7 +297,7 @@ func TestH2Limits(t *testing.T) {
 	}
 	cl.get(t, 1, "/echo", true, many...)
 	post := func(id uint32, extra ...hpack.HeaderField) {
-		cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: cl.headerBlockMethod("POST", "/echo", extra...), EndHeaders: true})
+		cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: id, BlockFragment: cl.headerBlockMethod("POST", "/echo", extra...), EndHeaders: true})
 	}
 	post(3, hpack.HeaderField{Name: "content-length", Value: "100"})
 	post(5)
@@ -331,11 +331,11 @@ func TestH2Trailers(t *testing.T) {
 	})
 	addr := listen(t, c)
 	cl := dialH2C(t, addr)
-	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.headerBlockMethod("POST", "/trail"), EndHeaders: true})
+	cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.headerBlockMethod("POST", "/trail"), EndHeaders: true})
 	cl.fr.WriteData(1, false, []byte("body"))
 	cl.buf.Reset()
 	cl.enc.WriteField(hpack.HeaderField{Name: "x-checksum", Value: "42"})
-	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.buf.Bytes(), EndStream: true, EndHeaders: true})
+	cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.buf.Bytes(), EndStream: true, EndHeaders: true})
 	r := cl.readResponses(t, 1)[1]
 	if r.status != "200" || r.body.String() != "body" || r.trailer["x-sum"] != "42!" {
 		t.Fatalf("got %s %q trailers %v", r.status, r.body.String(), r.trailer)
@@ -388,8 +388,8 @@ func TestH2CUpgrade(t *testing.T) {
 			if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Upgrade") != "h2c" {
 				t.Fatalf("got %s, Upgrade %q", resp.Status, resp.Header.Get("Upgrade"))
 			}
-			io.WriteString(nc, http2.ClientPreface)
-			cl := &h2Client{nc: nc, fr: http2.NewFramer(nc, br)}
+			io.WriteString(nc, xhttp2.ClientPreface)
+			cl := &h2Client{nc: nc, fr: xhttp2.NewFramer(nc, br)}
 			cl.fr.WriteSettings()
 			r := cl.readResponses(t, 1)[1]
 			if r.status != "200" || r.body.String() != "HTTP/2.0" {
@@ -418,7 +418,7 @@ func TestH2ShutdownFinishesStreams(t *testing.T) {
 		defer cancel()
 		done <- c.Shutdown(ctx)
 	}()
-	var goaway *http2.GoAwayFrame
+	var goaway *xhttp2.GoAwayFrame
 	ended := false
 	for !ended {
 		f, err := cl.fr.ReadFrame()
@@ -426,17 +426,17 @@ func TestH2ShutdownFinishesStreams(t *testing.T) {
 			t.Fatalf("connection ended before stream 1: %v", err)
 		}
 		switch f := f.(type) {
-		case *http2.GoAwayFrame:
+		case *xhttp2.GoAwayFrame:
 			goaway = f
-		case *http2.HeadersFrame:
+		case *xhttp2.HeadersFrame:
 			ended = f.StreamEnded()
-		case *http2.DataFrame:
+		case *xhttp2.DataFrame:
 			ended = f.StreamEnded()
-		case *http2.RSTStreamFrame:
+		case *xhttp2.RSTStreamFrame:
 			t.Fatalf("stream reset: %v", f.ErrCode)
 		}
 	}
-	if goaway == nil || goaway.LastStreamID != 1 || goaway.ErrCode != http2.ErrCodeNo {
+	if goaway == nil || goaway.LastStreamID != 1 || goaway.ErrCode != xhttp2.ErrCodeNo {
 		t.Fatalf("GOAWAY before the response: %+v", goaway)
 	}
 	if err := <-done; err != nil {
@@ -470,7 +470,7 @@ func TestH2ResetBeforeDispatch(t *testing.T) {
 	cl.get(t, 1, "/busy", true)
 	<-busy
 	cl.get(t, 3, "/wait", true)
-	if err := cl.fr.WriteRSTStream(3, http2.ErrCodeCancel); err != nil {
+	if err := cl.fr.WriteRSTStream(3, xhttp2.ErrCodeCancel); err != nil {
 		t.Fatal(err)
 	}
 	// Let the reset arrive before the worker is free for stream 3.
@@ -480,7 +480,7 @@ func TestH2ResetBeforeDispatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p, ok := f.(*http2.PingFrame); ok && p.IsAck() {
+		if p, ok := f.(*xhttp2.PingFrame); ok && p.IsAck() {
 			break
 		}
 	}
@@ -501,7 +501,7 @@ func TestH2LateFramesAfterReset(t *testing.T) {
 	addr := listen(t, c)
 	cl := dialH2C(t, addr)
 	// Answered before its body; the body goes past MaxDiscardBytes.
-	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.headerBlockMethod("POST", "/hello"), EndHeaders: true})
+	cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.headerBlockMethod("POST", "/hello"), EndHeaders: true})
 	if r := cl.readResponses(t, 1)[1]; r.status != "200" || r.body.String() != "hello" {
 		t.Fatalf("stream 1: %s %q", r.status, r.body.String())
 	}
@@ -511,8 +511,8 @@ func TestH2LateFramesAfterReset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r, ok := f.(*http2.RSTStreamFrame); ok {
-			if r.StreamID != 1 || r.ErrCode != http2.ErrCodeNo {
+		if r, ok := f.(*xhttp2.RSTStreamFrame); ok {
+			if r.StreamID != 1 || r.ErrCode != xhttp2.ErrCodeNo {
 				t.Fatalf("RST_STREAM %d %v, want stream 1 NO_ERROR", r.StreamID, r.ErrCode)
 			}
 			break
@@ -521,13 +521,13 @@ func TestH2LateFramesAfterReset(t *testing.T) {
 	cl.fr.WriteData(1, false, []byte("late"))
 	cl.buf.Reset()
 	cl.enc.WriteField(hpack.HeaderField{Name: "x-late", Value: "trailer"})
-	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: bytes.Clone(cl.buf.Bytes()), EndStream: true, EndHeaders: true})
+	cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: bytes.Clone(cl.buf.Bytes()), EndStream: true, EndHeaders: true})
 	// A malformed HEADERS (an upper-case name) and DATA after it.
 	cl.get(t, 3, "/hello", false, hpack.HeaderField{Name: "X-Upper", Value: "1"})
 	cl.fr.WriteData(3, true, []byte("x"))
 	cl.get(t, 5, "/hello", true)
 	rs := cl.readResponses(t, 3, 5)
-	if !rs[3].reset || rs[3].rst != http2.ErrCodeProtocol {
+	if !rs[3].reset || rs[3].rst != xhttp2.ErrCodeProtocol {
 		t.Errorf("stream 3: reset %v %v, want PROTOCOL_ERROR", rs[3].reset, rs[3].rst)
 	}
 	if rs[5].body.String() != "hello" {
@@ -591,15 +591,15 @@ func TestH2RequestRules(t *testing.T) {
 	for i, tc := range bad {
 		id := uint32(1 + 2*i)
 		ids = append(ids, id)
-		cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block(tc.fields...), EndStream: true, EndHeaders: true})
+		cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: id, BlockFragment: block(tc.fields...), EndStream: true, EndHeaders: true})
 	}
 	good := uint32(1 + 2*len(bad))
-	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: good, BlockFragment: block(":method", "POST", ":scheme", "http", ":authority", "x:80", ":path", "/"), EndHeaders: true})
+	cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: good, BlockFragment: block(":method", "POST", ":scheme", "http", ":authority", "x:80", ":path", "/"), EndHeaders: true})
 	cl.fr.WriteData(good, false, []byte("body"))
-	cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: good, BlockFragment: block("authorization", "secret", "x-sum", "7"), EndStream: true, EndHeaders: true})
+	cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: good, BlockFragment: block("authorization", "secret", "x-sum", "7"), EndStream: true, EndHeaders: true})
 	rs := cl.readResponses(t, append(ids, good)...)
 	for i, tc := range bad {
-		if r := rs[ids[i]]; !r.reset || r.rst != http2.ErrCodeProtocol {
+		if r := rs[ids[i]]; !r.reset || r.rst != xhttp2.ErrCodeProtocol {
 			t.Errorf("%s: %s %q, reset %v %v; want PROTOCOL_ERROR", tc.name, r.status, r.body.String(), r.reset, r.rst)
 		}
 	}

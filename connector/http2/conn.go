@@ -1,17 +1,20 @@
-package connector
+package http2
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"sync"
 	"time"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/owner"
 )
@@ -51,7 +54,7 @@ const (
 	h2MaxFrames = 4096
 )
 
-// h2Conn is one HTTP/2 connection.
+// serverConn is one HTTP/2 connection.
 //
 // Goroutines: the reader goroutine (serve) is the connection's producer. It
 // reads every frame and handles it at once without ever waiting for
@@ -64,21 +67,28 @@ const (
 // goroutine runs only while frames are queued; it owns the framer's write
 // side and the HPACK encoder. A stream whose request is suspended holds
 // no goroutine. Everything both sides touch is under mu.
-type h2Conn struct {
-	srv *Server
-	c   *conn // the connector's books: closed when the connection ends
-	nc  net.Conn
+type serverConn struct {
+	srv     *Server
+	nc      net.Conn
+	books   connector.Books // closed when the connection ends
+	lim     connector.Limits
+	log     *slog.Logger
+	handler connector.Handler
+	execute func(dispatcher.Task)
+	remote  string
+	local   string
+	tls     *tls.ConnectionState
 
 	// The reader's own: checked by readG in tests.
 	readG    owner.Goroutine
 	br       *bufio.Reader
-	fr       *http2.Framer
-	maxID    uint32    // the highest stream id the client opened
-	upgraded *h2Stream // the request that asked for h2c, to serve first
+	fr       *xhttp2.Framer
+	maxID    uint32  // the highest stream id the client opened
+	upgraded *stream // the request that asked for h2c, to serve first
 
 	mu        sync.Mutex
 	cond      sync.Cond // handlers waiting for a window or queue space; the close waiting for the writer
-	streams   map[uint32]*h2Stream
+	streams   map[uint32]*stream
 	open      int // streams counted against MAX_CONCURRENT_STREAMS
 	handlers  int // streams whose handler has not finished
 	lastID    uint32
@@ -104,7 +114,7 @@ type h2Conn struct {
 	// The writer's own, checked by writeG in tests.
 	writeG owner.Goroutine
 	bw     *bufio.Writer
-	wfr    *http2.Framer
+	wfr    *xhttp2.Framer
 	henc   *hpack.Encoder
 	hbuf   []byte
 	batch  []h2Frame
@@ -118,69 +128,68 @@ type h2Settings struct {
 	maxHeaderBytes uint32
 }
 
-// newH2Conn makes the HTTP/2 side of c over nc, whose first bytes (after
-// the preface, which the caller consumed or not as preface says) are in br.
-func newH2Conn(c *conn, nc net.Conn, br *bufio.Reader) *h2Conn {
-	hc := &h2Conn{
-		srv:     c.srv,
-		c:       c,
-		nc:      nc,
-		br:      br,
-		streams: make(map[uint32]*h2Stream),
+// newServerConn makes the HTTP/2 connection of h, whose bytes (the client
+// preface first) are in h.Reader.
+func newServerConn(srv *Server, h *connector.Handover) *serverConn {
+	hc := &serverConn{
+		srv:     srv,
+		nc:      h.Conn,
+		books:   h.Books,
+		lim:     h.Limits,
+		log:     h.Logger,
+		handler: h.Handler,
+		execute: h.Execute,
+		remote:  h.RemoteAddr,
+		local:   h.LocalAddr,
+		tls:     h.TLS,
+		br:      h.Reader,
+		streams: make(map[uint32]*stream),
 		sendWin: 65535,
 		recvWin: h2ConnWindow,
 		peer:    h2Settings{initialWindow: 65535, maxFrame: 16384, headerTable: 4096},
 	}
 	hc.cond.L = &hc.mu
-	hc.fr = http2.NewFramer(nil, br)
+	hc.fr = xhttp2.NewFramer(nil, hc.br)
 	hc.fr.SetMaxReadFrameSize(h2MaxFrame)
 	hc.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	hc.fr.MaxHeaderListSize = uint32(hc.maxHeaderList())
 	hc.fr.SetReuseFrames()
-	hc.bw = bufio.NewWriterSize(nc, 16<<10)
-	hc.wfr = http2.NewFramer(hc.bw, nil)
+	hc.bw = bufio.NewWriterSize(hc.nc, 16<<10)
+	hc.wfr = xhttp2.NewFramer(hc.bw, nil)
 	hc.henc = hpack.NewEncoder((*appendWriter)(&hc.hbuf))
 	return hc
 }
 
 // maxHeaderList is SETTINGS_MAX_HEADER_LIST_SIZE: Config.MaxHeaderBytes,
 // counted as HTTP/2 counts (each field's name and value plus 32).
-func (hc *h2Conn) maxHeaderList() int {
-	return hc.srv.Config.maxHeaderBytes() + 32*hc.srv.Config.maxHeaders()
+func (hc *serverConn) maxHeaderList() int {
+	return hc.lim.MaxHeaderBytes + 32*hc.lim.MaxHeaders
 }
 
 // h2ConnectionError ends the connection with a GOAWAY carrying its code.
 type h2ConnectionError struct {
-	code   http2.ErrCode
+	code   xhttp2.ErrCode
 	reason string
 }
 
 func (e h2ConnectionError) Error() string {
-	return "connector: HTTP/2 connection error " + e.code.String() + ": " + e.reason
+	return "http2: connection error " + e.code.String() + ": " + e.reason
 }
 
-// errH2Done ends the reader after a graceful GOAWAY once no stream is left.
-var errH2Done = errors.New("connector: HTTP/2 connection done")
-
 // serve is the reader goroutine: it runs the connection until it ends.
-// preface says whether the client preface is still to be read.
-func (hc *h2Conn) serve(preface bool) {
+func (hc *serverConn) serve() {
 	hc.readG.Acquire()
 	defer hc.readG.Release()
 	defer func() {
 		if p := recover(); p != nil {
 			// A bug in this package: the connection ends, the process
 			// goes on, as for HTTP/1.1.
-			hc.srv.Config.logger().Error("connector: panic serving an HTTP/2 connection", "panic", p)
-			hc.end(h2ConnectionError{http2.ErrCodeInternal, "internal error"})
+			hc.log.Error("http2: panic serving a connection", "panic", p)
+			hc.end(h2ConnectionError{xhttp2.ErrCodeInternal, "internal error"})
 		}
 	}()
-	hc.c.setState(connServing)
 	hc.nc.SetDeadline(time.Time{})
-	tracked := hc.srv.trackH2(hc)
-	if tracked {
-		defer hc.srv.untrackH2(hc)
-	}
+	tracked := hc.books.Track(hc.shutdown)
 	hc.mu.Lock()
 	hc.queueOwnCtrl(h2Frame{kind: h2fSettings})
 	hc.queueOwnCtrl(h2Frame{kind: h2fWindowUpdate, n: h2ConnWindow - 65535})
@@ -197,7 +206,7 @@ func (hc *h2Conn) serve(preface bool) {
 		hc.dispatch(st)
 	}
 
-	err := hc.readPreface(preface)
+	err := hc.readPreface()
 	if err == nil {
 		err = hc.readLoop()
 	}
@@ -205,24 +214,22 @@ func (hc *h2Conn) serve(preface bool) {
 }
 
 // readPreface reads the client preface and its first SETTINGS frame.
-func (hc *h2Conn) readPreface(preface bool) error {
-	hc.nc.SetReadDeadline(time.Now().Add(orDuration(hc.srv.Config.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
-	if preface {
-		var buf [len(http2.ClientPreface)]byte
-		if _, err := io.ReadFull(hc.br, buf[:]); err != nil {
-			return err
-		}
-		if string(buf[:]) != http2.ClientPreface {
-			return h2ConnectionError{http2.ErrCodeProtocol, "bad client preface"}
-		}
+func (hc *serverConn) readPreface() error {
+	hc.nc.SetReadDeadline(time.Now().Add(hc.lim.ReadHeaderTimeout))
+	var buf [len(xhttp2.ClientPreface)]byte
+	if _, err := io.ReadFull(hc.br, buf[:]); err != nil {
+		return err
+	}
+	if string(buf[:]) != xhttp2.ClientPreface {
+		return h2ConnectionError{xhttp2.ErrCodeProtocol, "bad client preface"}
 	}
 	f, err := hc.fr.ReadFrame()
 	if err != nil {
 		return hc.frameError(err)
 	}
-	sf, ok := f.(*http2.SettingsFrame)
+	sf, ok := f.(*xhttp2.SettingsFrame)
 	if !ok || sf.IsAck() {
-		return h2ConnectionError{http2.ErrCodeProtocol, "the client preface lacks SETTINGS"}
+		return h2ConnectionError{xhttp2.ErrCodeProtocol, "the client preface lacks SETTINGS"}
 	}
 	hc.mu.Lock()
 	hc.idleDeadlineLocked()
@@ -231,7 +238,7 @@ func (hc *h2Conn) readPreface(preface bool) error {
 }
 
 // readLoop reads and handles frames until the connection ends.
-func (hc *h2Conn) readLoop() error {
+func (hc *serverConn) readLoop() error {
 	for {
 		f, err := hc.fr.ReadFrame()
 		if err != nil {
@@ -241,13 +248,13 @@ func (hc *h2Conn) readLoop() error {
 				}
 				continue
 			}
-			var se http2.StreamError
+			var se xhttp2.StreamError
 			if errors.As(err, &se) {
 				if hc.idle(se.StreamID) {
 					if se.StreamID%2 == 0 || se.Cause == nil {
 						// Not a HEADERS (the framer gives those a cause):
 						// a frame on a stream never opened.
-						return h2ConnectionError{http2.ErrCodeProtocol, "frame on an idle stream"}
+						return h2ConnectionError{xhttp2.ErrCodeProtocol, "frame on an idle stream"}
 					}
 					// A malformed HEADERS: the stream opened and ended.
 					hc.maxID = se.StreamID
@@ -266,13 +273,13 @@ func (hc *h2Conn) readLoop() error {
 }
 
 // frameError turns a framer error into what ends the connection.
-func (hc *h2Conn) frameError(err error) error {
-	var ce http2.ConnectionError
+func (hc *serverConn) frameError(err error) error {
+	var ce xhttp2.ConnectionError
 	switch {
 	case errors.As(err, &ce):
-		return h2ConnectionError{http2.ErrCode(ce), "bad frame"}
-	case errors.Is(err, http2.ErrFrameTooLarge):
-		return h2ConnectionError{http2.ErrCodeFrameSize, "frame larger than SETTINGS_MAX_FRAME_SIZE"}
+		return h2ConnectionError{xhttp2.ErrCode(ce), "bad frame"}
+	case errors.Is(err, xhttp2.ErrFrameTooLarge):
+		return h2ConnectionError{xhttp2.ErrCodeFrameSize, "frame larger than SETTINGS_MAX_FRAME_SIZE"}
 	}
 	return err
 }
@@ -280,7 +287,7 @@ func (hc *h2Conn) frameError(err error) error {
 // deadlineReached handles a read deadline: the idle timeout, or the end of
 // a graceful close. It returns the error that ends the reader, or nil to
 // go on reading.
-func (hc *h2Conn) deadlineReached() error {
+func (hc *serverConn) deadlineReached() error {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	if hc.handlers > 0 || hc.open > 0 {
@@ -297,7 +304,7 @@ func (hc *h2Conn) deadlineReached() error {
 // idleDeadlineLocked arms the reader's deadline for the connection's idle
 // timeout when no stream is active, or for now when a graceful close is
 // complete, and clears it otherwise.
-func (hc *h2Conn) idleDeadlineLocked() {
+func (hc *serverConn) idleDeadlineLocked() {
 	switch {
 	case hc.closed:
 		// end is draining the socket under its own deadline.
@@ -306,32 +313,32 @@ func (hc *h2Conn) idleDeadlineLocked() {
 	case hc.goingAway:
 		hc.nc.SetReadDeadline(time.Now())
 	default:
-		hc.nc.SetReadDeadline(time.Now().Add(orDuration(hc.srv.Config.IdleTimeout, DefaultIdleTimeout)))
+		hc.nc.SetReadDeadline(time.Now().Add(hc.lim.IdleTimeout))
 	}
 }
 
 // onFrame handles one frame on the reader goroutine.
-func (hc *h2Conn) onFrame(f http2.Frame) error {
+func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 	hc.readG.Check()
 	switch f := f.(type) {
-	case *http2.MetaHeadersFrame:
+	case *xhttp2.MetaHeadersFrame:
 		return hc.onHeaders(f)
-	case *http2.DataFrame:
+	case *xhttp2.DataFrame:
 		return hc.onData(f)
-	case *http2.SettingsFrame:
+	case *xhttp2.SettingsFrame:
 		return hc.onSettings(f)
-	case *http2.PingFrame:
+	case *xhttp2.PingFrame:
 		if !f.IsAck() {
 			hc.mu.Lock()
 			err := hc.queueCtrl(h2Frame{kind: h2fPing, ping: f.Data})
 			hc.mu.Unlock()
 			return err
 		}
-	case *http2.WindowUpdateFrame:
+	case *xhttp2.WindowUpdateFrame:
 		return hc.onWindowUpdate(f)
-	case *http2.RSTStreamFrame:
+	case *xhttp2.RSTStreamFrame:
 		if hc.idle(f.StreamID) {
-			return h2ConnectionError{http2.ErrCodeProtocol, "RST_STREAM on an idle stream"}
+			return h2ConnectionError{xhttp2.ErrCodeProtocol, "RST_STREAM on an idle stream"}
 		}
 		hc.mu.Lock()
 		st := hc.streams[f.StreamID]
@@ -339,36 +346,36 @@ func (hc *h2Conn) onFrame(f http2.Frame) error {
 		if st != nil {
 			err := errH2StreamReset // a client's error report: worth a log line
 			switch f.ErrCode {
-			case http2.ErrCodeNo, http2.ErrCodeCancel, http2.ErrCodeRefusedStream:
+			case xhttp2.ErrCodeNo, xhttp2.ErrCodeCancel, xhttp2.ErrCodeRefusedStream:
 				err = errH2ClientReset // it no longer wants the answer
 			}
 			return st.reset(h2RecvRst, f.ErrCode, err)
 		}
-	case *http2.PriorityFrame:
+	case *xhttp2.PriorityFrame:
 		if f.StreamID == f.StreamDep {
-			return hc.resetStream(f.StreamID, http2.ErrCodeProtocol)
+			return hc.resetStream(f.StreamID, xhttp2.ErrCodeProtocol)
 		}
-	case *http2.GoAwayFrame:
+	case *xhttp2.GoAwayFrame:
 		hc.mu.Lock()
 		hc.goingAway = true
 		hc.idleDeadlineLocked()
 		hc.mu.Unlock()
-	case *http2.PushPromiseFrame:
-		return h2ConnectionError{http2.ErrCodeProtocol, "PUSH_PROMISE from a client"}
-	case *http2.ContinuationFrame:
+	case *xhttp2.PushPromiseFrame:
+		return h2ConnectionError{xhttp2.ErrCodeProtocol, "PUSH_PROMISE from a client"}
+	case *xhttp2.ContinuationFrame:
 		// The framer merges CONTINUATION into MetaHeadersFrame; a stray
 		// one is an error it reports itself.
-		return h2ConnectionError{http2.ErrCodeProtocol, "unexpected CONTINUATION"}
+		return h2ConnectionError{xhttp2.ErrCodeProtocol, "unexpected CONTINUATION"}
 	}
 	// Unknown frame types are ignored (RFC 9113 §4.1).
 	return nil
 }
 
 // idle reports whether stream id was never opened by the client.
-func (hc *h2Conn) idle(id uint32) bool { return id > hc.maxID }
+func (hc *serverConn) idle(id uint32) bool { return id > hc.maxID }
 
 // onSettings applies the client's settings in order and acknowledges them.
-func (hc *h2Conn) onSettings(f *http2.SettingsFrame) error {
+func (hc *serverConn) onSettings(f *xhttp2.SettingsFrame) error {
 	if f.IsAck() {
 		return nil
 	}
@@ -383,16 +390,16 @@ func (hc *h2Conn) onSettings(f *http2.SettingsFrame) error {
 }
 
 // applySettingLocked applies one of the client's settings. hc.mu is held.
-func (hc *h2Conn) applySettingLocked(s http2.Setting) error {
+func (hc *serverConn) applySettingLocked(s xhttp2.Setting) error {
 	if err := s.Valid(); err != nil {
-		var ce http2.ConnectionError
+		var ce xhttp2.ConnectionError
 		if errors.As(err, &ce) {
-			return h2ConnectionError{http2.ErrCode(ce), "invalid " + s.ID.String()}
+			return h2ConnectionError{xhttp2.ErrCode(ce), "invalid " + s.ID.String()}
 		}
 		return err
 	}
 	switch s.ID {
-	case http2.SettingInitialWindowSize:
+	case xhttp2.SettingInitialWindowSize:
 		// Each value moves every stream's window by its difference to the
 		// one before (RFC 9113 §6.9.2), even several in one frame.
 		delta := int64(s.Val) - hc.peer.initialWindow
@@ -400,30 +407,30 @@ func (hc *h2Conn) applySettingLocked(s http2.Setting) error {
 		for _, st := range hc.streams {
 			st.sendWin += delta
 			if st.sendWin > h2MaxWindow {
-				return h2ConnectionError{http2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window"}
+				return h2ConnectionError{xhttp2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window"}
 			}
 		}
-	case http2.SettingMaxFrameSize:
+	case xhttp2.SettingMaxFrameSize:
 		hc.peer.maxFrame = s.Val
-	case http2.SettingHeaderTableSize:
+	case xhttp2.SettingHeaderTableSize:
 		hc.peer.headerTable = s.Val
-	case http2.SettingMaxHeaderListSize:
+	case xhttp2.SettingMaxHeaderListSize:
 		hc.peer.maxHeaderBytes = s.Val
 	}
 	return nil
 }
 
 // onWindowUpdate grows a send window.
-func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
+func (hc *serverConn) onWindowUpdate(f *xhttp2.WindowUpdateFrame) error {
 	if f.StreamID != 0 && hc.idle(f.StreamID) {
-		return h2ConnectionError{http2.ErrCodeProtocol, "WINDOW_UPDATE on an idle stream"}
+		return h2ConnectionError{xhttp2.ErrCodeProtocol, "WINDOW_UPDATE on an idle stream"}
 	}
 	hc.mu.Lock()
 	if f.StreamID == 0 {
 		hc.sendWin += int64(f.Increment)
 		if hc.sendWin > h2MaxWindow {
 			hc.mu.Unlock()
-			return h2ConnectionError{http2.ErrCodeFlowControl, "connection window above 2^31-1"}
+			return h2ConnectionError{xhttp2.ErrCodeFlowControl, "connection window above 2^31-1"}
 		}
 		hc.cond.Broadcast()
 		hc.mu.Unlock()
@@ -441,22 +448,22 @@ func (hc *h2Conn) onWindowUpdate(f *http2.WindowUpdateFrame) error {
 	}
 	hc.mu.Unlock()
 	if over {
-		return st.provokedReset(http2.ErrCodeFlowControl, errH2FlowControl)
+		return st.provokedReset(xhttp2.ErrCodeFlowControl, errH2FlowControl)
 	}
 	return nil
 }
 
 // onData delivers request body bytes.
-func (hc *h2Conn) onData(f *http2.DataFrame) error {
+func (hc *serverConn) onData(f *xhttp2.DataFrame) error {
 	id := f.StreamID
 	if hc.idle(id) {
-		return h2ConnectionError{http2.ErrCodeProtocol, "DATA on an idle stream"}
+		return h2ConnectionError{xhttp2.ErrCodeProtocol, "DATA on an idle stream"}
 	}
 	n := int64(f.Length) // padding included: it counts against the windows
 	hc.mu.Lock()
 	if n > hc.recvWin {
 		hc.mu.Unlock()
-		return h2ConnectionError{http2.ErrCodeFlowControl, "DATA beyond the connection window"}
+		return h2ConnectionError{xhttp2.ErrCodeFlowControl, "DATA beyond the connection window"}
 	}
 	hc.recvWin -= n
 	st := hc.streams[id]
@@ -467,12 +474,12 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 		if st != nil && st.state == h2Closed && st.localReset || st == nil && hc.wasReset(id) {
 			return nil // reset by the server: frames in flight are ignored
 		}
-		return hc.resetStream(id, http2.ErrCodeStreamClosed)
+		return hc.resetStream(id, xhttp2.ErrCodeStreamClosed)
 	}
 	if n > st.recvWin {
 		hc.creditLocked(nil, n)
 		hc.mu.Unlock()
-		return st.provokedReset(http2.ErrCodeFlowControl, errH2FlowControl)
+		return st.provokedReset(xhttp2.ErrCodeFlowControl, errH2FlowControl)
 	}
 	st.recvWin -= n
 	data := f.Data()
@@ -484,10 +491,10 @@ func (hc *h2Conn) onData(f *http2.DataFrame) error {
 }
 
 // onHeaders opens a stream, or takes a request's trailers.
-func (hc *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
+func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 	id := f.StreamID
 	if id%2 == 0 {
-		return h2ConnectionError{http2.ErrCodeProtocol, "even stream id from a client"}
+		return h2ConnectionError{xhttp2.ErrCodeProtocol, "even stream id from a client"}
 	}
 	if !hc.idle(id) {
 		hc.mu.Lock()
@@ -500,13 +507,13 @@ func (hc *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		case reset:
 			return nil // the server reset or refused it: frames in flight are ignored
 		}
-		return h2ConnectionError{http2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
+		return h2ConnectionError{xhttp2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
 	}
 	hc.maxID = id // the stream is open, or closed at once below
 	if f.HasPriority() && f.Priority.StreamDep == id {
-		return hc.resetStream(id, http2.ErrCodeProtocol)
+		return hc.resetStream(id, xhttp2.ErrCodeProtocol)
 	}
-	st := newH2Stream(hc, id)
+	st := newStream(hc, id)
 	code, status := st.parseRequest(f)
 	hc.mu.Lock()
 	switch {
@@ -518,11 +525,11 @@ func (hc *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 		return nil
 	case hc.handlers >= h2MaxHandlers:
 		hc.mu.Unlock()
-		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many unfinished requests"}
+		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "too many unfinished requests"}
 	case hc.open >= h2MaxStreams:
-		code = http2.ErrCodeRefusedStream
+		code = xhttp2.ErrCodeRefusedStream
 	}
-	if code != http2.ErrCodeNo {
+	if code != xhttp2.ErrCodeNo {
 		hc.mu.Unlock()
 		return hc.resetStream(id, code)
 	}
@@ -540,7 +547,7 @@ func (hc *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 	if status != 0 {
 		// Answered on the executor like any response: it may wait for a
 		// flow-control window, which only this goroutine can open.
-		hc.srv.execute(dispatcher.Task{Run: func() { st.respondError(status) }})
+		hc.execute(dispatcher.Task{Run: func() { st.respondError(status) }})
 		return nil
 	}
 	hc.dispatch(st)
@@ -549,13 +556,13 @@ func (hc *h2Conn) onHeaders(f *http2.MetaHeadersFrame) error {
 
 // dispatch hands a stream to the Handler on the executor: never on the
 // reader, which must go on reading frames whatever the handler does.
-func (hc *h2Conn) dispatch(st *h2Stream) {
-	hc.srv.execute(st.task())
+func (hc *serverConn) dispatch(st *stream) {
+	hc.execute(st.task())
 }
 
 // resetStream sends RST_STREAM for id with code, closing the stream if it
 // exists. It fails when a client provokes more resets than it reads.
-func (hc *h2Conn) resetStream(id uint32, code http2.ErrCode) error {
+func (hc *serverConn) resetStream(id uint32, code xhttp2.ErrCode) error {
 	hc.mu.Lock()
 	st := hc.streams[id]
 	if st == nil || st.state == h2Closed {
@@ -572,14 +579,14 @@ func (hc *h2Conn) resetStream(id uint32, code http2.ErrCode) error {
 // error) count with the control frames against h2MaxControl: a client can
 // provoke them without reading. The server's own (a handler's Abort) always
 // go out. hc.mu is held.
-func (hc *h2Conn) queueRSTLocked(id uint32, code http2.ErrCode, provoked bool) error {
+func (hc *serverConn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bool) error {
 	hc.noteResetLocked(id)
 	if hc.closed {
 		return nil
 	}
 	if provoked {
 		if len(hc.ctrl)+hc.rsts >= h2MaxControl {
-			return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many streams reset unanswered"}
+			return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "too many streams reset unanswered"}
 		}
 		hc.rsts++
 	}
@@ -590,7 +597,7 @@ func (hc *h2Conn) queueRSTLocked(id uint32, code http2.ErrCode, provoked bool) e
 // noteResetLocked remembers a stream the server reset or refused, so that
 // the frames the client sent before it heard are ignored (RFC 9113 §5.1)
 // rather than taken as errors. Only recent ones are kept. hc.mu is held.
-func (hc *h2Conn) noteResetLocked(id uint32) {
+func (hc *serverConn) noteResetLocked(id uint32) {
 	if len(hc.resetIDs) >= h2MaxStreams {
 		clear(hc.resetIDs)
 	}
@@ -600,13 +607,13 @@ func (hc *h2Conn) noteResetLocked(id uint32) {
 	hc.resetIDs[id] = struct{}{}
 }
 
-func (hc *h2Conn) wasResetLocked(id uint32) bool {
+func (hc *serverConn) wasResetLocked(id uint32) bool {
 	_, ok := hc.resetIDs[id]
 	return ok
 }
 
 // wasReset is wasResetLocked for a caller without hc.mu.
-func (hc *h2Conn) wasReset(id uint32) bool {
+func (hc *serverConn) wasReset(id uint32) bool {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	return hc.wasResetLocked(id)
@@ -614,7 +621,7 @@ func (hc *h2Conn) wasReset(id uint32) bool {
 
 // end closes the connection: a GOAWAY for a connection error, what is
 // queued written, every remaining stream reset.
-func (hc *h2Conn) end(err error) {
+func (hc *serverConn) end(err error) {
 	var ce h2ConnectionError
 	hc.mu.Lock()
 	if !hc.closed {
@@ -643,13 +650,13 @@ func (hc *h2Conn) end(err error) {
 	if hc.err == nil {
 		hc.err = err
 	}
-	streams := make([]*h2Stream, 0, len(hc.streams))
+	streams := make([]*stream, 0, len(hc.streams))
 	for _, st := range hc.streams {
 		streams = append(streams, st)
 	}
 	hc.cond.Broadcast()
 	hc.mu.Unlock()
-	if ce.code != http2.ErrCodeNo || errors.Is(err, errH2Done) {
+	if ce.code != xhttp2.ErrCodeNo || errors.Is(err, errH2Done) {
 		// Let the client read the GOAWAY before the close resets the
 		// connection: stop sending, drain a little of what it sends.
 		if cw, ok := hc.nc.(interface{ CloseWrite() error }); ok {
@@ -660,14 +667,14 @@ func (hc *h2Conn) end(err error) {
 	}
 	hc.nc.Close()
 	for _, st := range streams {
-		st.reset(h2SendRst, http2.ErrCodeCancel, ErrClientGone)
+		st.reset(h2SendRst, xhttp2.ErrCodeCancel, connector.ErrClientGone)
 	}
-	hc.c.close()
+	hc.books.Close()
 }
 
 // shutdown starts a graceful close: GOAWAY, no new streams, the
 // connection ends when its streams are done.
-func (hc *h2Conn) shutdown() {
+func (hc *serverConn) shutdown() {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	if hc.goingAway || hc.closed {
@@ -680,7 +687,7 @@ func (hc *h2Conn) shutdown() {
 
 // streamDone drops a stream that is closed and whose handler finished.
 // hc.mu is held.
-func (hc *h2Conn) streamDoneLocked(st *h2Stream) {
+func (hc *serverConn) streamDoneLocked(st *stream) {
 	if hc.streams[st.id] == st {
 		delete(hc.streams, st.id)
 	}
@@ -693,7 +700,7 @@ func (hc *h2Conn) streamDoneLocked(st *h2Stream) {
 
 // creditLocked gives back receive window for n bytes consumed on st (nil:
 // the connection only), with a WINDOW_UPDATE once half a window is due.
-func (hc *h2Conn) creditLocked(st *h2Stream, n int64) {
+func (hc *serverConn) creditLocked(st *stream, n int64) {
 	if hc.closed {
 		return
 	}
@@ -720,43 +727,4 @@ type appendWriter []byte
 func (w *appendWriter) Write(p []byte) (int, error) {
 	*w = append(*w, p...)
 	return len(p), nil
-}
-
-// trackH2 adds hc to the server's HTTP/2 connections, for Shutdown; false
-// if the server is shutting down.
-func (s *Server) trackH2(hc *h2Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shutting.Load() {
-		return false
-	}
-	if s.h2conns == nil {
-		s.h2conns = make(map[*h2Conn]struct{})
-	}
-	s.h2conns[hc] = struct{}{}
-	return true
-}
-
-func (s *Server) untrackH2(hc *h2Conn) {
-	s.mu.Lock()
-	delete(s.h2conns, hc)
-	s.mu.Unlock()
-}
-
-// shutdownH2Locked sends GOAWAY on every HTTP/2 connection; they close when
-// their streams are done. s.mu is held.
-func (s *Server) shutdownH2Locked() {
-	for hc := range s.h2conns {
-		hc.shutdown()
-	}
-}
-
-// h2ConnsLocked returns the HTTP/2 connections, for Close to close
-// outside the lock (a TLS close may wait to send its alert). s.mu is held.
-func (s *Server) h2ConnsLocked() []*h2Conn {
-	hs := make([]*h2Conn, 0, len(s.h2conns))
-	for hc := range s.h2conns {
-		hs = append(hs, hc)
-	}
-	return hs
 }

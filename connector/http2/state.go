@@ -1,4 +1,4 @@
-package connector
+package http2
 
 // h2State is the state of an HTTP/2 stream as RFC 9113 §5.1 names them,
 // seen from the server. Streams start open (or half-closed remote when the

@@ -1,4 +1,4 @@
-package connector
+package http2
 
 import (
 	"bytes"
@@ -7,8 +7,10 @@ import (
 	"testing"
 	"testing/synctest"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/wharf-go/wharf/connector"
 )
 
 // h2Seeds are frame sequences a client might send after its preface and
@@ -25,43 +27,43 @@ func h2Seeds() [][]byte {
 	}
 	get := block(":method", "GET", ":scheme", "http", ":authority", "x", ":path", "/")
 	post := block(":method", "POST", ":scheme", "http", ":authority", "x", ":path", "/", "content-length", "4")
-	seq := func(write func(fr *http2.Framer)) []byte {
+	seq := func(write func(fr *xhttp2.Framer)) []byte {
 		var b bytes.Buffer
-		write(http2.NewFramer(&b, nil))
+		write(xhttp2.NewFramer(&b, nil))
 		return b.Bytes()
 	}
 	return [][]byte{
-		seq(func(fr *http2.Framer) {
-			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: get, EndStream: true, EndHeaders: true})
+		seq(func(fr *xhttp2.Framer) {
+			fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: get, EndStream: true, EndHeaders: true})
 		}),
-		seq(func(fr *http2.Framer) {
-			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: post, EndHeaders: true})
+		seq(func(fr *xhttp2.Framer) {
+			fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: post, EndHeaders: true})
 			fr.WriteDataPadded(1, false, []byte("bo"), []byte{0, 0, 0})
 			fr.WriteData(1, true, []byte("dy"))
 		}),
-		seq(func(fr *http2.Framer) {
-			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: get[:3], EndStream: true})
+		seq(func(fr *xhttp2.Framer) {
+			fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: get[:3], EndStream: true})
 			fr.WriteContinuation(1, true, get[3:])
-			fr.WriteRSTStream(1, http2.ErrCodeCancel)
+			fr.WriteRSTStream(1, xhttp2.ErrCodeCancel)
 			fr.WriteData(1, true, []byte("late"))
 		}),
-		seq(func(fr *http2.Framer) {
+		seq(func(fr *xhttp2.Framer) {
 			fr.WritePing(false, [8]byte{1})
-			fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1}, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
-			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: get, EndStream: true, EndHeaders: true})
+			fr.WriteSettings(xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 1}, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
+			fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: get, EndStream: true, EndHeaders: true})
 			fr.WriteWindowUpdate(3, 10)
 			fr.WriteWindowUpdate(0, 1<<30)
-			fr.WritePriority(3, http2.PriorityParam{StreamDep: 3})
+			fr.WritePriority(3, xhttp2.PriorityParam{StreamDep: 3})
 		}),
-		seq(func(fr *http2.Framer) {
-			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 5, BlockFragment: block(":method", "GET", ":path", "/", "connection", "x"), EndStream: true, EndHeaders: true})
+		seq(func(fr *xhttp2.Framer) {
+			fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 5, BlockFragment: block(":method", "GET", ":path", "/", "connection", "x"), EndStream: true, EndHeaders: true})
 			fr.WriteRawFrame(0xfa, 0, 0, []byte("unknown"))
-			fr.WriteGoAway(0, http2.ErrCodeNo, nil)
+			fr.WriteGoAway(0, xhttp2.ErrCodeNo, nil)
 		}),
-		seq(func(fr *http2.Framer) {
-			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: post, EndHeaders: true})
+		seq(func(fr *xhttp2.Framer) {
+			fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: post, EndHeaders: true})
 			fr.WriteData(1, false, []byte("b"))
-			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block("x-trailer", "1"), EndStream: true, EndHeaders: true})
+			fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: block("x-trailer", "1"), EndStream: true, EndHeaders: true})
 		}),
 	}
 }
@@ -76,13 +78,13 @@ func FuzzH2Frames(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		synctest.Test(t, func(t *testing.T) {
-			h := streamFunc(func(s Stream) {
+			h := streamFunc(func(s connector.Stream) {
 				io.Copy(io.Discard, s.Request().Body)
 				s.WriteHead(200, http.Header{}, 2, nil)
 				s.WriteBody([]byte("ok"))
 				s.Finish(nil)
 			})
-			p := startH2Pipe(t, Config{}, h)
+			p := startH2Pipe(t, connector.Config{}, h)
 			go func() {
 				for range p.frames {
 				}

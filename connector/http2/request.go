@@ -1,4 +1,4 @@
-package connector
+package http2
 
 import (
 	"net/http"
@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/h1"
@@ -17,7 +17,7 @@ import (
 // code to reset the stream with. A well-formed one the server will not
 // serve returns a status to answer with instead of dispatching it (431
 // for a header list over the limit, 413 for a declared body over it).
-func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int) {
+func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int) {
 	r := &st.req
 	var scheme, authority string
 	for _, hf := range f.PseudoFields() {
@@ -31,28 +31,28 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 		case ":authority":
 			authority = hf.Value
 		default:
-			return http2.ErrCodeProtocol, 0 // :status, or unknown
+			return xhttp2.ErrCodeProtocol, 0 // :status, or unknown
 		}
 	}
 	// The same rules as HTTP/1.1's request line and Host (RFC 9113 §8.3.1
 	// defers to them): a token method, a target without fragment or
 	// control bytes, a valid authority.
 	if r.Method == "" || !h1.IsToken([]byte(r.Method)) {
-		return http2.ErrCodeProtocol, 0
+		return xhttp2.ErrCodeProtocol, 0
 	}
 	if authority != "" && !h1.ValidHost([]byte(authority), false) {
-		return http2.ErrCodeProtocol, 0
+		return xhttp2.ErrCodeProtocol, 0
 	}
 	if r.Method == http.MethodConnect {
 		// CONNECT names an authority and nothing else (RFC 9113 §8.5).
 		if authority == "" || scheme != "" || r.Target != "" {
-			return http2.ErrCodeProtocol, 0
+			return xhttp2.ErrCodeProtocol, 0
 		}
 		r.Target = authority
 	} else if scheme == "" || r.Target == "" {
-		return http2.ErrCodeProtocol, 0
+		return xhttp2.ErrCodeProtocol, 0
 	} else if r.Target[0] != '/' && !(r.Target == "*" && r.Method == http.MethodOptions) || !h1.ValidTarget([]byte(r.Target)) {
-		return http2.ErrCodeProtocol, 0
+		return xhttp2.ErrCodeProtocol, 0
 	}
 
 	regular := f.RegularFields()
@@ -64,15 +64,15 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 		// hold no forbidden bytes.
 		switch hf.Name {
 		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-			return http2.ErrCodeProtocol, 0 // connection-specific (RFC 9113 §8.2.2)
+			return xhttp2.ErrCodeProtocol, 0 // connection-specific (RFC 9113 §8.2.2)
 		case "te":
 			if hf.Value != "trailers" {
-				return http2.ErrCodeProtocol, 0
+				return xhttp2.ErrCodeProtocol, 0
 			}
 		case "content-length":
 			n, err := strconv.ParseInt(hf.Value, 10, 64)
 			if err != nil || n < 0 || (st.declared >= 0 && st.declared != n) {
-				return http2.ErrCodeProtocol, 0
+				return xhttp2.ErrCodeProtocol, 0
 			}
 			st.declared = n
 		case "cookie":
@@ -82,7 +82,7 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 		case "host":
 			// One Host, agreeing with :authority when both are sent.
 			if host != "" || authority != "" && hf.Value != authority || !h1.ValidHost([]byte(hf.Value), false) {
-				return http2.ErrCodeProtocol, 0
+				return xhttp2.ErrCodeProtocol, 0
 			}
 			host = hf.Value
 		}
@@ -96,7 +96,7 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 		fields = append(fields, api.HeaderField{Key: "Host", Value: authority})
 	}
 	if f.StreamEnded() && st.declared > 0 {
-		return http2.ErrCodeProtocol, 0 // a body was declared and none follows
+		return xhttp2.ErrCodeProtocol, 0 // a body was declared and none follows
 	}
 
 	hc := st.hc
@@ -106,8 +106,8 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 	if r.Host == "" {
 		r.Host = host
 	}
-	r.RemoteAddr, r.LocalAddr = hc.c.remote, hc.c.local
-	r.TLS = hc.c.tls
+	r.RemoteAddr, r.LocalAddr = hc.remote, hc.local
+	r.TLS = hc.tls
 	switch {
 	case f.StreamEnded():
 		r.ContentLength = 0
@@ -122,21 +122,20 @@ func (st *h2Stream) parseRequest(f *http2.MetaHeadersFrame) (http2.ErrCode, int)
 	if r.Method == http.MethodConnect {
 		r.Path = ""
 	} else {
-		p, q, err := splitTarget(r.Target)
+		p, q, err := h1.SplitTarget(r.Target)
 		if err != nil {
-			return http2.ErrCodeNo, http.StatusBadRequest
+			return xhttp2.ErrCodeNo, http.StatusBadRequest
 		}
 		r.Path, r.RawQuery = p, q
 	}
-	cfg := &hc.srv.Config
-	if f.Truncated || len(regular) > cfg.maxHeaders() {
-		return http2.ErrCodeNo, http.StatusRequestHeaderFieldsTooLarge
+	if f.Truncated || len(regular) > hc.lim.MaxHeaders {
+		return xhttp2.ErrCodeNo, http.StatusRequestHeaderFieldsTooLarge
 	}
-	if len(r.Target) > cfg.maxURILength() {
-		return http2.ErrCodeNo, http.StatusRequestURITooLong
+	if len(r.Target) > hc.lim.MaxURILength {
+		return xhttp2.ErrCodeNo, http.StatusRequestURITooLong
 	}
 	if max := st.body.max; max >= 0 && st.declared > max {
-		return http2.ErrCodeNo, http.StatusRequestEntityTooLarge
+		return xhttp2.ErrCodeNo, http.StatusRequestEntityTooLarge
 	}
-	return http2.ErrCodeNo, 0
+	return xhttp2.ErrCodeNo, 0
 }

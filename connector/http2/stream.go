@@ -1,9 +1,8 @@
-package connector
+package http2
 
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -11,25 +10,16 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/h1"
 )
 
-var (
-	errH2StreamReset = errors.New("connector: HTTP/2 stream reset")
-	// errH2ClientReset is a RST_STREAM from the client with NO_ERROR,
-	// CANCEL or REFUSED_STREAM: it went away, as far as the request is
-	// concerned, so the container ends it quietly.
-	errH2ClientReset = fmt.Errorf("connector: the client reset the HTTP/2 stream: %w", ErrClientGone)
-	errH2FlowControl = errors.New("connector: HTTP/2 flow-control error")
-	errH2WriteWait   = errors.New("connector: HTTP/2 flow-control window not opened within WriteTimeout")
-)
-
-// h2Stream is one HTTP/2 request and its response: the Stream the
+// stream is one HTTP/2 request and its response: the Stream the
 // container serves.
 //
 // Goroutines: the reader goroutine creates it and feeds its body; the
@@ -37,11 +27,11 @@ var (
 // goroutine. The protocol state, windows and watcher are under the
 // connection's mutex; the response fields (head, wbuf, written...) belong
 // to the exchange's tasks alone.
-type h2Stream struct {
-	hc   *h2Conn
+type stream struct {
+	hc   *serverConn
 	id   uint32
 	req  api.RequestHead
-	body h2Body
+	body requestBody
 
 	// Under hc.mu.
 	state       h2State
@@ -49,7 +39,7 @@ type h2Stream struct {
 	recvWin     int64
 	recvCred    int64
 	unread      int64 // body bytes received and not yet read
-	watcher     Watcher
+	watcher     connector.Watcher
 	handlerDone bool
 	localReset  bool  // the server reset it: late frames are ignored
 	resetErr    error // why it ended before its response did
@@ -72,16 +62,16 @@ type h2Stream struct {
 	done     bool // Finish or Abort was called
 }
 
-func newH2Stream(hc *h2Conn, id uint32) *h2Stream {
-	st := &h2Stream{hc: hc, id: id, declared: -1, length: -1}
+func newStream(hc *serverConn, id uint32) *stream {
+	st := &stream{hc: hc, id: id, declared: -1, length: -1}
 	st.sendWin = hc.peerInitialWindow()
 	st.recvWin = h2StreamWindow
 	st.body.st = st
-	st.body.max = hc.srv.Config.maxBody()
+	st.body.max = hc.lim.MaxBodyBytes
 	return st
 }
 
-func (hc *h2Conn) peerInitialWindow() int64 {
+func (hc *serverConn) peerInitialWindow() int64 {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	return hc.peer.initialWindow
@@ -90,7 +80,7 @@ func (hc *h2Conn) peerInitialWindow() int64 {
 // moveLocked applies ev to the stream's state; it reports whether the move
 // was legal. A stream that reaches closed stops counting as open (or as
 // draining), and is dropped once its handler is done too. hc.mu is held.
-func (st *h2Stream) moveLocked(ev h2Event) bool {
+func (st *stream) moveLocked(ev h2Event) bool {
 	to, ok := h2Transition(st.state, ev)
 	if !ok {
 		return false
@@ -115,7 +105,7 @@ func (st *h2Stream) moveLocked(ev h2Event) bool {
 
 // handlerDoneLocked records that the exchange ended (or never started).
 // hc.mu is held.
-func (st *h2Stream) handlerDoneLocked() {
+func (st *stream) handlerDoneLocked() {
 	if st.handlerDone {
 		return
 	}
@@ -134,17 +124,17 @@ func (st *h2Stream) handlerDoneLocked() {
 // reset follows), its body fails with err and gives back its window,
 // writers waiting for a window wake up, and a watcher hears that the client
 // is gone. It fails only when a client provokes more resets than it reads.
-func (st *h2Stream) reset(ev h2Event, code http2.ErrCode, err error) error {
+func (st *stream) reset(ev h2Event, code xhttp2.ErrCode, err error) error {
 	return st.resetAs(ev, code, err, false)
 }
 
 // provokedReset is a server reset the client's frames provoked; it counts
 // against the control-frame bound (see queueRSTLocked).
-func (st *h2Stream) provokedReset(code http2.ErrCode, err error) error {
+func (st *stream) provokedReset(code xhttp2.ErrCode, err error) error {
 	return st.resetAs(h2SendRst, code, err, true)
 }
 
-func (st *h2Stream) resetAs(ev h2Event, code http2.ErrCode, err error, provoked bool) error {
+func (st *stream) resetAs(ev h2Event, code xhttp2.ErrCode, err error, provoked bool) error {
 	hc := st.hc
 	hc.mu.Lock()
 	if st.state == h2Closed {
@@ -154,7 +144,7 @@ func (st *h2Stream) resetAs(ev h2Event, code http2.ErrCode, err error, provoked 
 	var qerr error
 	if ev == h2SendRst {
 		st.localReset = true
-		if code != http2.ErrCodeNo {
+		if code != xhttp2.ErrCodeNo {
 			hc.purgeLocked(st)
 		}
 		qerr = hc.queueRSTLocked(st.id, code, provoked)
@@ -174,26 +164,26 @@ func (st *h2Stream) resetAs(ev h2Event, code http2.ErrCode, err error, provoked 
 		st.consumed(n) // the connection window is not held by a dead stream
 	}
 	if w != nil {
-		w.ClientGone(ErrClientGone)
+		w.ClientGone(connector.ErrClientGone)
 	}
 	return qerr
 }
 
 // recvData takes body bytes (and the end of the body) from the reader.
-func (st *h2Stream) recvData(data []byte, end bool) error {
+func (st *stream) recvData(data []byte, end bool) error {
 	hc := st.hc
 	st.received += int64(len(data))
 	if st.declared >= 0 && (st.received > st.declared || end && st.received != st.declared) {
 		hc.mu.Lock()
 		hc.creditLocked(nil, int64(len(data)))
 		hc.mu.Unlock()
-		return st.provokedReset(http2.ErrCodeProtocol, errors.New("connector: request body length differs from content-length"))
+		return st.provokedReset(xhttp2.ErrCodeProtocol, errBodyLength)
 	}
 	if len(data) > 0 {
 		hc.mu.Lock()
 		draining := st.draining
 		hc.mu.Unlock()
-		if draining && st.received > hc.srv.Config.maxDiscard() {
+		if draining && st.received > hc.lim.MaxDiscardBytes {
 			// The response is complete and the client still sends a body
 			// nobody reads: ask it to stop (RFC 9113 §8.1). Up to
 			// MaxDiscardBytes are read first, which lets a body that
@@ -201,7 +191,7 @@ func (st *h2Stream) recvData(data []byte, end bool) error {
 			hc.mu.Lock()
 			hc.creditLocked(nil, int64(len(data)))
 			hc.mu.Unlock()
-			return st.provokedReset(http2.ErrCodeNo, errBodySettled)
+			return st.provokedReset(xhttp2.ErrCodeNo, errBodySettled)
 		}
 		if !st.body.push(data) {
 			hc.mu.Lock()
@@ -223,7 +213,7 @@ func (st *h2Stream) recvData(data []byte, end bool) error {
 }
 
 // consumed gives back the window of n body bytes the handler read.
-func (st *h2Stream) consumed(n int) {
+func (st *stream) consumed(n int) {
 	hc := st.hc
 	hc.mu.Lock()
 	st.unread -= int64(n)
@@ -233,7 +223,7 @@ func (st *h2Stream) consumed(n int) {
 
 // recvTrailers takes a HEADERS frame on a stream already open: the
 // request's trailers.
-func (st *h2Stream) recvTrailers(f *http2.MetaHeadersFrame) error {
+func (st *stream) recvTrailers(f *xhttp2.MetaHeadersFrame) error {
 	hc := st.hc
 	hc.mu.Lock()
 	state, local := st.state, st.localReset
@@ -242,16 +232,16 @@ func (st *h2Stream) recvTrailers(f *http2.MetaHeadersFrame) error {
 	case state == h2Closed && local:
 		return nil // reset by the server: frames in flight are ignored
 	case state == h2Closed:
-		return h2ConnectionError{http2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
+		return h2ConnectionError{xhttp2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
 	case state == h2HalfClosedRemote:
-		return st.provokedReset(http2.ErrCodeStreamClosed, errH2StreamReset)
+		return st.provokedReset(xhttp2.ErrCodeStreamClosed, errH2StreamReset)
 	case !f.StreamEnded() || len(f.PseudoFields()) > 0 || f.Truncated:
-		return st.provokedReset(http2.ErrCodeProtocol, errH2StreamReset)
+		return st.provokedReset(xhttp2.ErrCodeProtocol, errH2StreamReset)
 	}
 	tr := make(http.Header)
 	for _, hf := range f.RegularFields() {
 		k := textproto.CanonicalMIMEHeaderKey(hf.Name)
-		if !forbiddenTrailer[k] { // as HTTP/1.1's chunked trailers
+		if !h1.ForbiddenTrailer(k) { // as HTTP/1.1's chunked trailers
 			tr[k] = append(tr[k], hf.Value)
 		}
 	}
@@ -260,22 +250,22 @@ func (st *h2Stream) recvTrailers(f *http2.MetaHeadersFrame) error {
 }
 
 // task is how the stream runs on the executor.
-func (st *h2Stream) task() dispatcher.Task { return dispatcher.Task{Run: st.run} }
+func (st *stream) task() dispatcher.Task { return dispatcher.Task{Run: st.run} }
 
-func (st *h2Stream) run() {
+func (st *stream) run() {
 	defer func() {
 		if p := recover(); p != nil {
-			st.hc.srv.Config.logger().Error("connector: panic serving an HTTP/2 stream", "panic", p)
+			st.hc.log.Error("http2: panic serving a stream", "panic", p)
 			if !st.done {
-				st.Abort(ErrAborted)
+				st.Abort(connector.ErrAborted)
 			}
 		}
 	}()
-	st.hc.srv.Handler.ServeStream(st)
+	st.hc.handler.ServeStream(st)
 }
 
 // respondError answers a request the handler never sees.
-func (st *h2Stream) respondError(status int) {
+func (st *stream) respondError(status int) {
 	msg := h1.StatusText(status) + "\n"
 	h := http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 	st.WriteHead(status, h, int64(len(msg)), nil)
@@ -284,10 +274,10 @@ func (st *h2Stream) respondError(status int) {
 }
 
 // Request implements Stream.
-func (st *h2Stream) Request() *api.RequestHead { return &st.req }
+func (st *stream) Request() *api.RequestHead { return &st.req }
 
 // Watch implements Stream.
-func (st *h2Stream) Watch(w Watcher) {
+func (st *stream) Watch(w connector.Watcher) {
 	st.hc.mu.Lock()
 	st.watcher = w
 	gone := st.state == h2Closed && st.resetErr != nil
@@ -295,19 +285,19 @@ func (st *h2Stream) Watch(w Watcher) {
 	if gone {
 		// Reset between dispatch and Watch: tell it now. The container
 		// queues the failure behind its first dispatch.
-		w.ClientGone(ErrClientGone)
+		w.ClientGone(connector.ErrClientGone)
 	}
 }
 
 // Hijack implements Stream: HTTP/2 streams cannot be hijacked.
-func (st *h2Stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (st *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return nil, nil, api.ErrNotSupported
 }
 
 // WriteHead implements Stream. The head is queued with the first data, or
 // with the end of the response when there is none, so that a response
 // without a body is one HEADERS frame with END_STREAM.
-func (st *h2Stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
+func (st *stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
 	if st.headSent || st.head != nil {
 		return api.ErrCommitted
 	}
@@ -344,7 +334,7 @@ func (st *h2Stream) WriteHead(status int, h http.Header, contentLength int64, tr
 
 // WriteBody implements Stream: bytes are gathered into frames of up to
 // 16 KiB.
-func (st *h2Stream) WriteBody(p []byte) error {
+func (st *stream) WriteBody(p []byte) error {
 	if err := st.writeErr(); err != nil {
 		return err
 	}
@@ -360,7 +350,7 @@ func (st *h2Stream) WriteBody(p []byte) error {
 	}
 	for len(p) > 0 {
 		if st.wbuf == nil {
-			st.wbuf = h2Bufs.Get().(*[]byte)
+			st.wbuf = st.hc.srv.getBuf()
 		}
 		b := *st.wbuf
 		n := copy(b[len(b):cap(b)], p)
@@ -376,7 +366,7 @@ func (st *h2Stream) WriteBody(p []byte) error {
 }
 
 // Flush implements Stream.
-func (st *h2Stream) Flush() error {
+func (st *stream) Flush() error {
 	if err := st.writeErr(); err != nil {
 		return err
 	}
@@ -387,7 +377,7 @@ func (st *h2Stream) Flush() error {
 }
 
 // Finish implements Stream.
-func (st *h2Stream) Finish(trailers http.Header) error {
+func (st *stream) Finish(trailers http.Header) error {
 	if st.done {
 		return api.ErrWrongState
 	}
@@ -443,36 +433,36 @@ func (st *h2Stream) Finish(trailers http.Header) error {
 	}
 	hc.mu.Unlock()
 	if stop {
-		st.reset(h2SendRst, http2.ErrCodeNo, errBodySettled)
+		st.reset(h2SendRst, xhttp2.ErrCodeNo, errBodySettled)
 	}
 	if err != nil {
 		// The response cannot end normally (a window never opened, the
 		// stream or connection failed): reset it so that it ends at all.
-		st.reset(h2SendRst, http2.ErrCodeInternal, err)
+		st.reset(h2SendRst, xhttp2.ErrCodeInternal, err)
 	}
 	st.release()
 	return err
 }
 
 // Abort implements Stream: the stream is reset, the connection goes on.
-func (st *h2Stream) Abort(err error) {
+func (st *stream) Abort(err error) {
 	if st.done {
 		return
 	}
 	st.done = true
-	code := http2.ErrCodeInternal
-	if errors.Is(err, ErrClientGone) {
-		code = http2.ErrCodeCancel
+	code := xhttp2.ErrCodeInternal
+	if errors.Is(err, connector.ErrClientGone) {
+		code = xhttp2.ErrCodeCancel
 	}
 	st.reset(h2SendRst, code, err)
 	st.release()
 }
 
 // release ends the exchange's hold on the stream.
-func (st *h2Stream) release() {
+func (st *stream) release() {
 	if st.wbuf != nil {
 		*st.wbuf = (*st.wbuf)[:0]
-		h2Bufs.Put(st.wbuf)
+		st.hc.srv.bufs.Put(st.wbuf)
 		st.wbuf = nil
 	}
 	st.body.close()
@@ -483,7 +473,7 @@ func (st *h2Stream) release() {
 }
 
 // writeErr reports why the response can no longer be written, if so.
-func (st *h2Stream) writeErr() error {
+func (st *stream) writeErr() error {
 	st.hc.mu.Lock()
 	defer st.hc.mu.Unlock()
 	if st.state == h2Closed || st.state == h2HalfClosedLocal || st.hc.closed {
@@ -492,7 +482,7 @@ func (st *h2Stream) writeErr() error {
 	return nil
 }
 
-func (st *h2Stream) errLocked() error {
+func (st *stream) errLocked() error {
 	switch {
 	case st.resetErr != nil:
 		return st.resetErr
@@ -503,14 +493,14 @@ func (st *h2Stream) errLocked() error {
 	case st.state == h2HalfClosedLocal || st.state == h2Closed:
 		return api.ErrWrongState
 	}
-	return ErrAborted
+	return connector.ErrAborted
 }
 
 // send queues the pending head and gathered data, ending the stream with
 // end. Data waits for the stream's and the connection's send windows and
 // for room in the connection's queue; a wait longer than WriteTimeout fails
 // the stream.
-func (st *h2Stream) send(end bool) error {
+func (st *stream) send(end bool) error {
 	hc := st.hc
 	var data []byte
 	buf := st.wbuf
@@ -529,14 +519,14 @@ func (st *h2Stream) send(end bool) error {
 		if end && len(data) == 0 {
 			st.moveLocked(h2SendEnd)
 			if buf != nil {
-				h2Bufs.Put(buf)
+				hc.srv.bufs.Put(buf)
 			}
 			return nil
 		}
 	}
 	if len(data) == 0 {
 		if buf != nil {
-			h2Bufs.Put(buf)
+			hc.srv.bufs.Put(buf)
 		}
 		if end {
 			hc.queueFrame(h2Frame{kind: h2fData, stream: st.id, end: true, st: st})
@@ -563,7 +553,7 @@ func (st *h2Stream) send(end bool) error {
 			}
 			if timer == nil {
 				gen := st.waitGen
-				timer = time.AfterFunc(orDuration(hc.srv.Config.WriteTimeout, DefaultWriteTimeout), func() {
+				timer = time.AfterFunc(hc.lim.WriteTimeout, func() {
 					hc.mu.Lock()
 					if st.waitGen == gen {
 						st.waitExpired = true

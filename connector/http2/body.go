@@ -1,4 +1,4 @@
-package connector
+package http2
 
 import (
 	"io"
@@ -10,15 +10,15 @@ import (
 	"github.com/wharf-go/wharf/api"
 )
 
-// h2Body is an HTTP/2 request body: the reader goroutine pushes DATA into
+// requestBody is an HTTP/2 request body: the reader goroutine pushes DATA into
 // it, the handler reads it, and what is read is given back to the client as
 // flow-control window. The stream's receive window bounds what it holds.
 //
 // Goroutines: push, end and fail are the reader's (fail also the stream's
 // resetter); Read, TryRead, NotifyReadable and Close any one goroutine of
 // the handler's at a time.
-type h2Body struct {
-	st *h2Stream
+type requestBody struct {
+	st *stream
 
 	mu      sync.Mutex
 	buf     []byte // unread bytes are buf[r:]
@@ -32,12 +32,12 @@ type h2Body struct {
 	n, max  int64         // bytes received, limit (-1 none)
 }
 
-var _ api.NonBlockingReader = (*h2Body)(nil)
+var _ api.NonBlockingReader = (*requestBody)(nil)
 
 // push appends DATA bytes; false if they are dropped (the body was closed,
 // failed or grew past its limit), in which case the caller gives their
 // window back.
-func (b *h2Body) push(p []byte) bool {
+func (b *requestBody) push(p []byte) bool {
 	b.mu.Lock()
 	if b.closed || b.err != nil {
 		b.mu.Unlock()
@@ -70,7 +70,7 @@ func (b *h2Body) push(p []byte) bool {
 }
 
 // end marks the end of the body.
-func (b *h2Body) end() {
+func (b *requestBody) end() {
 	b.mu.Lock()
 	b.eof = true
 	f := b.wakeLocked()
@@ -81,7 +81,7 @@ func (b *h2Body) end() {
 }
 
 // fail makes reads fail with err (if the body has not ended).
-func (b *h2Body) fail(err error) {
+func (b *requestBody) fail(err error) {
 	b.mu.Lock()
 	if !b.eof && b.err == nil {
 		b.err = err
@@ -93,14 +93,14 @@ func (b *h2Body) fail(err error) {
 	}
 }
 
-func (b *h2Body) setTrailer(h http.Header) {
+func (b *requestBody) setTrailer(h http.Header) {
 	b.mu.Lock()
 	b.trailer = h
 	b.mu.Unlock()
 }
 
 // Trailer returns the request's trailers once the body is read.
-func (b *h2Body) Trailer() http.Header {
+func (b *requestBody) Trailer() http.Header {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.eof {
@@ -111,7 +111,7 @@ func (b *h2Body) Trailer() http.Header {
 
 // wakeLocked signals a waiting Read and returns a NotifyReadable callback
 // to call outside the lock.
-func (b *h2Body) wakeLocked() func() {
+func (b *requestBody) wakeLocked() func() {
 	if b.ready != nil {
 		select {
 		case b.ready <- struct{}{}:
@@ -124,12 +124,12 @@ func (b *h2Body) wakeLocked() func() {
 }
 
 // Read implements io.Reader. A read waits at most ReadTimeout for bytes.
-func (b *h2Body) Read(p []byte) (int, error) { return b.read(p, false) }
+func (b *requestBody) Read(p []byte) (int, error) { return b.read(p, false) }
 
 // TryRead implements api.NonBlockingReader.
-func (b *h2Body) TryRead(p []byte) (int, error) { return b.read(p, true) }
+func (b *requestBody) TryRead(p []byte) (int, error) { return b.read(p, true) }
 
-func (b *h2Body) read(p []byte, nonblock bool) (int, error) {
+func (b *requestBody) read(p []byte, nonblock bool) (int, error) {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -175,7 +175,7 @@ func (b *h2Body) read(p []byte, nonblock bool) (int, error) {
 		ready := b.ready
 		b.mu.Unlock()
 		if timer == nil {
-			timer = time.NewTimer(orDuration(b.st.hc.srv.Config.ReadTimeout, DefaultReadTimeout))
+			timer = time.NewTimer(b.st.hc.lim.ReadTimeout)
 		}
 		select {
 		case <-ready:
@@ -186,7 +186,7 @@ func (b *h2Body) read(p []byte, nonblock bool) (int, error) {
 }
 
 // NotifyReadable implements api.NonBlockingReader.
-func (b *h2Body) NotifyReadable(f func()) {
+func (b *requestBody) NotifyReadable(f func()) {
 	b.mu.Lock()
 	if b.r < len(b.buf) || b.eof || b.err != nil || b.closed {
 		b.mu.Unlock()
@@ -198,7 +198,7 @@ func (b *h2Body) NotifyReadable(f func()) {
 }
 
 // drop empties the buffer and returns how many unread bytes it held.
-func (b *h2Body) drop() int {
+func (b *requestBody) drop() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := len(b.buf) - b.r
@@ -207,14 +207,14 @@ func (b *h2Body) drop() int {
 }
 
 // Close implements io.Closer: the rest of the body is dropped.
-func (b *h2Body) Close() error {
+func (b *requestBody) Close() error {
 	b.close()
 	return nil
 }
 
 // close drops what is buffered and what still arrives, giving its window
 // back.
-func (b *h2Body) close() {
+func (b *requestBody) close() {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()

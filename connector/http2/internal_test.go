@@ -1,9 +1,12 @@
-package connector
+package http2
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -11,8 +14,11 @@ import (
 	"testing/synctest"
 	"time"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/dispatcher"
 )
 
 // Every state and event of the HTTP/2 stream state machine.
@@ -50,37 +56,53 @@ func TestH2Transitions(t *testing.T) {
 }
 
 // streamFunc serves streams with a function.
-type streamFunc func(Stream)
+type streamFunc func(connector.Stream)
 
-func (f streamFunc) ServeStream(s Stream) { f(s) }
+func (f streamFunc) ServeStream(s connector.Stream) { f(s) }
+
+// pipeBooks are the books of a connection served without a connector:
+// always tracked, closed by closing the socket.
+type pipeBooks struct{ nc net.Conn }
+
+func (b pipeBooks) Track(func()) bool { return true }
+func (b pipeBooks) Close()            { b.nc.Close() }
 
 // h2Pipe runs one h2c connection of a server with h over an in-memory
 // pipe, so that tests can run under testing/synctest. It returns the
 // client's side, with the preface and an empty SETTINGS sent and a reader
 // goroutine delivering every frame on frames (closed at EOF).
 type h2Pipe struct {
-	srv    *Server
+	hc     *serverConn
 	nc     net.Conn
-	fr     *http2.Framer
+	fr     *xhttp2.Framer
 	enc    *hpack.Encoder
 	buf    bytes.Buffer
-	frames chan http2.Frame
+	frames chan xhttp2.Frame
 	done   chan struct{} // closed when the server's side ended
 }
 
-func startH2Pipe(t *testing.T, cfg Config, h Handler, settings ...http2.Setting) *h2Pipe {
+func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settings ...xhttp2.Setting) *h2Pipe {
 	t.Helper()
-	p := &h2Pipe{srv: &Server{Handler: h, Config: cfg}, frames: make(chan http2.Frame, 64), done: make(chan struct{})}
+	p := &h2Pipe{frames: make(chan xhttp2.Frame, 64), done: make(chan struct{})}
 	cli, sc := net.Pipe()
 	p.nc = cli
-	c := newConn(p.srv, sc)
-	p.srv.addConn(c, false)
-	c.setState(connReading) // as when the preface has been read
+	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
+	p.hc = newServerConn(&Server{}, &connector.Handover{
+		Conn: sc, Reader: bufio.NewReaderSize(sc, 16<<10),
+		RemoteAddr: sc.RemoteAddr().String(), LocalAddr: sc.LocalAddr().String(),
+		Limits: cfg.Limits(), Logger: slog.Default(), Handler: h,
+		Execute: func(t dispatcher.Task) {
+			if err := ex.Execute(t); err != nil {
+				go t.Run()
+			}
+		},
+		Books: pipeBooks{sc},
+	})
 	go func() {
 		defer close(p.done)
-		c.serveH2C()
+		p.hc.serve()
 	}()
-	p.fr = http2.NewFramer(cli, cli)
+	p.fr = xhttp2.NewFramer(cli, cli)
 	p.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	p.enc = hpack.NewEncoder(&p.buf)
 	go func() {
@@ -93,26 +115,26 @@ func startH2Pipe(t *testing.T, cfg Config, h Handler, settings ...http2.Setting)
 			p.frames <- copyFrame(f)
 		}
 	}()
-	io.WriteString(cli, http2.ClientPreface)
+	io.WriteString(cli, xhttp2.ClientPreface)
 	p.fr.WriteSettings(settings...)
 	t.Cleanup(func() {
 		cli.Close()
 		<-p.done
-		p.srv.closeExecutor()
+		ex.Close(context.Background())
 	})
 	return p
 }
 
 // copyFrame keeps what the tests look at of a frame the framer may reuse.
-func copyFrame(f http2.Frame) http2.Frame {
-	if d, ok := f.(*http2.DataFrame); ok {
+func copyFrame(f xhttp2.Frame) xhttp2.Frame {
+	if d, ok := f.(*xhttp2.DataFrame); ok {
 		return &dataCopy{StreamID: d.StreamID, data: bytes.Clone(d.Data()), end: d.StreamEnded()}
 	}
 	return f
 }
 
 type dataCopy struct {
-	http2.FrameHeader
+	xhttp2.FrameHeader
 	StreamID uint32
 	data     []byte
 	end      bool
@@ -120,7 +142,7 @@ type dataCopy struct {
 
 // next returns the next frame that match accepts, skipping others, or nil
 // at EOF.
-func (p *h2Pipe) next(match func(http2.Frame) bool) http2.Frame {
+func (p *h2Pipe) next(match func(xhttp2.Frame) bool) xhttp2.Frame {
 	for f := range p.frames {
 		if match(f) {
 			return f
@@ -137,22 +159,22 @@ func (p *h2Pipe) get(id uint32, path string) {
 	} {
 		p.enc.WriteField(f)
 	}
-	p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: p.buf.Bytes(), EndStream: true, EndHeaders: true})
+	p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: id, BlockFragment: p.buf.Bytes(), EndStream: true, EndHeaders: true})
 }
 
-func isGoAway(f http2.Frame) bool { _, ok := f.(*http2.GoAwayFrame); return ok }
+func isGoAway(f xhttp2.Frame) bool { _, ok := f.(*xhttp2.GoAwayFrame); return ok }
 
 // A connection with no stream for IdleTimeout is closed with GOAWAY
 // (NO_ERROR); one with a stream open is not.
 func TestH2IdleTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
-		h := streamFunc(func(s Stream) {
+		h := streamFunc(func(s connector.Stream) {
 			<-release
 			s.WriteHead(200, http.Header{}, 0, nil)
 			s.Finish(nil)
 		})
-		p := startH2Pipe(t, Config{IdleTimeout: 5 * time.Second}, h)
+		p := startH2Pipe(t, connector.Config{IdleTimeout: 5 * time.Second}, h)
 		start := time.Now()
 		p.get(1, "/")
 		time.Sleep(20 * time.Second) // a stream is open: no idle timeout
@@ -167,7 +189,7 @@ func TestH2IdleTimeout(t *testing.T) {
 		if f == nil {
 			t.Fatal("no GOAWAY")
 		}
-		if g := f.(*http2.GoAwayFrame); g.ErrCode != http2.ErrCodeNo || g.LastStreamID != 1 {
+		if g := f.(*xhttp2.GoAwayFrame); g.ErrCode != xhttp2.ErrCodeNo || g.LastStreamID != 1 {
 			t.Fatalf("GOAWAY %v last %d", g.ErrCode, g.LastStreamID)
 		}
 		if d := time.Since(start); d != 25*time.Second {
@@ -184,7 +206,7 @@ func TestH2WriteWaitTimeout(t *testing.T) {
 		var mu sync.Mutex
 		var finishErr error
 		var took time.Duration
-		h := streamFunc(func(s Stream) {
+		h := streamFunc(func(s connector.Stream) {
 			start := time.Now()
 			s.WriteHead(200, http.Header{}, -1, nil)
 			s.WriteBody([]byte("body"))
@@ -193,10 +215,10 @@ func TestH2WriteWaitTimeout(t *testing.T) {
 			finishErr, took = err, time.Since(start)
 			mu.Unlock()
 		})
-		p := startH2Pipe(t, Config{WriteTimeout: 3 * time.Second}, h, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+		p := startH2Pipe(t, connector.Config{WriteTimeout: 3 * time.Second}, h, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
 		p.get(1, "/")
-		f := p.next(func(f http2.Frame) bool { _, ok := f.(*http2.RSTStreamFrame); return ok })
-		if f == nil || f.(*http2.RSTStreamFrame).StreamID != 1 {
+		f := p.next(func(f xhttp2.Frame) bool { _, ok := f.(*xhttp2.RSTStreamFrame); return ok })
+		if f == nil || f.(*xhttp2.RSTStreamFrame).StreamID != 1 {
 			t.Fatalf("got %v, want RST_STREAM on stream 1", f)
 		}
 		synctest.Wait()
@@ -207,7 +229,7 @@ func TestH2WriteWaitTimeout(t *testing.T) {
 		mu.Unlock()
 		// The connection still answers.
 		p.fr.WritePing(false, [8]byte{7})
-		if f := p.next(func(f http2.Frame) bool { pf, ok := f.(*http2.PingFrame); return ok && pf.IsAck() }); f == nil {
+		if f := p.next(func(f xhttp2.Frame) bool { pf, ok := f.(*xhttp2.PingFrame); return ok && pf.IsAck() }); f == nil {
 			t.Fatal("no PING answer after the reset")
 		}
 	})
@@ -216,11 +238,10 @@ func TestH2WriteWaitTimeout(t *testing.T) {
 // Frames are handled on the connection's reader alone: handling one on
 // another goroutine panics in tests at once.
 func TestH2ReaderOwnership(t *testing.T) {
-	srv := &Server{}
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	hc := newH2Conn(newConn(srv, a), a, nil)
+	hc := newServerConn(&Server{}, &connector.Handover{Conn: a})
 	owned, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		hc.readG.Acquire()
@@ -235,23 +256,23 @@ func TestH2ReaderOwnership(t *testing.T) {
 			t.Fatal("a frame handled off the reader goroutine did not panic")
 		}
 	}()
-	hc.onFrame(&http2.PingFrame{})
+	hc.onFrame(&xhttp2.PingFrame{})
 }
 
-// An error the connector answers itself (400 for an undecodable path)
+// An error the server answers itself (400 for an undecodable path)
 // waits for its flow-control window on the executor, never on the reader:
 // with a zero window, a PING sent after it is answered at once.
 func TestH2ErrorAnswerDoesNotBlockReader(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := streamFunc(func(s Stream) { t.Error("the handler ran for a malformed path") })
-		p := startH2Pipe(t, Config{}, h, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+		h := streamFunc(func(s connector.Stream) { t.Error("the handler ran for a malformed path") })
+		p := startH2Pipe(t, connector.Config{}, h, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
 		p.get(1, "/%zz")
 		p.fr.WritePing(false, [8]byte{4})
 		synctest.Wait() // no time passes: only what needs no window can happen
 		for {
 			select {
 			case f := <-p.frames:
-				if pf, ok := f.(*http2.PingFrame); ok && pf.IsAck() {
+				if pf, ok := f.(*xhttp2.PingFrame); ok && pf.IsAck() {
 					return
 				}
 				continue
@@ -266,12 +287,12 @@ func TestH2ErrorAnswerDoesNotBlockReader(t *testing.T) {
 // the connection: with the client silent, the idle timeout closes it.
 func TestH2DrainingStreamDoesNotHoldConnection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := streamFunc(func(s Stream) {
+		h := streamFunc(func(s connector.Stream) {
 			s.WriteHead(200, http.Header{}, 2, nil)
 			s.WriteBody([]byte("ok"))
 			s.Finish(nil)
 		})
-		p := startH2Pipe(t, Config{IdleTimeout: 5 * time.Second}, h)
+		p := startH2Pipe(t, connector.Config{IdleTimeout: 5 * time.Second}, h)
 		start := time.Now()
 		p.buf.Reset()
 		for _, f := range []hpack.HeaderField{
@@ -280,7 +301,7 @@ func TestH2DrainingStreamDoesNotHoldConnection(t *testing.T) {
 		} {
 			p.enc.WriteField(f)
 		}
-		p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: p.buf.Bytes(), EndHeaders: true})
+		p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: p.buf.Bytes(), EndHeaders: true})
 		if p.next(isGoAway) == nil {
 			t.Fatal("no GOAWAY")
 		}
@@ -295,12 +316,12 @@ func TestH2DrainingStreamDoesNotHoldConnection(t *testing.T) {
 func TestH2WindowDribbleBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		big := bytes.Repeat([]byte("x"), 1<<20)
-		h := streamFunc(func(s Stream) {
+		h := streamFunc(func(s connector.Stream) {
 			s.WriteHead(200, http.Header{}, int64(len(big)), nil)
 			s.WriteBody(big)
 			s.Finish(nil)
 		})
-		p := startH2Pipe(t, Config{}, h, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30})
+		p := startH2Pipe(t, connector.Config{}, h, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 1 << 30})
 		p.get(1, "/")
 		synctest.Wait() // the connection's 64 KiB window is spent; the client reads no more than frames holds
 		for range 2 * h2MaxFrames {
@@ -308,12 +329,7 @@ func TestH2WindowDribbleBounded(t *testing.T) {
 			synctest.Wait() // the handler takes each byte before the next
 		}
 		synctest.Wait()
-		var hc *h2Conn
-		p.srv.mu.Lock()
-		for c := range p.srv.h2conns {
-			hc = c
-		}
-		p.srv.mu.Unlock()
+		hc := p.hc
 		hc.mu.Lock()
 		queued := len(hc.frames)
 		hc.mu.Unlock()

@@ -1,11 +1,10 @@
-package connector
+package http2
 
 import (
 	"runtime"
-	"sync"
 	"time"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
 
@@ -31,27 +30,24 @@ type h2Frame struct {
 	end    bool // END_STREAM
 	stream uint32
 	n      uint32 // WINDOW_UPDATE increment; GOAWAY last stream id
-	code   http2.ErrCode
+	code   xhttp2.ErrCode
 	ping   [8]byte
 	fields []hpack.HeaderField
 	data   []byte
 	buf    *[]byte // the pooled buffer data is cut from, returned after writing
-	st     *h2Stream
+	st     *stream
 }
-
-// h2Bufs recycles the 16 KiB buffers that response data is gathered in.
-var h2Bufs = sync.Pool{New: func() any { b := make([]byte, 0, h2MaxFrame); return &b }}
 
 // queueCtrl queues a control frame the client provoked (a PING or
 // SETTINGS acknowledgement, say) ahead of stream frames. A client that
 // provokes more than h2MaxControl of them without reading the answers gets
 // a connection error. hc.mu is held.
-func (hc *h2Conn) queueCtrl(f h2Frame) error {
+func (hc *serverConn) queueCtrl(f h2Frame) error {
 	if hc.closed {
 		return nil
 	}
 	if len(hc.ctrl)+hc.rsts >= h2MaxControl {
-		return h2ConnectionError{http2.ErrCodeEnhanceYourCalm, "too many control frames unanswered"}
+		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "too many control frames unanswered"}
 	}
 	hc.queueOwnCtrl(f)
 	return nil
@@ -60,7 +56,7 @@ func (hc *h2Conn) queueCtrl(f h2Frame) error {
 // queueOwnCtrl queues a control frame the server sends of its own accord
 // (its SETTINGS, a WINDOW_UPDATE for bytes a handler read): never refused,
 // and bounded by what the server does. hc.mu is held.
-func (hc *h2Conn) queueOwnCtrl(f h2Frame) {
+func (hc *serverConn) queueOwnCtrl(f h2Frame) {
 	if hc.closed {
 		return
 	}
@@ -70,7 +66,7 @@ func (hc *h2Conn) queueOwnCtrl(f h2Frame) {
 
 // queueFrame queues a stream frame (or GOAWAY) after those queued before.
 // hc.mu is held.
-func (hc *h2Conn) queueFrame(f h2Frame) {
+func (hc *serverConn) queueFrame(f h2Frame) {
 	if hc.closed {
 		return
 	}
@@ -81,7 +77,7 @@ func (hc *h2Conn) queueFrame(f h2Frame) {
 
 // purgeLocked drops the frames of a stream that was reset and not yet
 // taken by the writer. hc.mu is held.
-func (hc *h2Conn) purgeLocked(st *h2Stream) {
+func (hc *serverConn) purgeLocked(st *stream) {
 	kept := hc.frames[:0]
 	for _, f := range hc.frames {
 		if f.st == st && (f.kind == h2fData || f.kind == h2fHeaders) {
@@ -94,7 +90,7 @@ func (hc *h2Conn) purgeLocked(st *h2Stream) {
 	hc.frames = kept
 }
 
-func (hc *h2Conn) startWriterLocked() {
+func (hc *serverConn) startWriterLocked() {
 	if !hc.writing {
 		hc.writing = true
 		go hc.writeLoop()
@@ -103,9 +99,9 @@ func (hc *h2Conn) startWriterLocked() {
 
 // writeLoop is the writer goroutine: it writes what is queued, in batches
 // with one flush each, and ends when the queue is empty.
-func (hc *h2Conn) writeLoop() {
+func (hc *serverConn) writeLoop() {
 	hc.writeG.Acquire()
-	timeout := orDuration(hc.srv.Config.WriteTimeout, DefaultWriteTimeout)
+	timeout := hc.lim.WriteTimeout
 	lingered := false
 	for {
 		hc.mu.Lock()
@@ -155,7 +151,7 @@ func (hc *h2Conn) writeLoop() {
 			}
 			if f.buf != nil {
 				*f.buf = (*f.buf)[:0]
-				h2Bufs.Put(f.buf)
+				hc.srv.bufs.Put(f.buf)
 			}
 		}
 		if err == nil {
@@ -192,15 +188,15 @@ func (hc *h2Conn) writeLoop() {
 
 // writeFrame writes one frame into the buffered writer; header blocks are
 // encoded here.
-func (hc *h2Conn) writeFrame(f *h2Frame, peer *h2Settings) error {
+func (hc *serverConn) writeFrame(f *h2Frame, peer *h2Settings) error {
 	hc.writeG.Check()
 	fr := hc.wfr
 	switch f.kind {
 	case h2fSettings:
 		return fr.WriteSettings(
-			http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: h2MaxStreams},
-			http2.Setting{ID: http2.SettingInitialWindowSize, Val: h2StreamWindow},
-			http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: uint32(hc.maxHeaderList())},
+			xhttp2.Setting{ID: xhttp2.SettingMaxConcurrentStreams, Val: h2MaxStreams},
+			xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: h2StreamWindow},
+			xhttp2.Setting{ID: xhttp2.SettingMaxHeaderListSize, Val: uint32(hc.maxHeaderList())},
 		)
 	case h2fSettingsAck:
 		return fr.WriteSettingsAck()
@@ -222,7 +218,7 @@ func (hc *h2Conn) writeFrame(f *h2Frame, peer *h2Settings) error {
 
 // writeHeaders encodes a header block and writes it as HEADERS plus
 // CONTINUATION frames no larger than the client's SETTINGS_MAX_FRAME_SIZE.
-func (hc *h2Conn) writeHeaders(f *h2Frame, peer *h2Settings) error {
+func (hc *serverConn) writeHeaders(f *h2Frame, peer *h2Settings) error {
 	if t := min(peer.headerTable, 4096); t != hc.henc.MaxDynamicTableSize() {
 		hc.henc.SetMaxDynamicTableSizeLimit(t)
 	}
@@ -239,7 +235,7 @@ func (hc *h2Conn) writeHeaders(f *h2Frame, peer *h2Settings) error {
 		block = block[n:]
 		var err error
 		if first {
-			err = hc.wfr.WriteHeaders(http2.HeadersFrameParam{
+			err = hc.wfr.WriteHeaders(xhttp2.HeadersFrameParam{
 				StreamID: f.stream, BlockFragment: frag, EndStream: f.end, EndHeaders: len(block) == 0,
 			})
 			first = false

@@ -1,4 +1,4 @@
-package connector_test
+package http2_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/http2"
+	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/wharf-go/wharf/api"
@@ -26,7 +26,7 @@ import (
 // h2Client is a raw HTTP/2 connection: preface and SETTINGS sent.
 type h2Client struct {
 	nc  net.Conn
-	fr  *http2.Framer
+	fr  *xhttp2.Framer
 	enc *hpack.Encoder
 	dec *hpack.Decoder // made by readResponses
 	buf bytes.Buffer
@@ -34,7 +34,7 @@ type h2Client struct {
 
 // dialH2C opens an h2c connection with prior knowledge: the preface and
 // the client's SETTINGS (settings, if any) are sent.
-func dialH2C(t *testing.T, addr string, settings ...http2.Setting) *h2Client {
+func dialH2C(t *testing.T, addr string, settings ...xhttp2.Setting) *h2Client {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -42,10 +42,10 @@ func dialH2C(t *testing.T, addr string, settings ...http2.Setting) *h2Client {
 	}
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(20 * time.Second))
-	if _, err := io.WriteString(nc, http2.ClientPreface); err != nil {
+	if _, err := io.WriteString(nc, xhttp2.ClientPreface); err != nil {
 		t.Fatal(err)
 	}
-	c := &h2Client{nc: nc, fr: http2.NewFramer(nc, nc)}
+	c := &h2Client{nc: nc, fr: xhttp2.NewFramer(nc, nc)}
 	c.enc = hpack.NewEncoder(&c.buf)
 	if err := c.fr.WriteSettings(settings...); err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func (c *h2Client) closedByServer() error {
 			}
 			return err
 		}
-		if _, ok := f.(*http2.GoAwayFrame); ok {
+		if _, ok := f.(*xhttp2.GoAwayFrame); ok {
 			return nil
 		}
 	}
@@ -110,13 +110,13 @@ func TestH2ContinuationFlood(t *testing.T) {
 	addr, _ := abuseServer(t)
 	c := dialH2C(t, addr)
 	junk := strings.Repeat("j", 8<<10)
-	if err := c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: c.headerBlock("/hello"), EndStream: true}); err != nil {
+	if err := c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: c.headerBlock("/hello"), EndStream: true}); err != nil {
 		t.Fatal(err)
 	}
 	closed := make(chan error, 1)
 	go func() { closed <- c.closedByServer() }()
 	// A second request whose header block never ends.
-	c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: c.headerBlock("/hello"), EndStream: true})
+	c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: c.headerBlock("/hello"), EndStream: true})
 	sent := 0
 	for ; sent < 64<<20; sent += len(junk) {
 		c.buf.Reset()
@@ -168,7 +168,7 @@ func TestH2PingFlood(t *testing.T) {
 
 func TestH2SettingsFlood(t *testing.T) {
 	flood(t, "unacknowledged SETTINGS", func(c *h2Client, i uint32) error {
-		return c.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 16})
+		return c.fr.WriteSettings(xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 1 << 16})
 	})
 }
 
@@ -176,7 +176,7 @@ func TestH2SettingsFlood(t *testing.T) {
 // their own stream, are bounded like the control answers.
 func TestH2ResetFlood(t *testing.T) {
 	flood(t, "unanswered resets", func(c *h2Client, i uint32) error {
-		return c.fr.WritePriority(2*i+1, http2.PriorityParam{StreamDep: 2*i + 1})
+		return c.fr.WritePriority(2*i+1, xhttp2.PriorityParam{StreamDep: 2*i + 1})
 	})
 }
 
@@ -190,10 +190,10 @@ func TestH2RapidReset(t *testing.T) {
 	go io.Copy(io.Discard, cl.nc) // read whatever the server says
 	block := cl.headerBlock("/slow")
 	for id := uint32(1); id < 2*5000; id += 2 {
-		if err := cl.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block, EndStream: true, EndHeaders: true}); err != nil {
+		if err := cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: id, BlockFragment: block, EndStream: true, EndHeaders: true}); err != nil {
 			break // the server may close a connection that does this
 		}
-		if err := cl.fr.WriteRSTStream(id, http2.ErrCodeCancel); err != nil {
+		if err := cl.fr.WriteRSTStream(id, xhttp2.ErrCodeCancel); err != nil {
 			break
 		}
 	}

@@ -1,0 +1,262 @@
+package connector
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
+)
+
+// The hand-over seam: the one place where a connection leaves HTTP/1.1 for
+// another protocol. The connector recognises three cases and nothing
+// more: TLS whose ALPN chose "h2", a cleartext connection (Config.H2C)
+// that opens with the HTTP/2 preface, and a first cleartext request that
+// Protocol.CanUpgrade accepts ("Upgrade: h2c"). It then gives the
+// connection, with everything it read and knows, to Config.HTTP2 as a
+// Handover; package connector/http2 implements Protocol, and
+// container.New plugs it in. Package connector never imports it.
+
+// Protocol serves connections that the connector hands over.
+type Protocol interface {
+	// CanUpgrade reports whether req, the first request of a cleartext
+	// connection and one without a body, asks to switch to this protocol
+	// (HTTP/2: "Upgrade: h2c" with its HTTP2-Settings). If so, the
+	// connection is handed over with req as Handover.Upgrade, unanswered.
+	CanUpgrade(req *api.RequestHead) bool
+	// ServeConn serves the connection on the calling goroutine until it
+	// ends, and calls h.Books.Close then. It owns h.Conn from the start.
+	ServeConn(h *Handover)
+}
+
+// A Handover is a connection the connector gives to a Protocol, with the
+// facts the protocol needs to serve it as the connector would.
+type Handover struct {
+	// Conn is the connection: writes, deadlines and closing go to it.
+	Conn net.Conn
+	// Reader reads Conn, starting with the bytes the connector read past
+	// what it consumed (the HTTP/2 preface, when the client opened with
+	// it). Its buffer holds 16 KiB.
+	Reader *bufio.Reader
+	// Upgrade is the request that asked to switch (CanUpgrade), still to
+	// be answered: its 101 is the protocol's to write. Nil otherwise.
+	Upgrade *api.RequestHead
+	// RemoteAddr and LocalAddr are the connection's addresses, as the
+	// HTTP/1.1 requests on it carried them.
+	RemoteAddr, LocalAddr string
+	// TLS is the connection's TLS state; nil in cleartext.
+	TLS *tls.ConnectionState
+
+	// Limits are the server's Config limits and timeouts, defaults
+	// applied.
+	Limits Limits
+	// Logger receives connection-level errors.
+	Logger *slog.Logger
+	// Handler serves the requests.
+	Handler Handler
+	// Execute runs a task on the server's executor (a refused one on a
+	// goroutine of its own, rather than strand a request).
+	Execute func(dispatcher.Task)
+	// Books is the connection's entry in the server's books.
+	Books Books
+}
+
+// Books is a handed-over connection's entry in the server's books: it is
+// counted in Stats and against MaxConnections until Close, and Shutdown
+// and Close reach it through Track.
+type Books interface {
+	// Track registers the connection: Shutdown calls goAway (which must
+	// not block: the protocol says it will take no new requests, and ends
+	// once those it took are done), Close closes Conn. It returns false,
+	// registering nothing, when the server is shutting down already.
+	Track(goAway func()) bool
+	// Close closes Conn and takes the connection out of the books. Calls
+	// after the first do nothing.
+	Close()
+}
+
+// Limits are a Config's limits and timeouts with every default applied.
+type Limits struct {
+	MaxHeaderBytes    int   // Config.MaxHeaderBytes
+	MaxHeaders        int   // Config.MaxHeaders
+	MaxURILength      int   // Config.MaxURILength
+	MaxBodyBytes      int64 // Config.MaxBodyBytes; -1: no limit
+	MaxDiscardBytes   int64 // Config.MaxDiscardBytes
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+}
+
+// Limits returns the configuration's limits and timeouts with every
+// default applied.
+func (c *Config) Limits() Limits {
+	return Limits{
+		MaxHeaderBytes:    c.maxHeaderBytes(),
+		MaxHeaders:        c.maxHeaders(),
+		MaxURILength:      c.maxURILength(),
+		MaxBodyBytes:      c.maxBody(),
+		MaxDiscardBytes:   c.maxDiscard(),
+		ReadHeaderTimeout: orDuration(c.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       orDuration(c.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:      orDuration(c.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       orDuration(c.IdleTimeout, DefaultIdleTimeout),
+	}
+}
+
+// handoverPreface is how the HTTP/2 connection preface begins; as an
+// HTTP/1.1 head it is a complete one that fails to parse.
+var handoverPreface = []byte("PRI * HTTP/2.0\r\n\r\n")
+
+// wantsUpgrade reports whether s, the first request of a connection that
+// may switch (h2cEnabled), asks to switch to Config.HTTP2 (see
+// Protocol.CanUpgrade).
+func (c *conn) wantsUpgrade(s *stream) bool {
+	if s.req.ContentLength != 0 || s.body.kind != bodyNone {
+		return false // the body would have to be read whole before switching
+	}
+	return c.srv.Config.HTTP2.CanUpgrade(&s.req)
+}
+
+// h2cEnabled reports whether a cleartext connection may open with the
+// HTTP/2 preface.
+func (c *conn) h2cEnabled() bool {
+	return c.srv.Config.H2C && c.srv.Config.HTTP2 != nil && c.tls == nil
+}
+
+// handOver gives the connection to Config.HTTP2. upgrade is the request
+// that asked to switch, or nil. The connection's goroutine becomes the
+// protocol's.
+func (c *conn) handOver(upgrade *stream) {
+	var h *Handover
+	if c.tls != nil {
+		if !c.claimIdle() {
+			return // Shutdown closed it during the handshake
+		}
+		h = c.newHandover(c.nc, bufio.NewReaderSize(c.nc, 16<<10))
+	} else {
+		nc, br, ok := c.detach()
+		if !ok {
+			return
+		}
+		h = c.newHandover(nc, br)
+		if upgrade != nil {
+			h.Upgrade = &upgrade.req
+		}
+	}
+	c.setState(connServing)
+	c.srv.Config.HTTP2.ServeConn(h)
+}
+
+func (c *conn) newHandover(nc net.Conn, br *bufio.Reader) *Handover {
+	s := c.srv
+	return &Handover{
+		Conn: nc, Reader: br,
+		RemoteAddr: c.remote, LocalAddr: c.local, TLS: c.tls,
+		Limits:  s.Config.Limits(),
+		Logger:  s.Config.logger(),
+		Handler: s.Handler,
+		Execute: s.execute,
+		Books:   &handedConn{c: c, nc: nc},
+	}
+}
+
+// detach takes a cleartext connection away from HTTP/1.1: the epoll side
+// becomes a blocking net.Conn, and the bytes read past the request head
+// are kept in front of it.
+func (c *conn) detach() (net.Conn, *bufio.Reader, bool) {
+	nc := c.nc
+	if c.ep != nil {
+		var err error
+		if nc, err = c.ep.toNetConn(); err != nil {
+			c.close()
+			return nil, nil, false
+		}
+	}
+	pc := &prefixConn{Conn: nc, prefix: bytes.Clone(c.rbuf[c.r:c.w])}
+	if c.ep != nil {
+		c.srv.putReadBuffer(c.rbuf)
+	}
+	c.rbuf, c.r, c.w, c.cur = nil, 0, 0, nil
+	// The connection is the protocol's now; c keeps the books. Under the
+	// server's mutex: Shutdown and Close read the two (connList.all).
+	c.srv.mu.Lock()
+	c.nc, c.ep = nc, nil
+	if c.srv.closedHard {
+		// Close looked at the connection before this swap and could not
+		// reach the new socket.
+		nc.Close()
+	}
+	c.srv.mu.Unlock()
+	return nc, bufio.NewReaderSize(pc, 16<<10), true
+}
+
+// handedConn is the Books of a handed-over connection.
+type handedConn struct {
+	c      *conn
+	nc     net.Conn
+	goAway func()
+}
+
+// Track implements Books.
+func (h *handedConn) Track(goAway func()) bool {
+	s := h.c.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return false
+	}
+	if s.handed == nil {
+		s.handed = make(map[*handedConn]struct{})
+	}
+	h.goAway = goAway
+	s.handed[h] = struct{}{}
+	return true
+}
+
+// Close implements Books.
+func (h *handedConn) Close() {
+	h.c.close()
+	s := h.c.srv
+	s.mu.Lock()
+	delete(s.handed, h)
+	s.mu.Unlock()
+}
+
+// goAwayHandedLocked tells every handed-over connection that the server
+// shuts down; they close when their requests are done. s.mu is held.
+func (s *Server) goAwayHandedLocked() {
+	for h := range s.handed {
+		h.goAway()
+	}
+}
+
+// handedConnsLocked returns the handed-over connections' sockets, for
+// Close to close outside the lock (a TLS close may wait to send its
+// alert). s.mu is held.
+func (s *Server) handedConnsLocked() []net.Conn {
+	ncs := make([]net.Conn, 0, len(s.handed))
+	for h := range s.handed {
+		ncs = append(ncs, h.nc)
+	}
+	return ncs
+}
+
+// prefixConn is a connection whose first bytes were already read.
+type prefixConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) {
+	if len(p.prefix) > 0 {
+		n := copy(b, p.prefix)
+		p.prefix = p.prefix[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
+}

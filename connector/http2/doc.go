@@ -1,0 +1,29 @@
+// Package http2 is Wharf's HTTP/2 server (RFC 9113), as x/net/http2 is
+// net/http's: it serves the connections a connector.Server hands over
+// (TLS whose ALPN chose "h2", and h2c by prior knowledge or by
+// "Upgrade: h2c") and implements connector.Stream for their streams, so
+// the container serves HTTP/2 requests as it serves HTTP/1.1 ones.
+// container.New plugs a Server into connector.Config.HTTP2; a program
+// that uses the connector alone sets it itself.
+//
+// It owns the HTTP/2 connection and everything in it: framing on x/net's
+// Framer and HPACK (imported here as xhttp2), the connection and stream
+// flow-control windows, SETTINGS, the write queue and its writer, the
+// stream state machine (state.go, RFC 9113 §5.1), request heads and
+// bodies, the h2c upgrade, GOAWAY on Shutdown and the limits that protect
+// the server from abusive peers.
+//
+// Per connection a reader goroutine (conn.go, the connection's producer)
+// handles every frame without waiting for anything but the socket, a
+// writer goroutine (write.go) runs while frames are queued, handlers run
+// on the executor, and a stream whose request is suspended holds no
+// goroutine. The connector's facts arrive in a connector.Handover: the
+// net.Conn and the bytes already read, the upgraded request, addresses,
+// TLS state, limits, the executor, and the Books that keep the connection
+// counted by the connector and reachable by its Shutdown and Close. The
+// package never reaches into the HTTP/1.1 connection.
+//
+// Package http2 imports api, connector, dispatcher, internal/h1,
+// internal/owner and golang.org/x/net/http2 (with hpack) only; connector
+// must not import it.
+package http2

@@ -1,0 +1,36 @@
+package http2
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wharf-go/wharf/connector"
+)
+
+// Errors of package http2: what a stream's body reads and response writes
+// fail with, and what ends a connection. None is exported: a handler sees
+// them through the connector's (errH2ClientReset wraps
+// connector.ErrClientGone), and logs see their text.
+var (
+	// errH2StreamReset is a stream reset by the server, or by the client
+	// with an error code that reports a fault.
+	errH2StreamReset = errors.New("http2: stream reset")
+	// errH2ClientReset is a RST_STREAM from the client with NO_ERROR,
+	// CANCEL or REFUSED_STREAM: it went away, as far as the request is
+	// concerned, so the container ends it quietly.
+	errH2ClientReset = fmt.Errorf("http2: the client reset the stream: %w", connector.ErrClientGone)
+	// errH2FlowControl is a stream reset for a flow-control error.
+	errH2FlowControl = errors.New("http2: flow-control error")
+	// errH2WriteWait is a response that waited for a flow-control window
+	// longer than WriteTimeout.
+	errH2WriteWait = errors.New("http2: flow-control window not opened within WriteTimeout")
+	// errH2Done ends the reader after a graceful GOAWAY once no stream is
+	// left.
+	errH2Done = errors.New("http2: connection done")
+	// errBodySettled is a request body read after the response finished,
+	// and a stream reset because its client kept sending such a body.
+	errBodySettled = errors.New("http2: request body read after the response finished")
+	// errBodyLength is a request body whose length differs from its
+	// content-length.
+	errBodyLength = errors.New("http2: request body length differs from content-length")
+)

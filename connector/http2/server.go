@@ -1,0 +1,47 @@
+package http2
+
+import (
+	"sync"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+)
+
+// Server serves HTTP/2 on the connections a connector.Server hands over:
+// it implements connector.Protocol, and container.New sets one as the
+// connector's Config.HTTP2. Its zero value is ready to use; it must not be
+// copied after first use.
+type Server struct {
+	bufs sync.Pool // *[]byte of capacity h2MaxFrame, that response data is gathered in
+}
+
+var _ connector.Protocol = (*Server)(nil)
+
+// CanUpgrade implements connector.Protocol: req asks for h2c with
+// "Upgrade: h2c", "Connection: Upgrade, HTTP2-Settings" and one valid
+// HTTP2-Settings field (RFC 7540 §3.2).
+func (s *Server) CanUpgrade(req *api.RequestHead) bool {
+	_, ok := h2cUpgrade(req)
+	return ok
+}
+
+// ServeConn implements connector.Protocol: it serves h as HTTP/2 until the
+// connection ends. The connection's goroutine becomes its reader.
+func (s *Server) ServeConn(h *connector.Handover) {
+	hc := newServerConn(s, h)
+	if h.Upgrade != nil {
+		hc.serveUpgrade(h.Upgrade)
+		return
+	}
+	hc.serve()
+}
+
+// getBuf returns an empty buffer of capacity h2MaxFrame; put it back in
+// s.bufs with length 0.
+func (s *Server) getBuf() *[]byte {
+	if b, ok := s.bufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, h2MaxFrame)
+	return &b
+}

@@ -1,0 +1,15 @@
+package container
+
+import (
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/connector/http2"
+)
+
+// plugProtocols gives the connector the protocols it hands connections
+// over to (connector.Protocol) unless the configuration names its own:
+// HTTP/2, for TLS connections whose ALPN chose "h2" and for h2c.
+func plugProtocols(cfg *connector.Config) {
+	if cfg.HTTP2 == nil {
+		cfg.HTTP2 = &http2.Server{}
+	}
+}

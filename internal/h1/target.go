@@ -1,0 +1,46 @@
+package h1
+
+import (
+	"net/url"
+	"path"
+	"strings"
+)
+
+// SplitTarget returns the decoded, cleaned path and the raw query of a
+// request-target in origin, absolute or asterisk form. HTTP/2 splits its
+// :path the same way.
+func SplitTarget(target string) (string, string, error) {
+	if target == "*" {
+		return "*", "", nil
+	}
+	if !strings.HasPrefix(target, "/") {
+		// absolute-form: drop scheme and authority.
+		u, err := url.Parse(target)
+		if err != nil {
+			return "/", "", err
+		}
+		target = u.RequestURI()
+	}
+	raw, query, _ := strings.Cut(target, "?")
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		return "/", query, err
+	}
+	return cleanPath(p), query, nil
+}
+
+// cleanPath resolves dot segments and duplicate slashes, keeping a trailing
+// slash, so that mapping sees one canonical path.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if !strings.Contains(p, "/.") && !strings.Contains(p, "//") {
+		return p
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}

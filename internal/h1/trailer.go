@@ -1,0 +1,14 @@
+package h1
+
+// ForbiddenTrailer reports whether a field, by its canonical name, must not
+// be taken from a trailer (RFC 9110 §6.5.1): framing, routing and the like
+// could otherwise smuggle meaning past checks made on the head. HTTP/1.1's
+// chunked trailers and HTTP/2's trailing HEADERS both drop such fields.
+func ForbiddenTrailer(canonicalKey string) bool { return forbiddenTrailer[canonicalKey] }
+
+var forbiddenTrailer = map[string]bool{
+	"Content-Length": true, "Transfer-Encoding": true, "Host": true, "Connection": true,
+	"Content-Type": true, "Content-Encoding": true, "Content-Range": true, "Trailer": true,
+	"Authorization": true, "Cookie": true, "Set-Cookie": true, "Te": true, "Expect": true,
+	"Cache-Control": true, "Max-Forwards": true, "Pragma": true, "Range": true,
+}
