@@ -166,7 +166,7 @@ func (c *conn) taskFor(s *stream, k pendingKind) dispatcher.Task {
 
 // task wraps the parsed request s for the strategy.
 func (c *conn) task(s *stream) dispatcher.Task {
-	if c.srv.invocationType(s) == api.NonBlocking {
+	if c.srv.prepare(s) == api.NonBlocking {
 		return c.taskFor(s, pendServeInline)
 	}
 	return c.taskFor(s, pendServe)
@@ -254,7 +254,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 	for {
 		c.setState(connServing)
 		c.ep.setNoPark(inline)
-		c.srv.Handler.ServeStream(s)
+		c.srv.serve(s)
 		if inline && c.srv.Config.testInlineReturned != nil {
 			c.srv.Config.testInlineReturned()
 		}
@@ -288,7 +288,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 			return
 		}
 		c.ep.setState(epServing)
-		if inline && c.srv.invocationType(s) != api.NonBlocking {
+		if inline && c.srv.prepare(s) != api.NonBlocking {
 			c.srv.execute(c.taskFor(s, pendServe))
 			return
 		}

@@ -7,20 +7,47 @@ import (
 	"github.com/wharf-go/wharf/dispatcher"
 )
 
-// InvocationTyper is implemented by Handlers that know, from a request
-// head, whether serving it may block. The epoll connector runs NonBlocking
+// Preparer is implemented by Handlers that map a request once, before the
+// connector decides where it runs. The epoll connector runs NonBlocking
 // requests on the producing goroutine (PC); everything else may block and
-// goes through the strategy's EPC or PEC. The container implements it from
-// its mapping: a handler declares its type with api.Invoker.
-type InvocationTyper interface {
-	InvocationType(head *api.RequestHead) api.InvocationType
+// goes through the strategy's EPC or PEC. It asks the Preparer on the
+// producing goroutine, then starts the Prepared request on whichever
+// goroutine it chose, so the request is mapped once, not once to classify
+// it and again to serve it. The container implements it from its mapping:
+// a handler and its filters declare their type with api.Invoker. A Handler
+// that does not implement it is served through ServeStream, as Blocking.
+type Preparer interface {
+	Prepare(s Stream) Prepared
 }
 
-func (s *Server) invocationType(st *stream) api.InvocationType {
-	if it, ok := s.Handler.(InvocationTyper); ok {
-		return it.InvocationType(&st.req)
+// Prepared is a request a Preparer has mapped and not yet started.
+type Prepared interface {
+	// InvocationType says whether serving it may block.
+	InvocationType() api.InvocationType
+	// Start does what ServeStream would have done, on the calling
+	// goroutine; it is called once.
+	Start()
+}
+
+// prepare maps st through the Handler, if it can, and returns how it may
+// be invoked; serve then starts what was prepared.
+func (s *Server) prepare(st *stream) api.InvocationType {
+	p, ok := s.Handler.(Preparer)
+	if !ok {
+		return api.Blocking
 	}
-	return api.Blocking
+	st.prepared = p.Prepare(st)
+	return st.prepared.InvocationType()
+}
+
+// serve starts st: what prepare mapped, or the Handler's ServeStream.
+func (s *Server) serve(st *stream) {
+	if p := st.prepared; p != nil {
+		st.prepared = nil
+		p.Start()
+		return
+	}
+	s.Handler.ServeStream(st)
 }
 
 // executor returns the configured executor, or the server's own.

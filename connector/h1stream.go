@@ -21,10 +21,11 @@ import (
 
 // stream is the HTTP/1.1 Stream: one request and its response on a conn.
 type stream struct {
-	c       *conn
-	req     api.RequestHead
-	body    body
-	handoff atomic.Uint32 // hoServing, hoDetached, hoFinished
+	c        *conn
+	req      api.RequestHead
+	body     body
+	handoff  atomic.Uint32 // hoServing, hoDetached, hoFinished
+	prepared Prepared      // mapped by the Handler, to start (epoll: see Preparer)
 
 	minor      int
 	isHead     bool

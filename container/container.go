@@ -15,7 +15,6 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
-	"github.com/wharf-go/wharf/internal/pathmap"
 )
 
 // ErrServerClosed is returned by Serve, ServeTLS and ListenAndServe after
@@ -358,32 +357,6 @@ func (c *Container) execute(f func()) {
 	}
 }
 
-// InvocationType implements connector.InvocationTyper: a request whose
-// handler declares itself api.NonBlocking (through api.Invoker) may run on
-// the connector's producing goroutine; filters count too, so a chain is
-// NonBlocking only if its handler and every matching filter say so.
-func (c *Container) InvocationType(head *api.RequestHead) api.InvocationType {
-	x, p := c.findContext(head.Path)
-	m, ok := x.handlers.Match(p)
-	if !ok {
-		return api.Blocking
-	}
-	if h, _ := m.Value.handler(head.Method); api.InvocationTypeOf(h) != api.NonBlocking {
-		return api.Blocking
-	}
-	if x.filters.Len() > 0 {
-		var buf [8]pathmap.Match[*filterGroup]
-		for _, fm := range x.filters.AppendMatches(buf[:0], p) {
-			for _, fe := range fm.Value.filters {
-				if methodMatches(fe.method, head.Method) && api.InvocationTypeOf(fe.f) != api.NonBlocking {
-					return api.Blocking
-				}
-			}
-		}
-	}
-	return api.NonBlocking
-}
-
 // findContext returns the context for path and the path within it.
 func (c *Container) findContext(path string) (*Context, string) {
 	for _, x := range c.contexts {
@@ -411,7 +384,15 @@ var notFound = api.HandlerFunc(func(api.Response, *api.Request) error { return e
 
 // ServeStream implements connector.Handler: it builds the request, maps it,
 // and runs its initial dispatch on the calling goroutine.
-func (c *Container) ServeStream(s connector.Stream) {
+func (c *Container) ServeStream(s connector.Stream) { c.prepare(s).Start() }
+
+// Prepare implements connector.Preparer: it builds the request and maps
+// it, once, so that the connector can tell from the mapping where the
+// request may run (a handler and every filter on its way declared
+// api.NonBlocking, or not) and then start it there.
+func (c *Container) Prepare(s connector.Stream) connector.Prepared { return c.prepare(s) }
+
+func (c *Container) prepare(s connector.Stream) *exchange {
 	if !c.started.Load() {
 		c.Start()
 	}
@@ -434,19 +415,13 @@ func (c *Container) ServeStream(s connector.Stream) {
 		x.chain = serverOptions
 	} else if h, mm, ok := x.ctxt.resolve(head.Method, m.ServletPath); ok {
 		m = mm
-		x.chain = x.ctxt.chain(h, m.ServletPath+m.PathInfo, head.Method)
+		x.chain, x.inv = x.ctxt.chain(h, m.ServletPath+m.PathInfo, head.Method)
 	} else {
 		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: m.ServletPath}
-		x.chain = x.ctxt.chain(notFound, m.ServletPath, head.Method)
+		x.chain, _ = x.ctxt.chain(notFound, m.ServletPath, head.Method)
 	}
-	r := api.NewMappedRequest(&x.ctx, head, m, x)
-	c.requests.Add(1)
-	c.active.Add(1)
-	c.live.add(x)
-	x.ax.Start(r)
-	if c.shutting.Load() {
-		_ = x.ax.ExpireForShutdown(false)
-	}
+	x.req = api.NewMappedRequest(&x.ctx, head, m, x)
+	return x
 }
 
 // completed is called once per exchange, after its response is finished

@@ -258,7 +258,8 @@ type methodChain struct {
 
 func (c *methodChain) Serve(w api.Response, r *api.Request) error {
 	h, names := c.rt.handler(r.Method())
-	return c.x.chain(h, c.path, r.Method()).Serve(w, withParamNames(r, names))
+	chain, _ := c.x.chain(h, c.path, r.Method())
+	return chain.Serve(w, withParamNames(r, names))
 }
 
 // resolve maps a request: the handler for its method on the best path
@@ -308,15 +309,18 @@ func (x *Context) mapping(m pathmap.Match[*route]) api.Mapping {
 	return am
 }
 
-// chain wraps h in the filters mapped to pathInContext and method.
-func (x *Context) chain(h api.Handler, pathInContext, method string) api.Handler {
+// chain wraps h in the filters mapped to pathInContext and method, and
+// says how the whole may be invoked: NonBlocking only if h and every one
+// of those filters declare it (api.Invoker).
+func (x *Context) chain(h api.Handler, pathInContext, method string) (api.Handler, api.InvocationType) {
+	inv := api.InvocationTypeOf(h)
 	if x.filters.Len() == 0 {
-		return h
+		return h, inv
 	}
 	var buf [8]pathmap.Match[*filterGroup]
 	ms := x.filters.AppendMatches(buf[:0], pathInContext)
 	if len(ms) == 0 {
-		return h
+		return h, inv
 	}
 	var fes []filterEntry
 	for _, m := range ms {
@@ -327,12 +331,15 @@ func (x *Context) chain(h api.Handler, pathInContext, method string) api.Handler
 		}
 	}
 	if len(fes) == 0 {
-		return h
+		return h, inv
 	}
 	slices.SortFunc(fes, func(a, b filterEntry) int { return a.seq - b.seq })
 	fs := make([]api.Filter, len(fes))
 	for i, fe := range fes {
 		fs[i] = fe.f
+		if api.InvocationTypeOf(fe.f) != api.NonBlocking {
+			inv = api.Blocking
+		}
 	}
-	return api.Compose(h, fs...)
+	return api.Compose(h, fs...), inv
 }

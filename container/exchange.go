@@ -23,6 +23,8 @@ type exchange struct {
 	out   output
 	ax    async.Exchange // embedded: one allocation for both
 	ctx   requestContext
+	req   *api.Request       // the initial dispatch's, from prepare until Start
+	inv   api.InvocationType // of chain: NonBlocking if its handler and every filter are
 
 	prev, next *exchange // in the container's live set
 }
@@ -32,6 +34,26 @@ var (
 	_ async.Holder    = (*exchange)(nil)
 	_ async.Completer = (*exchange)(nil)
 )
+
+var _ connector.Prepared = (*exchange)(nil)
+
+// InvocationType implements connector.Prepared: whether the mapped chain
+// may block.
+func (x *exchange) InvocationType() api.InvocationType { return x.inv }
+
+// Start implements connector.Prepared: the request is counted live and its
+// initial dispatch runs on the calling goroutine.
+func (x *exchange) Start() {
+	c, r := x.c, x.req
+	x.req = nil
+	c.requests.Add(1)
+	c.active.Add(1)
+	c.live.add(x)
+	x.ax.Start(r)
+	if c.shutting.Load() {
+		_ = x.ax.ExpireForShutdown(false)
+	}
+}
 
 // Completed implements async.Completer: the request, its listeners
 // included, is done.
