@@ -181,7 +181,11 @@ func (st *stream) recvData(data []byte, end bool) error {
 	}
 	if len(data) > 0 {
 		hc.mu.Lock()
-		draining := st.draining
+		// The response has ended once its END_STREAM is queued: the
+		// client may see it, and send more, before Finish has marked the
+		// stream draining. Judge by the state, or that body would sit
+		// buffered for nobody, never reset.
+		draining := st.draining || st.state == h2HalfClosedLocal
 		hc.mu.Unlock()
 		if draining && st.received > hc.lim.MaxDiscardBytes {
 			// The response is complete and the client still sends a body
