@@ -91,14 +91,6 @@ type methodRoute struct {
 	names           []string // its own parameter names, if they differ from the route's
 }
 
-// registered returns the first registration's pattern, for messages.
-func (rt *route) registered() string {
-	if rt.any != nil {
-		return rt.anyReg
-	}
-	return rt.methods[0].pattern
-}
-
 // add registers h for method ("" for any) under the registration pattern
 // reg, whose path is path: rt.path, or a pattern of the same shape with
 // other parameter names ("GET /a/{id}" and "DELETE /a/{itemID}" may
