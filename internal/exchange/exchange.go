@@ -1,4 +1,4 @@
-package async
+package exchange
 
 import (
 	"context"
@@ -249,6 +249,13 @@ func From(r *api.Request) *Exchange {
 		return h.AsyncExchange()
 	}
 	return nil
+}
+
+// Current returns the Response handle of the serialized task running now:
+// inside a task it is that task's handle; anywhere else (or once the task
+// has returned) every method returns api.ErrNotSerialized.
+func (ex *Exchange) Current() api.Response {
+	return &handle{ex: ex, token: ex.token.Load()}
 }
 
 // Done is closed when the exchange has completed and its OnComplete listeners
