@@ -14,8 +14,10 @@ import (
 )
 
 // exchange is the container's per-request state: the stream, the buffered
-// output, the mapped chain and the async state machine. It is what
-// api.Request.Exchange returns.
+// output, the mapped chain and the async state machine. It is the
+// api.Exchange its requests return; async and continuation reach the
+// engine through engine.Holder, dispatcher.Forward the context through
+// Resolver.
 type exchange struct {
 	c     *Container
 	s     connector.Stream
@@ -33,6 +35,11 @@ var (
 	_ engine.Holder    = (*exchange)(nil)
 	_ engine.Completer = (*exchange)(nil)
 )
+
+var _ api.Exchange = (*exchange)(nil)
+
+// Request implements api.Exchange: the request of the initial dispatch.
+func (x *exchange) Request() *api.Request { return x.ax.Request() }
 
 // Completed implements engine.Completer: the request, its listeners
 // included, is done.

@@ -116,7 +116,7 @@ func (f *filter) enabled(r *api.Request) bool {
 // sees: usually the initial dispatch, but a filter before this one may
 // have suspended the request first, and a forward with filters passes
 // through this one again.
-func (f *filter) watch(ex any, r *api.Request) {
+func (f *filter) watch(ex api.Exchange, r *api.Request) {
 	if _, seen := f.pending.LoadOrStore(ex, struct{}{}); seen {
 		return
 	}
@@ -127,7 +127,7 @@ func (f *filter) watch(ex any, r *api.Request) {
 // record is a request whose completion is still to be logged.
 type record struct {
 	f     *filter
-	ex    any          // the request's exchange: its key in pending
+	ex    api.Exchange // the request's exchange: its key in pending
 	r     *api.Request // as the filter first saw it
 	start time.Time
 }

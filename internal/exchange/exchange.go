@@ -233,9 +233,10 @@ func (ex *Exchange) Init(ch Channel, out api.Response, cfg *Config, cancel conte
 	}
 }
 
-// Holder is implemented by the value a container puts behind
-// api.Request.Exchange, so that the container can keep its own per-request
-// state there and still lead this package to the Exchange.
+// Holder is the optional interface of a container's api.Exchange (the
+// value behind api.Request.Exchange) that leads to the engine: the
+// container keeps its own per-request state there, the Exchange embedded
+// in it. *Exchange is a Holder itself.
 type Holder interface {
 	AsyncExchange() *Exchange
 }
