@@ -27,7 +27,7 @@ type Request struct {
 	head  *RequestHead // shared by every derivation; never modified
 	attrs *attr        // persistent list, newest first
 	m     Mapping
-	ex    any        // the container's exchange, opaque here
+	ex    Exchange   // the container's per-request state; nil without one
 	form  *formState // the exchange's body form; shared by every derivation
 }
 
@@ -78,13 +78,13 @@ type Attr struct {
 // once per exchange; tests call it to drive a handler directly. The head is
 // shared, not copied: the caller must not modify it afterwards. ex is the
 // container's per-exchange state, returned by Exchange; it may be nil.
-func NewRequest(ctx context.Context, head *RequestHead, ex any) *Request {
+func NewRequest(ctx context.Context, head *RequestHead, ex Exchange) *Request {
 	return NewMappedRequest(ctx, head, Mapping{}, ex)
 }
 
 // NewMappedRequest is NewRequest for a request already mapped to its
 // handler: one allocation instead of NewRequest followed by WithMapping.
-func NewMappedRequest(ctx context.Context, head *RequestHead, m Mapping, ex any) *Request {
+func NewMappedRequest(ctx context.Context, head *RequestHead, m Mapping, ex Exchange) *Request {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -223,9 +223,30 @@ func (r *Request) PathInContext() string { return r.m.ServletPath + r.m.PathInfo
 // PathParam returns the value of the {name} path parameter, or "".
 func (r *Request) PathParam(name string) string { return r.m.Param(name) }
 
-// Exchange returns the container's per-exchange state that this request
-// belongs to, or nil. Only container packages (async, continuation) use it.
-func (r *Request) Exchange() any { return r.ex }
+// Exchange returns the state of the container that serves this request
+// (see Exchange), or nil for a Request no container built.
+func (r *Request) Exchange() Exchange { return r.ex }
+
+// Exchange is the state a container keeps for one request. Every Request
+// of that request — its initial dispatch, the derivations of With…, a
+// forward, the re-dispatch after a resume or a timeout — returns the same
+// Exchange, and a Request that no container built (NewRequest with nil, as
+// tests do) returns nil. Handlers and filters use it in two ways only:
+// compared to nil, to learn whether a container serves the request (and so
+// whether it can suspend and outlive the call), and as a map key for state
+// of their own that must last across the request's dispatches (it is
+// comparable; filters/telemetry keys its spans on it).
+//
+// What else a container offers, the library's own packages find through
+// optional interfaces of the value, as io finds a WriterTo behind a
+// Reader: packages async and continuation the request's serialized
+// executor, dispatcher.Forward the context's resolver. Programs do not
+// implement it, except to build a Request a test hands to such a package.
+type Exchange interface {
+	// Request returns the Request of the initial dispatch (nil until it
+	// starts).
+	Request() *Request
+}
 
 // Attribute returns the value of the attribute key, or nil.
 func (r *Request) Attribute(key any) any {

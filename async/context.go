@@ -4,13 +4,14 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/exchange"
 )
 
 // Context is the asynchronous view of one request, the Servlet API's
 // AsyncContext with the request-serialized Dispatch(task) and Executor the
 // Wharf design adds. It is safe to share with any goroutine.
 type Context struct {
-	ex *Exchange
+	ex *exchange.Exchange
 	r  *api.Request
 }
 
@@ -26,11 +27,11 @@ type Context struct {
 // ErrNotSerialized from any other goroutine and api.ErrNotSupported for a
 // Request that no container built.
 func Start(r *api.Request) (*Context, error) {
-	ex := From(r)
+	ex := exchange.From(r)
 	if ex == nil {
 		return nil, api.ErrNotSupported
 	}
-	if err := ex.Suspend(ModeAsync); err != nil {
+	if err := ex.Suspend(exchange.ModeAsync); err != nil {
 		return nil, err
 	}
 	return &Context{ex: ex, r: r}, nil
@@ -42,7 +43,7 @@ func (a *Context) Request() *api.Request { return a.r }
 // Dispatch runs task serialized with every other callback of the request,
 // in submission order: on a goroutine of the container's executor, or,
 // when it is queued during a dispatch, on the goroutine that ran that
-// dispatch once it returns (never on an event loop: see Yielder). It
+// dispatch once it returns (never on an event loop). It
 // returns api.ErrCompleted, and task never runs, if the request has
 // completed; a task still queued when another task completes the request is
 // dropped silently (use DispatchOr to hear of it).
@@ -69,7 +70,7 @@ func (a *Context) Executor() func(func()) {
 // Called from inside a task given to Executor it is that task's handle;
 // anywhere else every method returns ErrNotSerialized.
 func (a *Context) Response() api.Response {
-	return &handle{ex: a.ex, token: a.ex.token.Load()}
+	return a.ex.Current()
 }
 
 // Complete completes the request. Called from a serialized task, the
@@ -93,3 +94,16 @@ func (a *Context) Timeout() time.Duration { return a.ex.Timeout() }
 
 // AddListener registers lifecycle listeners.
 func (a *Context) AddListener(l Listener) { a.ex.AddListener(l) }
+
+// Fail ends the request with err, as a failure of its own work: the
+// uncommitted output is discarded (see Listener), the OnError listeners
+// run as a serialized task, and the request completes with err, which the
+// container renders through its error pages (or, once the head was sent,
+// by aborting the connection). It returns api.ErrCompleted if the request
+// had already completed.
+func (a *Context) Fail(err error) error { return a.ex.Fail(err) }
+
+// SetOnShutdown chooses what a graceful shutdown does with the request
+// while it is in async mode: by default Shutdown waits for its work, while
+// its context allows. Any goroutine may call it.
+func (a *Context) SetOnShutdown(p OnShutdown) { a.ex.SetOnShutdown(p) }

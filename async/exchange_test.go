@@ -12,6 +12,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -123,7 +124,7 @@ func TestCompleteDropsLaterTasks(t *testing.T) {
 }
 
 func TestPanicInTaskFailsRequest(t *testing.T) {
-	x, a := startAsync(&async.Config{Logger: wharftest.DiscardLogger()})
+	x, a := startAsync(&exchange.Config{Logger: wharftest.DiscardLogger()})
 	completed := make(chan error, 1)
 	a.AddListener(async.Listener{OnComplete: func(r *api.Request, err error) { completed <- err }})
 	a.Dispatch(func(w api.Response) { panic("boom") })
@@ -170,7 +171,7 @@ func TestAsyncTimeoutWithoutListenerFails(t *testing.T) {
 		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
 			_, err := async.Start(r)
 			return err
-		}), &async.Config{Timeout: 5 * time.Second})
+		}), &exchange.Config{Timeout: 5 * time.Second})
 		<-x.Done()
 		if _, _, err := x.Chan.Result(); !errors.Is(err, api.ErrAsyncTimeout) {
 			t.Fatalf("err = %v", err)
@@ -363,7 +364,7 @@ func TestRaceStorm(t *testing.T) {
 
 // startAsync starts an exchange whose handler only goes async, and returns
 // it with its async context.
-func startAsync(cfg *async.Config) (*wharftest.Exchange, *async.Context) {
+func startAsync(cfg *exchange.Config) (*wharftest.Exchange, *async.Context) {
 	var a *async.Context
 	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
 		var err error

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -83,9 +84,9 @@ func TestOneOutcomePerResponse(t *testing.T) {
 		{
 			name: "expired re-dispatch answers",
 			setup: func(t *testing.T, _ **wharftest.Exchange, r *api.Request) func() {
-				ex := async.From(r)
+				ex := exchange.From(r)
 				ex.SetTimeout(time.Second)
-				ex.Suspend(async.ModeContinuation)
+				ex.Suspend(exchange.ModeContinuation)
 				ex.Submit(writeResult(false), nil)
 				return nil
 			},
@@ -127,7 +128,7 @@ func TestOneOutcomePerResponse(t *testing.T) {
 						return err
 					}
 					end = tt.setup(t, &x, r)
-					async.From(r).AddListener(async.Listener{OnError: func(api.Response, *api.Request, error) {
+					exchange.From(r).AddListener(async.Listener{OnError: func(api.Response, *api.Request, error) {
 						onErrSaw = x.Out.Body()
 					}})
 					return nil
@@ -220,7 +221,7 @@ func TestResultEnd(t *testing.T) {
 				a, _ := async.Start(r)
 				return a.Dispatch(func(w api.Response) {
 					a.Complete()
-					async.From(r).CompleteAs(async.EndShutdown) // too late: the outcome is decided
+					exchange.From(r).CompleteAs(async.EndShutdown) // too late: the outcome is decided
 				})
 			},
 			want: async.EndAnswered,
@@ -228,12 +229,12 @@ func TestResultEnd(t *testing.T) {
 		{
 			name: "expired, then suspended again and resumed",
 			handle: func(w api.Response, r *api.Request) error {
-				ex := async.From(r)
+				ex := exchange.From(r)
 				if async.KindOf(r) == async.DispatchResumed {
 					return nil
 				}
 				ex.SetTimeout(time.Second)
-				return ex.Suspend(async.ModeContinuation)
+				return ex.Suspend(exchange.ModeContinuation)
 			},
 			drive: func(x *wharftest.Exchange) {
 				time.Sleep(time.Second) // expired: re-dispatched, suspended again
@@ -247,7 +248,7 @@ func TestResultEnd(t *testing.T) {
 		{
 			name: "Await expires",
 			handle: func(w api.Response, r *api.Request) error {
-				ex := async.From(r)
+				ex := exchange.From(r)
 				ex.SetTimeout(time.Second)
 				if o, _, _ := ex.Await(r.Context()); o != async.Expired {
 					return errors.New("not expired")
@@ -267,7 +268,7 @@ func TestResultEnd(t *testing.T) {
 						if _, ok := async.ResultOf(r); ok {
 							t.Error("a Result before the response finished")
 						}
-						async.From(r).AddListener(async.Listener{OnComplete: func(r *api.Request, _ error) {
+						exchange.From(r).AddListener(async.Listener{OnComplete: func(r *api.Request, _ error) {
 							seen, seenOK = async.ResultOf(r)
 						}})
 					}

@@ -17,6 +17,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -173,7 +174,7 @@ func TestEpollInlineSuspendFinishedElsewhere(t *testing.T) {
 		if err := k.Suspend(); err != nil {
 			return err
 		}
-		ex := async.From(r)
+		ex := exchange.From(r)
 		go func() {
 			// Resume the moment the first task is over: this races with
 			// the producer leaving the handler.

@@ -49,7 +49,7 @@ type Stream interface {
 // its event loop, whose I/O must never park; Yield lifts that rule, so
 // that goroutines the handler hands the request to may wait, and reports
 // whether it was in force: if so, the request's later work goes to the
-// executor, never back to the event loop (see async.Yielder).
+// executor, never back to the event loop (see internal/exchange.Yielder).
 type Yielder interface {
 	Yield() bool
 }

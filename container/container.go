@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 )
 
 // ErrServerClosed is returned by Serve, ServeTLS and ListenAndServe after
@@ -28,7 +28,7 @@ var ErrServerClosed = connector.ErrServerClosed
 // Handle/Filter helpers are for building, before Start.
 type Container struct {
 	cfg        config
-	asyncCfg   async.Config
+	asyncCfg   engine.Config
 	outBufs    sync.Pool // *outBuf, see output.grow
 	onShutdown []func()  // RegisterOnShutdown, under mu
 
@@ -79,7 +79,7 @@ func New(opts ...Option) *Container {
 	// Timeouts go through the executor too: a timer's goroutine is new
 	// each time, so the deep work of a re-dispatch would grow its stack
 	// from scratch, where an executor goroutine is reused, stack and all.
-	c.asyncCfg = async.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
+	c.asyncCfg = engine.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
 	c.srv.Handler = c
 	c.srv.Config = c.cfg.connector
 	c.contexts = []*Context{{c: c, path: ""}}

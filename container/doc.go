@@ -51,7 +51,7 @@
 // guard nothing below. Write "/api/*" for the subtree, or "/api".
 //
 // For each request the container builds an immutable api.Request and an
-// async.Exchange, the request's state machine and serialized executor, and
+// exchange (internal/exchange), the request's state machine and serialized executor, and
 // dispatches it on the goroutine the connector called it from. A handler
 // that suspends (package continuation) or goes async (package async)
 // returns, and the goroutine goes back to the connector; the request's later

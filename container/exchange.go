@@ -10,18 +10,21 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 )
 
 // exchange is the container's per-request state: the stream, the buffered
-// output, the mapped chain and the async state machine. It is what
-// api.Request.Exchange returns.
+// output, the mapped chain and the async state machine. It is the
+// api.Exchange its requests return; async and continuation reach the
+// engine through engine.Holder, dispatcher.Forward the context through
+// Resolver.
 type exchange struct {
 	c     *Container
 	s     connector.Stream
 	ctxt  *Context
 	chain api.Handler
 	out   output
-	ax    async.Exchange // embedded: one allocation for both
+	ax    engine.Exchange // embedded: one allocation for both
 	ctx   requestContext
 	req   *api.Request       // the initial dispatch's, from prepare until Start
 	inv   api.InvocationType // of chain: NonBlocking if its handler and every filter are
@@ -30,9 +33,9 @@ type exchange struct {
 }
 
 var (
-	_ async.Channel   = (*exchange)(nil)
-	_ async.Holder    = (*exchange)(nil)
-	_ async.Completer = (*exchange)(nil)
+	_ engine.Channel   = (*exchange)(nil)
+	_ engine.Holder    = (*exchange)(nil)
+	_ engine.Completer = (*exchange)(nil)
 )
 
 var _ connector.Prepared = (*exchange)(nil)
@@ -55,13 +58,18 @@ func (x *exchange) Start() {
 	}
 }
 
-// Completed implements async.Completer: the request, its listeners
+var _ api.Exchange = (*exchange)(nil)
+
+// Request implements api.Exchange: the request of the initial dispatch.
+func (x *exchange) Request() *api.Request { return x.ax.Request() }
+
+// Completed implements engine.Completer: the request, its listeners
 // included, is done.
 func (x *exchange) Completed() { x.c.completed(x) }
 
-func (x *exchange) AsyncExchange() *async.Exchange { return &x.ax }
+func (x *exchange) AsyncExchange() *engine.Exchange { return &x.ax }
 
-// Yield implements async.Yielder by passing it to the stream.
+// Yield implements engine.Yielder by passing it to the stream.
 func (x *exchange) Yield() bool {
 	if y, ok := x.s.(connector.Yielder); ok {
 		return y.Yield()
@@ -77,7 +85,7 @@ func (x *exchange) ClientGone(err error) { _ = x.ax.Fail(err) }
 // Resolver lets dispatcher.Forward map paths in the request's context.
 func (x *exchange) Resolver() dispatcher.Resolver { return x.ctxt }
 
-// Dispatch implements async.Channel.
+// Dispatch implements engine.Channel.
 func (x *exchange) Dispatch(w api.Response, r *api.Request) error {
 	return x.chain.Serve(w, r)
 }
@@ -93,7 +101,7 @@ func ErrorOf(r *api.Request) error {
 	return err
 }
 
-// Finish implements async.Channel: it ends the response, rendering err
+// Finish implements engine.Channel: it ends the response, rendering err
 // through the error pages when there is one, and reports what was sent.
 // Before an error is rendered, the uncommitted output is discarded by the
 // rule ErrorOf's documentation gives (the body goes with the header fields

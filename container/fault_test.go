@@ -21,6 +21,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -49,7 +50,7 @@ func noticesGone(m modes.Mode) bool {
 // else touches, so a panicking listener cannot hide a completion from it.
 type trace struct {
 	path  string
-	ex    *async.Exchange
+	ex    *engine.Exchange
 	ready chan struct{} // closed when the request is suspended or has read what it waits for
 
 	mu     sync.Mutex
@@ -125,7 +126,7 @@ func (tr *trace) waitDone(t *testing.T) {
 // tracer hands the traces of the requests it probes to the test.
 type tracer struct {
 	traces chan *trace
-	byEx   sync.Map // *async.Exchange → *trace
+	byEx   sync.Map // *engine.Exchange → *trace
 }
 
 func newTracer() *tracer { return &tracer{traces: make(chan *trace, 64)} }
@@ -137,7 +138,7 @@ func (tc *tracer) probe(w api.Response, r *api.Request, next api.Chain) error {
 	var tr *trace
 	switch async.KindOf(r) {
 	case async.DispatchInitial:
-		tr = &trace{path: r.Path(), ex: async.From(r), ready: make(chan struct{})}
+		tr = &trace{path: r.Path(), ex: engine.From(r), ready: make(chan struct{})}
 		tr.ex.AddListener(tr.listener())
 		tc.byEx.Store(tr.ex, tr)
 		tr.add("dispatch:initial")
@@ -158,7 +159,7 @@ func (tc *tracer) probe(w api.Response, r *api.Request, next api.Chain) error {
 
 // of returns the trace of r's request.
 func (tc *tracer) of(r *api.Request) *trace {
-	tr, _ := tc.byEx.Load(async.From(r))
+	tr, _ := tc.byEx.Load(engine.From(r))
 	return tr.(*trace)
 }
 
@@ -601,7 +602,7 @@ var panicCases = []panicCase{{
 			if !cont.IsInitial() {
 				return errors.New("re-dispatched after its client left")
 			}
-			async.From(r).AddListener(async.Listener{OnError: func(api.Response, *api.Request, error) { panic(v) }})
+			engine.From(r).AddListener(async.Listener{OnError: func(api.Response, *api.Request, error) { panic(v) }})
 			cont.SetTimeout(time.Hour)
 			return cont.Suspend()
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -134,7 +135,7 @@ func TestErrorKeepsHeaders(t *testing.T) {
 func TestTimeoutAnswersAlone(t *testing.T) {
 	type wrote struct {
 		path string
-		ex   *async.Exchange
+		ex   *engine.Exchange
 	}
 	ready := make(chan wrote, 16)
 	build := func(c *container.Container) {
@@ -159,7 +160,7 @@ func TestTimeoutAnswersAlone(t *testing.T) {
 				if flush {
 					w.Flush()
 				}
-				ready <- wrote{r.Path(), async.From(r)} // and no Complete
+				ready <- wrote{r.Path(), engine.From(r)} // and no Complete
 			})
 		})
 	}
@@ -246,7 +247,7 @@ func TestResultCounts(t *testing.T) {
 	build := func(c *container.Container) {
 		c.Filter("/*", api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
 			method, path := r.Method(), r.Path()
-			async.From(r).AddListener(async.Listener{OnComplete: func(r *api.Request, _ error) {
+			engine.From(r).AddListener(async.Listener{OnComplete: func(r *api.Request, _ error) {
 				res, ok := async.ResultOf(r)
 				if !ok {
 					t.Error("no Result in OnComplete")

@@ -11,6 +11,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 )
 
 // output is the container's Response: it buffers the body so that small
@@ -38,9 +39,9 @@ type output struct {
 }
 
 var (
-	_ api.Response    = (*output)(nil)
-	_ api.Hijacker    = (*output)(nil)
-	_ async.Discarder = (*output)(nil)
+	_ api.Response     = (*output)(nil)
+	_ api.Hijacker     = (*output)(nil)
+	_ engine.Discarder = (*output)(nil)
 )
 
 func (o *output) init(s connector.Stream, size int, pool *sync.Pool) {
@@ -201,7 +202,7 @@ func (o *output) reset() {
 	clear(o.header)
 }
 
-// Discard implements async.Discarder: the uncommitted body, status and
+// Discard implements engine.Discarder: the uncommitted body, status and
 // trailers go, with the header fields that describe the body; the other
 // header fields stay.
 func (o *output) Discard() error {
@@ -219,7 +220,7 @@ func (o *output) Discard() error {
 // security headers) still apply to it.
 func (o *output) discard() {
 	o.status = 0
-	async.ClearBodyHeaders(o.header)
+	engine.ClearBodyHeaders(o.header)
 	o.trailer = nil
 	o.buf = o.buf[:0]
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
 )
 
@@ -191,22 +192,22 @@ func TestShutdownOutOfTime(t *testing.T) {
 func TestOnShutdownChoice(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		mode   async.Mode
+		mode   engine.Mode
 		policy async.OnShutdown
 		expire bool
 	}{
-		{"async default waits", async.ModeAsync, async.ShutdownDefault, false},
-		{"async expire", async.ModeAsync, async.ShutdownExpire, true},
-		{"async wait", async.ModeAsync, async.ShutdownWait, false},
-		{"continuation default expires", async.ModeContinuation, async.ShutdownDefault, true},
-		{"continuation wait", async.ModeContinuation, async.ShutdownWait, false},
-		{"continuation expire", async.ModeContinuation, async.ShutdownExpire, true},
+		{"async default waits", engine.ModeAsync, async.ShutdownDefault, false},
+		{"async expire", engine.ModeAsync, async.ShutdownExpire, true},
+		{"async wait", engine.ModeAsync, async.ShutdownWait, false},
+		{"continuation default expires", engine.ModeContinuation, async.ShutdownDefault, true},
+		{"continuation wait", engine.ModeContinuation, async.ShutdownWait, false},
+		{"continuation expire", engine.ModeContinuation, async.ShutdownExpire, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := make(chan bool, 1)
 			c := container.New()
 			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
-				ex := async.From(r)
+				ex := engine.From(r)
 				ex.SetTimeout(time.Hour)
 				ex.SetOnShutdown(tc.policy)
 				if ex.ExpiresOnShutdown() {

@@ -11,10 +11,11 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/continuation"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 )
 
 // TestEndByShutdown proves the methods Shutdown and Close are to end
-// requests with (async.Exchange.ExpireForShutdown, completeByShutdown): the request's Result says
+// requests with (engine.Exchange.ExpireForShutdown, completeByShutdown): the request's Result says
 // async.EndShutdown. (That an answered request is not relabelled is
 // async's TestResultEnd.)
 func TestEndByShutdown(t *testing.T) {
@@ -30,7 +31,7 @@ func TestEndByShutdown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := New()
-			suspended := make(chan *async.Exchange, 1)
+			suspended := make(chan *engine.Exchange, 1)
 			c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
 				cont := continuation.Of(r)
 				if cont.IsExpired() {
@@ -42,7 +43,7 @@ func TestEndByShutdown(t *testing.T) {
 				if err := cont.Suspend(); err != nil {
 					return err
 				}
-				suspended <- async.From(r)
+				suspended <- engine.From(r)
 				return nil
 			})
 			l, err := net.Listen("tcp", "127.0.0.1:0")

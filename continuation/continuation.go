@@ -6,6 +6,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/exchange"
 )
 
 // Continuation is the suspend/resume handle of one request. It is a small
@@ -14,14 +15,14 @@ import (
 // Goroutines: Suspend, Await and SetTimeout are for the request's running
 // dispatch; Resume, Complete and the Is methods may be called from anywhere.
 type Continuation struct {
-	ex *async.Exchange
+	ex *exchange.Exchange
 	r  *api.Request
 }
 
 // Of returns the continuation of r. For a Request that no container built,
 // the continuation's methods return api.ErrNotSupported.
 func Of(r *api.Request) Continuation {
-	return Continuation{ex: async.From(r), r: r}
+	return Continuation{ex: exchange.From(r), r: r}
 }
 
 // Listener receives the continuation's lifecycle events; any field may be
@@ -87,7 +88,7 @@ func (c Continuation) Suspend() error {
 	if c.ex == nil {
 		return api.ErrNotSupported
 	}
-	return c.ex.Suspend(async.ModeContinuation)
+	return c.ex.Suspend(exchange.ModeContinuation)
 }
 
 // SuspendThen suspends the request and then calls register(c) on the

@@ -29,8 +29,8 @@ type Resolver interface {
 	Resolve(pathInContext string, filters bool) (h api.Handler, m api.Mapping, ok bool)
 }
 
-// resolverHolder is implemented by the value a container puts behind
-// api.Request.Exchange.
+// resolverHolder is the optional interface of a container's api.Exchange
+// that leads to the request's context.
 type resolverHolder interface {
 	Resolver() Resolver
 }

@@ -16,6 +16,9 @@ type resolver struct{ filtered bool }
 
 func (res *resolver) Resolver() dispatcher.Resolver { return res }
 
+// Request makes the resolver the api.Exchange of the requests it serves.
+func (res *resolver) Request() *api.Request { return nil }
+
 func (res *resolver) Resolve(p string, filters bool) (api.Handler, api.Mapping, bool) {
 	if len(p) < 2 || p[:2] != "/b" {
 		return nil, api.Mapping{}, false

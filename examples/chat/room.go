@@ -33,7 +33,7 @@ type member struct {
 // every Request of one exchange returns the same Exchange value, while the
 // Request values themselves differ from dispatch to dispatch.
 type waiter struct {
-	ex any
+	ex api.Exchange
 	c  continuation.Continuation
 }
 
@@ -176,7 +176,7 @@ const (
 // empty: a say either came before (and the events are answered at once) or
 // comes after and finds the waiter. A previous waiter of the same member is
 // resumed as superseded.
-func (rm *room) poll(name string, ex any, c continuation.Continuation, wait bool) (pollResult, []event, error) {
+func (rm *room) poll(name string, ex api.Exchange, c continuation.Continuation, wait bool) (pollResult, []event, error) {
 	rm.mu.Lock()
 	m := rm.members[name]
 	if m == nil {
@@ -207,7 +207,7 @@ func (rm *room) poll(name string, ex any, c continuation.Continuation, wait bool
 // the poll if it is still the member's waiter (it expired) and, unless it
 // was superseded, takes the queued events. A poll resumed by say whose
 // events another poll already took answers [].
-func (rm *room) redispatched(name string, ex any, superseded bool) []event {
+func (rm *room) redispatched(name string, ex api.Exchange, superseded bool) []event {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	m := rm.members[name]

@@ -11,7 +11,7 @@ import (
 	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/continuation"
 )
 
 // Compression levels for Config.Level, the same values as in
@@ -159,7 +159,7 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		cw.abandon()
 		return err
 	}
-	if ex := async.From(r); ex != nil && ex.Suspended() {
+	if continuation.Of(r).IsSuspended() {
 		return cw.suspend()
 	}
 	return cw.close()

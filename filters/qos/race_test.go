@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/filters/qos"
+	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -22,7 +22,7 @@ func TestTimeoutBeforeReleaseAnswers503(t *testing.T) {
 	a := start(h, "/?id=a")
 	time.Sleep(20 * time.Millisecond)
 	held := make(chan func(), 4)
-	bx := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/?id=b"), &async.Config{Execute: func(fn func()) { held <- fn }})
+	bx := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/?id=b"), &exchange.Config{Execute: func(fn func()) { held <- fn }})
 	bx.Begin()   // suspends in the queue
 	fn := <-held // the timer fired: the timeout task waits for the executor
 	close(g.release)

@@ -20,6 +20,7 @@ import (
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/filters/requestlog"
+	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -38,7 +39,7 @@ func protoPrefix(m modes.Mode) string {
 // app serves the outcomes the end-to-end tests log. The test expires
 // /expire itself: the handler hands it its exchange.
 type app struct {
-	expiring chan *async.Exchange
+	expiring chan *exchange.Exchange
 }
 
 func (a *app) build(c *container.Container) {
@@ -77,7 +78,7 @@ func (a *app) build(c *container.Container) {
 		// A result written without Complete: the timeout's answer replaces it.
 		ac.Dispatch(func(w api.Response) {
 			w.WriteString("never sent")
-			a.expiring <- async.From(r)
+			a.expiring <- exchange.From(r)
 		})
 		return nil
 	})
@@ -118,7 +119,7 @@ func waitRecord(t *testing.T, logs *wharftest.LogRecorder, method, path string) 
 // with the status and the body length the client received, and how it
 // ended.
 func TestEndToEnd(t *testing.T) {
-	a := &app{expiring: make(chan *async.Exchange, 1)}
+	a := &app{expiring: make(chan *exchange.Exchange, 1)}
 	var logs *wharftest.LogRecorder
 	build := func(c *container.Container) {
 		c.Filter("/*", requestlog.New(requestlog.Config{Logger: slogFor(&logs)}))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/continuation"
 )
 
 // Format is the shape of the request log.
@@ -59,7 +60,7 @@ type filter struct {
 	// pending holds the exchanges with a record to come. A sync.Map, not
 	// a map under one mutex: each key is written by its own request only,
 	// and every request passes here, so one lock would serialize them all.
-	pending sync.Map // *async.Exchange → struct{}
+	pending sync.Map // the request's api.Exchange → struct{}
 
 	// A lock of its own for the Writer, so that a slow Write holds up
 	// other records only, never a request's first pass.
@@ -94,7 +95,7 @@ func New(cfg Config) api.Filter {
 // Filter arranges for the request's record and runs next. It must be
 // called from the request's serialized task (the filter chain does so).
 func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	ex := async.From(r)
+	ex := r.Exchange()
 	if ex == nil {
 		return f.single(w, r, next)
 	}
@@ -115,18 +116,18 @@ func (f *filter) enabled(r *api.Request) bool {
 // sees: usually the initial dispatch, but a filter before this one may
 // have suspended the request first, and a forward with filters passes
 // through this one again.
-func (f *filter) watch(ex *async.Exchange, r *api.Request) {
+func (f *filter) watch(ex api.Exchange, r *api.Request) {
 	if _, seen := f.pending.LoadOrStore(ex, struct{}{}); seen {
 		return
 	}
 	rec := &record{f: f, ex: ex, r: r, start: f.cfg.Now()}
-	ex.AddListener(async.Listener{OnComplete: rec.complete})
+	continuation.Of(r).AddListener(continuation.Listener{OnComplete: rec.complete})
 }
 
 // record is a request whose completion is still to be logged.
 type record struct {
 	f     *filter
-	ex    *async.Exchange
+	ex    api.Exchange // the request's exchange: its key in pending
 	r     *api.Request // as the filter first saw it
 	start time.Time
 }
@@ -136,7 +137,7 @@ type record struct {
 func (rec *record) complete(_ *api.Request, err error) {
 	f := rec.f
 	f.pending.Delete(rec.ex)
-	res, ok := rec.ex.Result()
+	res, ok := async.ResultOf(rec.r)
 	if !ok { // cannot happen from OnComplete; log what is known
 		res = async.Result{Err: err}
 	}
@@ -271,8 +272,8 @@ func (f *filter) pass(w api.Response, r *api.Request, next api.Chain) error {
 		status = api.StatusOf(err)
 	}
 	suspended := false
-	if ex := async.From(r); ex != nil && err == nil && !w.Committed() {
-		suspended = ex.Suspended()
+	if err == nil && !w.Committed() {
+		suspended = continuation.Of(r).IsSuspended()
 	}
 	attrs := []slog.Attr{
 		slog.String("method", r.Method()),

@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/filters/requestlog"
+	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -213,26 +214,26 @@ func TestOutcome(t *testing.T) {
 		{
 			name: "expired re-dispatch answers",
 			handle: func(w api.Response, r *api.Request) error {
-				ex := async.From(r)
+				ex := exchange.From(r)
 				if async.KindOf(r) == async.DispatchExpired {
 					w.SetStatus(504)
 					return nil
 				}
 				ex.SetTimeout(time.Second)
-				return ex.Suspend(async.ModeContinuation)
+				return ex.Suspend(exchange.ModeContinuation)
 			},
 			want: map[string]any{"status": int64(504), "bytes": int64(0), "end": "expired"},
 		},
 		{
 			name: "resumed",
 			handle: func(w api.Response, r *api.Request) error {
-				ex := async.From(r)
+				ex := exchange.From(r)
 				if async.KindOf(r) == async.DispatchResumed {
 					_, err := w.WriteString("done")
 					return err
 				}
 				ex.SetTimeout(time.Minute)
-				if err := ex.Suspend(async.ModeContinuation); err != nil {
+				if err := ex.Suspend(exchange.ModeContinuation); err != nil {
 					return err
 				}
 				go func() { time.Sleep(time.Second); ex.Resume() }()

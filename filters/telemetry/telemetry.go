@@ -126,7 +126,7 @@ func (f *Filter) observeExecutor(m metric.Meter, stats func() dispatcher.Executo
 
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	key := r.Exchange()
+	var key any = r.Exchange()
 	if key == nil {
 		key = r // no container: the request is its own exchange
 	}

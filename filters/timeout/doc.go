@@ -11,7 +11,7 @@
 // returns, a task dispatched with async.Context.Dispatch copies the status,
 // header, trailer and body into the real Response and completes the request;
 // an error returned by the chain fails the request with that error (see
-// async.Exchange.Fail), so the container's error pages render it. If the
+// async.Context.Fail), so the container's error pages render it. If the
 // timeout expires first, an OnTimeout listener writes Config.Status with
 // Config.Body and completes the request.
 //
@@ -32,7 +32,7 @@
 //     returns), Committed is always false, and capabilities of the real
 //     Response such as Hijack are not reachable.
 //   - Code below the filter sees the request as suspended
-//     (async.Exchange.Suspended reports true).
+//     (continuation.Continuation.IsSuspended reports true).
 //   - Filters above the filter see their dispatch end with the request
 //     suspended and the response still open; those that act after the chain
 //     returns (compression, request logs) should be placed below it.

@@ -78,7 +78,7 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	}
 	a.SetTimeout(f.timeout)
 	ctx, cancel := context.WithCancelCause(r.Context())
-	t := &run{f: f, a: a, ex: async.From(r), cancel: cancel}
+	t := &run{f: f, a: a, cancel: cancel}
 	a.AddListener(async.Listener{
 		OnTimeout:  func(w api.Response, _ *api.Request) { t.expired(w) },
 		OnComplete: func(*api.Request, error) { cancel(context.Canceled) },
@@ -98,7 +98,6 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 type run struct {
 	f        *filter
 	a        *async.Context
-	ex       *async.Exchange
 	cancel   context.CancelCauseFunc
 	answered bool // deliver ran
 }
@@ -110,7 +109,7 @@ func (t *run) deliver(w api.Response, buf *buffer, err error) {
 	if err != nil {
 		// Completes the request with err once this task returns; the
 		// container renders it.
-		_ = t.ex.Fail(err)
+		_ = t.a.Fail(err)
 		return
 	}
 	buf.copyTo(w)

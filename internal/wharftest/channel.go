@@ -5,13 +5,13 @@ import (
 	"sync"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/exchange"
 )
 
-// Channel is an async.Channel that runs Handler for every dispatch and
+// Channel is an exchange.Channel that runs Handler for every dispatch and
 // records how the exchange finished. Finish renders a failure the way the
 // container's default error page would: discard the uncommitted output
-// (async.Discard: the header fields that do not describe the body stay)
+// (exchange.Discard: the header fields that do not describe the body stay)
 // and set api.StatusOf(err), unless the response was committed.
 type Channel struct {
 	Handler api.Handler
@@ -33,21 +33,21 @@ func (c *Channel) Dispatch(w api.Response, r *api.Request) error {
 
 // Finish records the outcome, finishes the recorder and reports what it
 // holds: its status and its body's length (a Recorder has no connection
-// to fail, so the End is always async.EndAnswered).
-func (c *Channel) Finish(w api.Response, err error) async.Result {
+// to fail, so the End is always exchange.EndAnswered).
+func (c *Channel) Finish(w api.Response, err error) exchange.Result {
 	c.mu.Lock()
 	c.finishes++
 	c.err = err
 	c.mu.Unlock()
 	if err != nil && !w.Committed() {
-		_ = async.Discard(w)
+		_ = exchange.Discard(w)
 		_ = w.SetStatus(api.StatusOf(err))
 	}
 	if c.out == nil {
-		return async.Result{Status: w.Status()}
+		return exchange.Result{Status: w.Status()}
 	}
 	c.out.Finish()
-	return async.Result{Status: c.out.Status(), Bytes: int64(len(c.out.BodyBytes()))}
+	return exchange.Result{Status: c.out.Status(), Bytes: int64(len(c.out.BodyBytes()))}
 }
 
 // Result reports the dispatch count, the finish count and the final error.
@@ -57,9 +57,9 @@ func (c *Channel) Result() (dispatches, finishes int, err error) {
 	return c.dispatches, c.finishes, c.err
 }
 
-// Exchange is one request driven through a real async.Exchange in memory.
+// Exchange is one request driven through a real exchange.Exchange in memory.
 type Exchange struct {
-	*async.Exchange
+	*exchange.Exchange
 	Chan *Channel
 	Out  *Recorder
 	Req  *api.Request
@@ -67,17 +67,17 @@ type Exchange struct {
 
 // NewExchange builds an exchange for "GET /" that dispatches through h, with
 // cfg (nil for defaults). It is not started.
-func NewExchange(h api.Handler, cfg *async.Config) *Exchange {
+func NewExchange(h api.Handler, cfg *exchange.Config) *Exchange {
 	return NewExchangeFor(h, Head("GET", "/"), cfg)
 }
 
 // NewExchangeFor builds an exchange for head. The request context is
 // cancelled when the exchange completes.
-func NewExchangeFor(h api.Handler, head *api.RequestHead, cfg *async.Config) *Exchange {
+func NewExchangeFor(h api.Handler, head *api.RequestHead, cfg *exchange.Config) *Exchange {
 	out := NewRecorder()
 	ch := &Channel{Handler: h, out: out}
 	ctx, cancel := context.WithCancel(context.Background())
-	ex := async.NewExchange(ch, out, cfg, cancel)
+	ex := exchange.NewExchange(ch, out, cfg, cancel)
 	r := api.NewRequest(ctx, head, ex)
 	return &Exchange{Exchange: ex, Chan: ch, Out: out, Req: r}
 }
@@ -90,7 +90,7 @@ func (x *Exchange) Begin() *Exchange {
 }
 
 // Start builds an exchange for h and begins it.
-func Start(h api.Handler, cfg *async.Config) *Exchange { return NewExchange(h, cfg).Begin() }
+func Start(h api.Handler, cfg *exchange.Config) *Exchange { return NewExchange(h, cfg).Begin() }
 
 // Run begins an exchange for head and waits until it has completed.
 func Run(h api.Handler, head *api.RequestHead) *Exchange {

@@ -1,8 +1,8 @@
 // Package wharftest holds test helpers shared by Wharf's packages: a
-// recording api.Response, plain requests, an in-memory async.Exchange driven
+// recording api.Response, plain requests, an in-memory exchange.Exchange (the async engine) driven
 // without a container or a network, and slog handlers for tests.
 //
-// It imports api and async only (plus the standard library).
+// It imports api and internal/exchange only (plus the standard library).
 package wharftest
 
 import (

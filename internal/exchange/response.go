@@ -1,4 +1,4 @@
-package async
+package exchange
 
 import (
 	"bufio"
@@ -128,7 +128,7 @@ func bufferedBody(w api.Response) bool {
 // Discarder is implemented by a Response that can drop its uncommitted
 // output itself, more cheaply than Discard's fallback. The container's
 // output implements it; an Exchange uses it, through Discard, on the
-// Response it writes through. Package async talks to that output only as
+// Response it writes through. The Exchange talks to that output only as
 // an api.Response, whose Reset clears every header field: that would lose
 // the fields a filter or an earlier task set on purpose (CORS, security
 // headers, WWW-Authenticate), which a timeout's or a failure's answer

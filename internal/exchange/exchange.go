@@ -1,4 +1,4 @@
-package async
+package exchange
 
 import (
 	"context"
@@ -233,9 +233,10 @@ func (ex *Exchange) Init(ch Channel, out api.Response, cfg *Config, cancel conte
 	}
 }
 
-// Holder is implemented by the value a container puts behind
-// api.Request.Exchange, so that the container can keep its own per-request
-// state there and still lead this package to the Exchange.
+// Holder is the optional interface of a container's api.Exchange (the
+// value behind api.Request.Exchange) that leads to the engine: the
+// container keeps its own per-request state there, the Exchange embedded
+// in it. *Exchange is a Holder itself.
 type Holder interface {
 	AsyncExchange() *Exchange
 }
@@ -249,6 +250,13 @@ func From(r *api.Request) *Exchange {
 		return h.AsyncExchange()
 	}
 	return nil
+}
+
+// Current returns the Response handle of the serialized task running now:
+// inside a task it is that task's handle; anywhere else (or once the task
+// has returned) every method returns api.ErrNotSerialized.
+func (ex *Exchange) Current() api.Response {
+	return &handle{ex: ex, token: ex.token.Load()}
 }
 
 // Done is closed when the exchange has completed and its OnComplete listeners

@@ -1,4 +1,4 @@
-package async
+package exchange
 
 // OnShutdown says what a container's graceful Shutdown does with a request
 // that is suspended while it runs. Close ignores it: it completes every
@@ -77,8 +77,3 @@ func (ex *Exchange) expiresOnShutdownLocked() bool {
 	}
 	return ex.mode == ModeContinuation || m.awaiting
 }
-
-// SetOnShutdown chooses what a graceful shutdown does with the request
-// while it is in async mode: by default Shutdown waits for its work, while
-// its context allows. Any goroutine may call it.
-func (a *Context) SetOnShutdown(p OnShutdown) { a.ex.SetOnShutdown(p) }

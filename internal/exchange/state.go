@@ -1,4 +1,4 @@
-package async
+package exchange
 
 import "github.com/wharf-go/wharf/api"
 

@@ -1,6 +1,4 @@
-package async
-
-import "github.com/wharf-go/wharf/api"
+package exchange
 
 // End says how a request ended: what decided its outcome.
 type End uint8
@@ -63,15 +61,4 @@ func (ex *Exchange) Result() (res Result, ok bool) {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
 	return ex.result, ex.hasResult
-}
-
-// ResultOf returns the Result of r's request (see Exchange.Result); ok is
-// false for a Request that no container built, or before its response is
-// finished.
-func ResultOf(r *api.Request) (Result, bool) {
-	ex := From(r)
-	if ex == nil {
-		return Result{}, false
-	}
-	return ex.Result()
 }
