@@ -23,9 +23,13 @@ type Context struct {
 // answer is the only one: what tasks wrote before it without committing is
 // discarded first (see Listener).
 //
-// Start must be called from the request's running dispatch; it returns
-// ErrNotSerialized from any other goroutine and api.ErrNotSupported for a
-// Request that no container built.
+// Start must be called from the request's running dispatch. It returns
+// api.ErrNotSerialized when no task of the request is running (called from
+// a goroutine the handler started, after the handler returned), in
+// production too; a call from another goroutine while the dispatch still
+// runs is caught in test binaries only (see internal/owner). It returns
+// api.ErrWrongState from a task that is not a dispatch, and
+// api.ErrNotSupported for a Request that no container built.
 func Start(r *api.Request) (*Context, error) {
 	ex := exchange.From(r)
 	if ex == nil {

@@ -395,3 +395,24 @@ func TestCompleteBeforeStart(t *testing.T) {
 		t.Fatalf("finished %d times", f)
 	}
 }
+
+// TestStartAfterReturn: async.Start from a goroutine the handler started,
+// once the handler has returned, is refused with ErrNotSerialized (no task
+// runs: the check holds in production, not only under internal/owner).
+func TestStartAfterReturn(t *testing.T) {
+	got := make(chan error, 1)
+	returned := make(chan struct{})
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		go func() {
+			<-returned
+			_, err := async.Start(r)
+			got <- err
+		}()
+		return nil
+	}), nil)
+	<-x.Done()
+	close(returned)
+	if err := <-got; !errors.Is(err, api.ErrNotSerialized) {
+		t.Errorf("Start after the handler returned = %v, want ErrNotSerialized", err)
+	}
+}

@@ -308,7 +308,7 @@ func (st *stream) WriteHead(status int, h http.Header, contentLength int64, trai
 	bodyless := status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
 	st.noBody = st.isHead || bodyless
 	fields := make([]hpack.HeaderField, 0, len(h)+3)
-	fields = append(fields, hpack.HeaderField{Name: ":status", Value: statusText(status)})
+	fields = append(fields, hpack.HeaderField{Name: ":status", Value: statusValue(status)})
 	if _, ok := h["Date"]; !ok {
 		fields = append(fields, hpack.HeaderField{Name: "date", Value: string(h1.AppendDate(nil, time.Now()))})
 	}
@@ -585,8 +585,10 @@ func (st *stream) send(end bool) error {
 	return nil
 }
 
-// statusText is the :status value of code.
-func statusText(code int) string {
+// statusValue is the :status pseudo-header value of code: its three
+// digits (HTTP/2 has no reason phrase), without an allocation for the
+// common ones.
+func statusValue(code int) string {
 	switch code {
 	case 200:
 		return "200"

@@ -605,11 +605,21 @@ func (ex *Exchange) act(a action) {
 	}
 }
 
+// inTask reports whether the caller may be the running task: one runs
+// now (its token is set, in production too: a goroutine the handler
+// started, calling after the handler returned, is told), and, in test
+// binaries, the caller is the goroutine running it (internal/owner). A
+// goroutine calling while the task runs cannot be told apart in
+// production without goroutine identity, which is not cheap.
+func (ex *Exchange) inTask() bool {
+	return ex.token.Load() != 0 && ex.loop.Owned()
+}
+
 // Suspend starts async mode in the running dispatch: when the dispatch
 // returns, the exchange waits (holding no goroutine) for Resume, Complete, a
 // submitted task or the timeout.
 func (ex *Exchange) Suspend(mode Mode) error {
-	if !ex.loop.Owned() {
+	if !ex.inTask() {
 		return api.ErrNotSerialized
 	}
 	ex.mu.Lock()

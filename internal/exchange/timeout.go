@@ -101,7 +101,7 @@ func (o Outcome) String() string {
 // It holds a goroutine while it waits; prefer Suspend where the handler can
 // return. It must be called from the running dispatch.
 func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
-	if !ex.loop.Owned() {
+	if !ex.inTask() {
 		return 0, nil, api.ErrNotSerialized
 	}
 	ex.mu.Lock()
