@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -11,8 +10,6 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
 )
-
-var errWouldBlock = errors.New("connector: would block")
 
 // epollCapable reports whether l can be served by the epoll connector: a
 // plain TCP listener (TLS and other wrappers use the portable connector).
@@ -78,9 +75,18 @@ func (s *Server) stopSelectors() {
 	s.closeExecutor()
 }
 
-// serveEpoll accepts on l through the first selector until l fails or the
-// server shuts down.
-func (s *Server) serveEpoll(l *epListener) error {
+// serveEpoll serves ln with the epoll connector if it can (see
+// epollListener), and reports whether it did: it accepts through the first
+// selector until ln fails or the server shuts down.
+func (s *Server) serveEpoll(ln net.Listener) (bool, error) {
+	l, ok := s.epollListener(ln)
+	if !ok {
+		return false, nil
+	}
+	return true, s.serveSelector(l)
+}
+
+func (s *Server) serveSelector(l *epListener) error {
 	if !s.track(l.ln) {
 		l.ln.Close()
 		return ErrServerClosed
@@ -132,7 +138,7 @@ func (s *Server) nextSelector() *selector {
 }
 
 func newEpollConn(s *Server, f *fdConn, local string) *conn {
-	c := &conn{srv: s, nc: f, ep: f, remote: f.remote.String(), local: local}
+	c := &conn{srv: s, io: f, remote: f.remote.String(), local: local}
 	c.run = c.runPending
 	f.c = c
 	return c
@@ -172,20 +178,20 @@ func (c *conn) task(s *stream) dispatcher.Task {
 	return c.taskFor(s, pendServe)
 }
 
-// readNB reads into the read buffer without blocking. When the socket is
+// fill reads into the read buffer without blocking. When the socket is
 // drained and no edge arrived meanwhile, the connection becomes idle —
 // giving its buffer back if nothing is pending — and errWouldBlock is
 // returned: the caller must then leave the connection alone, because the
 // selector may pick it up at once.
-func (c *conn) readNB() (int, error) {
-	f := c.ep
-	n, err := f.tryRead(c.rbuf[c.w:])
+func (f *fdConn) fill(bool, bool) (int, error) {
+	c := f.c
+	n, err := f.readNow(c.rbuf[c.w:])
 	if err != unix.EAGAIN {
 		return n, err
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.readable {
-		f.mu.Unlock()
 		return 0, nil // an edge came while we read: try again
 	}
 	if c.r == c.w {
@@ -195,40 +201,25 @@ func (c *conn) readNB() (int, error) {
 	} else if c.headStart.IsZero() {
 		c.headStart = time.Now()
 	}
-	if c.srv.shutting.Load() {
-		// Shutdown may have looked for idle connections before this one
-		// became idle: close it now rather than at its idle timeout.
-		f.mu.Unlock()
-		return 0, ioEOF
+	if !c.toIdle() && c.claim() {
+		return 0, ioEOF // shutting down, and still ours: close it now
 	}
-	c.setState(connIdle)
-	f.st = epIdle
 	f.armIdleLocked()
-	f.mu.Unlock()
 	return 0, errWouldBlock
 }
 
-// tryFill reads the socket without waiting: api.ErrWouldBlock if empty.
-func (c *conn) tryFill(p []byte) (int, error) {
-	n, err := c.ep.tryRead(p)
-	if err == unix.EAGAIN {
-		return 0, api.ErrWouldBlock
-	}
-	return n, err
-}
-
-// writeNB makes one non-blocking attempt to send b; for short answers to
+// answer makes one non-blocking attempt to send b; for short answers to
 // requests that never reached a handler.
-func (c *conn) writeNB(b []byte) {
-	unix.Write(c.ep.fd, b)
-	unix.Shutdown(c.ep.fd, unix.SHUT_WR)
+func (f *fdConn) answer(b []byte) {
+	unix.Write(f.fd, b)
+	unix.Shutdown(f.fd, unix.SHUT_WR)
 }
 
 // readHeadNB reads and parses a request head without blocking and returns
 // the task that serves it. The producer calls it with the connection in
 // epReading.
 func (c *conn) readHeadNB() (dispatcher.Task, bool) {
-	s, res := c.readRequest(true)
+	s, res := c.readRequest()
 	switch res {
 	case readWouldBlock:
 		return dispatcher.Task{}, false
@@ -239,10 +230,8 @@ func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 		// The connection becomes HTTP/2, whose reader is a goroutine of its
 		// own for the connection's life: not the producer's, nor one the
 		// executor's bound counts.
-		c.ep.setState(epServing)
 		return dispatcher.Task{Run: func() { go c.handOver(s) }, Type: api.NonBlocking}, true
 	}
-	c.ep.setState(epServing)
 	return c.task(s), true
 }
 
@@ -251,24 +240,25 @@ func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 // on the producing goroutine, for NonBlocking handlers only: a following
 // request for a handler that may block is handed to the executor.
 func (c *conn) serveEP(s *stream, inline bool) {
+	f := c.io.(*fdConn)
 	for {
-		c.setState(connServing)
-		c.ep.setNoPark(inline)
+		c.must(evHead)
+		f.setNoPark(inline)
 		c.srv.Handler.ServeStream(s)
 		if inline && c.srv.Config.testInlineReturned != nil {
 			c.srv.Config.testInlineReturned()
 		}
 		if s.handoff.Load() == hoServing {
-			c.ep.setNoPark(false)
-			c.setState(connDetached)
+			f.setNoPark(false)
+			c.must(evSuspend)
 			c.releaseIdleReadBuffer(s)
-			c.ep.detach(s)
+			f.detach(s)
 			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
 				return // the finisher continues the connection
 			}
-			c.ep.attach()
+			f.attach()
 		}
-		c.ep.setNoPark(false)
+		f.setNoPark(false)
 		if inline && !s.body.done() {
 			// Settling the body may wait for the client: not here, on the
 			// producer. Finish the connection's turn on the executor.
@@ -279,7 +269,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 			return
 		}
 		var res readResult
-		s, res = c.readRequest(true)
+		s, res = c.readRequest()
 		switch res {
 		case readWouldBlock:
 			return
@@ -287,7 +277,6 @@ func (c *conn) serveEP(s *stream, inline bool) {
 			c.close()
 			return
 		}
-		c.ep.setState(epServing)
 		if inline && c.srv.invocationType(s) != api.NonBlocking {
 			c.srv.execute(c.taskFor(s, pendServe))
 			return
@@ -295,23 +284,20 @@ func (c *conn) serveEP(s *stream, inline bool) {
 	}
 }
 
-// nextEP settles the connection after a response and claims it for reading
+// nextEP settles the connection after a response, keeping it for reading
 // the next head.
 func (c *conn) nextEP(s *stream) bool {
-	c.ep.attach() // a read listener of the finished request must not fire now
-	if !c.next(s) {
-		return false
-	}
-	c.ep.setState(epReading)
-	return true
+	c.io.(*fdConn).attach() // a read listener of the finished request must not fire now
+	return c.next(s)
 }
 
-// continueEP goes on with a connection whose suspended request the calling
+// resume goes on with a connection whose suspended request the calling
 // goroutine just finished. What cannot block is done here: with the body
 // read, settling the connection and looking for the next head take no
 // waiting, and most often the connection simply turns idle. A body still to
 // drain, or a next request to serve, goes to the executor.
-func (c *conn) continueEP(s *stream) {
+func (f *fdConn) resume(s *stream) {
+	c := f.c
 	if !s.body.done() {
 		c.srv.execute(c.taskFor(s, pendSettle))
 		return
@@ -355,7 +341,6 @@ func offProducer(c *conn, t dispatcher.Task) dispatcher.Task {
 // it, and a hang-up fails the request through its watcher.
 func (f *fdConn) detach(s *stream) {
 	f.mu.Lock()
-	f.st = epDetached
 	if s.watcher != nil {
 		w := s.watcher
 		f.gone = w
@@ -372,9 +357,6 @@ func (f *fdConn) detach(s *stream) {
 // attach undoes detach: a goroutine owns the connection again.
 func (f *fdConn) attach() {
 	f.mu.Lock()
-	if !f.closed {
-		f.st = epServing
-	}
 	f.gone, f.onRead = nil, nil
 	f.mu.Unlock()
 }
@@ -407,7 +389,7 @@ func (f *fdConn) armIdleLocked() {
 func (f *fdConn) idleFired() {
 	f.mu.Lock()
 	f.idleArmed = false
-	if f.st != epIdle || f.closed {
+	if f.c.state() != connIdle {
 		f.mu.Unlock()
 		return
 	}
@@ -417,22 +399,14 @@ func (f *fdConn) idleFired() {
 		f.mu.Unlock()
 		return
 	}
-	f.st = epReading // claim it from the selector
+	claimed := f.c.claim()
 	f.mu.Unlock()
+	if !claimed {
+		return
+	}
 	c := f.c
 	if c.rbuf != nil && c.w > c.r {
-		c.writeError(408, "request header timeout", true)
+		c.writeError(408, "request header timeout")
 	}
 	c.close()
-}
-
-// claimIdle takes an idle connection from the selector (for Shutdown).
-func (f *fdConn) claimIdle() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.st != epIdle || f.closed || !f.registered {
-		return false
-	}
-	f.st = epReading
-	return true
 }

@@ -162,8 +162,7 @@ func (s *stream) continue100() error {
 		return nil
 	}
 	s.sent100 = true
-	s.c.setWriteDeadline()
-	if _, err := s.c.nc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
+	if err := s.c.io.write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil); err != nil {
 		s.bodyClose.Store(true)
 		return err
 	}
@@ -289,20 +288,7 @@ func (s *stream) WriteBody(p []byte) error {
 // write sends head (buffered bytes, maybe empty) and then body, in one
 // system call where it can.
 func (s *stream) write(head, body []byte) error {
-	c := s.c
-	c.setWriteDeadline()
-	var err error
-	switch {
-	case c.ep != nil && body == nil:
-		_, err = c.ep.Write(head)
-	case c.ep != nil:
-		c.iov = [2][]byte{head, body}
-		err = c.ep.writev(c.iov[:])
-		c.iov = [2][]byte{}
-	default:
-		bufs := net.Buffers{head, body}
-		_, err = bufs.WriteTo(c.nc)
-	}
+	err := s.c.io.write(head, body)
 	if err != nil {
 		err = peerGone(err)
 		s.werr = err
@@ -364,11 +350,7 @@ func (s *stream) Abort(err error) {
 		return
 	}
 	s.finished, s.aborted = true, true
-	if s.c.ep != nil {
-		s.c.ep.shutdown() // the owner closes the descriptor
-	} else {
-		s.c.nc.Close()
-	}
+	s.c.io.breakConn() // the owner closes the connection
 	s.c.releaseWriteBuffer()
 	s.handOff()
 }
@@ -377,18 +359,14 @@ func (s *stream) Abort(err error) {
 // connection goroutine already left (the request had suspended).
 func (s *stream) handOff() {
 	if s.handoff.Swap(hoFinished) == hoDetached {
-		if s.c.ep != nil {
-			s.c.continueEP(s)
-		} else {
-			go s.c.resume(s)
-		}
+		s.c.io.resume(s)
 	}
 }
 
 // Yield implements Yielder: once the request's tasks leave the goroutine
 // that began them, its writes and reads may park again (see serveEP).
 func (s *stream) Yield() bool {
-	return s.c.ep != nil && s.c.ep.liftNoPark()
+	return s.c.io.liftNoPark()
 }
 
 // Watch implements Stream.
@@ -402,12 +380,9 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, api.ErrCommitted
 	}
 	c := s.c
-	nc := c.nc
-	if c.ep != nil {
-		var err error
-		if nc, err = c.ep.toNetConn(); err != nil {
-			return nil, nil, err
-		}
+	nc, err := c.io.release()
+	if err != nil {
+		return nil, nil, err
 	}
 	s.hijacked = true
 	nc.SetDeadline(time.Time{})

@@ -134,7 +134,7 @@ func (c *conn) h2cEnabled() bool {
 func (c *conn) handOver(upgrade *stream) {
 	var h *Handover
 	if c.tls != nil {
-		if !c.claimIdle() {
+		if !c.claim() {
 			return // Shutdown closed it during the handshake
 		}
 		h = c.newHandover(c.nc, bufio.NewReaderSize(c.nc, 16<<10))
@@ -148,7 +148,7 @@ func (c *conn) handOver(upgrade *stream) {
 			h.Upgrade = &upgrade.req
 		}
 	}
-	c.setState(connServing)
+	c.must(evHead)
 	c.srv.Config.HTTP2.ServeConn(h)
 }
 
@@ -165,27 +165,22 @@ func (c *conn) newHandover(nc net.Conn, br *bufio.Reader) *Handover {
 	}
 }
 
-// detach takes a cleartext connection away from HTTP/1.1: the epoll side
+// detach takes a cleartext connection away from HTTP/1.1: an epoll socket
 // becomes a blocking net.Conn, and the bytes read past the request head
 // are kept in front of it.
 func (c *conn) detach() (net.Conn, *bufio.Reader, bool) {
-	nc := c.nc
-	if c.ep != nil {
-		var err error
-		if nc, err = c.ep.toNetConn(); err != nil {
-			c.close()
-			return nil, nil, false
-		}
+	nc, err := c.io.release()
+	if err != nil {
+		c.close()
+		return nil, nil, false
 	}
 	pc := &prefixConn{Conn: nc, prefix: bytes.Clone(c.rbuf[c.r:c.w])}
-	if c.ep != nil {
-		c.srv.putReadBuffer(c.rbuf)
-	}
+	c.srv.putReadBuffer(c.rbuf)
 	c.rbuf, c.r, c.w, c.cur = nil, 0, 0, nil
 	// The connection is the protocol's now; c keeps the books. Under the
-	// server's mutex: Shutdown and Close read the two (connList.all).
+	// server's mutex: Close reads the two (connList.all).
 	c.srv.mu.Lock()
-	c.nc, c.ep = nc, nil
+	c.nc, c.io = nc, (*portableIO)(c)
 	if c.srv.closedHard {
 		// Close looked at the connection before this swap and could not
 		// reach the new socket.

@@ -276,7 +276,7 @@ func (s *selector) handle(ev *unix.EpollEvent) (t dispatcher.Task, ok bool) {
 			case owned:
 				f.c.close()
 			case f != nil:
-				f.shutdown() // its owner closes it
+				f.breakConn() // its owner closes it
 			}
 			t, ok = dispatcher.Task{}, false
 		}
@@ -379,7 +379,7 @@ func (s *selector) accept(l *epListener) {
 			continue
 		}
 		f.mu.Lock()
-		f.registered = true
+		c.fire(evReady) // refused if the selector took it already
 		f.armIdleLocked()
 		f.mu.Unlock()
 		listed = nil
