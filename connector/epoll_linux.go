@@ -144,8 +144,8 @@ func newEpollConn(s *Server, f *fdConn, local string) *conn {
 	return c
 }
 
-// runPending is the one task function of a connection (made once, so a
-// hand-over allocates nothing): it runs what c.pending and c.pendKind say.
+// runPending is the task function of a connection's requests (made once,
+// so a hand-over allocates nothing): it runs what c.pending and c.pendKind say.
 // A NonBlocking request runs on the producing goroutine, whose I/O must not
 // park: the goroutine that would wake it is this one.
 func (c *conn) runPending() {
@@ -362,7 +362,7 @@ func (f *fdConn) attach() {
 }
 
 // armIdleLocked starts the idle or header timer of a connection turning
-// idle. A connection turns idle after every response, so the timer is only
+// idle. A connection turns idle between most requests, so the timer is only
 // moved when it would fire too late: one still pending that fires earlier
 // finds the deadline moved on and sleeps again (idleFired).
 func (f *fdConn) armIdleLocked() {

@@ -26,8 +26,9 @@ const (
 // non-blocking socket registered with a selector. Reads and writes that
 // would block park the calling goroutine until the selector reports
 // readiness (or the timeout passes), so the blocking code of the HTTP/1.1
-// stream works unchanged on top of it. A selector goroutine never parks: it
-// only reads heads, with fill. Who may touch the socket is the connection's
+// stream works unchanged on top of it. I/O on the producing goroutine does
+// not park: it reads heads with fill, which does not wait, and the
+// NonBlocking requests it runs have noPark set. Who may touch the socket is the connection's
 // state (state.go); what fdConn keeps is about the socket: its readiness,
 // its registration (gen), its idle timer (idleArmed), whether its
 // descriptor is still this connection's (released), and the watcher of a

@@ -12,8 +12,9 @@ import (
 	"github.com/wharf-go/wharf/dispatcher"
 )
 
-// The hand-over seam: the one place where a connection leaves HTTP/1.1 for
-// another protocol. The connector recognises three cases and nothing
+// The hand-over seam: where a connection leaves HTTP/1.1 for another
+// protocol that the connector serves (Hijack gives one to a handler
+// instead). The connector recognises three cases and nothing
 // more: TLS whose ALPN chose "h2", a cleartext connection (Config.H2C)
 // that opens with the HTTP/2 preface, and a first cleartext request that
 // Protocol.CanUpgrade accepts ("Upgrade: h2c"). It then gives the

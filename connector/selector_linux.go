@@ -20,8 +20,9 @@ import (
 var ioEOF = io.EOF
 
 // selector is one epoll instance and the goroutine that waits on it. It
-// owns the listening sockets given to it and the connections it accepted;
-// it never blocks on anything but epoll_wait.
+// polls the listening sockets given to it and the connections registered
+// with it (an accepted one goes to any selector, nextSelector); its goroutine waits for nothing but its epoll descriptor (and short
+// critical sections).
 type selector struct {
 	srv  *Server
 	epfd int

@@ -61,8 +61,9 @@ func transition(from connState, ev connEvent) (connState, bool) {
 func (c *conn) state() connState { return connState(c.st.Load()) }
 
 // fire applies ev to the connection and reports whether it was legal; a
-// refused event changes nothing. Events race only for an idle or new
-// connection (evReadable, evClaim and the owner's evClose): the first wins.
+// refused event changes nothing. Goroutines race to fire only on a new or
+// idle connection (evReadable, evClaim, evClose) and to close one (evClose):
+// the first wins, the others are refused.
 func (c *conn) fire(ev connEvent) bool {
 	for {
 		from := c.state()
