@@ -180,7 +180,7 @@ func (c *conn) afterResponse(s *stream) bool {
 	if s.aborted || s.closeAfter || s.werr != nil || s.bodyClose.Load() {
 		return false
 	}
-	if !s.body.settle(c.srv.Config.maxDiscard()) {
+	if !s.body.settle(c.srv.Config.Limits().MaxDiscardBytes) {
 		return false
 	}
 	if c.srv.shutting.Load() {
@@ -237,12 +237,9 @@ const (
 // connector it never blocks: it reports readWouldBlock instead, and the
 // selector calls it again when bytes arrive.
 func (c *conn) readRequest() (*stream, readResult) {
-	cfg := &c.srv.Config
-	lim := cfg.limits()
-	if lim.MaxURILength == 0 {
-		lim.MaxURILength = h1.DefaultMaxURILength
-	}
-	maxBuf := cfg.maxHeaderBytes() + 4096
+	cl := c.srv.Config.Limits()
+	lim := h1.Limits{MaxHeaderBytes: cl.MaxHeaderBytes, MaxURILength: cl.MaxURILength, MaxHeaders: cl.MaxHeaders}
+	maxBuf := cl.MaxHeaderBytes + 4096
 	if c.rbuf == nil {
 		c.rbuf = c.srv.getReadBuffer()
 		c.r, c.w, c.scanned = 0, 0, 0

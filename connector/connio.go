@@ -64,9 +64,9 @@ func (p *portableIO) fill(waiting, first bool) (int, error) {
 	}
 	cfg := &c.srv.Config
 	if waiting {
-		c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout)))
+		c.nc.SetReadDeadline(time.Now().Add(or(cfg.IdleTimeout, DefaultIdleTimeout)))
 	} else if first {
-		c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
+		c.nc.SetReadDeadline(time.Now().Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
 	}
 	n, err := c.nc.Read(c.rbuf[c.w:])
 	if !c.claim() {
@@ -76,7 +76,7 @@ func (p *portableIO) fill(waiting, first bool) (int, error) {
 }
 
 func (p *portableIO) read(b []byte) (int, error) {
-	p.nc.SetReadDeadline(time.Now().Add(orDuration(p.srv.Config.ReadTimeout, DefaultReadTimeout)))
+	p.nc.SetReadDeadline(time.Now().Add(or(p.srv.Config.ReadTimeout, DefaultReadTimeout)))
 	return p.nc.Read(b)
 }
 
@@ -84,7 +84,7 @@ func (p *portableIO) tryRead([]byte) (int, error) { return 0, api.ErrNotSupporte
 func (p *portableIO) notifyReadable(f func())     { f() }
 
 func (p *portableIO) write(head, body []byte) error {
-	p.nc.SetWriteDeadline(time.Now().Add(orDuration(p.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+	p.nc.SetWriteDeadline(time.Now().Add(or(p.srv.Config.WriteTimeout, DefaultWriteTimeout)))
 	bufs := net.Buffers{head, body}
 	_, err := bufs.WriteTo(p.nc)
 	return err

@@ -368,9 +368,9 @@ func (f *fdConn) attach() {
 func (f *fdConn) armIdleLocked() {
 	cfg := &f.c.srv.Config
 	now := time.Now()
-	deadline := now.Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout))
+	deadline := now.Add(or(cfg.IdleTimeout, DefaultIdleTimeout))
 	if !f.c.headStart.IsZero() {
-		deadline = f.c.headStart.Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
+		deadline = f.c.headStart.Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}
 	f.idleDeadline = deadline
 	if f.idleArmed && !f.idleAt.After(deadline) {

@@ -199,14 +199,20 @@ func signal(r, w chan struct{}) {
 	}
 }
 
+// attempt clears a readiness flag before a read or write attempt, so that
+// an edge arriving during it is seen, and reports whether the descriptor
+// is still this connection's.
+func (f *fdConn) attempt(flag *bool) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*flag = false
+	return !f.released
+}
+
 // readNow reads without parking: unix.EAGAIN when the socket has nothing.
 func (f *fdConn) readNow(p []byte) (int, error) {
 	for {
-		f.mu.Lock()
-		f.readable = false
-		released := f.released
-		f.mu.Unlock()
-		if released {
+		if !f.attempt(&f.readable) {
 			return 0, net.ErrClosed
 		}
 		n, err := rawRead(f.fd, p)
@@ -267,11 +273,7 @@ func (f *fdConn) writev(bufs [][]byte) error {
 		if len(bufs) == 0 {
 			return nil
 		}
-		f.mu.Lock()
-		f.writable = false
-		released := f.released
-		f.mu.Unlock()
-		if released {
+		if !f.attempt(&f.writable) {
 			return net.ErrClosed
 		}
 		n, err := rawWritev(f.fd, bufs)

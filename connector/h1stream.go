@@ -60,7 +60,7 @@ func newStream(c *conn, raw []byte) *stream {
 	h := c.head
 	s := &stream{c: c, minor: h.Minor, length: -1}
 	s.body.c, s.body.s = c, s
-	s.body.max = c.srv.Config.maxBody()
+	s.body.max = c.srv.Config.Limits().MaxBodyBytes
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
 	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {

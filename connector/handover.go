@@ -10,6 +10,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // The hand-over seam: where a connection leaves HTTP/1.1 for another
@@ -97,15 +98,15 @@ type Limits struct {
 // default applied.
 func (c *Config) Limits() Limits {
 	return Limits{
-		MaxHeaderBytes:    c.maxHeaderBytes(),
-		MaxHeaders:        c.maxHeaders(),
-		MaxURILength:      c.maxURILength(),
-		MaxBodyBytes:      c.maxBody(),
-		MaxDiscardBytes:   c.maxDiscard(),
-		ReadHeaderTimeout: orDuration(c.ReadHeaderTimeout, DefaultReadHeaderTimeout),
-		ReadTimeout:       orDuration(c.ReadTimeout, DefaultReadTimeout),
-		WriteTimeout:      orDuration(c.WriteTimeout, DefaultWriteTimeout),
-		IdleTimeout:       orDuration(c.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes:    or(c.MaxHeaderBytes, h1.DefaultMaxHeaderBytes),
+		MaxHeaders:        or(c.MaxHeaders, h1.DefaultMaxHeaders),
+		MaxURILength:      or(c.MaxURILength, h1.DefaultMaxURILength),
+		MaxBodyBytes:      max(or(c.MaxBodyBytes, DefaultMaxBodyBytes), -1),
+		MaxDiscardBytes:   or(c.MaxDiscardBytes, DefaultMaxDiscardBytes),
+		ReadHeaderTimeout: or(c.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       or(c.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:      or(c.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       or(c.IdleTimeout, DefaultIdleTimeout),
 	}
 }
 

@@ -364,8 +364,8 @@ func (s *selector) accept(l *epListener) {
 		unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
 		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToAddrPort(sa),
-			rto: orDuration(s.srv.Config.ReadTimeout, DefaultReadTimeout),
-			wto: orDuration(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
+			rto: or(s.srv.Config.ReadTimeout, DefaultReadTimeout),
+			wto: or(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
 		c := newEpollConn(s.srv, f, l.local)
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {

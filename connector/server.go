@@ -175,12 +175,7 @@ func (s *Server) removeConn(c *conn) {
 // does that. It returns ctx.Err() if ctx ended first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.shutting.Store(true)
-	s.closeLocked()
-	s.paused = nil // their descriptors close now: never touch them again
-	for l := range s.listeners {
-		l.Close()
-	}
+	s.stopAcceptingLocked()
 	var drained chan struct{}
 	if s.conns.n > 0 {
 		if s.drained == nil {
@@ -218,8 +213,10 @@ func (s *Server) closing() <-chan struct{} {
 	return s.closed
 }
 
-// closeLocked closes the closing channel; s.mu must be held.
-func (s *Server) closeLocked() {
+// stopAcceptingLocked marks the server shutting down, closes the closing
+// channel once and closes the listeners; s.mu is held.
+func (s *Server) stopAcceptingLocked() {
+	s.shutting.Store(true)
 	if s.closed == nil {
 		s.closed = make(chan struct{})
 	}
@@ -228,17 +225,16 @@ func (s *Server) closeLocked() {
 	default:
 		close(s.closed)
 	}
+	s.paused = nil // their descriptors close now: never touch them again
+	for l := range s.listeners {
+		l.Close()
+	}
 }
 
 // Close closes every listener and connection at once.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	s.shutting.Store(true)
-	s.closeLocked()
-	s.paused = nil // their descriptors close now: never touch them again
-	for l := range s.listeners {
-		l.Close()
-	}
+	s.stopAcceptingLocked()
 	conns := s.conns.all()
 	handed := s.handedConnsLocked()
 	s.closedHard = true
