@@ -11,25 +11,23 @@ import (
 	"github.com/wharf-go/wharf/dispatcher"
 )
 
-// epollCapable reports whether l can be served by the epoll connector: a
-// plain TCP listener (TLS and other wrappers use the portable connector).
-func (s *Server) epollListener(l net.Listener) (*epListener, bool) {
-	if s.Config.Portable {
-		return nil, false
-	}
-	tl, ok := l.(*net.TCPListener)
-	if !ok {
-		return nil, false
+// serveEpoll serves ln with the epoll connector if it can, and reports
+// whether it did: a plain TCP listener, unless Config.Portable (TLS and
+// other wrappers use the portable connector).
+func (s *Server) serveEpoll(ln net.Listener) (bool, error) {
+	tl, ok := ln.(*net.TCPListener)
+	if !ok || s.Config.Portable {
+		return false, nil
 	}
 	rc, err := tl.SyscallConn()
 	if err != nil {
-		return nil, false
+		return false, nil
 	}
 	fd := -1
 	if rc.Control(func(f uintptr) { fd = int(f) }) != nil || fd < 0 {
-		return nil, false
+		return false, nil
 	}
-	return &epListener{rc: rc, fd: fd, ln: l, local: l.Addr().String(), err: make(chan error, 1)}, true
+	return true, s.serveSelector(&epListener{rc: rc, fd: fd, ln: ln, local: ln.Addr().String(), err: make(chan error, 1)})
 }
 
 // startSelectors starts the selector goroutines once per server, unless it
@@ -75,17 +73,8 @@ func (s *Server) stopSelectors() {
 	s.closeExecutor()
 }
 
-// serveEpoll serves ln with the epoll connector if it can (see
-// epollListener), and reports whether it did: it accepts through the first
-// selector until ln fails or the server shuts down.
-func (s *Server) serveEpoll(ln net.Listener) (bool, error) {
-	l, ok := s.epollListener(ln)
-	if !ok {
-		return false, nil
-	}
-	return true, s.serveSelector(l)
-}
-
+// serveSelector accepts on l through the first selector until l fails or
+// the server shuts down.
 func (s *Server) serveSelector(l *epListener) error {
 	if !s.track(l.ln) {
 		l.ln.Close()

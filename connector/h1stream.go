@@ -2,10 +2,8 @@ package connector
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -386,13 +384,10 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	s.hijacked = true
 	nc.SetDeadline(time.Time{})
-	// Bytes already read past the head belong to the new owner.
-	rest := bytes.Clone(c.rbuf[c.r:c.w])
-	c.r = c.w
+	br := bufio.NewReader(c.restThen(nc))
 	s.body.mu.Lock()
 	s.body.settled = true
 	s.body.mu.Unlock()
-	br := bufio.NewReader(io.MultiReader(bytes.NewReader(rest), nc))
 	bw := bufio.NewWriter(nc)
 	s.handOff()
 	return nc, bufio.NewReadWriter(br, bw), nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"io"
 	"log/slog"
 	"net"
 	"time"
@@ -176,7 +177,7 @@ func (c *conn) detach() (net.Conn, *bufio.Reader, bool) {
 		c.close()
 		return nil, nil, false
 	}
-	pc := &prefixConn{Conn: nc, prefix: bytes.Clone(c.rbuf[c.r:c.w])}
+	br := bufio.NewReaderSize(c.restThen(nc), 16<<10)
 	c.srv.putReadBuffer(c.rbuf)
 	c.rbuf, c.r, c.w, c.cur = nil, 0, 0, nil
 	// The connection is the protocol's now; c keeps the books. Under the
@@ -189,7 +190,7 @@ func (c *conn) detach() (net.Conn, *bufio.Reader, bool) {
 		nc.Close()
 	}
 	c.srv.mu.Unlock()
-	return nc, bufio.NewReaderSize(pc, 16<<10), true
+	return nc, br, true
 }
 
 // handedConn is the Books of a handed-over connection.
@@ -243,17 +244,10 @@ func (s *Server) handedConnsLocked() []net.Conn {
 	return ncs
 }
 
-// prefixConn is a connection whose first bytes were already read.
-type prefixConn struct {
-	net.Conn
-	prefix []byte
-}
-
-func (p *prefixConn) Read(b []byte) (int, error) {
-	if len(p.prefix) > 0 {
-		n := copy(b, p.prefix)
-		p.prefix = p.prefix[n:]
-		return n, nil
-	}
-	return p.Conn.Read(b)
+// restThen reads the bytes read past the request head, then nc: they
+// belong to whoever takes the connection over (HTTP/2, Hijack).
+func (c *conn) restThen(nc net.Conn) io.Reader {
+	rest := bytes.Clone(c.rbuf[c.r:c.w])
+	c.r = c.w
+	return io.MultiReader(bytes.NewReader(rest), nc)
 }
