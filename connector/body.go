@@ -3,6 +3,7 @@ package connector
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/textproto"
 	"os"
@@ -146,18 +147,7 @@ func (b *body) read(p []byte) (int, error) {
 					continue
 				}
 			}
-			// Need more bytes.
-			if c.r == c.w {
-				c.r, c.w = 0, 0
-			} else if c.w == len(c.rbuf) {
-				c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
-				c.r = 0
-				if c.w == len(c.rbuf) { // a framing line longer than the buffer
-					nb := make([]byte, 2*len(c.rbuf))
-					copy(nb, c.rbuf)
-					c.rbuf = nb
-				}
-			}
+			c.makeRoom(math.MaxInt) // a framing line may outgrow the buffer
 			n, err := b.fill(c.rbuf[c.w:])
 			c.w += n
 			if n == 0 && err != nil {

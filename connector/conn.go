@@ -220,6 +220,30 @@ func (c *conn) releaseIdleReadBuffer(s *stream) {
 	}
 }
 
+// makeRoom makes room after the unread bytes of the read buffer, moving
+// them to its start or else growing it up to limit bytes; false if it is
+// full at the limit.
+func (c *conn) makeRoom(limit int) bool {
+	switch {
+	case c.r == c.w:
+		c.r, c.w, c.scanned = 0, 0, 0
+		return true
+	case c.w < len(c.rbuf):
+		return true
+	case c.r == 0 && len(c.rbuf) >= limit:
+		return false
+	}
+	buf := c.rbuf
+	if c.r == 0 {
+		buf = make([]byte, min(2*len(c.rbuf), limit))
+	}
+	c.scanned -= c.r
+	c.w = copy(buf, c.rbuf[c.r:c.w])
+	c.r = 0
+	c.rbuf = buf
+	return true
+}
+
 // readResult is how readRequest ended.
 type readResult uint8
 
@@ -295,24 +319,9 @@ func (c *conn) readRequest() (*stream, readResult) {
 				return nil, readClose
 			}
 		}
-		// Need more bytes: make room.
-		if c.r == c.w {
-			c.r, c.w, c.scanned = 0, 0, 0
-		} else if c.r > 0 && c.w == len(c.rbuf) {
-			c.scanned -= c.r
-			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
-			c.r = 0
-		}
-		if c.w == len(c.rbuf) {
-			if len(c.rbuf) >= maxBuf {
-				c.writeError(431, "request header too large")
-				return nil, readClose
-			}
-			grown := make([]byte, min(2*len(c.rbuf), maxBuf))
-			c.scanned -= c.r
-			c.w = copy(grown, c.rbuf[c.r:c.w])
-			c.r = 0
-			c.rbuf = grown
+		if !c.makeRoom(maxBuf) {
+			c.writeError(431, "request header too large")
+			return nil, readClose
 		}
 		waiting := c.w == c.r // no byte of this request yet
 		n, err := c.io.fill(waiting, first)

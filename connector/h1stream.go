@@ -114,10 +114,9 @@ func newStream(c *conn, raw []byte) *stream {
 		fields = make([]api.HeaderField, len(h.Fields))
 	}
 	for i, f := range h.Fields {
-		k := sub(f.Name)
-		if !isCanonical(f.Name) {
-			k = textproto.CanonicalMIMEHeaderKey(k)
-		}
+		// Already canonical (what nearly every client sends), the key is
+		// returned as it is, without allocating.
+		k := textproto.CanonicalMIMEHeaderKey(sub(f.Name))
 		fields[i] = api.HeaderField{Key: k, Value: sub(f.Value)}
 	}
 	r.Header = api.NewHeaderFields(fields)
@@ -391,29 +390,4 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	bw := bufio.NewWriter(nc)
 	s.handOff()
 	return nc, bufio.NewReadWriter(br, bw), nil
-}
-
-// isCanonical reports whether name is already in canonical MIME form
-// ("Content-Type"), the form nearly every client sends.
-func isCanonical(name []byte) bool {
-	upper := true
-	for _, c := range name {
-		switch {
-		case c == '-':
-			upper = true
-			continue
-		case 'a' <= c && c <= 'z':
-			if upper {
-				return false
-			}
-		case 'A' <= c && c <= 'Z':
-			if !upper {
-				return false
-			}
-		case c == ' ' || c >= 0x80:
-			return false // CanonicalMIMEHeaderKey leaves these alone; be safe
-		}
-		upper = false
-	}
-	return true
 }
