@@ -3,6 +3,8 @@ package connector
 import (
 	"sync"
 	"testing"
+
+	"github.com/wharf-go/wharf/internal/owner"
 )
 
 // TestTransition drives every event in every state: the legal edges lead
@@ -68,6 +70,7 @@ func TestClaimRace(t *testing.T) {
 		c.must(evReady)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
+		var reader owner.Goroutine // a second winner would panic in Acquire
 		wins := 0
 		for i := range 4 {
 			wg.Go(func() {
@@ -76,6 +79,7 @@ func TestClaimRace(t *testing.T) {
 					ev = evReadable
 				}
 				if c.fire(ev) {
+					reader.Acquire()
 					mu.Lock()
 					wins++
 					mu.Unlock()
