@@ -33,7 +33,7 @@ type conn struct {
 	srv          *Server
 	lprev, lnext *conn // in the server's connList, under its mutex
 	listed       bool
-	nc           net.Conn      // the socket, for protocols that take it over
+	nc           net.Conn      // the portable connector's socket; nil on epoll until handed over
 	io           connIO        // how it is read and written: the platform's side
 	st           atomic.Uint32 // a connState, changed only by fire (state.go)
 
@@ -91,7 +91,7 @@ func (c *conn) close() {
 // down, when Shutdown may have looked for idle connections before this one
 // was: the caller then closes it if it can claim it back.
 func (c *conn) toIdle() bool {
-	c.fire(evWait) // refused for a connection idle since it was accepted
+	c.fire(evWait) // refused if it is idle already (not read from yet) or closed
 	return !c.srv.shutting.Load()
 }
 

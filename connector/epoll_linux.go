@@ -205,8 +205,7 @@ func (f *fdConn) answer(b []byte) {
 }
 
 // readHeadNB reads and parses a request head without blocking and returns
-// the task that serves it. The producer calls it with the connection in
-// epReading.
+// the task that serves it. Its caller owns the connection, Reading.
 func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 	s, res := c.readRequest()
 	switch res {

@@ -7,7 +7,7 @@ type connState uint32
 
 const (
 	connNew      connState = iota // accepted; its acceptor makes it ready (epoll: once registered)
-	connIdle                      // no byte of a request to parse; nobody holds it, anyone may claim it
+	connIdle                      // waiting for bytes of a request; nobody holds it, anyone may claim it
 	connReading                   // its owner reads a request head
 	connServing                   // a request runs; its owner reads and writes
 	connDetached                  // a suspended request holds it, no goroutine does; a hang-up fails the request
