@@ -17,8 +17,7 @@ import (
 type waitKind uint8
 
 const (
-	waitNone waitKind = iota
-	waitRead
+	waitRead waitKind = iota
 	waitWrite
 )
 
