@@ -3,6 +3,7 @@ package connector
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/textproto"
 	"os"
@@ -146,18 +147,7 @@ func (b *body) read(p []byte) (int, error) {
 					continue
 				}
 			}
-			// Need more bytes.
-			if c.r == c.w {
-				c.r, c.w = 0, 0
-			} else if c.w == len(c.rbuf) {
-				c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
-				c.r = 0
-				if c.w == len(c.rbuf) { // a framing line longer than the buffer
-					nb := make([]byte, 2*len(c.rbuf))
-					copy(nb, c.rbuf)
-					c.rbuf = nb
-				}
-			}
+			c.makeRoom(math.MaxInt) // a framing line may outgrow the buffer
 			n, err := b.fill(c.rbuf[c.w:])
 			c.w += n
 			if n == 0 && err != nil {
@@ -179,8 +169,8 @@ func (b *body) read(p []byte) (int, error) {
 // api.ErrWouldBlock instead of waiting. The portable connector answers
 // api.ErrNotSupported.
 func (b *body) TryRead(p []byte) (int, error) {
-	if b.c.ep == nil {
-		return 0, api.ErrNotSupported
+	if _, ok := b.c.io.(*portableIO); ok {
+		return 0, api.ErrNotSupported // not even what is buffered: one answer
 	}
 	return b.readAs(p, true)
 }
@@ -189,21 +179,20 @@ func (b *body) TryRead(p []byte) (int, error) {
 // body may be read further.
 func (b *body) NotifyReadable(f func()) {
 	c := b.c
-	if c.ep == nil || c.w > c.r {
-		f() // portable (never used: TryRead refuses) or bytes already here
+	if c.w > c.r {
+		f() // bytes already here
 		return
 	}
-	c.ep.notifyReadable(f)
+	c.io.notifyReadable(f)
 }
 
 // fill reads from the socket under the read timeout.
 func (b *body) fill(p []byte) (int, error) {
 	c := b.c
 	if b.nonblock {
-		return c.tryFill(p)
+		return c.io.tryRead(p)
 	}
-	c.setReadDeadline()
-	n, err := c.nc.Read(p)
+	n, err := c.io.read(p)
 	switch {
 	case err == nil || n > 0:
 	case errors.Is(err, os.ErrDeadlineExceeded):

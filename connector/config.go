@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/dispatcher"
-	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // Defaults for the zero values of Config.
@@ -107,53 +106,12 @@ type Config struct {
 	testInlineReturned func()
 }
 
-func (c *Config) limits() h1.Limits {
-	return h1.Limits{MaxHeaderBytes: c.MaxHeaderBytes, MaxURILength: c.MaxURILength, MaxHeaders: c.MaxHeaders}
-}
-
-func orDuration(v, def time.Duration) time.Duration {
+// or is v, or def when v is zero (unset).
+func or[T int | int64 | time.Duration](v, def T) T {
 	if v == 0 {
 		return def
 	}
 	return v
-}
-
-func (c *Config) maxBody() int64 {
-	switch {
-	case c.MaxBodyBytes == 0:
-		return DefaultMaxBodyBytes
-	case c.MaxBodyBytes < 0:
-		return -1
-	}
-	return c.MaxBodyBytes
-}
-
-func (c *Config) maxDiscard() int64 {
-	if c.MaxDiscardBytes == 0 {
-		return DefaultMaxDiscardBytes
-	}
-	return c.MaxDiscardBytes
-}
-
-func (c *Config) maxHeaderBytes() int {
-	if c.MaxHeaderBytes == 0 {
-		return h1.DefaultMaxHeaderBytes
-	}
-	return c.MaxHeaderBytes
-}
-
-func (c *Config) maxURILength() int {
-	if c.MaxURILength == 0 {
-		return h1.DefaultMaxURILength
-	}
-	return c.MaxURILength
-}
-
-func (c *Config) maxHeaders() int {
-	if c.MaxHeaders == 0 {
-		return h1.DefaultMaxHeaders
-	}
-	return c.MaxHeaders
 }
 
 func (c *Config) logger() *slog.Logger {

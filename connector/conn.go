@@ -4,40 +4,14 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
-	"io"
 	"net"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/wharf-go/wharf/internal/h1"
 )
-
-// connState is the state of a connection, for shutdown and stats. The
-// connection goroutine and the finisher of a suspended response move it;
-// every move goes through setState so the allowed edges are in one place.
-type connState uint32
-
-const (
-	connIdle     connState = iota // waiting for the first byte of a request
-	connReading                   // a request head is arriving
-	connServing                   // the connection goroutine is dispatching a request
-	connDetached                  // a suspended request holds the connection; no goroutine does
-	connClosed                    // closed; nothing more happens
-)
-
-var connStateNames = [...]string{"Idle", "Reading", "Serving", "Detached", "Closed"}
-
-func (s connState) String() string { return connStateNames[s] }
-
-// allowed lists the legal edges of the connection state machine.
-var allowed = [...][5]bool{
-	connIdle:     {connReading: true, connClosed: true},
-	connReading:  {connServing: true, connClosed: true, connIdle: true},
-	connServing:  {connIdle: true, connDetached: true, connClosed: true},
-	connDetached: {connIdle: true, connClosed: true},
-	connClosed:   {},
-}
 
 // The stream handoff: who continues the connection after a response.
 const (
@@ -59,13 +33,13 @@ type conn struct {
 	srv          *Server
 	lprev, lnext *conn // in the server's connList, under its mutex
 	listed       bool
-	nc           net.Conn
-	state        atomic.Uint32
+	nc           net.Conn      // the portable connector's socket; nil on epoll until handed over
+	io           connIO        // how it is read and written: the platform's side
+	st           atomic.Uint32 // a connState, changed only by fire (state.go)
 
 	rbuf      []byte // read buffer: unconsumed bytes are rbuf[r:w]; nil while idle (epoll)
 	r, w      int
 	scanned   int       // bytes of rbuf[r:scanned] were parsed and held no complete head
-	ep        *fdConn   // the epoll side; nil on the portable connector
 	headStart time.Time // when the first byte of a pending head arrived (epoll)
 
 	// The epoll connector's hand-over of a parsed request to the strategy:
@@ -83,53 +57,42 @@ type conn struct {
 	nreq          uint32               // requests read on the connection
 }
 
+// newConn makes the portable connector's connection for nc, ready.
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc, rbuf: s.getReadBuffer()}
+	c.io = (*portableIO)(c)
 	c.remote = nc.RemoteAddr().String()
 	c.local = nc.LocalAddr().String()
+	c.must(evReady)
 	return c
 }
 
-// setState moves the connection along a legal edge; an illegal one is a bug
-// in this package and panics.
-func (c *conn) setState(to connState) {
-	from := connState(c.state.Load())
-	if from == to {
-		return
-	}
-	if !allowed[from][to] {
-		panic("connector: illegal connection transition " + from.String() + " -> " + to.String())
-	}
-	c.state.Store(uint32(to))
-}
-
-// claimIdle moves an idle connection to connReading for its goroutine,
-// which has bytes of a request; false if Shutdown closed it first (see
-// connRef.closeIfIdle).
-func (c *conn) claimIdle() bool {
-	return c.state.CompareAndSwap(uint32(connIdle), uint32(connReading))
-}
-
+// close closes the connection once, from any state: its owner, or whoever
+// claimed it idle, calls it.
 func (c *conn) close() {
-	if connState(c.state.Swap(uint32(connClosed))) == connClosed {
+	if !c.fire(evClose) {
 		return
 	}
-	if c.ep != nil {
-		// Wake whoever waits on the socket, then make sure no goroutine the
-		// handler started is inside the body before the buffer goes back.
-		c.ep.shutdown()
-		if s := c.cur; s != nil {
-			s.body.mu.Lock()
-			s.body.settled = true
-			s.body.mu.Unlock()
-		}
+	// Wake whoever waits on the socket, then make sure no goroutine the
+	// handler started is inside the body before the socket (and, on epoll,
+	// the buffer) goes.
+	c.io.breakConn()
+	if s := c.cur; s != nil {
+		s.body.mu.Lock()
+		s.body.settled = true
+		s.body.mu.Unlock()
 	}
-	c.nc.Close()
-	if c.ep != nil && c.rbuf != nil {
-		c.srv.putReadBuffer(c.rbuf)
-		c.rbuf = nil
-	}
+	c.io.Close()
 	c.srv.removeConn(c)
+}
+
+// toIdle lets go of the connection while its owner waits for bytes: from
+// now on anyone may claim it. It reports false if the server is shutting
+// down, when Shutdown may have looked for idle connections before this one
+// was: the caller then closes it if it can claim it back.
+func (c *conn) toIdle() bool {
+	c.fire(evWait) // refused if it is idle already (not read from yet) or closed
+	return !c.srv.shutting.Load()
 }
 
 // start serves a connection the portable connector just accepted: over
@@ -162,7 +125,7 @@ func (c *conn) serve() {
 		}
 	}()
 	for {
-		s, res := c.readRequest(false)
+		s, res := c.readRequest()
 		if res == readH2C || res == readH2CUpgrade {
 			c.handOver(s)
 			return
@@ -171,12 +134,12 @@ func (c *conn) serve() {
 			c.close()
 			return
 		}
-		c.setState(connServing)
+		c.must(evHead)
 		c.srv.Handler.ServeStream(s)
 		if s.handoff.Load() == hoServing {
 			// Probably suspended. Mark it before the swap: once the swap
 			// succeeds, the finisher owns the connection state.
-			c.setState(connDetached)
+			c.must(evSuspend)
 			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
 				return // Finish or Abort picks the connection up
 			}
@@ -192,7 +155,7 @@ func (c *conn) serve() {
 // go.
 func (c *conn) next(s *stream) bool {
 	if s.hijacked {
-		c.state.Store(uint32(connClosed))
+		c.must(evClose)
 		c.srv.removeConn(c)
 		return false
 	}
@@ -217,33 +180,14 @@ func (c *conn) afterResponse(s *stream) bool {
 	if s.aborted || s.closeAfter || s.werr != nil || s.bodyClose.Load() {
 		return false
 	}
-	if !s.body.settle(c.srv.Config.maxDiscard()) {
+	if !s.body.settle(c.srv.Config.Limits().MaxDiscardBytes) {
 		return false
 	}
 	if c.srv.shutting.Load() {
 		return false
 	}
-	c.setState(connIdle)
-	if c.srv.shutting.Load() { // Shutdown may have looked before we were idle
-		return false
-	}
+	c.must(evNext)
 	return true
-}
-
-// setWriteDeadline bounds the next write by WriteTimeout. The epoll
-// connection applies the timeout when a write has to wait, so it needs no
-// clock reading per write.
-func (c *conn) setWriteDeadline() {
-	if c.ep == nil {
-		c.nc.SetWriteDeadline(time.Now().Add(orDuration(c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
-	}
-}
-
-// setReadDeadline bounds the next body read by ReadTimeout, likewise.
-func (c *conn) setReadDeadline() {
-	if c.ep == nil {
-		c.nc.SetReadDeadline(time.Now().Add(orDuration(c.srv.Config.ReadTimeout, DefaultReadTimeout)))
-	}
 }
 
 // releaseWriteBuffer gives the write buffer back once a response is sent:
@@ -276,6 +220,30 @@ func (c *conn) releaseIdleReadBuffer(s *stream) {
 	}
 }
 
+// makeRoom makes room after the unread bytes of the read buffer, moving
+// them to its start or else growing it up to limit bytes; false if it is
+// full at the limit.
+func (c *conn) makeRoom(limit int) bool {
+	switch {
+	case c.r == c.w:
+		c.r, c.w, c.scanned = 0, 0, 0
+		return true
+	case c.w < len(c.rbuf):
+		return true
+	case c.r == 0 && len(c.rbuf) >= limit:
+		return false
+	}
+	buf := c.rbuf
+	if c.r == 0 {
+		buf = make([]byte, min(2*len(c.rbuf), limit))
+	}
+	c.scanned -= c.r
+	c.w = copy(buf, c.rbuf[c.r:c.w])
+	c.r = 0
+	c.rbuf = buf
+	return true
+}
+
 // readResult is how readRequest ended.
 type readResult uint8
 
@@ -289,16 +257,13 @@ const (
 
 // readRequest reads and parses the next request head. On a protocol error
 // it answers with the error's status and reports readClose; on EOF or
-// timeout with nothing read it reports readClose silently. With nb (the
-// epoll connector) it never blocks: it reports readWouldBlock instead, and
-// the selector calls it again when bytes arrive.
-func (c *conn) readRequest(nb bool) (*stream, readResult) {
-	cfg := &c.srv.Config
-	lim := cfg.limits()
-	if lim.MaxURILength == 0 {
-		lim.MaxURILength = h1.DefaultMaxURILength
-	}
-	maxBuf := cfg.maxHeaderBytes() + 4096
+// timeout with nothing read it reports readClose silently. On the epoll
+// connector it never blocks: it reports readWouldBlock instead, and the
+// selector calls it again when bytes arrive.
+func (c *conn) readRequest() (*stream, readResult) {
+	cl := c.srv.Config.Limits()
+	lim := h1.Limits{MaxHeaderBytes: cl.MaxHeaderBytes, MaxURILength: cl.MaxURILength, MaxHeaders: cl.MaxHeaders}
+	maxBuf := cl.MaxHeaderBytes + 4096
 	if c.rbuf == nil {
 		c.rbuf = c.srv.getReadBuffer()
 		c.r, c.w, c.scanned = 0, 0, 0
@@ -313,9 +278,6 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 		// not make every read rescan the whole head.
 		if c.w > c.r && (c.scanned == c.r || bytes.IndexByte(c.rbuf[c.scanned:c.w], '\n') >= 0 || c.w-c.r > lim.MaxURILength) {
 			c.scanned = c.w
-			if connState(c.state.Load()) == connIdle && !c.claimIdle() {
-				return nil, readClose // Shutdown closed it first: never started
-			}
 			c.head = c.srv.getHead()
 			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, c.head)
 			if err == nil {
@@ -328,7 +290,7 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 				c.r += n
 				c.scanned = c.r
 				if s.rejected != 0 {
-					c.writeError(s.rejected, "", nb)
+					c.writeError(s.rejected, "")
 					return nil, readClose
 				}
 				if c.nreq == 1 && c.h2cEnabled() && c.wantsUpgrade(s) {
@@ -353,60 +315,33 @@ func (c *conn) readRequest(nb bool) (*stream, readResult) {
 				if errors.As(err, &pe) {
 					status = pe.Status
 				}
-				c.writeError(status, err.Error(), nb)
+				c.writeError(status, err.Error())
 				return nil, readClose
 			}
 		}
-		// Need more bytes: make room.
-		if c.r == c.w {
-			c.r, c.w, c.scanned = 0, 0, 0
-		} else if c.r > 0 && c.w == len(c.rbuf) {
-			c.scanned -= c.r
-			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
-			c.r = 0
-		}
-		if c.w == len(c.rbuf) {
-			if len(c.rbuf) >= maxBuf {
-				c.writeError(431, "request header too large", nb)
-				return nil, readClose
-			}
-			grown := make([]byte, min(2*len(c.rbuf), maxBuf))
-			c.scanned -= c.r
-			c.w = copy(grown, c.rbuf[c.r:c.w])
-			c.r = 0
-			c.rbuf = grown
+		if !c.makeRoom(maxBuf) {
+			c.writeError(431, "request header too large")
+			return nil, readClose
 		}
 		waiting := c.w == c.r // no byte of this request yet
-		var n int
-		var err error
-		if nb {
-			n, err = c.readNB()
-			if err == errWouldBlock {
-				return nil, readWouldBlock
-			}
-		} else {
-			if waiting {
-				c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout)))
-			} else if first {
-				c.nc.SetReadDeadline(time.Now().Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
-				first = false
-			}
-			n, err = c.nc.Read(c.rbuf[c.w:])
+		n, err := c.io.fill(waiting, first)
+		if err == errWouldBlock {
+			return nil, readWouldBlock
 		}
+		first = first && waiting
 		c.w += n
 		if err != nil && n == 0 {
 			if !waiting && errors.Is(err, os.ErrDeadlineExceeded) {
-				c.writeError(408, "request header timeout", nb)
+				c.writeError(408, "request header timeout")
 			}
 			return nil, readClose
 		}
 	}
 }
 
-// writeError answers a request that never reached the handler and marks the
-// connection for closing. With nb it never blocks: one write attempt, no
-// lingering read.
-func (c *conn) writeError(status int, msg string, nb bool) {
+// writeError answers a request that never reached the handler, before the
+// connection closes.
+func (c *conn) writeError(status int, msg string) {
 	if msg == "" {
 		msg = h1.StatusText(status)
 	}
@@ -418,18 +353,7 @@ func (c *conn) writeError(status int, msg string, nb bool) {
 	b = append(b, msg...)
 	b = append(b, '\n')
 	c.wbuf = b[:0]
-	if nb {
-		c.writeNB(b)
-		return
-	}
-	c.nc.SetWriteDeadline(time.Now().Add(orDuration(c.srv.Config.WriteTimeout, DefaultWriteTimeout)))
-	c.nc.Write(b)
-	// Let the client read the answer before the close resets the connection.
-	if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
-		tc.CloseWrite()
-		c.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-		io.Copy(io.Discard, io.LimitReader(c.nc, 64<<10))
-	}
+	c.io.answer(b)
 }
 
 // looksHTTP1 reports whether b's first line ends in an HTTP/1 version.
@@ -440,20 +364,6 @@ func looksHTTP1(b []byte) bool {
 
 func appendContentLength(b []byte, n int64) []byte {
 	b = append(b, "Content-Length: "...)
-	b = appendInt(b, n)
+	b = strconv.AppendInt(b, n, 10)
 	return append(b, "\r\n"...)
-}
-
-func appendInt(b []byte, n int64) []byte {
-	if n == 0 {
-		return append(b, '0')
-	}
-	var tmp [20]byte
-	i := len(tmp)
-	for n > 0 {
-		i--
-		tmp[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return append(b, tmp[i:]...)
 }

@@ -10,10 +10,12 @@
 // for the connection until the response is finished, when a goroutine picks
 // the connection up again to read the next request.
 //
-// The connection state machine (conn.go) has named states — Idle, Reading,
-// Serving, Detached, Closed — and one transition function; the
-// handover between the connection goroutine and whichever goroutine finishes
-// a suspended response is a single atomic swap.
+// Both connectors share the connection logic and its state machine
+// (state.go): named states — New, Idle, Reading, Serving, Detached,
+// Closed — and one transition function over a table of legal edges. They
+// differ in a small I/O interface (connIO, connio.go). The handover
+// between the connection goroutine and whichever goroutine finishes a
+// suspended response is decided on one atomic word of the stream.
 //
 // On Linux a plain TCP listener is served by the epoll connector instead:
 // non-blocking sockets on a few epoll selectors, each a dispatcher.Producer

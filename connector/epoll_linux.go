@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -12,27 +11,23 @@ import (
 	"github.com/wharf-go/wharf/dispatcher"
 )
 
-var errWouldBlock = errors.New("connector: would block")
-
-// epollCapable reports whether l can be served by the epoll connector: a
-// plain TCP listener (TLS and other wrappers use the portable connector).
-func (s *Server) epollListener(l net.Listener) (*epListener, bool) {
-	if s.Config.Portable {
-		return nil, false
-	}
-	tl, ok := l.(*net.TCPListener)
-	if !ok {
-		return nil, false
+// serveEpoll serves ln with the epoll connector if it can, and reports
+// whether it did: a plain TCP listener, unless Config.Portable (TLS and
+// other wrappers use the portable connector).
+func (s *Server) serveEpoll(ln net.Listener) (bool, error) {
+	tl, ok := ln.(*net.TCPListener)
+	if !ok || s.Config.Portable {
+		return false, nil
 	}
 	rc, err := tl.SyscallConn()
 	if err != nil {
-		return nil, false
+		return false, nil
 	}
 	fd := -1
 	if rc.Control(func(f uintptr) { fd = int(f) }) != nil || fd < 0 {
-		return nil, false
+		return false, nil
 	}
-	return &epListener{rc: rc, fd: fd, ln: l, local: l.Addr().String(), err: make(chan error, 1)}, true
+	return true, s.serveSelector(&epListener{rc: rc, fd: fd, ln: ln, local: ln.Addr().String(), err: make(chan error, 1)})
 }
 
 // startSelectors starts the selector goroutines once per server, unless it
@@ -78,9 +73,9 @@ func (s *Server) stopSelectors() {
 	s.closeExecutor()
 }
 
-// serveEpoll accepts on l through the first selector until l fails or the
-// server shuts down.
-func (s *Server) serveEpoll(l *epListener) error {
+// serveSelector accepts on l through the first selector until l fails or
+// the server shuts down.
+func (s *Server) serveSelector(l *epListener) error {
 	if !s.track(l.ln) {
 		l.ln.Close()
 		return ErrServerClosed
@@ -132,14 +127,14 @@ func (s *Server) nextSelector() *selector {
 }
 
 func newEpollConn(s *Server, f *fdConn, local string) *conn {
-	c := &conn{srv: s, nc: f, ep: f, remote: f.remote.String(), local: local}
+	c := &conn{srv: s, io: f, remote: f.remote.String(), local: local}
 	c.run = c.runPending
 	f.c = c
 	return c
 }
 
-// runPending is the one task function of a connection (made once, so a
-// hand-over allocates nothing): it runs what c.pending and c.pendKind say.
+// runPending is the task function of a connection's requests (made once,
+// so a hand-over allocates nothing): it runs what c.pending and c.pendKind say.
 // A NonBlocking request runs on the producing goroutine, whose I/O must not
 // park: the goroutine that would wake it is this one.
 func (c *conn) runPending() {
@@ -172,20 +167,20 @@ func (c *conn) task(s *stream) dispatcher.Task {
 	return c.taskFor(s, pendServe)
 }
 
-// readNB reads into the read buffer without blocking. When the socket is
+// fill reads into the read buffer without blocking. When the socket is
 // drained and no edge arrived meanwhile, the connection becomes idle —
 // giving its buffer back if nothing is pending — and errWouldBlock is
 // returned: the caller must then leave the connection alone, because the
 // selector may pick it up at once.
-func (c *conn) readNB() (int, error) {
-	f := c.ep
-	n, err := f.tryRead(c.rbuf[c.w:])
+func (f *fdConn) fill(bool, bool) (int, error) {
+	c := f.c
+	n, err := f.readNow(c.rbuf[c.w:])
 	if err != unix.EAGAIN {
 		return n, err
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.readable {
-		f.mu.Unlock()
 		return 0, nil // an edge came while we read: try again
 	}
 	if c.r == c.w {
@@ -195,40 +190,24 @@ func (c *conn) readNB() (int, error) {
 	} else if c.headStart.IsZero() {
 		c.headStart = time.Now()
 	}
-	if c.srv.shutting.Load() {
-		// Shutdown may have looked for idle connections before this one
-		// became idle: close it now rather than at its idle timeout.
-		f.mu.Unlock()
-		return 0, ioEOF
+	if !c.toIdle() && c.claim() {
+		return 0, ioEOF // shutting down, and still ours: close it now
 	}
-	c.setState(connIdle)
-	f.st = epIdle
 	f.armIdleLocked()
-	f.mu.Unlock()
 	return 0, errWouldBlock
 }
 
-// tryFill reads the socket without waiting: api.ErrWouldBlock if empty.
-func (c *conn) tryFill(p []byte) (int, error) {
-	n, err := c.ep.tryRead(p)
-	if err == unix.EAGAIN {
-		return 0, api.ErrWouldBlock
-	}
-	return n, err
-}
-
-// writeNB makes one non-blocking attempt to send b; for short answers to
+// answer makes one non-blocking attempt to send b; for short answers to
 // requests that never reached a handler.
-func (c *conn) writeNB(b []byte) {
-	unix.Write(c.ep.fd, b)
-	unix.Shutdown(c.ep.fd, unix.SHUT_WR)
+func (f *fdConn) answer(b []byte) {
+	unix.Write(f.fd, b)
+	unix.Shutdown(f.fd, unix.SHUT_WR)
 }
 
 // readHeadNB reads and parses a request head without blocking and returns
-// the task that serves it. The producer calls it with the connection in
-// epReading.
+// the task that serves it. Its caller owns the connection, Reading.
 func (c *conn) readHeadNB() (dispatcher.Task, bool) {
-	s, res := c.readRequest(true)
+	s, res := c.readRequest()
 	switch res {
 	case readWouldBlock:
 		return dispatcher.Task{}, false
@@ -239,10 +218,8 @@ func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 		// The connection becomes HTTP/2, whose reader is a goroutine of its
 		// own for the connection's life: not the producer's, nor one the
 		// executor's bound counts.
-		c.ep.setState(epServing)
 		return dispatcher.Task{Run: func() { go c.handOver(s) }, Type: api.NonBlocking}, true
 	}
-	c.ep.setState(epServing)
 	return c.task(s), true
 }
 
@@ -251,24 +228,25 @@ func (c *conn) readHeadNB() (dispatcher.Task, bool) {
 // on the producing goroutine, for NonBlocking handlers only: a following
 // request for a handler that may block is handed to the executor.
 func (c *conn) serveEP(s *stream, inline bool) {
+	f := c.io.(*fdConn)
 	for {
-		c.setState(connServing)
-		c.ep.setNoPark(inline)
+		c.must(evHead)
+		f.setNoPark(inline)
 		c.srv.serve(s)
 		if inline && c.srv.Config.testInlineReturned != nil {
 			c.srv.Config.testInlineReturned()
 		}
 		if s.handoff.Load() == hoServing {
-			c.ep.setNoPark(false)
-			c.setState(connDetached)
+			f.setNoPark(false)
+			c.must(evSuspend)
 			c.releaseIdleReadBuffer(s)
-			c.ep.detach(s)
+			f.detach(s)
 			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
 				return // the finisher continues the connection
 			}
-			c.ep.attach()
+			f.attach()
 		}
-		c.ep.setNoPark(false)
+		f.setNoPark(false)
 		if inline && !s.body.done() {
 			// Settling the body may wait for the client: not here, on the
 			// producer. Finish the connection's turn on the executor.
@@ -279,7 +257,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 			return
 		}
 		var res readResult
-		s, res = c.readRequest(true)
+		s, res = c.readRequest()
 		switch res {
 		case readWouldBlock:
 			return
@@ -287,7 +265,6 @@ func (c *conn) serveEP(s *stream, inline bool) {
 			c.close()
 			return
 		}
-		c.ep.setState(epServing)
 		if inline && c.srv.prepare(s) != api.NonBlocking {
 			c.srv.execute(c.taskFor(s, pendServe))
 			return
@@ -295,23 +272,20 @@ func (c *conn) serveEP(s *stream, inline bool) {
 	}
 }
 
-// nextEP settles the connection after a response and claims it for reading
+// nextEP settles the connection after a response, keeping it for reading
 // the next head.
 func (c *conn) nextEP(s *stream) bool {
-	c.ep.attach() // a read listener of the finished request must not fire now
-	if !c.next(s) {
-		return false
-	}
-	c.ep.setState(epReading)
-	return true
+	c.io.(*fdConn).attach() // a read listener of the finished request must not fire now
+	return c.next(s)
 }
 
-// continueEP goes on with a connection whose suspended request the calling
+// resume goes on with a connection whose suspended request the calling
 // goroutine just finished. What cannot block is done here: with the body
 // read, settling the connection and looking for the next head take no
 // waiting, and most often the connection simply turns idle. A body still to
 // drain, or a next request to serve, goes to the executor.
-func (c *conn) continueEP(s *stream) {
+func (f *fdConn) resume(s *stream) {
+	c := f.c
 	if !s.body.done() {
 		c.srv.execute(c.taskFor(s, pendSettle))
 		return
@@ -355,7 +329,6 @@ func offProducer(c *conn, t dispatcher.Task) dispatcher.Task {
 // it, and a hang-up fails the request through its watcher.
 func (f *fdConn) detach(s *stream) {
 	f.mu.Lock()
-	f.st = epDetached
 	if s.watcher != nil {
 		w := s.watcher
 		f.gone = w
@@ -372,23 +345,20 @@ func (f *fdConn) detach(s *stream) {
 // attach undoes detach: a goroutine owns the connection again.
 func (f *fdConn) attach() {
 	f.mu.Lock()
-	if !f.closed {
-		f.st = epServing
-	}
 	f.gone, f.onRead = nil, nil
 	f.mu.Unlock()
 }
 
 // armIdleLocked starts the idle or header timer of a connection turning
-// idle. A connection turns idle after every response, so the timer is only
+// idle. A connection turns idle between most requests, so the timer is only
 // moved when it would fire too late: one still pending that fires earlier
 // finds the deadline moved on and sleeps again (idleFired).
 func (f *fdConn) armIdleLocked() {
 	cfg := &f.c.srv.Config
 	now := time.Now()
-	deadline := now.Add(orDuration(cfg.IdleTimeout, DefaultIdleTimeout))
+	deadline := now.Add(or(cfg.IdleTimeout, DefaultIdleTimeout))
 	if !f.c.headStart.IsZero() {
-		deadline = f.c.headStart.Add(orDuration(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
+		deadline = f.c.headStart.Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}
 	f.idleDeadline = deadline
 	if f.idleArmed && !f.idleAt.After(deadline) {
@@ -407,7 +377,7 @@ func (f *fdConn) armIdleLocked() {
 func (f *fdConn) idleFired() {
 	f.mu.Lock()
 	f.idleArmed = false
-	if f.st != epIdle || f.closed {
+	if f.c.state() != connIdle {
 		f.mu.Unlock()
 		return
 	}
@@ -417,22 +387,14 @@ func (f *fdConn) idleFired() {
 		f.mu.Unlock()
 		return
 	}
-	f.st = epReading // claim it from the selector
+	claimed := f.c.claim()
 	f.mu.Unlock()
+	if !claimed {
+		return
+	}
 	c := f.c
 	if c.rbuf != nil && c.w > c.r {
-		c.writeError(408, "request header timeout", true)
+		c.writeError(408, "request header timeout")
 	}
 	c.close()
-}
-
-// claimIdle takes an idle connection from the selector (for Shutdown).
-func (f *fdConn) claimIdle() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.st != epIdle || f.closed || !f.registered {
-		return false
-	}
-	f.st = epReading
-	return true
 }

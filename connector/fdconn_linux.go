@@ -9,54 +9,47 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wharf-go/wharf/api"
 )
 
 // waitKind says what a goroutine parked on an epoll connection waits for.
 type waitKind uint8
 
 const (
-	waitNone waitKind = iota
-	waitRead
+	waitRead waitKind = iota
 	waitWrite
 )
 
-// epState is the epoll side of a connection: who may touch its socket now.
-type epState uint8
-
-const (
-	epIdle     epState = iota // waiting for bytes; the selector reads when they come
-	epReading                 // a goroutine is reading a request head
-	epServing                 // a request runs; its goroutine reads and writes, parking on EAGAIN
-	epDetached                // the request is suspended: nobody reads; a hang-up fails it
-	epClosed
-)
-
-// fdConn is a net.Conn over a non-blocking socket registered with a
-// selector. Reads and writes that would block park the calling goroutine
-// until the selector reports readiness (or the deadline passes), so the
-// blocking code of the HTTP/1.1 stream works unchanged on top of it. A
-// selector goroutine never parks: it only reads heads, with readHead.
+// fdConn is the epoll connector's side of a connection (connIO): a
+// non-blocking socket registered with a selector. Reads and writes that
+// would block park the calling goroutine until the selector reports
+// readiness (or the timeout passes), so the blocking code of the HTTP/1.1
+// stream works unchanged on top of it. I/O on the producing goroutine does
+// not park: it reads heads with fill, which does not wait, and the
+// NonBlocking requests it runs have noPark set. Who may touch the socket is the connection's
+// state (state.go); what fdConn keeps is about the socket: its readiness,
+// its registration (gen), its idle timer (idleArmed), whether its
+// descriptor is still this connection's (released), and the watcher of a
+// detached request.
 type fdConn struct {
 	fd     int
 	sel    *selector
 	local  net.Addr
 	remote netip.AddrPort
 
-	mu         sync.Mutex
-	st         epState
-	readable   bool   // an EPOLLIN edge came since the last read attempt
-	writable   bool   // an EPOLLOUT edge came since the last write attempt
-	rdhup      bool   // the peer shut down its side (RDHUP): reads will end
-	hup        bool   // the connection broke (HUP or ERR): writes will fail too
-	rw, ww     waiter // a goroutine parked in Read, in Write (one of each at most)
-	gen        int32  // registration generation, carried in epoll events
-	registered bool   // added to the selector (before that, Shutdown leaves it alone)
-	rdl, wdl   time.Time
-	// rto and wto bound a wait for readiness when no deadline is set: the
-	// server's ReadTimeout and WriteTimeout, counted from the moment a read
-	// or write has to wait, so that I/O that does not wait reads no clock.
+	mu       sync.Mutex
+	readable bool   // an EPOLLIN edge came since the last read attempt
+	writable bool   // an EPOLLOUT edge came since the last write attempt
+	rdhup    bool   // the peer shut down its side (RDHUP): reads will end
+	hup      bool   // the connection broke (HUP or ERR): writes will fail too
+	rw, ww   waiter // a goroutine parked in a read, in a write (one of each at most)
+	gen      int32  // registration generation, carried in epoll events
+	// rto and wto bound a wait for readiness: the server's ReadTimeout and
+	// WriteTimeout, counted from the moment a read or write has to wait,
+	// so that I/O that does not wait reads no clock.
 	rto, wto time.Duration
-	closed   bool
+	released bool    // the descriptor was closed or given away: its number is no longer ours
 	gone     Watcher // told once if the peer hangs up while detached
 	noPark   bool    // a NonBlocking handler runs on the producer: never park
 	onRead   func()  // called once at the next readability (read listeners)
@@ -68,7 +61,7 @@ type fdConn struct {
 	c            *conn
 }
 
-var _ net.Conn = (*fdConn)(nil)
+var _ connIO = (*fdConn)(nil)
 
 // event applies an epoll event and reports whether the selector should now
 // read a request head for this connection.
@@ -100,16 +93,11 @@ func (f *fdConn) event(ev uint32) (readHead bool) {
 	if f.onRead != nil && canRead {
 		onReadCB, f.onRead = f.onRead, nil
 	}
-	switch f.st {
-	case epIdle:
-		if canRead {
-			f.st = epReading
-			readHead = true
-		}
-	case epDetached:
-		if (f.rdhup || f.hup) && f.gone != nil && onReadCB == nil {
-			gone, f.gone = f.gone, nil
-		}
+	if canRead && f.c.fire(evReadable) {
+		readHead = true // the connection is this goroutine's now
+	}
+	if (f.rdhup || f.hup) && f.gone != nil && onReadCB == nil { // detached
+		gone, f.gone = f.gone, nil
 	}
 	f.mu.Unlock()
 	if wakeR {
@@ -133,11 +121,11 @@ type waiter struct {
 	ch chan struct{}
 }
 
-// park waits for readiness of kind, or the deadline. It returns
+// park waits for readiness of kind, or the timeout. It returns
 // os.ErrDeadlineExceeded on timeout and net.ErrClosed after Close.
 func (f *fdConn) park(kind waitKind) error {
 	f.mu.Lock()
-	if f.closed {
+	if f.released {
 		f.mu.Unlock()
 		return net.ErrClosed
 	}
@@ -155,16 +143,9 @@ func (f *fdConn) park(kind waitKind) error {
 		f.mu.Unlock()
 		return errWouldPark
 	}
-	w, dl, to := &f.rw, f.rdl, f.rto
+	w, to := &f.rw, f.rto
 	if kind == waitWrite {
-		w, dl, to = &f.ww, f.wdl, f.wto
-	}
-	if !dl.IsZero() && !time.Now().Before(dl) {
-		f.mu.Unlock()
-		return os.ErrDeadlineExceeded
-	}
-	if dl.IsZero() && to > 0 {
-		dl = time.Now().Add(to)
+		w, to = &f.ww, f.wto
 	}
 	if w.ch == nil {
 		w.ch = make(chan struct{}, 1)
@@ -173,8 +154,8 @@ func (f *fdConn) park(kind waitKind) error {
 	f.mu.Unlock()
 
 	var timeout <-chan time.Time
-	if !dl.IsZero() {
-		t := time.NewTimer(time.Until(dl))
+	if to > 0 {
+		t := time.NewTimer(to)
 		defer t.Stop()
 		timeout = t.C
 	}
@@ -217,14 +198,20 @@ func signal(r, w chan struct{}) {
 	}
 }
 
-// Read reads, parking while the socket has nothing.
-func (f *fdConn) Read(p []byte) (int, error) {
+// attempt clears a readiness flag before a read or write attempt, so that
+// an edge arriving during it is seen, and reports whether the descriptor
+// is still this connection's.
+func (f *fdConn) attempt(flag *bool) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*flag = false
+	return !f.released
+}
+
+// readNow reads without parking: unix.EAGAIN when the socket has nothing.
+func (f *fdConn) readNow(p []byte) (int, error) {
 	for {
-		f.mu.Lock()
-		f.readable = false
-		closed := f.closed
-		f.mu.Unlock()
-		if closed {
+		if !f.attempt(&f.readable) {
 			return 0, net.ErrClosed
 		}
 		n, err := rawRead(f.fd, p)
@@ -233,64 +220,46 @@ func (f *fdConn) Read(p []byte) (int, error) {
 			return n, nil
 		case err == nil:
 			return 0, ioEOF
-		case err == unix.EINTR:
-			continue
-		case err != unix.EAGAIN:
-			return 0, &net.OpError{Op: "read", Net: "tcp", Source: f.local, Addr: f.RemoteAddr(), Err: err}
-		}
-		if err := f.park(waitRead); err != nil {
+		case err != unix.EINTR:
 			return 0, err
 		}
 	}
 }
 
-// tryRead reads without ever parking: the selector's way.
-func (f *fdConn) tryRead(p []byte) (int, error) {
+// read reads body bytes, parking while the socket has nothing.
+func (f *fdConn) read(p []byte) (int, error) {
 	for {
-		f.mu.Lock()
-		f.readable = false
-		f.mu.Unlock()
-		n, err := rawRead(f.fd, p)
-		switch {
-		case n > 0:
-			return n, nil
-		case err == nil:
-			return 0, ioEOF
-		case err == unix.EINTR:
-			continue
-		}
-		return 0, err
-	}
-}
-
-// Write writes all of p, parking while the socket buffer is full.
-func (f *fdConn) Write(p []byte) (int, error) {
-	written := 0
-	for written < len(p) {
-		f.mu.Lock()
-		f.writable = false
-		closed := f.closed
-		f.mu.Unlock()
-		if closed {
-			return written, net.ErrClosed
-		}
-		n, err := rawWrite(f.fd, p[written:])
-		if n > 0 {
-			written += n
-			continue
-		}
+		n, err := f.readNow(p)
 		switch err {
-		case unix.EINTR:
-			continue
+		case nil, ioEOF, net.ErrClosed:
+			return n, err
 		case unix.EAGAIN:
-			if err := f.park(waitWrite); err != nil {
-				return written, err
+			if err := f.park(waitRead); err != nil {
+				return 0, err
 			}
 			continue
 		}
-		return written, &net.OpError{Op: "write", Net: "tcp", Source: f.local, Addr: f.RemoteAddr(), Err: err}
+		return 0, &net.OpError{Op: "read", Net: "tcp", Source: f.local, Addr: net.TCPAddrFromAddrPort(f.remote), Err: err}
 	}
-	return written, nil
+}
+
+// tryRead reads body bytes without parking.
+func (f *fdConn) tryRead(p []byte) (int, error) {
+	n, err := f.readNow(p)
+	if err == unix.EAGAIN {
+		return 0, api.ErrWouldBlock
+	}
+	return n, err
+}
+
+// write sends head and body with one system call where it can, parking
+// while the socket buffer is full.
+func (f *fdConn) write(head, body []byte) error {
+	c := f.c
+	c.iov = [2][]byte{head, body}
+	err := f.writev(c.iov[:])
+	c.iov = [2][]byte{}
+	return err
 }
 
 // writev writes every buffer, parking on EAGAIN; it lets net.Buffers use
@@ -303,11 +272,7 @@ func (f *fdConn) writev(bufs [][]byte) error {
 		if len(bufs) == 0 {
 			return nil
 		}
-		f.mu.Lock()
-		f.writable = false
-		closed := f.closed
-		f.mu.Unlock()
-		if closed {
+		if !f.attempt(&f.writable) {
 			return net.ErrClosed
 		}
 		n, err := rawWritev(f.fd, bufs)
@@ -332,16 +297,16 @@ func (f *fdConn) writev(bufs [][]byte) error {
 			}
 			continue
 		}
-		return &net.OpError{Op: "writev", Net: "tcp", Source: f.local, Addr: f.RemoteAddr(), Err: err}
+		return &net.OpError{Op: "writev", Net: "tcp", Source: f.local, Addr: net.TCPAddrFromAddrPort(f.remote), Err: err}
 	}
 	return nil
 }
 
-// shutdown breaks the connection without closing the descriptor, waking
+// breakConn breaks the connection without closing the descriptor, waking
 // parked goroutines: any goroutine may call it; the owner then closes.
-func (f *fdConn) shutdown() {
+func (f *fdConn) breakConn() {
 	f.mu.Lock()
-	if f.closed {
+	if f.released {
 		f.mu.Unlock()
 		return
 	}
@@ -352,60 +317,56 @@ func (f *fdConn) shutdown() {
 	signal(r, w)
 }
 
-// Close closes the socket (closing also removes it from the epoll set) and
-// wakes parked goroutines. Only the connection's owner calls it: the
-// descriptor's number may be reused as soon as it is closed.
-func (f *fdConn) Close() error {
+// letGo releases the descriptor from the connection and the selector,
+// waking parked goroutines; false if it was released already.
+func (f *fdConn) letGo() bool {
 	f.mu.Lock()
-	if f.closed {
+	if f.released {
 		f.mu.Unlock()
-		return nil
+		return false
 	}
-	f.closed = true
-	f.st = epClosed
+	f.released = true
+	f.onRead, f.gone = nil, nil
 	r, w := f.wakeAllLocked()
 	if f.idle != nil {
 		f.idle.Stop()
 	}
 	f.mu.Unlock()
 	f.sel.remove(f)
-	err := unix.Close(f.fd)
 	signal(r, w)
-	return err
+	return true
 }
 
-// CloseWrite half-closes the socket so a client can read a final answer.
-func (f *fdConn) CloseWrite() error { return unix.Shutdown(f.fd, unix.SHUT_WR) }
-
-func (f *fdConn) LocalAddr() net.Addr  { return f.local }
-func (f *fdConn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(f.remote) }
-
-func (f *fdConn) SetDeadline(t time.Time) error {
-	f.mu.Lock()
-	f.rdl, f.wdl = t, t
-	f.mu.Unlock()
-	return nil
+// Close closes the socket and gives the read buffer back. Only the
+// connection's owner calls it (conn.close): the descriptor's number may be
+// reused as soon as it is closed.
+func (f *fdConn) Close() error {
+	if !f.letGo() {
+		return nil
+	}
+	if c := f.c; c.rbuf != nil {
+		c.srv.putReadBuffer(c.rbuf)
+		c.rbuf = nil
+	}
+	return unix.Close(f.fd)
 }
 
-func (f *fdConn) SetReadDeadline(t time.Time) error {
-	f.mu.Lock()
-	f.rdl = t
-	f.mu.Unlock()
-	return nil
-}
-
-func (f *fdConn) SetWriteDeadline(t time.Time) error {
-	f.mu.Lock()
-	f.wdl = t
-	f.mu.Unlock()
-	return nil
+// release hands the socket over to the Go runtime (for Hijack and the
+// hand-over to HTTP/2): it leaves the selector and becomes an ordinary
+// net.Conn.
+func (f *fdConn) release() (net.Conn, error) {
+	f.letGo()
+	file := os.NewFile(uintptr(f.fd), "wharf-hijacked")
+	nc, err := net.FileConn(file) // dups the descriptor
+	file.Close()
+	return nc, err
 }
 
 // notifyReadable calls cb once the socket may be read: now if an edge
 // already came, else at the next one.
 func (f *fdConn) notifyReadable(cb func()) {
 	f.mu.Lock()
-	if f.readable || f.rdhup || f.hup || f.closed {
+	if f.readable || f.rdhup || f.hup || f.released {
 		f.mu.Unlock()
 		cb()
 		return
@@ -433,32 +394,3 @@ func (f *fdConn) liftNoPark() bool {
 
 // errWouldPark fails I/O of a NonBlocking handler that would have to wait.
 var errWouldPark = errors.New("connector: a NonBlocking handler's I/O would block")
-
-// setState moves the epoll side; callers hold no lock.
-func (f *fdConn) setState(st epState) {
-	f.mu.Lock()
-	if !f.closed {
-		f.st = st
-	}
-	f.mu.Unlock()
-}
-
-// toNetConn hands the socket over to the Go runtime (for Hijack): it leaves
-// the selector and becomes an ordinary net.Conn.
-func (f *fdConn) toNetConn() (net.Conn, error) {
-	f.mu.Lock()
-	f.closed = true
-	f.st = epClosed
-	f.onRead, f.gone = nil, nil
-	r, w := f.wakeAllLocked()
-	if f.idle != nil {
-		f.idle.Stop()
-	}
-	f.mu.Unlock()
-	signal(r, w)
-	f.sel.remove(f)
-	file := os.NewFile(uintptr(f.fd), "wharf-hijacked")
-	nc, err := net.FileConn(file) // dups the descriptor
-	file.Close()
-	return nc, err
-}

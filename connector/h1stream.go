@@ -2,10 +2,8 @@ package connector
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -61,7 +59,7 @@ func newStream(c *conn, raw []byte) *stream {
 	h := c.head
 	s := &stream{c: c, minor: h.Minor, length: -1}
 	s.body.c, s.body.s = c, s
-	s.body.max = c.srv.Config.maxBody()
+	s.body.max = c.srv.Config.Limits().MaxBodyBytes
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
 	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {
@@ -117,10 +115,9 @@ func newStream(c *conn, raw []byte) *stream {
 		fields = make([]api.HeaderField, len(h.Fields))
 	}
 	for i, f := range h.Fields {
-		k := sub(f.Name)
-		if !isCanonical(f.Name) {
-			k = textproto.CanonicalMIMEHeaderKey(k)
-		}
+		// Already canonical (what nearly every client sends), the key is
+		// returned as it is, without allocating.
+		k := textproto.CanonicalMIMEHeaderKey(sub(f.Name))
 		fields[i] = api.HeaderField{Key: k, Value: sub(f.Value)}
 	}
 	r.Header = api.NewHeaderFields(fields)
@@ -163,8 +160,7 @@ func (s *stream) continue100() error {
 		return nil
 	}
 	s.sent100 = true
-	s.c.setWriteDeadline()
-	if _, err := s.c.nc.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
+	if err := s.c.io.write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil); err != nil {
 		s.bodyClose.Store(true)
 		return err
 	}
@@ -290,20 +286,7 @@ func (s *stream) WriteBody(p []byte) error {
 // write sends head (buffered bytes, maybe empty) and then body, in one
 // system call where it can.
 func (s *stream) write(head, body []byte) error {
-	c := s.c
-	c.setWriteDeadline()
-	var err error
-	switch {
-	case c.ep != nil && body == nil:
-		_, err = c.ep.Write(head)
-	case c.ep != nil:
-		c.iov = [2][]byte{head, body}
-		err = c.ep.writev(c.iov[:])
-		c.iov = [2][]byte{}
-	default:
-		bufs := net.Buffers{head, body}
-		_, err = bufs.WriteTo(c.nc)
-	}
+	err := s.c.io.write(head, body)
 	if err != nil {
 		err = peerGone(err)
 		s.werr = err
@@ -365,11 +348,7 @@ func (s *stream) Abort(err error) {
 		return
 	}
 	s.finished, s.aborted = true, true
-	if s.c.ep != nil {
-		s.c.ep.shutdown() // the owner closes the descriptor
-	} else {
-		s.c.nc.Close()
-	}
+	s.c.io.breakConn() // the owner closes the connection
 	s.c.releaseWriteBuffer()
 	s.handOff()
 }
@@ -378,18 +357,14 @@ func (s *stream) Abort(err error) {
 // connection goroutine already left (the request had suspended).
 func (s *stream) handOff() {
 	if s.handoff.Swap(hoFinished) == hoDetached {
-		if s.c.ep != nil {
-			s.c.continueEP(s)
-		} else {
-			go s.c.resume(s)
-		}
+		s.c.io.resume(s)
 	}
 }
 
 // Yield implements Yielder: once the request's tasks leave the goroutine
 // that began them, its writes and reads may park again (see serveEP).
 func (s *stream) Yield() bool {
-	return s.c.ep != nil && s.c.ep.liftNoPark()
+	return s.c.io.liftNoPark()
 }
 
 // Watch implements Stream.
@@ -403,48 +378,17 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, api.ErrCommitted
 	}
 	c := s.c
-	nc := c.nc
-	if c.ep != nil {
-		var err error
-		if nc, err = c.ep.toNetConn(); err != nil {
-			return nil, nil, err
-		}
+	nc, err := c.io.release()
+	if err != nil {
+		return nil, nil, err
 	}
 	s.hijacked = true
 	nc.SetDeadline(time.Time{})
-	// Bytes already read past the head belong to the new owner.
-	rest := bytes.Clone(c.rbuf[c.r:c.w])
-	c.r = c.w
+	br := bufio.NewReader(c.restThen(nc))
 	s.body.mu.Lock()
 	s.body.settled = true
 	s.body.mu.Unlock()
-	br := bufio.NewReader(io.MultiReader(bytes.NewReader(rest), nc))
 	bw := bufio.NewWriter(nc)
 	s.handOff()
 	return nc, bufio.NewReadWriter(br, bw), nil
-}
-
-// isCanonical reports whether name is already in canonical MIME form
-// ("Content-Type"), the form nearly every client sends.
-func isCanonical(name []byte) bool {
-	upper := true
-	for _, c := range name {
-		switch {
-		case c == '-':
-			upper = true
-			continue
-		case 'a' <= c && c <= 'z':
-			if upper {
-				return false
-			}
-		case 'A' <= c && c <= 'Z':
-			if !upper {
-				return false
-			}
-		case c == ' ' || c >= 0x80:
-			return false // CanonicalMIMEHeaderKey leaves these alone; be safe
-		}
-		upper = false
-	}
-	return true
 }

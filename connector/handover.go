@@ -4,16 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"io"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/h1"
 )
 
-// The hand-over seam: the one place where a connection leaves HTTP/1.1 for
-// another protocol. The connector recognises three cases and nothing
+// The hand-over seam: where a connection leaves HTTP/1.1 for another
+// protocol that the connector serves (Hijack gives one to a handler
+// instead). The connector recognises three cases and nothing
 // more: TLS whose ALPN chose "h2", a cleartext connection (Config.H2C)
 // that opens with the HTTP/2 preface, and a first cleartext request that
 // Protocol.CanUpgrade accepts ("Upgrade: h2c"). It then gives the
@@ -96,15 +99,15 @@ type Limits struct {
 // default applied.
 func (c *Config) Limits() Limits {
 	return Limits{
-		MaxHeaderBytes:    c.maxHeaderBytes(),
-		MaxHeaders:        c.maxHeaders(),
-		MaxURILength:      c.maxURILength(),
-		MaxBodyBytes:      c.maxBody(),
-		MaxDiscardBytes:   c.maxDiscard(),
-		ReadHeaderTimeout: orDuration(c.ReadHeaderTimeout, DefaultReadHeaderTimeout),
-		ReadTimeout:       orDuration(c.ReadTimeout, DefaultReadTimeout),
-		WriteTimeout:      orDuration(c.WriteTimeout, DefaultWriteTimeout),
-		IdleTimeout:       orDuration(c.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes:    or(c.MaxHeaderBytes, h1.DefaultMaxHeaderBytes),
+		MaxHeaders:        or(c.MaxHeaders, h1.DefaultMaxHeaders),
+		MaxURILength:      or(c.MaxURILength, h1.DefaultMaxURILength),
+		MaxBodyBytes:      max(or(c.MaxBodyBytes, DefaultMaxBodyBytes), -1),
+		MaxDiscardBytes:   or(c.MaxDiscardBytes, DefaultMaxDiscardBytes),
+		ReadHeaderTimeout: or(c.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       or(c.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:      or(c.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       or(c.IdleTimeout, DefaultIdleTimeout),
 	}
 }
 
@@ -134,7 +137,7 @@ func (c *conn) h2cEnabled() bool {
 func (c *conn) handOver(upgrade *stream) {
 	var h *Handover
 	if c.tls != nil {
-		if !c.claimIdle() {
+		if !c.claim() {
 			return // Shutdown closed it during the handshake
 		}
 		h = c.newHandover(c.nc, bufio.NewReaderSize(c.nc, 16<<10))
@@ -148,7 +151,7 @@ func (c *conn) handOver(upgrade *stream) {
 			h.Upgrade = &upgrade.req
 		}
 	}
-	c.setState(connServing)
+	c.must(evHead)
 	c.srv.Config.HTTP2.ServeConn(h)
 }
 
@@ -165,34 +168,29 @@ func (c *conn) newHandover(nc net.Conn, br *bufio.Reader) *Handover {
 	}
 }
 
-// detach takes a cleartext connection away from HTTP/1.1: the epoll side
+// detach takes a cleartext connection away from HTTP/1.1: an epoll socket
 // becomes a blocking net.Conn, and the bytes read past the request head
 // are kept in front of it.
 func (c *conn) detach() (net.Conn, *bufio.Reader, bool) {
-	nc := c.nc
-	if c.ep != nil {
-		var err error
-		if nc, err = c.ep.toNetConn(); err != nil {
-			c.close()
-			return nil, nil, false
-		}
+	nc, err := c.io.release()
+	if err != nil {
+		c.close()
+		return nil, nil, false
 	}
-	pc := &prefixConn{Conn: nc, prefix: bytes.Clone(c.rbuf[c.r:c.w])}
-	if c.ep != nil {
-		c.srv.putReadBuffer(c.rbuf)
-	}
+	br := bufio.NewReaderSize(c.restThen(nc), 16<<10)
+	c.srv.putReadBuffer(c.rbuf)
 	c.rbuf, c.r, c.w, c.cur = nil, 0, 0, nil
 	// The connection is the protocol's now; c keeps the books. Under the
-	// server's mutex: Shutdown and Close read the two (connList.all).
+	// server's mutex: Close reads the two (connList.all).
 	c.srv.mu.Lock()
-	c.nc, c.ep = nc, nil
+	c.nc, c.io = nc, (*portableIO)(c)
 	if c.srv.closedHard {
 		// Close looked at the connection before this swap and could not
 		// reach the new socket.
 		nc.Close()
 	}
 	c.srv.mu.Unlock()
-	return nc, bufio.NewReaderSize(pc, 16<<10), true
+	return nc, br, true
 }
 
 // handedConn is the Books of a handed-over connection.
@@ -246,17 +244,10 @@ func (s *Server) handedConnsLocked() []net.Conn {
 	return ncs
 }
 
-// prefixConn is a connection whose first bytes were already read.
-type prefixConn struct {
-	net.Conn
-	prefix []byte
-}
-
-func (p *prefixConn) Read(b []byte) (int, error) {
-	if len(p.prefix) > 0 {
-		n := copy(b, p.prefix)
-		p.prefix = p.prefix[n:]
-		return n, nil
-	}
-	return p.Conn.Read(b)
+// restThen reads the bytes read past the request head, then nc: they
+// belong to whoever takes the connection over (HTTP/2, Hijack).
+func (c *conn) restThen(nc net.Conn) io.Reader {
+	rest := bytes.Clone(c.rbuf[c.r:c.w])
+	c.r = c.w
+	return io.MultiReader(bytes.NewReader(rest), nc)
 }

@@ -20,8 +20,9 @@ import (
 var ioEOF = io.EOF
 
 // selector is one epoll instance and the goroutine that waits on it. It
-// owns the listening sockets given to it and the connections it accepted;
-// it never blocks on anything but epoll_wait.
+// polls the listening sockets given to it and the connections registered
+// with it (an accepted one goes to any selector, nextSelector); its goroutine waits for nothing but its epoll descriptor (and short
+// critical sections).
 type selector struct {
 	srv  *Server
 	epfd int
@@ -276,7 +277,7 @@ func (s *selector) handle(ev *unix.EpollEvent) (t dispatcher.Task, ok bool) {
 			case owned:
 				f.c.close()
 			case f != nil:
-				f.shutdown() // its owner closes it
+				f.breakConn() // its owner closes it
 			}
 			t, ok = dispatcher.Task{}, false
 		}
@@ -363,8 +364,8 @@ func (s *selector) accept(l *epListener) {
 		unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
 		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToAddrPort(sa),
-			rto: orDuration(s.srv.Config.ReadTimeout, DefaultReadTimeout),
-			wto: orDuration(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
+			rto: or(s.srv.Config.ReadTimeout, DefaultReadTimeout),
+			wto: or(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
 		c := newEpollConn(s.srv, f, l.local)
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {
@@ -379,7 +380,7 @@ func (s *selector) accept(l *epListener) {
 			continue
 		}
 		f.mu.Lock()
-		f.registered = true
+		c.fire(evReady) // refused if the selector took it already
 		f.armIdleLocked()
 		f.mu.Unlock()
 		listed = nil

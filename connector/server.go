@@ -27,9 +27,12 @@ var (
 	ErrNoCertificate = errors.New("connector: TLS needs a certificate")
 )
 
-// Server is the portable HTTP/1.1 connector: one goroutine per connection
-// while a request is read or dispatched, none while a request is suspended.
-// Set Handler and Config before Serve; they must not change afterwards.
+// Server is an HTTP/1.1 connector. On Linux it serves a plain TCP listener
+// with the epoll connector; other listeners (TLS), other platforms and
+// Config.Portable get one goroutine per connection while a request is read
+// or dispatched, none while a request is suspended. Either hands HTTP/2
+// connections to Config.HTTP2. Set Handler and Config before Serve; they
+// must not change afterwards.
 //
 // Goroutines: Serve, Shutdown, Close and the accessors may be called from any
 // goroutine.
@@ -68,8 +71,8 @@ type Server struct {
 // Closing l yourself ends it too, with the error that says so (on the
 // epoll connector, within a quarter of a second).
 func (s *Server) Serve(l net.Listener) error {
-	if el, ok := s.epollListener(l); ok {
-		return s.serveEpoll(el)
+	if served, err := s.serveEpoll(l); served {
+		return err
 	}
 	if !s.track(l) {
 		l.Close()
@@ -172,12 +175,7 @@ func (s *Server) removeConn(c *conn) {
 // does that. It returns ctx.Err() if ctx ended first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.shutting.Store(true)
-	s.closeLocked()
-	s.paused = nil // their descriptors close now: never touch them again
-	for l := range s.listeners {
-		l.Close()
-	}
+	s.stopAcceptingLocked()
 	var drained chan struct{}
 	if s.conns.n > 0 {
 		if s.drained == nil {
@@ -215,8 +213,10 @@ func (s *Server) closing() <-chan struct{} {
 	return s.closed
 }
 
-// closeLocked closes the closing channel; s.mu must be held.
-func (s *Server) closeLocked() {
+// stopAcceptingLocked marks the server shutting down, closes the closing
+// channel once and closes the listeners; s.mu is held.
+func (s *Server) stopAcceptingLocked() {
+	s.shutting.Store(true)
 	if s.closed == nil {
 		s.closed = make(chan struct{})
 	}
@@ -225,17 +225,16 @@ func (s *Server) closeLocked() {
 	default:
 		close(s.closed)
 	}
+	s.paused = nil // their descriptors close now: never touch them again
+	for l := range s.listeners {
+		l.Close()
+	}
 }
 
 // Close closes every listener and connection at once.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	s.shutting.Store(true)
-	s.closeLocked()
-	s.paused = nil // their descriptors close now: never touch them again
-	for l := range s.listeners {
-		l.Close()
-	}
+	s.stopAcceptingLocked()
 	conns := s.conns.all()
 	handed := s.handedConnsLocked()
 	s.closedHard = true
@@ -244,17 +243,14 @@ func (s *Server) Close() error {
 		nc.Close()
 	}
 	for _, r := range conns {
-		switch {
-		case r.ep == nil:
-			r.nc.Close() // wakes the connection's goroutine, which cleans up
-		case r.ep.claimIdle():
+		if r.c.claim() {
 			r.c.close()
-		default:
+		} else {
 			// Someone owns it (or a suspended request does): break the
-			// socket so the owner fails and closes it. Closing the
+			// socket so the owner fails and closes it. Closing an epoll
 			// descriptor here could let its number be reused under the
 			// owner's feet.
-			r.ep.shutdown()
+			r.io.breakConn()
 		}
 	}
 	s.stopSelectors()
@@ -281,7 +277,7 @@ func (s *Server) Stats() Stats {
 	defer s.mu.Unlock()
 	st := Stats{Accepted: s.accepted.Load(), Open: s.conns.n}
 	for c := s.conns.head; c != nil; c = c.lnext {
-		switch connState(c.state.Load()) {
+		switch c.state() {
 		case connIdle:
 			st.Idle++
 		case connDetached:
@@ -344,40 +340,31 @@ func (l *connList) remove(c *conn) {
 	l.n--
 }
 
-// connRef is a connection with its sockets as they were under the
-// server's mutex: a connection handed to HTTP/2 changes them (under the
-// same mutex) while Shutdown or Close may be looking.
+// connRef is a connection with its platform side as it was under the
+// server's mutex: a connection handed to HTTP/2 changes it (under the same
+// mutex) while Close may be looking.
 type connRef struct {
 	c  *conn
-	nc net.Conn
-	ep *fdConn
+	io connIO
 }
 
 // all returns the connections, to act on outside the lock. s.mu is held.
 func (l *connList) all() []connRef {
 	cs := make([]connRef, 0, l.n)
 	for c := l.head; c != nil; c = c.lnext {
-		cs = append(cs, connRef{c, c.nc, c.ep})
+		cs = append(cs, connRef{c, c.io})
 	}
 	return cs
 }
 
 // closeIfIdle closes the connection if it waits for a request; used by
-// Shutdown. The connection goroutine re-checks shutdown after becoming idle,
-// so a connection that turns idle just after this look is closed too.
+// Shutdown. A connection turning idle re-checks shutdown (toIdle), so one
+// that turns idle just after this look is closed too. Whoever claims the
+// idle connection first owns it: losing here leaves the request to be
+// served; winning means it was never started, which a client may retry
+// (RFC 9112 §9.6).
 func (r connRef) closeIfIdle() {
-	if r.ep != nil {
-		if r.ep.claimIdle() {
-			r.c.close()
-		}
-		return
-	}
-	// Claim the connection from its goroutine, which may have read the
-	// start of a request already: whichever of the two leaves connIdle
-	// first owns it. Losing here leaves the request to be served; winning
-	// means it was never started, which a client may retry (RFC 9112 §9.6).
-	if r.c.state.CompareAndSwap(uint32(connIdle), uint32(connClosed)) {
-		r.nc.Close()
-		r.c.srv.removeConn(r.c) // close() does nothing for a closed state
+	if r.c.claim() {
+		r.c.close()
 	}
 }

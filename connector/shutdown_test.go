@@ -3,9 +3,11 @@ package connector_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -75,4 +77,82 @@ func TestShutdownUnderKeepAliveLoad(t *testing.T) {
 			t.Fatalf("Shutdown: %v (a keep-alive connection was left open)", err)
 		}
 	})
+}
+
+// Stats and Shutdown read the one connection state on both connectors:
+// connections waiting for a request are counted idle, and Shutdown closes
+// them at once, while requests racing it on other connections are either
+// served or refused before they started (a closed connection), never left
+// hanging.
+func TestShutdownIdleRace(t *testing.T) {
+	eachConnector(t, connector.Config{IdleTimeout: time.Hour}, func(t *testing.T, cfg connector.Config) {
+		for range 5 {
+			shutdownIdleRace(t, cfg)
+		}
+	})
+}
+
+func shutdownIdleRace(t *testing.T, cfg connector.Config) {
+	c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hello")
+		return err
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- c.Serve(l) }()
+	const n = 10
+	get := func(nc net.Conn, br *bufio.Reader) error {
+		if _, err := io.WriteString(nc, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	ncs := make([]net.Conn, n)
+	brs := make([]*bufio.Reader, n)
+	for i := range ncs {
+		if ncs[i], err = net.Dial("tcp", l.Addr().String()); err != nil {
+			t.Fatal(err)
+		}
+		defer ncs[i].Close()
+		ncs[i].SetDeadline(time.Now().Add(10 * time.Second))
+		brs[i] = bufio.NewReader(ncs[i])
+		if err := get(ncs[i], brs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wharftest.WaitFor(t, "idle connections", func() bool { return c.Stats().Connections.Idle == n })
+	var wg sync.WaitGroup
+	for i := range n / 2 {
+		wg.Go(func() {
+			// Served, or closed before it started: either is fine; a
+			// hang is not (the deadline fails the read).
+			if err := get(ncs[i], brs[i]); err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("request racing Shutdown: %v", err)
+			}
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	wg.Wait()
+	<-served
+	if st := c.Stats().Connections; st.Open != 0 || st.Idle != 0 {
+		t.Fatalf("after Shutdown: %+v", st)
+	}
+	for i := n / 2; i < n; i++ { // idle all along: closed, never answered
+		if _, err := brs[i].ReadByte(); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("idle connection %d after Shutdown: read %v, want it closed", i, err)
+		}
+	}
 }

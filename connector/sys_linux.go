@@ -16,18 +16,12 @@ import (
 // a server doing nothing but non-blocking I/O on its own poller can.)
 
 // rawRead is read(2) on a non-blocking descriptor.
-func rawRead(fd int, p []byte) (int, error) { return rawRW(unix.SYS_READ, fd, p) }
-
-// rawWrite is write(2) on a non-blocking descriptor.
-func rawWrite(fd int, p []byte) (int, error) { return rawRW(unix.SYS_WRITE, fd, p) }
-
-// rawRW is read(2) or write(2), by trap.
-func rawRW(trap uintptr, fd int, p []byte) (int, error) {
+func rawRead(fd int, p []byte) (int, error) {
 	var ptr unsafe.Pointer
 	if len(p) > 0 {
 		ptr = unsafe.Pointer(&p[0])
 	}
-	n, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
 	if e != 0 {
 		return 0, errnoErr(e)
 	}

@@ -1,0 +1,109 @@
+package connector
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// connIO is the platform's side of a connection: what the epoll connector
+// (*fdConn, Linux) and the portable one (*portableIO, any net.Conn) do
+// differently. Everything else about a connection, its state machine
+// included, is shared.
+type connIO interface {
+	// fill reads more of a request head into c.rbuf[c.w:], leaving the
+	// connection idle (toIdle) while it waits for bytes. waiting says no
+	// byte of the head came yet, first that none was read by this call of
+	// readRequest. errWouldBlock (epoll): nothing now; the connection is
+	// idle, and the selector carries on when bytes come.
+	fill(waiting, first bool) (int, error)
+	// read reads body bytes, waiting at most ReadTimeout.
+	read(p []byte) (int, error)
+	// tryRead reads body bytes without waiting: api.ErrWouldBlock if
+	// none; api.ErrNotSupported on the portable connector.
+	tryRead(p []byte) (int, error)
+	// notifyReadable calls f once the socket may be read.
+	notifyReadable(f func())
+	// write sends head, then body (nil: none), waiting at most WriteTimeout.
+	write(head, body []byte) error
+	// answer sends b, the answer to a request that never reached the
+	// handler, before the connection closes.
+	answer(b []byte)
+	// breakConn makes the socket's I/O fail and wakes whoever waits on it;
+	// any goroutine may call it. Only the owner closes the connection.
+	breakConn()
+	// Close closes the socket (conn.close calls it, once).
+	Close() error
+	// release takes the socket from the connector (Hijack, hand-over).
+	release() (net.Conn, error)
+	// resume continues the connection after s, a suspended request, was
+	// finished by the calling goroutine.
+	resume(s *stream)
+	// liftNoPark lets the request's I/O park again once it left the
+	// producer (Yielder) and reports whether it could not before.
+	liftNoPark() bool
+}
+
+// errWouldBlock is what fill returns when the socket has nothing now.
+var errWouldBlock = errors.New("connector: would block")
+
+// portableIO is the portable connector's side of a connection: blocking
+// I/O on its net.Conn under deadlines, one goroutine per connection while
+// a request is read or dispatched.
+type portableIO conn
+
+var _ connIO = (*portableIO)(nil)
+
+func (p *portableIO) fill(waiting, first bool) (int, error) {
+	c := (*conn)(p)
+	if !c.toIdle() {
+		return 0, io.EOF
+	}
+	cfg := &c.srv.Config
+	if waiting {
+		c.nc.SetReadDeadline(time.Now().Add(or(cfg.IdleTimeout, DefaultIdleTimeout)))
+	} else if first {
+		c.nc.SetReadDeadline(time.Now().Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
+	}
+	n, err := c.nc.Read(c.rbuf[c.w:])
+	if !c.claim() {
+		return 0, net.ErrClosed // Shutdown or Close took it: never started
+	}
+	return n, err
+}
+
+func (p *portableIO) read(b []byte) (int, error) {
+	p.nc.SetReadDeadline(time.Now().Add(or(p.srv.Config.ReadTimeout, DefaultReadTimeout)))
+	return p.nc.Read(b)
+}
+
+func (p *portableIO) tryRead([]byte) (int, error) { return 0, api.ErrNotSupported }
+func (p *portableIO) notifyReadable(f func())     { f() }
+
+func (p *portableIO) write(head, body []byte) error {
+	p.nc.SetWriteDeadline(time.Now().Add(or(p.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+	bufs := net.Buffers{head, body}
+	_, err := bufs.WriteTo(p.nc)
+	return err
+}
+
+func (p *portableIO) answer(b []byte) {
+	p.write(b, nil)
+	// Let the client read the answer before the close resets the connection.
+	if tc, ok := p.nc.(interface{ CloseWrite() error }); ok {
+		tc.CloseWrite()
+		p.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		io.Copy(io.Discard, io.LimitReader(p.nc, 64<<10))
+	}
+}
+
+// breakConn closes the socket: that wakes the connection's goroutine,
+// which finds the connection closed.
+func (p *portableIO) breakConn()                 { p.nc.Close() }
+func (p *portableIO) Close() error               { return p.nc.Close() }
+func (p *portableIO) release() (net.Conn, error) { return p.nc, nil }
+func (p *portableIO) resume(s *stream)           { go (*conn)(p).resume(s) }
+func (p *portableIO) liftNoPark() bool           { return false }
