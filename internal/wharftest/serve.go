@@ -1,0 +1,81 @@
+package wharftest
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Server is what Listen serves: a container (this package cannot import
+// it, as the container's own tests import this package).
+type Server interface {
+	Serve(l net.Listener) error
+	Shutdown(ctx context.Context) error
+	Close() error
+}
+
+// Listen serves srv on a fresh 127.0.0.1 port until the test ends, then
+// shuts it down (closing whatever is still open) and waits for Serve to
+// return. It returns the address.
+func Listen(t testing.TB, srv Server) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Serve(l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		srv.Close()
+		<-done
+	})
+	return l.Addr().String()
+}
+
+// RoundTrip sends raw bytes on a new connection to addr, reads responses
+// HTTP/1.1 answers (bodies read whole), and reports whether the server
+// then closed the connection (within 300 ms). A raw request starting with
+// HEAD is read as HEAD's answers.
+func RoundTrip(t testing.TB, addr, raw string, responses int) ([]*http.Response, []string, bool) {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(nc, raw); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(nc)
+	var resps []*http.Response
+	var bodies []string
+	for range responses {
+		req := &http.Request{Method: "GET"}
+		if strings.HasPrefix(raw, "HEAD") {
+			req.Method = "HEAD"
+		}
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			t.Fatalf("reading response %d: %v", len(resps)+1, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("reading body %d: %v", len(resps)+1, err)
+		}
+		resps = append(resps, resp)
+		bodies = append(bodies, string(b))
+	}
+	// Is the connection closed by the server now?
+	nc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, err = br.ReadByte()
+	return resps, bodies, err == io.EOF
+}
