@@ -25,5 +25,6 @@
 // (SplitTarget) and which fields a trailer may not carry
 // (ForbiddenTrailer).
 //
-// Only the standard library is imported.
+// It imports the standard library and internal/httppath (the one path
+// cleaner every protocol shares).
 package h1

@@ -2,8 +2,9 @@ package h1
 
 import (
 	"net/url"
-	"path"
 	"strings"
+
+	"github.com/wharf-go/wharf/internal/httppath"
 )
 
 // SplitTarget returns the decoded, cleaned path and the raw query of a
@@ -26,21 +27,5 @@ func SplitTarget(target string) (string, string, error) {
 	if err != nil {
 		return "/", query, err
 	}
-	return cleanPath(p), query, nil
-}
-
-// cleanPath resolves dot segments and duplicate slashes, keeping a trailing
-// slash, so that mapping sees one canonical path.
-func cleanPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	if !strings.Contains(p, "/.") && !strings.Contains(p, "//") {
-		return p
-	}
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
-	}
-	return c
+	return httppath.Clean(p), query, nil
 }
