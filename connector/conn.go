@@ -67,8 +67,10 @@ func newConn(s *Server, nc net.Conn) *conn {
 	return c
 }
 
-// close closes the connection once, from any state: its owner, or whoever
-// claimed it idle, calls it.
+// close closes the connection once, from any state: the first caller wins
+// (evClose from Closed is refused), so its owner, whoever claimed it idle,
+// and the portable reader that gives up on an idle connection it no longer
+// owns may all call it.
 func (c *conn) close() {
 	if !c.fire(evClose) {
 		return
@@ -89,7 +91,7 @@ func (c *conn) close() {
 // toIdle lets go of the connection while its owner waits for bytes: from
 // now on anyone may claim it. It reports false if the server is shutting
 // down, when Shutdown may have looked for idle connections before this one
-// was: the caller then closes it if it can claim it back.
+// was: the caller then closes it (close is safe to race: one wins).
 func (c *conn) toIdle() bool {
 	c.fire(evWait) // refused if it is idle already (not read from yet) or closed
 	return !c.srv.shutting.Load()

@@ -140,6 +140,15 @@ func newEpollConn(s *Server, f *fdConn, local string) *conn {
 func (c *conn) runPending() {
 	s, k := c.pending, c.pendKind
 	c.pending = nil
+	defer func() {
+		// As the portable connector's serve does: a panic here (mapping a
+		// request, a refused state edge) must not leave the connection
+		// owned by nobody, open for good and keeping Shutdown waiting.
+		if p := recover(); p != nil {
+			c.srv.Config.logger().Error("connector: panic serving connection", "panic", p)
+			c.close()
+		}
+	}()
 	switch k {
 	case pendServe:
 		c.serveEP(s, false)

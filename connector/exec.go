@@ -10,9 +10,10 @@ import (
 // Preparer is implemented by Handlers that map a request once, before the
 // connector decides where it runs. The epoll connector runs NonBlocking
 // requests on the producing goroutine (PC); everything else may block and
-// goes through the strategy's EPC or PEC. It asks the Preparer on the
-// producing goroutine, then starts the Prepared request on whichever
-// goroutine it chose, so the request is mapped once, not once to classify
+// goes through the strategy's EPC or PEC. It asks the Preparer where the
+// head was read (the producer, or the goroutine that finished the
+// connection's previous, suspended request), then starts the Prepared
+// request on whichever goroutine it chose, so the request is mapped once, not once to classify
 // it and again to serve it. The container implements it from its mapping:
 // a handler and its filters declare their type with api.Invoker. A Handler
 // that does not implement it is served through ServeStream, as Blocking.

@@ -384,6 +384,12 @@ func (s *selector) accept(l *epListener) {
 		f.armIdleLocked()
 		f.mu.Unlock()
 		listed = nil
+		// A Shutdown or Close that came while the connection was New could
+		// not claim it: look again now that it is idle, as toIdle does, or
+		// it would stay open until its idle timer.
+		if s.srv.shutting.Load() && c.claim() {
+			c.close()
+		}
 	}
 }
 
