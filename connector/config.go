@@ -104,6 +104,10 @@ type Config struct {
 	// NonBlocking handler's first dispatch returned, before the connector
 	// goes on: it widens races a test wants to hit.
 	testInlineReturned func()
+	// testBeforeReady, set by tests only, runs in the epoll accept loop
+	// after a connection is listed and registered, before it is ready:
+	// the window where Shutdown cannot claim it.
+	testBeforeReady func()
 }
 
 // or is v, or def when v is zero (unset).

@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -114,5 +116,48 @@ func serveThenClose(t *testing.T, c *container.Container, l net.Listener) error 
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return after its listener was closed")
 		return nil
+	}
+}
+
+// A connection accepted as Shutdown begins, still being made ready when
+// Shutdown looks for idle connections, is closed once it is ready: it is
+// not left open until its idle timer, with Shutdown waiting for it.
+func TestShutdownDuringAccept(t *testing.T) {
+	inAccept := make(chan struct{})
+	release := make(chan struct{})
+	cfg := connector.WithBeforeReadyHook(connector.Config{IdleTimeout: time.Hour}, func() {
+		close(inAccept)
+		<-release
+	})
+	c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error { return nil })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- c.Serve(l) }()
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	<-inAccept // listed, not yet ready: Shutdown cannot claim it now
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- c.Shutdown(ctx) }()
+	// Serve returns once Shutdown has stopped accepting; it looks for
+	// idle connections right then, and finds this one not ready.
+	if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+		t.Fatalf("Serve = %v", err)
+	}
+	close(release)
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown = %v: the connection accepted meanwhile was left open", err)
+	}
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Read(make([]byte, 1)); err == nil {
+		t.Error("the connection is still open after Shutdown")
 	}
 }

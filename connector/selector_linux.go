@@ -379,6 +379,9 @@ func (s *selector) accept(l *epListener) {
 			c.close()
 			continue
 		}
+		if h := s.srv.Config.testBeforeReady; h != nil {
+			h()
+		}
 		f.mu.Lock()
 		c.fire(evReady) // refused if the selector took it already
 		f.armIdleLocked()
