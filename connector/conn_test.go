@@ -75,6 +75,20 @@ func serve(t *testing.T, cfg connector.Config) (string, *container.Container) {
 // listen serves c on a fresh 127.0.0.1 port until the test ends.
 func listen(t *testing.T, c *container.Container) string { return wharftest.Listen(t, c) }
 
+// getHello sends GET /hello on a keep-alive connection and reads the whole
+// answer.
+func getHello(nc net.Conn, br *bufio.Reader) error {
+	if _, err := io.WriteString(nc, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
 // roundTrip is wharftest.RoundTrip.
 var roundTrip = wharftest.RoundTrip
 

@@ -21,17 +21,6 @@ import (
 func TestMaxConnections(t *testing.T) {
 	eachConnector(t, connector.Config{MaxConnections: 2}, func(t *testing.T, cfg connector.Config) {
 		addr, c := serve(t, cfg)
-		get := func(nc net.Conn, br *bufio.Reader) error {
-			if _, err := io.WriteString(nc, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
-				return err
-			}
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(io.Discard, resp.Body)
-			return err
-		}
 		type client struct {
 			nc net.Conn
 			br *bufio.Reader
@@ -46,7 +35,7 @@ func TestMaxConnections(t *testing.T) {
 		}
 		open := []client{dial(), dial()}
 		for _, cl := range open {
-			if err := get(cl.nc, cl.br); err != nil {
+			if err := getHello(cl.nc, cl.br); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -105,17 +105,6 @@ func shutdownIdleRace(t *testing.T, cfg connector.Config) {
 	served := make(chan error, 1)
 	go func() { served <- c.Serve(l) }()
 	const n = 10
-	get := func(nc net.Conn, br *bufio.Reader) error {
-		if _, err := io.WriteString(nc, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-			return err
-		}
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
-	}
 	ncs := make([]net.Conn, n)
 	brs := make([]*bufio.Reader, n)
 	for i := range ncs {
@@ -125,7 +114,7 @@ func shutdownIdleRace(t *testing.T, cfg connector.Config) {
 		defer ncs[i].Close()
 		ncs[i].SetDeadline(time.Now().Add(10 * time.Second))
 		brs[i] = bufio.NewReader(ncs[i])
-		if err := get(ncs[i], brs[i]); err != nil {
+		if err := getHello(ncs[i], brs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -135,7 +124,7 @@ func shutdownIdleRace(t *testing.T, cfg connector.Config) {
 		wg.Go(func() {
 			// Served, or closed before it started: either is fine; a
 			// hang is not (the deadline fails the read).
-			if err := get(ncs[i], brs[i]); err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			if err := getHello(ncs[i], brs[i]); err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 				t.Errorf("request racing Shutdown: %v", err)
 			}
 		})
