@@ -122,7 +122,13 @@ func (b *body) read(p []byte) (int, error) {
 				data, consumed, done, err := b.dec.Decode(c.rbuf[c.r:c.w])
 				if err != nil {
 					b.s.bodyClose.Store(true)
-					return 0, &api.StatusError{Code: http.StatusBadRequest, Err: err}
+					// The decoder's status: 400 for framing, 431 for a
+					// trailer section past the head's limits.
+					code := http.StatusBadRequest
+					if e, ok := err.(*h1.Error); ok {
+						code = e.Status
+					}
+					return 0, &api.StatusError{Code: code, Err: err}
 				}
 				n := copy(p, data)
 				// The decoder consumed all of data; what did not fit in p

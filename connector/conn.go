@@ -162,6 +162,9 @@ func (c *conn) next(s *stream) bool {
 		return false
 	}
 	if !c.afterResponse(s) {
+		if s.bodyClose.Load() && !s.aborted && s.werr == nil {
+			c.io.linger() // the body was refused: more of it may be on its way
+		}
 		c.close()
 		return false
 	}

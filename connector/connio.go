@@ -30,8 +30,14 @@ type connIO interface {
 	// write sends head, then body (nil: none), waiting at most WriteTimeout.
 	write(head, body []byte) error
 	// answer sends b, the answer to a request that never reached the
-	// handler, before the connection closes.
+	// handler, then lingers.
 	answer(b []byte)
+	// linger ends the sending side before the connection closes with input
+	// the server will not read, so that the client reads its answer rather
+	// than a reset: the portable connector then drains up to 64 KiB for at
+	// most 500 ms; the epoll connector, whose selector cannot wait, only
+	// shuts the sending side.
+	linger()
 	// breakConn makes the socket's I/O fail and wakes whoever waits on it;
 	// any goroutine may call it. Only the owner closes the connection.
 	breakConn()
@@ -92,7 +98,10 @@ func (p *portableIO) write(head, body []byte) error {
 
 func (p *portableIO) answer(b []byte) {
 	p.write(b, nil)
-	// Let the client read the answer before the close resets the connection.
+	p.linger()
+}
+
+func (p *portableIO) linger() {
 	if tc, ok := p.nc.(interface{ CloseWrite() error }); ok {
 		tc.CloseWrite()
 		p.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))

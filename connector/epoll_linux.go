@@ -210,8 +210,10 @@ func (f *fdConn) fill(bool, bool) (int, error) {
 // requests that never reached a handler.
 func (f *fdConn) answer(b []byte) {
 	unix.Write(f.fd, b)
-	unix.Shutdown(f.fd, unix.SHUT_WR)
+	f.linger()
 }
+
+func (f *fdConn) linger() { unix.Shutdown(f.fd, unix.SHUT_WR) }
 
 // readHeadNB reads and parses a request head without blocking and returns
 // the task that serves it. Its caller owns the connection, Reading.

@@ -59,7 +59,8 @@ func newStream(c *conn, raw []byte) *stream {
 	h := c.head
 	s := &stream{c: c, minor: h.Minor, length: -1}
 	s.body.c, s.body.s = c, s
-	s.body.max = c.srv.Config.Limits().MaxBodyBytes
+	lim := c.srv.Config.Limits()
+	s.body.max = lim.MaxBodyBytes
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
 	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {
@@ -68,7 +69,8 @@ func newStream(c *conn, raw []byte) *stream {
 	switch {
 	case h.Chunked:
 		s.body.kind = bodyChunked
-		s.body.dec = new(h1.ChunkedDecoder)
+		// The trailer section is a second head: the head's limits bound it.
+		s.body.dec = &h1.ChunkedDecoder{MaxTrailerBytes: lim.MaxHeaderBytes, MaxTrailers: lim.MaxHeaders}
 	case h.ContentLength > 0:
 		s.body.kind = bodyLength
 		s.body.remaining = h.ContentLength

@@ -64,6 +64,8 @@ var hostileInputs = []hostileInput{
 	{"Chunked bodies", "bare LF after the chunk size", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400, false},
 	{"Chunked bodies", "chunk longer than its size", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n", 400, false},
 	{"Chunked bodies", "chunk size line over 4 KiB", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;" + strings.Repeat("a", 5000) + "\r\nabc\r\n0\r\n\r\n", 400, false},
+	{"Chunked bodies", "trailer section over MaxHeaderBytes (16 KiB)", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: " + strings.Repeat("a", 17000) + "\r\n\r\n", 431, false},
+	{"Chunked bodies", "more than MaxHeaders (100) trailer fields", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n" + strings.Repeat("X-T: a\r\n", 101) + "\r\n", 431, false},
 
 	{"Request line", "bare LF ending the request line", "GET /hello HTTP/1.1\nHost: a\r\n\r\n", 400, false},
 	{"Request line", "bare CR", "GET /hello\r HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
@@ -241,6 +243,41 @@ func TestBodyCutShort(t *testing.T) {
 			if recs := rec.Records(); len(recs) != 0 {
 				t.Fatalf("logged %+v", recs)
 			}
+		})
+	}
+}
+
+// The trailer section is bounded by the head's configured limits, not
+// fixed ones: a 12 KiB trailer passes under MaxHeaderBytes 32 KiB (it
+// would not under the decoder's own 8 KiB default), and a sixth field
+// breaks MaxHeaders 5 with a 431.
+func TestTrailerLimitsFollowConfig(t *testing.T) {
+	chunked := func(trailer string) string {
+		return "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n" + trailer + "\r\n"
+	}
+	tests := []struct {
+		name string
+		cfg  connector.Config
+		raw  string
+		want int
+	}{
+		{"12 KiB under MaxHeaderBytes 32 KiB", connector.Config{MaxHeaderBytes: 32 << 10}, chunked("Check: " + strings.Repeat("a", 12<<10) + "\r\n"), 200},
+		{"20 KiB over MaxHeaderBytes 16 KiB", connector.Config{MaxHeaderBytes: 16 << 10}, chunked("Check: " + strings.Repeat("a", 20<<10) + "\r\n"), 431},
+		{"5 fields under MaxHeaders 5", connector.Config{MaxHeaders: 5}, chunked(strings.Repeat("Check: a\r\n", 5)), 200},
+		{"6 fields over MaxHeaders 5", connector.Config{MaxHeaders: 5}, chunked(strings.Repeat("Check: a\r\n", 6)), 431},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eachConnector(t, tt.cfg, func(t *testing.T, cfg connector.Config) {
+				addr, _ := serve(t, cfg)
+				resps, bodies, _ := roundTrip(t, addr, tt.raw, 1)
+				if resps[0].StatusCode != tt.want {
+					t.Fatalf("status %d (%q), want %d", resps[0].StatusCode, bodies[0], tt.want)
+				}
+				if tt.want == 200 && (bodies[0] != "abc" || resps[0].Header.Get("X-Trailer-Check") == "") {
+					t.Errorf("body %q, trailer seen %q", bodies[0], resps[0].Header.Get("X-Trailer-Check"))
+				}
+			})
 		})
 	}
 }

@@ -27,9 +27,11 @@ type ChunkedDecoder struct {
 	// are copies owned by the decoder, valid until Reset.
 	Trailers []Field
 	// MaxTrailerBytes bounds the trailer section, final CRLF included;
-	// zero means DefaultMaxTrailerBytes. Exceeding it, or sending more
-	// than DefaultMaxHeaders trailer fields, is a 431.
+	// zero means DefaultMaxTrailerBytes. Exceeding it is a 431.
 	MaxTrailerBytes int
+	// MaxTrailers bounds the number of trailer fields; zero means
+	// DefaultMaxHeaders. Exceeding it is a 431.
+	MaxTrailers int
 
 	state        int
 	remain       int64
@@ -38,12 +40,13 @@ type ChunkedDecoder struct {
 	err          *Error // sticky: a broken stream cannot be resumed
 }
 
-// Reset prepares d for a new body, keeping MaxTrailerBytes and the memory
+// Reset prepares d for a new body, keeping its limits and the memory
 // of previous trailers.
 func (d *ChunkedDecoder) Reset() {
 	*d = ChunkedDecoder{
 		Trailers:        d.Trailers[:0],
 		MaxTrailerBytes: d.MaxTrailerBytes,
+		MaxTrailers:     d.MaxTrailers,
 		arena:           d.arena[:0],
 	}
 }
@@ -260,7 +263,11 @@ func quotedStringLen(b []byte) int {
 // addTrailer validates a trailer field line like a header field and keeps
 // a copy, since the caller's buffer will be reused before it reads them.
 func (d *ChunkedDecoder) addTrailer(line []byte) *Error {
-	if len(d.Trailers) >= DefaultMaxHeaders {
+	limit := d.MaxTrailers
+	if limit <= 0 {
+		limit = DefaultMaxHeaders
+	}
+	if len(d.Trailers) >= limit {
 		return errTooManyTrailers
 	}
 	name, value, err := parseFieldLine(line)

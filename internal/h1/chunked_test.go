@@ -223,14 +223,44 @@ func TestChunkedDecoderPartialData(t *testing.T) {
 	}
 }
 
+// MaxTrailers bounds the trailer fields as MaxHeaders bounds a head's,
+// zero meaning DefaultMaxHeaders.
+func TestChunkedDecoderMaxTrailers(t *testing.T) {
+	body := func(n int) []byte {
+		return []byte("0\r\n" + strings.Repeat("A: 1\r\n", n) + "\r\n")
+	}
+	for _, tt := range []struct {
+		max, fields int
+		ok          bool
+	}{
+		{0, DefaultMaxHeaders, true},
+		{0, DefaultMaxHeaders + 1, false},
+		{3, 3, true},
+		{3, 4, false},
+		{1, 0, true},
+	} {
+		d := ChunkedDecoder{MaxTrailers: tt.max, MaxTrailerBytes: 1 << 20}
+		_, _, done, err := d.Decode(body(tt.fields))
+		if tt.ok != (err == nil && done) {
+			t.Errorf("max %d, %d fields: done=%v err=%v", tt.max, tt.fields, done, err)
+		}
+		if !tt.ok && (!errors.Is(err, ErrTooManyHeaders) || err.(*Error).Status != 431) {
+			t.Errorf("max %d, %d fields: err %v, want a 431 ErrTooManyHeaders", tt.max, tt.fields, err)
+		}
+	}
+}
+
 func TestChunkedDecoderReset(t *testing.T) {
-	d := ChunkedDecoder{MaxTrailerBytes: 100}
+	d := ChunkedDecoder{MaxTrailerBytes: 100, MaxTrailers: 7}
 	if _, _, _, err := d.Decode([]byte("zz\r\n")); err == nil {
 		t.Fatal("want error")
 	}
 	d.Reset()
 	if d.MaxTrailerBytes != 100 {
 		t.Error("Reset lost MaxTrailerBytes")
+	}
+	if d.MaxTrailers != 7 {
+		t.Error("Reset lost MaxTrailers")
 	}
 	_, _, done, err := d.Decode([]byte("0\r\nA: 1\r\n\r\n"))
 	if !done || err != nil || len(d.Trailers) != 1 {
