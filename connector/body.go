@@ -2,12 +2,14 @@ package connector
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/textproto"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/h1"
@@ -39,9 +41,23 @@ type body struct {
 	settled    bool
 	nonblock   bool // TryRead is reading: never wait
 	trailer    http.Header
+
+	// What bounds a wait for the client: ReadTimeout per wait (rto), the
+	// minimum data rate, and a deadline for the whole body (until: the
+	// first read plus ReadBodyTimeout, or the discard's DiscardTimeout).
+	rto   time.Duration
+	total time.Duration // ReadBodyTimeout; 0: none
+	until time.Time
+	rate  dataRate
+
+	discarding bool  // discardNB began
+	discarded  int64 // bytes discardNB dropped
 }
 
-var errBodySettled = errors.New("connector: request body read after the response finished")
+var (
+	errBodySettled = errors.New("connector: request body read after the response finished")
+	errBodyBusy    = errors.New("connector: request body still being read after the response finished")
+)
 
 // Read implements io.Reader.
 func (b *body) Read(p []byte) (int, error) { return b.readAs(p, false) }
@@ -192,17 +208,33 @@ func (b *body) NotifyReadable(f func()) {
 	c.io.notifyReadable(f)
 }
 
-// fill reads from the socket under the read timeout.
+// fill reads from the socket within the read timeout, the body's deadline
+// and its data rate.
 func (b *body) fill(p []byte) (int, error) {
 	c := b.c
 	if b.nonblock {
 		return c.io.tryRead(p)
 	}
-	n, err := c.io.read(p)
+	start := time.Now()
+	if b.until.IsZero() && b.total > 0 {
+		b.until = start.Add(b.total)
+	}
+	to, slow := b.rate.timeout(b.rto)
+	if !b.until.IsZero() {
+		if left := b.until.Sub(start); to <= 0 || left < to {
+			to, slow = max(left, time.Nanosecond), true
+		}
+	}
+	n, err := c.io.read(p, to)
+	b.rate.waitedFor(time.Since(start))
+	b.rate.moved(n)
 	switch {
 	case err == nil || n > 0:
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		b.s.bodyClose.Store(true)
+		if slow {
+			err = fmt.Errorf("%w: %w", ErrTooSlow, err)
+		}
 		err = &api.StatusError{Code: http.StatusRequestTimeout, Err: err}
 	case err == io.EOF && b.kind == bodyChunked:
 		// the caller turns it into ErrUnexpectedEOF
@@ -235,6 +267,7 @@ func (b *body) settle(max int64) bool {
 		if b.s.expect100 && !b.s.sent100 {
 			keep = false // the client may never send the body it was not invited to
 		} else {
+			b.startDiscard()
 			var buf [4096]byte
 			var discarded int64
 			for b.err == nil {
@@ -257,6 +290,56 @@ func (b *body) settle(max int64) bool {
 	}
 	b.settled = true
 	return keep
+}
+
+// mayDrain reports whether the unread rest of the body may be discarded
+// to keep the connection (see afterResponse and settle).
+func (s *stream) mayDrain() bool {
+	if s.aborted || s.closeAfter || s.werr != nil || s.bodyClose.Load() || s.c.srv.shutting.Load() {
+		return false
+	}
+	return !s.expect100 || s.sent100 // the client may never send a body it was not invited to
+}
+
+// startDiscard bounds the discarding that begins: DiscardTimeout from now,
+// or sooner if the body's deadline says so. b.mu is held.
+func (b *body) startDiscard() {
+	if d := b.c.srv.Config.Limits().DiscardTimeout; b.until.IsZero() || time.Until(b.until) > d {
+		b.until = time.Now().Add(d)
+	}
+}
+
+// discardNB reads and drops what is here of the unread body, without
+// waiting. done says the body's life is over (settled): read to its end
+// (then the connection may carry on), or past what may be discarded, or
+// broken. Otherwise err is errWouldBlock: more must come first, by until;
+// or errBodyBusy: a goroutine of the handler is still reading the body,
+// after the response, and the connection cannot be kept.
+func (b *body) discardNB(max int64) (done bool, until time.Time, err error) {
+	if !b.mu.TryLock() {
+		return false, until, errBodyBusy
+	}
+	defer b.mu.Unlock()
+	if !b.settled && !b.discarding {
+		b.discarding = true
+		b.startDiscard()
+	}
+	until = b.until
+	var buf [4096]byte
+	for !b.settled && b.err == nil && b.discarded <= max && time.Now().Before(b.until) {
+		b.nonblock = true
+		n, err := b.read(buf[:])
+		b.nonblock = false
+		b.discarded += int64(n)
+		if errors.Is(err, api.ErrWouldBlock) {
+			return false, until, errWouldBlock
+		}
+		if err != nil {
+			b.err = err
+		}
+	}
+	b.settled = true
+	return true, until, nil
 }
 
 // done reports whether nothing of the body is left to read. It never waits:

@@ -16,6 +16,13 @@ const (
 	DefaultWriteTimeout      = 30 * time.Second
 	DefaultIdleTimeout       = 60 * time.Second
 	DefaultMaxDiscardBytes   = 256 << 10
+	// The minimum data rates and their grace period are Kestrel's
+	// defaults: generous to any real client (240 B/s is a fraction of a
+	// 2G link), fatal to one that dribbles a byte every few seconds.
+	DefaultMinRequestDataRate  = 240
+	DefaultMinResponseDataRate = 240
+	DefaultDataRateGrace       = 5 * time.Second
+	DefaultDiscardTimeout      = 5 * time.Second
 )
 
 // Config holds a connector's limits and timeouts. The zero value gives the
@@ -40,11 +47,35 @@ type Config struct {
 	// answered 408.
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds each read of a request body. Zero means
-	// DefaultReadTimeout (30 s).
+	// DefaultReadTimeout (30 s). A client that sends a byte just often
+	// enough is stopped by MinRequestDataRate and ReadBodyTimeout.
 	ReadTimeout time.Duration
+	// ReadBodyTimeout bounds reading a whole request body, from the
+	// handler's first read to its end. Zero means none beyond
+	// MinRequestDataRate. Exceeding it fails the read with a 408 and
+	// closes the connection.
+	ReadBodyTimeout time.Duration
+	// MinRequestDataRate is the slowest, in bytes per second, that a
+	// request body may arrive while the server waits for it (only the
+	// waiting counts: a handler slow to read is not the client's fault),
+	// after DataRateGrace of waiting. Zero means
+	// DefaultMinRequestDataRate (240 B/s); negative means none. A slower
+	// body fails the read with a 408 and closes the connection.
+	MinRequestDataRate int64
 	// WriteTimeout bounds each write of a response. Zero means
 	// DefaultWriteTimeout (30 s).
 	WriteTimeout time.Duration
+	// MinResponseDataRate is the slowest, in bytes per second, that a
+	// client may take a response while the server waits for it to (a
+	// full socket buffer, on HTTP/2 a closed flow-control window), after
+	// DataRateGrace of waiting. Zero means DefaultMinResponseDataRate
+	// (240 B/s); negative means none. A slower client has its response
+	// aborted and its connection closed.
+	MinResponseDataRate int64
+	// DataRateGrace is the waiting each direction of a request may do
+	// before its minimum data rate applies. Zero means
+	// DefaultDataRateGrace (5 s).
+	DataRateGrace time.Duration
 	// IdleTimeout bounds the wait for the next request on a keep-alive
 	// connection. Zero means DefaultIdleTimeout (60 s).
 	IdleTimeout time.Duration
@@ -52,6 +83,9 @@ type Config struct {
 	// reads and discards to keep the connection alive. Zero means
 	// DefaultMaxDiscardBytes (256 KiB); beyond it the connection closes.
 	MaxDiscardBytes int64
+	// DiscardTimeout bounds that discarding. Zero means
+	// DefaultDiscardTimeout (5 s); beyond it the connection closes.
+	DiscardTimeout time.Duration
 	// MaxConnections bounds the connections open at once. At the limit
 	// the server stops accepting, and new connections wait in the
 	// listen backlog until one closes, as with Jetty's ConnectionLimit.

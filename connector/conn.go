@@ -26,7 +26,6 @@ type pendingKind uint8
 const (
 	pendServe       pendingKind = iota // serve it on a goroutine that may block (EPC or PEC)
 	pendServeInline                    // serve it on the producer (PC): its handler is NonBlocking
-	pendSettle                         // it ran inline: settle its body and go on, off the producer
 )
 
 type conn struct {
@@ -41,6 +40,10 @@ type conn struct {
 	r, w      int
 	scanned   int       // bytes of rbuf[r:scanned] were parsed and held no complete head
 	headStart time.Time // when the first byte of a pending head arrived (epoll)
+	// drain is the finished request whose unread body the epoll connector
+	// discards, as bytes come, before it reads the next head (drain.go).
+	drain      *stream
+	drainUntil time.Time // when discarding drain's body gives up
 
 	// The epoll connector's hand-over of a parsed request to the strategy:
 	// pending is the request, run is made once per connection.

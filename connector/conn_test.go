@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +21,16 @@ import (
 
 // serve starts a container with the test handlers on 127.0.0.1.
 func serve(t *testing.T, cfg connector.Config) (string, *container.Container) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveOn(t, cfg, l)
+}
+
+// serveOn is serve on a listener of the caller's.
+func serveOn(t *testing.T, cfg connector.Config, l net.Listener) (string, *container.Container) {
 	t.Helper()
 	c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
 	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
@@ -60,6 +71,10 @@ func serve(t *testing.T, cfg connector.Config) (string, *container.Container) {
 		_, err := w.Write([]byte(strings.Repeat("x", 100000)))
 		return err
 	})
+	c.HandleFunc("/mib", func(w api.Response, r *api.Request) error {
+		_, err := w.Write(mib)
+		return err
+	})
 	c.HandleFunc("/suspend", func(w api.Response, r *api.Request) error {
 		cont := continuation.Of(r)
 		if cont.IsInitial() {
@@ -69,8 +84,11 @@ func serve(t *testing.T, cfg connector.Config) (string, *container.Container) {
 		_, err := w.WriteString("expired")
 		return err
 	})
-	return listen(t, c), c
+	return wharftest.ListenOn(t, c, l), c
 }
+
+// mib is the 1 MiB body of /mib.
+var mib = bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
 
 // listen serves c on a fresh 127.0.0.1 port until the test ends.
 func listen(t *testing.T, c *container.Container) string { return wharftest.Listen(t, c) }

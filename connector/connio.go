@@ -20,15 +20,16 @@ type connIO interface {
 	// readRequest. errWouldBlock (epoll): nothing now; the connection is
 	// idle, and the selector carries on when bytes come.
 	fill(waiting, first bool) (int, error)
-	// read reads body bytes, waiting at most ReadTimeout.
-	read(p []byte) (int, error)
+	// read reads body bytes, waiting at most to (<= 0: no limit).
+	read(p []byte, to time.Duration) (int, error)
 	// tryRead reads body bytes without waiting: api.ErrWouldBlock if
 	// none; api.ErrNotSupported on the portable connector.
 	tryRead(p []byte) (int, error)
 	// notifyReadable calls f once the socket may be read.
 	notifyReadable(f func())
-	// write sends head, then body (nil: none), waiting at most WriteTimeout.
-	write(head, body []byte) error
+	// write sends head, then body (nil: none), waiting at most to (<= 0:
+	// no limit).
+	write(head, body []byte, to time.Duration) error
 	// answer sends b, the answer to a request that never reached the
 	// handler, then lingers.
 	answer(b []byte)
@@ -81,23 +82,31 @@ func (p *portableIO) fill(waiting, first bool) (int, error) {
 	return n, err
 }
 
-func (p *portableIO) read(b []byte) (int, error) {
-	p.nc.SetReadDeadline(time.Now().Add(or(p.srv.Config.ReadTimeout, DefaultReadTimeout)))
+func (p *portableIO) read(b []byte, to time.Duration) (int, error) {
+	p.nc.SetReadDeadline(deadline(to))
 	return p.nc.Read(b)
+}
+
+// deadline is the deadline of a wait of at most to (<= 0: none).
+func deadline(to time.Duration) time.Time {
+	if to <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(to)
 }
 
 func (p *portableIO) tryRead([]byte) (int, error) { return 0, api.ErrNotSupported }
 func (p *portableIO) notifyReadable(f func())     { f() }
 
-func (p *portableIO) write(head, body []byte) error {
-	p.nc.SetWriteDeadline(time.Now().Add(or(p.srv.Config.WriteTimeout, DefaultWriteTimeout)))
+func (p *portableIO) write(head, body []byte, to time.Duration) error {
+	p.nc.SetWriteDeadline(deadline(to))
 	bufs := net.Buffers{head, body}
 	_, err := bufs.WriteTo(p.nc)
 	return err
 }
 
 func (p *portableIO) answer(b []byte) {
-	p.write(b, nil)
+	p.write(b, nil, or(p.srv.Config.WriteTimeout, DefaultWriteTimeout))
 	p.linger()
 }
 

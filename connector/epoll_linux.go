@@ -154,8 +154,6 @@ func (c *conn) runPending() {
 		c.serveEP(s, false)
 	case pendServeInline:
 		c.serveEP(s, true)
-	case pendSettle:
-		c.resumeEP(s)
 	}
 }
 
@@ -187,23 +185,32 @@ func (f *fdConn) fill(bool, bool) (int, error) {
 	if err != unix.EAGAIN {
 		return n, err
 	}
+	return 0, f.idleUnlessReadable()
+}
+
+// idleUnlessReadable lets the connection turn idle once its socket is
+// drained: it returns errWouldBlock (the caller must leave the connection
+// alone now), nil when an edge came meanwhile (read again), or ioEOF when
+// the server shuts down and the connection is to be closed now.
+func (f *fdConn) idleUnlessReadable() error {
+	c := f.c
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.readable {
-		return 0, nil // an edge came while we read: try again
+		return nil // an edge came while we read: try again
 	}
 	if c.r == c.w {
 		c.srv.putReadBuffer(c.rbuf)
 		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
 		c.headStart = time.Time{}
-	} else if c.headStart.IsZero() {
+	} else if c.headStart.IsZero() && c.drain == nil {
 		c.headStart = time.Now()
 	}
 	if !c.toIdle() && c.claim() {
-		return 0, ioEOF // shutting down, and still ours: close it now
+		return ioEOF // shutting down, and still ours: close it now
 	}
 	f.armIdleLocked()
-	return 0, errWouldBlock
+	return errWouldBlock
 }
 
 // answer makes one non-blocking attempt to send b; for short answers to
@@ -218,6 +225,9 @@ func (f *fdConn) linger() { unix.Shutdown(f.fd, unix.SHUT_WR) }
 // readHeadNB reads and parses a request head without blocking and returns
 // the task that serves it. Its caller owns the connection, Reading.
 func (c *conn) readHeadNB() (dispatcher.Task, bool) {
+	if c.drain != nil && !c.drainNB() {
+		return dispatcher.Task{}, false
+	}
 	s, res := c.readRequest()
 	switch res {
 	case readWouldBlock:
@@ -258,10 +268,12 @@ func (c *conn) serveEP(s *stream, inline bool) {
 			f.attach()
 		}
 		f.setNoPark(false)
-		if inline && !s.body.done() {
-			// Settling the body may wait for the client: not here, on the
-			// producer. Finish the connection's turn on the executor.
-			c.srv.execute(c.taskFor(s, pendSettle))
+		if !s.body.done() {
+			// The rest of the body comes when the client sends it: the
+			// selector discards it, and no goroutine waits for it.
+			if t, ok := c.drainThenPeek(s); ok {
+				c.srv.execute(offProducer(c, t))
+			}
 			return
 		}
 		if !c.nextEP(s) {
@@ -293,24 +305,20 @@ func (c *conn) nextEP(s *stream) bool {
 // resume goes on with a connection whose suspended request the calling
 // goroutine just finished. What cannot block is done here: with the body
 // read, settling the connection and looking for the next head take no
-// waiting, and most often the connection simply turns idle. A body still to
-// drain, or a next request to serve, goes to the executor.
+// waiting, and most often the connection simply turns idle. A body still
+// arriving is discarded by the selector as it comes (drainThenPeek); a next
+// request to serve goes to the executor.
 func (f *fdConn) resume(s *stream) {
 	c := f.c
-	if !s.body.done() {
-		c.srv.execute(c.taskFor(s, pendSettle))
-		return
+	var t dispatcher.Task
+	var ok bool
+	if s.body.done() {
+		t, ok = c.settleAndPeek(s)
+	} else {
+		t, ok = c.drainThenPeek(s)
 	}
-	if t, ok := c.settleAndPeek(s); ok {
+	if ok {
 		c.srv.execute(offProducer(c, t))
-	}
-}
-
-// resumeEP continues a connection whose suspended request just finished,
-// on a goroutine that may block.
-func (c *conn) resumeEP(s *stream) {
-	if t, ok := c.settleAndPeek(s); ok {
-		offProducer(c, t).Run()
 	}
 }
 
@@ -368,7 +376,10 @@ func (f *fdConn) armIdleLocked() {
 	cfg := &f.c.srv.Config
 	now := time.Now()
 	deadline := now.Add(or(cfg.IdleTimeout, DefaultIdleTimeout))
-	if !f.c.headStart.IsZero() {
+	switch {
+	case f.c.drain != nil:
+		deadline = f.c.drainUntil
+	case !f.c.headStart.IsZero():
 		deadline = f.c.headStart.Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}
 	f.idleDeadline = deadline
@@ -384,7 +395,7 @@ func (f *fdConn) armIdleLocked() {
 }
 
 // idleFired closes a connection that stayed idle too long, answering 408
-// if a head had started.
+// if a head had started (a body being discarded has had its answer).
 func (f *fdConn) idleFired() {
 	f.mu.Lock()
 	f.idleArmed = false
@@ -404,7 +415,7 @@ func (f *fdConn) idleFired() {
 		return
 	}
 	c := f.c
-	if c.rbuf != nil && c.w > c.r {
+	if c.rbuf != nil && c.w > c.r && c.drain == nil {
 		c.writeError(408, "request header timeout")
 	}
 	c.close()

@@ -39,16 +39,12 @@ type fdConn struct {
 	remote netip.AddrPort
 
 	mu       sync.Mutex
-	readable bool   // an EPOLLIN edge came since the last read attempt
-	writable bool   // an EPOLLOUT edge came since the last write attempt
-	rdhup    bool   // the peer shut down its side (RDHUP): reads will end
-	hup      bool   // the connection broke (HUP or ERR): writes will fail too
-	rw, ww   waiter // a goroutine parked in a read, in a write (one of each at most)
-	gen      int32  // registration generation, carried in epoll events
-	// rto and wto bound a wait for readiness: the server's ReadTimeout and
-	// WriteTimeout, counted from the moment a read or write has to wait,
-	// so that I/O that does not wait reads no clock.
-	rto, wto time.Duration
+	readable bool    // an EPOLLIN edge came since the last read attempt
+	writable bool    // an EPOLLOUT edge came since the last write attempt
+	rdhup    bool    // the peer shut down its side (RDHUP): reads will end
+	hup      bool    // the connection broke (HUP or ERR): writes will fail too
+	rw, ww   waiter  // a goroutine parked in a read, in a write (one of each at most)
+	gen      int32   // registration generation, carried in epoll events
 	released bool    // the descriptor was closed or given away: its number is no longer ours
 	gone     Watcher // told once if the peer hangs up while detached
 	noPark   bool    // a NonBlocking handler runs on the producer: never park
@@ -121,9 +117,11 @@ type waiter struct {
 	ch chan struct{}
 }
 
-// park waits for readiness of kind, or the timeout. It returns
-// os.ErrDeadlineExceeded on timeout and net.ErrClosed after Close.
-func (f *fdConn) park(kind waitKind) error {
+// park waits for readiness of kind, at most to (<= 0: no limit), counted
+// from the moment the read or write has to wait, so that I/O that does not
+// wait reads no clock. It returns os.ErrDeadlineExceeded on timeout and
+// net.ErrClosed after Close.
+func (f *fdConn) park(kind waitKind, to time.Duration) error {
 	f.mu.Lock()
 	if f.released {
 		f.mu.Unlock()
@@ -143,9 +141,9 @@ func (f *fdConn) park(kind waitKind) error {
 		f.mu.Unlock()
 		return errWouldPark
 	}
-	w, to := &f.rw, f.rto
+	w := &f.rw
 	if kind == waitWrite {
-		w, to = &f.ww, f.wto
+		w = &f.ww
 	}
 	if w.ch == nil {
 		w.ch = make(chan struct{}, 1)
@@ -226,15 +224,15 @@ func (f *fdConn) readNow(p []byte) (int, error) {
 	}
 }
 
-// read reads body bytes, parking while the socket has nothing.
-func (f *fdConn) read(p []byte) (int, error) {
+// read reads body bytes, parking (at most to) while the socket has nothing.
+func (f *fdConn) read(p []byte, to time.Duration) (int, error) {
 	for {
 		n, err := f.readNow(p)
 		switch err {
 		case nil, ioEOF, net.ErrClosed:
 			return n, err
 		case unix.EAGAIN:
-			if err := f.park(waitRead); err != nil {
+			if err := f.park(waitRead, to); err != nil {
 				return 0, err
 			}
 			continue
@@ -254,17 +252,19 @@ func (f *fdConn) tryRead(p []byte) (int, error) {
 
 // write sends head and body with one system call where it can, parking
 // while the socket buffer is full.
-func (f *fdConn) write(head, body []byte) error {
+func (f *fdConn) write(head, body []byte, to time.Duration) error {
 	c := f.c
 	c.iov = [2][]byte{head, body}
-	err := f.writev(c.iov[:])
+	err := f.writev(c.iov[:], to)
 	c.iov = [2][]byte{}
 	return err
 }
 
-// writev writes every buffer, parking on EAGAIN; it lets net.Buffers use
-// one system call for head and body.
-func (f *fdConn) writev(bufs [][]byte) error {
+// writev writes every buffer, parking on EAGAIN, within to of its first
+// wait (<= 0: no limit); it lets net.Buffers use one system call for head
+// and body.
+func (f *fdConn) writev(bufs [][]byte, to time.Duration) error {
+	var until time.Time
 	for len(bufs) > 0 {
 		for len(bufs) > 0 && len(bufs[0]) == 0 {
 			bufs = bufs[1:]
@@ -292,7 +292,16 @@ func (f *fdConn) writev(bufs [][]byte) error {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			if err := f.park(waitWrite); err != nil {
+			left := to
+			if to > 0 {
+				if until.IsZero() {
+					until = time.Now().Add(to)
+				}
+				if left = time.Until(until); left <= 0 {
+					return os.ErrDeadlineExceeded
+				}
+			}
+			if err := f.park(waitWrite, left); err != nil {
 				return err
 			}
 			continue

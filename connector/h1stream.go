@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,10 @@ type stream struct {
 	hijacked bool
 	werr     error
 	watcher  Watcher
+	// wto and out bound each write's wait: WriteTimeout, and the
+	// response's MinResponseDataRate. The writer owns them.
+	wto time.Duration
+	out dataRate
 }
 
 var _ Stream = (*stream)(nil)
@@ -61,6 +66,10 @@ func newStream(c *conn, raw []byte) *stream {
 	s.body.c, s.body.s = c, s
 	lim := c.srv.Config.Limits()
 	s.body.max = lim.MaxBodyBytes
+	s.body.rto, s.body.total = lim.ReadTimeout, lim.ReadBodyTimeout
+	s.body.rate = dataRate{min: lim.MinRequestDataRate, grace: lim.DataRateGrace}
+	s.wto = lim.WriteTimeout
+	s.out = dataRate{min: lim.MinResponseDataRate, grace: lim.DataRateGrace}
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
 	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {
@@ -162,7 +171,7 @@ func (s *stream) continue100() error {
 		return nil
 	}
 	s.sent100 = true
-	if err := s.c.io.write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil); err != nil {
+	if err := s.c.io.write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil, s.wto); err != nil {
 		s.bodyClose.Store(true)
 		return err
 	}
@@ -285,11 +294,38 @@ func (s *stream) WriteBody(p []byte) error {
 	return nil
 }
 
+// writePiece is the most of a body one write sends, so that WriteTimeout
+// and the response's minimum data rate apply to a piece a client can take
+// in time, not to a whole large body at once.
+const writePiece = 64 << 10
+
 // write sends head (buffered bytes, maybe empty) and then body, in one
-// system call where it can.
+// system call where it can, each piece within WriteTimeout and the
+// response's data rate.
 func (s *stream) write(head, body []byte) error {
-	err := s.c.io.write(head, body)
+	var err error
+	for first := true; first || len(body) > 0; first = false {
+		piece := body[:min(len(body), writePiece)]
+		body = body[len(piece):]
+		if err = s.writeOnce(head, piece); err != nil {
+			break
+		}
+		head = nil
+	}
+	return err
+}
+
+func (s *stream) writeOnce(head, body []byte) error {
+	k := len(head) + len(body)
+	to, slow := s.out.timeoutFor(k, s.wto)
+	start := time.Now()
+	err := s.c.io.write(head, body, to)
+	s.out.waitedFor(time.Since(start))
+	s.out.moved(k)
 	if err != nil {
+		if slow && errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("%w: %w", ErrTooSlow, err)
+		}
 		err = peerGone(err)
 		s.werr = err
 	}

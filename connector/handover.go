@@ -91,8 +91,15 @@ type Limits struct {
 	MaxDiscardBytes   int64 // Config.MaxDiscardBytes
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
+	ReadBodyTimeout   time.Duration // 0: none
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
+	DiscardTimeout    time.Duration
+	// MinRequestDataRate and MinResponseDataRate are in bytes per second;
+	// 0: none.
+	MinRequestDataRate  int64
+	MinResponseDataRate int64
+	DataRateGrace       time.Duration
 }
 
 // Limits returns the configuration's limits and timeouts with every
@@ -108,6 +115,12 @@ func (c *Config) Limits() Limits {
 		ReadTimeout:       or(c.ReadTimeout, DefaultReadTimeout),
 		WriteTimeout:      or(c.WriteTimeout, DefaultWriteTimeout),
 		IdleTimeout:       or(c.IdleTimeout, DefaultIdleTimeout),
+		ReadBodyTimeout:   max(c.ReadBodyTimeout, 0),
+		DiscardTimeout:    or(c.DiscardTimeout, DefaultDiscardTimeout),
+
+		MinRequestDataRate:  max(or(c.MinRequestDataRate, DefaultMinRequestDataRate), 0),
+		MinResponseDataRate: max(or(c.MinResponseDataRate, DefaultMinResponseDataRate), 0),
+		DataRateGrace:       or(c.DataRateGrace, DefaultDataRateGrace),
 	}
 }
 

@@ -363,9 +363,7 @@ func (s *selector) accept(l *epListener) {
 		accepted = nfd
 		unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
-		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToAddrPort(sa),
-			rto: or(s.srv.Config.ReadTimeout, DefaultReadTimeout),
-			wto: or(s.srv.Config.WriteTimeout, DefaultWriteTimeout)}
+		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToAddrPort(sa)}
 		c := newEpollConn(s.srv, f, l.local)
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {

@@ -25,6 +25,12 @@ var (
 	// ErrNoCertificate is returned by ServeTLS when neither Config.TLSConfig
 	// nor the files given hold a certificate.
 	ErrNoCertificate = errors.New("connector: TLS needs a certificate")
+	// ErrTooSlow is what a read of a request body fails with (inside a 408
+	// api.StatusError) when the body arrives slower than
+	// Config.MinRequestDataRate or past Config.ReadBodyTimeout, and what a
+	// write of a response fails with when its client takes it slower than
+	// Config.MinResponseDataRate; the connection is then closed.
+	ErrTooSlow = errors.New("connector: peer slower than the minimum data rate")
 )
 
 // Server is an HTTP/1.1 connector. On Linux it serves a plain TCP listener

@@ -28,6 +28,12 @@ func Listen(t testing.TB, srv Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ListenOn(t, srv, l)
+}
+
+// ListenOn is Listen on a listener of the caller's.
+func ListenOn(t testing.TB, srv Server, l net.Listener) string {
+	t.Helper()
 	done := make(chan struct{})
 	go func() { defer close(done); srv.Serve(l) }()
 	t.Cleanup(func() {

@@ -1,0 +1,71 @@
+package connector
+
+import (
+	"errors"
+
+	"github.com/wharf-go/wharf/dispatcher"
+)
+
+// Discarding an unread body on the epoll connector is selector work, like
+// waiting for a head: the connection turns idle between the body's bytes,
+// and the selector discards what arrives before it reads the next head.
+// A client that dribbles a body the handler never read therefore holds no
+// goroutine; DiscardTimeout and MaxDiscardBytes bound how long it holds the
+// connection. Meanwhile the connection is Reading or Idle, as between
+// requests: Shutdown and Stats see it so.
+
+// drainThenPeek settles the connection after s, whose body is not read to
+// its end, without waiting: it discards what of the body is here and, if
+// the body ends, reads the next head as settleAndPeek does; otherwise the
+// connection is idle until more comes. It returns the task that serves the
+// next request, if one came.
+func (c *conn) drainThenPeek(s *stream) (dispatcher.Task, bool) {
+	c.io.(*fdConn).attach() // a read listener of the finished request must not fire now
+	if s.hijacked || !s.mayDrain() {
+		c.next(s) // closes, or lets go of a hijacked connection
+		return dispatcher.Task{}, false
+	}
+	// Reading: the bytes before the next head are the body's rest.
+	c.must(evNext)
+	c.drain = s
+	return c.readHeadNB()
+}
+
+// drainNB discards the rest of c.drain's body without waiting. It reports
+// true once the body ended and the connection may read the next head;
+// false when the connection is idle waiting for more of the body, or
+// closed.
+func (c *conn) drainNB() bool {
+	if c.rbuf == nil {
+		c.rbuf = c.srv.getReadBuffer() // a chunked body's framing is read into it
+		c.r, c.w, c.scanned = 0, 0, 0
+	}
+	s := c.drain
+	for {
+		done, until, err := s.body.discardNB(c.srv.Config.Limits().MaxDiscardBytes)
+		c.drainUntil = until
+		if done {
+			c.drain = nil
+			if s.body.settle(0) && !c.srv.shutting.Load() { // settled: kept if read to its end
+				return true
+			}
+			c.close()
+			return false
+		}
+		if !errors.Is(err, errWouldBlock) {
+			c.drain = nil
+			c.close()
+			return false
+		}
+		switch err := c.io.(*fdConn).idleUnlessReadable(); err {
+		case nil:
+			continue // more came meanwhile
+		case errWouldBlock:
+			return false // the selector goes on when more comes
+		default:
+			c.drain = nil
+			c.close()
+			return false
+		}
+	}
+}
