@@ -50,7 +50,7 @@ type connIO interface {
 	// finished by the calling goroutine.
 	resume(s *stream)
 	// liftNoPark lets the request's I/O park again once it left the
-	// producer (Yielder) and reports whether it could not before.
+	// producer (dispatcher.Yielder) and reports whether it could not before.
 	liftNoPark() bool
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/h1"
 )
 
@@ -56,7 +57,10 @@ type stream struct {
 	out dataRate
 }
 
-var _ Stream = (*stream)(nil)
+var (
+	_ Stream             = (*stream)(nil)
+	_ dispatcher.Yielder = (*stream)(nil)
+)
 
 // newStream builds the stream for the head just parsed into c.head; raw is
 // the head's bytes (still valid: they are copied into strings here).
@@ -399,8 +403,9 @@ func (s *stream) handOff() {
 	}
 }
 
-// Yield implements Yielder: once the request's tasks leave the goroutine
-// that began them, its writes and reads may park again (see serveEP).
+// Yield implements dispatcher.Yielder: once the request's tasks leave the
+// goroutine that began them, its writes and reads may park again (see
+// serveEP).
 func (s *stream) Yield() bool {
 	return s.c.io.liftNoPark()
 }

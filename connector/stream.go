@@ -15,6 +15,14 @@ import (
 // never concurrently, but not always from the goroutine that received the
 // Stream: a suspended request is finished by whichever goroutine runs its
 // last task.
+//
+// A Stream whose I/O must not park on the goroutine that runs the first
+// dispatch (the epoll connector runs NonBlocking handlers on its event
+// loop) implements dispatcher.Yielder: the container passes it the Yield
+// the request's engine makes once per suspend, which lifts that rule so
+// that goroutines the handler hands the request to may wait; the
+// request's later work then goes to the executor, never back to the
+// event loop.
 type Stream interface {
 	// Request returns the parsed request head. Its Body reads this stream's
 	// request body.
@@ -40,18 +48,6 @@ type Stream interface {
 	// request is suspended. Connectors that cannot notice (the portable
 	// one) keep w and never call it.
 	Watch(w Watcher)
-}
-
-// Yielder is an optional interface of a Stream. The container calls Yield
-// on the goroutine running the request's first dispatch when the dispatch
-// suspends, and when that goroutine stops running the request's tasks with
-// the request suspended. The epoll connector runs NonBlocking handlers on
-// its event loop, whose I/O must never park; Yield lifts that rule, so
-// that goroutines the handler hands the request to may wait, and reports
-// whether it was in force: if so, the request's later work goes to the
-// executor, never back to the event loop (see internal/exchange.Yielder).
-type Yielder interface {
-	Yield() bool
 }
 
 // Watcher is told when the client of a suspended request goes away. The

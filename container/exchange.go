@@ -58,7 +58,10 @@ func (x *exchange) Start() {
 	}
 }
 
-var _ api.Exchange = (*exchange)(nil)
+var (
+	_ api.Exchange       = (*exchange)(nil)
+	_ dispatcher.Yielder = (*exchange)(nil)
+)
 
 // Request implements api.Exchange: the request of the initial dispatch.
 func (x *exchange) Request() *api.Request { return x.ax.Request() }
@@ -69,9 +72,10 @@ func (x *exchange) Completed() { x.c.completed(x) }
 
 func (x *exchange) AsyncExchange() *engine.Exchange { return &x.ax }
 
-// Yield implements engine.Yielder by passing it to the stream.
+// Yield implements dispatcher.Yielder for the engine by passing it to the
+// stream, if the stream has a no-park rule to lift.
 func (x *exchange) Yield() bool {
-	if y, ok := x.s.(connector.Yielder); ok {
+	if y, ok := x.s.(dispatcher.Yielder); ok {
 		return y.Yield()
 	}
 	return false

@@ -25,14 +25,25 @@ func Of(r *api.Request) Continuation {
 	return Continuation{ex: exchange.From(r), r: r}
 }
 
-// Listener receives the continuation's lifecycle events; any field may be
-// nil. OnTimeout runs serialized before the expired re-dispatch, and may
-// write the response and Complete instead. OnComplete runs once, after the
-// response is finished.
-type Listener struct {
-	OnTimeout  func(w api.Response, r *api.Request)
-	OnComplete func(r *api.Request, err error)
-}
+// Listener receives the continuation's lifecycle events. It is
+// async.Listener: one type for both APIs, and a value of it may be given to
+// either. Any field may be nil.
+//
+//   - OnTimeout runs serialized when the suspended request expires, before
+//     the expired re-dispatch, and may write the response and Complete
+//     instead (the re-dispatch then does not happen).
+//   - OnError runs serialized when the request fails while it is
+//     suspended because its client went away: an HTTP/1.1 connection
+//     closed, an HTTP/2 stream reset (err wraps connector.ErrClientGone).
+//     The epoll connector and HTTP/2 notice this; on the portable HTTP/1.1
+//     connector, which cannot, the request expires through its timeout
+//     instead. The output not yet committed is discarded first; the
+//     listener may write, but whatever it does, the request then completes
+//     with err (no re-dispatch follows; OnComplete gets the same err), and
+//     a blocked Await returns Completed.
+//   - OnComplete runs once, after the response is finished, with the error
+//     the request ended with (nil on success).
+type Listener = async.Listener
 
 // Event is how a blocking Await ended.
 type Event = async.Outcome
@@ -151,7 +162,7 @@ func (c Continuation) AddListener(l Listener) {
 	if c.ex == nil {
 		return
 	}
-	c.ex.AddListener(async.Listener{OnTimeout: l.OnTimeout, OnComplete: l.OnComplete})
+	c.ex.AddListener(l)
 }
 
 // IsInitial reports whether the Request is the first dispatch.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -338,4 +339,45 @@ func TestSuspendThenFails(t *testing.T) {
 		}
 		<-x.Done()
 	})
+}
+
+// TestListenerOnError: continuation.Listener is async.Listener, so a
+// continuation hears a failure of its suspended request (the client went
+// away) through OnError, before OnComplete gets the same error, and no
+// re-dispatch follows.
+func TestListenerOnError(t *testing.T) {
+	var l continuation.Listener = async.Listener{} // one type
+	_ = l
+	gone := errors.New("client gone")
+	var onError, onComplete []error
+	h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		cc := continuation.Of(r)
+		if !cc.IsInitial() {
+			t.Error("re-dispatched after a failure")
+			return nil
+		}
+		cc.AddListener(continuation.Listener{
+			OnError: func(w api.Response, _ *api.Request, err error) {
+				onError = append(onError, err)
+				w.WriteString("not sent: the failure is the outcome")
+			},
+			OnComplete: func(_ *api.Request, err error) { onComplete = append(onComplete, err) },
+		})
+		w.WriteString("discarded")
+		return cc.Suspend()
+	})
+	x := wharftest.Start(h, nil)
+	if err := x.Fail(gone); err != nil {
+		t.Fatal(err)
+	}
+	<-x.Done()
+	if len(onError) != 1 || onError[0] != gone || len(onComplete) != 1 || onComplete[0] != gone {
+		t.Fatalf("OnError got %v, OnComplete got %v", onError, onComplete)
+	}
+	if d, _, err := x.Chan.Result(); d != 1 || err != gone {
+		t.Fatalf("dispatches %d, finished with %v", d, err)
+	}
+	if got := x.Out.Body(); got != "" {
+		t.Fatalf("body = %q", got)
+	}
 }

@@ -51,7 +51,9 @@
 // portable fallback of Jetty 6): the handler's goroutine blocks until Resume
 // or the timeout, and the dispatch goes on where it was.
 //
-// Continuations are built on package async's Exchange, so their re-dispatches
-// are serialized with async tasks and IO callbacks of the same request.
-// Package continuation imports api and async.
+// Continuations are built on the same engine as package async, so their
+// re-dispatches are serialized with async tasks and IO callbacks of the
+// same request, and their Listener is async.Listener.
+// Package continuation imports api, async and internal/exchange (the
+// engine).
 package continuation

@@ -34,6 +34,12 @@
 // wake-up is lost (the machine in strategy.go is model-checked over every
 // interleaving).
 //
+// A goroutine running a NonBlocking task must not park, and a connector
+// enforces that on its I/O. When the task's work leaves that goroutine
+// before it returns (a request's dispatch suspends and hands the request
+// to other goroutines), whatever runs that work calls Yield on the
+// connector's Yielder, which lifts the rule.
+//
 // BoundedExecutor is the QueuedThreadPool analogue: workers grow on demand
 // and shrink when idle, the queue is bounded, a full queue returns
 // ErrRejected, and Execute does not allocate. UnboundedExecutor runs every

@@ -1,8 +1,9 @@
 // Package exchange is the engine of a request's lifecycle: the
 // request-serialized executor and the state machine that decides what runs
 // next. Only the container drives it (NewExchange or Init, Start, and the
-// Channel, Yielder and Completer it implements); packages async and
-// continuation are its public API, and wharftest drives it in memory.
+// Channel and Completer it implements, and dispatcher.Yielder, which it
+// passes on to the connector's stream); packages async and continuation
+// are its public API, and wharftest drives it in memory.
 //
 // Every piece of code that may touch a request's Response runs as a
 // serialized task of its Exchange: the initial dispatch through the filter
@@ -24,5 +25,6 @@
 // DispatchKind, Outcome, Discarder) are defined here, because the engine
 // uses them, and named in package async as aliases.
 //
-// Package exchange imports api and internal/owner only.
+// Package exchange imports api, dispatcher (for the Yielder interface) and
+// internal/owner only.
 package exchange

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/owner"
 )
 
@@ -20,6 +21,14 @@ const DefaultTimeout = 30 * time.Second
 
 // Channel is what an Exchange needs from its container. Both methods are
 // called only from the exchange's serialized task.
+//
+// A Channel may also implement dispatcher.Yielder, when its connector runs
+// the first dispatch on a goroutine that must not park (an event loop).
+// Suspend calls Yield once per suspend, on the goroutine running the
+// dispatch, with the exchange locked: it must not call the Exchange. If
+// Yield reports that it lifted a rule, that goroutine runs nothing more of
+// the exchange: a re-dispatch, task or finish queued behind the suspending
+// dispatch runs on the executor, where it may block.
 type Channel interface {
 	// Dispatch passes r through the context's filter chain to its handler.
 	// The container recovers panics there and returns them as
@@ -37,22 +46,6 @@ type Channel interface {
 	// Exchange sets Err, keeps the later End of the two (see End), and
 	// stores the Result before the OnComplete listeners run.
 	Finish(w api.Response, err error) Result
-}
-
-// Yielder is an optional interface of a Channel. Yield is called on the
-// goroutine running the exchange's dispatch when the dispatch suspends, and
-// again when that goroutine stops running the exchange's tasks with the
-// exchange still incomplete. A connector that lets the first dispatch run
-// on a goroutine with special rules (an event loop that must not park)
-// lifts them here: once a dispatch suspends, goroutines it started may use
-// the request (read its body) before it returns, and the connector cannot
-// tell them from the dispatching goroutine. Yield reports whether there
-// were rules to lift. If there were, that goroutine runs nothing more of
-// the exchange: a re-dispatch, task or finish queued behind the suspending
-// dispatch runs on the executor, where it may block. Yield runs with the
-// exchange locked: it must not call the Exchange.
-type Yielder interface {
-	Yield() bool
 }
 
 // Completer is an optional interface of a Channel. Completed is called
@@ -200,7 +193,7 @@ type Exchange struct {
 	first    handle    // the first task's Response: its token is never reused
 	last     handle    // the finishing phase's Response: no task runs after it
 	finished bool      // OnComplete listeners have run; done is (or will be) closed
-	yielded  bool      // a dispatch suspended on a goroutine with rules: see Yielder; under mu
+	yielded  bool      // a dispatch suspended on a goroutine with rules: see dispatcher.Yielder; under mu
 
 	token atomic.Uint64 // token of the running task; 0 when none runs
 	next  uint64        // last token handed out; owned by the loop
@@ -279,8 +272,8 @@ func (ex *Exchange) Request() *api.Request { return ex.base }
 // Start runs the initial dispatch of r on the calling goroutine and then any
 // work queued behind it. It returns when the exchange completes or
 // suspends, or when a dispatch that suspended on a goroutine with rules
-// (see Yielder) leaves the rest to the executor; a suspended exchange holds
-// no goroutine.
+// (see dispatcher.Yielder) leaves the rest to the executor; a suspended
+// exchange holds no goroutine.
 func (ex *Exchange) Start(r *api.Request) {
 	ex.base = r
 	ex.mu.Lock()
@@ -353,16 +346,14 @@ func (ex *Exchange) run() {
 		}
 		more := ex.m.state == stateRunning
 		// A dispatch that suspended lifted its goroutine's rules (see
-		// Yielder): what follows must not run under them, nor without
-		// them on a goroutine that may not park. The executor takes it.
+		// dispatcher.Yielder, called by Suspend): what follows must not
+		// run under them, nor without them on a goroutine that may not
+		// park. The executor takes it.
 		handOff := ex.yielded && (more || act&actFinish != 0)
 		ex.yielded = false
 		if !more && act&actFinish == 0 {
 			// Give up ownership before anyone can see the exchange waiting:
 			// the next event may start a loop on another goroutine at once.
-			if y, ok := ex.ch.(Yielder); ok {
-				y.Yield()
-			}
 			ex.loop.Release()
 		}
 		if handOff {
@@ -624,6 +615,7 @@ func (ex *Exchange) Suspend(mode Mode) error {
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
+	again := ex.m.suspended // a second Suspend in the same dispatch
 	_, err := ex.m.transition(evSuspend, false, false)
 	if err == nil {
 		if ex.cause == EndExpired {
@@ -632,7 +624,13 @@ func (ex *Exchange) Suspend(mode Mode) error {
 			ex.cause = EndAnswered
 		}
 		ex.mode = mode
-		if y, ok := ex.ch.(Yielder); ok && y.Yield() {
+		// Once per suspend, and only here: the dispatch's goroutine gives
+		// up its rules (see dispatcher.Yielder), since the goroutines the
+		// handler hands the request to may use it from now on. Later
+		// tasks need no call: a goroutine that yielded runs none of
+		// them, and no other has rules (a connector sets them only on
+		// the goroutine it starts the exchange on).
+		if y, ok := ex.ch.(dispatcher.Yielder); ok && !again && y.Yield() {
 			ex.yielded = true
 		}
 	}
