@@ -17,8 +17,15 @@ import (
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
-// slowBodyConns is the size of the slow-body and slow-reader attacks.
-const slowBodyConns = 1000
+// slowBodyConns is the size of the slow-body and slow-reader attacks:
+// 1,000 connections, or 20 under the race detector, which test.sh's
+// second pass runs them without.
+func slowBodyConns() int {
+	if wharftest.RaceEnabled {
+		return 20
+	}
+	return 1000
+}
 
 // slowBodyConfig shortens the bounds so the attacks end in seconds; the
 // minimum data rates are the defaults (240 B/s).
@@ -106,27 +113,26 @@ func ended(conns []net.Conn, want int, bound time.Duration) (n int, firstErr err
 // While the bodies dribble, the epoll connector holds no goroutine for
 // them: discarding is selector work. A well-behaved client is served
 // throughout.
-func TestSlowBodyDiscarded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1,000 connections")
-	}
+func TestSlowBodyDiscardedFlood(t *testing.T) {
 	eachConnector(t, slowBodyConfig, func(t *testing.T, cfg connector.Config) {
 		addr, c := serve(t, cfg)
 		idle := runtime.NumGoroutine()
 		stop := make(chan struct{})
 		defer close(stop)
 		start := time.Now()
-		conns := dribble(t, addr, "POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nx", slowBodyConns, time.Second, stop)
-		wharftest.WaitFor(t, "every slow connection open", func() bool { return c.Stats().Connections.Open >= slowBodyConns })
+		conns := dribble(t, addr, "POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nx", slowBodyConns(), time.Second, stop)
+		wharftest.WaitFor(t, "every slow connection accepted", func() bool { return c.Stats().Connections.Accepted >= int64(slowBodyConns()) })
 		if !cfg.Portable {
-			if n := runtime.NumGoroutine(); n > idle+50 {
-				t.Errorf("%d goroutines with %d bodies dribbling (%d before): discarding should hold none", n, slowBodyConns, idle)
+			n := runtime.NumGoroutine()
+			t.Logf("%d goroutines with %d bodies dribbling, %d before", n, slowBodyConns(), idle)
+			if n > idle+50 {
+				t.Errorf("%d goroutines with %d bodies dribbling (%d before): discarding should hold none", n, slowBodyConns(), idle)
 			}
 		}
 		wellBehaved(t, addr, 300*time.Millisecond)
 		n, err := ended(conns, 200, 10*time.Second)
-		if n != slowBodyConns {
-			t.Errorf("%d of %d answered 200 and closed within 10 s; first failure: %v", n, slowBodyConns, err)
+		if n != slowBodyConns() {
+			t.Errorf("%d of %d answered 200 and closed within 10 s; first failure: %v", n, slowBodyConns(), err)
 		}
 		t.Logf("%d slow bodies discarded and closed after %v", n, time.Since(start).Round(time.Millisecond))
 		wharftest.WaitFor(t, "every slow connection closed at the server", func() bool { return c.Stats().Connections.Open == 0 })
@@ -138,20 +144,17 @@ func TestSlowBodyDiscarded(t *testing.T) {
 // MinRequestDataRate (240 B/s), so after DataRateGrace (1 s here) each
 // read fails with 408 and the connection closes, although a byte came
 // within every ReadTimeout.
-func TestSlowBodyRead(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1,000 connections")
-	}
+func TestSlowBodyReadFlood(t *testing.T) {
 	eachConnector(t, slowBodyConfig, func(t *testing.T, cfg connector.Config) {
 		addr, c := serve(t, cfg)
 		stop := make(chan struct{})
 		defer close(stop)
 		start := time.Now()
-		conns := dribble(t, addr, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nx", slowBodyConns, time.Second, stop)
+		conns := dribble(t, addr, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nx", slowBodyConns(), time.Second, stop)
 		wellBehaved(t, addr, 300*time.Millisecond)
 		n, err := ended(conns, http.StatusRequestTimeout, 10*time.Second)
-		if n != slowBodyConns {
-			t.Errorf("%d of %d answered 408 and closed within 10 s; first failure: %v", n, slowBodyConns, err)
+		if n != slowBodyConns() {
+			t.Errorf("%d of %d answered 408 and closed within 10 s; first failure: %v", n, slowBodyConns(), err)
 		}
 		t.Logf("%d slow bodies answered 408 after %v", n, time.Since(start).Round(time.Millisecond))
 		wharftest.WaitFor(t, "every slow connection closed at the server", func() bool { return c.Stats().Connections.Open == 0 })
@@ -164,10 +167,7 @@ func TestSlowBodyRead(t *testing.T) {
 // its connection closed once its waiting outgrows what its bytes earn,
 // although the client takes bytes within every WriteTimeout. A
 // well-behaved client is served meanwhile.
-func TestSlowReader(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1,000 connections")
-	}
+func TestSlowReaderFlood(t *testing.T) {
 	cfg := slowBodyConfig
 	cfg.MinResponseDataRate = 8 << 10
 	eachConnector(t, cfg, func(t *testing.T, cfg connector.Config) {
@@ -194,7 +194,7 @@ func TestSlowReader(t *testing.T) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		whole := 0
-		for range slowBodyConns {
+		for range slowBodyConns() {
 			nc, err := d.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
@@ -227,7 +227,7 @@ func TestSlowReader(t *testing.T) {
 		}
 		defer wg.Wait()
 		defer close(stop)
-		wharftest.WaitFor(t, "every slow reader open", func() bool { return c.Stats().Connections.Open >= slowBodyConns })
+		wharftest.WaitFor(t, "every slow reader accepted", func() bool { return c.Stats().Connections.Accepted >= int64(slowBodyConns()) })
 		wellBehaved(t, addr, 300*time.Millisecond)
 		// The server ends each slow reader's response and closes its
 		// connection (the client may read buffered bytes for a while
@@ -236,9 +236,9 @@ func TestSlowReader(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		if open := c.Stats().Connections.Open; open > 0 {
-			t.Fatalf("%d of %d slow readers still open at the server after %v", open, slowBodyConns, time.Since(start).Round(time.Millisecond))
+			t.Fatalf("%d of %d slow readers still open at the server after %v", open, slowBodyConns(), time.Since(start).Round(time.Millisecond))
 		}
-		t.Logf("%d slow readers cut off by the server within %v", slowBodyConns, time.Since(start).Round(time.Millisecond))
+		t.Logf("%d slow readers cut off by the server within %v", slowBodyConns(), time.Since(start).Round(time.Millisecond))
 		mu.Lock()
 		defer mu.Unlock()
 		if whole > 0 {
