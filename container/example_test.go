@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 )
 
@@ -179,4 +180,15 @@ func ExampleContainer_ServeTLS() {
 	resp.Body.Close()
 	fmt.Println(string(b))
 	// Output: hello over HTTP/2.0, ALPN "h2"
+}
+
+// ConnectorConfig is the one configuration the protocols served beside the
+// connector (package h3) read their limits from.
+func ExampleContainer_ConnectorConfig() {
+	c := container.New(container.WithConnector(connector.Config{MaxBodyBytes: 1 << 20}))
+	cfg := c.ConnectorConfig()
+	lim := cfg.Limits()
+	fmt.Println(lim.MaxBodyBytes, lim.MaxURILength)
+	// Output:
+	// 1048576 8192
 }

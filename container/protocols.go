@@ -13,3 +13,10 @@ func plugProtocols(cfg *connector.Config) {
 		cfg.HTTP2 = &http2.Server{}
 	}
 }
+
+// ConnectorConfig returns the connector configuration the container
+// serves with: WithConnector's, with the other options applied. The
+// protocols served beside the connector (package h3's HTTP/3) take their
+// limits and timeouts from it, so that one configuration governs every
+// protocol. Any goroutine may call it.
+func (c *Container) ConnectorConfig() connector.Config { return c.cfg.connector }

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/quic-go/quic-go/http3"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/h3"
@@ -46,4 +48,42 @@ func ExampleServe() {
 	// Output:
 	// hello over HTTP/3.0
 	// connector: server closed
+}
+
+// The limits of container.WithConnector hold for HTTP/3 as for HTTP/1.1
+// and HTTP/2; h3.Config.Connector would give HTTP/3 limits of its own.
+func ExampleConfig() {
+	cert, _ := devcert.New()
+	pool, _ := devcert.Pool(cert)
+	c := container.New(container.WithConnector(connector.Config{MaxBodyBytes: 16}))
+	c.HandleFunc("/upload", func(w api.Response, r *api.Request) error {
+		b, err := io.ReadAll(r.Body())
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%d bytes", len(b))
+		return err
+	})
+	pc, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	defer pc.Close()
+	done := make(chan error, 1)
+	go func() { done <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{}) }()
+
+	tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	client := &http.Client{Transport: tr}
+	for _, body := range []string{"a small body", "a body over sixteen bytes"} {
+		resp, err := client.Post("https://"+pc.LocalAddr().String()+"/upload", "text/plain", strings.NewReader(body))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(resp.Status)
+	}
+	tr.Close()
+	c.Shutdown(context.Background())
+	<-done
+	// Output:
+	// 200 OK
+	// 413 Request Entity Too Large
 }

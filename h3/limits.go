@@ -1,0 +1,195 @@
+package h3
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/quic-go/quic-go"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+)
+
+// The connector's limits that quic-go has no setting for are enforced
+// here, between quic-go's server and the container: limitHandler checks a
+// request's head before the container sees it, and wraps its body and
+// response writer so that reads and writes carry the connector's timeouts
+// and the body its size limit. connLimit counts connections for
+// MaxConnections. quic-go itself bounds the header section
+// (MaxHeaderBytes), the handshake (ReadHeaderTimeout) and idle
+// connections (IdleTimeout); see Serve.
+
+// The package's errors; neither reaches a caller as such.
+var (
+	// errConnLimit refuses a connection over MaxConnections (the client
+	// gets CONNECTION_REFUSED).
+	errConnLimit = errors.New("h3: MaxConnections reached")
+	// errTrailers is inside the 431 a body read fails with when the
+	// trailer section has more fields than MaxHeaders.
+	errTrailers = errors.New("h3: more trailer fields than MaxHeaders")
+)
+
+// limitHandler is the http.Handler quic-go's server calls: the container,
+// behind the connector's limits.
+type limitHandler struct {
+	h   http.Handler
+	lim connector.Limits
+}
+
+func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout}
+	if status := l.refuse(r); status != 0 {
+		// Answered here, as the connector answers a head it refuses:
+		// the handler never runs, and quic-go stops the unread body
+		// (STOP_SENDING) when this returns.
+		msg := http.StatusText(status) + "\n"
+		dw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		dw.Header().Set("Content-Length", strconv.Itoa(len(msg)))
+		dw.WriteHeader(status)
+		io.WriteString(dw, msg)
+		return
+	}
+	r.Body = &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, maxTrailers: l.lim.MaxHeaders}
+	l.h.ServeHTTP(dw, r)
+	dw.arm() // quic-go writes what is buffered when this returns
+}
+
+// refuse returns the status a request's head is refused with, as the
+// connector's HTTP/2 refuses one, or 0.
+func (l *limitHandler) refuse(r *http.Request) int {
+	n := 0
+	for _, vs := range r.Header {
+		n += len(vs)
+	}
+	switch {
+	case n > l.lim.MaxHeaders:
+		return http.StatusRequestHeaderFieldsTooLarge
+	case len(r.RequestURI) > l.lim.MaxURILength:
+		return http.StatusRequestURITooLong
+	case l.lim.MaxBodyBytes >= 0 && r.ContentLength > l.lim.MaxBodyBytes:
+		return http.StatusRequestEntityTooLarge
+	}
+	return 0
+}
+
+// body is a request body under the connector's rules: ReadTimeout for
+// each read (408), MaxBodyBytes (api.ErrBodyTooLarge, 413), MaxHeaders for
+// the trailer fields (431), and a body cut short answered 400. Its errors
+// are sticky. Reads come from one goroutine at a time, as from any body.
+type body struct {
+	src         io.ReadCloser
+	r           *http.Request // its Trailer, filled in by quic-go at the end
+	rc          *http.ResponseController
+	n, max      int64 // read so far; MaxBodyBytes, -1 for none
+	timeout     time.Duration
+	maxTrailers int
+	err         error
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	b.rc.SetReadDeadline(time.Now().Add(b.timeout))
+	n, err := b.src.Read(p)
+	b.n += int64(n)
+	switch {
+	case b.max >= 0 && b.n > b.max:
+		err = api.ErrBodyTooLarge
+	case err == nil:
+	case err == io.EOF:
+		if trailerFields(b.r.Trailer) > b.maxTrailers {
+			err = &api.StatusError{Code: http.StatusRequestHeaderFieldsTooLarge, Err: errTrailers}
+		}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = &api.StatusError{Code: http.StatusRequestTimeout, Err: err}
+	case trailersTooLarge(err):
+		err = &api.StatusError{Code: http.StatusRequestHeaderFieldsTooLarge, Err: err}
+	default:
+		// The client reset the stream or left, or framed the body
+		// wrongly: a 400, not a server failure, as on the connector.
+		err = &api.StatusError{Code: http.StatusBadRequest, Err: err}
+	}
+	if err != nil {
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *body) Close() error { return b.src.Close() }
+
+// trailersTooLarge reports whether err is quic-go's refusal of a trailer
+// section over its MaxHeaderBytes. quic-go does not export the error, so
+// its text is matched; TestLimits fails if it changes.
+func trailersTooLarge(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "http3: headers too large") || strings.HasPrefix(msg, "http3: HEADERS frame too large")
+}
+
+func trailerFields(h http.Header) int {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	return n
+}
+
+// deadlineWriter gives each write of a response WriteTimeout, as the
+// connector does. http.ResponseController reaches quic-go's writer
+// through Unwrap.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (w *deadlineWriter) arm() { w.rc.SetWriteDeadline(time.Now().Add(w.timeout)) }
+
+func (w *deadlineWriter) WriteHeader(status int) {
+	w.arm()
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	w.arm()
+	return w.ResponseWriter.Write(p)
+}
+
+// FlushError is what http.ResponseController's Flush calls.
+func (w *deadlineWriter) FlushError() error {
+	w.arm()
+	return w.rc.Flush()
+}
+
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// connLimit counts a transport's connections, handshakes included, for
+// MaxConnections: quic.Transport.ConnContext runs when a client's first
+// packet would open one, and its context ends with the connection. At the
+// limit the client is refused (CONNECTION_REFUSED) rather than left
+// waiting: QUIC has no listen backlog in which a waiting connection costs
+// the server nothing.
+type connLimit struct {
+	max int64
+	n   atomic.Int64
+}
+
+func (l *connLimit) admit(ctx context.Context, _ *quic.ClientInfo) (context.Context, error) {
+	if l.n.Add(1) > l.max {
+		l.n.Add(-1)
+		return ctx, errConnLimit
+	}
+	context.AfterFunc(ctx, func() { l.n.Add(-1) })
+	return ctx, nil
+}
