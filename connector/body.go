@@ -13,6 +13,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/h1"
+	"github.com/wharf-go/wharf/internal/rate"
 )
 
 type bodyKind uint8
@@ -48,7 +49,7 @@ type body struct {
 	rto   time.Duration
 	total time.Duration // ReadBodyTimeout; 0: none
 	until time.Time
-	rate  dataRate
+	rate  rate.Meter
 
 	discarding bool  // discardNB began
 	discarded  int64 // bytes discardNB dropped
@@ -219,15 +220,15 @@ func (b *body) fill(p []byte) (int, error) {
 	if b.until.IsZero() && b.total > 0 {
 		b.until = start.Add(b.total)
 	}
-	to, slow := b.rate.timeout(b.rto)
+	to, slow := b.rate.Timeout(b.rto)
 	if !b.until.IsZero() {
 		if left := b.until.Sub(start); to <= 0 || left < to {
 			to, slow = max(left, time.Nanosecond), true
 		}
 	}
 	n, err := c.io.read(p, to)
-	b.rate.waitedFor(time.Since(start))
-	b.rate.moved(n)
+	b.rate.Waited(time.Since(start))
+	b.rate.Moved(n)
 	switch {
 	case err == nil || n > 0:
 	case errors.Is(err, os.ErrDeadlineExceeded):

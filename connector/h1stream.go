@@ -17,6 +17,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/h1"
+	"github.com/wharf-go/wharf/internal/rate"
 )
 
 // stream is the HTTP/1.1 Stream: one request and its response on a conn.
@@ -54,7 +55,7 @@ type stream struct {
 	// wto and out bound each write's wait: WriteTimeout, and the
 	// response's MinResponseDataRate. The writer owns them.
 	wto time.Duration
-	out dataRate
+	out rate.Meter
 }
 
 var (
@@ -71,9 +72,9 @@ func newStream(c *conn, raw []byte) *stream {
 	lim := c.srv.Config.Limits()
 	s.body.max = lim.MaxBodyBytes
 	s.body.rto, s.body.total = lim.ReadTimeout, lim.ReadBodyTimeout
-	s.body.rate = dataRate{min: lim.MinRequestDataRate, grace: lim.DataRateGrace}
+	s.body.rate = rate.New(lim.MinRequestDataRate, lim.DataRateGrace)
 	s.wto = lim.WriteTimeout
-	s.out = dataRate{min: lim.MinResponseDataRate, grace: lim.DataRateGrace}
+	s.out = rate.New(lim.MinResponseDataRate, lim.DataRateGrace)
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
 	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {
@@ -321,11 +322,11 @@ func (s *stream) write(head, body []byte) error {
 
 func (s *stream) writeOnce(head, body []byte) error {
 	k := len(head) + len(body)
-	to, slow := s.out.timeoutFor(k, s.wto)
+	to, slow := s.out.TimeoutFor(k, s.wto)
 	start := time.Now()
 	err := s.c.io.write(head, body, to)
-	s.out.waitedFor(time.Since(start))
-	s.out.moved(k)
+	s.out.Waited(time.Since(start))
+	s.out.Moved(k)
 	if err != nil {
 		if slow && errors.Is(err, os.ErrDeadlineExceeded) {
 			err = fmt.Errorf("%w: %w", ErrTooSlow, err)

@@ -3,6 +3,7 @@ package h3
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/rate"
 )
 
 // The connector's limits that quic-go has no setting for are enforced
@@ -45,7 +47,7 @@ type limitHandler struct {
 
 func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
-	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout}
+	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout, rate: rate.New(l.lim.MinResponseDataRate, l.lim.DataRateGrace)}
 	if status := l.refuse(r); status != 0 {
 		// Answered here, as the connector answers a head it refuses:
 		// the handler never runs, and quic-go stops the unread body
@@ -57,9 +59,12 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(dw, msg)
 		return
 	}
-	r.Body = &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, maxTrailers: l.lim.MaxHeaders}
+	r.Body = &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, maxTrailers: l.lim.MaxHeaders,
+		rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
 	l.h.ServeHTTP(dw, r)
-	dw.arm() // quic-go writes what is buffered when this returns
+	// quic-go writes what is buffered when this returns: under one more
+	// deadline.
+	dw.rc.SetWriteDeadline(time.Now().Add(dw.timeout))
 }
 
 // refuse returns the status a request's head is refused with, as the
@@ -90,6 +95,7 @@ type body struct {
 	rc          *http.ResponseController
 	n, max      int64 // read so far; MaxBodyBytes, -1 for none
 	timeout     time.Duration
+	rate        rate.Meter // MinRequestDataRate
 	maxTrailers int
 	err         error
 }
@@ -101,8 +107,12 @@ func (b *body) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	b.rc.SetReadDeadline(time.Now().Add(b.timeout))
+	to, slow := b.rate.Timeout(b.timeout)
+	start := time.Now()
+	b.rc.SetReadDeadline(start.Add(to))
 	n, err := b.src.Read(p)
+	b.rate.Waited(time.Since(start))
+	b.rate.Moved(n)
 	b.n += int64(n)
 	switch {
 	case b.max >= 0 && b.n > b.max:
@@ -113,6 +123,9 @@ func (b *body) Read(p []byte) (int, error) {
 			err = &api.StatusError{Code: http.StatusRequestHeaderFieldsTooLarge, Err: errTrailers}
 		}
 	case errors.Is(err, os.ErrDeadlineExceeded):
+		if slow {
+			err = fmt.Errorf("%w: %w", connector.ErrTooSlow, err)
+		}
 		err = &api.StatusError{Code: http.StatusRequestTimeout, Err: err}
 	case trailersTooLarge(err):
 		err = &api.StatusError{Code: http.StatusRequestHeaderFieldsTooLarge, Err: err}
@@ -145,32 +158,45 @@ func trailerFields(h http.Header) int {
 	return n
 }
 
-// deadlineWriter gives each write of a response WriteTimeout, as the
-// connector does. http.ResponseController reaches quic-go's writer
-// through Unwrap.
+// deadlineWriter gives each write of a response WriteTimeout and the
+// response's MinResponseDataRate, as the connector does.
+// http.ResponseController reaches quic-go's writer through Unwrap.
 type deadlineWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
+	rate    rate.Meter
 }
 
-func (w *deadlineWriter) arm() { w.rc.SetWriteDeadline(time.Now().Add(w.timeout)) }
+// write runs f, which moves k bytes toward the client, under the write
+// deadline, and counts its wait.
+func (w *deadlineWriter) write(k int, f func() error) error {
+	to, slow := w.rate.TimeoutFor(k, w.timeout)
+	start := time.Now()
+	w.rc.SetWriteDeadline(start.Add(to))
+	err := f()
+	w.rate.Waited(time.Since(start))
+	w.rate.Moved(k)
+	if slow && errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("%w: %w", connector.ErrTooSlow, err)
+	}
+	return err
+}
 
 func (w *deadlineWriter) WriteHeader(status int) {
-	w.arm()
-	w.ResponseWriter.WriteHeader(status)
+	w.write(0, func() error { w.ResponseWriter.WriteHeader(status); return nil })
 }
 
-func (w *deadlineWriter) Write(p []byte) (int, error) {
-	w.arm()
-	return w.ResponseWriter.Write(p)
+func (w *deadlineWriter) Write(p []byte) (n int, err error) {
+	err = w.write(len(p), func() error {
+		n, err = w.ResponseWriter.Write(p)
+		return err
+	})
+	return n, err
 }
 
 // FlushError is what http.ResponseController's Flush calls.
-func (w *deadlineWriter) FlushError() error {
-	w.arm()
-	return w.rc.Flush()
-}
+func (w *deadlineWriter) FlushError() error { return w.write(0, w.rc.Flush) }
 
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 

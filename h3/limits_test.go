@@ -121,6 +121,46 @@ func TestLimits(t *testing.T) {
 				t.Error("the aborted response ended as if complete")
 			}
 		}, false},
+		{"MinRequestDataRate", connector.Config{MinRequestDataRate: 1000, DataRateGrace: 300 * time.Millisecond}, func(t *testing.T, s *limitServer) {
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go func() { // a byte every 100 ms: well within ReadTimeout, far below 1,000 B/s
+				for {
+					if _, err := pw.Write([]byte("x")); err != nil {
+						return
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}()
+			req := s.request(t, "POST", "/echo", pr)
+			req.ContentLength = -1
+			s.wantStatus(t, s.cl, req, http.StatusRequestTimeout)
+			if err := s.echoErr(t); !errors.Is(err, connector.ErrTooSlow) {
+				t.Errorf("the handler's read failed with %v, want connector.ErrTooSlow", err)
+			}
+		}, false},
+		{"MinResponseDataRate", connector.Config{MinResponseDataRate: 100_000, DataRateGrace: 300 * time.Millisecond}, func(t *testing.T, s *limitServer) {
+			// A client with small flow-control windows that reads the head
+			// and nothing more: the server's writes must wait for it, and
+			// the rate cuts them off (with large windows, the bytes the
+			// windows take at once earn the time instead).
+			tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: s.pool},
+				QUICConfig: &quic.Config{InitialStreamReceiveWindow: 16 << 10, MaxStreamReceiveWindow: 16 << 10, InitialConnectionReceiveWindow: 32 << 10, MaxConnectionReceiveWindow: 32 << 10}}
+			t.Cleanup(func() { tr.Close() })
+			resp, err := (&http.Client{Transport: tr, Timeout: wharftest.Patience}).Do(s.request(t, "GET", "/flood", nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			select {
+			case err := <-s.flooded:
+				if !errors.Is(err, connector.ErrTooSlow) {
+					t.Errorf("the flood's write failed with %v, want connector.ErrTooSlow", err)
+				}
+			case <-time.After(wharftest.Patience):
+				t.Fatal("the flood's write to a client that does not read never failed")
+			}
+		}, false},
 		{"IdleTimeout", connector.Config{IdleTimeout: 200 * time.Millisecond}, func(t *testing.T, s *limitServer) {
 			var conns []*quic.Conn
 			var mu sync.Mutex
