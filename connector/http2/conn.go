@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	xhttp2 "golang.org/x/net/http2"
@@ -45,9 +47,15 @@ const (
 	h2MaxQueued = 1 << 20
 	// h2MaxWindow is the largest flow-control window (2^31-1).
 	h2MaxWindow = 1<<31 - 1
-	// h2GoAwayTimeout bounds the writes of a connection that ends on an
-	// error: its GOAWAY and what was queued before.
+	// h2GoAwayTimeout bounds each write of a connection that ends on an
+	// error: the GOAWAY waits only while the client reads what was sent
+	// before it (see socketWriter).
 	h2GoAwayTimeout = time.Second
+	// h2Linger and h2LingerBytes bound the reading that follows the last
+	// write of a connection that ends, so that the close does not reset
+	// it before the client has read the GOAWAY.
+	h2Linger      = 500 * time.Millisecond
+	h2LingerBytes = 16 << 20
 	// h2MaxFrames bounds the stream frames queued on a connection: with
 	// h2MaxQueued it keeps a client that opens its windows a byte at a
 	// time from making the server queue a frame per byte.
@@ -98,8 +106,7 @@ type serverConn struct {
 	peer      h2Settings
 	goingAway bool                // no new streams: shutdown, idle or the client's GOAWAY
 	closed    bool                // the connection is done; nothing more is queued
-	ending    bool                // closing on an error: every write ends by endBy, no new stream frames
-	endBy     time.Time           // when ending, the deadline of every write
+	ending    bool                // closing on an error: writes are bounded by endBy, no new stream frames
 	draining  int                 // streams answered whose client still sends a body
 	resetIDs  map[uint32]struct{} // streams the server reset lately
 	err       error               // why it ended, for streams that ask
@@ -110,6 +117,11 @@ type serverConn struct {
 	queued  int  // data bytes in frames
 	rsts    int  // RST_STREAM frames in frames
 	writing bool // a writer goroutine is running
+
+	// endBy is, once the connection is ending on an error, the UnixNano by
+	// which every write must be done (0 before): set under mu, read by
+	// socketWriter without it.
+	endBy atomic.Int64
 
 	// The writer's own, checked by writeG in tests.
 	writeG owner.Goroutine
@@ -154,7 +166,7 @@ func newServerConn(srv *Server, h *connector.Handover) *serverConn {
 	hc.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	hc.fr.MaxHeaderListSize = uint32(hc.maxHeaderList())
 	hc.fr.SetReuseFrames()
-	hc.bw = bufio.NewWriterSize(hc.nc, 16<<10)
+	hc.bw = bufio.NewWriterSize(socketWriter{hc}, 16<<10)
 	hc.wfr = xhttp2.NewFramer(hc.bw, nil)
 	hc.henc = hpack.NewEncoder((*appendWriter)(&hc.hbuf))
 	return hc
@@ -619,15 +631,23 @@ func (hc *serverConn) wasReset(id uint32) bool {
 	return hc.wasResetLocked(id)
 }
 
-// end closes the connection: a GOAWAY for a connection error, what is
-// queued written, every remaining stream reset.
+// end closes the connection: a GOAWAY for a connection error (ahead of
+// what is queued), what is queued written, every remaining stream reset.
 func (hc *serverConn) end(err error) {
 	var ce h2ConnectionError
+	if errors.As(err, &ce) {
+		// The client broke the protocol or a limit: worth a line for the
+		// operator, not an error of the server's.
+		hc.log.Debug("http2: connection error", "remote", hc.remote, "code", ce.code.String(), "reason", ce.reason)
+	}
 	hc.mu.Lock()
 	if !hc.closed {
 		switch {
 		case errors.As(err, &ce):
-			hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID, code: ce.code})
+			// Ahead of everything queued: the answers to a flood must not
+			// stand between the client and the reason the connection ends.
+			hc.ctrl = slices.Insert(hc.ctrl, 0, h2Frame{kind: h2fGoAway, n: hc.lastID, code: ce.code})
+			hc.startWriterLocked()
 		case errors.Is(err, errH2Done):
 		default:
 			hc.frames, hc.ctrl = nil, nil // the socket failed: nothing more goes out
@@ -636,11 +656,14 @@ func (hc *serverConn) end(err error) {
 	hc.goingAway = true
 	if !errors.Is(err, errH2Done) {
 		// The writer may be stuck on a client that does not read (the
-		// flood that ended the connection, say): give it a second for the
-		// GOAWAY, not the whole WriteTimeout.
+		// flood that ended the connection, say). From now on each write
+		// must make progress within h2GoAwayTimeout (socketWriter sets
+		// the deadline of those that follow), and all of them end within
+		// WriteTimeout: a client that reads gets the GOAWAY behind what it
+		// was sent before, one that does not is closed a second later.
 		hc.ending = true
-		hc.endBy = time.Now().Add(h2GoAwayTimeout)
-		hc.nc.SetWriteDeadline(hc.endBy)
+		hc.endBy.Store(time.Now().Add(hc.lim.WriteTimeout).UnixNano())
+		hc.nc.SetWriteDeadline(time.Now().Add(h2GoAwayTimeout))
 	}
 	// Let the writer finish what is queued, then close.
 	for hc.writing {
@@ -658,11 +681,14 @@ func (hc *serverConn) end(err error) {
 	hc.mu.Unlock()
 	if ce.code != xhttp2.ErrCodeNo || errors.Is(err, errH2Done) {
 		// Let the client read the GOAWAY before the close resets the
-		// connection: stop sending, drain a little of what it sends.
+		// connection: a close with bytes unread sends RST, which throws
+		// away what the client has not received yet. Stop sending, and
+		// drain what it sent, for h2Linger at most: after a flood that is
+		// megabytes.
 		if cw, ok := hc.nc.(interface{ CloseWrite() error }); ok {
 			cw.CloseWrite()
-			hc.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-			io.Copy(io.Discard, io.LimitReader(hc.nc, 64<<10))
+			hc.nc.SetReadDeadline(time.Now().Add(h2Linger))
+			io.Copy(io.Discard, io.LimitReader(hc.nc, h2LingerBytes))
 		}
 	}
 	hc.nc.Close()
@@ -719,6 +745,23 @@ func (hc *serverConn) creditLocked(st *stream, n int64) {
 		st.recvWin += st.recvCred
 		st.recvCred = 0
 	}
+}
+
+// socketWriter is the connection's socket as the writer's bufio.Writer
+// sees it. Until the connection ends on an error the writer sets one
+// deadline per batch; after, each write (the 16 KiB buffer, or one frame)
+// gets h2GoAwayTimeout from its start, and none goes past endBy.
+type socketWriter struct{ hc *serverConn }
+
+func (w socketWriter) Write(p []byte) (int, error) {
+	if by := w.hc.endBy.Load(); by != 0 {
+		d := time.Now().Add(h2GoAwayTimeout)
+		if limit := time.Unix(0, by); d.After(limit) {
+			d = limit
+		}
+		w.hc.nc.SetWriteDeadline(d)
+	}
+	return w.hc.nc.Write(p)
 }
 
 // appendWriter is an io.Writer appending to a byte slice.

@@ -346,3 +346,38 @@ func TestH2WindowDribbleBounded(t *testing.T) {
 		p.nc.Close()
 	})
 }
+
+// A client that floods the connection with PINGs and only then reads gets
+// the GOAWAY behind the answers it provoked, however long reading them
+// takes, as long as each of the server's writes moves within
+// h2GoAwayTimeout: the GOAWAY does not have to be out within one second
+// of the flood's end.
+func TestH2GoAwayWaitsForAReadingClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := startH2Pipe(t, connector.Config{}, streamFunc(func(connector.Stream) {}))
+		flooded := make(chan struct{})
+		go func() {
+			defer close(flooded)
+			for p.fr.WritePing(false, [8]byte{}) == nil {
+			}
+		}()
+		synctest.Wait() // the answers filled the pipe, the server stopped reading
+		start := time.Now()
+		var goAway *xhttp2.GoAwayFrame
+		n := 0
+		for f := range p.frames {
+			if g, ok := f.(*xhttp2.GoAwayFrame); ok {
+				goAway = g
+			}
+			n++
+			time.Sleep(500 * time.Microsecond) // about 34 KB a second
+		}
+		if goAway == nil || goAway.ErrCode != xhttp2.ErrCodeEnhanceYourCalm {
+			t.Fatalf("after %d frames in %v: GOAWAY %+v, want ENHANCE_YOUR_CALM", n, time.Since(start), goAway)
+		}
+		if d := time.Since(start); d < 2*h2GoAwayTimeout {
+			t.Fatalf("read in %v: the test no longer reads slowly", d)
+		}
+		<-flooded
+	})
+}
