@@ -153,16 +153,17 @@ func abuseServerLogging(t *testing.T, logger *slog.Logger) (string, *container.C
 }
 
 // An endless header block (CONTINUATION flood) is cut off: the server
-// closes the connection long before the client is done sending.
+// ends the connection with GOAWAY ENHANCE_YOUR_CALM long before the client
+// is done sending.
 func TestH2ContinuationFlood(t *testing.T) {
 	addr, _ := abuseServer(t)
 	c := dialH2C(t, addr)
 	junk := strings.Repeat("j", 8<<10)
-	if err := c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: c.headerBlock("/hello"), EndStream: true}); err != nil {
+	if err := c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: c.headerBlock("/hello"), EndStream: true, EndHeaders: true}); err != nil {
 		t.Fatal(err)
 	}
 	closed := make(chan error, 1)
-	go func() { closed <- c.goAwayThenClose(xhttp2.ErrCodeProtocol) }()
+	go func() { closed <- c.goAwayThenClose(xhttp2.ErrCodeEnhanceYourCalm) }()
 	// A second request whose header block never ends.
 	c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: c.headerBlock("/hello"), EndStream: true})
 	sent := 0

@@ -93,6 +93,8 @@ type serverConn struct {
 	fr       *xhttp2.Framer
 	maxID    uint32  // the highest stream id the client opened
 	upgraded *stream // the request that asked for h2c, to serve first
+	hdec     *hpack.Decoder
+	blk      headerBlock // the header block being read (headers.go)
 
 	mu        sync.Mutex
 	cond      sync.Cond // handlers waiting for a window or queue space; the close waiting for the writer
@@ -110,6 +112,7 @@ type serverConn struct {
 	draining  int                 // streams answered whose client still sends a body
 	resetIDs  map[uint32]struct{} // streams the server reset lately
 	err       error               // why it ended, for streams that ask
+	headBy    time.Time           // while a header block is read: when it must be complete
 
 	// The write queue: control frames go first, stream frames in order.
 	ctrl    []h2Frame
@@ -163,9 +166,8 @@ func newServerConn(srv *Server, h *connector.Handover) *serverConn {
 	hc.cond.L = &hc.mu
 	hc.fr = xhttp2.NewFramer(nil, hc.br)
 	hc.fr.SetMaxReadFrameSize(h2MaxFrame)
-	hc.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	hc.fr.MaxHeaderListSize = uint32(hc.maxHeaderList())
 	hc.fr.SetReuseFrames()
+	hc.hdec = hc.newHeaderDecoder()
 	hc.bw = bufio.NewWriterSize(socketWriter{hc}, 16<<10)
 	hc.wfr = xhttp2.NewFramer(hc.bw, nil)
 	hc.henc = hpack.NewEncoder((*appendWriter)(&hc.hbuf))
@@ -252,7 +254,7 @@ func (hc *serverConn) readPreface() error {
 // readLoop reads and handles frames until the connection ends.
 func (hc *serverConn) readLoop() error {
 	for {
-		f, err := hc.fr.ReadFrame()
+		f, err := hc.readFrame()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				if done := hc.deadlineReached(); done != nil {
@@ -262,14 +264,10 @@ func (hc *serverConn) readLoop() error {
 			}
 			var se xhttp2.StreamError
 			if errors.As(err, &se) {
+				// A frame that does not parse (a WINDOW_UPDATE of 0);
+				// readFrame made those of HEADERS connection errors.
 				if hc.idle(se.StreamID) {
-					if se.StreamID%2 == 0 || se.Cause == nil {
-						// Not a HEADERS (the framer gives those a cause):
-						// a frame on a stream never opened.
-						return h2ConnectionError{xhttp2.ErrCodeProtocol, "frame on an idle stream"}
-					}
-					// A malformed HEADERS: the stream opened and ended.
-					hc.maxID = se.StreamID
+					return h2ConnectionError{xhttp2.ErrCodeProtocol, "frame on an idle stream"}
 				}
 				if err := hc.resetStream(se.StreamID, se.Code); err != nil {
 					return err
@@ -296,12 +294,19 @@ func (hc *serverConn) frameError(err error) error {
 	return err
 }
 
-// deadlineReached handles a read deadline: the idle timeout, or the end of
-// a graceful close. It returns the error that ends the reader, or nil to
-// go on reading.
+// deadlineReached handles a read deadline: a header block's, the idle
+// timeout, or the end of a graceful close. It returns the error that ends
+// the reader, or nil to go on reading.
 func (hc *serverConn) deadlineReached() error {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
+	if !hc.headBy.IsZero() {
+		// A header block unfinished after ReadHeaderTimeout. Nothing but
+		// its CONTINUATION may follow it, so the connection cannot go on
+		// without it: the client holds the whole connection, as a slow
+		// HTTP/1.1 head holds its own, and is cut off as abusive.
+		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "header block not complete within ReadHeaderTimeout"}
+	}
 	if hc.handlers > 0 || hc.open > 0 {
 		hc.nc.SetReadDeadline(time.Time{}) // a stream started meanwhile
 		return nil
@@ -313,13 +318,16 @@ func (hc *serverConn) deadlineReached() error {
 	return errH2Done
 }
 
-// idleDeadlineLocked arms the reader's deadline for the connection's idle
-// timeout when no stream is active, or for now when a graceful close is
-// complete, and clears it otherwise.
+// idleDeadlineLocked arms the reader's deadline: for the end of the
+// header block being read, if any; else for the connection's idle timeout
+// when no stream is active, or for now when a graceful close is complete;
+// and clears it otherwise.
 func (hc *serverConn) idleDeadlineLocked() {
 	switch {
 	case hc.closed:
 		// end is draining the socket under its own deadline.
+	case !hc.headBy.IsZero():
+		hc.nc.SetReadDeadline(hc.headBy)
 	case hc.handlers > 0 || hc.open > 0:
 		hc.nc.SetReadDeadline(time.Time{})
 	case hc.goingAway:
@@ -333,8 +341,8 @@ func (hc *serverConn) idleDeadlineLocked() {
 func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 	hc.readG.Check()
 	switch f := f.(type) {
-	case *xhttp2.MetaHeadersFrame:
-		return hc.onHeaders(f)
+	case *xhttp2.HeadersFrame:
+		return hc.onHeadersFrame(f)
 	case *xhttp2.DataFrame:
 		return hc.onData(f)
 	case *xhttp2.SettingsFrame:
@@ -375,9 +383,12 @@ func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 	case *xhttp2.PushPromiseFrame:
 		return h2ConnectionError{xhttp2.ErrCodeProtocol, "PUSH_PROMISE from a client"}
 	case *xhttp2.ContinuationFrame:
-		// The framer merges CONTINUATION into MetaHeadersFrame; a stray
-		// one is an error it reports itself.
-		return h2ConnectionError{xhttp2.ErrCodeProtocol, "unexpected CONTINUATION"}
+		// The framer lets one through only right after the HEADERS or
+		// CONTINUATION without END_HEADERS of the same stream.
+		if !hc.blk.active {
+			return h2ConnectionError{xhttp2.ErrCodeProtocol, "unexpected CONTINUATION"}
+		}
+		return hc.onFragment(f.HeaderBlockFragment(), f.HeadersEnded())
 	}
 	// Unknown frame types are ignored (RFC 9113 §4.1).
 	return nil

@@ -381,3 +381,100 @@ func TestH2GoAwayWaitsForAReadingClient(t *testing.T) {
 		<-flooded
 	})
 }
+
+// A header block that does not complete within ReadHeaderTimeout of its
+// HEADERS frame's first bytes ends the connection with GOAWAY
+// ENHANCE_YOUR_CALM, whether or not other streams are open (which clear the
+// idle deadline); one that completes in time is served.
+func TestH2HeadTimeout(t *testing.T) {
+	const timeout = 5 * time.Second
+	for _, tc := range []struct {
+		name   string
+		busy   bool // stream 1's handler runs throughout
+		send   func(p *h2Pipe, block []byte)
+		served bool // the block completes in time: stream 3 is answered
+	}{
+		{name: "CONTINUATION never comes", send: func(p *h2Pipe, block []byte) {
+			p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: block[:2], EndStream: true})
+		}},
+		{name: "CONTINUATION never comes, a stream open", busy: true, send: func(p *h2Pipe, block []byte) {
+			p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: block[:2], EndStream: true})
+		}},
+		{name: "HEADERS payload stalls, a stream open", busy: true, send: func(p *h2Pipe, block []byte) {
+			// The frame header of a 100-byte HEADERS (END_STREAM and
+			// END_HEADERS) for stream 3, and only 10 bytes of it.
+			p.nc.Write([]byte{0, 0, 100, byte(xhttp2.FrameHeaders), 0x5, 0, 0, 0, 3})
+			p.nc.Write([]byte("0123456789"))
+		}},
+		{name: "CONTINUATION in time", busy: true, served: true, send: func(p *h2Pipe, block []byte) {
+			p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: block[:2], EndStream: true})
+			time.Sleep(timeout - time.Second)
+			p.fr.WriteContinuation(3, true, block[2:])
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				defer close(release)
+				h := streamFunc(func(s connector.Stream) {
+					if s.Request().Path == "/busy" {
+						<-release
+					}
+					s.WriteHead(200, http.Header{}, 0, nil)
+					s.Finish(nil)
+				})
+				p := startH2Pipe(t, connector.Config{ReadHeaderTimeout: timeout}, h)
+				if tc.busy {
+					p.get(1, "/busy")
+				}
+				synctest.Wait()
+				p.buf.Reset()
+				for _, f := range []hpack.HeaderField{
+					{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"},
+					{Name: ":authority", Value: "x"}, {Name: ":path", Value: "/"},
+				} {
+					p.enc.WriteField(f)
+				}
+				start := time.Now()
+				tc.send(p, bytes.Clone(p.buf.Bytes()))
+				deadline := time.After(4 * timeout)
+				for {
+					var f xhttp2.Frame
+					select {
+					case f = <-p.frames:
+					case <-deadline:
+						if tc.served {
+							t.Fatal("stream 3 not answered")
+						}
+						t.Fatalf("no GOAWAY %v after the block stalled", 4*timeout)
+					}
+					switch f := f.(type) {
+					case nil:
+						t.Fatal("the connection closed without GOAWAY")
+					case *xhttp2.GoAwayFrame:
+						if tc.served {
+							t.Fatalf("GOAWAY %v", f.ErrCode)
+						}
+						if f.ErrCode != xhttp2.ErrCodeEnhanceYourCalm || time.Since(start) != timeout {
+							t.Fatalf("GOAWAY %v after %v; want ENHANCE_YOUR_CALM after %v", f.ErrCode, time.Since(start), timeout)
+						}
+						return
+					case *xhttp2.MetaHeadersFrame:
+						if f.StreamID == 3 && tc.served {
+							// The deadline is cleared again: the busy
+							// stream keeps the connection open.
+							time.Sleep(4 * timeout)
+							synctest.Wait()
+							select {
+							case <-p.done:
+								t.Fatal("the connection closed with a stream open")
+							default:
+							}
+							return
+						}
+					}
+				}
+			})
+		})
+	}
+}
