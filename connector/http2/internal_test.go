@@ -259,14 +259,14 @@ func TestH2ReaderOwnership(t *testing.T) {
 	hc.onFrame(&xhttp2.PingFrame{})
 }
 
-// An error the server answers itself (400 for an undecodable path)
+// An error the server answers itself (414 for a path over MaxURILength)
 // waits for its flow-control window on the executor, never on the reader:
 // with a zero window, a PING sent after it is answered at once.
 func TestH2ErrorAnswerDoesNotBlockReader(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := streamFunc(func(s connector.Stream) { t.Error("the handler ran for a malformed path") })
-		p := startH2Pipe(t, connector.Config{}, h, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
-		p.get(1, "/%zz")
+		h := streamFunc(func(s connector.Stream) { t.Error("the handler ran for a path over MaxURILength") })
+		p := startH2Pipe(t, connector.Config{MaxURILength: 10}, h, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
+		p.get(1, "/0123456789")
 		p.fr.WritePing(false, [8]byte{4})
 		synctest.Wait() // no time passes: only what needs no window can happen
 		for {
