@@ -15,17 +15,18 @@ import (
 //   - A header list over the limit is answered 431 and the connection goes
 //     on, whatever its fields. The whole block goes through the HPACK
 //     decoder, so that its dynamic table stays the client's (RFC 9113
-//     §4.3: a block "MUST be processed" unless the connection closes);
-//     fields past the limit are decoded without being kept. The Framer's
-//     decoder takes no string longer than the list limit, and one such
-//     field ends the connection with COMPRESSION_ERROR.
+//     §10.5.1: a block is processed, to keep the connection's state
+//     consistent, unless the connection closes); fields past the limit are
+//     decoded without being kept. The Framer's decoder takes no string
+//     longer than the list limit, and one such field ends the connection
+//     with COMPRESSION_ERROR.
 //   - The frames of a block are read one by one under ReadHeaderTimeout,
 //     from the HEADERS frame's header on, whether other streams are open
 //     or not.
 //
-// Only the encoded size of a block ends the connection: past
-// maxHeaderBlock bytes it is a flood, not a request, and nothing is
-// answered on it (GOAWAY ENHANCE_YOUR_CALM).
+// Of a block's size, only its encoded bytes end the connection: past
+// maxHeaderBlock it is a flood, not a request, and nothing is answered on
+// it (GOAWAY ENHANCE_YOUR_CALM).
 
 // headerBlock is the header block being read: a HEADERS frame and the
 // CONTINUATION frames that follow it. The reader's own.
