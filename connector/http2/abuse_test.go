@@ -1,14 +1,19 @@
 package http2_test
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,17 +76,54 @@ func (c *h2Client) headerBlockMethod(method, path string, extra ...hpack.HeaderF
 	return bytes.Clone(c.buf.Bytes())
 }
 
-// closedByServer reads frames until the server sends GOAWAY or closes.
+// closedByServer reads frames until the server closes the connection.
 func (c *h2Client) closedByServer() error {
 	for {
-		f, err := c.fr.ReadFrame()
-		if err != nil {
+		if _, err := c.fr.ReadFrame(); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "reset by peer") {
 				return nil
 			}
 			return err
 		}
-		if _, ok := f.(*xhttp2.GoAwayFrame); ok {
+	}
+}
+
+// goAwayThenClose reads frames until the server's GOAWAY, which must
+// carry code, and then until the server closes the connection. It fails if
+// the connection ends without a GOAWAY, or with another code. After a
+// flood, megabytes of small answers precede the GOAWAY: frames are parsed
+// here, only as far as needed, to read them as fast as the server sent
+// them.
+func (c *h2Client) goAwayThenClose(code xhttp2.ErrCode) error {
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	var hdr [9]byte
+	goAway := false
+	for {
+		_, err := io.ReadFull(br, hdr[:])
+		if err == nil {
+			n := int(hdr[0])<<16 | int(hdr[1])<<8 | int(hdr[2])
+			if xhttp2.FrameType(hdr[3]) != xhttp2.FrameGoAway {
+				_, err = br.Discard(n)
+			} else {
+				payload := make([]byte, n)
+				if _, err = io.ReadFull(br, payload); err == nil {
+					if n < 8 {
+						return fmt.Errorf("GOAWAY of %d bytes", n)
+					}
+					if got := xhttp2.ErrCode(binary.BigEndian.Uint32(payload[4:])); got != code {
+						return fmt.Errorf("GOAWAY %v, want %v", got, code)
+					}
+					goAway = true
+				}
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !strings.Contains(err.Error(), "reset by peer") {
+				return err
+			}
+			if !goAway {
+				return fmt.Errorf("closed without GOAWAY (%v)", err)
+			}
 			return nil
 		}
 	}
@@ -89,7 +131,13 @@ func (c *h2Client) closedByServer() error {
 
 func abuseServer(t *testing.T) (string, *container.Container) {
 	t.Helper()
-	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	return abuseServerLogging(t, wharftest.DiscardLogger())
+}
+
+// abuseServerLogging is abuseServer logging to logger.
+func abuseServerLogging(t *testing.T, logger *slog.Logger) (string, *container.Container) {
+	t.Helper()
+	c := container.New(container.WithH2C(), container.WithLogger(logger))
 	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
 		_, err := w.WriteString("hello")
 		return err
@@ -105,16 +153,17 @@ func abuseServer(t *testing.T) (string, *container.Container) {
 }
 
 // An endless header block (CONTINUATION flood) is cut off: the server
-// closes the connection long before the client is done sending.
+// ends the connection with GOAWAY ENHANCE_YOUR_CALM long before the client
+// is done sending.
 func TestH2ContinuationFlood(t *testing.T) {
 	addr, _ := abuseServer(t)
 	c := dialH2C(t, addr)
 	junk := strings.Repeat("j", 8<<10)
-	if err := c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: c.headerBlock("/hello"), EndStream: true}); err != nil {
+	if err := c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: c.headerBlock("/hello"), EndStream: true, EndHeaders: true}); err != nil {
 		t.Fatal(err)
 	}
 	closed := make(chan error, 1)
-	go func() { closed <- c.closedByServer() }()
+	go func() { closed <- c.goAwayThenClose(xhttp2.ErrCodeEnhanceYourCalm) }()
 	// A second request whose header block never ends.
 	c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: c.headerBlock("/hello"), EndStream: true})
 	sent := 0
@@ -134,49 +183,84 @@ func TestH2ContinuationFlood(t *testing.T) {
 }
 
 // flood sends frames that each provoke an answer, reading none, and checks
-// that the server disconnects the client instead of queueing the answers
-// without bound (or stopping reading, which would leave the client's
-// writes timing out). The race detector slows the server's frame loop so
-// much that a flood takes minutes: test.sh runs these tests without it.
-func flood(t *testing.T, what string, send func(c *h2Client, i uint32) error) {
+// that the server ends the connection with GOAWAY ENHANCE_YOUR_CALM
+// instead of queueing the answers without bound or stopping reading. The
+// client cannot read the GOAWAY while it reads nothing: it starts reading
+// when the server logs that it is ending the connection, and must find the
+// GOAWAY behind the answers already sent, and then the close. The race
+// detector slows the server's frame loop so much that a flood takes
+// minutes: test.sh runs these tests without it.
+func flood(t *testing.T, what string, send func(fr *xhttp2.Framer, i uint32) error) {
 	t.Helper()
 	if wharftest.RaceEnabled {
 		t.Skip("too slow under the race detector")
 	}
-	addr, _ := abuseServer(t)
+	ending := make(chan struct{})
+	addr, _ := abuseServerLogging(t, slog.New(&onMessage{msg: "http2: connection error", ch: ending}))
 	c := dialH2C(t, addr)
+	c.nc.SetDeadline(time.Now().Add(time.Minute)) // a flood takes seconds on a busy machine
 	// The client reads nothing, so the answers back up at the server once
 	// the socket buffers are full. (A tiny receive buffer would get there
 	// sooner, but with it loopback TCP now and then stops both directions
 	// for longer than the test waits, whatever the server does.)
-	var err error
-	for i := uint32(0); i < 1_000_000 && err == nil; i++ {
-		err = send(c, i)
+	sent := make(chan error, 1)
+	go func() {
+		bw := bufio.NewWriterSize(c.nc, 4<<10)
+		fr := xhttp2.NewFramer(bw, nil)
+		var err error
+		for i := uint32(0); i < 1_000_000 && err == nil; i++ {
+			err = send(fr, i)
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		sent <- err
+	}()
+	select {
+	case <-ending:
+	case err := <-sent:
+		t.Fatalf("the server did not end the connection after a million %s (the last write: %v)", what, err)
 	}
-	if err == nil {
-		t.Fatalf("a million %s were accepted", what)
+	// Stop, and read what the server sent: its answers, then the GOAWAY.
+	c.nc.SetWriteDeadline(time.Now())
+	if err := c.goAwayThenClose(xhttp2.ErrCodeEnhanceYourCalm); err != nil {
+		t.Fatalf("after the flood: %v", err)
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("the server stopped reading instead of closing: %v", err)
+	<-sent
+}
+
+// onMessage is a slog.Handler that closes ch at the first record with msg.
+type onMessage struct {
+	msg  string
+	ch   chan struct{}
+	once sync.Once
+}
+
+func (h *onMessage) Enabled(context.Context, slog.Level) bool { return true }
+func (h *onMessage) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *onMessage) WithGroup(string) slog.Handler            { return h }
+func (h *onMessage) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.once.Do(func() { close(h.ch) })
 	}
+	return nil
 }
 
 func TestH2PingFlood(t *testing.T) {
-	flood(t, "unanswered PINGs", func(c *h2Client, i uint32) error { return c.fr.WritePing(false, [8]byte{}) })
+	flood(t, "unanswered PINGs", func(fr *xhttp2.Framer, i uint32) error { return fr.WritePing(false, [8]byte{}) })
 }
 
 func TestH2SettingsFlood(t *testing.T) {
-	flood(t, "unacknowledged SETTINGS", func(c *h2Client, i uint32) error {
-		return c.fr.WriteSettings(xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 1 << 16})
+	flood(t, "unacknowledged SETTINGS", func(fr *xhttp2.Framer, i uint32) error {
+		return fr.WriteSettings(xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 1 << 16})
 	})
 }
 
 // RST_STREAM answers, provoked here with PRIORITY frames that depend on
 // their own stream, are bounded like the control answers.
 func TestH2ResetFlood(t *testing.T) {
-	flood(t, "unanswered resets", func(c *h2Client, i uint32) error {
-		return c.fr.WritePriority(2*i+1, xhttp2.PriorityParam{StreamDep: 2*i + 1})
+	flood(t, "unanswered resets", func(fr *xhttp2.Framer, i uint32) error {
+		return fr.WritePriority(2*i+1, xhttp2.PriorityParam{StreamDep: 2*i + 1})
 	})
 }
 

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	xhttp2 "golang.org/x/net/http2"
@@ -45,9 +47,15 @@ const (
 	h2MaxQueued = 1 << 20
 	// h2MaxWindow is the largest flow-control window (2^31-1).
 	h2MaxWindow = 1<<31 - 1
-	// h2GoAwayTimeout bounds the writes of a connection that ends on an
-	// error: its GOAWAY and what was queued before.
+	// h2GoAwayTimeout bounds each write of a connection that ends on an
+	// error: the GOAWAY waits only while the client reads what was sent
+	// before it (see socketWriter).
 	h2GoAwayTimeout = time.Second
+	// h2Linger and h2LingerBytes bound the reading that follows the last
+	// write of a connection that ends, so that the close does not reset
+	// it before the client has read the GOAWAY.
+	h2Linger      = 500 * time.Millisecond
+	h2LingerBytes = 16 << 20
 	// h2MaxFrames bounds the stream frames queued on a connection: with
 	// h2MaxQueued it keeps a client that opens its windows a byte at a
 	// time from making the server queue a frame per byte.
@@ -85,6 +93,8 @@ type serverConn struct {
 	fr       *xhttp2.Framer
 	maxID    uint32  // the highest stream id the client opened
 	upgraded *stream // the request that asked for h2c, to serve first
+	hdec     *hpack.Decoder
+	blk      headerBlock // the header block being read (headers.go)
 
 	mu        sync.Mutex
 	cond      sync.Cond // handlers waiting for a window or queue space; the close waiting for the writer
@@ -98,11 +108,11 @@ type serverConn struct {
 	peer      h2Settings
 	goingAway bool                // no new streams: shutdown, idle or the client's GOAWAY
 	closed    bool                // the connection is done; nothing more is queued
-	ending    bool                // closing on an error: every write ends by endBy, no new stream frames
-	endBy     time.Time           // when ending, the deadline of every write
+	ending    bool                // closing on an error: writes are bounded by endBy, no new stream frames
 	draining  int                 // streams answered whose client still sends a body
 	resetIDs  map[uint32]struct{} // streams the server reset lately
 	err       error               // why it ended, for streams that ask
+	headBy    time.Time           // while a header block is read: when it must be complete
 
 	// The write queue: control frames go first, stream frames in order.
 	ctrl    []h2Frame
@@ -110,6 +120,11 @@ type serverConn struct {
 	queued  int  // data bytes in frames
 	rsts    int  // RST_STREAM frames in frames
 	writing bool // a writer goroutine is running
+
+	// endBy is, once the connection is ending on an error, the UnixNano by
+	// which every write must be done (0 before): set under mu, read by
+	// socketWriter without it.
+	endBy atomic.Int64
 
 	// The writer's own, checked by writeG in tests.
 	writeG owner.Goroutine
@@ -151,10 +166,9 @@ func newServerConn(srv *Server, h *connector.Handover) *serverConn {
 	hc.cond.L = &hc.mu
 	hc.fr = xhttp2.NewFramer(nil, hc.br)
 	hc.fr.SetMaxReadFrameSize(h2MaxFrame)
-	hc.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	hc.fr.MaxHeaderListSize = uint32(hc.maxHeaderList())
 	hc.fr.SetReuseFrames()
-	hc.bw = bufio.NewWriterSize(hc.nc, 16<<10)
+	hc.hdec = hc.newHeaderDecoder()
+	hc.bw = bufio.NewWriterSize(socketWriter{hc}, 16<<10)
 	hc.wfr = xhttp2.NewFramer(hc.bw, nil)
 	hc.henc = hpack.NewEncoder((*appendWriter)(&hc.hbuf))
 	return hc
@@ -240,7 +254,7 @@ func (hc *serverConn) readPreface() error {
 // readLoop reads and handles frames until the connection ends.
 func (hc *serverConn) readLoop() error {
 	for {
-		f, err := hc.fr.ReadFrame()
+		f, err := hc.readFrame()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				if done := hc.deadlineReached(); done != nil {
@@ -250,14 +264,10 @@ func (hc *serverConn) readLoop() error {
 			}
 			var se xhttp2.StreamError
 			if errors.As(err, &se) {
+				// A frame that does not parse (a WINDOW_UPDATE of 0);
+				// readFrame made those of HEADERS connection errors.
 				if hc.idle(se.StreamID) {
-					if se.StreamID%2 == 0 || se.Cause == nil {
-						// Not a HEADERS (the framer gives those a cause):
-						// a frame on a stream never opened.
-						return h2ConnectionError{xhttp2.ErrCodeProtocol, "frame on an idle stream"}
-					}
-					// A malformed HEADERS: the stream opened and ended.
-					hc.maxID = se.StreamID
+					return h2ConnectionError{xhttp2.ErrCodeProtocol, "frame on an idle stream"}
 				}
 				if err := hc.resetStream(se.StreamID, se.Code); err != nil {
 					return err
@@ -284,12 +294,19 @@ func (hc *serverConn) frameError(err error) error {
 	return err
 }
 
-// deadlineReached handles a read deadline: the idle timeout, or the end of
-// a graceful close. It returns the error that ends the reader, or nil to
-// go on reading.
+// deadlineReached handles a read deadline: a header block's, the idle
+// timeout, or the end of a graceful close. It returns the error that ends
+// the reader, or nil to go on reading.
 func (hc *serverConn) deadlineReached() error {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
+	if !hc.headBy.IsZero() {
+		// A header block unfinished after ReadHeaderTimeout. Nothing but
+		// its CONTINUATION may follow it, so the connection cannot go on
+		// without it: the client holds the whole connection, as a slow
+		// HTTP/1.1 head holds its own, and is cut off as abusive.
+		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "header block not complete within ReadHeaderTimeout"}
+	}
 	if hc.handlers > 0 || hc.open > 0 {
 		hc.nc.SetReadDeadline(time.Time{}) // a stream started meanwhile
 		return nil
@@ -301,13 +318,16 @@ func (hc *serverConn) deadlineReached() error {
 	return errH2Done
 }
 
-// idleDeadlineLocked arms the reader's deadline for the connection's idle
-// timeout when no stream is active, or for now when a graceful close is
-// complete, and clears it otherwise.
+// idleDeadlineLocked arms the reader's deadline: for the end of the
+// header block being read, if any; else for the connection's idle timeout
+// when no stream is active, or for now when a graceful close is complete;
+// and clears it otherwise.
 func (hc *serverConn) idleDeadlineLocked() {
 	switch {
 	case hc.closed:
 		// end is draining the socket under its own deadline.
+	case !hc.headBy.IsZero():
+		hc.nc.SetReadDeadline(hc.headBy)
 	case hc.handlers > 0 || hc.open > 0:
 		hc.nc.SetReadDeadline(time.Time{})
 	case hc.goingAway:
@@ -321,8 +341,8 @@ func (hc *serverConn) idleDeadlineLocked() {
 func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 	hc.readG.Check()
 	switch f := f.(type) {
-	case *xhttp2.MetaHeadersFrame:
-		return hc.onHeaders(f)
+	case *xhttp2.HeadersFrame:
+		return hc.onHeadersFrame(f)
 	case *xhttp2.DataFrame:
 		return hc.onData(f)
 	case *xhttp2.SettingsFrame:
@@ -363,9 +383,12 @@ func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 	case *xhttp2.PushPromiseFrame:
 		return h2ConnectionError{xhttp2.ErrCodeProtocol, "PUSH_PROMISE from a client"}
 	case *xhttp2.ContinuationFrame:
-		// The framer merges CONTINUATION into MetaHeadersFrame; a stray
-		// one is an error it reports itself.
-		return h2ConnectionError{xhttp2.ErrCodeProtocol, "unexpected CONTINUATION"}
+		// The framer lets one through only right after the HEADERS or
+		// CONTINUATION without END_HEADERS of the same stream.
+		if !hc.blk.active {
+			return h2ConnectionError{xhttp2.ErrCodeProtocol, "unexpected CONTINUATION"}
+		}
+		return hc.onFragment(f.HeaderBlockFragment(), f.HeadersEnded())
 	}
 	// Unknown frame types are ignored (RFC 9113 §4.1).
 	return nil
@@ -619,15 +642,23 @@ func (hc *serverConn) wasReset(id uint32) bool {
 	return hc.wasResetLocked(id)
 }
 
-// end closes the connection: a GOAWAY for a connection error, what is
-// queued written, every remaining stream reset.
+// end closes the connection: a GOAWAY for a connection error (ahead of
+// what is queued), what is queued written, every remaining stream reset.
 func (hc *serverConn) end(err error) {
 	var ce h2ConnectionError
+	if errors.As(err, &ce) {
+		// The client broke the protocol or a limit: worth a line for the
+		// operator, not an error of the server's.
+		hc.log.Debug("http2: connection error", "remote", hc.remote, "code", ce.code.String(), "reason", ce.reason)
+	}
 	hc.mu.Lock()
 	if !hc.closed {
 		switch {
 		case errors.As(err, &ce):
-			hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID, code: ce.code})
+			// Ahead of everything queued: the answers to a flood must not
+			// stand between the client and the reason the connection ends.
+			hc.ctrl = slices.Insert(hc.ctrl, 0, h2Frame{kind: h2fGoAway, n: hc.lastID, code: ce.code})
+			hc.startWriterLocked()
 		case errors.Is(err, errH2Done):
 		default:
 			hc.frames, hc.ctrl = nil, nil // the socket failed: nothing more goes out
@@ -636,11 +667,14 @@ func (hc *serverConn) end(err error) {
 	hc.goingAway = true
 	if !errors.Is(err, errH2Done) {
 		// The writer may be stuck on a client that does not read (the
-		// flood that ended the connection, say): give it a second for the
-		// GOAWAY, not the whole WriteTimeout.
+		// flood that ended the connection, say). From now on each write
+		// must make progress within h2GoAwayTimeout (socketWriter sets
+		// the deadline of those that follow), and all of them end within
+		// WriteTimeout: a client that reads gets the GOAWAY behind what it
+		// was sent before, one that does not is closed a second later.
 		hc.ending = true
-		hc.endBy = time.Now().Add(h2GoAwayTimeout)
-		hc.nc.SetWriteDeadline(hc.endBy)
+		hc.endBy.Store(time.Now().Add(hc.lim.WriteTimeout).UnixNano())
+		hc.nc.SetWriteDeadline(time.Now().Add(h2GoAwayTimeout))
 	}
 	// Let the writer finish what is queued, then close.
 	for hc.writing {
@@ -658,11 +692,14 @@ func (hc *serverConn) end(err error) {
 	hc.mu.Unlock()
 	if ce.code != xhttp2.ErrCodeNo || errors.Is(err, errH2Done) {
 		// Let the client read the GOAWAY before the close resets the
-		// connection: stop sending, drain a little of what it sends.
+		// connection: a close with bytes unread sends RST, which throws
+		// away what the client has not received yet. Stop sending, and
+		// drain what it sent, for h2Linger at most: after a flood that is
+		// megabytes.
 		if cw, ok := hc.nc.(interface{ CloseWrite() error }); ok {
 			cw.CloseWrite()
-			hc.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-			io.Copy(io.Discard, io.LimitReader(hc.nc, 64<<10))
+			hc.nc.SetReadDeadline(time.Now().Add(h2Linger))
+			io.Copy(io.Discard, io.LimitReader(hc.nc, h2LingerBytes))
 		}
 	}
 	hc.nc.Close()
@@ -719,6 +756,23 @@ func (hc *serverConn) creditLocked(st *stream, n int64) {
 		st.recvWin += st.recvCred
 		st.recvCred = 0
 	}
+}
+
+// socketWriter is the connection's socket as the writer's bufio.Writer
+// sees it. Until the connection ends on an error the writer sets one
+// deadline per batch; after, each write (the 16 KiB buffer, or one frame)
+// gets h2GoAwayTimeout from its start, and none goes past endBy.
+type socketWriter struct{ hc *serverConn }
+
+func (w socketWriter) Write(p []byte) (int, error) {
+	if by := w.hc.endBy.Load(); by != 0 {
+		d := time.Now().Add(h2GoAwayTimeout)
+		if limit := time.Unix(0, by); d.After(limit) {
+			d = limit
+		}
+		w.hc.nc.SetWriteDeadline(d)
+	}
+	return w.hc.nc.Write(p)
 }
 
 // appendWriter is an io.Writer appending to a byte slice.

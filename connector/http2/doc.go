@@ -7,7 +7,8 @@
 // that uses the connector alone sets it itself.
 //
 // It owns the HTTP/2 connection and everything in it: framing on x/net's
-// Framer and HPACK (imported here as xhttp2), the connection and stream
+// Framer and HPACK (imported here as xhttp2), with header blocks assembled,
+// decoded and checked here (headers.go), the connection and stream
 // flow-control windows, SETTINGS, the write queue and its writer, the
 // stream state machine (state.go, RFC 9113 §5.1), request heads and
 // bodies, the h2c upgrade, GOAWAY on Shutdown and the limits that protect

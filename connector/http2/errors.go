@@ -33,4 +33,11 @@ var (
 	// errBodyLength is a request body whose length differs from its
 	// content-length.
 	errBodyLength = errors.New("http2: request body length differs from content-length")
+	// errH2FieldName, errH2FieldValue, errH2PseudoAfter and
+	// errH2PseudoRepeat make a header block malformed (RFC 9113 §8.2.1,
+	// §8.3): its stream is reset with PROTOCOL_ERROR.
+	errH2FieldName    = errors.New("http2: invalid header field name")
+	errH2FieldValue   = errors.New("http2: invalid header field value")
+	errH2PseudoAfter  = errors.New("http2: pseudo-header field after a regular one")
+	errH2PseudoRepeat = errors.New("http2: pseudo-header field repeated")
 )

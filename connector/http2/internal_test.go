@@ -259,14 +259,14 @@ func TestH2ReaderOwnership(t *testing.T) {
 	hc.onFrame(&xhttp2.PingFrame{})
 }
 
-// An error the server answers itself (400 for an undecodable path)
+// An error the server answers itself (414 for a path over MaxURILength)
 // waits for its flow-control window on the executor, never on the reader:
 // with a zero window, a PING sent after it is answered at once.
 func TestH2ErrorAnswerDoesNotBlockReader(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := streamFunc(func(s connector.Stream) { t.Error("the handler ran for a malformed path") })
-		p := startH2Pipe(t, connector.Config{}, h, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
-		p.get(1, "/%zz")
+		h := streamFunc(func(s connector.Stream) { t.Error("the handler ran for a path over MaxURILength") })
+		p := startH2Pipe(t, connector.Config{MaxURILength: 10}, h, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
+		p.get(1, "/0123456789")
 		p.fr.WritePing(false, [8]byte{4})
 		synctest.Wait() // no time passes: only what needs no window can happen
 		for {
@@ -345,4 +345,136 @@ func TestH2WindowDribbleBounded(t *testing.T) {
 		}()
 		p.nc.Close()
 	})
+}
+
+// A client that floods the connection with PINGs and only then reads gets
+// the GOAWAY behind the answers it provoked, however long reading them
+// takes, as long as each of the server's writes moves within
+// h2GoAwayTimeout: the GOAWAY does not have to be out within one second
+// of the flood's end.
+func TestH2GoAwayWaitsForAReadingClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := startH2Pipe(t, connector.Config{}, streamFunc(func(connector.Stream) {}))
+		flooded := make(chan struct{})
+		go func() {
+			defer close(flooded)
+			for p.fr.WritePing(false, [8]byte{}) == nil {
+			}
+		}()
+		synctest.Wait() // the answers filled the pipe, the server stopped reading
+		start := time.Now()
+		var goAway *xhttp2.GoAwayFrame
+		n := 0
+		for f := range p.frames {
+			if g, ok := f.(*xhttp2.GoAwayFrame); ok {
+				goAway = g
+			}
+			n++
+			time.Sleep(500 * time.Microsecond) // about 34 KB a second
+		}
+		if goAway == nil || goAway.ErrCode != xhttp2.ErrCodeEnhanceYourCalm {
+			t.Fatalf("after %d frames in %v: GOAWAY %+v, want ENHANCE_YOUR_CALM", n, time.Since(start), goAway)
+		}
+		if d := time.Since(start); d < 2*h2GoAwayTimeout {
+			t.Fatalf("read in %v: the test no longer reads slowly", d)
+		}
+		<-flooded
+	})
+}
+
+// A header block that does not complete within ReadHeaderTimeout of its
+// HEADERS frame's first bytes ends the connection with GOAWAY
+// ENHANCE_YOUR_CALM, whether or not other streams are open (which clear the
+// idle deadline); one that completes in time is served.
+func TestH2HeadTimeout(t *testing.T) {
+	const timeout = 5 * time.Second
+	for _, tc := range []struct {
+		name   string
+		busy   bool // stream 1's handler runs throughout
+		send   func(p *h2Pipe, block []byte)
+		served bool // the block completes in time: stream 3 is answered
+	}{
+		{name: "CONTINUATION never comes", send: func(p *h2Pipe, block []byte) {
+			p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: block[:2], EndStream: true})
+		}},
+		{name: "CONTINUATION never comes, a stream open", busy: true, send: func(p *h2Pipe, block []byte) {
+			p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: block[:2], EndStream: true})
+		}},
+		{name: "HEADERS payload stalls, a stream open", busy: true, send: func(p *h2Pipe, block []byte) {
+			// The frame header of a 100-byte HEADERS (END_STREAM and
+			// END_HEADERS) for stream 3, and only 10 bytes of it.
+			p.nc.Write([]byte{0, 0, 100, byte(xhttp2.FrameHeaders), 0x5, 0, 0, 0, 3})
+			p.nc.Write([]byte("0123456789"))
+		}},
+		{name: "CONTINUATION in time", busy: true, served: true, send: func(p *h2Pipe, block []byte) {
+			p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: block[:2], EndStream: true})
+			time.Sleep(timeout - time.Second)
+			p.fr.WriteContinuation(3, true, block[2:])
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				defer close(release)
+				h := streamFunc(func(s connector.Stream) {
+					if s.Request().Path == "/busy" {
+						<-release
+					}
+					s.WriteHead(200, http.Header{}, 0, nil)
+					s.Finish(nil)
+				})
+				p := startH2Pipe(t, connector.Config{ReadHeaderTimeout: timeout}, h)
+				if tc.busy {
+					p.get(1, "/busy")
+				}
+				synctest.Wait()
+				p.buf.Reset()
+				for _, f := range []hpack.HeaderField{
+					{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"},
+					{Name: ":authority", Value: "x"}, {Name: ":path", Value: "/"},
+				} {
+					p.enc.WriteField(f)
+				}
+				start := time.Now()
+				tc.send(p, bytes.Clone(p.buf.Bytes()))
+				deadline := time.After(4 * timeout)
+				for {
+					var f xhttp2.Frame
+					select {
+					case f = <-p.frames:
+					case <-deadline:
+						if tc.served {
+							t.Fatal("stream 3 not answered")
+						}
+						t.Fatalf("no GOAWAY %v after the block stalled", 4*timeout)
+					}
+					switch f := f.(type) {
+					case nil:
+						t.Fatal("the connection closed without GOAWAY")
+					case *xhttp2.GoAwayFrame:
+						if tc.served {
+							t.Fatalf("GOAWAY %v", f.ErrCode)
+						}
+						if f.ErrCode != xhttp2.ErrCodeEnhanceYourCalm || time.Since(start) != timeout {
+							t.Fatalf("GOAWAY %v after %v; want ENHANCE_YOUR_CALM after %v", f.ErrCode, time.Since(start), timeout)
+						}
+						return
+					case *xhttp2.MetaHeadersFrame:
+						if f.StreamID == 3 && tc.served {
+							// The deadline is cleared again: the busy
+							// stream keeps the connection open.
+							time.Sleep(4 * timeout)
+							synctest.Wait()
+							select {
+							case <-p.done:
+								t.Fatal("the connection closed with a stream open")
+							default:
+							}
+							return
+						}
+					}
+				}
+			})
+		})
+	}
 }

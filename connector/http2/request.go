@@ -18,6 +18,11 @@ import (
 // serve returns a status to answer with instead of dispatching it (431
 // for a header list over the limit, 413 for a declared body over it).
 func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int) {
+	if f.Truncated {
+		// Fields were dropped, pseudo-header ones maybe (a :path longer
+		// than the list may be): what is left cannot be judged.
+		return xhttp2.ErrCodeNo, http.StatusRequestHeaderFieldsTooLarge
+	}
 	r := &st.req
 	var scheme, authority string
 	for _, hf := range f.PseudoFields() {
@@ -128,7 +133,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 		}
 		r.Path, r.RawQuery = p, q
 	}
-	if f.Truncated || len(regular) > hc.lim.MaxHeaders {
+	if len(regular) > hc.lim.MaxHeaders {
 		return xhttp2.ErrCodeNo, http.StatusRequestHeaderFieldsTooLarge
 	}
 	if len(r.Target) > hc.lim.MaxURILength {

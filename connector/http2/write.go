@@ -127,10 +127,8 @@ func (hc *serverConn) writeLoop() {
 		hc.ctrl, hc.frames, hc.rsts = hc.ctrl[:0], hc.frames[:0], 0
 		peer := hc.peer
 		// Under mu, so that end's deadline is never overwritten; once the
-		// connection is ending, every write shares that one deadline.
-		if hc.ending {
-			hc.nc.SetWriteDeadline(hc.endBy)
-		} else {
+		// connection is ending, socketWriter sets each write's.
+		if !hc.ending {
 			hc.nc.SetWriteDeadline(time.Now().Add(timeout))
 		}
 		if cap(hc.frames) > 2*h2MaxFrames {
