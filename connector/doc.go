@@ -37,6 +37,7 @@
 //
 // Stream is the interface every protocol implements (HTTP/1.1 here,
 // HTTP/2 in connector/http2), so the container above is the same for all
-// of them. Package connector imports api, dispatcher, internal packages
-// and golang.org/x/sys/unix (for epoll) only.
+// of them. Package connector imports api, dispatcher and internal packages
+// only: its system calls (epoll, the sockets' non-blocking I/O) are
+// internal/netpoll's.
 package connector

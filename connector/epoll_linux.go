@@ -5,10 +5,9 @@ import (
 	"net"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/netpoll"
 )
 
 // serveEpoll serves ln with the epoll connector if it can, and reports
@@ -19,15 +18,11 @@ func (s *Server) serveEpoll(ln net.Listener) (bool, error) {
 	if !ok || s.Config.Portable {
 		return false, nil
 	}
-	rc, err := tl.SyscallConn()
+	pl, err := netpoll.NewListener(tl)
 	if err != nil {
 		return false, nil
 	}
-	fd := -1
-	if rc.Control(func(f uintptr) { fd = int(f) }) != nil || fd < 0 {
-		return false, nil
-	}
-	return true, s.serveSelector(&epListener{rc: rc, fd: fd, ln: ln, local: ln.Addr().String(), err: make(chan error, 1)})
+	return true, s.serveSelector(&epListener{Listener: pl, ln: ln, local: ln.Addr().String(), err: make(chan error, 1)})
 }
 
 // startSelectors starts the selector goroutines once per server, unless it
@@ -105,7 +100,7 @@ func (s *Server) serveSelector(l *epListener) error {
 		case <-s.closing():
 			return ErrServerClosed
 		case <-tick.C:
-			if err := l.rc.Control(func(uintptr) {}); err != nil {
+			if err := l.Err(); err != nil {
 				if s.shutting.Load() {
 					return ErrServerClosed
 				}
@@ -182,7 +177,7 @@ func (c *conn) task(s *stream) dispatcher.Task {
 func (f *fdConn) fill(bool, bool) (int, error) {
 	c := f.c
 	n, err := f.readNow(c.rbuf[c.w:])
-	if err != unix.EAGAIN {
+	if err != netpoll.ErrAgain {
 		return n, err
 	}
 	return 0, f.idleUnlessReadable()
@@ -216,11 +211,12 @@ func (f *fdConn) idleUnlessReadable() error {
 // answer makes one non-blocking attempt to send b; for short answers to
 // requests that never reached a handler.
 func (f *fdConn) answer(b []byte) {
-	unix.Write(f.fd, b)
+	bufs := [1][]byte{b}
+	netpoll.Writev(f.fd, bufs[:])
 	f.linger()
 }
 
-func (f *fdConn) linger() { unix.Shutdown(f.fd, unix.SHUT_WR) }
+func (f *fdConn) linger() { netpoll.CloseWrite(f.fd) }
 
 // readHeadNB reads and parses a request head without blocking and returns
 // the task that serves it. Its caller owns the connection, Reading.

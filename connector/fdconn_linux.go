@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/netpoll"
 )
 
 // waitKind says what a goroutine parked on an epoll connection waits for.
@@ -22,16 +21,16 @@ const (
 )
 
 // fdConn is the epoll connector's side of a connection (connIO): a
-// non-blocking socket registered with a selector. Reads and writes that
-// would block park the calling goroutine until the selector reports
-// readiness (or the timeout passes), so the blocking code of the HTTP/1.1
-// stream works unchanged on top of it. I/O on the producing goroutine does
-// not park: it reads heads with fill, which does not wait, and the
-// NonBlocking requests it runs have noPark set. Who may touch the socket is the connection's
+// non-blocking socket registered with a selector, read and written through
+// package netpoll's system calls. Reads and writes that would block park
+// the calling goroutine until the selector reports readiness (or the
+// timeout passes), so the blocking code of the HTTP/1.1 stream works
+// unchanged on top of it. I/O on the producing goroutine does not park: it
+// reads heads with fill, which does not wait, and the NonBlocking requests
+// it runs have noPark set. Who may touch the socket is the connection's
 // state (state.go); what fdConn keeps is about the socket: its readiness,
-// its registration (gen), its idle timer (idleArmed), whether its
-// descriptor is still this connection's (released), and the watcher of a
-// detached request.
+// its idle timer (idleArmed), whether its descriptor is still this
+// connection's (released), and the watcher of a detached request.
 type fdConn struct {
 	fd     int
 	sel    *selector
@@ -39,12 +38,11 @@ type fdConn struct {
 	remote netip.AddrPort
 
 	mu       sync.Mutex
-	readable bool    // an EPOLLIN edge came since the last read attempt
-	writable bool    // an EPOLLOUT edge came since the last write attempt
-	rdhup    bool    // the peer shut down its side (RDHUP): reads will end
-	hup      bool    // the connection broke (HUP or ERR): writes will fail too
-	rw, ww   waiter  // a goroutine parked in a read, in a write (one of each at most)
-	gen      int32   // registration generation, carried in epoll events
+	readable bool   // an EPOLLIN edge came since the last read attempt
+	writable bool   // an EPOLLOUT edge came since the last write attempt
+	rdhup    bool   // the peer shut down its side (RDHUP): reads will end
+	hup      bool   // the connection broke (HUP or ERR): writes will fail too
+	rw, ww   waiter // a goroutine parked in a read, in a write (one of each at most)
 	released bool    // the descriptor was closed or given away: its number is no longer ours
 	gone     Watcher // told once if the peer hangs up while detached
 	noPark   bool    // a NonBlocking handler runs on the producer: never park
@@ -61,28 +59,19 @@ var _ connIO = (*fdConn)(nil)
 
 // event applies an epoll event and reports whether the selector should now
 // read a request head for this connection.
-func (f *fdConn) event(ev uint32) (readHead bool) {
+func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	f.mu.Lock()
-	if ev&(unix.EPOLLIN|unix.EPOLLPRI) != 0 {
-		f.readable = true
-	}
-	if ev&unix.EPOLLOUT != 0 {
-		f.writable = true
-	}
-	if ev&unix.EPOLLRDHUP != 0 {
-		f.rdhup = true
-	}
-	if ev&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
-		f.hup = true
-	}
+	f.readable = f.readable || ev&(netpoll.Readable|netpoll.Priority) != 0
+	f.writable = f.writable || ev&netpoll.Writable != 0
+	f.rdhup = f.rdhup || ev&netpoll.PeerClosed != 0
+	f.hup = f.hup || ev&(netpoll.Hangup|netpoll.Error) != 0
 	canRead := f.readable || f.rdhup || f.hup
-	wakeR := f.rw.on && canRead
-	wakeW := f.ww.on && (f.writable || f.hup)
-	if wakeR {
-		f.rw.on = false
+	var wakeR, wakeW chan struct{}
+	if canRead {
+		wakeR = f.rw.take()
 	}
-	if wakeW {
-		f.ww.on = false
+	if f.writable || f.hup {
+		wakeW = f.ww.take()
 	}
 	var gone Watcher
 	var onReadCB func()
@@ -96,12 +85,7 @@ func (f *fdConn) event(ev uint32) (readHead bool) {
 		gone, f.gone = f.gone, nil
 	}
 	f.mu.Unlock()
-	if wakeR {
-		f.rw.ch <- struct{}{}
-	}
-	if wakeW {
-		f.ww.ch <- struct{}{}
-	}
+	signal(wakeR, wakeW)
 	if onReadCB != nil {
 		onReadCB()
 	}
@@ -115,6 +99,16 @@ func (f *fdConn) event(ev uint32) (readHead bool) {
 type waiter struct {
 	on bool
 	ch chan struct{}
+}
+
+// take takes the parked goroutine, if any, off the slot and returns the
+// channel to signal once f.mu is released (nil: nobody waits).
+func (w *waiter) take() chan struct{} {
+	if !w.on {
+		return nil
+	}
+	w.on = false
+	return w.ch
 }
 
 // park waits for readiness of kind, at most to (<= 0: no limit), counted
@@ -175,18 +169,9 @@ func (f *fdConn) park(kind waitKind, to time.Duration) error {
 
 // wakeAllLocked takes every parked goroutine off its slot and returns the
 // channels to signal once f.mu is released.
-func (f *fdConn) wakeAllLocked() (r, w chan struct{}) {
-	if f.rw.on {
-		f.rw.on = false
-		r = f.rw.ch
-	}
-	if f.ww.on {
-		f.ww.on = false
-		w = f.ww.ch
-	}
-	return r, w
-}
+func (f *fdConn) wakeAllLocked() (r, w chan struct{}) { return f.rw.take(), f.ww.take() }
 
+// signal wakes the goroutines taken off their slots.
 func signal(r, w chan struct{}) {
 	if r != nil {
 		r <- struct{}{}
@@ -206,22 +191,17 @@ func (f *fdConn) attempt(flag *bool) bool {
 	return !f.released
 }
 
-// readNow reads without parking: unix.EAGAIN when the socket has nothing.
+// readNow reads without parking: netpoll.ErrAgain when the socket has
+// nothing.
 func (f *fdConn) readNow(p []byte) (int, error) {
-	for {
-		if !f.attempt(&f.readable) {
-			return 0, net.ErrClosed
-		}
-		n, err := rawRead(f.fd, p)
-		switch {
-		case n > 0:
-			return n, nil
-		case err == nil:
-			return 0, ioEOF
-		case err != unix.EINTR:
-			return 0, err
-		}
+	if !f.attempt(&f.readable) {
+		return 0, net.ErrClosed
 	}
+	n, err := netpoll.Read(f.fd, p)
+	if n == 0 && err == nil {
+		return 0, ioEOF
+	}
+	return n, err
 }
 
 // read reads body bytes, parking (at most to) while the socket has nothing.
@@ -231,7 +211,7 @@ func (f *fdConn) read(p []byte, to time.Duration) (int, error) {
 		switch err {
 		case nil, ioEOF, net.ErrClosed:
 			return n, err
-		case unix.EAGAIN:
+		case netpoll.ErrAgain:
 			if err := f.park(waitRead, to); err != nil {
 				return 0, err
 			}
@@ -244,7 +224,7 @@ func (f *fdConn) read(p []byte, to time.Duration) (int, error) {
 // tryRead reads body bytes without parking.
 func (f *fdConn) tryRead(p []byte) (int, error) {
 	n, err := f.readNow(p)
-	if err == unix.EAGAIN {
+	if err == netpoll.ErrAgain {
 		return 0, api.ErrWouldBlock
 	}
 	return n, err
@@ -265,33 +245,15 @@ func (f *fdConn) write(head, body []byte, to time.Duration) error {
 // and body.
 func (f *fdConn) writev(bufs [][]byte, to time.Duration) error {
 	var until time.Time
-	for len(bufs) > 0 {
-		for len(bufs) > 0 && len(bufs[0]) == 0 {
-			bufs = bufs[1:]
-		}
-		if len(bufs) == 0 {
-			return nil
-		}
+	for bufs = netpoll.Consume(bufs, 0); len(bufs) > 0; {
 		if !f.attempt(&f.writable) {
 			return net.ErrClosed
 		}
-		n, err := rawWritev(f.fd, bufs)
-		if n > 0 {
-			for n > 0 {
-				if n >= len(bufs[0]) {
-					n -= len(bufs[0])
-					bufs = bufs[1:]
-				} else {
-					bufs[0] = bufs[0][n:]
-					n = 0
-				}
-			}
-			continue
-		}
-		switch err {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
+		n, err := netpoll.Writev(f.fd, bufs)
+		switch {
+		case n > 0:
+			bufs = netpoll.Consume(bufs, n)
+		case err == netpoll.ErrAgain:
 			left := to
 			if to > 0 {
 				if until.IsZero() {
@@ -304,9 +266,9 @@ func (f *fdConn) writev(bufs [][]byte, to time.Duration) error {
 			if err := f.park(waitWrite, left); err != nil {
 				return err
 			}
-			continue
+		default:
+			return &net.OpError{Op: "writev", Net: "tcp", Source: f.local, Addr: net.TCPAddrFromAddrPort(f.remote), Err: err}
 		}
-		return &net.OpError{Op: "writev", Net: "tcp", Source: f.local, Addr: net.TCPAddrFromAddrPort(f.remote), Err: err}
 	}
 	return nil
 }
@@ -319,7 +281,7 @@ func (f *fdConn) breakConn() {
 		f.mu.Unlock()
 		return
 	}
-	unix.Shutdown(f.fd, unix.SHUT_RDWR) // under the lock: the fd is still ours
+	netpoll.Shutdown(f.fd) // under the lock: the fd is still ours
 	f.hup = true
 	r, w := f.wakeAllLocked()
 	f.mu.Unlock()
@@ -357,7 +319,7 @@ func (f *fdConn) Close() error {
 		c.srv.putReadBuffer(c.rbuf)
 		c.rbuf = nil
 	}
-	return unix.Close(f.fd)
+	return netpoll.Close(f.fd)
 }
 
 // release hands the socket over to the Go runtime (for Hijack and the
@@ -365,10 +327,7 @@ func (f *fdConn) Close() error {
 // net.Conn.
 func (f *fdConn) release() (net.Conn, error) {
 	f.letGo()
-	file := os.NewFile(uintptr(f.fd), "wharf-hijacked")
-	nc, err := net.FileConn(file) // dups the descriptor
-	file.Close()
-	return nc, err
+	return netpoll.NetConn(f.fd)
 }
 
 // notifyReadable calls cb once the socket may be read: now if an edge

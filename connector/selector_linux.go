@@ -3,8 +3,6 @@ package connector
 import (
 	"io"
 	"net"
-	"net/netip"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -12,130 +10,85 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/netpoll"
 )
 
 var ioEOF = io.EOF
 
-// selector is one epoll instance and the goroutine that waits on it. It
-// polls the listening sockets given to it and the connections registered
-// with it (an accepted one goes to any selector, nextSelector); its goroutine waits for nothing but its epoll descriptor (and short
+// selector is one epoll instance (a netpoll.Poller) and the goroutine that
+// waits on it. It polls the listening sockets given to it and the
+// connections registered with it (an accepted one goes to any selector,
+// nextSelector); its goroutine waits for nothing but its poller (and short
 // critical sections).
 type selector struct {
 	srv  *Server
-	epfd int
-	file *os.File // epfd, registered with the Go runtime's poller
-	wake int      // eventfd to interrupt the wait on shutdown
+	poll *netpoll.Poller
 
-	mu    sync.Mutex
-	conns []*fdConn // by descriptor number: denser than a map
-	lns   map[int32]*epListener
-	gen   int32
+	conns netpoll.Table[fdConn]
+	mu    sync.Mutex             // guards lns
+	lns   map[uint64]*epListener // by key
 
 	stopped atomic.Bool
 	done    chan struct{}
 
 	// Producer state: touched only by the goroutine producing now.
 	strategy  *dispatcher.Strategy
-	rc        syscall.RawConn
-	waitFn    func(uintptr) bool
-	events    []unix.EpollEvent
+	events    []netpoll.Event
 	i, n      int
-	werr      error
 	cleanOnce sync.Once
 }
 
 // epListener is a listening socket accepted from by a selector.
 type epListener struct {
+	*netpoll.Listener
 	sel   *selector // whose poll set holds it
-	rc    syscall.RawConn
-	fd    int // its number when added: a key, never used as a descriptor
 	ln    net.Listener
 	local string     // ln's address, shared by the connections accepted
 	err   chan error // Serve returns what arrives here
 }
 
 func newSelector(srv *Server) (*selector, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	p, err := netpoll.New()
 	if err != nil {
 		return nil, err
 	}
-	wfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		unix.Close(epfd)
-		return nil, err
-	}
-	s := &selector{srv: srv, epfd: epfd, wake: wfd, lns: make(map[int32]*epListener), done: make(chan struct{})}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wfd)}); err != nil {
-		unix.Close(wfd)
-		unix.Close(epfd)
-		return nil, err
-	}
-	// An epoll descriptor is itself pollable: readable when events are
-	// ready. Handing it to the Go runtime's poller lets the selector park
-	// like any goroutine instead of sitting in epoll_wait holding its P —
-	// with GOMAXPROCS=1 a blocking epoll_wait would starve every other
-	// goroutine until sysmon took the P back (milliseconds).
-	if err := unix.SetNonblock(epfd, true); err != nil {
-		unix.Close(wfd)
-		unix.Close(epfd)
-		return nil, err
-	}
-	s.file = os.NewFile(uintptr(epfd), "wharf-epoll")
-	return s, nil
+	return &selector{srv: srv, poll: p, lns: make(map[uint64]*epListener), done: make(chan struct{})}, nil
 }
 
-// A listener's socket belongs to its net.Listener, which its owner may
-// close at any time, and whose number the next socket then reuses. So the
-// selector touches it only inside l.rc.Control (which keeps the number
-// valid, or fails once it is closed), and its events carry generation 0,
-// which no connection's do: a connection that reuses a closed listener's
-// number is never taken for it. The registration is one-shot, re-armed by
-// accept once the backlog is empty: a closed listener whose socket lives
-// on in another descriptor (a graceful restart's copy) stays in the poll
-// set, where a level-triggered registration would wake the selector in a
-// loop; a one-shot one fires once, and nobody re-arms it.
+// A listener's key is its number, below the keys of s.conns: a connection
+// that reuses the number of a listener its owner closed is never taken for
+// it. Its registration is one-shot, re-armed by accept once the backlog is
+// empty (see netpoll.Listener for why).
+func (l *epListener) key() uint64 { return uint64(uint32(l.FD())) }
 
 // addListener makes the selector accept on ln's socket.
 func (s *selector) addListener(l *epListener) error {
 	l.sel = s
 	s.mu.Lock()
-	s.lns[int32(l.fd)] = l
+	s.lns[l.key()] = l
 	s.mu.Unlock()
-	return l.ctl(unix.EPOLL_CTL_ADD, listenerEvents)
+	return l.Add(s.poll, listenerEvents, l.key())
 }
 
 // listenerEvents is a listener's registration: see above.
-const listenerEvents = unix.EPOLLIN | unix.EPOLLONESHOT
+const listenerEvents = netpoll.Readable | netpoll.OneShot
 
 // rearm asks for the listener's next event.
-func (l *epListener) rearm() { l.ctl(unix.EPOLL_CTL_MOD, listenerEvents) }
+func (l *epListener) rearm() { l.Modify(l.sel.poll, listenerEvents, l.key()) }
 
 func (s *selector) removeListener(l *epListener) {
 	s.mu.Lock()
-	if s.lns[int32(l.fd)] == l {
-		delete(s.lns, int32(l.fd))
+	if s.lns[l.key()] == l {
+		delete(s.lns, l.key())
 	}
 	s.mu.Unlock()
-	l.ctl(unix.EPOLL_CTL_DEL, 0) // a closed socket has left the epoll set already
-}
-
-// ctl is epoll_ctl on the listener's socket while it is open.
-func (l *epListener) ctl(op int, events uint32) error {
-	var err error
-	if cerr := l.rc.Control(func(fd uintptr) {
-		err = unix.EpollCtl(l.sel.epfd, op, int(fd), &unix.EpollEvent{Events: events, Fd: int32(fd)})
-	}); cerr != nil {
-		return cerr
-	}
-	return err
+	l.Delete(s.poll) // a closed socket has left the epoll set already
 }
 
 // pause stops the selector from polling l: at the connection limit, a
 // level-triggered listener would otherwise wake it again at once.
-func (l *epListener) pause() { l.ctl(unix.EPOLL_CTL_MOD, 0) }
+func (l *epListener) pause() { l.Modify(l.sel.poll, 0, l.key()) }
 
 // resume polls l again; a connection waiting in its backlog wakes the
 // selector at once.
@@ -146,21 +99,8 @@ func (l *epListener) listener() net.Listener { return l.ln }
 // register adds an accepted socket, edge-triggered for every event it will
 // ever need, so no epoll_ctl is needed again until it closes.
 func (s *selector) register(f *fdConn) error {
-	s.mu.Lock()
-	s.gen++
-	if s.gen <= 0 {
-		s.gen = 1 // 0 marks listeners' events
-	}
-	f.gen = s.gen
-	if f.fd >= len(s.conns) {
-		s.conns = append(s.conns, make([]*fdConn, f.fd+1-len(s.conns))...)
-	}
-	s.conns[f.fd] = f
-	s.mu.Unlock()
-	// The generation rides in the event so that an event still queued for
-	// a closed connection is never applied to a new one with the same fd.
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(f.fd), Pad: f.gen}
-	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, f.fd, &ev); err != nil {
+	key := s.conns.Put(f.fd, f) // an event still queued for a closed connection never finds f
+	if err := s.poll.Add(f.fd, netpoll.Readable|netpoll.Writable|netpoll.PeerClosed|netpoll.EdgeTriggered, key); err != nil {
 		s.remove(f)
 		return err
 	}
@@ -168,35 +108,24 @@ func (s *selector) register(f *fdConn) error {
 }
 
 func (s *selector) remove(f *fdConn) {
-	s.mu.Lock()
-	if f.fd < len(s.conns) && s.conns[f.fd] == f {
-		s.conns[f.fd] = nil
-	}
-	s.mu.Unlock()
-	unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, f.fd, nil)
+	s.conns.Delete(f.fd, f)
+	s.poll.Delete(f.fd)
 }
 
-func (s *selector) lookup(ev *unix.EpollEvent) (*fdConn, *epListener) {
+func (s *selector) lookup(key uint64) (*fdConn, *epListener) {
+	if f := s.conns.Get(key); f != nil {
+		return f, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ev.Pad == 0 {
-		return nil, s.lns[ev.Fd]
-	}
-	if int(ev.Fd) < len(s.conns) {
-		if f := s.conns[ev.Fd]; f != nil && f.gen == ev.Pad {
-			return f, nil
-		}
-	}
-	return nil, nil
+	return nil, s.lns[key]
 }
 
 // stop makes the loop return.
 func (s *selector) stop() {
-	if s.stopped.Swap(true) {
-		return
+	if !s.stopped.Swap(true) {
+		s.poll.Wake()
 	}
-	var one = [8]byte{1}
-	unix.Write(s.wake, one[:])
 }
 
 // loop starts production on the selector's first goroutine. Production
@@ -205,24 +134,8 @@ func (s *selector) stop() {
 // return long before the selector stops; the producer cleans up when it
 // sees the stop.
 func (s *selector) loop() {
-	rc, err := s.file.SyscallConn()
-	if err != nil {
-		s.srv.Config.logger().Error("connector: epoll descriptor not pollable", "err", err)
-		s.cleanup()
-		return
-	}
-	s.rc = rc
-	s.events = make([]unix.EpollEvent, 256)
-	s.waitFn = s.harvest
+	s.events = make([]netpoll.Event, 256)
 	s.strategy.Produce()
-}
-
-// harvest is the poller callback: it takes the ready events without
-// blocking, and reports whether there were any (else the goroutine parks in
-// the Go runtime's poller until the epoll descriptor is readable).
-func (s *selector) harvest(fd uintptr) bool {
-	s.n, s.werr = rawEpollWait(int(fd), s.events)
-	return s.n > 0 || (s.werr != nil && s.werr != unix.EINTR)
 }
 
 // Produce implements dispatcher.Producer: it handles I/O events inline —
@@ -236,11 +149,6 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 		for s.i < s.n {
 			ev := &s.events[s.i]
 			s.i++
-			if int(ev.Fd) == s.wake {
-				var buf [8]byte
-				unix.Read(s.wake, buf[:])
-				continue
-			}
 			if t, ok := s.handle(ev); ok {
 				return t, true
 			}
@@ -249,16 +157,14 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 			s.cleanup()
 			return dispatcher.Task{}, false
 		}
-		s.i, s.n = 0, 0
-		if err := s.rc.Read(s.waitFn); err != nil || (s.werr != nil && s.werr != unix.EINTR) {
+		var err error
+		s.i = 0
+		if s.n, err = s.poll.Wait(s.events); err != nil {
 			if !s.stopped.Load() {
-				s.srv.Config.logger().Error("connector: waiting for epoll failed", "err", err, "epoll_wait", s.werr)
+				s.srv.Config.logger().Error("connector: waiting for epoll failed", "err", err)
 			}
 			s.cleanup()
 			return dispatcher.Task{}, false
-		}
-		if s.werr == unix.EINTR {
-			s.n = 0
 		}
 	}
 }
@@ -267,8 +173,8 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 // head and returns the task that serves it. A panic (a bug, or a watcher or
 // read listener that panicked) closes the connection concerned and is
 // logged; the selector goes on serving the others.
-func (s *selector) handle(ev *unix.EpollEvent) (t dispatcher.Task, ok bool) {
-	f, l := s.lookup(ev)
+func (s *selector) handle(ev *netpoll.Event) (t dispatcher.Task, ok bool) {
+	f, l := s.lookup(ev.Key())
 	owned := false // the connection is this goroutine's: it reads a head
 	defer func() {
 		if p := recover(); p != nil {
@@ -286,7 +192,7 @@ func (s *selector) handle(ev *unix.EpollEvent) (t dispatcher.Task, ok bool) {
 	case l != nil:
 		s.accept(l)
 	case f != nil:
-		if f.event(ev.Events) {
+		if f.event(ev.Events()) {
 			owned = true
 			return f.c.readHeadNB()
 		}
@@ -297,8 +203,7 @@ func (s *selector) handle(ev *unix.EpollEvent) (t dispatcher.Task, ok bool) {
 // cleanup releases the selector's descriptors once.
 func (s *selector) cleanup() {
 	s.cleanOnce.Do(func() {
-		s.file.Close()
-		unix.Close(s.wake)
+		s.poll.Close()
 		close(s.done)
 	})
 }
@@ -319,7 +224,7 @@ func (s *selector) accept(l *epListener) {
 			listed.close() // counted already: closing takes it out
 		case held:
 			if accepted >= 0 {
-				unix.Close(accepted)
+				netpoll.Close(accepted)
 			}
 			s.srv.unreserveConn()
 		}
@@ -329,24 +234,15 @@ func (s *selector) accept(l *epListener) {
 			return // paused until a connection closes
 		}
 		held = true
-		var nfd int
-		var sa unix.Sockaddr
-		var err error
-		if cerr := l.rc.Control(func(fd uintptr) {
-			nfd, sa, err = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		}); cerr != nil {
-			err = cerr // its owner closed the listener
-		}
+		nfd, remote, err := l.Accept()
 		if err != nil {
 			held = false
 			s.srv.unreserveConn()
 			switch err {
-			case unix.EAGAIN:
+			case netpoll.ErrAgain:
 				l.rearm() // the backlog is empty: wake on the next connection
 				return
-			case unix.EINTR, unix.ECONNABORTED:
-				continue
-			case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+			case syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM:
 				// Out of resources: try again shortly, not in a loop.
 				s.srv.Config.logger().Warn("connector: accept failed; retrying", "err", err)
 				time.AfterFunc(acceptRetry, l.rearm)
@@ -361,13 +257,13 @@ func (s *selector) accept(l *epListener) {
 			return
 		}
 		accepted = nfd
-		unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		netpoll.SetNoDelay(nfd)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
-		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: sockaddrToAddrPort(sa)}
+		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: remote}
 		c := newEpollConn(s.srv, f, l.local)
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {
-			unix.Close(nfd)
+			netpoll.Close(nfd)
 			continue
 		}
 		listed = c
@@ -397,18 +293,6 @@ func (s *selector) accept(l *epListener) {
 // acceptRetry is how long accept waits after running out of descriptors
 // or memory before it tries again.
 const acceptRetry = 100 * time.Millisecond
-
-// sockaddrToAddrPort keeps a peer's address as a value: a connection holds
-// no net.Addr until someone asks for one.
-func sockaddrToAddrPort(sa unix.Sockaddr) netip.AddrPort {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port)) // as net prints a v4-mapped peer
-	}
-	return netip.AddrPort{}
-}
 
 // defaultSelectors is Jetty's rule: half the cores, at least one.
 func defaultSelectors() int { return max(1, runtime.GOMAXPROCS(0)/2) }

@@ -291,15 +291,7 @@ func (s *Server) Stats() Stats {
 		}
 	}
 	for _, sel := range s.selectorList() {
-		ss := sel.strategyStats()
-		st.Strategy.PC += ss.PC
-		st.Strategy.PIC += ss.PIC
-		st.Strategy.EPC += ss.EPC
-		st.Strategy.PEC += ss.PEC
-		st.Strategy.Rejected += ss.Rejected
-		st.Strategy.Reserved += ss.Reserved
-		st.Strategy.ReservedMax += ss.ReservedMax
-		st.Strategy.ReservedLimit += ss.ReservedLimit
+		st.Strategy = st.Strategy.Add(sel.strategyStats())
 	}
 	return st
 }

@@ -52,6 +52,16 @@ type StrategyStats struct {
 	ReservedLimit int // the most there may be; 0 when the strategy has none
 }
 
+// Add returns the stats of two strategies together: every count summed
+// (ReservedMax too: the sum of the maxima).
+func (s StrategyStats) Add(o StrategyStats) StrategyStats {
+	return StrategyStats{
+		PC: s.PC + o.PC, PIC: s.PIC + o.PIC, EPC: s.EPC + o.EPC, PEC: s.PEC + o.PEC,
+		Rejected: s.Rejected + o.Rejected,
+		Reserved: s.Reserved + o.Reserved, ReservedMax: s.ReservedMax + o.ReservedMax, ReservedLimit: s.ReservedLimit + o.ReservedLimit,
+	}
+}
+
 // meter holds an executor's counters. Everything is an atomic, nothing is
 // locked: a task costs about ten atomic operations and three reads of the
 // monotonic clock.
