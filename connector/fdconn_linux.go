@@ -38,11 +38,11 @@ type fdConn struct {
 	remote netip.AddrPort
 
 	mu       sync.Mutex
-	readable bool   // an EPOLLIN edge came since the last read attempt
-	writable bool   // an EPOLLOUT edge came since the last write attempt
-	rdhup    bool   // the peer shut down its side (RDHUP): reads will end
-	hup      bool   // the connection broke (HUP or ERR): writes will fail too
-	rw, ww   waiter // a goroutine parked in a read, in a write (one of each at most)
+	readable bool    // an EPOLLIN edge came since the last read attempt
+	writable bool    // an EPOLLOUT edge came since the last write attempt
+	rdhup    bool    // the peer shut down its side (RDHUP): reads will end
+	hup      bool    // the connection broke (HUP or ERR): writes will fail too
+	rw, ww   waiter  // a goroutine parked in a read, in a write (one of each at most)
 	released bool    // the descriptor was closed or given away: its number is no longer ours
 	gone     Watcher // told once if the peer hangs up while detached
 	noPark   bool    // a NonBlocking handler runs on the producer: never park
