@@ -51,12 +51,12 @@ func (a *Context) Request() *api.Request { return a.r }
 // returns api.ErrCompleted, and task never runs, if the request has
 // completed; a task still queued when another task completes the request is
 // dropped silently (use DispatchOr to hear of it).
-func (a *Context) Dispatch(task Task) error { return a.ex.Submit(task, nil) }
+func (a *Context) Dispatch(task Func) error { return a.ex.Submit(task, nil) }
 
 // DispatchOr is Dispatch with a callback for the drop: if the request
 // completes while task is queued, dropped is called with api.ErrCompleted
 // instead.
-func (a *Context) DispatchOr(task Task, dropped func(error)) error {
+func (a *Context) DispatchOr(task Func, dropped func(error)) error {
 	return a.ex.Submit(task, dropped)
 }
 

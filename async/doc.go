@@ -1,6 +1,6 @@
 // Package async is the asynchronous API of a request: the servlet-style
 // AsyncContext (Start, Context), its listeners (Listener), the serialized
-// tasks it runs (Task, Context.Dispatch, Context.Executor), the
+// tasks it runs (Func, Context.Dispatch, Context.Executor), the
 // non-blocking body reader and writer (Input, Output), and what a finished
 // request sent (Result, End, ResultOf).
 //

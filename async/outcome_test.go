@@ -15,7 +15,7 @@ import (
 // writeResult is an async task that answers but forgets to Complete: its
 // output stays uncommitted (or not, with flush) until something else ends
 // the request.
-func writeResult(flush bool) async.Task {
+func writeResult(flush bool) async.Func {
 	return func(w api.Response) {
 		w.Header().Set("X-Kept", "1")
 		w.Header().Set("Content-Type", "application/json")

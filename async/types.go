@@ -12,9 +12,9 @@ import (
 // the container nor the handler sets one.
 const DefaultTimeout = exchange.DefaultTimeout
 
-// Task is a unit of work that runs serialized with everything else of one
+// Func is a unit of work that runs serialized with everything else of one
 // request. w is valid until the task returns.
-type Task = exchange.Task
+type Func = exchange.Func
 
 // Listener receives lifecycle events of a request. Any field may be nil.
 // OnTimeout and OnError run as serialized tasks and may write the response

@@ -21,7 +21,7 @@
 // queue, the timer and the goroutines around it. The tests drive the
 // machine through every race of resume, timeout, complete and submit.
 //
-// The types programs name (Listener, Task, Result, End, OnShutdown,
+// The types programs name (Listener, Func, Result, End, OnShutdown,
 // DispatchKind, Outcome, Discarder) are defined here, because the engine
 // uses them, and named in package async as aliases.
 //

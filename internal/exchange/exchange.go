@@ -92,9 +92,9 @@ const (
 	ModeContinuation
 )
 
-// Task is a unit of work that runs serialized with everything else of one
+// Func is a unit of work that runs serialized with everything else of one
 // request. w is valid until the task returns.
-type Task func(w api.Response)
+type Func func(w api.Response)
 
 // Listener receives lifecycle events of an exchange. Any field may be nil.
 // OnTimeout and OnError run as serialized tasks and may write the response
@@ -147,7 +147,7 @@ const (
 
 type queued struct {
 	kind    taskKind
-	fn      Task
+	fn      Func
 	dropped func(error)
 	attrs   []api.Attr
 	resumed bool
@@ -717,7 +717,7 @@ func (ex *Exchange) CompleteAs(end End) error {
 // Submit queues t to run serialized. It returns api.ErrCompleted if the
 // exchange has completed. If the exchange completes while t is queued, t is
 // not run and dropped (if not nil) is called with api.ErrCompleted.
-func (ex *Exchange) Submit(t Task, dropped func(error)) error {
+func (ex *Exchange) Submit(t Func, dropped func(error)) error {
 	ex.mu.Lock()
 	act, err := ex.m.transition(evSubmit, false, false)
 	if err == nil {
