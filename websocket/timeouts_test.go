@@ -21,7 +21,8 @@ import (
 //
 //   - keep-alive: a peer silent for PingInterval + PongTimeout (45 s by
 //     default) is closed with 1001 "keep-alive timeout" then, at once;
-//     each pong it sends moves that deadline;
+//     each pong it sends sets that deadline anew, a message moves it to
+//     1.25 times that;
 //   - IdleTimeout: counted from the last message;
 //   - CloseTimeout: counted from the server's close frame, when the peer
 //     does not answer it.
@@ -43,6 +44,8 @@ func TestTimeoutsAsDocumented(t *testing.T) {
 			websocket.CloseGoingAway, "keep-alive timeout", 45 * time.Second, 0, websocket.ErrPongTimeout},
 		{"keep-alive, one pong", websocket.Config{}, 1, 0, "", true,
 			websocket.CloseGoingAway, "keep-alive timeout", 30*time.Second + 45*time.Second, 0, websocket.ErrPongTimeout},
+		{"keep-alive, a message", websocket.Config{}, 0, 10 * time.Second, "hi", true,
+			websocket.CloseGoingAway, "keep-alive timeout", 10*time.Second + 45*time.Second*5/4, 0, websocket.ErrPongTimeout},
 		{"keep-alive, short", websocket.Config{PingInterval: 2 * time.Second, PongTimeout: time.Second}, 3, 0, "", true,
 			websocket.CloseGoingAway, "keep-alive timeout", 3*2*time.Second + 3*time.Second, 0, websocket.ErrPongTimeout},
 		{"idle after the last message", websocket.Config{IdleTimeout: 10 * time.Second, PingInterval: -1}, 0, 4 * time.Second, "hi", true,
@@ -113,4 +116,28 @@ func TestTimeoutsAsDocumented(t *testing.T) {
 			})
 		})
 	}
+}
+
+// WriteTimeout: a peer that takes nothing holds the writer for exactly
+// WriteTimeout (the first write gets all of it), and the connection is
+// then dropped without a close frame.
+func TestWriteTimeoutAsDocumented(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFaulty(t, "")
+		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{WriteTimeout: 7 * time.Second}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
+		d, stop := servePipes(t, c)
+		defer stop()
+		nc, err := d.NetDialContext(context.Background(), "tcp", "pipe")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		newRawClient(t, nc, "/ws") // and then read nothing
+		start := time.Now()
+		err = <-f.closed
+		if took := time.Since(start); took != 7*time.Second || !errors.Is(err, websocket.ErrAbnormalClosure) {
+			t.Errorf("OnClose(%v) after %v, want ErrAbnormalClosure after WriteTimeout (7s)", err, took)
+		}
+	})
 }
