@@ -34,7 +34,8 @@
 // Closing: exactly one close frame goes each way. Close sends what is
 // queued first; CloseNow (and Close once Send has said ErrQueueFull) drops
 // the queue so that the close frame is the next thing the peer reads;
-// Abort drops the connection without one. OnClose says why the connection
+// Abort drops the connection without one. A close the peer begins is
+// answered at once, ahead of what is queued for it. OnClose says why the connection
 // ended (see Handler). A container's graceful Shutdown closes every
 // WebSocket it served with 1001 and waits for the close handshakes,
 // within its context and CloseTimeout.
