@@ -39,7 +39,8 @@ type Container struct {
 
 	srv connector.Server
 
-	live     liveSet // requests not yet completed
+	live     liveSet      // requests not yet completed
+	taken    takenOverSet // connections taken over (WebSocket), for Shutdown
 	ownExec  *dispatcher.UnboundedExecutor
 	active   atomic.Int64
 	requests atomic.Int64
@@ -215,11 +216,18 @@ func (c *Container) ListenAndServe(addr string) error {
 // (async.ShutdownWait, async.ShutdownExpire). When ctx ends first,
 // everything still suspended is expired, Shutdown waits a moment (a
 // second at most) for those expiries to answer, and returns ctx's error;
-// Close then ends what is left. Connections taken over (WebSocket) are not
-// tracked: use RegisterOnShutdown.
+// Close then ends what is left.
+//
+// A connection taken over from a request that joined the shutdown (every
+// WebSocket of package websocket does) is told to close at once — a
+// WebSocket sends its close frame, 1001 — and once the requests are done,
+// Shutdown waits for those connections to end (their close handshakes),
+// within ctx. Other hijacked connections are not tracked: close them from
+// a RegisterOnShutdown function.
 func (c *Container) Shutdown(ctx context.Context) error {
 	c.shutting.Store(true)
 	c.runOnShutdown()
+	c.taken.shutdownAll()
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- c.srv.Shutdown(ctx) }()
 
@@ -246,6 +254,11 @@ func (c *Container) Shutdown(ctx context.Context) error {
 		}
 	}
 	err := <-srvDone
+	if err == nil {
+		// No request is left to take a connection over: wait for those
+		// taken over to finish closing.
+		err = c.taken.wait(ctx)
+	}
 	if err == nil && c.ownExec != nil {
 		err = c.ownExec.Close(ctx) // wait for the last tasks (listeners, say)
 	}
@@ -258,7 +271,8 @@ func (c *Container) ShuttingDown() bool { return c.shutting.Load() }
 
 // RegisterOnShutdown registers f to run when Shutdown or Close is first
 // called, on a goroutine of its own, as net/http's does: for what the
-// container does not track, such as connections taken over by WebSocket.
+// container does not track, such as connections hijacked by a handler of
+// your own (package websocket's join Shutdown by themselves).
 // Any goroutine may call it.
 func (c *Container) RegisterOnShutdown(f func()) {
 	c.mu.Lock()
@@ -310,10 +324,13 @@ func (c *Container) awaitAnswers(xs []*exchange, d time.Duration) {
 }
 
 // Close closes every listener and connection and completes every request
-// still live, without waiting.
+// still live, without waiting. Connections taken over that joined the
+// shutdown (WebSocket) are told to close, as by Shutdown, and not waited
+// for.
 func (c *Container) Close() error {
 	c.shutting.Store(true)
 	c.runOnShutdown()
+	c.taken.shutdownAll()
 	err := c.srv.Close()
 	for _, x := range c.live.snapshot() {
 		x.ctx.cancel()

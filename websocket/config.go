@@ -22,28 +22,54 @@ const (
 // each field says what zero means.
 type Config struct {
 	// ReadLimit is the largest message accepted, in bytes; a larger one
-	// closes the connection with 1009. Zero means DefaultReadLimit (1 MiB).
+	// closes the connection with 1009 (OnClose gets ErrTooBig). Zero means
+	// DefaultReadLimit (1 MiB).
 	ReadLimit int64
 	// SendQueue is how many messages Send queues for a peer before it
 	// returns ErrQueueFull. Zero means DefaultSendQueue (256).
 	SendQueue int
-	// PingInterval is how often the server pings for keep-alive. Zero
-	// means DefaultPingInterval (30 s); negative means never (then no read
-	// deadline applies either).
+	// PingInterval is how often the server pings the peer: the next ping
+	// goes out PingInterval after the previous one did (a timer reset at
+	// each ping, so a late timer never skips one). Zero means
+	// DefaultPingInterval (30 s); negative means never, and then no
+	// keep-alive deadline applies either (see PongTimeout).
 	PingInterval time.Duration
-	// PongTimeout is how long after a ping interval the peer has to show
-	// life (a message or a pong) before the connection is closed with
-	// ErrPongTimeout. Zero means DefaultPongTimeout (15 s).
+	// PongTimeout sets, with PingInterval, the keep-alive deadline: a peer
+	// from which nothing at all has arrived — no message, no pong, no
+	// ping — for PingInterval + PongTimeout (45 s by default) is taken for
+	// dead, closed with 1001 ("keep-alive timeout") at once, and OnClose
+	// gets ErrPongTimeout. As a ping goes out every PingInterval, a live
+	// peer has PongTimeout to answer one. A pong or a ping sets the
+	// deadline exactly; a data message moves it only once less than
+	// PingInterval + PongTimeout is left, to a quarter more than that (a
+	// busy connection does not reset a timer per message), so after a
+	// message the deadline is between 1 and 1.25 times that. Zero means
+	// DefaultPongTimeout (15 s).
 	PongTimeout time.Duration
-	// IdleTimeout closes a connection (1001, ErrIdle) when no message went
-	// either way for that long; pings and pongs do not count. Zero means
+	// IdleTimeout closes a connection (1001 "idle", and OnClose gets
+	// ErrIdle) when no frame went either way for that long, counted from
+	// the last one: messages, pings and pongs all count. The keep-alive's
+	// own pings count too, so with PingInterval under IdleTimeout (the
+	// defaults) a connection is never idle: IdleTimeout then matters only
+	// when PingInterval is negative or longer. Zero means
 	// DefaultIdleTimeout (5 min); negative means never.
 	IdleTimeout time.Duration
-	// WriteTimeout bounds each write to the peer. Zero means
+	// WriteTimeout bounds the writes to the peer: a write that has not
+	// finished by its deadline ends the connection without a close frame
+	// (OnClose gets ErrAbnormalClosure). The deadline is set WriteTimeout
+	// ahead and moved again once less than half of it is left, so a write
+	// gets between half of WriteTimeout and all of it. Zero means
 	// DefaultWriteTimeout (10 s).
 	WriteTimeout time.Duration
-	// CloseTimeout is how long the close handshake waits for the peer's
-	// close frame. Zero means DefaultCloseTimeout (5 s).
+	// CloseTimeout is how long the server waits for the peer's close
+	// frame once its own went out (Close, CloseNow, IdleTimeout, a
+	// container's Shutdown), before it closes the TCP connection anyway
+	// (OnClose gets ErrCloseTimeout, unless the server had a reason of its
+	// own). When the peer closed first, or the server closed because the
+	// connection could not be read any further (the keep-alive deadline, a
+	// message over ReadLimit, a protocol error), the TCP connection closes
+	// as soon as the close frame is out: no answer is awaited. Zero means
+	// DefaultCloseTimeout (5 s).
 	CloseTimeout time.Duration
 	// CheckOrigin decides whether to accept a request from another origin.
 	// Nil accepts requests without an Origin header and those whose Origin

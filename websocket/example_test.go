@@ -2,9 +2,11 @@ package websocket_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	gws "github.com/gorilla/websocket"
 
@@ -47,4 +49,137 @@ func ExampleNewHandler() {
 	ws.Close()
 	<-h.done
 	// Output: HELLO
+}
+
+// A handler of its own upgrades with response headers: the cookie it sets
+// and the subprotocol it chooses among those the client offers go out on
+// the 101.
+func ExampleUpgrade() {
+	c := container.New()
+	c.HandleFunc("/feed", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Set-Cookie", "session=42; HttpOnly")
+		for _, p := range websocket.Subprotocols(r) {
+			if p == "feed.v2" || p == "feed.v1" {
+				w.Header().Set("Sec-WebSocket-Protocol", p) // the client's first choice we speak
+				break
+			}
+		}
+		_, err := websocket.Upgrade(w, r, websocket.Config{}, shout{done: make(chan struct{})})
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	d := gws.Dialer{Subprotocols: []string{"feed.v3", "feed.v2", "feed.v1"}}
+	ws, resp, err := d.Dial("ws://"+l.Addr().String()+"/feed", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+	fmt.Println(resp.Header.Get("Set-Cookie"))
+	fmt.Println(ws.Subprotocol())
+	// Output:
+	// session=42; HttpOnly
+	// feed.v2
+}
+
+// kick closes every connection at once with 1008, as a feed does with a
+// client that cannot keep up.
+type kick struct{}
+
+func (kick) OnOpen(c *websocket.Conn)                     { c.CloseNow(websocket.ClosePolicyViolation, "too slow") }
+func (kick) OnMessage(*websocket.Conn, websocket.Message) {}
+func (kick) OnClose(*websocket.Conn, error)               {}
+
+// CloseNow sends the close frame ahead of whatever is still queued: the
+// peer reads it next.
+func ExampleConn_CloseNow() {
+	c := container.New()
+	c.Handle("/feed", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return kick{}, nil }))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	ws, _, err := gws.DefaultDialer.Dial("ws://"+l.Addr().String()+"/feed", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+	_, _, err = ws.ReadMessage()
+	if ce, ok := err.(*gws.CloseError); ok {
+		fmt.Println(ce.Code, ce.Text)
+	}
+	// Output: 1008 too slow
+}
+
+// drop aborts every connection at once and reports what OnClose got.
+type drop struct{ closed chan error }
+
+func (drop) OnOpen(c *websocket.Conn)                     { c.Abort() }
+func (drop) OnMessage(*websocket.Conn, websocket.Message) {}
+func (d drop) OnClose(_ *websocket.Conn, err error)       { d.closed <- err }
+
+// Abort drops the connection without a close frame: the client sees it
+// end abnormally, and OnClose gets ErrAborted.
+func ExampleConn_Abort() {
+	h := drop{closed: make(chan error, 1)}
+	c := container.New()
+	c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	ws, _, err := gws.DefaultDialer.Dial("ws://"+l.Addr().String()+"/ws", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+	_, _, err = ws.ReadMessage()
+	fmt.Println("client:", gws.IsUnexpectedCloseError(err, gws.CloseNormalClosure, gws.CloseGoingAway))
+	fmt.Println("server:", errors.Is(<-h.closed, websocket.ErrAborted))
+	// Output:
+	// client: true
+	// server: true
+}
+
+// A graceful Shutdown closes the WebSockets with 1001 and returns once
+// their close handshakes are done: the handler's OnClose has run.
+func ExampleNewHandler_shutdown() {
+	h := shout{done: make(chan struct{})}
+	c := container.New()
+	c.Handle("/shout", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+
+	ws, _, err := gws.DefaultDialer.Dial("ws://"+l.Addr().String()+"/shout", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+	client := make(chan error, 1)
+	go func() {
+		_, _, err := ws.ReadMessage() // gorilla's client answers the close frame as it reads it
+		client <- err
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.Shutdown(ctx)
+	select {
+	case <-h.done:
+		fmt.Println("OnClose ran before Shutdown returned")
+	default:
+		fmt.Println("Shutdown returned first")
+	}
+	if ce, ok := (<-client).(*gws.CloseError); ok {
+		fmt.Println(ce.Code, ce.Text)
+	}
+	// Output:
+	// OnClose ran before Shutdown returned
+	// 1001 server shutting down
 }

@@ -145,15 +145,21 @@ func TestCallbackPanics(t *testing.T) {
 }
 
 // A client that vanishes without a close frame (in the middle of a
-// message, or between messages) ends its connection once: OnClose gets the
-// I/O error, and nothing is left running (TestMain checks for leaks).
+// message, or between messages; closing its TCP connection or resetting
+// it) ends its connection once: OnClose gets an error that says the
+// connection was lost, never a *CloseError (no close frame came), and
+// nothing is left running (TestMain checks for leaks).
 func TestClientVanishes(t *testing.T) {
-	for _, midMessage := range []bool{false, true} {
-		name := "between messages"
-		if midMessage {
-			name = "mid-message"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		midMessage, reset bool
+	}{
+		{"between messages, FIN", false, false},
+		{"between messages, reset", false, true},
+		{"mid-message, FIN", true, false},
+		{"mid-message, reset", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			f := newFaulty(t, "")
 			c := container.New(append(modes.Options(modes.H1), container.WithLogger(wharftest.DiscardLogger()))...)
 			c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
@@ -164,14 +170,18 @@ func TestClientVanishes(t *testing.T) {
 				t.Fatalf("greeting %q %v", m, err)
 			}
 			nc := ws.NetConn()
-			if midMessage {
+			if tc.midMessage {
 				// A masked text frame header announcing 100 bytes, and 3.
 				nc.Write([]byte{0x81, 0x80 | 100, 1, 2, 3, 4, 'a', 'b', 'c'})
 			}
-			nc.(*net.TCPConn).SetLinger(0) // a reset, as a crashed client sends
+			if tc.reset {
+				nc.(*net.TCPConn).SetLinger(0) // a reset, as a crashed client sends
+			}
 			nc.Close()
-			if err := f.waitClosed(t); err == nil {
-				t.Fatal("OnClose(nil) for a client that vanished")
+			err := f.waitClosed(t)
+			var ce *websocket.CloseError
+			if !errors.Is(err, websocket.ErrAbnormalClosure) || errors.As(err, &ce) {
+				t.Fatalf("OnClose(%v) for a client that vanished: want ErrAbnormalClosure and no *CloseError (no close frame came)", err)
 			}
 		})
 	}

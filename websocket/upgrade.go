@@ -1,10 +1,12 @@
 package websocket
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
-	"syscall"
 
 	gws "github.com/gorilla/websocket"
 
@@ -14,10 +16,32 @@ import (
 // Upgrade answers r's WebSocket handshake and serves the connection with h
 // on goroutines of its own; it returns once the connection is open (h's
 // OnOpen may already run). It must be called from r's handler (or a filter)
-// before anything is written. A request that is not a valid WebSocket
-// handshake (among them any HTTP/2 request) gets its error answer (400,
-// 403 for a refused origin, 405, 426) and Upgrade returns the error.
+// before anything is written.
+//
+// The header fields set on w before Upgrade — by the handler or by the
+// filters on the way: cookies, CORS, anything — go out on the 101, except
+// those the handshake itself owns (Connection, Upgrade, the other
+// Sec-WebSocket-* fields, and the fields that describe a body). A
+// Sec-WebSocket-Protocol set on w is the handler's choice of subprotocol,
+// which must be one the client offered (Subprotocols lists them; another
+// is answered 500 with ErrSubprotocol); without one, Config.Subprotocols
+// chooses.
+//
+// A request that is not a valid WebSocket handshake gets its error answer
+// (400, 403 for a refused origin, 405, 426) and Upgrade returns the
+// error; a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2,
+// which says that WebSocket over those (RFC 8441, RFC 9220) is not
+// offered.
+//
+// When a container serves r, the connection joins its graceful shutdown:
+// Shutdown closes it with 1001 (as Close does: what is queued goes
+// first) and waits for the close handshake, bounded by Shutdown's context
+// and CloseTimeout.
 func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, error) {
+	if r.Head().ProtoMajor >= 2 {
+		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrHTTP2}
+	}
+	header := handshakeHeader(w.Header())
 	up := gws.Upgrader{
 		Subprotocols: cfg.Subprotocols,
 		CheckOrigin: func(*http.Request) bool {
@@ -27,10 +51,17 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 			return sameOrigin(r)
 		},
 	}
+	if chosen := header.Get("Sec-Websocket-Protocol"); chosen != "" {
+		if !slices.Contains(Subprotocols(r), chosen) {
+			return nil, &api.StatusError{Code: http.StatusInternalServerError, Err: ErrSubprotocol}
+		}
+		up.Subprotocols = nil // gorilla then takes the header's choice
+	}
 	var ws *gws.Conn
+	var wire *wireConn
 	var uerr error
 	serve := api.FromHTTP(http.HandlerFunc(func(rw http.ResponseWriter, hr *http.Request) {
-		ws, uerr = up.Upgrade(rw, hr, nil)
+		ws, uerr = up.Upgrade(hijackWriter{rw, &wire}, hr, header)
 	}))
 	if err := serve.Serve(w, r); err != nil && uerr == nil {
 		uerr = err
@@ -43,17 +74,28 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 		}
 		return nil, uerr
 	}
-	c := &Conn{ws: ws, cfg: cfg, req: r, h: h, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	if sc, ok := ws.NetConn().(syscall.Conn); ok && directWrites {
-		c.raw, _ = sc.SyscallConn() // TLS connections have none: their writes all go through the writer
+	c := newConn(ws, wire.Conn, cfg, r, h)
+	wire.c = c // before serve starts: gorilla writes only from the reader
+	if t, ok := r.Exchange().(shutdownTracker); ok {
+		c.untrack = t.TrackTakenOver(c.goingAway, c.done)
 	}
 	go c.serve()
 	return c, nil
 }
 
+// shutdownTracker is implemented by the state a container keeps for a
+// request (api.Request.Exchange): a connection taken over from the request
+// joins the container's graceful shutdown through it (see the container
+// package's Shutdown).
+type shutdownTracker interface {
+	TrackTakenOver(shutdown func(), done <-chan struct{}) (untrack func())
+}
+
 // NewHandler returns a handler that upgrades every request it serves and
 // runs the Handler open returns for it; if open fails, the request is
 // answered with open's error (use api.Error for a status) and not upgraded.
+// To set header fields on the 101 (a cookie, the chosen subprotocol), set
+// them in a filter before it, or call Upgrade from a handler of your own.
 func NewHandler(cfg Config, open func(r *api.Request) (Handler, error)) api.Handler {
 	return api.HandlerFunc(func(w api.Response, r *api.Request) error {
 		h, err := open(r)
@@ -65,6 +107,61 @@ func NewHandler(cfg Config, open func(r *api.Request) (Handler, error)) api.Hand
 		}
 		return nil
 	})
+}
+
+// Subprotocols returns the subprotocols r's client offers
+// (Sec-WebSocket-Protocol), in its order of preference.
+func Subprotocols(r *api.Request) []string {
+	var list []string
+	for _, v := range r.Header().Values("Sec-Websocket-Protocol") {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				list = append(list, p)
+			}
+		}
+	}
+	return list
+}
+
+// handshakeHeader is what of the response header goes out on the 101: all
+// but the fields the handshake writes itself and those that describe a
+// body, which a 101 has not. Nil if nothing is left.
+func handshakeHeader(h http.Header) http.Header {
+	var out http.Header
+	for k, v := range h {
+		switch k {
+		case "Connection", "Upgrade", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding",
+			"Content-Length", "Content-Type", "Content-Encoding",
+			"Sec-Websocket-Accept", "Sec-Websocket-Extensions", "Sec-Websocket-Version":
+			continue
+		}
+		if out == nil {
+			out = make(http.Header, len(h))
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// hijackWriter is the ResponseWriter gorilla's Upgrade gets: the
+// connection it hijacks comes wrapped in a wireConn, which keeps gorilla's
+// own close frames out of the writer's way.
+type hijackWriter struct {
+	http.ResponseWriter
+	wire **wireConn
+}
+
+func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := h.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, api.ErrNotSupported
+	}
+	nc, brw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	*h.wire = &wireConn{Conn: nc}
+	return *h.wire, brw, nil
 }
 
 // sameOrigin is gorilla's default origin rule on a Wharf request: no

@@ -183,7 +183,7 @@ func TestLimits(t *testing.T) {
 	}{
 		{"too big", websocket.Config{ReadLimit: 10}, func(ws *gws.Conn) {
 			ws.WriteMessage(gws.TextMessage, []byte("more than ten bytes"))
-		}, func(err error) bool { return err != nil }, gws.CloseMessageTooBig},
+		}, func(err error) bool { return errors.Is(err, websocket.ErrTooBig) }, gws.CloseMessageTooBig},
 		{"idle", websocket.Config{IdleTimeout: 100 * time.Millisecond}, func(*gws.Conn) {},
 			func(err error) bool { return err == websocket.ErrIdle }, gws.CloseGoingAway},
 		{"no pong", websocket.Config{PingInterval: 50 * time.Millisecond, PongTimeout: 50 * time.Millisecond}, func(ws *gws.Conn) {

@@ -19,7 +19,8 @@ var indexHTML []byte
 const maxMember = 32
 
 // newContainer builds the chat around rm: the page at "/", the room at
-// "/ws". The room closes its connections when the container shuts down.
+// "/ws" with rm.config. The container's Shutdown closes the members'
+// connections with 1001 and waits for their close handshakes.
 func newContainer(rm *room, opts ...container.Option) *container.Container {
 	c := container.New(opts...)
 	c.HandleFunc("", func(w api.Response, r *api.Request) error {
@@ -27,10 +28,15 @@ func newContainer(rm *room, opts ...container.Option) *container.Container {
 		_, err := w.Write(indexHTML)
 		return err
 	})
-	c.Handle("/ws", websocket.NewHandler(websocket.Config{ReadLimit: 16 << 10, SendQueue: 1024}, rm.open))
-	c.RegisterOnShutdown(rm.closeAll)
+	c.Handle("/ws", websocket.NewHandler(rm.config, rm.open))
 	return c
 }
+
+// config is the members' WebSocket configuration: small messages, and a
+// deep queue for the bursts of a busy room. The keep-alive (a ping every
+// 30 s) finds the members who are gone; one who only reads a quiet room
+// stays, as its pings keep its connection from being idle.
+var config = websocket.Config{ReadLimit: 16 << 10, SendQueue: 1024}
 
 // maxRooms is how many rooms one connection may join.
 const maxRooms = 32

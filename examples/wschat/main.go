@@ -14,15 +14,19 @@
 // {"from": "", "text": "M joined"}. With rooms, messages say which:
 // {"room": R, "text": T} to send to room R, {"room": R, "from": M,
 // "text": T} received by every member of R. A member whose connection cannot keep
-// up (its send queue is full) is disconnected with 1008.
+// up (its send queue is full) is disconnected with 1008, which it reads
+// next: its backlog is dropped.
 //
 // Usage:
 //
 //	go run ./examples/wschat -addr 127.0.0.1:8080
 //
 // and open http://127.0.0.1:8080/ in a few browser windows. Like every
-// example it takes -tls, -cert/-key and -h2c; on shutdown the members are
-// sent a close frame (1001).
+// example it takes -tls, -cert/-key and -h2c. On shutdown (SIGINT,
+// SIGTERM) the container closes every member's connection with 1001 and
+// waits for the close handshakes before the program exits. A member that
+// only reads stays as long as it answers pings (every 30 s): no idle
+// timeout applies.
 package main
 
 import (

@@ -21,15 +21,32 @@ type message struct {
 // to copy a room's members: sending never blocks (websocket.Conn.Send
 // queues).
 type room struct {
-	mu     sync.Mutex
-	rooms  map[string]map[*websocket.Conn]string // room name → member → name
-	closed bool
+	config websocket.Config // the members' connections'
+
+	mu    sync.Mutex
+	rooms map[string]map[*websocket.Conn]string // room name → member → name
 }
 
-func newRoom() *room { return &room{rooms: make(map[string]map[*websocket.Conn]string)} }
+func newRoom() *room {
+	return &room{config: config, rooms: make(map[string]map[*websocket.Conn]string)}
+}
+
+// members returns how many connections are in the rooms.
+func (rm *room) members() int {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	seen := make(map[*websocket.Conn]bool)
+	for _, members := range rm.rooms {
+		for c := range members {
+			seen[c] = true
+		}
+	}
+	return len(seen)
+}
 
 // broadcast sends m to every member of m.Room; one that cannot keep up is
-// let go.
+// let go with 1008, its backlog dropped so that the close frame reaches it
+// next.
 func (rm *room) broadcast(m message) {
 	b, _ := json.Marshal(m)
 	rm.mu.Lock()
@@ -41,24 +58,8 @@ func (rm *room) broadcast(m message) {
 	rm.mu.Unlock()
 	for _, c := range conns {
 		if err := c.Send(websocket.Message{Data: b}); err == websocket.ErrQueueFull {
-			c.Close(1008, "too slow")
+			c.CloseNow(websocket.ClosePolicyViolation, "too slow")
 		}
-	}
-}
-
-// closeAll sends every member a close frame, for the server's shutdown.
-func (rm *room) closeAll() {
-	rm.mu.Lock()
-	rm.closed = true
-	seen := make(map[*websocket.Conn]bool)
-	for _, members := range rm.rooms {
-		for c := range members {
-			seen[c] = true
-		}
-	}
-	rm.mu.Unlock()
-	for c := range seen {
-		c.Close(websocket.CloseGoingAway, "server shutting down")
 	}
 }
 
@@ -72,11 +73,6 @@ type member struct {
 func (m *member) OnOpen(c *websocket.Conn) {
 	rm := m.room
 	rm.mu.Lock()
-	if rm.closed {
-		rm.mu.Unlock()
-		c.Close(websocket.CloseGoingAway, "server shutting down")
-		return
-	}
 	for _, r := range m.rooms {
 		if rm.rooms[r] == nil {
 			rm.rooms[r] = make(map[*websocket.Conn]string)
@@ -95,7 +91,7 @@ func (m *member) OnMessage(c *websocket.Conn, msg websocket.Message) {
 		Text string `json:"text"`
 	}
 	if msg.Binary || json.Unmarshal(msg.Data, &in) != nil || !slices.Contains(m.rooms, in.Room) {
-		c.Close(1003, `send {"room": R, "text": T} for a room you joined`) // unsupported data
+		c.Close(websocket.CloseUnsupportedData, `send {"room": R, "text": T} for a room you joined`)
 		return
 	}
 	m.room.broadcast(message{Room: in.Room, From: m.name, Text: in.Text})

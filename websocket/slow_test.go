@@ -1,0 +1,204 @@
+package websocket_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	gws "github.com/gorilla/websocket"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/websocket"
+)
+
+// servePipes serves c on in-memory pipes inside a synctest bubble and
+// returns a dialer for it; the returned stop shuts c down.
+func servePipes(t *testing.T, c *container.Container) (*gws.Dialer, func()) {
+	l := wharftest.NewPipeListener()
+	served := make(chan struct{})
+	go func() { defer close(served); c.Serve(l) }()
+	return &gws.Dialer{NetDialContext: l.Dial}, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := c.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		<-served
+	}
+}
+
+// ticker sends a message of size bytes every period (0: as fast as Send
+// takes them) until Send says the peer does not keep up, then closes the
+// connection with 1008.
+type ticker struct {
+	size   int
+	period time.Duration
+	sent   atomic.Int32
+	closed chan error
+}
+
+func (tk *ticker) OnOpen(c *websocket.Conn) {
+	go func() {
+		m := websocket.Text(strings.Repeat("t", tk.size))
+		for {
+			switch err := c.Send(m); err {
+			case nil:
+				tk.sent.Add(1)
+			case websocket.ErrQueueFull:
+				c.Close(websocket.ClosePolicyViolation, "too slow")
+				return
+			default:
+				return
+			}
+			if tk.period > 0 {
+				time.Sleep(tk.period)
+			}
+		}
+	}()
+}
+func (tk *ticker) OnMessage(*websocket.Conn, websocket.Message) {}
+func (tk *ticker) OnClose(_ *websocket.Conn, err error)         { tk.closed <- err }
+
+// readToClose reads messages, pausing between them, until the connection
+// ends, and returns how many arrived and the error it ended with.
+func readToClose(ws *gws.Conn, pause time.Duration) (int, error) {
+	for n := 0; ; n++ {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			return n, err
+		}
+		time.Sleep(pause)
+	}
+}
+
+// A client too slow for its ticker, closed with 1008 by the application
+// when Send says its queue is full, reads the 1008 close frame next:
+// the queued messages it could not keep up with are dropped instead of
+// standing between it and the close frame (on a pipe, which buffers
+// nothing, exactly the queue's worth is missing).
+func TestSlowClientGetsPolicyCloseFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const queue = 16
+		tk := &ticker{size: 1 << 10, period: time.Millisecond, closed: make(chan error, 1)}
+		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: queue}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
+		d, stop := servePipes(t, c)
+		defer stop()
+		ws, _, err := d.Dial("ws://pipe/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		got, err := readToClose(ws, 10*time.Millisecond)
+		var ce *gws.CloseError
+		if !errors.As(err, &ce) || ce.Code != gws.ClosePolicyViolation || ce.Text != "too slow" {
+			t.Fatalf("after %d messages: %v, want close 1008", got, err)
+		}
+		if sent := int(tk.sent.Load()); got+queue > sent {
+			t.Errorf("the client read %d of the %d messages sent before its close frame: the queue (%d) went first", got, sent, queue)
+		}
+		if err := <-tk.closed; err != nil {
+			t.Errorf("OnClose(%v), want nil: the client answered", err)
+		}
+	})
+}
+
+// The same over a real socket: a client that stops reading for a while
+// (the socket's buffers fill, then its queue overflows, and the
+// application closes it with 1008) reads 1008 once it reads again, not a
+// dropped connection (1006), and OnClose gets nil: the handshake
+// completed.
+func TestSlowClientGetsPolicyCloseRealSocket(t *testing.T) {
+	tk := &ticker{size: 4 << 10, closed: make(chan error, 1)}
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: 64}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
+	s := modes.Start(t, modes.H1, c)
+	ws := dialHTTP1(t, s, "/ws")
+	time.Sleep(300 * time.Millisecond) // stalled: the socket's buffers and then the queue fill
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := readToClose(ws, 0)
+	var ce *gws.CloseError
+	if !errors.As(err, &ce) || ce.Code != gws.ClosePolicyViolation {
+		t.Fatalf("after %d messages: %v, want close 1008", got, err)
+	}
+	select {
+	case err := <-tk.closed:
+		if err != nil {
+			t.Errorf("OnClose(%v), want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnClose not called")
+	}
+}
+
+// queueThenClose answers "go" with n messages of 1 KiB and then Close or,
+// with now, CloseNow.
+type queueThenClose struct {
+	n      int
+	now    bool
+	closed chan error
+}
+
+func (queueThenClose) OnOpen(*websocket.Conn) {}
+func (q queueThenClose) OnMessage(c *websocket.Conn, _ websocket.Message) {
+	for range q.n {
+		c.Send(websocket.Text(strings.Repeat("m", 1<<10)))
+	}
+	if q.now {
+		c.CloseNow(websocket.ClosePolicyViolation, "now")
+	} else {
+		c.Close(websocket.CloseNormal, "after the queue")
+	}
+}
+func (q queueThenClose) OnClose(_ *websocket.Conn, err error) { q.closed <- err }
+
+// Close sends what is queued, then the close frame; CloseNow drops what
+// is still queued and sends the close frame next (what the writer had
+// begun to write goes out whole: at most its 64 KiB batch). The client
+// reads only after the close was asked for.
+func TestCloseAfterQueueOrNow(t *testing.T) {
+	const n = 100
+	for _, tc := range []struct {
+		name     string
+		now      bool
+		code     int
+		min, max int // messages read before the close frame
+	}{
+		{"Close", false, websocket.CloseNormal, n, n},
+		{"CloseNow", true, websocket.ClosePolicyViolation, 0, 64},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := queueThenClose{n: n, now: tc.now, closed: make(chan error, 1)}
+				c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+				c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+				d, stop := servePipes(t, c)
+				defer stop()
+				ws, _, err := d.Dial("ws://pipe/ws", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ws.Close()
+				ws.WriteMessage(gws.TextMessage, []byte("go"))
+				time.Sleep(time.Second) // the server queues and closes
+				got, err := readToClose(ws, 0)
+				var ce *gws.CloseError
+				if !errors.As(err, &ce) || ce.Code != tc.code {
+					t.Fatalf("after %d messages: %v, want close %d", got, err, tc.code)
+				}
+				if got < tc.min || got > tc.max {
+					t.Errorf("%d messages before the close frame, want %d to %d", got, tc.min, tc.max)
+				}
+				if err := <-h.closed; err != nil {
+					t.Errorf("OnClose(%v), want nil", err)
+				}
+			})
+		})
+	}
+}
