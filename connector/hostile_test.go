@@ -1,14 +1,12 @@
 package connector_test
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -150,27 +148,7 @@ func TestHostileInputs(t *testing.T) {
 // markers is generated from it (go test ./connector -run
 // TestHostileInputTable -update-docs rewrites it).
 func TestHostileInputTable(t *testing.T) {
-	const path = "../docs/security.md"
-	const begin, end = "<!-- hostile-inputs:begin -->\n", "<!-- hostile-inputs:end -->"
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i, j := bytes.Index(doc, []byte(begin)), bytes.Index(doc, []byte(end))
-	if i < 0 || j < i {
-		t.Fatalf("%s lacks the markers %q and %q", path, begin, end)
-	}
-	table := hostileTable()
-	if got := string(doc[i+len(begin) : j]); got != table {
-		if *updateDocs {
-			out := append(append(append([]byte{}, doc[:i+len(begin)]...), table...), doc[j:]...)
-			if err := os.WriteFile(path, out, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		t.Errorf("%s's hostile-input table is out of date; run go test ./connector -run TestHostileInputTable -update-docs", path)
-	}
+	wharftest.DocSection(t, "../docs/security.md", "hostile-inputs", hostileTable(), *updateDocs)
 }
 
 // hostileTable renders hostileInputs as Markdown, one table per group.

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -301,27 +300,7 @@ func TestH2MalformedRequests(t *testing.T) {
 // between its markers is generated from it (go test ./connector/http2 -run
 // TestH2MalformedTable -update-docs rewrites it).
 func TestH2MalformedTable(t *testing.T) {
-	const path = "../../docs/protocols.md"
-	const begin, end = "<!-- h2-malformed:begin -->\n", "<!-- h2-malformed:end -->"
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i, j := bytes.Index(doc, []byte(begin)), bytes.Index(doc, []byte(end))
-	if i < 0 || j < i {
-		t.Fatalf("%s lacks the markers %q and %q", path, begin, end)
-	}
-	table := h2MalformedTable()
-	if got := string(doc[i+len(begin) : j]); got != table {
-		if *updateDocs {
-			out := append(append(append([]byte{}, doc[:i+len(begin)]...), table...), doc[j:]...)
-			if err := os.WriteFile(path, out, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		t.Errorf("%s's malformed-request table is out of date; run go test ./connector/http2 -run TestH2MalformedTable -update-docs", path)
-	}
+	wharftest.DocSection(t, "../../docs/protocols.md", "h2-malformed", h2MalformedTable(), *updateDocs)
 }
 
 // h2MalformedTable renders h2MalformedRequests as Markdown, one table per

@@ -2,10 +2,12 @@ package wharftest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -84,4 +86,33 @@ func RoundTrip(t testing.TB, addr, raw string, responses int) ([]*http.Response,
 	nc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 	_, err = br.ReadByte()
 	return resps, bodies, err == io.EOF
+}
+
+// DocSection holds the part of the file at path (relative to the test's
+// package) between the lines "<!-- name:begin -->" and "<!-- name:end -->"
+// to want, a table a test generates from its own cases, so that the doc
+// cannot drift from what the test checks. With update it rewrites that
+// part instead of failing (a test's -update-docs flag).
+func DocSection(t testing.TB, path, name, want string, update bool) {
+	t.Helper()
+	begin, end := "<!-- "+name+":begin -->\n", "<!-- "+name+":end -->"
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, j := bytes.Index(doc, []byte(begin)), bytes.Index(doc, []byte(end))
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the markers %q and %q", path, begin, end)
+	}
+	if got := string(doc[i+len(begin) : j]); got == want {
+		return
+	}
+	if !update {
+		t.Errorf("%s's %s section is out of date; run the test with -update-docs", path, name)
+		return
+	}
+	out := append(append(append([]byte{}, doc[:i+len(begin)]...), want...), doc[j:]...)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
