@@ -3,7 +3,6 @@ package websocket_test
 import (
 	"context"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -39,90 +38,6 @@ func (s *silent) why() error {
 	return nil
 }
 
-// receiveOnly is a client that reads (and so answers pings, as gorilla's
-// client does while it reads) but never sends a message: a ticker's or a
-// dashboard's client. lost counts the clients whose connection ended.
-type receiveOnly struct {
-	conns   []*gws.Conn
-	wg      sync.WaitGroup
-	closing atomic.Bool // the test is closing the clients: what ends now is not lost
-	lost    atomic.Int32
-	first   atomic.Pointer[error]
-}
-
-// dial connects n clients with d to url, 10 at a time, and with read
-// starts reading each as soon as it is connected.
-func (ro *receiveOnly) dial(t testing.TB, d *gws.Dialer, url string, n int, read bool) {
-	t.Helper()
-	ro.conns = make([]*gws.Conn, n)
-	errs := make(chan error, n)
-	sem := make(chan struct{}, 10)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			ws, _, err := d.Dial(url, nil)
-			if err != nil {
-				errs <- err
-				return
-			}
-			ro.conns[i] = ws
-			if read {
-				ro.read(ws)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("dial: %v", err)
-	}
-}
-
-// read starts a reader for ws.
-func (ro *receiveOnly) read(ws *gws.Conn) {
-	ro.wg.Add(1)
-	go func() {
-		defer ro.wg.Done()
-		for {
-			if _, _, err := ws.ReadMessage(); err != nil {
-				if !ro.closing.Load() {
-					ro.lost.Add(1)
-					ro.first.CompareAndSwap(nil, &err)
-				}
-				return
-			}
-		}
-	}()
-}
-
-func (ro *receiveOnly) why() error {
-	if p := ro.first.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-// close ends every client with a close handshake and waits for their
-// readers.
-func (ro *receiveOnly) close() {
-	ro.closing.Store(true)
-	for _, ws := range ro.conns {
-		if ws != nil {
-			ws.WriteControl(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""), time.Now().Add(5*time.Second))
-		}
-	}
-	ro.wg.Wait()
-	for _, ws := range ro.conns {
-		if ws != nil {
-			ws.Close()
-		}
-	}
-}
-
 // 1,000 clients that answer pings but never send a message stay
 // connected over ten ping intervals, in a synctest bubble with the
 // defaults (30 s pings, which also keep the connection from being idle
@@ -138,14 +53,14 @@ func TestReceiveOnlyClientsSurviveSynctest(t *testing.T) {
 		served := make(chan struct{})
 		go func() { defer close(served); c.Serve(l) }()
 
-		var ro receiveOnly
-		ro.dial(t, &gws.Dialer{NetDialContext: l.Dial}, "ws://pipe/ws", n, true)
+		var ro wharftest.ReceiveOnly
+		ro.Dial(t, &gws.Dialer{NetDialContext: l.Dial}, func(int) string { return "ws://pipe/ws" }, n, true)
 		time.Sleep(10 * websocket.DefaultPingInterval)
 		synctest.Wait()
-		if lost, closed := ro.lost.Load(), h.closed.Load(); lost != 0 || closed != 0 {
-			t.Errorf("after 10 ping intervals: %d clients lost (first: %v), %d closed by the server (first: %v)", lost, ro.why(), closed, h.why())
+		if lost, closed := ro.Lost.Load(), h.closed.Load(); lost != 0 || closed != 0 {
+			t.Errorf("after 10 ping intervals: %d clients lost (first: %v), %d closed by the server (first: %v)", lost, ro.Why(), closed, h.why())
 		}
-		ro.close()
+		ro.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := c.Shutdown(ctx); err != nil {
@@ -173,12 +88,12 @@ func TestReceiveOnlyClientsSurviveRealSockets(t *testing.T) {
 	s := modes.Start(t, modes.H1, c)
 
 	start := time.Now()
-	var ro receiveOnly
-	ro.dial(t, &gws.Dialer{HandshakeTimeout: 10 * time.Second, NetDial: (&net.Dialer{}).Dial}, "ws"+s.URL[len("http"):]+"/ws", n, true)
+	var ro wharftest.ReceiveOnly
+	ro.Dial(t, &gws.Dialer{HandshakeTimeout: 10 * time.Second, NetDial: (&net.Dialer{}).Dial}, func(int) string { return "ws" + s.URL[len("http"):] + "/ws" }, n, true)
 	t.Logf("1,000 clients connected in %v", time.Since(start))
-	defer ro.close()
+	defer ro.Close()
 	time.Sleep(10 * ping)
-	if lost, closed := ro.lost.Load(), h.closed.Load(); lost != 0 || closed != 0 {
-		t.Errorf("after 10 ping intervals: %d clients lost (first: %v), %d closed by the server (first: %v)", lost, ro.why(), closed, h.why())
+	if lost, closed := ro.Lost.Load(), h.closed.Load(); lost != 0 || closed != 0 {
+		t.Errorf("after 10 ping intervals: %d clients lost (first: %v), %d closed by the server (first: %v)", lost, ro.Why(), closed, h.why())
 	}
 }

@@ -63,9 +63,9 @@ func TestShutdownClosesWebSockets(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- c.Serve(l) }()
 
-	var ro receiveOnly
-	ro.dial(t, &gws.Dialer{HandshakeTimeout: 10 * time.Second}, "ws://"+l.Addr().String()+"/ws", n, false)
-	conns := ro.conns
+	var ro wharftest.ReceiveOnly
+	ro.Dial(t, &gws.Dialer{HandshakeTimeout: 10 * time.Second}, func(int) string { return "ws://" + l.Addr().String() + "/ws" }, n, false)
+	conns := ro.Conns
 	for _, ws := range conns {
 		defer ws.Close()
 	}
