@@ -41,6 +41,7 @@ type Container struct {
 
 	live     liveSet      // requests not yet completed
 	taken    takenOverSet // connections taken over (WebSocket), for Shutdown
+	lim      limiter      // WithMaxHandlers
 	ownExec  *dispatcher.UnboundedExecutor
 	active   atomic.Int64
 	requests atomic.Int64
@@ -77,6 +78,7 @@ func New(opts ...Option) *Container {
 		c.cfg.executor = c.ownExec
 	}
 	c.cfg.connector.Executor = c.cfg.executor
+	c.lim.init(c.cfg.maxHandlers, c.cfg.handlerQueue)
 	// Timeouts go through the executor too: a timer's goroutine is new
 	// each time, so the deep work of a re-dispatch would grow its stack
 	// from scratch, where an executor goroutine is reused, stack and all.
@@ -350,6 +352,9 @@ type Stats struct {
 	Requests    int64 // requests started since New
 	Active      int64 // requests not yet completed
 	Suspended   int64 // of which suspended, holding no goroutine
+	Handlers    int64 // requests running their first dispatch, against WithMaxHandlers (0 without a limit)
+	Queued      int64 // requests waiting for one of those places, holding no goroutine
+	Rejected    int64 // requests answered 503 since New because the queue was full
 	Connections connector.Stats
 	Executor    dispatcher.ExecutorStats
 }
@@ -357,6 +362,7 @@ type Stats struct {
 // Stats returns a snapshot.
 func (c *Container) Stats() Stats {
 	st := Stats{Requests: c.requests.Load(), Active: c.active.Load(), Connections: c.srv.Stats(), Executor: c.cfg.executor.Stats()}
+	st.Handlers, st.Queued, st.Rejected = c.lim.counts()
 	for _, x := range c.live.snapshot() {
 		if x.ax.Suspended() {
 			st.Suspended++
@@ -420,7 +426,6 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 	x := &exchange{c: c, s: s}
 	x.out.init(s, c.cfg.outputBuffer, &c.outBufs)
 	x.ax.Init(x, &x.out, &c.asyncCfg, nil) // Finish cancels x.ctx
-	s.Watch(x)
 
 	var m api.Mapping
 	// The root context matches every path, so there always is a context.
@@ -438,6 +443,8 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 		x.chain, _ = x.ctxt.chain(notFound, m.ServletPath, head.Method)
 	}
 	x.req = api.NewMappedRequest(&x.ctx, head, m, x)
+	x.limited = c.lim.on() && x.inv != api.NonBlocking
+	s.Watch(x) // once limited is known: a client gone already is ClientGone now
 	return x
 }
 

@@ -68,6 +68,15 @@
 // without completing: one response never carries two outcomes. A failure
 // after the response was committed aborts the connection instead.
 //
+// At most WithMaxHandlers requests run their handlers at once, across
+// every connection and protocol (DefaultMaxHandlers, 5,000): a request
+// whose chain may block holds a place from the start of its first dispatch
+// until that dispatch returns. A request beyond the limit waits in arrival
+// order, holding no goroutine, and is started on the executor when a place
+// is free; past WithHandlerQueue it is answered 503. Chains declared
+// api.NonBlocking do not count. Stats reports the places taken, the
+// requests waiting and those refused.
+//
 // Lifecycle: Start freezes the mappings; Serve and ListenAndServe run the
 // HTTP/1.1 connector; Shutdown stops accepting, finishes in-flight requests
 // and expires suspended ones through their timeout path; Close stops

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
@@ -30,6 +31,13 @@ type exchange struct {
 	inv   api.InvocationType // of chain: NonBlocking if its handler and every filter are
 
 	prev, next *exchange // in the container's live set
+
+	// The handler limit's (limit.go).
+	limited      bool          // counted against WithMaxHandlers; set by prepare
+	entered      bool          // counted live; by the goroutine that starts it
+	holds        bool          // holds a place, to give back when its first dispatch returns
+	lim          atomic.Uint32 // its standing with the limiter: limNew...
+	qprev, qnext *exchange     // in the limiter's queue, or its drops
 }
 
 var (
@@ -45,17 +53,14 @@ var _ connector.Prepared = (*exchange)(nil)
 func (x *exchange) InvocationType() api.InvocationType { return x.inv }
 
 // Start implements connector.Prepared: the request is counted live and its
-// initial dispatch runs on the calling goroutine.
+// initial dispatch runs on the calling goroutine, unless it must wait for
+// a place under WithMaxHandlers (see limit.go): then Start returns at once
+// and the request is started later on the executor.
 func (x *exchange) Start() {
-	c, r := x.c, x.req
-	x.req = nil
-	c.requests.Add(1)
-	c.active.Add(1)
-	c.live.add(x)
-	x.ax.Start(r)
-	if c.shutting.Load() {
-		_ = x.ax.ExpireForShutdown(false)
+	if !x.entered && !x.enter() {
+		return // it waits, holding no goroutine
 	}
+	x.begin()
 }
 
 var (
@@ -84,7 +89,12 @@ func (x *exchange) Yield() bool {
 // ClientGone implements connector.Watcher: the client of a suspended
 // request went away, so the request fails (OnError listeners, then
 // completion) instead of waiting for its timeout.
-func (x *exchange) ClientGone(err error) { _ = x.ax.Fail(err) }
+func (x *exchange) ClientGone(err error) {
+	if x.clientLeft() {
+		return // it had not started: it ends without running
+	}
+	_ = x.ax.Fail(err)
+}
 
 // Resolver lets dispatcher.Forward map paths in the request's context.
 func (x *exchange) Resolver() dispatcher.Resolver { return x.ctxt }
@@ -190,4 +200,12 @@ func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request) 
 
 // completeByShutdown completes x's request for the container's Close; its
 // async.Result ends async.EndShutdown unless it had completed already.
-func (x *exchange) completeByShutdown() { _ = x.ax.CompleteAs(async.EndShutdown) }
+func (x *exchange) completeByShutdown() {
+	waiting := x.unqueueForClose()
+	_ = x.ax.CompleteAs(async.EndShutdown)
+	if waiting {
+		// Completed before it started: it finishes without running, as a
+		// suspended request does.
+		x.c.execute(x.begin)
+	}
+}

@@ -27,6 +27,8 @@ type config struct {
 	h2c          bool        // WithH2C, likewise
 	tls          *tls.Config // WithTLSConfig, likewise
 	maxFormBytes int64
+	maxHandlers  int // WithMaxHandlers
+	handlerQueue int // WithHandlerQueue
 }
 
 // WithLogger sets the logger for errors, panics and connection problems.

@@ -578,8 +578,16 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 }
 
 // dispatch hands a stream to the Handler on the executor: never on the
-// reader, which must go on reading frames whatever the handler does.
+// reader, which must go on reading frames whatever the handler does. A
+// Handler that maps requests first (connector.Preparer) does so here, and
+// one that must wait for its turn (Admitter) is left to the Handler.
 func (hc *serverConn) dispatch(st *stream) {
+	if p, ok := hc.handler.(connector.Preparer); ok {
+		st.prepared = p.Prepare(st)
+		if a, ok := st.prepared.(Admitter); ok && !a.Admit() {
+			return
+		}
+	}
 	hc.execute(st.task())
 }
 

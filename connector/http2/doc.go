@@ -18,7 +18,9 @@
 // handles every frame without waiting for anything but the socket, a
 // writer goroutine (write.go) runs while frames are queued, handlers run
 // on the executor, and a stream whose request is suspended holds no
-// goroutine. The connector's facts arrive in a connector.Handover: the
+// goroutine. A Handler that maps requests first (connector.Preparer) maps
+// each on the reader, and one whose request must wait for its turn
+// (Admitter, admit.go) keeps it there without a goroutine. The connector's facts arrive in a connector.Handover: the
 // net.Conn and the bytes already read, the upgraded request, addresses,
 // TLS state, limits, the executor, and the Books that keep the connection
 // counted by the connector and reachable by its Shutdown and Close. The

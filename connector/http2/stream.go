@@ -60,6 +60,9 @@ type stream struct {
 	written  int64
 	wbuf     *[]byte
 	done     bool // Finish or Abort was called
+
+	// Set by the reader before the stream is dispatched, taken by run.
+	prepared connector.Prepared // what the Handler's Prepare mapped, if it is a Preparer
 }
 
 func newStream(hc *serverConn, id uint32) *stream {
@@ -265,6 +268,11 @@ func (st *stream) run() {
 			}
 		}
 	}()
+	if p := st.prepared; p != nil {
+		st.prepared = nil
+		p.Start()
+		return
+	}
 	st.hc.handler.ServeStream(st)
 }
 
