@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/rate"
 )
 
 // requestBody is an HTTP/2 request body: the reader goroutine pushes DATA into
@@ -30,6 +31,11 @@ type requestBody struct {
 	ready   chan struct{} // a Read waits on it; made on the first wait
 	notify  func()        // NotifyReadable's callback
 	n, max  int64         // bytes received, limit (-1 none)
+	late    bool          // a read timed out: the client is slow, and the stream ends with the response
+
+	// The reading goroutine's own.
+	rate  rate.Meter // MinRequestDataRate
+	until time.Time  // ReadBodyTimeout's end, from the first read
 }
 
 var _ api.NonBlockingReader = (*requestBody)(nil)
@@ -123,18 +129,33 @@ func (b *requestBody) wakeLocked() func() {
 	return f
 }
 
-// Read implements io.Reader. A read waits at most ReadTimeout for bytes.
+// Read implements io.Reader. A read that waits for the client waits at
+// most ReadTimeout, and less when the body comes slower than
+// MinRequestDataRate or would not end within ReadBodyTimeout, as on
+// HTTP/1.1: then it fails with a 408 (wrapping connector.ErrTooSlow for
+// the last two), and so do the reads after it.
 func (b *requestBody) Read(p []byte) (int, error) { return b.read(p, false) }
 
 // TryRead implements api.NonBlockingReader.
 func (b *requestBody) TryRead(p []byte) (int, error) { return b.read(p, true) }
 
-func (b *requestBody) read(p []byte, nonblock bool) (int, error) {
+func (b *requestBody) read(p []byte, nonblock bool) (n int, err error) {
+	lim := &b.st.hc.lim
+	if lim.ReadBodyTimeout > 0 && b.until.IsZero() {
+		b.until = time.Now().Add(lim.ReadBodyTimeout)
+	}
 	var timer *time.Timer
+	var waitStart time.Time
+	slow := false
 	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
+		if !waitStart.IsZero() {
+			b.rate.Waited(time.Since(waitStart))
+			b.st.waitEnds()
+		}
+		b.rate.Moved(n)
 	}()
 	for {
 		b.mu.Lock()
@@ -147,7 +168,7 @@ func (b *requestBody) read(p []byte, nonblock bool) (int, error) {
 				b.mu.Unlock()
 				return 0, nil
 			}
-			n := copy(p, b.buf[b.r:])
+			n = copy(p, b.buf[b.r:])
 			b.r += n
 			if b.r == len(b.buf) {
 				b.buf, b.r = b.buf[:0], 0
@@ -174,15 +195,55 @@ func (b *requestBody) read(p []byte, nonblock bool) (int, error) {
 		}
 		ready := b.ready
 		b.mu.Unlock()
-		if timer == nil {
-			timer = time.NewTimer(b.st.hc.lim.ReadTimeout)
+		if waitStart.IsZero() {
+			waitStart = time.Now()
+			var d time.Duration
+			d, slow = b.rate.Timeout(lim.ReadTimeout)
+			if !b.until.IsZero() {
+				if left := b.until.Sub(waitStart); d <= 0 || left < d {
+					d, slow = max(left, time.Nanosecond), true
+				}
+			}
+			if d > 0 {
+				timer = time.NewTimer(d)
+			}
+			b.st.waitBegins()
+		}
+		var expired <-chan time.Time
+		if timer != nil {
+			expired = timer.C
 		}
 		select {
 		case <-ready:
-		case <-timer.C:
-			return 0, os.ErrDeadlineExceeded
+		case <-expired:
+			return 0, b.timedOut(slow)
 		}
 	}
+}
+
+// timedOut makes the body fail as a read that waited too long: a 408,
+// whose cause is the data rate or ReadBodyTimeout when slow, else
+// ReadTimeout.
+func (b *requestBody) timedOut(slow bool) error {
+	cause := os.ErrDeadlineExceeded
+	if slow {
+		cause = errH2SlowBody
+	}
+	err := &api.StatusError{Code: http.StatusRequestTimeout, Err: cause}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil && !b.eof && !b.closed {
+		b.err = err
+	}
+	b.late = true
+	return err
+}
+
+// timedOutRead reports whether a read of the body timed out.
+func (b *requestBody) timedOutRead() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.late
 }
 
 // NotifyReadable implements api.NonBlockingReader.

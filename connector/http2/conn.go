@@ -112,6 +112,7 @@ type serverConn struct {
 	draining  int                 // streams answered whose client still sends a body
 	resetIDs  map[uint32]struct{} // streams the server reset lately
 	err       error               // why it ended, for streams that ask
+	starved   bool                // every stream waits for a client below a minimum data rate: the reader ends the connection
 	headBy    time.Time           // while a header block is read: when it must be complete
 
 	// The write queue: control frames go first, stream frames in order.
@@ -294,12 +295,16 @@ func (hc *serverConn) frameError(err error) error {
 	return err
 }
 
-// deadlineReached handles a read deadline: a header block's, the idle
-// timeout, or the end of a graceful close. It returns the error that ends
+// deadlineReached handles a read deadline: a starved connection's (see
+// starvedAfter), a header block's, the idle timeout, or the end of a
+// graceful close. It returns the error that ends
 // the reader, or nil to go on reading.
 func (hc *serverConn) deadlineReached() error {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
+	if hc.starved {
+		return errH2Starved
+	}
 	if !hc.headBy.IsZero() {
 		// A header block unfinished after ReadHeaderTimeout. Nothing but
 		// its CONTINUATION may follow it, so the connection cannot go on
@@ -318,14 +323,16 @@ func (hc *serverConn) deadlineReached() error {
 	return errH2Done
 }
 
-// idleDeadlineLocked arms the reader's deadline: for the end of the
-// header block being read, if any; else for the connection's idle timeout
-// when no stream is active, or for now when a graceful close is complete;
-// and clears it otherwise.
+// idleDeadlineLocked arms the reader's deadline: for now when the
+// connection is starved; for the end of the header block being read, if
+// any; else for the connection's idle timeout when no stream is active,
+// or for now when a graceful close is complete; and clears it otherwise.
 func (hc *serverConn) idleDeadlineLocked() {
 	switch {
 	case hc.closed:
 		// end is draining the socket under its own deadline.
+	case hc.starved:
+		hc.nc.SetReadDeadline(time.Now()) // deadlineReached ends it
 	case !hc.headBy.IsZero():
 		hc.nc.SetReadDeadline(hc.headBy)
 	case hc.handlers > 0 || hc.open > 0:
@@ -727,6 +734,31 @@ func (hc *serverConn) shutdown() {
 	}
 	hc.goingAway = true
 	hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID})
+	hc.idleDeadlineLocked()
+}
+
+// starvedAfter is called when a stream ended because its client was
+// slower than a minimum data rate. If every stream still open waits for
+// the client too (for a window, for the socket, or for body bytes), or
+// none is left, the client is starving the connection as a whole: it
+// ends with GOAWAY ENHANCE_YOUR_CALM, as HTTP/1.1 closes a slow client's
+// connection, rather than stay open for IdleTimeout or until each stream
+// has used up its own grace. The reader ends it (deadlineReached), so
+// that the GOAWAY and the close follow the connection's one way of
+// ending. A stream whose handler is busy, or whose client makes
+// progress, keeps the connection.
+func (hc *serverConn) starvedAfter() {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if hc.closed || hc.starved {
+		return
+	}
+	for _, st := range hc.streams {
+		if st.state != h2Closed && !st.draining && st.waits == 0 {
+			return
+		}
+	}
+	hc.starved = true
 	hc.idleDeadlineLocked()
 }
 

@@ -3,6 +3,9 @@ package http2
 import (
 	"errors"
 	"fmt"
+	"os"
+
+	xhttp2 "golang.org/x/net/http2"
 
 	"github.com/wharf-go/wharf/connector"
 )
@@ -24,6 +27,15 @@ var (
 	// errH2WriteWait is a response that waited for a flow-control window
 	// longer than WriteTimeout.
 	errH2WriteWait = errors.New("http2: flow-control window not opened within WriteTimeout")
+	// errH2SlowReader is a response whose client took it slower than
+	// MinResponseDataRate: its stream was reset.
+	errH2SlowReader = fmt.Errorf("http2: the client takes the response slower than MinResponseDataRate: %w", connector.ErrTooSlow)
+	// errH2SlowBody is inside the 408 a body read fails with when the body
+	// comes slower than MinRequestDataRate or not within ReadBodyTimeout.
+	errH2SlowBody = fmt.Errorf("http2: request body slower than MinRequestDataRate or ReadBodyTimeout: %w: %w", connector.ErrTooSlow, os.ErrDeadlineExceeded)
+	// errH2Starved ends a connection every stream of which waits for a
+	// client slower than a minimum data rate.
+	errH2Starved = h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "every stream slower than the minimum data rate"}
 	// errH2Done ends the reader after a graceful GOAWAY once no stream is
 	// left.
 	errH2Done = errors.New("http2: connection done")

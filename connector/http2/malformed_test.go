@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,6 +39,10 @@ type h2Malformed struct {
 	// After the first two the connection must serve another request;
 	// after a GOAWAY it must close.
 	want string
+	// then, if set, are the frames that follow a status before the
+	// connection closes ("RST_STREAM code", "GOAWAY code"), in any order:
+	// the GOAWAY goes ahead of what is queued.
+	then []string
 }
 
 // get is the request every fields row changes.
@@ -93,6 +98,12 @@ var h2MalformedRequests = []h2Malformed{
 			c.writeBlock(t, 1, c.block(requestFields(h2Get, []string{":method", "POST", ":path", "/echo"}, false)...), false)
 			c.fr.WriteData(1, false, []byte("a"))
 			c.writeBlock(t, 1, c.block(":path", "/x"), true)
+		}},
+	{group: "Bodies", name: "body slower than `MinRequestDataRate` (240 B/s) once `DataRateGrace` is spent, the connection's only stream", shown: "POST /echo, DATA \"x\", then nothing",
+		want: "408", then: []string{"RST_STREAM NO_ERROR", "GOAWAY ENHANCE_YOUR_CALM"},
+		send: func(t *testing.T, c *h2Client) {
+			c.writeBlock(t, 1, c.block(requestFields(h2Get, []string{":method", "POST", ":path", "/echo"}, false)...), false)
+			c.fr.WriteData(1, false, []byte("x"))
 		}},
 	{group: "Bodies", name: "`content-length` over `MaxBodyBytes` (64 MiB)", fields: []string{":method", "POST", ":path", "/echo", "content-length", "67108865"}, open: true, want: "413"},
 
@@ -241,13 +252,43 @@ func (c *h2Client) outcome(id uint32) (string, error) {
 	}
 }
 
+// outcomeThenClose reads frames until the server closes the connection
+// and returns stream id's status, then its RST_STREAM and the GOAWAY, as
+// h2Malformed.want and then say them ("" where none came).
+func (c *h2Client) outcomeThenClose(id uint32) []string {
+	dec := hpack.NewDecoder(4096, nil)
+	var status, rst, goAway string
+	for {
+		f, err := c.fr.ReadFrame()
+		if err != nil {
+			break
+		}
+		switch f := f.(type) {
+		case *xhttp2.GoAwayFrame:
+			goAway = "GOAWAY " + f.ErrCode.String()
+		case *xhttp2.RSTStreamFrame:
+			if f.StreamID == id {
+				rst = "RST_STREAM " + f.ErrCode.String()
+			}
+		case *xhttp2.HeadersFrame:
+			fields, _ := dec.DecodeFull(f.HeaderBlockFragment())
+			for _, hf := range fields {
+				if hf.Name == ":status" && f.StreamID == id {
+					status = hf.Value
+				}
+			}
+		}
+	}
+	return []string{status, rst, goAway}
+}
+
 // Each row of the table gets its answer over a real connection: a status
 // or a reset leaves the connection serving (the next request's header
 // block refers to the HPACK dynamic table, so the server's must have kept
 // up), a GOAWAY is followed by the close.
 func TestH2MalformedRequests(t *testing.T) {
 	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()),
-		container.WithConnector(connector.Config{ReadHeaderTimeout: 2 * time.Second}))
+		container.WithConnector(connector.Config{ReadHeaderTimeout: 2 * time.Second, DataRateGrace: time.Second}))
 	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
 		_, err := w.WriteString("hello")
 		return err
@@ -273,6 +314,13 @@ func TestH2MalformedRequests(t *testing.T) {
 				if tc.body != "" {
 					cl.fr.WriteData(1, true, []byte(tc.body))
 				}
+			}
+			if tc.then != nil {
+				got := cl.outcomeThenClose(1)
+				if want := append([]string{tc.want}, tc.then...); !slices.Equal(got, want) {
+					t.Fatalf("got %q, want %q, then the close", got, want)
+				}
+				return
 			}
 			got, err := cl.outcome(1)
 			if err != nil {
@@ -314,7 +362,9 @@ func h2MalformedTable() string {
 			fmt.Fprintf(&b, "\n**%s**\n\n| Input | Example (abridged) | Answer |\n|---|---|---|\n", group)
 		}
 		answer := tc.want + ", connection kept"
-		if strings.HasPrefix(tc.want, "GOAWAY") {
+		if tc.then != nil {
+			answer = tc.want + ", then `" + strings.Join(tc.then, "` and `") + "`, connection closed"
+		} else if strings.HasPrefix(tc.want, "GOAWAY") {
 			answer = "`" + tc.want + "`, connection closed"
 		} else if strings.HasPrefix(tc.want, "RST_STREAM") {
 			answer = "`" + tc.want + "`, connection kept"

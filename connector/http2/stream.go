@@ -17,6 +17,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/h1"
+	"github.com/wharf-go/wharf/internal/rate"
 )
 
 // stream is one HTTP/2 request and its response: the Stream the
@@ -43,9 +44,12 @@ type stream struct {
 	handlerDone bool
 	localReset  bool  // the server reset it: late frames are ignored
 	resetErr    error // why it ended before its response did
-	waitExpired bool  // a write waited for a window longer than WriteTimeout
-	waitGen     int   // which wait a WriteTimeout timer belongs to
-	draining    bool  // answered; the client's body is read and dropped
+	waitExpired bool  // a write waited for the client longer than WriteTimeout or its data rate allowed
+	waitArmed   bool  // a write waits for the client: waitTimer may expire it
+	waitSlow    bool  // that wait is bounded by MinResponseDataRate, not WriteTimeout
+	waitBy      time.Time
+	waits       int  // reads and writes of the stream waiting for the client
+	draining    bool // answered; the client's body is read and dropped
 
 	// The reader's own.
 	declared int64 // the request's content-length, -1 if none
@@ -59,7 +63,11 @@ type stream struct {
 	length   int64 // the response's declared length, -1 if none
 	written  int64
 	wbuf     *[]byte
-	done     bool // Finish or Abort was called
+	done     bool       // Finish or Abort was called
+	out      rate.Meter // MinResponseDataRate
+	// waitTimer ends a write's wait for the client (a window or room in
+	// the connection's queue); made by the first wait, reused by the next.
+	waitTimer *time.Timer
 
 	// Set by the reader before the stream is dispatched, taken by run.
 	prepared connector.Prepared // what the Handler's Prepare mapped, if it is a Preparer
@@ -71,6 +79,8 @@ func newStream(hc *serverConn, id uint32) *stream {
 	st.recvWin = h2StreamWindow
 	st.body.st = st
 	st.body.max = hc.lim.MaxBodyBytes
+	st.body.rate = rate.New(hc.lim.MinRequestDataRate, hc.lim.DataRateGrace)
+	st.out = rate.New(hc.lim.MinResponseDataRate, hc.lim.DataRateGrace)
 	return st
 }
 
@@ -416,6 +426,7 @@ func (st *stream) Finish(trailers http.Header) error {
 	if err == nil {
 		err = st.send(len(tr) == 0)
 	}
+	late := st.body.timedOutRead()
 	hc := st.hc
 	hc.mu.Lock()
 	if err == nil && len(tr) > 0 {
@@ -427,7 +438,12 @@ func (st *stream) Finish(trailers http.Header) error {
 		}
 	}
 	stop := false
-	if err == nil && st.state == h2HalfClosedLocal {
+	if err == nil && st.state == h2HalfClosedLocal && late {
+		// The client was too slow to send its body (the response is
+		// likely the 408 of that): the body is not drained, as on HTTP/1.1
+		// the connection would be closed.
+		stop = true
+	} else if err == nil && st.state == h2HalfClosedLocal {
 		// The response is complete and the client is still sending its
 		// body. The stream drains it (up to MaxDiscardBytes, so that a body
 		// contradicting its content-length is still reported) without
@@ -450,10 +466,26 @@ func (st *stream) Finish(trailers http.Header) error {
 	if err != nil {
 		// The response cannot end normally (a window never opened, the
 		// stream or connection failed): reset it so that it ends at all.
-		st.reset(h2SendRst, xhttp2.ErrCodeInternal, err)
+		st.reset(h2SendRst, resetCode(err), err)
+	}
+	if late || errors.Is(err, connector.ErrTooSlow) {
+		st.hc.starvedAfter()
 	}
 	st.release()
 	return err
+}
+
+// resetCode is the RST_STREAM code of a stream that ends on err:
+// CANCEL for a client that went away, ENHANCE_YOUR_CALM for one slower
+// than a minimum data rate (see waitTimedOut), INTERNAL_ERROR otherwise.
+func resetCode(err error) xhttp2.ErrCode {
+	switch {
+	case errors.Is(err, connector.ErrClientGone):
+		return xhttp2.ErrCodeCancel
+	case errors.Is(err, connector.ErrTooSlow):
+		return xhttp2.ErrCodeEnhanceYourCalm
+	}
+	return xhttp2.ErrCodeInternal
 }
 
 // Abort implements Stream: the stream is reset, the connection goes on.
@@ -462,11 +494,10 @@ func (st *stream) Abort(err error) {
 		return
 	}
 	st.done = true
-	code := xhttp2.ErrCodeInternal
-	if errors.Is(err, connector.ErrClientGone) {
-		code = xhttp2.ErrCodeCancel
+	st.reset(h2SendRst, resetCode(err), err)
+	if errors.Is(err, connector.ErrTooSlow) || st.body.timedOutRead() {
+		st.hc.starvedAfter()
 	}
-	st.reset(h2SendRst, code, err)
 	st.release()
 }
 
@@ -510,8 +541,10 @@ func (st *stream) errLocked() error {
 
 // send queues the pending head and gathered data, ending the stream with
 // end. Data waits for the stream's and the connection's send windows and
-// for room in the connection's queue; a wait longer than WriteTimeout fails
-// the stream.
+// for room in the connection's queue: that is waiting for the client
+// (its WINDOW_UPDATE, or its reading of the socket, which the queue
+// drains to), bounded by WriteTimeout and by MinResponseDataRate (see
+// beginWaitLocked).
 func (st *stream) send(end bool) error {
 	hc := st.hc
 	var data []byte
@@ -546,36 +579,29 @@ func (st *stream) send(end bool) error {
 		}
 		return nil
 	}
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-			st.waitGen++ // a callback already waiting for mu must not fire now (mu is still held)
-		}
-	}()
 	for len(data) > 0 {
 		n := 0
+		var waitStart time.Time
 		for {
 			if st.state == h2Closed || hc.closed || hc.ending || st.waitExpired {
+				st.endWaitLocked(waitStart)
 				return st.errLocked()
 			}
 			n = int(min(int64(len(data)), st.sendWin, hc.sendWin, int64(min(hc.peer.maxFrame, h2MaxFrame))))
 			if n > 0 && hc.queued < h2MaxQueued && len(hc.frames) < h2MaxFrames {
 				break
 			}
-			if timer == nil {
-				gen := st.waitGen
-				timer = time.AfterFunc(hc.lim.WriteTimeout, func() {
-					hc.mu.Lock()
-					if st.waitGen == gen {
-						st.waitExpired = true
-						hc.cond.Broadcast()
-					}
-					hc.mu.Unlock()
-				})
+			if waitStart.IsZero() {
+				waitStart = time.Now()
+				st.beginWaitLocked(waitStart)
 			}
 			hc.cond.Wait()
 		}
+		st.endWaitLocked(waitStart)
+		// What a window (or the queue) takes at once is the client's
+		// progress, whatever it waited for: a window opened a few bytes at
+		// a time earns a few bytes' worth of waiting.
+		st.out.Moved(n)
 		chunk := data[:n]
 		data = data[n:]
 		st.sendWin -= int64(n)
@@ -591,6 +617,81 @@ func (st *stream) send(end bool) error {
 		st.moveLocked(h2SendEnd)
 	}
 	return nil
+}
+
+// waitBegins and waitEnds bracket a body read's wait for the client.
+func (st *stream) waitBegins() {
+	st.hc.mu.Lock()
+	st.waits++
+	st.hc.mu.Unlock()
+}
+
+func (st *stream) waitEnds() {
+	st.hc.mu.Lock()
+	st.waits--
+	st.hc.mu.Unlock()
+}
+
+// beginWaitLocked starts a write's wait for the client: its timer ends
+// the wait at WriteTimeout, or sooner when the response's data rate has
+// no more waiting to spend. hc.mu is held.
+func (st *stream) beginWaitLocked(now time.Time) {
+	d, slow := st.out.Timeout(st.hc.lim.WriteTimeout)
+	st.waits++
+	if d <= 0 {
+		return // neither bound: wait for as long as it takes
+	}
+	st.waitArmed, st.waitSlow, st.waitBy = true, slow, now.Add(d)
+	if st.waitTimer == nil {
+		st.waitTimer = time.AfterFunc(d, st.waitTimedOut)
+	} else {
+		st.waitTimer.Reset(d)
+	}
+}
+
+// endWaitLocked ends the wait begun at start, if there was one, and
+// counts it against the response's data rate. hc.mu is held.
+func (st *stream) endWaitLocked(start time.Time) {
+	if start.IsZero() {
+		return
+	}
+	st.waits--
+	st.out.Waited(time.Since(start))
+	if st.waitArmed {
+		st.waitArmed = false
+		st.waitTimer.Stop()
+	}
+}
+
+// waitTimedOut is waitTimer's function. A wait bounded by WriteTimeout
+// fails the write (errH2WriteWait; Finish resets the stream). One bounded
+// by the data rate resets the stream at once with ENHANCE_YOUR_CALM: the
+// client takes the response too slowly to be worth the memory and the
+// goroutine it holds, which is abuse, not a fault of the server's
+// (INTERNAL_ERROR) nor the client's change of mind (CANCEL). Reset
+// stream frames are dropped from the queue, and the connection may be
+// starved (starvedAfter).
+func (st *stream) waitTimedOut() {
+	hc := st.hc
+	hc.mu.Lock()
+	// A timer that fired for an earlier wait, and ran only after the next
+	// one began, finds a later waitBy.
+	if !st.waitArmed || time.Now().Before(st.waitBy) {
+		hc.mu.Unlock()
+		return
+	}
+	st.waitArmed = false
+	if !st.waitSlow {
+		st.waitExpired = true
+		hc.cond.Broadcast()
+		hc.mu.Unlock()
+		return
+	}
+	hc.mu.Unlock()
+	// The writer goes on waiting until the reset wakes it, so that its
+	// error is the reset's.
+	st.reset(h2SendRst, xhttp2.ErrCodeEnhanceYourCalm, errH2SlowReader)
+	hc.starvedAfter()
 }
 
 // statusValue is the :status pseudo-header value of code: its three
