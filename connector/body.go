@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/textproto"
 	"os"
 	"sync"
 	"time"
@@ -156,7 +155,7 @@ func (b *body) read(p []byte) (int, error) {
 				}
 				c.r += consumed
 				if done {
-					b.trailer = trailerHeader(b.dec.Trailers)
+					b.trailer = h1.TrailerHeader(b.dec.Trailers)
 					b.chunksDone = true
 					if b.pend > 0 {
 						return n, nil
@@ -361,19 +360,4 @@ func (b *body) Trailer() http.Header {
 		return http.Header{}
 	}
 	return b.trailer
-}
-
-// trailerHeader builds the request trailers, leaving out the fields a
-// trailer must not carry (RFC 9110 §6.5.1): framing, routing and the like
-// could otherwise smuggle meaning past checks made on the head.
-func trailerHeader(fields []h1.Field) http.Header {
-	h := make(http.Header, len(fields))
-	for _, f := range fields {
-		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		if h1.ForbiddenTrailer(k) {
-			continue
-		}
-		h[k] = append(h[k], string(f.Value))
-	}
-	return h
 }
