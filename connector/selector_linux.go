@@ -99,8 +99,8 @@ func (l *epListener) listener() net.Listener { return l.ln }
 // register adds an accepted socket, edge-triggered for every event it will
 // ever need, so no epoll_ctl is needed again until it closes.
 func (s *selector) register(f *fdConn) error {
-	key := s.conns.Put(f.fd, f) // an event still queued for a closed connection never finds f
-	if err := s.poll.Add(f.fd, netpoll.Readable|netpoll.Writable|netpoll.PeerClosed|netpoll.EdgeTriggered, key); err != nil {
+	key := s.conns.Put(f.FD, f) // an event still queued for a closed connection never finds f
+	if err := s.poll.Add(f.FD, netpoll.Readable|netpoll.Writable|netpoll.PeerClosed|netpoll.EdgeTriggered, key); err != nil {
 		s.remove(f)
 		return err
 	}
@@ -108,8 +108,8 @@ func (s *selector) register(f *fdConn) error {
 }
 
 func (s *selector) remove(f *fdConn) {
-	s.conns.Delete(f.fd, f)
-	s.poll.Delete(f.fd)
+	s.conns.Delete(f.FD, f)
+	s.poll.Delete(f.FD)
 }
 
 func (s *selector) lookup(key uint64) (*fdConn, *epListener) {
@@ -259,7 +259,7 @@ func (s *selector) accept(l *epListener) {
 		accepted = nfd
 		netpoll.SetNoDelay(nfd)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
-		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: remote}
+		f := &fdConn{Conn: netpoll.Conn{FD: nfd, Local: l.ln.Addr(), Remote: remote}, sel: sel}
 		c := newEpollConn(s.srv, f, l.local)
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {
@@ -276,10 +276,10 @@ func (s *selector) accept(l *epListener) {
 		if h := s.srv.Config.testBeforeReady; h != nil {
 			h()
 		}
-		f.mu.Lock()
+		f.Mu.Lock()
 		c.fire(evReady) // refused if the selector took it already
 		f.armIdleLocked()
-		f.mu.Unlock()
+		f.Mu.Unlock()
 		listed = nil
 		// A Shutdown or Close that came while the connection was New could
 		// not claim it: look again now that it is idle, as toIdle does, or
