@@ -28,19 +28,17 @@ const (
 // the connection reusing its buffer once the response is finished: after
 // settle, reads fail.
 type body struct {
-	mu         sync.Mutex
-	c          *conn
-	s          *stream
-	kind       bodyKind
-	remaining  int64              // bodyLength: bytes still to read
-	pend       int                // bodyChunked: decoded bytes at rbuf[r:] not yet returned
-	chunksDone bool               // bodyChunked: the last chunk and trailers are consumed
-	dec        *h1.ChunkedDecoder // bodyChunked only: most requests have no chunked body
-	n, max     int64              // read so far, limit (-1 none)
-	err        error              // sticky: io.EOF once fully read
-	settled    bool
-	nonblock   bool // TryRead is reading: never wait
-	trailer    http.Header
+	mu        sync.Mutex
+	c         *conn
+	s         *stream
+	kind      bodyKind
+	remaining int64              // bodyLength: bytes still to read
+	dec       *h1.ChunkedDecoder // bodyChunked only: most requests have no chunked body
+	n, max    int64              // read so far, limit (-1 none)
+	err       error              // sticky: io.EOF once fully read
+	settled   bool
+	nonblock  bool // TryRead is reading: never wait
+	trailer   http.Header
 
 	// What bounds a wait for the client: ReadTimeout per wait (rto), the
 	// minimum data rate, and a deadline for the whole body (until: the
@@ -123,19 +121,9 @@ func (b *body) read(p []byte) (int, error) {
 		b.remaining -= int64(n)
 		return n, nil
 	case bodyChunked:
-		if b.pend > 0 {
-			// Decoded data that did not fit the caller's last buffer.
-			n := copy(p, c.rbuf[c.r:c.r+b.pend])
-			c.r += n
-			b.pend -= n
-			if b.pend == 0 && b.chunksDone {
-				return n, io.EOF
-			}
-			return n, nil
-		}
 		for {
 			if c.w > c.r {
-				data, consumed, done, err := b.dec.Decode(c.rbuf[c.r:c.w])
+				n, consumed, done, err := b.dec.Read(p, c.rbuf[c.r:c.w])
 				if err != nil {
 					b.s.bodyClose.Store(true)
 					// The decoder's status: 400 for framing, 431 for a
@@ -146,20 +134,9 @@ func (b *body) read(p []byte) (int, error) {
 					}
 					return 0, &api.StatusError{Code: code, Err: err}
 				}
-				n := copy(p, data)
-				// The decoder consumed all of data; what did not fit in p
-				// stays in the buffer as pending decoded bytes.
-				if n < len(data) {
-					b.pend = len(data) - n
-					consumed -= b.pend
-				}
 				c.r += consumed
 				if done {
 					b.trailer = h1.TrailerHeader(b.dec.Trailers)
-					b.chunksDone = true
-					if b.pend > 0 {
-						return n, nil
-					}
 					return n, io.EOF
 				}
 				if n > 0 {
