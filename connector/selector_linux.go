@@ -84,17 +84,16 @@ func (s *selector) removeListener(l *epListener) {
 	}
 	s.mu.Unlock()
 	l.Delete(s.poll) // a closed socket has left the epoll set already
+	s.srv.connLimit().Forget(l)
 }
 
-// pause stops the selector from polling l: at the connection limit, a
-// level-triggered listener would otherwise wake it again at once.
-func (l *epListener) pause() { l.Modify(l.sel.poll, 0, l.key()) }
+// Pause implements connlimit.Pausable: it stops the selector from polling
+// l, which at the connection limit would otherwise wake it again at once.
+func (l *epListener) Pause() { l.Modify(l.sel.poll, 0, l.key()) }
 
-// resume polls l again; a connection waiting in its backlog wakes the
-// selector at once.
-func (l *epListener) resume() { l.rearm() }
-
-func (l *epListener) listener() net.Listener { return l.ln }
+// Resume implements connlimit.Pausable: it polls l again; a connection
+// waiting in its backlog wakes the selector at once.
+func (l *epListener) Resume() { l.rearm() }
 
 // register adds an accepted socket, edge-triggered for every event it will
 // ever need, so no epoll_ctl is needed again until it closes.
@@ -226,18 +225,18 @@ func (s *selector) accept(l *epListener) {
 			if accepted >= 0 {
 				netpoll.Close(accepted)
 			}
-			s.srv.unreserveConn()
+			s.srv.connLimit().Unreserve()
 		}
 	}()
 	for {
-		if !s.srv.reserveConn(l) {
+		if !s.srv.connLimit().Reserve(l) {
 			return // paused until a connection closes
 		}
 		held = true
 		nfd, remote, err := l.Accept()
 		if err != nil {
 			held = false
-			s.srv.unreserveConn()
+			s.srv.connLimit().Unreserve()
 			switch err {
 			case netpoll.ErrAgain:
 				l.rearm() // the backlog is empty: wake on the next connection
