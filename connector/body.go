@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/textproto"
 	"os"
 	"sync"
 	"time"
@@ -29,19 +28,17 @@ const (
 // the connection reusing its buffer once the response is finished: after
 // settle, reads fail.
 type body struct {
-	mu         sync.Mutex
-	c          *conn
-	s          *stream
-	kind       bodyKind
-	remaining  int64              // bodyLength: bytes still to read
-	pend       int                // bodyChunked: decoded bytes at rbuf[r:] not yet returned
-	chunksDone bool               // bodyChunked: the last chunk and trailers are consumed
-	dec        *h1.ChunkedDecoder // bodyChunked only: most requests have no chunked body
-	n, max     int64              // read so far, limit (-1 none)
-	err        error              // sticky: io.EOF once fully read
-	settled    bool
-	nonblock   bool // TryRead is reading: never wait
-	trailer    http.Header
+	mu        sync.Mutex
+	c         *conn
+	s         *stream
+	kind      bodyKind
+	remaining int64              // bodyLength: bytes still to read
+	dec       *h1.ChunkedDecoder // bodyChunked only: most requests have no chunked body
+	n, max    int64              // read so far, limit (-1 none)
+	err       error              // sticky: io.EOF once fully read
+	settled   bool
+	nonblock  bool // TryRead is reading: never wait
+	trailer   http.Header
 
 	// What bounds a wait for the client: ReadTimeout per wait (rto), the
 	// minimum data rate, and a deadline for the whole body (until: the
@@ -124,19 +121,9 @@ func (b *body) read(p []byte) (int, error) {
 		b.remaining -= int64(n)
 		return n, nil
 	case bodyChunked:
-		if b.pend > 0 {
-			// Decoded data that did not fit the caller's last buffer.
-			n := copy(p, c.rbuf[c.r:c.r+b.pend])
-			c.r += n
-			b.pend -= n
-			if b.pend == 0 && b.chunksDone {
-				return n, io.EOF
-			}
-			return n, nil
-		}
 		for {
 			if c.w > c.r {
-				data, consumed, done, err := b.dec.Decode(c.rbuf[c.r:c.w])
+				n, consumed, done, err := b.dec.Read(p, c.rbuf[c.r:c.w])
 				if err != nil {
 					b.s.bodyClose.Store(true)
 					// The decoder's status: 400 for framing, 431 for a
@@ -147,20 +134,9 @@ func (b *body) read(p []byte) (int, error) {
 					}
 					return 0, &api.StatusError{Code: code, Err: err}
 				}
-				n := copy(p, data)
-				// The decoder consumed all of data; what did not fit in p
-				// stays in the buffer as pending decoded bytes.
-				if n < len(data) {
-					b.pend = len(data) - n
-					consumed -= b.pend
-				}
 				c.r += consumed
 				if done {
-					b.trailer = trailerHeader(b.dec.Trailers)
-					b.chunksDone = true
-					if b.pend > 0 {
-						return n, nil
-					}
+					b.trailer = h1.TrailerHeader(b.dec.Trailers)
 					return n, io.EOF
 				}
 				if n > 0 {
@@ -361,19 +337,4 @@ func (b *body) Trailer() http.Header {
 		return http.Header{}
 	}
 	return b.trailer
-}
-
-// trailerHeader builds the request trailers, leaving out the fields a
-// trailer must not carry (RFC 9110 §6.5.1): framing, routing and the like
-// could otherwise smuggle meaning past checks made on the head.
-func trailerHeader(fields []h1.Field) http.Header {
-	h := make(http.Header, len(fields))
-	for _, f := range fields {
-		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		if h1.ForbiddenTrailer(k) {
-			continue
-		}
-		h[k] = append(h[k], string(f.Value))
-	}
-	return h
 }

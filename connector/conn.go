@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -312,7 +311,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 				return nil, readH2C
 			}
 			if !errors.Is(err, h1.ErrIncomplete) {
-				if c.nreq == 0 && c.h2cEnabled() && !looksHTTP1(c.rbuf[c.r:c.w]) {
+				if c.nreq == 0 && c.h2cEnabled() && !h1.LooksHTTP1(c.rbuf[c.r:c.w]) {
 					// Not HTTP/1 at all on a port that takes h2c: a broken
 					// HTTP/2 preface, which RFC 9113 §3.4 answers by
 					// closing (an HTTP/1.1 400 would mean nothing to it).
@@ -350,28 +349,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 // writeError answers a request that never reached the handler, before the
 // connection closes.
 func (c *conn) writeError(status int, msg string) {
-	if msg == "" {
-		msg = h1.StatusText(status)
-	}
-	b := h1.AppendStatusLine(c.wbuf[:0], 1, status)
-	b = h1.AppendField(b, "Content-Type", "text/plain; charset=utf-8")
-	b = h1.AppendField(b, "Connection", "close")
-	b = appendContentLength(b, int64(len(msg)+1))
-	b = append(b, "\r\n"...)
-	b = append(b, msg...)
-	b = append(b, '\n')
+	b := h1.AppendError(c.wbuf[:0], status, msg)
 	c.wbuf = b[:0]
 	c.io.answer(b)
-}
-
-// looksHTTP1 reports whether b's first line ends in an HTTP/1 version.
-func looksHTTP1(b []byte) bool {
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	return bytes.Contains(line, []byte(" HTTP/1."))
-}
-
-func appendContentLength(b []byte, n int64) []byte {
-	b = append(b, "Content-Length: "...)
-	b = strconv.AppendInt(b, n, 10)
-	return append(b, "\r\n"...)
 }

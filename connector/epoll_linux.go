@@ -122,7 +122,7 @@ func (s *Server) nextSelector() *selector {
 }
 
 func newEpollConn(s *Server, f *fdConn, local string) *conn {
-	c := &conn{srv: s, io: f, remote: f.remote.String(), local: local}
+	c := &conn{srv: s, io: f, remote: f.Remote.String(), local: local}
 	c.run = c.runPending
 	f.c = c
 	return c
@@ -176,7 +176,7 @@ func (c *conn) task(s *stream) dispatcher.Task {
 // selector may pick it up at once.
 func (f *fdConn) fill(bool, bool) (int, error) {
 	c := f.c
-	n, err := f.readNow(c.rbuf[c.w:])
+	n, err := f.ReadNow(c.rbuf[c.w:])
 	if err != netpoll.ErrAgain {
 		return n, err
 	}
@@ -189,9 +189,9 @@ func (f *fdConn) fill(bool, bool) (int, error) {
 // the server shuts down and the connection is to be closed now.
 func (f *fdConn) idleUnlessReadable() error {
 	c := f.c
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.readable {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if f.Readable {
 		return nil // an edge came while we read: try again
 	}
 	if c.r == c.w {
@@ -212,11 +212,11 @@ func (f *fdConn) idleUnlessReadable() error {
 // requests that never reached a handler.
 func (f *fdConn) answer(b []byte) {
 	bufs := [1][]byte{b}
-	netpoll.Writev(f.fd, bufs[:])
+	netpoll.Writev(f.FD, bufs[:])
 	f.linger()
 }
 
-func (f *fdConn) linger() { netpoll.CloseWrite(f.fd) }
+func (f *fdConn) linger() { netpoll.CloseWrite(f.FD) }
 
 // readHeadNB reads and parses a request head without blocking and returns
 // the task that serves it. Its caller owns the connection, Reading.
@@ -343,25 +343,25 @@ func offProducer(c *conn, t dispatcher.Task) dispatcher.Task {
 // detach marks the connection as holding a suspended request: nobody reads
 // it, and a hang-up fails the request through its watcher.
 func (f *fdConn) detach(s *stream) {
-	f.mu.Lock()
+	f.Mu.Lock()
 	if s.watcher != nil {
 		w := s.watcher
 		f.gone = w
-		if f.rdhup || f.hup {
+		if f.PeerClosed || f.Broken {
 			f.gone = nil
-			f.mu.Unlock()
+			f.Mu.Unlock()
 			w.ClientGone(ErrClientGone)
 			return
 		}
 	}
-	f.mu.Unlock()
+	f.Mu.Unlock()
 }
 
 // attach undoes detach: a goroutine owns the connection again.
 func (f *fdConn) attach() {
-	f.mu.Lock()
+	f.Mu.Lock()
 	f.gone, f.onRead = nil, nil
-	f.mu.Unlock()
+	f.Mu.Unlock()
 }
 
 // armIdleLocked starts the idle or header timer of a connection turning
@@ -393,20 +393,20 @@ func (f *fdConn) armIdleLocked() {
 // idleFired closes a connection that stayed idle too long, answering 408
 // if a head had started (a body being discarded has had its answer).
 func (f *fdConn) idleFired() {
-	f.mu.Lock()
+	f.Mu.Lock()
 	f.idleArmed = false
 	if f.c.state() != connIdle {
-		f.mu.Unlock()
+		f.Mu.Unlock()
 		return
 	}
 	if rest := time.Until(f.idleDeadline); rest > 0 { // idle again since
 		f.idleArmed, f.idleAt = true, f.idleDeadline
 		f.idle.Reset(rest)
-		f.mu.Unlock()
+		f.Mu.Unlock()
 		return
 	}
 	claimed := f.c.claim()
-	f.mu.Unlock()
+	f.Mu.Unlock()
 	if !claimed {
 		return
 	}

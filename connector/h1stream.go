@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -109,7 +108,7 @@ func newStream(c *conn, raw []byte) *stream {
 		return text[off : off+len(b)]
 	}
 	r := &s.req
-	r.Method = internMethod(h.Method)
+	r.Method = h1.Method(h.Method)
 	r.Target = sub(h.Target)
 	r.ProtoMajor, r.ProtoMinor = 1, h.Minor
 	if h.Minor == 0 {
@@ -148,18 +147,6 @@ func newStream(c *conn, raw []byte) *stream {
 	}
 	s.isHead = r.Method == http.MethodHead
 	return s
-}
-
-var methods = [...]string{"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}
-
-// internMethod avoids an allocation for the common methods.
-func internMethod(b []byte) string {
-	for _, m := range methods {
-		if string(b) == m {
-			return m
-		}
-	}
-	return string(b)
 }
 
 func (s *stream) Request() *api.RequestHead { return &s.req }
@@ -207,52 +194,21 @@ func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trail
 	if c.srv.shutting.Load() {
 		s.closeAfter = true
 	}
-	if v, ok := h["Connection"]; ok && len(v) > 0 && h1.ContainsToken([]byte(strings.Join(v, ",")), "close") {
-		s.closeAfter = true
-	}
-	s.noBody = s.isHead || status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
+	s.noBody = s.isHead || h1.Bodyless(status)
 	if c.wbuf == nil {
 		c.wbuf = c.srv.getReadBuffer()[:0] // borrowed until the response is sent
 	}
-	b := h1.AppendStatusLine(c.wbuf[:0], s.minor, status)
-	if _, ok := h["Date"]; !ok {
-		b = append(b, "Date: "...)
-		b = h1.AppendDate(b, time.Now())
-		b = append(b, "\r\n"...)
-	}
-	for k, vs := range h {
-		switch k {
-		case "Content-Length", "Transfer-Encoding", "Connection", "Trailer":
-			continue
-		}
-		for _, v := range vs {
-			b = h1.AppendField(b, k, v)
-		}
-	}
-	bodyless := status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
-	switch {
-	case bodyless:
-	case contentLength >= 0 && len(trailers) == 0:
+	b, framing, closeAfter := h1.AppendResponseHead(c.wbuf[:0], &h1.ResponseHead{
+		Minor: s.minor, Status: status, Header: h, ContentLength: contentLength,
+		Trailers: trailers, Head: s.isHead, Close: s.closeAfter, Date: time.Now(),
+	})
+	s.closeAfter = closeAfter
+	switch framing {
+	case h1.Length:
 		s.length = contentLength
-		b = appendContentLength(b, contentLength)
-	case s.minor >= 1:
-		s.chunked = !s.isHead
-		if !s.isHead {
-			b = append(b, "Transfer-Encoding: chunked\r\n"...)
-			if len(trailers) > 0 {
-				b = h1.AppendField(b, "Trailer", strings.Join(trailers, ", "))
-			}
-		}
-	default:
-		s.closeAfter = true // HTTP/1.0 without a length: the close ends the body
+	case h1.Chunked:
+		s.chunked = true
 	}
-	switch {
-	case s.closeAfter:
-		b = append(b, "Connection: close\r\n"...)
-	case s.minor == 0:
-		b = append(b, "Connection: keep-alive\r\n"...)
-	}
-	b = append(b, "\r\n"...)
 	c.wbuf = b
 	return nil
 }

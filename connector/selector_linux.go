@@ -84,23 +84,22 @@ func (s *selector) removeListener(l *epListener) {
 	}
 	s.mu.Unlock()
 	l.Delete(s.poll) // a closed socket has left the epoll set already
+	s.srv.connLimit().Forget(l)
 }
 
-// pause stops the selector from polling l: at the connection limit, a
-// level-triggered listener would otherwise wake it again at once.
-func (l *epListener) pause() { l.Modify(l.sel.poll, 0, l.key()) }
+// Pause implements connlimit.Pausable: it stops the selector from polling
+// l, which at the connection limit would otherwise wake it again at once.
+func (l *epListener) Pause() { l.Modify(l.sel.poll, 0, l.key()) }
 
-// resume polls l again; a connection waiting in its backlog wakes the
-// selector at once.
-func (l *epListener) resume() { l.rearm() }
-
-func (l *epListener) listener() net.Listener { return l.ln }
+// Resume implements connlimit.Pausable: it polls l again; a connection
+// waiting in its backlog wakes the selector at once.
+func (l *epListener) Resume() { l.rearm() }
 
 // register adds an accepted socket, edge-triggered for every event it will
 // ever need, so no epoll_ctl is needed again until it closes.
 func (s *selector) register(f *fdConn) error {
-	key := s.conns.Put(f.fd, f) // an event still queued for a closed connection never finds f
-	if err := s.poll.Add(f.fd, netpoll.Readable|netpoll.Writable|netpoll.PeerClosed|netpoll.EdgeTriggered, key); err != nil {
+	key := s.conns.Put(f.FD, f) // an event still queued for a closed connection never finds f
+	if err := s.poll.Add(f.FD, netpoll.Readable|netpoll.Writable|netpoll.PeerClosed|netpoll.EdgeTriggered, key); err != nil {
 		s.remove(f)
 		return err
 	}
@@ -108,8 +107,8 @@ func (s *selector) register(f *fdConn) error {
 }
 
 func (s *selector) remove(f *fdConn) {
-	s.conns.Delete(f.fd, f)
-	s.poll.Delete(f.fd)
+	s.conns.Delete(f.FD, f)
+	s.poll.Delete(f.FD)
 }
 
 func (s *selector) lookup(key uint64) (*fdConn, *epListener) {
@@ -226,18 +225,18 @@ func (s *selector) accept(l *epListener) {
 			if accepted >= 0 {
 				netpoll.Close(accepted)
 			}
-			s.srv.unreserveConn()
+			s.srv.connLimit().Unreserve()
 		}
 	}()
 	for {
-		if !s.srv.reserveConn(l) {
+		if !s.srv.connLimit().Reserve(l) {
 			return // paused until a connection closes
 		}
 		held = true
 		nfd, remote, err := l.Accept()
 		if err != nil {
 			held = false
-			s.srv.unreserveConn()
+			s.srv.connLimit().Unreserve()
 			switch err {
 			case netpoll.ErrAgain:
 				l.rearm() // the backlog is empty: wake on the next connection
@@ -259,7 +258,7 @@ func (s *selector) accept(l *epListener) {
 		accepted = nfd
 		netpoll.SetNoDelay(nfd)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
-		f := &fdConn{fd: nfd, sel: sel, local: l.ln.Addr(), remote: remote}
+		f := &fdConn{Conn: netpoll.Conn{FD: nfd, Local: l.ln.Addr(), Remote: remote}, sel: sel}
 		c := newEpollConn(s.srv, f, l.local)
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {
@@ -276,10 +275,10 @@ func (s *selector) accept(l *epListener) {
 		if h := s.srv.Config.testBeforeReady; h != nil {
 			h()
 		}
-		f.mu.Lock()
+		f.Mu.Lock()
 		c.fire(evReady) // refused if the selector took it already
 		f.armIdleLocked()
-		f.mu.Unlock()
+		f.Mu.Unlock()
 		listed = nil
 		// A Shutdown or Close that came while the connection was New could
 		// not claim it: look again now that it is idle, as toIdle does, or

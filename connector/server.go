@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/connlimit"
 )
 
 // Sentinel errors of package connector.
@@ -52,10 +52,8 @@ type Server struct {
 	drained   chan struct{} // closed when shutting down and no conns remain
 	shutting  atomic.Bool
 
-	// The connection limit's state (limit.go), under mu.
-	reserved int           // slots taken by accepts under way
-	slotFree chan struct{} // closed when a slot frees, for waitConn
-	paused   []pausable    // listeners taken out of their poll set at the limit
+	limOnce sync.Once
+	limit   *connlimit.Limit // Config.MaxConnections; see connLimit
 
 	accepted atomic.Int64
 	rbufs    sync.Pool // *readBuffer
@@ -87,7 +85,7 @@ func (s *Server) Serve(l net.Listener) error {
 	defer s.untrack(l)
 	var delay time.Duration
 	for {
-		if !s.waitConn() {
+		if !s.connLimit().Wait() {
 			return ErrServerClosed
 		}
 		nc, err := l.Accept()
@@ -144,30 +142,39 @@ func (s *Server) track(l net.Listener) bool {
 func (s *Server) untrack(l net.Listener) {
 	s.mu.Lock()
 	delete(s.listeners, l)
-	s.paused = slices.DeleteFunc(s.paused, func(p pausable) bool { return p.listener() == l })
 	s.mu.Unlock()
 }
 
+// connLimit returns the connection limit, made from Config.MaxConnections
+// on first use. An accept loop that does not block reserves a slot before
+// it accepts (the epoll selector); a blocking one waits for the count to
+// be under the limit (see package connlimit).
+func (s *Server) connLimit() *connlimit.Limit {
+	s.limOnce.Do(func() { s.limit = connlimit.New(s.Config.MaxConnections) })
+	return s.limit
+}
+
 // addConn lists a connection just accepted; reserved says the accept held
-// a reservation (see limit.go), which the connection now takes over.
+// a reservation, which the connection now takes over.
 func (s *Server) addConn(c *conn, reserved bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if reserved && s.Config.MaxConnections > 0 {
-		s.reserved--
-	}
 	if s.shutting.Load() {
-		s.connFreedLocked()
+		if reserved {
+			s.connLimit().Unreserve()
+		}
 		return false
 	}
 	s.conns.add(c)
+	s.connLimit().Opened(reserved)
 	return true
 }
 
 func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
-	s.conns.remove(c)
-	s.connFreedLocked()
+	if s.conns.remove(c) {
+		s.connLimit().Closed()
+	}
 	if s.shutting.Load() && s.conns.n == 0 && s.drained != nil {
 		close(s.drained)
 		s.drained = nil
@@ -231,7 +238,7 @@ func (s *Server) stopAcceptingLocked() {
 	default:
 		close(s.closed)
 	}
-	s.paused = nil // their descriptors close now: never touch them again
+	s.connLimit().Close() // the listeners close now: never pause or resume them again
 	for l := range s.listeners {
 		l.Close()
 	}
@@ -321,10 +328,11 @@ func (l *connList) add(c *conn) {
 	l.n++
 }
 
-// remove takes c out; removing a connection twice is harmless.
-func (l *connList) remove(c *conn) {
+// remove takes c out and reports whether it was in; removing a connection
+// twice is harmless.
+func (l *connList) remove(c *conn) bool {
 	if !c.listed {
-		return
+		return false
 	}
 	if c.lprev != nil {
 		c.lprev.lnext = c.lnext
@@ -336,6 +344,7 @@ func (l *connList) remove(c *conn) {
 	}
 	c.lprev, c.lnext, c.listed = nil, nil, false
 	l.n--
+	return true
 }
 
 // connRef is a connection with its platform side as it was under the

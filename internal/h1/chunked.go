@@ -35,6 +35,7 @@ type ChunkedDecoder struct {
 
 	state        int
 	remain       int64
+	pend         int // Read: decoded bytes at the start of the next src, not yet returned
 	trailerBytes int
 	arena        []byte // backing store of Trailers
 	err          *Error // sticky: a broken stream cannot be resumed
@@ -153,6 +154,34 @@ func (d *ChunkedDecoder) Decode(src []byte) (data []byte, consumed int, done boo
 			return data, consumed, true, nil
 		}
 	}
+}
+
+// Read decodes for a caller that reads the stream into a buffer of its
+// own and hands each call the unconsumed rest of it, src (which Read may
+// write to): it copies body bytes into p, returning how many and how many
+// bytes of src it consumed. Decoded bytes that do not fit in p are moved
+// to the end of what was consumed, over the framing that followed them,
+// and left unconsumed: the next call returns them first. done is true
+// once the body ended (Trailers hold its trailers) and every byte of it
+// was returned. n == 0 with !done and a nil error means src holds nothing
+// more to decode: read more. Errors are Decode's.
+func (d *ChunkedDecoder) Read(p, src []byte) (n, consumed int, done bool, err error) {
+	if d.pend > 0 {
+		n = copy(p, src[:d.pend])
+		d.pend -= n
+		return n, n, d.pend == 0 && d.state == chunkDone, nil
+	}
+	data, consumed, done, err := d.Decode(src)
+	if err != nil {
+		return 0, consumed, false, err
+	}
+	n = copy(p, data)
+	if rest := len(data) - n; rest > 0 {
+		copy(src[consumed-rest:consumed], data[n:])
+		consumed -= rest
+		d.pend, done = rest, false
+	}
+	return n, consumed, done, nil
 }
 
 // readLine returns the CRLF-terminated line at the start of b, without

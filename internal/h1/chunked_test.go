@@ -153,6 +153,83 @@ func runDecoder(t testing.TB, in []byte, maxTrailer, step int) decodeResult {
 	}
 }
 
+// runReader drives Read as the connector does: bytes arrive step at a
+// time into a buffer of its own (all at once if step <= 0), the
+// unconsumed rest is offered again first, and the body is read into a p of
+// size psize. It returns what runDecoder does, but for the bytes consumed
+// (Read leaves undelivered data unconsumed).
+func runReader(t testing.TB, in []byte, maxTrailer, step, psize int) decodeResult {
+	d := ChunkedDecoder{MaxTrailerBytes: maxTrailer}
+	var res decodeResult
+	buf := make([]byte, 0, len(in))
+	r := 0
+	p := make([]byte, psize)
+	for len(buf) < len(in) || step <= 0 {
+		if step <= 0 {
+			buf, step = append(buf, in...), len(in)+1
+		} else {
+			buf = append(buf, in[len(buf):min(len(buf)+step, len(in))]...)
+		}
+		for {
+			n, consumed, done, err := d.Read(p, buf[r:])
+			if n > len(p) || consumed > len(buf)-r {
+				t.Fatalf("Read returned %d into %d bytes, consumed %d of %d", n, len(p), consumed, len(buf)-r)
+			}
+			res.data = append(res.data, p[:n]...)
+			r += consumed
+			if err != nil {
+				res.err = err
+				return res
+			}
+			if done {
+				res.done = true
+				for _, f := range d.Trailers {
+					res.trailers = append(res.trailers, string(f.Name), string(f.Value))
+				}
+				return res
+			}
+			if n == 0 && consumed == 0 {
+				break
+			}
+		}
+	}
+	return res
+}
+
+// sameOutcome reports whether runReader's result says what runDecoder's
+// does.
+func sameOutcome(a, b decodeResult) bool {
+	return bytes.Equal(a.data, b.data) && a.done == b.done && a.err == b.err &&
+		strings.Join(a.trailers, "\n") == strings.Join(b.trailers, "\n")
+}
+
+// TestChunkedDecoderRead reads every case into buffers smaller than its
+// chunks, so that decoded bytes wait in the caller's buffer while the
+// framing after them is already consumed.
+func TestChunkedDecoderRead(t *testing.T) {
+	for _, tc := range chunkedCases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := []byte(tc.in)
+			want := runDecoder(t, in, tc.maxTrailer, 0)
+			for _, step := range []int{0, 1, 5} {
+				for _, psize := range []int{1, 2, 3, 512} {
+					if got := runReader(t, in, tc.maxTrailer, step, psize); !sameOutcome(got, want) {
+						t.Errorf("step %d, p of %d: %q done=%v err=%v; Decode says %q done=%v err=%v",
+							step, psize, got.data, got.done, got.err, want.data, want.done, want.err)
+					}
+				}
+			}
+		})
+	}
+	// The case the connector met: a chunk larger than the reader's p,
+	// followed in the same buffer by the next chunk's framing.
+	body := strings.Repeat("0123456789", 60)
+	in := []byte("258\r\n" + body + "\r\n3\r\nxyz\r\n0\r\n\r\n")
+	if got := runReader(t, in, 0, 0, 512); string(got.data) != body+"xyz" || !got.done || got.err != nil {
+		t.Errorf("Read into 512 bytes = %q done=%v err=%v", got.data, got.done, got.err)
+	}
+}
+
 func TestChunkedDecoder(t *testing.T) {
 	for _, tc := range chunkedCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -359,6 +436,11 @@ func FuzzChunkedDecoder(f *testing.F) {
 					s, split.data, split.done, split.err, split.consumed, split.trailers,
 					whole.data, whole.done, whole.err, whole.consumed, whole.trailers)
 			}
+		}
+		// Reading it into a small p must not change it either.
+		if got := runReader(t, in, int(maxTrailer), int(step%16), int(step%7)+1); !sameOutcome(got, whole) {
+			t.Fatalf("Read differs from Decode: %q done=%v err=%v, want %q done=%v err=%v",
+				got.data, got.done, got.err, whole.data, whole.done, whole.err)
 		}
 		if whole.err != nil {
 			var pe *Error

@@ -1,5 +1,7 @@
 package h1
 
+import "net/textproto"
+
 // ForbiddenTrailer reports whether a field, by its canonical name, must not
 // be taken from a trailer (RFC 9110 §6.5.1): framing, routing and the like
 // could otherwise smuggle meaning past checks made on the head. HTTP/1.1's
@@ -11,4 +13,18 @@ var forbiddenTrailer = map[string]bool{
 	"Content-Type": true, "Content-Encoding": true, "Content-Range": true, "Trailer": true,
 	"Authorization": true, "Cookie": true, "Set-Cookie": true, "Te": true, "Expect": true,
 	"Cache-Control": true, "Max-Forwards": true, "Pragma": true, "Range": true,
+}
+
+// TrailerHeader builds request trailers from the fields a ChunkedDecoder
+// collected, by canonical name, leaving out those ForbiddenTrailer names.
+func TrailerHeader(fields []Field) map[string][]string {
+	h := make(map[string][]string, len(fields))
+	for _, f := range fields {
+		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		if ForbiddenTrailer(k) {
+			continue
+		}
+		h[k] = append(h[k], string(f.Value))
+	}
+	return h
 }

@@ -13,7 +13,10 @@
 // like any other; each look at the ready list is an epoll_pwait with a zero
 // timeout. I/O on the descriptors (Read, Writev) is non-blocking too, and
 // reports ErrAgain when the descriptor is not ready: the caller decides
-// whether to wait for the next event.
+// whether to wait for the next event. A Conn decides for it: it keeps what
+// the events said of a connected socket, and parks a goroutine whose read
+// or write has to wait until its owner hands it the event that lets it go
+// on (or its timeout passes), so blocking code runs on top of it.
 //
 // A Listener is a listening socket that belongs to someone else (a
 // *net.TCPListener, which its owner may close at any time): it is touched

@@ -1,0 +1,154 @@
+package h1
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ResponseHead is what a connector knows when it writes a response head:
+// the handler's status and fields, and what the request and the
+// connection decided about framing.
+type ResponseHead struct {
+	// Minor is the request's minor version; the response's is the same.
+	Minor  int
+	Status int
+	// Header holds the handler's fields. Its framing fields
+	// (Content-Length, Transfer-Encoding, Connection, Trailer) are not
+	// copied: the framing below decides them.
+	Header map[string][]string
+	// ContentLength is the body's length, or -1 if unknown: the body is
+	// then chunked on HTTP/1.1 and ended by the close on HTTP/1.0.
+	ContentLength int64
+	// Trailers names the trailer fields to announce; a body with
+	// trailers is chunked whatever its length.
+	Trailers []string
+	// Head says the request was HEAD: the head is framed, but no chunked
+	// body follows.
+	Head bool
+	// Close says the connection closes after this response.
+	Close bool
+	// Date is written as the Date field unless Header has one.
+	Date time.Time
+}
+
+// Framing is how the body after a response head is delimited.
+type Framing uint8
+
+const (
+	// NoBody: nothing follows the head (a 1xx, 204 or 304 status, or the
+	// answer to HEAD when the length is unknown).
+	NoBody Framing = iota
+	// Length: Content-Length was written; the body is that long.
+	Length
+	// Chunked: Transfer-Encoding: chunked was written (AppendChunkHeader,
+	// AppendChunkEnd, AppendLastChunk frame the body).
+	Chunked
+	// UntilClose: HTTP/1.0 without a length, which only the close can end.
+	UntilClose
+)
+
+// Bodyless reports whether a response with this status never has a body
+// (RFC 9112 §6.3): 1xx, 204 and 304.
+func Bodyless(status int) bool {
+	return status < 200 || status == 204 || status == 304
+}
+
+// AppendResponseHead appends the status line, the Date field, the
+// handler's fields, the framing fields, Connection and the CRLF that ends
+// the head. It returns how the body is framed and whether the connection
+// closes after the response: because r.Close says so, because the
+// handler's Connection field holds "close", or because only the close
+// can end the body.
+func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close bool) {
+	h := r.Header
+	close = r.Close
+	if v, ok := h["Connection"]; ok && len(v) > 0 && ContainsToken([]byte(strings.Join(v, ",")), "close") {
+		close = true
+	}
+	b = AppendStatusLine(dst, r.Minor, r.Status)
+	if _, ok := h["Date"]; !ok {
+		b = append(b, "Date: "...)
+		b = AppendDate(b, r.Date)
+		b = append(b, "\r\n"...)
+	}
+	for k, vs := range h {
+		switch k {
+		case "Content-Length", "Transfer-Encoding", "Connection", "Trailer":
+			continue
+		}
+		for _, v := range vs {
+			b = AppendField(b, k, v)
+		}
+	}
+	switch {
+	case Bodyless(r.Status):
+		f = NoBody
+	case r.ContentLength >= 0 && len(r.Trailers) == 0:
+		f = Length
+		b = AppendContentLength(b, r.ContentLength)
+	case r.Minor >= 1 && r.Head:
+		f = NoBody
+	case r.Minor >= 1:
+		f = Chunked
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+		if len(r.Trailers) > 0 {
+			b = AppendField(b, "Trailer", strings.Join(r.Trailers, ", "))
+		}
+	default:
+		f, close = UntilClose, true
+	}
+	switch {
+	case close:
+		b = append(b, "Connection: close\r\n"...)
+	case r.Minor == 0:
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	return append(b, "\r\n"...), f, close
+}
+
+// AppendContentLength appends the Content-Length field for n bytes.
+func AppendContentLength(dst []byte, n int64) []byte {
+	dst = append(dst, "Content-Length: "...)
+	dst = strconv.AppendInt(dst, n, 10)
+	return append(dst, "\r\n"...)
+}
+
+// AppendError appends a whole HTTP/1.1 response that answers a request
+// refused before any handler saw it: the status, msg (the reason phrase if
+// empty) and a newline as a plain-text body, and "Connection: close", for
+// the connection closes after it.
+func AppendError(dst []byte, status int, msg string) []byte {
+	if msg == "" {
+		msg = StatusText(status)
+	}
+	b := AppendStatusLine(dst, 1, status)
+	b = AppendField(b, "Content-Type", "text/plain; charset=utf-8")
+	b = AppendField(b, "Connection", "close")
+	b = AppendContentLength(b, int64(len(msg)+1))
+	b = append(b, "\r\n"...)
+	b = append(b, msg...)
+	return append(b, '\n')
+}
+
+// LooksHTTP1 reports whether b's first line ends in an HTTP/1 version: a
+// connector that cannot parse b tells an HTTP/1 request it answers with
+// an error from another protocol's bytes, which it must not.
+func LooksHTTP1(b []byte) bool {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return bytes.Contains(line, []byte(" HTTP/1."))
+}
+
+var methods = [...]string{"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"}
+
+// Method returns a parsed method as a string, without allocating for
+// the common ones.
+func Method(b []byte) string {
+	for _, m := range methods {
+		if string(b) == m {
+			return m
+		}
+	}
+	return string(b)
+}
