@@ -3,6 +3,7 @@ package container
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"sync/atomic"
@@ -147,10 +148,7 @@ func (x *exchange) finish(w api.Response, err error) {
 	status := api.StatusOf(err)
 	r := x.ax.Request()
 	if status >= 500 {
-		var pe *api.PanicError
-		if !errors.As(err, &pe) { // panics were logged with their stack already
-			x.c.cfg.logger.Error("wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
-		}
+		x.logFailure(r, status, err)
 	}
 	if o.committed {
 		x.s.Abort(err)
@@ -186,6 +184,24 @@ func (x *exchange) finish(w api.Response, err error) {
 	}
 	o.WriteString(msg)
 	o.finish()
+}
+
+// logFailure logs a request that failed with a 5xx status. The policy
+// (documented on WithLogger): a status the handler chose — an
+// api.StatusError in err's chain, or api.ErrShutdown — is its decision,
+// logged at Warn; any other error, answered 500, is a failure, logged at
+// Error; a panic was logged at Error with its stack already.
+func (x *exchange) logFailure(r *api.Request, status int, err error) {
+	var pe *api.PanicError
+	if errors.As(err, &pe) {
+		return
+	}
+	level := slog.LevelError
+	var se *api.StatusError
+	if errors.As(err, &se) && se.Code == status || errors.Is(err, api.ErrShutdown) {
+		level = slog.LevelWarn
+	}
+	x.c.cfg.logger.Log(r.Context(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
 }
 
 // renderPage runs an error page handler, recovering its panics.

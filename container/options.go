@@ -33,6 +33,15 @@ type config struct {
 
 // WithLogger sets the logger for errors, panics and connection problems.
 // Default: slog.Default().
+//
+// A request that fails with a 5xx status is logged as "wharf: request
+// failed" with its method, path, status and error, at a level that says
+// whose decision the status was: Warn for a status the handler chose (an
+// api.StatusError in the error's chain, such as api.Error(503, ...), or
+// api.ErrShutdown); Error for any other error (answered 500) and for a
+// panic (logged with its stack). 4xx errors and a client that left are
+// not logged; requestlog records every request. The record carries the
+// request's context (its trace, with the telemetry filter).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithAsyncTimeout sets the default timeout of suspended and async requests.

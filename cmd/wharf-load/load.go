@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,7 +20,8 @@ import (
 type Config struct {
 	URL         string
 	Rate        float64       // loader requests a second, in all
-	Connections int           // loader connections
+	Connections int           // loader connections; 0: sized from Rate × Latency
+	Latency     time.Duration // the response time expected, to size Connections
 	Duration    time.Duration // measured time, when Iterations is 0
 	Iterations  int           // measured loader requests, instead of Duration
 	Warmup      time.Duration // load before the measured time
@@ -34,14 +36,34 @@ func (c *Config) validate() error {
 	switch {
 	case c.Rate <= 0:
 		return errors.New("-rate must be above 0")
-	case c.Connections < 1:
-		return errors.New("-connections must be at least 1")
+	case c.Connections < 0:
+		return errors.New("-connections cannot be negative")
+	case c.Connections == 0 && c.Latency <= 0:
+		return errors.New("-latency must be positive to size the connections")
 	case c.Iterations < 0 || c.Iterations == 0 && c.Duration <= 0:
 		return errors.New("give a positive -duration or -iterations")
 	case c.Warmup < 0 || c.ProbeRate < 0 || c.Timeout <= 0:
 		return errors.New("-warmup and -probe-rate cannot be negative, -timeout must be positive")
 	}
 	return nil
+}
+
+// autoH2Connections is how many HTTP/2 connections the loaders open when
+// -connections is 0: each carries many requests at once.
+const autoH2Connections = 4
+
+// connections returns the loader connections: Connections, or when it is
+// 0, for HTTP/1.1 (one request at a time on a connection) enough to carry
+// Rate requests a second answered in Latency each (Little's law), with a
+// quarter more for the spread of response times.
+func (c *Config) connections() int {
+	switch {
+	case c.Connections > 0:
+		return c.Connections
+	case c.H2:
+		return autoH2Connections
+	}
+	return max(1, int(math.Ceil(c.Rate*c.Latency.Seconds()*1.25)))
 }
 
 // maxInFlightPerConn bounds the loader requests waiting for an answer, per
@@ -60,11 +82,18 @@ type recorder struct {
 	failures int64
 	sent     int64
 	received int64
+	late     int64 // of received: answered after the measured window ended
+	queued   int64 // sent while every connection was busy: they waited in the client
 	bytes    int64
+	// windowEnd is when the measured window ended (Unix ns); answers
+	// recorded later are late. The maximum until the window ends.
+	windowEnd atomic.Int64
 }
 
 func newRecorder() *recorder {
-	return &recorder{hist: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
+	r := &recorder{hist: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
+	r.windowEnd.Store(math.MaxInt64)
+	return r
 }
 
 func (r *recorder) record(d time.Duration, status int, n int64, err error) {
@@ -75,6 +104,9 @@ func (r *recorder) record(d time.Duration, status int, n int64, err error) {
 		return
 	}
 	r.received++
+	if time.Now().UnixNano() > r.windowEnd.Load() {
+		r.late++
+	}
 	r.bytes += n
 	r.hist.RecordValue(max(1, d.Microseconds()))
 	c := status / 100
@@ -98,12 +130,16 @@ type generator struct {
 	rec      *recorder
 	inFlight atomic.Int64
 	limit    int64
-	wg       sync.WaitGroup
+	// conns, if not 0, is how many requests the clients carry at once
+	// (HTTP/1.1 connections): a request sent beyond waits in the client.
+	conns int64
+	wg    sync.WaitGroup
 }
 
 // send sends request seq, due at due; it is recorded if measure says so.
 func (g *generator) send(ctx context.Context, seq int, due time.Time, measure bool) {
-	if g.inFlight.Add(1) > g.limit {
+	n := g.inFlight.Add(1)
+	if n > g.limit {
 		g.inFlight.Add(-1)
 		if measure {
 			g.rec.mu.Lock()
@@ -115,6 +151,9 @@ func (g *generator) send(ctx context.Context, seq int, due time.Time, measure bo
 	if measure {
 		g.rec.mu.Lock()
 		g.rec.sent++
+		if g.conns > 0 && n > g.conns {
+			g.rec.queued++
+		}
 		g.rec.mu.Unlock()
 	}
 	g.wg.Add(1)
@@ -150,12 +189,16 @@ func (g *generator) do(ctx context.Context, c *http.Client) (int, int64, error) 
 }
 
 // clients makes the HTTP clients of a role: for HTTP/1.1 one transport
-// holding up to conns connections; for HTTP/2 one transport (one
-// connection) per conn, used in turn.
+// holding up to conns connections (0: as many as the requests in flight
+// need); for HTTP/2 one transport (one connection) per conn, used in turn.
 func clients(cfg Config, conns int) []*http.Client {
 	newTransport := func(maxConns int) *http.Transport {
+		idle := maxConns
+		if idle == 0 {
+			idle = 100 // no bound on connections: keep those a burst opened
+		}
 		tr := &http.Transport{
-			MaxConnsPerHost: maxConns, MaxIdleConnsPerHost: maxConns, DisableCompression: true,
+			MaxConnsPerHost: maxConns, MaxIdleConnsPerHost: idle, DisableCompression: true,
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: cfg.Insecure},
 			Protocols:       new(http.Protocols),
 		}
@@ -172,7 +215,7 @@ func clients(cfg Config, conns int) []*http.Client {
 	if !cfg.H2 {
 		return []*http.Client{{Transport: newTransport(conns)}}
 	}
-	cs := make([]*http.Client, conns)
+	cs := make([]*http.Client, max(1, conns))
 	for i := range cs {
 		cs[i] = &http.Client{Transport: newTransport(1)}
 	}
@@ -188,9 +231,15 @@ func closeClients(cs []*http.Client) {
 // Run runs the load described by cfg and returns its report; progress, if
 // not nil, gets a progress line every second.
 func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
-	loader := &generator{url: cfg.URL, clients: clients(cfg, cfg.Connections), timeout: cfg.Timeout, rec: newRecorder(),
-		limit: int64(cfg.Connections) * maxInFlightPerConn}
-	probe := &generator{url: cfg.URL, header: cfg.ProbeHeader, clients: clients(cfg, 1), timeout: cfg.Timeout, rec: newRecorder(), limit: maxInFlightPerConn}
+	conns := cfg.connections()
+	loader := &generator{url: cfg.URL, clients: clients(cfg, conns), timeout: cfg.Timeout, rec: newRecorder(),
+		limit: int64(conns) * maxInFlightPerConn}
+	if !cfg.H2 {
+		loader.conns = int64(conns)
+	}
+	// The probe opens the connections its requests need (HTTP/1.1), so
+	// that it measures the server, never a queue of its own.
+	probe := &generator{url: cfg.URL, header: cfg.ProbeHeader, clients: clients(cfg, 0), timeout: cfg.Timeout, rec: newRecorder(), limit: maxInFlightPerConn}
 	defer closeClients(loader.clients)
 	defer closeClients(probe.clients)
 
@@ -269,6 +318,8 @@ loop:
 	if measuredEnd.IsZero() {
 		measuredEnd = time.Now()
 	}
+	loader.rec.windowEnd.Store(measuredEnd.UnixNano())
+	probe.rec.windowEnd.Store(measuredEnd.UnixNano())
 	// Let what was sent come back (each request is bounded by Timeout).
 	loader.wg.Wait()
 	probe.wg.Wait()

@@ -8,7 +8,15 @@
 //
 //	wharf-load [flags] URL
 //
-//	go run ./cmd/wharf-load -rate 2000 -connections 20 -duration 10s -probe-rate 10 http://127.0.0.1:8080/hello
+//	go run ./cmd/wharf-load -rate 2000 -duration 10s -probe-rate 10 http://127.0.0.1:8080/hello
+//
+// With HTTP/1.1 a connection carries one request at a time, so the
+// loaders need about rate × response time connections: by default
+// (-connections 0) they open that many for answers within -latency
+// (100 ms). With fewer, requests wait in the client for a connection, the
+// server is offered less than -rate, and the report (and stderr) says so
+// with a WARNING and ClientQueued. The probe opens the connections it
+// needs.
 //
 // Response times are measured from when a request was due, not from when
 // it could be sent, so a server (or a client) that falls behind shows in
@@ -50,7 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wharf-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Float64Var(&cfg.Rate, "rate", 100, "loader requests a second, in all, sent whatever the responses do")
-	fs.IntVar(&cfg.Connections, "connections", 4, "loader connections")
+	fs.IntVar(&cfg.Connections, "connections", 0, "loader connections (0: for HTTP/1.1, enough for -rate answered within -latency; 4 for HTTP/2)")
+	fs.DurationVar(&cfg.Latency, "latency", 100*time.Millisecond, "the response time expected, to size the connections when -connections is 0")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time (after -warmup); ignored with -iterations")
 	fs.IntVar(&cfg.Iterations, "iterations", 0, "measured loader requests, instead of -duration (0: use -duration)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "load before the measured time, not reported")
@@ -89,6 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep, err := Run(ctx, cfg, progress)
 	if err != nil {
 		return err
+	}
+	if w := rep.Warning(); w != "" {
+		fmt.Fprintln(stderr, w)
 	}
 	if *asJSON {
 		return rep.WriteJSON(stdout)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,14 +14,15 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// serve runs a container with /ok, /fail (500) and /wait (a suspended
-// request answered after 5 ms) until the test ends.
+// serve runs a container with /ok, /fail (500) and /slow?ms=N (a
+// suspended request answered after N ms) until the test ends.
 func serve(t *testing.T) string {
 	t.Helper()
 	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
@@ -29,6 +31,20 @@ func serve(t *testing.T) string {
 		return err
 	})
 	c.HandleFunc("/fail", func(w api.Response, r *api.Request) error { return api.Error(500, "failing on purpose") })
+	c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsResumed() {
+			_, err := w.WriteString("slow")
+			return err
+		}
+		ms, _ := strconv.Atoi(r.QueryValue("ms"))
+		cont.SetTimeout(time.Minute)
+		if err := cont.Suspend(); err != nil {
+			return err
+		}
+		time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { cont.Resume() })
+		return nil
+	})
 	return modes.Start(t, modes.H2C, c).URL
 }
 
@@ -89,7 +105,8 @@ func TestArguments(t *testing.T) {
 		{},
 		{"ftp://x/"},
 		{"-rate", "0", "http://127.0.0.1:1/"},
-		{"-connections", "0", "http://127.0.0.1:1/"},
+		{"-connections", "-1", "http://127.0.0.1:1/"},
+		{"-latency", "0", "http://127.0.0.1:1/"},
 		{"-duration", "0", "http://127.0.0.1:1/"},
 		{"-probe-rate", "-1", "http://127.0.0.1:1/"},
 		{"http://127.0.0.1:1/"}, // nothing listens: the first request fails
@@ -139,6 +156,80 @@ func TestHistogramText(t *testing.T) {
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// load runs wharf-load with args against url and returns its report, both
+// decoded and as a map (for the fields a test checks by name), and what it
+// wrote to stderr.
+func load(t *testing.T, url string, args ...string) (Report, map[string]any, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args = append([]string{"-q", "-json", "-warmup", "0"}, args...)
+	if err := run(context.Background(), append(args, url), &out, &errOut); err != nil {
+		t.Fatalf("%v (%s)", err, errOut.String())
+	}
+	var r Report
+	var m map[string]any
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("-json output: %v\n%s", err, out.String())
+	}
+	json.Unmarshal(out.Bytes(), &m)
+	return r, m, errOut.String()
+}
+
+// By default the loaders open enough HTTP/1.1 connections for the rate at
+// the expected response time, so the server gets the rate asked for (with
+// 4 connections and 50 ms answers it got 80 requests/s of 200 and the
+// times were the client's queue); with too few the report and stderr say
+// that the client queued.
+func TestConnectionsCarryTheRate(t *testing.T) {
+	base := serve(t)
+	// 200/s × 100 ms (-latency) × 1.25: 25 connections, room for answers
+	// up to 125 ms (a loaded test machine may queue a few then).
+	r, m, _ := load(t, base+"/slow?ms=50", "-rate", "200", "-duration", "1s", "-probe-rate", "0")
+	if _, ok := m["ClientQueued"].(float64); r.Connections != 25 || r.Loader.Samples != 200 || r.Loader.P99 > time.Second || !ok {
+		t.Errorf("%d samples, loader p99 %v, client queued %v on %d connections: want 25 connections, 200 samples answered in about 50 ms",
+			r.Loader.Samples, r.Loader.P99, m["ClientQueued"], r.Connections)
+	}
+	_, m, stderr := load(t, base+"/slow?ms=50", "-rate", "100", "-duration", "500ms", "-probe-rate", "0", "-connections", "1")
+	if q, _ := m["ClientQueued"].(float64); q < 10 || !strings.Contains(stderr, "WARNING") {
+		t.Errorf("one connection for 100 requests/s of 50 ms: client queued %v, stderr %q; want a warning", m["ClientQueued"], stderr)
+	}
+}
+
+// Answers that come after the measured window are counted apart, not in
+// the response rate.
+func TestLateAnswers(t *testing.T) {
+	r, m, _ := load(t, serve(t)+"/slow?ms=300", "-rate", "20", "-duration", "500ms", "-probe-rate", "0", "-connections", "10")
+	late, _ := m["LateResponses"].(float64)
+	inWindow := r.ResponseRate * r.Recording.Seconds()
+	// Requests due in the last 300 ms of the window (about 6 of 10) are
+	// answered after it.
+	if late < 3 || int64(inWindow+late+0.5) != r.Loader.Samples {
+		t.Errorf("late %v, in the window %.1f, samples %d: want about 6 late, the rest in the window", m["LateResponses"], inWindow, r.Loader.Samples)
+	}
+}
+
+// The probe opens the connections its requests need: at 10 requests/s of
+// 200 ms it needs two or three, and on one its requests queued behind
+// each other (the tenth waited a second).
+func TestProbeOpensWhatItNeeds(t *testing.T) {
+	r, _, _ := load(t, serve(t)+"/slow?ms=200", "-rate", "1", "-duration", "1s", "-probe-rate", "10")
+	if r.Probe.Samples < 9 || r.Probe.Max > 800*time.Millisecond {
+		t.Errorf("probe: %d samples, max %v; want 10 answered in about 200 ms", r.Probe.Samples, r.Probe.Max)
+	}
+}
+
+// Fractional rates print as such.
+func TestFractionalRates(t *testing.T) {
+	r := &Report{URL: "http://x/", Protocol: "HTTP/1.1", Rate: 2.5, Connections: 1, ProbeRate: 0.5, Recording: time.Second, Codes: map[string]int64{}}
+	var b bytes.Buffer
+	r.WriteText(&b)
+	for _, want := range []string{"loaders           : 2.5 requests/s on 1 connection(s)\n", "probe             : 0.5 requests/s\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,16 +16,27 @@ type Report struct {
 	URL         string
 	Protocol    string
 	Rate        float64
-	Connections int
+	Connections int  // loader connections
+	AutoSized   bool // Connections was sized from Rate × Latency (-connections 0)
+	Latency     time.Duration
 	ProbeRate   float64
 	Begin, End  time.Time // the measured time
 	Recording   time.Duration
 	Probe       Times
 	Loader      Times
 	// RequestRate and ResponseRate count loader and probe together, per
-	// second of measured time.
+	// second of measured time: ResponseRate the answers that came within
+	// it, LateResponses the answers to measured requests that came after
+	// it (their times are in the histograms, like the others').
 	RequestRate, ResponseRate float64
-	ReceiveRate               float64 // body bytes per second
+	LateResponses             int64
+	// ClientQueued counts the measured loader requests sent while every
+	// HTTP/1.1 connection carried one already: they waited in the client
+	// for a connection, so the server was offered less than Rate and their
+	// times include that wait. Raise -connections (or -latency) until it
+	// is 0.
+	ClientQueued int64
+	ReceiveRate  float64 // body bytes per second
 	// Failures counts errors and timeouts (left out of the response times:
 	// look here when a server stalls) and requests that were due but not
 	// sent because the generator had too many waiting.
@@ -66,12 +78,13 @@ func newReport(cfg Config, proto string, begin, end time.Time, loader, probe *re
 	defer loader.mu.Unlock()
 	probe.mu.Lock()
 	defer probe.mu.Unlock()
-	r := &Report{URL: cfg.URL, Protocol: proto, Rate: cfg.Rate, Connections: cfg.Connections, ProbeRate: cfg.ProbeRate,
+	r := &Report{URL: cfg.URL, Protocol: proto, Rate: cfg.Rate, Connections: cfg.connections(), AutoSized: cfg.Connections == 0,
+		Latency: cfg.Latency, ProbeRate: cfg.ProbeRate, LateResponses: loader.late + probe.late, ClientQueued: loader.queued,
 		Begin: begin, End: end, Recording: end.Sub(begin), Probe: times(probe.hist), Loader: times(loader.hist),
 		Failures: loader.failures + probe.failures, Codes: map[string]int64{}, SlowestBy: map[string]time.Duration{}, P99By: map[string]time.Duration{}}
 	if secs := r.Recording.Seconds(); secs > 0 {
 		r.RequestRate = float64(loader.sent+probe.sent) / secs
-		r.ResponseRate = float64(loader.received+probe.received) / secs
+		r.ResponseRate = float64(loader.received+probe.received-r.LateResponses) / secs
 		r.ReceiveRate = float64(loader.bytes+probe.bytes) / secs
 	}
 	for c := 1; c <= 5; c++ {
@@ -153,8 +166,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	line := strings.Repeat("-", 52)
 	fmt.Fprintf(&b, "%s\n%s\n%s\n", line, center(" Wharf Load Report ", 52), line)
 	fmt.Fprintf(&b, "%s over %s\n", r.URL, r.Protocol)
-	fmt.Fprintf(&b, "loaders           : %.0f requests/s on %d connection(s)\n", r.Rate, r.Connections)
-	fmt.Fprintf(&b, "probe             : %.0f requests/s\n", r.ProbeRate)
+	fmt.Fprintf(&b, "loaders           : %s requests/s on %d connection(s)", num(r.Rate), r.Connections)
+	if r.AutoSized && r.Protocol == "HTTP/1.1" {
+		fmt.Fprintf(&b, " (sized for %s answers)", r.Latency)
+	}
+	fmt.Fprintf(&b, "\nprobe             : %s requests/s\n", num(r.ProbeRate))
 	fmt.Fprintf(&b, "begin date time   : %s\n", r.Begin.Format("2006-01-02 15:04:05 MST"))
 	fmt.Fprintf(&b, "complete date time: %s\n", r.End.Format("2006-01-02 15:04:05 MST"))
 	fmt.Fprintf(&b, "recording time    : %.3f s\n", r.Recording.Seconds())
@@ -180,6 +196,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "request rate (requests/s)  : %.3f\n", r.RequestRate)
 	fmt.Fprintf(&b, "response rate (responses/s): %.3f\n", r.ResponseRate)
+	fmt.Fprintf(&b, "late responses (after the window): %d\n", r.LateResponses)
 	fmt.Fprintf(&b, "receive rate (bytes/s)     : %.3f\n", r.ReceiveRate)
 	fmt.Fprintf(&b, "failures          : %d\n", r.Failures)
 	for c := 1; c <= 5; c++ {
@@ -194,9 +211,25 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "response other    : %d\n", n)
 	}
 	fmt.Fprintf(&b, "%s\n", line)
+	if w := r.Warning(); w != "" {
+		fmt.Fprintf(&b, "%s\n", w)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// Warning is the warning for a run whose client queued its requests, or "".
+func (r *Report) Warning() string {
+	if r.ClientQueued == 0 {
+		return ""
+	}
+	return fmt.Sprintf("WARNING: %d loader requests waited in the client for one of its %d connections: "+
+		"the server was offered less than %s requests/s and the times include the wait; "+
+		"raise -connections to about rate × response time", r.ClientQueued, r.Connections, num(r.Rate))
+}
+
+// num formats a rate as short as it goes: 2000, 0.5.
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // ms formats d in milliseconds with three decimals.
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }

@@ -17,7 +17,18 @@
 // wait), an error page — and none when no head was sent (the client left
 // first). A request that did not end answered by its own work carries the
 // span attribute wharf.end ("expired", "client_gone", "shutdown"), and a
-// failed one the error.type of its status or, with no status, of its end.
+// failed one the error.type of its status or, with no status, of its end,
+// on its span and its metric alike. The span status is Error for a 5xx
+// and for a request that failed with none sent, except when the client
+// left: a client abort is not a server error (OpenTelemetry's HTTP
+// conventions), so its span status stays Unset and error.type
+// "client_gone" says what happened.
+//
+// Register the filter first, before QoS, DoS or any filter that may
+// answer a request itself: a filter before it that answers without
+// passing the request on (QoS's 503 after a wait, DoS's 429) does so
+// where this filter never sees the request, which is then neither traced
+// nor measured.
 //
 // The providers default to the global ones (otel.GetTracerProvider,
 // otel.GetMeterProvider). With no SDK installed they are no-ops, and the

@@ -16,6 +16,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/filters/qos"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -54,8 +55,10 @@ func TestEndToEndStatus(t *testing.T) {
 }
 
 // TestEndToEndClientGone: where the connector notices a client leaving a
-// suspended request, its span has no status (none was sent), an error
-// status, wharf.end client_gone, and the metric's error.type says so.
+// suspended request, its span has no status code (none was sent) and is
+// not a server error (span status Unset, as OpenTelemetry's HTTP
+// conventions leave client aborts out of 5xx); wharf.end and error.type,
+// on the span and the metric, say client_gone.
 func TestEndToEndClientGone(t *testing.T) {
 	ms := []modes.Mode{modes.H2C}
 	if runtime.GOOS == "linux" {
@@ -89,13 +92,61 @@ func TestEndToEndClientGone(t *testing.T) {
 			if v := attr(sp.Attributes(), "http.response.status_code"); v.Type() != attribute.EMPTY {
 				t.Errorf("a status %v for a response never sent", v.String())
 			}
-			if got := attr(sp.Attributes(), "wharf.end").AsString(); got != "client_gone" || sp.Status().Code != codes.Error {
-				t.Errorf("wharf.end %q, span status %v", got, sp.Status())
+			if got := attr(sp.Attributes(), "wharf.end").AsString(); got != "client_gone" || sp.Status().Code != codes.Unset {
+				t.Errorf("wharf.end %q, span status %v; want client_gone, Unset", got, sp.Status())
+			}
+			if got := attr(sp.Attributes(), "error.type").AsString(); got != "client_gone" {
+				t.Errorf("span error.type %q", got)
 			}
 			hist := s.metrics(t)["http.server.request.duration"].(metricdata.Histogram[float64])
 			if got := attr(hist.DataPoints[0].Attributes.ToSlice(), "error.type").AsString(); got != "client_gone" {
 				t.Errorf("error.type %q", got)
 			}
 		})
+	}
+}
+
+// TestEndToEndQoSRejection: on a live server, with the telemetry filter
+// registered before QoS, a request QoS answers 503 after its wait has a
+// span and a metric of 503, as its client received.
+func TestEndToEndQoSRejection(t *testing.T) {
+	s := newSDK(t, nil)
+	q := qos.New(qos.Config{MaxRequests: 1, MaxWait: 50 * time.Millisecond})
+	release := make(chan struct{})
+	c := container.New(modes.Options(modes.H1)...)
+	c.Filter("/*", s.f)
+	c.Filter("/*", q)
+	c.HandleFunc("/hold", func(w api.Response, r *api.Request) error {
+		<-release
+		return nil
+	})
+	c.HandleFunc("/x", func(w api.Response, r *api.Request) error { return nil })
+	srv := modes.Start(t, modes.H1, c)
+	held := make(chan struct{})
+	go func() {
+		defer close(held)
+		if resp, err := srv.Client.Get(srv.URL + "/hold"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	wharftest.WaitFor(t, "the first request to hold the permit", func() bool { return q.Stats().Active == 1 })
+	resp, err := srv.Client.Get(srv.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	close(release)
+	<-held
+	if resp.StatusCode != 503 {
+		t.Fatalf("the client got %d, want QoS's 503", resp.StatusCode)
+	}
+	wharftest.WaitFor(t, "the spans", func() bool { return len(s.spans.Ended()) == 2 })
+	sp := spanOf(t, s.spans.Ended(), "/x")
+	if got := attr(sp.Attributes(), "http.response.status_code").AsInt64(); got != 503 || sp.Status().Code != codes.Error {
+		t.Errorf("span status attribute %d, status %v; want 503, Error", got, sp.Status())
+	}
+	if got := statusesRecorded(t, s); got[503] != 1 || got[200] != 1 {
+		t.Errorf("metric statuses %v, want one 200 and one 503", got)
 	}
 }

@@ -276,6 +276,10 @@ func (f *Filter) end(key any, in *inflight, res async.Result) {
 	switch {
 	case res.Status >= 500:
 		in.span.SetStatus(codes.Error, strconv.Itoa(res.Status))
+	case res.End == async.EndClientGone:
+		// The client left (or its connection failed): not the server's
+		// failure. The span status stays Unset, as for a 4xx; error.type
+		// says what happened.
 	case res.Status == 0 && res.Err != nil:
 		in.span.SetStatus(codes.Error, res.End.String())
 	}
@@ -283,7 +287,9 @@ func (f *Filter) end(key any, in *inflight, res async.Result) {
 		in.span.RecordError(res.Err)
 	}
 	if et := errorType(res); et != "" {
-		attrs = append(attrs, semconv.ErrorTypeKey.String(et))
+		a := semconv.ErrorTypeKey.String(et)
+		attrs = append(attrs, a)
+		in.span.SetAttributes(a)
 	}
 	in.span.End()
 	f.duration.Record(in.ctx, time.Since(in.start).Seconds(), metric.WithAttributes(attrs...))

@@ -340,6 +340,9 @@ func TestStatusOfTheAnswer(t *testing.T) {
 				if got := attr(dp, "error.type").AsString(); got != tt.errorType {
 					t.Errorf("error.type %q, want %q", got, tt.errorType)
 				}
+				if got := attr(sp.Attributes(), "error.type").AsString(); got != tt.errorType {
+					t.Errorf("span error.type %q, want %q", got, tt.errorType)
+				}
 			})
 		})
 	}

@@ -1,0 +1,67 @@
+package container_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// TestLogLevelOfReturnedErrors proves the container's policy for the 5xx
+// errors handlers return: a status the handler chose (an api.StatusError,
+// api.ErrShutdown) is its decision, logged at Warn; a plain error (mapped
+// to 500) and a panic are failures, logged at Error; 4xx are not logged.
+func TestLogLevelOfReturnedErrors(t *testing.T) {
+	tests := []struct {
+		path   string
+		handle func(w api.Response, r *api.Request) error
+		status int
+		level  slog.Level
+		logged bool
+	}{
+		{"/chosen", func(api.Response, *api.Request) error { return api.Error(503, "backend down") }, 503, slog.LevelWarn, true},
+		{"/cause", func(api.Response, *api.Request) error {
+			return fmt.Errorf("fetching: %w", &api.StatusError{Code: 502, Err: io.ErrUnexpectedEOF})
+		}, 502, slog.LevelWarn, true},
+		{"/shutdown", func(api.Response, *api.Request) error { return api.ErrShutdown }, 503, slog.LevelWarn, true},
+		{"/plain", func(api.Response, *api.Request) error { return errors.New("nil map") }, 500, slog.LevelError, true},
+		{"/panic", func(api.Response, *api.Request) error { panic("boom") }, 500, slog.LevelError, true},
+		{"/client", func(api.Response, *api.Request) error { return api.Error(404, "no such item") }, 404, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path[1:], func(t *testing.T) {
+			logs, logger := wharftest.NewLogRecorder()
+			c := container.New(container.WithLogger(logger))
+			c.HandleFunc(tt.path, tt.handle)
+			addr := wharftest.Listen(t, c)
+			resp, err := http.Get("http://" + addr + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			recs := logs.Records()
+			if !tt.logged {
+				if len(recs) != 0 {
+					t.Errorf("logged %+v", recs)
+				}
+				return
+			}
+			if len(recs) != 1 || recs[0].Level != tt.level {
+				t.Fatalf("records %+v, want one at %v", recs, tt.level)
+			}
+			if tt.path != "/panic" && recs[0].Attrs["status"].Int64() != int64(tt.status) {
+				t.Errorf("status attribute %v", recs[0].Attrs["status"])
+			}
+		})
+	}
+}
