@@ -1,16 +1,12 @@
 package wharf_test
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/wharf-go/wharf/connector"
 )
 
 // Every fuzz target of the module is run by test.sh (and so by CI) and
@@ -62,58 +58,6 @@ func TestFuzzTargetsListed(t *testing.T) {
 			if !named[name] {
 				t.Errorf("%s does not name the fuzz target %s", src.file, name)
 			}
-		}
-	}
-}
-
-// docs/security.md's HTTP/1.1 limits table gives each connector.Config
-// field's default as the code has it.
-func TestSecurityLimitDefaults(t *testing.T) {
-	lim := (&connector.Config{}).Limits()
-	size := func(n int64) string {
-		switch {
-		case n >= 1<<20 && n%(1<<20) == 0:
-			return fmt.Sprintf("%d MiB", n>>20)
-		case n >= 1<<10 && n%(1<<10) == 0:
-			return fmt.Sprintf("%d KiB", n>>10)
-		}
-		return fmt.Sprint(n)
-	}
-	dur := func(d time.Duration) string { return fmt.Sprintf("%d s", int(d/time.Second)) }
-	want := map[string]string{
-		"MaxHeaderBytes":      size(int64(lim.MaxHeaderBytes)),
-		"MaxURILength":        size(int64(lim.MaxURILength)),
-		"MaxHeaders":          fmt.Sprint(lim.MaxHeaders),
-		"MaxBodyBytes":        size(lim.MaxBodyBytes),
-		"ReadHeaderTimeout":   dur(lim.ReadHeaderTimeout),
-		"ReadTimeout":         dur(lim.ReadTimeout),
-		"WriteTimeout":        dur(lim.WriteTimeout),
-		"IdleTimeout":         dur(lim.IdleTimeout),
-		"MaxDiscardBytes":     size(lim.MaxDiscardBytes),
-		"DiscardTimeout":      dur(lim.DiscardTimeout),
-		"DataRateGrace":       dur(lim.DataRateGrace),
-		"MinRequestDataRate":  fmt.Sprintf("%d B/s", lim.MinRequestDataRate),
-		"MinResponseDataRate": fmt.Sprintf("%d B/s", lim.MinResponseDataRate),
-	}
-	b, err := os.ReadFile("docs/security.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := regexp.MustCompile("(?m)^\\| `(\\w+)`[^|]*\\| ([^|]+) \\|")
-	seen := map[string]bool{}
-	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
-		w, ok := want[m[1]]
-		if !ok || seen[m[1]] {
-			continue // another table's field, or a later table's row
-		}
-		seen[m[1]] = true
-		if !strings.HasPrefix(m[2], w) {
-			t.Errorf("docs/security.md gives %s's default as %q; the code's is %s", m[1], m[2], w)
-		}
-	}
-	for name := range want {
-		if !seen[name] {
-			t.Errorf("docs/security.md's limits table has no row for %s", name)
 		}
 	}
 }
