@@ -105,27 +105,34 @@ func (x *Context) Mount(pattern string, h http.Handler) {
 }
 
 // Filter maps f to pattern. A request passes through every filter whose
-// pattern matches it, in the order they were added, then reaches its
-// handler. The same pattern may carry several filters. Patterns are those
-// of Handle: "POST /api/*" filters only POST requests under /api (a GET
-// filter also sees HEAD), so a security filter is written without a
-// method, or "GET /admin/*" would leave POST unguarded. Filter panics on a nil filter and on a pattern
-// Handle would refuse; a path ending in '/' is refused in particular,
-// since "/api/" would guard the one path "/api/" and leave "/api/items"
-// unguarded.
-func (x *Context) Filter(pattern string, f api.Filter) {
+// pattern matches it, in the order they were added, whatever their
+// patterns ("/*" added after "/hello" runs inside it, and never runs for a
+// request the "/hello" filter answers), then reaches its handler.
+// FilterFirst adds a filter ahead of every filter Filter adds; the package
+// documentation draws the model. The same pattern may carry several
+// filters. Patterns are those of Handle: "POST /api/*" filters only POST
+// requests under /api (a GET filter also sees HEAD), so a security filter
+// is written without a method, or "GET /admin/*" would leave POST
+// unguarded. Filter panics on a nil filter and on a pattern Handle would
+// refuse; a path ending in '/' is refused in particular, since "/api/"
+// would guard the one path "/api/" and leave "/api/items" unguarded.
+func (x *Context) Filter(pattern string, f api.Filter) { x.addFilter("Filter", pattern, f, false) }
+
+// addFilter adds f for pattern: to the outer filters (FilterFirst) if
+// first, else to the others (Filter). what names the method for panics.
+func (x *Context) addFilter(what, pattern string, f api.Filter, first bool) {
 	if f == nil {
 		panic(fmt.Sprintf("container: context %q: nil filter for %q", x.path, pattern))
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.building("Filter")
+	x.building(what)
 	method, path, err := splitPattern(pattern)
 	if err != nil {
 		panic(fmt.Sprintf("container: context %q: %v", x.path, err))
 	}
 	x.nfilters++
-	fe := filterEntry{seq: x.nfilters, method: method, f: f}
+	fe := filterEntry{seq: x.nfilters, first: first, method: method, f: f}
 	// A path pattern may carry several filters: they share one map entry,
 	// also under other parameter names (filters see the handler's).
 	if _, g, ok := x.filters.Same(path); ok {
@@ -139,9 +146,22 @@ func (x *Context) Filter(pattern string, f api.Filter) {
 }
 
 type filterEntry struct {
-	seq    int
+	seq    int    // order of registration in the context, from 1
+	first  bool   // added by FilterFirst: ahead of every filter added by Filter
 	method string // "" for every method
 	f      api.Filter
+}
+
+// compareFilters orders a chain's filters, outermost first: those added by
+// FilterFirst, then the others, each in the order added.
+func compareFilters(a, b filterEntry) int {
+	if a.first != b.first {
+		if a.first {
+			return -1
+		}
+		return 1
+	}
+	return a.seq - b.seq
 }
 
 type filterGroup struct {
@@ -333,7 +353,7 @@ func (x *Context) chain(h api.Handler, pathInContext, method string) (api.Handle
 	if len(fes) == 0 {
 		return h, inv
 	}
-	slices.SortFunc(fes, func(a, b filterEntry) int { return a.seq - b.seq })
+	slices.SortFunc(fes, compareFilters)
 	fs := make([]api.Filter, len(fes))
 	for i, fe := range fes {
 		fs[i] = fe.f

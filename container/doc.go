@@ -36,9 +36,44 @@
 //
 // Filters use the same patterns, and a request passes through every filter
 // whose pattern matches its path and method (GET's also see HEAD), in the
-// order they were added. A filter with a method guards only that method:
-// "GET /admin/*" leaves POST /admin/x unguarded, so write security filters
-// without one.
+// order described under "Filter order". A filter with a method guards only
+// that method: "GET /admin/*" leaves POST /admin/x unguarded, so write
+// security filters without one.
+//
+// # Filter order
+//
+// A request's chain is the filters of its context whose patterns match it,
+// nested in the order they were added, whatever their patterns: the first
+// added is the outermost. Each filter runs its code before next.Next on
+// the way in and its code after next.Next on the way out, and a filter
+// that answers without calling next (a 401, filters/qos's 503) ends the
+// way in there: the filters inside it never run.
+//
+//	c.Filter("/hello", qos)          // 1st: outermost
+//	c.Filter("/*", altSvc)           // 2nd: inside qos, even though "/*" is wider
+//	c.FilterFirst("/*", log)         // ahead of every Filter, whenever added
+//
+//	GET /hello:  log ─► qos ─► altSvc ─► handler
+//	                                        │
+//	             log ◄─ qos ◄─ altSvc ◄─────┘
+//
+//	qos full:    log ─► qos ─╮   altSvc and the handler never run:
+//	             log ◄───────╯   the 503 has log's headers, not altSvc's
+//
+// FilterFirst puts a filter in an outer group, ahead of every filter added
+// with Filter; within each group the order of addition holds. So a filter
+// that must see every answer (response headers, a log record, a span) is
+// added with FilterFirst, or with Filter before the others.
+//
+// A filter sees what the chain inside it did when next.Next returns: the
+// status set, the error returned (rendered into an error page only after
+// the outermost filter returns). A request that suspends (package
+// continuation; qos while it waits) returns through the whole chain, and a
+// re-dispatch runs it again from the outermost filter; what a timeout or
+// continuation listener answers later (qos's 503 after its MaxWait) is
+// written after the chain returned, with the header fields the outer
+// filters set on the way in: record that status at completion
+// (async.ResultOf in an OnComplete listener), as filters/requestlog does.
 //
 // Registration is checked as net/http checks it: Handle, Filter and the
 // others panic on a nil handler or filter, a malformed pattern, a pattern

@@ -192,3 +192,45 @@ func ExampleContainer_ConnectorConfig() {
 	// Output:
 	// 1048576 8192
 }
+
+// A filter that every answer must pass is ordered first: here an
+// authorization filter added before it answers 401 without calling next,
+// and the header of the filter ordered first is still on the 401, where a
+// "/*" filter added with Filter after the check would never run.
+func ExampleContainer_FilterFirst() {
+	c := container.New()
+	c.HandleFunc("/admin/report", func(w api.Response, r *api.Request) error {
+		_, err := io.WriteString(w, "report")
+		return err
+	})
+	c.FilterFunc("/admin/*", func(w api.Response, r *api.Request, next api.Chain) error {
+		if r.Header().Get("Authorization") == "" {
+			return api.Error(http.StatusUnauthorized, "log in first")
+		}
+		return next.Next(w, r)
+	})
+	c.FilterFirst("/*", api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+		w.Header().Set("Cache-Control", "no-store")
+		return next.Next(w, r)
+	}))
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	for _, auth := range []string{"", "Bearer secret"} {
+		req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/admin/report", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+	// Output:
+	// 401 no-store
+	// 200 no-store
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -86,4 +87,62 @@ func ExampleConfig() {
 	// Output:
 	// 200 OK
 	// 413 Request Entity Too Large
+}
+
+// One call serves a container on one address over TLS: HTTP/1.1 and
+// HTTP/2 on TCP, chosen by ALPN, and HTTP/3 on UDP, which every TCP answer
+// advertises with Alt-Svc. Shutdown ends it all.
+func ExampleServeTLS() {
+	cert, _ := devcert.New()
+	pool, _ := devcert.Pool(cert)
+	c := container.New()
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "hello over %s", r.Proto())
+		return err
+	})
+	l, pc, err := h3.Listen("127.0.0.1:0") // TCP and UDP, one port
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- h3.ServeTLS(c, l, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{}) }()
+
+	h1 := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	h2 := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	h3t := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	for _, rt := range []http.RoundTripper{h1, h2, h3t} {
+		resp, err := (&http.Client{Transport: rt}).Get("https://" + l.Addr().String() + "/hello")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		alt, _, _ := strings.Cut(resp.Header.Get("Alt-Svc"), "=")
+		fmt.Printf("%s; Alt-Svc: %q\n", b, alt)
+	}
+	h1.CloseIdleConnections()
+	h2.CloseIdleConnections()
+	h3t.Close()
+	c.Shutdown(context.Background())
+	fmt.Println(<-done)
+	// Output:
+	// hello over HTTP/1.1; Alt-Svc: "h3"
+	// hello over HTTP/2.0; Alt-Svc: "h3"
+	// hello over HTTP/3.0; Alt-Svc: ""
+	// connector: server closed
+}
+
+// A program that serves TLS, HTTP/2 and HTTP/3 on one port. DevCert makes
+// a self-signed certificate for localhost at start, to try it with no
+// certificate files (curl -k); a production server passes a tls.Config
+// with its certificates instead of nil.
+func ExampleListenAndServeTLS() {
+	c := container.New()
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "Hello over %s!", r.Proto())
+		return err
+	})
+	log.Fatal(h3.ListenAndServeTLS(c, "127.0.0.1:8443", nil, h3.Config{DevCert: true}))
 }

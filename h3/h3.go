@@ -3,6 +3,19 @@
 // listeners, and advertises it to HTTP/1.1 and HTTP/2 clients with
 // Alt-Svc.
 //
+// ListenAndServeTLS is the one call for all three on one port: TLS with
+// HTTP/1.1 and HTTP/2 on TCP, HTTP/3 on UDP, Alt-Svc on every TCP answer,
+// both ended by the container's Shutdown or Close:
+//
+//	c := container.New()
+//	c.HandleFunc("/hello", hello)
+//	log.Fatal(h3.ListenAndServeTLS(c, "localhost:8443", nil, h3.Config{DevCert: true}))
+//
+// (Config.DevCert serves a self-signed certificate made at start, to try
+// it: give a production server its certificates in the tls.Config.)
+// ServeTLS does the same on listeners of your own (Listen makes a pair);
+// Serve and AltSvc are the parts, for other arrangements.
+//
 // Requests reach the container through its http.Handler side: the same
 // contexts, filters, continuations and async executor; unlike HTTP/1.1 and
 // HTTP/2, which the connector serves itself, a suspended HTTP/3 request
@@ -14,7 +27,7 @@
 // the rest enforced here before and around the container's handler.
 // docs/security.md lists each and where HTTP/3 differs.
 //
-// Package h3 imports api, connector, container and quic-go.
+// Package h3 imports api, connector, container, devcert and quic-go.
 package h3
 
 import (
@@ -53,19 +66,40 @@ type Config struct {
 	// slog.Default(). (It is not the container's logger by default:
 	// quic-go logs every request to it at debug level.)
 	Logger *slog.Logger
+	// DevCert, when no certificate is given (neither in the tlsConfig
+	// argument nor, with a nil one, in the container's WithTLSConfig),
+	// serves a self-signed certificate made at start for "localhost",
+	// "127.0.0.1" and "::1" (devcert.New), kept in memory only: for
+	// trying TLS, HTTP/2 and HTTP/3 with no certificate files. Clients
+	// must be told to trust it (curl -k, or devcert.Pool of a certificate
+	// of your own instead); it is not for production. False (the default)
+	// means that no certificate is connector.ErrNoCertificate.
+	DevCert bool
 }
 
 // Serve serves c over HTTP/3 on pc until c shuts down or closes; it then
 // returns connector.ErrServerClosed, like Container.Serve. tlsConfig holds
-// the certificates (its NextProtos is replaced by "h3"). Serve registers
-// itself with c.RegisterOnShutdown: c's Shutdown lets open HTTP/3
-// connections finish, and Close ends them. pc stays the caller's to
-// close, after Serve returned.
+// the certificates (its NextProtos is replaced by "h3"); nil means the
+// container's (container.WithTLSConfig), and Config.DevCert makes one when
+// there is none. Serve registers itself with c.RegisterOnShutdown: c's
+// Shutdown lets open HTTP/3 connections finish, and Close ends them. pc
+// stays the caller's to close, after Serve returned. ServeTLS serves TCP
+// beside it in the same call. Any goroutine may call it.
 func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg Config) error {
-	if tlsConfig == nil || (len(tlsConfig.Certificates) == 0 && tlsConfig.GetCertificate == nil && tlsConfig.GetConfigForClient == nil) {
-		return connector.ErrNoCertificate
+	tlsConfig, err := certificates(c, tlsConfig, cfg)
+	if err != nil {
+		return err
 	}
+	return serve(c, pc, tlsConfig, cfg, nil, func() {})
+}
+
+// serve is Serve with the certificates found. Closing stop, if not nil,
+// ends it as Close would, without the container. closed is called once
+// the QUIC transport is closed, when pc is no longer used: after serve
+// returned, when a graceful shutdown lets connections finish.
+func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg Config, stop <-chan struct{}, closed func()) error {
 	if err := c.Start(); err != nil {
+		closed()
 		return err
 	}
 	ccfg := c.ConnectorConfig()
@@ -87,6 +121,7 @@ func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 	})
 	if err != nil {
 		tr.Close()
+		closed()
 		return err
 	}
 	var closeOnce sync.Once
@@ -94,6 +129,7 @@ func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		closeOnce.Do(func() {
 			ln.Close()
 			tr.Close()
+			closed()
 		})
 	}
 	srv := &http3.Server{
@@ -114,6 +150,18 @@ func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		closeTransport()
 		return connector.ErrServerClosed
 	}
+	if stop != nil {
+		served := make(chan struct{})
+		defer close(served)
+		go func() {
+			select {
+			case <-stop:
+				srv.Close()
+				closeTransport()
+			case <-served:
+			}
+		}()
+	}
 	err = srv.ServeListener(ln)
 	if c.ShuttingDown() {
 		return connector.ErrServerClosed // the hook ends the rest
@@ -128,13 +176,25 @@ func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 
 // AltSvc returns a filter that advertises HTTP/3 on udpPort in every
 // response's Alt-Svc header, so that HTTP/1.1 and HTTP/2 clients may move
-// to it: install it for "/*" on the contexts served over TCP.
+// to it: install it with FilterFirst for "/*" on every context served over
+// TCP (Container.Contexts), so that it runs for the answers of every
+// other filter too (a filter added with Filter after QoS never sees QoS's
+// 503s; see package container, "Filter order"). ServeTLS does that. The
+// filter declares itself api.NonBlocking, so it leaves a chain's
+// invocation type as it was.
 func AltSvc(udpPort int) api.Filter {
-	value := fmt.Sprintf(`%s=":%d"; ma=2592000`, http3.NextProtoH3, udpPort)
-	return api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
-		if !strings.HasPrefix(r.Proto(), "HTTP/3") {
-			w.Header().Set("Alt-Svc", value)
-		}
-		return next.Next(w, r)
-	})
+	return altSvc(fmt.Sprintf(`%s=":%d"; ma=2592000`, http3.NextProtoH3, udpPort))
 }
+
+// altSvc is the filter of AltSvc: the header's value.
+type altSvc string
+
+func (v altSvc) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if !strings.HasPrefix(r.Proto(), "HTTP/3") {
+		w.Header().Set("Alt-Svc", string(v))
+	}
+	return next.Next(w, r)
+}
+
+// InvocationType returns api.NonBlocking: the filter only sets a header.
+func (altSvc) InvocationType() api.InvocationType { return api.NonBlocking }

@@ -123,3 +123,43 @@ func TestHTTP3(t *testing.T) {
 		t.Errorf("-h3 without TLS: %v", err)
 	}
 }
+
+// With -tls -h3 -qos, QoS's 503s advertise HTTP/3 too: Alt-Svc wraps
+// every filter (issue 19: it was added after QoS and never ran for them).
+func TestHTTP3AltSvcOnQoS503(t *testing.T) {
+	base, stop := exampletest.RunCommand(t, command.Run, "-tls", "-h3", "-qos", "1", "-qos-wait", "200ms")
+	tcp := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	defer tcp.CloseIdleConnections()
+	client := &http.Client{Transport: tcp, Timeout: 20 * time.Second}
+	want := `h3=":` + base[strings.LastIndexByte(base, ':')+1:] + `"; ma=2592000`
+	slept := make(chan error, 1)
+	go func() {
+		resp, err := client.Get(base + "/sleep?ms=1500")
+		if err == nil {
+			resp.Body.Close()
+		}
+		slept <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !busy(t, client, base) {
+		if time.Now().After(deadline) {
+			t.Fatal("/sleep never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, err := client.Get(base + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Alt-Svc") != want {
+		t.Errorf("while full: %s, Alt-Svc %q; want 503, %q", resp.Status, resp.Header.Get("Alt-Svc"), want)
+	}
+	if err := <-slept; err != nil {
+		t.Error(err)
+	}
+	tcp.CloseIdleConnections()
+	if err := stop(); err != nil {
+		t.Errorf("run returned %v", err)
+	}
+}

@@ -126,43 +126,37 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	if release != nil {
 		defer release() // after the container has shut down, or failed
 	}
-	l, err := net.Listen("tcp", *addr)
+	var l net.Listener
+	var pc net.PacketConn
+	if *useH3 {
+		l, pc, err = h3.Listen(*addr) // TCP and UDP on one port
+	} else {
+		l, err = net.Listen("tcp", *addr)
+	}
 	if err != nil {
 		c.Close()
 		return err
 	}
-	var pc net.PacketConn
-	if *useH3 {
-		if pc, err = net.ListenPacket("udp", l.Addr().String()); err != nil {
-			l.Close()
-			c.Close()
-			return err
-		}
-		defer pc.Close()
-	}
 	Vars(c)
-	if pc != nil {
-		c.Filter("/*", h3.AltSvc(pc.LocalAddr().(*net.UDPAddr).Port))
-	}
 	scheme := "http"
 	if secure {
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, l.Addr())
 
-	served := make(chan error, 2)
-	servers := 1
+	served := make(chan error, 1)
 	go func() {
-		if secure {
+		switch {
+		case pc != nil:
+			// TLS with HTTP/1.1 and HTTP/2, HTTP/3, and Alt-Svc on every
+			// TCP answer, in one call.
+			served <- h3.ServeTLS(c, l, pc, tlsCfg, h3.Config{})
+		case secure:
 			served <- c.ServeTLS(l, "", "") // the certificate is in tlsCfg
-		} else {
+		default:
 			served <- c.Serve(l)
 		}
 	}()
-	if pc != nil {
-		servers++
-		go func() { served <- h3.Serve(c, pc, tlsCfg, h3.Config{}) }()
-	}
 	select {
 	case err := <-served:
 		c.Close()
@@ -175,10 +169,8 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	if err := c.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	for range servers {
-		if err := <-served; err != nil && !errors.Is(err, connector.ErrServerClosed) {
-			return err
-		}
+	if err := <-served; err != nil && !errors.Is(err, connector.ErrServerClosed) {
+		return err
 	}
 	return nil
 }
