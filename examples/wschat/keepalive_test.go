@@ -89,3 +89,21 @@ func TestShutdownClosesMembersWith1001(t *testing.T) {
 		ws.Close()
 	}
 }
+
+// The same at the default settings (a ping every 30 s, 15 s for its pong)
+// over real sockets for 100 s: more than three ping intervals, where the
+// old ticker lost about half of its receive-only clients.
+func TestReceiveOnlyMembersStay100s(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 s")
+	}
+	const n = 100
+	rm := newRoom()
+	base, _ := exampletest.Serve(t, newContainer(rm))
+	ms := lurkers(t, &gws.Dialer{HandshakeTimeout: 10 * time.Second}, "ws"+strings.TrimPrefix(base, "http"), n)
+	defer ms.Close()
+	time.Sleep(100 * time.Second)
+	if lost, in := ms.Lost.Load(), rm.members(); lost != 0 || in != n {
+		t.Errorf("after 100 s: %d members lost (first: %v), %d in the room", lost, ms.Why(), in)
+	}
+}

@@ -110,12 +110,25 @@ func TestEndToEndClientGone(t *testing.T) {
 // registered before QoS, a request QoS answers 503 after its wait has a
 // span and a metric of 503, as its client received.
 func TestEndToEndQoSRejection(t *testing.T) {
+	for _, order := range []string{"telemetry registered first", "qos registered first, telemetry ordered first"} {
+		t.Run(order, func(t *testing.T) { testEndToEndQoSRejection(t, order != "telemetry registered first") })
+	}
+}
+
+func testEndToEndQoSRejection(t *testing.T, qosFirst bool) {
 	s := newSDK(t, nil)
 	q := qos.New(qos.Config{MaxRequests: 1, MaxWait: 50 * time.Millisecond})
 	release := make(chan struct{})
 	c := container.New(modes.Options(modes.H1)...)
-	c.Filter("/*", s.f)
-	c.Filter("/*", q)
+	if qosFirst {
+		// Registered after QoS, the telemetry filter would never see the
+		// requests QoS answers; FilterFirst puts it outside QoS.
+		c.Filter("/*", q)
+		c.FilterFirst("/*", s.f)
+	} else {
+		c.Filter("/*", s.f)
+		c.Filter("/*", q)
+	}
 	c.HandleFunc("/hold", func(w api.Response, r *api.Request) error {
 		<-release
 		return nil
