@@ -100,7 +100,10 @@ func TestConnBreakWakesReader(t *testing.T) {
 	if _, err := c.Read(buf, 5*time.Second); err != io.EOF {
 		t.Fatalf("Read on a broken socket: %v, want io.EOF", err)
 	}
-	if !c.Broken {
+	c.Mu.Lock() // the event goroutine may be applying a hang-up
+	broken := c.Broken
+	c.Mu.Unlock()
+	if !broken {
 		t.Error("Broken not set by Break")
 	}
 }
