@@ -288,7 +288,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 			c.head = c.srv.getHead()
 			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, c.head)
 			if err == nil {
-				s := newStream(c, c.rbuf[c.r:c.r+n])
+				s := newStream(c, c.rbuf[c.r:c.r+n], &cl)
 				c.nreq++
 				c.srv.putHead(c.head)
 				c.head = nil

@@ -28,8 +28,9 @@ type connIO interface {
 	// notifyReadable calls f once the socket may be read.
 	notifyReadable(f func())
 	// write sends head, then body (nil: none), waiting at most to (<= 0:
-	// no limit).
-	write(head, body []byte, to time.Duration) error
+	// no limit), and returns how long it waited for the peer (the
+	// response's data rate counts it).
+	write(head, body []byte, to time.Duration) (time.Duration, error)
 	// answer sends b, the answer to a request that never reached the
 	// handler, then lingers.
 	answer(b []byte)
@@ -98,11 +99,18 @@ func deadline(to time.Duration) time.Time {
 func (p *portableIO) tryRead([]byte) (int, error) { return 0, api.ErrNotSupported }
 func (p *portableIO) notifyReadable(f func())     { f() }
 
-func (p *portableIO) write(head, body []byte, to time.Duration) error {
-	p.nc.SetWriteDeadline(deadline(to))
+// write counts the whole blocking write as waiting: a net.Conn does not
+// tell the system call from the wait for the peer.
+func (p *portableIO) write(head, body []byte, to time.Duration) (time.Duration, error) {
+	start := time.Now()
+	var until time.Time
+	if to > 0 {
+		until = start.Add(to)
+	}
+	p.nc.SetWriteDeadline(until)
 	bufs := net.Buffers{head, body}
 	_, err := bufs.WriteTo(p.nc)
-	return err
+	return time.Since(start), err
 }
 
 func (p *portableIO) answer(b []byte) {

@@ -83,15 +83,15 @@ func (f *fdConn) tryRead(p []byte) (int, error) {
 
 // write sends head and body with one system call where it can, parking
 // while the socket buffer is full.
-func (f *fdConn) write(head, body []byte, to time.Duration) error {
+func (f *fdConn) write(head, body []byte, to time.Duration) (time.Duration, error) {
 	c := f.c
 	c.iov = [2][]byte{head, body}
-	err := f.Writev(c.iov[:], to)
+	waited, err := f.Writev(c.iov[:], to)
 	c.iov = [2][]byte{}
 	if err == netpoll.ErrWouldPark {
 		err = errWouldPark
 	}
-	return err
+	return waited, err
 }
 
 // breakConn breaks the connection without closing the descriptor, waking

@@ -63,12 +63,12 @@ var (
 )
 
 // newStream builds the stream for the head just parsed into c.head; raw is
-// the head's bytes (still valid: they are copied into strings here).
-func newStream(c *conn, raw []byte) *stream {
+// the head's bytes (still valid: they are copied into strings here), lim
+// the server's limits, as readRequest parsed the head under them.
+func newStream(c *conn, raw []byte, lim *Limits) *stream {
 	h := c.head
 	s := &stream{c: c, minor: h.Minor, length: -1}
 	s.body.c, s.body.s = c, s
-	lim := c.srv.Config.Limits()
 	s.body.max = lim.MaxBodyBytes
 	s.body.rto, s.body.total = lim.ReadTimeout, lim.ReadBodyTimeout
 	s.body.rate = rate.New(lim.MinRequestDataRate, lim.DataRateGrace)
@@ -163,7 +163,7 @@ func (s *stream) continue100() error {
 		return nil
 	}
 	s.sent100 = true
-	if err := s.c.io.write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil, s.wto); err != nil {
+	if _, err := s.c.io.write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil, s.wto); err != nil {
 		s.bodyClose.Store(true)
 		return err
 	}
@@ -279,9 +279,8 @@ func (s *stream) write(head, body []byte) error {
 func (s *stream) writeOnce(head, body []byte) error {
 	k := len(head) + len(body)
 	to, slow := s.out.TimeoutFor(k, s.wto)
-	start := time.Now()
-	err := s.c.io.write(head, body, to)
-	s.out.Waited(time.Since(start))
+	waited, err := s.c.io.write(head, body, to)
+	s.out.Waited(waited)
 	s.out.Moved(k)
 	if err != nil {
 		if slow && errors.Is(err, os.ErrDeadlineExceeded) {

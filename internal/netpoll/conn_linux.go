@@ -200,35 +200,42 @@ func (c *Conn) Read(p []byte, to time.Duration) (int, error) {
 
 // Writev writes every buffer, with one system call where it can, parking
 // while the socket buffer is full, within to of its first wait (<= 0: no
-// limit).
-func (c *Conn) Writev(bufs [][]byte, to time.Duration) error {
-	var until time.Time
+// limit). It returns how long it waited for the peer, from its first wait
+// to its end: zero, and no clock read, when the socket took everything at
+// once.
+func (c *Conn) Writev(bufs [][]byte, to time.Duration) (waited time.Duration, err error) {
+	var first time.Time
+	defer func() {
+		if !first.IsZero() {
+			waited = time.Since(first)
+		}
+	}()
 	for bufs = Consume(bufs, 0); len(bufs) > 0; {
 		if !c.attempt(&c.Writable) {
-			return net.ErrClosed
+			return 0, net.ErrClosed
 		}
 		n, err := Writev(c.FD, bufs)
 		switch {
 		case n > 0:
 			bufs = Consume(bufs, n)
 		case err == ErrAgain:
+			if first.IsZero() {
+				first = time.Now()
+			}
 			left := to
 			if to > 0 {
-				if until.IsZero() {
-					until = time.Now().Add(to)
-				}
-				if left = time.Until(until); left <= 0 {
-					return os.ErrDeadlineExceeded
+				if left = to - time.Since(first); left <= 0 {
+					return 0, os.ErrDeadlineExceeded
 				}
 			}
 			if err := c.park(true, left); err != nil {
-				return err
+				return 0, err
 			}
 		default:
-			return &net.OpError{Op: "writev", Net: "tcp", Source: c.Local, Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
+			return 0, &net.OpError{Op: "writev", Net: "tcp", Source: c.Local, Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
 		}
 	}
-	return nil
+	return 0, nil
 }
 
 // Break makes the socket's I/O fail without closing the descriptor, and

@@ -87,7 +87,7 @@ func TestConnReadTimeoutAndNoPark(t *testing.T) {
 	if _, err := c.Read(buf, 0); err != ErrWouldPark {
 		t.Fatalf("Read with NoPark: %v, want ErrWouldPark", err)
 	}
-	if err := c.Writev([][]byte{make([]byte, 8<<20)}, 0); err != ErrWouldPark {
+	if _, err := c.Writev([][]byte{make([]byte, 8<<20)}, 0); err != ErrWouldPark {
 		t.Fatalf("Writev past the buffer with NoPark: %v, want ErrWouldPark", err)
 	}
 }
@@ -150,6 +150,15 @@ func TestConnRelease(t *testing.T) {
 	}
 }
 
+// A write the socket takes at once waited for nothing (and read no clock).
+func TestConnWritevNoWait(t *testing.T) {
+	a, _ := socketPair(t)
+	c := &Conn{FD: a}
+	if waited, err := c.Writev([][]byte{[]byte("hello")}, time.Second); err != nil || waited != 0 {
+		t.Fatalf("Writev = %v, %v; want 0, nil", waited, err)
+	}
+}
+
 func TestConnWritevParksUntilWritable(t *testing.T) {
 	a, b := socketPair(t)
 	c := connWithEvents(t, a)
@@ -171,8 +180,12 @@ func TestConnWritevParksUntilWritable(t *testing.T) {
 		}
 		got <- all
 	}()
-	if err := c.Writev([][]byte{want, nil, want}, 5*time.Second); err != nil {
+	waited, err := c.Writev([][]byte{want, nil, want}, 5*time.Second)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if waited <= 0 {
+		t.Errorf("a write past the socket buffer reports waiting %v", waited)
 	}
 	if all := <-got; !bytes.Equal(all, append(append([]byte{}, want...), want...)) {
 		t.Fatalf("the peer read %d bytes, not the %d written", len(all), 2*len(want))
@@ -182,7 +195,7 @@ func TestConnWritevParksUntilWritable(t *testing.T) {
 func TestConnWritevTimeout(t *testing.T) {
 	a, _ := socketPair(t)
 	c := connWithEvents(t, a)
-	if err := c.Writev([][]byte{make([]byte, 8<<20)}, 30*time.Millisecond); err != os.ErrDeadlineExceeded {
+	if _, err := c.Writev([][]byte{make([]byte, 8<<20)}, 30*time.Millisecond); err != os.ErrDeadlineExceeded {
 		t.Fatalf("Writev nobody reads: %v, want os.ErrDeadlineExceeded", err)
 	}
 }
