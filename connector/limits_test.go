@@ -10,8 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -383,7 +381,7 @@ func TestLimitsTable(t *testing.T) {
 		}
 	}
 	table := limitsTable()
-	declared := testNames(t)
+	declared := wharftest.DeclaredTests(t)
 	for _, m := range regexp.MustCompile("`(Test\\w+)`").FindAllStringSubmatch(table, -1) {
 		if !declared[m[1]] {
 			t.Errorf("the limits table names %s, which no connector test declares", m[1])
@@ -479,26 +477,6 @@ func errName(err error) string {
 		return "connector.ErrTooSlow"
 	}
 	return fmt.Sprint(err)
-}
-
-// testNames returns the names of the tests this package declares.
-func testNames(t *testing.T) map[string]bool {
-	files, err := filepath.Glob("*_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	decl := regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`)
-	names := map[string]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range decl.FindAllSubmatch(b, -1) {
-			names[string(m[1])] = true
-		}
-	}
-	return names
 }
 
 func size(n int64) string {

@@ -3,8 +3,6 @@ package websocket_test
 import (
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,7 +91,7 @@ func TestWSLimitsTable(t *testing.T) {
 // Default constants, the keep-alive arithmetic the answer states, and that
 // the tests each row relies on exist.
 func TestWSLimitsValues(t *testing.T) {
-	declared := wsTestNames(t)
+	declared := wharftest.DeclaredTests(t)
 	for _, r := range wsLimitRows {
 		t.Run(r.limit, func(t *testing.T) {
 			if r.def != r.want {
@@ -133,23 +131,4 @@ func wsDur(d time.Duration) string {
 		return fmt.Sprintf("%d min", d/time.Minute)
 	}
 	return fmt.Sprintf("%d s", d/time.Second)
-}
-
-func wsTestNames(t *testing.T) map[string]bool {
-	files, err := filepath.Glob("*_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	decl := regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`)
-	names := map[string]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range decl.FindAllSubmatch(b, -1) {
-			names[string(m[1])] = true
-		}
-	}
-	return names
 }

@@ -2,8 +2,6 @@ package http2_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -165,7 +163,7 @@ func TestH2LimitsTable(t *testing.T) {
 func TestH2LimitsValues(t *testing.T) {
 	addr, _ := abuseServer(t)
 	s := readServerSettings(t, addr)
-	declared := h2TestNames(t)
+	declared := wharftest.DeclaredTests(t)
 	for _, r := range h2LimitRows {
 		t.Run(r.limit, func(t *testing.T) {
 			if r.check == nil && r.unchecked == "" {
@@ -294,23 +292,4 @@ func dur(d time.Duration) string {
 
 func rate(bps int64) string {
 	return fmt.Sprintf("%d B/s after `DataRateGrace` (%s)", bps, dur(h2Defaults.DataRateGrace))
-}
-
-func h2TestNames(t *testing.T) map[string]bool {
-	files, err := filepath.Glob("*_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	decl := regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`)
-	names := map[string]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range decl.FindAllSubmatch(b, -1) {
-			names[string(m[1])] = true
-		}
-	}
-	return names
 }
