@@ -111,3 +111,22 @@ func (a *Context) Fail(err error) error { return a.ex.Fail(err) }
 // while it is in async mode: by default Shutdown waits for its work, while
 // its context allows. Any goroutine may call it.
 func (a *Context) SetOnShutdown(p OnShutdown) { a.ex.SetOnShutdown(p) }
+
+// OnComplete registers f to run once r's exchange has completed, with the
+// error it completed with (nil on success), after the response is finished
+// and whether or not async mode was ever started: a blocking handler uses
+// it to release what the request owns (temporary files, locks) however the
+// request ends — answered, failed, expired, or abandoned by its client.
+// f runs on whichever goroutine finishes the exchange and must not block
+// for long; it may read the Result (ResultOf).
+//
+// Any goroutine may call OnComplete before the request completes; a call
+// after completion returns api.ErrCompleted and f never runs. It returns
+// api.ErrNotSupported for a Request that no container built.
+func OnComplete(r *api.Request, f func(err error)) error {
+	ex := exchange.From(r)
+	if ex == nil {
+		return api.ErrNotSupported
+	}
+	return ex.AddListenerLive(Listener{OnComplete: func(_ *api.Request, err error) { f(err) }})
+}

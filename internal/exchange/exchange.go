@@ -660,6 +660,19 @@ func (ex *Exchange) AddListener(l Listener) {
 	ex.mu.Unlock()
 }
 
+// AddListenerLive registers l if the exchange has not completed yet, and
+// returns api.ErrCompleted otherwise: a listener it accepts is sure to
+// have its OnComplete called.
+func (ex *Exchange) AddListenerLive(l Listener) error {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.hasResult { // set with the listeners' snapshot, in finish
+		return api.ErrCompleted
+	}
+	ex.listeners = append(ex.listeners[:len(ex.listeners):len(ex.listeners)], l)
+	return nil
+}
+
 // Resume ends the suspension and re-dispatches the request through the
 // chain with attrs added, after the dispatch that suspended has returned.
 // It returns api.ErrCompleted after completion and api.ErrNotSuspended if
