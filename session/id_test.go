@@ -41,13 +41,13 @@ func TestValidID(t *testing.T) {
 		{"", false},
 		{good[:25], false},
 		{good + "A", false},
-		{strings.Repeat("a", 26), false},              // lower case is not rand.Text's
-		{strings.Repeat("A", 25) + "1", false},        // 1 is not in base32
-		{strings.Repeat("A", 25) + ".", false},        // a NATS token separator
-		{strings.Repeat("A", 24) + "\u00e9", false},   // two bytes, 26 in all
-		{"../../../../etc/passwdAAAAA"[:26], false},   // path characters
-		{strings.Repeat("A", 25) + "=", false},        // padding
-		{strings.Repeat("A", 25) + "*", false},        // a NATS wildcard
+		{strings.Repeat("a", 26), false},            // lower case is not rand.Text's
+		{strings.Repeat("A", 25) + "1", false},      // 1 is not in base32
+		{strings.Repeat("A", 25) + ".", false},      // a NATS token separator
+		{strings.Repeat("A", 24) + "\u00e9", false}, // two bytes, 26 in all
+		{"../../../../etc/passwdAAAAA"[:26], false}, // path characters
+		{strings.Repeat("A", 25) + "=", false},      // padding
+		{strings.Repeat("A", 25) + "*", false},      // a NATS wildcard
 		{strings.Repeat("Z", 13) + strings.Repeat("7", 13), true},
 	}
 	for _, tc := range tests {
