@@ -82,6 +82,23 @@ func (a *app) build(m *session.Manager) func(c *container.Container) {
 			})
 			return nil
 		})
+		// A re-dispatch sees the session of the first dispatch, with the
+		// cookie that dispatch set.
+		c.HandleFunc("GET /redispatch", func(w api.Response, r *api.Request) error {
+			s := session.Of(r)
+			if async.KindOf(r) == async.DispatchInitial {
+				s.Set("first", "1")
+				ac, err := async.Start(r)
+				if err != nil {
+					return err
+				}
+				return ac.Redispatch()
+			}
+			v, _ := s.Get("first")
+			s.Set("second", "2")
+			_, err := w.WriteString(v)
+			return err
+		})
 		// An async task's change saved by the Manager at completion.
 		c.HandleFunc("GET /async-late", func(w api.Response, r *api.Request) error {
 			saved := *a.saved.Load()
@@ -211,6 +228,15 @@ func TestEndToEndCommitAndAsync(t *testing.T) {
 		}
 		if v, _ := do(t, c, "GET", s.URL+"/get/async", nil); v != "yes" {
 			t.Fatalf("async = %q", v)
+		}
+
+		c = client(t, s)
+		v, resp := do(t, c, "GET", s.URL+"/redispatch", nil)
+		if n := len(resp.Header.Values("Set-Cookie")); v != "1" || n != 1 {
+			t.Fatalf("redispatch: %q with %d Set-Cookie fields, want \"1\" with one", v, n)
+		}
+		if v, _ := do(t, c, "GET", s.URL+"/get/second", nil); v != "2" {
+			t.Fatalf("second = %q", v)
 		}
 
 		saved := make(chan struct{})

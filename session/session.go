@@ -240,18 +240,14 @@ func (s *Session) save() error {
 	return s.saveLocked(ctx)
 }
 
-// bind gives s the Response of a dispatch that starts, and puts the
-// cookie set so far in its header again, in case the header it was added
-// to is not this one.
+// bind gives s the Response of a dispatch that starts. The cookie an
+// earlier dispatch of the request set is still in the header: the
+// container keeps header fields across dispatches (a timeout or error
+// discards only those that describe the body).
 func (s *Session) bind(w api.Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.w = w
-	if s.cookieHdr != "" && !w.Committed() {
-		h := w.Header()
-		h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(v string) bool { return v == s.cookieHdr })
-		h.Add("Set-Cookie", s.cookieHdr)
-	}
 }
 
 // endDispatch runs when a dispatch returns through the Manager: it gives a
