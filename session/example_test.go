@@ -11,6 +11,7 @@ import (
 	"net/url"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/session"
 )
@@ -116,4 +117,52 @@ func ExampleSession_Set_json() {
 	// Output:
 	// {"items":["tea"]}
 	// {"items":["tea","milk"]}
+}
+
+// An async handler that changes the session in a later task: Of during the
+// dispatch lets that task create the session (its cookie is set as the
+// dispatch returns), and Save before Complete stores it before the client
+// sees the answer.
+func ExampleSession_Save() {
+	c := container.New()
+	c.Filter("/*", session.New(session.Config{}))
+	c.HandleFunc("GET /visit", func(w api.Response, r *api.Request) error {
+		s := session.Of(r)
+		ac, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		go ac.Dispatch(func(w api.Response) {
+			n, _ := s.Get("visits")
+			n += "I"
+			s.Set("visits", n)
+			if err := s.Save(r.Context()); err != nil {
+				ac.Fail(err)
+				return
+			}
+			io.WriteString(w, n)
+			ac.Complete()
+		})
+		return nil
+	})
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	for range 3 {
+		resp, err := client.Get("http://" + l.Addr().String() + "/visit")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(string(b))
+	}
+	// Output:
+	// I
+	// II
+	// III
 }

@@ -49,8 +49,9 @@ import (
 // to the fresh values, up to 8 times. So two requests that set different
 // keys both keep their values, and two that set the same key leave one of
 // the two values (the last to save), without an error. A session that
-// another request invalidated stays invalid: the changes of a request
-// that raced with the invalidation are dropped.
+// another request invalidated, or moved to a new ID (RenewID), is not
+// brought back under its old ID: the changes of a request that raced with
+// the invalidation or the renewal are dropped.
 //
 // Every method may be called from any goroutine of the request; a mutex
 // serializes them.
