@@ -129,3 +129,28 @@ func TestNewBucket(t *testing.T) {
 		t.Fatal("New with a cancelled context succeeded")
 	}
 }
+
+// Sessions survive a broker restart: the bucket is file-backed unless
+// configured otherwise.
+func TestBrokerRestart(t *testing.T) {
+	b := natstest.ForTestJetStream(t)
+	ctx := t.Context()
+	st, err := natskv.New(ctx, connect(t, b), natskv.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	if _, err := st.Save(ctx, id, session.Record{Values: map[string]string{"user": "alice"}}); err != nil {
+		t.Fatal(err)
+	}
+	b.Stop()
+	b.Restart()
+	st, err = natskv.New(ctx, connect(t, b), natskv.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.Load(ctx, id)
+	if err != nil || rec.Values["user"] != "alice" {
+		t.Fatalf("after a restart: %+v, %v", rec, err)
+	}
+}
