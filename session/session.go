@@ -18,8 +18,8 @@ import (
 //
 // # When the cookie is set
 //
-// The cookie changes at the moment the session does: the first Set or
-// Delete of a new session gives it its ID and adds the Set-Cookie field to
+// The cookie changes at the moment the session does: the first Set of a
+// new session gives it its ID and adds the Set-Cookie field to
 // the response; RenewID and Invalidate replace that field. So the cookie
 // is in the header before the handler writes a byte, however the response
 // commits afterwards. This works while the request's dispatch runs (the
@@ -54,7 +54,10 @@ import (
 // the invalidation or the renewal are dropped.
 //
 // Every method may be called from any goroutine of the request; a mutex
-// serializes them.
+// serializes them. Set, RenewID and Invalidate may change the response
+// header, so while the dispatch runs, a goroutine other than the
+// dispatch's calls them only as it may use the Response: while the
+// dispatch waits for it.
 type Session struct {
 	m      *Manager
 	secure bool
