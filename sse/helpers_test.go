@@ -46,10 +46,12 @@ type client struct {
 	cancel context.CancelFunc
 	events chan ssewire.Event
 	done   chan struct{} // closed when the reading ends
+	stop   chan struct{} // closed by close
 	err    error         // why it ended (nil: the stream ended cleanly); after done
 
-	mu       sync.Mutex
-	comments int
+	closeOnce sync.Once
+	mu        sync.Mutex
+	comments  int
 }
 
 // open opens a stream on path; lastID "" sends no Last-Event-ID.
@@ -85,7 +87,7 @@ func tryOpen(s *modes.Server, path, lastID string) (*client, error) {
 		return nil, fmt.Errorf("status %d, Content-Type %q, Cache-Control %q", resp.StatusCode,
 			resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"))
 	}
-	c := &client{resp: resp, cancel: cancel, events: make(chan ssewire.Event, 4096), done: make(chan struct{})}
+	c := &client{resp: resp, cancel: cancel, events: make(chan ssewire.Event, 4096), done: make(chan struct{}), stop: make(chan struct{})}
 	go c.read()
 	return c, nil
 }
@@ -96,7 +98,12 @@ func (c *client) read() {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := c.resp.Body.Read(buf)
-		ferr := d.Feed(buf[:n], func(ev ssewire.Event) { c.events <- ev })
+		ferr := d.Feed(buf[:n], func(ev ssewire.Event) {
+			select {
+			case c.events <- ev:
+			case <-c.stop: // closed: nobody reads them any more
+			}
+		})
 		c.mu.Lock()
 		c.comments = d.Comments
 		c.mu.Unlock()
@@ -132,6 +139,23 @@ func (c *client) next(t testing.TB) ssewire.Event {
 	return ssewire.Event{}
 }
 
+// nextOr is next for goroutines other than the test's: nil if the
+// stream ends first or nothing comes within the wait.
+func (c *client) nextOr() *ssewire.Event {
+	select {
+	case ev := <-c.events:
+		return &ev
+	case <-c.done:
+		select {
+		case ev := <-c.events:
+			return &ev
+		default:
+		}
+	case <-time.After(wait):
+	}
+	return nil
+}
+
 // ended waits for the stream to end and returns why (nil: cleanly).
 func (c *client) ended(t testing.TB) error {
 	t.Helper()
@@ -145,6 +169,7 @@ func (c *client) ended(t testing.TB) error {
 }
 
 func (c *client) close() {
+	c.closeOnce.Do(func() { close(c.stop) })
 	c.cancel()
 	c.resp.Body.Close()
 	<-c.done
