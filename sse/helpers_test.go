@@ -39,6 +39,13 @@ func route(b *sse.Broker) func(c *container.Container) {
 	}
 }
 
+// serve serves b on the epoll connector (modes.H1) until the test ends.
+func serve(t testing.TB, b *sse.Broker) *modes.Server {
+	c := container.New()
+	route(b)(c)
+	return modes.Start(t, modes.H1, c)
+}
+
 // client reads one stream with the ssewire decoder, on a goroutine of
 // its own, into events.
 type client struct {

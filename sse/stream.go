@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"net/http"
 	"sync"
 	"time"
 
@@ -62,7 +63,9 @@ func (s *stream) do(act action) {
 	}
 	if act&actFail != 0 {
 		s.b.slow.Add(1)
-		_ = s.a.Fail(ErrSlowConsumer)
+		// A status of the handler's choosing (logged at Warn, not as a
+		// failure); the head is sent, so the connection is aborted.
+		_ = s.a.Fail(&api.StatusError{Code: http.StatusServiceUnavailable, Err: ErrSlowConsumer})
 	}
 	if act&actComplete != 0 {
 		_ = s.a.Complete()
