@@ -22,3 +22,5 @@ fuzz ./api FuzzForm
 fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
 fuzz ./connector/http2 FuzzH2Frames
+fuzz ./internal/ssewire FuzzRoundTrip
+fuzz ./internal/ssewire FuzzDecodeSplit
