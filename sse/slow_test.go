@@ -93,6 +93,7 @@ func TestIdleStreamsHoldNoGoroutine(t *testing.T) {
 	defer warm.Close()
 	openRaw(t, warm)
 	before := runtime.NumGoroutine()
+	heap := heapInUse()
 
 	for range streams {
 		nc := s.DialHTTP1(t)
@@ -107,7 +108,16 @@ func TestIdleStreamsHoldNoGoroutine(t *testing.T) {
 		now = runtime.NumGoroutine()
 		return now <= before+streams/20
 	})
-	t.Logf("goroutines: %d before, %d with %d more idle streams", before, now, streams)
+	t.Logf("goroutines: %d before, %d with %d more idle streams; heap %d bytes per stream, both ends of its connection included",
+		before, now, streams, (heapInUse()-heap)/streams)
+}
+
+// heapInUse is the heap's live bytes, after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }
 
 // openRaw asks for a stream on nc and reads its head and opening comment.
@@ -123,5 +133,55 @@ func openRaw(t *testing.T, nc io.ReadWriter) {
 		if strings.HasPrefix(line, ":") { // the opening comment, in its chunk
 			return
 		}
+	}
+}
+
+// On HTTP/2 a slow stream and a fast one share a connection: the slow
+// one's client never reads its body, so the server's writes wait on its
+// flow-control window; it is ended and counted, while the fast stream on
+// the same connection receives every event.
+func TestSlowConsumerHTTP2(t *testing.T) {
+	for _, m := range []modes.Mode{modes.H2, modes.H2C} {
+		t.Run(string(m), func(t *testing.T) {
+			b := newBroker(t, sse.Config{MaxQueue: 8, Heartbeat: -1, Retain: 16})
+			opts := append(modes.Options(m), container.WithConnector(connector.Config{WriteTimeout: time.Second}))
+			c := container.New(opts...)
+			route(b)(c)
+			s := modes.Start(t, m, c)
+
+			slow, err := s.Client.Get(s.URL + "/events/slow") // never read
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer slow.Body.Close()
+			fast := open(t, s, "/events/slow", "")
+			if slow.ProtoMajor != 2 || fast.resp.ProtoMajor != 2 {
+				t.Fatalf("protocols %s, %s", slow.Proto, fast.resp.Proto)
+			}
+
+			data := strings.Repeat("x", 32<<10)
+			var n int
+			for n = 1; b.Stats().Slow == 0; n++ {
+				if n > 10_000 {
+					t.Fatal("the slow stream was never ended")
+				}
+				if err := b.Publish("slow", sse.Event{Data: data}); err != nil {
+					t.Fatal(err)
+				}
+				if ev := fast.next(t); ev.ID != strconv.Itoa(n) {
+					t.Fatalf("fast client: event %q, want %d", ev.ID, n)
+				}
+			}
+			for k := range 3 {
+				if err := b.Publish("slow", sse.Event{Data: "after"}); err != nil {
+					t.Fatal(err)
+				}
+				if ev := fast.next(t); ev.ID != strconv.Itoa(n+k) || ev.Data != "after" {
+					t.Fatalf("fast client after the slow one ended: %+v", ev)
+				}
+			}
+			wharftest.WaitFor(t, "the slow stream removed", func() bool { return b.Stats().Streams == 1 })
+			t.Logf("the slow stream ended after %d events of %d bytes", n-1, len(data))
+		})
 	}
 }
