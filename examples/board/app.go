@@ -1,0 +1,115 @@
+package main
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+)
+
+// web is the page and its assets: index.html at the root, app.js and
+// style.css under static/.
+//
+//go:embed static
+var web embed.FS
+
+// app is one board instance: its posts, where its attachments live, and
+// the session store it shares with other instances (or not).
+type app struct {
+	board    *board
+	files    string // the attachments directory
+	sessions sessionStore
+	log      *slog.Logger
+}
+
+// newContainer builds the board's container: the page and assets, the
+// login, the JSON API under /api and the attachments.
+func (a *app) newContainer(opts ...container.Option) (*container.Container, error) {
+	assets, err := fs.Sub(web, "static")
+	if err != nil {
+		return nil, err
+	}
+	files, err := serveDir(a.files)
+	if err != nil {
+		return nil, err
+	}
+	c := container.New(opts...)
+
+	// Cross-origin refusal comes first, before a session is even looked
+	// at: a forged request is refused whatever cookie it carries.
+	c.FilterFirst("/*", crossOriginFilter())
+	c.Filter("/*", newSessions(a.sessions))
+	// Uploaded files are the users' content, served from the page's
+	// origin: a sandbox keeps an uploaded HTML page from running script
+	// there, and nosniff keeps a browser from guessing a type into one.
+	c.FilterFunc("/attachments/*", func(w api.Response, r *api.Request, next api.Chain) error {
+		w.Header().Set("Content-Security-Policy", "sandbox")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		return next.Next(w, r)
+	})
+
+	c.Handle("GET /", serveFS(assets, "index.html"))
+	c.Handle("GET /static/*", serveFS(assets, ""))
+	c.Handle("GET /attachments/*", files)
+
+	c.HandleFunc("POST /login", a.login)
+	c.HandleFunc("POST /logout", a.logout)
+
+	c.HandleFunc("GET /api/me", a.me)
+	c.HandleFunc("GET /api/posts", a.listPosts)
+	c.HandleFunc("POST /api/posts", a.createPost)
+	c.HandleFunc("GET /api/posts/{id}", a.getPost)
+	c.HandleFunc("DELETE /api/posts/{id}", a.deletePost)
+	c.HandleFunc("POST /api/posts/{id}/attachments", a.upload)
+
+	errorPage := api.HandlerFunc(a.errorPage)
+	container.ErrorPageAs[*api.StatusError](c.Root(), errorPage)
+	for _, status := range []int{http.StatusRequestEntityTooLarge, http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		c.ErrorPage(status, errorPage)
+	}
+	return c, nil
+}
+
+// errorPage answers a failed request with the cause of a client error and
+// only the status text of a server error, whose cause is logged instead:
+// as {"error": "..."} under /api, for the page's script to show, and as
+// plain text elsewhere.
+func (a *app) errorPage(w api.Response, r *api.Request) error {
+	err := container.ErrorOf(r)
+	status := w.Status()
+	msg := http.StatusText(status)
+	var se *api.StatusError
+	if status < 500 && errors.As(err, &se) && se.Err != nil {
+		msg = se.Err.Error()
+	}
+	if status >= 500 {
+		a.log.Error("board: request failed", "method", r.Method(), "path", r.Path(), "err", err)
+	}
+	if !strings.HasPrefix(r.Path(), "/api/") {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err := w.WriteString(strconv.Itoa(status) + " " + msg + "\n")
+		return err
+	}
+	return writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w api.Response, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := w.SetStatus(status); err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
