@@ -6,6 +6,7 @@ package main
 // as it lands.
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -186,16 +187,10 @@ func serveFS(fsys fs.FS, index string) api.Handler {
 			return api.Error(http.StatusNotFound, "")
 		}
 		sum := sha256.Sum256(b)
-		etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-		w.Header().Set("ETag", etag)
-		if r.Header().Get("If-None-Match") == etag {
-			return w.SetStatus(http.StatusNotModified)
-		}
-		if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
-			w.Header().Set("Content-Type", ct)
-		}
-		_, err = w.Write(b)
-		return err
+		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
+		return api.FromHTTP(http.HandlerFunc(func(hw http.ResponseWriter, hr *http.Request) {
+			http.ServeContent(hw, hr, name, time.Time{}, bytes.NewReader(b))
+		})).Serve(w, r)
 	})
 }
 
@@ -213,8 +208,10 @@ type memFile struct {
 	b    []byte
 }
 
-func (f memFile) Name() string                 { return f.name }
-func (f memFile) Open() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(f.b))), nil }
+func (f memFile) Name() string { return f.name }
+func (f memFile) Open() (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader(string(f.b))), nil
+}
 
 func parseUpload(w api.Response, r *api.Request, done func(w api.Response, f uploadedFile, err error) error) error {
 	_, params, err := mime.ParseMediaType(r.Header().Get("Content-Type"))
