@@ -8,8 +8,8 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
 	"go.uber.org/goleak"
@@ -27,7 +27,8 @@ type instance struct {
 
 func startBoard(t *testing.T, args ...string) instance {
 	t.Helper()
-	base, stop := exampletest.RunCommand(t, run, args...)
+	base, stopOnce := exampletest.RunCommand(t, run, args...)
+	stop := sync.OnceValue(stopOnce) // a test may stop it before its cleanup does
 	t.Cleanup(func() {
 		if err := stop(); err != nil {
 			t.Errorf("run returned %v, want nil", err)
@@ -93,18 +94,6 @@ func multipartFile(t *testing.T, field, filename string, content []byte) (body [
 		t.Fatal(err)
 	}
 	return b.Bytes(), mw.FormDataContentType()
-}
-
-// waitFor polls cond until it holds or 10 s have passed.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still not %s after 10 s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // readAll is io.ReadAll for a test.
