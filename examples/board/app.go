@@ -14,10 +14,10 @@ import (
 	"github.com/wharf-go/wharf/container"
 )
 
-// web is the page and its assets: index.html at the root, app.js and
-// style.css under static/.
+// web is the page and its assets, laid out as they are served:
+// index.html, static/app.js and static/style.css.
 //
-//go:embed static
+//go:embed web
 var web embed.FS
 
 // app is one board instance: its posts, where its attachments live, and
@@ -32,7 +32,7 @@ type app struct {
 // newContainer builds the board's container: the page and assets, the
 // login, the JSON API under /api and the attachments.
 func (a *app) newContainer(opts ...container.Option) (*container.Container, error) {
-	assets, err := fs.Sub(web, "static")
+	site, err := fs.Sub(web, "web")
 	if err != nil {
 		return nil, err
 	}
@@ -55,8 +55,9 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 		return next.Next(w, r)
 	})
 
-	c.Handle("GET /", serveFS(assets, "index.html"))
-	c.Handle("GET /static/*", serveFS(assets, ""))
+	// The default mapping: "/" is the page, /static/... its assets, and
+	// any other path a 404.
+	c.Handle("GET /", serveFS(site))
 	c.Handle("GET /attachments/*", files)
 
 	c.HandleFunc("POST /login", a.login)

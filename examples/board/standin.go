@@ -173,11 +173,16 @@ func crossOriginFilter() api.Filter {
 	})
 }
 
-func serveFS(fsys fs.FS, index string) api.Handler {
+func serveFS(fsys fs.FS) api.Handler {
 	return api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		name := strings.TrimPrefix(r.Mapping().PathInfo, "/")
-		if index != "" {
-			name = index
+		m := r.Mapping()
+		p := m.PathInContext()
+		if m.Kind == api.MatchPrefix {
+			p = m.PathInfo
+		}
+		name := strings.TrimPrefix(p, "/")
+		if name == "" {
+			name = "index.html"
 		}
 		if name == "" || !fs.ValidPath(name) || strings.HasPrefix(path.Base(name), ".") {
 			return api.Error(http.StatusNotFound, "")
@@ -195,7 +200,7 @@ func serveFS(fsys fs.FS, index string) api.Handler {
 }
 
 func serveDir(dir string) (api.Handler, error) {
-	return serveFS(os.DirFS(dir), ""), nil
+	return serveFS(os.DirFS(dir)), nil
 }
 
 type uploadedFile interface {

@@ -1,5 +1,6 @@
-// The board's page: plain DOM and fetch. Every answer of the API is JSON,
-// errors included ({"error": "..."}), so one helper reads them all.
+// The board's page: plain DOM and fetch. The API answers JSON, its errors
+// too ({"error": "..."}); the login's errors are plain text. call reads
+// both, so every failure reaches the page as a message.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -7,10 +8,10 @@ let me = null; // the logged-in user's name, or null
 
 async function call(method, url, body, headers) {
   const res = await fetch(url, { method, body, headers });
-  const type = res.headers.get("Content-Type") || "";
-  const data = type.startsWith("application/json") ? await res.json() : null;
+  const json = (res.headers.get("Content-Type") || "").startsWith("application/json");
+  const data = json ? await res.json() : await res.text();
   if (!res.ok) {
-    throw new Error((data && data.error) || `${res.status} ${res.statusText}`);
+    throw new Error((json ? data.error : data.trim()) || `${res.status} ${res.statusText}`);
   }
   return data;
 }
