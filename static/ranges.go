@@ -19,7 +19,10 @@ import (
 // ask for).
 func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation, ctype, etag string, mod time.Time, size int64) (done bool, err error) {
 	spec := r.Header().Get("Range")
-	if spec == "" || r.Method() != http.MethodGet || !ifRange(r, etag, mod) {
+	// An empty file is sent whole (empty) whatever the ranges, as net/http
+	// does: some clients put a Range on every request, and nothing of an
+	// empty file could satisfy one.
+	if spec == "" || size == 0 || r.Method() != http.MethodGet || !ifRange(r, etag, mod) {
 		return false, nil
 	}
 	ranges, err := byterange.Parse(spec, size)

@@ -36,12 +36,15 @@ type piece struct {
 	body         []byte
 }
 
-// ours answers as package static does: a malformed header or too many or
-// too large ranges are ignored (200), none satisfiable is 416.
+// ours answers as package static does: a malformed header, too many or
+// too large ranges, or any range of an empty file are ignored (200), none
+// satisfiable is 416.
 func ours(h string, content []byte) (a answer, ignoredForCount bool) {
 	size := int64(len(content))
 	ranges, err := Parse(h, size)
 	switch {
+	case size == 0: // an empty file is sent whole, ranges or not
+		return answer{status: 200, body: content}, false
 	case err == ErrUnsatisfiable:
 		return answer{status: 416, contentRange: Unsatisfied(size)}, false
 	case err != nil, Sum(ranges) > size:
@@ -122,7 +125,7 @@ var (
 //     (unsatisfiable) or a last-pos past the end (cut); net/http's
 //     ParseInt overflows and calls the header invalid;
 //   - an empty representation, where net/http answers a suffix range with
-//     a 206 of "bytes 0--1/0".
+//     a 206 of "bytes 0--1/0" (and everything else with 200, as static).
 func deviates(h string, size int) bool {
 	unit, set, _ := strings.Cut(h, "=")
 	return unit != "bytes" && strings.EqualFold(unit, "bytes") ||
