@@ -56,6 +56,7 @@ func testFS() fstest.MapFS {
 		"hashed.txt":          {Data: []byte("no modification time")},
 		"hashed2.txt":         {Data: []byte("another content")},
 		"favicon.ico":         file("ICO"),
+		"a\\b.css":            file("backslash"), // a valid fs.FS name, refused all the same
 	}
 }
 
@@ -281,6 +282,26 @@ func TestETagPerEncoding(t *testing.T) {
 	rec := do(t, h, "/static/*", "GET", "/static/app.js", "Accept-Encoding", "br", "If-None-Match", tags[""])
 	if rec.Code != 200 || rec.Body.String() != "BROTLI" {
 		t.Errorf("the identity ETag answered a br request %d %q, want 200 BROTLI", rec.Code, rec.Body)
+	}
+}
+
+// TestETagSameSizeAndTime: encodings of one file whose bytes have the
+// same size and time (and no inode, in an fstest.MapFS) still get ETags
+// of their own.
+func TestETagSameSizeAndTime(t *testing.T) {
+	fsys := fstest.MapFS{
+		"x.js":    {Data: []byte("plain"), ModTime: modTime},
+		"x.js.br": {Data: []byte("brotl"), ModTime: modTime},
+		"x.js.gz": {Data: []byte("gzipp"), ModTime: modTime},
+	}
+	h := static.New(fsys, static.Config{})
+	seen := map[string]string{}
+	for _, ae := range []string{"", "br", "gzip"} {
+		tag := do(t, h, "/", "GET", "/x.js", "Accept-Encoding", ae).Header().Get("Etag")
+		if other, ok := seen[tag]; ok {
+			t.Errorf("Accept-Encoding %q and %q share the ETag %s", ae, other, tag)
+		}
+		seen[tag] = ae
 	}
 }
 
