@@ -29,7 +29,8 @@
 //     Range field, more than Config.MaxRanges ranges, or ranges adding up to
 //     more than the file (overlap abuse) are ignored: the whole file, 200,
 //     as RFC 9110 allows and net/http does for the last. So is any Range
-//     on an empty file, as in net/http. If-Range (an
+//     on an empty file, as in net/http, and several ranges of a file that
+//     has neither ReadAt nor Seek (an fs.FS of streams). If-Range (an
 //     entity-tag compared strongly, or a date equal to Last-Modified)
 //     decides whether the range or the whole file goes. HEAD ignores Range,
 //     as RFC 9110 §14.2 says every method but GET must.

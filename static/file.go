@@ -151,9 +151,7 @@ func (h *Handler) contentType(rep representation, name string) (string, error) {
 		return t, nil
 	}
 	f := rep.f
-	_, at := f.(io.ReaderAt)
-	_, seeks := f.(io.Seeker)
-	if rep.coding != "" || !at && !seeks { // sniff the file itself, from its start
+	if rep.coding != "" || !randomAccess(f) { // sniff the file itself, from its start
 		var err error
 		if f, _, err = openRegular(h.fsys, name); err != nil {
 			return "", err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -397,5 +398,42 @@ func TestStatusErrors(t *testing.T) {
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s %s: %v, want %v", tc.method, tc.path, err, tc.want)
 		}
+	}
+}
+
+// streamFS hides ReadAt and Seek from the files of an fs.FS, as a file
+// system of streams would.
+type streamFS struct{ fs.FS }
+
+func (s streamFS) Open(name string) (fs.File, error) {
+	f, err := s.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return streamFile{f}, nil
+}
+
+type streamFile struct{ f fs.File }
+
+func (s streamFile) Read(p []byte) (int, error) { return s.f.Read(p) }
+func (s streamFile) Stat() (fs.FileInfo, error) { return s.f.Stat() }
+func (s streamFile) Close() error               { return s.f.Close() }
+
+// TestStreamFS serves files that can only be read from the start: whole,
+// sniffed, one range, and several (the whole file).
+func TestStreamFS(t *testing.T) {
+	h := static.New(streamFS{testFS()}, static.Config{})
+	rec := do(t, h, "/", "GET", "/noext")
+	if rec.Code != 200 || rec.Body.String() != "hello, plain text" || rec.Header().Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("sniffed: %d %q %q", rec.Code, rec.Body, rec.Header().Get("Content-Type"))
+	}
+	rec = do(t, h, "/", "GET", "/big.bin", "Range", "bytes=500-509")
+	if rec.Code != 206 || rec.Body.String() != string(bigBody[500:510]) {
+		t.Errorf("range: %d %q", rec.Code, rec.Body)
+	}
+	// Several ranges would need to go back: the whole file instead.
+	rec = do(t, h, "/", "GET", "/a/b.css", "Range", "bytes=4-5,0-1")
+	if rec.Code != 200 || rec.Body.String() != "body{}" {
+		t.Errorf("ranges: %d %q", rec.Code, rec.Body)
 	}
 }

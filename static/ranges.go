@@ -16,7 +16,7 @@ import (
 // when it did; not done means the whole file is to be sent: no Range, a
 // failed If-Range, a malformed field, or ranges ignored by policy (more
 // than MaxRanges, or more bytes than the file, as overlapping ranges can
-// ask for).
+// ask for; several ranges of a file without ReadAt or Seek).
 func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation, ctype, etag string, mod time.Time, size int64) (done bool, err error) {
 	spec := r.Header().Get("Range")
 	// An empty file is sent whole (empty) whatever the ranges, as net/http
@@ -40,7 +40,20 @@ func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation
 		_, err := sendRange(w, r, rep.f, ranges[0].Start, ranges[0].Length)
 		return true, err
 	}
+	if !randomAccess(rep.f) {
+		// A stream read once cannot go back for a part before the last.
+		return false, nil
+	}
 	return true, sendParts(w, rep, ranges, ctype, size)
+}
+
+// randomAccess reports whether f can be read from any offset again.
+func randomAccess(f any) bool {
+	switch f.(type) {
+	case io.ReaderAt, io.Seeker:
+		return true
+	}
+	return false
 }
 
 // unsatisfiable answers 416 with "Content-Range: bytes */size", written

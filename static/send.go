@@ -42,12 +42,20 @@ var errShortFile = errors.New("static: file shorter than its size")
 // sendRange's blocking path, and what writes the parts of a
 // multipart/byteranges body.
 func copyRange(w io.Writer, f fs.File, off, n int64) error {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if ra, ok := f.(io.ReaderAt); ok {
+		// ReadAt straight into the buffer: no reader to allocate, and no
+		// position to share with anyone.
+		if err := copyAt(w, ra, off, n, *buf); err != nil {
+			return fmt.Errorf("static: sending %d bytes at %d: %w", n, off, err)
+		}
+		return nil
+	}
 	src, err := section(f, off, n)
 	if err != nil {
 		return err
 	}
-	buf := getBuffer()
-	defer putBuffer(buf)
 	// CopyBuffer would hand the copy to a WriterTo or ReaderFrom, with
 	// their own buffers; the wrappers keep it to ours.
 	written, err := io.CopyBuffer(writerOnly{w}, readerOnly{src}, *buf)
@@ -60,12 +68,33 @@ func copyRange(w io.Writer, f fs.File, off, n int64) error {
 	return nil
 }
 
-// section returns a reader of n bytes of f from off: through ReadAt when
-// f has it (embed, os and fstest files all do), else by seeking.
-func section(f fs.File, off, n int64) (io.Reader, error) {
-	if ra, ok := f.(io.ReaderAt); ok {
-		return io.NewSectionReader(ra, off, n), nil
+// copyAt copies n bytes of ra from off to w through buf.
+func copyAt(w io.Writer, ra io.ReaderAt, off, n int64, buf []byte) error {
+	for n > 0 {
+		k, err := ra.ReadAt(buf[:min(n, int64(len(buf)))], off)
+		if k > 0 {
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return werr
+			}
+			off, n = off+int64(k), n-int64(k)
+		}
+		switch {
+		case n == 0:
+			return nil
+		case err == io.EOF:
+			return errShortFile
+		case err != nil:
+			return err
+		case k == 0:
+			return io.ErrNoProgress
+		}
 	}
+	return nil
+}
+
+// section returns a reader of n bytes from off of a file without ReadAt
+// (embed, os and fstest files all have it): by seeking, else by skipping.
+func section(f fs.File, off, n int64) (io.Reader, error) {
 	if s, ok := f.(io.Seeker); ok {
 		if _, err := s.Seek(off, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("static: %w", err)
