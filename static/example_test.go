@@ -1,7 +1,10 @@
 package static_test
 
 import (
+	"embed"
 	"fmt"
+	"io/fs"
+	"log"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -18,6 +21,40 @@ var exampleFS = fstest.MapFS{
 	"css/app.css": {Data: []byte("body{margin:0}"), ModTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 	"app.js":      {Data: []byte("console.log(1)"), ModTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 	"app.js.br":   {Data: []byte("(brotli bytes)"), ModTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+}
+
+//go:embed testdata/web
+var web embed.FS
+
+// Serve an embedded tree under /static/ and a directory at the default
+// mapping: under a prefix the path after it names the file, under "/" the
+// whole path does.
+func Example_embed() {
+	c := container.New()
+	sub, err := fs.Sub(web, "testdata/web")
+	if err != nil {
+		log.Fatal(err)
+	}
+	c.Handle("GET /static/*", static.New(sub, static.Config{
+		CacheControl: "public, max-age=3600",
+	}))
+	site, err := static.Dir("testdata/web", static.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer site.Close()
+	c.Handle("/", site) // the whole tree, at the default mapping
+
+	for _, path := range []string{"/static/index.html", "/index.html", "/"} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		fmt.Printf("%s %d %q %q", path, rec.Code, rec.Header().Get("Cache-Control"), rec.Body)
+		fmt.Println()
+	}
+	// Output:
+	// /static/index.html 200 "public, max-age=3600" "<h1>embedded</h1>\n"
+	// /index.html 200 "" "<h1>embedded</h1>\n"
+	// / 200 "" "<h1>embedded</h1>\n"
 }
 
 // Serve a file tree under /static/: the request's path after the prefix
