@@ -75,7 +75,8 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 		hdr.Set("Accept-Ranges", "none")
 	} else {
 		hdr.Set("Accept-Ranges", "bytes")
-		if done, err := h.serveRanges(w, r, rep, ctype, etag, mod, size); done {
+		var done bool
+		if done, owned, err = h.serveRanges(w, r, rep, ctype, etag, mod, size); done {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -436,4 +437,30 @@ func TestStreamFS(t *testing.T) {
 	if rec.Code != 200 || rec.Body.String() != "body{}" {
 		t.Errorf("ranges: %d %q", rec.Code, rec.Body)
 	}
+}
+
+// TestConcurrent serves one Handler from many goroutines at once, hashing
+// files without a modification time as they come: under -race, the shared
+// state (the hash cache, the buffer pool) is checked.
+func TestConcurrent(t *testing.T) {
+	h := static.New(testFS(), static.Config{})
+	c := container.New()
+	c.Handle("/", h)
+	t.Cleanup(func() { c.Close() })
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 20 {
+				path := []string{"/hashed.txt", "/hashed2.txt", "/big.bin", "/app.js"}[(i+j)%4]
+				req := httptest.NewRequest("GET", path, nil)
+				req.Header.Set("Range", "bytes=1-3")
+				rec := httptest.NewRecorder()
+				c.ServeHTTP(rec, req)
+				if rec.Code != 206 || rec.Body.Len() != 3 {
+					t.Errorf("%s: %d, %d bytes", path, rec.Code, rec.Body.Len())
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -13,8 +13,10 @@ import (
 
 // list answers a directory with an HTML list of its entries, in name
 // order, each name escaped for HTML and its link for a URL path. Dot files
-// are left out unless Config.ServeDotFiles; so are entries that are
-// neither files nor directories, which the handler would not serve.
+// are left out unless Config.ServeDotFiles; so are devices, FIFOs and
+// sockets, which the handler would not serve. A symbolic link is listed as
+// a file: following it serves its target, or 404 if it leads out of Dir's
+// root; telling which would cost a Stat per entry.
 func (h *Handler) list(w api.Response, r *api.Request, name string) error {
 	entries, err := fs.ReadDir(h.fsys, name)
 	if err != nil {

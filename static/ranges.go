@@ -17,34 +17,36 @@ import (
 // failed If-Range, a malformed field, or ranges ignored by policy (more
 // than MaxRanges, or more bytes than the file, as overlapping ranges can
 // ask for; several ranges of a file without ReadAt or Seek).
-func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation, ctype, etag string, mod time.Time, size int64) (done bool, err error) {
+//
+// owned is sendRange's report for a single range: the file is its to
+// close.
+func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation, ctype, etag string, mod time.Time, size int64) (done, owned bool, err error) {
 	spec := r.Header().Get("Range")
 	// An empty file is sent whole (empty) whatever the ranges, as net/http
 	// does: some clients put a Range on every request, and nothing of an
 	// empty file could satisfy one.
 	if spec == "" || size == 0 || r.Method() != http.MethodGet || !ifRange(r, etag, mod) {
-		return false, nil
+		return false, false, nil
 	}
 	ranges, err := byterange.Parse(spec, size)
 	switch {
 	case err == byterange.ErrUnsatisfiable:
-		return true, unsatisfiable(w, size)
+		return true, false, unsatisfiable(w, size)
 	case err != nil, len(ranges) > h.cfg.MaxRanges, byterange.Sum(ranges) > size:
-		return false, nil
+		return false, false, nil
 	case len(ranges) == 1:
 		w.Header().Set("Content-Range", ranges[0].ContentRange(size))
 		if err := w.SetStatus(http.StatusPartialContent); err != nil {
-			return true, err
+			return true, false, err
 		}
-		// No asynchronous send for a range (yet): the caller closes f.
-		_, err := sendRange(w, r, rep.f, ranges[0].Start, ranges[0].Length)
-		return true, err
+		owned, err := sendRange(w, r, rep.f, ranges[0].Start, ranges[0].Length)
+		return true, owned, err
 	}
 	if !randomAccess(rep.f) {
 		// A stream read once cannot go back for a part before the last.
-		return false, nil
+		return false, false, nil
 	}
-	return true, sendParts(w, rep, ranges, ctype, size)
+	return true, false, sendParts(w, rep, ranges, ctype, size)
 }
 
 // randomAccess reports whether f can be read from any offset again.
