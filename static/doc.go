@@ -61,6 +61,10 @@
 // under its mapping, and the handler checks again anyway. An error other
 // than these (an I/O error) is returned, and answered 500.
 //
+// A file's type is checked with Stat before it is opened, and again on the
+// open file; a file swapped for a FIFO between the two could still make
+// an open wait, which only someone who may write under the root can do.
+//
 // New serves what the fs.FS gives it: os.DirFS follows symbolic links out
 // of its directory, so serve an OS directory with Dir.
 //

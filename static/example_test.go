@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing/fstest"
 	"time"
 
@@ -159,4 +160,53 @@ func ExampleDir() {
 	// /site/ 200
 	// /site/passwd 404
 	// /site/../../etc/passwd 404
+}
+
+// With Listing, a directory without an index file is answered with a list
+// of its entries; without it, 404.
+func Example_listing() {
+	files := fstest.MapFS{
+		"docs/a.txt":     {Data: []byte("a")},
+		"docs/b & c.txt": {Data: []byte("b")},
+		"docs/.draft":    {Data: []byte("hidden")},
+		"docs/img/x.png": {Data: []byte("x")},
+	}
+	c := container.New()
+	c.Handle("/", static.New(files, static.Config{Listing: true}))
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/docs/", nil))
+	fmt.Print(rec.Body)
+	// Output:
+	// <!doctype html>
+	// <meta charset="utf-8">
+	// <title>/docs/</title>
+	// <h1>/docs/</h1>
+	// <ul>
+	// <li><a href="./a.txt">a.txt</a></li>
+	// <li><a href="./b%20&amp;%20c.txt">b &amp; c.txt</a></li>
+	// <li><a href="./img/">img/</a></li>
+	// </ul>
+}
+
+// CacheControlFunc chooses Cache-Control per file: fingerprinted assets
+// forever, the page that names them never without asking.
+func Example_cacheControlFunc() {
+	c := container.New()
+	c.Handle("/", static.New(exampleFS, static.Config{
+		CacheControlFunc: func(name string) string {
+			if strings.HasSuffix(name, ".html") {
+				return "no-cache"
+			}
+			return "public, max-age=31536000, immutable"
+		},
+	}))
+	for _, path := range []string{"/", "/css/app.css"} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		fmt.Println(path, rec.Header().Get("Cache-Control"))
+	}
+	// Output:
+	// / no-cache
+	// /css/app.css public, max-age=31536000, immutable
 }
