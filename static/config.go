@@ -15,8 +15,9 @@ type Config struct {
 	Listing bool
 	// ServeDotFiles, when true, serves names with a segment that starts
 	// with '.' (".well-known/...", ".env"). False, the zero value, answers
-	// 404 for them; mount a second Handler with it set over a directory
-	// such as .well-known to serve only that.
+	// 404 for them. To serve .well-known alone, mount a second Handler at
+	// "/.well-known/*" over that directory: the names within it have no
+	// dot segment.
 	ServeDotFiles bool
 	// CacheControl is the Cache-Control field sent with every 200, 206 and
 	// 304 answer ("public, max-age=3600"). Empty, the zero value, sends

@@ -72,8 +72,8 @@
 //
 // For a file with a modification time the ETag is made of its size, its
 // modification time in nanoseconds and, on Unix, its inode number: it
-// changes when the file is replaced or rewritten, costs no reading, and
-// two files of the tree never share it. A file without a modification time
+// changes when the file is rewritten or replaced (by another of the same
+// size and time too, where there are inodes), and costs no reading. A file without a modification time
 // (embed.FS) gets a hash of its content (SHA-256, the first 128 bits),
 // computed on first use and kept by the Handler for the name: such a file
 // system is taken to be immutable, as embed.FS is (a cached hash is

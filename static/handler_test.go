@@ -464,3 +464,28 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestWellKnown: a handler mounted at /.well-known/* over that directory
+// serves it with dot files refused, while the whole tree's handler does
+// not.
+func TestWellKnown(t *testing.T) {
+	fsys := fstest.MapFS{
+		".well-known/security.txt": {Data: []byte("Contact: x")},
+		".env":                     {Data: []byte("SECRET")},
+	}
+	wk, err := fs.Sub(fsys, ".well-known")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := container.New()
+	c.Handle("/", static.New(fsys, static.Config{}))
+	c.Handle("/.well-known/*", static.New(wk, static.Config{}))
+	t.Cleanup(func() { c.Close() })
+	for path, want := range map[string]int{"/.well-known/security.txt": 200, "/.env": 404} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("%s: %d, want %d", path, rec.Code, want)
+		}
+	}
+}
