@@ -50,7 +50,7 @@ func TestInterface(t *testing.T) {
 	rows := []apiRow{
 		// The page and its assets.
 		{name: "page", method: "GET", path: "/", status: 200,
-			headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "ETag": "?"},
+			headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "ETag": "?", "Cache-Control": "no-cache"},
 			bodyHas: []string{`<form id="login" method="post" action="/login">`, `src="/static/app.js"`},
 			save:    func(a exampletest.Answer, v map[string]string) { v["etag"] = a.Header.Get("ETag") }},
 		{name: "page not modified", method: "GET", path: "/", header: map[string]string{"If-None-Match": "{etag}"},
@@ -61,6 +61,7 @@ func TestInterface(t *testing.T) {
 		{name: "style sheet", method: "GET", path: "/static/style.css", status: 200,
 			headers: map[string]string{"Content-Type": "text/css; charset=utf-8", "ETag": "?"}},
 		{name: "no such asset", method: "GET", path: "/static/nope.js", status: 404},
+		{name: "no such page", method: "GET", path: "/nope", status: 404},
 		{name: "page is GET only", method: "POST", path: "/", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"}},
 
 		// Logging in and out.
@@ -119,7 +120,8 @@ func TestInterface(t *testing.T) {
 		{name: "attach to no post", as: "ann", method: "POST", path: "/api/posts/99/attachments", file: []byte("x"), status: 404},
 		{name: "attachment", method: "GET", path: "{att}", status: 200, bodyIs: strings.TrimSpace(attText),
 			headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "ETag": "?", "Content-Length": "13",
-				"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"},
+				"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff",
+				"Cache-Control": "private, max-age=31536000, immutable"},
 			save: func(a exampletest.Answer, v map[string]string) { v["attEtag"] = a.Header.Get("ETag") }},
 		{name: "attachment range", method: "GET", path: "{att}", header: map[string]string{"Range": "bytes=0-4"}, status: 206,
 			headers: map[string]string{"Content-Range": "bytes 0-4/13", "Content-Length": "5", "ETag": "{attEtag}"}, bodyIs: "hello"},

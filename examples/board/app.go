@@ -12,6 +12,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/static"
 )
 
 // web is the page and its assets, laid out as they are served:
@@ -24,19 +25,25 @@ var web embed.FS
 // the session store it shares with other instances (or not).
 type app struct {
 	board    *board
-	files    string // the attachments directory
+	dir      string          // the attachments directory
+	files    *static.Handler // serves dir
 	sessions sessionStore
 	log      *slog.Logger
 }
+
+// Caching. The page and its assets are revalidated on every use, a
+// round trip that their ETags make a 304, so a new version shows at once.
+// An attachment's name is never given to another file, so a browser may
+// keep one as long as it likes.
+const (
+	siteCacheControl       = "no-cache"
+	attachmentCacheControl = "private, max-age=31536000, immutable"
+)
 
 // newContainer builds the board's container: the page and assets, the
 // login, the JSON API under /api and the attachments.
 func (a *app) newContainer(opts ...container.Option) (*container.Container, error) {
 	site, err := fs.Sub(web, "web")
-	if err != nil {
-		return nil, err
-	}
-	files, err := serveDir(a.files)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +64,8 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 
 	// The default mapping: "/" is the page, /static/... its assets, and
 	// any other path a 404.
-	c.Handle("GET /", serveFS(site))
-	c.Handle("GET /attachments/*", files)
+	c.Handle("GET /", static.New(site, static.Config{CacheControl: siteCacheControl}))
+	c.Handle("GET /attachments/*", a.files)
 
 	c.HandleFunc("POST /login", a.login)
 	c.HandleFunc("POST /logout", a.logout)

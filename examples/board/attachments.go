@@ -43,7 +43,7 @@ func (a *app) upload(w api.Response, r *api.Request) error {
 			return err
 		}
 		if err := a.board.attach(id, user, att); err != nil {
-			os.Remove(filepath.Join(a.files, strings.TrimPrefix(att.URL, "/attachments/")))
+			os.Remove(filepath.Join(a.dir, strings.TrimPrefix(att.URL, "/attachments/")))
 			return err
 		}
 		w.Header().Set("Location", att.URL)
@@ -61,7 +61,7 @@ func (a *app) store(f uploadedFile) (Attachment, error) {
 	}
 	defer in.Close()
 	name := rand.Text() + extension(f.Name())
-	tmp, err := os.CreateTemp(a.files, ".upload-*")
+	tmp, err := os.CreateTemp(a.dir, ".upload-*")
 	if err != nil {
 		return Attachment{}, err
 	}
@@ -73,7 +73,7 @@ func (a *app) store(f uploadedFile) (Attachment, error) {
 	if err != nil {
 		return Attachment{}, err
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(a.files, name)); err != nil {
+	if err := os.Rename(tmp.Name(), filepath.Join(a.dir, name)); err != nil {
 		return Attachment{}, err
 	}
 	return Attachment{URL: "/attachments/" + name, Size: n}, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/h3"
+	"github.com/wharf-go/wharf/static"
 )
 
 // shutdownTimeout bounds the graceful shutdown once ctx is done.
@@ -39,22 +40,29 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}()
 
-	files := cfg.attachments
-	if files == "" {
-		if files, err = os.MkdirTemp("", "board-attachments-"); err != nil {
+	dir := cfg.attachments
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "board-attachments-"); err != nil {
 			return err
 		}
-		release = append(release, func() { os.RemoveAll(files) })
-	} else if err := os.MkdirAll(files, 0o750); err != nil {
+		release = append(release, func() { os.RemoveAll(dir) })
+	} else if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
+	// Names are random and never reused, so no file has a precompressed
+	// sibling to look for.
+	files, err := static.Dir(dir, static.Config{CacheControl: attachmentCacheControl, DisablePrecompressed: true})
+	if err != nil {
+		return err
+	}
+	release = append(release, func() { files.Close() })
 	store, closeStore, err := openSessionStore(ctx, cfg.natsURL, cfg.natsEmbed)
 	if err != nil {
 		return err
 	}
 	release = append(release, closeStore)
 
-	a := &app{board: newBoard(), files: files, sessions: store, log: slog.Default()}
+	a := &app{board: newBoard(), dir: dir, files: files, sessions: store, log: slog.Default()}
 	c, err := a.newContainer(cfg.containerOptions(tlsCfg)...)
 	if err != nil {
 		return err

@@ -6,20 +6,14 @@ package main
 // as it lands.
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
-	"io/fs"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"os"
-	"path"
 	"strings"
 	"sync"
 	"time"
@@ -171,36 +165,6 @@ func crossOriginFilter() api.Filter {
 		}
 		return next.Next(w, r)
 	})
-}
-
-func serveFS(fsys fs.FS) api.Handler {
-	return api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		m := r.Mapping()
-		p := m.PathInContext()
-		if m.Kind == api.MatchPrefix {
-			p = m.PathInfo
-		}
-		name := strings.TrimPrefix(p, "/")
-		if name == "" {
-			name = "index.html"
-		}
-		if name == "" || !fs.ValidPath(name) || strings.HasPrefix(path.Base(name), ".") {
-			return api.Error(http.StatusNotFound, "")
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return api.Error(http.StatusNotFound, "")
-		}
-		sum := sha256.Sum256(b)
-		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
-		return api.FromHTTP(http.HandlerFunc(func(hw http.ResponseWriter, hr *http.Request) {
-			http.ServeContent(hw, hr, name, time.Time{}, bytes.NewReader(b))
-		})).Serve(w, r)
-	})
-}
-
-func serveDir(dir string) (api.Handler, error) {
-	return serveFS(os.DirFS(dir)), nil
 }
 
 type uploadedFile interface {
