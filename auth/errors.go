@@ -25,8 +25,4 @@ var (
 
 	// ErrForbidden: the user lacks every role the path requires (403).
 	ErrForbidden = errors.New("auth: forbidden")
-
-	// ErrNoSession: FormLogin found no session, because package session's
-	// filter does not run before it (500: a configuration error).
-	ErrNoSession = errors.New("auth: no session (the session filter must run before auth's)")
 )
