@@ -95,6 +95,9 @@ func (s *stream) WriteBodyNow(p []byte) (bool, error) {
 	s.written += int64(len(p))
 	if len(p) > 0 && !s.noBody {
 		c := s.c
+		if c.wbuf == nil {
+			c.wbuf = c.srv.getReadBuffer()[:0]
+		}
 		if s.chunked {
 			c.wbuf = h1.AppendChunkEnd(append(h1.AppendChunkHeader(c.wbuf, len(p)), p...))
 		} else {
@@ -123,6 +126,9 @@ func (s *stream) flushNow(w nbIO) (bool, error) {
 			return false, s.nbFail(w, err)
 		}
 	}
+	// Everything went: a response that waits for its next bytes (an event
+	// stream) holds no buffer meanwhile.
+	c.releaseWriteBuffer()
 	return true, nil
 }
 
