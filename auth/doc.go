@@ -14,7 +14,8 @@
 //   - Bearer: bearer tokens (RFC 6750), checked by a function of the
 //     program's (an API key table, a JWT verifier, an introspection call).
 //   - FormLogin: an HTML login form whose POST puts the user into the
-//     session of package session, where later requests find it.
+//     session of package session, where later requests find it; Login
+//     and Logout do the same for a login handler of the program's own.
 //
 // Required then guards paths that need a user (and optionally a role),
 // whichever filter attached it: a 401 for APIs, a redirect to a login page

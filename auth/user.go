@@ -38,10 +38,23 @@ func WithUser(r *api.Request, u User) *api.Request {
 	return r.WithAttribute(userKey{}, u)
 }
 
+// lookupUser is attached instead of a User by a filter whose user costs
+// something to look up, so that only requests that ask pay: FormLogin's,
+// since asking for the session is what makes an async request's new
+// session be created (see package session).
+type lookupUser func() (User, bool)
+
 // UserOf returns the user a filter attached to r, and false if none did.
 //
-// Any goroutine may call it, at any time.
+// Any goroutine may call it, at any time. Behind FormLogin it reads the
+// session, and so must be called where package session allows (the
+// request's dispatch or its tasks).
 func UserOf(r *api.Request) (User, bool) {
-	u, ok := r.Attribute(userKey{}).(User)
-	return u, ok
+	switch v := r.Attribute(userKey{}).(type) {
+	case User:
+		return v, true
+	case lookupUser:
+		return v()
+	}
+	return User{}, false
 }
