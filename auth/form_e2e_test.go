@@ -33,9 +33,14 @@ func TestEndToEndForm(t *testing.T) {
 			_, err := w.WriteString("the login form")
 			return err
 		})
-		c.HandleFunc("/cart", func(w api.Response, r *api.Request) error {
+		c.HandleFunc("POST /cart", func(w api.Response, r *api.Request) error {
 			session.Of(r).Set("cart", "1 book")
 			return nil
+		})
+		c.HandleFunc("GET /cart", func(w api.Response, r *api.Request) error {
+			cart, _ := session.Of(r).Get("cart")
+			_, err := w.WriteString("cart: " + cart)
+			return err
 		})
 		c.HandleFunc("/async", func(w api.Response, r *api.Request) error {
 			a, err := async.Start(r)
@@ -68,9 +73,11 @@ func TestEndToEndForm(t *testing.T) {
 		{name: "wrong password", method: "POST", path: "/login", form: url.Values{"user": {"ana"}, "password": {"guess"}},
 			status: 401, challenge: `Form realm="wharf"`, body: "401 Unauthorized: auth: invalid credentials"},
 		{name: "still nobody", method: "GET", path: "/api/me", status: 401, challenge: `Form realm="wharf"`},
+		{name: "session kept after a failed login", method: "GET", path: "/cart", status: 200, body: "cart: 1 book"},
 		{name: "login", method: "POST", path: "/login", form: url.Values{"user": {"ana"}, "password": {"s3cret"}}, status: 303, location: "/app/me", cookie: "new"},
 		{name: "page after login", method: "GET", path: "/app/me", status: 200, body: "ana admin,dev"},
 		{name: "API after login", method: "GET", path: "/api/me", status: 200, body: "ana admin,dev"},
+		{name: "the session's values moved to the new ID", method: "GET", path: "/cart", status: 200, body: "cart: 1 book"},
 		{name: "logout", method: "POST", path: "/logout", status: 303, location: "/", cookie: "drop"},
 		{name: "API after logout", method: "GET", path: "/api/me", status: 401, challenge: `Form realm="wharf"`},
 	}
