@@ -1,7 +1,8 @@
 // Command wharf-bench is Wharf's whole-server benchmark: it builds
 // examples/hello and the three peer servers of bench/servers (net/http,
 // fasthttp, nbio), loads each with wrk in turn, measures the memory each
-// needs per suspended long-poll connection, and writes docs/benchmarks.md
+// needs per suspended long-poll connection and what a thousand slow
+// downloads of a static file cost it (slowdl.go), and writes docs/benchmarks.md
 // and docs/benchmarks.svg (and prints the markdown).
 //
 // Run it as `bash bench/run.sh` from the repository's root; flags after it
