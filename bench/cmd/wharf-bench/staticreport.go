@@ -55,10 +55,10 @@ func renderStatic(p func(string, ...any), res *Results) {
 	p("reads the body in 16 KiB reads on a schedule kept from the first body byte.\n")
 	p("Its small receive buffer (the kernel doubles what is asked) and its\n")
 	p("Ethernet-sized MSS keep the server's socket full and the server waiting on\n")
-	p("it: with loopback's MSS (65,483) Linux sizes a socket's send buffer from the\n")
-	p("segment size and lets it grow to megabytes, enough to take most of the file\n")
-	p("at once, so that the server would hardly wait (and a thousand such sockets\n")
-	p("would press on the machine's TCP memory limit). A download counts\n")
+	p("it: Linux sizes a socket's send buffer from the segment size, and with\n")
+	p("loopback's MSS (65,483) lets it grow to tcp_wmem's maximum (megabytes),\n")
+	p("about the whole file, so that the server would hardly wait; with %d the\n", d.MSS)
+	p("kernel still holds %s per connection (the last column). A download counts\n", perConnSendQ(res.SlowDL))
 	p("as completed when the status is 200, Content-Length is the file's size and\n")
 	p("exactly that many bytes arrived. Each server is started alone, warmed up\n")
 	p("with 200 requests for the small file and 2 for the big one, and sampled\n")
@@ -99,6 +99,21 @@ func renderStatic(p func(string, ...any), res *Results) {
 }
 
 func sizeText(n int64) string { return size.Format(n) }
+
+// perConnSendQ is the send queue per connection at the peak, averaged over
+// the servers, as text.
+func perConnSendQ(rs []SlowDLResult) string {
+	var kib, conns int64
+	for _, r := range rs {
+		if r.Err == "" && r.PeakSendQKiB > 0 && r.PeakConns > 0 {
+			kib, conns = kib+r.PeakSendQKiB, conns+int64(r.PeakConns)
+		}
+	}
+	if conns == 0 {
+		return "what it holds"
+	}
+	return fmt.Sprintf("about %s KiB", fmtInt(float64(kib)/float64(conns)))
+}
 
 // scenario returns the results of the wrk scenario name, if it ran.
 func (res *Results) scenario(name string) (ScenarioResult, bool) {
