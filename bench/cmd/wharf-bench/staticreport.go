@@ -110,7 +110,7 @@ func perConnSendQ(rs []SlowDLResult) string {
 		}
 	}
 	if conns == 0 {
-		return "what it holds"
+		return "a bounded amount"
 	}
 	return fmt.Sprintf("about %s KiB", fmtInt(float64(kib)/float64(conns)))
 }
