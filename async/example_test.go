@@ -6,6 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -72,4 +75,68 @@ func ExampleContext_Executor() {
 	resp.Body.Close()
 	fmt.Println(string(b))
 	// Output: written from the executor
+}
+
+// download writes a file through an Output: on the epoll connector it goes
+// out with sendfile(2), and a slow client holds no goroutine meanwhile.
+type download struct {
+	out  *async.Output
+	f    *os.File
+	size int64
+	sent bool
+}
+
+func (d *download) OnWritePossible(w api.Response) {
+	if d.sent {
+		return
+	}
+	d.sent = true
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.FormatInt(d.size, 10)) // lets sendfile serve it
+	d.out.SendFile(d.f, 0, d.size)
+	d.out.Complete() // once the file has gone out
+}
+
+func (d *download) OnError(w api.Response, err error) {} // the request ends with err
+
+// A file served from a serialized task without blocking: SendFile queues
+// it, the Output writes it as the client takes it, and the OnComplete
+// hook closes it however the request ends.
+func ExampleOutput_SendFile() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "hello.txt")
+	os.WriteFile(path, []byte("hello, file"), 0o600)
+
+	c := container.New()
+	c.HandleFunc("/file", func(w api.Response, r *api.Request) error {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		info, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return err
+		}
+		a, err := async.Start(r)
+		if err != nil {
+			f.Close()
+			return err
+		}
+		async.OnComplete(r, func(error) { f.Close() })
+		a.SetTimeout(-1) // as long as the client takes; its data rate is bounded
+		d := &download{f: f, size: info.Size()}
+		d.out, err = a.SetWriteListener(d)
+		return err
+	})
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	resp, _ := http.Get("http://" + l.Addr().String() + "/file")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.ContentLength, string(b))
+	// Output: 200 11 hello, file
 }

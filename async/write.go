@@ -2,6 +2,9 @@ package async
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"os"
 	"sync"
 
 	"github.com/wharf-go/wharf/api"
@@ -22,21 +25,42 @@ type WriteListener interface {
 // reports false.
 const DefaultOutputWindow = 64 << 10
 
-// Output is a response body written without blocking: Write queues bytes
-// and returns at once; a serialized task hands them to the connection.
-// Use it only from the request's serialized tasks.
+// Output is a response body written without blocking: Write and SendFile
+// queue and return at once; a serialized task hands the queue to the
+// connection.
+//
+// Where the response can be written without blocking
+// (api.NonBlockingWriter: the epoll connector's cleartext HTTP/1.1), that
+// task writes what the socket takes, asks to be woken when it takes more,
+// and returns: a slow client holds no goroutine, and a file goes out with
+// sendfile(2). Elsewhere (TLS, HTTP/2, HTTP/3, the portable connector) the
+// task writes with the response's blocking methods, and a slow client
+// holds it while it writes.
+//
+// The request's async timeout still runs while the body goes out: lengthen
+// it (SetTimeout; negative: none) for a long download, which the
+// connection's write timeout and minimum data rate keep from stalling.
+//
+// Use an Output only from the request's serialized tasks.
 type Output struct {
 	a      *Context
 	l      WriteListener
 	window int
 
 	mu         sync.Mutex
-	pending    [][]byte
-	size       int
-	scheduled  bool // a flush task is queued
+	pending    []piece
+	size       int  // bytes in pending (files not counted)
+	scheduled  bool // a flush task is queued, or waits for the connection
 	wantReady  bool // IsReady said false: call OnWritePossible after the flush
 	completing bool // Complete was asked: complete after the flush
 	err        error
+}
+
+// piece is one queued part of the body: bytes, or a section of a file.
+type piece struct {
+	b      []byte
+	f      *os.File
+	off, n int64
 }
 
 // SetWriteListener makes the response writable without blocking through
@@ -82,15 +106,34 @@ func (o *Output) Write(p []byte) (int, error) {
 		o.mu.Unlock()
 		return 0, api.ErrWouldBlock
 	}
-	o.pending = append(o.pending, append([]byte(nil), p...))
+	o.pending = append(o.pending, piece{b: append([]byte(nil), p...)})
 	o.size += len(p)
-	schedule := !o.scheduled
-	o.scheduled = true
 	o.mu.Unlock()
-	if schedule {
-		o.schedule()
-	}
+	o.schedule()
 	return len(p), nil
+}
+
+// SendFile queues n bytes of f from offset off, to follow what was queued
+// before. It never blocks, and neither reads f nor moves its offset now.
+// The response must declare its Content-Length (set the header before the
+// first write) for the file to go out with sendfile(2); otherwise, and on
+// connections that cannot write without blocking, the flush task copies
+// it. f must stay open until the request completes: close it in an
+// OnComplete listener. A file shorter than off+n fails the response.
+func (o *Output) SendFile(f *os.File, off, n int64) error {
+	if f == nil || off < 0 || n < 0 {
+		return errors.New("async: SendFile of a nil file or a negative range")
+	}
+	o.mu.Lock()
+	if o.err != nil {
+		err := o.err
+		o.mu.Unlock()
+		return err
+	}
+	o.pending = append(o.pending, piece{f: f, off: off, n: n})
+	o.mu.Unlock()
+	o.schedule()
+	return nil
 }
 
 // Complete completes the request once every queued byte has been written.
@@ -98,16 +141,26 @@ func (o *Output) Write(p []byte) (int, error) {
 func (o *Output) Complete() error {
 	o.mu.Lock()
 	o.completing = true
-	schedule := !o.scheduled
-	o.scheduled = true
 	o.mu.Unlock()
-	if schedule {
-		o.schedule()
-	}
+	o.schedule()
 	return nil
 }
 
+// schedule queues the flush task unless it is queued already or waiting
+// for the connection.
 func (o *Output) schedule() {
+	o.mu.Lock()
+	if o.scheduled {
+		o.mu.Unlock()
+		return
+	}
+	o.scheduled = true
+	o.mu.Unlock()
+	o.dispatch()
+}
+
+// dispatch queues the flush task (scheduled is set).
+func (o *Output) dispatch() {
 	if err := o.a.Dispatch(o.flush); err != nil {
 		o.mu.Lock()
 		o.scheduled = false
@@ -115,29 +168,67 @@ func (o *Output) schedule() {
 	}
 }
 
-// flush is the serialized task that hands the queue to the connection
-// (where a slow client may hold this task) and then calls the listener.
+// flush is the serialized task that hands the queue to the connection and
+// then calls the listener. Without blocking, it stops where the
+// connection is full and is dispatched again when it drains.
 func (o *Output) flush(w api.Response) {
-	o.mu.Lock()
-	bufs := o.pending
-	o.pending, o.size, o.scheduled = nil, 0, false
-	o.mu.Unlock()
+	nb, ok := api.As[api.NonBlockingWriter](w)
+	if !ok || !nb.NonBlocking() {
+		nb = nil
+	}
 	var err error
-	for _, b := range bufs {
-		if _, err = w.Write(b); err != nil {
+	waiting := false
+	for err == nil && !waiting {
+		o.mu.Lock()
+		if len(o.pending) == 0 {
+			o.mu.Unlock()
 			break
 		}
+		p := o.pending[0]
+		o.mu.Unlock()
+		var done bool
+		if nb != nil {
+			done, waiting, err = o.writeNow(nb, &p)
+		} else {
+			done, err = o.writeBlocking(w, &p)
+		}
+		o.mu.Lock()
+		if done {
+			o.pending[0] = piece{}
+			o.pending = o.pending[1:]
+			o.size -= len(p.b)
+		} else {
+			o.pending[0] = p
+		}
+		o.mu.Unlock()
 	}
-	if err == nil && len(bufs) > 0 {
-		err = w.Flush()
+	if err == nil && !waiting {
+		if nb != nil {
+			// What the stream still holds from the last write.
+			var ready bool
+			ready, err = nb.WriteNow(nil)
+			waiting = !ready && err == nil
+		} else {
+			err = w.Flush()
+		}
+	}
+	if waiting {
+		// scheduled stays set: the connection's wake-up dispatches the
+		// flush, and nothing else may until then.
+		nb.NotifyWritable(o.dispatch)
+		return
 	}
 	o.mu.Lock()
+	o.scheduled = false
 	if err != nil && o.err == nil {
 		o.err = err
 	}
-	ready := o.wantReady && err == nil
-	o.wantReady = false
-	completing := o.completing && o.size == 0
+	ready := o.wantReady && err == nil && o.size < o.window
+	if ready {
+		o.wantReady = false
+	}
+	completing := o.completing && len(o.pending) == 0
+	more := len(o.pending) > 0 && err == nil
 	o.mu.Unlock()
 	switch {
 	case err != nil:
@@ -145,12 +236,82 @@ func (o *Output) flush(w api.Response) {
 	case ready:
 		o.l.OnWritePossible(w)
 	}
-	if completing || err != nil {
-		o.mu.Lock()
-		more := o.size > 0 && err == nil
-		o.mu.Unlock()
-		if !more {
-			_ = o.a.Complete()
+	if (completing || err != nil) && !more {
+		_ = o.a.Complete()
+		return
+	}
+	o.mu.Lock()
+	again := len(o.pending) > 0 && o.err == nil
+	o.mu.Unlock()
+	if again {
+		o.schedule() // queued by the listener while this task ran
+	}
+}
+
+// writeNow writes p without blocking: done when all of it went (bytes are
+// always taken whole; waiting says the connection holds some unsent), or
+// how far a file got.
+func (o *Output) writeNow(nb api.NonBlockingWriter, p *piece) (done, waiting bool, err error) {
+	if p.f != nil && p.n == 0 {
+		return true, false, nil
+	}
+	if p.f == nil {
+		ready, err := nb.WriteNow(p.b)
+		return true, !ready && err == nil, err
+	}
+	k, err := nb.SendFileNow(p.f, p.off, p.n)
+	p.off += k
+	p.n -= k
+	if errors.Is(err, api.ErrNotSupported) { // no Content-Length: copy it
+		return o.copyNow(nb, p)
+	}
+	return p.n == 0, p.n > 0 && err == nil, err
+}
+
+// copyNow sends a file section through WriteNow, a window at a time: for
+// responses sendfile cannot serve (no declared length).
+func (o *Output) copyNow(nb api.NonBlockingWriter, p *piece) (done, waiting bool, err error) {
+	buf := make([]byte, min(p.n, int64(o.window)))
+	for p.n > 0 {
+		k, err := p.f.ReadAt(buf[:min(p.n, int64(len(buf)))], p.off)
+		if k == 0 && err != nil {
+			return false, false, fileError(p, err)
+		}
+		p.off += int64(k)
+		p.n -= int64(k)
+		ready, err := nb.WriteNow(buf[:k])
+		if err != nil {
+			return false, false, err
+		}
+		if !ready {
+			return p.n == 0, true, nil
 		}
 	}
+	return true, false, nil
+}
+
+// writeBlocking writes p with the response's blocking methods.
+func (o *Output) writeBlocking(w api.Response, p *piece) (done bool, err error) {
+	if p.f == nil {
+		_, err := w.Write(p.b)
+		return err == nil, err
+	}
+	if p.n == 0 {
+		return true, nil
+	}
+	buf := make([]byte, min(p.n, 32<<10))
+	k, err := io.CopyBuffer(w, io.NewSectionReader(p.f, p.off, p.n), buf)
+	p.off += k
+	p.n -= k
+	if err == nil && p.n > 0 {
+		err = fileError(p, io.ErrUnexpectedEOF)
+	}
+	return p.n == 0, err
+}
+
+func fileError(p *piece, err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("async: reading %s: %w", p.f.Name(), err)
 }

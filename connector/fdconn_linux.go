@@ -23,8 +23,15 @@ type fdConn struct {
 	netpoll.Conn
 	sel *selector
 
-	gone   Watcher // told once if the peer hangs up while detached; under Mu
-	onRead func()  // called once at the next readability (read listeners); under Mu
+	gone    Watcher // told once if the peer hangs up while detached; under Mu
+	onRead  func()  // called once at the next readability (read listeners); under Mu
+	onWrite func()  // called once at the next writability or failure (write listeners); under Mu
+	// wtimer bounds the wait of onWrite (the response's write timeout and
+	// data rate); wexpired says it fired, so the write that follows fails
+	// as too slow rather than as a client gone. Both under Mu.
+	wtimer   *time.Timer
+	wgen     uint64 // which wait wtimer bounds: a stale timer's firing finds it moved on
+	wexpired bool
 
 	idle         *time.Timer // idle and header timeouts while no goroutine serves
 	idleDeadline time.Time   // when the connection, idle, times out
@@ -46,6 +53,7 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	if f.onRead != nil && canRead {
 		onReadCB, f.onRead = f.onRead, nil
 	}
+	onWriteCB := f.takeOnWriteLocked(f.Writable || f.Broken)
 	if canRead && f.c.fire(evReadable) {
 		readHead = true // the connection is this goroutine's now
 	}
@@ -56,6 +64,9 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	wake.Signal()
 	if onReadCB != nil {
 		onReadCB()
+	}
+	if onWriteCB != nil {
+		onWriteCB()
 	}
 	if gone != nil {
 		gone.ClientGone(ErrClientGone)
@@ -108,12 +119,16 @@ func (f *fdConn) letGo() bool {
 		return false
 	}
 	f.onRead, f.gone = nil, nil
+	onWriteCB := f.takeOnWriteLocked(true)
 	if f.idle != nil {
 		f.idle.Stop()
 	}
 	f.Mu.Unlock()
 	f.sel.remove(f)
 	wake.Signal()
+	if onWriteCB != nil {
+		onWriteCB() // its next write fails: the connection is gone
+	}
 	return true
 }
 
@@ -150,6 +165,74 @@ func (f *fdConn) notifyReadable(cb func()) {
 	}
 	f.onRead = cb
 	f.Mu.Unlock()
+}
+
+// writeNow writes what the socket takes now, without parking: ErrAgain
+// when its buffer is full.
+func (f *fdConn) writeNow(bufs [][]byte) (int, error) { return f.WritevNow(bufs) }
+
+// sendfileNow sends up to n bytes of file from *off as far as the socket
+// takes them now, without parking: ErrAgain when its buffer is full.
+func (f *fdConn) sendfileNow(file int, off *int64, n int) (int, error) {
+	return f.SendfileNow(file, off, n)
+}
+
+// notifyWritable calls cb once the socket may take more bytes (now, if an
+// edge came since the last write attempt), or once it failed or was
+// released. A wait longer than to (> 0) breaks the connection and calls cb,
+// and writeExpired then reports it.
+func (f *fdConn) notifyWritable(cb func(), to time.Duration) {
+	f.Mu.Lock()
+	if f.Writable || f.Broken || f.Released {
+		f.Mu.Unlock()
+		cb()
+		return
+	}
+	f.onWrite = cb
+	f.wgen++
+	if to > 0 {
+		gen := f.wgen
+		f.wtimer = time.AfterFunc(to, func() { f.writeTimedOut(gen) })
+	}
+	f.Mu.Unlock()
+}
+
+// takeOnWriteLocked takes the write callback if ready, stopping its timer.
+// Mu is held.
+func (f *fdConn) takeOnWriteLocked(ready bool) func() {
+	cb := f.onWrite
+	if cb == nil || !ready {
+		return nil
+	}
+	f.onWrite = nil
+	if f.wtimer != nil {
+		f.wtimer.Stop()
+		f.wtimer = nil
+	}
+	return cb
+}
+
+// writeTimedOut ends a wait for writability that took too long.
+func (f *fdConn) writeTimedOut(gen uint64) {
+	f.Mu.Lock()
+	var cb func()
+	if gen == f.wgen {
+		cb = f.onWrite
+		f.onWrite, f.wtimer = nil, nil
+		f.wexpired = cb != nil
+	}
+	f.Mu.Unlock()
+	if cb != nil {
+		f.Break()
+		cb()
+	}
+}
+
+// writeExpired reports whether a wait for writability timed out.
+func (f *fdConn) writeExpired() bool {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return f.wexpired
 }
 
 // setNoPark marks whether the goroutine using the connection is the

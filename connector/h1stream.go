@@ -55,6 +55,10 @@ type stream struct {
 	// response's MinResponseDataRate. The writer owns them.
 	wto time.Duration
 	out rate.Meter
+	// waitStart is when a non-blocking write began waiting for the
+	// client (NotifyWritable); the writer owns it.
+	waitStart time.Time
+	waitSlow  bool // the data rate, not WriteTimeout, bounds that wait
 }
 
 var (

@@ -246,6 +246,25 @@ func (o *output) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // commit sends the head, then the buffered body. length is the body length
 // when known.
 func (o *output) commit(length int64) error {
+	if err := o.commitHead(length); err != nil {
+		return err
+	}
+	if len(o.buf) > 0 {
+		n := len(o.buf)
+		err := o.s.WriteBody(o.buf)
+		o.buf = o.buf[:0]
+		if err != nil {
+			o.err = err
+			return err
+		}
+		o.sent(n)
+	}
+	return nil
+}
+
+// commitHead hands the head to the stream, leaving the buffered body in
+// o.buf.
+func (o *output) commitHead(length int64) error {
 	o.committed = true
 	if o.header.Get("Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
 		o.Header().Set("Content-Type", http.DetectContentType(o.buf))
@@ -267,16 +286,6 @@ func (o *output) commit(length int64) error {
 	o.sentStatus = status
 	o.countBody = status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified &&
 		o.s.Request().Method != http.MethodHead
-	if len(o.buf) > 0 {
-		n := len(o.buf)
-		err := o.s.WriteBody(o.buf)
-		o.buf = o.buf[:0]
-		if err != nil {
-			o.err = err
-			return err
-		}
-		o.sent(n)
-	}
 	return nil
 }
 

@@ -11,10 +11,13 @@ import (
 // includer keeps control of the response. Other capabilities stay reachable
 // through Unwrap.
 func IncludeResponse(w api.Response) api.Response {
-	return &includeResponse{api.ResponseWrapper{Response: w}}
+	return &includeResponse{ResponseWrapper: api.ResponseWrapper{Response: w}}
 }
 
-type includeResponse struct{ api.ResponseWrapper }
+type includeResponse struct {
+	api.ResponseWrapper
+	api.BlockingWrites // an include must not commit the head: no writes around it
+}
 
 // Header returns a scratch header: an included resource cannot set fields.
 func (w *includeResponse) Header() http.Header  { return http.Header{} }

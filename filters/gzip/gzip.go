@@ -207,9 +207,12 @@ const (
 )
 
 // writer is the compressing Response. Embedding api.ResponseWrapper keeps
-// the capabilities of the wrapped Response reachable with api.As.
+// the capabilities of the wrapped Response reachable with api.As, but for
+// writing without blocking (api.BlockingWrites), which would go around
+// the compressor.
 type writer struct {
 	api.ResponseWrapper
+	api.BlockingWrites
 	f      *filter
 	accept bool
 	state  state

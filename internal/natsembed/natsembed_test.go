@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"go.uber.org/goleak"
 )
 
@@ -34,4 +35,39 @@ func TestStart(t *testing.T) {
 		t.Fatalf("the port is not free after Shutdown: %v", err)
 	}
 	l.Close()
+}
+
+// StartJetStream enables JetStream with its files in the directory given,
+// and refuses to start without one; Start leaves JetStream off.
+func TestStartJetStream(t *testing.T) {
+	tests := []struct {
+		name   string
+		start  func() (*server.Server, error)
+		wantJS bool
+		fails  bool
+	}{
+		{"plain", func() (*server.Server, error) { return Start("127.0.0.1:0") }, false, false},
+		{"jetstream", func() (*server.Server, error) { return StartJetStream("127.0.0.1:0", t.TempDir()) }, true, false},
+		{"jetstream without a directory", func() (*server.Server, error) { return StartJetStream("127.0.0.1:0", "") }, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ns, err := tc.start()
+			if tc.fails {
+				if err == nil {
+					ns.Shutdown()
+					ns.WaitForShutdown()
+					t.Fatal("started")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+			if got := ns.JetStreamEnabled(); got != tc.wantJS {
+				t.Fatalf("JetStreamEnabled = %v, want %v", got, tc.wantJS)
+			}
+		})
+	}
 }

@@ -198,6 +198,38 @@ func (c *Conn) Read(p []byte, to time.Duration) (int, error) {
 	}
 }
 
+// WritevNow writes what the socket takes now, without parking: the bytes
+// written (the first MaxIov non-empty buffers at most), or ErrAgain when
+// the socket buffer is full.
+func (c *Conn) WritevNow(bufs [][]byte) (int, error) {
+	if !c.attempt(&c.Writable) {
+		return 0, net.ErrClosed
+	}
+	n, err := Writev(c.FD, bufs)
+	if err != nil && err != ErrAgain {
+		return 0, c.opError("writev", err)
+	}
+	return n, err
+}
+
+// SendfileNow sends up to n bytes of file from *off (advanced by what
+// went) as far as the socket takes them now, without parking: ErrAgain
+// when the socket buffer is full.
+func (c *Conn) SendfileNow(file int, off *int64, n int) (int, error) {
+	if !c.attempt(&c.Writable) {
+		return 0, net.ErrClosed
+	}
+	w, err := Sendfile(c.FD, file, off, n)
+	if err != nil && err != ErrAgain {
+		return 0, c.opError("sendfile", err)
+	}
+	return w, err
+}
+
+func (c *Conn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.Local, Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
+}
+
 // Writev writes every buffer, with one system call where it can, parking
 // while the socket buffer is full, within to of its first wait (<= 0: no
 // limit). It returns how long it waited for the peer, from its first wait

@@ -199,3 +199,64 @@ func TestConnWritevTimeout(t *testing.T) {
 		t.Fatalf("Writev nobody reads: %v, want os.ErrDeadlineExceeded", err)
 	}
 }
+
+// TestConnWriteNow: the non-parking writes take what the socket buffer
+// holds, then say ErrAgain instead of waiting, and what they sent arrives
+// whole and in order (sendfile's bytes come from the file at the offset
+// asked, which advances).
+func TestConnWriteNow(t *testing.T) {
+	a, b := socketPair(t)
+	c := &Conn{FD: a}
+	file := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB: past any socket buffer
+	f, err := os.CreateTemp(t.TempDir(), "sendfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(file); err != nil {
+		t.Fatal(err)
+	}
+	var want []byte
+	n, err := c.WritevNow([][]byte{[]byte("head:")})
+	if n != 5 || err != nil {
+		t.Fatalf("WritevNow = %d, %v", n, err)
+	}
+	want = append(want, "head:"...)
+	off := int64(3)
+	full := false
+	for range 1000 {
+		n, err := c.SendfileNow(int(f.Fd()), &off, len(file)-int(off))
+		if err == ErrAgain {
+			full = true
+			break
+		}
+		if err != nil || n == 0 {
+			t.Fatalf("SendfileNow = %d, %v", n, err)
+		}
+	}
+	if !full {
+		t.Fatal("SendfileNow never found the socket buffer full")
+	}
+	want = append(want, file[3:off]...)
+	if _, err := c.WritevNow([][]byte{[]byte("more")}); err != ErrAgain {
+		t.Fatalf("WritevNow on a full socket = %v, want ErrAgain", err)
+	}
+	got := make([]byte, 0, len(want))
+	buf := make([]byte, 64<<10)
+	for len(got) < len(want) {
+		n, err := unix.Read(b, buf)
+		if err != nil {
+			t.Fatalf("read after %d of %d bytes: %v", len(got), len(want), err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("the peer read %d bytes that differ from the %d sent", len(got), len(want))
+	}
+	c.Mu.Lock()
+	c.Released = true
+	c.Mu.Unlock()
+	if _, err := c.SendfileNow(int(f.Fd()), &off, 1); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("SendfileNow after release = %v, want net.ErrClosed", err)
+	}
+}

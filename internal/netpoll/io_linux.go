@@ -89,6 +89,27 @@ func Writev(fd int, bufs [][]byte) (int, error) {
 	}
 }
 
+// Sendfile is sendfile(2) from file to the non-blocking socket fd, retried
+// when a signal interrupts it: up to n bytes of file from *off, which it
+// advances by what went; ErrAgain when the socket buffer is full. It goes
+// through Syscall, not RawSyscall: reading the file may wait for the disk,
+// and the scheduler should run other goroutines meanwhile.
+func Sendfile(fd, file int, off *int64, n int) (int, error) {
+	for {
+		w, err := unix.Sendfile(fd, file, off, n)
+		if err == nil {
+			return w, nil
+		}
+		if e, ok := err.(unix.Errno); ok {
+			if e == unix.EINTR {
+				continue
+			}
+			return 0, errnoErr(e)
+		}
+		return 0, err
+	}
+}
+
 // Consume drops the first n bytes of bufs, n being what Writev wrote, and
 // the empty buffers before the first byte left; it returns what is left to
 // write (none: empty). The first buffer left may be resliced in place.

@@ -1,5 +1,6 @@
 // Package natstest gives tests a real NATS broker in the process, which
-// they can stop and start again (package natsembed runs it).
+// they can stop and start again (package natsembed runs it), with or
+// without JetStream.
 package natstest
 
 import (
@@ -13,10 +14,11 @@ import (
 
 // Broker is a broker a test can stop and start again on the same address.
 type Broker struct {
-	t    testing.TB
-	addr string
-	srv  *server.Server
-	URL  string // "nats://127.0.0.1:port"
+	t     testing.TB
+	addr  string
+	store string // JetStream's directory; "" without JetStream
+	srv   *server.Server
+	URL   string // "nats://127.0.0.1:port"
 }
 
 // ForTest starts a broker on a free 127.0.0.1 port, shut down when the
@@ -28,6 +30,20 @@ func ForTest(t testing.TB) *Broker {
 		t.Fatal(err)
 	}
 	b := &Broker{t: t, srv: ns, addr: ns.Addr().String(), URL: ns.ClientURL()}
+	t.Cleanup(b.Stop)
+	return b
+}
+
+// ForTestJetStream is ForTest with JetStream enabled, its files in a
+// directory of the test's (kept across Restart, so buckets survive it).
+func ForTestJetStream(t testing.TB) *Broker {
+	t.Helper()
+	dir := t.TempDir()
+	ns, err := natsembed.StartJetStream("127.0.0.1:0", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &Broker{t: t, srv: ns, store: dir, addr: ns.Addr().String(), URL: ns.ClientURL()}
 	t.Cleanup(b.Stop)
 	return b
 }
@@ -52,7 +68,12 @@ func (b *Broker) Restart() {
 	var err error
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		// The old listener's port may take a moment to be free again.
-		if b.srv, err = natsembed.Start(b.addr); err == nil || time.Now().After(deadline) {
+		if b.store != "" {
+			b.srv, err = natsembed.StartJetStream(b.addr, b.store)
+		} else {
+			b.srv, err = natsembed.Start(b.addr)
+		}
+		if err == nil || time.Now().After(deadline) {
 			break
 		}
 	}

@@ -1,0 +1,58 @@
+package exchange
+
+import (
+	"os"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// A task's handle writes without blocking when the output can, inside the
+// task only, as the rest of the handle does.
+var _ api.NonBlockingWriter = (*handle)(nil)
+
+// nb returns the output's non-blocking writer while the task runs.
+func (h *handle) nb() (api.NonBlockingWriter, error) {
+	if !h.ok() {
+		return nil, api.ErrNotSerialized
+	}
+	w, ok := api.As[api.NonBlockingWriter](h.ex.out)
+	if !ok || !w.NonBlocking() {
+		return nil, api.ErrNotSupported
+	}
+	return w, nil
+}
+
+// NonBlocking reports whether the output writes without blocking; false
+// outside the task.
+func (h *handle) NonBlocking() bool {
+	_, err := h.nb()
+	return err == nil
+}
+
+func (h *handle) WriteNow(p []byte) (bool, error) {
+	w, err := h.nb()
+	if err != nil {
+		return false, err
+	}
+	return w.WriteNow(p)
+}
+
+func (h *handle) SendFileNow(f *os.File, off, n int64) (int64, error) {
+	w, err := h.nb()
+	if err != nil {
+		return 0, err
+	}
+	return w.SendFileNow(f, off, n)
+}
+
+// NotifyWritable waits for the output's connection; outside the task, or
+// on an output that cannot tell, it calls f at once, and the write f
+// leads to reports why.
+func (h *handle) NotifyWritable(f func()) {
+	w, err := h.nb()
+	if err != nil {
+		f()
+		return
+	}
+	w.NotifyWritable(f)
+}

@@ -1,0 +1,428 @@
+package session_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/session"
+)
+
+// serve runs h behind m for one request that sends cookie (a session ID,
+// or "" for none), as a container's chain would but without one.
+func serve(t *testing.T, m *session.Manager, cookie string, tlsState *tls.ConnectionState, h api.HandlerFunc) (*wharftest.Recorder, error) {
+	t.Helper()
+	var kv []string
+	if cookie != "" {
+		kv = []string{"Cookie", "wharf_session=" + cookie}
+	}
+	head := wharftest.Head("GET", "/", kv...)
+	head.TLS = tlsState
+	w := wharftest.NewRecorder()
+	err := api.Compose(h, m).Serve(w, api.NewRequest(t.Context(), head, nil))
+	return w, err
+}
+
+// setCookie returns the session cookie w was given, or nil.
+func setCookie(t *testing.T, w *wharftest.Recorder) *http.Cookie {
+	t.Helper()
+	var found *http.Cookie
+	for _, v := range w.Header().Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(v)
+		if err != nil {
+			t.Fatalf("bad Set-Cookie %q: %v", v, err)
+		}
+		if c.Name == "wharf_session" {
+			if found != nil {
+				t.Fatalf("two session cookies: %v", w.Header().Values("Set-Cookie"))
+			}
+			found = c
+		}
+	}
+	return found
+}
+
+func set(k, v string) api.HandlerFunc {
+	return func(w api.Response, r *api.Request) error {
+		session.Of(r).Set(k, v)
+		return nil
+	}
+}
+
+// get answers with the value under k in the body ("-" if missing) and the
+// session's newness.
+func get(k string) api.HandlerFunc {
+	return func(w api.Response, r *api.Request) error {
+		s := session.Of(r)
+		v, ok := s.Get(k)
+		if !ok {
+			v = "-"
+		}
+		if s.IsNew() {
+			v += " new"
+		}
+		_, err := w.WriteString(v)
+		return err
+	}
+}
+
+func TestCookieAttributes(t *testing.T) {
+	tlsState := &tls.ConnectionState{}
+	tests := []struct {
+		name     string
+		cfg      session.Config
+		tls      *tls.ConnectionState
+		secure   bool
+		path     string
+		domain   string
+		sameSite http.SameSite
+	}{
+		{"cleartext", session.Config{}, nil, false, "/", "", http.SameSiteLaxMode},
+		{"tls", session.Config{}, tlsState, true, "/", "", http.SameSiteLaxMode},
+		{"forced secure behind a proxy", session.Config{Secure: session.SecureAlways}, nil, true, "/", "", http.SameSiteLaxMode},
+		{"path and domain", session.Config{CookiePath: "/app", CookieDomain: "example.com"}, nil, false, "/app", "example.com", http.SameSiteLaxMode},
+		{"strict", session.Config{SameSite: http.SameSiteStrictMode}, tlsState, true, "/", "", http.SameSiteStrictMode},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := serve(t, session.New(tc.cfg), "", tc.tls, set("k", "v"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := setCookie(t, w)
+			if c == nil {
+				t.Fatal("no session cookie")
+			}
+			if !c.HttpOnly || c.Secure != tc.secure || c.Path != tc.path || c.Domain != tc.domain || c.SameSite != tc.sameSite || c.MaxAge != 0 || len(c.Value) != 26 {
+				t.Fatalf("cookie %s: want HttpOnly, Secure=%v, Path=%q, Domain=%q, SameSite=%v, no Max-Age, a 26-character ID",
+					c, tc.secure, tc.path, tc.domain, tc.sameSite)
+			}
+		})
+	}
+}
+
+// A request that only reads gets no cookie and stores nothing.
+func TestReadOnlyCreatesNothing(t *testing.T) {
+	store := session.NewMemoryStore(session.MemoryConfig{})
+	defer store.Close()
+	w, err := serve(t, session.New(session.Config{Store: store}), "", nil, get("k"))
+	if err != nil || w.Body() != "- new" {
+		t.Fatalf("body %q, err %v", w.Body(), err)
+	}
+	if c := setCookie(t, w); c != nil || store.Len() != 0 {
+		t.Fatalf("cookie %v, %d stored", c, store.Len())
+	}
+}
+
+// countingStore counts saves.
+type countingStore struct {
+	session.Store
+	saves atomic.Int32
+}
+
+func (s *countingStore) Save(ctx context.Context, id string, rec session.Record) (uint64, error) {
+	s.saves.Add(1)
+	return s.Store.Save(ctx, id, rec)
+}
+
+// Expiry: idle and absolute; a session in use is kept alive by the
+// last-access writes, which come at most once per quarter of IdleTimeout.
+func TestExpiry(t *testing.T) {
+	tests := []struct {
+		name  string
+		every time.Duration // between requests after the first
+		n     int           // requests after the first
+		alive bool          // after the last
+		saves int32         // at most, the first included
+	}{
+		{"used every minute", time.Minute, 60, true, 1 + 60/7},
+		{"used every 29 minutes", 29 * time.Minute, 4, true, 5},
+		{"idle 30 minutes", 30 * time.Minute, 1, false, 1},
+		{"idle a day", 24 * time.Hour, 1, false, 1},
+		{"used every 20 minutes past the lifetime", 20 * time.Minute, 3 * 24, false, 1 + 3*24},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mem := session.NewMemoryStore(session.MemoryConfig{})
+				defer mem.Close()
+				store := &countingStore{Store: mem}
+				m := session.New(session.Config{Store: store, IdleTimeout: 30 * time.Minute, MaxLifetime: 24 * time.Hour})
+				w, _ := serve(t, m, "", nil, set("k", "v"))
+				id := setCookie(t, w).Value
+				alive := true
+				for range tc.n {
+					time.Sleep(tc.every)
+					w, err := serve(t, m, id, nil, get("k"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					alive = w.Body() == "v"
+				}
+				if alive != tc.alive {
+					t.Fatalf("alive = %v, want %v", alive, tc.alive)
+				}
+				if got := store.saves.Load(); got > tc.saves {
+					t.Fatalf("%d saves, want at most %d", got, tc.saves)
+				}
+			})
+		})
+	}
+}
+
+// Session fixation: an ID the client chose is never adopted, and RenewID
+// moves the session to a new ID and makes the old one useless.
+func TestFixation(t *testing.T) {
+	m := session.New(session.Config{})
+	planted := strings.Repeat("A", 26)
+	w, err := serve(t, m, planted, nil, set("user", "alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := setCookie(t, w)
+	if c == nil || c.Value == planted {
+		t.Fatalf("cookie %v: the planted ID was adopted", c)
+	}
+	if w, _ := serve(t, m, planted, nil, get("user")); w.Body() != "- new" {
+		t.Fatalf("planted ID reads %q", w.Body())
+	}
+	old := c.Value
+	w, err = serve(t, m, old, nil, func(w api.Response, r *api.Request) error {
+		s := session.Of(r)
+		if err := s.RenewID(); err != nil {
+			return err
+		}
+		if s.ID() == old {
+			t.Error("ID() did not change")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = setCookie(t, w)
+	if c == nil || c.Value == old || c.Value == "" {
+		t.Fatalf("RenewID set cookie %v", c)
+	}
+	if w, _ := serve(t, m, old, nil, get("user")); w.Body() != "- new" {
+		t.Fatalf("the old ID still reads %q", w.Body())
+	}
+	if w, _ := serve(t, m, c.Value, nil, get("user")); w.Body() != "alice" {
+		t.Fatalf("the new ID reads %q", w.Body())
+	}
+}
+
+// Invalidate deletes the session and expires the cookie; a Set after it
+// starts a new session under a new ID.
+func TestInvalidate(t *testing.T) {
+	store := session.NewMemoryStore(session.MemoryConfig{})
+	defer store.Close()
+	m := session.New(session.Config{Store: store})
+	w, _ := serve(t, m, "", nil, set("user", "alice"))
+	id := setCookie(t, w).Value
+	tests := []struct {
+		name    string
+		after   func(s *session.Session)
+		wantNew bool // a new session's cookie, rather than an expired one
+	}{
+		{"logout", func(*session.Session) {}, false},
+		{"logout with a message", func(s *session.Session) { s.Set("flash", "bye") }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w, _ := serve(t, m, "", nil, set("user", "alice"))
+			id = setCookie(t, w).Value
+			w, err := serve(t, m, id, nil, func(w api.Response, r *api.Request) error {
+				s := session.Of(r)
+				if err := s.Invalidate(); err != nil {
+					return err
+				}
+				if _, ok := s.Get("user"); ok || !s.IsNew() || s.ID() != "" {
+					t.Error("the session still has its values or ID after Invalidate")
+				}
+				tc.after(s)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := setCookie(t, w)
+			switch {
+			case c == nil:
+				t.Fatal("no cookie")
+			case tc.wantNew && (c.Value == id || c.MaxAge != 0):
+				t.Fatalf("cookie %s, want a new session's", c)
+			case !tc.wantNew && (c.MaxAge >= 0 || c.Value != ""):
+				t.Fatalf("cookie %s, want Max-Age=0", c)
+			}
+			if w, _ := serve(t, m, id, nil, get("user")); w.Body() != "- new" {
+				t.Fatalf("the invalidated ID reads %q", w.Body())
+			}
+		})
+	}
+}
+
+// Two requests of one session, both loaded before either saves: keys they
+// set apart both survive; a key both set keeps one of the two values.
+func TestConcurrentWrites(t *testing.T) {
+	tests := []struct {
+		name       string
+		a, b       [2]string // key, value
+		want       map[string][]string
+		wantAbsent string
+	}{
+		{"different keys", [2]string{"x", "1"}, [2]string{"y", "2"}, map[string][]string{"x": {"1"}, "y": {"2"}, "base": {"0"}}, ""},
+		{"same key", [2]string{"x", "1"}, [2]string{"x", "2"}, map[string][]string{"x": {"1", "2"}, "base": {"0"}}, ""},
+		{"set and delete", [2]string{"x", "1"}, [2]string{"base", ""}, map[string][]string{"x": {"1"}}, "base"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := session.New(session.Config{})
+			w, _ := serve(t, m, "", nil, set("base", "0"))
+			id := setCookie(t, w).Value
+			var loaded sync.WaitGroup
+			loaded.Add(2)
+			write := func(kv [2]string) api.HandlerFunc {
+				return func(w api.Response, r *api.Request) error {
+					s := session.Of(r)
+					loaded.Done()
+					loaded.Wait() // both loaded the same revision
+					if kv[1] == "" {
+						s.Delete(kv[0])
+					} else {
+						s.Set(kv[0], kv[1])
+					}
+					return nil
+				}
+			}
+			var wg sync.WaitGroup
+			for _, kv := range [][2]string{tc.a, tc.b} {
+				wg.Go(func() {
+					if _, err := serve(t, m, id, nil, write(kv)); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			serve(t, m, id, nil, func(w api.Response, r *api.Request) error {
+				s := session.Of(r)
+				for k, want := range tc.want {
+					if v, ok := s.Get(k); !ok || !contains(want, v) {
+						t.Errorf("%s = %q, %v; want one of %q", k, v, ok, want)
+					}
+				}
+				if tc.wantAbsent != "" {
+					if _, ok := s.Get(tc.wantAbsent); ok {
+						t.Errorf("%s survived its deletion", tc.wantAbsent)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// A request on a session another request invalidated meanwhile does not
+// bring it back.
+func TestWriteAfterConcurrentInvalidate(t *testing.T) {
+	m := session.New(session.Config{})
+	w, _ := serve(t, m, "", nil, set("user", "alice"))
+	id := setCookie(t, w).Value
+	_, err := serve(t, m, id, nil, func(w api.Response, r *api.Request) error {
+		session.Of(r).Set("x", "1")
+		_, err := serve(t, m, id, nil, func(w api.Response, r *api.Request) error { return session.Of(r).Invalidate() })
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := serve(t, m, id, nil, get("user")); w.Body() != "- new" {
+		t.Fatalf("the invalidated session came back: %q", w.Body())
+	}
+}
+
+// Once the response has committed, a new session cannot get its cookie:
+// it is not stored, and RenewID refuses.
+func TestAfterCommit(t *testing.T) {
+	store := session.NewMemoryStore(session.MemoryConfig{})
+	defer store.Close()
+	m := session.New(session.Config{Store: store, Logger: wharftest.DiscardLogger()})
+	w, err := serve(t, m, "", nil, func(w api.Response, r *api.Request) error {
+		w.Flush()
+		session.Of(r).Set("k", "v")
+		return nil
+	})
+	if err != nil || setCookie(t, w) != nil || store.Len() != 0 {
+		t.Fatalf("err %v, cookie %v, %d stored", err, setCookie(t, w), store.Len())
+	}
+	w, _ = serve(t, m, "", nil, set("k", "v"))
+	id := setCookie(t, w).Value
+	_, err = serve(t, m, id, nil, func(w api.Response, r *api.Request) error {
+		w.Flush()
+		if err := session.Of(r).RenewID(); !errors.Is(err, session.ErrCookieFixed) {
+			t.Errorf("RenewID after commit: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := serve(t, m, id, nil, get("k")); w.Body() != "v" {
+		t.Fatalf("a refused RenewID lost the session: %q", w.Body())
+	}
+}
+
+func TestOfWithoutManager(t *testing.T) {
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(p.(string), "session.Manager") {
+			t.Fatalf("panic %v, want one naming session.Manager", p)
+		}
+	}()
+	session.Of(wharftest.Request("GET", "/"))
+}
+
+// A store that fails makes the request fail rather than lose the session
+// silently.
+func TestStoreErrors(t *testing.T) {
+	boom := errors.New("boom")
+	mem := session.NewMemoryStore(session.MemoryConfig{})
+	defer mem.Close()
+	m := session.New(session.Config{Store: mem})
+	w, _ := serve(t, m, "", nil, set("k", "v"))
+	id := setCookie(t, w).Value
+	bad := session.New(session.Config{Store: failingStore{boom}})
+	if _, err := serve(t, bad, id, nil, get("k")); !errors.Is(err, boom) {
+		t.Fatalf("load: err = %v", err)
+	}
+	if _, err := serve(t, bad, "", nil, set("k", "v")); !errors.Is(err, boom) {
+		t.Fatalf("save: err = %v", err)
+	}
+}
+
+type failingStore struct{ err error }
+
+func (f failingStore) Load(context.Context, string) (session.Record, error) {
+	return session.Record{}, f.err
+}
+func (f failingStore) Save(context.Context, string, session.Record) (uint64, error) {
+	return 0, f.err
+}
+func (f failingStore) Delete(context.Context, string) error { return f.err }

@@ -1,0 +1,181 @@
+package session
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"time"
+)
+
+// MemoryConfig configures a MemoryStore. Its zero value is ready to use.
+type MemoryConfig struct {
+	// MaxSessions bounds the sessions held. Zero means 100,000. When the
+	// store is full, saving a new session evicts the least recently used
+	// one, so a flood of new sessions cannot exhaust memory, at the cost
+	// of logging out the idlest users first.
+	MaxSessions int
+	// ScavengeInterval is how often expired sessions are removed. Zero
+	// means one minute. Expired sessions are never returned in between;
+	// scavenging only frees their memory.
+	ScavengeInterval time.Duration
+}
+
+// MemoryStore is a Store in the process's memory: sessions live as long as
+// the process, on one instance. It is bounded (MemoryConfig.MaxSessions)
+// and removes expired sessions with one timer for the whole store, armed
+// only while it holds sessions, so an idle store holds no goroutine and
+// no timer.
+//
+// Every method may be called from any goroutine.
+type MemoryStore struct {
+	max      int
+	interval time.Duration
+
+	mu     sync.Mutex
+	byID   map[string]*list.Element // of *memEntry
+	lru    list.List                // most recently used at the front
+	rev    uint64                   // last revision handed out, store-wide
+	timer  *time.Timer              // nil while not armed
+	closed bool
+}
+
+type memEntry struct {
+	id  string
+	rec Record
+}
+
+// NewMemoryStore returns an empty MemoryStore configured by cfg.
+func NewMemoryStore(cfg MemoryConfig) *MemoryStore {
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = 100_000
+	}
+	if cfg.ScavengeInterval <= 0 {
+		cfg.ScavengeInterval = time.Minute
+	}
+	return &MemoryStore{max: cfg.MaxSessions, interval: cfg.ScavengeInterval, byID: map[string]*list.Element{}}
+}
+
+// Load returns the session under id, or ErrNotFound, also for one whose
+// Expires has passed.
+func (s *MemoryStore) Load(_ context.Context, id string) (Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Record{}, ErrClosed
+	}
+	el, ok := s.byID[id]
+	if !ok {
+		return Record{}, ErrNotFound
+	}
+	e := el.Value.(*memEntry)
+	if expiredAt(e.rec, time.Now()) {
+		s.remove(el)
+		return Record{}, ErrNotFound
+	}
+	s.lru.MoveToFront(el)
+	rec := e.rec
+	rec.Values = copyValues(rec.Values)
+	return rec, nil
+}
+
+// Save stores rec under id if rec.Revision is the stored revision (zero:
+// none stored), else returns ErrConflict.
+func (s *MemoryStore) Save(_ context.Context, id string, rec Record) (uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	el, ok := s.byID[id]
+	var cur uint64
+	if ok {
+		cur = el.Value.(*memEntry).rec.Revision
+	}
+	if cur != rec.Revision {
+		return 0, ErrConflict
+	}
+	s.rev++
+	rec.Revision = s.rev
+	rec.Values = copyValues(rec.Values)
+	if ok {
+		el.Value.(*memEntry).rec = rec
+		s.lru.MoveToFront(el)
+		return rec.Revision, nil
+	}
+	if s.lru.Len() >= s.max {
+		s.remove(s.lru.Back())
+	}
+	s.byID[id] = s.lru.PushFront(&memEntry{id: id, rec: rec})
+	if s.timer == nil {
+		s.timer = time.AfterFunc(s.interval, s.scavenge)
+	}
+	return rec.Revision, nil
+}
+
+// Delete removes the session under id.
+func (s *MemoryStore) Delete(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if el, ok := s.byID[id]; ok {
+		s.remove(el)
+	}
+	return nil
+}
+
+// Len returns the number of sessions held, expired ones not yet scavenged
+// included.
+func (s *MemoryStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lru.Len()
+}
+
+// Close stops the scavenging timer and drops every session; the store's
+// methods then return ErrClosed. Closing twice is harmless.
+func (s *MemoryStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	s.byID, s.lru = nil, list.List{}
+	return nil
+}
+
+func (s *MemoryStore) remove(el *list.Element) {
+	delete(s.byID, el.Value.(*memEntry).id)
+	s.lru.Remove(el)
+}
+
+// scavenge runs on the timer's goroutine: it removes the expired sessions
+// and arms the timer again if any remain.
+func (s *MemoryStore) scavenge() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	now := time.Now()
+	for el := s.lru.Front(); el != nil; {
+		next := el.Next()
+		if expiredAt(el.Value.(*memEntry).rec, now) {
+			s.remove(el)
+		}
+		el = next
+	}
+	s.timer = nil
+	if s.lru.Len() > 0 {
+		s.timer = time.AfterFunc(s.interval, s.scavenge)
+	}
+}
+
+// expiredAt reports whether rec's Expires has passed; a zero Expires
+// never does.
+func expiredAt(rec Record, now time.Time) bool {
+	return !rec.Expires.IsZero() && !now.Before(rec.Expires)
+}

@@ -1,0 +1,16 @@
+// Package natskv keeps sessions in a NATS JetStream key-value bucket, so
+// that every instance of an application behind a load balancer sees the
+// same sessions: a client may land on any of them, and a logout on one
+// ends the session on all.
+//
+// New binds the bucket, creating it if it is missing, with the sessions'
+// lifetime as its TTL: NATS forgets a session that no request wrote for
+// that long, so no instance has to scavenge. Each session is one key (its
+// ID), its record JSON-encoded; the key's revision is the Record's, and
+// saves are optimistic through kv.Create (a new session) and kv.Update
+// (the revision loaded), as package session's Store asks. A deleted key
+// reads as session.ErrNotFound.
+//
+// The package owns Store and its Config; the JetStream connection is the
+// caller's. It imports session (and nats.go's jetstream package).
+package natskv

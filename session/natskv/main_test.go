@@ -1,0 +1,11 @@
+package natskv_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package's tests if any goroutine outlives them: the
+// broker's, the NATS clients' and the servers' included.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -1,0 +1,128 @@
+package natskv
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wharf-go/wharf/session"
+)
+
+// Config configures a Store. Its zero value is ready to use.
+type Config struct {
+	// Bucket names the key-value bucket. Zero means "wharf_sessions".
+	Bucket string
+	// TTL is how long the bucket keeps a session after its last write,
+	// used when New creates the bucket. Zero means 24 hours, the default
+	// session.Config.MaxLifetime: keep the two equal, as a session older
+	// than MaxLifetime is dead anyway.
+	TTL time.Duration
+	// Replicas is the number of copies a NATS cluster keeps, when New
+	// creates the bucket. Zero means 1.
+	Replicas int
+	// Storage says where the bucket lives, when New creates it. Zero
+	// means jetstream.FileStorage, which survives a broker restart.
+	Storage jetstream.StorageType
+}
+
+// Store is a session.Store on a JetStream key-value bucket. Every method
+// may be called from any goroutine; a Store holds no goroutine of its own.
+type Store struct {
+	kv jetstream.KeyValue
+}
+
+var _ session.Store = (*Store)(nil)
+
+// New returns a Store on the bucket cfg names, binding it if it exists
+// (its configuration is then left as it is: the operator's) and creating
+// it otherwise. ctx bounds the calls to the broker.
+func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
+	if cfg.Bucket == "" {
+		cfg.Bucket = "wharf_sessions"
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = 24 * time.Hour
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	kv, err := js.KeyValue(ctx, cfg.Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      cfg.Bucket,
+			Description: "Wharf sessions",
+			History:     1,
+			TTL:         cfg.TTL,
+			Replicas:    cfg.Replicas,
+			Storage:     cfg.Storage,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) { // another instance won the race
+			kv, err = js.KeyValue(ctx, cfg.Bucket)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natskv: bucket %q: %w", cfg.Bucket, err)
+	}
+	return &Store{kv: kv}, nil
+}
+
+// record is a session.Record as stored; the revision is the key's.
+type record struct {
+	Values     map[string]string `json:"values"`
+	Created    time.Time         `json:"created"`
+	LastAccess time.Time         `json:"last_access"`
+	Expires    time.Time         `json:"expires"`
+}
+
+// Load returns the session under id with the key's revision, or
+// session.ErrNotFound for a key missing, deleted or expired by the TTL.
+func (s *Store) Load(ctx context.Context, id string) (session.Record, error) {
+	e, err := s.kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return session.Record{}, fmt.Errorf("natskv: load: %w", session.ErrNotFound)
+	}
+	if err != nil {
+		return session.Record{}, fmt.Errorf("natskv: load: %w", err)
+	}
+	var r record
+	if err := json.Unmarshal(e.Value(), &r); err != nil {
+		return session.Record{}, fmt.Errorf("natskv: load: %w", err)
+	}
+	return session.Record{Values: r.Values, Created: r.Created, LastAccess: r.LastAccess, Expires: r.Expires, Revision: e.Revision()}, nil
+}
+
+// Save stores rec under id with kv.Create (rec.Revision zero) or
+// kv.Update (the revision loaded); a key written or deleted since is
+// session.ErrConflict.
+func (s *Store) Save(ctx context.Context, id string, rec session.Record) (uint64, error) {
+	data, err := json.Marshal(record{Values: rec.Values, Created: rec.Created, LastAccess: rec.LastAccess, Expires: rec.Expires})
+	if err != nil {
+		return 0, fmt.Errorf("natskv: save: %w", err)
+	}
+	var rev uint64
+	if rec.Revision == 0 {
+		rev, err = s.kv.Create(ctx, id, data)
+	} else {
+		rev, err = s.kv.Update(ctx, id, data, rec.Revision)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return 0, fmt.Errorf("natskv: save: %w", session.ErrConflict)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("natskv: save: %w", err)
+	}
+	return rev, nil
+}
+
+// Delete removes the session under id (a delete marker, which reads as
+// not found and which kv.Create may overwrite).
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := s.kv.Delete(ctx, id); err != nil {
+		return fmt.Errorf("natskv: delete: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package natskv_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wharf-go/wharf/internal/natsembed/natstest"
+	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/natskv"
+)
+
+// connect opens a JetStream connection to b, closed when the test ends.
+func connect(t *testing.T, b *natstest.Broker) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(b.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// The Store contract: Create for revision zero, Update for the loaded
+// revision, conflicts for anything else, a deleted key reads as not found
+// and can be created again.
+func TestStore(t *testing.T) {
+	b := natstest.ForTestJetStream(t)
+	ctx := t.Context()
+	st, err := natskv.New(ctx, connect(t, b), natskv.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	if _, err := st.Load(ctx, id); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("Load of a missing key: %v", err)
+	}
+	now := time.Now().Round(0).UTC()
+	rec := session.Record{Values: map[string]string{"k": "v"}, Created: now, LastAccess: now, Expires: now.Add(time.Hour)}
+	r1, err := st.Save(ctx, id, rec)
+	if err != nil || r1 == 0 {
+		t.Fatalf("create: %d, %v", r1, err)
+	}
+	got, err := st.Load(ctx, id)
+	if err != nil || got.Values["k"] != "v" || !got.Created.Equal(now) || !got.Expires.Equal(rec.Expires) || got.Revision != r1 {
+		t.Fatalf("Load = %+v, %v", got, err)
+	}
+	steps := []struct {
+		name string
+		rev  uint64
+		want error
+	}{
+		{"create again", 0, session.ErrConflict},
+		{"stale revision", r1 + 100, session.ErrConflict},
+		{"loaded revision", r1, nil},
+		{"the same revision twice", r1, session.ErrConflict},
+	}
+	for _, s := range steps {
+		rec.Revision = s.rev
+		if _, err := st.Save(ctx, id, rec); !errors.Is(err, s.want) {
+			t.Fatalf("%s: err = %v, want %v", s.name, err, s.want)
+		}
+	}
+	got, _ = st.Load(ctx, id)
+	if err := st.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Load(ctx, id); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("Load of a deleted key: %v", err)
+	}
+	rec.Revision = got.Revision
+	if _, err := st.Save(ctx, id, rec); !errors.Is(err, session.ErrConflict) {
+		t.Fatalf("Update of a deleted key: %v, want a conflict", err)
+	}
+	rec.Revision = 0
+	if _, err := st.Save(ctx, id, rec); err != nil {
+		t.Fatalf("create after delete: %v", err)
+	}
+	if err := st.Delete(ctx, "NOSUCHKEYNOSUCHKEYNOSUCHKE"); err != nil {
+		t.Fatalf("Delete of a missing key: %v", err)
+	}
+}
+
+// New creates the bucket with the TTL given, and binds an existing one
+// without changing it.
+func TestNewBucket(t *testing.T) {
+	b := natstest.ForTestJetStream(t)
+	ctx := t.Context()
+	js := connect(t, b)
+	tests := []struct {
+		name    string
+		cfg     natskv.Config
+		bucket  string
+		wantTTL time.Duration
+	}{
+		{"defaults", natskv.Config{}, "wharf_sessions", 24 * time.Hour},
+		{"named", natskv.Config{Bucket: "app", TTL: time.Hour}, "app", time.Hour},
+		{"bound, not changed", natskv.Config{Bucket: "app", TTL: 2 * time.Hour}, "app", time.Hour},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := natskv.New(ctx, js, tc.cfg); err != nil {
+				t.Fatal(err)
+			}
+			kv, err := js.KeyValue(ctx, tc.bucket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := kv.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.TTL() != tc.wantTTL {
+				t.Fatalf("TTL = %v, want %v", st.TTL(), tc.wantTTL)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := natskv.New(ctx, js, natskv.Config{Bucket: "other"}); err == nil {
+		t.Fatal("New with a cancelled context succeeded")
+	}
+}
+
+// Sessions survive a broker restart: the bucket is file-backed unless
+// configured otherwise.
+func TestBrokerRestart(t *testing.T) {
+	b := natstest.ForTestJetStream(t)
+	ctx := t.Context()
+	st, err := natskv.New(ctx, connect(t, b), natskv.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	if _, err := st.Save(ctx, id, session.Record{Values: map[string]string{"user": "alice"}}); err != nil {
+		t.Fatal(err)
+	}
+	b.Stop()
+	b.Restart()
+	st, err = natskv.New(ctx, connect(t, b), natskv.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.Load(ctx, id)
+	if err != nil || rec.Values["user"] != "alice" {
+		t.Fatalf("after a restart: %+v, %v", rec, err)
+	}
+}

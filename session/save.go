@@ -1,0 +1,62 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// saveAttempts bounds the reload-and-reapply loop of a save: past it, the
+// session is being written faster than this request can catch up, and
+// the save fails rather than spin.
+const saveAttempts = 8
+
+// saveLocked writes the request's changes, by the rule in Session's
+// "Concurrent requests". s.mu is held.
+func (s *Session) saveLocked(ctx context.Context) error {
+	if s.orphan {
+		s.orphan, s.changed = false, nil
+		s.m.cfg.Logger.Warn("session: a new session was written after its cookie could no longer be set; it is not stored")
+	}
+	if s.id == "" || (len(s.changed) == 0 && !s.touched) {
+		return nil
+	}
+	store := s.m.cfg.Store
+	for range saveAttempts {
+		now := time.Now()
+		rec := Record{Values: copyValues(s.values), Created: s.base.Created, LastAccess: now, Revision: s.base.Revision}
+		rec.Expires = s.m.expires(rec)
+		rev, err := store.Save(ctx, s.id, rec)
+		if err == nil {
+			rec.Revision = rev
+			s.base, s.changed, s.touched = rec, nil, false
+			return nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return fmt.Errorf("session: save: %w", err)
+		}
+		fresh, err := store.Load(ctx, s.id)
+		switch {
+		case errors.Is(err, ErrNotFound) && s.base.Revision == 0:
+			continue // created and deleted since: create it again
+		case errors.Is(err, ErrNotFound) || err == nil && s.m.expired(fresh, now):
+			// Invalidated (or expired) by someone else: it stays so.
+			s.reset()
+			return nil
+		case err != nil:
+			return fmt.Errorf("session: save: %w", err)
+		}
+		values := copyValues(fresh.Values)
+		for k := range s.changed {
+			if v, ok := s.values[k]; ok {
+				values[k] = v
+			} else {
+				delete(values, k)
+			}
+		}
+		fresh.Values = values
+		s.base, s.values = fresh, copyValues(values)
+	}
+	return fmt.Errorf("session: save: %d attempts: %w", saveAttempts, ErrConflict)
+}

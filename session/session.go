@@ -1,0 +1,286 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Session is one client's session as a request sees it: the values loaded
+// when the request arrived, with the request's own changes on top.
+//
+// Values are strings, which every store can keep as they are; to keep
+// structured data, encode it (json.Marshal) and store the string.
+//
+// # When the cookie is set
+//
+// The cookie changes at the moment the session does: the first Set of a
+// new session gives it its ID and adds the Set-Cookie field to
+// the response; RenewID and Invalidate replace that field. So the cookie
+// is in the header before the handler writes a byte, however the response
+// commits afterwards. This works while the request's dispatch runs (the
+// handler, or a goroutine it waits for) and the response has not
+// committed: a new session first written after its response committed, or
+// from a task after the dispatch returned, cannot reach the client and is
+// not stored (the Manager logs it); RenewID then returns ErrCookieFixed.
+// A handler that goes async (async.Start) and means to create the session
+// in a later task calls Of during its dispatch: a new session is then
+// given its ID, and its cookie, when the dispatch returns.
+//
+// # When changes are saved
+//
+// The Manager writes the request's changes to the store when the dispatch
+// returns through it (before the container completes the response), and
+// again, for what async tasks changed, when the request completes. An
+// async handler that wants its changes stored before its client sees the
+// response calls Save before Complete. Invalidate and RenewID reach the
+// store at once.
+//
+// # Concurrent requests
+//
+// Two requests of one client may change the session at once (a page and
+// its XHR, two tabs). Saves are optimistic: the store takes a save only
+// against the revision the request loaded. On a conflict the session is
+// loaded again and only the keys this request set or deleted are applied
+// to the fresh values, up to 8 times. So two requests that set different
+// keys both keep their values, and two that set the same key leave one of
+// the two values (the last to save), without an error. A session that
+// another request invalidated, or moved to a new ID (RenewID), is not
+// brought back under its old ID: the changes of a request that raced with
+// the invalidation or the renewal are dropped.
+//
+// Every method may be called from any goroutine of the request; a mutex
+// serializes them. Set, RenewID and Invalidate may change the response
+// header, so while the dispatch runs, a goroutine other than the
+// dispatch's calls them only as it may use the Response: while the
+// dispatch waits for it.
+type Session struct {
+	m      *Manager
+	secure bool
+
+	mu      sync.Mutex
+	id      string // "" until a new session is first written
+	base    Record // as last loaded or saved; Revision 0: not stored
+	values  map[string]string
+	changed map[string]bool // keys this request set or deleted since the last save
+	touched bool            // LastAccess is due to be written
+	isNew   bool
+	asked   bool // Of was called
+	orphan  bool // written when no cookie could be set for it
+
+	w         api.Response // the running dispatch's, nil between dispatches
+	cookieHdr string       // the Set-Cookie value added, to replace it
+}
+
+// ID returns the session's ID, or "" for a new session not yet written.
+func (s *Session) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id
+}
+
+// IsNew reports whether the session is not one the request's cookie named:
+// a session the request creates, or will create by writing it.
+func (s *Session) IsNew() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.isNew
+}
+
+// Get returns the value under key.
+func (s *Session) Get(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.values[key]
+	return v, ok
+}
+
+// Keys returns the session's keys, sorted.
+func (s *Session) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := make([]string, 0, len(s.values))
+	for k := range s.values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Set sets the value under key, creating the session if it is new (see
+// "When the cookie is set").
+func (s *Session) Set(key, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.create()
+	s.values[key] = value
+	s.change(key)
+}
+
+// Delete removes key from the session.
+func (s *Session) Delete(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.values[key]; !ok {
+		return
+	}
+	delete(s.values, key)
+	s.change(key)
+}
+
+func (s *Session) change(key string) {
+	if s.changed == nil {
+		s.changed = map[string]bool{}
+	}
+	s.changed[key] = true
+}
+
+// create gives a new session its ID and cookie at its first write.
+func (s *Session) create() {
+	if s.id != "" || s.orphan {
+		return
+	}
+	id := newID()
+	if s.setCookie(id) != nil {
+		s.orphan = true
+		return
+	}
+	s.id = id
+	s.base = Record{Created: time.Now()}
+}
+
+// Invalidate ends the session: it is deleted from the store and the
+// client is told to drop its cookie. The Session is then new and empty; a
+// later Set creates a new session with a new ID (a logout page that sets a
+// message, say). It returns the store's error, if any. The cookie is
+// dropped only if the response has not committed; otherwise it stays with
+// the client, naming no session, and is ignored.
+func (s *Session) Invalidate() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.base.Revision != 0 {
+		ctx, cancel := s.m.storeContext()
+		defer cancel()
+		if err := s.m.cfg.Store.Delete(ctx, s.id); err != nil {
+			return fmt.Errorf("session: invalidate: %w", err)
+		}
+	}
+	hadCookie := !s.isNew || s.cookieHdr != ""
+	s.reset()
+	if hadCookie {
+		_ = s.setCookie("")
+	}
+	return nil
+}
+
+// reset makes s a new session without an ID.
+func (s *Session) reset() {
+	s.id, s.base, s.values, s.changed = "", Record{}, map[string]string{}, nil
+	s.touched, s.isNew, s.orphan = false, true, false
+}
+
+// RenewID moves the session to a new ID, with the same values, and
+// deletes the old ID from the store, so that an ID an attacker planted or
+// saw before cannot follow the client across a change of privilege: call
+// it on login (session fixation). It returns ErrCookieFixed, and changes
+// nothing, if the cookie can no longer change (see "When the cookie is
+// set"). A new session has a fresh ID already, and RenewID leaves it.
+func (s *Session) RenewID() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.id == "" {
+		return nil
+	}
+	if !s.cookieWritable() {
+		return ErrCookieFixed
+	}
+	old, id := s.id, newID()
+	stored := s.base.Revision != 0
+	if stored {
+		ctx, cancel := s.m.storeContext()
+		defer cancel()
+		now := time.Now()
+		rec := Record{Values: copyValues(s.values), Created: s.base.Created, LastAccess: now}
+		rec.Expires = s.m.expires(rec)
+		rev, err := s.m.cfg.Store.Save(ctx, id, rec)
+		if err != nil {
+			return fmt.Errorf("session: renew: %w", err)
+		}
+		rec.Revision = rev
+		s.base, s.changed, s.touched = rec, nil, false
+		defer func() {
+			if err := s.m.cfg.Store.Delete(ctx, old); err != nil {
+				s.m.cfg.Logger.Error("session: renew: deleting the old ID", "err", err)
+			}
+		}()
+	}
+	s.id = id
+	return s.setCookie(id)
+}
+
+// Save writes the request's changes to the store now, which the Manager
+// also does when the dispatch returns and when the request completes. An
+// async handler calls it before Complete, so that the client's next
+// request sees what it changed. ctx bounds the store calls, as does
+// Config.StoreTimeout.
+func (s *Session) Save(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, s.m.cfg.StoreTimeout)
+	defer cancel()
+	return s.saveLocked(ctx)
+}
+
+// save is Save under StoreTimeout alone.
+func (s *Session) save() error {
+	ctx, cancel := s.m.storeContext()
+	defer cancel()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saveLocked(ctx)
+}
+
+// bind gives s the Response of a dispatch that starts. The cookie an
+// earlier dispatch of the request set is still in the header: the
+// container keeps header fields across dispatches (a timeout or error
+// discards only those that describe the body).
+func (s *Session) bind(w api.Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w = w
+}
+
+// endDispatch runs when a dispatch returns through the Manager: it gives a
+// new session its cookie while that is still possible if the request
+// suspended after asking for it, lets go of the Response, and saves.
+func (s *Session) endDispatch(suspended bool) error {
+	s.mu.Lock()
+	if suspended && s.asked {
+		s.create()
+	}
+	s.w = nil
+	s.mu.Unlock()
+	return s.save()
+}
+
+func (s *Session) cookieWritable() bool { return s.w != nil && !s.w.Committed() }
+
+// setCookie replaces the session cookie on the response with the one for
+// id ("" drops it).
+func (s *Session) setCookie(id string) error {
+	if !s.cookieWritable() {
+		return ErrCookieFixed
+	}
+	v := s.m.cookie(id, s.secure).String()
+	h := s.w.Header()
+	if s.cookieHdr != "" {
+		h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(x string) bool { return x == s.cookieHdr })
+	}
+	h.Add("Set-Cookie", v)
+	s.cookieHdr = v
+	return nil
+}

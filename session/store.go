@@ -1,0 +1,67 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The errors of package session. Stores return ErrNotFound and ErrConflict
+// (wrapped or not); the Manager and Session wrap them with %w.
+var (
+	// ErrNotFound: the store holds no session under the ID (never
+	// created, deleted, or forgotten after it expired).
+	ErrNotFound = errors.New("session: not found")
+	// ErrConflict: Save was given a revision that is not the stored one:
+	// another request saved the session (or created, or deleted it) since
+	// this one loaded it.
+	ErrConflict = errors.New("session: revision conflict")
+	// ErrCookieFixed: the session's cookie can no longer change, because
+	// the response has committed or the call came after the request's
+	// dispatch returned (from an async task, say). RenewID returns it
+	// without changing anything.
+	ErrCookieFixed = errors.New("session: the response's cookie can no longer change")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("session: store closed")
+)
+
+// Record is a session as a Store keeps it.
+type Record struct {
+	// Values are the session's attributes. A Store must not keep the map
+	// it was given, nor hand out the one it keeps: each call copies.
+	Values map[string]string
+	// Created is when the session was created; MaxLifetime counts from it.
+	Created time.Time
+	// LastAccess is when a request last used the session, as last
+	// written (see Config.IdleTimeout for how often that is).
+	LastAccess time.Time
+	// Expires is when the session expires if no request uses it: the
+	// earlier of LastAccess+IdleTimeout and Created+MaxLifetime. A store
+	// may forget the session from then on; the Manager checks expiry
+	// itself, so a store need not be exact.
+	Expires time.Time
+	// Revision is the store's version of the record: Load sets it; Save
+	// takes the revision the caller loaded (zero for a session not yet
+	// stored) and returns the new one.
+	Revision uint64
+}
+
+// Store keeps sessions by ID. Every method may be called from any
+// goroutine, concurrently.
+//
+// Concurrent writes are resolved by optimistic concurrency: Save succeeds
+// only if the session's stored revision is still the one given in the
+// Record, and otherwise returns ErrConflict; the Manager then loads the
+// session again and applies its request's changes to the fresh values
+// (see Session).
+type Store interface {
+	// Load returns the session stored under id, or ErrNotFound.
+	Load(ctx context.Context, id string) (Record, error)
+	// Save stores rec under id if the stored revision is rec.Revision
+	// (zero: if no session is stored under id) and returns the new
+	// revision, never zero; on a mismatch it returns ErrConflict and
+	// changes nothing.
+	Save(ctx context.Context, id string, rec Record) (uint64, error)
+	// Delete removes the session under id; an id not stored is no error.
+	Delete(ctx context.Context, id string) error
+}
