@@ -40,6 +40,7 @@ import (
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/examples/internal/cli"
 	"github.com/wharf-go/wharf/filters/qos"
+	"github.com/wharf-go/wharf/static"
 )
 
 // command serves the container of app.go; the tests run it in-process.
@@ -61,7 +62,7 @@ var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Build
 		}
 		c := newContainer(opts...)
 		if *staticDir != "" {
-			h, err := staticHandler(*staticDir)
+			h, err := static.Dir(*staticDir, static.Config{})
 			if err != nil {
 				if release != nil {
 					release()
@@ -69,6 +70,14 @@ var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Build
 				return nil, nil, err
 			}
 			c.Handle("/static/*", h)
+			// The directory stays open until the container has shut down.
+			prev := release
+			release = func() {
+				_ = h.Close()
+				if prev != nil {
+					prev()
+				}
+			}
 		}
 		if *qosN > 0 {
 			var prio func(*api.Request) int

@@ -10,7 +10,7 @@ import (
 // staticNotes says how each server serves /static/ in the static-file
 // benchmarks.
 var staticNotes = map[string]string{
-	"wharf":    "`examples/hello -static DIR`: TODO(benchweb) a stand-in handler (`os.Root.Open`, `io.Copy` into the response) until package `static` lands",
+	"wharf":    "`examples/hello -static DIR`: `static.Dir(DIR, static.Config{})` (package `static`, its defaults) mounted with `c.Handle(\"/static/*\", h)`",
 	"nethttp":  "`bench/servers/nethttp -static DIR`: `http.FileServer(http.Dir(DIR))` behind `http.StripPrefix` (its body goes out with sendfile(2), on the connection's goroutine)",
 	"fasthttp": "`bench/servers/fasthttp -static DIR`: `fasthttp.FS{Root: DIR}` with its defaults (it keeps small files' bytes in memory, 10 s after their last use)",
 }
