@@ -57,14 +57,14 @@ func renderStatic(p func(string, ...any), res *Results) {
 	p("Ethernet-sized MSS keep the server's socket full and the server waiting on\n")
 	p("it: Linux sizes a socket's send buffer from the segment size, and with\n")
 	p("loopback's MSS (65,483) lets it grow to tcp_wmem's maximum (megabytes),\n")
-	p("about the whole file, so that the server would hardly wait; with %d the\n", d.MSS)
+	p("about the whole file, so that the server would hardly wait; with an MSS of %d the\n", d.MSS)
 	p("kernel still holds %s per connection (the last column). A download counts\n", perConnSendQ(res.SlowDL))
 	p("as completed when the status is 200, Content-Length is the file's size and\n")
 	p("exactly that many bytes arrived. Each server is started alone, warmed up\n")
 	p("with 200 requests for the small file and 2 for the big one, and sampled\n")
 	p("idle after 0.5 s; every 0.5 s during the downloads the harness reads its\n")
 	p("VmRSS, its goroutine count (as in the memory test) and, with `ss`, the\n")
-	p("bytes waiting in the send queues of its established connections; 1 s after\n")
+	p("bytes waiting in the send queues of its connections; 1 s after\n")
 	p("the last download it samples it once more. Growth = peak sampled VmRSS −\n")
 	p("idle VmRSS. Duration runs from the dial to the last byte (about %s at\n", secs(d.ideal()))
 	p("the set pace).\n\n")
@@ -93,9 +93,9 @@ func renderStatic(p func(string, ...any), res *Results) {
 			fmtInt(float64(r.IdleKiB)), fmtInt(float64(r.PeakKiB)), fmtInt(float64(r.growthKiB())), fmtInt(float64(r.AfterKiB)),
 			fmtInt(float64(r.IdleGoroutines)), fmtInt(float64(r.PeakGoroutines)), fmtInt(float64(r.AfterGoroutines)), sendQ)
 	}
-	p("\nThe socket buffers are the kernel's, not in RSS: the send-queue column shows\n")
-	p("that the file waited there, not in the server's memory. Each server's\n")
-	p("samples are in results.json.\n")
+	p("\nThe socket buffers are the kernel's and not in RSS; the send-queue column\n")
+	p("shows how much of the file waited there. Each server's samples are in\n")
+	p("results.json.\n")
 }
 
 func sizeText(n int64) string { return size.Format(n) }
