@@ -409,8 +409,12 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 
 	runs := cfg.wrkRuns()
 	b := budget(cfg)
-	logf("budget: %d wrk runs × (%v warm-up + %v + ~%v to start, connect and stop) + memory test %d × ~%v + at most %v waiting for a quiet machine ≈ %s (+ builds); limit 10 min",
-		runs, cfg.Warmup, cfg.Duration, runOverhead, len(cfg.Servers), memoryPerServe+cfg.MemSettle, cfg.QuietWait, b.Round(time.Second))
+	slow := 0
+	if cfg.runSlowDL() {
+		slow = len(cfg.slowServers())
+	}
+	logf("budget: %d wrk runs × (%v warm-up + %v + ~%v to start, connect and stop) + memory test %d × ~%v + slow downloads %d × ~%v + at most %v waiting for a quiet machine ≈ %s (+ builds); limit 10 min",
+		runs, cfg.Warmup, cfg.Duration, runOverhead, len(cfg.Servers), memoryPerServe+cfg.MemSettle, slow, cfg.SlowDL.ideal()+slowDLOverhead, cfg.QuietWait, b.Round(time.Second))
 	if b > 10*time.Minute {
 		logf("warning: the budget exceeds 10 minutes; lower -rounds or -duration")
 	}
