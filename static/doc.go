@@ -85,13 +85,21 @@
 //
 // Every 200 and single-range 206 body goes through one function, sendRange
 // (send.go), given the open file, an offset and a length; it sets
-// Content-Length first, so the response is not chunked, and copies with a
-// pooled buffer. It reports whether it kept the file open to finish later
-// (an asynchronous send, not done yet), in which case closing it is its
-// job; otherwise the handler closes it when Serve returns.
+// Content-Length first, so the response is not chunked. Where the
+// connection writes without blocking (api.NonBlockingWriter: the epoll
+// connector's cleartext HTTP/1.1) and the file is an *os.File (Dir, or an
+// os.DirFS), the request goes async and its async.Output sends the file
+// with sendfile(2) as the client takes it: a slow download holds no
+// goroutine and no copy of the file, and the file is closed when the
+// request completes. Elsewhere (TLS, HTTP/2, HTTP/3, the portable
+// connector, embed.FS, a compressing filter in front) it copies with a
+// pooled buffer on the handler's goroutine. It reports whether it kept the
+// file open to finish later, in which case closing it is its job;
+// otherwise the handler closes it when Serve returns. The parts of a
+// multipart/byteranges body are always copied.
 //
 // Goroutines: a Handler is immutable after New or Dir, and its Serve may
 // run on any number of goroutines at once, as the container calls it.
 //
-// Package static imports api and internal/byterange.
+// Package static imports api, async and internal/byterange.
 package static

@@ -6,10 +6,12 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 )
 
 // sendRange is the one way a file's bytes become a body: every 200 and
@@ -32,8 +34,72 @@ func sendRange(w api.Response, r *api.Request, f fs.File, off, n int64) (owned b
 	if r.Method() == http.MethodHead || n == 0 {
 		return false, nil
 	}
+	if of, ok := f.(*os.File); ok && canSendFile(w) {
+		if err := sendFile(r, of, off, n); err == nil {
+			return true, nil
+		}
+		// Not in a dispatch that may go async (a forward from a task,
+		// say): copy instead.
+	}
 	return false, copyRange(w, f, off, n)
 }
+
+// canSendFile reports whether w's connection writes without blocking (the
+// epoll connector's cleartext HTTP/1.1), with nothing between the handler
+// and it that changes the body (a compressing filter answers false).
+func canSendFile(w api.Response) bool {
+	nb, ok := api.As[api.NonBlockingWriter](w)
+	return ok && nb.NonBlocking()
+}
+
+// sendFile sends n bytes of f from off after the handler returns: the
+// request goes async, and its Output sends the file with sendfile(2) as
+// the client takes it, holding no goroutine while the client is slow, and
+// no copy of the file. The async timeout is lifted (a download lasts as
+// long as the client reads); the connection's write timeout and minimum
+// data rate still end a stalled one. f is closed when the request
+// completes, however it ends.
+func sendFile(r *api.Request, f *os.File, off, n int64) error {
+	a, err := async.Start(r)
+	if err != nil {
+		return err
+	}
+	// From here the request is async: the send must be set up or fail it,
+	// not fall back to a copy on a response nobody completes.
+	if err := async.OnComplete(r, func(error) { f.Close() }); err != nil {
+		f.Close() // completed already: nothing will send it
+		return nil
+	}
+	a.SetTimeout(-1)
+	fw := &fileWriter{f: f, off: off, n: n}
+	if fw.out, err = a.SetWriteListener(fw); err != nil {
+		a.Fail(err)
+	}
+	return nil
+}
+
+// fileWriter is the write listener of one file sent without blocking.
+type fileWriter struct {
+	out    *async.Output
+	f      *os.File
+	off, n int64
+	queued bool
+}
+
+func (fw *fileWriter) OnWritePossible(api.Response) {
+	if fw.queued {
+		return
+	}
+	fw.queued = true
+	if err := fw.out.SendFile(fw.f, fw.off, fw.n); err != nil {
+		return // the Output failed already and completes the request
+	}
+	fw.out.Complete()
+}
+
+// OnError needs nothing: the Output completes the request with the error,
+// and the container aborts the connection (the head promised more bytes).
+func (fw *fileWriter) OnError(api.Response, error) {}
 
 // errShortFile is the cause when a file ends before the bytes announced.
 var errShortFile = errors.New("static: file shorter than its size")
