@@ -11,7 +11,10 @@ import (
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/auth"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/filters/csrf"
+	"github.com/wharf-go/wharf/session"
 	"github.com/wharf-go/wharf/static"
 )
 
@@ -27,7 +30,7 @@ type app struct {
 	board    *board
 	dir      string          // the attachments directory
 	files    *static.Handler // serves dir
-	sessions sessionStore
+	sessions session.Store
 	log      *slog.Logger
 }
 
@@ -49,10 +52,16 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 	}
 	c := container.New(opts...)
 
-	// Cross-origin refusal comes first, before a session is even looked
-	// at: a forged request is refused whatever cookie it carries.
-	c.FilterFirst("/*", crossOriginFilter())
-	c.Filter("/*", newSessions(a.sessions))
+	// The filters, outermost first. Cross-origin refusal comes before a
+	// session is even looked at: a forged request is refused whatever
+	// cookie it carries, the login's POST included.
+	c.Filter("/*", csrf.New(csrf.Config{}))
+	c.Filter("/*", session.New(session.Config{Store: a.sessions}))
+	c.Filter("/*", auth.FormLogin(auth.FormConfig{Check: checkLogin}))
+	loggedIn := auth.Required(auth.RequiredConfig{})
+	c.Filter("GET /api/me", loggedIn)
+	c.Filter("POST /api/*", loggedIn)
+	c.Filter("DELETE /api/*", loggedIn)
 	// Uploaded files are the users' content, served from the page's
 	// origin: a sandbox keeps an uploaded HTML page from running script
 	// there, and nosniff keeps a browser from guessing a type into one.
@@ -67,8 +76,8 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 	c.Handle("GET /", static.New(site, static.Config{CacheControl: siteCacheControl}))
 	c.Handle("GET /attachments/*", a.files)
 
-	c.HandleFunc("POST /login", a.login)
-	c.HandleFunc("POST /logout", a.logout)
+	c.HandleFunc("POST /login", answeredByFormLogin)
+	c.HandleFunc("POST /logout", answeredByFormLogin)
 
 	c.HandleFunc("GET /api/me", a.me)
 	c.HandleFunc("GET /api/posts", a.listPosts)
@@ -94,7 +103,15 @@ func (a *app) errorPage(w api.Response, r *api.Request) error {
 	status := w.Status()
 	msg := http.StatusText(status)
 	var se *api.StatusError
-	if status < 500 && errors.As(err, &se) && se.Err != nil {
+	switch {
+	case status >= 500:
+	case errors.Is(err, auth.ErrNoCredentials):
+		msg = "log in first"
+	case errors.Is(err, auth.ErrBadCredentials):
+		msg = "wrong user name or password"
+	case errors.Is(err, csrf.ErrCrossOrigin):
+		msg = "refused: a request from another site"
+	case errors.As(err, &se) && se.Err != nil:
 		msg = se.Err.Error()
 	}
 	if status >= 500 {

@@ -12,14 +12,17 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/natskv"
 )
 
 // openSessionStore returns where the flags say sessions live, and what
 // gives it back: JetStream KV on the broker at natsURL, or on a broker
 // started in this process at embed, or else this process's memory.
-func openSessionStore(ctx context.Context, natsURL, embed string) (sessionStore, func(), error) {
+func openSessionStore(ctx context.Context, natsURL, embed string) (session.Store, func(), error) {
 	if natsURL == "" && embed == "" {
-		return newMemoryStore(), func() {}, nil
+		mem := session.NewMemoryStore(session.MemoryConfig{})
+		return mem, func() { mem.Close() }, nil
 	}
 	stopBroker := func() {}
 	if embed != "" {
@@ -40,7 +43,9 @@ func openSessionStore(ctx context.Context, natsURL, embed string) (sessionStore,
 		release()
 		return nil, nil, err
 	}
-	store, err := newKVStore(ctx, js)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	store, err := natskv.New(ctx, js, natskv.Config{})
 	if err != nil {
 		release()
 		return nil, nil, fmt.Errorf("opening the session bucket on %s: %w", natsURL, err)
