@@ -32,7 +32,7 @@ type apiRow struct {
 	bodyIs  string            // the whole body, white space around it trimmed
 	noBody  bool              // the body is empty
 	bodyHas []string
-	save    func(a exampletest.Answer, vars map[string]string)
+	save    func(t *testing.T, a exampletest.Answer, vars map[string]string)
 }
 
 const attText = "hello, board\n"
@@ -52,7 +52,7 @@ func TestInterface(t *testing.T) {
 		{name: "page", method: "GET", path: "/", status: 200,
 			headers: map[string]string{"Content-Type": "text/html; charset=utf-8", "ETag": "?", "Cache-Control": "no-cache"},
 			bodyHas: []string{`<form id="login" method="post" action="/login">`, `src="/static/app.js"`},
-			save:    func(a exampletest.Answer, v map[string]string) { v["etag"] = a.Header.Get("ETag") }},
+			save:    func(t *testing.T, a exampletest.Answer, v map[string]string) { v["etag"] = a.Header.Get("ETag") }},
 		{name: "page not modified", method: "GET", path: "/", header: map[string]string{"If-None-Match": "{etag}"},
 			status: 304, headers: map[string]string{"ETag": "{etag}"}, noBody: true},
 		{name: "page HEAD", method: "HEAD", path: "/", status: 200, headers: map[string]string{"ETag": "{etag}"}, noBody: true},
@@ -66,11 +66,19 @@ func TestInterface(t *testing.T) {
 
 		// Logging in and out.
 		{name: "login, wrong password", as: "carol", method: "POST", path: "/login", form: true, body: "user=carol&password=wrong",
-			status: 401, headers: map[string]string{"Set-Cookie": ""}},
+			status: 401, headers: map[string]string{"Set-Cookie": "", "WWW-Authenticate": "?"}, bodyHas: []string{"wrong user name or password"}},
+		{name: "login, no name", as: "carol", method: "POST", path: "/login", form: true, body: "user=&password=board", status: 401},
+		{name: "login, a name too long", as: "carol", method: "POST", path: "/login", form: true,
+			body: "user=" + strings.Repeat("c", maxNameBytes+1) + "&password=board", status: 401},
+		{name: "login, a control character in the name", as: "carol", method: "POST", path: "/login", form: true,
+			body: "user=car%0Aol&password=board", status: 401},
 		{name: "me before login", as: "carol", method: "GET", path: "/api/me", status: 401, bodyIs: `{"error":"log in first"}`},
 		{name: "login", as: "carol", method: "POST", path: "/login", form: true, body: "user=carol&password=board",
 			status: 303, headers: map[string]string{"Location": "/", "Set-Cookie": "?"},
-			save: func(a exampletest.Answer, v map[string]string) {
+			save: func(t *testing.T, a exampletest.Answer, v map[string]string) {
+				if ck := a.Header.Get("Set-Cookie"); !strings.Contains(ck, "; HttpOnly") || !strings.Contains(ck, "; SameSite=Lax") || strings.Contains(ck, "Secure") {
+					t.Errorf("session cookie %q: want HttpOnly, SameSite=Lax, and not Secure over cleartext", ck)
+				}
 				v["carolCookie"] = strings.SplitN(a.Header.Get("Set-Cookie"), ";", 2)[0]
 			}},
 		{name: "me", as: "carol", method: "GET", path: "/api/me", status: 200, bodyIs: `{"user":"carol"}`},
@@ -105,7 +113,7 @@ func TestInterface(t *testing.T) {
 		{name: "attach", as: "ann", method: "POST", path: "/api/posts/1/attachments", file: []byte(attText), status: 201,
 			headers: map[string]string{"Content-Type": "application/json"},
 			bodyHas: []string{`{"url":"/attachments/`, `.txt","size":13}`},
-			save: func(a exampletest.Answer, v map[string]string) {
+			save: func(t *testing.T, a exampletest.Answer, v map[string]string) {
 				var att Attachment
 				if err := json.Unmarshal([]byte(a.Body), &att); err == nil {
 					v["att"] = att.URL
@@ -122,7 +130,7 @@ func TestInterface(t *testing.T) {
 			headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "ETag": "?", "Content-Length": "13",
 				"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff",
 				"Cache-Control": "private, max-age=31536000, immutable"},
-			save: func(a exampletest.Answer, v map[string]string) { v["attEtag"] = a.Header.Get("ETag") }},
+			save: func(t *testing.T, a exampletest.Answer, v map[string]string) { v["attEtag"] = a.Header.Get("ETag") }},
 		{name: "attachment range", method: "GET", path: "{att}", header: map[string]string{"Range": "bytes=0-4"}, status: 206,
 			headers: map[string]string{"Content-Range": "bytes 0-4/13", "Content-Length": "5", "ETag": "{attEtag}"}, bodyIs: "hello"},
 		{name: "attachment not modified", method: "GET", path: "{att}", header: map[string]string{"If-None-Match": "{attEtag}"}, status: 304},
@@ -229,6 +237,6 @@ func (row apiRow) check(t *testing.T, c *http.Client, base string, vars map[stri
 		}
 	}
 	if row.save != nil {
-		row.save(a, vars)
+		row.save(t, a, vars)
 	}
 }

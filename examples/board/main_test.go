@@ -51,14 +51,15 @@ func newUser(t *testing.T) *http.Client {
 	return c
 }
 
-// login logs c in as user on base and fails the test unless it answers
-// 303 with a cookie.
-func login(t *testing.T, c *http.Client, base, user string) {
+// login logs c in as user on base, fails the test unless it answers 303
+// with a cookie, and returns the Set-Cookie field.
+func login(t *testing.T, c *http.Client, base, user string) string {
 	t.Helper()
 	a, err := exampletest.PostForm(c, base+"/login", url.Values{"user": {user}, "password": {"board"}})
 	if err != nil || a.Status != http.StatusSeeOther || a.Header.Get("Set-Cookie") == "" {
 		t.Fatalf("login as %s: %v %v %v", user, a, a.Header, err)
 	}
+	return a.Header.Get("Set-Cookie")
 }
 
 // send makes one request and reads the whole answer.

@@ -73,7 +73,11 @@ func TestProtocols(t *testing.T) {
 			}
 			c := &http.Client{Transport: rt, Jar: jar, Timeout: 20 * time.Second,
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			login(t, c, b.base, "ann")
+			// A jar sends a Secure cookie over https only: the session
+			// cookie says Secure exactly when the login came over TLS.
+			if ck := login(t, c, b.base, "ann"); strings.Contains(ck, "; Secure") != strings.HasPrefix(b.base, "https:") {
+				t.Errorf("session cookie %q over %s", ck, b.base)
+			}
 			steps := []struct {
 				method, path, body string
 				status             int
