@@ -21,4 +21,5 @@ fuzz ./api FuzzQueryValue
 fuzz ./api FuzzForm
 fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
+fuzz ./internal/mimepart FuzzParse
 fuzz ./connector/http2 FuzzH2Frames
