@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/formdata"
 )
@@ -104,4 +105,35 @@ func ExampleFileHeader_SaveTo() {
 	// Output:
 	// 200
 	// kept "JPEG…"
+}
+
+// done may hand the form to other work and answer later: ErrKeepOpen
+// keeps the request open until that work completes it through the
+// Context ParseAsync returned.
+func ExampleErrKeepOpen() {
+	c := container.New()
+	c.HandleFunc("POST /upload", func(w api.Response, r *api.Request) error {
+		var ac *async.Context
+		ac, err := formdata.ParseAsync(r, formdata.Limits{}, func(w api.Response, f *formdata.Form, err error) error {
+			if err != nil {
+				return err
+			}
+			title := f.Value("title") // read now: the form is the request's
+			go func() {               // a slow job, off the request's tasks
+				result := "indexed " + title
+				ac.Dispatch(func(w api.Response) {
+					io.WriteString(w, result)
+					ac.Complete()
+				})
+			}()
+			return formdata.ErrKeepOpen
+		})
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	send("http://"+l.Addr().String()+"/upload", "JPEG…")
+	// Output: 200 indexed holiday
 }

@@ -117,8 +117,6 @@ func (c *choppy) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-const crlf = "\r\n"
-
 // form builds a body of parts with the boundary "xYz", CRLF line breaks.
 func form(parts ...string) string {
 	var sb strings.Builder
