@@ -46,7 +46,7 @@ func TestTempFilesRemoved(t *testing.T) {
 				return answer(w, f, r)
 			})
 			if ac != nil && r.QueryValue("expire") != "" {
-				ac.SetTimeout(time.Millisecond)
+				ac.SetTimeout(500 * time.Millisecond) // long enough to spool the first half
 			}
 			return err
 		})
@@ -90,6 +90,7 @@ func TestTempFilesRemoved(t *testing.T) {
 		// so there the answer would wait for a body that never comes.)
 		if s.Mode != modes.NetHTTP {
 			br, closeConn := half("/async?expire=1")
+			waitFiles(t, dir)
 			resp, err := http.ReadResponse(br, nil)
 			if err != nil {
 				t.Fatal(err)

@@ -94,7 +94,8 @@ func (memFile) Close() error { return nil }
 // path is on another file system), and the request's completion no
 // longer removes it; afterwards Open opens the saved file. A file in
 // memory is written out. It returns ErrRemoved once the request has
-// completed.
+// completed. Call it from one goroutine, not concurrently with Open of
+// the same FileHeader.
 func (fh *FileHeader) SaveTo(path string) error {
 	if fh.path == "" {
 		if fh.st.isRemoved() {

@@ -48,6 +48,11 @@ func classify(r *api.Request) (encoding, string, error) {
 // (container.WithMaxFormBytes). Parts without a form name are skipped,
 // as net/http skips them.
 //
+// The bytes also pass through the push parser ParseAsync uses, which
+// checks MaxParts and MaxHeaderBytes as they arrive and refuses a body
+// that ends inside a part's header (mime/multipart takes that for a
+// complete body), so both styles accept the same bodies.
+//
 // Files over lim.MemoryThreshold are written to temporary files in
 // lim.TempDir as they arrive. Parse registers their removal with
 // async.OnComplete before it reads anything, so they are removed when the
