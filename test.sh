@@ -22,4 +22,5 @@ fuzz ./api FuzzForm
 fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
 fuzz ./internal/byterange FuzzParse
+fuzz ./internal/mimepart FuzzParse
 fuzz ./connector/http2 FuzzH2Frames

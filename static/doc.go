@@ -88,7 +88,7 @@
 // Content-Length first, so the response is not chunked. Where the
 // connection writes without blocking (api.NonBlockingWriter: the epoll
 // connector's cleartext HTTP/1.1) and the file is an *os.File (Dir, or an
-// os.DirFS), the request goes async and its async.Output sends the file
+// os.DirFS) of more than 16 KiB to send, the request goes async and its async.Output sends the file
 // with sendfile(2) as the client takes it: a slow download holds no
 // goroutine and no copy of the file, and the file is closed when the
 // request completes. Elsewhere (TLS, HTTP/2, HTTP/3, the portable

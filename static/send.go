@@ -34,7 +34,7 @@ func sendRange(w api.Response, r *api.Request, f fs.File, off, n int64) (owned b
 	if r.Method() == http.MethodHead || n == 0 {
 		return false, nil
 	}
-	if of, ok := f.(*os.File); ok && canSendFile(w) {
+	if of, ok := f.(*os.File); ok && n > copyMax && canSendFile(w) {
 		if err := sendFile(r, of, off, n); err == nil {
 			return true, nil
 		}
@@ -43,6 +43,12 @@ func sendRange(w api.Response, r *api.Request, f fs.File, off, n int64) (owned b
 	}
 	return false, copyRange(w, f, off, n)
 }
+
+// copyMax is the largest body sendRange copies where it could send the
+// file without blocking: one that fits the response's buffer and a socket
+// buffer goes out with the head in one write and holds nobody, at less
+// cost than going async for it.
+const copyMax = 16 << 10
 
 // canSendFile reports whether w's connection writes without blocking (the
 // epoll connector's cleartext HTTP/1.1), with nothing between the handler
