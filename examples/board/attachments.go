@@ -2,21 +2,47 @@ package main
 
 import (
 	"crypto/rand"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/formdata"
 )
 
-// maxAttachmentBytes bounds one attached file; a larger one is a 413.
-const maxAttachmentBytes = 8 << 20
+const (
+	// maxAttachmentBytes bounds one attached file; a larger one is a 413.
+	maxAttachmentBytes = 8 << 20
+	// uploadTimeout is how long an upload may take, longer than the
+	// container's 30 s default: 8 MiB is minutes on a slow link.
+	uploadTimeout = 5 * time.Minute
+	// spoolDir, under the attachments directory, holds uploads while they
+	// arrive. Being in the same file system, a finished one is renamed
+	// into place, never copied, so no half file is ever served; being a
+	// dot directory, static never serves what is in it.
+	spoolDir = ".uploads"
+)
+
+// uploadLimits allow one file part of maxAttachmentBytes, and little
+// beside: the page sends nothing else.
+func (a *app) uploadLimits() formdata.Limits {
+	return formdata.Limits{
+		MaxParts:        4,
+		MaxFieldBytes:   1 << 10,
+		MaxFileBytes:    maxAttachmentBytes,
+		MaxBodyBytes:    maxAttachmentBytes + 64<<10, // the parts' headers and boundaries
+		MaxMemoryBytes:  64 << 10,
+		MemoryThreshold: -1, // every file to disk, to be renamed into place
+		TempDir:         filepath.Join(a.dir, spoolDir),
+	}
+}
 
 // upload attaches the multipart part "file" to a post of the user's. The
-// file is written under a fresh random name, which is what the URL
-// carries: neither the client's file name nor the post leaks into the
+// body is read as it arrives, holding no goroutine while a slow client
+// sends it. The file is kept under a fresh random name, which is what the
+// URL carries: neither the client's file name nor the post shows in the
 // path, and one name never serves two files.
 func (a *app) upload(w api.Response, r *api.Request) error {
 	user, ok := userOf(r)
@@ -34,49 +60,33 @@ func (a *app) upload(w api.Response, r *api.Request) error {
 	} else if author != user {
 		return errNotAuthor
 	}
-	return parseUpload(w, r, func(w api.Response, f uploadedFile, err error) error {
+	ac, err := formdata.ParseAsync(r, a.uploadLimits(), func(w api.Response, f *formdata.Form, err error) error {
 		if err != nil {
+			return err // 413 over a limit, 400 for a malformed body
+		}
+		fh := f.File("file")
+		if fh == nil {
+			return api.Error(http.StatusBadRequest, `send the file as the multipart/form-data part "file"`)
+		}
+		name := rand.Text() + extension(fh.Filename)
+		path := filepath.Join(a.dir, name)
+		if err := fh.SaveTo(path); err != nil {
 			return err
 		}
-		att, err := a.store(f)
-		if err != nil {
-			return err
-		}
+		att := Attachment{URL: "/attachments/" + name, Size: fh.Size}
+		// The post may have gone while its file arrived.
 		if err := a.board.attach(id, user, att); err != nil {
-			os.Remove(filepath.Join(a.dir, strings.TrimPrefix(att.URL, "/attachments/")))
+			os.Remove(path)
 			return err
 		}
 		w.Header().Set("Location", att.URL)
 		return writeJSON(w, http.StatusCreated, att)
 	})
-}
-
-// store copies an uploaded file into the attachments directory. The copy
-// is written under a temporary name and renamed into place, so that a
-// reader never sees half a file.
-func (a *app) store(f uploadedFile) (Attachment, error) {
-	in, err := f.Open()
 	if err != nil {
-		return Attachment{}, err
+		return err // refused before reading: no multipart body, or too long
 	}
-	defer in.Close()
-	name := rand.Text() + extension(f.Name())
-	tmp, err := os.CreateTemp(a.dir, ".upload-*")
-	if err != nil {
-		return Attachment{}, err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	n, err := io.Copy(tmp, in)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return Attachment{}, err
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(a.dir, name)); err != nil {
-		return Attachment{}, err
-	}
-	return Attachment{URL: "/attachments/" + name, Size: n}, nil
+	ac.SetTimeout(uploadTimeout)
+	return nil
 }
 
 // extension keeps a short, plain extension of the client's file name, so

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
@@ -46,6 +47,10 @@ func newUser(t *testing.T) *http.Client {
 		t.Fatal(err)
 	}
 	c := exampletest.NewClient(t)
+	// A request with Expect: 100-continue waits for the server's word
+	// before sending its body, so that a body refused unread (a 413 by
+	// its Content-Length) is answered instead of cut off.
+	c.Transport.(*http.Transport).ExpectContinueTimeout = 5 * time.Second
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c

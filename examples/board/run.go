@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/wharf-go/wharf/container"
@@ -46,7 +47,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		release = append(release, func() { os.RemoveAll(dir) })
-	} else if err := os.MkdirAll(dir, 0o750); err != nil {
+	}
+	if err := os.MkdirAll(filepath.Join(dir, spoolDir), 0o750); err != nil {
 		return err
 	}
 	// Names are random and never reused, so no file has a precompressed

@@ -159,10 +159,23 @@ func TestAttachmentsFlag(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("%s holds %v (%v), want the one file", dir, entries, err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	name := entries[0].Name()
+	var names []string
+	for _, e := range entries {
+		if e.Name() == spoolDir {
+			if spooled, err := os.ReadDir(filepath.Join(dir, spoolDir)); err != nil || len(spooled) > 0 {
+				t.Errorf("%s holds %v (%v), want nothing once the upload completed", spoolDir, spooled, err)
+			}
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 {
+		t.Fatalf("%s holds %v, want the one file", dir, names)
+	}
+	name := names[0]
 	if !strings.HasSuffix(name, ".txt") || !strings.Contains(a.Body, `"/attachments/`+name+`"`) {
 		t.Errorf("file %s for answer %s", name, a.Body)
 	}
