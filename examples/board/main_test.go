@@ -9,8 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
 	"go.uber.org/goleak"
