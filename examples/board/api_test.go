@@ -61,7 +61,7 @@ func TestInterface(t *testing.T) {
 		{name: "style sheet", method: "GET", path: "/static/style.css", status: 200,
 			headers: map[string]string{"Content-Type": "text/css; charset=utf-8", "ETag": "?"}},
 		{name: "no such asset", method: "GET", path: "/static/nope.js", status: 404},
-		{name: "no such page", method: "GET", path: "/nope", status: 404},
+		{name: "no such page", method: "GET", path: "/nope", status: 404, bodyIs: "404 Not Found"},
 		{name: "page is GET only", method: "POST", path: "/", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"}},
 
 		// Logging in and out.

@@ -104,7 +104,8 @@ func (a *app) errorPage(w api.Response, r *api.Request) error {
 	msg := http.StatusText(status)
 	var se *api.StatusError
 	switch {
-	case status >= 500:
+	case status >= 500, errors.Is(err, static.ErrNotFound):
+		// static refuses hidden names with the same 404: say no more.
 	case errors.Is(err, auth.ErrNoCredentials):
 		msg = "log in first"
 	case errors.Is(err, auth.ErrBadCredentials):
