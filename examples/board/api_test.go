@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
@@ -243,5 +245,49 @@ func (row apiRow) check(t *testing.T, c *http.Client, base string, vars map[stri
 	}
 	if row.save != nil {
 		row.save(t, a, vars)
+	}
+}
+
+// Posts made at once by several users all arrive, each once, listed
+// oldest first: ids in order, and each user's posts in the order sent.
+func TestConcurrentPosts(t *testing.T) {
+	const users, each = 4, 10
+	b := startBoard(t)
+	var wg sync.WaitGroup
+	for u := range users {
+		c := newUser(t)
+		name := "user" + strconv.Itoa(u)
+		login(t, c, b.base, name)
+		wg.Go(func() {
+			for i := range each {
+				req, err := http.NewRequest("POST", b.base+"/api/posts", strings.NewReader(`{"text":"`+strconv.Itoa(i)+`"}`))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				req.Header.Set("Content-Type", "application/json")
+				if a, err := exampletest.Do(c, req); err != nil || a.Status != 201 {
+					t.Errorf("%s's post %d: %v %v", name, i, a, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	var posts []Post
+	a := send(t, newUser(t), "GET", b.base+"/api/posts", nil, nil)
+	if err := json.Unmarshal([]byte(a.Body), &posts); err != nil || len(posts) != users*each {
+		t.Fatalf("%d posts (%v), want %d", len(posts), err, users*each)
+	}
+	next := map[string]int{}
+	for i, p := range posts {
+		if p.ID != int64(i+1) {
+			t.Errorf("post %d has id %d", i, p.ID)
+		}
+		if p.Text != strconv.Itoa(next[p.User]) {
+			t.Errorf("%s's post %q came where %d was due", p.User, p.Text, next[p.User])
+		}
+		next[p.User]++
 	}
 }
