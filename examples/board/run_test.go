@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"crypto/tls"
+	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -37,8 +40,9 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
-// The protocol flags the examples share: a login, a post and the page's
-// ETag over each, the session cookie riding along (Secure or not).
+// The protocol flags the examples share: a login, a post, an upload (read
+// without blocking, whatever the protocol) and a range of it, and the page,
+// over each, the session cookie riding along (Secure or not).
 func TestProtocols(t *testing.T) {
 	insecure := &tls.Config{InsecureSkipVerify: true}
 	h2c := &http.Transport{Protocols: new(http.Protocols)}
@@ -78,28 +82,41 @@ func TestProtocols(t *testing.T) {
 			if ck := login(t, c, b.base, "ann"); strings.Contains(ck, "; Secure") != strings.HasPrefix(b.base, "https:") {
 				t.Errorf("session cookie %q over %s", ck, b.base)
 			}
+			upload, uploadType := multipartFile(t, "file", "f.txt", []byte("over "+tc.name))
+			var attachment string // the upload's URL, for the steps after it
 			steps := []struct {
-				method, path, body string
-				status             int
+				method, path string
+				header       http.Header
+				body         []byte
+				status       int
+				check        func(body string) bool
 			}{
-				{"GET", "/api/me", "", 200},
-				{"POST", "/api/posts", `{"text":"over ` + tc.name + `"}`, 201},
-				{"GET", "/", "", 200},
+				{"GET", "/api/me", nil, nil, 200, nil},
+				{"POST", "/api/posts", http.Header{"Content-Type": {"application/json"}}, []byte(`{"text":"over ` + tc.name + `"}`), 201, nil},
+				{"POST", "/api/posts/1/attachments", http.Header{"Content-Type": {uploadType}}, upload, 201, func(body string) bool {
+					var att Attachment
+					err := json.Unmarshal([]byte(body), &att)
+					attachment = att.URL
+					return err == nil && att.Size == int64(len("over "+tc.name))
+				}},
+				{"GET", "{attachment}", http.Header{"Range": {"bytes=0-3"}}, nil, 206, func(body string) bool { return body == "over" }},
+				{"GET", "/", nil, nil, 200, func(body string) bool { return strings.Contains(body, "<title>Wharf board</title>") }},
 			}
 			for _, s := range steps {
-				req, err := http.NewRequest(s.method, b.base+s.path, strings.NewReader(s.body))
+				path := strings.Replace(s.path, "{attachment}", attachment, 1)
+				req, err := http.NewRequest(s.method, b.base+path, bytes.NewReader(s.body))
 				if err != nil {
 					t.Fatal(err)
 				}
-				req.Header.Set("Content-Type", "application/json")
+				maps.Copy(req.Header, s.header)
 				resp, err := c.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
 				body := readAll(t, resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != s.status || resp.Proto != tc.proto {
-					t.Errorf("%s %s: %s %s %q, want %d over %s", s.method, s.path, resp.Proto, resp.Status, body, s.status, tc.proto)
+				if resp.StatusCode != s.status || resp.Proto != tc.proto || s.check != nil && !s.check(body) {
+					t.Errorf("%s %s: %s %s %q, want %d over %s", s.method, path, resp.Proto, resp.Status, body, s.status, tc.proto)
 				}
 			}
 		})
