@@ -21,6 +21,8 @@ fuzz ./api FuzzQueryValue
 fuzz ./api FuzzForm
 fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
+fuzz ./internal/byterange FuzzParse
+fuzz ./internal/mimepart FuzzParse
 fuzz ./connector/http2 FuzzH2Frames
 fuzz ./internal/ssewire FuzzRoundTrip
 fuzz ./internal/ssewire FuzzDecodeSplit

@@ -13,6 +13,8 @@
 //	                    1000); answers the final state in decimal
 //	GET /debug/pprof/*  the net/http/pprof handlers, served by a private
 //	                    http.ServeMux mounted with Context.Mount
+//	GET /static/F       with -static DIR, the file DIR/F (package static;
+//	                    the benchmark's static-file scenarios)
 //
 // Comparing /sleep and /delay under load (and looking at the goroutine
 // profile in /debug/pprof/) shows the point of continuations: a delayed
@@ -21,7 +23,7 @@
 //
 // Usage:
 //
-//	go run ./examples/hello -addr 127.0.0.1:8080 [-workers N] [-qos N -qos-wait D -qos-priority HEADER]
+//	go run ./examples/hello -addr 127.0.0.1:8080 [-workers N] [-qos N -qos-wait D -qos-priority HEADER] [-static DIR]
 //	curl 'http://127.0.0.1:8080/hello?name=Wharf'
 //
 // The server prints one line, "listening on http://ADDR", and shuts down
@@ -38,6 +40,7 @@ import (
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/examples/internal/cli"
 	"github.com/wharf-go/wharf/filters/qos"
+	"github.com/wharf-go/wharf/static"
 )
 
 // command serves the container of app.go; the tests run it in-process.
@@ -48,6 +51,7 @@ var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Build
 	qosN := fs.Int("qos", 0, "at most N requests in /hello, /sleep, /delay and /cpu at once; the others wait suspended (0 = off)")
 	qosWait := fs.Duration("qos-wait", qos.DefaultMaxWait, "with -qos, how long a request may wait for its turn before it is answered 503")
 	qosPriority := fs.String("qos-priority", "", "with -qos, a request header whose integer value ranks waiting requests (higher first)")
+	staticDir := fs.String("static", "", "serve the files of DIR at /static/*")
 	workers := fs.Int("workers", 0, "run requests on a bounded executor of N goroutines, queueing the rest (0: an unbounded one)")
 	return func(opts ...container.Option) (*container.Container, func(), error) {
 		var release func()
@@ -57,6 +61,24 @@ var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Build
 			release = func() { ex.Close(context.Background()) } // a given executor stays ours to close
 		}
 		c := newContainer(opts...)
+		if *staticDir != "" {
+			h, err := static.Dir(*staticDir, static.Config{})
+			if err != nil {
+				if release != nil {
+					release()
+				}
+				return nil, nil, err
+			}
+			c.Handle("/static/*", h)
+			// The directory stays open until the container has shut down.
+			prev := release
+			release = func() {
+				_ = h.Close()
+				if prev != nil {
+					prev()
+				}
+			}
+		}
 		if *qosN > 0 {
 			var prio func(*api.Request) int
 			if h := *qosPriority; h != "" {

@@ -1,7 +1,8 @@
 // Command wharf-bench is Wharf's whole-server benchmark: it builds
 // examples/hello and the three peer servers of bench/servers (net/http,
 // fasthttp, nbio), loads each with wrk in turn, measures the memory each
-// needs per suspended long-poll connection, and writes docs/benchmarks.md
+// needs per suspended long-poll connection and what a thousand slow
+// downloads of a static file cost it (slowdl.go), and writes docs/benchmarks.md
 // and docs/benchmarks.svg (and prints the markdown).
 //
 // Run it as `bash bench/run.sh` from the repository's root; flags after it
@@ -28,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wharf-go/wharf/bench/internal/size"
 )
 
 // Config is what a run was asked to do; it is saved with the results.
@@ -52,6 +55,8 @@ type Config struct {
 	SkipH2          bool
 	SkipQoS         bool
 	ChatDuration    time.Duration // measured time of the WebSocket chat benchmark
+	SkipSlowDL      bool
+	SlowDL          SlowDLConfig
 }
 
 func defaultConfig() Config {
@@ -59,7 +64,7 @@ func defaultConfig() Config {
 		Duration: 5 * time.Second, Warmup: time.Second, Rounds: 2, Threads: 2, Timeout: 5 * time.Second,
 		CPUN: 100000, MemConns: 10000, MemSettle: 2 * time.Second, MemDelay: 20 * time.Second,
 		ServerCPU: 0, ClientCPU: 1, QuietWait: time.Minute, GoroutineBudget: 16, Servers: slices.Clone(serverNames),
-		ChatDuration: 10 * time.Second,
+		ChatDuration: 10 * time.Second, SlowDL: SlowDLConfig{Count: 1000, Size: 4 << 20, Rate: 256 << 10, RcvBuf: 64 << 10, MSS: 1460},
 	}
 }
 
@@ -81,16 +86,30 @@ type Scenario struct {
 	Title string
 	Path  string
 	Conns int
+	// Static makes the harness start each server with -static DIR, the
+	// directory of the static-file scenarios (staticFiles).
+	Static bool `json:",omitempty"`
+	// Servers, if set, are the only servers that take part.
+	Servers []string `json:",omitempty"`
+}
+
+// takesPart says whether server runs in the scenario.
+func (sc Scenario) takesPart(server string) bool {
+	return len(sc.Servers) == 0 || slices.Contains(sc.Servers, server)
 }
 
 func scenarios(cpuN int64) []Scenario {
 	return []Scenario{
-		{"plaintext-100", "Plaintext `/hello`, 100 connections", "/hello?name=wrk", 100},
-		{"plaintext-10000", "Plaintext `/hello`, 10,000 connections", "/hello?name=wrk", 10000},
-		{"sleep-100", "Blocking wait `/sleep?ms=50`, 100 connections", "/sleep?ms=50", 100},
-		{"sleep-10000", "Blocking wait `/sleep?ms=50`, 10,000 connections", "/sleep?ms=50", 10000},
-		{"delay-10000", "Suspended wait `/delay?ms=50`, 10,000 connections", "/delay?ms=50", 10000},
-		{"cpu-100", fmt.Sprintf("CPU-bound `/cpu?n=%d`, 100 connections", cpuN), fmt.Sprintf("/cpu?n=%d", cpuN), 100},
+		{Name: "plaintext-100", Title: "Plaintext `/hello`, 100 connections", Path: "/hello?name=wrk", Conns: 100},
+		{Name: "plaintext-10000", Title: "Plaintext `/hello`, 10,000 connections", Path: "/hello?name=wrk", Conns: 10000},
+		{Name: "sleep-100", Title: "Blocking wait `/sleep?ms=50`, 100 connections", Path: "/sleep?ms=50", Conns: 100},
+		{Name: "sleep-10000", Title: "Blocking wait `/sleep?ms=50`, 10,000 connections", Path: "/sleep?ms=50", Conns: 10000},
+		{Name: "delay-10000", Title: "Suspended wait `/delay?ms=50`, 10,000 connections", Path: "/delay?ms=50", Conns: 10000},
+		{Name: "cpu-100", Title: fmt.Sprintf("CPU-bound `/cpu?n=%d`, 100 connections", cpuN), Path: fmt.Sprintf("/cpu?n=%d", cpuN), Conns: 100},
+		// nbio has no file server of its own (only net/http's, run on its
+		// engine), so it sits this one out.
+		{Name: "static-100", Title: "Static file `/static/" + smallFile + "` (1 KiB), 100 connections", Path: "/static/" + smallFile,
+			Conns: 100, Static: true, Servers: []string{"wharf", "nethttp", "fasthttp"}},
 	}
 }
 
@@ -100,9 +119,10 @@ type Results struct {
 	Config    Config
 	Scenarios []ScenarioResult
 	Memory    []MemoryResult
-	Chat      *ChatResult // nil when skipped
-	H2        []H2Result  // nil when skipped
-	QoS       *QoSResult  // nil when skipped
+	SlowDL    []SlowDLResult // nil when skipped
+	Chat      *ChatResult    // nil when skipped
+	H2        []H2Result     // nil when skipped
+	QoS       *QoSResult     // nil when skipped
 	Elapsed   time.Duration
 	Budget    time.Duration
 	QuietWait time.Duration // spent waiting for a quiet machine
@@ -156,12 +176,19 @@ func run() error {
 	fs.IntVar(&cfg.GoroutineBudget, "goroutine-budget", cfg.GoroutineBudget,
 		"Wharf's selectors + executor core: goroutines allowed above its idle count while the long polls are suspended")
 	servers := fs.String("servers", strings.Join(cfg.Servers, ","), "servers to run, in order")
-	only := fs.String("scenarios", "", "comma-separated scenario names to run (default all): "+strings.Join(scenarioNames(cfg.CPUN), ", "))
+	only := fs.String("scenarios", "", "comma-separated scenario names to run (default all): "+strings.Join(cfg.scenarioNames(), ", ")+
+		" (the slow-download one is named after -slowdl-count)")
 	fs.BoolVar(&cfg.SkipMemory, "skip-memory", false, "skip the memory test")
 	fs.BoolVar(&cfg.SkipChat, "skip-chat", false, "skip the WebSocket chat benchmark")
 	fs.BoolVar(&cfg.SkipH2, "skip-h2", false, "skip the HTTP/2 (h2load) scenarios")
 	fs.BoolVar(&cfg.SkipQoS, "skip-qos", false, "skip the QoS benchmark (cmd/wharf-load against /sleep on a bounded executor)")
 	fs.DurationVar(&cfg.ChatDuration, "chat-duration", cfg.ChatDuration, "measured time of the WebSocket chat benchmark")
+	fs.BoolVar(&cfg.SkipSlowDL, "skip-slowdl", false, "skip the slow-download benchmark")
+	fs.IntVar(&cfg.SlowDL.Count, "slowdl-count", cfg.SlowDL.Count, "slow downloads at once (the scenario is named slowdl-COUNT)")
+	fs.Var(size.Value{N: &cfg.SlowDL.Size}, "slowdl-size", "size of the slowly downloaded file (B, KiB, MiB suffixes)")
+	fs.Var(size.Value{N: &cfg.SlowDL.Rate}, "slowdl-rate", "bytes per second each slow download reads")
+	fs.Var(size.Value{N: &cfg.SlowDL.RcvBuf}, "slowdl-rcvbuf", "SO_RCVBUF of each slow download's connection")
+	fs.IntVar(&cfg.SlowDL.MSS, "slowdl-mss", cfg.SlowDL.MSS, "TCP_MAXSEG of each slow download's connection (0: loopback's, which lets the server's socket take megabytes)")
 	root := fs.String("root", "..", "the Wharf repository's root (bench/run.sh runs from bench/)")
 	outMD := fs.String("md", "", "markdown output (default ROOT/docs/benchmarks.md; - for none)")
 	outSVG := fs.String("svg", "", "SVG output (default ROOT/docs/benchmarks.svg; - for none)")
@@ -249,12 +276,14 @@ func lockResults(resultsDir string) (*os.File, error) {
 	return lock, nil
 }
 
-func scenarioNames(cpuN int64) []string {
+// scenarioNames are the names -scenarios takes: the wrk scenarios' and the
+// slow-download benchmark's.
+func (cfg Config) scenarioNames() []string {
 	var names []string
-	for _, s := range scenarios(cpuN) {
+	for _, s := range scenarios(cfg.CPUN) {
 		names = append(names, s.Name)
 	}
-	return names
+	return append(names, cfg.SlowDL.name())
 }
 
 func splitList(s string) []string {
@@ -274,8 +303,8 @@ func validate(cfg *Config) error {
 		}
 	}
 	for _, s := range cfg.Scenarios {
-		if !slices.Contains(scenarioNames(cfg.CPUN), s) {
-			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioNames(cfg.CPUN), ", "))
+		if !slices.Contains(cfg.scenarioNames(), s) {
+			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(cfg.scenarioNames(), ", "))
 		}
 	}
 	if cfg.Duration < time.Second || cfg.Duration%time.Second != 0 || cfg.Warmup%time.Second != 0 || cfg.Timeout%time.Second != 0 {
@@ -283,6 +312,9 @@ func validate(cfg *Config) error {
 	}
 	if cfg.Rounds < 1 || cfg.Threads < 1 {
 		return errors.New("-rounds and -threads must be at least 1")
+	}
+	if d := cfg.SlowDL; d.Count < 1 || d.Size < 1 || d.Rate < 1 {
+		return errors.New("-slowdl-count, -slowdl-size and -slowdl-rate must be above zero")
 	}
 	return nil
 }
@@ -298,6 +330,24 @@ func (cfg Config) selected() []Scenario {
 	return out
 }
 
+// wrkRuns is how many measured wrk runs the selected scenarios make.
+func (cfg Config) wrkRuns() int {
+	n := 0
+	for _, sc := range cfg.selected() {
+		for _, s := range cfg.Servers {
+			if sc.takesPart(s) {
+				n += cfg.Rounds
+			}
+		}
+	}
+	return n
+}
+
+// runSlowDL says whether the slow-download benchmark runs.
+func (cfg Config) runSlowDL() bool {
+	return !cfg.SkipSlowDL && (len(cfg.Scenarios) == 0 || slices.Contains(cfg.Scenarios, cfg.SlowDL.name()))
+}
+
 // Estimated costs of what is not wrk's own duration: starting and stopping a
 // server, wrk opening its connections; and the memory test per server.
 const (
@@ -306,7 +356,7 @@ const (
 )
 
 func budget(cfg Config) time.Duration {
-	runs := len(cfg.selected()) * len(cfg.Servers) * cfg.Rounds
+	runs := cfg.wrkRuns()
 	d := time.Duration(runs) * (cfg.Warmup + cfg.Duration + runOverhead)
 	if !cfg.SkipMemory {
 		d += time.Duration(len(cfg.Servers)) * (memoryPerServe + cfg.MemSettle)
@@ -316,6 +366,9 @@ func budget(cfg Config) time.Duration {
 	}
 	if !cfg.SkipH2 {
 		d += time.Duration(len(h2Scenarios())*len(h2Servers)*cfg.Rounds) * (max(time.Second, cfg.Warmup) + cfg.Duration + runOverhead)
+	}
+	if cfg.runSlowDL() {
+		d += time.Duration(len(cfg.slowServers())) * (cfg.SlowDL.ideal() + slowDLOverhead)
 	}
 	if !cfg.SkipQoS {
 		d += 6*time.Second + time.Duration(len(qosLevels)*len(qosServers))*(time.Second+cfg.Duration+runOverhead)
@@ -354,10 +407,14 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 		return nil, err
 	}
 
-	runs := len(cfg.selected()) * len(cfg.Servers) * cfg.Rounds
+	runs := cfg.wrkRuns()
 	b := budget(cfg)
-	logf("budget: %d wrk runs × (%v warm-up + %v + ~%v to start, connect and stop) + memory test %d × ~%v + at most %v waiting for a quiet machine ≈ %s (+ builds); limit 10 min",
-		runs, cfg.Warmup, cfg.Duration, runOverhead, len(cfg.Servers), memoryPerServe+cfg.MemSettle, cfg.QuietWait, b.Round(time.Second))
+	slow := 0
+	if cfg.runSlowDL() {
+		slow = len(cfg.slowServers())
+	}
+	logf("budget: %d wrk runs × (%v warm-up + %v + ~%v to start, connect and stop) + memory test %d × ~%v + slow downloads %d × ~%v + at most %v waiting for a quiet machine ≈ %s (+ builds); limit 10 min",
+		runs, cfg.Warmup, cfg.Duration, runOverhead, len(cfg.Servers), memoryPerServe+cfg.MemSettle, slow, cfg.SlowDL.ideal()+slowDLOverhead, cfg.QuietWait, b.Round(time.Second))
 	if b > 10*time.Minute {
 		logf("warning: the budget exceeds 10 minutes; lower -rounds or -duration")
 	}
@@ -365,6 +422,19 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 	bins, err := build(ctx, root, benchDir, filepath.Join(resultsDir, "bin"), cfg.Servers)
 	if err != nil {
 		return nil, err
+	}
+	var slowLoad string
+	if cfg.runSlowDL() {
+		if slowLoad, err = buildSlowDL(ctx, benchDir, filepath.Join(resultsDir, "bin")); err != nil {
+			return nil, err
+		}
+	}
+	var staticDir string
+	if cfg.runSlowDL() || slices.ContainsFunc(cfg.selected(), func(sc Scenario) bool { return sc.Static }) {
+		if staticDir, err = staticFiles(cfg.SlowDL.Size); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(staticDir)
 	}
 	var chatServer, chatLoad string
 	if !cfg.SkipChat {
@@ -385,17 +455,25 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 	n := 0
 	for _, sc := range cfg.selected() {
 		sr := ScenarioResult{Scenario: sc}
+		var servers []string
 		for _, s := range cfg.Servers {
-			sr.Servers = append(sr.Servers, ServerRuns{Server: s})
+			if sc.takesPart(s) {
+				servers = append(servers, s)
+				sr.Servers = append(sr.Servers, ServerRuns{Server: s})
+			}
+		}
+		var args []string
+		if sc.Static {
+			args = []string{"-static", staticDir}
 		}
 		for round := 1; round <= cfg.Rounds; round++ {
-			for i, s := range cfg.Servers {
+			for i, s := range servers {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
 				n++
 				busy := quiet.wait(3 * time.Second)
-				r, err := measure(ctx, cfg, bins[s], sc, filepath.Join(resultsDir, "wrk", fmt.Sprintf("%s-r%d-%s.txt", sc.Name, round, s)))
+				r, err := measure(ctx, cfg, bins[s], sc, filepath.Join(resultsDir, "wrk", fmt.Sprintf("%s-r%d-%s.txt", sc.Name, round, s)), args...)
 				r.Round, r.Busy = round, busy
 				if err != nil {
 					logf("[%d/%d] %s round %d %s: FAILED: %v", n, runs, sc.Name, round, label(s), err)
@@ -430,6 +508,25 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 			}
 			logf("memory %-8s %d/%d long polls suspended: RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d (%s)",
 				label(s), m.Opened, m.Conns, m.BaselineKiB, m.LoadedKiB, m.PerConnKiB(), m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource)
+		}
+	}
+
+	if cfg.runSlowDL() {
+		for _, s := range cfg.slowServers() {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			quiet.wait(3 * time.Second)
+			r := slowDLTest(ctx, cfg, s, bins[s], slowLoad, staticDir)
+			res.SlowDL = append(res.SlowDL, r)
+			if r.Err != "" {
+				logf("%s %-8s FAILED: %s", cfg.SlowDL.name(), label(s), r.Err)
+				continue
+			}
+			c := r.Client
+			logf("%s %-8s %d completed, %d failed; duration p50 %s p99 %s max %s; RSS idle %d KiB, peak +%d KiB; goroutines idle %d, peak %d, after %d",
+				cfg.SlowDL.name(), label(s), c.Completed, c.Failed, fmtDur(c.P50), fmtDur(c.P99), fmtDur(c.Max),
+				r.IdleKiB, r.PeakKiB-r.IdleKiB, r.IdleGoroutines, r.PeakGoroutines, r.AfterGoroutines)
 		}
 	}
 
@@ -479,8 +576,8 @@ func busyText(b float64) string {
 
 // measure runs one server for one scenario: a fresh process, a warm-up
 // run, the measured run.
-func measure(ctx context.Context, cfg Config, bin string, sc Scenario, rawPath string) (Run, error) {
-	p, err := startServer(ctx, bin, cfg.ServerCPU, bin+".log")
+func measure(ctx context.Context, cfg Config, bin string, sc Scenario, rawPath string, args ...string) (Run, error) {
+	p, err := startServer(ctx, bin, cfg.ServerCPU, bin+".log", args...)
 	if err != nil {
 		return Run{}, err
 	}

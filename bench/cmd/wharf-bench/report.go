@@ -338,6 +338,8 @@ func renderMarkdown(res *Results) string {
 		p("has not returned yet; it is what an operator sees.\n")
 	}
 
+	renderStatic(p, res)
+
 	if res.H2 != nil {
 		renderH2(p, res.H2, res.Config)
 	}
@@ -415,7 +417,8 @@ func targets(res *Results) []target {
 		t.status = verdict(m.LoadedGoroutines <= bound)
 	}
 	ts = append(append(ts, t), chatTargets(res)...)
-	return append(ts, qosTargets(res)...)
+	ts = append(ts, qosTargets(res)...)
+	return append(ts, staticTargets(res)...)
 }
 
 func targetNotes(res *Results) string {

@@ -123,6 +123,9 @@ func renderSVG(res *Results) string {
 		gx := float64(left) + groupW*float64(i)
 		x0 := gx + (groupW-barW*float64(len(servers)))/2
 		for j, name := range servers {
+			if !sc.Scenario.takesPart(name) {
+				continue // its gap shows it took no part; "n/a" would say it failed
+			}
 			x := x0 + barW*float64(j)
 			var runs ServerRuns
 			for _, s := range sc.Servers {

@@ -9,12 +9,16 @@
 //	                        goroutine; it sleeps in the handler
 //	GET /cpu?n=N            N rounds of the xorshift loop
 //	GET /debug/goroutines   runtime.NumGoroutine()
+//	GET /static/F           with -static DIR, the file DIR/F through
+//	                        fasthttp.FS with its defaults (which keep small
+//	                        files' contents cached in memory for 10 s)
 //
 // The server keeps fasthttp's defaults. It prints
 // "listening on http://ADDR" and serves until killed.
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"log"
@@ -44,7 +48,14 @@ func wait(ctx *fasthttp.RequestCtx, answer func(int64) string) {
 	text(ctx, fasthttp.StatusOK, answer(ms))
 }
 
+// serveStatic serves /static/*, when -static is given.
+var serveStatic fasthttp.RequestHandler
+
 func handle(ctx *fasthttp.RequestCtx) {
+	if serveStatic != nil && bytes.HasPrefix(ctx.Path(), []byte("/static/")) {
+		serveStatic(ctx)
+		return
+	}
 	switch string(ctx.Path()) {
 	case "/hello":
 		text(ctx, fasthttp.StatusOK, endpoint.Hello(string(ctx.QueryArgs().Peek("name"))))
@@ -68,7 +79,12 @@ func handle(ctx *fasthttp.RequestCtx) {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "TCP address to listen on")
+	staticDir := flag.String("static", "", "serve the files of this directory at /static/")
 	flag.Parse()
+	if *staticDir != "" {
+		fs := &fasthttp.FS{Root: *staticDir, PathRewrite: fasthttp.NewPathPrefixStripper(len("/static"))}
+		serveStatic = fs.NewRequestHandler()
+	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)

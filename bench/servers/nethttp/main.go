@@ -9,6 +9,8 @@
 //	                        returns), so it sleeps in the handler
 //	GET /cpu?n=N            N rounds of the xorshift loop
 //	GET /debug/goroutines   runtime.NumGoroutine()
+//	GET /static/F           with -static DIR, the file DIR/F through
+//	                        http.FileServer (the static-file benchmarks)
 //
 // It prints "listening on http://ADDR" and serves until killed.
 package main
@@ -45,6 +47,7 @@ func wait(w http.ResponseWriter, r *http.Request, answer func(int64) string) {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "TCP address to listen on")
 	h2c := flag.Bool("h2c", false, "also accept HTTP/2 without TLS (h2c with prior knowledge)")
+	staticDir := flag.String("static", "", "serve the files of this directory at /static/")
 	flag.Parse()
 
 	mux := http.NewServeMux()
@@ -64,6 +67,10 @@ func main() {
 	mux.HandleFunc("/debug/goroutines", func(w http.ResponseWriter, r *http.Request) {
 		text(w, http.StatusOK, strconv.Itoa(runtime.NumGoroutine()))
 	})
+
+	if *staticDir != "" {
+		mux.Handle("/static/", http.StripPrefix("/static", http.FileServer(http.Dir(*staticDir))))
+	}
 
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {

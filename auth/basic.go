@@ -1,0 +1,73 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// BasicConfig configures HTTP Basic authentication. The zero value
+// challenges for realm "wharf" and accepts nobody.
+type BasicConfig struct {
+	// Realm names the protection space in the challenge; browsers show it
+	// in their password dialog. Empty means DefaultRealm.
+	Realm string
+
+	// Check decides whether password is user's and returns who the
+	// request is then; a User with an empty Name gets user as its Name.
+	// It runs in the request's serialized task and may block (a database
+	// lookup) unless the chain is declared non-blocking; ctx is the
+	// request's. Compare secrets in constant time (Users does). Nil means
+	// every request is refused.
+	Check func(ctx context.Context, user, password string) (User, bool)
+}
+
+type basic struct {
+	challenge string
+	check     func(ctx context.Context, user, password string) (User, bool)
+}
+
+// Basic returns a filter that requires HTTP Basic credentials (RFC 7617)
+// that cfg.Check accepts, and passes the request on with the User
+// attached.
+//
+// A request without credentials, with a malformed Authorization field, or
+// with credentials Check refuses is answered 401 with
+// `WWW-Authenticate: Basic realm="...", charset="UTF-8"` and nothing
+// further runs. Malformed credentials get a 401 rather than a 400 because
+// what fixes them is the same as for wrong ones: the browser asks the
+// user again. The 401's cause is ErrNoCredentials when there was no
+// Authorization field of the Basic scheme, ErrBadCredentials otherwise.
+//
+// Goroutines: call Basic at setup time; the filter is safe for concurrent
+// use, and each call of its Filter method comes from the request's
+// serialized task.
+func Basic(cfg BasicConfig) api.Filter {
+	return &basic{
+		challenge: `Basic ` + realmParam(cfg.Realm) + `, charset="UTF-8"`,
+		check:     cfg.Check,
+	}
+}
+
+func (b *basic) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	authz := r.Header().Get("Authorization")
+	if len(authz) < len("Basic ") || !strings.EqualFold(authz[:len("Basic ")], "Basic ") {
+		return unauthorized(w, b.challenge, ErrNoCredentials)
+	}
+	// net/http's parser, so Wharf reads credentials as net/http does.
+	hr := http.Request{Header: http.Header{"Authorization": {authz}}}
+	user, password, ok := hr.BasicAuth()
+	if !ok || b.check == nil {
+		return unauthorized(w, b.challenge, ErrBadCredentials)
+	}
+	u, ok := b.check(r.Context(), user, password)
+	if !ok {
+		return unauthorized(w, b.challenge, ErrBadCredentials)
+	}
+	if u.Name == "" {
+		u.Name = user
+	}
+	return next.Next(w, WithUser(r, u))
+}

@@ -1,0 +1,95 @@
+package auth_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/auth"
+)
+
+func TestBasic(t *testing.T) {
+	users := auth.Users(map[string]string{"ana": "s3cret", "jürgen": "pässwort:mit:doppelpunkt"})
+	withRoles := func(ctx context.Context, user, password string) (auth.User, bool) {
+		if _, ok := users(ctx, user, password); ok {
+			return auth.User{Roles: []string{"admin"}}, true // no Name: the filter fills it in
+		}
+		return auth.User{}, false
+	}
+	const challenge = `Basic realm="wharf", charset="UTF-8"`
+	tests := []struct {
+		name      string
+		cfg       auth.BasicConfig
+		authz     string // the Authorization field; "" for none
+		wantUser  string // "" for a refusal
+		wantRoles int
+		wantErr   error
+		challenge string
+	}{
+		{name: "no credentials", cfg: auth.BasicConfig{Check: users}, wantErr: auth.ErrNoCredentials, challenge: challenge},
+		{name: "other scheme", cfg: auth.BasicConfig{Check: users}, authz: "Bearer abc", wantErr: auth.ErrNoCredentials, challenge: challenge},
+		{name: "right password", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("ana", "s3cret"), wantUser: "ana"},
+		{name: "scheme without case", cfg: auth.BasicConfig{Check: users}, authz: "bAsIc " + base64.StdEncoding.EncodeToString([]byte("ana:s3cret")), wantUser: "ana"},
+		{name: "UTF-8 and colons in the password", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("jürgen", "pässwort:mit:doppelpunkt"), wantUser: "jürgen"},
+		{name: "wrong password", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("ana", "guess"), wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "password prefix", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("ana", "s3cre"), wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "another user's password", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("ana", "pässwort:mit:doppelpunkt"), wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "unknown user", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("eve", "s3cret"), wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "bad base64", cfg: auth.BasicConfig{Check: users}, authz: "Basic !!!", wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "no colon", cfg: auth.BasicConfig{Check: users}, authz: "Basic " + base64.StdEncoding.EncodeToString([]byte("ana")), wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "empty credentials", cfg: auth.BasicConfig{Check: users}, authz: "Basic ", wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "nil Check refuses", authz: basicHeader("ana", "s3cret"), wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "name filled in, roles kept", cfg: auth.BasicConfig{Check: withRoles}, authz: basicHeader("ana", "s3cret"), wantUser: "ana", wantRoles: 1},
+		{name: "realm", cfg: auth.BasicConfig{Realm: "Admin area"}, wantErr: auth.ErrNoCredentials, challenge: `Basic realm="Admin area", charset="UTF-8"`},
+		{name: "realm quoted and escaped", cfg: auth.BasicConfig{Realm: `say "hi" \o/` + "\r\nX-Injected: 1"}, wantErr: auth.ErrNoCredentials,
+			challenge: `Basic realm="say \"hi\" \\o/X-Injected: 1", charset="UTF-8"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var kv []string
+			if tt.authz != "" {
+				kv = []string{"Authorization", tt.authz}
+			}
+			o := run(auth.Basic(tt.cfg), request(kv...))
+			if tt.wantUser != "" {
+				if o.err != nil || !o.ran || !o.hasUser || o.user.Name != tt.wantUser || len(o.user.Roles) != tt.wantRoles {
+					t.Errorf("got err %v, ran %v, user %+v (%v); want user %q", o.err, o.ran, o.user, o.hasUser, tt.wantUser)
+				}
+				if c := o.challenge(); c != "" {
+					t.Errorf("challenge %q on success", c)
+				}
+				return
+			}
+			if o.ran {
+				t.Error("the handler ran")
+			}
+			if o.status() != 401 || !errors.Is(o.err, tt.wantErr) {
+				t.Errorf("err %v (status %d), want 401 with %v", o.err, o.status(), tt.wantErr)
+			}
+			if c := o.challenge(); c != tt.challenge {
+				t.Errorf("WWW-Authenticate %q, want %q", c, tt.challenge)
+			}
+			if o.err != nil && (strings.Contains(o.err.Error(), "guess") || strings.Contains(o.err.Error(), "s3cre")) {
+				t.Errorf("the error shows the password: %v", o.err)
+			}
+		})
+	}
+}
+
+// TestBasicContext: Check gets the request's context, so a lookup stops
+// when the request does.
+func TestBasicContext(t *testing.T) {
+	type key struct{}
+	var got any
+	f := auth.Basic(auth.BasicConfig{Check: func(ctx context.Context, user, password string) (auth.User, bool) {
+		got = ctx.Value(key{})
+		return auth.User{}, true
+	}})
+	r := request("Authorization", basicHeader("a", "b"))
+	r = r.WithContext(context.WithValue(r.Context(), key{}, "mine"))
+	if o := run(f, r); !o.ran || got != "mine" {
+		t.Errorf("ran %v, Check saw context value %v", o.ran, got)
+	}
+}

@@ -1,0 +1,99 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// BearerConfig configures bearer-token authentication. The zero value
+// challenges for realm "wharf" and accepts no token.
+type BearerConfig struct {
+	// Realm names the protection space in the challenge. Empty means
+	// DefaultRealm.
+	Realm string
+
+	// Check returns who token belongs to, or an error if it is not
+	// valid. An error that carries an api.StatusError with a code other
+	// than 401 (a 503 when the token store is down, say) is returned as it
+	// is; any other error is answered 401 with error="invalid_token", and
+	// its text, which may describe the token, is not sent. It runs in the
+	// request's serialized task and may block unless the chain is declared
+	// non-blocking; ctx is the request's. Nil means every token is
+	// refused.
+	Check func(ctx context.Context, token string) (User, error)
+}
+
+type bearer struct {
+	challenge string // without error
+	invalid   string // with error="invalid_token"
+	malformed string // with error="invalid_request"
+	check     func(ctx context.Context, token string) (User, error)
+}
+
+// Bearer returns a filter that requires a bearer token (RFC 6750) in the
+// Authorization field that cfg.Check accepts, and passes the request on
+// with the User attached. Tokens in the query or the body, which RFC 6750
+// also allows, are not read: URLs end up in logs and histories.
+//
+// The answers follow RFC 6750 §3: a request with no Authorization field
+// of the Bearer scheme gets 401 with `WWW-Authenticate: Bearer
+// realm="..."` (cause ErrNoCredentials); one whose token Check refuses
+// gets 401 with `Bearer realm="...", error="invalid_token"` (cause
+// ErrInvalidToken); one whose Bearer credentials are not a token (empty,
+// or characters outside the b64token syntax) gets 400 with
+// error="invalid_request" (cause ErrMalformedToken).
+//
+// Goroutines: call Bearer at setup time; the filter is safe for concurrent
+// use, and each call of its Filter method comes from the request's
+// serialized task.
+func Bearer(cfg BearerConfig) api.Filter {
+	c := "Bearer " + realmParam(cfg.Realm)
+	return &bearer{
+		challenge: c,
+		invalid:   c + `, error="invalid_token"`,
+		malformed: c + `, error="invalid_request"`,
+		check:     cfg.Check,
+	}
+}
+
+func (b *bearer) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	scheme, token, _ := strings.Cut(r.Header().Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return unauthorized(w, b.challenge, ErrNoCredentials)
+	}
+	token = strings.TrimLeft(token, " ")
+	if !isToken(token) {
+		return challenge(w, b.malformed, http.StatusBadRequest, ErrMalformedToken)
+	}
+	if b.check == nil {
+		return unauthorized(w, b.invalid, ErrInvalidToken)
+	}
+	u, err := b.check(r.Context(), token)
+	if err != nil {
+		if se := (*api.StatusError)(nil); errors.As(err, &se) && se.Code != http.StatusUnauthorized {
+			return err
+		}
+		return unauthorized(w, b.invalid, ErrInvalidToken)
+	}
+	return next.Next(w, WithUser(r, u))
+}
+
+// isToken reports whether s is a b64token (RFC 6750 §2.1):
+// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isToken(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}

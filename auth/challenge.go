@@ -1,0 +1,53 @@
+package auth
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// DefaultRealm is the realm of a challenge whose configuration names none.
+const DefaultRealm = "wharf"
+
+// quote returns s as an HTTP quoted-string (RFC 9110 §5.6.4): '"' and '\'
+// escaped with a backslash, and control characters, which a quoted-string
+// cannot hold and which would split the header field, dropped.
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' && c != '\t' || c == 0x7f:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// realmParam returns `realm="..."` for realm, DefaultRealm if empty.
+func realmParam(realm string) string {
+	if realm == "" {
+		realm = DefaultRealm
+	}
+	return "realm=" + quote(realm)
+}
+
+// challenge sets the WWW-Authenticate field and returns the error that
+// answers with code, whose cause is cause.
+func challenge(w api.Response, value string, code int, cause error) error {
+	w.Header().Set("WWW-Authenticate", value)
+	return &api.StatusError{Code: code, Err: cause}
+}
+
+// unauthorized is challenge with 401.
+func unauthorized(w api.Response, value string, cause error) error {
+	return challenge(w, value, http.StatusUnauthorized, cause)
+}

@@ -1,0 +1,92 @@
+package auth_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/auth"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// whoami answers the user's name and roles, or "nobody".
+func whoami(w api.Response, r *api.Request) error {
+	u, ok := auth.UserOf(r)
+	if !ok {
+		_, err := w.WriteString("nobody")
+		return err
+	}
+	_, err := w.WriteString(u.Name + " " + strings.Join(u.Roles, ","))
+	return err
+}
+
+// TestEndToEndHeaders: Basic, Bearer and Required on every protocol: the
+// user reaches the handler, and each refusal carries its status and
+// challenge over the wire.
+func TestEndToEndHeaders(t *testing.T) {
+	users := auth.Users(map[string]string{"ana": "s3cret", "bo": "hunter2"})
+	build := func(c *container.Container) {
+		c.Filter("/basic/*", auth.Basic(auth.BasicConfig{Realm: "Basic area", Check: users}))
+		c.Filter("/api/*", auth.Bearer(auth.BearerConfig{Realm: "api", Check: tokens}))
+		c.Filter("/admin/*", auth.Basic(auth.BasicConfig{Realm: "admin", Check: func(ctx context.Context, user, password string) (auth.User, bool) {
+			u, ok := users(ctx, user, password)
+			if u.Name == "ana" {
+				u.Roles = []string{"admin"}
+			}
+			return u, ok
+		}}))
+		c.Filter("/admin/*", auth.Required(auth.RequiredConfig{Roles: []string{"admin"}}))
+		c.HandleFunc("/basic/me", whoami)
+		c.HandleFunc("/api/me", whoami)
+		c.HandleFunc("/admin/me", whoami)
+		c.HandleFunc("/open", whoami)
+	}
+	tests := []struct {
+		path, authz string
+		status      int
+		challenge   string
+		body        string // a prefix of the body
+	}{
+		{"/open", "", 200, "", "nobody"},
+		{"/basic/me", "", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: credentials required"},
+		{"/basic/me", basicHeader("ana", "wrong"), 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/basic/me", basicHeader("ana", "s3cret"), 200, "", "ana "},
+		{"/api/me", "", 401, `Bearer realm="api"`, "401"},
+		{"/api/me", "Bearer forged", 401, `Bearer realm="api", error="invalid_token"`, "401 Unauthorized: auth: invalid token"},
+		{"/api/me", "Bearer not~a token", 400, `Bearer realm="api", error="invalid_request"`, "400"},
+		{"/api/me", "Bearer good-token", 200, "", "ana reader"},
+		{"/api/me", "Bearer down", 503, "", "503"},
+		{"/admin/me", basicHeader("ana", "s3cret"), 200, "", "ana admin"},
+		{"/admin/me", basicHeader("bo", "hunter2"), 403, "", "403 Forbidden: auth: forbidden"},
+		{"/admin/me", "", 401, `Basic realm="admin", charset="UTF-8"`, "401"},
+	}
+	quiet := container.WithLogger(slog.New(slog.DiscardHandler)) // the 503 is logged
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tt := range tests {
+			req, _ := http.NewRequest("GET", s.URL+tt.path, nil)
+			if tt.authz != "" {
+				req.Header.Set("Authorization", tt.authz)
+			}
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || !strings.HasPrefix(string(body), tt.body) {
+				t.Errorf("%s %q: %d %q, want %d %q", tt.path, tt.authz, resp.StatusCode, body, tt.status, tt.body)
+			}
+			if c := resp.Header.Get("WWW-Authenticate"); c != tt.challenge {
+				t.Errorf("%s %q: WWW-Authenticate %q, want %q", tt.path, tt.authz, c, tt.challenge)
+			}
+			if strings.Contains(string(body), "wrong") || strings.Contains(string(body), "s3cret") {
+				t.Errorf("%s: the answer shows a password: %q", tt.path, body)
+			}
+		}
+	}, quiet)
+}

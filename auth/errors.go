@@ -1,0 +1,28 @@
+package auth
+
+import "errors"
+
+// Errors of package auth. The filters answer with an api.StatusError whose
+// cause is one of them, so an error page may match them with errors.Is
+// (container's ErrorPageFor) and a client reads which one it was.
+var (
+	// ErrNoCredentials: the request carried no credentials of the
+	// filter's scheme (401).
+	ErrNoCredentials = errors.New("auth: credentials required")
+
+	// ErrBadCredentials: the credentials were malformed or the check
+	// refused them (401).
+	ErrBadCredentials = errors.New("auth: invalid credentials")
+
+	// ErrInvalidToken: a bearer token was refused (401 with
+	// error="invalid_token").
+	ErrInvalidToken = errors.New("auth: invalid token")
+
+	// ErrMalformedToken: the Authorization field names the Bearer scheme
+	// but carries no well-formed token (400 with
+	// error="invalid_request").
+	ErrMalformedToken = errors.New("auth: malformed bearer token")
+
+	// ErrForbidden: the user lacks every role the path requires (403).
+	ErrForbidden = errors.New("auth: forbidden")
+)

@@ -1,0 +1,229 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/session"
+)
+
+// The session keys that hold the logged-in user. Nothing else should set
+// them: FormLogin believes what they say.
+const (
+	sessionUser  = "auth.user"
+	sessionRoles = "auth.roles" // a JSON array; absent without roles
+)
+
+// FormConfig configures a login form. The zero value logs in by a POST to
+// /login, out by a POST to /logout, and accepts nobody.
+type FormConfig struct {
+	// LoginPath is the full request path (context path included) whose
+	// POST logs in. Empty means "/login". Other methods pass through, so
+	// the program's own handler can serve the form for GET.
+	LoginPath string
+	// LogoutPath is the full request path whose POST logs out. Empty
+	// means "/logout". Only POST logs out, so that a link or an image on
+	// another site cannot.
+	LogoutPath string
+
+	// UserField and PasswordField name the fields of the login form's
+	// URL-encoded body. Empty means "user" and "password".
+	UserField, PasswordField string
+
+	// Check decides whether password is user's and returns who logs in;
+	// a User with an empty Name gets user as its Name. It runs in the
+	// request's serialized task and may block unless the chain is
+	// declared non-blocking; ctx is the request's. Compare secrets in
+	// constant time (Users does). Nil means every login fails.
+	Check func(ctx context.Context, user, password string) (User, bool)
+
+	// Target is where a successful login is redirected (303 See Other).
+	// Empty means "/".
+	Target string
+	// LogoutTarget is where a logout is redirected (303). Empty means
+	// "/".
+	LogoutTarget string
+
+	// Failure answers a failed login, with the status already set to 401
+	// and the challenge in WWW-Authenticate: typically the login form
+	// again, with a message. Nil means the filter returns a 401
+	// api.StatusError whose cause is ErrBadCredentials.
+	Failure api.Handler
+	// Realm is the realm of the failed login's challenge,
+	// `Form realm="..."`. Empty means DefaultRealm.
+	Realm string
+}
+
+type form struct {
+	loginPath, logoutPath string
+	userField, passField  string
+	check                 func(ctx context.Context, user, password string) (User, bool)
+	target, logoutTarget  string
+	failure               api.Handler
+	challenge             string
+}
+
+// FormLogin returns the filter of a form login kept in the session of
+// package session, whose Manager must run before it (session.Of panics
+// otherwise).
+//
+// On every request it makes the session's user, if there is one, what
+// UserOf returns in the rest of the chain (read from the session when
+// UserOf is called); Required then guards the paths that need one. A POST to LoginPath is answered by the filter: the credentials of
+// the URL-encoded body go to Check; on success Login puts the user in the
+// session (moving it to a new ID first, against session fixation) and the
+// answer is a 303 to Target; on failure, a 401 with
+// `WWW-Authenticate: Form realm="..."`, rendered by Failure if set, and the
+// session is left as it was. A POST to LogoutPath ends the session
+// (Logout) and is answered with a 303 to LogoutTarget.
+//
+// The login POST is itself a cross-site request forgery target (an
+// attacker logs the victim into the attacker's account): put filters/csrf
+// in front of it, as in front of every handler that acts on the session.
+//
+// Goroutines: call FormLogin at setup time; the filter is safe for
+// concurrent use, and each call of its Filter method comes from the
+// request's serialized task.
+func FormLogin(cfg FormConfig) api.Filter {
+	f := &form{
+		loginPath: or(cfg.LoginPath, "/login"), logoutPath: or(cfg.LogoutPath, "/logout"),
+		userField: or(cfg.UserField, "user"), passField: or(cfg.PasswordField, "password"),
+		check:  cfg.Check,
+		target: or(cfg.Target, "/"), logoutTarget: or(cfg.LogoutTarget, "/"),
+		failure:   cfg.Failure,
+		challenge: "Form " + realmParam(cfg.Realm),
+	}
+	return f
+}
+
+func or(s, zero string) string {
+	if s == "" {
+		return zero
+	}
+	return s
+}
+
+func (f *form) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if r.Method() == http.MethodPost {
+		switch r.Path() {
+		case f.loginPath:
+			return f.login(w, r)
+		case f.logoutPath:
+			if err := Logout(r); err != nil {
+				return err
+			}
+			return redirect(w, f.logoutTarget)
+		}
+	}
+	// The session is read when someone asks (UserOf), not here: asking
+	// for it would create a session for every anonymous request that
+	// goes async. A user an outer filter attached stays visible when the
+	// session has none.
+	outer := r
+	return next.Next(w, r.WithAttribute(userKey{}, lookupUser(func() (User, bool) {
+		if u, ok := sessionUserOf(session.Of(outer)); ok {
+			return u, true
+		}
+		return UserOf(outer)
+	})))
+}
+
+func (f *form) login(w api.Response, r *api.Request) error {
+	vals, err := r.PostForm()
+	if err != nil {
+		return err // a body too large or malformed: the container's 413 or 400
+	}
+	user, password := vals.Get(f.userField), vals.Get(f.passField)
+	var u User
+	ok := user != "" && f.check != nil
+	if ok {
+		u, ok = f.check(r.Context(), user, password)
+	}
+	if !ok {
+		w.Header().Set("WWW-Authenticate", f.challenge)
+		if f.failure == nil {
+			return &api.StatusError{Code: http.StatusUnauthorized, Err: ErrBadCredentials}
+		}
+		if err := w.SetStatus(http.StatusUnauthorized); err != nil {
+			return err
+		}
+		return f.failure.Serve(w, r)
+	}
+	if u.Name == "" {
+		u.Name = user
+	}
+	if err := Login(r, u); err != nil {
+		return err
+	}
+	return redirect(w, f.target)
+}
+
+func redirect(w api.Response, location string) error {
+	w.Header().Set("Location", location)
+	return w.SetStatus(http.StatusSeeOther)
+}
+
+// Login makes u the user of r's session, for a program that authenticates
+// in a handler of its own (a JSON login API, an OAuth callback): it moves
+// the session to a new ID, so that an ID planted or seen before the login
+// does not carry the new privileges (session fixation), and stores u's
+// Name and Roles in it, where FormLogin's filter finds them: UserOf
+// returns u on the client's later requests, and on r too if FormLogin's
+// filter ran before the caller. The session Manager must have filtered r.
+//
+// It fails, with the session's error wrapped, if the session could not
+// move (its store failed, or the response already committed, when the
+// cookie can no longer change); the user is then not stored.
+//
+// Call it from the request's serialized task, before the response
+// commits.
+func Login(r *api.Request, u User) error {
+	s := session.Of(r)
+	if err := s.RenewID(); err != nil {
+		return fmt.Errorf("auth: login: %w", err)
+	}
+	s.Set(sessionUser, u.Name)
+	if len(u.Roles) == 0 {
+		s.Delete(sessionRoles)
+		return nil
+	}
+	roles, err := json.Marshal(u.Roles)
+	if err != nil {
+		return fmt.Errorf("auth: login: %w", err)
+	}
+	s.Set(sessionRoles, string(roles))
+	return nil
+}
+
+// Logout ends r's session, the user's and everything else in it, and
+// tells the client to drop the cookie. It returns the session's error,
+// wrapped, if the store failed.
+//
+// Call it from the request's serialized task, before the response
+// commits.
+func Logout(r *api.Request) error {
+	if err := session.Of(r).Invalidate(); err != nil {
+		return fmt.Errorf("auth: logout: %w", err)
+	}
+	return nil
+}
+
+// sessionUserOf reads the user Login stored in s. Roles that do not
+// decode mean no user at all: a session value someone else wrote is not
+// trusted to grant anything.
+func sessionUserOf(s *session.Session) (User, bool) {
+	name, ok := s.Get(sessionUser)
+	if !ok || name == "" {
+		return User{}, false
+	}
+	u := User{Name: name}
+	if roles, ok := s.Get(sessionRoles); ok {
+		if err := json.Unmarshal([]byte(roles), &u.Roles); err != nil {
+			return User{}, false
+		}
+	}
+	return u, true
+}

@@ -1,0 +1,228 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/auth"
+	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/session"
+)
+
+// formApp is a session Manager, a FormLogin and a handler that records
+// the user, driven without a container.
+type formApp struct {
+	chain api.Handler
+}
+
+func newFormApp(cfg auth.FormConfig, outer ...api.Filter) *formApp {
+	filters := append(outer, session.New(session.Config{}), auth.FormLogin(cfg))
+	return &formApp{chain: api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		if r.Path() == "/corrupt" {
+			// What only a bug or a foreign writer would do: the key
+			// FormLogin keeps the roles under, with something else.
+			session.Of(r).Set("auth.roles", "{not json")
+			return nil
+		}
+		u, ok := auth.UserOf(r)
+		if ok {
+			_, err := w.WriteString("user " + u.Name + " " + strings.Join(u.Roles, ","))
+			return err
+		}
+		_, err := w.WriteString("nobody")
+		return err
+	}), filters...)}
+}
+
+// do sends one request with the given session cookie ("" for none) and
+// form body (nil for none).
+func (a *formApp) do(method, path, cookie string, form url.Values) (*wharftest.Recorder, error) {
+	var kv []string
+	if cookie != "" {
+		kv = append(kv, "Cookie", "wharf_session="+cookie)
+	}
+	if form != nil {
+		kv = append(kv, "Content-Type", "application/x-www-form-urlencoded")
+	}
+	h := wharftest.Head(method, path, kv...)
+	if form != nil {
+		body := form.Encode()
+		h.Body = readCloser{strings.NewReader(body)}
+		h.ContentLength = int64(len(body))
+	}
+	rec := wharftest.NewRecorder()
+	r := api.NewRequest(context.Background(), h, nil)
+	err := a.chain.Serve(rec, r)
+	return rec, err
+}
+
+type readCloser struct{ *strings.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// sessionCookie returns the session ID rec sets, "" if it sets none, and
+// "-" if it drops the cookie.
+func sessionCookie(rec *wharftest.Recorder) string {
+	for _, c := range (&http.Response{Header: rec.Header()}).Cookies() {
+		if c.Name == "wharf_session" {
+			if c.MaxAge < 0 || c.Value == "" {
+				return "-"
+			}
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func rolesCheck(ctx context.Context, user, password string) (auth.User, bool) {
+	if user == "ana" && password == "s3cret" {
+		return auth.User{Roles: []string{"admin", "dev"}}, true
+	}
+	if user == "bo" && password == "hunter2" {
+		return auth.User{Name: "Bo"}, true
+	}
+	return auth.User{}, false
+}
+
+func TestFormLogin(t *testing.T) {
+	creds := func(user, password string) url.Values { return url.Values{"user": {user}, "password": {password}} }
+	tests := []struct {
+		name      string
+		cfg       auth.FormConfig
+		method    string
+		path      string
+		form      url.Values
+		status    int
+		location  string
+		body      string // of the handler or Failure; "" to skip
+		challenge string
+		wantErr   error
+		loggedIn  string // the user a later request sees: "" for nobody
+	}{
+		{name: "login", cfg: auth.FormConfig{Check: rolesCheck}, method: "POST", path: "/login", form: creds("ana", "s3cret"),
+			status: 303, location: "/", loggedIn: "user ana admin,dev"},
+		{name: "Check's name wins", cfg: auth.FormConfig{Check: rolesCheck}, method: "POST", path: "/login", form: creds("bo", "hunter2"),
+			status: 303, location: "/", loggedIn: "user Bo "},
+		{name: "wrong password", cfg: auth.FormConfig{Check: rolesCheck}, method: "POST", path: "/login", form: creds("ana", "guess"),
+			status: 401, challenge: `Form realm="wharf"`, wantErr: auth.ErrBadCredentials},
+		{name: "no user field", cfg: auth.FormConfig{Check: func(context.Context, string, string) (auth.User, bool) { return auth.User{}, true }},
+			method: "POST", path: "/login", form: url.Values{"password": {"x"}}, status: 401, challenge: `Form realm="wharf"`, wantErr: auth.ErrBadCredentials},
+		{name: "nil Check", method: "POST", path: "/login", form: creds("ana", "s3cret"), status: 401, challenge: `Form realm="wharf"`, wantErr: auth.ErrBadCredentials},
+		{name: "Failure handler", method: "POST", path: "/login", form: creds("ana", "guess"),
+			cfg: auth.FormConfig{Check: rolesCheck, Realm: "shop", Failure: api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				_, err := w.WriteString("try again")
+				return err
+			})},
+			status: 401, body: "try again", challenge: `Form realm="shop"`},
+		{name: "configured paths, fields and target", method: "POST", path: "/account/signin",
+			cfg:  auth.FormConfig{Check: rolesCheck, LoginPath: "/account/signin", UserField: "email", PasswordField: "pw", Target: "/home"},
+			form: url.Values{"email": {"ana"}, "pw": {"s3cret"}}, status: 303, location: "/home", loggedIn: "user ana admin,dev"},
+		{name: "default path unused when configured", method: "POST", path: "/login",
+			cfg:  auth.FormConfig{Check: rolesCheck, LoginPath: "/account/signin"},
+			form: creds("ana", "s3cret"), status: 200, body: "nobody"},
+		{name: "GET of the login page passes", cfg: auth.FormConfig{Check: rolesCheck}, method: "GET", path: "/login", status: 200, body: "nobody"},
+		{name: "logout without a session", cfg: auth.FormConfig{LogoutTarget: "/bye"}, method: "POST", path: "/logout", status: 303, location: "/bye"},
+		{name: "GET of logout passes", method: "GET", path: "/logout", status: 200, body: "nobody"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newFormApp(tt.cfg)
+			rec, err := a.do(tt.method, tt.path, "", tt.form)
+			status := rec.Status()
+			if err != nil {
+				status = api.StatusOf(err)
+			}
+			if status != tt.status || rec.Header().Get("Location") != tt.location {
+				t.Errorf("status %d, Location %q (err %v); want %d %q", status, rec.Header().Get("Location"), err, tt.status, tt.location)
+			}
+			if tt.body != "" && rec.Body() != tt.body {
+				t.Errorf("body %q, want %q", rec.Body(), tt.body)
+			}
+			if c := rec.Header().Get("WWW-Authenticate"); c != tt.challenge {
+				t.Errorf("WWW-Authenticate %q, want %q", c, tt.challenge)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("err %v, want %v", err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "guess") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+			id := sessionCookie(rec)
+			if (tt.loggedIn != "") != (id != "" && id != "-") {
+				t.Fatalf("session cookie %q after the request", id)
+			}
+			if tt.loggedIn == "" {
+				return
+			}
+			rec, err = a.do("GET", "/me", id, nil)
+			if err != nil || rec.Body() != tt.loggedIn {
+				t.Errorf("next request: %q (err %v), want %q", rec.Body(), err, tt.loggedIn)
+			}
+		})
+	}
+}
+
+// TestFormSession follows one client through a session: the ID changes at
+// login (fixation), the old ID grants nothing, logout ends the session,
+// and roles that do not decode grant nothing.
+func TestFormSession(t *testing.T) {
+	a := newFormApp(auth.FormConfig{Check: rolesCheck})
+	login := url.Values{"user": {"ana"}, "password": {"s3cret"}}
+
+	// An anonymous session first, as a shop's cart would make.
+	rec, _ := a.do("POST", "/corrupt", "", nil)
+	before := sessionCookie(rec)
+	if before == "" || before == "-" {
+		t.Fatalf("no anonymous session: %q", before)
+	}
+	rec, err := a.do("POST", "/login", before, login)
+	after := sessionCookie(rec)
+	if err != nil || rec.Status() != 303 || after == "" || after == "-" || after == before {
+		t.Fatalf("login: status %d, err %v, cookie %q (was %q): want a new ID", rec.Status(), err, after, before)
+	}
+	if rec, _ := a.do("GET", "/me", before, nil); rec.Body() != "nobody" {
+		t.Errorf("the pre-login ID still works: %q", rec.Body())
+	}
+	// The corrupt roles were in the session before login and moved with
+	// it; Login replaced them.
+	if rec, _ := a.do("GET", "/me", after, nil); rec.Body() != "user ana admin,dev" {
+		t.Errorf("after login: %q", rec.Body())
+	}
+	if rec, _ := a.do("POST", "/corrupt", after, nil); rec.Body() != "" {
+		t.Fatal(rec.Body())
+	}
+	if rec, _ := a.do("GET", "/me", after, nil); rec.Body() != "nobody" {
+		t.Errorf("roles that are not JSON still grant a user: %q", rec.Body())
+	}
+
+	rec, _ = a.do("POST", "/login", after, login)
+	again := sessionCookie(rec)
+	rec, err = a.do("POST", "/logout", again, nil)
+	if err != nil || rec.Status() != 303 || rec.Header().Get("Location") != "/" || sessionCookie(rec) != "-" {
+		t.Errorf("logout: status %d, err %v, Location %q, cookie %q", rec.Status(), err, rec.Header().Get("Location"), sessionCookie(rec))
+	}
+	if rec, _ := a.do("GET", "/me", again, nil); rec.Body() != "nobody" {
+		t.Errorf("the session outlived logout: %q", rec.Body())
+	}
+}
+
+// TestFormOuterUser: a user an outer filter attached (Basic, say) is seen
+// when the session has none, and the session's user wins when it has one.
+func TestFormOuterUser(t *testing.T) {
+	outer := api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+		return next.Next(w, auth.WithUser(r, auth.User{Name: "outer"}))
+	})
+	a := newFormApp(auth.FormConfig{Check: rolesCheck}, outer)
+	if rec, _ := a.do("GET", "/me", "", nil); rec.Body() != "user outer " {
+		t.Errorf("without a session user: %q", rec.Body())
+	}
+	rec, _ := a.do("POST", "/login", "", url.Values{"user": {"bo"}, "password": {"hunter2"}})
+	if rec, _ := a.do("GET", "/me", sessionCookie(rec), nil); rec.Body() != "user Bo " {
+		t.Errorf("with a session user: %q", rec.Body())
+	}
+}

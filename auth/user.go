@@ -1,0 +1,60 @@
+package auth
+
+import (
+	"slices"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// User is who a request was authenticated as. It is a plain value rather
+// than an interface so that every filter and handler agrees on what a user
+// is without conversions, and so that it can be stored in a session as two
+// strings; a program with richer identities keys its own records by Name.
+type User struct {
+	// Name identifies the user: a login name, a token's subject.
+	Name string
+	// Roles are the groups or permissions the user holds, as Required
+	// checks them. Nil means none. Do not modify the Roles of a User a
+	// Request returned: other goroutines may read them.
+	Roles []string
+}
+
+// HasRole reports whether u holds role.
+//
+// Any goroutine may call it.
+func (u User) HasRole(role string) bool { return slices.Contains(u.Roles, role) }
+
+// userKey is the attribute key of the User; unexported so that only this
+// package can set it.
+type userKey struct{}
+
+// WithUser returns a copy of r that carries u (its Roles copied), for the
+// rest of the chain: a filter that authenticated r calls next.Next(w,
+// WithUser(r, u)). r is unchanged.
+//
+// Any goroutine may call it.
+func WithUser(r *api.Request, u User) *api.Request {
+	u.Roles = slices.Clip(slices.Clone(u.Roles))
+	return r.WithAttribute(userKey{}, u)
+}
+
+// lookupUser is attached instead of a User by a filter whose user costs
+// something to look up, so that only requests that ask pay: FormLogin's,
+// since asking for the session is what makes an async request's new
+// session be created (see package session).
+type lookupUser func() (User, bool)
+
+// UserOf returns the user a filter attached to r, and false if none did.
+//
+// Any goroutine may call it, at any time. Behind FormLogin it reads the
+// session, and so must be called where package session allows (the
+// request's dispatch or its tasks).
+func UserOf(r *api.Request) (User, bool) {
+	switch v := r.Attribute(userKey{}).(type) {
+	case User:
+		return v, true
+	case lookupUser:
+		return v()
+	}
+	return User{}, false
+}

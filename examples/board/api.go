@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Limits of a post.
+const (
+	maxPostBytes = 16 << 10 // the JSON body of POST /api/posts
+	maxTextRunes = 2000
+)
+
+var (
+	errNoPost    = api.Error(http.StatusNotFound, "no such post")
+	errNotAuthor = api.Error(http.StatusForbidden, "only its author may change a post")
+	errLoggedOut = api.Error(http.StatusUnauthorized, "log in first")
+)
+
+func (a *app) me(w api.Response, r *api.Request) error {
+	user, ok := userOf(r)
+	if !ok {
+		return errLoggedOut
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"user": user})
+}
+
+func (a *app) listPosts(w api.Response, r *api.Request) error {
+	return writeJSON(w, http.StatusOK, a.board.all())
+}
+
+func (a *app) getPost(w api.Response, r *api.Request) error {
+	id, err := postID(r)
+	if err != nil {
+		return err
+	}
+	p, ok := a.board.get(id)
+	if !ok {
+		return errNoPost
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (a *app) createPost(w api.Response, r *api.Request) error {
+	user, ok := userOf(r)
+	if !ok {
+		return errLoggedOut
+	}
+	text, err := readPostText(r)
+	if err != nil {
+		return err
+	}
+	p := a.board.add(user, text)
+	w.Header().Set("Location", "/api/posts/"+strconv.FormatInt(p.ID, 10))
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+func (a *app) deletePost(w api.Response, r *api.Request) error {
+	user, ok := userOf(r)
+	if !ok {
+		return errLoggedOut
+	}
+	id, err := postID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.board.remove(id, user); err != nil {
+		return err
+	}
+	return w.SetStatus(http.StatusNoContent)
+}
+
+// readPostText decodes {"text": "..."} and checks the text. Every refusal
+// says what to fix, since the page shows it as is.
+func readPostText(r *api.Request) (string, error) {
+	if mt, _, err := mime.ParseMediaType(r.Header().Get("Content-Type")); err != nil || mt != "application/json" {
+		return "", api.Error(http.StatusUnsupportedMediaType, `send the post as application/json: {"text": "..."}`)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body(), maxPostBytes+1))
+	if err != nil {
+		return "", err
+	}
+	if len(body) > maxPostBytes {
+		return "", api.Error(http.StatusRequestEntityTooLarge, "a post's JSON must fit in "+strconv.Itoa(maxPostBytes>>10)+" KiB")
+	}
+	var in struct {
+		Text *string `json:"text"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			return "", api.Error(http.StatusBadRequest, "malformed JSON at byte "+strconv.FormatInt(syn.Offset, 10)+": "+syn.Error())
+		case errors.As(err, &typ):
+			return "", api.Error(http.StatusBadRequest, `"text" must be a string`)
+		}
+		return "", api.Error(http.StatusBadRequest, "malformed JSON: "+err.Error())
+	}
+	if in.Text == nil {
+		return "", api.Error(http.StatusBadRequest, `the JSON object needs a "text" field`)
+	}
+	text := strings.TrimSpace(*in.Text)
+	switch n := utf8.RuneCountInString(text); {
+	case n == 0:
+		return "", api.Error(http.StatusBadRequest, "the text is empty")
+	case n > maxTextRunes:
+		return "", api.Error(http.StatusBadRequest, "the text is longer than "+strconv.Itoa(maxTextRunes)+" characters")
+	}
+	return text, nil
+}
+
+// postID reads the {id} of the path. An id that is no number names no
+// post, so it is a 404 like any unknown one.
+func postID(r *api.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathParam("id"), 10, 64)
+	if err != nil {
+		return 0, errNoPost
+	}
+	return id, nil
+}

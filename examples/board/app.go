@@ -1,0 +1,141 @@
+package main
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/auth"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/filters/csrf"
+	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/static"
+)
+
+// web is the page and its assets, laid out as they are served:
+// index.html, static/app.js and static/style.css.
+//
+//go:embed web
+var web embed.FS
+
+// app is one board instance: its posts, where its attachments live, and
+// the session store it shares with other instances (or not).
+type app struct {
+	board    *board
+	dir      string          // the attachments directory
+	files    *static.Handler // serves dir
+	sessions session.Store
+	log      *slog.Logger
+}
+
+// Caching. The page and its assets are revalidated on every use, a
+// round trip that their ETags make a 304, so a new version shows at once.
+// An attachment's name is never given to another file, so a browser may
+// keep one as long as it likes.
+const (
+	siteCacheControl       = "no-cache"
+	attachmentCacheControl = "private, max-age=31536000, immutable"
+)
+
+// newContainer builds the board's container: the page and assets, the
+// login, the JSON API under /api and the attachments.
+func (a *app) newContainer(opts ...container.Option) (*container.Container, error) {
+	site, err := fs.Sub(web, "web")
+	if err != nil {
+		return nil, err
+	}
+	c := container.New(opts...)
+
+	// The filters, outermost first. Cross-origin refusal comes before a
+	// session is even looked at: a forged request is refused whatever
+	// cookie it carries, the login's POST included.
+	c.Filter("/*", csrf.New(csrf.Config{}))
+	c.Filter("/*", session.New(session.Config{Store: a.sessions}))
+	c.Filter("/*", auth.FormLogin(auth.FormConfig{Check: checkLogin}))
+	loggedIn := auth.Required(auth.RequiredConfig{})
+	c.Filter("GET /api/me", loggedIn)
+	c.Filter("POST /api/*", loggedIn)
+	c.Filter("DELETE /api/*", loggedIn)
+	// Uploaded files are the users' content, served from the page's
+	// origin: a sandbox keeps an uploaded HTML page from running script
+	// there, and nosniff keeps a browser from guessing a type into one.
+	c.FilterFunc("/attachments/*", func(w api.Response, r *api.Request, next api.Chain) error {
+		w.Header().Set("Content-Security-Policy", "sandbox")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		return next.Next(w, r)
+	})
+
+	// The default mapping: "/" is the page, /static/... its assets, and
+	// any other path a 404.
+	c.Handle("GET /", static.New(site, static.Config{CacheControl: siteCacheControl}))
+	c.Handle("GET /attachments/*", a.files)
+
+	c.HandleFunc("POST /login", answeredByFormLogin)
+	c.HandleFunc("POST /logout", answeredByFormLogin)
+
+	c.HandleFunc("GET /api/me", a.me)
+	c.HandleFunc("GET /api/posts", a.listPosts)
+	c.HandleFunc("POST /api/posts", a.createPost)
+	c.HandleFunc("GET /api/posts/{id}", a.getPost)
+	c.HandleFunc("DELETE /api/posts/{id}", a.deletePost)
+	c.HandleFunc("POST /api/posts/{id}/attachments", a.upload)
+
+	errorPage := api.HandlerFunc(a.errorPage)
+	container.ErrorPageAs[*api.StatusError](c.Root(), errorPage)
+	for _, status := range []int{http.StatusRequestEntityTooLarge, http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		c.ErrorPage(status, errorPage)
+	}
+	return c, nil
+}
+
+// errorPage answers a failed request with the cause of a client error and
+// only the status text of a server error, whose cause is logged instead:
+// as {"error": "..."} under /api, for the page's script to show, and as
+// plain text elsewhere.
+func (a *app) errorPage(w api.Response, r *api.Request) error {
+	err := container.ErrorOf(r)
+	status := w.Status()
+	msg := http.StatusText(status)
+	var se *api.StatusError
+	switch {
+	case status >= 500, errors.Is(err, static.ErrNotFound):
+		// static refuses hidden names with the same 404: say no more.
+	case errors.Is(err, auth.ErrNoCredentials):
+		msg = "log in first"
+	case errors.Is(err, auth.ErrBadCredentials):
+		msg = "wrong user name or password"
+	case errors.Is(err, csrf.ErrCrossOrigin):
+		msg = "refused: a request from another site"
+	case errors.As(err, &se) && se.Err != nil:
+		msg = se.Err.Error()
+	}
+	if status >= 500 {
+		a.log.Error("board: request failed", "method", r.Method(), "path", r.Path(), "err", err)
+	}
+	if !strings.HasPrefix(r.Path(), "/api/") {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err := w.WriteString(strconv.Itoa(status) + " " + msg + "\n")
+		return err
+	}
+	return writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w api.Response, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := w.SetStatus(status); err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"crypto/rand"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/formdata"
+)
+
+const (
+	// maxAttachmentBytes bounds one attached file; a larger one is a 413.
+	maxAttachmentBytes = 8 << 20
+	// uploadTimeout is how long an upload may take, longer than the
+	// container's 30 s default: 8 MiB is minutes on a slow link.
+	uploadTimeout = 5 * time.Minute
+	// spoolDir, under the attachments directory, holds uploads while they
+	// arrive. Being in the same file system, a finished one is renamed
+	// into place, never copied, so no half file is ever served; being a
+	// dot directory, static never serves what is in it.
+	spoolDir = ".uploads"
+)
+
+// uploadLimits allow one file part of maxAttachmentBytes, and little
+// beside: the page sends nothing else.
+func (a *app) uploadLimits() formdata.Limits {
+	return formdata.Limits{
+		MaxParts:        4,
+		MaxFieldBytes:   1 << 10,
+		MaxFileBytes:    maxAttachmentBytes,
+		MaxBodyBytes:    maxAttachmentBytes + 64<<10, // the parts' headers and boundaries
+		MaxMemoryBytes:  64 << 10,
+		MemoryThreshold: -1, // every file to disk, to be renamed into place
+		TempDir:         filepath.Join(a.dir, spoolDir),
+	}
+}
+
+// upload attaches the multipart part "file" to a post of the user's. The
+// body is read as it arrives, holding no goroutine while a slow client
+// sends it. The file is kept under a fresh random name, which is what the
+// URL carries: neither the client's file name nor the post shows in the
+// path, and one name never serves two files.
+func (a *app) upload(w api.Response, r *api.Request) error {
+	user, ok := userOf(r)
+	if !ok {
+		return errLoggedOut
+	}
+	id, err := postID(r)
+	if err != nil {
+		return err
+	}
+	// Refuse before reading the body: a stranger's upload is not even
+	// spooled.
+	if author, err := a.board.authorOf(id); err != nil {
+		return err
+	} else if author != user {
+		return errNotAuthor
+	}
+	ac, err := formdata.ParseAsync(r, a.uploadLimits(), func(w api.Response, f *formdata.Form, err error) error {
+		if err != nil {
+			return err // 413 over a limit, 400 for a malformed body
+		}
+		fh := f.File("file")
+		if fh == nil {
+			return api.Error(http.StatusBadRequest, `send the file as the multipart/form-data part "file"`)
+		}
+		name := rand.Text() + extension(fh.Filename)
+		path := filepath.Join(a.dir, name)
+		if err := fh.SaveTo(path); err != nil {
+			return err
+		}
+		att := Attachment{URL: "/attachments/" + name, Size: fh.Size}
+		// The post may have gone while its file arrived.
+		if err := a.board.attach(id, user, att); err != nil {
+			os.Remove(path)
+			return err
+		}
+		w.Header().Set("Location", att.URL)
+		return writeJSON(w, http.StatusCreated, att)
+	})
+	if err != nil {
+		return err // refused before reading: no multipart body, or too long
+	}
+	ac.SetTimeout(uploadTimeout)
+	return nil
+}
+
+// extension keeps a short, plain extension of the client's file name, so
+// that the file is served with its type; anything else is dropped.
+func extension(name string) string {
+	ext := strings.ToLower(filepath.Ext(name))
+	if len(ext) < 2 || len(ext) > 9 {
+		return ""
+	}
+	for _, c := range ext[1:] {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return ""
+		}
+	}
+	return ext
+}

@@ -1,0 +1,99 @@
+// Drives the board's page in headless Chromium as a user would: log in
+// through the form, post a text with a file attached, and see both appear.
+// Then it downloads the attachment from inside the page and compares its
+// bytes with the file's.
+//
+//   node board.mjs http://127.0.0.1:8080
+//
+// It launches Debian's Chromium binary itself (CHROMIUM overrides the
+// path): /usr/bin/chromium is a shell wrapper that puppeteer cannot drive.
+// Exit status 0 means every check passed; otherwise the failure is on
+// stderr.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import puppeteer from "puppeteer-core";
+
+const base = process.argv[2];
+if (!base) {
+  console.error("usage: node board.mjs URL");
+  process.exit(2);
+}
+const chromium = process.env.CHROMIUM || "/usr/lib/chromium/chromium";
+const timeout = 30_000;
+
+// Every byte value, so that a download that re-encodes anything shows.
+const fileBytes = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+
+async function main(dir) {
+  const file = join(dir, "bytes.bin");
+  await writeFile(file, fileBytes);
+  // One browser per simulated user: two pages in one browser ended in
+  // "Target closed" on the machine this was written on.
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    userDataDir: join(dir, "profile"),
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(timeout);
+    const pageErrors = [];
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+
+    await page.goto(base, { waitUntil: "load" });
+    await page.type("#login input[name=user]", "ann");
+    await page.type("#login input[name=password]", "board");
+    await page.click("#login button[type=submit]");
+    await page.waitForSelector("#compose:not([hidden])");
+    const who = await page.$eval("#me", (e) => e.textContent);
+    if (who !== "Logged in as ann") throw new Error(`after login the page says ${JSON.stringify(who)}`);
+
+    const text = `hello from Chromium ${Date.now()}`;
+    await page.type("#text", text);
+    const input = await page.$("#file");
+    await input.uploadFile(file);
+    await page.click("#compose button[type=submit]");
+
+    const href = await page.waitForFunction((text) => {
+      for (const li of document.querySelectorAll("#posts li")) {
+        const a = li.querySelector(".attachments a");
+        if (li.querySelector(".text").textContent === text && a) return a.getAttribute("href");
+      }
+      return false;
+    }, {}, text).then((h) => h.jsonValue());
+    if (!/^\/attachments\/[A-Z2-7]+\.bin$/.test(href)) throw new Error(`attachment link ${href}`);
+    const user = await page.$eval(`#posts li:last-child .user`, (e) => e.textContent);
+    if (user !== "ann") throw new Error(`the post is by ${JSON.stringify(user)}`);
+
+    const got = await page.evaluate(async (href) => {
+      const res = await fetch(href);
+      return { status: res.status, bytes: Array.from(new Uint8Array(await res.arrayBuffer())) };
+    }, href);
+    if (got.status !== 200) throw new Error(`GET ${href}: ${got.status}`);
+    if (!fileBytes.equals(Buffer.from(got.bytes))) {
+      throw new Error(`GET ${href}: ${got.bytes.length} bytes, not the ${fileBytes.length} uploaded`);
+    }
+
+    const shown = await page.$eval("#error", (e) => (e.hidden ? "" : e.textContent));
+    if (shown) throw new Error(`the page shows an error: ${shown}`);
+    if (pageErrors.length) throw new Error(`script errors: ${pageErrors.join("; ")}`);
+    console.log(`ok: posted ${JSON.stringify(text)} with ${href}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), "board-browser-"));
+try {
+  await main(dir);
+} catch (err) {
+  console.error(err && err.stack ? err.stack : err);
+  process.exitCode = 1;
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quic-go/quic-go/http3"
+)
+
+// Flags that cannot work together are refused before anything listens.
+func TestFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-cert", "x.pem"}, "-cert and -key"},
+		{[]string{"-key", "x.pem"}, "-cert and -key"},
+		{[]string{"-h3"}, "-h3 needs -tls"},
+		{[]string{"-nats", "nats://127.0.0.1:1", "-nats-embed", "127.0.0.1:0"}, "exclude each other"},
+		{[]string{"-nats-embed", "nowhere"}, "-nats-embed"},
+		{[]string{"stray"}, "unexpected arguments"},
+		{[]string{"-no-such-flag"}, "not defined"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			err := run(t.Context(), append([]string{"-addr", "127.0.0.1:0"}, tc.args...), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("run = %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The protocol flags the examples share: a login, a post, an upload (read
+// without blocking, whatever the protocol) and a range of it, and the page,
+// over each, the session cookie riding along (Secure or not).
+func TestProtocols(t *testing.T) {
+	insecure := &tls.Config{InsecureSkipVerify: true}
+	h2c := &http.Transport{Protocols: new(http.Protocols)}
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		rt    func() http.RoundTripper
+		proto string
+	}{
+		{"HTTP/1.1", nil, func() http.RoundTripper { return &http.Transport{} }, "HTTP/1.1"},
+		{"h2c", []string{"-h2c"}, func() http.RoundTripper { return h2c }, "HTTP/2.0"},
+		{"TLS", []string{"-tls"}, func() http.RoundTripper {
+			return &http.Transport{TLSClientConfig: insecure, ForceAttemptHTTP2: true}
+		}, "HTTP/2.0"},
+		{"HTTP/3", []string{"-tls", "-h3"}, func() http.RoundTripper { return &http3.Transport{TLSClientConfig: insecure} }, "HTTP/3.0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := startBoard(t, tc.args...)
+			rt := tc.rt()
+			t.Cleanup(func() {
+				if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+					c.CloseIdleConnections()
+				}
+				if c, ok := rt.(io.Closer); ok {
+					c.Close()
+				}
+			})
+			jar, err := cookiejar.New(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &http.Client{Transport: rt, Jar: jar, Timeout: 20 * time.Second,
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			// A jar sends a Secure cookie over https only: the session
+			// cookie says Secure exactly when the login came over TLS.
+			if ck := login(t, c, b.base, "ann"); strings.Contains(ck, "; Secure") != strings.HasPrefix(b.base, "https:") {
+				t.Errorf("session cookie %q over %s", ck, b.base)
+			}
+			upload, uploadType := multipartFile(t, "file", "f.txt", []byte("over "+tc.name))
+			var attachment string // the upload's URL, for the steps after it
+			steps := []struct {
+				method, path string
+				header       http.Header
+				body         []byte
+				status       int
+				check        func(body string) bool
+			}{
+				{"GET", "/api/me", nil, nil, 200, nil},
+				{"POST", "/api/posts", http.Header{"Content-Type": {"application/json"}}, []byte(`{"text":"over ` + tc.name + `"}`), 201, nil},
+				{"POST", "/api/posts/1/attachments", http.Header{"Content-Type": {uploadType}}, upload, 201, func(body string) bool {
+					var att Attachment
+					err := json.Unmarshal([]byte(body), &att)
+					attachment = att.URL
+					return err == nil && att.Size == int64(len("over "+tc.name))
+				}},
+				{"GET", "{attachment}", http.Header{"Range": {"bytes=0-3"}}, nil, 206, func(body string) bool { return body == "over" }},
+				{"GET", "/", nil, nil, 200, func(body string) bool { return strings.Contains(body, "<title>Wharf board</title>") }},
+			}
+			for _, s := range steps {
+				path := strings.Replace(s.path, "{attachment}", attachment, 1)
+				req, err := http.NewRequest(s.method, b.base+path, bytes.NewReader(s.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				maps.Copy(req.Header, s.header)
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body := readAll(t, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != s.status || resp.Proto != tc.proto || s.check != nil && !s.check(body) {
+					t.Errorf("%s %s: %s %s %q, want %d over %s", s.method, path, resp.Proto, resp.Status, body, s.status, tc.proto)
+				}
+			}
+		})
+	}
+}
+
+// Everything the board puts in the temporary directory (attachments, the
+// embedded broker's JetStream store, upload spools) is gone once run
+// returns.
+func TestRemovesItsFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	b := startBoard(t, "-nats-embed", "127.0.0.1:0")
+	c := newUser(t)
+	login(t, c, b.base, "ann")
+	if a := send(t, c, "POST", b.base+"/api/posts", http.Header{"Content-Type": {"application/json"}}, []byte(`{"text":"x"}`)); a.Status != 201 {
+		t.Fatalf("post: %v", a)
+	}
+	body, ct := multipartFile(t, "file", "a.txt", []byte("attached"))
+	if a := send(t, c, "POST", b.base+"/api/posts/1/attachments", http.Header{"Content-Type": {ct}}, body); a.Status != 201 {
+		t.Fatalf("attach: %v", a)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) == 0 {
+		t.Fatal("nothing in TMPDIR while running: the test would prove nothing")
+	}
+	c.CloseIdleConnections()
+	if err := b.stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var left []string
+	filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
+		if path != tmp {
+			left = append(left, path)
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// With -attachments the files go where it says, under the name their URL
+// carries, and stay after exit.
+func TestAttachmentsFlag(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "files")
+	b := startBoard(t, "-attachments", dir)
+	c := newUser(t)
+	login(t, c, b.base, "ann")
+	send(t, c, "POST", b.base+"/api/posts", http.Header{"Content-Type": {"application/json"}}, []byte(`{"text":"x"}`))
+	body, ct := multipartFile(t, "file", "notes.TXT", []byte("attached"))
+	a := send(t, c, "POST", b.base+"/api/posts/1/attachments", http.Header{"Content-Type": {ct}}, body)
+	if a.Status != 201 {
+		t.Fatalf("attach: %v", a)
+	}
+	c.CloseIdleConnections()
+	if err := b.stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Name() == spoolDir {
+			if spooled, err := os.ReadDir(filepath.Join(dir, spoolDir)); err != nil || len(spooled) > 0 {
+				t.Errorf("%s holds %v (%v), want nothing once the upload completed", spoolDir, spooled, err)
+			}
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 {
+		t.Fatalf("%s holds %v, want the one file", dir, names)
+	}
+	name := names[0]
+	if !strings.HasSuffix(name, ".txt") || !strings.Contains(a.Body, `"/attachments/`+name+`"`) {
+		t.Errorf("file %s for answer %s", name, a.Body)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(got) != "attached" {
+		t.Errorf("file holds %q (%v)", got, err)
+	}
+}

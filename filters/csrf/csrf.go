@@ -1,0 +1,122 @@
+package csrf
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Errors of package csrf.
+var (
+	// ErrCrossOrigin is what a refused request fails with: the default
+	// answer is a 403 whose cause wraps it, and Config.Deny receives an
+	// error that wraps it together with net/http's reason.
+	ErrCrossOrigin = errors.New("csrf: cross-origin request refused")
+
+	// ErrConfig is the panic value of New for a configuration
+	// http.CrossOriginProtection rejects (a trusted origin that is not
+	// "scheme://host[:port]"); it wraps the reason.
+	ErrConfig = errors.New("csrf: invalid configuration")
+)
+
+// Config says which cross-origin requests to let through and how to answer
+// the others. The zero value protects every state-changing request and
+// trusts no other origin.
+type Config struct {
+	// TrustedOrigins lists origins, exactly as browsers send them in the
+	// Origin field ("https://app.example", "http://localhost:8080"),
+	// whose cross-origin requests are allowed. Empty means none.
+	TrustedOrigins []string
+
+	// InsecureBypassPatterns lists net/http ServeMux patterns
+	// ("POST /webhooks/{id}") whose requests are allowed whatever their
+	// origin; they are matched against the request's full path. Empty
+	// means none. As the name warns, a bypassed handler must defend
+	// itself (a webhook signature, say).
+	InsecureBypassPatterns []string
+
+	// Protection is the http.CrossOriginProtection that decides; the
+	// TrustedOrigins and InsecureBypassPatterns are added to it. Nil means
+	// a new one. Pass one to add trusted origins while serving: its
+	// AddTrustedOrigin may be called concurrently with requests.
+	Protection *http.CrossOriginProtection
+
+	// Deny answers a refused request in place of the rest of the chain;
+	// err wraps ErrCrossOrigin and net/http's reason. Nil means the
+	// filter returns a 403 api.StatusError whose cause is ErrCrossOrigin,
+	// answered by the container's error pages.
+	Deny func(w api.Response, r *api.Request, err error) error
+}
+
+type filter struct {
+	p    *http.CrossOriginProtection
+	deny func(w api.Response, r *api.Request, err error) error
+}
+
+// errForbidden is the default answer: the short cause, not net/http's
+// reason, reaches the client.
+var errForbidden = &api.StatusError{Code: http.StatusForbidden, Err: ErrCrossOrigin}
+
+// New returns the filter for cfg. It panics with an error wrapping
+// ErrConfig if a trusted origin is malformed, and as net/http's
+// AddInsecureBypassPattern panics for a malformed or conflicting pattern:
+// a configuration is checked when it is registered, as container patterns
+// are.
+//
+// Goroutines: call New at setup time. The filter is safe for concurrent
+// use; each call of its Filter method comes from the request's serialized
+// task.
+func New(cfg Config) api.Filter {
+	p := cfg.Protection
+	if p == nil {
+		p = http.NewCrossOriginProtection()
+	}
+	for _, o := range cfg.TrustedOrigins {
+		if err := p.AddTrustedOrigin(o); err != nil {
+			panic(fmt.Errorf("%w: %w", ErrConfig, err))
+		}
+	}
+	for _, pat := range cfg.InsecureBypassPatterns {
+		p.AddInsecureBypassPattern(pat)
+	}
+	return &filter{p: p, deny: cfg.Deny}
+}
+
+// Filter passes r on if the protection allows it, and answers it with Deny
+// or a 403 if not.
+func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	err := f.p.Check(checkRequest(r))
+	if err == nil {
+		return next.Next(w, r)
+	}
+	if f.deny != nil {
+		return f.deny(w, r, fmt.Errorf("%w: %w", ErrCrossOrigin, err))
+	}
+	return errForbidden
+}
+
+// checkRequest builds the *http.Request Check reads: method, the two header
+// fields it consults, Host, and the path a bypass pattern is matched
+// against. api.ToHTTPRequest would parse the target and copy every header
+// field for nothing.
+func checkRequest(r *api.Request) *http.Request {
+	// Check reads each field with Get, so the first value is all it needs.
+	var h http.Header
+	for _, k := range [...]string{"Sec-Fetch-Site", "Origin"} {
+		if v := r.Header().Get(k); v != "" {
+			if h == nil {
+				h = make(http.Header, 2)
+			}
+			h[k] = []string{v}
+		}
+	}
+	return &http.Request{
+		Method: r.Method(),
+		URL:    &url.URL{Path: r.Path(), RawQuery: r.RawQuery()},
+		Header: h,
+		Host:   r.Host(),
+	}
+}

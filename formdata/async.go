@@ -1,0 +1,203 @@
+package formdata
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/mimepart"
+)
+
+// DoneFunc receives the outcome of ParseAsync: the form, or the error
+// that stopped it (f is nil then, and its temporary files are already
+// removed). It runs as a serialized task of the request, so it may write
+// w, and it answers as a Handler does: nil completes the request with
+// what it wrote; an error fails it, and the container answers it through
+// its error pages (return err as it is to answer 413, 400, ...);
+// ErrKeepOpen leaves the request open for work done started, which
+// answers later through the *async.Context ParseAsync returned
+// (Dispatch, then Complete or Fail) or is ended by the async timeout.
+type DoneFunc func(w api.Response, f *Form, err error) error
+
+// ParseAsync parses r's form body as Parse does, with the same Limits,
+// errors and Form, without blocking: it puts the request in async mode
+// (async.Start), reads the body through a read listener as it arrives and
+// feeds it to a push parser (internal/mimepart), so no goroutine waits
+// for a slow client on the epoll connector (the portable connector and
+// the others read ahead on a goroutine of their own, as async.Input
+// does). When the body is parsed, or fails, done runs.
+//
+// Call it from the request's handler (the dispatch that may start async
+// mode), which then returns nil; set the returned Context's timeout
+// before it returns if the upload may take longer than the container's
+// async timeout (30 s by default): a request that expires completes
+// without done. An error before async mode starts (a 415, a missing
+// boundary, a Content-Length over MaxBodyBytes, async mode unavailable)
+// is returned and done never runs: return it from the handler. Otherwise
+// done runs exactly once, unless the request completes first (it expired,
+// its client left, the container closed).
+//
+// Temporary files are written from the listener's serialized tasks, a
+// write to local disk each; they are removed when the request completes,
+// however it ends, as with Parse, and at once when the parse fails.
+func ParseAsync(r *api.Request, lim Limits, done DoneFunc) (*async.Context, error) {
+	enc, boundary, err := classify(r)
+	if err != nil {
+		return nil, err
+	}
+	lim = lim.resolved()
+	u := &upload{done: done, b: newBuilder(lim, &store{dir: lim.TempDir}), max: lim.MaxBodyBytes}
+	switch {
+	case enc == urlEncoded:
+		u.urlencoded = true
+		u.max = r.Head().MaxFormBytes
+		if u.max == 0 {
+			u.max = api.DefaultMaxFormBytes
+		}
+		if over(r.ContentLength(), u.max) {
+			return nil, formTooLarge(u.max)
+		}
+	default:
+		if over(r.ContentLength(), lim.MaxBodyBytes) {
+			return nil, tooLarge(&LimitError{Limit: "MaxBodyBytes", Max: lim.MaxBodyBytes})
+		}
+		if u.p, err = mimepart.NewParser(boundary, partLimits(lim), u.b); err != nil {
+			return nil, u.b.parseError(err, 0)
+		}
+	}
+	ac, err := async.Start(r)
+	if err != nil {
+		return nil, err
+	}
+	u.ac = ac
+	if err := async.OnComplete(r, func(error) { u.b.form.st.removeAll() }); err != nil {
+		return nil, err
+	}
+	if u.urlencoded && !hasFormMethod(r.Method()) {
+		// As Request.PostForm: only these methods' bodies are forms.
+		return ac, ac.Dispatch(func(w api.Response) { u.finish(w, nil) })
+	}
+	u.in, err = ac.SetReadListener(u)
+	return ac, err
+}
+
+func hasFormMethod(m string) bool {
+	return m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch
+}
+
+func formTooLarge(limit int64) error {
+	return &api.StatusError{Code: http.StatusRequestEntityTooLarge, Err: fmt.Errorf("%w: form body over %d bytes", api.ErrBodyTooLarge, limit)}
+}
+
+// upload is one ParseAsync: the read listener and the parse state. Its
+// callbacks are serialized tasks of the request, so it needs no lock.
+type upload struct {
+	ac   *async.Context
+	in   *async.Input
+	done DoneFunc
+	b    *builder
+
+	p          *mimepart.Parser // multipart
+	urlencoded bool
+	body       []byte // a URL-encoded body so far
+	n, max     int64  // bytes read, and the limit on them
+	finished   bool
+}
+
+// OnDataAvailable feeds what has arrived to the parser.
+func (u *upload) OnDataAvailable(w api.Response) {
+	if u.finished {
+		return
+	}
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	for {
+		n, err := u.in.Read(buf)
+		if n > 0 {
+			if ferr := u.consume(buf[:n]); ferr != nil {
+				u.finish(w, ferr)
+				return
+			}
+			if u.p != nil && u.p.Done() {
+				// The final delimiter: what follows is ignored, as
+				// mime/multipart ignores it, and the connector drops it.
+				u.finish(w, nil)
+				return
+			}
+		}
+		if err != nil {
+			return // ErrWouldBlock: called again; io.EOF: OnAllDataRead; else OnError
+		}
+	}
+}
+
+func (u *upload) consume(p []byte) error {
+	u.n += int64(len(p))
+	if u.urlencoded {
+		if over(u.n, u.max) {
+			return formTooLarge(u.max)
+		}
+		u.body = append(u.body, p...)
+		return nil
+	}
+	if over(u.n, u.max) {
+		return tooLarge(&LimitError{Limit: "MaxBodyBytes", Max: u.max})
+	}
+	if _, err := u.p.Write(p); err != nil {
+		return u.b.parseError(err, u.p.Parts())
+	}
+	return nil
+}
+
+// OnAllDataRead ends the body.
+func (u *upload) OnAllDataRead(w api.Response) {
+	if u.finished {
+		return
+	}
+	if u.p != nil {
+		if err := u.p.Close(); err != nil {
+			u.finish(w, u.b.parseError(err, u.p.Parts()))
+			return
+		}
+		u.finish(w, nil)
+		return
+	}
+	v, err := url.ParseQuery(string(u.body))
+	if err != nil {
+		u.finish(w, &api.StatusError{Code: http.StatusBadRequest, Err: fmt.Errorf("wharf: malformed form body: %w", err)})
+		return
+	}
+	u.b.form.Values = v
+	u.finish(w, nil)
+}
+
+// OnError reports a failed read (the client left, a rate or size limit of
+// the connector).
+func (u *upload) OnError(w api.Response, err error) {
+	if !u.finished {
+		u.finish(w, fmt.Errorf("formdata: reading body: %w", err))
+	}
+}
+
+// finish runs done once and completes the request as done's result says.
+func (u *upload) finish(w api.Response, err error) {
+	u.finished = true
+	f := u.b.form
+	if err != nil {
+		f.st.removeAll()
+		f = nil
+	}
+	u.body = nil
+	derr := u.done(w, f, err)
+	switch {
+	case errors.Is(derr, ErrKeepOpen):
+	case derr != nil:
+		u.ac.Fail(derr)
+	default:
+		u.ac.Complete()
+	}
+}

@@ -1,0 +1,150 @@
+package formdata
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/mimepart"
+)
+
+// builder turns parts into a Form under the Limits: fields into Values,
+// files into FileHeaders, in memory up to MemoryThreshold and spooled to
+// a temporary file beyond it. Both styles feed it (Parse from
+// mime/multipart's parts, ParseAsync from mimepart's events), so they
+// build the same Form. It belongs to the goroutine or serialized task
+// that parses.
+type builder struct {
+	lim  Limits // resolved
+	form *Form
+
+	part     int
+	name     string // "" for a part without a form name: skipped, as net/http does
+	filename string
+	header   textproto.MIMEHeader
+	size     int64
+	buf      []byte   // a field's value, or a file while in memory
+	file     *os.File // a file once spooled
+	memory   int64    // bytes the form keeps in memory
+}
+
+func newBuilder(lim Limits, st *store) *builder {
+	return &builder{lim: lim, form: &Form{Values: url.Values{}, files: map[string][]*FileHeader{}, st: st}}
+}
+
+// Header starts a part, reading its form name and filename as
+// multipart.Part's FormName and FileName do.
+func (b *builder) Header(h textproto.MIMEHeader) error {
+	b.part++
+	b.header, b.size, b.name, b.filename = h, 0, "", ""
+	disp, params, err := mime.ParseMediaType(h.Get("Content-Disposition"))
+	if err == nil && disp == "form-data" {
+		b.name = params["name"]
+	}
+	if fn := params["filename"]; err == nil && fn != "" {
+		b.filename = filepath.Base(fn)
+	}
+	return nil
+}
+
+func (b *builder) limit(name string, max int64) error {
+	return tooLarge(&LimitError{Limit: name, Max: max, Part: b.part, Name: b.name, Filename: b.filename})
+}
+
+// Data adds a piece of the part, checking its limits first.
+func (b *builder) Data(p []byte) error {
+	if b.name == "" {
+		return nil
+	}
+	b.size += int64(len(p))
+	if b.filename == "" {
+		if over(b.size, b.lim.MaxFieldBytes) {
+			return b.limit("MaxFieldBytes", b.lim.MaxFieldBytes)
+		}
+		if over(b.memory+int64(len(p)), b.lim.MaxMemoryBytes) {
+			return b.limit("MaxMemoryBytes", b.lim.MaxMemoryBytes)
+		}
+		b.memory += int64(len(p))
+		b.buf = append(b.buf, p...)
+		return nil
+	}
+	if over(b.size, b.lim.MaxFileBytes) {
+		return b.limit("MaxFileBytes", b.lim.MaxFileBytes)
+	}
+	if b.file == nil {
+		if !over(b.size, b.lim.MemoryThreshold) && b.lim.MemoryThreshold >= 0 &&
+			!over(b.memory+int64(len(p)), b.lim.MaxMemoryBytes) {
+			b.memory += int64(len(p))
+			b.buf = append(b.buf, p...)
+			return nil
+		}
+		// Over the threshold: to disk, with what was held so far.
+		f, err := b.form.st.create()
+		if err != nil {
+			return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
+		}
+		b.file = f
+		b.memory -= int64(len(b.buf))
+		if _, err := f.Write(b.buf); err != nil {
+			return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
+		}
+		b.buf = b.buf[:0]
+	}
+	if _, err := b.file.Write(p); err != nil {
+		return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
+	}
+	return nil
+}
+
+// End adds the finished part to the form.
+func (b *builder) End() error {
+	if b.name == "" {
+		return nil
+	}
+	if b.filename == "" {
+		b.form.Values[b.name] = append(b.form.Values[b.name], string(b.buf))
+		b.buf = b.buf[:0]
+		return nil
+	}
+	fh := &FileHeader{Filename: b.filename, Header: b.header, Size: b.size, st: b.form.st}
+	if b.file != nil {
+		fh.path = b.file.Name()
+		err := b.file.Close()
+		b.file = nil
+		if err != nil {
+			return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
+		}
+	} else {
+		fh.data, b.buf = b.buf, nil // the file keeps the bytes
+	}
+	b.form.files[b.name] = append(b.form.files[b.name], fh)
+	return nil
+}
+
+// parseError maps an error of mimepart to the answer: a limit to 413, a
+// malformed body to 400; any other (a read error, a builder's) passes.
+// parts is how many parts the parser has begun.
+func (b *builder) parseError(err error, parts int) error {
+	switch {
+	case errors.Is(err, mimepart.ErrTooManyParts):
+		return tooLarge(&LimitError{Limit: "MaxParts", Max: int64(b.lim.MaxParts)})
+	case errors.Is(err, mimepart.ErrHeaderTooLarge):
+		return tooLarge(&LimitError{Limit: "MaxHeaderBytes", Max: int64(b.lim.MaxHeaderBytes), Part: parts})
+	case errors.Is(err, mimepart.ErrMalformed), errors.Is(err, mimepart.ErrBoundary):
+		return malformed(err)
+	}
+	return err
+}
+
+// malformed is the 400 answer to a body that is not valid multipart.
+func malformed(cause error) error {
+	msg := strings.TrimPrefix(cause.Error(), mimepart.ErrMalformed.Error()+": ")
+	return &api.StatusError{Code: http.StatusBadRequest, Err: fmt.Errorf("%w: %s", ErrMalformed, msg)}
+}

@@ -1,0 +1,153 @@
+package formdata_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/formdata"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// TestTempFilesRemoved counts the temporary directory after uploads that
+// complete, fail in the handler, are refused by a limit halfway, expire
+// (async timeout) and are abandoned by the client in the middle of the
+// body: every spooled file is gone each time, in both styles.
+func TestTempFilesRemoved(t *testing.T) {
+	var dir string
+	build := func(c *container.Container) {
+		dir = t.TempDir()
+		lim := formdata.Limits{TempDir: dir, MemoryThreshold: 1, MaxFileBytes: 64 << 10}
+		answer := func(w api.Response, f *formdata.Form, r *api.Request) error {
+			if r.QueryValue("fail") != "" {
+				return errors.New("the handler fails after the parse")
+			}
+			_, err := fmt.Fprintf(w, "%d files", len(f.Files("f")))
+			return err
+		}
+		c.HandleFunc("POST /blocking", func(w api.Response, r *api.Request) error {
+			f, err := formdata.Parse(r, lim)
+			if err != nil {
+				return err
+			}
+			return answer(w, f, r)
+		})
+		c.HandleFunc("POST /async", func(w api.Response, r *api.Request) error {
+			ac, err := formdata.ParseAsync(r, lim, func(w api.Response, f *formdata.Form, err error) error {
+				if err != nil {
+					return err
+				}
+				return answer(w, f, r)
+			})
+			if ac != nil && r.QueryValue("expire") != "" {
+				ac.SetTimeout(500 * time.Millisecond) // long enough to spool the first half
+			}
+			return err
+		})
+	}
+	body, ct := multipartBody(
+		upload{name: "f", filename: "a.bin", content: strings.Repeat("a", 20<<10)},
+		upload{name: "f", filename: "b.bin", content: strings.Repeat("b", 20<<10)},
+	)
+	overLimit, overCT := multipartBody(
+		upload{name: "f", filename: "a.bin", content: strings.Repeat("a", 20<<10)},
+		upload{name: "f", filename: "c.bin", content: strings.Repeat("c", 65<<10)},
+	)
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, style := range []string{"/blocking", "/async"} {
+			for _, tt := range []struct {
+				query string
+				body  []byte
+				ct    string
+				code  int
+			}{
+				{"", body, ct, 200},
+				{"?fail=1", body, ct, 500},
+				{"", overLimit, overCT, 413},
+			} {
+				if code, got := post(t, s, style+tt.query, tt.ct, tt.body); code != tt.code {
+					t.Errorf("%s%s = %d %q, want %d", style, tt.query, code, got, tt.code)
+				}
+				waitEmpty(t, dir)
+			}
+		}
+		// The rest sends half a body over raw HTTP/1.1.
+		half := func(path string) (*bufio.Reader, func() error) {
+			nc := s.DialHTTP1(t)
+			nc.SetDeadline(time.Now().Add(20 * time.Second))
+			fmt.Fprintf(nc, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", path, ct, len(body))
+			nc.Write(body[:len(body)/2])
+			return bufio.NewReader(nc), nc.Close
+		}
+		// Expired: the async timeout answers while the body is half sent.
+		// (net/http's server reads the rest of a body before it answers,
+		// so there the answer would wait for a body that never comes.)
+		if s.Mode != modes.NetHTTP {
+			br, closeConn := half("/async?expire=1")
+			waitFiles(t, dir)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 500 {
+				t.Errorf("expired upload = %d, want 500", resp.StatusCode)
+			}
+			waitEmpty(t, dir)
+			closeConn()
+		}
+		// Abandoned: the client leaves once a file is spooled.
+		for _, style := range []string{"/blocking", "/async"} {
+			_, closeConn := half(style)
+			waitFiles(t, dir)
+			closeConn()
+			waitEmpty(t, dir)
+		}
+	})
+}
+
+// TestRemovedAfterCompletion: a FileHeader kept past its request opens
+// nothing: Open and SaveTo report ErrRemoved.
+func TestRemovedAfterCompletion(t *testing.T) {
+	kept := make(chan *formdata.FileHeader, 2)
+	build := func(c *container.Container) {
+		c.HandleFunc("POST /", func(w api.Response, r *api.Request) error {
+			f, err := formdata.Parse(r, formdata.Limits{TempDir: t.TempDir(), MemoryThreshold: 4})
+			if err != nil {
+				return err
+			}
+			kept <- f.File("disk")
+			kept <- f.File("mem")
+			return nil
+		})
+	}
+	body, ct := multipartBody(upload{name: "disk", filename: "d", content: "0123456789"}, upload{name: "mem", filename: "m", content: "012"})
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		if code, _ := post(t, s, "/", ct, body); code != 200 {
+			t.Fatalf("POST = %d", code)
+		}
+		for range 2 {
+			fh := <-kept
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				_, err := fh.Open()
+				if errors.Is(err, formdata.ErrRemoved) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("Open of %s after completion: %v", fh.Filename, err)
+				}
+				time.Sleep(time.Millisecond) // a bounded poll: completion follows the answer
+			}
+			if err := fh.SaveTo(t.TempDir() + "/x"); !errors.Is(err, formdata.ErrRemoved) {
+				t.Errorf("SaveTo of %s after completion: %v", fh.Filename, err)
+			}
+		}
+	})
+}

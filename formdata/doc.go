@@ -1,0 +1,43 @@
+// Package formdata parses forms — multipart/form-data uploads and
+// URL-encoded bodies — for Wharf handlers, under limits, with large files
+// spooled to temporary files that are removed when the request completes.
+//
+// There are two styles, which build the same Form under the same Limits
+// and fail with the same errors:
+//
+//   - Parse blocks the handler's goroutine while the body arrives, reading
+//     it through mime/multipart's Reader as net/http's ParseMultipartForm
+//     does. It suits ordinary handlers.
+//   - ParseAsync returns at once: the request goes into async mode, the
+//     body is read by a read listener (package async) as it arrives and fed
+//     to a push parser (internal/mimepart), and a DoneFunc runs, as a
+//     serialized task of the request, when the form is complete. No
+//     goroutine waits for a slow client on the epoll connector, so
+//     thousands of slow uploads cost memory, not goroutines.
+//
+// Both also take application/x-www-form-urlencoded bodies, so one call
+// serves either encoding; for those the container's WithMaxFormBytes is
+// the limit, as for Request.Form.
+//
+// # Limits and errors
+//
+// Every size and count is bounded (Limits; the zero value is sane) and
+// checked as the bytes arrive. Over a limit, the error is a 413
+// *api.StatusError wrapping a *LimitError, which wraps api.ErrBodyTooLarge
+// and names the limit and the part, so a handler returns it as it is and
+// the client reads why. A malformed body or a missing boundary is a 400
+// (ErrMalformed), a Content-Type that is no form a 415
+// (ErrUnsupportedType).
+//
+// # Temporary files
+//
+// The form owns its temporary files. Their removal is registered with
+// async.OnComplete before the first byte is read, so they are removed
+// however the request ends: answered, failed by the handler, expired,
+// abandoned by the client in the middle of the body, or refused by a
+// limit halfway (then at once). A handler therefore must not keep a Form
+// or FileHeader past its request, nor hand one to a goroutine that
+// outlives it; FileHeader.SaveTo keeps a file by moving it elsewhere.
+//
+// Package formdata imports api, async and internal/mimepart.
+package formdata

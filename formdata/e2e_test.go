@@ -1,0 +1,304 @@
+package formdata_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/formdata"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// summary describes a form: its fields, then its files with their size,
+// a digest of their contents and where they were kept.
+func summary(f *formdata.Form) (string, error) {
+	var lines []string
+	for name, vs := range f.Values {
+		for _, v := range vs {
+			lines = append(lines, fmt.Sprintf("field %s=%q", name, v))
+		}
+	}
+	for _, name := range f.FileFields() {
+		for _, fh := range f.Files(name) {
+			rc, err := fh.Open()
+			if err != nil {
+				return "", err
+			}
+			h := sha256.New()
+			n, err := io.Copy(h, rc)
+			rc.Close()
+			if err != nil {
+				return "", err
+			}
+			_, onDisk := rc.(*os.File)
+			lines = append(lines, fmt.Sprintf("file %s=%q size=%d/%d sha=%x disk=%v type=%s", name, fh.Filename, fh.Size, n, h.Sum(nil)[:4], onDisk, fh.Header.Get("Content-Type")))
+		}
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n"), nil
+}
+
+// upload is one part of a multipart body to send.
+type upload struct {
+	name, filename, content string
+}
+
+// multipartBody encodes parts with mime/multipart's Writer.
+func multipartBody(parts ...upload) (body []byte, contentType string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		var w io.Writer
+		if p.filename != "" {
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, p.name, p.filename))
+			h.Set("Content-Type", "application/octet-stream")
+			w, _ = mw.CreatePart(h)
+		} else {
+			w, _ = mw.CreateFormField(p.name)
+		}
+		io.WriteString(w, p.content)
+	}
+	mw.Close()
+	return buf.Bytes(), mw.FormDataContentType()
+}
+
+// serveForms mounts both styles at /blocking/NAME and /async/NAME for
+// each named Limits; each answers the form's summary. done counts the
+// requests whose handling ended, for tests that wait for it.
+func serveForms(c *container.Container, limits map[string]formdata.Limits) {
+	for name, lim := range limits {
+		c.HandleFunc("POST /blocking/"+name, func(w api.Response, r *api.Request) error {
+			f, err := formdata.Parse(r, lim)
+			if err != nil {
+				return err
+			}
+			s, err := summary(f)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(w, s)
+			return err
+		})
+		c.HandleFunc("POST /async/"+name, func(w api.Response, r *api.Request) error {
+			_, err := formdata.ParseAsync(r, lim, func(w api.Response, f *formdata.Form, err error) error {
+				if err != nil {
+					return err
+				}
+				s, err := summary(f)
+				if err != nil {
+					return err
+				}
+				_, err = io.WriteString(w, s)
+				return err
+			})
+			return err
+		})
+	}
+}
+
+// post sends body and returns the status and the answer.
+func post(t *testing.T, s *modes.Server, path, contentType string, body []byte) (int, string) {
+	t.Helper()
+	resp, err := s.Client.Post(s.URL+path, contentType, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// waitEmpty waits, bounded, until dir holds no file, and fails the test
+// with what is left otherwise. The files go when the request completes,
+// which may be just after the client has read its answer.
+func waitEmpty(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ents) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d temporary files left in %s, e.g. %s", len(ents), dir, ents[0].Name())
+		}
+		time.Sleep(time.Millisecond) // a bounded poll of the condition
+	}
+}
+
+// waitFiles waits, bounded, until dir holds at least one file: a spooled
+// upload is under way.
+func waitFiles(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ents, _ := os.ReadDir(dir)
+		if len(ents) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no temporary file appeared in %s", dir)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestUpload: fields, a file kept in memory and one spooled to disk, in
+// both styles on every protocol, read back whole; the temporary files are
+// gone once the requests complete.
+func TestUpload(t *testing.T) {
+	var dir string
+	build := func(c *container.Container) {
+		dir = t.TempDir()
+		serveForms(c, map[string]formdata.Limits{"default": {TempDir: dir}})
+	}
+	big := strings.Repeat("0123456789abcdef", 8<<10) // 128 KiB: over the 32 KiB threshold
+	body, ct := multipartBody(
+		upload{name: "title", content: "hello, world"},
+		upload{name: "tag", content: "a"},
+		upload{name: "tag", content: "b"},
+		upload{name: "small", filename: "../../etc/small.txt", content: "tiny"},
+		upload{name: "big", filename: "big.bin", content: big},
+		upload{name: "", content: "no name: skipped"},
+	)
+	want := func() string {
+		sum := func(s string) string { h := sha256.Sum256([]byte(s)); return fmt.Sprintf("%x", h[:4]) }
+		lines := []string{
+			`field tag="a"`, `field tag="b"`, `field title="hello, world"`,
+			fmt.Sprintf(`file small="small.txt" size=4/4 sha=%s disk=false type=application/octet-stream`, sum("tiny")),
+			fmt.Sprintf(`file big="big.bin" size=%d/%d sha=%s disk=true type=application/octet-stream`, len(big), len(big), sum(big)),
+		}
+		slices.Sort(lines)
+		return strings.Join(lines, "\n")
+	}()
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, style := range []string{"blocking", "async"} {
+			code, got := post(t, s, "/"+style+"/default", ct, body)
+			if code != 200 || got != want {
+				t.Errorf("%s: %d\n%s\nwant\n%s", style, code, got, want)
+			}
+		}
+		waitEmpty(t, dir)
+	})
+}
+
+// TestURLEncoded: one call serves a URL-encoded body too, under the
+// container's form limit; and Request.Form's own 413 and 400 reach the
+// client.
+func TestURLEncoded(t *testing.T) {
+	build := func(c *container.Container) {
+		serveForms(c, map[string]formdata.Limits{"default": {}})
+		c.HandleFunc("POST /form", func(w api.Response, r *api.Request) error {
+			form, err := r.Form()
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(w, form.Get("a"))
+			return err
+		})
+	}
+	const ct = "application/x-www-form-urlencoded"
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, path := range []string{"/blocking/default", "/async/default"} {
+			if code, got := post(t, s, path, ct, []byte("a=1&b=x+y&a=2")); code != 200 || got != "field a=\"1\"\nfield a=\"2\"\nfield b=\"x y\"" {
+				t.Errorf("%s: %d %q", path, code, got)
+			}
+			if code, got := post(t, s, path, ct, []byte("a="+strings.Repeat("x", 100))); code != 413 || !strings.Contains(got, "form body over 64 bytes") {
+				t.Errorf("%s over WithMaxFormBytes: %d %q", path, code, got)
+			}
+			if code, _ := post(t, s, path, ct, []byte("a=%zz")); code != 400 {
+				t.Errorf("%s malformed: %d, want 400", path, code)
+			}
+		}
+		if code, got := post(t, s, "/form", ct, []byte("a=ok")); code != 200 || got != "ok" {
+			t.Errorf("Request.Form: %d %q", code, got)
+		}
+		if code, _ := post(t, s, "/form", ct, []byte("a="+strings.Repeat("x", 100))); code != 413 {
+			t.Errorf("Request.Form over WithMaxFormBytes: %d, want 413", code)
+		}
+		if code, got := post(t, s, "/form", ct, []byte("a=%zz")); code != 400 || !strings.Contains(got, "malformed form body") {
+			t.Errorf("Request.Form malformed: %d %q, want 400", code, got)
+		}
+	}, container.WithMaxFormBytes(64))
+}
+
+// TestRejected: each limit is a 413 naming itself and the part, a
+// malformed body or a missing boundary a 400, another Content-Type a 415,
+// in both styles on every protocol; nothing is left on disk.
+func TestRejected(t *testing.T) {
+	var dir string
+	build := func(c *container.Container) {
+		dir = t.TempDir()
+		serveForms(c, map[string]formdata.Limits{"small": {
+			MaxParts: 3, MaxHeaderBytes: 200, MaxFieldBytes: 10, MaxFileBytes: 3000,
+			MaxBodyBytes: 6000, MaxMemoryBytes: 25, MemoryThreshold: 16, TempDir: dir,
+		}})
+	}
+	file := func(n int) upload { return upload{name: "f", filename: "f.bin", content: strings.Repeat("z", n)} }
+	body := func(parts ...upload) ([]byte, string) { return multipartBody(parts...) }
+	type tc struct {
+		name  string
+		body  []byte
+		ct    string
+		code  int
+		inMsg string
+	}
+	var cases []tc
+	add := func(name string, code int, inMsg string, parts ...upload) {
+		b, ct := body(parts...)
+		cases = append(cases, tc{name, b, ct, code, inMsg})
+	}
+	add("within limits", 200, `field a="0123456789"`, upload{name: "a", content: "0123456789"}, file(2999))
+	add("MaxParts", 413, "over MaxParts (3)", upload{name: "a"}, upload{name: "b"}, upload{name: "c"}, upload{name: "d"})
+	add("MaxFieldBytes", 413, `part 2 (field "b") over MaxFieldBytes (10)`, upload{name: "a", content: "x"}, upload{name: "b", content: "01234567890"})
+	add("MaxFileBytes", 413, `part 2 (field "f", file "f.bin") over MaxFileBytes (3000)`, file(2000), file(3001))
+	add("MaxMemoryBytes", 413, `part 3 (field "c") over MaxMemoryBytes (25)`, upload{name: "a", content: "0123456789"}, upload{name: "b", content: "0123456789"}, upload{name: "c", content: "0123456789"})
+	add("MaxBodyBytes", 413, "body over MaxBodyBytes (6000)", file(2900), file(2900), upload{name: "a", content: strings.Repeat("x", 400)})
+	big := upload{name: "a", content: "x"}
+	b, ct := body(big)
+	hdr := bytes.Replace(b, []byte("Content-Disposition"), []byte("X-Pad: "+strings.Repeat("p", 200)+"\r\nContent-Disposition"), 1)
+	cases = append(cases,
+		tc{"MaxHeaderBytes", hdr, ct, 413, "part 1 over MaxHeaderBytes (200)"},
+		tc{"truncated", b[:len(b)-10], ct, 400, "malformed multipart body"},
+		tc{"truncated in a header", b[:bytes.Index(b, []byte("Content-Disposition"))+10], ct, 400, "malformed multipart body"},
+		tc{"no boundary", b, "multipart/form-data", 400, "no boundary"},
+		tc{"bad boundary", b, "multipart/form-data; boundary=\"a@b\"", 400, ""},
+		tc{"other type", []byte("{}"), "application/json", 415, "not multipart/form-data"},
+		tc{"no type", []byte("x"), "", 415, ""},
+	)
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tt := range cases {
+			for _, style := range []string{"blocking", "async"} {
+				req, _ := http.NewRequest("POST", s.URL+"/"+style+"/small", bytes.NewReader(tt.body))
+				if tt.ct != "" {
+					req.Header.Set("Content-Type", tt.ct)
+				}
+				resp, err := s.Client.Do(req)
+				if err != nil {
+					t.Fatalf("%s %s: %v", tt.name, style, err)
+				}
+				got, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != tt.code || !strings.Contains(string(got), tt.inMsg) {
+					t.Errorf("%s (%s) = %d %q, want %d with %q", tt.name, style, resp.StatusCode, got, tt.code, tt.inMsg)
+				}
+			}
+		}
+		waitEmpty(t, dir)
+	})
+}

@@ -1,0 +1,120 @@
+package formdata
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Defaults of the zero fields of Limits.
+const (
+	DefaultMaxParts        = 1000
+	DefaultMaxHeaderBytes  = 10 << 10
+	DefaultMaxFieldBytes   = 1 << 20
+	DefaultMaxFileBytes    = 32 << 20
+	DefaultMaxBodyBytes    = 64 << 20
+	DefaultMaxMemoryBytes  = 10 << 20
+	DefaultMemoryThreshold = 32 << 10
+)
+
+// Limits bound what parsing one request may take. The zero value is the
+// defaults below; a negative size or count means no limit. Every limit is
+// checked as the bytes arrive, so nothing over a limit is kept: a
+// request over one fails with a *LimitError (wrapped in a 413
+// *api.StatusError that names it), and what was parsed so far is
+// removed.
+type Limits struct {
+	// MaxParts is the most parts a multipart body may have. Zero means
+	// DefaultMaxParts (1,000).
+	MaxParts int
+	// MaxHeaderBytes is the most bytes of one part's header section, its
+	// line breaks and closing blank line included. Zero means
+	// DefaultMaxHeaderBytes (10 KiB).
+	MaxHeaderBytes int
+	// MaxFieldBytes is the most bytes of one field (a part without a
+	// filename). Zero means DefaultMaxFieldBytes (1 MiB).
+	MaxFieldBytes int64
+	// MaxFileBytes is the most bytes of one file. Zero means
+	// DefaultMaxFileBytes (32 MiB).
+	MaxFileBytes int64
+	// MaxBodyBytes is the most bytes of the whole multipart body; a
+	// Content-Length above it is refused before anything is read. Zero
+	// means DefaultMaxBodyBytes (64 MiB). The connector's MaxBodyBytes
+	// applies too, underneath. URL-encoded bodies have their own limit,
+	// the container's WithMaxFormBytes.
+	MaxBodyBytes int64
+	// MaxMemoryBytes is the most bytes a form keeps in memory: its fields
+	// and its files under MemoryThreshold. A file that would go over it
+	// is written to disk whatever its size; a field that would is a
+	// LimitError. Zero means DefaultMaxMemoryBytes (10 MiB).
+	MaxMemoryBytes int64
+	// MemoryThreshold is the most bytes a file keeps in memory; a larger
+	// one is written to a temporary file in TempDir as it arrives. Zero
+	// means DefaultMemoryThreshold (32 KiB); negative means every file
+	// goes to disk.
+	MemoryThreshold int64
+	// TempDir is the directory of the temporary files. Empty means
+	// os.TempDir().
+	TempDir string
+}
+
+// resolved returns l with its zero fields set to the defaults.
+func (l Limits) resolved() Limits {
+	def := func(v *int64, d int64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if l.MaxParts == 0 {
+		l.MaxParts = DefaultMaxParts
+	}
+	if l.MaxHeaderBytes == 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	def(&l.MaxFieldBytes, DefaultMaxFieldBytes)
+	def(&l.MaxFileBytes, DefaultMaxFileBytes)
+	def(&l.MaxBodyBytes, DefaultMaxBodyBytes)
+	def(&l.MaxMemoryBytes, DefaultMaxMemoryBytes)
+	def(&l.MemoryThreshold, DefaultMemoryThreshold)
+	if l.TempDir == "" {
+		l.TempDir = os.TempDir()
+	}
+	return l
+}
+
+// over reports whether n is over the limit max (negative: none).
+func over(n, max int64) bool { return max >= 0 && n > max }
+
+// LimitError is the error of a request over one of the Limits. It wraps
+// api.ErrBodyTooLarge; Parse and ParseAsync return it inside a 413
+// *api.StatusError, so the container's answer carries its message.
+type LimitError struct {
+	Limit    string // the field of Limits: "MaxFileBytes", ...
+	Max      int64  // its value
+	Part     int    // the part, counted from 1; 0 for the body as a whole
+	Name     string // the part's form name, if known
+	Filename string // the part's filename, for a file
+}
+
+// Error names the limit and the part.
+func (e *LimitError) Error() string {
+	where := "body"
+	switch {
+	case e.Part > 0 && e.Filename != "":
+		where = fmt.Sprintf("part %d (field %q, file %q)", e.Part, e.Name, e.Filename)
+	case e.Part > 0 && e.Name != "":
+		where = fmt.Sprintf("part %d (field %q)", e.Part, e.Name)
+	case e.Part > 0:
+		where = fmt.Sprintf("part %d", e.Part)
+	}
+	return fmt.Sprintf("formdata: %s over %s (%d)", where, e.Limit, e.Max)
+}
+
+// Unwrap returns api.ErrBodyTooLarge.
+func (e *LimitError) Unwrap() error { return api.ErrBodyTooLarge }
+
+// tooLarge wraps a LimitError for the container: 413 with its message.
+func tooLarge(e *LimitError) error {
+	return &api.StatusError{Code: 413, Err: e}
+}

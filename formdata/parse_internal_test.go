@@ -1,0 +1,128 @@
+package formdata
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// request builds a Request no container made: no exchange, so no
+// completion hook.
+func request(contentType, body string) *api.Request {
+	h := http.Header{}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	return api.NewRequest(context.Background(), &api.RequestHead{
+		Method: "POST", Path: "/", Header: api.NewHeader(h),
+		Body: io.NopCloser(bytes.NewReader([]byte(body))), ContentLength: int64(len(body)),
+	}, nil)
+}
+
+// TestClassify: which Content-Types are forms, and the status of the
+// others.
+func TestClassify(t *testing.T) {
+	for _, tt := range []struct {
+		ct       string
+		enc      encoding
+		boundary string
+		code     int
+	}{
+		{"multipart/form-data; boundary=abc", multipartForm, "abc", 0},
+		{`Multipart/Form-Data; boundary="a b"; charset=utf-8`, multipartForm, "a b", 0},
+		{"application/x-www-form-urlencoded", urlEncoded, "", 0},
+		{"application/x-www-form-urlencoded; charset=utf-8", urlEncoded, "", 0},
+		{"multipart/form-data", 0, "", 400},
+		{"multipart/form-data; boundary=", 0, "", 400},
+		{"multipart/mixed; boundary=abc", 0, "", 415},
+		{"text/plain", 0, "", 415},
+		{"", 0, "", 415},
+	} {
+		enc, b, err := classify(request(tt.ct, ""))
+		if enc != tt.enc || b != tt.boundary || (err == nil) != (tt.code == 0) || err != nil && api.StatusOf(err) != tt.code {
+			t.Errorf("classify(%q) = %v %q %v, want %v %q %d", tt.ct, enc, b, err, tt.enc, tt.boundary, tt.code)
+		}
+	}
+}
+
+// TestWithoutContainer: Parse works on a Request no container built, and
+// its caller removes the files with RemoveAll; ParseAsync needs a
+// container.
+func TestWithoutContainer(t *testing.T) {
+	dir := t.TempDir()
+	body := "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n0123456789\r\n--b--\r\n"
+	f, err := Parse(request("multipart/form-data; boundary=b", body), Limits{TempDir: dir, MemoryThreshold: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 || f.File("f").Size != 10 {
+		t.Fatalf("%d files spooled, size %d", len(ents), f.File("f").Size)
+	}
+	if err := f.RemoveAll(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("%d files left after RemoveAll", len(ents))
+	}
+	if _, err := f.File("f").Open(); !errors.Is(err, ErrRemoved) {
+		t.Errorf("Open after RemoveAll: %v", err)
+	}
+	_, err = ParseAsync(request("multipart/form-data; boundary=b", body), Limits{}, func(api.Response, *Form, error) error { return nil })
+	if !errors.Is(err, api.ErrNotSupported) {
+		t.Errorf("ParseAsync without a container: %v", err)
+	}
+}
+
+// TestSpooling: which files go to disk, by MemoryThreshold and by the
+// memory the form already holds (MaxMemoryBytes).
+func TestSpooling(t *testing.T) {
+	part := func(name, content string) string {
+		return "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name + "\"\r\n\r\n" + content + "\r\n"
+	}
+	body := part("a", "12345") + part("b", "1234567890") + "--b--\r\n"
+	for _, tt := range []struct {
+		name         string
+		lim          Limits
+		aDisk, bDisk bool
+	}{
+		{"defaults: both in memory", Limits{}, false, false},
+		{"threshold between them", Limits{MemoryThreshold: 6}, false, true},
+		{"threshold at b's size", Limits{MemoryThreshold: 10}, false, false},
+		{"negative threshold: all to disk", Limits{MemoryThreshold: -1}, true, true},
+		{"memory full after a", Limits{MaxMemoryBytes: 12}, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.lim.TempDir = t.TempDir()
+			f, err := Parse(request("multipart/form-data; boundary=b", body), tt.lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.RemoveAll()
+			for _, c := range []struct {
+				name string
+				disk bool
+				want string
+			}{{"a", tt.aDisk, "12345"}, {"b", tt.bDisk, "1234567890"}} {
+				fh := f.File(c.name)
+				if got := fh.path != ""; got != c.disk {
+					t.Errorf("%s on disk = %v, want %v", c.name, got, c.disk)
+				}
+				rc, err := fh.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				if string(b) != c.want {
+					t.Errorf("%s = %q", c.name, b)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,105 @@
+// Package static serves files: Wharf's static resource handler, in the
+// manner of Jetty's ResourceHandler and DefaultServlet and of net/http's
+// FileServer.
+//
+// A Handler serves the files of an fs.FS (New: an embed.FS, an
+// fstest.MapFS, any file system) or of an operating-system directory (Dir,
+// through an os.Root, so that no name and no symbolic link leads out of
+// it). The file it serves is the request's path within its mapping: under
+// a prefix pattern ("/static/*") the part after the prefix (a request for
+// /static/a/b.css serves "a/b.css"); under any other pattern (the default
+// "/", an exact path, an extension) the path within the context. A
+// Handler mounted at "/" serves the whole tree.
+//
+// # What it answers
+//
+//   - GET and HEAD; other methods are 405 with "Allow: GET, HEAD" (register
+//     the handler with "GET /static/*" to let the container answer them,
+//     and OPTIONS, instead).
+//   - Content-Type from the name's extension (mime.TypeByExtension), else
+//     sniffed from the first 512 bytes (http.DetectContentType).
+//   - A strong ETag and, when the file has a modification time,
+//     Last-Modified (see ETags). If-Match and If-Unmodified-Since answer 412
+//     when they fail; If-None-Match (weak comparison, RFC 9110 §13.1.2),
+//     and without it If-Modified-Since, answer 304, in the order of RFC 9110
+//     §13.2.2.
+//   - Ranges (RFC 9110 §14) on GET, parsed by internal/byterange: one range
+//     is a 206 with Content-Range, several a 206 multipart/byteranges, none
+//     satisfiable a 416 with "Content-Range: bytes */size". A malformed
+//     Range field, more than Config.MaxRanges ranges, or ranges adding up to
+//     more than the file (overlap abuse) are ignored: the whole file, 200,
+//     as RFC 9110 allows and net/http does for the last. So is any Range
+//     on an empty file, as in net/http, and several ranges of a file that
+//     has neither ReadAt nor Seek (an fs.FS of streams). If-Range (an
+//     entity-tag compared strongly, or a date equal to Last-Modified)
+//     decides whether the range or the whole file goes. HEAD ignores Range,
+//     as RFC 9110 §14.2 says every method but GET must.
+//   - Precompressed siblings: for x.js, an x.js.br or x.js.gz served with
+//     Content-Encoding when Accept-Encoding accepts br or gzip (q-values
+//     honoured; q=0 refuses; at equal q, br first), with x.js's
+//     Content-Type. Every answer about a file that has a sibling carries
+//     "Vary: Accept-Encoding"; each encoding has its own ETag, and ranges
+//     count the encoded bytes.
+//   - Directories: a path without its trailing slash is redirected (301) to
+//     the slash form; with it, the first of Config.IndexNames that exists
+//     is served, else a listing if Config.Listing, else 404.
+//   - Cache-Control from Config.CacheControl or Config.CacheControlFunc, on
+//     200, 206 and 304 answers.
+//
+// # What it refuses
+//
+// Every refusal is 404, never 403, so that a client cannot tell a hidden
+// or forbidden file from a missing one: a name with a segment starting
+// with '.' (unless Config.ServeDotFiles), a backslash or a NUL byte (a
+// backslash is a separator on Windows and, in a redirect, to browsers), a
+// name that fs.ValidPath refuses, a symbolic link out of Dir's root, a file
+// that is neither regular nor a directory (a device or FIFO, whose open
+// could block), a file name with a trailing slash, and a file that cannot
+// be opened for lack of permission. ".." never reaches the handler as a
+// segment: connectors decode and clean every path (percent-encoded dots
+// and slashes included) before mapping, so a request can only name paths
+// under its mapping, and the handler checks again anyway. An error other
+// than these (an I/O error) is returned, and answered 500.
+//
+// A file's type is checked with Stat before it is opened, and again on the
+// open file; a file swapped for a FIFO between the two could still make
+// an open wait, which only someone who may write under the root can do.
+//
+// New serves what the fs.FS gives it: os.DirFS follows symbolic links out
+// of its directory, so serve an OS directory with Dir.
+//
+// # ETags
+//
+// For a file with a modification time the ETag is made of its size, its
+// modification time in nanoseconds and, on Unix, its inode number: it
+// changes when the file is rewritten or replaced (by another of the same
+// size and time too, where there are inodes), and costs no reading. A file without a modification time
+// (embed.FS) gets a hash of its content (SHA-256, the first 128 bits),
+// computed on first use and kept by the Handler for the name: such a file
+// system is taken to be immutable, as embed.FS is (a cached hash is
+// recomputed only if the size changes). A precompressed sibling's ETag is
+// its own file's, with its coding appended, so that no two encodings share
+// one.
+//
+// # Sending the body
+//
+// Every 200 and single-range 206 body goes through one function, sendRange
+// (send.go), given the open file, an offset and a length; it sets
+// Content-Length first, so the response is not chunked. Where the
+// connection writes without blocking (api.NonBlockingWriter: the epoll
+// connector's cleartext HTTP/1.1) and the file is an *os.File (Dir, or an
+// os.DirFS) of more than 16 KiB to send, the request goes async and its async.Output sends the file
+// with sendfile(2) as the client takes it: a slow download holds no
+// goroutine and no copy of the file, and the file is closed when the
+// request completes. Elsewhere (TLS, HTTP/2, HTTP/3, the portable
+// connector, embed.FS, a compressing filter in front) it copies with a
+// pooled buffer on the handler's goroutine. It reports whether it kept the
+// file open to finish later, in which case closing it is its job;
+// otherwise the handler closes it when Serve returns. The parts of a
+// multipart/byteranges body are always copied.
+//
+// Goroutines: a Handler is immutable after New or Dir, and its Serve may
+// run on any number of goroutines at once, as the container calls it.
+//
+// Package static imports api, async and internal/byterange.
+package static

@@ -1,0 +1,76 @@
+package static
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// hashed is a cached content hash: the ETag of a file without a
+// modification time, valid while its size is size.
+type hashed struct {
+	size int64
+	etag string
+}
+
+// etag returns the strong ETag of the representation (see the package
+// documentation): from size, modification time and inode when the file
+// has a modification time, else from a hash of its content, cached.
+func (h *Handler) etag(rep representation) (string, error) {
+	var b []byte
+	if mod := rep.info.ModTime(); !isZeroTime(mod) {
+		b = make([]byte, 0, 64)
+		b = append(b, '"')
+		b = strconv.AppendInt(b, mod.UnixNano(), 36)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, rep.info.Size(), 36)
+		if ino, ok := inode(rep.info); ok {
+			b = append(b, '-')
+			b = strconv.AppendUint(b, ino, 36)
+		}
+	} else {
+		tag, err := h.contentHash(rep)
+		if err != nil {
+			return "", err
+		}
+		if rep.coding == "" {
+			return tag, nil
+		}
+		b = append(b, tag[:len(tag)-1]...)
+	}
+	if rep.coding != "" {
+		b = append(b, '-')
+		b = append(b, rep.coding...)
+	}
+	b = append(b, '"')
+	return string(b), nil
+}
+
+// contentHash returns the quoted ETag made of the hash of rep's file,
+// computed once per name and size.
+func (h *Handler) contentHash(rep representation) (string, error) {
+	size := rep.info.Size()
+	if v, ok := h.hashes.Load(rep.name); ok && v.(*hashed).size == size {
+		return v.(*hashed).etag, nil
+	}
+	// Read through a handle of its own: rep.f's position stays where the
+	// body will be read from. Two requests may hash the same file at
+	// once; both get the same answer, and one is kept.
+	f, _, err := openRegular(h.fsys, rep.name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sum := sha256.New()
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if _, err := io.CopyBuffer(writerOnly{sum}, readerOnly{f}, *buf); err != nil {
+		return "", fmt.Errorf("static: hashing %s: %w", rep.name, err)
+	}
+	var digest [sha256.Size]byte
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum.Sum(digest[:0])[:16]) + `"`
+	h.hashes.Store(rep.name, &hashed{size: size, etag: etag})
+	return etag, nil
+}

@@ -1,0 +1,189 @@
+package static
+
+import (
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// representation is the file chosen to answer a request for a name: the
+// file itself or a precompressed sibling.
+type representation struct {
+	f      fs.File
+	info   fs.FileInfo
+	name   string // the file opened: name, or name+".br"
+	coding string // its Content-Encoding, "" for the file itself
+	vary   bool   // the name has a sibling: the answer depends on Accept-Encoding
+}
+
+// serveFile answers for the regular file name: conditionals, ranges, body.
+func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err error) {
+	rep, err := h.open(r, name)
+	if err != nil {
+		return err
+	}
+	// The body's sender may keep the file (see sendRange); until it says
+	// so, the file is closed when the answer is done.
+	owned := false
+	defer func() {
+		if !owned {
+			rep.f.Close()
+		}
+	}()
+
+	hdr := w.Header()
+	if rep.vary {
+		addVary(hdr, "Accept-Encoding")
+	}
+	etag, err := h.etag(rep)
+	if err != nil {
+		return err
+	}
+	mod := rep.info.ModTime()
+	hdr.Set("Etag", etag)
+	if !isZeroTime(mod) {
+		hdr.Set("Last-Modified", mod.UTC().Format(http.TimeFormat))
+	}
+	if cc := h.cacheControl(name); cc != "" {
+		hdr.Set("Cache-Control", cc)
+	}
+	switch evaluate(r, etag, mod) {
+	case preconditionFailed:
+		return &api.StatusError{Code: http.StatusPreconditionFailed, Err: ErrPreconditionFailed}
+	case notModified:
+		// RFC 9110 §15.4.5: the validators and caching fields stay;
+		// Last-Modified is left out beside an ETag, as net/http does.
+		hdr.Del("Last-Modified")
+		return w.SetStatus(http.StatusNotModified)
+	}
+
+	ctype, err := h.contentType(rep, name)
+	if err != nil {
+		return err
+	}
+	hdr.Set("Content-Type", ctype)
+	if rep.coding != "" {
+		hdr.Set("Content-Encoding", rep.coding)
+	}
+	size := rep.info.Size()
+	if h.cfg.MaxRanges < 0 {
+		hdr.Set("Accept-Ranges", "none")
+	} else {
+		hdr.Set("Accept-Ranges", "bytes")
+		var done bool
+		if done, owned, err = h.serveRanges(w, r, rep, ctype, etag, mod, size); done {
+			return err
+		}
+	}
+	owned, err = sendRange(w, r, rep.f, 0, size)
+	return err
+}
+
+// open opens the file to serve for name: a precompressed sibling if the
+// client accepts one, else name itself.
+func (h *Handler) open(r *api.Request, name string) (representation, error) {
+	rep := representation{name: name}
+	if !h.cfg.DisablePrecompressed {
+		var have [len(codings)]bool
+		for i, c := range codings {
+			if info, err := fs.Stat(h.fsys, name+c.ext); err == nil && info.Mode().IsRegular() {
+				have[i], rep.vary = true, true
+			}
+		}
+		if rep.vary {
+			if i := negotiate(r.Header().Values("Accept-Encoding"), have); i >= 0 {
+				if f, info, err := openRegular(h.fsys, name+codings[i].ext); err == nil {
+					rep.f, rep.info = f, info
+					rep.name, rep.coding = name+codings[i].ext, codings[i].coding
+					return rep, nil
+				}
+				// The sibling went away between Stat and Open: the file
+				// itself still answers.
+			}
+		}
+	}
+	f, info, err := openRegular(h.fsys, name)
+	if err != nil {
+		return rep, err
+	}
+	rep.f, rep.info = f, info
+	return rep, nil
+}
+
+// openRegular opens name and checks, on the open file, that it is a
+// regular file: what Stat saw may have been replaced since.
+func openRegular(fsys fs.FS, name string) (fs.File, fs.FileInfo, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, nil, openError(err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, openError(err)
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, notFound
+	}
+	return f, info, nil
+}
+
+// cacheControl returns the Cache-Control field for name, "" for none.
+func (h *Handler) cacheControl(name string) string {
+	if h.cfg.CacheControlFunc != nil {
+		return h.cfg.CacheControlFunc(name)
+	}
+	return h.cfg.CacheControl
+}
+
+// sniffLen is how much http.DetectContentType looks at.
+const sniffLen = 512
+
+// contentType returns name's media type: by extension, else sniffed from
+// the start of the file itself (not of a compressed sibling).
+func (h *Handler) contentType(rep representation, name string) (string, error) {
+	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+		return t, nil
+	}
+	f := rep.f
+	if rep.coding != "" || !randomAccess(f) { // sniff the file itself, from its start
+		var err error
+		if f, _, err = openRegular(h.fsys, name); err != nil {
+			return "", err
+		}
+		defer f.Close()
+	}
+	buf := getBuffer()
+	defer putBuffer(buf)
+	b := (*buf)[:sniffLen]
+	n, err := readAt(f, b, 0)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return "", err
+	}
+	return http.DetectContentType(b[:n]), nil
+}
+
+// isZeroTime reports whether t is unknown: zero, or the Unix epoch that
+// some file systems report instead (net/http's rule too).
+func isZeroTime(t time.Time) bool {
+	return t.IsZero() || t.Equal(time.Unix(0, 0))
+}
+
+// addVary adds field to the Vary header unless it is there already (a
+// filter may have set it).
+func addVary(hdr http.Header, field string) {
+	for _, v := range hdr.Values("Vary") {
+		for _, f := range splitList(v) {
+			if http.CanonicalHeaderKey(f) == field || f == "*" {
+				return
+			}
+		}
+	}
+	hdr.Add("Vary", field)
+}

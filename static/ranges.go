@@ -1,0 +1,131 @@
+package static
+
+import (
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"strconv"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/byterange"
+)
+
+// serveRanges answers a GET's Range field, reporting done (and the error)
+// when it did; not done means the whole file is to be sent: no Range, a
+// failed If-Range, a malformed field, or ranges ignored by policy (more
+// than MaxRanges, or more bytes than the file, as overlapping ranges can
+// ask for; several ranges of a file without ReadAt or Seek).
+//
+// owned is sendRange's report for a single range: the file is its to
+// close.
+func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation, ctype, etag string, mod time.Time, size int64) (done, owned bool, err error) {
+	spec := r.Header().Get("Range")
+	// An empty file is sent whole (empty) whatever the ranges, as net/http
+	// does: some clients put a Range on every request, and nothing of an
+	// empty file could satisfy one.
+	if spec == "" || size == 0 || r.Method() != http.MethodGet || !ifRange(r, etag, mod) {
+		return false, false, nil
+	}
+	ranges, err := byterange.Parse(spec, size)
+	switch {
+	case err == byterange.ErrUnsatisfiable:
+		return true, false, unsatisfiable(w, size)
+	case err != nil, len(ranges) > h.cfg.MaxRanges, byterange.Sum(ranges) > size:
+		return false, false, nil
+	case len(ranges) == 1:
+		w.Header().Set("Content-Range", ranges[0].ContentRange(size))
+		if err := w.SetStatus(http.StatusPartialContent); err != nil {
+			return true, false, err
+		}
+		owned, err := sendRange(w, r, rep.f, ranges[0].Start, ranges[0].Length)
+		return true, owned, err
+	}
+	if !randomAccess(rep.f) {
+		// A stream read once cannot go back for a part before the last.
+		return false, false, nil
+	}
+	return true, false, sendParts(w, rep, ranges, ctype, size)
+}
+
+// randomAccess reports whether f can be read from any offset again.
+func randomAccess(f any) bool {
+	switch f.(type) {
+	case io.ReaderAt, io.Seeker:
+		return true
+	}
+	return false
+}
+
+// unsatisfiable answers 416 with "Content-Range: bytes */size", written
+// here because an error's answer would drop Content-Range with the body
+// fields.
+func unsatisfiable(w api.Response, size int64) error {
+	hdr := w.Header()
+	hdr.Del("Content-Encoding")
+	hdr.Set("Content-Range", byterange.Unsatisfied(size))
+	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	const msg = "416 Range Not Satisfiable\n"
+	hdr.Set("Content-Length", strconv.Itoa(len(msg)))
+	if err := w.SetStatus(http.StatusRequestedRangeNotSatisfiable); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, msg)
+	return err
+}
+
+// sendParts answers several ranges with a multipart/byteranges body (RFC
+// 9110 §14.6), its length computed first so that it goes with a
+// Content-Length. Its parts are copied on this goroutine.
+func sendParts(w api.Response, rep representation, ranges []byterange.Range, ctype string, size int64) error {
+	headers := make([]textproto.MIMEHeader, len(ranges))
+	for i, rg := range ranges {
+		headers[i] = textproto.MIMEHeader{
+			"Content-Type":  {ctype},
+			"Content-Range": {rg.ContentRange(size)},
+		}
+	}
+	// The same parts written to a counter: the body's length, boundary
+	// and part headers included.
+	mw := multipart.NewWriter(w)
+	var count countingWriter
+	cw := multipart.NewWriter(&count)
+	if err := cw.SetBoundary(mw.Boundary()); err != nil {
+		return err
+	}
+	for i, rg := range ranges {
+		if _, err := cw.CreatePart(headers[i]); err != nil {
+			return err
+		}
+		count += countingWriter(rg.Length)
+	}
+	if err := cw.Close(); err != nil {
+		return err
+	}
+
+	hdr := w.Header()
+	hdr.Set("Content-Type", "multipart/byteranges; boundary="+mw.Boundary())
+	hdr.Set("Content-Length", strconv.FormatInt(int64(count), 10))
+	if err := w.SetStatus(http.StatusPartialContent); err != nil {
+		return err
+	}
+	for i, rg := range ranges {
+		pw, err := mw.CreatePart(headers[i])
+		if err != nil {
+			return err
+		}
+		if err := copyRange(pw, rep.f, rg.Start, rg.Length); err != nil {
+			return err
+		}
+	}
+	return mw.Close()
+}
+
+// countingWriter counts the bytes written to it.
+type countingWriter int64
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
+}
