@@ -45,7 +45,7 @@ func TestSince(t *testing.T) {
 		{"a", 5, "", false, 5},
 		{"a", 4, "5", false, 5},
 		{"a", 3, "45", false, 5},
-		{"a", 2, "345", true, 5}, // 2 is gone
+		{"a", 2, "345", true, 5},  // 2 is gone
 		{"a", 0, "345", false, 5}, // cannot tell what was dropped
 		{"a", 9, "345", true, 5},  // beyond a's last
 		{"b", 3, "6", true, 6},    // an ID of another topic
