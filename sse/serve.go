@@ -50,10 +50,13 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	if err := b.subscribe(s); err != nil {
 		return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 	}
-	frames := []*frame{heartbeat} // commits the head at once: the client sees the stream open
+	head := []*frame{heartbeat} // commits the response's head at once: the client sees the stream open
+	var evs []Event
 	var through uint64
 	if replay {
-		evs, last, missed, err := b.log.Since(r.Context(), topic, after)
+		var last uint64
+		var missed bool
+		evs, last, missed, err = b.log.Since(r.Context(), topic, after)
 		if err != nil {
 			return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 		}
@@ -61,16 +64,11 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 		if missed && b.cfg.MissedEvent != "-" {
 			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: strconv.FormatUint(after, 10)})
 			if err == nil {
-				frames = append(frames, &frame{b: m})
-			}
-		}
-		for _, ev := range evs {
-			if f, err := encode(ev); err == nil {
-				frames = append(frames, f)
+				head = append(head, &frame{b: m})
 			}
 		}
 	}
-	s.seam(frames, through)
+	s.seam(head, evs, through)
 	return nil
 }
 

@@ -24,11 +24,16 @@ type stream struct {
 	a     *async.Context
 	out   *async.Output // set before the stream is live, read by tasks only
 
+	// What is written, in this order: head (the opening comment, a
+	// missed event); replay, encoded one event at a time as it goes, so
+	// that it shares the log's strings rather than hold a copy; queue,
+	// the live frames not yet written (at most MaxQueue).
 	mu        sync.Mutex
 	st        state
 	hb        *time.Timer
-	replay    []*frame // written first, then queue
-	queue     []*frame // live frames not yet written: at most MaxQueue
+	head      []*frame
+	replay    []Event
+	queue     []*frame
 	through   uint64   // the highest event ID the stream has: a delivery up to it is a duplicate
 	scheduled bool     // a pump is queued, or OnWritePossible will run one
 	wrote     bool     // something was written since the last heartbeat tick
@@ -40,7 +45,7 @@ func (s *stream) fire(ev event) action {
 	st, act := transition(s.st, ev)
 	s.st = st
 	if act&(actFail|actComplete|actRelease) != 0 {
-		s.replay, s.queue = nil, nil // nothing more will be written
+		s.head, s.replay, s.queue = nil, nil, nil // nothing more will be written
 	}
 	if act&actRelease != 0 && s.hb != nil {
 		s.hb.Stop()
@@ -107,12 +112,12 @@ func (s *stream) offer(f *frame) {
 	s.do(act)
 }
 
-// seam makes the stream live: the replay (what the client missed, up to
-// through) goes first, and the live frames held meanwhile follow, less
-// those the replay already has.
-func (s *stream) seam(replay []*frame, through uint64) {
+// seam makes the stream live: head and the replay (what the client
+// missed, up to through) go first, and the live frames held meanwhile
+// follow, less those the replay already has.
+func (s *stream) seam(head []*frame, replay []Event, through uint64) {
 	s.mu.Lock()
-	s.replay = replay
+	s.head, s.replay = head, replay
 	s.through = through
 	kept := s.queue[:0]
 	for _, f := range s.queue {
@@ -143,10 +148,19 @@ func (s *stream) pump(api.Response) {
 		var f *frame
 		switch {
 		case s.st != stLive:
+		case len(s.head) > 0:
+			f = s.head[0]
+			s.head[0] = nil
+			s.head = s.head[1:]
 		case len(s.replay) > 0:
-			f = s.replay[0]
-			s.replay[0] = nil
+			ev := s.replay[0]
+			s.replay[0] = Event{}
 			s.replay = s.replay[1:]
+			var err error
+			if f, err = encode(ev); err != nil {
+				s.mu.Unlock()
+				continue // not an event a stream can carry: the log's fault
+			}
 		case len(s.queue) > 0:
 			f = s.queue[0]
 			s.queue[0] = nil
@@ -155,7 +169,7 @@ func (s *stream) pump(api.Response) {
 		if f == nil {
 			// Idle: give the queues' arrays back, so that a stream
 			// waiting for its next event holds none.
-			s.replay, s.queue = nil, nil
+			s.head, s.replay, s.queue = nil, nil, nil
 			s.scheduled = false
 			s.mu.Unlock()
 			return
@@ -188,7 +202,7 @@ func (s *stream) beat() {
 		return
 	}
 	var act action
-	if !s.wrote && len(s.queue) == 0 && len(s.replay) == 0 {
+	if !s.wrote && len(s.queue) == 0 && len(s.replay) == 0 && len(s.head) == 0 {
 		s.queue = append(s.queue, heartbeat)
 		act = s.scheduleLocked()
 	}
