@@ -34,9 +34,9 @@ type stream struct {
 	head      []*frame
 	replay    []Event
 	queue     []*frame
-	through   uint64   // the highest event ID the stream has: a delivery up to it is a duplicate
-	scheduled bool     // a pump is queued, or OnWritePossible will run one
-	wrote     bool     // something was written since the last heartbeat tick
+	through   uint64 // the highest event ID the stream has: a delivery up to it is a duplicate
+	scheduled bool   // a pump is queued, or OnWritePossible will run one
+	wrote     bool   // something was written since the last heartbeat tick
 }
 
 // fire feeds ev to the machine. s.mu must be held; the caller does the
