@@ -25,11 +25,13 @@ func (b *Broker) Handler(topic string) api.Handler {
 // the two. A Last-Event-ID that is not a decimal integer is ignored: the
 // stream starts with the live events.
 //
-// It returns ErrInvalidTopic, ErrClosed as a 503, and a log's failure to
-// read the replay as a 503 (the client retries).
+// It returns ErrInvalidTopic as a 400 (a topic is often taken from the
+// path), ErrClosed as a 503, and a log's failure to read the replay as a
+// 503. (An EventSource gives up on any status but 200; a client of its
+// own may retry the 503s.)
 func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	if err := CheckTopic(topic); err != nil {
-		return err
+		return &api.StatusError{Code: http.StatusBadRequest, Err: err}
 	}
 	after, replay := lastEventID(r)
 	a, err := async.Start(r)
