@@ -56,13 +56,11 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	var evs []Event
 	var through uint64
 	if replay {
-		var last uint64
 		var missed bool
-		evs, last, missed, err = b.log.Since(r.Context(), topic, after)
+		evs, through, missed, err = b.log.Since(r.Context(), topic, after)
 		if err != nil {
 			return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 		}
-		through = last
 		if missed && b.cfg.MissedEvent != "-" {
 			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: strconv.FormatUint(after, 10)})
 			if err == nil {
