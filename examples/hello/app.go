@@ -30,6 +30,7 @@ func newContainer(opts ...container.Option) *container.Container {
 	c.HandleFunc("/sleep", sleep)
 	c.Handle("/delay", api.NonBlockingFunc(delay))
 	c.HandleFunc("/cpu", cpu)
+	handleEvents(c)
 
 	// net/http handlers run unchanged in a Wharf context through the adapter
 	// behind Mount. They see the full request path, which is what pprof's

@@ -11,6 +11,9 @@
 //	                    no goroutine is held while it waits
 //	GET /cpu?n=N        N iterations of an xorshift loop (0..1e9, default
 //	                    1000); answers the final state in decimal
+//	GET /events/{topic} a Server-Sent Events stream of the topic (package
+//	                    sse): no goroutine is held while it is open
+//	POST /publish/{topic} publishes the body as an event of the topic
 //	GET /debug/pprof/*  the net/http/pprof handlers, served by a private
 //	                    http.ServeMux mounted with Context.Mount
 //	GET /static/F       with -static DIR, the file DIR/F (package static;

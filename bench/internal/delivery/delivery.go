@@ -55,3 +55,15 @@ type Poll struct {
 	BusLost    int64 // the processes' own count of events their bus lost
 	PollErrors int64 // polls that failed (connection errors, non-200)
 }
+
+// SSE is wharf-sseload's report: events published over HTTP and
+// delivered on Server-Sent Events streams.
+type SSE struct {
+	Streams, Topics, Processes int
+	Report
+	Opened, OpenErrors int   // streams open at the start, and those that failed to open
+	Ended              int64 // streams the server ended (or that failed) before the end
+	Duplicates         int64 // deliveries at or below an ID the stream had already had (not in Received)
+	PublishErrors      int64 // publishes that failed (connection errors, non-2xx)
+	PublishLagMax      time.Duration
+}

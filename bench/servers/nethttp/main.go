@@ -1,5 +1,5 @@
 // Command nethttp is the net/http peer of examples/hello in Wharf's
-// benchmark: the same four endpoints with the same answers.
+// benchmark: the same endpoints with the same answers.
 //
 //	GET /hello?name=N       200 "Hello, N!"
 //	GET /sleep?ms=M         blocks the handler goroutine M ms
@@ -8,6 +8,10 @@
 //	                        (the response must be written before ServeHTTP
 //	                        returns), so it sleeps in the handler
 //	GET /cpu?n=N            N rounds of the xorshift loop
+//	GET /events/{topic}     a Server-Sent Events stream (events.go: a
+//	                        goroutine per stream, http.Flusher, a hub with a
+//	                        buffered channel per client)
+//	POST /publish/{topic}   publishes the body as an event of the topic
 //	GET /debug/goroutines   runtime.NumGoroutine()
 //	GET /static/F           with -static DIR, the file DIR/F through
 //	                        http.FileServer (the static-file benchmarks)
@@ -64,6 +68,9 @@ func main() {
 		}
 		text(w, http.StatusOK, endpoint.CPU(n))
 	})
+	h := newHub()
+	mux.HandleFunc("GET /events/{topic}", h.serveEvents)
+	mux.HandleFunc("POST /publish/{topic}", h.servePublish)
 	mux.HandleFunc("/debug/goroutines", func(w http.ResponseWriter, r *http.Request) {
 		text(w, http.StatusOK, strconv.Itoa(runtime.NumGoroutine()))
 	})
