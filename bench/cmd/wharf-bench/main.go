@@ -11,7 +11,9 @@
 //
 // With -render FILE it only renders the documents again from the
 // results.json of an earlier run. With -cluster it runs only the scale-out
-// benchmark (cluster.go) and rewrites its table in docs/scale-out.md.
+// benchmark (cluster.go) and rewrites its table in docs/scale-out.md. With
+// -sse it runs only the Server-Sent Events benchmark (sse.go) and rewrites
+// its section of docs/benchmarks.md, which a full run carries over.
 package main
 
 import (
@@ -200,6 +202,15 @@ func run() error {
 	fs.DurationVar(&cc.Duration, "cluster-duration", cc.Duration, "with -cluster, measured time of each run")
 	fs.DurationVar(&cc.Warmup, "cluster-warmup", cc.Warmup, "with -cluster, unmeasured time before it")
 	fs.IntVar(&cc.Rounds, "cluster-rounds", cc.Rounds, "with -cluster, rounds of the three setups, interleaved")
+	sseRun := fs.Bool("sse", false, "run only the Server-Sent Events benchmark (examples/hello and the net/http peer under cmd/wharf-sseload) and rewrite its section of docs/benchmarks.md")
+	ssec := SSEConfig{Streams: 10000, Topics: 100, Rate: 1000, Duration: 10 * time.Second, Warmup: 2 * time.Second, Drain: 2 * time.Second, Settle: 2 * time.Second}
+	fs.IntVar(&ssec.Streams, "sse-streams", ssec.Streams, "with -sse, streams of the idle test and of the fan-out")
+	fs.IntVar(&ssec.Topics, "sse-topics", ssec.Topics, "with -sse, topics the streams are spread over")
+	fs.Float64Var(&ssec.Rate, "sse-rate", ssec.Rate, "with -sse, events published per second in all")
+	fs.DurationVar(&ssec.Duration, "sse-duration", ssec.Duration, "with -sse, measured time of the fan-out")
+	fs.DurationVar(&ssec.Warmup, "sse-warmup", ssec.Warmup, "with -sse, unmeasured publishing before it")
+	fs.DurationVar(&ssec.Settle, "sse-settle", ssec.Settle, "with -sse, wait after the last idle stream opened before measuring")
+	sseOnly := fs.String("sse-scenarios", "", "with -sse, comma-separated scenarios to run (default all): sse-idle-STREAMS, sse-fanout")
 	fs.Parse(os.Args[1:])
 	cfg.Servers = splitList(*servers)
 	cfg.Scenarios = splitList(*only)
@@ -235,6 +246,30 @@ func run() error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return clusterBench(ctx, cc, rootDir, *outMD)
+	}
+
+	if *sseRun {
+		ssec.ServerCPU, ssec.ClientCPU, ssec.Scenarios = cfg.ServerCPU, cfg.ClientCPU, splitList(*sseOnly)
+		for _, n := range ssec.Scenarios {
+			if n != ssec.idleName() && n != sseFanoutName {
+				return fmt.Errorf("unknown SSE scenario %q (have %s, %s)", n, ssec.idleName(), sseFanoutName)
+			}
+		}
+		if ssec.Streams < 1 || ssec.Topics < 1 || ssec.Rate <= 0 || ssec.Duration <= 0 {
+			return errors.New("-sse-streams, -sse-topics, -sse-rate and -sse-duration must be above zero")
+		}
+		resultsDir := filepath.Join(rootDir, "bench", "results")
+		if err := os.MkdirAll(resultsDir, 0o755); err != nil {
+			return err
+		}
+		lock, err := lockResults(resultsDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Close()
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return sseBench(ctx, ssec, rootDir, *outMD)
 	}
 
 	var res *Results

@@ -14,6 +14,11 @@ import (
 // markdown on stdout.
 func write(res *Results, mdPath, svgPath string) error {
 	md := renderMarkdown(res)
+	if mdPath != "-" {
+		if old, err := os.ReadFile(mdPath); err == nil {
+			md = carrySSE(string(old), md) // the SSE section is -sse's to rewrite
+		}
+	}
 	for _, f := range []struct{ path, text string }{{mdPath, md}, {svgPath, renderSVG(res)}} {
 		if f.path == "-" {
 			continue

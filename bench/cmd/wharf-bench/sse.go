@@ -1,0 +1,487 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wharf-go/wharf/bench/internal/delivery"
+)
+
+// The Server-Sent Events benchmark (wharf-bench -sse): examples/hello's
+// GET /events/{topic} (package sse: an open stream holds no goroutine)
+// against the net/http peer's (a goroutine per stream, http.Flusher, a hub
+// with a buffered channel per client), under bench/cmd/wharf-sseload. It
+// rewrites the section between the sse-bench markers of docs/benchmarks.md
+// and leaves the rest alone; a full run (without -sse) carries that
+// section over as it stands.
+
+const (
+	sseBegin = "<!-- sse-bench:begin -->\n"
+	sseEnd   = "<!-- sse-bench:end -->"
+)
+
+// SSE scenario names.
+const (
+	sseIdleName   = "sse-idle"
+	sseFanoutName = "sse-fanout"
+)
+
+// Targets (issue 16): an idle stream costs Wharf at most 2 KiB and no
+// goroutine; the fan-out's p99 is at most 50 ms, none lost.
+const (
+	sseIdleKiBTarget = 2.0
+	sseP99Target     = 50 * time.Millisecond
+)
+
+var sseServers = []string{"wharf", "nethttp"}
+
+// SSEConfig is what a -sse run was asked to do.
+type SSEConfig struct {
+	Streams   int     // idle streams, and the fan-out's streams
+	Topics    int     // the fan-out's topics
+	Rate      float64 // events published per second in all
+	Duration  time.Duration
+	Warmup    time.Duration
+	Drain     time.Duration
+	Settle    time.Duration // idle: wait after the last stream opened before measuring
+	ServerCPU int
+	ClientCPU int
+	Scenarios []string // empty: all
+}
+
+func (c SSEConfig) idleName() string { return fmt.Sprintf("%s-%d", sseIdleName, c.Streams) }
+
+func (c SSEConfig) runs(name string) bool {
+	return len(c.Scenarios) == 0 || slices.Contains(c.Scenarios, name)
+}
+
+// SSEIdle is one server's idle-stream memory test.
+type SSEIdle struct {
+	Server             string
+	Streams            int
+	Opened, OpenErrors int
+	Ended              int64 // streams that ended before the measurement was over
+	OpenTime           time.Duration
+	BaselineKiB        int64 // VmRSS after the warm-up
+	LoadedKiB          int64 // VmRSS with the streams open
+	BaselineGoroutines int
+	LoadedGoroutines   int
+	GoroutineSource    string
+	Err                string `json:",omitempty"`
+}
+
+// PerStreamKiB is the RSS each open stream adds.
+func (m SSEIdle) PerStreamKiB() float64 {
+	if m.Opened == 0 {
+		return 0
+	}
+	return float64(m.LoadedKiB-m.BaselineKiB) / float64(m.Opened)
+}
+
+// SSEFanout is one server's fan-out run.
+type SSEFanout struct {
+	Server string
+	delivery.SSE
+	CPU     CPUUse
+	Busy    float64 // cores busy before the run (-1: not looked at)
+	PeakKiB int64   // the server's VmHWM
+	Err     string  `json:",omitempty"`
+}
+
+// SSEResults is everything a -sse run measured.
+type SSEResults struct {
+	Env     Env
+	Config  SSEConfig
+	Idle    []SSEIdle
+	Fanout  []SSEFanout
+	Elapsed time.Duration
+}
+
+func sseBench(ctx context.Context, sc SSEConfig, root, outMD string) error {
+	start := time.Now()
+	benchDir := filepath.Join(root, "bench")
+	binDir := filepath.Join(benchDir, "results", "bin-sse")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return err
+	}
+	nofile, err := raiseNofile()
+	if err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return fmt.Errorf("taskset not found (Debian package util-linux)")
+	}
+	bins, err := build(ctx, root, benchDir, binDir, sseServers)
+	if err != nil {
+		return err
+	}
+	load := filepath.Join(binDir, "wharf-sseload")
+	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", load, "./cmd/wharf-sseload")
+	cmd.Dir = benchDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/wharf-sseload: %v\n%s", err, out)
+	}
+	if err := exec.Command("taskset", "-a", "-p", "-c", strconv.Itoa(sc.ClientCPU), strconv.Itoa(os.Getpid())).Run(); err != nil {
+		logf("warning: could not pin the harness to CPU %d: %v", sc.ClientCPU, err)
+	}
+	res := &SSEResults{Env: environment(root, benchDir, nofile), Config: sc}
+	quiet := &quietWaiter{left: time.Minute}
+	if sc.runs(sc.idleName()) {
+		for _, s := range sseServers {
+			quiet.wait(3 * time.Second)
+			m := sseIdleTest(ctx, sc, s, bins[s], load)
+			res.Idle = append(res.Idle, m)
+			if m.Err != "" {
+				logf("%s %-8s FAILED: %s", sc.idleName(), label(s), m.Err)
+				continue
+			}
+			logf("%s %-8s %d/%d streams open in %s: RSS %d → %d KiB, %.2f KiB per stream; goroutines %d → %d (%s); %d ended early",
+				sc.idleName(), label(s), m.Opened, m.Streams, m.OpenTime.Round(time.Millisecond), m.BaselineKiB, m.LoadedKiB, m.PerStreamKiB(),
+				m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource, m.Ended)
+		}
+	}
+	if sc.runs(sseFanoutName) {
+		for _, s := range sseServers {
+			busy := quiet.wait(3 * time.Second)
+			f := sseFanoutTest(ctx, sc, s, bins[s], load)
+			f.Busy = busy
+			res.Fanout = append(res.Fanout, f)
+			if f.Err != "" {
+				logf("%s %-8s FAILED: %s", sseFanoutName, label(s), f.Err)
+				continue
+			}
+			logf("%s %-8s %d streams, %d/%d delivered (%d lost, %d dup, %d ended), %.0f/s, p50 %s p99 %s max %s; cores: server %.2f load %.2f other %.2f",
+				sseFanoutName, label(s), f.Opened, f.Received, f.Expected, f.Lost, f.Duplicates, f.Ended, f.DeliveredPerSec,
+				fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.Max), f.CPU.Server, f.CPU.Wrk, f.CPU.Other)
+		}
+	}
+	res.Elapsed = time.Since(start)
+	raw, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(benchDir, "results", "sse.json"), raw, 0o644); err != nil {
+		return err
+	}
+	md := renderSSE(res)
+	if outMD == "-" {
+		fmt.Print(md)
+		return nil
+	}
+	if err := ensureSSEMarkers(outMD); err != nil {
+		return err
+	}
+	if err := replaceBetween(outMD, sseBegin, sseEnd, md); err != nil {
+		return err
+	}
+	logf("wrote the SSE section of %s", outMD)
+	return nil
+}
+
+// sseWarmUp loads a fresh server briefly the way the tests do: the
+// usual warm-up requests, then a second of 100 streams on 10 topics.
+func sseWarmUp(ctx context.Context, sc SSEConfig, url, load string) error {
+	if err := warmUp(strings.TrimPrefix(url, "http://")); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "taskset", "-c", strconv.Itoa(sc.ClientCPU), load, "-urls", url,
+		"-streams", "100", "-topics", "10", "-rate", "200", "-duration", "1s", "-warmup", "0s", "-drain", "200ms")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("SSE warm-up: %v: %s", err, out)
+	}
+	return nil
+}
+
+// sseIdleTest opens sc.Streams idle streams (wharf-sseload -idle) on a
+// fresh server, and measures its RSS and goroutines before and with them.
+func sseIdleTest(ctx context.Context, sc SSEConfig, name, bin, load string) SSEIdle {
+	m := SSEIdle{Server: name, Streams: sc.Streams}
+	fail := func(err error) SSEIdle { m.Err = err.Error(); return m }
+	p, err := startServer(ctx, bin, sc.ServerCPU, bin+".log")
+	if err != nil {
+		return fail(err)
+	}
+	defer p.stop()
+	if err := sseWarmUp(ctx, sc, p.url, load); err != nil {
+		return fail(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if m.BaselineKiB, err = rssKiB(p.pid()); err != nil {
+		return fail(err)
+	}
+	if m.BaselineGoroutines, m.GoroutineSource, err = goroutines(p.url); err != nil {
+		return fail(err)
+	}
+
+	cmd := exec.CommandContext(ctx, "taskset", "-c", strconv.Itoa(sc.ClientCPU), load, "-idle", "-urls", p.url,
+		"-streams", strconv.Itoa(sc.Streams), "-topics", strconv.Itoa(sc.Topics))
+	cmd.WaitDelay = 5 * time.Second
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return fail(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return fail(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	t := time.Now()
+	if err := cmd.Start(); err != nil {
+		return fail(err)
+	}
+	defer func() { stdin.Close(); _ = cmd.Wait() }()
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		_ = cmd.Wait()
+		return fail(fmt.Errorf("wharf-sseload -idle: %s", strings.TrimSpace(stderr.String())))
+	}
+	m.OpenTime = time.Since(t)
+	if err := json.Unmarshal(lines.Bytes(), &m); err != nil {
+		return fail(fmt.Errorf("reading the load's line %q: %v", lines.Bytes(), err))
+	}
+	select {
+	case <-time.After(sc.Settle):
+	case <-ctx.Done():
+		return fail(ctx.Err())
+	}
+	if m.LoadedKiB, err = rssKiB(p.pid()); err != nil {
+		return fail(err)
+	}
+	if m.LoadedGoroutines, _, err = goroutines(p.url); err != nil {
+		return fail(err)
+	}
+	stdin.Close()
+	if lines.Scan() {
+		var end struct{ Ended int64 }
+		if json.Unmarshal(lines.Bytes(), &end) == nil {
+			m.Ended = end.Ended
+		}
+	}
+	return m
+}
+
+// sseFanoutTest runs the fan-out load on a fresh server.
+func sseFanoutTest(ctx context.Context, sc SSEConfig, name, bin, load string) SSEFanout {
+	f := SSEFanout{Server: name}
+	fail := func(err error) SSEFanout { f.Err = err.Error(); return f }
+	p, err := startServer(ctx, bin, sc.ServerCPU, bin+".log")
+	if err != nil {
+		return fail(err)
+	}
+	defer p.stop()
+	if err := sseWarmUp(ctx, sc, p.url, load); err != nil {
+		return fail(err)
+	}
+	r, used, err := runSSELoad(ctx, sc, load, p.pid(), "-urls", p.url)
+	if err != nil {
+		return fail(err)
+	}
+	f.SSE, f.CPU = r, used
+	if !p.alive() {
+		return fail(fmt.Errorf("the server exited during the run"))
+	}
+	f.PeakKiB, _ = peakRSSKiB(p.pid())
+	return f
+}
+
+// runSSELoad runs the fan-out load, pinned to the client CPU, and meters
+// the CPU the process serverPID uses over the whole load run (the streams'
+// opening included); args name the servers.
+func runSSELoad(ctx context.Context, sc SSEConfig, load string, serverPID int, args ...string) (delivery.SSE, CPUUse, error) {
+	args = append([]string{"-c", strconv.Itoa(sc.ClientCPU), load, "-json",
+		"-streams", strconv.Itoa(sc.Streams), "-topics", strconv.Itoa(sc.Topics), "-rate", strconv.FormatFloat(sc.Rate, 'f', -1, 64),
+		"-duration", sc.Duration.String(), "-warmup", sc.Warmup.String(), "-drain", sc.Drain.String()}, args...)
+	cmd := exec.CommandContext(ctx, "taskset", args...)
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	meter := startCPUMeter(serverPID)
+	out, err := cmd.Output()
+	var used time.Duration
+	if cmd.ProcessState != nil {
+		used = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	use := meter.stop(used)
+	var r delivery.SSE
+	if err != nil {
+		return r, use, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		return r, use, fmt.Errorf("reading the load's report: %v (%q)", err, out)
+	}
+	return r, use, nil
+}
+
+// ensureSSEMarkers adds the empty SSE section's markers to the document
+// at path if it has none: before its "## Targets" section, or at its end.
+func ensureSSEMarkers(path string) error {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if bytes.Contains(doc, []byte(sseBegin)) {
+		return nil
+	}
+	return os.WriteFile(path, []byte(insertSection(string(doc), sseBegin+sseEnd+"\n")), 0o644)
+}
+
+// insertSection puts section into the markdown doc before its "## Targets"
+// heading, or at its end.
+func insertSection(doc, section string) string {
+	if i := strings.Index(doc, "\n## Targets\n"); i >= 0 {
+		return doc[:i+1] + section + "\n" + doc[i+1:]
+	}
+	if doc != "" && !strings.HasSuffix(doc, "\n") {
+		doc += "\n"
+	}
+	return doc + "\n" + section
+}
+
+// carrySSE returns md, the document a full run rendered, with the SSE
+// section of old (the document it replaces), markers included, carried
+// over: a full run does not run the SSE benchmark.
+func carrySSE(old, md string) string {
+	i, j := strings.Index(old, sseBegin), strings.Index(old, sseEnd)
+	if i < 0 || j < i || strings.Contains(md, sseBegin) {
+		return md
+	}
+	return insertSection(md, old[i:j+len(sseEnd)]+"\n")
+}
+
+// renderSSE is the section between the markers.
+func renderSSE(res *SSEResults) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	sc, env := res.Config, res.Env
+	p("\n## Server-Sent Events\n\n")
+	p("Generated by `bash bench/run.sh -sse` (`bench/cmd/wharf-bench/sse.go`), which rewrites\n")
+	p("only this section; a full run carries it over. Last run: %s", env.Date)
+	if env.Commit != "" {
+		p(", Wharf at commit `%s` (with the work tree as it was)", env.Commit)
+	}
+	p(". Machine: %s, %d CPUs, Linux %s; %s. The machine was shared with other work\n", env.CPU, env.CPUs, env.Kernel, env.GoVersion)
+	p("(other builds and tests); the harness waits up to 3 s for it to be quiet before each run and\n")
+	p("reports the cores busy beforehand.\n\n")
+	p("Wharf is `examples/hello`: `GET /events/{topic}` is `sse.Broker.Serve` (an in-memory log;\n")
+	p("an open stream is an async request and holds no goroutine) and `POST /publish/{topic}`\n")
+	p("publishes the body. The net/http peer (`bench/servers/nethttp/events.go`) is written the\n")
+	p("usual way: a handler goroutine per stream waiting on a buffered channel of its own (256\n")
+	p("events, Wharf's `MaxQueue`), writing and flushing each event through `http.Flusher`, a\n")
+	p("15 s heartbeat timer; a hub fans each event out without waiting and drops a client whose\n")
+	p("channel is full. Each server is started fresh, pinned to CPU %d; the load,\n", sc.ServerCPU)
+	p("`bench/cmd/wharf-sseload`, pinned to CPU %d, opens each stream on a TCP connection of its\n", sc.ClientCPU)
+	p("own (a plain HTTP/1.1 GET, its own event-stream parser) and publishes with `POST`s on 8\n")
+	p("keep-alive connections. Every server is first warmed up (the memory test's requests,\n")
+	p("then 1 s of 100 streams).\n\n")
+
+	if len(res.Idle) > 0 {
+		p("### Idle streams (`%s`)\n\n", sc.idleName())
+		p("%s streams on 100 topics, no event published: VmRSS (from /proc) and goroutines\n", fmtInt(float64(sc.Streams)))
+		p("(Wharf: the goroutine profile's total; net/http: `runtime.NumGoroutine`), idle after the\n")
+		p("warm-up and again %s after the last stream opened, as the long-poll memory test does.\n\n", secs(sc.Settle))
+		p("| Server | streams open | RSS idle | RSS with the streams | per stream | goroutines idle → open | ended early |\n")
+		p("|---|---:|---:|---:|---:|---|---:|\n")
+		for _, m := range res.Idle {
+			if m.Err != "" {
+				p("| %s | failed: %s | | | | | |\n", label(m.Server), strings.ReplaceAll(m.Err, "|", "/"))
+				continue
+			}
+			p("| %s | %s | %s KiB | %s KiB | %.2f KiB | %s → %s | %d |\n", label(m.Server), fmtInt(float64(m.Opened)),
+				fmtInt(float64(m.BaselineKiB)), fmtInt(float64(m.LoadedKiB)), m.PerStreamKiB(),
+				fmtInt(float64(m.BaselineGoroutines)), fmtInt(float64(m.LoadedGoroutines)), m.Ended)
+		}
+		p("\n")
+	}
+	if len(res.Fanout) > 0 {
+		p("### Fan-out (`%s`)\n\n", sseFanoutName)
+		p("%s streams on %d topics (%s a topic); %s events a second published in all, the topics in\n",
+			fmtInt(float64(sc.Streams)), sc.Topics, fmtInt(float64(sc.Streams/max(sc.Topics, 1))), fmtInt(sc.Rate))
+		p("turn, for %s after a %s warm-up. Each event's data is the time it was due to be\n", secs(sc.Duration), secs(sc.Warmup))
+		p("published (Unix nanoseconds), so a delivery's latency runs from then to its arrival at the\n")
+		p("client, the publish's own round trip and any lateness included. Expected = every stream of\n")
+		p("the topic for each event published in the measured time; lost = expected − received %s\n", secs(sc.Drain))
+		p("after the end. Server cores are over the whole load run, the %s streams' opening included.\n\n", fmtInt(float64(sc.Streams)))
+		p("| Server | streams | published | delivered / expected | lost | duplicates | ended early | deliveries/s | p50 | p99 | p99.9 | max | server cores | load cores | busy before |\n")
+		p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, f := range res.Fanout {
+			if f.Err != "" {
+				p("| %s | failed: %s | | | | | | | | | | | | | |\n", label(f.Server), strings.ReplaceAll(f.Err, "|", "/"))
+				continue
+			}
+			p("| %s | %s | %s | %s / %s | %s | %s | %d | %s | %s | %s | %s | %s | %.2f | %.2f | %s |\n", label(f.Server),
+				fmtInt(float64(f.Opened)), fmtInt(float64(f.Sent)), fmtInt(float64(f.Received)), fmtInt(float64(f.Expected)),
+				fmtInt(float64(f.Lost)), fmtInt(float64(f.Duplicates)), f.Ended, fmtInt(f.DeliveredPerSec),
+				fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.P999), fmtDur(f.Max), f.CPU.Server, f.CPU.Wrk, busyText(f.Busy))
+		}
+		p("\n")
+	}
+	p("### Targets (Server-Sent Events)\n\n")
+	p("| Target | Measured | Met? |\n|---|---|---|\n")
+	for _, t := range sseTargets(res) {
+		p("| %s | %s | %s |\n", t.target, t.measured, t.status)
+	}
+	p("\n")
+	return b.String()
+}
+
+func (res *SSEResults) idle(server string) (SSEIdle, bool) {
+	for _, m := range res.Idle {
+		if m.Server == server && m.Err == "" {
+			return m, true
+		}
+	}
+	return SSEIdle{}, false
+}
+
+func (res *SSEResults) fanout(server string) (SSEFanout, bool) {
+	for _, f := range res.Fanout {
+		if f.Server == server && f.Err == "" {
+			return f, true
+		}
+	}
+	return SSEFanout{}, false
+}
+
+// sseTargets judges Wharf against the issue's targets; net/http's figures
+// are given for comparison.
+func sseTargets(res *SSEResults) []target {
+	var ts []target
+	n := fmtInt(float64(res.Config.Streams))
+	if w, ok := res.idle("wharf"); ok {
+		m := fmt.Sprintf("%.2f KiB (%.2f× the target)", w.PerStreamKiB(), w.PerStreamKiB()/sseIdleKiBTarget)
+		if h, ok := res.idle("nethttp"); ok {
+			m += fmt.Sprintf("; net/http %.2f KiB", h.PerStreamKiB())
+		}
+		ts = append(ts, target{n + " idle streams: at most 2 KiB of RSS per stream", m, verdict(w.PerStreamKiB() <= sseIdleKiBTarget)})
+		m = fmt.Sprintf("%s → %s", fmtInt(float64(w.BaselineGoroutines)), fmtInt(float64(w.LoadedGoroutines)))
+		if h, ok := res.idle("nethttp"); ok {
+			m += fmt.Sprintf("; net/http %s → %s", fmtInt(float64(h.BaselineGoroutines)), fmtInt(float64(h.LoadedGoroutines)))
+		}
+		ts = append(ts, target{n + " idle streams: goroutines stay at the idle count", m, verdict(w.LoadedGoroutines <= w.BaselineGoroutines)})
+	} else {
+		ts = append(ts, target{n + " idle streams: at most 2 KiB per stream, goroutines at the idle count", notMeasured, notMeasured})
+	}
+	if w, ok := res.fanout("wharf"); ok {
+		m := fmt.Sprintf("%s (%.2f× the target)", fmtDur(w.P99), float64(w.P99)/float64(sseP99Target))
+		if h, ok := res.fanout("nethttp"); ok {
+			m += fmt.Sprintf("; net/http %s", fmtDur(h.P99))
+		}
+		ts = append(ts, target{"Fan-out, " + fmtInt(w.DeliveredPerSec) + " deliveries/s: p99 ≤ 50 ms", m, verdict(w.P99 <= sseP99Target)})
+		m = fmt.Sprintf("%s of %s lost", fmtInt(float64(w.Lost)), fmtInt(float64(w.Expected)))
+		if h, ok := res.fanout("nethttp"); ok {
+			m += fmt.Sprintf("; net/http %s of %s", fmtInt(float64(h.Lost)), fmtInt(float64(h.Expected)))
+		}
+		ts = append(ts, target{"Fan-out: no delivery lost", m, verdict(w.Lost == 0 && w.Expected > 0)})
+	} else {
+		ts = append(ts, target{"Fan-out: p99 ≤ 50 ms, none lost", notMeasured, notMeasured})
+	}
+	return ts
+}
