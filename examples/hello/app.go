@@ -9,6 +9,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/sse"
 )
 
 // Bounds of the query parameters.
@@ -20,6 +21,11 @@ const (
 // newContainer builds the container with every handler of the example. The
 // tests serve the same container on their own listener.
 func newContainer(opts ...container.Option) *container.Container {
+	return buildContainer(nil, opts...)
+}
+
+// buildContainer is newContainer with the events' log (nil: in memory).
+func buildContainer(events sse.Log, opts ...container.Option) *container.Container {
 	c := container.New(opts...)
 	// /hello and /delay never block (one answers a short string, the other
 	// suspends or answers one): declared NonBlocking, they run on the
@@ -30,7 +36,7 @@ func newContainer(opts ...container.Option) *container.Container {
 	c.HandleFunc("/sleep", sleep)
 	c.Handle("/delay", api.NonBlockingFunc(delay))
 	c.HandleFunc("/cpu", cpu)
-	handleEvents(c)
+	handleEvents(c, events)
 
 	// net/http handlers run unchanged in a Wharf context through the adapter
 	// behind Mount. They see the full request path, which is what pprof's

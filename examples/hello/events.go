@@ -1,21 +1,30 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/natsembed"
 	"github.com/wharf-go/wharf/sse"
+	"github.com/wharf-go/wharf/sse/natssse"
 )
 
 // maxEventData bounds the body of a POST /publish.
 const maxEventData = 64 << 10
 
 // handleEvents mounts the Server-Sent Events endpoints on c, on a broker
-// of its own (an in-memory log; it holds no goroutine, and the
-// container's shutdown ends its streams):
+// of its own over log (nil: an in-memory log, which holds no goroutine);
+// the container's shutdown ends its streams:
 //
 //	GET /events/{topic}    a stream of the topic's events
 //	POST /publish/{topic}  publishes the body as one event's data (the
@@ -23,10 +32,10 @@ const maxEventData = 64 << 10
 //
 // The benchmark (bench/cmd/wharf-sseload) publishes its send time as the
 // data and measures each delivery's latency from it.
-func handleEvents(c *container.Container) *sse.Broker {
-	b, err := sse.NewBroker(sse.Config{})
+func handleEvents(c *container.Container, log sse.Log) *sse.Broker {
+	b, err := sse.NewBroker(sse.Config{Log: log})
 	if err != nil {
-		panic(err) // the zero Config is valid
+		panic(err) // a new log opens
 	}
 	c.Handle("GET /events/{topic}", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
 		return b.Serve(w, r, r.PathParam("topic"))
@@ -45,4 +54,58 @@ func handleEvents(c *container.Container) *sse.Broker {
 		return w.SetStatus(http.StatusNoContent)
 	})
 	return b
+}
+
+// openEventLog returns the events' log the flags ask for: with natsURL,
+// a JetStream stream shared with the other processes on that broker
+// (package sse/natssse); with embed, the same on a broker this process
+// starts at that address, its files in a temporary directory; else nil
+// (an in-memory log). release closes the connection and stops the broker.
+func openEventLog(natsURL, embed string) (log sse.Log, release func(), err error) {
+	if natsURL != "" && embed != "" {
+		return nil, nil, errors.New("-nats and -nats-embed exclude each other")
+	}
+	if natsURL == "" && embed == "" {
+		return nil, func() {}, nil
+	}
+	var stops []func()
+	release = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	if embed != "" {
+		dir, err := os.MkdirTemp("", "hello-jetstream-")
+		if err != nil {
+			return nil, nil, err
+		}
+		stops = append(stops, func() { os.RemoveAll(dir) })
+		ns, err := natsembed.StartJetStream(embed, dir)
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		stops = append(stops, func() { ns.Shutdown(); ns.WaitForShutdown() })
+		natsURL = ns.ClientURL()
+	}
+	nc, err := nats.Connect(natsURL, nats.Name("wharf-hello"))
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	stops = append(stops, nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := natssse.New(ctx, js, natssse.Config{})
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	stops = append(stops, func() { _ = l.Close() })
+	return l, release, nil
 }

@@ -56,14 +56,20 @@ var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Build
 	qosPriority := fs.String("qos-priority", "", "with -qos, a request header whose integer value ranks waiting requests (higher first)")
 	staticDir := fs.String("static", "", "serve the files of DIR at /static/*")
 	workers := fs.Int("workers", 0, "run requests on a bounded executor of N goroutines, queueing the rest (0: an unbounded one)")
+	natsURL := fs.String("nats", "", "keep /events' log in a JetStream stream on the NATS broker at this URL, shared with other processes")
+	natsEmbed := fs.String("nats-embed", "", "start a NATS broker with JetStream in this process, at this host:port, and keep /events' log there")
 	return func(opts ...container.Option) (*container.Container, func(), error) {
-		var release func()
+		events, closeEvents, err := openEventLog(*natsURL, *natsEmbed)
+		if err != nil {
+			return nil, nil, err
+		}
+		release := closeEvents
 		if *workers > 0 {
 			ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: *workers, QueueSize: -1})
 			opts = append(opts, container.WithExecutor(ex))
-			release = func() { ex.Close(context.Background()) } // a given executor stays ours to close
+			release = func() { ex.Close(context.Background()); closeEvents() } // a given executor stays ours to close
 		}
-		c := newContainer(opts...)
+		c := buildContainer(events, opts...)
 		if *staticDir != "" {
 			h, err := static.Dir(*staticDir, static.Config{})
 			if err != nil {

@@ -203,14 +203,14 @@ func run() error {
 	fs.DurationVar(&cc.Warmup, "cluster-warmup", cc.Warmup, "with -cluster, unmeasured time before it")
 	fs.IntVar(&cc.Rounds, "cluster-rounds", cc.Rounds, "with -cluster, rounds of the three setups, interleaved")
 	sseRun := fs.Bool("sse", false, "run only the Server-Sent Events benchmark (examples/hello and the net/http peer under cmd/wharf-sseload) and rewrite its section of docs/benchmarks.md")
-	ssec := SSEConfig{Streams: 10000, Topics: 100, Rate: 1000, Duration: 10 * time.Second, Warmup: 2 * time.Second, Drain: 2 * time.Second, Settle: 2 * time.Second}
+	ssec := SSEConfig{Streams: 10000, Topics: 100, Rates: []float64{1000, 500}, Duration: 10 * time.Second, Warmup: 2 * time.Second, Drain: 2 * time.Second, Settle: 2 * time.Second}
 	fs.IntVar(&ssec.Streams, "sse-streams", ssec.Streams, "with -sse, streams of the idle test and of the fan-out")
 	fs.IntVar(&ssec.Topics, "sse-topics", ssec.Topics, "with -sse, topics the streams are spread over")
-	fs.Float64Var(&ssec.Rate, "sse-rate", ssec.Rate, "with -sse, events published per second in all")
+	sseRates := fs.String("sse-rates", "1000,500", "with -sse, events published per second in all, a fan-out run each (the first is the target's)")
 	fs.DurationVar(&ssec.Duration, "sse-duration", ssec.Duration, "with -sse, measured time of the fan-out")
 	fs.DurationVar(&ssec.Warmup, "sse-warmup", ssec.Warmup, "with -sse, unmeasured publishing before it")
 	fs.DurationVar(&ssec.Settle, "sse-settle", ssec.Settle, "with -sse, wait after the last idle stream opened before measuring")
-	sseOnly := fs.String("sse-scenarios", "", "with -sse, comma-separated scenarios to run (default all): sse-idle-STREAMS, sse-fanout")
+	sseOnly := fs.String("sse-scenarios", "", "with -sse, comma-separated scenarios to run (default all): sse-idle-STREAMS, sse-fanout, sse-cluster")
 	fs.Parse(os.Args[1:])
 	cfg.Servers = splitList(*servers)
 	cfg.Scenarios = splitList(*only)
@@ -251,12 +251,20 @@ func run() error {
 	if *sseRun {
 		ssec.ServerCPU, ssec.ClientCPU, ssec.Scenarios = cfg.ServerCPU, cfg.ClientCPU, splitList(*sseOnly)
 		for _, n := range ssec.Scenarios {
-			if n != ssec.idleName() && n != sseFanoutName {
-				return fmt.Errorf("unknown SSE scenario %q (have %s, %s)", n, ssec.idleName(), sseFanoutName)
+			if n != ssec.idleName() && n != sseFanoutName && n != sseClusterName {
+				return fmt.Errorf("unknown SSE scenario %q (have %s, %s, %s)", n, ssec.idleName(), sseFanoutName, sseClusterName)
 			}
 		}
-		if ssec.Streams < 1 || ssec.Topics < 1 || ssec.Rate <= 0 || ssec.Duration <= 0 {
-			return errors.New("-sse-streams, -sse-topics, -sse-rate and -sse-duration must be above zero")
+		ssec.Rates = nil
+		for _, r := range splitList(*sseRates) {
+			v, err := strconv.ParseFloat(r, 64)
+			if err != nil || v <= 0 {
+				return fmt.Errorf("-sse-rates: %q is not a rate above zero", r)
+			}
+			ssec.Rates = append(ssec.Rates, v)
+		}
+		if ssec.Streams < 1 || ssec.Topics < 1 || len(ssec.Rates) == 0 || ssec.Duration <= 0 {
+			return errors.New("-sse-streams, -sse-topics, -sse-rates and -sse-duration must be above zero")
 		}
 		resultsDir := filepath.Join(rootDir, "bench", "results")
 		if err := os.MkdirAll(resultsDir, 0o755); err != nil {

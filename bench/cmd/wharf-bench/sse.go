@@ -32,8 +32,9 @@ const (
 
 // SSE scenario names.
 const (
-	sseIdleName   = "sse-idle"
-	sseFanoutName = "sse-fanout"
+	sseIdleName    = "sse-idle"
+	sseFanoutName  = "sse-fanout"
+	sseClusterName = "sse-cluster"
 )
 
 // Targets (issue 16): an idle stream costs Wharf at most 2 KiB and no
@@ -47,9 +48,9 @@ var sseServers = []string{"wharf", "nethttp"}
 
 // SSEConfig is what a -sse run was asked to do.
 type SSEConfig struct {
-	Streams   int     // idle streams, and the fan-out's streams
-	Topics    int     // the fan-out's topics
-	Rate      float64 // events published per second in all
+	Streams   int       // idle streams, and the fan-out's streams
+	Topics    int       // the fan-out's topics
+	Rates     []float64 // events published per second in all, a fan-out run each; the first is the target's
 	Duration  time.Duration
 	Warmup    time.Duration
 	Drain     time.Duration
@@ -104,6 +105,7 @@ type SSEResults struct {
 	Config  SSEConfig
 	Idle    []SSEIdle
 	Fanout  []SSEFanout
+	Cluster []SSEFanout // three Wharf processes sharing a NATS JetStream log
 	Elapsed time.Duration
 }
 
@@ -150,20 +152,32 @@ func sseBench(ctx context.Context, sc SSEConfig, root, outMD string) error {
 				m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource, m.Ended)
 		}
 	}
-	if sc.runs(sseFanoutName) {
-		for _, s := range sseServers {
-			busy := quiet.wait(3 * time.Second)
-			f := sseFanoutTest(ctx, sc, s, bins[s], load)
-			f.Busy = busy
-			res.Fanout = append(res.Fanout, f)
-			if f.Err != "" {
-				logf("%s %-8s FAILED: %s", sseFanoutName, label(s), f.Err)
-				continue
-			}
-			logf("%s %-8s %d streams, %d/%d delivered (%d lost, %d dup, %d ended), %.0f/s, p50 %s p99 %s max %s; cores: server %.2f load %.2f other %.2f",
-				sseFanoutName, label(s), f.Opened, f.Received, f.Expected, f.Lost, f.Duplicates, f.Ended, f.DeliveredPerSec,
-				fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.Max), f.CPU.Server, f.CPU.Wrk, f.CPU.Other)
+	logFanout := func(name, server string, f SSEFanout) {
+		if f.Err != "" {
+			logf("%s %-8s FAILED: %s", name, label(server), f.Err)
+			return
 		}
+		logf("%s %-8s %g/s: %d streams, %d/%d delivered (%d lost, %d dup, %d ended), %.0f/s, p50 %s p99 %s max %s, publish lag max %s; cores: server %.2f load %.2f other %.2f",
+			name, label(server), f.Rate, f.Opened, f.Received, f.Expected, f.Lost, f.Duplicates, f.Ended, f.DeliveredPerSec,
+			fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.Max), fmtDur(f.PublishLagMax), f.CPU.Server, f.CPU.Wrk, f.CPU.Other)
+	}
+	if sc.runs(sseFanoutName) {
+		for _, rate := range sc.Rates {
+			for _, s := range sseServers {
+				busy := quiet.wait(3 * time.Second)
+				f := sseFanoutTest(ctx, sc, rate, s, bins[s], load)
+				f.Busy = busy
+				res.Fanout = append(res.Fanout, f)
+				logFanout(sseFanoutName, s, f)
+			}
+		}
+	}
+	if sc.runs(sseClusterName) {
+		busy := quiet.wait(3 * time.Second)
+		f := sseClusterTest(ctx, sc, bins["wharf"], load)
+		f.Busy = busy
+		res.Cluster = append(res.Cluster, f)
+		logFanout(sseClusterName, "wharf", f)
 	}
 	res.Elapsed = time.Since(start)
 	raw, _ := json.MarshalIndent(res, "", "  ")
@@ -182,6 +196,13 @@ func sseBench(ctx context.Context, sc SSEConfig, root, outMD string) error {
 		return err
 	}
 	logf("wrote the SSE section of %s", outMD)
+	if len(res.Cluster) > 0 {
+		so := filepath.Join(filepath.Dir(outMD), "scale-out.md")
+		if err := writeScaleOut(so, res); err != nil {
+			return err
+		}
+		logf("wrote the SSE rows of %s", so)
+	}
 	return nil
 }
 
@@ -269,7 +290,7 @@ func sseIdleTest(ctx context.Context, sc SSEConfig, name, bin, load string) SSEI
 }
 
 // sseFanoutTest runs the fan-out load on a fresh server.
-func sseFanoutTest(ctx context.Context, sc SSEConfig, name, bin, load string) SSEFanout {
+func sseFanoutTest(ctx context.Context, sc SSEConfig, rate float64, name, bin, load string) SSEFanout {
 	f := SSEFanout{Server: name}
 	fail := func(err error) SSEFanout { f.Err = err.Error(); return f }
 	p, err := startServer(ctx, bin, sc.ServerCPU, bin+".log")
@@ -280,7 +301,7 @@ func sseFanoutTest(ctx context.Context, sc SSEConfig, name, bin, load string) SS
 	if err := sseWarmUp(ctx, sc, p.url, load); err != nil {
 		return fail(err)
 	}
-	r, used, err := runSSELoad(ctx, sc, load, p.pid(), "-urls", p.url)
+	r, used, err := runSSELoad(ctx, sc, rate, load, []int{p.pid()}, "-urls", p.url)
 	if err != nil {
 		return fail(err)
 	}
@@ -292,24 +313,37 @@ func sseFanoutTest(ctx context.Context, sc SSEConfig, name, bin, load string) SS
 	return f
 }
 
-// runSSELoad runs the fan-out load, pinned to the client CPU, and meters
-// the CPU the process serverPID uses over the whole load run (the streams'
-// opening included); args name the servers.
-func runSSELoad(ctx context.Context, sc SSEConfig, load string, serverPID int, args ...string) (delivery.SSE, CPUUse, error) {
+// runSSELoad runs the fan-out load at rate, pinned to the client CPU, and
+// meters the CPU the processes serverPIDs use, in all, over the whole load
+// run (the streams' opening included); args name the servers.
+func runSSELoad(ctx context.Context, sc SSEConfig, rate float64, load string, serverPIDs []int, args ...string) (delivery.SSE, CPUUse, error) {
 	args = append([]string{"-c", strconv.Itoa(sc.ClientCPU), load, "-json",
-		"-streams", strconv.Itoa(sc.Streams), "-topics", strconv.Itoa(sc.Topics), "-rate", strconv.FormatFloat(sc.Rate, 'f', -1, 64),
+		"-streams", strconv.Itoa(sc.Streams), "-topics", strconv.Itoa(sc.Topics), "-rate", strconv.FormatFloat(rate, 'f', -1, 64),
 		"-duration", sc.Duration.String(), "-warmup", sc.Warmup.String(), "-drain", sc.Drain.String()}, args...)
 	cmd := exec.CommandContext(ctx, "taskset", args...)
 	cmd.WaitDelay = 5 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	meter := startCPUMeter(serverPID)
+	meters := make([]cpuMeter, len(serverPIDs))
+	for i, pid := range serverPIDs {
+		meters[i] = startCPUMeter(pid)
+	}
 	out, err := cmd.Output()
 	var used time.Duration
 	if cmd.ProcessState != nil {
 		used = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
-	use := meter.stop(used)
+	var use CPUUse
+	for i, m := range meters {
+		u := m.stop(used)
+		if i == 0 {
+			use = u
+		} else { // Other counted the other servers: take them out
+			use.Server += u.Server
+			use.Other -= u.Server
+		}
+	}
+	use.Other = max(0, use.Other)
 	var r delivery.SSE
 	if err != nil {
 		return r, use, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
@@ -378,9 +412,10 @@ func renderSSE(res *SSEResults) string {
 	p("15 s heartbeat timer; a hub fans each event out without waiting and drops a client whose\n")
 	p("channel is full. Each server is started fresh, pinned to CPU %d; the load,\n", sc.ServerCPU)
 	p("`bench/cmd/wharf-sseload`, pinned to CPU %d, opens each stream on a TCP connection of its\n", sc.ClientCPU)
-	p("own (a plain HTTP/1.1 GET, its own event-stream parser) and publishes with `POST`s on 8\n")
-	p("keep-alive connections. Every server is first warmed up (the memory test's requests,\n")
-	p("then 1 s of 100 streams).\n\n")
+	p("own (a plain HTTP/1.1 GET, its own event-stream parser) and publishes with `POST`s on 4\n")
+	p("connections, each request sent when it is due without waiting for the answers before it\n")
+	p("(pipelined, open loop). Every server is first warmed up (the memory test's requests, then\n")
+	p("1 s of 100 streams).\n\n")
 
 	if len(res.Idle) > 0 {
 		p("### Idle streams (`%s`)\n\n", sc.idleName())
@@ -402,26 +437,29 @@ func renderSSE(res *SSEResults) string {
 	}
 	if len(res.Fanout) > 0 {
 		p("### Fan-out (`%s`)\n\n", sseFanoutName)
-		p("%s streams on %d topics (%s a topic); %s events a second published in all, the topics in\n",
-			fmtInt(float64(sc.Streams)), sc.Topics, fmtInt(float64(sc.Streams/max(sc.Topics, 1))), fmtInt(sc.Rate))
-		p("turn, for %s after a %s warm-up. Each event's data is the time it was due to be\n", secs(sc.Duration), secs(sc.Warmup))
-		p("published (Unix nanoseconds), so a delivery's latency runs from then to its arrival at the\n")
-		p("client, the publish's own round trip and any lateness included. Expected = every stream of\n")
-		p("the topic for each event published in the measured time; lost = expected − received %s\n", secs(sc.Drain))
-		p("after the end. Server cores are over the whole load run, the %s streams' opening included.\n\n", fmtInt(float64(sc.Streams)))
-		p("| Server | streams | published | delivered / expected | lost | duplicates | ended early | deliveries/s | p50 | p99 | p99.9 | max | server cores | load cores | busy before |\n")
-		p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-		for _, f := range res.Fanout {
-			if f.Err != "" {
-				p("| %s | failed: %s | | | | | | | | | | | | | |\n", label(f.Server), strings.ReplaceAll(f.Err, "|", "/"))
-				continue
-			}
-			p("| %s | %s | %s | %s / %s | %s | %s | %d | %s | %s | %s | %s | %s | %.2f | %.2f | %s |\n", label(f.Server),
-				fmtInt(float64(f.Opened)), fmtInt(float64(f.Sent)), fmtInt(float64(f.Received)), fmtInt(float64(f.Expected)),
-				fmtInt(float64(f.Lost)), fmtInt(float64(f.Duplicates)), f.Ended, fmtInt(f.DeliveredPerSec),
-				fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.P999), fmtDur(f.Max), f.CPU.Server, f.CPU.Wrk, busyText(f.Busy))
+		var rates []string
+		for _, r := range sc.Rates {
+			rates = append(rates, fmtInt(r))
 		}
-		p("\n")
+		p("%s streams on %d topics (%s a topic); %s events a second published in all (a run at each\n",
+			fmtInt(float64(sc.Streams)), sc.Topics, fmtInt(float64(sc.Streams/max(sc.Topics, 1))), strings.Join(rates, ", then "))
+		p("rate, on a fresh server), the topics in turn, for %s after a %s warm-up. Each event's data is its\n", secs(sc.Duration), secs(sc.Warmup))
+		p("publish time (Unix nanoseconds, taken as its request is written), so a delivery's latency\n")
+		p("runs from then to its arrival at the client, the request's way to the server included.\n")
+		p("Expected = every stream of the topic for each event the server accepted in the measured\n")
+		p("time; lost = expected − received %s after the end. Server cores are over the whole load\n", secs(sc.Drain))
+		p("run, the %s streams' opening included.\n\n", fmtInt(float64(sc.Streams)))
+		renderFanoutTable(p, res.Fanout)
+	}
+	if len(res.Cluster) > 0 {
+		p("### Three processes sharing NATS JetStream (`%s`)\n\n", sseClusterName)
+		p("The same fan-out at %s events/s across three `examples/hello` processes whose brokers\n", fmtInt(sc.Rates[0]))
+		p("share one log (`-nats-embed` in the first, a JetStream stream in file storage, and\n")
+		p("`-nats` in the others: package `sse/natssse`), all three pinned to CPU %d like the single\n", sc.ServerCPU)
+		p("process, the broker inside the first. Streams are spread over the three in turn; every\n")
+		p("event is published on the first and reaches the others through the broker. Server cores\n")
+		p("are the three processes'.\n\n")
+		renderFanoutTable(p, res.Cluster)
 	}
 	p("### Targets (Server-Sent Events)\n\n")
 	p("| Target | Measured | Met? |\n|---|---|---|\n")
@@ -441,13 +479,34 @@ func (res *SSEResults) idle(server string) (SSEIdle, bool) {
 	return SSEIdle{}, false
 }
 
+// fanout returns server's fan-out at the target's rate.
 func (res *SSEResults) fanout(server string) (SSEFanout, bool) {
 	for _, f := range res.Fanout {
-		if f.Server == server && f.Err == "" {
+		if f.Server == server && f.Err == "" && len(res.Config.Rates) > 0 && f.Rate == res.Config.Rates[0] {
 			return f, true
 		}
 	}
 	return SSEFanout{}, false
+}
+
+func renderFanoutTable(p func(string, ...any), fs []SSEFanout) {
+	p("| Server | events/s | streams | published | delivered / expected | lost | duplicates | ended early | deliveries/s | p50 | p99 | p99.9 | max | publish lag max | server cores | load cores | busy before |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, f := range fs {
+		name := label(f.Server)
+		if f.Processes > 1 {
+			name = fmt.Sprintf("%s × %d, NATS", name, f.Processes)
+		}
+		if f.Err != "" {
+			p("| %s | failed: %s | | | | | | | | | | | | | | | |\n", name, strings.ReplaceAll(f.Err, "|", "/"))
+			continue
+		}
+		p("| %s | %s | %s | %s | %s / %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %.2f | %.2f | %s |\n", name, fmtInt(f.Rate),
+			fmtInt(float64(f.Opened)), fmtInt(float64(f.Sent)), fmtInt(float64(f.Received)), fmtInt(float64(f.Expected)),
+			fmtInt(float64(f.Lost)), fmtInt(float64(f.Duplicates)), f.Ended, fmtInt(f.DeliveredPerSec),
+			fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.P999), fmtDur(f.Max), fmtDur(f.PublishLagMax), f.CPU.Server, f.CPU.Wrk, busyText(f.Busy))
+	}
+	p("\n")
 }
 
 // sseTargets judges Wharf against the issue's targets; net/http's figures
@@ -484,4 +543,111 @@ func sseTargets(res *SSEResults) []target {
 		ts = append(ts, target{"Fan-out: p99 ≤ 50 ms, none lost", notMeasured, notMeasured})
 	}
 	return ts
+}
+
+// sseClusterTest runs the fan-out at the target's rate across three
+// examples/hello processes sharing one NATS JetStream log (the broker in
+// the first), the streams spread over the three, every event published on
+// the first.
+func sseClusterTest(ctx context.Context, sc SSEConfig, bin, load string) SSEFanout {
+	f := SSEFanout{Server: "wharf"}
+	fail := func(err error) SSEFanout { f.Err = err.Error(); return f }
+	broker, err := freeAddr()
+	if err != nil {
+		return fail(err)
+	}
+	var procs []*server
+	defer func() {
+		for i := len(procs) - 1; i >= 0; i-- { // the broker's process last
+			procs[i].stop()
+		}
+	}()
+	var urls []string
+	var pids []int
+	for i := range 3 {
+		args := []string{"-nats", "nats://" + broker}
+		if i == 0 {
+			args = []string{"-nats-embed", broker}
+		}
+		p, err := startServer(ctx, bin, sc.ServerCPU, bin+"-cluster.log", args...)
+		if err != nil {
+			return fail(err)
+		}
+		procs = append(procs, p)
+		urls = append(urls, p.url)
+		pids = append(pids, p.pid())
+	}
+	for _, u := range urls {
+		if err := sseWarmUp(ctx, sc, u, load); err != nil {
+			return fail(err)
+		}
+	}
+	r, used, err := runSSELoad(ctx, sc, sc.Rates[0], load, pids, "-urls", strings.Join(urls, ","), "-publish-url", urls[0])
+	if err != nil {
+		return fail(err)
+	}
+	f.SSE, f.CPU = r, used
+	for _, p := range procs {
+		if !p.alive() {
+			return fail(fmt.Errorf("a server exited during the run"))
+		}
+		k, _ := peakRSSKiB(p.pid())
+		f.PeakKiB += k
+	}
+	return f
+}
+
+// Markers of the SSE rows in docs/scale-out.md.
+const (
+	sseClusterBegin = "<!-- sse-cluster:begin -->\n"
+	sseClusterEnd   = "<!-- sse-cluster:end -->"
+)
+
+// writeScaleOut puts the SSE fan-out on one process and on three into
+// docs/scale-out.md, after the chat's table (markers added the first time).
+func writeScaleOut(path string, res *SSEResults) error {
+	w, ok := res.fanout("wharf")
+	if len(res.Cluster) == 0 || !ok {
+		return nil
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(doc, []byte(sseClusterBegin)) {
+		anchor := []byte("<!-- cluster-bench:end -->\n")
+		i := bytes.Index(doc, anchor)
+		if i < 0 {
+			return fmt.Errorf("%s lacks the marker %q", path, anchor)
+		}
+		i += len(anchor)
+		doc = slices.Concat(doc[:i], []byte("\n"+sseClusterBegin+sseClusterEnd+"\n"), doc[i:])
+		if err := os.WriteFile(path, doc, 0o644); err != nil {
+			return err
+		}
+	}
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	sc := res.Config
+	p("\n### Server-Sent Events across three processes\n\n")
+	p("`bash bench/run.sh -sse` (%s): %s event streams on %d topics, %s events/s published on\n", res.Env.Date, fmtInt(float64(sc.Streams)), sc.Topics, fmtInt(sc.Rates[0]))
+	p("the first process, for %s; one `examples/hello` with its in-memory log, and three\n", secs(sc.Duration))
+	p("sharing a JetStream log (`sse/natssse`), the streams spread over them, all on one core.\n")
+	p("Latency from each event's publish time; see [benchmarks.md](benchmarks.md#server-sent-events).\n\n")
+	p("| setup | p50 | p99 | max | deliveries/s | lost | duplicates | server cores |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	rows := []struct {
+		name string
+		f    SSEFanout
+	}{{"1 process, in-memory log", w}, {"3 processes, NATS JetStream", res.Cluster[0]}}
+	for _, r := range rows {
+		f := r.f
+		if f.Err != "" {
+			p("| %s | failed: %s | | | | | | |\n", r.name, strings.ReplaceAll(f.Err, "|", "/"))
+			continue
+		}
+		p("| %s | %s | %s | %s | %s | %s of %s | %s | %.2f |\n", r.name, fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.Max),
+			fmtInt(f.DeliveredPerSec), fmtInt(float64(f.Lost)), fmtInt(float64(f.Expected)), fmtInt(float64(f.Duplicates)), f.CPU.Server)
+	}
+	p("\n")
+	return replaceBetween(path, sseClusterBegin, sseClusterEnd, b.String())
 }

@@ -3,15 +3,18 @@
 // /events/tN, each on a TCP connection of its own, stream i on topic
 // t(i mod -topics) and on process i mod len(-urls)), then publishes -rate
 // events a second in all (POST /publish/tN, the topics in turn, on
-// -publish-url) for -warmup and then -duration. Each event's data is the
-// time it was due to be published, in Unix nanoseconds, so each delivery's
-// latency runs from then to its arrival: a publish that is late counts
-// against the server. The report gives the deliveries of the events due in
-// the measured time (expected: every stream of the topic, for each event
-// published; received by -drain after the end), their latency (min, avg,
-// p50, p99, p99.9, max), the duplicates (an ID at or below one the stream
-// had) and the streams that ended early. With -json it prints the report
-// as JSON.
+// -publish-url) for -warmup and then -duration, on -publishers
+// connections, each request sent when due (open loop: pipelined, not
+// waiting for the answer before it). Each event's data is its publish
+// time, taken just before its request is written, in Unix nanoseconds, so
+// each delivery's latency runs from then to its arrival, the request's way
+// to the server included; how late the publishes were against their
+// schedule is reported apart (PublishLagMax). The report gives the
+// deliveries of the events published in the measured time (expected: every
+// stream of the topic, for each event the server accepted; received by
+// -drain after the end), their latency (min, avg, p50, p99, p99.9, max),
+// the duplicates (an ID at or below one the stream had) and the streams
+// that ended early. With -json it prints the report as JSON.
 //
 // With -idle it only opens the streams, prints one JSON line
 // ({"Opened":N,"OpenErrors":M}) once they are open, holds them until its
@@ -20,12 +23,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -49,7 +54,7 @@ type Config struct {
 	Rate          float64 // events published per second, in all
 	Duration      time.Duration
 	Warmup, Drain time.Duration
-	Publishers    int // goroutines publishing, each on its own connection
+	Publishers    int // publishing connections, each pipelined
 	Dialers       int
 	OpenTimeout   time.Duration
 }
@@ -64,7 +69,7 @@ func main() {
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time")
 	flag.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "unmeasured publishing first")
 	flag.DurationVar(&cfg.Drain, "drain", 2*time.Second, "wait for late deliveries after the end")
-	flag.IntVar(&cfg.Publishers, "publishers", 8, "publishing goroutines, each on a keep-alive connection")
+	flag.IntVar(&cfg.Publishers, "publishers", 4, "publishing connections, each sending its requests pipelined, when due, without waiting for the answers")
 	flag.IntVar(&cfg.Dialers, "dialers", 64, "goroutines opening the streams")
 	flag.DurationVar(&cfg.OpenTimeout, "open-timeout", 10*time.Second, "for a stream to open")
 	idle := flag.Bool("idle", false, "only open the streams and hold them until stdin is closed")
@@ -333,27 +338,63 @@ func run(ctx context.Context, cfg Config) (delivery.SSE, error) {
 
 	published := make([]atomic.Int64, cfg.Topics)
 	var pubErrors, lagMax atomic.Int64
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		MaxIdleConnsPerHost: cfg.Publishers, MaxConnsPerHost: cfg.Publishers, DisableCompression: true}}
-	defer client.CloseIdleConnections()
-	base := strings.TrimSuffix(cfg.PublishURL, "/")
+	addr := strings.TrimPrefix(strings.TrimSuffix(cfg.PublishURL, "/"), "http://")
 	var wg sync.WaitGroup
 	for g := range cfg.Publishers {
+		c, err := net.DialTimeout("tcp", addr, cfg.OpenTimeout)
+		if err != nil {
+			return delivery.SSE{}, fmt.Errorf("publisher: %v", err)
+		}
+		defer c.Close()
+		// Pipelined: the writer sends each request when it is due and
+		// does not wait for the answer, which the reader takes in order.
+		sent := make(chan pending, total/int64(cfg.Publishers)+1)
 		wg.Go(func() {
+			defer close(sent)
+			broken := false
 			for k := int64(g); k < total; k += int64(cfg.Publishers) {
 				due := t0.Add(time.Duration(k) * interval)
 				time.Sleep(time.Until(due))
+				now := time.Now()
 				topic := int(k % int64(cfg.Topics))
-				measured := l.w.holds(due.UnixNano())
+				measured := l.w.holds(now.UnixNano())
 				if measured {
-					storeMax(&lagMax, int64(time.Since(due)))
+					storeMax(&lagMax, int64(now.Sub(due)))
 				}
-				err := publish(client, base+"/publish/t"+strconv.Itoa(topic), strconv.FormatInt(due.UnixNano(), 10))
-				switch {
-				case err != nil && measured:
+				if broken {
+					if measured {
+						pubErrors.Add(1)
+					}
+					continue
+				}
+				sent <- pending{topic, measured}
+				if _, err := c.Write(publishRequest(addr, topic, now.UnixNano())); err != nil {
+					broken = true
+				}
+			}
+		})
+		wg.Go(func() {
+			br := bufio.NewReader(c)
+			failed := false
+			for p := range sent {
+				if !failed {
+					resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodPost})
+					if err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+					if err != nil {
+						failed = true
+						c.Close() // the writer fails from now on
+					} else if resp.StatusCode/100 == 2 {
+						if p.measured {
+							published[p.topic].Add(1)
+						}
+						continue
+					}
+				}
+				if p.measured {
 					pubErrors.Add(1)
-				case measured:
-					published[topic].Add(1)
 				}
 			}
 		})
@@ -387,15 +428,15 @@ func storeMax(m *atomic.Int64, v int64) {
 	}
 }
 
-func publish(client *http.Client, url, data string) error {
-	resp, err := client.Post(url, "text/plain", strings.NewReader(data))
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("POST %s: %s", url, resp.Status)
-	}
-	return nil
+// pending is a publish sent and not yet answered.
+type pending struct {
+	topic    int
+	measured bool
+}
+
+// publishRequest is the POST that publishes the time t on topic.
+func publishRequest(host string, topic int, t int64) []byte {
+	data := strconv.FormatInt(t, 10)
+	return []byte("POST /publish/t" + strconv.Itoa(topic) + " HTTP/1.1\r\nHost: " + host +
+		"\r\nContent-Type: text/plain\r\nContent-Length: " + strconv.Itoa(len(data)) + "\r\n\r\n" + data)
 }
