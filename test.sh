@@ -24,3 +24,5 @@ fuzz ./internal/wsframe FuzzParse
 fuzz ./internal/byterange FuzzParse
 fuzz ./internal/mimepart FuzzParse
 fuzz ./connector/http2 FuzzH2Frames
+fuzz ./internal/ssewire FuzzRoundTrip
+fuzz ./internal/ssewire FuzzDecodeSplit

@@ -1,0 +1,209 @@
+package ssewire
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+)
+
+var encodeTests = []struct {
+	name string
+	ev   Event
+	want string
+	err  error
+}{
+	{"data only", Event{Data: "hello"}, "data: hello\n\n", nil},
+	{"empty data", Event{}, "data: \n\n", nil},
+	{"all fields", Event{ID: "7", Type: "tick", Data: "x", Retry: 1500 * time.Millisecond}, "id: 7\nevent: tick\nretry: 1500\ndata: x\n\n", nil},
+	{"LF", Event{Data: "a\nb"}, "data: a\ndata: b\n\n", nil},
+	{"CR", Event{Data: "a\rb"}, "data: a\ndata: b\n\n", nil},
+	{"CRLF", Event{Data: "a\r\nb"}, "data: a\ndata: b\n\n", nil},
+	{"LFCR is two", Event{Data: "a\n\rb"}, "data: a\ndata: \ndata: b\n\n", nil},
+	{"trailing newline", Event{Data: "a\n"}, "data: a\ndata: \n\n", nil},
+	{"leading space kept", Event{Data: " a"}, "data:  a\n\n", nil},
+	{"colons and NUL", Event{Data: "k: v\x00"}, "data: k: v\x00\n\n", nil},
+	{"retry under 1ms", Event{Data: "x", Retry: time.Microsecond}, "data: x\n\n", nil},
+	{"id with LF", Event{ID: "1\n2"}, "", ErrInvalidID},
+	{"id with CR", Event{ID: "1\r"}, "", ErrInvalidID},
+	{"id with NUL", Event{ID: "1\x00"}, "", ErrInvalidID},
+	{"type with LF", Event{Type: "a\nb"}, "", ErrInvalidType},
+	{"data not UTF-8", Event{Data: "\xff"}, "", ErrInvalidData},
+	{"negative retry", Event{Retry: -time.Second}, "", ErrInvalidRetry},
+}
+
+func TestAppend(t *testing.T) {
+	for _, tt := range encodeTests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Append([]byte("prefix"), tt.ev)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("err %v, want %v", err, tt.err)
+			}
+			if err != nil {
+				if string(got) != "prefix" {
+					t.Fatalf("failed Append changed dst: %q", got)
+				}
+				return
+			}
+			if string(got) != "prefix"+tt.want {
+				t.Fatalf("got %q, want %q", got, "prefix"+tt.want)
+			}
+			evs := decodeAll(t, got[len("prefix"):])
+			if len(evs) != 1 || evs[0] != Normalize(tt.ev) {
+				t.Fatalf("decoded %+v, want %+v", evs, Normalize(tt.ev))
+			}
+		})
+	}
+}
+
+func TestAppendComment(t *testing.T) {
+	got, err := AppendComment(nil, "")
+	if err != nil || string(got) != ":\n\n" {
+		t.Fatalf("%q %v", got, err)
+	}
+	got, err = AppendComment(nil, " ok")
+	if err != nil || string(got) != ": ok\n\n" {
+		t.Fatalf("%q %v", got, err)
+	}
+	if _, err := AppendComment(nil, "a\nb"); !errors.Is(err, ErrInvalidData) {
+		t.Fatalf("comment with LF: %v", err)
+	}
+}
+
+var decodeTests = []struct {
+	name     string
+	in       string
+	want     []Event
+	comments int
+}{
+	{"one", "data: x\n\n", []Event{{Data: "x"}}, 0},
+	{"no space", "data:x\n\n", []Event{{Data: "x"}}, 0},
+	{"one space dropped", "data:  x\n\n", []Event{{Data: " x"}}, 0},
+	{"CR lines", "data: a\rdata: b\r\r", []Event{{Data: "a\nb"}}, 0},
+	{"CRLF lines", "data: a\r\ndata: b\r\n\r\n", []Event{{Data: "a\nb"}}, 0},
+	{"no data, no event", "id: 3\nevent: x\n\n", nil, 0},
+	{"id carries over", "id: 3\ndata: a\n\ndata: b\n\n", []Event{{ID: "3", Data: "a"}, {ID: "3", Data: "b"}}, 0},
+	{"empty id resets", "id: 3\ndata: a\n\nid\ndata: b\n\n", []Event{{ID: "3", Data: "a"}, {Data: "b"}}, 0},
+	{"id with NUL ignored", "id: 3\ndata: a\n\nid: 4\x00\ndata: b\n\n", []Event{{ID: "3", Data: "a"}, {ID: "3", Data: "b"}}, 0},
+	{"type resets", "event: t\ndata: a\n\ndata: b\n\n", []Event{{Type: "t", Data: "a"}, {Data: "b"}}, 0},
+	{"comments", ":\n\n: hi\ndata: a\n\n", []Event{{Data: "a"}}, 2},
+	{"bad retry ignored", "retry: 1x\ndata: a\n\n", []Event{{Data: "a"}}, 0},
+	{"retry", "retry: 20\ndata: a\n\n", []Event{{Data: "a", Retry: 20 * time.Millisecond}}, 0},
+	{"unknown field", "foo: bar\ndata: a\n\n", []Event{{Data: "a"}}, 0},
+	{"field without colon", "data\ndata\n\n", []Event{{Data: "\n"}}, 0},
+	{"BOM", "\uFEFFdata: a\n\n", []Event{{Data: "a"}}, 0},
+	{"second BOM kept", "data: a\n\n\uFEFFdata: b\n\n", []Event{{Data: "a"}}, 0},
+	{"unfinished dropped", "data: a\n\ndata: b\n", []Event{{Data: "a"}}, 0},
+	{"invalid UTF-8", "data: \xffa\n\n", []Event{{Data: "\uFFFDa"}}, 0},
+}
+
+func TestDecoder(t *testing.T) {
+	for _, tt := range decodeTests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, split := range []int{0, 1, 2, 3} { // whole, then pieces of n bytes
+				var d Decoder
+				var got []Event
+				emit := func(ev Event) { got = append(got, ev) }
+				in := []byte(tt.in)
+				for len(in) > 0 {
+					n := len(in)
+					if split > 0 {
+						n = min(split, n)
+					}
+					if err := d.Feed(in[:n], emit); err != nil {
+						t.Fatal(err)
+					}
+					in = in[n:]
+				}
+				if !reflect.DeepEqual(got, tt.want) || d.Comments != tt.comments {
+					t.Fatalf("split %d: got %+v (%d comments), want %+v (%d)", split, got, d.Comments, tt.want, tt.comments)
+				}
+			}
+		})
+	}
+}
+
+// A CR at the end of one Feed and an LF at the start of the next are one
+// line ending, not a line ending and a blank line.
+func TestDecoderSplitCRLF(t *testing.T) {
+	var d Decoder
+	var got []Event
+	emit := func(ev Event) { got = append(got, ev) }
+	for _, p := range []string{"data: a\r", "\ndata: b\r", "\n\r", "\n"} {
+		if err := d.Feed([]byte(p), emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 1 || got[0].Data != "a\nb" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestDecoderLimit(t *testing.T) {
+	d := Decoder{MaxLen: 8}
+	if err := d.Feed([]byte("data: 0123456789"), nil); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("long line: %v", err)
+	}
+	if err := d.Feed([]byte("\n"), nil); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("spent decoder: %v", err)
+	}
+	d = Decoder{MaxLen: 8}
+	if err := d.Feed([]byte("data: 1234\ndata: 1234\n"), nil); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("long data: %v", err)
+	}
+}
+
+func decodeAll(t testing.TB, b []byte) []Event {
+	t.Helper()
+	var d Decoder
+	var evs []Event
+	if err := d.Feed(b, func(ev Event) { evs = append(evs, ev) }); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// Any event the encoder accepts comes back from the decoder as a client
+// sees it (Normalize); any it refuses leaves dst alone.
+func FuzzRoundTrip(f *testing.F) {
+	for _, tt := range encodeTests {
+		f.Add(tt.ev.ID, tt.ev.Type, tt.ev.Data, int64(tt.ev.Retry))
+	}
+	f.Add("1", "", "a\r\n\r\nb\x00c: d\n :e", int64(0))
+	f.Fuzz(func(t *testing.T, id, typ, data string, retry int64) {
+		ev := Event{ID: id, Type: typ, Data: data, Retry: time.Duration(retry)}
+		b, err := Append(nil, ev)
+		if err != nil {
+			if len(b) != 0 {
+				t.Fatalf("refused event wrote %q", b)
+			}
+			return
+		}
+		evs := decodeAll(t, b)
+		if len(evs) != 1 || evs[0] != Normalize(ev) {
+			t.Fatalf("%q decoded as %+v, want %+v", b, evs, Normalize(ev))
+		}
+	})
+}
+
+// Decoding never depends on how the input is cut into Feed calls.
+func FuzzDecodeSplit(f *testing.F) {
+	for _, tt := range decodeTests {
+		f.Add([]byte(tt.in), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, step uint8) {
+		var whole, pieces []Event
+		var d1, d2 Decoder
+		err1 := d1.Feed(in, func(ev Event) { whole = append(whole, ev) })
+		var err2 error
+		n := max(int(step), 1)
+		for p := in; len(p) > 0 && err2 == nil; {
+			k := min(n, len(p))
+			err2 = d2.Feed(p[:k], func(ev Event) { pieces = append(pieces, ev) })
+			p = p[k:]
+		}
+		if (err1 == nil) != (err2 == nil) || !reflect.DeepEqual(whole, pieces) || d1.Comments != d2.Comments {
+			t.Fatalf("whole %+v %v, in pieces of %d %+v %v", whole, err1, n, pieces, err2)
+		}
+	})
+}

@@ -1,0 +1,154 @@
+package sse
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Broker carries published events to the open streams of their topics.
+// Publish, Stats and Close may be called from any goroutine; Serve and
+// the Handler's Serve from a handler's dispatch.
+type Broker struct {
+	cfg Config
+	log Log
+
+	mu     sync.RWMutex
+	closed bool
+	topics map[string]map[*stream]struct{}
+
+	streams   atomic.Int64
+	opened    atomic.Uint64
+	published atomic.Uint64
+	delivered atomic.Uint64
+	slow      atomic.Uint64
+}
+
+// Stats counts a Broker's streams and events.
+type Stats struct {
+	Streams   int    // streams open now
+	Opened    uint64 // streams opened since the broker was made
+	Published uint64 // events Publish accepted
+	Delivered uint64 // events written to streams, replayed ones included
+	Slow      uint64 // streams ended because their client read too slowly
+}
+
+// NewBroker returns a Broker configured by cfg, whose log it opens.
+func NewBroker(cfg Config) (*Broker, error) {
+	cfg = cfg.withDefaults()
+	b := &Broker{cfg: cfg, log: cfg.Log, topics: map[string]map[*stream]struct{}{}}
+	if err := b.log.Open(b.deliver); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Publish appends ev to topic's log, which numbers it (ev.ID is ignored)
+// and delivers it to every stream of the topic, on this instance and on
+// any other sharing the log. It does not wait for the streams: one that
+// cannot keep up is ended (Config.MaxQueue), never waited for.
+func (b *Broker) Publish(topic string, ev Event) error {
+	if err := CheckTopic(topic); err != nil {
+		return err
+	}
+	if err := ev.check(); err != nil {
+		return err
+	}
+	b.mu.RLock()
+	closed := b.closed
+	b.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	ev.ID = ""
+	if err := b.log.Append(topic, ev); err != nil {
+		return err
+	}
+	b.published.Add(1)
+	return nil
+}
+
+// deliver is the log's delivery: the event, encoded once, is offered to
+// every stream of its topic, none of which may block it.
+func (b *Broker) deliver(topic string, ev Event) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	subs := b.topics[topic]
+	if len(subs) == 0 {
+		return
+	}
+	f, err := encode(ev)
+	if err != nil {
+		return // not from a Publish of ours: nothing a stream could send
+	}
+	for s := range subs {
+		s.offer(f)
+	}
+}
+
+// subscribe adds s to its topic; it fails once the Broker is closed.
+func (b *Broker) subscribe(s *stream) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	subs := b.topics[s.topic]
+	if subs == nil {
+		subs = map[*stream]struct{}{}
+		b.topics[s.topic] = subs
+	}
+	subs[s] = struct{}{}
+	b.streams.Add(1)
+	b.opened.Add(1)
+	return nil
+}
+
+// unsubscribe removes s from its topic, and the topic once empty.
+func (b *Broker) unsubscribe(s *stream) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	subs := b.topics[s.topic]
+	if _, ok := subs[s]; !ok {
+		return
+	}
+	delete(subs, s)
+	if len(subs) == 0 {
+		delete(b.topics, s.topic)
+	}
+	b.streams.Add(-1)
+}
+
+// Stats returns the Broker's counts.
+func (b *Broker) Stats() Stats {
+	return Stats{
+		Streams:   int(b.streams.Load()),
+		Opened:    b.opened.Load(),
+		Published: b.published.Load(),
+		Delivered: b.delivered.Load(),
+		Slow:      b.slow.Load(),
+	}
+}
+
+// Close ends every open stream as a container's shutdown does (their
+// responses complete; clients reconnect, elsewhere, and catch up from the
+// log), refuses new streams and events, and closes the log. It does not
+// wait for the responses to finish. Closing twice is harmless.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	var all []*stream
+	for _, subs := range b.topics {
+		for s := range subs {
+			all = append(all, s)
+		}
+	}
+	b.mu.Unlock()
+	for _, s := range all {
+		s.stop()
+	}
+	return b.log.Close()
+}

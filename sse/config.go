@@ -1,0 +1,51 @@
+package sse
+
+import "time"
+
+// Config configures a Broker. Its zero value is ready to use: an
+// in-memory log and the defaults each field names.
+type Config struct {
+	// Log keeps each topic's recent events for replay and carries every
+	// published event to the streams. Zero means a new MemoryLog keeping
+	// Retain events per topic, for one instance; package sse/natssse
+	// shares one between instances through NATS JetStream.
+	Log Log
+	// Retain is how many events of each topic the default MemoryLog
+	// keeps. Zero means 1,000. Ignored when Log is set.
+	Retain int
+	// MaxQueue is how many events a stream may hold that its connection
+	// has not taken yet, beyond the bytes its output window holds
+	// (async.DefaultOutputWindow, 64 KiB). Past it the stream is ended:
+	// its client reconnects and catches up from the log. Zero means 256.
+	MaxQueue int
+	// Heartbeat is how long a stream may stay silent before it sends a
+	// comment line, which keeps proxies from closing it and lets the
+	// server notice a client that is gone. Zero means 15 seconds;
+	// negative means never.
+	Heartbeat time.Duration
+	// MissedEvent is the type of the event a stream sends before its
+	// replay when some of the events its client asked for are no longer
+	// retained (its data is the Last-Event-ID the client sent). Zero means
+	// "missed"; "-" means send none.
+	MissedEvent string
+}
+
+// withDefaults returns cfg with its zero fields filled in.
+func (cfg Config) withDefaults() Config {
+	if cfg.Retain <= 0 {
+		cfg.Retain = 1000
+	}
+	if cfg.Log == nil {
+		cfg.Log = NewMemoryLog(cfg.Retain)
+	}
+	if cfg.MaxQueue <= 0 {
+		cfg.MaxQueue = 256
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.MissedEvent == "" {
+		cfg.MissedEvent = "missed"
+	}
+	return cfg
+}

@@ -1,0 +1,138 @@
+package sse_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/ssewire"
+	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/sse"
+)
+
+// On every protocol: events reach a stream framed as published; a client
+// reconnecting with Last-Event-ID gets what it missed, then the live
+// events; clients that leave are noticed and their streams removed.
+func TestStreamEveryMode(t *testing.T) {
+	var b *sse.Broker
+	build := func(c *container.Container) {
+		b = newBroker(t, sse.Config{Heartbeat: 20 * time.Millisecond})
+		route(b)(c)
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		a := open(t, s, "/events/news", "")
+		published := []sse.Event{
+			{Data: "one"},
+			{Event: "update", Data: "two\r\nlines\rand\nmore"},
+			{Data: " three: ", Retry: 2 * time.Second},
+		}
+		for _, ev := range published {
+			if err := b.Publish("news", ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := []ssewire.Event{
+			{ID: "1", Data: "one"},
+			{ID: "2", Type: "update", Data: "two\nlines\nand\nmore"},
+			{ID: "3", Data: " three: ", Retry: 2 * time.Second},
+		}
+		for _, w := range want {
+			if got := a.next(t); got != w {
+				t.Fatalf("got %+v, want %+v", got, w)
+			}
+		}
+
+		r := open(t, s, "/events/news", "1")
+		for _, w := range want[1:] {
+			if got := r.next(t); got != w {
+				t.Fatalf("replayed %+v, want %+v", got, w)
+			}
+		}
+		if err := b.Publish("news", sse.Event{Data: "four"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*client{a, r} {
+			if got := c.next(t); got.ID != "4" || got.Data != "four" {
+				t.Fatalf("live after replay: %+v", got)
+			}
+		}
+		if st := b.Stats(); st.Streams != 2 || st.Published != 4 || st.Delivered != 4+2+1 {
+			t.Fatalf("stats %+v", st)
+		}
+
+		// Heartbeats keep an idle stream talking.
+		wharftest.WaitFor(t, "heartbeats", func() bool {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			return a.comments >= 3
+		})
+
+		a.close()
+		wharftest.WaitFor(t, "the first stream removed", func() bool { return b.Stats().Streams == 1 })
+		r.close()
+		wharftest.WaitFor(t, "every stream removed", func() bool { return b.Stats().Streams == 0 })
+	})
+}
+
+// A container's Shutdown ends each stream cleanly (its response
+// completes: the client reads the end of the body, not an error) and
+// returns; the stream leaves its topic.
+func TestShutdownEndsStreams(t *testing.T) {
+	var b *sse.Broker
+	build := func(c *container.Container) {
+		b = newBroker(t, sse.Config{})
+		route(b)(c)
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		c := open(t, s, "/events/t", "")
+		if err := b.Publish("t", sse.Event{Data: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		c.next(t)
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		if err := s.Container.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		if err := c.ended(t); err != nil {
+			t.Fatalf("the stream ended with %v, want a clean end", err)
+		}
+		wharftest.WaitFor(t, "the stream removed", func() bool { return b.Stats().Streams == 0 })
+	})
+}
+
+// Broker.Close ends its streams cleanly, and refuses events and streams.
+func TestBrokerClose(t *testing.T) {
+	var b *sse.Broker
+	build := func(c *container.Container) {
+		b = newBroker(t, sse.Config{})
+		route(b)(c)
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		c := open(t, s, "/events/t", "")
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.ended(t); err != nil {
+			t.Fatalf("the stream ended with %v, want a clean end", err)
+		}
+		if err := b.Publish("t", sse.Event{}); !errors.Is(err, sse.ErrClosed) {
+			t.Fatalf("Publish after Close: %v", err)
+		}
+		resp, err := s.Client.Get(s.URL + "/events/t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("a stream after Close: %d", resp.StatusCode)
+		}
+		wharftest.WaitFor(t, "no stream", func() bool { return b.Stats().Streams == 0 })
+	})
+}

@@ -1,0 +1,37 @@
+package sse
+
+import "context"
+
+// Log keeps the recent events of each topic, assigns their IDs, and
+// carries every event appended to it to the brokers that share it. A
+// Broker takes one through Config.Log: MemoryLog for one instance,
+// sse/natssse for several sharing NATS JetStream.
+//
+// IDs are positive decimal integers that increase along each topic;
+// they need not be contiguous (a log shared by several topics may number
+// them all in one sequence).
+//
+// Every method may be called from any goroutine.
+type Log interface {
+	// Open starts the delivery: from its return on, deliver is called for
+	// every event appended to the log (by this broker or another sharing
+	// it), ID set, each topic's events in ID order and one at a time.
+	// deliver does not block. A Broker calls Open once, from NewBroker.
+	Open(deliver func(topic string, ev Event)) error
+	// Append stores ev (whose ID it sets) on topic, to be delivered. It
+	// should not wait for long: Publish calls it, and publishers expect
+	// not to block.
+	Append(topic string, ev Event) error
+	// Since reads what a client that last saw the event ID after missed.
+	// It returns the retained events of topic with IDs after after, in
+	// order, and through: the topic's last ID when it read, so that every
+	// event of the topic with an ID up to through is either among them or
+	// no longer retained, and every later one is delivered after Since
+	// was called. missed reports that an event the client had not seen is
+	// no longer retained, or that after is not an ID of this log (it is
+	// beyond the topic's last: the log lost its memory, or the client made
+	// it up), in which case the events are every one retained.
+	Since(ctx context.Context, topic string, after uint64) (evs []Event, through uint64, missed bool, err error)
+	// Close stops the delivery.
+	Close() error
+}

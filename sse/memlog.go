@@ -1,0 +1,109 @@
+package sse
+
+import (
+	"context"
+	"strconv"
+	"sync"
+)
+
+// MemoryLog is a Log in the memory of one process: a bounded ring of
+// events per topic, numbered 1, 2, 3, ... from the first event of each
+// topic. Every topic ever published keeps its ring (up to the retained
+// count of events) for the life of the log, and nothing survives a
+// restart: a client reconnecting with an ID from before it is told it
+// missed events and gets what is retained.
+//
+// It delivers an event on the goroutine that appends it, before Append
+// returns.
+type MemoryLog struct {
+	retain  int
+	deliver func(topic string, ev Event)
+
+	mu     sync.Mutex
+	topics map[string]*ring
+}
+
+// ring holds a topic's last events: evs[(start+i)%len] for i < n once it
+// is full, evs[:n] before.
+type ring struct {
+	mu    sync.Mutex
+	last  uint64 // the ID of the topic's last event
+	evs   []Event
+	start int
+}
+
+var _ Log = (*MemoryLog)(nil)
+
+// NewMemoryLog returns a MemoryLog keeping retain events per topic (zero
+// or less: 1,000).
+func NewMemoryLog(retain int) *MemoryLog {
+	if retain <= 0 {
+		retain = 1000
+	}
+	return &MemoryLog{retain: retain, topics: map[string]*ring{}}
+}
+
+// Open implements Log.
+func (l *MemoryLog) Open(deliver func(topic string, ev Event)) error {
+	l.mu.Lock()
+	l.deliver = deliver
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *MemoryLog) ring(topic string, create bool) (*ring, func(string, Event)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := l.topics[topic]
+	if r == nil && create {
+		r = &ring{}
+		l.topics[topic] = r
+	}
+	return r, l.deliver
+}
+
+// Append implements Log: it numbers ev, keeps it, and delivers it while
+// it holds the topic's lock, so that a topic's events are delivered in
+// order and never while Since reads.
+func (l *MemoryLog) Append(topic string, ev Event) error {
+	r, deliver := l.ring(topic, true)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.last++
+	ev.ID = strconv.FormatUint(r.last, 10)
+	if len(r.evs) < l.retain {
+		r.evs = append(r.evs, ev)
+	} else {
+		r.evs[r.start] = ev
+		r.start = (r.start + 1) % len(r.evs)
+	}
+	if deliver != nil {
+		deliver(topic, ev)
+	}
+	return nil
+}
+
+// Since implements Log.
+func (l *MemoryLog) Since(_ context.Context, topic string, after uint64) ([]Event, uint64, bool, error) {
+	r, _ := l.ring(topic, false)
+	if r == nil {
+		return nil, 0, after > 0, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := uint64(len(r.evs))
+	first := r.last - n + 1 // the ID of the oldest retained event
+	missed := after > r.last || after+1 < first
+	from := first
+	if !missed {
+		from = after + 1
+	}
+	evs := make([]Event, 0, r.last+1-from)
+	for id := from; id <= r.last; id++ {
+		evs = append(evs, r.evs[(uint64(r.start)+id-first)%n])
+	}
+	return evs, r.last, missed, nil
+}
+
+// Close implements Log; a MemoryLog holds nothing to close.
+func (l *MemoryLog) Close() error { return nil }

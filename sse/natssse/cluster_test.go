@@ -1,0 +1,313 @@
+package natssse_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/natsembed/natstest"
+	"github.com/wharf-go/wharf/internal/ssewire"
+	"github.com/wharf-go/wharf/sse"
+	"github.com/wharf-go/wharf/sse/natssse"
+)
+
+const wait = 20 * time.Second
+
+// instance is one server of the application: its own NATS connection,
+// Log and Broker, and a container serving /events/{topic}.
+type instance struct {
+	*modes.Server
+	b  *sse.Broker
+	js jetstream.JetStream
+}
+
+func start(t *testing.T, m modes.Mode, nb *natstest.Broker, cfg natssse.Config) instance {
+	t.Helper()
+	nc, err := nats.Connect(nb.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := natssse.New(t.Context(), js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sse.NewBroker(sse.Config{Log: l, Heartbeat: 50 * time.Millisecond, MaxQueue: 100_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	c := container.New(modes.Options(m)...)
+	c.HandleFunc("GET /events/{topic}", func(w api.Response, r *api.Request) error {
+		return b.Serve(w, r, r.PathParam("topic"))
+	})
+	return instance{Server: modes.Start(t, m, c), b: b, js: js}
+}
+
+// Two instances on two connections to one broker, in every mode: an event
+// published on A reaches a stream on B; a client that read part of A's
+// stream resumes on B, with the Last-Event-ID it got from A, exactly
+// where it left off; IDs are the stream's sequence, increasing along a
+// topic and shared with the other topics.
+func TestAcrossInstances(t *testing.T) {
+	for _, m := range modes.All {
+		t.Run(string(m), func(t *testing.T) {
+			nb := natstest.ForTestJetStream(t)
+			a := start(t, m, nb, natssse.Config{})
+			b := start(t, m, nb, natssse.Config{})
+
+			onB := open(t, b.Server, "/events/news", "")
+			onA := open(t, a.Server, "/events/news", "")
+			var ids []string
+			for i := range 6 {
+				if err := a.b.Publish("news", sse.Event{Event: "n", Data: fmt.Sprintf("a%d\nline", i), Retry: time.Second}); err != nil {
+					t.Fatal(err)
+				}
+				if err := a.b.Publish("other", sse.Event{Data: "elsewhere"}); err != nil {
+					t.Fatal(err)
+				}
+				ev := onB.next(t)
+				if ev.Data != fmt.Sprintf("a%d\nline", i) || ev.Type != "n" || ev.Retry != time.Second {
+					t.Fatalf("B got %+v", ev)
+				}
+				ids = append(ids, ev.ID)
+			}
+			for i, id := range ids {
+				if want := strconv.Itoa(2*i + 1); id != want { // "other" takes every second number
+					t.Fatalf("IDs %v", ids)
+				}
+			}
+			// A's client reads three, leaves, and resumes on B.
+			var last string
+			for range 3 {
+				last = onA.next(t).ID
+			}
+			onA.close()
+			resumed := open(t, b.Server, "/events/news", last)
+			for _, want := range ids[3:] {
+				if ev := resumed.next(t); ev.ID != want {
+					t.Fatalf("resumed on B after %s: got %+v, want ID %s", last, ev, want)
+				}
+			}
+			if err := a.b.Publish("news", sse.Event{Data: "live"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []*client{resumed, onB} {
+				if ev := c.next(t); ev.Data != "live" {
+					t.Fatalf("live after the resume: %+v", ev)
+				}
+			}
+			// A Last-Event-ID of another topic: told, then given what
+			// follows it.
+			c := open(t, b.Server, "/events/news", "2")
+			if ev := c.next(t); ev.Type != "missed" || ev.Data != "2" {
+				t.Fatalf("an ID of another topic: %+v", ev)
+			}
+			if ev := c.next(t); ev.ID != "3" {
+				t.Fatalf("after the missed event: %+v", ev)
+			}
+		})
+	}
+}
+
+// The seam across instances, raced: publishers on both instances while
+// clients reconnect to either with a random recent Last-Event-ID; each
+// sees after+1, after+2, ... (one topic in the stream: its IDs are
+// contiguous).
+func TestSeamAcrossInstances(t *testing.T) {
+	const (
+		clients = 6
+		rounds  = 3
+		span    = 30
+	)
+	nb := natstest.ForTestJetStream(t)
+	cfg := natssse.Config{Retain: 100_000}
+	insts := []instance{start(t, modes.H1, nb, cfg), start(t, modes.H1, nb, cfg)}
+
+	// A watcher's last ID says which IDs exist.
+	watch := open(t, insts[0].Server, "/events/race", "")
+	var latest atomic.Uint64
+	stop := make(chan struct{})
+	var pubs, readers sync.WaitGroup
+	pubs.Go(func() {
+		for {
+			select {
+			case ev := <-watch.events:
+				id, _ := strconv.ParseUint(ev.ID, 10, 64)
+				latest.Store(id)
+			case <-stop:
+				return
+			}
+		}
+	})
+	for p, in := range insts {
+		pubs.Go(func() {
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := in.b.Publish("race", sse.Event{Data: fmt.Sprintf("%d-%d", p, k)}); err != nil {
+					t.Error(err)
+					return
+				}
+				if k%64 == 63 { // let the acknowledgments catch up
+					select {
+					case <-in.js.PublishAsyncComplete():
+					case <-stop:
+						return
+					}
+				}
+			}
+		})
+	}
+	wharftestWait(t, func() bool { return latest.Load() > 50 })
+	for range clients {
+		readers.Go(func() {
+			for range rounds {
+				seen := latest.Load()
+				after := seen - rand.Uint64N(min(seen, 200)+1)
+				c, err := tryOpen(insts[rand.IntN(2)].Server, "/events/race", strconv.FormatUint(after, 10))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for want := after + 1; want <= after+span; want++ {
+					ev := c.nextOr()
+					if ev == nil {
+						t.Errorf("after %d: the stream ended (%v) before ID %d", after, c.err, want)
+						break
+					}
+					if ev.ID != strconv.FormatUint(want, 10) {
+						t.Errorf("after %d: got ID %s, want %d", after, ev.ID, want)
+						break
+					}
+				}
+				c.close()
+			}
+		})
+	}
+	readers.Wait()
+	close(stop)
+	pubs.Wait()
+}
+
+func wharftestWait(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+	}
+}
+
+// client reads one stream with the ssewire decoder.
+type client struct {
+	resp   *http.Response
+	cancel context.CancelFunc
+	events chan ssewire.Event
+	done   chan struct{}
+	stop   chan struct{}
+	once   sync.Once
+	err    error
+}
+
+func open(t *testing.T, s *modes.Server, path, lastID string) *client {
+	t.Helper()
+	c, err := tryOpen(s, path, lastID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.close)
+	return c
+}
+
+func tryOpen(s *modes.Server, path, lastID string) (*client, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+path, nil)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	c := &client{resp: resp, cancel: cancel, events: make(chan ssewire.Event, 1024), done: make(chan struct{}), stop: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		var d ssewire.Decoder
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := resp.Body.Read(buf)
+			if ferr := d.Feed(buf[:n], func(ev ssewire.Event) {
+				select {
+				case c.events <- ev:
+				case <-c.stop:
+				}
+			}); ferr != nil {
+				c.err = ferr
+				return
+			}
+			if err != nil {
+				c.err = err
+				return
+			}
+		}
+	}()
+	return c, nil
+}
+
+func (c *client) nextOr() *ssewire.Event {
+	select {
+	case ev := <-c.events:
+		return &ev
+	case <-c.done:
+		select {
+		case ev := <-c.events:
+			return &ev
+		default:
+		}
+	case <-time.After(wait):
+	}
+	return nil
+}
+
+func (c *client) next(t *testing.T) ssewire.Event {
+	t.Helper()
+	ev := c.nextOr()
+	if ev == nil {
+		t.Fatalf("no event (stream: %v)", c.err)
+	}
+	return *ev
+}
+
+func (c *client) close() {
+	c.once.Do(func() { close(c.stop) })
+	c.cancel()
+	c.resp.Body.Close()
+	<-c.done
+}

@@ -1,0 +1,33 @@
+// Package natssse is an sse.Log in NATS JetStream, for several instances
+// of a server that share their event streams: an event published on any
+// instance reaches the streams of every instance, and a client that
+// reconnects to another instance resumes exactly where it left off.
+//
+// The log is one JetStream stream (Config.Stream) whose subjects are
+// Config.Prefix + "." + topic. Append publishes an event there without
+// waiting for the acknowledgment (PublishMsgAsync: the JetStream
+// context's PublishAsyncMaxPending bounds what may be outstanding, and
+// its error handler hears of failures). Each instance reads the whole
+// stream with one ordered consumer, from the new messages on, and its
+// Broker fans each message out to the local streams of its topic: one
+// subscription per instance, not per client. An event's ID is its
+// JetStream sequence number: IDs increase along a topic but are not
+// contiguous, as the topics share the stream's sequence.
+//
+// Since reads a topic's last message (its sequence is the seam's
+// through), then the topic's messages after the client's ID, one "next
+// message on this subject" request each, from the stream's leader. It
+// reports events missed when the message the client last saw is no
+// longer in the stream, or is not of this topic; when that message
+// merely expired by age with nothing after it, that is a false alarm.
+// A client that asks from ID 0 gets everything retained, with no missed
+// event: the log cannot tell whether older ones were dropped.
+//
+// Retention is the stream's: Config.Retain messages per subject (topic)
+// and Config.MaxAge, when New creates it; an existing stream keeps the
+// operator's configuration. Do not turn on AllowDirect for a replicated
+// stream: a direct read may be served by a follower that lags, and the
+// replay could then miss events that the seam counts as delivered.
+//
+// Package natssse imports sse (and nats.go's jetstream).
+package natssse

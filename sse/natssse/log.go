@@ -1,0 +1,218 @@
+package natssse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wharf-go/wharf/sse"
+)
+
+// The header fields that carry an event's type and retry in a message;
+// its data is the message's body.
+const (
+	headerEvent = "Sse-Event"
+	headerRetry = "Sse-Retry" // milliseconds
+)
+
+// Config configures a Log. Its zero value is ready to use.
+type Config struct {
+	// Stream names the JetStream stream. Zero means "WHARF_SSE".
+	Stream string
+	// Prefix is the first token of the stream's subjects: a topic t is
+	// the subject Prefix + "." + t. Zero means "sse".
+	Prefix string
+	// Retain is how many events of each topic the stream keeps
+	// (MaxMsgsPerSubject), when New creates it. Zero means 1,000.
+	Retain int
+	// MaxAge drops events older than this, when New creates the stream.
+	// Zero means never.
+	MaxAge time.Duration
+	// Replicas is the number of copies a NATS cluster keeps, when New
+	// creates the stream. Zero means 1.
+	Replicas int
+	// Storage says where the stream lives, when New creates it. Zero
+	// means jetstream.FileStorage, which survives a broker restart.
+	Storage jetstream.StorageType
+}
+
+// Log is an sse.Log on a JetStream stream. Every method may be called
+// from any goroutine; it delivers on the goroutine of its consumer
+// (nats.go's).
+type Log struct {
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	prefix string
+
+	mu     sync.Mutex
+	cc     jetstream.ConsumeContext
+	closed bool
+}
+
+var _ sse.Log = (*Log)(nil)
+
+// New returns a Log on the stream cfg names, binding it if it exists and
+// creating it otherwise. ctx bounds the calls to the broker.
+func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
+	if cfg.Stream == "" {
+		cfg.Stream = "WHARF_SSE"
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = "sse"
+	}
+	if err := sse.CheckTopic(cfg.Prefix); err != nil {
+		return nil, fmt.Errorf("natssse: prefix: %w", err)
+	}
+	if cfg.Retain <= 0 {
+		cfg.Retain = 1000
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	s, err := js.Stream(ctx, cfg.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = js.CreateStream(ctx, jetstream.StreamConfig{
+			Name:              cfg.Stream,
+			Description:       "Wharf server-sent events",
+			Subjects:          []string{cfg.Prefix + ".>"},
+			MaxMsgsPerSubject: int64(cfg.Retain),
+			MaxAge:            cfg.MaxAge,
+			Discard:           jetstream.DiscardOld,
+			Replicas:          cfg.Replicas,
+			Storage:           cfg.Storage,
+		})
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // another instance won the race
+			s, err = js.Stream(ctx, cfg.Stream)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natssse: stream %q: %w", cfg.Stream, err)
+	}
+	return &Log{js: js, stream: s, prefix: cfg.Prefix + "."}, nil
+}
+
+// Open implements sse.Log: one ordered consumer of every topic, from the
+// messages stored after it was made.
+func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{l.prefix + ">"},
+		DeliverPolicy:  jetstream.DeliverNewPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("natssse: consumer: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		meta, err := m.Metadata()
+		if err != nil {
+			return
+		}
+		topic, ok := strings.CutPrefix(m.Subject(), l.prefix)
+		if !ok {
+			return
+		}
+		deliver(topic, event(meta.Sequence.Stream, m.Headers(), m.Data()))
+	})
+	if err != nil {
+		return fmt.Errorf("natssse: consume: %w", err)
+	}
+	l.mu.Lock()
+	l.cc = cc
+	l.mu.Unlock()
+	return nil
+}
+
+// event makes the sse.Event that message seq carries.
+func event(seq uint64, h nats.Header, data []byte) sse.Event {
+	ev := sse.Event{ID: strconv.FormatUint(seq, 10), Event: h.Get(headerEvent), Data: string(data)}
+	if ms, err := strconv.ParseInt(h.Get(headerRetry), 10, 64); err == nil && ms > 0 {
+		ev.Retry = time.Duration(ms) * time.Millisecond
+	}
+	return ev
+}
+
+// Append implements sse.Log: it publishes without waiting for the
+// acknowledgment.
+func (l *Log) Append(topic string, ev sse.Event) error {
+	m := nats.NewMsg(l.prefix + topic)
+	m.Data = []byte(ev.Data)
+	if ev.Event != "" {
+		m.Header.Set(headerEvent, ev.Event)
+	}
+	if ms := ev.Retry.Milliseconds(); ms > 0 {
+		m.Header.Set(headerRetry, strconv.FormatInt(ms, 10))
+	}
+	if _, err := l.js.PublishMsgAsync(m); err != nil {
+		return fmt.Errorf("natssse: publish: %w", err)
+	}
+	return nil
+}
+
+// Since implements sse.Log.
+func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Event, uint64, bool, error) {
+	subject := l.prefix + topic
+	last, err := l.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, 0, after > 0, nil
+	}
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("natssse: reading %s: %w", subject, err)
+	}
+	through := last.Sequence
+	if after == through {
+		return nil, through, false, nil
+	}
+	missed := after > through
+	if !missed && after > 0 {
+		m, err := l.stream.GetMsg(ctx, after)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			missed = true
+		case err != nil:
+			return nil, 0, false, fmt.Errorf("natssse: reading %s: %w", subject, err)
+		default:
+			missed = m.Subject != subject
+		}
+	}
+	from := after + 1
+	if after > through {
+		from = 1
+	}
+	var evs []sse.Event
+	for seq := from; seq <= through; {
+		m, err := l.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subject))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			break
+		}
+		if err != nil {
+			return nil, 0, false, fmt.Errorf("natssse: reading %s: %w", subject, err)
+		}
+		if m.Sequence > through {
+			break
+		}
+		evs = append(evs, event(m.Sequence, m.Header, m.Data))
+		seq = m.Sequence + 1
+	}
+	return evs, through, missed, nil
+}
+
+// Close implements sse.Log: it stops the consumer and waits until it has.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	cc, closed := l.cc, l.closed
+	l.closed = true
+	l.mu.Unlock()
+	if cc != nil && !closed {
+		cc.Stop()
+		<-cc.Closed()
+	}
+	return nil
+}

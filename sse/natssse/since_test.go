@@ -1,0 +1,64 @@
+package natssse_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wharf-go/wharf/internal/natsembed/natstest"
+	"github.com/wharf-go/wharf/sse"
+	"github.com/wharf-go/wharf/sse/natssse"
+)
+
+// What Since returns for each Last-Event-ID, on a stream that keeps 3
+// messages per topic and holds a: 1..5 and b: 6 (a's 1 and 2 dropped).
+func TestSince(t *testing.T) {
+	nb := natstest.ForTestJetStream(t)
+	nc, err := nats.Connect(nb.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := natssse.New(t.Context(), js, natssse.Config{Retain: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, topic := range []string{"a", "a", "a", "a", "a", "b"} {
+		if err := l.Append(topic, sse.Event{Data: topic}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-js.PublishAsyncComplete()
+	for _, tt := range []struct {
+		topic  string
+		after  uint64
+		ids    string
+		missed bool
+		thru   uint64
+	}{
+		{"a", 5, "", false, 5},
+		{"a", 4, "5", false, 5},
+		{"a", 3, "45", false, 5},
+		{"a", 2, "345", true, 5},  // 2 is gone
+		{"a", 0, "345", false, 5}, // cannot tell what was dropped
+		{"a", 9, "345", true, 5},  // beyond a's last
+		{"b", 3, "6", true, 6},    // an ID of another topic
+		{"c", 0, "", false, 0},    // never published
+		{"c", 3, "", true, 0},
+	} {
+		evs, thru, missed, err := l.Since(context.Background(), tt.topic, tt.after)
+		ids := ""
+		for _, ev := range evs {
+			ids += ev.ID
+		}
+		if err != nil || ids != tt.ids || missed != tt.missed || thru != tt.thru {
+			t.Errorf("%s after %d: IDs %q missed %v through %d %v; want %q %v %d", tt.topic, tt.after, ids, missed, thru, err, tt.ids, tt.missed, tt.thru)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package sse
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/ssewire"
+)
+
+// Handler returns a Handler that opens a stream on topic (see Serve).
+func (b *Broker) Handler(topic string) api.Handler {
+	return api.HandlerFunc(func(w api.Response, r *api.Request) error { return b.Serve(w, r, topic) })
+}
+
+// Serve opens an event stream on topic as the answer to r and returns at
+// once; the stream lives on in async mode, holding no goroutine, until the
+// client leaves, the container shuts down, the Broker is closed, or the
+// client reads too slowly. Call it from a handler's dispatch, after
+// whatever checks the handler makes (a topic is not a secret).
+//
+// A request with a Last-Event-ID header first gets what it missed (see
+// Log.Since), then the live events, with no gap and no duplicate between
+// the two. A Last-Event-ID that is not a decimal integer is ignored: the
+// stream starts with the live events.
+//
+// It returns ErrInvalidTopic as a 400 (a topic is often taken from the
+// path), ErrClosed as a 503, and a log's failure to read the replay as a
+// 503. (An EventSource gives up on any status but 200; a client of its
+// own may retry the 503s.)
+func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
+	if err := CheckTopic(topic); err != nil {
+		return &api.StatusError{Code: http.StatusBadRequest, Err: err}
+	}
+	after, replay := lastEventID(r)
+	a, err := async.Start(r)
+	if err != nil {
+		return err
+	}
+	a.SetTimeout(-1)
+	a.SetOnShutdown(async.ShutdownExpire)
+	setHead(w)
+	s := &stream{b: b, topic: topic, a: a}
+	a.AddListener(async.Listener{OnTimeout: s.onShutdown, OnComplete: s.onComplete})
+	if s.out, err = a.SetWriteListener(s); err != nil {
+		return err
+	}
+	// The seam: subscribe first, so that every event delivered from now
+	// on is held in the queue, then read the log; the queue's events that
+	// the replay has (IDs up to through) are dropped.
+	if err := b.subscribe(s); err != nil {
+		return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
+	}
+	head := []*frame{heartbeat} // commits the response's head at once: the client sees the stream open
+	var evs []Event
+	var through uint64
+	if replay {
+		var missed bool
+		evs, through, missed, err = b.log.Since(r.Context(), topic, after)
+		if err != nil {
+			return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
+		}
+		if missed && b.cfg.MissedEvent != "-" {
+			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: strconv.FormatUint(after, 10)})
+			if err == nil {
+				head = append(head, &frame{b: m})
+			}
+		}
+	}
+	s.seam(head, evs, through)
+	return nil
+}
+
+// lastEventID reads the Last-Event-ID header: ok is false when there is
+// none, or it is not an ID.
+func lastEventID(r *api.Request) (uint64, bool) {
+	v := r.Header().Get("Last-Event-ID")
+	if v == "" {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(v, 10, 64)
+	return id, err == nil
+}

@@ -1,0 +1,65 @@
+package sse
+
+// A stream's life, one state machine (transition is its only edge list):
+//
+//	opening ──replayed──► live ──overflow──► closing ──completed──► closed
+//	   │                   │ ╲──stop───────►   ▲
+//	   ╰──overflow, stop───┼──────────────────╯
+//	   ╰───────────────────┴──completed (the client left, the request ended)──► closed
+//
+// opening: subscribed, the replay being read; live events are held.
+// live: the replay, then the live events, are written as the client takes them.
+// closing: an end was decided (too slow, shutdown, Broker.Close); the request is completing.
+// closed: the request completed; the stream left its topic and holds nothing.
+type state uint8
+
+const (
+	stOpening state = iota
+	stLive
+	stClosing
+	stClosed
+)
+
+var stateNames = [...]string{"opening", "live", "closing", "closed"}
+
+func (s state) String() string { return stateNames[s] }
+
+// event is what happens to a stream.
+type event uint8
+
+const (
+	evReplayed  event = iota // the replay was read and the seam placed
+	evOverflow               // the queue passed MaxQueue
+	evStop                   // the container's shutdown, or Broker.Close
+	evCompleted              // the request completed, however it ended
+)
+
+var eventNames = [...]string{"replayed", "overflow", "stop", "completed"}
+
+func (e event) String() string { return eventNames[e] }
+
+// action is what the caller of transition does once it released the lock.
+type action uint8
+
+const (
+	actWrite    action = 1 << iota // start writing (schedule a pump)
+	actFail                        // end the request with ErrSlowConsumer (counted)
+	actComplete                    // complete the request
+	actRelease                     // leave the topic, stop the heartbeat, drop the queue
+)
+
+// transition returns the state that ev leads to from s and what to do;
+// an event that is no edge of s changes nothing and asks for nothing.
+func transition(s state, ev event) (state, action) {
+	switch {
+	case ev == evCompleted && s != stClosed:
+		return stClosed, actRelease
+	case s == stOpening && ev == evReplayed:
+		return stLive, actWrite
+	case (s == stOpening || s == stLive) && ev == evOverflow:
+		return stClosing, actFail
+	case (s == stOpening || s == stLive) && ev == evStop:
+		return stClosing, actComplete
+	}
+	return s, 0
+}

@@ -1,0 +1,45 @@
+package sse
+
+import "testing"
+
+// Every state × event, against the diagram in state.go.
+func TestTransition(t *testing.T) {
+	type edge struct {
+		to  state
+		act action
+	}
+	want := map[state]map[event]edge{
+		stOpening: {
+			evReplayed:  {stLive, actWrite},
+			evOverflow:  {stClosing, actFail},
+			evStop:      {stClosing, actComplete},
+			evCompleted: {stClosed, actRelease},
+		},
+		stLive: {
+			evReplayed:  {stLive, 0},
+			evOverflow:  {stClosing, actFail},
+			evStop:      {stClosing, actComplete},
+			evCompleted: {stClosed, actRelease},
+		},
+		stClosing: {
+			evReplayed:  {stClosing, 0},
+			evOverflow:  {stClosing, 0},
+			evStop:      {stClosing, 0},
+			evCompleted: {stClosed, actRelease},
+		},
+		stClosed: {
+			evReplayed:  {stClosed, 0},
+			evOverflow:  {stClosed, 0},
+			evStop:      {stClosed, 0},
+			evCompleted: {stClosed, 0},
+		},
+	}
+	for s := stOpening; s <= stClosed; s++ {
+		for ev := evReplayed; ev <= evCompleted; ev++ {
+			to, act := transition(s, ev)
+			if w := want[s][ev]; to != w.to || act != w.act {
+				t.Errorf("%v + %v = %v, %b; want %v, %b", s, ev, to, act, w.to, w.act)
+			}
+		}
+	}
+}

@@ -1,0 +1,254 @@
+package sse
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+)
+
+// stream is one open event stream: a request in async mode, its Output,
+// a bounded queue and a heartbeat timer. It holds no goroutine: publishers
+// queue frames (offer) and dispatch a pump task when it is not already
+// coming; the pump writes while the Output is ready, and the Output's
+// OnWritePossible runs it again when the connection drains.
+//
+// offer, stop and the heartbeat run on any goroutine; pump,
+// OnWritePossible, OnError and onShutdown are the request's serialized
+// tasks; onComplete runs once when the request completed.
+type stream struct {
+	b     *Broker
+	topic string
+	a     *async.Context
+	out   *async.Output // set before the stream is live, read by tasks only
+
+	// What is written, in this order: head (the opening comment, a
+	// missed event); replay, encoded one event at a time as it goes, so
+	// that it shares the log's strings rather than hold a copy; queue,
+	// the live frames not yet written (at most MaxQueue).
+	mu        sync.Mutex
+	st        state
+	hb        *time.Timer
+	head      []*frame
+	replay    []Event
+	queue     []*frame
+	through   uint64 // the highest event ID the stream has: a delivery up to it is a duplicate
+	scheduled bool   // a pump is queued, or OnWritePossible will run one
+	wrote     bool   // something was written since the last heartbeat tick
+}
+
+// fire feeds ev to the machine. s.mu must be held; the caller does the
+// action (do) once it released it.
+func (s *stream) fire(ev event) action {
+	st, act := transition(s.st, ev)
+	s.st = st
+	if act&(actFail|actComplete|actRelease) != 0 {
+		s.head, s.replay, s.queue = nil, nil, nil // nothing more will be written
+	}
+	if act&actRelease != 0 && s.hb != nil {
+		s.hb.Stop()
+	}
+	if act&actWrite != 0 {
+		act = act&^actWrite | s.scheduleLocked()
+	}
+	return act
+}
+
+// do carries out what fire asked for, with no lock held: the request's
+// calls may run its listeners.
+func (s *stream) do(act action) {
+	if act&actWrite != 0 {
+		if err := s.a.Dispatch(s.pump); err != nil {
+			s.mu.Lock()
+			s.scheduled = false
+			s.mu.Unlock()
+		}
+	}
+	if act&actFail != 0 {
+		s.b.slow.Add(1)
+		// A status of the handler's choosing (logged at Warn, not as a
+		// failure); the head is sent, so the connection is aborted.
+		_ = s.a.Fail(&api.StatusError{Code: http.StatusServiceUnavailable, Err: ErrSlowConsumer})
+	}
+	if act&actComplete != 0 {
+		_ = s.a.Complete()
+	}
+	if act&actRelease != 0 {
+		s.b.unsubscribe(s)
+	}
+}
+
+// scheduleLocked reports actWrite if a pump must be dispatched now (and
+// marks it coming). s.mu must be held.
+func (s *stream) scheduleLocked() action {
+	if s.st != stLive || s.scheduled {
+		return 0
+	}
+	s.scheduled = true
+	return actWrite
+}
+
+// offer queues a delivered frame, or ends the stream when its queue is
+// full. Frames arrive in ID order; one the stream already has (the seam
+// of the replay, or a log that delivers twice) is dropped.
+func (s *stream) offer(f *frame) {
+	s.mu.Lock()
+	var act action
+	switch {
+	case s.st > stLive:
+	case s.st == stLive && f.seq <= s.through:
+	case len(s.queue) >= s.b.cfg.MaxQueue:
+		act = s.fire(evOverflow)
+	default:
+		s.queue = append(s.queue, f)
+		if s.st == stLive {
+			s.through = f.seq
+			act = s.scheduleLocked()
+		}
+	}
+	s.mu.Unlock()
+	s.do(act)
+}
+
+// seam makes the stream live: head and the replay (what the client
+// missed, up to through) go first, and the live frames held meanwhile
+// follow, less those the replay already has.
+func (s *stream) seam(head []*frame, replay []Event, through uint64) {
+	s.mu.Lock()
+	s.head, s.replay = head, replay
+	s.through = through
+	kept := s.queue[:0]
+	for _, f := range s.queue {
+		if f.seq > s.through {
+			kept = append(kept, f)
+			s.through = f.seq
+		}
+	}
+	clear(s.queue[len(kept):])
+	s.queue = kept
+	act := s.fire(evReplayed)
+	if s.st == stLive && s.b.cfg.Heartbeat > 0 {
+		s.hb = time.AfterFunc(s.b.cfg.Heartbeat, s.beat)
+	}
+	s.mu.Unlock()
+	s.do(act)
+}
+
+// pump is the task that writes: frames while the Output takes them. When
+// it does not, the Output calls OnWritePossible once it drained, which
+// pumps again; until then scheduled stays set, so no other pump comes.
+func (s *stream) pump(api.Response) {
+	for {
+		if !s.out.IsReady() {
+			return
+		}
+		s.mu.Lock()
+		var f *frame
+		switch {
+		case s.st != stLive:
+		case len(s.head) > 0:
+			f = s.head[0]
+			s.head[0] = nil
+			s.head = s.head[1:]
+		case len(s.replay) > 0:
+			ev := s.replay[0]
+			s.replay[0] = Event{}
+			s.replay = s.replay[1:]
+			var err error
+			if f, err = encode(ev); err != nil {
+				s.mu.Unlock()
+				continue // not an event a stream can carry: the log's fault
+			}
+		case len(s.queue) > 0:
+			f = s.queue[0]
+			s.queue[0] = nil
+			s.queue = s.queue[1:]
+		}
+		if f == nil {
+			// Idle: give the queues' arrays back, so that a stream
+			// waiting for its next event holds none.
+			s.head, s.replay, s.queue = nil, nil, nil
+			s.scheduled = false
+			s.mu.Unlock()
+			return
+		}
+		s.wrote = true
+		s.mu.Unlock()
+		if _, err := s.out.Write(f.b); err != nil {
+			return // the Output reports it to OnError and completes
+		}
+		if f.seq != 0 {
+			s.b.delivered.Add(1)
+		}
+	}
+}
+
+// OnWritePossible implements async.WriteListener.
+func (s *stream) OnWritePossible(w api.Response) { s.pump(w) }
+
+// OnError implements async.WriteListener: the write failed (the client
+// left, or was too slow for the connection's data rate); the Output
+// completes the request, and onComplete cleans up.
+func (s *stream) OnError(api.Response, error) {}
+
+// beat is the heartbeat timer's function: a stream silent for a whole
+// period gets a comment.
+func (s *stream) beat() {
+	s.mu.Lock()
+	if s.st != stLive {
+		s.mu.Unlock()
+		return
+	}
+	var act action
+	if !s.wrote && len(s.queue) == 0 && len(s.replay) == 0 && len(s.head) == 0 {
+		s.queue = append(s.queue, heartbeat)
+		act = s.scheduleLocked()
+	}
+	s.wrote = false
+	s.hb.Reset(s.b.cfg.Heartbeat)
+	s.mu.Unlock()
+	s.do(act)
+}
+
+// stop ends the stream for Broker.Close.
+func (s *stream) stop() {
+	s.mu.Lock()
+	act := s.fire(evStop)
+	s.mu.Unlock()
+	s.do(act)
+}
+
+// onShutdown is the request's OnTimeout listener. The stream's timeout is
+// infinite, so only a container's Shutdown expires it (SetOnShutdown
+// ShutdownExpire): the response completes as it stands, and what was
+// queued and not yet written is dropped: the client reconnects with the
+// last ID it received and gets the rest from the log.
+func (s *stream) onShutdown(w api.Response, _ *api.Request) {
+	s.mu.Lock()
+	s.fire(evStop)
+	s.mu.Unlock()
+	if !w.Committed() {
+		// The timeout discarded the head's fields that describe the body;
+		// a client must still see an event stream, which it will retry.
+		setHead(w)
+	}
+	_ = s.a.Complete()
+}
+
+// onComplete is the request's OnComplete listener, however it ended.
+func (s *stream) onComplete(*api.Request, error) {
+	s.mu.Lock()
+	act := s.fire(evCompleted)
+	s.mu.Unlock()
+	s.do(act)
+}
+
+// setHead sets the response's head for an event stream.
+func setHead(w api.Response) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+}
