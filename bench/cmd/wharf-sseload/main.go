@@ -33,6 +33,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,7 +75,19 @@ func main() {
 	flag.DurationVar(&cfg.OpenTimeout, "open-timeout", 10*time.Second, "for a stream to open")
 	idle := flag.Bool("idle", false, "only open the streams and hold them until stdin is closed")
 	asJSON := flag.Bool("json", false, "print the report as JSON")
+	cpuProfile := flag.String("cpuprofile", "", "write the load's own CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wharf-sseload:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cfg.URLs = strings.Split(*urls, ",")
 	if cfg.PublishURL == "" {
 		cfg.PublishURL = cfg.URLs[0]
@@ -87,6 +100,7 @@ func main() {
 	if *idle {
 		if err := runIdle(ctx, cfg); err != nil {
 			fmt.Fprintln(os.Stderr, "wharf-sseload:", err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		return
@@ -94,6 +108,7 @@ func main() {
 	r, err := run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wharf-sseload:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	if *asJSON {
