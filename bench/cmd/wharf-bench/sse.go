@@ -173,11 +173,13 @@ func sseBench(ctx context.Context, sc SSEConfig, root, outMD string) error {
 		}
 	}
 	if sc.runs(sseClusterName) {
-		busy := quiet.wait(3 * time.Second)
-		f := sseClusterTest(ctx, sc, bins["wharf"], load)
-		f.Busy = busy
-		res.Cluster = append(res.Cluster, f)
-		logFanout(sseClusterName, "wharf", f)
+		for _, rate := range sc.Rates {
+			busy := quiet.wait(3 * time.Second)
+			f := sseClusterTest(ctx, sc, rate, bins["wharf"], load)
+			f.Busy = busy
+			res.Cluster = append(res.Cluster, f)
+			logFanout(sseClusterName, "wharf", f)
+		}
 	}
 	res.Elapsed = time.Since(start)
 	raw, _ := json.MarshalIndent(res, "", "  ")
@@ -452,10 +454,28 @@ func renderSSE(res *SSEResults) string {
 		p("meanwhile (other processes, and the kernel's work on the loopback packets). A delivery still\n")
 		p("queued when the drain ends counts as lost: past saturation, lost is the backlog.\n\n")
 		renderFanoutTable(p, res.Fanout)
+		var ratios []string
+		for _, r := range sc.Rates {
+			w, ok1 := res.fanoutAt("wharf", r)
+			h, ok2 := res.fanoutAt("nethttp", r)
+			if ok1 && ok2 && h.P99 > 0 {
+				ratios = append(ratios, fmt.Sprintf("%s events/s %.2f×", fmtInt(r), float64(w.P99)/float64(h.P99)))
+			}
+		}
+		if len(ratios) > 0 {
+			p("p99, Wharf against net/http: %s.\n\n", strings.Join(ratios, ", "))
+		}
+		p("Where the time goes, from CPU profiles taken during hand runs of the same load (2026-12-02,\n")
+		p("`go tool pprof` on `/debug/pprof/profile` and `wharf-sseload -cpuprofile`): about 70%% of\n")
+		p("Wharf's CPU is in `writev(2)`, one per delivery per stream (on loopback each write also\n")
+		p("carries the receiving side's TCP work), and package sse's own code (`offer`, `pump`) under\n")
+		p("10%%; the load spends most of its time in `read(2)`, one per delivery. At 100,000\n")
+		p("deliveries a second the server's core is full and the latency is queueing, growing over the\n")
+		p("run.\n\n")
 	}
 	if len(res.Cluster) > 0 {
 		p("### Three processes sharing NATS JetStream (`%s`)\n\n", sseClusterName)
-		p("The same fan-out at %s events/s across three `examples/hello` processes whose brokers\n", fmtInt(sc.Rates[0]))
+		p("The same fan-outs across three `examples/hello` processes whose brokers\n")
 		p("share one log (`-nats-embed` in the first, a JetStream stream in file storage, and\n")
 		p("`-nats` in the others: package `sse/natssse`), all three pinned to CPU %d like the single\n", sc.ServerCPU)
 		p("process, the broker inside the first. Streams are spread over the three in turn; every\n")
@@ -483,8 +503,16 @@ func (res *SSEResults) idle(server string) (SSEIdle, bool) {
 
 // fanout returns server's fan-out at the target's rate.
 func (res *SSEResults) fanout(server string) (SSEFanout, bool) {
+	if len(res.Config.Rates) == 0 {
+		return SSEFanout{}, false
+	}
+	return res.fanoutAt(server, res.Config.Rates[0])
+}
+
+// fanoutAt returns server's fan-out at rate.
+func (res *SSEResults) fanoutAt(server string, rate float64) (SSEFanout, bool) {
 	for _, f := range res.Fanout {
-		if f.Server == server && f.Err == "" && len(res.Config.Rates) > 0 && f.Rate == res.Config.Rates[0] {
+		if f.Server == server && f.Err == "" && f.Rate == rate {
 			return f, true
 		}
 	}
@@ -547,11 +575,11 @@ func sseTargets(res *SSEResults) []target {
 	return ts
 }
 
-// sseClusterTest runs the fan-out at the target's rate across three
+// sseClusterTest runs the fan-out at rate across three
 // examples/hello processes sharing one NATS JetStream log (the broker in
 // the first), the streams spread over the three, every event published on
 // the first.
-func sseClusterTest(ctx context.Context, sc SSEConfig, bin, load string) SSEFanout {
+func sseClusterTest(ctx context.Context, sc SSEConfig, rate float64, bin, load string) SSEFanout {
 	f := SSEFanout{Server: "wharf"}
 	fail := func(err error) SSEFanout { f.Err = err.Error(); return f }
 	broker, err := freeAddr()
@@ -584,7 +612,7 @@ func sseClusterTest(ctx context.Context, sc SSEConfig, bin, load string) SSEFano
 			return fail(err)
 		}
 	}
-	r, used, err := runSSELoad(ctx, sc, sc.Rates[0], load, pids, "-urls", strings.Join(urls, ","), "-publish-url", urls[0])
+	r, used, err := runSSELoad(ctx, sc, rate, load, pids, "-urls", strings.Join(urls, ","), "-publish-url", urls[0])
 	if err != nil {
 		return fail(err)
 	}
@@ -605,11 +633,10 @@ const (
 	sseClusterEnd   = "<!-- sse-cluster:end -->"
 )
 
-// writeScaleOut puts the SSE fan-out on one process and on three into
+// writeScaleOut puts the SSE fan-outs on one process and on three into
 // docs/scale-out.md, after the chat's table (markers added the first time).
 func writeScaleOut(path string, res *SSEResults) error {
-	w, ok := res.fanout("wharf")
-	if len(res.Cluster) == 0 || !ok {
+	if len(res.Cluster) == 0 {
 		return nil
 	}
 	doc, err := os.ReadFile(path)
@@ -632,23 +659,31 @@ func writeScaleOut(path string, res *SSEResults) error {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	sc := res.Config
 	p("\n### Server-Sent Events across three processes\n\n")
-	p("`bash bench/run.sh -sse` (%s): %s event streams on %d topics, %s events/s published on\n", res.Env.Date, fmtInt(float64(sc.Streams)), sc.Topics, fmtInt(sc.Rates[0]))
-	p("the first process, for %s; one `examples/hello` with its in-memory log, and three\n", secs(sc.Duration))
+	p("`bash bench/run.sh -sse` (%s): %s event streams on %d topics, events published on\n", res.Env.Date, fmtInt(float64(sc.Streams)), sc.Topics)
+	p("the first process for %s; one `examples/hello` with its in-memory log, and three\n", secs(sc.Duration))
 	p("sharing a JetStream log (`sse/natssse`), the streams spread over them, all on one core.\n")
-	p("Latency from each event's publish time; see [benchmarks.md](benchmarks.md#server-sent-events).\n\n")
-	p("| setup | p50 | p99 | max | deliveries/s | lost | duplicates | server cores |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
-	rows := []struct {
-		name string
-		f    SSEFanout
-	}{{"1 process, in-memory log", w}, {"3 processes, NATS JetStream", res.Cluster[0]}}
-	for _, r := range rows {
-		f := r.f
-		if f.Err != "" {
-			p("| %s | failed: %s | | | | | | |\n", r.name, strings.ReplaceAll(f.Err, "|", "/"))
-			continue
+	p("Latency from each event's publish time; lost = not received %s after the end (past\n", secs(sc.Drain))
+	p("saturation, the backlog). See [benchmarks.md](benchmarks.md#server-sent-events).\n\n")
+	p("| events/s | setup | p50 | p99 | max | deliveries/s | lost | duplicates | server cores |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range res.Cluster {
+		rows := []struct {
+			name string
+			f    SSEFanout
+			ok   bool
+		}{{"1 process, in-memory log", SSEFanout{}, false}, {"3 processes, NATS JetStream", c, true}}
+		rows[0].f, rows[0].ok = res.fanoutAt("wharf", c.Rate)
+		for _, r := range rows {
+			f := r.f
+			switch {
+			case !r.ok:
+				continue
+			case f.Err != "":
+				p("| %s | %s | failed: %s | | | | | | |\n", fmtInt(c.Rate), r.name, strings.ReplaceAll(f.Err, "|", "/"))
+				continue
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s of %s | %s | %.2f |\n", fmtInt(f.Rate), r.name, fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.Max),
+				fmtInt(f.DeliveredPerSec), fmtInt(float64(f.Lost)), fmtInt(float64(f.Expected)), fmtInt(float64(f.Duplicates)), f.CPU.Server)
 		}
-		p("| %s | %s | %s | %s | %s | %s of %s | %s | %.2f |\n", r.name, fmtDur(f.P50), fmtDur(f.P99), fmtDur(f.Max),
-			fmtInt(f.DeliveredPerSec), fmtInt(float64(f.Lost)), fmtInt(float64(f.Expected)), fmtInt(float64(f.Duplicates)), f.CPU.Server)
 	}
 	p("\n")
 	return replaceBetween(path, sseClusterBegin, sseClusterEnd, b.String())
