@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -150,4 +153,57 @@ func TestRemovedAfterCompletion(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSaveToReplaces: SaveTo over an existing file leaves the upload's
+// bytes with mode 0600, whatever the old file's mode: an upload never
+// becomes readable by others through the file it replaced.
+func TestSaveToReplaces(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes")
+	}
+	dest := t.TempDir()
+	saved := make(chan error, 2)
+	c := container.New()
+	c.HandleFunc("POST /", func(w api.Response, r *api.Request) error {
+		f, err := formdata.Parse(r, formdata.Limits{TempDir: t.TempDir(), MemoryThreshold: 4})
+		if err != nil {
+			return err
+		}
+		saved <- f.File("disk").SaveTo(filepath.Join(dest, "disk"))
+		saved <- f.File("mem").SaveTo(filepath.Join(dest, "mem"))
+		return nil
+	})
+	s := modes.Start(t, modes.H1, c)
+	for _, name := range []string{"disk", "mem"} {
+		if err := os.WriteFile(filepath.Join(dest, name), []byte("old contents"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body, ct := multipartBody(upload{name: "disk", filename: "d", content: "0123456789"}, upload{name: "mem", filename: "m", content: "012"})
+	if code, _ := post(t, s, "/", ct, body); code != 200 {
+		t.Fatalf("POST = %d", code)
+	}
+	for range 2 {
+		if err := <-saved; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{"disk": "0123456789", "mem": "012"} {
+		path := filepath.Join(dest, name)
+		b, err := os.ReadFile(path)
+		if err != nil || string(b) != want {
+			t.Fatalf("%s: %q, %v", name, b, err)
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := info.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s: mode %o, want 600", name, mode)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dest, ".formdata-save-*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"path/filepath"
 )
 
 // Form is a parsed form: its fields and its files. It belongs to the
@@ -101,7 +102,10 @@ func (fh *FileHeader) SaveTo(path string) error {
 		if fh.st.isRemoved() {
 			return ErrRemoved
 		}
-		return os.WriteFile(path, fh.data, 0o600)
+		return replaceFile(path, func(w io.Writer) error {
+			_, err := w.Write(fh.data)
+			return err
+		})
 	}
 	if err := fh.st.move(fh.path, path); err != nil {
 		return err
@@ -117,13 +121,30 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	return replaceFile(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}
+
+// replaceFile writes path anew with mode 0600, whatever was there and
+// whatever its mode: fill writes a temporary file beside it, which is
+// renamed over it, so that no reader sees it half written and an
+// existing file's permissions do not carry over to an upload.
+func replaceFile(path string, fill func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".formdata-save-*")
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
+	err = fill(tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	return out.Close()
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -355,6 +356,42 @@ func TestWriteAfterConcurrentInvalidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if w, _ := serve(t, m, id, nil, get("user")); w.Body() != "- new" {
+		t.Fatalf("the invalidated session came back: %q", w.Body())
+	}
+}
+
+// A login (RenewID) racing a logout in another tab does not bring the
+// logged-out values back under the new ID: the session stays invalid,
+// and the renewing request starts a new, empty one.
+func TestRenewAfterConcurrentInvalidate(t *testing.T) {
+	m := session.New(session.Config{})
+	w, _ := serve(t, m, "", nil, set("cart", "secret"))
+	id := setCookie(t, w).Value
+	w, err := serve(t, m, id, nil, func(w api.Response, r *api.Request) error {
+		s := session.Of(r)
+		s.Keys() // loaded before the logout
+		if _, err := serve(t, m, id, nil, func(w api.Response, r *api.Request) error { return session.Of(r).Invalidate() }); err != nil {
+			return err
+		}
+		if err := s.RenewID(); err != nil {
+			return err
+		}
+		_, ok := s.Get("cart")
+		fmt.Fprintf(w, "%v", ok)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Body() != "false" {
+		t.Fatal("the renewed session kept the invalidated values")
+	}
+	if c := (&http.Response{Header: w.Result()}).Cookies(); len(c) > 0 && c[len(c)-1].MaxAge >= 0 {
+		if w, _ := serve(t, m, c[len(c)-1].Value, nil, get("cart")); w.Body() != "- new" {
+			t.Fatalf("the invalidated values came back under the new ID: %q", w.Body())
+		}
+	}
+	if w, _ := serve(t, m, id, nil, get("cart")); w.Body() != "- new" {
 		t.Fatalf("the invalidated session came back: %q", w.Body())
 	}
 }

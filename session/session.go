@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -188,7 +189,10 @@ func (s *Session) reset() {
 // saw before cannot follow the client across a change of privilege: call
 // it on login (session fixation). It returns ErrCookieFixed, and changes
 // nothing, if the cookie can no longer change (see "When the cookie is
-// set"). A new session has a fresh ID already, and RenewID leaves it.
+// set"). A new session has a fresh ID already, and RenewID leaves it. A
+// session that another request ended (Invalidate, or expiry) since this
+// one loaded it stays ended: RenewID then leaves this request with a new,
+// empty session, as if it had none.
 func (s *Session) RenewID() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -203,7 +207,28 @@ func (s *Session) RenewID() error {
 	if stored {
 		ctx, cancel := s.m.storeContext()
 		defer cancel()
+		// The values move from what the store holds now, with this
+		// request's changes: another request (a logout in another tab)
+		// may have changed or ended the session since it was loaded, and
+		// an ended session must stay ended, not come back under the new
+		// ID. saveLocked applies that rule; Load catches an end that came
+		// with nothing of ours to save.
+		if err := s.saveLocked(ctx); err != nil {
+			return fmt.Errorf("session: renew: %w", err)
+		}
+		if s.id == "" {
+			return nil // ended meanwhile: a new session starts at the next Set
+		}
 		now := time.Now()
+		fresh, err := s.m.cfg.Store.Load(ctx, old)
+		switch {
+		case errors.Is(err, ErrNotFound) || err == nil && s.m.expired(fresh, now):
+			s.reset()
+			return nil
+		case err != nil:
+			return fmt.Errorf("session: renew: %w", err)
+		}
+		s.base, s.values = fresh, copyValues(fresh.Values)
 		rec := Record{Values: copyValues(s.values), Created: s.base.Created, LastAccess: now}
 		rec.Expires = s.m.expires(rec)
 		rev, err := s.m.cfg.Store.Save(ctx, id, rec)

@@ -72,8 +72,13 @@ func (a *app) deletePost(w api.Response, r *api.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.board.remove(id, user); err != nil {
+	atts, err := a.board.remove(id, user)
+	if err != nil {
 		return err
+	}
+	// A deleted post's files go with it: they are no longer served.
+	for _, att := range atts {
+		a.removeAttachment(att)
 	}
 	return w.SetStatus(http.StatusNoContent)
 }
@@ -121,8 +126,10 @@ func readPostText(r *api.Request) (string, error) {
 // postID reads the {id} of the path. An id that is no number names no
 // post, so it is a 404 like any unknown one.
 func postID(r *api.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathParam("id"), 10, 64)
-	if err != nil {
+	// One post, one URL: "01" and "+1" are not post 1.
+	s := r.PathParam("id")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || strconv.FormatInt(id, 10) != s {
 		return 0, errNoPost
 	}
 	return id, nil

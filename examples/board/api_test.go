@@ -108,6 +108,7 @@ func TestInterface(t *testing.T) {
 		{name: "post by another", as: "bob", method: "POST", path: "/api/posts", json: true, body: `{"text":"second"}`, status: 201,
 			bodyIs: `{"id":2,"user":"bob","text":"second","attachments":[]}`},
 		{name: "one post", method: "GET", path: "/api/posts/1", status: 200, bodyIs: `{"id":1,"user":"ann","text":"first","attachments":[]}`},
+		{name: "one post, one URL", method: "GET", path: "/api/posts/01", status: 404},
 		{name: "no such post", method: "GET", path: "/api/posts/99", status: 404, bodyIs: `{"error":"no such post"}`},
 		{name: "not a post id", method: "GET", path: "/api/posts/x", status: 404},
 
@@ -162,6 +163,12 @@ func TestInterface(t *testing.T) {
 		{name: "GET login", method: "GET", path: "/login", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
 		{name: "GET logout", method: "GET", path: "/logout", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
 		{name: "PUT an attachment", method: "PUT", path: "{att}", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"}},
+		// The same without a session: the method is wrong for anyone.
+		{name: "DELETE the posts anonymously", method: "DELETE", path: "/api/posts", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS, POST"}},
+		{name: "POST me anonymously", method: "POST", path: "/api/me", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"}},
+		{name: "POST a post anonymously", method: "POST", path: "/api/posts/1", status: 405, headers: map[string]string{"Allow": "DELETE, GET, HEAD, OPTIONS"}},
+		{name: "DELETE attachments anonymously", method: "DELETE", path: "/api/posts/1/attachments", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
+		{name: "POST elsewhere anonymously", method: "POST", path: "/api/nothing", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"}}, // "/" is the GET-only site
 
 		// Requests from another origin, with a valid session cookie.
 		{name: "post from another origin", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"forged"}`,
@@ -179,6 +186,10 @@ func TestInterface(t *testing.T) {
 		{name: "post from the same origin", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"third"}`,
 			header: map[string]string{"Origin": "{base}", "Sec-Fetch-Site": "same-origin"}, status: 201,
 			bodyIs: `{"id":3,"user":"ann","text":"third","attachments":[]}`},
+
+		// A deleted post's files are deleted with it.
+		{name: "delete a post with attachments", as: "ann", method: "DELETE", path: "/api/posts/1", status: 204, noBody: true},
+		{name: "its attachment is gone", method: "GET", path: "{att}", status: 404},
 	}
 
 	for _, row := range rows {

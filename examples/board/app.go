@@ -59,9 +59,13 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 	c.Filter("/*", session.New(session.Config{Store: a.sessions}))
 	c.Filter("/*", auth.FormLogin(auth.FormConfig{Check: checkLogin}))
 	loggedIn := auth.Required(auth.RequiredConfig{})
+	// On the routes that need a user, and no others: a method a path does
+	// not have is a 405 (and a path the API does not have a 404) for
+	// anyone, logged in or not.
 	c.Filter("GET /api/me", loggedIn)
-	c.Filter("POST /api/*", loggedIn)
-	c.Filter("DELETE /api/*", loggedIn)
+	c.Filter("POST /api/posts", loggedIn)
+	c.Filter("DELETE /api/posts/{id}", loggedIn)
+	c.Filter("POST /api/posts/{id}/attachments", loggedIn)
 	// Uploaded files are the users' content, served from the page's
 	// origin: a sandbox keeps an uploaded HTML page from running script
 	// there, and nosniff keeps a browser from guessing a type into one.

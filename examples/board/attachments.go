@@ -2,6 +2,8 @@ package main
 
 import (
 	"crypto/rand"
+	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -102,4 +104,16 @@ func extension(name string) string {
 		}
 	}
 	return ext
+}
+
+// removeAttachment deletes att's file. Its name is one the board made
+// (rand.Text and a plain extension), so it stays inside the directory.
+func (a *app) removeAttachment(att Attachment) {
+	name := strings.TrimPrefix(att.URL, "/attachments/")
+	if name == att.URL || strings.ContainsAny(name, `/\`) || name == "" {
+		return
+	}
+	if err := os.Remove(filepath.Join(a.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		a.log.Warn("board: removing an attachment", "file", name, "err", err)
+	}
 }

@@ -62,19 +62,21 @@ func (b *board) get(id int64) (Post, bool) {
 	return Post{}, false
 }
 
-// remove deletes post id if user wrote it.
-func (b *board) remove(id int64, user string) error {
+// remove deletes post id if user wrote it, and returns its attachments,
+// whose files the caller removes.
+func (b *board) remove(id int64, user string) ([]Attachment, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	i, ok := b.find(id)
 	if !ok {
-		return errNoPost
+		return nil, errNoPost
 	}
 	if b.posts[i].User != user {
-		return errNotAuthor
+		return nil, errNotAuthor
 	}
+	atts := b.posts[i].Attachments
 	b.posts = slices.Delete(b.posts, i, i+1)
-	return nil
+	return atts, nil
 }
 
 // authorOf returns who wrote post id.
