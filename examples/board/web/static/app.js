@@ -87,8 +87,13 @@ function follow() {
     const p = JSON.parse(ev.data);
     if (!shown.has(p.id)) show(p);
   });
-  // Events were dropped from the log before this page got them.
-  es.addEventListener("missed", () => loadPosts().catch(showError));
+  // The log no longer has events this page did not get: more than it
+  // keeps were posted, or it is a new log (a board alone restarted, its
+  // posts gone with it, its IDs starting over). Read the list anew.
+  es.addEventListener("missed", () => {
+    shown.clear();
+    loadPosts().catch(showError);
+  });
   es.addEventListener("error", () => {
     if (es.readyState !== EventSource.CLOSED) {
       status("reconnecting");
