@@ -42,6 +42,13 @@ func NewBroker(cfg Config) (*Broker, error) {
 	return b, nil
 }
 
+// isClosed reports whether Close was called.
+func (b *Broker) isClosed() bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.closed
+}
+
 // Publish appends ev to topic's log, which numbers it (ev.ID is ignored)
 // and delivers it to every stream of the topic, on this instance and on
 // any other sharing the log. It does not wait for the streams: one that

@@ -26,12 +26,23 @@ func (b *Broker) Handler(topic string) api.Handler {
 // stream starts with the live events.
 //
 // It returns ErrInvalidTopic as a 400 (a topic is often taken from the
-// path), ErrClosed as a 503, and a log's failure to read the replay as a
-// 503. (An EventSource gives up on any status but 200; a client of its
-// own may retry the 503s.)
+// path), and a log's failure to read the replay as a 503 (an EventSource
+// gives up on any status but 200; a client of its own may retry it). A
+// closed Broker answers a stream that ends at once with "retry: 1000",
+// which an EventSource follows; a Broker closed between that check and
+// the subscription answers 503.
 func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	if err := CheckTopic(topic); err != nil {
 		return &api.StatusError{Code: http.StatusBadRequest, Err: err}
+	}
+	if b.isClosed() {
+		// An EventSource reconnects when a stream ends, but gives up for
+		// good on an error status: end the stream at once instead, with
+		// the time to wait, so that it comes back (to this instance once
+		// it serves again, or to another behind the load balancer).
+		setHead(w)
+		_, err := w.Write(retryLater)
+		return err
 	}
 	after, replay := lastEventID(r)
 	a, err := async.Start(r)
@@ -71,6 +82,10 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	s.seam(head, evs, through)
 	return nil
 }
+
+// retryLater is the whole body of a stream a closed Broker answers: come
+// back in a second.
+var retryLater = []byte("retry: 1000\n\n")
 
 // lastEventID reads the Last-Event-ID header: ok is false when there is
 // none, or it is not an ID.
