@@ -73,9 +73,10 @@ async function loadPosts() {
 // after a network error or the end of the stream (a server that shut
 // down), sending the ID of the last event it received, and the server
 // replays what it missed. It gives up for good on an answer other than a
-// stream (a 503 from a server shutting down): then a new one is opened
-// after a while, with no ID, and the list is read again, which brings
-// back this instance's posts (not those of other instances it missed).
+// stream (a proxy's 502 while no instance is up, say): then a new one is
+// opened after a while, with no ID, and the list is read again, which
+// brings back this instance's posts (not those of other instances it
+// missed).
 function follow() {
   const es = new EventSource("/events");
   const status = (s) => { $("live").textContent = s; $("live").dataset.state = s; };
