@@ -208,3 +208,30 @@ func TestEventsAcrossInstances(t *testing.T) {
 		t.Fatalf("resumed on A after %s: %s %s, want %s and B's post", evID, gotID, data, evIDB)
 	}
 }
+
+// The log outlives an instance: a client of B that reconnects to B after
+// its restart gets what was posted on A while B was down, as the page's
+// EventSource does in TestBrowserEvents (which needs a browser).
+func TestEventsAcrossRestart(t *testing.T) {
+	broker := freeAddr(t)
+	a := startBoard(t, "-nats-embed", broker)
+	bArgs := []string{"-nats", "nats://" + broker, "-addr", freeAddr(t)}
+	b := startBoard(t, bArgs...)
+	c := newUser(t)
+	login(t, c, a.base, "ann")
+
+	onB := listen(t, b.base, "")
+	post(t, c, a.base, "before")
+	last, _ := parsePost(t, onB.next())
+	if err := b.stop(); err != nil {
+		t.Fatalf("B's shutdown: %v", err)
+	}
+	away := post(t, c, a.base, "while B was down")
+	if b2 := startBoard(t, bArgs...); b2.base != b.base {
+		t.Fatalf("B came back at %s, not %s", b2.base, b.base)
+	}
+	again := listen(t, b.base, last)
+	if _, data := parsePost(t, again.next()); data != getPost(t, a.base, away) {
+		t.Fatalf("B after its restart, from %s: %s, want the post made while it was down", last, data)
+	}
+}
