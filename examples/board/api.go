@@ -58,7 +58,12 @@ func (a *app) createPost(w api.Response, r *api.Request) error {
 	if err != nil {
 		return err
 	}
-	p := a.board.add(user, text)
+	p, err := a.board.add(user, text)
+	if err != nil {
+		// The event log refused it (the broker is closing, or NATS is
+		// out of reach): nothing was made, and the client may try again.
+		return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
+	}
 	w.Header().Set("Location", "/api/posts/"+strconv.FormatInt(p.ID, 10))
 	return writeJSON(w, http.StatusCreated, p)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/csrf"
 	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/sse"
 	"github.com/wharf-go/wharf/static"
 )
 
@@ -31,6 +32,7 @@ type app struct {
 	dir      string          // the attachments directory
 	files    *static.Handler // serves dir
 	sessions session.Store
+	events   *sse.Broker // GET /events
 	log      *slog.Logger
 }
 
@@ -89,6 +91,8 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 	c.HandleFunc("GET /api/posts/{id}", a.getPost)
 	c.HandleFunc("DELETE /api/posts/{id}", a.deletePost)
 	c.HandleFunc("POST /api/posts/{id}/attachments", a.upload)
+	// Posts are public, as GET /api/posts is: anyone may follow them.
+	c.Handle("GET /events", a.events.Handler(postsTopic))
 
 	errorPage := api.HandlerFunc(a.errorPage)
 	container.ErrorPageAs[*api.StatusError](c.Root(), errorPage)

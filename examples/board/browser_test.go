@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,13 +19,12 @@ import (
 // script around it that puppeteer cannot drive.
 const chromiumBinary = "/usr/lib/chromium/chromium"
 
-// TestBrowser has headless Chromium use the page as a person would
-// (browsertest/board.mjs: log in through the form, post with a file
-// attached, see both, download the file's bytes), then checks on the API
-// that the post and its attachment arrived. Like every test that drives an
-// outside program, it skips when node, Chromium or the script's
-// node_modules are missing, and fails instead when CI is set.
-func TestBrowser(t *testing.T) {
+// browserTools returns node's path once node, Chromium and the scripts'
+// node_modules are all there. Like every test that drives an outside
+// program, a browser test skips when one is missing, and fails instead
+// when CI is set.
+func browserTools(t *testing.T) string {
+	t.Helper()
 	node := wharftest.Tool(t, "node", "apt-get install nodejs")
 	wharftest.Tool(t, chromiumBinary, "apt-get install chromium")
 	if _, err := os.Stat(filepath.Join("browsertest", "node_modules", "puppeteer-core")); err != nil {
@@ -32,7 +34,17 @@ func TestBrowser(t *testing.T) {
 		}
 		t.Skip(why)
 	}
+	return node
+}
 
+// TestBrowser has headless Chromium use the page as a person would
+// (browsertest/board.mjs: log in through the form, post with a file
+// attached, see both, download the file's bytes), then checks on the API
+// that the post and its attachment arrived. Like every test that drives an
+// outside program, it skips when node, Chromium or the script's
+// node_modules are missing, and fails instead when CI is set.
+func TestBrowser(t *testing.T) {
+	node := browserTools(t)
 	b := startBoard(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -49,5 +61,78 @@ func TestBrowser(t *testing.T) {
 	a := send(t, newUser(t), "GET", b.base+"/api/posts", nil, nil)
 	if a.Status != 200 || !strings.Contains(a.Body, `"user":"ann","text":"hello from Chromium `) || !strings.Contains(a.Body, `.bin","size":512}]`) {
 		t.Errorf("after the browser: GET /api/posts = %v", a)
+	}
+}
+
+// TestBrowserEvents has two users' pages, each in a browser of its own,
+// follow /events (browsertest/events.mjs): ann's page on instance B, bob's
+// on A, the two sharing A's embedded NATS broker. Each one's post appears
+// on both pages without a reload. Then B is shut down and started again
+// on the same address, as the script asks; bob posts on A meanwhile, and
+// ann's page, whose EventSource reconnects to the new B with the last ID
+// it saw, shows that post. The replay comes from the JetStream stream in
+// A's broker, which outlives B: that is why the restart is of B, the
+// instance without the broker (a board alone would lose its log, kept in
+// its broker's temporary directory or in its memory, with the rest).
+func TestBrowserEvents(t *testing.T) {
+	node := browserTools(t)
+	broker := freeAddr(t)
+	a := startBoard(t, "-nats-embed", broker)
+	bAddr := freeAddr(t)
+	bArgs := []string{"-nats", "nats://" + broker, "-addr", bAddr}
+	b := startBoard(t, bArgs...)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "events.mjs", a.base, b.base)
+	cmd.Dir = "browsertest"
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumBinary)
+	cmd.WaitDelay = 10 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The script's requests, one a line; anything else it prints is
+	// logged.
+	restarted := false
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		switch line := lines.Text(); line {
+		case "restart B":
+			if err := b.stop(); err != nil {
+				t.Errorf("B's shutdown: %v", err)
+			}
+			io.WriteString(stdin, "B stopped\n")
+		case "start B":
+			b2 := startBoard(t, bArgs...)
+			if b2.base != b.base {
+				t.Errorf("B came back at %s, not %s", b2.base, b.base)
+			}
+			restarted = true
+			io.WriteString(stdin, "B started\n")
+		default:
+			t.Log(line)
+		}
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("node events.mjs: %v\n%s", err, stderr.Bytes())
+	}
+	if !restarted {
+		t.Fatal("the script passed without restarting B")
+	}
+
+	// The posts are where they were made.
+	if got := send(t, newUser(t), "GET", a.base+"/api/posts", nil, nil); got.Status != 200 || strings.Count(got.Body, `"user":"bob"`) != 2 || strings.Contains(got.Body, `"ann"`) {
+		t.Errorf("A's posts after the browsers: %v, want bob's two", got)
 	}
 }

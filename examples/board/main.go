@@ -2,8 +2,9 @@
 // would write theirs: a message board where people log in, post, and
 // attach files to their posts. It uses only the module's public packages:
 // static for the page, session (on NATS JetStream KV across instances) and
-// auth for the login, filters/csrf against cross-site requests, and
-// formdata for the uploads.
+// auth for the login, filters/csrf against cross-site requests, formdata
+// for the uploads, and sse (sse/natssse across instances) for the live
+// list of posts.
 //
 // Endpoints:
 //
@@ -23,6 +24,41 @@
 //	                                      "file" of at most 8 MiB: 201
 //	                                      {"url":"/attachments/K","size":N}
 //	GET    /attachments/K                 the file, with ETag and Range
+//	GET    /events                        the new posts, as Server-Sent Events
+//
+// GET /events streams one event per new post, to anyone (the posts are
+// public), as the page's EventSource reads it:
+//
+//	id: 7
+//	event: post
+//	data: {"id":7,"user":"ann","text":"hello","attachments":[]}
+//
+// The data is the post's JSON as GET /api/posts/{id} answers it when it is
+// made (without the final newline; attachments come later and send no
+// event). The id: field is the event's ID in the broker's log, which a
+// client sends back as Last-Event-ID when it reconnects, to be sent what
+// it missed (of the last 1,000 posts; before them, an event "missed"
+// first). The sse Broker numbers its events itself, so the board makes the
+// two IDs agree where it can:
+//
+//   - Alone (no -nats), the log is in memory and numbers the events 1, 2,
+//     3, ..., and so does the board its posts; it publishes each post's
+//     event while it holds its lock, in the order of the IDs, and makes no
+//     post whose event is refused (503). So id: is the post's id.
+//   - With -nats or -nats-embed, the log is a JetStream stream
+//     (WHARF_BOARD_EVENTS, through sse/natssse, on the connection of the
+//     sessions) that every instance shares, and id: is its sequence number:
+//     increasing, unique, not the post's id, which only the data carries.
+//     It must be so for an EventSource to resume on any instance (the one
+//     it was on may have restarted). The posts are then numbered by a KV
+//     bucket (wharf_board_post_ids) that the instances share, so that no
+//     two posts anywhere have one id.
+//
+// A post made on instance A reaches the pages of instance B as an event;
+// B does not store it (GET /api/posts on B does not list it, and
+// GET /api/posts/{id} is a 404 there). The page shows what it read from
+// GET /api/posts when it opened plus every post event since, by post id,
+// so A's post stays on B's open pages until they reload.
 //
 // Any other method on these paths is a 405 with Allow. The API's errors
 // answer {"error": "..."}. A state-changing request from another origin
@@ -36,9 +72,10 @@
 //	-cert f -key f      serve TLS with this certificate
 //	-h2c                accept HTTP/2 in cleartext
 //	-h3                 also serve HTTP/3 on UDP at the same port (with -tls)
-//	-nats URL           keep sessions in JetStream KV on this NATS broker
+//	-nats URL           keep sessions, post IDs and events in JetStream on
+//	                    this NATS broker
 //	-nats-embed ADDR    start a NATS broker with JetStream at ADDR, and keep
-//	                    sessions there
+//	                    them there
 //	-attachments DIR    where attached files go (a temporary directory,
 //	                    removed at exit, by default)
 //
@@ -58,7 +95,8 @@
 //	go run ./examples/board -addr 127.0.0.1:8082 -nats nats://127.0.0.1:4222
 //
 // A login on one is a login on both, and a logout on one ends it on both;
-// each shows its own posts.
+// each lists its own posts, and a new post on either appears live on the
+// pages of both.
 package main
 
 import (

@@ -16,13 +16,14 @@ import (
 	"github.com/wharf-go/wharf/session/natskv"
 )
 
-// openSessionStore returns where the flags say sessions live, and what
-// gives it back: JetStream KV on the broker at natsURL, or on a broker
-// started in this process at embed, or else this process's memory.
-func openSessionStore(ctx context.Context, natsURL, embed string) (session.Store, func(), error) {
+// openNATS connects where the flags say: to the broker at natsURL, or to
+// one started in this process at embed. With neither it returns a nil
+// JetStream: the board then keeps its sessions and its event log in this
+// process's memory. release closes the connection and stops the embedded
+// broker.
+func openNATS(natsURL, embed string) (js jetstream.JetStream, release func(), err error) {
 	if natsURL == "" && embed == "" {
-		mem := session.NewMemoryStore(session.MemoryConfig{})
-		return mem, func() { mem.Close() }, nil
+		return nil, func() {}, nil
 	}
 	stopBroker := func() {}
 	if embed != "" {
@@ -37,25 +38,33 @@ func openSessionStore(ctx context.Context, natsURL, embed string) (session.Store
 		stopBroker()
 		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", natsURL, err)
 	}
-	release := func() { nc.Close(); stopBroker() }
-	js, err := jetstream.New(nc)
-	if err != nil {
+	release = func() { nc.Close(); stopBroker() }
+	if js, err = jetstream.New(nc); err != nil {
 		release()
 		return nil, nil, err
+	}
+	return js, release, nil
+}
+
+// openSessionStore returns where sessions live, and what gives it back:
+// JetStream KV when js is not nil, or else this process's memory.
+func openSessionStore(ctx context.Context, js jetstream.JetStream) (session.Store, func(), error) {
+	if js == nil {
+		mem := session.NewMemoryStore(session.MemoryConfig{})
+		return mem, func() { mem.Close() }, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	store, err := natskv.New(ctx, js, natskv.Config{})
 	if err != nil {
-		release()
-		return nil, nil, fmt.Errorf("opening the session bucket on %s: %w", natsURL, err)
+		return nil, nil, fmt.Errorf("opening the session bucket: %w", err)
 	}
-	return store, release, nil
+	return store, func() {}, nil
 }
 
 // startBroker runs a NATS broker with JetStream in this process, keeping
-// its streams in a temporary directory: the sessions last as long as the
-// broker, which is all an example needs.
+// its streams in a temporary directory: the sessions, post IDs and events
+// last as long as the broker, which is all an example needs.
 func startBroker(addr string) (*server.Server, func(), error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {

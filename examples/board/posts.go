@@ -20,8 +20,15 @@ type Attachment struct {
 }
 
 // board holds the posts of this process, in memory: a restart loses them,
-// and two instances each have their own (only sessions are shared).
+// and two instances each have their own (only sessions, the post IDs and
+// the events are shared).
 type board struct {
+	// ids numbers the posts when instances share it (see openEvents);
+	// nil means nextID does, 1, 2, 3, ...
+	ids func() (int64, error)
+	// publish sends a new post's event; nil means no events.
+	publish func(Post) error
+
 	mu     sync.Mutex
 	posts  []*Post // oldest first; ids only grow, so also sorted by id
 	nextID int64
@@ -29,15 +36,31 @@ type board struct {
 
 func newBoard() *board { return &board{nextID: 1} }
 
-// add stores a new post by user and returns a copy of it. The single place
-// where posts appear is where a live feed would hook in.
-func (b *board) add(user, text string) Post {
+// add stores a new post by user, publishes its event, and returns a copy
+// of it. Both happen under the lock, so that the events go out in the
+// order of the posts' IDs, and a post whose event is refused is not made
+// (nor its ID used, when the board numbers its posts): so a page that
+// shows a post has had, or will have, its event, and without NATS the
+// events' IDs are the posts' IDs.
+func (b *board) add(user, text string) (Post, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	p := &Post{ID: b.nextID, User: user, Text: text, Attachments: []Attachment{}}
-	b.nextID++
+	id := b.nextID
+	if b.ids != nil {
+		var err error
+		if id, err = b.ids(); err != nil {
+			return Post{}, err
+		}
+	}
+	p := &Post{ID: id, User: user, Text: text, Attachments: []Attachment{}}
+	if b.publish != nil {
+		if err := b.publish(p.clone()); err != nil {
+			return Post{}, err
+		}
+	}
+	b.nextID = id + 1
 	b.posts = append(b.posts, p)
-	return p.clone()
+	return p.clone(), nil
 }
 
 // all returns copies of every post, oldest first, so that callers encode

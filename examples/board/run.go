@@ -58,13 +58,34 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	release = append(release, func() { files.Close() })
-	store, closeStore, err := openSessionStore(ctx, cfg.natsURL, cfg.natsEmbed)
+	js, closeNATS, err := openNATS(cfg.natsURL, cfg.natsEmbed)
+	if err != nil {
+		return err
+	}
+	release = append(release, closeNATS)
+	store, closeStore, err := openSessionStore(ctx, js)
 	if err != nil {
 		return err
 	}
 	release = append(release, closeStore)
+	// The broker closes after the container's shutdown has ended its
+	// streams, and before the NATS connection its log uses.
+	events, ids, err := openEvents(ctx, js)
+	if err != nil {
+		return err
+	}
+	release = append(release, func() { events.Close() })
 
-	a := &app{board: newBoard(), dir: dir, files: files, sessions: store, log: slog.Default()}
+	brd := newBoard()
+	brd.ids = ids
+	brd.publish = func(p Post) error {
+		ev, err := postEvent(p)
+		if err != nil {
+			return err
+		}
+		return events.Publish(postsTopic, ev)
+	}
+	a := &app{board: brd, dir: dir, files: files, sessions: store, events: events, log: slog.Default()}
 	c, err := a.newContainer(cfg.containerOptions(tlsCfg)...)
 	if err != nil {
 		return err

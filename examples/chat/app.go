@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/cluster"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
@@ -38,6 +39,7 @@ func newContainer(rm *room, opts ...container.Option) *container.Container {
 	chat := c.Context("/chat")
 	chat.HandleFunc("/join", rm.handleJoin)
 	chat.HandleFunc("/poll", rm.handlePoll)
+	chat.HandleFunc("/events", rm.handleEvents)
 	chat.HandleFunc("/say", rm.handleSay)
 	chat.HandleFunc("/leave", rm.handleLeave)
 	chat.HandleFunc("/stats", rm.handleStats)
@@ -161,6 +163,37 @@ func (rm *room) handlePoll(w api.Response, r *api.Request) error {
 		return writeJSON(w, http.StatusOK, evs)
 	}
 	return nil // suspended: a resumed or expired dispatch answers
+}
+
+// handleEvents streams the room's messages to a member that joined this
+// process, as Server-Sent Events, for as long as it listens. While a
+// member has a stream open, its messages are not queued for its polls.
+func (rm *room) handleEvents(w api.Response, r *api.Request) error {
+	if err := allow(r, http.MethodGet); err != nil {
+		return err
+	}
+	name := r.QueryValue("member")
+	if name == "" {
+		return api.Error(http.StatusBadRequest, "member is required")
+	}
+	rm.mu.Lock()
+	joined := rm.members[name] != nil
+	rm.mu.Unlock()
+	if !joined {
+		return unknownMember(name)
+	}
+	if err := rm.events.Serve(w, r, eventsTopic); err != nil {
+		return err
+	}
+	// Counted once the stream is subscribed, so that a message said
+	// meanwhile is queued as well rather than lost; uncounted when the
+	// request is over, however it ends (the client left, the server shut
+	// down, the member left and came back).
+	rm.streaming(name, true)
+	if err := async.OnComplete(r, func(error) { rm.streaming(name, false) }); err != nil {
+		rm.streaming(name, false) // over already
+	}
+	return nil
 }
 
 var okAnswer = map[string]bool{"ok": true}

@@ -20,6 +20,7 @@ import (
 
 // fixture is a served chat with its own client.
 type fixture struct {
+	room   *room
 	c      *container.Container
 	base   string
 	stop   func()
@@ -28,9 +29,11 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c := newContainer(newRoom())
+	rm := newRoom()
+	c := newContainer(rm)
 	base, stop := exampletest.Serve(t, c)
-	return &fixture{c: c, base: base, stop: stop, client: exampletest.NewClient(t)}
+	t.Cleanup(func() { rm.events.Close() })
+	return &fixture{room: rm, c: c, base: base, stop: stop, client: exampletest.NewClient(t)}
 }
 
 func (f *fixture) do(req *http.Request) (exampletest.Answer, error) {

@@ -14,10 +14,26 @@
 //	POST /chat/join   member=M            join; joining twice is fine
 //	GET  /chat/poll?member=M[&timeout=ms] wait for messages (default 10 s,
 //	                                      0..60000); answers [{"from","text"}...]
+//	GET  /chat/events?member=M            the same messages as Server-Sent
+//	                                      Events, for as long as M listens
 //	POST /chat/say    member=M&text=T     send T to every member
 //	POST /chat/leave  member=M            leave the room
 //	GET  /chat/stats                      members here, their waiting polls,
 //	                                      and the bus's counts
+//
+// GET /chat/events is the alternative to the poll: an event stream
+// (text/event-stream, for an EventSource) on which each message is an
+// event of the default type ("message"), one data line of its JSON as a
+// poll answers it, and an ID, its number in this process's log:
+//
+//	id: 7
+//	data: {"from":"ann","text":"hi"}
+//
+// A client that reconnects with Last-Event-ID gets what it missed (of the
+// last 1,000 messages; before them, an event "missed" first). While a
+// member has a stream open, its messages are not queued for its polls;
+// once the stream is over they are again. The stream does not end when
+// the member leaves: the page closes it.
 //
 // Usage:
 //
@@ -72,7 +88,9 @@ var command = cli.Command{Name: "chat", Flags: func(fs *flag.FlagSet) cli.Builde
 			release()
 			return nil, nil, err
 		}
-		return newContainer(rm, opts...), release, nil
+		// The broker closes after the container's shutdown has ended its
+		// streams.
+		return newContainer(rm, opts...), func() { rm.events.Close(); release() }, nil
 	}
 }}
 

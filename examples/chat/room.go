@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/cluster"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/sse"
 )
 
 // event is one chat message, as the poll answers it.
@@ -27,6 +28,9 @@ const maxQueue = 1000
 type member struct {
 	queue  []event
 	waiter *waiter
+	// streams counts the member's open GET /chat/events: while it has
+	// one, its messages go there and are not queued for polls.
+	streams int
 }
 
 // waiter is a suspended poll. ex identifies its request across dispatches:
@@ -52,8 +56,9 @@ type supersededKey struct{}
 // with natsbus, the processes sharing a broker form one room, each holding
 // the members that joined it (their polls must come back to it).
 type room struct {
-	bus cluster.Bus
-	log *slog.Logger
+	bus    cluster.Bus
+	log    *slog.Logger
+	events *sse.Broker // GET /chat/events: every message of the room, on eventsTopic
 
 	mu      sync.Mutex
 	members map[string]*member
@@ -61,6 +66,11 @@ type room struct {
 
 // roomSubject is the subject the room's messages travel on.
 const roomSubject = "wharf.chat.room"
+
+// eventsTopic is the topic of the room's event streams. Each process
+// publishes what arrives on the bus to its own broker (a MemoryLog), as
+// its members' streams, like their polls, come to it.
+const eventsTopic = "room"
 
 // newRoom returns a room on an in-process bus: one process, one room.
 func newRoom() *room {
@@ -73,8 +83,13 @@ func newRoom() *room {
 
 // newRoomOn returns a room whose messages travel on bus.
 func newRoomOn(bus cluster.Bus, log *slog.Logger) (*room, error) {
-	rm := &room{bus: bus, log: log, members: make(map[string]*member)}
+	events, err := sse.NewBroker(sse.Config{})
+	if err != nil {
+		return nil, err
+	}
+	rm := &room{bus: bus, log: log, events: events, members: make(map[string]*member)}
 	if _, err := bus.Subscribe(roomSubject, rm.arrived); err != nil {
+		events.Close()
 		return nil, err
 	}
 	return rm, nil
@@ -89,6 +104,13 @@ func (rm *room) arrived(_ string, data []byte) {
 		return
 	}
 	rm.deliver(ev)
+	// data is the event's JSON as a poll answers it, re-encoded so that
+	// what another process sent is checked, not passed on.
+	if b, err := json.Marshal(ev); err == nil {
+		if err := rm.events.Publish(eventsTopic, sse.Event{Data: string(b)}); err != nil && !errors.Is(err, sse.ErrClosed) {
+			rm.log.Warn("chat: a message not sent to the event streams", "err", err)
+		}
+	}
 }
 
 // join adds name; an existing member is left as it is.
@@ -143,6 +165,9 @@ func (rm *room) deliver(ev event) {
 	rm.mu.Lock()
 	var wake []continuation.Continuation
 	for _, m := range rm.members {
+		if m.streams > 0 {
+			continue // its stream has it
+		}
 		if len(m.queue) == maxQueue {
 			m.queue = append(m.queue[:0], m.queue[1:]...)
 		}
@@ -159,6 +184,23 @@ func (rm *room) deliver(ev event) {
 		// next poll.
 		_ = c.Resume()
 	}
+}
+
+// streaming reports whether name is a member here and, if so, counts a
+// stream of it open (on) or closed (!on).
+func (rm *room) streaming(name string, on bool) bool {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	m := rm.members[name]
+	if m == nil {
+		return false
+	}
+	if on {
+		m.streams++
+	} else if m.streams > 0 {
+		m.streams--
+	}
+	return true
 }
 
 // pollResult is what the initial dispatch of a poll found.

@@ -1,10 +1,20 @@
 // The board's page: plain DOM and fetch. The API answers JSON, its errors
 // too ({"error": "..."}); the login's errors are plain text. call reads
 // both, so every failure reaches the page as a message.
+//
+// The list is live: the page follows GET /events with an EventSource,
+// opened before it first reads GET /api/posts, and adds each post event's
+// post to what it shows, keyed by the post's ID (IDs are unique across
+// the instances that share NATS). It shows this instance's posts as they
+// were when it read them, plus every post made since on any instance;
+// a post made on another instance is not in this one's GET /api/posts,
+// so it is shown only while the page stays open. A post deleted in
+// another tab stays until the page reloads (deletions are not events).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 let me = null; // the logged-in user's name, or null
+const shown = new Map(); // post ID -> post, what the list shows
 
 async function call(method, url, body, headers) {
   const res = await fetch(url, { method, body, headers });
@@ -44,9 +54,55 @@ function renderPost(p) {
   return li;
 }
 
-async function loadPosts() {
-  const posts = await call("GET", "/api/posts");
+function render() {
+  const posts = [...shown.values()].sort((a, b) => a.id - b.id);
   $("posts").replaceChildren(...posts.map(renderPost));
+}
+
+// show adds or replaces posts in the list.
+function show(...posts) {
+  for (const p of posts) shown.set(p.id, p);
+  render();
+}
+
+async function loadPosts() {
+  show(...await call("GET", "/api/posts"));
+}
+
+// follow opens the event stream. The EventSource reconnects by itself
+// after a network error or the end of the stream (a server that shut
+// down), sending the ID of the last event it received, and the server
+// replays what it missed. It gives up for good on an answer other than a
+// stream (a proxy's 502 while no instance is up, say): then a new one is
+// opened after a while, with no ID, and the list is read again, which
+// brings back this instance's posts (not those of other instances it
+// missed).
+function follow() {
+  const es = new EventSource("/events");
+  const status = (s) => { $("live").textContent = s; $("live").dataset.state = s; };
+  status("connecting");
+  es.addEventListener("open", () => status("live"));
+  es.addEventListener("post", (ev) => {
+    // A post this page shows already (its own, read back with its
+    // attachments) is newer than its creation's event.
+    const p = JSON.parse(ev.data);
+    if (!shown.has(p.id)) show(p);
+  });
+  // The log no longer has events this page did not get: more than it
+  // keeps were posted, or it is a new log (a board alone restarted, its
+  // posts gone with it, its IDs starting over). Read the list anew.
+  es.addEventListener("missed", () => {
+    shown.clear();
+    loadPosts().catch(showError);
+  });
+  es.addEventListener("error", () => {
+    if (es.readyState !== EventSource.CLOSED) {
+      status("reconnecting");
+      return;
+    }
+    status("offline");
+    setTimeout(() => { follow(); loadPosts().catch(showError); }, 5000);
+  });
 }
 
 async function loadMe() {
@@ -67,8 +123,15 @@ async function refresh() {
 }
 
 async function removePost(id) {
-  await call("DELETE", `/api/posts/${id}`);
-  await loadPosts();
+  try {
+    await call("DELETE", `/api/posts/${id}`);
+  } catch (err) {
+    // The event of a post made on another instance brought it here; this
+    // instance does not have it.
+    throw new Error(`${err.message} here: a post is deleted on the server it was made on`);
+  }
+  shown.delete(id);
+  render();
 }
 
 // The login and logout forms work without script too; with it, a wrong
@@ -101,18 +164,21 @@ $("compose").addEventListener("submit", async (ev) => {
   try {
     const post = await call("POST", "/api/posts",
       JSON.stringify({ text: $("text").value }), { "Content-Type": "application/json" });
+    show(post); // its event may come later, or, if the stream is down, not at all
     const file = $("file").files[0];
     if (file) {
       const data = new FormData();
       data.append("file", file);
       await call("POST", `/api/posts/${post.id}/attachments`, data);
+      // The event was the post as made: read it again, attachment and all.
+      show(await call("GET", `/api/posts/${post.id}`));
     }
     form.reset();
     showError(null);
   } catch (err) {
     showError(err);
   }
-  await loadPosts().catch(showError);
 });
 
+follow();
 refresh().catch(showError);

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// eventStream is an open GET /events, read frame by frame.
+type eventStream struct {
+	t  *testing.T
+	br *bufio.Reader
+}
+
+// listen opens base's /events, with Last-Event-ID lastID unless it is
+// "". Reads fail after 20 s, so a missing event fails the test instead of
+// hanging it.
+func listen(t *testing.T, base, lastID string) *eventStream {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := newUser(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream; charset=utf-8" {
+		t.Fatalf("GET /events: %s, Content-Type %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	return &eventStream{t: t, br: bufio.NewReader(resp.Body)}
+}
+
+// next returns the next event's frame as sent, its lines and the blank
+// line that ends it, leaving out comments (the opening one, heartbeats).
+func (s *eventStream) next() string {
+	s.t.Helper()
+	var frame strings.Builder
+	for {
+		line, err := s.br.ReadString('\n')
+		if err != nil {
+			s.t.Fatalf("reading /events after %q: %v", frame.String(), err)
+		}
+		switch {
+		case strings.HasPrefix(line, ":") && frame.Len() == 0:
+			if blank, _ := s.br.ReadString('\n'); blank != "\n" {
+				s.t.Fatalf("a comment followed by %q", blank)
+			}
+			continue
+		case line == "\n":
+			return frame.String() + line
+		}
+		frame.WriteString(line)
+	}
+}
+
+// postFrame is what /events sends for a post: its event ID, its type and
+// its JSON on one data line.
+var postFrame = regexp.MustCompile(`^id: ([1-9][0-9]*)\nevent: post\ndata: (\{.*\})\n\n$`)
+
+// parsePost checks frame against postFrame and returns its ID and data.
+func parsePost(t *testing.T, frame string) (id, data string) {
+	t.Helper()
+	m := postFrame.FindStringSubmatch(frame)
+	if m == nil {
+		t.Fatalf("event %q: not id, event: post, one data line", frame)
+	}
+	return m[1], m[2]
+}
+
+// post makes a post as c on base and returns its ID.
+func post(t *testing.T, c *http.Client, base, text string) int64 {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"text": text})
+	a := send(t, c, "POST", base+"/api/posts", http.Header{"Content-Type": {"application/json"}}, body)
+	if a.Status != 201 {
+		t.Fatalf("POST /api/posts %q: %v", text, a)
+	}
+	var p Post
+	if err := json.Unmarshal([]byte(a.Body), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+// getPost answers GET /api/posts/{id} on base, the body without its final
+// newline: what the post's event must carry.
+func getPost(t *testing.T, base string, id int64) string {
+	t.Helper()
+	a := send(t, newUser(t), "GET", base+"/api/posts/"+strconv.FormatInt(id, 10), nil, nil)
+	if a.Status != 200 || !strings.HasSuffix(a.Body, "}\n") {
+		t.Fatalf("GET /api/posts/%d: %v", id, a)
+	}
+	return strings.TrimSuffix(a.Body, "\n")
+}
+
+// Every new post is an event on /events: "id: <the post's id>",
+// "event: post", and the post's JSON exactly as GET /api/posts/{id}
+// answers it, whatever the text holds.
+func TestEventsPost(t *testing.T) {
+	b := startBoard(t)
+	es := listen(t, b.base, "")
+	c := newUser(t)
+	login(t, c, b.base, "ann")
+	for i, text := range []string{
+		"hello",
+		"two\nlines",            // one data line all the same: JSON escapes the newline
+		"\r\nid: 99\n\ndata: x", // nothing a user writes makes a line of the frame
+		"über <b>&amp;</b> \u2028 😀",
+	} {
+		id := post(t, c, b.base, text)
+		if id != int64(i+1) {
+			t.Fatalf("post %d got ID %d", i+1, id)
+		}
+		want := "id: " + strconv.FormatInt(id, 10) + "\nevent: post\ndata: " + getPost(t, b.base, id) + "\n\n"
+		if got := es.next(); got != want {
+			t.Errorf("event of post %d:\n got %q\nwant %q", id, got, want)
+		}
+	}
+}
+
+// A client that reconnects with Last-Event-ID gets the posts it missed, in
+// order, then the new ones; one that never saw any (0) gets every post.
+func TestEventsReplay(t *testing.T) {
+	b := startBoard(t)
+	c := newUser(t)
+	login(t, c, b.base, "ann")
+	for _, text := range []string{"one", "two", "three"} {
+		post(t, c, b.base, text)
+	}
+	n := int64(3) // the last post's ID; each case adds one
+	for _, tc := range []struct {
+		name   string
+		lastID func(n int64) string
+		from   func(n int64) int64 // the first post replayed; none past n
+	}{
+		{"after the first", func(int64) string { return "1" }, func(int64) int64 { return 2 }},
+		{"none seen", func(int64) string { return "0" }, func(int64) int64 { return 1 }},
+		{"up to date", func(n int64) string { return strconv.FormatInt(n, 10) }, func(n int64) int64 { return n + 1 }},
+		{"not an ID", func(int64) string { return "x" }, func(n int64) int64 { return n + 1 }}, // the live events only
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			es := listen(t, b.base, tc.lastID(n))
+			for id := tc.from(n); id <= n; id++ {
+				gotID, data := parsePost(t, es.next())
+				if gotID != strconv.FormatInt(id, 10) || data != getPost(t, b.base, id) {
+					t.Fatalf("replayed %s %s, want post %d", gotID, data, id)
+				}
+			}
+			n++
+			if id := post(t, c, b.base, "new "+strconv.FormatInt(n, 10)); id != n {
+				t.Fatalf("new post %d, want %d", id, n)
+			}
+			if gotID, data := parsePost(t, es.next()); gotID != strconv.FormatInt(n, 10) || data != getPost(t, b.base, n) {
+				t.Fatalf("after the replay: %s %s, want the new post %d", gotID, data, n)
+			}
+		})
+	}
+}
+
+// Two instances sharing a broker share their events: a post made on A
+// reaches B's /events, with A's JSON of the post; the event's ID is the
+// shared log's, so a client resumes with it on either instance; and the
+// instances number their posts from one sequence, never giving one ID
+// twice.
+func TestEventsAcrossInstances(t *testing.T) {
+	broker := freeAddr(t)
+	a := startBoard(t, "-nats-embed", broker)
+	b := startBoard(t, "-nats", "nats://"+broker)
+	onB := listen(t, b.base, "")
+	ca, cb := newUser(t), newUser(t)
+	login(t, ca, a.base, "ann")
+	login(t, cb, b.base, "bob")
+
+	idA := post(t, ca, a.base, "made on A")
+	evID, data := parsePost(t, onB.next())
+	if want := getPost(t, a.base, idA); data != want {
+		t.Fatalf("B's /events got %s, want A's post %s", data, want)
+	}
+	if got := send(t, cb, "GET", b.base+"/api/posts/"+strconv.FormatInt(idA, 10), nil, nil); got.Status != 404 {
+		t.Errorf("A's post on B: %v, want 404 (posts stay where they were made)", got)
+	}
+
+	idB := post(t, cb, b.base, "made on B")
+	if idB == idA {
+		t.Fatalf("A and B both gave the ID %d", idA)
+	}
+	evIDB, data := parsePost(t, onB.next())
+	if want := getPost(t, b.base, idB); data != want {
+		t.Fatalf("B's own post: %s, want %s", data, want)
+	}
+
+	// A client of B that saw only A's post resumes on A with B's.
+	onA := listen(t, a.base, evID)
+	if gotID, data := parsePost(t, onA.next()); gotID != evIDB || data != getPost(t, b.base, idB) {
+		t.Fatalf("resumed on A after %s: %s %s, want %s and B's post", evID, gotID, data, evIDB)
+	}
+}
+
+// The log outlives an instance: a client of B that reconnects to B after
+// its restart gets what was posted on A while B was down, as the page's
+// EventSource does in TestBrowserEvents (which needs a browser).
+func TestEventsAcrossRestart(t *testing.T) {
+	broker := freeAddr(t)
+	a := startBoard(t, "-nats-embed", broker)
+	bArgs := []string{"-nats", "nats://" + broker, "-addr", freeAddr(t)}
+	b := startBoard(t, bArgs...)
+	c := newUser(t)
+	login(t, c, a.base, "ann")
+
+	onB := listen(t, b.base, "")
+	post(t, c, a.base, "before")
+	last, _ := parsePost(t, onB.next())
+	if err := b.stop(); err != nil {
+		t.Fatalf("B's shutdown: %v", err)
+	}
+	away := post(t, c, a.base, "while B was down")
+	if b2 := startBoard(t, bArgs...); b2.base != b.base {
+		t.Fatalf("B came back at %s, not %s", b2.base, b.base)
+	}
+	again := listen(t, b.base, last)
+	if _, data := parsePost(t, again.next()); data != getPost(t, a.base, away) {
+		t.Fatalf("B after its restart, from %s: %s, want the post made while it was down", last, data)
+	}
+}
