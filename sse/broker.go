@@ -1,13 +1,18 @@
 package sse
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
 
 // Broker carries published events to the open streams of their topics.
-// Publish, Stats and Close may be called from any goroutine; Serve and
-// the Handler's Serve from a handler's dispatch.
+// Publish, PublishWait, PublishWaitFunc, Stats and Close may be called
+// from any goroutine; Serve and the Handler's Serve from a handler's
+// dispatch.
 type Broker struct {
 	cfg Config
 	log Log
@@ -72,6 +77,74 @@ func (b *Broker) Publish(topic string, ev Event) error {
 	}
 	b.published.Add(1)
 	return nil
+}
+
+// PublishWait publishes ev as Publish does, but waits until the log has
+// numbered it, and returns the ID it gave it: the id: its streams send.
+// With MemoryLog it does not wait (the event is numbered, and delivered
+// to this instance's streams, when it returns); with natssse it waits for
+// one JetStream acknowledgment, and the deliveries follow. ctx bounds the
+// wait; when it ends first, the error is ctx's and the event may have
+// been published all the same. Publish, which does not wait, remains the
+// call for publishers that need not know the ID. The Broker's log must be
+// a WaitLog; otherwise PublishWait returns errors.ErrUnsupported.
+func (b *Broker) PublishWait(ctx context.Context, topic string, ev Event) (id string, err error) {
+	return b.publishWait(topic, ev.check, func(wl WaitLog) (uint64, error) {
+		ev.ID = ""
+		return wl.AppendWait(ctx, topic, ev)
+	})
+}
+
+// PublishWaitFunc is PublishWait for an event that carries its own ID in
+// its data: it publishes the event that build makes for id, the ID the
+// event gets, so that the two agree. The log may try several IDs before
+// one is free (natssse: when another publisher, on any instance, took the
+// ID the log expected), calling build again for each, and the event of
+// the last call is the one published. build runs under the log's locks
+// (MemoryLog's topic lock): it should only make the event, and must not
+// publish to the topic itself. An error from build, or an event it makes
+// that Publish would refuse, is returned, and nothing is published.
+func (b *Broker) PublishWaitFunc(ctx context.Context, topic string, build func(id string) (Event, error)) (string, error) {
+	return b.publishWait(topic, func() error { return nil }, func(wl WaitLog) (uint64, error) {
+		return wl.AppendWaitFunc(ctx, topic, func(id uint64) (Event, error) {
+			ev, err := build(strconv.FormatUint(id, 10))
+			if err != nil {
+				return Event{}, err
+			}
+			if err := ev.check(); err != nil {
+				return Event{}, err
+			}
+			ev.ID = ""
+			return ev, nil
+		})
+	})
+}
+
+// publishWait is PublishWait's and PublishWaitFunc's: it checks the topic,
+// the event (check) and the Broker, appends with the log, and counts.
+func (b *Broker) publishWait(topic string, check func() error, appendWait func(WaitLog) (uint64, error)) (string, error) {
+	if err := CheckTopic(topic); err != nil {
+		return "", err
+	}
+	if err := check(); err != nil {
+		return "", err
+	}
+	wl, ok := b.log.(WaitLog)
+	if !ok {
+		return "", fmt.Errorf("sse: PublishWait: the log %T does not say the IDs it gives (it is no WaitLog): %w", b.log, errors.ErrUnsupported)
+	}
+	b.mu.RLock()
+	closed := b.closed
+	b.mu.RUnlock()
+	if closed {
+		return "", ErrClosed
+	}
+	id, err := appendWait(wl)
+	if err != nil {
+		return "", err
+	}
+	b.published.Add(1)
+	return strconv.FormatUint(id, 10), nil
 }
 
 // deliver is the log's delivery: the event, encoded once, is offered to

@@ -48,6 +48,13 @@
 // resumes on any instance where it left off; IDs are then JetStream
 // sequence numbers, increasing along a topic but not contiguous.
 //
+// Publish does not tell the ID: it may return before the log has
+// numbered the event (natssse does not wait for JetStream's
+// acknowledgment). PublishWait waits, and returns it; PublishWaitFunc
+// publishes an event made for the ID it gets, for one that must carry its
+// own ID in its data. Both need a log that implements WaitLog, as
+// MemoryLog and natssse's do.
+//
 // # Ends
 //
 // A client that leaves is noticed by the connection (or, at the latest,
@@ -60,10 +67,11 @@
 //
 // # Goroutines
 //
-// Publish, Stats and Close may be called from any goroutine. Serve, and
-// the Handler's Serve, belong to a handler's dispatch. A stream's code
-// runs as its request's serialized tasks, its timer's function and the
-// publishers' calls, never on a goroutine of its own.
+// Publish, PublishWait, PublishWaitFunc, Stats and Close may be called
+// from any goroutine. Serve, and the Handler's Serve, belong to a
+// handler's dispatch. A stream's code runs as its request's serialized
+// tasks, its timer's function and the publishers' calls, never on a
+// goroutine of its own.
 //
 // Package sse imports api, async and internal/ssewire (the framing).
 package sse

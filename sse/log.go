@@ -35,3 +35,25 @@ type Log interface {
 	// Close stops the delivery.
 	Close() error
 }
+
+// WaitLog is a Log that can also append an event and say which ID it
+// gave it, waiting until the log has numbered it: what Broker.PublishWait
+// and Broker.PublishWaitFunc need. MemoryLog and natssse.Log are
+// WaitLogs. It is an interface of its own, rather than more methods of
+// Log, so that a Log written before it keeps working: only those two
+// calls need it.
+type WaitLog interface {
+	Log
+	// AppendWait appends ev as Append does, waits until the log has
+	// numbered it and will deliver it, and returns its ID. When ctx ends
+	// first it returns ctx's error, and the event may have been stored
+	// all the same (its acknowledgment may be what was lost).
+	AppendWait(ctx context.Context, topic string, ev Event) (id uint64, err error)
+	// AppendWaitFunc is AppendWait for an event that must know its own
+	// ID: it appends the event that build makes for the ID the event
+	// gets. build may be called several times, with different IDs, when
+	// the log can only learn that an ID was taken by trying it; the event
+	// it made last is the one stored, with the ID it was given. An error
+	// from build is returned, and nothing is appended.
+	AppendWaitFunc(ctx context.Context, topic string, build func(id uint64) (Event, error)) (id uint64, err error)
+}

@@ -32,7 +32,7 @@ type ring struct {
 	start int
 }
 
-var _ Log = (*MemoryLog)(nil)
+var _ WaitLog = (*MemoryLog)(nil)
 
 // NewMemoryLog returns a MemoryLog keeping retain events per topic (zero
 // or less: 1,000).
@@ -66,11 +66,37 @@ func (l *MemoryLog) ring(topic string, create bool) (*ring, func(string, Event))
 // it holds the topic's lock, so that a topic's events are delivered in
 // order and never while Since reads.
 func (l *MemoryLog) Append(topic string, ev Event) error {
+	_, err := l.append(topic, func(uint64) (Event, error) { return ev, nil })
+	return err
+}
+
+// AppendWait implements WaitLog. It never waits: Append has numbered,
+// kept and delivered the event when it returns.
+func (l *MemoryLog) AppendWait(_ context.Context, topic string, ev Event) (uint64, error) {
+	return l.append(topic, func(uint64) (Event, error) { return ev, nil })
+}
+
+// AppendWaitFunc implements WaitLog: build is called once, under the
+// topic's lock, with the topic's next ID, so it must not append to the
+// topic itself.
+func (l *MemoryLog) AppendWaitFunc(_ context.Context, topic string, build func(id uint64) (Event, error)) (uint64, error) {
+	return l.append(topic, build)
+}
+
+// append numbers the event build makes, keeps it and delivers it, all
+// under the topic's lock: the ID build is given is the one the event
+// gets, since no other event of the topic can take it meanwhile.
+func (l *MemoryLog) append(topic string, build func(id uint64) (Event, error)) (uint64, error) {
 	r, deliver := l.ring(topic, true)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.last++
-	ev.ID = strconv.FormatUint(r.last, 10)
+	id := r.last + 1
+	ev, err := build(id)
+	if err != nil {
+		return 0, err
+	}
+	r.last = id
+	ev.ID = strconv.FormatUint(id, 10)
 	if len(r.evs) < l.retain {
 		r.evs = append(r.evs, ev)
 	} else {
@@ -80,7 +106,7 @@ func (l *MemoryLog) Append(topic string, ev Event) error {
 	if deliver != nil {
 		deliver(topic, ev)
 	}
-	return nil
+	return id, nil
 }
 
 // Since implements Log.

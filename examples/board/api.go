@@ -62,6 +62,8 @@ func (a *app) createPost(w api.Response, r *api.Request) error {
 	if err != nil {
 		// The event log refused it (the broker is closing, or NATS is
 		// out of reach): nothing was made, and the client may try again.
+		// (Should NATS store the event but its acknowledgment come too
+		// late, the event goes out without its post.)
 		return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 	}
 	w.Header().Set("Location", "/api/posts/"+strconv.FormatInt(p.ID, 10))

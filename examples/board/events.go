@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,66 +16,60 @@ import (
 // postsTopic is the topic of GET /events: one "post" event per new post.
 const postsTopic = "posts"
 
-// The NATS names the board uses besides the session bucket: the
-// JetStream stream of its events (subjects "board.<topic>") and the KV
-// bucket whose revisions number the posts of every instance.
+// eventsStream and eventsPrefix name the JetStream stream of the board's
+// events, with NATS, and the first token of its subjects ("board.<topic>").
 const (
 	eventsStream = "WHARF_BOARD_EVENTS"
 	eventsPrefix = "board"
-	idsBucket    = "wharf_board_post_ids"
 )
 
-// openEvents returns the broker of GET /events and the source of post
-// IDs that goes with it, and what closes the broker (after the container
-// has shut down, which ended its streams).
-//
-// Without NATS (js nil) the log is a MemoryLog and the posts are numbered
-// 1, 2, 3, ... by the board itself: as the board publishes each post once,
-// in the order of their IDs, while it holds its lock, and makes no post
-// whose event was refused, the log's numbers are the posts' IDs.
-//
-// With NATS, the log is a natssse.Log on the same connection as the
-// sessions, shared by every instance, and its IDs are the JetStream
-// stream's sequence numbers, which no instance can choose: an
-// EventSource that reconnects to any instance must resume from them. The
-// posts are numbered by a KV bucket instead (each post's ID is the
-// revision of a Put), so that no two instances give the same ID to two
-// posts and a page can tell the posts it shows apart by their IDs.
-func openEvents(ctx context.Context, js jetstream.JetStream) (*sse.Broker, func() (int64, error), error) {
+// openEvents returns the broker of GET /events, which also numbers the
+// posts (see board.add). Its log is a MemoryLog without NATS (js nil),
+// which numbers a topic's events 1, 2, 3, ...; with NATS, a natssse.Log
+// on the same connection as the sessions, shared by every instance, whose
+// IDs are the JetStream stream's sequence numbers, increasing and unique
+// across the instances, as an EventSource that reconnects to any instance
+// must resume from them.
+func openEvents(ctx context.Context, js jetstream.JetStream) (*sse.Broker, error) {
 	if js == nil {
-		b, err := sse.NewBroker(sse.Config{})
-		return b, nil, err
+		return sse.NewBroker(sse.Config{})
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	l, err := natssse.New(ctx, js, natssse.Config{Stream: eventsStream, Prefix: eventsPrefix})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	b, err := sse.NewBroker(sse.Config{Log: l})
 	if err != nil {
 		l.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      idsBucket,
-		Description: "Wharf board: the revisions of its key number the posts",
-		History:     1,
-	})
-	if err != nil {
-		b.Close()
-		return nil, nil, fmt.Errorf("opening the post ID bucket: %w", err)
-	}
-	nextID := func() (int64, error) {
+	return b, nil
+}
+
+// postPublisher returns the board's publish (see board.add): it publishes
+// on events the event of the post that post makes for the ID the log
+// gives that event, and returns the ID. It waits for the log at most 5
+// seconds (one JetStream acknowledgment, or a few when other instances'
+// posts take the IDs it tries first), and not for the client, which may
+// leave: a post whose event is published must not fail for that.
+func postPublisher(events *sse.Broker) func(post func(id int64) Post) (int64, error) {
+	return func(post func(id int64) Post) (int64, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		rev, err := kv.Put(ctx, "last", nil)
+		id, err := events.PublishWaitFunc(ctx, postsTopic, func(id string) (sse.Event, error) {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return sse.Event{}, fmt.Errorf("the event log gave the ID %q: %w", id, err)
+			}
+			return postEvent(post(n))
+		})
 		if err != nil {
-			return 0, fmt.Errorf("numbering a post: %w", err)
+			return 0, err
 		}
-		return int64(rev), nil
+		return strconv.ParseInt(id, 10, 64)
 	}
-	return b, nextID, nil
 }
 
 // postEvent is the event of a new post: its data is the post's JSON as

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // eventStream is an open GET /events, read frame by frame.
@@ -172,9 +175,9 @@ func TestEventsReplay(t *testing.T) {
 
 // Two instances sharing a broker share their events: a post made on A
 // reaches B's /events, with A's JSON of the post; the event's ID is the
-// shared log's, so a client resumes with it on either instance; and the
-// instances number their posts from one sequence, never giving one ID
-// twice.
+// shared log's, so a client resumes with it on either instance; and it is
+// the post's id, as on a board alone, so the instances number their posts
+// from the log's sequence, never giving one ID twice.
 func TestEventsAcrossInstances(t *testing.T) {
 	broker := freeAddr(t)
 	a := startBoard(t, "-nats-embed", broker)
@@ -184,22 +187,41 @@ func TestEventsAcrossInstances(t *testing.T) {
 	login(t, ca, a.base, "ann")
 	login(t, cb, b.base, "bob")
 
+	// An event of another topic in the board's stream moves its sequence
+	// past what a count of the posts would say: the posts' ids must
+	// follow the sequence, not count.
+	nc, err := nats.Connect("nats://" + broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(t.Context(), eventsPrefix+".elsewhere", nil); err != nil {
+		t.Fatal(err)
+	}
+
 	idA := post(t, ca, a.base, "made on A")
 	evID, data := parsePost(t, onB.next())
 	if want := getPost(t, a.base, idA); data != want {
 		t.Fatalf("B's /events got %s, want A's post %s", data, want)
+	}
+	if evID != strconv.FormatInt(idA, 10) {
+		t.Fatalf("A's post %d came as the event %s", idA, evID)
 	}
 	if got := send(t, cb, "GET", b.base+"/api/posts/"+strconv.FormatInt(idA, 10), nil, nil); got.Status != 404 {
 		t.Errorf("A's post on B: %v, want 404 (posts stay where they were made)", got)
 	}
 
 	idB := post(t, cb, b.base, "made on B")
-	if idB == idA {
-		t.Fatalf("A and B both gave the ID %d", idA)
+	if idB <= idA {
+		t.Fatalf("B's post after A's %d got the ID %d", idA, idB)
 	}
 	evIDB, data := parsePost(t, onB.next())
-	if want := getPost(t, b.base, idB); data != want {
-		t.Fatalf("B's own post: %s, want %s", data, want)
+	if want := getPost(t, b.base, idB); data != want || evIDB != strconv.FormatInt(idB, 10) {
+		t.Fatalf("B's own post %d: event %s %s, want %s", idB, evIDB, data, want)
 	}
 
 	// A client of B that saw only A's post resumes on A with B's.

@@ -32,8 +32,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.keyFile, "key", "", "PEM private key file for TLS (with -cert)")
 	fs.BoolVar(&cfg.h2c, "h2c", false, "accept HTTP/2 without TLS on the cleartext port")
 	fs.BoolVar(&cfg.h3, "h3", false, "also serve HTTP/3 on UDP at the same port, advertised with Alt-Svc (needs -tls)")
-	fs.StringVar(&cfg.natsURL, "nats", "", "keep sessions, post IDs and the event log in JetStream on the NATS broker at this URL (nats://host:port)")
-	fs.StringVar(&cfg.natsEmbed, "nats-embed", "", "start a NATS broker with JetStream in this process, listening at this host:port, and keep sessions, post IDs and the event log there")
+	fs.StringVar(&cfg.natsURL, "nats", "", "keep sessions and the event log in JetStream on the NATS broker at this URL (nats://host:port)")
+	fs.StringVar(&cfg.natsEmbed, "nats-embed", "", "start a NATS broker with JetStream in this process, listening at this host:port, and keep sessions and the event log there")
 	fs.StringVar(&cfg.attachments, "attachments", "", "directory for attached files (default: a temporary directory removed at exit)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err

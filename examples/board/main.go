@@ -38,21 +38,24 @@
 // event). The id: field is the event's ID in the broker's log, which a
 // client sends back as Last-Event-ID when it reconnects, to be sent what
 // it missed (of the last 1,000 posts; before them, an event "missed"
-// first). The sse Broker numbers its events itself, so the board makes the
-// two IDs agree where it can:
+// first); and it is the post's id, in both modes, because the board
+// numbers each post by the ID its event gets: it has the log number the
+// event, builds the post and the event's data for that number
+// (sse.Broker.PublishWaitFunc), and stores the post once the event is
+// published, under its lock. A post whose event is refused is not made
+// (503).
 //
-//   - Alone (no -nats), the log is in memory and numbers the events 1, 2,
-//     3, ..., and so does the board its posts; it publishes each post's
-//     event while it holds its lock, in the order of the IDs, and makes no
-//     post whose event is refused (503). So id: is the post's id.
+//   - Alone (no -nats), the log is in memory, and the posts are numbered
+//     1, 2, 3, ...
 //   - With -nats or -nats-embed, the log is a JetStream stream
 //     (WHARF_BOARD_EVENTS, through sse/natssse, on the connection of the
-//     sessions) that every instance shares, and id: is its sequence number:
-//     increasing, unique, not the post's id, which only the data carries.
-//     It must be so for an EventSource to resume on any instance (the one
-//     it was on may have restarted). The posts are then numbered by a KV
-//     bucket (wharf_board_post_ids) that the instances share, so that no
-//     two posts anywhere have one id.
+//     sessions) that every instance shares, so that an EventSource resumes
+//     on any instance (the one it was on may have restarted); the posts'
+//     ids are its sequence numbers: increasing, unique across instances,
+//     not contiguous. The event is published on condition that the
+//     stream's sequence has not moved since the data was built for the
+//     next one; when another instance's event came first, the board builds
+//     it again for the new next.
 //
 // A post made on instance A reaches the pages of instance B as an event;
 // B does not store it (GET /api/posts on B does not list it, and
@@ -72,8 +75,8 @@
 //	-cert f -key f      serve TLS with this certificate
 //	-h2c                accept HTTP/2 in cleartext
 //	-h3                 also serve HTTP/3 on UDP at the same port (with -tls)
-//	-nats URL           keep sessions, post IDs and events in JetStream on
-//	                    this NATS broker
+//	-nats URL           keep sessions and events in JetStream on this NATS
+//	                    broker
 //	-nats-embed ADDR    start a NATS broker with JetStream at ADDR, and keep
 //	                    them there
 //	-attachments DIR    where attached files go (a temporary directory,

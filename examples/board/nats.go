@@ -63,8 +63,8 @@ func openSessionStore(ctx context.Context, js jetstream.JetStream) (session.Stor
 }
 
 // startBroker runs a NATS broker with JetStream in this process, keeping
-// its streams in a temporary directory: the sessions, post IDs and events
-// last as long as the broker, which is all an example needs.
+// its streams in a temporary directory: the sessions and events last as
+// long as the broker, which is all an example needs.
 func startBroker(addr string) (*server.Server, func(), error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -20,46 +20,54 @@ type Attachment struct {
 }
 
 // board holds the posts of this process, in memory: a restart loses them,
-// and two instances each have their own (only sessions, the post IDs and
-// the events are shared).
+// and two instances each have their own (only sessions and the events,
+// which number the posts, are shared).
 type board struct {
-	// ids numbers the posts when instances share it (see openEvents);
-	// nil means nextID does, 1, 2, 3, ...
-	ids func() (int64, error)
-	// publish sends a new post's event; nil means no events.
-	publish func(Post) error
+	// publish publishes the event of a new post, which post makes for the
+	// ID the event gets in the log, and returns that ID (postPublisher).
+	// post may be called more than once, for different IDs.
+	publish func(post func(id int64) Post) (int64, error)
 
-	mu     sync.Mutex
-	posts  []*Post // oldest first; ids only grow, so also sorted by id
-	nextID int64
+	mu    sync.Mutex
+	posts []*Post // oldest first; the log's IDs grow, so also sorted by id
 }
 
-func newBoard() *board { return &board{nextID: 1} }
-
-// add stores a new post by user, publishes its event, and returns a copy
-// of it. Both happen under the lock, so that the events go out in the
-// order of the posts' IDs, and a post whose event is refused is not made
-// (nor its ID used, when the board numbers its posts): so a page that
-// shows a post has had, or will have, its event, and without NATS the
-// events' IDs are the posts' IDs.
+// add makes a new post by user, publishes its event, and returns a copy of
+// the post.
+//
+// A post's id is the ID of its event in the broker's log, and the event's
+// data is the post's JSON, id included: so the data can only be made once
+// the ID is known, and the ID only the log can give (with NATS, the
+// stream's sequence, which JetStream assigns as it stores the message).
+// The board therefore lets the log number the event first and builds the
+// post, and the event's data, for that number (sse.Broker.PublishWaitFunc:
+// the MemoryLog builds it under its topic lock; natssse publishes it on
+// condition that the stream's sequence has not moved, and has it built
+// again for the next number when another instance's event came first).
+// Guessing the ID instead and publishing a fixed event would give some
+// events a data that names another post's id; reserving IDs apart from
+// the log, as a KV counter did, gave posts ids that were not their
+// events'.
+//
+// The post is stored only once its event is, and both happen under the
+// lock. So the posts are stored in the order of their ids (which the log
+// makes increase); a post whose event is refused is not made (the handler
+// answers 503); and a client that got the event from this instance and
+// asks GET /api/posts/{id} here waits for the lock, and finds the post.
+// With NATS the lock is held for the JetStream round trip: reads wait
+// that long, which is an example's trade for that guarantee.
 func (b *board) add(user, text string) (Post, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	id := b.nextID
-	if b.ids != nil {
-		var err error
-		if id, err = b.ids(); err != nil {
-			return Post{}, err
-		}
+	newPost := func(id int64) Post {
+		return Post{ID: id, User: user, Text: text, Attachments: []Attachment{}}
 	}
-	p := &Post{ID: id, User: user, Text: text, Attachments: []Attachment{}}
-	if b.publish != nil {
-		if err := b.publish(p.clone()); err != nil {
-			return Post{}, err
-		}
+	id, err := b.publish(newPost)
+	if err != nil {
+		return Post{}, err
 	}
-	b.nextID = id + 1
-	b.posts = append(b.posts, p)
+	p := newPost(id)
+	b.posts = append(b.posts, &p)
 	return p.clone(), nil
 }
 

@@ -70,21 +70,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	release = append(release, closeStore)
 	// The broker closes after the container's shutdown has ended its
 	// streams, and before the NATS connection its log uses.
-	events, ids, err := openEvents(ctx, js)
+	events, err := openEvents(ctx, js)
 	if err != nil {
 		return err
 	}
 	release = append(release, func() { events.Close() })
 
-	brd := newBoard()
-	brd.ids = ids
-	brd.publish = func(p Post) error {
-		ev, err := postEvent(p)
-		if err != nil {
-			return err
-		}
-		return events.Publish(postsTopic, ev)
-	}
+	brd := &board{publish: postPublisher(events)}
 	a := &app{board: brd, dir: dir, files: files, sessions: store, events: events, log: slog.Default()}
 	c, err := a.newContainer(cfg.containerOptions(tlsCfg)...)
 	if err != nil {

@@ -7,10 +7,16 @@
 // Config.Prefix + "." + topic. Append publishes an event there without
 // waiting for the acknowledgment (PublishMsgAsync: the JetStream
 // context's PublishAsyncMaxPending bounds what may be outstanding, and
-// its error handler hears of failures). Each instance reads the whole
-// stream with one ordered consumer, from the new messages on, and its
-// Broker fans each message out to the local streams of its topic: one
-// subscription per instance, not per client. An event's ID is its
+// its error handler hears of failures). AppendWait, for
+// Broker.PublishWait, publishes and waits for the acknowledgment, whose
+// sequence is the ID. AppendWaitFunc, for Broker.PublishWaitFunc,
+// publishes an event built for the stream's next sequence on the
+// condition that it still is the next (the expected last sequence), and
+// builds and tries again when another publisher took it first.
+//
+// Each instance reads the whole stream with one ordered consumer, from
+// the new messages on, and its Broker fans each message out to the local
+// streams of its topic: one subscription per instance, not per client. An event's ID is its
 // JetStream sequence number: IDs increase along a topic but are not
 // contiguous, as the topics share the stream's sequence.
 //

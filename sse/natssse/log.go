@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -51,12 +52,17 @@ type Log struct {
 	stream jetstream.Stream
 	prefix string
 
+	// last is the highest stream sequence the log has seen stored, by its
+	// consumer or its acknowledgments: AppendWaitFunc's first guess at the
+	// stream's last sequence, which spares it a request when it is right.
+	last atomic.Uint64
+
 	mu     sync.Mutex
 	cc     jetstream.ConsumeContext
 	closed bool
 }
 
-var _ sse.Log = (*Log)(nil)
+var _ sse.WaitLog = (*Log)(nil)
 
 // New returns a Log on the stream cfg names, binding it if it exists and
 // creating it otherwise. ctx bounds the calls to the broker.
@@ -119,6 +125,7 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 		if !ok {
 			return
 		}
+		l.seen(meta.Sequence.Stream)
 		deliver(topic, event(meta.Sequence.Stream, m.Headers(), m.Data()))
 	})
 	if err != nil {
@@ -139,9 +146,18 @@ func event(seq uint64, h nats.Header, data []byte) sse.Event {
 	return ev
 }
 
-// Append implements sse.Log: it publishes without waiting for the
-// acknowledgment.
-func (l *Log) Append(topic string, ev sse.Event) error {
+// seen notes that the stream holds the sequence seq.
+func (l *Log) seen(seq uint64) {
+	for {
+		last := l.last.Load()
+		if seq <= last || l.last.CompareAndSwap(last, seq) {
+			return
+		}
+	}
+}
+
+// msg is the message that carries ev on topic.
+func (l *Log) msg(topic string, ev sse.Event) *nats.Msg {
 	m := nats.NewMsg(l.prefix + topic)
 	m.Data = []byte(ev.Data)
 	if ev.Event != "" {
@@ -150,10 +166,75 @@ func (l *Log) Append(topic string, ev sse.Event) error {
 	if ms := ev.Retry.Milliseconds(); ms > 0 {
 		m.Header.Set(headerRetry, strconv.FormatInt(ms, 10))
 	}
-	if _, err := l.js.PublishMsgAsync(m); err != nil {
+	return m
+}
+
+// Append implements sse.Log: it publishes without waiting for the
+// acknowledgment.
+func (l *Log) Append(topic string, ev sse.Event) error {
+	if _, err := l.js.PublishMsgAsync(l.msg(topic, ev)); err != nil {
 		return fmt.Errorf("natssse: publish: %w", err)
 	}
 	return nil
+}
+
+// AppendWait implements sse.WaitLog: it publishes and waits for the
+// acknowledgment, which carries the sequence the stream gave the message.
+func (l *Log) AppendWait(ctx context.Context, topic string, ev sse.Event) (uint64, error) {
+	ack, err := l.js.PublishMsg(ctx, l.msg(topic, ev))
+	if err != nil {
+		return 0, fmt.Errorf("natssse: publish: %w", err)
+	}
+	l.seen(ack.Sequence)
+	return ack.Sequence, nil
+}
+
+// AppendWaitFunc implements sse.WaitLog. JetStream gives a message its
+// sequence as it stores it, so no one can learn the ID first; but a
+// publisher can make it certain. The log takes the stream's last
+// sequence to be the highest it has seen, builds the event for the next
+// one, and publishes it on the condition that the stream's last sequence
+// is still that (WithExpectLastSequence): then the stream stores it at
+// exactly that next sequence, the ID build was given. When any other
+// message came first, from any instance, the stream refuses this one and
+// stores nothing; the log then asks the stream for its last sequence and
+// tries again, until it succeeds, another error occurs, or ctx ends.
+//
+// The condition is on the whole stream, whose sequence every topic
+// shares: a topic whose stream carries busy topics may be refused often,
+// each retry costing a stream info request and a publish.
+func (l *Log) AppendWaitFunc(ctx context.Context, topic string, build func(id uint64) (sse.Event, error)) (uint64, error) {
+	last := l.last.Load()
+	for {
+		ev, err := build(last + 1)
+		if err != nil {
+			return 0, err
+		}
+		ack, err := l.js.PublishMsg(ctx, l.msg(topic, ev), jetstream.WithExpectLastSequence(last))
+		if err == nil {
+			l.seen(ack.Sequence)
+			return ack.Sequence, nil
+		}
+		if !wrongLastSequence(err) {
+			return 0, fmt.Errorf("natssse: publish: %w", err)
+		}
+		info, err := l.stream.Info(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("natssse: reading the stream's last sequence: %w", err)
+		}
+		last = info.State.LastSeq
+		l.seen(last)
+	}
+}
+
+// wrongLastSequence reports whether err is the stream's refusal of a
+// message whose expected last sequence was not the stream's: the code
+// differs between a stream of one replica and a replicated one.
+func wrongLastSequence(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) &&
+		(apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // Since implements sse.Log.
