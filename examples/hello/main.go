@@ -27,6 +27,7 @@
 // Usage:
 //
 //	go run ./examples/hello -addr 127.0.0.1:8080 [-workers N] [-qos N -qos-wait D -qos-priority HEADER] [-static DIR]
+//	    [-nats URL | -nats-embed HOST:PORT]  (/events' log in NATS JetStream, shared by the processes)
 //	curl 'http://127.0.0.1:8080/hello?name=Wharf'
 //
 // The server prints one line, "listening on http://ADDR", and shuts down
