@@ -88,7 +88,16 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 // client accepts one, else name itself.
 func (h *Handler) open(r *api.Request, name string) (representation, error) {
 	rep := representation{name: name}
-	if !h.cfg.DisablePrecompressed {
+	accept := r.Header().Values("Accept-Encoding")
+	if !h.cfg.DisablePrecompressed && len(accept) == 0 {
+		// Nothing but the file itself can answer, so the siblings are
+		// not looked for (two system calls a request, for the clients
+		// that send no Accept-Encoding: tools, APIs, load generators).
+		// Whether one exists is not known, so Vary is sent as if it
+		// did: an unneeded Vary costs a cache nothing but a key, a
+		// missing one could serve an encoding to who cannot read it.
+		rep.vary = true
+	} else if !h.cfg.DisablePrecompressed {
 		var have [len(codings)]bool
 		for i, c := range codings {
 			if info, err := fs.Stat(h.fsys, name+c.ext); err == nil && info.Mode().IsRegular() {
@@ -96,7 +105,7 @@ func (h *Handler) open(r *api.Request, name string) (representation, error) {
 			}
 		}
 		if rep.vary {
-			if i := negotiate(r.Header().Values("Accept-Encoding"), have); i >= 0 {
+			if i := negotiate(accept, have); i >= 0 {
 				if f, info, err := openRegular(h.fsys, name+codings[i].ext); err == nil {
 					rep.f, rep.info = f, info
 					rep.name, rep.coding = name+codings[i].ext, codings[i].coding

@@ -99,7 +99,7 @@ var handlerCases = []handlerCase{
 	// Files, and where the name comes from.
 	{name: "file", target: "/static/a/b.css", want: want{200, "body{}", map[string]string{
 		"Content-Type": "text/css; charset=utf-8", "Content-Length": "6", "Last-Modified": lastMod,
-		"Accept-Ranges": "bytes", "Cache-Control": "", "Vary": "", "Content-Encoding": ""}}},
+		"Accept-Ranges": "bytes", "Cache-Control": "", "Vary": "Accept-Encoding", "Content-Encoding": ""}}},
 	{name: "HEAD", method: "HEAD", target: "/static/a/b.css", want: want{200, "", map[string]string{"Content-Length": "6", "Content-Type": "text/css; charset=utf-8"}}},
 	{name: "default mapping", pattern: "/", target: "/a/b.css", want: want{200, "body{}", nil}},
 	{name: "prefix /*", pattern: "/*", target: "/a/b.css", want: want{200, "body{}", nil}},
