@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/static"
 )
 
 // BenchmarkServeSmallFile serves a 1 KiB file of an OS directory to an
@@ -28,4 +29,15 @@ func BenchmarkServeSmallFile(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// dirHandler serves dir with Dir, closed when the test ends.
+func dirHandler(t testing.TB, dir string) *static.Handler {
+	t.Helper()
+	h, err := static.Dir(dir, static.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/wharf-go/wharf/filters/gzip"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
-	"github.com/wharf-go/wharf/static"
 )
 
 // bigDir writes a directory with one file of size random bytes.
@@ -41,16 +40,6 @@ func bigDir(t testing.TB, size int) (string, []byte) {
 		t.Fatal(err)
 	}
 	return dir, content
-}
-
-func dirHandler(t testing.TB, dir string) *static.Handler {
-	t.Helper()
-	h, err := static.Dir(dir, static.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	return h
 }
 
 // A file of an OS directory arrives whole, in a range, and as HEAD, on
