@@ -43,22 +43,22 @@ func TestStreamEveryMode(t *testing.T) {
 			{ID: "3", Data: " three: ", Retry: 2 * time.Second},
 		}
 		for _, w := range want {
-			if got := a.next(t); got != w {
+			if got := a.Next(t); got != w {
 				t.Fatalf("got %+v, want %+v", got, w)
 			}
 		}
 
 		r := open(t, s, "/events/news", "1")
 		for _, w := range want[1:] {
-			if got := r.next(t); got != w {
+			if got := r.Next(t); got != w {
 				t.Fatalf("replayed %+v, want %+v", got, w)
 			}
 		}
 		if err := b.Publish("news", sse.Event{Data: "four"}); err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range []*client{a, r} {
-			if got := c.next(t); got.ID != "4" || got.Data != "four" {
+		for _, c := range []*wharftest.EventStream{a, r} {
+			if got := c.Next(t); got.ID != "4" || got.Data != "four" {
 				t.Fatalf("live after replay: %+v", got)
 			}
 		}
@@ -68,14 +68,12 @@ func TestStreamEveryMode(t *testing.T) {
 
 		// Heartbeats keep an idle stream talking.
 		wharftest.WaitFor(t, "heartbeats", func() bool {
-			a.mu.Lock()
-			defer a.mu.Unlock()
-			return a.comments >= 3
+			return a.Comments() >= 3
 		})
 
-		a.close()
+		a.Close()
 		wharftest.WaitFor(t, "the first stream removed", func() bool { return b.Stats().Streams == 1 })
-		r.close()
+		r.Close()
 		wharftest.WaitFor(t, "every stream removed", func() bool { return b.Stats().Streams == 0 })
 	})
 }
@@ -94,13 +92,13 @@ func TestShutdownEndsStreams(t *testing.T) {
 		if err := b.Publish("t", sse.Event{Data: "x"}); err != nil {
 			t.Fatal(err)
 		}
-		c.next(t)
+		c.Next(t)
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
 		if err := s.Container.Shutdown(ctx); err != nil {
 			t.Fatalf("Shutdown: %v", err)
 		}
-		if err := c.ended(t); err != nil {
+		if err := c.Ended(t); err != nil {
 			t.Fatalf("the stream ended with %v, want a clean end", err)
 		}
 		wharftest.WaitFor(t, "the stream removed", func() bool { return b.Stats().Streams == 0 })
@@ -119,7 +117,7 @@ func TestBrokerClose(t *testing.T) {
 		if err := b.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.ended(t); err != nil {
+		if err := c.Ended(t); err != nil {
 			t.Fatalf("the stream ended with %v, want a clean end", err)
 		}
 		if err := b.Publish("t", sse.Event{}); !errors.Is(err, sse.ErrClosed) {

@@ -47,7 +47,7 @@ func TestCustomLog(t *testing.T) {
 	}
 	b.Publish("t", sse.Event{Data: "last"})
 	for _, id := range []string{"1", "2", "3", "4"} {
-		if ev := c.next(t); ev.ID != id {
+		if ev := c.Next(t); ev.ID != id {
 			t.Fatalf("got %+v, want ID %s", ev, id)
 		}
 	}
@@ -74,6 +74,6 @@ func TestCustomLog(t *testing.T) {
 			t.Errorf("%s with Last-Event-ID %q: %d, want %d", tt.path, tt.lastID, resp.StatusCode, tt.status)
 		}
 	}
-	c.close()
+	c.Close()
 	wharftest.WaitFor(t, "no stream", func() bool { return b.Stats().Streams == 0 })
 }

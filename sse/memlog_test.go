@@ -96,13 +96,13 @@ func TestMissedEvent(t *testing.T) {
 			s := serve(t, b)
 			c := open(t, s, "/events/t", "1")
 			if missed != "-" {
-				ev := c.next(t)
+				ev := c.Next(t)
 				if want := map[string]string{"": "missed", "gap": "gap"}[missed]; ev.Type != want || ev.Data != "1" || ev.ID != "" {
 					t.Fatalf("missed event %+v", ev)
 				}
 			}
 			for _, id := range []string{"3", "4"} {
-				if ev := c.next(t); ev.ID != id {
+				if ev := c.Next(t); ev.ID != id {
 					t.Fatalf("got %+v, want ID %s", ev, id)
 				}
 			}

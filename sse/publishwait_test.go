@@ -59,7 +59,7 @@ func TestPublishWaitMemoryLog(t *testing.T) {
 	for i, want := range []struct{ id, typ, data string }{
 		{"1", "", "p"}, {"2", "", "w"}, {"3", "own", "I am 3"}, {"4", "", "after"},
 	} {
-		ev := c.next(t)
+		ev := c.Next(t)
 		if ev.ID != want.id || ev.Type != want.typ || ev.Data != want.data {
 			t.Fatalf("event %d: %+v, want %+v", i, ev, want)
 		}

@@ -80,13 +80,13 @@ func readRange(s *modes.Server, seen uint64, span int) error {
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	want := after + 1
 	lastK := map[string]int{}
 	for range span {
-		var ev = c.nextOr()
+		var ev = c.NextOr()
 		if ev == nil {
-			return fmt.Errorf("Last-Event-ID %q: stream ended (%v) before ID %d", lastID, c.err, want)
+			return fmt.Errorf("Last-Event-ID %q: stream ended (%v) before ID %d", lastID, c.Err(), want)
 		}
 		id, err := strconv.ParseUint(ev.ID, 10, 64)
 		if err != nil {

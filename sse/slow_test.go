@@ -52,14 +52,14 @@ func TestSlowConsumer(t *testing.T) {
 					t.Fatal(err)
 				}
 				// In step with the fast client, which so never queues.
-				if ev := fast.next(t); ev.ID != strconv.Itoa(n) || len(ev.Data) != len(data) {
+				if ev := fast.Next(t); ev.ID != strconv.Itoa(n) || len(ev.Data) != len(data) {
 					t.Fatalf("fast client: event %q of %d bytes, want %d", ev.ID, len(ev.Data), n)
 				}
 			}
 			if err := b.Publish("slow", sse.Event{Data: "after"}); err != nil {
 				t.Fatal(err)
 			}
-			if ev := fast.next(t); ev.ID != strconv.Itoa(n) || ev.Data != "after" {
+			if ev := fast.Next(t); ev.ID != strconv.Itoa(n) || ev.Data != "after" {
 				t.Fatalf("fast client after the slow one ended: %+v", ev)
 			}
 			wharftest.WaitFor(t, "the slow stream removed", func() bool { return b.Stats().Streams == 1 })
@@ -155,8 +155,8 @@ func TestSlowConsumerHTTP2(t *testing.T) {
 			}
 			defer slow.Body.Close()
 			fast := open(t, s, "/events/slow", "")
-			if slow.ProtoMajor != 2 || fast.resp.ProtoMajor != 2 {
-				t.Fatalf("protocols %s, %s", slow.Proto, fast.resp.Proto)
+			if slow.ProtoMajor != 2 || fast.Response().ProtoMajor != 2 {
+				t.Fatalf("protocols %s, %s", slow.Proto, fast.Response().Proto)
 			}
 
 			data := strings.Repeat("x", 32<<10)
@@ -168,7 +168,7 @@ func TestSlowConsumerHTTP2(t *testing.T) {
 				if err := b.Publish("slow", sse.Event{Data: data}); err != nil {
 					t.Fatal(err)
 				}
-				if ev := fast.next(t); ev.ID != strconv.Itoa(n) {
+				if ev := fast.Next(t); ev.ID != strconv.Itoa(n) {
 					t.Fatalf("fast client: event %q, want %d", ev.ID, n)
 				}
 			}
@@ -176,7 +176,7 @@ func TestSlowConsumerHTTP2(t *testing.T) {
 				if err := b.Publish("slow", sse.Event{Data: "after"}); err != nil {
 					t.Fatal(err)
 				}
-				if ev := fast.next(t); ev.ID != strconv.Itoa(n+k) || ev.Data != "after" {
+				if ev := fast.Next(t); ev.ID != strconv.Itoa(n+k) || ev.Data != "after" {
 					t.Fatalf("fast client after the slow one ended: %+v", ev)
 				}
 			}

@@ -1,12 +1,9 @@
 package natssse_test
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,12 +16,10 @@ import (
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
-	"github.com/wharf-go/wharf/internal/ssewire"
+	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/sse"
 	"github.com/wharf-go/wharf/sse/natssse"
 )
-
-const wait = 20 * time.Second
 
 // instance is one server of the application: its own NATS connection,
 // Log and Broker, and a container serving /events/{topic}.
@@ -83,7 +78,7 @@ func TestAcrossInstances(t *testing.T) {
 				if err := a.b.Publish("other", sse.Event{Data: "elsewhere"}); err != nil {
 					t.Fatal(err)
 				}
-				ev := onB.next(t)
+				ev := onB.Next(t)
 				if ev.Data != fmt.Sprintf("a%d\nline", i) || ev.Type != "n" || ev.Retry != time.Second {
 					t.Fatalf("B got %+v", ev)
 				}
@@ -97,30 +92,30 @@ func TestAcrossInstances(t *testing.T) {
 			// A's client reads three, leaves, and resumes on B.
 			var last string
 			for range 3 {
-				last = onA.next(t).ID
+				last = onA.Next(t).ID
 			}
-			onA.close()
+			onA.Close()
 			resumed := open(t, b.Server, "/events/news", last)
 			for _, want := range ids[3:] {
-				if ev := resumed.next(t); ev.ID != want {
+				if ev := resumed.Next(t); ev.ID != want {
 					t.Fatalf("resumed on B after %s: got %+v, want ID %s", last, ev, want)
 				}
 			}
 			if err := a.b.Publish("news", sse.Event{Data: "live"}); err != nil {
 				t.Fatal(err)
 			}
-			for _, c := range []*client{resumed, onB} {
-				if ev := c.next(t); ev.Data != "live" {
+			for _, c := range []*wharftest.EventStream{resumed, onB} {
+				if ev := c.Next(t); ev.Data != "live" {
 					t.Fatalf("live after the resume: %+v", ev)
 				}
 			}
 			// A Last-Event-ID of another topic: told, then given what
 			// follows it.
 			c := open(t, b.Server, "/events/news", "2")
-			if ev := c.next(t); ev.Type != "missed" || ev.Data != "2" {
+			if ev := c.Next(t); ev.Type != "missed" || ev.Data != "2" {
 				t.Fatalf("an ID of another topic: %+v", ev)
 			}
-			if ev := c.next(t); ev.ID != "3" {
+			if ev := c.Next(t); ev.ID != "3" {
 				t.Fatalf("after the missed event: %+v", ev)
 			}
 		})
@@ -149,7 +144,7 @@ func TestSeamAcrossInstances(t *testing.T) {
 	pubs.Go(func() {
 		for {
 			select {
-			case ev := <-watch.events:
+			case ev := <-watch.Events():
 				id, _ := strconv.ParseUint(ev.ID, 10, 64)
 				latest.Store(id)
 			case <-stop:
@@ -179,7 +174,7 @@ func TestSeamAcrossInstances(t *testing.T) {
 			}
 		})
 	}
-	wharftestWait(t, func() bool { return latest.Load() > 50 })
+	wharftest.WaitFor(t, "the condition", func() bool { return latest.Load() > 50 })
 	for range clients {
 		readers.Go(func() {
 			for range rounds {
@@ -191,9 +186,9 @@ func TestSeamAcrossInstances(t *testing.T) {
 					return
 				}
 				for want := after + 1; want <= after+span; want++ {
-					ev := c.nextOr()
+					ev := c.NextOr()
 					if ev == nil {
-						t.Errorf("after %d: the stream ended (%v) before ID %d", after, c.err, want)
+						t.Errorf("after %d: the stream ended (%v) before ID %d", after, c.Err(), want)
 						break
 					}
 					if ev.ID != strconv.FormatUint(want, 10) {
@@ -201,7 +196,7 @@ func TestSeamAcrossInstances(t *testing.T) {
 						break
 					}
 				}
-				c.close()
+				c.Close()
 			}
 		})
 	}
@@ -210,104 +205,11 @@ func TestSeamAcrossInstances(t *testing.T) {
 	pubs.Wait()
 }
 
-func wharftestWait(t *testing.T, cond func() bool) {
+func open(t *testing.T, s *modes.Server, path, lastID string) *wharftest.EventStream {
 	t.Helper()
-	for deadline := time.Now().Add(wait); !cond(); time.Sleep(2 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-	}
+	return wharftest.OpenEvents(t, s.Client, s.URL+path, lastID)
 }
 
-// client reads one stream with the ssewire decoder.
-type client struct {
-	resp   *http.Response
-	cancel context.CancelFunc
-	events chan ssewire.Event
-	done   chan struct{}
-	stop   chan struct{}
-	once   sync.Once
-	err    error
-}
-
-func open(t *testing.T, s *modes.Server, path, lastID string) *client {
-	t.Helper()
-	c, err := tryOpen(s, path, lastID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.close)
-	return c
-}
-
-func tryOpen(s *modes.Server, path, lastID string) (*client, error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+path, nil)
-	if lastID != "" {
-		req.Header.Set("Last-Event-ID", lastID)
-	}
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		resp.Body.Close()
-		cancel()
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	c := &client{resp: resp, cancel: cancel, events: make(chan ssewire.Event, 1024), done: make(chan struct{}), stop: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		var d ssewire.Decoder
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := resp.Body.Read(buf)
-			if ferr := d.Feed(buf[:n], func(ev ssewire.Event) {
-				select {
-				case c.events <- ev:
-				case <-c.stop:
-				}
-			}); ferr != nil {
-				c.err = ferr
-				return
-			}
-			if err != nil {
-				c.err = err
-				return
-			}
-		}
-	}()
-	return c, nil
-}
-
-func (c *client) nextOr() *ssewire.Event {
-	select {
-	case ev := <-c.events:
-		return &ev
-	case <-c.done:
-		select {
-		case ev := <-c.events:
-			return &ev
-		default:
-		}
-	case <-time.After(wait):
-	}
-	return nil
-}
-
-func (c *client) next(t *testing.T) ssewire.Event {
-	t.Helper()
-	ev := c.nextOr()
-	if ev == nil {
-		t.Fatalf("no event (stream: %v)", c.err)
-	}
-	return *ev
-}
-
-func (c *client) close() {
-	c.once.Do(func() { close(c.stop) })
-	c.cancel()
-	c.resp.Body.Close()
-	<-c.done
+func tryOpen(s *modes.Server, path, lastID string) (*wharftest.EventStream, error) {
+	return wharftest.TryOpenEvents(s.Client, s.URL+path, lastID)
 }

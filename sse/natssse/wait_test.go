@@ -43,7 +43,7 @@ func TestPublishWait(t *testing.T) {
 		t.Fatalf("PublishWait after another topic's event: %q, %v", id, err)
 	}
 	for _, want := range []string{"1", "3"} {
-		if ev := onB.next(t); ev.ID != want {
+		if ev := onB.Next(t); ev.ID != want {
 			t.Fatalf("got %+v, want ID %s", ev, want)
 		}
 	}
@@ -96,7 +96,7 @@ func TestPublishWait(t *testing.T) {
 		return
 	}
 	for range 2 * perInstance {
-		ev := onB.next(t)
+		ev := onB.Next(t)
 		if ev.Type != "own" || ev.Data != "I am "+ev.ID || !returned[ev.ID] {
 			t.Fatalf("got %+v: not an event that holds its ID and whose ID was returned", ev)
 		}
