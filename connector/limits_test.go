@@ -594,11 +594,7 @@ func (s *limitServer) dial(t *testing.T) (net.Conn, *bufio.Reader) {
 // dialSmall dials with a 4 KiB receive buffer.
 func (s *limitServer) dialSmall(t *testing.T) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
-		})
-	}}
+	d := wharftest.SmallReceiveBuffer(4 << 10)
 	nc, err := d.Dial("tcp", s.addr)
 	if err != nil {
 		t.Fatal(err)

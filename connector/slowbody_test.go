@@ -186,11 +186,7 @@ func TestSlowReaderFlood(t *testing.T) {
 			t.Fatal(err)
 		}
 		addr, c := serveOn(t, cfg, l)
-		d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-			return rc.Control(func(fd uintptr) {
-				syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
-			})
-		}}
+		d := wharftest.SmallReceiveBuffer(4 << 10)
 		start := time.Now()
 		stop := make(chan struct{})
 		var wg sync.WaitGroup

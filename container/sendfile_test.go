@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -161,11 +160,7 @@ func TestOutputSendFile(t *testing.T) {
 // server then waits for every one of them.
 func slowClients(t *testing.T, addr, target string, n int) []net.Conn {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10)
-		})
-	}}
+	d := wharftest.SmallReceiveBuffer(8 << 10)
 	conns := make([]net.Conn, n)
 	for i := range conns {
 		nc, err := d.Dial("tcp", addr)

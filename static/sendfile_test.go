@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
@@ -92,11 +91,7 @@ func TestSlowDownloadsHoldNoGoroutine(t *testing.T) {
 	s := modes.Start(t, modes.H1, c)
 	addr := s.URL[len("http://"):]
 	base := runtime.NumGoroutine()
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 8<<10)
-		})
-	}}
+	d := wharftest.SmallReceiveBuffer(8 << 10)
 	conns := make([]net.Conn, clients)
 	for i := range conns {
 		nc, err := d.Dial("tcp", addr)
