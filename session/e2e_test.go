@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
 )
 
@@ -129,30 +130,11 @@ func client(t *testing.T, s *modes.Server) *http.Client {
 
 func do(t *testing.T, c *http.Client, method, url string, form url.Values) (string, *http.Response) {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, resp := wharftest.Send(t, c, method, url, form)
 	if resp.StatusCode >= 300 {
 		t.Fatalf("%s %s: %s %s", method, url, resp.Status, b)
 	}
-	return string(b), resp
+	return b, resp
 }
 
 func sessionCookie(resp *http.Response) *http.Cookie {

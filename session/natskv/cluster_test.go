@@ -1,11 +1,9 @@
 package natskv_test
 
 import (
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
 	"github.com/wharf-go/wharf/session/natskv"
 )
@@ -68,27 +67,11 @@ func start(t *testing.T, m modes.Mode, b *natstest.Broker, barrier *atomic.Point
 // both instances: cookies do not depend on the port) and returns the body.
 func call(t *testing.T, c *http.Client, method, u string, form url.Values) string {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	b, resp := wharftest.Send(t, c, method, u, form)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %s %s", method, u, resp.Status, b)
 	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: %s %s %v", method, u, resp.Status, b, err)
-	}
-	return string(b)
+	return b
 }
 
 // Two instances, each with its own connection to one broker: a session
