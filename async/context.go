@@ -60,6 +60,18 @@ func (a *Context) DispatchOr(task Func, dropped func(error)) error {
 	return a.ex.Submit(task, dropped)
 }
 
+// DispatchNonBlocking is Dispatch for a task that never blocks (it
+// writes through an Output, queues, signals): when the request is idle
+// (no task running or queued), the calling goroutine runs task before
+// DispatchNonBlocking returns, with no hand-over to another goroutine;
+// otherwise task is queued as Dispatch queues it. Tasks queued while it
+// runs, and the completion if it completes the request, go to the
+// executor, so the caller runs this one task at most. It is for a
+// goroutine that fans one event out to many requests (package sse's
+// publishers): a hand-over per request would cost more than the write.
+// task runs under the caller's locks, so it must not wait for them.
+func (a *Context) DispatchNonBlocking(task Func) error { return a.ex.SubmitHere(task, nil) }
+
 // Executor returns an executor for Go code that takes a func(func()): every
 // function it is given runs as a serialized task of the request (use
 // Response inside it to reach the response). Functions given after

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -75,6 +76,62 @@ func ExampleContext_Executor() {
 	resp.Body.Close()
 	fmt.Println(string(b))
 	// Output: written from the executor
+}
+
+// A publisher fanning one message out to many waiting requests: where a
+// request is idle, DispatchNonBlocking runs its task right here, with no
+// hand-over to another goroutine per request.
+func ExampleContext_DispatchNonBlocking() {
+	var mu sync.Mutex
+	var waiting []*async.Context
+	arrived := make(chan struct{}, 3)
+	c := container.New()
+	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		waiting = append(waiting, a)
+		mu.Unlock()
+		arrived <- struct{}{}
+		return nil
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	bodies := make(chan string, 3)
+	for range 3 {
+		go func() {
+			resp, err := http.Get("http://" + l.Addr().String() + "/wait")
+			if err != nil {
+				bodies <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			bodies <- string(b)
+		}()
+	}
+	for range 3 {
+		<-arrived
+	}
+	mu.Lock()
+	for _, a := range waiting {
+		a.DispatchNonBlocking(func(w api.Response) { // never blocks: it writes and completes
+			io.WriteString(w, "news")
+			a.Complete()
+		})
+	}
+	mu.Unlock()
+	for range 3 {
+		fmt.Println(<-bodies)
+	}
+	// Output:
+	// news
+	// news
+	// news
 }
 
 // download writes a file through an Output: on the epoll connector it goes

@@ -13,6 +13,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/owner"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -343,6 +344,7 @@ func TestRaceStorm(t *testing.T) {
 			func() { x.Expire() },
 			func() { x.Fail(errors.New("gone")) },
 			func() { a.Dispatch(func(w api.Response) { w.WriteString("t") }) },
+			func() { a.DispatchNonBlocking(func(w api.Response) { w.WriteString("n") }) },
 		}
 		for j, op := range ops {
 			if (i>>j)&1 == 0 && j != 1 {
@@ -414,5 +416,87 @@ func TestStartAfterReturn(t *testing.T) {
 	close(returned)
 	if err := <-got; !errors.Is(err, api.ErrNotSerialized) {
 		t.Errorf("Start after the handler returned = %v, want ErrNotSerialized", err)
+	}
+}
+
+// DispatchNonBlocking runs the task on the calling goroutine when the
+// request is idle, and queues it behind a running task otherwise.
+func TestDispatchNonBlockingRunsHere(t *testing.T) {
+	x, a := startAsync(nil)
+	ran := false // no lock: the race detector fails the test if another goroutine ran it
+	if err := a.DispatchNonBlocking(func(w api.Response) { ran = true; w.WriteString("a") }); err != nil {
+		t.Fatal(err)
+	}
+	if !ran {
+		t.Fatal("the idle request's task did not run before DispatchNonBlocking returned")
+	}
+
+	running, release := make(chan struct{}), make(chan struct{})
+	a.Dispatch(func(w api.Response) { close(running); <-release; w.WriteString("b") })
+	<-running
+	var behind atomic.Bool
+	if err := a.DispatchNonBlocking(func(w api.Response) { behind.Store(true); w.WriteString("c") }); err != nil {
+		t.Fatal(err)
+	}
+	if behind.Load() {
+		t.Fatal("the task ran while another task of the request was running")
+	}
+	close(release)
+	a.Dispatch(func(api.Response) { a.Complete() })
+	<-x.Done()
+	if got := x.Out.Body(); got != "abc" {
+		t.Fatalf("body = %q, want abc", got)
+	}
+}
+
+// What the task queues, and the completion it asks for, are left to the
+// executor: the caller of DispatchNonBlocking runs that one task only.
+func TestDispatchNonBlockingRunsOneTask(t *testing.T) {
+	for _, complete := range []bool{false, true} {
+		x, a := startAsync(nil)
+		returned := make(chan struct{})
+		after := make(chan bool, 1)
+		waitReturned := func() {
+			select {
+			case <-returned:
+				after <- true
+			case <-time.After(5 * time.Second):
+				after <- false
+			}
+		}
+		if complete {
+			a.AddListener(async.Listener{OnComplete: func(*api.Request, error) { waitReturned() }})
+		}
+		err := a.DispatchNonBlocking(func(w api.Response) {
+			if complete {
+				a.Complete()
+				return
+			}
+			a.Dispatch(func(api.Response) { waitReturned(); a.Complete() })
+		})
+		close(returned)
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-x.Done()
+		if !<-after {
+			t.Fatalf("complete=%v: what followed the task ran on the caller's goroutine", complete)
+		}
+	}
+}
+
+// A task dispatched to a waiting request costs one allocation, its
+// Response handle: the queue goes back to the exchange's own array once
+// it is empty, so neither the task nor the wait keeps one of its own.
+func TestDispatchAllocations(t *testing.T) {
+	x, a := startAsync(nil)
+	defer func() { a.Complete(); <-x.Done() }()
+	task := func(w api.Response) {}
+	limit := 1.0
+	if owner.Enabled() {
+		limit += 2 // the loop's ownership checks, in tests only
+	}
+	if n := testing.AllocsPerRun(100, func() { a.DispatchNonBlocking(task) }); n > limit {
+		t.Errorf("%v allocations per task, want at most %v", n, limit)
 	}
 }

@@ -26,12 +26,13 @@ type WriteListener interface {
 const DefaultOutputWindow = 64 << 10
 
 // Output is a response body written without blocking: Write and SendFile
-// queue and return at once; a serialized task hands the queue to the
-// connection.
+// return at once; a serialized task (the flush) hands what they queued to
+// the connection.
 //
 // Where the response can be written without blocking
-// (api.NonBlockingWriter: the epoll connector's cleartext HTTP/1.1), that
-// task writes what the socket takes, asks to be woken when it takes more,
+// (api.NonBlockingWriter: the epoll connector's cleartext HTTP/1.1), a
+// Write with nothing queued before it goes to the connection itself, and
+// the flush writes what the socket takes, asks to be woken when it takes more,
 // and returns: a slow client holds no goroutine, and a file goes out with
 // sendfile(2). Elsewhere (TLS, HTTP/2, HTTP/3, the portable connector) the
 // task writes with the response's blocking methods, and a slow client
@@ -53,6 +54,7 @@ type Output struct {
 	scheduled  bool // a flush task is queued, or waits for the connection
 	wantReady  bool // IsReady said false: call OnWritePossible after the flush
 	completing bool // Complete was asked: complete after the flush
+	failed     bool // err came from Write's own write: the flush reports it
 	err        error
 }
 
@@ -91,9 +93,12 @@ func (o *Output) IsReady() bool {
 	return true
 }
 
-// Write queues a copy of p. It never blocks; it returns api.ErrWouldBlock
-// (and queues nothing) when IsReady would report false, and the write
-// error once one happened.
+// Write takes p and never blocks. Where the connection writes without
+// blocking and nothing is queued before p, p goes to it at once (what the
+// socket does not take now is kept by the connection and sent as it
+// drains); otherwise a copy of p is queued for the flush task. It returns
+// api.ErrWouldBlock (and takes nothing) when IsReady would report false,
+// and the write error once one happened.
 func (o *Output) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	if o.err != nil {
@@ -106,10 +111,60 @@ func (o *Output) Write(p []byte) (int, error) {
 		o.mu.Unlock()
 		return 0, api.ErrWouldBlock
 	}
+	if !o.scheduled && len(o.pending) == 0 {
+		if nb := o.nonBlocking(); nb != nil {
+			// Nothing is queued or on its way: hand p to the connection
+			// now, as a flush would, saving the flush task.
+			o.scheduled = true
+			o.mu.Unlock()
+			return o.writeDirect(nb, p)
+		}
+	}
 	o.pending = append(o.pending, piece{b: append([]byte(nil), p...)})
 	o.size += len(p)
 	o.mu.Unlock()
 	o.schedule()
+	return len(p), nil
+}
+
+// nonBlocking returns the running task's non-blocking writer, or nil when
+// the response has none (or Write was called outside a task, which the
+// flush then reports).
+func (o *Output) nonBlocking() api.NonBlockingWriter {
+	if nb, ok := api.As[api.NonBlockingWriter](o.a.Response()); ok && nb.NonBlocking() {
+		return nb
+	}
+	return nil
+}
+
+// writeDirect writes p through nb for Write (scheduled is set): the
+// connection takes all of it, sending what it can now. When some is left
+// unsent, the connection's wake-up dispatches the flush, as after a
+// flush that waits; a failure is reported by a flush task, as a failed
+// flush reports it (to OnError, then completing).
+func (o *Output) writeDirect(nb api.NonBlockingWriter, p []byte) (int, error) {
+	ready, err := nb.WriteNow(p)
+	switch {
+	case err != nil:
+		o.mu.Lock()
+		if o.err == nil {
+			o.err = err
+			o.failed = true
+		}
+		o.mu.Unlock()
+		o.dispatch()
+		return 0, err
+	case !ready:
+		nb.NotifyWritable(o.dispatch)
+	default:
+		o.mu.Lock()
+		o.scheduled = false
+		again := len(o.pending) > 0 || o.completing
+		o.mu.Unlock()
+		if again { // Complete was asked meanwhile (by another goroutine)
+			o.schedule()
+		}
+	}
 	return len(p), nil
 }
 
@@ -177,7 +232,14 @@ func (o *Output) flush(w api.Response) {
 		nb = nil
 	}
 	var err error
+	o.mu.Lock()
+	if o.failed { // Write's own write failed: report it as a flush would
+		o.failed = false
+		err = o.err
+	}
+	o.mu.Unlock()
 	waiting := false
+	wrote := false // a write through nb: it said whether anything is left
 	for err == nil && !waiting {
 		o.mu.Lock()
 		if len(o.pending) == 0 {
@@ -188,6 +250,7 @@ func (o *Output) flush(w api.Response) {
 		o.mu.Unlock()
 		var done bool
 		if nb != nil {
+			wrote = true
 			done, waiting, err = o.writeNow(nb, &p)
 		} else {
 			done, err = o.writeBlocking(w, &p)
@@ -202,15 +265,16 @@ func (o *Output) flush(w api.Response) {
 		}
 		o.mu.Unlock()
 	}
-	if err == nil && !waiting {
-		if nb != nil {
-			// What the stream still holds from the last write.
-			var ready bool
-			ready, err = nb.WriteNow(nil)
-			waiting = !ready && err == nil
-		} else {
-			err = w.Flush()
-		}
+	switch {
+	case err != nil || waiting:
+	case nb == nil:
+		err = w.Flush()
+	case !wrote:
+		// What the stream still holds from an earlier write, or the
+		// head alone.
+		var ready bool
+		ready, err = nb.WriteNow(nil)
+		waiting = !ready && err == nil
 	}
 	if waiting {
 		// scheduled stays set: the connection's wake-up dispatches the

@@ -280,3 +280,74 @@ func TestOutputStalledClientTimesOut(t *testing.T) {
 		})
 	}
 }
+
+// writeInTask writes through an Output and then, still in the listener's
+// task, waits for the client to have read what it wrote.
+type writeInTask struct {
+	out    *async.Output
+	seen   chan struct{}
+	result chan bool
+}
+
+func (l *writeInTask) OnWritePossible(w api.Response) {
+	if l.seen == nil {
+		return
+	}
+	seen := l.seen
+	l.seen = nil
+	w.Header().Set("Content-Length", "5")
+	if _, err := l.out.Write([]byte("hello")); err != nil {
+		l.result <- false
+		return
+	}
+	select {
+	case <-seen:
+		l.result <- true
+	case <-time.After(5 * time.Second):
+		l.result <- false
+	}
+	l.out.Complete()
+}
+
+func (l *writeInTask) OnError(api.Response, error) {}
+
+// Where the connection writes without blocking, Output.Write hands the
+// bytes to it at once, as a servlet's non-blocking write does: they reach
+// the client while the task that wrote them still runs, with no flush
+// task queued behind it.
+func TestOutputWriteGoesOutAtOnce(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the epoll connector is Linux's")
+	}
+	seen := make(chan struct{})
+	l := &writeInTask{seen: seen, result: make(chan bool, 1)}
+	c := container.New()
+	c.HandleFunc("/w", func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		l.out, err = a.SetWriteListener(l)
+		return err
+	})
+	s := modes.Start(t, modes.H1, c)
+	nc, err := net.Dial("tcp", s.URL[len("http://"):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := io.WriteString(nc, "GET /w HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(nc, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	body, err := readResponseBody(nc, 5)
+	if err != nil || string(body) != "hello" {
+		t.Fatalf("body %q, %v", body, err)
+	}
+	close(seen)
+	if !<-l.result {
+		t.Fatal("the bytes did not go out before the writing task returned")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Broker carries published events to the open streams of their topics.
@@ -20,6 +21,13 @@ type Broker struct {
 	mu     sync.RWMutex
 	closed bool
 	topics map[string]map[*stream]struct{}
+
+	subsPool sync.Pool // of *[]*stream: copies of streams to visit outside mu
+
+	// hb is the heartbeat tick, one for every stream: running while any
+	// is open (hbOn), under mu.
+	hb   *time.Timer
+	hbOn bool
 
 	streams   atomic.Int64
 	opened    atomic.Uint64
@@ -41,6 +49,7 @@ type Stats struct {
 func NewBroker(cfg Config) (*Broker, error) {
 	cfg = cfg.withDefaults()
 	b := &Broker{cfg: cfg, log: cfg.Log, topics: map[string]map[*stream]struct{}{}}
+	b.subsPool.New = func() any { return new([]*stream) }
 	if err := b.log.Open(b.deliver); err != nil {
 		return nil, err
 	}
@@ -149,20 +158,30 @@ func (b *Broker) publishWait(topic string, check func() error, appendWait func(W
 
 // deliver is the log's delivery: the event, encoded once, is offered to
 // every stream of its topic, none of which may block it.
+//
+// The streams are offered the frame outside the lock: an idle stream's
+// pump runs in offer, on this goroutine, and writes.
 func (b *Broker) deliver(topic string, ev Event) {
 	b.mu.RLock()
-	defer b.mu.RUnlock()
 	subs := b.topics[topic]
 	if len(subs) == 0 {
+		b.mu.RUnlock()
 		return
 	}
-	f, err := encode(ev)
-	if err != nil {
-		return // not from a Publish of ours: nothing a stream could send
-	}
+	bp := b.subsPool.Get().(*[]*stream)
+	list := (*bp)[:0]
 	for s := range subs {
-		s.offer(f)
+		list = append(list, s)
 	}
+	b.mu.RUnlock()
+	if f, err := encode(ev); err == nil { // else not from a Publish of ours: nothing a stream could send
+		for _, s := range list {
+			s.offer(f)
+		}
+	}
+	clear(list)
+	*bp = list
+	b.subsPool.Put(bp)
 }
 
 // subscribe adds s to its topic; it fails once the Broker is closed.
@@ -180,7 +199,43 @@ func (b *Broker) subscribe(s *stream) error {
 	subs[s] = struct{}{}
 	b.streams.Add(1)
 	b.opened.Add(1)
+	if b.cfg.Heartbeat > 0 && !b.hbOn {
+		b.hbOn = true
+		if b.hb == nil {
+			b.hb = time.AfterFunc(b.cfg.Heartbeat, b.tick)
+		} else {
+			b.hb.Reset(b.cfg.Heartbeat)
+		}
+	}
 	return nil
+}
+
+// tick is the heartbeat: every Config.Heartbeat, each stream that wrote
+// nothing since the last tick sends a comment. One timer serves every
+// stream (a timer each would cost an idle stream more than the rest of
+// its state); it stops when no stream is open.
+func (b *Broker) tick() {
+	b.mu.Lock()
+	if b.closed || len(b.topics) == 0 {
+		b.hbOn = false
+		b.mu.Unlock()
+		return
+	}
+	bp := b.subsPool.Get().(*[]*stream)
+	list := (*bp)[:0]
+	for _, subs := range b.topics {
+		for s := range subs {
+			list = append(list, s)
+		}
+	}
+	b.hb.Reset(b.cfg.Heartbeat)
+	b.mu.Unlock()
+	for _, s := range list {
+		s.beat()
+	}
+	clear(list)
+	*bp = list
+	b.subsPool.Put(bp)
 }
 
 // unsubscribe removes s from its topic, and the topic once empty.
@@ -220,6 +275,10 @@ func (b *Broker) Close() error {
 		return nil
 	}
 	b.closed = true
+	if b.hb != nil {
+		b.hb.Stop()
+		b.hbOn = false
+	}
 	var all []*stream
 	for _, subs := range b.topics {
 		for s := range subs {

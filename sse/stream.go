@@ -3,19 +3,19 @@ package sse
 import (
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 )
 
-// stream is one open event stream: a request in async mode, its Output,
-// a bounded queue and a heartbeat timer. It holds no goroutine: publishers
+// stream is one open event stream: a request in async mode, its Output
+// and a bounded queue; the Broker's heartbeat tick visits it. It holds no
+// goroutine: publishers
 // queue frames (offer) and dispatch a pump task when it is not already
 // coming; the pump writes while the Output is ready, and the Output's
 // OnWritePossible runs it again when the connection drains.
 //
-// offer, stop and the heartbeat run on any goroutine; pump,
+// offer, stop and beat run on any goroutine; pump,
 // OnWritePossible, OnError and onShutdown are the request's serialized
 // tasks; onComplete runs once when the request completed.
 type stream struct {
@@ -30,13 +30,12 @@ type stream struct {
 	// the live frames not yet written (at most MaxQueue).
 	mu        sync.Mutex
 	st        state
-	hb        *time.Timer
 	head      []*frame
 	replay    []Event
 	queue     []*frame
 	through   uint64 // the highest event ID the stream has: a delivery up to it is a duplicate
 	scheduled bool   // a pump is queued, or OnWritePossible will run one
-	wrote     bool   // something was written since the last heartbeat tick
+	wrote     bool   // something was written since the Broker's last heartbeat tick
 }
 
 // fire feeds ev to the machine. s.mu must be held; the caller does the
@@ -46,9 +45,6 @@ func (s *stream) fire(ev event) action {
 	s.st = st
 	if act&(actFail|actComplete|actRelease) != 0 {
 		s.head, s.replay, s.queue = nil, nil, nil // nothing more will be written
-	}
-	if act&actRelease != 0 && s.hb != nil {
-		s.hb.Stop()
 	}
 	if act&actWrite != 0 {
 		act = act&^actWrite | s.scheduleLocked()
@@ -60,7 +56,11 @@ func (s *stream) fire(ev event) action {
 // calls may run its listeners.
 func (s *stream) do(act action) {
 	if act&actWrite != 0 {
-		if err := s.a.Dispatch(s.pump); err != nil {
+		// The pump never blocks (it writes through the Output), so an
+		// idle stream's runs here, on the publisher's goroutine: a
+		// hand-over to another goroutine per stream and event would cost
+		// more than the write itself.
+		if err := s.a.DispatchNonBlocking(s.pump); err != nil {
 			s.mu.Lock()
 			s.scheduled = false
 			s.mu.Unlock()
@@ -129,9 +129,6 @@ func (s *stream) seam(head []*frame, replay []Event, through uint64) {
 	clear(s.queue[len(kept):])
 	s.queue = kept
 	act := s.fire(evReplayed)
-	if s.st == stLive && s.b.cfg.Heartbeat > 0 {
-		s.hb = time.AfterFunc(s.b.cfg.Heartbeat, s.beat)
-	}
 	s.mu.Unlock()
 	s.do(act)
 }
@@ -176,11 +173,16 @@ func (s *stream) pump(api.Response) {
 		}
 		s.wrote = true
 		s.mu.Unlock()
-		if _, err := s.out.Write(f.b); err != nil {
-			return // the Output reports it to OnError and completes
-		}
+		// Counted before the write, which may reach the client before
+		// it returns: a client that saw the event finds it in Stats.
 		if f.seq != 0 {
 			s.b.delivered.Add(1)
+		}
+		if _, err := s.out.Write(f.b); err != nil {
+			if f.seq != 0 {
+				s.b.delivered.Add(^uint64(0))
+			}
+			return // the Output reports it to OnError and completes
 		}
 	}
 }
@@ -193,8 +195,8 @@ func (s *stream) OnWritePossible(w api.Response) { s.pump(w) }
 // completes the request, and onComplete cleans up.
 func (s *stream) OnError(api.Response, error) {}
 
-// beat is the heartbeat timer's function: a stream silent for a whole
-// period gets a comment.
+// beat is called by the Broker's heartbeat tick: a stream silent for a
+// whole period gets a comment.
 func (s *stream) beat() {
 	s.mu.Lock()
 	if s.st != stLive {
@@ -207,7 +209,6 @@ func (s *stream) beat() {
 		act = s.scheduleLocked()
 	}
 	s.wrote = false
-	s.hb.Reset(s.b.cfg.Heartbeat)
 	s.mu.Unlock()
 	s.do(act)
 }

@@ -309,7 +309,12 @@ func (ex *Exchange) logger() *slog.Logger {
 
 // run is the loop: the one goroutine that owns the exchange runs queued tasks
 // until the queue is empty, the exchange suspends, or it completes.
-func (ex *Exchange) run() {
+func (ex *Exchange) run() { ex.loopOn(false) }
+
+// loopOn is run; here says the goroutine is a caller of SubmitHere, which
+// runs one task and leaves whatever follows it (more tasks, the finish) to
+// the executor.
+func (ex *Exchange) loopOn(here bool) {
 	ex.loop.Acquire()
 	for {
 		ex.mu.Lock()
@@ -321,6 +326,12 @@ func (ex *Exchange) run() {
 		q := ex.queue[0]
 		ex.queue[0] = queued{}
 		ex.queue = ex.queue[1:]
+		if len(ex.queue) == 0 {
+			// Back to the exchange's own array: popping from the front
+			// used up the capacity, and the next task would allocate
+			// (and a waiting request keep) an array of its own.
+			ex.queue = ex.queueBuf[:0]
+		}
 		if _, err := ex.m.transition(evDequeue, q.kind == kindDispatch, false); err != nil {
 			ex.mu.Unlock()
 			panic("async: " + err.Error())
@@ -349,7 +360,7 @@ func (ex *Exchange) run() {
 		// dispatcher.Yielder, called by Suspend): what follows must not
 		// run under them, nor without them on a goroutine that may not
 		// park. The executor takes it.
-		handOff := ex.yielded && (more || act&actFinish != 0)
+		handOff := (ex.yielded || here) && (more || act&actFinish != 0)
 		ex.yielded = false
 		if !more && act&actFinish == 0 {
 			// Give up ownership before anyone can see the exchange waiting:
@@ -737,6 +748,28 @@ func (ex *Exchange) Submit(t Func, dropped func(error)) error {
 		ex.queue = append(ex.queue, queued{kind: kindTask, fn: t, dropped: dropped})
 	}
 	ex.mu.Unlock()
+	ex.act(act)
+	return err
+}
+
+// SubmitHere is Submit for a task that never blocks: when the exchange is
+// idle (suspended, no task running or queued) the calling goroutine runs
+// t before SubmitHere returns, saving the hand-over to the executor;
+// otherwise t is queued as Submit queues it. Whatever is queued while t
+// runs, and the finish if t completes the exchange, go to the executor,
+// so the caller runs t and nothing else. t runs with the caller's locks
+// held: it must not wait for them.
+func (ex *Exchange) SubmitHere(t Func, dropped func(error)) error {
+	ex.mu.Lock()
+	act, err := ex.m.transition(evSubmit, false, false)
+	if err == nil {
+		ex.queue = append(ex.queue, queued{kind: kindTask, fn: t, dropped: dropped})
+	}
+	ex.mu.Unlock()
+	if act&actRun != 0 {
+		ex.loopOn(true)
+		act &^= actRun
+	}
 	ex.act(act)
 	return err
 }
