@@ -141,8 +141,11 @@ func (c *conn) serve() {
 		c.must(evHead)
 		c.srv.Handler.ServeStream(s)
 		if s.handoff.Load() == hoServing {
-			// Probably suspended. Mark it before the swap: once the swap
-			// succeeds, the finisher owns the connection state.
+			// Probably suspended: a waiting request keeps no read buffer
+			// (on TLS, crypto/tls's own buffers are what it holds). Then
+			// mark it before the swap: once the swap succeeds, the
+			// finisher owns the connection state.
+			c.releaseIdleReadBuffer(s)
 			c.must(evSuspend)
 			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
 				return // Finish or Abort picks the connection up

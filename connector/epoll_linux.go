@@ -255,8 +255,8 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		}
 		if s.handoff.Load() == hoServing {
 			f.setNoPark(false)
-			c.must(evSuspend)
 			c.releaseIdleReadBuffer(s)
+			c.must(evSuspend)
 			f.detach(s)
 			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
 				return // the finisher continues the connection

@@ -13,3 +13,21 @@ func WithBeforeReadyHook(cfg Config, f func()) Config {
 	cfg.testBeforeReady = f
 	return cfg
 }
+
+// HeldReadBuffers counts the connections holding a suspended request
+// (detached) that keep a read buffer. The buffer is given back before the
+// connection is marked detached, so the state's atomic load orders the
+// read after that write.
+func HeldReadBuffers(s *Server) (detached, holding int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := s.conns.head; c != nil; c = c.lnext {
+		if c.state() == connDetached {
+			detached++
+			if c.rbuf != nil {
+				holding++
+			}
+		}
+	}
+	return detached, holding
+}

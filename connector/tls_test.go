@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -246,6 +247,86 @@ func TestH2CPriorKnowledge(t *testing.T) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// parker suspends every request: it keeps the stream and returns, as a
+// container does for an async request; release answers them all.
+type parker struct {
+	mu      sync.Mutex
+	streams []connector.Stream
+}
+
+func (p *parker) ServeStream(s connector.Stream) {
+	p.mu.Lock()
+	p.streams = append(p.streams, s)
+	p.mu.Unlock()
+}
+
+func (p *parker) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.streams {
+		s.WriteHead(200, http.Header{}, 0, nil)
+		s.Finish(nil)
+	}
+	p.streams = nil
+}
+
+// A suspended request keeps no read buffer of the connector's, over TLS
+// (the portable connector) as over cleartext: crypto/tls's buffers are
+// all a waiting TLS connection holds for reading.
+func TestSuspendedRequestsKeepNoReadBuffer(t *testing.T) {
+	cert, err := devcert.New("localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile, err := devcert.WriteFiles(t.TempDir(), cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, useTLS := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tls=%v", useTLS), func(t *testing.T) {
+			const n = 10
+			p := &parker{}
+			srv := &connector.Server{Handler: p}
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				if useTLS {
+					done <- srv.ServeTLS(l, certFile, keyFile)
+				} else {
+					done <- srv.Serve(l)
+				}
+			}()
+			defer func() { srv.Close(); <-done }()
+			for range n {
+				var nc net.Conn
+				if useTLS {
+					nc, err = tls.Dial("tcp", l.Addr().String(), &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+				} else {
+					nc, err = net.Dial("tcp", l.Addr().String())
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer nc.Close()
+				if _, err := io.WriteString(nc, "GET /wait HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wharftest.WaitFor(t, "every request suspended", func() bool {
+				d, _ := connector.HeldReadBuffers(srv)
+				return d == n
+			})
+			if _, holding := connector.HeldReadBuffers(srv); holding != 0 {
+				t.Errorf("%d of %d suspended requests keep a read buffer", holding, n)
+			}
+			p.release()
 		})
 	}
 }
