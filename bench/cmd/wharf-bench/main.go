@@ -203,13 +203,14 @@ func run() error {
 	fs.DurationVar(&cc.Warmup, "cluster-warmup", cc.Warmup, "with -cluster, unmeasured time before it")
 	fs.IntVar(&cc.Rounds, "cluster-rounds", cc.Rounds, "with -cluster, rounds of the three setups, interleaved")
 	sseRun := fs.Bool("sse", false, "run only the Server-Sent Events benchmark (examples/hello and the net/http peer under cmd/wharf-sseload) and rewrite its section of docs/benchmarks.md")
-	ssec := SSEConfig{Streams: 10000, Topics: 100, Rates: []float64{1000, 500, 100}, Duration: 10 * time.Second, Warmup: 2 * time.Second, Drain: 5 * time.Second, Settle: 2 * time.Second}
+	ssec := SSEConfig{Streams: 10000, Topics: 100, Rates: []float64{1000, 500, 100}, Duration: 10 * time.Second, Warmup: 2 * time.Second, Drain: 5 * time.Second, Settle: 2 * time.Second, Retire: 12 * time.Second}
 	fs.IntVar(&ssec.Streams, "sse-streams", ssec.Streams, "with -sse, streams of the idle test and of the fan-out")
 	fs.IntVar(&ssec.Topics, "sse-topics", ssec.Topics, "with -sse, topics the streams are spread over")
 	sseRates := fs.String("sse-rates", "1000,500,100", "with -sse, events published per second in all, a fan-out run each (the first is the target's)")
 	fs.DurationVar(&ssec.Duration, "sse-duration", ssec.Duration, "with -sse, measured time of the fan-out")
 	fs.DurationVar(&ssec.Warmup, "sse-warmup", ssec.Warmup, "with -sse, unmeasured publishing before it")
 	fs.DurationVar(&ssec.Settle, "sse-settle", ssec.Settle, "with -sse, wait after the last idle stream opened before measuring")
+	fs.DurationVar(&ssec.Retire, "sse-retire", ssec.Retire, "with -sse, wait after that before counting the goroutines again")
 	sseOnly := fs.String("sse-scenarios", "", "with -sse, comma-separated scenarios to run (default all): sse-idle-STREAMS, sse-fanout, sse-cluster")
 	fs.Parse(os.Args[1:])
 	cfg.Servers = splitList(*servers)
