@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -168,20 +170,32 @@ func (b *Broker) deliver(topic string, ev Event) {
 		b.mu.RUnlock()
 		return
 	}
-	bp := b.subsPool.Get().(*[]*stream)
-	list := (*bp)[:0]
-	for s := range subs {
-		list = append(list, s)
-	}
+	list := b.copyOf(subs)
 	b.mu.RUnlock()
 	if f, err := encode(ev); err == nil { // else not from a Publish of ours: nothing a stream could send
-		for _, s := range list {
+		for _, s := range *list {
 			s.offer(f)
 		}
 	}
-	clear(list)
-	*bp = list
-	b.subsPool.Put(bp)
+	b.release(list)
+}
+
+// copyOf copies the streams of the given topics' sets into a list from
+// the pool, so that they can be visited outside mu; release gives it back.
+func (b *Broker) copyOf(sets ...map[*stream]struct{}) *[]*stream {
+	list := b.subsPool.Get().(*[]*stream)
+	for _, subs := range sets {
+		for s := range subs {
+			*list = append(*list, s)
+		}
+	}
+	return list
+}
+
+func (b *Broker) release(list *[]*stream) {
+	clear(*list)
+	*list = (*list)[:0]
+	b.subsPool.Put(list)
 }
 
 // subscribe adds s to its topic; it fails once the Broker is closed.
@@ -221,21 +235,13 @@ func (b *Broker) tick() {
 		b.mu.Unlock()
 		return
 	}
-	bp := b.subsPool.Get().(*[]*stream)
-	list := (*bp)[:0]
-	for _, subs := range b.topics {
-		for s := range subs {
-			list = append(list, s)
-		}
-	}
+	list := b.copyOf(slices.Collect(maps.Values(b.topics))...)
 	b.hb.Reset(b.cfg.Heartbeat)
 	b.mu.Unlock()
-	for _, s := range list {
+	for _, s := range *list {
 		s.beat()
 	}
-	clear(list)
-	*bp = list
-	b.subsPool.Put(bp)
+	b.release(list)
 }
 
 // unsubscribe removes s from its topic, and the topic once empty.
@@ -279,15 +285,11 @@ func (b *Broker) Close() error {
 		b.hb.Stop()
 		b.hbOn = false
 	}
-	var all []*stream
-	for _, subs := range b.topics {
-		for s := range subs {
-			all = append(all, s)
-		}
-	}
+	all := b.copyOf(slices.Collect(maps.Values(b.topics))...)
 	b.mu.Unlock()
-	for _, s := range all {
+	for _, s := range *all {
 		s.stop()
 	}
+	b.release(all)
 	return b.log.Close()
 }
