@@ -344,6 +344,14 @@ func offProducer(c *conn, t dispatcher.Task) dispatcher.Task {
 // it, and a hang-up fails the request through its watcher.
 func (f *fdConn) detach(s *stream) {
 	f.Mu.Lock()
+	if f.idle != nil {
+		// A suspended request may wait for long, and the connection
+		// needs its idle timer only once it turns idle again
+		// (armIdleLocked makes one): a waiting request keeps none. A
+		// fire already on its way finds the connection not idle.
+		f.idle.Stop()
+		f.idle, f.idleArmed = nil, false
+	}
 	if s.watcher != nil {
 		w := s.watcher
 		f.gone = w

@@ -276,8 +276,9 @@ func (p *parker) release() {
 
 // A suspended request keeps no read buffer of the connector's, over TLS
 // (the portable connector) as over cleartext: crypto/tls's buffers are
-// all a waiting TLS connection holds for reading.
-func TestSuspendedRequestsKeepNoReadBuffer(t *testing.T) {
+// all a waiting TLS connection holds for reading. On the epoll connector
+// it keeps no idle timer either.
+func TestSuspendedRequestsReleaseBufferAndTimer(t *testing.T) {
 	cert, err := devcert.New("localhost")
 	if err != nil {
 		t.Fatal(err)
@@ -325,6 +326,11 @@ func TestSuspendedRequestsKeepNoReadBuffer(t *testing.T) {
 			})
 			if _, holding := connector.HeldReadBuffers(srv); holding != 0 {
 				t.Errorf("%d of %d suspended requests keep a read buffer", holding, n)
+			}
+			if heldIdleTimers != nil {
+				if held := heldIdleTimers(srv); held != 0 {
+					t.Errorf("%d of %d suspended requests keep their connection's idle timer", held, n)
+				}
 			}
 			p.release()
 		})

@@ -147,11 +147,11 @@ const (
 
 type queued struct {
 	kind    taskKind
+	resumed bool
+	expired bool
 	fn      Func
 	dropped func(error)
 	attrs   []api.Attr
-	resumed bool
-	expired bool
 	err     error
 }
 
@@ -189,7 +189,7 @@ type Exchange struct {
 	wakeAttrs   []api.Attr
 	cancel      context.CancelFunc
 
-	queueBuf [2]queued // the queue's first backing array: most requests need no more
+	queueBuf [1]queued // the queue's own array: a dispatch, or a task while the request waits (run pops before it runs)
 	first    handle    // the first task's Response: its token is never reused
 	last     handle    // the finishing phase's Response: no task runs after it
 	finished bool      // OnComplete listeners have run; done is (or will be) closed
