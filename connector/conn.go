@@ -300,7 +300,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 				c.r += n
 				c.scanned = c.r
 				if s.rejected != 0 {
-					c.writeError(s.rejected, "")
+					c.writeError(int(s.rejected), "")
 					return nil, readClose
 				}
 				if c.nreq == 1 && c.h2cEnabled() && c.wantsUpgrade(s) {

@@ -24,33 +24,37 @@ type stream struct {
 	c        *conn
 	req      api.RequestHead
 	body     body
-	handoff  atomic.Uint32 // hoServing, hoDetached, hoFinished
 	prepared Prepared      // mapped by the Handler, to start (epoll: see Preparer)
+	handoff  atomic.Uint32 // hoServing, hoDetached, hoFinished
+	// bodyClose is closeAfter as decided by a body read, which may happen
+	// on a goroutine of the handler while the response is written.
+	bodyClose atomic.Bool
 
-	minor      int
+	// The small fields sit together, so that a waiting request's stream
+	// fits a smaller size class.
+	minor      uint8
+	rejected   uint16 // a status to answer without dispatching (413)
 	isHead     bool
 	expect100  bool
 	sent100    bool
 	closeAfter bool // the connection closes after this response
-	// bodyClose is closeAfter as decided by a body read, which may happen
-	// on a goroutine of the handler while the response is written.
-	bodyClose atomic.Bool
+	headSent   bool
+	noBody     bool // HEAD, 1xx, 204, 304: body bytes are not sent
+	chunked    bool
+	finished   bool
+	aborted    bool
+	hijacked   bool
+	waitSlow   bool // the data rate, not WriteTimeout, bounds the wait that began at waitStart
+
 	// mu100 orders "100 Continue", sent by the first body read on any
 	// goroutine, before the response head: WriteHead marks headSent
 	// under it, and continue100 sends only while the head is unsent.
-	mu100    sync.Mutex
-	rejected int // a status to answer without dispatching (413)
+	mu100 sync.Mutex
 
-	headSent bool
-	noBody   bool // HEAD, 1xx, 204, 304: body bytes are not sent
-	chunked  bool
-	length   int64 // declared Content-Length, -1 if none
-	written  int64
-	finished bool
-	aborted  bool
-	hijacked bool
-	werr     error
-	watcher  Watcher
+	length  int64 // declared Content-Length, -1 if none
+	written int64
+	werr    error
+	watcher Watcher
 	// wto and out bound each write's wait: WriteTimeout, and the
 	// response's MinResponseDataRate. The writer owns them.
 	wto time.Duration
@@ -58,7 +62,6 @@ type stream struct {
 	// waitStart is when a non-blocking write began waiting for the
 	// client (NotifyWritable); the writer owns it.
 	waitStart time.Time
-	waitSlow  bool // the data rate, not WriteTimeout, bounds that wait
 }
 
 var (
@@ -71,7 +74,7 @@ var (
 // the server's limits, as readRequest parsed the head under them.
 func newStream(c *conn, raw []byte, lim *Limits) *stream {
 	h := c.head
-	s := &stream{c: c, minor: h.Minor, length: -1}
+	s := &stream{c: c, minor: uint8(h.Minor), length: -1}
 	s.body.c, s.body.s = c, s
 	s.body.max = lim.MaxBodyBytes
 	s.body.rto, s.body.total = lim.ReadTimeout, lim.ReadBodyTimeout
@@ -203,7 +206,7 @@ func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trail
 		c.wbuf = c.srv.getReadBuffer()[:0] // borrowed until the response is sent
 	}
 	b, framing, closeAfter := h1.AppendResponseHead(c.wbuf[:0], &h1.ResponseHead{
-		Minor: s.minor, Status: status, Header: h, ContentLength: contentLength,
+		Minor: int(s.minor), Status: status, Header: h, ContentLength: contentLength,
 		Trailers: trailers, Head: s.isHead, Close: s.closeAfter, Date: time.Now(),
 	})
 	s.closeAfter = closeAfter
