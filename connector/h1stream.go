@@ -55,13 +55,18 @@ type stream struct {
 	written int64
 	werr    error
 	watcher Watcher
-	// wto and out bound each write's wait: WriteTimeout, and the
-	// response's MinResponseDataRate. The writer owns them.
-	wto time.Duration
+	// writeTimeout and out bound each write's wait: WriteTimeout, and
+	// the response's MinResponseDataRate. The writer owns out.
 	out rate.Meter
 	// waitStart is when a non-blocking write began waiting for the
 	// client (NotifyWritable); the writer owns it.
 	waitStart time.Time
+}
+
+// writeTimeout bounds each write's wait for the client: the server's
+// WriteTimeout, read where it is needed rather than kept in every stream.
+func (s *stream) writeTimeout() time.Duration {
+	return or(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)
 }
 
 var (
@@ -79,7 +84,6 @@ func newStream(c *conn, raw []byte, lim *Limits) *stream {
 	s.body.max = lim.MaxBodyBytes
 	s.body.rto, s.body.total = lim.ReadTimeout, lim.ReadBodyTimeout
 	s.body.rate = rate.New(lim.MinRequestDataRate, lim.DataRateGrace)
-	s.wto = lim.WriteTimeout
 	s.out = rate.New(lim.MinResponseDataRate, lim.DataRateGrace)
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
@@ -170,7 +174,7 @@ func (s *stream) continue100() error {
 		return nil
 	}
 	s.sent100 = true
-	if _, err := s.c.io.write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil, s.wto); err != nil {
+	if _, err := s.c.io.write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil, s.writeTimeout()); err != nil {
 		s.bodyClose.Store(true)
 		return err
 	}
@@ -285,7 +289,7 @@ func (s *stream) write(head, body []byte) error {
 
 func (s *stream) writeOnce(head, body []byte) error {
 	k := len(head) + len(body)
-	to, slow := s.out.TimeoutFor(k, s.wto)
+	to, slow := s.out.TimeoutFor(k, s.writeTimeout())
 	waited, err := s.c.io.write(head, body, to)
 	s.out.Waited(waited)
 	s.out.Moved(k)

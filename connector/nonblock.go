@@ -204,7 +204,7 @@ func (s *stream) NotifyWritable(cb func()) {
 	if k == 0 {
 		k = writePiece
 	}
-	to, slow := s.out.TimeoutFor(k, s.wto)
+	to, slow := s.out.TimeoutFor(k, s.writeTimeout())
 	s.waitStart, s.waitSlow = time.Now(), slow
 	w.notifyWritable(cb, to)
 }
