@@ -494,29 +494,38 @@ recorded), ` + "`" + `/debug/pprof/heap?gc=1` + "`" + ` before and with the requ
 ` + "`" + `go tool pprof -base` + "`" + `: live heap per suspended ` + "`" + `GET /delay?ms=60000` + "`" + ` on
 ` + "`" + `examples/hello` + "`" + `, 10,000 cleartext connections (epoll connector) and
 3,000 TLS 1.3 connections (` + "`" + `-tls` + "`" + `, the portable connector). RSS adds the
-collector's headroom to these.
+collector's headroom to these. Sizes are the allocator's: a struct with
+pointers over 512 bytes takes an 8-byte header, then rounds up to its
+size class.
 
 | What | cleartext | TLS |
 |---|---:|---:|
-| the container's exchange (request state, the serialized executor's state, the output) | 768 B | 768 B |
-| the connector's HTTP/1.1 stream (the request head, 224 B; the body reader's state, 184 B; the response's state) | 640 B | 640 B |
+| the container's exchange (request state, the serialized executor's state, the output) | 704 B | 704 B |
+| the connector's HTTP/1.1 stream (the request head, 224 B; the body reader's state, 184 B; the response's state) | 576 B | 576 B |
 | the request's head text and header fields | 80 B | 80 B |
-| the connection (` + "`" + `conn` + "`" + `; on epoll ` + "`" + `fdConn` + "`" + `; on TLS its handshake wrapper and ` + "`" + `net` + "`" + `'s socket) | 608 B | 768 B |
+| the connection (` + "`" + `conn` + "`" + `; on epoll ` + "`" + `fdConn` + "`" + `; on TLS its handshake wrapper and ` + "`" + `net` + "`" + `'s socket and addresses) | 608 B | 832 B |
 | the request (` + "`" + `api.Request` + "`" + ` and the form state it shares with its derivations) | 192 B | 192 B |
-| timers: the request's suspend timeout, and on epoll the connection's idle timer (runtime timers and closures) | 302 B | 210 B |
-| the connector's 4 KiB read buffer | 0 | 0 (4,096 B before it was given back, 2026-12-02) |
-| crypto/tls: its record input buffer (` + "`" + `bytes.Buffer` + "`" + `, grown to the largest record read) | | 3,584 B |
+| the request's suspend timeout (a runtime timer and its closure) | 192 B | 182 B |
+| the connection's idle timer | 0 (dropped while a request waits) | none on TLS |
+| the connector's 4 KiB read buffer | 0 | 0 (given back while a request waits) |
+| crypto/tls: its record input buffer (` + "`" + `bytes.Buffer` + "`" + `, grown by the records it read) | | 3,584 B |
 | crypto/tls: AES-GCM state, both directions | | 1,792 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` and what the handshake leaves (hkdf, keying material) | | 1,120 B |
-| other (the peer's address string, table entries, under 140 KB in all) | 34 B | 447 B |
-| **live heap per request** | **2.56 KiB** | **9.38 KiB** |
+| other (the peer's address string, table entries; on TLS also read buffers idle in the server's pool, 173 B) | 34 B | 319 B |
+| **live heap per request** | **2.34 KiB** | **9.16 KiB** |
+
+The same profiles before this session's cuts (2026-12-02, morning code):
+2.56 KiB cleartext and 13.2 KiB TLS. What went: the read buffer a TLS
+request kept while it waited (4,096 B), the epoll connection's idle timer
+while a request waits (about 150 B), and one size class each for the
+exchange (its own queue array holds one task, packed) and the stream (its
+small fields packed, WriteTimeout no longer copied into it).
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves, each sized for every case (a body reader in every
-stream, a form state in every request, the exchange's queue and handles
-inline) and two runtime timers a request. Toward 8 KiB
-(TLS), crypto/tls keeps 6.5 KiB of its own, which no API lets a server
-release between requests: its input buffer keeps the capacity of the
-largest record it read, and the cipher state lives as long as the
-connection.
+stream, a form state in every request, the exchange's output and handles
+inline) and a runtime timer a request. Toward 8 KiB (TLS), crypto/tls
+keeps 6.5 KiB of its own, which no API lets a server release between
+requests: its input buffer keeps the capacity the records it read gave
+it, and the cipher state lives as long as the connection.
 `
