@@ -28,12 +28,12 @@ type exchange struct {
 	out   output
 	ax    engine.Exchange // embedded: one allocation for both
 	ctx   requestContext
-	req   *api.Request       // the initial dispatch's, from prepare until Start
-	inv   api.InvocationType // of chain: NonBlocking if its handler and every filter are
+	req   *api.Request // the initial dispatch's, from prepare until Start
 
 	prev, next *exchange // in the container's live set
 
-	// The handler limit's (limit.go).
+	inv api.InvocationType // of chain: NonBlocking if its handler and every filter are
+	// The handler limit's (limit.go), beside inv to share its word.
 	limited      bool          // counted against WithMaxHandlers; set by prepare
 	entered      bool          // counted live; by the goroutine that starts it
 	holds        bool          // holds a place, to give back when its first dispatch returns

@@ -30,12 +30,12 @@ type output struct {
 	committed bool
 	hijacked  bool
 	finished  bool
+	countBody bool  // the head allows a body (not HEAD, 1xx, 204, 304); for sentBytes
 	err       error // sticky stream error
 
 	// What went to the stream, for the exchange's async.Result.
 	sentStatus int   // status of the head the stream accepted; 0 before
 	sentBytes  int64 // body bytes the stream accepted and will send
-	countBody  bool  // the head allows a body (not HEAD, 1xx, 204, 304)
 }
 
 var (

@@ -172,28 +172,31 @@ type Exchange struct {
 	cfg  *Config
 	base *api.Request // the request of the initial dispatch
 
-	mu          sync.Mutex
+	mu sync.Mutex
+	// The small fields sit together (with m's flags), so that the
+	// container's per-request state fits a smaller size class.
 	m           machine
-	queue       []queued
 	mode        Mode
-	timeout     time.Duration
-	timer       *time.Timer
-	timerGen    uint64
-	listeners   []Listener
-	failure     error
-	cause       End    // what decided the outcome, as far as the exchange knows; under mu
-	expireCause End    // the End of the expiry on its way (timer or ExpireAs); under mu
-	result      Result // set once the response is finished; under mu
-	hasResult   bool
-	wake        chan struct{}
-	wakeAttrs   []api.Attr
-	cancel      context.CancelFunc
+	cause       End  // what decided the outcome, as far as the exchange knows; under mu
+	expireCause End  // the End of the expiry on its way (timer or ExpireAs); under mu
+	hasResult   bool // result is set; under mu
+	finished    bool // OnComplete listeners have run; done is (or will be) closed
+	yielded     bool // a dispatch suspended on a goroutine with rules: see dispatcher.Yielder; under mu
+
+	queue     []queued
+	timeout   time.Duration
+	timer     *time.Timer
+	timerGen  uint64
+	listeners []Listener
+	failure   error
+	result    Result // set once the response is finished; under mu
+	wake      chan struct{}
+	wakeAttrs []api.Attr
+	cancel    context.CancelFunc
 
 	queueBuf [1]queued // the queue's own array: a dispatch, or a task while the request waits (run pops before it runs)
 	first    handle    // the first task's Response: its token is never reused
 	last     handle    // the finishing phase's Response: no task runs after it
-	finished bool      // OnComplete listeners have run; done is (or will be) closed
-	yielded  bool      // a dispatch suspended on a goroutine with rules: see dispatcher.Yielder; under mu
 
 	token atomic.Uint64 // token of the running task; 0 when none runs
 	next  uint64        // last token handed out; owned by the loop

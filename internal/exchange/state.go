@@ -76,10 +76,10 @@ type machine struct {
 	complete   bool // Complete requested or the exchange failed
 	awaiting   bool // a dispatch is blocked in Await
 	armed      bool // the timer is armed for this cycle
-	queued     int  // tasks in the queue
 	// onShutdown is what a graceful shutdown does with the request while
 	// it is suspended; set by the running task, read by the container.
 	onShutdown OnShutdown
+	queued     int32 // tasks in the queue
 }
 
 // transition applies ev and reports what the caller must do. taskIsDispatch
