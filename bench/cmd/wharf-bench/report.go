@@ -500,7 +500,7 @@ size class.
 
 | What | cleartext | TLS |
 |---|---:|---:|
-| the container's exchange (request state, the serialized executor's state, the output) | 704 B | 704 B |
+| the container's exchange (request state, the serialized executor's state, the output) | 640 B | 640 B |
 | the connector's HTTP/1.1 stream (the request head, 224 B; the body reader's state, 184 B; the response's state) | 576 B | 576 B |
 | the request's head text and header fields | 80 B | 80 B |
 | the connection (` + "`" + `conn` + "`" + `; on epoll ` + "`" + `fdConn` + "`" + `; on TLS its handshake wrapper and ` + "`" + `net` + "`" + `'s socket and addresses) | 608 B | 832 B |
@@ -511,15 +511,16 @@ size class.
 | crypto/tls: its record input buffer (` + "`" + `bytes.Buffer` + "`" + `, grown by the records it read) | | 3,584 B |
 | crypto/tls: AES-GCM state, both directions | | 1,792 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` and what the handshake leaves (hkdf, keying material) | | 1,120 B |
-| other (the peer's address string, table entries; on TLS also read buffers idle in the server's pool, 173 B) | 34 B | 319 B |
-| **live heap per request** | **2.34 KiB** | **9.16 KiB** |
+| other (the peer's address string, table entries; on TLS also read buffers idle in the server's pool, 124 B) | 34 B | 262 B |
+| **live heap per request** | **2.27 KiB** | **9.04 KiB** |
 
 The same profiles before this session's cuts (2026-12-02, morning code):
 2.56 KiB cleartext and 13.2 KiB TLS. What went: the read buffer a TLS
 request kept while it waited (4,096 B), the epoll connection's idle timer
-while a request waits (about 150 B), and one size class each for the
-exchange (its own queue array holds one task, packed) and the stream (its
-small fields packed, WriteTimeout no longer copied into it).
+while a request waits (about 150 B), two size classes of the exchange
+(its own queue array holds one task; small fields share words) and one
+of the stream (small fields packed, WriteTimeout no longer copied into
+it). ` + "`" + `TestExchangeSizeClass` + "`" + ` and ` + "`" + `TestStreamSizeClass` + "`" + ` keep them there.
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves, each sized for every case (a body reader in every

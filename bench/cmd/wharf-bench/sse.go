@@ -452,11 +452,11 @@ func renderSSE(res *SSEResults) string {
 		}
 		p("\n")
 		p("Where the memory goes, from a heap profile of the same 10,000 idle streams taken by hand\n")
-		p("(2026-12-02, `GODEBUG=memprofilerate=1`, `go tool pprof -base`): 3.09 KiB of live heap a\n")
+		p("(2026-12-02, `GODEBUG=memprofilerate=1`, `go tool pprof -base`): 3.04 KiB of live heap a\n")
 		p("stream (3.34 KiB before the connector's and the exchange's structs were packed into smaller\n")
 		p("size classes), of which the connector's HTTP/1.1 stream 576 B with the request's head text\n")
 		p("and header fields 208 B, the container's exchange (the serialized executor's state\n")
-		p("embedded) 704 B, the response's header map with its three fields 448 B, the connection\n")
+		p("embedded) 640 B, the response's header map with its three fields 448 B, the connection\n")
 		p("(`fdConn` and `conn`) 608 B, the request 192 B, package sse's stream and its `async.Output`\n")
 		p("296 B, and listeners, mapping and topic entry 130 B; no timer (one heartbeat timer serves\n")
 		p("the Broker), no buffer, no goroutine. RSS adds the collector's headroom. Getting under\n")
