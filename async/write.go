@@ -32,9 +32,9 @@ const DefaultOutputWindow = 64 << 10
 // Where the response can be written without blocking
 // (api.NonBlockingWriter: the epoll connector's cleartext HTTP/1.1), a
 // Write with nothing queued before it goes to the connection itself, and
-// the flush writes what the socket takes, asks to be woken when it takes more,
-// and returns: a slow client holds no goroutine, and a file goes out with
-// sendfile(2). Elsewhere (TLS, HTTP/2, HTTP/3, the portable connector) the
+// the flush writes what the socket takes, asks to be woken when it takes
+// more, and returns: a slow client holds no goroutine, and a file goes
+// out with sendfile(2). Elsewhere (TLS, HTTP/2, HTTP/3, the portable connector) the
 // task writes with the response's blocking methods, and a slow client
 // holds it while it writes.
 //

@@ -362,7 +362,8 @@ func (ex *Exchange) loopOn(here bool) {
 		// A dispatch that suspended lifted its goroutine's rules (see
 		// dispatcher.Yielder, called by Suspend): what follows must not
 		// run under them, nor without them on a goroutine that may not
-		// park. The executor takes it.
+		// park. And a caller of SubmitHere runs its one task only. The
+		// executor takes what follows.
 		handOff := (ex.yielded || here) && (more || act&actFinish != 0)
 		ex.yielded = false
 		if !more && act&actFinish == 0 {
