@@ -29,11 +29,16 @@ const (
 
 type conn struct {
 	srv          *Server
-	lprev, lnext *conn // in the server's connList, under its mutex
-	listed       bool
-	nc           net.Conn      // the portable connector's socket; nil on epoll until handed over
-	io           connIO        // how it is read and written: the platform's side
-	st           atomic.Uint32 // a connState, changed only by fire (state.go)
+	lprev, lnext *conn    // in the server's connList, under its mutex
+	nc           net.Conn // the portable connector's socket; nil on epoll until handed over
+	io           connIO   // how it is read and written: the platform's side
+
+	// The small fields share words, so that a connection fits the
+	// 320-byte size class.
+	st       atomic.Uint32 // a connState, changed only by fire (state.go)
+	nreq     uint32        // requests read on the connection
+	listed   bool          // in the server's connList
+	pendKind pendingKind   // what pending is for (see below)
 
 	rbuf      []byte // read buffer: unconsumed bytes are rbuf[r:w]; nil while idle (epoll)
 	r, w      int
@@ -46,17 +51,15 @@ type conn struct {
 
 	// The epoll connector's hand-over of a parsed request to the strategy:
 	// pending is the request, run is made once per connection.
-	pending  *stream
-	pendKind pendingKind
-	run      func()          // runPending, made once
-	cur      *stream         // the request being read or served
-	wbuf     []byte          // write buffer of the current response
-	iov      [2][]byte       // writev's vector, kept here so it is not allocated
-	head     *h1.RequestHead // parse scratch, borrowed while a head is parsed
+	pending *stream
+	run     func()          // runPending, made once
+	cur     *stream         // the request being read or served
+	wbuf    []byte          // write buffer of the current response
+	iov     [2][]byte       // writev's vector, kept here so it is not allocated
+	head    *h1.RequestHead // parse scratch, borrowed while a head is parsed
 
 	remote, local string
 	tls           *tls.ConnectionState // after the handshake; nil in cleartext
-	nreq          uint32               // requests read on the connection
 }
 
 // newConn makes the portable connector's connection for nc, ready.

@@ -15,3 +15,10 @@ func TestStreamSizeClass(t *testing.T) {
 		t.Errorf("stream is %d bytes, more than the 568 that fit its size class", n)
 	}
 }
+
+// A connection fits the 320-byte size class (under 512 bytes, no header).
+func TestConnSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(conn{}); n > 320 {
+		t.Errorf("conn is %d bytes, more than the 320 of its size class", n)
+	}
+}
