@@ -746,14 +746,20 @@ func (ex *Exchange) CompleteAs(end End) error {
 // exchange has completed. If the exchange completes while t is queued, t is
 // not run and dropped (if not nil) is called with api.ErrCompleted.
 func (ex *Exchange) Submit(t Func, dropped func(error)) error {
+	act, err := ex.queueTask(t, dropped)
+	ex.act(act)
+	return err
+}
+
+// queueTask queues t as a task and reports what the transition asks for.
+func (ex *Exchange) queueTask(t Func, dropped func(error)) (action, error) {
 	ex.mu.Lock()
+	defer ex.mu.Unlock()
 	act, err := ex.m.transition(evSubmit, false, false)
 	if err == nil {
 		ex.queue = append(ex.queue, queued{kind: kindTask, fn: t, dropped: dropped})
 	}
-	ex.mu.Unlock()
-	ex.act(act)
-	return err
+	return act, err
 }
 
 // SubmitHere is Submit for a task that never blocks: when the exchange is
@@ -764,12 +770,7 @@ func (ex *Exchange) Submit(t Func, dropped func(error)) error {
 // so the caller runs t and nothing else. t runs with the caller's locks
 // held: it must not wait for them.
 func (ex *Exchange) SubmitHere(t Func, dropped func(error)) error {
-	ex.mu.Lock()
-	act, err := ex.m.transition(evSubmit, false, false)
-	if err == nil {
-		ex.queue = append(ex.queue, queued{kind: kindTask, fn: t, dropped: dropped})
-	}
-	ex.mu.Unlock()
+	act, err := ex.queueTask(t, dropped)
 	if act&actRun != 0 {
 		ex.loopOn(true)
 		act &^= actRun
