@@ -500,3 +500,36 @@ func TestDispatchAllocations(t *testing.T) {
 		t.Errorf("%v allocations per task, want at most %v", n, limit)
 	}
 }
+
+// errListener records what an Output tells its WriteListener.
+type errListener struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *errListener) OnWritePossible(api.Response) {}
+
+func (l *errListener) OnError(_ api.Response, err error) {
+	l.mu.Lock()
+	l.errs = append(l.errs, err)
+	l.mu.Unlock()
+}
+
+// A request that fails while its Output is in use (the connection saw its
+// client leave) tells the WriteListener once, though no flush was there to
+// meet the failure.
+func TestOutputHearsRequestFailure(t *testing.T) {
+	x, a := startAsync(nil)
+	l := &errListener{}
+	if _, err := a.SetWriteListener(l); err != nil {
+		t.Fatal(err)
+	}
+	gone := errors.New("client gone")
+	x.Fail(gone)
+	<-x.Done()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.errs) != 1 || !errors.Is(l.errs[0], gone) {
+		t.Fatalf("the listener heard %v, want %v once", l.errs, gone)
+	}
+}

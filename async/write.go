@@ -17,7 +17,8 @@ type WriteListener interface {
 	// while IsReady reports true; after IsReady said false it is called
 	// again once the bytes queued so far have gone to the connection.
 	OnWritePossible(w api.Response)
-	// OnError is called once if writing failed.
+	// OnError is called once if writing failed, or if the request failed
+	// (its client left, or Fail was called) while the Output was in use.
 	OnError(w api.Response, err error)
 }
 
@@ -55,6 +56,7 @@ type Output struct {
 	wantReady  bool // IsReady said false: call OnWritePossible after the flush
 	completing bool // Complete was asked: complete after the flush
 	failed     bool // err came from Write's own write: the flush reports it
+	reported   bool // OnError was called
 	err        error
 }
 
@@ -72,10 +74,30 @@ func (a *Context) SetWriteListener(l WriteListener) (*Output, error) {
 		return nil, errors.New("async: nil WriteListener")
 	}
 	o := &Output{a: a, l: l, window: DefaultOutputWindow}
+	// A request that fails (its client left, noticed by the connection
+	// before a flush could be) drops the flush still queued: the
+	// listener hears of it all the same.
+	a.AddListener(Listener{OnError: func(w api.Response, _ *api.Request, err error) { o.report(w, err) }})
 	if err := a.Dispatch(func(w api.Response) { l.OnWritePossible(w) }); err != nil {
 		return nil, err
 	}
 	return o, nil
+}
+
+// report calls the listener's OnError with err, once, and makes err the
+// Output's. It runs in a serialized task.
+func (o *Output) report(w api.Response, err error) {
+	o.mu.Lock()
+	if o.reported {
+		o.mu.Unlock()
+		return
+	}
+	o.reported = true
+	if o.err == nil {
+		o.err = err
+	}
+	o.mu.Unlock()
+	o.l.OnError(w, err)
 }
 
 // IsReady reports whether Write will accept bytes now. When it reports
@@ -296,7 +318,7 @@ func (o *Output) flush(w api.Response) {
 	o.mu.Unlock()
 	switch {
 	case err != nil:
-		o.l.OnError(w, err)
+		o.report(w, err)
 	case ready:
 		o.l.OnWritePossible(w)
 	}

@@ -57,7 +57,10 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	if canRead && f.c.fire(evReadable) {
 		readHead = true // the connection is this goroutine's now
 	}
-	if (f.PeerClosed || f.Broken) && f.gone != nil && onReadCB == nil { // detached
+	// A detached request hears that its client left; not when the break
+	// is this side's, after a write waited too long: the wait's callback
+	// reports that, as the timeout it was (writeExpired).
+	if (f.PeerClosed || f.Broken) && f.gone != nil && onReadCB == nil && !f.wexpired {
 		gone, f.gone = f.gone, nil
 	}
 	f.Mu.Unlock()
