@@ -529,4 +529,12 @@ inline) and a runtime timer a request. Toward 8 KiB (TLS), crypto/tls
 keeps 6.5 KiB of its own, which no API lets a server release between
 requests: its input buffer keeps the capacity the records it read gave
 it, and the cipher state lives as long as the connection.
+
+Over HTTP/2, by hand the same day (` + "`" + `h2load -c 100 -m 100 -n 10000` + "`" + ` on
+` + "`" + `/delay?ms=20000` + "`" + `: 10,000 suspended streams on 100 connections): RSS
+2.86 KiB per suspended stream over h2c (` + "`" + `-h2c` + "`" + `) and 2.84 KiB over TLS
+(` + "`" + `-tls` + "`" + `), each connection's cost, TLS included, spread over its 100
+streams; goroutines 7 → 121 and 7 → 122: one reader goroutine per HTTP/2
+connection, none per stream. HTTP/3 is not measured yet (no load client
+here holds 10,000 streams open).
 `
