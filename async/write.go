@@ -121,6 +121,11 @@ func (o *Output) IsReady() bool {
 // drains); otherwise a copy of p is queued for the flush task. It returns
 // api.ErrWouldBlock (and takes nothing) when IsReady would report false,
 // and the write error once one happened.
+//
+// The first Write commits the response, as net/http's first Write does:
+// set the status and header fields before it. (Where the bytes are queued
+// for the flush, fields set before the flush runs may still go out; do not
+// count on it.)
 func (o *Output) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	if o.err != nil {
@@ -150,9 +155,15 @@ func (o *Output) Write(p []byte) (int, error) {
 }
 
 // nonBlocking returns the running task's non-blocking writer, or nil when
-// the response has none (or Write was called outside a task, which the
-// flush then reports).
+// the response has none, or when Write was called outside a task: such a
+// Write is queued, and the flush, a task, writes it (or reports a
+// misuse). A goroutine calling while a task runs cannot be told from the
+// task in production (Write's rule says tasks only); test binaries tell
+// it (exchange.InTask), so tests catch the misuse.
 func (o *Output) nonBlocking() api.NonBlockingWriter {
+	if !o.a.ex.InTask() {
+		return nil
+	}
 	if nb, ok := api.As[api.NonBlockingWriter](o.a.Response()); ok && nb.NonBlocking() {
 		return nb
 	}
@@ -272,7 +283,9 @@ func (o *Output) flush(w api.Response) {
 		o.mu.Unlock()
 		var done bool
 		if nb != nil {
-			wrote = true
+			// An empty file section writes nothing: it cannot tell
+			// whether the connection still holds bytes.
+			wrote = wrote || p.f == nil || p.n > 0
 			done, waiting, err = o.writeNow(nb, &p)
 		} else {
 			done, err = o.writeBlocking(w, &p)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // connIO is the platform's side of a connection: what the epoll connector
@@ -53,6 +55,9 @@ type connIO interface {
 	// liftNoPark lets the request's I/O park again once it left the
 	// producer (dispatcher.Yielder) and reports whether it could not before.
 	liftNoPark() bool
+	// timerWheel returns the wheel of the selector that polls the
+	// connection, nil for the portable connector's.
+	timerWheel() *timerwheel.Wheel
 }
 
 // errWouldBlock is what fill returns when the socket has nothing now.
@@ -128,8 +133,9 @@ func (p *portableIO) linger() {
 
 // breakConn closes the socket: that wakes the connection's goroutine,
 // which finds the connection closed.
-func (p *portableIO) breakConn()                 { p.nc.Close() }
-func (p *portableIO) Close() error               { return p.nc.Close() }
-func (p *portableIO) release() (net.Conn, error) { return p.nc, nil }
-func (p *portableIO) resume(s *stream)           { go (*conn)(p).resume(s) }
-func (p *portableIO) liftNoPark() bool           { return false }
+func (p *portableIO) breakConn()                    { p.nc.Close() }
+func (p *portableIO) Close() error                  { return p.nc.Close() }
+func (p *portableIO) release() (net.Conn, error)    { return p.nc, nil }
+func (p *portableIO) resume(s *stream)              { go (*conn)(p).resume(s) }
+func (p *portableIO) liftNoPark() bool              { return false }
+func (p *portableIO) timerWheel() *timerwheel.Wheel { return nil }

@@ -344,13 +344,13 @@ func offProducer(c *conn, t dispatcher.Task) dispatcher.Task {
 // it, and a hang-up fails the request through its watcher.
 func (f *fdConn) detach(s *stream) {
 	f.Mu.Lock()
-	if f.idle != nil {
+	if f.idleArmed {
 		// A suspended request may wait for long, and the connection
 		// needs its idle timer only once it turns idle again
-		// (armIdleLocked makes one): a waiting request keeps none. A
-		// fire already on its way finds the connection not idle.
-		f.idle.Stop()
-		f.idle, f.idleArmed = nil, false
+		// (armIdleLocked): a waiting request keeps none filed. A fire
+		// already on its way finds the connection not idle.
+		f.sel.wheel.Stop(&f.idle)
+		f.idleArmed = false
 	}
 	if s.watcher != nil {
 		w := s.watcher
@@ -391,15 +391,19 @@ func (f *fdConn) armIdleLocked() {
 		return
 	}
 	f.idleArmed, f.idleAt = true, deadline
-	if f.idle == nil {
-		f.idle = time.AfterFunc(deadline.Sub(now), f.idleFired)
-	} else {
-		f.idle.Reset(deadline.Sub(now))
-	}
+	f.sel.wheel.Schedule(&f.idle, deadline.Sub(now), 0)
 }
 
+// idleFirer is a connection as its idle timer's timerwheel.Firer.
+type idleFirer fdConn
+
+// Fire implements timerwheel.Firer, on the selector's producer.
+func (i *idleFirer) Fire(uint32) { (*fdConn)(i).idleFired() }
+
 // idleFired closes a connection that stayed idle too long, answering 408
-// if a head had started (a body being discarded has had its answer).
+// if a head had started (a body being discarded has had its answer). It
+// runs on the selector's producer, which must not park: the 408, a write
+// that might, goes out from a goroutine of its own.
 func (f *fdConn) idleFired() {
 	f.Mu.Lock()
 	f.idleArmed = false
@@ -409,7 +413,7 @@ func (f *fdConn) idleFired() {
 	}
 	if rest := time.Until(f.idleDeadline); rest > 0 { // idle again since
 		f.idleArmed, f.idleAt = true, f.idleDeadline
-		f.idle.Reset(rest)
+		f.sel.wheel.Schedule(&f.idle, rest, 0)
 		f.Mu.Unlock()
 		return
 	}
@@ -420,7 +424,11 @@ func (f *fdConn) idleFired() {
 	}
 	c := f.c
 	if c.rbuf != nil && c.w > c.r && c.drain == nil {
-		c.writeError(408, "request header timeout")
+		go func() {
+			c.writeError(408, "request header timeout")
+			c.close()
+		}()
+		return
 	}
 	c.close()
 }

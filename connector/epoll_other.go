@@ -14,6 +14,7 @@ import (
 type selector struct{}
 
 func (s *selector) strategyStats() dispatcher.StrategyStats { return dispatcher.StrategyStats{} }
+func (s *selector) timers() int                             { return 0 }
 
 func (s *Server) serveEpoll(net.Listener) (bool, error) { return false, nil }
 func (s *Server) stopSelectors()                        {}

@@ -12,7 +12,7 @@ func HeldIdleTimers(s *Server) int {
 			continue
 		}
 		f.Mu.Lock()
-		if f.idle != nil {
+		if f.idleArmed {
 			n++
 		}
 		f.Mu.Unlock()

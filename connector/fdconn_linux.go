@@ -7,6 +7,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/netpoll"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // fdConn is the epoll connector's side of a connection (connIO): a
@@ -33,10 +34,10 @@ type fdConn struct {
 	wgen     uint64 // which wait wtimer bounds: a stale timer's firing finds it moved on
 	wexpired bool
 
-	idle         *time.Timer // idle and header timeouts while no goroutine serves
-	idleDeadline time.Time   // when the connection, idle, times out
-	idleAt       time.Time   // when idle fires, if idleArmed
-	idleArmed    bool
+	idle         timerwheel.Timer // idle and header timeouts while no goroutine serves, in the selector's wheel
+	idleDeadline time.Time        // when the connection, idle, times out
+	idleAt       time.Time        // when idle fires, if idleArmed
+	idleArmed    bool             // idle is scheduled
 	c            *conn
 }
 
@@ -123,8 +124,9 @@ func (f *fdConn) letGo() bool {
 	}
 	f.onRead, f.gone = nil, nil
 	onWriteCB := f.takeOnWriteLocked(true)
-	if f.idle != nil {
-		f.idle.Stop()
+	if f.idleArmed {
+		f.sel.wheel.Stop(&f.idle)
+		f.idleArmed = false
 	}
 	f.Mu.Unlock()
 	f.sel.remove(f)
@@ -258,3 +260,6 @@ func (f *fdConn) liftNoPark() bool {
 // errWouldPark fails I/O of a NonBlocking handler that would have to wait
 // (netpoll.ErrWouldPark, said as a handler sees it).
 var errWouldPark = errors.New("connector: a NonBlocking handler's I/O would block")
+
+// timerWheel implements connIO: the wheel of the selector polling f.
+func (f *fdConn) timerWheel() *timerwheel.Wheel { return f.sel.wheel }

@@ -17,6 +17,7 @@ import (
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/h1"
 	"github.com/wharf-go/wharf/internal/rate"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // stream is the HTTP/1.1 Stream: one request and its response on a conn.
@@ -379,6 +380,12 @@ func (s *stream) Yield() bool {
 
 // Watch implements Stream.
 func (s *stream) Watch(w Watcher) { s.watcher = w }
+
+// TimerWheel returns the timer wheel of the selector that polls the
+// stream's connection, or nil (the portable connector): the container
+// files the request's suspend timeout there, so that it costs no runtime
+// timer and fires on the selector. Any goroutine may call it.
+func (s *stream) TimerWheel() *timerwheel.Wheel { return s.c.io.timerWheel() }
 
 func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if s.hijacked {

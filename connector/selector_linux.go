@@ -12,6 +12,7 @@ import (
 
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/netpoll"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 var ioEOF = io.EOF
@@ -28,6 +29,15 @@ type selector struct {
 	conns netpoll.Table[fdConn]
 	mu    sync.Mutex             // guards lns
 	lns   map[uint64]*epListener // by key
+
+	// The selector's timers: suspend timeouts of the requests on its
+	// connections, their idle timeouts. The timerfd wakes the producer,
+	// which advances the wheel: timers fire on it, with no runtime timer
+	// and no goroutine of their own. Once the selector stops, a runtime
+	// timer drives the wheel instead.
+	wheel    *timerwheel.Wheel
+	tfd      *netpoll.Timer
+	timerKey uint64
 
 	stopped atomic.Bool
 	done    chan struct{}
@@ -53,7 +63,29 @@ func newSelector(srv *Server) (*selector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &selector{srv: srv, poll: p, lns: make(map[uint64]*epListener), done: make(chan struct{})}, nil
+	tfd, err := netpoll.NewTimer()
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	// Keyed by its number, as a listener is: below every key of conns.
+	key := uint64(uint32(tfd.FD()))
+	if err := p.Add(tfd.FD(), netpoll.Readable, key); err != nil {
+		tfd.Close()
+		p.Close()
+		return nil, err
+	}
+	s := &selector{srv: srv, poll: p, lns: make(map[uint64]*epListener), done: make(chan struct{}), tfd: tfd, timerKey: key}
+	s.wheel = timerwheel.New(s.armTimer)
+	return s, nil
+}
+
+// armTimer is the wheel's driver: it sets the timerfd (under the wheel's
+// lock, so never after cleanup handed the wheel over).
+func (s *selector) armTimer(d time.Duration) {
+	if err := s.tfd.Set(d); err != nil {
+		s.srv.Config.logger().Error("connector: setting the selector's timer failed", "err", err)
+	}
 }
 
 // A listener's key is its number, below the keys of s.conns: a connection
@@ -188,6 +220,9 @@ func (s *selector) handle(ev *netpoll.Event) (t dispatcher.Task, ok bool) {
 		}
 	}()
 	switch {
+	case ev.Key() == s.timerKey:
+		s.tfd.Clear()
+		s.wheel.Advance() // a panicking Firer is logged like any event's
 	case l != nil:
 		s.accept(l)
 	case f != nil:
@@ -202,6 +237,10 @@ func (s *selector) handle(ev *netpoll.Event) (t dispatcher.Task, ok bool) {
 // cleanup releases the selector's descriptors once.
 func (s *selector) cleanup() {
 	s.cleanOnce.Do(func() {
+		// Timers still filed (a request suspended past the stop) fire
+		// all the same, on a runtime timer.
+		s.wheel.Drive(nil)
+		s.tfd.Close()
 		s.poll.Close()
 		close(s.done)
 	})
@@ -259,6 +298,7 @@ func (s *selector) accept(l *epListener) {
 		netpoll.SetNoDelay(nfd)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
 		f := &fdConn{Conn: netpoll.Conn{FD: nfd, Local: l.ln.Addr(), Remote: remote}, sel: sel}
+		f.idle.Init((*idleFirer)(f))
 		c := newEpollConn(s.srv, f, l.local)
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {
@@ -297,3 +337,6 @@ const acceptRetry = 100 * time.Millisecond
 func defaultSelectors() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 func (s *selector) strategyStats() dispatcher.StrategyStats { return s.strategy.Stats() }
+
+// timers returns how many timers the selector's wheel holds.
+func (s *selector) timers() int { return s.wheel.Len() }

@@ -282,6 +282,10 @@ type Stats struct {
 	// Strategy sums the epoll selectors' execution strategies: requests
 	// run per mode (PC, EPC, PEC) and the reserved goroutines.
 	Strategy dispatcher.StrategyStats
+	// Timers counts the timers filed in the epoll selectors' timer
+	// wheels: the suspend timeouts of requests on their connections and
+	// the idle timeouts of idle connections, none a runtime timer.
+	Timers int
 }
 
 // Stats returns a snapshot of the connections.
@@ -299,6 +303,7 @@ func (s *Server) Stats() Stats {
 	}
 	for _, sel := range s.selectorList() {
 		st.Strategy = st.Strategy.Add(sel.strategyStats())
+		st.Timers += sel.timers()
 	}
 	return st
 }

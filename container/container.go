@@ -15,6 +15,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 	engine "github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // ErrServerClosed is returned by Serve, ServeTLS and ListenAndServe after
@@ -82,7 +83,11 @@ func New(opts ...Option) *Container {
 	// Timeouts go through the executor too: a timer's goroutine is new
 	// each time, so the deep work of a re-dispatch would grow its stack
 	// from scratch, where an executor goroutine is reused, stack and all.
-	c.asyncCfg = engine.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger}
+	// Suspend timeouts go in the wheel of the selector polling the
+	// request's connection (exchange.TimerWheel); the others' (HTTP/2,
+	// HTTP/3, the portable connector) share this one, driven by one
+	// runtime timer.
+	c.asyncCfg = engine.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger, Wheel: timerwheel.NewRuntime()}
 	c.srv.Handler = c
 	c.srv.Config = c.cfg.connector
 	c.contexts = []*Context{{c: c, path: ""}}

@@ -13,6 +13,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 	engine "github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // exchange is the container's per-request state: the stream, the buffered
@@ -77,6 +78,17 @@ func (x *exchange) Request() *api.Request { return x.ax.Request() }
 func (x *exchange) Completed() { x.c.completed(x) }
 
 func (x *exchange) AsyncExchange() *engine.Exchange { return &x.ax }
+
+var _ engine.Timers = (*exchange)(nil)
+
+// TimerWheel implements engine.Timers: the wheel of the selector polling
+// the request's connection, if its stream has one.
+func (x *exchange) TimerWheel() *timerwheel.Wheel {
+	if t, ok := x.s.(engine.Timers); ok {
+		return t.TimerWheel()
+	}
+	return nil
+}
 
 // Yield implements dispatcher.Yielder for the engine by passing it to the
 // stream, if the stream has a no-park rule to lift.

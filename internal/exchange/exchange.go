@@ -13,6 +13,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/owner"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // DefaultTimeout is the async and continuation timeout used when neither the
@@ -74,9 +75,20 @@ type Config struct {
 	// leave it false to keep timeouts under a bounded executor's limits, or
 	// to run them on an executor's reused goroutines.
 	InlineTimeouts bool
-	// AfterFunc starts timers; nil means time.AfterFunc. Tests use
-	// testing/synctest instead of replacing it.
-	AfterFunc func(d time.Duration, f func()) *time.Timer
+	// Wheel keeps the suspend timeouts of exchanges whose Channel names no
+	// wheel of its own (see Timers): one timer wheel for many requests
+	// instead of a runtime timer each. Nil means a runtime timer
+	// (time.AfterFunc) per suspension, which a resume does not stop (it
+	// fires and finds nothing to do): set it where many requests suspend.
+	Wheel *timerwheel.Wheel
+}
+
+// Timers is an optional interface of a Channel whose connection has a
+// timer wheel (a selector's): the exchange files its suspend timeout
+// there, and the timeout fires on the goroutine that drives the wheel.
+// TimerWheel must return the same wheel, or nil, every time.
+type Timers interface {
+	TimerWheel() *timerwheel.Wheel
 }
 
 // Mode says what happens when a suspended exchange times out and no timeout
@@ -182,24 +194,26 @@ type Exchange struct {
 	hasResult   bool // result is set; under mu
 	finished    bool // OnComplete listeners have run; done is (or will be) closed
 	yielded     bool // a dispatch suspended on a goroutine with rules: see dispatcher.Yielder; under mu
+	// timerGen tells a firing of the suspend timeout still current from a
+	// stale one (disarmed since). Sixteen bits suffice: a stale firing
+	// is on its way for microseconds, not 32,768 suspend cycles.
+	timerGen uint16
 
 	queue     []queued
 	timeout   time.Duration
-	timer     *time.Timer
-	timerGen  uint64
+	timer     timerwheel.Timer // the suspend timeout, in wheel()
 	listeners []Listener
 	failure   error
 	result    Result // set once the response is finished; under mu
-	wake      chan struct{}
-	wakeAttrs []api.Attr
+	await     *await // the blocking Await's wake-up; nil but while one waits
 	cancel    context.CancelFunc
 
 	queueBuf [1]queued // the queue's own array: a dispatch, or a task while the request waits (run pops before it runs)
 	first    handle    // the first task's Response: its token is never reused
 	last     handle    // the finishing phase's Response: no task runs after it
 
-	token atomic.Uint64 // token of the running task; 0 when none runs
-	next  uint64        // last token handed out; owned by the loop
+	token atomic.Uint32 // token of the running task; 0 when none runs
+	next  uint32        // last token handed out; owned by the loop
 	loop  owner.Goroutine
 	done  chan struct{}
 }
@@ -223,6 +237,7 @@ func (ex *Exchange) Init(ch Channel, out api.Response, cfg *Config, cancel conte
 	}
 	ex.ch, ex.out, ex.cfg, ex.cancel = ch, out, cfg, cancel
 	ex.queue = ex.queueBuf[:0]
+	ex.timer.Init((*timeoutFirer)(ex))
 	ex.timeout = cfg.Timeout
 	if ex.timeout == 0 {
 		ex.timeout = DefaultTimeout
@@ -405,7 +420,7 @@ func (ex *Exchange) finishOwned() {
 // handleFor returns the Response for the task with token tok. The first
 // task's handle lives in the exchange (most requests have one task); later
 // tasks get their own.
-func (ex *Exchange) handleFor(tok uint64) *handle {
+func (ex *Exchange) handleFor(tok uint32) *handle {
 	if tok == 1 {
 		ex.first = handle{ex: ex, token: tok}
 		return &ex.first
@@ -620,6 +635,11 @@ func (ex *Exchange) act(a action) {
 func (ex *Exchange) inTask() bool {
 	return ex.token.Load() != 0 && ex.loop.Owned()
 }
+
+// InTask reports what inTask does, for code that may take a shortcut only
+// inside the running task (async.Output's direct write): a test binary
+// tells a goroutine calling from outside the task while it runs.
+func (ex *Exchange) InTask() bool { return ex.inTask() }
 
 // Suspend starts async mode in the running dispatch: when the dispatch
 // returns, the exchange waits (holding no goroutine) for Resume, Complete, a

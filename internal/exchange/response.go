@@ -18,7 +18,7 @@ import (
 // Once the task returns, the token no longer matches and every use fails.
 type handle struct {
 	ex    *Exchange
-	token uint64
+	token uint32
 }
 
 var (

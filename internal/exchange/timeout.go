@@ -5,15 +5,15 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
-// disarmLocked stops the timer; a callback already on its way sees a stale
+// disarmLocked stops the timer; a firing already on its way sees a stale
 // generation and does nothing. ex.mu must be held.
 func (ex *Exchange) disarmLocked() {
 	ex.timerGen++
-	if ex.timer != nil {
-		ex.timer.Stop()
-		ex.timer = nil
+	if w := ex.wheel(); w != nil {
+		w.Stop(&ex.timer)
 	}
 }
 
@@ -25,31 +25,47 @@ func (ex *Exchange) armLocked(d time.Duration) {
 		return
 	}
 	ex.timerGen++
-	gen := ex.timerGen
-	f := func() { ex.expire(gen, true, EndExpired) }
-	if ex.cfg.AfterFunc != nil {
-		ex.timer = ex.cfg.AfterFunc(d, f)
-	} else {
-		ex.timer = time.AfterFunc(d, f)
+	gen := uint32(ex.timerGen)
+	if w := ex.wheel(); w != nil {
+		w.Schedule(&ex.timer, d, gen)
+		return
 	}
+	time.AfterFunc(d, func() { ex.expire(gen, true, EndExpired) })
 }
+
+// wheel returns the timer wheel the suspend timeout goes in: the
+// Channel's, else the Config's; nil for a runtime timer.
+func (ex *Exchange) wheel() *timerwheel.Wheel {
+	if t, ok := ex.ch.(Timers); ok {
+		if w := t.TimerWheel(); w != nil {
+			return w
+		}
+	}
+	return ex.cfg.Wheel
+}
+
+// timeoutFirer is the Exchange as its suspend timeout's timerwheel.Firer.
+type timeoutFirer Exchange
+
+// Fire implements timerwheel.Firer: the suspend timeout of generation gen
+// expired.
+func (f *timeoutFirer) Fire(gen uint32) { (*Exchange)(f).expire(gen, true, EndExpired) }
 
 // expire feeds evTimeout; from the timer only if gen is still current. end
 // is what the Result reports if this expiry decides the outcome.
-func (ex *Exchange) expire(gen uint64, fromTimer bool, end End) error {
+func (ex *Exchange) expire(gen uint32, fromTimer bool, end End) error {
 	return ex.expireIf(gen, fromTimer, end, nil)
 }
 
 // expireIf is expire when cond, checked under the lock, holds (nil: always).
-func (ex *Exchange) expireIf(gen uint64, fromTimer bool, end End, cond func() bool) error {
+func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bool) error {
 	ex.mu.Lock()
-	if fromTimer && gen != ex.timerGen || cond != nil && !cond() {
+	if fromTimer && gen != uint32(ex.timerGen) || cond != nil && !cond() {
 		ex.mu.Unlock()
 		return api.ErrNotSuspended
 	}
 	act, err := ex.m.transition(evTimeout, false, false)
 	if err == nil {
-		ex.timer = nil
 		ex.expireCause = end
 		if act&actExpire != 0 {
 			ex.queue = append(ex.queue, queued{kind: kindTimeout})
@@ -110,8 +126,8 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 		ex.mu.Unlock()
 		return 0, nil, err
 	}
-	ex.wake = make(chan struct{})
-	wake := ex.wake
+	ex.await = &await{wake: make(chan struct{})}
+	wake := ex.await.wake
 	if act&actArm != 0 {
 		ex.armLocked(ex.timeout)
 	}
@@ -126,6 +142,7 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 			if act&actDisarm != 0 {
 				ex.disarmLocked()
 			}
+			ex.await = nil
 			ex.mu.Unlock()
 			return Cancelled, nil, ctx.Err()
 		}
@@ -134,18 +151,26 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
+	aw := ex.await
+	ex.await = nil
 	resumed, expired := ex.m.resumed, ex.m.expired
 	if _, err := ex.m.transition(evAwaitReturned, false, false); err != nil {
 		panic("async: " + err.Error())
 	}
 	switch {
 	case resumed:
-		return Resumed, ex.wakeAttrs, nil
+		return Resumed, aw.attrs, nil
 	case expired:
 		ex.cause = max(ex.cause, ex.expireCause)
 		return Expired, nil, nil
 	}
 	return Completed, nil, api.ErrCompleted
+}
+
+// await is what a blocking Await waits on.
+type await struct {
+	wake  chan struct{}
+	attrs []api.Attr // given to the Resume that woke it
 }
 
 // wakeLocked ends a blocking Await. ex.mu must be held.
@@ -154,9 +179,9 @@ func (ex *Exchange) wakeLocked(attrs []api.Attr) {
 	if err != nil {
 		return // nothing blocks in Await
 	}
-	ex.wakeAttrs = attrs
+	ex.await.attrs = attrs
 	if act&actDisarm != 0 {
 		ex.disarmLocked()
 	}
-	close(ex.wake)
+	close(ex.await.wake)
 }

@@ -74,12 +74,17 @@ func NewExchange(h api.Handler, cfg *exchange.Config) *Exchange {
 // NewExchangeFor builds an exchange for head. The request context is
 // cancelled when the exchange completes.
 func NewExchangeFor(h api.Handler, head *api.RequestHead, cfg *exchange.Config) *Exchange {
-	out := NewRecorder()
-	ch := &Channel{Handler: h, out: out}
+	rec := NewRecorder()
+	return newExchange(h, head, cfg, rec, rec)
+}
+
+// newExchange builds an exchange writing to out, whose recording is rec.
+func newExchange(h api.Handler, head *api.RequestHead, cfg *exchange.Config, out api.Response, rec *Recorder) *Exchange {
+	ch := &Channel{Handler: h, out: rec}
 	ctx, cancel := context.WithCancel(context.Background())
 	ex := exchange.NewExchange(ch, out, cfg, cancel)
 	r := api.NewRequest(ctx, head, ex)
-	return &Exchange{Exchange: ex, Chan: ch, Out: out, Req: r}
+	return &Exchange{Exchange: ex, Chan: ch, Out: rec, Req: r}
 }
 
 // Begin runs the initial dispatch on the calling goroutine and returns when

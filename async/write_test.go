@@ -1,0 +1,118 @@
+package async_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// listenerFunc is a WriteListener made of a function run at each
+// OnWritePossible; errors are ignored.
+type listenerFunc func(w api.Response)
+
+func (f listenerFunc) OnWritePossible(w api.Response) { f(w) }
+func (listenerFunc) OnError(api.Response, error)      {}
+
+// startOutput suspends a request on a non-blocking recorder and sets a
+// write listener that runs first once (then nothing).
+func startOutput(t *testing.T, first func(out *async.Output, nb *wharftest.NonBlockingRecorder)) (*wharftest.Exchange, *wharftest.NonBlockingRecorder) {
+	t.Helper()
+	var out *async.Output
+	var nb *wharftest.NonBlockingRecorder
+	calls := 0
+	l := listenerFunc(func(api.Response) {
+		if calls++; calls == 1 {
+			first(out, nb)
+		}
+	})
+	x, rec := wharftest.NewNonBlockingExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		out, err = a.SetWriteListener(l)
+		return err
+	}))
+	nb = rec
+	x.Begin()
+	return x, nb
+}
+
+// A Write from a goroutine other than the running task is queued for the
+// flush task, never written by that goroutine while the task runs: the
+// connection has one writer at a time.
+func TestOutputWriteOutsideTaskIsQueued(t *testing.T) {
+	during := -1
+	x, _ := startOutput(t, func(out *async.Output, nb *wharftest.NonBlockingRecorder) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if _, err := out.Write([]byte("x")); err != nil {
+				t.Errorf("Write: %v", err)
+			}
+		}()
+		<-done
+		during = nb.Calls()
+		_ = out.Complete()
+	})
+	<-x.Done()
+	if during != 0 {
+		t.Fatalf("%d writes reached the connection from outside the task while it ran", during)
+	}
+	if got := x.Out.Body(); got != "x" {
+		t.Fatalf("body %q, want %q", got, "x")
+	}
+}
+
+// A Write inside the task goes to the connection at once.
+func TestOutputWriteInTaskGoesDirect(t *testing.T) {
+	during := -1
+	x, _ := startOutput(t, func(out *async.Output, nb *wharftest.NonBlockingRecorder) {
+		if _, err := out.Write([]byte("x")); err != nil {
+			t.Errorf("Write: %v", err)
+		}
+		during = nb.Calls()
+		_ = out.Complete()
+	})
+	<-x.Done()
+	if during != 1 || x.Out.Body() != "x" {
+		t.Fatalf("writes during the task %d, body %q; want 1, %q", during, x.Out.Body(), "x")
+	}
+}
+
+// When the connection still holds bytes of a direct Write, a flush that
+// finds only an empty file section still asks the connection to send
+// what it holds before the request completes, rather than leaving them
+// to completion, which writes them blocking.
+func TestOutputFlushSendsHeldBytesPastEmptyFile(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "empty"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	x, nb := startOutput(t, func(out *async.Output, nb *wharftest.NonBlockingRecorder) {
+		nb.SetReady(false) // the connection keeps some of what it takes
+		if _, err := out.Write([]byte("abc")); err != nil {
+			t.Errorf("Write: %v", err)
+		}
+		if err := out.SendFile(f, 0, 0); err != nil {
+			t.Errorf("SendFile: %v", err)
+		}
+		_ = out.Complete()
+	})
+	if nb.Calls() != 1 {
+		t.Fatalf("%d writes before the wake-up, want the direct one", nb.Calls())
+	}
+	nb.SetReady(true)
+	if !nb.Wake() {
+		t.Fatal("the Output did not wait for the connection")
+	}
+	<-x.Done()
+	if got := nb.Calls(); got != 2 {
+		t.Fatalf("%d writes, want 2: the flush did not ask the connection to send what it held", got)
+	}
+}

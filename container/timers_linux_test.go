@@ -1,0 +1,84 @@
+package container_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// On the epoll connector a suspended request's timeout is filed in the
+// timer wheel of the selector polling its connection (no runtime timer of
+// its own), as an idle connection's idle timeout is; it expires on time,
+// never early.
+func TestSuspendTimeoutsInSelectorWheel(t *testing.T) {
+	c := container.New()
+	c.Handle("/delay", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			ms, _ := strconv.Atoi(r.QueryValue("ms"))
+			cont.SetTimeout(time.Duration(ms) * time.Millisecond)
+			return cont.Suspend()
+		}
+		_, err := w.WriteString("delayed")
+		return err
+	}))
+	s := modes.Start(t, modes.H1, c)
+	addr := s.URL[len("http://"):]
+	send := func(ms int) (net.Conn, time.Time) {
+		t.Helper()
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+		sent := time.Now()
+		if _, err := io.WriteString(nc, "GET /delay?ms="+strconv.Itoa(ms)+" HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		return nc, sent
+	}
+	const n = 40
+	for range n {
+		send(60_000)
+	}
+	wharftest.WaitFor(t, "every long poll to suspend", func() bool { return c.Stats().Suspended == n })
+	if got := c.Stats().Connections.Timers; got != n {
+		t.Fatalf("the selectors' wheels hold %d timers with %d requests suspended, want %d", got, n, n)
+	}
+
+	// Short waits expire on time, with the long ones still filed.
+	const wait = 80 * time.Millisecond
+	type short struct {
+		nc   net.Conn
+		sent time.Time
+	}
+	shorts := make([]short, n)
+	for i := range shorts {
+		shorts[i].nc, shorts[i].sent = send(int(wait / time.Millisecond))
+	}
+	for i, sh := range shorts {
+		sh.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(sh.nc), nil)
+		if err != nil {
+			t.Fatalf("short wait %d: %v", i, err)
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 100))
+		resp.Body.Close()
+		if took := time.Since(sh.sent); string(body) != "delayed" || took < wait {
+			t.Fatalf("short wait %d: %q after %v, want %q after at least %v", i, body, took, "delayed", wait)
+		}
+	}
+	// The answered connections are idle now: their idle timeouts are
+	// filed beside the long polls' timeouts.
+	wharftest.WaitFor(t, "the idle connections' timers", func() bool { return c.Stats().Connections.Timers == 2*n })
+}
