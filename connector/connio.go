@@ -58,6 +58,10 @@ type connIO interface {
 	// timerWheel returns the wheel of the selector that polls the
 	// connection, nil for the portable connector's.
 	timerWheel() *timerwheel.Wheel
+	// runInline runs f on the calling goroutine, the selector's producer,
+	// under the no-parking rule, and reports true; false (f not run)
+	// for the portable connector.
+	runInline(f func()) bool
 }
 
 // errWouldBlock is what fill returns when the socket has nothing now.
@@ -139,3 +143,4 @@ func (p *portableIO) release() (net.Conn, error)    { return p.nc, nil }
 func (p *portableIO) resume(s *stream)              { go (*conn)(p).resume(s) }
 func (p *portableIO) liftNoPark() bool              { return false }
 func (p *portableIO) timerWheel() *timerwheel.Wheel { return nil }
+func (p *portableIO) runInline(func()) bool         { return false }

@@ -263,3 +263,14 @@ var errWouldPark = errors.New("connector: a NonBlocking handler's I/O would bloc
 
 // timerWheel implements connIO: the wheel of the selector polling f.
 func (f *fdConn) timerWheel() *timerwheel.Wheel { return f.sel.wheel }
+
+// runInline implements connIO: a suspended request's timeout fired on
+// the producer, which runs its work as it runs a NonBlocking request:
+// I/O that would park fails. A re-dispatch that suspends again lifts the
+// rule itself (liftNoPark), and its later tasks go to the executor.
+func (f *fdConn) runInline(run func()) bool {
+	f.setNoPark(true)
+	defer f.setNoPark(false)
+	run()
+	return true
+}

@@ -387,6 +387,14 @@ func (s *stream) Watch(w Watcher) { s.watcher = w }
 // timer and fires on the selector. Any goroutine may call it.
 func (s *stream) TimerWheel() *timerwheel.Wheel { return s.c.io.timerWheel() }
 
+// RunInline runs f, the work of a suspended NonBlocking request whose
+// timeout fired in the selector's wheel, on the selector's producer,
+// where it fired (PC mode), under the rule the producer's requests keep:
+// I/O that would park fails instead. It reports false, running nothing,
+// for the portable connector. Only the goroutine the timeout fired on may
+// call it.
+func (s *stream) RunInline(f func()) bool { return s.c.io.runInline(f) }
+
 func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if s.hijacked {
 		return nil, nil, api.ErrHijacked

@@ -79,7 +79,23 @@ func (x *exchange) Completed() { x.c.completed(x) }
 
 func (x *exchange) AsyncExchange() *engine.Exchange { return &x.ax }
 
-var _ engine.Timers = (*exchange)(nil)
+var (
+	_ engine.Timers       = (*exchange)(nil)
+	_ engine.InlineRunner = (*exchange)(nil)
+)
+
+// RunInline implements engine.InlineRunner: the timeout of a request
+// whose chain never blocks (api.NonBlocking) runs where it fired, when the
+// stream can run it there (the epoll connector's producer).
+func (x *exchange) RunInline(f func()) bool {
+	if x.inv != api.NonBlocking {
+		return false
+	}
+	if r, ok := x.s.(engine.InlineRunner); ok {
+		return r.RunInline(f)
+	}
+	return false
+}
 
 // TimerWheel implements engine.Timers: the wheel of the selector polling
 // the request's connection, if its stream has one.

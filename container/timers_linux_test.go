@@ -5,7 +5,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,4 +83,39 @@ func TestSuspendTimeoutsInSelectorWheel(t *testing.T) {
 	// The answered connections are idle now: their idle timeouts are
 	// filed beside the long polls' timeouts.
 	wharftest.WaitFor(t, "the idle connections' timers", func() bool { return c.Stats().Connections.Timers == 2*n })
+}
+
+// A NonBlocking request's timeout runs where it fired, on the selector's
+// producer (PC mode: no hand-over, no goroutine); a request that may block
+// is handed to the executor, as before.
+func TestExpiryRunsOnProducerWhenNonBlocking(t *testing.T) {
+	stacks := make(chan string, 2)
+	h := func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			cont.SetTimeout(20 * time.Millisecond)
+			return cont.Suspend()
+		}
+		buf := make([]byte, 64<<10)
+		stacks <- string(buf[:runtime.Stack(buf, false)])
+		_, err := w.WriteString("expired")
+		return err
+	}
+	c := container.New()
+	c.Handle("/nb", api.NonBlockingFunc(h))
+	c.HandleFunc("/blocking", h)
+	s := modes.Start(t, modes.H1, c)
+	for _, tc := range []struct {
+		path   string
+		inline bool
+	}{{"/nb", true}, {"/blocking", false}} {
+		code, body, _ := get(t, s, tc.path)
+		if code != 200 || body != "expired" {
+			t.Fatalf("%s: %d %q", tc.path, code, body)
+		}
+		stack := <-stacks
+		if onProducer := strings.Contains(stack, "connector.(*selector).Produce"); onProducer != tc.inline {
+			t.Errorf("%s: the expired re-dispatch ran on the producer: %v, want %v; its stack:\n%s", tc.path, onProducer, tc.inline, stack)
+		}
+	}
 }

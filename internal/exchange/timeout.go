@@ -75,16 +75,33 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 		}
 	}
 	ex.mu.Unlock()
-	if fromTimer && ex.cfg.InlineTimeouts && act&actRun != 0 {
-		// The timer already gave us a goroutine of our own: run the
-		// timeout path here rather than start another.
-		act &^= actRun
-		ex.act(act)
-		ex.run()
-		return err
+	if fromTimer && act&actRun != 0 {
+		switch r, ok := ex.ch.(InlineRunner); {
+		case ex.cfg.InlineTimeouts:
+			// The timer already gave us a goroutine of our own: run the
+			// timeout path here rather than start another.
+			ex.act(act &^ actRun)
+			ex.run()
+			return err
+		case ok:
+			ex.act(act &^ actRun)
+			if !r.RunInline(ex.run) {
+				ex.execute(ex.run)
+			}
+			return err
+		}
 	}
 	ex.act(act)
 	return err
+}
+
+// InlineRunner is an optional interface of a Channel that may run the
+// work of a suspend timeout on the goroutine the timeout fired on (a
+// selector's producer, for a request that declared it never blocks: PC
+// mode, with no hand-over). RunInline runs f there and reports true, or
+// reports false and leaves f to Config.Execute.
+type InlineRunner interface {
+	RunInline(f func()) bool
 }
 
 // Outcome is how a blocking Await ended.

@@ -450,20 +450,38 @@ the same loads; see docs/architecture.md for the design):
   container, with the garbage collection they cause), and it runs through
   the async state machine that makes suspension safe. At 100 connections
   fasthttp also keeps wrk's core fully busy: wrk may be what bounds it.
-- `+"`/sleep`"+` and `+"`/delay`"+` at 10,000 connections: every answer costs
-  work plaintext does not do — a goroutine hand-over and a runtime timer
-  for the wait, a second dispatch through the chain after it — and
-  profiles show 10–15%% of the CPU copying goroutine stacks, as goroutines
-  alternate between a shallow wait and the deeper response path (the
-  garbage collector shrinks the stacks of waiting goroutines). The answer's
-  write also costs more when it wakes an idle client.
+- `+"`/delay`"+` at 10,000 connections: the wait's timeout is a 48-byte timer
+  inside the request, filed in the timer wheel of the selector that polls
+  its connection (a timerfd in the selector's epoll set wakes it); when it
+  fires, the producer runs the expired re-dispatch of a NonBlocking
+  handler itself, as it runs the first dispatch (PC mode). Before that
+  (2026-12-02), each wait had a runtime timer whose expiry started a
+  goroutine and handed the re-dispatch to an executor worker: a CPU
+  profile under this load put 16%% of the server's core in creating
+  goroutines and growing their stacks (a fresh goroutine's stack is
+  copied twice on the way to the response), and interleaved by hand
+  (`+"`wrk -t1 -c10000`"+`, 10 s, server and load pinned apart) the change
+  took `+"`/delay`"+` from 29.1k/31.4k/31.0k to 45.8k/45.7k/48.7k req/s
+  (1.46–1.57×). A partial run of this harness the same day (the plaintext
+  and wait scenarios, three rounds) measured `+"`/delay`"+` at 45.8k/34.9k/42.1k
+  req/s against fasthttp's 41.2k/40.4k/42.5k and nbio's 29.6k/37.6k/38.9k:
+  the median 1.02× fasthttp and 1.12× nbio, but not ahead in every round,
+  and 0.84× Wharf's own plaintext at 10,000 connections (49.8k). What is
+  left is what plaintext does too: about 45%% of the core in read(2) and
+  writev(2), and a second dispatch through the chain.
+- `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request is
+  handed to an executor worker that sleeps in it; profiles show 10–15%%
+  of the CPU copying goroutine stacks, as workers alternate between a
+  shallow wait and the deeper response path (the garbage collector
+  shrinks the stacks of waiting goroutines). fasthttp's worker pool pays
+  this less. The answer's write also costs more when it wakes an idle
+  client.
 - Memory per suspended long poll: the connection (about 600 B with its
   epoll side), the stream with the parsed head, its bytes and its fields
   (about 650 B), the container's exchange with the async state machine
-  (about 640 B), the request (about 100 B) and two runtime timers (idle
-  and suspend, about 200 B), plus what the garbage collector keeps in
-  hand. 1 KiB would need a suspended request to keep almost none of these
-  objects.
+  and its timer (640 B), the request (about 190 B), plus what the
+  garbage collector keeps in hand; no runtime timer. 1 KiB would need a
+  suspended request to keep almost none of these objects.
 - WebSocket chat: what decides its latency on 2 cores is the cost per
   delivery, as both processes run close to a full core. A CPU profile of
   examples/wschat under this load put about 70%% of its core in write(2)
@@ -505,14 +523,19 @@ size class.
 | the request's head text and header fields | 80 B | 80 B |
 | the connection (` + "`" + `conn` + "`" + `; on epoll ` + "`" + `fdConn` + "`" + `; on TLS its handshake wrapper and ` + "`" + `net` + "`" + `'s socket and addresses) | 608 B | 832 B |
 | the request (` + "`" + `api.Request` + "`" + ` and the form state it shares with its derivations) | 192 B | 192 B |
-| the request's suspend timeout (a runtime timer and its closure) | 192 B | 182 B |
-| the connection's idle timer | 0 (dropped while a request waits) | none on TLS |
+| the request's suspend timeout (since 2026-12-03 a timer inside the exchange, filed in a timer wheel; before, a runtime timer and its closure: 192 B cleartext, 182 B TLS) | 0 | 0 |
+| the connection's idle timer (a timer inside ` + "`" + `fdConn` + "`" + `, filed in the selector's wheel) | 0 (not filed while a request waits) | none on TLS |
 | the connector's 4 KiB read buffer | 0 | 0 (given back while a request waits) |
 | crypto/tls: its record input buffer (` + "`" + `bytes.Buffer` + "`" + `, grown by the records it read) | | 3,584 B |
 | crypto/tls: AES-GCM state, both directions | | 1,792 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` and what the handshake leaves (hkdf, keying material) | | 1,120 B |
 | other (the peer's address string, table entries; on TLS also read buffers idle in the server's pool, 124 B) | 34 B | 262 B |
-| **live heap per request** | **2.27 KiB** | **9.04 KiB** |
+| **live heap per request** | **2.10 KiB** | **8.86 KiB** |
+
+The cleartext column was profiled again on 2026-12-03 with the timers in
+the selectors' wheels: 2.10 KiB (20,955 KiB for 10,000), the rows above
+unchanged but the timer, gone. The TLS column is the 2026-12-02 profile
+less its 182-byte runtime timer, gone the same way; not profiled again.
 
 The same profiles before this session's cuts (2026-12-02, morning code):
 2.56 KiB cleartext and 13.2 KiB TLS. What went: the read buffer a TLS
@@ -525,7 +548,7 @@ it). ` + "`" + `TestExchangeSizeClass` + "`" + ` and ` + "`" + `TestStreamSizeCl
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves, each sized for every case (a body reader in every
 stream, a form state in every request, the exchange's output and handles
-inline) and a runtime timer a request. Toward 8 KiB (TLS), crypto/tls
+inline). Toward 8 KiB (TLS), crypto/tls
 keeps 6.5 KiB of its own, which no API lets a server release between
 requests: its input buffer keeps the capacity the records it read gave
 it, and the cipher state lives as long as the connection.
