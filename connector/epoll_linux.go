@@ -386,12 +386,14 @@ func (f *fdConn) armIdleLocked() {
 	case !f.c.headStart.IsZero():
 		deadline = f.c.headStart.Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}
-	f.idleDeadline = deadline
-	if f.idleArmed && !f.idleAt.After(deadline) {
+	w := f.sel.wheel
+	in := deadline.Sub(now)
+	f.idleDeadline = w.Now() + in
+	if f.idleArmed && f.idleAt <= f.idleDeadline {
 		return
 	}
-	f.idleArmed, f.idleAt = true, deadline
-	f.sel.wheel.Schedule(&f.idle, deadline.Sub(now), 0)
+	f.idleArmed, f.idleAt = true, f.idleDeadline
+	w.Schedule(&f.idle, in, 0)
 }
 
 // idleFirer is a connection as its idle timer's timerwheel.Firer.
@@ -411,7 +413,7 @@ func (f *fdConn) idleFired() {
 		f.Mu.Unlock()
 		return
 	}
-	if rest := time.Until(f.idleDeadline); rest > 0 { // idle again since
+	if rest := f.idleDeadline - f.sel.wheel.Now(); rest > 0 { // idle again since
 		f.idleArmed, f.idleAt = true, f.idleDeadline
 		f.sel.wheel.Schedule(&f.idle, rest, 0)
 		f.Mu.Unlock()

@@ -27,17 +27,19 @@ type fdConn struct {
 	gone    Watcher // told once if the peer hangs up while detached; under Mu
 	onRead  func()  // called once at the next readability (read listeners); under Mu
 	onWrite func()  // called once at the next writability or failure (write listeners); under Mu
-	// wtimer bounds the wait of onWrite (the response's write timeout and
-	// data rate); wexpired says it fired, so the write that follows fails
-	// as too slow rather than as a client gone. Both under Mu.
-	wtimer   *time.Timer
-	wgen     uint64 // which wait wtimer bounds: a stale timer's firing finds it moved on
+	// wt bounds the wait of onWrite (the response's write timeout and
+	// data rate), in the selector's wheel; wexpired says it fired, so the
+	// write that follows fails as too slow rather than as a client gone.
+	// All under Mu.
+	wt       timerwheel.Timer
+	wgen     uint32 // which wait wt bounds: a stale firing finds it moved on
+	wArmed   bool   // wt is scheduled
 	wexpired bool
 
 	idle         timerwheel.Timer // idle and header timeouts while no goroutine serves, in the selector's wheel
-	idleDeadline time.Time        // when the connection, idle, times out
-	idleAt       time.Time        // when idle fires, if idleArmed
 	idleArmed    bool             // idle is scheduled
+	idleDeadline time.Duration    // when the connection, idle, times out, on the wheel's clock
+	idleAt       time.Duration    // when idle fires, if idleArmed, on the wheel's clock
 	c            *conn
 }
 
@@ -196,11 +198,17 @@ func (f *fdConn) notifyWritable(cb func(), to time.Duration) {
 	f.onWrite = cb
 	f.wgen++
 	if to > 0 {
-		gen := f.wgen
-		f.wtimer = time.AfterFunc(to, func() { f.writeTimedOut(gen) })
+		f.sel.wheel.Schedule(&f.wt, to, f.wgen)
+		f.wArmed = true
 	}
 	f.Mu.Unlock()
 }
+
+// writeFirer is a connection as its write wait's timerwheel.Firer.
+type writeFirer fdConn
+
+// Fire implements timerwheel.Firer, on the selector's producer.
+func (w *writeFirer) Fire(gen uint32) { (*fdConn)(w).writeTimedOut(gen) }
 
 // takeOnWriteLocked takes the write callback if ready, stopping its timer.
 // Mu is held.
@@ -210,20 +218,21 @@ func (f *fdConn) takeOnWriteLocked(ready bool) func() {
 		return nil
 	}
 	f.onWrite = nil
-	if f.wtimer != nil {
-		f.wtimer.Stop()
-		f.wtimer = nil
+	if f.wArmed {
+		f.sel.wheel.Stop(&f.wt)
+		f.wArmed = false
 	}
 	return cb
 }
 
-// writeTimedOut ends a wait for writability that took too long.
-func (f *fdConn) writeTimedOut(gen uint64) {
+// writeTimedOut ends a wait for writability that took too long. It runs
+// on the selector's producer: the callback it calls only dispatches.
+func (f *fdConn) writeTimedOut(gen uint32) {
 	f.Mu.Lock()
 	var cb func()
-	if gen == f.wgen {
+	if gen == f.wgen && f.wArmed {
 		cb = f.onWrite
-		f.onWrite, f.wtimer = nil, nil
+		f.onWrite, f.wArmed = nil, false
 		f.wexpired = cb != nil
 	}
 	f.Mu.Unlock()

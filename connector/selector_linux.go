@@ -299,6 +299,7 @@ func (s *selector) accept(l *epListener) {
 		sel := s.srv.nextSelector() // accepted here, served by any selector
 		f := &fdConn{Conn: netpoll.Conn{FD: nfd, Local: l.ln.Addr(), Remote: remote}, sel: sel}
 		f.idle.Init((*idleFirer)(f))
+		f.wt.Init((*writeFirer)(f))
 		c := newEpollConn(s.srv, f, l.local)
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {

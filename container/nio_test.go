@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // countingListener counts the body's bytes as they arrive and answers the
@@ -145,12 +146,17 @@ type streamer struct {
 	sent   int
 	total  int
 	wakeup atomic.Int32
+	full   atomic.Bool // IsReady said false once: the window filled
 }
 
 func (s *streamer) OnWritePossible(w api.Response) {
 	s.wakeup.Add(1)
 	chunk := []byte(strings.Repeat("abcdefgh", 1024)) // 8 KiB
-	for s.sent < s.total && s.out.IsReady() {
+	for s.sent < s.total {
+		if !s.out.IsReady() {
+			s.full.Store(true)
+			break
+		}
 		n := min(len(chunk), s.total-s.sent)
 		if _, err := s.out.Write(chunk[:n]); err != nil {
 			return
@@ -187,10 +193,14 @@ func TestWriteListener(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		// Let the connection back up before reading: where a Write goes to
-		// the connection at once (the epoll connector), the Output's window
-		// fills only once the socket's buffers are full.
-		time.Sleep(50 * time.Millisecond)
+		// Let the connection back up before reading, until the Output's
+		// window is full: where a Write goes to the connection at once
+		// (the epoll connector), it fills only once the socket's buffers
+		// are full, and a reader that kept up would never let it.
+		wharftest.WaitFor(t, "the Output's window to fill", func() bool {
+			s := last.Load()
+			return s != nil && s.full.Load()
+		})
 		want := strings.Repeat("abcdefgh", 1024)
 		buf := make([]byte, len(want))
 		got := 0

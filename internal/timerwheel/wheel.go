@@ -118,6 +118,10 @@ func (w *Wheel) Drive(arm func(d time.Duration)) {
 	w.rearmLocked()
 }
 
+// Now returns the time on the Wheel's clock: how long since it was made,
+// on the monotonic clock. Owners may keep deadlines in it, in 8 bytes.
+func (w *Wheel) Now() time.Duration { return time.Since(w.origin) }
+
 // Len returns how many timers are filed.
 func (w *Wheel) Len() int {
 	w.mu.Lock()

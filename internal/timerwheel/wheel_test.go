@@ -433,3 +433,14 @@ func TestPanickingFirer(t *testing.T) {
 		}
 	})
 }
+
+// Now is the time since the Wheel was made, on the clock its timers use.
+func TestNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := timerwheel.NewRuntime()
+		time.Sleep(1500 * time.Millisecond)
+		if got := w.Now(); got != 1500*time.Millisecond {
+			t.Fatalf("Now = %v after 1.5s", got)
+		}
+	})
+}

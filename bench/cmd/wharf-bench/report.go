@@ -558,6 +558,25 @@ Over HTTP/2, by hand the same day (` + "`" + `h2load -c 100 -m 100 -n 10000` + "
 2.86 KiB per suspended stream over h2c (` + "`" + `-h2c` + "`" + `) and 2.84 KiB over TLS
 (` + "`" + `-tls` + "`" + `), each connection's cost, TLS included, spread over its 100
 streams; goroutines 7 → 121 and 7 → 122: one reader goroutine per HTTP/2
-connection, none per stream. HTTP/3 is not measured yet (no load client
-here holds 10,000 streams open).
+connection, none per stream.
+
+Over HTTP/3, by hand on 2026-12-03 (` + "`" + `examples/hello -tls -h3` + "`" + `; a Go client on
+quic-go's ` + "`" + `http3.Transport` + "`" + `, 100 QUIC connections with 100 streams each, the
+most ` + "`" + `h3.MaxStreams` + "`" + ` lets a connection open): 10,000 suspended
+` + "`" + `/delay?ms=30000` + "`" + ` streams took RSS from 18,196 KiB to 189,276 KiB, **17.1 KiB
+per suspended stream**, and goroutines from 41 to 10,534: one per
+stream, held while it waits, because quic-go's HTTP/3 server (and its
+lower-level ` + "`" + `RawServerConn.HandleRequestStream` + "`" + `) call an ` + "`" + `http.Handler` + "`" + `
+whose response must be done when it returns, so the container's
+net/http side waits for the exchange. 2,000 idle QUIC connections (one
+request each, answered) took RSS from 18,268 to 204,276 KiB, about **93 KiB
+per idle connection**, with 5 goroutines each: quic-go's own (its
+connection's run loop, its sender, the HTTP/3 control streams), not
+Wharf's. quic-go's lower level does let Wharf avoid the goroutine per
+waiting stream: ` + "`" + `quic.Conn.AcceptStream` + "`" + ` and ` + "`" + `quic.Stream` + "`" + `'s Read and Write
+(any goroutine may write a stream) with quic-go/qpack are what Wharf's
+HTTP/2 does with x/net/http2's Framer and hpack: a goroutine reads a
+request's HEADERS, dispatches it, and returns when the request suspends;
+whichever goroutine resumes it writes the response. That framing is not
+written yet; the per-connection cost is quic-go's.
 `
