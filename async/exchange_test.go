@@ -185,11 +185,13 @@ func TestAsyncTimeoutWithoutListenerFails(t *testing.T) {
 // one of the two, never a mix, and neither side may see a spurious error.
 //
 // Most iterations race on the real clock, with the work and the timeout
-// drawn from the same 0-40 µs range, so that either side may win. Every
-// tenth runs in a testing/synctest bubble, where the two events are placed
-// a few microseconds apart on either side of the boundary: the earlier one
-// must win. Those make both outcomes certain over the run, which the test
-// asserts, so it fails if one side always wins.
+// drawn from the same 0-40 µs range (the timeout fires at the first tick
+// of the timer wheel, a millisecond, at or after it: near a tick, either
+// side may win). Every tenth runs in a testing/synctest bubble, where the
+// two events are placed a few milliseconds apart on either side of the
+// boundary: the earlier one must win. Those make both outcomes certain
+// over the run, which the test asserts, so it fails if one side always
+// wins.
 func TestOutOfTime(t *testing.T) {
 	iterations := 10000
 	if testing.Short() {
@@ -215,14 +217,15 @@ func TestOutOfTime(t *testing.T) {
 			count(i, code, body)
 			continue
 		}
-		// Placed: the answer 1-10 µs before the timeout on even
-		// placements, after it on odd ones.
+		// Placed: the answer 1-10 ms before the timeout on even
+		// placements, after it on odd ones (a bubble's clock starts on a
+		// tick of the wheel).
 		n := i / 10
-		timeout := 20 * time.Microsecond
-		delay := timeout - time.Duration(1+n%10)*time.Microsecond
+		timeout := 20 * time.Millisecond
+		delay := timeout - time.Duration(1+n%10)*time.Millisecond
 		want := 200
 		if n%2 == 1 {
-			delay = timeout + time.Duration(1+n%10)*time.Microsecond
+			delay = timeout + time.Duration(1+n%10)*time.Millisecond
 			want = 504
 		}
 		synctest.Test(t, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/netpoll"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // serveEpoll serves ln with the epoll connector if it can, and reports
@@ -387,7 +388,7 @@ func (f *fdConn) armIdleLocked() {
 		deadline = f.c.headStart.Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}
 	w := f.sel.wheel
-	in := deadline.Sub(now)
+	in := min(deadline.Sub(now), timerwheel.MaxDelay) // an IdleTimeout of "forever" cannot overflow the clock
 	f.idleDeadline = w.Now() + in
 	if f.idleArmed && f.idleAt <= f.idleDeadline {
 		return

@@ -390,10 +390,18 @@ func (s *stream) TimerWheel() *timerwheel.Wheel { return s.c.io.timerWheel() }
 // RunInline runs f, the work of a suspended NonBlocking request whose
 // timeout fired in the selector's wheel, on the selector's producer,
 // where it fired (PC mode), under the rule the producer's requests keep:
-// I/O that would park fails instead. It reports false, running nothing,
-// for the portable connector. Only the goroutine the timeout fired on may
-// call it.
-func (s *stream) RunInline(f func()) bool { return s.c.io.runInline(f) }
+// I/O that would park fails instead. The rule is the connection's, so it
+// runs f only once no other goroutine may use the connection: the
+// goroutine that dispatched the request has let it go (detached), and no
+// body is left for a goroutine of the handler's to read. Otherwise, and
+// for the portable connector, it reports false, running nothing. Only
+// the goroutine the timeout fired on may call it.
+func (s *stream) RunInline(f func()) bool {
+	if s.handoff.Load() != hoDetached || !s.body.done() {
+		return false
+	}
+	return s.c.io.runInline(f)
+}
 
 func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if s.hijacked {

@@ -69,18 +69,23 @@ type Config struct {
 	// Logger receives panics from tasks and listeners. Nil means
 	// slog.Default().
 	Logger *slog.Logger
-	// InlineTimeouts runs a timeout's work (listeners, the expired
-	// re-dispatch) on the goroutine the timer fired on instead of handing it
-	// to Execute. Set it when Execute would start a new goroutine anyway;
-	// leave it false to keep timeouts under a bounded executor's limits, or
-	// to run them on an executor's reused goroutines.
-	InlineTimeouts bool
 	// Wheel keeps the suspend timeouts of exchanges whose Channel names no
 	// wheel of its own (see Timers): one timer wheel for many requests
-	// instead of a runtime timer each. Nil means a runtime timer
-	// (time.AfterFunc) per suspension, which a resume does not stop (it
-	// fires and finds nothing to do): set it where many requests suspend.
+	// instead of a runtime timer each. Nil means one the Config makes at
+	// the first suspension that needs it, driven by a runtime timer.
 	Wheel *timerwheel.Wheel
+
+	ownOnce  sync.Once
+	ownWheel *timerwheel.Wheel
+}
+
+// wheel returns c.Wheel, or the Config's own.
+func (c *Config) wheel() *timerwheel.Wheel {
+	if c.Wheel != nil {
+		return c.Wheel
+	}
+	c.ownOnce.Do(func() { c.ownWheel = timerwheel.NewRuntime() })
+	return c.ownWheel
 }
 
 // Timers is an optional interface of a Channel whose connection has a
@@ -417,6 +422,16 @@ func (ex *Exchange) finishOwned() {
 	ex.loop.Release()
 }
 
+// nextToken hands out the next task token. 0 means no task runs and 1 is
+// the first task's, whose handle lives in the exchange: a counter that
+// wraps (after 2^32 tasks of one long-lived request) skips both.
+func (ex *Exchange) nextToken() uint32 {
+	if ex.next++; ex.next == 0 {
+		ex.next = 2
+	}
+	return ex.next
+}
+
 // handleFor returns the Response for the task with token tok. The first
 // task's handle lives in the exchange (most requests have one task); later
 // tasks get their own.
@@ -431,8 +446,7 @@ func (ex *Exchange) handleFor(tok uint32) *handle {
 // runTask runs one queued task with a fresh Response handle, recovering
 // panics into *api.PanicError.
 func (ex *Exchange) runTask(q *queued) (err error) {
-	ex.next++
-	tok := ex.next
+	tok := ex.nextToken()
 	ex.token.Store(tok)
 	w := ex.handleFor(tok)
 	defer func() {
@@ -534,8 +548,7 @@ func (ex *Exchange) snapshotListeners() []Listener {
 // finish writes the final response, drops what is still queued and runs the
 // OnComplete listeners. It runs on the owning goroutine in state Completing.
 func (ex *Exchange) finish() {
-	ex.next++
-	tok := ex.next
+	tok := ex.nextToken()
 	ex.token.Store(tok)
 	ex.last = handle{ex: ex, token: tok}
 	w := &ex.last

@@ -12,9 +12,7 @@ import (
 // generation and does nothing. ex.mu must be held.
 func (ex *Exchange) disarmLocked() {
 	ex.timerGen++
-	if w := ex.wheel(); w != nil {
-		w.Stop(&ex.timer)
-	}
+	ex.wheel().Stop(&ex.timer)
 }
 
 // armLocked starts the timer for the cycle that just suspended. ex.mu must
@@ -25,23 +23,18 @@ func (ex *Exchange) armLocked(d time.Duration) {
 		return
 	}
 	ex.timerGen++
-	gen := uint32(ex.timerGen)
-	if w := ex.wheel(); w != nil {
-		w.Schedule(&ex.timer, d, gen)
-		return
-	}
-	time.AfterFunc(d, func() { ex.expire(gen, true, EndExpired) })
+	ex.wheel().Schedule(&ex.timer, d, uint32(ex.timerGen))
 }
 
 // wheel returns the timer wheel the suspend timeout goes in: the
-// Channel's, else the Config's; nil for a runtime timer.
+// Channel's, else the Config's.
 func (ex *Exchange) wheel() *timerwheel.Wheel {
 	if t, ok := ex.ch.(Timers); ok {
 		if w := t.TimerWheel(); w != nil {
 			return w
 		}
 	}
-	return ex.cfg.Wheel
+	return ex.cfg.wheel()
 }
 
 // timeoutFirer is the Exchange as its suspend timeout's timerwheel.Firer.
@@ -66,6 +59,11 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 	}
 	act, err := ex.m.transition(evTimeout, false, false)
 	if err == nil {
+		if !fromTimer {
+			// Expired by the container (Expire, a shutdown): the timer
+			// still filed must not expire the cycle that may follow.
+			ex.disarmLocked()
+		}
 		ex.expireCause = end
 		if act&actExpire != 0 {
 			ex.queue = append(ex.queue, queued{kind: kindTimeout})
@@ -75,21 +73,12 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 		}
 	}
 	ex.mu.Unlock()
-	if fromTimer && act&actRun != 0 {
-		switch r, ok := ex.ch.(InlineRunner); {
-		case ex.cfg.InlineTimeouts:
-			// The timer already gave us a goroutine of our own: run the
-			// timeout path here rather than start another.
-			ex.act(act &^ actRun)
-			ex.run()
-			return err
-		case ok:
-			ex.act(act &^ actRun)
-			if !r.RunInline(ex.run) {
-				ex.execute(ex.run)
-			}
-			return err
+	if r, ok := ex.ch.(InlineRunner); ok && fromTimer && act&actRun != 0 {
+		ex.act(act &^ actRun)
+		if !r.RunInline(ex.run) {
+			ex.execute(ex.run)
 		}
+		return err
 	}
 	ex.act(act)
 	return err

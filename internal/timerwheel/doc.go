@@ -17,7 +17,9 @@
 // tick with work in constant time, so Advance skips idle stretches, and
 // the driver is asked to wake only then (Arm). A timer never fires early:
 // its tick is its deadline rounded up; it fires within a tick of its
-// deadline once the driver calls Advance on time.
+// deadline once the driver calls Advance on time. The driver is asked to
+// wake only at a tick when a timer is due or a coarse slot is to be filed
+// again (or one was, before a Stop took its timer out).
 //
 // A Timer lives inside the struct it times (a request, a connection): it
 // allocates nothing. Its Firer is called with the generation the timer was

@@ -22,6 +22,11 @@ const (
 	never = math.MaxInt64
 )
 
+// MaxDelay is the longest delay a Wheel keeps as given (about 146 years):
+// a longer one, math.MaxInt64 for "never" say, is taken as MaxDelay, so
+// that the time arithmetic on it cannot overflow.
+const MaxDelay = time.Duration(1 << 62)
+
 // Firer is what a Timer calls when it expires, with the generation it was
 // scheduled with (see Wheel.Schedule).
 type Firer interface {
@@ -44,11 +49,6 @@ type Timer struct {
 // Init sets what the timer calls when it expires. Call it once, before the
 // first Schedule.
 func (t *Timer) Init(f Firer) { t.f = f }
-
-// Pending reports whether t is filed in a Wheel: scheduled, and neither
-// fired nor stopped. Call it under whatever orders the owner's Schedule
-// and Stop calls.
-func (t *Timer) Pending() bool { return t.filed }
 
 // list is one slot: the timers filed there, in the order they were filed.
 type list struct{ head, tail *Timer }
@@ -122,6 +122,14 @@ func (w *Wheel) Drive(arm func(d time.Duration)) {
 // on the monotonic clock. Owners may keep deadlines in it, in 8 bytes.
 func (w *Wheel) Now() time.Duration { return time.Since(w.origin) }
 
+// Pending reports whether t is filed in w: scheduled, and neither fired
+// nor stopped.
+func (w *Wheel) Pending(t *Timer) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return t.filed
+}
+
 // Len returns how many timers are filed.
 func (w *Wheel) Len() int {
 	w.mu.Lock()
@@ -136,8 +144,10 @@ func (w *Wheel) tickOf(t time.Time) int64 {
 }
 
 // Schedule files t to fire gen once d has passed (d <= 0: at the next
-// Advance), moving it if it was filed already.
+// Advance; beyond MaxDelay: after MaxDelay), moving it if it was filed
+// already.
 func (w *Wheel) Schedule(t *Timer, d time.Duration, gen uint32) {
+	d = min(d, MaxDelay)
 	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -220,11 +230,11 @@ func (w *Wheel) dueLocked(t *Timer) int64 {
 	if t.level == 0 {
 		return t.at
 	}
-	// The slot's first tick after now: a coarse slot is never the one
-	// under way (filing keeps a timer at least a slot ahead).
+	// The slot's first tick after now: a coarse slot with the index of
+	// the one under way comes due a whole turn later.
 	shift := slotBits * int(t.level)
 	cur := w.now >> shift
-	return (cur + int64((int(t.idx)-int(cur&slotMask))&slotMask)) << shift
+	return (cur + int64((int(t.idx)-int(cur&slotMask)-1)&slotMask) + 1) << shift
 }
 
 // nextLocked returns the next tick after now with work: a finest slot to
@@ -266,9 +276,9 @@ func (w *Wheel) rearmLocked() {
 	}
 }
 
-// Advance fires the timers due by now, in the order of their ticks (and,
-// within a tick, the order they were scheduled), on the calling goroutine,
-// then asks the driver for the next work. It returns how many fired.
+// Advance fires the timers due by now, in the order of their ticks (within
+// a tick in no set order), on the calling goroutine, then asks the driver
+// for the next work. It returns how many fired.
 func (w *Wheel) Advance() int {
 	return w.AdvanceTo(time.Now())
 }
@@ -308,7 +318,7 @@ func (w *Wheel) fire(batch []firing) {
 		if i == len(batch) {
 			return
 		}
-		p := recover()
+		p := recover() // nil: the Firer called runtime.Goexit, which goes on
 		w.mu.Lock()
 		for _, f := range batch[i+1:] {
 			if !f.t.filed { // not scheduled again by an earlier Firer
@@ -320,7 +330,9 @@ func (w *Wheel) fire(batch []firing) {
 		w.rearmLocked()
 		w.mu.Unlock()
 		clear(batch)
-		panic(p)
+		if p != nil {
+			panic(p)
+		}
 	}()
 	for ; i < len(batch); i++ {
 		batch[i].t.f.Fire(batch[i].gen)

@@ -1,7 +1,9 @@
 package timerwheel_test
 
 import (
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -68,7 +70,7 @@ func checkOnTime(t *testing.T, ps []*probe, log *firings) {
 		if i > 0 {
 			prev := ps[log.ids[i-1]]
 			tick := func(p *probe) time.Time { return p.due.Add(timerwheel.Resolution - 1).Truncate(timerwheel.Resolution) }
-			if tick(prev).After(tick(p)) || tick(prev).Equal(tick(p)) && prev.id > p.id {
+			if tick(prev).After(tick(p)) {
 				t.Fatalf("timer %d (due %v) fired after timer %d (due %v)", id, p.due, prev.id, prev.due)
 			}
 		}
@@ -140,7 +142,7 @@ func TestStop(t *testing.T) {
 				if !w.Stop(&p.t) {
 					t.Fatalf("Stop of pending timer %d reported false", i)
 				}
-				if p.t.Pending() {
+				if w.Pending(&p.t) {
 					t.Fatalf("timer %d still pending after Stop", i)
 				}
 				if w.Stop(&p.t) {
@@ -275,7 +277,7 @@ func TestManyTimers(t *testing.T) {
 			log.ids, log.at, log.gen = log.ids[:0], log.at[:0], log.gen[:0]
 			log.mu.Unlock()
 			for id := range live {
-				if !ps[id].t.Pending() {
+				if !w.Pending(&ps[id].t) {
 					t.Fatalf("round %d: timer %d neither fired nor pending", round, id)
 				}
 			}
@@ -443,4 +445,81 @@ func TestNow(t *testing.T) {
 			t.Fatalf("Now = %v after 1.5s", got)
 		}
 	})
+}
+
+// A delay too long to add to a clock ("never", math.MaxInt64) is kept as
+// MaxDelay: the timer does not fire.
+func TestHugeDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := timerwheel.NewRuntime()
+		log := &firings{}
+		ps := newProbes(2, log)
+		w.Schedule(&ps[0].t, math.MaxInt64, 0)
+		w.Schedule(&ps[1].t, timerwheel.MaxDelay+time.Hour, 0)
+		time.Sleep(365 * 24 * time.Hour)
+		synctest.Wait()
+		if len(log.ids) != 0 || w.Len() != 2 {
+			t.Fatalf("after a year: fired %v, %d filed; want none fired, 2 filed", log.ids, w.Len())
+		}
+		w.Stop(&ps[0].t)
+		w.Stop(&ps[1].t)
+	})
+}
+
+// The driver is never asked to wake before the wheel has work: a timer in
+// a coarse slot with the index of the slot under way is filed again a
+// whole turn later, and the driver is asked for then.
+func TestDriverNotArmedEarly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var arms []time.Duration
+		w := timerwheel.New(func(d time.Duration) { arms = append(arms, d) })
+		time.Sleep(100 * time.Millisecond)
+		w.Advance() // the wheel's now: tick 100, in slot 1 of the second level
+		log := &firings{}
+		ps := newProbes(1, log)
+		// Due at tick 4171: the second level's slot 1 again, a turn on.
+		w.Schedule(&ps[0].t, 4071*time.Millisecond, 0)
+		if len(arms) != 1 || arms[0] != 4060*time.Millisecond {
+			t.Fatalf("driver asked for %v, want one wake-up at tick 4160 (in 4.06s)", arms)
+		}
+		time.Sleep(arms[0])
+		w.Advance()
+		if len(arms) != 2 || arms[1] != 11*time.Millisecond {
+			t.Fatalf("after filing it again the driver was asked for %v, want 11ms", arms[1:])
+		}
+		time.Sleep(arms[1])
+		if n := w.Advance(); n != 1 {
+			t.Fatalf("fired %d at its deadline, want 1", n)
+		}
+	})
+}
+
+// goexiter ends its goroutine when it fires.
+type goexiter struct{ t timerwheel.Timer }
+
+func (*goexiter) Fire(uint32) { runtime.Goexit() }
+
+// A Firer that calls runtime.Goexit ends the driver's goroutine, not in a
+// panic, and loses no other timer.
+func TestGoexitInFirer(t *testing.T) {
+	w := timerwheel.New(func(time.Duration) {})
+	log := &firings{}
+	ps := newProbes(1, log)
+	g := &goexiter{}
+	g.t.Init(g)
+	w.Schedule(&g.t, 0, 0)
+	w.Schedule(&ps[0].t, 0, 0)
+	done := make(chan any)
+	go func() {
+		defer func() { done <- recover() }()
+		time.Sleep(2 * timerwheel.Resolution)
+		w.Advance()
+	}()
+	if p := <-done; p != nil {
+		t.Fatalf("Goexit in a Firer became a panic: %v", p)
+	}
+	time.Sleep(2 * timerwheel.Resolution)
+	if n := w.Advance(); n != 1 || len(log.ids) != 1 {
+		t.Fatalf("the timer due with it fired %d times", len(log.ids))
+	}
 }

@@ -1,0 +1,96 @@
+package exchange_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// An expiry the container makes (Expire, a shutdown) takes the timer out:
+// the old deadline, passing while the expired re-dispatch suspends again,
+// does not expire the new cycle.
+func TestExpireDisarmsTheTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var dispatches atomic.Int32
+		x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			ex := exchange.From(r)
+			switch dispatches.Add(1) {
+			case 1:
+				ex.SetTimeout(50 * time.Millisecond)
+				return ex.Suspend(exchange.ModeContinuation)
+			case 2: // expired by Expire: wait again, past the first deadline
+				if err := ex.Suspend(exchange.ModeContinuation); err != nil {
+					return err
+				}
+				ex.SetTimeout(time.Hour)
+				time.Sleep(100 * time.Millisecond)
+				return nil
+			}
+			return nil
+		}), nil).Begin()
+		time.Sleep(10 * time.Millisecond)
+		if err := x.Expire(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if n := dispatches.Load(); n != 2 || x.State() != "Waiting" {
+			t.Fatalf("%d dispatches, state %s; want 2, Waiting (the first deadline expired the second cycle)", n, x.State())
+		}
+		x.Complete()
+		<-x.Done()
+	})
+}
+
+// inlineChannel is a Channel that may run a timeout's work where it fired,
+// as the epoll connector's producer does, or decline.
+type inlineChannel struct {
+	*wharftest.Channel
+	accept bool
+	asked  atomic.Int32
+}
+
+func (c *inlineChannel) RunInline(f func()) bool {
+	c.asked.Add(1)
+	if !c.accept {
+		return false
+	}
+	f()
+	return true
+}
+
+// A timeout that fires asks the Channel to run its work there; if the
+// Channel declines, the work goes to Config.Execute, and it runs either way.
+func TestInlineRunnerOrExecute(t *testing.T) {
+	for _, accept := range []bool{true, false} {
+		synctest.Test(t, func(t *testing.T) {
+			var executed atomic.Int32
+			cfg := &exchange.Config{Execute: func(f func()) { executed.Add(1); go f() }}
+			ch := &inlineChannel{Channel: &wharftest.Channel{Handler: api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				ex := exchange.From(r)
+				if exchange.KindOf(r) == exchange.DispatchInitial {
+					ex.SetTimeout(20 * time.Millisecond)
+					return ex.Suspend(exchange.ModeContinuation)
+				}
+				_, err := w.WriteString("expired")
+				return err
+			})}, accept: accept}
+			out := wharftest.NewRecorder()
+			ex := exchange.NewExchange(ch, out, cfg, nil)
+			ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
+			<-ex.Done()
+			if ch.asked.Load() != 1 || out.Body() != "expired" {
+				t.Fatalf("accept=%v: asked %d times, body %q", accept, ch.asked.Load(), out.Body())
+			}
+			if want := map[bool]int32{true: 0, false: 1}[accept]; executed.Load() != want {
+				t.Fatalf("accept=%v: Execute ran %d times, want %d", accept, executed.Load(), want)
+			}
+		})
+	}
+}
