@@ -9,6 +9,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -90,6 +91,65 @@ func TestInlineRunnerOrExecute(t *testing.T) {
 			}
 			if want := map[bool]int32{true: 0, false: 1}[accept]; executed.Load() != want {
 				t.Fatalf("accept=%v: Execute ran %d times, want %d", accept, executed.Load(), want)
+			}
+		})
+	}
+}
+
+// wheelChannel is a Channel with a timer wheel of its own (a selector's,
+// in the epoll connector), driven by hand here.
+type wheelChannel struct {
+	*wharftest.Channel
+	w *timerwheel.Wheel
+}
+
+func (c *wheelChannel) TimerWheel() *timerwheel.Wheel { return c.w }
+
+// The suspend timeout goes in the Channel's wheel when it has one, else in
+// the Config's; it fires when that wheel is advanced past it, on the
+// goroutine that advances it.
+func TestTimeoutInChannelsWheel(t *testing.T) {
+	own := timerwheel.New(func(time.Duration) {})
+	cfgWheel := timerwheel.New(func(time.Duration) {})
+	for _, tc := range []struct {
+		name string
+		ch   func(h api.Handler) exchange.Channel
+		want *timerwheel.Wheel
+	}{
+		{"channel's", func(h api.Handler) exchange.Channel {
+			return &wheelChannel{Channel: &wharftest.Channel{Handler: h}, w: own}
+		}, own},
+		{"config's", func(h api.Handler) exchange.Channel { return &wharftest.Channel{Handler: h} }, cfgWheel},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				ex := exchange.From(r)
+				if exchange.KindOf(r) == exchange.DispatchInitial {
+					ex.SetTimeout(20 * time.Millisecond)
+					return ex.Suspend(exchange.ModeContinuation)
+				}
+				_, err := w.WriteString("expired")
+				return err
+			})
+			cfg := &exchange.Config{Wheel: cfgWheel, Execute: func(f func()) { f() }}
+			out := wharftest.NewRecorder()
+			ex := exchange.NewExchange(tc.ch(h), out, cfg, nil)
+			ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
+			if own.Len()+cfgWheel.Len() != 1 || tc.want.Len() != 1 {
+				t.Fatalf("filed: channel's %d, config's %d; want 1 in the %s", own.Len(), cfgWheel.Len(), tc.name)
+			}
+			tc.want.AdvanceTo(time.Now().Add(10 * time.Millisecond))
+			if ex.State() != "Waiting" {
+				t.Fatalf("state %s before the deadline", ex.State())
+			}
+			tc.want.AdvanceTo(time.Now().Add(time.Second))
+			select {
+			case <-ex.Done():
+			default:
+				t.Fatal("not done once the wheel passed the deadline")
+			}
+			if out.Body() != "expired" || tc.want.Len() != 0 {
+				t.Fatalf("body %q, %d still filed", out.Body(), tc.want.Len())
 			}
 		})
 	}

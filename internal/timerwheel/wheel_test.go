@@ -523,3 +523,78 @@ func TestGoexitInFirer(t *testing.T) {
 		t.Fatalf("the timer due with it fired %d times", len(log.ids))
 	}
 }
+
+// stressTimer is scheduled, moved and stopped by many goroutines while the
+// runtime drives its wheel; it records the generations it fired with.
+type stressTimer struct {
+	t      timerwheel.Timer
+	mu     sync.Mutex
+	latest uint32 // the generation of the last Schedule
+	fired  []uint32
+}
+
+func (s *stressTimer) Fire(gen uint32) {
+	s.mu.Lock()
+	s.fired = append(s.fired, gen)
+	s.mu.Unlock()
+}
+
+// On the real clock, with the runtime driving the wheel, goroutines
+// scheduling, moving and stopping timers race with their firings: no
+// timer fires a generation it was never scheduled with, none fires twice
+// for one scheduling, and once everything is stopped nothing is filed.
+// Run it with -race.
+func TestStopRacesFiring(t *testing.T) {
+	w := timerwheel.NewRuntime()
+	ts := make([]*stressTimer, 64)
+	for i := range ts {
+		ts[i] = &stressTimer{}
+		ts[i].t.Init(ts[i])
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rnd := rand.New(rand.NewPCG(uint64(g), 9))
+			for range 3000 {
+				s := ts[rnd.IntN(len(ts))]
+				s.mu.Lock()
+				if rnd.IntN(3) == 0 {
+					w.Stop(&s.t)
+				} else {
+					s.latest++
+					w.Schedule(&s.t, time.Duration(rnd.IntN(3000))*time.Microsecond, s.latest)
+				}
+				s.mu.Unlock()
+				if rnd.IntN(50) == 0 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, s := range ts {
+		s.mu.Lock()
+		w.Stop(&s.t)
+		s.mu.Unlock()
+	}
+	time.Sleep(10 * time.Millisecond) // firings already on their way land
+	if n := w.Len(); n != 0 {
+		t.Fatalf("%d timers filed after every one was stopped", n)
+	}
+	for i, s := range ts {
+		s.mu.Lock()
+		seen := map[uint32]bool{}
+		for _, g := range s.fired {
+			if g == 0 || g > s.latest {
+				t.Fatalf("timer %d fired generation %d, never scheduled (latest %d)", i, g, s.latest)
+			}
+			if seen[g] {
+				t.Fatalf("timer %d fired generation %d twice", i, g)
+			}
+			seen[g] = true
+		}
+		s.mu.Unlock()
+	}
+}

@@ -462,7 +462,10 @@ the same loads; see docs/architecture.md for the design):
   copied twice on the way to the response), and interleaved by hand
   (`+"`wrk -t1 -c10000`"+`, 10 s, server and load pinned apart) the change
   took `+"`/delay`"+` from 29.1k/31.4k/31.0k to 45.8k/45.7k/48.7k req/s
-  (1.46–1.57×). A partial run of this harness the same day (the plaintext
+  (1.46–1.57×); measured again after a review's fixes, 33.8k/34.4k/33.6k
+  → 48.9k/47.6k/45.9k (1.37–1.45×), against 53.9k/52.4k for plaintext
+  `+"`/hello`"+` at 10,000 the same way (`+"`/delay`"+` ÷ plaintext 0.89–0.90). A
+  partial run of this harness the same day (the plaintext
   and wait scenarios, three rounds) measured `+"`/delay`"+` at 45.8k/34.9k/42.1k
   req/s against fasthttp's 41.2k/40.4k/42.5k and nbio's 29.6k/37.6k/38.9k:
   the median 1.02× fasthttp and 1.12× nbio, but not ahead in every round,
