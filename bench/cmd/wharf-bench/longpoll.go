@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -41,19 +42,34 @@ func (m MemoryResult) PerConnKiB() float64 {
 
 // memoryTest starts the server, warms it up, measures it idle, suspends
 // cfg.MemConns long polls (GET /delay) on as many keep-alive connections,
-// waits cfg.MemSettle, measures again and closes the connections.
+// waits cfg.MemSettle, measures again and closes the connections. The
+// name "wharf-tls" runs Wharf's binary with -tls, and cfg.MemTLSConns
+// long polls over TLS.
 func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult {
 	m := MemoryResult{Server: name, Conns: cfg.MemConns}
 	fail := func(err error) MemoryResult { m.Err = err.Error(); return m }
-	p, err := startServer(ctx, bin, cfg.ServerCPU, bin+".log")
+	var args []string
+	var tlsCfg *tls.Config // nil: cleartext
+	if name == "wharf-tls" {
+		m.Conns = cfg.MemTLSConns
+		args = []string{"-tls"}
+		tlsCfg = &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}} // the server's certificate is made at its start
+	}
+	p, err := startServer(ctx, bin, cfg.ServerCPU, bin+".log", args...)
 	if err != nil {
 		return fail(err)
 	}
 	defer p.stop()
-	addr := strings.TrimPrefix(p.url, "http://")
+	addr := strings.TrimPrefix(strings.TrimPrefix(p.url, "http://"), "https://")
+	dial := func(ctx context.Context, d *net.Dialer) (net.Conn, error) {
+		if tlsCfg == nil {
+			return d.DialContext(ctx, "tcp", addr)
+		}
+		return (&tls.Dialer{NetDialer: d, Config: tlsCfg}).DialContext(ctx, "tcp", addr)
+	}
 
 	// Warm-up: some keep-alive requests of every kind the test uses.
-	if err := warmUp(addr); err != nil {
+	if err := warmUp(ctx, dial, addr); err != nil {
 		return fail(fmt.Errorf("warm-up: %v", err))
 	}
 	time.Sleep(500 * time.Millisecond)
@@ -79,7 +95,7 @@ func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult 
 		wg.Go(func() {
 			d := net.Dialer{Timeout: 10 * time.Second}
 			for range work {
-				c, err := d.DialContext(ctx, "tcp", addr)
+				c, err := dial(ctx, &d)
 				if err != nil {
 					failed.Add(1)
 					continue
@@ -102,7 +118,7 @@ func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult 
 			}
 		})
 	}
-	for range cfg.MemConns {
+	for range m.Conns {
 		work <- struct{}{}
 	}
 	close(work)
@@ -136,15 +152,15 @@ func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult 
 	return m
 }
 
-// warmUp sends a few hundred keep-alive requests on a few connections:
-// /hello, short /delay and /sleep waits.
-func warmUp(addr string) error {
+// warmUp sends a few hundred keep-alive requests on a few connections
+// made by dial: /hello, short /delay and /sleep waits.
+func warmUp(ctx context.Context, dial func(context.Context, *net.Dialer) (net.Conn, error), addr string) error {
 	paths := []string{"/hello?name=warm", "/delay?ms=1", "/sleep?ms=1"}
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
 		wg.Go(func() {
-			c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			c, err := dial(ctx, &net.Dialer{Timeout: 5 * time.Second})
 			if err != nil {
 				errs <- err
 				return

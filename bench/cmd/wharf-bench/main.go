@@ -44,6 +44,7 @@ type Config struct {
 	Timeout         time.Duration // wrk --timeout
 	CPUN            int64         // n of the /cpu scenario
 	MemConns        int           // long-poll connections of the memory test
+	MemTLSConns     int           // of its second run of Wharf, over TLS (0: none)
 	MemSettle       time.Duration // wait after the last long poll is sent
 	MemDelay        time.Duration // the long poll's ms
 	ServerCPU       int
@@ -64,7 +65,7 @@ type Config struct {
 func defaultConfig() Config {
 	return Config{
 		Duration: 5 * time.Second, Warmup: time.Second, Rounds: 2, Threads: 2, Timeout: 5 * time.Second,
-		CPUN: 100000, MemConns: 10000, MemSettle: 2 * time.Second, MemDelay: 20 * time.Second,
+		CPUN: 100000, MemConns: 10000, MemTLSConns: 3000, MemSettle: 2 * time.Second, MemDelay: 20 * time.Second,
 		ServerCPU: 0, ClientCPU: 1, QuietWait: time.Minute, GoroutineBudget: 16, Servers: slices.Clone(serverNames),
 		ChatDuration: 10 * time.Second, SlowDL: SlowDLConfig{Count: 1000, Size: 4 << 20, Rate: 256 << 10, RcvBuf: 64 << 10, MSS: 1460},
 	}
@@ -73,7 +74,7 @@ func defaultConfig() Config {
 // The servers, in the order they run in each round.
 var serverNames = []string{"wharf", "nethttp", "fasthttp", "nbio"}
 
-var serverLabels = map[string]string{"wharf": "Wharf", "nethttp": "net/http", "fasthttp": "fasthttp", "nbio": "nbio"}
+var serverLabels = map[string]string{"wharf": "Wharf", "wharf-tls": "Wharf over TLS", "nethttp": "net/http", "fasthttp": "fasthttp", "nbio": "nbio"}
 
 func label(server string) string {
 	if l, ok := serverLabels[server]; ok {
@@ -170,6 +171,7 @@ func run() error {
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "wrk --timeout: slower answers count as timeouts and leave the latency distribution")
 	fs.Int64Var(&cfg.CPUN, "cpu-n", cfg.CPUN, "n of the /cpu scenario")
 	fs.IntVar(&cfg.MemConns, "mem-conns", cfg.MemConns, "suspended long-poll connections in the memory test")
+	fs.IntVar(&cfg.MemTLSConns, "mem-tls-conns", cfg.MemTLSConns, "suspended long polls over TLS in the memory test's second run of Wharf (-tls; 0 for none)")
 	fs.DurationVar(&cfg.MemSettle, "mem-settle", cfg.MemSettle, "wait after the last long poll was sent before measuring")
 	fs.DurationVar(&cfg.MemDelay, "mem-delay", cfg.MemDelay, "how long each long poll asks to wait (/delay?ms=)")
 	fs.IntVar(&cfg.ServerCPU, "server-cpu", cfg.ServerCPU, "CPU the servers are pinned to")
@@ -403,7 +405,11 @@ func budget(cfg Config) time.Duration {
 	runs := cfg.wrkRuns()
 	d := time.Duration(runs) * (cfg.Warmup + cfg.Duration + runOverhead)
 	if !cfg.SkipMemory {
-		d += time.Duration(len(cfg.Servers)) * (memoryPerServe + cfg.MemSettle)
+		runs := len(cfg.Servers)
+		if cfg.MemTLSConns > 0 && slices.Contains(cfg.Servers, "wharf") {
+			runs++ // Wharf again, over TLS
+		}
+		d += time.Duration(runs) * (memoryPerServe + cfg.MemSettle)
 	}
 	if !cfg.SkipChat {
 		d += cfg.ChatDuration + 10*time.Second // connect, warm up, drain
@@ -544,14 +550,20 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			m := memoryTest(ctx, cfg, s, bins[s])
-			res.Memory = append(res.Memory, m)
-			if m.Err != "" {
-				logf("memory %-8s FAILED: %s", label(s), m.Err)
-				continue
+			runs := []string{s}
+			if s == "wharf" && cfg.MemTLSConns > 0 {
+				runs = append(runs, "wharf-tls") // the same binary, over TLS
 			}
-			logf("memory %-8s %d/%d long polls suspended: RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d (%s)",
-				label(s), m.Opened, m.Conns, m.BaselineKiB, m.LoadedKiB, m.PerConnKiB(), m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource)
+			for _, name := range runs {
+				m := memoryTest(ctx, cfg, name, bins[s])
+				res.Memory = append(res.Memory, m)
+				if m.Err != "" {
+					logf("memory %-8s FAILED: %s", label(name), m.Err)
+					continue
+				}
+				logf("memory %-8s %d/%d long polls suspended: RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d (%s)",
+					label(name), m.Opened, m.Conns, m.BaselineKiB, m.LoadedKiB, m.PerConnKiB(), m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource)
+			}
 		}
 	}
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -213,7 +214,8 @@ func sseBench(ctx context.Context, sc SSEConfig, root, outMD string) error {
 // sseWarmUp loads a fresh server briefly the way the tests do: the
 // usual warm-up requests, then a second of 100 streams on 10 topics.
 func sseWarmUp(ctx context.Context, sc SSEConfig, url, load string) error {
-	if err := warmUp(strings.TrimPrefix(url, "http://")); err != nil {
+	addr := strings.TrimPrefix(url, "http://")
+	if err := warmUp(ctx, func(ctx context.Context, d *net.Dialer) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }, addr); err != nil {
 		return err
 	}
 	cmd := exec.CommandContext(ctx, "taskset", "-c", strconv.Itoa(sc.ClientCPU), load, "-urls", url,
