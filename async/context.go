@@ -103,6 +103,9 @@ func (a *Context) Redispatch(attrs ...api.Attr) error { return a.ex.Resume(attrs
 
 // SetTimeout sets how long the request may stay in async mode; d <= 0 means
 // forever. Call it before the dispatch that started async mode returns.
+// The timeout fires within a millisecond after d, never before: it is kept
+// in a timer wheel of millisecond ticks (on the epoll connector, the one of
+// the selector that polls the connection).
 func (a *Context) SetTimeout(d time.Duration) { a.ex.SetTimeout(d) }
 
 // Timeout returns the async timeout.

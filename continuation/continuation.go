@@ -58,6 +58,8 @@ const (
 
 // SetTimeout sets how long Suspend waits before the request expires; d <= 0
 // means forever. It applies to this and later suspensions of the request.
+// The request expires within a millisecond after d, never before (the
+// timeout is kept in a timer wheel of millisecond ticks).
 func (c Continuation) SetTimeout(d time.Duration) {
 	if c.ex != nil {
 		c.ex.SetTimeout(d)
