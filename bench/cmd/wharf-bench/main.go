@@ -401,15 +401,21 @@ const (
 	memoryPerServe = 8 * time.Second
 )
 
+// memoryRuns is how many servers the memory test starts: each server,
+// and Wharf again over TLS.
+func (cfg Config) memoryRuns() int {
+	n := len(cfg.Servers)
+	if cfg.MemTLSConns > 0 && slices.Contains(cfg.Servers, "wharf") {
+		n++
+	}
+	return n
+}
+
 func budget(cfg Config) time.Duration {
 	runs := cfg.wrkRuns()
 	d := time.Duration(runs) * (cfg.Warmup + cfg.Duration + runOverhead)
 	if !cfg.SkipMemory {
-		runs := len(cfg.Servers)
-		if cfg.MemTLSConns > 0 && slices.Contains(cfg.Servers, "wharf") {
-			runs++ // Wharf again, over TLS
-		}
-		d += time.Duration(runs) * (memoryPerServe + cfg.MemSettle)
+		d += time.Duration(cfg.memoryRuns()) * (memoryPerServe + cfg.MemSettle)
 	}
 	if !cfg.SkipChat {
 		d += cfg.ChatDuration + 10*time.Second // connect, warm up, drain
@@ -464,7 +470,7 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 		slow = len(cfg.slowServers())
 	}
 	logf("budget: %d wrk runs × (%v warm-up + %v + ~%v to start, connect and stop) + memory test %d × ~%v + slow downloads %d × ~%v + at most %v waiting for a quiet machine ≈ %s (+ builds); limit 10 min",
-		runs, cfg.Warmup, cfg.Duration, runOverhead, len(cfg.Servers), memoryPerServe+cfg.MemSettle, slow, cfg.SlowDL.ideal()+slowDLOverhead, cfg.QuietWait, b.Round(time.Second))
+		runs, cfg.Warmup, cfg.Duration, runOverhead, cfg.memoryRuns(), memoryPerServe+cfg.MemSettle, slow, cfg.SlowDL.ideal()+slowDLOverhead, cfg.QuietWait, b.Round(time.Second))
 	if b > 10*time.Minute {
 		logf("warning: the budget exceeds 10 minutes; lower -rounds or -duration")
 	}
