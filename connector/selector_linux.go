@@ -205,7 +205,12 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 // read listener that panicked) closes the connection concerned and is
 // logged; the selector goes on serving the others.
 func (s *selector) handle(ev *netpoll.Event) (t dispatcher.Task, ok bool) {
-	f, l := s.lookup(ev.Key())
+	timer := ev.Key() == s.timerKey
+	var f *fdConn
+	var l *epListener
+	if !timer {
+		f, l = s.lookup(ev.Key())
+	}
 	owned := false // the connection is this goroutine's: it reads a head
 	defer func() {
 		if p := recover(); p != nil {
@@ -220,7 +225,7 @@ func (s *selector) handle(ev *netpoll.Event) (t dispatcher.Task, ok bool) {
 		}
 	}()
 	switch {
-	case ev.Key() == s.timerKey:
+	case timer:
 		s.tfd.Clear()
 		s.wheel.Advance() // a panicking Firer is logged like any event's
 	case l != nil:

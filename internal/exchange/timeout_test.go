@@ -49,6 +49,18 @@ func TestExpireDisarmsTheTimer(t *testing.T) {
 	})
 }
 
+// expireIn20ms suspends its request for 20 ms and answers "expired" when
+// the timeout re-dispatches it.
+var expireIn20ms = api.HandlerFunc(func(w api.Response, r *api.Request) error {
+	ex := exchange.From(r)
+	if exchange.KindOf(r) == exchange.DispatchInitial {
+		ex.SetTimeout(20 * time.Millisecond)
+		return ex.Suspend(exchange.ModeContinuation)
+	}
+	_, err := w.WriteString("expired")
+	return err
+})
+
 // inlineChannel is a Channel that may run a timeout's work where it fired,
 // as the epoll connector's producer does, or decline.
 type inlineChannel struct {
@@ -73,15 +85,7 @@ func TestInlineRunnerOrExecute(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			var executed atomic.Int32
 			cfg := &exchange.Config{Execute: func(f func()) { executed.Add(1); go f() }}
-			ch := &inlineChannel{Channel: &wharftest.Channel{Handler: api.HandlerFunc(func(w api.Response, r *api.Request) error {
-				ex := exchange.From(r)
-				if exchange.KindOf(r) == exchange.DispatchInitial {
-					ex.SetTimeout(20 * time.Millisecond)
-					return ex.Suspend(exchange.ModeContinuation)
-				}
-				_, err := w.WriteString("expired")
-				return err
-			})}, accept: accept}
+			ch := &inlineChannel{Channel: &wharftest.Channel{Handler: expireIn20ms}, accept: accept}
 			out := wharftest.NewRecorder()
 			ex := exchange.NewExchange(ch, out, cfg, nil)
 			ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
@@ -122,15 +126,7 @@ func TestTimeoutInChannelsWheel(t *testing.T) {
 		{"config's", func(h api.Handler) exchange.Channel { return &wharftest.Channel{Handler: h} }, cfgWheel},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
-				ex := exchange.From(r)
-				if exchange.KindOf(r) == exchange.DispatchInitial {
-					ex.SetTimeout(20 * time.Millisecond)
-					return ex.Suspend(exchange.ModeContinuation)
-				}
-				_, err := w.WriteString("expired")
-				return err
-			})
+			h := expireIn20ms
 			cfg := &exchange.Config{Wheel: cfgWheel, Execute: func(f func()) { f() }}
 			out := wharftest.NewRecorder()
 			ex := exchange.NewExchange(tc.ch(h), out, cfg, nil)

@@ -354,8 +354,9 @@ func (w *Wheel) collectLocked(target int64, batch []firing) []firing {
 			return batch
 		}
 		w.now = next
-		// Coarse slots first: what they hold may be due now.
-		for level := levels - 1; level > 0; level-- {
+		// Coarse slots first: what they hold may be due now. The finest
+		// slot comes due at every tick, and all it holds is due.
+		for level := levels - 1; level >= 0; level-- {
 			shift := slotBits * level
 			if next&(1<<shift-1) != 0 {
 				continue
@@ -376,19 +377,6 @@ func (w *Wheel) collectLocked(target int64, batch []firing) []firing {
 				} else {
 					w.fileLocked(t)
 				}
-				t = nt
-			}
-		}
-		idx := int(next) & slotMask
-		if w.occupied[0]&(1<<idx) != 0 {
-			l := w.slots[0][idx]
-			w.slots[0][idx] = list{}
-			w.occupied[0] &^= 1 << idx
-			for t := l.head; t != nil; {
-				nt := t.next
-				w.n--
-				t.filed, t.next, t.prev = false, nil, nil
-				batch = append(batch, firing{t, t.gen})
 				t = nt
 			}
 		}

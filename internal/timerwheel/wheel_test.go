@@ -39,6 +39,12 @@ func (p *probe) Fire(gen uint32) {
 	p.log.mu.Unlock()
 }
 
+// schedule files p in w to fire gen after d, and notes its deadline.
+func (p *probe) schedule(w *timerwheel.Wheel, d time.Duration, gen uint32) {
+	p.due = time.Now().Add(d)
+	w.Schedule(&p.t, d, gen)
+}
+
 func newProbes(n int, log *firings) []*probe {
 	ps := make([]*probe, n)
 	for i := range ps {
@@ -103,8 +109,7 @@ func TestExpiryOrder(t *testing.T) {
 				time.Sleep(300 * time.Microsecond)
 				for _, p := range ps {
 					d := time.Duration(rnd.Int64N(int64(tc.max))) + 1
-					p.due = time.Now().Add(d)
-					w.Schedule(&p.t, d, uint32(p.id))
+					p.schedule(w, d, uint32(p.id))
 				}
 				if w.Len() != tc.n {
 					t.Fatalf("Len %d, want %d", w.Len(), tc.n)
@@ -133,8 +138,7 @@ func TestStop(t *testing.T) {
 		ps := newProbes(1000, log)
 		for i, p := range ps {
 			d := time.Duration(i+1) * 7 * time.Millisecond
-			p.due = time.Now().Add(d)
-			w.Schedule(&p.t, d, 0)
+			p.schedule(w, d, 0)
 		}
 		var kept []*probe
 		for i, p := range ps {
@@ -257,8 +261,7 @@ func TestManyTimers(t *testing.T) {
 				}
 				// Spread over every level: up to 2^k ms, k up to 24.
 				d := time.Duration(rnd.Int64N(1<<rnd.IntN(25))+1) * time.Millisecond / 2
-				p.due = time.Now().Add(d)
-				w.Schedule(&p.t, d, uint32(round))
+				p.schedule(w, d, uint32(round))
 				live[p.id] = true
 			}
 			time.Sleep(time.Duration(rnd.IntN(5000)) * time.Millisecond)
@@ -304,8 +307,7 @@ func TestDriveHandsOver(t *testing.T) {
 		ps := newProbes(100, log)
 		for i, p := range ps {
 			d := time.Duration(i+1) * 100 * time.Millisecond
-			p.due = time.Now().Add(d)
-			w.Schedule(&p.t, d, 0)
+			p.schedule(w, d, 0)
 		}
 		if len(arms) != 1 || arms[0] > 100*time.Millisecond {
 			t.Fatalf("driver asked for %v, want one wake-up by 100ms", arms)
@@ -338,8 +340,7 @@ func TestAdvanceLateAndEarly(t *testing.T) {
 		ps := newProbes(50, log)
 		for i, p := range ps {
 			d := time.Duration(50-i) * time.Second
-			p.due = time.Now().Add(d)
-			w.Schedule(&p.t, d, 0)
+			p.schedule(w, d, 0)
 		}
 		if n := w.Advance(); n != 0 {
 			t.Fatalf("an early Advance fired %d", n)
