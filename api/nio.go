@@ -1,6 +1,9 @@
 package api
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // NonBlockingReader is implemented by request bodies that can be read
 // without blocking. The epoll connector's bodies implement it; async's read
@@ -77,3 +80,48 @@ func (BlockingWrites) SendFileNow(*os.File, int64, int64) (int64, error) {
 
 // NotifyWritable calls f at once.
 func (BlockingWrites) NotifyWritable(f func()) { f() }
+
+// A Tunnel is an HTTP/1.1 connection its handler took over to speak
+// another protocol on it (package websocket does), read and written
+// without blocking: readiness is told by callbacks, so a connection that
+// waits for its peer holds no goroutine and no buffer. Find a Tunneler
+// with As; where it is missing or says ErrNotSupported, Hijack gives a
+// net.Conn instead.
+//
+// TryRead and NotifyReadable belong to one reader at a time, WriteNow and
+// NotifyWritable to one writer at a time (the reader and the writer may
+// be different goroutines). Execute and Close may be called from any
+// goroutine.
+type Tunnel interface {
+	// TryRead reads what is there now: the bytes the connector read past
+	// the request head first. It returns ErrWouldBlock when nothing is,
+	// and io.EOF once the peer closed its side.
+	TryRead(p []byte) (int, error)
+	// NotifyReadable calls f once, on any goroutine, when TryRead may make
+	// progress (bytes, the end, an error). f must not block.
+	NotifyReadable(f func())
+	// WriteNow writes what of p the connection takes now and reports how
+	// much: fewer than len(p), maybe none, means wait for NotifyWritable
+	// before writing the rest. p is not kept.
+	WriteNow(p []byte) (int, error)
+	// NotifyWritable calls f once, on any goroutine, when the connection
+	// may take more bytes or has failed; f must not block. A wait longer
+	// than timeout (> 0) breaks the connection, calls f, and the next
+	// write fails with an error wrapping os.ErrDeadlineExceeded.
+	NotifyWritable(f func(), timeout time.Duration)
+	// Execute runs f on the server's executor, where it may block.
+	Execute(f func())
+	// Close closes the connection. A callback still waiting may be called
+	// after it, or not; later calls do nothing.
+	Close() error
+}
+
+// Tunneler is implemented by a Response whose connection can become a
+// Tunnel: the epoll connector's cleartext HTTP/1.1 connections. As with
+// Hijack, Tunnel must come before anything is written, and the Response
+// returns ErrHijacked afterwards; the handler writes its own answer (a
+// 101) on the Tunnel. Elsewhere Tunnel returns ErrNotSupported, taking
+// nothing.
+type Tunneler interface {
+	Tunnel() (Tunnel, error)
+}

@@ -166,6 +166,13 @@ func (c *conn) serve() {
 func (c *conn) next(s *stream) bool {
 	if s.hijacked {
 		c.must(evClose)
+		if s.tunneled {
+			// The Tunnel keeps the socket, and the connection in the
+			// books until it closes; it needs no read buffer.
+			c.srv.putReadBuffer(c.rbuf)
+			c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+			return false
+		}
 		c.srv.removeConn(c)
 		return false
 	}

@@ -49,6 +49,9 @@ type connIO interface {
 	Close() error
 	// release takes the socket from the connector (Hijack, hand-over).
 	release() (net.Conn, error)
+	// tunnel makes the connection an api.Tunnel that reads rest first
+	// (Stream.Tunnel); api.ErrNotSupported for the portable connector.
+	tunnel(rest []byte) (api.Tunnel, error)
 	// resume continues the connection after s, a suspended request, was
 	// finished by the calling goroutine.
 	resume(s *stream)
@@ -137,10 +140,11 @@ func (p *portableIO) linger() {
 
 // breakConn closes the socket: that wakes the connection's goroutine,
 // which finds the connection closed.
-func (p *portableIO) breakConn()                    { p.nc.Close() }
-func (p *portableIO) Close() error                  { return p.nc.Close() }
-func (p *portableIO) release() (net.Conn, error)    { return p.nc, nil }
-func (p *portableIO) resume(s *stream)              { go (*conn)(p).resume(s) }
-func (p *portableIO) liftNoPark() bool              { return false }
-func (p *portableIO) timerWheel() *timerwheel.Wheel { return nil }
-func (p *portableIO) runInline(func()) bool         { return false }
+func (p *portableIO) breakConn()                        { p.nc.Close() }
+func (p *portableIO) Close() error                      { return p.nc.Close() }
+func (p *portableIO) release() (net.Conn, error)        { return p.nc, nil }
+func (p *portableIO) tunnel([]byte) (api.Tunnel, error) { return nil, api.ErrNotSupported }
+func (p *portableIO) resume(s *stream)                  { go (*conn)(p).resume(s) }
+func (p *portableIO) liftNoPark() bool                  { return false }
+func (p *portableIO) timerWheel() *timerwheel.Wheel     { return nil }
+func (p *portableIO) runInline(func()) bool             { return false }

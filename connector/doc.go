@@ -24,6 +24,12 @@
 // up on a suspended request is noticed. TLS listeners, other platforms and
 // Config.Portable use the goroutine-per-connection connector.
 //
+// A handler that switches an epoll connection to another protocol (package
+// websocket does) can take it as an api.Tunnel instead of hijacking it
+// (tunnel_linux.go): the socket stays with its selector, whose events call
+// the Tunnel's callbacks, and the connection stays in the books (counted,
+// waited for by Shutdown, broken by Close) until the Tunnel closes.
+//
 // HTTP/2 (over TLS by ALPN, and h2c) is not served here: the connector
 // recognises a connection that speaks it (ALPN "h2", the HTTP/2 preface
 // on a cleartext connection with Config.H2C, or a first request that

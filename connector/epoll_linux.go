@@ -295,7 +295,9 @@ func (c *conn) serveEP(s *stream, inline bool) {
 // nextEP settles the connection after a response, keeping it for reading
 // the next head.
 func (c *conn) nextEP(s *stream) bool {
-	c.io.(*fdConn).attach() // a read listener of the finished request must not fire now
+	if !s.tunneled { // a Tunnel's read listener is its own
+		c.io.(*fdConn).attach() // a read listener of the finished request must not fire now
+	}
 	return c.next(s)
 }
 

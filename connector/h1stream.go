@@ -2,6 +2,7 @@ package connector
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -45,6 +46,7 @@ type stream struct {
 	finished   bool
 	aborted    bool
 	hijacked   bool
+	tunneled   bool // hijacked as an api.Tunnel: the socket stays with its selector
 	waitSlow   bool // the data rate, not WriteTimeout, bounds the wait that began at waitStart
 
 	// mu100 orders "100 Continue", sent by the first body read on any
@@ -401,6 +403,33 @@ func (s *stream) RunInline(f func()) bool {
 		return false
 	}
 	return s.c.io.runInline(f)
+}
+
+// Tunnel implements Tunneler: the epoll connector's cleartext connection
+// stays registered with its selector, read and written without blocking
+// by whoever took it (package websocket), and counted in the server's
+// books until the Tunnel closes. Elsewhere it returns api.ErrNotSupported
+// and takes nothing.
+func (s *stream) Tunnel() (api.Tunnel, error) {
+	if s.hijacked {
+		return nil, api.ErrHijacked
+	}
+	if s.headSent {
+		return nil, api.ErrCommitted
+	}
+	c := s.c
+	rest := bytes.Clone(c.rbuf[c.r:c.w])
+	t, err := c.io.tunnel(rest)
+	if err != nil {
+		return nil, err
+	}
+	c.r = c.w
+	s.hijacked, s.tunneled = true, true
+	s.body.mu.Lock()
+	s.body.settled = true
+	s.body.mu.Unlock()
+	s.handOff()
+	return t, nil
 }
 
 func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {

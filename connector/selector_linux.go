@@ -322,8 +322,12 @@ func (s *selector) accept(l *epListener) {
 			h()
 		}
 		f.Mu.Lock()
-		c.fire(evReady) // refused if the selector took it already
-		f.armIdleLocked()
+		// Refused if its selector took it already, to read a head: the
+		// timer is then that reader's to arm when the connection turns
+		// idle (it may be writing headStart right now).
+		if c.fire(evReady) {
+			f.armIdleLocked()
+		}
 		f.Mu.Unlock()
 		listed = nil
 		// A Shutdown or Close that came while the connection was New could

@@ -41,6 +41,7 @@ type output struct {
 var (
 	_ api.Response     = (*output)(nil)
 	_ api.Hijacker     = (*output)(nil)
+	_ api.Tunneler     = (*output)(nil)
 	_ engine.Discarder = (*output)(nil)
 )
 
@@ -230,6 +231,27 @@ func (o *output) Trailer() http.Header {
 		o.trailer = make(http.Header)
 	}
 	return o.trailer
+}
+
+// Tunnel implements api.Tunneler where the stream can hand its
+// connection over as a Tunnel (the epoll connector's cleartext HTTP/1.1);
+// api.ErrNotSupported elsewhere, taking nothing.
+func (o *output) Tunnel() (api.Tunnel, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if o.committed {
+		return nil, api.ErrCommitted
+	}
+	t, ok := o.s.(api.Tunneler)
+	if !ok {
+		return nil, api.ErrNotSupported
+	}
+	tn, err := t.Tunnel()
+	if err == nil {
+		o.hijacked = true
+	}
+	return tn, err
 }
 
 func (o *output) Hijack() (net.Conn, *bufio.ReadWriter, error) {

@@ -31,6 +31,12 @@ type rawClient struct {
 
 // dialRaw opens path on s with a hand-written handshake.
 func dialRaw(t *testing.T, s *modes.Server, path string) *rawClient {
+	return dialRawWith(t, s, path, nil)
+}
+
+// dialRawWith opens path on s, sending extra in the same write as the
+// handshake.
+func dialRawWith(t *testing.T, s *modes.Server, path string, extra []byte) *rawClient {
 	t.Helper()
 	nc, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
@@ -38,14 +44,21 @@ func dialRaw(t *testing.T, s *modes.Server, path string) *rawClient {
 	}
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	return newRawClient(t, nc, path)
+	return newRawClientWith(t, nc, path, extra)
 }
 
 // newRawClient makes the handshake for path on nc.
 func newRawClient(t *testing.T, nc net.Conn, path string) *rawClient {
 	t.Helper()
-	io.WriteString(nc, "GET "+path+" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	return newRawClientWith(t, nc, path, nil)
+}
+
+// newRawClientWith makes the handshake for path on nc, with extra right
+// behind it in the same write.
+func newRawClientWith(t *testing.T, nc net.Conn, path string, extra []byte) *rawClient {
+	t.Helper()
+	nc.Write(append([]byte("GET "+path+" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), extra...))
 	br := bufio.NewReader(nc)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
@@ -56,7 +69,21 @@ func newRawClient(t *testing.T, nc net.Conn, path string) *rawClient {
 
 // send writes one masked frame, as a client must.
 func (rc *rawClient) send(op byte, payload []byte) error {
-	b := []byte{0x80 | op}
+	return rc.sendFragment(op, payload, true)
+}
+
+// sendFragment writes one masked frame, final or not.
+func (rc *rawClient) sendFragment(op byte, payload []byte, fin bool) error {
+	_, err := rc.nc.Write(clientFrame(op, payload, fin))
+	return err
+}
+
+// clientFrame is one masked frame, as a client sends it.
+func clientFrame(op byte, payload []byte, fin bool) []byte {
+	b := []byte{op}
+	if fin {
+		b[0] |= 0x80
+	}
 	switch n := len(payload); {
 	case n < 126:
 		b = append(b, 0x80|byte(n))
@@ -72,8 +99,7 @@ func (rc *rawClient) send(op byte, payload []byte) error {
 	for i, c := range payload {
 		b = append(b, c^key[i&3])
 	}
-	_, err := rc.nc.Write(b)
-	return err
+	return b
 }
 
 // next returns the next frame the server sent, or the read error (io.EOF
@@ -173,6 +199,24 @@ func TestOneCloseFramePerDirection(t *testing.T) {
 		{"peer closes", websocket.Config{}, func(rc *rawClient) {
 			rc.send(wsframe.OpClose, []byte{0x03, 0xE8}) // 1000
 		}, false, websocket.CloseNormal, false, is(nil)},
+		{"close code no frame may carry", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpClose, []byte{0x03, 0xED}) // 1005
+		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
+		{"close reason not UTF-8", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpClose, []byte{0x03, 0xE8, 0xFF})
+		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
+		{"continuation outside a message", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpContinuation, []byte("x"))
+		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
+		{"a message inside a message", websocket.Config{}, func(rc *rawClient) {
+			rc.sendFragment(wsframe.OpText, []byte("a"), false)
+			rc.send(wsframe.OpText, []byte("b"))
+		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
+		{"too big in fragments", websocket.Config{ReadLimit: 10}, func(rc *rawClient) {
+			rc.sendFragment(wsframe.OpText, []byte("123456"), false)
+			rc.sendFragment(wsframe.OpContinuation, []byte("7890"), false)
+			rc.sendFragment(wsframe.OpContinuation, []byte("1"), true)
+		}, true, websocket.CloseTooBig, false, is(websocket.ErrTooBig)},
 		{"peer closes with 4000", websocket.Config{}, func(rc *rawClient) {
 			rc.send(wsframe.OpClose, []byte{0x0F, 0xA0, 'x'}) // 4000
 		}, false, 4000, false, func(err error) bool {
@@ -182,33 +226,35 @@ func TestOneCloseFramePerDirection(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := closeOnBye{closed: make(chan error, 1)}
-			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-			c.Handle("/ws", websocket.NewHandler(tc.cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-			s := modes.Start(t, modes.H1, c)
-			rc := dialRaw(t, s, "/ws")
-			tc.client(rc)
-			closes := rc.closeFrames(t, tc.answer)
-			if len(closes) != 1 {
-				var got []string
-				for _, f := range closes {
-					code, reason := closeCode(f)
-					got = append(got, fmt.Sprintf("%d %s", code, reason))
+			eachH1(t, func(t *testing.T, m modes.Mode) {
+				h := closeOnBye{closed: make(chan error, 1)}
+				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+				c.Handle("/ws", websocket.NewHandler(tc.cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+				s := modes.Start(t, m, c)
+				rc := dialRaw(t, s, "/ws")
+				tc.client(rc)
+				closes := rc.closeFrames(t, tc.answer)
+				if len(closes) != 1 {
+					var got []string
+					for _, f := range closes {
+						code, reason := closeCode(f)
+						got = append(got, fmt.Sprintf("%d %s", code, reason))
+					}
+					t.Fatalf("server sent %d close frames %q, want 1", len(closes), got)
 				}
-				t.Fatalf("server sent %d close frames %q, want 1", len(closes), got)
-			}
-			code, reason := closeCode(closes[0])
-			if code != tc.wantCode || (tc.reason && reason == "") {
-				t.Fatalf("close frame %d %q, want %d (reason required: %v)", code, reason, tc.wantCode, tc.reason)
-			}
-			select {
-			case err := <-h.closed:
-				if !tc.onClose(err) {
-					t.Errorf("OnClose(%v)", err)
+				code, reason := closeCode(closes[0])
+				if code != tc.wantCode || (tc.reason && reason == "") {
+					t.Fatalf("close frame %d %q, want %d (reason required: %v)", code, reason, tc.wantCode, tc.reason)
 				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("OnClose not called")
-			}
+				select {
+				case err := <-h.closed:
+					if !tc.onClose(err) {
+						t.Errorf("OnClose(%v)", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("OnClose not called")
+				}
+			})
 		})
 	}
 }
@@ -240,21 +286,23 @@ func (h abortOnMessage) OnClose(_ *websocket.Conn, err error) { h.closed <- err 
 // the TCP connection end), what was queued is dropped, a Close after it
 // does nothing, and OnClose gets ErrAborted.
 func TestAbort(t *testing.T) {
-	h := abortOnMessage{closed: make(chan error, 1)}
-	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-	c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-	s := modes.Start(t, modes.H1, c)
-	rc := dialRaw(t, s, "/ws")
-	rc.send(wsframe.OpText, []byte("go"))
-	if closes := rc.closeFrames(t, true); len(closes) != 0 {
-		t.Errorf("%d close frames after Abort, want none", len(closes))
-	}
-	select {
-	case err := <-h.closed:
-		if !errors.Is(err, websocket.ErrAborted) {
-			t.Errorf("OnClose(%v), want ErrAborted", err)
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := abortOnMessage{closed: make(chan error, 1)}
+		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+		s := modes.Start(t, m, c)
+		rc := dialRaw(t, s, "/ws")
+		rc.send(wsframe.OpText, []byte("go"))
+		if closes := rc.closeFrames(t, true); len(closes) != 0 {
+			t.Errorf("%d close frames after Abort, want none", len(closes))
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("OnClose not called")
-	}
+		select {
+		case err := <-h.closed:
+			if !errors.Is(err, websocket.ErrAborted) {
+				t.Errorf("OnClose(%v), want ErrAborted", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("OnClose not called")
+		}
+	})
 }

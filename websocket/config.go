@@ -54,12 +54,14 @@ type Config struct {
 	// when PingInterval is negative or longer. Zero means
 	// DefaultIdleTimeout (5 min); negative means never.
 	IdleTimeout time.Duration
-	// WriteTimeout bounds the writes to the peer: a write that has not
-	// finished by its deadline ends the connection without a close frame
-	// (OnClose gets ErrAbnormalClosure). The deadline is set WriteTimeout
-	// ahead and moved again once less than half of it is left, so a write
-	// gets between half of WriteTimeout and all of it. Zero means
-	// DefaultWriteTimeout (10 s).
+	// WriteTimeout bounds the writes to the peer: a peer that takes no
+	// bytes for that long ends the connection without a close frame
+	// (OnClose gets ErrAbnormalClosure). On the epoll connector each wait
+	// for the socket to take more gets WriteTimeout; on a hijacked
+	// connection the write's deadline is set WriteTimeout ahead and moved
+	// again once less than half of it is left, so a write gets between
+	// half of WriteTimeout and all of it. Zero means DefaultWriteTimeout
+	// (10 s).
 	WriteTimeout time.Duration
 	// CloseTimeout is how long the server waits for the peer's close
 	// frame once its own went out (Close, CloseNow, IdleTimeout, a

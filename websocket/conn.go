@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -85,10 +82,13 @@ type Message struct {
 // Text returns a text message.
 func Text(s string) Message { return Message{Data: []byte(s)} }
 
-// Handler receives a connection's events. Its methods are called on the
-// connection's reader goroutine, one at a time: OnOpen first, OnMessage
-// for each message in order, OnClose last and once. A slow callback delays
-// the connection's reads, not its writes.
+// Handler receives a connection's events, one at a time: OnOpen first,
+// OnMessage for each message in order, OnClose last and once. They run on
+// the server's executor when the connection has something for them (no
+// goroutine waits for a quiet peer), or, for a Handler that declares
+// api.NonBlocking (api.InvocationTypeOf), where the bytes were read: on
+// the epoll connector, the selector's own goroutine. A slow callback
+// delays the connection's reads, not its writes.
 type Handler interface {
 	OnOpen(c *Conn)
 	OnMessage(c *Conn, m Message)
@@ -126,76 +126,123 @@ type CloseError = gws.CloseError
 
 // Conn is an open WebSocket connection. Send, Close, CloseNow, Abort,
 // Request, Subprotocol and Done may be called from any goroutine.
+//
+// A Conn keeps no goroutine of its own. It lives on an api.Tunnel: the
+// epoll connector's selector says when the peer sent bytes, and a task on
+// the executor (or the selector itself, for a NonBlocking Handler) reads
+// the frames then and runs the callbacks, one task at a time (work);
+// writes are made by whoever has something to send, without blocking,
+// and the rest goes when the tunnel says it takes more (flush); one
+// runtime timer serves the pings, the keep-alive, the idle and the close
+// timeouts (tick). A quiet connection holds no buffer either.
 type Conn struct {
-	ws  *gws.Conn
-	nc  net.Conn // the connection itself; gorilla's is a wireConn around it
-	cfg Config
-	req *api.Request
-	h   Handler
+	t      api.Tunnel
+	cfg    Config
+	req    *api.Request
+	h      Handler
+	sub    string
+	inline bool // the Handler is NonBlocking: work runs where readiness is told
 
-	mu        sync.Mutex
-	queue     []outgoing // messages waiting for the writer; a frame a direct write began first
-	ctrl      []outgoing // pings and pongs: they go out ahead of queued messages
-	closing   bool       // Close, CloseNow or Abort was called, or the reader ended: no more Sends
-	sendClose bool       // once closing: a close frame is to go out (not after Abort or a lost connection)
-	closeMsg  []byte     // the close frame's payload, once closing
-	answered  bool       // the peer's close frame came after the server's close began
-	overflow  bool       // Send returned ErrQueueFull: a Close drops the queue
-	writing   bool       // a goroutine is writing to the socket (the writer, or a Send's direct write)
-	cause     error      // the server's reason to close, for OnClose
+	mu          sync.Mutex
+	queue       []outgoing // messages waiting to be framed
+	ctrl        []outgoing // pings and pongs: framed ahead of queued messages
+	out         []byte     // framed bytes the tunnel has not taken yet
+	outKeep     int        // of out, the bytes of a frame the peer has begun to get: they go even when dropping
+	closing     bool       // Close, CloseNow or Abort was called, or reading ended: no more Sends
+	sendClose   bool       // once closing: a close frame is to go out (not after Abort or a lost connection)
+	closeMsg    []byte     // the close frame's payload, once closing
+	closeFramed bool       // the close frame is in out
+	closeSent   bool       // the close frame is out whole
+	answered    bool       // the peer's close frame came after the server's close began
+	overflow    bool       // Send returned ErrQueueFull: a Close drops the queue
+	dropping    bool       // CloseNow or Abort: queued messages are not sent
+	writing     bool       // a goroutine is writing, or out waits for the tunnel
+	readDone    bool       // nothing more is read: the connection ends once the close frame is out
+	readErr     error      // how reading ended, for OnClose when the server had no reason of its own
+	cause       error      // the server's reason to close, for OnClose
+	finished    bool       // the tunnel is closed; OnClose is on its way
+	events      uint8      // for work to handle
+	running     bool       // work is running or about to
+	rdl         time.Time  // the keep-alive's deadline
+	nextPing    time.Time  // when the next ping is due
+	closeBy     time.Time  // once the close frame is out and an answer awaited: when to give up
+	timer       *time.Timer
+	timerAt     time.Time // when timer fires; zero if it is not armed
 
-	dropping      atomic.Bool // CloseNow or Abort: the writer stops sending queued messages
-	gorillaClosed atomic.Bool // gorilla's read failed and it asked for a close frame (wireConn)
+	// The reading side: work's alone.
+	rbuf   []byte // nil while no frame is partly read
+	r, w   int
+	msg    []byte // a fragmented message so far
+	msgOp  byte
+	inMsg  bool
+	onRead func() // the tunnel's readable callback, made once
 
-	rdl         time.Time  // the keep-alive's read deadline set last; the reader's alone
-	dlMu        sync.Mutex // orders the reader's deadlines with the close handshake's
-	readClosing bool       // the close handshake owns the read deadline; under dlMu
-
-	raw     syscall.RawConn // the socket, for Send's direct non-blocking write; nil over TLS
-	untrack func()          // leaves the container's shutdown set; nil without a container
-
-	wake     chan struct{} // the writer has something to do
-	done     chan struct{} // closed when both goroutines have ended
-	lastSeen atomic.Int64  // unix nanos of the last frame in either direction, for IdleTimeout
+	lastSeen atomic.Int64 // unix nanos of the last frame in either direction, for IdleTimeout
+	done     chan struct{}
+	untrack  func() // leaves the container's shutdown set; nil without a container
 }
 
 type outgoing struct {
-	op   byte // wsframe opcode, or opFramed
+	op   byte // wsframe opcode
 	data []byte
 }
-
-// opFramed marks outgoing bytes that are already framed: the rest of a
-// direct write the socket did not take whole.
-const opFramed = 0xff
 
 // maxCtrl bounds the pings and pongs waiting: pongs beyond what a sane
 // peer's pings need are dropped.
 const maxCtrl = 8
 
-func newConn(ws *gws.Conn, nc net.Conn, cfg Config, r *api.Request, h Handler) *Conn {
-	c := &Conn{ws: ws, nc: nc, cfg: cfg, req: r, h: h, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	if sc, ok := nc.(syscall.Conn); ok && directWrites {
-		c.raw, _ = sc.SyscallConn() // TLS connections have none: their writes all go through the writer
-	}
+// readBufferSize is the read buffer a connection takes while a frame is
+// partly read; a larger frame grows it to the frame's size.
+const readBufferSize = 4 << 10
+
+// What work has to do.
+const (
+	evOpen uint8 = 1 << iota
+	evRead
+	evEnd
+)
+
+func newConn(t api.Tunnel, sub string, cfg Config, r *api.Request, h Handler) *Conn {
+	c := &Conn{t: t, sub: sub, cfg: cfg, req: r, h: h, done: make(chan struct{})}
+	c.inline = api.InvocationTypeOf(h) == api.NonBlocking
+	c.onRead = func() { c.post(evRead) }
 	return c
+}
+
+// start opens the connection: OnOpen, then reading, on the executor.
+func (c *Conn) start() {
+	now := time.Now()
+	c.touch()
+	c.mu.Lock()
+	if p := c.cfg.pingInterval(); p > 0 {
+		c.nextPing = now.Add(p)
+	}
+	if c.cfg.pingInterval() >= 0 {
+		c.rdl = now.Add(c.cfg.pingInterval() + c.cfg.pongTimeout())
+	}
+	c.armLocked(now)
+	c.events = evOpen | evRead
+	c.running = true
+	c.mu.Unlock()
+	c.t.Execute(c.work)
 }
 
 // Request returns the request that was upgraded.
 func (c *Conn) Request() *api.Request { return c.req }
 
 // Subprotocol returns the subprotocol the handshake chose, or "" if none.
-func (c *Conn) Subprotocol() string { return c.ws.Subprotocol() }
+func (c *Conn) Subprotocol() string { return c.sub }
 
 // Done returns a channel closed once the connection is fully closed and
 // OnClose has returned.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
-// Send sends m without blocking: written at once on the calling goroutine
-// when the connection is idle (a message up to 16 KiB, TCP only, one
-// non-blocking write; the writer finishes what the socket did not take),
-// else queued for the writer. It returns ErrClosed once the connection is
-// closing, ErrQueueFull when SendQueue messages are waiting. Messages go
-// out in the order Send was called.
+// Send sends m without blocking: when nothing else is being written, the
+// calling goroutine frames it and writes what the connection takes now
+// (eat what you kill: no goroutine is woken for it); the rest, and
+// messages sent meanwhile, go when the connection takes more. It returns
+// ErrClosed once the connection is closing, ErrQueueFull when SendQueue
+// messages are waiting. Messages go out in the order Send was called.
 func (c *Conn) Send(m Message) error {
 	op := wsframe.OpText
 	if m.Binary {
@@ -211,59 +258,10 @@ func (c *Conn) Send(m Message) error {
 		c.mu.Unlock()
 		return ErrQueueFull
 	}
-	if len(c.queue) == 0 && len(c.ctrl) == 0 && !c.writing && c.raw != nil && len(m.Data) <= directMax {
-		// Nothing waits and nobody writes: write it now, without waking
-		// the writer goroutine. The write never blocks; what the socket
-		// does not take goes to the writer.
-		c.writing = true
-		c.mu.Unlock()
-		c.direct(wsframe.AppendFrame(make([]byte, 0, len(m.Data)+10), op, m.Data))
-		return nil
-	}
 	c.queue = append(c.queue, outgoing{op, m.Data})
 	c.mu.Unlock()
-	c.signal()
+	c.flush()
 	return nil
-}
-
-// directMax is the largest message Send writes on the caller's goroutine.
-const directMax = 16 << 10
-
-// direct makes one non-blocking write of frame; c.writing is set. The rest,
-// if the socket took only part, goes to the front of the queue.
-func (c *Conn) direct(frame []byte) {
-	n, err := 0, error(nil)
-	werr := c.raw.Write(func(fd uintptr) bool {
-		n, err = writeFD(fd, frame)
-		return true // never wait for the socket: the writer goroutine would
-	})
-	if err == syscall.EAGAIN || err == syscall.EINTR {
-		n, err = 0, nil
-	}
-	switch {
-	case errors.Is(werr, os.ErrDeadlineExceeded):
-		// The writer's last deadline has passed, which says nothing about
-		// this write: the writer sends it under a fresh one.
-		n, err = 0, nil
-	case werr != nil:
-		err = werr
-	}
-	n = max(n, 0)
-	c.touch()
-	c.mu.Lock()
-	c.writing = false
-	if err == nil && n < len(frame) {
-		c.queue = append([]outgoing{{opFramed, frame[n:]}}, c.queue...)
-	}
-	more := len(c.queue) > 0 || len(c.ctrl) > 0 || c.closing
-	c.mu.Unlock()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if more {
-		c.signal()
-	}
 }
 
 // Close starts the close handshake: the messages already queued go out,
@@ -297,11 +295,8 @@ func (c *Conn) Abort() {
 	if c.cause == nil {
 		c.cause = ErrAborted
 	}
-	c.dropping.Store(true)
-	c.queue, c.ctrl = nil, nil
 	c.mu.Unlock()
-	c.nc.Close() // the reader, and a write under way, fail at once
-	c.signal()
+	c.finishNow()
 }
 
 // goingAway starts the close a server's shutdown asks for.
@@ -318,21 +313,28 @@ func (c *Conn) startClose(payload []byte, now bool, cause error) {
 			c.cause = cause
 		}
 		now = now || c.overflow
-	} else if !now || c.dropping.Load() {
+	} else if !now || c.dropping || !c.sendClose {
 		c.mu.Unlock()
 		return
 	}
 	if now {
-		c.dropping.Store(true)
-		keep := 0
-		if len(c.queue) > 0 && c.queue[0].op == opFramed {
-			keep = 1 // the peer has part of this frame: it must get the rest
-		}
-		clear(c.queue[keep:])
-		c.queue = c.queue[:keep]
+		c.dropLocked()
 	}
 	c.mu.Unlock()
-	c.signal()
+	c.flush()
+}
+
+// dropLocked drops what is queued and framed but not begun, so that the
+// close frame is the next the peer reads after the frame it is getting.
+func (c *Conn) dropLocked() {
+	c.dropping = true
+	clear(c.queue)
+	c.queue = c.queue[:0]
+	c.ctrl = nil
+	if len(c.out) > c.outKeep && !c.closeSent {
+		c.out = c.out[:c.outKeep]
+		c.closeFramed = false // framed behind what is dropped: it goes again, next
+	}
 }
 
 // closeFrame is a close frame's payload: code, and reason cut on a
@@ -348,296 +350,131 @@ func closeFrame(code int, reason string) []byte {
 	return gws.FormatCloseMessage(code, reason)
 }
 
-// control queues a ping or a pong for the writer, ahead of the messages
-// waiting; beyond maxCtrl waiting, or once closing, it is dropped.
-func (c *Conn) control(op byte, data []byte) {
-	c.mu.Lock()
+// control queues a ping or a pong ahead of the messages waiting; beyond
+// maxCtrl waiting, or once closing, it is dropped. The caller flushes.
+func (c *Conn) controlLocked(op byte, data []byte) {
 	if c.closing || len(c.ctrl) >= maxCtrl {
-		c.mu.Unlock()
 		return
 	}
 	c.ctrl = append(c.ctrl, outgoing{op, data})
-	c.mu.Unlock()
-	c.signal()
-}
-
-func (c *Conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
 }
 
 func (c *Conn) touch() { c.lastSeen.Store(time.Now().UnixNano()) }
 
-// serve runs the connection: the writer on a goroutine of its own, the
-// reader (and every callback) on the calling one.
-func (c *Conn) serve() {
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.write()
-	}()
-	err := c.ended(c.read())
-	// The reader is done: let the writer finish the close handshake (or
-	// give up), then report.
-	<-writerDone
-	c.nc.Close()
-	c.safely(func() { c.h.OnClose(c, err) })
-	close(c.done)
-	if c.untrack != nil {
-		c.untrack()
-	}
-}
-
-// read is the reader loop; it returns the error that ended it.
-func (c *Conn) read() error {
-	c.ws.SetReadLimit(c.cfg.readLimit())
-	c.ws.SetPongHandler(func(string) error {
-		c.touch()
-		c.alive(true)
-		return nil
-	})
-	// Pongs and the answer to a close frame go through the writer too,
-	// ahead of queued messages: in order, in few system calls.
-	c.ws.SetPingHandler(func(data string) error {
-		c.touch()
-		c.alive(true)
-		c.control(wsframe.OpPong, []byte(data))
-		return nil
-	})
-	c.ws.SetCloseHandler(func(code int, text string) error {
-		c.mu.Lock()
-		if c.closing && c.sendClose {
-			c.answered = true // the peer answers the server's close
-		}
+// flush writes what waits, framed in one buffer, as far as the tunnel
+// takes it now; the rest goes when the tunnel says it takes more
+// (writable). One goroutine writes at a time: the others leave their
+// messages queued for it.
+func (c *Conn) flush() {
+	c.mu.Lock()
+	if c.writing || c.finished {
 		c.mu.Unlock()
-		echo := gws.FormatCloseMessage(code, "")
-		if code == gws.CloseNoStatusReceived {
-			echo = nil // a close frame without a code is answered without one
-		}
-		// The peer said goodbye: what is still queued for it is moot.
-		c.startClose(echo, true, nil)
-		return nil
-	})
-	c.alive(true)
-	c.touch()
-	c.safely(func() { c.h.OnOpen(c) })
-	for {
-		typ, data, err := c.ws.ReadMessage()
-		if err != nil {
-			return err
-		}
-		c.touch()
-		c.alive(false)
-		c.safely(func() { c.h.OnMessage(c, Message{Binary: typ == gws.BinaryMessage, Data: data}) })
-	}
-}
-
-// alive moves the read deadline, the keep-alive's: a peer that sends
-// nothing at all — no message, no pong, no ping — for PingInterval +
-// PongTimeout is taken for dead. A ping or a pong (exact) sets it to that
-// from now; a data message moves it only when less than that is left, to
-// a quarter more, so that a busy connection does not reset the runtime's
-// timer on every message. The close handshake, once under way, owns the
-// deadline (CloseTimeout) and alive leaves it.
-func (c *Conn) alive(exact bool) {
-	if c.cfg.pingInterval() < 0 {
 		return
 	}
-	d := c.cfg.pingInterval() + c.cfg.pongTimeout()
-	now := time.Now()
-	if !exact && c.rdl.Sub(now) >= d {
-		return // the common case for a busy connection: no lock, no timer
-	}
-	dl := now.Add(d)
-	if !exact {
-		dl = dl.Add(d / 4)
-	}
-	c.dlMu.Lock()
-	defer c.dlMu.Unlock()
-	if !c.readClosing {
-		c.rdl = dl
-		c.nc.SetReadDeadline(dl)
-	}
-}
-
-// awaitClose gives the peer CloseTimeout to answer the close frame just
-// sent.
-func (c *Conn) awaitClose() {
-	c.dlMu.Lock()
-	c.readClosing = true
-	c.nc.SetReadDeadline(time.Now().Add(c.cfg.closeTimeout()))
-	c.dlMu.Unlock()
-}
-
-// ended turns the error that ended the reader into OnClose's, and starts
-// whatever close is still to be made: the keep-alive's close frame, or
-// none when the connection is lost.
-func (c *Conn) ended(err error) error {
-	var ce *gws.CloseError
-	switch {
-	case errors.As(err, &ce) && ce.Code != gws.CloseAbnormalClosure:
-		// The peer's close frame: the close handler answered it, or it
-		// answered the server's.
-		c.mu.Lock()
-		answered := c.answered
-		c.mu.Unlock()
-		if answered || ce.Code == CloseNormal || ce.Code == CloseGoingAway || ce.Code == gws.CloseNoStatusReceived {
-			err = nil
-		}
-	case errors.Is(err, gws.ErrReadLimit):
-		// gorilla asked for this close frame already (wireConn), unless its
-		// length counter overflowed.
-		c.startClose(closeFrame(CloseTooBig, "message too big"), true, ErrTooBig)
-		err = ErrTooBig
-	case c.gorillaClosed.Load():
-		// A protocol error: its close frame is on its way, with the cause.
-	case isTimeout(err):
-		c.dlMu.Lock()
-		handshake := c.readClosing
-		c.dlMu.Unlock()
-		if handshake {
-			err = ErrCloseTimeout
-			break
-		}
-		c.startClose(closeFrame(CloseGoingAway, "keep-alive timeout"), true, ErrPongTimeout)
-		err = ErrPongTimeout
-	default:
-		// No close frame came and none can go: the peer is gone (or Abort,
-		// or a failed write, closed the connection, and said so as the
-		// cause).
-		if errors.As(err, &ce) {
-			// gorilla's stand-in for an EOF: no frame said 1006.
-			err = io.ErrUnexpectedEOF
-		}
-		err = fmt.Errorf("%w: %w", ErrAbnormalClosure, err)
-		c.mu.Lock()
-		c.closing, c.sendClose = true, false
-		if c.cause == nil {
-			c.cause = err
-		}
-		c.mu.Unlock()
-		c.nc.Close() // a write under way fails now rather than at WriteTimeout
-		c.signal()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cause != nil { // the server's own reason: idle, too big, a panic, a failed write...
-		return c.cause
-	}
-	return err
-}
-
-// write is the writer loop: pings, pongs and queued messages, the idle
-// check and the close frame.
-func (c *Conn) write() {
-	var pings <-chan time.Time
-	var pingTimer *time.Timer
-	if p := c.cfg.pingInterval(); p > 0 {
-		// A timer, not a ticker: the next ping is due PingInterval after
-		// this one went out, whatever the timer's jitter.
-		pingTimer = time.NewTimer(p)
-		defer pingTimer.Stop()
-		pings = pingTimer.C
-	}
-	var idleCheck <-chan time.Time
-	var idleTimer *time.Timer
-	if idle := c.cfg.idleTimeout(); idle > 0 {
-		idleTimer = time.NewTimer(idle)
-		defer idleTimer.Stop()
-		idleCheck = idleTimer.C
-	}
-	nc := c.nc
-	var buf []byte // frames to write, several messages in one system call
-	var deadline time.Time
-	flush := func() error {
-		if len(buf) == 0 {
-			return nil
-		}
-		deadline = refreshDeadline(nc.SetWriteDeadline, deadline, c.cfg.writeTimeout())
-		_, err := nc.Write(buf)
-		if cap(buf) > 1<<20 {
-			buf = nil // do not keep a huge message's buffer
-		} else {
-			buf = buf[:0]
-		}
-		return err
-	}
+	c.writing = true
 	for {
-		c.mu.Lock()
-		if c.writing {
-			// A Send is writing directly; it signals when it leaves work.
-			c.mu.Unlock()
-		} else {
-			c.writing = true
-			ctrl, batch := c.ctrl, c.queue
-			c.ctrl, c.queue = nil, nil
-			closing, sendClose, frame := c.closing, c.sendClose, c.closeMsg
-			c.mu.Unlock()
-			if closing && !sendClose {
-				return // aborted, or the peer is gone: nothing more to say
-			}
-			i := 0
-			if len(batch) > 0 && batch[0].op == opFramed {
-				// The peer has the start of this frame: the rest comes first.
-				buf = append(buf, batch[0].data...)
-				i = 1
-			}
-			for _, m := range ctrl {
-				buf = wsframe.AppendFrame(buf, m.op, m.data)
-			}
-			sent := len(ctrl) > 0 || i > 0
-			for ; i < len(batch) && !c.dropping.Load(); i++ {
-				buf = wsframe.AppendFrame(buf, batch[i].op, batch[i].data)
-				batch[i] = outgoing{}
-				sent = true
-				if len(buf) >= 64<<10 {
-					if err := flush(); err != nil {
-						c.fail(err)
-						return
-					}
-				}
-			}
-			if sent {
-				c.touch()
-			}
-			if closing {
-				buf = wsframe.AppendFrame(buf, wsframe.OpClose, frame)
-			}
-			err := flush()
-			c.mu.Lock()
+		if c.closing && !c.sendClose {
 			c.writing = false
 			c.mu.Unlock()
-			if err != nil {
-				c.fail(err)
-				return
-			}
-			if closing {
-				// Exactly one close frame: it is out; wait for the reader
-				// to see the peer's, or not.
-				c.awaitClose()
-				return
+			return // aborted, or the peer is gone: nothing more to say
+		}
+		buf, keep := c.out, c.outKeep
+		c.out, c.outKeep = nil, 0
+		for _, m := range c.ctrl {
+			buf = wsframe.AppendFrame(buf, m.op, m.data)
+		}
+		c.ctrl = nil
+		if !c.dropping {
+			for i, m := range c.queue {
+				buf = wsframe.AppendFrame(buf, m.op, m.data)
+				c.queue[i] = outgoing{}
 			}
 		}
-		select {
-		case <-c.wake:
-		case <-pings:
-			c.control(wsframe.OpPing, nil) // queued: a Send may be writing now
-			pingTimer.Reset(c.cfg.pingInterval())
-		case now := <-idleCheck:
-			idle := c.cfg.idleTimeout()
-			if quiet := now.Sub(time.Unix(0, c.lastSeen.Load())); quiet < idle {
-				idleTimer.Reset(idle - quiet)
-				continue
+		c.queue = c.queue[:0]
+		if c.closing && !c.closeFramed && !c.closeSent {
+			buf = wsframe.AppendFrame(buf, wsframe.OpClose, c.closeMsg)
+			c.closeFramed = true
+		}
+		if len(buf) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		closeIn := c.closeFramed
+		c.mu.Unlock()
+		n, err := c.t.WriteNow(buf)
+		if n > 0 {
+			c.touch()
+		}
+		c.mu.Lock()
+		if err != nil {
+			c.writing = false
+			c.mu.Unlock()
+			c.fail(err)
+			return
+		}
+		if n < len(buf) {
+			// The frame the peer has begun to get must reach it whole,
+			// even if the rest is dropped (CloseNow); a close frame cut
+			// off with the rest is framed again behind it.
+			c.out = buf[n:]
+			c.outKeep = frameEnd(buf, keep, n) - n
+			if c.dropping && len(c.out) > c.outKeep {
+				c.out = c.out[:c.outKeep]
+				c.closeFramed = false
 			}
-			c.startClose(closeFrame(CloseGoingAway, "idle"), false, ErrIdle)
+			if cap(c.out) > 1<<20 && len(c.out) < 64<<10 {
+				c.out = append([]byte(nil), c.out...) // do not keep a huge message's buffer
+			}
+			c.mu.Unlock()
+			c.t.NotifyWritable(c.writable, c.cfg.writeTimeout())
+			return
+		}
+		if closeIn && !c.closeSent {
+			c.closeSent = true
+			c.closeOutLocked()
 		}
 	}
 }
 
-// fail ends a connection the writer (or a direct Send) could not write
-// to.
+// frameEnd returns where the frame holding byte n-1 of buf ends, or from
+// if n <= from: buf[from:] is whole frames, as flush frames them, and
+// buf[:from] the rest of a frame begun before.
+func frameEnd(buf []byte, from, n int) int {
+	end := from
+	for end < n && end < len(buf) {
+		_, hdr, plen, err := wsframe.Header(buf[end:])
+		if err != nil {
+			return len(buf)
+		}
+		end += hdr + int(plen)
+	}
+	return end
+}
+
+// writable is the tunnel's word that it takes more bytes.
+func (c *Conn) writable() {
+	c.mu.Lock()
+	c.writing = false
+	c.mu.Unlock()
+	c.flush()
+}
+
+// closeOutLocked: the close frame is out whole. The connection ends now
+// if nothing more is to be read, else when the peer answers or
+// CloseTimeout passes.
+func (c *Conn) closeOutLocked() {
+	if c.readDone {
+		c.mu.Unlock()
+		c.finish()
+		c.mu.Lock()
+		return
+	}
+	c.closeBy = time.Now().Add(c.cfg.closeTimeout())
+	c.armLocked(time.Now())
+}
+
+// fail ends a connection that could not be written to.
 func (c *Conn) fail(err error) {
 	c.mu.Lock()
 	c.closing, c.sendClose = true, false
@@ -645,11 +482,413 @@ func (c *Conn) fail(err error) {
 		c.cause = fmt.Errorf("%w: %w", ErrAbnormalClosure, err)
 	}
 	c.mu.Unlock()
-	c.nc.Close() // the reader wakes with an error
-	// The writer may be asleep (a failed direct Send happens on another
-	// goroutine): wake it to see closing and end, or the reader, done,
-	// would wait for it until the next keep-alive tick.
-	c.signal()
+	c.finishNow()
+}
+
+// lost ends a connection that could not be read any more, without a
+// close frame: the peer is gone.
+func (c *Conn) lost(err error) {
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF // no frame said goodbye
+	}
+	c.mu.Lock()
+	c.closing, c.sendClose = true, false
+	if c.readErr == nil {
+		c.readErr = fmt.Errorf("%w: %w", ErrAbnormalClosure, err)
+	}
+	c.mu.Unlock()
+	c.finish()
+}
+
+// finishNow finishes without waiting for a write under way: it fails.
+func (c *Conn) finishNow() {
+	if a, ok := c.t.(interface{ abort() }); ok {
+		a.abort()
+	}
+	c.finish()
+}
+
+// finish closes the tunnel, once, and has work report it.
+func (c *Conn) finish() {
+	c.mu.Lock()
+	if c.finished {
+		c.mu.Unlock()
+		return
+	}
+	c.finished, c.closing = true, true
+	c.queue, c.ctrl, c.out = nil, nil, nil
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timerAt = time.Time{}
+	}
+	c.mu.Unlock()
+	c.t.Close()
+	c.post(evEnd)
+}
+
+// stopReading ends reading: the connection ends once the close frame
+// startClose asked for is out, or now when none is to go.
+func (c *Conn) stopReading() {
+	c.mu.Lock()
+	c.readDone = true
+	end := c.closeSent || (c.closing && !c.sendClose)
+	c.mu.Unlock()
+	if end {
+		c.finish()
+	}
+}
+
+// post hands work something to do, starting it unless it runs.
+func (c *Conn) post(ev uint8) {
+	c.mu.Lock()
+	c.events |= ev
+	if c.running {
+		c.mu.Unlock()
+		return
+	}
+	c.running = true
+	c.mu.Unlock()
+	if c.inline {
+		c.work()
+	} else {
+		c.t.Execute(c.work)
+	}
+}
+
+// work runs the callbacks and reads, one run at a time, until it has
+// nothing to do. After OnClose nothing runs again.
+func (c *Conn) work() {
+	for {
+		c.mu.Lock()
+		ev := c.events
+		c.events = 0
+		if ev == 0 {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		if ev&evOpen != 0 {
+			c.safely(func() { c.h.OnOpen(c) })
+		}
+		if ev&evEnd != 0 {
+			c.end()
+			return // running stays set: nothing runs after OnClose
+		}
+		if ev&evRead != 0 {
+			c.read()
+		}
+	}
+}
+
+// end reports the connection's end to OnClose.
+func (c *Conn) end() {
+	c.rbuf, c.msg = nil, nil
+	c.mu.Lock()
+	err := c.cause // the server's own reason: idle, too big, a panic, a failed write...
+	if err == nil {
+		err = c.readErr
+	}
+	c.mu.Unlock()
+	c.safely(func() { c.h.OnClose(c, err) })
+	close(c.done)
+	if c.untrack != nil {
+		c.untrack()
+	}
+}
+
+// read reads and handles the frames the peer sent, until the tunnel has
+// no more for now; then it waits for it to say it has, holding no buffer
+// unless a frame is partly read.
+func (c *Conn) read() {
+	for {
+		c.mu.Lock()
+		stop := c.readDone || c.finished
+		c.mu.Unlock()
+		if stop {
+			c.rbuf, c.r, c.w = nil, 0, 0
+			return
+		}
+		need, ok := c.frames()
+		if !ok {
+			return
+		}
+		if c.rbuf == nil {
+			c.rbuf, c.r, c.w = make([]byte, max(readBufferSize, need)), 0, 0
+		} else if c.r > 0 || need > len(c.rbuf) {
+			b := c.rbuf
+			if need > len(b) {
+				b = make([]byte, need)
+			}
+			c.w = copy(b, c.rbuf[c.r:c.w])
+			c.rbuf, c.r = b, 0
+		}
+		n, err := c.t.TryRead(c.rbuf[c.w:])
+		c.w += n
+		switch {
+		case n > 0:
+		case err == api.ErrWouldBlock:
+			if c.r == c.w {
+				c.rbuf, c.r, c.w = nil, 0, 0 // a quiet connection keeps no buffer
+			}
+			c.t.NotifyReadable(c.onRead)
+			return
+		case err != nil:
+			c.lost(err)
+			return
+		}
+	}
+}
+
+// frames handles the whole frames buffered. It returns how many bytes the
+// buffer must hold for the next frame, and false when reading ended.
+func (c *Conn) frames() (need int, ok bool) {
+	for c.r < c.w {
+		b := c.rbuf[c.r:c.w]
+		f, hdr, plen, err := wsframe.Header(b)
+		switch {
+		case err == wsframe.ErrShort:
+			return 14, true // the longest header
+		case err != nil:
+			c.protocolError("invalid frame header")
+			return 0, false
+		case !f.Masked:
+			c.protocolError("a client frame is not masked")
+			return 0, false
+		case plen > uint64(c.cfg.readLimit())-uint64(len(c.msg)) && f.Opcode < wsframe.OpClose:
+			c.tooBig()
+			return 0, false
+		}
+		if uint64(len(b)-hdr) < plen {
+			return hdr + int(plen), true
+		}
+		f, n, _ := wsframe.Parse(b)
+		c.r += n
+		c.touch()
+		if !c.frame(f) {
+			return 0, false
+		}
+		c.mu.Lock()
+		stop := c.readDone || c.finished
+		c.mu.Unlock()
+		if stop {
+			return 0, false
+		}
+	}
+	return 0, true
+}
+
+// frame handles one frame; false when reading ended.
+func (c *Conn) frame(f wsframe.Frame) bool {
+	switch f.Opcode {
+	case wsframe.OpText, wsframe.OpBinary:
+		if c.inMsg {
+			c.protocolError("a new message before the last one ended")
+			return false
+		}
+		c.alive(false)
+		if f.Fin {
+			c.deliver(f.Opcode, own(f.Payload))
+			return true
+		}
+		c.inMsg, c.msgOp, c.msg = true, f.Opcode, own(f.Payload)
+	case wsframe.OpContinuation:
+		if !c.inMsg {
+			c.protocolError("a continuation frame outside a message")
+			return false
+		}
+		c.alive(false)
+		c.msg = append(c.msg, f.Payload...)
+		if f.Fin {
+			m := c.msg
+			c.inMsg, c.msg = false, nil
+			c.deliver(c.msgOp, m)
+		}
+	case wsframe.OpPing:
+		c.alive(true)
+		c.mu.Lock()
+		c.controlLocked(wsframe.OpPong, own(f.Payload))
+		c.mu.Unlock()
+		c.flush()
+	case wsframe.OpPong:
+		c.alive(true)
+	case wsframe.OpClose:
+		return c.peerClosed(f.Payload)
+	}
+	return true
+}
+
+// own copies a payload out of the read buffer, for the Handler to keep.
+func own(p []byte) []byte { return append([]byte{}, p...) }
+
+func (c *Conn) deliver(op byte, data []byte) {
+	c.safely(func() { c.h.OnMessage(c, Message{Binary: op == wsframe.OpBinary, Data: data}) })
+}
+
+// peerClosed answers the peer's close frame (with its code, ahead of what
+// is queued for it: the peer said goodbye) and ends reading.
+func (c *Conn) peerClosed(p []byte) bool {
+	code, text := CloseNoStatus, ""
+	switch {
+	case len(p) == 1:
+		c.protocolError("a close frame of one byte")
+		return false
+	case len(p) >= 2:
+		code, text = int(binary.BigEndian.Uint16(p)), string(p[2:])
+		if !validCloseCode(code) {
+			c.protocolError("invalid close code")
+			return false
+		}
+		if !utf8.ValidString(text) {
+			c.protocolError("invalid UTF-8 in the close reason")
+			return false
+		}
+	}
+	c.mu.Lock()
+	if c.closing && c.sendClose {
+		c.answered = true // the peer answers the server's close
+	}
+	answered := c.answered
+	if !answered && code != CloseNormal && code != CloseGoingAway && code != CloseNoStatus {
+		c.readErr = &CloseError{Code: code, Text: text}
+	}
+	c.mu.Unlock()
+	var echo []byte // a close frame without a code is answered without one
+	if code != CloseNoStatus {
+		echo = gws.FormatCloseMessage(code, "")
+	}
+	c.startClose(echo, true, nil)
+	c.stopReading()
+	return false
+}
+
+// CloseNoStatus is the code a close frame without one stands for (RFC
+// 6455 §7.1.5); no frame carries it.
+const CloseNoStatus = gws.CloseNoStatusReceived
+
+// validCloseCode reports whether a peer may send code (RFC 6455 §7.4).
+func validCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
+		return true
+	case code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
+}
+
+// protocolError closes with 1002 and the reason: the peer broke the
+// protocol, and nothing more it sends is read.
+func (c *Conn) protocolError(reason string) {
+	c.startClose(closeFrame(CloseProtocolError, reason), true, fmt.Errorf("%w: %s", ErrProtocol, reason))
+	c.stopReading()
+}
+
+// tooBig closes with 1009: a message over ReadLimit.
+func (c *Conn) tooBig() {
+	c.startClose(closeFrame(CloseTooBig, "message too big"), true, ErrTooBig)
+	c.stopReading()
+}
+
+// alive moves the keep-alive's deadline: a peer that sends nothing at
+// all — no message, no pong, no ping — for PingInterval + PongTimeout is
+// taken for dead. A ping or a pong (exact) sets it to that from now; a
+// data message moves it only when less than that is left, to a quarter
+// more, as Config.PongTimeout says. The timer is not moved: when it
+// fires it finds the deadline later and sleeps again (tick).
+func (c *Conn) alive(exact bool) {
+	if c.cfg.pingInterval() < 0 {
+		return
+	}
+	d := c.cfg.pingInterval() + c.cfg.pongTimeout()
+	now := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !exact && c.rdl.Sub(now) >= d {
+		return
+	}
+	dl := now.Add(d)
+	if !exact {
+		dl = dl.Add(d / 4)
+	}
+	c.rdl = dl
+}
+
+// armLocked sets the timer for the earliest thing due: a ping, the
+// keep-alive's deadline, the idle timeout, the close handshake's end. A
+// deadline that moved later needs no new timer: tick finds it not due.
+func (c *Conn) armLocked(now time.Time) {
+	if c.finished {
+		return
+	}
+	var next time.Time
+	earliest := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	if !c.closeBy.IsZero() {
+		earliest(c.closeBy)
+	} else if !c.readDone {
+		earliest(c.rdl)
+	}
+	if !c.closing {
+		earliest(c.nextPing)
+		if idle := c.cfg.idleTimeout(); idle > 0 {
+			earliest(time.Unix(0, c.lastSeen.Load()).Add(idle))
+		}
+	}
+	if next.IsZero() || (!c.timerAt.IsZero() && !next.Before(c.timerAt)) {
+		return
+	}
+	c.timerAt = next
+	if c.timer == nil {
+		c.timer = time.AfterFunc(next.Sub(now), c.tick)
+	} else {
+		c.timer.Reset(next.Sub(now))
+	}
+}
+
+// tick does what is due: it gives up a close handshake the peer did not
+// answer, closes a peer silent past the keep-alive's deadline or a
+// connection idle for IdleTimeout, sends a ping; then it sets the timer
+// for what comes next.
+func (c *Conn) tick() {
+	now := time.Now()
+	c.mu.Lock()
+	c.timerAt = time.Time{}
+	if c.finished {
+		c.mu.Unlock()
+		return
+	}
+	switch {
+	case !c.closeBy.IsZero():
+		if !now.Before(c.closeBy) {
+			if c.readErr == nil {
+				c.readErr = ErrCloseTimeout
+			}
+			c.mu.Unlock()
+			c.finish()
+			return
+		}
+	case !c.readDone && !c.rdl.IsZero() && !now.Before(c.rdl):
+		c.mu.Unlock()
+		c.startClose(closeFrame(CloseGoingAway, "keep-alive timeout"), true, ErrPongTimeout)
+		c.stopReading()
+		return
+	}
+	if idle := c.cfg.idleTimeout(); idle > 0 && !c.closing && now.Sub(time.Unix(0, c.lastSeen.Load())) >= idle {
+		c.mu.Unlock()
+		c.startClose(closeFrame(CloseGoingAway, "idle"), false, ErrIdle)
+		c.mu.Lock()
+	}
+	if !c.closing && !c.nextPing.IsZero() && !now.Before(c.nextPing) {
+		c.controlLocked(wsframe.OpPing, nil)
+		c.nextPing = now.Add(c.cfg.pingInterval())
+	}
+	c.armLocked(now)
+	c.mu.Unlock()
+	c.flush()
 }
 
 // safely runs a callback; a panic closes the connection with 1011 instead
@@ -675,47 +914,4 @@ func refreshDeadline(set func(time.Time) error, cur time.Time, d time.Duration) 
 	cur = now.Add(d)
 	set(cur)
 	return cur
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// wireConn is the connection as gorilla sees it. gorilla reads from it;
-// it writes nothing on its own but the close frame it sends when a read
-// breaks the protocol or ReadLimit, and that frame goes through the
-// Conn's writer instead: in order with what is queued, and as the one
-// close frame the connection sends.
-type wireConn struct {
-	net.Conn
-	c *Conn // nil during the handshake: the 101 goes out as it is
-}
-
-func (w *wireConn) Write(p []byte) (int, error) {
-	if w.c == nil {
-		return w.Conn.Write(p)
-	}
-	if f, _, err := wsframe.Parse(p); err == nil && f.Opcode == wsframe.OpClose {
-		w.c.gorillaClose(f.Payload)
-	}
-	return len(p), nil
-}
-
-// gorillaClose sends the close frame gorilla asked for after a failed
-// read, with its cause.
-func (c *Conn) gorillaClose(payload []byte) {
-	code := 0
-	if len(payload) >= 2 {
-		code = int(binary.BigEndian.Uint16(payload))
-	}
-	c.gorillaClosed.Store(true)
-	switch code {
-	case CloseTooBig:
-		c.startClose(closeFrame(CloseTooBig, "message too big"), true, ErrTooBig)
-	case CloseProtocolError:
-		c.startClose(append([]byte(nil), payload...), true, fmt.Errorf("%w: %s", ErrProtocol, payload[2:]))
-	default:
-		c.startClose(append([]byte(nil), payload...), true, nil)
-	}
 }

@@ -1,27 +1,36 @@
 // Package websocket serves WebSocket connections (RFC 6455) from Wharf
-// handlers, on github.com/gorilla/websocket.
+// handlers: github.com/gorilla/websocket answers the handshake, and the
+// connection's frames are read and written here.
 //
 // A handler upgrades its request with Upgrade once the request has been
 // through its filter chain (authentication, logging and CORS filters see it
 // like any other request); NewHandler does that for an endpoint. The header
 // fields set on the response before Upgrade go out on the 101 (a cookie,
 // the subprotocol the handler chose). The HTTP/1.1 connection then leaves
-// the connector — the epoll connector hands its socket over to the Go
-// runtime, so nothing reads it twice — and belongs to the Conn. WebSocket
-// over HTTP/2 or HTTP/3 (RFC 8441, RFC 9220) is not offered: such a
-// request is answered 400, saying so.
+// the connector and belongs to the Conn. WebSocket over HTTP/2 or HTTP/3
+// (RFC 8441, RFC 9220) is not offered: such a request is answered 400,
+// saying so.
 //
-// A Conn has two goroutines. The reader reads messages and runs the
-// Handler's callbacks — OnOpen, then OnMessage for each message, then
-// OnClose once — so a connection's callbacks never run at once, as a
-// request's tasks never do. The writer writes what is queued: messages
-// Send could not write at once, pings and pongs (ahead of the messages
-// waiting), and the close frame. Send (from any goroutine) never blocks:
-// when nothing is queued and no write is under way it writes the message
-// itself with one non-blocking write (eat what you kill: no goroutine is
-// woken for it), and hands the writer whatever the socket did not take;
-// otherwise it queues. Over TLS every message goes through the writer.
-// One write at a time, in the order of the Send calls.
+// A waiting connection costs no goroutine. On the epoll connector the
+// socket stays with its selector (api.Tunnel): when the peer sends, a task
+// on the executor reads the frames (package internal/wsframe decodes them)
+// and runs the Handler's callbacks — OnOpen, then OnMessage for each
+// message, then OnClose once — and returns when the socket has no more, so
+// a connection's callbacks never run at once, as a request's tasks never
+// do. A Handler that declares api.NonBlocking has them run on the
+// selector itself. A quiet connection keeps no read buffer either: one is
+// taken while a frame is partly read. Elsewhere (TLS, the portable
+// connector, net/http) the connection is hijacked, and a goroutine waits
+// in Read only while the peer is quiet, one in Write only while a write
+// is under way: the same state machine runs on both.
+//
+// Send (from any goroutine) never blocks: when nothing is being written,
+// the caller frames the message and writes what the socket takes now (eat
+// what you kill: no goroutine is woken for it); the rest, and what is sent
+// meanwhile, goes when the socket takes more, in the order of the Send
+// calls. Pings and pongs go ahead of the messages waiting, and the close
+// frame after them. One runtime timer per connection serves the pings,
+// the keep-alive, IdleTimeout and CloseTimeout.
 //
 // Keep-alive: the writer pings the peer every PingInterval, counted from
 // the previous ping; a peer from which nothing at all arrives for
@@ -40,5 +49,6 @@
 // WebSocket it served with 1001 and waits for the close handshakes,
 // within its context and CloseTimeout.
 //
-// Package websocket imports api, internal/wsframe and gorilla/websocket.
+// Package websocket imports api, internal/wsframe and gorilla/websocket,
+// which it uses for the handshake.
 package websocket

@@ -87,59 +87,61 @@ func TestCallbackPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.panicIn, func(t *testing.T) {
-			rec, logger := wharftest.NewLogRecorder()
-			countPanics := func() (n int) {
-				for _, r := range rec.Records() {
-					if strings.Contains(r.Message, "panic") {
-						n++
+			eachH1(t, func(t *testing.T, m modes.Mode) {
+				rec, logger := wharftest.NewLogRecorder()
+				countPanics := func() (n int) {
+					for _, r := range rec.Records() {
+						if strings.Contains(r.Message, "panic") {
+							n++
+						}
 					}
+					return n
 				}
-				return n
-			}
-			t.Cleanup(func() { // after the server's shutdown: nothing more can come
-				if n := countPanics(); n != 1 {
-					t.Errorf("%d panic log records in all, want 1", n)
+				t.Cleanup(func() { // after the server's shutdown: nothing more can come
+					if n := countPanics(); n != 1 {
+						t.Errorf("%d panic log records in all, want 1", n)
+					}
+				})
+				f := newFaulty(t, tt.panicIn)
+				c := container.New(append(modes.Options(m), container.WithLogger(logger))...)
+				c.Handle("/ws", websocket.NewHandler(websocket.Config{Logger: logger}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
+				c.Handle("/ok", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) {
+					return &faulty{closed: make(chan error, 4)}, nil
+				}))
+				s := modes.Start(t, m, c)
+				ws := dialHTTP1(t, s, "/ws")
+				ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+				switch tt.panicIn {
+				case "message":
+					if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
+						t.Fatalf("greeting %q %v", m, err)
+					}
+					ws.WriteMessage(gws.TextMessage, []byte("boom"))
+				case "close":
+					if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
+						t.Fatalf("greeting %q %v", m, err)
+					}
+					ws.WriteMessage(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""))
+				}
+				_, _, err := ws.ReadMessage()
+				var ce *gws.CloseError
+				if !errors.As(err, &ce) || ce.Code != tt.wantClose {
+					t.Fatalf("client read %v, want close %d", err, tt.wantClose)
+				}
+				err = f.waitClosed(t)
+				var pe *api.PanicError
+				if tt.panicIn != "close" && !errors.As(err, &pe) {
+					t.Fatalf("OnClose(%v), want a *api.PanicError", err)
+				}
+				// OnClose panics after it reported: its record may lag.
+				wharftest.WaitFor(t, "the panic to be logged", func() bool { return countPanics() > 0 })
+				// The server goes on.
+				ws2 := dialHTTP1(t, s, "/ok")
+				ws2.SetReadDeadline(time.Now().Add(10 * time.Second))
+				if _, m, err := ws2.ReadMessage(); err != nil || string(m) != "ready" {
+					t.Fatalf("a new connection after the panic: %q %v", m, err)
 				}
 			})
-			f := newFaulty(t, tt.panicIn)
-			c := container.New(append(modes.Options(modes.H1), container.WithLogger(logger))...)
-			c.Handle("/ws", websocket.NewHandler(websocket.Config{Logger: logger}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
-			c.Handle("/ok", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) {
-				return &faulty{closed: make(chan error, 4)}, nil
-			}))
-			s := modes.Start(t, modes.H1, c)
-			ws := dialHTTP1(t, s, "/ws")
-			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-			switch tt.panicIn {
-			case "message":
-				if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
-					t.Fatalf("greeting %q %v", m, err)
-				}
-				ws.WriteMessage(gws.TextMessage, []byte("boom"))
-			case "close":
-				if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
-					t.Fatalf("greeting %q %v", m, err)
-				}
-				ws.WriteMessage(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""))
-			}
-			_, _, err := ws.ReadMessage()
-			var ce *gws.CloseError
-			if !errors.As(err, &ce) || ce.Code != tt.wantClose {
-				t.Fatalf("client read %v, want close %d", err, tt.wantClose)
-			}
-			err = f.waitClosed(t)
-			var pe *api.PanicError
-			if tt.panicIn != "close" && !errors.As(err, &pe) {
-				t.Fatalf("OnClose(%v), want a *api.PanicError", err)
-			}
-			// OnClose panics after it reported: its record may lag.
-			wharftest.WaitFor(t, "the panic to be logged", func() bool { return countPanics() > 0 })
-			// The server goes on.
-			ws2 := dialHTTP1(t, s, "/ok")
-			ws2.SetReadDeadline(time.Now().Add(10 * time.Second))
-			if _, m, err := ws2.ReadMessage(); err != nil || string(m) != "ready" {
-				t.Fatalf("a new connection after the panic: %q %v", m, err)
-			}
 		})
 	}
 }
@@ -160,29 +162,31 @@ func TestClientVanishes(t *testing.T) {
 		{"mid-message, reset", true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFaulty(t, "")
-			c := container.New(append(modes.Options(modes.H1), container.WithLogger(wharftest.DiscardLogger()))...)
-			c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
-			s := modes.Start(t, modes.H1, c)
-			ws := dialHTTP1(t, s, "/ws")
-			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-			if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
-				t.Fatalf("greeting %q %v", m, err)
-			}
-			nc := ws.NetConn()
-			if tc.midMessage {
-				// A masked text frame header announcing 100 bytes, and 3.
-				nc.Write([]byte{0x81, 0x80 | 100, 1, 2, 3, 4, 'a', 'b', 'c'})
-			}
-			if tc.reset {
-				nc.(*net.TCPConn).SetLinger(0) // a reset, as a crashed client sends
-			}
-			nc.Close()
-			err := f.waitClosed(t)
-			var ce *websocket.CloseError
-			if !errors.Is(err, websocket.ErrAbnormalClosure) || errors.As(err, &ce) {
-				t.Fatalf("OnClose(%v) for a client that vanished: want ErrAbnormalClosure and no *CloseError (no close frame came)", err)
-			}
+			eachH1(t, func(t *testing.T, m modes.Mode) {
+				f := newFaulty(t, "")
+				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+				c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
+				s := modes.Start(t, m, c)
+				ws := dialHTTP1(t, s, "/ws")
+				ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+				if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
+					t.Fatalf("greeting %q %v", m, err)
+				}
+				nc := ws.NetConn()
+				if tc.midMessage {
+					// A masked text frame header announcing 100 bytes, and 3.
+					nc.Write([]byte{0x81, 0x80 | 100, 1, 2, 3, 4, 'a', 'b', 'c'})
+				}
+				if tc.reset {
+					nc.(*net.TCPConn).SetLinger(0) // a reset, as a crashed client sends
+				}
+				nc.Close()
+				err := f.waitClosed(t)
+				var ce *websocket.CloseError
+				if !errors.Is(err, websocket.ErrAbnormalClosure) || errors.As(err, &ce) {
+					t.Fatalf("OnClose(%v) for a client that vanished: want ErrAbnormalClosure and no *CloseError (no close frame came)", err)
+				}
+			})
 		})
 	}
 }
@@ -207,25 +211,27 @@ func (h *sendAfterReset) OnClose(_ *websocket.Conn, err error) { h.closed <- err
 // connection at once: the writer is woken to finish, and OnClose runs,
 // rather than both waiting for the next keep-alive tick.
 func TestFailedSendEndsConnection(t *testing.T) {
-	h := &sendAfterReset{reset: make(chan struct{}), closed: make(chan error, 1)}
-	c := container.New(append(modes.Options(modes.H1), container.WithLogger(wharftest.DiscardLogger()))...)
-	c.Handle("/ws", websocket.NewHandler(websocket.Config{PingInterval: time.Hour}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-	s := modes.Start(t, modes.H1, c)
-	ws := dialHTTP1(t, s, "/ws")
-	if err := ws.WriteMessage(gws.TextMessage, []byte("go")); err != nil {
-		t.Fatal(err)
-	}
-	nc := ws.NetConn()
-	nc.(*net.TCPConn).SetLinger(0)
-	nc.Close()
-	time.Sleep(50 * time.Millisecond) // let the reset reach the server's socket
-	close(h.reset)
-	select {
-	case err := <-h.closed:
-		if err == nil {
-			t.Error("OnClose(nil) for a failed send")
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := &sendAfterReset{reset: make(chan struct{}), closed: make(chan error, 1)}
+		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{PingInterval: time.Hour}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+		s := modes.Start(t, m, c)
+		ws := dialHTTP1(t, s, "/ws")
+		if err := ws.WriteMessage(gws.TextMessage, []byte("go")); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("OnClose not called 5 s after a failed send: the writer was not woken")
-	}
+		nc := ws.NetConn()
+		nc.(*net.TCPConn).SetLinger(0)
+		nc.Close()
+		time.Sleep(50 * time.Millisecond) // let the reset reach the server's socket
+		close(h.reset)
+		select {
+		case err := <-h.closed:
+			if err == nil {
+				t.Error("OnClose(nil) for a failed send")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("OnClose not called 5 s after a failed send: the writer was not woken")
+		}
+	})
 }

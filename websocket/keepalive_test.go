@@ -82,18 +82,20 @@ func TestReceiveOnlyClientsSurviveRealSockets(t *testing.T) {
 		t.Skip("1,000 connections for 5 s")
 	}
 	const n, ping = 1000, 500 * time.Millisecond
-	h := &silent{}
-	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-	c.Handle("/ws", websocket.NewHandler(websocket.Config{PingInterval: ping, PongTimeout: 3 * ping}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-	s := modes.Start(t, modes.H1, c)
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := &silent{}
+		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{PingInterval: ping, PongTimeout: 3 * ping}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+		s := modes.Start(t, m, c)
 
-	start := time.Now()
-	var ro wharftest.ReceiveOnly
-	ro.Dial(t, &gws.Dialer{HandshakeTimeout: 10 * time.Second, NetDial: (&net.Dialer{}).Dial}, func(int) string { return "ws" + s.URL[len("http"):] + "/ws" }, n, true)
-	t.Logf("1,000 clients connected in %v", time.Since(start))
-	defer ro.Close()
-	time.Sleep(10 * ping)
-	if lost, closed := ro.Lost.Load(), h.closed.Load(); lost != 0 || closed != 0 {
-		t.Errorf("after 10 ping intervals: %d clients lost (first: %v), %d closed by the server (first: %v)", lost, ro.Why(), closed, h.why())
-	}
+		start := time.Now()
+		var ro wharftest.ReceiveOnly
+		ro.Dial(t, &gws.Dialer{HandshakeTimeout: 10 * time.Second, NetDial: (&net.Dialer{}).Dial}, func(int) string { return "ws" + s.URL[len("http"):] + "/ws" }, n, true)
+		t.Logf("1,000 clients connected in %v", time.Since(start))
+		defer ro.Close()
+		time.Sleep(10 * ping)
+		if lost, closed := ro.Lost.Load(), h.closed.Load(); lost != 0 || closed != 0 {
+			t.Errorf("after 10 ping intervals: %d clients lost (first: %v), %d closed by the server (first: %v)", lost, ro.Why(), closed, h.why())
+		}
+	})
 }

@@ -115,26 +115,28 @@ func TestSlowClientGetsPolicyCloseFirst(t *testing.T) {
 // dropped connection (1006), and OnClose gets nil: the handshake
 // completed.
 func TestSlowClientGetsPolicyCloseRealSocket(t *testing.T) {
-	tk := &ticker{size: 4 << 10, closed: make(chan error, 1)}
-	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-	c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: 64}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
-	s := modes.Start(t, modes.H1, c)
-	ws := dialHTTP1(t, s, "/ws")
-	time.Sleep(300 * time.Millisecond) // stalled: the socket's buffers and then the queue fill
-	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-	got, err := readToClose(ws, 0)
-	var ce *gws.CloseError
-	if !errors.As(err, &ce) || ce.Code != gws.ClosePolicyViolation {
-		t.Fatalf("after %d messages: %v, want close 1008", got, err)
-	}
-	select {
-	case err := <-tk.closed:
-		if err != nil {
-			t.Errorf("OnClose(%v), want nil", err)
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		tk := &ticker{size: 4 << 10, closed: make(chan error, 1)}
+		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: 64}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
+		s := modes.Start(t, m, c)
+		ws := dialHTTP1(t, s, "/ws")
+		time.Sleep(300 * time.Millisecond) // stalled: the socket's buffers and then the queue fill
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := readToClose(ws, 0)
+		var ce *gws.CloseError
+		if !errors.As(err, &ce) || ce.Code != gws.ClosePolicyViolation {
+			t.Fatalf("after %d messages: %v, want close 1008", got, err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("OnClose not called")
-	}
+		select {
+		case err := <-tk.closed:
+			if err != nil {
+				t.Errorf("OnClose(%v), want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("OnClose not called")
+		}
+	})
 }
 
 // queueThenClose answers "go" with n messages of 1 KiB and then Close or,

@@ -2,11 +2,14 @@ package websocket
 
 import (
 	"bufio"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	gws "github.com/gorilla/websocket"
 
@@ -43,7 +46,11 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 	}
 	header := handshakeHeader(w.Header())
 	up := gws.Upgrader{
-		Subprotocols: cfg.Subprotocols,
+		// gorilla's Conn is used for the handshake alone: its buffers
+		// would be garbage at once, so they are as small as it takes.
+		ReadBufferSize:  1,
+		WriteBufferPool: noBuffers{},
+		Subprotocols:    cfg.Subprotocols,
 		CheckOrigin: func(*http.Request) bool {
 			if cfg.CheckOrigin != nil {
 				return cfg.CheckOrigin(r)
@@ -58,10 +65,10 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 		up.Subprotocols = nil // gorilla then takes the header's choice
 	}
 	var ws *gws.Conn
-	var wire *wireConn
+	var tun api.Tunnel
 	var uerr error
 	serve := api.FromHTTP(http.HandlerFunc(func(rw http.ResponseWriter, hr *http.Request) {
-		ws, uerr = up.Upgrade(hijackWriter{rw, &wire}, hr, header)
+		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun}, hr, header)
 	}))
 	if err := serve.Serve(w, r); err != nil && uerr == nil {
 		uerr = err
@@ -74,12 +81,11 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 		}
 		return nil, uerr
 	}
-	c := newConn(ws, wire.Conn, cfg, r, h)
-	wire.c = c // before serve starts: gorilla writes only from the reader
+	c := newConn(tun, ws.Subprotocol(), cfg, r, h)
 	if t, ok := r.Exchange().(shutdownTracker); ok {
 		c.untrack = t.TrackTakenOver(c.goingAway, c.done)
 	}
-	go c.serve()
+	c.start()
 	return c, nil
 }
 
@@ -143,15 +149,31 @@ func handshakeHeader(h http.Header) http.Header {
 	return out
 }
 
-// hijackWriter is the ResponseWriter gorilla's Upgrade gets: the
-// connection it hijacks comes wrapped in a wireConn, which keeps gorilla's
-// own close frames out of the writer's way.
+// hijackWriter is the ResponseWriter gorilla's Upgrade gets. Its Hijack
+// takes the connection as a Tunnel where the connector offers one (the
+// epoll connector's cleartext HTTP/1.1: the selector then reads it), else
+// hijacks a net.Conn and makes a netTunnel of it. gorilla writes the 101
+// on what it returns and reads nothing from it: the Conn reads frames
+// itself.
 type hijackWriter struct {
 	http.ResponseWriter
-	wire **wireConn
+	w   api.Response
+	wto time.Duration
+	tun *api.Tunnel
 }
 
 func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if tn, ok := api.As[api.Tunneler](h.w); ok {
+		t, err := tn.Tunnel()
+		switch {
+		case err == nil:
+			*h.tun = t
+			nc := tunnelConn{t, h.wto}
+			return nc, handshakeRW(nc), nil
+		case !errors.Is(err, api.ErrNotSupported):
+			return nil, nil, err
+		}
+	}
 	hj, ok := h.ResponseWriter.(http.Hijacker)
 	if !ok {
 		return nil, nil, api.ErrNotSupported
@@ -160,9 +182,30 @@ func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	*h.wire = &wireConn{Conn: nc}
-	return *h.wire, brw, nil
+	*h.tun = newNetTunnel(nc, brw.Reader, h.wto)
+	// gorilla refuses a client that sent bytes before the 101, and reads
+	// nothing: an empty reader keeps the hijacked one, and its bytes, for
+	// the tunnel.
+	return nc, handshakeRW(nc), nil
 }
+
+// handshakeRW is the ReadWriter gorilla writes the 101 with: no bytes to
+// read, a small buffer to build the answer in.
+func handshakeRW(nc net.Conn) *bufio.ReadWriter {
+	return bufio.NewReadWriter(bufio.NewReaderSize(eof{}, 16), bufio.NewWriterSize(nc, 512))
+}
+
+// noBuffers is the write buffer pool of gorilla's Conn, which never
+// writes a frame here.
+type noBuffers struct{}
+
+func (noBuffers) Get() any { return nil }
+func (noBuffers) Put(any)  {}
+
+// eof is a reader with nothing in it.
+type eof struct{}
+
+func (eof) Read([]byte) (int, error) { return 0, io.EOF }
 
 // sameOrigin is gorilla's default origin rule on a Wharf request: no
 // Origin, or one whose host is the request's Host.

@@ -45,47 +45,49 @@ func TestUpgradeResponseHeaders(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			subs := make(chan string, 1)
-			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-			c.FilterFunc("/ws", func(w api.Response, r *api.Request, next api.Chain) error {
-				w.Header().Set("X-Filter", "yes")
-				return next.Next(w, r)
-			})
-			c.HandleFunc("/ws", func(w api.Response, r *api.Request) error {
-				for k, v := range tc.set {
-					w.Header().Set(k, v)
+			eachH1(t, func(t *testing.T, m modes.Mode) {
+				subs := make(chan string, 1)
+				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+				c.FilterFunc("/ws", func(w api.Response, r *api.Request, next api.Chain) error {
+					w.Header().Set("X-Filter", "yes")
+					return next.Next(w, r)
+				})
+				c.HandleFunc("/ws", func(w api.Response, r *api.Request) error {
+					for k, v := range tc.set {
+						w.Header().Set(k, v)
+					}
+					conn, err := websocket.Upgrade(w, r, tc.cfg, &silent{})
+					if err != nil {
+						return err
+					}
+					subs <- conn.Subprotocol()
+					return nil
+				})
+				s := modes.Start(t, m, c)
+				d := gws.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: tc.offer}
+				ws, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws", nil)
+				if tc.status != 0 {
+					if err == nil || resp == nil || resp.StatusCode != tc.status {
+						t.Fatalf("handshake: %v, %v; want %d", resp, err, tc.status)
+					}
+					return
 				}
-				conn, err := websocket.Upgrade(w, r, tc.cfg, &silent{})
 				if err != nil {
-					return err
+					t.Fatalf("dial: %v (%v)", err, resp)
 				}
-				subs <- conn.Subprotocol()
-				return nil
+				defer ws.Close()
+				for k, v := range tc.want {
+					if got := resp.Header.Values(k); strings.Join(got, ", ") != v {
+						t.Errorf("%s on the 101: %q, want %q", k, got, v)
+					}
+				}
+				if ws.Subprotocol() != tc.wantSub {
+					t.Errorf("client's subprotocol %q, want %q", ws.Subprotocol(), tc.wantSub)
+				}
+				if got := <-subs; got != tc.wantSub {
+					t.Errorf("Conn.Subprotocol() = %q, want %q", got, tc.wantSub)
+				}
 			})
-			s := modes.Start(t, modes.H1, c)
-			d := gws.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: tc.offer}
-			ws, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws", nil)
-			if tc.status != 0 {
-				if err == nil || resp == nil || resp.StatusCode != tc.status {
-					t.Fatalf("handshake: %v, %v; want %d", resp, err, tc.status)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("dial: %v (%v)", err, resp)
-			}
-			defer ws.Close()
-			for k, v := range tc.want {
-				if got := resp.Header.Values(k); strings.Join(got, ", ") != v {
-					t.Errorf("%s on the 101: %q, want %q", k, got, v)
-				}
-			}
-			if ws.Subprotocol() != tc.wantSub {
-				t.Errorf("client's subprotocol %q, want %q", ws.Subprotocol(), tc.wantSub)
-			}
-			if got := <-subs; got != tc.wantSub {
-				t.Errorf("Conn.Subprotocol() = %q, want %q", got, tc.wantSub)
-			}
 		})
 	}
 }

@@ -86,6 +86,15 @@ func dialHTTP1(t *testing.T, s *modes.Server, path string) *gws.Conn {
 	return ws
 }
 
+// eachH1 runs f as a subtest on each HTTP/1.1 connector: the epoll one,
+// where a WebSocket lives on the selector (api.Tunnel), and the portable
+// one, where it lives on a hijacked net.Conn.
+func eachH1(t *testing.T, f func(t *testing.T, m modes.Mode)) {
+	for _, m := range []modes.Mode{modes.H1, modes.H1Portable} {
+		t.Run(string(m), func(t *testing.T) { f(t, m) })
+	}
+}
+
 // The handshake goes through the filter chain; messages echo in order;
 // callbacks never overlap; the close handshake reports nil to OnClose.
 func TestEchoEveryConnector(t *testing.T) {
@@ -192,33 +201,35 @@ func TestLimits(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEcho()
-			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-			c.Handle("/ws", websocket.NewHandler(tc.cfg, func(*api.Request) (websocket.Handler, error) { return e, nil }))
-			s := modes.Start(t, modes.H1, c)
-			ws, _, err := dial(t, s, "/ws")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ws.Close()
-			tc.client(ws)
-			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-			var readErr error
-			for readErr == nil {
-				_, _, readErr = ws.ReadMessage() // the greeting, then the end
-			}
-			var ce *gws.CloseError
-			if tc.code != 0 && (!errorsAs(readErr, &ce) || ce.Code != tc.code) {
-				t.Errorf("client saw %v, want close code %d", readErr, tc.code)
-			}
-			select {
-			case err := <-e.closed:
-				if !tc.wantErr(err) {
-					t.Errorf("OnClose(%v)", err)
+			eachH1(t, func(t *testing.T, m modes.Mode) {
+				e := newEcho()
+				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+				c.Handle("/ws", websocket.NewHandler(tc.cfg, func(*api.Request) (websocket.Handler, error) { return e, nil }))
+				s := modes.Start(t, m, c)
+				ws, _, err := dial(t, s, "/ws")
+				if err != nil {
+					t.Fatal(err)
 				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("OnClose not called")
-			}
+				defer ws.Close()
+				tc.client(ws)
+				ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+				var readErr error
+				for readErr == nil {
+					_, _, readErr = ws.ReadMessage() // the greeting, then the end
+				}
+				var ce *gws.CloseError
+				if tc.code != 0 && (!errorsAs(readErr, &ce) || ce.Code != tc.code) {
+					t.Errorf("client saw %v, want close code %d", readErr, tc.code)
+				}
+				select {
+				case err := <-e.closed:
+					if !tc.wantErr(err) {
+						t.Errorf("OnClose(%v)", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("OnClose not called")
+				}
+			})
 		})
 	}
 }
@@ -226,35 +237,37 @@ func TestLimits(t *testing.T) {
 // Send never blocks: a peer that reads nothing fills the queue and Send
 // says so; Send after the close says ErrClosed.
 func TestSendQueue(t *testing.T) {
-	var conn atomic.Pointer[websocket.Conn]
-	opened := make(chan struct{})
-	var once sync.Once
-	h := handlerFuncs{open: func(c *websocket.Conn) { conn.Store(c); once.Do(func() { close(opened) }) }}
-	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-	c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: 4, WriteTimeout: 200 * time.Millisecond},
-		func(*api.Request) (websocket.Handler, error) { return h, nil }))
-	s := modes.Start(t, modes.H1, c)
-	ws, _, err := dial(t, s, "/ws")
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-opened
-	big := websocket.Message{Binary: true, Data: make([]byte, 1<<20)}
-	full := false
-	for range 1000 {
-		if err := conn.Load().Send(big); err == websocket.ErrQueueFull {
-			full = true
-			break
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		var conn atomic.Pointer[websocket.Conn]
+		opened := make(chan struct{})
+		var once sync.Once
+		h := handlerFuncs{open: func(c *websocket.Conn) { conn.Store(c); once.Do(func() { close(opened) }) }}
+		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: 4, WriteTimeout: 200 * time.Millisecond},
+			func(*api.Request) (websocket.Handler, error) { return h, nil }))
+		s := modes.Start(t, m, c)
+		ws, _, err := dial(t, s, "/ws")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !full {
-		t.Fatal("1000 MiB queued for a peer that reads nothing")
-	}
-	ws.Close()
-	<-conn.Load().Done()
-	if err := conn.Load().Send(websocket.Text("late")); err != websocket.ErrClosed {
-		t.Fatalf("Send after close: %v", err)
-	}
+		<-opened
+		big := websocket.Message{Binary: true, Data: make([]byte, 1<<20)}
+		full := false
+		for range 1000 {
+			if err := conn.Load().Send(big); err == websocket.ErrQueueFull {
+				full = true
+				break
+			}
+		}
+		if !full {
+			t.Fatal("1000 MiB queued for a peer that reads nothing")
+		}
+		ws.Close()
+		<-conn.Load().Done()
+		if err := conn.Load().Send(websocket.Text("late")); err != websocket.ErrClosed {
+			t.Fatalf("Send after close: %v", err)
+		}
+	})
 }
 
 type handlerFuncs struct {
@@ -285,21 +298,23 @@ func TestOrigin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-			c.Handle("/ws", websocket.NewHandler(websocket.Config{CheckOrigin: tc.check},
-				func(*api.Request) (websocket.Handler, error) { return newEcho(), nil }))
-			s := modes.Start(t, modes.H1, c)
-			h := http.Header{}
-			if tc.origin != "" {
-				h.Set("Origin", strings.Replace(tc.origin, "HOST", strings.TrimPrefix(s.URL, "http://"), 1))
-			}
-			ws, resp, err := gws.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws", h)
-			if ws != nil {
-				ws.Close()
-			}
-			if resp == nil || resp.StatusCode != tc.want {
-				t.Fatalf("handshake: %v, %v; want %d", resp, err, tc.want)
-			}
+			eachH1(t, func(t *testing.T, m modes.Mode) {
+				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+				c.Handle("/ws", websocket.NewHandler(websocket.Config{CheckOrigin: tc.check},
+					func(*api.Request) (websocket.Handler, error) { return newEcho(), nil }))
+				s := modes.Start(t, m, c)
+				h := http.Header{}
+				if tc.origin != "" {
+					h.Set("Origin", strings.Replace(tc.origin, "HOST", strings.TrimPrefix(s.URL, "http://"), 1))
+				}
+				ws, resp, err := gws.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws", h)
+				if ws != nil {
+					ws.Close()
+				}
+				if resp == nil || resp.StatusCode != tc.want {
+					t.Fatalf("handshake: %v, %v; want %d", resp, err, tc.want)
+				}
+			})
 		})
 	}
 }

@@ -189,8 +189,9 @@ func TestDebugVars(t *testing.T) {
 	exampletest.Get(t, client, base+"/hello")
 	a := exampletest.Get(t, client, base+"/debug/vars")
 	var vars struct {
-		Memstats json.RawMessage `json:"memstats"`
-		Wharf    struct {
+		Memstats   json.RawMessage `json:"memstats"`
+		Goroutines int             `json:"goroutines"`
+		Wharf      struct {
 			Requests    int64
 			Connections struct{ Accepted int64 }
 		} `json:"wharf"`
@@ -198,7 +199,7 @@ func TestDebugVars(t *testing.T) {
 	if err := json.Unmarshal([]byte(a.Body), &vars); err != nil {
 		t.Fatalf("/debug/vars is not JSON: %v\n%s", err, a.Body)
 	}
-	if vars.Wharf.Requests < 2 || vars.Wharf.Connections.Accepted < 1 || len(vars.Memstats) == 0 {
+	if vars.Wharf.Requests < 2 || vars.Wharf.Connections.Accepted < 1 || len(vars.Memstats) == 0 || vars.Goroutines < 1 {
 		t.Fatalf("/debug/vars = %s", a.Body)
 	}
 }

@@ -24,6 +24,7 @@ type handle struct {
 var (
 	_ api.Response = (*handle)(nil)
 	_ api.Hijacker = (*handle)(nil)
+	_ api.Tunneler = (*handle)(nil)
 	_ Discarder    = (*handle)(nil)
 )
 
@@ -113,6 +114,21 @@ func (h *handle) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, api.ErrNotSerialized
 	}
 	return api.Hijack(h.ex.out)
+}
+
+// Tunnel takes the connection over as an api.Tunnel if the output can
+// hand it over so (api.Tunneler); api.ErrNotSupported where it cannot, so
+// that the caller hijacks instead. The exchange then completes as after
+// Hijack.
+func (h *handle) Tunnel() (api.Tunnel, error) {
+	if !h.ok() {
+		return nil, api.ErrNotSerialized
+	}
+	t, ok := api.As[api.Tunneler](h.ex.out)
+	if !ok {
+		return nil, api.ErrNotSupported
+	}
+	return t.Tunnel()
 }
 
 // bufferedBody reports whether w holds uncommitted body bytes; a Response

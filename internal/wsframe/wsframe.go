@@ -1,6 +1,7 @@
 // Package wsframe encodes and decodes WebSocket frames (RFC 6455 §5.2): pure
-// functions over bytes, no connection. The websocket package uses
-// AppendFrame to write several messages to a connection in one system call.
+// functions over bytes, no connection. The websocket package reads frames
+// with Header and Parse as bytes come, and uses AppendFrame to write
+// several messages to a connection in one system call.
 //
 // It imports only the standard library.
 package wsframe
@@ -53,61 +54,73 @@ func AppendFrame(b []byte, opcode byte, payload []byte) []byte {
 	return append(b, payload...)
 }
 
+// Header decodes the header of the frame at the start of b: the frame's
+// fields (no payload yet), the header's length (with the mask key) and
+// the payload's. A reader learns from it how many bytes the frame needs
+// before they have all come. It returns ErrShort while b holds only part
+// of the header, and ErrInvalid as Parse does.
+func Header(b []byte) (f Frame, hdr int, n uint64, err error) {
+	if len(b) < 2 {
+		return Frame{}, 0, 0, ErrShort
+	}
+	f = Frame{Fin: b[0]&0x80 != 0, Opcode: b[0] & 0x0F, Masked: b[1]&0x80 != 0}
+	if b[0]&0x70 != 0 {
+		return Frame{}, 0, 0, ErrInvalid // RSV bits without an extension
+	}
+	switch f.Opcode {
+	case OpContinuation, OpText, OpBinary:
+	case OpClose, OpPing, OpPong:
+		if !f.Fin || b[1]&0x7F > 125 {
+			return Frame{}, 0, 0, ErrInvalid
+		}
+	default:
+		return Frame{}, 0, 0, ErrInvalid
+	}
+	n, hdr = uint64(b[1]&0x7F), 2
+	switch n {
+	case 126:
+		if len(b) < 4 {
+			return Frame{}, 0, 0, ErrShort
+		}
+		n, hdr = uint64(binary.BigEndian.Uint16(b[2:])), 4
+		if n < 126 {
+			return Frame{}, 0, 0, ErrInvalid
+		}
+	case 127:
+		if len(b) < 10 {
+			return Frame{}, 0, 0, ErrShort
+		}
+		n, hdr = binary.BigEndian.Uint64(b[2:]), 10
+		if n <= 0xFFFF || n>>63 != 0 {
+			return Frame{}, 0, 0, ErrInvalid
+		}
+	}
+	if f.Masked {
+		hdr += 4
+		if len(b) < hdr {
+			return Frame{}, 0, 0, ErrShort
+		}
+	}
+	return f, hdr, n, nil
+}
+
 // Parse decodes the frame at the start of b and returns it and its length.
 // A masked payload is unmasked in place. It returns ErrShort when b holds
 // only part of a frame, ErrInvalid for reserved bits, unknown opcodes,
 // non-minimal or oversized lengths, and control frames that are
 // fragmented or longer than 125 bytes.
 func Parse(b []byte) (Frame, int, error) {
-	if len(b) < 2 {
-		return Frame{}, 0, ErrShort
-	}
-	f := Frame{Fin: b[0]&0x80 != 0, Opcode: b[0] & 0x0F, Masked: b[1]&0x80 != 0}
-	if b[0]&0x70 != 0 {
-		return Frame{}, 0, ErrInvalid // RSV bits without an extension
-	}
-	switch f.Opcode {
-	case OpContinuation, OpText, OpBinary:
-	case OpClose, OpPing, OpPong:
-		if !f.Fin || b[1]&0x7F > 125 {
-			return Frame{}, 0, ErrInvalid
-		}
-	default:
-		return Frame{}, 0, ErrInvalid
-	}
-	n, hdr := uint64(b[1]&0x7F), 2
-	switch n {
-	case 126:
-		if len(b) < 4 {
-			return Frame{}, 0, ErrShort
-		}
-		n, hdr = uint64(binary.BigEndian.Uint16(b[2:])), 4
-		if n < 126 {
-			return Frame{}, 0, ErrInvalid
-		}
-	case 127:
-		if len(b) < 10 {
-			return Frame{}, 0, ErrShort
-		}
-		n, hdr = binary.BigEndian.Uint64(b[2:]), 10
-		if n <= 0xFFFF || n>>63 != 0 {
-			return Frame{}, 0, ErrInvalid
-		}
-	}
-	var mask []byte
-	if f.Masked {
-		if len(b) < hdr+4 {
-			return Frame{}, 0, ErrShort
-		}
-		mask = b[hdr : hdr+4]
-		hdr += 4
+	f, hdr, n, err := Header(b)
+	if err != nil {
+		return Frame{}, 0, err
 	}
 	if uint64(len(b)-hdr) < n {
 		return Frame{}, 0, ErrShort
 	}
 	f.Payload = b[hdr : hdr+int(n)]
-	for i := range f.Payload {
-		if mask != nil {
+	if f.Masked {
+		mask := b[hdr-4 : hdr]
+		for i := range f.Payload {
 			f.Payload[i] ^= mask[i&3]
 		}
 	}

@@ -84,7 +84,18 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte{0x81, 0x85, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		hf, hdr, plen, herr := Header(b)
 		fr, n, err := Parse(bytes.Clone(b))
+		// Header agrees with Parse: the same verdict on a valid start, and
+		// the same length once the frame is whole.
+		switch {
+		case herr == ErrInvalid && err != ErrInvalid:
+			t.Fatalf("Header says invalid, Parse %v", err)
+		case herr == nil && err == nil && (uint64(n) != uint64(hdr)+plen || hf.Opcode != fr.Opcode || hf.Fin != fr.Fin):
+			t.Fatalf("Header: %+v %d+%d, Parse: %+v %d", hf, hdr, plen, fr, n)
+		case herr == nil && err == ErrShort && uint64(len(b)) >= uint64(hdr)+plen:
+			t.Fatalf("Header: %d+%d bytes, Parse short with %d", hdr, plen, len(b))
+		}
 		if err != nil {
 			return
 		}
@@ -100,4 +111,30 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Header tells a frame's length from its first bytes, before the payload
+// has come.
+func TestHeader(t *testing.T) {
+	tests := []struct {
+		b   []byte
+		hdr int
+		n   uint64
+		err error
+	}{
+		{[]byte{0x81}, 0, 0, ErrShort},
+		{[]byte{0x81, 0x85, 1, 2}, 0, 0, ErrShort},
+		{[]byte{0x81, 0x85, 1, 2, 3, 4}, 6, 5, nil},
+		{[]byte{0x82, 0xFE, 0x01, 0x00, 1, 2, 3, 4}, 8, 256, nil},
+		{[]byte{0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0}, 10, 65536, nil},
+		{[]byte{0x82, 0x7E, 0x00, 0x10}, 0, 0, ErrInvalid}, // not minimal
+		{[]byte{0x09, 0x00}, 0, 0, ErrInvalid},             // a fragmented ping
+		{[]byte{0xC1, 0x00}, 0, 0, ErrInvalid},             // RSV1
+	}
+	for _, tc := range tests {
+		_, hdr, n, err := Header(tc.b)
+		if hdr != tc.hdr || n != tc.n || err != tc.err {
+			t.Errorf("Header(% x) = %d, %d, %v; want %d, %d, %v", tc.b, hdr, n, err, tc.hdr, tc.n, tc.err)
+		}
+	}
 }

@@ -58,6 +58,7 @@ type Config struct {
 	SkipH2          bool
 	SkipQoS         bool
 	ChatDuration    time.Duration // measured time of the WebSocket chat benchmark
+	WSIdleConns     int           // idle WebSocket connections measured after the chat
 	SkipSlowDL      bool
 	SlowDL          SlowDLConfig
 }
@@ -67,7 +68,7 @@ func defaultConfig() Config {
 		Duration: 5 * time.Second, Warmup: time.Second, Rounds: 2, Threads: 2, Timeout: 5 * time.Second,
 		CPUN: 100000, MemConns: 10000, MemTLSConns: 3000, MemSettle: 2 * time.Second, MemDelay: 20 * time.Second,
 		ServerCPU: 0, ClientCPU: 1, QuietWait: time.Minute, GoroutineBudget: 16, Servers: slices.Clone(serverNames),
-		ChatDuration: 10 * time.Second, SlowDL: SlowDLConfig{Count: 1000, Size: 4 << 20, Rate: 256 << 10, RcvBuf: 64 << 10, MSS: 1460},
+		ChatDuration: 10 * time.Second, WSIdleConns: 5000, SlowDL: SlowDLConfig{Count: 1000, Size: 4 << 20, Rate: 256 << 10, RcvBuf: 64 << 10, MSS: 1460},
 	}
 }
 
@@ -124,6 +125,7 @@ type Results struct {
 	Memory    []MemoryResult
 	SlowDL    []SlowDLResult // nil when skipped
 	Chat      *ChatResult    // nil when skipped
+	WSIdle    *WSIdleResult  // nil when skipped (with the chat)
 	H2        []H2Result     // nil when skipped
 	QoS       *QoSResult     // nil when skipped
 	Elapsed   time.Duration
@@ -187,6 +189,7 @@ func run() error {
 	fs.BoolVar(&cfg.SkipH2, "skip-h2", false, "skip the HTTP/2 (h2load) scenarios")
 	fs.BoolVar(&cfg.SkipQoS, "skip-qos", false, "skip the QoS benchmark (cmd/wharf-load against /sleep on a bounded executor)")
 	fs.DurationVar(&cfg.ChatDuration, "chat-duration", cfg.ChatDuration, "measured time of the WebSocket chat benchmark")
+	fs.IntVar(&cfg.WSIdleConns, "ws-idle-conns", cfg.WSIdleConns, "idle WebSocket connections opened after the chat benchmark")
 	fs.BoolVar(&cfg.SkipSlowDL, "skip-slowdl", false, "skip the slow-download benchmark")
 	fs.IntVar(&cfg.SlowDL.Count, "slowdl-count", cfg.SlowDL.Count, "slow downloads at once (the scenario is named slowdl-COUNT)")
 	fs.Var(size.Value{N: &cfg.SlowDL.Size}, "slowdl-size", "size of the slowly downloaded file (B, KiB, MiB suffixes)")
@@ -419,6 +422,7 @@ func budget(cfg Config) time.Duration {
 	}
 	if !cfg.SkipChat {
 		d += cfg.ChatDuration + 10*time.Second // connect, warm up, drain
+		d += wsIdleSettle + wsIdleRetire + 10*time.Second
 	}
 	if !cfg.SkipH2 {
 		d += time.Duration(len(h2Scenarios())*len(h2Servers)*cfg.Rounds) * (max(time.Second, cfg.Warmup) + cfg.Duration + runOverhead)
@@ -601,6 +605,15 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 		} else {
 			logf("chat: %d sent, %d/%d delivered (%d lost), %.0f deliveries/s, p50 %s p99 %s max %s",
 				c.Sent, c.Received, c.Expected, c.Lost, c.DeliveredPerSec, fmtDur(c.P50), fmtDur(c.P99), fmtDur(c.Max))
+		}
+		quiet.wait(3 * time.Second)
+		w := wsIdleTest(ctx, cfg, chatServer, chatLoad, filepath.Join(resultsDir, "bin", "wschat-idle.log"))
+		res.WSIdle = &w
+		if w.Err != "" {
+			logf("ws-idle FAILED: %s", w.Err)
+		} else {
+			logf("ws-idle: %d connections: RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d → %d",
+				w.Conns, w.BaselineKiB, w.LoadedKiB, w.PerConnKiB(), w.BaselineGoroutines, w.LoadedGoroutines, w.SettledGoroutines)
 		}
 	}
 

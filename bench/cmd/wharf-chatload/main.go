@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strconv"
@@ -37,7 +38,15 @@ func main() {
 	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured time first")
 	drain := flag.Duration("drain", 2*time.Second, "wait for late deliveries after the end")
 	asJSON := flag.Bool("json", false, "print the report as JSON")
+	idle := flag.Int("idle", 0, "instead of the chat load: open this many members, each alone in a room, that say nothing; print {\"Opened\":N} once they are open and hold them until standard input closes")
 	flag.Parse()
+	if *idle > 0 {
+		if err := holdIdle(*target, *idle); err != nil {
+			fmt.Fprintln(os.Stderr, "wharf-chatload:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	r, err := run(*target, *clients, *rooms, *per, *rate, *duration, *warmup, *drain)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "wharf-chatload:", err)
@@ -212,4 +221,40 @@ func field(b []byte, key string) ([]byte, bool) {
 		return nil, false
 	}
 	return v[:j], true
+}
+
+// holdIdle opens n members that say nothing, each in a room of its own
+// (so no join reaches another), reports them open, and holds them until
+// standard input closes. Their pings go unanswered: the holder reads
+// nothing, and measures well inside the first ping interval.
+func holdIdle(target string, n int) error {
+	conns := make([]*websocket.Conn, n)
+	var failed atomic.Int32
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 50)
+	for i := range conns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			u := target + "?member=i" + strconv.Itoa(i) + "&rooms=i" + strconv.Itoa(i)
+			ws, _, err := websocket.DefaultDialer.Dial(u, nil)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			conns[i] = ws
+		}()
+	}
+	wg.Wait()
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("%d of %d idle members could not connect", f, n)
+	}
+	json.NewEncoder(os.Stdout).Encode(struct{ Opened int }{n})
+	io.Copy(io.Discard, os.Stdin)
+	for _, ws := range conns {
+		ws.Close()
+	}
+	return nil
 }

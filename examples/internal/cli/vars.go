@@ -5,12 +5,14 @@ import (
 	"expvar"
 	"fmt"
 	"net/http"
+	"runtime"
 
 	"github.com/wharf-go/wharf/container"
 )
 
 // Vars mounts /debug/vars on c: expvar's usual variables (cmdline,
-// memstats and whatever the program published) plus "wharf", the
+// memstats and whatever the program published) plus "goroutines"
+// (runtime.NumGoroutine, which the benchmarks read) and "wharf", the
 // container's Stats. The container's figures are an expvar.Func rendered
 // per request rather than published, so several containers (tests run
 // many) never collide in expvar's process-wide registry.
@@ -26,6 +28,7 @@ func Vars(c *container.Container) {
 		if err != nil {
 			b = []byte(`null`)
 		}
+		fmt.Fprintf(w, "%q: %d,\n", "goroutines", runtime.NumGoroutine())
 		fmt.Fprintf(w, "%q: %s\n}\n", "wharf", b)
 	}))
 }

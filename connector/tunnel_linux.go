@@ -1,0 +1,146 @@
+package connector
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/netpoll"
+)
+
+// fdTunnel is an epoll connection taken over as an api.Tunnel
+// (Stream.Tunnel): the socket stays registered with its selector, whose
+// events call the Tunnel's callbacks (fdConn.event), and the connection
+// stays in the server's books, so Shutdown waits for it and Close breaks
+// it. The conn's state is Closed from the request's end (conn.next), so
+// the selector never reads a head from it again.
+type fdTunnel struct {
+	f    *fdConn
+	rest []byte    // read past the request head: TryRead returns it first; the reader's
+	iov  [1][]byte // WriteNow's vector, the writer's
+	// ops counts the reads and writes under way, with tClosing set once
+	// Close was called: the descriptor closes when both say so, never
+	// under a system call that could then reach a reused number.
+	ops      atomic.Int64
+	fdClosed atomic.Bool
+}
+
+const tClosing = 1 << 40
+
+var _ api.Tunnel = (*fdTunnel)(nil)
+
+// tunnel implements connIO: a cleartext connection can be one.
+func (f *fdConn) tunnel(rest []byte) (api.Tunnel, error) {
+	if f.c.tls != nil {
+		return nil, api.ErrNotSupported
+	}
+	f.Mu.Lock()
+	f.gone, f.onRead = nil, nil // the request's listeners are done
+	f.Mu.Unlock()
+	return &fdTunnel{f: f, rest: rest}, nil
+}
+
+// enter begins a system call on the socket; false once Close was called.
+func (t *fdTunnel) enter() bool {
+	if t.ops.Add(1)&tClosing != 0 {
+		t.leave()
+		return false
+	}
+	return true
+}
+
+func (t *fdTunnel) leave() {
+	if t.ops.Add(-1) == tClosing {
+		t.closeFD()
+	}
+}
+
+func (t *fdTunnel) TryRead(p []byte) (int, error) {
+	if len(t.rest) > 0 {
+		n := copy(p, t.rest)
+		t.rest = t.rest[n:]
+		if len(t.rest) == 0 {
+			t.rest = nil
+		}
+		return n, nil
+	}
+	if !t.enter() {
+		return 0, net.ErrClosed
+	}
+	defer t.leave()
+	n, err := t.f.ReadNow(p)
+	switch {
+	case err == nil, err == io.EOF, errors.Is(err, net.ErrClosed):
+		return n, err
+	case err == netpoll.ErrAgain:
+		return 0, api.ErrWouldBlock
+	}
+	return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}
+}
+
+func (t *fdTunnel) NotifyReadable(f func()) {
+	if len(t.rest) > 0 {
+		f()
+		return
+	}
+	t.f.notifyReadable(f)
+}
+
+func (t *fdTunnel) WriteNow(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !t.enter() {
+		return 0, net.ErrClosed
+	}
+	defer t.leave()
+	t.iov[0] = p
+	n, err := t.f.writeNow(t.iov[:])
+	t.iov[0] = nil
+	switch {
+	case err == nil:
+		return n, nil
+	case isAgain(err):
+		return 0, nil
+	case t.f.writeExpired():
+		return 0, fmt.Errorf("connector: the peer took nothing within the write timeout: %w", os.ErrDeadlineExceeded)
+	}
+	return 0, err
+}
+
+func (t *fdTunnel) NotifyWritable(f func(), timeout time.Duration) {
+	t.f.notifyWritable(f, timeout)
+}
+
+func (t *fdTunnel) Execute(f func()) {
+	t.f.c.srv.execute(dispatcher.Task{Run: f})
+}
+
+// Close releases the socket from its selector (a read or write under way
+// fails, a waiting NotifyWritable is called), closes it once no system
+// call is under way, and takes the connection out of the server's books.
+func (t *fdTunnel) Close() error {
+	old := t.ops.Or(tClosing)
+	if old&tClosing != 0 {
+		return nil
+	}
+	t.f.letGo()
+	if old == 0 {
+		t.closeFD()
+	}
+	return nil
+}
+
+func (t *fdTunnel) closeFD() {
+	if t.fdClosed.Swap(true) {
+		return
+	}
+	netpoll.Close(t.f.FD)
+	t.f.c.srv.removeConn(t.f.c)
+}

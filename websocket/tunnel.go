@@ -1,0 +1,217 @@
+package websocket
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// netTunnel is an api.Tunnel over a hijacked net.Conn, where the
+// connector has no Tunnel to give (TLS, the portable connector, a pipe):
+// a goroutine blocks in Read only while the Conn waits for bytes, and one
+// in Write only while a write is under way. A Conn is the same state
+// machine on either.
+type netTunnel struct {
+	nc  net.Conn
+	br  *bufio.Reader // the hijacked reader: the bytes read past the head, then nc
+	wto time.Duration // each write's deadline
+
+	mu      sync.Mutex
+	rbuf    []byte // read by the reading goroutine, not yet taken
+	roff    int
+	rerr    error
+	reading bool   // a goroutine is in Read
+	onRead  func() // called when it returns
+	writing bool   // a goroutine is in Write
+	werr    error
+	onWrite func() // called when it returns
+	wdl     time.Time
+	closed  bool // Close was called
+	linger  bool // closed while a write was under way: its goroutine closes nc
+}
+
+func newNetTunnel(nc net.Conn, br *bufio.Reader, writeTimeout time.Duration) *netTunnel {
+	return &netTunnel{nc: nc, br: br, wto: writeTimeout}
+}
+
+func (t *netTunnel) TryRead(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.roff < len(t.rbuf) {
+		n := copy(p, t.rbuf[t.roff:])
+		t.roff += n
+		return n, nil
+	}
+	if t.rerr != nil {
+		return 0, t.rerr
+	}
+	if t.br.Buffered() > 0 && !t.reading {
+		return t.br.Read(p) // does not block: it has bytes
+	}
+	t.startReadLocked()
+	return 0, api.ErrWouldBlock
+}
+
+func (t *netTunnel) NotifyReadable(f func()) {
+	t.mu.Lock()
+	if t.roff < len(t.rbuf) || t.rerr != nil || (t.br.Buffered() > 0 && !t.reading) {
+		t.mu.Unlock()
+		f()
+		return
+	}
+	t.onRead = f
+	t.startReadLocked()
+	t.mu.Unlock()
+}
+
+// startReadLocked starts the goroutine that waits in Read, unless one
+// does.
+func (t *netTunnel) startReadLocked() {
+	if t.reading || t.closed {
+		return
+	}
+	t.reading = true
+	go func() {
+		buf := make([]byte, readBufferSize)
+		n, err := t.br.Read(buf)
+		t.mu.Lock()
+		t.reading = false
+		t.rbuf, t.roff = buf[:n], 0
+		if err != nil {
+			t.rerr = err
+		}
+		f := t.onRead
+		t.onRead = nil
+		t.mu.Unlock()
+		if f != nil {
+			f()
+		}
+	}()
+}
+
+// WriteNow takes all of p while no write is under way, for a goroutine
+// that writes it under the write deadline; none while one is.
+func (t *netTunnel) WriteNow(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.werr != nil:
+		return 0, t.werr
+	case t.closed:
+		return 0, net.ErrClosed
+	case t.writing || len(p) == 0:
+		return 0, nil
+	}
+	t.writing = true
+	data := append([]byte(nil), p...)
+	go func() {
+		t.wdl = refreshDeadline(t.nc.SetWriteDeadline, t.wdl, t.wto)
+		_, err := t.nc.Write(data)
+		t.mu.Lock()
+		t.writing = false
+		if err != nil && t.werr == nil {
+			// Nobody may be waiting to write: the reader, who always
+			// waits while the connection is open, learns of it.
+			t.werr = err
+			if t.rerr == nil {
+				t.rerr = err
+			}
+		}
+		f := t.onWrite
+		t.onWrite = nil
+		linger := t.linger || err != nil
+		t.mu.Unlock()
+		if linger {
+			t.nc.Close()
+		}
+		if f != nil {
+			f()
+		}
+	}()
+	return len(p), nil
+}
+
+func (t *netTunnel) NotifyWritable(f func(), _ time.Duration) {
+	t.mu.Lock()
+	if !t.writing || t.werr != nil {
+		t.mu.Unlock()
+		f()
+		return
+	}
+	t.onWrite = f
+	t.mu.Unlock()
+}
+
+func (t *netTunnel) Execute(f func()) { go f() }
+
+// Close closes the connection once the write under way, if any, is done
+// (it took the bytes: they are the peer's, a close frame most often):
+// that write's deadline bounds the wait.
+func (t *netTunnel) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	if t.writing {
+		t.linger = true
+		t.mu.Unlock()
+		if cr, ok := t.nc.(interface{ CloseRead() error }); ok {
+			cr.CloseRead() // the reading goroutine leaves now
+		}
+		return nil
+	}
+	t.mu.Unlock()
+	return t.nc.Close()
+}
+
+// abort closes the connection at once: a write under way fails.
+func (t *netTunnel) abort() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.nc.Close()
+}
+
+// tunnelConn is the net.Conn gorilla's Upgrade writes the 101 on when
+// the connection is a Tunnel: a write waits for the Tunnel to take all of
+// it (a 101 goes at once); nothing is read through it.
+type tunnelConn struct {
+	t   api.Tunnel
+	wto time.Duration
+}
+
+func (c tunnelConn) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := c.t.WriteNow(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		if n < len(p) {
+			ready := make(chan struct{})
+			c.t.NotifyWritable(func() { close(ready) }, c.wto)
+			<-ready
+		}
+	}
+	return n, nil
+}
+
+var errNoRead = errors.New("websocket: the handshake's connection is not read")
+
+func (c tunnelConn) Read([]byte) (int, error)         { return 0, errNoRead }
+func (c tunnelConn) Close() error                     { return c.t.Close() }
+func (c tunnelConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (c tunnelConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (c tunnelConn) SetDeadline(time.Time) error      { return nil }
+func (c tunnelConn) SetReadDeadline(time.Time) error  { return nil }
+func (c tunnelConn) SetWriteDeadline(time.Time) error { return nil }
+
+var _ io.Writer = tunnelConn{}
