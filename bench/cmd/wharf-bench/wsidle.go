@@ -24,6 +24,7 @@ type WSIdleResult struct {
 	LoadedGoroutines   int // right after they opened
 	SettledGoroutines  int // wsIdleRetire later, still open
 	GoroutineSource    string
+	At                 time.Time // when it was measured
 	Err                string
 }
 
@@ -46,7 +47,7 @@ func (w WSIdleResult) PerConnKiB() float64 {
 // wsIdleTest opens cfg.WSIdleConns idle members on a fresh examples/wschat
 // and measures what they cost it.
 func wsIdleTest(ctx context.Context, cfg Config, serverBin, loadBin, logPath string) WSIdleResult {
-	r := WSIdleResult{Conns: cfg.WSIdleConns}
+	r := WSIdleResult{Conns: cfg.WSIdleConns, At: time.Now().UTC()}
 	fail := func(err error) WSIdleResult { r.Err = err.Error(); return r }
 	p, err := startServer(ctx, serverBin, cfg.ServerCPU, logPath)
 	if err != nil {
@@ -116,7 +117,7 @@ func renderWSIdle(p func(string, ...any), w *WSIdleResult) {
 	p("`examples/wschat` (pinned to the server CPU) with %s members that say nothing, each\n", fmtInt(float64(w.Conns)))
 	p("in a room of its own (`wharf-chatload -idle`, pinned to the other CPU): VmRSS (from /proc)\n")
 	p("and goroutines after a warm-up of 50 members that left, %s after the last member\n", secs(wsIdleSettle))
-	p("opened, and %s later still (the executor keeps an idle worker 10 s).", secs(wsIdleRetire))
+	p("opened, and %s later still (the executor keeps an idle worker 10 s); measured %s.", secs(wsIdleRetire), w.At.Format("2006-01-02 15:04 UTC"))
 	if w.Err != "" {
 		p("\n\nfailed: %s\n", w.Err)
 		return
