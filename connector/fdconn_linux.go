@@ -112,8 +112,24 @@ func (f *fdConn) write(head, body []byte, to time.Duration) (time.Duration, erro
 }
 
 // breakConn breaks the connection without closing the descriptor, waking
-// parked goroutines: any goroutine may call it; the owner then closes.
-func (f *fdConn) breakConn() { f.Break() }
+// parked goroutines and calling the listeners waiting for readiness (a
+// Tunnel's, a request's read or write listener): any goroutine may call
+// it; the owner then closes. The listeners are called here rather than
+// left to the selector, which Server.Close stops right after.
+func (f *fdConn) breakConn() {
+	f.Break()
+	f.Mu.Lock()
+	onRead := f.onRead
+	f.onRead = nil
+	onWrite := f.takeOnWriteLocked(true)
+	f.Mu.Unlock()
+	if onRead != nil {
+		onRead()
+	}
+	if onWrite != nil {
+		onWrite()
+	}
+}
 
 // letGo releases the descriptor from the connection and the selector,
 // waking parked goroutines; false if it was released already.

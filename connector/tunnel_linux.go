@@ -126,14 +126,18 @@ func (t *fdTunnel) Execute(f func()) {
 // fails, a waiting NotifyWritable is called), closes it once no system
 // call is under way, and takes the connection out of the server's books.
 func (t *fdTunnel) Close() error {
-	old := t.ops.Or(tClosing)
-	if old&tClosing != 0 {
+	// Close holds an op of its own while it releases the socket: a read
+	// or write ending meanwhile must not close the descriptor, whose
+	// number could be reused before letGo takes it out of the selector.
+	if !t.enter() {
+		return nil
+	}
+	if t.ops.Or(tClosing)&tClosing != 0 {
+		t.leave() // another Close got there first
 		return nil
 	}
 	t.f.letGo()
-	if old == 0 {
-		t.closeFD()
-	}
+	t.leave()
 	return nil
 }
 

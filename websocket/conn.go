@@ -205,7 +205,10 @@ const (
 func newConn(t api.Tunnel, sub string, cfg Config, r *api.Request, h Handler) *Conn {
 	c := &Conn{t: t, sub: sub, cfg: cfg, req: r, h: h, done: make(chan struct{})}
 	c.inline = api.InvocationTypeOf(h) == api.NonBlocking
-	c.onRead = func() { c.post(evRead) }
+	c.onRead = func() { c.post(evRead, c.inline) }
+	// The runner is claimed until start: what happens before (a shutdown
+	// that closes the connection at once) waits for OnOpen.
+	c.running, c.events = true, evOpen|evRead
 	return c
 }
 
@@ -221,8 +224,6 @@ func (c *Conn) start() {
 		c.rdl = now.Add(c.cfg.pingInterval() + c.cfg.pongTimeout())
 	}
 	c.armLocked(now)
-	c.events = evOpen | evRead
-	c.running = true
 	c.mu.Unlock()
 	c.t.Execute(c.work)
 }
@@ -291,6 +292,10 @@ func (c *Conn) CloseNow(code int, reason string) {
 // for a peer not worth a goodbye; Close and CloseNow are the polite ways.
 func (c *Conn) Abort() {
 	c.mu.Lock()
+	if c.finished {
+		c.mu.Unlock()
+		return
+	}
 	c.closing, c.sendClose = true, false
 	if c.cause == nil {
 		c.cause = ErrAborted
@@ -380,20 +385,25 @@ func (c *Conn) flush() {
 		}
 		buf, keep := c.out, c.outKeep
 		c.out, c.outKeep = nil, 0
-		for _, m := range c.ctrl {
-			buf = wsframe.AppendFrame(buf, m.op, m.data)
-		}
-		c.ctrl = nil
-		if !c.dropping {
-			for i, m := range c.queue {
+		if len(buf) == 0 {
+			// Frame what waits only once the last batch is out, so that
+			// no more than SendQueue messages wait beyond one batch the
+			// socket is taking.
+			for _, m := range c.ctrl {
 				buf = wsframe.AppendFrame(buf, m.op, m.data)
-				c.queue[i] = outgoing{}
 			}
-		}
-		c.queue = c.queue[:0]
-		if c.closing && !c.closeFramed && !c.closeSent {
-			buf = wsframe.AppendFrame(buf, wsframe.OpClose, c.closeMsg)
-			c.closeFramed = true
+			c.ctrl = nil
+			if !c.dropping {
+				for i, m := range c.queue {
+					buf = wsframe.AppendFrame(buf, m.op, m.data)
+					c.queue[i] = outgoing{}
+				}
+			}
+			c.queue = c.queue[:0]
+			if c.closing && !c.closeFramed && !c.closeSent {
+				buf = wsframe.AppendFrame(buf, wsframe.OpClose, c.closeMsg)
+				c.closeFramed = true
+			}
 		}
 		if len(buf) == 0 {
 			c.writing = false
@@ -411,6 +421,11 @@ func (c *Conn) flush() {
 			c.writing = false
 			c.mu.Unlock()
 			c.fail(err)
+			return
+		}
+		if c.finished {
+			c.writing = false
+			c.mu.Unlock()
 			return
 		}
 		if n < len(buf) {
@@ -477,6 +492,10 @@ func (c *Conn) closeOutLocked() {
 // fail ends a connection that could not be written to.
 func (c *Conn) fail(err error) {
 	c.mu.Lock()
+	if c.finished {
+		c.mu.Unlock()
+		return
+	}
 	c.closing, c.sendClose = true, false
 	if c.cause == nil {
 		c.cause = fmt.Errorf("%w: %w", ErrAbnormalClosure, err)
@@ -523,7 +542,7 @@ func (c *Conn) finish() {
 	}
 	c.mu.Unlock()
 	c.t.Close()
-	c.post(evEnd)
+	c.post(evEnd, false)
 }
 
 // stopReading ends reading: the connection ends once the close frame
@@ -538,8 +557,11 @@ func (c *Conn) stopReading() {
 	}
 }
 
-// post hands work something to do, starting it unless it runs.
-func (c *Conn) post(ev uint8) {
+// post hands work something to do, starting it unless it runs: on the
+// calling goroutine when inline (the tunnel's readable callback, for a
+// NonBlocking Handler), else on the executor. Only reading runs inline: a
+// connection's OnClose never runs inside another's Send.
+func (c *Conn) post(ev uint8, inline bool) {
 	c.mu.Lock()
 	c.events |= ev
 	if c.running {
@@ -548,7 +570,7 @@ func (c *Conn) post(ev uint8) {
 	}
 	c.running = true
 	c.mu.Unlock()
-	if c.inline {
+	if inline {
 		c.work()
 	} else {
 		c.t.Execute(c.work)
@@ -614,14 +636,17 @@ func (c *Conn) read() {
 			return
 		}
 		if c.rbuf == nil {
-			c.rbuf, c.r, c.w = make([]byte, max(readBufferSize, need)), 0, 0
-		} else if c.r > 0 || need > len(c.rbuf) {
-			b := c.rbuf
-			if need > len(b) {
-				b = make([]byte, need)
-			}
-			c.w = copy(b, c.rbuf[c.r:c.w])
-			c.rbuf, c.r = b, 0
+			c.rbuf, c.r, c.w = make([]byte, readBufferSize), 0, 0
+		} else if c.r > 0 {
+			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
+			c.r = 0
+		}
+		if c.w == len(c.rbuf) {
+			// A frame larger than the buffer: it grows as the bytes come,
+			// not to what a header claims.
+			b := make([]byte, min(need, 2*len(c.rbuf)))
+			copy(b, c.rbuf[:c.w])
+			c.rbuf = b
 		}
 		n, err := c.t.TryRead(c.rbuf[c.w:])
 		c.w += n
@@ -780,13 +805,24 @@ func validCloseCode(code int) bool {
 // protocolError closes with 1002 and the reason: the peer broke the
 // protocol, and nothing more it sends is read.
 func (c *Conn) protocolError(reason string) {
-	c.startClose(closeFrame(CloseProtocolError, reason), true, fmt.Errorf("%w: %s", ErrProtocol, reason))
-	c.stopReading()
+	c.readFailed(closeFrame(CloseProtocolError, reason), fmt.Errorf("%w: %s", ErrProtocol, reason))
 }
 
 // tooBig closes with 1009: a message over ReadLimit.
 func (c *Conn) tooBig() {
-	c.startClose(closeFrame(CloseTooBig, "message too big"), true, ErrTooBig)
+	c.readFailed(closeFrame(CloseTooBig, "message too big"), ErrTooBig)
+}
+
+// readFailed ends reading for err, closing with payload. If a close was
+// under way already, its frame stands, and err is what OnClose gets unless
+// the server had a reason of its own.
+func (c *Conn) readFailed(payload []byte, err error) {
+	c.startClose(payload, true, err)
+	c.mu.Lock()
+	if c.readErr == nil {
+		c.readErr = err
+	}
+	c.mu.Unlock()
 	c.stopReading()
 }
 
@@ -873,8 +909,7 @@ func (c *Conn) tick() {
 		}
 	case !c.readDone && !c.rdl.IsZero() && !now.Before(c.rdl):
 		c.mu.Unlock()
-		c.startClose(closeFrame(CloseGoingAway, "keep-alive timeout"), true, ErrPongTimeout)
-		c.stopReading()
+		c.readFailed(closeFrame(CloseGoingAway, "keep-alive timeout"), ErrPongTimeout)
 		return
 	}
 	if idle := c.cfg.idleTimeout(); idle > 0 && !c.closing && now.Sub(time.Unix(0, c.lastSeen.Load())) >= idle {

@@ -82,7 +82,7 @@ func (t *netTunnel) startReadLocked() {
 		t.mu.Lock()
 		t.reading = false
 		t.rbuf, t.roff = buf[:n], 0
-		if err != nil {
+		if err != nil && t.rerr == nil { // a failed write's error stands
 			t.rerr = err
 		}
 		f := t.onRead

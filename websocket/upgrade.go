@@ -17,8 +17,8 @@ import (
 )
 
 // Upgrade answers r's WebSocket handshake and serves the connection with h
-// on goroutines of its own; it returns once the connection is open (h's
-// OnOpen may already run). It must be called from r's handler (or a filter)
+// (see Handler for where its callbacks run); it returns once the
+// connection is open (h's OnOpen may already run). It must be called from r's handler (or a filter)
 // before anything is written.
 //
 // The header fields set on w before Upgrade — by the handler or by the
@@ -83,7 +83,7 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 	}
 	c := newConn(tun, ws.Subprotocol(), cfg, r, h)
 	if t, ok := r.Exchange().(shutdownTracker); ok {
-		c.untrack = t.TrackTakenOver(c.goingAway, c.done)
+		c.untrack = t.TrackTakenOver(c.goingAway, c.done) // before start: end reads it
 	}
 	c.start()
 	return c, nil
