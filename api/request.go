@@ -282,6 +282,23 @@ func (r *Request) clone() *Request {
 	return &c
 }
 
+// Detach returns a copy of r for what outlives its exchange (a WebSocket
+// connection, say): the same head (copied, with no body: it belongs to
+// the exchange), attributes and mapping, ctx as its context, no Exchange
+// (nil) and a form of its own, parsed from the query alone. It keeps none
+// of the state the connector and the container kept for the request,
+// which r's context and Exchange would hold on to.
+func (r *Request) Detach(ctx context.Context) *Request {
+	if ctx == nil {
+		panic("api: nil context")
+	}
+	head := *r.head
+	head.Body, head.Trailer = http.NoBody, nil
+	rf := &requestWithForm{Request: Request{ctx: ctx, head: &head, attrs: r.attrs, m: r.m}}
+	rf.Request.form = &rf.form
+	return &rf.Request
+}
+
 // WithContext returns a copy of r with its context replaced.
 func (r *Request) WithContext(ctx context.Context) *Request {
 	if ctx == nil {

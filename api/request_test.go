@@ -29,6 +29,14 @@ func TestDerivationsLeaveReceiverUnchanged(t *testing.T) {
 		derive func(*api.Request) *api.Request
 		check  func(t *testing.T, d *api.Request)
 	}{
+		{"Detach", func(r *api.Request) *api.Request { return r.Detach(ctx) },
+			func(t *testing.T, d *api.Request) {
+				if d.Context().Value(key("ctx")) != "v" || d.Attribute(key("a")) != 1 || d.QueryValue("y") != "2" ||
+					d.Header().Get("Accept") != "text/plain" || d.Exchange() != nil || d.Body() != http.NoBody {
+					t.Errorf("detached: ctx %v, attribute %v, query %q, Accept %q, exchange %v, body %v",
+						d.Context().Value(key("ctx")), d.Attribute(key("a")), d.QueryValue("y"), d.Header().Get("Accept"), d.Exchange(), d.Body())
+				}
+			}},
 		{"WithContext", func(r *api.Request) *api.Request { return r.WithContext(ctx) },
 			func(t *testing.T, d *api.Request) {
 				if d.Context().Value(key("ctx")) != "v" {

@@ -171,6 +171,7 @@ func (c *conn) next(s *stream) bool {
 			// books until it closes; it needs no read buffer.
 			c.srv.putReadBuffer(c.rbuf)
 			c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+			c.cur, c.pending = nil, nil // nor the request: the Tunnel outlives it
 			return false
 		}
 		c.srv.removeConn(c)

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -177,7 +178,8 @@ type Conn struct {
 	inMsg  bool
 	onRead func() // the tunnel's readable callback, made once
 
-	lastSeen atomic.Int64 // unix nanos of the last frame in either direction, for IdleTimeout
+	lastSeen atomic.Int64       // unix nanos of the last frame in either direction, for IdleTimeout
+	cancel   context.CancelFunc // ends the context of req
 	done     chan struct{}
 	untrack  func() // leaves the container's shutdown set; nil without a container
 }
@@ -203,7 +205,8 @@ const (
 )
 
 func newConn(t api.Tunnel, sub string, cfg Config, r *api.Request, h Handler) *Conn {
-	c := &Conn{t: t, sub: sub, cfg: cfg, req: r, h: h, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Conn{t: t, sub: sub, cfg: cfg, req: r.Detach(ctx), cancel: cancel, h: h, done: make(chan struct{})}
 	c.inline = api.InvocationTypeOf(h) == api.NonBlocking
 	c.onRead = func() { c.post(evRead, c.inline) }
 	// The runner is claimed until start: what happens before (a shutdown
@@ -228,7 +231,12 @@ func (c *Conn) start() {
 	c.t.Execute(c.work)
 }
 
-// Request returns the request that was upgraded.
+// Request returns the request that was upgraded, as the connection keeps
+// it (api.Request.Detach): its head, attributes and mapping, but neither
+// its body nor the state the connector and the container kept for it,
+// which ended with the handshake (its Exchange is nil). Its context is
+// the connection's: canceled once the connection has ended, before
+// OnClose runs.
 func (c *Conn) Request() *api.Request { return c.req }
 
 // Subprotocol returns the subprotocol the handshake chose, or "" if none.
@@ -542,6 +550,7 @@ func (c *Conn) finish() {
 	}
 	c.mu.Unlock()
 	c.t.Close()
+	c.cancel()
 	c.post(evEnd, false)
 }
 

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	gws "github.com/gorilla/websocket"
-
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
@@ -14,47 +12,6 @@ import (
 	"github.com/wharf-go/wharf/internal/wsframe"
 	"github.com/wharf-go/wharf/websocket"
 )
-
-// A peer that reads, but slower than its feed, gets the feed's 1008 once
-// SendQueue messages wait: what the socket is taking (one batch at most)
-// does not empty the queue each time the socket takes some more, or the
-// backlog would grow in the server without bound and Send would never say
-// ErrQueueFull.
-func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
-	eachH1(t, func(t *testing.T, m modes.Mode) {
-		tk := &ticker{size: 16 << 10, period: 5 * time.Millisecond, closed: make(chan error, 1)}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
-		s := modes.Start(t, m, c)
-		d := &gws.Dialer{NetDial: wharftest.SmallReceiveBuffer(4 << 10).Dial, ReadBufferSize: 1 << 10}
-		ws, _, err := d.Dial("ws"+s.URL[len("http"):]+"/ws", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ws.Close()
-		// At most 100 messages a second, of about 200 sent, for 8 s (the
-		// socket's buffers fill in the first seconds, then 256 messages
-		// wait in about 1.3 s); then as fast as they come, which keeps up:
-		// the 1008 must have been decided in the slow part. Were the queue
-		// emptied into the bytes being written at each writability, it
-		// would never hold 256.
-		ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-		start := time.Now()
-		for got := 0; ; got++ {
-			_, _, err := ws.ReadMessage()
-			if err != nil {
-				var ce *gws.CloseError
-				if !errors.As(err, &ce) || ce.Code != gws.ClosePolicyViolation {
-					t.Fatalf("after %d messages (%d sent): %v, want close 1008", got, tk.sent.Load(), err)
-				}
-				break
-			}
-			if time.Since(start) < 8*time.Second {
-				time.Sleep(10 * time.Millisecond)
-			}
-		}
-	})
-}
 
 // When a close is under way and the peer then breaks the protocol or
 // falls silent, OnClose says so: not nil, as for a handshake completed.
@@ -120,4 +77,41 @@ func TestContainerCloseEndsWebSockets(t *testing.T) {
 			t.Fatal("OnClose not called within 5 s of the container's Close")
 		}
 	}
+}
+
+// ctxCheck records whether the request's context was done by the time
+// OnClose ran, and whether it was not while the connection was open.
+type ctxCheck struct {
+	openDone, closeDone chan bool
+}
+
+func (h ctxCheck) OnOpen(c *websocket.Conn)                     { h.openDone <- c.Request().Context().Err() != nil }
+func (h ctxCheck) OnMessage(*websocket.Conn, websocket.Message) {}
+func (h ctxCheck) OnClose(c *websocket.Conn, _ error) {
+	h.closeDone <- c.Request().Context().Err() != nil && c.Request().Exchange() == nil
+}
+
+// Conn.Request's context is the connection's: live while it is open,
+// done once it has ended, before OnClose runs; the request keeps nothing
+// of its exchange.
+func TestRequestContextIsTheConnections(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := ctxCheck{make(chan bool, 1), make(chan bool, 1)}
+		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+		s := modes.Start(t, m, c)
+		rc := dialRaw(t, s, "/ws")
+		if <-h.openDone {
+			t.Error("the context was done in OnOpen")
+		}
+		rc.send(wsframe.OpClose, []byte{0x03, 0xE8})
+		select {
+		case ok := <-h.closeDone:
+			if !ok {
+				t.Error("in OnClose the context was not done, or the request had an Exchange")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("OnClose not called")
+		}
+	})
 }
