@@ -283,17 +283,19 @@ func (r *Request) clone() *Request {
 }
 
 // Detach returns a copy of r for what outlives its exchange (a WebSocket
-// connection, say): the same head (copied, with no body: it belongs to
-// the exchange), attributes and mapping, ctx as its context, no Exchange
-// (nil) and a form of its own, parsed from the query alone. It keeps none
-// of the state the connector and the container kept for the request,
-// which r's context and Exchange would hold on to.
+// connection, say): the same head (copied, with no body, which belongs to
+// the exchange: Body is http.NoBody and ContentLength 0), attributes and
+// mapping, ctx as its context, no Exchange (nil) and a form of its own,
+// parsed from the query alone. It keeps none of the state the connector
+// and the container kept for the request, which r's context and Exchange
+// would hold on to; so the values of r's context are not ctx's unless the
+// caller puts them there.
 func (r *Request) Detach(ctx context.Context) *Request {
 	if ctx == nil {
 		panic("api: nil context")
 	}
 	head := *r.head
-	head.Body, head.Trailer = http.NoBody, nil
+	head.Body, head.Trailer, head.ContentLength = http.NoBody, nil, 0
 	rf := &requestWithForm{Request: Request{ctx: ctx, head: &head, attrs: r.attrs, m: r.m}}
 	rf.Request.form = &rf.form
 	return &rf.Request

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/netpoll"
 	"github.com/wharf-go/wharf/internal/timerwheel"
 )
@@ -112,10 +113,12 @@ func (f *fdConn) write(head, body []byte, to time.Duration) (time.Duration, erro
 }
 
 // breakConn breaks the connection without closing the descriptor, waking
-// parked goroutines and calling the listeners waiting for readiness (a
+// parked goroutines and telling the listeners waiting for readiness (a
 // Tunnel's, a request's read or write listener): any goroutine may call
-// it; the owner then closes. The listeners are called here rather than
-// left to the selector, which Server.Close stops right after.
+// it; the owner then closes. The listeners are told here rather than left
+// to the selector, which Server.Close stops right after, and on the
+// executor rather than on the caller's goroutine: a listener may run a
+// NonBlocking handler's callbacks inline, as it may on the selector.
 func (f *fdConn) breakConn() {
 	f.Break()
 	f.Mu.Lock()
@@ -123,11 +126,10 @@ func (f *fdConn) breakConn() {
 	f.onRead = nil
 	onWrite := f.takeOnWriteLocked(true)
 	f.Mu.Unlock()
-	if onRead != nil {
-		onRead()
-	}
-	if onWrite != nil {
-		onWrite()
+	for _, cb := range [...]func(){onRead, onWrite} {
+		if cb != nil {
+			f.c.srv.execute(dispatcher.Task{Run: cb})
+		}
 	}
 }
 

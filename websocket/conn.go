@@ -236,7 +236,10 @@ func (c *Conn) start() {
 // its body nor the state the connector and the container kept for it,
 // which ended with the handshake (its Exchange is nil). Its context is
 // the connection's: canceled once the connection has ended, before
-// OnClose runs.
+// OnClose runs. It does not carry the values of the request's context
+// (a filter's telemetry span, say): keeping them would keep the whole
+// exchange for as long as the connection lasts. Read what a callback
+// needs in the handshake's handler, or put it in an attribute.
 func (c *Conn) Request() *api.Request { return c.req }
 
 // Subprotocol returns the subprotocol the handshake chose, or "" if none.
