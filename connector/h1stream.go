@@ -411,46 +411,53 @@ func (s *stream) RunInline(f func()) bool {
 // books until the Tunnel closes. Elsewhere it returns api.ErrNotSupported
 // and takes nothing.
 func (s *stream) Tunnel() (api.Tunnel, error) {
-	if s.hijacked {
-		return nil, api.ErrHijacked
-	}
-	if s.headSent {
-		return nil, api.ErrCommitted
-	}
-	c := s.c
-	rest := bytes.Clone(c.rbuf[c.r:c.w])
-	t, err := c.io.tunnel(rest)
-	if err != nil {
+	if err := s.takeOverErr(); err != nil {
 		return nil, err
 	}
+	c := s.c
+	t, err := c.io.tunnel(bytes.Clone(c.rbuf[c.r:c.w]))
+	if err != nil {
+		return nil, err // nothing taken: Hijack still may
+	}
 	c.r = c.w
-	s.hijacked, s.tunneled = true, true
-	s.body.mu.Lock()
-	s.body.settled = true
-	s.body.mu.Unlock()
-	s.handOff()
+	s.tunneled = true
+	s.tookOver()
 	return t, nil
 }
 
 func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if s.hijacked {
-		return nil, nil, api.ErrHijacked
-	}
-	if s.headSent {
-		return nil, nil, api.ErrCommitted
+	if err := s.takeOverErr(); err != nil {
+		return nil, nil, err
 	}
 	c := s.c
 	nc, err := c.io.release()
 	if err != nil {
 		return nil, nil, err
 	}
-	s.hijacked = true
 	nc.SetDeadline(time.Time{})
-	br := bufio.NewReader(c.restThen(nc))
+	rw := bufio.NewReadWriter(bufio.NewReader(c.restThen(nc)), bufio.NewWriter(nc))
+	s.tookOver()
+	return nc, rw, nil
+}
+
+// takeOverErr says why the connection cannot be taken over (Hijack,
+// Tunnel) now, if it cannot.
+func (s *stream) takeOverErr() error {
+	switch {
+	case s.hijacked:
+		return api.ErrHijacked
+	case s.headSent:
+		return api.ErrCommitted
+	}
+	return nil
+}
+
+// tookOver marks the connection taken over: the stream is inert, its
+// body settled, and the goroutine serving it lets the connection go.
+func (s *stream) tookOver() {
+	s.hijacked = true
 	s.body.mu.Lock()
 	s.body.settled = true
 	s.body.mu.Unlock()
-	bw := bufio.NewWriter(nc)
 	s.handOff()
-	return nc, bufio.NewReadWriter(br, bw), nil
 }

@@ -301,19 +301,7 @@ func (c *Conn) CloseNow(code int, reason string) {
 // messages are dropped and the TCP connection is closed, so the peer
 // sees it drop (a browser reports 1006). OnClose gets ErrAborted. Use it
 // for a peer not worth a goodbye; Close and CloseNow are the polite ways.
-func (c *Conn) Abort() {
-	c.mu.Lock()
-	if c.finished {
-		c.mu.Unlock()
-		return
-	}
-	c.closing, c.sendClose = true, false
-	if c.cause == nil {
-		c.cause = ErrAborted
-	}
-	c.mu.Unlock()
-	c.finishNow()
-}
+func (c *Conn) Abort() { c.drop(ErrAborted) }
 
 // goingAway starts the close a server's shutdown asks for.
 func (c *Conn) goingAway() { c.Close(CloseGoingAway, "server shutting down") }
@@ -501,7 +489,11 @@ func (c *Conn) closeOutLocked() {
 }
 
 // fail ends a connection that could not be written to.
-func (c *Conn) fail(err error) {
+func (c *Conn) fail(err error) { c.drop(fmt.Errorf("%w: %w", ErrAbnormalClosure, err)) }
+
+// drop ends the connection at once, without a close frame, for cause
+// (unless the server had a reason already); once it has ended, nothing.
+func (c *Conn) drop(cause error) {
 	c.mu.Lock()
 	if c.finished {
 		c.mu.Unlock()
@@ -509,7 +501,7 @@ func (c *Conn) fail(err error) {
 	}
 	c.closing, c.sendClose = true, false
 	if c.cause == nil {
-		c.cause = fmt.Errorf("%w: %w", ErrAbnormalClosure, err)
+		c.cause = cause
 	}
 	c.mu.Unlock()
 	c.finishNow()
@@ -636,10 +628,7 @@ func (c *Conn) end() {
 // unless a frame is partly read.
 func (c *Conn) read() {
 	for {
-		c.mu.Lock()
-		stop := c.readDone || c.finished
-		c.mu.Unlock()
-		if stop {
+		if c.readOver() {
 			c.rbuf, c.r, c.w = nil, 0, 0
 			return
 		}
@@ -702,17 +691,18 @@ func (c *Conn) frames() (need int, ok bool) {
 		f, n, _ := wsframe.Parse(b)
 		c.r += n
 		c.touch()
-		if !c.frame(f) {
-			return 0, false
-		}
-		c.mu.Lock()
-		stop := c.readDone || c.finished
-		c.mu.Unlock()
-		if stop {
+		if !c.frame(f) || c.readOver() {
 			return 0, false
 		}
 	}
 	return 0, true
+}
+
+// readOver reports whether reading has ended, or the connection.
+func (c *Conn) readOver() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readDone || c.finished
 }
 
 // frame handles one frame; false when reading ended.
