@@ -89,8 +89,9 @@ type Config struct {
 	// MaxConnections bounds the connections open at once. At the limit
 	// the server stops accepting, and new connections wait in the
 	// listen backlog until one closes, as with Jetty's ConnectionLimit.
-	// A listener served by the portable connector (every TLS listener)
-	// may take one connection over the limit, as Jetty's blocking
+	// A listener served by the portable connector (any listener but a
+	// *net.TCPListener, or any listener off Linux) may take one
+	// connection over the limit, as Jetty's blocking
 	// acceptors do: its accept cannot be withdrawn. Connections handed
 	// over by Hijack (WebSocket) no longer count, so this does not bound
 	// the descriptors they hold. Zero means no limit but the process's

@@ -80,9 +80,10 @@ func (c *conn) close() {
 	if !c.fire(evClose) {
 		return
 	}
-	// Wake whoever waits on the socket, then make sure no goroutine the
+	// Say goodbye over TLS, wake whoever waits on the socket, then make sure no goroutine the
 	// handler started is inside the body before the socket (and, on epoll,
 	// the buffer) goes.
+	c.io.closeNotify()
 	c.io.breakConn()
 	if s := c.cur; s != nil {
 		s.body.mu.Lock()

@@ -42,6 +42,15 @@ type connIO interface {
 	// most 500 ms; the epoll connector, whose selector cannot wait, only
 	// shuts the sending side.
 	linger()
+	// handshaking reports whether a TLS handshake of the epoll connector
+	// runs, owning the connection though no request was read: Shutdown
+	// breaks it rather than wait (the portable connector's handshake runs
+	// with the connection idle, which Shutdown closes).
+	handshaking() bool
+	// closeNotify tells a TLS peer, without waiting, that the connection
+	// ends, before close breaks it (the portable connector's tls.Conn
+	// says it as it closes).
+	closeNotify()
 	// breakConn makes the socket's I/O fail and wakes whoever waits on it;
 	// any goroutine may call it. Only the owner closes the connection.
 	breakConn()
@@ -141,6 +150,8 @@ func (p *portableIO) linger() {
 // breakConn closes the socket: that wakes the connection's goroutine,
 // which finds the connection closed.
 func (p *portableIO) breakConn()                        { p.nc.Close() }
+func (p *portableIO) closeNotify()                      {}
+func (p *portableIO) handshaking() bool                 { return false }
 func (p *portableIO) Close() error                      { return p.nc.Close() }
 func (p *portableIO) release() (net.Conn, error)        { return p.nc, nil }
 func (p *portableIO) tunnel([]byte) (api.Tunnel, error) { return nil, api.ErrNotSupported }

@@ -21,8 +21,12 @@
 // non-blocking sockets on a few epoll selectors, each a dispatcher.Producer
 // under a dispatcher.Strategy, so that idle connections and suspended
 // requests hold neither a goroutine nor a buffer, and a client that hangs
-// up on a suspended request is noticed. TLS listeners, other platforms and
-// Config.Portable use the goroutine-per-connection connector.
+// up on a suspended request is noticed. ServeTLS on a TCP listener is
+// served there too (tls_linux.go): crypto/tls runs over the non-blocking
+// socket only when the selector says bytes came, and only the handshake
+// has a goroutine of its own. Other listeners (tls.NewListener's
+// included), other platforms and Config.Portable use the
+// goroutine-per-connection connector.
 //
 // A handler that switches an epoll connection to another protocol (package
 // websocket does) can take it as an api.Tunnel instead of hijacking it

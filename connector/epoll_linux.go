@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"time"
@@ -12,9 +13,10 @@ import (
 )
 
 // serveEpoll serves ln with the epoll connector if it can, and reports
-// whether it did: a plain TCP listener, unless Config.Portable (TLS and
-// other wrappers use the portable connector).
-func (s *Server) serveEpoll(ln net.Listener) (bool, error) {
+// whether it did: a plain TCP listener, unless Config.Portable (other
+// wrappers use the portable connector). With tlsCfg, its connections
+// speak TLS (tls_linux.go).
+func (s *Server) serveEpoll(ln net.Listener, tlsCfg *tls.Config) (bool, error) {
 	tl, ok := ln.(*net.TCPListener)
 	if !ok || s.Config.Portable {
 		return false, nil
@@ -23,7 +25,7 @@ func (s *Server) serveEpoll(ln net.Listener) (bool, error) {
 	if err != nil {
 		return false, nil
 	}
-	return true, s.serveSelector(&epListener{Listener: pl, ln: ln, local: ln.Addr().String(), err: make(chan error, 1)})
+	return true, s.serveSelector(&epListener{Listener: pl, ln: ln, local: ln.Addr().String(), tls: tlsCfg, err: make(chan error, 1)})
 }
 
 // startSelectors starts the selector goroutines once per server, unless it
@@ -177,7 +179,7 @@ func (c *conn) task(s *stream) dispatcher.Task {
 // selector may pick it up at once.
 func (f *fdConn) fill(bool, bool) (int, error) {
 	c := f.c
-	n, err := f.ReadNow(c.rbuf[c.w:])
+	n, err := f.readNow(c.rbuf[c.w:])
 	if err != netpoll.ErrAgain {
 		return n, err
 	}
@@ -195,11 +197,17 @@ func (f *fdConn) idleUnlessReadable() error {
 	if f.Readable {
 		return nil // an edge came while we read: try again
 	}
+	// Part of a TLS record waiting in crypto/tls is part of a head, for
+	// ReadHeaderTimeout, as bytes in the read buffer are.
+	partial := f.tls != nil && f.tls.partial
 	if c.r == c.w {
 		c.srv.putReadBuffer(c.rbuf)
 		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+	}
+	switch {
+	case c.w == 0 && !partial:
 		c.headStart = time.Time{}
-	} else if c.headStart.IsZero() && c.drain == nil {
+	case c.headStart.IsZero() && c.drain == nil:
 		c.headStart = time.Now()
 	}
 	if !c.toIdle() && c.claim() {
@@ -212,12 +220,19 @@ func (f *fdConn) idleUnlessReadable() error {
 // answer makes one non-blocking attempt to send b; for short answers to
 // requests that never reached a handler.
 func (f *fdConn) answer(b []byte) {
-	bufs := [1][]byte{b}
-	netpoll.Writev(f.FD, bufs[:])
+	if f.tls != nil {
+		f.tls.tc.Write(b) // never waits: no response write is under way
+	} else {
+		bufs := [1][]byte{b}
+		netpoll.Writev(f.FD, bufs[:])
+	}
 	f.linger()
 }
 
-func (f *fdConn) linger() { netpoll.CloseWrite(f.FD) }
+func (f *fdConn) linger() {
+	f.closeNotify()
+	netpoll.CloseWrite(f.FD)
+}
 
 // readHeadNB reads and parses a request head without blocking and returns
 // the task that serves it. Its caller owns the connection, Reading.

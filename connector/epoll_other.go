@@ -3,6 +3,7 @@
 package connector
 
 import (
+	"crypto/tls"
 	"net"
 
 	"github.com/wharf-go/wharf/dispatcher"
@@ -16,5 +17,5 @@ type selector struct{}
 func (s *selector) strategyStats() dispatcher.StrategyStats { return dispatcher.StrategyStats{} }
 func (s *selector) timers() int                             { return 0 }
 
-func (s *Server) serveEpoll(net.Listener) (bool, error) { return false, nil }
-func (s *Server) stopSelectors()                        {}
+func (s *Server) serveEpoll(net.Listener, *tls.Config) (bool, error) { return false, nil }
+func (s *Server) stopSelectors()                                     {}

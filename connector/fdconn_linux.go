@@ -42,6 +42,7 @@ type fdConn struct {
 	idleDeadline time.Duration    // when the connection, idle, times out, on the wheel's clock
 	idleAt       time.Duration    // when idle fires, if idleArmed, on the wheel's clock
 	c            *conn
+	tls          *fdTLS // the TLS layer (tls_linux.go); nil in cleartext
 }
 
 var _ connIO = (*fdConn)(nil)
@@ -70,7 +71,12 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	f.Mu.Unlock()
 	wake.Signal()
 	if onReadCB != nil {
-		onReadCB()
+		if f.tls != nil {
+			// Its read may wait for crypto/tls's write lock (tls_linux.go).
+			f.c.srv.execute(dispatcher.Task{Run: onReadCB})
+		} else {
+			onReadCB()
+		}
 	}
 	if onWriteCB != nil {
 		onWriteCB()
@@ -83,6 +89,9 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 
 // read reads body bytes, parking (at most to) while the socket has nothing.
 func (f *fdConn) read(p []byte, to time.Duration) (int, error) {
+	if f.tls != nil {
+		return f.tls.read(p, to)
+	}
 	n, err := f.Read(p, to)
 	if err == netpoll.ErrWouldPark {
 		err = errWouldPark
@@ -92,7 +101,7 @@ func (f *fdConn) read(p []byte, to time.Duration) (int, error) {
 
 // tryRead reads body bytes without parking.
 func (f *fdConn) tryRead(p []byte) (int, error) {
-	n, err := f.ReadNow(p)
+	n, err := f.readNow(p)
 	if err == netpoll.ErrAgain {
 		return 0, api.ErrWouldBlock
 	}
@@ -102,6 +111,9 @@ func (f *fdConn) tryRead(p []byte) (int, error) {
 // write sends head and body with one system call where it can, parking
 // while the socket buffer is full.
 func (f *fdConn) write(head, body []byte, to time.Duration) (time.Duration, error) {
+	if f.tls != nil {
+		return f.tls.write(head, body, to)
+	}
 	c := f.c
 	c.iov = [2][]byte{head, body}
 	waited, err := f.Writev(c.iov[:], to)
@@ -175,12 +187,16 @@ func (f *fdConn) Close() error {
 // hand-over to HTTP/2): it leaves the selector and becomes an ordinary
 // net.Conn.
 func (f *fdConn) release() (net.Conn, error) {
+	if f.tls != nil {
+		return f.tls.release()
+	}
 	f.letGo()
 	return netpoll.NetConn(f.FD)
 }
 
 // notifyReadable calls cb once the socket may be read: now if an edge
-// already came, else at the next one.
+// already came, else at the next one. Over TLS too: a read that gave
+// api.ErrWouldBlock left no complete record inside crypto/tls.
 func (f *fdConn) notifyReadable(cb func()) {
 	f.Mu.Lock()
 	if f.ReadReadyLocked() || f.Released {
@@ -190,6 +206,28 @@ func (f *fdConn) notifyReadable(cb func()) {
 	}
 	f.onRead = cb
 	f.Mu.Unlock()
+}
+
+// readNow reads without parking, through TLS if the connection has it:
+// netpoll.ErrAgain when nothing is there.
+func (f *fdConn) readNow(p []byte) (int, error) {
+	if f.tls != nil {
+		return f.tls.readNow(p)
+	}
+	return f.ReadNow(p)
+}
+
+// plain implements nbIO: writes that bypass TLS are for cleartext only.
+func (f *fdConn) plain() bool { return f.tls == nil }
+
+// handshaking implements connIO.
+func (f *fdConn) handshaking() bool { return f.tls != nil && f.tls.shaking.Load() }
+
+// closeNotify implements connIO: over TLS, close_notify goes out first.
+func (f *fdConn) closeNotify() {
+	if f.tls != nil {
+		f.tls.closeNotify()
+	}
 }
 
 // writeNow writes what the socket takes now, without parking: ErrAgain

@@ -149,7 +149,8 @@ func (c *conn) h2cEnabled() bool {
 // protocol's.
 func (c *conn) handOver(upgrade *stream) {
 	var h *Handover
-	if c.tls != nil {
+	if _, portable := c.io.(*portableIO); portable && c.tls != nil {
+		// Fresh from its handshake, idle: claim it.
 		if !c.claim() {
 			return // Shutdown closed it during the handshake
 		}

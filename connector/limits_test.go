@@ -128,7 +128,7 @@ var limitRows = []limitRow{
 		},
 	},
 	{
-		field: "ReadHeaderTimeout", what: "from a head's first byte to its end", def: dur(defaults.ReadHeaderTimeout),
+		field: "ReadHeaderTimeout", what: "from a head's first byte to its end; over TLS also the handshake, from the connection's accept", def: dur(defaults.ReadHeaderTimeout),
 		cfg: connector.Config{ReadHeaderTimeout: 200 * time.Millisecond},
 		// A byte every 50 ms: each read is quick, the head as a whole is not.
 		answers: []limitAnswer{{text: "{status}, {closed}", status: 408, end: "closed", probe: trickle("GET /hello HTTP/1.1\r\nHost: a\r\nX-A: ", strings.Repeat("a", 1000), 50*time.Millisecond)}},
@@ -251,7 +251,7 @@ var limitRows = []limitRow{
 	{
 		field: "MaxConnections", what: "connections open at once", def: maxConnsDefault(),
 		cfg: connector.Config{MaxConnections: 1},
-		answers: []limitAnswer{{text: "the server stops accepting until one closes; new connections wait in the listen backlog (Jetty's ConnectionLimit). A TLS (or other portable) listener may take one more, as a blocking acceptor does. Hijacked (WebSocket) connections stop counting, so they are not bounded by it",
+		answers: []limitAnswer{{text: "the server stops accepting until one closes; new connections wait in the listen backlog (Jetty's ConnectionLimit). A listener on the portable connector (not a `*net.TCPListener`, or not Linux) may take one more, as a blocking acceptor does. Hijacked (WebSocket) connections stop counting, so they are not bounded by it",
 			probe: func(t *testing.T, s *limitServer) limitOutcome {
 				first, br := s.dial(t)
 				if err := getHello(first, br); err != nil {

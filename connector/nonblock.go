@@ -48,6 +48,7 @@ var _ NonBlockingWriter = (*stream)(nil)
 // nbIO is the connIO of a connection that can be written without parking
 // (the epoll connector's fdConn).
 type nbIO interface {
+	plain() bool // false over TLS: the writes below bypass it
 	writeNow(bufs [][]byte) (int, error)
 	sendfileNow(file int, off *int64, n int) (int, error)
 	notifyWritable(cb func(), to time.Duration)
@@ -59,8 +60,10 @@ type nbIO interface {
 func isAgain(err error) bool { return err == syscall.EAGAIN }
 
 func (s *stream) nb() nbIO {
-	w, _ := s.c.io.(nbIO)
-	return w
+	if w, ok := s.c.io.(nbIO); ok && w.plain() {
+		return w
+	}
+	return nil
 }
 
 // NonBlocking implements NonBlockingWriter.

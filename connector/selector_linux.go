@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"runtime"
@@ -54,8 +55,9 @@ type epListener struct {
 	*netpoll.Listener
 	sel   *selector // whose poll set holds it
 	ln    net.Listener
-	local string     // ln's address, shared by the connections accepted
-	err   chan error // Serve returns what arrives here
+	local string      // ln's address, shared by the connections accepted
+	tls   *tls.Config // the connections' TLS configuration; nil: cleartext
+	err   chan error  // Serve returns what arrives here
 }
 
 func newSelector(srv *Server) (*selector, error) {
@@ -233,6 +235,10 @@ func (s *selector) handle(ev *netpoll.Event) (t dispatcher.Task, ok bool) {
 	case f != nil:
 		if f.event(ev.Events()) {
 			owned = true
+			if f.tls != nil && f.c.tls == nil {
+				go f.c.handshakeEP() // the first bytes of a TLS connection
+				return dispatcher.Task{}, false
+			}
 			return f.c.readHeadNB()
 		}
 	}
@@ -305,7 +311,15 @@ func (s *selector) accept(l *epListener) {
 		f := &fdConn{Conn: netpoll.Conn{FD: nfd, Local: l.ln.Addr(), Remote: remote}, sel: sel}
 		f.idle.Init((*idleFirer)(f))
 		f.wt.Init((*writeFirer)(f))
+		if l.tls != nil {
+			f.tls = &fdTLS{f: f, cfg: l.tls}
+		}
 		c := newEpollConn(s.srv, f, l.local)
+		if f.tls != nil {
+			// The handshake counts as the head: ReadHeaderTimeout bounds
+			// it from now, silent clients included.
+			c.headStart = time.Now()
+		}
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {
 			netpoll.Close(nfd)

@@ -75,7 +75,7 @@ type Server struct {
 // Closing l yourself ends it too, with the error that says so (on the
 // epoll connector, within a quarter of a second).
 func (s *Server) Serve(l net.Listener) error {
-	if served, err := s.serveEpoll(l); served {
+	if served, err := s.serveEpoll(l, nil); served {
 		return err
 	}
 	if !s.track(l) {
@@ -277,7 +277,7 @@ func (s *Server) ShuttingDown() bool { return s.shutting.Load() }
 type Stats struct {
 	Accepted int64 // connections accepted since start
 	Open     int   // connections open now
-	Idle     int   // of which waiting for bytes of a request (a head begun but not complete included): Shutdown closes these
+	Idle     int   // of which waiting for bytes of a request (a head begun but not complete included; not a TLS handshake under way): Shutdown closes these
 	Detached int   // of which holding a suspended request and no goroutine
 	// Strategy sums the epoll selectors' execution strategies: requests
 	// run per mode (PC, EPC, PEC) and the reserved goroutines.
@@ -378,5 +378,7 @@ func (l *connList) all() []connRef {
 func (r connRef) closeIfIdle() {
 	if r.c.claim() {
 		r.c.close()
+	} else if r.io.handshaking() {
+		r.io.breakConn() // its handshake fails, and it closes
 	}
 }

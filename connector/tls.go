@@ -8,15 +8,21 @@ import (
 )
 
 // ServeTLS is Serve over TLS. Each connection completes its handshake
-// (bounded by ReadHeaderTimeout) on its own goroutine, then speaks HTTP/1.1
-// or, when ALPN chose "h2", HTTP/2. Certificates come from Config.TLSConfig
-// plus, if certFile and keyFile are not empty, that PEM pair. TLS
-// connections use the portable connector. ServeTLS returns
+// (bounded by ReadHeaderTimeout) on a goroutine of its own, then speaks
+// HTTP/1.1 or, when ALPN chose "h2", HTTP/2. Certificates come from
+// Config.TLSConfig plus, if certFile and keyFile are not empty, that PEM
+// pair. On Linux a TCP listener is served by the epoll connector, as Serve
+// serves it: an idle HTTP/1.1 connection or a suspended request then holds
+// no goroutine (the handshake's ends with it); elsewhere, or with
+// Config.Portable, the portable connector serves. ServeTLS returns
 // ErrNoCertificate when there is no certificate to serve with, and like
 // Serve otherwise.
 func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 	cfg, err := s.tlsConfig(certFile, keyFile)
 	if err != nil {
+		return err
+	}
+	if served, err := s.serveEpoll(l, cfg); served {
 		return err
 	}
 	return s.Serve(tls.NewListener(l, cfg))

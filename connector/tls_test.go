@@ -275,7 +275,7 @@ func (p *parker) release() {
 }
 
 // A suspended request keeps no read buffer of the connector's, over TLS
-// (the portable connector) as over cleartext: crypto/tls's buffers are
+// as over cleartext: crypto/tls's buffers are
 // all a waiting TLS connection holds for reading. On the epoll connector
 // it keeps no idle timer either.
 func TestSuspendedRequestsReleaseBufferAndTimer(t *testing.T) {

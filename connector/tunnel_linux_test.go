@@ -105,10 +105,11 @@ func (ts *tunServer) dial(t *testing.T) net.Conn {
 	t.Helper()
 	var nc net.Conn
 	var err error
+	d := &net.Dialer{Timeout: 2 * wharftest.Patience} // the TLS handshake too
 	if ts.tls {
-		nc, err = tls.Dial("tcp", ts.addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+		nc, err = tls.DialWithDialer(d, "tcp", ts.addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
 	} else {
-		nc, err = net.Dial("tcp", ts.addr)
+		nc, err = d.Dial("tcp", ts.addr)
 	}
 	if err != nil {
 		t.Fatal(err)

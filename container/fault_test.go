@@ -31,16 +31,16 @@ import (
 const hangBound = 10 * time.Second
 
 // noticesGone reports whether mode m tells a suspended request that its
-// client left (connector.Watcher): the epoll connector and HTTP/2 do. The
-// portable connector (which TLS uses), net/http and HTTP/3 cannot (see
+// client left (connector.Watcher): the epoll connector (cleartext and TLS)
+// and HTTP/2 do. The portable connector, net/http and HTTP/3 cannot (see
 // Stream.Watch in connector/stream.go): there the request ends through its
 // timeout instead.
 func noticesGone(m modes.Mode) bool {
 	switch m {
 	case modes.H2, modes.H2C:
 		return true
-	case modes.H1:
-		return runtime.GOOS == "linux" // epoll; elsewhere H1 is portable
+	case modes.H1, modes.H1TLS:
+		return runtime.GOOS == "linux" // epoll; elsewhere HTTP/1.1 is portable
 	}
 	return false
 }

@@ -527,11 +527,13 @@ the same loads; see docs/architecture.md for the design):
 const memoryAccounting = `
 ### Where the bytes go (heap profiles, by hand)
 
-Taken on 2026-12-02 with ` + "`" + `GODEBUG=memprofilerate=1` + "`" + ` (every allocation
-recorded), ` + "`" + `/debug/pprof/heap?gc=1` + "`" + ` before and with the requests, and
-` + "`" + `go tool pprof -base` + "`" + `: live heap per suspended ` + "`" + `GET /delay?ms=60000` + "`" + ` on
-` + "`" + `examples/hello` + "`" + `, 10,000 cleartext connections (epoll connector) and
-3,000 TLS 1.3 connections (` + "`" + `-tls` + "`" + `, the portable connector). RSS adds the
+Taken with ` + "`" + `GODEBUG=memprofilerate=1` + "`" + ` (every allocation recorded),
+` + "`" + `/debug/pprof/heap?gc=1` + "`" + ` before and with the requests, and
+` + "`" + `go tool pprof -base` + "`" + `: live heap per suspended long poll on
+` + "`" + `examples/hello` + "`" + `. Cleartext: 10,000 ` + "`" + `GET /delay?ms=60000` + "`" + ` on the epoll
+connector (2026-12-02, again 2026-12-03). TLS: 3,000 TLS 1.3 connections
+(` + "`" + `-tls` + "`" + `, crypto/tls clients offering X25519MLKEM768, Go's default), on the
+epoll connector since 2026-12-03 (before, the portable one). RSS adds the
 collector's headroom to these. Sizes are the allocator's: a struct with
 pointers over 512 bytes takes an 8-byte header, then rounds up to its
 size class.
@@ -541,41 +543,42 @@ size class.
 | the container's exchange (request state, the serialized executor's state, the output) | 640 B | 640 B |
 | the connector's HTTP/1.1 stream (the request head, 224 B; the body reader's state, 184 B; the response's state) | 576 B | 576 B |
 | the request's head text and header fields | 80 B | 80 B |
-| the connection (` + "`" + `conn` + "`" + `; on epoll ` + "`" + `fdConn` + "`" + `; on TLS its handshake wrapper and ` + "`" + `net` + "`" + `'s socket and addresses) | 608 B | 832 B |
+| the connection (` + "`" + `conn` + "`" + `, its epoll side ` + "`" + `fdConn` + "`" + `, the peer's address; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 608 B | 813 B |
 | the request (` + "`" + `api.Request` + "`" + ` and the form state it shares with its derivations) | 192 B | 192 B |
-| the request's suspend timeout (since 2026-12-03 a timer inside the exchange, filed in a timer wheel; before, a runtime timer and its closure: 192 B cleartext, 182 B TLS) | 0 | 0 |
-| the connection's idle timer (a timer inside ` + "`" + `fdConn` + "`" + `, filed in the selector's wheel) | 0 (not filed while a request waits) | none on TLS |
-| the connector's 4 KiB read buffer | 0 | 0 (given back while a request waits) |
-| crypto/tls: its record input buffer (` + "`" + `bytes.Buffer` + "`" + `, grown by the records it read) | | 3,584 B |
-| crypto/tls: AES-GCM state, both directions | | 1,792 B |
-| crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` and what the handshake leaves (hkdf, keying material) | | 1,120 B |
-| other (the peer's address string, table entries; on TLS also read buffers idle in the server's pool, 124 B) | 34 B | 262 B |
-| **live heap per request** | **2.10 KiB** | **8.86 KiB** |
-
-The cleartext column was profiled again on 2026-12-03 with the timers in
-the selectors' wheels: 2.10 KiB (20,955 KiB for 10,000), the rows above
-unchanged but the timer, gone. The TLS column is the 2026-12-02 profile
-less its 182-byte runtime timer, gone the same way; not profiled again.
-
-The same profiles before this session's cuts (2026-12-02, morning code):
-2.56 KiB cleartext and 13.2 KiB TLS. What went: the read buffer a TLS
-request kept while it waited (4,096 B), the epoll connection's idle timer
-while a request waits (about 150 B), two size classes of the exchange
-(its own queue array holds one task; small fields share words) and one
-of the stream (small fields packed, WriteTimeout no longer copied into
-it). ` + "`" + `TestExchangeSizeClass` + "`" + ` and ` + "`" + `TestStreamSizeClass` + "`" + ` keep them there.
+| the request's suspend timeout (a timer inside the exchange, filed in the selector's wheel) | 0 | 0 |
+| the connection's idle timer (a timer inside ` + "`" + `fdConn` + "`" + `, filed only while it is idle) | 0 | 0 |
+| the connector's 4 KiB read buffer (given back while a request waits) | 0 | 0 |
+| the TLS state the request sees (` + "`" + `tls.ConnectionState` + "`" + `, copied once after the handshake) | | 186 B |
+| crypto/tls: its record input buffer (` + "`" + `bytes.Buffer` + "`" + `, grown to the largest record read: the ClientHello, about 1.5 KiB with a post-quantum key share) | | 1,988 B |
+| crypto/tls: its handshake message buffer (` + "`" + `bytes.Buffer` + "`" + `, grown to the ClientHello, kept after the handshake) | | 1,490 B |
+| crypto/tls: AES-GCM state, both directions | | 1,806 B |
+| crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` (885 B) and what the handshake leaves (hkdf, keying material, 280 B) | | 1,165 B |
+| other (table entries, buffers idle in the server's pools) | 34 B | 230 B |
+| **live heap per request** | **2.10 KiB** | **9.15 KiB** |
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves, each sized for every case (a body reader in every
 stream, a form state in every request, the exchange's output and handles
-inline). Toward 8 KiB (TLS), crypto/tls
-keeps 6.5 KiB of its own, which no API lets a server release between
-requests: its input buffer keeps the capacity the records it read gave
-it, and the cipher state lives as long as the connection. RSS over TLS is
-about twice that live heap: the harness's run of Wharf over TLS on
-2026-12-03 (3,000 long polls, ` + "`" + `-servers wharf` + "`" + `) measured 17.57 KiB per
-long poll with the goroutines at their idle count (13 → 13); the rest is
-the collector's headroom over what the handshakes left behind.
+inline). ` + "`" + `TestExchangeSizeClass` + "`" + ` and ` + "`" + `TestStreamSizeClass` + "`" + ` keep them
+where the cuts of 2026-12-02 put them (2.56 → 2.10 KiB).
+
+Toward 8 KiB (TLS), crypto/tls keeps 6.6 KiB of its own per connection,
+which no API lets a server release between requests: its two buffers keep
+the capacity the ClientHello gave them (3.4 KiB: that is what a
+post-quantum key share costs a server for the connection's life), and
+the cipher state and the ` + "`" + `tls.Conn` + "`" + ` live as long as the connection.
+RSS is about twice the live heap (the collector's headroom over it, and
+what the handshakes left behind). Moving TLS onto the epoll connector
+(2026-12-03) took the goroutine and its stack away from every idle
+keep-alive TLS connection: by hand, 3,000 idle TLS connections on
+` + "`" + `examples/hello` + "`" + ` cost **32.95 KiB** each and 3,000 goroutines before, and
+**16.62 KiB** and one goroutine after; a suspended TLS long poll, which
+held no goroutine on the portable connector either, went from 16.40 to
+15.24 KiB (same run, same client). The rest of the gap to 8 KiB is
+crypto/tls's, as above: only a record layer of Wharf's own (crypto/tls's
+` + "`" + `QUICConn` + "`" + ` hands a caller the handshake and the keys) could size its
+buffers to the traffic, and that is a cryptographic protocol implementation
+this project has not taken on.
 
 Over HTTP/2, by hand the same day (` + "`" + `h2load -c 100 -m 100 -n 10000` + "`" + ` on
 ` + "`" + `/delay?ms=20000` + "`" + `: 10,000 suspended streams on 100 connections): RSS

@@ -1,0 +1,336 @@
+package connector
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/wharf-go/wharf/internal/netpoll"
+)
+
+// TLS on the epoll connector. crypto/tls reads and writes a net.Conn;
+// fdTLS is that net.Conn over the connection's non-blocking socket, so
+// the selector watches a TLS connection as it watches a cleartext one and
+// no goroutine waits while it is idle or its request is suspended:
+//
+//   - The handshake, which crypto/tls cannot resume once its reader
+//     failed, runs on a goroutine of its own from the connection's first
+//     readable event, its reads and writes parking (bounded by
+//     ReadHeaderTimeout).
+//   - Reads that must not wait (a request head, a NonBlocking body read)
+//     fail with errTLSAgain when the socket has nothing: a temporary
+//     net.Error, which crypto/tls gives back without remembering it, the
+//     partial record kept in its buffer for the next read. Only such a
+//     failure says that crypto/tls holds no complete record, so only then
+//     does the connection wait for the selector's next edge, as a
+//     cleartext one waits only once its socket said EAGAIN.
+//   - Writes of a response park while the socket buffer is full, as
+//     cleartext ones do, bounded by the write timeout for the whole piece
+//     however many records it takes; any other write (an alert,
+//     close_notify, an answer) never waits. crypto/tls remembers every
+//     write error, so a write that cannot finish ends the connection.
+//   - crypto/tls's reader may write (an alert for a bad record, a
+//     KeyUpdate's answer) under the write lock a parked response writer
+//     holds, so it never reads on the selector while a response may be
+//     written: read listeners run on the executor (fdConn.event).
+//
+// What crypto/tls keeps per connection (its Conn, its input buffer sized
+// to the largest record read) stays; the goroutine and the connector's
+// read buffer do not. Tunnel and NonBlockingWriter are not offered: their
+// writes go to the socket without crypto/tls.
+type fdTLS struct {
+	f   *fdConn
+	cfg *tls.Config
+	tc  *tls.Conn // made by the handshake
+	nc  net.Conn  // once released (Hijack, HTTP/2): the socket, which tc uses from then on
+
+	// The read side, set by the goroutine about to read through tc
+	// (one at a time: the connection's owner).
+	rpark    bool      // a read may park; false: errTLSAgain when the socket has nothing
+	rUntil   time.Time // a parking read's deadline (zero: none)
+	partial  bool      // bytes came from the socket and no plaintext since: part of a record waits in tc
+	shakenOK bool      // the handshake succeeded
+
+	// The write side. wstate says who writes: a response (or the
+	// handshake), whose socket writes may park, in all at most wto,
+	// waited adding up how long they waited for the peer; or
+	// close_notify, after which nothing is written. wfailed says a socket
+	// write failed, maybe in the middle of a record. iov is the socket
+	// write's vector, used under tc's write lock.
+	wstate  atomic.Int32
+	wfailed atomic.Bool
+	wto     time.Duration
+	waited  atomic.Int64 // a time.Duration
+	iov     [1][]byte
+
+	shaking atomic.Bool // the handshake runs: Shutdown breaks the connection rather than wait
+}
+
+// The write side's states (fdTLS.wstate).
+const (
+	wIdle    int32 = iota // nothing written now: socket writes never wait
+	wWriting              // a response or the handshake writes: socket writes may park
+	wClosed               // close_notify went out, or is going: nothing more
+)
+
+// tlsAgain is errTLSAgain's type: a temporary net.Error, so crypto/tls
+// does not keep it.
+type tlsAgain struct{}
+
+func (tlsAgain) Error() string   { return "connector: TLS read would block" }
+func (tlsAgain) Timeout() bool   { return true }
+func (tlsAgain) Temporary() bool { return true }
+
+// errTLSAgain is what fdTLS's socket read returns, when it may not wait,
+// for an empty socket.
+var errTLSAgain net.Error = tlsAgain{}
+
+// errTLSWouldPark is netpoll.ErrWouldPark as a temporary net.Error.
+type tlsWouldPark struct{}
+
+func (tlsWouldPark) Error() string   { return errWouldPark.Error() }
+func (tlsWouldPark) Timeout() bool   { return false }
+func (tlsWouldPark) Temporary() bool { return true }
+func (tlsWouldPark) Unwrap() error   { return errWouldPark }
+
+var _ net.Conn = (*fdTLS)(nil)
+
+// Read is crypto/tls's read of the socket.
+func (t *fdTLS) Read(p []byte) (int, error) {
+	if t.nc != nil {
+		return t.nc.Read(p)
+	}
+	if !t.rpark {
+		n, err := t.f.ReadNow(p)
+		if err == netpoll.ErrAgain {
+			return 0, errTLSAgain
+		}
+		t.partial = t.partial || n > 0
+		return n, err
+	}
+	var to time.Duration
+	if !t.rUntil.IsZero() {
+		if to = time.Until(t.rUntil); to <= 0 {
+			return 0, os.ErrDeadlineExceeded
+		}
+	}
+	n, err := t.f.Read(p, to)
+	if err == netpoll.ErrWouldPark {
+		return 0, tlsWouldPark{}
+	}
+	t.partial = t.partial || n > 0
+	return n, err
+}
+
+// Write is crypto/tls's write of the socket: all of p, or an error.
+func (t *fdTLS) Write(p []byte) (int, error) {
+	if t.nc != nil {
+		return t.nc.Write(p)
+	}
+	t.iov[0] = p
+	defer func() { t.iov[0] = nil }()
+	if t.wstate.Load() == wWriting {
+		to := t.wto
+		if to > 0 {
+			// One timeout for the piece, not for each of its records.
+			if to -= time.Duration(t.waited.Load()); to <= 0 {
+				t.wfailed.Store(true)
+				return 0, os.ErrDeadlineExceeded
+			}
+		}
+		waited, err := t.f.Writev(t.iov[:], to)
+		t.waited.Add(int64(waited))
+		if err != nil {
+			t.wfailed.Store(true)
+			if err == netpoll.ErrWouldPark {
+				err = tlsWouldPark{}
+			}
+			return 0, err
+		}
+		return len(p), nil
+	}
+	sent := 0
+	for sent < len(p) {
+		t.iov[0] = p[sent:]
+		n, err := t.f.WritevNow(t.iov[:])
+		sent += n
+		if err != nil {
+			t.wfailed.Store(true)
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// Close is crypto/tls's close: the connector closes the socket itself,
+// unless it was released.
+func (t *fdTLS) Close() error {
+	if t.nc != nil {
+		return t.nc.Close()
+	}
+	return nil
+}
+
+func (t *fdTLS) LocalAddr() net.Addr  { return t.f.Local }
+func (t *fdTLS) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(t.f.Remote) }
+
+// The deadlines are fdTLS's own (rUntil, wto) until the socket is
+// released; crypto/tls sets them only around close_notify.
+func (t *fdTLS) SetDeadline(d time.Time) error {
+	if t.nc != nil {
+		return t.nc.SetDeadline(d)
+	}
+	return nil
+}
+
+func (t *fdTLS) SetReadDeadline(d time.Time) error {
+	if t.nc != nil {
+		return t.nc.SetReadDeadline(d)
+	}
+	return nil
+}
+
+func (t *fdTLS) SetWriteDeadline(d time.Time) error {
+	if t.nc != nil {
+		return t.nc.SetWriteDeadline(d)
+	}
+	return nil
+}
+
+// readNow reads decrypted bytes without waiting: netpoll.ErrAgain when
+// neither crypto/tls nor the socket has any.
+func (t *fdTLS) readNow(p []byte) (int, error) {
+	t.rpark = false
+	n, err := t.tc.Read(p)
+	if n > 0 {
+		t.partial = false
+	}
+	if err == errTLSAgain {
+		// crypto/tls may return bytes with the error (it looked for a
+		// close_notify behind them): the bytes count.
+		if err = nil; n == 0 {
+			err = netpoll.ErrAgain
+		}
+	}
+	return n, err
+}
+
+// read reads decrypted bytes, parking at most to (<= 0: no limit) while
+// the socket has nothing.
+func (t *fdTLS) read(p []byte, to time.Duration) (int, error) {
+	t.rpark, t.rUntil = true, deadline(to)
+	n, err := t.tc.Read(p)
+	t.rpark, t.rUntil = false, time.Time{}
+	if n > 0 {
+		t.partial = false
+	}
+	var wp tlsWouldPark
+	if errors.As(err, &wp) {
+		err = errWouldPark
+	}
+	return n, err
+}
+
+// write encrypts and sends head and body, parking (each socket write at
+// most to) while the socket buffer is full, and returns how long it
+// waited for the peer. A small response goes as one record.
+func (t *fdTLS) write(head, body []byte, to time.Duration) (time.Duration, error) {
+	if !t.wstate.CompareAndSwap(wIdle, wWriting) {
+		return 0, net.ErrClosed // close_notify went out
+	}
+	t.wto = to
+	t.waited.Store(0)
+	var err error
+	if len(body) > 0 && len(head)+len(body) <= readBufferSize {
+		b := t.f.c.srv.getReadBuffer()
+		n := copy(b, head)
+		n += copy(b[n:], body)
+		_, err = t.tc.Write(b[:n])
+		t.f.c.srv.putReadBuffer(b)
+	} else if _, err = t.tc.Write(head); err == nil && len(body) > 0 {
+		_, err = t.tc.Write(body)
+	}
+	t.wstate.Store(wIdle)
+	var wp tlsWouldPark
+	if errors.As(err, &wp) {
+		err = errWouldPark
+	}
+	return time.Duration(t.waited.Load()), err
+}
+
+// closeNotify sends close_notify without waiting, so that a client reading
+// to the end of the connection sees the end, not a truncation. It does
+// not when a response write is under way (its goroutine holds crypto/tls's
+// write lock, and may be parked), nor behind a write that failed (the
+// alert would follow a broken record); from then on nothing is written.
+func (t *fdTLS) closeNotify() {
+	if t.tc == nil || t.nc != nil || !t.shakenOK || t.wfailed.Load() || !t.wstate.CompareAndSwap(wIdle, wClosed) {
+		return
+	}
+	t.tc.CloseWrite()
+}
+
+// handshakeEP completes the TLS handshake of a connection the selector
+// took at its first readable event, on a goroutine of its own, then
+// serves it: as HTTP/1.1 from the selector, or handed over to HTTP/2 when
+// ALPN chose it. The goroutine ends with the handshake.
+func (c *conn) handshakeEP() {
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.Config.logger().Error("connector: panic in a TLS handshake", "panic", p)
+			c.close()
+		}
+	}()
+	f := c.io.(*fdConn)
+	t := f.tls
+	t.tc = tls.Server(t, t.cfg)
+	until := c.headStart.Add(or(c.srv.Config.ReadHeaderTimeout, DefaultReadHeaderTimeout))
+	t.rpark, t.rUntil = true, until
+	t.wto = max(time.Until(until), time.Millisecond) // <= 0 would mean no limit
+	t.wstate.Store(wWriting)
+	t.shaking.Store(true)
+	err := t.tc.Handshake()
+	t.shaking.Store(false)
+	t.wstate.Store(wIdle)
+	t.rpark, t.rUntil, t.partial = false, time.Time{}, false
+	if err != nil {
+		c.srv.Config.logger().Debug("connector: TLS handshake failed", "remote", c.remote, "err", err)
+		c.close()
+		return
+	}
+	t.shakenOK = true
+	if c.srv.shutting.Load() {
+		// Shutdown came during the handshake: no request was read, so
+		// closing now is what closing an idle connection is.
+		c.close()
+		return
+	}
+	st := t.tc.ConnectionState()
+	c.tls = &st
+	if st.NegotiatedProtocol == "h2" {
+		if c.srv.Config.HTTP2 == nil {
+			c.close()
+			return
+		}
+		c.handOver(nil)
+		return
+	}
+	if task, ok := c.readHeadNB(); ok {
+		c.srv.execute(offProducer(c, task))
+	}
+}
+
+// release gives the socket to the Go runtime and the tls.Conn to whoever
+// takes the connection over (Hijack, HTTP/2).
+func (t *fdTLS) release() (net.Conn, error) {
+	t.f.letGo()
+	nc, err := netpoll.NetConn(t.f.FD)
+	if err != nil {
+		return nil, err
+	}
+	t.nc = nc
+	return t.tc, nil
+}
