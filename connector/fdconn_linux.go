@@ -195,11 +195,12 @@ func (f *fdConn) release() (net.Conn, error) {
 }
 
 // notifyReadable calls cb once the socket may be read: now if an edge
-// already came, else at the next one. Over TLS too: a read that gave
-// api.ErrWouldBlock left no complete record inside crypto/tls.
+// already came or, over TLS, unless the last read found crypto/tls and
+// the socket empty (records may wait inside crypto/tls, unannounced);
+// else at the next edge.
 func (f *fdConn) notifyReadable(cb func()) {
 	f.Mu.Lock()
-	if f.ReadReadyLocked() || f.Released {
+	if f.ReadReadyLocked() || f.Released || (f.tls != nil && !f.tls.drained) {
 		f.Mu.Unlock()
 		cb()
 		return

@@ -25,8 +25,10 @@ import (
 //     net.Error, which crypto/tls gives back without remembering it, the
 //     partial record kept in its buffer for the next read. Only such a
 //     failure says that crypto/tls holds no complete record, so only then
-//     does the connection wait for the selector's next edge, as a
-//     cleartext one waits only once its socket said EAGAIN.
+//     does the connection wait for the selector's next edge (drained): a
+//     read of the socket takes all it has into crypto/tls's buffer, which
+//     then hands it out a record at a time, with no edge to announce the
+//     rest.
 //   - Writes of a response park while the socket buffer is full, as
 //     cleartext ones do, bounded by the write timeout for the whole piece
 //     however many records it takes; any other write (an alert,
@@ -39,18 +41,22 @@ import (
 //
 // What crypto/tls keeps per connection (its Conn, its input buffer sized
 // to the largest record read) stays; the goroutine and the connector's
-// read buffer do not. Tunnel and NonBlockingWriter are not offered: their
-// writes go to the socket without crypto/tls.
+// read buffer do not. A Tunnel writes through crypto/tls, what the socket
+// does not take kept for later (tunnel_tls_linux.go); NonBlockingWriter
+// and sendfile are not offered: their writes go to the socket without
+// crypto/tls.
 type fdTLS struct {
 	f   *fdConn
 	cfg *tls.Config
-	tc  *tls.Conn // made by the handshake
-	nc  net.Conn  // once released (Hijack, HTTP/2): the socket, which tc uses from then on
+	tc  *tls.Conn  // made by the handshake
+	nc  net.Conn   // once released (Hijack, HTTP/2): the socket, which tc uses from then on
+	tun *tlsTunnel // once tunneled: what tc writes goes through it
 
 	// The read side, set by the goroutine about to read through tc
 	// (one at a time: the connection's owner).
 	rpark    bool      // a read may park; false: errTLSAgain when the socket has nothing
 	rUntil   time.Time // a parking read's deadline (zero: none)
+	drained  bool      // the last read ended on an empty socket: tc holds no complete record
 	partial  bool      // bytes came from the socket and no plaintext since: part of a record waits in tc
 	shakenOK bool      // the handshake succeeded
 
@@ -130,6 +136,9 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 	if t.nc != nil {
 		return t.nc.Write(p)
 	}
+	if t.tun != nil {
+		return t.tun.rawWrite(p)
+	}
 	t.iov[0] = p
 	defer func() { t.iov[0] = nil }()
 	if t.wstate.Load() == wWriting {
@@ -208,7 +217,8 @@ func (t *fdTLS) readNow(p []byte) (int, error) {
 	if n > 0 {
 		t.partial = false
 	}
-	if err == errTLSAgain {
+	t.drained = err == errTLSAgain
+	if t.drained {
 		// crypto/tls may return bytes with the error (it looked for a
 		// close_notify behind them): the bytes count.
 		if err = nil; n == 0 {
@@ -223,7 +233,7 @@ func (t *fdTLS) readNow(p []byte) (int, error) {
 func (t *fdTLS) read(p []byte, to time.Duration) (int, error) {
 	t.rpark, t.rUntil = true, deadline(to)
 	n, err := t.tc.Read(p)
-	t.rpark, t.rUntil = false, time.Time{}
+	t.rpark, t.rUntil, t.drained = false, time.Time{}, false
 	if n > 0 {
 		t.partial = false
 	}

@@ -227,73 +227,132 @@ func TestTLSPipelinedSplitAndLarge(t *testing.T) {
 	})
 }
 
+// heldConn passes writes through until hold is set, then keeps them for
+// flush to send in one system call: what a client sent at once, the head
+// and its body's records, arrives at once.
+type heldConn struct {
+	net.Conn
+	hold bool
+	held []byte
+}
+
+func (h *heldConn) Write(p []byte) (int, error) {
+	if h.hold {
+		h.held = append(h.held, p...)
+		return len(p), nil
+	}
+	return h.Conn.Write(p)
+}
+
+func (h *heldConn) flush() error {
+	h.hold = false
+	_, err := h.Conn.Write(h.held)
+	return err
+}
+
 // A NonBlocking body read over TLS: TryRead gives what crypto/tls has or
 // api.ErrWouldBlock, and NotifyReadable calls back when more may come,
 // including when the bytes are already inside crypto/tls rather than in
-// the socket.
+// the socket: there no edge of the socket will announce them. The reader
+// reads as it comes, or asks NotifyReadable first (as async's
+// SetReadListener does) with the whole body already read from the socket
+// along with the head.
 func TestTLSNonBlockingBodyRead(t *testing.T) {
 	type result struct {
 		body []byte
 		err  error
 	}
-	got := make(chan result, 1)
-	var blocked atomic.Int32
-	h := tunHandler(func(s connector.Stream) {
-		nb, ok := s.Request().Body.(api.NonBlockingReader)
-		if !ok {
-			got <- result{err: errors.New("the body is no api.NonBlockingReader")}
-			s.Abort(nil)
-			return
-		}
-		var body []byte
-		buf := make([]byte, 100) // smaller than a record: the rest stays in crypto/tls
-		var step func()
-		step = func() {
-			for {
-				n, err := nb.TryRead(buf)
-				body = append(body, buf[:n]...)
-				switch {
-				case errors.Is(err, api.ErrWouldBlock):
-					blocked.Add(1)
-					nb.NotifyReadable(step)
-					return
-				case err == io.EOF:
-					answer(s, fmt.Sprintf("%d %x", len(body), checksum(body)))
-					got <- result{body: body}
-					return
-				case err != nil:
-					got <- result{err: err}
-					s.Abort(err)
+	for _, notifyFirst := range []bool{false, true} {
+		t.Run(fmt.Sprint("notifyFirst=", notifyFirst), func(t *testing.T) {
+			got := make(chan result, 1)
+			var blocked atomic.Int32
+			h := tunHandler(func(s connector.Stream) {
+				nb, ok := s.Request().Body.(api.NonBlockingReader)
+				if !ok {
+					got <- result{err: errors.New("the body is no api.NonBlockingReader")}
+					s.Abort(nil)
 					return
 				}
+				var body []byte
+				buf := make([]byte, 100) // smaller than a record: the rest stays in crypto/tls
+				var step func()
+				step = func() {
+					for {
+						n, err := nb.TryRead(buf)
+						body = append(body, buf[:n]...)
+						switch {
+						case errors.Is(err, api.ErrWouldBlock):
+							blocked.Add(1)
+							nb.NotifyReadable(step)
+							return
+						case err == io.EOF:
+							answer(s, fmt.Sprintf("%d %x", len(body), checksum(body)))
+							got <- result{body: body}
+							return
+						case err != nil:
+							got <- result{err: err}
+							s.Abort(err)
+							return
+						}
+					}
+				}
+				if notifyFirst {
+					nb.NotifyReadable(step)
+				} else {
+					step()
+				}
+			})
+			ts := startTunServer(t, connector.Config{}, h, true)
+			raw, err := net.Dial("tcp", ts.addr)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		step()
-	})
-	ts := startTunServer(t, connector.Config{}, h, true)
-	nc := ts.dial(t)
-	br := bufio.NewReader(nc)
-	const size = 50_000
-	fmt.Fprintf(nc, "POST /nb HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
-	body := bytes.Repeat([]byte("0123456789"), size/10)
-	// Pieces, each sent once the reader ran out and waits for it.
-	wharftest.WaitFor(t, "the reader to wait", func() bool { return blocked.Load() > 0 })
-	for i := 0; i < len(body); i += 7000 {
-		waits := blocked.Load() // the reader waits: nothing changes it now
-		nc.Write(body[i:min(i+7000, len(body))])
-		if i+7000 < len(body) {
-			wharftest.WaitFor(t, "the reader to wait again", func() bool { return blocked.Load() > waits })
-		}
+			defer raw.Close()
+			raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
+			held := &heldConn{Conn: raw}
+			nc := tls.Client(held, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+			if err := nc.Handshake(); err != nil {
+				t.Fatal(err)
+			}
+			br := bufio.NewReader(nc)
+			const size = 50_000
+			body := bytes.Repeat([]byte("0123456789"), size/10)
+			head := fmt.Sprintf("POST /nb HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
+			if notifyFirst {
+				held.hold = true
+				io.WriteString(nc, head) // a record of its own
+				nc.Write(body)
+				if err := held.flush(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				io.WriteString(nc, head)
+				// Pieces, each sent once the reader ran out and waits for it.
+				wharftest.WaitFor(t, "the reader to wait", func() bool { return blocked.Load() > 0 })
+				for i := 0; i < len(body); i += 7000 {
+					waits := blocked.Load() // the reader waits: nothing changes it now
+					nc.Write(body[i:min(i+7000, len(body))])
+					if i+7000 < len(body) {
+						wharftest.WaitFor(t, "the reader to wait again", func() bool { return blocked.Load() > waits })
+					}
+				}
+			}
+			var r result
+			select {
+			case r = <-got:
+			case <-time.After(wharftest.Patience):
+				t.Fatal("the reader never read the whole body: a callback never came")
+			}
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if !bytes.Equal(r.body, body) {
+				t.Fatalf("read %d bytes, want the %d sent", len(r.body), len(body))
+			}
+			expect(t, br, "NonBlocking POST", fmt.Sprintf("%d %x", len(body), checksum(body)))
+			t.Logf("the reader waited %d times", blocked.Load())
+		})
 	}
-	r := <-got
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if !bytes.Equal(r.body, body) {
-		t.Fatalf("read %d bytes, want the %d sent", len(r.body), len(body))
-	}
-	expect(t, br, "NonBlocking POST", fmt.Sprintf("%d %x", len(body), checksum(body)))
-	t.Logf("the reader waited %d times", blocked.Load())
 }
 
 // recordingConn keeps what it reads, to look at the TLS records after.

@@ -35,14 +35,17 @@ const tClosing = 1 << 40
 
 var _ api.Tunnel = (*fdTunnel)(nil)
 
-// tunnel implements connIO: a cleartext connection can be one.
+// tunnel implements connIO: a cleartext connection or, through
+// crypto/tls, a TLS one (tunnel_tls_linux.go).
 func (f *fdConn) tunnel(rest []byte) (api.Tunnel, error) {
-	if f.c.tls != nil {
-		return nil, api.ErrNotSupported
-	}
 	f.Mu.Lock()
 	f.gone, f.onRead = nil, nil // the request's listeners are done
 	f.Mu.Unlock()
+	if f.tls != nil {
+		tt := &tlsTunnel{fdTunnel: fdTunnel{f: f, rest: rest}, t: f.tls}
+		f.tls.tun = tt
+		return tt, nil
+	}
 	return &fdTunnel{f: f, rest: rest}, nil
 }
 

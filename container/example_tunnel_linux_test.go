@@ -13,11 +13,11 @@ import (
 )
 
 // A handler that switches its connection to a protocol of its own takes
-// it as an api.Tunnel (on the epoll connector's cleartext HTTP/1.1): the
+// it as an api.Tunnel (on the epoll connector's HTTP/1.1, TLS included): the
 // socket stays with its selector, and a task runs only when the peer has
 // sent something, so a quiet connection holds no goroutine. Here the
 // protocol answers every byte in upper case. Where Tunnel says
-// api.ErrNotSupported (TLS, the portable connector), api.Hijack gives a
+// api.ErrNotSupported (the portable connector), api.Hijack gives a
 // net.Conn instead.
 func Example_tunnel() {
 	c := container.New()

@@ -2,6 +2,7 @@ package websocket_test
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -38,7 +39,15 @@ func dialRaw(t *testing.T, s *modes.Server, path string) *rawClient {
 // handshake.
 func dialRawWith(t *testing.T, s *modes.Server, path string, extra []byte) *rawClient {
 	t.Helper()
-	nc, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	var nc net.Conn
+	var err error
+	if addr := strings.TrimPrefix(s.URL, "https://"); s.ClientTLS != nil {
+		cfg := s.ClientTLS.Clone()
+		cfg.NextProtos = []string{"http/1.1"}
+		nc, err = tls.Dial("tcp", addr, cfg)
+	} else {
+		nc, err = net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

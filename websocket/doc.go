@@ -19,8 +19,10 @@
 // a connection's callbacks never run at once, as a request's tasks never
 // do. A Handler that declares api.NonBlocking has them run on the
 // selector itself. A quiet connection keeps no read buffer either: one is
-// taken while a frame is partly read. Elsewhere (TLS, the portable
-// connector, net/http) the connection is hijacked, and a goroutine waits
+// taken while a frame is partly read; over TLS as well (the epoll
+// connector runs crypto/tls on its selector's events; the NonBlocking
+// callbacks then run on the executor). Elsewhere (the portable connector,
+// net/http) the connection is hijacked, and a goroutine waits
 // in Read only while the peer is quiet, one in Write only while a write
 // is under way: the same state machine runs on both.
 //

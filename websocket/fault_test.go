@@ -1,6 +1,7 @@
 package websocket_test
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"strings"
@@ -178,9 +179,10 @@ func TestClientVanishes(t *testing.T) {
 					nc.Write([]byte{0x81, 0x80 | 100, 1, 2, 3, 4, 'a', 'b', 'c'})
 				}
 				if tc.reset {
-					nc.(*net.TCPConn).SetLinger(0) // a reset, as a crashed client sends
+					reset(nc)
+				} else {
+					nc.Close()
 				}
-				nc.Close()
 				err := f.waitClosed(t)
 				var ce *websocket.CloseError
 				if !errors.Is(err, websocket.ErrAbnormalClosure) || errors.As(err, &ce) {
@@ -189,6 +191,16 @@ func TestClientVanishes(t *testing.T) {
 			})
 		})
 	}
+}
+
+// reset closes the client's connection with a reset, as a crashed client
+// does: over TLS without close_notify either.
+func reset(nc net.Conn) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	nc.(*net.TCPConn).SetLinger(0)
+	nc.Close()
 }
 
 // sendAfterReset sends once the test has reset the client's connection, so
@@ -220,9 +232,7 @@ func TestFailedSendEndsConnection(t *testing.T) {
 		if err := ws.WriteMessage(gws.TextMessage, []byte("go")); err != nil {
 			t.Fatal(err)
 		}
-		nc := ws.NetConn()
-		nc.(*net.TCPConn).SetLinger(0)
-		nc.Close()
+		reset(ws.NetConn())
 		time.Sleep(50 * time.Millisecond) // let the reset reach the server's socket
 		close(h.reset)
 		select {

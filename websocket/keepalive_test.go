@@ -90,7 +90,7 @@ func TestReceiveOnlyClientsSurviveRealSockets(t *testing.T) {
 
 		start := time.Now()
 		var ro wharftest.ReceiveOnly
-		ro.Dial(t, &gws.Dialer{HandshakeTimeout: 10 * time.Second, NetDial: (&net.Dialer{}).Dial}, func(int) string { return "ws" + s.URL[len("http"):] + "/ws" }, n, true)
+		ro.Dial(t, dialerFor(s, gws.Dialer{HandshakeTimeout: 10 * time.Second, NetDial: (&net.Dialer{}).Dial}), func(int) string { return wsURL(s, "/ws") }, n, true)
 		t.Logf("1,000 clients connected in %v", time.Since(start))
 		defer ro.Close()
 		time.Sleep(10 * ping)

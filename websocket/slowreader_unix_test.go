@@ -27,8 +27,8 @@ func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
 		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
 		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
 		s := modes.Start(t, m, c)
-		d := &gws.Dialer{NetDial: wharftest.SmallReceiveBuffer(4 << 10).Dial, ReadBufferSize: 1 << 10}
-		ws, _, err := d.Dial("ws"+s.URL[len("http"):]+"/ws", nil)
+		d := dialerFor(s, gws.Dialer{NetDial: wharftest.SmallReceiveBuffer(4 << 10).Dial, ReadBufferSize: 1 << 10})
+		ws, _, err := d.Dial(wsURL(s, "/ws"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

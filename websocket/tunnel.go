@@ -12,7 +12,7 @@ import (
 )
 
 // netTunnel is an api.Tunnel over a hijacked net.Conn, where the
-// connector has no Tunnel to give (TLS, the portable connector, a pipe):
+// connector has no Tunnel to give (the portable connector, net/http, a pipe):
 // a goroutine blocks in Read only while the Conn waits for bytes, and one
 // in Write only while a write is under way. A Conn is the same state
 // machine on either.

@@ -151,7 +151,7 @@ func handshakeHeader(h http.Header) http.Header {
 
 // hijackWriter is the ResponseWriter gorilla's Upgrade gets. Its Hijack
 // takes the connection as a Tunnel where the connector offers one (the
-// epoll connector's cleartext HTTP/1.1: the selector then reads it), else
+// epoll connector's HTTP/1.1, TLS included: the selector then reads it), else
 // hijacks a net.Conn and makes a netTunnel of it. gorilla writes the 101
 // on what it returns and reads nothing from it: the Conn reads frames
 // itself.

@@ -64,8 +64,8 @@ func TestUpgradeResponseHeaders(t *testing.T) {
 					return nil
 				})
 				s := modes.Start(t, m, c)
-				d := gws.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: tc.offer}
-				ws, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws", nil)
+				d := dialerFor(s, gws.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: tc.offer})
+				ws, resp, err := d.Dial(wsURL(s, "/ws"), nil)
 				if tc.status != 0 {
 					if err == nil || resp == nil || resp.StatusCode != tc.status {
 						t.Fatalf("handshake: %v, %v; want %d", resp, err, tc.status)

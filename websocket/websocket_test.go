@@ -59,16 +59,25 @@ func (e *echo) OnClose(c *websocket.Conn, err error) {
 	e.closed <- err
 }
 
-// wsURL turns a server URL into the WebSocket one, and a dialer for it.
+// dial dials path on s with gorilla's client.
 func dial(t *testing.T, s *modes.Server, path string) (*gws.Conn, *http.Response, error) {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(s.URL, "http") + path
-	d := gws.Dialer{HandshakeTimeout: 10 * time.Second}
+	return dialerFor(s, gws.Dialer{HandshakeTimeout: 10 * time.Second}).Dial(wsURL(s, path), nil)
+}
+
+// wsURL is the WebSocket URL of path on s: ws:// or wss://.
+func wsURL(s *modes.Server, path string) string {
+	return "ws" + strings.TrimPrefix(s.URL, "http") + path
+}
+
+// dialerFor is d, trusting s's certificate and asking for HTTP/1.1 in the
+// TLS modes.
+func dialerFor(s *modes.Server, d gws.Dialer) *gws.Dialer {
 	if s.ClientTLS != nil {
 		d.TLSClientConfig = s.ClientTLS.Clone()
 		d.TLSClientConfig.NextProtos = []string{"http/1.1"}
 	}
-	return d.Dial(u, nil)
+	return &d
 }
 
 // dialHTTP1 dials path and closes the connection when the test ends; in the
@@ -87,10 +96,10 @@ func dialHTTP1(t *testing.T, s *modes.Server, path string) *gws.Conn {
 }
 
 // eachH1 runs f as a subtest on each HTTP/1.1 connector: the epoll one,
-// where a WebSocket lives on the selector (api.Tunnel), and the portable
-// one, where it lives on a hijacked net.Conn.
+// where a WebSocket lives on the selector (api.Tunnel), over cleartext and
+// over TLS, and the portable one, where it lives on a hijacked net.Conn.
 func eachH1(t *testing.T, f func(t *testing.T, m modes.Mode)) {
-	for _, m := range []modes.Mode{modes.H1, modes.H1Portable} {
+	for _, m := range []modes.Mode{modes.H1, modes.H1TLS, modes.H1Portable} {
 		t.Run(string(m), func(t *testing.T) { f(t, m) })
 	}
 }
@@ -305,9 +314,10 @@ func TestOrigin(t *testing.T) {
 				s := modes.Start(t, m, c)
 				h := http.Header{}
 				if tc.origin != "" {
-					h.Set("Origin", strings.Replace(tc.origin, "HOST", strings.TrimPrefix(s.URL, "http://"), 1))
+					host := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
+					h.Set("Origin", strings.Replace(tc.origin, "HOST", host, 1))
 				}
-				ws, resp, err := gws.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws", h)
+				ws, resp, err := dialerFor(s, *gws.DefaultDialer).Dial(wsURL(s, "/ws"), h)
 				if ws != nil {
 					ws.Close()
 				}
