@@ -42,9 +42,7 @@ func (f *fdConn) tunnel(rest []byte) (api.Tunnel, error) {
 	f.gone, f.onRead = nil, nil // the request's listeners are done
 	f.Mu.Unlock()
 	if f.tls != nil {
-		tt := &tlsTunnel{fdTunnel: fdTunnel{f: f, rest: rest}, t: f.tls}
-		f.tls.tun = tt
-		return tt, nil
+		return newTLSTunnel(f, rest), nil
 	}
 	return &fdTunnel{f: f, rest: rest}, nil
 }

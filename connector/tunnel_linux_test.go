@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -1001,4 +1002,65 @@ func testTunnelIdleHoldsNoGoroutine(t *testing.T, useTLS bool) {
 	}
 	wg.Wait()
 	wharftest.WaitFor(t, "the closed tunnels to leave the server's books", func() bool { return openConns(ts) == 0 })
+}
+
+// NotifyWritable's timeout breaks a peer that reads nothing, over TLS too,
+// where the Tunnel took the whole write and waits to send its ciphertext:
+// the callback comes, and the next write says the deadline passed.
+func TestTunnelWriteTimeout(t *testing.T) {
+	eachTunnelKind(t, func(t *testing.T, useTLS bool) {
+		got := make(chan taken, 1)
+		ts := startTunServer(t, connector.Config{}, takeTunnel(t, got), useTLS)
+		nc := ts.dial(t)
+		if _, err := io.WriteString(nc, tunUpgrade); err != nil {
+			t.Fatal(err)
+		}
+		tun := receive(t, got)
+		big := make([]byte, 32<<20) // more than both socket buffers hold
+		fired := make(chan struct{})
+		for {
+			n, err := tun.WriteNow(big)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n < len(big) {
+				tun.NotifyWritable(func() { close(fired) }, 300*time.Millisecond)
+				break
+			}
+		}
+		select {
+		case <-fired:
+		case <-time.After(wharftest.Patience):
+			t.Fatal("NotifyWritable with a 300 ms timeout never called back, the peer reading nothing")
+		}
+		if _, err := tun.WriteNow([]byte("x")); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("WriteNow after the timeout: %v, want os.ErrDeadlineExceeded", err)
+		}
+	})
+}
+
+// What WriteNow said it took reaches the peer even if Close comes at once:
+// over TLS, Close lingers until the ciphertext waiting in the Tunnel went,
+// then says close_notify.
+func TestTunnelCloseSendsWhatWasTaken(t *testing.T) {
+	eachTunnelKind(t, func(t *testing.T, useTLS bool) {
+		got := make(chan taken, 1)
+		ts := startTunServer(t, connector.Config{}, takeTunnel(t, got), useTLS)
+		nc := ts.dial(t)
+		if _, err := io.WriteString(nc, tunUpgrade); err != nil {
+			t.Fatal(err)
+		}
+		tun := receive(t, got)
+		n, err := tun.WriteNow(make([]byte, 16<<20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tun.Close()
+		br := bufio.NewReader(nc)
+		readSwitching(t, br)
+		if m, err := io.Copy(io.Discard, br); m != int64(n) || err != nil {
+			t.Errorf("WriteNow took %d bytes; the peer got %d before the end (%v)", n, m, err)
+		}
+		wharftest.WaitFor(t, "the closed tunnel to leave the books", func() bool { return openConns(ts) == 0 })
+	})
 }

@@ -14,28 +14,47 @@ import (
 
 // tlsTunnel is a TLS connection of the epoll connector taken over as an
 // api.Tunnel: an fdTunnel whose bytes go through crypto/tls. Reading needs
-// nothing more than fdTLS.readNow. Writing cannot fail halfway, since
+// nothing more than fdTLS.readNow. Writing cannot stop halfway, since
 // crypto/tls remembers every write error and a record cut short breaks
 // the connection; so WriteNow encrypts all of p at once, the socket takes
 // what it takes, and the rest of the ciphertext waits in out, sent as the
 // socket drains (writable, run by the selector's writability events),
 // while WriteNow takes nothing more. out thus holds at most one WriteNow's
 // bytes, as the caller's own buffer would over cleartext.
+//
+// WriteNow having said the bytes were taken, they are sent: Close with
+// ciphertext waiting lingers, taking no more bytes and reading none, until
+// out drained (then close_notify) or the write timeout passed, and only
+// then lets the socket go. The caller's NotifyWritable callback runs on
+// the executor: writable may run inside crypto/tls's write lock (a socket
+// write of the reader's, an alert or a KeyUpdate, found the socket
+// writable at once), where the callback's own write would deadlock.
 type tlsTunnel struct {
 	fdTunnel
 	t *fdTLS
 
 	drained bool // the reader's: the last TryRead found nothing, in crypto/tls or the socket
 
-	mu     sync.Mutex
-	out    []byte        // ciphertext the socket has not taken yet
-	armed  bool          // writable is registered with the connection
-	user   func()        // the caller's NotifyWritable callback, waiting for out to drain
-	wto    time.Duration // the wait's timeout, the caller's last
-	failed error         // a socket write failed: every write fails so
+	mu      sync.Mutex
+	out     []byte        // ciphertext the socket has not taken yet
+	armed   bool          // writable is registered with the connection
+	user    func()        // the caller's NotifyWritable callback, waiting for out to drain
+	wto     time.Duration // the wait's timeout: the caller's last, else the server's write timeout
+	failed  error         // a socket write failed: every write fails so
+	linger  bool          // Close came with out not drained: writable ends the connection
+	lingerT time.Duration // how long writable may take for that
 }
 
 var _ api.Tunnel = (*tlsTunnel)(nil)
+
+// newTLSTunnel makes the Tunnel of a TLS connection; fdTLS's writes go
+// through it from now on.
+func newTLSTunnel(f *fdConn, rest []byte) *tlsTunnel {
+	wt := or(f.c.srv.Config.WriteTimeout, DefaultWriteTimeout)
+	tt := &tlsTunnel{fdTunnel: fdTunnel{f: f, rest: rest}, t: f.tls, wto: wt, lingerT: wt}
+	f.tls.tun = tt
+	return tt
+}
 
 func (tt *tlsTunnel) TryRead(p []byte) (int, error) {
 	if len(tt.rest) > 0 {
@@ -112,13 +131,10 @@ func (tt *tlsTunnel) rawWrite(p []byte) (int, error) {
 	}
 	sent := 0
 	if len(tt.out) == 0 {
-		tt.iov[0] = p
-		n, err := tt.f.WritevNow(tt.iov[:])
-		tt.iov[0] = nil
-		if err != nil && !isAgain(err) {
-			tt.failed = tt.writeErr(err)
+		n, err := tt.sendLocked(p)
+		if err != nil {
 			tt.mu.Unlock()
-			return 0, tt.failed
+			return 0, err
 		}
 		sent = n
 	}
@@ -127,75 +143,128 @@ func (tt *tlsTunnel) rawWrite(p []byte) (int, error) {
 		return sent, nil
 	}
 	tt.out = append(tt.out, p[sent:]...)
-	arm := !tt.armed
-	tt.armed = true
-	to := tt.wto
-	tt.mu.Unlock()
-	if arm {
-		tt.f.notifyWritable(tt.writable, to)
-	}
+	tt.armLocked()
 	return len(p), nil
 }
 
-// writable sends what waits in out as the socket takes it, and once all
-// went (or the socket failed) calls the caller's waiting callback.
+// sendLocked writes what of p the socket takes now; a failure is kept.
+// mu is held.
+func (tt *tlsTunnel) sendLocked(p []byte) (int, error) {
+	tt.iov[0] = p
+	n, err := tt.f.WritevNow(tt.iov[:])
+	tt.iov[0] = nil
+	if err != nil && !isAgain(err) {
+		tt.failed = tt.writeErr(err)
+		return 0, tt.failed
+	}
+	return n, nil
+}
+
+// armLocked has writable called at the socket's next writability, bounded
+// by the wait's timeout (a wait under way is moved to it), and unlocks mu.
+func (tt *tlsTunnel) armLocked() {
+	tt.armed = true
+	to := tt.wto
+	if tt.linger {
+		to = tt.lingerT
+	}
+	tt.mu.Unlock()
+	tt.f.notifyWritable(tt.writable, to)
+}
+
+// writable sends what waits in out as the socket takes it. Once all went,
+// or the socket failed, it hands the caller's waiting callback to the
+// executor or, when Close lingers, ends the connection.
 func (tt *tlsTunnel) writable() {
-	closed := !tt.enter()
+	closed := !tt.enter() // Close came: only a lingering one lets us write
 	if !closed {
 		defer tt.leave()
 	}
 	tt.mu.Lock()
 	tt.armed = false
-	if len(tt.out) > 0 && tt.failed == nil && !closed {
-		tt.iov[0] = tt.out
-		n, err := tt.f.WritevNow(tt.iov[:])
-		tt.iov[0] = nil
-		switch {
-		case err != nil && !isAgain(err):
-			tt.failed = tt.writeErr(err)
-		case n == len(tt.out):
-			tt.out = nil
-		default:
-			tt.out = tt.out[n:]
-			tt.armed = true
-			to := tt.wto
-			tt.mu.Unlock()
-			tt.f.notifyWritable(tt.writable, to)
-			return
-		}
+	if closed && !tt.linger {
+		tt.out = nil
+		tt.handUserLocked()
+		return
 	}
+	if len(tt.out) > 0 && tt.failed == nil {
+		if n, err := tt.sendLocked(tt.out); err == nil {
+			if n < len(tt.out) {
+				tt.out = tt.out[n:]
+				if cap(tt.out) > 64<<10 && len(tt.out) < cap(tt.out)/4 {
+					tt.out = append([]byte(nil), tt.out...) // do not keep a large batch's array for its tail
+				}
+				tt.armLocked()
+				return
+			}
+		}
+		tt.out = nil
+	}
+	if tt.linger {
+		tt.linger = false
+		failed := tt.failed != nil
+		user := tt.user
+		tt.user = nil
+		tt.mu.Unlock()
+		if !failed {
+			tt.t.closeNotify()
+		}
+		tt.f.letGo()
+		tt.leave() // the op Close left to us: the descriptor closes now
+		if user != nil {
+			tt.Execute(user) // its writes fail: closed
+		}
+		return
+	}
+	tt.handUserLocked()
+}
+
+// handUserLocked takes the caller's waiting callback, unlocks mu and runs
+// the callback on the executor.
+func (tt *tlsTunnel) handUserLocked() {
 	user := tt.user
 	tt.user = nil
 	tt.mu.Unlock()
 	if user != nil {
-		user()
+		tt.Execute(user)
 	}
 }
 
-// NotifyWritable calls f once out drained: now if it has.
+// NotifyWritable calls f once out drained: now if it has. A wait under
+// way takes timeout from now on.
 func (tt *tlsTunnel) NotifyWritable(f func(), timeout time.Duration) {
 	tt.mu.Lock()
-	tt.wto = timeout
-	if len(tt.out) == 0 || tt.failed != nil {
+	if len(tt.out) == 0 || tt.failed != nil || tt.linger {
 		tt.mu.Unlock()
-		f() // the socket took everything: the caller may write
+		f() // the socket took everything, or nothing more will go: the caller may write
 		return
 	}
 	tt.user = f
-	tt.mu.Unlock()
+	tt.wto = timeout
+	tt.armLocked() // moves the wait's timer to the caller's timeout
 }
 
-// Close says close_notify if nothing waits to be sent, then closes as an
-// fdTunnel does.
+// Close ends the Tunnel: from now on WriteNow and TryRead fail with
+// net.ErrClosed. Unless ciphertext waits to be sent (then writable lingers
+// for it, see tlsTunnel), it says close_notify and lets the socket go as
+// an fdTunnel does.
 func (tt *tlsTunnel) Close() error {
-	if tt.enter() {
-		tt.mu.Lock()
-		quiet := len(tt.out) == 0 && tt.failed == nil
-		tt.mu.Unlock()
-		if quiet {
-			tt.t.closeNotify()
-		}
-		tt.leave()
+	if !tt.enter() {
+		return nil
 	}
-	return tt.fdTunnel.Close()
+	if tt.ops.Or(tClosing)&tClosing != 0 {
+		tt.leave() // another Close got there first
+		return nil
+	}
+	tt.mu.Lock()
+	if len(tt.out) > 0 && tt.failed == nil {
+		tt.linger = true // our op is writable's to give back
+		tt.armLocked()
+		return nil
+	}
+	tt.mu.Unlock()
+	tt.t.closeNotify()
+	tt.f.letGo()
+	tt.leave()
+	return nil
 }

@@ -4,6 +4,7 @@ package websocket_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,5 +55,76 @@ func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}
+	})
+}
+
+// backlog sends 32 messages of 256 KiB at OnOpen (more than the socket
+// buffers hold), then, with close, a close frame behind them.
+type backlog struct {
+	close  bool
+	closed chan error
+}
+
+func (b backlog) OnOpen(c *websocket.Conn) {
+	for range 32 {
+		c.Send(websocket.Text(strings.Repeat("m", 256<<10)))
+	}
+	if b.close {
+		c.Close(websocket.CloseNormal, "bye")
+	}
+}
+func (backlog) OnMessage(*websocket.Conn, websocket.Message) {}
+func (b backlog) OnClose(_ *websocket.Conn, err error)       { b.closed <- err }
+
+// dialSmall serves h at /ws in mode m and dials it with a small receive
+// buffer.
+func dialSmall(t *testing.T, m modes.Mode, cfg websocket.Config, h websocket.Handler) *gws.Conn {
+	t.Helper()
+	c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+	c.Handle("/ws", websocket.NewHandler(cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+	s := modes.Start(t, m, c)
+	d := dialerFor(s, gws.Dialer{NetDial: wharftest.SmallReceiveBuffer(4 << 10).Dial})
+	ws, _, err := d.Dial(wsURL(s, "/ws"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+// A peer that reads nothing is dropped once WriteTimeout passes with its
+// socket full, over TLS too, where the Tunnel holds encrypted bytes the
+// socket did not take.
+func TestWriteTimeoutDropsAPeerReadingNothing(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := backlog{closed: make(chan error, 1)}
+		dialSmall(t, m, websocket.Config{WriteTimeout: 300 * time.Millisecond, PingInterval: -1, SendQueue: 64}, h)
+		select {
+		case err := <-h.closed:
+			if err == nil {
+				t.Error("OnClose(nil) for a peer that read nothing")
+			}
+		case <-time.After(wharftest.Patience):
+			t.Fatal("WriteTimeout 300 ms: still open, the peer reading nothing")
+		}
+	})
+}
+
+// A slow but live peer gets every message sent before Close, then the
+// close frame, though CloseTimeout is shorter than it takes to read them:
+// the timeout counts from the close frame's sending, and over TLS nothing
+// the Tunnel took is dropped at the end.
+func TestCloseAfterBacklogSendsEverything(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := backlog{close: true, closed: make(chan error, 1)}
+		ws := dialSmall(t, m, websocket.Config{CloseTimeout: 500 * time.Millisecond, SendQueue: 64}, h)
+		ws.SetReadLimit(1 << 30)
+		ws.SetReadDeadline(time.Now().Add(2 * wharftest.Patience))
+		got, err := readToClose(ws, 100*time.Millisecond)
+		var ce *gws.CloseError
+		if got != 32 || !errors.As(err, &ce) || ce.Code != gws.CloseNormalClosure {
+			t.Errorf("read %d messages, then %v; want 32, then close 1000", got, err)
+		}
+		<-h.closed
 	})
 }

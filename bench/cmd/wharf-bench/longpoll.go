@@ -44,13 +44,15 @@ func (m MemoryResult) PerConnKiB() float64 {
 // cfg.MemConns long polls (GET /delay) on as many keep-alive connections,
 // waits cfg.MemSettle, measures again and closes the connections. The
 // name "wharf-tls" runs Wharf's binary with -tls, and cfg.MemTLSConns
-// long polls over TLS.
+// long polls over TLS; "wharf-tls-idle" the same, but each connection asks
+// for /hello, reads the answer and stays open, idle (keep-alive).
 func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult {
 	m := MemoryResult{Server: name, Conns: cfg.MemConns}
 	fail := func(err error) MemoryResult { m.Err = err.Error(); return m }
 	var args []string
 	var tlsCfg *tls.Config // nil: cleartext
-	if name == "wharf-tls" {
+	idle := name == "wharf-tls-idle"
+	if name == "wharf-tls" || idle {
 		m.Conns = cfg.MemTLSConns
 		args = []string{"-tls"}
 		tlsCfg = &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}} // the server's certificate is made at its start
@@ -81,6 +83,9 @@ func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult 
 	}
 
 	req := fmt.Sprintf("GET /delay?ms=%d HTTP/1.1\r\nHost: %s\r\nUser-Agent: wharf-bench\r\n\r\n", cfg.MemDelay.Milliseconds(), addr)
+	if idle {
+		req = fmt.Sprintf("GET /hello HTTP/1.1\r\nHost: %s\r\nUser-Agent: wharf-bench\r\n\r\n", addr)
+	}
 	var (
 		mu       sync.Mutex
 		conns    []net.Conn
@@ -109,8 +114,16 @@ func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult 
 				conns = append(conns, c)
 				mu.Unlock()
 				go func() {
+					var r io.Reader = c
+					if idle { // the answer, then nothing: the connection idles
+						br := bufio.NewReader(c)
+						if resp, err := http.ReadResponse(br, nil); err == nil {
+							_, _ = io.Copy(io.Discard, resp.Body)
+						}
+						r = br
+					}
 					var b [1]byte
-					_, _ = c.Read(b[:]) // an answer, or a close, before the measurement is early
+					_, _ = r.Read(b[:]) // an answer (a long poll), or a close, before the measurement is early
 					if !measured.Load() {
 						early.Add(1)
 					}
@@ -137,7 +150,7 @@ func memoryTest(ctx context.Context, cfg Config, name, bin string) MemoryResult 
 	case <-ctx.Done():
 		return fail(ctx.Err())
 	}
-	if time.Since(start) >= cfg.MemDelay {
+	if !idle && time.Since(start) >= cfg.MemDelay {
 		return fail(fmt.Errorf("opening the connections took %v, longer than the long poll (%v)", m.SendTime, cfg.MemDelay))
 	}
 	if m.LoadedKiB, err = rssKiB(p.pid()); err != nil {

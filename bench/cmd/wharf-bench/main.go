@@ -44,7 +44,7 @@ type Config struct {
 	Timeout         time.Duration // wrk --timeout
 	CPUN            int64         // n of the /cpu scenario
 	MemConns        int           // long-poll connections of the memory test
-	MemTLSConns     int           // of its second run of Wharf, over TLS (0: none)
+	MemTLSConns     int           // of its second and third runs of Wharf, over TLS: long polls, then idle connections (0: none)
 	MemSettle       time.Duration // wait after the last long poll is sent
 	MemDelay        time.Duration // the long poll's ms
 	ServerCPU       int
@@ -75,7 +75,7 @@ func defaultConfig() Config {
 // The servers, in the order they run in each round.
 var serverNames = []string{"wharf", "nethttp", "fasthttp", "nbio"}
 
-var serverLabels = map[string]string{"wharf": "Wharf", "wharf-tls": "Wharf over TLS", "nethttp": "net/http", "fasthttp": "fasthttp", "nbio": "nbio"}
+var serverLabels = map[string]string{"wharf": "Wharf", "wharf-tls": "Wharf over TLS", "wharf-tls-idle": "Wharf over TLS, idle keep-alive", "nethttp": "net/http", "fasthttp": "fasthttp", "nbio": "nbio"}
 
 func label(server string) string {
 	if l, ok := serverLabels[server]; ok {
@@ -173,7 +173,7 @@ func run() error {
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "wrk --timeout: slower answers count as timeouts and leave the latency distribution")
 	fs.Int64Var(&cfg.CPUN, "cpu-n", cfg.CPUN, "n of the /cpu scenario")
 	fs.IntVar(&cfg.MemConns, "mem-conns", cfg.MemConns, "suspended long-poll connections in the memory test")
-	fs.IntVar(&cfg.MemTLSConns, "mem-tls-conns", cfg.MemTLSConns, "suspended long polls over TLS in the memory test's second run of Wharf (-tls; 0 for none)")
+	fs.IntVar(&cfg.MemTLSConns, "mem-tls-conns", cfg.MemTLSConns, "suspended long polls over TLS in the memory test's second run of Wharf, and idle TLS connections in its third (-tls; 0 for none)")
 	fs.DurationVar(&cfg.MemSettle, "mem-settle", cfg.MemSettle, "wait after the last long poll was sent before measuring")
 	fs.DurationVar(&cfg.MemDelay, "mem-delay", cfg.MemDelay, "how long each long poll asks to wait (/delay?ms=)")
 	fs.IntVar(&cfg.ServerCPU, "server-cpu", cfg.ServerCPU, "CPU the servers are pinned to")
@@ -409,7 +409,7 @@ const (
 func (cfg Config) memoryRuns() int {
 	n := len(cfg.Servers)
 	if cfg.MemTLSConns > 0 && slices.Contains(cfg.Servers, "wharf") {
-		n++
+		n += 2 // over TLS: long polls, then idle connections
 	}
 	return n
 }
@@ -562,7 +562,7 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 			}
 			runs := []string{s}
 			if s == "wharf" && cfg.MemTLSConns > 0 {
-				runs = append(runs, "wharf-tls") // the same binary, over TLS
+				runs = append(runs, "wharf-tls", "wharf-tls-idle") // the same binary, over TLS
 			}
 			for _, name := range runs {
 				m := memoryTest(ctx, cfg, name, bins[s])

@@ -319,7 +319,9 @@ func renderMarkdown(res *Results) string {
 		if m, ok := res.memory("wharf-tls"); ok {
 			p("Wharf is measured a second time over TLS (`-tls`: TLS 1.3 with a\n")
 			p("certificate made at start, HTTP/1.1 by ALPN), with %s long polls from\n", fmtInt(float64(m.Conns)))
-			p("`crypto/tls` clients: the row \"Wharf over TLS\".\n")
+			p("`crypto/tls` clients: the row \"Wharf over TLS\"; and a third time with as\n")
+			p("many TLS connections that each ask for `/hello`, read the answer and stay\n")
+			p("open, idle: the row \"Wharf over TLS, idle keep-alive\".\n")
 		}
 		p("\n")
 		p("| Server | RSS idle | RSS with long polls | per connection | goroutines idle | goroutines with long polls | notes |\n")
@@ -330,7 +332,11 @@ func renderMarkdown(res *Results) string {
 				continue
 			}
 			var notes []string
-			notes = append(notes, fmt.Sprintf("%s suspended, sent in %s", fmtInt(float64(m.Opened)), fmtDur(m.SendTime)))
+			what := "suspended"
+			if m.Server == "wharf-tls-idle" {
+				what = "idle"
+			}
+			notes = append(notes, fmt.Sprintf("%s %s, sent in %s", fmtInt(float64(m.Opened)), what, fmtDur(m.SendTime)))
 			if m.DialErrors > 0 {
 				notes = append(notes, fmt.Sprintf("%d failed to connect", m.DialErrors))
 			}
@@ -428,6 +434,13 @@ func targets(res *Results) []target {
 		t.measured = fmt.Sprintf("%.2f KiB (%s KiB for %s connections; goroutines %s → %s)", mt.PerConnKiB(), fmtInt(float64(mt.LoadedKiB-mt.BaselineKiB)),
 			fmtInt(float64(mt.Opened)), fmtInt(float64(mt.BaselineGoroutines)), fmtInt(float64(mt.LoadedGoroutines)))
 		t.status = verdict(mt.PerConnKiB() <= 8)
+	}
+	ts = append(ts, t)
+	t = target{target: "Idle keep-alive TLS connections hold no goroutine", measured: notMeasured, status: notMeasured}
+	if mi, ok := res.memory("wharf-tls-idle"); ok && mi.Opened > 0 {
+		t.measured = fmt.Sprintf("goroutines %s → %s with %s idle TLS connections; %.2f KiB RSS each", fmtInt(float64(mi.BaselineGoroutines)),
+			fmtInt(float64(mi.LoadedGoroutines)), fmtInt(float64(mi.Opened)), mi.PerConnKiB())
+		t.status = verdict(mi.LoadedGoroutines <= mi.BaselineGoroutines+res.Config.GoroutineBudget)
 	}
 	ts = append(ts, t)
 	t = target{target: fmt.Sprintf("Goroutines while %s requests are suspended ≤ selectors + executor core", fmtInt(float64(res.Config.MemConns))),
