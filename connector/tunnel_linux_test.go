@@ -1004,18 +1004,24 @@ func testTunnelIdleHoldsNoGoroutine(t *testing.T, useTLS bool) {
 	wharftest.WaitFor(t, "the closed tunnels to leave the server's books", func() bool { return openConns(ts) == 0 })
 }
 
+// openTunnel serves takeTunnel and opens one Tunnel on it.
+func openTunnel(t *testing.T, useTLS bool) (*tunServer, net.Conn, api.Tunnel) {
+	t.Helper()
+	got := make(chan taken, 1)
+	ts := startTunServer(t, connector.Config{}, takeTunnel(t, got), useTLS)
+	nc := ts.dial(t)
+	if _, err := io.WriteString(nc, tunUpgrade); err != nil {
+		t.Fatal(err)
+	}
+	return ts, nc, receive(t, got)
+}
+
 // NotifyWritable's timeout breaks a peer that reads nothing, over TLS too,
 // where the Tunnel took the whole write and waits to send its ciphertext:
 // the callback comes, and the next write says the deadline passed.
 func TestTunnelWriteTimeout(t *testing.T) {
 	eachTunnelKind(t, func(t *testing.T, useTLS bool) {
-		got := make(chan taken, 1)
-		ts := startTunServer(t, connector.Config{}, takeTunnel(t, got), useTLS)
-		nc := ts.dial(t)
-		if _, err := io.WriteString(nc, tunUpgrade); err != nil {
-			t.Fatal(err)
-		}
-		tun := receive(t, got)
+		_, _, tun := openTunnel(t, useTLS)
 		big := make([]byte, 32<<20) // more than both socket buffers hold
 		fired := make(chan struct{})
 		for {
@@ -1044,13 +1050,7 @@ func TestTunnelWriteTimeout(t *testing.T) {
 // then says close_notify.
 func TestTunnelCloseSendsWhatWasTaken(t *testing.T) {
 	eachTunnelKind(t, func(t *testing.T, useTLS bool) {
-		got := make(chan taken, 1)
-		ts := startTunServer(t, connector.Config{}, takeTunnel(t, got), useTLS)
-		nc := ts.dial(t)
-		if _, err := io.WriteString(nc, tunUpgrade); err != nil {
-			t.Fatal(err)
-		}
-		tun := receive(t, got)
+		ts, nc, tun := openTunnel(t, useTLS)
 		n, err := tun.WriteNow(make([]byte, 16<<20))
 		if err != nil {
 			t.Fatal(err)
