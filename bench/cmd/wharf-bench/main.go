@@ -571,7 +571,7 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 					logf("memory %-8s FAILED: %s", label(name), m.Err)
 					continue
 				}
-				logf("memory %-8s %d/%d long polls suspended: RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d (%s)",
+				logf("memory %-8s %d/%d connections open (long polls, or idle over TLS): RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d (%s)",
 					label(name), m.Opened, m.Conns, m.BaselineKiB, m.LoadedKiB, m.PerConnKiB(), m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource)
 			}
 		}
