@@ -101,8 +101,9 @@ type Config struct {
 	// Logger receives connection-level errors. Nil means slog.Default().
 	Logger *slog.Logger
 	// Portable forces the goroutine-per-connection connector even where
-	// the epoll connector is available (Linux, plain TCP listeners). False
-	// (the default) picks the epoll connector when it can.
+	// the epoll connector is available (Linux, a *net.TCPListener given to
+	// Serve or ServeTLS). False (the default) picks the epoll connector
+	// when it can.
 	Portable bool
 	// Selectors is the number of epoll selector goroutines. Zero means
 	// half of GOMAXPROCS, at least one.

@@ -185,25 +185,14 @@ func TestH2SlowBodyReadFlood(t *testing.T) {
 			cl.fr.WriteData(1, false, []byte("x"))
 			conns = append(conns, cl)
 		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		defer close(stop)
-		wg.Go(func() {
-			tick := time.NewTicker(time.Second)
-			defer tick.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-				}
-				for _, cl := range conns {
-					cl.nc.SetWriteDeadline(time.Now().Add(time.Second))
-					cl.fr.WriteData(1, false, []byte("x")) // fails once the server closed it
-				}
+		stop := wharftest.Drip(time.Second, func() bool {
+			for _, cl := range conns {
+				cl.nc.SetWriteDeadline(time.Now().Add(time.Second))
+				cl.fr.WriteData(1, false, []byte("x")) // fails once the server closed it
 			}
+			return true
 		})
+		defer stop()
 		wharftest.WaitFor(t, "every slow connection accepted", func() bool { return c.Stats().Connections.Accepted >= int64(h2SlowConns()) })
 		t.Logf("%d goroutines with %d bodies dribbling, %d before", runtime.NumGoroutine(), h2SlowConns(), idle)
 		h2WellBehaved(t, addr, 300*time.Millisecond)
