@@ -19,16 +19,22 @@ import (
 // the peer sends. 500 quiet connections add a few of the executor's idle
 // workers at most (the handshakes ran on them), where a goroutine per
 // connection would add 500, and two 1,000; and each still answers at
-// once when spoken to.
+// once when spoken to. Over TLS too: crypto/tls runs when bytes came.
 func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
+	for _, m := range []modes.Mode{modes.H1, modes.H1TLS} {
+		t.Run(string(m), func(t *testing.T) { testIdleWebSockets(t, m) })
+	}
+}
+
+func testIdleWebSockets(t *testing.T, m modes.Mode) {
 	const n = 500
 	h := &silent{}
-	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
 	c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return echoOnce{h}, nil }))
-	s := modes.Start(t, modes.H1, c)
+	s := modes.Start(t, m, c)
 
 	before := settledGoroutines(0)
-	url := "ws" + s.URL[len("http"):] + "/ws"
+	url, d := wsURL(s, "/ws"), dialerFor(s, *gws.DefaultDialer)
 	conns := make([]*gws.Conn, 0, n)
 	defer func() {
 		for _, ws := range conns {
@@ -36,7 +42,7 @@ func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
 		}
 	}()
 	for range n {
-		ws, _, err := gws.DefaultDialer.Dial(url, nil)
+		ws, _, err := d.Dial(url, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
