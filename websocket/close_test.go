@@ -13,10 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
-	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/internal/wsframe"
 	"github.com/wharf-go/wharf/websocket"
 )
@@ -237,9 +234,7 @@ func TestOneCloseFramePerDirection(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			eachH1(t, func(t *testing.T, m modes.Mode) {
 				h := closeOnBye{closed: make(chan error, 1)}
-				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-				c.Handle("/ws", websocket.NewHandler(tc.cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-				s := modes.Start(t, m, c)
+				s := serveWS(t, m, tc.cfg, h)
 				rc := dialRaw(t, s, "/ws")
 				tc.client(rc)
 				closes := rc.closeFrames(t, tc.answer)
@@ -297,9 +292,7 @@ func (h abortOnMessage) OnClose(_ *websocket.Conn, err error) { h.closed <- err 
 func TestAbort(t *testing.T) {
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		h := abortOnMessage{closed: make(chan error, 1)}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-		s := modes.Start(t, m, c)
+		s := serveWS(t, m, websocket.Config{}, h)
 		rc := dialRaw(t, s, "/ws")
 		rc.send(wsframe.OpText, []byte("go"))
 		if closes := rc.closeFrames(t, true); len(closes) != 0 {

@@ -165,9 +165,7 @@ func TestClientVanishes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			eachH1(t, func(t *testing.T, m modes.Mode) {
 				f := newFaulty(t, "")
-				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-				c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return f, nil }))
-				s := modes.Start(t, m, c)
+				s := serveWS(t, m, websocket.Config{}, f)
 				ws := dialHTTP1(t, s, "/ws")
 				ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 				if _, m, err := ws.ReadMessage(); err != nil || string(m) != "ready" {
@@ -225,9 +223,7 @@ func (h *sendAfterReset) OnClose(_ *websocket.Conn, err error) { h.closed <- err
 func TestFailedSendEndsConnection(t *testing.T) {
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		h := &sendAfterReset{reset: make(chan struct{}), closed: make(chan error, 1)}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{PingInterval: time.Hour}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-		s := modes.Start(t, m, c)
+		s := serveWS(t, m, websocket.Config{PingInterval: time.Hour}, h)
 		ws := dialHTTP1(t, s, "/ws")
 		if err := ws.WriteMessage(gws.TextMessage, []byte("go")); err != nil {
 			t.Fatal(err)

@@ -50,9 +50,7 @@ func (e *echoAll) InvocationType() api.InvocationType {
 func TestFramesAsPeersSendThem(t *testing.T) {
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		h := &echoAll{}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-		s := modes.Start(t, m, c)
+		s := serveWS(t, m, websocket.Config{}, h)
 		rc := dialRawWith(t, s, "/ws", clientFrame(wsframe.OpText, []byte("first"), true))
 		expect := func(op byte, want []byte) {
 			t.Helper()

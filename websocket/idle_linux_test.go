@@ -7,10 +7,7 @@ import (
 
 	gws "github.com/gorilla/websocket"
 
-	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
-	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/websocket"
 )
 
@@ -29,9 +26,7 @@ func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
 func testIdleWebSockets(t *testing.T, m modes.Mode) {
 	const n = 500
 	h := &silent{}
-	c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-	c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return echoOnce{h}, nil }))
-	s := modes.Start(t, m, c)
+	s := serveWS(t, m, websocket.Config{}, echoOnce{h})
 
 	before := settledGoroutines(0)
 	url, d := wsURL(s, "/ws"), dialerFor(s, *gws.DefaultDialer)

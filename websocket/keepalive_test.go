@@ -84,9 +84,7 @@ func TestReceiveOnlyClientsSurviveRealSockets(t *testing.T) {
 	const n, ping = 1000, 500 * time.Millisecond
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		h := &silent{}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{PingInterval: ping, PongTimeout: 3 * ping}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-		s := modes.Start(t, m, c)
+		s := serveWS(t, m, websocket.Config{PingInterval: ping, PongTimeout: 3 * ping}, h)
 
 		start := time.Now()
 		var ro wharftest.ReceiveOnly

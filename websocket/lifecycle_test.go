@@ -33,9 +33,7 @@ func TestReasonWhileClosing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			eachH1(t, func(t *testing.T, m modes.Mode) {
 				h := closeOnBye{closed: make(chan error, 1)}
-				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-				c.Handle("/ws", websocket.NewHandler(tc.cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-				s := modes.Start(t, m, c)
+				s := serveWS(t, m, tc.cfg, h)
 				rc := dialRaw(t, s, "/ws")
 				rc.send(wsframe.OpText, []byte("bye"))
 				if f, err := rc.next(); err != nil || f.Opcode != wsframe.OpClose {
@@ -97,9 +95,7 @@ func (h ctxCheck) OnClose(c *websocket.Conn, _ error) {
 func TestRequestContextIsTheConnections(t *testing.T) {
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		h := ctxCheck{make(chan bool, 1), make(chan bool, 1)}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-		s := modes.Start(t, m, c)
+		s := serveWS(t, m, websocket.Config{}, h)
 		rc := dialRaw(t, s, "/ws")
 		if <-h.openDone {
 			t.Error("the context was done in OnOpen")

@@ -117,9 +117,7 @@ func TestSlowClientGetsPolicyCloseFirst(t *testing.T) {
 func TestSlowClientGetsPolicyCloseRealSocket(t *testing.T) {
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		tk := &ticker{size: 4 << 10, closed: make(chan error, 1)}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: 64}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
-		s := modes.Start(t, m, c)
+		s := serveWS(t, m, websocket.Config{SendQueue: 64}, tk)
 		ws := dialHTTP1(t, s, "/ws")
 		time.Sleep(300 * time.Millisecond) // stalled: the socket's buffers and then the queue fill
 		ws.SetReadDeadline(time.Now().Add(10 * time.Second))

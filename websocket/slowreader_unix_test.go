@@ -10,8 +10,6 @@ import (
 
 	gws "github.com/gorilla/websocket"
 
-	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/websocket"
@@ -25,9 +23,7 @@ import (
 func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		tk := &ticker{size: 16 << 10, period: 5 * time.Millisecond, closed: make(chan error, 1)}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
-		s := modes.Start(t, m, c)
+		s := serveWS(t, m, websocket.Config{}, tk)
 		d := dialerFor(s, gws.Dialer{NetDial: wharftest.SmallReceiveBuffer(4 << 10).Dial, ReadBufferSize: 1 << 10})
 		ws, _, err := d.Dial(wsURL(s, "/ws"), nil)
 		if err != nil {
@@ -80,9 +76,7 @@ func (b backlog) OnClose(_ *websocket.Conn, err error)       { b.closed <- err }
 // buffer.
 func dialSmall(t *testing.T, m modes.Mode, cfg websocket.Config, h websocket.Handler) *gws.Conn {
 	t.Helper()
-	c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-	c.Handle("/ws", websocket.NewHandler(cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-	s := modes.Start(t, m, c)
+	s := serveWS(t, m, cfg, h)
 	d := dialerFor(s, gws.Dialer{NetDial: wharftest.SmallReceiveBuffer(4 << 10).Dial})
 	ws, _, err := d.Dial(wsURL(s, "/ws"), nil)
 	if err != nil {

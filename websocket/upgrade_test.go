@@ -99,9 +99,7 @@ func TestUpgradeResponseHeaders(t *testing.T) {
 func TestWebSocketOverHTTP2Refused(t *testing.T) {
 	for _, m := range []modes.Mode{modes.H2, modes.H2C, modes.H3} {
 		t.Run(string(m), func(t *testing.T) {
-			c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-			c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return &silent{}, nil }))
-			s := modes.Start(t, m, c)
+			s := serveWS(t, m, websocket.Config{}, &silent{})
 			req, _ := http.NewRequest(http.MethodGet, s.URL+"/ws", nil)
 			req.Header.Set("Sec-WebSocket-Version", "13")
 			req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")

@@ -95,6 +95,15 @@ func dialHTTP1(t *testing.T, s *modes.Server, path string) *gws.Conn {
 	return ws
 }
 
+// serveWS serves h at /ws, configured by cfg, in mode m until the test
+// ends: every connection gets the same Handler.
+func serveWS(t *testing.T, m modes.Mode, cfg websocket.Config, h websocket.Handler) *modes.Server {
+	t.Helper()
+	c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+	c.Handle("/ws", websocket.NewHandler(cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+	return modes.Start(t, m, c)
+}
+
 // eachH1 runs f as a subtest on each HTTP/1.1 connector: the epoll one,
 // where a WebSocket lives on the selector (api.Tunnel), over cleartext and
 // over TLS, and the portable one, where it lives on a hijacked net.Conn.
@@ -212,9 +221,7 @@ func TestLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			eachH1(t, func(t *testing.T, m modes.Mode) {
 				e := newEcho()
-				c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-				c.Handle("/ws", websocket.NewHandler(tc.cfg, func(*api.Request) (websocket.Handler, error) { return e, nil }))
-				s := modes.Start(t, m, c)
+				s := serveWS(t, m, tc.cfg, e)
 				ws, _, err := dial(t, s, "/ws")
 				if err != nil {
 					t.Fatal(err)
@@ -251,10 +258,7 @@ func TestSendQueue(t *testing.T) {
 		opened := make(chan struct{})
 		var once sync.Once
 		h := handlerFuncs{open: func(c *websocket.Conn) { conn.Store(c); once.Do(func() { close(opened) }) }}
-		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: 4, WriteTimeout: 200 * time.Millisecond},
-			func(*api.Request) (websocket.Handler, error) { return h, nil }))
-		s := modes.Start(t, m, c)
+		s := serveWS(t, m, websocket.Config{SendQueue: 4, WriteTimeout: 200 * time.Millisecond}, h)
 		ws, _, err := dial(t, s, "/ws")
 		if err != nil {
 			t.Fatal(err)
