@@ -405,7 +405,7 @@ func (s *stream) RunInline(f func()) bool {
 	return s.c.io.runInline(f)
 }
 
-// Tunnel implements Tunneler: the epoll connector's cleartext connection
+// Tunnel implements Tunneler: the epoll connector's connection (TLS too)
 // stays registered with its selector, read and written without blocking
 // by whoever took it (package websocket), and counted in the server's
 // books until the Tunnel closes. Elsewhere it returns api.ErrNotSupported

@@ -94,7 +94,9 @@ func (tlsAgain) Temporary() bool { return true }
 // for an empty socket.
 var errTLSAgain net.Error = tlsAgain{}
 
-// errTLSWouldPark is netpoll.ErrWouldPark as a temporary net.Error.
+// tlsWouldPark is netpoll.ErrWouldPark as a temporary net.Error, so that
+// crypto/tls does not keep it either; parkErr turns it back into
+// errWouldPark once crypto/tls returned.
 type tlsWouldPark struct{}
 
 func (tlsWouldPark) Error() string   { return errWouldPark.Error() }
@@ -237,16 +239,22 @@ func (t *fdTLS) read(p []byte, to time.Duration) (int, error) {
 	if n > 0 {
 		t.partial = false
 	}
-	var wp tlsWouldPark
-	if errors.As(err, &wp) {
-		err = errWouldPark
-	}
-	return n, err
+	return n, parkErr(err)
 }
 
-// write encrypts and sends head and body, parking (each socket write at
-// most to) while the socket buffer is full, and returns how long it
-// waited for the peer. A small response goes as one record.
+// parkErr is err as the connector says it: errWouldPark for a read or
+// write a NonBlocking handler's rule kept from parking.
+func parkErr(err error) error {
+	var wp tlsWouldPark
+	if errors.As(err, &wp) {
+		return errWouldPark
+	}
+	return err
+}
+
+// write encrypts and sends head and body, parking while the socket buffer
+// is full (at most to in all, however many records it takes), and returns
+// how long it waited for the peer. A small response goes as one record.
 func (t *fdTLS) write(head, body []byte, to time.Duration) (time.Duration, error) {
 	if !t.wstate.CompareAndSwap(wIdle, wWriting) {
 		return 0, net.ErrClosed // close_notify went out
@@ -264,11 +272,7 @@ func (t *fdTLS) write(head, body []byte, to time.Duration) (time.Duration, error
 		_, err = t.tc.Write(body)
 	}
 	t.wstate.Store(wIdle)
-	var wp tlsWouldPark
-	if errors.As(err, &wp) {
-		err = errWouldPark
-	}
-	return time.Duration(t.waited.Load()), err
+	return time.Duration(t.waited.Load()), parkErr(err)
 }
 
 // closeNotify sends close_notify without waiting, so that a client reading

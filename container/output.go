@@ -234,7 +234,7 @@ func (o *output) Trailer() http.Header {
 }
 
 // Tunnel implements api.Tunneler where the stream can hand its
-// connection over as a Tunnel (the epoll connector's cleartext HTTP/1.1);
+// connection over as a Tunnel (the epoll connector's HTTP/1.1, TLS included);
 // api.ErrNotSupported elsewhere, taking nothing.
 func (o *output) Tunnel() (api.Tunnel, error) {
 	if err := o.check(); err != nil {
