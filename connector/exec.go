@@ -62,6 +62,14 @@ func (s *Server) executor() dispatcher.Executor {
 	return s.ownExec
 }
 
+// goNow runs t on a goroutine now: an idle worker of the executor's, or a
+// goroutine of its own; never queued behind the executor's other work.
+func (s *Server) goNow(t dispatcher.Task) {
+	if !s.executor().TryExecute(t) {
+		go t.Run()
+	}
+}
+
 // execute runs t on the executor; a refused task runs on its own goroutine
 // rather than leave a connection stranded.
 func (s *Server) execute(t dispatcher.Task) {

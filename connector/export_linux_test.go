@@ -1,5 +1,21 @@
 package connector
 
+import (
+	"net"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// WaitConn is what a hand-over to HTTP/2 makes of t, a Tunnel of the epoll
+// connector's: a net.Conn and a Waiter.
+func WaitConn(t api.Tunnel) interface {
+	net.Conn
+	Waiter
+	CloseWrite() error
+} {
+	return waitConnOf(t)
+}
+
 // HeldIdleTimers counts the epoll connections holding a suspended request
 // (detached) that keep an idle timer.
 func HeldIdleTimers(s *Server) int {

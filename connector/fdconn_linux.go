@@ -72,8 +72,10 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	wake.Signal()
 	if onReadCB != nil {
 		if f.tls != nil {
-			// Its read may wait for crypto/tls's write lock (tls_linux.go).
-			f.c.srv.execute(dispatcher.Task{Run: onReadCB})
+			// Its read may wait for crypto/tls's write lock (tls_linux.go);
+			// and it must not wait behind handlers that wait for it (an
+			// HTTP/2 handler for a WINDOW_UPDATE its reader would read).
+			f.c.srv.goNow(dispatcher.Task{Run: onReadCB})
 		} else {
 			onReadCB()
 		}

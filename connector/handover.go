@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"io"
@@ -31,8 +30,10 @@ type Protocol interface {
 	// (HTTP/2: "Upgrade: h2c" with its HTTP2-Settings). If so, the
 	// connection is handed over with req as Handover.Upgrade, unanswered.
 	CanUpgrade(req *api.RequestHead) bool
-	// ServeConn serves the connection on the calling goroutine until it
-	// ends, and calls h.Books.Close then. It owns h.Conn from the start.
+	// ServeConn serves the connection until it ends, and calls
+	// h.Books.Close then. It owns h.Conn from the start. It may return
+	// before the end when h.Conn is a Waiter: the connection then goes on
+	// from the Waiter's callbacks, holding no goroutine while it waits.
 	ServeConn(h *Handover)
 }
 
@@ -43,8 +44,9 @@ type Handover struct {
 	Conn net.Conn
 	// Reader reads Conn, starting with the bytes the connector read past
 	// what it consumed (the HTTP/2 preface, when the client opened with
-	// it). Its buffer holds 16 KiB.
-	Reader *bufio.Reader
+	// it). It does not buffer. When Conn is a Waiter, Reader reads as
+	// TryRead does: api.ErrWouldBlock when nothing is there.
+	Reader io.Reader
 	// Upgrade is the request that asked to switch (CanUpgrade), still to
 	// be answered: its 101 is the protocol's to write. Nil otherwise.
 	Upgrade *api.RequestHead
@@ -149,30 +151,40 @@ func (c *conn) h2cEnabled() bool {
 // protocol's.
 func (c *conn) handOver(upgrade *stream) {
 	var h *Handover
-	if _, portable := c.io.(*portableIO); portable && c.tls != nil {
+	ev := evHead
+	switch _, portable := c.io.(*portableIO); {
+	case !portable:
+		// The socket stays with its selector, so that the protocol's
+		// reader holds no goroutine while it waits. Given away, the
+		// connection stays in the books through its Tunnel until that
+		// closes, and Close breaks it there.
+		wc := c.waiter()
+		h = c.newHandover(wc, readerFunc(wc.TryRead))
+		ev = evClose
+	case c.tls != nil:
 		// Fresh from its handshake, idle: claim it.
 		if !c.claim() {
 			return // Shutdown closed it during the handshake
 		}
-		h = c.newHandover(c.nc, bufio.NewReaderSize(c.nc, 16<<10))
-	} else {
-		nc, br, ok := c.detach()
+		h = c.newHandover(c.nc, c.nc)
+	default:
+		nc, r, ok := c.detach()
 		if !ok {
 			return
 		}
-		h = c.newHandover(nc, br)
-		if upgrade != nil {
-			h.Upgrade = &upgrade.req
-		}
+		h = c.newHandover(nc, r)
 	}
-	c.must(evHead)
+	if upgrade != nil {
+		h.Upgrade = &upgrade.req
+	}
+	c.must(ev)
 	c.srv.Config.HTTP2.ServeConn(h)
 }
 
-func (c *conn) newHandover(nc net.Conn, br *bufio.Reader) *Handover {
+func (c *conn) newHandover(nc net.Conn, r io.Reader) *Handover {
 	s := c.srv
 	return &Handover{
-		Conn: nc, Reader: br,
+		Conn: nc, Reader: r,
 		RemoteAddr: c.remote, LocalAddr: c.local, TLS: c.tls,
 		Limits:  s.Config.Limits(),
 		Logger:  s.Config.logger(),
@@ -182,16 +194,34 @@ func (c *conn) newHandover(nc net.Conn, br *bufio.Reader) *Handover {
 	}
 }
 
-// detach takes a cleartext connection away from HTTP/1.1: an epoll socket
-// becomes a blocking net.Conn, and the bytes read past the request head
-// are kept in front of it.
-func (c *conn) detach() (net.Conn, *bufio.Reader, bool) {
+// waiter takes an epoll connection away from HTTP/1.1 without taking it
+// from its selector: it becomes a waitConn over the connection's Tunnel,
+// which reads the bytes read past the request head first.
+func (c *conn) waiter() *waitConn {
+	t, err := c.io.tunnel(bytes.Clone(c.rbuf[c.r:c.w]))
+	if err != nil {
+		panic("connector: an epoll connection cannot be a Tunnel: " + err.Error())
+	}
+	c.srv.putReadBuffer(c.rbuf)
+	c.rbuf, c.r, c.w, c.scanned, c.cur = nil, 0, 0, 0, nil
+	return waitConnOf(t)
+}
+
+// readerFunc is a read function as an io.Reader.
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// detach takes a cleartext connection of the portable connector away
+// from HTTP/1.1 (an h2c preface or upgrade): the bytes read past the
+// request head are kept in front of it.
+func (c *conn) detach() (net.Conn, io.Reader, bool) {
 	nc, err := c.io.release()
 	if err != nil {
 		c.close()
 		return nil, nil, false
 	}
-	br := bufio.NewReaderSize(c.restThen(nc), 16<<10)
+	br := c.restThen(nc)
 	c.srv.putReadBuffer(c.rbuf)
 	c.rbuf, c.r, c.w, c.cur = nil, 0, 0, nil
 	// The connection is the protocol's now; c keeps the books. Under the
@@ -232,6 +262,9 @@ func (h *handedConn) Track(goAway func()) bool {
 
 // Close implements Books.
 func (h *handedConn) Close() {
+	if wc, ok := h.nc.(*waitConn); ok {
+		wc.Close() // the connection's state is Closed already: c.close does nothing
+	}
 	h.c.close()
 	s := h.c.srv
 	s.mu.Lock()

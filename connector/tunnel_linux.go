@@ -149,3 +149,17 @@ func (t *fdTunnel) closeFD() {
 	netpoll.Close(t.f.FD)
 	t.f.c.srv.removeConn(t.f.c)
 }
+
+// closeWrite shuts the socket's sending side (waitConn.CloseWrite).
+func (t *fdTunnel) closeWrite() error {
+	if !t.enter() {
+		return net.ErrClosed
+	}
+	defer t.leave()
+	return netpoll.CloseWrite(t.f.FD)
+}
+
+// addrs returns the socket's local and remote addresses (waitConn's).
+func (t *fdTunnel) addrs() (local, remote net.Addr) {
+	return t.f.Local, net.TCPAddrFromAddrPort(t.f.Remote)
+}

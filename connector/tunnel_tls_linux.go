@@ -268,3 +268,14 @@ func (tt *tlsTunnel) Close() error {
 	tt.leave()
 	return nil
 }
+
+// closeWrite says close_notify (waitConn.CloseWrite); the socket's
+// sending side stays open for what waits in out.
+func (tt *tlsTunnel) closeWrite() error {
+	if !tt.enter() {
+		return net.ErrClosed
+	}
+	defer tt.leave()
+	tt.t.closeNotify()
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -45,6 +47,39 @@ func dialH2C(t *testing.T, addr string, settings ...xhttp2.Setting) *h2Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startH2Client(t, nc, settings...)
+}
+
+// dialH2TLS opens an HTTP/2 connection over TLS (ALPN "h2") with cfg, as
+// dialH2C does in cleartext.
+func dialH2TLS(t *testing.T, addr string, cfg *tls.Config, settings ...xhttp2.Setting) *h2Client {
+	t.Helper()
+	cfg = cfg.Clone()
+	cfg.NextProtos = []string{"h2"}
+	nc, err := tls.Dial("tcp", addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := nc.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("ALPN chose %q", p)
+	}
+	return startH2Client(t, nc, settings...)
+}
+
+// dialMode opens a connection to s, served in mode modes.H2C or modes.H2,
+// as dialH2C or dialH2TLS does.
+func dialMode(t *testing.T, s *modes.Server, settings ...xhttp2.Setting) *h2Client {
+	t.Helper()
+	addr := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
+	if s.Mode == modes.H2 {
+		return dialH2TLS(t, addr, s.ClientTLS, settings...)
+	}
+	return dialH2C(t, addr, settings...)
+}
+
+// startH2Client sends the preface and SETTINGS on nc.
+func startH2Client(t *testing.T, nc net.Conn, settings ...xhttp2.Setting) *h2Client {
+	t.Helper()
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(20 * time.Second))
 	if _, err := io.WriteString(nc, xhttp2.ClientPreface); err != nil {

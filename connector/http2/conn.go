@@ -16,6 +16,7 @@ import (
 	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/owner"
@@ -60,19 +61,27 @@ const (
 	// h2MaxQueued it keeps a client that opens its windows a byte at a
 	// time from making the server queue a frame per byte.
 	h2MaxFrames = 4096
+	// h2FramesPerRun bounds the frames a reader on a Waiter handles in one
+	// run, which may be on the selector's goroutine (see errH2Yield).
+	h2FramesPerRun = 64
 )
 
 // serverConn is one HTTP/2 connection.
 //
-// Goroutines: the reader goroutine (serve) is the connection's producer. It
-// reads every frame and handles it at once without ever waiting for
-// anything but the socket: SETTINGS, PING, WINDOW_UPDATE, RST_STREAM,
+// Goroutines: the reader (read) is the connection's producer. It reads
+// every frame and handles it at once without ever waiting for anything
+// but the socket: SETTINGS, PING, WINDOW_UPDATE, RST_STREAM,
 // GOAWAY and PRIORITY only change state and queue answers; DATA goes into
 // a bounded body buffer; a complete request head becomes a stream handed to
 // the executor. Handlers never run on it, so a handler waiting for a
 // flow-control window cannot stop the WINDOW_UPDATE that would free it (the
-// HTTP/2 deadlock of "Eat What You Kill without Starvation"). A writer
-// goroutine runs only while frames are queued; it owns the framer's write
+// HTTP/2 deadlock of "Eat What You Kill without Starvation"). On a
+// connector.Waiter (the epoll connector's connections) the reader runs
+// only while frames come: when the socket has nothing more it returns,
+// and the Waiter's callback starts it again on a goroutine of its own,
+// never one queued behind the executor's work; elsewhere it is one goroutine
+// waiting on the socket for the connection's life. A writer goroutine
+// runs only while frames are queued; it owns the framer's write
 // side and the HPACK encoder. A stream whose request is suspended holds
 // no goroutine. Everything both sides touch is under mu.
 type serverConn struct {
@@ -89,7 +98,12 @@ type serverConn struct {
 
 	// The reader's own: checked by readG in tests.
 	readG    owner.Goroutine
-	br       *bufio.Reader
+	wait     connector.Waiter // nc, if it can wait without the reader's goroutine
+	wake     func()           // starts the reader again: wait's callback
+	src      io.Reader        // the connection's bytes (connector.Handover.Reader)
+	br       *bufio.Reader    // reads src and holds a whole frame; pooled while the reader waits with it empty
+	prefaced bool             // the client preface was read
+	started  bool             // and its SETTINGS frame: the connection runs
 	fr       *xhttp2.Framer
 	maxID    uint32  // the highest stream id the client opened
 	upgraded *stream // the request that asked for h2c, to serve first
@@ -158,19 +172,20 @@ func newServerConn(srv *Server, h *connector.Handover) *serverConn {
 		remote:  h.RemoteAddr,
 		local:   h.LocalAddr,
 		tls:     h.TLS,
-		br:      h.Reader,
+		src:     h.Reader,
 		streams: make(map[uint32]*stream),
 		sendWin: 65535,
 		recvWin: h2ConnWindow,
 		peer:    h2Settings{initialWindow: 65535, maxFrame: 16384, headerTable: 4096},
 	}
 	hc.cond.L = &hc.mu
-	hc.fr = xhttp2.NewFramer(nil, hc.br)
+	hc.wait, _ = h.Conn.(connector.Waiter)
+	hc.wake = hc.read
+	hc.fr = xhttp2.NewFramer(nil, frameSource{hc})
 	hc.fr.SetMaxReadFrameSize(h2MaxFrame)
 	hc.fr.SetReuseFrames()
 	hc.hdec = hc.newHeaderDecoder()
-	hc.bw = bufio.NewWriterSize(socketWriter{hc}, 16<<10)
-	hc.wfr = xhttp2.NewFramer(hc.bw, nil)
+	hc.wfr = xhttp2.NewFramer(frameSink{hc}, nil)
 	hc.henc = hpack.NewEncoder((*appendWriter)(&hc.hbuf))
 	return hc
 }
@@ -191,18 +206,9 @@ func (e h2ConnectionError) Error() string {
 	return "http2: connection error " + e.code.String() + ": " + e.reason
 }
 
-// serve is the reader goroutine: it runs the connection until it ends.
+// serve starts the connection: its SETTINGS, the upgraded request if any,
+// and the reader.
 func (hc *serverConn) serve() {
-	hc.readG.Acquire()
-	defer hc.readG.Release()
-	defer func() {
-		if p := recover(); p != nil {
-			// A bug in this package: the connection ends, the process
-			// goes on, as for HTTP/1.1.
-			hc.log.Error("http2: panic serving a connection", "panic", p)
-			hc.end(h2ConnectionError{xhttp2.ErrCodeInternal, "internal error"})
-		}
-	}()
 	hc.nc.SetDeadline(time.Time{})
 	tracked := hc.books.Track(hc.shutdown)
 	hc.mu.Lock()
@@ -220,28 +226,90 @@ func (hc *serverConn) serve() {
 		hc.upgraded = nil
 		hc.dispatch(st)
 	}
+	hc.nc.SetReadDeadline(time.Now().Add(hc.lim.ReadHeaderTimeout)) // for the preface
+	hc.read()
+}
 
-	err := hc.readPreface()
-	if err == nil {
-		err = hc.readLoop()
+// read runs the reader until the connection ends or, on a Waiter, until
+// the socket has nothing more for now: it then leaves the Waiter its
+// callback, which runs it again when bytes come, the read deadline passes
+// or the connection closes.
+//
+// The reader's buffer goes back to the server's pool while it waits with
+// nothing in it, so that a quiet connection keeps none.
+func (hc *serverConn) read() {
+	hc.readG.Acquire()
+	if hc.br == nil {
+		hc.br = hc.srv.getReader(hc.src)
 	}
-	hc.end(err)
+	err := hc.readFrames()
+	if hc.wait == nil {
+		hc.end(err)
+		hc.readG.Release()
+		return
+	}
+	switch {
+	case errors.Is(err, api.ErrWouldBlock):
+		if hc.br.Buffered() == 0 {
+			hc.srv.putReader(hc.br)
+			hc.br = nil
+		}
+		hc.readG.Release()
+		hc.wait.NotifyReadable(hc.wake)
+		return
+	case err == errH2Yield:
+		hc.readG.Release()
+		go hc.read()
+		return
+	}
+	hc.srv.putReader(hc.br)
+	hc.br = nil
+	hc.readG.Release()
+	go hc.end(err)
+}
+
+// frameSource is what the reader's framer reads: the reader's buffer,
+// which readFrame filled with the whole frame first.
+type frameSource struct{ hc *serverConn }
+
+func (s frameSource) Read(p []byte) (int, error) { return s.hc.br.Read(p) }
+
+// readFrames reads the preface, then frames, until an error.
+func (hc *serverConn) readFrames() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// A bug in this package: the connection ends, the process
+			// goes on, as for HTTP/1.1.
+			hc.log.Error("http2: panic serving a connection", "panic", p)
+			err = h2ConnectionError{xhttp2.ErrCodeInternal, "internal error"}
+		}
+	}()
+	if !hc.started {
+		if err := hc.readPreface(); err != nil {
+			return err
+		}
+	}
+	return hc.readLoop()
 }
 
 // readPreface reads the client preface and its first SETTINGS frame.
 func (hc *serverConn) readPreface() error {
-	hc.nc.SetReadDeadline(time.Now().Add(hc.lim.ReadHeaderTimeout))
-	var buf [len(xhttp2.ClientPreface)]byte
-	if _, err := io.ReadFull(hc.br, buf[:]); err != nil {
-		return err
+	if !hc.prefaced {
+		b, err := hc.br.Peek(len(xhttp2.ClientPreface))
+		if err != nil {
+			return err
+		}
+		if string(b) != xhttp2.ClientPreface {
+			return h2ConnectionError{xhttp2.ErrCodeProtocol, "bad client preface"}
+		}
+		hc.br.Discard(len(b))
+		hc.prefaced = true
 	}
-	if string(buf[:]) != xhttp2.ClientPreface {
-		return h2ConnectionError{xhttp2.ErrCodeProtocol, "bad client preface"}
-	}
-	f, err := hc.fr.ReadFrame()
+	f, err := hc.readFrame()
 	if err != nil {
 		return hc.frameError(err)
 	}
+	hc.started = true
 	sf, ok := f.(*xhttp2.SettingsFrame)
 	if !ok || sf.IsAck() {
 		return h2ConnectionError{xhttp2.ErrCodeProtocol, "the client preface lacks SETTINGS"}
@@ -254,7 +322,10 @@ func (hc *serverConn) readPreface() error {
 
 // readLoop reads and handles frames until the connection ends.
 func (hc *serverConn) readLoop() error {
-	for {
+	for n := 0; ; n++ {
+		if n == h2FramesPerRun && hc.wait != nil {
+			return errH2Yield
+		}
 		f, err := hc.readFrame()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {

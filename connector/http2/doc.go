@@ -14,11 +14,17 @@
 // bodies, the h2c upgrade, GOAWAY on Shutdown and the limits that protect
 // the server from abusive peers.
 //
-// Per connection a reader goroutine (conn.go, the connection's producer)
-// handles every frame without waiting for anything but the socket, a
-// writer goroutine (write.go) runs while frames are queued, handlers run
-// on the executor, and a stream whose request is suspended holds no
-// goroutine. A Handler that maps requests first (connector.Preparer) maps
+// Per connection a reader (conn.go, the connection's producer) handles
+// every frame without waiting for anything but the socket, a writer
+// goroutine (write.go) runs while frames are queued, handlers run on the
+// executor, and a stream whose request is suspended holds no goroutine.
+// On the epoll connector the connection is a connector.Waiter: the reader
+// runs only while frames come (on the selector's goroutine, for at most
+// h2FramesPerRun frames at a time, or on one of its own), and an idle
+// connection holds no goroutine and no buffer, its reader's and writer's
+// back in the Server's pools; elsewhere the reader is a goroutine for the
+// connection's life. A frame is handled only once all of it came, so the
+// reader never waits in the middle of one. A Handler that maps requests first (connector.Preparer) maps
 // each on the reader, and one whose request must wait for its turn
 // (Admitter, admit.go) keeps it there without a goroutine. The connector's facts arrive in a connector.Handover: the
 // net.Conn and the bytes already read, the upgraded request, addresses,

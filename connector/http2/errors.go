@@ -39,6 +39,10 @@ var (
 	// errH2Done ends the reader after a graceful GOAWAY once no stream is
 	// left.
 	errH2Done = errors.New("http2: connection done")
+	// errH2Yield ends a run of the reader on a Waiter that handled
+	// h2FramesPerRun frames: it goes on on a goroutine of its own, so that
+	// a client that never pauses cannot keep the selector to itself.
+	errH2Yield = errors.New("http2: reader yields")
 	// errBodySettled is a request body read after the response finished,
 	// and a stream reset because its client kept sending such a body.
 	errBodySettled = errors.New("http2: request body read after the response finished")

@@ -55,19 +55,36 @@ func (hc *serverConn) newHeaderDecoder() *hpack.Decoder {
 	return d
 }
 
-// readFrame reads the next frame. A HEADERS frame starts the head timer
-// before its payload is read, unless the whole block is already buffered.
+// h2FrameHeaderLen is the length of a frame's header.
+const h2FrameHeaderLen = 9
+
+// readFrame reads the next frame once all of it is buffered: until then
+// it fails as the connection's read does (api.ErrWouldBlock on a Waiter,
+// a deadline), consuming nothing, so that the next call starts the frame
+// again. A HEADERS frame starts the head timer unless the whole block is
+// there at once.
 func (hc *serverConn) readFrame() (xhttp2.Frame, error) {
-	fh, err := hc.fr.ReadFrameHeader()
+	hdr, err := hc.br.Peek(h2FrameHeaderLen)
 	if err != nil {
 		return nil, err
 	}
-	if fh.Type == xhttp2.FrameHeaders && !hc.blk.active &&
-		(!fh.Flags.Has(xhttp2.FlagHeadersEndHeaders) || hc.br.Buffered() < int(fh.Length)) {
+	length := int(hdr[0])<<16 | int(hdr[1])<<8 | int(hdr[2])
+	typ, flags := xhttp2.FrameType(hdr[3]), xhttp2.Flags(hdr[4])
+	if typ == xhttp2.FrameHeaders && !hc.blk.active && hc.headBy.IsZero() &&
+		(!flags.Has(xhttp2.FlagHeadersEndHeaders) || hc.br.Buffered() < h2FrameHeaderLen+length) {
 		hc.mu.Lock()
 		hc.headBy = time.Now().Add(hc.lim.ReadHeaderTimeout)
 		hc.idleDeadlineLocked()
 		hc.mu.Unlock()
+	}
+	if length <= h2MaxFrame { // a larger one fails as soon as its header is read
+		if _, err := hc.br.Peek(h2FrameHeaderLen + length); err != nil {
+			return nil, err
+		}
+	}
+	fh, err := hc.fr.ReadFrameHeader()
+	if err != nil {
+		return nil, err
 	}
 	f, err := hc.fr.ReadFrameForHeader(fh)
 	var se xhttp2.StreamError

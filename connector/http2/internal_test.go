@@ -1,7 +1,6 @@
 package http2
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	xhttp2 "golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 )
@@ -88,7 +88,7 @@ func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settin
 	p.nc = cli
 	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
 	p.hc = newServerConn(&Server{}, &connector.Handover{
-		Conn: sc, Reader: bufio.NewReaderSize(sc, 16<<10),
+		Conn: sc, Reader: sc,
 		RemoteAddr: sc.RemoteAddr().String(), LocalAddr: sc.LocalAddr().String(),
 		Limits: cfg.Limits(), Logger: slog.Default(), Handler: h,
 		Execute: func(t dispatcher.Task) {
@@ -476,5 +476,67 @@ func TestH2HeadTimeout(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// waiterConn is a connection whose bytes are all in memory, served as the
+// epoll connector's are: a connector.Waiter. Writes are dropped.
+type waiterConn struct {
+	net.Conn // nil: what the reader does not use
+	in       *bytes.Reader
+}
+
+func (c *waiterConn) TryRead(p []byte) (int, error) {
+	if c.in.Len() == 0 {
+		return 0, api.ErrWouldBlock
+	}
+	return c.in.Read(p)
+}
+
+// Read is TryRead, as connector.Handover.Reader reads a Waiter.
+func (c *waiterConn) Read(p []byte) (int, error) { return c.TryRead(p) }
+
+func (c *waiterConn) NotifyReadable(func())            {}
+func (c *waiterConn) Write(p []byte) (int, error)      { return len(p), nil }
+func (c *waiterConn) Close() error                     { return nil }
+func (c *waiterConn) SetDeadline(time.Time) error      { return nil }
+func (c *waiterConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *waiterConn) SetWriteDeadline(time.Time) error { return nil }
+
+// A reader on a Waiter, which may run on the selector's goroutine, hands
+// the connection on after h2FramesPerRun frames rather than keep the
+// selector from its other connections while a client sends without pause.
+func TestH2ReaderYieldsOnAWaiter(t *testing.T) {
+	var in bytes.Buffer
+	in.WriteString(xhttp2.ClientPreface)
+	fr := xhttp2.NewFramer(&in, nil)
+	fr.WriteSettings()
+	for i := range 3 * h2FramesPerRun {
+		fr.WritePing(false, [8]byte{byte(i)})
+	}
+	wc := &waiterConn{in: bytes.NewReader(in.Bytes())}
+	hc := newServerConn(&Server{}, &connector.Handover{
+		Conn: wc, Reader: wc,
+		Limits: new(connector.Config).Limits(), Logger: slog.New(slog.DiscardHandler),
+		Execute: func(t dispatcher.Task) { go t.Run() },
+		Books:   pipeBooks{wc},
+	})
+	hc.readG.Acquire()
+	defer hc.readG.Release()
+	hc.br = hc.srv.getReader(hc.src)
+	runs := 0
+	for {
+		runs++
+		err := hc.readFrames()
+		if err == api.ErrWouldBlock {
+			break
+		}
+		if err != errH2Yield {
+			t.Fatalf("run %d: %v", runs, err)
+		}
+	}
+	// SETTINGS and 63 PINGs, 64 PINGs twice, the last PING and nothing.
+	if want := 4; runs != want {
+		t.Fatalf("%d frames read in %d runs, want %d", 1+3*h2FramesPerRun, runs, want)
 	}
 }

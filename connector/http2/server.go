@@ -1,6 +1,8 @@
 package http2
 
 import (
+	"bufio"
+	"io"
 	"sync"
 
 	"github.com/wharf-go/wharf/api"
@@ -12,7 +14,9 @@ import (
 // connector's Config.HTTP2. Its zero value is ready to use; it must not be
 // copied after first use.
 type Server struct {
-	bufs sync.Pool // *[]byte of capacity h2MaxFrame, that response data is gathered in
+	bufs    sync.Pool // *[]byte of capacity h2MaxFrame, that response data is gathered in
+	readers sync.Pool // *bufio.Reader holding a whole frame, for connections' readers while they read
+	writers sync.Pool // *bufio.Writer of 16 KiB, for connections' writers while they write
 }
 
 var _ connector.Protocol = (*Server)(nil)
@@ -44,4 +48,36 @@ func (s *Server) getBuf() *[]byte {
 	}
 	b := make([]byte, 0, h2MaxFrame)
 	return &b
+}
+
+// getReader returns a reader of src whose buffer holds a frame of
+// h2MaxFrame and its header; give it back with putReader.
+func (s *Server) getReader(src io.Reader) *bufio.Reader {
+	if br, ok := s.readers.Get().(*bufio.Reader); ok {
+		br.Reset(src)
+		return br
+	}
+	return bufio.NewReaderSize(src, h2FrameHeaderLen+h2MaxFrame)
+}
+
+// putReader gives br back, whatever it still holds dropped.
+func (s *Server) putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	s.readers.Put(br)
+}
+
+// getWriter returns a 16 KiB buffered writer to w; give it back with
+// putWriter.
+func (s *Server) getWriter(w io.Writer) *bufio.Writer {
+	if bw, ok := s.writers.Get().(*bufio.Writer); ok {
+		bw.Reset(w)
+		return bw
+	}
+	return bufio.NewWriterSize(w, 16<<10)
+}
+
+// putWriter gives bw back, whatever it still holds dropped.
+func (s *Server) putWriter(bw *bufio.Writer) {
+	bw.Reset(nil)
+	s.writers.Put(bw)
 }

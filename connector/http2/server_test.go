@@ -22,6 +22,7 @@ import (
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -118,9 +119,15 @@ func (c *h2Client) get(t *testing.T, id uint32, path string, end bool, extra ...
 // Starvation" cannot happen: frames are read by the connection's own
 // goroutine, never by one the executor must supply).
 func TestH2FlowControlWaitDoesNotStarve(t *testing.T) {
+	for _, m := range []modes.Mode{modes.H2C, modes.H2} {
+		t.Run(string(m), func(t *testing.T) { testH2FlowControlWaitDoesNotStarve(t, m) })
+	}
+}
+
+func testH2FlowControlWaitDoesNotStarve(t *testing.T, m modes.Mode) {
 	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, MinWorkers: -1})
 	defer ex.Close(context.Background())
-	c := container.New(container.WithH2C(), container.WithExecutor(ex), container.WithLogger(wharftest.DiscardLogger()))
+	c := container.New(append(modes.Options(m), container.WithExecutor(ex), container.WithLogger(wharftest.DiscardLogger()))...)
 	big := strings.Repeat("x", 100<<10)
 	c.HandleFunc("/big", func(w api.Response, r *api.Request) error {
 		_, err := w.WriteString(big)
@@ -130,8 +137,7 @@ func TestH2FlowControlWaitDoesNotStarve(t *testing.T) {
 		_, err := w.WriteString("hello")
 		return err
 	})
-	addr := listen(t, c)
-	cl := dialH2C(t, addr, xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
+	cl := dialMode(t, modes.Start(t, m, c), xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
 	cl.get(t, 1, "/big", true)
 	cl.get(t, 3, "/hello", true)
 	ping := [8]byte{1, 2, 3}
@@ -190,26 +196,51 @@ func TestH2FlowControlWaitDoesNotStarve(t *testing.T) {
 	}
 }
 
+// parking serves requests by suspending each for a minute, keeping its
+// continuation for the test to resume, and answering "resumed" then.
+type parking struct {
+	mu      sync.Mutex
+	waiting []continuation.Continuation
+}
+
+func (p *parking) serve(w api.Response, r *api.Request) error {
+	cont := continuation.Of(r)
+	if cont.IsInitial() {
+		cont.SetTimeout(time.Minute)
+		return cont.SuspendThen(func(cont continuation.Continuation) {
+			p.mu.Lock()
+			p.waiting = append(p.waiting, cont)
+			p.mu.Unlock()
+		})
+	}
+	_, err := w.WriteString("resumed")
+	return err
+}
+
+// count is how many requests are suspended.
+func (p *parking) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.waiting)
+}
+
+// resumeAll resumes every suspended request.
+func (p *parking) resumeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, cont := range p.waiting {
+		cont.Resume()
+	}
+	p.waiting = nil
+}
+
 // Suspended HTTP/2 requests hold no goroutine: 200 streams suspended on
 // one connection cost the server none beyond the connection's reader.
 func TestH2SuspendedStreamsHoldNoGoroutine(t *testing.T) {
 	const n = 200
-	var mu sync.Mutex
-	var waiting []continuation.Continuation
+	var p parking
 	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
-	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
-		cont := continuation.Of(r)
-		if cont.IsInitial() {
-			cont.SetTimeout(time.Minute)
-			return cont.SuspendThen(func(cont continuation.Continuation) {
-				mu.Lock()
-				waiting = append(waiting, cont)
-				mu.Unlock()
-			})
-		}
-		_, err := w.WriteString("resumed")
-		return err
-	})
+	c.HandleFunc("/wait", p.serve)
 	addr := listen(t, c)
 	cl := dialH2C(t, addr)
 	// Warm up so that the executor's idle goroutines are counted in base.
@@ -221,11 +252,7 @@ func TestH2SuspendedStreamsHoldNoGoroutine(t *testing.T) {
 		ids[i] = uint32(3 + 2*i)
 		cl.get(t, ids[i], "/wait", true)
 	}
-	wharftest.WaitFor(t, "the requests to suspend", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(waiting) == n
-	})
+	wharftest.WaitFor(t, "the requests to suspend", func() bool { return p.count() == n })
 	wharftest.WaitFor(t, "the dispatches to return", func() bool {
 		ex := c.Stats().Executor
 		return ex.Busy == 0
@@ -234,15 +261,73 @@ func TestH2SuspendedStreamsHoldNoGoroutine(t *testing.T) {
 	if extra := runtime.NumGoroutine() - base - (ex.Workers - ex.Busy); extra > 5 {
 		t.Fatalf("%d goroutines more with %d suspended streams", extra, n)
 	}
-	mu.Lock()
-	for _, cont := range waiting {
-		cont.Resume()
-	}
-	mu.Unlock()
+	p.resumeAll()
 	for id, r := range cl.readResponses(t, ids...) {
 		if r.status != "200" || r.body.String() != "resumed" {
 			t.Fatalf("stream %d: %s %q (reset %v)", id, r.status, r.body.String(), r.rst)
 		}
+	}
+}
+
+// On the epoll connector an HTTP/2 connection holds no goroutine while
+// it waits for its client, over TLS and in cleartext: its reader runs
+// only while frames come. Connections idle after a request, and
+// connections whose one request is suspended, cost none; each still
+// answers when its client speaks again, and its resumed request.
+func TestH2IdleConnectionsHoldNoGoroutine(t *testing.T) {
+	const n = 150
+	for _, m := range []modes.Mode{modes.H2C, modes.H2} {
+		t.Run(string(m), func(t *testing.T) {
+			var p parking
+			c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+			c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+				_, err := w.WriteString("hello")
+				return err
+			})
+			c.HandleFunc("/wait", p.serve)
+			s := modes.Start(t, m, c)
+			dial := func() *h2Client { return dialMode(t, s) }
+			hello := func(cl *h2Client, id uint32) {
+				t.Helper()
+				cl.get(t, id, "/hello", true)
+				if r := cl.readResponses(t, id)[id]; r.status != "200" || r.body.String() != "hello" {
+					t.Fatalf("stream %d: %s %q", id, r.status, r.body.String())
+				}
+			}
+			hello(dial(), 1) // the executor's goroutines, counted in base
+			wharftest.WaitFor(t, "the warm-up to finish", func() bool { return c.Stats().Executor.Busy == 0 })
+			held := func() int {
+				ex := c.Stats().Executor
+				return runtime.NumGoroutine() - (ex.Workers - ex.Busy)
+			}
+			base := held()
+			idle := make([]*h2Client, n)
+			for i := range idle {
+				idle[i] = dial()
+				hello(idle[i], 1)
+			}
+			suspended := make([]*h2Client, n)
+			for i := range suspended {
+				suspended[i] = dial()
+				suspended[i].get(t, 1, "/wait", true)
+			}
+			wharftest.WaitFor(t, "the requests to suspend", func() bool { return p.count() == n })
+			var extra int
+			wharftest.WaitFor(t, "the readers to let go of their goroutines", func() bool {
+				extra = held() - base
+				return extra <= 10
+			})
+			t.Logf("%d connections: %d goroutines more than before them", 2*n, extra)
+			for _, cl := range idle {
+				hello(cl, 3)
+			}
+			p.resumeAll()
+			for i, cl := range suspended {
+				if r := cl.readResponses(t, 1)[1]; r.status != "200" || r.body.String() != "resumed" {
+					t.Fatalf("connection %d: %s %q", i, r.status, r.body.String())
+				}
+			}
+		})
 	}
 }
 

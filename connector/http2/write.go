@@ -99,8 +99,11 @@ func (hc *serverConn) startWriterLocked() {
 
 // writeLoop is the writer goroutine: it writes what is queued, in batches
 // with one flush each, and ends when the queue is empty.
+//
+// Its buffer is the server's between runs: an idle connection keeps none.
 func (hc *serverConn) writeLoop() {
 	hc.writeG.Acquire()
+	hc.bw = hc.srv.getWriter(socketWriter{hc})
 	timeout := hc.lim.WriteTimeout
 	lingered := false
 	for {
@@ -114,6 +117,8 @@ func (hc *serverConn) writeLoop() {
 			continue
 		}
 		if len(hc.ctrl) == 0 && len(hc.frames) == 0 {
+			hc.srv.putWriter(hc.bw) // flushed: the batch before ended with Flush
+			hc.bw = nil
 			hc.writeG.Release()
 			hc.writing = false
 			hc.cond.Broadcast()
@@ -172,6 +177,8 @@ func (hc *serverConn) writeLoop() {
 			if hc.err == nil {
 				hc.err = err
 			}
+			hc.srv.putWriter(hc.bw) // what it holds will never go out
+			hc.bw = nil
 			hc.writeG.Release()
 			hc.writing = false
 			hc.cond.Broadcast()
@@ -183,6 +190,12 @@ func (hc *serverConn) writeLoop() {
 		hc.mu.Unlock()
 	}
 }
+
+// frameSink is what the writer's framer writes to: the writer's buffer
+// of the run under way.
+type frameSink struct{ hc *serverConn }
+
+func (s frameSink) Write(p []byte) (int, error) { return s.hc.bw.Write(p) }
 
 // writeFrame writes one frame into the buffered writer; header blocks are
 // encoded here.
