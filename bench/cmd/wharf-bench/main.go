@@ -45,6 +45,7 @@ type Config struct {
 	CPUN            int64         // n of the /cpu scenario
 	MemConns        int           // long-poll connections of the memory test
 	MemTLSConns     int           // of its second and third runs of Wharf, over TLS: long polls, then idle connections (0: none)
+	MemProtoConns   int           // connections of Wharf's memory test over h2c, HTTP/2 over TLS and HTTP/3 (0: none)
 	MemSettle       time.Duration // wait after the last long poll is sent
 	MemDelay        time.Duration // the long poll's ms
 	ServerCPU       int
@@ -66,7 +67,7 @@ type Config struct {
 func defaultConfig() Config {
 	return Config{
 		Duration: 5 * time.Second, Warmup: time.Second, Rounds: 2, Threads: 2, Timeout: 5 * time.Second,
-		CPUN: 100000, MemConns: 10000, MemTLSConns: 3000, MemSettle: 2 * time.Second, MemDelay: 20 * time.Second,
+		CPUN: 100000, MemConns: 10000, MemTLSConns: 3000, MemProtoConns: 2000, MemSettle: 2 * time.Second, MemDelay: 20 * time.Second,
 		ServerCPU: 0, ClientCPU: 1, QuietWait: time.Minute, GoroutineBudget: 16, Servers: slices.Clone(serverNames),
 		ChatDuration: 10 * time.Second, WSIdleConns: 5000, SlowDL: SlowDLConfig{Count: 1000, Size: 4 << 20, Rate: 256 << 10, RcvBuf: 64 << 10, MSS: 1460},
 	}
@@ -119,18 +120,19 @@ func scenarios(cpuN int64) []Scenario {
 
 // Results is everything a run measured.
 type Results struct {
-	Env       Env
-	Config    Config
-	Scenarios []ScenarioResult
-	Memory    []MemoryResult
-	SlowDL    []SlowDLResult // nil when skipped
-	Chat      *ChatResult    // nil when skipped
-	WSIdle    *WSIdleResult  // nil when skipped (with the chat)
-	H2        []H2Result     // nil when skipped
-	QoS       *QoSResult     // nil when skipped
-	Elapsed   time.Duration
-	Budget    time.Duration
-	QuietWait time.Duration // spent waiting for a quiet machine
+	Env         Env
+	Config      Config
+	Scenarios   []ScenarioResult
+	Memory      []MemoryResult
+	ProtoMemory []ProtoMemoryResult // nil when skipped
+	SlowDL      []SlowDLResult      // nil when skipped
+	Chat        *ChatResult         // nil when skipped
+	WSIdle      *WSIdleResult       // nil when skipped (with the chat)
+	H2          []H2Result          // nil when skipped
+	QoS         *QoSResult          // nil when skipped
+	Elapsed     time.Duration
+	Budget      time.Duration
+	QuietWait   time.Duration // spent waiting for a quiet machine
 }
 
 // ScenarioResult holds every measured run of one scenario.
@@ -174,6 +176,7 @@ func run() error {
 	fs.Int64Var(&cfg.CPUN, "cpu-n", cfg.CPUN, "n of the /cpu scenario")
 	fs.IntVar(&cfg.MemConns, "mem-conns", cfg.MemConns, "suspended long-poll connections in the memory test")
 	fs.IntVar(&cfg.MemTLSConns, "mem-tls-conns", cfg.MemTLSConns, "suspended long polls over TLS in the memory test's second run of Wharf, and idle TLS connections in its third (-tls; 0 for none)")
+	fs.IntVar(&cfg.MemProtoConns, "mem-proto-conns", cfg.MemProtoConns, "connections of Wharf's memory test over h2c, HTTP/2 over TLS and HTTP/3: idle, then with a long poll suspended on each (0 for none)")
 	fs.DurationVar(&cfg.MemSettle, "mem-settle", cfg.MemSettle, "wait after the last long poll was sent before measuring")
 	fs.DurationVar(&cfg.MemDelay, "mem-delay", cfg.MemDelay, "how long each long poll asks to wait (/delay?ms=)")
 	fs.IntVar(&cfg.ServerCPU, "server-cpu", cfg.ServerCPU, "CPU the servers are pinned to")
@@ -411,6 +414,9 @@ func (cfg Config) memoryRuns() int {
 	if cfg.MemTLSConns > 0 && slices.Contains(cfg.Servers, "wharf") {
 		n += 2 // over TLS: long polls, then idle connections
 	}
+	if cfg.MemProtoConns > 0 && slices.Contains(cfg.Servers, "wharf") {
+		n += 2 * len(memoryProtos) // HTTP/2 and HTTP/3: each measures twice, idle and suspended
+	}
 	return n
 }
 
@@ -573,6 +579,21 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 				}
 				logf("memory %-8s %d/%d connections open (long polls, or idle over TLS): RSS %d → %d KiB, %.2f KiB per connection; goroutines %d → %d (%s)",
 					label(name), m.Opened, m.Conns, m.BaselineKiB, m.LoadedKiB, m.PerConnKiB(), m.BaselineGoroutines, m.LoadedGoroutines, m.GoroutineSource)
+			}
+		}
+		if cfg.MemProtoConns > 0 && slices.Contains(cfg.Servers, "wharf") {
+			for _, proto := range memoryProtos {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				m := protoMemoryTest(ctx, cfg, proto, bins["wharf"])
+				res.ProtoMemory = append(res.ProtoMemory, m)
+				if m.Err != "" {
+					logf("memory Wharf %-3s FAILED: %s", proto, m.Err)
+					continue
+				}
+				logf("memory Wharf %-3s %d connections: RSS %d → %d KiB idle (%.2f KiB, %.2f KiB live each) → %d KiB with a long poll on each (%.2f KiB, %.2f KiB live each); goroutines %d → %d → %d",
+					proto, m.Opened, m.BaselineKiB, m.IdleKiB, m.IdlePerConnKiB(), m.IdleLivePerConnKiB(), m.SuspendKiB, m.SuspendPerConnKiB(), m.SuspendLivePerConnKiB(), m.BaselineG, m.IdleG, m.SuspendG)
 			}
 		}
 	}

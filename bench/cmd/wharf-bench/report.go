@@ -356,6 +356,10 @@ func renderMarkdown(res *Results) string {
 		p("%s", memoryAccounting)
 	}
 
+	if res.ProtoMemory != nil {
+		renderProtoMemory(p, res.ProtoMemory, res.Config)
+	}
+
 	renderStatic(p, res)
 
 	if res.H2 != nil {
@@ -452,6 +456,7 @@ func targets(res *Results) []target {
 		t.status = verdict(m.LoadedGoroutines <= bound)
 	}
 	ts = append(append(append(ts, t), chatTargets(res)...), wsIdleTargets(res)...)
+	ts = append(ts, protoMemoryTargets(res)...)
 	ts = append(ts, qosTargets(res)...)
 	return append(ts, staticTargets(res)...)
 }
@@ -593,23 +598,21 @@ crypto/tls's, as above: only a record layer of Wharf's own (crypto/tls's
 buffers to the traffic, and that is a cryptographic protocol implementation
 this project has not taken on.
 
-Over HTTP/2, by hand the same day (` + "`" + `h2load -c 100 -m 100 -n 10000` + "`" + ` on
-` + "`" + `/delay?ms=20000` + "`" + `: 10,000 suspended streams on 100 connections): RSS
-2.86 KiB per suspended stream over h2c (` + "`" + `-h2c` + "`" + `) and 2.84 KiB over TLS
-(` + "`" + `-tls` + "`" + `), each connection's cost, TLS included, spread over its 100
-streams; goroutines 7 → 121 and 7 → 122: one reader goroutine per HTTP/2
-connection, none per stream.
-
-Idle connections, by hand on 2026-12-03 after TLS moved onto the epoll
-connector (` + "`" + `examples/hello` + "`" + `; a Go client on x/net/http2's ` + "`" + `ClientConn` + "`" + `,
-2,000 connections, each one ` + "`" + `GET /hello` + "`" + ` then idle): HTTP/2 over TLS
-**58.11 KiB** RSS per idle connection, h2c **23.38 KiB**, goroutines 9 →
-2,008 and 7 → 2,007: one reader goroutine per connection, which the
-HTTP/1.1 connections beside them no longer have (16.89 KiB per idle TLS
-connection, no goroutine: the table above). The reader's goroutine and its
-16 KiB buffered reader, the framer's write buffer and the two HPACK
-tables are the HTTP/2 server's per connection; moving its reading onto
-the selectors, as HTTP/1.1's, is what remains of part 4 of issue 17.
+HTTP/2 (the table "Memory over HTTP/2 and HTTP/3" below, measured since
+2026-12-03): on the epoll connector an HTTP/2 connection, over TLS or
+h2c, holds no goroutine while it waits. Its reader runs only while frames
+come, on the selector's goroutine (at most 64 frames at a time) or one of
+its own, and a frame is handled only once all of it came; the reader's
+16 KiB buffer and the writer's go back to the server's pools between
+runs. By hand, on ` + "`" + `examples/hello` + "`" + ` with 2,000 connections each one
+` + "`" + `GET /hello` + "`" + ` then idle, before and after that change (same client):
+over TLS **56.93 → 22.57 KiB** RSS per idle connection, h2c **24.93 →
+8.68 KiB**, goroutines 2,008 → 6 and 2,007 → 7. What remains per idle
+connection is the HTTP/2 server's state (its two HPACK tables, the
+framers, the stream map) and, over TLS, crypto/tls's, as above. A
+suspended stream adds its stream, request and exchange to the connection
+it is on: the table's "a suspended request adds". On the portable connector
+the reader is still a goroutine for the connection's life.
 
 Over HTTP/3, by hand on 2026-12-03 (` + "`" + `examples/hello -tls -h3` + "`" + `; a Go client on
 quic-go's ` + "`" + `http3.Transport` + "`" + `, 100 QUIC connections with 100 streams each, the
