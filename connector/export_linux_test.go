@@ -16,6 +16,14 @@ func WaitConn(t api.Tunnel) interface {
 	return waitConnOf(t)
 }
 
+// WritesWaiting counts the Writes of c, a WaitConn, waiting for the socket.
+func WritesWaiting(c net.Conn) int {
+	wc := c.(*waitConn)
+	wc.mu.Lock()
+	defer wc.mu.Unlock()
+	return wc.wwaiting
+}
+
 // HeldIdleTimers counts the epoll connections holding a suspended request
 // (detached) that keep an idle timer.
 func HeldIdleTimers(s *Server) int {

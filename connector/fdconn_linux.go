@@ -36,6 +36,10 @@ type fdConn struct {
 	wgen     uint32 // which wait wt bounds: a stale firing finds it moved on
 	wArmed   bool   // wt is scheduled
 	wexpired bool
+	// startNow says onRead starts at once, never behind the executor's
+	// work: the connection was handed over (waitConn), and its reader is
+	// what the executor's handlers may wait for. Under Mu.
+	startNow bool
 
 	idle         timerwheel.Timer // idle and header timeouts while no goroutine serves, in the selector's wheel
 	idleArmed    bool             // idle is scheduled
@@ -58,6 +62,7 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	if f.onRead != nil && canRead {
 		onReadCB, f.onRead = f.onRead, nil
 	}
+	startNow := f.startNow
 	onWriteCB := f.takeOnWriteLocked(f.Writable || f.Broken)
 	if canRead && f.c.fire(evReadable) {
 		readHead = true // the connection is this goroutine's now
@@ -71,13 +76,17 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	f.Mu.Unlock()
 	wake.Signal()
 	if onReadCB != nil {
-		if f.tls != nil {
-			// Its read may wait for crypto/tls's write lock (tls_linux.go);
-			// and it must not wait behind handlers that wait for it (an
-			// HTTP/2 handler for a WINDOW_UPDATE its reader would read).
-			f.c.srv.goNow(dispatcher.Task{Run: onReadCB})
-		} else {
+		switch {
+		case f.tls == nil:
 			onReadCB()
+		case startNow:
+			// Its read may wait for crypto/tls's write lock (tls_linux.go),
+			// and handlers may wait for it (an HTTP/2 handler for the
+			// WINDOW_UPDATE its reader would read): not on the executor.
+			f.c.srv.goNow(dispatcher.Task{Run: onReadCB})
+		default:
+			// Its read may wait for crypto/tls's write lock (tls_linux.go).
+			f.c.srv.execute(dispatcher.Task{Run: onReadCB})
 		}
 	}
 	if onWriteCB != nil {

@@ -159,6 +159,19 @@ func (t *fdTunnel) closeWrite() error {
 	return netpoll.CloseWrite(t.f.FD)
 }
 
+// handOver marks the Tunnel as a hand-over's (waitConn): its read
+// callbacks start at once, never behind the executor's work
+// (fdConn.startNow).
+func (t *fdTunnel) handOver() {
+	t.f.Mu.Lock()
+	t.f.startNow = true
+	t.f.Mu.Unlock()
+}
+
+// abortWrites is for a write that failed on its deadline (waitConn's):
+// nothing of cleartext waits in the Tunnel.
+func (t *fdTunnel) abortWrites(error) {}
+
 // addrs returns the socket's local and remote addresses (waitConn's).
 func (t *fdTunnel) addrs() (local, remote net.Addr) {
 	return t.f.Local, net.TCPAddrFromAddrPort(t.f.Remote)

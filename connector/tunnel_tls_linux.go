@@ -43,6 +43,7 @@ type tlsTunnel struct {
 	failed  error         // a socket write failed: every write fails so
 	linger  bool          // Close came with out not drained: writable ends the connection
 	lingerT time.Duration // how long writable may take for that
+	inline  bool          // the caller's write callbacks only signal (waitConn's): call them where writability is seen
 }
 
 var _ api.Tunnel = (*tlsTunnel)(nil)
@@ -203,29 +204,42 @@ func (tt *tlsTunnel) writable() {
 	if tt.linger {
 		tt.linger = false
 		failed := tt.failed != nil
-		user := tt.user
-		tt.user = nil
+		user, inline := tt.takeUserLocked()
 		tt.mu.Unlock()
 		if !failed {
 			tt.t.closeNotify()
 		}
 		tt.f.letGo()
-		tt.leave() // the op Close left to us: the descriptor closes now
-		if user != nil {
-			tt.Execute(user) // its writes fail: closed
-		}
+		tt.leave()               // the op Close left to us: the descriptor closes now
+		tt.runUser(user, inline) // its writes fail: closed
 		return
 	}
 	tt.handUserLocked()
 }
 
 // handUserLocked takes the caller's waiting callback, unlocks mu and runs
-// the callback on the executor.
+// it.
 func (tt *tlsTunnel) handUserLocked() {
-	user := tt.user
-	tt.user = nil
+	user, inline := tt.takeUserLocked()
 	tt.mu.Unlock()
-	if user != nil {
+	tt.runUser(user, inline)
+}
+
+// takeUserLocked takes the caller's waiting callback, if any, and whether
+// to run it at once (a hand-over's). mu is held.
+func (tt *tlsTunnel) takeUserLocked() (user func(), inline bool) {
+	user, tt.user = tt.user, nil
+	return user, tt.inline
+}
+
+// runUser runs the caller's callback taken by takeUserLocked: on the
+// executor, or at once for a hand-over's.
+func (tt *tlsTunnel) runUser(user func(), inline bool) {
+	switch {
+	case user == nil:
+	case inline:
+		user()
+	default:
 		tt.Execute(user)
 	}
 }
@@ -267,6 +281,29 @@ func (tt *tlsTunnel) Close() error {
 	tt.f.letGo()
 	tt.leave()
 	return nil
+}
+
+// handOver marks the Tunnel as a hand-over's (waitConn): beside what
+// fdTunnel.handOver does, its write callbacks, which only wake a waiting
+// Write, run where writability is seen rather than queue on the executor
+// behind the handlers that wait for that Write.
+func (tt *tlsTunnel) handOver() {
+	tt.fdTunnel.handOver()
+	tt.mu.Lock()
+	tt.inline = true
+	tt.mu.Unlock()
+}
+
+// abortWrites drops the ciphertext not sent yet, and fails every write
+// from now on with err: a write gave up on its deadline, so Close must not
+// linger to send what came before it.
+func (tt *tlsTunnel) abortWrites(err error) {
+	tt.mu.Lock()
+	if tt.failed == nil {
+		tt.failed = err
+	}
+	tt.out = nil
+	tt.mu.Unlock()
 }
 
 // closeWrite says close_notify (waitConn.CloseWrite); the socket's

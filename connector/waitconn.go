@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"errors"
 	"net"
 	"os"
 	"sync"
@@ -41,21 +42,43 @@ type Waiter interface {
 // The Tunnel's callback and the timer call fireRead, which calls whatever
 // NotifyReadable waits then: one that fires late, after another woke the
 // reader, wakes the reader's next wait for nothing, which the Waiter
-// allows (TryRead then finds nothing, and the reader waits again).
+// allows (TryRead then finds nothing, and the reader waits again). One
+// that fires while NotifyReadable still registers with the Tunnel is left
+// to NotifyReadable, which then starts the callback on a goroutine of its
+// own: the reader must not read while the Tunnel's NotifyReadable runs
+// (it reads the reader's state), nor run again inside its own
+// NotifyReadable.
 type waitConn struct {
-	t          api.Tunnel
-	closeWrite func() error // shuts the sending side: SHUT_WR, or close_notify over TLS
-	local      net.Addr
-	remote     net.Addr
-	fire       func() // fireRead, as the Tunnel's callback: made once
+	t      api.Tunnel
+	tunnel handedTunnel
+	local  net.Addr
+	remote net.Addr
+	fire   func() // fireRead, as the Tunnel's callback: made once
 
-	mu     sync.Mutex
-	rdl    time.Time   // the read deadline (zero: none)
-	wdl    time.Time   // the write deadline (zero: none)
-	rf     func()      // the reader's NotifyReadable callback while it waits; nil: none
-	rtimer *time.Timer // calls fireRead at the read deadline while the reader waits
-	wmoved chan bool   // a waiting Write hears that its deadline moved (buffered: one)
-	closed bool        // Close was called
+	mu       sync.Mutex
+	rdl      time.Time   // the read deadline (zero: none)
+	wdl      time.Time   // the write deadline (zero: none)
+	rf       func()      // the reader's NotifyReadable callback while it waits; nil: none
+	parking  bool        // NotifyReadable registers with the Tunnel: a firing is left to it
+	fired    bool        // a firing came while parking
+	rtimer   *time.Timer // calls fireRead at the read deadline while the reader waits
+	wmoved   chan bool   // a waiting Write hears that its deadline moved (buffered: one)
+	closed   bool        // Close was called
+	wwaiting int         // Writes waiting for the socket (tests look)
+}
+
+// handedTunnel is what a waitConn needs of its Tunnel beside api.Tunnel:
+// fdTunnel's and tlsTunnel's.
+type handedTunnel interface {
+	// handOver marks it as a hand-over's: its callbacks start at once.
+	handOver()
+	// closeWrite shuts the sending side: SHUT_WR, or close_notify over TLS.
+	closeWrite() error
+	// abortWrites drops what waits to be sent and fails later writes with
+	// err: a write gave up on its deadline.
+	abortWrites(err error)
+	// addrs returns the socket's addresses.
+	addrs() (local, remote net.Addr)
 }
 
 var (
@@ -66,11 +89,9 @@ var (
 // waitConnOf makes the waitConn of t, one of the epoll connector's
 // Tunnels.
 func waitConnOf(t api.Tunnel) *waitConn {
-	h := t.(interface {
-		closeWrite() error
-		addrs() (local, remote net.Addr)
-	})
-	c := &waitConn{t: t, closeWrite: h.closeWrite, wmoved: make(chan bool, 1)}
+	h := t.(handedTunnel)
+	h.handOver()
+	c := &waitConn{t: t, tunnel: h, wmoved: make(chan bool, 1)}
 	c.local, c.remote = h.addrs()
 	c.fire = c.fireRead
 	return c
@@ -95,14 +116,23 @@ func (c *waitConn) NotifyReadable(f func()) {
 		go f()
 		return
 	}
-	c.rf = f
+	c.rf, c.parking, c.fired = f, true, false
 	due := c.armReadLocked()
 	c.mu.Unlock()
-	if due {
-		go c.fireRead()
+	if !due {
+		c.t.NotifyReadable(c.fire)
+	}
+	c.mu.Lock()
+	c.parking = false
+	if !due && !c.fired {
+		c.mu.Unlock()
 		return
 	}
-	c.t.NotifyReadable(c.fire)
+	f = c.takeReadLocked()
+	c.mu.Unlock()
+	if f != nil {
+		go f()
+	}
 }
 
 // armReadLocked times the reader's wait by the read deadline; true when
@@ -126,18 +156,31 @@ func (c *waitConn) armReadLocked() (due bool) {
 	return false
 }
 
-// fireRead calls the reader's waiting callback, if any.
+// fireRead calls the reader's waiting callback, if any, or leaves it to
+// NotifyReadable while that runs.
 func (c *waitConn) fireRead() {
 	c.mu.Lock()
+	if c.parking {
+		c.fired = true
+		c.mu.Unlock()
+		return
+	}
+	f := c.takeReadLocked()
+	c.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// takeReadLocked takes the reader's waiting callback and stops its timer.
+// mu is held.
+func (c *waitConn) takeReadLocked() func() {
 	f := c.rf
 	c.rf = nil
 	if f != nil && c.rtimer != nil {
 		c.rtimer.Stop()
 	}
-	c.mu.Unlock()
-	if f != nil {
-		f()
-	}
+	return f
 }
 
 // Read waits, at most until the read deadline, for what TryRead reads.
@@ -164,6 +207,9 @@ func (c *waitConn) Write(p []byte) (int, error) {
 			return sent, err
 		}
 		if err := c.waitWritable(); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c.tunnel.abortWrites(err)
+			}
 			return sent, err
 		}
 	}
@@ -174,6 +220,14 @@ func (c *waitConn) Write(p []byte) (int, error) {
 func (c *waitConn) waitWritable() error {
 	ready := make(chan struct{}, 1)
 	c.t.NotifyWritable(func() { ready <- struct{}{} }, 0)
+	c.mu.Lock()
+	c.wwaiting++
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.wwaiting--
+		c.mu.Unlock()
+	}()
 	for {
 		c.mu.Lock()
 		wdl, closed := c.wdl, c.closed
@@ -239,7 +293,7 @@ func (c *waitConn) SetWriteDeadline(t time.Time) error {
 
 // CloseWrite ends the sending side: the peer reads the end of the stream
 // (over TLS, close_notify) while the connection still reads.
-func (c *waitConn) CloseWrite() error { return c.closeWrite() }
+func (c *waitConn) CloseWrite() error { return c.tunnel.closeWrite() }
 
 // Close closes the Tunnel, which sends what it took first, and calls a
 // parked reader back, whose TryRead then fails.

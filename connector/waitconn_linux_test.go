@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,7 @@ func TestWaitConnWriteDeadline(t *testing.T) {
 		go func() { failed <- writeTwice() }()
 		// Moved by another goroutine, the deadline ends the Write, which
 		// would otherwise wait for an hour.
+		wharftest.WaitFor(t, "the Write to wait for the socket", func() bool { return connector.WritesWaiting(wc) == 1 })
 		wc.SetWriteDeadline(time.Now())
 		select {
 		case err := <-failed:
@@ -180,4 +182,69 @@ func TestWaitConnCloseWrite(t *testing.T) {
 		}
 		wc.Close()
 	})
+}
+
+// A reader woken by another goroutine (a deadline moved into the past, as
+// Shutdown and a starved connection do) while NotifyReadable still
+// registers with the Tunnel reads only once that returned: under -race,
+// TryRead inside the callback must not race with the registration.
+func TestWaitConnWokenWhileParking(t *testing.T) {
+	eachTunnelKind(t, func(t *testing.T, useTLS bool) {
+		_, _, tun := openTunnel(t, useTLS)
+		wc := connector.WaitConn(tun)
+		buf := make([]byte, 64)
+		for i := range 300 {
+			wc.SetReadDeadline(time.Time{})
+			if _, err := wc.TryRead(buf); err != api.ErrWouldBlock {
+				t.Fatal(err)
+			}
+			woken := make(chan struct{})
+			start := make(chan struct{})
+			go func() {
+				<-start
+				spin(i % 7 * 300) // vary where in NotifyReadable the firing lands
+				wc.SetReadDeadline(time.Now().Add(-time.Second))
+			}()
+			close(start)
+			wc.NotifyReadable(func() {
+				wc.SetReadDeadline(time.Time{})
+				wc.TryRead(buf)
+				close(woken)
+			})
+			waitFor(t, "the reader woken by its deadline", woken)
+		}
+	})
+}
+
+// A Write that gave up on its deadline leaves nothing for Close to send:
+// over TLS the ciphertext the Tunnel took is dropped, so the socket goes
+// at once instead of lingering for the write timeout.
+func TestWaitConnCloseAfterWriteDeadline(t *testing.T) {
+	eachTunnelKind(t, func(t *testing.T, useTLS bool) {
+		ts, _, tun := openTunnel(t, useTLS)
+		wc := connector.WaitConn(tun)
+		big := make([]byte, 32<<20)
+		wc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		var err error
+		for range 2 { // over TLS the first is taken whole
+			if _, err = wc.Write(big); err != nil {
+				break
+			}
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("Write to a peer reading nothing: %v", err)
+		}
+		wc.Close()
+		wharftest.WaitFor(t, "the connection to close", func() bool { return ts.srv.Stats().Open == 0 })
+	})
+}
+
+// spin burns about n small steps of CPU, to shift one goroutine's timing
+// against another's without sleeping.
+func spin(n int) {
+	x := 0
+	for i := range n {
+		x += i
+	}
+	runtime.KeepAlive(x)
 }

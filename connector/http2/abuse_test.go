@@ -332,3 +332,38 @@ func TestH2RapidReset(t *testing.T) {
 		return runtime.NumGoroutine()-(ex.Workers-ex.Busy) <= base+10
 	})
 }
+
+// A flooding client that never reads is gone soon after the connection
+// error, over TLS as in cleartext: the writer gives up at h2GoAwayTimeout,
+// and what it had handed to the connection is dropped rather than waited
+// for until WriteTimeout.
+func TestH2FloodedConnectionCloses(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("too slow under the race detector")
+	}
+	for _, m := range []modes.Mode{modes.H2C, modes.H2} {
+		t.Run(string(m), func(t *testing.T) {
+			ending := make(chan struct{})
+			c := container.New(append(modes.Options(m), container.WithLogger(slog.New(&onMessage{msg: "http2: connection error", ch: ending})))...)
+			s := modes.Start(t, m, c)
+			cl := dialMode(t, s)
+			cl.nc.SetDeadline(time.Now().Add(time.Minute))
+			go func() {
+				bw := bufio.NewWriterSize(cl.nc, 4<<10)
+				fr := xhttp2.NewFramer(bw, nil)
+				for range 2_000_000 {
+					if fr.WritePing(false, [8]byte{}) != nil {
+						return
+					}
+				}
+				bw.Flush()
+			}()
+			select {
+			case <-ending:
+			case <-time.After(time.Minute):
+				t.Fatal("no connection error after two million unanswered PINGs")
+			}
+			wharftest.WaitFor(t, "the flooded connection to close", func() bool { return c.Stats().Connections.Open == 0 })
+		})
+	}
+}

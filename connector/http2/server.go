@@ -30,7 +30,9 @@ func (s *Server) CanUpgrade(req *api.RequestHead) bool {
 }
 
 // ServeConn implements connector.Protocol: it serves h as HTTP/2 until the
-// connection ends. The connection's goroutine becomes its reader.
+// connection ends, the calling goroutine reading its frames. On a
+// connector.Waiter it returns once the client has nothing more to say for
+// now; the Waiter's callbacks run the reader from then on.
 func (s *Server) ServeConn(h *connector.Handover) {
 	hc := newServerConn(s, h)
 	if h.Upgrade != nil {

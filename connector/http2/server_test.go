@@ -196,6 +196,48 @@ func testH2FlowControlWaitDoesNotStarve(t *testing.T, m modes.Mode) {
 	}
 }
 
+// A large response to a client that reads it, with one executor worker,
+// taken by the handler: the writer, which waits for the socket, is woken
+// where the socket drains, never by a task queued behind that handler
+// (which waits for the writer), over TLS as in cleartext.
+func TestH2LargeResponseWithOneWorker(t *testing.T) {
+	for _, m := range []modes.Mode{modes.H2C, modes.H2} {
+		t.Run(string(m), func(t *testing.T) {
+			ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, MinWorkers: -1})
+			defer ex.Close(context.Background())
+			c := container.New(append(modes.Options(m), container.WithExecutor(ex),
+				container.WithConnector(connector.Config{WriteTimeout: 5 * time.Second}),
+				container.WithLogger(wharftest.DiscardLogger()))...)
+			mib := strings.Repeat("x", 1<<20)
+			c.HandleFunc("/big", func(w api.Response, r *api.Request) error {
+				for range 16 {
+					if _, err := w.WriteString(mib); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			s := modes.Start(t, m, c)
+			resp, err := s.Client.Get(s.URL + "/big")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			one := make([]byte, 1)
+			if _, err := io.ReadFull(resp.Body, one); err != nil {
+				t.Fatal(err)
+			}
+			// The client pauses: the response backs up, the writer waits
+			// for the socket to drain and the handler for the writer.
+			time.Sleep(500 * time.Millisecond)
+			n, err := io.Copy(io.Discard, resp.Body)
+			if n++; err != nil || n != 16<<20 {
+				t.Fatalf("read %d of %d bytes: %v", n, 16<<20, err)
+			}
+		})
+	}
+}
+
 // parking serves requests by suspending each for a minute, keeping its
 // continuation for the test to resume, and answering "resumed" then.
 type parking struct {
