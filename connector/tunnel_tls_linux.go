@@ -206,12 +206,17 @@ func (tt *tlsTunnel) writable() {
 		failed := tt.failed != nil
 		user, inline := tt.takeUserLocked()
 		tt.mu.Unlock()
-		if !failed {
-			tt.t.closeNotify()
-		}
-		tt.f.letGo()
-		tt.leave()               // the op Close left to us: the descriptor closes now
-		tt.runUser(user, inline) // its writes fail: closed
+		// On a goroutine of its own: close_notify takes crypto/tls's write
+		// lock, which this goroutine may hold (a reader's alert, whose
+		// rawWrite found the socket writable and called writable at once).
+		go func() {
+			if !failed {
+				tt.t.closeNotify()
+			}
+			tt.f.letGo()
+			tt.leave()               // the op Close left to us: the descriptor closes now
+			tt.runUser(user, inline) // its writes fail: closed
+		}()
 		return
 	}
 	tt.handUserLocked()

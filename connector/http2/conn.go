@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -97,18 +98,19 @@ type serverConn struct {
 	tls     *tls.ConnectionState
 
 	// The reader's own: checked by readG in tests.
-	readG    owner.Goroutine
-	wait     connector.Waiter // nc, if it can wait without the reader's goroutine
-	wake     func()           // starts the reader again: wait's callback
-	src      io.Reader        // the connection's bytes (connector.Handover.Reader)
-	br       *bufio.Reader    // reads src and holds a whole frame; pooled while the reader waits with it empty
-	prefaced bool             // the client preface was read
-	started  bool             // and its SETTINGS frame: the connection runs
-	fr       *xhttp2.Framer
-	maxID    uint32  // the highest stream id the client opened
-	upgraded *stream // the request that asked for h2c, to serve first
-	hdec     *hpack.Decoder
-	blk      headerBlock // the header block being read (headers.go)
+	readG      owner.Goroutine
+	wait       connector.Waiter // nc, if it can wait without the reader's goroutine
+	wake       func()           // starts the reader again: wait's callback
+	src        io.Reader        // the connection's bytes (connector.Handover.Reader)
+	br         *bufio.Reader    // reads src and holds a whole frame; pooled while the reader waits with it empty
+	dispatched bool             // a request went to the executor in this run
+	prefaced   bool             // the client preface was read
+	started    bool             // and its SETTINGS frame: the connection runs
+	fr         *xhttp2.Framer
+	maxID      uint32  // the highest stream id the client opened
+	upgraded   *stream // the request that asked for h2c, to serve first
+	hdec       *hpack.Decoder
+	blk        headerBlock // the header block being read (headers.go)
 
 	mu        sync.Mutex
 	cond      sync.Cond // handlers waiting for a window or queue space; the close waiting for the writer
@@ -254,8 +256,18 @@ func (hc *serverConn) read() {
 			hc.srv.putReader(hc.br)
 			hc.br = nil
 		}
+		dispatched := hc.dispatched
+		hc.dispatched = false
 		hc.readG.Release()
 		hc.wait.NotifyReadable(hc.wake)
+		if dispatched {
+			// Let the handlers just handed to the executor run before this
+			// goroutine, often the selector's, reads on: started in a
+			// burst, each would start on a goroutine of its own and grow
+			// its stack (a fifth of the throughput of one request per
+			// connection at a time).
+			runtime.Gosched()
+		}
 		return
 	case err == errH2Yield:
 		hc.readG.Release()
@@ -667,6 +679,7 @@ func (hc *serverConn) dispatch(st *stream) {
 		}
 	}
 	hc.execute(st.task())
+	hc.dispatched = true
 }
 
 // resetStream sends RST_STREAM for id with code, closing the stream if it

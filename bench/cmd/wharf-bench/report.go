@@ -612,14 +612,16 @@ connection is the HTTP/2 server's state (its two HPACK tables, the
 framers, the stream map) and, over TLS, crypto/tls's, as above. A
 suspended stream adds its stream, request and exchange to the connection
 it is on: the table's "a suspended request adds". On the portable connector
-the reader is still a goroutine for the connection's life. What it costs
-in throughput, by hand with h2load against the binaries before and after
-(three interleaved rounds each, server and client pinned apart): with 100
-connections × 10 streams about the same in cleartext (0.97–1.00×) and 0.86–0.94×
-over TLS; with 1,000 connections × 1 stream, where every request wakes
-its connection's reader again, 0.70–0.81×, mostly in goroutines that
-start with small stacks (the handler's executor goroutines and the
-reader's) and grow them. x/net's Framer also keeps, for the connection's
+the reader is still a goroutine for the connection's life. What it did
+to throughput, by hand with h2load against the binaries before and after
+(three interleaved rounds each, server and client pinned apart): with
+100 connections × 10 streams 1.47–1.61× in cleartext and 0.92–0.98×
+over TLS; with 1,000 connections × 1 stream 0.94–1.00×; the suspended
+` + "`" + `/delay?ms=50` + "`" + ` with 100 × 100 0.96×. Once it has handed requests
+to the executor, a reader that runs out of frames yields its goroutine
+(often the selector's) before going on: without that, the handlers of a
+burst each started on a goroutine of their own and grew its stack, and
+1,000 × 1 ran at 0.70–0.81×. x/net's Framer also keeps, for the connection's
 life, a buffer as large as the largest frame it read and another as
 large as the largest it wrote: up to 32 KiB more on a connection that
 carried 16 KiB frames, which these idle figures (one small request each)
