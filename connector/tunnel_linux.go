@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/netpoll"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // fdTunnel is an epoll connection taken over as an api.Tunnel
@@ -122,6 +123,13 @@ func (t *fdTunnel) NotifyWritable(f func(), timeout time.Duration) {
 func (t *fdTunnel) Execute(f func()) {
 	t.f.c.srv.execute(dispatcher.Task{Run: f})
 }
+
+// TimerWheel returns the timer wheel of the selector polling the socket,
+// whose timers fire on the goroutine the Tunnel's events come from: a
+// WebSocket's pings and timeouts go in it. None of the Tunnel's methods
+// blocks there (over TLS too: a Close that says close_notify does it on
+// a goroutine of its own).
+func (t *fdTunnel) TimerWheel() *timerwheel.Wheel { return t.f.sel.wheel }
 
 // Close releases the socket from its selector (a read or write under way
 // fails, a waiting NotifyWritable is called), closes it once no system

@@ -14,6 +14,7 @@ import (
 	gws "github.com/gorilla/websocket"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 	"github.com/wharf-go/wharf/internal/wsframe"
 )
 
@@ -134,51 +135,61 @@ type CloseError = gws.CloseError
 // the frames then and runs the callbacks, one task at a time (work);
 // writes are made by whoever has something to send, without blocking,
 // and the rest goes when the tunnel says it takes more (flush); one
-// runtime timer serves the pings, the keep-alive, the idle and the close
-// timeouts (tick). A quiet connection holds no buffer either.
+// timer serves the pings, the keep-alive, the idle and the close timeouts
+// (tick): on the epoll connector it is filed in the timer wheel of the
+// selector that polls the connection, and fires there, so a quiet
+// connection costs no runtime timer either (timer.go). A quiet connection
+// holds no buffer.
 type Conn struct {
 	t      api.Tunnel
-	cfg    Config
+	cfg    *Config // shared by the connections of a Handler
 	req    *api.Request
 	h      Handler
 	sub    string
 	inline bool // the Handler is NonBlocking: work runs where readiness is told
 
-	mu          sync.Mutex
-	queue       []outgoing // messages waiting to be framed
-	ctrl        []outgoing // pings and pongs: framed ahead of queued messages
-	out         []byte     // framed bytes the tunnel has not taken yet
-	outKeep     int        // of out, the bytes of a frame the peer has begun to get: they go even when dropping
-	closing     bool       // Close, CloseNow or Abort was called, or reading ended: no more Sends
-	sendClose   bool       // once closing: a close frame is to go out (not after Abort or a lost connection)
-	closeMsg    []byte     // the close frame's payload, once closing
-	closeFramed bool       // the close frame is in out
-	closeSent   bool       // the close frame is out whole
-	answered    bool       // the peer's close frame came after the server's close began
-	overflow    bool       // Send returned ErrQueueFull: a Close drops the queue
-	dropping    bool       // CloseNow or Abort: queued messages are not sent
-	writing     bool       // a goroutine is writing, or out waits for the tunnel
-	readDone    bool       // nothing more is read: the connection ends once the close frame is out
-	readErr     error      // how reading ended, for OnClose when the server had no reason of its own
-	cause       error      // the server's reason to close, for OnClose
-	finished    bool       // the tunnel is closed; OnClose is on its way
-	events      uint8      // for work to handle
-	running     bool       // work is running or about to
-	rdl         time.Time  // the keep-alive's deadline
-	nextPing    time.Time  // when the next ping is due
-	closeBy     time.Time  // once the close frame is out and an answer awaited: when to give up
-	timer       *time.Timer
-	timerAt     time.Time // when timer fires; zero if it is not armed
-
 	// The reading side: work's alone.
+	msgOp  byte
+	inMsg  bool
 	rbuf   []byte // nil while no frame is partly read
 	r, w   int
 	msg    []byte // a fragmented message so far
-	msgOp  byte
-	inMsg  bool
 	onRead func() // the tunnel's readable callback, made once
 
-	lastSeen atomic.Int64       // unix nanos of the last frame in either direction, for IdleTimeout
+	mu       sync.Mutex
+	queue    []outgoing // messages waiting to be framed
+	ctrl     []outgoing // pings and pongs: framed ahead of queued messages
+	out      []byte     // framed bytes the tunnel has not taken yet
+	outKeep  int        // of out, the bytes of a frame the peer has begun to get: they go even when dropping
+	closeMsg []byte     // the close frame's payload, once closing
+	readErr  error      // how reading ended, for OnClose when the server had no reason of its own
+	cause    error      // the server's reason to close, for OnClose
+	// The state's flags, under mu, in one word with the timer's generation.
+	closing     bool   // Close, CloseNow or Abort was called, or reading ended: no more Sends
+	sendClose   bool   // once closing: a close frame is to go out (not after Abort or a lost connection)
+	closeFramed bool   // the close frame is in out
+	closeSent   bool   // the close frame is out whole
+	answered    bool   // the peer's close frame came after the server's close began
+	overflow    bool   // Send returned ErrQueueFull: a Close drops the queue
+	dropping    bool   // CloseNow or Abort: queued messages are not sent
+	writing     bool   // a goroutine is writing, or out waits for the tunnel
+	readDone    bool   // nothing more is read: the connection ends once the close frame is out
+	finished    bool   // the tunnel is closed; OnClose is on its way
+	running     bool   // work is running or about to
+	events      uint8  // for work to handle
+	timerGen    uint32 // which arming of tm a firing is for
+
+	// The timer (timer.go), under mu. Instants are on the connection's
+	// clock (now), zero for none.
+	rdl      int64 // the keep-alive's deadline
+	nextPing int64 // when the next ping is due
+	closeBy  int64 // once the close frame is out and an answer awaited: when to give up
+	timerAt  int64 // when the timer fires; zero if it is not armed
+	wheel    *timerwheel.Wheel
+	tm       timerwheel.Timer // in wheel, when there is one
+	rt       *time.Timer      // else
+
+	lastSeen atomic.Int64       // when the last frame went either way, on the clock, for IdleTimeout
 	cancel   context.CancelFunc // ends the context of req
 	done     chan struct{}
 	untrack  func() // leaves the container's shutdown set; nil without a container
@@ -204,10 +215,11 @@ const (
 	evEnd
 )
 
-func newConn(t api.Tunnel, sub string, cfg Config, r *api.Request, h Handler) *Conn {
+func newConn(t api.Tunnel, sub string, cfg *Config, r *api.Request, h Handler) *Conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Conn{t: t, sub: sub, cfg: cfg, req: r.Detach(ctx), cancel: cancel, h: h, done: make(chan struct{})}
 	c.inline = api.InvocationTypeOf(h) == api.NonBlocking
+	c.initTimer()
 	c.onRead = func() { c.post(evRead, c.inline) }
 	// The runner is claimed until start: what happens before (a shutdown
 	// that closes the connection at once) waits for OnOpen.
@@ -217,14 +229,14 @@ func newConn(t api.Tunnel, sub string, cfg Config, r *api.Request, h Handler) *C
 
 // start opens the connection: OnOpen, then reading, on the executor.
 func (c *Conn) start() {
-	now := time.Now()
-	c.touch()
+	now := c.now()
+	c.lastSeen.Store(now)
 	c.mu.Lock()
 	if p := c.cfg.pingInterval(); p > 0 {
-		c.nextPing = now.Add(p)
+		c.nextPing = after(now, p)
 	}
 	if c.cfg.pingInterval() >= 0 {
-		c.rdl = now.Add(c.cfg.pingInterval() + c.cfg.pongTimeout())
+		c.rdl = after(now, c.cfg.pingInterval()+c.cfg.pongTimeout())
 	}
 	c.armLocked(now)
 	c.mu.Unlock()
@@ -363,7 +375,7 @@ func (c *Conn) controlLocked(op byte, data []byte) {
 	c.ctrl = append(c.ctrl, outgoing{op, data})
 }
 
-func (c *Conn) touch() { c.lastSeen.Store(time.Now().UnixNano()) }
+func (c *Conn) touch() { c.lastSeen.Store(c.now()) }
 
 // flush writes what waits, framed in one buffer, as far as the tunnel
 // takes it now; the rest goes when the tunnel says it takes more
@@ -484,8 +496,9 @@ func (c *Conn) closeOutLocked() {
 		c.mu.Lock()
 		return
 	}
-	c.closeBy = time.Now().Add(c.cfg.closeTimeout())
-	c.armLocked(time.Now())
+	now := c.now()
+	c.closeBy = after(now, c.cfg.closeTimeout())
+	c.armLocked(now)
 }
 
 // fail ends a connection that could not be written to.
@@ -539,10 +552,7 @@ func (c *Conn) finish() {
 	}
 	c.finished, c.closing = true, true
 	c.queue, c.ctrl, c.out = nil, nil, nil
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timerAt = time.Time{}
-	}
+	c.stopTimerLocked()
 	c.mu.Unlock()
 	c.t.Close()
 	c.cancel()
@@ -838,94 +848,18 @@ func (c *Conn) alive(exact bool) {
 	if c.cfg.pingInterval() < 0 {
 		return
 	}
-	d := c.cfg.pingInterval() + c.cfg.pongTimeout()
-	now := time.Now()
+	d := int64(c.cfg.pingInterval() + c.cfg.pongTimeout())
+	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !exact && c.rdl.Sub(now) >= d {
+	if !exact && c.rdl-now >= d {
 		return
 	}
-	dl := now.Add(d)
+	dl := now + d
 	if !exact {
-		dl = dl.Add(d / 4)
+		dl += d / 4
 	}
-	c.rdl = dl
-}
-
-// armLocked sets the timer for the earliest thing due: a ping, the
-// keep-alive's deadline, the idle timeout, the close handshake's end. A
-// deadline that moved later needs no new timer: tick finds it not due.
-func (c *Conn) armLocked(now time.Time) {
-	if c.finished {
-		return
-	}
-	var next time.Time
-	earliest := func(t time.Time) {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
-	if !c.closeBy.IsZero() {
-		earliest(c.closeBy)
-	} else if !c.readDone {
-		earliest(c.rdl)
-	}
-	if !c.closing {
-		earliest(c.nextPing)
-		if idle := c.cfg.idleTimeout(); idle > 0 {
-			earliest(time.Unix(0, c.lastSeen.Load()).Add(idle))
-		}
-	}
-	if next.IsZero() || (!c.timerAt.IsZero() && !next.Before(c.timerAt)) {
-		return
-	}
-	c.timerAt = next
-	if c.timer == nil {
-		c.timer = time.AfterFunc(next.Sub(now), c.tick)
-	} else {
-		c.timer.Reset(next.Sub(now))
-	}
-}
-
-// tick does what is due: it gives up a close handshake the peer did not
-// answer, closes a peer silent past the keep-alive's deadline or a
-// connection idle for IdleTimeout, sends a ping; then it sets the timer
-// for what comes next.
-func (c *Conn) tick() {
-	now := time.Now()
-	c.mu.Lock()
-	c.timerAt = time.Time{}
-	if c.finished {
-		c.mu.Unlock()
-		return
-	}
-	switch {
-	case !c.closeBy.IsZero():
-		if !now.Before(c.closeBy) {
-			if c.readErr == nil {
-				c.readErr = ErrCloseTimeout
-			}
-			c.mu.Unlock()
-			c.finish()
-			return
-		}
-	case !c.readDone && !c.rdl.IsZero() && !now.Before(c.rdl):
-		c.mu.Unlock()
-		c.readFailed(closeFrame(CloseGoingAway, "keep-alive timeout"), ErrPongTimeout)
-		return
-	}
-	if idle := c.cfg.idleTimeout(); idle > 0 && !c.closing && now.Sub(time.Unix(0, c.lastSeen.Load())) >= idle {
-		c.mu.Unlock()
-		c.startClose(closeFrame(CloseGoingAway, "idle"), false, ErrIdle)
-		c.mu.Lock()
-	}
-	if !c.closing && !c.nextPing.IsZero() && !now.Before(c.nextPing) {
-		c.controlLocked(wsframe.OpPing, nil)
-		c.nextPing = now.Add(c.cfg.pingInterval())
-	}
-	c.armLocked(now)
-	c.mu.Unlock()
-	c.flush()
+	c.rdl = max(dl, 1)
 }
 
 // safely runs a callback; a panic closes the connection with 1011 instead

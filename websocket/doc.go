@@ -31,8 +31,11 @@
 // what you kill: no goroutine is woken for it); the rest, and what is sent
 // meanwhile, goes when the socket takes more, in the order of the Send
 // calls. Pings and pongs go ahead of the messages waiting, and the close
-// frame after them. One runtime timer per connection serves the pings,
-// the keep-alive, IdleTimeout and CloseTimeout.
+// frame after them. One timer per connection serves the pings, the
+// keep-alive, IdleTimeout and CloseTimeout: on the epoll connector a timer
+// in the wheel of the selector polling the socket, which fires on the
+// selector (a ping goes out from there, a dead peer is closed there), so a
+// quiet connection costs no runtime timer; elsewhere a runtime timer.
 //
 // Keep-alive: the writer pings the peer every PingInterval, counted from
 // the previous ping; a peer from which nothing at all arrives for
@@ -51,6 +54,6 @@
 // WebSocket it served with 1001 and waits for the close handshakes,
 // within its context and CloseTimeout.
 //
-// Package websocket imports api, internal/wsframe and gorilla/websocket,
-// which it uses for the handshake.
+// Package websocket imports api, internal/wsframe, internal/timerwheel and
+// gorilla/websocket, which it uses for the handshake.
 package websocket

@@ -2,6 +2,7 @@ package websocket_test
 
 import (
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 // workers at most (the handshakes ran on them), where a goroutine per
 // connection would add 500, and two 1,000; and each still answers at
 // once when spoken to. Over TLS too: crypto/tls runs when bytes came.
+// Their timers are in the selectors' timer wheels.
 func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
 	for _, m := range []modes.Mode{modes.H1, modes.H1TLS} {
 		t.Run(string(m), func(t *testing.T) { testIdleWebSockets(t, m) })
@@ -25,8 +27,8 @@ func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
 
 func testIdleWebSockets(t *testing.T, m modes.Mode) {
 	const n = 500
-	h := &silent{}
-	s := serveWS(t, m, websocket.Config{}, echoOnce{h})
+	h := echoOnce{&silent{}, new(atomic.Int32)}
+	s := serveWS(t, m, websocket.Config{}, h)
 
 	before := settledGoroutines(0)
 	url, d := wsURL(s, "/ws"), dialerFor(s, *gws.DefaultDialer)
@@ -65,12 +67,26 @@ func testIdleWebSockets(t *testing.T, m modes.Mode) {
 			t.Fatalf("connection %d echoed %q, %v", i, m, err)
 		}
 	}
+	// Nor a runtime timer: each connection's pings and timeouts are one
+	// timer in the wheel of the selector polling it.
+	if got := h.inWheel.Load(); got != 20 {
+		t.Errorf("%d of 20 connections had their timer in a selector's wheel", got)
+	}
 }
 
-// echoOnce echoes every message; it counts openings in a silent.
-type echoOnce struct{ *silent }
+// echoOnce echoes every message; it counts openings in a silent, and
+// the connections that echoed with their timer in a timer wheel.
+type echoOnce struct {
+	*silent
+	inWheel *atomic.Int32
+}
 
-func (e echoOnce) OnMessage(c *websocket.Conn, m websocket.Message) { c.Send(m) }
+func (e echoOnce) OnMessage(c *websocket.Conn, m websocket.Message) {
+	if websocket.TimerInWheel(c) {
+		e.inWheel.Add(1)
+	}
+	c.Send(m)
+}
 
 // settledGoroutines waits, a few seconds at most, for the goroutine
 // count to fall to at most want (0: for it to stop changing), and returns

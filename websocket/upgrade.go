@@ -41,6 +41,11 @@ import (
 // first) and waits for the close handshake, bounded by Shutdown's context
 // and CloseTimeout.
 func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, error) {
+	return upgrade(w, r, &cfg, h)
+}
+
+// upgrade is Upgrade with a Config its connections share.
+func upgrade(w api.Response, r *api.Request, cfg *Config, h Handler) (*Conn, error) {
 	if r.Head().ProtoMajor >= 2 {
 		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrHTTP2}
 	}
@@ -103,12 +108,13 @@ type shutdownTracker interface {
 // To set header fields on the 101 (a cookie, the chosen subprotocol), set
 // them in a filter before it, or call Upgrade from a handler of your own.
 func NewHandler(cfg Config, open func(r *api.Request) (Handler, error)) api.Handler {
+	shared := &cfg
 	return api.HandlerFunc(func(w api.Response, r *api.Request) error {
 		h, err := open(r)
 		if err != nil {
 			return err
 		}
-		if _, err := Upgrade(w, r, cfg, h); err != nil && !w.Committed() {
+		if _, err := upgrade(w, r, shared, h); err != nil && !w.Committed() {
 			return err
 		}
 		return nil
