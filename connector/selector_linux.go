@@ -32,7 +32,8 @@ type selector struct {
 	lns   map[uint64]*epListener // by key
 
 	// The selector's timers: suspend timeouts of the requests on its
-	// connections, their idle timeouts. The timerfd wakes the producer,
+	// connections, their idle timeouts, the timers of its Tunnels'
+	// owners (fdTunnel.TimerWheel). The timerfd wakes the producer,
 	// which advances the wheel: timers fire on it, with no runtime timer
 	// and no goroutine of their own. Once the selector stops, a runtime
 	// timer drives the wheel instead.

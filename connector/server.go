@@ -283,8 +283,10 @@ type Stats struct {
 	// run per mode (PC, EPC, PEC) and the reserved goroutines.
 	Strategy dispatcher.StrategyStats
 	// Timers counts the timers filed in the epoll selectors' timer
-	// wheels: the suspend timeouts of requests on their connections and
-	// the idle timeouts of idle connections, none a runtime timer.
+	// wheels: the suspend timeouts of requests on their connections, the
+	// idle timeouts of idle connections and the timer of each connection
+	// taken over as a Tunnel that asked for one (a WebSocket's), none a
+	// runtime timer.
 	Timers int
 }
 

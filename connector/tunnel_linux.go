@@ -127,8 +127,9 @@ func (t *fdTunnel) Execute(f func()) {
 // TimerWheel returns the timer wheel of the selector polling the socket,
 // whose timers fire on the goroutine the Tunnel's events come from: a
 // WebSocket's pings and timeouts go in it. None of the Tunnel's methods
-// blocks there (over TLS too: a Close that says close_notify does it on
-// a goroutine of its own).
+// blocks there, over TLS either: WriteNow keeps the ciphertext the socket
+// does not take, and Close's close_notify goes the same way (lingering,
+// when ciphertext waits, on a goroutine of its own).
 func (t *fdTunnel) TimerWheel() *timerwheel.Wheel { return t.f.sel.wheel }
 
 // Close releases the socket from its selector (a read or write under way

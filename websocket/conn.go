@@ -187,7 +187,7 @@ type Conn struct {
 	timerAt  int64 // when the timer fires; zero if it is not armed
 	wheel    *timerwheel.Wheel
 	tm       timerwheel.Timer // in wheel, when there is one
-	rt       *time.Timer      // else
+	rt       *runtimeTimer    // else
 
 	lastSeen atomic.Int64       // when the last frame went either way, on the clock, for IdleTimeout
 	cancel   context.CancelFunc // ends the context of req
@@ -236,7 +236,7 @@ func (c *Conn) start() {
 		c.nextPing = after(now, p)
 	}
 	if c.cfg.pingInterval() >= 0 {
-		c.rdl = after(now, c.cfg.pingInterval()+c.cfg.pongTimeout())
+		c.rdl = after(now, sum(c.cfg.pingInterval(), c.cfg.pongTimeout()))
 	}
 	c.armLocked(now)
 	c.mu.Unlock()
@@ -848,18 +848,18 @@ func (c *Conn) alive(exact bool) {
 	if c.cfg.pingInterval() < 0 {
 		return
 	}
-	d := int64(c.cfg.pingInterval() + c.cfg.pongTimeout())
+	d := sum(c.cfg.pingInterval(), c.cfg.pongTimeout())
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !exact && c.rdl-now >= d {
+	if !exact && c.rdl-now >= int64(d) {
 		return
 	}
-	dl := now + d
+	dl := after(now, d)
 	if !exact {
-		dl += d / 4
+		dl = after(dl, d/4)
 	}
-	c.rdl = max(dl, 1)
+	c.rdl = dl
 }
 
 // safely runs a callback; a panic closes the connection with 1011 instead

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	gws "github.com/gorilla/websocket"
+
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/internal/wsframe"
 	"github.com/wharf-go/wharf/websocket"
@@ -138,6 +142,51 @@ func TestWriteTimeoutAsDocumented(t *testing.T) {
 		err = <-f.closed
 		if took := time.Since(start); took != 7*time.Second || !errors.Is(err, websocket.ErrAbnormalClosure) {
 			t.Errorf("OnClose(%v) after %v, want ErrAbnormalClosure after WriteTimeout (7s)", err, took)
+		}
+	})
+}
+
+// A timeout of "forever" (math.MaxInt64, or near it) never fires: the
+// deadlines saturate at the clock's end instead of wrapping into the past,
+// on every connector (the selector's wheel and the runtime timer alike).
+func TestForeverTimeouts(t *testing.T) {
+	cfgs := []struct {
+		name string
+		cfg  websocket.Config
+	}{
+		{"idle forever, no pings", websocket.Config{IdleTimeout: math.MaxInt64, PingInterval: -1}},
+		{"pings almost never", websocket.Config{PingInterval: math.MaxInt64 - time.Hour}},
+		{"pong timeout forever", websocket.Config{PongTimeout: math.MaxInt64}},
+		{"all forever", websocket.Config{IdleTimeout: math.MaxInt64, PingInterval: math.MaxInt64, PongTimeout: math.MaxInt64, CloseTimeout: math.MaxInt64}},
+	}
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		for _, tc := range cfgs {
+			t.Run(tc.name, func(t *testing.T) {
+				e := newEcho()
+				s := serveWS(t, m, tc.cfg, e)
+				ws := dialHTTP1(t, s, "/ws")
+				ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+				if _, msg, err := ws.ReadMessage(); err != nil || string(msg) != "hello " {
+					t.Fatalf("greeting: %q, %v", msg, err)
+				}
+				for i := range 3 {
+					if i > 0 {
+						time.Sleep(100 * time.Millisecond) // a timer armed for the past fires at once
+					}
+					ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+					if err := ws.WriteMessage(gws.TextMessage, []byte("hi")); err != nil {
+						t.Fatalf("write %d: %v", i, err)
+					}
+					if _, msg, err := ws.ReadMessage(); err != nil || string(msg) != "hi" {
+						t.Fatalf("echo %d: %q, %v", i, msg, err)
+					}
+				}
+				select {
+				case err := <-e.closed:
+					t.Fatalf("closed by the server: %v", err)
+				default:
+				}
+			})
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"math"
 	"time"
 
 	"github.com/wharf-go/wharf/internal/timerwheel"
@@ -16,9 +17,10 @@ import (
 // pings need no goroutine to go out. Elsewhere (a hijacked net.Conn) it
 // is a runtime timer, whose expiry runs on a goroutine of its own.
 //
-// Instants are int64 nanoseconds on the connection's clock (now): the
-// wheel's, monotonic, or the wall clock's without a wheel. Zero means
-// none.
+// Instants are int64 nanoseconds on the connection's clock (now),
+// monotonic: the wheel's, or without one the time since the connection's
+// start. Zero means none; a sum past the clock's end saturates, so a
+// timeout of "forever" (math.MaxInt64) never fires.
 
 // wheeled is implemented by a Tunnel whose events come from a loop that
 // drives a timer wheel, and whose calls do not block: a timer of the
@@ -35,7 +37,16 @@ func (c *Conn) initTimer() {
 	}
 	if c.wheel != nil {
 		c.tm.Init((*tickFirer)(c))
+		return
 	}
+	c.rt = &runtimeTimer{origin: time.Now()}
+}
+
+// runtimeTimer is the timer of a connection without a wheel, and the
+// origin of its clock.
+type runtimeTimer struct {
+	t      *time.Timer // nil until first armed
+	origin time.Time
 }
 
 // now is the time on the connection's clock.
@@ -43,11 +54,26 @@ func (c *Conn) now() int64 {
 	if c.wheel != nil {
 		return int64(c.wheel.Now())
 	}
-	return time.Now().UnixNano()
+	return int64(time.Since(c.rt.origin))
 }
 
-// after is the instant d after now; never zero, which means none.
-func after(now int64, d time.Duration) int64 { return max(now+int64(d), 1) }
+// after is the instant d after now, saturating at the clock's end; never
+// zero, which means none.
+func after(now int64, d time.Duration) int64 {
+	if d > 0 && now > math.MaxInt64-int64(d) {
+		return math.MaxInt64
+	}
+	return max(now+int64(d), 1)
+}
+
+// sum is a+b, saturating: the keep-alive's span PingInterval +
+// PongTimeout when either is "forever".
+func sum(a, b time.Duration) time.Duration {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
 
 // armLocked sets the timer for the earliest thing due: a ping, the
 // keep-alive's deadline, the idle timeout, the close handshake's end. A
@@ -82,10 +108,10 @@ func (c *Conn) armLocked(now int64) {
 	case c.wheel != nil:
 		c.timerGen++
 		c.wheel.Schedule(&c.tm, d, c.timerGen)
-	case c.rt == nil:
-		c.rt = time.AfterFunc(d, func() { c.tick(0, false) })
+	case c.rt.t == nil:
+		c.rt.t = time.AfterFunc(d, func() { c.tick(0, false) })
 	default:
-		c.rt.Reset(d)
+		c.rt.t.Reset(d)
 	}
 }
 
@@ -96,8 +122,8 @@ func (c *Conn) stopTimerLocked() {
 	case c.wheel != nil:
 		c.timerGen++ // a firing under way is stale
 		c.wheel.Stop(&c.tm)
-	case c.rt != nil:
-		c.rt.Stop()
+	case c.rt.t != nil:
+		c.rt.t.Stop()
 	}
 }
 
@@ -147,6 +173,15 @@ func (c *Conn) tick(gen uint32, wheel bool) {
 		c.nextPing = after(now, c.cfg.pingInterval())
 	}
 	c.armLocked(now)
+	// On a selector, frame and write the ping alone: messages queued by
+	// a Send about to flush (it unlocked, then flushes) are for the
+	// executor to frame, however large, not for the selector, whose
+	// other connections wait meanwhile.
+	queued := wheel && len(c.queue) > 0
 	c.mu.Unlock()
+	if queued {
+		c.t.Execute(c.flush)
+		return
+	}
 	c.flush()
 }
