@@ -26,18 +26,25 @@ const (
 // body reads one request body from the connection's read buffer and socket.
 // Its mutex makes a read from a goroutine the handler started safe against
 // the connection reusing its buffer once the response is finished: after
-// settle, reads fail.
+// settle, reads fail. It lives inside the stream; what only a body with
+// bytes to read needs is in x, allocated for such a request alone, so a
+// request without one (most: every GET) waits in a smaller stream.
 type body struct {
-	mu        sync.Mutex
-	c         *conn
-	s         *stream
-	kind      bodyKind
+	mu       sync.Mutex
+	s        *stream
+	kind     bodyKind
+	settled  bool
+	nonblock bool  // TryRead is reading: never wait
+	err      error // sticky: io.EOF once fully read
+	x        *bodyRead
+}
+
+// bodyRead is the state of a body with bytes to read (bodyLength,
+// bodyChunked).
+type bodyRead struct {
 	remaining int64              // bodyLength: bytes still to read
-	dec       *h1.ChunkedDecoder // bodyChunked only: most requests have no chunked body
+	dec       *h1.ChunkedDecoder // bodyChunked only
 	n, max    int64              // read so far, limit (-1 none)
-	err       error              // sticky: io.EOF once fully read
-	settled   bool
-	nonblock  bool // TryRead is reading: never wait
 	trailer   http.Header
 
 	// What bounds a wait for the client: ReadTimeout per wait (rto), the
@@ -84,10 +91,12 @@ func (b *body) readAs(p []byte, nonblock bool) (int, error) {
 	if nonblock && errors.Is(err, api.ErrWouldBlock) {
 		return n, err // more may come
 	}
-	b.n += int64(n)
-	if b.max >= 0 && b.n > b.max {
-		b.s.bodyClose.Store(true)
-		err = api.ErrBodyTooLarge
+	if x := b.x; x != nil {
+		x.n += int64(n)
+		if x.max >= 0 && x.n > x.max {
+			b.s.bodyClose.Store(true)
+			err = api.ErrBodyTooLarge
+		}
 	}
 	if err != nil {
 		b.err = err
@@ -96,21 +105,21 @@ func (b *body) readAs(p []byte, nonblock bool) (int, error) {
 }
 
 func (b *body) read(p []byte) (int, error) {
-	c := b.c
+	c, x := b.s.c, b.x
 	switch b.kind {
 	case bodyNone:
 		return 0, io.EOF
 	case bodyLength:
-		if b.remaining == 0 {
+		if x.remaining == 0 {
 			return 0, io.EOF
 		}
-		if int64(len(p)) > b.remaining {
-			p = p[:b.remaining]
+		if int64(len(p)) > x.remaining {
+			p = p[:x.remaining]
 		}
 		if c.w == c.r {
 			// Nothing buffered: read straight into p.
 			n, err := b.fill(p)
-			b.remaining -= int64(n)
+			x.remaining -= int64(n)
 			if n > 0 {
 				return n, nil
 			}
@@ -118,12 +127,12 @@ func (b *body) read(p []byte) (int, error) {
 		}
 		n := copy(p, c.rbuf[c.r:c.w])
 		c.r += n
-		b.remaining -= int64(n)
+		x.remaining -= int64(n)
 		return n, nil
 	case bodyChunked:
 		for {
 			if c.w > c.r {
-				n, consumed, done, err := b.dec.Read(p, c.rbuf[c.r:c.w])
+				n, consumed, done, err := x.dec.Read(p, c.rbuf[c.r:c.w])
 				if err != nil {
 					b.s.bodyClose.Store(true)
 					// The decoder's status: 400 for framing, 431 for a
@@ -136,7 +145,7 @@ func (b *body) read(p []byte) (int, error) {
 				}
 				c.r += consumed
 				if done {
-					b.trailer = h1.TrailerHeader(b.dec.Trailers)
+					x.trailer = h1.TrailerHeader(x.dec.Trailers)
 					return n, io.EOF
 				}
 				if n > 0 {
@@ -168,7 +177,7 @@ func (b *body) read(p []byte) (int, error) {
 // api.ErrWouldBlock instead of waiting. The portable connector answers
 // api.ErrNotSupported.
 func (b *body) TryRead(p []byte) (int, error) {
-	if _, ok := b.c.io.(*portableIO); ok {
+	if _, ok := b.s.c.io.(*portableIO); ok {
 		return 0, api.ErrNotSupported // not even what is buffered: one answer
 	}
 	return b.readAs(p, true)
@@ -177,7 +186,7 @@ func (b *body) TryRead(p []byte) (int, error) {
 // NotifyReadable implements api.NonBlockingReader: f runs once when the
 // body may be read further.
 func (b *body) NotifyReadable(f func()) {
-	c := b.c
+	c := b.s.c
 	if c.w > c.r {
 		f() // bytes already here
 		return
@@ -188,23 +197,23 @@ func (b *body) NotifyReadable(f func()) {
 // fill reads from the socket within the read timeout, the body's deadline
 // and its data rate.
 func (b *body) fill(p []byte) (int, error) {
-	c := b.c
+	c, x := b.s.c, b.x
 	if b.nonblock {
 		return c.io.tryRead(p)
 	}
 	start := time.Now()
-	if b.until.IsZero() && b.total > 0 {
-		b.until = start.Add(b.total)
+	if x.until.IsZero() && x.total > 0 {
+		x.until = start.Add(x.total)
 	}
-	to, slow := b.rate.Timeout(b.rto)
-	if !b.until.IsZero() {
-		if left := b.until.Sub(start); to <= 0 || left < to {
+	to, slow := x.rate.Timeout(x.rto)
+	if !x.until.IsZero() {
+		if left := x.until.Sub(start); to <= 0 || left < to {
 			to, slow = max(left, time.Nanosecond), true
 		}
 	}
 	n, err := c.io.read(p, to)
-	b.rate.Waited(time.Since(start))
-	b.rate.Moved(n)
+	x.rate.Waited(time.Since(start))
+	x.rate.Moved(n)
 	switch {
 	case err == nil || n > 0:
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -281,8 +290,9 @@ func (s *stream) mayDrain() bool {
 // startDiscard bounds the discarding that begins: DiscardTimeout from now,
 // or sooner if the body's deadline says so. b.mu is held.
 func (b *body) startDiscard() {
-	if d := b.c.srv.Config.Limits().DiscardTimeout; b.until.IsZero() || time.Until(b.until) > d {
-		b.until = time.Now().Add(d)
+	x := b.x
+	if d := b.s.c.srv.Config.Limits().DiscardTimeout; x.until.IsZero() || time.Until(x.until) > d {
+		x.until = time.Now().Add(d)
 	}
 }
 
@@ -297,17 +307,22 @@ func (b *body) discardNB(max int64) (done bool, until time.Time, err error) {
 		return false, until, errBodyBusy
 	}
 	defer b.mu.Unlock()
-	if !b.settled && !b.discarding {
-		b.discarding = true
+	x := b.x
+	if x == nil { // no body: nothing to discard
+		b.settled = true
+		return true, until, nil
+	}
+	if !b.settled && !x.discarding {
+		x.discarding = true
 		b.startDiscard()
 	}
-	until = b.until
+	until = x.until
 	var buf [4096]byte
-	for !b.settled && b.err == nil && b.discarded <= max && time.Now().Before(b.until) {
+	for !b.settled && b.err == nil && x.discarded <= max && time.Now().Before(x.until) {
 		b.nonblock = true
 		n, err := b.read(buf[:])
 		b.nonblock = false
-		b.discarded += int64(n)
+		x.discarded += int64(n)
 		if errors.Is(err, api.ErrWouldBlock) {
 			return false, until, errWouldBlock
 		}
@@ -333,8 +348,8 @@ func (b *body) done() bool {
 func (b *body) Trailer() http.Header {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.trailer == nil {
+	if b.x == nil || b.x.trailer == nil {
 		return http.Header{}
 	}
-	return b.trailer
+	return b.x.trailer
 }

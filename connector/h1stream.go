@@ -83,26 +83,28 @@ var (
 func newStream(c *conn, raw []byte, lim *Limits) *stream {
 	h := c.head
 	s := &stream{c: c, minor: uint8(h.Minor), length: -1}
-	s.body.c, s.body.s = c, s
-	s.body.max = lim.MaxBodyBytes
-	s.body.rto, s.body.total = lim.ReadTimeout, lim.ReadBodyTimeout
-	s.body.rate = rate.New(lim.MinRequestDataRate, lim.DataRateGrace)
+	s.body.s = s
 	s.out = rate.New(lim.MinResponseDataRate, lim.DataRateGrace)
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
 	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {
 		s.rejected = http.StatusExpectationFailed // an expectation we cannot meet
 	}
-	switch {
-	case h.Chunked:
-		s.body.kind = bodyChunked
-		// The trailer section is a second head: the head's limits bound it.
-		s.body.dec = &h1.ChunkedDecoder{MaxTrailerBytes: lim.MaxHeaderBytes, MaxTrailers: lim.MaxHeaders}
-	case h.ContentLength > 0:
-		s.body.kind = bodyLength
-		s.body.remaining = h.ContentLength
-		if s.body.max >= 0 && h.ContentLength > s.body.max {
-			s.rejected = http.StatusRequestEntityTooLarge
+	if h.Chunked || h.ContentLength > 0 {
+		x := &bodyRead{max: lim.MaxBodyBytes, rto: lim.ReadTimeout, total: lim.ReadBodyTimeout}
+		x.rate = rate.New(lim.MinRequestDataRate, lim.DataRateGrace)
+		s.body.x = x
+		switch {
+		case h.Chunked:
+			s.body.kind = bodyChunked
+			// The trailer section is a second head: the head's limits bound it.
+			x.dec = &h1.ChunkedDecoder{MaxTrailerBytes: lim.MaxHeaderBytes, MaxTrailers: lim.MaxHeaders}
+		default:
+			s.body.kind = bodyLength
+			x.remaining = h.ContentLength
+			if x.max >= 0 && h.ContentLength > x.max {
+				s.rejected = http.StatusRequestEntityTooLarge
+			}
 		}
 	}
 	// One string holds every byte of the head; method, target, host and
