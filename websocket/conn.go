@@ -1,7 +1,6 @@
 package websocket
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -176,6 +175,7 @@ type Conn struct {
 	readDone    bool   // nothing more is read: the connection ends once the close frame is out
 	finished    bool   // the tunnel is closed; OnClose is on its way
 	running     bool   // work is running or about to
+	canceled    bool   // the context is canceled: the connection ended
 	events      uint8  // for work to handle
 	timerGen    uint32 // which arming of tm a firing is for
 
@@ -189,8 +189,8 @@ type Conn struct {
 	tm       timerwheel.Timer // in wheel, when there is one
 	rt       *runtimeTimer    // else
 
-	lastSeen atomic.Int64       // when the last frame went either way, on the clock, for IdleTimeout
-	cancel   context.CancelFunc // ends the context of req
+	lastSeen atomic.Int64  // when the last frame went either way, on the clock, for IdleTimeout
+	ctxDone  chan struct{} // the context's Done, made when asked for (context.go)
 	done     chan struct{}
 	untrack  func() // leaves the container's shutdown set; nil without a container
 }
@@ -216,8 +216,8 @@ const (
 )
 
 func newConn(t api.Tunnel, sub string, cfg *Config, r *api.Request, h Handler) *Conn {
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &Conn{t: t, sub: sub, cfg: cfg, req: r.Detach(ctx), cancel: cancel, h: h, done: make(chan struct{})}
+	c := &Conn{t: t, sub: sub, cfg: cfg, h: h, done: make(chan struct{})}
+	c.req = r.Detach((*connContext)(c))
 	c.inline = api.InvocationTypeOf(h) == api.NonBlocking
 	c.initTimer()
 	c.onRead = func() { c.post(evRead, c.inline) }
@@ -555,7 +555,7 @@ func (c *Conn) finish() {
 	c.stopTimerLocked()
 	c.mu.Unlock()
 	c.t.Close()
-	c.cancel()
+	c.cancelContext()
 	c.post(evEnd, false)
 }
 

@@ -1,6 +1,7 @@
 package websocket_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -78,15 +79,43 @@ func TestContainerCloseEndsWebSockets(t *testing.T) {
 }
 
 // ctxCheck records whether the request's context was done by the time
-// OnClose ran, and whether it was not while the connection was open.
+// OnClose ran (its Err, its Done channel taken while the connection was
+// open, and a context derived from it then), and whether it was not while
+// the connection was open.
 type ctxCheck struct {
 	openDone, closeDone chan bool
+	derived             chan context.Context
 }
 
-func (h ctxCheck) OnOpen(c *websocket.Conn)                     { h.openDone <- c.Request().Context().Err() != nil }
+func (h ctxCheck) OnOpen(c *websocket.Conn) {
+	ctx := c.Request().Context()
+	derived, cancel := context.WithCancel(ctx)
+	_ = cancel // canceled by its parent
+	h.derived <- derived
+	select {
+	case <-ctx.Done():
+		h.openDone <- true
+	default:
+		h.openDone <- ctx.Err() != nil
+	}
+}
 func (h ctxCheck) OnMessage(*websocket.Conn, websocket.Message) {}
 func (h ctxCheck) OnClose(c *websocket.Conn, _ error) {
-	h.closeDone <- c.Request().Context().Err() != nil && c.Request().Exchange() == nil
+	ctx := c.Request().Context()
+	derived := <-h.derived
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		h.closeDone <- false
+		return
+	}
+	select {
+	case <-derived.Done():
+	case <-time.After(5 * time.Second):
+		h.closeDone <- false
+		return
+	}
+	h.closeDone <- ctx.Err() != nil && c.Request().Exchange() == nil
 }
 
 // Conn.Request's context is the connection's: live while it is open,
@@ -94,7 +123,7 @@ func (h ctxCheck) OnClose(c *websocket.Conn, _ error) {
 // of its exchange.
 func TestRequestContextIsTheConnections(t *testing.T) {
 	eachH1(t, func(t *testing.T, m modes.Mode) {
-		h := ctxCheck{make(chan bool, 1), make(chan bool, 1)}
+		h := ctxCheck{make(chan bool, 1), make(chan bool, 1), make(chan context.Context, 1)}
 		s := serveWS(t, m, websocket.Config{}, h)
 		rc := dialRaw(t, s, "/ws")
 		if <-h.openDone {
