@@ -582,7 +582,8 @@ then 1.98 KiB once the body reader's state, 184 B in every stream, was
 cut to 48 B with the rest allocated only for a request that has a body:
 by hand, three interleaved rounds of 10,000 long polls against the binary
 before, 2.11 → 1.99 KiB live and 2.42 → 2.31 KiB RSS per request, medians,
-plaintext ` + "`/hello`" + ` at 100 connections unchanged within the noise).
+plaintext ` + "`/hello`" + ` at 100 connections unchanged within the noise; the TLS column's total is
+the profile's less those 128 B, not profiled again).
 
 Toward 8 KiB (TLS), crypto/tls keeps 6.6 KiB of its own per connection,
 which no API lets a server release between requests: its two buffers keep
