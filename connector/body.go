@@ -184,11 +184,17 @@ func (b *body) TryRead(p []byte) (int, error) {
 }
 
 // NotifyReadable implements api.NonBlockingReader: f runs once when the
-// body may be read further.
+// body may be read further. It runs at once when a read would not wait:
+// bytes are here, or the body is over (read to its end, failed, or settled
+// with the response, when the connection may be reading its next request
+// into the same buffer: what is here then is not this body's).
 func (b *body) NotifyReadable(f func()) {
 	c := b.s.c
-	if c.w > c.r {
-		f() // bytes already here
+	b.mu.Lock() // c.r and c.w move under it while the body is read
+	now := b.settled || b.err != nil || b.kind == bodyNone || c.w > c.r
+	b.mu.Unlock()
+	if now {
+		f()
 		return
 	}
 	c.io.notifyReadable(f)
