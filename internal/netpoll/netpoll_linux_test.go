@@ -212,6 +212,43 @@ func TestClose(t *testing.T) {
 	}
 }
 
+// Once closed, a Poller no longer touches its epoll descriptor's number,
+// which the next epoll instance may get: a Delete of a socket after the
+// Close (a connection that ends after its selector stopped) fails, and
+// leaves the same socket registered in the new instance alone.
+func TestNoControlAfterClose(t *testing.T) {
+	a, b := socketPair(t)
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add(a, Readable|EdgeTriggered, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	q := newPoller(t) // most often on the number p had
+	if err := q.Add(a, Readable|EdgeTriggered, 9); err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{
+		"Delete": p.Delete(a),
+		"Modify": p.Modify(a, Readable, 1),
+		"Add":    p.Add(b, Readable, 2),
+	} {
+		if err != ErrClosed {
+			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+		}
+	}
+	write(t, b, "x")
+	tm := time.AfterFunc(2*time.Second, func() { q.Wake() }) // lest a lost registration hang the test
+	defer tm.Stop()
+	if evs := waitOne(t, q); len(evs) != 1 || evs[0].Key() != 9 {
+		t.Fatalf("the new instance's events %+v, want key 9", evs)
+	}
+}
+
 func TestRead(t *testing.T) {
 	a, b := socketPair(t)
 	buf := make([]byte, 16)

@@ -61,8 +61,13 @@ type Poller struct {
 	file *os.File // epfd, registered with the Go runtime's poller
 	rc   syscall.RawConn
 
-	mu     sync.Mutex // orders Wake and Close: the eventfd's number is never written to once closed
-	wake   int        // eventfd
+	mu sync.Mutex // orders Wake and Close: the eventfd's number is never written to once closed
+	// life orders epoll_ctl and Close: the epoll descriptor's number,
+	// which may be reused as soon as it is closed, is never used after.
+	// Add, Modify and Delete share it.
+	life   sync.RWMutex
+	ctlEnd bool // under life: Close came
+	wake   int  // eventfd
 	closed bool
 
 	// Wait's state, for look (made once, so that Wait allocates nothing).
@@ -133,6 +138,11 @@ func (p *Poller) ctl(op, fd int, ev Events, key uint64) error {
 		return ErrReservedKey
 	}
 	e := eventFor(ev, key)
+	p.life.RLock()
+	defer p.life.RUnlock()
+	if p.ctlEnd {
+		return ErrClosed
+	}
 	return unix.EpollCtl(p.epfd, op, fd, &e)
 }
 
@@ -195,8 +205,10 @@ func (p *Poller) Wake() error {
 	return err
 }
 
-// Close closes the epoll instance and its eventfd; a Wait under way fails.
-// The descriptors added to it stay open.
+// Close closes the epoll instance and its eventfd; a Wait under way fails,
+// and Add, Modify and Delete fail with ErrClosed from now on, never
+// reaching a reused descriptor number. The descriptors added to it stay
+// open.
 func (p *Poller) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -204,6 +216,9 @@ func (p *Poller) Close() error {
 		return ErrClosed
 	}
 	p.closed = true
+	p.life.Lock()
+	p.ctlEnd = true
+	p.life.Unlock()
 	err := p.file.Close()
 	unix.Close(p.wake)
 	return err
