@@ -4,6 +4,7 @@ package container_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -184,7 +186,9 @@ func slowClients(t *testing.T, addr, target string, n int) []net.Conn {
 // Slow downloads through an Output on the epoll connector hold no
 // goroutine while their clients do not read: the goroutine count comes
 // back to where it was before they started, and every download still
-// completes whole once the clients read.
+// completes whole once the clients read. The executor keeps no idle
+// goroutine, so the count is what the downloads hold (by default, idle
+// workers stay 10 s, as long as WaitFor's patience).
 func TestOutputSendFileHoldsNoGoroutine(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the epoll connector is Linux's")
@@ -192,7 +196,9 @@ func TestOutputSendFileHoldsNoGoroutine(t *testing.T) {
 	const clients = 40
 	path, content := writeTestFile(t, 4<<20)
 	errs := make(chan error, clients)
-	c := container.New()
+	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: -1})
+	t.Cleanup(func() { ex.Close(context.Background()) })
+	c := container.New(container.WithExecutor(ex))
 	c.Handle("/file", sendFileHandler(path, errs))
 	s := modes.Start(t, modes.H1, c)
 	addr := s.URL[len("http://"):]
