@@ -503,15 +503,23 @@ the same loads; see docs/architecture.md for the design):
   and wait scenarios, three rounds) measured `+"`/delay`"+` at 45.8k/34.9k/42.1k
   req/s against fasthttp's 41.2k/40.4k/42.5k and nbio's 29.6k/37.6k/38.9k:
   the median 1.02× fasthttp and 1.12× nbio, but not ahead in every round,
-  and 0.84× Wharf's own plaintext at 10,000 connections (49.8k). What is
-  left is what plaintext does too: about 45%% of the core in read(2) and
-  writev(2), and a second dispatch through the chain.
+  and 0.84× Wharf's own plaintext at 10,000 connections (49.8k). The full
+  run of 2026-12-03 (two rounds) measured 63.0k/68.0k against fasthttp's
+  52.7k/53.4k and nbio's 49.0k/49.8k, ahead of both in each round, and
+  0.87× Wharf's own plaintext (75.1k). What is left is what plaintext
+  does too: about 45%% of the core in read(2) and writev(2), and a second
+  dispatch through the chain.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request is
   handed to an executor worker that sleeps in it; profiles show 10–15%%
   of the CPU copying goroutine stacks, as workers alternate between a
   shallow wait and the deeper response path (the garbage collector
   shrinks the stacks of waiting goroutines). fasthttp's worker pool pays
-  this less. The answer's write also costs more when it wakes an idle
+  this less. Keeping idle goroutines longer does not help: by hand
+  (2026-12-03, two interleaved rounds at 10,000 connections) an executor
+  keeping 1,024 idle goroutines instead of 16 measured 34.5k/33.8k
+  against 33.0k/33.5k req/s, as the stacks are shrunk while the handlers
+  sleep, not lost with their goroutines; a CPU profile puts 11%% of the
+  core in copying stacks and 6%% in the scheduler. The answer's write also costs more when it wakes an idle
   client.
 - Memory per suspended long poll: the connection (about 600 B with its
   epoll side), the stream with the parsed head, its bytes and its fields
