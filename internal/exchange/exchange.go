@@ -200,8 +200,9 @@ type Exchange struct {
 	finished    bool // OnComplete listeners have run; done is (or will be) closed
 	yielded     bool // a dispatch suspended on a goroutine with rules: see dispatcher.Yielder; under mu
 	// timerGen tells a firing of the suspend timeout still current from a
-	// stale one (disarmed since). Sixteen bits suffice: a stale firing
-	// is on its way for microseconds, not 32,768 suspend cycles.
+	// stale one (disarmed since); it is odd while the timer is armed
+	// (timeout.go). Sixteen bits suffice: a stale firing is on its way for
+	// microseconds, not 16,384 suspend cycles.
 	timerGen uint16
 
 	queue     []queued

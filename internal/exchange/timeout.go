@@ -9,8 +9,14 @@ import (
 )
 
 // disarmLocked stops the timer; a firing already on its way sees a stale
-// generation and does nothing. ex.mu must be held.
+// generation and does nothing. ex.mu must be held. An odd generation says
+// the timer is armed: most requests never arm it, and their completion
+// then costs no look for the wheel (a cold walk to the selector's, on a
+// request that waited) and no wheel lock.
 func (ex *Exchange) disarmLocked() {
+	if ex.timerGen&1 == 0 {
+		return // not armed, or spent: it fired
+	}
 	ex.timerGen++
 	ex.wheel().Stop(&ex.timer)
 }
@@ -22,7 +28,7 @@ func (ex *Exchange) armLocked(d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	ex.timerGen++
+	ex.timerGen = (ex.timerGen + 1) | 1 // odd: armed
 	ex.wheel().Schedule(&ex.timer, d, uint32(ex.timerGen))
 }
 
@@ -56,6 +62,9 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 	if fromTimer && gen != uint32(ex.timerGen) || cond != nil && !cond() {
 		ex.mu.Unlock()
 		return api.ErrNotSuspended
+	}
+	if fromTimer {
+		ex.timerGen++ // even: the timer is spent, nothing to disarm
 	}
 	act, err := ex.m.transition(evTimeout, false, false)
 	if err == nil {

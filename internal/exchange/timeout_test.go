@@ -150,3 +150,82 @@ func TestTimeoutInChannelsWheel(t *testing.T) {
 		})
 	}
 }
+
+// countingChannel counts how often the exchange looks for its wheel.
+type countingChannel struct {
+	wheelChannel
+	looks atomic.Int32
+}
+
+func (c *countingChannel) TimerWheel() *timerwheel.Wheel {
+	c.looks.Add(1)
+	return c.w
+}
+
+// The suspend timeout's wheel is looked for only to arm the timer and to
+// stop one still armed: a request that never arms it completes without a
+// look (on the epoll connector, a cold walk to the selector and its
+// lock), and one whose timer fired needs no stop.
+func TestWheelLookedForOnlyWhenArmed(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		h       api.Handler
+		advance bool
+		looks   int32
+	}{
+		{"answered at once", api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			_, err := w.WriteString("hi")
+			return err
+		}), false, 0},
+		{"expired", expireIn20ms, true, 1},
+		{"resumed within the dispatch", api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			ex := exchange.From(r)
+			if exchange.KindOf(r) == exchange.DispatchInitial {
+				ex.SetTimeout(time.Hour)
+				if err := ex.Suspend(exchange.ModeContinuation); err != nil {
+					return err
+				}
+				return ex.Resume() // before the dispatch returns: never armed
+			}
+			_, err := w.WriteString("resumed")
+			return err
+		}), false, 0},
+		{"resumed while waiting", waitAnHour, false, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := timerwheel.New(func(time.Duration) {})
+			ch := &countingChannel{wheelChannel: wheelChannel{Channel: &wharftest.Channel{Handler: tc.h}, w: w}}
+			cfg := &exchange.Config{Execute: func(f func()) { f() }}
+			ex := exchange.NewExchange(ch, wharftest.NewRecorder(), cfg, nil)
+			ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
+			if tc.advance {
+				w.AdvanceTo(time.Now().Add(time.Second))
+			}
+			if ex.State() == "Waiting" {
+				if err := ex.Resume(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case <-ex.Done():
+			default:
+				t.Fatal("not done")
+			}
+			if got := ch.looks.Load(); got != tc.looks || w.Len() != 0 {
+				t.Errorf("looked for the wheel %d times, want %d; %d timers still filed", got, tc.looks, w.Len())
+			}
+		})
+	}
+}
+
+// waitAnHour suspends its request for an hour and answers "resumed" when
+// re-dispatched.
+var waitAnHour = api.HandlerFunc(func(w api.Response, r *api.Request) error {
+	if exchange.KindOf(r) == exchange.DispatchInitial {
+		ex := exchange.From(r)
+		ex.SetTimeout(time.Hour)
+		return ex.Suspend(exchange.ModeContinuation)
+	}
+	_, err := w.WriteString("resumed")
+	return err
+})
