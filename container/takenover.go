@@ -15,25 +15,35 @@ type takenOverSet struct {
 }
 
 type takenOver struct {
-	shutdown func()
-	done     <-chan struct{}
-	told     bool // shutdown was called (under the set's mu)
+	c    takenOverConn
+	told bool // Shutdown was called (under the set's mu)
+}
+
+// takenOverConn is a connection taken over from a request, as the
+// graceful shutdown sees it (TrackTakenOver). An interface, not two
+// funcs, so that a connection that may stay open for hours costs no
+// closures for it, and its Done channel may be made only when asked for.
+type takenOverConn = interface {
+	// Shutdown starts the connection's close without blocking (a
+	// WebSocket sends its close frame, 1001).
+	Shutdown()
+	// Done returns a channel closed once the connection has ended.
+	Done() <-chan struct{}
 }
 
 // TrackTakenOver is how a connection taken over from this request (the
 // websocket package calls it after its Upgrade) joins the container's
-// graceful shutdown: the first Shutdown or Close calls shutdown, once,
-// which must start the connection's close without blocking (a WebSocket
-// sends its close frame, 1001), and Shutdown then waits until done is
-// closed, within its context. A connection that joins while the container
-// shuts down is told at once. untrack, called once the connection has
-// ended, forgets it. Any goroutine may call it.
-func (x *exchange) TrackTakenOver(shutdown func(), done <-chan struct{}) (untrack func()) {
-	return x.c.taken.add(shutdown, done)
+// graceful shutdown: the first Shutdown or Close calls c.Shutdown, once,
+// and Shutdown then waits until c.Done is closed, within its context. A
+// connection that joins while the container shuts down is told at once.
+// untrack, called once the connection has ended, forgets it. Any
+// goroutine may call it.
+func (x *exchange) TrackTakenOver(c takenOverConn) (untrack func()) {
+	return x.c.taken.add(c)
 }
 
-func (s *takenOverSet) add(shutdown func(), done <-chan struct{}) func() {
-	t := &takenOver{shutdown: shutdown, done: done}
+func (s *takenOverSet) add(c takenOverConn) func() {
+	t := &takenOver{c: c}
 	s.mu.Lock()
 	if s.m == nil {
 		s.m = make(map[*takenOver]struct{})
@@ -43,7 +53,7 @@ func (s *takenOverSet) add(shutdown func(), done <-chan struct{}) func() {
 	t.told = tell
 	s.mu.Unlock()
 	if tell {
-		shutdown()
+		c.Shutdown()
 	}
 	return func() {
 		s.mu.Lock()
@@ -67,7 +77,7 @@ func (s *takenOverSet) shutdownAll() {
 	}
 	s.mu.Unlock()
 	for _, t := range tell {
-		t.shutdown()
+		t.c.Shutdown()
 	}
 }
 
@@ -81,7 +91,7 @@ func (s *takenOverSet) wait(ctx context.Context) error {
 	s.mu.Unlock()
 	for _, t := range ts {
 		select {
-		case <-t.done:
+		case <-t.c.Done():
 		case <-ctx.Done():
 			return ctx.Err()
 		}

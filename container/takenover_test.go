@@ -15,8 +15,18 @@ import (
 // tracker is what a container's request state offers a connection taken
 // over from the request (package websocket uses it).
 type tracker interface {
-	TrackTakenOver(shutdown func(), done <-chan struct{}) (untrack func())
+	TrackTakenOver(c interface {
+		Shutdown()
+		Done() <-chan struct{}
+	}) (untrack func())
 }
+
+// takenConn is a taken-over connection for the tracker: told is closed
+// by Shutdown, done by the test once the connection has ended.
+type takenConn struct{ told, done chan struct{} }
+
+func (c takenConn) Shutdown()             { close(c.told) }
+func (c takenConn) Done() <-chan struct{} { return c.done }
 
 // A connection taken over from a request joins the graceful shutdown:
 // Shutdown tells it to close (once, though Close follows), then waits for
@@ -57,7 +67,7 @@ func TestShutdownWaitsForTakenOverConnections(t *testing.T) {
 					return err
 				}
 				io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
-				untrack := tr.TrackTakenOver(func() { close(told) }, done)
+				untrack := tr.TrackTakenOver(takenConn{told, done})
 				go func() {
 					<-told
 					if tc.ends {

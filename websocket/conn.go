@@ -176,6 +176,7 @@ type Conn struct {
 	finished    bool   // the tunnel is closed; OnClose is on its way
 	running     bool   // work is running or about to
 	canceled    bool   // the context is canceled: the connection ended
+	ended       bool   // OnClose returned: Done's channel is closed, or made closed
 	events      uint8  // for work to handle
 	timerGen    uint32 // which arming of tm a firing is for
 
@@ -191,8 +192,8 @@ type Conn struct {
 
 	lastSeen atomic.Int64  // when the last frame went either way, on the clock, for IdleTimeout
 	ctxDone  chan struct{} // the context's Done, made when asked for (context.go)
-	done     chan struct{}
-	untrack  func() // leaves the container's shutdown set; nil without a container
+	done     chan struct{} // Done's, made when asked for; under mu
+	untrack  func()        // leaves the container's shutdown set; nil without a container
 }
 
 type outgoing struct {
@@ -216,7 +217,7 @@ const (
 )
 
 func newConn(t api.Tunnel, sub string, cfg *Config, r *api.Request, h Handler) *Conn {
-	c := &Conn{t: t, sub: sub, cfg: cfg, h: h, done: make(chan struct{})}
+	c := &Conn{t: t, sub: sub, cfg: cfg, h: h}
 	c.req = r.Detach((*connContext)(c))
 	c.inline = api.InvocationTypeOf(h) == api.NonBlocking
 	c.initTimer()
@@ -259,7 +260,11 @@ func (c *Conn) Subprotocol() string { return c.sub }
 
 // Done returns a channel closed once the connection is fully closed and
 // OnClose has returned.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return lazyChan(&c.done, c.ended)
+}
 
 // Send sends m without blocking: when nothing else is being written, the
 // calling goroutine frames it and writes what the connection takes now
@@ -314,9 +319,6 @@ func (c *Conn) CloseNow(code int, reason string) {
 // sees it drop (a browser reports 1006). OnClose gets ErrAborted. Use it
 // for a peer not worth a goodbye; Close and CloseNow are the polite ways.
 func (c *Conn) Abort() { c.drop(ErrAborted) }
-
-// goingAway starts the close a server's shutdown asks for.
-func (c *Conn) goingAway() { c.Close(CloseGoingAway, "server shutting down") }
 
 // startClose begins closing with a close frame carrying payload; now
 // drops the queue ahead of it; cause is the server's reason for OnClose.
@@ -627,7 +629,12 @@ func (c *Conn) end() {
 	}
 	c.mu.Unlock()
 	c.safely(func() { c.h.OnClose(c, err) })
-	close(c.done)
+	c.mu.Lock()
+	c.ended = true
+	if c.done != nil {
+		close(c.done)
+	}
+	c.mu.Unlock()
 	if c.untrack != nil {
 		c.untrack()
 	}

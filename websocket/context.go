@@ -19,13 +19,7 @@ func (x *connContext) Done() <-chan struct{} {
 	c := (*Conn)(x)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ctxDone == nil {
-		c.ctxDone = make(chan struct{})
-		if c.canceled {
-			close(c.ctxDone)
-		}
-	}
-	return c.ctxDone
+	return lazyChan(&c.ctxDone, c.canceled)
 }
 
 func (x *connContext) Err() error {
@@ -41,6 +35,19 @@ func (x *connContext) Err() error {
 func (*connContext) Value(any) any { return nil }
 
 func (*connContext) String() string { return "websocket.connContext" }
+
+// lazyChan returns *ch, made now if nil, and closed already if over: a
+// channel a connection makes only when someone asks for it. Whoever sets
+// over closes *ch if it was made. The caller holds the lock guarding both.
+func lazyChan(ch *chan struct{}, over bool) <-chan struct{} {
+	if *ch == nil {
+		*ch = make(chan struct{})
+		if over {
+			close(*ch)
+		}
+	}
+	return *ch
+}
 
 // cancelContext cancels the connection's context, once.
 func (c *Conn) cancelContext() {

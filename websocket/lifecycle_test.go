@@ -140,3 +140,43 @@ func TestRequestContextIsTheConnections(t *testing.T) {
 		}
 	})
 }
+
+// closeSignal records its connection and says when OnClose has run.
+type closeSignal struct {
+	conn   chan *websocket.Conn
+	closed chan struct{}
+}
+
+func (h closeSignal) OnOpen(c *websocket.Conn)                     { h.conn <- c }
+func (h closeSignal) OnMessage(*websocket.Conn, websocket.Message) {}
+func (h closeSignal) OnClose(*websocket.Conn, error)               { close(h.closed) }
+
+// Done's channel is made when asked for: asked only once the connection
+// has ended, it is closed already, and asked again it is the same one.
+func TestDoneAskedAfterTheEnd(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := closeSignal{make(chan *websocket.Conn, 1), make(chan struct{})}
+		s := serveWS(t, m, websocket.Config{}, h)
+		rc := dialRaw(t, s, "/ws")
+		c := <-h.conn
+		rc.send(wsframe.OpClose, []byte{0x03, 0xE8})
+		<-h.closed
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			if errors.Is(c.Send(websocket.Text("late")), websocket.ErrClosed) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("Send still accepted after OnClose")
+			}
+		}
+		done := c.Done()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Done not closed after the connection ended")
+		}
+		if c.Done() != done {
+			t.Error("Done returned another channel")
+		}
+	})
+}

@@ -88,7 +88,7 @@ func upgrade(w api.Response, r *api.Request, cfg *Config, h Handler) (*Conn, err
 	}
 	c := newConn(tun, ws.Subprotocol(), cfg, r, h)
 	if t, ok := r.Exchange().(shutdownTracker); ok {
-		c.untrack = t.TrackTakenOver(c.goingAway, c.done) // before start: end reads it
+		c.untrack = t.TrackTakenOver((*takenOver)(c)) // before start: end reads it
 	}
 	c.start()
 	return c, nil
@@ -99,8 +99,23 @@ func upgrade(w api.Response, r *api.Request, cfg *Config, h Handler) (*Conn, err
 // joins the container's graceful shutdown through it (see the container
 // package's Shutdown).
 type shutdownTracker interface {
-	TrackTakenOver(shutdown func(), done <-chan struct{}) (untrack func())
+	TrackTakenOver(c interface {
+		Shutdown()
+		Done() <-chan struct{}
+	}) (untrack func())
 }
+
+// takenOver is a connection as the container's graceful shutdown sees it
+// (shutdownTracker): no closures, and its Done channel made only if the
+// shutdown waits for it.
+type takenOver Conn
+
+// Shutdown starts the close a server's shutdown asks for: 1001, what is
+// queued first.
+func (t *takenOver) Shutdown() { (*Conn)(t).Close(CloseGoingAway, "server shutting down") }
+
+// Done is Conn.Done.
+func (t *takenOver) Done() <-chan struct{} { return (*Conn)(t).Done() }
 
 // NewHandler returns a handler that upgrades every request it serves and
 // runs the Handler open returns for it; if open fails, the request is
