@@ -142,20 +142,22 @@ selector's timer wheel and fires there: no runtime timer. ` + "`Conn.Request`" +
 of the upgraded request (` + "`api.Request.Detach`" + `: its head, attributes and mapping),
 not the connector's stream and the container's exchange, which ended with the
 handshake (about 1.3 KiB more per connection before). What is left, from a
-heap profile of 1,000 idle connections taken by hand (2.78 KiB live per
-connection in all): the WebSocket Conn (448 B, which is also its request's
-context; its done channel and read callback 112 B), the detached request
-(about 400 B) and the head text and header fields it shares with the parsed
-head (about 450 B), the connection and its epoll side (about 690 B), the
-container's shutdown entry (about 80 B), then the chat's own member and room
-(about 380 B); RSS adds what the collector keeps in hand (it lets the heap
-grow to twice what is live). Moving the timer into the wheel, sharing the
-Handler's Config and making the Conn its request's context took 3.36 KiB
-live to 2.78, and by hand (three interleaved rounds at 5,000 connections
-against the binary before) 5.27–5.38 to 4.89–4.90 KiB of RSS per
-connection (medians of two such series): the 4 KiB target needs about
-0.6 KiB less live per connection still, in the connector's connection and
-the request the Conn keeps, which these changes did not touch.
+heap profile of 1,000 idle connections taken by hand (2.60 KiB live per
+connection in all, the server's idle pool buffers included): the WebSocket
+Conn (448 B, which is also its request's context and its entry in the
+container's shutdown; its Done channel is made only when asked for), the
+detached request (about 400 B) and the head text and header fields it
+shares with the parsed head (about 450 B), the connection and its epoll
+side (about 690 B), the container's shutdown entry (about 80 B), then the
+chat's own member and room (about 380 B); RSS adds what the collector keeps
+in hand (it lets the heap grow to twice what is live). Moving the timer into
+the wheel, sharing the Handler's Config, making the Conn its request's
+context and its shutdown entry took 3.36 KiB live to 2.60, and by hand
+(three interleaved rounds at 5,000 connections, against the binary before
+each step) 5.27–5.38 to about 4.5 KiB of RSS per connection (medians): the
+4 KiB target needs about 0.3 KiB less live per connection still, in the
+connector's connection and the request the Conn keeps, which these changes
+did not touch.
 Over TLS too a quiet connection holds no goroutine (crypto/tls runs on the
 selector's events); on the portable connector it holds the goroutine that
 waits in Read.
