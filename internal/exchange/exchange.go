@@ -202,7 +202,8 @@ type Exchange struct {
 	// timerGen tells a firing of the suspend timeout still current from a
 	// stale one (disarmed since); it is odd while the timer is armed
 	// (timeout.go). Sixteen bits suffice: a stale firing is on its way for
-	// microseconds, not 16,384 suspend cycles.
+	// microseconds, not 32,768 suspend cycles (each arms and disarms: two
+	// steps).
 	timerGen uint16
 
 	queue     []queued
