@@ -37,7 +37,7 @@ const hangBound = 10 * time.Second
 // timeout instead.
 func noticesGone(m modes.Mode) bool {
 	switch m {
-	case modes.H2, modes.H2C:
+	case modes.H2, modes.H2C, modes.H2CPortable:
 		return true
 	case modes.H1, modes.H1TLS:
 		return runtime.GOOS == "linux" // epoll; elsewhere HTTP/1.1 is portable
@@ -336,7 +336,7 @@ func checkEndedOnce(t *testing.T, tr *trace, m modes.Mode) {
 	want := []string{"dispatch:initial", "complete"}
 	// Only HTTP/2 tells a running request that its stream was reset; the
 	// epoll connector watches only suspended requests.
-	if (m == modes.H2 || m == modes.H2C) && slices.Contains(got, "error") {
+	if m.HTTP2() && slices.Contains(got, "error") {
 		want = []string{"dispatch:initial", "error", "complete"}
 	}
 	if !slices.Equal(got, want) {

@@ -27,10 +27,10 @@ import (
 
 // protoPrefix is how r.Proto() starts in each mode.
 func protoPrefix(m modes.Mode) string {
-	switch m {
-	case modes.H2, modes.H2C:
+	switch {
+	case m.HTTP2():
 		return "HTTP/2"
-	case modes.H3:
+	case m == modes.H3:
 		return "HTTP/3"
 	}
 	return "HTTP/1.1"

@@ -37,18 +37,25 @@ const (
 	H2 Mode = "h2"
 	// H2C is HTTP/2 in cleartext with prior knowledge (WithH2C).
 	H2C Mode = "h2c"
+	// H2CPortable is H2C on the portable connector, where an HTTP/2
+	// connection's reader is a goroutine for the connection's life (on
+	// the epoll connector it waits without one).
+	H2CPortable Mode = "h2cportable"
 	// H3 is HTTP/3 over QUIC (package h3).
 	H3 Mode = "h3"
 )
 
 // All lists the modes every semantics test runs in.
-var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2, H2C, H3}
+var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2, H2C, H2CPortable, H3}
 
 // TLS reports whether mode m serves over TLS.
 func (m Mode) TLS() bool { return m == H1TLS || m == H2 || m == H3 }
 
 // HTTP1 reports whether clients speak HTTP/1.1 to the server in mode m.
-func (m Mode) HTTP1() bool { return m != H2 && m != H2C && m != H3 }
+func (m Mode) HTTP1() bool { return !m.HTTP2() && m != H3 }
+
+// HTTP2 reports whether clients speak HTTP/2 to the server in mode m.
+func (m Mode) HTTP2() bool { return m == H2 || m == H2C || m == H2CPortable }
 
 // Options returns the container options mode m needs.
 func Options(m Mode) []container.Option {
@@ -59,6 +66,8 @@ func Options(m Mode) []container.Option {
 		return []container.Option{container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}})}
 	case m == H2C:
 		return []container.Option{container.WithH2C()}
+	case m == H2CPortable:
+		return []container.Option{container.WithH2C(), container.WithPortableConnector()}
 	}
 	return nil
 }
@@ -118,7 +127,7 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 	case H2:
 		tr.TLSClientConfig = clientTLS()
 		tr.ForceAttemptHTTP2 = true
-	case H2C:
+	case H2C, H2CPortable:
 		tr.Protocols = new(http.Protocols)
 		tr.Protocols.SetUnencryptedHTTP2(true)
 	}
@@ -142,7 +151,7 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 			shutdown(t, c, done)
 			pc.Close()
 		})
-	case H1, H1Portable, H1TLS, H2, H2C:
+	case H1, H1Portable, H1TLS, H2, H2C, H2CPortable:
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
