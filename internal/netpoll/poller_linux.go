@@ -61,13 +61,11 @@ type Poller struct {
 	file *os.File // epfd, registered with the Go runtime's poller
 	rc   syscall.RawConn
 
-	mu sync.Mutex // orders Wake and Close: the eventfd's number is never written to once closed
-	// life orders epoll_ctl and Close: the epoll descriptor's number,
-	// which may be reused as soon as it is closed, is never used after.
-	// Add, Modify and Delete share it.
-	life   sync.RWMutex
-	ctlEnd bool // under life: Close came
-	wake   int  // eventfd
+	// mu orders Close after Wake, Add, Modify and Delete, which share it:
+	// the eventfd's and the epoll descriptor's numbers, which may be
+	// reused as soon as they are closed, are never used after.
+	mu     sync.RWMutex
+	wake   int // eventfd
 	closed bool
 
 	// Wait's state, for look (made once, so that Wait allocates nothing).
@@ -138,9 +136,9 @@ func (p *Poller) ctl(op, fd int, ev Events, key uint64) error {
 		return ErrReservedKey
 	}
 	e := eventFor(ev, key)
-	p.life.RLock()
-	defer p.life.RUnlock()
-	if p.ctlEnd {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
 		return ErrClosed
 	}
 	return unix.EpollCtl(p.epfd, op, fd, &e)
@@ -192,8 +190,8 @@ func (p *Poller) look(fd uintptr) bool {
 
 // Wake makes a Wait under way, or the next one, return.
 func (p *Poller) Wake() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	if p.closed {
 		return ErrClosed
 	}
@@ -216,9 +214,6 @@ func (p *Poller) Close() error {
 		return ErrClosed
 	}
 	p.closed = true
-	p.life.Lock()
-	p.ctlEnd = true
-	p.life.Unlock()
 	err := p.file.Close()
 	unix.Close(p.wake)
 	return err
