@@ -630,10 +630,7 @@ func (c *Conn) end() {
 	c.mu.Unlock()
 	c.safely(func() { c.h.OnClose(c, err) })
 	c.mu.Lock()
-	c.ended = true
-	if c.done != nil {
-		close(c.done)
-	}
+	endLazy(&c.done, &c.ended)
 	c.mu.Unlock()
 	if c.untrack != nil {
 		c.untrack()

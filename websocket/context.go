@@ -49,15 +49,21 @@ func lazyChan(ch *chan struct{}, over bool) <-chan struct{} {
 	return *ch
 }
 
+// endLazy sets *over, once, and closes *ch if lazyChan made it. The
+// caller holds the lock guarding both.
+func endLazy(ch *chan struct{}, over *bool) {
+	if *over {
+		return
+	}
+	*over = true
+	if *ch != nil {
+		close(*ch)
+	}
+}
+
 // cancelContext cancels the connection's context, once.
 func (c *Conn) cancelContext() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.canceled {
-		return
-	}
-	c.canceled = true
-	if c.ctxDone != nil {
-		close(c.ctxDone)
-	}
+	endLazy(&c.ctxDone, &c.canceled)
 }

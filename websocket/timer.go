@@ -60,14 +60,11 @@ func (c *Conn) now() int64 {
 // after is the instant d after now, saturating at the clock's end; never
 // zero, which means none.
 func after(now int64, d time.Duration) int64 {
-	if d > 0 && now > math.MaxInt64-int64(d) {
-		return math.MaxInt64
-	}
-	return max(now+int64(d), 1)
+	return max(int64(sum(time.Duration(now), d)), 1)
 }
 
 // sum is a+b, saturating: the keep-alive's span PingInterval +
-// PongTimeout when either is "forever".
+// PongTimeout when either is "forever", an instant past the clock's end.
 func sum(a, b time.Duration) time.Duration {
 	if b > 0 && a > math.MaxInt64-b {
 		return math.MaxInt64
