@@ -141,7 +141,7 @@ type CloseError = gws.CloseError
 // holds no buffer.
 type Conn struct {
 	t      api.Tunnel
-	cfg    *Config // shared by the connections of a Handler
+	cfg    *settings // shared by the connections of a Handler
 	req    *api.Request
 	h      Handler
 	sub    string
@@ -205,10 +205,6 @@ type outgoing struct {
 // peer's pings need are dropped.
 const maxCtrl = 8
 
-// readBufferSize is the read buffer a connection takes while a frame is
-// partly read; a larger frame grows it to the frame's size.
-const readBufferSize = 4 << 10
-
 // What work has to do.
 const (
 	evOpen uint8 = 1 << iota
@@ -216,7 +212,7 @@ const (
 	evEnd
 )
 
-func newConn(t api.Tunnel, sub string, cfg *Config, r *api.Request, h Handler) *Conn {
+func newConn(t api.Tunnel, sub string, cfg *settings, r *api.Request, h Handler) *Conn {
 	c := &Conn{t: t, sub: sub, cfg: cfg, h: h}
 	c.req = r.Detach((*connContext)(c))
 	c.inline = api.InvocationTypeOf(h) == api.NonBlocking
@@ -621,7 +617,8 @@ func (c *Conn) work() {
 
 // end reports the connection's end to OnClose.
 func (c *Conn) end() {
-	c.rbuf, c.msg = nil, nil
+	c.dropBuffer()
+	c.msg = nil
 	c.mu.Lock()
 	err := c.cause // the server's own reason: idle, too big, a panic, a failed write...
 	if err == nil {
@@ -643,7 +640,7 @@ func (c *Conn) end() {
 func (c *Conn) read() {
 	for {
 		if c.readOver() {
-			c.rbuf, c.r, c.w = nil, 0, 0
+			c.dropBuffer()
 			return
 		}
 		need, ok := c.frames()
@@ -651,7 +648,7 @@ func (c *Conn) read() {
 			return
 		}
 		if c.rbuf == nil {
-			c.rbuf, c.r, c.w = make([]byte, readBufferSize), 0, 0
+			c.rbuf, c.r, c.w = c.cfg.getBuffer(), 0, 0
 		} else if c.r > 0 {
 			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
 			c.r = 0
@@ -661,6 +658,7 @@ func (c *Conn) read() {
 			// not to what a header claims.
 			b := make([]byte, min(need, 2*len(c.rbuf)))
 			copy(b, c.rbuf[:c.w])
+			c.cfg.putBuffer(c.rbuf)
 			c.rbuf = b
 		}
 		n, err := c.t.TryRead(c.rbuf[c.w:])
@@ -669,7 +667,7 @@ func (c *Conn) read() {
 		case n > 0:
 		case err == api.ErrWouldBlock:
 			if c.r == c.w {
-				c.rbuf, c.r, c.w = nil, 0, 0 // a quiet connection keeps no buffer
+				c.dropBuffer() // a quiet connection keeps no buffer
 			}
 			c.t.NotifyReadable(c.onRead)
 			return
@@ -678,6 +676,14 @@ func (c *Conn) read() {
 			return
 		}
 	}
+}
+
+// dropBuffer gives the read buffer back.
+func (c *Conn) dropBuffer() {
+	if c.rbuf != nil {
+		c.cfg.putBuffer(c.rbuf)
+	}
+	c.rbuf, c.r, c.w = nil, 0, 0
 }
 
 // frames handles the whole frames buffered. It returns how many bytes the

@@ -41,11 +41,11 @@ import (
 // first) and waits for the close handshake, bounded by Shutdown's context
 // and CloseTimeout.
 func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, error) {
-	return upgrade(w, r, &cfg, h)
+	return upgrade(w, r, &settings{Config: cfg}, h)
 }
 
-// upgrade is Upgrade with a Config its connections share.
-func upgrade(w api.Response, r *api.Request, cfg *Config, h Handler) (*Conn, error) {
+// upgrade is Upgrade with settings its connections share.
+func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, error) {
 	if r.Head().ProtoMajor >= 2 {
 		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrHTTP2}
 	}
@@ -123,7 +123,7 @@ func (t *takenOver) Done() <-chan struct{} { return (*Conn)(t).Done() }
 // To set header fields on the 101 (a cookie, the chosen subprotocol), set
 // them in a filter before it, or call Upgrade from a handler of your own.
 func NewHandler(cfg Config, open func(r *api.Request) (Handler, error)) api.Handler {
-	shared := &cfg
+	shared := &settings{Config: cfg}
 	return api.HandlerFunc(func(w api.Response, r *api.Request) error {
 		h, err := open(r)
 		if err != nil {
