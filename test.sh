@@ -15,6 +15,7 @@ fuzz ./internal/h1 FuzzParseRequestHead
 fuzz ./internal/h1 FuzzParseRequestHeadNetHTTP
 fuzz ./internal/h1 FuzzChunkedDecoder
 fuzz ./internal/h1 FuzzValidIPv6
+fuzz ./internal/h1 FuzzCanonicalKey
 fuzz ./internal/pathmap FuzzMatch
 fuzz ./internal/httppath FuzzClean
 fuzz ./api FuzzQueryValue

@@ -32,14 +32,14 @@ func (rawHello) InvocationType() api.InvocationType { return api.NonBlocking }
 // perRequestAllocs sends keep-alive GETs to addr and reports the heap
 // allocations of one whole round trip (server and this raw client, which
 // allocates nothing itself).
-func perRequestAllocs(t *testing.T, addr string) float64 {
+func perRequestAllocs(t *testing.T, addr, head string) float64 {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	req := []byte("GET /hello HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n")
+	req := []byte(head)
 	buf := make([]byte, 4096)
 	roundTrip := func() {
 		if _, err := nc.Write(req); err != nil {
@@ -63,22 +63,35 @@ func perRequestAllocs(t *testing.T, addr string) float64 {
 	return testing.AllocsPerRun(2000, roundTrip)
 }
 
+// curlHead is a typical GET.
+const curlHead = "GET /hello HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n"
+
+// chromeHead is a GET with the names Chrome sends in lower case (its
+// client hints) and the WebSocket handshake's, which are not canonical
+// either.
+const chromeHead = "GET /hello HTTP/1.1\r\nHost: localhost:8080\r\nsec-ch-ua: \"Chromium\";v=\"131\"\r\n" +
+	"sec-ch-ua-mobile: ?0\r\nsec-ch-ua-platform: \"Linux\"\r\nSec-WebSocket-Version: 13\r\n\r\n"
+
 // The allocations of a typical GET and its small response, the whole way
 // through the epoll connector: none of the connector's own beyond what
 // makes an immutable request (the head's bytes as one string, the stream
 // that holds it and the header view), and a handful in the container (the
-// exchange, the request, the response header).
+// exchange, the request, the response header). Field names a browser
+// sends in another case than the canonical one cost nothing more.
 func TestAllocsPerRequest(t *testing.T) {
 	if wharftest.RaceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
+	raw := rawHello{h: http.Header{"Content-Type": {"text/plain"}}, body: []byte("hello")}
 	tests := []struct {
 		name string
 		h    connector.Handler
+		head string
 		max  float64
 	}{
-		{"connector", rawHello{h: http.Header{"Content-Type": {"text/plain"}}, body: []byte("hello")}, 3},
-		{"container", helloContainer(), 8}, // and the exchange, the request, the response header (map, value)
+		{"connector", raw, curlHead, 3},
+		{"connector/browser-names", raw, chromeHead, 3},
+		{"container", helloContainer(), curlHead, 8}, // and the exchange, the request, the response header (map, value)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,7 +110,7 @@ func TestAllocsPerRequest(t *testing.T) {
 			if _, ok := tc.h.(*container.Container); ok && owner.Enabled() {
 				limit += 2 // the async loop's ownership checks, in tests only
 			}
-			got := perRequestAllocs(t, l.Addr().String())
+			got := perRequestAllocs(t, l.Addr().String(), tc.head)
 			t.Logf("%.2f allocations per request", got)
 			if got > limit {
 				t.Errorf("%.2f allocations per request, want at most %v", got, limit)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/textproto"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -146,9 +145,9 @@ func newStream(c *conn, raw []byte, lim *Limits) *stream {
 		fields = make([]api.HeaderField, len(h.Fields))
 	}
 	for i, f := range h.Fields {
-		// Already canonical (what nearly every client sends), the key is
-		// returned as it is, without allocating.
-		k := textproto.CanonicalMIMEHeaderKey(sub(f.Name))
+		// Already canonical (what nearly every client sends), or one of the
+		// names browsers send in another case, the key costs no allocation.
+		k := h1.CanonicalKey(sub(f.Name))
 		fields[i] = api.HeaderField{Key: k, Value: sub(f.Value)}
 	}
 	r.Header = api.NewHeaderFields(fields)

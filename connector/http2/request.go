@@ -2,7 +2,6 @@ package http2
 
 import (
 	"net/http"
-	"net/textproto"
 	"strconv"
 	"strings"
 
@@ -91,7 +90,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 			}
 			host = hf.Value
 		}
-		fields = append(fields, api.HeaderField{Key: textproto.CanonicalMIMEHeaderKey(hf.Name), Value: hf.Value})
+		fields = append(fields, api.HeaderField{Key: h1.CanonicalKey(hf.Name), Value: hf.Value})
 	}
 	if len(cookies) > 0 {
 		fields = append(fields, api.HeaderField{Key: "Cookie", Value: strings.Join(cookies, "; ")})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -257,7 +256,7 @@ func (st *stream) recvTrailers(f *xhttp2.MetaHeadersFrame) error {
 	}
 	tr := make(http.Header)
 	for _, hf := range f.RegularFields() {
-		k := textproto.CanonicalMIMEHeaderKey(hf.Name)
+		k := h1.CanonicalKey(hf.Name)
 		if !h1.ForbiddenTrailer(k) { // as HTTP/1.1's chunked trailers
 			tr[k] = append(tr[k], hf.Value)
 		}
