@@ -33,21 +33,24 @@ type conn struct {
 	nc           net.Conn // the portable connector's socket; nil on epoll until handed over
 	io           connIO   // how it is read and written: the platform's side
 
-	// The small fields share words, so that a connection fits the
-	// 320-byte size class.
+	// The small fields share words, and instants are kept on the
+	// selector's clock (8 bytes, where a time.Time takes 24), so that a
+	// connection fits the 288-byte size class.
 	st       atomic.Uint32 // a connState, changed only by fire (state.go)
 	nreq     uint32        // requests read on the connection
 	listed   bool          // in the server's connList
 	pendKind pendingKind   // what pending is for (see below)
 
-	rbuf      []byte // read buffer: unconsumed bytes are rbuf[r:w]; nil while idle (epoll)
-	r, w      int
-	scanned   int       // bytes of rbuf[r:scanned] were parsed and held no complete head
-	headStart time.Time // when the first byte of a pending head arrived (epoll)
+	rbuf    []byte // read buffer: unconsumed bytes are rbuf[r:w]; nil while idle (epoll)
+	r, w    int
+	scanned int // bytes of rbuf[r:scanned] were parsed and held no complete head
+	// headAt is when the first byte of a pending head arrived, on the
+	// selector's clock (selector.clock); zero for none (epoll).
+	headAt time.Duration
 	// drain is the finished request whose unread body the epoll connector
 	// discards, as bytes come, before it reads the next head (drain.go).
-	drain      *stream
-	drainUntil time.Time // when discarding drain's body gives up
+	drain   *stream
+	drainBy time.Duration // when discarding drain's body gives up, on the selector's clock
 
 	// The epoll connector's hand-over of a parsed request to the strategy:
 	// pending is the request, run is made once per connection.
@@ -308,7 +311,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 				c.srv.putHead(c.head)
 				c.head = nil
 				c.cur = s
-				c.headStart = time.Time{}
+				c.headAt = 0
 				c.r += n
 				c.scanned = c.r
 				if s.rejected != 0 {

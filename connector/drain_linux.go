@@ -2,8 +2,10 @@ package connector
 
 import (
 	"errors"
+	"time"
 
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
 // Discarding an unread body on the epoll connector is selector work, like
@@ -43,7 +45,7 @@ func (c *conn) drainNB() bool {
 	s := c.drain
 	for {
 		done, until, err := s.body.discardNB(c.srv.Config.Limits().MaxDiscardBytes)
-		c.drainUntil = until
+		c.drainBy = c.io.(*fdConn).sel.clock() + max(min(time.Until(until), timerwheel.MaxDelay), 0)
 		if done {
 			c.drain = nil
 			if s.body.settle(0) && !c.srv.shutting.Load() { // settled: kept if read to its end

@@ -206,9 +206,9 @@ func (f *fdConn) idleUnlessReadable() error {
 	}
 	switch {
 	case c.w == 0 && !partial:
-		c.headStart = time.Time{}
-	case c.headStart.IsZero() && c.drain == nil:
-		c.headStart = time.Now()
+		c.headAt = 0
+	case c.headAt == 0 && c.drain == nil:
+		c.headAt = f.sel.clock()
 	}
 	if !c.toIdle() && c.claim() {
 		return ioEOF // shutting down, and still ours: close it now
@@ -396,17 +396,19 @@ func (f *fdConn) attach() {
 // finds the deadline moved on and sleeps again (idleFired).
 func (f *fdConn) armIdleLocked() {
 	cfg := &f.c.srv.Config
-	now := time.Now()
-	deadline := now.Add(or(cfg.IdleTimeout, DefaultIdleTimeout))
+	w := f.sel.wheel
+	now := w.Now()
+	// Timeouts are capped first, so that one of "forever" cannot
+	// overflow the clock.
+	in := min(or(cfg.IdleTimeout, DefaultIdleTimeout), timerwheel.MaxDelay)
 	switch {
 	case f.c.drain != nil:
-		deadline = f.c.drainUntil
-	case !f.c.headStart.IsZero():
-		deadline = f.c.headStart.Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
+		in = f.c.drainBy - now
+	case f.c.headAt != 0:
+		in = f.sel.left(f.c.headAt, or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}
-	w := f.sel.wheel
-	in := min(deadline.Sub(now), timerwheel.MaxDelay) // an IdleTimeout of "forever" cannot overflow the clock
-	f.idleDeadline = w.Now() + in
+	in = min(in, timerwheel.MaxDelay)
+	f.idleDeadline = now + in
 	if f.idleArmed && f.idleAt <= f.idleDeadline {
 		return
 	}

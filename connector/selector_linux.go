@@ -319,7 +319,7 @@ func (s *selector) accept(l *epListener) {
 		if f.tls != nil {
 			// The handshake counts as the head: ReadHeaderTimeout bounds
 			// it from now, silent clients included.
-			c.headStart = time.Now()
+			c.headAt = sel.clock()
 		}
 		held, accepted = false, -1
 		if !s.srv.addConn(c, true) {
@@ -362,6 +362,19 @@ const acceptRetry = 100 * time.Millisecond
 func defaultSelectors() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 func (s *selector) strategyStats() dispatcher.StrategyStats { return s.strategy.Stats() }
+
+// clock returns the time on the selector's clock (its wheel's), never
+// zero: a connection keeps instants on it in 8 bytes, zero for none.
+// Any goroutine may call it.
+func (s *selector) clock() time.Duration { return max(s.wheel.Now(), 1) }
+
+// left returns how much is left of d counted from at, an instant on the
+// selector's clock: negative once it has passed. A d of "forever" is
+// capped first, so that it cannot overflow the clock. Any goroutine may
+// call it.
+func (s *selector) left(at, d time.Duration) time.Duration {
+	return at + min(d, timerwheel.MaxDelay) - s.wheel.Now()
+}
 
 // timers returns how many timers the selector's wheel holds.
 func (s *selector) timers() int { return s.wheel.Len() }
