@@ -114,6 +114,9 @@ func (r *Request) bodyForm() (url.Values, error) {
 		return nil, nil
 	}
 	st := r.form
+	if st == nil {
+		return nil, nil // detached, with no body (Detach)
+	}
 	head := r.head
 	st.once.Do(func() { st.post, st.err = parseFormBody(head) })
 	return st.post, st.err

@@ -294,11 +294,19 @@ func (r *Request) Detach(ctx context.Context) *Request {
 	if ctx == nil {
 		panic("api: nil context")
 	}
-	head := *r.head
-	head.Body, head.Trailer, head.ContentLength = http.NoBody, nil, 0
-	rf := &requestWithForm{Request: Request{ctx: ctx, head: &head, attrs: r.attrs, m: r.m}}
-	rf.Request.form = &rf.form
-	return &rf.Request
+	d := &detached{head: *r.head}
+	d.head.Body, d.head.Trailer, d.head.ContentLength = http.NoBody, nil, 0
+	// No form state: without a body, there is no body form to share
+	// (bodyForm); WithHead gives a copy with a body one of its own.
+	d.Request = Request{ctx: ctx, head: &d.head, attrs: r.attrs, m: r.m}
+	return &d.Request
+}
+
+// detached is a Request of Detach and its head, in one allocation: a
+// WebSocket keeps it for the connection's life.
+type detached struct {
+	Request
+	head RequestHead
 }
 
 // WithContext returns a copy of r with its context replaced.
@@ -351,6 +359,9 @@ func (r *Request) WithHead(head *RequestHead) *Request {
 	}
 	c := r.clone()
 	c.head = head
+	if c.form == nil && head.Body != http.NoBody {
+		c.form = new(formState) // a detached request given a body
+	}
 	return c
 }
 

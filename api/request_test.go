@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -185,4 +187,33 @@ func FuzzQueryValue(f *testing.F) {
 			t.Fatalf("QueryValue(%q) of %q = %q, ParseQuery says %q", key, q, got, want)
 		}
 	})
+}
+
+// A detached request has no body, so no body form: Form is its query,
+// PostForm empty. Given a body (WithBody), a copy parses that body, once,
+// as a request with an exchange does.
+func TestDetachedForm(t *testing.T) {
+	head := &api.RequestHead{
+		Method: "POST", Target: "/f?q=1", Path: "/f", RawQuery: "q=1", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: api.NewHeader(http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}),
+		Body:   io.NopCloser(strings.NewReader("a=1")),
+	}
+	d := api.NewRequest(context.Background(), head, nil).Detach(context.Background())
+	form, err := d.Form()
+	if err != nil || len(form) != 1 || form.Get("q") != "1" {
+		t.Errorf("detached Form = %v, %v; want the query alone", form, err)
+	}
+	if post, err := d.PostForm(); err != nil || post == nil || len(post) != 0 {
+		t.Errorf("detached PostForm = %#v, %v; want an empty map", post, err)
+	}
+	b := d.WithBody(io.NopCloser(strings.NewReader("a=2&b=3")))
+	for range 2 { // parsed once, seen by every call
+		form, err = b.Form()
+		if err != nil || form.Get("a") != "2" || form.Get("b") != "3" || form.Get("q") != "1" {
+			t.Errorf("with a body: Form = %v, %v", form, err)
+		}
+	}
+	if d.FormValue("a") != "" {
+		t.Error("the detached request sees its copy's body")
+	}
 }

@@ -1,6 +1,9 @@
 package websocket
 
-import "sync"
+import (
+	"bufio"
+	"sync"
+)
 
 // readBufferSize is the read buffer a connection takes while the tunnel
 // has bytes for it or a frame is partly read; a larger frame grows it to
@@ -18,7 +21,8 @@ const readBufferSize = 4 << 10
 // ran at nearly twice that state.
 type settings struct {
 	Config
-	bufs sync.Pool // of *[readBufferSize]byte
+	bufs       sync.Pool // of *[readBufferSize]byte
+	handshakes sync.Pool // of *bufio.ReadWriter
 }
 
 // getBuffer lends a read buffer. Any goroutine may call it.
@@ -37,4 +41,23 @@ func (s *settings) putBuffer(b []byte) {
 	if cap(b) == readBufferSize {
 		s.bufs.Put((*[readBufferSize]byte)(b[:readBufferSize]))
 	}
+}
+
+// getHandshake lends the ReadWriter gorilla writes a 101 with: no bytes
+// to read (gorilla refuses a client that sent some before the 101; the
+// tunnel keeps them), a small buffer to build the answer in. gorilla's
+// Conn, made with buffers of its own (Upgrade's ReadBufferSize and
+// WriteBufferPool), keeps neither once Upgrade returns. Any goroutine may
+// call it.
+func (s *settings) getHandshake() *bufio.ReadWriter {
+	if hs, ok := s.handshakes.Get().(*bufio.ReadWriter); ok {
+		return hs
+	}
+	return bufio.NewReadWriter(bufio.NewReaderSize(eof{}, 16), bufio.NewWriterSize(nil, 512))
+}
+
+// putHandshake takes back what getHandshake lent, once Upgrade returned.
+func (s *settings) putHandshake(hs *bufio.ReadWriter) {
+	hs.Writer.Reset(nil) // the connection is the Conn's now
+	s.handshakes.Put(hs)
 }

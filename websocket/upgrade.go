@@ -72,10 +72,13 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	var ws *gws.Conn
 	var tun api.Tunnel
 	var uerr error
+	hs := cfg.getHandshake()
 	serve := api.FromHTTP(http.HandlerFunc(func(rw http.ResponseWriter, hr *http.Request) {
-		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun}, hr, header)
+		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun, hs}, hr, header)
 	}))
-	if err := serve.Serve(w, r); err != nil && uerr == nil {
+	err := serve.Serve(w, r)
+	cfg.putHandshake(hs) // gorilla wrote the 101 through it, or failed: it keeps nothing of it
+	if err != nil && uerr == nil {
 		uerr = err
 	}
 	if uerr != nil {
@@ -181,6 +184,7 @@ type hijackWriter struct {
 	w   api.Response
 	wto time.Duration
 	tun *api.Tunnel
+	hs  *bufio.ReadWriter // what the 101 is written with (settings.getHandshake)
 }
 
 func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -190,7 +194,8 @@ func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		case err == nil:
 			*h.tun = t
 			nc := tunnelConn{t, h.wto}
-			return nc, handshakeRW(nc), nil
+			h.hs.Writer.Reset(nc)
+			return nc, h.hs, nil
 		case !errors.Is(err, api.ErrNotSupported):
 			return nil, nil, err
 		}
@@ -207,13 +212,8 @@ func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// gorilla refuses a client that sent bytes before the 101, and reads
 	// nothing: an empty reader keeps the hijacked one, and its bytes, for
 	// the tunnel.
-	return nc, handshakeRW(nc), nil
-}
-
-// handshakeRW is the ReadWriter gorilla writes the 101 with: no bytes to
-// read, a small buffer to build the answer in.
-func handshakeRW(nc net.Conn) *bufio.ReadWriter {
-	return bufio.NewReadWriter(bufio.NewReaderSize(eof{}, 16), bufio.NewWriterSize(nc, 512))
+	h.hs.Writer.Reset(nc)
+	return nc, h.hs, nil
 }
 
 // noBuffers is the write buffer pool of gorilla's Conn, which never

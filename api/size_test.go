@@ -1,0 +1,16 @@
+package api
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// A WebSocket keeps its detached request for the connection's life: it
+// stays in the 384-byte size class, one allocation with its head. A field
+// added to Request or RequestHead past it costs every open WebSocket 32
+// bytes more.
+func TestDetachedSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(detached{}); n > 384 {
+		t.Errorf("a detached request is %d bytes, more than the 384 of its size class", n)
+	}
+}
