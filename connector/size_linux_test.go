@@ -12,3 +12,10 @@ func TestFdConnSizeClass(t *testing.T) {
 		t.Errorf("fdConn is %d bytes, more than the 288 of its size class", n)
 	}
 }
+
+// A Tunnel (an open WebSocket's connection, say) fits 64 bytes.
+func TestTunnelSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(fdTunnel{}); n > 64 {
+		t.Errorf("fdTunnel is %d bytes, more than the 64 of its size class", n)
+	}
+}

@@ -27,12 +27,16 @@ type fdTunnel struct {
 	iov  [1][]byte // WriteNow's vector, the writer's
 	// ops counts the reads and writes under way, with tClosing set once
 	// Close was called: the descriptor closes when both say so, never
-	// under a system call that could then reach a reused number.
-	ops      atomic.Int64
-	fdClosed atomic.Bool
+	// under a system call that could then reach a reused number; and
+	// tFDClosed once it did (a bit here rather than a field: the Tunnel
+	// then fits 64 bytes).
+	ops atomic.Int64
 }
 
-const tClosing = 1 << 40
+const (
+	tClosing  = 1 << 40
+	tFDClosed = 1 << 41
+)
 
 var _ api.Tunnel = (*fdTunnel)(nil)
 
@@ -152,7 +156,7 @@ func (t *fdTunnel) Close() error {
 }
 
 func (t *fdTunnel) closeFD() {
-	if t.fdClosed.Swap(true) {
+	if t.ops.Or(tFDClosed)&tFDClosed != 0 {
 		return
 	}
 	netpoll.Close(t.f.FD)

@@ -7,16 +7,24 @@ import (
 
 // takenOverSet tracks the connections taken over from requests (a
 // WebSocket's, after Hijack) that joined the graceful shutdown through
-// TrackTakenOver: the connector no longer knows them.
+// TrackTakenOver: the connector no longer knows them. They are an
+// intrusive list, not a map: an open WebSocket may stay for hours, and
+// each costs the set its node alone.
 type takenOverSet struct {
 	mu       sync.Mutex
-	m        map[*takenOver]struct{}
-	shutting bool // Shutdown or Close began: a connection that joins now is told at once
+	head     *takenOver // the list, newest first
+	n        int        // its length
+	shutting bool       // Shutdown or Close began: a connection that joins now is told at once
 }
 
+// takenOver is a connection in the set, and the handle that takes it out
+// (Untrack).
 type takenOver struct {
-	c    takenOverConn
-	told bool // Shutdown was called (under the set's mu)
+	c          takenOverConn
+	s          *takenOverSet
+	prev, next *takenOver // under s.mu
+	told       bool       // Shutdown was called (under s.mu)
+	gone       bool       // untracked (under s.mu)
 }
 
 // takenOverConn is a connection taken over from a request, as the
@@ -36,30 +44,50 @@ type takenOverConn = interface {
 // graceful shutdown: the first Shutdown or Close calls c.Shutdown, once,
 // and Shutdown then waits until c.Done is closed, within its context. A
 // connection that joins while the container shuts down is told at once.
-// untrack, called once the connection has ended, forgets it. Any
-// goroutine may call it.
-func (x *exchange) TrackTakenOver(c takenOverConn) (untrack func()) {
+// The Untrack of what it returns, called once the connection has ended,
+// forgets it (a handle rather than a func, so that it costs no closure);
+// calling it again does nothing. Any goroutine may call either.
+func (x *exchange) TrackTakenOver(c takenOverConn) interface{ Untrack() } {
 	return x.c.taken.add(c)
 }
 
-func (s *takenOverSet) add(c takenOverConn) func() {
-	t := &takenOver{c: c}
+func (s *takenOverSet) add(c takenOverConn) *takenOver {
+	t := &takenOver{c: c, s: s}
 	s.mu.Lock()
-	if s.m == nil {
-		s.m = make(map[*takenOver]struct{})
+	t.next = s.head
+	if s.head != nil {
+		s.head.prev = t
 	}
-	s.m[t] = struct{}{}
+	s.head = t
+	s.n++
 	tell := s.shutting
 	t.told = tell
 	s.mu.Unlock()
 	if tell {
 		c.Shutdown()
 	}
-	return func() {
-		s.mu.Lock()
-		delete(s.m, t)
-		s.mu.Unlock()
+	return t
+}
+
+// Untrack takes t out of its set.
+func (t *takenOver) Untrack() {
+	s := t.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.gone {
+		return
 	}
+	t.gone = true
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		s.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	}
+	t.prev, t.next = nil, nil
+	s.n--
 }
 
 // shutdownAll tells every tracked connection not yet told to close, and
@@ -69,7 +97,7 @@ func (s *takenOverSet) shutdownAll() {
 	s.mu.Lock()
 	s.shutting = true
 	var tell []*takenOver
-	for t := range s.m {
+	for t := s.head; t != nil; t = t.next {
 		if !t.told {
 			t.told = true
 			tell = append(tell, t)
@@ -84,8 +112,8 @@ func (s *takenOverSet) shutdownAll() {
 // wait waits until every tracked connection has ended, or ctx is done.
 func (s *takenOverSet) wait(ctx context.Context) error {
 	s.mu.Lock()
-	ts := make([]*takenOver, 0, len(s.m))
-	for t := range s.m {
+	ts := make([]*takenOver, 0, s.n)
+	for t := s.head; t != nil; t = t.next {
 		ts = append(ts, t)
 	}
 	s.mu.Unlock()

@@ -18,7 +18,7 @@ type tracker interface {
 	TrackTakenOver(c interface {
 		Shutdown()
 		Done() <-chan struct{}
-	}) (untrack func())
+	}) interface{ Untrack() }
 }
 
 // takenConn is a taken-over connection for the tracker: told is closed
@@ -67,13 +67,14 @@ func TestShutdownWaitsForTakenOverConnections(t *testing.T) {
 					return err
 				}
 				io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
-				untrack := tr.TrackTakenOver(takenConn{told, done})
+				tracked := tr.TrackTakenOver(takenConn{told, done})
 				go func() {
 					<-told
 					if tc.ends {
 						nc.Close()
 						close(done)
-						untrack()
+						tracked.Untrack()
+						tracked.Untrack() // again: nothing
 					}
 				}()
 				return nil

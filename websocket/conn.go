@@ -190,10 +190,10 @@ type Conn struct {
 	tm       timerwheel.Timer // in wheel, when there is one
 	rt       *runtimeTimer    // else
 
-	lastSeen atomic.Int64  // when the last frame went either way, on the clock, for IdleTimeout
-	ctxDone  chan struct{} // the context's Done, made when asked for (context.go)
-	done     chan struct{} // Done's, made when asked for; under mu
-	untrack  func()        // leaves the container's shutdown set; nil without a container
+	lastSeen atomic.Int64           // when the last frame went either way, on the clock, for IdleTimeout
+	ctxDone  chan struct{}          // the context's Done, made when asked for (context.go)
+	done     chan struct{}          // Done's, made when asked for; under mu
+	tracked  interface{ Untrack() } // in the container's shutdown set; nil without a container
 }
 
 type outgoing struct {
@@ -629,8 +629,8 @@ func (c *Conn) end() {
 	c.mu.Lock()
 	endLazy(&c.done, &c.ended)
 	c.mu.Unlock()
-	if c.untrack != nil {
-		c.untrack()
+	if c.tracked != nil {
+		c.tracked.Untrack()
 	}
 }
 

@@ -91,7 +91,7 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	}
 	c := newConn(tun, ws.Subprotocol(), cfg, r, h)
 	if t, ok := r.Exchange().(shutdownTracker); ok {
-		c.untrack = t.TrackTakenOver((*takenOver)(c)) // before start: end reads it
+		c.tracked = t.TrackTakenOver((*takenOver)(c)) // before start: end reads it
 	}
 	c.start()
 	return c, nil
@@ -105,7 +105,7 @@ type shutdownTracker interface {
 	TrackTakenOver(c interface {
 		Shutdown()
 		Done() <-chan struct{}
-	}) (untrack func())
+	}) interface{ Untrack() }
 }
 
 // takenOver is a connection as the container's graceful shutdown sees it
