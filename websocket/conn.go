@@ -152,8 +152,8 @@ type Conn struct {
 	inMsg  bool
 	rbuf   []byte // nil while no frame is partly read
 	r, w   int
-	msg    []byte // a fragmented message so far
-	onRead func() // the tunnel's readable callback, made once
+	frag   *[]byte // a fragmented message so far (rare: kept apart, it costs a quiet connection 8 bytes, not 24)
+	onRead func()  // the tunnel's readable callback, made once
 
 	mu       sync.Mutex
 	queue    []outgoing // messages waiting to be framed
@@ -161,24 +161,28 @@ type Conn struct {
 	out      []byte     // framed bytes the tunnel has not taken yet
 	outKeep  int        // of out, the bytes of a frame the peer has begun to get: they go even when dropping
 	closeMsg []byte     // the close frame's payload, once closing
-	readErr  error      // how reading ended, for OnClose when the server had no reason of its own
-	cause    error      // the server's reason to close, for OnClose
+	// reason is what OnClose gets: the server's reason to close (idle,
+	// too big, a panic, a failed write...: the first wins) if it had one
+	// (serverReason), else how reading ended. One field for both, as only
+	// one reaches OnClose.
+	reason error
 	// The state's flags, under mu, in one word with the timer's generation.
-	closing     bool   // Close, CloseNow or Abort was called, or reading ended: no more Sends
-	sendClose   bool   // once closing: a close frame is to go out (not after Abort or a lost connection)
-	closeFramed bool   // the close frame is in out
-	closeSent   bool   // the close frame is out whole
-	answered    bool   // the peer's close frame came after the server's close began
-	overflow    bool   // Send returned ErrQueueFull: a Close drops the queue
-	dropping    bool   // CloseNow or Abort: queued messages are not sent
-	writing     bool   // a goroutine is writing, or out waits for the tunnel
-	readDone    bool   // nothing more is read: the connection ends once the close frame is out
-	finished    bool   // the tunnel is closed; OnClose is on its way
-	running     bool   // work is running or about to
-	canceled    bool   // the context is canceled: the connection ended
-	ended       bool   // OnClose returned: Done's channel is closed, or made closed
-	events      uint8  // for work to handle
-	timerGen    uint32 // which arming of tm a firing is for
+	closing      bool   // Close, CloseNow or Abort was called, or reading ended: no more Sends
+	sendClose    bool   // once closing: a close frame is to go out (not after Abort or a lost connection)
+	closeFramed  bool   // the close frame is in out
+	closeSent    bool   // the close frame is out whole
+	answered     bool   // the peer's close frame came after the server's close began
+	overflow     bool   // Send returned ErrQueueFull: a Close drops the queue
+	dropping     bool   // CloseNow or Abort: queued messages are not sent
+	writing      bool   // a goroutine is writing, or out waits for the tunnel
+	readDone     bool   // nothing more is read: the connection ends once the close frame is out
+	finished     bool   // the tunnel is closed; OnClose is on its way
+	running      bool   // work is running or about to
+	canceled     bool   // the context is canceled: the connection ended
+	ended        bool   // OnClose returned: Done's channel is closed, or made closed
+	serverReason bool   // reason is the server's
+	events       uint8  // for work to handle
+	timerGen     uint32 // which arming of tm a firing is for
 
 	// The timer (timer.go), under mu. Instants are on the connection's
 	// clock (now), zero for none.
@@ -323,9 +327,7 @@ func (c *Conn) startClose(payload []byte, now bool, cause error) {
 	c.mu.Lock()
 	if !c.closing {
 		c.closing, c.sendClose, c.closeMsg = true, true, payload
-		if c.cause == nil {
-			c.cause = cause
-		}
+		c.serverReasonLocked(cause)
 		now = now || c.overflow
 	} else if !now || c.dropping || !c.sendClose {
 		c.mu.Unlock()
@@ -511,9 +513,7 @@ func (c *Conn) drop(cause error) {
 		return
 	}
 	c.closing, c.sendClose = true, false
-	if c.cause == nil {
-		c.cause = cause
-	}
+	c.serverReasonLocked(cause)
 	c.mu.Unlock()
 	c.finishNow()
 }
@@ -526,9 +526,7 @@ func (c *Conn) lost(err error) {
 	}
 	c.mu.Lock()
 	c.closing, c.sendClose = true, false
-	if c.readErr == nil {
-		c.readErr = fmt.Errorf("%w: %w", ErrAbnormalClosure, err)
-	}
+	c.readEndedLocked(fmt.Errorf("%w: %w", ErrAbnormalClosure, err))
 	c.mu.Unlock()
 	c.finish()
 }
@@ -618,12 +616,9 @@ func (c *Conn) work() {
 // end reports the connection's end to OnClose.
 func (c *Conn) end() {
 	c.dropBuffer()
-	c.msg = nil
+	c.frag = nil
 	c.mu.Lock()
-	err := c.cause // the server's own reason: idle, too big, a panic, a failed write...
-	if err == nil {
-		err = c.readErr
-	}
+	err := c.reason
 	c.mu.Unlock()
 	c.safely(func() { c.h.OnClose(c, err) })
 	c.mu.Lock()
@@ -701,7 +696,7 @@ func (c *Conn) frames() (need int, ok bool) {
 		case !f.Masked:
 			c.protocolError("a client frame is not masked")
 			return 0, false
-		case plen > uint64(c.cfg.readLimit())-uint64(len(c.msg)) && f.Opcode < wsframe.OpClose:
+		case plen > uint64(c.cfg.readLimit())-uint64(c.fragLen()) && f.Opcode < wsframe.OpClose:
 			c.tooBig()
 			return 0, false
 		}
@@ -716,6 +711,30 @@ func (c *Conn) frames() (need int, ok bool) {
 		}
 	}
 	return 0, true
+}
+
+// fragLen is how much of a fragmented message came so far.
+func (c *Conn) fragLen() int {
+	if c.frag == nil {
+		return 0
+	}
+	return len(*c.frag)
+}
+
+// serverReasonLocked records the server's reason to close, if it has
+// one, for OnClose: the first one wins, over how reading ended. Under mu.
+func (c *Conn) serverReasonLocked(err error) {
+	if err != nil && !c.serverReason {
+		c.reason, c.serverReason = err, true
+	}
+}
+
+// readEndedLocked records how reading ended, for OnClose, unless a reason
+// is known already. Under mu.
+func (c *Conn) readEndedLocked(err error) {
+	if c.reason == nil {
+		c.reason = err
+	}
 }
 
 // readOver reports whether reading has ended, or the connection.
@@ -738,17 +757,18 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 			c.deliver(f.Opcode, own(f.Payload))
 			return true
 		}
-		c.inMsg, c.msgOp, c.msg = true, f.Opcode, own(f.Payload)
+		m := own(f.Payload)
+		c.inMsg, c.msgOp, c.frag = true, f.Opcode, &m
 	case wsframe.OpContinuation:
 		if !c.inMsg {
 			c.protocolError("a continuation frame outside a message")
 			return false
 		}
 		c.alive(false)
-		c.msg = append(c.msg, f.Payload...)
+		*c.frag = append(*c.frag, f.Payload...)
 		if f.Fin {
-			m := c.msg
-			c.inMsg, c.msg = false, nil
+			m := *c.frag
+			c.inMsg, c.frag = false, nil
 			c.deliver(c.msgOp, m)
 		}
 	case wsframe.OpPing:
@@ -797,7 +817,9 @@ func (c *Conn) peerClosed(p []byte) bool {
 	}
 	answered := c.answered
 	if !answered && code != CloseNormal && code != CloseGoingAway && code != CloseNoStatus {
-		c.readErr = &CloseError{Code: code, Text: text}
+		if !c.serverReason { // the peer's code, over how reading ended before
+			c.reason = &CloseError{Code: code, Text: text}
+		}
 	}
 	c.mu.Unlock()
 	var echo []byte // a close frame without a code is answered without one
@@ -841,9 +863,7 @@ func (c *Conn) tooBig() {
 func (c *Conn) readFailed(payload []byte, err error) {
 	c.startClose(payload, true, err)
 	c.mu.Lock()
-	if c.readErr == nil {
-		c.readErr = err
-	}
+	c.readEndedLocked(err)
 	c.mu.Unlock()
 	c.stopReading()
 }

@@ -148,9 +148,7 @@ func (c *Conn) tick(gen uint32, wheel bool) {
 	switch {
 	case c.closeBy != 0:
 		if now >= c.closeBy {
-			if c.readErr == nil {
-				c.readErr = ErrCloseTimeout
-			}
+			c.readEndedLocked(ErrCloseTimeout)
 			c.mu.Unlock()
 			c.finish()
 			return
