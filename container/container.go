@@ -428,9 +428,9 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 	if c.cfg.maxFormBytes != 0 {
 		head.MaxFormBytes = c.cfg.maxFormBytes
 	}
-	x := &exchange{c: c, s: s}
+	x := &exchange{c: c}
 	x.out.init(s, c.cfg.outputBuffer, &c.outBufs)
-	x.ax.Init(x, &x.out, &c.asyncCfg, nil) // Finish cancels x.ctx
+	x.ax.Init(x, &x.out, &c.asyncCfg) // Finish cancels x.ctx
 
 	var m api.Mapping
 	// The root context matches every path, so there always is a context.
@@ -447,7 +447,7 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: m.ServletPath}
 		x.chain, _ = x.ctxt.chain(notFound, m.ServletPath, head.Method)
 	}
-	x.req = api.NewMappedRequest(&x.ctx, head, m, x)
+	x.ax.Prepare(api.NewMappedRequest(&x.ctx, head, m, x))
 	x.limited = c.lim.on() && x.inv != api.NonBlocking
 	s.Watch(x) // once limited is known: a client gone already is ClientGone now
 	return x

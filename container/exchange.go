@@ -23,13 +23,11 @@ import (
 // Resolver.
 type exchange struct {
 	c     *Container
-	s     connector.Stream
 	ctxt  *Context
 	chain api.Handler
-	out   output
+	out   output          // holds the connector's Stream (out.s)
 	ax    engine.Exchange // embedded: one allocation for both
 	ctx   requestContext
-	req   *api.Request // the initial dispatch's, from prepare until Start
 
 	prev, next *exchange // in the container's live set
 
@@ -91,7 +89,7 @@ func (x *exchange) RunInline(f func()) bool {
 	if x.inv != api.NonBlocking {
 		return false
 	}
-	if r, ok := x.s.(engine.InlineRunner); ok {
+	if r, ok := x.out.s.(engine.InlineRunner); ok {
 		return r.RunInline(f)
 	}
 	return false
@@ -100,7 +98,7 @@ func (x *exchange) RunInline(f func()) bool {
 // TimerWheel implements engine.Timers: the wheel of the selector polling
 // the request's connection, if its stream has one.
 func (x *exchange) TimerWheel() *timerwheel.Wheel {
-	if t, ok := x.s.(engine.Timers); ok {
+	if t, ok := x.out.s.(engine.Timers); ok {
 		return t.TimerWheel()
 	}
 	return nil
@@ -109,7 +107,7 @@ func (x *exchange) TimerWheel() *timerwheel.Wheel {
 // Yield implements dispatcher.Yielder for the engine by passing it to the
 // stream, if the stream has a no-park rule to lift.
 func (x *exchange) Yield() bool {
-	if y, ok := x.s.(dispatcher.Yielder); ok {
+	if y, ok := x.out.s.(dispatcher.Yielder); ok {
 		return y.Yield()
 	}
 	return false
@@ -170,7 +168,7 @@ func (x *exchange) finish(w api.Response, err error) {
 		return
 	}
 	if errors.Is(err, http.ErrAbortHandler) || errors.Is(err, connector.ErrClientGone) {
-		x.s.Abort(err) // nobody to answer, nothing to log
+		x.out.s.Abort(err) // nobody to answer, nothing to log
 		return
 	}
 	status := api.StatusOf(err)
@@ -179,11 +177,11 @@ func (x *exchange) finish(w api.Response, err error) {
 		x.logFailure(r, status, err)
 	}
 	if o.committed {
-		x.s.Abort(err)
+		x.out.s.Abort(err)
 		return
 	}
 	o.discard()
-	o.status = status
+	o.status = uint16(status) // api.StatusOf's: 400 to 599
 	if page := x.ctxt.errorPageFor(err, status); page != nil {
 		perr := x.renderPage(page, w, r.WithAttribute(errorKey{}, err))
 		if perr == nil {
@@ -197,11 +195,11 @@ func (x *exchange) finish(w api.Response, err error) {
 		}
 		x.c.cfg.logger.Error("wharf: error page failed", args...)
 		if o.committed {
-			x.s.Abort(perr)
+			x.out.s.Abort(perr)
 			return
 		}
 		o.discard()
-		o.status = status
+		o.status = uint16(status)
 	}
 	o.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	o.Header().Set("X-Content-Type-Options", "nosniff")

@@ -355,12 +355,11 @@ func (x *exchange) enter() bool {
 // begin runs the initial dispatch on the calling goroutine, then gives
 // the place back, if the request held one, to the next waiting request.
 func (x *exchange) begin() {
-	c, r := x.c, x.req
-	x.req = nil
+	c := x.c
 	if x.holds {
 		defer c.handlerDone()
 	}
-	x.ax.Start(r)
+	x.ax.Start(nil) // the request prepare gave it
 	if c.shutting.Load() {
 		_ = x.ax.ExpireForShutdown(false)
 	}

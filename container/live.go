@@ -57,9 +57,9 @@ func (l *liveSet) snapshot() []*exchange {
 // no allocation, and unlike context.WithCancel it does not register with a
 // parent: the container cancels live requests itself on Close.
 type requestContext struct {
-	mu   sync.Mutex
-	done chan struct{}
-	err  error
+	mu       sync.Mutex
+	canceled bool // Err is context.Canceled; a flag, as it is the only error
+	done     chan struct{}
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
@@ -70,7 +70,7 @@ func (c *requestContext) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.done == nil {
-		if c.err != nil {
+		if c.canceled {
 			return closedChan
 		}
 		c.done = make(chan struct{})
@@ -81,7 +81,10 @@ func (c *requestContext) Done() <-chan struct{} {
 func (c *requestContext) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.err
+	if c.canceled {
+		return context.Canceled
+	}
+	return nil
 }
 
 func (c *requestContext) Value(any) any { return nil }
@@ -89,10 +92,10 @@ func (c *requestContext) Value(any) any { return nil }
 func (c *requestContext) cancel() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
+	if c.canceled {
 		return
 	}
-	c.err = context.Canceled
+	c.canceled = true
 	if c.done != nil {
 		close(c.done)
 	}

@@ -19,23 +19,26 @@ import (
 // to the stream when the buffer fills or on Flush. It is not safe for
 // concurrent use; async's handles guarantee a single serialized user.
 type output struct {
-	s         connector.Stream
-	status    int
-	header    http.Header
-	trailer   http.Header
-	buf       []byte
-	pooled    *outBuf    // where buf came from, if from the pool
-	pool      *sync.Pool // of *outBuf: small body buffers shared by requests
-	size      int
-	committed bool
-	hijacked  bool
-	finished  bool
-	countBody bool  // the head allows a body (not HEAD, 1xx, 204, 304); for sentBytes
-	err       error // sticky stream error
+	s       connector.Stream
+	header  http.Header
+	trailer http.Header
+	buf     []byte
+	pooled  *outBuf    // where buf came from, if from the pool
+	pool    *sync.Pool // of *outBuf: small body buffers shared by requests
+	size    int
+	err     error // sticky stream error
 
 	// What went to the stream, for the exchange's async.Result.
-	sentStatus int   // status of the head the stream accepted; 0 before
-	sentBytes  int64 // body bytes the stream accepted and will send
+	sentBytes int64 // body bytes the stream accepted and will send
+
+	// The small fields share a word: a status is 100 to 999 (SetStatus,
+	// api.StatusOf), and every request keeps its output while it waits.
+	status     uint16 // 0: 200
+	sentStatus uint16 // status of the head the stream accepted; 0 before
+	committed  bool
+	hijacked   bool
+	finished   bool
+	countBody  bool // the head allows a body (not HEAD, 1xx, 204, 304); for sentBytes
 }
 
 var (
@@ -100,7 +103,7 @@ func (o *output) Status() int {
 	if o.status == 0 {
 		return http.StatusOK
 	}
-	return o.status
+	return int(o.status)
 }
 
 func (o *output) SetStatus(code int) error {
@@ -110,7 +113,7 @@ func (o *output) SetStatus(code int) error {
 	if code < 100 || code > 999 {
 		return &api.StatusError{Code: http.StatusInternalServerError, Err: errBadStatus(code)}
 	}
-	o.status = code
+	o.status = uint16(code)
 	return nil
 }
 
@@ -305,7 +308,7 @@ func (o *output) commitHead(length int64) error {
 		o.err = err
 		return err
 	}
-	o.sentStatus = status
+	o.sentStatus = uint16(status)
 	o.countBody = status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified &&
 		o.s.Request().Method != http.MethodHead
 	return nil
@@ -342,7 +345,7 @@ func (o *output) result(err error) async.Result {
 		// upgrade writes its own 101): report the switch, no body bytes.
 		return async.Result{Status: http.StatusSwitchingProtocols}
 	}
-	res := async.Result{Status: o.sentStatus, Bytes: o.sentBytes}
+	res := async.Result{Status: int(o.sentStatus), Bytes: o.sentBytes}
 	// A stream error means the connection failed under the response (the
 	// client left, or a write timed out) — except a body longer than its
 	// Content-Length, the handler's mistake.

@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -166,10 +165,37 @@ type queued struct {
 	kind    taskKind
 	resumed bool
 	expired bool
-	fn      Func
-	dropped func(error)
-	attrs   []api.Attr
-	err     error
+	// arg is what the task carries, by kind: a kindTask's Func, a
+	// kindError's error, a resumed kindDispatch's attributes ([]api.Attr,
+	// nil for none). One field for the three keeps the queue's inline
+	// slot, which every exchange holds while it waits, at 32 bytes.
+	arg     any
+	dropped func(error) // a kindTask's
+}
+
+func (q *queued) fn() Func {
+	f, _ := q.arg.(Func)
+	return f
+}
+
+func (q *queued) err() error {
+	err, _ := q.arg.(error)
+	return err
+}
+
+func (q *queued) attrs() []api.Attr {
+	attrs, _ := q.arg.([]api.Attr)
+	return attrs
+}
+
+// resumedDispatch is the re-dispatch a Resume with attrs queues; none
+// costs no allocation.
+func resumedDispatch(attrs []api.Attr) queued {
+	q := queued{kind: kindDispatch, resumed: true}
+	if len(attrs) > 0 {
+		q.arg = attrs
+	}
+	return q
 }
 
 // Exchange is the state machine and serialized executor of one request.
@@ -206,14 +232,18 @@ type Exchange struct {
 	// steps).
 	timerGen uint16
 
-	queue     []queued
-	timeout   time.Duration
-	timer     timerwheel.Timer // the suspend timeout, in wheel()
-	listeners []Listener
-	failure   error
-	result    Result // set once the response is finished; under mu
-	await     *await // the blocking Await's wake-up; nil but while one waits
-	cancel    context.CancelFunc
+	queue   []queued
+	timeout time.Duration
+	timer   timerwheel.Timer // the suspend timeout, in wheel()
+	// listeners is never appended to in place: a snapshot taken under mu
+	// stays valid. A pointer, as most requests have none.
+	listeners *[]Listener
+	failure   error // Result's Err, once hasResult
+	// What the finished response sent, for Result (whose End is cause and
+	// Err failure, both final once hasResult); under mu.
+	sentStatus int
+	sentBytes  int64
+	await      *await // the blocking Await's wake-up; nil but while one waits
 
 	queueBuf [1]queued // the queue's own array: a dispatch, or a task while the request waits (run pops before it runs)
 	first    handle    // the first task's Response: its token is never reused
@@ -226,11 +256,11 @@ type Exchange struct {
 }
 
 // NewExchange returns an exchange that writes through out and dispatches
-// through ch. cancel, if not nil, is called when the exchange completes (the
-// container's way to cancel the request context).
-func NewExchange(ch Channel, out api.Response, cfg *Config, cancel context.CancelFunc) *Exchange {
+// through ch. (The request's context is the Channel's to cancel: in
+// Finish, say.)
+func NewExchange(ch Channel, out api.Response, cfg *Config) *Exchange {
 	ex := new(Exchange)
-	ex.Init(ch, out, cfg, cancel)
+	ex.Init(ch, out, cfg)
 	return ex
 }
 
@@ -238,11 +268,11 @@ func NewExchange(ch Channel, out api.Response, cfg *Config, cancel context.Cance
 // embeds the Exchange in its own per-request state to save an allocation.
 // It must be called once, before any other method, and the Exchange must
 // not be copied afterwards.
-func (ex *Exchange) Init(ch Channel, out api.Response, cfg *Config, cancel context.CancelFunc) {
+func (ex *Exchange) Init(ch Channel, out api.Response, cfg *Config) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	ex.ch, ex.out, ex.cfg, ex.cancel = ch, out, cfg, cancel
+	ex.ch, ex.out, ex.cfg = ch, out, cfg
 	ex.queue = ex.queueBuf[:0]
 	ex.timer.Init((*timeoutFirer)(ex))
 	ex.timeout = cfg.Timeout
@@ -294,13 +324,22 @@ func (ex *Exchange) Done() <-chan struct{} {
 // Request returns the request of the initial dispatch.
 func (ex *Exchange) Request() *api.Request { return ex.base }
 
-// Start runs the initial dispatch of r on the calling goroutine and then any
-// work queued behind it. It returns when the exchange completes or
+// Prepare gives the exchange the request of its initial dispatch ahead of
+// Start, which then runs it when called with nil: a container that maps
+// a request before it starts it keeps the request here rather than in a
+// field of its own. It must be called before Start, by the goroutine that
+// prepares the exchange, before any other goroutine may see it.
+func (ex *Exchange) Prepare(r *api.Request) { ex.base = r }
+
+// Start runs the initial dispatch of r (nil: the request Prepare gave) on
+// the calling goroutine and then any work queued behind it. It returns when the exchange completes or
 // suspends, or when a dispatch that suspended on a goroutine with rules
 // (see dispatcher.Yielder) leaves the rest to the executor; a suspended
 // exchange holds no goroutine.
 func (ex *Exchange) Start(r *api.Request) {
-	ex.base = r
+	if r != nil {
+		ex.base = r
+	}
 	ex.mu.Lock()
 	act, err := ex.m.transition(evStart, false, false)
 	if err == nil && act&actFinish == 0 {
@@ -468,15 +507,15 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 		case q.expired:
 			r = r.WithAttribute(kindKey{}, DispatchExpired)
 		case q.resumed:
-			r = r.WithAttributes(q.attrs...).WithAttribute(kindKey{}, DispatchResumed)
+			r = r.WithAttributes(q.attrs()...).WithAttribute(kindKey{}, DispatchResumed)
 		}
 		return ex.ch.Dispatch(w, r)
 	case kindTask:
-		q.fn(w)
+		q.fn()(w)
 	case kindTimeout:
 		ex.runTimeout(w)
 	case kindError:
-		ex.runError(w, q.err)
+		ex.runError(w, q.err())
 	}
 	return nil
 }
@@ -544,7 +583,21 @@ func (ex *Exchange) discardOut() { _ = Discard(ex.out) }
 func (ex *Exchange) snapshotListeners() []Listener {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	return ex.listeners
+	return ex.listenersLocked()
+}
+
+func (ex *Exchange) listenersLocked() []Listener {
+	if ex.listeners == nil {
+		return nil
+	}
+	return *ex.listeners
+}
+
+// addListenerLocked appends l to a new slice: snapshots stay as they were.
+func (ex *Exchange) addListenerLocked(l Listener) {
+	old := ex.listenersLocked()
+	ls := append(old[:len(old):len(old)], l)
+	ex.listeners = &ls
 }
 
 // finish writes the final response, drops what is still queued and runs the
@@ -560,7 +613,7 @@ func (ex *Exchange) finish() {
 	var ioErrs []error
 	for _, q := range ex.queue {
 		if q.kind == kindError {
-			ioErrs = append(ioErrs, q.err)
+			ioErrs = append(ioErrs, q.err())
 		}
 	}
 	ex.mu.Unlock()
@@ -575,16 +628,15 @@ func (ex *Exchange) finish() {
 	ex.token.Store(0)
 
 	ex.mu.Lock()
-	res.Err = failure
-	res.End = max(res.End, ex.cause)
-	ex.result, ex.hasResult = res, true
+	ex.cause = max(res.End, ex.cause) // final from here: no event is taken any more
+	ex.sentStatus, ex.sentBytes, ex.hasResult = res.Status, res.Bytes, true
 	if _, err := ex.m.transition(evFinished, false, false); err != nil {
 		ex.mu.Unlock()
 		panic("async: " + err.Error())
 	}
 	dropped := ex.queue
 	ex.queue = nil
-	listeners := ex.listeners
+	listeners := ex.listenersLocked()
 	ex.disarmLocked()
 	ex.mu.Unlock()
 
@@ -592,9 +644,6 @@ func (ex *Exchange) finish() {
 		if q.dropped != nil {
 			ex.safely(func() { q.dropped(api.ErrCompleted) })
 		}
-	}
-	if ex.cancel != nil {
-		ex.cancel()
 	}
 	for _, l := range listeners {
 		if l.OnComplete != nil {
@@ -706,7 +755,7 @@ func (ex *Exchange) Timeout() time.Duration {
 // AddListener registers l. Listeners added after completion are ignored.
 func (ex *Exchange) AddListener(l Listener) {
 	ex.mu.Lock()
-	ex.listeners = append(ex.listeners[:len(ex.listeners):len(ex.listeners)], l)
+	ex.addListenerLocked(l)
 	ex.mu.Unlock()
 }
 
@@ -719,7 +768,7 @@ func (ex *Exchange) AddListenerLive(l Listener) error {
 	if ex.hasResult { // set with the listeners' snapshot, in finish
 		return api.ErrCompleted
 	}
-	ex.listeners = append(ex.listeners[:len(ex.listeners):len(ex.listeners)], l)
+	ex.addListenerLocked(l)
 	return nil
 }
 
@@ -739,7 +788,7 @@ func (ex *Exchange) Resume(attrs ...api.Attr) error {
 			ex.disarmLocked()
 		}
 		if act&actRedispatch != 0 {
-			ex.queue = append(ex.queue, queued{kind: kindDispatch, attrs: attrs, resumed: true})
+			ex.queue = append(ex.queue, resumedDispatch(attrs))
 		}
 		if act&actWake != 0 {
 			ex.wakeLocked(attrs)
@@ -792,7 +841,7 @@ func (ex *Exchange) queueTask(t Func, dropped func(error)) (action, error) {
 	defer ex.mu.Unlock()
 	act, err := ex.m.transition(evSubmit, false, false)
 	if err == nil {
-		ex.queue = append(ex.queue, queued{kind: kindTask, fn: t, dropped: dropped})
+		ex.queue = append(ex.queue, queued{kind: kindTask, arg: t, dropped: dropped})
 	}
 	return act, err
 }
@@ -830,7 +879,7 @@ func (ex *Exchange) Fail(err error) error {
 	ex.mu.Lock()
 	act, terr := ex.m.transition(evSubmit, false, false)
 	if terr == nil {
-		ex.queue = append(ex.queue, queued{kind: kindError, err: err})
+		ex.queue = append(ex.queue, queued{kind: kindError, arg: err})
 		ex.wakeLocked(nil) // a blocked Await returns Completed
 
 	}

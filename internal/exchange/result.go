@@ -60,5 +60,8 @@ type Result struct {
 func (ex *Exchange) Result() (res Result, ok bool) {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	return ex.result, ex.hasResult
+	if !ex.hasResult {
+		return Result{}, false
+	}
+	return Result{Status: ex.sentStatus, Bytes: ex.sentBytes, End: ex.cause, Err: ex.failure}, true
 }

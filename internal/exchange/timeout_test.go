@@ -87,7 +87,7 @@ func TestInlineRunnerOrExecute(t *testing.T) {
 			cfg := &exchange.Config{Execute: func(f func()) { executed.Add(1); go f() }}
 			ch := &inlineChannel{Channel: &wharftest.Channel{Handler: expireIn20ms}, accept: accept}
 			out := wharftest.NewRecorder()
-			ex := exchange.NewExchange(ch, out, cfg, nil)
+			ex := exchange.NewExchange(ch, out, cfg)
 			ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
 			<-ex.Done()
 			if ch.asked.Load() != 1 || out.Body() != "expired" {
@@ -129,7 +129,7 @@ func TestTimeoutInChannelsWheel(t *testing.T) {
 			h := expireIn20ms
 			cfg := &exchange.Config{Wheel: cfgWheel, Execute: func(f func()) { f() }}
 			out := wharftest.NewRecorder()
-			ex := exchange.NewExchange(tc.ch(h), out, cfg, nil)
+			ex := exchange.NewExchange(tc.ch(h), out, cfg)
 			ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
 			if own.Len()+cfgWheel.Len() != 1 || tc.want.Len() != 1 {
 				t.Fatalf("filed: channel's %d, config's %d; want 1 in the %s", own.Len(), cfgWheel.Len(), tc.name)
@@ -196,7 +196,7 @@ func TestWheelLookedForOnlyWhenArmed(t *testing.T) {
 			w := timerwheel.New(func(time.Duration) {})
 			ch := &countingChannel{wheelChannel: wheelChannel{Channel: &wharftest.Channel{Handler: tc.h}, w: w}}
 			cfg := &exchange.Config{Execute: func(f func()) { f() }}
-			ex := exchange.NewExchange(ch, wharftest.NewRecorder(), cfg, nil)
+			ex := exchange.NewExchange(ch, wharftest.NewRecorder(), cfg)
 			ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
 			if tc.advance {
 				w.AdvanceTo(time.Now().Add(time.Second))

@@ -31,7 +31,7 @@ func (c *yieldChannel) Yield() bool {
 func newYieldExchange(h api.HandlerFunc, rules bool, cfg *exchange.Config) (*exchange.Exchange, *yieldChannel, *api.Request) {
 	ch := &yieldChannel{Channel: &wharftest.Channel{Handler: h}}
 	ch.rules.Store(rules)
-	ex := exchange.NewExchange(ch, wharftest.NewRecorder(), cfg, nil)
+	ex := exchange.NewExchange(ch, wharftest.NewRecorder(), cfg)
 	return ex, ch, api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex)
 }
 

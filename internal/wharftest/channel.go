@@ -21,6 +21,7 @@ type Channel struct {
 	finishes   int
 	err        error
 	out        *Recorder
+	cancel     context.CancelFunc // the request's context's, called by Finish, as a container does
 }
 
 // Dispatch runs the handler.
@@ -39,6 +40,9 @@ func (c *Channel) Finish(w api.Response, err error) exchange.Result {
 	c.finishes++
 	c.err = err
 	c.mu.Unlock()
+	if c.cancel != nil {
+		defer c.cancel()
+	}
 	if err != nil && !w.Committed() {
 		_ = exchange.Discard(w)
 		_ = w.SetStatus(api.StatusOf(err))
@@ -80,9 +84,9 @@ func NewExchangeFor(h api.Handler, head *api.RequestHead, cfg *exchange.Config) 
 
 // newExchange builds an exchange writing to out, whose recording is rec.
 func newExchange(h api.Handler, head *api.RequestHead, cfg *exchange.Config, out api.Response, rec *Recorder) *Exchange {
-	ch := &Channel{Handler: h, out: rec}
 	ctx, cancel := context.WithCancel(context.Background())
-	ex := exchange.NewExchange(ch, out, cfg, cancel)
+	ch := &Channel{Handler: h, out: rec, cancel: cancel}
+	ex := exchange.NewExchange(ch, out, cfg)
 	r := api.NewRequest(ctx, head, ex)
 	return &Exchange{Exchange: ex, Chan: ch, Out: rec, Req: r}
 }
