@@ -246,6 +246,9 @@ func (f *fdConn) closeNotify() {
 // when its buffer is full.
 func (f *fdConn) writeNow(bufs [][]byte) (int, error) { return f.WritevNow(bufs) }
 
+// clock implements nbIO: the selector's.
+func (f *fdConn) clock() time.Duration { return f.sel.clock() }
+
 // sendfileNow sends up to n bytes of file from *off as far as the socket
 // takes them now, without parking: ErrAgain when its buffer is full.
 func (f *fdConn) sendfileNow(file int, off *int64, n int) (int, error) {

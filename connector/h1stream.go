@@ -61,8 +61,9 @@ type stream struct {
 	// the response's MinResponseDataRate. The writer owns out.
 	out rate.Meter
 	// waitStart is when a non-blocking write began waiting for the
-	// client (NotifyWritable); the writer owns it.
-	waitStart time.Time
+	// client (NotifyWritable), on the connection's clock (nbIO.clock),
+	// zero for none; the writer owns it.
+	waitStart time.Duration
 }
 
 // writeTimeout bounds each write's wait for the client: the server's

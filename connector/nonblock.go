@@ -53,6 +53,9 @@ type nbIO interface {
 	sendfileNow(file int, off *int64, n int) (int, error)
 	notifyWritable(cb func(), to time.Duration)
 	writeExpired() bool
+	// clock is the connection's clock (its selector's), never zero:
+	// instants on it take 8 bytes.
+	clock() time.Duration
 }
 
 // isAgain reports the error nbIO's writes return when the socket buffer
@@ -113,7 +116,7 @@ func (s *stream) WriteBodyNow(p []byte) (bool, error) {
 // flushNow writes the unsent bytes (c.wbuf) as far as the socket takes
 // them, keeping the rest at the front of c.wbuf.
 func (s *stream) flushNow(w nbIO) (bool, error) {
-	s.waitedNow()
+	s.waitedNow(w)
 	c := s.c
 	for len(c.wbuf) > 0 {
 		c.iov[0] = c.wbuf
@@ -208,16 +211,16 @@ func (s *stream) NotifyWritable(cb func()) {
 		k = writePiece
 	}
 	to, slow := s.out.TimeoutFor(k, s.writeTimeout())
-	s.waitStart, s.waitSlow = time.Now(), slow
+	s.waitStart, s.waitSlow = w.clock(), slow
 	w.notifyWritable(cb, to)
 }
 
 // waitedNow counts the wait since NotifyWritable, if any, toward the
 // response's data rate.
-func (s *stream) waitedNow() {
-	if !s.waitStart.IsZero() {
-		s.out.Waited(time.Since(s.waitStart))
-		s.waitStart = time.Time{}
+func (s *stream) waitedNow(w nbIO) {
+	if s.waitStart != 0 {
+		s.out.Waited(w.clock() - s.waitStart)
+		s.waitStart = 0
 	}
 }
 
