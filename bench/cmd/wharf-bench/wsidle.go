@@ -135,7 +135,45 @@ Before the connection moved to the selector (issue 17) each member held two
 goroutines (a reader in gorilla's ReadMessage, a writer waiting for work)
 and gorilla's 4 KiB read and write buffers: 25.2 KiB of RSS per connection
 at 5,000, measured by hand the same way. Now the socket stays with its
-selector (` + "`api.Tunnel`" + `), a task reads only when the peer sends, the read
+selector (` + "`" + `api.Tunnel` + "`" + `), a task reads only when the peer sends, and the
+connection's one timer (pings, keep-alive, idle and close timeouts) is
+filed in the selector's timer wheel and fires there: no runtime timer.
+` + "`" + `Conn.Request` + "`" + ` keeps a detached copy of the upgraded request
+(` + "`" + `api.Request.Detach` + "`" + `: its head, attributes and mapping), not the
+connector's stream and the container's exchange, which ended with the
+handshake.
+
+What is left, from a heap profile of 2,000 idle connections taken by hand
+(2026-12-03, after the cuts below): the WebSocket ` + "`" + `Conn` + "`" + ` (416 B, which is
+also its request's context; its Done channel is made only when asked
+for) and its readiness callback (16 B); the detached request, one
+allocation with its head (384 B, ` + "`" + `TestDetachedSizeClass` + "`" + `); the head text and
+header fields it shares with the parsed head (about 420 B with the
+client's six fields); the connection, its epoll side and the Tunnel (288 +
+288 + 64 B, and 32 B of callback and address); the container's shutdown
+entry (48 B, an intrusive list node that is also the Untrack handle); then
+the chat's own member and its room's map entry (about 390 B). RSS adds what
+the collector keeps in hand: it lets the heap grow to twice what was live
+at its last cycle, so what a burst of upgrades leaves as garbage counts as
+well as what stays.
+
+The cuts of 2026-12-03, each measured by hand at 5,000 connections in
+interleaved rounds against the binary before the day's changes (medians of
+five): a connection borrows its 4 KiB read buffer from a pool its Handler's
+connections share and gives it back as soon as no frame is partly read
+(each upgrade's first look, which finds nothing, had left 4 KiB of garbage),
+and field names such as Sec-WebSocket-Key no longer cost a copy each
+(4.79 → 4.36 KiB); the detached request became one 384-byte allocation and
+the buffer gorilla writes the 101 with is pooled (→ 4.14 KiB); the Tunnel
+fits 64 bytes and the shutdown entry 48 (→ 3.99 KiB); the ` + "`" + `Conn` + "`" + ` keeps one
+reason for OnClose instead of two errors and a fragmented message apart,
+448 → 416 B (→ 3.96 KiB, range 3.83–4.17; the binary before the day's
+changes 4.52–4.94 in the same rounds). The connection's ` + "`" + `conn` + "`" + ` went from 320
+to 288 B the same day (instants on the selector's clock).
+Over TLS too a quiet connection holds no goroutine (crypto/tls runs on the
+selector's events); on the portable connector it holds the goroutine that
+waits in Read.
+` + "`api.Tunnel`" + `), a task reads only when the peer sends, the read
 buffer is taken only while a frame is partly read, and the connection's one
 timer (pings, keep-alive, idle and close timeouts) is filed in the
 selector's timer wheel and fires there: no runtime timer. ` + "`Conn.Request`" + ` keeps a detached copy
