@@ -29,7 +29,7 @@ type exchange struct {
 	ax    engine.Exchange // embedded: one allocation for both
 	ctx   requestContext
 
-	prev, next *exchange // in the container's live set
+	live links[exchange] // in the container's live set
 
 	inv api.InvocationType // of chain: NonBlocking if its handler and every filter are
 	// The handler limit's (limit.go), beside inv to share its word.

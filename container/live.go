@@ -10,34 +10,22 @@ import (
 // (expire the suspended) and Close (complete them all). An intrusive list
 // under one mutex: two pointer writes per request, no allocation.
 type liveSet struct {
-	mu    sync.Mutex
-	head  *exchange
-	count int
+	mu sync.Mutex
+	l  list[exchange, *exchange]
 }
+
+// links implements linked: an exchange's place in the live set.
+func (x *exchange) links() *links[exchange] { return &x.live }
 
 func (l *liveSet) add(x *exchange) {
 	l.mu.Lock()
-	x.next = l.head
-	if l.head != nil {
-		l.head.prev = x
-	}
-	l.head = x
-	l.count++
+	l.l.push(x)
 	l.mu.Unlock()
 }
 
 func (l *liveSet) remove(x *exchange) {
 	l.mu.Lock()
-	if x.prev != nil {
-		x.prev.next = x.next
-	} else if l.head == x {
-		l.head = x.next
-	}
-	if x.next != nil {
-		x.next.prev = x.prev
-	}
-	x.prev, x.next = nil, nil
-	l.count--
+	l.l.remove(x)
 	l.mu.Unlock()
 }
 
@@ -45,11 +33,7 @@ func (l *liveSet) remove(x *exchange) {
 func (l *liveSet) snapshot() []*exchange {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	xs := make([]*exchange, 0, l.count)
-	for x := l.head; x != nil; x = x.next {
-		xs = append(xs, x)
-	}
-	return xs
+	return l.l.all()
 }
 
 // requestContext is the context of one request: cancelled when the request

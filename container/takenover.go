@@ -12,20 +12,22 @@ import (
 // each costs the set its node alone.
 type takenOverSet struct {
 	mu       sync.Mutex
-	head     *takenOver // the list, newest first
-	n        int        // its length
-	shutting bool       // Shutdown or Close began: a connection that joins now is told at once
+	l        list[takenOver, *takenOver]
+	shutting bool // Shutdown or Close began: a connection that joins now is told at once
 }
 
 // takenOver is a connection in the set, and the handle that takes it out
 // (Untrack).
 type takenOver struct {
-	c          takenOverConn
-	s          *takenOverSet
-	prev, next *takenOver // under s.mu
-	told       bool       // Shutdown was called (under s.mu)
-	gone       bool       // untracked (under s.mu)
+	c    takenOverConn
+	s    *takenOverSet
+	in   links[takenOver] // in s.l, under s.mu
+	told bool             // Shutdown was called (under s.mu)
+	gone bool             // untracked (under s.mu)
 }
+
+// links implements linked.
+func (t *takenOver) links() *links[takenOver] { return &t.in }
 
 // takenOverConn is a connection taken over from a request, as the
 // graceful shutdown sees it (TrackTakenOver). An interface, not two
@@ -54,12 +56,7 @@ func (x *exchange) TrackTakenOver(c takenOverConn) interface{ Untrack() } {
 func (s *takenOverSet) add(c takenOverConn) *takenOver {
 	t := &takenOver{c: c, s: s}
 	s.mu.Lock()
-	t.next = s.head
-	if s.head != nil {
-		s.head.prev = t
-	}
-	s.head = t
-	s.n++
+	s.l.push(t)
 	tell := s.shutting
 	t.told = tell
 	s.mu.Unlock()
@@ -78,16 +75,7 @@ func (t *takenOver) Untrack() {
 		return
 	}
 	t.gone = true
-	if t.prev != nil {
-		t.prev.next = t.next
-	} else {
-		s.head = t.next
-	}
-	if t.next != nil {
-		t.next.prev = t.prev
-	}
-	t.prev, t.next = nil, nil
-	s.n--
+	s.l.remove(t)
 }
 
 // shutdownAll tells every tracked connection not yet told to close, and
@@ -97,7 +85,7 @@ func (s *takenOverSet) shutdownAll() {
 	s.mu.Lock()
 	s.shutting = true
 	var tell []*takenOver
-	for t := s.head; t != nil; t = t.next {
+	for _, t := range s.l.all() {
 		if !t.told {
 			t.told = true
 			tell = append(tell, t)
@@ -112,10 +100,7 @@ func (s *takenOverSet) shutdownAll() {
 // wait waits until every tracked connection has ended, or ctx is done.
 func (s *takenOverSet) wait(ctx context.Context) error {
 	s.mu.Lock()
-	ts := make([]*takenOver, 0, s.n)
-	for t := s.head; t != nil; t = t.next {
-		ts = append(ts, t)
-	}
+	ts := s.l.all()
 	s.mu.Unlock()
 	for _, t := range ts {
 		select {

@@ -36,8 +36,8 @@ func TestTakenOverSetList(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if s.n != n/2 {
-		t.Fatalf("%d in the set, want %d", s.n, n/2)
+	if s.l.n != n/2 {
+		t.Fatalf("%d in the set, want %d", s.l.n, n/2)
 	}
 	s.shutdownAll()
 	s.shutdownAll()
@@ -60,7 +60,7 @@ func TestTakenOverSetList(t *testing.T) {
 	for i := 0; i < n; i += 2 {
 		handles[i].Untrack()
 	}
-	if s.head != nil || s.n != 0 {
-		t.Errorf("after every Untrack: head %p, %d left", s.head, s.n)
+	if s.l.head != nil || s.l.n != 0 {
+		t.Errorf("after every Untrack: head %p, %d left", s.l.head, s.l.n)
 	}
 }
