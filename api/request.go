@@ -352,7 +352,9 @@ func (r *Request) WithMapping(m Mapping) *Request {
 // own head. The caller must not modify head afterwards.
 //
 // The copy stays part of r's exchange: it shares r's body form (see Form),
-// even if head has another Body or MaxFormBytes.
+// even if head has another Body or MaxFormBytes. A detached request
+// (Detach) has no body form to share: a copy of it given a body gets one
+// of its own.
 func (r *Request) WithHead(head *RequestHead) *Request {
 	if head.Body == nil {
 		head.Body = r.head.Body
@@ -376,7 +378,8 @@ func (r *Request) WithHeader(h Header) *Request {
 // or limits the body, say). Like every Request of the exchange, the copy
 // shares r's body form, parsed from the body of whichever Request asked
 // first; a filter that replaces the body must therefore do so before
-// anything calls Form, as it must before anything reads the body.
+// anything calls Form, as it must before anything reads the body. (A copy
+// of a detached request parses its own body: see WithHead.)
 func (r *Request) WithBody(body io.ReadCloser) *Request {
 	head := *r.head
 	head.Body = body

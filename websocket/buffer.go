@@ -11,7 +11,7 @@ import (
 const readBufferSize = 4 << 10
 
 // settings is what the connections of one Handler share: its Config, and
-// the read buffers they borrow.
+// the buffers they borrow.
 //
 // A connection reads only when the tunnel says bytes came, and keeps its
 // buffer only while a frame is partly read. Without the pool each of those
@@ -21,14 +21,25 @@ const readBufferSize = 4 << 10
 // ran at nearly twice that state.
 type settings struct {
 	Config
+	// pools is NewHandler's, shared by its connections; nil for a
+	// connection of Upgrade, which has nobody to share with (pools of
+	// its own would cost it more than they save: a sync.Pool takes an
+	// array per P at its first use).
+	pools *pools
+}
+
+// pools are the buffers the connections of a Handler lend each other.
+type pools struct {
 	bufs       sync.Pool // of *[readBufferSize]byte
 	handshakes sync.Pool // of *bufio.ReadWriter
 }
 
 // getBuffer lends a read buffer. Any goroutine may call it.
 func (s *settings) getBuffer() []byte {
-	if b, ok := s.bufs.Get().(*[readBufferSize]byte); ok {
-		return b[:]
+	if s.pools != nil {
+		if b, ok := s.pools.bufs.Get().(*[readBufferSize]byte); ok {
+			return b[:]
+		}
 	}
 	return make([]byte, readBufferSize)
 }
@@ -38,8 +49,8 @@ func (s *settings) getBuffer() []byte {
 // afterwards: frames are copied out of it (own) before they reach a
 // Handler.
 func (s *settings) putBuffer(b []byte) {
-	if cap(b) == readBufferSize {
-		s.bufs.Put((*[readBufferSize]byte)(b[:readBufferSize]))
+	if s.pools != nil && cap(b) == readBufferSize {
+		s.pools.bufs.Put((*[readBufferSize]byte)(b[:readBufferSize]))
 	}
 }
 
@@ -50,8 +61,10 @@ func (s *settings) putBuffer(b []byte) {
 // WriteBufferPool), keeps neither once Upgrade returns. Any goroutine may
 // call it.
 func (s *settings) getHandshake() *bufio.ReadWriter {
-	if hs, ok := s.handshakes.Get().(*bufio.ReadWriter); ok {
-		return hs
+	if s.pools != nil {
+		if hs, ok := s.pools.handshakes.Get().(*bufio.ReadWriter); ok {
+			return hs
+		}
 	}
 	return bufio.NewReadWriter(bufio.NewReaderSize(eof{}, 16), bufio.NewWriterSize(nil, 512))
 }
@@ -59,5 +72,7 @@ func (s *settings) getHandshake() *bufio.ReadWriter {
 // putHandshake takes back what getHandshake lent, once Upgrade returned.
 func (s *settings) putHandshake(hs *bufio.ReadWriter) {
 	hs.Writer.Reset(nil) // the connection is the Conn's now
-	s.handshakes.Put(hs)
+	if s.pools != nil {
+		s.pools.handshakes.Put(hs)
+	}
 }

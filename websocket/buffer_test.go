@@ -76,7 +76,7 @@ func openQuiet(t *testing.T, h Handler) (*Conn, *quietTunnel) {
 	t.Helper()
 	tun := &quietTunnel{}
 	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ws"}, nil)
-	c := newConn(tun, "", &settings{}, r, h)
+	c := newConn(tun, "", &settings{pools: new(pools)}, r, h) // as NewHandler's
 	c.start()
 	t.Cleanup(func() { c.Abort() })
 	return c, tun

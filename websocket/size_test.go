@@ -14,3 +14,12 @@ func TestConnSizeClass(t *testing.T) {
 		t.Errorf("Conn is %d bytes, more than the 416 of its size class", n)
 	}
 }
+
+// A connection of Upgrade keeps its settings for its life: its Config and
+// a pointer to the pools a Handler's connections share (nil for it), not
+// pools of its own.
+func TestSettingsSize(t *testing.T) {
+	if n, c := unsafe.Sizeof(settings{}), unsafe.Sizeof(Config{}); n > c+8 {
+		t.Errorf("settings is %d bytes, more than Config's %d and a pointer", n, c)
+	}
+}

@@ -53,6 +53,11 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	up := gws.Upgrader{
 		// gorilla's Conn is used for the handshake alone: its buffers
 		// would be garbage at once, so they are as small as it takes.
+		// Both settings also keep it from taking the handshake's
+		// ReadWriter (getHandshake) as its own buffers (a ReadBufferSize
+		// of 0 would keep the reader, a nil WriteBufferPool the writer's
+		// 512 bytes): the ReadWriter goes back to a pool once Upgrade
+		// returns.
 		ReadBufferSize:  1,
 		WriteBufferPool: noBuffers{},
 		Subprotocols:    cfg.Subprotocols,
@@ -126,7 +131,7 @@ func (t *takenOver) Done() <-chan struct{} { return (*Conn)(t).Done() }
 // To set header fields on the 101 (a cookie, the chosen subprotocol), set
 // them in a filter before it, or call Upgrade from a handler of your own.
 func NewHandler(cfg Config, open func(r *api.Request) (Handler, error)) api.Handler {
-	shared := &settings{Config: cfg}
+	shared := &settings{Config: cfg, pools: new(pools)}
 	return api.HandlerFunc(func(w api.Response, r *api.Request) error {
 		h, err := open(r)
 		if err != nil {

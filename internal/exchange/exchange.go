@@ -222,7 +222,7 @@ type Exchange struct {
 	mode        Mode
 	cause       End  // what decided the outcome, as far as the exchange knows; under mu
 	expireCause End  // the End of the expiry on its way (timer or ExpireAs); under mu
-	hasResult   bool // result is set; under mu
+	hasResult   bool // the response is finished: Result has what it sent; under mu
 	finished    bool // OnComplete listeners have run; done is (or will be) closed
 	yielded     bool // a dispatch suspended on a goroutine with rules: see dispatcher.Yielder; under mu
 	// timerGen tells a firing of the suspend timeout still current from a

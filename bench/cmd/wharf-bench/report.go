@@ -602,9 +602,9 @@ copy of the stream dropped), the connection 320 → 288 B and the stream
 448 → 416 B (instants kept on the selector's clock, 8 bytes where a
 ` + "`" + `time.Time` + "`" + ` takes 24). By hand, three interleaved rounds of 10,000 long
 polls against the binary before the day's changes, medians: 1.99 → 1.80
-KiB live and 2.35 → 2.06 KiB RSS per request; the harness run above,
-which came before the stream's cut, read 2.24 KiB, 2.41 the run before
-the day's changes; the TLS column's total is the profile's less the bytes these
+KiB live and 2.35 → 2.06 KiB RSS per request; the full harness run of
+16:41 UTC, before the stream's cut, read 2.24 KiB, the run before the
+day's changes 2.41; the TLS column's total is the profile's less the bytes these
 cuts took out of the structs it shares, not profiled again). nbio's
 1.85–1.92 KiB is still 0.3–0.4 KiB ahead: a connection, its stream and its
 exchange are three allocations of 288–512 bytes each, where a parked
