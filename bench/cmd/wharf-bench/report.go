@@ -506,11 +506,12 @@ the same loads; see docs/architecture.md for the design):
   and 0.84× Wharf's own plaintext at 10,000 connections (49.8k). The full
   run of 2026-12-03 (two rounds) measured 63.0k/68.0k against fasthttp's
   52.7k/53.4k and nbio's 49.0k/49.8k, ahead of both in each round, and
-  0.87× Wharf's own plaintext (75.1k); the full run of 16:41 UTC, after the
-  per-request structs shrank (above) 71.8k/68.2k against 54.7k/56.7k and
-  48.4k/52.7k, and 0.98× its own plaintext (71.2k), the first run to meet
-  the 90%% target, though plaintext at 10,000 read lower than the run
-  before (75.1k): judged on two rounds, it is not yet a margin. What is
+  0.87× Wharf's own plaintext (75.1k). The full runs of 16:41 and 17:12
+  UTC the same day, after the per-request structs shrank (above),
+  measured 71.8k/68.2k and 70.6k/67.1k against fasthttp's 54.7k/56.7k
+  and 55.9k/52.5k and nbio's 48.4k/52.7k and 48.7k/48.8k, ahead of both
+  in every round, and 0.98× and 0.94× Wharf's own plaintext at 10,000
+  (71.2k, 73.5k): the 90%% target met in both. What is
   left is what plaintext does too: about 45%% of the core in read(2) and writev(2), and a second
   dispatch through the chain.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request is
@@ -603,8 +604,8 @@ copy of the stream dropped), the connection 320 → 288 B and the stream
 ` + "`" + `time.Time` + "`" + ` takes 24). By hand, three interleaved rounds of 10,000 long
 polls against the binary before the day's changes, medians: 1.99 → 1.80
 KiB live and 2.35 → 2.06 KiB RSS per request; the full harness run of
-16:41 UTC, before the stream's cut, read 2.24 KiB, the run before the
-day's changes 2.41; the TLS column's total is the profile's less the bytes these
+16:41 UTC, before the stream's cut, read 2.24 KiB, the one of 17:12
+UTC 2.23 (nbio 1.85 and 1.91), the run before the day's changes 2.41; the TLS column's total is the profile's less the bytes these
 cuts took out of the structs it shares, not profiled again). nbio's
 1.85–1.92 KiB is still 0.3–0.4 KiB ahead: a connection, its stream and its
 exchange are three allocations of 288–512 bytes each, where a parked
