@@ -85,21 +85,40 @@ func NewRequest(ctx context.Context, head *RequestHead, ex Exchange) *Request {
 // NewMappedRequest is NewRequest for a request already mapped to its
 // handler: one allocation instead of NewRequest followed by WithMapping.
 func NewMappedRequest(ctx context.Context, head *RequestHead, m Mapping, ex Exchange) *Request {
+	return new(RequestStorage).Init(ctx, head, m, ex)
+}
+
+// RequestStorage is room for an exchange's first Request inside a
+// container's own per-request state, so that building the request costs
+// no allocation of its own. A container embeds one in the state it keeps
+// for each request and calls Init once; the Request it returns keeps
+// that state reachable for as long as anything holds the Request (as its
+// Exchange does anyway).
+type RequestStorage struct {
+	rf requestWithForm
+}
+
+// Init builds in s the Request NewMappedRequest would allocate, and
+// returns it. It must be called once, by the goroutine that made s,
+// before the Request is shared; s must not be copied afterwards.
+func (s *RequestStorage) Init(ctx context.Context, head *RequestHead, m Mapping, ex Exchange) *Request {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if head.Body == nil {
 		head.Body = http.NoBody
 	}
-	// The exchange's form state lives in the same allocation as the first
-	// Request: derivations copy the pointer, so they all share one parse,
-	// and no request pays an extra allocation for it.
-	rf := &requestWithForm{Request: Request{ctx: ctx, head: head, m: m, ex: ex}}
+	// The exchange's form state lives beside the first Request:
+	// derivations copy the pointer, so they all share one parse, and no
+	// request pays an extra allocation for it.
+	rf := &s.rf
+	rf.Request = Request{ctx: ctx, head: head, m: m, ex: ex}
 	rf.Request.form = &rf.form
 	return &rf.Request
 }
 
-// requestWithForm is the one allocation NewMappedRequest makes.
+// requestWithForm is an exchange's first Request and the form state it
+// shares with its derivations.
 type requestWithForm struct {
 	Request
 	form formState

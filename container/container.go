@@ -447,7 +447,7 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: m.ServletPath}
 		x.chain, _ = x.ctxt.chain(notFound, m.ServletPath, head.Method)
 	}
-	x.ax.Prepare(api.NewMappedRequest(&x.ctx, head, m, x))
+	x.ax.Prepare(x.req.Init(&x.ctx, head, m, x))
 	x.limited = c.lim.on() && x.inv != api.NonBlocking
 	s.Watch(x) // once limited is known: a client gone already is ClientGone now
 	return x

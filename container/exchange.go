@@ -28,6 +28,7 @@ type exchange struct {
 	out   output          // holds the connector's Stream (out.s)
 	ax    engine.Exchange // embedded: one allocation for both
 	ctx   requestContext
+	req   api.RequestStorage // the initial request: one allocation with the rest
 
 	live links[exchange] // in the container's live set
 

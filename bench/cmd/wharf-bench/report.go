@@ -529,7 +529,8 @@ the same loads; see docs/architecture.md for the design):
 - Memory per suspended long poll: the connection (about 600 B with its
   epoll side), the stream with the parsed head, its bytes and its fields
   (about 500 B), the container's exchange with the async state machine
-  and its timer (512 B), the request (about 190 B), plus what the
+  and its timer (512 B) with the request (192 B) in the same
+  allocation, plus what the
   garbage collector keeps in hand; no runtime timer. 1 KiB would need a
   suspended request to keep almost none of these objects.
 - WebSocket chat: what decides its latency on 2 cores is the cost per
@@ -572,11 +573,10 @@ size class.
 
 | What | cleartext | TLS |
 |---|---:|---:|
-| the container's exchange (request state, the serialized executor's state, the output) | 512 B | 512 B |
+| the container's exchange (request state, the serialized executor's state, the output, 512 B) and, in the same allocation, the request (` + "`" + `api.Request` + "`" + ` and the form state it shares with its derivations, 192 B) | 704 B | 704 B |
 | the connector's HTTP/1.1 stream (the request head, 224 B; the body's lock, kind and error, 48 B, with what reading a body takes, 128 B, allocated apart for a request that has one; the response's state) | 416 B | 416 B |
 | the request's head text and header fields | 80 B | 80 B |
 | the connection (` + "`" + `conn` + "`" + ` 288 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 288 B, the peer's address; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 608 B | 781 B |
-| the request (` + "`" + `api.Request` + "`" + ` and the form state it shares with its derivations) | 192 B | 192 B |
 | the request's suspend timeout (a timer inside the exchange, filed in the selector's wheel) | 0 | 0 |
 | the connection's idle timer (a timer inside ` + "`" + `fdConn` + "`" + `, filed only while it is idle) | 0 | 0 |
 | the connector's 4 KiB read buffer (given back while a request waits) | 0 | 0 |
