@@ -367,7 +367,7 @@ func (f *fdConn) detach(s *stream) {
 		// needs its idle timer only once it turns idle again
 		// (armIdleLocked): a waiting request keeps none filed. A fire
 		// already on its way finds the connection not idle.
-		f.sel.wheel.Stop(&f.idle)
+		f.sel.wheel.Stop(&f.tm)
 		f.idleArmed = false
 	}
 	if s.watcher != nil {
@@ -412,15 +412,20 @@ func (f *fdConn) armIdleLocked() {
 	if f.idleArmed && f.idleAt <= f.idleDeadline {
 		return
 	}
-	f.idleArmed, f.idleAt = true, f.idleDeadline
-	w.Schedule(&f.idle, in, 0)
+	f.scheduleIdleLocked(in)
 }
 
-// idleFirer is a connection as its idle timer's timerwheel.Firer.
-type idleFirer fdConn
-
-// Fire implements timerwheel.Firer, on the selector's producer.
-func (i *idleFirer) Fire(uint32) { (*fdConn)(i).idleFired() }
+// scheduleIdleLocked files the connection's timer for the idle or header
+// timeout, in d, on the wheel's clock idleDeadline. A write wait still
+// bounded by it (one begun by the response before, whose connection has
+// turned idle since) gives way: its callback still runs when the socket
+// takes more or fails, and the idle timeout now bounds the connection.
+// Mu is held.
+func (f *fdConn) scheduleIdleLocked(d time.Duration) {
+	f.wArmed = false
+	f.idleArmed, f.idleAt = true, f.idleDeadline
+	f.sel.wheel.Schedule(&f.tm, d, 0)
+}
 
 // idleFired closes a connection that stayed idle too long, answering 408
 // if a head had started (a body being discarded has had its answer). It
@@ -434,8 +439,7 @@ func (f *fdConn) idleFired() {
 		return
 	}
 	if rest := f.idleDeadline - f.sel.wheel.Now(); rest > 0 { // idle again since
-		f.idleArmed, f.idleAt = true, f.idleDeadline
-		f.sel.wheel.Schedule(&f.idle, rest, 0)
+		f.scheduleIdleLocked(rest)
 		f.Mu.Unlock()
 		return
 	}

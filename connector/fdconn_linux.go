@@ -28,23 +28,26 @@ type fdConn struct {
 	gone    Watcher // told once if the peer hangs up while detached; under Mu
 	onRead  func()  // called once at the next readability (read listeners); under Mu
 	onWrite func()  // called once at the next writability or failure (write listeners); under Mu
-	// wt bounds the wait of onWrite (the response's write timeout and
-	// data rate), in the selector's wheel; wexpired says it fired, so the
-	// write that follows fails as too slow rather than as a client gone.
-	// All under Mu.
-	wt       timerwheel.Timer
-	wgen     uint32 // which wait wt bounds: a stale firing finds it moved on
-	wArmed   bool   // wt is scheduled
+	// tm is the connection's one timer, in the selector's wheel (see
+	// timerFirer): while onWrite waits it bounds the wait (the response's
+	// write timeout and data rate; wArmed, generation wgen), and while no
+	// goroutine serves the connection it is the idle and header timeout
+	// (idleArmed, generation 0). Never both: scheduling it for one
+	// purpose takes it from the other. wexpired says the write wait's
+	// fired, so the write that follows fails as too slow rather than as
+	// a client gone. All under Mu.
+	tm       timerwheel.Timer
+	wgen     uint32 // which write wait tm bounds (never 0): a stale firing finds it moved on
+	wArmed   bool   // tm is scheduled for the write wait
 	wexpired bool
 	// startNow says onRead starts at once, never behind the executor's
 	// work: the connection was handed over (waitConn), and its reader is
 	// what the executor's handlers may wait for. Under Mu.
 	startNow bool
 
-	idle         timerwheel.Timer // idle and header timeouts while no goroutine serves, in the selector's wheel
-	idleArmed    bool             // idle is scheduled
-	idleDeadline time.Duration    // when the connection, idle, times out, on the wheel's clock
-	idleAt       time.Duration    // when idle fires, if idleArmed, on the wheel's clock
+	idleArmed    bool          // tm is scheduled for the idle or header timeout
+	idleDeadline time.Duration // when the connection, idle, times out, on the wheel's clock
+	idleAt       time.Duration // when tm fires, if idleArmed, on the wheel's clock
 	c            *conn
 	tls          *fdTLS // the TLS layer (tls_linux.go); nil in cleartext
 }
@@ -168,7 +171,7 @@ func (f *fdConn) letGo() bool {
 	f.onRead, f.gone = nil, nil
 	onWriteCB := f.takeOnWriteLocked(true)
 	if f.idleArmed {
-		f.sel.wheel.Stop(&f.idle)
+		f.sel.wheel.Stop(&f.tm)
 		f.idleArmed = false
 	}
 	f.Mu.Unlock()
@@ -267,19 +270,32 @@ func (f *fdConn) notifyWritable(cb func(), to time.Duration) {
 		return
 	}
 	f.onWrite = cb
-	f.wgen++
+	if f.wgen++; f.wgen == 0 {
+		f.wgen = 1 // 0 is the idle timeout's
+	}
 	if to > 0 {
-		f.sel.wheel.Schedule(&f.wt, to, f.wgen)
+		// An idle timer left filed while the connection is served (see
+		// armIdleLocked) gives way: the connection is not idle, and
+		// turning idle files it anew.
+		f.idleArmed = false
+		f.sel.wheel.Schedule(&f.tm, to, f.wgen)
 		f.wArmed = true
 	}
 	f.Mu.Unlock()
 }
 
-// writeFirer is a connection as its write wait's timerwheel.Firer.
-type writeFirer fdConn
+// timerFirer is a connection as its timer's timerwheel.Firer: generation
+// 0 is the idle or header timeout, any other a write wait's.
+type timerFirer fdConn
 
 // Fire implements timerwheel.Firer, on the selector's producer.
-func (w *writeFirer) Fire(gen uint32) { (*fdConn)(w).writeTimedOut(gen) }
+func (t *timerFirer) Fire(gen uint32) {
+	if gen != 0 {
+		(*fdConn)(t).writeTimedOut(gen)
+		return
+	}
+	(*fdConn)(t).idleFired()
+}
 
 // takeOnWriteLocked takes the write callback if ready, stopping its timer.
 // Mu is held.
@@ -290,7 +306,7 @@ func (f *fdConn) takeOnWriteLocked(ready bool) func() {
 	}
 	f.onWrite = nil
 	if f.wArmed {
-		f.sel.wheel.Stop(&f.wt)
+		f.sel.wheel.Stop(&f.tm)
 		f.wArmed = false
 	}
 	return cb

@@ -310,8 +310,7 @@ func (s *selector) accept(l *epListener) {
 		netpoll.SetNoDelay(nfd)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
 		f := &fdConn{Conn: netpoll.Conn{FD: nfd, Local: l.ln.Addr(), Remote: remote}, sel: sel}
-		f.idle.Init((*idleFirer)(f))
-		f.wt.Init((*writeFirer)(f))
+		f.tm.Init((*timerFirer)(f))
 		if l.tls != nil {
 			f.tls = &fdTLS{f: f, cfg: l.tls}
 		}
