@@ -526,7 +526,7 @@ the same loads; see docs/architecture.md for the design):
   sleep, not lost with their goroutines; a CPU profile puts 11%% of the
   core in copying stacks and 6%% in the scheduler. The answer's write also costs more when it wakes an idle
   client.
-- Memory per suspended long poll: the connection (about 600 B with its
+- Memory per suspended long poll: the connection (about 560 B with its
   epoll side), the stream with the parsed head, its bytes and its fields
   (about 500 B), the container's exchange with the async state machine
   and its timer (512 B) with the request (192 B) in the same
@@ -576,7 +576,7 @@ size class.
 | the container's exchange (request state, the serialized executor's state, the output, 512 B) and, in the same allocation, the request (` + "`" + `api.Request` + "`" + ` and the form state it shares with its derivations, 192 B) | 704 B | 704 B |
 | the connector's HTTP/1.1 stream (the request head, 224 B; the body's lock, kind and error, 48 B, with what reading a body takes, 128 B, allocated apart for a request that has one; the response's state) | 416 B | 416 B |
 | the request's head text and header fields | 80 B | 80 B |
-| the connection (` + "`" + `conn` + "`" + ` 288 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 288 B, the peer's address; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 608 B | 781 B |
+| the connection (` + "`" + `conn` + "`" + ` 288 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 240 B with its one timer, the peer's address; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 560 B | 733 B |
 | the request's suspend timeout (a timer inside the exchange, filed in the selector's wheel) | 0 | 0 |
 | the connection's idle timer (a timer inside ` + "`" + `fdConn` + "`" + `, filed only while it is idle) | 0 | 0 |
 | the connector's 4 KiB read buffer (given back while a request waits) | 0 | 0 |
@@ -586,7 +586,7 @@ size class.
 | crypto/tls: AES-GCM state, both directions | | 1,806 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` (885 B) and what the handshake leaves (hkdf, keying material, 280 B) | | 1,165 B |
 | other (the poller's table entry; over TLS, buffers idle in the server's pools) | 18 B | 230 B |
-| **live heap per request** | **1.78 KiB** | **8.84 KiB** |
+| **live heap per request** | **1.74 KiB** | **8.79 KiB** |
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves, each sized for every case (a form state in every
@@ -594,16 +594,18 @@ request, the exchange's output and handles inline). ` + "`" + `TestExchangeSizeC
 ` + "`" + `TestStreamSizeClass` + "`" + ` and ` + "`" + `TestConnSizeClass` + "`" + ` keep them where the cuts of
 2026-12-02 and 2026-12-03 put them (2.56 → 2.10 KiB, then 1.98 KiB once
 the body reader's state, 184 B in every stream, was cut to 48 B with the
-rest allocated only for a request that has a body; then 1.78 KiB: the
+rest allocated only for a request that has a body; then 1.74 KiB: the
 exchange 640 → 512 B (the engine's Result kept as status and bytes beside
 the cause and failure it holds anyway, its listeners behind a pointer, a
 queued task's payload in one field, no cancel func, the initial request
 kept once; the output's statuses packed with its flags; the container's
 copy of the stream dropped), the connection 320 → 288 B and the stream
 448 → 416 B (instants kept on the selector's clock, 8 bytes where a
-` + "`" + `time.Time` + "`" + ` takes 24). By hand, three interleaved rounds of 10,000 long
-polls against the binary before the day's changes, medians: 1.99 → 1.80
-KiB live and 2.35 → 2.06 KiB RSS per request; the full harness run of
+` + "`" + `time.Time` + "`" + ` takes 24), and the epoll side 288 → 240 B (one timer for the
+idle and header timeouts and a stalled write's deadline, which never run
+at once). By hand, three interleaved rounds of 10,000 long polls against
+the binary before the day's changes, medians: 1.99 → 1.80 KiB live and
+2.35 → 2.06 KiB RSS per request, then 1.75 and 2.02 with the one timer; the full harness run of
 16:41 UTC, before the stream's cut, read 2.24 KiB, the one of 17:12
 UTC 2.23 (nbio 1.85 and 1.91), the run before the day's changes 2.41; the TLS column's total is the profile's less the bytes these
 cuts took out of the structs it shares, not profiled again). nbio's

@@ -150,7 +150,8 @@ for) and its readiness callback (16 B); the detached request, one
 allocation with its head (384 B, ` + "`" + `TestDetachedSizeClass` + "`" + `); the head text and
 header fields it shares with the parsed head (about 420 B with the
 client's six fields); the connection, its epoll side and the Tunnel (288 +
-288 + 64 B, and 32 B of callback and address); the container's shutdown
+288 + 64 B, and 32 B of callback and address; the epoll side is 240 B
+since its two timers became one, after the runs below); the container's shutdown
 entry (48 B, an intrusive list node that is also the Untrack handle); then
 the chat's own member and its room's map entry (about 390 B). RSS adds what
 the collector keeps in hand: it lets the heap grow to twice what was live
