@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/wharf-go/wharf/internal/lazydone"
 )
 
 // liveSet tracks the requests that have not completed, for Stats, Shutdown
@@ -46,20 +48,12 @@ type requestContext struct {
 	done     chan struct{}
 }
 
-var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
-
 func (c *requestContext) Deadline() (time.Time, bool) { return time.Time{}, false }
 
 func (c *requestContext) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.done == nil {
-		if c.canceled {
-			return closedChan
-		}
-		c.done = make(chan struct{})
-	}
-	return c.done
+	return lazydone.Chan(&c.done, c.canceled)
 }
 
 func (c *requestContext) Err() error {
@@ -76,13 +70,7 @@ func (c *requestContext) Value(any) any { return nil }
 func (c *requestContext) cancel() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.canceled {
-		return
-	}
-	c.canceled = true
-	if c.done != nil {
-		close(c.done)
-	}
+	lazydone.End(&c.done, &c.canceled)
 }
 
 func (c *requestContext) String() string { return "wharf.requestContext" }

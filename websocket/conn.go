@@ -13,6 +13,7 @@ import (
 	gws "github.com/gorilla/websocket"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/lazydone"
 	"github.com/wharf-go/wharf/internal/timerwheel"
 	"github.com/wharf-go/wharf/internal/wsframe"
 )
@@ -263,7 +264,7 @@ func (c *Conn) Subprotocol() string { return c.sub }
 func (c *Conn) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return lazyChan(&c.done, c.ended)
+	return lazydone.Chan(&c.done, c.ended)
 }
 
 // Send sends m without blocking: when nothing else is being written, the
@@ -622,7 +623,7 @@ func (c *Conn) end() {
 	c.mu.Unlock()
 	c.safely(func() { c.h.OnClose(c, err) })
 	c.mu.Lock()
-	endLazy(&c.done, &c.ended)
+	lazydone.End(&c.done, &c.ended)
 	c.mu.Unlock()
 	if c.tracked != nil {
 		c.tracked.Untrack()

@@ -3,6 +3,8 @@ package websocket
 import (
 	"context"
 	"time"
+
+	"github.com/wharf-go/wharf/internal/lazydone"
 )
 
 // connContext is a connection as the context of its request
@@ -19,7 +21,7 @@ func (x *connContext) Done() <-chan struct{} {
 	c := (*Conn)(x)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return lazyChan(&c.ctxDone, c.canceled)
+	return lazydone.Chan(&c.ctxDone, c.canceled)
 }
 
 func (x *connContext) Err() error {
@@ -36,34 +38,9 @@ func (*connContext) Value(any) any { return nil }
 
 func (*connContext) String() string { return "websocket.connContext" }
 
-// lazyChan returns *ch, made now if nil, and closed already if over: a
-// channel a connection makes only when someone asks for it. Whoever sets
-// over closes *ch if it was made. The caller holds the lock guarding both.
-func lazyChan(ch *chan struct{}, over bool) <-chan struct{} {
-	if *ch == nil {
-		*ch = make(chan struct{})
-		if over {
-			close(*ch)
-		}
-	}
-	return *ch
-}
-
-// endLazy sets *over, once, and closes *ch if lazyChan made it. The
-// caller holds the lock guarding both.
-func endLazy(ch *chan struct{}, over *bool) {
-	if *over {
-		return
-	}
-	*over = true
-	if *ch != nil {
-		close(*ch)
-	}
-}
-
 // cancelContext cancels the connection's context, once.
 func (c *Conn) cancelContext() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	endLazy(&c.ctxDone, &c.canceled)
+	lazydone.End(&c.ctxDone, &c.canceled)
 }

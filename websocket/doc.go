@@ -54,6 +54,7 @@
 // WebSocket it served with 1001 and waits for the close handshakes,
 // within its context and CloseTimeout.
 //
-// Package websocket imports api, internal/wsframe, internal/timerwheel and
-// gorilla/websocket, which it uses for the handshake.
+// Package websocket imports api, internal/wsframe, internal/timerwheel,
+// internal/lazydone and gorilla/websocket, which it uses for the
+// handshake.
 package websocket

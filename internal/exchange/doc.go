@@ -25,6 +25,6 @@
 // DispatchKind, Outcome, Discarder) are defined here, because the engine
 // uses them, and named in package async as aliases.
 //
-// Package exchange imports api, dispatcher (for the Yielder interface) and
-// internal/owner only.
+// Package exchange imports api, dispatcher (for the Yielder interface),
+// internal/owner, internal/lazydone and internal/timerwheel only.
 package exchange

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/lazydone"
 	"github.com/wharf-go/wharf/internal/owner"
 	"github.com/wharf-go/wharf/internal/timerwheel"
 )
@@ -312,13 +313,7 @@ func (ex *Exchange) Current() api.Response {
 func (ex *Exchange) Done() <-chan struct{} {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	if ex.done == nil {
-		ex.done = make(chan struct{})
-		if ex.finished {
-			close(ex.done)
-		}
-	}
-	return ex.done
+	return lazydone.Chan(&ex.done, ex.finished)
 }
 
 // Request returns the request of the initial dispatch.
@@ -654,10 +649,7 @@ func (ex *Exchange) finish() {
 		ex.safely(c.Completed)
 	}
 	ex.mu.Lock()
-	ex.finished = true
-	if ex.done != nil {
-		close(ex.done)
-	}
+	lazydone.End(&ex.done, &ex.finished)
 	ex.mu.Unlock()
 }
 
