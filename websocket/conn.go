@@ -149,11 +149,10 @@ type Conn struct {
 	inline bool // the Handler is NonBlocking: work runs where readiness is told
 
 	// The reading side: work's alone.
-	msgOp  byte
-	inMsg  bool
+	msgOp  byte   // the opcode of the fragmented message in frag
 	rbuf   []byte // nil while no frame is partly read
 	r, w   int
-	frag   *[]byte // a fragmented message so far (rare: kept apart, it costs a quiet connection 8 bytes, not 24)
+	frag   *[]byte // a fragmented message so far, nil outside one (rare: kept apart, it costs a quiet connection 8 bytes, not 24)
 	onRead func()  // the tunnel's readable callback, made once
 
 	mu       sync.Mutex
@@ -749,7 +748,7 @@ func (c *Conn) readOver() bool {
 func (c *Conn) frame(f wsframe.Frame) bool {
 	switch f.Opcode {
 	case wsframe.OpText, wsframe.OpBinary:
-		if c.inMsg {
+		if c.frag != nil {
 			c.protocolError("a new message before the last one ended")
 			return false
 		}
@@ -759,9 +758,9 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 			return true
 		}
 		m := own(f.Payload)
-		c.inMsg, c.msgOp, c.frag = true, f.Opcode, &m
+		c.msgOp, c.frag = f.Opcode, &m
 	case wsframe.OpContinuation:
-		if !c.inMsg {
+		if c.frag == nil {
 			c.protocolError("a continuation frame outside a message")
 			return false
 		}
@@ -769,7 +768,7 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 		*c.frag = append(*c.frag, f.Payload...)
 		if f.Fin {
 			m := *c.frag
-			c.inMsg, c.frag = false, nil
+			c.frag = nil
 			c.deliver(c.msgOp, m)
 		}
 	case wsframe.OpPing:
