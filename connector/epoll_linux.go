@@ -398,16 +398,14 @@ func (f *fdConn) armIdleLocked() {
 	cfg := &f.c.srv.Config
 	w := f.sel.wheel
 	now := w.Now()
-	// Timeouts are capped first, so that one of "forever" cannot
-	// overflow the clock.
-	in := min(or(cfg.IdleTimeout, DefaultIdleTimeout), timerwheel.MaxDelay)
+	in := or(cfg.IdleTimeout, DefaultIdleTimeout)
 	switch {
 	case f.c.drain != nil:
 		in = f.c.drainBy - now
 	case f.c.headAt != 0:
 		in = f.sel.left(f.c.headAt, or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}
-	in = min(in, timerwheel.MaxDelay)
+	in = min(in, timerwheel.MaxDelay) // before it is added: a timeout of "forever" cannot overflow the clock
 	f.idleDeadline = now + in
 	if f.idleArmed && f.idleAt <= f.idleDeadline {
 		return
