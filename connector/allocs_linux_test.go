@@ -96,21 +96,14 @@ func TestAllocsPerRequest(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if c, ok := tc.h.(*container.Container); ok {
-				defer c.Close()
+				t.Cleanup(func() { c.Close() }) // after the server's, registered below
 			}
-			srv := &connector.Server{Handler: tc.h, Config: connector.Config{Selectors: 1}}
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- srv.Serve(l) }()
-			defer func() { srv.Close(); <-done }()
+			addr := serveServer(t, &connector.Server{Handler: tc.h, Config: connector.Config{Selectors: 1}})
 			limit := tc.max
 			if _, ok := tc.h.(*container.Container); ok && owner.Enabled() {
 				limit += 2 // the async loop's ownership checks, in tests only
 			}
-			got := perRequestAllocs(t, l.Addr().String(), tc.head)
+			got := perRequestAllocs(t, addr, tc.head)
 			t.Logf("%.2f allocations per request", got)
 			if got > limit {
 				t.Errorf("%.2f allocations per request, want at most %v", got, limit)

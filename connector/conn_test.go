@@ -93,6 +93,24 @@ var mib = bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
 // listen serves c on a fresh 127.0.0.1 port until the test ends.
 func listen(t *testing.T, c *container.Container) string { return wharftest.Listen(t, c) }
 
+// serveServer runs srv on a fresh 127.0.0.1 port until the test ends
+// (Close, then Serve's return) and returns its address: for a Server with
+// a Handler or Config of the test's own.
+func serveServer(t *testing.T, srv *connector.Server) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+	return l.Addr().String()
+}
+
 // getHello sends GET /hello on a keep-alive connection and reads the whole
 // answer.
 func getHello(nc net.Conn, br *bufio.Reader) error {

@@ -47,19 +47,9 @@ func TestDuplexWaiters(t *testing.T) {
 	eachConnector(t, connector.Config{}, func(t *testing.T, cfg connector.Config) {
 		const reqBytes, respBytes = 1 << 20, 8 << 20
 		h := duplexHandler{respBytes: respBytes, got: make(chan int, 1)}
-		srv := &connector.Server{Handler: h, Config: cfg}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(l) }()
-		defer func() {
-			srv.Close()
-			<-done
-		}()
+		addr := serveServer(t, &connector.Server{Handler: h, Config: cfg})
 
-		nc, err := net.Dial("tcp", l.Addr().String())
+		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,18 +57,11 @@ func (p pumpBody) ServeStream(s connector.Stream) {
 func TestWriteWaitThenIdleTimeout(t *testing.T) {
 	const size = 32 << 20
 	waits := new(atomic.Int32)
-	srv := &connector.Server{Handler: pumpBody{size, waits}, Config: connector.Config{
+	addr := serveServer(t, &connector.Server{Handler: pumpBody{size, waits}, Config: connector.Config{
 		Selectors: 1, IdleTimeout: 300 * time.Millisecond, WriteTimeout: 10 * time.Second,
-	}}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
-	defer func() { srv.Close(); <-done }()
+	}})
 
-	nc, err := net.Dial("tcp", l.Addr().String())
+	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
