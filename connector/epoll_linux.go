@@ -25,7 +25,8 @@ func (s *Server) serveEpoll(ln net.Listener, tlsCfg *tls.Config) (bool, error) {
 	if err != nil {
 		return false, nil
 	}
-	return true, s.serveSelector(&epListener{Listener: pl, ln: ln, local: ln.Addr().String(), tls: tlsCfg, err: make(chan error, 1)})
+	addr := tl.Addr().(*net.TCPAddr)
+	return true, s.serveSelector(&epListener{Listener: pl, ln: ln, addr: addr, local: addr.String(), tls: tlsCfg, err: make(chan error, 1)})
 }
 
 // startSelectors starts the selector goroutines once per server, unless it

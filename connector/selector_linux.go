@@ -56,9 +56,10 @@ type epListener struct {
 	*netpoll.Listener
 	sel   *selector // whose poll set holds it
 	ln    net.Listener
-	local string      // ln's address, shared by the connections accepted
-	tls   *tls.Config // the connections' TLS configuration; nil: cleartext
-	err   chan error  // Serve returns what arrives here
+	addr  *net.TCPAddr // ln's address, shared by the connections accepted
+	local string       // addr as text, shared the same way
+	tls   *tls.Config  // the connections' TLS configuration; nil: cleartext
+	err   chan error   // Serve returns what arrives here
 }
 
 func newSelector(srv *Server) (*selector, error) {
@@ -309,7 +310,7 @@ func (s *selector) accept(l *epListener) {
 		accepted = nfd
 		netpoll.SetNoDelay(nfd)
 		sel := s.srv.nextSelector() // accepted here, served by any selector
-		f := &fdConn{Conn: netpoll.Conn{FD: nfd, Local: l.ln.Addr(), Remote: remote}, sel: sel}
+		f := &fdConn{Conn: netpoll.Conn{FD: nfd, Local: l.addr, Remote: remote}, sel: sel}
 		f.tm.Init((*timerFirer)(f))
 		if l.tls != nil {
 			f.tls = &fdTLS{f: f, cfg: l.tls}

@@ -22,9 +22,12 @@ import (
 // decides under it whether a connection turns idle or its selector takes
 // it, which an edge landing between two locks would leave undecided.
 type Conn struct {
-	FD     int
-	Local  net.Addr       // for the errors' net.OpError
-	Remote netip.AddrPort // for the errors' net.OpError
+	FD int
+	// Local is the listener's address, shared by its connections (a
+	// pointer, not a net.Addr, to keep a connection a word smaller); it
+	// and Remote are for the errors' net.OpError. Never nil.
+	Local  *net.TCPAddr
+	Remote netip.AddrPort
 
 	Mu sync.Mutex
 	// What the events said since the last attempt (under Mu).
@@ -40,27 +43,33 @@ type Conn struct {
 	// instead (under Mu): the goroutine doing it is the one that would
 	// hand the events over.
 	NoPark bool
-	rw, ww waiter // a goroutine parked in a read, in a write (one of each at most)
+	// A goroutine parked in a read, in a write (one of each at most):
+	// whether one waits sits with the flags above, to share their word,
+	// and its channel, made at its first wait, below.
+	rOn, wOn bool
+	rch, wch chan struct{}
 }
 
 // ErrWouldPark is what I/O on a Conn with NoPark set returns when it would
 // have to wait.
 var ErrWouldPark = errors.New("netpoll: I/O would park a goroutine that must not")
 
-// waiter is one parked goroutine's slot: on while it waits, ch to wake it.
-type waiter struct {
-	on bool
-	ch chan struct{}
-}
-
-// take takes the parked goroutine, if any, off the slot and returns the
-// channel to signal once Mu is released (nil: nobody waits).
-func (w *waiter) take() chan struct{} {
-	if !w.on {
+// localAddr is Local as a net.Addr: nil, not a typed nil, when unset.
+func (c *Conn) localAddr() net.Addr {
+	if c.Local == nil {
 		return nil
 	}
-	w.on = false
-	return w.ch
+	return c.Local
+}
+
+// take takes the parked goroutine, if any, off its slot (on, ch) and
+// returns the channel to signal once Mu is released (nil: nobody waits).
+func take(on *bool, ch chan struct{}) chan struct{} {
+	if !*on {
+		return nil
+	}
+	*on = false
+	return ch
 }
 
 // Wake holds the goroutines taken off their slots under Mu, to be woken
@@ -86,10 +95,10 @@ func (c *Conn) ApplyLocked(ev Events) Wake {
 	c.Broken = c.Broken || ev&(Hangup|Error) != 0
 	var w Wake
 	if c.ReadReadyLocked() {
-		w.r = c.rw.take()
+		w.r = take(&c.rOn, c.rch)
 	}
 	if c.Writable || c.Broken {
-		w.w = c.ww.take()
+		w.w = take(&c.wOn, c.wch)
 	}
 	return w
 }
@@ -99,7 +108,7 @@ func (c *Conn) ApplyLocked(ev Events) Wake {
 func (c *Conn) ReadReadyLocked() bool { return c.Readable || c.PeerClosed || c.Broken }
 
 // WakeAllLocked takes every parked goroutine off its slot. Mu is held.
-func (c *Conn) WakeAllLocked() Wake { return Wake{c.rw.take(), c.ww.take()} }
+func (c *Conn) WakeAllLocked() Wake { return Wake{take(&c.rOn, c.rch), take(&c.wOn, c.wch)} }
 
 // park waits for readiness to write (or read), at most to (<= 0: no
 // limit), counted from the moment the read or write has to wait. It
@@ -125,14 +134,15 @@ func (c *Conn) park(write bool, to time.Duration) error {
 		c.Mu.Unlock()
 		return ErrWouldPark
 	}
-	w := &c.rw
+	on, ch := &c.rOn, &c.rch
 	if write {
-		w = &c.ww
+		on, ch = &c.wOn, &c.wch
 	}
-	if w.ch == nil {
-		w.ch = make(chan struct{}, 1)
+	if *ch == nil {
+		*ch = make(chan struct{}, 1)
 	}
-	w.on = true
+	*on = true
+	wake := *ch
 	c.Mu.Unlock()
 
 	var timeout <-chan time.Time
@@ -142,17 +152,17 @@ func (c *Conn) park(write bool, to time.Duration) error {
 		timeout = t.C
 	}
 	select {
-	case <-w.ch:
+	case <-wake:
 		return nil
 	case <-timeout:
 		c.Mu.Lock()
-		if w.on { // nobody woke us: withdraw
-			w.on = false
+		if *on { // nobody woke us: withdraw
+			*on = false
 			c.Mu.Unlock()
 			return os.ErrDeadlineExceeded
 		}
 		c.Mu.Unlock()
-		<-w.ch // a wake-up is on its way: take it so it cannot linger
+		<-wake // a wake-up is on its way: take it so it cannot linger
 		return nil
 	}
 }
@@ -194,7 +204,7 @@ func (c *Conn) Read(p []byte, to time.Duration) (int, error) {
 			}
 			continue
 		}
-		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.Local, Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
+		return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.localAddr(), Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
 	}
 }
 
@@ -227,7 +237,7 @@ func (c *Conn) SendfileNow(file int, off *int64, n int) (int, error) {
 }
 
 func (c *Conn) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: "tcp", Source: c.Local, Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
+	return &net.OpError{Op: op, Net: "tcp", Source: c.localAddr(), Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
 }
 
 // Writev writes every buffer, with one system call where it can, parking
@@ -264,7 +274,7 @@ func (c *Conn) Writev(bufs [][]byte, to time.Duration) (waited time.Duration, er
 				return 0, err
 			}
 		default:
-			return 0, &net.OpError{Op: "writev", Net: "tcp", Source: c.Local, Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
+			return 0, &net.OpError{Op: "writev", Net: "tcp", Source: c.localAddr(), Addr: net.TCPAddrFromAddrPort(c.Remote), Err: err}
 		}
 	}
 	return 0, nil

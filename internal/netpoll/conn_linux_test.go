@@ -119,7 +119,7 @@ func TestConnRelease(t *testing.T) {
 	// Release the parked reader once it waits.
 	for {
 		c.Mu.Lock()
-		if c.rw.on {
+		if c.rOn {
 			break
 		}
 		c.Mu.Unlock()
