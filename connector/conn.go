@@ -35,7 +35,7 @@ type conn struct {
 
 	// The small fields share words, and instants are kept on the
 	// selector's clock (8 bytes, where a time.Time takes 24), so that a
-	// connection fits the 288-byte size class.
+	// connection fits the 240-byte size class.
 	st       atomic.Uint32 // a connState, changed only by fire (state.go)
 	nreq     uint32        // requests read on the connection
 	listed   bool          // in the server's connList
@@ -58,7 +58,6 @@ type conn struct {
 	run     func()          // runPending, made once
 	cur     *stream         // the request being read or served
 	wbuf    []byte          // write buffer of the current response
-	iov     [2][]byte       // writev's vector, kept here so it is not allocated
 	head    *h1.RequestHead // parse scratch, borrowed while a head is parsed
 
 	remote, local string

@@ -128,10 +128,8 @@ func (f *fdConn) write(head, body []byte, to time.Duration) (time.Duration, erro
 	if f.tls != nil {
 		return f.tls.write(head, body, to)
 	}
-	c := f.c
-	c.iov = [2][]byte{head, body}
-	waited, err := f.Writev(c.iov[:], to)
-	c.iov = [2][]byte{}
+	iov := [2][]byte{head, body} // on the stack: Writev keeps no part of it
+	waited, err := f.Writev(iov[:], to)
 	if err == netpoll.ErrWouldPark {
 		err = errWouldPark
 	}
@@ -247,7 +245,10 @@ func (f *fdConn) closeNotify() {
 
 // writeNow writes what the socket takes now, without parking: ErrAgain
 // when its buffer is full.
-func (f *fdConn) writeNow(bufs [][]byte) (int, error) { return f.WritevNow(bufs) }
+func (f *fdConn) writeNow(p []byte) (int, error) {
+	iov := [1][]byte{p} // on the stack: WritevNow keeps no part of it
+	return f.WritevNow(iov[:])
+}
 
 // clock implements nbIO: the selector's.
 func (f *fdConn) clock() time.Duration { return f.sel.clock() }

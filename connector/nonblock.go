@@ -49,7 +49,7 @@ var _ NonBlockingWriter = (*stream)(nil)
 // (the epoll connector's fdConn).
 type nbIO interface {
 	plain() bool // false over TLS: the writes below bypass it
-	writeNow(bufs [][]byte) (int, error)
+	writeNow(p []byte) (int, error)
 	sendfileNow(file int, off *int64, n int) (int, error)
 	notifyWritable(cb func(), to time.Duration)
 	writeExpired() bool
@@ -119,9 +119,7 @@ func (s *stream) flushNow(w nbIO) (bool, error) {
 	s.waitedNow(w)
 	c := s.c
 	for len(c.wbuf) > 0 {
-		c.iov[0] = c.wbuf
-		n, err := w.writeNow(c.iov[:1])
-		c.iov[0] = nil
+		n, err := w.writeNow(c.wbuf)
 		switch {
 		case n > 0:
 			s.out.Moved(n)

@@ -64,13 +64,11 @@ type fdTLS struct {
 	// handshake), whose socket writes may park, in all at most wto,
 	// waited adding up how long they waited for the peer; or
 	// close_notify, after which nothing is written. wfailed says a socket
-	// write failed, maybe in the middle of a record. iov is the socket
-	// write's vector, used under tc's write lock.
+	// write failed, maybe in the middle of a record.
 	wstate  atomic.Int32
 	wfailed atomic.Bool
 	wto     time.Duration
 	waited  atomic.Int64 // a time.Duration
-	iov     [1][]byte
 
 	shaking atomic.Bool // the handshake runs: Shutdown breaks the connection rather than wait
 }
@@ -141,8 +139,6 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 	if t.tun != nil {
 		return t.tun.rawWrite(p)
 	}
-	t.iov[0] = p
-	defer func() { t.iov[0] = nil }()
 	if t.wstate.Load() == wWriting {
 		to := t.wto
 		if to > 0 {
@@ -152,7 +148,8 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 				return 0, os.ErrDeadlineExceeded
 			}
 		}
-		waited, err := t.f.Writev(t.iov[:], to)
+		iov := [1][]byte{p} // on the stack: Writev keeps no part of it
+		waited, err := t.f.Writev(iov[:], to)
 		t.waited.Add(int64(waited))
 		if err != nil {
 			t.wfailed.Store(true)
@@ -165,8 +162,7 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 	}
 	sent := 0
 	for sent < len(p) {
-		t.iov[0] = p[sent:]
-		n, err := t.f.WritevNow(t.iov[:])
+		n, err := t.f.writeNow(p[sent:])
 		sent += n
 		if err != nil {
 			t.wfailed.Store(true)

@@ -23,13 +23,12 @@ import (
 // the selector never reads a head from it again.
 type fdTunnel struct {
 	f    *fdConn
-	rest []byte    // read past the request head: TryRead returns it first; the reader's
-	iov  [1][]byte // WriteNow's vector, the writer's
+	rest []byte // read past the request head: TryRead returns it first; the reader's
 	// ops counts the reads and writes under way, with tClosing set once
 	// Close was called: the descriptor closes when both say so, never
 	// under a system call that could then reach a reused number; and
 	// tFDClosed once it did (a bit here rather than a field: the Tunnel
-	// then fits 64 bytes).
+	// then fits 48 bytes).
 	ops atomic.Int64
 }
 
@@ -106,9 +105,7 @@ func (t *fdTunnel) WriteNow(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	defer t.leave()
-	t.iov[0] = p
-	n, err := t.f.writeNow(t.iov[:])
-	t.iov[0] = nil
+	n, err := t.f.writeNow(p)
 	switch {
 	case err == nil:
 		return n, nil

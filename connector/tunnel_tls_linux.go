@@ -151,9 +151,7 @@ func (tt *tlsTunnel) rawWrite(p []byte) (int, error) {
 // sendLocked writes what of p the socket takes now; a failure is kept.
 // mu is held.
 func (tt *tlsTunnel) sendLocked(p []byte) (int, error) {
-	tt.iov[0] = p
-	n, err := tt.f.WritevNow(tt.iov[:])
-	tt.iov[0] = nil
+	n, err := tt.f.writeNow(p)
 	if err != nil && !isAgain(err) {
 		tt.failed = tt.writeErr(err)
 		return 0, tt.failed
