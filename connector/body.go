@@ -23,21 +23,30 @@ const (
 	bodyChunked
 )
 
-// body reads one request body from the connection's read buffer and socket.
-// Its mutex makes a read from a goroutine the handler started safe against
-// the connection reusing its buffer once the response is finished: after
-// settle, reads fail. It lives inside the stream; what only a body with
-// bytes to read needs is in x, allocated for such a request alone, so a
-// request without one (most: every GET) waits in a smaller stream.
+// body is the state of one request body, read from the connection's read
+// buffer and socket through the stream's reqBody. Its mutex makes a read
+// from a goroutine the handler started safe against the connection reusing
+// its buffer once the response is finished: after settle, reads fail. It
+// lives inside the stream; what only a body with bytes to read needs is in
+// x, allocated for such a request alone, so a request without one (most:
+// every GET) waits in a smaller stream.
 type body struct {
 	mu       sync.Mutex
-	s        *stream
 	kind     bodyKind
 	settled  bool
 	nonblock bool  // TryRead is reading: never wait
 	err      error // sticky: io.EOF once fully read
 	x        *bodyRead
 }
+
+// reqBody is the stream seen as its request's body (RequestHead.Body): a
+// view of the same memory with the body's methods alone, so that a body
+// reaches its stream without a pointer back, and a handler that inspects
+// the Body finds none of the stream's.
+type reqBody stream
+
+// rbody returns s as its request's body.
+func (s *stream) rbody() *reqBody { return (*reqBody)(s) }
 
 // bodyRead is the state of a body with bytes to read (bodyLength,
 // bodyChunked).
@@ -57,6 +66,12 @@ type bodyRead struct {
 
 	discarding bool  // discardNB began
 	discarded  int64 // bytes discardNB dropped
+
+	// mu100 orders "100 Continue", sent by the first body read on any
+	// goroutine, before the response head: WriteHead marks headSent
+	// under it, and continue100 sends only while the head is unsent. Only
+	// a request with content to invite has one to send, so it lives here.
+	mu100 sync.Mutex
 }
 
 var (
@@ -65,11 +80,12 @@ var (
 )
 
 // Read implements io.Reader.
-func (b *body) Read(p []byte) (int, error) { return b.readAs(p, false) }
+func (rb *reqBody) Read(p []byte) (int, error) { return rb.readAs(p, false) }
 
 // readAs is Read, or with nonblock TryRead: it never waits and answers
 // api.ErrWouldBlock (not sticky) when nothing can be read now.
-func (b *body) readAs(p []byte, nonblock bool) (int, error) {
+func (rb *reqBody) readAs(p []byte, nonblock bool) (int, error) {
+	s, b := (*stream)(rb), &rb.body
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.settled {
@@ -81,12 +97,12 @@ func (b *body) readAs(p []byte, nonblock bool) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if err := b.s.continue100(); err != nil {
+	if err := s.continue100(); err != nil {
 		b.err = err
 		return 0, err
 	}
 	b.nonblock = nonblock
-	n, err := b.read(p)
+	n, err := rb.read(p)
 	b.nonblock = false
 	if nonblock && errors.Is(err, api.ErrWouldBlock) {
 		return n, err // more may come
@@ -94,7 +110,7 @@ func (b *body) readAs(p []byte, nonblock bool) (int, error) {
 	if x := b.x; x != nil {
 		x.n += int64(n)
 		if x.max >= 0 && x.n > x.max {
-			b.s.bodyClose.Store(true)
+			s.bodyClose.Store(true)
 			err = api.ErrBodyTooLarge
 		}
 	}
@@ -104,8 +120,9 @@ func (b *body) readAs(p []byte, nonblock bool) (int, error) {
 	return n, err
 }
 
-func (b *body) read(p []byte) (int, error) {
-	c, x := b.s.c, b.x
+func (rb *reqBody) read(p []byte) (int, error) {
+	s, b := (*stream)(rb), &rb.body
+	c, x := s.c, b.x
 	switch b.kind {
 	case bodyNone:
 		return 0, io.EOF
@@ -118,7 +135,7 @@ func (b *body) read(p []byte) (int, error) {
 		}
 		if c.w == c.r {
 			// Nothing buffered: read straight into p.
-			n, err := b.fill(p)
+			n, err := rb.fill(p)
 			x.remaining -= int64(n)
 			if n > 0 {
 				return n, nil
@@ -134,7 +151,7 @@ func (b *body) read(p []byte) (int, error) {
 			if c.w > c.r {
 				n, consumed, done, err := x.dec.Read(p, c.rbuf[c.r:c.w])
 				if err != nil {
-					b.s.bodyClose.Store(true)
+					s.bodyClose.Store(true)
 					// The decoder's status: 400 for framing, 431 for a
 					// trailer section past the head's limits.
 					code := http.StatusBadRequest
@@ -156,13 +173,13 @@ func (b *body) read(p []byte) (int, error) {
 				}
 			}
 			c.makeRoom(math.MaxInt) // a framing line may outgrow the buffer
-			n, err := b.fill(c.rbuf[c.w:])
+			n, err := rb.fill(c.rbuf[c.w:])
 			c.w += n
 			if n == 0 && err != nil {
 				if err == io.EOF {
 					// The client went away mid-body: a 400, as for a
 					// Content-Length body, not a server failure.
-					b.s.bodyClose.Store(true)
+					s.bodyClose.Store(true)
 					err = &api.StatusError{Code: http.StatusBadRequest, Err: io.ErrUnexpectedEOF}
 				}
 				return 0, err
@@ -176,11 +193,12 @@ func (b *body) read(p []byte) (int, error) {
 // reads what is buffered or waiting in the socket and returns
 // api.ErrWouldBlock instead of waiting. The portable connector answers
 // api.ErrNotSupported.
-func (b *body) TryRead(p []byte) (int, error) {
-	if _, ok := b.s.c.io.(*portableIO); ok {
+func (rb *reqBody) TryRead(p []byte) (int, error) {
+	s := (*stream)(rb)
+	if _, ok := s.c.io.(*portableIO); ok {
 		return 0, api.ErrNotSupported // not even what is buffered: one answer
 	}
-	return b.readAs(p, true)
+	return rb.readAs(p, true)
 }
 
 // NotifyReadable implements api.NonBlockingReader: f runs once when the
@@ -188,8 +206,9 @@ func (b *body) TryRead(p []byte) (int, error) {
 // bytes are here, or the body is over (read to its end, failed, or settled
 // with the response, when the connection may be reading its next request
 // into the same buffer: what is here then is not this body's).
-func (b *body) NotifyReadable(f func()) {
-	c := b.s.c
+func (rb *reqBody) NotifyReadable(f func()) {
+	s, b := (*stream)(rb), &rb.body
+	c := s.c
 	b.mu.Lock() // c.r and c.w move under it while the body is read
 	now := b.settled || b.err != nil || b.kind == bodyNone || c.w > c.r
 	b.mu.Unlock()
@@ -202,8 +221,9 @@ func (b *body) NotifyReadable(f func()) {
 
 // fill reads from the socket within the read timeout, the body's deadline
 // and its data rate.
-func (b *body) fill(p []byte) (int, error) {
-	c, x := b.s.c, b.x
+func (rb *reqBody) fill(p []byte) (int, error) {
+	s, b := (*stream)(rb), &rb.body
+	c, x := s.c, b.x
 	if b.nonblock {
 		return c.io.tryRead(p)
 	}
@@ -223,7 +243,7 @@ func (b *body) fill(p []byte) (int, error) {
 	switch {
 	case err == nil || n > 0:
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		b.s.bodyClose.Store(true)
+		s.bodyClose.Store(true)
 		if slow {
 			err = fmt.Errorf("%w: %w", ErrTooSlow, err)
 		}
@@ -232,7 +252,7 @@ func (b *body) fill(p []byte) (int, error) {
 		// the caller turns it into ErrUnexpectedEOF
 	default:
 		// The client went away mid-body: a 400, not a server failure.
-		b.s.bodyClose.Store(true)
+		s.bodyClose.Store(true)
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
@@ -243,12 +263,13 @@ func (b *body) fill(p []byte) (int, error) {
 
 // Close stops further reads by the handler; the connection decides later
 // whether to discard the rest.
-func (b *body) Close() error { return nil }
+func (rb *reqBody) Close() error { return nil }
 
 // settle ends the body's life when the response is finished: it reads and
 // discards up to max unread bytes so the next request can be parsed, and
 // reports whether the connection can be kept alive.
-func (b *body) settle(max int64) bool {
+func (rb *reqBody) settle(max int64) bool {
+	s, b := (*stream)(rb), &rb.body
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.settled {
@@ -256,14 +277,14 @@ func (b *body) settle(max int64) bool {
 	}
 	keep := true
 	if b.err == nil && b.kind != bodyNone {
-		if b.s.expect100 && !b.s.sent100 {
+		if s.expect100 && !s.sent100 {
 			keep = false // the client may never send the body it was not invited to
 		} else {
-			b.startDiscard()
+			rb.startDiscard()
 			var buf [4096]byte
 			var discarded int64
 			for b.err == nil {
-				n, err := b.read(buf[:])
+				n, err := rb.read(buf[:])
 				discarded += int64(n)
 				if err != nil {
 					b.err = err
@@ -295,9 +316,10 @@ func (s *stream) mayDrain() bool {
 
 // startDiscard bounds the discarding that begins: DiscardTimeout from now,
 // or sooner if the body's deadline says so. b.mu is held.
-func (b *body) startDiscard() {
+func (rb *reqBody) startDiscard() {
+	s, b := (*stream)(rb), &rb.body
 	x := b.x
-	if d := b.s.c.srv.Config.Limits().DiscardTimeout; x.until.IsZero() || time.Until(x.until) > d {
+	if d := s.c.srv.Config.Limits().DiscardTimeout; x.until.IsZero() || time.Until(x.until) > d {
 		x.until = time.Now().Add(d)
 	}
 }
@@ -308,7 +330,8 @@ func (b *body) startDiscard() {
 // broken. Otherwise err is errWouldBlock: more must come first, by until;
 // or errBodyBusy: a goroutine of the handler is still reading the body,
 // after the response, and the connection cannot be kept.
-func (b *body) discardNB(max int64) (done bool, until time.Time, err error) {
+func (rb *reqBody) discardNB(max int64) (done bool, until time.Time, err error) {
+	b := &rb.body
 	if !b.mu.TryLock() {
 		return false, until, errBodyBusy
 	}
@@ -320,13 +343,13 @@ func (b *body) discardNB(max int64) (done bool, until time.Time, err error) {
 	}
 	if !b.settled && !x.discarding {
 		x.discarding = true
-		b.startDiscard()
+		rb.startDiscard()
 	}
 	until = x.until
 	var buf [4096]byte
 	for !b.settled && b.err == nil && x.discarded <= max && time.Now().Before(x.until) {
 		b.nonblock = true
-		n, err := b.read(buf[:])
+		n, err := rb.read(buf[:])
 		b.nonblock = false
 		x.discarded += int64(n)
 		if errors.Is(err, api.ErrWouldBlock) {
@@ -342,7 +365,8 @@ func (b *body) discardNB(max int64) (done bool, until time.Time, err error) {
 
 // done reports whether nothing of the body is left to read. It never waits:
 // a reader holding the body (maybe waiting for the client) means not done.
-func (b *body) done() bool {
+func (rb *reqBody) done() bool {
+	b := &rb.body
 	if !b.mu.TryLock() {
 		return false
 	}
@@ -351,7 +375,8 @@ func (b *body) done() bool {
 }
 
 // Trailer returns the trailers once the chunked body was read to its end.
-func (b *body) Trailer() http.Header {
+func (rb *reqBody) Trailer() http.Header {
+	b := &rb.body
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.x == nil || b.x.trailer == nil {

@@ -204,7 +204,7 @@ func (c *conn) afterResponse(s *stream) bool {
 	if s.aborted || s.closeAfter || s.werr != nil || s.bodyClose.Load() {
 		return false
 	}
-	if !s.body.settle(c.srv.Config.Limits().MaxDiscardBytes) {
+	if !s.rbody().settle(c.srv.Config.Limits().MaxDiscardBytes) {
 		return false
 	}
 	if c.srv.shutting.Load() {

@@ -265,6 +265,21 @@ func testExpectContinue(t *testing.T, cfg connector.Config) {
 	if string(b) != "ping" {
 		t.Fatalf("body %q", b)
 	}
+
+	// Without content to invite (no Content-Length, not chunked), the
+	// handler's read of the empty body sends no 100 (RFC 9110 §10.1.1):
+	// the final response comes first, and the connection is kept.
+	for i := range 2 {
+		io.WriteString(nc, "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("bodiless request %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || len(b) != 0 || resp.Close {
+			t.Fatalf("bodiless request %d: %d %q close=%v; want 200, no body, kept", i, resp.StatusCode, b, resp.Close)
+		}
+	}
 }
 
 func TestIdleAndHeaderTimeouts(t *testing.T) {

@@ -281,7 +281,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 			f.attach()
 		}
 		f.setNoPark(false)
-		if !s.body.done() {
+		if !s.rbody().done() {
 			// The rest of the body comes when the client sends it: the
 			// selector discards it, and no goroutine waits for it.
 			if t, ok := c.drainThenPeek(s); ok {
@@ -327,7 +327,7 @@ func (f *fdConn) resume(s *stream) {
 	c := f.c
 	var t dispatcher.Task
 	var ok bool
-	if s.body.done() {
+	if s.rbody().done() {
 		t, ok = c.settleAndPeek(s)
 	} else {
 		t, ok = c.drainThenPeek(s)

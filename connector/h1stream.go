@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -48,18 +47,15 @@ type stream struct {
 	tunneled   bool // hijacked as an api.Tunnel: the socket stays with its selector
 	waitSlow   bool // the data rate, not WriteTimeout, bounds the wait that began at waitStart
 
-	// mu100 orders "100 Continue", sent by the first body read on any
-	// goroutine, before the response head: WriteHead marks headSent
-	// under it, and continue100 sends only while the head is unsent.
-	mu100 sync.Mutex
-
 	length  int64 // declared Content-Length, -1 if none
 	written int64
 	werr    error
 	watcher Watcher
 	// writeTimeout and out bound each write's wait: WriteTimeout, and
-	// the response's MinResponseDataRate. The writer owns out.
-	out rate.Meter
+	// the response's MinResponseDataRate (outTimeout). The writer owns
+	// out; the limits are the server's, read where they are needed
+	// rather than kept in every stream.
+	out rate.Usage
 	// waitStart is when a non-blocking write began waiting for the
 	// client (NotifyWritable), on the connection's clock (nbIO.clock),
 	// zero for none; the writer owns it.
@@ -70,6 +66,14 @@ type stream struct {
 // WriteTimeout, read where it is needed rather than kept in every stream.
 func (s *stream) writeTimeout() time.Duration {
 	return or(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)
+}
+
+// outTimeout is how long a write of k bytes may wait for the client:
+// WriteTimeout, or less when the response's data rate falls below
+// MinResponseDataRate first (slow). The writer calls it.
+func (s *stream) outTimeout(k int) (to time.Duration, slow bool) {
+	min, grace := s.c.srv.Config.responseRate()
+	return s.out.TimeoutUnder(min, grace, k, s.writeTimeout())
 }
 
 var (
@@ -83,8 +87,6 @@ var (
 func newStream(c *conn, raw []byte, lim *Limits) *stream {
 	h := c.head
 	s := &stream{c: c, minor: uint8(h.Minor), length: -1}
-	s.body.s = s
-	s.out = rate.New(lim.MinResponseDataRate, lim.DataRateGrace)
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
 	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {
@@ -157,9 +159,9 @@ func newStream(c *conn, raw []byte, lim *Limits) *stream {
 		s.rejected = http.StatusBadRequest
 	}
 	r.Path, r.RawQuery = p, q
-	r.Body = &s.body
+	r.Body = s.rbody()
 	if s.body.kind == bodyChunked {
-		r.Trailer = s.body.Trailer // only a chunked body has trailers
+		r.Trailer = s.rbody().Trailer // only a chunked body has trailers
 	}
 	s.isHead = r.Method == http.MethodHead
 	return s
@@ -170,11 +172,14 @@ func (s *stream) Request() *api.RequestHead { return &s.req }
 // continue100 sends "100 Continue" before the first body read, if the client
 // asked for it and the response has not started.
 func (s *stream) continue100() error {
-	if !s.expect100 {
+	x := s.body.x
+	if !s.expect100 || x == nil {
+		// Without content to invite (RFC 9110 §10.1.1 lets a server omit
+		// the 100 when the framing says there is none), nothing to send.
 		return nil
 	}
-	s.mu100.Lock()
-	defer s.mu100.Unlock()
+	x.mu100.Lock()
+	defer x.mu100.Unlock()
 	if s.sent100 || s.headSent {
 		return nil
 	}
@@ -194,13 +199,13 @@ func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trail
 		return api.ErrHijacked
 	}
 	c := s.c
-	if s.expect100 {
-		s.mu100.Lock()
+	if x := s.body.x; s.expect100 && x != nil {
+		x.mu100.Lock()
 		s.headSent = true
-		if !s.sent100 && s.body.kind != bodyNone {
+		if !s.sent100 {
 			s.closeAfter = true // the body was never invited; don't wait for it
 		}
-		s.mu100.Unlock()
+		x.mu100.Unlock()
 	} else {
 		s.headSent = true
 	}
@@ -294,7 +299,7 @@ func (s *stream) write(head, body []byte) error {
 
 func (s *stream) writeOnce(head, body []byte) error {
 	k := len(head) + len(body)
-	to, slow := s.out.TimeoutFor(k, s.writeTimeout())
+	to, slow := s.outTimeout(k)
 	waited, err := s.c.io.write(head, body, to)
 	s.out.Waited(waited)
 	s.out.Moved(k)
@@ -401,7 +406,7 @@ func (s *stream) TimerWheel() *timerwheel.Wheel { return s.c.io.timerWheel() }
 // for the portable connector, it reports false, running nothing. Only
 // the goroutine the timeout fired on may call it.
 func (s *stream) RunInline(f func()) bool {
-	if s.handoff.Load() != hoDetached || !s.body.done() {
+	if s.handoff.Load() != hoDetached || !s.rbody().done() {
 		return false
 	}
 	return s.c.io.runInline(f)

@@ -208,7 +208,7 @@ func (s *stream) NotifyWritable(cb func()) {
 	if k == 0 {
 		k = writePiece
 	}
-	to, slow := s.out.TimeoutFor(k, s.writeTimeout())
+	to, slow := s.outTimeout(k)
 	s.waitStart, s.waitSlow = w.clock(), slow
 	w.notifyWritable(cb, to)
 }

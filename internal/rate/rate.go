@@ -17,8 +17,15 @@ import "time"
 // reader, the response's writer); it is not safe for concurrent use. The
 // zero Meter has no minimum.
 type Meter struct {
-	Min    int64         // bytes per second; <= 0: no minimum
-	Grace  time.Duration // waiting allowed whatever the bytes
+	Min   int64         // bytes per second; <= 0: no minimum
+	Grace time.Duration // waiting allowed whatever the bytes
+	Usage
+}
+
+// Usage is what a Meter counts, without the limits: for an owner that
+// keeps many directions under the same limits (every response of a
+// server, say) and would rather not copy them into each.
+type Usage struct {
 	n      int64         // bytes moved
 	waited time.Duration // time spent waiting for the peer
 }
@@ -27,16 +34,17 @@ type Meter struct {
 func New(min int64, grace time.Duration) Meter { return Meter{Min: min, Grace: grace} }
 
 // budget returns how much longer the direction may wait for its peer
-// before its rate falls below the minimum, and false when there is no
-// minimum. A budget <= 0 means the rate is below the minimum already.
-func (r *Meter) budget() (time.Duration, bool) {
-	if r.Min <= 0 {
+// before its rate falls below min bytes per second after grace, and false
+// when there is no minimum. A budget <= 0 means the rate is below the
+// minimum already.
+func (u *Usage) budget(min int64, grace time.Duration) (time.Duration, bool) {
+	if min <= 0 {
 		return 0, false
 	}
 	// n/min seconds of waiting are earned by n bytes; split to stay
 	// within int64 for any n.
-	earned := time.Duration(r.n/r.Min)*time.Second + time.Duration(r.n%r.Min)*time.Second/time.Duration(r.Min)
-	return max(r.Grace, earned) - r.waited, true
+	earned := time.Duration(u.n/min)*time.Second + time.Duration(u.n%min)*time.Second/time.Duration(min)
+	return max(grace, earned) - u.waited, true
 }
 
 // Timeout returns how long the next wait may last: the per-wait timeout
@@ -50,9 +58,15 @@ func (r *Meter) Timeout(to time.Duration) (d time.Duration, slow bool) {
 // TimeoutFor is Timeout for a wait that moves k bytes at once (a write of
 // k bytes): they earn their own time at the minimum rate.
 func (r *Meter) TimeoutFor(k int, to time.Duration) (d time.Duration, slow bool) {
-	r.n += int64(k)
-	b, ok := r.budget()
-	r.n -= int64(k)
+	return r.Usage.TimeoutUnder(r.Min, r.Grace, k, to)
+}
+
+// TimeoutUnder is Meter.TimeoutFor for the usage u under the limits min
+// and grace.
+func (u *Usage) TimeoutUnder(min int64, grace time.Duration, k int, to time.Duration) (d time.Duration, slow bool) {
+	u.n += int64(k)
+	b, ok := u.budget(min, grace)
+	u.n -= int64(k)
 	if !ok || (to > 0 && to <= b) {
 		return to, false
 	}
@@ -60,7 +74,7 @@ func (r *Meter) TimeoutFor(k int, to time.Duration) (d time.Duration, slow bool)
 }
 
 // Waited records a wait for the peer that lasted d.
-func (r *Meter) Waited(d time.Duration) { r.waited += d }
+func (u *Usage) Waited(d time.Duration) { u.waited += d }
 
 // Moved records n bytes read or written.
-func (r *Meter) Moved(n int) { r.n += int64(n) }
+func (u *Usage) Moved(n int) { u.n += int64(n) }

@@ -17,12 +17,12 @@ func TestTimeout(t *testing.T) {
 		{"no minimum keeps the per-wait timeout", Meter{}, 30 * s, 30 * s, false},
 		{"no minimum and no timeout", Meter{}, 0, 0, false},
 		{"grace before any byte", Meter{Min: 100, Grace: 5 * s}, 30 * s, 5 * s, true},
-		{"grace partly used", Meter{Min: 100, Grace: 5 * s, waited: 2 * s}, 30 * s, 3 * s, true},
-		{"bytes earn waiting past the grace", Meter{Min: 100, Grace: 5 * s, n: 1000, waited: 4 * s}, 30 * s, 6 * s, true},
-		{"per-wait timeout first", Meter{Min: 100, Grace: 5 * s, n: 1 << 20}, 30 * s, 30 * s, false},
-		{"no per-wait timeout: the budget", Meter{Min: 100, Grace: 5 * s, n: 1000}, 0, 10 * s, true},
-		{"below the minimum already", Meter{Min: 100, Grace: 5 * s, n: 10, waited: 20 * s}, 30 * s, time.Nanosecond, true},
-		{"huge counts do not overflow", Meter{Min: 3, Grace: s, n: 1 << 62}, 30 * s, 30 * s, false},
+		{"grace partly used", Meter{Min: 100, Grace: 5 * s, Usage: Usage{waited: 2 * s}}, 30 * s, 3 * s, true},
+		{"bytes earn waiting past the grace", Meter{Min: 100, Grace: 5 * s, Usage: Usage{n: 1000, waited: 4 * s}}, 30 * s, 6 * s, true},
+		{"per-wait timeout first", Meter{Min: 100, Grace: 5 * s, Usage: Usage{n: 1 << 20}}, 30 * s, 30 * s, false},
+		{"no per-wait timeout: the budget", Meter{Min: 100, Grace: 5 * s, Usage: Usage{n: 1000}}, 0, 10 * s, true},
+		{"below the minimum already", Meter{Min: 100, Grace: 5 * s, Usage: Usage{n: 10, waited: 20 * s}}, 30 * s, time.Nanosecond, true},
+		{"huge counts do not overflow", Meter{Min: 3, Grace: s, Usage: Usage{n: 1 << 62}}, 30 * s, 30 * s, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
