@@ -8,17 +8,36 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 )
 
 // formState is the URL-encoded body of one exchange, parsed at most once.
-// Every Request of the exchange points to the same formState, so whichever
-// asks first reads the body and the others see its result. post and err are
-// written inside once and only read after it, so any goroutine may read them
-// once Do has returned.
+// Every Request of the exchange points to the same formSlot, and the first
+// to ask for a body form puts the exchange's one formState there, so
+// whichever asks first reads the body and the others see its result. post
+// and err are written inside once and only read after it, so any goroutine
+// may read them once Do has returned.
 type formState struct {
 	once sync.Once
 	post url.Values // never modified after the parse
 	err  error
+}
+
+// formSlot holds an exchange's formState once a Request asks for its body
+// form. Most requests never do (every GET), so they keep a word for it, not
+// the state itself.
+type formSlot struct{ p atomic.Pointer[formState] }
+
+// state returns the exchange's formState, making it on the first call.
+func (s *formSlot) state() *formState {
+	if st := s.p.Load(); st != nil {
+		return st
+	}
+	st := new(formState)
+	if s.p.CompareAndSwap(nil, st) {
+		return st
+	}
+	return s.p.Load() // another Request of the exchange made it first
 }
 
 // Form returns the request's form values: for a POST, PUT or PATCH request
@@ -113,10 +132,10 @@ func (r *Request) bodyForm() (url.Values, error) {
 	if !hasFormBody(r.head) {
 		return nil, nil
 	}
-	st := r.form
-	if st == nil {
+	if r.form == nil {
 		return nil, nil // detached, with no body (Detach)
 	}
+	st := r.form.state()
 	head := r.head
 	st.once.Do(func() { st.post, st.err = parseFormBody(head) })
 	return st.post, st.err

@@ -27,8 +27,8 @@ type Request struct {
 	head  *RequestHead // shared by every derivation; never modified
 	attrs *attr        // persistent list, newest first
 	m     Mapping
-	ex    Exchange   // the container's per-request state; nil without one
-	form  *formState // the exchange's body form; shared by every derivation
+	ex    Exchange  // the container's per-request state; nil without one
+	form  *formSlot // the exchange's body form; shared by every derivation
 }
 
 // RequestHead is what a connector parsed off the wire, plus the connection
@@ -121,7 +121,7 @@ func (s *RequestStorage) Init(ctx context.Context, head *RequestHead, m Mapping,
 // shares with its derivations.
 type requestWithForm struct {
 	Request
-	form formState
+	form formSlot
 }
 
 // Context returns the request's context. The container cancels it when the
@@ -381,7 +381,7 @@ func (r *Request) WithHead(head *RequestHead) *Request {
 	c := r.clone()
 	c.head = head
 	if c.form == nil && head.Body != http.NoBody {
-		c.form = new(formState) // a detached request given a body
+		c.form = new(formSlot) // a detached request given a body
 	}
 	return c
 }

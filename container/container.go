@@ -30,8 +30,8 @@ var ErrServerClosed = connector.ErrServerClosed
 type Container struct {
 	cfg        config
 	asyncCfg   engine.Config
-	outBufs    sync.Pool // *outBuf, see output.grow
-	onShutdown []func()  // RegisterOnShutdown, under mu
+	outBufs    outBufs  // the outputs' buffer size and pool
+	onShutdown []func() // RegisterOnShutdown, under mu
 
 	mu       sync.Mutex
 	contexts []*Context // longest path first once started
@@ -58,6 +58,7 @@ func New(opts ...Option) *Container {
 	for _, o := range opts {
 		o(&c.cfg)
 	}
+	c.outBufs.size = c.cfg.outputBuffer
 	if c.cfg.logger == nil {
 		c.cfg.logger = slog.Default()
 	}
@@ -428,8 +429,8 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 	if c.cfg.maxFormBytes != 0 {
 		head.MaxFormBytes = c.cfg.maxFormBytes
 	}
-	x := &exchange{c: c}
-	x.out.init(s, c.cfg.outputBuffer, &c.outBufs)
+	x := new(exchange)
+	x.out.init(s, &c.outBufs)
 	x.ax.Init(x, &x.out, &c.asyncCfg) // Finish cancels x.ctx
 
 	var m api.Mapping

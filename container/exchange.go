@@ -22,8 +22,7 @@ import (
 // engine through engine.Holder, dispatcher.Forward the context through
 // Resolver.
 type exchange struct {
-	c     *Container
-	ctxt  *Context
+	ctxt  *Context // never nil once prepared; its Container (ctxt.c) is the exchange's
 	chain api.Handler
 	out   output          // holds the connector's Stream (out.s)
 	ax    engine.Exchange // embedded: one allocation for both
@@ -74,7 +73,7 @@ func (x *exchange) Request() *api.Request { return x.ax.Request() }
 
 // Completed implements engine.Completer: the request, its listeners
 // included, is done.
-func (x *exchange) Completed() { x.c.completed(x) }
+func (x *exchange) Completed() { x.ctxt.c.completed(x) }
 
 func (x *exchange) AsyncExchange() *engine.Exchange { return &x.ax }
 
@@ -144,16 +143,20 @@ func ErrorOf(r *api.Request) error {
 }
 
 // Finish implements engine.Channel: it ends the response, rendering err
-// through the error pages when there is one, and reports what was sent.
+// through the error pages when there is one, and reports how it ended.
 // Before an error is rendered, the uncommitted output is discarded by the
 // rule ErrorOf's documentation gives (the body goes with the header fields
 // describing it, the others stay: see async.Discard), and again if the
 // error page fails.
-func (x *exchange) Finish(w api.Response, err error) async.Result {
+func (x *exchange) Finish(w api.Response, err error) async.End {
 	defer x.ctx.cancel()
 	x.finish(w, err)
-	return x.out.result(err)
+	return x.out.end(err)
 }
+
+// Sent implements engine.Channel: what the finished response handed to
+// the connection.
+func (x *exchange) Sent() (status int, bytes int64) { return x.out.result() }
 
 // finish is Finish without the report.
 func (x *exchange) finish(w api.Response, err error) {
@@ -194,7 +197,7 @@ func (x *exchange) finish(w api.Response, err error) {
 		if errors.As(perr, &pe) {
 			args = append(args, "stack", string(pe.Stack))
 		}
-		x.c.cfg.logger.Error("wharf: error page failed", args...)
+		x.ctxt.c.cfg.logger.Error("wharf: error page failed", args...)
 		if o.committed {
 			x.out.s.Abort(perr)
 			return
@@ -228,7 +231,7 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	if errors.As(err, &se) && se.Code == status || errors.Is(err, api.ErrShutdown) {
 		level = slog.LevelWarn
 	}
-	x.c.cfg.logger.Log(r.Context(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
+	x.ctxt.c.cfg.logger.Log(r.Context(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
 }
 
 // renderPage runs an error page handler, recovering its panics.
@@ -249,6 +252,6 @@ func (x *exchange) completeByShutdown() {
 	if waiting {
 		// Completed before it started: it finishes without running, as a
 		// suspended request does.
-		x.c.execute(x.begin)
+		x.ctxt.c.execute(x.begin)
 	}
 }

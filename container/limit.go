@@ -331,7 +331,7 @@ func (x *exchange) Admit() bool { return x.enter() }
 // enter counts the request live and, if it is limited, takes its place
 // among the handlers. False means it waits for one.
 func (x *exchange) enter() bool {
-	c := x.c
+	c := x.ctxt.c
 	x.entered = true
 	c.requests.Add(1)
 	c.active.Add(1)
@@ -355,7 +355,7 @@ func (x *exchange) enter() bool {
 // begin runs the initial dispatch on the calling goroutine, then gives
 // the place back, if the request held one, to the next waiting request.
 func (x *exchange) begin() {
-	c := x.c
+	c := x.ctxt.c
 	if x.holds {
 		defer c.handlerDone()
 	}
@@ -382,9 +382,9 @@ func (x *exchange) clientLeft() bool {
 	if !x.limited {
 		return false
 	}
-	handled, start := x.c.lim.gone(x)
+	handled, start := x.ctxt.c.lim.gone(x)
 	if start {
-		x.c.execute(x.c.drop)
+		x.ctxt.c.execute(x.ctxt.c.drop)
 	}
 	return handled
 }
@@ -403,5 +403,5 @@ func (c *Container) drop() {
 // reports whether it was waiting; it is then started, completed already,
 // so that it finishes without running.
 func (x *exchange) unqueueForClose() bool {
-	return x.limited && x.c.lim.remove(x)
+	return x.limited && x.ctxt.c.lim.remove(x)
 }

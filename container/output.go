@@ -23,10 +23,9 @@ type output struct {
 	header  http.Header
 	trailer http.Header
 	buf     []byte
-	pooled  *outBuf    // where buf came from, if from the pool
-	pool    *sync.Pool // of *outBuf: small body buffers shared by requests
-	size    int
-	err     error // sticky stream error
+	pooled  *outBuf  // where buf came from, if from the pool
+	bufs    *outBufs // the container's: the buffer's size and pool
+	err     error    // sticky stream error
 
 	// What went to the stream, for the exchange's async.Result.
 	sentBytes int64 // body bytes the stream accepted and will send
@@ -48,10 +47,17 @@ var (
 	_ engine.Discarder = (*output)(nil)
 )
 
-func (o *output) init(s connector.Stream, size int, pool *sync.Pool) {
+func (o *output) init(s connector.Stream, bufs *outBufs) {
 	o.s = s
-	o.size = size
-	o.pool = pool
+	o.bufs = bufs
+}
+
+// outBufs is what every output of a container shares: how much of a body
+// it buffers (WithOutputBufferSize), and the pool small body buffers come
+// from (of *outBuf). Kept once per container, not in every output.
+type outBufs struct {
+	size int
+	pool sync.Pool
 }
 
 // outBuf is a pooled body buffer. Small responses, the common case, borrow
@@ -67,15 +73,15 @@ func (o *output) grow(n int) {
 	if o.buf != nil {
 		return // append grows it
 	}
-	if n <= pooledCap && o.pool != nil {
-		ob, _ := o.pool.Get().(*outBuf)
+	if n <= pooledCap {
+		ob, _ := o.bufs.pool.Get().(*outBuf)
 		if ob == nil {
 			ob = &outBuf{b: make([]byte, 0, pooledCap)}
 		}
 		o.pooled, o.buf = ob, ob.b[:0]
 		return
 	}
-	o.buf = make([]byte, 0, min(o.size, max(n, 512)))
+	o.buf = make([]byte, 0, min(o.bufs.size, max(n, 512)))
 }
 
 // release gives a pooled buffer back once the response no longer needs it.
@@ -85,7 +91,7 @@ func (o *output) release() {
 	}
 	if cap(o.buf) == pooledCap {
 		o.pooled.b = o.buf[:0]
-		o.pool.Put(o.pooled)
+		o.bufs.pool.Put(o.pooled)
 	}
 	o.pooled, o.buf = nil, nil
 }
@@ -136,7 +142,7 @@ func (o *output) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if !o.committed {
-		if len(o.buf)+len(p) <= o.size {
+		if len(o.buf)+len(p) <= o.bufs.size {
 			o.grow(len(p))
 			o.buf = append(o.buf, p...)
 			return len(p), nil
@@ -162,7 +168,7 @@ func (o *output) sent(n int) {
 
 func (o *output) WriteString(s string) (int, error) {
 	// Buffered, the string is appended without converting it first.
-	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.size {
+	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.bufs.size {
 		o.grow(len(s))
 		o.buf = append(o.buf, s...)
 		return len(s), nil
@@ -338,19 +344,27 @@ func (o *output) finish() {
 }
 
 // result reports what went to the stream once the response is finished;
-// err is what the exchange ended with.
-func (o *output) result(err error) async.Result {
+// nothing changes it afterwards.
+func (o *output) result() (status int, bytes int64) {
 	if o.hijacked {
 		// The connection is someone else's from here (a WebSocket, whose
 		// upgrade writes its own 101): report the switch, no body bytes.
-		return async.Result{Status: http.StatusSwitchingProtocols}
+		return http.StatusSwitchingProtocols, 0
 	}
-	res := async.Result{Status: int(o.sentStatus), Bytes: o.sentBytes}
+	return int(o.sentStatus), o.sentBytes
+}
+
+// end reports how the finished response ended; err is what the exchange
+// ended with.
+func (o *output) end(err error) async.End {
+	if o.hijacked {
+		return async.EndAnswered
+	}
 	// A stream error means the connection failed under the response (the
 	// client left, or a write timed out) — except a body longer than its
 	// Content-Length, the handler's mistake.
 	if errors.Is(err, connector.ErrClientGone) || o.err != nil && !errors.Is(o.err, http.ErrContentLength) {
-		res.End = async.EndClientGone
+		return async.EndClientGone
 	}
-	return res
+	return async.EndAnswered
 }

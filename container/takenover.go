@@ -50,7 +50,7 @@ type takenOverConn = interface {
 // forgets it (a handle rather than a func, so that it costs no closure);
 // calling it again does nothing. Any goroutine may call either.
 func (x *exchange) TrackTakenOver(c takenOverConn) interface{ Untrack() } {
-	return x.c.taken.add(c)
+	return x.ctxt.c.taken.add(c)
 }
 
 func (s *takenOverSet) add(c takenOverConn) *takenOver {

@@ -40,13 +40,17 @@ type Channel interface {
 	// Discard) and renders err through the error pages, or aborts the
 	// connection if the head was already sent. It is called exactly once.
 	//
-	// It returns what was sent: the status of the head handed to the
-	// connection (0 if none), the body bytes, and EndClientGone if the
-	// connection failed or err says the client left (else EndAnswered:
-	// the exchange knows about timeouts and shutdowns itself). The
-	// Exchange sets Err, keeps the later End of the two (see End), and
-	// stores the Result before the OnComplete listeners run.
-	Finish(w api.Response, err error) Result
+	// It returns EndClientGone if the connection failed or err says the
+	// client left, else EndAnswered (the exchange knows about timeouts
+	// and shutdowns itself); the Exchange keeps the later End of the two
+	// (see End) before the OnComplete listeners run.
+	Finish(w api.Response, err error) End
+	// Sent reports what the finished response handed to the connection:
+	// the status of its head (0 if none was) and its body bytes, as
+	// Result says them. The Exchange calls it only after Finish returned,
+	// from any goroutine, so the answer must not change afterwards; the
+	// Channel keeps it (its output does anyway), not each Exchange.
+	Sent() (status int, bytes int64)
 }
 
 // Completer is an optional interface of a Channel. Completed is called
@@ -239,12 +243,8 @@ type Exchange struct {
 	// listeners is never appended to in place: a snapshot taken under mu
 	// stays valid. A pointer, as most requests have none.
 	listeners *[]Listener
-	failure   error // Result's Err, once hasResult
-	// What the finished response sent, for Result (whose End is cause and
-	// Err failure, both final once hasResult); under mu.
-	sentStatus int
-	sentBytes  int64
-	await      *await // the blocking Await's wake-up; nil but while one waits
+	failure   error  // Result's Err (and cause its End), final once hasResult
+	await     *await // the blocking Await's wake-up; nil but while one waits
 
 	queueBuf [1]queued // the queue's own array: a dispatch, or a task while the request waits (run pops before it runs)
 	first    handle    // the first task's Response: its token is never reused
@@ -618,13 +618,13 @@ func (ex *Exchange) finish() {
 	ex.mu.Lock()
 	failure := ex.failure
 	ex.mu.Unlock()
-	var res Result
-	ex.safely(func() { res = ex.ch.Finish(w, failure) })
+	var end End
+	ex.safely(func() { end = ex.ch.Finish(w, failure) })
 	ex.token.Store(0)
 
 	ex.mu.Lock()
-	ex.cause = max(res.End, ex.cause) // final from here: no event is taken any more
-	ex.sentStatus, ex.sentBytes, ex.hasResult = res.Status, res.Bytes, true
+	ex.cause = max(end, ex.cause) // final from here: no event is taken any more
+	ex.hasResult = true
 	if _, err := ex.m.transition(evFinished, false, false); err != nil {
 		ex.mu.Unlock()
 		panic("async: " + err.Error())

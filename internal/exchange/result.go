@@ -59,9 +59,12 @@ type Result struct {
 // after Done is closed). Any goroutine may call it.
 func (ex *Exchange) Result() (res Result, ok bool) {
 	ex.mu.Lock()
-	defer ex.mu.Unlock()
 	if !ex.hasResult {
+		ex.mu.Unlock()
 		return Result{}, false
 	}
-	return Result{Status: ex.sentStatus, Bytes: ex.sentBytes, End: ex.cause, Err: ex.failure}, true
+	res = Result{End: ex.cause, Err: ex.failure}
+	ex.mu.Unlock()
+	res.Status, res.Bytes = ex.ch.Sent() // final since Finish returned, before hasResult was set
+	return res, true
 }

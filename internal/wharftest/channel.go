@@ -22,6 +22,8 @@ type Channel struct {
 	err        error
 	out        *Recorder
 	cancel     context.CancelFunc // the request's context's, called by Finish, as a container does
+	sentStatus int                // what Finish found sent, for Sent
+	sentBytes  int64
 }
 
 // Dispatch runs the handler.
@@ -32,10 +34,10 @@ func (c *Channel) Dispatch(w api.Response, r *api.Request) error {
 	return c.Handler.Serve(w, r)
 }
 
-// Finish records the outcome, finishes the recorder and reports what it
-// holds: its status and its body's length (a Recorder has no connection
-// to fail, so the End is always exchange.EndAnswered).
-func (c *Channel) Finish(w api.Response, err error) exchange.Result {
+// Finish records the outcome and finishes the recorder, keeping what it
+// holds for Sent: its status and its body's length (a Recorder has no
+// connection to fail, so the End is always exchange.EndAnswered).
+func (c *Channel) Finish(w api.Response, err error) exchange.End {
 	c.mu.Lock()
 	c.finishes++
 	c.err = err
@@ -47,11 +49,22 @@ func (c *Channel) Finish(w api.Response, err error) exchange.Result {
 		_ = exchange.Discard(w)
 		_ = w.SetStatus(api.StatusOf(err))
 	}
-	if c.out == nil {
-		return exchange.Result{Status: w.Status()}
+	status, n := w.Status(), int64(0)
+	if c.out != nil {
+		c.out.Finish()
+		status, n = c.out.Status(), int64(len(c.out.BodyBytes()))
 	}
-	c.out.Finish()
-	return exchange.Result{Status: c.out.Status(), Bytes: int64(len(c.out.BodyBytes()))}
+	c.mu.Lock()
+	c.sentStatus, c.sentBytes = status, n
+	c.mu.Unlock()
+	return exchange.EndAnswered
+}
+
+// Sent implements exchange.Channel: what Finish found sent.
+func (c *Channel) Sent() (status int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sentStatus, c.sentBytes
 }
 
 // Result reports the dispatch count, the finish count and the final error.
