@@ -66,6 +66,9 @@ type bodyRead struct {
 
 	discarding bool  // discardNB began
 	discarded  int64 // bytes discardNB dropped
+	// drainBy is when the epoll connector gives up discarding the body
+	// (conn.drain), on the selector's clock; the connection's owner's.
+	drainBy time.Duration
 
 	// mu100 orders "100 Continue", sent by the first body read on any
 	// goroutine, before the response head: WriteHead marks headSent
@@ -143,7 +146,7 @@ func (rb *reqBody) read(p []byte) (int, error) {
 			return 0, err
 		}
 		n := copy(p, c.rbuf[c.r:c.w])
-		c.r += n
+		c.r += int32(n)
 		x.remaining -= int64(n)
 		return n, nil
 	case bodyChunked:
@@ -160,7 +163,7 @@ func (rb *reqBody) read(p []byte) (int, error) {
 					}
 					return 0, &api.StatusError{Code: code, Err: err}
 				}
-				c.r += consumed
+				c.r += int32(consumed)
 				if done {
 					x.trailer = h1.TrailerHeader(x.dec.Trailers)
 					return n, io.EOF
@@ -174,7 +177,7 @@ func (rb *reqBody) read(p []byte) (int, error) {
 			}
 			c.makeRoom(math.MaxInt) // a framing line may outgrow the buffer
 			n, err := rb.fill(c.rbuf[c.w:])
-			c.w += n
+			c.w += int32(n)
 			if n == 0 && err != nil {
 				if err == io.EOF {
 					// The client went away mid-body: a 400, as for a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
+	"math"
 	"net"
 	"os"
 	"sync/atomic"
@@ -33,32 +34,31 @@ type conn struct {
 	nc           net.Conn // the portable connector's socket; nil on epoll until handed over
 	io           connIO   // how it is read and written: the platform's side
 
-	// The small fields share words, and instants are kept on the
-	// selector's clock (8 bytes, where a time.Time takes 24), so that a
-	// connection fits the 240-byte size class.
+	// The small fields share words (a read buffer's offsets fit 32 bits:
+	// it is never larger than a head's limits allow), and instants are
+	// kept on the selector's clock (8 bytes, where a time.Time takes 24),
+	// so that a connection fits the 208-byte size class.
 	st       atomic.Uint32 // a connState, changed only by fire (state.go)
 	nreq     uint32        // requests read on the connection
 	listed   bool          // in the server's connList
 	pendKind pendingKind   // what pending is for (see below)
+	r, w     int32         // unconsumed bytes are rbuf[r:w]
+	scanned  int32         // bytes of rbuf[r:scanned] were parsed and held no complete head
 
-	rbuf    []byte // read buffer: unconsumed bytes are rbuf[r:w]; nil while idle (epoll)
-	r, w    int
-	scanned int // bytes of rbuf[r:scanned] were parsed and held no complete head
+	rbuf []byte // read buffer; nil while idle (epoll)
 	// headAt is when the first byte of a pending head arrived, on the
 	// selector's clock (selector.clock); zero for none (epoll).
 	headAt time.Duration
 	// drain is the finished request whose unread body the epoll connector
 	// discards, as bytes come, before it reads the next head (drain.go).
-	drain   *stream
-	drainBy time.Duration // when discarding drain's body gives up, on the selector's clock
+	drain *stream
 
 	// The epoll connector's hand-over of a parsed request to the strategy:
 	// pending is the request, run is made once per connection.
 	pending *stream
-	run     func()          // runPending, made once
-	cur     *stream         // the request being read or served
-	wbuf    []byte          // write buffer of the current response
-	head    *h1.RequestHead // parse scratch, borrowed while a head is parsed
+	run     func()  // runPending, made once
+	cur     *stream // the request being read or served
+	wbuf    []byte  // write buffer of the current response
 
 	remote, local string
 	tls           *tls.ConnectionState // after the handshake; nil in cleartext
@@ -245,14 +245,16 @@ func (c *conn) releaseIdleReadBuffer(s *stream) {
 }
 
 // makeRoom makes room after the unread bytes of the read buffer, moving
-// them to its start or else growing it up to limit bytes; false if it is
-// full at the limit.
+// them to its start or else growing it up to limit bytes (and never past
+// what the buffer's 32-bit offsets reach); false if it is full at the
+// limit.
 func (c *conn) makeRoom(limit int) bool {
+	limit = min(limit, math.MaxInt32)
 	switch {
 	case c.r == c.w:
 		c.r, c.w, c.scanned = 0, 0, 0
 		return true
-	case c.w < len(c.rbuf):
+	case int(c.w) < len(c.rbuf):
 		return true
 	case c.r == 0 && len(c.rbuf) >= limit:
 		return false
@@ -262,7 +264,7 @@ func (c *conn) makeRoom(limit int) bool {
 		buf = make([]byte, min(2*len(c.rbuf), limit))
 	}
 	c.scanned -= c.r
-	c.w = copy(buf, c.rbuf[c.r:c.w])
+	c.w = int32(copy(buf, c.rbuf[c.r:c.w]))
 	c.r = 0
 	c.rbuf = buf
 	return true
@@ -300,18 +302,17 @@ func (c *conn) readRequest() (*stream, readResult) {
 		// Parse only when new bytes could complete the head (a '\n' arrived)
 		// or could break a limit, so a client sending a byte at a time does
 		// not make every read rescan the whole head.
-		if c.w > c.r && (c.scanned == c.r || bytes.IndexByte(c.rbuf[c.scanned:c.w], '\n') >= 0 || c.w-c.r > lim.MaxURILength) {
+		if c.w > c.r && (c.scanned == c.r || bytes.IndexByte(c.rbuf[c.scanned:c.w], '\n') >= 0 || int(c.w-c.r) > lim.MaxURILength) {
 			c.scanned = c.w
-			c.head = c.srv.getHead()
-			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, c.head)
+			h := c.srv.getHead()
+			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, h)
 			if err == nil {
-				s := newStream(c, c.rbuf[c.r:c.r+n], &cl)
+				s := newStream(c, h, c.rbuf[c.r:int(c.r)+n], &cl)
 				c.nreq++
-				c.srv.putHead(c.head)
-				c.head = nil
+				c.srv.putHead(h)
 				c.cur = s
 				c.headAt = 0
-				c.r += n
+				c.r += int32(n)
 				c.scanned = c.r
 				if s.rejected != 0 {
 					c.writeError(int(s.rejected), "")
@@ -322,8 +323,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 				}
 				return s, readOK
 			}
-			c.srv.putHead(c.head)
-			c.head = nil
+			c.srv.putHead(h)
 			if c.nreq == 0 && c.h2cEnabled() && bytes.HasPrefix(c.rbuf[c.r:c.w], handoverPreface) {
 				return nil, readH2C
 			}
@@ -353,7 +353,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 			return nil, readWouldBlock
 		}
 		first = first && waiting
-		c.w += n
+		c.w += int32(n)
 		if err != nil && n == 0 {
 			if !waiting && errors.Is(err, os.ErrDeadlineExceeded) {
 				c.writeError(408, "request header timeout")

@@ -45,7 +45,7 @@ func (c *conn) drainNB() bool {
 	s := c.drain
 	for {
 		done, until, err := s.rbody().discardNB(c.srv.Config.Limits().MaxDiscardBytes)
-		c.drainBy = c.io.(*fdConn).sel.clock() + max(min(time.Until(until), timerwheel.MaxDelay), 0)
+		s.body.x.drainBy = c.io.(*fdConn).sel.clock() + max(min(time.Until(until), timerwheel.MaxDelay), 0)
 		if done {
 			c.drain = nil
 			if s.rbody().settle(0) && !c.srv.shutting.Load() { // settled: kept if read to its end

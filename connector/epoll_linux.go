@@ -402,7 +402,7 @@ func (f *fdConn) armIdleLocked() {
 	in := or(cfg.IdleTimeout, DefaultIdleTimeout)
 	switch {
 	case f.c.drain != nil:
-		in = f.c.drainBy - now
+		in = f.c.drain.body.x.drainBy - now
 	case f.c.headAt != 0:
 		in = f.sel.left(f.c.headAt, or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
 	}

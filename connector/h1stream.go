@@ -81,11 +81,11 @@ var (
 	_ dispatcher.Yielder = (*stream)(nil)
 )
 
-// newStream builds the stream for the head just parsed into c.head; raw is
-// the head's bytes (still valid: they are copied into strings here), lim
-// the server's limits, as readRequest parsed the head under them.
-func newStream(c *conn, raw []byte, lim *Limits) *stream {
-	h := c.head
+// newStream builds the stream for the head just parsed into h (parse
+// scratch, borrowed from the server for the parse); raw is the head's
+// bytes (still valid: they are copied into strings here), lim the server's
+// limits, as readRequest parsed the head under them.
+func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 	s := &stream{c: c, minor: uint8(h.Minor), length: -1}
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
