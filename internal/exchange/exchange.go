@@ -170,6 +170,7 @@ type queued struct {
 	kind    taskKind
 	resumed bool
 	expired bool
+	used    bool // an entry, not an empty slot (taskQueue.head)
 	// arg is what the task carries, by kind: a kindTask's Func, a
 	// kindError's error, a resumed kindDispatch's attributes ([]api.Attr,
 	// nil for none). One field for the three keeps the queue's inline
@@ -237,23 +238,36 @@ type Exchange struct {
 	// steps).
 	timerGen uint16
 
-	queue   []queued
+	queue   taskQueue
 	timeout time.Duration
 	timer   timerwheel.Timer // the suspend timeout, in wheel()
-	// listeners is never appended to in place: a snapshot taken under mu
-	// stays valid. A pointer, as most requests have none.
-	listeners *[]Listener
-	failure   error  // Result's Err (and cause its End), final once hasResult
-	await     *await // the blocking Await's wake-up; nil but while one waits
+	failure error            // Result's Err (and cause its End), final once hasResult
+	more    *extras          // what most requests never use, made at first use; under mu
 
-	queueBuf [1]queued // the queue's own array: a dispatch, or a task while the request waits (run pops before it runs)
-	first    handle    // the first task's Response: its token is never reused
-	last     handle    // the finishing phase's Response: no task runs after it
+	first handle // the first task's Response: its token is never reused
+	last  handle // the finishing phase's Response: no task runs after it
 
 	token atomic.Uint32 // token of the running task; 0 when none runs
 	next  uint32        // last token handed out; owned by the loop
 	loop  owner.Goroutine
-	done  chan struct{}
+}
+
+// extras is the part of an Exchange most requests never use: one pointer
+// in every exchange instead of three.
+type extras struct {
+	// listeners is never appended to in place: a snapshot taken under mu
+	// stays valid.
+	listeners []Listener
+	await     *await        // the blocking Await's wake-up; nil but while one waits
+	done      chan struct{} // Done's, made when asked for
+}
+
+// extrasLocked returns ex.more, making it. ex.mu is held.
+func (ex *Exchange) extrasLocked() *extras {
+	if ex.more == nil {
+		ex.more = new(extras)
+	}
+	return ex.more
 }
 
 // NewExchange returns an exchange that writes through out and dispatches
@@ -274,7 +288,6 @@ func (ex *Exchange) Init(ch Channel, out api.Response, cfg *Config) {
 		cfg = &Config{}
 	}
 	ex.ch, ex.out, ex.cfg = ch, out, cfg
-	ex.queue = ex.queueBuf[:0]
 	ex.timer.Init((*timeoutFirer)(ex))
 	ex.timeout = cfg.Timeout
 	if ex.timeout == 0 {
@@ -313,7 +326,11 @@ func (ex *Exchange) Current() api.Response {
 func (ex *Exchange) Done() <-chan struct{} {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	return lazydone.Chan(&ex.done, ex.finished)
+	if ex.more == nil && ex.finished {
+		var none chan struct{}
+		return lazydone.Chan(&none, true) // the shared closed channel
+	}
+	return lazydone.Chan(&ex.extrasLocked().done, ex.finished)
 }
 
 // Request returns the request of the initial dispatch.
@@ -338,7 +355,7 @@ func (ex *Exchange) Start(r *api.Request) {
 	ex.mu.Lock()
 	act, err := ex.m.transition(evStart, false, false)
 	if err == nil && act&actFinish == 0 {
-		ex.queue = append(ex.queue, queued{kind: kindDispatch})
+		ex.queue.push(queued{kind: kindDispatch})
 	}
 	ex.mu.Unlock()
 	if err != nil {
@@ -377,20 +394,12 @@ func (ex *Exchange) loopOn(here bool) {
 	ex.loop.Acquire()
 	for {
 		ex.mu.Lock()
-		if ex.m.state != stateRunning || len(ex.queue) == 0 {
-			st := ex.m.state
+		if ex.m.state != stateRunning || ex.queue.len() == 0 {
+			st, n := ex.m.state, ex.queue.len()
 			ex.mu.Unlock()
-			panic(fmt.Sprintf("async: loop in state %v with %d queued", st, len(ex.queue)))
+			panic(fmt.Sprintf("async: loop in state %v with %d queued", st, n))
 		}
-		q := ex.queue[0]
-		ex.queue[0] = queued{}
-		ex.queue = ex.queue[1:]
-		if len(ex.queue) == 0 {
-			// Back to the exchange's own array: popping from the front
-			// used up the capacity, and the next task would allocate
-			// (and a waiting request keep) an array of its own.
-			ex.queue = ex.queueBuf[:0]
-		}
+		q := ex.queue.pop()
 		if _, err := ex.m.transition(evDequeue, q.kind == kindDispatch, false); err != nil {
 			ex.mu.Unlock()
 			panic("async: " + err.Error())
@@ -543,7 +552,7 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	case err != nil:
 		panic("async: " + err.Error())
 	case act&actRedispatch != 0:
-		ex.queue = append(ex.queue, queued{kind: kindDispatch, expired: true})
+		ex.queue.push(queued{kind: kindDispatch, expired: true})
 	case !wasComplete && ex.failure == nil:
 		ex.failure = api.ErrAsyncTimeout
 	}
@@ -582,17 +591,16 @@ func (ex *Exchange) snapshotListeners() []Listener {
 }
 
 func (ex *Exchange) listenersLocked() []Listener {
-	if ex.listeners == nil {
+	if ex.more == nil {
 		return nil
 	}
-	return *ex.listeners
+	return ex.more.listeners
 }
 
 // addListenerLocked appends l to a new slice: snapshots stay as they were.
 func (ex *Exchange) addListenerLocked(l Listener) {
-	old := ex.listenersLocked()
-	ls := append(old[:len(old):len(old)], l)
-	ex.listeners = &ls
+	x := ex.extrasLocked()
+	x.listeners = append(x.listeners[:len(x.listeners):len(x.listeners)], l)
 }
 
 // finish writes the final response, drops what is still queued and runs the
@@ -606,7 +614,7 @@ func (ex *Exchange) finish() {
 	// is reported to OnError all the same: the client is gone either way.
 	ex.mu.Lock()
 	var ioErrs []error
-	for _, q := range ex.queue {
+	for q := range ex.queue.all() {
 		if q.kind == kindError {
 			ioErrs = append(ioErrs, q.err())
 		}
@@ -630,12 +638,12 @@ func (ex *Exchange) finish() {
 		panic("async: " + err.Error())
 	}
 	dropped := ex.queue
-	ex.queue = nil
+	ex.queue = taskQueue{}
 	listeners := ex.listenersLocked()
 	ex.disarmLocked()
 	ex.mu.Unlock()
 
-	for _, q := range dropped {
+	for q := range dropped.all() {
 		if q.dropped != nil {
 			ex.safely(func() { q.dropped(api.ErrCompleted) })
 		}
@@ -649,7 +657,12 @@ func (ex *Exchange) finish() {
 		ex.safely(c.Completed)
 	}
 	ex.mu.Lock()
-	lazydone.End(&ex.done, &ex.finished)
+	var none chan struct{}
+	done := &none
+	if ex.more != nil {
+		done = &ex.more.done
+	}
+	lazydone.End(done, &ex.finished)
 	ex.mu.Unlock()
 }
 
@@ -780,7 +793,7 @@ func (ex *Exchange) Resume(attrs ...api.Attr) error {
 			ex.disarmLocked()
 		}
 		if act&actRedispatch != 0 {
-			ex.queue = append(ex.queue, resumedDispatch(attrs))
+			ex.queue.push(resumedDispatch(attrs))
 		}
 		if act&actWake != 0 {
 			ex.wakeLocked(attrs)
@@ -833,7 +846,7 @@ func (ex *Exchange) queueTask(t Func, dropped func(error)) (action, error) {
 	defer ex.mu.Unlock()
 	act, err := ex.m.transition(evSubmit, false, false)
 	if err == nil {
-		ex.queue = append(ex.queue, queued{kind: kindTask, arg: t, dropped: dropped})
+		ex.queue.push(queued{kind: kindTask, arg: t, dropped: dropped})
 	}
 	return act, err
 }
@@ -871,7 +884,7 @@ func (ex *Exchange) Fail(err error) error {
 	ex.mu.Lock()
 	act, terr := ex.m.transition(evSubmit, false, false)
 	if terr == nil {
-		ex.queue = append(ex.queue, queued{kind: kindError, arg: err})
+		ex.queue.push(queued{kind: kindError, arg: err})
 		ex.wakeLocked(nil) // a blocked Await returns Completed
 
 	}

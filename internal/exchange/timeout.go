@@ -75,7 +75,7 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 		}
 		ex.expireCause = end
 		if act&actExpire != 0 {
-			ex.queue = append(ex.queue, queued{kind: kindTimeout})
+			ex.queue.push(queued{kind: kindTimeout})
 		}
 		if act&actWake != 0 {
 			ex.wakeLocked(nil)
@@ -141,8 +141,9 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 		ex.mu.Unlock()
 		return 0, nil, err
 	}
-	ex.await = &await{wake: make(chan struct{})}
-	wake := ex.await.wake
+	aw := &await{wake: make(chan struct{})}
+	ex.extrasLocked().await = aw
+	wake := aw.wake
 	if act&actArm != 0 {
 		ex.armLocked(ex.timeout)
 	}
@@ -157,7 +158,7 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 			if act&actDisarm != 0 {
 				ex.disarmLocked()
 			}
-			ex.await = nil
+			ex.more.await = nil
 			ex.mu.Unlock()
 			return Cancelled, nil, ctx.Err()
 		}
@@ -166,8 +167,7 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	aw := ex.await
-	ex.await = nil
+	ex.more.await = nil
 	resumed, expired := ex.m.resumed, ex.m.expired
 	if _, err := ex.m.transition(evAwaitReturned, false, false); err != nil {
 		panic("async: " + err.Error())
@@ -194,9 +194,10 @@ func (ex *Exchange) wakeLocked(attrs []api.Attr) {
 	if err != nil {
 		return // nothing blocks in Await
 	}
-	ex.await.attrs = attrs
+	aw := ex.more.await
+	aw.attrs = attrs
 	if act&actDisarm != 0 {
 		ex.disarmLocked()
 	}
-	close(ex.await.wake)
+	close(aw.wake)
 }
