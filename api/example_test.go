@@ -141,3 +141,14 @@ func ExampleRequest_FormValue() {
 	// Output:
 	// hello Ada from London
 }
+
+// A container makes one Route per pattern it registers and maps each
+// request it matches with Map: every Request the route maps shares it.
+func ExampleRoute() {
+	rt := api.NewRoute("/shop", "/items/{id}", api.MatchExact)
+	m := rt.Map("/items/7", "", []api.Param{{Name: "id", Value: "7"}})
+	head := &api.RequestHead{Method: "GET", Path: "/shop/items/7"}
+	r := api.NewMappedRequest(context.Background(), head, m, nil)
+	fmt.Println(r.ContextPath(), r.Mapping().Pattern, r.Mapping().Kind, r.PathInContext(), r.PathParam("id"))
+	// Output: /shop /items/{id} exact /items/7 7
+}

@@ -42,6 +42,73 @@ type Mapping struct {
 	ServletPath string    // the part of the path the pattern matched
 	PathInfo    string    // the rest, starting with '/', or ""
 	Params      []Param   // values of {name} segments, in pattern order
+
+	route *Route // what Route.Map made it from; nil for a Mapping made otherwise
+}
+
+// A Route is the part of a Mapping that every request one URL pattern maps
+// shares: the context path, the pattern and its kind. A container makes
+// one per pattern it registers and maps requests with its Map, so that a
+// Request keeps a pointer to the route instead of a copy of its strings. A
+// Route is immutable; any goroutine may use it.
+type Route struct {
+	contextPath string
+	pattern     string
+	kind        MatchKind
+}
+
+// NewRoute returns the Route of pattern, of kind kind, in the context at
+// contextPath.
+func NewRoute(contextPath, pattern string, kind MatchKind) *Route {
+	return &Route{contextPath: contextPath, pattern: pattern, kind: kind}
+}
+
+// Map returns the Mapping of a request the route matched: servletPath and
+// pathInfo split its path in the context, params are its {name} values.
+func (rt *Route) Map(servletPath, pathInfo string, params []Param) Mapping {
+	return Mapping{
+		ContextPath: rt.contextPath, Pattern: rt.pattern, Kind: rt.kind,
+		ServletPath: servletPath, PathInfo: pathInfo, Params: params,
+		route: rt,
+	}
+}
+
+// mapping is a Mapping as a Request keeps it: the route's part by pointer.
+type mapping struct {
+	route       *Route // nil: no context path, no pattern, MatchNone
+	servletPath string
+	pathInfo    string
+	params      []Param
+}
+
+// compact returns m as a Request keeps it. A Mapping from Route.Map whose
+// route's fields it still carries shares that Route; another (made by
+// hand, or changed since) gets a Route of its own.
+func (m *Mapping) compact() mapping {
+	rt := m.route
+	if rt == nil || rt.contextPath != m.ContextPath || rt.pattern != m.Pattern || rt.kind != m.Kind {
+		rt = nil
+		if m.ContextPath != "" || m.Pattern != "" || m.Kind != MatchNone {
+			rt = NewRoute(m.ContextPath, m.Pattern, m.Kind)
+		}
+	}
+	return mapping{route: rt, servletPath: m.ServletPath, pathInfo: m.PathInfo, params: m.Params}
+}
+
+// expand returns the Mapping m keeps.
+func (m *mapping) expand() Mapping {
+	if m.route == nil {
+		return Mapping{ServletPath: m.servletPath, PathInfo: m.pathInfo, Params: m.params}
+	}
+	return m.route.Map(m.servletPath, m.pathInfo, m.params)
+}
+
+// contextPath returns the context path m keeps.
+func (m *mapping) contextPath() string {
+	if m.route == nil {
+		return ""
+	}
+	return m.route.contextPath
 }
 
 // PathInContext returns ServletPath + PathInfo: the path relative to the

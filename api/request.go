@@ -26,7 +26,7 @@ type Request struct {
 	ctx   context.Context
 	head  *RequestHead // shared by every derivation; never modified
 	attrs *attr        // persistent list, newest first
-	m     Mapping
+	m     mapping
 	ex    Exchange  // the container's per-request state; nil without one
 	form  *formSlot // the exchange's body form; shared by every derivation
 }
@@ -84,6 +84,8 @@ func NewRequest(ctx context.Context, head *RequestHead, ex Exchange) *Request {
 
 // NewMappedRequest is NewRequest for a request already mapped to its
 // handler: one allocation instead of NewRequest followed by WithMapping.
+// The Request keeps a pointer to the Route m came from (Route.Map); a
+// Mapping made otherwise costs a Route of its own.
 func NewMappedRequest(ctx context.Context, head *RequestHead, m Mapping, ex Exchange) *Request {
 	return new(RequestStorage).Init(ctx, head, m, ex)
 }
@@ -112,7 +114,7 @@ func (s *RequestStorage) Init(ctx context.Context, head *RequestHead, m Mapping,
 	// derivations copy the pointer, so they all share one parse, and no
 	// request pays an extra allocation for it.
 	rf := &s.rf
-	rf.Request = Request{ctx: ctx, head: head, m: m, ex: ex}
+	rf.Request = Request{ctx: ctx, head: head, m: m.compact(), ex: ex}
 	rf.Request.form = &rf.form
 	return &rf.Request
 }
@@ -231,16 +233,19 @@ func (r *Request) Trailer() Header {
 func (r *Request) Head() RequestHead { return *r.head }
 
 // Mapping returns how the request was mapped to its handler.
-func (r *Request) Mapping() Mapping { return r.m }
+func (r *Request) Mapping() Mapping { return r.m.expand() }
 
 // ContextPath returns the path of the context that holds the handler.
-func (r *Request) ContextPath() string { return r.m.ContextPath }
+func (r *Request) ContextPath() string { return r.m.contextPath() }
 
 // PathInContext returns the path relative to the context.
-func (r *Request) PathInContext() string { return r.m.ServletPath + r.m.PathInfo }
+func (r *Request) PathInContext() string { return r.m.servletPath + r.m.pathInfo }
 
 // PathParam returns the value of the {name} path parameter, or "".
-func (r *Request) PathParam(name string) string { return r.m.Param(name) }
+func (r *Request) PathParam(name string) string {
+	m := Mapping{Params: r.m.params}
+	return m.Param(name)
+}
 
 // Exchange returns the state of the container that serves this request
 // (see Exchange), or nil for a Request no container built.
@@ -359,10 +364,12 @@ func (r *Request) WithAttributes(attrs ...Attr) *Request {
 }
 
 // WithMapping returns a copy of r with its mapping replaced. Containers and
-// dispatchers use it; handlers seldom need it.
+// dispatchers use it; handlers seldom need it. As NewMappedRequest, it
+// shares the Route m came from, or makes one for a Mapping made otherwise
+// (or changed since).
 func (r *Request) WithMapping(m Mapping) *Request {
 	c := r.clone()
-	c.m = m
+	c.m = m.compact()
 	return c
 }
 

@@ -91,7 +91,7 @@ func New(opts ...Option) *Container {
 	c.asyncCfg = engine.Config{Execute: c.execute, Timeout: c.cfg.asyncTimeout, Logger: c.cfg.logger, Wheel: timerwheel.NewRuntime()}
 	c.srv.Handler = c
 	c.srv.Config = c.cfg.connector
-	c.contexts = []*Context{{c: c, path: ""}}
+	c.contexts = []*Context{newContext(c, "")}
 	return c
 }
 
@@ -114,7 +114,7 @@ func (c *Container) Context(path string) *Context {
 	if c.started.Load() {
 		panic("container: Context after Start")
 	}
-	x := &Context{c: c, path: path}
+	x := newContext(c, path)
 	c.contexts = append(c.contexts, x)
 	return x
 }
@@ -439,13 +439,13 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 	if head.Target == "*" {
 		// "OPTIONS *" asks about the server, not a resource (RFC 9110
 		// §9.3.7); other methods cannot use the asterisk form.
-		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: "*"}
+		m = x.ctxt.none.Map("*", "", nil)
 		x.chain = serverOptions
 	} else if h, mm, ok := x.ctxt.resolve(head.Method, m.ServletPath); ok {
 		m = mm
 		x.chain, x.inv = x.ctxt.chain(h, m.ServletPath+m.PathInfo, head.Method)
 	} else {
-		m = api.Mapping{ContextPath: x.ctxt.path, ServletPath: m.ServletPath}
+		m = x.ctxt.none.Map(m.ServletPath, "", nil)
 		x.chain, _ = x.ctxt.chain(notFound, m.ServletPath, head.Method)
 	}
 	x.ax.Prepare(x.req.Init(&x.ctx, head, m, x))

@@ -22,6 +22,7 @@ import (
 type Context struct {
 	c    *Container
 	path string
+	none *api.Route // the Mapping's shared part for a request no pattern matched
 
 	mu       sync.Mutex // guards building; the maps are read lock-free after Start
 	handlers pathmap.Map[*route]
@@ -36,6 +37,10 @@ type Context struct {
 type errorPage struct {
 	match func(error) bool
 	h     api.Handler
+}
+
+func newContext(c *Container, path string) *Context {
+	return &Context{c: c, path: path, none: api.NewRoute(path, "", api.MatchNone)}
 }
 
 // Path returns the context path: "" for the root context, else "/name".
@@ -313,20 +318,14 @@ func matchKind(k pathmap.Kind) api.MatchKind {
 }
 
 func (x *Context) mapping(m pathmap.Match[*route]) api.Mapping {
-	am := api.Mapping{
-		ContextPath: x.path,
-		Pattern:     m.Pattern,
-		Kind:        matchKind(m.Kind),
-		ServletPath: m.ServletPath,
-		PathInfo:    m.PathInfo,
-	}
+	var params []api.Param
 	if len(m.Params) > 0 {
-		am.Params = make([]api.Param, len(m.Params))
+		params = make([]api.Param, len(m.Params))
 		for i, p := range m.Params {
-			am.Params[i] = api.Param{Name: p.Name, Value: p.Value}
+			params[i] = api.Param{Name: p.Name, Value: p.Value}
 		}
 	}
-	return am
+	return m.Value.apiRoute(x, &m).Map(m.ServletPath, m.PathInfo, params)
 }
 
 // chain wraps h in the filters mapped to pathInContext and method, and

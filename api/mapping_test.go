@@ -1,0 +1,67 @@
+package api_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// A Request reports the Mapping it was given, whether it came from a
+// Route (and shares it) or was made by hand, and a Mapping from a Route
+// changed afterwards keeps its changes.
+func TestRequestMapping(t *testing.T) {
+	rt := api.NewRoute("/shop", "/items/{id}", api.MatchExact)
+	changed := rt.Map("/items/7", "", []api.Param{{Name: "id", Value: "7"}})
+	changed.Pattern, changed.Kind = "/other", api.MatchPrefix
+	tests := []struct {
+		name string
+		m    api.Mapping
+	}{
+		{"zero", api.Mapping{}},
+		{"from a route", rt.Map("/items/7", "", []api.Param{{Name: "id", Value: "7"}})},
+		{"by hand", api.Mapping{ContextPath: "/ctx", Pattern: "/a/*", Kind: api.MatchPrefix, ServletPath: "/a", PathInfo: "/b"}},
+		{"by hand, root context", api.Mapping{Pattern: "*.json", Kind: api.MatchExtension, ServletPath: "/x.json"}},
+		{"from a route, changed", changed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			head := &api.RequestHead{Method: "GET", Path: tt.m.ContextPath + tt.m.ServletPath + tt.m.PathInfo}
+			for _, r := range []*api.Request{
+				api.NewMappedRequest(context.Background(), head, tt.m, nil),
+				api.NewRequest(context.Background(), head, nil).WithMapping(tt.m),
+			} {
+				got := r.Mapping()
+				if got.ContextPath != tt.m.ContextPath || got.Pattern != tt.m.Pattern || got.Kind != tt.m.Kind ||
+					got.ServletPath != tt.m.ServletPath || got.PathInfo != tt.m.PathInfo || len(got.Params) != len(tt.m.Params) {
+					t.Fatalf("Mapping() = %+v, want %+v", got, tt.m)
+				}
+				if r.ContextPath() != tt.m.ContextPath || r.PathInContext() != tt.m.ServletPath+tt.m.PathInfo {
+					t.Fatalf("ContextPath %q, PathInContext %q", r.ContextPath(), r.PathInContext())
+				}
+				for _, p := range tt.m.Params {
+					if r.PathParam(p.Name) != p.Value {
+						t.Fatalf("PathParam(%q) = %q, want %q", p.Name, r.PathParam(p.Name), p.Value)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A request mapped through a Route keeps a pointer to it: mapping costs
+// nothing beyond the Request itself.
+func TestRouteMapAllocs(t *testing.T) {
+	rt := api.NewRoute("/shop", "/items/*", api.MatchPrefix)
+	head := &api.RequestHead{Method: "GET", Path: "/shop/items/7"}
+	base := api.NewRequest(context.Background(), head, nil)
+	r := base.WithMapping(rt.Map("/items", "/7", nil))
+	if n := testing.AllocsPerRun(100, func() {
+		r = base.WithMapping(rt.Map("/items", "/7", nil))
+	}); n != 1 {
+		t.Errorf("WithMapping of a Route's Mapping: %v allocations, want 1 (the copy of the Request)", n)
+	}
+	if r.Mapping().Pattern != "/items/*" {
+		t.Fatalf("pattern %q", r.Mapping().Pattern)
+	}
+}
