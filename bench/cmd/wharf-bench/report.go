@@ -526,13 +526,12 @@ the same loads; see docs/architecture.md for the design):
   sleep, not lost with their goroutines; a CPU profile puts 11%% of the
   core in copying stacks and 6%% in the scheduler. The answer's write also costs more when it wakes an idle
   client.
-- Memory per suspended long poll: the connection (about 560 B with its
-  epoll side), the stream with the parsed head, its bytes and its fields
-  (about 500 B), the container's exchange with the async state machine
-  and its timer (512 B) with the request (192 B) in the same
-  allocation, plus what the
-  garbage collector keeps in hand; no runtime timer. 1 KiB would need a
-  suspended request to keep almost none of these objects.
+- Memory per suspended long poll: the connection (448 B with its epoll
+  side), the stream with the parsed head (384 B) and the head's bytes and
+  fields, the container's exchange with the async state machine and its
+  timer, the output and the request, one allocation of 576 B, plus what
+  the garbage collector keeps in hand; no runtime timer. 1 KiB would need
+  a suspended request to keep almost none of these objects.
 - WebSocket chat: what decides its latency on 2 cores is the cost per
   delivery, as both processes run close to a full core. A CPU profile of
   examples/wschat under this load put about 70%% of its core in write(2)
@@ -564,7 +563,7 @@ Taken with ` + "`" + `GODEBUG=memprofilerate=1` + "`" + ` (every allocation reco
 ` + "`" + `go tool pprof -base` + "`" + `: live heap per suspended long poll on
 ` + "`" + `examples/hello` + "`" + `. Cleartext: 10,000 ` + "`" + `GET /delay?ms=60000` + "`" + ` on the epoll
 connector (2026-12-02, again 2026-12-03, the cleartext column last after
-the day's cuts). TLS: 3,000 TLS 1.3 connections
+the evening's cuts). TLS: 3,000 TLS 1.3 connections
 (` + "`" + `-tls` + "`" + `, crypto/tls clients offering X25519MLKEM768, Go's default), on the
 epoll connector since 2026-12-03 (before, the portable one). RSS adds the
 collector's headroom to these. Sizes are the allocator's: a struct with
@@ -573,10 +572,10 @@ size class.
 
 | What | cleartext | TLS |
 |---|---:|---:|
-| the container's exchange (request state, the serialized executor's state, the output, 512 B) and, in the same allocation, the request (` + "`" + `api.Request` + "`" + ` and the form state it shares with its derivations, 192 B) | 704 B | 704 B |
-| the connector's HTTP/1.1 stream (the request head, 224 B; the body's lock, kind and error, 48 B, with what reading a body takes, 128 B, allocated apart for a request that has one; the response's state) | 416 B | 416 B |
+| the container's exchange (request state, the serialized executor's state, the output, 440 B) and, in the same allocation, the request (` + "`" + `api.Request` + "`" + ` and the slot of the body form it shares with its derivations, 128 B) | 576 B | 576 B |
+| the connector's HTTP/1.1 stream (the request head, 224 B; the body's lock, kind and error, 40 B, with what reading a body takes, allocated apart for a request that has one; the response's state) | 384 B | 384 B |
 | the request's head text and header fields | 80 B | 80 B |
-| the connection (` + "`" + `conn` + "`" + ` 288 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 240 B with its one timer, the peer's address; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 560 B | 733 B |
+| the connection (` + "`" + `conn` + "`" + ` 208 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 208 B with its one timer, the peer's address; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 448 B | 621 B |
 | the request's suspend timeout (a timer inside the exchange, filed in the selector's wheel) | 0 | 0 |
 | the connection's idle timer (a timer inside ` + "`" + `fdConn` + "`" + `, filed only while it is idle) | 0 | 0 |
 | the connector's 4 KiB read buffer (given back while a request waits) | 0 | 0 |
@@ -586,32 +585,41 @@ size class.
 | crypto/tls: AES-GCM state, both directions | | 1,806 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` (885 B) and what the handshake leaves (hkdf, keying material, 280 B) | | 1,165 B |
 | other (the poller's table entry; over TLS, buffers idle in the server's pools) | 18 B | 230 B |
-| **live heap per request** | **1.74 KiB** | **8.79 KiB** |
+| **live heap per request** | **1.47 KiB** | **8.52 KiB** |
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
-the structs themselves, each sized for every case (a form state in every
-request, the exchange's output and handles inline). ` + "`" + `TestExchangeSizeClass` + "`" + `,
-` + "`" + `TestStreamSizeClass` + "`" + ` and ` + "`" + `TestConnSizeClass` + "`" + ` keep them where the cuts of
-2026-12-02 and 2026-12-03 put them (2.56 → 2.10 KiB, then 1.98 KiB once
-the body reader's state, 184 B in every stream, was cut to 48 B with the
-rest allocated only for a request that has a body; then 1.74 KiB: the
-exchange 640 → 512 B (the engine's Result kept as status and bytes beside
-the cause and failure it holds anyway, its listeners behind a pointer, a
-queued task's payload in one field, no cancel func, the initial request
-kept once; the output's statuses packed with its flags; the container's
-copy of the stream dropped), the connection 320 → 288 B and the stream
-448 → 416 B (instants kept on the selector's clock, 8 bytes where a
-` + "`" + `time.Time` + "`" + ` takes 24), and the epoll side 288 → 240 B (one timer for the
-idle and header timeouts and a stalled write's deadline, which never run
-at once). By hand, three interleaved rounds of 10,000 long polls against
-the binary before the day's changes, medians: 1.99 → 1.80 KiB live and
-2.35 → 2.06 KiB RSS per request, then 1.75 and 2.02 with the one timer; the full harness run of
-16:41 UTC, before the stream's cut, read 2.24 KiB, the one of 17:12
-UTC 2.23 (nbio 1.85 and 1.91), the run before the day's changes 2.41; the TLS column's total is the profile's less the bytes these
-cuts took out of the structs it shares, not profiled again). nbio's
-1.85–1.92 KiB is still 0.3–0.4 KiB ahead: a connection, its stream and its
-exchange are three allocations of 288–512 bytes each, where a parked
-request needs a fraction of their fields.
+the structs themselves. ` + "`" + `TestExchangeSizeClass` + "`" + `,
+` + "`" + `TestStreamSizeClass` + "`" + `, ` + "`" + `TestConnSizeClass` + "`" + ` and ` + "`" + `TestFdConnSizeClass` + "`" + ` keep
+them where the cuts of 2026-12-02 and 2026-12-03 put them: 2.56 → 2.10
+KiB, then 1.98 KiB once the body reader's state, 184 B in every stream,
+was cut to 48 B with the rest allocated only for a request that has a
+body; then 1.74 KiB (the exchange 640 → 512 B and the request kept in the
+same allocation, instants on the selector's clock, one timer per
+connection); then, the evening of 2026-12-03, **1.47 KiB**: the exchange
+and its request 704 → 576 B (the body form's state made only when a
+request asks for a form; the engine's queue keeping one entry inline, and
+its listeners, blocking Await and Done channel behind one pointer; the
+finished response's status and bytes asked of the output rather than
+copied; the output's buffer size and pool the container's; the mapping's
+context path, pattern and kind a pointer to the route that matched,
+` + "`" + `api.Route` + "`" + `), the stream 416 → 384 B (the body reaches its stream as a
+view of it, not through a pointer; the 100 Continue lock lives with a
+body that has content to invite; the response's data rate limits are
+the server's), the connection 288 → 208 B (writes' vectors on the
+writer's stack, the parser's scratch a local, 32-bit buffer offsets) and
+its epoll side 240 → 208 B (the listener's address shared, parked
+readers flagged beside the readiness bits). By hand, three interleaved
+rounds of 10,000 long polls against the binary before the evening's
+changes (2378ebb), medians: **1.75 → 1.49 KiB live and 2.01 → 1.74 KiB
+RSS** per request, with nbio at 2.12 KiB RSS in the same rounds. The
+harness runs of 16:41 and 17:12 UTC read 2.24 and 2.23 KiB (nbio 1.85 and
+1.91); a memory-only run after the first half of the evening's cuts read
+1.92 KiB against nbio's 2.06. The TLS column is the profile's less the
+bytes these cuts took out of the structs it shares, not profiled again.
+What is left is a connection, its stream and its exchange, three
+allocations of 208–576 bytes, where a parked request needs a fraction of
+their fields: the request head alone is 224 B of strings, most of them
+also in the head's text.
 
 Toward 8 KiB (TLS), crypto/tls keeps 6.6 KiB of its own per connection,
 which no API lets a server release between requests: its two buffers keep

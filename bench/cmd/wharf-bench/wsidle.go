@@ -147,11 +147,12 @@ What is left, from a heap profile of 2,000 idle connections taken by hand
 (2026-12-03, after the cuts below): the WebSocket ` + "`" + `Conn` + "`" + ` (416 B, which is
 also its request's context; its Done channel is made only when asked
 for) and its readiness callback (16 B); the detached request, one
-allocation with its head (384 B, ` + "`" + `TestDetachedSizeClass` + "`" + `); the head text and
+allocation with its head (384 B then, 352 B since the evening's cuts,
+` + "`" + `TestDetachedSizeClass` + "`" + `); the head text and
 header fields it shares with the parsed head (about 420 B with the
 client's six fields); the connection, its epoll side and the Tunnel (288 +
-288 + 64 B, and 32 B of callback and address; the epoll side is 240 B
-since its two timers became one, after the runs below); the container's shutdown
+288 + 64 B then, 208 + 208 + 48 B since; and 32 B of callback and
+address); the container's shutdown
 entry (48 B, an intrusive list node that is also the Untrack handle); then
 the chat's own member and its room's map entry (about 390 B). RSS adds what
 the collector keeps in hand: it lets the heap grow to twice what was live
@@ -178,7 +179,12 @@ much of the burst's garbage the RSS still holds: less garbage per
 upgrade (gorilla's handshake Conn and the net/http view of the request
 it reads, about 1.7 KiB of the 3 KiB each upgrade leaves) is what would
 widen the margin. The connection's ` + "`" + `conn` + "`" + ` went from 320
-to 288 B the same day (instants on the selector's clock).
+to 288 B the same day (instants on the selector's clock), and in the
+evening to 208 B, with its epoll side 240 → 208 B, the Tunnel 64 → 48 B
+and the detached request 376 → 344 B (see the long poll's heap table):
+by hand, six interleaved rounds at 5,000 connections against the binary
+before those cuts (2378ebb), 3.86 → 3.69 KiB median (3.51–3.91 against
+3.61–4.02: the collector's timing moves a round by more than the cut).
 Over TLS too a quiet connection holds no goroutine (crypto/tls runs on the
 selector's events); on the portable connector it holds the goroutine that
 waits in Read.
