@@ -175,7 +175,12 @@ func (rb *reqBody) read(p []byte) (int, error) {
 					continue
 				}
 			}
-			c.makeRoom(math.MaxInt) // a framing line may outgrow the buffer
+			if !c.makeRoom(math.MaxInt) { // a framing line may outgrow the buffer
+				// Never with the decoder's limits (a chunk line's, the
+				// trailers' MaxHeaderBytes) below the buffer's 2 GiB.
+				s.bodyClose.Store(true)
+				return 0, &api.StatusError{Code: http.StatusBadRequest, Err: h1.ErrBadChunk}
+			}
 			n, err := rb.fill(c.rbuf[c.w:])
 			c.w += int32(n)
 			if n == 0 && err != nil {
