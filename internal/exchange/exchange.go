@@ -614,8 +614,8 @@ func (ex *Exchange) finish() {
 	// is reported to OnError all the same: the client is gone either way.
 	ex.mu.Lock()
 	var ioErrs []error
-	for q := range ex.queue.all() {
-		if q.kind == kindError {
+	for i := range ex.queue.len() {
+		if q := ex.queue.at(i); q.kind == kindError {
 			ioErrs = append(ioErrs, q.err())
 		}
 	}
@@ -643,8 +643,8 @@ func (ex *Exchange) finish() {
 	ex.disarmLocked()
 	ex.mu.Unlock()
 
-	for q := range dropped.all() {
-		if q.dropped != nil {
+	for i := range dropped.len() {
+		if q := dropped.at(i); q.dropped != nil {
 			ex.safely(func() { q.dropped(api.ErrCompleted) })
 		}
 	}

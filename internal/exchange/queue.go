@@ -1,7 +1,5 @@
 package exchange
 
-import "iter"
-
 // taskQueue is an exchange's first-in first-out queue of work: dispatches,
 // tasks, timeouts and IO failures waiting for their turn. Almost every
 // request holds one entry at a time (its dispatch, then a resume or a task
@@ -51,19 +49,12 @@ func (q *taskQueue) pop() queued {
 	return e
 }
 
-// all yields the entries, first to last.
-func (q *taskQueue) all() iter.Seq[*queued] {
-	return func(yield func(*queued) bool) {
-		if !q.head.used || !yield(&q.head) {
-			return
-		}
-		if q.rest == nil {
-			return
-		}
-		for i := range *q.rest {
-			if !yield(&(*q.rest)[i]) {
-				return
-			}
-		}
+// at returns the entry i places from the front, i < len(): a plain index
+// rather than an iterator, whose closure would cost the finishing
+// exchange an allocation.
+func (q *taskQueue) at(i int) *queued {
+	if i == 0 {
+		return &q.head
 	}
+	return &(*q.rest)[i-1]
 }
