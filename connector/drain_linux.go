@@ -45,7 +45,6 @@ func (c *conn) drainNB() bool {
 	s := c.drain
 	for {
 		done, until, err := s.rbody().discardNB(c.srv.Config.Limits().MaxDiscardBytes)
-		s.body.x.drainBy = c.io.(*fdConn).sel.clock() + max(min(time.Until(until), timerwheel.MaxDelay), 0)
 		if done {
 			c.drain = nil
 			if s.rbody().settle(0) && !c.srv.shutting.Load() { // settled: kept if read to its end
@@ -59,6 +58,10 @@ func (c *conn) drainNB() bool {
 			c.close()
 			return false
 		}
+		// Waiting for more of a body (only one with bytes to read waits:
+		// a body without any, whose lock a goroutine of the handler held
+		// when the response ended, ended above), until its deadline.
+		s.body.x.drainBy = c.io.(*fdConn).sel.clock() + max(min(time.Until(until), timerwheel.MaxDelay), 0)
 		switch err := c.io.(*fdConn).idleUnlessReadable(); err {
 		case nil:
 			continue // more came meanwhile

@@ -401,7 +401,7 @@ func (f *fdConn) armIdleLocked() {
 	now := w.Now()
 	in := or(cfg.IdleTimeout, DefaultIdleTimeout)
 	switch {
-	case f.c.drain != nil:
+	case f.c.drain != nil && f.c.drain.body.x != nil: // a drain waits only for a body with bytes to read
 		in = f.c.drain.body.x.drainBy - now
 	case f.c.headAt != 0:
 		in = f.sel.left(f.c.headAt, or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
