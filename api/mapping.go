@@ -43,7 +43,7 @@ type Mapping struct {
 	PathInfo    string    // the rest, starting with '/', or ""
 	Params      []Param   // values of {name} segments, in pattern order
 
-	route *Route // what Route.Map made it from; nil for a Mapping made otherwise
+	route *Route // what Route.Map made it from; nil for any other Mapping
 }
 
 // A Route is the part of a Mapping that every request one URL pattern maps
@@ -81,26 +81,43 @@ type mapping struct {
 	params      []Param
 }
 
-// compact returns m as a Request keeps it. A Mapping from Route.Map whose
-// route's fields it still carries shares that Route; another (made by
-// hand, or changed since) gets a Route of its own.
-func (m *Mapping) compact() mapping {
+// compact returns m as a Request keeps it. It shares the Route m came
+// from (Route.Map), or else hint (the Route of the Request m replaces the
+// Mapping of, which a Mapping taken from it and changed in its path or
+// parameters still matches), if m still carries its fields; another
+// Mapping (made by hand, or changed since) gets a Route of its own.
+func (m *Mapping) compact(hint *Route) mapping {
 	rt := m.route
-	if rt == nil || rt.contextPath != m.ContextPath || rt.pattern != m.Pattern || rt.kind != m.Kind {
-		rt = nil
-		if m.ContextPath != "" || m.Pattern != "" || m.Kind != MatchNone {
-			rt = NewRoute(m.ContextPath, m.Pattern, m.Kind)
+	if !rt.matches(m) {
+		rt = hint
+		if !rt.matches(m) {
+			rt = nil
+			if m.ContextPath != "" || m.Pattern != "" || m.Kind != MatchNone {
+				rt = NewRoute(m.ContextPath, m.Pattern, m.Kind)
+			}
 		}
 	}
 	return mapping{route: rt, servletPath: m.ServletPath, pathInfo: m.PathInfo, params: m.Params}
 }
 
-// expand returns the Mapping m keeps.
+// matches reports whether rt, which may be nil, has m's context path,
+// pattern and kind.
+func (rt *Route) matches(m *Mapping) bool {
+	return rt != nil && rt.contextPath == m.ContextPath && rt.pattern == m.Pattern && rt.kind == m.Kind
+}
+
+// expand returns the Mapping m keeps, as the Mapping the Request was
+// given: without the Route it came from, so that it equals a Mapping made
+// by hand with the same fields.
 func (m *mapping) expand() Mapping {
 	if m.route == nil {
 		return Mapping{ServletPath: m.servletPath, PathInfo: m.pathInfo, Params: m.params}
 	}
-	return m.route.Map(m.servletPath, m.pathInfo, m.params)
+	rt := m.route
+	return Mapping{
+		ContextPath: rt.contextPath, Pattern: rt.pattern, Kind: rt.kind,
+		ServletPath: m.servletPath, PathInfo: m.pathInfo, Params: m.params,
+	}
 }
 
 // contextPath returns the context path m keeps.

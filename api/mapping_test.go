@@ -2,14 +2,15 @@ package api_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
 )
 
 // A Request reports the Mapping it was given, whether it came from a
-// Route (and shares it) or was made by hand, and a Mapping from a Route
-// changed afterwards keeps its changes.
+// Route (and shares it) or was made by hand (and then equals it, as a
+// value), and a Mapping from a Route changed afterwards keeps its changes.
 func TestRequestMapping(t *testing.T) {
 	rt := api.NewRoute("/shop", "/items/{id}", api.MatchExact)
 	changed := rt.Map("/items/7", "", []api.Param{{Name: "id", Value: "7"}})
@@ -35,6 +36,10 @@ func TestRequestMapping(t *testing.T) {
 				if got.ContextPath != tt.m.ContextPath || got.Pattern != tt.m.Pattern || got.Kind != tt.m.Kind ||
 					got.ServletPath != tt.m.ServletPath || got.PathInfo != tt.m.PathInfo || len(got.Params) != len(tt.m.Params) {
 					t.Fatalf("Mapping() = %+v, want %+v", got, tt.m)
+				}
+				if want := (api.Mapping{ContextPath: tt.m.ContextPath, Pattern: tt.m.Pattern, Kind: tt.m.Kind,
+					ServletPath: tt.m.ServletPath, PathInfo: tt.m.PathInfo, Params: tt.m.Params}); !reflect.DeepEqual(got, want) {
+					t.Fatalf("Mapping() = %+v, not equal to the same Mapping made by hand", got)
 				}
 				if r.ContextPath() != tt.m.ContextPath || r.PathInContext() != tt.m.ServletPath+tt.m.PathInfo {
 					t.Fatalf("ContextPath %q, PathInContext %q", r.ContextPath(), r.PathInContext())
@@ -63,5 +68,15 @@ func TestRouteMapAllocs(t *testing.T) {
 	}
 	if r.Mapping().Pattern != "/items/*" {
 		t.Fatalf("pattern %q", r.Mapping().Pattern)
+	}
+	// A Mapping taken from the request and given other parameters (as a
+	// container renames them per method) still shares its Route.
+	params := []api.Param{{Name: "id", Value: "7"}}
+	if n := testing.AllocsPerRun(100, func() {
+		m := r.Mapping()
+		m.Params = params
+		r = r.WithMapping(m)
+	}); n != 1 {
+		t.Errorf("WithMapping of its own Mapping with other parameters: %v allocations, want 1", n)
 	}
 }

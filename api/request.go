@@ -114,7 +114,7 @@ func (s *RequestStorage) Init(ctx context.Context, head *RequestHead, m Mapping,
 	// derivations copy the pointer, so they all share one parse, and no
 	// request pays an extra allocation for it.
 	rf := &s.rf
-	rf.Request = Request{ctx: ctx, head: head, m: m.compact(), ex: ex}
+	rf.Request = Request{ctx: ctx, head: head, m: m.compact(nil), ex: ex}
 	rf.Request.form = &rf.form
 	return &rf.Request
 }
@@ -365,11 +365,11 @@ func (r *Request) WithAttributes(attrs ...Attr) *Request {
 
 // WithMapping returns a copy of r with its mapping replaced. Containers and
 // dispatchers use it; handlers seldom need it. As NewMappedRequest, it
-// shares the Route m came from, or makes one for a Mapping made otherwise
-// (or changed since).
+// shares the Route m came from, or r's if m keeps its context path,
+// pattern and kind (r.Mapping() with other parameters, say), or makes one.
 func (r *Request) WithMapping(m Mapping) *Request {
 	c := r.clone()
-	c.m = m.compact()
+	c.m = m.compact(r.m.route)
 	return c
 }
 

@@ -20,8 +20,9 @@ import (
 // container nor the handler sets one.
 const DefaultTimeout = 30 * time.Second
 
-// Channel is what an Exchange needs from its container. Both methods are
-// called only from the exchange's serialized task.
+// Channel is what an Exchange needs from its container. Dispatch and
+// Finish are called only from the exchange's serialized task; Sent, once
+// Finish has returned, from any goroutine.
 //
 // A Channel may also implement dispatcher.Yielder, when its connector runs
 // the first dispatch on a goroutine that must not park (an event loop).
