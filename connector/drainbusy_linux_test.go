@@ -2,39 +2,20 @@ package connector
 
 import (
 	"bufio"
-	"bytes"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 type streamHandlerFunc func(Stream)
 
 func (f streamHandlerFunc) ServeStream(s Stream) { f(s) }
-
-// lockedLog collects what a Server logs, for any goroutine.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // A request without a body whose body a goroutine of the handler is
 // still reading (holding its lock) when the response ends is not done:
@@ -47,10 +28,10 @@ func TestDrainBodilessBusy(t *testing.T) {
 	for _, suspended := range []bool{false, true} {
 		name := map[bool]string{false: "finished by the handler", true: "suspended, finished elsewhere"}[suspended]
 		t.Run(name, func(t *testing.T) {
-			var log lockedLog
+			logs, logger := wharftest.NewLogRecorder()
 			streams := make(chan Stream, 1)
 			srv := &Server{
-				Config: Config{Logger: slog.New(slog.NewTextHandler(&log, nil))},
+				Config: Config{Logger: logger},
 				Handler: streamHandlerFunc(func(s Stream) {
 					if suspended {
 						streams <- s // returns unfinished: the connection detaches
@@ -92,8 +73,10 @@ func TestDrainBodilessBusy(t *testing.T) {
 			if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF {
 				t.Fatalf("after the response: %d bytes, %v; want the connection closed", n, err)
 			}
-			if strings.Contains(log.String(), "panic") {
-				t.Fatalf("the server logged a panic:\n%s", log.String())
+			for _, r := range logs.Records() {
+				if strings.Contains(r.Message, "panic") {
+					t.Fatalf("the server logged %q %v", r.Message, r.Attrs)
+				}
 			}
 		})
 	}
