@@ -3,6 +3,7 @@ package netpoll
 import (
 	"net/netip"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,6 +20,18 @@ import (
 type Listener struct {
 	rc syscall.RawConn
 	fd int
+
+	// Accept's scratch, kept here so that accepting allocates nothing
+	// (unix.Accept4 allocates the peer's address twice, and a closure
+	// over locals would move them to the heap): the call Control runs,
+	// made once, and what it leaves.
+	accept func(fd uintptr)
+	acc    struct {
+		nfd   int
+		errno syscall.Errno
+		rsa   unix.RawSockaddrAny
+		n     uint32 // rsa's length, in and out
+	}
 }
 
 // NewListener returns the Listener of c's socket (a *net.TCPListener).
@@ -28,6 +41,7 @@ func NewListener(c syscall.Conn) (*Listener, error) {
 		return nil, err
 	}
 	l := &Listener{rc: rc, fd: -1}
+	l.accept = l.accept4
 	if err := rc.Control(func(fd uintptr) { l.fd = int(fd) }); err != nil {
 		return nil, err
 	}
@@ -72,36 +86,56 @@ func (l *Listener) ctl(p *Poller, op int, ev Events, key uint64) error {
 // backlog is empty; unix.EMFILE, ENFILE, ENOBUFS and ENOMEM that the
 // process or system is out of resources; another error that the socket
 // was closed or failed.
+//
+// It uses scratch space of the Listener's: one goroutine at a time may
+// call it (a selector, for the listeners it polls).
 func (l *Listener) Accept() (int, netip.AddrPort, error) {
 	for {
-		var nfd int
-		var sa unix.Sockaddr
-		var err error
-		if cerr := l.rc.Control(func(fd uintptr) {
-			nfd, sa, err = unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-		}); cerr != nil {
+		if cerr := l.rc.Control(l.accept); cerr != nil {
 			return -1, netip.AddrPort{}, cerr
 		}
-		switch err {
-		case nil:
-			return nfd, addrPort(sa), nil
+		switch e := l.acc.errno; e {
+		case 0:
+			return l.acc.nfd, l.peer(), nil
 		case unix.EINTR, unix.ECONNABORTED:
 			continue
 		case unix.EAGAIN:
 			return -1, netip.AddrPort{}, ErrAgain
+		default:
+			return -1, netip.AddrPort{}, e
 		}
-		return -1, netip.AddrPort{}, err
 	}
 }
 
-// addrPort keeps a peer's address as a value: the caller need hold no
-// net.Addr until someone asks for one.
-func addrPort(sa unix.Sockaddr) netip.AddrPort {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port)) // as net prints a v4-mapped peer
+// accept4 is accept4(2) on the listening socket fd, into l.acc. A
+// non-blocking socket's accept never waits, so it needs no word with the
+// scheduler (RawSyscall).
+func (l *Listener) accept4(fd uintptr) {
+	a := &l.acc
+	a.n = unix.SizeofSockaddrAny
+	r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, fd, uintptr(unsafe.Pointer(&a.rsa)), uintptr(unsafe.Pointer(&a.n)),
+		unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	a.nfd, a.errno = int(r), e
+}
+
+// peer returns the address accept4 left in l.acc as a value: the caller
+// need hold no net.Addr until someone asks for one. A v4-mapped IPv6 peer
+// is given as IPv4, as net prints one.
+func (l *Listener) peer() netip.AddrPort {
+	rsa := &l.acc.rsa
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), port(sa.Port))
+	case unix.AF_INET6:
+		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), port(sa.Port))
 	}
 	return netip.AddrPort{}
+}
+
+// port reads a sockaddr's port, kept in network byte order.
+func port(p uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(&p))
+	return uint16(b[0])<<8 | uint16(b[1])
 }

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -419,21 +421,96 @@ func TestListener(t *testing.T) {
 	}
 }
 
-func TestAddrPort(t *testing.T) {
-	v4 := &unix.SockaddrInet4{Port: 8080, Addr: [4]byte{10, 0, 0, 1}}
-	if got := addrPort(v4); got != netip.MustParseAddrPort("10.0.0.1:8080") {
-		t.Fatal(got)
+// The peer's address is read from the raw sockaddr accept4 fills: the
+// port in network byte order, a v4-mapped IPv6 peer given as IPv4, and
+// nothing for another family.
+func TestAcceptedPeer(t *testing.T) {
+	tests := []struct {
+		name string
+		fill func(*unix.RawSockaddrAny)
+		want netip.AddrPort
+	}{
+		{"IPv4", func(rsa *unix.RawSockaddrAny) {
+			sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+			sa.Family, sa.Addr = unix.AF_INET, [4]byte{10, 0, 0, 1}
+			(*[2]byte)(unsafe.Pointer(&sa.Port))[0], (*[2]byte)(unsafe.Pointer(&sa.Port))[1] = 0x1f, 0x90 // 8080
+		}, netip.MustParseAddrPort("10.0.0.1:8080")},
+		{"IPv6", func(rsa *unix.RawSockaddrAny) {
+			sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+			sa.Family, sa.Addr = unix.AF_INET6, netip.MustParseAddr("2001:db8::1").As16()
+			(*[2]byte)(unsafe.Pointer(&sa.Port))[0], (*[2]byte)(unsafe.Pointer(&sa.Port))[1] = 0x01, 0xbb // 443
+		}, netip.MustParseAddrPort("[2001:db8::1]:443")},
+		{"v4-mapped IPv6", func(rsa *unix.RawSockaddrAny) {
+			sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+			sa.Family, sa.Addr = unix.AF_INET6, netip.MustParseAddr("::ffff:192.0.2.7").As16()
+			(*[2]byte)(unsafe.Pointer(&sa.Port))[0], (*[2]byte)(unsafe.Pointer(&sa.Port))[1] = 0x01, 0xbb
+		}, netip.MustParseAddrPort("192.0.2.7:443")},
+		{"Unix", func(rsa *unix.RawSockaddrAny) { rsa.Addr.Family = unix.AF_UNIX }, netip.AddrPort{}},
 	}
-	mapped := &unix.SockaddrInet6{Port: 443, Addr: netip.MustParseAddr("::ffff:192.0.2.7").As16()}
-	if got := addrPort(mapped); got != netip.MustParseAddrPort("192.0.2.7:443") {
-		t.Fatalf("v4-mapped peer %v, want it unmapped", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l Listener
+			tt.fill(&l.acc.rsa)
+			if got := l.peer(); got != tt.want {
+				t.Fatalf("peer %v, want %v", got, tt.want)
+			}
+		})
 	}
-	v6 := &unix.SockaddrInet6{Port: 443, Addr: netip.MustParseAddr("2001:db8::1").As16()}
-	if got := addrPort(v6); got != netip.MustParseAddrPort("[2001:db8::1]:443") {
-		t.Fatal(got)
-	}
-	if got := addrPort(&unix.SockaddrUnix{Name: "x"}); got.IsValid() {
-		t.Fatalf("a Unix socket's address %v, want none", got)
+}
+
+// Accepting, over IPv4 and IPv6 loopback, gives the peer's address as the
+// client sees its own, and allocates nothing.
+func TestAcceptAllocs(t *testing.T) {
+	for _, network := range []string{"tcp4", "tcp6"} {
+		t.Run(network, func(t *testing.T) {
+			addr := map[string]string{"tcp4": "127.0.0.1:0", "tcp6": "[::1]:0"}[network]
+			ln, err := net.Listen(network, addr)
+			if err != nil {
+				t.Skipf("no %s loopback: %v", network, err)
+			}
+			defer ln.Close()
+			l, err := NewListener(ln.(*net.TCPListener))
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 20
+			var locals []netip.AddrPort
+			for range n + 1 { // AllocsPerRun runs once more to warm up
+				c, err := net.Dial(network, ln.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				locals = append(locals, c.LocalAddr().(*net.TCPAddr).AddrPort())
+			}
+			var peers []netip.AddrPort
+			fds := make([]int, 0, n+1)
+			peers = make([]netip.AddrPort, 0, n+1)
+			allocs := testing.AllocsPerRun(n, func() {
+				for {
+					fd, peer, err := l.Accept()
+					if err == ErrAgain {
+						continue // the handshake is still on its way
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					fds, peers = append(fds, fd), append(peers, peer)
+					return
+				}
+			})
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			if allocs != 0 {
+				t.Errorf("Accept: %v allocations, want 0", allocs)
+			}
+			for _, p := range peers {
+				if !slices.Contains(locals, p) {
+					t.Fatalf("accepted peer %v is none of the clients %v", p, locals)
+				}
+			}
+		})
 	}
 }
 
