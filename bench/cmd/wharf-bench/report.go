@@ -484,6 +484,9 @@ the same loads; see docs/architecture.md for the design):
   container, with the garbage collection they cause), and it runs through
   the async state machine that makes suspension safe. At 100 connections
   fasthttp also keeps wrk's core fully busy: wrk may be what bounds it.
+  At 10,000 connections the last four full runs measured 0.92×, 1.00×,
+  0.93× and 1.05× fasthttp (the run above, 20:26 UTC: 89.2k against
+  85.2k, nbio 79.3k): met in one, within the spread between runs.
 - `+"`/delay`"+` at 10,000 connections: the wait's timeout is a 48-byte timer
   inside the request, filed in the timer wheel of the selector that polls
   its connection (a timerfd in the selector's epoll set wakes it); when it
@@ -511,7 +514,11 @@ the same loads; see docs/architecture.md for the design):
   measured 71.8k/68.2k and 70.6k/67.1k against fasthttp's 54.7k/56.7k
   and 55.9k/52.5k and nbio's 48.4k/52.7k and 48.7k/48.8k, ahead of both
   in every round, and 0.98× and 0.94× Wharf's own plaintext at 10,000
-  (71.2k, 73.5k): the 90%% target met in both. What is
+  (71.2k, 73.5k): the 90%% target met in both. The runs of 19:42 and
+  20:26 UTC, after the evening's cuts, measured 75.5k/79.0k and
+  81.4k/81.6k against fasthttp's 58.2k/59.2k and 58.1k/60.2k and nbio's
+  56.4k/56.9k and 57.6k/57.5k, and 1.00× and 0.91× Wharf's own plaintext
+  (77.3k, 89.2k): met in all four runs of the day. What is
   left is what plaintext does too: about 45%% of the core in read(2) and writev(2), and a second
   dispatch through the chain.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request is
@@ -614,9 +621,12 @@ changes (2378ebb), medians: **1.75 → 1.49 KiB live and 2.01 → 1.74 KiB
 RSS** per request, with nbio at 2.12 KiB RSS in the same rounds. The
 harness runs of 16:41 and 17:12 UTC read 2.24 and 2.23 KiB (nbio 1.85 and
 1.91); a memory-only run after the first half of the evening's cuts read
-1.92 KiB against nbio's 2.06, and the run in the table above, after all
-of them, **1.78 KiB against nbio's 2.13: ahead of nbio** for the first
-time, 0.78 KiB short of the 1 KiB target. The TLS column is the profile's less the
+1.92 KiB against nbio's 2.06, the run of 19:42 UTC, after all of them,
+1.78 KiB against nbio's 2.13, and the run in the table above (20:26 UTC),
+after accepting a connection stopped leaving about 220 B of garbage
+(unix.Accept4's two copies of the peer's address; by hand 1.68 → 1.62
+KiB RSS, live unchanged), **1.71 KiB against nbio's 1.95: ahead of nbio
+in both**, 0.71 KiB short of the 1 KiB target. The TLS column is the profile's less the
 bytes these cuts took out of the structs it shares, not profiled again.
 What is left is a connection, its stream and its exchange, three
 allocations of 208–576 bytes, where a parked request needs a fraction of
