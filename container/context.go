@@ -88,6 +88,8 @@ func (x *Context) Handle(pattern string, h api.Handler) {
 	if err := x.handlers.Add(path, rt); err != nil {
 		panic(fmt.Sprintf("container: context %q: pattern %q: %v", x.path, pattern, err))
 	}
+	kind, _ := pathmap.Validate(path) // valid: Add took it
+	rt.mapped = api.NewRoute(x.path, path, matchKind(kind))
 	_ = rt.add(method, pattern, path, h) // a new route has no conflict
 }
 
@@ -325,7 +327,7 @@ func (x *Context) mapping(m pathmap.Match[*route]) api.Mapping {
 			params[i] = api.Param{Name: p.Name, Value: p.Value}
 		}
 	}
-	return m.Value.apiRoute(x, &m).Map(m.ServletPath, m.PathInfo, params)
+	return m.Value.mapped.Map(m.ServletPath, m.PathInfo, params)
 }
 
 // chain wraps h in the filters mapped to pathInContext and method, and

@@ -5,10 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/internal/pathmap"
 )
 
 // A pattern is "[METHOD ]PATH", as net/http's ServeMux writes it since Go
@@ -87,20 +85,9 @@ type route struct {
 	notAllowed api.Handler
 
 	// mapped is what every request the route matches shares of its
-	// Mapping, made at the first match.
-	mapped atomic.Pointer[api.Route]
-}
-
-// apiRoute returns the api.Route of r's matches in x, m being one.
-func (r *route) apiRoute(x *Context, m *pathmap.Match[*route]) *api.Route {
-	if rt := r.mapped.Load(); rt != nil {
-		return rt
-	}
-	rt := api.NewRoute(x.path, m.Pattern, matchKind(m.Kind))
-	if r.mapped.CompareAndSwap(nil, rt) {
-		return rt
-	}
-	return r.mapped.Load()
+	// Mapping (its context's path, the path pattern and its kind), made
+	// when the route is registered.
+	mapped *api.Route
 }
 
 type methodRoute struct {
