@@ -113,11 +113,9 @@ func (m *mapping) expand() Mapping {
 	if m.route == nil {
 		return Mapping{ServletPath: m.servletPath, PathInfo: m.pathInfo, Params: m.params}
 	}
-	rt := m.route
-	return Mapping{
-		ContextPath: rt.contextPath, Pattern: rt.pattern, Kind: rt.kind,
-		ServletPath: m.servletPath, PathInfo: m.pathInfo, Params: m.params,
-	}
+	mm := m.route.Map(m.servletPath, m.pathInfo, m.params)
+	mm.route = nil
+	return mm
 }
 
 // contextPath returns the context path m keeps.
