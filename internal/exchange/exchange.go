@@ -328,8 +328,7 @@ func (ex *Exchange) Done() <-chan struct{} {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
 	if ex.more == nil && ex.finished {
-		var none chan struct{}
-		return lazydone.Chan(&none, true) // the shared closed channel
+		return lazydone.Closed() // asked late: no extras made for it
 	}
 	return lazydone.Chan(&ex.extrasLocked().done, ex.finished)
 }
@@ -658,12 +657,11 @@ func (ex *Exchange) finish() {
 		ex.safely(c.Completed)
 	}
 	ex.mu.Lock()
-	var none chan struct{}
-	done := &none
 	if ex.more != nil {
-		done = &ex.more.done
+		lazydone.End(&ex.more.done, &ex.finished)
+	} else {
+		ex.finished = true // nobody asked for Done: no channel to close
 	}
-	lazydone.End(done, &ex.finished)
 	ex.mu.Unlock()
 }
 

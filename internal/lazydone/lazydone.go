@@ -25,6 +25,10 @@ func Chan(ch *chan struct{}, over bool) <-chan struct{} {
 	return *ch
 }
 
+// Closed returns the shared closed channel Chan gives a late asker: for a
+// caller that answers one without keeping a channel of its own.
+func Closed() <-chan struct{} { return closed }
+
 // End marks it over, closing *ch if somebody asked for it; it reports
 // false, and does nothing, if it was over already. The caller holds the
 // lock that guards ch and over.

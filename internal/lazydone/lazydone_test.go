@@ -58,3 +58,11 @@ func TestLazyDone(t *testing.T) {
 		})
 	}
 }
+
+// Closed is the channel a late asker gets: closed, and shared.
+func TestClosed(t *testing.T) {
+	var ch chan struct{}
+	if !isClosed(Closed()) || Chan(&ch, true) != Closed() {
+		t.Fatal("Closed is not the closed channel Chan gives a late asker")
+	}
+}
