@@ -1,6 +1,7 @@
 package netpoll
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"syscall"
 	"unsafe"
@@ -135,7 +136,4 @@ func (l *Listener) peer() netip.AddrPort {
 }
 
 // port reads a sockaddr's port, kept in network byte order.
-func port(p uint16) uint16 {
-	b := (*[2]byte)(unsafe.Pointer(&p))
-	return uint16(b[0])<<8 | uint16(b[1])
-}
+func port(p uint16) uint16 { return binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&p))[:]) }

@@ -2,6 +2,7 @@ package netpoll
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -433,17 +434,17 @@ func TestAcceptedPeer(t *testing.T) {
 		{"IPv4", func(rsa *unix.RawSockaddrAny) {
 			sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
 			sa.Family, sa.Addr = unix.AF_INET, [4]byte{10, 0, 0, 1}
-			(*[2]byte)(unsafe.Pointer(&sa.Port))[0], (*[2]byte)(unsafe.Pointer(&sa.Port))[1] = 0x1f, 0x90 // 8080
+			setPort(&sa.Port, 8080)
 		}, netip.MustParseAddrPort("10.0.0.1:8080")},
 		{"IPv6", func(rsa *unix.RawSockaddrAny) {
 			sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
 			sa.Family, sa.Addr = unix.AF_INET6, netip.MustParseAddr("2001:db8::1").As16()
-			(*[2]byte)(unsafe.Pointer(&sa.Port))[0], (*[2]byte)(unsafe.Pointer(&sa.Port))[1] = 0x01, 0xbb // 443
+			setPort(&sa.Port, 443)
 		}, netip.MustParseAddrPort("[2001:db8::1]:443")},
 		{"v4-mapped IPv6", func(rsa *unix.RawSockaddrAny) {
 			sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
 			sa.Family, sa.Addr = unix.AF_INET6, netip.MustParseAddr("::ffff:192.0.2.7").As16()
-			(*[2]byte)(unsafe.Pointer(&sa.Port))[0], (*[2]byte)(unsafe.Pointer(&sa.Port))[1] = 0x01, 0xbb
+			setPort(&sa.Port, 443)
 		}, netip.MustParseAddrPort("192.0.2.7:443")},
 		{"Unix", func(rsa *unix.RawSockaddrAny) { rsa.Addr.Family = unix.AF_UNIX }, netip.AddrPort{}},
 	}
@@ -456,6 +457,11 @@ func TestAcceptedPeer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// setPort stores port in a sockaddr's port field, in network byte order.
+func setPort(field *uint16, port uint16) {
+	binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(field))[:], port)
 }
 
 // Accepting, over IPv4 and IPv6 loopback, gives the peer's address as the
