@@ -486,7 +486,7 @@ the same loads; see docs/architecture.md for the design):
   fasthttp also keeps wrk's core fully busy: wrk may be what bounds it.
   At 10,000 connections the last four full runs measured 0.92×, 1.00×,
   0.93× and 1.05× fasthttp (the run above, 20:26 UTC: 89.2k against
-  85.2k, nbio 79.3k): met in one, within the spread between runs.
+  85.2k, nbio 61.0k): met in one, within the spread between runs.
 - `+"`/delay`"+` at 10,000 connections: the wait's timeout is a 48-byte timer
   inside the request, filed in the timer wheel of the selector that polls
   its connection (a timerfd in the selector's epoll set wakes it); when it
