@@ -47,9 +47,9 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		Header:     r.head.Header.Clone(),
 		Body:       r.head.Body,
 		Host:       r.head.Host,
-		RemoteAddr: r.head.RemoteAddr,
+		RemoteAddr: r.RemoteAddr(),
 		RequestURI: r.head.Target,
-		TLS:        r.head.TLS,
+		TLS:        r.TLS(),
 	}
 	hr.ContentLength = r.head.ContentLength
 	if hr.ContentLength < 0 {

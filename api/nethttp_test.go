@@ -17,7 +17,7 @@ func TestToHTTPRequest(t *testing.T) {
 	head := &api.RequestHead{
 		Method: "POST", Target: "/a/b?x=1", Path: "/a/b", RawQuery: "x=1", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Host: "example.com", Header: api.NewHeaderFields([]api.HeaderField{{Key: "Content-Type", Value: "text/plain"}}),
-		ContentLength: -1, RemoteAddr: "192.0.2.1:1234", Body: http.NoBody,
+		ContentLength: -1, Conn: &api.ConnInfo{RemoteAddr: "192.0.2.1:1234"}, Body: http.NoBody,
 	}
 	hr, err := api.ToHTTPRequest(api.NewRequest(ctx, head, nil))
 	if err != nil {

@@ -35,21 +35,19 @@ type Request struct {
 // facts a handler may need. The container fills it once; a Request keeps a
 // pointer to it and never modifies it.
 type RequestHead struct {
-	Method        string               // "GET", ...
-	Target        string               // the request-target as sent: "/a/b?x=1"
-	Path          string               // decoded, cleaned path: "/a/b"
-	RawQuery      string               // "x=1", without '?'
-	Proto         string               // "HTTP/1.1"
-	ProtoMajor    int                  // 1
-	ProtoMinor    int                  // 1
-	Host          string               // from the Host header or the absolute target
-	Header        Header               // read-only view of the header fields
-	ContentLength int64                // -1 if unknown (chunked)
-	RemoteAddr    string               // "ip:port" of the peer
-	LocalAddr     string               // "ip:port" the connection was accepted on
-	TLS           *tls.ConnectionState // nil on cleartext connections
-	Body          io.ReadCloser        // never nil once in a Request
-	Trailer       func() http.Header   // request trailers after the body is read; may be nil
+	Method        string             // "GET", ...
+	Target        string             // the request-target as sent: "/a/b?x=1"
+	Path          string             // decoded, cleaned path: "/a/b"
+	RawQuery      string             // "x=1", without '?'
+	Proto         string             // "HTTP/1.1"
+	ProtoMajor    int                // 1
+	ProtoMinor    int                // 1
+	Host          string             // from the Host header or the absolute target
+	Header        Header             // read-only view of the header fields
+	ContentLength int64              // -1 if unknown (chunked)
+	Conn          *ConnInfo          // the connection's facts; nil: none known
+	Body          io.ReadCloser      // never nil once in a Request
+	Trailer       func() http.Header // request trailers after the body is read; may be nil
 
 	// MaxFormBytes is the largest URL-encoded body Form reads; zero means
 	// DefaultMaxFormBytes; negative means no limit. A form body is held
@@ -57,6 +55,16 @@ type RequestHead struct {
 	// handler buffer gigabytes; a container may set it from its
 	// configuration.
 	MaxFormBytes int64
+}
+
+// ConnInfo is what a request knows of the connection it came on. A
+// connector makes one per connection and points every request of the
+// connection at it, so that a request does not carry copies of them: it
+// is shared, and never modified once a request points at it.
+type ConnInfo struct {
+	RemoteAddr string               // "ip:port" of the peer
+	LocalAddr  string               // "ip:port" the connection was accepted on
+	TLS        *tls.ConnectionState // nil on cleartext connections
 }
 
 // DefaultMaxFormBytes is the form body limit used when
@@ -201,14 +209,31 @@ func (r *Request) Host() string { return r.head.Host }
 // ContentLength returns the declared body length, or -1 if unknown.
 func (r *Request) ContentLength() int64 { return r.head.ContentLength }
 
-// RemoteAddr returns the peer's "ip:port".
-func (r *Request) RemoteAddr() string { return r.head.RemoteAddr }
+// RemoteAddr returns the peer's "ip:port" ("" if the connector did not
+// say).
+func (r *Request) RemoteAddr() string {
+	if c := r.head.Conn; c != nil {
+		return c.RemoteAddr
+	}
+	return ""
+}
 
-// LocalAddr returns the "ip:port" the connection was accepted on.
-func (r *Request) LocalAddr() string { return r.head.LocalAddr }
+// LocalAddr returns the "ip:port" the connection was accepted on ("" if
+// the connector did not say).
+func (r *Request) LocalAddr() string {
+	if c := r.head.Conn; c != nil {
+		return c.LocalAddr
+	}
+	return ""
+}
 
 // TLS returns the connection's TLS state, or nil for cleartext.
-func (r *Request) TLS() *tls.ConnectionState { return r.head.TLS }
+func (r *Request) TLS() *tls.ConnectionState {
+	if c := r.head.Conn; c != nil {
+		return c.TLS
+	}
+	return nil
+}
 
 // Body returns the request body stream. It is shared by every Request of the
 // same exchange and can be read once: what one reader consumed, no Request
@@ -312,8 +337,9 @@ func (r *Request) clone() *Request {
 // mapping, ctx as its context, no Exchange (nil) and a form of its own,
 // parsed from the query alone. It keeps none of the state the connector
 // and the container kept for the request, which r's context and Exchange
-// would hold on to; so the values of r's context are not ctx's unless the
-// caller puts them there.
+// would hold on to, but the connection's ConnInfo, which the connection
+// shares with all its requests; so the values of r's context are not
+// ctx's unless the caller puts them there.
 func (r *Request) Detach(ctx context.Context) *Request {
 	if ctx == nil {
 		panic("api: nil context")

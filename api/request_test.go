@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,7 +20,7 @@ func newRequest() *api.Request {
 	return api.NewRequest(context.Background(), &api.RequestHead{
 		Method: "GET", Target: "/a/b?x=1&y=2", Path: "/a/b", RawQuery: "x=1&y=2",
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: "example.com",
-		Header: api.NewHeader(h), RemoteAddr: "127.0.0.1:1", LocalAddr: "127.0.0.1:2",
+		Header: api.NewHeader(h), Conn: &api.ConnInfo{RemoteAddr: "127.0.0.1:1", LocalAddr: "127.0.0.1:2"},
 	}, nil)
 }
 
@@ -215,5 +216,33 @@ func TestDetachedForm(t *testing.T) {
 	}
 	if d.FormValue("a") != "" {
 		t.Error("the detached request sees its copy's body")
+	}
+}
+
+// A request's connection facts are its ConnInfo's, which every request of
+// the connection and every derivation shares; a head without one (made by
+// hand) reads as no addresses and cleartext.
+func TestConnInfo(t *testing.T) {
+	state := &tls.ConnectionState{Version: tls.VersionTLS13}
+	info := &api.ConnInfo{RemoteAddr: "192.0.2.1:1234", LocalAddr: "192.0.2.2:443", TLS: state}
+	shared := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/", Conn: info}, nil)
+	bare := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/"}, nil)
+	tests := []struct {
+		name          string
+		r             *api.Request
+		remote, local string
+		tls           *tls.ConnectionState
+	}{
+		{"shared", shared, "192.0.2.1:1234", "192.0.2.2:443", state},
+		{"derived", shared.WithAttribute(key("a"), 1).WithHeader(api.Header{}), "192.0.2.1:1234", "192.0.2.2:443", state},
+		{"detached", shared.Detach(context.Background()), "192.0.2.1:1234", "192.0.2.2:443", state},
+		{"none", bare, "", "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, got2, got3 := tc.r.RemoteAddr(), tc.r.LocalAddr(), tc.r.TLS(); got != tc.remote || got2 != tc.local || got3 != tc.tls {
+				t.Errorf("RemoteAddr %q, LocalAddr %q, TLS %p; want %q, %q, %p", got, got2, got3, tc.remote, tc.local, tc.tls)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/h1"
 )
 
@@ -60,16 +61,18 @@ type conn struct {
 	cur     *stream // the request being read or served
 	wbuf    []byte  // write buffer of the current response
 
-	remote, local string
-	tls           *tls.ConnectionState // after the handshake; nil in cleartext
+	// info is what every request of the connection says of it: its
+	// addresses, and its TLS state, set by the handshake before any
+	// request; each request's head points at it.
+	info api.ConnInfo
 }
 
 // newConn makes the portable connector's connection for nc, ready.
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc, rbuf: s.getReadBuffer()}
 	c.io = (*portableIO)(c)
-	c.remote = nc.RemoteAddr().String()
-	c.local = nc.LocalAddr().String()
+	c.info.RemoteAddr = nc.RemoteAddr().String()
+	c.info.LocalAddr = nc.LocalAddr().String()
 	c.must(evReady)
 	return c
 }
@@ -113,7 +116,7 @@ func (c *conn) start() {
 			c.close()
 			return
 		}
-		if c.tls.NegotiatedProtocol == "h2" {
+		if c.info.TLS.NegotiatedProtocol == "h2" {
 			if c.srv.Config.HTTP2 == nil {
 				c.close() // an HTTP/2 client: HTTP/1.1 means nothing to it
 				return

@@ -141,8 +141,7 @@ func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 	} else if h.ContentLength < 0 {
 		r.ContentLength = 0
 	}
-	r.RemoteAddr, r.LocalAddr = c.remote, c.local
-	r.TLS = c.tls
+	r.Conn = &c.info
 	var fields []api.HeaderField
 	if len(h.Fields) > 0 {
 		fields = make([]api.HeaderField, len(h.Fields))

@@ -2,7 +2,6 @@ package connector
 
 import (
 	"bytes"
-	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -50,11 +49,10 @@ type Handover struct {
 	// Upgrade is the request that asked to switch (CanUpgrade), still to
 	// be answered: its 101 is the protocol's to write. Nil otherwise.
 	Upgrade *api.RequestHead
-	// RemoteAddr and LocalAddr are the connection's addresses, as the
-	// HTTP/1.1 requests on it carried them.
-	RemoteAddr, LocalAddr string
-	// TLS is the connection's TLS state; nil in cleartext.
-	TLS *tls.ConnectionState
+	// Info is the connection's addresses and TLS state, as the HTTP/1.1
+	// requests on it carried them: the protocol's requests point at it
+	// too, and nobody modifies it.
+	Info *api.ConnInfo
 
 	// Limits are the server's Config limits and timeouts, defaults
 	// applied.
@@ -150,7 +148,7 @@ func (c *conn) wantsUpgrade(s *stream) bool {
 // h2cEnabled reports whether a cleartext connection may open with the
 // HTTP/2 preface.
 func (c *conn) h2cEnabled() bool {
-	return c.srv.Config.H2C && c.srv.Config.HTTP2 != nil && c.tls == nil
+	return c.srv.Config.H2C && c.srv.Config.HTTP2 != nil && c.info.TLS == nil
 }
 
 // handOver gives the connection to Config.HTTP2. upgrade is the request
@@ -168,7 +166,7 @@ func (c *conn) handOver(upgrade *stream) {
 		wc := c.waiter()
 		h = c.newHandover(wc, readerFunc(wc.TryRead))
 		ev = evClose
-	case c.tls != nil:
+	case c.info.TLS != nil:
 		// Fresh from its handshake, idle: claim it.
 		if !c.claim() {
 			return // Shutdown closed it during the handshake
@@ -192,7 +190,7 @@ func (c *conn) newHandover(nc net.Conn, r io.Reader) *Handover {
 	s := c.srv
 	return &Handover{
 		Conn: nc, Reader: r,
-		RemoteAddr: c.remote, LocalAddr: c.local, TLS: c.tls,
+		Info:    &c.info,
 		Limits:  s.Config.Limits(),
 		Logger:  s.Config.logger(),
 		Handler: s.Handler,

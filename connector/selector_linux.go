@@ -237,7 +237,7 @@ func (s *selector) handle(ev *netpoll.Event) (t dispatcher.Task, ok bool) {
 	case f != nil:
 		if f.event(ev.Events()) {
 			owned = true
-			if f.tls != nil && f.c.tls == nil {
+			if f.tls != nil && f.c.info.TLS == nil {
 				go f.c.handshakeEP() // the first bytes of a TLS connection
 				return dispatcher.Task{}, false
 			}

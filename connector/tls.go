@@ -65,10 +65,10 @@ func (c *conn) handshake(tc *tls.Conn) bool {
 	if err := tc.HandshakeContext(ctx); err != nil {
 		// Scanners and clients that distrust the certificate end here all
 		// the time: worth a debug line, not an error.
-		c.srv.Config.logger().Debug("connector: TLS handshake failed", "remote", c.remote, "err", err)
+		c.srv.Config.logger().Debug("connector: TLS handshake failed", "remote", c.info.RemoteAddr, "err", err)
 		return false
 	}
 	st := tc.ConnectionState()
-	c.tls = &st
+	c.info.TLS = &st
 	return true
 }

@@ -307,7 +307,7 @@ func (c *conn) handshakeEP() {
 	t.wstate.Store(wIdle)
 	t.rpark, t.rUntil, t.partial = false, time.Time{}, false
 	if err != nil {
-		c.srv.Config.logger().Debug("connector: TLS handshake failed", "remote", c.remote, "err", err)
+		c.srv.Config.logger().Debug("connector: TLS handshake failed", "remote", c.info.RemoteAddr, "err", err)
 		c.close()
 		return
 	}
@@ -319,7 +319,7 @@ func (c *conn) handshakeEP() {
 		return
 	}
 	st := t.tc.ConnectionState()
-	c.tls = &st
+	c.info.TLS = &st
 	if st.NegotiatedProtocol == "h2" {
 		if c.srv.Config.HTTP2 == nil {
 			c.close()

@@ -30,6 +30,7 @@ type httpStream struct {
 	w        http.ResponseWriter
 	r        *http.Request
 	head     api.RequestHead
+	info     api.ConnInfo // head.Conn: one net/http request, one connection as far as it says
 	done     chan struct{}
 	aborted  bool
 	finished bool
@@ -49,16 +50,16 @@ func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 		Host:          r.Host,
 		Header:        api.NewHeader(r.Header),
 		ContentLength: r.ContentLength,
-		RemoteAddr:    r.RemoteAddr,
-		TLS:           r.TLS,
+		Conn:          &s.info,
 		Body:          r.Body,
 		Trailer:       func() http.Header { return r.Trailer },
 	}
+	s.info = api.ConnInfo{RemoteAddr: r.RemoteAddr, TLS: r.TLS}
 	if s.head.Target == "" {
 		s.head.Target = r.URL.RequestURI()
 	}
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		s.head.LocalAddr = la.String()
+		s.info.LocalAddr = la.String()
 	}
 	return s
 }

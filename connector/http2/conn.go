@@ -2,7 +2,6 @@ package http2
 
 import (
 	"bufio"
-	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -93,9 +92,7 @@ type serverConn struct {
 	log     *slog.Logger
 	handler connector.Handler
 	execute func(dispatcher.Task)
-	remote  string
-	local   string
-	tls     *tls.ConnectionState
+	info    *api.ConnInfo // the connection's; every request points at it
 
 	// The reader's own: checked by readG in tests.
 	readG      owner.Goroutine
@@ -171,14 +168,15 @@ func newServerConn(srv *Server, h *connector.Handover) *serverConn {
 		log:     h.Logger,
 		handler: h.Handler,
 		execute: h.Execute,
-		remote:  h.RemoteAddr,
-		local:   h.LocalAddr,
-		tls:     h.TLS,
+		info:    h.Info,
 		src:     h.Reader,
 		streams: make(map[uint32]*stream),
 		sendWin: 65535,
 		recvWin: h2ConnWindow,
 		peer:    h2Settings{initialWindow: 65535, maxFrame: 16384, headerTable: 4096},
+	}
+	if hc.info == nil {
+		hc.info = &api.ConnInfo{} // a Handover made by hand may leave it out
 	}
 	hc.cond.L = &hc.mu
 	hc.wait, _ = h.Conn.(connector.Waiter)
@@ -748,7 +746,7 @@ func (hc *serverConn) end(err error) {
 	if errors.As(err, &ce) {
 		// The client broke the protocol or a limit: worth a line for the
 		// operator, not an error of the server's.
-		hc.log.Debug("http2: connection error", "remote", hc.remote, "code", ce.code.String(), "reason", ce.reason)
+		hc.log.Debug("http2: connection error", "remote", hc.info.RemoteAddr, "code", ce.code.String(), "reason", ce.reason)
 	}
 	hc.mu.Lock()
 	if !hc.closed {

@@ -89,7 +89,7 @@ func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settin
 	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
 	p.hc = newServerConn(&Server{}, &connector.Handover{
 		Conn: sc, Reader: sc,
-		RemoteAddr: sc.RemoteAddr().String(), LocalAddr: sc.LocalAddr().String(),
+		Info:   &api.ConnInfo{RemoteAddr: sc.RemoteAddr().String(), LocalAddr: sc.LocalAddr().String()},
 		Limits: cfg.Limits(), Logger: slog.Default(), Handler: h,
 		Execute: func(t dispatcher.Task) {
 			if err := ex.Execute(t); err != nil {

@@ -110,8 +110,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	if r.Host == "" {
 		r.Host = host
 	}
-	r.RemoteAddr, r.LocalAddr = hc.remote, hc.local
-	r.TLS = hc.tls
+	r.Conn = hc.info
 	switch {
 	case f.StreamEnded():
 		r.ContentLength = 0

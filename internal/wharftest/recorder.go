@@ -201,7 +201,7 @@ func Head(method, target string, kv ...string) *api.RequestHead {
 	return &api.RequestHead{
 		Method: method, Target: target, Path: string(path), RawQuery: string(query),
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: "example.com",
-		Header: api.NewHeader(h), RemoteAddr: "192.0.2.1:1234", LocalAddr: "192.0.2.2:80",
+		Header: api.NewHeader(h), Conn: &api.ConnInfo{RemoteAddr: "192.0.2.1:1234", LocalAddr: "192.0.2.2:80"},
 	}
 }
 
