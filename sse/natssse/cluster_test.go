@@ -170,6 +170,16 @@ func TestSeamAcrossInstances(t *testing.T) {
 					case <-stop:
 						return
 					}
+					// And pace the publisher (about 6,000 events a
+					// second): what is raced is the seam, not the
+					// readers' speed, and unpaced publishers outran a
+					// replaying stream's queue (MaxQueue) without the
+					// race detector to slow them.
+					select {
+					case <-time.After(10 * time.Millisecond):
+					case <-stop:
+						return
+					}
 				}
 			}
 		})
