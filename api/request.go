@@ -45,7 +45,7 @@ type RequestHead struct {
 	Host          string             // from the Host header or the absolute target
 	Header        Header             // read-only view of the header fields
 	ContentLength int64              // -1 if unknown (chunked)
-	Conn          *ConnInfo          // the connection's facts; nil: none known
+	Conn          *ConnInfo          // the connection's facts, shared: never written through; nil: none known
 	Body          io.ReadCloser      // never nil once in a Request
 	Trailer       func() http.Header // request trailers after the body is read; may be nil
 
@@ -255,6 +255,9 @@ func (r *Request) Trailer() Header {
 }
 
 // Head returns a copy of the request head, for building a derived request.
+// Its Conn is still the connection's, shared with every request of the
+// connection: to change an address (a proxy's client, say), point the
+// copy at a ConnInfo of its own rather than write through Conn.
 func (r *Request) Head() RequestHead { return *r.head }
 
 // Mapping returns how the request was mapped to its handler.

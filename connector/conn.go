@@ -63,16 +63,17 @@ type conn struct {
 
 	// info is what every request of the connection says of it: its
 	// addresses, and its TLS state, set by the handshake before any
-	// request; each request's head points at it.
-	info api.ConnInfo
+	// request; each request's head points at it. It is an allocation of
+	// its own, so that a request that outlives its exchange (Detach)
+	// keeps these 48 bytes alive, not the connection and what it holds.
+	info *api.ConnInfo
 }
 
 // newConn makes the portable connector's connection for nc, ready.
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc, rbuf: s.getReadBuffer()}
 	c.io = (*portableIO)(c)
-	c.info.RemoteAddr = nc.RemoteAddr().String()
-	c.info.LocalAddr = nc.LocalAddr().String()
+	c.info = &api.ConnInfo{RemoteAddr: nc.RemoteAddr().String(), LocalAddr: nc.LocalAddr().String()}
 	c.must(evReady)
 	return c
 }

@@ -126,7 +126,7 @@ func (s *Server) nextSelector() *selector {
 }
 
 func newEpollConn(s *Server, f *fdConn, local string) *conn {
-	c := &conn{srv: s, io: f, info: api.ConnInfo{RemoteAddr: f.Remote.String(), LocalAddr: local}}
+	c := &conn{srv: s, io: f, info: &api.ConnInfo{RemoteAddr: f.Remote.String(), LocalAddr: local}}
 	c.run = c.runPending
 	f.c = c
 	return c

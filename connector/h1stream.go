@@ -141,7 +141,7 @@ func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 	} else if h.ContentLength < 0 {
 		r.ContentLength = 0
 	}
-	r.Conn = &c.info
+	r.Conn = c.info
 	var fields []api.HeaderField
 	if len(h.Fields) > 0 {
 		fields = make([]api.HeaderField, len(h.Fields))

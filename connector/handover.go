@@ -171,6 +171,11 @@ func (c *conn) handOver(upgrade *stream) {
 		if !c.claim() {
 			return // Shutdown closed it during the handshake
 		}
+		// HTTP/2 reads the TLS connection itself: the read buffer, empty
+		// (ALPN chose h2 before any HTTP/1.1 byte), goes back to the pool
+		// rather than stay with the connection for its life.
+		c.srv.putReadBuffer(c.rbuf)
+		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
 		h = c.newHandover(c.nc, c.nc)
 	default:
 		nc, r, ok := c.detach()
@@ -190,7 +195,7 @@ func (c *conn) newHandover(nc net.Conn, r io.Reader) *Handover {
 	s := c.srv
 	return &Handover{
 		Conn: nc, Reader: r,
-		Info:    &c.info,
+		Info:    c.info,
 		Limits:  s.Config.Limits(),
 		Logger:  s.Config.logger(),
 		Handler: s.Handler,

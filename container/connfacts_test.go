@@ -1,10 +1,15 @@
 package container_test
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+	"weak"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -54,6 +59,54 @@ func TestConnectionFacts(t *testing.T) {
 			} else if remote != first {
 				t.Errorf("second request on the connection from %q, the first from %q", remote, first)
 			}
+		}
+	})
+}
+
+// TestDetachKeepsNoExchange proves, on every protocol, that a request
+// kept past its exchange (Request.Detach, as a WebSocket keeps one) holds
+// the connection's facts but nothing of the exchange: once the client has
+// gone, the original request, which lives inside the exchange, is
+// collected while the detached one is still held.
+func TestDetachKeepsNoExchange(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		held *api.Request
+		orig weak.Pointer[api.Request]
+	)
+	build := func(c *container.Container) {
+		c.Handle("/detach", api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			mu.Lock()
+			held, orig = r.Detach(context.Background()), weak.Make(r)
+			mu.Unlock()
+			_, err := w.WriteString("ok")
+			return err
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		if code, body, _ := get(t, s, "/detach"); code != 200 || body != "ok" {
+			t.Fatalf("GET /detach = %d %q", code, body)
+		}
+		s.Client.CloseIdleConnections()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st := s.Container.Stats()
+			runtime.GC()
+			mu.Lock()
+			gone := orig.Value() == nil
+			mu.Unlock()
+			if gone && st.Active == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the exchange's request is still reachable (active %d, connections open %d)", st.Active, st.Connections.Open)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if host, _, err := net.SplitHostPort(held.RemoteAddr()); err != nil || host != "127.0.0.1" {
+			t.Errorf("the detached request's RemoteAddr is %q", held.RemoteAddr())
 		}
 	})
 }

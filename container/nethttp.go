@@ -30,7 +30,6 @@ type httpStream struct {
 	w        http.ResponseWriter
 	r        *http.Request
 	head     api.RequestHead
-	info     api.ConnInfo // head.Conn: one net/http request, one connection as far as it says
 	done     chan struct{}
 	aborted  bool
 	finished bool
@@ -50,16 +49,15 @@ func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 		Host:          r.Host,
 		Header:        api.NewHeader(r.Header),
 		ContentLength: r.ContentLength,
-		Conn:          &s.info,
+		Conn:          &api.ConnInfo{RemoteAddr: r.RemoteAddr, TLS: r.TLS},
 		Body:          r.Body,
 		Trailer:       func() http.Header { return r.Trailer },
 	}
-	s.info = api.ConnInfo{RemoteAddr: r.RemoteAddr, TLS: r.TLS}
 	if s.head.Target == "" {
 		s.head.Target = r.URL.RequestURI()
 	}
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		s.info.LocalAddr = la.String()
+		s.head.Conn.LocalAddr = la.String()
 	}
 	return s
 }

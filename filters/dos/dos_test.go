@@ -23,7 +23,7 @@ var ok = api.HandlerFunc(func(w api.Response, r *api.Request) error {
 // request runs one request from remote through h and waits for it.
 func request(h api.Handler, remote string, kv ...string) *wharftest.Exchange {
 	head := wharftest.Head("GET", "/", kv...)
-	head.Conn.RemoteAddr = remote
+	head.Conn = &api.ConnInfo{RemoteAddr: remote}
 	x := wharftest.NewExchangeFor(h, head, nil).Begin()
 	<-x.Done()
 	return x

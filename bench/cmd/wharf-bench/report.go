@@ -476,14 +476,25 @@ func targetNotes(res *Results) string {
 Where the misses come from (CPU profiles and perf of examples/hello under
 the same loads; see docs/architecture.md for the design):
 
-- Plaintext: per request Wharf spends about what fasthttp spends in the
-  kernel (one read that finds the request, one that finds nothing, one
-  write) but more in user space. fasthttp recycles one request object per
-  connection; a Wharf request is an immutable value a handler may keep, so
-  each one is built anew (3 allocations in the connector, 5 in the
-  container, with the garbage collection they cause), and it runs through
-  the async state machine that makes suspension safe. At 100 connections
-  fasthttp also keeps wrk's core fully busy: wrk may be what bounds it.
+- Plaintext: measured by hand (2026-12-03, 23:00 UTC: `+"`wrk -t2 -c100`"+`,
+  server and wrk pinned to separate cores, `+"`perf stat`"+` on the server's
+  system calls and `+"`perf record`"+` on its core, fasthttp the same way),
+  the two servers make the same system calls a request, two read(2) (one
+  finds the request, one finds nothing) and one write (writev(2) for
+  Wharf), with one epoll_wait per 80–160 requests, and spend about the
+  same in the kernel on them: 4.6 µs a request against 4.1 µs, most of
+  the difference in waking wrk, which waits more often for a slower
+  server. The gap is user space: 2.4 µs a request against fasthttp's
+  1.0 µs (7.1 and 5.1 µs in all). fasthttp recycles one request object
+  per connection; a Wharf request is an immutable value a handler may
+  keep, so each one is built anew (3 allocations in the connector, 5 in
+  the container, with the garbage collection they cause), and it runs
+  through the async state machine that makes suspension safe. Allocating
+  and collecting is about a third of that user time (with GOGC=800 the
+  server was 3%% faster); the rest is spread thin over parsing, mapping,
+  the state machine and writing the head, no function above 1.5%% of the
+  core. At 100 connections fasthttp also keeps wrk's core fully busy:
+  wrk may be what bounds it.
   At 10,000 connections the last four full runs measured 0.92×, 1.00×,
   0.93× and 1.05× fasthttp (the run above, 20:26 UTC: 89.2k against
   85.2k, nbio 61.0k): met in one, within the spread between runs.
@@ -521,20 +532,31 @@ the same loads; see docs/architecture.md for the design):
   (77.3k, 89.2k): met in all four runs of the day. What is
   left is what plaintext does too: about 45%% of the core in read(2) and writev(2), and a second
   dispatch through the chain.
-- `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request is
-  handed to an executor worker that sleeps in it; profiles show 10–15%%
-  of the CPU copying goroutine stacks, as workers alternate between a
-  shallow wait and the deeper response path (the garbage collector
-  shrinks the stacks of waiting goroutines). fasthttp's worker pool pays
-  this less. Keeping idle goroutines longer does not help: by hand
-  (2026-12-03, two interleaved rounds at 10,000 connections) an executor
-  keeping 1,024 idle goroutines instead of 16 measured 34.5k/33.8k
-  against 33.0k/33.5k req/s, as the stacks are shrunk while the handlers
-  sleep, not lost with their goroutines; a CPU profile puts 11%% of the
-  core in copying stacks and 6%% in the scheduler. The answer's write also costs more when it wakes an idle
-  client.
-- Memory per suspended long poll: the connection (448 B with its epoll
-  side), the stream with the parsed head (384 B) and the head's bytes and
+- `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request
+  runs on an executor goroutine that sleeps in it. By hand (2026-12-03,
+  22:30 UTC, as above), Wharf and fasthttp make two read(2) and one write
+  a request here too, and the write costs each 6.6–8 µs, twice what it
+  costs under plaintext, as it wakes a client that waits rather than one
+  that is busy. Wharf's core spends 19–22 µs a request (from /proc, over
+  8-second runs) against fasthttp's 16 µs; what the profiles put in the
+  difference: copying goroutine stacks (10%% of the core: with 16 idle
+  goroutines kept and about 2,000 handlers asleep at once, most requests
+  start a goroutine, whose 2 KiB stack is copied to 4 KiB early and to
+  8 KiB at the depth where the response head is written), starting and
+  ending goroutines (6%%), and allocating (6%%; fasthttp under 1%%). What
+  did not help, interleaved by hand against the same binary: keeping
+  1,024 or 8,192 idle goroutines; turning stack shrinking off
+  (`+"`GODEBUG=gcshrinkstackoff=1`"+`); starting each worker with a 3 KiB frame,
+  so that its stack grows once, straight to 8 KiB (the copying fell from
+  10%% to 2.5%% of the profile, yet neither the CPU a request nor the
+  req/s moved past the rounds' spread, about ±5%%); raising the
+  container's 5,000-handler limit (`+"`WithMaxHandlers`"+`) to 20,000. fasthttp
+  itself reaches 0.70× its own plaintext here: 0.9× would ask a blocked
+  handler to cost almost nothing over a plaintext request, where every
+  server that parks a goroutine per wait pays a third or more.
+- Memory per suspended long poll: the connection (464 B with its epoll
+  side and the facts its requests share), the stream with the parsed head
+  (352 B) and the head's bytes and
   fields, the container's exchange with the async state machine and its
   timer, the output and the request, one allocation of 576 B, plus what
   the garbage collector keeps in hand; no runtime timer. 1 KiB would need
@@ -580,9 +602,9 @@ size class.
 | What | cleartext | TLS |
 |---|---:|---:|
 | the container's exchange (request state, the serialized executor's state, the output, 440 B) and, in the same allocation, the request (` + "`" + `api.Request` + "`" + ` and the slot of the body form it shares with its derivations, 128 B) | 576 B | 576 B |
-| the connector's HTTP/1.1 stream (the request head, 224 B; the body's lock, kind and error, 40 B, with what reading a body takes, allocated apart for a request that has one; the response's state) | 384 B | 384 B |
+| the connector's HTTP/1.1 stream (the request head, 192 B, which points at the connection's addresses and TLS state, ` + "`" + `api.ConnInfo` + "`" + `, rather than copying them; the body's lock, kind and error, 40 B, with what reading a body takes, allocated apart for a request that has one; the response's state) | 352 B | 352 B |
 | the request's head text and header fields | 80 B | 80 B |
-| the connection (` + "`" + `conn` + "`" + ` 208 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 208 B with its one timer, the peer's address; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 448 B | 621 B |
+| the connection (` + "`" + `conn` + "`" + ` 176 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 208 B with its one timer, the peer's address, and the addresses and TLS state its requests share, ` + "`" + `api.ConnInfo` + "`" + `, 48 B; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 464 B | 637 B |
 | the request's suspend timeout (a timer inside the exchange, filed in the selector's wheel) | 0 | 0 |
 | the connection's idle timer (a timer inside ` + "`" + `fdConn` + "`" + `, filed only while it is idle) | 0 | 0 |
 | the connector's 4 KiB read buffer (given back while a request waits) | 0 | 0 |
@@ -592,7 +614,7 @@ size class.
 | crypto/tls: AES-GCM state, both directions | | 1,806 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` (885 B) and what the handshake leaves (hkdf, keying material, 280 B) | | 1,165 B |
 | other (the poller's table entry; over TLS, buffers idle in the server's pools) | 18 B | 230 B |
-| **live heap per request** | **1.47 KiB** | **8.52 KiB** |
+| **live heap per request** | **1.46 KiB** | **8.50 KiB** |
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves. ` + "`" + `TestExchangeSizeClass` + "`" + `,
@@ -615,7 +637,17 @@ body that has content to invite; the response's data rate limits are
 the server's), the connection 288 → 208 B (writes' vectors on the
 writer's stack, the parser's scratch a local, 32-bit buffer offsets) and
 its epoll side 240 → 208 B (the listener's address shared, parked
-readers flagged beside the readiness bits). By hand, three interleaved
+readers flagged beside the readiness bits); later that evening **1.46
+KiB**, once a request's addresses and TLS state became its connection's
+` + "`" + `api.ConnInfo` + "`" + `, a 48-byte allocation of its own that every head of the
+connection points at instead of copying three fields (the stream 384 →
+352 B, the connection 208 → 176 B; by hand, three interleaved rounds
+against the binary before: 1.49 → 1.47 KiB live, 1.62 → 1.60 KiB RSS).
+The ` + "`" + `api.ConnInfo` + "`" + ` is not inside the connection because a request kept
+past its exchange (a WebSocket's) would then keep the connection, and
+through it the exchange, alive: ` + "`" + `TestDetachKeepsNoExchange` + "`" + ` checks that on
+every protocol.
+By hand, three interleaved
 rounds of 10,000 long polls against the binary before the evening's
 changes (2378ebb), medians: **1.75 → 1.49 KiB live and 2.01 → 1.74 KiB
 RSS** per request, with nbio at 2.12 KiB RSS in the same rounds. The
@@ -630,8 +662,8 @@ in both**, 0.71 KiB short of the 1 KiB target. The TLS column is the profile's l
 bytes these cuts took out of the structs it shares, not profiled again.
 What is left is a connection, its stream and its exchange, three
 allocations of 208–576 bytes, where a parked request needs a fraction of
-their fields: the request head alone is 224 B of strings, most of them
-also in the head's text.
+their fields: the request head alone is 192 B, most of it strings also
+in the head's text.
 
 Toward 8 KiB (TLS), crypto/tls keeps 6.6 KiB of its own per connection,
 which no API lets a server release between requests: its two buffers keep
