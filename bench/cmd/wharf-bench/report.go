@@ -537,9 +537,10 @@ the same loads; see docs/architecture.md for the design):
   22:30 UTC, as above), Wharf and fasthttp make two read(2) and one write
   a request here too, and the write costs each 6.6–8 µs, twice what it
   costs under plaintext, as it wakes a client that waits rather than one
-  that is busy. Wharf's core spends 19–22 µs a request (from /proc, over
-  8-second runs) against fasthttp's 16 µs; what the profiles put in the
-  difference: copying goroutine stacks (10%% of the core: with 16 idle
+  that is busy. Wharf's core spends about 1.6× fasthttp's CPU time a
+  request (from /proc over 8-second runs, two interleaved rounds: 17.4
+  and 17.6 µs against 11.7 and 10.6 µs, at 57k and 83–88k req/s); what
+  the profiles put in the difference: copying goroutine stacks (10%% of the core: with 16 idle
   goroutines kept and about 2,000 handlers asleep at once, most requests
   start a goroutine, whose 2 KiB stack is copied to 4 KiB early and to
   8 KiB at the depth where the response head is written), starting and
