@@ -289,26 +289,30 @@ func run() error {
 		return sseBench(ctx, ssec, rootDir, *outMD)
 	}
 
-	var res *Results
 	if *render != "" {
 		b, err := os.ReadFile(*render)
 		if err != nil {
 			return err
 		}
-		res = new(Results)
+		res := new(Results)
 		if err := json.Unmarshal(b, res); err != nil {
 			return fmt.Errorf("%s: %v", *render, err)
 		}
-	} else {
-		if err := validate(&cfg); err != nil {
+		if err := write(res, *outMD, *outSVG); err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		res, err = bench(ctx, cfg, rootDir)
-		if err != nil {
-			return err
-		}
+		// The SSE section's prose lives in this program too: render it
+		// again from the -sse run's results beside, if there are any.
+		return renderSSEFrom(filepath.Join(filepath.Dir(*render), "sse.json"), *outMD)
+	}
+	if err := validate(&cfg); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := bench(ctx, cfg, rootDir)
+	if err != nil {
+		return err
 	}
 	return write(res, *outMD, *outSVG)
 }

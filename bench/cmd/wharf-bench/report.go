@@ -495,9 +495,13 @@ the same loads; see docs/architecture.md for the design):
   the state machine and writing the head, no function above 1.5%% of the
   core. At 100 connections fasthttp also keeps wrk's core fully busy:
   wrk may be what bounds it.
-  At 10,000 connections the last four full runs measured 0.92×, 1.00×,
-  0.93× and 1.05× fasthttp (the run above, 20:26 UTC: 89.2k against
-  85.2k, nbio 61.0k): met in one, within the spread between runs.
+  At 10,000 connections the last five full runs measured 0.92×, 1.00×,
+  0.93×, 1.05× and 1.02× fasthttp (the run above, 23:18 UTC: 120.7k
+  against 117.9k, 1.05× and 1.00× in its two rounds; nbio 72.3k): met in
+  the last two, within the spread between runs. That run found every
+  server faster at 10,000 connections than the run before it (fasthttp
+  85.2k → 117.9k, Wharf 89.2k → 120.7k) and about the same at 100: the
+  machine's day, not a change of code.
 - `+"`/delay`"+` at 10,000 connections: the wait's timeout is a 48-byte timer
   inside the request, filed in the timer wheel of the selector that polls
   its connection (a timerfd in the selector's epoll set wakes it); when it
@@ -529,7 +533,12 @@ the same loads; see docs/architecture.md for the design):
   20:26 UTC, after the evening's cuts, measured 75.5k/79.0k and
   81.4k/81.6k against fasthttp's 58.2k/59.2k and 58.1k/60.2k and nbio's
   56.4k/56.9k and 57.6k/57.5k, and 1.00× and 0.91× Wharf's own plaintext
-  (77.3k, 89.2k): met in all four runs of the day. What is
+  (77.3k, 89.2k): met in all four runs of the day. The run of 23:18 UTC
+  (the table above) measured 75.8k/94.3k, its best yet, against
+  fasthttp's 65.6k/66.2k and nbio's 60.9k/64.1k, ahead of both in each
+  round, but 0.71× Wharf's own plaintext, which read 120.7k in that run:
+  missed there (in its first round the server used 0.86 of its core,
+  waiting on the load the rest of the time). What is
   left is what plaintext does too: about 45%% of the core in read(2) and writev(2), and a second
   dispatch through the chain.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request
@@ -552,7 +561,8 @@ the same loads; see docs/architecture.md for the design):
   10%% to 2.5%% of the profile, yet neither the CPU a request nor the
   req/s moved past the rounds' spread, about ±5%%); raising the
   container's 5,000-handler limit (`+"`WithMaxHandlers`"+`) to 20,000. fasthttp
-  itself reaches 0.70× its own plaintext here: 0.9× would ask a blocked
+  itself reaches about two thirds of its own plaintext here (0.65× in the
+  run above, where Wharf reached 0.42× its own): 0.9× would ask a blocked
   handler to cost almost nothing over a plaintext request, where every
   server that parks a goroutine per wait pays a third or more.
 - Memory per suspended long poll: the connection (464 B with its epoll
@@ -655,11 +665,13 @@ RSS** per request, with nbio at 2.12 KiB RSS in the same rounds. The
 harness runs of 16:41 and 17:12 UTC read 2.24 and 2.23 KiB (nbio 1.85 and
 1.91); a memory-only run after the first half of the evening's cuts read
 1.92 KiB against nbio's 2.06, the run of 19:42 UTC, after all of them,
-1.78 KiB against nbio's 2.13, and the run in the table above (20:26 UTC),
-after accepting a connection stopped leaving about 220 B of garbage
-(unix.Accept4's two copies of the peer's address; by hand 1.68 → 1.62
-KiB RSS, live unchanged), **1.71 KiB against nbio's 1.95: ahead of nbio
-in both**, 0.71 KiB short of the 1 KiB target. The TLS column is the profile's less the
+1.78 KiB against nbio's 2.13, the run of 20:26 UTC, after accepting a
+connection stopped leaving about 220 B of garbage (unix.Accept4's two
+copies of the peer's address; by hand 1.68 → 1.62 KiB RSS, live
+unchanged), 1.71 KiB against nbio's 1.95, and the run in the table above
+(23:18 UTC, after the ` + "`" + `api.ConnInfo` + "`" + ` change) **1.70 KiB against nbio's
+1.88: ahead of nbio in all three**, 0.70 KiB short of the 1 KiB
+target. The TLS column is the profile's less the
 bytes these cuts took out of the structs it shares, not profiled again.
 What is left is a connection, its stream and its exchange, three
 allocations of 208–576 bytes, where a parked request needs a fraction of
