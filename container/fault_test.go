@@ -37,7 +37,7 @@ const hangBound = 10 * time.Second
 // timeout instead.
 func noticesGone(m modes.Mode) bool {
 	switch m {
-	case modes.H2, modes.H2C, modes.H2CPortable:
+	case modes.H2, modes.H2Portable, modes.H2C, modes.H2CPortable:
 		return true
 	case modes.H1, modes.H1TLS:
 		return runtime.GOOS == "linux" // epoll; elsewhere HTTP/1.1 is portable

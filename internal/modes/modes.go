@@ -33,8 +33,15 @@ const (
 	NetHTTP Mode = "nethttp"
 	// H1TLS is HTTP/1.1 over TLS (ServeTLS, ALPN "http/1.1").
 	H1TLS Mode = "h1tls"
+	// H1TLSPortable is H1TLS on the portable connector: crypto/tls on a
+	// goroutine of the connection's (on the epoll connector the selector
+	// runs it when the socket is readable).
+	H1TLSPortable Mode = "h1tlsportable"
 	// H2 is HTTP/2 over TLS (ServeTLS, ALPN "h2").
 	H2 Mode = "h2"
+	// H2Portable is H2 on the portable connector: ALPN hands the TLS
+	// connection to HTTP/2 without the epoll connector's selector.
+	H2Portable Mode = "h2portable"
 	// H2C is HTTP/2 in cleartext with prior knowledge (WithH2C).
 	H2C Mode = "h2c"
 	// H2CPortable is H2C on the portable connector, where an HTTP/2
@@ -46,16 +53,23 @@ const (
 )
 
 // All lists the modes every semantics test runs in.
-var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H2, H2C, H2CPortable, H3}
+var All = []Mode{H1, H1Portable, NetHTTP, H1TLS, H1TLSPortable, H2, H2Portable, H2C, H2CPortable, H3}
 
 // TLS reports whether mode m serves over TLS.
-func (m Mode) TLS() bool { return m == H1TLS || m == H2 || m == H3 }
+func (m Mode) TLS() bool {
+	return m == H1TLS || m == H1TLSPortable || m == H2 || m == H2Portable || m == H3
+}
 
 // HTTP1 reports whether clients speak HTTP/1.1 to the server in mode m.
 func (m Mode) HTTP1() bool { return !m.HTTP2() && m != H3 }
 
 // HTTP2 reports whether clients speak HTTP/2 to the server in mode m.
-func (m Mode) HTTP2() bool { return m == H2 || m == H2C || m == H2CPortable }
+func (m Mode) HTTP2() bool { return m == H2 || m == H2Portable || m == H2C || m == H2CPortable }
+
+// Portable reports whether mode m serves on the portable connector.
+func (m Mode) Portable() bool {
+	return m == H1Portable || m == H1TLSPortable || m == H2Portable || m == H2CPortable
+}
 
 // Options returns the container options mode m needs.
 func Options(m Mode) []container.Option {
@@ -64,6 +78,8 @@ func Options(m Mode) []container.Option {
 		return []container.Option{container.WithPortableConnector()}
 	case m == H1TLS || m == H2:
 		return []container.Option{container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}})}
+	case m == H1TLSPortable || m == H2Portable:
+		return []container.Option{container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}}), container.WithPortableConnector()}
 	case m == H2C:
 		return []container.Option{container.WithH2C()}
 	case m == H2CPortable:
@@ -121,10 +137,10 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 		s.ClientTLS = clientTLS()
 	}
 	switch m {
-	case H1TLS:
+	case H1TLS, H1TLSPortable:
 		tr.TLSClientConfig = clientTLS()
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // HTTP/1.1 only
-	case H2:
+	case H2, H2Portable:
 		tr.TLSClientConfig = clientTLS()
 		tr.ForceAttemptHTTP2 = true
 	case H2C, H2CPortable:
@@ -151,7 +167,7 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 			shutdown(t, c, done)
 			pc.Close()
 		})
-	case H1, H1Portable, H1TLS, H2, H2C, H2CPortable:
+	case H1, H1Portable, H1TLS, H1TLSPortable, H2, H2Portable, H2C, H2CPortable:
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -186,15 +202,15 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 }
 
 // DialHTTP1 opens a connection for a test that writes HTTP/1.1 bytes
-// itself (TLS with ALPN "http/1.1" in the TLS modes). In modes H2, H2C and
-// H3, where no HTTP/1.1 is spoken, it skips the test.
+// itself (TLS with ALPN "http/1.1" in the TLS modes). In the HTTP/2 modes
+// and H3, where no HTTP/1.1 is spoken, it skips the test.
 func (s *Server) DialHTTP1(t testing.TB) net.Conn {
 	t.Helper()
 	addr := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
 	if !s.Mode.HTTP1() {
 		t.Skip("raw HTTP/1.1 bytes: this mode speaks none")
 	}
-	if s.Mode == H1TLS {
+	if s.Mode.TLS() {
 		cfg := clientTLS()
 		cfg.NextProtos = []string{"http/1.1"}
 		nc, err := tls.Dial("tcp", addr, cfg)
