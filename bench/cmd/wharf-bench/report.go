@@ -500,8 +500,8 @@ the same loads; see docs/architecture.md for the design):
   against 117.9k, 1.05× and 1.00× in its two rounds; nbio 72.3k): met in
   the last two, within the spread between runs. That run found every
   server faster at 10,000 connections than the run before it (fasthttp
-  85.2k → 117.9k, Wharf 89.2k → 120.7k) and about the same at 100: the
-  machine's day, not a change of code.
+  85.2k → 117.9k, Wharf 89.2k → 120.7k; at 100 connections every
+  server was 2–9%% faster): the machine's day, not a change of code.
 - `+"`/delay`"+` at 10,000 connections: the wait's timeout is a 48-byte timer
   inside the request, filed in the timer wheel of the selector that polls
   its connection (a timerfd in the selector's epoll set wakes it); when it
@@ -530,27 +530,28 @@ the same loads; see docs/architecture.md for the design):
   and 55.9k/52.5k and nbio's 48.4k/52.7k and 48.7k/48.8k, ahead of both
   in every round, and 0.98× and 0.94× Wharf's own plaintext at 10,000
   (71.2k, 73.5k): the 90%% target met in both. The runs of 19:42 and
-  20:26 UTC, after the evening's cuts, measured 75.5k/79.0k and
+  20:25 UTC, after the evening's cuts, measured 75.5k/79.0k and
   81.4k/81.6k against fasthttp's 58.2k/59.2k and 58.1k/60.2k and nbio's
   56.4k/56.9k and 57.6k/57.5k, and 1.00× and 0.91× Wharf's own plaintext
-  (77.3k, 89.2k): met in all four runs of the day. The run of 23:18 UTC
-  (the table above) measured 75.8k/94.3k, its best yet, against
+  (77.3k, 89.2k): met in all four runs from 16:41 to 20:25 UTC. The run
+  of 23:18 UTC (the table above) measured 75.8k/94.3k (median 85.1k, the
+  best yet) against
   fasthttp's 65.6k/66.2k and nbio's 60.9k/64.1k, ahead of both in each
   round, but 0.71× Wharf's own plaintext, which read 120.7k in that run:
-  missed there (in its first round the server used 0.86 of its core,
-  waiting on the load the rest of the time). What is
+  missed there (in its first round the server used 0.86 of its core and
+  wrk 0.64 of its own, neither saturated). What is
   left is what plaintext does too: about 45%% of the core in read(2) and writev(2), and a second
   dispatch through the chain.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request
   runs on an executor goroutine that sleeps in it. By hand (2026-12-03,
-  22:30 UTC, as above), Wharf and fasthttp make two read(2) and one write
+  22:30 UTC, `+"`wrk -t2 -c10000`"+`, pinned as above), Wharf and fasthttp make two read(2) and one write
   a request here too, and the write costs each 6.6–8 µs, twice what it
   costs under plaintext, as it wakes a client that waits rather than one
   that is busy. Wharf's core spends about 1.6× fasthttp's CPU time a
   request (from /proc over 8-second runs, two interleaved rounds: 17.4
   and 17.6 µs against 11.7 and 10.6 µs, at 57k and 83–88k req/s); what
   the profiles put in the difference: copying goroutine stacks (10%% of the core: with 16 idle
-  goroutines kept and about 2,000 handlers asleep at once, most requests
+  goroutines kept and about 2,500–3,000 handlers asleep at once, most requests
   start a goroutine, whose 2 KiB stack is copied to 4 KiB early and to
   8 KiB at the depth where the response head is written), starting and
   ending goroutines (6%%), and allocating (6%%; fasthttp under 1%%). What
@@ -563,8 +564,9 @@ the same loads; see docs/architecture.md for the design):
   container's 5,000-handler limit (`+"`WithMaxHandlers`"+`) to 20,000. fasthttp
   itself reaches about two thirds of its own plaintext here (0.65× in the
   run above, where Wharf reached 0.42× its own): 0.9× would ask a blocked
-  handler to cost almost nothing over a plaintext request, where every
-  server that parks a goroutine per wait pays a third or more.
+  handler to cost almost nothing over a plaintext request, where fasthttp,
+  with its worker pool, pays a third (net/http, a goroutine per
+  connection, a quarter in that run).
 - Memory per suspended long poll: the connection (464 B with its epoll
   side and the facts its requests share), the stream with the parsed head
   (352 B) and the head's bytes and
@@ -583,12 +585,13 @@ the same loads; see docs/architecture.md for the design):
   now); read and write deadlines move only
   when half of them is gone; and the load generator finds the two fields
   it needs without a JSON decoder. The figure swings between runs: 20.6
-  and 36.3 ms in the last two full runs, 9–15 ms in interleaved A/B runs of
-  the server alone, and 279 ms in a run made right after tens of
+  and 36.3 ms in the two full runs this issue started from, 9–15 ms in interleaved A/B
+  runs of the server alone, and 279 ms in a run made right after tens of
   thousands of connections (the QoS benchmark, now run last) had left
-  their TIME_WAIT sockets behind. So the 30 ms target is met in some runs
-  and missed in others; the seed's figures come from a 12-core server
-  with the load generators on other machines.
+  their TIME_WAIT sockets behind. Every full run of 2026-12-03 met the 30
+  ms target: 14–24 ms in the first four, 3.5–4.4 ms in the next four, and
+  1.43, 1.20 and 1.04 ms in the last three. The seed's figures come from a 12-core server with the
+  load generators on other machines.
 `, res.Config.GoroutineBudget)
 }
 
@@ -625,7 +628,7 @@ size class.
 | crypto/tls: AES-GCM state, both directions | | 1,806 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` (885 B) and what the handshake leaves (hkdf, keying material, 280 B) | | 1,165 B |
 | other (the poller's table entry; over TLS, buffers idle in the server's pools) | 18 B | 230 B |
-| **live heap per request** | **1.46 KiB** | **8.50 KiB** |
+| **live heap per request** | **1.46 KiB** | **8.31 KiB** |
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves. ` + "`" + `TestExchangeSizeClass` + "`" + `,
@@ -665,16 +668,16 @@ RSS** per request, with nbio at 2.12 KiB RSS in the same rounds. The
 harness runs of 16:41 and 17:12 UTC read 2.24 and 2.23 KiB (nbio 1.85 and
 1.91); a memory-only run after the first half of the evening's cuts read
 1.92 KiB against nbio's 2.06, the run of 19:42 UTC, after all of them,
-1.78 KiB against nbio's 2.13, the run of 20:26 UTC, after accepting a
+1.78 KiB against nbio's 2.13, the run of 20:25 UTC, after accepting a
 connection stopped leaving about 220 B of garbage (unix.Accept4's two
 copies of the peer's address; by hand 1.68 → 1.62 KiB RSS, live
 unchanged), 1.71 KiB against nbio's 1.95, and the run in the table above
 (23:18 UTC, after the ` + "`" + `api.ConnInfo` + "`" + ` change) **1.70 KiB against nbio's
-1.88: ahead of nbio in all three**, 0.70 KiB short of the 1 KiB
+1.88: ahead of nbio in all four**, 0.70 KiB short of the 1 KiB
 target. The TLS column is the profile's less the
 bytes these cuts took out of the structs it shares, not profiled again.
 What is left is a connection, its stream and its exchange, three
-allocations of 208–576 bytes, where a parked request needs a fraction of
+allocations of 176–576 bytes (and the 48-byte ` + "`" + `api.ConnInfo` + "`" + `), where a parked request needs a fraction of
 their fields: the request head alone is 192 B, most of it strings also
 in the head's text.
 

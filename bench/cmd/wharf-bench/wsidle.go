@@ -147,11 +147,13 @@ What is left, from a heap profile of 2,000 idle connections taken by hand
 (2026-12-03, after the cuts below): the WebSocket ` + "`" + `Conn` + "`" + ` (416 B, which is
 also its request's context; its Done channel is made only when asked
 for) and its readiness callback (16 B); the detached request, one
-allocation with its head (384 B then, 352 B since the evening's cuts,
+allocation with its head (384 B then, 352 B after the evening's cuts,
+320 B since its addresses became the connection's shared ` + "`" + `api.ConnInfo` + "`" + `,
 ` + "`" + `TestDetachedSizeClass` + "`" + `); the head text and
 header fields it shares with the parsed head (about 420 B with the
 client's six fields); the connection, its epoll side and the Tunnel (288 +
-288 + 64 B then, 208 + 208 + 48 B since; and 32 B of callback and
+288 + 64 B then, 208 + 208 + 48 B after the evening's cuts, 176 + 208
++ 48 B and a 48-byte ` + "`" + `api.ConnInfo` + "`" + ` since; and 32 B of callback and
 address); the container's shutdown
 entry (48 B, an intrusive list node that is also the Untrack handle); then
 the chat's own member and its room's map entry (about 390 B). RSS adds what
@@ -173,8 +175,8 @@ reason for OnClose instead of two errors and a fragmented message apart,
 changes 4.52–4.94 in the same rounds). The two full runs of this harness
 after these cuts read 4.25 KiB (16:41 UTC, before the last of them) and
 3.65 KiB (17:12 UTC): met in the second, missed in the first; after the
-evening's cuts below, 3.91 KiB (19:42 UTC), 3.67 KiB (20:26 UTC) and
-3.46 KiB (23:18 UTC, the table above): met in all three. Which side of 4 KiB a run lands on depends on when the
+evening's cuts below, 3.91 KiB (19:42 UTC), 3.67 KiB (20:25 UTC) and
+3.46 KiB (the run of 23:18 UTC, the table above): met in all three. Which side of 4 KiB a run lands on depends on when the
 collector's last cycle fell in the burst of upgrades, which decides how
 much of the burst's garbage the RSS still holds: less garbage per
 upgrade (gorilla's handshake Conn and the net/http view of the request
@@ -186,32 +188,6 @@ and the detached request 376 → 344 B (see the long poll's heap table):
 by hand, six interleaved rounds at 5,000 connections against the binary
 before those cuts (2378ebb), 3.86 → 3.69 KiB median (3.51–3.91 against
 3.61–4.02: the collector's timing moves a round by more than the cut).
-Over TLS too a quiet connection holds no goroutine (crypto/tls runs on the
-selector's events); on the portable connector it holds the goroutine that
-waits in Read.
-` + "`api.Tunnel`" + `), a task reads only when the peer sends, the read
-buffer is taken only while a frame is partly read, and the connection's one
-timer (pings, keep-alive, idle and close timeouts) is filed in the
-selector's timer wheel and fires there: no runtime timer. ` + "`Conn.Request`" + ` keeps a detached copy
-of the upgraded request (` + "`api.Request.Detach`" + `: its head, attributes and mapping),
-not the connector's stream and the container's exchange, which ended with the
-handshake (about 1.3 KiB more per connection before). What is left, from a
-heap profile of 1,000 idle connections taken by hand (2.60 KiB live per
-connection in all, the server's idle pool buffers included): the WebSocket
-Conn (448 B, which is also its request's context and its entry in the
-container's shutdown; its Done channel is made only when asked for), the
-detached request (about 400 B) and the head text and header fields it
-shares with the parsed head (about 450 B), the connection and its epoll
-side (about 690 B), the container's shutdown entry (about 80 B), then the
-chat's own member and room (about 380 B); RSS adds what the collector keeps
-in hand (it lets the heap grow to twice what is live). Moving the timer into
-the wheel, sharing the Handler's Config, making the Conn its request's
-context and its shutdown entry took 3.36 KiB live to 2.60, and by hand
-(three interleaved rounds at 5,000 connections, against the binary before
-each step) 5.27–5.38 to about 4.5 KiB of RSS per connection (medians): the
-4 KiB target needs about 0.3 KiB less live per connection still, in the
-connector's connection and the request the Conn keeps, which these changes
-did not touch.
 Over TLS too a quiet connection holds no goroutine (crypto/tls runs on the
 selector's events); on the portable connector it holds the goroutine that
 waits in Read.
