@@ -173,15 +173,17 @@ func (c *conn) serve() {
 func (c *conn) next(s *stream) bool {
 	if s.hijacked {
 		c.must(evClose)
-		if s.tunneled {
-			// The Tunnel keeps the socket, and the connection in the
-			// books until it closes; it needs no read buffer.
-			c.srv.putReadBuffer(c.rbuf)
-			c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
-			c.cur, c.pending = nil, nil // nor the request: the Tunnel outlives it
-			return false
+		// Neither the Tunnel nor a hijacker reads the buffer (Hijack
+		// handed over a copy of what was read past the head), and
+		// neither needs the request: the buffer goes back to the pool.
+		c.srv.putReadBuffer(c.rbuf)
+		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+		c.cur, c.pending = nil, nil
+		if !s.tunneled {
+			c.srv.removeConn(c)
 		}
-		c.srv.removeConn(c)
+		// A Tunnel keeps the socket, and the connection in the books
+		// until it closes.
 		return false
 	}
 	if !c.afterResponse(s) {
