@@ -30,12 +30,16 @@ func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ws.Close()
-		// At most 100 messages a second, of about 200 sent, for 8 s (the
-		// socket's buffers fill in the first seconds, then 256 messages
-		// wait in about 1.3 s); then as fast as they come, which keeps up:
-		// the 1008 must have been decided in the slow part. Were the queue
-		// emptied into the bytes being written at each writability, it
-		// would never hold 256.
+		// At most 50 messages a second, of about 200 sent, for 8 s; then
+		// as fast as they come, which keeps up: the 1008 must have been
+		// decided in the slow part. Before Send refuses, about 770
+		// messages may wait: the socket's buffers (4 MiB here, 256 of
+		// them), the batch being written (up to SendQueue: the queue is
+		// framed whole once the last batch is out, and under the race
+		// detector batches run that large) and the queue itself (256).
+		// The backlog grows by at least 100 a second, so it gets there
+		// within 8 s. Were the queue emptied into the bytes being written
+		// at each writability, it would never hold 256, however long.
 		ws.SetReadDeadline(time.Now().Add(20 * time.Second))
 		start := time.Now()
 		for got := 0; ; got++ {
@@ -48,7 +52,7 @@ func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
 				break
 			}
 			if time.Since(start) < 8*time.Second {
-				time.Sleep(10 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond)
 			}
 		}
 	})
