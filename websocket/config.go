@@ -26,7 +26,9 @@ type Config struct {
 	// DefaultReadLimit (1 MiB).
 	ReadLimit int64
 	// SendQueue is how many messages Send queues for a peer before it
-	// returns ErrQueueFull. Zero means DefaultSendQueue (256).
+	// returns ErrQueueFull; beyond the queue, a peer that reads slowly
+	// holds one batch of about 64 KiB being written (or one message, if
+	// larger). Zero means DefaultSendQueue (256).
 	SendQueue int
 	// PingInterval is how often the server pings the peer: the next ping
 	// goes out PingInterval after the previous one did (a timer reset at

@@ -397,21 +397,26 @@ func (c *Conn) flush() {
 		buf, keep := c.out, c.outKeep
 		c.out, c.outKeep = nil, 0
 		if len(buf) == 0 {
-			// Frame what waits only once the last batch is out, so that
-			// no more than SendQueue messages wait beyond one batch the
-			// socket is taking.
+			// Frame what waits only once the last batch is out, and at
+			// most maxBatch bytes of it (or one message, if larger): no
+			// more than SendQueue messages wait beyond one batch the
+			// socket is taking, and that batch is not a second queue.
 			for _, m := range c.ctrl {
 				buf = wsframe.AppendFrame(buf, m.op, m.data)
 			}
 			c.ctrl = nil
-			if !c.dropping {
-				for i, m := range c.queue {
-					buf = wsframe.AppendFrame(buf, m.op, m.data)
-					c.queue[i] = outgoing{}
-				}
+			if c.dropping {
+				clear(c.queue)
+				c.queue = c.queue[:0]
 			}
-			c.queue = c.queue[:0]
-			if c.closing && !c.closeFramed && !c.closeSent {
+			n := 0
+			for ; n < len(c.queue) && (n == 0 || len(buf) < maxBatch); n++ {
+				buf = wsframe.AppendFrame(buf, c.queue[n].op, c.queue[n].data)
+			}
+			rest := copy(c.queue, c.queue[n:])
+			clear(c.queue[rest:])
+			c.queue = c.queue[:rest]
+			if c.closing && !c.closeFramed && !c.closeSent && len(c.queue) == 0 {
 				buf = wsframe.AppendFrame(buf, wsframe.OpClose, c.closeMsg)
 				c.closeFramed = true
 			}
@@ -462,6 +467,12 @@ func (c *Conn) flush() {
 		}
 	}
 }
+
+// maxBatch is about the most bytes flush frames at once: a peer that
+// reads slowly costs SendQueue messages and one batch of memory, not
+// twice SendQueue messages (the whole queue framed, then a full queue
+// again behind it).
+const maxBatch = 64 << 10
 
 // frameEnd returns where the frame holding byte n-1 of buf ends, or from
 // if n <= from: buf[from:] is whole frames, as flush frames them, and

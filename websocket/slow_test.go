@@ -202,3 +202,48 @@ func TestCloseAfterQueueOrNow(t *testing.T) {
 		})
 	}
 }
+
+// A peer that reads, but slowly, costs the server its queue and one
+// batch being written, not twice its queue: once the batch the socket was
+// taking is out, the next is at most about 64 KiB of what waits, not the
+// whole queue framed at once (on a pipe, which buffers nothing, what the
+// client has not read is all in the server).
+func TestSlowReaderBatchIsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const (
+			queue = 16
+			size  = 16 << 10 // four messages fill a batch
+		)
+		// A message every 15 ms, one read every 20: the backlog grows
+		// slowly, so a batch is still being written when the queue next
+		// fills (framed whole, each batch would be larger than the last).
+		tk := &ticker{size: size, period: 15 * time.Millisecond, closed: make(chan error, 1)}
+		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: queue}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
+		d, stop := servePipes(t, c)
+		defer stop()
+		ws, _, err := d.Dial("ws://pipe/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		most := 0 // the most messages sent and not yet read
+		for got := 0; ; got++ {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				var ce *gws.CloseError
+				if !errors.As(err, &ce) || ce.Code != gws.ClosePolicyViolation {
+					t.Fatalf("after %d messages: %v, want close 1008", got, err)
+				}
+				break
+			}
+			most = max(most, int(tk.sent.Load())-got-1)
+			time.Sleep(20 * time.Millisecond)
+		}
+		// The queue, one batch of four, and the message the client is in
+		// the middle of reading.
+		if limit := queue + 4 + 1; most > limit {
+			t.Errorf("%d messages were sent and not read at once, want at most %d (queue %d, one batch of 4, one being read)", most, limit, queue)
+		}
+		<-tk.closed
+	})
+}
