@@ -32,12 +32,11 @@ func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
 		defer ws.Close()
 		// At most 50 messages a second, of about 200 sent, for 8 s; then
 		// as fast as they come, which keeps up: the 1008 must have been
-		// decided in the slow part. Before Send refuses, about 770
+		// decided in the slow part. Before Send refuses, about 520
 		// messages may wait: the socket's buffers (4 MiB here, 256 of
-		// them), the batch being written (up to SendQueue: the queue is
-		// framed whole once the last batch is out, and under the race
-		// detector batches run that large) and the queue itself (256).
-		// The backlog grows by at least 100 a second, so it gets there
+		// them), the batch being written (about 64 KiB, 4 of them) and
+		// the queue itself (256). The backlog grows by at least 100 a
+		// second (the race detector slows the ticker), so it gets there
 		// within 8 s. Were the queue emptied into the bytes being written
 		// at each writability, it would never hold 256, however long.
 		ws.SetReadDeadline(time.Now().Add(20 * time.Second))
