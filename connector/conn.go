@@ -176,8 +176,7 @@ func (c *conn) next(s *stream) bool {
 		// Neither the Tunnel nor a hijacker reads the buffer (Hijack
 		// handed over a copy of what was read past the head), and
 		// neither needs the request: the buffer goes back to the pool.
-		c.srv.putReadBuffer(c.rbuf)
-		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+		c.dropReadBuffer()
 		c.cur, c.pending = nil, nil
 		if !s.tunneled {
 			c.srv.removeConn(c)
@@ -229,6 +228,14 @@ func (c *conn) releaseWriteBuffer() {
 	}
 }
 
+// dropReadBuffer gives the read buffer back to the server's pool and
+// forgets its offsets. The caller owns the connection and knows that
+// nothing left in the buffer is still wanted.
+func (c *conn) dropReadBuffer() {
+	c.srv.putReadBuffer(c.rbuf)
+	c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+}
+
 // releaseIdleReadBuffer gives the read buffer back while a request is
 // suspended, if nothing is pending in it and the body can no longer need
 // it (none, or read to its end).
@@ -245,8 +252,7 @@ func (c *conn) releaseIdleReadBuffer(s *stream) {
 		return
 	}
 	if s.body.kind == bodyNone || s.body.err != nil {
-		c.srv.putReadBuffer(c.rbuf)
-		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+		c.dropReadBuffer()
 	}
 }
 

@@ -202,8 +202,7 @@ func (f *fdConn) idleUnlessReadable() error {
 	// ReadHeaderTimeout, as bytes in the read buffer are.
 	partial := f.tls != nil && f.tls.partial
 	if c.r == c.w {
-		c.srv.putReadBuffer(c.rbuf)
-		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+		c.dropReadBuffer()
 	}
 	switch {
 	case c.w == 0 && !partial:

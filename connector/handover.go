@@ -174,8 +174,7 @@ func (c *conn) handOver(upgrade *stream) {
 		// HTTP/2 reads the TLS connection itself: the read buffer, empty
 		// (ALPN chose h2 before any HTTP/1.1 byte), goes back to the pool
 		// rather than stay with the connection for its life.
-		c.srv.putReadBuffer(c.rbuf)
-		c.rbuf, c.r, c.w, c.scanned = nil, 0, 0, 0
+		c.dropReadBuffer()
 		h = c.newHandover(c.nc, c.nc)
 	default:
 		nc, r, ok := c.detach()
@@ -212,8 +211,8 @@ func (c *conn) waiter() *waitConn {
 	if err != nil {
 		panic("connector: an epoll connection cannot be a Tunnel: " + err.Error())
 	}
-	c.srv.putReadBuffer(c.rbuf)
-	c.rbuf, c.r, c.w, c.scanned, c.cur = nil, 0, 0, 0, nil
+	c.dropReadBuffer()
+	c.cur = nil
 	return waitConnOf(t)
 }
 
@@ -232,8 +231,8 @@ func (c *conn) detach() (net.Conn, io.Reader, bool) {
 		return nil, nil, false
 	}
 	br := c.restThen(nc)
-	c.srv.putReadBuffer(c.rbuf)
-	c.rbuf, c.r, c.w, c.cur = nil, 0, 0, nil
+	c.dropReadBuffer()
+	c.cur = nil
 	// The connection is the protocol's now; c keeps the books. Under the
 	// server's mutex: Close reads the two (connList.all).
 	c.srv.mu.Lock()
