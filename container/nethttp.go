@@ -49,17 +49,24 @@ func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 		Host:          r.Host,
 		Header:        api.NewHeader(r.Header),
 		ContentLength: r.ContentLength,
-		Conn:          &api.ConnInfo{RemoteAddr: r.RemoteAddr, TLS: r.TLS},
+		Conn:          connInfo(r),
 		Body:          r.Body,
 		Trailer:       func() http.Header { return r.Trailer },
 	}
 	if s.head.Target == "" {
 		s.head.Target = r.URL.RequestURI()
 	}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		s.head.Conn.LocalAddr = la.String()
-	}
 	return s
+}
+
+// connInfo is what r says of its connection. net/http has no value per
+// connection to share, so each request gets its own.
+func connInfo(r *http.Request) *api.ConnInfo {
+	info := &api.ConnInfo{RemoteAddr: r.RemoteAddr, TLS: r.TLS}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		info.LocalAddr = la.String()
+	}
+	return info
 }
 
 func (s *httpStream) Request() *api.RequestHead { return &s.head }

@@ -27,7 +27,9 @@ func serve(t *testing.T, m *session.Manager, cookie string, tlsState *tls.Connec
 		kv = []string{"Cookie", "wharf_session=" + cookie}
 	}
 	head := wharftest.Head("GET", "/", kv...)
-	head.Conn = &api.ConnInfo{RemoteAddr: head.Conn.RemoteAddr, LocalAddr: head.Conn.LocalAddr, TLS: tlsState}
+	info := *head.Conn // shared: a copy of its own to change
+	info.TLS = tlsState
+	head.Conn = &info
 	w := wharftest.NewRecorder()
 	err := api.Compose(h, m).Serve(w, api.NewRequest(t.Context(), head, nil))
 	return w, err
