@@ -66,26 +66,26 @@ func (m Mode) HTTP1() bool { return !m.HTTP2() && m != H3 }
 // HTTP2 reports whether clients speak HTTP/2 to the server in mode m.
 func (m Mode) HTTP2() bool { return m == H2 || m == H2Portable || m == H2C || m == H2CPortable }
 
-// Portable reports whether mode m serves on the portable connector.
-func (m Mode) Portable() bool {
-	return m == H1Portable || m == H1TLSPortable || m == H2Portable || m == H2CPortable
-}
-
 // Options returns the container options mode m needs.
 func Options(m Mode) []container.Option {
 	switch {
 	case m == H1Portable:
 		return []container.Option{container.WithPortableConnector()}
 	case m == H1TLS || m == H2:
-		return []container.Option{container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}})}
+		return []container.Option{serveTLS()}
 	case m == H1TLSPortable || m == H2Portable:
-		return []container.Option{container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}}), container.WithPortableConnector()}
+		return []container.Option{serveTLS(), container.WithPortableConnector()}
 	case m == H2C:
 		return []container.Option{container.WithH2C()}
 	case m == H2CPortable:
 		return []container.Option{container.WithH2C(), container.WithPortableConnector()}
 	}
 	return nil
+}
+
+// serveTLS is the option of the TLS modes: serve certificate.
+func serveTLS() container.Option {
+	return container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certificate()}})
 }
 
 // certificate is the self-signed certificate every TLS mode serves, made
