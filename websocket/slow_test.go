@@ -37,6 +37,22 @@ func servePipes(t *testing.T, c *container.Container) (*gws.Dialer, func()) {
 // ticker sends a message of size bytes every period (0: as fast as Send
 // takes them) until Send says the peer does not keep up, then closes the
 // connection with 1008.
+// dialPipe serves h at /ws with cfg on pipes and dials it; the client
+// closes, then the server shuts down, when the test ends.
+func dialPipe(t *testing.T, cfg websocket.Config, h websocket.Handler) *gws.Conn {
+	t.Helper()
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c.Handle("/ws", websocket.NewHandler(cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+	d, stop := servePipes(t, c)
+	t.Cleanup(stop)
+	ws, _, err := d.Dial("ws://pipe/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
 type ticker struct {
 	size   int
 	period time.Duration
@@ -86,15 +102,7 @@ func TestSlowClientGetsPolicyCloseFirst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const queue = 16
 		tk := &ticker{size: 1 << 10, period: time.Millisecond, closed: make(chan error, 1)}
-		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: queue}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
-		d, stop := servePipes(t, c)
-		defer stop()
-		ws, _, err := d.Dial("ws://pipe/ws", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ws.Close()
+		ws := dialPipe(t, websocket.Config{SendQueue: queue}, tk)
 		got, err := readToClose(ws, 10*time.Millisecond)
 		var ce *gws.CloseError
 		if !errors.As(err, &ce) || ce.Code != gws.ClosePolicyViolation || ce.Text != "too slow" {
@@ -176,15 +184,7 @@ func TestCloseAfterQueueOrNow(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := queueThenClose{n: n, now: tc.now, closed: make(chan error, 1)}
-				c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-				c.Handle("/ws", websocket.NewHandler(websocket.Config{}, func(*api.Request) (websocket.Handler, error) { return h, nil }))
-				d, stop := servePipes(t, c)
-				defer stop()
-				ws, _, err := d.Dial("ws://pipe/ws", nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer ws.Close()
+				ws := dialPipe(t, websocket.Config{}, h)
 				ws.WriteMessage(gws.TextMessage, []byte("go"))
 				time.Sleep(time.Second) // the server queues and closes
 				got, err := readToClose(ws, 0)
@@ -218,15 +218,7 @@ func TestSlowReaderBatchIsBounded(t *testing.T) {
 		// slowly, so a batch is still being written when the queue next
 		// fills (framed whole, each batch would be larger than the last).
 		tk := &ticker{size: size, period: 15 * time.Millisecond, closed: make(chan error, 1)}
-		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-		c.Handle("/ws", websocket.NewHandler(websocket.Config{SendQueue: queue}, func(*api.Request) (websocket.Handler, error) { return tk, nil }))
-		d, stop := servePipes(t, c)
-		defer stop()
-		ws, _, err := d.Dial("ws://pipe/ws", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ws.Close()
+		ws := dialPipe(t, websocket.Config{SendQueue: queue}, tk)
 		most := 0 // the most messages sent and not yet read
 		for got := 0; ; got++ {
 			if _, _, err := ws.ReadMessage(); err != nil {
