@@ -33,11 +33,11 @@ type exchange struct {
 
 	inv api.InvocationType // of chain: NonBlocking if its handler and every filter are
 	// The handler limit's (limit.go), beside inv to share its word.
-	limited      bool          // counted against WithMaxHandlers; set by prepare
-	entered      bool          // counted live; by the goroutine that starts it
-	holds        bool          // holds a place, to give back when its first dispatch returns
-	lim          atomic.Uint32 // its standing with the limiter: limNew...
-	qprev, qnext *exchange     // in the limiter's queue, or its drops
+	limited bool          // counted against WithMaxHandlers; set by prepare
+	entered bool          // counted live; by the goroutine that starts it
+	holds   bool          // holds a place, to give back when its first dispatch returns
+	lim     atomic.Uint32 // its standing with the limiter: limNew...
+	wait    *waiter       // its place in the limiter's queue, or its drops; under the limiter's mu
 }
 
 var (

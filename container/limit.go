@@ -109,19 +109,29 @@ const (
 )
 
 // limiter bounds the handlers running at once. Taking and giving back a
-// place is one compare-and-swap while nobody waits; the queue is a list
-// through the exchanges, under mu, so neither allocates. The waiting
-// count changes only under mu, and while requests wait the running count
-// stays at max: a place given back goes to the first of them.
+// place is one compare-and-swap while nobody waits, with no allocation; a
+// request that must wait gets a waiter, its place in the queue (a list
+// under mu), so that the many requests that never wait keep no links.
+// The waiting count changes only under mu, and while requests wait the
+// running count stays at max: a place given back goes to the first of
+// them.
 type limiter struct {
 	max, queueMax uint64 // max 0: no limit
 	state         atomic.Uint64
 	rejected      atomic.Int64
 
 	mu         sync.Mutex
-	head, tail *exchange // waiting, oldest first
-	drops      *exchange // taken out of the queue because their client left
-	dropping   bool      // a task is ending the drops
+	head, tail *waiter // waiting, oldest first
+	drops      *waiter // taken out of the queue because their client left
+	dropping   bool    // a task is ending the drops
+}
+
+// waiter is a waiting request's place in the limiter's queue, and then in
+// its drops if its client leaves. Its exchange points at it (exchange.wait)
+// while it is in either; both are under the limiter's mu.
+type waiter struct {
+	x          *exchange
+	prev, next *waiter
 }
 
 func (l *limiter) init(maxHandlers, queue int) {
@@ -178,13 +188,14 @@ func (l *limiter) enter(x *exchange) (a admission, next *exchange) {
 			l.mu.Unlock()
 			return dropped, nil
 		}
-		x.qprev, x.qnext = l.tail, nil
+		w := &waiter{x: x, prev: l.tail}
+		x.wait = w
 		if l.tail != nil {
-			l.tail.qnext = x
+			l.tail.next = w
 		} else {
-			l.head = x
+			l.head = w
 		}
-		l.tail = x
+		l.tail = w
 		l.mu.Unlock()
 		return queued, nil
 	}
@@ -218,26 +229,29 @@ func (l *limiter) leave() *exchange {
 			}
 			continue
 		}
-		x := l.head
+		x := l.head.x
 		l.unlinkLocked(x)
+		x.wait = nil
 		x.holds = true
 		return x
 	}
 }
 
-// unlinkLocked takes x, which waits, out of the queue. l.mu is held.
+// unlinkLocked takes x, which waits, out of the queue; x.wait, unlinked,
+// is the caller's to reuse or drop. l.mu is held.
 func (l *limiter) unlinkLocked(x *exchange) {
-	if x.qprev != nil {
-		x.qprev.qnext = x.qnext
+	w := x.wait
+	if w.prev != nil {
+		w.prev.next = w.next
 	} else {
-		l.head = x.qnext
+		l.head = w.next
 	}
-	if x.qnext != nil {
-		x.qnext.qprev = x.qprev
+	if w.next != nil {
+		w.next.prev = w.prev
 	} else {
-		l.tail = x.qprev
+		l.tail = w.prev
 	}
-	x.qprev, x.qnext = nil, nil
+	w.prev, w.next = nil, nil
 	x.lim.Store(limOut)
 	l.state.Add(lessQueued)
 }
@@ -253,6 +267,7 @@ func (l *limiter) remove(x *exchange) bool {
 		return false
 	}
 	l.unlinkLocked(x)
+	x.wait = nil
 	return true
 }
 
@@ -274,8 +289,8 @@ func (l *limiter) gone(x *exchange) (handled, startDropper bool) {
 		return false, false
 	}
 	l.unlinkLocked(x)
-	x.qnext = l.drops
-	l.drops = x
+	x.wait.next = l.drops
+	l.drops = x.wait
 	if l.dropping {
 		return true, false
 	}
@@ -288,13 +303,14 @@ func (l *limiter) gone(x *exchange) (handled, startDropper bool) {
 func (l *limiter) nextDrop() *exchange {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	x := l.drops
-	if x == nil {
+	w := l.drops
+	if w == nil {
 		l.dropping = false
 		return nil
 	}
-	l.drops, x.qnext = x.qnext, nil
-	return x
+	l.drops = w.next
+	w.x.wait = nil
+	return w.x
 }
 
 // counts returns the handlers running, the requests waiting and those

@@ -28,6 +28,9 @@ func TestLimiterStorm(t *testing.T) {
 		if _, dup := ended.LoadOrStore(x, struct{}{}); dup {
 			t.Errorf("a request ended twice")
 		}
+		if x.wait != nil {
+			t.Errorf("a request ended still holding its place in the queue")
+		}
 	}
 	// run holds x's place a moment, gives it back, and runs whoever it
 	// is handed to, as the container does on its executor.

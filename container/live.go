@@ -41,25 +41,19 @@ func (l *liveSet) snapshot() []*exchange {
 // requestContext is the context of one request: cancelled when the request
 // completes or the container closes. It is part of the exchange, so it costs
 // no allocation, and unlike context.WithCancel it does not register with a
-// parent: the container cancels live requests itself on Close.
+// parent: the container cancels live requests itself on Close. It is one
+// word without a lock (every request keeps it while it waits), and its
+// only error is context.Canceled.
 type requestContext struct {
-	mu       sync.Mutex
-	canceled bool // Err is context.Canceled; a flag, as it is the only error
-	done     chan struct{}
+	done lazydone.Word
 }
 
 func (c *requestContext) Deadline() (time.Time, bool) { return time.Time{}, false }
 
-func (c *requestContext) Done() <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return lazydone.Chan(&c.done, c.canceled)
-}
+func (c *requestContext) Done() <-chan struct{} { return c.done.Chan() }
 
 func (c *requestContext) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.canceled {
+	if c.done.Over() {
 		return context.Canceled
 	}
 	return nil
@@ -67,10 +61,6 @@ func (c *requestContext) Err() error {
 
 func (c *requestContext) Value(any) any { return nil }
 
-func (c *requestContext) cancel() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	lazydone.End(&c.done, &c.canceled)
-}
+func (c *requestContext) cancel() { c.done.End() }
 
 func (c *requestContext) String() string { return "wharf.requestContext" }

@@ -245,9 +245,6 @@ type Exchange struct {
 	failure error            // Result's Err (and cause its End), final once hasResult
 	more    *extras          // what most requests never use, made at first use; under mu
 
-	first handle // the first task's Response: its token is never reused
-	last  handle // the finishing phase's Response: no task runs after it
-
 	token atomic.Uint32 // token of the running task; 0 when none runs
 	next  uint32        // last token handed out; owned by the loop
 	loop  owner.Goroutine
@@ -467,23 +464,23 @@ func (ex *Exchange) finishOwned() {
 	ex.loop.Release()
 }
 
-// nextToken hands out the next task token. 0 means no task runs and 1 is
-// the first task's, whose handle lives in the exchange: a counter that
-// wraps (after 2^32 tasks of one long-lived request) skips both.
+// nextToken hands out the next task token. 0 means no task runs; the
+// first task's token and the finishing phase's are fixed (pinned.go): a
+// counter that wraps (after 2^32 tasks of one long-lived request) skips
+// all three.
 func (ex *Exchange) nextToken() uint32 {
-	if ex.next++; ex.next == 0 {
-		ex.next = 2
+	if ex.next++; ex.next == finishToken {
+		ex.next = firstToken + 1
 	}
 	return ex.next
 }
 
 // handleFor returns the Response for the task with token tok. The first
-// task's handle lives in the exchange (most requests have one task); later
-// tasks get their own.
-func (ex *Exchange) handleFor(tok uint32) *handle {
-	if tok == 1 {
-		ex.first = handle{ex: ex, token: tok}
-		return &ex.first
+// task's is the exchange itself (most requests have one task); later
+// tasks get a handle of their own.
+func (ex *Exchange) handleFor(tok uint32) api.Response {
+	if tok == firstToken {
+		return (*pinned[firstTask])(ex)
 	}
 	return &handle{ex: ex, token: tok}
 }
@@ -606,10 +603,8 @@ func (ex *Exchange) addListenerLocked(l Listener) {
 // finish writes the final response, drops what is still queued and runs the
 // OnComplete listeners. It runs on the owning goroutine in state Completing.
 func (ex *Exchange) finish() {
-	tok := ex.nextToken()
-	ex.token.Store(tok)
-	ex.last = handle{ex: ex, token: tok}
-	w := &ex.last
+	ex.token.Store(finishToken)
+	w := (*pinned[finishing])(ex)
 	// An IO failure still queued (the exchange completed before its turn)
 	// is reported to OnError all the same: the client is gone either way.
 	ex.mu.Lock()

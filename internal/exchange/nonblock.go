@@ -11,7 +11,7 @@ import (
 var _ api.NonBlockingWriter = (*handle)(nil)
 
 // nb returns the output's non-blocking writer while the task runs.
-func (h *handle) nb() (api.NonBlockingWriter, error) {
+func (h handle) nb() (api.NonBlockingWriter, error) {
 	if !h.ok() {
 		return nil, api.ErrNotSerialized
 	}
@@ -24,12 +24,12 @@ func (h *handle) nb() (api.NonBlockingWriter, error) {
 
 // NonBlocking reports whether the output writes without blocking; false
 // outside the task.
-func (h *handle) NonBlocking() bool {
+func (h handle) NonBlocking() bool {
 	_, err := h.nb()
 	return err == nil
 }
 
-func (h *handle) WriteNow(p []byte) (bool, error) {
+func (h handle) WriteNow(p []byte) (bool, error) {
 	w, err := h.nb()
 	if err != nil {
 		return false, err
@@ -37,7 +37,7 @@ func (h *handle) WriteNow(p []byte) (bool, error) {
 	return w.WriteNow(p)
 }
 
-func (h *handle) SendFileNow(f *os.File, off, n int64) (int64, error) {
+func (h handle) SendFileNow(f *os.File, off, n int64) (int64, error) {
 	w, err := h.nb()
 	if err != nil {
 		return 0, err
@@ -48,7 +48,7 @@ func (h *handle) SendFileNow(f *os.File, off, n int64) (int64, error) {
 // NotifyWritable waits for the output's connection; outside the task, or
 // on an output that cannot tell, it calls f at once, and the write f
 // leads to reports why.
-func (h *handle) NotifyWritable(f func()) {
+func (h handle) NotifyWritable(f func()) {
 	w, err := h.nb()
 	if err != nil {
 		f()

@@ -28,63 +28,63 @@ var (
 	_ Discarder    = (*handle)(nil)
 )
 
-func (h *handle) ok() bool {
+func (h handle) ok() bool {
 	t := h.ex.token.Load()
 	return t != 0 && t == h.token
 }
 
 // Header returns the output's header inside the task, and a detached header
 // (whose changes are lost) anywhere else.
-func (h *handle) Header() http.Header {
+func (h handle) Header() http.Header {
 	if !h.ok() {
 		return http.Header{}
 	}
 	return h.ex.out.Header()
 }
 
-func (h *handle) Status() int {
+func (h handle) Status() int {
 	if !h.ok() {
 		return 0
 	}
 	return h.ex.out.Status()
 }
 
-func (h *handle) SetStatus(code int) error {
+func (h handle) SetStatus(code int) error {
 	if !h.ok() {
 		return api.ErrNotSerialized
 	}
 	return h.ex.out.SetStatus(code)
 }
 
-func (h *handle) Write(p []byte) (int, error) {
+func (h handle) Write(p []byte) (int, error) {
 	if !h.ok() {
 		return 0, api.ErrNotSerialized
 	}
 	return h.ex.out.Write(p)
 }
 
-func (h *handle) WriteString(s string) (int, error) {
+func (h handle) WriteString(s string) (int, error) {
 	if !h.ok() {
 		return 0, api.ErrNotSerialized
 	}
 	return h.ex.out.WriteString(s)
 }
 
-func (h *handle) Flush() error {
+func (h handle) Flush() error {
 	if !h.ok() {
 		return api.ErrNotSerialized
 	}
 	return h.ex.out.Flush()
 }
 
-func (h *handle) Committed() bool {
+func (h handle) Committed() bool {
 	if !h.ok() {
 		return false
 	}
 	return h.ex.out.Committed()
 }
 
-func (h *handle) Reset() error {
+func (h handle) Reset() error {
 	if !h.ok() {
 		return api.ErrNotSerialized
 	}
@@ -93,14 +93,14 @@ func (h *handle) Reset() error {
 
 // Discard drops the uncommitted output and keeps the header fields that do
 // not describe the body (see Discard).
-func (h *handle) Discard() error {
+func (h handle) Discard() error {
 	if !h.ok() {
 		return api.ErrNotSerialized
 	}
 	return Discard(h.ex.out)
 }
 
-func (h *handle) Trailer() http.Header {
+func (h handle) Trailer() http.Header {
 	if !h.ok() {
 		return http.Header{}
 	}
@@ -109,7 +109,7 @@ func (h *handle) Trailer() http.Header {
 
 // Hijack takes over the connection if the output supports it. The exchange
 // then completes without writing anything more.
-func (h *handle) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (h handle) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !h.ok() {
 		return nil, nil, api.ErrNotSerialized
 	}
@@ -120,7 +120,7 @@ func (h *handle) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // hand it over so (api.Tunneler); api.ErrNotSupported where it cannot, so
 // that the caller hijacks instead. The exchange then completes as after
 // Hijack.
-func (h *handle) Tunnel() (api.Tunnel, error) {
+func (h handle) Tunnel() (api.Tunnel, error) {
 	if !h.ok() {
 		return nil, api.ErrNotSerialized
 	}

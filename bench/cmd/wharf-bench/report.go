@@ -571,7 +571,7 @@ the same loads; see docs/architecture.md for the design):
   side and the facts its requests share), the stream with the parsed head
   (352 B) and the head's bytes and
   fields, the container's exchange with the async state machine and its
-  timer, the output and the request, one allocation of 576 B, plus what
+  timer, the output and the request, one allocation of 512 B, plus what
   the garbage collector keeps in hand; no runtime timer. 1 KiB would need
   a suspended request to keep almost none of these objects.
 - WebSocket chat: what decides its latency on 2 cores is the cost per
@@ -615,7 +615,7 @@ size class.
 
 | What | cleartext | TLS |
 |---|---:|---:|
-| the container's exchange (request state, the serialized executor's state, the output, 440 B) and, in the same allocation, the request (` + "`" + `api.Request` + "`" + ` and the slot of the body form it shares with its derivations, 128 B) | 576 B | 576 B |
+| the container's exchange (request state, the serialized executor's state, the output, 384 B) and, in the same allocation, the request (` + "`" + `api.Request` + "`" + ` and the slot of the body form it shares with its derivations, 128 B) | 512 B | 512 B |
 | the connector's HTTP/1.1 stream (the request head, 192 B, which points at the connection's addresses and TLS state, ` + "`" + `api.ConnInfo` + "`" + `, rather than copying them; the body's lock, kind and error, 40 B, with what reading a body takes, allocated apart for a request that has one; the response's state) | 352 B | 352 B |
 | the request's head text and header fields | 80 B | 80 B |
 | the connection (` + "`" + `conn` + "`" + ` 176 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 208 B with its one timer, the peer's address, and the addresses and TLS state its requests share, ` + "`" + `api.ConnInfo` + "`" + `, 48 B; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 464 B | 637 B |
@@ -628,7 +628,7 @@ size class.
 | crypto/tls: AES-GCM state, both directions | | 1,806 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` (885 B) and what the handshake leaves (hkdf, keying material, 280 B) | | 1,165 B |
 | other (the poller's table entry; over TLS, buffers idle in the server's pools) | 18 B | 230 B |
-| **live heap per request** | **1.46 KiB** | **8.31 KiB** |
+| **live heap per request** | **1.40 KiB** | **8.25 KiB** |
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves. ` + "`" + `TestExchangeSizeClass` + "`" + `,
@@ -656,7 +656,17 @@ KiB**, once a request's addresses and TLS state became its connection's
 ` + "`" + `api.ConnInfo` + "`" + `, a 48-byte allocation of its own that every head of the
 connection points at instead of copying three fields (the stream 384 →
 352 B, the connection 208 → 176 B; by hand, three interleaved rounds
-against the binary before: 1.49 → 1.47 KiB live, 1.62 → 1.60 KiB RSS).
+against the binary before: 1.49 → 1.47 KiB live, 1.62 → 1.60 KiB RSS);
+then, on 2026-12-04, **1.40 KiB**, the exchange and its request 576 →
+512 B, the largest size a struct with pointers fills without the
+allocator's header: the Responses of the first task and of the
+finishing phase are the engine itself seen through a type whose token
+is fixed, not two 16-byte handles inside it; the request's context is
+one word without a lock (its done channel and whether it is closed made
+together, when first asked for); a request's links in the handler queue
+are made when it must wait. By hand, three interleaved rounds of 10,000
+long polls against the binary before (8ab979e): 1.47 → 1.41 KiB live
+and 1.60 → 1.56 KiB RSS in every round.
 The ` + "`" + `api.ConnInfo` + "`" + ` is not inside the connection because a request kept
 past its exchange (a WebSocket's) would then keep the connection, and
 through it the exchange, alive: ` + "`" + `TestDetachKeepsNoExchange` + "`" + ` checks that on
@@ -677,7 +687,7 @@ unchanged), 1.71 KiB against nbio's 1.95, and the run in the table above
 target. The TLS column is the profile's less the
 bytes these cuts took out of the structs it shares, not profiled again.
 What is left is a connection, its stream and its exchange, three
-allocations of 176–576 bytes (and the 48-byte ` + "`" + `api.ConnInfo` + "`" + `), where a parked request needs a fraction of
+allocations of 176–512 bytes (and the 48-byte ` + "`" + `api.ConnInfo` + "`" + `), where a parked request needs a fraction of
 their fields: the request head alone is 192 B, most of it strings also
 in the head's text.
 

@@ -1,0 +1,70 @@
+package exchange
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"os"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// Two tasks of every exchange have tokens fixed in advance: the first task
+// (most requests have no other) and the finishing phase (no task runs
+// after it). Their Responses are the Exchange itself, seen through pinned:
+// a pointer conversion, so they need neither an allocation nor room in
+// the Exchange, as a handle would. nextToken never hands out either
+// token.
+const (
+	firstToken  uint32 = 1
+	finishToken uint32 = 1<<32 - 1
+)
+
+// fixedToken names a token known at compile time.
+type fixedToken interface{ token() uint32 }
+
+type (
+	firstTask struct{} // the token of the exchange's first task
+	finishing struct{} // the token of the finishing phase
+)
+
+func (firstTask) token() uint32 { return firstToken }
+func (finishing) token() uint32 { return finishToken }
+
+// pinned is an Exchange as the Response of the task whose token T fixes:
+// it behaves exactly as a handle with that token.
+type pinned[T fixedToken] Exchange
+
+// Every pinned type has the handle's methods; one instance checks them.
+var (
+	_ api.Response          = (*pinned[firstTask])(nil)
+	_ api.Hijacker          = (*pinned[firstTask])(nil)
+	_ api.Tunneler          = (*pinned[firstTask])(nil)
+	_ api.NonBlockingWriter = (*pinned[firstTask])(nil)
+	_ Discarder             = (*pinned[firstTask])(nil)
+)
+
+// h returns the handle p stands for, by value: it stays on the stack.
+func (p *pinned[T]) h() handle {
+	var t T
+	return handle{ex: (*Exchange)(p), token: t.token()}
+}
+
+func (p *pinned[T]) Header() http.Header                          { return p.h().Header() }
+func (p *pinned[T]) Status() int                                  { return p.h().Status() }
+func (p *pinned[T]) SetStatus(code int) error                     { return p.h().SetStatus(code) }
+func (p *pinned[T]) Write(b []byte) (int, error)                  { return p.h().Write(b) }
+func (p *pinned[T]) WriteString(s string) (int, error)            { return p.h().WriteString(s) }
+func (p *pinned[T]) Flush() error                                 { return p.h().Flush() }
+func (p *pinned[T]) Committed() bool                              { return p.h().Committed() }
+func (p *pinned[T]) Reset() error                                 { return p.h().Reset() }
+func (p *pinned[T]) Discard() error                               { return p.h().Discard() }
+func (p *pinned[T]) Trailer() http.Header                         { return p.h().Trailer() }
+func (p *pinned[T]) Hijack() (net.Conn, *bufio.ReadWriter, error) { return p.h().Hijack() }
+func (p *pinned[T]) Tunnel() (api.Tunnel, error)                  { return p.h().Tunnel() }
+func (p *pinned[T]) NonBlocking() bool                            { return p.h().NonBlocking() }
+func (p *pinned[T]) WriteNow(b []byte) (bool, error)              { return p.h().WriteNow(b) }
+func (p *pinned[T]) NotifyWritable(f func())                      { p.h().NotifyWritable(f) }
+func (p *pinned[T]) SendFileNow(f *os.File, off, n int64) (int64, error) {
+	return p.h().SendFileNow(f, off, n)
+}
