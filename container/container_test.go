@@ -331,3 +331,61 @@ func TestMountNetHTTP(t *testing.T) {
 		}
 	})
 }
+
+// Once the head is sent, Header still reads the fields sent, and a field
+// set afterwards reaches neither the client nor the next Header: on every
+// protocol, for a response flushed and then written to, and for one
+// suspended after its flush and answered by the resumed dispatch.
+func TestHeaderAfterTheHead(t *testing.T) {
+	build := func(c *container.Container) {
+		after := func(w api.Response) error {
+			if got := w.Header().Values("X-Sent"); strings.Join(got, ",") != "a,b" {
+				return fmt.Errorf("Header after the head: X-Sent %q", got)
+			}
+			w.Header().Set("X-Late", "1")
+			if got := w.Header().Get("X-Late"); got != "" {
+				return fmt.Errorf("a field set after the head reads back %q", got)
+			}
+			_, err := io.WriteString(w, "rest")
+			return err
+		}
+		head := func(w api.Response) error {
+			w.Header().Add("X-Sent", "a")
+			w.Header().Add("X-Sent", "b")
+			if _, err := io.WriteString(w, "head,"); err != nil {
+				return err
+			}
+			return w.Flush()
+		}
+		c.HandleFunc("/flushed", func(w api.Response, r *api.Request) error {
+			if err := head(w); err != nil {
+				return err
+			}
+			return after(w)
+		})
+		c.HandleFunc("/suspended", func(w api.Response, r *api.Request) error {
+			k := continuation.Of(r)
+			if k.IsResumed() {
+				return after(w)
+			}
+			if err := head(w); err != nil {
+				return err
+			}
+			return k.SuspendThen(func(k continuation.Continuation) { go k.Resume() })
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, path := range []string{"/flushed", "/suspended"} {
+			code, body, h := get(t, s, path)
+			if code != 200 || body != "head,rest" {
+				t.Errorf("GET %s = %d %q, want 200 %q", path, code, body, "head,rest")
+			}
+			if got := strings.Join(h.Values("X-Sent"), ","); got != "a,b" {
+				t.Errorf("GET %s: X-Sent %q, want a,b", path, got)
+			}
+			if v := h.Get("X-Late"); v != "" {
+				t.Errorf("GET %s: a field set after the head was sent: X-Late %q", path, v)
+			}
+		}
+	})
+}

@@ -20,10 +20,10 @@ import (
 // concurrent use; async's handles guarantee a single serialized user.
 type output struct {
 	s       connector.Stream
-	header  http.Header
+	header  http.Header // made on first use; dropped once sent while the response goes on
+	sentHdr *sentHeader // the fields sent, in place of header: see keepSentHeader
 	trailer http.Header
-	buf     []byte
-	pooled  *outBuf  // where buf came from, if from the pool
+	buf     []byte   // a pooled buffer's if its capacity is pooledCap
 	bufs    *outBufs // the container's: the buffer's size and pool
 	err     error    // sticky stream error
 
@@ -54,17 +54,18 @@ func (o *output) init(s connector.Stream, bufs *outBufs) {
 
 // outBufs is what every output of a container shares: how much of a body
 // it buffers (WithOutputBufferSize), and the pool small body buffers come
-// from (of *outBuf). Kept once per container, not in every output.
+// from (of *[pooledCap]byte). Kept once per container, not in every output.
 type outBufs struct {
 	size int
 	pool sync.Pool
 }
 
-// outBuf is a pooled body buffer. Small responses, the common case, borrow
-// one for the life of the response instead of allocating their own.
-type outBuf struct{ b []byte }
-
 // pooledCap is the capacity of pooled buffers; larger ones are not kept.
+// Small responses, the common case, borrow one for the life of the
+// response instead of allocating their own. The pool holds arrays, whose
+// pointers it stores without an allocation, so that an output needs no
+// field to remember where its buffer came from: a buffer of this capacity
+// is one (or one the same size, as good to reuse).
 const pooledCap = 2048
 
 // grow makes room in the buffer for n more bytes, borrowing a pooled buffer
@@ -74,11 +75,11 @@ func (o *output) grow(n int) {
 		return // append grows it
 	}
 	if n <= pooledCap {
-		ob, _ := o.bufs.pool.Get().(*outBuf)
-		if ob == nil {
-			ob = &outBuf{b: make([]byte, 0, pooledCap)}
+		b, _ := o.bufs.pool.Get().(*[pooledCap]byte)
+		if b == nil {
+			b = new([pooledCap]byte)
 		}
-		o.pooled, o.buf = ob, ob.b[:0]
+		o.buf = b[:0]
 		return
 	}
 	o.buf = make([]byte, 0, min(o.bufs.size, max(n, 512)))
@@ -86,20 +87,22 @@ func (o *output) grow(n int) {
 
 // release gives a pooled buffer back once the response no longer needs it.
 func (o *output) release() {
-	if o.pooled == nil {
-		return
-	}
 	if cap(o.buf) == pooledCap {
-		o.pooled.b = o.buf[:0]
-		o.bufs.pool.Put(o.pooled)
+		o.bufs.pool.Put((*[pooledCap]byte)(o.buf[:pooledCap]))
 	}
-	o.pooled, o.buf = nil, nil
+	o.buf = nil
 }
 
 // Header returns the header fields, made on first use: a suspended request
-// that has not touched them holds none.
+// that has not touched them holds none. Once the head is sent, changing
+// them has no effect, as in net/http; a response that goes on after its
+// head keeps only the fields sent (keepSentHeader), and Header returns a
+// copy of those.
 func (o *output) Header() http.Header {
 	if o.header == nil {
+		if o.sentHdr != nil {
+			return o.sentHdr.header()
+		}
 		o.header = make(http.Header)
 	}
 	return o.header
@@ -150,6 +153,7 @@ func (o *output) Write(p []byte) (int, error) {
 		if err := o.commit(-1); err != nil {
 			return 0, err
 		}
+		o.keepSentHeader()
 	}
 	if err := o.s.WriteBody(p); err != nil {
 		o.err = err
@@ -184,6 +188,7 @@ func (o *output) Flush() error {
 		if err := o.commit(-1); err != nil {
 			return err
 		}
+		o.keepSentHeader()
 	}
 	if err := o.s.Flush(); err != nil {
 		o.err = err
