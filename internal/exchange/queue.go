@@ -4,12 +4,14 @@ package exchange
 // tasks, timeouts and IO failures waiting for their turn. Almost every
 // request holds one entry at a time (its dispatch, then a resume or a task
 // while it waits), so the first is kept inline and the rest, if any, in a
-// slice made when a second one waits: 40 bytes in every exchange, where a
-// slice beside an inline array took 56. It is guarded by the exchange's
-// mu; the machine's queued count says how many it holds.
+// slice made when a second one waits and dropped when it empties (a
+// request that waits for hours, such as an event stream, keeps none from
+// the burst that opened it): 40 bytes in every exchange, where a slice
+// beside an inline array took 56. It is guarded by the exchange's mu; the
+// machine's queued count says how many it holds.
 type taskQueue struct {
 	head queued    // the next entry; head.used says whether there is one
-	rest *[]queued // the entries after head; nil until a second one waited
+	rest *[]queued // the entries after head; nil when there are none
 }
 
 // push adds e at the end.
@@ -40,11 +42,15 @@ func (q *taskQueue) len() int {
 func (q *taskQueue) pop() queued {
 	e := q.head
 	q.head = queued{}
-	if q.rest != nil && len(*q.rest) > 0 {
+	if q.rest != nil {
 		r := *q.rest
 		q.head = r[0]
-		r[0] = queued{} // let what it carries go
-		*q.rest = r[1:]
+		if len(r) == 1 {
+			q.rest = nil
+		} else {
+			r[0] = queued{} // let what it carries go
+			*q.rest = r[1:]
+		}
 	}
 	return e
 }

@@ -38,6 +38,9 @@ func TestTaskQueueOrder(t *testing.T) {
 				if q.len() != next-want {
 					t.Fatalf("op %d: len %d, want %d", i, q.len(), next-want)
 				}
+				if q.len() <= 1 && q.rest != nil {
+					t.Fatalf("op %d: %d entries, and the slice behind the head is kept", i, q.len())
+				}
 				var seen []string
 				for i := range q.len() {
 					seen = append(seen, q.at(i).err().Error())
