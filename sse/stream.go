@@ -24,18 +24,42 @@ type stream struct {
 	a     *async.Context
 	out   *async.Output // set before the stream is live, read by tasks only
 
-	// What is written, in this order: head (the opening comment, a
-	// missed event); replay, encoded one event at a time as it goes, so
-	// that it shares the log's strings rather than hold a copy; queue,
-	// the live frames not yet written (at most MaxQueue).
+	// What is written, in this order: the opening (see opening), then
+	// queue, the live frames not yet written (at most MaxQueue).
 	mu        sync.Mutex
 	st        state
-	head      []*frame
-	replay    []Event
+	open      *opening // nil once written: a stream waits for hours, opens once
 	queue     []*frame
 	through   uint64 // the highest event ID the stream has: a delivery up to it is a duplicate
 	scheduled bool   // a pump is queued, or OnWritePossible will run one
 	wrote     bool   // something was written since the Broker's last heartbeat tick
+}
+
+// opening is what a stream writes first: head (the opening comment, a
+// missed event), then replay, encoded one event at a time as it goes, so
+// that it shares the log's strings rather than hold a copy.
+type opening struct {
+	head   []*frame
+	replay []Event
+}
+
+// next takes the opening's next frame: nil once it is all taken, and an
+// error for a logged event a stream cannot carry (the log's fault: skip
+// it).
+func (o *opening) next() (*frame, error) {
+	if len(o.head) > 0 {
+		f := o.head[0]
+		o.head[0] = nil
+		o.head = o.head[1:]
+		return f, nil
+	}
+	if len(o.replay) > 0 {
+		ev := o.replay[0]
+		o.replay[0] = Event{}
+		o.replay = o.replay[1:]
+		return encode(ev)
+	}
+	return nil, nil
 }
 
 // fire feeds ev to the machine. s.mu must be held; the caller does the
@@ -44,7 +68,7 @@ func (s *stream) fire(ev event) action {
 	st, act := transition(s.st, ev)
 	s.st = st
 	if act&(actFail|actComplete|actRelease) != 0 {
-		s.head, s.replay, s.queue = nil, nil, nil // nothing more will be written
+		s.open, s.queue = nil, nil // nothing more will be written
 	}
 	if act&actWrite != 0 {
 		act = act&^actWrite | s.scheduleLocked()
@@ -117,7 +141,9 @@ func (s *stream) offer(f *frame) {
 // follow, less those the replay already has.
 func (s *stream) seam(head []*frame, replay []Event, through uint64) {
 	s.mu.Lock()
-	s.head, s.replay = head, replay
+	if len(head)+len(replay) > 0 {
+		s.open = &opening{head: head, replay: replay}
+	}
 	s.through = through
 	kept := s.queue[:0]
 	for _, f := range s.queue {
@@ -143,30 +169,25 @@ func (s *stream) pump(api.Response) {
 		}
 		s.mu.Lock()
 		var f *frame
-		switch {
-		case s.st != stLive:
-		case len(s.head) > 0:
-			f = s.head[0]
-			s.head[0] = nil
-			s.head = s.head[1:]
-		case len(s.replay) > 0:
-			ev := s.replay[0]
-			s.replay[0] = Event{}
-			s.replay = s.replay[1:]
+		if s.st == stLive && s.open != nil {
 			var err error
-			if f, err = encode(ev); err != nil {
+			if f, err = s.open.next(); err != nil {
 				s.mu.Unlock()
 				continue // not an event a stream can carry: the log's fault
 			}
-		case len(s.queue) > 0:
+			if f == nil {
+				s.open = nil
+			}
+		}
+		if f == nil && s.st == stLive && len(s.queue) > 0 {
 			f = s.queue[0]
 			s.queue[0] = nil
 			s.queue = s.queue[1:]
 		}
 		if f == nil {
-			// Idle: give the queues' arrays back, so that a stream
+			// Idle: give the queue's array back, so that a stream
 			// waiting for its next event holds none.
-			s.head, s.replay, s.queue = nil, nil, nil
+			s.open, s.queue = nil, nil
 			s.scheduled = false
 			s.mu.Unlock()
 			return
@@ -204,7 +225,7 @@ func (s *stream) beat() {
 		return
 	}
 	var act action
-	if !s.wrote && len(s.queue) == 0 && len(s.replay) == 0 && len(s.head) == 0 {
+	if !s.wrote && len(s.queue) == 0 && s.open == nil {
 		s.queue = append(s.queue, heartbeat)
 		act = s.scheduleLocked()
 	}
