@@ -254,6 +254,9 @@ func (hc *serverConn) read() {
 			hc.srv.putReader(hc.br)
 			hc.br = nil
 		}
+		if !hc.blk.active {
+			hc.releaseFields()
+		}
 		dispatched := hc.dispatched
 		hc.dispatched = false
 		hc.readG.Release()
@@ -274,8 +277,16 @@ func (hc *serverConn) read() {
 	}
 	hc.srv.putReader(hc.br)
 	hc.br = nil
+	hc.releaseFields()
 	hc.readG.Release()
 	go hc.end(err)
+}
+
+// releaseFields gives the header block's slice back to the server, the
+// reader having nothing in it to finish. The reader's.
+func (hc *serverConn) releaseFields() {
+	hc.srv.putFields(hc.blk.fields)
+	hc.blk.fields = nil
 }
 
 // frameSource is what the reader's framer reads: the reader's buffer,

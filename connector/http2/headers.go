@@ -100,8 +100,12 @@ func (hc *serverConn) readFrame() (xhttp2.Frame, error) {
 // onHeadersFrame starts a header block.
 func (hc *serverConn) onHeadersFrame(f *xhttp2.HeadersFrame) error {
 	b := &hc.blk
+	fields := b.fields[:0]
+	if fields == nil {
+		fields = hc.srv.getFields() // the reader gave it back while the connection was quiet
+	}
 	clear(b.fields)
-	*b = headerBlock{active: true, head: *f, fields: b.fields[:0]}
+	*b = headerBlock{active: true, head: *f, fields: fields}
 	hc.hdec.SetEmitEnabled(true)
 	return hc.onFragment(f.HeaderBlockFragment(), f.HeadersEnded())
 }

@@ -119,11 +119,19 @@ func (hc *serverConn) writeLoop() {
 		if len(hc.ctrl) == 0 && len(hc.frames) == 0 {
 			hc.srv.putWriter(hc.bw) // flushed: the batch before ended with Flush
 			hc.bw = nil
+			if len(hc.streams) == 0 {
+				// Quiet: the next write may be minutes away. A busy
+				// connection keeps its batch from one run to the next.
+				hc.releaseBatch()
+			}
 			hc.writeG.Release()
 			hc.writing = false
 			hc.cond.Broadcast()
 			hc.mu.Unlock()
 			return
+		}
+		if hc.batch == nil {
+			hc.batch = hc.srv.getFrames()
 		}
 		batch := append(hc.batch[:0], hc.ctrl...)
 		batch = append(batch, hc.frames...)
@@ -173,6 +181,7 @@ func (hc *serverConn) writeLoop() {
 			// can go out. Closing the socket ends the reader, which ends
 			// the connection.
 			hc.ctrl, hc.frames, hc.queued, hc.rsts = nil, nil, 0, 0
+			hc.releaseBatch()
 			hc.closed = true
 			if hc.err == nil {
 				hc.err = err
@@ -258,4 +267,11 @@ func (hc *serverConn) writeHeaders(f *h2Frame, peer *h2Settings) error {
 		}
 	}
 	return nil
+}
+
+// releaseBatch gives the writer's batch back to the server: the writer
+// ends with nothing queued, or nothing more will go out. The writer's.
+func (hc *serverConn) releaseBatch() {
+	hc.srv.putFrames(hc.batch)
+	hc.batch = nil
 }
