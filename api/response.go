@@ -22,8 +22,8 @@ import (
 // completion. After that, status and header changes are ignored.
 type Response interface {
 	// Header returns the response header fields to set before commit.
-	// After it, the container's Response returns a copy of the fields
-	// sent: a response that goes on after its head keeps those, not the
+	// Once the head is sent and the response goes on, the container's
+	// Response returns a copy of the fields sent: it keeps those, not the
 	// map, so a change is lost and the next Header does not show it.
 	Header() http.Header
 	// Status returns the status set so far (200 if none was set).

@@ -10,17 +10,19 @@ import "net/http"
 // (most) never makes one.
 type sentHeader struct{ kv []string }
 
+// noFields is the sentHeader of a head sent without fields: shared, as it
+// is never written.
+var noFields = new(sentHeader)
+
 // keepSentHeader replaces the header map, once its head is sent, by the
 // fields it held. Nothing the map says any more reaches the client, so
 // Header returns a copy of them from then on.
 func (o *output) keepSentHeader() {
-	if o.header == nil {
-		return
-	}
 	n := 0
 	for _, vs := range o.header {
 		n += len(vs)
 	}
+	o.sentHdr = noFields
 	if n > 0 {
 		kv := make([]string, 0, 2*n)
 		for k, vs := range o.header {

@@ -13,8 +13,8 @@ import (
 // (most requests have no other) and the finishing phase (no task runs
 // after it). Their Responses are the Exchange itself, seen through pinned:
 // a pointer conversion, so they need neither an allocation nor room in
-// the Exchange, as a handle would. nextToken never hands out either
-// token.
+// the Exchange, as a handle would. nextToken hands out firstToken only
+// first, and never finishToken.
 const (
 	firstToken  uint32 = 1
 	finishToken uint32 = 1<<32 - 1

@@ -8,9 +8,10 @@ import (
 	"github.com/wharf-go/wharf/api"
 )
 
-// handle is the Response a serialized task receives. It delegates to the
-// container's output only while its task runs; the token check is one
-// atomic load.
+// handle is the Response a serialized task receives (the first task and
+// the finishing phase get the same behaviour through pinned). It
+// delegates to the container's output only while its task runs; the
+// token check is one atomic load.
 //
 // While the task runs, a goroutine it started may use the handle too, as
 // net/http allows for a ResponseWriter (net/http/pprof writes profiles that
