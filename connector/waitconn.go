@@ -62,7 +62,7 @@ type waitConn struct {
 	parking  bool        // NotifyReadable registers with the Tunnel: a firing is left to it
 	fired    bool        // a firing came while parking
 	rtimer   *time.Timer // calls fireRead at the read deadline while the reader waits
-	wmoved   chan bool   // a waiting Write hears that its deadline moved (buffered: one)
+	wmoved   chan bool   // a waiting Write hears that its deadline moved (buffered: one); made by the first Write that waits
 	closed   bool        // Close was called
 	wwaiting int         // Writes waiting for the socket (tests look)
 }
@@ -91,7 +91,7 @@ var (
 func waitConnOf(t api.Tunnel) *waitConn {
 	h := t.(handedTunnel)
 	h.handOver()
-	c := &waitConn{t: t, tunnel: h, wmoved: make(chan bool, 1)}
+	c := &waitConn{t: t, tunnel: h}
 	c.local, c.remote = h.addrs()
 	c.fire = c.fireRead
 	return c
@@ -222,6 +222,10 @@ func (c *waitConn) waitWritable() error {
 	c.t.NotifyWritable(func() { ready <- struct{}{} }, 0)
 	c.mu.Lock()
 	c.wwaiting++
+	if c.wmoved == nil {
+		c.wmoved = make(chan bool, 1) // most connections never wait to write
+	}
+	moved := c.wmoved
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -250,7 +254,7 @@ func (c *waitConn) waitWritable() error {
 		case <-ready:
 			writable = true
 		case <-expired:
-		case <-c.wmoved:
+		case <-moved:
 		}
 		if timer != nil {
 			timer.Stop()
@@ -284,11 +288,20 @@ func (c *waitConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
 	c.wdl = t
 	c.mu.Unlock()
+	c.tellWriter()
+	return nil
+}
+
+// tellWriter wakes a Write that waits, to look at the deadline and Close
+// again. A Write that comes later reads them itself first, under mu.
+func (c *waitConn) tellWriter() {
+	c.mu.Lock()
+	moved := c.wmoved
+	c.mu.Unlock()
 	select {
-	case c.wmoved <- true:
+	case moved <- true: // a nil channel: nobody ever waited
 	default:
 	}
-	return nil
 }
 
 // CloseWrite ends the sending side: the peer reads the end of the stream
@@ -305,10 +318,7 @@ func (c *waitConn) Close() error {
 	}
 	c.closed = true
 	c.mu.Unlock()
-	select {
-	case c.wmoved <- true:
-	default:
-	}
+	c.tellWriter()
 	err := c.t.Close()
 	go c.fireRead() // not on the caller's goroutine, a writer's say
 	return err
