@@ -495,12 +495,13 @@ the same loads; see docs/architecture.md for the design):
   the state machine and writing the head, no function above 1.5%% of the
   core. At 100 connections fasthttp also keeps wrk's core fully busy:
   wrk may be what bounds it.
-  At 10,000 connections the last six full runs measured 0.92×, 1.00×,
-  0.93×, 1.05×, 1.02× and 1.08× fasthttp: met in the last three, each
-  of their rounds at or above 1.00× fasthttp and well above nbio (the
-  run of 2026-12-03, 23:18 UTC: 120.7k against 117.9k, 1.05× and 1.00×
-  in its two rounds, nbio 72.3k; the run above, 2026-12-04, 05:54 UTC:
-  115.5k against 106.7k, 1.07× and 1.10×, nbio 71.2k). The 23:18 run
+  At 10,000 connections the last seven full runs measured 0.92×, 1.00×,
+  0.93×, 1.05×, 1.02×, 1.08× and 1.07× fasthttp: met in the last four,
+  each of their rounds at or above 1.00× fasthttp and well above nbio
+  (the run of 2026-12-03, 23:18 UTC: 120.7k against 117.9k, 1.05× and
+  1.00× in its two rounds, nbio 72.3k; 2026-12-04, 05:54 UTC: 115.5k
+  against 106.7k, 1.07× and 1.10×, nbio 71.2k; the run above, 06:33 UTC:
+  129.8k against 121.1k, 1.08× and 1.07×, nbio 79.1k). The 23:18 run
   found every server faster at 10,000 connections than the run before
   it (fasthttp 85.2k → 117.9k, Wharf 89.2k → 120.7k; at 100
   connections every server was 2–9%% faster): the machine's day, not a
@@ -542,10 +543,14 @@ the same loads; see docs/architecture.md for the design):
   round, but 0.71× Wharf's own plaintext, which read 120.7k in that run:
   missed there (in its first round the server used 0.86 of its core and
   wrk 0.64 of its own, neither saturated). The run of 2026-12-04, 05:54
-  UTC (the table above), measured 105.1k/109.8k (median 107.4k, the best
-  yet) against fasthttp's 86.7k/79.1k and nbio's 75.2k/69.7k, ahead of
-  both in each round, and 0.93× Wharf's own plaintext (115.5k): met
-  again. What is
+  UTC, measured 105.1k/109.8k (median 107.4k, the best yet) against
+  fasthttp's 86.7k/79.1k and nbio's 75.2k/69.7k, ahead of both in each
+  round, and 0.93× Wharf's own plaintext (115.5k): met again. The run of
+  06:33 UTC (the table above) measured 103.4k/97.9k (median 100.7k)
+  against fasthttp's 84.4k/80.6k and nbio's 67.2k/67.5k, ahead of both
+  in each round again, but 0.78× Wharf's own plaintext, which read 129.8k,
+  its best: missed. The ratio follows plaintext, which moves more
+  between runs than `+"`/delay`"+` does. What is
   left is what plaintext does too: about 45%% of the core in read(2) and writev(2), and a second
   dispatch through the chain. Profiled by hand on 2026-12-04 (server on
   one core, `+"`wrk -t2 -c10000`"+` on the other, `+"`go tool pprof`"+` over 7 s, then
@@ -584,12 +589,13 @@ the same loads; see docs/architecture.md for the design):
   10%% to 2.5%% of the profile, yet neither the CPU a request nor the
   req/s moved past the rounds' spread, about ±5%%); raising the
   container's 5,000-handler limit (`+"`WithMaxHandlers`"+`) to 20,000. fasthttp
-  itself reaches about two thirds of its own plaintext here (0.65× and
-  0.72× in the runs of 23:18 and 05:54 UTC, where Wharf reached 0.42× and
-  0.41× its own): 0.9× would ask a blocked
+  itself reaches about two thirds of its own plaintext here (0.65×,
+  0.72× and 0.64× in the runs of 23:18, 05:54 and 06:33 UTC, where Wharf
+  reached 0.42×, 0.41× and 0.40× its own): 0.9× would ask a blocked
   handler to cost almost nothing over a plaintext request, where fasthttp,
-  with its worker pool, pays 28–35%% (net/http, a goroutine per
-  connection, 21–24%%: 0.76× and 0.79× its own plaintext in those runs).
+  with its worker pool, pays 28–36%% (net/http, a goroutine per
+  connection, 21–29%%: 0.76×, 0.79× and 0.71× its own plaintext in those
+  runs).
 - Memory per suspended long poll: the connection (464 B with its epoll
   side and the facts its requests share), the stream with the parsed head
   (352 B) and the head's bytes and
@@ -613,8 +619,8 @@ the same loads; see docs/architecture.md for the design):
   thousands of connections (the QoS benchmark, now run last) had left
   their TIME_WAIT sockets behind. Every full run of 2026-12-03 met the 30
   ms target: 14–24 ms in the first four, 3.5–4.4 ms in the next four, and
-  1.43, 1.20 and 1.04 ms in the last three; the run of 2026-12-04, 05:54
-  UTC, 1.09 ms. The seed's figures come from a 12-core server with the
+  1.43, 1.20 and 1.04 ms in the last three; the runs of 2026-12-04, 1.09
+  and 1.27 ms. The seed's figures come from a 12-core server with the
   load generators on other machines.
 `, res.Config.GoroutineBudget)
 }
@@ -706,10 +712,11 @@ harness runs of 16:41 and 17:12 UTC read 2.24 and 2.23 KiB (nbio 1.85 and
 connection stopped leaving about 220 B of garbage (unix.Accept4's two
 copies of the peer's address; by hand 1.68 → 1.62 KiB RSS, live
 unchanged), 1.71 KiB against nbio's 1.95, the run of 23:18 UTC (after
-the ` + "`" + `api.ConnInfo` + "`" + ` change) 1.70 KiB against nbio's 1.88, and the run in
-the table above (2026-12-04, 05:54 UTC, after the exchange's cut to 512
-B) **1.66 KiB against nbio's 1.84: ahead of nbio in all five**, 0.66
-KiB short of the 1 KiB target. The TLS column is the profile's less the
+the ` + "`" + `api.ConnInfo` + "`" + ` change) 1.70 KiB against nbio's 1.88, the run of
+2026-12-04, 05:54 UTC (after the exchange's cut to 512 B), 1.66 KiB
+against nbio's 1.84, and the run in the table above (06:33 UTC) **1.65
+KiB against nbio's 1.86: ahead of nbio in all six**, 0.65 KiB short of
+the 1 KiB target. The TLS column is the profile's less the
 bytes these cuts took out of the structs it shares, not profiled again.
 What is left is a connection, its stream and its exchange, three
 allocations of 176–512 bytes (and the 48-byte ` + "`" + `api.ConnInfo` + "`" + `), where a parked request needs a fraction of
