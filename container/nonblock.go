@@ -31,7 +31,6 @@ func (o *output) commitNow(w connector.NonBlockingWriter) (ready bool, err error
 		if err := o.commitHead(-1); err != nil {
 			return false, err
 		}
-		o.keepSentHeader()
 	}
 	if len(o.buf) == 0 {
 		return true, nil

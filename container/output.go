@@ -153,7 +153,6 @@ func (o *output) Write(p []byte) (int, error) {
 		if err := o.commit(-1); err != nil {
 			return 0, err
 		}
-		o.keepSentHeader()
 	}
 	if err := o.s.WriteBody(p); err != nil {
 		o.err = err
@@ -188,7 +187,6 @@ func (o *output) Flush() error {
 		if err := o.commit(-1); err != nil {
 			return err
 		}
-		o.keepSentHeader()
 	}
 	if err := o.s.Flush(); err != nil {
 		o.err = err
@@ -299,8 +297,11 @@ func (o *output) commit(length int64) error {
 }
 
 // commitHead hands the head to the stream, leaving the buffered body in
-// o.buf.
+// o.buf. A length of -1 (unknown) means the response goes on after its
+// head (a Flush, a body past the buffer, a write without blocking): its
+// header map then gives way to the fields sent (keepSentHeader).
 func (o *output) commitHead(length int64) error {
+	goesOn := length < 0
 	o.committed = true
 	if o.header.Get("Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
 		o.Header().Set("Content-Type", http.DetectContentType(o.buf))
@@ -322,6 +323,9 @@ func (o *output) commitHead(length int64) error {
 	o.sentStatus = uint16(status)
 	o.countBody = status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified &&
 		o.s.Request().Method != http.MethodHead
+	if goesOn {
+		o.keepSentHeader()
+	}
 	return nil
 }
 
