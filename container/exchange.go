@@ -171,6 +171,17 @@ func (x *exchange) finish(w api.Response, err error) {
 		o.finish()
 		return
 	}
+	x.fail(w, err)
+}
+
+// fail is finish for a request that ended in err: it answers through the
+// error pages, or aborts the stream. It is apart from finish so that the
+// frame of the error path (formatting, logging, the page's recovery) is
+// not on the stack of every response: a blocking request runs on a
+// goroutine whose stack starts small, and a deeper stack on the way to the
+// write means one more copy of it per request.
+func (x *exchange) fail(w api.Response, err error) {
+	o := &x.out
 	if errors.Is(err, http.ErrAbortHandler) || errors.Is(err, connector.ErrClientGone) {
 		x.out.s.Abort(err) // nobody to answer, nothing to log
 		return

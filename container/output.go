@@ -304,7 +304,7 @@ func (o *output) commitHead(length int64) error {
 	goesOn := length < 0
 	o.committed = true
 	if o.header.Get("Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
-		o.Header().Set("Content-Type", http.DetectContentType(o.buf))
+		o.sniffType()
 	}
 	if v := o.header.Get("Content-Length"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
@@ -312,8 +312,8 @@ func (o *output) commitHead(length int64) error {
 		}
 	}
 	var trailers []string
-	for k := range o.trailer {
-		trailers = append(trailers, k)
+	if len(o.trailer) > 0 {
+		trailers = o.trailerNames()
 	}
 	status := o.Status()
 	if err := o.s.WriteHead(status, o.header, length, trailers); err != nil {
@@ -327,6 +327,30 @@ func (o *output) commitHead(length int64) error {
 		o.keepSentHeader()
 	}
 	return nil
+}
+
+// The helpers below are commitHead's less common work, kept out of its
+// frame: commitHead is on the way to every response's write, and a
+// blocking request's goroutine starts with a small stack that one copy
+// per request would grow (see exchange.fail). The compiler would inline
+// them, frames and all, so they say not to.
+
+// sniffType sets the Content-Type the buffered body's first bytes suggest.
+//
+//go:noinline
+func (o *output) sniffType() {
+	o.Header().Set("Content-Type", http.DetectContentType(o.buf))
+}
+
+// trailerNames lists the declared trailer fields.
+//
+//go:noinline
+func (o *output) trailerNames() []string {
+	names := make([]string, 0, len(o.trailer))
+	for k := range o.trailer {
+		names = append(names, k)
+	}
+	return names
 }
 
 // finish commits if needed (with the buffered length) and ends the stream.

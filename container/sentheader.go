@@ -16,7 +16,9 @@ var noFields = new(sentHeader)
 
 // keepSentHeader replaces the header map, once its head is sent, by the
 // fields it held. Nothing the map says any more reaches the client, so
-// Header returns a copy of them from then on.
+// Header returns a copy of them from then on. Not inlined: see sniffType.
+//
+//go:noinline
 func (o *output) keepSentHeader() {
 	n := 0
 	for _, vs := range o.header {

@@ -558,10 +558,7 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 		e.m.end(start)
 		e.running.Add(-1)
 
-		if w == nil {
-			w = &idler{ch: make(chan timedTask, 1)}
-		}
-		if !e.pushIdle(w) {
+		if !e.pushIdle(&w) {
 			return
 		}
 		if timer == nil {
@@ -583,14 +580,20 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 	}
 }
 
-// pushIdle offers w for the next task; false means exit instead.
-func (e *UnboundedExecutor) pushIdle(w *idler) bool {
+// pushIdle offers *w for the next task, making it on the goroutine's first
+// offer that finds room; false means exit instead. Under a steady flow of
+// tasks that each wait (a blocking handler), most goroutines find the idle
+// list full when their task is done: they exit having made nothing.
+func (e *UnboundedExecutor) pushIdle(w **idler) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed() || len(e.idle) >= e.maxIdle {
 		return false
 	}
-	e.idle = append(e.idle, w)
+	if *w == nil {
+		*w = &idler{ch: make(chan timedTask, 1)}
+	}
+	e.idle = append(e.idle, *w)
 	return true
 }
 

@@ -602,11 +602,28 @@ func (ex *Exchange) addListenerLocked(l Listener) {
 
 // finish writes the final response, drops what is still queued and runs the
 // OnComplete listeners. It runs on the owning goroutine in state Completing.
+//
+// Its steps are functions of their own so that only the frames of the
+// write's own way are on the stack when the response is written: a
+// blocking request runs on a goroutine whose stack starts small, and the
+// frames of the steps around the write (their loops, their closures) would
+// grow it, by a copy, once per request.
 func (ex *Exchange) finish() {
 	ex.token.Store(finishToken)
 	w := (*pinned[finishing])(ex)
-	// An IO failure still queued (the exchange completed before its turn)
-	// is reported to OnError all the same: the client is gone either way.
+	ex.reportQueuedErrors(w)
+	ex.mu.Lock()
+	failure := ex.failure
+	ex.mu.Unlock()
+	end := ex.finishResponse(w, failure)
+	ex.token.Store(0)
+	ex.settle(end, failure)
+}
+
+// reportQueuedErrors reports an IO failure still queued (the exchange
+// completed before its turn) to OnError all the same: the client is gone
+// either way.
+func (ex *Exchange) reportQueuedErrors(w api.Response) {
 	ex.mu.Lock()
 	var ioErrs []error
 	for i := range ex.queue.len() {
@@ -618,13 +635,17 @@ func (ex *Exchange) finish() {
 	for _, err := range ioErrs {
 		ex.safely(func() { ex.runError(w, err) })
 	}
-	ex.mu.Lock()
-	failure := ex.failure
-	ex.mu.Unlock()
-	var end End
-	ex.safely(func() { end = ex.ch.Finish(w, failure) })
-	ex.token.Store(0)
+}
 
+// finishResponse has the Channel write the final response.
+func (ex *Exchange) finishResponse(w api.Response, failure error) (end End) {
+	ex.safely(func() { end = ex.ch.Finish(w, failure) })
+	return end
+}
+
+// settle completes the exchange once its response is written: the result,
+// the tasks dropped, the OnComplete listeners, the Completer, Done.
+func (ex *Exchange) settle(end End, failure error) {
 	ex.mu.Lock()
 	ex.cause = max(end, ex.cause) // final from here: no event is taken any more
 	ex.hasResult = true
