@@ -144,6 +144,9 @@ type Config struct {
 	// after a connection is listed and registered, before it is ready:
 	// the window where Shutdown cannot claim it.
 	testBeforeReady func()
+	// testHeadRead, set by tests only, runs before each read of a request
+	// head on the epoll connector (fdConn.fill): it counts the reads.
+	testHeadRead func()
 }
 
 // or is v, or def when v is zero (unset).

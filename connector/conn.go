@@ -43,6 +43,7 @@ type conn struct {
 	nreq     uint32        // requests read on the connection
 	listed   bool          // in the server's connList
 	pendKind pendingKind   // what pending is for (see below)
+	drained  bool          // the epoll connector's last head read came back short (fdConn.fill)
 	r, w     int32         // unconsumed bytes are rbuf[r:w]
 	scanned  int32         // bytes of rbuf[r:scanned] were parsed and held no complete head
 
@@ -324,6 +325,9 @@ func (c *conn) readRequest() (*stream, readResult) {
 				c.srv.putHead(h)
 				c.cur = s
 				c.headAt = 0
+				if s.body.kind != bodyNone {
+					c.drained = false // its body is read from the socket too
+				}
 				c.r += int32(n)
 				c.scanned = c.r
 				if s.rejected != 0 {

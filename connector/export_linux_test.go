@@ -43,3 +43,10 @@ func HeldIdleTimers(s *Server) int {
 	}
 	return n
 }
+
+// CountHeadReads returns cfg with f called before each read of a request
+// head by the epoll connector.
+func CountHeadReads(cfg Config, f func()) Config {
+	cfg.testHeadRead = f
+	return cfg
+}
