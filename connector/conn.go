@@ -44,6 +44,7 @@ type conn struct {
 	listed   bool          // in the server's connList
 	pendKind pendingKind   // what pending is for (see below)
 	drained  bool          // the epoll connector's last head read came back short (fdConn.fill)
+	urgent   bool          // urgent data came, so a short read says nothing (epoll; under the fdConn's Mu)
 	r, w     int32         // unconsumed bytes are rbuf[r:w]
 	scanned  int32         // bytes of rbuf[r:scanned] were parsed and held no complete head
 

@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
+	"golang.org/x/sys/unix"
 )
 
 // After a read of a request head came back short, the epoll connector
@@ -120,4 +121,78 @@ func TestEpollSkipsTheEmptyRead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Skipping the empty read after a short one must not miss what a short
+// read leaves behind without a new edge: the client's end, after requests
+// sent with it (a half-close), and bytes behind urgent data's mark.
+func TestEpollShortReadLeavesNothingBehind(t *testing.T) {
+	c := container.New(container.WithConnector(connector.Config{Selectors: 1}))
+	c.Handle("/nb", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("nb " + r.QueryValue("i"))
+		return err
+	}))
+	c.HandleFunc("/b", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("b " + r.QueryValue("i"))
+		return err
+	})
+	addr := listen(t, c)
+	dial := func(t *testing.T) *net.TCPConn {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+		nc.SetDeadline(time.Now().Add(5 * time.Second)) // the idle timeout, which would end a stranded connection, is 60 s
+		return nc.(*net.TCPConn)
+	}
+	expect := func(t *testing.T, br *bufio.Reader, want string) {
+		t.Helper()
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("response %q: %v", want, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || string(b) != want {
+			t.Fatalf("got %q (%v), want %q", b, err, want)
+		}
+	}
+	for _, path := range []string{"nb", "b"} {
+		t.Run("half-close after "+path, func(t *testing.T) {
+			for i := range 20 {
+				nc := dial(t)
+				fmt.Fprintf(nc, "GET /%s?i=%d HTTP/1.1\r\nHost: x\r\n\r\n", path, i)
+				if err := nc.CloseWrite(); err != nil {
+					t.Fatal(err)
+				}
+				br := bufio.NewReader(nc)
+				expect(t, br, fmt.Sprintf("%s %d", path, i))
+				if _, err := br.ReadByte(); err != io.EOF {
+					t.Fatalf("after the response: %v, want EOF (the server closes at the client's end)", err)
+				}
+			}
+		})
+	}
+	t.Run("urgent data between two heads", func(t *testing.T) {
+		for i := range 20 {
+			nc := dial(t)
+			raw, err := nc.SyscallConn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(nc, "GET /nb?i=%d HTTP/1.1\r\nHost: x\r\n\r\n", i)
+			var serr error
+			if err := raw.Write(func(fd uintptr) bool {
+				serr = unix.Sendto(int(fd), []byte("X"), unix.MSG_OOB, nil)
+				return true
+			}); err != nil || serr != nil {
+				t.Fatal(err, serr)
+			}
+			fmt.Fprintf(nc, "GET /b?i=%d HTTP/1.1\r\nHost: x\r\n\r\n", i)
+			br := bufio.NewReader(nc)
+			expect(t, br, fmt.Sprintf("nb %d", i))
+			expect(t, br, fmt.Sprintf("b %d", i))
+		}
+	})
 }

@@ -184,18 +184,23 @@ func (c *conn) task(s *stream) dispatcher.Task {
 // selector records in Readable (or, once the connection is idle, acts on).
 // So after a short read of a head, the read that would look for the next
 // one is skipped unless an edge came: on a keep-alive connection that is
-// one system call a request fewer, the one that finds nothing. c.drained
-// is touched only by the goroutine reading heads; a request with a body,
-// read from the socket by other calls (on other goroutines too), clears
-// it when its head is parsed (readRequest).
+// one system call a request fewer, the one that finds nothing. Two things
+// a short read leaves unread make no new edge, so they make it read all
+// the same: the peer's end (PeerClosed, or a break), which the read
+// returns once the bytes before it are taken, and urgent data, at whose
+// mark a read stops with bytes still behind it (c.urgent).
+//
+// c.drained is touched only by the goroutine reading heads; a request
+// with a body, read from the socket by other calls (on other goroutines
+// too), clears it when its head is parsed (readRequest).
 func (f *fdConn) fill(bool, bool) (int, error) {
 	c := f.c
 	if c.drained && f.tls == nil {
 		c.drained = false
-		if err := f.idleUnlessReadable(); err != nil {
+		if err := f.idleUnless(true); err != nil {
 			return 0, err
 		}
-		// An edge came since: read.
+		// Something came since, or may be left: read.
 	}
 	if h := c.srv.Config.testHeadRead; h != nil {
 		h()
@@ -214,12 +219,17 @@ func (f *fdConn) fill(bool, bool) (int, error) {
 // drained: it returns errWouldBlock (the caller must leave the connection
 // alone now), nil when an edge came meanwhile (read again), or ioEOF when
 // the server shuts down and the connection is to be closed now.
-func (f *fdConn) idleUnlessReadable() error {
+func (f *fdConn) idleUnlessReadable() error { return f.idleUnless(false) }
+
+// idleUnless is idleUnlessReadable; skipped says no read found the socket
+// empty, a short one having been taken for it (fill), so the peer's end
+// and urgent data, which such a read may leave behind, also mean: read.
+func (f *fdConn) idleUnless(skipped bool) error {
 	c := f.c
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	if f.Readable {
-		return nil // an edge came while we read: try again
+	if f.Readable || skipped && (f.PeerClosed || f.Broken || c.urgent) {
+		return nil // read (again)
 	}
 	// Part of a TLS record waiting in crypto/tls is part of a head, for
 	// ReadHeaderTimeout, as bytes in the read buffer are.

@@ -59,6 +59,9 @@ var _ connIO = (*fdConn)(nil)
 func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	f.Mu.Lock()
 	wake := f.ApplyLocked(ev)
+	if ev&netpoll.Priority != 0 {
+		f.c.urgent = true
+	}
 	canRead := f.ReadReadyLocked()
 	var gone Watcher
 	var onReadCB func()

@@ -132,10 +132,12 @@ func (l *epListener) Pause() { l.Modify(l.sel.poll, 0, l.key()) }
 func (l *epListener) Resume() { l.rearm() }
 
 // register adds an accepted socket, edge-triggered for every event it will
-// ever need, so no epoll_ctl is needed again until it closes.
+// ever need, so no epoll_ctl is needed again until it closes. Urgent data
+// (Priority) is asked for only to be noticed: a read stops at its mark,
+// which fdConn.fill must know.
 func (s *selector) register(f *fdConn) error {
 	key := s.conns.Put(f.FD, f) // an event still queued for a closed connection never finds f
-	if err := s.poll.Add(f.FD, netpoll.Readable|netpoll.Writable|netpoll.PeerClosed|netpoll.EdgeTriggered, key); err != nil {
+	if err := s.poll.Add(f.FD, netpoll.Readable|netpoll.Priority|netpoll.Writable|netpoll.PeerClosed|netpoll.EdgeTriggered, key); err != nil {
 		s.remove(f)
 		return err
 	}
