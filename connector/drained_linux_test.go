@@ -66,14 +66,7 @@ func TestEpollSkipsTheEmptyRead(t *testing.T) {
 			var reads atomic.Int64
 			cfg := connector.CountHeadReads(connector.Config{Selectors: 1}, func() { reads.Add(1) })
 			c := container.New(container.WithConnector(cfg))
-			c.Handle("/nb", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
-				_, err := w.WriteString("nb " + r.QueryValue("i"))
-				return err
-			}))
-			c.HandleFunc("/b", func(w api.Response, r *api.Request) error {
-				_, err := w.WriteString("b " + r.QueryValue("i"))
-				return err
-			})
+			nbAndB(c)
 			c.HandleFunc("/echo", func(w api.Response, r *api.Request) error {
 				b, err := io.ReadAll(r.Body())
 				if err != nil {
@@ -128,14 +121,7 @@ func TestEpollSkipsTheEmptyRead(t *testing.T) {
 // sent with it (a half-close), and bytes behind urgent data's mark.
 func TestEpollShortReadLeavesNothingBehind(t *testing.T) {
 	c := container.New(container.WithConnector(connector.Config{Selectors: 1}))
-	c.Handle("/nb", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
-		_, err := w.WriteString("nb " + r.QueryValue("i"))
-		return err
-	}))
-	c.HandleFunc("/b", func(w api.Response, r *api.Request) error {
-		_, err := w.WriteString("b " + r.QueryValue("i"))
-		return err
-	})
+	nbAndB(c)
 	addr := listen(t, c)
 	dial := func(t *testing.T) *net.TCPConn {
 		nc, err := net.Dial("tcp", addr)
@@ -194,5 +180,18 @@ func TestEpollShortReadLeavesNothingBehind(t *testing.T) {
 			expect(t, br, fmt.Sprintf("nb %d", i))
 			expect(t, br, fmt.Sprintf("b %d", i))
 		}
+	})
+}
+
+// nbAndB maps /nb, a NonBlocking handler, and /b, a Blocking one, each
+// answering its name and the query's i.
+func nbAndB(c *container.Container) {
+	c.Handle("/nb", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("nb " + r.QueryValue("i"))
+		return err
+	}))
+	c.HandleFunc("/b", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("b " + r.QueryValue("i"))
+		return err
 	})
 }

@@ -479,13 +479,23 @@ the same loads; see docs/architecture.md for the design):
 - Plaintext: measured by hand (2026-12-03, 23:00 UTC: `+"`wrk -t2 -c100`"+`,
   server and wrk pinned to separate cores, `+"`perf stat`"+` on the server's
   system calls and `+"`perf record`"+` on its core, fasthttp the same way),
-  the two servers make the same system calls a request, two read(2) (one
+  the two servers made the same system calls a request, two read(2) (one
   finds the request, one finds nothing) and one write (writev(2) for
-  Wharf), with one epoll_wait per 80–160 requests, and spend about the
+  Wharf), with one epoll_wait per 80–160 requests, and spent about the
   same in the kernel on them: 4.6 µs a request against 4.1 µs, most of
   the difference in waking wrk, which waits more often for a slower
-  server. The gap is user space: 2.4 µs a request against fasthttp's
-  1.0 µs (7.1 and 5.1 µs in all). fasthttp recycles one request object
+  server. Since 2026-12-04 Wharf makes one read(2) a request: a read
+  that comes back short has found the socket drained (TCP fills a read
+  with all it holds), and bytes that arrive after it make an epoll edge,
+  so once the response is out the connection turns idle without the
+  read that would find nothing, unless an edge, the client's end or
+  urgent data came (by hand at 100 connections, three interleaved
+  rounds: 155.4k/160.6k/163.1k → 159.5k/165.4k/169.7k req/s, 6.39/6.20/6.11
+  → 6.24/6.03/5.87 µs of the server's CPU a request, against fasthttp's
+  4.3–4.8 µs; at 10,000 connections no change past the rounds' spread,
+  four rounds each, medians 107.4k and 108.4k). The gap is user space:
+  2.4 µs a request against fasthttp's 1.0 µs (7.1 and 5.1 µs in all, on
+  2026-12-03). fasthttp recycles one request object
   per connection; a Wharf request is an immutable value a handler may
   keep, so each one is built anew (3 allocations in the connector, 5 in
   the container, with the garbage collection they cause), and it runs
@@ -557,8 +567,8 @@ the same loads; see docs/architecture.md for the design):
   `+"`perf stat`"+` and `+"`perf record`"+`): plaintext 131.9k req/s and
   `+"`/delay`"+` 90.5k, the server's core full in both (wrk's median latency
   for `+"`/delay`"+` was 110 ms: 50 ms of wait, the rest the server's queue).
-  Both make the same system calls a request (two read(2), one writev(2),
-  one epoll_pwait every 195 or so) and both spend 61%% of their samples
+  Both made the same system calls a request (then two read(2), one writev(2),
+  one epoll_pwait every 195 or so) and both spent 61%% of their samples
   in them, but after a wait each call costs more: writev 3.9 µs a
   request against 2.6, the two reads 2.15 against 1.58 µs; `+"`perf`"+` shows
   more of the kernel's time in looking up and writing to the socket
@@ -570,32 +580,52 @@ the same loads; see docs/architecture.md for the design):
   fast the target asks more than the kernel leaves, and where plaintext
   ran slower (75–89k, the runs that met it) it was met.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request
-  runs on an executor goroutine that sleeps in it. By hand (2026-12-03,
-  22:30 UTC, `+"`wrk -t2 -c10000`"+`, pinned as above), Wharf and fasthttp make two read(2) and one write
-  a request here too, and the write costs each 6.6–8 µs, twice what it
-  costs under plaintext, as it wakes a client that waits rather than one
-  that is busy. Wharf's core spends about 1.6× fasthttp's CPU time a
-  request (from /proc over 8-second runs, two interleaved rounds: 17.4
-  and 17.6 µs against 11.7 and 10.6 µs, at 57k and 83–88k req/s); what
-  the profiles put in the difference: copying goroutine stacks (10%% of the core: with 16 idle
-  goroutines kept and about 2,500–3,000 handlers asleep at once, most requests
-  start a goroutine, whose 2 KiB stack is copied to 4 KiB early and to
-  8 KiB at the depth where the response head is written), starting and
-  ending goroutines (6%%), and allocating (6%%; fasthttp under 1%%). What
-  did not help, interleaved by hand against the same binary: keeping
-  1,024 or 8,192 idle goroutines; turning stack shrinking off
-  (`+"`GODEBUG=gcshrinkstackoff=1`"+`); starting each worker with a 3 KiB frame,
-  so that its stack grows once, straight to 8 KiB (the copying fell from
-  10%% to 2.5%% of the profile, yet neither the CPU a request nor the
-  req/s moved past the rounds' spread, about ±5%%); raising the
+  runs on an executor goroutine that sleeps in it. With about 2,500–3,000
+  handlers asleep at once and 16 idle goroutines kept, nearly every
+  request starts a goroutine (runtime/metrics: 60k goroutines created a
+  second at 57k req/s). A goroutine's stack starts at 2 KiB (or at the
+  runtime's running average, which moved between 2 and 4 KiB under this
+  load) and grows by copying the whole stack. Until 2026-12-04 the way
+  from the goroutine's start to the socket write was about 4.5 KiB deep,
+  so the stack was copied twice a request, to 4 KiB and then to 8 KiB
+  where the response was written: 11%% of the server's core in the CPU
+  profile. Three frames made most of that depth: the container's finish,
+  whose error path (formatting, logging, an error page's recovery) took
+  1,376 bytes; the output's commitHead (792 bytes, with the inlined map
+  iteration of trailers and the content sniffing); and the engine's
+  finish (488 bytes). With those paths in functions of their own, the
+  container's share of the way fell from 3,616 to 1,216 bytes
+  (`+"`TestResponseStackDepth`"+` keeps it under 1,536), the whole way fits
+  4 KiB, and the second copy is gone: copying fell to 5%% of the profile,
+  the one copy left, from 2 to 4 KiB, at the start of the request. By
+  hand (`+"`wrk -t2 -c10000`"+`, pinned as above, three interleaved rounds):
+  45.3k/47.3k/46.8k → 52.9k/50.5k/51.2k req/s, 9%% in the median. What
+  is left, from /proc and profiles (2026-12-04): Wharf's core spends about
+  1.5× fasthttp's CPU a request, 9.7–10.1 µs of user time against
+  4.5–4.9 µs before the change and 7.6–8.2 µs of system time against
+  6.0–6.2. The kernel's share is the write, which wakes a client that
+  waits (wrk's core is half idle here, and waking it costs an
+  inter-processor interrupt, dear in a virtual machine: 14%% of Wharf's
+  samples against 9%% of fasthttp's). Wharf's user time is spread over
+  starting and ending a goroutine, the one stack copy, scheduling, first
+  touches of a connection's and a request's structures 50 ms after they
+  were last used, and 15 allocations a request (fasthttp, with a
+  goroutine per connection that never exits and a request object
+  recycled per connection, none of these but the scheduling). What did
+  not help, interleaved by hand against the same binary: keeping 1,024
+  or 8,192 idle goroutines (again after the change: 58.7k/53.9k/51.1k
+  against 57.7k/53.1k/51.0k); turning stack shrinking off
+  (`+"`GODEBUG=gcshrinkstackoff=1`"+`); starting each worker with a large
+  frame, so that its stack grows once at its start (to 8 KiB before the
+  change, to 4 KiB after it: 50.5k/48.3k against 48.5k/49.3k); raising the
   container's 5,000-handler limit (`+"`WithMaxHandlers`"+`) to 20,000. fasthttp
   itself reaches about two thirds of its own plaintext here (0.65×,
-  0.72× and 0.64× in the runs of 23:18, 05:54 and 06:33 UTC, where Wharf
-  reached 0.42×, 0.41× and 0.40× its own): 0.9× would ask a blocked
-  handler to cost almost nothing over a plaintext request, where fasthttp,
-  with its worker pool, pays 28–36%% (net/http, a goroutine per
-  connection, 21–29%%: 0.76×, 0.79× and 0.71× its own plaintext in those
-  runs).
+  0.72× and 0.64× in the runs of 2026-12-03 23:18 and 2026-12-04 05:54
+  and 06:33 UTC, where Wharf reached 0.42×, 0.41× and 0.40× its own):
+  0.9× would ask a blocked handler to cost almost nothing over a
+  plaintext request, where fasthttp, with its worker pool, pays 28–36%%
+  (net/http, a goroutine per connection, 21–29%%: 0.76×, 0.79× and 0.71×
+  its own plaintext in those runs).
 - Memory per suspended long poll: the connection (464 B with its epoll
   side and the facts its requests share), the stream with the parsed head
   (352 B) and the head's bytes and
