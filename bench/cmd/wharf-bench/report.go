@@ -505,13 +505,16 @@ the same loads; see docs/architecture.md for the design):
   the state machine and writing the head, no function above 1.5%% of the
   core. At 100 connections fasthttp also keeps wrk's core fully busy:
   wrk may be what bounds it.
-  At 10,000 connections the last seven full runs measured 0.92×, 1.00×,
-  0.93×, 1.05×, 1.02×, 1.08× and 1.07× fasthttp: met in the last four,
-  each of their rounds at or above 1.00× fasthttp and well above nbio
-  (the run of 2026-12-03, 23:18 UTC: 120.7k against 117.9k, 1.05× and
-  1.00× in its two rounds, nbio 72.3k; 2026-12-04, 05:54 UTC: 115.5k
-  against 106.7k, 1.07× and 1.10×, nbio 71.2k; the run above, 06:33 UTC:
-  129.8k against 121.1k, 1.08× and 1.07×, nbio 79.1k). The 23:18 run
+  At 10,000 connections the last nine full runs measured 0.92×, 1.00×,
+  0.93×, 1.05×, 1.02×, 1.08×, 1.07×, 1.10× and 1.06× fasthttp: met in
+  the last six, each of their rounds at or above 1.00× fasthttp and well
+  above nbio (the run of 2026-12-03, 23:18 UTC: 120.7k against 117.9k,
+  1.05× and 1.00× in its two rounds, nbio 72.3k; 2026-12-04, 05:54 UTC:
+  115.5k against 106.7k, 1.07× and 1.10×, nbio 71.2k; 06:33 UTC: 129.8k
+  against 121.1k, 1.08× and 1.07×, nbio 79.1k; 09:06 UTC: 120.1k against
+  108.7k, 1.03× and 1.19×, nbio 72.9k; the run above, 09:22 UTC: 153.4k
+  against 144.0k, 1.02× and 1.11×, nbio 88.2k, the fastest day yet for
+  every server). The 23:18 run
   found every server faster at 10,000 connections than the run before
   it (fasthttp 85.2k → 117.9k, Wharf 89.2k → 120.7k; at 100
   connections every server was 2–9%% faster): the machine's day, not a
@@ -556,10 +559,14 @@ the same loads; see docs/architecture.md for the design):
   UTC, measured 105.1k/109.8k (median 107.4k, the best yet) against
   fasthttp's 86.7k/79.1k and nbio's 75.2k/69.7k, ahead of both in each
   round, and 0.93× Wharf's own plaintext (115.5k): met again. The run of
-  06:33 UTC (the table above) measured 103.4k/97.9k (median 100.7k)
+  06:33 UTC measured 103.4k/97.9k (median 100.7k)
   against fasthttp's 84.4k/80.6k and nbio's 67.2k/67.5k, ahead of both
-  in each round again, but 0.78× Wharf's own plaintext, which read 129.8k,
-  its best: missed. The ratio follows plaintext, which moves more
+  in each round again, but 0.78× Wharf's own plaintext, which read 129.8k:
+  missed. The runs of 09:06 and 09:22 UTC (the table above) measured
+  89.3k/85.4k and 112.5k/112.3k (median 112.4k, the best yet) against
+  fasthttp's 64.9k/68.6k and 88.1k/90.9k and nbio's 61.2k/63.8k and
+  73.5k/64.1k, ahead of both in every round, and 0.73× Wharf's own
+  plaintext in both (120.1k; 153.4k): missed. The ratio follows plaintext, which moves more
   between runs than `+"`/delay`"+` does. What is
   left is what plaintext does too: about 45%% of the core in read(2) and writev(2), and a second
   dispatch through the chain. Profiled by hand on 2026-12-04 (server on
@@ -598,15 +605,19 @@ the same loads; see docs/architecture.md for the design):
   (`+"`TestResponseStackDepth`"+` keeps it under 1,536), the whole way fits
   4 KiB, and the second copy is gone: copying fell to 5%% of the profile,
   the one copy left, from 2 to 4 KiB, at the start of the request. By
-  hand (`+"`wrk -t2 -c10000`"+`, pinned as above, three interleaved rounds):
-  45.3k/47.3k/46.8k → 52.9k/50.5k/51.2k req/s, 9%% in the median. What
-  is left, from /proc and profiles (2026-12-04): Wharf's core spends about
-  1.5× fasthttp's CPU a request, 9.7–10.1 µs of user time against
-  4.5–4.9 µs before the change and 7.6–8.2 µs of system time against
-  6.0–6.2. The kernel's share is the write, which wakes a client that
-  waits (wrk's core is half idle here, and waking it costs an
-  inter-processor interrupt, dear in a virtual machine: 14%% of Wharf's
-  samples against 9%% of fasthttp's). Wharf's user time is spread over
+  hand (`+"`wrk -t2 -c10000`"+`, pinned as above, interleaved rounds against
+  the binary before): 45.3k/47.3k/46.8k → 52.9k/50.5k/51.2k req/s, 9%% in
+  the median, and later that day, on a faster machine, 58.6k/59.1k →
+  67.7k/68.5k (16%%), the server's user time a request 9.28/9.58 →
+  7.32/7.15 µs (from /proc), its system time unchanged (7.2–7.6 µs). The
+  full runs after the change put Wharf at 0.81× and 0.68× fasthttp's
+  `+"`/sleep`"+` (09:06 and 09:22 UTC), where the runs before it measured
+  0.66×. What is left: Wharf's core spends about 1.4× fasthttp's CPU a
+  request, 7.2–7.3 µs of user time against 3.8 µs and 7.3–7.4 µs of
+  system time against 6.0–6.2. The kernel's share is the write, which
+  wakes a client that waits (wrk's core is half idle here, and waking it
+  costs an inter-processor interrupt, dear in a virtual machine: 14%% of
+  Wharf's samples against 9%% of fasthttp's). Wharf's user time is spread over
   starting and ending a goroutine, the one stack copy, scheduling, first
   touches of a connection's and a request's structures 50 ms after they
   were last used, and 15 allocations a request (fasthttp, with a
@@ -744,9 +755,9 @@ copies of the peer's address; by hand 1.68 → 1.62 KiB RSS, live
 unchanged), 1.71 KiB against nbio's 1.95, the run of 23:18 UTC (after
 the ` + "`" + `api.ConnInfo` + "`" + ` change) 1.70 KiB against nbio's 1.88, the run of
 2026-12-04, 05:54 UTC (after the exchange's cut to 512 B), 1.66 KiB
-against nbio's 1.84, and the run in the table above (06:33 UTC) **1.65
-KiB against nbio's 1.86: ahead of nbio in all six**, 0.65 KiB short of
-the 1 KiB target. The TLS column is the profile's less the
+against nbio's 1.84, the run of 06:33 UTC 1.65 KiB against nbio's 1.86,
+and the run in the table above (09:22 UTC) **1.66 KiB against nbio's
+1.79: ahead of nbio in all seven**, 0.66 KiB short of the 1 KiB target. The TLS column is the profile's less the
 bytes these cuts took out of the structs it shares, not profiled again.
 What is left is a connection, its stream and its exchange, three
 allocations of 176–512 bytes (and the 48-byte ` + "`" + `api.ConnInfo` + "`" + `), where a parked request needs a fraction of
