@@ -624,19 +624,21 @@ the same loads; see docs/architecture.md for the design):
   goroutine per connection that never exits and a request object
   recycled per connection, none of these but the scheduling). What did
   not help, interleaved by hand against the same binary: keeping 1,024
-  or 8,192 idle goroutines (again after the change: 58.7k/53.9k/51.1k
-  against 57.7k/53.1k/51.0k); turning stack shrinking off
+  or 8,192 idle goroutines (again after the change: 57.7k/53.1k/51.0k
+  req/s with 1,024, 58.7k/53.9k/51.1k with 16); turning stack shrinking off
   (`+"`GODEBUG=gcshrinkstackoff=1`"+`); starting each worker with a large
   frame, so that its stack grows once at its start (to 8 KiB before the
-  change, to 4 KiB after it: 50.5k/48.3k against 48.5k/49.3k); raising the
+  change, to 4 KiB after it: 48.5k/49.3k req/s with it, 50.5k/48.2k
+  without); raising the
   container's 5,000-handler limit (`+"`WithMaxHandlers`"+`) to 20,000. fasthttp
   itself reaches about two thirds of its own plaintext here (0.65×,
-  0.72× and 0.64× in the runs of 2026-12-03 23:18 and 2026-12-04 05:54
-  and 06:33 UTC, where Wharf reached 0.42×, 0.41× and 0.40× its own):
-  0.9× would ask a blocked handler to cost almost nothing over a
-  plaintext request, where fasthttp, with its worker pool, pays 28–36%%
-  (net/http, a goroutine per connection, 21–29%%: 0.76×, 0.79× and 0.71×
-  its own plaintext in those runs).
+  0.72×, 0.64×, 0.59× and 0.64× in the runs of 2026-12-03 23:18 and
+  2026-12-04 05:54, 06:33, 09:06 and 09:22 UTC, where Wharf reached
+  0.42×, 0.41×, 0.40×, 0.43× and 0.41× its own, its plaintext faster in
+  the last two too): 0.9× would ask a blocked handler to cost almost
+  nothing over a plaintext request, where fasthttp, with its worker
+  pool, pays 28–41%% (net/http, a goroutine per connection, 21–34%%:
+  0.76×, 0.79×, 0.71×, 0.66× and 0.79× its own plaintext in those runs).
 - Memory per suspended long poll: the connection (464 B with its epoll
   side and the facts its requests share), the stream with the parsed head
   (352 B) and the head's bytes and
