@@ -629,7 +629,10 @@ the same loads; see docs/architecture.md for the design):
   (`+"`GODEBUG=gcshrinkstackoff=1`"+`); starting each worker with a large
   frame, so that its stack grows once at its start (to 8 KiB before the
   change, to 4 KiB after it: 48.5k/49.3k req/s with it, 50.5k/48.2k
-  without); raising the
+  without); handing every blocking request to the executor (PEC) rather
+  than letting the producing goroutine run it and hand production over
+  (EPC, the strategy's choice when a reserved goroutine waits):
+  61.7k/63.3k/63.9k req/s against 68.7k/62.1k/63.4k; raising the
   container's 5,000-handler limit (`+"`WithMaxHandlers`"+`) to 20,000. fasthttp
   itself reaches about two thirds of its own plaintext here (0.65×,
   0.72×, 0.64×, 0.59× and 0.64× in the runs of 2026-12-03 23:18 and
