@@ -207,11 +207,10 @@ func (f *fdConn) fill(bool, bool) (int, error) {
 	}
 	p := c.rbuf[c.w:]
 	n, err := f.readNow(p)
+	c.drained = err == nil && n < len(p)
 	if err != netpoll.ErrAgain {
-		c.drained = err == nil && n < len(p)
 		return n, err
 	}
-	c.drained = false
 	return 0, f.idleUnlessReadable()
 }
 
