@@ -291,9 +291,11 @@ func (f *Filter) end(key any, in *inflight, res async.Result) {
 		attrs = append(attrs, a)
 		in.span.SetAttributes(a)
 	}
-	in.span.End()
+	// The metrics first: whoever sees the span ended (an exporter, a test
+	// waiting for it) then sees the request counted as well.
 	f.duration.Record(in.ctx, time.Since(in.start).Seconds(), metric.WithAttributes(attrs...))
 	f.active.Add(in.ctx, -1, metric.WithAttributes(in.attrs[0], in.attrs[1]))
+	in.span.End()
 }
 
 // errorType is the error.type of a request, "" if it did not fail: the

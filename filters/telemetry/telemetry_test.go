@@ -190,6 +190,59 @@ func TestErrorStatus(t *testing.T) {
 	}
 }
 
+// endObserver is a span processor that, when a span ends, reads what the
+// metrics hold at that moment.
+type endObserver struct {
+	sdktrace.SpanProcessor
+	reader *sdkmetric.ManualReader
+	seen   chan uint64 // durations recorded, then active requests, at each end
+}
+
+func (o *endObserver) OnEnd(sdktrace.ReadOnlySpan) {
+	var rm metricdata.ResourceMetrics
+	o.reader.Collect(context.Background(), &rm)
+	var durations uint64
+	var active int64 = -1
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch d := m.Data.(type) {
+			case metricdata.Histogram[float64]:
+				for _, dp := range d.DataPoints {
+					durations += dp.Count
+				}
+			case metricdata.Sum[int64]:
+				if m.Name == "http.server.active_requests" {
+					active = sum(d)
+				}
+			}
+		}
+	}
+	o.seen <- durations
+	o.seen <- uint64(active)
+}
+
+// A request's metrics are recorded before its span ends, so that an
+// exporter, or a test, that sees the span ended sees the request counted.
+func TestMetricsBeforeSpanEnd(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	obs := &endObserver{SpanProcessor: tracetest.NewSpanRecorder(), reader: reader, seen: make(chan uint64, 2)}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(obs))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { tp.Shutdown(context.Background()); mp.Shutdown(context.Background()) })
+	f, err := telemetry.New(telemetry.Config{TracerProvider: tp, MeterProvider: mp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("ok")
+		return err
+	}), f)
+	wharftest.Run(h, wharftest.Head("GET", "/"))
+	if durations, active := <-obs.seen, int64(<-obs.seen); durations != 1 || active != 0 {
+		t.Errorf("when the span ended: %d durations recorded, %d requests active; want 1, 0", durations, active)
+	}
+}
+
 // The executor's figures are observable gauges.
 func TestExecutorGauges(t *testing.T) {
 	s := newSDK(t, func() dispatcher.ExecutorStats { return dispatcher.ExecutorStats{Workers: 7, Busy: 3, Queued: 2} })
