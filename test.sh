@@ -16,6 +16,7 @@ fuzz ./internal/h1 FuzzParseRequestHeadNetHTTP
 fuzz ./internal/h1 FuzzChunkedDecoder
 fuzz ./internal/h1 FuzzValidIPv6
 fuzz ./internal/h1 FuzzCanonicalKey
+fuzz ./internal/h1 FuzzAppendField
 fuzz ./internal/pathmap FuzzMatch
 fuzz ./internal/httppath FuzzClean
 fuzz ./api FuzzQueryValue

@@ -195,7 +195,17 @@ func queryValue(q, key string) string {
 	return ""
 }
 
-func needsUnescape(s string) bool { return strings.ContainsAny(s, "%+") }
+// needsUnescape reports whether s holds an escape or a '+'. A loop, not
+// strings.ContainsAny, whose set it builds on every call costs more than
+// scanning a key or value of a few bytes.
+func needsUnescape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' || s[i] == '+' {
+			return true
+		}
+	}
+	return false
+}
 
 // Header returns the read-only header view.
 func (r *Request) Header() Header { return r.head.Header }

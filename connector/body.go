@@ -327,7 +327,7 @@ func (s *stream) mayDrain() bool {
 func (rb *reqBody) startDiscard() {
 	s, b := (*stream)(rb), &rb.body
 	x := b.x
-	if d := s.c.srv.Config.Limits().DiscardTimeout; x.until.IsZero() || time.Until(x.until) > d {
+	if d := s.c.srv.limits().DiscardTimeout; x.until.IsZero() || time.Until(x.until) > d {
 		x.until = time.Now().Add(d)
 	}
 }

@@ -211,7 +211,7 @@ func (c *conn) afterResponse(s *stream) bool {
 	if s.aborted || s.closeAfter || s.werr != nil || s.bodyClose.Load() {
 		return false
 	}
-	if !s.rbody().settle(c.srv.Config.Limits().MaxDiscardBytes) {
+	if !s.rbody().settle(c.srv.limits().MaxDiscardBytes) {
 		return false
 	}
 	if c.srv.shutting.Load() {
@@ -301,7 +301,7 @@ const (
 // connector it never blocks: it reports readWouldBlock instead, and the
 // selector calls it again when bytes arrive.
 func (c *conn) readRequest() (*stream, readResult) {
-	cl := c.srv.Config.Limits()
+	cl := c.srv.limits()
 	lim := h1.Limits{MaxHeaderBytes: cl.MaxHeaderBytes, MaxURILength: cl.MaxURILength, MaxHeaders: cl.MaxHeaders}
 	maxBuf := cl.MaxHeaderBytes + 4096
 	if c.rbuf == nil {
@@ -321,7 +321,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 			h := c.srv.getHead()
 			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, h)
 			if err == nil {
-				s := newStream(c, h, c.rbuf[c.r:int(c.r)+n], &cl)
+				s := newStream(c, h, c.rbuf[c.r:int(c.r)+n], cl)
 				c.nreq++
 				c.srv.putHead(h)
 				c.cur = s

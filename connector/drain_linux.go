@@ -44,7 +44,7 @@ func (c *conn) drainNB() bool {
 	}
 	s := c.drain
 	for {
-		done, until, err := s.rbody().discardNB(c.srv.Config.Limits().MaxDiscardBytes)
+		done, until, err := s.rbody().discardNB(c.srv.limits().MaxDiscardBytes)
 		if done {
 			c.drain = nil
 			if s.rbody().settle(0) && !c.srv.shutting.Load() { // settled: kept if read to its end

@@ -220,7 +220,7 @@ func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trail
 	}
 	b, framing, closeAfter := h1.AppendResponseHead(c.wbuf[:0], &h1.ResponseHead{
 		Minor: int(s.minor), Status: status, Header: h, ContentLength: contentLength,
-		Trailers: trailers, Head: s.isHead, Close: s.closeAfter, Date: time.Now(),
+		Trailers: trailers, Head: s.isHead, Close: s.closeAfter, Date: time.Now(), Dates: &c.srv.dates,
 	})
 	s.closeAfter = closeAfter
 	switch framing {

@@ -195,7 +195,7 @@ func (c *conn) newHandover(nc net.Conn, r io.Reader) *Handover {
 	return &Handover{
 		Conn: nc, Reader: r,
 		Info:    c.info,
-		Limits:  s.Config.Limits(),
+		Limits:  *s.limits(),
 		Logger:  s.Config.logger(),
 		Handler: s.Handler,
 		Execute: s.execute,

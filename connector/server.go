@@ -11,6 +11,7 @@ import (
 
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/connlimit"
+	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // Sentinel errors of package connector.
@@ -55,8 +56,12 @@ type Server struct {
 	limOnce sync.Once
 	limit   *connlimit.Limit // Config.MaxConnections; see connLimit
 
+	limitsOnce sync.Once
+	lims       Limits // Config.Limits(), made once: see limits
+
 	accepted atomic.Int64
 	rbufs    sync.Pool // *readBuffer
+	dates    h1.DateCache
 	heads    sync.Pool // *h1.RequestHead
 
 	selectors  atomic.Pointer[[]*selector] // the epoll connector's, started by the first Serve
@@ -152,6 +157,13 @@ func (s *Server) untrack(l net.Listener) {
 func (s *Server) connLimit() *connlimit.Limit {
 	s.limOnce.Do(func() { s.limit = connlimit.New(s.Config.MaxConnections) })
 	return s.limit
+}
+
+// limits returns Config.Limits(), worked out on first use: Config does not
+// change once serving starts, and every request reads its limits.
+func (s *Server) limits() *Limits {
+	s.limitsOnce.Do(func() { s.lims = s.Config.Limits() })
+	return &s.lims
 }
 
 // addConn lists a connection just accepted; reserved says the accept held

@@ -443,7 +443,11 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 		x.chain = serverOptions
 	} else if h, mm, ok := x.ctxt.resolve(head.Method, m.ServletPath); ok {
 		m = mm
-		x.chain, x.inv = x.ctxt.chain(h, m.ServletPath+m.PathInfo, head.Method)
+		pathInContext := m.ServletPath
+		if m.PathInfo != "" { // nothing to join for an exact match, the common case
+			pathInContext += m.PathInfo
+		}
+		x.chain, x.inv = x.ctxt.chain(h, pathInContext, head.Method)
 	} else {
 		m = x.ctxt.none.Map(m.ServletPath, "", nil)
 		x.chain, _ = x.ctxt.chain(notFound, m.ServletPath, head.Method)

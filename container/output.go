@@ -296,6 +296,17 @@ func (o *output) commit(length int64) error {
 	return nil
 }
 
+// headerValue is h.Get(key) for a key already in canonical form: the map
+// holds canonical keys (Set and Add make them so, and Get would not find
+// any other), so indexing it finds the same value without canonicalizing
+// the key again on every response.
+func headerValue(h http.Header, key string) string {
+	if vs := h[key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
 // commitHead hands the head to the stream, leaving the buffered body in
 // o.buf. A length of -1 (unknown) means the response goes on after its
 // head (a Flush, a body past the buffer, a write without blocking): its
@@ -303,10 +314,10 @@ func (o *output) commit(length int64) error {
 func (o *output) commitHead(length int64) error {
 	goesOn := length < 0
 	o.committed = true
-	if o.header.Get("Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
+	if headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
 		o.sniffType()
 	}
-	if v := o.header.Get("Content-Length"); v != "" {
+	if v := headerValue(o.header, "Content-Length"); v != "" {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
 			length = n
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // Server serves HTTP/2 on the connections a connector.Server hands over:
@@ -21,6 +22,7 @@ type Server struct {
 	writers sync.Pool // *bufio.Writer of 16 KiB, for connections' writers while they write
 	fields  sync.Pool // *[pooledFields]hpack.HeaderField, for header blocks while they are read
 	frames  sync.Pool // *[pooledFrames]h2Frame, for writers' batches while they write
+	dates   h1.DateCache
 }
 
 var _ connector.Protocol = (*Server)(nil)

@@ -327,7 +327,7 @@ func (st *stream) WriteHead(status int, h http.Header, contentLength int64, trai
 	fields := make([]hpack.HeaderField, 0, len(h)+3)
 	fields = append(fields, hpack.HeaderField{Name: ":status", Value: statusValue(status)})
 	if _, ok := h["Date"]; !ok {
-		fields = append(fields, hpack.HeaderField{Name: "date", Value: string(h1.AppendDate(nil, time.Now()))})
+		fields = append(fields, hpack.HeaderField{Name: "date", Value: st.hc.srv.dates.Value(time.Now())})
 	}
 	for k, vs := range h {
 		switch k {

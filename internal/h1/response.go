@@ -31,6 +31,9 @@ type ResponseHead struct {
 	Close bool
 	// Date is written as the Date field unless Header has one.
 	Date time.Time
+	// Dates, if set, formats Date: responses of the same second share
+	// one formatting.
+	Dates *DateCache
 }
 
 // Framing is how the body after a response head is delimited.
@@ -69,9 +72,13 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 	}
 	b = AppendStatusLine(dst, r.Minor, r.Status)
 	if _, ok := h["Date"]; !ok {
-		b = append(b, "Date: "...)
-		b = AppendDate(b, r.Date)
-		b = append(b, "\r\n"...)
+		if r.Dates != nil {
+			b = append(b, r.Dates.Field(r.Date)...)
+		} else {
+			b = append(b, "Date: "...)
+			b = AppendDate(b, r.Date)
+			b = append(b, "\r\n"...)
+		}
 	}
 	for k, vs := range h {
 		switch k {

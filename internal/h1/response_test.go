@@ -8,6 +8,7 @@ import (
 
 func TestAppendResponseHead(t *testing.T) {
 	date := time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)
+	var cache DateCache // shared by the cases: each sees the same second
 	const d = "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
 	for _, c := range []struct {
 		name  string
@@ -45,9 +46,12 @@ func TestAppendResponseHead(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.r.Date = date
-			b, f, closed := AppendResponseHead([]byte("x"), &c.r)
-			if got := string(b); got != "x"+c.want || f != c.f || closed != c.close {
-				t.Errorf("got %q, %v, %v; want %q, %v, %v", got, f, closed, "x"+c.want, c.f, c.close)
+			for _, dates := range []*DateCache{nil, &cache} { // formatted each time, or once
+				c.r.Dates = dates
+				b, f, closed := AppendResponseHead([]byte("x"), &c.r)
+				if got := string(b); got != "x"+c.want || f != c.f || closed != c.close {
+					t.Errorf("cache %v: got %q, %v, %v; want %q, %v, %v", dates != nil, got, f, closed, "x"+c.want, c.f, c.close)
+				}
 			}
 		})
 	}
@@ -120,5 +124,9 @@ func TestAppendResponseHeadAllocs(t *testing.T) {
 		Header: map[string][]string{"Content-Type": {"text/plain"}}}
 	if n := testing.AllocsPerRun(1000, func() { buf, _, _ = AppendResponseHead(buf[:0], r) }); n != 0 {
 		t.Errorf("AppendResponseHead allocates %v times per head, want 0", n)
+	}
+	r.Dates = new(DateCache)
+	if n := testing.AllocsPerRun(1000, func() { buf, _, _ = AppendResponseHead(buf[:0], r) }); n != 0 {
+		t.Errorf("AppendResponseHead with a DateCache allocates %v times per head, want 0", n)
 	}
 }

@@ -22,10 +22,12 @@ func SplitTarget(target string) (string, string, error) {
 		}
 		target = u.RequestURI()
 	}
-	raw, query, _ := strings.Cut(target, "?")
-	p, err := url.PathUnescape(raw)
-	if err != nil {
-		return "/", query, err
+	p, query, _ := strings.Cut(target, "?")
+	if strings.IndexByte(p, '%') >= 0 { // else there is nothing to decode, and nothing PathUnescape would refuse
+		var err error
+		if p, err = url.PathUnescape(p); err != nil {
+			return "/", query, err
+		}
 	}
 	return httppath.Clean(p), query, nil
 }

@@ -39,21 +39,64 @@ func AppendField(dst []byte, name, value string) []byte {
 }
 
 func appendSafe(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
-			// Rare path: copy the clean prefix, then byte by byte.
-			dst = append(dst, s[:i]...)
-			for ; i < len(s); i++ {
-				c := s[i]
-				if c == '\r' || c == '\n' || c == 0 {
-					c = ' '
-				}
-				dst = append(dst, c)
+	i := unsafeIndex(s)
+	if i < 0 {
+		return append(dst, s...)
+	}
+	// Rare path: copy the clean prefix, then byte by byte.
+	dst = append(dst, s[:i]...)
+	for ; i < len(s); i++ {
+		c := s[i]
+		if unsafeByte(c) {
+			c = ' '
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+func unsafeByte(c byte) bool { return c == '\r' || c == '\n' || c == 0 }
+
+// unsafeIndex returns the index of the first CR, LF or NUL in s, or -1.
+// Every response writes each of its fields through it, so it looks at
+// eight bytes at a time: all three are below 0x0e, and whether a word has
+// a byte below 0x0e takes one subtraction to tell (exactly: the borrow
+// test below has no false negatives). Such bytes are rare in a field; a
+// word that has one is looked at byte by byte.
+func unsafeIndex(s string) int {
+	if len(s) < 8 {
+		return unsafeIndexBytes(s, 0)
+	}
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i := 0; ; i += 8 {
+		if i > len(s)-8 {
+			if i == len(s) {
+				return -1
 			}
-			return dst
+			i = len(s) - 8 // the last word overlaps bytes already seen clean
+		}
+		b := s[i : i+8] // of known length: the loads below become one
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		if (w-ones*0x0e)&^w&highs != 0 { // a byte below 0x0e
+			if j := unsafeIndexBytes(s[:i+8], i); j >= 0 {
+				return j
+			}
+		}
+		if i == len(s)-8 {
+			return -1
 		}
 	}
-	return append(dst, s...)
+}
+
+// unsafeIndexBytes is unsafeIndex byte by byte, from i.
+func unsafeIndexBytes(s string, i int) int {
+	for ; i < len(s); i++ {
+		if unsafeByte(s[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // AppendHeader appends every field of an http.Header-shaped map, one line

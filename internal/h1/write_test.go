@@ -209,3 +209,28 @@ func BenchmarkAppendResponseHead(b *testing.B) {
 		buf = append(buf, "\r\n\r\n"...)
 	}
 }
+
+// unsafeIndex finds what a byte-by-byte search finds: words with bytes on
+// either side of 0x0e, at every offset and in the tail.
+func FuzzAppendField(f *testing.F) {
+	for _, s := range []string{"", "text/plain; charset=utf-8", "a\r\nSet-Cookie: x=1", "abcdefg\x00", "\x0d\x0e\x0f\x0c\x0a\x09\x00\x01",
+		"12345678\n", "\xff\xfe\x80\x0e\x0e\x0e\x0e\x0e\r", "tab\there, ü, \x7f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := -1
+		for i := 0; i < len(s); i++ {
+			if s[i] == '\r' || s[i] == '\n' || s[i] == 0 {
+				want = i
+				break
+			}
+		}
+		if got := unsafeIndex(s); got != want {
+			t.Fatalf("unsafeIndex(%q) = %d, want %d", s, got, want)
+		}
+		out := string(AppendField(nil, "X", s))
+		if strings.ContainsAny(out[:len(out)-2], "\r\n\x00") || len(out) != len("X: \r\n")+len(s) {
+			t.Fatalf("AppendField(%q) = %q", s, out)
+		}
+	})
+}
