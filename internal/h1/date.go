@@ -32,6 +32,7 @@ func (c *DateCache) load(now time.Time) *dateText {
 	b = append(b, "Date: "...)
 	b = AppendDate(b, now)
 	b = append(b, "\r\n"...)
+	b = b[:len(b):len(b)] // an append to the field copies it, never writes into it
 	d := &dateText{unix: sec, field: b, value: string(b[len("Date: ") : len(b)-2])}
 	c.cur.Store(d)
 	return d

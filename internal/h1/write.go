@@ -70,9 +70,6 @@ func unsafeIndex(s string) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i := 0; ; i += 8 {
 		if i > len(s)-8 {
-			if i == len(s) {
-				return -1
-			}
 			i = len(s) - 8 // the last word overlaps bytes already seen clean
 		}
 		b := s[i : i+8] // of known length: the loads below become one
