@@ -91,11 +91,11 @@ func (p *portableIO) fill(waiting, first bool) (int, error) {
 	if !c.toIdle() {
 		return 0, io.EOF
 	}
-	cfg := &c.srv.Config
+	lim := c.srv.limits()
 	if waiting {
-		c.nc.SetReadDeadline(time.Now().Add(or(cfg.IdleTimeout, DefaultIdleTimeout)))
+		c.nc.SetReadDeadline(time.Now().Add(lim.IdleTimeout))
 	} else if first {
-		c.nc.SetReadDeadline(time.Now().Add(or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
+		c.nc.SetReadDeadline(time.Now().Add(lim.ReadHeaderTimeout))
 	}
 	n, err := c.nc.Read(c.rbuf[c.w:])
 	if !c.claim() {
@@ -135,7 +135,7 @@ func (p *portableIO) write(head, body []byte, to time.Duration) (time.Duration, 
 }
 
 func (p *portableIO) answer(b []byte) {
-	p.write(b, nil, or(p.srv.Config.WriteTimeout, DefaultWriteTimeout))
+	p.write(b, nil, p.srv.limits().WriteTimeout)
 	p.linger()
 }
 

@@ -427,15 +427,15 @@ func (f *fdConn) attach() {
 // moved when it would fire too late: one still pending that fires earlier
 // finds the deadline moved on and sleeps again (idleFired).
 func (f *fdConn) armIdleLocked() {
-	cfg := &f.c.srv.Config
+	lim := f.c.srv.limits()
 	w := f.sel.wheel
 	now := w.Now()
-	in := or(cfg.IdleTimeout, DefaultIdleTimeout)
+	in := lim.IdleTimeout
 	switch {
 	case f.c.drain != nil && f.c.drain.body.x != nil: // a drain waits only for a body with bytes to read
 		in = f.c.drain.body.x.drainBy - now
 	case f.c.headAt != 0:
-		in = f.sel.left(f.c.headAt, or(cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout))
+		in = f.sel.left(f.c.headAt, lim.ReadHeaderTimeout)
 	}
 	in = min(in, timerwheel.MaxDelay) // before it is added: a timeout of "forever" cannot overflow the clock
 	f.idleDeadline = now + in

@@ -65,15 +65,15 @@ type stream struct {
 // writeTimeout bounds each write's wait for the client: the server's
 // WriteTimeout, read where it is needed rather than kept in every stream.
 func (s *stream) writeTimeout() time.Duration {
-	return or(s.c.srv.Config.WriteTimeout, DefaultWriteTimeout)
+	return s.c.srv.limits().WriteTimeout
 }
 
 // outTimeout is how long a write of k bytes may wait for the client:
 // WriteTimeout, or less when the response's data rate falls below
 // MinResponseDataRate first (slow). The writer calls it.
 func (s *stream) outTimeout(k int) (to time.Duration, slow bool) {
-	min, grace := s.c.srv.Config.responseRate()
-	return s.out.TimeoutUnder(min, grace, k, s.writeTimeout())
+	lim := s.c.srv.limits()
+	return s.out.TimeoutUnder(lim.MinResponseDataRate, lim.DataRateGrace, k, lim.WriteTimeout)
 }
 
 var (

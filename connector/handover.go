@@ -105,7 +105,6 @@ type Limits struct {
 // Limits returns the configuration's limits and timeouts with every
 // default applied.
 func (c *Config) Limits() Limits {
-	minOut, grace := c.responseRate()
 	return Limits{
 		MaxHeaderBytes:    or(c.MaxHeaderBytes, h1.DefaultMaxHeaderBytes),
 		MaxHeaders:        or(c.MaxHeaders, h1.DefaultMaxHeaders),
@@ -120,15 +119,9 @@ func (c *Config) Limits() Limits {
 		DiscardTimeout:    or(c.DiscardTimeout, DefaultDiscardTimeout),
 
 		MinRequestDataRate:  max(or(c.MinRequestDataRate, DefaultMinRequestDataRate), 0),
-		MinResponseDataRate: minOut,
-		DataRateGrace:       grace,
+		MinResponseDataRate: max(or(c.MinResponseDataRate, DefaultMinResponseDataRate), 0),
+		DataRateGrace:       or(c.DataRateGrace, DefaultDataRateGrace),
 	}
-}
-
-// responseRate is MinResponseDataRate and DataRateGrace as Limits says
-// them: what a stream's writes are held to.
-func (c *Config) responseRate() (min int64, grace time.Duration) {
-	return max(or(c.MinResponseDataRate, DefaultMinResponseDataRate), 0), or(c.DataRateGrace, DefaultDataRateGrace)
 }
 
 // handoverPreface is how the HTTP/2 connection preface begins; as an

@@ -59,7 +59,7 @@ func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 // handshake completes the TLS handshake of a new connection and keeps its
 // state for the requests; it reports whether the connection may be served.
 func (c *conn) handshake(tc *tls.Conn) bool {
-	timeout := or(c.srv.Config.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	timeout := c.srv.limits().ReadHeaderTimeout
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := tc.HandshakeContext(ctx); err != nil {

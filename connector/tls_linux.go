@@ -297,7 +297,7 @@ func (c *conn) handshakeEP() {
 	f := c.io.(*fdConn)
 	t := f.tls
 	t.tc = tls.Server(t, t.cfg)
-	until := time.Now().Add(f.sel.left(c.headAt, or(c.srv.Config.ReadHeaderTimeout, DefaultReadHeaderTimeout)))
+	until := time.Now().Add(f.sel.left(c.headAt, c.srv.limits().ReadHeaderTimeout))
 	t.rpark, t.rUntil = true, until
 	t.wto = max(time.Until(until), time.Millisecond) // <= 0 would mean no limit
 	t.wstate.Store(wWriting)

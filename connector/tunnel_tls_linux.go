@@ -51,7 +51,7 @@ var _ api.Tunnel = (*tlsTunnel)(nil)
 // newTLSTunnel makes the Tunnel of a TLS connection; fdTLS's writes go
 // through it from now on.
 func newTLSTunnel(f *fdConn, rest []byte) *tlsTunnel {
-	wt := or(f.c.srv.Config.WriteTimeout, DefaultWriteTimeout)
+	wt := f.c.srv.limits().WriteTimeout
 	tt := &tlsTunnel{fdTunnel: fdTunnel{f: f, rest: rest}, t: f.tls, wto: wt, lingerT: wt}
 	f.tls.tun = tt
 	return tt

@@ -15,6 +15,13 @@ import "net/textproto"
 // names come back here from a table of their canonical forms, so a
 // request holds no copy of them, and parsing one costs no allocation.
 func CanonicalKey(k string) string {
+	switch k {
+	case "Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+		"Connection", "Content-Length", "Content-Type", "Cookie":
+		// The names of nearly every request, as clients send them: no
+		// need to look at each byte.
+		return k
+	}
 	if len(k) == 0 || len(k) > maxKnownKey {
 		return textproto.CanonicalMIMEHeaderKey(k)
 	}

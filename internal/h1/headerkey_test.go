@@ -13,6 +13,17 @@ var canonicalKeyTests = []struct {
 	noAlloc  bool // the answer is k itself or knownKeys'
 }{
 	{"Content-Type", "Content-Type", true},
+	// The names CanonicalKey returns at once, as clients send them.
+	{"Host", "Host", true},
+	{"User-Agent", "User-Agent", true},
+	{"Accept", "Accept", true},
+	{"Accept-Encoding", "Accept-Encoding", true},
+	{"Accept-Language", "Accept-Language", true},
+	{"Connection", "Connection", true},
+	{"Content-Length", "Content-Length", true},
+	{"Cookie", "Cookie", true},
+	{"host", "Host", true},
+	{"user-agent", "User-Agent", true},
 	{"content-type", "Content-Type", true}, // textproto's own common names
 	{"Sec-WebSocket-Key", "Sec-Websocket-Key", true},
 	{"sec-websocket-version", "Sec-Websocket-Version", true},

@@ -67,9 +67,6 @@ func Bodyless(status int) bool {
 func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close bool) {
 	h := r.Header
 	close = r.Close
-	if v, ok := h["Connection"]; ok && len(v) > 0 && ContainsToken([]byte(strings.Join(v, ",")), "close") {
-		close = true
-	}
 	b = AppendStatusLine(dst, r.Minor, r.Status)
 	if _, ok := h["Date"]; !ok {
 		if r.Dates != nil {
@@ -82,7 +79,12 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 	}
 	for k, vs := range h {
 		switch k {
-		case "Content-Length", "Transfer-Encoding", "Connection", "Trailer":
+		case "Connection": // not copied, but a "close" in it is heeded
+			if len(vs) > 0 && ContainsToken([]byte(strings.Join(vs, ",")), "close") {
+				close = true
+			}
+			continue
+		case "Content-Length", "Transfer-Encoding", "Trailer":
 			continue
 		}
 		for _, v := range vs {

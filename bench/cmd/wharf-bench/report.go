@@ -521,24 +521,28 @@ the same loads; see docs/architecture.md for the design):
   `+"`strings.Contains`"+` and its `+"`url.PathUnescape`"+` with no '%%' in it (one
   pass each now): 257; the search for CR, LF and NUL in the fields
   written, now eight bytes at a time: 214; a string join for an exact
-  match: 69 (each figure the difference of two counts).
-  16,316 instructions a request are left (−13%%): parsing the head about 2,300, making the request and
+  match: 69; a lookup of the handler's Connection field before the loop
+  that meets it anyway: 148; the byte-by-byte look at the names nearly
+  every request carries (Host, User-Agent...) before returning them as
+  they came: 182 (each figure the difference of two counts).
+  15,986 instructions a request are left (−15%%): parsing the head about 2,300, making the request and
   mapping it about 1,600, the handler's own header map and strings about
   1,600, writing the head about 1,300, the rest the state machine, the
   system call wrappers, allocating and collecting. Counted the same way, a suspended wait
   (`+"`/delay?ms=1`"+`, 3,000 on one connection) went from 31,222 to 28,131
-  instructions (−10%%), much of what is left the runtime's idle work
+  instructions (before the last two cuts; −10%%), much of what is left the runtime's idle work
   while the one connection waits; at 10,000 connections (`+"`wrk -t2`"+`,
   six interleaved rounds, the two binaries taking turns going first)
   no change past the spread: medians 48.6k → 49.4k req/s, user CPU a
   request 9.16 → 8.79 µs, where cold structures, not instructions,
   weigh most.
-  By hand at 100 connections in the same hour, six interleaved
-  rounds of 5 s: 69.9k → 72.4k req/s (medians; the new binary ahead in
-  five), user CPU a request 5.95 → 5.47 µs, system time unchanged; then
-  0.87× fasthttp in three rounds (72.4k/70.8k/73.6k against
-  82.3k/82.9k/82.9k), with the same system time a request (8.2 µs)
-  and 5.5 against 3.8 µs of user time. fasthttp would not run under
+  By hand at 100 connections in the same hour, four interleaved rounds
+  of 5 s, fasthttp in each: 69.5k/67.9k/68.0k/84.4k → 72.5k/69.6k/
+  71.7k/91.7k req/s (+4.8%% in the median, the new binary ahead in every
+  round; the machine sped up for the last), 0.83× → 0.87× fasthttp
+  (medians of the rounds' ratios), user CPU a request 5.92 → 5.75 µs
+  against fasthttp's 3.9, system time unchanged and the same as
+  fasthttp's (8.1–8.6 µs in the first three rounds). fasthttp would not run under
   valgrind (its workers' lock contention reaches an instruction valgrind
   does not know).
   At 10,000 connections the last nine full runs measured 0.92×, 1.00×,
