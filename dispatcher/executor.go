@@ -555,7 +555,7 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 	for {
 		start := e.m.begin(tt.at)
 		safely(e.log, "task", tt.t.Run)
-		e.m.end(start)
+		idleSince := e.m.end(start)
 		e.running.Add(-1)
 
 		if !e.pushIdle(&w) {
@@ -563,19 +563,35 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 		}
 		if timer == nil {
 			timer = time.NewTimer(e.idleTimeout)
-		} else {
-			timer.Reset(e.idleTimeout)
 		}
+		var ok bool
+		if tt, ok = e.await(w, timer, idleSince); !ok || tt.t.Run == nil {
+			return // idle too long, or Close
+		}
+	}
+}
+
+// await waits on w for the goroutine's next task, idle since idleSince; it
+// reports false once the goroutine has waited IdleTimeout and leaves the
+// idle list. The timer is armed when the goroutine first turns idle and
+// moved only when it fires: resetting it for every task would update a
+// runtime timer per task. A fire that comes early, the goroutine having
+// run tasks since it was armed, arms it again for what is left of this
+// idle spell.
+func (e *UnboundedExecutor) await(w *idler, timer *time.Timer, idleSince int64) (timedTask, bool) {
+	for {
 		select {
-		case tt = <-w.ch:
+		case tt := <-w.ch:
+			return tt, true
 		case <-timer.C:
-			if e.removeIdle(w) {
-				return
+			if left := e.idleTimeout - time.Duration(now()-idleSince); left > 0 {
+				timer.Reset(left)
+				continue
 			}
-			tt = <-w.ch // popped meanwhile: its task is on the way
-		}
-		if tt.t.Run == nil {
-			return // Close
+			if e.removeIdle(w) {
+				return timedTask{}, false
+			}
+			return <-w.ch, true // popped meanwhile: its task is on the way
 		}
 	}
 }

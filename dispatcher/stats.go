@@ -105,13 +105,16 @@ func (m *meter) begin(enq int64) int64 {
 	return t
 }
 
-// end records a task that started at start returning.
-func (m *meter) end(start int64) {
-	d := now() - start
+// end records a task that started at start returning, and returns the time
+// it ended.
+func (m *meter) end(start int64) int64 {
+	t := now()
+	d := t - start
 	m.busy.Add(-1)
 	m.taskSum.Add(d)
 	raise(&m.taskMax, d)
 	m.tasks.Add(1)
+	return t
 }
 
 // fill copies the counters into s.
