@@ -53,11 +53,9 @@ type Server struct {
 	drained   chan struct{} // closed when shutting down and no conns remain
 	shutting  atomic.Bool
 
-	limOnce sync.Once
+	cfgOnce sync.Once        // makes what Config decides, on first use
 	limit   *connlimit.Limit // Config.MaxConnections; see connLimit
-
-	limitsOnce sync.Once
-	lims       Limits // Config.Limits(), made once: see limits
+	lims    Limits           // Config.Limits(); see limits
 
 	accepted atomic.Int64
 	rbufs    sync.Pool // *readBuffer
@@ -155,15 +153,22 @@ func (s *Server) untrack(l net.Listener) {
 // it accepts (the epoll selector); a blocking one waits for the count to
 // be under the limit (see package connlimit).
 func (s *Server) connLimit() *connlimit.Limit {
-	s.limOnce.Do(func() { s.limit = connlimit.New(s.Config.MaxConnections) })
+	s.cfgOnce.Do(s.fromConfig)
 	return s.limit
 }
 
 // limits returns Config.Limits(), worked out on first use: Config does not
 // change once serving starts, and every request reads its limits.
 func (s *Server) limits() *Limits {
-	s.limitsOnce.Do(func() { s.lims = s.Config.Limits() })
+	s.cfgOnce.Do(s.fromConfig)
 	return &s.lims
+}
+
+// fromConfig makes what Config decides for the server's life (it does not
+// change once serving starts): the connection limit and the limits.
+func (s *Server) fromConfig() {
+	s.limit = connlimit.New(s.Config.MaxConnections)
+	s.lims = s.Config.Limits()
 }
 
 // addConn lists a connection just accepted; reserved says the accept held

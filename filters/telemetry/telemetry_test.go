@@ -46,9 +46,18 @@ func newSDK(t *testing.T, executor func() dispatcher.ExecutorStats) *sdk {
 // metrics collects the current metrics by name.
 func (s *sdk) metrics(t *testing.T) map[string]metricdata.Aggregation {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := s.reader.Collect(context.Background(), &rm); err != nil {
+	out, err := collect(s.reader)
+	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// collect reads the current metrics of reader by name.
+func collect(reader *sdkmetric.ManualReader) (map[string]metricdata.Aggregation, error) {
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		return nil, err
 	}
 	out := map[string]metricdata.Aggregation{}
 	for _, sm := range rm.ScopeMetrics {
@@ -56,7 +65,7 @@ func (s *sdk) metrics(t *testing.T) map[string]metricdata.Aggregation {
 			out[m.Name] = m.Data
 		}
 	}
-	return out
+	return out, nil
 }
 
 func sum(a metricdata.Aggregation) int64 {
@@ -199,23 +208,15 @@ type endObserver struct {
 }
 
 func (o *endObserver) OnEnd(sdktrace.ReadOnlySpan) {
-	var rm metricdata.ResourceMetrics
-	o.reader.Collect(context.Background(), &rm)
+	m, _ := collect(o.reader) // an error leaves the map empty: the test then sees no duration
 	var durations uint64
-	var active int64 = -1
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Histogram[float64]:
-				for _, dp := range d.DataPoints {
-					durations += dp.Count
-				}
-			case metricdata.Sum[int64]:
-				if m.Name == "http.server.active_requests" {
-					active = sum(d)
-				}
-			}
-		}
+	hist, _ := m["http.server.request.duration"].(metricdata.Histogram[float64])
+	for _, dp := range hist.DataPoints {
+		durations += dp.Count
+	}
+	active := int64(-1) // none recorded
+	if a, ok := m["http.server.active_requests"]; ok {
+		active = sum(a)
 	}
 	select {
 	case o.seen <- durations:

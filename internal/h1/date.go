@@ -28,10 +28,7 @@ func (c *DateCache) load(now time.Time) *dateText {
 	if d := c.cur.Load(); d != nil && d.unix == sec {
 		return d
 	}
-	b := make([]byte, 0, len("Date: Mon, 02 Jan 2006 15:04:05 GMT\r\n"))
-	b = append(b, "Date: "...)
-	b = AppendDate(b, now)
-	b = append(b, "\r\n"...)
+	b := appendDateField(make([]byte, 0, len("Date: Mon, 02 Jan 2006 15:04:05 GMT\r\n")), now)
 	b = b[:len(b):len(b)] // an append to the field copies it, never writes into it
 	d := &dateText{unix: sec, field: b, value: string(b[len("Date: ") : len(b)-2])}
 	c.cur.Store(d)
@@ -44,3 +41,10 @@ func (c *DateCache) Field(now time.Time) []byte { return c.load(now).field }
 
 // Value returns the Date field's value for now, as AppendDate formats it.
 func (c *DateCache) Value(now time.Time) string { return c.load(now).value }
+
+// appendDateField appends the Date field line for t, "Date: ...\r\n".
+func appendDateField(dst []byte, t time.Time) []byte {
+	dst = append(dst, "Date: "...)
+	dst = AppendDate(dst, t)
+	return append(dst, "\r\n"...)
+}

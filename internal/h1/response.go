@@ -72,9 +72,7 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 		if r.Dates != nil {
 			b = append(b, r.Dates.Field(r.Date)...)
 		} else {
-			b = append(b, "Date: "...)
-			b = AppendDate(b, r.Date)
-			b = append(b, "\r\n"...)
+			b = appendDateField(b, r.Date)
 		}
 	}
 	for k, vs := range h {
