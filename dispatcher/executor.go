@@ -332,6 +332,7 @@ func (e *BoundedExecutor) exited(left int64) {
 // run runs one task with its accounting.
 func (e *BoundedExecutor) run(it item) {
 	start := e.m.begin(it.at)
+	reserveStack()
 	safely(e.log, "task", it.t.Run)
 	e.m.end(start)
 }
@@ -430,8 +431,9 @@ type UnboundedConfig struct {
 	Logger *slog.Logger
 	// MaxIdle is how many goroutines whose task is done wait for another
 	// instead of exiting. Starting a goroutine is cheap, but its stack
-	// starts small and grows again, by copying, on every deep task; a
-	// waiting goroutine keeps its grown stack. Zero means DefaultMaxIdle;
+	// starts small and grows again, by copying, for every deep task (the
+	// worker grows it before the task starts, where the copy is cheapest);
+	// a waiting goroutine keeps its grown stack. Zero means DefaultMaxIdle;
 	// negative means none: every task runs on a new goroutine.
 	MaxIdle int
 	// IdleTimeout is how long an idle goroutine waits for a task before it
@@ -554,6 +556,7 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 	}()
 	for {
 		start := e.m.begin(tt.at)
+		reserveStack()
 		safely(e.log, "task", tt.t.Run)
 		idleSince := e.m.end(start)
 		e.running.Add(-1)
