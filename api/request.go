@@ -385,9 +385,17 @@ func (r *Request) WithContext(ctx context.Context) *Request {
 // WithAttribute returns a copy of r with the attribute key set to value. The
 // receiver is unchanged. Keys must be comparable.
 func (r *Request) WithAttribute(key, value any) *Request {
-	c := r.clone()
-	c.attrs = &attr{key: key, value: value, next: r.attrs}
-	return c
+	c := &attributed{Request: *r, a: attr{key: key, value: value, next: r.attrs}}
+	c.attrs = &c.a
+	return &c.Request
+}
+
+// attributed is a copy of a Request with its newest attribute: one
+// allocation where the copy and the attribute's node would be two (a
+// re-dispatch derives its request this way, for one).
+type attributed struct {
+	Request
+	a attr
 }
 
 // WithAttributes returns a copy of r with every attribute of attrs set.
@@ -396,8 +404,10 @@ func (r *Request) WithAttributes(attrs ...Attr) *Request {
 		return r
 	}
 	c := r.clone()
-	for _, a := range attrs {
-		c.attrs = &attr{key: a.Key, value: a.Value, next: c.attrs}
+	nodes := make([]attr, len(attrs)) // one allocation for the new nodes
+	for i, a := range attrs {
+		nodes[i] = attr{key: a.Key, value: a.Value, next: c.attrs}
+		c.attrs = &nodes[i]
 	}
 	return c
 }

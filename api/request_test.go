@@ -115,6 +115,31 @@ func TestHeaderIsReadOnly(t *testing.T) {
 	}
 }
 
+// Deriving a request with attributes costs one allocation for the copy
+// and one for all the new attributes together; with one attribute (a
+// re-dispatch's kind, a filter's value) the two are one.
+func TestAttributeAllocs(t *testing.T) {
+	r := newRequest().WithAttribute(key("a"), 1)
+	for _, tt := range []struct {
+		name   string
+		derive func() *api.Request
+		want   float64
+	}{
+		{"WithAttribute", func() *api.Request { return r.WithAttribute(key("b"), true) }, 1},
+		{"WithAttributes", func() *api.Request {
+			return r.WithAttributes(api.Attr{Key: key("b"), Value: true}, api.Attr{Key: key("c"), Value: false})
+		}, 2},
+	} {
+		var d *api.Request
+		if n := testing.AllocsPerRun(100, func() { d = tt.derive() }); n != tt.want {
+			t.Errorf("%s: %v allocations, want %v", tt.name, n, tt.want)
+		}
+		if v, ok := d.Attribute(key("b")).(bool); !ok || !v || d.Attribute(key("a")) != 1 {
+			t.Errorf("%s: attributes b=%v a=%v", tt.name, d.Attribute(key("b")), d.Attribute(key("a")))
+		}
+	}
+}
+
 func TestAttributesNewestFirstOnce(t *testing.T) {
 	r := newRequest().WithAttribute(key("a"), 1).WithAttribute(key("b"), 2).WithAttribute(key("a"), 3)
 	var got []any

@@ -70,10 +70,10 @@ type connIO interface {
 	// timerWheel returns the wheel of the selector that polls the
 	// connection, nil for the portable connector's.
 	timerWheel() *timerwheel.Wheel
-	// runInline runs f on the calling goroutine, the selector's producer,
-	// under the no-parking rule, and reports true; false (f not run)
+	// runInline runs w on the calling goroutine, the selector's producer,
+	// under the no-parking rule, and reports true; false (w not run)
 	// for the portable connector.
-	runInline(f func()) bool
+	runInline(w interface{ Run() }) bool
 }
 
 // errWouldBlock is what fill returns when the socket has nothing now.
@@ -158,4 +158,4 @@ func (p *portableIO) tunnel([]byte) (api.Tunnel, error) { return nil, api.ErrNot
 func (p *portableIO) resume(s *stream)                  { go (*conn)(p).resume(s) }
 func (p *portableIO) liftNoPark() bool                  { return false }
 func (p *portableIO) timerWheel() *timerwheel.Wheel     { return nil }
-func (p *portableIO) runInline(func()) bool             { return false }
+func (p *portableIO) runInline(interface{ Run() }) bool { return false }

@@ -368,9 +368,9 @@ func (f *fdConn) timerWheel() *timerwheel.Wheel { return f.sel.wheel }
 // the producer, which runs its work as it runs a NonBlocking request:
 // I/O that would park fails. A re-dispatch that suspends again lifts the
 // rule itself (liftNoPark), and its later tasks go to the executor.
-func (f *fdConn) runInline(run func()) bool {
+func (f *fdConn) runInline(w interface{ Run() }) bool {
 	f.setNoPark(true)
 	defer f.setNoPark(false)
-	run()
+	w.Run()
 	return true
 }

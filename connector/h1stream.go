@@ -395,20 +395,20 @@ func (s *stream) Watch(w Watcher) { s.watcher = w }
 // timer and fires on the selector. Any goroutine may call it.
 func (s *stream) TimerWheel() *timerwheel.Wheel { return s.c.io.timerWheel() }
 
-// RunInline runs f, the work of a suspended NonBlocking request whose
+// RunInline runs w, the work of a suspended NonBlocking request whose
 // timeout fired in the selector's wheel, on the selector's producer,
 // where it fired (PC mode), under the rule the producer's requests keep:
 // I/O that would park fails instead. The rule is the connection's, so it
-// runs f only once no other goroutine may use the connection: the
+// runs w only once no other goroutine may use the connection: the
 // goroutine that dispatched the request has let it go (detached), and no
 // body is left for a goroutine of the handler's to read. Otherwise, and
 // for the portable connector, it reports false, running nothing. Only
 // the goroutine the timeout fired on may call it.
-func (s *stream) RunInline(f func()) bool {
+func (s *stream) RunInline(w interface{ Run() }) bool {
 	if s.handoff.Load() != hoDetached || !s.rbody().done() {
 		return false
 	}
-	return s.c.io.runInline(f)
+	return s.c.io.runInline(w)
 }
 
 // Tunnel implements Tunneler: the epoll connector's connection (TLS too)

@@ -85,12 +85,12 @@ var (
 // RunInline implements engine.InlineRunner: the timeout of a request
 // whose chain never blocks (api.NonBlocking) runs where it fired, when the
 // stream can run it there (the epoll connector's producer).
-func (x *exchange) RunInline(f func()) bool {
+func (x *exchange) RunInline(w interface{ Run() }) bool {
 	if x.inv != api.NonBlocking {
 		return false
 	}
 	if r, ok := x.out.s.(engine.InlineRunner); ok {
-		return r.RunInline(f)
+		return r.RunInline(w)
 	}
 	return false
 }

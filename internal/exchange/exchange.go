@@ -316,7 +316,7 @@ func From(r *api.Request) *Exchange {
 // inside a task it is that task's handle; anywhere else (or once the task
 // has returned) every method returns api.ErrNotSerialized.
 func (ex *Exchange) Current() api.Response {
-	return &handle{ex: ex, token: ex.token.Load()}
+	return ex.handleFor(ex.token.Load())
 }
 
 // Done is closed when the exchange has completed and its OnComplete listeners
@@ -476,11 +476,16 @@ func (ex *Exchange) nextToken() uint32 {
 }
 
 // handleFor returns the Response for the task with token tok. The first
-// task's is the exchange itself (most requests have one task); later
-// tasks get a handle of their own.
+// three tasks' are the exchange itself (pinned.go); later tasks get a
+// handle of their own.
 func (ex *Exchange) handleFor(tok uint32) api.Response {
-	if tok == firstToken {
+	switch tok {
+	case firstToken:
 		return (*pinned[firstTask])(ex)
+	case secondToken:
+		return (*pinned[secondTask])(ex)
+	case thirdToken:
+		return (*pinned[thirdTask])(ex)
 	}
 	return &handle{ex: ex, token: tok}
 }

@@ -9,14 +9,20 @@ import (
 	"github.com/wharf-go/wharf/api"
 )
 
-// Two tasks of every exchange have tokens fixed in advance: the first task
-// (most requests have no other) and the finishing phase (no task runs
-// after it). Their Responses are the Exchange itself, seen through pinned:
-// a pointer conversion, so they need neither an allocation nor room in
-// the Exchange, as a handle would. nextToken hands out firstToken only
-// first, and never finishToken.
+// The Responses of an exchange's first three tasks and of its finishing
+// phase are the Exchange itself, seen through pinned: a pointer
+// conversion, so they need neither an allocation nor room in the
+// Exchange, as a handle would. Most requests run one task; a suspended
+// one runs two or three more (a resume's dispatch; a timeout's listeners,
+// then its expired dispatch). The first task's token and the finishing
+// phase's are fixed in advance: nextToken hands out firstToken only first,
+// and never finishToken. The second and third tasks' tokens come back
+// after the counter wraps, as any other task's do, and their Responses
+// behave as a handle with that token would.
 const (
 	firstToken  uint32 = 1
+	secondToken uint32 = firstToken + 1
+	thirdToken  uint32 = firstToken + 2
 	finishToken uint32 = 1<<32 - 1
 )
 
@@ -24,12 +30,16 @@ const (
 type fixedToken interface{ token() uint32 }
 
 type (
-	firstTask struct{} // the token of the exchange's first task
-	finishing struct{} // the token of the finishing phase
+	firstTask  struct{} // the token of the exchange's first task
+	secondTask struct{} // the token of its second
+	thirdTask  struct{} // the token of its third
+	finishing  struct{} // the token of the finishing phase
 )
 
-func (firstTask) token() uint32 { return firstToken }
-func (finishing) token() uint32 { return finishToken }
+func (firstTask) token() uint32  { return firstToken }
+func (secondTask) token() uint32 { return secondToken }
+func (thirdTask) token() uint32  { return thirdToken }
+func (finishing) token() uint32  { return finishToken }
 
 // pinned is an Exchange as the Response of the task whose token T fixes:
 // it behaves exactly as a handle with that token.

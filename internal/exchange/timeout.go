@@ -84,7 +84,7 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 	ex.mu.Unlock()
 	if r, ok := ex.ch.(InlineRunner); ok && fromTimer && act&actRun != 0 {
 		ex.act(act &^ actRun)
-		if !r.RunInline(ex.run) {
+		if !r.RunInline((*inlineRun)(ex)) {
 			ex.execute(ex.run)
 		}
 		return err
@@ -96,11 +96,18 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 // InlineRunner is an optional interface of a Channel that may run the
 // work of a suspend timeout on the goroutine the timeout fired on (a
 // selector's producer, for a request that declared it never blocks: PC
-// mode, with no hand-over). RunInline runs f there and reports true, or
-// reports false and leaves f to Config.Execute.
+// mode, with no hand-over). RunInline calls w.Run there and reports true,
+// or reports false and leaves the work to Config.Execute. The work is an
+// interface rather than a func so that the Exchange passes itself, with
+// no closure to allocate for every expiry.
 type InlineRunner interface {
-	RunInline(f func()) bool
+	RunInline(w interface{ Run() }) bool
 }
+
+// inlineRun is the Exchange as the work an InlineRunner runs: its loop.
+type inlineRun Exchange
+
+func (r *inlineRun) Run() { (*Exchange)(r).run() }
 
 // Outcome is how a blocking Await ended.
 type Outcome uint8

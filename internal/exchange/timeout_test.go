@@ -69,12 +69,12 @@ type inlineChannel struct {
 	asked  atomic.Int32
 }
 
-func (c *inlineChannel) RunInline(f func()) bool {
+func (c *inlineChannel) RunInline(w interface{ Run() }) bool {
 	c.asked.Add(1)
 	if !c.accept {
 		return false
 	}
-	f()
+	w.Run()
 	return true
 }
 
