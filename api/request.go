@@ -361,8 +361,30 @@ func (r *Request) Detach(ctx context.Context) *Request {
 	d.head.Body, d.head.Trailer, d.head.ContentLength = http.NoBody, nil, 0
 	// No form state: without a body, there is no body form to share
 	// (bodyForm); WithHead gives a copy with a body one of its own.
-	d.Request = Request{ctx: ctx, head: &d.head, attrs: r.attrs, m: r.m}
+	d.Request = Request{ctx: ctx, head: &d.head, attrs: copyAttrs(r.attrs), m: r.m}
 	return &d.Request
+}
+
+// copyAttrs returns a copy of the attribute list a, in one allocation. A
+// node WithAttribute made lives inside the request it derived, which
+// holds that request's context and exchange: a detached request must not
+// point at it.
+func copyAttrs(a *attr) *attr {
+	n := 0
+	for x := a; x != nil; x = x.next {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	nodes := make([]attr, n)
+	for i, x := 0, a; x != nil; i, x = i+1, x.next {
+		nodes[i] = attr{key: x.key, value: x.value}
+		if i > 0 {
+			nodes[i-1].next = &nodes[i]
+		}
+	}
+	return &nodes[0]
 }
 
 // detached is a Request of Detach and its head, in one allocation: a

@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"weak"
 
 	"github.com/wharf-go/wharf/api"
 )
@@ -213,6 +216,40 @@ func FuzzQueryValue(f *testing.F) {
 			t.Fatalf("QueryValue(%q) of %q = %q, ParseQuery says %q", key, q, got, want)
 		}
 	})
+}
+
+// exchangeStub is an api.Exchange whose reachability a test watches.
+type exchangeStub struct {
+	r *api.Request
+}
+
+func (x *exchangeStub) Request() *api.Request { return x.r }
+
+// A detached request keeps its attributes but nothing of the exchange,
+// however its attributes were set: a node WithAttribute made lives inside
+// the derived request, which holds the exchange, so Detach copies them.
+func TestDetachKeepsAttributesNotExchange(t *testing.T) {
+	x := &exchangeStub{}
+	gone := weak.Make(x)
+	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/"}, x)
+	x.r = r
+	d := r.WithAttribute(key("a"), 1).WithAttributes(api.Attr{Key: key("b"), Value: 2}).
+		WithAttribute(key("a"), 3).Detach(context.Background())
+	x, r = nil, nil
+	runtime.GC()
+	if gone.Value() != nil {
+		t.Error("the detached request keeps the exchange reachable")
+	}
+	var got []any
+	for k, v := range d.Attributes() {
+		got = append(got, k, v)
+	}
+	if want := []any{key("a"), 3, key("b"), 2}; !slices.Equal(got, want) {
+		t.Errorf("detached attributes = %v, want %v", got, want)
+	}
+	if d.Exchange() != nil {
+		t.Error("the detached request has an Exchange")
+	}
 }
 
 // A detached request has no body, so no body form: Form is its query,

@@ -63,11 +63,13 @@ func TestConnectionFacts(t *testing.T) {
 	})
 }
 
+type detachKey struct{}
+
 // TestDetachKeepsNoExchange proves, on every protocol, that a request
 // kept past its exchange (Request.Detach, as a WebSocket keeps one) holds
 // the connection's facts but nothing of the exchange: once the client has
 // gone, the original request, which lives inside the exchange, is
-// collected while the detached one is still held.
+// collected while the detached one is still held, with its attributes.
 func TestDetachKeepsNoExchange(t *testing.T) {
 	var (
 		mu   sync.Mutex
@@ -77,7 +79,9 @@ func TestDetachKeepsNoExchange(t *testing.T) {
 	build := func(c *container.Container) {
 		c.Handle("/detach", api.HandlerFunc(func(w api.Response, r *api.Request) error {
 			mu.Lock()
-			held, orig = r.Detach(context.Background()), weak.Make(r)
+			// Derived with an attribute first, as a session or login
+			// filter's request is: its node lives in the derived request.
+			held, orig = r.WithAttribute(detachKey{}, "kept").Detach(context.Background()), weak.Make(r)
 			mu.Unlock()
 			_, err := w.WriteString("ok")
 			return err
@@ -107,6 +111,9 @@ func TestDetachKeepsNoExchange(t *testing.T) {
 		defer mu.Unlock()
 		if host, _, err := net.SplitHostPort(held.RemoteAddr()); err != nil || host != "127.0.0.1" {
 			t.Errorf("the detached request's RemoteAddr is %q", held.RemoteAddr())
+		}
+		if v := held.Attribute(detachKey{}); v != "kept" {
+			t.Errorf("the detached request's attribute is %v, want kept", v)
 		}
 	})
 }

@@ -153,13 +153,13 @@ func BenchmarkExecuteRoundTrip(b *testing.B) {
 }
 
 // BenchmarkDeepTask: one task at a time on a new goroutine, a task that
-// goes 3 KiB down its stack in frames of about 256 bytes, as a handler on
+// goes 2 KiB down its stack in frames of about 256 bytes, as a handler on
 // its way to the socket does. Where its stack grows decides the cost: at
 // the top of the worker (reserveStack), or under a dozen frames.
 func BenchmarkDeepTask(b *testing.B) {
 	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: -1})
 	done := make(chan struct{})
-	task := dispatcher.Task{Run: func() { useStack(3072); done <- struct{}{} }}
+	task := dispatcher.Task{Run: func() { useStack(2048); done <- struct{}{} }}
 	b.ReportAllocs()
 	for b.Loop() {
 		ex.Execute(task)

@@ -490,8 +490,8 @@ func (ex *Exchange) handleFor(tok uint32) api.Response {
 	return &handle{ex: ex, token: tok}
 }
 
-// runTask runs one queued task with a fresh Response handle, recovering
-// panics into *api.PanicError.
+// runTask runs one queued task with the Response of its token (handleFor),
+// recovering panics into *api.PanicError.
 func (ex *Exchange) runTask(q *queued) (err error) {
 	tok := ex.nextToken()
 	ex.token.Store(tok)

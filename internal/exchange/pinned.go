@@ -13,7 +13,7 @@ import (
 // phase are the Exchange itself, seen through pinned: a pointer
 // conversion, so they need neither an allocation nor room in the
 // Exchange, as a handle would. Most requests run one task; a suspended
-// one runs two or three more (a resume's dispatch; a timeout's listeners,
+// one runs one or two more (a resume's dispatch; a timeout's listeners,
 // then its expired dispatch). The first task's token and the finishing
 // phase's are fixed in advance: nextToken hands out firstToken only first,
 // and never finishToken. The second and third tasks' tokens come back

@@ -8,8 +8,8 @@ import (
 	"github.com/wharf-go/wharf/api"
 )
 
-// handle is the Response a serialized task receives (the first task and
-// the finishing phase get the same behaviour through pinned). It
+// handle is the Response a serialized task receives (the first three
+// tasks and the finishing phase get the same behaviour through pinned). It
 // delegates to the container's output only while its task runs; the
 // token check is one atomic load.
 //

@@ -715,7 +715,7 @@ the same loads; see docs/architecture.md for the design):
   each task, with two frames on it (`+"`dispatcher.reserveStack`"+`: about
   3,500 instructions a copy, and a call and a 1.5 KiB zeroing when the
   stack is large enough already): 30,951 instructions a request (−32%%);
-  `+"`BenchmarkDeepTask`"+` (a task 3 KiB deep on a new goroutine) 4.34 → 2.96
+  `+"`BenchmarkDeepTask`"+` (a task 2 KiB deep on a new goroutine) 1.87 → 1.25
   µs, medians of five interleaved runs. Under `+"`wrk`"+` at 10,000
   connections on this machine the gain was inside its drift (four
   interleaved rounds each, 29.6k–38.5k req/s): CPU profiles put stack
