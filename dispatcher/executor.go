@@ -238,8 +238,9 @@ func (e *BoundedExecutor) grow(first item, has bool) bool {
 
 // work is a worker's loop.
 func (e *BoundedExecutor) work(first item, has bool) {
+	idleSince := now()
 	if has {
-		e.run(first)
+		idleSince = e.run(first)
 	}
 	var timer *time.Timer
 	for {
@@ -247,27 +248,29 @@ func (e *BoundedExecutor) work(first item, has bool) {
 		it, queued := e.q.pop()
 		if !queued {
 			var ok bool
-			if it, queued, ok = e.wait(&timer); !ok {
+			if it, queued, ok = e.wait(&timer, idleSince); !ok {
 				return
 			}
 		}
 		if queued {
 			e.m.queued.Add(-1)
 		}
-		e.run(it)
+		idleSince = e.run(it)
 	}
 }
 
-// wait blocks until the worker gets a task (from the queue or a
-// TryExecute), or exits: on its idle timeout, or after Close once the
-// queue is empty. ok is false when the worker has exited.
-func (e *BoundedExecutor) wait(timer **time.Timer) (it item, queued, ok bool) {
+// wait blocks until the worker, idle since idleSince, gets a task (from
+// the queue or a TryExecute), or exits: on its idle timeout, or after
+// Close once the queue is empty. ok is false when the worker has exited.
+// The idle timer is armed at the worker's first wait and moved only when
+// it fires: resetting it for every wait would update a runtime timer per
+// task. A fire that comes early, the worker having run tasks since it was
+// armed, arms it again for what is left of this idle spell.
+func (e *BoundedExecutor) wait(timer **time.Timer, idleSince int64) (it item, queued, ok bool) {
 	var timeout <-chan time.Time
 	if e.idle > 0 {
 		if *timer == nil {
 			*timer = time.NewTimer(e.idle)
-		} else {
-			(*timer).Reset(e.idle)
 		}
 		timeout = (*timer).C
 	}
@@ -278,6 +281,10 @@ func (e *BoundedExecutor) wait(timer **time.Timer) (it item, queued, ok bool) {
 		case it = <-e.handoff:
 			return it, false, true
 		case <-timeout:
+			if left := e.idle - time.Duration(now()-idleSince); left > 0 {
+				(*timer).Reset(left)
+				continue
+			}
 			if e.retire() {
 				return item{}, false, false
 			}
@@ -330,11 +337,12 @@ func (e *BoundedExecutor) exited(left int64) {
 }
 
 // run runs one task with its accounting.
-func (e *BoundedExecutor) run(it item) {
+// run runs it and returns when it ended.
+func (e *BoundedExecutor) run(it item) int64 {
 	start := e.m.begin(it.at)
 	reserveStack()
 	safely(e.log, "task", it.t.Run)
-	e.m.end(start)
+	return e.m.end(start)
 }
 
 // Stats returns a snapshot of the pool's figures. Any goroutine may call it.
