@@ -50,10 +50,10 @@ func deepTask(moved chan<- bool) dispatcher.Task {
 // A worker makes room on its stack before each task, while the stack is
 // shallow, so that a task needing a few KiB (a handler on its way to the
 // socket) does not grow it by copying from deep inside: each executor's
-// new goroutines (every task's, with no idle goroutine kept). Without
-// reserveStack the first task of each case fails, and every task of
-// "unbounded, none idle": a new goroutine's 2 KiB stack moves as the task
-// grows it.
+// new goroutines (every task's, with no idle goroutine kept), and the
+// goroutine a Strategy runs a rejected task on. Without reserveStack the
+// first task of each case fails, and every task of "unbounded, none
+// idle": a new goroutine's 2 KiB stack moves as the task grows it.
 func TestTaskStackReserved(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // a collection may shrink a stack and move it
 	run := func(t *testing.T, ex dispatcher.Executor) {
@@ -79,5 +79,31 @@ func TestTaskStackReserved(t *testing.T) {
 	})
 	t.Run("bounded", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) { run(t, dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{})) })
+	})
+	// A Strategy runs a task its executor rejected on a goroutine of its
+	// own: of three, with one worker and room for one in its queue.
+	t.Run("rejected", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, QueueSize: 1})
+			p := &queueProducer{}
+			s := dispatcher.NewStrategy(p, ex, dispatcher.StrategyConfig{Reserved: -1})
+			moved := make(chan bool)
+			for range 3 {
+				p.add(deepTask(moved))
+			}
+			s.Produce()
+			for i := range 3 {
+				if <-moved {
+					t.Errorf("task %d: the stack moved while the task ran", i)
+				}
+			}
+			if s.Stats().Rejected == 0 {
+				t.Error("no task was rejected")
+			}
+			s.Close()
+			if err := ex.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	})
 }

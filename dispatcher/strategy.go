@@ -287,6 +287,13 @@ func (s *Strategy) produce() (t Task, ok bool) {
 	return t, ok
 }
 
+// runRejected runs f, a task the executor refused, on a goroutine of its
+// own, as an executor's worker would run it.
+func runRejected(l *slog.Logger, f func()) {
+	reserveStack()
+	safely(l, "task", f)
+}
+
 // reject disposes of a task the executor refused.
 func (s *Strategy) reject(t Task, err error) {
 	s.rj.Add(1)
@@ -294,7 +301,7 @@ func (s *Strategy) reject(t Task, err error) {
 	case s.rejected != nil:
 		safely(s.log, "Rejected", func() { s.rejected(t, err) })
 	case errors.Is(err, ErrRejected):
-		go safely(s.log, "task", t.Run)
+		go runRejected(s.log, t.Run)
 	default:
 		logger(s.log).Warn("dispatcher: task dropped", "err", err)
 	}
