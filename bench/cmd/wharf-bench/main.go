@@ -13,7 +13,10 @@
 // results.json of an earlier run. With -cluster it runs only the scale-out
 // benchmark (cluster.go) and rewrites its table in docs/scale-out.md. With
 // -sse it runs only the Server-Sent Events benchmark (sse.go) and rewrites
-// its section of docs/benchmarks.md, which a full run carries over.
+// its section of docs/benchmarks.md, which a full run carries over. With
+// -instructions it counts, under valgrind, the instructions examples/hello
+// spends a request, optionally beside another revision's build
+// (instructions.go), and prints them.
 package main
 
 import (
@@ -219,6 +222,11 @@ func run() error {
 	fs.DurationVar(&ssec.Warmup, "sse-warmup", ssec.Warmup, "with -sse, unmeasured publishing before it")
 	fs.DurationVar(&ssec.Settle, "sse-settle", ssec.Settle, "with -sse, wait after the last idle stream opened before measuring")
 	fs.DurationVar(&ssec.Retire, "sse-retire", ssec.Retire, "with -sse, wait after that before counting the goroutines again")
+	instructions := fs.Bool("instructions", false, "count instead of timing: user-space instructions a request of examples/hello under valgrind's callgrind (plaintext, /delay and /sleep), printed as a table; docs are not rewritten")
+	ic := InstrConfig{Requests: 40000, Warmup: 10000, Cases: defaultInstrCases}
+	fs.StringVar(&ic.Base, "instr-base", "", "with -instructions, a git revision whose build is counted beside the working tree's")
+	fs.IntVar(&ic.Requests, "instr-requests", ic.Requests, "with -instructions, requests counted a case (with fewer than the default, too few collections fall in the count for it to repeat: 4,000 moved it by 4%)")
+	fs.IntVar(&ic.Warmup, "instr-warmup", ic.Warmup, "with -instructions, requests a case sends before counting")
 	sseOnly := fs.String("sse-scenarios", "", "with -sse, comma-separated scenarios to run (default all): sse-idle-STREAMS, sse-fanout, sse-cluster")
 	fs.Parse(os.Args[1:])
 	cfg.Servers = splitList(*servers)
@@ -233,6 +241,15 @@ func run() error {
 	}
 	if *outSVG == "" {
 		*outSVG = filepath.Join(rootDir, "docs", "benchmarks.svg")
+	}
+
+	if *instructions {
+		if ic.Requests < 1 || ic.Warmup < 0 {
+			return errors.New("-instr-requests must be above zero and -instr-warmup not below")
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return instrBench(ctx, ic, rootDir, os.Stdout)
 	}
 
 	if *cluster {
