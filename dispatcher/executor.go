@@ -336,8 +336,7 @@ func (e *BoundedExecutor) exited(left int64) {
 	}
 }
 
-// run runs one task with its accounting.
-// run runs it and returns when it ended.
+// run runs one task with its accounting and returns when it ended.
 func (e *BoundedExecutor) run(it item) int64 {
 	start := e.m.begin(it.at)
 	reserveStack()

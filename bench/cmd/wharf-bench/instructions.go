@@ -23,24 +23,25 @@ import (
 // With -instructions, wharf-bench counts instead of timing: the user-space
 // instructions examples/hello spends a request, under valgrind's callgrind,
 // for plaintext and for a suspended and a blocking wait, each with many
-// connections open. The count is the same to a fraction of a percent from
-// run to run and does not move with the machine's speed, so it compares
-// two builds where timed rounds cannot (a virtual machine whose speed
-// drifts by half between minutes): -instr-base REV counts the build of
-// that git revision beside the working tree's. It writes a table to
-// stdout and nothing to docs/.
+// connections open. The count does not move with the machine's speed, so
+// it compares two builds where timed rounds cannot (a virtual machine whose
+// speed drifts by half between minutes): -instr-base REV counts the build
+// of that git revision beside the working tree's. Two builds of the same
+// code, counted one after the other, agreed to 0.1%; separate runs of one
+// build agree to about 1% (where the collector's cycles fall moves it). It
+// writes a table to stdout and nothing to docs/.
 //
 // The server runs alone on one P (GOMAXPROCS=1, as when pinned to one
 // CPU) with asynchronous preemption off (valgrind does not deliver its
-// signals faithfully); the client, in this process, keeps each connection
-// to one request at a time, so that every request of a case is of the same
-// kind. Counting starts after the warm-up (callgrind_control -z) and ends
-// with a dump (callgrind_control -d); the client's own instructions are
-// not counted. A case needs tens of thousands of requests for its count
-// to repeat: the collector's cycles are a large share of a waiting
+// signals faithfully); the client, in this process, opens its connections
+// once and keeps each to one request at a time, so that every request
+// counted is of the same kind and no connection opens or closes inside
+// the count. Counting starts after the warm-up (callgrind_control -z) and
+// ends with a dump (callgrind_control -d); the client's own instructions
+// are not counted. A case needs tens of thousands of requests for its
+// count to repeat: the collector's cycles are a large share of a waiting
 // request's instructions, and with a few thousand requests whether one
-// more cycle falls inside the count moves it by several percent (40,000:
-// two builds of the same code agreed to 0.1%).
+// more cycle falls inside the count moves it by several percent.
 
 // InstrCase is one request kind counted: Path on Conns connections.
 type InstrCase struct {
@@ -77,15 +78,25 @@ type InstrCount struct {
 	PerRequest int64
 }
 
-// errNoCount is a run that ended without a dump to read: valgrind stopped
-// early (it does not know every instruction Go's runtime may execute, and
-// stops with SIGILL at one), or the client failed.
+// errNoCount is a run that ended without a count: valgrind stopped early
+// (it does not know every instruction Go's runtime may execute, and stops
+// with SIGILL at one; a second try usually gets past it), or the client
+// or callgrind_control failed.
 var errNoCount = errors.New("no instruction count")
 
+// controlTimeout bounds a callgrind_control call, which reaches valgrind
+// through its gdbserver and waits for the process to run again.
+const controlTimeout = 2 * time.Minute
+
 func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer) error {
-	for _, tool := range []string{"valgrind", "callgrind_control", "git"} {
+	tools := []string{"valgrind", "callgrind_control"}
+	if ic.Base != "" {
+		tools = append(tools, "git")
+	}
+	pkg := map[string]string{"valgrind": "valgrind", "callgrind_control": "valgrind", "git": "git"}
+	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("%s not found (Debian package valgrind, or git)", tool)
+			return fmt.Errorf("-instructions needs %s (Debian package %s)", tool, pkg[tool])
 		}
 	}
 	if _, err := raiseNofile(); err != nil {
@@ -99,6 +110,7 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
+		logf("building the %s build", b)
 		built, err := build(ctx, dir, filepath.Join(dir, "bench"), d, []string{"wharf"})
 		bins[b] = built["wharf"]
 		return err
@@ -113,21 +125,32 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 			return err
 		}
 		defer os.RemoveAll(wt)
+		// Removed however this returns (not with ctx, which may be done);
+		// "worktree prune" drops what a failed add left.
+		defer func() {
+			if err := exec.Command("git", "-C", root, "worktree", "remove", "--force", wt).Run(); err != nil {
+				exec.Command("git", "-C", root, "worktree", "prune").Run()
+			}
+		}()
 		if out, err := exec.CommandContext(ctx, "git", "-C", root, "worktree", "add", "--detach", wt, ic.Base).CombinedOutput(); err != nil {
 			return fmt.Errorf("git worktree add %s: %v\n%s", ic.Base, err, out)
 		}
-		defer exec.Command("git", "-C", root, "worktree", "remove", "--force", wt).Run()
 		if err := buildHello("base", wt); err != nil {
 			return err
 		}
 		builds = []string{"base", "current"}
 	}
 	var counts []InstrCount
+	failed := 0
 	for _, c := range ic.Cases {
 		for _, b := range builds {
 			m := countCase(ctx, bins[b], c, ic.Requests, ic.Warmup)
 			m.Build = b
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if m.Err != "" {
+				failed++
 				logf("instructions %-9s %-7s FAILED after %d attempts: %s", c.Name, b, m.Attempts, m.Err)
 			} else {
 				logf("instructions %-9s %-7s %d a request (%d connections, %d requests)", c.Name, b, m.PerRequest, c.Conns, m.Requests)
@@ -136,10 +159,14 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 		}
 	}
 	fmt.Fprint(out, instrTable(counts, ic.Base))
+	if failed > 0 {
+		return fmt.Errorf("%d of %d counts failed (see above)", failed, len(counts))
+	}
 	return nil
 }
 
-// countCase counts case c on bin, trying up to three times.
+// countCase counts case c on bin, trying up to three times when valgrind
+// stopped early.
 func countCase(ctx context.Context, bin string, c InstrCase, requests, warmup int) InstrCount {
 	m := InstrCount{Case: c, Requests: requests}
 	for m.Attempts < 3 {
@@ -151,15 +178,19 @@ func countCase(ctx context.Context, bin string, c InstrCase, requests, warmup in
 			return m
 		}
 		m.Err = err.Error()
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || !errors.Is(err, errValgrindExited) {
 			break
 		}
 	}
 	return m
 }
 
+// errValgrindExited is a count cut short by the server's exit: what a
+// second try may get past.
+var errValgrindExited = fmt.Errorf("%w: valgrind exited", errNoCount)
+
 // countOnce runs bin under callgrind, sends warmup requests, then counts
-// the instructions of the next requests.
+// the instructions of the next requests, on the same connections.
 func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup int) (int64, error) {
 	dir, err := os.MkdirTemp("", "wharf-instr-")
 	if err != nil {
@@ -171,10 +202,14 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 		return 0, err
 	}
 	outFile := filepath.Join(dir, "callgrind.out")
-	var log bytes.Buffer
+	log := new(lockedBuffer)
 	cmd := exec.CommandContext(ctx, "valgrind", "--tool=callgrind", "--callgrind-out-file="+outFile, bin, "-addr", addr)
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1")
-	cmd.Stdout, cmd.Stderr = &log, &log
+	godebug := "asyncpreemptoff=1"
+	if v := os.Getenv("GODEBUG"); v != "" {
+		godebug = v + "," + godebug
+	}
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1", "GODEBUG="+godebug)
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
@@ -189,28 +224,68 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 			<-exited
 		}
 	}()
+	// fail says why the count failed, as valgrind's exit if it exited.
+	fail := func(what string, err error) error {
+		select {
+		case <-exited:
+			return fmt.Errorf("%w during %s (%v; valgrind's last words: %s)", errValgrindExited, what, err, lastLine(log.String()))
+		default:
+			return fmt.Errorf("%w: %s: %v", errNoCount, what, err)
+		}
+	}
 	if err := awaitServer(ctx, addr, exited, 2*time.Minute); err != nil {
-		return 0, fmt.Errorf("%w: %v (valgrind's log: %s)", errNoCount, err, lastLine(log.String()))
+		return 0, fail("start-up", err)
 	}
-	pid := strconv.Itoa(cmd.Process.Pid)
-	if err := drive(ctx, addr, c.Path, c.Conns, warmup); err != nil {
-		return 0, fmt.Errorf("%w: warm-up: %v", errNoCount, err)
+	l, err := dialLoad(ctx, addr, c.Path, c.Conns)
+	if err != nil {
+		return 0, fail("connecting", err)
 	}
-	if out, err := exec.CommandContext(ctx, "callgrind_control", "-z", pid).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("callgrind_control -z: %v: %s", err, out)
+	defer l.close()
+	control := func(flag string) error {
+		cctx, cancel := context.WithTimeout(ctx, controlTimeout)
+		defer cancel()
+		if out, err := exec.CommandContext(cctx, "callgrind_control", flag, strconv.Itoa(cmd.Process.Pid)).CombinedOutput(); err != nil {
+			return fail("callgrind_control "+flag, fmt.Errorf("%v: %s", err, bytes.TrimSpace(out)))
+		}
+		return nil
 	}
-	if err := drive(ctx, addr, c.Path, c.Conns, requests); err != nil {
-		return 0, fmt.Errorf("%w: %v", errNoCount, err)
+	if err := l.send(ctx, warmup); err != nil {
+		return 0, fail("the warm-up", err)
 	}
-	if out, err := exec.CommandContext(ctx, "callgrind_control", "-d", pid).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("callgrind_control -d: %v: %s", err, out)
+	if err := control("-z"); err != nil {
+		return 0, err
+	}
+	if err := l.send(ctx, requests); err != nil {
+		return 0, fail("the count", err)
+	}
+	if err := control("-d"); err != nil {
+		return 0, err
 	}
 	f, err := os.Open(outFile + ".1") // the first dump
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", errNoCount, err)
+		return 0, fail("reading the dump", err)
 	}
 	defer f.Close()
 	return callgrindTotal(f)
+}
+
+// lockedBuffer is a bytes.Buffer that valgrind's output and an error
+// report may use at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // awaitServer waits until the server at addr answers /hello, the server
@@ -219,8 +294,12 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 func awaitServer(ctx context.Context, addr string, exited <-chan struct{}, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
-		if err := drive(ctx, addr, "/hello", 1, 1); err == nil {
-			return nil
+		if l, err := dialLoad(ctx, addr, "/hello", 1); err == nil {
+			err = l.send(ctx, 1)
+			l.close()
+			if err == nil {
+				return nil
+			}
 		}
 		select {
 		case <-exited:
@@ -235,19 +314,50 @@ func awaitServer(ctx context.Context, addr string, exited <-chan struct{}, wait 
 	}
 }
 
-// drive sends n keep-alive GETs of path to addr over conns connections,
-// each one request at a time, and checks that every answer is a 200.
-func drive(ctx context.Context, addr, path string, conns, n int) error {
-	req := []byte("GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: wharf-bench\r\n\r\n")
+// load is a set of keep-alive connections, each sending one request at a
+// time and checking that every answer is a 200.
+type load struct {
+	req   []byte
+	conns []loadConn
+}
+
+type loadConn struct {
+	nc net.Conn
+	br *bufio.Reader
+}
+
+// dialLoad opens conns connections to addr for GETs of path.
+func dialLoad(ctx context.Context, addr, path string, conns int) (*load, error) {
+	l := &load{req: []byte("GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: wharf-bench\r\n\r\n")}
+	d := net.Dialer{Timeout: 30 * time.Second}
+	for range conns {
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			l.close()
+			return nil, err
+		}
+		l.conns = append(l.conns, loadConn{nc, bufio.NewReader(nc)})
+	}
+	return l, nil
+}
+
+func (l *load) close() {
+	for _, c := range l.conns {
+		c.nc.Close()
+	}
+}
+
+// send sends n requests over the connections and waits for their answers.
+func (l *load) send(ctx context.Context, n int) error {
 	var left atomic.Int64
 	left.Store(int64(n))
-	errs := make(chan error, conns)
+	errs := make(chan error, len(l.conns))
 	var wg sync.WaitGroup
-	for range min(conns, n) {
+	for _, c := range l.conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- sendAll(ctx, addr, req, &left)
+			errs <- c.sendWhile(ctx, l.req, &left)
 		}()
 	}
 	wg.Wait()
@@ -260,21 +370,17 @@ func drive(ctx context.Context, addr, path string, conns, n int) error {
 	return nil
 }
 
-// sendAll sends req on one connection until left runs out.
-func sendAll(ctx context.Context, addr string, req []byte, left *atomic.Int64) error {
-	d := net.Dialer{Timeout: 30 * time.Second}
-	nc, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	br := bufio.NewReader(nc)
+// sendWhile sends req on c while left has requests to give out.
+func (c loadConn) sendWhile(ctx context.Context, req []byte, left *atomic.Int64) error {
 	for left.Add(-1) >= 0 {
-		nc.SetDeadline(time.Now().Add(2 * time.Minute))
-		if _, err := nc.Write(req); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		resp, err := http.ReadResponse(br, nil)
+		c.nc.SetDeadline(time.Now().Add(2 * time.Minute))
+		if _, err := c.nc.Write(req); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(c.br, nil)
 		if err != nil {
 			return err
 		}
@@ -284,7 +390,7 @@ func sendAll(ctx context.Context, addr string, req []byte, left *atomic.Int64) e
 			return err
 		}
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: status %d", strings.TrimSpace(strings.SplitN(string(req), "\r\n", 2)[0]), resp.StatusCode)
+			return fmt.Errorf("%s: status %d", bytes.TrimSpace(bytes.SplitN(req, []byte("\r\n"), 2)[0]), resp.StatusCode)
 		}
 	}
 	return nil
@@ -348,7 +454,8 @@ func instrTable(counts []InstrCount, base string) string {
 		bm, cm := counts[i], counts[i+1]
 		change := "—"
 		if bm.Err == "" && cm.Err == "" && bm.PerRequest > 0 {
-			change = fmt.Sprintf("%+.1f%%", 100*float64(cm.PerRequest-bm.PerRequest)/float64(bm.PerRequest))
+			// A minus sign, as the documents write it, not a hyphen.
+			change = strings.Replace(fmt.Sprintf("%+.1f%%", 100*float64(cm.PerRequest-bm.PerRequest)/float64(bm.PerRequest)), "-", "−", 1)
 		}
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", cm.Case.Name, cm.Case.Path, fmtInt(float64(cm.Case.Conns)), fmtInt(float64(cm.Requests)), cell(bm), cell(cm), change)
 	}

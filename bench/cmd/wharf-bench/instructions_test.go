@@ -38,7 +38,7 @@ func TestInstrTable(t *testing.T) {
 		{Case: sleep, Build: "current", Requests: 40000, Err: "no instruction count"},
 	}, "8d12c3f")
 	want := "| Case | Path | Connections | Requests counted | 8d12c3f | current | change |\n|---|---|---:|---:|---:|---:|---:|\n" +
-		"| plaintext | `/hello?name=wrk` | 100 | 40,000 | 16,347 | 16,190 | -1.0% |\n" +
+		"| plaintext | `/hello?name=wrk` | 100 | 40,000 | 16,347 | 16,190 | −1.0% |\n" +
 		"| sleep | `/sleep?ms=20` | 1,000 | 40,000 | 45,531 | failed | — |\n"
 	if got != want {
 		t.Errorf("with a base:\n%s\nwant\n%s", got, want)
