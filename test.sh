@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The project's test command (see README): every package under the race
-# detector; the allocation and flood tests again without it (it makes
-# sync.Pool drop items at random and slows floods to minutes, so they skip
-# themselves under it); then each fuzz target for 100,000 inputs on top of
+# detector; the allocation, flood and worker-stack tests again without it
+# (it makes sync.Pool drop items at random, slows floods to minutes and
+# widens stack frames, so they skip themselves or check less under it);
+# then each fuzz target for 100,000 inputs on top of
 # its seed corpus (the table tests and testdata/fuzz). A count, not a time:
 # a time limit can end a run in the middle of an input, which Go's fuzzer
 # then reports as a failure ("context deadline exceeded").
 set -euo pipefail
 cd "$(dirname "$0")"
 go test -race -count=1 ./...
-go test -count=1 -run 'Allocs|Flood' ./...
+go test -count=1 -run 'Allocs|Flood|WorkerStack' ./...
 fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-100000x}" "$1"; }
 fuzz ./internal/h1 FuzzParseRequestHead
 fuzz ./internal/h1 FuzzParseRequestHeadNetHTTP

@@ -111,6 +111,7 @@ type BoundedExecutor struct {
 	max, min int64
 	idle     time.Duration
 	log      *slog.Logger
+	stack    stackGauge // whether its tasks are deep
 
 	gate
 	q       queue
@@ -339,8 +340,7 @@ func (e *BoundedExecutor) exited(left int64) {
 // run runs one task with its accounting and returns when it ended.
 func (e *BoundedExecutor) run(it item) int64 {
 	start := e.m.begin(it.at)
-	reserveStack()
-	safely(e.log, "task", it.t.Run)
+	e.stack.run(e.log, it.t.Run)
 	return e.m.end(start)
 }
 
@@ -438,9 +438,10 @@ type UnboundedConfig struct {
 	Logger *slog.Logger
 	// MaxIdle is how many goroutines whose task is done wait for another
 	// instead of exiting. Starting a goroutine is cheap, but its stack
-	// starts small and grows again, by copying, for every deep task (the
-	// worker grows it before the task starts, where the copy is cheapest);
-	// a waiting goroutine keeps its grown stack. Zero means DefaultMaxIdle;
+	// starts small and grows again, by copying, for every deep task (once
+	// the executor's tasks have shown they are deep, the worker grows it
+	// before each task starts, where the copy is cheapest); a waiting
+	// goroutine keeps its grown stack. Zero means DefaultMaxIdle;
 	// negative means none: every task runs on a new goroutine.
 	MaxIdle int
 	// IdleTimeout is how long an idle goroutine waits for a task before it
@@ -482,6 +483,8 @@ type UnboundedExecutor struct {
 	stopped   chan struct{}
 	closeOnce sync.Once
 	stopOnce  sync.Once
+
+	stack stackGauge // whether its tasks are deep: read by every task, written once
 }
 
 // idler is an idle goroutine's mailbox: a task to run, or nil Run to exit.
@@ -563,8 +566,7 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 	}()
 	for {
 		start := e.m.begin(tt.at)
-		reserveStack()
-		safely(e.log, "task", tt.t.Run)
+		e.stack.run(e.log, tt.t.Run)
 		idleSince := e.m.end(start)
 		e.running.Add(-1)
 

@@ -1,8 +1,15 @@
 package dispatcher
 
+import (
+	"log/slog"
+	"sync/atomic"
+	"unsafe"
+)
+
 // taskStack is the stack, in bytes, a worker makes room for before each
-// task: with the frames above it, a goroutine whose stack is 2 KiB grows
-// to 4 KiB there, and one with 4 KiB or more does not grow.
+// task of an executor whose tasks are deep (stackGauge): with the frames
+// above it, a goroutine whose stack is 2 KiB grows to 4 KiB there, and one
+// with 4 KiB or more does not grow.
 const taskStack = 1536
 
 // reserveStack grows the calling goroutine's stack, while it is shallow,
@@ -31,3 +38,37 @@ func reserveStack() {
 //
 //go:noinline
 func keepFrame(*[taskStack]byte) {}
+
+// stackGauge decides whether an executor's workers make room on their
+// stacks before each task. Once a task has grown its worker's stack (the
+// worker's frame moved while the task ran), the executor's tasks are deep,
+// as a request's handler is, and every later task gets the room first,
+// where growing is cheap. An executor whose tasks stay shallow never pays
+// for room it does not use: growing a new goroutine's stack that a task
+// would not have grown costs more than a small task itself.
+type stackGauge struct {
+	deep atomic.Bool
+}
+
+// run runs f, a task, on the calling worker.
+func (g *stackGauge) run(l *slog.Logger, f func()) {
+	if g.deep.Load() {
+		reserveStack()
+		safely(l, "task", f)
+		return
+	}
+	before := frameAddr()
+	safely(l, "task", f)
+	if frameAddr() != before { // the stack moved: it grew (or, seldom, a collection shrank it)
+		g.deep.Store(true)
+	}
+}
+
+// frameAddr is the address of a byte in its own frame: called twice from
+// one frame, it differs only when the stack has moved in between.
+//
+//go:noinline
+func frameAddr() uintptr {
+	var b byte
+	return uintptr(unsafe.Pointer(&b))
+}

@@ -165,8 +165,8 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 	return nil
 }
 
-// countCase counts case c on bin, trying up to three times when valgrind
-// stopped early.
+// countCase counts case c on bin, trying up to three times unless the
+// server answered with another status than 200.
 func countCase(ctx context.Context, bin string, c InstrCase, requests, warmup int) InstrCount {
 	m := InstrCount{Case: c, Requests: requests}
 	for m.Attempts < 3 {
@@ -178,16 +178,20 @@ func countCase(ctx context.Context, bin string, c InstrCase, requests, warmup in
 			return m
 		}
 		m.Err = err.Error()
-		if ctx.Err() != nil || !errors.Is(err, errValgrindExited) {
-			break
+		if ctx.Err() != nil || errors.Is(err, errBadStatus) {
+			break // a server that answers otherwise will do so again
 		}
 	}
 	return m
 }
 
-// errValgrindExited is a count cut short by the server's exit: what a
-// second try may get past.
-var errValgrindExited = fmt.Errorf("%w: valgrind exited", errNoCount)
+// errValgrindExited is a count cut short by the server's exit, which a
+// second try may get past; errBadStatus an answer other than 200, which
+// it would not.
+var (
+	errValgrindExited = fmt.Errorf("%w: valgrind exited", errNoCount)
+	errBadStatus      = errors.New("not a 200")
+)
 
 // countOnce runs bin under callgrind, sends warmup requests, then counts
 // the instructions of the next requests, on the same connections.
@@ -236,10 +240,7 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 	if err := awaitServer(ctx, addr, exited, 2*time.Minute); err != nil {
 		return 0, fail("start-up", err)
 	}
-	l, err := dialLoad(ctx, addr, c.Path, c.Conns)
-	if err != nil {
-		return 0, fail("connecting", err)
-	}
+	l := newLoad(addr, c.Path, c.Conns)
 	defer l.close()
 	control := func(flag string) error {
 		cctx, cancel := context.WithTimeout(ctx, controlTimeout)
@@ -294,12 +295,11 @@ func (l *lockedBuffer) String() string {
 func awaitServer(ctx context.Context, addr string, exited <-chan struct{}, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
-		if l, err := dialLoad(ctx, addr, "/hello", 1); err == nil {
-			err = l.send(ctx, 1)
-			l.close()
-			if err == nil {
-				return nil
-			}
+		l := newLoad(addr, "/hello", 1)
+		err := l.send(ctx, 1)
+		l.close()
+		if err == nil {
+			return nil
 		}
 		select {
 		case <-exited:
@@ -315,10 +315,14 @@ func awaitServer(ctx context.Context, addr string, exited <-chan struct{}, wait 
 }
 
 // load is a set of keep-alive connections, each sending one request at a
-// time and checking that every answer is a 200.
+// time and checking that every answer is a 200. A connection is opened by
+// its first send and sends at once: a slow server (valgrind's) would keep
+// a thousand connections dialled one after another waiting to be taken
+// up, and some would not be.
 type load struct {
+	addr  string
 	req   []byte
-	conns []loadConn
+	conns []*loadConn
 }
 
 type loadConn struct {
@@ -326,24 +330,21 @@ type loadConn struct {
 	br *bufio.Reader
 }
 
-// dialLoad opens conns connections to addr for GETs of path.
-func dialLoad(ctx context.Context, addr, path string, conns int) (*load, error) {
-	l := &load{req: []byte("GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: wharf-bench\r\n\r\n")}
-	d := net.Dialer{Timeout: 30 * time.Second}
+// newLoad makes conns connections to addr for GETs of path, to be opened
+// by their first send.
+func newLoad(addr, path string, conns int) *load {
+	l := &load{addr: addr, req: []byte("GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: wharf-bench\r\n\r\n")}
 	for range conns {
-		nc, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			l.close()
-			return nil, err
-		}
-		l.conns = append(l.conns, loadConn{nc, bufio.NewReader(nc)})
+		l.conns = append(l.conns, new(loadConn))
 	}
-	return l, nil
+	return l
 }
 
 func (l *load) close() {
 	for _, c := range l.conns {
-		c.nc.Close()
+		if c.nc != nil {
+			c.nc.Close()
+		}
 	}
 }
 
@@ -357,7 +358,7 @@ func (l *load) send(ctx context.Context, n int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- c.sendWhile(ctx, l.req, &left)
+			errs <- c.sendWhile(ctx, l.addr, l.req, &left)
 		}()
 	}
 	wg.Wait()
@@ -370,11 +371,20 @@ func (l *load) send(ctx context.Context, n int) error {
 	return nil
 }
 
-// sendWhile sends req on c while left has requests to give out.
-func (c loadConn) sendWhile(ctx context.Context, req []byte, left *atomic.Int64) error {
+// sendWhile sends req on c while left has requests to give out, opening
+// c to addr first if it is not open yet.
+func (c *loadConn) sendWhile(ctx context.Context, addr string, req []byte, left *atomic.Int64) error {
 	for left.Add(-1) >= 0 {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if c.nc == nil {
+			d := net.Dialer{Timeout: 30 * time.Second}
+			nc, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return err
+			}
+			c.nc, c.br = nc, bufio.NewReader(nc)
 		}
 		c.nc.SetDeadline(time.Now().Add(2 * time.Minute))
 		if _, err := c.nc.Write(req); err != nil {
@@ -390,7 +400,7 @@ func (c loadConn) sendWhile(ctx context.Context, req []byte, left *atomic.Int64)
 			return err
 		}
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: status %d", bytes.TrimSpace(bytes.SplitN(req, []byte("\r\n"), 2)[0]), resp.StatusCode)
+			return fmt.Errorf("%w: %s: status %d", errBadStatus, bytes.TrimSpace(bytes.SplitN(req, []byte("\r\n"), 2)[0]), resp.StatusCode)
 		}
 	}
 	return nil

@@ -721,9 +721,13 @@ the same loads; see docs/architecture.md for the design):
   under a dozen frames. Each executor's worker now grows its stack before
   each task, with two frames on it (`+"`dispatcher.reserveStack`"+`: about
   3,500 instructions a copy, and a call and a 1.5 KiB zeroing when the
-  stack is large enough already): 30,951 instructions a request (−32%%);
-  `+"`BenchmarkDeepTask`"+` (a task 2 KiB deep on a new goroutine) 1.87 → 1.25
-  µs, medians of five interleaved runs. Under `+"`wrk`"+` at 10,000
+  stack is large enough already), once a task has grown a worker's stack
+  (the executor's tasks are deep, as handlers are): 30,951 instructions a
+  request (−32%%); `+"`BenchmarkDeepTask`"+` (a task 2 KiB deep on a new
+  goroutine) 1.87 → 1.25 µs, medians of five interleaved runs. An
+  executor whose tasks stay shallow does not pay for room it does not
+  use: growing it before every task made `+"`BenchmarkExecute/unbounded`"+`
+  (tiny tasks, some on new goroutines) 26%% slower. Under `+"`wrk`"+` at 10,000
   connections on this machine the gain was inside its drift (four
   interleaved rounds each, 29.6k–38.5k req/s): CPU profiles put stack
   growth at 2.7%% of the core before and 1.9%% after, so there most
