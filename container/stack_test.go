@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"testing"
-	"unsafe"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -18,7 +17,7 @@ type depthStream struct {
 }
 
 func (s *depthStream) note() {
-	if d := s.base - stackAddr(); d > s.max {
+	if d := s.base - wharftest.StackAddr(); d > s.max {
 		s.max = d
 	}
 }
@@ -27,16 +26,8 @@ func (s *depthStream) WriteHead(int, http.Header, int64, []string) error { s.not
 func (s *depthStream) WriteBody(p []byte) error                          { s.note(); return nil }
 func (s *depthStream) Finish(http.Header) error                          { s.note(); return nil }
 
-// stackAddr is the address of a byte in its own frame.
-//
-//go:noinline
-func stackAddr() uintptr {
-	var b byte
-	return uintptr(unsafe.Pointer(&b))
-}
-
 // growStack makes sure the calling goroutine's stack is large, so that it
-// does not move (which would make stackAddr's earlier answers stale)
+// does not move (which would make StackAddr's earlier answers stale)
 // while a test measures depths.
 //
 //go:noinline
@@ -70,7 +61,7 @@ func TestResponseStackDepth(t *testing.T) {
 	go func() {
 		defer close(done)
 		growStack(len(s.head.Path))
-		s.base = stackAddr()
+		s.base = wharftest.StackAddr()
 		c.ServeStream(s)
 	}()
 	<-done

@@ -284,8 +284,7 @@ func (e *BoundedExecutor) wait(timer **time.Timer, idleSince int64) (it item, qu
 		case it = <-e.handoff:
 			return it, false, true
 		case <-timeout:
-			if left := e.idle - time.Duration(now()-idleSince); left > 0 {
-				(*timer).Reset(left)
+			if rearmEarly(*timer, e.idle, idleSince) {
 				continue
 			}
 			if e.retire() {
@@ -601,8 +600,7 @@ func (e *UnboundedExecutor) await(w *idler, timer *time.Timer, idleSince int64) 
 		case tt := <-w.ch:
 			return tt, true
 		case <-timer.C:
-			if left := e.idleTimeout - time.Duration(now()-idleSince); left > 0 {
-				timer.Reset(left)
+			if rearmEarly(timer, e.idleTimeout, idleSince) {
 				continue
 			}
 			if e.removeIdle(w) {
@@ -643,6 +641,20 @@ func (e *UnboundedExecutor) removeIdle(w *idler) bool {
 		}
 	}
 	return false
+}
+
+// rearmEarly is what a worker's idle timer, armed once, does when it
+// fires: if the worker has been idle (since idleSince) less than idle, it
+// arms t for the rest and reports true, the fire having come early (the
+// worker ran tasks since t was armed); otherwise the worker has been idle
+// long enough.
+func rearmEarly(t *time.Timer, idle time.Duration, idleSince int64) bool {
+	left := idle - time.Duration(now()-idleSince)
+	if left <= 0 {
+		return false
+	}
+	t.Reset(left)
+	return true
 }
 
 // Stats returns a snapshot of the executor's figures: Workers are its

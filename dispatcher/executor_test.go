@@ -430,76 +430,54 @@ func TestUnboundedReusesGoroutines(t *testing.T) {
 	}
 }
 
-// An idle goroutine leaves IdleTimeout after its last task, however long
-// ago it first turned idle: tasks every 6 s keep it (its timer, armed at
-// the first idle spell, fires early and is moved), and it leaves 10 s after
-// the last one.
-func TestUnboundedIdleTimeoutFromLastTask(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{IdleTimeout: 10 * time.Second})
-		defer e.Close(context.Background())
-		workersAt := func(when string, want int) {
-			t.Helper()
-			synctest.Wait()
-			if got := e.Stats().Workers; got != want {
-				t.Fatalf("%s: %d goroutines, want %d", when, got, want)
-			}
-		}
-		for i := range 4 { // at 0, 6, 12 and 18 s
-			if i > 0 {
-				time.Sleep(5 * time.Second)
-				workersAt("5 s after a task", 1)
-				time.Sleep(time.Second)
-			}
-			if err := e.Execute(dispatcher.Task{Run: func() {}}); err != nil {
-				t.Fatal(err)
-			}
-			workersAt("after a task", 1)
-		}
-		time.Sleep(9 * time.Second)
-		workersAt("9 s after the last task", 1)
-		time.Sleep(2 * time.Second)
-		workersAt("11 s after the last task", 0)
-		if st := e.Stats(); st.Tasks != 4 {
-			t.Fatalf("%d tasks", st.Tasks)
-		}
-	})
-}
-
-// A bounded executor's worker above MinWorkers leaves IdleTimeout after
-// its last task too, however long ago it first turned idle: tasks every
-// 6 s keep it (its timer, armed at its first wait, fires early and is
-// moved), and it leaves 10 s after the last one.
-func TestBoundedIdleTimeoutFromLastTask(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		e := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, MinWorkers: -1, IdleTimeout: 10 * time.Second})
-		defer e.Close(context.Background())
-		workersAt := func(when string, want int) {
-			t.Helper()
-			synctest.Wait()
-			if got := e.Stats().Workers; got != want {
-				t.Fatalf("%s: %d workers, want %d", when, got, want)
-			}
-		}
-		for i := range 4 { // at 0, 6, 12 and 18 s
-			if i > 0 {
-				time.Sleep(5 * time.Second)
-				workersAt("5 s after a task", 1)
-				time.Sleep(time.Second)
-			}
-			if err := e.Execute(dispatcher.Task{Run: func() {}}); err != nil {
-				t.Fatal(err)
-			}
-			workersAt("after a task", 1)
-		}
-		time.Sleep(9 * time.Second)
-		workersAt("9 s after the last task", 1)
-		time.Sleep(2 * time.Second)
-		workersAt("11 s after the last task", 0)
-		if st := e.Stats(); st.Tasks != 4 {
-			t.Fatalf("%d tasks", st.Tasks)
-		}
-	})
+// An idle worker leaves IdleTimeout after its last task, however long ago
+// it first turned idle: tasks every 6 s keep it (its timer, armed at its
+// first idle spell, fires early and is moved), and it leaves 10 s after
+// the last one. The bounded executor's worker is one above MinWorkers.
+func TestIdleTimeoutFromLastTask(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ex   func() dispatcher.Executor
+	}{
+		{"unbounded", func() dispatcher.Executor {
+			return dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{IdleTimeout: 10 * time.Second})
+		}},
+		{"bounded", func() dispatcher.Executor {
+			return dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, MinWorkers: -1, IdleTimeout: 10 * time.Second})
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := tt.ex()
+				defer e.Close(context.Background())
+				workersAt := func(when string, want int) {
+					t.Helper()
+					synctest.Wait()
+					if got := e.Stats().Workers; got != want {
+						t.Fatalf("%s: %d workers, want %d", when, got, want)
+					}
+				}
+				for i := range 4 { // at 0, 6, 12 and 18 s
+					if i > 0 {
+						time.Sleep(5 * time.Second)
+						workersAt("5 s after a task", 1)
+						time.Sleep(time.Second)
+					}
+					if err := e.Execute(dispatcher.Task{Run: func() {}}); err != nil {
+						t.Fatal(err)
+					}
+					workersAt("after a task", 1)
+				}
+				time.Sleep(9 * time.Second)
+				workersAt("9 s after the last task", 1)
+				time.Sleep(2 * time.Second)
+				workersAt("11 s after the last task", 0)
+				if st := e.Stats(); st.Tasks != 4 {
+					t.Fatalf("%d tasks", st.Tasks)
+				}
+			})
+		})
+	}
 }
 
 // At most MaxIdle goroutines stay; Close ends the idle ones at once.

@@ -6,19 +6,10 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-	"unsafe"
 
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
-
-// stackAddr is the address of a byte in its own frame.
-//
-//go:noinline
-func stackAddr() uintptr {
-	var b byte
-	return uintptr(unsafe.Pointer(&b))
-}
 
 // useStack needs about n bytes of stack below its caller.
 //
@@ -42,9 +33,9 @@ func deepTask(moved chan<- bool) dispatcher.Task {
 		need = 1024
 	}
 	return dispatcher.Task{Run: func() {
-		before := stackAddr()
+		before := wharftest.StackAddr()
 		useStack(need)
-		moved <- stackAddr() != before
+		moved <- wharftest.StackAddr() != before
 	}}
 }
 
