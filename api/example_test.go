@@ -152,3 +152,34 @@ func ExampleRoute() {
 	fmt.Println(r.ContextPath(), r.Mapping().Pattern, r.Mapping().Kind, r.PathInContext(), r.PathParam("id"))
 	// Output: /shop /items/{id} exact /items/7 7
 }
+
+// cartKey is the attribute key of a lazily loaded cart.
+type cartKey struct{}
+
+// lazyCart loads the cart of the request it holds when someone asks. As
+// an AttrDetacher, it loads it once more when the request is detached,
+// so that the detached copy holds the cart, not the request.
+type lazyCart struct{ r *api.Request }
+
+func (l lazyCart) load() string {
+	c, err := l.r.Cookie("user")
+	if err != nil {
+		return "no cart"
+	}
+	return "cart of " + c.Value
+}
+
+func (l lazyCart) DetachAttr() any { return l.load() }
+
+// A filter attaches a value that stands for the request's state; what
+// outlives the exchange (a WebSocket, say) detaches the request and finds
+// the value as it stood then.
+func ExampleAttrDetacher() {
+	h := api.NewHeader(http.Header{"Cookie": {"user=ana"}})
+	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ws", Header: h}, nil)
+	r = r.WithAttribute(cartKey{}, lazyCart{r})
+
+	d := r.Detach(context.Background())
+	fmt.Println(d.Attribute(cartKey{}))
+	// Output: cart of ana
+}

@@ -82,6 +82,17 @@ type Attr struct {
 	Key, Value any
 }
 
+// AttrDetacher is implemented by an attribute value that stands for state
+// of the request's exchange: a lookup put off until someone asks, which
+// holds the request to make it, say. Detach stores what DetachAttr returns
+// in the detached copy instead of such a value, so that the copy keeps
+// nothing of the exchange. Detach calls it on its own goroutine, during
+// the call: where the request's attributes may be read (its dispatch, for
+// a WebSocket upgrade).
+type AttrDetacher interface {
+	DetachAttr() any
+}
+
 // NewRequest returns a Request for head with context ctx. Containers call it
 // once per exchange; tests call it to drive a handler directly. The head is
 // shared, not copied: the caller must not modify it afterwards. ex is the
@@ -346,13 +357,14 @@ func (r *Request) clone() *Request {
 
 // Detach returns a copy of r for what outlives its exchange (a WebSocket
 // connection, say): the same head (copied, with no body, which belongs to
-// the exchange: Body is http.NoBody and ContentLength 0), attributes and
-// mapping, ctx as its context, no Exchange (nil) and a form of its own,
-// parsed from the query alone. It keeps none of the state the connector
-// and the container kept for the request, which r's context and Exchange
-// would hold on to, but the connection's ConnInfo, which the connection
-// shares with all its requests; so the values of r's context are not
-// ctx's unless the caller puts them there.
+// the exchange: Body is http.NoBody and ContentLength 0), attributes (an
+// AttrDetacher's value as its DetachAttr gives it) and mapping, ctx as its
+// context, no Exchange (nil) and a form of its own, parsed from the query
+// alone. It keeps none of the state the connector and the container kept
+// for the request, which r's context and Exchange would hold on to, but
+// the connection's ConnInfo, which the connection shares with all its
+// requests; so the values of r's context are not ctx's unless the caller
+// puts them there.
 func (r *Request) Detach(ctx context.Context) *Request {
 	if ctx == nil {
 		panic("api: nil context")
@@ -365,26 +377,48 @@ func (r *Request) Detach(ctx context.Context) *Request {
 	return &d.Request
 }
 
-// copyAttrs returns a copy of the attribute list a, in one allocation. A
+// copyAttrs returns a copy of the attribute list a, in one allocation,
+// with each key once (its newest value; older ones are hidden anyway) and
+// each AttrDetacher's value replaced by what its DetachAttr returns. A
 // node WithAttribute made lives inside the request it derived, which
 // holds that request's context and exchange: a detached request must not
 // point at it.
 func copyAttrs(a *attr) *attr {
 	n := 0
 	for x := a; x != nil; x = x.next {
-		n++
+		if !shadowed(a, x) {
+			n++
+		}
 	}
 	if n == 0 {
 		return nil
 	}
-	nodes := make([]attr, n)
-	for i, x := 0, a; x != nil; i, x = i+1, x.next {
-		nodes[i] = attr{key: x.key, value: x.value}
-		if i > 0 {
+	nodes := make([]attr, 0, n)
+	for x := a; x != nil; x = x.next {
+		if shadowed(a, x) {
+			continue
+		}
+		v := x.value
+		if d, ok := v.(AttrDetacher); ok {
+			v = d.DetachAttr()
+		}
+		nodes = append(nodes, attr{key: x.key, value: v})
+		if i := len(nodes) - 1; i > 0 {
 			nodes[i-1].next = &nodes[i]
 		}
 	}
 	return &nodes[0]
+}
+
+// shadowed reports whether a node newer than x, in the list from a, has
+// x's key.
+func shadowed(a, x *attr) bool {
+	for y := a; y != x; y = y.next {
+		if y.key == x.key {
+			return true
+		}
+	}
+	return false
 }
 
 // detached is a Request of Detach and its head, in one allocation: a

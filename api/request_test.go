@@ -252,6 +252,64 @@ func TestDetachKeepsAttributesNotExchange(t *testing.T) {
 	}
 }
 
+// lazyAttr stands for a lookup that holds its request, as auth's
+// FormLogin attaches one.
+type lazyAttr struct {
+	r     *api.Request
+	calls *int
+}
+
+func (l lazyAttr) DetachAttr() any {
+	*l.calls++
+	return "resolved " + l.r.Path()
+}
+
+// An AttrDetacher is resolved by Detach, once, and only where its key is
+// not hidden by a newer value; the detached copy keeps neither it nor the
+// request it held.
+func TestDetachResolvesAttrDetacher(t *testing.T) {
+	tests := []struct {
+		name      string
+		derive    func(r *api.Request, l lazyAttr) *api.Request
+		want      []any
+		wantCalls int
+	}{
+		{"newest", func(r *api.Request, l lazyAttr) *api.Request {
+			return r.WithAttribute(key("u"), "outer").WithAttribute(key("u"), l).WithAttribute(key("b"), 2)
+		}, []any{key("b"), 2, key("u"), "resolved /p"}, 1},
+		{"hidden by a newer value", func(r *api.Request, l lazyAttr) *api.Request {
+			return r.WithAttribute(key("u"), l).WithAttribute(key("u"), "inner")
+		}, []any{key("u"), "inner"}, 0},
+		{"through WithAttributes", func(r *api.Request, l lazyAttr) *api.Request {
+			return r.WithAttributes(api.Attr{Key: key("a"), Value: 1}, api.Attr{Key: key("u"), Value: l})
+		}, []any{key("u"), "resolved /p", key("a"), 1}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			head := &api.RequestHead{Method: "GET", Path: "/p"}
+			gone := weak.Make(head)
+			calls := 0
+			r := api.NewRequest(context.Background(), head, nil)
+			d := tc.derive(r, lazyAttr{r: r, calls: &calls}).Detach(context.Background())
+			head, r = nil, nil
+			runtime.GC()
+			if gone.Value() != nil {
+				t.Error("the detached request keeps the original request reachable")
+			}
+			if calls != tc.wantCalls {
+				t.Errorf("DetachAttr called %d times, want %d", calls, tc.wantCalls)
+			}
+			var got []any
+			for k, v := range d.Attributes() {
+				got = append(got, k, v)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("detached attributes = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 // A detached request has no body, so no body form: Form is its query,
 // PostForm empty. Given a body (WithBody), a copy parses that body, once,
 // as a request with an exchange does.

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/auth"
@@ -17,16 +19,24 @@ import (
 // formApp is a session Manager, a FormLogin and a handler that records
 // the user, driven without a container.
 type formApp struct {
-	chain api.Handler
+	chain    api.Handler
+	ctx      context.Context // of the requests do sends; nil: Background
+	detached *api.Request    // what /detach kept
 }
 
 func newFormApp(cfg auth.FormConfig, outer ...api.Filter) *formApp {
+	a := new(formApp)
 	filters := append(outer, session.New(session.Config{}), auth.FormLogin(cfg))
-	return &formApp{chain: api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		if r.Path() == "/corrupt" {
+	a.chain = api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		switch r.Path() {
+		case "/corrupt":
 			// What only a bug or a foreign writer would do: the key
 			// FormLogin keeps the roles under, with something else.
 			session.Of(r).Set("auth.roles", "{not json")
+			return nil
+		case "/detach":
+			// What a WebSocket upgrade keeps for the connection's life.
+			a.detached = r.Detach(context.Background())
 			return nil
 		}
 		u, ok := auth.UserOf(r)
@@ -36,7 +46,8 @@ func newFormApp(cfg auth.FormConfig, outer ...api.Filter) *formApp {
 		}
 		_, err := w.WriteString("nobody")
 		return err
-	}), filters...)}
+	}), filters...)
+	return a
 }
 
 // do sends one request with the given session cookie ("" for none) and
@@ -56,7 +67,11 @@ func (a *formApp) do(method, path, cookie string, form url.Values) (*wharftest.R
 		h.ContentLength = int64(len(body))
 	}
 	rec := wharftest.NewRecorder()
-	r := api.NewRequest(context.Background(), h, nil)
+	ctx := a.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r := api.NewRequest(ctx, h, nil)
 	err := a.chain.Serve(rec, r)
 	return rec, err
 }
@@ -208,6 +223,53 @@ func TestFormSession(t *testing.T) {
 	}
 	if rec, _ := a.do("GET", "/me", again, nil); rec.Body() != "nobody" {
 		t.Errorf("the session outlived logout: %q", rec.Body())
+	}
+}
+
+// TestFormDetach: a request detached behind FormLogin (a WebSocket's)
+// carries the user as the session had it at the upgrade, and keeps
+// nothing of the request it came from (whose context is the marker's
+// only holder here), which FormLogin's lookup reads.
+func TestFormDetach(t *testing.T) {
+	type markerKey struct{}
+	outer := api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+		return next.Next(w, auth.WithUser(r, auth.User{Name: "outer"}))
+	})
+	tests := []struct {
+		name  string
+		outer []api.Filter
+		login bool
+		want  string // "" for no user
+	}{
+		{"logged in", nil, true, "ana"},
+		{"anonymous", nil, false, ""},
+		{"anonymous behind an outer user", []api.Filter{outer}, false, "outer"},
+		{"logged in behind an outer user", []api.Filter{outer}, true, "ana"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newFormApp(auth.FormConfig{Check: rolesCheck}, tc.outer...)
+			cookie := ""
+			if tc.login {
+				rec, _ := a.do("POST", "/login", "", url.Values{"user": {"ana"}, "password": {"s3cret"}})
+				cookie = sessionCookie(rec)
+			}
+			marker := new([64]byte)
+			gone := weak.Make(marker)
+			a.ctx = context.WithValue(context.Background(), markerKey{}, marker)
+			if _, err := a.do("GET", "/detach", cookie, nil); err != nil || a.detached == nil {
+				t.Fatalf("detach: %v", err)
+			}
+			a.ctx, marker = nil, nil
+			runtime.GC()
+			if gone.Value() != nil {
+				t.Error("the detached request keeps the request it came from reachable")
+			}
+			u, ok := auth.UserOf(a.detached)
+			if ok != (tc.want != "") || u.Name != tc.want {
+				t.Errorf("UserOf(detached) = %+v, %v; want %q", u, ok, tc.want)
+			}
+		})
 	}
 }
 

@@ -44,11 +44,26 @@ func WithUser(r *api.Request, u User) *api.Request {
 // session be created (see package session).
 type lookupUser func() (User, bool)
 
+// DetachAttr makes the lookup for a detached request (api.AttrDetacher):
+// the user as it stands when the request is detached (during its dispatch,
+// where the session may be read), so that the copy, which a WebSocket
+// keeps for the connection's life, holds neither the request the lookup
+// reads nor its exchange. nil, for no user, hides any user an outer filter
+// attached, as the lookup would have.
+func (l lookupUser) DetachAttr() any {
+	if u, ok := l(); ok {
+		return u
+	}
+	return nil
+}
+
 // UserOf returns the user a filter attached to r, and false if none did.
 //
 // Any goroutine may call it, at any time. Behind FormLogin it reads the
 // session, and so must be called where package session allows (the
-// request's dispatch or its tasks).
+// request's dispatch or its tasks); a request detached during its dispatch
+// (api.Request.Detach) carries the user as it was then, and may be asked
+// anywhere.
 func UserOf(r *api.Request) (User, bool) {
 	switch v := r.Attribute(userKey{}).(type) {
 	case User:
