@@ -480,6 +480,8 @@ func (ex *Exchange) nextToken() uint32 {
 // handle of their own.
 func (ex *Exchange) handleFor(tok uint32) api.Response {
 	switch tok {
+	case 0: // Current outside a task: a Response that is already stale
+		return (*pinned[noTask])(ex)
 	case firstToken:
 		return (*pinned[firstTask])(ex)
 	case secondToken:

@@ -10,15 +10,15 @@ import (
 )
 
 // The Responses of an exchange's first three tasks and of its finishing
-// phase are the Exchange itself, seen through pinned: a pointer
-// conversion, so they need neither an allocation nor room in the
-// Exchange, as a handle would. Most requests run one task; a suspended
-// one runs one or two more (a resume's dispatch; a timeout's listeners,
-// then its expired dispatch). The first task's token and the finishing
-// phase's are fixed in advance: nextToken hands out firstToken only first,
-// and never finishToken. The second and third tasks' tokens come back
-// after the counter wraps, as any other task's do, and their Responses
-// behave as a handle with that token would.
+// phase, and the one Current gives when no task runs, are the Exchange
+// itself, seen through pinned: a pointer conversion, so they need neither
+// an allocation nor room in the Exchange, as a handle would. Most requests
+// run one task; a suspended one runs one or two more (a resume's dispatch;
+// a timeout's listeners, then its expired dispatch). The first task's
+// token and the finishing phase's are fixed in advance: nextToken hands
+// out firstToken only first, and never finishToken (nor 0). The second
+// and third tasks' tokens come back after the counter wraps, as any other
+// task's do, and their Responses behave as a handle with that token would.
 const (
 	firstToken  uint32 = 1
 	secondToken uint32 = firstToken + 1
@@ -30,12 +30,14 @@ const (
 type fixedToken interface{ token() uint32 }
 
 type (
+	noTask     struct{} // token 0: no task runs; its Response is stale at once
 	firstTask  struct{} // the token of the exchange's first task
 	secondTask struct{} // the token of its second
 	thirdTask  struct{} // the token of its third
 	finishing  struct{} // the token of the finishing phase
 )
 
+func (noTask) token() uint32     { return 0 }
 func (firstTask) token() uint32  { return firstToken }
 func (secondTask) token() uint32 { return secondToken }
 func (thirdTask) token() uint32  { return thirdToken }

@@ -34,7 +34,7 @@ func TestPinnedResponses(t *testing.T) {
 		tok    uint32
 		allocs float64
 	}{
-		{firstToken, 0}, {secondToken, 0}, {thirdToken, 0}, {thirdToken + 1, 1},
+		{0, 0}, {firstToken, 0}, {secondToken, 0}, {thirdToken, 0}, {thirdToken + 1, 1},
 	} {
 		var w api.Response
 		if n := testing.AllocsPerRun(100, func() { w = ex.handleFor(tt.tok) }); n != tt.allocs {
@@ -42,6 +42,8 @@ func TestPinnedResponses(t *testing.T) {
 		}
 		var h handle
 		switch p := w.(type) {
+		case *pinned[noTask]:
+			h = p.h()
 		case *pinned[firstTask]:
 			h = p.h()
 		case *pinned[secondTask]:
