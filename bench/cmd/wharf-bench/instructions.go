@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,10 +27,12 @@ import (
 // connections open. The count does not move with the machine's speed, so
 // it compares two builds where timed rounds cannot (a virtual machine whose
 // speed drifts by half between minutes): -instr-base REV counts the build
-// of that git revision beside the working tree's. Two builds of the same
-// code, counted one after the other, agreed to 0.1%; separate runs of one
-// build agree to about 1% (where the collector's cycles fall moves it). It
-// writes a table to stdout and nothing to docs/.
+// of that git revision beside the working tree's, and -instr-peers the
+// peers of the timed runs that valgrind can run (fasthttp by default), so
+// that the anchor of a target is counted the same way. Two builds of the
+// same code, counted one after the other, agreed to 0.1%; separate runs of
+// one build agree to about 1% (where the collector's cycles fall moves
+// it). It writes a table to stdout and nothing to docs/.
 //
 // The server runs alone on one P (GOMAXPROCS=1, as when pinned to one
 // CPU) with asynchronous preemption off (valgrind does not deliver its
@@ -61,16 +64,25 @@ var defaultInstrCases = []InstrCase{
 
 // InstrConfig configures -instructions.
 type InstrConfig struct {
-	Base     string // git revision also counted ("" for none)
-	Requests int    // counted requests a case
-	Warmup   int    // requests a case sends before counting
+	Base     string   // git revision also counted ("" for none)
+	Peers    []string // peer servers (under bench/servers) counted beside, as anchors
+	Requests int      // counted requests a case
+	Warmup   int      // requests a case sends before counting
 	Cases    []InstrCase
 }
+
+// instrPeers are the peers -instructions can count; fasthttp's /delay
+// sleeps in its handler, as in the timed runs. nbio is not one: it
+// executes RDTSCP, which valgrind does not know (SIGILL at start-up); nor
+// is the net/http peer, whose plaintext count failed three times running
+// (connections reset inside the count under valgrind), though by hand,
+// with another client, it counts 45,196 instructions a request.
+var instrPeers = []string{"fasthttp"}
 
 // InstrCount is what one case measured on one build.
 type InstrCount struct {
 	Case       InstrCase
-	Build      string // "base" or "current"
+	Build      string // "base", "current" or a peer's name
 	Total      int64  // instructions counted
 	Requests   int
 	Attempts   int
@@ -89,6 +101,11 @@ var errNoCount = errors.New("no instruction count")
 const controlTimeout = 2 * time.Minute
 
 func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer) error {
+	for _, p := range ic.Peers {
+		if !slices.Contains(instrPeers, p) {
+			return fmt.Errorf("-instr-peers: %q is not one of %s", p, strings.Join(instrPeers, ", "))
+		}
+	}
 	tools := []string{"valgrind", "callgrind_control"}
 	if ic.Base != "" {
 		tools = append(tools, "git")
@@ -140,6 +157,16 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 		}
 		builds = []string{"base", "current"}
 	}
+	if len(ic.Peers) > 0 {
+		built, err := build(ctx, root, filepath.Join(root, "bench"), filepath.Join(binDir, "peers"), ic.Peers)
+		if err != nil {
+			return err
+		}
+		for _, p := range ic.Peers {
+			bins[p] = built[p]
+			builds = append(builds, p)
+		}
+	}
 	var counts []InstrCount
 	failed := 0
 	for _, c := range ic.Cases {
@@ -158,7 +185,7 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 			counts = append(counts, m)
 		}
 	}
-	fmt.Fprint(out, instrTable(counts, ic.Base))
+	fmt.Fprint(out, instrTable(counts, ic.Base, ic.Peers))
 	if failed > 0 {
 		return fmt.Errorf("%d of %d counts failed (see above)", failed, len(counts))
 	}
@@ -443,8 +470,9 @@ func callgrindTotal(r io.Reader) (int64, error) {
 }
 
 // instrTable renders the counts: a row a case, the base build beside the
-// current one when there is one.
-func instrTable(counts []InstrCount, base string) string {
+// current one when there is one, then each peer with the current build's
+// count as a multiple of the peer's.
+func instrTable(counts []InstrCount, base string, peers []string) string {
 	var b strings.Builder
 	cell := func(m InstrCount) string {
 		if m.Err != "" {
@@ -452,22 +480,53 @@ func instrTable(counts []InstrCount, base string) string {
 		}
 		return fmtInt(float64(m.PerRequest))
 	}
-	if base == "" {
-		b.WriteString("| Case | Path | Connections | Requests counted | Instructions a request |\n|---|---|---:|---:|---:|\n")
-		for _, m := range counts {
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", m.Case.Name, m.Case.Path, fmtInt(float64(m.Case.Conns)), fmtInt(float64(m.Requests)), cell(m))
+	var cases []InstrCase
+	byCase := map[string]map[string]InstrCount{}
+	for _, m := range counts {
+		if byCase[m.Case.Name] == nil {
+			byCase[m.Case.Name] = map[string]InstrCount{}
+			cases = append(cases, m.Case)
 		}
-		return b.String()
+		byCase[m.Case.Name][m.Build] = m
 	}
-	fmt.Fprintf(&b, "| Case | Path | Connections | Requests counted | %s | current | change |\n|---|---|---:|---:|---:|---:|---:|\n", base)
-	for i := 0; i+1 < len(counts); i += 2 {
-		bm, cm := counts[i], counts[i+1]
-		change := "—"
-		if bm.Err == "" && cm.Err == "" && bm.PerRequest > 0 {
-			// A minus sign, as the documents write it, not a hyphen.
-			change = strings.Replace(fmt.Sprintf("%+.1f%%", 100*float64(cm.PerRequest-bm.PerRequest)/float64(bm.PerRequest)), "-", "−", 1)
+	b.WriteString("| Case | Path | Connections | Requests counted |")
+	align := "|---|---|---:|---:|"
+	if base != "" {
+		fmt.Fprintf(&b, " %s | current | change |", base)
+		align += "---:|---:|---:|"
+	} else {
+		b.WriteString(" Instructions a request |")
+		align += "---:|"
+	}
+	for _, p := range peers {
+		fmt.Fprintf(&b, " %s | current ÷ %s |", p, p)
+		align += "---:|---:|"
+	}
+	b.WriteString("\n" + align + "\n")
+	for _, c := range cases {
+		row := byCase[c.Name]
+		cm := row["current"]
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |", c.Name, c.Path, fmtInt(float64(c.Conns)), fmtInt(float64(cm.Requests)))
+		if base != "" {
+			bm := row["base"]
+			change := "—"
+			if bm.Err == "" && cm.Err == "" && bm.PerRequest > 0 {
+				// A minus sign, as the documents write it, not a hyphen.
+				change = strings.Replace(fmt.Sprintf("%+.1f%%", 100*float64(cm.PerRequest-bm.PerRequest)/float64(bm.PerRequest)), "-", "−", 1)
+			}
+			fmt.Fprintf(&b, " %s | %s | %s |", cell(bm), cell(cm), change)
+		} else {
+			fmt.Fprintf(&b, " %s |", cell(cm))
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", cm.Case.Name, cm.Case.Path, fmtInt(float64(cm.Case.Conns)), fmtInt(float64(cm.Requests)), cell(bm), cell(cm), change)
+		for _, p := range peers {
+			pm := row[p]
+			ratio := "—"
+			if pm.Err == "" && cm.Err == "" && pm.PerRequest > 0 {
+				ratio = fmt.Sprintf("%.2f×", float64(cm.PerRequest)/float64(pm.PerRequest))
+			}
+			fmt.Fprintf(&b, " %s | %s |", cell(pm), ratio)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

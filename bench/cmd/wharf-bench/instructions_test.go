@@ -31,22 +31,47 @@ func TestCallgrindTotal(t *testing.T) {
 func TestInstrTable(t *testing.T) {
 	plain := InstrCase{"plaintext", "/hello?name=wrk", 100}
 	sleep := InstrCase{"sleep", "/sleep?ms=20", 1000}
-	got := instrTable([]InstrCount{
-		{Case: plain, Build: "base", Requests: 40000, PerRequest: 16347},
-		{Case: plain, Build: "current", Requests: 40000, PerRequest: 16190},
-		{Case: sleep, Build: "base", Requests: 40000, PerRequest: 45531},
-		{Case: sleep, Build: "current", Requests: 40000, Err: "no instruction count"},
-	}, "8d12c3f")
-	want := "| Case | Path | Connections | Requests counted | 8d12c3f | current | change |\n|---|---|---:|---:|---:|---:|---:|\n" +
-		"| plaintext | `/hello?name=wrk` | 100 | 40,000 | 16,347 | 16,190 | −1.0% |\n" +
-		"| sleep | `/sleep?ms=20` | 1,000 | 40,000 | 45,531 | failed | — |\n"
-	if got != want {
-		t.Errorf("with a base:\n%s\nwant\n%s", got, want)
+	tests := []struct {
+		name   string
+		counts []InstrCount
+		base   string
+		peers  []string
+		want   string
+	}{
+		{"with a base", []InstrCount{
+			{Case: plain, Build: "base", Requests: 40000, PerRequest: 16347},
+			{Case: plain, Build: "current", Requests: 40000, PerRequest: 16190},
+			{Case: sleep, Build: "base", Requests: 40000, PerRequest: 45531},
+			{Case: sleep, Build: "current", Requests: 40000, Err: "no instruction count"},
+		}, "8d12c3f", nil,
+			"| Case | Path | Connections | Requests counted | 8d12c3f | current | change |\n|---|---|---:|---:|---:|---:|---:|\n" +
+				"| plaintext | `/hello?name=wrk` | 100 | 40,000 | 16,347 | 16,190 | −1.0% |\n" +
+				"| sleep | `/sleep?ms=20` | 1,000 | 40,000 | 45,531 | failed | — |\n"},
+		{"alone", []InstrCount{{Case: plain, Build: "current", Requests: 20000, PerRequest: 15986}}, "", nil,
+			"| Case | Path | Connections | Requests counted | Instructions a request |\n|---|---|---:|---:|---:|\n" +
+				"| plaintext | `/hello?name=wrk` | 100 | 20,000 | 15,986 |\n"},
+		{"with a peer", []InstrCount{
+			{Case: plain, Build: "current", Requests: 40000, PerRequest: 16353},
+			{Case: plain, Build: "fasthttp", Requests: 40000, PerRequest: 7947},
+			{Case: sleep, Build: "current", Requests: 40000, PerRequest: 31000},
+			{Case: sleep, Build: "fasthttp", Requests: 40000, Err: "no instruction count"},
+		}, "", []string{"fasthttp"},
+			"| Case | Path | Connections | Requests counted | Instructions a request | fasthttp | current ÷ fasthttp |\n|---|---|---:|---:|---:|---:|---:|\n" +
+				"| plaintext | `/hello?name=wrk` | 100 | 40,000 | 16,353 | 7,947 | 2.06× |\n" +
+				"| sleep | `/sleep?ms=20` | 1,000 | 40,000 | 31,000 | failed | — |\n"},
+		{"with a base and two peers", []InstrCount{
+			{Case: plain, Build: "base", Requests: 40000, PerRequest: 20000},
+			{Case: plain, Build: "current", Requests: 40000, PerRequest: 16000},
+			{Case: plain, Build: "fasthttp", Requests: 40000, PerRequest: 8000},
+			{Case: plain, Build: "nethttp", Requests: 40000, PerRequest: 32000},
+		}, "HEAD~1", []string{"fasthttp", "nethttp"},
+			"| Case | Path | Connections | Requests counted | HEAD~1 | current | change | fasthttp | current ÷ fasthttp | nethttp | current ÷ nethttp |\n" +
+				"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" +
+				"| plaintext | `/hello?name=wrk` | 100 | 40,000 | 20,000 | 16,000 | −20.0% | 8,000 | 2.00× | 32,000 | 0.50× |\n"},
 	}
-	got = instrTable([]InstrCount{{Case: plain, Build: "current", Requests: 20000, PerRequest: 15986}}, "")
-	want = "| Case | Path | Connections | Requests counted | Instructions a request |\n|---|---|---:|---:|---:|\n" +
-		"| plaintext | `/hello?name=wrk` | 100 | 20,000 | 15,986 |\n"
-	if got != want {
-		t.Errorf("alone:\n%s\nwant\n%s", got, want)
+	for _, tt := range tests {
+		if got := instrTable(tt.counts, tt.base, tt.peers); got != tt.want {
+			t.Errorf("%s:\n%s\nwant\n%s", tt.name, got, tt.want)
+		}
 	}
 }

@@ -225,6 +225,7 @@ func run() error {
 	instructions := fs.Bool("instructions", false, "count instead of timing: user-space instructions a request of examples/hello under valgrind's callgrind (plaintext, /delay and /sleep), printed as a table; docs are not rewritten")
 	ic := InstrConfig{Requests: 40000, Warmup: 10000, Cases: defaultInstrCases}
 	fs.StringVar(&ic.Base, "instr-base", "", "with -instructions, a git revision whose build is counted beside the working tree's")
+	instrPeerList := fs.String("instr-peers", "fasthttp", "with -instructions, comma-separated peers counted beside Wharf as anchors (fasthttp is the one valgrind runs; \"\" for none)")
 	fs.IntVar(&ic.Requests, "instr-requests", ic.Requests, "with -instructions, requests counted a case (with fewer than the default, too few collections fall in the count for it to repeat: 4,000 moved it by 4%)")
 	fs.IntVar(&ic.Warmup, "instr-warmup", ic.Warmup, "with -instructions, requests a case sends before counting")
 	sseOnly := fs.String("sse-scenarios", "", "with -sse, comma-separated scenarios to run (default all): sse-idle-STREAMS, sse-fanout, sse-cluster")
@@ -244,6 +245,7 @@ func run() error {
 	}
 
 	if *instructions {
+		ic.Peers = splitList(*instrPeerList)
 		if ic.Requests < 1 || ic.Warmup < 0 {
 			return errors.New("-instr-requests must be above zero and -instr-warmup not below")
 		}
