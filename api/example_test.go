@@ -183,3 +183,22 @@ func ExampleAttrDetacher() {
 	fmt.Println(d.Attribute(cartKey{}))
 	// Output: cart of ana
 }
+
+// A response whose only header field is its type sets it with
+// SetContentType: the container's Response then makes no header map.
+func ExampleSetContentType() {
+	c := container.New()
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		api.SetContentType(w, "text/plain; charset=utf-8")
+		_, err := w.WriteString("hello")
+		return err
+	})
+	defer c.Close()
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	fmt.Println(rec.Header().Get("Content-Type"))
+	fmt.Println(rec.Body.String())
+	// Output:
+	// text/plain; charset=utf-8
+	// hello
+}

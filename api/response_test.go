@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"net"
+	"net/http"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -52,5 +53,46 @@ func TestCompose(t *testing.T) {
 	}
 	if len(order) != 3 || order[0] != "a" || order[1] != "b" || order[2] != "h" {
 		t.Fatalf("order = %v", order)
+	}
+}
+
+// typeHolder holds a type without a map, as the container's Response does.
+type typeHolder struct {
+	*wharftest.Recorder
+	ctype string
+}
+
+func (h *typeHolder) SetContentType(v string) { h.ctype = v }
+
+// headerOwner is a wrapper with header fields of its own, as a buffering
+// filter's is.
+type headerOwner struct {
+	api.ResponseWrapper
+	h http.Header
+}
+
+func (o headerOwner) Header() http.Header { return o.h }
+
+// SetContentType gives the type to a Response that holds it alone, and
+// otherwise sets it in the header map of the Response it was given: a
+// wrapper's, not the one under it.
+func TestSetContentType(t *testing.T) {
+	holder := &typeHolder{Recorder: wharftest.NewRecorder()}
+	api.SetContentType(holder, "text/plain")
+	if holder.ctype != "text/plain" || len(holder.Header()) != 0 {
+		t.Errorf("holder: ctype %q, header %v", holder.ctype, holder.Header())
+	}
+
+	rec := wharftest.NewRecorder()
+	api.SetContentType(rec, "application/json")
+	if got := rec.Header()["Content-Type"]; len(got) != 1 || got[0] != "application/json" {
+		t.Errorf("recorder: %v", rec.Header())
+	}
+
+	under := &typeHolder{Recorder: wharftest.NewRecorder()}
+	w := headerOwner{api.ResponseWrapper{Response: under}, http.Header{}}
+	api.SetContentType(w, "text/html")
+	if w.h.Get("Content-Type") != "text/html" || under.ctype != "" {
+		t.Errorf("wrapper: its header %v, the holder under it %q", w.h, under.ctype)
 	}
 }

@@ -98,6 +98,8 @@ func TestAllocsPerRequest(t *testing.T) {
 		{"connector", raw, curlHead, 3, 0, 2000},
 		{"connector/browser-names", raw, chromeHead, 3, 0, 2000},
 		{"container", helloContainer(), curlHead, 7, 2, 2000}, // and the exchange with its request inside, the response header (map, value)
+		// A response whose only field is its type makes no header map.
+		{"container/content-type", typedContainer(), curlHead, 4, 2, 2000},
 		// A suspended request whose timeout expires it, answered by the
 		// expired dispatch run on the selector: no more than the request
 		// that answers at once but its re-dispatch's request (a copy with
@@ -134,6 +136,18 @@ func suspendContainer() *container.Container {
 			return k.Suspend()
 		}
 		w.Header().Set("Content-Type", "text/plain")
+		_, err := w.WriteString("hello")
+		return err
+	}))
+	return c
+}
+
+// typedContainer is helloContainer's handler setting its type with
+// api.SetContentType.
+func typedContainer() *container.Container {
+	c := container.New()
+	c.Handle("/hello", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		api.SetContentType(w, "text/plain")
 		_, err := w.WriteString("hello")
 		return err
 	}))

@@ -39,7 +39,7 @@ func (o *output) commitNow(w connector.NonBlockingWriter) (ready bool, err error
 	ready, err = w.WriteBodyNow(o.buf)
 	o.buf = o.buf[:0]
 	if err != nil {
-		o.err = err
+		o.fail(err)
 		return false, err
 	}
 	o.sent(n)
@@ -60,7 +60,7 @@ func (o *output) WriteNow(p []byte) (bool, error) {
 	}
 	ready, err := w.WriteBodyNow(p)
 	if err != nil {
-		o.err = err
+		o.fail(err)
 		return false, err
 	}
 	o.sent(len(p))
@@ -82,7 +82,7 @@ func (o *output) SendFileNow(f *os.File, off, n int64) (int64, error) {
 	sent, err := w.SendFileNow(f, off, n)
 	o.sent(int(sent))
 	if err != nil && !errors.Is(err, api.ErrNotSupported) { // not a failure of the stream
-		o.err = err
+		o.fail(err)
 	}
 	return sent, err
 }

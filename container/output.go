@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
@@ -22,10 +24,12 @@ type output struct {
 	s       connector.Stream
 	header  http.Header // made on first use; dropped once sent while the response goes on
 	sentHdr *sentHeader // the fields sent, in place of header: see keepSentHeader
-	trailer http.Header
-	buf     []byte   // a pooled buffer's if its capacity is pooledCap
-	bufs    *outBufs // the container's: the buffer's size and pool
-	err     error    // sticky stream error
+	// ctype is the Content-Type SetContentType set while there is no
+	// header map; Header moves it into the map it makes.
+	ctype string
+	buf   []byte   // a pooled buffer's if its capacity is pooledCap
+	bufs  *outBufs // the container's: the buffer's size and pool
+	more  *outMore // a sticky stream error and the trailer fields, made when either is
 
 	// What went to the stream, for the exchange's async.Result.
 	sentBytes int64 // body bytes the stream accepted and will send
@@ -40,11 +44,46 @@ type output struct {
 	countBody  bool // the head allows a body (not HEAD, 1xx, 204, 304); for sentBytes
 }
 
+// outMore is what few responses have: one pointer in every output
+// instead of three words.
+type outMore struct {
+	err     error // sticky stream error
+	trailer http.Header
+}
+
+// extra returns o.more, making it.
+func (o *output) extra() *outMore {
+	if o.more == nil {
+		o.more = new(outMore)
+	}
+	return o.more
+}
+
+// failure returns the sticky stream error, if any.
+func (o *output) failure() error {
+	if o.more == nil {
+		return nil
+	}
+	return o.more.err
+}
+
+// fail records err as the sticky stream error.
+func (o *output) fail(err error) { o.extra().err = err }
+
+// trailers returns the trailer fields, nil if none were asked for.
+func (o *output) trailers() http.Header {
+	if o.more == nil {
+		return nil
+	}
+	return o.more.trailer
+}
+
 var (
-	_ api.Response     = (*output)(nil)
-	_ api.Hijacker     = (*output)(nil)
-	_ api.Tunneler     = (*output)(nil)
-	_ engine.Discarder = (*output)(nil)
+	_ api.Response          = (*output)(nil)
+	_ api.Hijacker          = (*output)(nil)
+	_ api.Tunneler          = (*output)(nil)
+	_ engine.Discarder      = (*output)(nil)
+	_ api.ContentTypeSetter = (*output)(nil)
 )
 
 func (o *output) init(s connector.Stream, bufs *outBufs) {
@@ -58,6 +97,56 @@ func (o *output) init(s connector.Stream, bufs *outBufs) {
 type outBufs struct {
 	size int
 	pool sync.Pool
+
+	// types are the header maps typed shares, each with only a
+	// Content-Type; replaced whole under mu, read without it.
+	types atomic.Pointer[[]typedHeader]
+	mu    sync.Mutex
+}
+
+// typedHeader is a header map whose only field is Content-Type: v.
+type typedHeader struct {
+	v string
+	h http.Header
+}
+
+// maxTyped bounds how many types typed keeps: a program's responses have a
+// handful, and one that makes up types (echoing a request's, say) must
+// not grow the container without bound.
+const maxTyped = 16
+
+// typed returns a header map whose only field is Content-Type: v, for the
+// head of a response that set its type and no other field
+// (SetContentType), shared by every such response of the container so
+// that none makes a map. Sharing is safe because no one writes it: a
+// stream only reads the map WriteHead gives it, and the output passes it
+// on without keeping it (its own Header makes a map of its own). Types
+// past maxTyped get a map each.
+func (b *outBufs) typed(v string) http.Header {
+	if p := b.types.Load(); p != nil {
+		for _, t := range *p {
+			if t.v == v {
+				return t.h
+			}
+		}
+	}
+	h := http.Header{"Content-Type": {v}}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var old []typedHeader
+	if p := b.types.Load(); p != nil {
+		old = *p
+	}
+	for _, t := range old { // another output may have added it meanwhile
+		if t.v == v {
+			return t.h
+		}
+	}
+	if len(old) < maxTyped {
+		types := append(slices.Clip(old), typedHeader{v: v, h: h})
+		b.types.Store(&types)
+	}
+	return h
 }
 
 // pooledCap is the capacity of pooled buffers; larger ones are not kept.
@@ -104,8 +193,26 @@ func (o *output) Header() http.Header {
 			return o.sentHdr.header()
 		}
 		o.header = make(http.Header)
+		if o.ctype != "" {
+			o.header["Content-Type"] = []string{o.ctype}
+			o.ctype = ""
+		}
 	}
 	return o.header
+}
+
+// SetContentType implements api.ContentTypeSetter: without a header map,
+// the type waits in ctype, and the head is written from a map the
+// container shares among responses of that type (outBufs.typed), as is a
+// sniffed type's.
+func (o *output) SetContentType(v string) {
+	switch {
+	case o.committed:
+	case o.header != nil:
+		o.header["Content-Type"] = []string{v}
+	default:
+		o.ctype = v
+	}
 }
 
 func (o *output) Status() int {
@@ -137,7 +244,7 @@ func (o *output) check() error {
 	case o.finished:
 		return api.ErrCompleted
 	}
-	return o.err
+	return o.failure()
 }
 
 func (o *output) Write(p []byte) (int, error) {
@@ -155,7 +262,7 @@ func (o *output) Write(p []byte) (int, error) {
 		}
 	}
 	if err := o.s.WriteBody(p); err != nil {
-		o.err = err
+		o.fail(err)
 		return 0, err
 	}
 	o.sent(len(p))
@@ -189,7 +296,7 @@ func (o *output) Flush() error {
 		}
 	}
 	if err := o.s.Flush(); err != nil {
-		o.err = err
+		o.fail(err)
 		return err
 	}
 	return nil
@@ -234,15 +341,19 @@ func (o *output) Discard() error {
 func (o *output) discard() {
 	o.status = 0
 	engine.ClearBodyHeaders(o.header)
-	o.trailer = nil
+	o.ctype = ""
+	if o.more != nil {
+		o.more.trailer = nil
+	}
 	o.buf = o.buf[:0]
 }
 
 func (o *output) Trailer() http.Header {
-	if o.trailer == nil {
-		o.trailer = make(http.Header)
+	m := o.extra()
+	if m.trailer == nil {
+		m.trailer = make(http.Header)
 	}
-	return o.trailer
+	return m.trailer
 }
 
 // Tunnel implements api.Tunneler where the stream can hand its
@@ -288,7 +399,7 @@ func (o *output) commit(length int64) error {
 		err := o.s.WriteBody(o.buf)
 		o.buf = o.buf[:0]
 		if err != nil {
-			o.err = err
+			o.fail(err)
 			return err
 		}
 		o.sent(n)
@@ -314,7 +425,7 @@ func headerValue(h http.Header, key string) string {
 func (o *output) commitHead(length int64) error {
 	goesOn := length < 0
 	o.committed = true
-	if headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
+	if o.ctype == "" && headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
 		o.sniffType()
 	}
 	if v := headerValue(o.header, "Content-Length"); v != "" {
@@ -323,12 +434,16 @@ func (o *output) commitHead(length int64) error {
 		}
 	}
 	var trailers []string
-	if len(o.trailer) > 0 {
+	if len(o.trailers()) > 0 {
 		trailers = o.trailerNames()
 	}
 	status := o.Status()
-	if err := o.s.WriteHead(status, o.header, length, trailers); err != nil {
-		o.err = err
+	h := o.header
+	if h == nil && o.ctype != "" {
+		h = o.bufs.typed(o.ctype)
+	}
+	if err := o.s.WriteHead(status, h, length, trailers); err != nil {
+		o.fail(err)
 		return err
 	}
 	o.sentStatus = uint16(status)
@@ -350,15 +465,21 @@ func (o *output) commitHead(length int64) error {
 //
 //go:noinline
 func (o *output) sniffType() {
-	o.Header().Set("Content-Type", http.DetectContentType(o.buf))
+	t := http.DetectContentType(o.buf)
+	if o.header == nil {
+		o.ctype = t // one of a few types: the head shares its map (typed)
+		return
+	}
+	o.header["Content-Type"] = []string{t}
 }
 
 // trailerNames lists the declared trailer fields.
 //
 //go:noinline
 func (o *output) trailerNames() []string {
-	names := make([]string, 0, len(o.trailer))
-	for k := range o.trailer {
+	t := o.trailers()
+	names := make([]string, 0, len(t))
+	for k := range t {
 		names = append(names, k)
 	}
 	return names
@@ -378,12 +499,12 @@ func (o *output) finish() {
 		}
 	}
 	o.finished = true
-	if o.err != nil {
-		o.s.Abort(o.err)
+	if err := o.failure(); err != nil {
+		o.s.Abort(err)
 		return
 	}
-	if err := o.s.Finish(o.trailer); err != nil {
-		o.err = err
+	if err := o.s.Finish(o.trailers()); err != nil {
+		o.fail(err)
 	}
 }
 
@@ -407,7 +528,7 @@ func (o *output) end(err error) async.End {
 	// A stream error means the connection failed under the response (the
 	// client left, or a write timed out) — except a body longer than its
 	// Content-Length, the handler's mistake.
-	if errors.Is(err, connector.ErrClientGone) || o.err != nil && !errors.Is(o.err, http.ErrContentLength) {
+	if errors.Is(err, connector.ErrClientGone) || o.failure() != nil && !errors.Is(o.failure(), http.ErrContentLength) {
 		return async.EndClientGone
 	}
 	return async.EndAnswered

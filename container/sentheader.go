@@ -24,9 +24,15 @@ func (o *output) keepSentHeader() {
 	for _, vs := range o.header {
 		n += len(vs)
 	}
+	if o.ctype != "" {
+		n++ // no map: the type alone
+	}
 	o.sentHdr = noFields
 	if n > 0 {
 		kv := make([]string, 0, 2*n)
+		if o.ctype != "" {
+			kv = append(kv, "Content-Type", o.ctype)
+		}
 		for k, vs := range o.header {
 			for _, v := range vs {
 				kv = append(kv, k, v)
@@ -34,7 +40,7 @@ func (o *output) keepSentHeader() {
 		}
 		o.sentHdr = &sentHeader{kv: kv}
 	}
-	o.header = nil
+	o.header, o.ctype = nil, ""
 }
 
 // header returns a new map of the fields.

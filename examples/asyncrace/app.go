@@ -40,7 +40,7 @@ func msParam(r *api.Request, key string, def, lo int64) (int64, error) {
 }
 
 func writeText(w api.Response, status int, text string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	api.SetContentType(w, "text/plain; charset=utf-8")
 	_ = w.SetStatus(status)
 	_, _ = w.WriteString(text)
 }

@@ -127,7 +127,7 @@ func (a *app) errorPage(w api.Response, r *api.Request) error {
 		a.log.Error("board: request failed", "method", r.Method(), "path", r.Path(), "err", err)
 	}
 	if !strings.HasPrefix(r.Path(), "/api/") {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		api.SetContentType(w, "text/plain; charset=utf-8")
 		_, err := w.WriteString(strconv.Itoa(status) + " " + msg + "\n")
 		return err
 	}

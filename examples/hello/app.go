@@ -51,8 +51,10 @@ func buildContainer(events sse.Log, opts ...container.Option) *container.Contain
 	return c
 }
 
+// writeText answers text. Its only header field is its type, which
+// SetContentType sets without making a header map.
 func writeText(w api.Response, status int, text string) error {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	api.SetContentType(w, "text/plain; charset=utf-8")
 	if err := w.SetStatus(status); err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ const maxMember = 32
 func newContainer(rm *room, opts ...container.Option) *container.Container {
 	c := container.New(opts...)
 	c.HandleFunc("", func(w api.Response, r *api.Request) error {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		api.SetContentType(w, "text/html; charset=utf-8")
 		_, err := w.Write(indexHTML)
 		return err
 	})

@@ -50,6 +50,7 @@ type pinned[T fixedToken] Exchange
 // Every pinned type has the handle's methods; one instance checks them.
 var (
 	_ api.Response          = (*pinned[firstTask])(nil)
+	_ api.ContentTypeSetter = (*pinned[firstTask])(nil)
 	_ api.Hijacker          = (*pinned[firstTask])(nil)
 	_ api.Tunneler          = (*pinned[firstTask])(nil)
 	_ api.NonBlockingWriter = (*pinned[firstTask])(nil)
@@ -63,6 +64,7 @@ func (p *pinned[T]) h() handle {
 }
 
 func (p *pinned[T]) Header() http.Header                          { return p.h().Header() }
+func (p *pinned[T]) SetContentType(v string)                      { p.h().SetContentType(v) }
 func (p *pinned[T]) Status() int                                  { return p.h().Status() }
 func (p *pinned[T]) SetStatus(code int) error                     { return p.h().SetStatus(code) }
 func (p *pinned[T]) Write(b []byte) (int, error)                  { return p.h().Write(b) }

@@ -23,10 +23,11 @@ type handle struct {
 }
 
 var (
-	_ api.Response = (*handle)(nil)
-	_ api.Hijacker = (*handle)(nil)
-	_ api.Tunneler = (*handle)(nil)
-	_ Discarder    = (*handle)(nil)
+	_ api.Response          = (*handle)(nil)
+	_ api.ContentTypeSetter = (*handle)(nil)
+	_ api.Hijacker          = (*handle)(nil)
+	_ api.Tunneler          = (*handle)(nil)
+	_ Discarder             = (*handle)(nil)
 )
 
 func (h handle) ok() bool {
@@ -41,6 +42,16 @@ func (h handle) Header() http.Header {
 		return http.Header{}
 	}
 	return h.ex.out.Header()
+}
+
+// SetContentType implements api.ContentTypeSetter inside the task, through
+// the output's where it has one; anywhere else, like a change to the
+// detached header, it is lost.
+func (h handle) SetContentType(v string) {
+	if !h.ok() {
+		return
+	}
+	api.SetContentType(h.ex.out, v)
 }
 
 func (h handle) Status() int {

@@ -543,8 +543,35 @@ the same loads; see docs/architecture.md for the design):
   (medians of the rounds' ratios), user CPU a request 5.92 → 5.75 µs
   against fasthttp's 3.9, system time unchanged and the same as
   fasthttp's (8.1–8.6 µs in the first three rounds). fasthttp would not run under
-  valgrind (its workers' lock contention reaches an instruction valgrind
-  does not know).
+  valgrind then (its workers' lock contention reaches an instruction
+  valgrind does not know); tried again after such a failure, it does.
+  Counted beside fasthttp (2026-12-04, 17:38 UTC:
+  `+"`bash bench/run.sh -instructions -instr-base 303cd8f`"+`, which counts fasthttp too now),
+  Wharf spent 16,353 user-space instructions on a plaintext request at
+  100 connections to fasthttp's 8,342; on `+"`/delay?ms=20`"+` at 1,000
+  connections 29,911 to fasthttp's 10,840 (its handler sleeps, and it
+  allocates nothing, so it never collects); on `+"`/sleep?ms=20`"+` 31,939 to
+  10,842. The largest single piece was the response's header map: a
+  build that set no type and sniffed none counted 12,769 and 25,134. The
+  map a handler makes for its one field (two allocations and the value's
+  slice, 416 bytes that bring the next collection nearer), its key
+  canonicalized by `+"`Header.Set`"+`, the lookups and the walk over it when
+  the head is written were a fifth of a plaintext request.
+  `+"`api.SetContentType(w, v)`"+` now sets the type without one: the
+  container's Response holds the type in a field (the room made by
+  moving the sticky error and the trailers, which few responses have,
+  behind one pointer: the exchange stays in its 512-byte class), and the
+  head is written from a map the container shares among the responses
+  of that type (sixteen types at most; a stream only reads the map it is
+  given); `+"`Header`"+`, if called, makes the map with the type in it. A
+  sniffed type goes the same way. With examples/hello using it: 13,831
+  (−15.4%%), 25,675 (−14.2%%) and 28,564 (−10.6%%), 1.66×, 2.37× and 2.63×
+  fasthttp's counts. `+"`TestAllocsPerRequest/container/content-type`"+` holds
+  such a response to 4 allocations (7 with the map). Timed by hand at
+  100 connections right after, four interleaved rounds of 5 s with
+  fasthttp in each: 55.9k/59.9k/60.1k/47.5k → 61.0k/65.1k/70.5k/51.6k
+  req/s, ahead in every round (+8.6%% to +17.4%%, median +8.9%%), 0.87× →
+  0.94× fasthttp (medians of the rounds' ratios; 1.06× in one round).
   At 10,000 connections the last nine full runs measured 0.92×, 1.00×,
   0.93×, 1.05×, 1.02×, 1.08×, 1.07×, 1.10× and 1.06× fasthttp: met in
   the last six, each of their rounds at or above 1.00× fasthttp and well

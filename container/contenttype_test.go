@@ -1,0 +1,142 @@
+package container_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// TestSetContentType: a type set without a header map reaches the client
+// on every protocol as Header().Set's would, and Header shows it as if
+// Set had put it there, before the head is sent and after.
+func TestSetContentType(t *testing.T) {
+	// check makes a handler fail when the Content-Type its Header shows is
+	// not want.
+	check := func(w api.Response, want string) error {
+		if got := w.Header().Get("Content-Type"); got != want {
+			return fmt.Errorf("Header().Get(Content-Type) = %q, want %q", got, want)
+		}
+		return nil
+	}
+	handlers := map[string]api.HandlerFunc{
+		"/plain": func(w api.Response, r *api.Request) error {
+			api.SetContentType(w, "text/plain; charset=utf-8")
+			_, err := w.WriteString("plain")
+			return err
+		},
+		"/then-header": func(w api.Response, r *api.Request) error {
+			api.SetContentType(w, "application/json")
+			w.Header().Set("X-A", "1")
+			if err := check(w, "application/json"); err != nil {
+				return err
+			}
+			_, err := w.WriteString(`{}`)
+			return err
+		},
+		"/header-first": func(w api.Response, r *api.Request) error {
+			w.Header().Set("X-A", "1")
+			api.SetContentType(w, "application/json")
+			if err := check(w, "application/json"); err != nil {
+				return err
+			}
+			_, err := w.WriteString(`{}`)
+			return err
+		},
+		"/replace": func(w api.Response, r *api.Request) error {
+			api.SetContentType(w, "text/css")
+			api.SetContentType(w, "text/csv")
+			_, err := w.WriteString("a,b")
+			return err
+		},
+		// Reset takes the type with the other fields: the body is sniffed.
+		"/reset": func(w api.Response, r *api.Request) error {
+			api.SetContentType(w, "application/json")
+			if err := w.Reset(); err != nil {
+				return err
+			}
+			_, err := w.WriteString("<html><body>x</body></html>")
+			return err
+		},
+		// A response that goes on after its head keeps the fields sent,
+		// the type among them.
+		"/stream": func(w api.Response, r *api.Request) error {
+			api.SetContentType(w, "text/event-stream")
+			if _, err := w.WriteString("data: 1\n\n"); err != nil {
+				return err
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if err := check(w, "text/event-stream"); err != nil {
+				return err
+			}
+			_, err := w.WriteString("data: 2\n\n")
+			return err
+		},
+		// Once committed, the type is as sent: a later one is ignored.
+		"/late": func(w api.Response, r *api.Request) error {
+			api.SetContentType(w, "text/plain")
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			api.SetContentType(w, "application/json")
+			if err := check(w, "text/plain"); err != nil {
+				return err
+			}
+			_, err := w.WriteString("late")
+			return err
+		},
+		// More types than the container shares maps for, each its own.
+		"/type": func(w api.Response, r *api.Request) error {
+			api.SetContentType(w, "application/x-t"+r.QueryValue("n"))
+			_, err := w.WriteString(r.QueryValue("n"))
+			return err
+		},
+	}
+	build := func(c *container.Container) {
+		for p, h := range handlers {
+			c.Handle(p, h)
+		}
+	}
+	tests := []struct {
+		path, ctype, body, xa string
+	}{
+		{"/plain", "text/plain; charset=utf-8", "plain", ""},
+		{"/then-header", "application/json", "{}", "1"},
+		{"/header-first", "application/json", "{}", "1"},
+		{"/replace", "text/csv", "a,b", ""},
+		{"/reset", "text/html; charset=utf-8", "<html><body>x</body></html>", ""},
+		{"/stream", "text/event-stream", "data: 1\n\ndata: 2\n\n", ""},
+		{"/late", "text/plain", "late", ""},
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tc := range tests {
+			code, body, h := get(t, s, tc.path)
+			if code != http.StatusOK || body != tc.body || h.Get("Content-Type") != tc.ctype || h.Get("X-A") != tc.xa {
+				t.Errorf("GET %s = %d %q, Content-Type %q, X-A %q; want 200 %q, %q, %q", tc.path, code, body, h.Get("Content-Type"), h.Get("X-A"), tc.body, tc.ctype, tc.xa)
+			}
+			if n := len(h.Values("Content-Type")); n != 1 {
+				t.Errorf("GET %s: %d Content-Type fields", tc.path, n)
+			}
+		}
+		// Concurrently, so that responses of different types share the
+		// container's maps at once: none takes another's type.
+		var wg sync.WaitGroup
+		for n := range 40 {
+			wg.Go(func() {
+				q := strconv.Itoa(n % 20)
+				code, body, h := get(t, s, "/type?n="+q)
+				if code != http.StatusOK || body != q || h.Get("Content-Type") != "application/x-t"+q {
+					t.Errorf("GET /type?n=%s = %d %q, Content-Type %q", q, code, body, h.Get("Content-Type"))
+				}
+			})
+		}
+		wg.Wait()
+	})
+}
