@@ -68,25 +68,31 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 	h := r.Header
 	close = r.Close
 	b = AppendStatusLine(dst, r.Minor, r.Status)
-	if _, ok := h["Date"]; !ok {
-		if r.Dates != nil {
-			b = append(b, r.Dates.Field(r.Date)...)
-		} else {
-			b = appendDateField(b, r.Date)
+	if types, ok := onlyType(h); ok {
+		// The common header, the response's type alone, is written
+		// without walking the map: a walk starts at a random place,
+		// which costs more than the field it finds.
+		b = r.appendDate(b)
+		for _, v := range types {
+			b = AppendField(b, "Content-Type", v)
 		}
-	}
-	for k, vs := range h {
-		switch k {
-		case "Connection": // not copied, but a "close" in it is heeded
-			if len(vs) > 0 && ContainsToken([]byte(strings.Join(vs, ",")), "close") {
-				close = true
+	} else {
+		if _, ok := h["Date"]; !ok {
+			b = r.appendDate(b)
+		}
+		for k, vs := range h {
+			switch k {
+			case "Connection": // not copied, but a "close" in it is heeded
+				if len(vs) > 0 && ContainsToken([]byte(strings.Join(vs, ",")), "close") {
+					close = true
+				}
+				continue
+			case "Content-Length", "Transfer-Encoding", "Trailer":
+				continue
 			}
-			continue
-		case "Content-Length", "Transfer-Encoding", "Trailer":
-			continue
-		}
-		for _, v := range vs {
-			b = AppendField(b, k, v)
+			for _, v := range vs {
+				b = AppendField(b, k, v)
+			}
 		}
 	}
 	switch {
@@ -113,6 +119,24 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	return append(b, "\r\n"...), f, close
+}
+
+// onlyType returns the values of h's Content-Type when it is h's only
+// field.
+func onlyType(h map[string][]string) ([]string, bool) {
+	if len(h) != 1 {
+		return nil, false
+	}
+	vs, ok := h["Content-Type"]
+	return vs, ok
+}
+
+// appendDate appends the Date field of r.Date.
+func (r *ResponseHead) appendDate(b []byte) []byte {
+	if r.Dates != nil {
+		return append(b, r.Dates.Field(r.Date)...)
+	}
+	return appendDateField(b, r.Date)
 }
 
 // AppendContentLength appends the Content-Length field for n bytes.
