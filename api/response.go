@@ -100,11 +100,12 @@ type ContentTypeSetter interface {
 }
 
 // SetContentType sets w's Content-Type field to v, as
-// w.Header().Set("Content-Type", v) does, but without making the header
+// w.Header().Set("Content-Type", v) does, but without making w's header
 // map when w can hold the type alone (ContentTypeSetter): a response whose
-// only field is its type, the common case, then makes no map, the larger
-// part of a small response's allocations and a fifth of its cost. Header,
-// called before or after, shows the type as if Set had put it there.
+// only field is its type, the common case, then makes no map, three of the
+// container's seven allocations for a small response (about 15% of its
+// instructions, counted on HTTP/1.1). Header, called before or after,
+// shows the type as if Set had put it there.
 //
 // It does not look through wrappers (Unwrap): a wrapper may keep header
 // fields of its own (a buffer's, say), which must see the type; on a

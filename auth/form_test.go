@@ -273,6 +273,23 @@ func TestFormDetach(t *testing.T) {
 	}
 }
 
+// Without a session Manager in front, FormLogin's lookup cannot run;
+// UserOf panics where a handler asks, but Detach (on a WebSocket's way to
+// taking the connection over) gives a copy with no user instead.
+func TestFormDetachWithoutSessionManager(t *testing.T) {
+	var detached *api.Request
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		detached = r.Detach(context.Background())
+		return nil
+	}), auth.FormLogin(auth.FormConfig{Check: rolesCheck}))
+	if err := h.Serve(wharftest.NewRecorder(), api.NewRequest(context.Background(), wharftest.Head("GET", "/ws"), nil)); err != nil {
+		t.Fatal(err)
+	}
+	if u, ok := auth.UserOf(detached); ok {
+		t.Errorf("UserOf(detached) = %+v", u)
+	}
+}
+
 // TestFormOuterUser: a user an outer filter attached (Basic, say) is seen
 // when the session has none, and the session's user wins when it has one.
 func TestFormOuterUser(t *testing.T) {

@@ -50,7 +50,16 @@ type lookupUser func() (User, bool)
 // keeps for the connection's life, holds neither the request the lookup
 // reads nor its exchange. nil, for no user, hides any user an outer filter
 // attached, as the lookup would have.
-func (l lookupUser) DetachAttr() any {
+func (l lookupUser) DetachAttr() (v any) {
+	// Without a session Manager in front of FormLogin the lookup panics
+	// (session.Of), as UserOf does where a handler asks; Detach, on its
+	// way to taking the connection over, is no place for that to surface
+	// first, so such a request detaches with no user.
+	defer func() {
+		if recover() != nil {
+			v = nil
+		}
+	}()
 	if u, ok := l(); ok {
 		return u
 	}

@@ -3,6 +3,7 @@ package container_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"testing"
@@ -139,4 +140,46 @@ func TestSetContentType(t *testing.T) {
 		}
 		wg.Wait()
 	})
+}
+
+// Behind net/http, the type's values are copied into net/http's header:
+// code around the container that writes that header in place (a
+// middleware, here a recorder's owner) changes only its own response,
+// not the map the container shares among responses of that type.
+func TestSetContentTypeNetHTTPCopies(t *testing.T) {
+	c := container.New()
+	defer c.Close()
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		api.SetContentType(w, "text/plain")
+		_, err := w.WriteString("x")
+		return err
+	})
+	first := httptest.NewRecorder()
+	c.ServeHTTP(first, httptest.NewRequest("GET", "/", nil))
+	first.Header()["Content-Type"][0] = "application/evil"
+	second := httptest.NewRecorder()
+	c.ServeHTTP(second, httptest.NewRequest("GET", "/", nil))
+	if got := second.Header().Get("Content-Type"); got != "text/plain" {
+		t.Errorf("second response's Content-Type = %q, want text/plain", got)
+	}
+}
+
+// An empty type is a field of its own, as Header().Set's would be: the
+// body is sniffed over it.
+func TestSetContentTypeEmpty(t *testing.T) {
+	c := container.New()
+	defer c.Close()
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		api.SetContentType(w, "")
+		if vs, ok := w.Header()["Content-Type"]; !ok || len(vs) != 1 || vs[0] != "" {
+			return fmt.Errorf("Header after SetContentType(\"\"): %v", w.Header())
+		}
+		_, err := w.WriteString("<html>x</html>")
+		return err
+	})
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("%d, Content-Type %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
 }

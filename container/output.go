@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -119,21 +120,31 @@ const maxTyped = 16
 // head of a response that set its type and no other field
 // (SetContentType), shared by every such response of the container so
 // that none makes a map. Sharing is safe because no one writes it: a
-// stream only reads the map WriteHead gives it, and the output passes it
-// on without keeping it (its own Header makes a map of its own). Types
-// past maxTyped get a map each.
+// stream only reads the map WriteHead gives it (the net/http adapter
+// copies the values into net/http's map, which others may write), and the
+// output passes it on without keeping it (its own Header makes a map of
+// its own). The first maxTyped types are kept for good; others get a map
+// each, without taking the lock.
 func (b *outBufs) typed(v string) http.Header {
+	var old []typedHeader
 	if p := b.types.Load(); p != nil {
-		for _, t := range *p {
-			if t.v == v {
-				return t.h
-			}
+		old = *p
+	}
+	for _, t := range old {
+		if t.v == v {
+			return t.h
 		}
 	}
+	if len(old) >= maxTyped {
+		return http.Header{"Content-Type": {v}} // full: no lock for those left out
+	}
+	// A copy of v: a type echoed from the request would otherwise keep
+	// the request's head alive for the container's life.
+	v = strings.Clone(v)
 	h := http.Header{"Content-Type": {v}}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var old []typedHeader
+	old = nil
 	if p := b.types.Load(); p != nil {
 		old = *p
 	}
@@ -208,8 +219,8 @@ func (o *output) Header() http.Header {
 func (o *output) SetContentType(v string) {
 	switch {
 	case o.committed:
-	case o.header != nil:
-		o.header["Content-Type"] = []string{v}
+	case o.header != nil || v == "": // "" is a field of its own (and sniffed over), as with Set
+		o.Header()["Content-Type"] = []string{v}
 	default:
 		o.ctype = v
 	}

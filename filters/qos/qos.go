@@ -97,6 +97,11 @@ type waiter struct {
 	answered bool // its wait expired and it was answered 503
 }
 
+// DetachAttr drops the grant from a detached request (api.AttrDetacher):
+// it has no dispatch to claim it with, and the waiter holds the
+// request's continuation, and through it its exchange.
+func (*waiter) DetachAttr() any { return nil }
+
 type waiterState uint8
 
 const (

@@ -1,13 +1,16 @@
 package qos_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+	"weak"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/continuation"
@@ -278,4 +281,40 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// A request let in after waiting carries its grant as an attribute; a
+// copy detached from it (a WebSocket upgraded behind the filter) must not
+// keep the grant, whose waiter holds the request's continuation and
+// through it the exchange.
+func TestDetachDropsGrant(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		f := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
+		var detached *api.Request
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			if r.QueryValue("id") == "waited" {
+				detached = r.Detach(context.Background())
+				return nil
+			}
+			return g.Serve(w, r)
+		}), f)
+		first := start(h, "/?id=first")
+		synctest.Wait()
+		x := start(h, "/?id=waited")
+		synctest.Wait()
+		wantStats(t, f, 1, 1)
+		gone := weak.Make(x.Exchange)
+		g.release <- struct{}{}
+		<-first.Done()
+		<-x.Done()
+		first, x = nil, nil
+		runtime.GC()
+		if detached == nil {
+			t.Fatal("the waiting request never ran")
+		}
+		if gone.Value() != nil {
+			t.Error("the detached request keeps its exchange reachable")
+		}
+	})
 }
