@@ -56,14 +56,6 @@ func TestCompose(t *testing.T) {
 	}
 }
 
-// typeHolder holds a type without a map, as the container's Response does.
-type typeHolder struct {
-	*wharftest.Recorder
-	ctype string
-}
-
-func (h *typeHolder) SetContentType(v string) { h.ctype = v }
-
 // headerOwner is a wrapper with header fields of its own, as a buffering
 // filter's is.
 type headerOwner struct {
@@ -77,10 +69,10 @@ func (o headerOwner) Header() http.Header { return o.h }
 // otherwise sets it in the header map of the Response it was given: a
 // wrapper's, not the one under it.
 func TestSetContentType(t *testing.T) {
-	holder := &typeHolder{Recorder: wharftest.NewRecorder()}
+	holder := wharftest.NewTypeHolder()
 	api.SetContentType(holder, "text/plain")
-	if holder.ctype != "text/plain" || len(holder.Header()) != 0 {
-		t.Errorf("holder: ctype %q, header %v", holder.ctype, holder.Header())
+	if holder.Held() != "text/plain" || len(holder.Recorder.Header()) != 0 {
+		t.Errorf("holder: holds %q, header %v", holder.Held(), holder.Recorder.Header())
 	}
 
 	rec := wharftest.NewRecorder()
@@ -89,10 +81,10 @@ func TestSetContentType(t *testing.T) {
 		t.Errorf("recorder: %v", rec.Header())
 	}
 
-	under := &typeHolder{Recorder: wharftest.NewRecorder()}
+	under := wharftest.NewTypeHolder()
 	w := headerOwner{api.ResponseWrapper{Response: under}, http.Header{}}
 	api.SetContentType(w, "text/html")
-	if w.h.Get("Content-Type") != "text/html" || under.ctype != "" {
-		t.Errorf("wrapper: its header %v, the holder under it %q", w.h, under.ctype)
+	if w.h.Get("Content-Type") != "text/html" || under.Held() != "" {
+		t.Errorf("wrapper: its header %v, the holder under it %q", w.h, under.Held())
 	}
 }

@@ -221,6 +221,11 @@ type writer struct {
 	wrote  bool // body bytes reached the wrapped Response
 }
 
+// SetContentType passes the type on (api.ContentTypeSetter): the writer
+// keeps no header fields of its own, and reads the type through the
+// wrapped Response's Header when it decides, which shows it.
+func (w *writer) SetContentType(v string) { api.SetContentType(w.Response, v) }
+
 func (w *writer) Write(p []byte) (int, error) {
 	switch w.state {
 	case undecided:

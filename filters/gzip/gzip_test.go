@@ -439,3 +439,41 @@ func TestStatusWithoutBodyKeepsHeaders(t *testing.T) {
 		}
 	}
 }
+
+// A type set through the filter reaches the wrapped Response without a
+// map of the filter's, and the filter's decision still sees it.
+func TestSetContentTypePassesOn(t *testing.T) {
+	tests := []struct {
+		name, ctype, body string
+		compress          bool
+	}{
+		{"text", "text/plain", text, true},
+		{"small", "text/plain", "hi", false},
+		{"png", "image/png", text, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var passed bool
+			h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				api.SetContentType(w, tt.ctype)
+				passed = w.(api.Unwrapper).Unwrap().(*wharftest.TypeHolder).Held() == tt.ctype
+				_, err := w.WriteString(tt.body)
+				return err
+			}), gzip.New(gzip.Config{}))
+			w := wharftest.NewTypeHolder()
+			if err := h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip")); err != nil {
+				t.Fatal(err)
+			}
+			if !passed {
+				t.Error("the type did not reach the wrapped Response as a type")
+			}
+			hdr := w.Header()
+			if got := hdr.Get("Content-Encoding") == "gzip"; got != tt.compress {
+				t.Errorf("compressed = %v, want %v (header %v)", got, tt.compress, hdr)
+			}
+			if got := hdr.Get("Content-Type"); got != tt.ctype {
+				t.Errorf("Content-Type = %q, want %q", got, tt.ctype)
+			}
+		})
+	}
+}

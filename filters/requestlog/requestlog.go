@@ -322,6 +322,11 @@ func (c *counter) WriteString(s string) (int, error) {
 	return n, err
 }
 
+// SetContentType passes the type on (api.ContentTypeSetter): the counter
+// keeps no header fields of its own, so the wrapped Response may hold the
+// type without a map.
+func (c *counter) SetContentType(v string) { api.SetContentType(c.Response, v) }
+
 // Reset discards the buffered body, so the bytes counted so far were never
 // sent.
 func (c *counter) Reset() error {

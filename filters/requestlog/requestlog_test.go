@@ -330,3 +330,28 @@ func TestFirstSeenLater(t *testing.T) {
 	}
 	checkAttrs(t, recs[0], map[string]any{"status": int64(200), "bytes": int64(2), "end": "answered"})
 }
+
+// A type set through the filter reaches the wrapped Response as a type,
+// without a map of the counter's.
+func TestSetContentTypePassesOn(t *testing.T) {
+	logs, logger := wharftest.NewLogRecorder()
+	var held string
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		api.SetContentType(w, "text/plain")
+		held = w.(api.Unwrapper).Unwrap().(*wharftest.TypeHolder).Held()
+		_, err := w.WriteString("hello")
+		return err
+	}), requestlog.New(requestlog.Config{Logger: logger}))
+	w := wharftest.NewTypeHolder()
+	if err := h.Serve(w, wharftest.Request("GET", "/")); err != nil {
+		t.Fatal(err)
+	}
+	if held != "text/plain" {
+		t.Errorf("the wrapped Response holds %q", held)
+	}
+	if recs := logs.Records(); len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	} else {
+		checkAttrs(t, recs[0], map[string]any{"status": int64(200), "bytes": int64(5)})
+	}
+}

@@ -210,3 +210,32 @@ func Head(method, target string, kv ...string) *api.RequestHead {
 func Request(method, target string, kv ...string) *api.Request {
 	return api.NewRequest(context.Background(), Head(method, target, kv...), nil)
 }
+
+// TypeHolder is a Recorder that holds a type set with api.SetContentType
+// without its header map until Header is called, as the container's
+// Response does: a test sees whether a wrapper passed the type on as a
+// type (Held) or set it in a map.
+type TypeHolder struct {
+	*Recorder
+	ctype string
+}
+
+var _ api.ContentTypeSetter = (*TypeHolder)(nil)
+
+// NewTypeHolder returns an empty TypeHolder.
+func NewTypeHolder() *TypeHolder { return &TypeHolder{Recorder: NewRecorder()} }
+
+// SetContentType holds v until Header is called.
+func (h *TypeHolder) SetContentType(v string) { h.ctype = v }
+
+// Header moves a held type into the Recorder's header, then returns it.
+func (h *TypeHolder) Header() http.Header {
+	if h.ctype != "" {
+		h.Recorder.Header().Set("Content-Type", h.ctype)
+		h.ctype = ""
+	}
+	return h.Recorder.Header()
+}
+
+// Held returns the type held and not yet moved into the header.
+func (h *TypeHolder) Held() string { return h.ctype }
