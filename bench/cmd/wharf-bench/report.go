@@ -582,6 +582,14 @@ the same loads; see docs/architecture.md for the design):
   by hand in three interleaved rounds of 5 s on the drifting machine:
   50.3k/39.7k/38.2k → 52.3k/42.6k/34.7k req/s, inside the drift, and
   ahead of fasthttp (40.5k/31.7k/31.1k) in every round either way.
+  Plaintext at 100 connections again at 18:20 UTC, six interleaved
+  rounds of the session's first build, its last and fasthttp: medians
+  55.8k, 56.0k and 56.2k req/s (0.99× fasthttp in the median of the
+  rounds' ratios, 0.94× to 1.01×), all three near what `+"`wrk`"+`'s core
+  could send; CPU a request (user and system, from /proc) 15.97 µs,
+  15.07 µs and 15.33 µs, user alone 6.22, 5.62 and 4.82 µs: Wharf now
+  spends less of the core on a request than fasthttp does, the
+  difference in user time made up by less system time.
   At 10,000 connections the last nine full runs measured 0.92×, 1.00×,
   0.93×, 1.05×, 1.02×, 1.08×, 1.07×, 1.10× and 1.06× fasthttp: met in
   the last six, each of their rounds at or above 1.00× fasthttp and well
