@@ -587,9 +587,9 @@ the same loads; see docs/architecture.md for the design):
   55.8k, 56.0k and 56.2k req/s (0.99× fasthttp in the median of the
   rounds' ratios, 0.94× to 1.01×), all three near what `+"`wrk`"+`'s core
   could send; CPU a request (user and system, from /proc) 15.97 µs,
-  15.07 µs and 15.33 µs, user alone 6.22, 5.62 and 4.82 µs: Wharf now
-  spends less of the core on a request than fasthttp does, the
-  difference in user time made up by less system time.
+  15.07 µs and 15.33 µs, user alone 6.22, 5.62 and 4.82 µs: in this
+  run Wharf spent less of the core a request than fasthttp, its extra
+  user time made up by less system time.
   At 10,000 connections the last nine full runs measured 0.92×, 1.00×,
   0.93×, 1.05×, 1.02×, 1.08×, 1.07×, 1.10× and 1.06× fasthttp: met in
   the last six, each of their rounds at or above 1.00× fasthttp and well
