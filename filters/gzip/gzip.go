@@ -266,9 +266,15 @@ func (w *writer) WriteString(s string) (int, error) {
 // the status and the first bytes of the body (the buffer followed by p), and
 // then writes out the buffer. big says whether the body reached minSize.
 func (w *writer) decide(p []byte, big bool) error {
-	h := w.Header()
+	// The header is asked for only when it decides: a small response's
+	// type may then stay out of a map (api.SetContentType).
+	var h http.Header
 	sniffed := ""
-	eligible := big && !w.Response.Committed() && w.eligible(h)
+	eligible := big && !w.Response.Committed()
+	if eligible {
+		h = w.Header()
+		eligible = w.eligible(h)
+	}
 	if eligible {
 		ct := h.Get("Content-Type")
 		if ct == "" {

@@ -446,10 +446,11 @@ func TestSetContentTypePassesOn(t *testing.T) {
 	tests := []struct {
 		name, ctype, body string
 		compress          bool
+		held              bool // the type stays held: no map made for it
 	}{
-		{"text", "text/plain", text, true},
-		{"small", "text/plain", "hi", false},
-		{"png", "image/png", text, false},
+		{"text", "text/plain", text, true, false},
+		{"small", "text/plain", "hi", false, true},
+		{"png", "image/png", text, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -466,6 +467,9 @@ func TestSetContentTypePassesOn(t *testing.T) {
 			}
 			if !passed {
 				t.Error("the type did not reach the wrapped Response as a type")
+			}
+			if held := w.Held() != ""; held != tt.held {
+				t.Errorf("type held after the filter: %v, want %v", held, tt.held)
 			}
 			hdr := w.Header()
 			if got := hdr.Get("Content-Encoding") == "gzip"; got != tt.compress {

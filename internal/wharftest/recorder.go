@@ -212,12 +212,15 @@ func Request(method, target string, kv ...string) *api.Request {
 }
 
 // TypeHolder is a Recorder that holds a type set with api.SetContentType
-// without its header map until Header is called, as the container's
-// Response does: a test sees whether a wrapper passed the type on as a
-// type (Held) or set it in a map.
+// as the container's Response does: without a header map until Header is
+// first called (which moves the type into it), in the map once there is
+// one, cleared by Reset, sent at commit (Flush, Finish), ignored after it.
+// A test sees whether a wrapper passed the type on as a type (Held) or set
+// it in a map.
 type TypeHolder struct {
 	*Recorder
-	ctype string
+	ctype  string
+	mapped bool // Header was called: the type goes into the map
 }
 
 var _ api.ContentTypeSetter = (*TypeHolder)(nil)
@@ -225,16 +228,54 @@ var _ api.ContentTypeSetter = (*TypeHolder)(nil)
 // NewTypeHolder returns an empty TypeHolder.
 func NewTypeHolder() *TypeHolder { return &TypeHolder{Recorder: NewRecorder()} }
 
-// SetContentType holds v until Header is called.
-func (h *TypeHolder) SetContentType(v string) { h.ctype = v }
+// SetContentType holds v while there is no map, as the container's does.
+func (h *TypeHolder) SetContentType(v string) {
+	switch {
+	case h.Recorder.Committed():
+	case h.mapped || v == "":
+		h.Header()["Content-Type"] = []string{v}
+	default:
+		h.ctype = v
+	}
+}
 
 // Header moves a held type into the Recorder's header, then returns it.
 func (h *TypeHolder) Header() http.Header {
+	h.mapped = true
 	if h.ctype != "" {
 		h.Recorder.Header().Set("Content-Type", h.ctype)
 		h.ctype = ""
 	}
 	return h.Recorder.Header()
+}
+
+// Reset drops a held type with the other fields.
+func (h *TypeHolder) Reset() error {
+	err := h.Recorder.Reset()
+	if err == nil {
+		h.ctype = ""
+	}
+	return err
+}
+
+// Flush commits with a held type among the fields sent.
+func (h *TypeHolder) Flush() error {
+	h.send()
+	return h.Recorder.Flush()
+}
+
+// Finish commits with a held type among the fields sent.
+func (h *TypeHolder) Finish() {
+	h.send()
+	h.Recorder.Finish()
+}
+
+// send puts a held type into the fields about to be sent.
+func (h *TypeHolder) send() {
+	if h.ctype != "" && !h.Recorder.Committed() {
+		h.Recorder.Header().Set("Content-Type", h.ctype)
+		h.ctype = ""
+	}
 }
 
 // Held returns the type held and not yet moved into the header.

@@ -690,7 +690,7 @@ the same loads; see docs/architecture.md for the design):
   request that expires and answers to 8 allocations (12 before).
   `+"`bash bench/run.sh -instructions -instr-base REV`"+` makes these counts
   for the working tree's build and REV's side by side (valgrind, about
-  two minutes): two runs of it against 8d12c3f, the build before these
+  two minutes then; four now that fasthttp is counted too): two runs of it against 8d12c3f, the build before these
   changes, gave plaintext +0.1%% and +0.9%%, `+"`/delay`"+` −3.5%% and −4.2%%,
   `+"`/sleep`"+` −30.1%% and −29.7%%. Under concurrency a count repeats to about
   1%% (where the collector's cycles fall moves it), on one connection to
@@ -705,10 +705,12 @@ the same loads; see docs/architecture.md for the design):
   the server runs tens of times slower than its client, the collector
   weighs several times more (why, we did not find out); the counts
   compare builds, and say little about where a timed run's time goes.
-  Per request `+"`/delay`"+` makes the same system calls as plaintext (0.95
-  read and 0.95 writev, 0.05 epoll_pwait; `+"`perf stat`"+` on the syscall
-  tracepoints), each dearer on one of a thousand sockets idle for 20 ms
-  than on one of a hundred busy ones, as the paragraph above measured.
+  Per request `+"`/delay`"+` makes the same system calls as plaintext (one
+  read and one writev, and 0.05 epoll_pwait; `+"`perf stat`"+` on the syscall
+  tracepoints, which counted 0.95 of each against wrk's total, their
+  windows differing by about 5%%); the kernel's cost of a call on a
+  socket left idle while its request waits, among thousands, is what
+  the paragraph above measured at 10,000 connections.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request
   runs on an executor goroutine that sleeps in it. With about 2,500–3,000
   handlers asleep at once and 16 idle goroutines kept, nearly every
