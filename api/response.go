@@ -120,7 +120,11 @@ func SetContentType(w Response, v string) {
 
 // ResponseWrapper delegates every method to the wrapped Response. Embed it in
 // a wrapper to override only what the wrapper changes; Unwrap keeps the
-// wrapped Response's capabilities reachable.
+// wrapped Response's capabilities reachable. SetContentType reaches the
+// wrapped Response through a wrapper only if the wrapper passes it on
+// (its own SetContentType calling SetContentType(w.Response, v)), which
+// one that keeps no header fields of its own may do; otherwise it goes
+// through Header, as Header().Set would.
 type ResponseWrapper struct {
 	Response
 }
