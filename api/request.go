@@ -334,16 +334,8 @@ func (r *Request) Attribute(key any) any {
 // Attributes yields every attribute, newest first, each key once.
 func (r *Request) Attributes() iter.Seq2[any, any] {
 	return func(yield func(any, any) bool) {
-		var seen []any
-	next:
 		for a := r.attrs; a != nil; a = a.next {
-			for _, k := range seen {
-				if k == a.key {
-					continue next
-				}
-			}
-			seen = append(seen, a.key)
-			if !yield(a.key, a.value) {
+			if !shadowed(r.attrs, a) && !yield(a.key, a.value) {
 				return
 			}
 		}

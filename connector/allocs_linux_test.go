@@ -129,37 +129,40 @@ func TestAllocsPerRequest(t *testing.T) {
 // suspendContainer answers /hello as helloContainer does, after its
 // request has been suspended for a millisecond, as examples/hello's /delay.
 func suspendContainer() *container.Container {
-	c := container.New()
-	c.Handle("/hello", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+	return helloHandler(func(w api.Response, r *api.Request) error {
 		if k := continuation.Of(r); k.IsInitial() {
 			k.SetTimeout(time.Millisecond)
 			return k.Suspend()
 		}
 		w.Header().Set("Content-Type", "text/plain")
-		_, err := w.WriteString("hello")
-		return err
-	}))
-	return c
+		return sayHello(w)
+	})
 }
 
 // typedContainer is helloContainer's handler setting its type with
 // api.SetContentType.
 func typedContainer() *container.Container {
-	c := container.New()
-	c.Handle("/hello", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+	return helloHandler(func(w api.Response, r *api.Request) error {
 		api.SetContentType(w, "text/plain")
-		_, err := w.WriteString("hello")
-		return err
-	}))
-	return c
+		return sayHello(w)
+	})
 }
 
 func helloContainer() *container.Container {
-	c := container.New()
-	c.Handle("/hello", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+	return helloHandler(func(w api.Response, r *api.Request) error {
 		w.Header().Set("Content-Type", "text/plain")
-		_, err := w.WriteString("hello")
-		return err
-	}))
+		return sayHello(w)
+	})
+}
+
+// helloHandler is a container with h at /hello, declared NonBlocking.
+func helloHandler(h api.HandlerFunc) *container.Container {
+	c := container.New()
+	c.Handle("/hello", api.NonBlockingFunc(h))
 	return c
+}
+
+func sayHello(w api.Response) error {
+	_, err := w.WriteString("hello")
+	return err
 }

@@ -126,38 +126,47 @@ const maxTyped = 16
 // its own). The first maxTyped types are kept for good; others get a map
 // each, without taking the lock.
 func (b *outBufs) typed(v string) http.Header {
-	var old []typedHeader
-	if p := b.types.Load(); p != nil {
-		old = *p
+	h, n := b.lookType(v)
+	if h != nil {
+		return h
 	}
-	for _, t := range old {
-		if t.v == v {
-			return t.h
-		}
-	}
-	if len(old) >= maxTyped {
+	if n >= maxTyped {
 		return http.Header{"Content-Type": {v}} // full: no lock for those left out
 	}
 	// A copy of v: a type echoed from the request would otherwise keep
 	// the request's head alive for the container's life.
 	v = strings.Clone(v)
-	h := http.Header{"Content-Type": {v}}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	old = nil
-	if p := b.types.Load(); p != nil {
-		old = *p
+	if h, n = b.lookType(v); h != nil { // another output added it meanwhile
+		return h
 	}
-	for _, t := range old { // another output may have added it meanwhile
-		if t.v == v {
-			return t.h
-		}
-	}
-	if len(old) < maxTyped {
-		types := append(slices.Clip(old), typedHeader{v: v, h: h})
+	h = http.Header{"Content-Type": {v}}
+	if n < maxTyped {
+		types := append(slices.Clip(b.typeList()), typedHeader{v: v, h: h})
 		b.types.Store(&types)
 	}
 	return h
+}
+
+// typeList returns the shared type maps.
+func (b *outBufs) typeList() []typedHeader {
+	if p := b.types.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// lookType returns the shared map of type v (nil if there is none) and
+// how many types have one.
+func (b *outBufs) lookType(v string) (http.Header, int) {
+	types := b.typeList()
+	for _, t := range types {
+		if t.v == v {
+			return t.h, len(types)
+		}
+	}
+	return nil, len(types)
 }
 
 // pooledCap is the capacity of pooled buffers; larger ones are not kept.
@@ -539,7 +548,7 @@ func (o *output) end(err error) async.End {
 	// A stream error means the connection failed under the response (the
 	// client left, or a write timed out) — except a body longer than its
 	// Content-Length, the handler's mistake.
-	if errors.Is(err, connector.ErrClientGone) || o.failure() != nil && !errors.Is(o.failure(), http.ErrContentLength) {
+	if f := o.failure(); errors.Is(err, connector.ErrClientGone) || f != nil && !errors.Is(f, http.ErrContentLength) {
 		return async.EndClientGone
 	}
 	return async.EndAnswered

@@ -259,7 +259,7 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 	fail := func(what string, err error) error {
 		select {
 		case <-exited:
-			return fmt.Errorf("%w during %s (%v; valgrind's last words: %s)", errValgrindExited, what, err, lastLine(log.String()))
+			return fmt.Errorf("%w during %s (%v; valgrind's last words: %s)", errValgrindExited, what, err, lastLines(log.String(), 1))
 		default:
 			return fmt.Errorf("%w: %s: %v", errNoCount, what, err)
 		}
@@ -529,13 +529,4 @@ func instrTable(counts []InstrCount, base string, peers []string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-// lastLine is the last non-empty line of s.
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
 }
