@@ -138,18 +138,29 @@ func BenchmarkExecute(b *testing.B) {
 	}
 }
 
-// BenchmarkExecuteRoundTrip: one task at a time, Execute to completion.
+// BenchmarkExecuteRoundTrip: one task at a time, Execute to completion:
+// a task handed to the worker that waits idle.
 func BenchmarkExecuteRoundTrip(b *testing.B) {
-	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{})
-	var wg sync.WaitGroup
-	task := dispatcher.Task{Run: wg.Done}
-	b.ReportAllocs()
-	for b.Loop() {
-		wg.Add(1)
-		ex.Execute(task)
-		wg.Wait()
+	for _, bc := range []struct {
+		name string
+		make func() dispatcher.Executor
+	}{
+		{"bounded", func() dispatcher.Executor { return dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{}) }},
+		{"unbounded", func() dispatcher.Executor { return dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{}) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ex := bc.make()
+			var wg sync.WaitGroup
+			task := dispatcher.Task{Run: wg.Done}
+			b.ReportAllocs()
+			for b.Loop() {
+				wg.Add(1)
+				ex.Execute(task)
+				wg.Wait()
+			}
+			ex.Close(context.Background())
+		})
 	}
-	ex.Close(context.Background())
 }
 
 // BenchmarkDeepTask: one task at a time on a new goroutine, a task that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -437,30 +438,30 @@ func (q *queue) pop() (item, bool) {
 type UnboundedConfig struct {
 	// Logger receives panics of tasks. Nil means slog.Default().
 	Logger *slog.Logger
-	// MaxIdle is how many goroutines whose task is done wait for another
-	// instead of exiting. Starting a goroutine is cheap, but its stack
-	// starts small and grows again, by copying, for every deep task (once
-	// the executor's tasks have shown they are deep, the worker grows it
-	// before each task starts, where the copy is cheapest); a waiting
-	// goroutine keeps its grown stack. Zero means DefaultMaxIdle;
-	// negative means none: every task runs on a new goroutine.
+	// MaxIdle is the most goroutines whose task is done that wait for
+	// another instead of exiting. Starting a goroutine is cheap, but its
+	// stack starts small and grows again, by copying, for every deep task
+	// (once the executor's tasks have shown they are deep, the worker grows
+	// it before each task starts, where the copy is cheapest); a waiting
+	// goroutine keeps its grown stack. Zero means no limit: as many wait
+	// as tasks ran at once lately, each until it has waited IdleTimeout, as
+	// Jetty's QueuedThreadPool keeps its threads. Negative means none:
+	// every task runs on a new goroutine.
 	MaxIdle int
 	// IdleTimeout is how long an idle goroutine waits for a task before it
 	// exits. Zero means DefaultIdleTimeout.
 	IdleTimeout time.Duration
 }
 
-// Defaults of UnboundedConfig.
-const (
-	DefaultMaxIdle     = 16
-	DefaultIdleTimeout = 10 * time.Second
-)
+// DefaultIdleTimeout is UnboundedConfig's IdleTimeout when it is zero.
+const DefaultIdleTimeout = 10 * time.Second
 
 // UnboundedExecutor runs every task at once on a goroutine of its own: the
 // analogue of a virtual-thread executor. It never queues and never rejects,
 // and TryExecute always succeeds before Close. A goroutine whose task is
-// done waits a while for the next one (up to MaxIdle of them do), so a
-// steady flow of tasks reuses goroutines instead of starting new ones. Use
+// done waits a while for the next one, so a steady flow of tasks reuses
+// goroutines instead of starting new ones, and a burst leaves as many
+// waiting as it needed, until they have waited IdleTimeout. Use
 // it when something else bounds the work (connections, a semaphore): cheap
 // goroutines can still do expensive things. Its queue latency is the time a
 // goroutine takes to start or to wake.
@@ -475,8 +476,18 @@ type UnboundedExecutor struct {
 	running atomic.Int64 // of which running a task
 	m       meter
 
-	mu   sync.Mutex
-	idle []*idler // LIFO: the most recently used stack is the warmest
+	mu sync.Mutex
+	// reaping says the reaper is armed: from the first goroutine that
+	// turns idle until the idle list is empty when it fires.
+	reaping bool
+	// idle is a stack: the most recently used goroutine, whose stack is
+	// the warmest, is taken first, so the list is in the order the
+	// goroutines turned idle, the longest idle at the bottom.
+	idle []*idler
+	// reaper ends the goroutines idle for IdleTimeout, from the bottom of
+	// the list: one runtime timer for the executor, not one for each
+	// goroutine, which would wait in a select on its mailbox and its timer.
+	reaper *time.Timer
 
 	// drained is set by Close once no Execute is in flight, so no new
 	// goroutine can start: only then may the last one to exit say stopped.
@@ -491,9 +502,11 @@ type UnboundedExecutor struct {
 	stopOnce  sync.Once
 }
 
-// idler is an idle goroutine's mailbox: a task to run, or nil Run to exit.
+// idler is an idle goroutine's mailbox (a task to run, or nil Run to exit)
+// and when it turned idle.
 type idler struct {
-	ch chan timedTask
+	ch    chan timedTask
+	since int64
 }
 
 type timedTask struct {
@@ -505,7 +518,7 @@ type timedTask struct {
 func NewUnboundedExecutor(cfg UnboundedConfig) *UnboundedExecutor {
 	e := &UnboundedExecutor{log: cfg.Logger, maxIdle: cfg.MaxIdle, idleTimeout: cfg.IdleTimeout, stopped: make(chan struct{})}
 	if e.maxIdle == 0 {
-		e.maxIdle = DefaultMaxIdle
+		e.maxIdle = math.MaxInt
 	}
 	if e.idleTimeout <= 0 {
 		e.idleTimeout = DefaultIdleTimeout
@@ -559,11 +572,7 @@ func (e *UnboundedExecutor) popIdle() *idler {
 // work runs tt, then waits for more while it is allowed to.
 func (e *UnboundedExecutor) work(tt timedTask) {
 	var w *idler
-	var timer *time.Timer
 	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
 		if e.alive.Add(-1) == 0 && e.drained.Load() {
 			e.stopOnce.Do(func() { close(e.stopped) })
 		}
@@ -574,48 +583,19 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 		idleSince := e.m.end(start)
 		e.running.Add(-1)
 
-		if !e.pushIdle(&w) {
+		if !e.pushIdle(&w, idleSince) {
 			return
 		}
-		if timer == nil {
-			timer = time.NewTimer(e.idleTimeout)
-		}
-		var ok bool
-		if tt, ok = e.await(w, timer, idleSince); !ok || tt.t.Run == nil {
-			return // idle too long, or Close
+		if tt = <-w.ch; tt.t.Run == nil {
+			return // reaped, or Close
 		}
 	}
 }
 
-// await waits on w for the goroutine's next task, idle since idleSince; it
-// reports false once the goroutine has waited IdleTimeout and leaves the
-// idle list. The timer is armed when the goroutine first turns idle and
-// moved only when it fires: resetting it for every task would update a
-// runtime timer per task. A fire that comes early, the goroutine having
-// run tasks since it was armed, arms it again for what is left of this
-// idle spell.
-func (e *UnboundedExecutor) await(w *idler, timer *time.Timer, idleSince int64) (timedTask, bool) {
-	for {
-		select {
-		case tt := <-w.ch:
-			return tt, true
-		case <-timer.C:
-			if rearmEarly(timer, e.idleTimeout, idleSince) {
-				continue
-			}
-			if e.removeIdle(w) {
-				return timedTask{}, false
-			}
-			return <-w.ch, true // popped meanwhile: its task is on the way
-		}
-	}
-}
-
-// pushIdle offers *w for the next task, making it on the goroutine's first
-// offer that finds room; false means exit instead. Under a steady flow of
-// tasks that each wait (a blocking handler), most goroutines find the idle
-// list full when their task is done: they exit having made nothing.
-func (e *UnboundedExecutor) pushIdle(w **idler) bool {
+// pushIdle offers *w, idle since since, for the next task, making it on
+// the goroutine's first offer that finds room, and arms the reaper if it
+// is not; false means exit instead.
+func (e *UnboundedExecutor) pushIdle(w **idler, since int64) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed() || len(e.idle) >= e.maxIdle {
@@ -624,30 +604,48 @@ func (e *UnboundedExecutor) pushIdle(w **idler) bool {
 	if *w == nil {
 		*w = &idler{ch: make(chan timedTask, 1)}
 	}
+	(*w).since = since
 	e.idle = append(e.idle, *w)
+	if !e.reaping {
+		e.reaping = true
+		if e.reaper == nil {
+			e.reaper = time.AfterFunc(e.idleTimeout, e.reap)
+		} else {
+			e.reaper.Reset(e.idleTimeout)
+		}
+	}
 	return true
 }
 
-// removeIdle takes w out of the idle list if it is still there.
-func (e *UnboundedExecutor) removeIdle(w *idler) bool {
+// reap, the reaper's function, ends the goroutines that have been idle
+// for IdleTimeout, the bottom of the list, and arms itself again for the
+// next one to reach it. Goroutines turn idle in about the order they are
+// pushed; one pushed a moment after a later-stamped one waits for the
+// next round rather than leaving early.
+func (e *UnboundedExecutor) reap() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for i, x := range e.idle {
-		if x == w {
-			n := copy(e.idle[i:], e.idle[i+1:])
-			e.idle[i+n] = nil
-			e.idle = e.idle[:i+n]
-			return true
-		}
+	cut := now() - int64(e.idleTimeout)
+	k := 0
+	for k < len(e.idle) && e.idle[k].since <= cut {
+		e.idle[k].ch <- timedTask{} // buffered, and empty while idle: never blocks
+		k++
 	}
-	return false
+	n := copy(e.idle, e.idle[k:])
+	clear(e.idle[n:])
+	e.idle = e.idle[:n]
+	if n == 0 {
+		e.reaping = false
+		return
+	}
+	e.reaper.Reset(time.Duration(e.idle[0].since - cut))
 }
 
-// rearmEarly is what a worker's idle timer, armed once, does when it
-// fires: if the worker has been idle (since idleSince) less than idle, it
-// arms t for the rest and reports true, the fire having come early (the
-// worker ran tasks since t was armed); otherwise the worker has been idle
-// long enough.
+// rearmEarly is what a BoundedExecutor worker's idle timer, armed once,
+// does when it fires: if the worker has been idle (since idleSince) less
+// than idle, it arms t for the rest and reports true, the fire having come
+// early (the worker ran tasks since t was armed); otherwise the worker has
+// been idle long enough.
 func rearmEarly(t *time.Timer, idle time.Duration, idleSince int64) bool {
 	left := idle - time.Duration(now()-idleSince)
 	if left <= 0 {
@@ -678,6 +676,10 @@ func (e *UnboundedExecutor) Close(ctx context.Context) error {
 		e.mu.Lock()
 		idle := e.idle
 		e.idle = nil
+		if e.reaper != nil {
+			e.reaper.Stop()
+		}
+		e.reaping = false
 		e.mu.Unlock()
 		for _, w := range idle {
 			w.ch <- timedTask{}

@@ -391,7 +391,7 @@ func TestInvocationType(t *testing.T) {
 }
 
 // The unbounded executor keeps goroutines whose task is done for the next
-// task, up to MaxIdle of them and for IdleTimeout; Close ends them.
+// task, for IdleTimeout; Close ends them.
 func TestUnboundedReusesGoroutines(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -430,6 +430,16 @@ func TestUnboundedReusesGoroutines(t *testing.T) {
 	}
 }
 
+// idleWorkers fails t unless e, once every goroutine of the bubble waits,
+// has want workers and none busy.
+func idleWorkers(t *testing.T, e dispatcher.Executor, when string, want int) {
+	t.Helper()
+	synctest.Wait()
+	if st := e.Stats(); st.Workers != want || st.Busy != 0 {
+		t.Fatalf("%s: %d workers (busy %d), want %d idle", when, st.Workers, st.Busy, want)
+	}
+}
+
 // An idle worker leaves IdleTimeout after its last task, however long ago
 // it first turned idle: tasks every 6 s keep it (its timer, armed at its
 // first idle spell, fires early and is moved), and it leaves 10 s after
@@ -450,13 +460,7 @@ func TestIdleTimeoutFromLastTask(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				e := tt.ex()
 				defer e.Close(context.Background())
-				workersAt := func(when string, want int) {
-					t.Helper()
-					synctest.Wait()
-					if got := e.Stats().Workers; got != want {
-						t.Fatalf("%s: %d workers, want %d", when, got, want)
-					}
-				}
+				workersAt := func(when string, want int) { t.Helper(); idleWorkers(t, e, when, want) }
 				for i := range 4 { // at 0, 6, 12 and 18 s
 					if i > 0 {
 						time.Sleep(5 * time.Second)
@@ -477,6 +481,93 @@ func TestIdleTimeoutFromLastTask(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// With no MaxIdle, a burst leaves as many goroutines waiting as it ran at
+// once, and they leave in the order they turned idle, IdleTimeout (10 s)
+// after: the one that keeps getting tasks (the top of the idle stack)
+// stays until IdleTimeout after its last one.
+func TestUnboundedIdleFollowsLoad(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
+		defer e.Close(context.Background())
+		workersAt := func(when string, want int) { t.Helper(); idleWorkers(t, e, when, want) }
+		start := time.Now()
+		release := make(chan struct{})
+		for range 50 {
+			if err := e.Execute(dispatcher.Task{Run: func() { <-release }}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		// The first wave turns idle at 1 s, a second one at 3 s.
+		time.Sleep(time.Second)
+		release2 := make(chan struct{})
+		for range 20 {
+			if err := e.Execute(dispatcher.Task{Run: func() { <-release2 }}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(release)
+		synctest.Wait()
+		if st := e.Stats(); st.Workers != 70 || st.Busy != 20 {
+			t.Fatalf("first wave done, second running: %+v", st)
+		}
+		time.Sleep(2 * time.Second) // t = 3 s
+		close(release2)
+		workersAt("after the burst", 70)
+		for at := 4; at <= 10; at += 3 { // one task at a time at 4, 7 and 10 s: the same goroutine
+			time.Sleep(time.Duration(at)*time.Second - time.Since(start))
+			if err := e.Execute(dispatcher.Task{Run: func() {}}); err != nil {
+				t.Fatal(err)
+			}
+			workersAt("a task on an idle goroutine", 70)
+		}
+		time.Sleep(11*time.Second - time.Millisecond - time.Since(start))
+		workersAt("just before the first wave's timeout", 70)
+		time.Sleep(2 * time.Millisecond)
+		workersAt("after the first wave's timeout", 20)
+		time.Sleep(13*time.Second + time.Millisecond - time.Since(start))
+		workersAt("after the second wave's timeout but for the goroutine in use", 1)
+		time.Sleep(20*time.Second - time.Millisecond - time.Since(start))
+		workersAt("just before the timeout of the last task", 1)
+		time.Sleep(2 * time.Millisecond)
+		workersAt("after the timeout of the last task", 0)
+		if st := e.Stats(); st.Tasks != 73 {
+			t.Fatalf("%d tasks", st.Tasks)
+		}
+	})
+}
+
+// Goroutines turning idle, being reaped, taking tasks and closing race
+// without losing a task or a goroutine (run with -race; goleak checks the
+// end).
+func TestUnboundedReapRaces(t *testing.T) {
+	e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{IdleTimeout: 50 * time.Microsecond})
+	var ran atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := range 500 {
+				if err := e.Execute(dispatcher.Task{Run: func() { ran.Add(1) }}); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%50 == 0 {
+					time.Sleep(100 * time.Microsecond) // let the reaper end some
+				}
+			}
+		})
+	}
+	wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
+	defer cancel()
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.Stats(); ran.Load() != 8*500 || st.Workers != 0 || st.Tasks != 8*500 {
+		t.Fatalf("ran %d tasks; after Close: %+v", ran.Load(), st)
 	}
 }
 

@@ -713,9 +713,9 @@ the same loads; see docs/architecture.md for the design):
   the paragraph above measured at 10,000 connections.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request
   runs on an executor goroutine that sleeps in it. With about 2,500–3,000
-  handlers asleep at once and 16 idle goroutines kept, nearly every
-  request starts a goroutine (runtime/metrics: 60k goroutines created a
-  second at 57k req/s). A goroutine's stack starts at 2 KiB (or at the
+  handlers asleep at once and 16 idle goroutines kept (the default until
+  the change below), nearly every request started a goroutine
+  (runtime/metrics: 60k goroutines created a second at 57k req/s). A goroutine's stack starts at 2 KiB (or at the
   runtime's running average, which moved between 2 and 4 KiB under this
   load) and grows by copying the whole stack. Until 2026-12-04 the way
   from the goroutine's start to the socket write was about 4.5 KiB deep,
@@ -796,7 +796,31 @@ the same loads; see docs/architecture.md for the design):
   sizes, 4 KiB, rather than at 2 KiB; the copy costs most where handler
   goroutines start small. Keeping 1,024 idle goroutines rather than 16
   trades goroutine starts and copies for channel hand-offs and `+"`select`"+`:
-  the same count (31,036).
+  the same count (31,036). The `+"`select`"+` was the idle goroutine's wait on
+  its mailbox and on its own idle timer. Since the evening of 2026-12-04
+  an idle goroutine waits on its mailbox alone, and one timer for the
+  executor ends the goroutines idle for `+"`IdleTimeout`"+`, from the bottom of
+  the idle stack, where the longest idle are; with that, `+"`MaxIdle`"+`'s
+  default became no limit (as many wait as ran at once, each for 10 s, as
+  Jetty's QueuedThreadPool keeps its threads). Counted the same way:
+  29,892 and 28,646 instructions a request before, 23,068 and 22,893
+  after (−21%%): goroutine starts went from 0.93 a request to none and the
+  stack copies with them, and the collector's scanning of stacks grew by
+  about 700 (more goroutines to scan). Plaintext at 1,000 connections
+  counts 18,787–19,200 in these builds, so a blocking wait now costs
+  1.2× plaintext in instructions, where fasthttp's costs 1.33× its own.
+  `+"`BenchmarkExecuteRoundTrip/unbounded`"+` (one task at a time) 901 → 688 ns,
+  medians of five interleaved runs. Timed, the gain is small: at 1,000
+  connections (`+"`/sleep?ms=20`"+`, three interleaved rounds of 5 s)
+  22.7k/20.3k/21.8k → 23.0k/20.4k/23.1k req/s, ahead in each round; at
+  10,000 (`+"`/sleep?ms=50`"+`) inside the drift, 28.4k/29.1k/28.9k →
+  29.3k/28.5k/28.0k against fasthttp's 29.8k/29.4k/29.2k, with the user
+  time a request unchanged (17.2–17.6 µs before, 17.1–17.8 after). There
+  a goroutine taken again 50 ms after its last task, among 10,000, finds
+  its stack and descriptor as cold as a new goroutine's recycled ones (a
+  reading of the profiles, which put 2.4%% of the core in walking the
+  runtime's global run queue of goroutines woken by their timers; this
+  machine has no hardware counters to show the misses).
 - Memory per suspended long poll: the connection (464 B with its epoll
   side and the facts its requests share), the stream with the parsed head
   (352 B) and the head's bytes and
