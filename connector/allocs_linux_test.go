@@ -24,7 +24,7 @@ type rawHello struct {
 }
 
 func (r rawHello) ServeStream(s connector.Stream) {
-	s.WriteHead(200, r.h, int64(len(r.body)), nil)
+	s.WriteHead(200, "", r.h, int64(len(r.body)), nil)
 	s.WriteBody(r.body)
 	s.Finish(nil)
 }

@@ -88,7 +88,7 @@ func finishBusy(s Stream) {
 	rb := s.Request().Body.(*reqBody)
 	rb.body.mu.Lock()
 	time.AfterFunc(50*time.Millisecond, rb.body.mu.Unlock)
-	s.WriteHead(200, http.Header{}, 2, nil)
+	s.WriteHead(200, "", http.Header{}, 2, nil)
 	s.WriteBody([]byte("ok"))
 	s.Finish(nil)
 }

@@ -30,7 +30,7 @@ func (h duplexHandler) ServeStream(s connector.Stream) {
 		n, _ := io.Copy(io.Discard, s.Request().Body)
 		h.got <- int(n)
 	}()
-	s.WriteHead(200, http.Header{}, int64(h.respBytes), nil)
+	s.WriteHead(200, "", http.Header{}, int64(h.respBytes), nil)
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	for sent := 0; sent < h.respBytes; sent += len(chunk) {
 		if err := s.WriteBody(chunk[:min(len(chunk), h.respBytes-sent)]); err != nil {

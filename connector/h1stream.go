@@ -190,7 +190,7 @@ func (s *stream) continue100() error {
 	return nil
 }
 
-func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
+func (s *stream) WriteHead(status int, contentType string, h http.Header, contentLength int64, trailers []string) error {
 	if s.headSent {
 		return api.ErrCommitted
 	}
@@ -219,7 +219,7 @@ func (s *stream) WriteHead(status int, h http.Header, contentLength int64, trail
 		c.wbuf = c.srv.getReadBuffer()[:0] // borrowed until the response is sent
 	}
 	b, framing, closeAfter := h1.AppendResponseHead(c.wbuf[:0], &h1.ResponseHead{
-		Minor: int(s.minor), Status: status, Header: h, ContentLength: contentLength,
+		Minor: int(s.minor), Status: status, ContentType: contentType, Header: h, ContentLength: contentLength,
 		Trailers: trailers, Head: s.isHead, Close: s.closeAfter, Date: time.Now(), Dates: &c.srv.dates,
 	})
 	s.closeAfter = closeAfter

@@ -26,7 +26,7 @@ func (p pumpBody) InvocationType() api.InvocationType { return api.NonBlocking }
 
 func (p pumpBody) ServeStream(s connector.Stream) {
 	nb := s.(connector.NonBlockingWriter)
-	s.WriteHead(200, http.Header{"Content-Type": {"application/octet-stream"}}, int64(p.n), nil)
+	s.WriteHead(200, "", http.Header{"Content-Type": {"application/octet-stream"}}, int64(p.n), nil)
 	chunk := make([]byte, 64<<10)
 	left := p.n
 	var pump func()

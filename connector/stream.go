@@ -28,9 +28,13 @@ type Stream interface {
 	// request body.
 	Request() *api.RequestHead
 	// WriteHead sends (or buffers) the response status line and header.
-	// contentLength is the body length if known, or -1 to stream it (chunked
-	// on HTTP/1.1). trailers lists the trailer keys to announce.
-	WriteHead(status int, h http.Header, contentLength int64, trailers []string) error
+	// contentType, if not empty, is the Content-Type field, which h then
+	// does not hold: a response whose type is its only field (set with
+	// api.SetContentType, or sniffed) comes with a nil h, so that no map
+	// is made for it. The stream only reads h. contentLength is the body
+	// length if known, or -1 to stream it (chunked on HTTP/1.1). trailers
+	// lists the trailer keys to announce.
+	WriteHead(status int, contentType string, h http.Header, contentLength int64, trailers []string) error
 	// WriteBody sends body bytes after WriteHead. The stream may buffer them.
 	WriteBody(p []byte) error
 	// Flush sends anything buffered.

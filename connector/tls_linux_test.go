@@ -53,7 +53,7 @@ func (h *tlsHandler) ServeStream(s connector.Stream) {
 		}
 		answer(s, fmt.Sprintf("%d %x", len(b), checksum(b)))
 	case "/big":
-		s.WriteHead(200, http.Header{}, int64(len(bigBody)), nil)
+		s.WriteHead(200, "", http.Header{}, int64(len(bigBody)), nil)
 		s.WriteBody(bigBody)
 		s.Finish(nil)
 	default:
@@ -62,7 +62,7 @@ func (h *tlsHandler) ServeStream(s connector.Stream) {
 }
 
 func answer(s connector.Stream, body string) {
-	s.WriteHead(200, http.Header{}, int64(len(body)), nil)
+	s.WriteHead(200, "", http.Header{}, int64(len(body)), nil)
 	s.WriteBody([]byte(body))
 	s.Finish(nil)
 }
@@ -389,7 +389,7 @@ func (r *recordingConn) lastRecordType() byte {
 func TestTLSCloseNotify(t *testing.T) {
 	curl := wharftest.Tool(t, "curl", "apt-get install -y curl")
 	h := tunHandler(func(s connector.Stream) {
-		s.WriteHead(200, http.Header{}, -1, nil) // HTTP/1.0: to the connection's end
+		s.WriteHead(200, "", http.Header{}, -1, nil) // HTTP/1.0: to the connection's end
 		for range 10 {
 			s.WriteBody(bytes.Repeat([]byte("y"), 1000))
 			s.Flush()
@@ -613,7 +613,7 @@ func TestTLSAlertWhileWriterParked(t *testing.T) {
 			return
 		}
 		go func() { // a response the client never reads
-			s.WriteHead(200, http.Header{}, 64<<20, nil)
+			s.WriteHead(200, "", http.Header{}, 64<<20, nil)
 			chunk := bytes.Repeat([]byte("x"), 64<<10)
 			for range 1024 {
 				if s.WriteBody(chunk) != nil {

@@ -268,7 +268,7 @@ func (p *parker) release() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, s := range p.streams {
-		s.WriteHead(200, http.Header{}, 0, nil)
+		s.WriteHead(200, "", http.Header{}, 0, nil)
 		s.Finish(nil)
 	}
 	p.streams = nil

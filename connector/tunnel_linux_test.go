@@ -474,7 +474,7 @@ func testTunnelAfterCommitOrTakeover(t *testing.T, useTLS bool) {
 		{
 			name: "Tunnel after WriteHead",
 			serve: func(s connector.Stream) result {
-				s.WriteHead(200, http.Header{}, 2, nil)
+				s.WriteHead(200, "", http.Header{}, 2, nil)
 				_, err := s.(api.Tunneler).Tunnel()
 				s.WriteBody([]byte("ok"))
 				s.Finish(nil)
@@ -486,7 +486,7 @@ func testTunnelAfterCommitOrTakeover(t *testing.T, useTLS bool) {
 		{
 			name: "Tunnel after a flushed head",
 			serve: func(s connector.Stream) result {
-				s.WriteHead(200, http.Header{}, 2, nil)
+				s.WriteHead(200, "", http.Header{}, 2, nil)
 				s.Flush()
 				_, err := s.(api.Tunneler).Tunnel()
 				s.WriteBody([]byte("ok"))
@@ -542,7 +542,7 @@ func testTunnelAfterCommitOrTakeover(t *testing.T, useTLS bool) {
 			results := make(chan result, 4)
 			h := tunHandler(func(s connector.Stream) {
 				if s.Request().Path != "/tunnel" {
-					s.WriteHead(200, http.Header{}, 5, nil)
+					s.WriteHead(200, "", http.Header{}, 5, nil)
 					s.WriteBody([]byte("hello"))
 					s.Finish(nil)
 					return

@@ -19,7 +19,7 @@ type fakeStream struct {
 }
 
 func (s *fakeStream) Request() *api.RequestHead { return &s.head }
-func (s *fakeStream) WriteHead(status int, h http.Header, n int64, tr []string) error {
+func (s *fakeStream) WriteHead(status int, ct string, h http.Header, n int64, tr []string) error {
 	return nil
 }
 func (s *fakeStream) WriteBody(p []byte) error { s.written += len(p); return nil }

@@ -142,11 +142,10 @@ func TestSetContentType(t *testing.T) {
 	})
 }
 
-// Behind net/http, the type's values are copied into net/http's header:
+// Behind net/http, each response's type is its own in net/http's header:
 // code around the container that writes that header in place (a
-// middleware, here a recorder's owner) changes only its own response,
-// not the map the container shares among responses of that type.
-func TestSetContentTypeNetHTTPCopies(t *testing.T) {
+// middleware, here a recorder's owner) changes only its own response.
+func TestSetContentTypeNetHTTPOwnValue(t *testing.T) {
 	c := container.New()
 	defer c.Close()
 	c.HandleFunc("/", func(w api.Response, r *api.Request) error {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/wharf-go/wharf/api"
@@ -72,13 +71,13 @@ func connInfo(r *http.Request) *api.ConnInfo {
 
 func (s *httpStream) Request() *api.RequestHead { return &s.head }
 
-func (s *httpStream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
+func (s *httpStream) WriteHead(status int, contentType string, h http.Header, contentLength int64, trailers []string) error {
 	dst := s.w.Header()
 	for k, v := range h {
-		// A copy: h may be a map the container shares among responses
-		// (outBufs.typed), and dst is net/http's, which code around the
-		// container (a middleware, a recorder) may write in place.
-		dst[k] = slices.Clone(v)
+		dst[k] = v
+	}
+	if contentType != "" {
+		dst["Content-Type"] = []string{contentType}
 	}
 	if contentLength >= 0 && len(trailers) == 0 && status >= 200 && status != 204 && status != 304 {
 		dst.Set("Content-Length", strconv.FormatInt(contentLength, 10))

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
@@ -98,75 +95,6 @@ func (o *output) init(s connector.Stream, bufs *outBufs) {
 type outBufs struct {
 	size int
 	pool sync.Pool
-
-	// types are the header maps typed shares, each with only a
-	// Content-Type; replaced whole under mu, read without it.
-	types atomic.Pointer[[]typedHeader]
-	mu    sync.Mutex
-}
-
-// typedHeader is a header map whose only field is Content-Type: v.
-type typedHeader struct {
-	v string
-	h http.Header
-}
-
-// maxTyped bounds how many types typed keeps: a program's responses have a
-// handful, and one that makes up types (echoing a request's, say) must
-// not grow the container without bound.
-const maxTyped = 16
-
-// typed returns a header map whose only field is Content-Type: v, for the
-// head of a response that set its type and no other field
-// (SetContentType), shared by every such response of the container so
-// that none makes a map. Sharing is safe because no one writes it: a
-// stream only reads the map WriteHead gives it (the net/http adapter
-// copies the values into net/http's map, which others may write), and the
-// output passes it on without keeping it (its own Header makes a map of
-// its own). The first maxTyped types are kept for good; others get a map
-// each, without taking the lock.
-func (b *outBufs) typed(v string) http.Header {
-	h, n := b.lookType(v)
-	if h != nil {
-		return h
-	}
-	if n >= maxTyped {
-		return http.Header{"Content-Type": {v}} // full: no lock for those left out
-	}
-	// A copy of v: a type echoed from the request would otherwise keep
-	// the request's head alive for the container's life.
-	v = strings.Clone(v)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if h, n = b.lookType(v); h != nil { // another output added it meanwhile
-		return h
-	}
-	h = http.Header{"Content-Type": {v}}
-	if n < maxTyped {
-		types := append(slices.Clip(b.typeList()), typedHeader{v: v, h: h})
-		b.types.Store(&types)
-	}
-	return h
-}
-
-// typeList returns the shared type maps.
-func (b *outBufs) typeList() []typedHeader {
-	if p := b.types.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-// lookType returns the shared map of type v (nil if there is none) and
-// how many types have one.
-func (b *outBufs) lookType(v string) (http.Header, int) {
-	types := b.typeList()
-	for _, t := range types {
-		if t.v == v {
-			return t.h, len(types)
-		}
-	}
-	return nil, len(types)
 }
 
 // pooledCap is the capacity of pooled buffers; larger ones are not kept.
@@ -222,9 +150,8 @@ func (o *output) Header() http.Header {
 }
 
 // SetContentType implements api.ContentTypeSetter: without a header map,
-// the type waits in ctype, and the head is written from a map the
-// container shares among responses of that type (outBufs.typed), as is a
-// sniffed type's.
+// the type waits in ctype, and the stream gets it beside a nil header, as
+// it gets a sniffed type.
 func (o *output) SetContentType(v string) {
 	switch {
 	case o.committed:
@@ -458,11 +385,7 @@ func (o *output) commitHead(length int64) error {
 		trailers = o.trailerNames()
 	}
 	status := o.Status()
-	h := o.header
-	if h == nil && o.ctype != "" {
-		h = o.bufs.typed(o.ctype)
-	}
-	if err := o.s.WriteHead(status, h, length, trailers); err != nil {
+	if err := o.s.WriteHead(status, o.ctype, o.header, length, trailers); err != nil {
 		o.fail(err)
 		return err
 	}
@@ -487,7 +410,7 @@ func (o *output) commitHead(length int64) error {
 func (o *output) sniffType() {
 	t := http.DetectContentType(o.buf)
 	if o.header == nil {
-		o.ctype = t // one of a few types: the head shares its map (typed)
+		o.ctype = t // no map for it
 		return
 	}
 	o.header["Content-Type"] = []string{t}

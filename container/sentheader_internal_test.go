@@ -19,11 +19,21 @@ type headStream struct {
 	head api.RequestHead
 	nb   bool
 	sent http.Header
+	// typ is WriteHead's contentType, nilHeader whether its h was nil.
+	typ       string
+	nilHeader bool
 }
 
 func (s *headStream) Request() *api.RequestHead { return &s.head }
-func (s *headStream) WriteHead(_ int, h http.Header, _ int64, _ []string) error {
+func (s *headStream) WriteHead(_ int, ct string, h http.Header, _ int64, _ []string) error {
+	s.typ, s.nilHeader = ct, h == nil
 	s.sent = h.Clone()
+	if ct != "" {
+		if s.sent == nil {
+			s.sent = make(http.Header)
+		}
+		s.sent["Content-Type"] = []string{ct}
+	}
 	return nil
 }
 func (s *headStream) WriteBody([]byte) error                            { return nil }

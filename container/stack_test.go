@@ -22,9 +22,12 @@ func (s *depthStream) note() {
 	}
 }
 
-func (s *depthStream) WriteHead(int, http.Header, int64, []string) error { s.note(); return nil }
-func (s *depthStream) WriteBody(p []byte) error                          { s.note(); return nil }
-func (s *depthStream) Finish(http.Header) error                          { s.note(); return nil }
+func (s *depthStream) WriteHead(int, string, http.Header, int64, []string) error {
+	s.note()
+	return nil
+}
+func (s *depthStream) WriteBody(p []byte) error { s.note(); return nil }
+func (s *depthStream) Finish(http.Header) error { s.note(); return nil }
 
 // growStack makes sure the calling goroutine's stack is large, so that it
 // does not move (which would make StackAddr's earlier answers stale)

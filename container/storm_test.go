@@ -124,11 +124,11 @@ type stormStream struct {
 
 func (s *stormStream) Request() *api.RequestHead { return s.head }
 
-func (s *stormStream) WriteHead(int, http.Header, int64, []string) error { return nil }
-func (s *stormStream) WriteBody([]byte) error                            { return nil }
-func (s *stormStream) Flush() error                                      { return nil }
-func (s *stormStream) Finish(http.Header) error                          { s.ends.Add(1); return nil }
-func (s *stormStream) Abort(error)                                       { s.ends.Add(1) }
+func (s *stormStream) WriteHead(int, string, http.Header, int64, []string) error { return nil }
+func (s *stormStream) WriteBody([]byte) error                                    { return nil }
+func (s *stormStream) Flush() error                                              { return nil }
+func (s *stormStream) Finish(http.Header) error                                  { s.ends.Add(1); return nil }
+func (s *stormStream) Abort(error)                                               { s.ends.Add(1) }
 
 func (s *stormStream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return nil, nil, api.ErrNotSupported

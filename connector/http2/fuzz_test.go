@@ -80,7 +80,7 @@ func FuzzH2Frames(f *testing.F) {
 		synctest.Test(t, func(t *testing.T) {
 			h := streamFunc(func(s connector.Stream) {
 				io.Copy(io.Discard, s.Request().Body)
-				s.WriteHead(200, http.Header{}, 2, nil)
+				s.WriteHead(200, "", http.Header{}, 2, nil)
 				s.WriteBody([]byte("ok"))
 				s.Finish(nil)
 			})

@@ -17,7 +17,7 @@ import (
 
 // answer serves every stream with an empty 200.
 var answer = streamFunc(func(s connector.Stream) {
-	s.WriteHead(200, http.Header{}, 0, nil)
+	s.WriteHead(200, "", http.Header{}, 0, nil)
 	s.Finish(nil)
 })
 

@@ -171,7 +171,7 @@ func TestH2IdleTimeout(t *testing.T) {
 		release := make(chan struct{})
 		h := streamFunc(func(s connector.Stream) {
 			<-release
-			s.WriteHead(200, http.Header{}, 0, nil)
+			s.WriteHead(200, "", http.Header{}, 0, nil)
 			s.Finish(nil)
 		})
 		p := startH2Pipe(t, connector.Config{IdleTimeout: 5 * time.Second}, h)
@@ -208,7 +208,7 @@ func TestH2WriteWaitTimeout(t *testing.T) {
 		var took time.Duration
 		h := streamFunc(func(s connector.Stream) {
 			start := time.Now()
-			s.WriteHead(200, http.Header{}, -1, nil)
+			s.WriteHead(200, "", http.Header{}, -1, nil)
 			s.WriteBody([]byte("body"))
 			err := s.Finish(nil)
 			mu.Lock()
@@ -288,7 +288,7 @@ func TestH2ErrorAnswerDoesNotBlockReader(t *testing.T) {
 func TestH2DrainingStreamDoesNotHoldConnection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := streamFunc(func(s connector.Stream) {
-			s.WriteHead(200, http.Header{}, 2, nil)
+			s.WriteHead(200, "", http.Header{}, 2, nil)
 			s.WriteBody([]byte("ok"))
 			s.Finish(nil)
 		})
@@ -317,7 +317,7 @@ func TestH2WindowDribbleBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		big := bytes.Repeat([]byte("x"), 1<<20)
 		h := streamFunc(func(s connector.Stream) {
-			s.WriteHead(200, http.Header{}, int64(len(big)), nil)
+			s.WriteHead(200, "", http.Header{}, int64(len(big)), nil)
 			s.WriteBody(big)
 			s.Finish(nil)
 		})
@@ -420,7 +420,7 @@ func TestH2HeadTimeout(t *testing.T) {
 					if s.Request().Path == "/busy" {
 						<-release
 					}
-					s.WriteHead(200, http.Header{}, 0, nil)
+					s.WriteHead(200, "", http.Header{}, 0, nil)
 					s.Finish(nil)
 				})
 				p := startH2Pipe(t, connector.Config{ReadHeaderTimeout: timeout}, h)

@@ -79,7 +79,7 @@ func TestH2SlowBodyRate(t *testing.T) {
 			start := time.Now()
 			n, err := io.Copy(io.Discard, s.Request().Body)
 			res.set(int(n), err, time.Since(start))
-			s.WriteHead(http.StatusRequestTimeout, http.Header{}, 0, nil)
+			s.WriteHead(http.StatusRequestTimeout, "", http.Header{}, 0, nil)
 			s.Finish(nil)
 		})
 		p := startH2Pipe(t, connector.Config{DataRateGrace: 2 * time.Second}, h)
@@ -191,7 +191,7 @@ func testH2SlowWindowRate(t *testing.T, step uint32, size int, cut bool) {
 	var res result
 	h := streamFunc(func(s connector.Stream) {
 		start := time.Now()
-		s.WriteHead(200, http.Header{}, -1, nil)
+		s.WriteHead(200, "", http.Header{}, -1, nil)
 		err := s.WriteBody(make([]byte, size))
 		if err == nil {
 			err = s.Finish(nil)
@@ -270,7 +270,7 @@ func TestH2StarvedNeedsEveryStream(t *testing.T) {
 			if s.Request().Path == "/busy" {
 				<-release
 			}
-			s.WriteHead(200, http.Header{}, -1, nil)
+			s.WriteHead(200, "", http.Header{}, -1, nil)
 			if err := s.WriteBody(make([]byte, 100<<10)); err != nil {
 				s.Abort(err)
 				return
@@ -330,7 +330,7 @@ func TestH2SlowSocketReader(t *testing.T) {
 		var res result
 		h := streamFunc(func(s connector.Stream) {
 			start := time.Now()
-			s.WriteHead(200, http.Header{}, -1, nil)
+			s.WriteHead(200, "", http.Header{}, -1, nil)
 			err := s.WriteBody(make([]byte, 8<<20))
 			s.Abort(err)
 			res.set(0, err, time.Since(start))

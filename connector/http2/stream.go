@@ -289,7 +289,7 @@ func (st *stream) run() {
 func (st *stream) respondError(status int) {
 	msg := h1.StatusText(status) + "\n"
 	h := http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
-	st.WriteHead(status, h, int64(len(msg)), nil)
+	st.WriteHead(status, "", h, int64(len(msg)), nil)
 	st.WriteBody([]byte(msg))
 	st.Finish(nil)
 }
@@ -318,13 +318,13 @@ func (st *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // WriteHead implements Stream. The head is queued with the first data, or
 // with the end of the response when there is none, so that a response
 // without a body is one HEADERS frame with END_STREAM.
-func (st *stream) WriteHead(status int, h http.Header, contentLength int64, trailers []string) error {
+func (st *stream) WriteHead(status int, contentType string, h http.Header, contentLength int64, trailers []string) error {
 	if st.headSent || st.head != nil {
 		return api.ErrCommitted
 	}
 	bodyless := status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
 	st.noBody = st.isHead || bodyless
-	fields := make([]hpack.HeaderField, 0, len(h)+3)
+	fields := make([]hpack.HeaderField, 0, len(h)+4)
 	fields = append(fields, hpack.HeaderField{Name: ":status", Value: statusValue(status)})
 	if _, ok := h["Date"]; !ok {
 		fields = append(fields, hpack.HeaderField{Name: "date", Value: st.hc.srv.dates.Value(time.Now())})
@@ -341,6 +341,9 @@ func (st *stream) WriteHead(status int, h http.Header, contentLength int64, trai
 		for _, v := range vs {
 			fields = append(fields, hpack.HeaderField{Name: lk, Value: cleanValue(v)})
 		}
+	}
+	if contentType != "" {
+		fields = append(fields, hpack.HeaderField{Name: "content-type", Value: cleanValue(contentType)})
 	}
 	if contentLength >= 0 && !bodyless {
 		st.length = contentLength
@@ -404,7 +407,7 @@ func (st *stream) Finish(trailers http.Header) error {
 	}
 	st.done = true
 	if !st.headSent && st.head == nil {
-		st.WriteHead(http.StatusOK, nil, 0, nil) // Stream's contract says it was called; be safe
+		st.WriteHead(http.StatusOK, "", nil, 0, nil) // Stream's contract says it was called; be safe
 	}
 	var tr []hpack.HeaderField
 	for k, vs := range trailers {

@@ -14,6 +14,9 @@ type ResponseHead struct {
 	// Minor is the request's minor version; the response's is the same.
 	Minor  int
 	Status int
+	// ContentType, if not empty, is written as the Content-Type field;
+	// Header then holds none.
+	ContentType string
 	// Header holds the handler's fields. Its framing fields
 	// (Content-Length, Transfer-Encoding, Connection, Trailer) are not
 	// copied: the framing below decides them.
@@ -59,7 +62,7 @@ func Bodyless(status int) bool {
 }
 
 // AppendResponseHead appends the status line, the Date field, the
-// handler's fields, the framing fields, Connection and the CRLF that ends
+// handler's fields and type, the framing fields, Connection and the CRLF that ends
 // the head. It returns how the body is framed and whether the connection
 // closes after the response: because r.Close says so, because the
 // handler's Connection field holds "close", or because only the close
@@ -94,6 +97,9 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 				b = AppendField(b, k, v)
 			}
 		}
+	}
+	if r.ContentType != "" {
+		b = AppendField(b, "Content-Type", r.ContentType)
 	}
 	switch {
 	case Bodyless(r.Status):

@@ -44,6 +44,16 @@ func TestAppendResponseHead(t *testing.T) {
 		{"type alone", ResponseHead{Minor: 1, Status: 200, ContentLength: 1,
 			Header: map[string][]string{"Content-Type": {"text/plain"}}},
 			"HTTP/1.1 200 OK\r\n" + d + "Content-Type: text/plain\r\nContent-Length: 1\r\n\r\n", Length, false},
+		{"type beside the header", ResponseHead{Minor: 1, Status: 200, ContentLength: 1, ContentType: "text/plain"},
+			"HTTP/1.1 200 OK\r\n" + d + "Content-Type: text/plain\r\nContent-Length: 1\r\n\r\n", Length, false},
+		{"type beside other fields", ResponseHead{Minor: 1, Status: 200, ContentLength: 1, ContentType: "a/b",
+			Header: map[string][]string{"X-A": {"1"}}},
+			"HTTP/1.1 200 OK\r\n" + d + "X-A: 1\r\nContent-Type: a/b\r\nContent-Length: 1\r\n\r\n", Length, false},
+		{"type beside the header's own Date", ResponseHead{Minor: 1, Status: 200, ContentLength: 1, ContentType: "a/b",
+			Header: map[string][]string{"Date": {"yesterday"}}},
+			"HTTP/1.1 200 OK\r\nDate: yesterday\r\nContent-Type: a/b\r\nContent-Length: 1\r\n\r\n", Length, false},
+		{"type beside the header, unsafe", ResponseHead{Minor: 1, Status: 200, ContentLength: 1, ContentType: "c/d\r\nX-Evil: 1"},
+			"HTTP/1.1 200 OK\r\n" + d + "Content-Type: c/d  X-Evil: 1\r\nContent-Length: 1\r\n\r\n", Length, false},
 		{"type alone, two values, one unsafe", ResponseHead{Minor: 1, Status: 200, ContentLength: 1,
 			Header: map[string][]string{"Content-Type": {"a/b", "c/d\r\nX-Evil: 1"}}},
 			"HTTP/1.1 200 OK\r\n" + d + "Content-Type: a/b\r\nContent-Type: c/d  X-Evil: 1\r\nContent-Length: 1\r\n\r\n", Length, false},
@@ -137,5 +147,9 @@ func TestAppendResponseHeadAllocs(t *testing.T) {
 	r.Dates = new(DateCache)
 	if n := testing.AllocsPerRun(1000, func() { buf, _, _ = AppendResponseHead(buf[:0], r) }); n != 0 {
 		t.Errorf("AppendResponseHead with a DateCache allocates %v times per head, want 0", n)
+	}
+	r.Header, r.ContentType = nil, "text/plain"
+	if n := testing.AllocsPerRun(1000, func() { buf, _, _ = AppendResponseHead(buf[:0], r) }); n != 0 {
+		t.Errorf("AppendResponseHead with the type beside the header allocates %v times per head, want 0", n)
 	}
 }

@@ -137,9 +137,8 @@ func (w *Wheel) Len() int {
 	return w.n
 }
 
-// tickOf is the first tick at or after instant t.
-func (w *Wheel) tickOf(t time.Time) int64 {
-	d := t.Sub(w.origin)
+// tickAt is the first tick at or after d on the Wheel's clock.
+func tickAt(d time.Duration) int64 {
 	return int64((d + Resolution - 1) / Resolution)
 }
 
@@ -147,14 +146,15 @@ func (w *Wheel) tickOf(t time.Time) int64 {
 // Advance; beyond MaxDelay: after MaxDelay), moving it if it was filed
 // already.
 func (w *Wheel) Schedule(t *Timer, d time.Duration, gen uint32) {
-	d = min(d, MaxDelay)
-	now := time.Now()
+	// The Wheel's clock, not time.Now: it reads the monotonic clock only,
+	// where time.Now reads the wall clock too.
+	at := w.Now() + max(min(d, MaxDelay), 0)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if t.filed {
 		w.unlinkLocked(t)
 	}
-	t.at = max(w.tickOf(now.Add(max(d, 0))), w.now+1)
+	t.at = max(tickAt(at), w.now+1)
 	t.gen = gen
 	w.fileLocked(t)
 	if due := w.dueLocked(t); due < w.armedAt {
