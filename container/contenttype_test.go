@@ -142,24 +142,36 @@ func TestSetContentType(t *testing.T) {
 	})
 }
 
-// Behind net/http, each response's type is its own in net/http's header:
-// code around the container that writes that header in place (a
-// middleware, here a recorder's owner) changes only its own response.
-func TestSetContentTypeNetHTTPOwnValue(t *testing.T) {
+// Behind net/http, each response's values are its own in net/http's
+// header: code around the container that writes that header in place (a
+// middleware, here a recorder's owner) changes only its own response, not
+// the type set alone nor a value slice the handler gives every response.
+func TestNetHTTPOwnValues(t *testing.T) {
+	policy := []string{"no-store"} // the handler's, for every response
 	c := container.New()
 	defer c.Close()
 	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		if r.QueryValue("cache") != "" {
+			w.Header()["Cache-Control"] = policy
+		}
 		api.SetContentType(w, "text/plain")
 		_, err := w.WriteString("x")
 		return err
 	})
-	first := httptest.NewRecorder()
-	c.ServeHTTP(first, httptest.NewRequest("GET", "/", nil))
-	first.Header()["Content-Type"][0] = "application/evil"
-	second := httptest.NewRecorder()
-	c.ServeHTTP(second, httptest.NewRequest("GET", "/", nil))
-	if got := second.Header().Get("Content-Type"); got != "text/plain" {
-		t.Errorf("second response's Content-Type = %q, want text/plain", got)
+	for _, target := range []string{"/", "/?cache=1"} {
+		first := httptest.NewRecorder()
+		c.ServeHTTP(first, httptest.NewRequest("GET", target, nil))
+		for _, vs := range first.Header() {
+			vs[0] = "evil"
+		}
+		second := httptest.NewRecorder()
+		c.ServeHTTP(second, httptest.NewRequest("GET", target, nil))
+		if got := second.Header().Get("Content-Type"); got != "text/plain" {
+			t.Errorf("%s: second response's Content-Type = %q, want text/plain", target, got)
+		}
+		if got := second.Header().Get("Cache-Control"); target != "/" && (got != "no-store" || policy[0] != "no-store") {
+			t.Errorf("%s: second response's Cache-Control = %q, the handler's value %q, want no-store", target, got, policy[0])
+		}
 	}
 }
 

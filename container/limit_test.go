@@ -35,9 +35,9 @@ func TestRapidResetAcrossConnections(t *testing.T) {
 		conns       = 10
 		perConn     = 300 // on each connection: below HTTP/2's own cap of 1,000
 		// slack is what the server runs besides the handlers: a writer per
-		// connection while it has frames queued, and the short tasks that
-		// answer or drop a request (the executor's idle goroutines are
-		// ones that ran these or the handlers).
+		// connection while it has frames queued, the executor's idle
+		// goroutines (dispatcher.DefaultMaxIdle) and the short tasks that
+		// answer or drop a request.
 		slack = 64
 	)
 	release := make(chan struct{})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/wharf-go/wharf/api"
@@ -74,7 +75,10 @@ func (s *httpStream) Request() *api.RequestHead { return &s.head }
 func (s *httpStream) WriteHead(status int, contentType string, h http.Header, contentLength int64, trailers []string) error {
 	dst := s.w.Header()
 	for k, v := range h {
-		dst[k] = v
+		// A copy: dst is net/http's, which code around the container (a
+		// middleware, a recorder's owner) may write in place, and v may be
+		// a slice the handler gives every response.
+		dst[k] = slices.Clone(v)
 	}
 	if contentType != "" {
 		dst["Content-Type"] = []string{contentType}

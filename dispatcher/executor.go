@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -443,25 +442,30 @@ type UnboundedConfig struct {
 	// stack starts small and grows again, by copying, for every deep task
 	// (once the executor's tasks have shown they are deep, the worker grows
 	// it before each task starts, where the copy is cheapest); a waiting
-	// goroutine keeps its grown stack. Zero means no limit: as many wait
-	// as tasks ran at once lately, each until it has waited IdleTimeout, as
-	// Jetty's QueuedThreadPool keeps its threads. Negative means none:
-	// every task runs on a new goroutine.
+	// goroutine keeps its grown stack. But a waiting goroutine is memory
+	// too (its stack, 2 to 8 KiB), and a burst of tasks would leave as
+	// many waiting as ran at once: a server that waits without goroutines
+	// keeps few. Zero means DefaultMaxIdle; negative means none: every
+	// task runs on a new goroutine. A server whose handlers block, many at
+	// once, saves starting a goroutine and growing its stack a request
+	// with a MaxIdle as large as the handlers that block at once.
 	MaxIdle int
 	// IdleTimeout is how long an idle goroutine waits for a task before it
 	// exits. Zero means DefaultIdleTimeout.
 	IdleTimeout time.Duration
 }
 
-// DefaultIdleTimeout is UnboundedConfig's IdleTimeout when it is zero.
-const DefaultIdleTimeout = 10 * time.Second
+// Defaults of UnboundedConfig.
+const (
+	DefaultMaxIdle     = 16
+	DefaultIdleTimeout = 10 * time.Second
+)
 
 // UnboundedExecutor runs every task at once on a goroutine of its own: the
 // analogue of a virtual-thread executor. It never queues and never rejects,
 // and TryExecute always succeeds before Close. A goroutine whose task is
-// done waits a while for the next one, so a steady flow of tasks reuses
-// goroutines instead of starting new ones, and a burst leaves as many
-// waiting as it needed, until they have waited IdleTimeout. Use
+// done waits a while for the next one (up to MaxIdle of them do), so a
+// steady flow of tasks reuses goroutines instead of starting new ones. Use
 // it when something else bounds the work (connections, a semaphore): cheap
 // goroutines can still do expensive things. Its queue latency is the time a
 // goroutine takes to start or to wake.
@@ -518,7 +522,7 @@ type timedTask struct {
 func NewUnboundedExecutor(cfg UnboundedConfig) *UnboundedExecutor {
 	e := &UnboundedExecutor{log: cfg.Logger, maxIdle: cfg.MaxIdle, idleTimeout: cfg.IdleTimeout, stopped: make(chan struct{})}
 	if e.maxIdle == 0 {
-		e.maxIdle = math.MaxInt
+		e.maxIdle = DefaultMaxIdle
 	}
 	if e.idleTimeout <= 0 {
 		e.idleTimeout = DefaultIdleTimeout
@@ -635,6 +639,9 @@ func (e *UnboundedExecutor) reap() {
 	clear(e.idle[n:])
 	e.idle = e.idle[:n]
 	if n == 0 {
+		if cap(e.idle) > DefaultMaxIdle {
+			e.idle = nil // the array a burst grew goes with it
+		}
 		e.reaping = false
 		return
 	}

@@ -391,7 +391,7 @@ func TestInvocationType(t *testing.T) {
 }
 
 // The unbounded executor keeps goroutines whose task is done for the next
-// task, for IdleTimeout; Close ends them.
+// task, up to MaxIdle of them and for IdleTimeout; Close ends them.
 func TestUnboundedReusesGoroutines(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -484,13 +484,13 @@ func TestIdleTimeoutFromLastTask(t *testing.T) {
 	}
 }
 
-// With no MaxIdle, a burst leaves as many goroutines waiting as it ran at
-// once, and they leave in the order they turned idle, IdleTimeout (10 s)
-// after: the one that keeps getting tasks (the top of the idle stack)
-// stays until IdleTimeout after its last one.
+// With a MaxIdle above it, a burst leaves as many goroutines waiting as it
+// ran at once, and they leave in the order they turned idle, IdleTimeout
+// (10 s) after: the one that keeps getting tasks (the top of the idle
+// stack) stays until IdleTimeout after its last one.
 func TestUnboundedIdleFollowsLoad(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
+		e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: 100})
 		defer e.Close(context.Background())
 		workersAt := func(when string, want int) { t.Helper(); idleWorkers(t, e, when, want) }
 		start := time.Now()

@@ -10,7 +10,7 @@ import (
 // pool report. Figures are read one by one without a lock, so a snapshot
 // taken while tasks run may be off by a task between fields.
 type ExecutorStats struct {
-	Workers    int // goroutines now, idle or busy (for UnboundedExecutor: busy)
+	Workers    int // goroutines now, idle or busy
 	MaxWorkers int // the configured limit; 0 means none
 	Busy       int // goroutines running a task now
 	BusyMax    int // most goroutines ever running tasks at once

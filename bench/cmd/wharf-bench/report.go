@@ -724,9 +724,9 @@ the same loads; see docs/architecture.md for the design):
   the paragraph above measured at 10,000 connections.
 - `+"`/sleep`"+` at 10,000 connections: the handler blocks, so each request
   runs on an executor goroutine that sleeps in it. With about 2,500–3,000
-  handlers asleep at once and 16 idle goroutines kept (the default until
-  the change below), nearly every request started a goroutine
-  (runtime/metrics: 60k goroutines created a second at 57k req/s). A goroutine's stack starts at 2 KiB (or at the
+  handlers asleep at once and 16 idle goroutines kept (the default),
+  nearly every request starts a goroutine (runtime/metrics: 60k
+  goroutines created a second at 57k req/s). A goroutine's stack starts at 2 KiB (or at the
   runtime's running average, which moved between 2 and 4 KiB under this
   load) and grows by copying the whole stack. Until 2026-12-04 the way
   from the goroutine's start to the socket write was about 4.5 KiB deep,
@@ -811,27 +811,36 @@ the same loads; see docs/architecture.md for the design):
   its mailbox and on its own idle timer. Since the evening of 2026-12-04
   an idle goroutine waits on its mailbox alone, and one timer for the
   executor ends the goroutines idle for `+"`IdleTimeout`"+`, from the bottom of
-  the idle stack, where the longest idle are; with that, `+"`MaxIdle`"+`'s
-  default became no limit (as many wait as ran at once, each for 10 s, as
-  Jetty's QueuedThreadPool keeps its threads). Counted the same way:
-  29,892 and 28,646 instructions a request before, 23,068 and 22,893
-  after (−21%%): goroutine starts went from 0.93 a request to none and the
-  stack copies with them, and the collector's scanning of stacks grew by
-  about 700 (more goroutines to scan). Plaintext at 1,000 connections
-  counts 18,787–19,200 in these builds, so a blocking wait now costs
-  1.2× plaintext in instructions, where fasthttp's costs 1.33× its own.
-  `+"`BenchmarkExecuteRoundTrip/unbounded`"+` (one task at a time) 901 → 688 ns,
-  medians of five interleaved runs. Timed, the gain is small: at 1,000
+  the idle stack, where the longest idle are
+  (`+"`BenchmarkExecuteRoundTrip/unbounded`"+`, one task at a time, 901 → 688
+  ns, medians of five interleaved runs; `+"`BenchmarkExecute/unbounded`"+` no
+  longer allocates). With no limit on the idle goroutines, counted the
+  same way: 29,892 and 28,646 instructions a request before, 23,068 and
+  22,893 after (−21%%): goroutine starts went from 0.93 a request to none
+  and the stack copies with them, the collector's scanning of stacks
+  grew by about 700 (more goroutines to scan), and a blocking wait cost
+  1.2× a plaintext request at 1,000 connections (18,787–19,200) where
+  fasthttp's costs 1.33× its own. Timed, the gain was small: at 1,000
   connections (`+"`/sleep?ms=20`"+`, three interleaved rounds of 5 s)
-  22.7k/20.3k/21.8k → 23.0k/20.4k/23.1k req/s, ahead in each round; at
-  10,000 (`+"`/sleep?ms=50`"+`) inside the drift, 28.4k/29.1k/28.9k →
-  29.3k/28.5k/28.0k against fasthttp's 29.8k/29.4k/29.2k, with the user
-  time a request unchanged (17.2–17.6 µs before, 17.1–17.8 after). There
-  a goroutine taken again 50 ms after its last task, among 10,000, finds
+  22.7k/20.3k/21.8k → 23.0k/20.4k/23.1k req/s; at 10,000
+  (`+"`/sleep?ms=50`"+`) inside the drift, 28.4k/29.1k/28.9k →
+  29.3k/28.5k/28.0k against fasthttp's 29.8k/29.4k/29.2k, the user time
+  a request unchanged (17.2–17.6 µs before, 17.1–17.8 after): there a
+  goroutine taken again 50 ms after its last task, among 10,000, finds
   its stack and descriptor as cold as a new goroutine's recycled ones (a
   reading of the profiles, which put 2.4%% of the core in walking the
   runtime's global run queue of goroutines woken by their timers; this
-  machine has no hardware counters to show the misses).
+  machine has no hardware counters to show the misses). And the memory
+  test's goroutine target failed: with 2,000 HTTP/2-over-TLS
+  connections the goroutines went 8 → 60 → 419 (idle, then a long poll
+  on each) instead of 8 → 21 → 21 (the same test on the same machine
+  with 16 kept), the goroutines of a burst of reads kept for 10 s; RSS
+  moved inside its spread there (63,004 and 62,980 KiB), but 2,000 deep
+  tasks at once, in a test, left 8,352 KiB of stacks in use after three
+  collections when all were kept, 640 KiB with 16. A server that waits
+  without goroutines should not keep those a burst started, so
+  `+"`MaxIdle`"+` stays 16 by default (28,849 instructions a `+"`/sleep`"+` request,
+  as before); a server whose handlers block many at once may raise it.
 - Memory per suspended long poll: the connection (464 B with its epoll
   side and the facts its requests share), the stream with the parsed head
   (352 B) and the head's bytes and
