@@ -134,6 +134,9 @@ type serverConn struct {
 	queued  int  // data bytes in frames
 	rsts    int  // RST_STREAM frames in frames
 	writing bool // a writer goroutine is running
+	// writer is writeLoop, made once: a go statement on the method
+	// value would make it again for every run of the writer.
+	writer func()
 
 	// endBy is, once the connection is ending on an error, the UnixNano by
 	// which every write must be done (0 before): set under mu, read by
@@ -181,6 +184,7 @@ func newServerConn(srv *Server, h *connector.Handover) *serverConn {
 	hc.cond.L = &hc.mu
 	hc.wait, _ = h.Conn.(connector.Waiter)
 	hc.wake = hc.read
+	hc.writer = hc.writeLoop
 	hc.fr = xhttp2.NewFramer(nil, frameSource{hc})
 	hc.fr.SetMaxReadFrameSize(h2MaxFrame)
 	hc.fr.SetReuseFrames()
@@ -349,14 +353,16 @@ func (hc *serverConn) readLoop() error {
 		}
 		f, err := hc.readFrame()
 		if err != nil {
+			if errors.Is(err, api.ErrWouldBlock) {
+				return err // the end of what the socket had, every run
+			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				if done := hc.deadlineReached(); done != nil {
 					return done
 				}
 				continue
 			}
-			var se xhttp2.StreamError
-			if errors.As(err, &se) {
+			if se, ok := asStreamError(err); ok {
 				// A frame that does not parse (a WINDOW_UPDATE of 0);
 				// readFrame made those of HEADERS connection errors.
 				if hc.idle(se.StreamID) {

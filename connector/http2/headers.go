@@ -87,14 +87,27 @@ func (hc *serverConn) readFrame() (xhttp2.Frame, error) {
 		return nil, err
 	}
 	f, err := hc.fr.ReadFrameForHeader(fh)
-	var se xhttp2.StreamError
-	if fh.Type == xhttp2.FrameHeaders && errors.As(err, &se) {
+	if _, ok := asStreamError(err); ok && fh.Type == xhttp2.FrameHeaders {
 		// A HEADERS frame that does not parse (its padding longer than
 		// it): its fragment never reached the decoder, so the HPACK state
 		// is lost with it.
 		return nil, h2ConnectionError{xhttp2.ErrCodeProtocol, "malformed HEADERS frame"}
 	}
 	return f, err
+}
+
+// asStreamError is errors.As(err, &se) for a StreamError se, without
+// making se on the heap (where errors.As's target goes) when err is nil,
+// as it is for nearly every frame, or is the framer's StreamError itself.
+func asStreamError(err error) (xhttp2.StreamError, bool) {
+	if err == nil {
+		return xhttp2.StreamError{}, false
+	}
+	if se, ok := err.(xhttp2.StreamError); ok {
+		return se, true
+	}
+	var se xhttp2.StreamError
+	return se, errors.As(err, &se)
 }
 
 // onHeadersFrame starts a header block.

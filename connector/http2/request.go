@@ -60,7 +60,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	}
 
 	regular := f.RegularFields()
-	fields := make([]api.HeaderField, 0, len(regular))
+	fields := make([]api.HeaderField, 0, len(regular)+1) // and the Host, or the Cookie, most requests add
 	var cookies []string
 	host := ""
 	for _, hf := range regular {
@@ -120,7 +120,9 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 		r.ContentLength = -1
 	}
 	r.Body = &st.body
-	r.Trailer = st.body.Trailer
+	if !f.StreamEnded() { // only a body has trailers
+		r.Trailer = st.body.Trailer
+	}
 	st.isHead = r.Method == http.MethodHead
 	if r.Method == http.MethodConnect {
 		r.Path = ""

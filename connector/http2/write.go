@@ -93,7 +93,7 @@ func (hc *serverConn) purgeLocked(st *stream) {
 func (hc *serverConn) startWriterLocked() {
 	if !hc.writing {
 		hc.writing = true
-		go hc.writeLoop()
+		go hc.writer()
 	}
 }
 
