@@ -161,13 +161,7 @@ func (o *Output) Write(p []byte) (int, error) {
 // task in production (Write's rule says tasks only); test binaries tell
 // it (exchange.InTask), so tests catch the misuse.
 func (o *Output) nonBlocking() api.NonBlockingWriter {
-	if !o.a.ex.InTask() {
-		return nil
-	}
-	if nb, ok := api.As[api.NonBlockingWriter](o.a.Response()); ok && nb.NonBlocking() {
-		return nb
-	}
-	return nil
+	return o.a.ex.NonBlockingOutput()
 }
 
 // writeDirect writes p through nb for Write (scheduled is set): the

@@ -9,15 +9,16 @@
 // request goes async (async.Start, no timeout) and is written through an
 // async.Output, so an open stream holds no goroutine, on any protocol,
 // while it waits for events. What it holds is its state and a queue of
-// frames not yet written (empty, and given back, when idle); one
-// heartbeat timer per Broker visits every stream each Config.Heartbeat
-// and has those that wrote nothing since its last visit send a comment
-// line, so a silent stream speaks within two periods. On the epoll connector's cleartext
-// HTTP/1.1 the writing itself holds no goroutine either, and an idle
-// connection keeps no write buffer; on TLS, HTTP/2 and HTTP/3 a write
-// holds the request's task while the connection takes it (on HTTP/2 the
-// stream's flow control decides), and on HTTP/3 quic-go's server keeps a
-// goroutine per request, for the stream's whole life.
+// frames not yet written (empty when idle, its array given back but for
+// one slot); one heartbeat timer per Broker visits every stream each
+// Config.Heartbeat and has those that wrote nothing since its last visit
+// send a comment line, so a silent stream speaks within two periods. On
+// the epoll connector's cleartext HTTP/1.1 the writing itself holds no
+// goroutine either, and an idle connection keeps no write buffer; on
+// TLS, HTTP/2 and HTTP/3 a write holds the request's task while the
+// connection takes it (on HTTP/2 the stream's flow control decides), and
+// on HTTP/3 quic-go's server keeps a goroutine per request, for the
+// stream's whole life.
 //
 // Publish never blocks on a stream: each stream queues at most
 // Config.MaxQueue events beyond what its Output holds, and a stream past

@@ -53,6 +53,7 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	a.SetOnShutdown(async.ShutdownExpire)
 	setHead(w)
 	s := &stream{b: b, topic: topic, a: a}
+	s.pumpTask = s.pump
 	a.AddListener(async.Listener{OnTimeout: s.onShutdown, OnComplete: s.onComplete})
 	if s.out, err = a.SetWriteListener(s); err != nil {
 		return err

@@ -33,6 +33,10 @@ type stream struct {
 	through   uint64 // the highest event ID the stream has: a delivery up to it is a duplicate
 	scheduled bool   // a pump is queued, or OnWritePossible will run one
 	wrote     bool   // something was written since the Broker's last heartbeat tick
+
+	// pumpTask is pump, made once: dispatching the method value would
+	// make it again for every event the stream is sent.
+	pumpTask func(api.Response)
 }
 
 // opening is what a stream writes first: head (the opening comment, a
@@ -84,7 +88,7 @@ func (s *stream) do(act action) {
 		// idle stream's runs here, on the publisher's goroutine: a
 		// hand-over to another goroutine per stream and event would cost
 		// more than the write itself.
-		if err := s.a.DispatchNonBlocking(s.pump); err != nil {
+		if err := s.a.DispatchNonBlocking(s.pumpTask); err != nil {
 			s.mu.Lock()
 			s.scheduled = false
 			s.mu.Unlock()
@@ -182,12 +186,21 @@ func (s *stream) pump(api.Response) {
 		if f == nil && s.st == stLive && len(s.queue) > 0 {
 			f = s.queue[0]
 			s.queue[0] = nil
-			s.queue = s.queue[1:]
+			if len(s.queue) == 1 {
+				s.queue = s.queue[:0] // from its start: a one-slot array is kept
+			} else {
+				s.queue = s.queue[1:]
+			}
 		}
 		if f == nil {
 			// Idle: give the queue's array back, so that a stream
-			// waiting for its next event holds none.
-			s.open, s.queue = nil, nil
+			// waiting for its next event holds none, but for one slot
+			// (8 bytes): a stream sent one event at a time reuses it
+			// rather than making it again for every event.
+			s.open = nil
+			if cap(s.queue) > 1 {
+				s.queue = nil
+			}
 			s.scheduled = false
 			s.mu.Unlock()
 			return

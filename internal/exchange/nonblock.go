@@ -10,6 +10,21 @@ import (
 // task only, as the rest of the handle does.
 var _ api.NonBlockingWriter = (*handle)(nil)
 
+// NonBlockingOutput returns the output's non-blocking writer while a task
+// runs (InTask), or nil outside one or when the output cannot write
+// without blocking. It is what the running task's handle writes through
+// (WriteNow), without making a handle: async.Output's direct write takes
+// it once a Write, which Current would do with a handle of its own.
+func (ex *Exchange) NonBlockingOutput() api.NonBlockingWriter {
+	if !ex.inTask() {
+		return nil
+	}
+	if w, ok := api.As[api.NonBlockingWriter](ex.out); ok && w.NonBlocking() {
+		return w
+	}
+	return nil
+}
+
 // nb returns the output's non-blocking writer while the task runs.
 func (h handle) nb() (api.NonBlockingWriter, error) {
 	if !h.ok() {
