@@ -681,7 +681,14 @@ the same loads; see docs/architecture.md for the design):
   At 0.9× its plaintext `+"`/delay`"+` would have to cost 8.3 µs a request where
   its system calls alone cost 6.6: on a machine where plaintext runs this
   fast the target asks more than the kernel leaves, and where plaintext
-  ran slower (75–89k, the runs that met it) it was met.
+  ran slower (75–89k, the runs that met it) it was met. By hand on the
+  drifting AMD guest (2026-12-04, 20:14 UTC, three rounds of 5 s with
+  fasthttp interleaved, `+"`wrk -t2 -c10000`"+` pinned as above): plaintext
+  37.7k/52.0k/46.1k req/s, `+"`/delay`"+` 44.5k/48.8k/48.0k (1.18×, 0.94× and
+  1.04× its own plaintext; fasthttp's `+"`/delay`"+` 37.6k/36.8k/38.3k), the
+  server's CPU a request 20.1–20.7 µs for `+"`/delay`"+` against 17.8–19.0 for
+  plaintext; `+"`/sleep`"+` 35.3k/36.6k/32.6k (0.94×, 0.70×, 0.71×; fasthttp's
+  32.9k/28.9k/29.5k).
   Counted with callgrind under concurrency (2026-12-04, 14:50–15:50
   UTC, GOMAXPROCS=1, a client of keep-alive connections each sending one
   request at a time, 40,000 requests measured after 10,000): plaintext
