@@ -14,7 +14,8 @@ import (
 
 // The allocations of an event fanned out to idle streams on the epoll
 // connector's HTTP/1.1, each written at once on the publisher's goroutine:
-// per event, its frame (the encoded bytes, the ID's text); per stream, the
+// per event, its frame (the frame, its bytes grown twice, the ID's text:
+// four of the five allowed); per stream, the
 // Response of the task that writes it, and nothing else (the task's
 // function is made once a stream, the direct write takes no Response of
 // its own, and a stream sent one event at a time keeps its queue's one

@@ -8,11 +8,12 @@
 // Broker.Serve (or Broker.Handler) answers a request with a stream: the
 // request goes async (async.Start, no timeout) and is written through an
 // async.Output, so an open stream holds no goroutine, on any protocol,
-// while it waits for events. What it holds is its state and a queue of
-// frames not yet written (empty when idle, its array given back but for
-// one slot); one heartbeat timer per Broker visits every stream each
-// Config.Heartbeat and has those that wrote nothing since its last visit
-// send a comment line, so a silent stream speaks within two periods. On
+// while it waits for events. What it holds is its state, its pump task
+// (made once) and a queue of frames not yet written (empty when idle, its
+// array given back but for one slot); one heartbeat timer per Broker
+// visits every stream each Config.Heartbeat and has those that wrote
+// nothing since its last visit send a comment line, so a silent stream
+// speaks within two periods. On
 // the epoll connector's cleartext HTTP/1.1 the writing itself holds no
 // goroutine either, and an idle connection keeps no write buffer; on
 // TLS, HTTP/2 and HTTP/3 a write holds the request's task while the

@@ -60,7 +60,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	}
 
 	regular := f.RegularFields()
-	fields := make([]api.HeaderField, 0, len(regular)+1) // and the Host, or the Cookie, most requests add
+	fields := make([]api.HeaderField, 0, len(regular)+1) // and the Host most requests add (from :authority)
 	var cookies []string
 	host := ""
 	for _, hf := range regular {

@@ -207,15 +207,16 @@ func renderH2(p func(string, ...any), rs []H2Result, cfg Config) {
 const h2Notes = `Allocations of one HTTP/2 request and its small answer, the whole way
 through (` + "`TestAllocsPerRequestH2`" + `: h2c, a raw client that keeps no HPACK
 dynamic table): 17 until 2026-12-04, 10 since. Gone: the StreamError
-that ` + "`errors.As`" + ` made on the heap for every frame read (two a request)
-and at the end of every read of the socket (one), the request's fields
-grown again for the Host field they gain, the method value made each
-time the writer goroutine starts on a quiet connection, and a trailer
-callback for a request without a body. Left: the framer's HEADERS frame
-(x/net/http2's Framer makes each), the decoder's strings for literal
-values, the stream, its task's method value, its request's fields, the
-container's exchange and the answer's head fields (HTTP/1.1 makes 4 for
-the same answer). With h2load by hand (` + "`-c100 -m10`" + `, three interleaved
+that ` + "`errors.As`" + ` made on the heap for every frame read (two a request),
+and the StreamError and ConnectionError it made at the end of every
+read of the socket (two), the request's fields grown again for the Host
+field they gain, the method value made each time the writer goroutine
+starts on a quiet connection, and a trailer callback for a request
+without a body. Left: the framer's HEADERS frame and the client's
+WINDOW_UPDATE frame (x/net/http2's Framer makes each), the decoder's
+strings for literal values, the stream, its task's method value, its
+request's fields, the container's exchange and the answer's head fields
+(HTTP/1.1 makes 4 for the same answer). With h2load by hand (` + "`-c100 -m10`" + `, three interleaved
 rounds of 5 s): 133.7k/132.4k/129.6k → 132.1k/139.1k/131.3k req/s,
 inside the drift: at ten streams a connection, ten requests share the
 writer's start and the end of a read.

@@ -504,7 +504,10 @@ func renderSSE(res *SSEResults) string {
 		p("run of 2026-12-02, 21:53 UTC, on the AMD machine below, 3.43 KiB (net/http, unchanged, read\n")
 		p("29.81 and 28.58 KiB in those two). Under 2 KiB of RSS would take about 0.5 KiB less a\n")
 		p("stream, which is not in package sse: it is the connection's, the stream's and the\n")
-		p("exchange's structs cut to what a waiting request uses, as for the long poll.\n\n")
+		p("exchange's structs cut to what a waiting request uses, as for the long poll.\n")
+		p("Since the evening of 2026-12-04 a stream holds 24 B more (its pump task, made once, 16 B,\n")
+		p("and its queue's one slot, 8 B, which the heartbeat fills): the price of one allocation a\n")
+		p("stream for each event fanned out instead of three (`TestFanoutAllocs`); not profiled again.\n\n")
 	}
 	if len(res.Fanout) > 0 {
 		p("### Fan-out (`%s`)\n\n", sseFanoutName)
