@@ -159,7 +159,7 @@ func (o *Output) Write(p []byte) (int, error) {
 // Write is queued, and the flush, a task, writes it (or reports a
 // misuse). A goroutine calling while a task runs cannot be told from the
 // task in production (Write's rule says tasks only); test binaries tell
-// it (exchange.InTask), so tests catch the misuse.
+// it (exchange.NonBlockingOutput), so tests catch the misuse.
 func (o *Output) nonBlocking() api.NonBlockingWriter {
 	return o.a.ex.NonBlockingOutput()
 }

@@ -93,7 +93,7 @@ func TestSetContentType(t *testing.T) {
 			_, err := w.WriteString("late")
 			return err
 		},
-		// More types than the container shares maps for, each its own.
+		// Many types, each its own.
 		"/type": func(w api.Response, r *api.Request) error {
 			api.SetContentType(w, "application/x-t"+r.QueryValue("n"))
 			_, err := w.WriteString(r.QueryValue("n"))
@@ -126,8 +126,8 @@ func TestSetContentType(t *testing.T) {
 				t.Errorf("GET %s: %d Content-Type fields", tc.path, n)
 			}
 		}
-		// Concurrently, so that responses of different types share the
-		// container's maps at once: none takes another's type.
+		// Concurrently, responses of twenty types at once: none takes
+		// another's type.
 		var wg sync.WaitGroup
 		for n := range 40 {
 			wg.Go(func() {

@@ -447,8 +447,8 @@ type UnboundedConfig struct {
 	// many waiting as ran at once: a server that waits without goroutines
 	// keeps few. Zero means DefaultMaxIdle; negative means none: every
 	// task runs on a new goroutine. A server whose handlers block, many at
-	// once, saves starting a goroutine and growing its stack a request
-	// with a MaxIdle as large as the handlers that block at once.
+	// once, may set it to how many block at once: each request then saves
+	// a goroutine's start and its stack's growth.
 	MaxIdle int
 	// IdleTimeout is how long an idle goroutine waits for a task before it
 	// exits. Zero means DefaultIdleTimeout.

@@ -727,11 +727,6 @@ func (ex *Exchange) inTask() bool {
 	return ex.token.Load() != 0 && ex.loop.Owned()
 }
 
-// InTask reports what inTask does, for code that may take a shortcut only
-// inside the running task (async.Output's direct write): a test binary
-// tells a goroutine calling from outside the task while it runs.
-func (ex *Exchange) InTask() bool { return ex.inTask() }
-
 // Suspend starts async mode in the running dispatch: when the dispatch
 // returns, the exchange waits (holding no goroutine) for Resume, Complete, a
 // submitted task or the timeout.

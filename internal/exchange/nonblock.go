@@ -11,14 +11,22 @@ import (
 var _ api.NonBlockingWriter = (*handle)(nil)
 
 // NonBlockingOutput returns the output's non-blocking writer while a task
-// runs (InTask), or nil outside one or when the output cannot write
-// without blocking. It is what the running task's handle writes through
+// runs, or nil outside one or when the output cannot write without
+// blocking. It is what the running task's handle writes through
 // (WriteNow), without making a handle: async.Output's direct write takes
-// it once a Write, which Current would do with a handle of its own.
+// it once a Write, which Current would do with a handle of its own. A
+// goroutine calling while a task runs cannot be told from the task in
+// production; test binaries tell it (owner checks), and get nil.
 func (ex *Exchange) NonBlockingOutput() api.NonBlockingWriter {
 	if !ex.inTask() {
 		return nil
 	}
+	return ex.outNB()
+}
+
+// outNB returns the output's non-blocking writer, nil if it has none or
+// cannot write without blocking now.
+func (ex *Exchange) outNB() api.NonBlockingWriter {
 	if w, ok := api.As[api.NonBlockingWriter](ex.out); ok && w.NonBlocking() {
 		return w
 	}
@@ -30,11 +38,10 @@ func (h handle) nb() (api.NonBlockingWriter, error) {
 	if !h.ok() {
 		return nil, api.ErrNotSerialized
 	}
-	w, ok := api.As[api.NonBlockingWriter](h.ex.out)
-	if !ok || !w.NonBlocking() {
-		return nil, api.ErrNotSupported
+	if w := h.ex.outNB(); w != nil {
+		return w, nil
 	}
-	return w, nil
+	return nil, api.ErrNotSupported
 }
 
 // NonBlocking reports whether the output writes without blocking; false

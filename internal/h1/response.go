@@ -62,10 +62,10 @@ func Bodyless(status int) bool {
 }
 
 // AppendResponseHead appends the status line, the Date field, the
-// handler's fields and type, the framing fields, Connection and the CRLF that ends
-// the head. It returns how the body is framed and whether the connection
-// closes after the response: because r.Close says so, because the
-// handler's Connection field holds "close", or because only the close
+// handler's fields and type, the framing fields, Connection and the CRLF
+// that ends the head. It returns how the body is framed and whether the
+// connection closes after the response: because r.Close says so, because
+// the handler's Connection field holds "close", or because only the close
 // can end the body.
 func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close bool) {
 	h := r.Header
