@@ -12,7 +12,6 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
-	"github.com/wharf-go/wharf/internal/owner"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -150,15 +149,7 @@ func TestAllocsPerRequestH2(t *testing.T) {
 			for range 200 { // warm the pools and the connection
 				window = cl.roundTrip(t, window)
 			}
-			got := testing.AllocsPerRun(2000, func() { window = cl.roundTrip(t, window) })
-			limit := tc.max
-			if owner.Enabled() {
-				limit += tc.owner
-			}
-			t.Logf("%.2f allocations per request", got)
-			if got > limit {
-				t.Errorf("%.2f allocations per request, want at most %v", got, limit)
-			}
+			wantAllocs(t, testing.AllocsPerRun(2000, func() { window = cl.roundTrip(t, window) }), tc.max, tc.owner)
 		})
 	}
 }
