@@ -85,6 +85,7 @@ type headState struct {
 	connUpgrade bool
 	upgrade     []byte
 	expect100   bool
+	length      []byte // the first Content-Length member's digits
 }
 
 // ParseRequestHead parses one request head from the start of buf into h.
@@ -387,11 +388,11 @@ func (st *headState) field(name, value []byte, h *RequestHead) *Error {
 		}
 	case 14:
 		if EqualFold(name, "content-length") {
-			n, err := parseContentLength(value, h.ContentLength)
+			n, first, err := parseContentLength(value, st.length)
 			if err != nil {
 				return err
 			}
-			h.ContentLength = n
+			h.ContentLength, st.length = n, first
 		}
 	case 17:
 		if EqualFold(name, "transfer-encoding") {
@@ -444,34 +445,37 @@ func (st *headState) finish(h *RequestHead, hostFromTarget bool) *Error {
 	return nil
 }
 
-// parseContentLength parses a Content-Length value, which RFC 9110 §8.6
-// lets a sender repeat as a list or across fields only when every member
-// is the same number. prev is the value seen so far, -1 if none.
-func parseContentLength(v []byte, prev int64) (int64, *Error) {
-	n := prev
+// parseContentLength parses a Content-Length value. RFC 9110 §8.6 lets a
+// sender repeat it, as a list or across fields, only when every member is
+// the same number; h1 asks for the same digits, so "5" beside "05" is
+// refused as differing. net/http refuses that pair too, and a proxy that
+// compares the text could otherwise frame the body differently from us.
+// seen is the first member's digits from an earlier field, nil if none;
+// the first member's digits are returned for the next field.
+func parseContentLength(v, seen []byte) (int64, []byte, *Error) {
 	for {
 		elem, rest := cutByte(v, ',')
 		elem = trimOWS(elem)
 		if len(elem) == 0 {
-			return 0, errContentLength
+			return 0, nil, errContentLength
 		}
-		var x int64
+		var n int64
 		for _, c := range elem {
 			if !isDigit(c) {
-				return 0, errContentLength
+				return 0, nil, errContentLength
 			}
 			d := int64(c - '0')
-			if x > (1<<63-1-d)/10 {
-				return 0, errContentLength
+			if n > (1<<63-1-d)/10 {
+				return 0, nil, errContentLength
 			}
-			x = x*10 + d
+			n = n*10 + d
 		}
-		if n >= 0 && x != n {
-			return 0, errContentLengthNE
+		if seen != nil && !bytes.Equal(elem, seen) {
+			return 0, nil, errContentLengthNE
 		}
-		n = x
+		seen = elem
 		if rest == nil {
-			return n, nil
+			return n, seen, nil
 		}
 		v = rest
 	}

@@ -131,7 +131,11 @@ func trimLeftOWS(b []byte) []byte {
 // validHost checks RFC 3986 host [":" port] as used by the Host field and
 // the authority of absolute- and authority-form targets: a reg-name or
 // IPv4 address (reg-name characters cover both), or an IP literal in
-// brackets. Userinfo is not accepted: RFC 9110 §4.2.4 forbids it in http
+// brackets. A reg-name may not hold percent-escapes, though RFC 3986
+// allows them: clients send a non-ASCII name as punycode, so an escape is
+// only a disguise ("%00", "%2F"), and net/http's URL parser decodes one
+// in a target's authority but not in the Host field, so two readers of
+// the same request would see two hosts. Userinfo is not accepted: RFC 9110 §4.2.4 forbids it in http
 // URIs and it is a classic vector for confusing host checks.
 //
 // needHost rejects an empty host, which RFC 9110 §4.2.1 forbids in http
@@ -172,21 +176,7 @@ func validHost(b []byte, needHost, needPort bool) bool {
 		if needHost && len(host) == 0 {
 			return false
 		}
-		for i := 0; i < len(host); i++ {
-			c := host[i]
-			if c == '%' {
-				if i+2 >= len(host) {
-					return false
-				}
-				if _, ok := unhex(host[i+1]); !ok {
-					return false
-				}
-				if _, ok := unhex(host[i+2]); !ok {
-					return false
-				}
-				i += 2
-				continue
-			}
+		for _, c := range host {
 			if !regNameTable[c] {
 				return false
 			}
