@@ -484,10 +484,9 @@ type UnboundedExecutor struct {
 	// reaping says the reaper is armed: from the first goroutine that
 	// turns idle until the idle list is empty when it fires.
 	reaping bool
-	// idle is a stack: the most recently used goroutine, whose stack is
-	// the warmest, is taken first, so the list is in the order the
-	// goroutines turned idle, the longest idle at the bottom.
-	idle []*idler
+	// idle is in the order the goroutines turned idle, the longest idle
+	// at the bottom (see idleStack).
+	idle idleStack
 	// reaper ends the goroutines idle for IdleTimeout, from the bottom of
 	// the list: one runtime timer for the executor, not one for each
 	// goroutine, which would wait in a select on its mailbox and its timer.
@@ -563,14 +562,7 @@ func (e *UnboundedExecutor) TryExecute(t Task) bool {
 func (e *UnboundedExecutor) popIdle() *idler {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	n := len(e.idle)
-	if n == 0 {
-		return nil
-	}
-	w := e.idle[n-1]
-	e.idle[n-1] = nil
-	e.idle = e.idle[:n-1]
-	return w
+	return e.idle.pop()
 }
 
 // work runs tt, then waits for more while it is allowed to.
@@ -602,14 +594,14 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 func (e *UnboundedExecutor) pushIdle(w **idler, since int64) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed() || len(e.idle) >= e.maxIdle {
+	if e.closed() || e.idle.len() >= e.maxIdle {
 		return false
 	}
 	if *w == nil {
 		*w = &idler{ch: make(chan timedTask, 1)}
 	}
 	(*w).since = since
-	e.idle = append(e.idle, *w)
+	e.idle.push(*w)
 	if !e.reaping {
 		e.reaping = true
 		if e.reaper == nil {
@@ -630,22 +622,12 @@ func (e *UnboundedExecutor) reap() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	cut := now() - int64(e.idleTimeout)
-	k := 0
-	for k < len(e.idle) && e.idle[k].since <= cut {
-		e.idle[k].ch <- timedTask{} // buffered, and empty while idle: never blocks
-		k++
-	}
-	n := copy(e.idle, e.idle[k:])
-	clear(e.idle[n:])
-	e.idle = e.idle[:n]
-	if n == 0 {
-		if cap(e.idle) > DefaultMaxIdle {
-			e.idle = nil // the array a burst grew goes with it
-		}
+	e.idle.expire(cut, DefaultMaxIdle)
+	if e.idle.len() == 0 {
 		e.reaping = false
 		return
 	}
-	e.reaper.Reset(time.Duration(e.idle[0].since - cut))
+	e.reaper.Reset(time.Duration(e.idle.bottom().since - cut))
 }
 
 // rearmEarly is what a BoundedExecutor worker's idle timer, armed once,
@@ -681,8 +663,7 @@ func (e *UnboundedExecutor) Close(ctx context.Context) error {
 		e.shut()
 		e.drained.Store(true)
 		e.mu.Lock()
-		idle := e.idle
-		e.idle = nil
+		idle := e.idle.takeAll()
 		if e.reaper != nil {
 			e.reaper.Stop()
 		}
