@@ -99,7 +99,7 @@ var hostileInputs = []hostileInput{
 	{"Host", "space in Host", "GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n", 400, false},
 	{"Host", "path in Host", "GET /hello HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, false},
 	{"Host", "escaped slash in Host", "GET /hello HTTP/1.1\r\nHost: a%2Fb\r\n\r\n", 400, false},
-	{"Host", "escaped NUL in an absolute-form target", "GET http://a%00/hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+	{"Host", "escaped non-ASCII byte in an absolute-form target", "GET http://a%80/hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
 	{"Host", "userinfo in Host", "GET /hello HTTP/1.1\r\nHost: u@a\r\n\r\n", 400, false},
 	{"Host", "non-numeric port", "GET /hello HTTP/1.1\r\nHost: a:x\r\n\r\n", 400, false},
 	{"Host", "unclosed IPv6 literal", "GET /hello HTTP/1.1\r\nHost: [::1\r\n\r\n", 400, false},

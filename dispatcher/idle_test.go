@@ -24,8 +24,8 @@ func ended(w *idler) bool {
 	}
 }
 
-// checkIdle fails t unless q holds want, bottom first, and its ended prefix
-// is shorter than its live part (or empty).
+// checkIdle fails t unless q holds want, bottom first, and nothing outside
+// its live part, ended or popped, is still referenced.
 func checkIdle(t *testing.T, q *idleStack, want []*idler) {
 	t.Helper()
 	if q.len() != len(want) {
@@ -36,13 +36,20 @@ func checkIdle(t *testing.T, q *idleStack, want []*idler) {
 			t.Fatalf("entry %d is idle since %d, want %d", i, q.s[q.low+i].since, w.since)
 		}
 	}
+	for _, w := range append(q.s[:q.low:q.low], q.s[len(q.s):cap(q.s)]...) {
+		if w != nil {
+			t.Fatalf("an entry no longer idle (idle since %d) is still referenced", w.since)
+		}
+	}
+}
+
+// checkPrefix fails t unless the ended prefix of q, right after an expire,
+// is shorter than its live part or gone: the bound that makes the moves
+// of compacting cost at most one per goroutine ended.
+func checkPrefix(t *testing.T, q *idleStack) {
+	t.Helper()
 	if q.low != 0 && q.low >= q.len() {
 		t.Fatalf("%d ended entries kept before %d live ones", q.low, q.len())
-	}
-	for _, w := range q.s[:q.low] {
-		if w != nil {
-			t.Fatalf("an ended entry (idle since %d) is still referenced", w.since)
-		}
 	}
 }
 
@@ -58,14 +65,16 @@ func TestIdleStack(t *testing.T) {
 		popped []int // what the pops return, in order
 		ends   []int // what expire ends
 		left   []int // the stack after, bottom first
+		low    int   // the ended prefix left in place
 	}{
 		{name: "empty pop", pops: 1, cut: -1, popped: []int{-1}},
 		{name: "pop is last in", pushes: []int{0, 1, 2}, pops: 2, cut: -1, popped: []int{2, 1}, left: []int{0}},
-		{name: "expire from the bottom", pushes: []int{0, 1, 2, 3}, cut: 1, ends: []int{0, 1}, left: []int{2, 3}},
-		{name: "expire stops at a later one", pushes: []int{0, 3, 1, 4}, cut: 2, ends: []int{0}, left: []int{3, 1, 4}},
+		{name: "expire from the bottom", pushes: []int{0, 1, 2, 3, 4}, cut: 1, ends: []int{0, 1}, left: []int{2, 3, 4}, low: 2},
+		{name: "expire stops at a later one", pushes: []int{0, 3, 1, 4}, cut: 2, ends: []int{0}, left: []int{3, 1, 4}, low: 1},
+		{name: "expire half compacts", pushes: []int{0, 1, 2, 3}, cut: 1, ends: []int{0, 1}, left: []int{2, 3}},
 		{name: "expire all", pushes: []int{0, 1, 2}, cut: 5, ends: []int{0, 1, 2}},
 		{name: "expire none", pushes: []int{3, 4}, cut: 2, left: []int{3, 4}},
-		{name: "pops then expire", pushes: []int{0, 1, 2, 3, 4}, pops: 2, cut: 0, popped: []int{4, 3}, ends: []int{0}, left: []int{1, 2}},
+		{name: "pops then expire", pushes: []int{0, 1, 2, 3, 4}, pops: 2, cut: 0, popped: []int{4, 3}, ends: []int{0}, left: []int{1, 2}, low: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,13 +105,59 @@ func TestIdleStack(t *testing.T) {
 				left = append(left, ws[i])
 			}
 			checkIdle(t, &q, left)
+			if q.low != tt.low {
+				t.Fatalf("ended prefix %d, want %d", q.low, tt.low)
+			}
 		})
 	}
 }
 
+// An emptied stack keeps an array no larger than keep, for the next
+// goroutines, and lets a larger one go; emptied by pop with an ended
+// prefix, it starts again at the array's start.
+func TestIdleStackEmptied(t *testing.T) {
+	ws := newIdlers(20)
+	var q idleStack
+	for _, w := range ws[:4] {
+		q.push(w)
+	}
+	q.expire(10, DefaultMaxIdle)
+	if q.s == nil || cap(q.s) > DefaultMaxIdle || q.low != 0 {
+		t.Fatalf("a small stack expired whole: cap %d, nil %v, prefix %d", cap(q.s), q.s == nil, q.low)
+	}
+	for _, w := range ws[:4] {
+		<-w.ch
+	}
+	for _, w := range ws {
+		q.push(w)
+	}
+	q.expire(100, DefaultMaxIdle)
+	if q.s != nil {
+		t.Fatalf("a stack of 20 expired whole kept its array (cap %d)", cap(q.s))
+	}
+	for _, w := range ws {
+		<-w.ch
+	}
+	for _, w := range ws[:3] {
+		q.push(w)
+	}
+	q.expire(0, DefaultMaxIdle) // one ended, two live: left in place
+	if q.low != 1 {
+		t.Fatalf("prefix %d, want 1", q.low)
+	}
+	<-ws[0].ch
+	q.pop()
+	q.pop()
+	if q.len() != 0 || q.low != 0 || len(q.s) != 0 {
+		t.Fatalf("emptied by pop: len %d, prefix %d, array len %d", q.len(), q.low, len(q.s))
+	}
+	checkIdle(t, &q, nil)
+}
+
 // Ending goroutines one reap at a time, with pushes and pops between,
-// keeps the order, and the ended prefix never outgrows the live part, so
-// the work per goroutine ended stays constant (BenchmarkIdleExpire).
+// keeps the order, and right after each reap the ended prefix is shorter
+// than the live part, so the work per goroutine ended stays constant
+// (BenchmarkIdleExpire).
 func TestIdleStackOneAtATime(t *testing.T) {
 	const n = 2000
 	ws := newIdlers(n + n/2)
@@ -114,16 +169,25 @@ func TestIdleStackOneAtATime(t *testing.T) {
 	next := n
 	for cut := int64(0); len(live) > 0; cut++ {
 		q.expire(cut, DefaultMaxIdle)
-		if !ended(live[0]) {
-			t.Fatalf("cut %d: the bottom (idle since %d) not ended", cut, live[0].since)
+		if live[0].since <= cut {
+			if !ended(live[0]) {
+				t.Fatalf("cut %d: the bottom (idle since %d) not ended", cut, live[0].since)
+			}
+			live = live[1:]
 		}
-		live = live[1:]
-		if cut%4 == 0 && next < len(ws) { // a goroutine turns idle, another takes a task
+		checkPrefix(t, &q)
+		switch {
+		case cut%4 == 0 && next < len(ws): // a goroutine turns idle, another takes a task
 			q.push(ws[next])
 			live = append(live, ws[next])
 			next++
 			if w := q.pop(); w != ws[next-1] {
 				t.Fatalf("cut %d: pop did not take the last pushed", cut)
+			}
+			live = live[:len(live)-1]
+		case cut%7 == 0 && len(live) > 0: // a task takes the top
+			if w := q.pop(); w != live[len(live)-1] {
+				t.Fatalf("cut %d: pop did not take the top", cut)
 			}
 			live = live[:len(live)-1]
 		}

@@ -76,6 +76,8 @@ var h2MalformedRequests = []h2Malformed{
 	{group: "Pseudo-header fields", name: "bad percent-encoding in `:path`", fields: []string{":path", "/%zz"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Pseudo-header fields", name: "control byte in `:path`", fields: []string{":path", "/a\x01b"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Pseudo-header fields", name: "`:authority` that is not a host", fields: []string{":authority", "a/b"}, want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Pseudo-header fields", name: "`:authority` with an escaped slash", fields: []string{":authority", "a%2Fb"}, want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Pseudo-header fields", name: "`:authority` with an escaped non-ASCII byte", fields: []string{":authority", "a%80"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Pseudo-header fields", name: "CONNECT with `:scheme` and `:path`", fields: []string{":method", "CONNECT"}, want: "RST_STREAM PROTOCOL_ERROR"},
 
 	{group: "Header fields", name: "upper-case field name", fields: []string{"X-A", "b"}, want: "RST_STREAM PROTOCOL_ERROR"},
@@ -89,6 +91,8 @@ var h2MalformedRequests = []h2Malformed{
 	{group: "Header fields", name: "two `host` fields", fields: []string{"-:authority", "", "host", "x", "host", "x"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "`content-length` that is not a number", fields: []string{"content-length", "x"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "two differing `content-length` fields", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1", "content-length", "2"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "one `content-length` spelled two ways", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1", "content-length", "01"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "signed `content-length`", fields: []string{":method", "POST", ":path", "/echo", "content-length", "+1"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
 
 	{group: "Bodies", name: "`content-length` and END_STREAM on the HEADERS", fields: []string{"content-length", "3"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Bodies", name: "DATA longer than `content-length`", fields: []string{":method", "POST", ":path", "/echo", "content-length", "2"}, body: "abc", want: "RST_STREAM PROTOCOL_ERROR"},

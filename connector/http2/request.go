@@ -2,7 +2,6 @@ package http2
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	xhttp2 "golang.org/x/net/http2"
@@ -62,6 +61,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	regular := f.RegularFields()
 	fields := make([]api.HeaderField, 0, len(regular)+1) // and the Host most requests add (from :authority)
 	var cookies []string
+	var length []byte // the first content-length member's digits
 	host := ""
 	for _, hf := range regular {
 		// The framer checked that names are lowercase tokens and values
@@ -74,11 +74,12 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 				return xhttp2.ErrCodeProtocol, 0
 			}
 		case "content-length":
-			n, err := strconv.ParseInt(hf.Value, 10, 64)
-			if err != nil || n < 0 || (st.declared >= 0 && st.declared != n) {
+			// HTTP/1.1's rules: digits only, repeated only as the same digits.
+			n, first, ok := h1.ParseContentLength([]byte(hf.Value), length)
+			if !ok {
 				return xhttp2.ErrCodeProtocol, 0
 			}
-			st.declared = n
+			st.declared, length = n, first
 		case "cookie":
 			// Cookie crumbs are joined back into one field (§8.2.3).
 			cookies = append(cookies, hf.Value)

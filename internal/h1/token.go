@@ -131,12 +131,13 @@ func trimLeftOWS(b []byte) []byte {
 // validHost checks RFC 3986 host [":" port] as used by the Host field and
 // the authority of absolute- and authority-form targets: a reg-name or
 // IPv4 address (reg-name characters cover both), or an IP literal in
-// brackets. A reg-name may not hold percent-escapes, though RFC 3986
-// allows them: clients send a non-ASCII name as punycode, so an escape is
-// only a disguise ("%00", "%2F"), and net/http's URL parser decodes one
-// in a target's authority but not in the Host field, so two readers of
-// the same request would see two hosts. Userinfo is not accepted: RFC 9110 §4.2.4 forbids it in http
-// URIs and it is a classic vector for confusing host checks.
+// brackets. Userinfo is not accepted: RFC 9110 §4.2.4 forbids it in http
+// URIs and it is a classic vector for confusing host checks. Nor are a
+// reg-name's percent-escapes, though RFC 3986 allows them: clients send a
+// non-ASCII name as punycode, so an escape is only a disguise ("%2F",
+// "%00"), and net/http, which never decodes the Host field, decodes %25
+// and %80-%FF in a target's authority, where two readers of one request
+// would see two hosts.
 //
 // needHost rejects an empty host, which RFC 9110 §4.2.1 forbids in http
 // URIs (but allows as a Host field value); needPort is for CONNECT.
@@ -312,3 +313,13 @@ func ValidTarget(t []byte) bool { return validTarget(t) }
 // ValidHost reports whether b is a valid Host value (uri-host, optional
 // port); needHost rejects an empty one.
 func ValidHost(b []byte, needHost bool) bool { return validHost(b, needHost, false) }
+
+// ParseContentLength parses a Content-Length field value as ParseRequestHead
+// does, for other protocols to hold theirs to the same rules: seen is the
+// first member of the message's previous Content-Length field, nil for the
+// first field, and first is this one's, for the next. ok is false for a
+// value ParseRequestHead refuses.
+func ParseContentLength(v, seen []byte) (n int64, first []byte, ok bool) {
+	n, first, err := parseContentLength(v, seen)
+	return n, first, err == nil
+}
