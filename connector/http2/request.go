@@ -61,7 +61,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	regular := f.RegularFields()
 	fields := make([]api.HeaderField, 0, len(regular)+1) // and the Host most requests add (from :authority)
 	var cookies []string
-	var length []byte // the first content-length member's digits
+	length := "" // the first content-length field's value
 	host := ""
 	for _, hf := range regular {
 		// The framer checked that names are lowercase tokens and values
@@ -74,12 +74,22 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 				return xhttp2.ErrCodeProtocol, 0
 			}
 		case "content-length":
-			// HTTP/1.1's rules: digits only, repeated only as the same digits.
-			n, first, ok := h1.ParseContentLength([]byte(hf.Value), length)
+			// HTTP/1.1's rules: digits only, repeated only as the same
+			// digits. The first field's digits are found again rather
+			// than kept: bytes kept from one field to the next would be
+			// a heap copy of the value, made for every request.
+			var seen []byte
+			if length != "" {
+				_, seen, _ = h1.ParseContentLength([]byte(length), nil)
+			}
+			n, _, ok := h1.ParseContentLength([]byte(hf.Value), seen)
 			if !ok {
 				return xhttp2.ErrCodeProtocol, 0
 			}
-			st.declared, length = n, first
+			st.declared = n
+			if length == "" {
+				length = hf.Value
+			}
 		case "cookie":
 			// Cookie crumbs are joined back into one field (§8.2.3).
 			cookies = append(cookies, hf.Value)
