@@ -27,8 +27,8 @@
 // the rest enforced here before and around the container's handler.
 // docs/security.md lists each and where HTTP/3 differs.
 //
-// Package h3 imports api, connector, container, devcert, internal/rate
-// and quic-go.
+// Package h3 imports api, connector, container, devcert, internal/h1,
+// internal/rate and quic-go.
 package h3
 
 import (

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/h1"
 	"github.com/wharf-go/wharf/internal/rate"
 )
 
@@ -68,8 +69,13 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuse returns the status a request's head is refused with, as the
-// connector's HTTP/2 refuses one, or 0.
+// connector's HTTP/2 refuses one, or 0. quic-go checks the :authority for
+// userinfo only, so the host is held here to the rules HTTP/1.1 and
+// HTTP/2 apply (h1.ValidHost: no path, no percent-escape, a numeric port).
 func (l *limitHandler) refuse(r *http.Request) int {
+	if !h1.ValidHost([]byte(r.Host), false) {
+		return http.StatusBadRequest
+	}
 	n := 0
 	for _, vs := range r.Header {
 		n += len(vs)
