@@ -76,8 +76,8 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 		case "content-length":
 			// HTTP/1.1's rules: digits only, repeated only as the same
 			// digits. The first field's digits are found again rather
-			// than kept: bytes kept from one field to the next would be
-			// a heap copy of the value, made for every request.
+			// than kept: bytes kept from one field to the next made the
+			// value's conversion a heap copy (TestAllocsPerRequestH2).
 			var seen []byte
 			if length != "" {
 				_, seen, _ = h1.ParseContentLength([]byte(length), nil)
