@@ -69,8 +69,9 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuse returns the status a request's head is refused with, as the
-// connector's HTTP/2 refuses one, or 0. quic-go checks the :authority for
-// userinfo only, so the host is held here to the rules HTTP/1.1 and
+// connector's HTTP/2 refuses one, or 0. quic-go checks the :authority
+// only for being there, agreeing with Host and (for http and https)
+// holding no userinfo, so the host is held here to the rules HTTP/1.1 and
 // HTTP/2 apply (h1.ValidHost: no path, no percent-escape, a numeric port).
 func (l *limitHandler) refuse(r *http.Request) int {
 	if !h1.ValidHost([]byte(r.Host), false) {

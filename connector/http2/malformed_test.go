@@ -93,6 +93,9 @@ var h2MalformedRequests = []h2Malformed{
 	{group: "Header fields", name: "two differing `content-length` fields", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1", "content-length", "2"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "one `content-length` spelled two ways", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1", "content-length", "01"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "signed `content-length`", fields: []string{":method", "POST", ":path", "/echo", "content-length", "+1"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "differing `content-length` list", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1, 2"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "three `content-length` fields, the third differing", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1", "content-length", "1", "content-length", "2"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "one `content-length` repeated, as a list and as a field (accepted)", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1, 1", "content-length", "1"}, body: "a", want: "200"},
 
 	{group: "Bodies", name: "`content-length` and END_STREAM on the HEADERS", fields: []string{"content-length", "3"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Bodies", name: "DATA longer than `content-length`", fields: []string{":method", "POST", ":path", "/echo", "content-length", "2"}, body: "abc", want: "RST_STREAM PROTOCOL_ERROR"},
