@@ -867,6 +867,15 @@ func (hc *serverConn) streamDoneLocked(st *stream) {
 	if hc.streams[st.id] == st {
 		delete(hc.streams, st.id)
 	}
+	if len(hc.streams) == 0 && !hc.writing && hc.batch != nil {
+		// The writer may have ended before this stream was dropped (its
+		// handler finishes after its last frame is queued), and so kept
+		// its batch for a stream that is gone. No writer runs while mu is
+		// held and writing is false: the batch is free to give back.
+		hc.writeG.Acquire()
+		hc.releaseBatch()
+		hc.writeG.Release()
+	}
 	if st.unread > 0 {
 		hc.creditLocked(nil, st.unread) // body bytes nobody will read
 		st.unread = 0

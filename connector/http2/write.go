@@ -270,7 +270,8 @@ func (hc *serverConn) writeHeaders(f *h2Frame, peer *h2Settings) error {
 }
 
 // releaseBatch gives the writer's batch back to the server: the writer
-// ends with nothing queued, or nothing more will go out. The writer's.
+// ends with nothing queued, or nothing more will go out, or the last
+// stream is dropped while no writer runs. The writer's (writeG held).
 func (hc *serverConn) releaseBatch() {
 	hc.srv.putFrames(hc.batch)
 	hc.batch = nil
