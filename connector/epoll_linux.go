@@ -303,7 +303,10 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		}
 		if s.handoff.Load() == hoServing {
 			f.setNoPark(false)
+			// Both go before the connection is marked detached, so that
+			// whoever sees it detached sees neither held.
 			c.releaseIdleReadBuffer(s)
+			f.stopIdle()
 			c.must(evSuspend)
 			f.detach(s)
 			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
@@ -390,18 +393,24 @@ func offProducer(c *conn, t dispatcher.Task) dispatcher.Task {
 	return t
 }
 
+// stopIdle takes the connection's idle timer out of the wheel as its
+// request suspends: a suspended request may wait for long, and the
+// connection needs the timer only once it turns idle again
+// (armIdleLocked), so a waiting request keeps none filed. A fire already
+// on its way finds the connection not idle.
+func (f *fdConn) stopIdle() {
+	f.Mu.Lock()
+	if f.idleArmed {
+		f.sel.wheel.Stop(&f.tm)
+		f.idleArmed = false
+	}
+	f.Mu.Unlock()
+}
+
 // detach marks the connection as holding a suspended request: nobody reads
 // it, and a hang-up fails the request through its watcher.
 func (f *fdConn) detach(s *stream) {
 	f.Mu.Lock()
-	if f.idleArmed {
-		// A suspended request may wait for long, and the connection
-		// needs its idle timer only once it turns idle again
-		// (armIdleLocked): a waiting request keeps none filed. A fire
-		// already on its way finds the connection not idle.
-		f.sel.wheel.Stop(&f.tm)
-		f.idleArmed = false
-	}
 	if s.watcher != nil {
 		w := s.watcher
 		f.gone = w

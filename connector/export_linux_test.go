@@ -25,7 +25,8 @@ func WritesWaiting(c net.Conn) int {
 }
 
 // HeldIdleTimers counts the epoll connections holding a suspended request
-// (detached) that keep an idle timer.
+// (detached) that keep an idle timer. The timer is stopped before the
+// connection is marked detached, as the read buffer is given back.
 func HeldIdleTimers(s *Server) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -38,12 +38,26 @@ func TestMaxConnectionsPausesListener(t *testing.T) {
 	}
 	defer waiting.Close()
 	wharftest.WaitFor(t, "the selector to see the waiting connection", func() bool { return c.Stats().Connections.Open == 1 })
-	before, wall := cpuTime(t), time.Now()
-	time.Sleep(300 * time.Millisecond)
-	used, elapsed := cpuTime(t)-before, time.Since(wall)
-	if used > elapsed/3 {
+	if used, elapsed := quietestCPU(t); used > elapsed/3 {
 		t.Fatalf("the process used %v of CPU in %v at the limit: the selector spins on its listener", used, elapsed)
 	}
+}
+
+// quietestCPU measures the process's CPU time over three windows of
+// 150 ms and returns the one that used the least. A selector spinning on
+// its listener spins in all three; a garbage collection or the end of an
+// earlier test's goroutines, which count against the process too, seldom
+// fills them all.
+func quietestCPU(t *testing.T) (used, elapsed time.Duration) {
+	for i := range 3 {
+		before, wall := cpuTime(t), time.Now()
+		time.Sleep(150 * time.Millisecond)
+		u, e := cpuTime(t)-before, time.Since(wall)
+		if i == 0 || u*elapsed < used*e {
+			used, elapsed = u, e
+		}
+	}
+	return used, elapsed
 }
 
 // cpuTime is the CPU time the process has used.
@@ -92,9 +106,7 @@ func TestClosedListenerWithCopyDoesNotSpin(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer waiting.Close()
-	before, wall := cpuTime(t), time.Now()
-	time.Sleep(300 * time.Millisecond)
-	if used, elapsed := cpuTime(t)-before, time.Since(wall); used > elapsed/3 {
+	if used, elapsed := quietestCPU(t); used > elapsed/3 {
 		t.Fatalf("the process used %v of CPU in %v: the selector spins on a closed listener", used, elapsed)
 	}
 }
