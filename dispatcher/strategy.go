@@ -19,7 +19,10 @@ type StrategyConfig struct {
 	// Zero means adaptive: one is reserved when the strategy is made, one
 	// more each time a hand-off finds none parked, up to GOMAXPROCS and at
 	// most an eighth of the executor's MaxWorkers (at least one). Positive
-	// means the same with this limit. Negative means none: Blocking tasks
+	// means the same with this limit. Either way the executor's last
+	// worker is never reserved (an executor of one worker gets none): a
+	// parked reservation would keep the tasks queued behind it waiting
+	// until ReservedIdle. Negative means none: Blocking tasks
 	// always go to the executor (PEC) and Either tasks run inline (PIC).
 	Reserved int
 	// ReservedIdle is how long a reserved goroutine stays parked unused
@@ -99,19 +102,24 @@ type Strategy struct {
 
 // NewStrategy returns a strategy that runs p's tasks, using ex for PEC
 // tasks, Dispatch and the reserved goroutines. With the default
-// configuration it reserves one goroutine of ex at once.
+// configuration it reserves one goroutine of ex at once, unless ex has
+// only one.
 func NewStrategy(p Producer, ex Executor, cfg StrategyConfig) *Strategy {
 	s := &Strategy{producer: p, ex: ex, rejected: cfg.Rejected, log: cfg.Logger}
 	s.dispatchedTask = Task{Run: s.runDispatched, Type: api.Blocking}
 	s.handedTask = Task{Run: s.runHanded, Type: api.Blocking}
-	if cfg.Reserved >= 0 {
-		limit := cfg.Reserved
-		if limit == 0 {
-			limit = runtime.GOMAXPROCS(0)
-			if mw := ex.Stats().MaxWorkers; mw > 0 {
-				limit = min(limit, max(1, mw/8))
-			}
+	limit := cfg.Reserved
+	mw := ex.Stats().MaxWorkers
+	if limit == 0 {
+		limit = runtime.GOMAXPROCS(0)
+		if mw > 0 {
+			limit = min(limit, max(1, mw/8))
 		}
+	}
+	if mw > 0 {
+		limit = min(limit, mw-1)
+	}
+	if limit > 0 {
 		idle := cfg.ReservedIdle
 		if idle == 0 {
 			idle = time.Second

@@ -3,6 +3,7 @@ package dispatcher_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -234,31 +235,77 @@ func TestReservedSizing(t *testing.T) {
 	}
 }
 
+// produceBlocking has s produce n Blocking tasks that wait until all n
+// were produced, and returns once they ran and Produce returned.
+func produceBlocking(t *testing.T, s *dispatcher.Strategy, p *queueProducer, n int) {
+	t.Helper()
+	release := make(chan struct{})
+	var ran atomic.Int64
+	for range n {
+		p.add(dispatcher.Task{Run: func() { <-release; ran.Add(1) }})
+	}
+	returned := make(chan struct{})
+	go func() { s.Produce(); close(returned) }()
+	wharftest.WaitFor(t, "every task produced", func() bool {
+		st := s.Stats()
+		return st.EPC+st.PEC == uint64(n)
+	})
+	close(release)
+	// A task queued behind a reservation that holds the last worker never
+	// runs: this fails rather than hangs.
+	wharftest.WaitFor(t, "every task to run", func() bool { return ran.Load() == int64(n) })
+	wait(t, "Produce to return", returned)
+}
+
 // A hand-off that finds nobody parked starts one more reserved goroutine,
 // up to the limit.
 func TestReservedGrows(t *testing.T) {
 	p := &queueProducer{}
 	s, _ := newStrategy(t, p, dispatcher.StrategyConfig{Reserved: 3, ReservedIdle: -1})
-	release := make(chan struct{})
-	var blocked sync.WaitGroup
-	for range 6 {
-		blocked.Add(1)
-		p.add(dispatcher.Task{Run: func() { <-release; blocked.Done() }})
-	}
-	returned := make(chan struct{})
-	go func() { s.Produce(); close(returned) }()
 	// The first hand-off uses the parked one; the reserved goroutine then
 	// producing finds none parked for the next task and starts another.
-	wharftest.WaitFor(t, "every task produced", func() bool {
-		st := s.Stats()
-		return st.EPC+st.PEC == 6
-	})
-	close(release)
-	blocked.Wait()
-	wait(t, "Produce to return", returned)
+	produceBlocking(t, s, p, 6)
 	wharftest.WaitFor(t, "two reserved goroutines parked", func() bool { return s.Stats().Reserved >= 2 })
 	if st := s.Stats(); st.ReservedMax > 3 || st.EPC < 1 {
 		t.Fatalf("stats: %+v", st)
+	}
+}
+
+// The adaptive reservation takes at most an eighth of a bounded
+// executor's workers, at least one; no reservation takes its last: with
+// one worker, a reserved goroutine parked for ReservedIdle would hold back
+// every task queued behind it.
+func TestReservedLimit(t *testing.T) {
+	tests := []struct {
+		maxWorkers int
+		reserved   int // cfg.Reserved
+		want       int // reserved goroutines parked after a burst of hand-offs
+	}{
+		{maxWorkers: 1, want: 0},
+		{maxWorkers: 2, want: 1},
+		{maxWorkers: 15, want: 1},
+		{maxWorkers: 16, want: min(2, runtime.GOMAXPROCS(0))},
+		{maxWorkers: 1, reserved: 1, want: 0},
+		{maxWorkers: 4, reserved: 8, want: 3},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("max %d reserved %d", tt.maxWorkers, tt.reserved), func(t *testing.T) {
+			ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: tt.maxWorkers, MinWorkers: -1})
+			closeExecutor(t, ex)
+			p := &queueProducer{}
+			s := dispatcher.NewStrategy(p, ex, dispatcher.StrategyConfig{Reserved: tt.reserved, ReservedIdle: -1})
+			t.Cleanup(s.Close)
+			// Each Blocking task handed off while none is parked asks for
+			// one more, up to the limit.
+			produceBlocking(t, s, p, 4)
+			wharftest.WaitFor(t, "the reservation to settle", func() bool {
+				st := s.Stats()
+				return st.Reserved == st.ReservedMax && ex.Stats().Busy == st.Reserved
+			})
+			if got := s.Stats().ReservedMax; got != tt.want {
+				t.Fatalf("%d reserved goroutines, want %d", got, tt.want)
+			}
+		})
 	}
 }
 

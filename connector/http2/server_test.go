@@ -129,7 +129,9 @@ func testH2FlowControlWaitDoesNotStarve(t *testing.T, m modes.Mode) {
 	defer ex.Close(context.Background())
 	c := container.New(append(modes.Options(m), container.WithExecutor(ex), container.WithLogger(wharftest.DiscardLogger()))...)
 	big := strings.Repeat("x", 100<<10)
+	started := make(chan struct{})
 	c.HandleFunc("/big", func(w api.Response, r *api.Request) error {
+		close(started)
 		_, err := w.WriteString(big)
 		return err
 	})
@@ -139,6 +141,11 @@ func testH2FlowControlWaitDoesNotStarve(t *testing.T, m modes.Mode) {
 	})
 	cl := dialMode(t, modes.Start(t, m, c), xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 0})
 	cl.get(t, 1, "/big", true)
+	select {
+	case <-started: // the one worker is /big's
+	case <-time.After(wharftest.Patience):
+		t.Fatal("/big never ran")
+	}
 	cl.get(t, 3, "/hello", true)
 	ping := [8]byte{1, 2, 3}
 	if err := cl.fr.WritePing(false, ping); err != nil {
