@@ -72,9 +72,13 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // connector's HTTP/2 refuses one, or 0. quic-go checks the :authority
 // only for being there, agreeing with Host and (for http and https)
 // holding no userinfo, so the host is held here to the rules HTTP/1.1 and
-// HTTP/2 apply (h1.ValidHost: no path, no percent-escape, a numeric port).
+// HTTP/2 apply (h1.ValidHost: no path, no percent-escape, a numeric port;
+// for CONNECT, a port too).
 func (l *limitHandler) refuse(r *http.Request) int {
 	if !h1.ValidHost([]byte(r.Host), false) {
+		return http.StatusBadRequest
+	}
+	if r.Method == http.MethodConnect && !h1.ValidConnectAuthority([]byte(r.Host)) {
 		return http.StatusBadRequest
 	}
 	n := 0

@@ -230,7 +230,8 @@ func TestLimits(t *testing.T) {
 
 // A host HTTP/1.1 and HTTP/2 refuse is refused over HTTP/3 too, with a
 // 400 before the handler, where quic-go passes it on: a percent-escape, a
-// port that is not a number; the valid forms still reach the handler. A
+// port that is not a number, a CONNECT without a port; the valid forms
+// still reach the handler. A
 // host with a path ("a/b") is left out: quic-go's client will not send it
 // (its Host check has no '/'), and its request then waited here for the
 // client's timeout rather than failing.
@@ -250,6 +251,19 @@ func TestRefusesBadHost(t *testing.T) {
 		{"a:", http.StatusOK},
 	} {
 		req := s.request(t, "GET", "/hello", nil)
+		req.Host = tt.host
+		s.wantStatus(t, s.cl, req, tt.want)
+	}
+	// CONNECT names a host and a port, as HTTP/1.1 and HTTP/2 require.
+	for _, tt := range []struct {
+		host string
+		want int
+	}{
+		{"a", http.StatusBadRequest},
+		{"a:", http.StatusBadRequest},
+		{"a:443", http.StatusNotFound}, // accepted; nothing is mapped to it
+	} {
+		req := s.request(t, "CONNECT", "/", nil)
 		req.Host = tt.host
 		s.wantStatus(t, s.cl, req, tt.want)
 	}

@@ -47,8 +47,9 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 		return xhttp2.ErrCodeProtocol, 0
 	}
 	if r.Method == http.MethodConnect {
-		// CONNECT names an authority and nothing else (RFC 9113 §8.5).
-		if authority == "" || scheme != "" || r.Target != "" {
+		// CONNECT names an authority, host and port, and nothing else
+		// (RFC 9113 §8.5).
+		if !h1.ValidConnectAuthority([]byte(authority)) || scheme != "" || r.Target != "" {
 			return xhttp2.ErrCodeProtocol, 0
 		}
 		r.Target = authority

@@ -314,6 +314,10 @@ func ValidTarget(t []byte) bool { return validTarget(t) }
 // port); needHost rejects an empty one.
 func ValidHost(b []byte, needHost bool) bool { return validHost(b, needHost, false) }
 
+// ValidConnectAuthority reports whether b is a CONNECT request's
+// authority as HTTP/1.1 accepts it: a host and a port (RFC 9110 §9.3.6).
+func ValidConnectAuthority(b []byte) bool { return validHost(b, true, true) }
+
 // ParseContentLength parses a Content-Length field value as ParseRequestHead
 // does, for other protocols to hold theirs to the same rules: seen is the
 // first member of the message's previous Content-Length field, nil for the
