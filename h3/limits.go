@@ -73,12 +73,14 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // only for being there, agreeing with Host and (for http and https)
 // holding no userinfo, so the host is held here to the rules HTTP/1.1 and
 // HTTP/2 apply (h1.ValidHost: no path, no percent-escape, a numeric port;
-// for CONNECT, a port too).
+// for a plain CONNECT, a port too). An extended CONNECT (RFC 9220, which
+// quic-go's server always offers) names a URI's authority, whose port may
+// be implied by its scheme: quic-go gives its :protocol as r.Proto.
 func (l *limitHandler) refuse(r *http.Request) int {
 	if !h1.ValidHost([]byte(r.Host), false) {
 		return http.StatusBadRequest
 	}
-	if r.Method == http.MethodConnect && !h1.ValidConnectAuthority([]byte(r.Host)) {
+	if r.Method == http.MethodConnect && r.Proto == "HTTP/3.0" && !h1.ValidConnectAuthority([]byte(r.Host)) {
 		return http.StatusBadRequest
 	}
 	n := 0

@@ -254,17 +254,23 @@ func TestRefusesBadHost(t *testing.T) {
 		req.Host = tt.host
 		s.wantStatus(t, s.cl, req, tt.want)
 	}
-	// CONNECT names a host and a port, as HTTP/1.1 and HTTP/2 require.
+	// A plain CONNECT names a host and a port, as HTTP/1.1 and HTTP/2
+	// require; an extended one (RFC 9220) names a URI's authority, whose
+	// port its scheme may imply, and reaches the handler.
 	for _, tt := range []struct {
-		host string
-		want int
+		host, protocol, path string
+		want                 int
 	}{
-		{"a", http.StatusBadRequest},
-		{"a:", http.StatusBadRequest},
-		{"a:443", http.StatusNotFound}, // accepted; nothing is mapped to it
+		{"a", "", "/", http.StatusBadRequest},
+		{"a:", "", "/", http.StatusBadRequest},
+		{"a:443", "", "/", http.StatusNotFound}, // accepted; nothing is mapped to it
+		{"a", "websocket", "/hello", http.StatusOK},
 	} {
-		req := s.request(t, "CONNECT", "/", nil)
+		req := s.request(t, "CONNECT", tt.path, nil)
 		req.Host = tt.host
+		if tt.protocol != "" {
+			req.Proto = tt.protocol // quic-go's client sends it as :protocol
+		}
 		s.wantStatus(t, s.cl, req, tt.want)
 	}
 	s.servesHello(t)
