@@ -46,13 +46,16 @@ func (s *Server) startSelectors() error {
 		if n <= 0 {
 			n = defaultSelectors()
 		}
-		for range n {
+		// The selectors' strategies share the executor, and so the
+		// workers their reserved goroutines may take.
+		reserved := dispatcher.SharedReserved(s.executor(), n)
+		for i := range n {
 			sel, err := newSelector(s)
 			if err != nil {
 				s.selErr = err
 				return
 			}
-			sel.strategy = dispatcher.NewStrategy(sel, s.executor(), dispatcher.StrategyConfig{Logger: s.Config.Logger})
+			sel.strategy = dispatcher.NewStrategy(sel, s.executor(), dispatcher.StrategyConfig{Logger: s.Config.Logger, Reserved: reserved[i]})
 			sels = append(sels, sel)
 			go sel.loop()
 		}

@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -381,5 +383,24 @@ func TestEpollWorkAfterSuspendLeavesTheLoop(t *testing.T) {
 				t.Fatalf("got %d bytes (%.20q), %v; want %d bytes", len(b), b, err, len(tt.want))
 			}
 		})
+	}
+}
+
+// The selectors' strategies share the executor's workers: on a bounded
+// executor their reserved goroutines together leave it one worker at
+// least, so that a Blocking request is never queued behind reservations
+// that wait a second for work.
+func TestSelectorsShareReservedWorkers(t *testing.T) {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 2, MinWorkers: -1})
+	t.Cleanup(func() { ex.Close(context.Background()) })
+	c := container.New(container.WithConnector(connector.Config{Selectors: 3}), container.WithExecutor(ex),
+		container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error { _, err := w.WriteString("hello"); return err })
+	addr := wharftest.Listen(t, c)
+	if resps, _, _ := roundTrip(t, addr, "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1); resps[0].StatusCode != 200 {
+		t.Fatalf("status %d", resps[0].StatusCode)
+	}
+	if got := c.Stats().Connections.Strategy.ReservedLimit; got != 1 {
+		t.Fatalf("3 selectors on 2 workers may reserve %d, want 1", got)
 	}
 }

@@ -19,10 +19,12 @@ type StrategyConfig struct {
 	// Zero means adaptive: one is reserved when the strategy is made, one
 	// more each time a hand-off finds none parked, up to GOMAXPROCS and at
 	// most an eighth of the executor's MaxWorkers (at least one). Positive
-	// means the same with this limit. Either way the executor's last
-	// worker is never reserved (an executor of one worker gets none): a
-	// parked reservation would keep the tasks queued behind it waiting
-	// until ReservedIdle. Negative means none: Blocking tasks
+	// means the same with this limit. Either way the strategy never
+	// reserves the executor's last worker (an executor of one worker gets
+	// none): a parked reservation would keep the tasks queued behind it
+	// waiting until ReservedIdle. Strategies that share an executor take
+	// their settings from SharedReserved, so that together they keep that
+	// worker free too. Negative means none: Blocking tasks
 	// always go to the executor (PEC) and Either tasks run inline (PIC).
 	Reserved int
 	// ReservedIdle is how long a reserved goroutine stays parked unused
@@ -111,10 +113,7 @@ func NewStrategy(p Producer, ex Executor, cfg StrategyConfig) *Strategy {
 	limit := cfg.Reserved
 	mw := ex.Stats().MaxWorkers
 	if limit == 0 {
-		limit = runtime.GOMAXPROCS(0)
-		if mw > 0 {
-			limit = min(limit, max(1, mw/8))
-		}
+		limit = adaptiveReserved(mw)
 	}
 	if mw > 0 {
 		limit = min(limit, mw-1)
@@ -128,6 +127,41 @@ func NewStrategy(p Producer, ex Executor, cfg StrategyConfig) *Strategy {
 		s.res.grow()
 	}
 	return s
+}
+
+// adaptiveReserved is Reserved's zero for an executor of maxWorkers (0:
+// no limit): GOMAXPROCS, and at most an eighth of the workers, at least
+// one.
+func adaptiveReserved(maxWorkers int) int {
+	if maxWorkers > 0 {
+		return min(runtime.GOMAXPROCS(0), max(1, maxWorkers/8))
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// SharedReserved returns the Reserved settings of n strategies that share
+// ex, as a server's selectors do: each its adaptive limit (Reserved's
+// zero), with their sum kept below ex's MaxWorkers, so that together they
+// never reserve its last worker either. A strategy left no share gets -1,
+// none. For an executor without a limit every setting is 0.
+func SharedReserved(ex Executor, n int) []int {
+	out := make([]int, n)
+	mw := ex.Stats().MaxWorkers
+	if mw <= 0 || n <= 0 {
+		return out
+	}
+	each, budget := adaptiveReserved(mw), mw-1
+	for i := range out {
+		share := budget / n
+		if i < budget%n {
+			share++
+		}
+		out[i] = min(each, share)
+		if out[i] == 0 {
+			out[i] = -1
+		}
+	}
+	return out
 }
 
 // Produce runs the production loop on the calling goroutine, which may

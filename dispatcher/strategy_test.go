@@ -298,15 +298,57 @@ func TestReservedLimit(t *testing.T) {
 			// Each Blocking task handed off while none is parked asks for
 			// one more, up to the limit.
 			produceBlocking(t, s, p, 4)
-			wharftest.WaitFor(t, "the reservation to settle", func() bool {
-				st := s.Stats()
-				return st.Reserved == st.ReservedMax && ex.Stats().Busy == st.Reserved
-			})
+			if got := s.Stats().ReservedLimit; got != tt.want {
+				t.Fatalf("limit %d, want %d", got, tt.want)
+			}
+			wharftest.WaitFor(t, "the reservation to fill", func() bool { return s.Stats().Reserved == tt.want })
 			if got := s.Stats().ReservedMax; got != tt.want {
-				t.Fatalf("%d reserved goroutines, want %d", got, tt.want)
+				t.Fatalf("%d reserved goroutines at most, want %d", got, tt.want)
 			}
 		})
 	}
+}
+
+// Strategies sharing an executor (a server's selectors) split its
+// workers so that together they never reserve its last one either.
+func TestSharedReserved(t *testing.T) {
+	g := runtime.GOMAXPROCS(0)
+	tests := []struct {
+		maxWorkers, n int // maxWorkers 0: an UnboundedExecutor
+		want          []int
+	}{
+		{0, 2, []int{0, 0}},
+		{1, 1, []int{-1}},
+		{2, 1, []int{1}},
+		{2, 2, []int{1, -1}},
+		{3, 4, []int{1, 1, -1, -1}},
+		{8, 8, []int{1, 1, 1, 1, 1, 1, 1, -1}},
+		{1000, 2, []int{min(g, 125), min(g, 125)}},
+	}
+	for _, tt := range tests {
+		var ex dispatcher.Executor = dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
+		if tt.maxWorkers > 0 {
+			ex = dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: tt.maxWorkers})
+		}
+		closeExecutor(t, ex)
+		if got := dispatcher.SharedReserved(ex, tt.n); !slices.Equal(got, tt.want) {
+			t.Errorf("%d workers, %d strategies: %v, want %v", tt.maxWorkers, tt.n, got, tt.want)
+		}
+	}
+
+	// Two strategies on two workers: one reserves, the other worker runs
+	// what is queued.
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 2, MinWorkers: -1})
+	closeExecutor(t, ex)
+	for _, r := range dispatcher.SharedReserved(ex, 2) {
+		s := dispatcher.NewStrategy(&queueProducer{}, ex, dispatcher.StrategyConfig{Reserved: r, ReservedIdle: -1})
+		t.Cleanup(s.Close)
+	}
+	ran := make(chan struct{})
+	if err := ex.Execute(dispatcher.Task{Run: func() { close(ran) }}); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "a task beside the reservations", ran)
 }
 
 // Reserved goroutines left idle exit, giving their workers back.
