@@ -372,14 +372,23 @@ func (rb *reqBody) discardNB(max int64) (done bool, until time.Time, err error) 
 }
 
 // done reports whether nothing of the body is left to read. It never waits:
-// a reader holding the body (maybe waiting for the client) means not done.
+// a reader holding a body with bytes (maybe waiting for the client) means
+// not done.
 func (rb *reqBody) done() bool {
 	b := &rb.body
+	if b.kind == bodyNone {
+		// Set before the request was dispatched and never changed, so no
+		// lock is needed to read it. Whoever holds the lock of a body
+		// without bytes (a NotifyReadable or a Read from another
+		// goroutine, both answered at once) touches nothing of the
+		// connection's: it need not be closed for it.
+		return true
+	}
 	if !b.mu.TryLock() {
 		return false
 	}
 	defer b.mu.Unlock()
-	return b.kind == bodyNone || b.err != nil || b.settled
+	return b.err != nil || b.settled
 }
 
 // Trailer returns the trailers once the chunked body was read to its end.

@@ -59,8 +59,8 @@ func (c *conn) drainNB() bool {
 			return false
 		}
 		// Waiting for more of a body (only one with bytes to read waits:
-		// a body without any, whose lock a goroutine of the handler held
-		// when the response ended, ended above), until its deadline.
+		// done sends none without bytes here, and discardNB would end
+		// one above), until its deadline.
 		s.body.x.drainBy = c.io.(*fdConn).sel.clock() + max(min(time.Until(until), timerwheel.MaxDelay), 0)
 		switch err := c.io.(*fdConn).idleUnlessReadable(); err {
 		case nil:

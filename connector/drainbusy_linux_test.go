@@ -17,13 +17,16 @@ type streamHandlerFunc func(Stream)
 
 func (f streamHandlerFunc) ServeStream(s Stream) { f(s) }
 
-// A request without a body whose body a goroutine of the handler is
-// still reading (holding its lock) when the response ends is not done:
-// the epoll connector takes the drain path for it, finds the body busy and
-// closes the connection. It must not touch the state only a body with
-// bytes to read has (a nil bodyRead): the answer arrives, then a clean
-// close, nothing panics, whether the handler finished the request itself
-// or it was suspended and finished from another goroutine.
+// A request without a body whose body's lock a goroutine of the handler
+// holds when the response ends (a NotifyReadable or a Read, which a body
+// without bytes answers at once) keeps its connection: such a body touches
+// nothing of the connection's. Until the epoll connector knew that, it
+// closed the connection, and a test that called NotifyReadable beside a
+// keep-alive client lost one connection in a thousand runs. The answer
+// arrives, the next request is served on the same connection, nothing
+// touches the state only a body with bytes has (a nil bodyRead), nothing
+// panics, whether the handler finished the request itself or it was
+// suspended and finished from another goroutine.
 func TestDrainBodilessBusy(t *testing.T) {
 	for _, suspended := range []bool{false, true} {
 		name := map[bool]string{false: "finished by the handler", true: "suspended, finished elsewhere"}[suspended]
@@ -54,24 +57,28 @@ func TestDrainBodilessBusy(t *testing.T) {
 			}
 			defer nc.Close()
 			nc.SetDeadline(time.Now().Add(10 * time.Second))
-			io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-			if suspended {
-				s := <-streams
-				for s.(*stream).handoff.Load() != hoDetached {
-					runtime.Gosched() // until the connection's goroutine let it go
-				}
-				finishBusy(s)
-			}
 			br := bufio.NewReader(nc)
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 || string(b) != "ok" {
-				t.Fatalf("response %d %q", resp.StatusCode, b)
-			}
-			if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF {
-				t.Fatalf("after the response: %d bytes, %v; want the connection closed", n, err)
+			for i := range 2 {
+				io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				if suspended {
+					var s Stream
+					select {
+					case s = <-streams:
+					case <-time.After(wharftest.Patience):
+						t.Fatalf("request %d never reached the handler", i+1)
+					}
+					for s.(*stream).handoff.Load() != hoDetached {
+						runtime.Gosched() // until the connection's goroutine let it go
+					}
+					finishBusy(s)
+				}
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatalf("request %d: %v", i+1, err)
+				}
+				if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 || string(b) != "ok" {
+					t.Fatalf("response %d: %d %q", i+1, resp.StatusCode, b)
+				}
 			}
 			for _, r := range logs.Records() {
 				if strings.Contains(r.Message, "panic") {
