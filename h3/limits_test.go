@@ -263,6 +263,7 @@ func TestRefusesBadHost(t *testing.T) {
 	}{
 		{"a", "", "/", http.StatusBadRequest},
 		{"a:", "", "/", http.StatusBadRequest},
+		{"a:65536", "", "/", http.StatusBadRequest},
 		{"a:443", "", "/", http.StatusNotFound}, // accepted; nothing is mapped to it
 		{"a", "websocket", "/hello", http.StatusOK},
 	} {

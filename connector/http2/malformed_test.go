@@ -80,6 +80,7 @@ var h2MalformedRequests = []h2Malformed{
 	{group: "Pseudo-header fields", name: "`:authority` with an escaped non-ASCII byte", fields: []string{":authority", "a%80"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Pseudo-header fields", name: "CONNECT with `:scheme` and `:path`", fields: []string{":method", "CONNECT"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Pseudo-header fields", name: "CONNECT without a port", whole: true, fields: []string{":method", "CONNECT", ":authority", "x"}, want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Pseudo-header fields", name: "CONNECT to port 0", whole: true, fields: []string{":method", "CONNECT", ":authority", "x:0"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Pseudo-header fields", name: "CONNECT with a host and a port (accepted)", whole: true, fields: []string{":method", "CONNECT", ":authority", "x:443"}, want: "404"},
 
 	{group: "Header fields", name: "upper-case field name", fields: []string{"X-A", "b"}, want: "RST_STREAM PROTOCOL_ERROR"},

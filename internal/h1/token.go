@@ -191,12 +191,16 @@ func validHost(b []byte, needHost, needPort bool) bool {
 	if len(port) > 5 {
 		return false
 	}
+	n := 0
 	for _, c := range port {
 		if !isDigit(c) {
 			return false
 		}
+		n = n*10 + int(c-'0')
 	}
-	return true
+	// CONNECT opens a tunnel to the port: one no TCP connection can have
+	// is invalid, which RFC 9110 §9.3.6 says to reject.
+	return !needPort || n >= 1 && n <= 65535
 }
 
 // validIPv6 checks RFC 3986 IPv6address: eight groups of one to four hex
