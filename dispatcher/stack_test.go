@@ -98,18 +98,24 @@ func TestWorkerStackRoom(t *testing.T) {
 		})
 	})
 	// A Strategy runs a task its executor rejected on a goroutine of its
-	// own, with room made whatever the executor has learnt: the third of
-	// three, with one worker held and room for one in its queue.
+	// own, with room made whatever the executor has learnt: the second of
+	// two, with the one worker held and room for one in its queue. The
+	// worker is held before the strategy produces: a worker that has not
+	// yet taken its task leaves the queue full, and which task is
+	// rejected would then depend on when it starts.
 	t.Run("rejected", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, QueueSize: 1})
 			p := &queueProducer{}
 			s := dispatcher.NewStrategy(p, ex, dispatcher.StrategyConfig{Reserved: -1})
 			rejected := make(chan bool)
-			block := make(chan struct{})
-			p.add(dispatcher.Task{Run: func() { <-block }}) // holds the worker
-			p.add(dispatcher.Task{Run: func() {}})          // queued
-			p.add(deepTask(rejected))                       // rejected: a goroutine of its own
+			block, held := make(chan struct{}), make(chan struct{})
+			if err := ex.Execute(dispatcher.Task{Run: func() { close(held); <-block }}); err != nil {
+				t.Fatal(err)
+			}
+			<-held
+			p.add(dispatcher.Task{Run: func() {}}) // queued
+			p.add(deepTask(rejected))              // rejected: a goroutine of its own
 			s.Produce()
 			if <-rejected {
 				t.Error("the rejected task's stack moved while it ran")
