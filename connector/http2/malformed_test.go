@@ -95,6 +95,8 @@ var h2MalformedRequests = []h2Malformed{
 	{group: "Header fields", name: "`content-length` that is not a number", fields: []string{"content-length", "x"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "two differing `content-length` fields", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1", "content-length", "2"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "one `content-length` spelled two ways", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1", "content-length", "01"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "`content-length` with a space before its digits", fields: []string{":method", "POST", ":path", "/echo", "content-length", " 1"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "`content-length` with a tab after its digits", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1\t"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "signed `content-length`", fields: []string{":method", "POST", ":path", "/echo", "content-length", "+1"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "differing `content-length` list", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1, 2"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "three `content-length` fields, the third differing", fields: []string{":method", "POST", ":path", "/echo", "content-length", "1", "content-length", "1", "content-length", "2"}, body: "a", want: "RST_STREAM PROTOCOL_ERROR"},
@@ -418,9 +420,11 @@ func h2Example(tc h2Malformed) string {
 }
 
 // h2Abridge quotes a field value's escapes and cuts long runs of one byte.
+// An empty value, or one that starts or ends with whitespace, keeps its
+// quotes: the table would not show the whitespace otherwise.
 func h2Abridge(v string) string {
-	if v == "" {
-		return `""`
+	if v == "" || strings.TrimSpace(v) != v {
+		return strconv.Quote(v)
 	}
 	q := strconv.Quote(v)
 	q = q[1 : len(q)-1]

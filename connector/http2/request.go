@@ -79,6 +79,14 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 			// digits. The first field's digits are found again rather
 			// than kept: bytes kept from one field to the next made the
 			// value's conversion a heap copy (TestAllocsPerRequestH2).
+			// Whitespace around the value, which HTTP/1.1's parser trims
+			// as OWS, makes it malformed here (RFC 9113 §8.2.1). Other
+			// fields keep theirs, as net/http's server does: refusing
+			// them broke clients of nghttp2's, which then made its check
+			// optional; this field frames the body.
+			if v := hf.Value; v != "" && (isWhitespace(v[0]) || isWhitespace(v[len(v)-1])) {
+				return xhttp2.ErrCodeProtocol, 0
+			}
 			var seen []byte
 			if length != "" {
 				_, seen, _ = h1.ParseContentLength([]byte(length), nil)
@@ -156,3 +164,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	}
 	return xhttp2.ErrCodeNo, 0
 }
+
+// isWhitespace reports whether c is a space or a horizontal tab, the
+// whitespace a field value may not start or end with (RFC 9113 §8.2.1).
+func isWhitespace(c byte) bool { return c == ' ' || c == '\t' }
