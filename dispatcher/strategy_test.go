@@ -1,6 +1,7 @@
 package dispatcher_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,9 +58,27 @@ func newStrategy(t *testing.T, p dispatcher.Producer, cfg dispatcher.StrategyCon
 	s := dispatcher.NewStrategy(p, ex, cfg)
 	t.Cleanup(s.Close)
 	if cfg.Reserved >= 0 {
-		wharftest.WaitFor(t, "a parked reserved goroutine", func() bool { return s.Stats().Reserved > 0 })
+		wharftest.WaitFor(t, "a parked reserved goroutine", func() bool {
+			return s.Stats().Reserved > 0 && reservedInSelect()
+		})
 	}
 	return s, ex
+}
+
+// reservedInSelect reports whether a reserved goroutine waits in its
+// select. A reserved goroutine counts itself parked just before it gets
+// there, and a hand-off (a send that never waits) finds it only once it
+// is there: a test that produced in between saw PEC where it wanted EPC.
+// Only the goroutine's state says it has arrived.
+func reservedInSelect() bool {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte(" [select")) && bytes.Contains(g, []byte("dispatcher.(*reserved).loop")) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestProduceConsume(t *testing.T) {

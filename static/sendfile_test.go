@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/gzip"
 	"github.com/wharf-go/wharf/internal/modes"
@@ -86,7 +87,10 @@ func TestSlowDownloadsHoldNoGoroutine(t *testing.T) {
 	}
 	const clients = 40
 	dir, content := bigDir(t, 4<<20)
-	c := container.New()
+	// The downloads are read one after another, so the last one stalls
+	// while the others are read: longer than the default WriteTimeout
+	// under the race detector on a busy machine.
+	c := container.New(container.WithConnector(connector.Config{WriteTimeout: 10 * time.Minute}))
 	c.Handle("/files/*", dirHandler(t, dir))
 	s := modes.Start(t, modes.H1, c)
 	addr := s.URL[len("http://"):]

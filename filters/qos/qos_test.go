@@ -308,6 +308,9 @@ func TestDetachDropsGrant(t *testing.T) {
 		g.release <- struct{}{}
 		<-first.Done()
 		<-x.Done()
+		// The goroutine that finished x closes Done before its frames,
+		// which still point at the exchange, return.
+		synctest.Wait()
 		first, x = nil, nil
 		runtime.GC()
 		if detached == nil {

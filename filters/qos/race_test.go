@@ -20,7 +20,9 @@ func TestTimeoutBeforeReleaseAnswers503(t *testing.T) {
 	g := newGate()
 	h := api.Compose(api.HandlerFunc(g.Serve), f)
 	a := start(h, "/?id=a")
-	time.Sleep(20 * time.Millisecond)
+	for f.Stats().Active != 1 { // a holds the permit before b asks
+		time.Sleep(time.Millisecond)
+	}
 	held := make(chan func(), 4)
 	bx := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/?id=b"), &exchange.Config{Execute: func(fn func()) { held <- fn }})
 	bx.Begin()   // suspends in the queue
