@@ -74,9 +74,12 @@ func TestReceiveOnlyClientsSurviveSynctest(t *testing.T) {
 // timers fire late and in any order: none of 1,000 receive-only clients
 // is dropped over ten ping intervals. (A ticker that skipped ticks now and
 // then, as the keep-alive's once did, drops most of them.) The pong
-// timeout, 1.5 s, leaves room for a loaded machine: on two cores shared
+// timeout, 3 s, leaves room for a loaded machine: on two cores shared
 // with other tests, under the race detector, pongs came well over half a
-// second late while the 1,000 handshakes ran.
+// second late while the 1,000 handshakes ran, and 1.5 s lost 62 of the
+// portable connector's clients once, with two busy loops beside the
+// test. A keep-alive that stopped pinging still loses every client
+// within the test's 5 s.
 func TestReceiveOnlyClientsSurviveRealSockets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1,000 connections for 5 s")
@@ -84,7 +87,7 @@ func TestReceiveOnlyClientsSurviveRealSockets(t *testing.T) {
 	const n, ping = 1000, 500 * time.Millisecond
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		h := &silent{}
-		s := serveWS(t, m, websocket.Config{PingInterval: ping, PongTimeout: 3 * ping}, h)
+		s := serveWS(t, m, websocket.Config{PingInterval: ping, PongTimeout: 6 * ping}, h)
 
 		start := time.Now()
 		var ro wharftest.ReceiveOnly

@@ -2,6 +2,7 @@ package wharftest
 
 import (
 	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,8 +57,20 @@ func (ro *ReceiveOnly) Dial(t testing.TB, d *gws.Dialer, url func(i int) string,
 	}
 }
 
-// Read starts a reader for ws.
+// Read starts a reader for ws. It answers pings as gorilla's client does,
+// but gives each pong Patience to be written rather than gorilla's second:
+// on a loaded machine a pong written late timed out, and a TLS connection
+// whose write timed out can write nothing more, so the server rightly
+// dropped a client the test meant to be live.
 func (ro *ReceiveOnly) Read(ws *gws.Conn) {
+	ws.SetPingHandler(func(data string) error {
+		err := ws.WriteControl(gws.PongMessage, []byte(data), time.Now().Add(Patience))
+		var ne net.Error
+		if err == gws.ErrCloseSent || errors.As(err, &ne) {
+			return nil // as gorilla's: the reader sees what broke
+		}
+		return err
+	})
 	ro.Readers.Go(func() {
 		for {
 			_, _, err := ws.ReadMessage()
