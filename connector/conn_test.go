@@ -298,7 +298,10 @@ func testIdleAndHeaderTimeouts(t *testing.T, cfg connector.Config) {
 	if n, err := nc.Read(make([]byte, 1)); err != io.EOF || n != 0 {
 		t.Fatalf("idle connection: read %d, %v; want EOF", n, err)
 	}
-	// A partial head gets 408.
+	// A partial head gets 408, from a server whose idle timeout cannot
+	// close the connection first should the head start late.
+	cfg.IdleTimeout = time.Minute
+	addr, _ = serve(t, cfg)
 	nc2, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

@@ -57,6 +57,7 @@ type ticker struct {
 	size   int
 	period time.Duration
 	sent   atomic.Int32
+	full   atomic.Bool // Send said ErrQueueFull
 	closed chan error
 }
 
@@ -68,6 +69,7 @@ func (tk *ticker) OnOpen(c *websocket.Conn) {
 			case nil:
 				tk.sent.Add(1)
 			case websocket.ErrQueueFull:
+				tk.full.Store(true)
 				c.Close(websocket.ClosePolicyViolation, "too slow")
 				return
 			default:

@@ -30,17 +30,18 @@ func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ws.Close()
-		// At most 50 messages a second, of about 200 sent, for 8 s; then
-		// as fast as they come, which keeps up: the 1008 must have been
-		// decided in the slow part. Before Send refuses, about 520
-		// messages may wait: the socket's buffers (4 MiB here, 256 of
-		// them), the batch being written (about 64 KiB, 4 of them) and
-		// the queue itself (256). The backlog grows by at least 100 a
-		// second (the race detector slows the ticker), so it gets there
-		// within 8 s. Were the queue emptied into the bytes being written
-		// at each writability, it would never hold 256, however long.
-		ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-		start := time.Now()
+		// At most 50 messages a second, of about 200 sent, until Send
+		// refuses one; then as fast as they come, to reach the close
+		// frame behind what the socket's buffers hold. Before Send
+		// refuses, about 520 messages may wait: the socket's buffers
+		// (4 MiB here, 256 of them), the batch being written (about 64
+		// KiB, 4 of them) and the queue itself (256). The backlog grows
+		// by at least 100 a second (the race detector and a busy machine
+		// slow the ticker), so it gets there within seconds (6.5 to 7.7
+		// under load). Were the queue emptied into the bytes being
+		// written at each writability, it would never hold 256, however
+		// long: the deadline ends the test.
+		ws.SetReadDeadline(time.Now().Add(60 * time.Second))
 		for got := 0; ; got++ {
 			_, _, err := ws.ReadMessage()
 			if err != nil {
@@ -50,7 +51,7 @@ func TestSteadySlowReaderFillsTheQueue(t *testing.T) {
 				}
 				break
 			}
-			if time.Since(start) < 8*time.Second {
+			if !tk.full.Load() {
 				time.Sleep(20 * time.Millisecond)
 			}
 		}

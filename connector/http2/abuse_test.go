@@ -184,6 +184,16 @@ func abuseServerLogging(t *testing.T, logger *slog.Logger) (string, *container.C
 		}
 		return nil
 	})
+	// /hold answers only once its stream is gone (or after Patience): a
+	// probe whose frames take longer than /slow's 200 ms to send, on a
+	// loaded machine, would otherwise see the answer first.
+	c.HandleFunc("/hold", func(w api.Response, r *api.Request) error {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(wharftest.Patience):
+		}
+		return nil
+	})
 	return listen(t, c), c
 }
 

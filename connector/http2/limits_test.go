@@ -225,7 +225,7 @@ func probeRefusedStream(t *testing.T) {
 	c := dialH2C(t, addr)
 	last := uint32(2*http2.H2MaxStreams + 1)
 	for id := uint32(1); id <= last; id += 2 {
-		c.writeBlock(t, id, c.headerBlock("/slow"), true)
+		c.writeBlock(t, id, c.headerBlock("/hold"), true)
 	}
 	if got, err := c.outcome(last); err != nil || got != "RST_STREAM REFUSED_STREAM" {
 		t.Errorf("stream %d: %q (%v), want RST_STREAM REFUSED_STREAM", last, got, err)
@@ -237,7 +237,7 @@ func probeRefusedStream(t *testing.T) {
 func probeFlowControl(t *testing.T) {
 	addr, _ := abuseServer(t)
 	c := dialH2C(t, addr)
-	c.writeBlock(t, 1, c.headerBlockMethod("POST", "/slow"), false)
+	c.writeBlock(t, 1, c.headerBlockMethod("POST", "/hold"), false)
 	chunk := make([]byte, http2.H2MaxFrame)
 	for sent := 0; sent <= http2.H2StreamWindow; sent += len(chunk) {
 		n := min(len(chunk), http2.H2StreamWindow+1-sent)

@@ -394,7 +394,10 @@ func TestH2ResetSuspendedStream(t *testing.T) {
 	addr := listen(t, c)
 	cl := dialH2C(t, addr)
 	cl.get(t, 1, "/wait", true)
-	wharftest.WaitFor(t, "the request to suspend", func() bool { return c.Stats().Active == 1 })
+	// Suspended, not Active: a stream is active from its admission, before
+	// its handler runs, and a reset then ends it without the handler (and
+	// its listener).
+	wharftest.WaitFor(t, "the request to suspend", func() bool { return c.Stats().Suspended == 1 })
 	if err := cl.fr.WriteRSTStream(1, xhttp2.ErrCodeCancel); err != nil {
 		t.Fatal(err)
 	}
@@ -542,9 +545,20 @@ func TestH2CUpgrade(t *testing.T) {
 // Shutdown sends GOAWAY naming the last stream it will serve, finishes
 // that stream, and then closes the connection.
 func TestH2ShutdownFinishesStreams(t *testing.T) {
-	addr, c := abuseServer(t)
+	// The handler answers once the client has the GOAWAY: one that
+	// answered by itself could beat a late Shutdown to the client.
+	release := make(chan struct{})
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/gated", func(w api.Response, r *api.Request) error {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		return nil
+	})
+	addr := listen(t, c)
 	cl := dialH2C(t, addr)
-	cl.get(t, 1, "/slow", true)
+	cl.get(t, 1, "/gated", true)
 	wharftest.WaitFor(t, "the request to start", func() bool { return c.Stats().Active == 1 })
 	done := make(chan error, 1)
 	go func() {
@@ -561,6 +575,9 @@ func TestH2ShutdownFinishesStreams(t *testing.T) {
 		}
 		switch f := f.(type) {
 		case *xhttp2.GoAwayFrame:
+			if goaway == nil {
+				close(release)
+			}
 			goaway = f
 		case *xhttp2.HeadersFrame:
 			ended = f.StreamEnded()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // TestRun runs the command in-process: the listening line, a join, and a
@@ -38,7 +39,12 @@ func TestRun(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		polled <- resp.Status + " " + string(b)
 	}()
-	time.Sleep(200 * time.Millisecond) // let the poll suspend
+	// The poll must wait before the shutdown begins; its stats come on a
+	// connection of their own.
+	statsTr := &http.Transport{}
+	p := &process{t: t, base: base, client: &http.Client{Transport: statsTr, Timeout: 20 * time.Second}}
+	wharftest.WaitFor(t, "the poll to suspend", func() bool { return p.stats().Polling == 1 })
+	statsTr.CloseIdleConnections()
 	tr.CloseIdleConnections()
 	if err := stop(); err != nil {
 		t.Errorf("run returned %v, want nil", err)
