@@ -73,9 +73,9 @@ func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
 		ex := c.Stats().Executor
 		return runtime.NumGoroutine() - base - (ex.Workers - ex.Busy)
 	}
-	if g := held(); g > 2 {
-		t.Errorf("%d idle connections hold %d goroutines", n, g)
-	}
+	// A worker that has just run the last request may not count as idle
+	// yet: wait for it rather than read once.
+	wharftest.WaitFor(t, "idle connections to hold no goroutine", func() bool { return held() <= 2 })
 	for _, nc := range conns {
 		fmt.Fprint(nc, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
 	}
