@@ -26,7 +26,7 @@ func Example() {
 		if err != nil {
 			return err
 		}
-		a.SetTimeout(50 * time.Millisecond)
+		a.SetTimeout(5 * time.Second)
 		a.AddListener(async.Listener{OnTimeout: func(w api.Response, r *api.Request) {
 			w.SetStatus(http.StatusGatewayTimeout)
 			io.WriteString(w, "timed out")

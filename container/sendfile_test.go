@@ -198,7 +198,10 @@ func TestOutputSendFileHoldsNoGoroutine(t *testing.T) {
 	errs := make(chan error, clients)
 	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: -1})
 	t.Cleanup(func() { ex.Close(context.Background()) })
-	c := container.New(container.WithExecutor(ex))
+	// The downloads are read one after another: the last stalls while
+	// the others are read, longer than the default WriteTimeout under the
+	// race detector on a busy machine.
+	c := container.New(container.WithExecutor(ex), container.WithConnector(connector.Config{WriteTimeout: 10 * time.Minute}))
 	c.Handle("/file", sendFileHandler(path, errs))
 	s := modes.Start(t, modes.H1, c)
 	addr := s.URL[len("http://"):]
