@@ -735,6 +735,8 @@ func testTunnelServerCloseBreaks(t *testing.T, useTLS bool) {
 			// not that it will: an edge the selector handles after the reads
 			// above took its bytes may call back once with nothing there. Then
 			// TryRead still finds nothing, and the wait it arms again holds.
+			// 100 ms of quiet ends the watch: an edge later than that, on a
+			// loaded machine, would be taken for Server.Close's call back.
 			for spurious := 0; ; spurious++ {
 				select {
 				case <-fired:
@@ -746,7 +748,7 @@ func testTunnelServerCloseBreaks(t *testing.T, useTLS bool) {
 					}
 					notify()
 					continue
-				case <-time.After(20 * time.Millisecond):
+				case <-time.After(100 * time.Millisecond):
 				}
 				break
 			}
