@@ -22,6 +22,7 @@ fuzz ./internal/pathmap FuzzMatch
 fuzz ./internal/httppath FuzzClean
 fuzz ./api FuzzQueryValue
 fuzz ./api FuzzForm
+fuzz ./api FuzzHeaderFields
 fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
 fuzz ./internal/byterange FuzzParse

@@ -12,8 +12,14 @@ import (
 // Header is safe for concurrent use: nothing can modify it after the
 // container builds it.
 type Header struct {
-	h http.Header
-	f []HeaderField // set instead of h by NewHeaderFields
+	h http.Header // the map form (NewHeader, With, Without); nil: the packed form
+	// The packed form (NewHeaderFields, NewHeaderText): the fields'
+	// spans, then their bytes, in one string (headerpack.go); n spans,
+	// negated when they are wide. A waiting request keeps its fields in
+	// the allocation that holds its head's text, not in a slice of
+	// strings beside it.
+	p string
+	n int
 }
 
 // HeaderField is one header field as a connector received it.
@@ -26,22 +32,34 @@ type HeaderField struct {
 // modify it afterwards, which is what makes the view safe to share.
 func NewHeader(h http.Header) Header { return Header{h: h} }
 
-// NewHeaderFields returns a read-only view of fields in the order received;
-// each Key must be canonical. The caller gives up fields. Connectors use it
-// to hand over a parsed head without building a map: lookups scan the few
-// fields a request carries.
+// NewHeaderFields returns a read-only view of fields in the order received.
+// Keys are made canonical (as textproto.CanonicalMIMEHeaderKey does); the
+// fields are copied into one allocation, so the caller may reuse the
+// slice. Connectors use it to hand over a parsed head without building a
+// map: lookups scan the few fields a request carries.
 func NewHeaderFields(fields []HeaderField) Header {
-	if fields == nil {
-		fields = []HeaderField{}
-	}
-	return Header{f: fields}
+	h, _ := packHeader(nil, len(fields), func(i int) ([]byte, []byte) {
+		return bytesOf(fields[i].Key), bytesOf(fields[i].Value)
+	})
+	return h
+}
+
+// NewHeaderText is NewHeaderFields for a head that arrived as one run of
+// bytes, text: field(i) returns the name and value of field i of n,
+// usually views into text. It copies text once, with the fields, into
+// one allocation, makes the names canonical in the copy, and returns the
+// view and the copy, so that a connector can take the head's other parts
+// (method, target, host) as substrings of it at no further cost. A name
+// or value that is not a view into text is copied after it.
+func NewHeaderText(text []byte, n int, field func(i int) (name, value []byte)) (Header, string) {
+	return packHeader(text, n, field)
 }
 
 // lookup calls yield with each value of key (already canonical or as
 // given), stopping when it returns false. It reports whether key is
 // present.
 func (h Header) lookup(key string, yield func(string) bool) bool {
-	if h.f == nil {
+	if h.h != nil {
 		vs, ok := h.h[key]
 		if !ok {
 			vs, ok = h.h[textproto.CanonicalMIMEHeaderKey(key)]
@@ -64,12 +82,10 @@ func (h Header) lookup(key string, yield func(string) bool) bool {
 
 func (h Header) scan(key string, yield func(string) bool) bool {
 	found := false
-	for i := range h.f {
-		if h.f[i].Key == key {
-			found = true
-			if !yield(h.f[i].Value) {
-				break
-			}
+	for i := h.find(key, 0); i >= 0; i = h.find(key, i+1) {
+		found = true
+		if !yield(h.value(i)) {
+			break
 		}
 	}
 	return found
@@ -77,12 +93,10 @@ func (h Header) scan(key string, yield func(string) bool) bool {
 
 // Get returns the first value for key (case-insensitive), or "".
 func (h Header) Get(key string) string {
-	if h.f != nil {
-		// Inline the common case: the key as given, one match.
-		for i := range h.f {
-			if h.f[i].Key == key {
-				return h.f[i].Value
-			}
+	if h.h == nil {
+		// The common case first: the key as given, one match.
+		if i := h.find(key, 0); i >= 0 {
+			return h.value(i)
 		}
 	}
 	var first string
@@ -105,11 +119,11 @@ func (h Header) Values(key string) []string {
 
 // Len returns the number of distinct keys.
 func (h Header) Len() int {
-	if h.f == nil {
+	if h.h != nil {
 		return len(h.h)
 	}
 	n := 0
-	for i := range h.f {
+	for i := range h.count() {
 		if !h.seenBefore(i) {
 			n++
 		}
@@ -118,8 +132,9 @@ func (h Header) Len() int {
 }
 
 func (h Header) seenBefore(i int) bool {
+	k := h.key(i)
 	for j := range i {
-		if h.f[j].Key == h.f[i].Key {
+		if h.key(j) == k {
 			return true
 		}
 	}
@@ -130,9 +145,9 @@ func (h Header) seenBefore(i int) bool {
 // once per value. The order is unspecified.
 func (h Header) All() iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
-		if h.f != nil {
-			for _, f := range h.f {
-				if !yield(f.Key, f.Value) {
+		if h.h == nil {
+			for i := range h.count() {
+				if !yield(h.key(i), h.value(i)) {
 					return
 				}
 			}
@@ -151,15 +166,13 @@ func (h Header) All() iter.Seq2[string, string] {
 // Clone returns a mutable copy, for building an outgoing request or an
 // http.Request.
 func (h Header) Clone() http.Header {
-	if h.f != nil {
-		c := make(http.Header, len(h.f))
-		for _, f := range h.f {
-			c[f.Key] = append(c[f.Key], f.Value)
+	if h.h == nil {
+		c := make(http.Header, h.count())
+		for i := range h.count() {
+			k := h.key(i)
+			c[k] = append(c[k], h.value(i))
 		}
 		return c
-	}
-	if h.h == nil {
-		return http.Header{}
 	}
 	return h.h.Clone()
 }

@@ -109,10 +109,13 @@ func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 			}
 		}
 	}
-	// One string holds every byte of the head; method, target, host and
-	// header fields are substrings of it, so building the request head
-	// costs a few allocations, not one per field.
-	text := string(raw)
+	// One allocation holds every byte of the head and where its fields
+	// are in it (api.NewHeaderText); method, target, host and the fields
+	// are substrings of it, so building the request head costs one
+	// allocation, not one per field.
+	hdr, text := api.NewHeaderText(raw, len(h.Fields), func(i int) ([]byte, []byte) {
+		return h.Fields[i].Name, h.Fields[i].Value
+	})
 	sub := func(b []byte) string {
 		if len(b) == 0 {
 			return ""
@@ -142,17 +145,7 @@ func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 		r.ContentLength = 0
 	}
 	r.Conn = c.info
-	var fields []api.HeaderField
-	if len(h.Fields) > 0 {
-		fields = make([]api.HeaderField, len(h.Fields))
-	}
-	for i, f := range h.Fields {
-		// Already canonical (what nearly every client sends), or one of the
-		// names browsers send in another case, the key costs no allocation.
-		k := h1.CanonicalKey(sub(f.Name))
-		fields[i] = api.HeaderField{Key: k, Value: sub(f.Value)}
-	}
-	r.Header = api.NewHeaderFields(fields)
+	r.Header = hdr // its names made canonical in its copy of the head
 	p, q, err := h1.SplitTarget(r.Target)
 	if err != nil && s.rejected == 0 {
 		s.rejected = http.StatusBadRequest

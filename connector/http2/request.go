@@ -60,7 +60,15 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	}
 
 	regular := f.RegularFields()
-	fields := make([]api.HeaderField, 0, len(regular)+1) // and the Host most requests add (from :authority)
+	// The fields are copied into the request's header (api.NewHeaderFields
+	// packs them into one allocation), so they are gathered on the stack:
+	// room for those of nearly every request, the joined Cookie and the
+	// Host most requests add (from :authority).
+	var room [24]api.HeaderField
+	fields := room[:0]
+	if len(regular)+2 > len(room) {
+		fields = make([]api.HeaderField, 0, len(regular)+2)
+	}
 	var cookies []string
 	length := "" // the first content-length field's value
 	host := ""
@@ -110,7 +118,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 			}
 			host = hf.Value
 		}
-		fields = append(fields, api.HeaderField{Key: h1.CanonicalKey(hf.Name), Value: hf.Value})
+		fields = append(fields, api.HeaderField{Key: hf.Name, Value: hf.Value}) // made canonical as it is packed
 	}
 	if len(cookies) > 0 {
 		fields = append(fields, api.HeaderField{Key: "Cookie", Value: strings.Join(cookies, "; ")})

@@ -12,8 +12,10 @@ import "net/textproto"
 // HTTP/2 and HTTP/3 field name is lower case, Chrome sends its client
 // hints (sec-ch-ua...) in lower case over HTTP/1.1 too, and the WebSocket
 // handshake's own names (Sec-WebSocket-Key) are not canonical. Those
-// names come back here from a table of their canonical forms, so a
-// request holds no copy of them, and parsing one costs no allocation.
+// names come back here from a table of their canonical forms, so parsing
+// one costs no allocation. A request head's names are made canonical in
+// its own copy, as api.NewHeaderFields and api.NewHeaderText pack them;
+// this serves the fields that become a map (HTTP/2's trailers).
 func CanonicalKey(k string) string {
 	switch k {
 	case "Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",

@@ -888,7 +888,7 @@ Taken with ` + "`" + `GODEBUG=memprofilerate=1` + "`" + ` (every allocation reco
 ` + "`" + `go tool pprof -base` + "`" + `: live heap per suspended long poll on
 ` + "`" + `examples/hello` + "`" + `. Cleartext: 10,000 ` + "`" + `GET /delay?ms=60000` + "`" + ` on the epoll
 connector (2026-12-02, again 2026-12-03, the cleartext column last after
-the evening's cuts). TLS: 3,000 TLS 1.3 connections
+the evening's cuts; again 2026-12-05, after the head's fields moved into its text). TLS: 3,000 TLS 1.3 connections
 (` + "`" + `-tls` + "`" + `, crypto/tls clients offering X25519MLKEM768, Go's default), on the
 epoll connector since 2026-12-03 (before, the portable one). RSS adds the
 collector's headroom to these. Sizes are the allocator's: a struct with
@@ -899,7 +899,7 @@ size class.
 |---|---:|---:|
 | the container's exchange (request state, the serialized executor's state, the output, 384 B) and, in the same allocation, the request (` + "`" + `api.Request` + "`" + ` and the slot of the body form it shares with its derivations, 128 B) | 512 B | 512 B |
 | the connector's HTTP/1.1 stream (the request head, 192 B, which points at the connection's addresses and TLS state, ` + "`" + `api.ConnInfo` + "`" + `, rather than copying them; the body's lock, kind and error, 40 B, with what reading a body takes, allocated apart for a request that has one; the response's state) | 352 B | 352 B |
-| the request's head text and header fields | 80 B | 80 B |
+| the request's head: its text, and where its header fields are in it (8 bytes a field), one allocation that holds no pointer (` + "`" + `api.NewHeaderText` + "`" + `) | 96 B | 96 B |
 | the connection (` + "`" + `conn` + "`" + ` 176 B and the callback it runs requests with, 16 B, its epoll side ` + "`" + `fdConn` + "`" + ` 208 B with its one timer, the peer's address, and the addresses and TLS state its requests share, ` + "`" + `api.ConnInfo` + "`" + `, 48 B; over TLS also ` + "`" + `fdTLS` + "`" + `, crypto/tls's socket, and the wait channel its handshake parked on) | 464 B | 637 B |
 | the request's suspend timeout (a timer inside the exchange, filed in the selector's wheel) | 0 | 0 |
 | the connection's idle timer (a timer inside ` + "`" + `fdConn` + "`" + `, filed only while it is idle) | 0 | 0 |
@@ -910,7 +910,7 @@ size class.
 | crypto/tls: AES-GCM state, both directions | | 1,806 B |
 | crypto/tls: the ` + "`" + `tls.Conn` + "`" + ` (885 B) and what the handshake leaves (hkdf, keying material, 280 B) | | 1,165 B |
 | other (the poller's table entry; over TLS, buffers idle in the server's pools) | 18 B | 230 B |
-| **live heap per request** | **1.40 KiB** | **8.25 KiB** |
+| **live heap per request** | **1.41 KiB** | **8.27 KiB** |
 
 Toward 1 KiB (cleartext), nothing here is a buffer or a goroutine: it is
 the structs themselves. ` + "`" + `TestExchangeSizeClass` + "`" + `,
@@ -949,6 +949,19 @@ together, when first asked for); a request's links in the handler queue
 are made when it must wait. By hand, three interleaved rounds of 10,000
 long polls against the binary before (8ab979e): 1.47 → 1.41 KiB live
 and 1.60 → 1.56 KiB RSS in every round.
+On 2026-12-05 a profile found what this table had left out: the header
+view's slice of fields beside the head's text, 32 bytes a field (64 for
+this client's two), so the live heap was 1.46 KiB, not 1.40. The fields
+now live in the text's allocation: ` + "`" + `api.Header` + "`" + ` keeps, after the bytes,
+where each name and value lies (four 16-bit numbers a field, 32-bit
+past 64 KiB), names made canonical in place in the copy, so the head is
+one allocation without pointers, which the collector does not scan,
+where it was a string and a slice of strings; HTTP/2 packs its fields
+the same way. A browser's head of a dozen fields keeps 288 bytes less,
+and every HTTP/1.1 request makes one allocation fewer
+(` + "`" + `TestAllocsPerRequest` + "`" + `). By hand, three interleaved rounds of 10,000
+long polls against the binary before (b6f543b): 1.46 → 1.41 KiB live,
+and 1.70/1.69/1.69 → 1.63/1.62/1.63 KiB RSS.
 The ` + "`" + `api.ConnInfo` + "`" + ` is not inside the connection because a request kept
 past its exchange (a WebSocket's) would then keep the connection, and
 through it the exchange, alive: ` + "`" + `TestDetachKeepsNoExchange` + "`" + ` checks that on
