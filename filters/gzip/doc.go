@@ -22,6 +22,21 @@
 // flushes the gzip stream and then the underlying Response. gzip writers are
 // reused through a sync.Pool.
 //
+// # ETags
+//
+// The compressed bytes are another representation than the handler's, so
+// they cannot share its ETag (RFC 9110 §8.8.1): a compressed response's
+// ETag gets "--gzip" inside its quotes ("x" becomes "x--gzip", W/"x"
+// W/"x--gzip"), and an ETag that is not an entity-tag is removed. On the
+// way in, the handler sees If-Match, and for a client that accepts gzip
+// If-None-Match, with that suffix taken off each entity-tag, so that
+// conditional requests keep working against its own tags; a 304 answering
+// an If-None-Match that named the compressed tag carries that tag.
+// If-Range is left as sent: a compressed tag there fails the handler's
+// strong comparison, and the whole response is sent rather than a range
+// of the uncompressed bytes. A handler's own tag that ends in "--gzip"
+// would be taken for a compressed one.
+//
 // # Suspended requests
 //
 // A request that suspends (async.Start, continuations) leaves the chain with

@@ -154,15 +154,99 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		f:               f,
 		accept:          acceptsGzip(r.Header().Values("Accept-Encoding")),
 	}
+	r = cw.unmarkConditions(r)
 	err := next.Next(cw, r)
 	if err != nil {
 		cw.abandon()
 		return err
 	}
+	cw.markNotModified()
 	if continuation.Of(r).IsSuspended() {
 		return cw.suspend()
 	}
 	return cw.close()
+}
+
+// etagSuffix marks the ETag of a compressed response: a strong ETag
+// names one sequence of bytes (RFC 9110 §8.8.1), and the compressed
+// bytes are not the handler's, so "x" becomes "x--gzip" and W/"x"
+// W/"x--gzip".
+const etagSuffix = "--gzip"
+
+// markedETag returns tag, an entity-tag, with etagSuffix inside its quotes,
+// or ok false if tag is not an entity-tag.
+func markedETag(tag string) (marked string, ok bool) {
+	opaque := strings.TrimPrefix(tag, "W/")
+	if len(opaque) < 2 || opaque[0] != '"' || opaque[len(opaque)-1] != '"' {
+		return "", false
+	}
+	return tag[:len(tag)-1] + etagSuffix + `"`, true
+}
+
+// unmarkETags takes etagSuffix off every entity-tag of a list such as
+// If-None-Match's. A '"' cannot occur inside an entity-tag, so in a list
+// each `--gzip"` ends one; "*" and other tags are left as they are, as
+// are the commas an opaque part may hold.
+func unmarkETags(list string) string {
+	return strings.ReplaceAll(list, etagSuffix+`"`, `"`)
+}
+
+// unmarkConditions returns r with the filter's marks taken off the
+// entity-tags of If-None-Match and If-Match, so that the handler compares
+// the tags of the compressed copies the client holds with its own.
+// If-None-Match is changed only for a client that accepts gzip: to
+// another the compressed copy is not the representation it would be sent.
+// If-Match, which guards changes (PUT, DELETE) whose requests seldom
+// accept an encoding, holds for the data whichever encoding the client
+// saw. If-Range is left alone: the ranges the handler serves are of its
+// own bytes, never of the compressed ones a marked tag names, so it must
+// fail the handler's strong comparison and the whole response be sent.
+// The original If-None-Match is kept for markNotModified.
+func (w *writer) unmarkConditions(r *api.Request) *api.Request {
+	h := r.Header()
+	changed := false
+	if w.accept {
+		if vs, ok := unmarkValues(h.Values("If-None-Match")); ok {
+			w.ifNoneMatch = strings.Join(h.Values("If-None-Match"), ",")
+			h, changed = h.With("If-None-Match", vs...), true
+		}
+	}
+	if vs, ok := unmarkValues(h.Values("If-Match")); ok {
+		h, changed = h.With("If-Match", vs...), true
+	}
+	if !changed {
+		return r
+	}
+	return r.WithHeader(h)
+}
+
+// unmarkValues applies unmarkETags to each of vs, in place, and reports
+// whether that changed any.
+func unmarkValues(vs []string) ([]string, bool) {
+	changed := false
+	for i, v := range vs {
+		if u := unmarkETags(v); u != v {
+			vs[i], changed = u, true
+		}
+	}
+	return vs, changed
+}
+
+// markNotModified gives a 304 the marked form of its ETag when the
+// client's If-None-Match named that form: the 304 then confirms the
+// compressed copy the client holds, and carries the ETag the 200 it
+// stands for would have (RFC 9110 §15.4.5).
+func (w *writer) markNotModified() {
+	if w.ifNoneMatch == "" || w.Response.Committed() || w.Response.Status() != http.StatusNotModified {
+		return
+	}
+	h := w.Header()
+	marked, ok := markedETag(h.Get("Etag"))
+	// As in unmarkETags, '"' delimits entity-tags: the quoted opaque part
+	// occurs in the list only as an entry, weak or strong.
+	if ok && strings.Contains(w.ifNoneMatch, strings.TrimPrefix(marked, "W/")) {
+		h.Set("Etag", marked)
+	}
 }
 
 // acceptsGzip parses Accept-Encoding field values: gzip is acceptable if
@@ -219,6 +303,9 @@ type writer struct {
 	buf    []byte
 	gz     *kgzip.Writer
 	wrote  bool // body bytes reached the wrapped Response
+	// ifNoneMatch is the request's If-None-Match as sent, if the filter
+	// unmarked entity-tags of it (see unmarkConditions).
+	ifNoneMatch string
 }
 
 // SetContentType passes the type on (api.ContentTypeSetter): the writer
@@ -297,6 +384,15 @@ func (w *writer) decide(p []byte, big bool) error {
 		h.Set("Content-Encoding", "gzip")
 		h.Del("Content-Length")
 		h.Del("Accept-Ranges")
+		if tag := h.Get("Etag"); tag != "" {
+			if marked, ok := markedETag(tag); ok {
+				h.Set("Etag", marked)
+			} else {
+				// A validator that cannot be marked would claim the
+				// compressed bytes are the handler's: none is better.
+				h.Del("Etag")
+			}
+		}
 		w.gz = w.f.get(w.Response)
 		w.state = compressing
 	} else {
@@ -333,6 +429,7 @@ func (w *writer) eligible(h http.Header) bool {
 // Flush decides (uncompressed, if fewer than MinSize bytes were written),
 // flushes the gzip stream and then the wrapped Response.
 func (w *writer) Flush() error {
+	w.markNotModified() // before the head goes
 	if w.state == undecided {
 		if err := w.decide(nil, false); err != nil {
 			return err

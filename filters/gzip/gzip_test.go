@@ -481,3 +481,119 @@ func TestSetContentTypePassesOn(t *testing.T) {
 		})
 	}
 }
+
+// The compressed representation's ETag is the handler's with "--gzip"
+// inside the quotes, weak or strong; one that is not an entity-tag cannot
+// be marked and goes.
+func TestCompressedETag(t *testing.T) {
+	tests := []struct {
+		name, ae, etag, body, want string
+	}{
+		{"strong", "gzip", `"v1"`, text, `"v1--gzip"`},
+		{"weak", "gzip", `W/"v1"`, text, `W/"v1--gzip"`},
+		{"empty opaque", "gzip", `""`, text, `"--gzip"`},
+		{"malformed", "gzip", `v1`, text, ""},
+		{"not accepted", "", `"v1"`, text, `"v1"`},
+		{"too small", "gzip", `"v1"`, "short", `"v1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				w.Header().Set("Content-Type", "text/plain")
+				w.Header().Set("Etag", tt.etag)
+				_, err := w.WriteString(tt.body)
+				return err
+			}), gzip.New(gzip.Config{}))
+			var kv []string
+			if tt.ae != "" {
+				kv = []string{"Accept-Encoding", tt.ae}
+			}
+			w := wharftest.NewRecorder()
+			if err := h.Serve(w, wharftest.Request("GET", "/", kv...)); err != nil {
+				t.Fatal(err)
+			}
+			if got := w.Header().Values("Etag"); tt.want == "" && len(got) != 0 || tt.want != "" && (len(got) != 1 || got[0] != tt.want) {
+				t.Fatalf("ETag %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// The handler below the filter sees If-None-Match and If-Match with the
+// filter's suffix taken off each entity-tag, so that its own tags match;
+// If-Range keeps it, so that a range of the handler's bytes is never
+// served against a tag of the compressed ones. If-None-Match is changed
+// only for a client that accepts gzip: to another, the compressed copy is
+// not the representation it would be sent.
+func TestConditionalTagsUnmarked(t *testing.T) {
+	list := `"a--gzip", W/"b--gzip" ,"c", "d,--gzip"`
+	unmarked := `"a", W/"b" ,"c", "d,"`
+	tests := []struct {
+		name             string
+		method, ae       string
+		inm, im, ifRange string // the fields sent
+		wantINM, wantIM  string // the fields the handler sees
+	}{
+		{name: "accepted", method: "GET", ae: "gzip", inm: list, im: `"a--gzip"`, ifRange: `"a--gzip"`, wantINM: unmarked, wantIM: `"a"`},
+		{name: "not accepted", method: "GET", inm: list, im: list, ifRange: `"a--gzip"`, wantINM: list, wantIM: unmarked},
+		{name: "star", method: "GET", ae: "gzip", inm: "*", im: "*", wantINM: "*", wantIM: "*"},
+		{name: "unmarked", method: "PUT", ae: "gzip", inm: `"a"`, im: `"a-gzip"`, wantINM: `"a"`, wantIM: `"a-gzip"`},
+		{name: "head", method: "HEAD", ae: "gzip", inm: list, im: list, wantINM: list, wantIM: list},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got api.Header
+			h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				got = r.Header()
+				return nil
+			}), gzip.New(gzip.Config{}))
+			kv := []string{"If-None-Match", tt.inm, "If-Match", tt.im}
+			if tt.ae != "" {
+				kv = append(kv, "Accept-Encoding", tt.ae)
+			}
+			if tt.ifRange != "" {
+				kv = append(kv, "If-Range", tt.ifRange)
+			}
+			if err := h.Serve(wharftest.NewRecorder(), wharftest.Request(tt.method, "/", kv...)); err != nil {
+				t.Fatal(err)
+			}
+			if v := got.Get("If-None-Match"); v != tt.wantINM {
+				t.Errorf("If-None-Match %s, want %s", v, tt.wantINM)
+			}
+			if v := got.Get("If-Match"); v != tt.wantIM {
+				t.Errorf("If-Match %s, want %s", v, tt.wantIM)
+			}
+			if v := got.Get("If-Range"); v != tt.ifRange {
+				t.Errorf("If-Range %s, want %s", v, tt.ifRange)
+			}
+		})
+	}
+}
+
+// A 304 answering a client that named the compressed copy's tag carries
+// that tag, whether the handler sends it at the end of the dispatch or
+// flushes it itself.
+func TestNotModifiedTagsCompressedCopy(t *testing.T) {
+	for _, flush := range []bool{false, true} {
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			w.Header().Set("Etag", `"v1"`)
+			if r.Header().Get("If-None-Match") != `"v1"` {
+				w.Header().Set("Content-Type", "text/plain")
+				_, err := w.WriteString(text)
+				return err
+			}
+			w.SetStatus(http.StatusNotModified)
+			if flush {
+				return w.Flush()
+			}
+			return nil
+		}), gzip.New(gzip.Config{}))
+		w := wharftest.NewRecorder()
+		if err := h.Serve(w, wharftest.Request("GET", "/", "Accept-Encoding", "gzip", "If-None-Match", `"v1--gzip"`)); err != nil {
+			t.Fatal(err)
+		}
+		if w.Status() != http.StatusNotModified || w.Result().Get("Etag") != `"v1--gzip"` {
+			t.Fatalf("flush %v: %d, ETag %s", flush, w.Status(), w.Result().Get("Etag"))
+		}
+	}
+}

@@ -11,9 +11,11 @@
 // returns, a task dispatched with async.Context.Dispatch copies the status,
 // header, trailer and body into the real Response and completes the request;
 // an error returned by the chain fails the request with that error (see
-// async.Context.Fail), so the container's error pages render it. If the
-// timeout expires first, an OnTimeout listener writes Config.Status with
-// Config.Body and completes the request.
+// async.Context.Fail), so the container's error pages render it. The error
+// keeps the header fields the chain set before it (a WWW-Authenticate, an
+// Allow), as it would without the filter; the body and the fields that
+// describe it go. If the timeout expires first, an OnTimeout listener
+// writes Config.Status with Config.Body and completes the request.
 //
 // Both the copy and the timeout listener run as serialized tasks of the
 // request, so exactly one of them answers: the other is dropped, and the

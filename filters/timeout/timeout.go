@@ -107,6 +107,11 @@ type run struct {
 func (t *run) deliver(w api.Response, buf *buffer, err error) {
 	t.answered = true
 	if err != nil {
+		// The fields the chain set before failing (auth's
+		// WWW-Authenticate, static's Allow) belong to the error's answer,
+		// as they would without this filter: Fail discards the body and
+		// the fields that describe it, and keeps the others.
+		buf.copyHeaderTo(w)
 		// Completes the request with err once this task returns; the
 		// container renders it.
 		_ = t.a.Fail(err)
@@ -167,6 +172,9 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 	select {
 	case err := <-done:
 		if err != nil {
+			// As in deliver: whoever answers err finds the fields set
+			// before it, as it would without this filter.
+			buf.copyHeaderTo(w)
 			return err
 		}
 		buf.copyTo(w)
@@ -234,14 +242,9 @@ func (b *buffer) Trailer() http.Header {
 	return b.trailer
 }
 
-// copyTo writes the buffered response into w. The buffer's header started
-// as a copy of w's, so replacing w's header applies exactly the chain's
-// changes.
+// copyTo writes the buffered response into w.
 func (b *buffer) copyTo(w api.Response) {
-	if !w.Committed() {
-		h := w.Header()
-		clear(h)
-		maps.Copy(h, b.header)
+	if b.copyHeaderTo(w) {
 		_ = w.SetStatus(b.Status())
 	}
 	if len(b.trailer) > 0 {
@@ -250,4 +253,18 @@ func (b *buffer) copyTo(w api.Response) {
 	if b.body.Len() > 0 {
 		_, _ = w.Write(b.body.Bytes())
 	}
+}
+
+// copyHeaderTo replaces w's header with the buffered one, unless w's head
+// was sent, and reports whether it did. The buffer's header started as a
+// copy of w's, so replacing w's header applies exactly the chain's
+// changes.
+func (b *buffer) copyHeaderTo(w api.Response) bool {
+	if w.Committed() {
+		return false
+	}
+	h := w.Header()
+	clear(h)
+	maps.Copy(h, b.header)
+	return true
 }

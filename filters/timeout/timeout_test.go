@@ -176,17 +176,25 @@ func TestTimeoutAfterCommit(t *testing.T) {
 	})
 }
 
+// An error of the chain fails the request with the header fields set before
+// it, as without the filter, but not with the body or the fields that
+// describe it.
 func TestChainErrorFailsRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			w.Header().Set("Retry-After", "5")
+			w.Header().Set("Content-Type", "text/html")
 			w.WriteString("discarded")
 			return api.Error(http.StatusConflict, "busy")
-		}), timeout.New(timeout.Config{}))
+		}), outer, timeout.New(timeout.Config{}))
 		x := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/"), nil).Begin()
 		<-x.Done()
 		_, _, err := x.Chan.Result()
 		if api.StatusOf(err) != http.StatusConflict || x.Out.Status() != http.StatusConflict || x.Out.Body() != "" {
 			t.Fatalf("err=%v status=%d body=%q", err, x.Out.Status(), x.Out.Body())
+		}
+		if hdr := x.Out.Result(); hdr.Get("Retry-After") != "5" || hdr.Get("X-Outer") != "1" || hdr.Get("Content-Type") != "" {
+			t.Fatalf("header %v", hdr)
 		}
 	})
 }
@@ -276,6 +284,49 @@ func TestBlockingWithoutExchange(t *testing.T) {
 				}
 				if w.Status() != tt.wantStatus || w.Body() != tt.wantBody {
 					t.Fatalf("got %d %q", w.Status(), w.Body())
+				}
+			})
+		})
+	}
+}
+
+// Without an exchange too, the filter's caller, which answers the error,
+// finds the header fields the chain set before failing; but not those of a
+// chain that fails after the timeout answered.
+func TestBlockingErrorKeepsHeaderFields(t *testing.T) {
+	tests := []struct {
+		name       string
+		sleep      time.Duration
+		wantStatus int
+		wantField  bool
+	}{
+		{"in time", time.Second, 200, true},
+		{"late", 3 * time.Second, 503, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					select {
+					case <-time.After(tt.sleep):
+					case <-r.Context().Done(): // the timeout answered
+					}
+					w.Header().Set("Www-Authenticate", `Basic realm="r"`)
+					w.WriteString("discarded")
+					return api.Error(http.StatusUnauthorized, "")
+				}), outer, timeout.New(timeout.Config{Timeout: 2 * time.Second}))
+				w := wharftest.NewRecorder()
+				err := h.Serve(w, wharftest.Request("GET", "/"))
+				synctest.Wait() // a late chain has returned
+				if wantErr := tt.wantField; wantErr != (api.StatusOf(err) == http.StatusUnauthorized) {
+					t.Fatalf("err = %v", err)
+				}
+				hdr := w.Header()
+				if w.Status() != tt.wantStatus || (hdr.Get("Www-Authenticate") != "") != tt.wantField || hdr.Get("X-Outer") != "1" {
+					t.Fatalf("got %d, header %v", w.Status(), hdr)
+				}
+				if tt.wantField && w.Body() != "" {
+					t.Fatalf("body %q written with the error", w.Body())
 				}
 			})
 		})
