@@ -227,7 +227,14 @@ func FuzzHeaderFields(f *testing.F) {
 			off += len(hf.Value) + 2
 		}
 		text, _ := api.NewHeaderText(raw, 3, func(i int) ([]byte, []byte) { return names[i], values[i] })
-		for name, h := range map[string]api.Header{"fields": api.NewHeaderFields(fields), "text": text} {
+		// The last value from elsewhere: copied after the text.
+		mixed, _ := api.NewHeaderText(raw, 3, func(i int) ([]byte, []byte) {
+			if i == 2 {
+				return names[i], []byte(v3)
+			}
+			return names[i], values[i]
+		})
+		for name, h := range map[string]api.Header{"fields": api.NewHeaderFields(fields), "text": text, "mixed": mixed} {
 			if got := h.Clone(); !maps.EqualFunc(got, want, slices.Equal) {
 				t.Fatalf("%s: Clone = %q, want %q", name, got, want)
 			}
@@ -261,5 +268,16 @@ func BenchmarkHeaderGet(b *testing.B) {
 				_ = h.Get("If-None-Match")
 			}
 		})
+	}
+}
+
+// BenchmarkNewHeaderText packs a curl-like head, as the HTTP/1.1
+// connector does for every request.
+func BenchmarkNewHeaderText(b *testing.B) {
+	raw := []byte("GET /hello HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n")
+	field := headSpans(raw)
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = api.NewHeaderText(raw, 3, field)
 	}
 }

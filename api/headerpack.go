@@ -29,6 +29,12 @@ func packHeader(text []byte, n int, field func(int) (name, value []byte)) (Heade
 	if n == 0 && len(text) == 0 {
 		return Header{}, ""
 	}
+	if len(text) > 0 {
+		// A parsed head's fields are all views into its text: one pass.
+		if h, t, ok := packViews(text, n, field); ok {
+			return h, t
+		}
+	}
 	extra := 0
 	for i := range n {
 		k, v := field(i)
@@ -60,26 +66,63 @@ func packHeader(text []byte, n int, field func(int) (name, value []byte)) (Heade
 		ko, kl := place(k)
 		vo, vl := place(v)
 		canonicalizeKey(buf[ko : ko+kl])
-		e := buf[i*w : (i+1)*w]
-		if w == narrowSpan {
-			put16(e[0:], ko)
-			put16(e[2:], kl)
-			put16(e[4:], vo)
-			put16(e[6:], vl)
-		} else {
-			put32(e[0:], ko)
-			put32(e[4:], kl)
-			put32(e[8:], vo)
-			put32(e[12:], vl)
-		}
+		putSpan(buf, i, w, ko, kl, vo, vl)
 	}
-	// buf is never written again: the string may share it.
+	return seal(buf, n, w, len(text))
+}
+
+// putSpan writes span i of width w: the key's offset and length, then
+// the value's.
+func putSpan(buf []byte, i, w, ko, kl, vo, vl int) {
+	e := buf[i*w : (i+1)*w]
+	if w == narrowSpan {
+		put16(e[0:], ko)
+		put16(e[2:], kl)
+		put16(e[4:], vo)
+		put16(e[6:], vl)
+		return
+	}
+	put32(e[0:], ko)
+	put32(e[4:], kl)
+	put32(e[8:], vo)
+	put32(e[12:], vl)
+}
+
+// seal makes the packed Header of buf, n spans of width w then the text
+// (textLen bytes) and the rest, and returns it with its text. buf is
+// never written again: the string shares it.
+func seal(buf []byte, n, w, textLen int) (Header, string) {
 	p := unsafe.String(unsafe.SliceData(buf), len(buf))
 	h := Header{p: p, n: n}
 	if w == wideSpan {
 		h.n = -n
 	}
-	return h, p[base : base+len(text)]
+	return h, p[n*w : n*w+textLen]
+}
+
+// packViews is packHeader for fields that are all views into text (an
+// empty one counts as one), in a single pass over them; ok is false, and
+// nothing kept, if one is not.
+func packViews(text []byte, n int, field func(int) (name, value []byte)) (Header, string, bool) {
+	w := narrowSpan
+	if n*narrowSpan+len(text) > maxNarrow {
+		w = wideSpan
+	}
+	buf := make([]byte, n*w+len(text))
+	base := n * w
+	copy(buf[base:], text)
+	for i := range n {
+		k, v := field(i)
+		ko, vo := offsetIn(text, k), offsetIn(text, v)
+		if ko < 0 && len(k) > 0 || vo < 0 && len(v) > 0 {
+			return Header{}, "", false
+		}
+		ko, vo = base+max(ko, 0), base+max(vo, 0)
+		canonicalizeKey(buf[ko : ko+len(k)])
+		putSpan(buf, i, w, ko, len(k), vo, len(v))
+	}
+	h, t := seal(buf, n, w, len(text))
+	return h, t, true
 }
 
 // offsetIn returns where s lies in text, or -1 if it is not a view into
@@ -163,12 +206,29 @@ func (h Header) span(i, j int) string {
 // any letter after a hyphen upper case, the rest lower case; a key with a
 // byte that is not a token character, or a space, is left as it is.
 func canonicalizeKey(b []byte) {
+	switch string(b) {
+	case "Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+		"Connection", "Content-Length", "Content-Type", "Cookie":
+		// The names of nearly every request, as HTTP/1.1 clients send
+		// them: no need to look at each byte.
+		return
+	}
+	// One look first: nearly every HTTP/1.1 client sends canonical names,
+	// which then need no writing.
+	upper, canonical := true, true
 	for _, c := range b {
 		if !tokenByte(c) {
 			return
 		}
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			canonical = false
+		}
+		upper = c == '-'
 	}
-	upper := true
+	if canonical {
+		return
+	}
+	upper = true
 	for i, c := range b {
 		if upper && 'a' <= c && c <= 'z' {
 			c -= 'a' - 'A'
@@ -181,15 +241,18 @@ func canonicalizeKey(b []byte) {
 }
 
 // tokenByte reports whether c may appear in a field name (RFC 9110 §5.6.2),
-// which is what textproto accepts in a key it canonicalizes.
+// which is what textproto accepts in a key it canonicalizes: a bit of
+// tokenLo (bytes 0-63) or tokenHi (64-127).
 func tokenByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+	if c < 64 {
+		return tokenLo>>c&1 != 0
 	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
+	return c < 128 && tokenHi>>(c-64)&1 != 0
 }
+
+const (
+	tokenLo uint64 = 1<<'!' | 1<<'#' | 1<<'$' | 1<<'%' | 1<<'&' | 1<<'\'' | 1<<'*' | 1<<'+' |
+		1<<'-' | 1<<'.' | (1<<10-1)<<'0'
+	tokenHi uint64 = (1<<26-1)<<('A'-64) | 1<<('^'-64) | 1<<('_'-64) | 1<<('`'-64) |
+		(1<<26-1)<<('a'-64) | 1<<('|'-64) | 1<<('~'-64)
+)
