@@ -43,6 +43,9 @@ var (
 	// peer broke the protocol (an unmasked frame, a bad opcode...); the
 	// error OnClose gets wraps it and says what.
 	ErrProtocol = errors.New("websocket: protocol error")
+	// ErrInvalidUTF8: the server closed the connection (1007) because the
+	// peer sent a text message that is not UTF-8 (RFC 6455 §8.1).
+	ErrInvalidUTF8 = errors.New("websocket: text message is not valid UTF-8")
 	// ErrCloseTimeout: the server sent its close frame and the peer's did
 	// not come back within Config.CloseTimeout.
 	ErrCloseTimeout = errors.New("websocket: no close frame from the peer within CloseTimeout")
@@ -66,13 +69,14 @@ var (
 
 // Close codes (RFC 6455 §7.4.1) used by this package.
 const (
-	CloseNormal          = gws.CloseNormalClosure     // 1000: done
-	CloseGoingAway       = gws.CloseGoingAway         // 1001: idle, keep-alive timeout, shutdown
-	CloseProtocolError   = gws.CloseProtocolError     // 1002: the peer broke the protocol
-	CloseUnsupportedData = gws.CloseUnsupportedData   // 1003: data the endpoint cannot take
-	ClosePolicyViolation = gws.ClosePolicyViolation   // 1008: e.g. a peer too slow for its feed
-	CloseTooBig          = gws.CloseMessageTooBig     // 1009: a message over ReadLimit
-	CloseServerError     = gws.CloseInternalServerErr // 1011: a callback panicked
+	CloseNormal          = gws.CloseNormalClosure           // 1000: done
+	CloseGoingAway       = gws.CloseGoingAway               // 1001: idle, keep-alive timeout, shutdown
+	CloseProtocolError   = gws.CloseProtocolError           // 1002: the peer broke the protocol
+	CloseUnsupportedData = gws.CloseUnsupportedData         // 1003: data the endpoint cannot take
+	CloseInvalidPayload  = gws.CloseInvalidFramePayloadData // 1007: a text message that is not UTF-8
+	ClosePolicyViolation = gws.ClosePolicyViolation         // 1008: e.g. a peer too slow for its feed
+	CloseTooBig          = gws.CloseMessageTooBig           // 1009: a message over ReadLimit
+	CloseServerError     = gws.CloseInternalServerErr       // 1011: a callback panicked
 )
 
 // Message is one WebSocket message.
@@ -104,9 +108,9 @@ type Handler interface {
 	//   - a *CloseError: the peer closed with another code, given with its
 	//     reason (it was answered with the same code). A *CloseError
 	//     always stands for a close frame the peer sent;
-	//   - ErrIdle, ErrPongTimeout, ErrTooBig, or an error wrapping
-	//     ErrProtocol: the server closed the connection for that reason,
-	//     with the close frame each names;
+	//   - ErrIdle, ErrPongTimeout, ErrTooBig, ErrInvalidUTF8, or an error
+	//     wrapping ErrProtocol: the server closed the connection for that
+	//     reason, with the close frame each names;
 	//   - ErrCloseTimeout: the server sent its close frame and the peer
 	//     did not answer within CloseTimeout;
 	//   - ErrAborted: Abort was called;
@@ -764,6 +768,13 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 			return false
 		}
 		c.alive(false)
+		// A text message is checked before it is copied: what is not
+		// UTF-8 never reaches the Handler. A first fragment fails as soon
+		// as no continuation could make it valid.
+		if f.Opcode == wsframe.OpText && !validText(f.Payload, f.Fin) {
+			c.invalidUTF8()
+			return false
+		}
 		if f.Fin {
 			c.deliver(f.Opcode, own(f.Payload))
 			return true
@@ -776,7 +787,18 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 			return false
 		}
 		c.alive(false)
+		// Only the new fragment is checked, behind the bytes of a
+		// character the last one cut off (at most 3): what came before
+		// them was checked already.
+		from := len(*c.frag)
+		if c.msgOp == wsframe.OpText {
+			from -= cutRune(*c.frag)
+		}
 		*c.frag = append(*c.frag, f.Payload...)
+		if c.msgOp == wsframe.OpText && !validText((*c.frag)[from:], f.Fin) {
+			c.invalidUTF8()
+			return false
+		}
 		if f.Fin {
 			m := *c.frag
 			c.frag = nil
@@ -855,6 +877,40 @@ func validCloseCode(code int) bool {
 		return true
 	}
 	return false
+}
+
+// validText reports whether p is UTF-8 (RFC 6455 §8.1), or, for a text
+// message's fragment that is not its last (fin false), can begin UTF-8:
+// it is UTF-8 but for a character cut off at its end, which the next
+// fragment may complete.
+func validText(p []byte, fin bool) bool {
+	if !fin {
+		p = p[:len(p)-cutRune(p)]
+	}
+	return utf8.Valid(p)
+}
+
+// cutRune returns how many bytes at the end of p (at most 3) begin a
+// character without ending it: they are no error yet, as the next
+// fragment may hold the rest. A first byte no character begins with, or
+// one followed by bytes that cannot continue it, counts as a whole
+// (invalid) character: utf8.FullRune says so.
+func cutRune(p []byte) int {
+	for i := len(p) - 1; i >= 0 && i > len(p)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(p[i]) {
+			if utf8.FullRune(p[i:]) {
+				return 0
+			}
+			return len(p) - i
+		}
+	}
+	return 0
+}
+
+// invalidUTF8 closes with 1007: a text message that is not UTF-8 fails
+// the connection (RFC 6455 §8.1), and nothing more the peer sends is read.
+func (c *Conn) invalidUTF8() {
+	c.readFailed(closeFrame(CloseInvalidPayload, "invalid UTF-8 in a text message"), ErrInvalidUTF8)
 }
 
 // protocolError closes with 1002 and the reason: the peer broke the

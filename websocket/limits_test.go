@@ -65,7 +65,7 @@ var wsLimitRows = []wsLimitRow{
 	},
 	{
 		limit: "`CloseTimeout`: the peer's answer to the server's close frame", def: "5 s",
-		beyond: "TCP connection closed (`ErrCloseTimeout`); not waited for when the peer closed first or the connection could not be read any further (keep-alive, 1009, 1002)",
+		beyond: "TCP connection closed (`ErrCloseTimeout`); not waited for when the peer closed first or the connection could not be read any further (keep-alive, 1009, 1007, 1002)",
 		want:   wsDur(websocket.DefaultCloseTimeout),
 		tests:  []string{"TestTimeoutsAsDocumented", "TestShutdownWaitsCloseTimeoutAtMost", "TestOneCloseFramePerDirection"},
 	},
