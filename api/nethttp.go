@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 )
 
 // FromHTTP adapts a net/http Handler (a chi router, net/http/pprof, ...) so it
@@ -13,6 +15,16 @@ import (
 // prefix. The ResponseWriter implements http.Flusher and http.Hijacker (the
 // latter fails with ErrNotSupported where the connection cannot be hijacked)
 // and works with http.ResponseController.
+//
+// Header fields behave as on net/http's server. The head sent has the
+// fields as they were when the handler called WriteHeader, or first wrote
+// or flushed; later changes to the map Header returns are not sent.
+// Trailers are the exception: the names the Trailer field declares by then
+// are announced, and sent after the body with the values the handler's map
+// holds for them when it returns, and a key set with the http.TrailerPrefix
+// prefix, at any time, is sent as a trailer without the prefix. Both kinds
+// end up in the Response's Trailer, so they are sent on every protocol;
+// the Trailer field and the prefixed keys are not sent as header fields.
 //
 // The net/http handler runs in the request's serialized task and must finish
 // its response before returning, as net/http requires.
@@ -24,6 +36,7 @@ func FromHTTP(h http.Handler) Handler {
 		}
 		rw := &httpWriter{w: w}
 		h.ServeHTTP(rw, hr)
+		rw.finish()
 		return rw.err
 	})
 }
@@ -59,13 +72,98 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 }
 
 // httpWriter is the http.ResponseWriter over a Wharf Response.
+//
+// The handler gets a header map of its own, as on net/http's server,
+// rather than w's: a handler may keep the map Header returned and change it
+// after WriteHeader, which must not reach the head, and the values of its
+// trailers are read from that map once it returns.
 type httpWriter struct {
-	w           Response
+	w Response
+	// header holds the handler's fields, w's copied on the first Header
+	// and copied back to w at commit; nil while the handler has not asked.
+	header      http.Header
 	wroteHeader bool
-	err         error
+	hijacked    bool
+	// declared lists the trailers the Trailer field named at commit.
+	declared []string
+	err      error
 }
 
-func (h *httpWriter) Header() http.Header { return h.w.Header() }
+func (h *httpWriter) Header() http.Header {
+	if h.header == nil {
+		h.header = h.w.Header().Clone()
+		if h.header == nil {
+			h.header = make(http.Header)
+		}
+	}
+	return h.header
+}
+
+// commit gives w the handler's fields as they are when the head is
+// written, as net/http snapshots them at WriteHeader: later changes stay
+// in the handler's map. The names the Trailer field declares become w's
+// trailer keys, so that the head announces them; the field itself and
+// the keys with http.TrailerPrefix are not header fields.
+func (h *httpWriter) commit() {
+	h.wroteHeader = true
+	if h.header == nil {
+		return // the handler never asked for its fields: w's stand
+	}
+	dst := h.w.Header()
+	clear(dst) // the handler's map began as a copy of w's: what it deleted goes
+	for k, v := range h.header.Clone() {
+		switch {
+		case k == "Trailer":
+			h.declare(v)
+		case strings.HasPrefix(k, http.TrailerPrefix):
+		default:
+			dst[k] = v
+		}
+	}
+}
+
+// declare notes the trailer names listed in the values of a Trailer field.
+func (h *httpWriter) declare(values []string) {
+	for _, v := range values {
+		for name := range strings.SplitSeq(v, ",") {
+			name = http.CanonicalHeaderKey(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			h.declared = append(h.declared, name)
+			tr := h.w.Trailer()
+			if _, ok := tr[name]; !ok {
+				tr[name] = nil // announced now, filled in by finish
+			}
+		}
+	}
+}
+
+// finish ends the handler's response as net/http does once the handler
+// returns: the head is written if it was not, and the trailers take their
+// values from the handler's map, both the declared ones and those set with
+// http.TrailerPrefix, whenever they were set.
+func (h *httpWriter) finish() {
+	if h.hijacked {
+		return
+	}
+	if !h.wroteHeader {
+		h.commit()
+	}
+	if h.header == nil {
+		return
+	}
+	for k, v := range h.header {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && len(v) > 0 {
+			h.w.Trailer()[http.CanonicalHeaderKey(name)] = slices.Clone(v)
+		}
+	}
+	for _, name := range h.declared {
+		if v := h.header[name]; len(v) > 0 {
+			h.w.Trailer()[name] = slices.Clone(v)
+		}
+	}
+}
 
 func (h *httpWriter) WriteHeader(code int) {
 	if h.wroteHeader {
@@ -74,37 +172,50 @@ func (h *httpWriter) WriteHeader(code int) {
 	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
 		return // informational responses are not forwarded
 	}
-	h.wroteHeader = true
+	h.commit()
 	h.keep(h.w.SetStatus(code))
 }
 
 func (h *httpWriter) Write(p []byte) (int, error) {
-	h.wroteHeader = true
+	if !h.wroteHeader {
+		h.commit()
+	}
 	n, err := h.w.Write(p)
 	h.keep(err)
 	return n, err
 }
 
 func (h *httpWriter) WriteString(s string) (int, error) {
-	h.wroteHeader = true
+	if !h.wroteHeader {
+		h.commit()
+	}
 	n, err := h.w.WriteString(s)
 	h.keep(err)
 	return n, err
 }
 
-func (h *httpWriter) Flush() { h.keep(h.w.Flush()) }
+func (h *httpWriter) Flush() { _ = h.FlushError() }
 
 // FlushError is what http.ResponseController.Flush calls.
 func (h *httpWriter) FlushError() error {
+	if !h.wroteHeader {
+		h.commit()
+	}
 	err := h.w.Flush()
 	h.keep(err)
 	return err
 }
 
-func (h *httpWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) { return Hijack(h.w) }
+func (h *httpWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, rw, err := Hijack(h.w)
+	if err == nil {
+		h.hijacked = true
+	}
+	return nc, rw, err
+}
 
-// Unwrap lets http.ResponseController find nothing else: every capability is
-// implemented here directly.
+// keep records the first error of the response, which the adapted
+// Handler returns.
 func (h *httpWriter) keep(err error) {
 	if err != nil && h.err == nil {
 		h.err = err

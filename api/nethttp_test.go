@@ -54,3 +54,40 @@ func TestToHTTPRequestAllocs(t *testing.T) {
 		t.Errorf("ToHTTPRequest allocates %.0f times, want at most 5", n)
 	}
 }
+
+// FromHTTP hands the Response the header as it was at WriteHeader: a field
+// set before the handler ran is in the handler's header, and removing it
+// afterwards, like adding one, is too late. The declared and the prefixed
+// trailers become the Response's, the declared ones announced even unset.
+func TestFromHTTPHeaderAndTrailers(t *testing.T) {
+	h := api.FromHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if w.Header().Get("X-Outer") != "1" {
+			t.Error("the outer field is not in the handler's header")
+		}
+		w.Header().Set("Trailer", "X-Sum, x-count")
+		w.Header().Set("X-Early", "1")
+		w.WriteHeader(http.StatusAccepted)
+		w.Header().Set("X-Late", "1")
+		w.Header().Del("X-Outer")
+		w.Write([]byte("body"))
+		w.Header().Set("X-Sum", "abc")
+		w.Header().Set(http.TrailerPrefix+"X-Other", "def")
+	}))
+	w := wharftest.NewRecorder()
+	w.Header().Set("X-Outer", "1")
+	r := api.NewRequest(context.Background(), wharftest.Head("GET", "/"), nil)
+	if err := h.Serve(w, r); err != nil {
+		t.Fatal(err)
+	}
+	got, tr := w.Result(), w.TrailerSnapshot()
+	switch {
+	case w.Status() != http.StatusAccepted || w.Body() != "body":
+		t.Errorf("status %d, body %q", w.Status(), w.Body())
+	case got.Get("X-Early") != "1" || got.Get("X-Outer") != "1":
+		t.Errorf("fields set before WriteHeader lost: %v", got)
+	case got.Get("X-Late") != "" || got.Get("Trailer") != "" || got.Get("X-Sum") != "":
+		t.Errorf("header %v", got)
+	case tr.Get("X-Sum") != "abc" || tr.Get("X-Other") != "def" || len(tr) != 3:
+		t.Errorf("trailer %v, want X-Sum, X-Other and the declared X-Count", tr)
+	}
+}

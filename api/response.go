@@ -131,3 +131,27 @@ type ResponseWrapper struct {
 
 // Unwrap returns the wrapped Response.
 func (w ResponseWrapper) Unwrap() Response { return w.Response }
+
+// bodyHeaders are the header fields that describe a response body, which
+// go with it when it is discarded: Jetty's list for Response.resetContent,
+// plus Trailer, which announces the trailers discarded with the body.
+var bodyHeaders = [...]string{
+	"Content-Type", "Content-Length", "Content-Encoding", "Content-Language",
+	"Content-Range", "Content-Location", "Content-Disposition", "Content-Md5",
+	"Transfer-Encoding", "Etag", "Last-Modified", "Trailer",
+}
+
+// ClearBodyHeaders deletes from h the fields that describe a response
+// body and so go with it when it is discarded (async.Discard, a forward):
+// Content-Type, Content-Length, Content-Encoding, Content-Language,
+// Content-Range, Content-Location, Content-Disposition, Content-MD5,
+// Transfer-Encoding, ETag, Last-Modified, and Trailer (the trailers go
+// too). Keys are matched in their canonical form, as http.Header.Del does.
+func ClearBodyHeaders(h http.Header) {
+	if len(h) == 0 {
+		return
+	}
+	for _, k := range bodyHeaders {
+		delete(h, k)
+	}
+}

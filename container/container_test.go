@@ -292,6 +292,140 @@ func TestForwardKeepsOriginal(t *testing.T) {
 	})
 }
 
+// A forward clears the body written before it and the fields that describe
+// that body, and keeps the status and the other header fields: those a
+// filter set on the way in (a security header, a cookie) reach the client
+// with the target's answer, as with the Servlet API's forward.
+func TestForwardKeepsHeaderFields(t *testing.T) {
+	build := func(c *container.Container) {
+		c.FilterFunc("/*", func(w api.Response, r *api.Request, next api.Chain) error {
+			w.Header().Set("X-Frame-Options", "DENY")
+			w.Header().Add("Set-Cookie", "s=1")
+			return next.Next(w, r)
+		})
+		c.HandleFunc("/a", func(w api.Response, r *api.Request) error {
+			w.Header().Set("Content-Type", "text/html")
+			w.Header().Set("Etag", `"a"`)
+			io.WriteString(w, "discarded")
+			return dispatcher.Forward(w, r, "/b")
+		})
+		c.HandleFunc("/gone", func(w api.Response, r *api.Request) error {
+			w.SetStatus(http.StatusNotFound)
+			return dispatcher.Forward(w, r, "/b")
+		})
+		c.HandleFunc("/b", func(w api.Response, r *api.Request) error {
+			_, err := io.WriteString(w, "from b")
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		code, body, h := get(t, s, "/a")
+		if code != 200 || body != "from b" {
+			t.Errorf("forward: %d %q", code, body)
+		}
+		if h.Get("X-Frame-Options") != "DENY" || h.Get("Set-Cookie") != "s=1" {
+			t.Errorf("a filter's fields were lost in the forward: %v", h)
+		}
+		if h.Get("Etag") != "" || strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+			t.Errorf("the discarded body's fields were sent with the target's: %v", h)
+		}
+		if code, body, _ := get(t, s, "/gone"); code != http.StatusNotFound || body != "from b" {
+			t.Errorf("status set before the forward: %d %q, want 404 %q", code, body, "from b")
+		}
+	})
+}
+
+// A mounted net/http handler's trailers reach the client, declared in the
+// Trailer field or set with http.TrailerPrefix, whether or not the body was
+// flushed before they were set, and are not header fields.
+func TestMountTrailers(t *testing.T) {
+	tests := []struct {
+		name  string
+		serve func(w http.ResponseWriter)
+	}{
+		{"declared, flushed", func(w http.ResponseWriter) {
+			w.Header().Set("Trailer", "X-Checksum")
+			w.WriteHeader(200)
+			io.WriteString(w, "body")
+			w.(http.Flusher).Flush()
+			w.Header().Set("X-Checksum", "abc")
+		}},
+		{"declared, not flushed", func(w http.ResponseWriter) {
+			w.Header().Set("Trailer", "X-Checksum")
+			w.WriteHeader(200)
+			io.WriteString(w, "body")
+			w.Header().Set("X-Checksum", "abc")
+		}},
+		{"declared in a map kept from before the head", func(w http.ResponseWriter) {
+			h := w.Header()
+			h.Set("Trailer", "x-checksum")
+			io.WriteString(w, "body")
+			h.Set("X-Checksum", "abc")
+		}},
+		{"prefixed, flushed", func(w http.ResponseWriter) {
+			io.WriteString(w, "body")
+			w.(http.Flusher).Flush()
+			w.Header().Set(http.TrailerPrefix+"X-Checksum", "abc")
+		}},
+		{"prefixed, not flushed", func(w http.ResponseWriter) {
+			io.WriteString(w, "body")
+			w.Header().Set(http.TrailerPrefix+"X-Checksum", "abc")
+		}},
+	}
+	build := func(c *container.Container) {
+		for i, tt := range tests {
+			c.Mount(fmt.Sprintf("/t%d", i), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tt.serve(w) }))
+		}
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for i, tt := range tests {
+			resp, err := s.Client.Get(fmt.Sprintf("%s/t%d", s.URL, i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || string(b) != "body" || resp.Trailer.Get("X-Checksum") != "abc" {
+				t.Errorf("%s: body %q (%v), trailer %v", tt.name, b, err, resp.Trailer)
+			}
+			for k := range resp.Header {
+				if k == "X-Checksum" || strings.HasPrefix(k, http.TrailerPrefix) {
+					t.Errorf("%s: header has %s: %v", tt.name, k, resp.Header)
+				}
+			}
+		}
+	})
+}
+
+// A mounted net/http handler's header is sent as it was at WriteHeader, or
+// at the first write: a field set afterwards is not sent, as with net/http,
+// even through a map the handler kept from before.
+func TestMountHeaderSentAtWriteHeader(t *testing.T) {
+	build := func(c *container.Container) {
+		c.Mount("/written", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Early", "1")
+			w.WriteHeader(200)
+			w.Header().Set("X-Late", "1")
+			io.WriteString(w, "x")
+		}))
+		c.Mount("/kept", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("X-Early", "1")
+			io.WriteString(w, "x")
+			h.Set("X-Late", "1")
+			h.Del("X-Early")
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, path := range []string{"/written", "/kept"} {
+			code, body, h := get(t, s, path)
+			if code != 200 || body != "x" || h.Get("X-Early") != "1" || h.Get("X-Late") != "" {
+				t.Errorf("%s: %d %q, header %v", path, code, body, h)
+			}
+		}
+	})
+}
+
 // A net/http handler keeps Flusher and Hijacker when mounted.
 func TestMountNetHTTP(t *testing.T) {
 	build := func(c *container.Container) {

@@ -106,9 +106,15 @@ func (s *httpStream) Finish(trailers http.Header) error {
 		return nil
 	}
 	s.finished = true
-	for _, k := range s.trailers {
-		for _, v := range trailers[k] {
-			s.w.Header().Add(k, v)
+	h := s.w.Header()
+	for k, vs := range trailers {
+		if !slices.Contains(s.trailers, k) {
+			// Not announced in the head (set after a flush): net/http
+			// sends a key with TrailerPrefix as a trailer all the same.
+			k = http.TrailerPrefix + k
+		}
+		for _, v := range vs {
+			h.Add(k, v)
 		}
 	}
 	close(s.done)

@@ -8,6 +8,14 @@
 // original values. There is no cross-context dispatch and no dispatcher
 // type: a handler serves the Request it is given, however it was invoked.
 //
+// The Response goes on, as with the Servlet API's forward, which clears
+// only the buffer: the body written so far is dropped, with the header
+// fields that describe it (Content-Type, Content-Length, ETag, ...) and
+// the trailers, and the target writes its own. The status and the other
+// header fields stay, so the cookies and the security or CORS fields a
+// filter set on the way in reach the client with the target's answer. A
+// response whose head was sent cannot be forwarded.
+//
 // Include is not a container mode but a response wrapper: IncludeResponse
 // lets the target write body bytes and keeps it from changing the status or
 // headers, and Include forwards through it. Wrappers need no identity, so a

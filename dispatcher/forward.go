@@ -59,9 +59,18 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // Forward serves r with the handler mapped to target, a path within r's
 // context with an optional query ("/b/info?x=1"). The target sees a new
 // Request: path, query (target's parameters first, then the original ones)
-// and mapping of the target; everything else as r. The buffered response is
-// reset first; Forward fails with api.ErrCommitted if it was already sent.
-// A target with no mapping is answered 404 by the returned error.
+// and mapping of the target; everything else as r. A target with no mapping
+// is answered 404 by the returned error.
+//
+// What w holds uncommitted is cleared first, as the Servlet API's forward
+// clears the buffer: the body written so far goes, with the header fields
+// that describe it (those api.ClearBodyHeaders deletes: Content-Type,
+// Content-Length, ETag, ...) and the trailers. The status and every other
+// header field stay: the cookies and the security or CORS fields a filter
+// set on the way in still apply to the target's answer, and a status set
+// before the forward (a 404 forwarded to the page that renders it) is the
+// one sent unless the target sets another. Forward fails with
+// api.ErrCommitted if the head was already sent.
 func Forward(w api.Response, r *api.Request, target string, opts ...Option) error {
 	var o options
 	for _, opt := range opts {
@@ -80,10 +89,7 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 		return &api.StatusError{Code: http.StatusNotFound, Err: errors.New("dispatcher: nothing mapped at " + p)}
 	}
 	if !o.include {
-		if w.Committed() {
-			return api.ErrCommitted
-		}
-		if err := w.Reset(); err != nil {
+		if err := clearForForward(w); err != nil {
 			return err
 		}
 	}
@@ -100,6 +106,42 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 	head.Target = (&url.URL{Path: head.Path, RawQuery: head.RawQuery}).RequestURI()
 	fr := r.WithHead(&head).WithMapping(m)
 	return h.Serve(w, fr)
+}
+
+// discarder is the method of the Response a container hands its handlers
+// (async.Discarder) that drops the uncommitted body, status, trailers and
+// body fields and keeps the other fields in place. Reset would clear them
+// all, so that each would have to be copied and set again.
+type discarder interface{ Discard() error }
+
+// clearForForward empties w for the target of a forward (see Forward). A
+// wrapper (a filter's) is not looked through: it may buffer on its own,
+// which only its Reset clears, so the fields to keep are set again after
+// it. The status goes with Discard and Reset alike and is set back.
+func clearForForward(w api.Response) error {
+	if w.Committed() {
+		return api.ErrCommitted
+	}
+	status := w.Status()
+	if d, ok := w.(discarder); ok {
+		if err := d.Discard(); err != nil {
+			return err
+		}
+	} else {
+		kept := w.Header().Clone()
+		api.ClearBodyHeaders(kept)
+		if err := w.Reset(); err != nil {
+			return err
+		}
+		h := w.Header()
+		for k, v := range kept {
+			h[k] = v
+		}
+	}
+	if status == http.StatusOK {
+		return nil // the status of a response that sets none
+	}
+	return w.SetStatus(status)
 }
 
 func parseTarget(target string) (string, string, error) {

@@ -72,6 +72,32 @@ func TestForward(t *testing.T) {
 	}
 }
 
+// A forward through a Response that cannot Discard (a filter's wrapper, here
+// a recorder) clears it with Reset and sets back the status and the header
+// fields that do not describe the discarded body.
+func TestForwardClearsBodyOnly(t *testing.T) {
+	w := wharftest.NewRecorder()
+	w.SetStatus(404)
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Content-Length", "24")
+	w.WriteString("discarded by the forward")
+	if err := dispatcher.Forward(w, request(&resolver{}, ""), "/b/x"); err != nil {
+		t.Fatal(err)
+	}
+	h := w.Header()
+	switch {
+	case w.Body() != "path=/ctx/b/x pi=/x q=":
+		t.Errorf("body %q", w.Body())
+	case w.Status() != 404:
+		t.Errorf("status %d, want the 404 set before the forward", w.Status())
+	case h.Get("X-Frame-Options") != "DENY" || h.Get("X-Target") != "b":
+		t.Errorf("fields lost: %v", h)
+	case h.Get("Content-Type") != "" || h.Get("Content-Length") != "":
+		t.Errorf("the discarded body's fields kept: %v", h)
+	}
+}
+
 func TestForwardNotFoundAndOptions(t *testing.T) {
 	res := &resolver{}
 	err := dispatcher.Forward(wharftest.NewRecorder(), request(res, ""), "/nothing")

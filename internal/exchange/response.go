@@ -201,26 +201,7 @@ func Discard(w api.Response) error {
 	return nil
 }
 
-// bodyHeaders are the header fields that describe a response body, which
-// Discard drops with the body: Jetty's list for Response.resetContent,
-// plus Trailer, which announces the trailers Discard drops too.
-var bodyHeaders = [...]string{
-	"Content-Type", "Content-Length", "Content-Encoding", "Content-Language",
-	"Content-Range", "Content-Location", "Content-Disposition", "Content-Md5",
-	"Transfer-Encoding", "Etag", "Last-Modified", "Trailer",
-}
-
 // ClearBodyHeaders deletes from h the fields that describe a response
-// body and so go with it when it is discarded: Content-Type,
-// Content-Length, Content-Encoding, Content-Language, Content-Range,
-// Content-Location, Content-Disposition, Content-MD5, Transfer-Encoding,
-// ETag, Last-Modified, and Trailer (the trailers go too). Keys are
-// matched in their canonical form, as http.Header.Del does.
-func ClearBodyHeaders(h http.Header) {
-	if len(h) == 0 {
-		return
-	}
-	for _, k := range bodyHeaders {
-		delete(h, k)
-	}
-}
+// body (see api.ClearBodyHeaders). The list lives in api, so that
+// dispatcher.Forward, which imports api only, drops the same fields.
+func ClearBodyHeaders(h http.Header) { api.ClearBodyHeaders(h) }
