@@ -34,7 +34,9 @@ type NonBlockingReader interface {
 // from the function given to NotifyWritable, which should only dispatch
 // the task that writes next. Each commits the head first if it is not
 // sent yet (the status and header fields set so far, Content-Length
-// included), with the bytes buffered by Write before it.
+// included), with the bytes buffered by Write before it. Body bytes, or a
+// file section, given while the status is 204 or 304 are refused as
+// Response.Write refuses them, before the head is sent.
 type NonBlockingWriter interface {
 	// NonBlocking reports whether the other methods work on this
 	// response's connection.

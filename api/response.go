@@ -29,10 +29,19 @@ type Response interface {
 	// Status returns the status set so far (200 if none was set).
 	Status() int
 	// SetStatus sets the status code. It returns ErrCommitted once the head
-	// was sent.
+	// was sent. The container's Response takes a final status, 200 to
+	// 999, and refuses any other with a *StatusError of 500. Interim
+	// (1xx) responses are not supported: a 1xx set as the status would be
+	// the only head the client got, and it would wait for a final one.
+	// 101 Switching Protocols is sent by the upgrade APIs (Tunneler,
+	// Hijacker, package websocket), 100 Continue by the connector.
 	SetStatus(code int) error
 	// Write appends p to the body, committing the response when the output
-	// buffer fills.
+	// buffer fills. While the status is 204 No Content or 304 Not
+	// Modified, which have no body, the container's Response writes
+	// nothing and returns an error that wraps http.ErrBodyNotAllowed, as
+	// net/http does (an empty p is not refused); the answer to HEAD takes
+	// the bytes and drops them.
 	Write(p []byte) (int, error)
 	// WriteString is Write for a string, without a copy where possible.
 	WriteString(s string) (int, error)

@@ -32,7 +32,7 @@ type output struct {
 	// What went to the stream, for the exchange's async.Result.
 	sentBytes int64 // body bytes the stream accepted and will send
 
-	// The small fields share a word: a status is 100 to 999 (SetStatus,
+	// The small fields share a word: a status is 200 to 999 (SetStatus,
 	// api.StatusOf), and every request keeps its output while it waits.
 	status     uint16 // 0: 200
 	sentStatus uint16 // status of the head the stream accepted; 0 before
@@ -173,7 +173,12 @@ func (o *output) SetStatus(code int) error {
 	if o.committed {
 		return api.ErrCommitted
 	}
-	if code < 100 || code > 999 {
+	// A 1xx is interim (RFC 9110 §15.2): sent as the response's status,
+	// it would be the only head the client got, with no final response
+	// after it, and the client would wait for one. 101 is written by the
+	// upgrade APIs (Tunnel, Hijack, package websocket), 100 Continue by
+	// the connector.
+	if code < 200 || code > 999 {
 		return &api.StatusError{Code: http.StatusInternalServerError, Err: errBadStatus(code)}
 	}
 	o.status = uint16(code)
@@ -182,7 +187,42 @@ func (o *output) SetStatus(code int) error {
 
 type errBadStatus int
 
-func (e errBadStatus) Error() string { return "container: invalid status code " + strconv.Itoa(int(e)) }
+func (e errBadStatus) Error() string {
+	if e >= 100 && e < 200 {
+		return "container: status " + strconv.Itoa(int(e)) + " is interim: interim responses are not supported (101 is sent by the upgrade APIs)"
+	}
+	return "container: invalid status code " + strconv.Itoa(int(e))
+}
+
+// bodyless reports whether the status set has no body: 204 and 304
+// (SetStatus refuses 1xx).
+func (o *output) bodyless() bool {
+	return o.status == http.StatusNoContent || o.status == http.StatusNotModified
+}
+
+// bodyRefused returns the error a write of n body bytes gets while the
+// status has no body, nil otherwise. The stream would drop the bytes, and
+// a nil error would tell the handler they went; net/http's Write returns
+// http.ErrBodyNotAllowed there too. An empty write is let through, as in
+// net/http (WriteNow(nil) is a flush). The answer to HEAD takes its
+// writes: the method drops its body, not the status, and a handler
+// writes it as it would for GET.
+func (o *output) bodyRefused(n int64) error {
+	if n == 0 || !o.bodyless() {
+		return nil
+	}
+	return errNoBody(o.status)
+}
+
+// errNoBody is a write refused because the status, its value, has no
+// body.
+type errNoBody uint16
+
+func (e errNoBody) Error() string {
+	return "container: writing a body on a " + strconv.Itoa(int(e)) + " response: " + http.ErrBodyNotAllowed.Error()
+}
+
+func (e errNoBody) Unwrap() error { return http.ErrBodyNotAllowed }
 
 func (o *output) check() error {
 	switch {
@@ -196,6 +236,9 @@ func (o *output) check() error {
 
 func (o *output) Write(p []byte) (int, error) {
 	if err := o.check(); err != nil {
+		return 0, err
+	}
+	if err := o.bodyRefused(int64(len(p))); err != nil {
 		return 0, err
 	}
 	if !o.committed {
@@ -224,8 +267,9 @@ func (o *output) sent(n int) {
 }
 
 func (o *output) WriteString(s string) (int, error) {
-	// Buffered, the string is appended without converting it first.
-	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.bufs.size {
+	// Buffered, the string is appended without converting it first;
+	// Write handles the rest, and reports a refused body.
+	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.bufs.size && !o.bodyless() {
 		o.grow(len(s))
 		o.buf = append(o.buf, s...)
 		return len(s), nil
@@ -366,9 +410,10 @@ func headerValue(h http.Header, key string) string {
 }
 
 // commitHead hands the head to the stream, leaving the buffered body in
-// o.buf. A length of -1 (unknown) means the response goes on after its
-// head (a Flush, a body past the buffer, a write without blocking): its
-// header map then gives way to the fields sent (keepSentHeader).
+// o.buf (none for a status without a body). A length of -1 (unknown)
+// means the response goes on after its head (a Flush, a body past the
+// buffer, a write without blocking): its header map then gives way to the
+// fields sent (keepSentHeader).
 func (o *output) commitHead(length int64) error {
 	goesOn := length < 0
 	o.committed = true
@@ -390,6 +435,12 @@ func (o *output) commitHead(length int64) error {
 		return err
 	}
 	o.sentStatus = uint16(status)
+	if o.bodyless() {
+		// Written before the status became 204 or 304, which have no
+		// body: dropped here, where not every stream would drop them
+		// (net/http's and HTTP/3's fail the response on them).
+		o.buf = o.buf[:0]
+	}
 	o.countBody = status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified &&
 		o.s.Request().Method != http.MethodHead
 	if goesOn {

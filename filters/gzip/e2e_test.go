@@ -1,14 +1,17 @@
 package gzip_test
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/gzip"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -136,5 +139,68 @@ func TestCompressedETagRevalidates(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A body written on a 204 or a 304 is refused by the container's Response
+// (http.ErrBodyNotAllowed). Behind the filter the handler's Write gets the
+// refusal too: the filter neither buffers the bytes, to fail the request
+// with them when it ends, nor turns the answer into a 500. Bytes written
+// before the status became 204 or 304 are dropped, as the container drops
+// them.
+func TestWriteOnBodilessStatus(t *testing.T) {
+	got := make(chan error, 1)
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", gzip.New(gzip.Config{}))
+	c.HandleFunc("/w", func(w api.Response, r *api.Request) error {
+		code, _ := strconv.Atoi(r.QueryValue("code"))
+		var err error
+		switch r.QueryValue("write") {
+		case "Write":
+			w.SetStatus(code)
+			_, err = w.Write([]byte("body"))
+		case "WriteString":
+			w.SetStatus(code)
+			_, err = w.WriteString("body")
+		case "before":
+			if _, err = w.WriteString("body"); err == nil {
+				err = w.SetStatus(code)
+			}
+		}
+		select {
+		case got <- err:
+		default: // the test failed before reading the last one
+		}
+		return nil
+	})
+	addr := wharftest.Listen(t, c)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	t.Cleanup(client.CloseIdleConnections)
+	for _, code := range []int{http.StatusNoContent, http.StatusNotModified} {
+		for _, write := range []string{"Write", "WriteString", "before"} {
+			name := strconv.Itoa(code) + " " + write
+			req, _ := http.NewRequest("GET", "http://"+addr+"/w?code="+strconv.Itoa(code)+"&write="+write, nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatalf("%s: reading the body: %v", name, err)
+			}
+			werr := <-got
+			if resp.StatusCode != code || len(b) != 0 {
+				t.Errorf("%s: got %d with %d body bytes, want %d and none", name, resp.StatusCode, len(b), code)
+			}
+			if write == "before" {
+				if werr != nil {
+					t.Errorf("%s: %v", name, werr)
+				}
+			} else if !errors.Is(werr, http.ErrBodyNotAllowed) {
+				t.Errorf("%s: write returned %v, want an error wrapping http.ErrBodyNotAllowed", name, werr)
+			}
+		}
 	}
 }

@@ -316,6 +316,12 @@ func (w *writer) SetContentType(v string) { api.SetContentType(w.Response, v) }
 func (w *writer) Write(p []byte) (int, error) {
 	switch w.state {
 	case undecided:
+		if bodyless(w.Response.Status()) {
+			// The wrapped Response refuses a body for a 204 or a
+			// 304: the handler learns it from this Write, not from
+			// the filter's failing at the end of the request.
+			return w.Response.Write(p)
+		}
 		if len(w.buf)+len(p) < w.f.minSize {
 			w.buf = append(w.buf, p...)
 			return len(p), nil
@@ -336,6 +342,9 @@ func (w *writer) Write(p []byte) (int, error) {
 func (w *writer) WriteString(s string) (int, error) {
 	switch w.state {
 	case undecided:
+		if bodyless(w.Response.Status()) {
+			return w.Response.WriteString(s) // refused, as in Write
+		}
 		if len(w.buf)+len(s) < w.f.minSize {
 			w.buf = append(w.buf, s...)
 			return len(s), nil
@@ -400,11 +409,19 @@ func (w *writer) decide(p []byte, big bool) error {
 	}
 	buf := w.buf
 	w.buf = nil
-	if len(buf) == 0 {
+	if len(buf) == 0 || bodyless(w.Response.Status()) {
+		// Bytes written before the status became 204 or 304 are
+		// dropped, as the container drops those it buffered.
 		return nil
 	}
 	_, err := w.Write(buf)
 	return err
+}
+
+// bodyless reports whether a response of status code has no body: 1xx,
+// 204 and 304.
+func bodyless(code int) bool {
+	return code < 200 || code == http.StatusNoContent || code == http.StatusNotModified
 }
 
 func (w *writer) eligible(h http.Header) bool {

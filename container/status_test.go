@@ -1,0 +1,220 @@
+package container_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// A 1xx set as the response's status was the only head sent: the client
+// waited for a final response that never came. SetStatus refuses it, and
+// the handler that returns the refusal gets a 500 at once. 101 is refused
+// as well: the upgrade APIs send it.
+func TestSetStatusRefusesInterim(t *testing.T) {
+	codes := []int{http.StatusContinue, http.StatusSwitchingProtocols, http.StatusEarlyHints, 199}
+	var got chan error // the mode's
+	build := func(c *container.Container) {
+		got = make(chan error, 1)
+		ch := got
+		c.HandleFunc("/status", func(w api.Response, r *api.Request) error {
+			code, _ := strconv.Atoi(r.Query().Get("code"))
+			w.Header().Set("Link", "</style.css>; rel=preload")
+			err := w.SetStatus(code)
+			select {
+			case ch <- err:
+			default: // the test failed before reading the last one
+			}
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(w, "hello")
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, code := range codes {
+			// A client left with the 1xx alone waits until its timeout;
+			// the final response takes milliseconds.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/status?code="+strconv.Itoa(code), nil)
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				cancel()
+				t.Fatalf("SetStatus(%d): GET: %v", code, err)
+			}
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			cancel()
+			if err != nil {
+				t.Fatalf("SetStatus(%d): reading the body: %v", code, err)
+			}
+			if resp.StatusCode != http.StatusInternalServerError {
+				t.Errorf("SetStatus(%d): final status %d, want 500", code, resp.StatusCode)
+			}
+			serr := <-got
+			var se *api.StatusError
+			if !errors.As(serr, &se) || se.Code != http.StatusInternalServerError || !strings.Contains(serr.Error(), "interim") {
+				t.Errorf("SetStatus(%d) = %v, want a StatusError 500 saying interim responses are not supported", code, serr)
+			}
+		}
+	})
+}
+
+// A body written on a 204 or a 304 was dropped by the stream while Write
+// returned nil. Write refuses it as net/http does, with an error that
+// wraps http.ErrBodyNotAllowed, and the response goes out without it; an
+// empty write, and any write in answer to HEAD, still succeed.
+func TestWriteOnBodilessStatus(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, []byte("file bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type write struct {
+		name string
+		f    func(w api.Response) error
+	}
+	writes := []write{
+		{"Write", func(w api.Response) error { _, err := w.Write([]byte("body")); return err }},
+		{"WriteString", func(w api.Response) error { _, err := io.WriteString(w, "body"); return err }},
+		{"pastBuffer", func(w api.Response) error { _, err := w.Write(make([]byte, 256<<10)); return err }},
+		{"afterFlush", func(w api.Response) error {
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			_, err := w.WriteString("body")
+			return err
+		}},
+		// The non-blocking writer, where the connection has one: bytes
+		// and a file section are refused, a nil write (a flush) is not.
+		{"WriteNow", func(w api.Response) error {
+			nb, ok := api.As[api.NonBlockingWriter](w)
+			if !ok || !nb.NonBlocking() {
+				_, err := w.Write([]byte("body"))
+				return err
+			}
+			if _, err := nb.WriteNow(nil); err != nil {
+				return errors.New("WriteNow(nil): " + err.Error())
+			}
+			_, err := nb.WriteNow([]byte("body"))
+			return err
+		}},
+		{"SendFileNow", func(w api.Response) error {
+			nb, ok := api.As[api.NonBlockingWriter](w)
+			if !ok || !nb.NonBlocking() {
+				_, err := w.Write([]byte("body"))
+				return err
+			}
+			f, err := os.Open(file)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w.Header().Set("Content-Length", "10")
+			_, err = nb.SendFileNow(f, 0, 10)
+			return err
+		}},
+	}
+	type result struct {
+		err, empty error
+	}
+	var got chan result // the mode's
+	build := func(c *container.Container) {
+		got = make(chan result, 1)
+		ch := got
+		c.HandleFunc("/w", func(w api.Response, r *api.Request) error {
+			code, _ := strconv.Atoi(r.Query().Get("code"))
+			if err := w.SetStatus(code); err != nil {
+				return err
+			}
+			w.Header().Set("X-Write", r.Query().Get("write"))
+			_, empty := w.Write(nil)
+			var err error
+			for _, wr := range writes {
+				if wr.name == r.Query().Get("write") {
+					err = wr.f(w)
+				}
+			}
+			select {
+			case ch <- result{err, empty}:
+			default: // the test failed before reading the last one
+			}
+			return nil // the refused body is the handler's to report, or not
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, code := range []int{http.StatusNoContent, http.StatusNotModified, http.StatusOK} {
+			for _, method := range []string{"GET", "HEAD"} {
+				for _, wr := range writes {
+					name := method + " " + strconv.Itoa(code) + " " + wr.name
+					req, _ := http.NewRequest(method, s.URL+"/w?code="+strconv.Itoa(code)+"&write="+wr.name, nil)
+					resp, err := s.Client.Do(req)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					body, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err != nil {
+						t.Fatalf("%s: reading the body: %v", name, err)
+					}
+					res := <-got
+					if res.empty != nil {
+						t.Errorf("%s: an empty Write returned %v", name, res.empty)
+					}
+					if resp.StatusCode != code {
+						t.Errorf("%s: status %d, want %d", name, resp.StatusCode, code)
+					}
+					if code == http.StatusOK {
+						// The control: a 200 takes the body, and so does
+						// the answer to HEAD, which drops it.
+						if res.err != nil {
+							t.Errorf("%s: write returned %v", name, res.err)
+						}
+						continue
+					}
+					if !errors.Is(res.err, http.ErrBodyNotAllowed) {
+						t.Errorf("%s: write returned %v, want an error wrapping http.ErrBodyNotAllowed", name, res.err)
+					}
+					if len(body) != 0 {
+						t.Errorf("%s: body %q, want none", name, body)
+					}
+				}
+			}
+		}
+	})
+}
+
+// Bytes written while the status allowed a body, before it became 204 or
+// 304, are dropped when the head goes, on every protocol: net/http's
+// ResponseWriter and HTTP/3's stream refused them, and the response
+// failed.
+func TestBodilessStatusAfterWrite(t *testing.T) {
+	build := func(c *container.Container) {
+		c.HandleFunc("/late", func(w api.Response, r *api.Request) error {
+			if _, err := w.WriteString("body"); err != nil {
+				return err
+			}
+			code, _ := strconv.Atoi(r.Query().Get("code"))
+			return w.SetStatus(code)
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, code := range []int{http.StatusNoContent, http.StatusNotModified} {
+			status, body, _ := get(t, s, "/late?code="+strconv.Itoa(code))
+			if status != code || body != "" {
+				t.Errorf("status %d set after a write: got %d %q, want %d and no body", code, status, body, code)
+			}
+		}
+	})
+}
