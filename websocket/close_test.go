@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,8 +148,8 @@ func (rc *rawClient) closeFrames(t *testing.T, answer bool) []wsframe.Frame {
 			continue
 		}
 		closes = append(closes, f)
-		if len(closes) == 1 && answer && len(f.Payload) >= 2 {
-			rc.send(wsframe.OpClose, f.Payload[:2])
+		if len(closes) == 1 && answer {
+			rc.send(wsframe.OpClose, f.Payload[:min(2, len(f.Payload))]) // its code, or none
 		}
 	}
 }
@@ -165,13 +166,18 @@ func closeCode(f wsframe.Frame) (int, string) {
 	return int(binary.BigEndian.Uint16(f.Payload)), string(f.Payload[2:])
 }
 
-// closeOnBye closes the connection with 1000 when asked to.
+// closeOnBye closes the connection with 1000 when asked to, or with the
+// code a message "close N" gives.
 type closeOnBye struct{ closed chan error }
 
 func (closeOnBye) OnOpen(*websocket.Conn) {}
 func (closeOnBye) OnMessage(c *websocket.Conn, m websocket.Message) {
 	if string(m.Data) == "bye" {
 		c.Close(websocket.CloseNormal, "bye to you")
+	}
+	if n, ok := strings.CutPrefix(string(m.Data), "close "); ok {
+		code, _ := strconv.Atoi(n)
+		c.Close(code, "asked to")
 	}
 }
 func (h closeOnBye) OnClose(_ *websocket.Conn, err error) { h.closed <- err }
@@ -223,6 +229,26 @@ func TestOneCloseFramePerDirection(t *testing.T) {
 			rc.sendFragment(wsframe.OpContinuation, []byte("7890"), false)
 			rc.sendFragment(wsframe.OpContinuation, []byte("1"), true)
 		}, true, websocket.CloseTooBig, false, is(websocket.ErrTooBig)},
+		{"handler closes with 4000", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpText, []byte("close 4000"))
+		}, true, 4000, true, is(nil)},
+		// A code no close frame may carry goes as an empty close frame
+		// (closeCode reads 0): the handler's reason goes with it.
+		{"handler closes with 1006", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpText, []byte("close 1006"))
+		}, true, 0, false, is(nil)},
+		{"handler closes with 1005", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpText, []byte("close 1005"))
+		}, true, 0, false, is(nil)},
+		{"handler closes with 1015", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpText, []byte("close 1015"))
+		}, true, 0, false, is(nil)},
+		{"handler closes with 2000", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpText, []byte("close 2000"))
+		}, true, 0, false, is(nil)},
+		{"handler closes with 999", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpText, []byte("close 999"))
+		}, true, 0, false, is(nil)},
 		{"peer closes with 4000", websocket.Config{}, func(rc *rawClient) {
 			rc.send(wsframe.OpClose, []byte{0x0F, 0xA0, 'x'}) // 4000
 		}, false, 4000, false, func(err error) bool {

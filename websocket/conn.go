@@ -300,7 +300,10 @@ func (c *Conn) Send(m Message) error {
 // Close starts the close handshake: the messages already queued go out,
 // then a close frame with code and reason (cut to the 123 bytes a close
 // frame holds); the connection closes when the peer answers, or
-// Config.CloseTimeout after the close frame went out. If Send has
+// Config.CloseTimeout after the close frame went out. A code a close
+// frame may not carry, such as 1006, is sent as an empty close frame,
+// without code or reason: RFC 6455 §7.4.1 leaves 1000-1003, 1007-1014 and
+// 3000-4999 to endpoints. If Send has
 // returned ErrQueueFull on this connection, Close acts as CloseNow: a
 // peer that could not keep up would otherwise reach its close frame only
 // after the backlog it could not read. Calling Close again does nothing.
@@ -360,6 +363,13 @@ func (c *Conn) dropLocked() {
 // closeFrame is a close frame's payload: code, and reason cut on a
 // character boundary to what a control frame holds.
 func closeFrame(code int, reason string) []byte {
+	if !validCloseCode(code) {
+		// A code no close frame may carry (1005, 1006 and 1015 stand for
+		// no frame or no code; the others are unassigned or reserved,
+		// RFC 6455 §7.4.1) is not sent: the frame says nothing of why,
+		// and the peer reads 1005, no status.
+		return []byte{}
+	}
 	const maxReason = 125 - 2
 	if len(reason) > maxReason {
 		reason = reason[:maxReason]
