@@ -952,16 +952,16 @@ and 1.60 → 1.56 KiB RSS in every round.
 On 2026-12-05 a profile found what this table had left out: the header
 view's slice of fields beside the head's text, 32 bytes a field (64 for
 this client's two), so the live heap was 1.46 KiB, not 1.40. The fields
-now live in the text's allocation: ` + "`" + `api.Header` + "`" + ` keeps, after the bytes,
-where each name and value lies (four 16-bit numbers a field, 32-bit
+now live in the text's allocation: ` + "`" + `api.Header` + "`" + ` keeps, ahead of the
+bytes, where each name and value lies (four 16-bit numbers a field, 32-bit
 past 64 KiB), names made canonical in place in the copy, so the head is
 one allocation without pointers, which the collector does not scan,
 where it was a string and a slice of strings; HTTP/2 packs its fields
 the same way. A browser's head of a dozen fields keeps 288 bytes less,
 and every HTTP/1.1 request makes one allocation fewer
-(` + "`" + `TestAllocsPerRequest` + "`" + `). By hand, three interleaved rounds of 10,000
-long polls against the binary before (b6f543b): 1.46 → 1.41 KiB live,
-and 1.70/1.69/1.69 → 1.63/1.62/1.63 KiB RSS. Packing costs no more than
+(` + "`" + `TestAllocsPerRequest` + "`" + `). Profiled, 1.46 → 1.41 KiB live; by hand,
+three interleaved rounds of 10,000 long polls against the binary before
+(b6f543b), 1.70/1.69/1.69 → 1.63/1.62/1.63 KiB RSS. Packing costs no more than
 it saves: counted with callgrind against the same binary
 (` + "`" + `bash bench/run.sh -instructions -instr-base b6f543b` + "`" + `), plaintext at
 100 connections went from 13,276 to 13,016 instructions a request
