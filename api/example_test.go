@@ -202,3 +202,24 @@ func ExampleSetContentType() {
 	// text/plain; charset=utf-8
 	// hello
 }
+
+// A connector hands over a parsed head as one run of bytes: the fields are
+// views into it, kept with it in one allocation, their names made
+// canonical in the copy.
+func ExampleNewHeaderText() {
+	raw := []byte("GET /hello HTTP/1.1\r\nhost: example.com\r\nAccept: */*\r\n\r\n")
+	fields := [][2][]byte{
+		{raw[21:25], raw[27:38]}, // host: example.com
+		{raw[40:46], raw[48:51]}, // Accept: */*
+	}
+	h, text := api.NewHeaderText(raw, len(fields), func(i int) ([]byte, []byte) {
+		return fields[i][0], fields[i][1]
+	})
+	fmt.Println(h.Get("Host"), h.Get("accept"), h.Len())
+	fmt.Printf("%q\n", text[:20])
+	fmt.Printf("%q\n", text[21:25])
+	// Output:
+	// example.com */* 2
+	// "GET /hello HTTP/1.1\r"
+	// "Host"
+}
