@@ -156,3 +156,24 @@ func TestLocalConcurrent(t *testing.T) {
 		t.Fatalf("the steady subscriber got %d events, want %d", n, publishers*each)
 	}
 }
+
+// Stats.Published counts the Publish calls that returned nil: one whose
+// subscriber panicked returned a *PanicError, and is not counted, though
+// the event was delivered.
+func TestLocalPublishedCountsOnlyNil(t *testing.T) {
+	l := cluster.NewLocal()
+	defer l.Close()
+	if _, err := l.Subscribe("a", func(string, []byte) { panic("boom") }); err != nil {
+		t.Fatal(err)
+	}
+	var pe *cluster.PanicError
+	if err := l.Publish(context.Background(), "a", nil); !errors.As(err, &pe) {
+		t.Fatalf("Publish = %v, want a *PanicError", err)
+	}
+	if err := l.Publish(context.Background(), "b", nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := l.Stats(); st.Published != 1 || st.Delivered != 1 {
+		t.Errorf("stats %+v, want 1 published (the call that returned nil), 1 delivered", st)
+	}
+}

@@ -46,7 +46,6 @@ func (l *Local) Publish(_ context.Context, subject string, data []byte) (err err
 	if closed {
 		return ErrClosed
 	}
-	l.published.Add(1)
 	for _, s := range subs {
 		if !s.gone.Load() && Match(s.pattern, subject) {
 			l.delivered.Add(1)
@@ -54,6 +53,9 @@ func (l *Local) Publish(_ context.Context, subject string, data []byte) (err err
 				err = perr
 			}
 		}
+	}
+	if err == nil {
+		l.published.Add(1) // Stats.Published counts the calls that returned nil
 	}
 	return err
 }

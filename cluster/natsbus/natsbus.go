@@ -141,6 +141,11 @@ func Connect(cfg Config) (*Bus, error) {
 	opts.DrainTimeout = 5 * time.Second
 	opts.NoCallbacksAfterClientClose = false // Close waits for the closed callback
 	userDisconnected, userReconnected, userConnected := opts.DisconnectedErrCB, opts.ReconnectedCB, opts.ConnectedCB
+	// nats.go calls DisconnectedErrCB instead of DisconnectedCB when both
+	// are set: the Bus sets the first, so a handler given with
+	// nats.DisconnectHandler is called from it.
+	userDisconnectedNoErr := opts.DisconnectedCB
+	opts.DisconnectedCB = nil
 	userErr, userClosed := opts.AsyncErrorCB, opts.ClosedCB
 	opts.DisconnectedErrCB = func(nc *nats.Conn, err error) {
 		if err != nil && !b.closing() {
@@ -148,6 +153,9 @@ func Connect(cfg Config) (*Bus, error) {
 		}
 		if userDisconnected != nil {
 			userDisconnected(nc, err)
+		}
+		if userDisconnectedNoErr != nil {
+			userDisconnectedNoErr(nc)
 		}
 	}
 	opts.ReconnectedCB = func(nc *nats.Conn) {
@@ -234,7 +242,9 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 		if errors.Is(err, nats.ErrReconnectBufExceeded) {
 			return ErrNotConnected // it went away in between
 		}
-		return fmt.Errorf("natsbus: publishing on %s: %w", subject, err)
+		// Too big for the broker, say: local subscribers have it, the
+		// other instances will not, which is what ErrNotDelivered says.
+		return fmt.Errorf("natsbus: publishing on %s: %w: %w", subject, cluster.ErrNotDelivered, err)
 	}
 	b.published.Add(1)
 	return nil

@@ -332,3 +332,53 @@ func metricValue(t *testing.T, reader *sdkmetric.ManualReader, name string) int6
 	t.Fatalf("no metric %s", name)
 	return 0
 }
+
+// An event the broker refuses (over its maximum payload) still reached
+// the local subscribers: Publish says so, with an error wrapping
+// cluster.ErrNotDelivered, and counts it lost.
+func TestOversizeEventNotDelivered(t *testing.T) {
+	broker := natstest.ForTest(t)
+	b := connect(t, broker.URL, natsbus.Config{})
+	in := subscribe(t, b, "big")
+	err := b.Publish(context.Background(), "big", make([]byte, 2<<20))
+	if !errors.Is(err, cluster.ErrNotDelivered) || !errors.Is(err, nats.ErrMaxPayload) {
+		t.Fatalf("Publish of 2 MiB = %v, want an error wrapping cluster.ErrNotDelivered and nats.ErrMaxPayload", err)
+	}
+	if in.len() != 1 {
+		t.Errorf("the local subscriber got %d events, want 1", in.len())
+	}
+	if st := b.Stats(); st.Lost != 1 || st.Published != 0 {
+		t.Errorf("stats %+v, want 1 lost, 0 published", st)
+	}
+}
+
+// The disconnect handlers given in Config.Options are called after the
+// Bus's own, whichever of nats.go's two forms they take (nats.go calls
+// only the one with an error when both are set, and the Bus sets that
+// one).
+func TestUserDisconnectHandlersCalled(t *testing.T) {
+	broker := natstest.ForTest(t)
+	plain, withErr := make(chan struct{}, 1), make(chan struct{}, 1)
+	connect(t, broker.URL, natsbus.Config{Options: []nats.Option{
+		nats.DisconnectHandler(func(*nats.Conn) {
+			select {
+			case plain <- struct{}{}:
+			default:
+			}
+		}),
+		nats.DisconnectErrHandler(func(*nats.Conn, error) {
+			select {
+			case withErr <- struct{}{}:
+			default:
+			}
+		}),
+	}})
+	broker.Stop()
+	for name, ch := range map[string]chan struct{}{"nats.DisconnectHandler": plain, "nats.DisconnectErrHandler": withErr} {
+		select {
+		case <-ch:
+		case <-time.After(wharftest.Patience):
+			t.Errorf("%s not called once the broker stopped", name)
+		}
+	}
+}
