@@ -45,10 +45,7 @@ func packHeader(text []byte, n int, field func(int) (name, value []byte)) (Heade
 			extra += len(v)
 		}
 	}
-	w := narrowSpan
-	if n*narrowSpan+len(text)+extra > maxNarrow {
-		w = wideSpan
-	}
+	w := spanWidth(n, len(text)+extra)
 	buf := make([]byte, n*w+len(text)+extra)
 	base := n * w
 	copy(buf[base:], text)
@@ -69,6 +66,15 @@ func packHeader(text []byte, n int, field func(int) (name, value []byte)) (Heade
 		putSpan(buf, i, w, ko, kl, vo, vl)
 	}
 	return seal(buf, n, w, len(text))
+}
+
+// spanWidth is the width of n spans over size bytes: narrow while every
+// offset and length fits 16 bits.
+func spanWidth(n, size int) int {
+	if n*narrowSpan+size > maxNarrow {
+		return wideSpan
+	}
+	return narrowSpan
 }
 
 // putSpan writes span i of width w: the key's offset and length, then
@@ -104,10 +110,7 @@ func seal(buf []byte, n, w, textLen int) (Header, string) {
 // empty one counts as one), in a single pass over them; ok is false, and
 // nothing kept, if one is not.
 func packViews(text []byte, n int, field func(int) (name, value []byte)) (Header, string, bool) {
-	w := narrowSpan
-	if n*narrowSpan+len(text) > maxNarrow {
-		w = wideSpan
-	}
+	w := spanWidth(n, len(text))
 	buf := make([]byte, n*w+len(text))
 	base := n * w
 	copy(buf[base:], text)

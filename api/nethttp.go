@@ -111,13 +111,13 @@ func (h *httpWriter) commit() {
 	}
 	dst := h.w.Header()
 	clear(dst) // the handler's map began as a copy of w's: what it deleted goes
-	for k, v := range h.header.Clone() {
+	for k, v := range h.header {
 		switch {
 		case k == "Trailer":
 			h.declare(v)
 		case strings.HasPrefix(k, http.TrailerPrefix):
 		default:
-			dst[k] = v
+			dst[k] = slices.Clone(v) // the handler may still append to its own
 		}
 	}
 }

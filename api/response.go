@@ -141,6 +141,49 @@ type ResponseWrapper struct {
 // Unwrap returns the wrapped Response.
 func (w ResponseWrapper) Unwrap() Response { return w.Response }
 
+// Discarder is implemented by a Response that can drop its uncommitted
+// output itself, more cheaply than Discard's fallback, and without losing
+// the header fields that do not describe the body: the container's
+// Response, and the one a task receives, do. Reset clears every header
+// field, which would lose those a filter or an earlier task set on
+// purpose (CORS, security headers, WWW-Authenticate).
+type Discarder interface {
+	// Discard drops what the response holds uncommitted — the buffered
+	// body, the status, the trailers and the header fields that describe
+	// the body (see ClearBodyHeaders) — and keeps every other header
+	// field. It returns ErrCommitted once the head was sent.
+	Discard() error
+}
+
+// Discard drops w's uncommitted output as net/http's http.Error and the
+// Servlet API's sendError do: the buffered body, the status, the trailers
+// and the header fields that describe the body are discarded, and every
+// other header field set so far is kept. It uses w's Discard method if w
+// is a Discarder; otherwise it calls w.Reset and sets the kept fields
+// again. A wrapper that buffers on its own is reached through its Reset,
+// so Discard does not look through Unwrap. It returns ErrCommitted, and
+// changes nothing, once the head was sent: a committed response can only
+// go on. async.Discard, a forward (package dispatcher) and the container
+// before it renders an error all discard this way.
+func Discard(w Response) error {
+	if d, ok := w.(Discarder); ok {
+		return d.Discard()
+	}
+	if w.Committed() {
+		return ErrCommitted
+	}
+	kept := w.Header().Clone()
+	ClearBodyHeaders(kept)
+	if err := w.Reset(); err != nil {
+		return err
+	}
+	h := w.Header()
+	for k, v := range kept {
+		h[k] = v
+	}
+	return nil
+}
+
 // bodyHeaders are the header fields that describe a response body, which
 // go with it when it is discarded: Jetty's list for Response.resetContent,
 // plus Trailer, which announces the trailers discarded with the body.

@@ -108,35 +108,12 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 	return h.Serve(w, fr)
 }
 
-// discarder is the method of the Response a container hands its handlers
-// (async.Discarder) that drops the uncommitted body, status, trailers and
-// body fields and keeps the other fields in place. Reset would clear them
-// all, so that each would have to be copied and set again.
-type discarder interface{ Discard() error }
-
-// clearForForward empties w for the target of a forward (see Forward). A
-// wrapper (a filter's) is not looked through: it may buffer on its own,
-// which only its Reset clears, so the fields to keep are set again after
-// it. The status goes with Discard and Reset alike and is set back.
+// clearForForward empties w for the target of a forward (see Forward):
+// api.Discard, which drops the status too, and the status set back.
 func clearForForward(w api.Response) error {
-	if w.Committed() {
-		return api.ErrCommitted
-	}
 	status := w.Status()
-	if d, ok := w.(discarder); ok {
-		if err := d.Discard(); err != nil {
-			return err
-		}
-	} else {
-		kept := w.Header().Clone()
-		api.ClearBodyHeaders(kept)
-		if err := w.Reset(); err != nil {
-			return err
-		}
-		h := w.Header()
-		for k, v := range kept {
-			h[k] = v
-		}
+	if err := api.Discard(w); err != nil {
+		return err
 	}
 	if status == http.StatusOK {
 		return nil // the status of a response that sets none

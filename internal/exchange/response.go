@@ -153,55 +153,16 @@ func bufferedBody(w api.Response) bool {
 	return true
 }
 
-// Discarder is implemented by a Response that can drop its uncommitted
-// output itself, more cheaply than Discard's fallback. The container's
-// output implements it; an Exchange uses it, through Discard, on the
-// Response it writes through. The Exchange talks to that output only as
-// an api.Response, whose Reset clears every header field: that would lose
-// the fields a filter or an earlier task set on purpose (CORS, security
-// headers, WWW-Authenticate), which a timeout's or a failure's answer
-// should still carry.
-type Discarder interface {
-	// Discard drops what the response holds uncommitted — the buffered
-	// body, the status, the trailers and the header fields that describe
-	// the body (see ClearBodyHeaders) — and keeps every other header
-	// field. It returns api.ErrCommitted once the head was sent.
-	Discard() error
-}
+// Discarder is api.Discarder: the container's output implements it, and
+// an Exchange uses it, through Discard, on the Response it writes through.
+type Discarder = api.Discarder
 
-// Discard drops w's uncommitted output as net/http's http.Error and the
-// Servlet API's sendError do: the buffered body, the status, the trailers
-// and the header fields that describe the body are discarded, and every
-// other header field set so far is kept. It uses w's Discard method if w
-// is a Discarder; otherwise it calls w.Reset and sets the kept fields
-// again. A wrapper that buffers on its own is reached through its Reset,
-// so Discard does not look through Unwrap. It returns api.ErrCommitted,
-// and changes nothing, once the head was sent: a committed response can
-// only go on.
-//
-// The Exchange discards this way before a timeout or an IO failure
-// answers (see Listener), so that no response carries the bodies of two
-// outcomes; the container does the same before it renders an error.
-func Discard(w api.Response) error {
-	if d, ok := w.(Discarder); ok {
-		return d.Discard()
-	}
-	if w.Committed() {
-		return api.ErrCommitted
-	}
-	kept := w.Header().Clone()
-	ClearBodyHeaders(kept)
-	if err := w.Reset(); err != nil {
-		return err
-	}
-	h := w.Header()
-	for k, v := range kept {
-		h[k] = v
-	}
-	return nil
-}
+// Discard is api.Discard. The Exchange discards this way before a timeout
+// or an IO failure answers (see Listener), so that no response carries
+// the bodies of two outcomes; the container does the same before it
+// renders an error.
+func Discard(w api.Response) error { return api.Discard(w) }
 
 // ClearBodyHeaders deletes from h the fields that describe a response
-// body (see api.ClearBodyHeaders). The list lives in api, so that
-// dispatcher.Forward, which imports api only, drops the same fields.
+// body (see api.ClearBodyHeaders).
 func ClearBodyHeaders(h http.Header) { api.ClearBodyHeaders(h) }
