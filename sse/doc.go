@@ -45,7 +45,10 @@
 // Last-Event-ID, then everything retained.
 //
 // The default log, MemoryLog, keeps Config.Retain events per topic in
-// this process, numbered 1, 2, 3, ... Package sse/natssse puts the log
+// this process, numbered one by one from above the time it was made, in
+// microseconds, so that a client reconnecting with an ID from before a
+// restart is told it missed events rather than resumed at an event of
+// the new log that has the same number. Package sse/natssse puts the log
 // in a NATS JetStream stream shared by several instances: an event
 // published on one reaches the streams of every other, and a client
 // resumes on any instance where it left off; IDs are then JetStream

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -39,11 +40,9 @@ func Example() {
 	printEvents(bufio.NewReader(resp.Body), 2)
 	// Output:
 	// text/event-stream; charset=utf-8
-	// id: 1
 	// event: join
 	// data: ann
 	//
-	// id: 2
 	// data: hello
 	// data: all
 	//
@@ -60,11 +59,14 @@ func ExampleBroker_Serve_lastEventID() {
 	go c.Serve(l)
 	defer c.Shutdown(context.Background())
 
-	for _, d := range []string{"a", "b", "c"} {
+	// PublishWait tells the ID the log gave the event: as if a client
+	// received "a" and lost its connection.
+	seen, _ := b.PublishWait(context.Background(), "news", sse.Event{Data: "a"})
+	for _, d := range []string{"b", "c"} {
 		b.Publish("news", sse.Event{Data: d})
 	}
 	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/events", nil)
-	req.Header.Set("Last-Event-ID", "1")
+	req.Header.Set("Last-Event-ID", seen)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Println(err)
@@ -74,20 +76,48 @@ func ExampleBroker_Serve_lastEventID() {
 	b.Publish("news", sse.Event{Data: "d"})
 	printEvents(bufio.NewReader(resp.Body), 3)
 	// Output:
-	// id: 2
 	// data: b
 	//
-	// id: 3
 	// data: c
 	//
-	// id: 4
 	// data: d
 	//
 }
 
+// A log's IDs start above the time it was made, so that a client coming
+// back after a restart with an ID of the log before is told it missed
+// events, however many the new log has numbered since. A log numbered
+// from the same ID in every process (WithFirstID) takes the old ID for
+// one of its own and resumes the client after it, silently.
+func ExampleNewMemoryLog() {
+	ctx := context.Background()
+	restart := func(opts ...sse.MemoryLogOption) {
+		before := sse.NewMemoryLog(0, opts...) // the log of a process that ends
+		before.Open(func(string, sse.Event) {})
+		var seen uint64 // the last ID a client received
+		for range 2 {
+			seen, _ = before.AppendWait(ctx, "news", sse.Event{Data: "old"})
+		}
+		time.Sleep(time.Millisecond) // a restart takes longer than this
+
+		after := sse.NewMemoryLog(0, opts...)
+		after.Open(func(string, sse.Event) {})
+		for range 3 {
+			after.AppendWait(ctx, "news", sse.Event{Data: "new"})
+		}
+		evs, _, missed, _ := after.Since(ctx, "news", seen)
+		fmt.Printf("missed %v, replayed %d of 3\n", missed, len(evs))
+	}
+	restart()
+	restart(sse.WithFirstID(1))
+	// Output:
+	// missed true, replayed 3 of 3
+	// missed false, replayed 1 of 3
+}
+
 // printEvents prints the stream's lines up to the end of its nth event,
 // leaving out comments (the stream opens with one, and heartbeats are
-// others).
+// others) and the id: lines, whose numbers depend on the clock.
 func printEvents(br *bufio.Reader, n int) {
 	for n > 0 {
 		line, err := br.ReadString('\n')
@@ -100,6 +130,7 @@ func printEvents(br *bufio.Reader, n int) {
 		case line == "\n":
 			fmt.Println()
 			n--
+		case strings.HasPrefix(line, "id:"):
 		default:
 			fmt.Print(line)
 		}

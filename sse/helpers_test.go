@@ -15,8 +15,15 @@ import (
 const wait = 20 * time.Second
 
 // newBroker returns a Broker closed when the test ends.
+//
+// Its default log numbers events from 1, not from the clock, so that a
+// test can name the IDs; TestMemoryLogRestart and the examples cover the
+// clock's numbering.
 func newBroker(t testing.TB, cfg sse.Config) *sse.Broker {
 	t.Helper()
+	if cfg.Log == nil {
+		cfg.Log = sse.NewMemoryLog(cfg.Retain, sse.WithFirstID(1))
+	}
 	b, err := sse.NewBroker(cfg)
 	if err != nil {
 		t.Fatal(err)

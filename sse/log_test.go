@@ -38,7 +38,7 @@ func (l *twiceLog) Since(ctx context.Context, topic string, after uint64) ([]sse
 // A Log of one's own: a delivery the stream already has is dropped, and a
 // replay the log cannot read is a 503 (and leaves no stream behind).
 func TestCustomLog(t *testing.T) {
-	l := &twiceLog{MemoryLog: sse.NewMemoryLog(0)}
+	l := &twiceLog{MemoryLog: sse.NewMemoryLog(0, sse.WithFirstID(1))}
 	b := newBroker(t, sse.Config{Log: l})
 	s := serve(t, b)
 	c := open(t, s, "/events/t", "")

@@ -4,19 +4,29 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // MemoryLog is a Log in the memory of one process: a bounded ring of
-// events per topic, numbered 1, 2, 3, ... from the first event of each
-// topic. Every topic ever published keeps its ring (up to the retained
-// count of events) for the life of the log, and nothing survives a
-// restart: a client reconnecting with an ID from before it is told it
-// missed events and gets what is retained.
+// events per topic, numbered one by one from the log's first ID. Every
+// topic ever published keeps its ring (up to the retained count of
+// events) for the life of the log.
+//
+// Nothing survives a restart, and a client reconnecting with an ID from
+// before it must be told that it missed events, not resumed at whatever
+// the new log numbered the same. So the first ID is, unless WithFirstID
+// says otherwise, one above the time the log was made, in microseconds
+// since 1970 (about 1.8×10¹⁵ in 2027, an exact number in JavaScript
+// until the year 2255): every ID an earlier log gave lies below it,
+// unless that log numbered more than a million events a second of a
+// topic over its life or the clock went back between the two. Since
+// then reports the client's ID as missed, and it gets what is retained.
 //
 // It delivers an event on the goroutine that appends it, before Append
 // returns.
 type MemoryLog struct {
 	retain  int
+	first   uint64 // the ID of each topic's first event
 	deliver func(topic string, ev Event)
 
 	mu     sync.Mutex
@@ -27,20 +37,43 @@ type MemoryLog struct {
 // is full, evs[:n] before.
 type ring struct {
 	mu    sync.Mutex
-	last  uint64 // the ID of the topic's last event
+	last  uint64 // the ID of the topic's last event; before any, the log's first ID less one
 	evs   []Event
 	start int
 }
 
 var _ WaitLog = (*MemoryLog)(nil)
 
+// A MemoryLogOption configures a MemoryLog; see NewMemoryLog.
+type MemoryLogOption func(*MemoryLog)
+
+// WithFirstID makes id the ID of each topic's first event, in place of
+// one derived from the clock (see MemoryLog); zero is taken as 1. It is
+// for IDs that must be known in advance, as in tests and examples: a log
+// numbered from the same ID in every process resumes a client that
+// reconnects after a restart at an event of the new log with its old
+// ID, silently.
+func WithFirstID(id uint64) MemoryLogOption {
+	return func(l *MemoryLog) { l.first = max(id, 1) }
+}
+
 // NewMemoryLog returns a MemoryLog keeping retain events per topic (zero
-// or less: 1,000).
-func NewMemoryLog(retain int) *MemoryLog {
+// or less: 1,000), its IDs starting above the time it is made, in
+// microseconds, unless an option says otherwise.
+func NewMemoryLog(retain int, opts ...MemoryLogOption) *MemoryLog {
 	if retain <= 0 {
 		retain = 1000
 	}
-	return &MemoryLog{retain: retain, topics: map[string]*ring{}}
+	l := &MemoryLog{retain: retain, topics: map[string]*ring{}}
+	if us := time.Now().UnixMicro(); us > 0 {
+		l.first = uint64(us) + 1
+	} else {
+		l.first = 1 // a clock before 1970
+	}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
 // Open implements Log.
@@ -56,7 +89,7 @@ func (l *MemoryLog) ring(topic string, create bool) (*ring, func(string, Event))
 	defer l.mu.Unlock()
 	r := l.topics[topic]
 	if r == nil && create {
-		r = &ring{}
+		r = &ring{last: l.first - 1}
 		l.topics[topic] = r
 	}
 	return r, l.deliver

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/wharf-go/wharf/sse"
 )
@@ -12,7 +14,7 @@ import (
 // What Since returns for each Last-Event-ID, with a log of 3 that has
 // seen 5 events of the topic (IDs 3, 4, 5 retained).
 func TestMemoryLogSince(t *testing.T) {
-	l := sse.NewMemoryLog(3)
+	l := sse.NewMemoryLog(3, sse.WithFirstID(1))
 	var delivered []string
 	l.Open(func(topic string, ev sse.Event) { delivered = append(delivered, topic+":"+ev.ID) })
 	for range 5 {
@@ -106,6 +108,67 @@ func TestMissedEvent(t *testing.T) {
 					t.Fatalf("got %+v, want ID %s", ev, id)
 				}
 			}
+		})
+	}
+}
+
+// A log numbers from above the time it was made, in microseconds, so that
+// an ID from a log before a restart is older than every ID of the new
+// one: Since reports it missed, whichever log numbered more events.
+func TestMemoryLogRestart(t *testing.T) {
+	ctx := context.Background()
+	// A bubble's clock starts at midnight, 1 January 2000, UTC.
+	const start = 946_684_800_000_000
+	from1 := []sse.MemoryLogOption{sse.WithFirstID(1)}
+	for _, tt := range []struct {
+		name     string
+		opts     []sse.MemoryLogOption
+		first    uint64
+		old, new int // events of the log before and after the restart
+		down     time.Duration
+		missed   bool
+	}{
+		{name: "more events after", first: start + 1, old: 3, new: 10, down: time.Second, missed: true},
+		{name: "fewer events after", first: start + 1, old: 10, new: 3, down: time.Second, missed: true},
+		{name: "none after", first: start + 1, old: 10, down: time.Second, missed: true},
+		{name: "fewer events than microseconds up", first: start + 1, old: 999, new: 500, down: time.Millisecond, missed: true},
+		// The limit: a log that gave an ID every microsecond of its life
+		// ends where the next begins, and its last ID reads as "saw
+		// nothing of the new log yet" (all of it is replayed, but not
+		// reported missed).
+		{name: "as many events as microseconds up", first: start + 1, old: 1000, new: 500, down: time.Millisecond},
+		// From the same first ID in both, the old ID is one of the new
+		// log's unless the new log has not reached it.
+		{name: "from 1, more events after", opts: from1, first: 1, old: 3, new: 10, down: time.Second},
+		{name: "from 1, fewer events after", opts: from1, first: 1, old: 10, new: 3, down: time.Second, missed: true},
+		{name: "from 0 is from 1", opts: []sse.MemoryLogOption{sse.WithFirstID(0)}, first: 1, old: 3, new: 10, down: time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				before := sse.NewMemoryLog(0, tt.opts...)
+				before.Open(func(string, sse.Event) {})
+				var seen uint64
+				for i := range tt.old {
+					id, err := before.AppendWait(ctx, "t", sse.Event{})
+					if err != nil || id != tt.first+uint64(i) {
+						t.Fatalf("event %d: ID %d %v, want %d", i, id, err, tt.first+uint64(i))
+					}
+					seen = id
+				}
+				time.Sleep(tt.down)
+				after := sse.NewMemoryLog(0, tt.opts...)
+				after.Open(func(string, sse.Event) {})
+				for range tt.new {
+					after.Append("t", sse.Event{})
+				}
+				evs, _, missed, err := after.Since(ctx, "t", seen)
+				if err != nil || missed != tt.missed {
+					t.Errorf("an ID of the log before: missed %v %v, want %v", missed, err, tt.missed)
+				}
+				if tt.missed && len(evs) != tt.new {
+					t.Errorf("replayed %d events, want every one retained, %d", len(evs), tt.new)
+				}
+			})
 		})
 	}
 }

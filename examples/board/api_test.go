@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,8 +95,8 @@ func TestInterface(t *testing.T) {
 		{name: "no posts yet", method: "GET", path: "/api/posts", status: 200,
 			headers: map[string]string{"Content-Type": "application/json"}, bodyIs: `[]`},
 		{name: "post", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"first"}`, status: 201,
-			headers: map[string]string{"Content-Type": "application/json", "Location": "/api/posts/1"},
-			bodyIs:  `{"id":1,"user":"ann","text":"first","attachments":[]}`},
+			headers: map[string]string{"Content-Type": "application/json"},
+			save:    savePost("p1", `{"id":%s,"user":"ann","text":"first","attachments":[]}`)},
 		{name: "post without a session", method: "POST", path: "/api/posts", json: true, body: `{"text":"anonymous"}`, status: 401},
 		{name: "post, malformed JSON", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":`, status: 400,
 			bodyHas: []string{`{"error":"malformed JSON`}},
@@ -106,14 +107,14 @@ func TestInterface(t *testing.T) {
 		{name: "post, text not a string", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":1}`, status: 400,
 			bodyIs: `{"error":"\"text\" must be a string"}`},
 		{name: "post by another", as: "bob", method: "POST", path: "/api/posts", json: true, body: `{"text":"second"}`, status: 201,
-			bodyIs: `{"id":2,"user":"bob","text":"second","attachments":[]}`},
-		{name: "one post", method: "GET", path: "/api/posts/1", status: 200, bodyIs: `{"id":1,"user":"ann","text":"first","attachments":[]}`},
-		{name: "one post, one URL", method: "GET", path: "/api/posts/01", status: 404},
+			save: savePost("p2", `{"id":%s,"user":"bob","text":"second","attachments":[]}`)},
+		{name: "one post", method: "GET", path: "/api/posts/{p1}", status: 200, bodyIs: `{"id":{p1},"user":"ann","text":"first","attachments":[]}`},
+		{name: "one post, one URL", method: "GET", path: "/api/posts/0{p1}", status: 404},
 		{name: "no such post", method: "GET", path: "/api/posts/99", status: 404, bodyIs: `{"error":"no such post"}`},
 		{name: "not a post id", method: "GET", path: "/api/posts/x", status: 404},
 
 		// Attachments.
-		{name: "attach", as: "ann", method: "POST", path: "/api/posts/1/attachments", file: []byte(attText), status: 201,
+		{name: "attach", as: "ann", method: "POST", path: "/api/posts/{p1}/attachments", file: []byte(attText), status: 201,
 			headers: map[string]string{"Content-Type": "application/json"},
 			bodyHas: []string{`{"url":"/attachments/`, `.txt","size":13}`},
 			save: func(t *testing.T, a exampletest.Answer, v map[string]string) {
@@ -122,17 +123,17 @@ func TestInterface(t *testing.T) {
 					v["att"] = att.URL
 				}
 			}},
-		{name: "attach exactly 8 MiB", as: "ann", method: "POST", path: "/api/posts/1/attachments", file: eightMiB, status: 201,
+		{name: "attach exactly 8 MiB", as: "ann", method: "POST", path: "/api/posts/{p1}/attachments", file: eightMiB, status: 201,
 			bodyHas: []string{`"size":8388608}`}},
-		{name: "attach past 8 MiB", as: "ann", method: "POST", path: "/api/posts/1/attachments", file: append(eightMiB, 'x'), status: 413,
+		{name: "attach past 8 MiB", as: "ann", method: "POST", path: "/api/posts/{p1}/attachments", file: append(eightMiB, 'x'), status: 413,
 			bodyHas: []string{`{"error":"`}},
-		{name: "attach a body past the limit", as: "ann", method: "POST", path: "/api/posts/1/attachments", file: append(eightMiB, eightMiB[:1<<20]...),
+		{name: "attach a body past the limit", as: "ann", method: "POST", path: "/api/posts/{p1}/attachments", file: append(eightMiB, eightMiB[:1<<20]...),
 			header: map[string]string{"Expect": "100-continue"}, status: 413, bodyHas: []string{`{"error":"`}},
-		{name: "attach JSON", as: "ann", method: "POST", path: "/api/posts/1/attachments", json: true, body: `{}`, status: 415},
-		{name: "attach without a file part", as: "ann", method: "POST", path: "/api/posts/1/attachments", file: []byte("x"), field: "other", status: 400,
+		{name: "attach JSON", as: "ann", method: "POST", path: "/api/posts/{p1}/attachments", json: true, body: `{}`, status: 415},
+		{name: "attach without a file part", as: "ann", method: "POST", path: "/api/posts/{p1}/attachments", file: []byte("x"), field: "other", status: 400,
 			bodyIs: `{"error":"send the file as the multipart/form-data part \"file\""}`},
-		{name: "attach to another's post", as: "bob", method: "POST", path: "/api/posts/1/attachments", file: []byte("x"), status: 403},
-		{name: "attach without a session", method: "POST", path: "/api/posts/1/attachments", file: []byte("x"), status: 401},
+		{name: "attach to another's post", as: "bob", method: "POST", path: "/api/posts/{p1}/attachments", file: []byte("x"), status: 403},
+		{name: "attach without a session", method: "POST", path: "/api/posts/{p1}/attachments", file: []byte("x"), status: 401},
 		{name: "attach to no post", as: "ann", method: "POST", path: "/api/posts/99/attachments", file: []byte("x"), status: 404},
 		{name: "attachment", method: "GET", path: "{att}", status: 200, bodyIs: strings.TrimSpace(attText),
 			headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "ETag": "?", "Content-Length": "13",
@@ -144,21 +145,21 @@ func TestInterface(t *testing.T) {
 		{name: "attachment not modified", method: "GET", path: "{att}", header: map[string]string{"If-None-Match": "{attEtag}"}, status: 304},
 		{name: "no such attachment", method: "GET", path: "/attachments/NOPE.txt", status: 404},
 		{name: "posts with attachments", method: "GET", path: "/api/posts", status: 200,
-			bodyHas: []string{`[{"id":1,"user":"ann","text":"first","attachments":[{"url":"{att}","size":13},{"url":"/attachments/`,
-				`"size":8388608}]},{"id":2,"user":"bob","text":"second","attachments":[]}]`}},
+			bodyHas: []string{`[{"id":{p1},"user":"ann","text":"first","attachments":[{"url":"{att}","size":13},{"url":"/attachments/`,
+				`"size":8388608}]},{"id":{p2},"user":"bob","text":"second","attachments":[]}]`}},
 
 		// Deleting.
-		{name: "delete another's post", as: "bob", method: "DELETE", path: "/api/posts/1", status: 403},
-		{name: "delete without a session", method: "DELETE", path: "/api/posts/1", status: 401},
+		{name: "delete another's post", as: "bob", method: "DELETE", path: "/api/posts/{p1}", status: 403},
+		{name: "delete without a session", method: "DELETE", path: "/api/posts/{p1}", status: 401},
 		{name: "delete no post", as: "bob", method: "DELETE", path: "/api/posts/99", status: 404},
-		{name: "delete", as: "bob", method: "DELETE", path: "/api/posts/2", status: 204, noBody: true},
-		{name: "deleted", method: "GET", path: "/api/posts/2", status: 404},
+		{name: "delete", as: "bob", method: "DELETE", path: "/api/posts/{p2}", status: 204, noBody: true},
+		{name: "deleted", method: "GET", path: "/api/posts/{p2}", status: 404},
 
 		// Methods a path does not serve.
-		{name: "PUT a post", as: "ann", method: "PUT", path: "/api/posts/1", status: 405,
+		{name: "PUT a post", as: "ann", method: "PUT", path: "/api/posts/{p1}", status: 405,
 			headers: map[string]string{"Allow": "DELETE, GET, HEAD, OPTIONS"}, bodyIs: `{"error":"Method Not Allowed"}`},
 		{name: "DELETE the posts", as: "ann", method: "DELETE", path: "/api/posts", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS, POST"}},
-		{name: "GET attachments", method: "GET", path: "/api/posts/1/attachments", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
+		{name: "GET attachments", method: "GET", path: "/api/posts/{p1}/attachments", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
 		{name: "POST me", as: "ann", method: "POST", path: "/api/me", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"}},
 		{name: "GET login", method: "GET", path: "/login", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
 		{name: "GET logout", method: "GET", path: "/logout", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
@@ -166,8 +167,8 @@ func TestInterface(t *testing.T) {
 		// The same without a session: the method is wrong for anyone.
 		{name: "DELETE the posts anonymously", method: "DELETE", path: "/api/posts", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS, POST"}},
 		{name: "POST me anonymously", method: "POST", path: "/api/me", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"}},
-		{name: "POST a post anonymously", method: "POST", path: "/api/posts/1", status: 405, headers: map[string]string{"Allow": "DELETE, GET, HEAD, OPTIONS"}},
-		{name: "DELETE attachments anonymously", method: "DELETE", path: "/api/posts/1/attachments", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
+		{name: "POST a post anonymously", method: "POST", path: "/api/posts/{p1}", status: 405, headers: map[string]string{"Allow": "DELETE, GET, HEAD, OPTIONS"}},
+		{name: "DELETE attachments anonymously", method: "DELETE", path: "/api/posts/{p1}/attachments", status: 405, headers: map[string]string{"Allow": "OPTIONS, POST"}},
 		{name: "POST elsewhere anonymously", method: "POST", path: "/api/nothing", status: 405, headers: map[string]string{"Allow": "GET, HEAD, OPTIONS"}}, // "/" is the GET-only site
 
 		// Requests from another origin, with a valid session cookie.
@@ -175,20 +176,20 @@ func TestInterface(t *testing.T) {
 			header: map[string]string{"Origin": "http://evil.example"}, status: 403},
 		{name: "post cross-site", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"forged"}`,
 			header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
-		{name: "delete cross-site", as: "ann", method: "DELETE", path: "/api/posts/1", header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
-		{name: "attach cross-site", as: "ann", method: "POST", path: "/api/posts/1/attachments", file: []byte("x"),
+		{name: "delete cross-site", as: "ann", method: "DELETE", path: "/api/posts/{p1}", header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
+		{name: "attach cross-site", as: "ann", method: "POST", path: "/api/posts/{p1}/attachments", file: []byte("x"),
 			header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
 		{name: "logout cross-site", as: "ann", method: "POST", path: "/logout", header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403},
 		{name: "login from another origin", method: "POST", path: "/login", form: true, body: "user=eve&password=board",
 			header: map[string]string{"Origin": "http://evil.example"}, status: 403, headers: map[string]string{"Set-Cookie": ""}},
-		{name: "still logged in, post not deleted", as: "ann", method: "GET", path: "/api/posts/1", status: 200, bodyHas: []string{`"text":"first"`}},
+		{name: "still logged in, post not deleted", as: "ann", method: "GET", path: "/api/posts/{p1}", status: 200, bodyHas: []string{`"text":"first"`}},
 		{name: "still logged in", as: "ann", method: "GET", path: "/api/me", status: 200, bodyIs: `{"user":"ann"}`},
 		{name: "post from the same origin", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"third"}`,
 			header: map[string]string{"Origin": "{base}", "Sec-Fetch-Site": "same-origin"}, status: 201,
-			bodyIs: `{"id":3,"user":"ann","text":"third","attachments":[]}`},
+			save: savePost("p3", `{"id":%s,"user":"ann","text":"third","attachments":[]}`)},
 
 		// A deleted post's files are deleted with it.
-		{name: "delete a post with attachments", as: "ann", method: "DELETE", path: "/api/posts/1", status: 204, noBody: true},
+		{name: "delete a post with attachments", as: "ann", method: "DELETE", path: "/api/posts/{p1}", status: 204, noBody: true},
 		{name: "its attachment is gone", method: "GET", path: "{att}", status: 404},
 	}
 
@@ -196,6 +197,26 @@ func TestInterface(t *testing.T) {
 		if !t.Run(row.name, func(t *testing.T) { row.check(t, users[row.as], b.base, vars) }) {
 			t.FailNow() // the rows after it count on it
 		}
+	}
+}
+
+// savePost checks the answer to a new post, whose id the board chose:
+// body is its JSON with %s for the id, and Location its URL; it saves the
+// id as vars[key].
+func savePost(key, body string) func(t *testing.T, a exampletest.Answer, vars map[string]string) {
+	return func(t *testing.T, a exampletest.Answer, vars map[string]string) {
+		var p Post
+		if err := json.Unmarshal([]byte(a.Body), &p); err != nil || p.ID <= 0 {
+			t.Fatalf("new post %q: %v", a.Body, err)
+		}
+		id := strconv.FormatInt(p.ID, 10)
+		if want := fmt.Sprintf(body, id); strings.TrimSpace(a.Body) != want {
+			t.Errorf("body %q, want %q", a.Body, want)
+		}
+		if got, want := a.Header.Get("Location"), "/api/posts/"+id; got != want {
+			t.Errorf("Location %q, want %q", got, want)
+		}
+		vars[key] = id
 	}
 }
 
@@ -260,7 +281,8 @@ func (row apiRow) check(t *testing.T, c *http.Client, base string, vars map[stri
 }
 
 // Posts made at once by several users all arrive, each once, listed
-// oldest first: ids in order, and each user's posts in the order sent.
+// oldest first: ids one after another, and each user's posts in the
+// order sent.
 func TestConcurrentPosts(t *testing.T) {
 	const users, each = 4, 10
 	b := startBoard(t)
@@ -293,8 +315,8 @@ func TestConcurrentPosts(t *testing.T) {
 	}
 	next := map[string]int{}
 	for i, p := range posts {
-		if p.ID != int64(i+1) {
-			t.Errorf("post %d has id %d", i, p.ID)
+		if p.ID != posts[0].ID+int64(i) {
+			t.Errorf("post %d has id %d, the first %d", i, p.ID, posts[0].ID)
 		}
 		if p.Text != strconv.Itoa(next[p.User]) {
 			t.Errorf("%s's post %q came where %d was due", p.User, p.Text, next[p.User])

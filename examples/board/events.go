@@ -25,7 +25,9 @@ const (
 
 // openEvents returns the broker of GET /events, which also numbers the
 // posts (see board.add). Its log is a MemoryLog without NATS (js nil),
-// which numbers a topic's events 1, 2, 3, ...; with NATS, a natssse.Log
+// which numbers a topic's events one after another from above the time
+// it was made, in microseconds, so that a page coming back after a
+// restart is told it missed posts; with NATS, a natssse.Log
 // on the same connection as the sessions, shared by every instance, whose
 // IDs are the JetStream stream's sequence numbers, increasing and unique
 // across the instances, as an EventSource that reconnects to any instance

@@ -117,6 +117,7 @@ func TestEventsPost(t *testing.T) {
 	es := listen(t, b.base, "")
 	c := newUser(t)
 	login(t, c, b.base, "ann")
+	var first int64
 	for i, text := range []string{
 		"hello",
 		"two\nlines",            // one data line all the same: JSON escapes the newline
@@ -124,8 +125,11 @@ func TestEventsPost(t *testing.T) {
 		"über <b>&amp;</b> \u2028 😀",
 	} {
 		id := post(t, c, b.base, text)
-		if id != int64(i+1) {
-			t.Fatalf("post %d got ID %d", i+1, id)
+		if i == 0 {
+			first = id
+		}
+		if id != first+int64(i) {
+			t.Fatalf("post %d got ID %d after %d", i+1, id, first)
 		}
 		want := "id: " + strconv.FormatInt(id, 10) + "\nevent: post\ndata: " + getPost(t, b.base, id) + "\n\n"
 		if got := es.next(); got != want {
@@ -135,41 +139,82 @@ func TestEventsPost(t *testing.T) {
 }
 
 // A client that reconnects with Last-Event-ID gets the posts it missed, in
-// order, then the new ones; one that never saw any (0) gets every post.
+// order, then the new ones. One that sends an ID the board never gave (0,
+// or one from before the board's log began) is told it missed posts and
+// gets every one.
 func TestEventsReplay(t *testing.T) {
 	b := startBoard(t)
 	c := newUser(t)
 	login(t, c, b.base, "ann")
+	var ids []int64
 	for _, text := range []string{"one", "two", "three"} {
-		post(t, c, b.base, text)
+		ids = append(ids, post(t, c, b.base, text))
 	}
-	n := int64(3) // the last post's ID; each case adds one
 	for _, tc := range []struct {
 		name   string
-		lastID func(n int64) string
-		from   func(n int64) int64 // the first post replayed; none past n
+		lastID func(last int64) string
+		from   func(last int64) int64 // the first post replayed; none past last
+		missed bool
 	}{
-		{"after the first", func(int64) string { return "1" }, func(int64) int64 { return 2 }},
-		{"none seen", func(int64) string { return "0" }, func(int64) int64 { return 1 }},
-		{"up to date", func(n int64) string { return strconv.FormatInt(n, 10) }, func(n int64) int64 { return n + 1 }},
-		{"not an ID", func(int64) string { return "x" }, func(n int64) int64 { return n + 1 }}, // the live events only
+		{name: "after the first", lastID: func(int64) string { return strconv.FormatInt(ids[0], 10) }, from: func(int64) int64 { return ids[1] }},
+		{name: "up to date", lastID: func(last int64) string { return strconv.FormatInt(last, 10) }, from: func(last int64) int64 { return last + 1 }},
+		{name: "not an ID", lastID: func(int64) string { return "x" }, from: func(last int64) int64 { return last + 1 }}, // the live events only
+		{name: "none seen", lastID: func(int64) string { return "0" }, from: func(int64) int64 { return ids[0] }, missed: true},
+		{name: "before the log", lastID: func(int64) string { return strconv.FormatInt(ids[0]-1, 10) }, from: func(int64) int64 { return ids[0] }},
+		{name: "long before the log", lastID: func(int64) string { return "2" }, from: func(int64) int64 { return ids[0] }, missed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			es := listen(t, b.base, tc.lastID(n))
-			for id := tc.from(n); id <= n; id++ {
+			last := ids[len(ids)-1]
+			lastID := tc.lastID(last)
+			es := listen(t, b.base, lastID)
+			if tc.missed {
+				if got, want := es.next(), "event: missed\ndata: "+lastID+"\n\n"; got != want {
+					t.Fatalf("first event %q, want %q", got, want)
+				}
+			}
+			for id := tc.from(last); id <= last; id++ {
 				gotID, data := parsePost(t, es.next())
 				if gotID != strconv.FormatInt(id, 10) || data != getPost(t, b.base, id) {
 					t.Fatalf("replayed %s %s, want post %d", gotID, data, id)
 				}
 			}
-			n++
-			if id := post(t, c, b.base, "new "+strconv.FormatInt(n, 10)); id != n {
-				t.Fatalf("new post %d, want %d", id, n)
-			}
-			if gotID, data := parsePost(t, es.next()); gotID != strconv.FormatInt(n, 10) || data != getPost(t, b.base, n) {
-				t.Fatalf("after the replay: %s %s, want the new post %d", gotID, data, n)
+			id := post(t, c, b.base, "new")
+			ids = append(ids, id)
+			if gotID, data := parsePost(t, es.next()); gotID != strconv.FormatInt(id, 10) || data != getPost(t, b.base, id) {
+				t.Fatalf("after the replay: %s %s, want the new post %d", gotID, data, id)
 			}
 		})
+	}
+}
+
+// A board alone that restarts has lost its posts, and a page that comes
+// back with the ID of the last one it saw is told so ("missed"), however
+// many posts the new board has had since: the log numbers its events from
+// the time it started, not from 1 again.
+func TestEventsAfterRestart(t *testing.T) {
+	before := startBoard(t)
+	c := newUser(t)
+	login(t, c, before.base, "ann")
+	seen := strconv.FormatInt(post(t, c, before.base, "before the restart"), 10)
+	c.CloseIdleConnections()
+	if err := before.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	after := startBoard(t)
+	login(t, c, after.base, "ann")
+	var ids []int64
+	for _, text := range []string{"one", "two", "three"} {
+		ids = append(ids, post(t, c, after.base, text))
+	}
+	es := listen(t, after.base, seen)
+	if got, want := es.next(), "event: missed\ndata: "+seen+"\n\n"; got != want {
+		t.Fatalf("a page back after the restart got %q first, want %q", got, want)
+	}
+	for _, id := range ids {
+		if gotID, _ := parsePost(t, es.next()); gotID != strconv.FormatInt(id, 10) {
+			t.Fatalf("replayed %s, want every post of the new board (%d)", gotID, id)
+		}
 	}
 }
 

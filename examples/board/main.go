@@ -46,7 +46,10 @@
 // (503).
 //
 //   - Alone (no -nats), the log is in memory, and the posts are numbered
-//     1, 2, 3, ...
+//     one after another from the time the board started, in microseconds
+//     since 1970 (sixteen digits), so that a page that comes back after
+//     a restart with the ID of a post the restart lost is sent "missed"
+//     rather than resumed at a new post that has the same number.
 //   - With -nats or -nats-embed, the log is a JetStream stream
 //     (WHARF_BOARD_EVENTS, through sse/natssse, on the connection of the
 //     sessions) that every instance shares, so that an EventSource resumes

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,9 @@ func TestProtocols(t *testing.T) {
 				t.Errorf("session cookie %q over %s", ck, b.base)
 			}
 			upload, uploadType := multipartFile(t, "file", "f.txt", []byte("over "+tc.name))
-			var attachment string // the upload's URL, for the steps after it
+			// The new post's and the upload's URLs, for the steps after
+			// them, and the Location of the last answer.
+			var postURL, attachment, location string
 			steps := []struct {
 				method, path string
 				header       http.Header
@@ -92,8 +95,11 @@ func TestProtocols(t *testing.T) {
 				check        func(body string) bool
 			}{
 				{"GET", "/api/me", nil, nil, 200, nil},
-				{"POST", "/api/posts", http.Header{"Content-Type": {"application/json"}}, []byte(`{"text":"over ` + tc.name + `"}`), 201, nil},
-				{"POST", "/api/posts/1/attachments", http.Header{"Content-Type": {uploadType}}, upload, 201, func(body string) bool {
+				{"POST", "/api/posts", http.Header{"Content-Type": {"application/json"}}, []byte(`{"text":"over ` + tc.name + `"}`), 201, func(string) bool {
+					postURL = location
+					return strings.HasPrefix(postURL, "/api/posts/")
+				}},
+				{"POST", "{post}/attachments", http.Header{"Content-Type": {uploadType}}, upload, 201, func(body string) bool {
 					var att Attachment
 					err := json.Unmarshal([]byte(body), &att)
 					attachment = att.URL
@@ -103,7 +109,7 @@ func TestProtocols(t *testing.T) {
 				{"GET", "/", nil, nil, 200, func(body string) bool { return strings.Contains(body, "<title>Wharf board</title>") }},
 			}
 			for _, s := range steps {
-				path := strings.Replace(s.path, "{attachment}", attachment, 1)
+				path := strings.NewReplacer("{post}", postURL, "{attachment}", attachment).Replace(s.path)
 				req, err := http.NewRequest(s.method, b.base+path, bytes.NewReader(s.body))
 				if err != nil {
 					t.Fatal(err)
@@ -115,6 +121,7 @@ func TestProtocols(t *testing.T) {
 				}
 				body := readAll(t, resp.Body)
 				resp.Body.Close()
+				location = resp.Header.Get("Location")
 				if resp.StatusCode != s.status || resp.Proto != tc.proto || s.check != nil && !s.check(body) {
 					t.Errorf("%s %s: %s %s %q, want %d over %s", s.method, path, resp.Proto, resp.Status, body, s.status, tc.proto)
 				}
@@ -132,11 +139,9 @@ func TestRemovesItsFiles(t *testing.T) {
 	b := startBoard(t, "-nats-embed", "127.0.0.1:0")
 	c := newUser(t)
 	login(t, c, b.base, "ann")
-	if a := send(t, c, "POST", b.base+"/api/posts", http.Header{"Content-Type": {"application/json"}}, []byte(`{"text":"x"}`)); a.Status != 201 {
-		t.Fatalf("post: %v", a)
-	}
+	id := post(t, c, b.base, "x")
 	body, ct := multipartFile(t, "file", "a.txt", []byte("attached"))
-	if a := send(t, c, "POST", b.base+"/api/posts/1/attachments", http.Header{"Content-Type": {ct}}, body); a.Status != 201 {
+	if a := send(t, c, "POST", b.base+"/api/posts/"+strconv.FormatInt(id, 10)+"/attachments", http.Header{"Content-Type": {ct}}, body); a.Status != 201 {
 		t.Fatalf("attach: %v", a)
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) == 0 {
@@ -165,9 +170,9 @@ func TestAttachmentsFlag(t *testing.T) {
 	b := startBoard(t, "-attachments", dir)
 	c := newUser(t)
 	login(t, c, b.base, "ann")
-	send(t, c, "POST", b.base+"/api/posts", http.Header{"Content-Type": {"application/json"}}, []byte(`{"text":"x"}`))
+	id := post(t, c, b.base, "x")
 	body, ct := multipartFile(t, "file", "notes.TXT", []byte("attached"))
-	a := send(t, c, "POST", b.base+"/api/posts/1/attachments", http.Header{"Content-Type": {ct}}, body)
+	a := send(t, c, "POST", b.base+"/api/posts/"+strconv.FormatInt(id, 10)+"/attachments", http.Header{"Content-Type": {ct}}, body)
 	if a.Status != 201 {
 		t.Fatalf("attach: %v", a)
 	}

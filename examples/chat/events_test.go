@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,10 @@ func TestEvents(t *testing.T) {
 	f.mustPost(t, "/chat/join", "member", "ann")
 	f.mustPost(t, "/chat/join", "member", "bob")
 	next := f.listen(t, "bob", "")
+	// The process's log numbers the messages from the time it was made
+	// (see sse.MemoryLog): one after another from the first's ID.
+	var first uint64
+	id := func(i int) string { return strconv.FormatUint(first+uint64(i), 10) }
 	for i, tc := range []struct{ text, data string }{
 		{"hello", `{"from":"ann","text":"hello"}`},
 		{"two\nlines", `{"from":"ann","text":"two\nlines"}`},
@@ -69,8 +74,12 @@ func TestEvents(t *testing.T) {
 		{"<b>über</b>", `{"from":"ann","text":"\u003cb\u003eüber\u003c/b\u003e"}`},
 	} {
 		f.mustPost(t, "/chat/say", "member", "ann", "text", tc.text)
-		want := "id: " + string(rune('1'+i)) + "\ndata: " + tc.data + "\n\n"
-		if got := next(); got != want {
+		got := next()
+		if i == 0 {
+			v, _, _ := strings.Cut(strings.TrimPrefix(got, "id: "), "\n")
+			first, _ = strconv.ParseUint(v, 10, 64)
+		}
+		if want := "id: " + id(i) + "\ndata: " + tc.data + "\n\n"; got != want {
 			t.Errorf("said %q: bob's stream got %q, want %q", tc.text, got, want)
 		}
 	}
@@ -83,15 +92,15 @@ func TestEvents(t *testing.T) {
 
 	// A reconnect after the second message gets the third and fourth,
 	// then what is said next.
-	again := f.listen(t, "bob", "2")
+	again := f.listen(t, "bob", id(1))
 	f.mustPost(t, "/chat/say", "member", "bob", "text", "back")
 	for _, want := range []string{
-		"id: 3\ndata: {\"from\":\"ann\",\"text\":\"\\n\\nid: 9\\ndata: x\"}\n\n",
-		"id: 4\ndata: {\"from\":\"ann\",\"text\":\"\\u003cb\\u003eüber\\u003c/b\\u003e\"}\n\n",
-		"id: 5\ndata: {\"from\":\"bob\",\"text\":\"back\"}\n\n",
+		"id: " + id(2) + "\ndata: {\"from\":\"ann\",\"text\":\"\\n\\nid: 9\\ndata: x\"}\n\n",
+		"id: " + id(3) + "\ndata: {\"from\":\"ann\",\"text\":\"\\u003cb\\u003eüber\\u003c/b\\u003e\"}\n\n",
+		"id: " + id(4) + "\ndata: {\"from\":\"bob\",\"text\":\"back\"}\n\n",
 	} {
 		if got := again(); got != want {
-			t.Errorf("after Last-Event-ID 2: %q, want %q", got, want)
+			t.Errorf("after Last-Event-ID %s: %q, want %q", id(1), got, want)
 		}
 	}
 }

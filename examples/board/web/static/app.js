@@ -90,7 +90,8 @@ function follow() {
   });
   // The log no longer has events this page did not get: more than it
   // keeps were posted, or it is a new log (a board alone restarted, its
-  // posts gone with it, its IDs starting over). Read the list anew.
+  // posts gone with it, numbering from its own start). Read the list
+  // anew.
   es.addEventListener("missed", () => {
     shown.clear();
     loadPosts().catch(showError);
