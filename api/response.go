@@ -41,7 +41,10 @@ type Response interface {
 	// Modified, which have no body, the container's Response writes
 	// nothing and returns an error that wraps http.ErrBodyNotAllowed, as
 	// net/http does (an empty p is not refused); the answer to HEAD takes
-	// the bytes and drops them.
+	// the bytes and drops them. A write that would take the body past a
+	// Content-Length field the handler set writes nothing and returns an
+	// error that wraps http.ErrContentLength; unlike net/http's, the
+	// response goes on, and may still end with the body it declared.
 	Write(p []byte) (int, error)
 	// WriteString is Write for a string, without a copy where possible.
 	WriteString(s string) (int, error)

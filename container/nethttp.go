@@ -35,10 +35,13 @@ type httpStream struct {
 	aborted  bool
 	finished bool
 	trailers []string
+	// length is the Content-Length the head declared (-1: none), and
+	// written the body bytes net/http took: see WriteBody.
+	length, written int64
 }
 
 func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
-	s := &httpStream{w: w, r: r, done: make(chan struct{})}
+	s := &httpStream{w: w, r: r, done: make(chan struct{}), length: -1}
 	s.head = api.RequestHead{
 		Method:        r.Method,
 		Target:        r.RequestURI,
@@ -90,12 +93,24 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 		dst.Add("Trailer", t)
 	}
 	s.trailers = trailers
+	if v := dst.Get("Content-Length"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			s.length = n
+		}
+	}
 	s.w.WriteHeader(status)
 	return nil
 }
 
+// WriteBody refuses a write past the declared Content-Length itself, as
+// the other streams do, taking nothing: net/http's Write would count its
+// bytes all the same, and fail every later write of the response.
 func (s *httpStream) WriteBody(p []byte) error {
-	_, err := s.w.Write(p)
+	if s.length >= 0 && s.written+int64(len(p)) > s.length {
+		return http.ErrContentLength
+	}
+	n, err := s.w.Write(p)
+	s.written += int64(n)
 	return err
 }
 

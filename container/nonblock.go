@@ -63,7 +63,7 @@ func (o *output) WriteNow(p []byte) (bool, error) {
 	}
 	ready, err := w.WriteBodyNow(p)
 	if err != nil {
-		o.fail(err)
+		o.writeFailed(err)
 		return false, err
 	}
 	o.sent(len(p))
@@ -88,7 +88,7 @@ func (o *output) SendFileNow(f *os.File, off, n int64) (int64, error) {
 	sent, err := w.SendFileNow(f, off, n)
 	o.sent(int(sent))
 	if err != nil && !errors.Is(err, api.ErrNotSupported) { // not a failure of the stream
-		o.fail(err)
+		o.writeFailed(err)
 	}
 	return sent, err
 }

@@ -68,6 +68,17 @@ func (o *output) failure() error {
 // fail records err as the sticky stream error.
 func (o *output) fail(err error) { o.extra().err = err }
 
+// writeFailed is fail for an error from the stream's write of bytes the
+// handler gave it, past the commit: a write past the declared
+// Content-Length is refused whole (every stream checks before it
+// writes), so it is the handler's to hear of, as in net/http, and the
+// response may still end with the body it declared.
+func (o *output) writeFailed(err error) {
+	if !errors.Is(err, http.ErrContentLength) {
+		o.fail(err)
+	}
+}
+
 // trailers returns the trailer fields, nil if none were asked for.
 func (o *output) trailers() http.Header {
 	if o.more == nil {
@@ -224,6 +235,37 @@ func (e errNoBody) Error() string {
 
 func (e errNoBody) Unwrap() error { return http.ErrBodyNotAllowed }
 
+// overLength returns the error a write of n more body bytes gets when,
+// with what is buffered, it would pass the Content-Length the handler
+// set, nil otherwise: net/http's Write returns http.ErrContentLength
+// there, and nothing of the write goes. Without it the bytes would be
+// taken, and the response would fail as it finished, where the handler
+// cannot hear of it. Once the head is committed, the stream counts.
+func (o *output) overLength(n int) error {
+	if o.header == nil || o.committed {
+		return nil
+	}
+	v := headerValue(o.header, "Content-Length")
+	if v == "" {
+		return nil
+	}
+	declared, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || declared < 0 || int64(len(o.buf))+int64(n) <= declared {
+		return nil // a value that is no length is the stream's to refuse
+	}
+	return errOverLength(declared)
+}
+
+// errOverLength is a write refused because it would pass the declared
+// Content-Length, its value.
+type errOverLength int64
+
+func (e errOverLength) Error() string {
+	return "container: writing more than the declared Content-Length, " + strconv.FormatInt(int64(e), 10) + ": " + http.ErrContentLength.Error()
+}
+
+func (e errOverLength) Unwrap() error { return http.ErrContentLength }
+
 func (o *output) check() error {
 	switch {
 	case o.hijacked:
@@ -242,6 +284,9 @@ func (o *output) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if !o.committed {
+		if err := o.overLength(len(p)); err != nil {
+			return 0, err
+		}
 		if len(o.buf)+len(p) <= o.bufs.size {
 			o.grow(len(p))
 			o.buf = append(o.buf, p...)
@@ -252,7 +297,7 @@ func (o *output) Write(p []byte) (int, error) {
 		}
 	}
 	if err := o.s.WriteBody(p); err != nil {
-		o.fail(err)
+		o.writeFailed(err)
 		return 0, err
 	}
 	o.sent(len(p))
@@ -269,7 +314,7 @@ func (o *output) sent(n int) {
 func (o *output) WriteString(s string) (int, error) {
 	// Buffered, the string is appended without converting it first;
 	// Write handles the rest, and reports a refused body.
-	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.bufs.size && !o.bodyless() {
+	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.bufs.size && !o.bodyless() && o.overLength(len(s)) == nil {
 		o.grow(len(s))
 		o.buf = append(o.buf, s...)
 		return len(s), nil

@@ -3,8 +3,10 @@ package container_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -214,6 +216,87 @@ func TestBodilessStatusAfterWrite(t *testing.T) {
 			status, body, _ := get(t, s, "/late?code="+strconv.Itoa(code))
 			if status != code || body != "" {
 				t.Errorf("status %d set after a write: got %d %q, want %d and no body", code, status, body, code)
+			}
+		}
+	})
+}
+
+// A write that would take the body past the Content-Length the handler
+// set is refused with an error wrapping http.ErrContentLength, as
+// net/http's Write refuses it, and takes nothing: the response goes out
+// whole, with the declared body. Before, a write into the buffer was
+// taken, and the response failed as it finished, with nothing said to
+// the handler.
+func TestWriteOverContentLength(t *testing.T) {
+	const declared = "hello"
+	type step struct {
+		p     string
+		flush bool // Flush before writing p
+		over  bool // the write passes the length
+	}
+	cases := []struct {
+		name  string
+		write func(w api.Response, p string) error
+		steps []step
+	}{
+		{name: "one write over", steps: []step{{p: "hello world", over: true}, {p: "hello"}}},
+		{name: "second write over", steps: []step{{p: "hel"}, {p: "lo"}, {p: "!", over: true}}},
+		{name: "WriteString", write: func(w api.Response, p string) error { _, err := io.WriteString(w, p); return err },
+			steps: []step{{p: "hello"}, {p: "!", over: true}}},
+		{name: "past the buffer", steps: []step{{p: "hello"}, {p: strings.Repeat("x", 256<<10), over: true}}},
+		{name: "after Flush", steps: []step{{p: "hel"}, {p: "lo!", flush: true, over: true}, {p: "lo"}, {p: "!", over: true}}},
+		{name: "empty writes", steps: []step{{p: "hello"}, {p: ""}, {p: "", flush: true}}},
+	}
+	var errs chan string // the mode's
+	build := func(c *container.Container) {
+		errs = make(chan string, 1)
+		ch := errs
+		c.HandleFunc("/w", func(w api.Response, r *api.Request) error {
+			var problems []string
+			for _, tc := range cases {
+				if tc.name != r.Query().Get("case") {
+					continue
+				}
+				w.Header().Set("Content-Length", strconv.Itoa(len(declared)))
+				write := tc.write
+				if write == nil {
+					write = func(w api.Response, p string) error { _, err := w.Write([]byte(p)); return err }
+				}
+				for i, st := range tc.steps {
+					if st.flush {
+						if err := w.Flush(); err != nil {
+							problems = append(problems, "Flush: "+err.Error())
+						}
+					}
+					err := write(w, st.p)
+					switch {
+					case st.over && !errors.Is(err, http.ErrContentLength):
+						problems = append(problems, fmt.Sprintf("write %d (%d bytes): %v, want an error wrapping http.ErrContentLength", i, len(st.p), err))
+					case !st.over && err != nil:
+						problems = append(problems, fmt.Sprintf("write %d (%d bytes): %v", i, len(st.p), err))
+					}
+				}
+			}
+			select {
+			case ch <- strings.Join(problems, "; "):
+			default: // the test failed before reading the last one
+			}
+			return nil
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tc := range cases {
+			resp, err := s.Client.Get(s.URL + "/w?case=" + url.QueryEscape(tc.name))
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if problems := <-errs; problems != "" {
+				t.Errorf("%s: %s", tc.name, problems)
+			}
+			if err != nil || resp.StatusCode != 200 || string(body) != declared || resp.ContentLength != int64(len(declared)) {
+				t.Errorf("%s: %d %q (length %d, %v), want 200 %q", tc.name, resp.StatusCode, body, resp.ContentLength, err, declared)
 			}
 		}
 	})

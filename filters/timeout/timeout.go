@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -213,14 +215,50 @@ func (b *buffer) Status() int {
 	return b.status
 }
 
+// SetStatus refuses what the container's Response refuses (an interim
+// 1xx, or no status code at all), so that the chain hears of it here
+// rather than the copy dropping it.
 func (b *buffer) SetStatus(code int) error {
+	if code < 200 || code > 999 {
+		return &api.StatusError{Code: http.StatusInternalServerError,
+			Err: fmt.Errorf("timeout: status %d refused: not a final status (interim responses are not supported)", code)}
+	}
 	b.status = code
 	return nil
 }
 
-func (b *buffer) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *buffer) Write(p []byte) (int, error) {
+	if err := b.refused(len(p)); err != nil {
+		return 0, err
+	}
+	return b.body.Write(p)
+}
 
-func (b *buffer) WriteString(s string) (int, error) { return b.body.WriteString(s) }
+func (b *buffer) WriteString(s string) (int, error) {
+	if err := b.refused(len(s)); err != nil {
+		return 0, err
+	}
+	return b.body.WriteString(s)
+}
+
+// refused returns the error the container's Response gives a write of n
+// body bytes, which the copy would otherwise lose without a word: a body
+// on a 204 or a 304 (http.ErrBodyNotAllowed), or one past the
+// Content-Length set (http.ErrContentLength); nil when the write may go.
+func (b *buffer) refused(n int) error {
+	if n == 0 {
+		return nil
+	}
+	if b.status == http.StatusNoContent || b.status == http.StatusNotModified {
+		return fmt.Errorf("timeout: writing a body on a %d response: %w", b.status, http.ErrBodyNotAllowed)
+	}
+	if v := b.header.Get("Content-Length"); v != "" {
+		if declared, err := strconv.ParseInt(v, 10, 64); err == nil && declared >= 0 && int64(b.body.Len()+n) > declared {
+			return fmt.Errorf("timeout: writing more than the declared Content-Length, %d: %w", declared, http.ErrContentLength)
+		}
+	}
+	return nil
+}
 
 // Flush does nothing: the body is sent when the chain returns.
 func (b *buffer) Flush() error { return nil }
