@@ -15,13 +15,14 @@ type Context struct {
 	r  *api.Request
 }
 
-// Start puts the request in async mode (the Servlet API's startAsync): when
-// the running dispatch returns, the response stays open, no goroutine is
-// held, and the request waits for Complete, a dispatched task, Redispatch or
-// its timeout. On timeout the OnTimeout listeners run; if none completes the
-// request, it completes with api.ErrAsyncTimeout. Either way the timeout's
-// answer is the only one: what tasks wrote before it without committing is
-// discarded first (see Listener).
+// Start puts the request in async mode (the Servlet API's startAsync):
+// when the running dispatch returns, the response stays open, no goroutine
+// is held, and the request waits for Complete, a dispatched task,
+// Redispatch or its timeout. On timeout the OnTimeout listeners run; if
+// none completes or re-dispatches the request, it completes with
+// api.ErrAsyncTimeout. Either way the timeout's answer is the only one:
+// what tasks wrote before it without committing is discarded first (see
+// Listener).
 //
 // Start must be called from the request's running dispatch. It returns
 // api.ErrNotSerialized when no task of the request is running (called from

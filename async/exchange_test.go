@@ -2,7 +2,9 @@ package async_test
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -165,6 +167,113 @@ func TestAsyncTimeoutListener(t *testing.T) {
 			t.Fatalf("got %d %q", x.Out.Status(), x.Out.Body())
 		}
 	})
+}
+
+// An OnTimeout listener may re-dispatch the request (the Servlet API's
+// dispatch from onTimeout): the request passes through the chain again as
+// a resumed dispatch, with the listener's attributes, in place of
+// api.ErrAsyncTimeout; a second Redispatch is refused. (A Redispatch after
+// the timeout fired but before its listeners ran has lost the race and is
+// refused, as ever: TestTransitionQueueAndAwait.)
+func TestRedispatchFromOnTimeout(t *testing.T) {
+	type attrKey struct{}
+	synctest.Test(t, func(t *testing.T) {
+		var passes []async.DispatchKind
+		var first, second error
+		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			passes = append(passes, async.KindOf(r))
+			if async.KindOf(r) != async.DispatchInitial {
+				_, err := w.WriteString(r.Attribute(attrKey{}).(string))
+				return err
+			}
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			a.SetTimeout(time.Second)
+			a.AddListener(async.Listener{OnTimeout: func(w api.Response, r *api.Request) {
+				first = a.Redispatch(api.Attr{Key: attrKey{}, Value: "from the listener"})
+				second = a.Redispatch()
+			}})
+			return nil
+		}), nil)
+		<-x.Done()
+		if first != nil || !errors.Is(second, api.ErrNotSuspended) {
+			t.Errorf("Redispatch from OnTimeout: %v, then %v; want nil, then ErrNotSuspended", first, second)
+		}
+		if _, _, err := x.Chan.Result(); err != nil {
+			t.Errorf("the request ended with %v", err)
+		}
+		if want := []async.DispatchKind{async.DispatchInitial, async.DispatchResumed}; !slices.Equal(passes, want) {
+			t.Errorf("passes %v, want %v", passes, want)
+		}
+		if x.Out.Status() != 200 || x.Out.Body() != "from the listener" {
+			t.Errorf("got %d %q", x.Out.Status(), x.Out.Body())
+		}
+	})
+}
+
+// A Redispatch from another goroutine races with the timeout and with the
+// Redispatch its OnTimeout listener makes: exactly one of them is taken,
+// every time, and the request is re-dispatched once, never failed. Each
+// side must win some of the time, or the test proves nothing.
+func TestRedispatchRacesOnTimeout(t *testing.T) {
+	iterations := 500
+	if testing.Short() {
+		iterations = 100
+	}
+	wins := map[string]int{}
+	for i := range iterations {
+		var taken atomic.Int32
+		var passes atomic.Int32
+		var log sync.Map
+		var outside sync.WaitGroup
+		redispatch := func(a *async.Context, who string) {
+			err := a.Redispatch()
+			log.Store(who, fmt.Sprint(err))
+			if err == nil {
+				taken.Add(1)
+			} else if !errors.Is(err, api.ErrNotSuspended) && !errors.Is(err, api.ErrCompleted) {
+				t.Errorf("iteration %d: Redispatch: %v", i, err)
+			}
+		}
+		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			if passes.Add(1) > 1 {
+				_, err := w.WriteString("again")
+				return err
+			}
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			a.SetTimeout(time.Millisecond)
+			a.AddListener(async.Listener{OnTimeout: func(api.Response, *api.Request) { redispatch(a, "listener") }})
+			outside.Go(func() {
+				time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+				redispatch(a, "outside")
+			})
+			return nil
+		}), nil)
+		<-x.Done()
+		outside.Wait()
+		if n := taken.Load(); n != 1 {
+			l, _ := log.Load("listener")
+			o, _ := log.Load("outside")
+			t.Fatalf("iteration %d: %d Redispatch calls taken, want 1 (listener %v, outside %v, result %v)", i, n, l, o, fmt.Sprint(x.Chan.Result()))
+		}
+		if n := passes.Load(); n != 2 || x.Out.Body() != "again" {
+			t.Fatalf("iteration %d: %d passes, body %q; want 2 and the re-dispatch's answer", i, n, x.Out.Body())
+		}
+		for _, who := range []string{"listener", "outside"} {
+			if err, _ := log.Load(who); err == "<nil>" {
+				wins[who]++
+			}
+		}
+	}
+	if wins["listener"] == 0 || wins["outside"] == 0 {
+		t.Errorf("wins %v: each side must win some of the time", wins)
+	}
+	t.Logf("wins %v", wins)
 }
 
 func TestAsyncTimeoutWithoutListenerFails(t *testing.T) {

@@ -18,9 +18,14 @@ type Func = exchange.Func
 
 // Listener receives lifecycle events of a request. Any field may be nil.
 // OnTimeout and OnError run as serialized tasks and may write the response
-// and call Complete; OnComplete runs after the response is finished, with
-// the error the request ended with (nil on success), and may read its
-// Result (ResultOf).
+// and call Complete. OnTimeout may instead call Redispatch (the Servlet
+// API's dispatch from onTimeout): the request then passes through the
+// chain again, as DispatchResumed, in place of api.ErrAsyncTimeout (a
+// Redispatch from any goroutine while the OnTimeout listeners run is taken
+// too; one after the timeout fired and before they run has lost the race
+// and gets api.ErrNotSuspended). OnComplete runs after the response is
+// finished, with the error the request ended with (nil on success), and
+// may read its Result (ResultOf).
 //
 // One response carries one outcome. Before the timeout path answers (the
 // OnTimeout listeners, then the expired re-dispatch or

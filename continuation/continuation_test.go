@@ -3,6 +3,7 @@ package continuation_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -131,6 +132,40 @@ func TestExpiry(t *testing.T) {
 		}
 		if err := c.Resume(); !errors.Is(err, api.ErrCompleted) {
 			t.Fatalf("resume after expiry: %v", err)
+		}
+	})
+}
+
+// An OnTimeout listener may Resume the request, as Jetty's continuation
+// listeners may: the request is re-dispatched as resumed, not expired.
+func TestResumeFromOnTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var kinds []string
+		h := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			cc := continuation.Of(r)
+			switch {
+			case cc.IsInitial():
+				kinds = append(kinds, "initial")
+				cc.SetTimeout(time.Second)
+				cc.AddListener(continuation.Listener{OnTimeout: func(api.Response, *api.Request) {
+					if err := cc.Resume(); err != nil {
+						t.Errorf("Resume from OnTimeout: %v", err)
+					}
+				}})
+				return cc.Suspend()
+			case cc.IsResumed():
+				kinds = append(kinds, "resumed")
+				_, err := w.WriteString("resumed")
+				return err
+			case cc.IsExpired():
+				kinds = append(kinds, "expired")
+			}
+			return errors.New("unexpected dispatch")
+		})
+		x := wharftest.Start(h, nil)
+		<-x.Done()
+		if x.Out.Body() != "resumed" || !slices.Equal(kinds, []string{"initial", "resumed"}) {
+			t.Fatalf("body %q after the dispatches %v, want one resumed", x.Out.Body(), kinds)
 		}
 	})
 }

@@ -120,9 +120,11 @@ type Func func(w api.Response)
 
 // Listener receives lifecycle events of an exchange. Any field may be nil.
 // OnTimeout and OnError run as serialized tasks and may write the response
-// and call Complete; OnComplete runs after the response is finished, with
-// the error the exchange ended with (nil on success), and may read the
-// exchange's Result.
+// and call Complete; OnTimeout may instead Resume, which re-dispatches the
+// request (a resumed dispatch) in place of the mode's default, as the
+// Servlet API's dispatch from onTimeout does; OnComplete runs after the
+// response is finished, with the error the exchange ended with (nil on
+// success), and may read the exchange's Result.
 //
 // One response carries one outcome. Before the timeout path answers (the
 // OnTimeout listeners, then the expired re-dispatch or
@@ -529,11 +531,14 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 }
 
 // runTimeout calls the timeout listeners and then applies the mode's default
-// if none of them completed the exchange.
+// if none of them completed the exchange or resumed it.
 func (ex *Exchange) runTimeout(w api.Response) {
 	ex.mu.Lock()
 	ex.cause = max(ex.cause, ex.expireCause)
 	mode := ex.mode
+	if _, err := ex.m.transition(evExpiring, false, false); err != nil {
+		panic("async: " + err.Error())
+	}
 	ex.mu.Unlock()
 	if mode == ModeAsync || bufferedBody(ex.out) {
 		// The timeout is an outcome of its own (the Servlet API's): what a
@@ -550,14 +555,14 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	wasComplete := ex.m.complete
+	answered := ex.m.complete || ex.m.resumed // by a listener: Complete, or a Resume whose re-dispatch is queued
 	act, err := ex.m.transition(evExpiredDefault, ex.mode == ModeContinuation, false)
 	switch {
 	case err != nil:
 		panic("async: " + err.Error())
 	case act&actRedispatch != 0:
 		ex.queue.push(queued{kind: kindDispatch, expired: true})
-	case !wasComplete && ex.failure == nil:
+	case !answered && ex.failure == nil:
 		ex.failure = api.ErrAsyncTimeout
 	}
 }
@@ -797,7 +802,9 @@ func (ex *Exchange) AddListenerLive(l Listener) error {
 // Resume ends the suspension and re-dispatches the request through the
 // chain with attrs added, after the dispatch that suspended has returned.
 // It returns api.ErrCompleted after completion and api.ErrNotSuspended if
-// the exchange is not suspended or the timeout already won.
+// the exchange is not suspended or the timeout already won; while the
+// timeout's OnTimeout listeners run, one Resume is taken, in place of the
+// mode's default.
 func (ex *Exchange) Resume(attrs ...api.Attr) error {
 	ex.mu.Lock()
 	act, err := ex.m.transition(evResume, false, false)

@@ -44,10 +44,11 @@ const (
 	evWake                        // a blocked Await is woken (Resume, timeout, Complete, Fail)
 	evAwaitCancelled              // a blocked Await's context ended first
 	evAwaitReturned               // Await returned and consumed the cycle's outcome
+	evExpiring                    // the timeout task begins its OnTimeout listeners
 )
 
 var eventNames = [...]string{"Start", "Suspend", "Resume", "Timeout", "Complete", "Submit", "TaskDone", "Finished",
-	"Dequeue", "ExpiredDefault", "Failed", "Await", "Wake", "AwaitCancelled", "AwaitReturned"}
+	"Dequeue", "ExpiredDefault", "Failed", "Await", "Wake", "AwaitCancelled", "AwaitReturned", "Expiring"}
 
 func (e event) String() string { return eventNames[e] }
 
@@ -76,6 +77,12 @@ type machine struct {
 	complete   bool // Complete requested or the exchange failed
 	awaiting   bool // a dispatch is blocked in Await
 	armed      bool // the timer is armed for this cycle
+	// expiring: the cycle expired and its OnTimeout listeners are
+	// running. A Resume then is accepted, once, as the Servlet API
+	// accepts a dispatch from onTimeout: it re-dispatches the request in
+	// place of the mode's default. Before the listeners run, a Resume
+	// has lost the race to the timeout and is refused, as ever.
+	expiring bool
 	// onShutdown is what a graceful shutdown does with the request while
 	// it is suspended; set by the running task, read by the container.
 	onShutdown OnShutdown
@@ -121,6 +128,12 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 	case evResume:
 		if m.complete || m.state >= stateCompleting {
 			return 0, api.ErrCompleted
+		}
+		if m.expiring && !m.resumed {
+			// From the timeout's listeners (or while they run): the
+			// timer is spent, and the timeout task owns the exchange.
+			m.resumed = true
+			return m.enqueue(actRedispatch), nil
 		}
 		if !m.suspended || m.resumed || m.expired {
 			return 0, api.ErrNotSuspended
@@ -211,16 +224,24 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		m.queued--
 		if taskIsDispatch { // a re-dispatch starts a new cycle
 			m.inDispatch = true
-			m.suspended, m.resumed, m.expired, m.armed = false, false, false, false
+			m.suspended, m.resumed, m.expired, m.armed, m.expiring = false, false, false, false, false
 		}
+		return 0, nil
+
+	case evExpiring:
+		if m.state != stateRunning || !m.expired || m.expiring {
+			return 0, api.ErrWrongState
+		}
+		m.expiring = true
 		return 0, nil
 
 	case evExpiredDefault:
 		if m.state != stateRunning || !m.expired {
 			return 0, api.ErrWrongState
 		}
-		if m.complete {
-			return 0, nil // a timeout listener completed it
+		m.expiring = false
+		if m.complete || m.resumed {
+			return 0, nil // a timeout listener completed it, or re-dispatched it (queued)
 		}
 		if taskIsDispatch {
 			return m.enqueue(actRedispatch), nil
