@@ -112,7 +112,11 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 func (m *Manager) open(r *api.Request) (*Session, error) {
 	s := &Session{m: m, secure: m.cfg.Secure == SecureAlways || r.TLS() != nil, isNew: true, values: map[string]string{}}
 	c, err := r.Cookie(m.cfg.CookieName)
-	if err != nil || !validID(c.Value) {
+	if err != nil {
+		return s, nil
+	}
+	s.stale = true // until the store knows the ID
+	if !validID(c.Value) {
 		return s, nil
 	}
 	ctx, cancel := m.storeContext()
@@ -129,6 +133,7 @@ func (m *Manager) open(r *api.Request) (*Session, error) {
 		_ = m.cfg.Store.Delete(ctx, c.Value) // the store would forget it anyway
 		return s, nil
 	}
+	s.stale = false
 	if rec.Values == nil {
 		rec.Values = map[string]string{}
 	}

@@ -235,15 +235,23 @@ func TestInvalidate(t *testing.T) {
 	tests := []struct {
 		name    string
 		after   func(s *session.Session)
-		wantNew bool // a new session's cookie, rather than an expired one
+		wantNew bool   // a new session's cookie, rather than an expired one
+		stale   string // the request's cookie names no live session: this ID
 	}{
-		{"logout", func(*session.Session) {}, false},
-		{"logout with a message", func(s *session.Session) { s.Set("flash", "bye") }, true},
+		{name: "logout", after: func(*session.Session) {}},
+		{name: "logout with a message", after: func(s *session.Session) { s.Set("flash", "bye") }, wantNew: true},
+		// A cookie the store does not know (the server restarted, the
+		// session was ended elsewhere) is dropped as well.
+		{name: "logout with an unknown ID", after: func(*session.Session) {}, stale: "AAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{name: "logout with a malformed ID", after: func(*session.Session) {}, stale: "not an ID"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w, _ := serve(t, m, "", nil, set("user", "alice"))
 			id = setCookie(t, w).Value
+			if tc.stale != "" {
+				id = tc.stale
+			}
 			w, err := serve(t, m, id, nil, func(w api.Response, r *api.Request) error {
 				s := session.Of(r)
 				if err := s.Invalidate(); err != nil {

@@ -72,6 +72,7 @@ type Session struct {
 	isNew   bool
 	asked   bool // Of was called
 	orphan  bool // written when no cookie could be set for it
+	stale   bool // the request's cookie named no live session (unknown, expired, malformed)
 
 	w         api.Response // the running dispatch's, nil between dispatches
 	cookieHdr string       // the Set-Cookie value added, to replace it
@@ -154,8 +155,9 @@ func (s *Session) create() {
 	s.base = Record{Created: time.Now()}
 }
 
-// Invalidate ends the session: it is deleted from the store and the
-// client is told to drop its cookie. The Session is then new and empty; a
+// Invalidate ends the session: it is deleted from the store and the client
+// is told to drop its cookie (a cookie that named no live session, one the
+// store forgot, is dropped as well). The Session is then new and empty; a
 // later Set creates a new session with a new ID (a logout page that sets a
 // message, say). It returns the store's error, if any. The cookie is
 // dropped only if the response has not committed; otherwise it stays with
@@ -170,7 +172,10 @@ func (s *Session) Invalidate() error {
 			return fmt.Errorf("session: invalidate: %w", err)
 		}
 	}
-	hadCookie := !s.isNew || s.cookieHdr != ""
+	// A cookie that named no live session is dropped too: a logout
+	// answers with the client holding no session cookie, whatever it
+	// held.
+	hadCookie := !s.isNew || s.cookieHdr != "" || s.stale
 	s.reset()
 	if hadCookie {
 		_ = s.setCookie("")
@@ -181,7 +186,7 @@ func (s *Session) Invalidate() error {
 // reset makes s a new session without an ID.
 func (s *Session) reset() {
 	s.id, s.base, s.values, s.changed = "", Record{}, map[string]string{}, nil
-	s.touched, s.isNew, s.orphan = false, true, false
+	s.touched, s.isNew, s.orphan, s.stale = false, true, false, false
 }
 
 // RenewID moves the session to a new ID, with the same values, and

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -30,9 +31,10 @@ func checkLogin(_ context.Context, user, password string) (auth.User, bool) {
 }
 
 // validName accepts the names a post can show as they are: printable,
-// valid UTF-8, not too long.
+// valid UTF-8, not too long, and without spaces at either end (a page
+// shows " ann" as "ann", and a name of spaces as nothing).
 func validName(name string) bool {
-	if name == "" || len(name) > maxNameBytes || !utf8.ValidString(name) {
+	if name == "" || len(name) > maxNameBytes || !utf8.ValidString(name) || strings.TrimSpace(name) != name {
 		return false
 	}
 	for _, r := range name {

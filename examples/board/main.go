@@ -12,7 +12,10 @@
 //	GET    /static/...                    its script and style sheet
 //	POST   /login     user=U&password=P   303 to / with the session cookie
 //	                                      (the password is "board" for anyone);
-//	                                      401 for a wrong one
+//	                                      401 for a wrong one, or a name that
+//	                                      is empty, over 64 bytes, not
+//	                                      printable UTF-8, or has spaces at
+//	                                      either end
 //	POST   /logout                        303 to /; the session ends everywhere
 //	GET    /api/me                        {"user":U}; 401 without a session
 //	GET    /api/posts                     [{"id","user","text","attachments"}...],
@@ -29,9 +32,9 @@
 // GET /events streams one event per new post, to anyone (the posts are
 // public), as the page's EventSource reads it:
 //
-//	id: 7
+//	id: 1796453199245118
 //	event: post
-//	data: {"id":7,"user":"ann","text":"hello","attachments":[]}
+//	data: {"id":1796453199245118,"user":"ann","text":"hello","attachments":[]}
 //
 // The data is the post's JSON as GET /api/posts/{id} answers it when it is
 // made (without the final newline; attachments come later and send no
