@@ -84,6 +84,11 @@ type httpWriter struct {
 	header      http.Header
 	wroteHeader bool
 	hijacked    bool
+	// switching: the handler's WriteHeader was 101, which Hijack sends.
+	// Response.SetStatus refuses a 101 (it must not go out as a response
+	// of its own), and the handler hears so if it writes, flushes or
+	// returns without hijacking (see unswitch).
+	switching bool
 	// declared lists the trailers the Trailer field named at commit.
 	declared []string
 	err      error
@@ -147,6 +152,7 @@ func (h *httpWriter) finish() {
 	if h.hijacked {
 		return
 	}
+	h.unswitch()
 	if !h.wroteHeader {
 		h.commit()
 	}
@@ -173,10 +179,24 @@ func (h *httpWriter) WriteHeader(code int) {
 		return // informational responses are not forwarded
 	}
 	h.commit()
+	if code == http.StatusSwitchingProtocols {
+		h.switching = true
+		return
+	}
 	h.keep(h.w.SetStatus(code))
 }
 
+// unswitch ends a 101 the handler wrote and did not hijack for: it was
+// not a head the Response can send, and the error says so.
+func (h *httpWriter) unswitch() {
+	if h.switching {
+		h.switching = false
+		h.keep(h.w.SetStatus(http.StatusSwitchingProtocols))
+	}
+}
+
 func (h *httpWriter) Write(p []byte) (int, error) {
+	h.unswitch()
 	if !h.wroteHeader {
 		h.commit()
 	}
@@ -186,6 +206,7 @@ func (h *httpWriter) Write(p []byte) (int, error) {
 }
 
 func (h *httpWriter) WriteString(s string) (int, error) {
+	h.unswitch()
 	if !h.wroteHeader {
 		h.commit()
 	}
@@ -198,6 +219,7 @@ func (h *httpWriter) Flush() { _ = h.FlushError() }
 
 // FlushError is what http.ResponseController.Flush calls.
 func (h *httpWriter) FlushError() error {
+	h.unswitch()
 	if !h.wroteHeader {
 		h.commit()
 	}
@@ -206,12 +228,35 @@ func (h *httpWriter) FlushError() error {
 	return err
 }
 
+// Hijack takes the connection over. After WriteHeader(101) it first
+// writes the 101 head, with the fields the handler had set at
+// WriteHeader, as net/http's Hijack flushes a head written before it: a
+// handler that upgrades so (coder/websocket, for one) finds the client
+// switched.
 func (h *httpWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, rw, err := Hijack(h.w)
-	if err == nil {
-		h.hijacked = true
+	if err != nil {
+		return nc, rw, err
 	}
-	return nc, rw, err
+	h.hijacked = true
+	if h.switching {
+		if err := writeSwitching(rw.Writer, h.w.Header()); err != nil {
+			nc.Close()
+			return nil, nil, err
+		}
+	}
+	return nc, rw, nil
+}
+
+// writeSwitching writes a 101 Switching Protocols head with the fields of
+// header to w, and flushes it.
+func writeSwitching(w *bufio.Writer, header http.Header) error {
+	w.WriteString("HTTP/1.1 101 Switching Protocols\r\n")
+	if err := header.Write(w); err != nil {
+		return err
+	}
+	w.WriteString("\r\n")
+	return w.Flush()
 }
 
 // keep records the first error of the response, which the adapted

@@ -1,0 +1,101 @@
+package container_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// A net/http handler that upgrades the connection itself, as
+// coder/websocket does: WriteHeader(101) with its fields, then Hijack.
+// net/http's Hijack sends the 101 written before it; a mounted handler's
+// must too, or the client waits for a head that never comes.
+func TestMountWriteHeader101ThenHijack(t *testing.T) {
+	upgrade := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Upgrade", "echo")
+		w.Header().Set("Connection", "Upgrade")
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		w.Header().Set("X-Late", "not sent") // after WriteHeader: not in the head
+		nc, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer nc.Close()
+		line, err := rw.ReadString('\n')
+		if err != nil {
+			t.Errorf("reading the upgraded connection: %v", err)
+			return
+		}
+		rw.WriteString("echo: " + line)
+		rw.Flush()
+	})
+	returned := make(chan error, 1)
+	build := func(c *container.Container) {
+		c.Filter("/upgrade", api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			err := next.Next(w, r)
+			returned <- err
+			return err
+		}))
+		c.Root().Mount("/upgrade", upgrade)
+	}
+	for _, m := range []modes.Mode{modes.H1, modes.H1Portable, modes.NetHTTP} {
+		t.Run(string(m), func(t *testing.T) {
+			c := container.New(modes.Options(m)...)
+			build(c)
+			s := modes.Start(t, m, c)
+			conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(conn, "GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("reading the 101: %v", err)
+			}
+			if resp.StatusCode != 101 || resp.Header.Get("Upgrade") != "echo" || resp.Header.Get("Connection") != "Upgrade" || resp.Header.Get("X-Late") != "" {
+				t.Fatalf("head %d %v, want 101 with the fields set before WriteHeader", resp.StatusCode, resp.Header)
+			}
+			io.WriteString(conn, "hello\n")
+			if line, err := br.ReadString('\n'); err != nil || line != "echo: hello\n" {
+				t.Fatalf("after the upgrade: %q %v", line, err)
+			}
+			if err := <-returned; err != nil {
+				t.Errorf("the mounted handler returned %v, want nil: it upgraded", err)
+			}
+		})
+	}
+}
+
+// A 101 that no Hijack follows is not a response Wharf sends: the mounted
+// handler's request fails with a 500, whether it writes a body after it
+// or returns, on every protocol.
+func TestMountWriteHeader101WithoutHijack(t *testing.T) {
+	build := func(c *container.Container) {
+		c.Root().Mount("/switch", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusSwitchingProtocols)
+			if r.URL.Query().Has("write") {
+				io.WriteString(w, "body")
+			}
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, path := range []string{"/switch", "/switch?write"} {
+			code, _, _ := get(t, s, path)
+			if code != http.StatusInternalServerError {
+				t.Errorf("%s: %d, want 500", path, code)
+			}
+		}
+	})
+}
