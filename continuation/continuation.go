@@ -152,7 +152,9 @@ func (c Continuation) Complete() error {
 // Resumed and the attributes given to Resume), the timeout (Expired),
 // Complete or a client failure (Completed), or ctx's end (Cancelled). The
 // goroutine is held for the whole wait: this is the portable fallback, not
-// the scalable path.
+// the scalable path. An Await that expires runs no OnTimeout listener:
+// the dispatch that called it is told (Expired) and answers the timeout
+// itself. (OnError and OnComplete run as for Suspend.)
 func (c Continuation) Await(ctx context.Context) (Event, []api.Attr, error) {
 	if c.ex == nil {
 		return 0, nil, api.ErrNotSupported
