@@ -246,6 +246,38 @@ func TestResultEnd(t *testing.T) {
 			want: async.EndAnswered,
 		},
 		{
+			// The OnTimeout listener's Redispatch is the timeout's answer,
+			// as the continuation's expired re-dispatch is: a pass that
+			// answers at once leaves the End the timeout's.
+			name: "timer, a listener re-dispatches",
+			handle: func(w api.Response, r *api.Request) error {
+				if async.KindOf(r) == async.DispatchResumed {
+					_, err := w.WriteString("late")
+					return err
+				}
+				a, err := async.Start(r)
+				if err != nil {
+					return err
+				}
+				a.SetTimeout(time.Second)
+				a.AddListener(async.Listener{OnTimeout: func(api.Response, *api.Request) { a.Redispatch() }})
+				return nil
+			},
+			want: async.EndExpired,
+		},
+		{
+			name: "continuation expires, re-dispatched",
+			handle: func(w api.Response, r *api.Request) error {
+				ex := exchange.From(r)
+				if async.KindOf(r) != async.DispatchInitial {
+					return nil
+				}
+				ex.SetTimeout(time.Second)
+				return ex.Suspend(exchange.ModeContinuation)
+			},
+			want: async.EndExpired,
+		},
+		{
 			name: "Await expires",
 			handle: func(w api.Response, r *api.Request) error {
 				ex := exchange.From(r)

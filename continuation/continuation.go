@@ -131,7 +131,9 @@ func (c Continuation) SuspendThen(register func(Continuation)) error {
 // It returns api.ErrNotSuspended if the request is not suspended (not yet:
 // see Suspend on the order that rules this out) or the timeout won, and
 // api.ErrCompleted if the request already completed; in both cases nothing
-// happens.
+// happens. While the timeout's OnTimeout listeners run (see Listener), one
+// Resume, from a listener or any goroutine, is taken in place of the
+// expired re-dispatch.
 func (c Continuation) Resume(attrs ...api.Attr) error {
 	if c.ex == nil {
 		return api.ErrNotSupported

@@ -473,3 +473,31 @@ func (f failingStore) Save(context.Context, string, session.Record) (uint64, err
 	return 0, f.err
 }
 func (f failingStore) Delete(context.Context, string) error { return f.err }
+
+// A session ended elsewhere (a logout in another tab) while this request
+// ran, found so when the request saves, leaves the request's cookie naming
+// no live session: a logout in the same request drops it too.
+func TestInvalidateAfterEndedElsewhere(t *testing.T) {
+	store := session.NewMemoryStore(session.MemoryConfig{})
+	defer store.Close()
+	m := session.New(session.Config{Store: store})
+	w, _ := serve(t, m, "", nil, set("user", "alice"))
+	id := setCookie(t, w).Value
+	w, err := serve(t, m, id, nil, func(w api.Response, r *api.Request) error {
+		s := session.Of(r)
+		s.Set("seen", "1")
+		if err := store.Delete(context.Background(), id); err != nil { // the other tab's logout
+			return err
+		}
+		if err := s.Save(context.Background()); err != nil {
+			return err
+		}
+		return s.Invalidate()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := setCookie(t, w); c == nil || c.MaxAge >= 0 || c.Value != "" {
+		t.Fatalf("cookie %v, want the stale one dropped (Max-Age=0)", c)
+	}
+}

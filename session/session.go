@@ -183,10 +183,12 @@ func (s *Session) Invalidate() error {
 	return nil
 }
 
-// reset makes s a new session without an ID.
+// reset makes s a new session without an ID. A session the request's
+// cookie named leaves that cookie naming no live session: stale.
 func (s *Session) reset() {
+	s.stale = s.stale || !s.isNew
 	s.id, s.base, s.values, s.changed = "", Record{}, map[string]string{}, nil
-	s.touched, s.isNew, s.orphan, s.stale = false, true, false, false
+	s.touched, s.isNew, s.orphan = false, true, false
 }
 
 // RenewID moves the session to a new ID, with the same values, and

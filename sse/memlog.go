@@ -153,8 +153,13 @@ func (l *MemoryLog) Since(_ context.Context, topic string, after uint64) ([]Even
 	n := uint64(len(r.evs))
 	first := r.last - n + 1 // the ID of the oldest retained event
 	missed := after > r.last || after+1 < first
+	if after == 0 {
+		// 0 is no ID: the client saw nothing and asks for everything
+		// retained, missing only what the log dropped.
+		missed = first > l.first
+	}
 	from := first
-	if !missed {
+	if !missed && after > 0 {
 		from = after + 1
 	}
 	evs := make([]Event, 0, r.last+1-from)

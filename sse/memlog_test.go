@@ -172,3 +172,24 @@ func TestMemoryLogRestart(t *testing.T) {
 		})
 	}
 }
+
+// "0" asks for everything retained (docs/events.md), as natssse.Log
+// answers it: a log numbered from the clock that has dropped nothing must
+// not report the client's 0 as missed.
+func TestMemoryLogSinceZero(t *testing.T) {
+	ctx := context.Background()
+	l := sse.NewMemoryLog(3) // numbered from the clock
+	l.Open(func(string, sse.Event) {})
+	for range 3 {
+		l.Append("t", sse.Event{})
+	}
+	evs, _, missed, err := l.Since(ctx, "t", 0)
+	if err != nil || missed || len(evs) != 3 {
+		t.Errorf("Since 0 with nothing dropped: %d events, missed %v, %v; want 3, not missed", len(evs), missed, err)
+	}
+	l.Append("t", sse.Event{}) // the first is dropped now
+	evs, _, missed, err = l.Since(ctx, "t", 0)
+	if err != nil || !missed || len(evs) != 3 {
+		t.Errorf("Since 0 after a drop: %d events, missed %v, %v; want 3, missed", len(evs), missed, err)
+	}
+}

@@ -809,8 +809,11 @@ func (ex *Exchange) Resume(attrs ...api.Attr) error {
 	ex.mu.Lock()
 	act, err := ex.m.transition(evResume, false, false)
 	if err == nil {
-		if ex.cause == EndExpired {
-			// An earlier cycle expired, but this one is answered.
+		if ex.cause == EndExpired && !ex.m.expiring {
+			// An earlier cycle expired, but this one is answered. (A
+			// Resume taken while the timeout's listeners run is the
+			// timeout's answer, as the expired re-dispatch is: the End
+			// stays the timeout's unless the pass suspends again.)
 			ex.cause = EndAnswered
 		}
 		if act&actDisarm != 0 {
