@@ -58,6 +58,9 @@ func (o *output) WriteNow(p []byte) (bool, error) {
 	if err := o.bodyRefused(int64(len(p))); err != nil { // a nil p, a flush, is let through
 		return false, err
 	}
+	if err := o.overLength(int64(len(p))); err != nil { // refused before the head goes, as Write refuses it
+		return false, err
+	}
 	if _, err := o.commitNow(w); err != nil {
 		return false, err
 	}
@@ -80,6 +83,9 @@ func (o *output) SendFileNow(f *os.File, off, n int64) (int64, error) {
 		return 0, err
 	}
 	if err := o.bodyRefused(n); err != nil {
+		return 0, err
+	}
+	if err := o.overLength(n); err != nil {
 		return 0, err
 	}
 	if ready, err := o.commitNow(w); !ready || err != nil {

@@ -241,7 +241,7 @@ func (e errNoBody) Unwrap() error { return http.ErrBodyNotAllowed }
 // there, and nothing of the write goes. Without it the bytes would be
 // taken, and the response would fail as it finished, where the handler
 // cannot hear of it. Once the head is committed, the stream counts.
-func (o *output) overLength(n int) error {
+func (o *output) overLength(n int64) error {
 	if o.header == nil || o.committed {
 		return nil
 	}
@@ -250,7 +250,7 @@ func (o *output) overLength(n int) error {
 		return nil
 	}
 	declared, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || declared < 0 || int64(len(o.buf))+int64(n) <= declared {
+	if err != nil || declared < 0 || int64(len(o.buf))+n <= declared {
 		return nil // a value that is no length is the stream's to refuse
 	}
 	return errOverLength(declared)
@@ -284,7 +284,7 @@ func (o *output) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if !o.committed {
-		if err := o.overLength(len(p)); err != nil {
+		if err := o.overLength(int64(len(p))); err != nil {
 			return 0, err
 		}
 		if len(o.buf)+len(p) <= o.bufs.size {
@@ -314,7 +314,7 @@ func (o *output) sent(n int) {
 func (o *output) WriteString(s string) (int, error) {
 	// Buffered, the string is appended without converting it first;
 	// Write handles the rest, and reports a refused body.
-	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.bufs.size && !o.bodyless() && o.overLength(len(s)) == nil {
+	if err := o.check(); err == nil && !o.committed && len(o.buf)+len(s) <= o.bufs.size && !o.bodyless() && o.overLength(int64(len(s))) == nil {
 		o.grow(len(s))
 		o.buf = append(o.buf, s...)
 		return len(s), nil

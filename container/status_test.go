@@ -246,6 +246,16 @@ func TestWriteOverContentLength(t *testing.T) {
 		{name: "past the buffer", steps: []step{{p: "hello"}, {p: strings.Repeat("x", 256<<10), over: true}}},
 		{name: "after Flush", steps: []step{{p: "hel"}, {p: "lo!", flush: true, over: true}, {p: "lo"}, {p: "!", over: true}}},
 		{name: "empty writes", steps: []step{{p: "hello"}, {p: ""}, {p: "", flush: true}}},
+		// The non-blocking writer, where the connection has one.
+		{name: "WriteNow", write: func(w api.Response, p string) error {
+			nb, ok := api.As[api.NonBlockingWriter](w)
+			if !ok || !nb.NonBlocking() {
+				_, err := w.Write([]byte(p))
+				return err
+			}
+			_, err := nb.WriteNow([]byte(p))
+			return err
+		}, steps: []step{{p: "hello world", over: true}, {p: "hel"}, {p: "lo!", over: true}, {p: "lo"}}},
 	}
 	var errs chan string // the mode's
 	build := func(c *container.Container) {
@@ -268,7 +278,11 @@ func TestWriteOverContentLength(t *testing.T) {
 							problems = append(problems, "Flush: "+err.Error())
 						}
 					}
+					committed := w.Committed()
 					err := write(w, st.p)
+					if st.over && !committed && w.Committed() {
+						problems = append(problems, fmt.Sprintf("write %d: refused, but it committed the head", i))
+					}
 					switch {
 					case st.over && !errors.Is(err, http.ErrContentLength):
 						problems = append(problems, fmt.Sprintf("write %d (%d bytes): %v, want an error wrapping http.ErrContentLength", i, len(st.p), err))
