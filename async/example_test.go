@@ -52,6 +52,38 @@ func Example() {
 	// Output: 200 the answer is 42
 }
 
+// An OnTimeout listener may send the request through the chain again
+// (the Servlet API's dispatch from onTimeout), here to answer a long poll
+// that waited in vain the way the handler answers any other pass.
+func ExampleListener_redispatchOnTimeout() {
+	type outcome struct{}
+	c := container.New()
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		if why, ok := r.Attribute(outcome{}).(string); ok {
+			_, err := io.WriteString(w, why+": poll again")
+			return err
+		}
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		a.SetTimeout(20 * time.Millisecond) // no event comes
+		a.AddListener(async.Listener{OnTimeout: func(w api.Response, r *api.Request) {
+			a.Redispatch(api.Attr{Key: outcome{}, Value: "nothing new"})
+		}})
+		return nil
+	})
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	resp, _ := http.Get("http://" + l.Addr().String() + "/poll")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, string(b))
+	// Output: 200 nothing new: poll again
+}
+
 // Executor fits APIs that take a func(func()); Response reaches the
 // response from inside the task.
 func ExampleContext_Executor() {
