@@ -79,7 +79,9 @@
 // (embed.FS) gets a hash of its content (SHA-256, the first 128 bits),
 // computed on first use and kept by the Handler for the name: such a file
 // system is taken to be immutable, as embed.FS is (a cached hash is
-// recomputed only if the size changes). A precompressed sibling's ETag is
+// recomputed only if the size changes, or, for an OS file, its inode or,
+// on Linux, its change time: a Dir file with an epoch modification time
+// may be rewritten in place). A precompressed sibling's ETag is
 // its own file's, with its coding appended, so that no two encodings share
 // one.
 //

@@ -5,14 +5,29 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 )
 
 // hashed is a cached content hash: the ETag of a file without a
-// modification time, valid while its size is size.
+// modification time, valid while its size, inode and change time (where
+// the platform gives them; 0 otherwise) stay what they were. The inode
+// and change time matter for an OS directory (Dir, os.DirFS), whose files
+// may be rewritten with the same size and an epoch modification time.
 type hashed struct {
-	size int64
-	etag string
+	size  int64
+	ino   uint64
+	ctime int64
+	etag  string
+}
+
+// stamp returns what a cached hash of the file described by info is
+// checked against.
+func stamp(info fs.FileInfo) hashed {
+	st := hashed{size: info.Size()}
+	st.ino, _ = inode(info)
+	st.ctime, _ = changeTime(info)
+	return st
 }
 
 // etag returns the strong ETag of the representation (see the package
@@ -51,9 +66,11 @@ func (h *Handler) etag(rep representation) (string, error) {
 // contentHash returns the quoted ETag made of the hash of rep's file,
 // computed once per name and size.
 func (h *Handler) contentHash(rep representation) (string, error) {
-	size := rep.info.Size()
-	if v, ok := h.hashes.Load(rep.name); ok && v.(*hashed).size == size {
-		return v.(*hashed).etag, nil
+	st := stamp(rep.info)
+	if v, ok := h.hashes.Load(rep.name); ok {
+		if c := v.(*hashed); c.size == st.size && c.ino == st.ino && c.ctime == st.ctime {
+			return c.etag, nil
+		}
 	}
 	// Read through a handle of its own: rep.f's position stays where the
 	// body will be read from. Two requests may hash the same file at
@@ -71,6 +88,7 @@ func (h *Handler) contentHash(rep representation) (string, error) {
 	}
 	var digest [sha256.Size]byte
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum.Sum(digest[:0])[:16]) + `"`
-	h.hashes.Store(rep.name, &hashed{size: size, etag: etag})
+	st.etag = etag
+	h.hashes.Store(rep.name, &st)
 	return etag, nil
 }

@@ -49,9 +49,10 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 	if !isZeroTime(mod) {
 		hdr.Set("Last-Modified", mod.UTC().Format(http.TimeFormat))
 	}
-	if cc := h.cacheControl(name); cc != "" {
-		hdr.Set("Cache-Control", cc)
-	}
+	// Cache-Control goes with 200, 206 and 304 only: on a 412 or 416 a
+	// long max-age would let a shared cache keep the refusal (RFC 9111 §3)
+	// and serve it for the file to everyone.
+	cc := h.cacheControl(name)
 	switch evaluate(r, etag, mod) {
 	case preconditionFailed:
 		return &api.StatusError{Code: http.StatusPreconditionFailed, Err: ErrPreconditionFailed}
@@ -59,6 +60,7 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 		// RFC 9110 §15.4.5: the validators and caching fields stay;
 		// Last-Modified is left out beside an ETag, as net/http does.
 		hdr.Del("Last-Modified")
+		setCacheControl(hdr, cc)
 		return w.SetStatus(http.StatusNotModified)
 	}
 
@@ -76,10 +78,11 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 	} else {
 		hdr.Set("Accept-Ranges", "bytes")
 		var done bool
-		if done, owned, err = h.serveRanges(w, r, rep, ctype, etag, mod, size); done {
+		if done, owned, err = h.serveRanges(w, r, rep, ctype, etag, cc, mod, size); done {
 			return err
 		}
 	}
+	setCacheControl(hdr, cc)
 	owned, err = sendRange(w, r, rep.f, 0, size)
 	return err
 }
@@ -149,6 +152,13 @@ func (h *Handler) cacheControl(name string) string {
 		return h.cfg.CacheControlFunc(name)
 	}
 	return h.cfg.CacheControl
+}
+
+// setCacheControl sets the Cache-Control field to cc, unless cc is "".
+func setCacheControl(hdr http.Header, cc string) {
+	if cc != "" {
+		hdr.Set("Cache-Control", cc)
+	}
 }
 
 // sniffLen is how much http.DetectContentType looks at.

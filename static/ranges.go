@@ -19,8 +19,9 @@ import (
 // ask for; several ranges of a file without ReadAt or Seek).
 //
 // owned is sendRange's report for a single range: the file is its to
-// close.
-func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation, ctype, etag string, mod time.Time, size int64) (done, owned bool, err error) {
+// close. cc is the Cache-Control field of a 206 ("" for none); a 416 goes
+// without it.
+func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation, ctype, etag, cc string, mod time.Time, size int64) (done, owned bool, err error) {
 	spec := r.Header().Get("Range")
 	// An empty file is sent whole (empty) whatever the ranges, as net/http
 	// does: some clients put a Range on every request, and nothing of an
@@ -36,6 +37,7 @@ func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation
 		return false, false, nil
 	case len(ranges) == 1:
 		w.Header().Set("Content-Range", ranges[0].ContentRange(size))
+		setCacheControl(w.Header(), cc)
 		if err := w.SetStatus(http.StatusPartialContent); err != nil {
 			return true, false, err
 		}
@@ -46,6 +48,7 @@ func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation
 		// A stream read once cannot go back for a part before the last.
 		return false, false, nil
 	}
+	setCacheControl(w.Header(), cc)
 	return true, false, sendParts(w, rep, ranges, ctype, size)
 }
 
