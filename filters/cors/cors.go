@@ -17,6 +17,12 @@ type Config struct {
 	// browser serializes them ("https://example.com", compared without
 	// regard to case). "*" allows every origin. Empty means none: the filter
 	// is a pass-through.
+	//
+	// With AllowCredentials, "*" lets every site read what its scripts
+	// fetch with the user's cookies and HTTP authentication: list the
+	// origins instead, unless the answers are meant for anyone. "*" then
+	// leaves out the opaque origin "null" (a sandboxed document, a file:
+	// page, any site can make one), which is allowed only when listed.
 	AllowedOrigins []string
 	// AllowedMethods lists the methods a cross-origin request may use,
 	// compared case-sensitively as Fetch does. Empty means GET, POST and
@@ -156,7 +162,7 @@ func (f *filter) methodAllowed(method string) bool {
 }
 
 func (f *filter) originAllowed(origin string) bool {
-	if f.anyOrigin {
+	if f.anyOrigin && !(f.creds && origin == "null") {
 		return true
 	}
 	origin = strings.ToLower(origin)

@@ -76,6 +76,30 @@ func TestCORS(t *testing.T) {
 			wantHandler: true, wantStatus: 200,
 			want: http.Header{"Vary": {"Origin"}, "Access-Control-Allow-Origin": {"https://any.example"}},
 		},
+		// The opaque origin "null" (a sandboxed document, a file: page)
+		// is any attacker's: "*" admits it only without credentials.
+		{
+			name: "wildcard admits null without credentials", cfg: cors.Config{AllowedOrigins: []string{"*"}}, method: "GET",
+			header:      []string{"Origin", "null"},
+			wantHandler: true, wantStatus: 200,
+			want: http.Header{"Vary": {"Origin"}, "Access-Control-Allow-Origin": {"null"}},
+		},
+		{
+			name: "wildcard with credentials refuses null", cfg: cors.Config{AllowedOrigins: []string{"*"}, AllowCredentials: true}, method: "GET",
+			header:      []string{"Origin", "null"},
+			wantHandler: true, wantStatus: 200, want: http.Header{"Vary": {"Origin"}},
+		},
+		{
+			name: "wildcard with credentials refuses a null preflight", cfg: cors.Config{AllowedOrigins: []string{"*"}, AllowCredentials: true}, method: "OPTIONS",
+			header:     []string{"Origin", "null", "Access-Control-Request-Method", "GET"},
+			wantStatus: 204, want: http.Header{"Vary": {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}},
+		},
+		{
+			name: "null listed with credentials", cfg: cors.Config{AllowedOrigins: []string{"*", "null"}, AllowCredentials: true}, method: "GET",
+			header:      []string{"Origin", "null"},
+			wantHandler: true, wantStatus: 200,
+			want: http.Header{"Vary": {"Origin"}, "Access-Control-Allow-Origin": {"null"}, "Access-Control-Allow-Credentials": {"true"}},
+		},
 		{
 			name: "preflight allowed", cfg: full, method: "OPTIONS",
 			header: []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PUT",
