@@ -41,7 +41,7 @@ type Config struct {
 	// requests carry cookies and HTTP authentication. False omits it.
 	AllowCredentials bool
 	// MaxAge is how long a browser may cache a preflight answer, sent in
-	// whole seconds. Zero omits Access-Control-Max-Age (the browser's
+	// whole seconds (rounded down, and at least 1). Zero omits Access-Control-Max-Age (the browser's
 	// default, 5 seconds, applies); a negative value sends 0, which
 	// disables caching.
 	MaxAge time.Duration
@@ -97,7 +97,9 @@ func New(cfg Config) api.Filter {
 	f.exposed = strings.Join(exposed, ", ")
 	switch {
 	case cfg.MaxAge > 0:
-		f.maxAge = strconv.FormatInt(int64(cfg.MaxAge/time.Second), 10)
+		// Whole seconds, and at least one: "0" would disable the caching
+		// asked for.
+		f.maxAge = strconv.FormatInt(max(int64(cfg.MaxAge/time.Second), 1), 10)
 	case cfg.MaxAge < 0:
 		f.maxAge = "0"
 	}

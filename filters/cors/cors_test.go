@@ -154,6 +154,17 @@ func TestCORS(t *testing.T) {
 			},
 		},
 		{
+			name: "a max age under a second is one second", cfg: cors.Config{AllowedOrigins: []string{"*"}, MaxAge: 500 * time.Millisecond}, method: "OPTIONS",
+			header:     []string{"Origin", "https://app.example", "Access-Control-Request-Method", "GET"},
+			wantStatus: 204,
+			want: http.Header{
+				"Vary":                         {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"},
+				"Access-Control-Allow-Origin":  {"https://app.example"},
+				"Access-Control-Allow-Methods": {"GET, POST, HEAD"},
+				"Access-Control-Max-Age":       {"1"},
+			},
+		},
+		{
 			name: "zero methods reject PUT", cfg: cors.Config{AllowedOrigins: []string{"*"}}, method: "OPTIONS",
 			header:     []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PUT"},
 			wantStatus: 204,
