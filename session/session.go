@@ -191,23 +191,26 @@ func (s *Session) reset() {
 	s.touched, s.isNew, s.orphan = false, true, false
 }
 
-// RenewID moves the session to a new ID, with the same values, and
-// deletes the old ID from the store, so that an ID an attacker planted or
-// saw before cannot follow the client across a change of privilege: call
-// it on login (session fixation). It returns ErrCookieFixed, and changes
+// RenewID moves the session to a new ID, with the same values, and deletes
+// the old ID from the store, so that an ID an attacker planted or saw
+// before cannot follow the client across a change of privilege: call it on
+// login (session fixation). It returns ErrCookieFixed, and changes
 // nothing, if the cookie can no longer change (see "When the cookie is
-// set"). A new session has a fresh ID already, and RenewID leaves it. A
-// session that another request ended (Invalidate, or expiry) since this
-// one loaded it stays ended: RenewID then leaves this request with a new,
-// empty session, as if it had none.
+// set"), a session not yet written included (the ID its first Set would
+// give it could not reach the client either). A new session has a fresh ID
+// already, and RenewID leaves it. A session that another request ended
+// (Invalidate, or expiry) since this one loaded it stays ended: RenewID
+// then leaves this request with a new, empty session, as if it had none.
 func (s *Session) RenewID() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.cookieWritable() {
+		// Also for a session without an ID yet: the ID its first Set
+		// would give it could not reach the client either.
+		return ErrCookieFixed
+	}
 	if s.id == "" {
 		return nil
-	}
-	if !s.cookieWritable() {
-		return ErrCookieFixed
 	}
 	old, id := s.id, newID()
 	stored := s.base.Revision != 0

@@ -155,7 +155,7 @@ func (f *filter) single(w api.Response, r *api.Request, next api.Chain) error {
 	cw := &counter{ResponseWrapper: api.ResponseWrapper{Response: w}}
 	err := next.Next(cw, r)
 	res := async.Result{Status: w.Status(), Bytes: cw.n, Err: err}
-	if err != nil {
+	if err != nil && !w.Committed() { // a committed head is what was sent
 		res.Status = api.StatusOf(err)
 	}
 	f.log(r, start, res)
@@ -268,7 +268,7 @@ func (f *filter) pass(w api.Response, r *api.Request, next api.Chain) error {
 	elapsed := f.cfg.Now().Sub(start)
 
 	status := w.Status()
-	if err != nil {
+	if err != nil && !w.Committed() { // a committed head is what was sent
 		status = api.StatusOf(err)
 	}
 	suspended := false

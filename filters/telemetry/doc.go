@@ -9,7 +9,14 @@
 // a suspended request keeps its span open, and each re-dispatch after
 // Resume or a timeout is an event on it ("wharf.resume",
 // "wharf.expire"), as each suspension is ("wharf.suspend"). The handler
-// sees the span in its request's context (trace.SpanFromContext).
+// sees the span in its request's context (trace.SpanFromContext). The
+// span is named for the method and the route: http.route is the URL
+// pattern the request was mapped by, in its context ("/users/{id}",
+// "/static/*", "/*.txt"), never the path itself, and a method outside
+// RFC 9110's and PATCH is recorded as "_OTHER" (its own name in
+// http.request.method_original), so that clients cannot mint a metric
+// series per URL or method. A forward that runs the filters again is part
+// of the same span, not another re-dispatch.
 //
 // The status recorded is the one sent, read from the request's
 // async.Result when it completes: whichever task answered — an async task,

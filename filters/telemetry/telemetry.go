@@ -62,6 +62,11 @@ type inflight struct {
 	start     time.Time
 	attrs     []attribute.KeyValue // the metric attributes known at the start
 	suspended bool
+	// depth counts the passes through the filter in progress: more than
+	// one is a forward or include with filters inside a dispatch, which is
+	// neither a re-dispatch nor, when it returns, the dispatch's end.
+	// Only the request's serialized task touches it.
+	depth int
 }
 
 // New returns the filter for cfg; it fails if an instrument cannot be made.
@@ -158,18 +163,23 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			}()
 			err := next.Next(w, r.WithContext(ctx))
 			res := async.Result{Status: w.Status(), Err: err}
-			if err != nil {
+			if err != nil && !w.Committed() { // a committed head is what was sent
 				res.Status = api.StatusOf(err)
 			}
 			f.end(key, in, res)
 			return err
 		}
 		r = r.WithContext(ctx) // the extracted trace context, baggage included, and the span
+	} else if in.depth > 0 {
+		// A forward or include with filters, inside the dispatch that
+		// passed here first: the request's context carries the span
+		// already.
+		return next.Next(w, r)
 	} else {
 		f.redispatch(in, r)
 		r = r.WithContext(trace.ContextWithSpan(r.Context(), in.span))
 	}
-	err := next.Next(w, r)
+	err := f.pass(in, w, r, next)
 	cont := continuation.Of(r)
 	if cont.IsSuspended() {
 		in.span.AddEvent("wharf.suspend")
@@ -179,6 +189,14 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		}
 	}
 	return err
+}
+
+// pass runs next as one pass of in's request, counted in in.depth also
+// when next panics.
+func (f *Filter) pass(in *inflight, w api.Response, r *api.Request, next api.Chain) error {
+	in.depth++
+	defer func() { in.depth-- }()
+	return next.Next(w, r)
 }
 
 // measuring reports whether any of the request metrics is recorded.
@@ -193,8 +211,8 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 	if r.TLS() != nil {
 		scheme = "https"
 	}
-	method := r.Method()
-	route := r.ContextPath() + r.Mapping().ServletPath
+	method, known := knownMethod(r.Method())
+	route := routeOf(r)
 	attrs := []attribute.KeyValue{
 		semconv.HTTPRequestMethodKey.String(method),
 		semconv.URLScheme(scheme),
@@ -208,15 +226,25 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 		semconv.ServerAddress(hostOnly(r.Host())),
 		semconv.ClientAddress(hostOnly(r.RemoteAddr())),
 	}, attrs...)
+	if !known {
+		spanAttrs = append(spanAttrs, semconv.HTTPRequestMethodOriginal(r.Method()))
+	}
 	if ua := r.Header().Get("User-Agent"); ua != "" {
 		spanAttrs = append(spanAttrs, semconv.UserAgentOriginal(ua))
 	}
 	if q := r.RawQuery(); q != "" {
 		spanAttrs = append(spanAttrs, semconv.URLQuery(q))
 	}
-	if route != "" {
-		span.SetName(method + " " + route)
+	// "{method} {route}", "{method}"; "HTTP" stands for a method not
+	// known (semconv's span name).
+	name := method
+	if !known {
+		name = "HTTP"
 	}
+	if route != "" {
+		name += " " + route
+	}
+	span.SetName(name)
 	span.SetAttributes(spanAttrs...)
 	in := &inflight{span: span, ctx: ctx, start: time.Now(), attrs: attrs}
 	f.mu.Lock()
@@ -313,6 +341,38 @@ func errorType(res async.Result) string {
 		return res.End.String()
 	}
 	return "_OTHER"
+}
+
+// knownMethod returns the http.request.method of m: m itself if it is one
+// of the methods of RFC 9110 and RFC 5789 (PATCH), else "_OTHER", as the
+// semantic conventions require, so that a client cannot mint a metric
+// series per method name it sends.
+func knownMethod(m string) (string, bool) {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m, true
+	}
+	return "_OTHER", false
+}
+
+// routeOf returns the http.route of r: the URL pattern its handler was
+// mapped by, in its context ("/users/{id}", "/static/*", "/*.txt"), never
+// the concrete path, which would make a metric series per URL. "" for a
+// request no pattern mapped.
+func routeOf(r *api.Request) string {
+	m := r.Mapping()
+	switch m.Kind {
+	case api.MatchNone:
+		return ""
+	case api.MatchExtension:
+		return m.ContextPath + "/" + m.Pattern
+	case api.MatchExact:
+		if m.Pattern == "" { // the context root
+			return m.ContextPath + "/"
+		}
+	}
+	return m.ContextPath + m.Pattern
 }
 
 // protoVersion is "1.1" for "HTTP/1.1", "2" for "HTTP/2.0".

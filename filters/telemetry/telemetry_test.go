@@ -2,6 +2,7 @@ package telemetry_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -407,5 +408,25 @@ func TestStatusOfTheAnswer(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// Without a container, a chain that sent its head and then returned an
+// error is recorded with the status sent, not the error's.
+func TestStatusCommittedWithoutContainer(t *testing.T) {
+	s := newSDK(t, nil)
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		w.WriteString("partial")
+		w.Flush()
+		return errors.New("boom after commit")
+	}), s.f)
+	rec := wharftest.NewRecorder()
+	h.Serve(rec, api.NewRequest(context.Background(), wharftest.Head("GET", "/p"), nil))
+	spans := s.spans.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	if got := attr(spans[0].Attributes(), "http.response.status_code").AsInt64(); got != int64(rec.Status()) {
+		t.Errorf("span status %d, client got %d", got, rec.Status())
 	}
 }
