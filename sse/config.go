@@ -18,9 +18,11 @@ type Config struct {
 	// (async.DefaultOutputWindow, 64 KiB). Past it the stream is ended:
 	// its client reconnects and catches up from the log. Zero means 256.
 	MaxQueue int
-	// Heartbeat is how long a stream may stay silent before it sends a
-	// comment line, which keeps proxies from closing it and lets the
-	// server notice a client that is gone. Zero means 15 seconds;
+	// Heartbeat is the period of the heartbeat: a stream that wrote
+	// nothing for a whole period sends a comment line, which keeps
+	// proxies from closing it and lets the server notice a client that is
+	// gone. A silent stream sends one every period; one that wrote an
+	// event is silent for two periods at most. Zero means 15 seconds;
 	// negative means never.
 	Heartbeat time.Duration
 	// MissedEvent is the type of the event a stream sends before its

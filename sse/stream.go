@@ -32,7 +32,7 @@ type stream struct {
 	queue     []*frame
 	through   uint64 // the highest event ID the stream has: a delivery up to it is a duplicate
 	scheduled bool   // a pump is queued, or OnWritePossible will run one
-	wrote     bool   // something was written since the Broker's last heartbeat tick
+	wrote     bool   // something other than a heartbeat was written since the Broker's last heartbeat tick
 
 	// pumpTask is pump, made once: dispatching the method value would
 	// make it again for every event the stream is sent.
@@ -205,7 +205,12 @@ func (s *stream) pump(api.Response) {
 			s.mu.Unlock()
 			return
 		}
-		s.wrote = true
+		if f != heartbeat {
+			// The heartbeat's own write is not traffic: counted, it
+			// would make the next tick skip the stream, and a silent
+			// stream would speak every other period.
+			s.wrote = true
+		}
 		s.mu.Unlock()
 		// Counted before the write, which may reach the client before
 		// it returns: a client that saw the event finds it in Stats.

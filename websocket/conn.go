@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -299,14 +300,17 @@ func (c *Conn) Send(m Message) error {
 
 // Close starts the close handshake: the messages already queued go out,
 // then a close frame with code and reason (cut to the 123 bytes a close
-// frame holds); the connection closes when the peer answers, or
-// Config.CloseTimeout after the close frame went out. A code a close
-// frame may not carry, such as 1006, is sent as an empty close frame,
-// without code or reason: RFC 6455 §7.4.1 leaves 1000-1003, 1007-1014 and
-// 3000-4999 to endpoints. If Send has
-// returned ErrQueueFull on this connection, Close acts as CloseNow: a
-// peer that could not keep up would otherwise reach its close frame only
-// after the backlog it could not read. Calling Close again does nothing.
+// frame holds; bytes that are not UTF-8 become U+FFFD); the connection
+// closes when the peer answers, or Config.CloseTimeout after the close
+// frame went out. A code a close frame may not carry, such as 1006, is
+// sent as an empty close frame, without code or reason: RFC 6455 §7.4.1
+// leaves 1000-1003, 1007-1014 and 3000-4999 to endpoints. While the queued
+// messages drain, the keep-alive goes on: pings still go out every
+// PingInterval and the peer's pings are answered, so a slow but live peer
+// is not taken for dead before it has read them. If Send has returned
+// ErrQueueFull on this connection, Close acts as CloseNow: a peer that
+// could not keep up would otherwise reach its close frame only after the
+// backlog it could not read. Calling Close again does nothing.
 func (c *Conn) Close(code int, reason string) {
 	c.startClose(closeFrame(code, reason), false, nil)
 }
@@ -360,8 +364,9 @@ func (c *Conn) dropLocked() {
 	}
 }
 
-// closeFrame is a close frame's payload: code, and reason cut on a
-// character boundary to what a control frame holds.
+// closeFrame is a close frame's payload: code, and reason, its bytes that
+// are not UTF-8 made U+FFFD, cut on a character boundary to what a
+// control frame holds.
 func closeFrame(code int, reason string) []byte {
 	if !validCloseCode(code) {
 		// A code no close frame may carry (1005, 1006 and 1015 stand for
@@ -370,6 +375,9 @@ func closeFrame(code int, reason string) []byte {
 		// and the peer reads 1005, no status.
 		return []byte{}
 	}
+	// A close frame's reason is UTF-8 (RFC 6455 §7.1.6): a peer fails
+	// the connection on one that is not.
+	reason = strings.ToValidUTF8(reason, "\uFFFD")
 	const maxReason = 125 - 2
 	if len(reason) > maxReason {
 		reason = reason[:maxReason]
@@ -381,12 +389,27 @@ func closeFrame(code int, reason string) []byte {
 }
 
 // control queues a ping or a pong ahead of the messages waiting; beyond
-// maxCtrl waiting, or once closing, it is dropped. The caller flushes.
+// maxCtrl waiting, or once no control frame may go (pinging), it is
+// dropped. The caller flushes.
 func (c *Conn) controlLocked(op byte, data []byte) {
-	if c.closing || len(c.ctrl) >= maxCtrl {
+	if !c.pingingLocked() || len(c.ctrl) >= maxCtrl {
 		return
 	}
 	c.ctrl = append(c.ctrl, outgoing{op, data})
+}
+
+// pingingLocked reports whether pings and pongs may still go out: until
+// the connection closes, and while a Close sends what was queued before
+// its close frame — a drain that may outlast PingInterval + PongTimeout,
+// during which the keep-alive still counts on the peer's pongs — but not
+// once the close frame is framed, nor when it is to be the next thing the
+// peer reads (CloseNow, an overflowed Close, a close the peer began or a
+// read that failed). Under mu.
+func (c *Conn) pingingLocked() bool {
+	if c.finished {
+		return false
+	}
+	return !c.closing || c.sendClose && !c.dropping && !c.closeFramed && !c.closeSent
 }
 
 func (c *Conn) touch() { c.lastSeen.Store(c.now()) }

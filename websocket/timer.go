@@ -90,8 +90,10 @@ func (c *Conn) armLocked(now int64) {
 	} else if !c.readDone {
 		earliest(c.rdl)
 	}
-	if !c.closing {
+	if c.pingingLocked() {
 		earliest(c.nextPing)
+	}
+	if !c.closing {
 		if idle := c.cfg.idleTimeout(); idle > 0 {
 			earliest(after(c.lastSeen.Load(), idle))
 		}
@@ -163,7 +165,7 @@ func (c *Conn) tick(gen uint32, wheel bool) {
 		c.startClose(closeFrame(CloseGoingAway, "idle"), false, ErrIdle)
 		c.mu.Lock()
 	}
-	if !c.closing && c.nextPing != 0 && now >= c.nextPing {
+	if c.pingingLocked() && c.nextPing != 0 && now >= c.nextPing {
 		c.controlLocked(wsframe.OpPing, nil)
 		c.nextPing = after(now, c.cfg.pingInterval())
 	}
