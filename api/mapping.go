@@ -1,5 +1,7 @@
 package api
 
+import "slices"
+
 // MatchKind says which kind of servlet URL pattern selected a handler.
 type MatchKind uint8
 
@@ -108,12 +110,15 @@ func (rt *Route) matches(m *Mapping) bool {
 
 // expand returns the Mapping m keeps, as the Mapping the Request was
 // given: without the Route it came from, so that it equals a Mapping made
-// by hand with the same fields.
+// by hand with the same fields, and with a copy of its parameters, so
+// that a caller who changes them (to derive a Request with WithMapping)
+// does not change the Request, which other goroutines may be reading.
 func (m *mapping) expand() Mapping {
+	params := slices.Clone(m.params)
 	if m.route == nil {
-		return Mapping{ServletPath: m.servletPath, PathInfo: m.pathInfo, Params: m.params}
+		return Mapping{ServletPath: m.servletPath, PathInfo: m.pathInfo, Params: params}
 	}
-	mm := m.route.Map(m.servletPath, m.pathInfo, m.params)
+	mm := m.route.Map(m.servletPath, m.pathInfo, params)
 	mm.route = nil
 	return mm
 }

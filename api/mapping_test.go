@@ -71,12 +71,28 @@ func TestRouteMapAllocs(t *testing.T) {
 	}
 	// A Mapping taken from the request and given other parameters (as a
 	// container renames them per method) still shares its Route.
+	// (r has no parameters: Mapping copies those it has.)
 	params := []api.Param{{Name: "id", Value: "7"}}
+	r0 := r
 	if n := testing.AllocsPerRun(100, func() {
-		m := r.Mapping()
+		m := r0.Mapping()
 		m.Params = params
-		r = r.WithMapping(m)
+		r = r0.WithMapping(m)
 	}); n != 1 {
 		t.Errorf("WithMapping of its own Mapping with other parameters: %v allocations, want 1", n)
+	}
+}
+
+// A Mapping taken from a Request and changed, to derive another Request,
+// leaves the Request alone: other goroutines may be reading it.
+func TestMappingParamsNotShared(t *testing.T) {
+	head := &api.RequestHead{Method: "GET", Target: "/u/1", Path: "/u/1"}
+	m := api.NewRoute("", "/u/{id}", api.MatchExact).Map("/u/1", "", []api.Param{{Name: "id", Value: "1"}})
+	r := api.NewMappedRequest(context.Background(), head, m, nil)
+	got := r.Mapping()
+	got.Params[0].Value = "2"
+	r2 := r.WithMapping(got)
+	if r.PathParam("id") != "1" || r2.PathParam("id") != "2" {
+		t.Errorf("after changing a copy of its Mapping: r id=%q, derived id=%q; want 1, 2", r.PathParam("id"), r2.PathParam("id"))
 	}
 }

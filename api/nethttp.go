@@ -11,10 +11,11 @@ import (
 
 // FromHTTP adapts a net/http Handler (a chi router, net/http/pprof, ...) so it
 // can be mounted in a Wharf context. The http.Request it sees has the full
-// request path in URL.Path; wrap h with http.StripPrefix to serve it under a
-// prefix. The ResponseWriter implements http.Flusher and http.Hijacker (the
-// latter fails with ErrNotSupported where the connection cannot be hijacked)
-// and works with http.ResponseController.
+// request path in URL.Path, decoded and cleaned as the container mapped it
+// (RequestURI is the target as sent); wrap h with http.StripPrefix to serve it
+// under a prefix. The ResponseWriter implements http.Flusher and http.Hijacker
+// (the latter fails with ErrNotSupported where the connection cannot be
+// hijacked) and works with http.ResponseController.
 //
 // Header fields behave as on net/http's server. The head sent has the
 // fields as they were when the handler called WriteHeader, or first wrote
@@ -42,7 +43,11 @@ func FromHTTP(h http.Handler) Handler {
 }
 
 // ToHTTPRequest builds a net/http server request from r: same method, target,
-// header (a copy), body, context, addresses and TLS state.
+// header (a copy), body, context, addresses and TLS state. Its URL.Path is
+// r.Path(), the decoded and cleaned path the container mapped r by, not the
+// target's: a handler that routes on the path as sent ("/admin/../public",
+// which the container mapped as "/public") would serve what the filters
+// mapped to "/admin/*" guard. RequestURI stays the target as sent.
 func ToHTTPRequest(r *Request) (*http.Request, error) {
 	u, err := url.ParseRequestURI(r.head.Target)
 	if err != nil {
@@ -50,6 +55,12 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 			return nil, err
 		}
 		u = &url.URL{Path: "*"}
+	}
+	if u.Path != r.head.Path && r.head.Target != "*" {
+		// Dot segments or doubled slashes the path was cleaned of, or a
+		// head rewritten with WithHead: the path mapped is the one to see.
+		// Its raw form, if any, went with the target's.
+		u.Path, u.RawPath = r.head.Path, ""
 	}
 	hr := &http.Request{
 		Method:     r.head.Method,

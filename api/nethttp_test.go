@@ -91,3 +91,25 @@ func TestFromHTTPHeaderAndTrailers(t *testing.T) {
 		t.Errorf("trailer %v, want X-Sum, X-Other and the declared X-Count", tr)
 	}
 }
+
+// The net/http handler sees the path the container mapped, cleaned, not
+// the target's dot segments: a router under it must not route
+// "/admin/../public" to "/admin/*" when the container's filters saw
+// "/public".
+func TestToHTTPRequestCleanedPath(t *testing.T) {
+	for _, tt := range []struct{ target, path, raw string }{
+		{"/admin/../public/x?q=1", "/public/x", ""},
+		{"//admin/x", "/admin/x", ""},
+		{"/admin%2F..%2Fpublic", "/public", ""},
+		{"/a%2Fb", "/a/b", "/a%2Fb"}, // nothing cleaned: the raw form stays
+	} {
+		head := &api.RequestHead{Method: "GET", Target: tt.target, Path: tt.path, Header: api.NewHeaderFields(nil), Body: http.NoBody}
+		hr, err := api.ToHTTPRequest(api.NewRequest(context.Background(), head, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hr.URL.Path != tt.path || hr.URL.RawPath != tt.raw || hr.RequestURI != tt.target {
+			t.Errorf("%s: URL.Path %q, RawPath %q, RequestURI %q; want %q, %q, the target", tt.target, hr.URL.Path, hr.URL.RawPath, hr.RequestURI, tt.path, tt.raw)
+		}
+	}
+}

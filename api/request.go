@@ -281,7 +281,8 @@ func (r *Request) Trailer() Header {
 // copy at a ConnInfo of its own rather than write through Conn.
 func (r *Request) Head() RequestHead { return *r.head }
 
-// Mapping returns how the request was mapped to its handler.
+// Mapping returns how the request was mapped to its handler. Its Params
+// are a copy the caller owns.
 func (r *Request) Mapping() Mapping { return r.m.expand() }
 
 // ContextPath returns the path of the context that holds the handler.

@@ -2,6 +2,7 @@ package container_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -193,4 +194,22 @@ func TestSetContentTypeEmpty(t *testing.T) {
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Errorf("%d, Content-Type %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
+}
+
+// A Content-Type set to nil, net/http's way to send no type, is not
+// sniffed over: a net/http handler mounted gets what net/http's server
+// sends, no Content-Type at all.
+func TestNilContentTypeNotSniffed(t *testing.T) {
+	build := func(c *container.Container) {
+		c.Mount("/*", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Type"] = nil
+			io.WriteString(w, "<html>x</html>")
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		code, body, h := get(t, s, "/")
+		if vs, ok := h["Content-Type"]; code != 200 || body != "<html>x</html>" || ok {
+			t.Errorf("%d %q, Content-Type %q (present: %v), want none", code, body, vs, ok)
+		}
+	})
 }

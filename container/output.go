@@ -462,7 +462,7 @@ func headerValue(h http.Header, key string) string {
 func (o *output) commitHead(length int64) error {
 	goesOn := length < 0
 	o.committed = true
-	if o.ctype == "" && headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent {
+	if o.ctype == "" && headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent && !noSniff(o.header) {
 		o.sniffType()
 	}
 	if v := headerValue(o.header, "Content-Length"); v != "" {
@@ -510,6 +510,13 @@ func (o *output) sniffType() {
 		return
 	}
 	o.header["Content-Type"] = []string{t}
+}
+
+// noSniff reports whether h holds Content-Type with a nil value, the way
+// net/http's ResponseWriter is told to send no type and sniff none.
+func noSniff(h http.Header) bool {
+	vs, ok := h["Content-Type"]
+	return ok && vs == nil
 }
 
 // trailerNames lists the declared trailer fields.

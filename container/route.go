@@ -191,8 +191,7 @@ func withParamNames(r *api.Request, names []string) *api.Request {
 	if names == nil {
 		return r
 	}
-	m := r.Mapping()
-	m.Params = slices.Clone(m.Params)
+	m := r.Mapping() // its Params are a copy
 	renameParams(m.Params, names)
 	return r.WithMapping(m)
 }
