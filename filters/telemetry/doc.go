@@ -16,7 +16,9 @@
 // RFC 9110's and PATCH is recorded as "_OTHER" (its own name in
 // http.request.method_original), so that clients cannot mint a metric
 // series per URL or method. A forward that runs the filters again is part
-// of the same span, not another re-dispatch.
+// of the same span, not another re-dispatch. url.query has the values of
+// the parameters the conventions name as credentials (AWSAccessKeyId,
+// Signature, sig, X-Goog-Signature) replaced by "REDACTED".
 //
 // The status recorded is the one sent, read from the request's
 // async.Result when it completes: whichever task answered — an async task,

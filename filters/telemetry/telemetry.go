@@ -233,7 +233,7 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 		spanAttrs = append(spanAttrs, semconv.UserAgentOriginal(ua))
 	}
 	if q := r.RawQuery(); q != "" {
-		spanAttrs = append(spanAttrs, semconv.URLQuery(q))
+		spanAttrs = append(spanAttrs, semconv.URLQuery(redactQuery(q)))
 	}
 	// "{method} {route}", "{method}"; "HTTP" stands for a method not
 	// known (semconv's span name).
@@ -341,6 +341,45 @@ func errorType(res async.Result) string {
 		return res.End.String()
 	}
 	return "_OTHER"
+}
+
+// redactQuery returns the query q with the values of the parameters the
+// semantic conventions name as credentials (signed URLs' signatures and
+// access keys) replaced by "REDACTED", so that a trace does not carry
+// them; q itself when it has none.
+func redactQuery(q string) string {
+	var b strings.Builder
+	done := 0 // q[:done] is in b
+	for i := 0; i < len(q); {
+		j := strings.IndexByte(q[i:], '&')
+		if j < 0 {
+			j = len(q)
+		} else {
+			j += i
+		}
+		if key, _, ok := strings.Cut(q[i:j], "="); ok && sensitiveParam(key) {
+			b.WriteString(q[done : i+len(key)+1])
+			b.WriteString("REDACTED")
+			done = j
+		}
+		i = j + 1
+	}
+	if done == 0 {
+		return q
+	}
+	b.WriteString(q[done:])
+	return b.String()
+}
+
+// sensitiveParam reports whether a query parameter's value is redacted
+// (OpenTelemetry's url.query: AWSAccessKeyId, Signature, sig,
+// X-Goog-Signature).
+func sensitiveParam(key string) bool {
+	switch key {
+	case "AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature":
+		return true
+	}
+	return false
 }
 
 // knownMethod returns the http.request.method of m: m itself if it is one
