@@ -76,9 +76,14 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		TLS:        r.TLS(),
 	}
 	hr.ContentLength = r.head.ContentLength
-	if hr.ContentLength < 0 {
+	if hr.ContentLength < 0 && r.head.ProtoMajor == 1 {
+		// HTTP/1.1's body of unknown length is chunked; HTTP/2's and
+		// HTTP/3's are framed, and net/http says nothing of a coding
+		// there.
 		hr.TransferEncoding = []string{"chunked"}
 	}
+	// net/http's server moves Host out of the header into Request.Host.
+	delete(hr.Header, "Host")
 	return hr.WithContext(r.ctx), nil
 }
 

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -36,6 +37,40 @@ func TestToHTTPRequest(t *testing.T) {
 		t.Errorf("length %d, transfer encoding %v", hr.ContentLength, hr.TransferEncoding)
 	case hr.Context().Value(ctxKey{}) != "v":
 		t.Error("the context is not the request's")
+	}
+}
+
+// The fields net/http's servers set differently by protocol: the Host
+// field is never in the header (it is Request.Host), and a body of
+// unknown length is "chunked" on HTTP/1.1 only (HTTP/2 and HTTP/3 frame
+// it, and net/http names no coding there).
+func TestToHTTPRequestByProtocol(t *testing.T) {
+	for _, tt := range []struct {
+		proto  string
+		major  int
+		length int64
+		te     []string
+	}{
+		{"HTTP/1.1", 1, -1, []string{"chunked"}},
+		{"HTTP/1.1", 1, 5, nil},
+		{"HTTP/2.0", 2, -1, nil},
+		{"HTTP/3.0", 3, -1, nil},
+	} {
+		head := &api.RequestHead{
+			Method: "POST", Target: "/", Path: "/", Proto: tt.proto, ProtoMajor: tt.major, Host: "example.com",
+			Header:        api.NewHeaderFields([]api.HeaderField{{Key: "Host", Value: "example.com"}, {Key: "X-A", Value: "1"}}),
+			ContentLength: tt.length, Body: http.NoBody,
+		}
+		hr, err := api.ToHTTPRequest(api.NewRequest(context.Background(), head, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(hr.TransferEncoding, tt.te) || hr.ContentLength != tt.length {
+			t.Errorf("%s, length %d: transfer encoding %v, length %d; want %v", tt.proto, tt.length, hr.TransferEncoding, hr.ContentLength, tt.te)
+		}
+		if _, ok := hr.Header["Host"]; ok || hr.Host != "example.com" || hr.Header.Get("X-A") != "1" {
+			t.Errorf("%s: header %v, Host %q; want Host out of the header, in Request.Host", tt.proto, hr.Header, hr.Host)
+		}
 	}
 }
 
