@@ -23,7 +23,10 @@ type Func = exchange.Func
 // chain again, as DispatchResumed, in place of api.ErrAsyncTimeout (a
 // Redispatch from any goroutine while the OnTimeout listeners run is taken
 // too; one after the timeout fired and before they run has lost the race
-// and gets api.ErrNotSuspended). OnComplete runs after the response is
+// and gets api.ErrNotSuspended). A shutdown that expires the request runs
+// OnTimeout too: a pass it re-dispatches should answer, not suspend again,
+// or the shutdown expires it again, as it does a continuation's expired
+// re-dispatch that suspends. OnComplete runs after the response is
 // finished, with the error the request ended with (nil on success), and
 // may read its Result (ResultOf).
 //
