@@ -30,7 +30,10 @@ type Limits struct {
 	MaxParts int
 	// MaxHeaderBytes is the most bytes of one part's header section, its
 	// line breaks and closing blank line included. Zero means
-	// DefaultMaxHeaderBytes (10 KiB).
+	// DefaultMaxHeaderBytes (10 KiB). Raised past about 40 KiB, it is not
+	// the only bound for Parse, which reads parts with mime/multipart: that
+	// refuses a part of more than 10,000 header lines (a 400) whatever the
+	// limit, where ParseAsync takes it.
 	MaxHeaderBytes int
 	// MaxFieldBytes is the most bytes of one field (a part without a
 	// filename). Zero means DefaultMaxFieldBytes (1 MiB).
