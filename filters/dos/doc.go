@@ -23,7 +23,9 @@
 // The delay sets the request's suspend timeout (to Delay plus a minute, a
 // safety net behind the timer that resumes it), and it stays so for later
 // suspensions of the same request: a handler that suspends should set its
-// own (continuation.SetTimeout).
+// own (continuation.SetTimeout). A delay that expires early (a graceful
+// shutdown expires suspended continuations at once) ends as if its timer
+// had fired: the request tries again, and is refused if still over.
 //
 // With Config.MaxRequestTime the rest of the chain sees a request context
 // with that deadline (context.Cause is ErrMaxRequestTime) on the request's

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -116,12 +117,21 @@ func (f *Filter) Stats() Stats {
 	return st
 }
 
-// delayedKey marks the re-dispatch of a request this filter delayed.
+// delayedKey marks the re-dispatch of a request this filter delayed; its
+// value is the *delay.
 type delayedKey struct{}
+
+// delay is one suspension of a request by this filter. arrived is set when
+// its re-dispatch runs: from then on a timeout of the request is a later
+// suspension's, by the chain, and none of this filter's business.
+type delay struct{ arrived atomic.Bool }
 
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	delayed := r.Attribute(delayedKey{}) != nil
+	d, delayed := r.Attribute(delayedKey{}).(*delay)
+	if delayed {
+		d.arrived.Store(true)
+	}
 	if !delayed && r.Exchange() != nil && !continuation.Of(r).IsInitial() {
 		// A re-dispatch of a request let in before (resumed or expired by
 		// the chain): it was counted when it arrived.
@@ -152,7 +162,18 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	f.mu.Unlock()
 	// The timer holds no goroutine while it waits; a request whose client
 	// left meanwhile cannot be resumed, and that is all.
-	time.AfterFunc(f.delay, func() { cont.Resume(api.Attr{Key: delayedKey{}, Value: true}) })
+	d = &delay{}
+	attr := api.Attr{Key: delayedKey{}, Value: d}
+	// A delay that expires instead (a graceful shutdown expires a
+	// continuation at once, or the safety net) ends as the timer's would:
+	// the expired re-dispatch would otherwise pass as a re-dispatch of a
+	// request let in, uncounted.
+	cont.AddListener(continuation.Listener{OnTimeout: func(api.Response, *api.Request) {
+		if !d.arrived.Load() {
+			cont.Resume(attr)
+		}
+	}})
+	time.AfterFunc(f.delay, func() { cont.Resume(attr) })
 	return nil
 }
 

@@ -31,7 +31,8 @@
 // way in, the handler sees If-Match, and for a client that accepts gzip
 // If-None-Match, with that suffix taken off each entity-tag, so that
 // conditional requests keep working against its own tags; a 304 answering
-// an If-None-Match that named the compressed tag carries that tag.
+// an If-None-Match that named the compressed tag carries that tag, and
+// "Vary: Accept-Encoding" as the compressed 200 did.
 // If-Range is left as sent: a compressed tag there fails the handler's
 // strong comparison, and the whole response is sent rather than a range
 // of the uncompressed bytes. A handler's own tag that ends in "--gzip"

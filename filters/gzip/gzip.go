@@ -234,8 +234,8 @@ func unmarkValues(vs []string) ([]string, bool) {
 
 // markNotModified gives a 304 the marked form of its ETag when the
 // client's If-None-Match named that form: the 304 then confirms the
-// compressed copy the client holds, and carries the ETag the 200 it
-// stands for would have (RFC 9110 §15.4.5).
+// compressed copy the client holds, and carries the ETag and the Vary
+// the 200 it stands for would have (RFC 9110 §15.4.5).
 func (w *writer) markNotModified() {
 	if w.ifNoneMatch == "" || w.Response.Committed() || w.Response.Status() != http.StatusNotModified {
 		return
@@ -246,6 +246,7 @@ func (w *writer) markNotModified() {
 	// occurs in the list only as an entry, weak or strong.
 	if ok && strings.Contains(w.ifNoneMatch, strings.TrimPrefix(marked, "W/")) {
 		h.Set("Etag", marked)
+		addVary(h, "Accept-Encoding")
 	}
 }
 

@@ -9,7 +9,10 @@
 // Response changes are applied to the Response's header before the rest of
 // the chain runs, because the moment a response commits cannot be
 // intercepted in general. Handlers below may therefore still override or
-// delete these fields, and Response.Reset drops them.
+// delete these fields, and Response.Reset drops them. They are applied on
+// the request's first dispatch only: a re-dispatch (a continuation resumed
+// or expired) goes on with the fields of the earlier passes, so Add's
+// values are not added twice. Request changes apply to every dispatch.
 //
-// Package header imports only api and the standard library.
+// Package header imports api, continuation and the standard library.
 package header

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/continuation"
 )
 
 // Config says which fields to change. Keys are case-insensitive. The zero
@@ -79,11 +80,16 @@ func canon(keys []string) []string {
 	return out
 }
 
-// Filter applies the response changes to w, derives the request with the
-// request changes and calls next with both. It must be called from the
-// request's serialized task (the filter chain does so).
+// Filter applies the response changes to w (on the request's first
+// dispatch only), derives the request with the request changes and calls
+// next with both. It must be called from the request's serialized task
+// (the filter chain does so).
 func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if !f.noResponse {
+	// A re-dispatch (a resumed or expired continuation) goes on with the
+	// header fields of the earlier passes: the changes are there already,
+	// and applying them again would add Add's values twice and undo what
+	// the chain set after them.
+	if !f.noResponse && continuation.Of(r).IsInitial() {
 		h := w.Header()
 		for _, k := range f.remove {
 			del(h, k)
