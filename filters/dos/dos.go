@@ -42,11 +42,16 @@ type Config struct {
 	// again (and is refused if the client is still over). Zero means
 	// DefaultDelay; negative means no delay: refuse at once.
 	Delay time.Duration
-	// Key names the client of a request. Nil means its IP address.
+	// Key names the client of a request. Nil means its IP address: the
+	// connection's, never a forwarded one. Behind a proxy, a Key that
+	// reads X-Forwarded-For must take the address the proxy appended
+	// (the last), not one the client wrote, or any client picks its own
+	// key.
 	Key func(r *api.Request) string
 	// AllowList holds addresses ("10.0.0.7", "::1") and prefixes
 	// ("10.0.0.0/8") whose requests are never limited. The client's IP
-	// address is matched, whatever Key returns.
+	// address is matched, whatever Key returns; an IPv4-mapped entry
+	// ("::ffff:10.0.0.7") matches the IPv4 client it stands for.
 	AllowList []string
 	// MaxRequestTime bounds each request: the chain's request context
 	// ends after it, with ErrMaxRequestTime. Zero means no bound.
@@ -103,7 +108,7 @@ func New(cfg Config) (*Filter, error) {
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
-		f.allow = append(f.allow, p.Masked())
+		f.allow = append(f.allow, unmapPrefix(p).Masked())
 	}
 	return f, nil
 }
@@ -259,6 +264,16 @@ func (f *Filter) reject(w api.Response, retry time.Duration) error {
 
 // clientIP is the address part of "ip:port" (unmapped from IPv4-in-IPv6),
 // or the zero Addr.
+// unmapPrefix writes an IPv4-mapped prefix ("::ffff:10.0.0.0/104") as the
+// IPv4 one it stands for, as client addresses are unmapped before they
+// are compared.
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p
+}
+
 func clientIP(remote string) netip.Addr {
 	host := remote
 	if h, _, err := net.SplitHostPort(remote); err == nil {

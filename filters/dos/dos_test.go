@@ -92,7 +92,7 @@ func TestDelayThenPass(t *testing.T) {
 // Key names clients otherwise than by address.
 func TestOptions(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		f := newFilter(t, dos.Config{Rate: 1, Burst: 1, Delay: -1, AllowList: []string{"10.0.0.0/8", "::1"},
+		f := newFilter(t, dos.Config{Rate: 1, Burst: 1, Delay: -1, AllowList: []string{"10.0.0.0/8", "::1", "::ffff:172.16.0.0/108", "::ffff:198.51.100.7"},
 			Key: func(r *api.Request) string { return r.Header().Get("X-Api-Key") }})
 		h := api.Compose(ok, f)
 		for range 5 {
@@ -101,6 +101,13 @@ func TestOptions(t *testing.T) {
 			}
 			if x := request(h, "[::1]:5"); x.Out.Status() != 200 {
 				t.Fatalf("allow-listed address: %d", x.Out.Status())
+			}
+			// Entries written IPv4-mapped match the IPv4 clients they
+			// stand for, whichever way the connection names them.
+			for _, addr := range []string{"172.16.9.9:5", "[::ffff:172.16.9.9]:5", "198.51.100.7:5"} {
+				if x := request(h, addr); x.Out.Status() != 200 {
+					t.Fatalf("allow-listed IPv4-mapped entry, client %s: %d", addr, x.Out.Status())
+				}
 			}
 		}
 		request(h, "192.0.2.1:1", "X-Api-Key", "a")
