@@ -112,8 +112,11 @@ func readPostText(r *api.Request) (string, error) {
 		switch {
 		case errors.As(err, &syn):
 			return "", api.Error(http.StatusBadRequest, "malformed JSON at byte "+strconv.FormatInt(syn.Offset, 10)+": "+syn.Error())
-		case errors.As(err, &typ):
+		case errors.As(err, &typ) && typ.Field == "text":
 			return "", api.Error(http.StatusBadRequest, `"text" must be a string`)
+		case errors.As(err, &typ):
+			// An array, a string, a number: not an object at all.
+			return "", api.Error(http.StatusBadRequest, `send a JSON object: {"text": "..."}`)
 		}
 		return "", api.Error(http.StatusBadRequest, "malformed JSON: "+err.Error())
 	}

@@ -115,6 +115,8 @@ func TestInterface(t *testing.T) {
 			bodyIs: `{"error":"the JSON object needs a \"text\" field"}`},
 		{name: "post, text not a string", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":1}`, status: 400,
 			bodyIs: `{"error":"\"text\" must be a string"}`},
+		{name: "post, not an object", as: "ann", method: "POST", path: "/api/posts", json: true, body: `["hello"]`, status: 400,
+			bodyIs: `{"error":"send a JSON object: {\"text\": \"...\"}"}`},
 		{name: "post by another", as: "bob", method: "POST", path: "/api/posts", json: true, body: `{"text":"second"}`, status: 201,
 			save: savePost("p2", `{"id":%s,"user":"bob","text":"second","attachments":[]}`)},
 		{name: "one post", method: "GET", path: "/api/posts/{p1}", status: 200, bodyIs: `{"id":{p1},"user":"ann","text":"first","attachments":[]}`},

@@ -73,8 +73,8 @@ func (cmd Command) Main() {
 	}
 }
 
-// Run parses args (-addr, -tls, -cert, -key and the command's own flags),
-// listens, writes "listening on http://ADDR" (https:// with TLS) to stdout,
+// Run parses args (-addr, -tls, -cert, -key and the command's own flags;
+// any other argument is an error), listens, writes "listening on http://ADDR" (https:// with TLS) to stdout,
 // serves the container until ctx is done, then shuts it down gracefully,
 // waiting up to ShutdownTimeout. It returns nil after a clean shutdown.
 func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -93,6 +93,11 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		// Parsing stops at the first argument that is not a flag: the
+		// flags after it (an -addr, say) would be dropped in silence.
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		return errors.New("-cert and -key go together")
