@@ -172,6 +172,10 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := c.Shutdown(sctx); err != nil {
+		// What the graceful shutdown did not end in time is ended now, as
+		// docs/architecture.md says to do after a Shutdown that ran out of
+		// time.
+		c.Close()
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, connector.ErrServerClosed) {
