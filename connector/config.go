@@ -147,6 +147,13 @@ type Config struct {
 	// testHeadRead, set by tests only, runs before each read of a request
 	// head on the epoll connector (fdConn.fill): it counts the reads.
 	testHeadRead func()
+	// testHandshake, set by tests only, runs on the epoll connector's TLS
+	// handshake goroutine before the handshake is marked running: the
+	// window where a Shutdown finds nothing to break (see handshakeEP).
+	testHandshake func()
+	// testShutdownLooked, set by tests only, runs in Shutdown once it has
+	// looked at every connection (closeIfIdle).
+	testShutdownLooked func()
 }
 
 // or is v, or def when v is zero (unset).

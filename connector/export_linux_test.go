@@ -45,6 +45,20 @@ func HeldIdleTimers(s *Server) int {
 	return n
 }
 
+// BeforeHandshake returns cfg with f called on a TLS connection's
+// handshake goroutine before its handshake is marked running.
+func BeforeHandshake(cfg Config, f func()) Config {
+	cfg.testHandshake = f
+	return cfg
+}
+
+// AfterShutdownLooks returns cfg with f called by Shutdown once it has
+// looked at every connection.
+func AfterShutdownLooks(cfg Config, f func()) Config {
+	cfg.testShutdownLooked = f
+	return cfg
+}
+
 // CountHeadReads returns cfg with f called before each read of a request
 // head by the epoll connector.
 func CountHeadReads(cfg Config, f func()) Config {

@@ -219,6 +219,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, r := range conns {
 		r.closeIfIdle()
 	}
+	if h := s.Config.testShutdownLooked; h != nil {
+		h()
+	}
 	if drained != nil {
 		select {
 		case <-drained:

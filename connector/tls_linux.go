@@ -301,8 +301,23 @@ func (c *conn) handshakeEP() {
 	t.rpark, t.rUntil = true, until
 	t.wto = max(time.Until(until), time.Millisecond) // <= 0 would mean no limit
 	t.wstate.Store(wWriting)
+	if h := c.srv.Config.testHandshake; h != nil {
+		h()
+	}
 	t.shaking.Store(true)
-	err := t.tc.Handshake()
+	var err error
+	if c.srv.shutting.Load() {
+		// A Shutdown that looked at the connection before shaking was
+		// set found it neither idle (the selector had claimed it) nor
+		// handshaking, and did not break it: seen here, after shaking,
+		// so that one of the two always sees the other. Closing now,
+		// with no request read, is what closing an idle connection is;
+		// a handshake would wait for a stalled client until
+		// ReadHeaderTimeout, past the Shutdown's patience.
+		err = ErrServerClosed
+	} else {
+		err = t.tc.Handshake()
+	}
 	t.shaking.Store(false)
 	t.wstate.Store(wIdle)
 	t.rpark, t.rUntil, t.partial = false, time.Time{}, false

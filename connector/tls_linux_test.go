@@ -602,6 +602,40 @@ func TestTLSShutdownBreaksHandshake(t *testing.T) {
 	}
 }
 
+// A Shutdown that looks at the connections while a TLS connection is
+// between the selector's claim and the start of its handshake finds it
+// neither idle nor handshaking, and breaks nothing. The handshake, which
+// starts after, must see the shutdown and close, rather than wait for a
+// stalled client until ReadHeaderTimeout, past the Shutdown's patience (a
+// failure of TestTLSShutdownBreaksHandshake under load came of this).
+func TestTLSShutdownBeforeHandshakeStarts(t *testing.T) {
+	srv := make(chan *connector.Server, 1)
+	looked := make(chan struct{})
+	shut := make(chan error, 1)
+	cfg := connector.AfterShutdownLooks(connector.Config{ReadHeaderTimeout: time.Minute}, func() { close(looked) })
+	cfg = connector.BeforeHandshake(cfg, func() {
+		s := <-srv
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
+			defer cancel()
+			shut <- s.Shutdown(ctx)
+		}()
+		<-looked // Shutdown has looked at every connection, this one included
+	})
+	ts := startTunServer(t, cfg, &tlsHandler{}, true)
+	srv <- ts.srv
+	nc, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// A handshake record's header promising 512 bytes, and 3 of them.
+	nc.Write([]byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01})
+	if err := <-shut; err != nil {
+		t.Fatalf("Shutdown with a handshake that started after it looked: %v", err)
+	}
+}
+
 // crypto/tls's reader may write (here an alert for a corrupt record) under
 // the write lock that a parked response writer holds: a read listener over
 // TLS runs off the selector, so the selector's other connections are
