@@ -2,6 +2,7 @@ package gzip_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -37,20 +38,8 @@ func TestNotModifiedCompressedCopyVary(t *testing.T) {
 		if w.Status() != http.StatusNotModified || w.Result().Get("Etag") != `"v1--gzip"` {
 			t.Fatalf("%d, ETag %s", w.Status(), w.Result().Get("Etag"))
 		}
-		if got, want := w.Result().Values("Vary"), full.Result().Values("Vary"); !equalStrings(got, want) {
+		if got, want := w.Result().Values("Vary"), full.Result().Values("Vary"); !slices.Equal(got, want) {
 			t.Errorf("preset %q: the 304's Vary is %q, the 200's %q", preset, got, want)
 		}
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

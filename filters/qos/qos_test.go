@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -93,7 +94,7 @@ func TestAdmitsByPriority(t *testing.T) {
 		for _, x := range xs {
 			<-x.Done()
 		}
-		if got, want := g.entered(), []string{"0", "1", "3", "5", "4", "2"}; !equal(got, want) {
+		if got, want := g.entered(), []string{"0", "1", "3", "5", "4", "2"}; !slices.Equal(got, want) {
 			t.Errorf("entered in order %v, want %v", got, want)
 		}
 		for i, x := range xs {
@@ -126,7 +127,7 @@ func TestMaxWaitAnswers503(t *testing.T) {
 		if x.Out.Status() != http.StatusServiceUnavailable || x.Out.Result().Get("Retry-After") != "2" {
 			t.Errorf("got %d Retry-After %q", x.Out.Status(), x.Out.Result().Get("Retry-After"))
 		}
-		if got := g.entered(); !equal(got, []string{"holder"}) {
+		if got := g.entered(); !slices.Equal(got, []string{"holder"}) {
 			t.Errorf("the chain saw %v", got)
 		}
 		wantStats(t, f, 1, 0)
@@ -269,18 +270,6 @@ func TestWithoutContainer(t *testing.T) {
 	}
 	close(g.release)
 	<-done
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A request let in after waiting carries its grant as an attribute; a

@@ -2,6 +2,7 @@ package qos_test
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestTimeoutBeforeReleaseAnswers503(t *testing.T) {
 	}()
 	<-bx.Done()
 	close(held)
-	if bx.Out.Status() != 503 || !equal(g.entered(), []string{"a"}) {
+	if bx.Out.Status() != 503 || !slices.Equal(g.entered(), []string{"a"}) {
 		t.Errorf("B: %d %q; the chain saw %v", bx.Out.Status(), bx.Out.Body(), g.entered())
 	}
 	if st := f.Stats(); st.Active != 0 || st.Waiting != 0 || st.Rejected != 1 {
