@@ -57,7 +57,9 @@ func ParseAsync(r *api.Request, lim Limits, done DoneFunc) (*async.Context, erro
 		if u.max == 0 {
 			u.max = api.DefaultMaxFormBytes
 		}
-		if over(r.ContentLength(), u.max) {
+		if hasFormMethod(r.Method()) && over(r.ContentLength(), u.max) {
+			// Another method's body is no form (see below), and no
+			// limit's business: Parse gives it an empty Form too.
 			return nil, formTooLarge(u.max)
 		}
 	default:

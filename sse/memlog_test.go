@@ -112,6 +112,32 @@ func TestMissedEvent(t *testing.T) {
 	}
 }
 
+// A Last-Event-ID that is a number, but past any ID (beyond 2^64), is an
+// ID the log never gave: missed, with the ID as sent, then everything
+// retained. One that is no number is ignored: the live events only.
+func TestLastEventIDOutOfRange(t *testing.T) {
+	b := newBroker(t, sse.Config{Retain: 2})
+	for range 3 {
+		b.Publish("t", sse.Event{Data: "d"})
+	}
+	s := serve(t, b)
+	const huge = "99999999999999999999"
+	c := open(t, s, "/events/t", huge)
+	if ev := c.Next(t); ev.Type != "missed" || ev.Data != huge {
+		t.Fatalf("first event %+v, want missed with %s", ev, huge)
+	}
+	for _, id := range []string{"2", "3"} {
+		if ev := c.Next(t); ev.ID != id {
+			t.Fatalf("got %+v, want ID %s", ev, id)
+		}
+	}
+	live := open(t, s, "/events/t", "-1")
+	b.Publish("t", sse.Event{Data: "live"})
+	if ev := live.Next(t); ev.ID != "4" || ev.Data != "live" {
+		t.Fatalf("a Last-Event-ID that is no number: got %+v first, want the live event 4", ev)
+	}
+}
+
 // A log numbers from above the time it was made, in microseconds, so that
 // an ID from a log before a restart is older than every ID of the new
 // one: Since reports it missed, whichever log numbered more events.

@@ -1,6 +1,8 @@
 package sse
 
 import (
+	"errors"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -23,7 +25,8 @@ func (b *Broker) Handler(topic string) api.Handler {
 // A request with a Last-Event-ID header first gets what it missed (see
 // Log.Since), then the live events, with no gap and no duplicate between
 // the two. A Last-Event-ID that is not a decimal integer is ignored: the
-// stream starts with the live events.
+// stream starts with the live events. One too large for any ID is taken
+// as an ID the log never gave (missed, then everything retained).
 //
 // It returns ErrInvalidTopic as a 400 (a topic is often taken from the
 // path), and a log's failure to read the replay as a 503 (an EventSource
@@ -74,7 +77,9 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 			return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 		}
 		if missed && b.cfg.MissedEvent != "-" {
-			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: strconv.FormatUint(after, 10)})
+			// The data is the ID as the client sent it (a number past
+			// any ID included).
+			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: r.Header().Get("Last-Event-ID")})
 			if err == nil {
 				head = append(head, &frame{b: m})
 			}
@@ -96,5 +101,11 @@ func lastEventID(r *api.Request) (uint64, bool) {
 		return 0, false
 	}
 	id, err := strconv.ParseUint(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		// Decimal, but past every ID a log gives: an ID this log never
+		// gave, which Since reports missed, as it does one beyond the
+		// topic's last.
+		return math.MaxUint64, true
+	}
 	return id, err == nil
 }
