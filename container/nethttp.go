@@ -93,10 +93,8 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 		dst.Add("Trailer", t)
 	}
 	s.trailers = trailers
-	if v := dst.Get("Content-Length"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-			s.length = n
-		}
+	if n, ok := declaredLength(dst); ok {
+		s.length = n
 	}
 	s.w.WriteHeader(status)
 	return nil

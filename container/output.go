@@ -242,18 +242,26 @@ func (e errNoBody) Unwrap() error { return http.ErrBodyNotAllowed }
 // taken, and the response would fail as it finished, where the handler
 // cannot hear of it. Once the head is committed, the stream counts.
 func (o *output) overLength(n int64) error {
-	if o.header == nil || o.committed {
+	if o.committed {
 		return nil
 	}
-	v := headerValue(o.header, "Content-Length")
-	if v == "" {
-		return nil
-	}
-	declared, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || declared < 0 || int64(len(o.buf))+n <= declared {
+	declared, ok := declaredLength(o.header)
+	if !ok || int64(len(o.buf))+n <= declared {
 		return nil // a value that is no length is the stream's to refuse
 	}
 	return errOverLength(declared)
+}
+
+// declaredLength returns the length the Content-Length field of h (a map
+// of canonical keys) declares; ok is false for none, or for a value that
+// is no length.
+func declaredLength(h http.Header) (n int64, ok bool) {
+	v := headerValue(h, "Content-Length")
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil && n >= 0
 }
 
 // errOverLength is a write refused because it would pass the declared
@@ -465,10 +473,8 @@ func (o *output) commitHead(length int64) error {
 	if o.ctype == "" && headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent && !noSniff(o.header) {
 		o.sniffType()
 	}
-	if v := headerValue(o.header, "Content-Length"); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-			length = n
-		}
+	if n, ok := declaredLength(o.header); ok {
+		length = n
 	}
 	var trailers []string
 	if len(o.trailers()) > 0 {
