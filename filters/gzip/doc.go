@@ -5,7 +5,6 @@
 //
 //   - the request's Accept-Encoding accepts gzip (gzip or x-gzip with q > 0,
 //     or * with q > 0 and gzip not listed);
-//   - the method is not HEAD;
 //   - the response has no Content-Encoding, no Content-Range, no
 //     "Cache-Control: no-transform", and a status that carries a body
 //     (not 1xx, 204, 206 or 304);
@@ -18,9 +17,17 @@
 // A compressed response gets "Content-Encoding: gzip", loses Content-Length
 // and Accept-Ranges, and gets the sniffed Content-Type if the handler set
 // none. Every response whose compression depended on Accept-Encoding gets
-// "Vary: Accept-Encoding", whether or not this client accepted gzip. Flush
-// flushes the gzip stream and then the underlying Response. gzip writers are
-// reused through a sync.Pool.
+// "Vary: Accept-Encoding", whether or not this client accepted gzip.
+//
+// A HEAD request is decided as a GET of the same resource, so that its
+// head is the one a GET would get (RFC 9110 §9.3.2): the body the handler
+// writes, or failing that the Content-Length it declares, stands for the
+// body, and a HEAD that a GET would compress gets "Content-Encoding: gzip",
+// the marked ETag and the Vary, and loses Content-Length, with nothing
+// compressed.
+//
+// Flush flushes the gzip stream and then the underlying Response. gzip
+// writers are reused through a sync.Pool.
 //
 // # ETags
 //

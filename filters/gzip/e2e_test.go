@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,6 +28,15 @@ var page = strings.Repeat("<p>compress me</p>\n", 200)
 // (key, value, ...) and reads the body whole, as sent: the client does not
 // decompress.
 func staticBehindGzip(t *testing.T) func(kv ...string) (*http.Response, []byte) {
+	do := staticBehindGzipDo(t)
+	return func(kv ...string) (*http.Response, []byte) {
+		t.Helper()
+		return do("GET", kv...)
+	}
+}
+
+// staticBehindGzipDo is staticBehindGzip for any method.
+func staticBehindGzipDo(t *testing.T) func(method string, kv ...string) (*http.Response, []byte) {
 	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
 	c.Filter("/*", gzip.New(gzip.Config{}))
 	c.Handle("/*", static.New(fstest.MapFS{"a.html": {Data: []byte(page), ModTime: time.Unix(1e9, 0)}}, static.Config{}))
@@ -34,9 +44,9 @@ func staticBehindGzip(t *testing.T) func(kv ...string) (*http.Response, []byte) 
 	tr := &http.Transport{DisableCompression: true}
 	t.Cleanup(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr}
-	return func(kv ...string) (*http.Response, []byte) {
+	return func(method string, kv ...string) (*http.Response, []byte) {
 		t.Helper()
-		req, err := http.NewRequest("GET", "http://"+addr+"/a.html", nil)
+		req, err := http.NewRequest(method, "http://"+addr+"/a.html", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,6 +211,32 @@ func TestWriteOnBodilessStatus(t *testing.T) {
 			} else if !errors.Is(werr, http.ErrBodyNotAllowed) {
 				t.Errorf("%s: write returned %v, want an error wrapping http.ErrBodyNotAllowed", name, werr)
 			}
+		}
+	}
+}
+
+// A HEAD's head is a GET's (RFC 9110 §9.3.2): a cache that revalidates
+// with HEAD, or a client that checks the encoding first, must see the
+// encoding, the tag and the Vary that the GET of the same request gets.
+func TestHeadOfStaticAsGet(t *testing.T) {
+	do := staticBehindGzipDo(t)
+	for _, ae := range []string{"gzip", ""} {
+		var kv []string
+		if ae != "" {
+			kv = []string{"Accept-Encoding", ae}
+		}
+		get, _ := do("GET", kv...)
+		head, body := do("HEAD", kv...)
+		if len(body) != 0 {
+			t.Errorf("Accept-Encoding %q: HEAD sent %d body bytes", ae, len(body))
+		}
+		for _, k := range []string{"Content-Encoding", "Vary", "Etag", "Content-Type", "Accept-Ranges"} {
+			if g, h := get.Header.Values(k), head.Header.Values(k); !slices.Equal(g, h) {
+				t.Errorf("Accept-Encoding %q: %s is %q on GET, %q on HEAD", ae, k, g, h)
+			}
+		}
+		if (get.ContentLength < 0) != (head.ContentLength < 0) {
+			t.Errorf("Accept-Encoding %q: Content-Length %d on GET, %d on HEAD", ae, get.ContentLength, head.ContentLength)
 		}
 	}
 }

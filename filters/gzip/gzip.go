@@ -146,13 +146,11 @@ func (f *filter) put(gz *kgzip.Writer) {
 // It must be called from the request's serialized task (the filter chain
 // does so).
 func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if r.Method() == http.MethodHead {
-		return next.Next(w, r)
-	}
 	cw := &writer{
 		ResponseWrapper: api.ResponseWrapper{Response: w},
 		f:               f,
 		accept:          acceptsGzip(r.Header().Values("Accept-Encoding")),
+		head:            r.Method() == http.MethodHead,
 	}
 	r = cw.unmarkConditions(r)
 	err := next.Next(cw, r)
@@ -288,6 +286,7 @@ const (
 	undecided   state = iota // buffering up to minSize bytes
 	passing                  // writing through uncompressed
 	compressing              // writing through gz
+	heading                  // a HEAD that a GET would compress: its head says so, its body goes nowhere
 	done                     // the dispatch is over; writes go to the (stale) Response
 )
 
@@ -300,10 +299,14 @@ type writer struct {
 	api.BlockingWrites
 	f      *filter
 	accept bool
-	state  state
-	buf    []byte
-	gz     *kgzip.Writer
-	wrote  bool // body bytes reached the wrapped Response
+	// head is a HEAD request: its head is what a GET's would be (RFC
+	// 9110 §9.3.2), so it is decided as a GET, but nothing is compressed,
+	// and a declared Content-Length stands for the body it does not write.
+	head  bool
+	state state
+	buf   []byte
+	gz    *kgzip.Writer
+	wrote bool // body bytes reached the wrapped Response
 	// ifNoneMatch is the request's If-None-Match as sent, if the filter
 	// unmarked entity-tags of it (see unmarkConditions).
 	ifNoneMatch string
@@ -334,6 +337,8 @@ func (w *writer) Write(p []byte) (int, error) {
 	case compressing:
 		w.wrote = true
 		return w.gz.Write(p)
+	case heading:
+		return len(p), nil
 	case passing:
 		w.wrote = true
 	}
@@ -353,6 +358,8 @@ func (w *writer) WriteString(s string) (int, error) {
 		return w.Write([]byte(s))
 	case compressing:
 		return w.Write([]byte(s))
+	case heading:
+		return len(s), nil
 	case passing:
 		w.wrote = true
 	}
@@ -403,6 +410,11 @@ func (w *writer) decide(p []byte, big bool) error {
 				h.Del("Etag")
 			}
 		}
+		if w.head {
+			w.state = heading
+			w.buf = nil
+			return nil
+		}
 		w.gz = w.f.get(w.Response)
 		w.state = compressing
 	} else {
@@ -417,6 +429,16 @@ func (w *writer) decide(p []byte, big bool) error {
 	}
 	_, err := w.Write(buf)
 	return err
+}
+
+// declaresMinSize reports whether a HEAD response declares a body of at
+// least MinSize bytes, the body a GET would have written.
+func (w *writer) declaresMinSize() bool {
+	if !w.head || w.Response.Committed() {
+		return false
+	}
+	n, err := strconv.ParseInt(w.Header().Get("Content-Length"), 10, 64)
+	return err == nil && n >= int64(w.f.minSize)
 }
 
 // bodyless reports whether a response of status code has no body: 1xx,
@@ -449,7 +471,7 @@ func (w *writer) eligible(h http.Header) bool {
 func (w *writer) Flush() error {
 	w.markNotModified() // before the head goes
 	if w.state == undecided {
-		if err := w.decide(nil, false); err != nil {
+		if err := w.decide(nil, w.declaresMinSize()); err != nil {
 			return err
 		}
 	}
@@ -483,8 +505,8 @@ func (w *writer) Reset() error {
 // the buffer or closes the gzip stream.
 func (w *writer) close() error {
 	var err error
-	if w.state == undecided && len(w.buf) > 0 {
-		err = w.decide(nil, len(w.buf) >= w.f.minSize)
+	if w.state == undecided && (len(w.buf) > 0 || w.head) {
+		err = w.decide(nil, len(w.buf) >= w.f.minSize || w.declaresMinSize())
 	}
 	if w.state == compressing {
 		if cerr := w.gz.Close(); err == nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,6 @@ func TestDecision(t *testing.T) {
 		{name: "small body", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text[:1023]},
 		{name: "exactly min size", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text[:1024], compress: true, vary: true},
 		{name: "empty body", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}},
-		{name: "head", method: "HEAD", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text},
 		{name: "png typed", ae: "gzip", header: map[string]string{"Content-Type": "image/png"}, body: text},
 		{name: "sniffed html", ae: "gzip", body: html, compress: true, vary: true, ctype: "text/html; charset=utf-8"},
 		{name: "sniffed across writes", ae: "gzip", body: html, writes: 300, compress: true, vary: true, ctype: "text/html; charset=utf-8"},
@@ -538,7 +538,7 @@ func TestConditionalTagsUnmarked(t *testing.T) {
 		{name: "not accepted", method: "GET", inm: list, im: list, ifRange: `"a--gzip"`, wantINM: list, wantIM: unmarked},
 		{name: "star", method: "GET", ae: "gzip", inm: "*", im: "*", wantINM: "*", wantIM: "*"},
 		{name: "unmarked", method: "PUT", ae: "gzip", inm: `"a"`, im: `"a-gzip"`, wantINM: `"a"`, wantIM: `"a-gzip"`},
-		{name: "head", method: "HEAD", ae: "gzip", inm: list, im: list, wantINM: list, wantIM: list},
+		{name: "head as get", method: "HEAD", ae: "gzip", inm: list, im: `"a--gzip"`, ifRange: `"a--gzip"`, wantINM: unmarked, wantIM: `"a"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -595,5 +595,67 @@ func TestNotModifiedTagsCompressedCopy(t *testing.T) {
 		if w.Status() != http.StatusNotModified || w.Result().Get("Etag") != `"v1--gzip"` {
 			t.Fatalf("flush %v: %d, ETag %s", flush, w.Status(), w.Result().Get("Etag"))
 		}
+	}
+}
+
+// A HEAD is decided as the GET of the same resource, from the body its
+// handler writes or the length it declares, and compresses nothing.
+func TestHeadDecidedAsGet(t *testing.T) {
+	tests := []struct {
+		name     string
+		ae       string
+		header   map[string]string
+		size     int  // the body's length, 0 for all of text
+		headBody bool // the handler writes the body on HEAD too
+		compress bool
+	}{
+		{name: "written body", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, headBody: true, compress: true},
+		{name: "written body with length", ae: "gzip", header: map[string]string{"Content-Type": "text/plain", "Content-Length": "2700"}, headBody: true, compress: true},
+		{name: "declared length only", ae: "gzip", header: map[string]string{"Content-Type": "text/plain", "Content-Length": "2700"}, compress: true},
+		{name: "tagged", ae: "gzip", header: map[string]string{"Content-Type": "text/plain", "Content-Length": "2700", "Etag": `"v1"`}, compress: true},
+		{name: "small declared length", ae: "gzip", header: map[string]string{"Content-Type": "text/plain", "Content-Length": "100"}, size: 100},
+		{name: "not accepted", header: map[string]string{"Content-Type": "text/plain", "Content-Length": "2700"}},
+		{name: "not compressible", ae: "gzip", header: map[string]string{"Content-Type": "image/png", "Content-Length": "2700"}},
+		{name: "no-transform", ae: "gzip", header: map[string]string{"Content-Type": "text/plain", "Content-Length": "2700", "Cache-Control": "no-transform"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				if r.Method() == "GET" || tt.headBody {
+					body := text
+					if tt.size != 0 {
+						body = text[:tt.size]
+					}
+					_, err := w.WriteString(body)
+					return err
+				}
+				return nil
+			}), gzip.New(gzip.Config{}))
+			var kv []string
+			if tt.ae != "" {
+				kv = []string{"Accept-Encoding", tt.ae}
+			}
+			get, head := wharftest.NewRecorder(), wharftest.NewRecorder()
+			if err := h.Serve(get, wharftest.Request("GET", "/", kv...)); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.Serve(head, wharftest.Request("HEAD", "/", kv...)); err != nil {
+				t.Fatal(err)
+			}
+			if got := head.Header().Get("Content-Encoding") == "gzip"; got != tt.compress {
+				t.Fatalf("HEAD compressed = %v, want %v (header %v)", got, tt.compress, head.Header())
+			}
+			for _, k := range []string{"Content-Encoding", "Content-Length", "Vary", "Etag", "Accept-Ranges"} {
+				if g, h := get.Header().Values(k), head.Header().Values(k); !slices.Equal(g, h) {
+					t.Errorf("%s is %q on GET, %q on HEAD", k, g, h)
+				}
+			}
+			if tt.compress && head.Body() != "" {
+				t.Errorf("a compressed HEAD wrote %d bytes through", len(head.Body()))
+			}
+		})
 	}
 }
