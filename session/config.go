@@ -1,8 +1,10 @@
 package session
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -14,6 +16,17 @@ type Config struct {
 	Store Store
 
 	// CookieName names the session cookie. Zero means "wharf_session".
+	//
+	// A Manager reads the first cookie of this name that a request
+	// carries, and a browser sends first the cookie with the longest
+	// Path, whatever set it: a host that shares a parent domain with
+	// others (app.example.com beside user.example.com) can have a
+	// session cookie of theirs stand in for its own. A name that begins
+	// with "__Host-" ("__Host-session") prevents that: browsers accept
+	// such a cookie only from the host itself, Secure, with Path "/" and
+	// no Domain. With that prefix, or "__Secure-", the cookie is always
+	// marked Secure, as browsers require, and New panics if CookieDomain
+	// is set, or CookiePath is not "/", for "__Host-".
 	CookieName string
 	// CookiePath is the cookie's Path. Zero means "/".
 	CookiePath string
@@ -21,7 +34,8 @@ type Config struct {
 	// goes back only to the host that set it.
 	CookieDomain string
 	// Secure says when the cookie carries the Secure attribute. Zero
-	// (SecureIfTLS) means on requests that arrived over TLS.
+	// (SecureIfTLS) means on requests that arrived over TLS; a CookieName
+	// with the prefix "__Host-" or "__Secure-" means SecureAlways.
 	Secure SecurePolicy
 	// SameSite is the cookie's SameSite attribute. Zero means
 	// http.SameSiteLaxMode. http.SameSiteNoneMode needs Secure (browsers
@@ -60,6 +74,12 @@ const (
 	SecureAlways
 )
 
+// hasPrefixFold reports whether s begins with prefix, in any case, as
+// browsers match cookie name prefixes.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
 // withDefaults returns cfg with its zero fields filled in.
 func (cfg Config) withDefaults() Config {
 	if cfg.Store == nil {
@@ -70,6 +90,15 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.CookiePath == "" {
 		cfg.CookiePath = "/"
+	}
+	host := hasPrefixFold(cfg.CookieName, "__Host-")
+	if host || hasPrefixFold(cfg.CookieName, "__Secure-") {
+		cfg.Secure = SecureAlways
+	}
+	if host && (cfg.CookieDomain != "" || cfg.CookiePath != "/") {
+		// A browser drops such a cookie without a word: every
+		// request would start a new session.
+		panic(fmt.Sprintf("session: a cookie named %q must have Path \"/\" and no Domain (Config has %q and %q)", cfg.CookieName, cfg.CookiePath, cfg.CookieDomain))
 	}
 	if cfg.SameSite == 0 {
 		cfg.SameSite = http.SameSiteLaxMode

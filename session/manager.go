@@ -32,6 +32,8 @@ type Manager struct {
 }
 
 // New returns a Manager configured by cfg (see Config for the zero values).
+// It panics on a "__Host-" cookie with a Domain or a Path other than "/"
+// (see Config.CookieName), which browsers would refuse.
 func New(cfg Config) *Manager {
 	return &Manager{cfg: cfg.withDefaults(), live: make(map[api.Exchange]*Session)}
 }

@@ -501,3 +501,45 @@ func TestInvalidateAfterEndedElsewhere(t *testing.T) {
 		t.Fatalf("cookie %v, want the stale one dropped (Max-Age=0)", c)
 	}
 }
+
+// A cookie named with a __Host- or __Secure- prefix is one a browser keeps
+// only with Secure (and, for __Host-, Path "/" and no Domain): the Manager
+// marks it so on cleartext requests too, as behind a TLS-terminating
+// proxy, and refuses a __Host- configuration no browser would keep.
+func TestPrefixedCookieNames(t *testing.T) {
+	for _, name := range []string{"__Host-session", "__Secure-session", "__host-session"} {
+		t.Run(name, func(t *testing.T) {
+			m := session.New(session.Config{CookieName: name})
+			w, err := serve(t, m, "", nil, set("k", "v"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c *http.Cookie
+			for _, v := range w.Header().Values("Set-Cookie") {
+				if p, err := http.ParseSetCookie(v); err == nil && p.Name == name {
+					c = p
+				}
+			}
+			if c == nil {
+				t.Fatalf("no %s cookie in %q", name, w.Header().Values("Set-Cookie"))
+			}
+			if !c.Secure || c.Path != "/" || c.Domain != "" {
+				t.Fatalf("cookie %s: want Secure, Path=/, no Domain", c)
+			}
+		})
+	}
+	for _, cfg := range []session.Config{
+		{CookieName: "__Host-session", CookieDomain: "example.com"},
+		{CookieName: "__Host-session", CookiePath: "/app"},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("New(%+v) did not panic", cfg)
+				}
+			}()
+			session.New(cfg)
+		}()
+	}
+	session.New(session.Config{CookieName: "__Secure-session", CookiePath: "/app", CookieDomain: "example.com"})
+}
