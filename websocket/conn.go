@@ -45,7 +45,9 @@ var (
 	// error OnClose gets wraps it and says what.
 	ErrProtocol = errors.New("websocket: protocol error")
 	// ErrInvalidUTF8: the server closed the connection (1007) because the
-	// peer sent a text message that is not UTF-8 (RFC 6455 §8.1).
+	// peer sent a text message that is not UTF-8 (RFC 6455 §8.1). Send
+	// returns it, and sends nothing, for a text message of its own that
+	// is not UTF-8, which the peer would close the connection for.
 	ErrInvalidUTF8 = errors.New("websocket: text message is not valid UTF-8")
 	// ErrCloseTimeout: the server sent its close frame and the peer's did
 	// not come back within Config.CloseTimeout.
@@ -276,11 +278,14 @@ func (c *Conn) Done() <-chan struct{} {
 // (eat what you kill: no goroutine is woken for it); the rest, and
 // messages sent meanwhile, go when the connection takes more. It returns
 // ErrClosed once the connection is closing, ErrQueueFull when SendQueue
-// messages are waiting. Messages go out in the order Send was called.
+// messages are waiting, ErrInvalidUTF8 for a text message that is not
+// UTF-8. Messages go out in the order Send was called.
 func (c *Conn) Send(m Message) error {
 	op := wsframe.OpText
 	if m.Binary {
 		op = wsframe.OpBinary
+	} else if !utf8.Valid(m.Data) {
+		return ErrInvalidUTF8
 	}
 	c.mu.Lock()
 	switch {

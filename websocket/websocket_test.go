@@ -411,3 +411,32 @@ func TestDirectSendAfterStaleDeadline(t *testing.T) {
 		}
 	})
 }
+
+// sendsInvalidText sends a text message that is not UTF-8, then one that
+// is, and reports what the first Send said.
+type sendsInvalidText struct{ sent chan error }
+
+func (h sendsInvalidText) OnOpen(c *websocket.Conn) {
+	h.sent <- c.Send(websocket.Message{Data: []byte("caf\xe9")})
+	c.Send(websocket.Text("café"))
+}
+func (sendsInvalidText) OnMessage(*websocket.Conn, websocket.Message) {}
+func (sendsInvalidText) OnClose(*websocket.Conn, error)               {}
+
+// A text message must be UTF-8 (RFC 6455 §8.1), and a browser closes the
+// connection (1007) on one that is not: Send refuses it, sends nothing,
+// and the connection goes on.
+func TestSendRefusesInvalidText(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := sendsInvalidText{sent: make(chan error, 1)}
+		ws := dialHTTP1(t, serveWS(t, m, websocket.Config{}, h), "/ws")
+		if err := <-h.sent; !errors.Is(err, websocket.ErrInvalidUTF8) {
+			t.Fatalf("Send of a text message that is not UTF-8: %v, want ErrInvalidUTF8", err)
+		}
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		typ, data, err := ws.ReadMessage()
+		if err != nil || typ != gws.TextMessage || string(data) != "café" {
+			t.Fatalf("first message %d %q %v, want the valid one", typ, data, err)
+		}
+	})
+}
