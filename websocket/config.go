@@ -42,7 +42,8 @@ type Config struct {
 	// dead, closed with 1001 ("keep-alive timeout") at once, and OnClose
 	// gets ErrPongTimeout. As a ping goes out every PingInterval, a live
 	// peer has PongTimeout to answer one. A pong or a ping sets the
-	// deadline exactly; a data message moves it only once less than
+	// deadline exactly; a data message, or bytes of one still coming (a
+	// large frame uploaded slowly), moves it only once less than
 	// PingInterval + PongTimeout is left, to a quarter more than that (a
 	// busy connection does not reset a timer per message), so after a
 	// message the deadline is between 1 and 1.25 times that. Zero means

@@ -754,6 +754,11 @@ func (c *Conn) frames() (need int, ok bool) {
 			return 0, false
 		}
 		if uint64(len(b)-hdr) < plen {
+			if f.Opcode < wsframe.OpClose {
+				// Bytes of a message are the peer alive, though a
+				// large frame's last bytes may be far off.
+				c.alive(false)
+			}
 			return hdr + int(plen), true
 		}
 		f, n, _ := wsframe.Parse(b)

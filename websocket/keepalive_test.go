@@ -2,6 +2,7 @@ package websocket_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -97,6 +98,67 @@ func TestReceiveOnlyClientsSurviveRealSockets(t *testing.T) {
 		time.Sleep(10 * ping)
 		if lost, closed := ro.Lost.Load(), h.closed.Load(); lost != 0 || closed != 0 {
 			t.Errorf("after 10 ping intervals: %d clients lost (first: %v), %d closed by the server (first: %v)", lost, ro.Why(), closed, h.why())
+		}
+	})
+}
+
+// messages is a Handler that passes on each message's length and the
+// reason the connection ended.
+type messages struct {
+	got    chan int
+	closed chan error
+}
+
+func (m messages) OnOpen(*websocket.Conn)                             {}
+func (m messages) OnMessage(_ *websocket.Conn, msg websocket.Message) { m.got <- len(msg.Data) }
+func (m messages) OnClose(_ *websocket.Conn, err error)               { m.closed <- err }
+
+// A peer that uploads one frame for longer than PingInterval + PongTimeout,
+// a byte at a time, is alive while its bytes come: the keep-alive counts
+// them, not only whole frames.
+func TestSlowFrameKeepsAlive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := wharftest.NewPipeListener()
+		h := messages{got: make(chan int, 1), closed: make(chan error, 1)}
+		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+		cfg := websocket.Config{PingInterval: time.Second, PongTimeout: time.Second}
+		c.Handle("/ws", websocket.NewHandler(cfg, func(*api.Request) (websocket.Handler, error) { return h, nil }))
+		served := make(chan struct{})
+		go func() { defer close(served); c.Serve(l) }()
+
+		ws, _, err := (&gws.Dialer{NetDialContext: l.Dial}).Dial("ws://pipe/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc := ws.NetConn()
+		defer func() {
+			nc.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := c.Shutdown(ctx); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+			<-served
+		}()
+		go io.Copy(io.Discard, nc) // the server's pings, never answered
+		const size = 20
+		// A masked binary frame of size bytes, with a zero mask key.
+		if _, err := nc.Write([]byte{0x82, 0x80 | size, 0, 0, 0, 0}); err != nil {
+			t.Fatal(err)
+		}
+		for range size {
+			time.Sleep(500 * time.Millisecond) // 10 s in all, five times the keep-alive's 2 s
+			if _, err := nc.Write([]byte{'x'}); err != nil {
+				t.Fatalf("write: %v (closed: %v)", err, <-h.closed)
+			}
+		}
+		select {
+		case n := <-h.got:
+			if n != size {
+				t.Errorf("message of %d bytes, want %d", n, size)
+			}
+		case err := <-h.closed:
+			t.Fatalf("closed while the frame came: %v", err)
 		}
 	})
 }
