@@ -31,13 +31,13 @@ import (
 const hangBound = 10 * time.Second
 
 // noticesGone reports whether mode m tells a suspended request that its
-// client left (connector.Watcher): the epoll connector (cleartext and TLS)
-// and HTTP/2 do. The portable connector, net/http and HTTP/3 cannot (see
-// Stream.Watch in connector/stream.go): there the request ends through its
-// timeout instead.
+// client left (connector.Watcher): the epoll connector (cleartext and TLS),
+// HTTP/2, and net/http and HTTP/3 (through the request's context) do. The
+// portable connector cannot (see Stream.Watch in connector/stream.go):
+// there the request ends through its timeout instead.
 func noticesGone(m modes.Mode) bool {
 	switch m {
-	case modes.H2, modes.H2Portable, modes.H2C, modes.H2CPortable:
+	case modes.H2, modes.H2Portable, modes.H2C, modes.H2CPortable, modes.NetHTTP, modes.H3:
 		return true
 	case modes.H1, modes.H1TLS:
 		return runtime.GOOS == "linux" // epoll; elsewhere HTTP/1.1 is portable
@@ -334,9 +334,9 @@ func checkEndedOnce(t *testing.T, tr *trace, m modes.Mode) {
 	t.Helper()
 	got, endErr := tr.snapshot()
 	want := []string{"dispatch:initial", "complete"}
-	// Only HTTP/2 tells a running request that its stream was reset; the
-	// epoll connector watches only suspended requests.
-	if m.HTTP2() && slices.Contains(got, "error") {
+	// HTTP/2, net/http and HTTP/3 tell a running request that its client
+	// left; the epoll connector watches only suspended requests.
+	if (m.HTTP2() || m == modes.NetHTTP || m == modes.H3) && slices.Contains(got, "error") {
 		want = []string{"dispatch:initial", "error", "complete"}
 	}
 	if !slices.Equal(got, want) {

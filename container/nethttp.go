@@ -2,6 +2,7 @@ package container
 
 import (
 	"bufio"
+	"context"
 	"net"
 	"net/http"
 	"slices"
@@ -35,6 +36,9 @@ type httpStream struct {
 	aborted  bool
 	finished bool
 	trailers []string
+	// unwatch stops Watch's watch of the request's context, once the
+	// response is done; nil before Watch.
+	unwatch func() bool
 	// length is the Content-Length the head declared (-1: none), and
 	// written the body bytes net/http took: see WriteBody.
 	length, written int64
@@ -119,6 +123,7 @@ func (s *httpStream) Finish(trailers http.Header) error {
 		return nil
 	}
 	s.finished = true
+	s.stopWatch()
 	h := s.w.Header()
 	for k, vs := range trailers {
 		if !slices.Contains(s.trailers, k) {
@@ -139,6 +144,7 @@ func (s *httpStream) Abort(error) {
 		return
 	}
 	s.finished, s.aborted = true, true
+	s.stopWatch()
 	close(s.done)
 }
 
@@ -148,11 +154,26 @@ func (s *httpStream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, api.ErrNotSupported
 	}
 	s.finished = true
+	s.stopWatch()
 	close(s.done)
 	return nc, rw, nil
 }
 
-// Watch implements connector.Stream. net/http tells a handler that its
-// client left through the request context, which the exchange does not
-// follow while suspended; the watcher is kept and never called.
-func (s *httpStream) Watch(connector.Watcher) {}
+// Watch implements connector.Stream. net/http, and quic-go's HTTP/3
+// server (package h3), tell a handler that its client left (a closed
+// connection, a reset stream) by cancelling the request's context, which
+// the exchange does not follow: w hears of it instead, so that a
+// suspended request fails at once, as on Wharf's connectors, rather than
+// holding ServeHTTP's goroutine until its timeout (with none, for ever).
+// The context also ends once ServeHTTP returns; by then the response is
+// done and the watch stopped.
+func (s *httpStream) Watch(w connector.Watcher) {
+	s.unwatch = context.AfterFunc(s.r.Context(), func() { w.ClientGone(connector.ErrClientGone) })
+}
+
+// stopWatch stops the watch Watch started, if any: the response is done.
+func (s *httpStream) stopWatch() {
+	if s.unwatch != nil {
+		s.unwatch()
+	}
+}

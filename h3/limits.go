@@ -60,8 +60,8 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(dw, msg)
 		return
 	}
-	r.Body = &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, maxTrailers: l.lim.MaxHeaders,
-		rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
+	r.Body = &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, total: l.lim.ReadBodyTimeout,
+		maxTrailers: l.lim.MaxHeaders, rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
 	l.h.ServeHTTP(dw, r)
 	// quic-go writes what is buffered when this returns: under one more
 	// deadline.
@@ -99,7 +99,7 @@ func (l *limitHandler) refuse(r *http.Request) int {
 }
 
 // body is a request body under the connector's rules: ReadTimeout for
-// each read (408), MaxBodyBytes (api.ErrBodyTooLarge, 413), MaxHeaders for
+// each read and ReadBodyTimeout for the whole body (408), MaxBodyBytes (api.ErrBodyTooLarge, 413), MaxHeaders for
 // the trailer fields (431), and a body cut short answered 400. Its errors
 // are sticky. Reads come from one goroutine at a time, as from any body.
 type body struct {
@@ -108,7 +108,9 @@ type body struct {
 	rc          *http.ResponseController
 	n, max      int64 // read so far; MaxBodyBytes, -1 for none
 	timeout     time.Duration
-	rate        rate.Meter // MinRequestDataRate
+	total       time.Duration // ReadBodyTimeout, 0 for none
+	until       time.Time     // the first read plus total
+	rate        rate.Meter    // MinRequestDataRate
 	maxTrailers int
 	err         error
 }
@@ -120,8 +122,18 @@ func (b *body) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	to, slow := b.rate.Timeout(b.timeout)
 	start := time.Now()
+	if b.until.IsZero() && b.total > 0 {
+		b.until = start.Add(b.total)
+	}
+	to, slow := b.rate.Timeout(b.timeout)
+	if !b.until.IsZero() {
+		// The whole body's deadline, as on TCP: a client that sends a
+		// byte just often enough is cut off there (connector.ErrTooSlow).
+		if left := b.until.Sub(start); left < to {
+			to, slow = max(left, time.Nanosecond), true
+		}
+	}
 	b.rc.SetReadDeadline(start.Add(to))
 	n, err := b.src.Read(p)
 	b.rate.Waited(time.Since(start))
@@ -197,8 +209,49 @@ func (w *deadlineWriter) write(k int, f func() error) error {
 }
 
 func (w *deadlineWriter) WriteHeader(status int) {
+	// quic-go sends every field it is given, and a client takes a message
+	// with one of HTTP/1.1's connection fields as malformed (RFC 9114
+	// §4.2), throwing the response away: leave out those a handler
+	// written for HTTP/1.1 sets, as Wharf's HTTP/2 does.
+	h := w.Header()
+	for _, k := range connectionFields {
+		delete(h, k)
+	}
+	cleanFields(h)
 	w.write(0, func() error { w.ResponseWriter.WriteHeader(status); return nil })
 }
+
+// cleanFields makes h's fields ones a client can parse, as Wharf's HTTP/2
+// writes them: quic-go sends them as they are, and a client throws away a
+// response with a name that is no token, or a value with CR, LF or NUL
+// (RFC 9114 §4.2, RFC 9110 §5.5). Such a name is dropped; those bytes of
+// a value become spaces, as over HTTP/1.1. The keys quic-go sends as
+// trailers (http.TrailerPrefix) are left to it.
+func cleanFields(h http.Header) {
+	for k, vs := range h {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			continue
+		}
+		if !h1.IsToken([]byte(k)) {
+			delete(h, k)
+			continue
+		}
+		for i, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				b := []byte(v) // byte by byte: a value may hold bytes that are not UTF-8
+				for j, c := range b {
+					if c == '\r' || c == '\n' || c == 0 {
+						b[j] = ' '
+					}
+				}
+				vs[i] = string(b)
+			}
+		}
+	}
+}
+
+// connectionFields are the response fields that only HTTP/1.1 has.
+var connectionFields = [...]string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"}
 
 func (w *deadlineWriter) Write(p []byte) (n int, err error) {
 	err = w.write(len(p), func() error {

@@ -60,6 +60,10 @@ var h3LimitRows = []h3LimitRow{
 	},
 	{limit: "`ReadTimeout`", on: "each read of a request body", beyond: "the handler's read fails with a 408", cases: []string{"ReadTimeout"}},
 	{
+		limit: "`ReadBodyTimeout`", on: "a whole request body, from the handler's first read, as on TCP",
+		beyond: "the handler's read fails with a 408 wrapping `connector.ErrTooSlow`", cases: []string{"ReadBodyTimeout"},
+	},
+	{
 		limit: "`WriteTimeout`", on: "each write of a response, and the end of the response once the handler returns", beyond: "the write fails; the stream is reset (`H3_INTERNAL_ERROR`)",
 		cases: []string{"WriteTimeout"}, unchecked: "the reset's code, which quic-go's client does not expose",
 	},

@@ -139,6 +139,25 @@ func TestLimits(t *testing.T) {
 				t.Errorf("the handler's read failed with %v, want connector.ErrTooSlow", err)
 			}
 		}, false},
+		{"ReadBodyTimeout", connector.Config{ReadBodyTimeout: 500 * time.Millisecond}, func(t *testing.T, s *limitServer) {
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go func() { // a byte every 100 ms for 3 s: within ReadTimeout and DataRateGrace, past ReadBodyTimeout
+				for range 30 {
+					if _, err := pw.Write([]byte("x")); err != nil {
+						return
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				pw.Close()
+			}()
+			req := s.request(t, "POST", "/echo", pr)
+			req.ContentLength = -1
+			s.wantStatus(t, s.cl, req, http.StatusRequestTimeout)
+			if err := s.echoErr(t); !errors.Is(err, connector.ErrTooSlow) {
+				t.Errorf("the handler's read failed with %v, want connector.ErrTooSlow", err)
+			}
+		}, false},
 		{"MinResponseDataRate", connector.Config{MinResponseDataRate: 100_000, DataRateGrace: 300 * time.Millisecond}, func(t *testing.T, s *limitServer) {
 			// A client with small flow-control windows that reads the head
 			// and nothing more: the server's writes must wait for it, and

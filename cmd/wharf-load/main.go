@@ -45,7 +45,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
+			os.Exit(0) // -h printed the usage: as flag.ExitOnError exits
 		}
 		fmt.Fprintln(os.Stderr, "wharf-load:", err)
 		os.Exit(1)

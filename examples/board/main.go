@@ -124,7 +124,7 @@ func main() {
 	stop()
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
+			os.Exit(0) // -h printed the usage: as flag.ExitOnError exits
 		}
 		fmt.Fprintln(os.Stderr, "board:", err)
 		os.Exit(1)

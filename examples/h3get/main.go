@@ -30,15 +30,28 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			// -h printed the usage: asked for, it is no failure, and a
+			// Go command exits 0 for it (flag.ExitOnError).
+			return
+		}
 		fmt.Fprintln(os.Stderr, "h3get:", err)
 		os.Exit(1)
 	}
 }
 
+// usage is the command line h3get takes.
+const usage = "usage: h3get [-k] [-cacert FILE] [-v] [-timeout D] https://HOST:PORT/PATH"
+
 // run fetches the URL the arguments name.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("h3get", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		// The URL too, which flag's default usage leaves out.
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
 	insecure := fs.Bool("k", false, "accept any server certificate")
 	cacert := fs.String("cacert", "", "trust the PEM certificate(s) in this file")
 	verbose := fs.Bool("v", false, "write the status line and header to stderr")
@@ -47,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: h3get [-k] [-cacert FILE] [-v] https://HOST:PORT/PATH")
+		return errors.New(usage)
 	}
 	cfg := &tls.Config{InsecureSkipVerify: *insecure}
 	if *cacert != "" {

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,5 +81,33 @@ func TestFetch(t *testing.T) {
 	}
 	if err := run(context.Background(), nil, &bytes.Buffer{}, &errOut); err == nil || !strings.Contains(err.Error(), "usage") {
 		t.Errorf("no URL: %v", err)
+	}
+}
+
+// h3get -h prints its usage, the URL argument included, and exits 0, as
+// a Go command whose flag set exits on error does (flag.ExitOnError):
+// asking for help is not a failure. The test runs main in a child
+// process, this test binary again.
+func TestHelpExitsZero(t *testing.T) {
+	if os.Getenv("H3GET_TEST_MAIN") == "1" {
+		os.Args = []string{"h3get", "-h"}
+		main()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelpExitsZero$")
+	cmd.Env = append(os.Environ(), "H3GET_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
+		t.Errorf("h3get -h exited %d, want 0 (stderr %q)", exit.ExitCode(), stderr.String())
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "https://HOST:PORT/PATH") || !strings.Contains(stderr.String(), "-cacert") {
+		t.Errorf("h3get -h wrote %q, want the usage line and the flags", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "help requested") {
+		t.Errorf("h3get -h reported an error: %q", stderr.String())
 	}
 }

@@ -58,15 +58,16 @@ type Builder func(opts ...container.Option) (c *container.Container, release fun
 
 // Main runs the command as the process: it calls Run with a context
 // cancelled by SIGINT or SIGTERM, the process's arguments and os.Stdout,
-// and exits with status 0 if Run returns nil, 2 if it returns flag.ErrHelp
-// (-h), and otherwise 1 after printing "Name: err" on stderr.
+// and exits with status 0 if Run returns nil or flag.ErrHelp (-h printed
+// the usage, as flag.ExitOnError exits), and otherwise 1 after printing
+// "Name: err" on stderr.
 func (cmd Command) Main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := cmd.Run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
+			os.Exit(0) // asked for: as flag.ExitOnError does
 		}
 		fmt.Fprintln(os.Stderr, cmd.Name+":", err)
 		os.Exit(1)

@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -26,5 +30,39 @@ func TestRunRefusesStrayArguments(t *testing.T) {
 	}
 	if built {
 		t.Error("the container was built before the arguments were checked")
+	}
+}
+
+// Main exits 0 for -h, which printed the usage as asked (as a flag set
+// with flag.ExitOnError does), and 1 for a failure. The test runs Main in
+// a child process, this test binary again.
+func TestMainExitCodes(t *testing.T) {
+	if args := os.Getenv("CLI_TEST_MAIN_ARGS"); args != "" {
+		os.Args = append([]string{"test"}, strings.Fields(args)...)
+		Command{Name: "test", Build: container.New}.Main()
+		return
+	}
+	for _, tt := range []struct {
+		args string
+		code int
+	}{
+		{"-h", 0},
+		{"-no-such-flag", 1},
+		{"stray", 1},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestMainExitCodes$")
+		cmd.Env = append(os.Environ(), "CLI_TEST_MAIN_ARGS="+tt.args)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		code := 0
+		if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tt.code {
+			t.Errorf("%s exited %d, want %d (stderr %q)", tt.args, code, tt.code, stderr.String())
+		}
 	}
 }

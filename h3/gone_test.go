@@ -1,0 +1,120 @@
+package h3_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/quic-go/quic-go/http3"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/devcert"
+	"github.com/wharf-go/wharf/h3"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// serveH3 serves c over HTTP/3 on a port of its own until the test ends,
+// and returns the server's address and a client that trusts it.
+func serveH3(t *testing.T, c *container.Container) (addr string, cl *http.Client) {
+	t.Helper()
+	cert, err := devcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := devcert.Pool(cert)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{}) }()
+	tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	t.Cleanup(func() {
+		tr.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
+		defer cancel()
+		if err := c.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+			c.Close()
+		}
+		if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+			t.Errorf("h3.Serve returned %v", err)
+		}
+		pc.Close()
+	})
+	return pc.LocalAddr().String(), &http.Client{Transport: tr, Timeout: wharftest.Patience}
+}
+
+// A client that cancels its request (quic-go's client then stops and
+// resets the stream, STOP_SENDING and RESET_STREAM) while the request is
+// suspended fails the request at once, through OnError and OnComplete
+// with connector.ErrClientGone, as a reset HTTP/2 stream does: not at the
+// suspension's timeout, an hour away, holding the stream's goroutine till
+// then (a client could open and reset streams without end, each one's
+// goroutine held).
+func TestClientResetsSuspended(t *testing.T) {
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	suspended := make(chan struct{}, 1)
+	errored, completed := make(chan error, 1), make(chan error, 1)
+	c.HandleFunc("/suspend", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if !cont.IsInitial() {
+			_, err := w.WriteString("expired")
+			return err
+		}
+		cont.SetTimeout(time.Hour) // only the client leaving can end the wait
+		cont.AddListener(continuation.Listener{
+			OnError:    func(_ api.Response, _ *api.Request, err error) { errored <- err },
+			OnComplete: func(_ *api.Request, err error) { completed <- err },
+		})
+		err := cont.Suspend()
+		suspended <- struct{}{}
+		return err
+	})
+	addr, cl := serveH3(t, c)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "https://"+addr+"/suspend", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		resp, err := cl.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			err = errors.New(resp.Status)
+		}
+		done <- err
+	}()
+	<-suspended
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("the client's request ended with %v, want context.Canceled", err)
+	}
+	select {
+	case err := <-completed:
+		if !errors.Is(err, connector.ErrClientGone) {
+			t.Errorf("OnComplete got %v, want connector.ErrClientGone", err)
+		}
+	case <-time.After(wharftest.Patience):
+		t.Fatal("the suspended request did not end when its client reset the stream")
+	}
+	select {
+	case err := <-errored:
+		if !errors.Is(err, connector.ErrClientGone) {
+			t.Errorf("OnError got %v, want connector.ErrClientGone", err)
+		}
+	default:
+		t.Error("OnError did not run")
+	}
+	wharftest.WaitFor(t, "every request to end", func() bool { return c.Stats().Active == 0 })
+}

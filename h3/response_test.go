@@ -1,0 +1,78 @@
+package h3_test
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// A response field that only HTTP/1.1 has (Connection, Keep-Alive,
+// Proxy-Connection, Transfer-Encoding, Upgrade), set by a handler written
+// for HTTP/1.1, is left out of an HTTP/3 response, as Wharf's HTTP/2
+// leaves it out of an HTTP/2 one: RFC 9114 §4.2 makes a message that
+// carries one malformed, so the client would throw the response away.
+func TestConnectionFieldsLeftOut(t *testing.T) {
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	fields := []string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"}
+	values := map[string]string{"Connection": "close", "Keep-Alive": "timeout=5", "Proxy-Connection": "keep-alive",
+		"Transfer-Encoding": "chunked", "Upgrade": "websocket"}
+	c.HandleFunc("/h1", func(w api.Response, r *api.Request) error {
+		w.Header().Set(r.QueryValue("f"), values[r.QueryValue("f")])
+		w.Header().Set("X-Kept", "yes")
+		_, err := io.WriteString(w, "hello")
+		return err
+	})
+	addr, cl := serveH3(t, c)
+	for _, f := range fields {
+		t.Run(f, func(t *testing.T) {
+			resp, err := cl.Get("https://" + addr + "/h1?f=" + f)
+			if err != nil {
+				t.Fatalf("a response with %s: %v", f, err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK || string(body) != "hello" {
+				t.Errorf("status %d, body %q, %v", resp.StatusCode, body, err)
+			}
+			if resp.Header.Get("X-Kept") != "yes" {
+				t.Errorf("the other fields went too: %v", resp.Header)
+			}
+		})
+	}
+}
+
+// A response field no client could parse, a name that is not a token or a
+// value with CR, LF or NUL, is dropped or cleaned (those bytes become
+// spaces), as Wharf's HTTP/1.1 and HTTP/2 write it: quic-go sends it as
+// it is, and the client throws the whole response away (RFC 9114 §4.2,
+// RFC 9110 §5.5).
+func TestBadFieldsCleaned(t *testing.T) {
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/bad", func(w api.Response, r *api.Request) error {
+		w.Header().Set("X-Value", "a\r\nb\x00c\xe9")
+		w.Header()["X Name"] = []string{"v"}
+		w.Header().Set("X-Kept", "yes")
+		_, err := io.WriteString(w, "hello")
+		return err
+	})
+	addr, cl := serveH3(t, c)
+	resp, err := cl.Get("https://" + addr + "/bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || string(body) != "hello" {
+		t.Errorf("status %d, body %q, %v", resp.StatusCode, body, err)
+	}
+	if got := resp.Header.Get("X-Value"); got != "a  b c\xe9" {
+		t.Errorf("X-Value %q, want %q", got, "a  b c\xe9")
+	}
+	if _, ok := resp.Header["X Name"]; ok || resp.Header.Get("X-Kept") != "yes" {
+		t.Errorf("header %v, want X-Kept and no X Name", resp.Header)
+	}
+}
