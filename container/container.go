@@ -37,6 +37,7 @@ type Container struct {
 	contexts []*Context // longest path first once started
 	started  atomic.Bool
 	shutting atomic.Bool
+	servers  servers // RegisterServer, under mu
 
 	srv connector.Server
 
@@ -231,13 +232,14 @@ func (c *Container) ListenAndServe(addr string) error {
 // WebSocket sends its close frame, 1001 — and once the requests are done,
 // Shutdown waits for those connections to end (their close handshakes),
 // within ctx. Other hijacked connections are not tracked: close them from
-// a RegisterOnShutdown function.
+// a RegisterOnShutdown function. A Server registered with RegisterServer
+// (package h3's) shuts down beside the connector, with the same ctx, and
+// Shutdown waits for it too.
 func (c *Container) Shutdown(ctx context.Context) error {
 	c.shutting.Store(true)
 	c.runOnShutdown()
 	c.taken.shutdownAll()
-	srvDone := make(chan error, 1)
-	go func() { srvDone <- c.srv.Shutdown(ctx) }()
+	waitServers := c.shutdownServers(ctx)
 
 	// Expire what waits for an event now, and keep expiring what suspends
 	// while we wait: a request resumed by an event may suspend again. A
@@ -257,11 +259,11 @@ func (c *Container) Shutdown(ctx context.Context) error {
 			// Out of time: nothing waits any more. Let the expiries
 			// answer (a caller's Close would drop them), a moment at most.
 			c.awaitAnswers(c.expireSuspended(true), expiryGrace)
-			<-srvDone
+			waitServers()
 			return ctx.Err()
 		}
 	}
-	err := <-srvDone
+	err := waitServers()
 	if err == nil {
 		// No request is left to take a connection over: wait for those
 		// taken over to finish closing.
@@ -331,15 +333,16 @@ func (c *Container) awaitAnswers(xs []*exchange, d time.Duration) {
 	}
 }
 
-// Close closes every listener and connection and completes every request
-// still live, without waiting. Connections taken over that joined the
+// Close closes every listener and connection, those of the Servers
+// registered with RegisterServer too, and completes every request still
+// live, without waiting. Connections taken over that joined the
 // shutdown (WebSocket) are told to close, as by Shutdown, and not waited
 // for.
 func (c *Container) Close() error {
 	c.shutting.Store(true)
 	c.runOnShutdown()
 	c.taken.shutdownAll()
-	err := c.srv.Close()
+	err := c.closeServers()
 	for _, x := range c.live.snapshot() {
 		x.ctx.cancel()
 		x.completeByShutdown()

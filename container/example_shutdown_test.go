@@ -65,3 +65,39 @@ func ExampleContainer_Shutdown() {
 	// hello
 	// true
 }
+
+// A net/http server beside the container's own connector, serving the
+// same container on another listener (the container is an http.Handler):
+// registered, it shuts down and closes with the container. (Package h3
+// registers its HTTP/3 server the same way.)
+func ExampleContainer_RegisterServer() {
+	c := container.New()
+	c.HandleFunc("GET /hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "hello over %s", r.Proto())
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+
+	side := &http.Server{Handler: c}
+	if _, err := c.RegisterServer(side); err != nil {
+		log.Fatal(err) // the container is shutting down already
+	}
+	sl, _ := net.Listen("tcp", "127.0.0.1:0")
+	served := make(chan error, 1)
+	go func() { served <- side.Serve(sl) }()
+
+	resp, err := http.Get("http://" + sl.Addr().String() + "/hello")
+	if err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(body))
+
+	// One Shutdown drains both.
+	fmt.Println(c.Shutdown(context.Background()), <-served)
+	// Output:
+	// hello over HTTP/1.1
+	// <nil> http: Server closed
+}

@@ -82,8 +82,10 @@ type Config struct {
 // returns connector.ErrServerClosed, like Container.Serve. tlsConfig holds
 // the certificates (its NextProtos is replaced by "h3"); nil means the
 // container's (container.WithTLSConfig), and Config.DevCert makes one when
-// there is none. Serve registers itself with c.RegisterOnShutdown: c's
-// Shutdown lets open HTTP/3 connections finish, and Close ends them. pc
+// there is none. Serve registers itself with c.RegisterServer: c's
+// Shutdown sends GOAWAY on every HTTP/3 connection and lets their
+// requests finish, within its context; the connections still open when
+// that context is done are closed, and Close ends them at once. pc
 // stays the caller's to close, after Serve returned. ServeTLS serves TCP
 // beside it in the same call. Any goroutine may call it.
 func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg Config) error {
@@ -141,15 +143,11 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		IdleTimeout:    lim.IdleTimeout,
 		Logger:         cfg.Logger,
 	}
-	c.RegisterOnShutdown(func() {
-		srv.Shutdown(context.Background())
-		closeTransport() // once the connections are done: it would cut them
-	})
-	if c.ShuttingDown() {
-		// The hook may have been registered too late to run.
+	unregister, err := c.RegisterServer(&server{srv: srv, closeTransport: closeTransport})
+	if err != nil {
 		srv.Close()
 		closeTransport()
-		return connector.ErrServerClosed
+		return err
 	}
 	if stop != nil {
 		served := make(chan struct{})
@@ -165,8 +163,12 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 	}
 	err = srv.ServeListener(ln)
 	if c.ShuttingDown() {
-		return connector.ErrServerClosed // the hook ends the rest
+		// The container's Shutdown and Close end the rest: Close may
+		// come after this returned, to end the connections Shutdown's
+		// context ran out for.
+		return connector.ErrServerClosed
 	}
+	unregister()
 	srv.Close()
 	closeTransport()
 	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
@@ -199,3 +201,33 @@ func (v altSvc) Filter(w api.Response, r *api.Request, next api.Chain) error {
 
 // InvocationType returns api.NonBlocking: the filter only sets a header.
 func (altSvc) InvocationType() api.InvocationType { return api.NonBlocking }
+
+// server is an HTTP/3 server as the container's Shutdown and Close see it
+// (container.Server).
+type server struct {
+	srv            *http3.Server
+	closeTransport func()
+}
+
+// Shutdown sends GOAWAY on every connection and returns: the requests in
+// flight are the container's, which its Shutdown waits for, as it does
+// on TCP. What is left are connections whose clients have yet to close
+// them, as HTTP/3 clients do once their requests are answered; quic-go
+// closes those still open when ctx is done (the usual caller cancels it
+// once Shutdown returned: as idle TCP connections, they are closed at the
+// end), and Close ends them at once. The transport is closed after them,
+// as it would cut them.
+func (s *server) Shutdown(ctx context.Context) error {
+	go func() {
+		s.srv.Shutdown(ctx)
+		s.closeTransport()
+	}()
+	return nil
+}
+
+// Close ends every connection and the transport.
+func (s *server) Close() error {
+	err := s.srv.Close()
+	s.closeTransport()
+	return err
+}

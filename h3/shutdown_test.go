@@ -1,0 +1,79 @@
+package h3_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/quic-go/quic-go"
+
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/devcert"
+	"github.com/wharf-go/wharf/h3"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// A client that keeps its HTTP/3 connection open after the server's
+// GOAWAY (quic-go's client closes it; another need not) has its
+// connection closed when the Shutdown's context is done, or by Close,
+// as idle TCP connections are: it once lasted until IdleTimeout, whatever
+// the context, and Close after Shutdown left it open.
+func TestShutdownEndsConnectionsLeftOpen(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		end  func(c *container.Container, cancel context.CancelFunc)
+	}{
+		{"context done", func(_ *container.Container, cancel context.CancelFunc) { cancel() }},
+		{"close", func(c *container.Container, _ context.CancelFunc) { c.Close() }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cert, err := devcert.New()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool, _ := devcert.Pool(cert)
+			// No idle timeout to end the connection in the test's time.
+			c := container.New(container.WithLogger(wharftest.DiscardLogger()), container.WithConnector(connector.Config{IdleTimeout: time.Hour}))
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pc.Close()
+			served := make(chan error, 1)
+			go func() { served <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{}) }()
+			conn, err := quic.DialAddr(context.Background(), pc.LocalAddr().String(),
+				&tls.Config{RootCAs: pool, NextProtos: []string{"h3"}, ServerName: "localhost"}, &quic.Config{KeepAlivePeriod: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.CloseWithError(0, "")
+			if _, err := conn.AcceptUniStream(context.Background()); err != nil { // the server's control stream: it serves conn
+				t.Fatal(err)
+			}
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if err := c.Shutdown(ctx); err != nil {
+				t.Errorf("Shutdown with no request in flight: %v", err)
+			}
+			if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+				t.Errorf("h3.Serve returned %v", err)
+			}
+			select {
+			case <-conn.Context().Done():
+				t.Fatal("the connection was closed before the context was done, or Close")
+			case <-time.After(50 * time.Millisecond):
+			}
+			tt.end(c, cancel)
+			select {
+			case <-conn.Context().Done():
+			case <-time.After(wharftest.Patience):
+				t.Error("the HTTP/3 connection is still open")
+			}
+		})
+	}
+}
