@@ -341,8 +341,16 @@ func (c *conn) readRequest() (*stream, readResult) {
 				return s, readOK
 			}
 			c.srv.putHead(h)
-			if c.nreq == 0 && c.h2cEnabled() && bytes.HasPrefix(c.rbuf[c.r:c.w], handoverPreface) {
-				return nil, readH2C
+			if c.nreq == 0 && c.h2cEnabled() {
+				if bytes.HasPrefix(c.rbuf[c.r:c.w], handoverPreface) {
+					return nil, readH2C
+				}
+				if bytes.HasPrefix(handoverPreface, c.rbuf[c.r:c.w]) {
+					// The preface cut after its first line, a whole
+					// request line that fails to parse: wait for the
+					// rest rather than close on an HTTP/2 client.
+					err = h1.ErrIncomplete
+				}
 			}
 			if !errors.Is(err, h1.ErrIncomplete) {
 				if c.nreq == 0 && c.h2cEnabled() && !h1.LooksHTTP1(c.rbuf[c.r:c.w]) {

@@ -408,3 +408,35 @@ func TestHeaderFields(t *testing.T) {
 		t.Fatalf("got %q, want %q", bodies[0], want)
 	}
 }
+
+// streamFunc is a connector.Handler of a function.
+type streamFunc func(connector.Stream)
+
+func (f streamFunc) ServeStream(s connector.Stream) { f(s) }
+
+// A CONNECT request's authority-form target is an authority, not a path
+// (RFC 9112 §3.2.3): it reaches the handler with an empty Path, as HTTP/2
+// gives it, whatever the host is. Read as a URL, "1.2.3.4:443" fails to
+// parse and "example.com:443" is a scheme and an opaque part.
+func TestConnectTarget(t *testing.T) {
+	eachConnector(t, connector.Config{}, func(t *testing.T, cfg connector.Config) {
+		srv := &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
+			r := s.Request()
+			body := fmt.Sprintf("path=%q target=%s host=%s", r.Path, r.Target, r.Host)
+			s.WriteHead(200, "", nil, int64(len(body)), nil)
+			s.WriteBody([]byte(body))
+			s.Finish(nil)
+		})}
+		addr := serveServer(t, srv)
+		for _, authority := range []string{"example.com:443", "127.0.0.1:443", "[::1]:8443"} {
+			t.Run(authority, func(t *testing.T) {
+				raw := "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n"
+				resps, bodies, _ := roundTrip(t, addr, raw, 1)
+				want := fmt.Sprintf("path=%q target=%s host=%s", "", authority, authority)
+				if resps[0].StatusCode != 200 || bodies[0] != want {
+					t.Errorf("%d %q, want 200 %q", resps[0].StatusCode, bodies[0], want)
+				}
+			})
+		}
+	})
+}

@@ -146,11 +146,16 @@ func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 	}
 	r.Conn = c.info
 	r.Header = hdr // its names made canonical in its copy of the head
-	p, q, err := h1.SplitTarget(r.Target)
-	if err != nil && s.rejected == 0 {
-		s.rejected = http.StatusBadRequest
+	if r.Method != http.MethodConnect {
+		p, q, err := h1.SplitTarget(r.Target)
+		if err != nil && s.rejected == 0 {
+			s.rejected = http.StatusBadRequest
+		}
+		r.Path, r.RawQuery = p, q
 	}
-	r.Path, r.RawQuery = p, q
+	// else the target is an authority the parser checked, not a URL: read
+	// as one, "1.2.3.4:443" fails and "example.com:443" has the path
+	// "443". It has no path, as HTTP/2's CONNECT has none.
 	r.Body = s.rbody()
 	if s.body.kind == bodyChunked {
 		r.Trailer = s.rbody().Trailer // only a chunked body has trailers

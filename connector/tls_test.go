@@ -251,6 +251,35 @@ func TestH2CPriorKnowledge(t *testing.T) {
 	}
 }
 
+// A prior-knowledge client's preface may reach the server in pieces,
+// however TCP cuts it: one cut after its first line ("PRI * HTTP/2.0"),
+// a whole request line that fails to parse, is waited for like any
+// other, not taken for a broken HTTP/1.1 request and closed.
+func TestH2CPrefaceInPieces(t *testing.T) {
+	eachConnector(t, connector.Config{H2C: true}, func(t *testing.T, cfg connector.Config) {
+		c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+		addr := listen(t, c)
+		// The preface, then an empty SETTINGS frame.
+		const preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+		for cut := 1; cut < 24; cut++ {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nc.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(nc, preface[:cut])
+			time.Sleep(10 * time.Millisecond) // the server reads the first piece alone
+			io.WriteString(nc, preface[cut:])
+			var frame [9]byte
+			_, err = io.ReadFull(nc, frame[:])
+			nc.Close()
+			if err != nil || frame[3] != 0x4 {
+				t.Errorf("preface cut after %d bytes (%q): the server's first frame %x, %v; want its SETTINGS", cut, preface[:cut], frame, err)
+			}
+		}
+	})
+}
+
 // parker suspends every request: it keeps the stream and returns, as a
 // container does for an async request; release answers them all.
 type parker struct {

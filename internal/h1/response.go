@@ -19,7 +19,8 @@ type ResponseHead struct {
 	ContentType string
 	// Header holds the handler's fields. Its framing fields
 	// (Content-Length, Transfer-Encoding, Connection, Trailer) are not
-	// copied: the framing below decides them.
+	// copied: the framing below decides them. Nor are names that are not
+	// tokens, which no field line can carry.
 	Header map[string][]string
 	// ContentLength is the body's length, or -1 if unknown: the body is
 	// then chunked on HTTP/1.1 and ended by the close on HTTP/1.0.
@@ -91,6 +92,12 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 				}
 				continue
 			case "Content-Length", "Transfer-Encoding", "Trailer":
+				continue
+			}
+			if !isTokenString(k) {
+				// Not a field name (net/http and HTTP/2 drop it too):
+				// written, "Set-Cookie: a=1; X" would be a Set-Cookie
+				// field, set by whoever chose the name.
 				continue
 			}
 			for _, v := range vs {

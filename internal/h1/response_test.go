@@ -60,6 +60,11 @@ func TestAppendResponseHead(t *testing.T) {
 		{"one field, not the type", ResponseHead{Minor: 1, Status: 200, ContentLength: 1,
 			Header: map[string][]string{"X-A": {"1"}}},
 			"HTTP/1.1 200 OK\r\n" + d + "X-A: 1\r\nContent-Length: 1\r\n\r\n", Length, false},
+		// net/http and the HTTP/2 stream drop them too: written, "Set-Cookie: a=1; X: v"
+		// would be a Set-Cookie field.
+		{"names that are not tokens dropped", ResponseHead{Minor: 1, Status: 200, ContentLength: 0,
+			Header: map[string][]string{"Set-Cookie: a=1; X": {"v"}, "X Y": {"v"}, "": {"v"}, "X-\u00e4": {"v"}, "X-A": {"1"}}},
+			"HTTP/1.1 200 OK\r\n" + d + "X-A: 1\r\nContent-Length: 0\r\n\r\n", Length, false},
 		{"handler's Date kept", ResponseHead{Minor: 1, Status: 200, ContentLength: 0, Header: map[string][]string{"Date": {"then"}}},
 			"HTTP/1.1 200 OK\r\nDate: then\r\nContent-Length: 0\r\n\r\n", Length, false},
 	} {

@@ -58,6 +58,19 @@ func IsToken(b []byte) bool {
 	return true
 }
 
+// isTokenString is IsToken for a string, without converting it.
+func isTokenString(s string) bool {
+	if len(s) == 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tcharTable[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 // tokenLen returns the length of the token at the start of b.
 func tokenLen(b []byte) int {
 	for i, c := range b {

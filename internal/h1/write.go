@@ -97,11 +97,15 @@ func unsafeIndexBytes(s string, i int) int {
 }
 
 // AppendHeader appends every field of an http.Header-shaped map, one line
-// per value. Map iteration order is not stable, and need not be: field
+// per value, leaving out names that are not tokens (as AppendResponseHead
+// does). Map iteration order is not stable, and need not be: field
 // order only matters among lines of the same name, which stay in slice
 // order.
 func AppendHeader(dst []byte, h map[string][]string) []byte {
 	for name, values := range h {
+		if !isTokenString(name) {
+			continue
+		}
 		for _, v := range values {
 			dst = AppendField(dst, name, v)
 		}

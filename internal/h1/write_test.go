@@ -78,6 +78,10 @@ func TestAppendHeader(t *testing.T) {
 		"Set-Cookie":   {"a=1", "b=2"},
 		"X-Bad":        {"x\ry"},
 		"X-None":       {},
+		// Not field names: trailers are written through here, and
+		// "Set-Cookie: b=3; X: v" would be a Set-Cookie field.
+		"Set-Cookie: b=3; X": {"v"},
+		"X Y":                {"v"},
 	}
 	got := string(AppendHeader(nil, h))
 	lines := strings.SplitAfter(got, "\r\n")
