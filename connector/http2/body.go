@@ -34,8 +34,9 @@ type requestBody struct {
 	late    bool          // a read timed out: the client is slow, and the stream ends with the response
 
 	// The reading goroutine's own.
-	rate  rate.Meter // MinRequestDataRate
-	until time.Time  // ReadBodyTimeout's end, from the first read
+	rate    rate.Meter // MinRequestDataRate
+	until   time.Time  // ReadBodyTimeout's end, from the first read
+	invited bool       // the first read asked for the body (stream.continue100)
 }
 
 var _ api.NonBlockingReader = (*requestBody)(nil)
@@ -140,6 +141,10 @@ func (b *requestBody) Read(p []byte) (int, error) { return b.read(p, false) }
 func (b *requestBody) TryRead(p []byte) (int, error) { return b.read(p, true) }
 
 func (b *requestBody) read(p []byte, nonblock bool) (n int, err error) {
+	if b.st.expect100 && !b.invited {
+		b.invited = true
+		b.st.continue100()
+	}
 	lim := &b.st.hc.lim
 	if lim.ReadBodyTimeout > 0 && b.until.IsZero() {
 		b.until = time.Now().Add(lim.ReadBodyTimeout)

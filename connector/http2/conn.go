@@ -533,6 +533,12 @@ func (hc *serverConn) applySettingLocked(s xhttp2.Setting) error {
 		delta := int64(s.Val) - hc.peer.initialWindow
 		hc.peer.initialWindow = int64(s.Val)
 		for _, st := range hc.streams {
+			if st.state == h2Closed {
+				// Kept only until its handler finishes: it sends nothing
+				// more, and its window, which the client may have opened
+				// to the top, is not one to overflow.
+				continue
+			}
 			st.sendWin += delta
 			if st.sendWin > h2MaxWindow {
 				return h2ConnectionError{xhttp2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window"}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -538,5 +539,118 @@ func TestH2ReaderYieldsOnAWaiter(t *testing.T) {
 	// SETTINGS and 63 PINGs, 64 PINGs twice, the last PING and nothing.
 	if want := 4; runs != want {
 		t.Fatalf("%d frames read in %d runs, want %d", 1+3*h2FramesPerRun, runs, want)
+	}
+}
+
+// A SETTINGS_INITIAL_WINDOW_SIZE that would take a closed stream's send
+// window past 2^31-1 is no flow-control error: the stream has no window
+// left to overflow (RFC 9113 §6.9.2 counts the windows of streams that
+// can still carry DATA). Here the client gave stream 1 the largest window,
+// then reset it while its handler still runs, which keeps the stream in
+// the connection's books; the connection must go on.
+func TestH2InitialWindowIgnoresClosedStreams(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		h := streamFunc(func(s connector.Stream) {
+			<-release
+			s.Abort(connector.ErrClientGone)
+		})
+		p := startH2Pipe(t, connector.Config{}, h)
+		defer close(release)
+		p.get(1, "/")
+		p.fr.WriteWindowUpdate(1, h2MaxWindow-65535)
+		p.fr.WriteRSTStream(1, xhttp2.ErrCodeCancel)
+		p.fr.WriteSettings(xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 65536})
+		p.fr.WritePing(false, [8]byte{9})
+		f := p.next(func(f xhttp2.Frame) bool {
+			pf, ok := f.(*xhttp2.PingFrame)
+			return ok && pf.IsAck() || isGoAway(f)
+		})
+		if f == nil || isGoAway(f) {
+			t.Fatalf("got %v, want the PING answered", f)
+		}
+	})
+}
+
+// "expect: 100-continue" is answered with a 100 (Continue) when the
+// handler first reads the body, as on HTTP/1.1 (RFC 9110 §10.1.1): a
+// client that holds its body back until then (Go's, for its
+// ExpectContinueTimeout) is not kept waiting. A handler that answers
+// before it reads sends no 100, and a request whose body has ended gets
+// none.
+func TestH2ExpectContinue(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		headFirst bool // the handler writes its head before it reads
+		end       bool // the request's HEADERS end the stream
+		want100   bool
+	}{
+		{name: "read first", want100: true},
+		{name: "head first", headFirst: true},
+		{name: "no body", end: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := streamFunc(func(s connector.Stream) {
+					if tc.headFirst {
+						s.WriteHead(200, "", http.Header{}, -1, nil)
+						s.Flush()
+					}
+					b, _ := io.ReadAll(s.Request().Body)
+					if !tc.headFirst {
+						s.WriteHead(200, "", http.Header{}, -1, nil)
+					}
+					s.WriteBody(b)
+					s.Finish(nil)
+				})
+				p := startH2Pipe(t, connector.Config{}, h)
+				p.buf.Reset()
+				for _, f := range []hpack.HeaderField{
+					{Name: ":method", Value: "POST"}, {Name: ":scheme", Value: "http"},
+					{Name: ":authority", Value: "x"}, {Name: ":path", Value: "/"},
+					{Name: "expect", Value: "100-continue"},
+				} {
+					p.enc.WriteField(f)
+				}
+				p.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: p.buf.Bytes(), EndStream: tc.end, EndHeaders: true})
+				var statuses []string
+				ended := false
+				see := func(f xhttp2.Frame) bool {
+					switch f := f.(type) {
+					case *xhttp2.MetaHeadersFrame:
+						if f.StreamID == 1 {
+							statuses = append(statuses, f.PseudoValue("status"))
+							ended = f.StreamEnded()
+						}
+					case *dataCopy:
+						ended = f.end
+					}
+					return ended
+				}
+				// What comes before the client sends its body.
+				synctest.Wait()
+				for done := false; !done; {
+					select {
+					case f := <-p.frames:
+						see(f)
+					default:
+						done = true
+					}
+				}
+				if !tc.end {
+					p.fr.WriteData(1, true, []byte("body"))
+				}
+				if !ended && p.next(see) == nil {
+					t.Fatal("no end of the response")
+				}
+				want := []string{"200"}
+				if tc.want100 {
+					want = []string{"100", "200"}
+				}
+				if !slices.Equal(statuses, want) {
+					t.Fatalf("response heads %q, want %q", statuses, want)
+				}
+			})
+		})
 	}
 }

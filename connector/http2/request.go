@@ -72,6 +72,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	var cookies []string
 	length := "" // the first content-length field's value
 	host := ""
+	expect := false
 	for _, hf := range regular {
 		// The framer checked that names are lowercase tokens and values
 		// hold no forbidden bytes.
@@ -107,23 +108,30 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 			if length == "" {
 				length = hf.Value
 			}
+		case "expect":
+			expect = strings.EqualFold(hf.Value, "100-continue")
 		case "cookie":
 			// Cookie crumbs are joined back into one field (§8.2.3).
 			cookies = append(cookies, hf.Value)
 			continue
 		case "host":
 			// One Host, agreeing with :authority when both are sent.
-			if host != "" || authority != "" && hf.Value != authority || !h1.ValidHost([]byte(hf.Value), false) {
+			if host != "" || authority != "" && !sameAuthority(hf.Value, authority, scheme) || !h1.ValidHost([]byte(hf.Value), false) {
 				return xhttp2.ErrCodeProtocol, 0
 			}
 			host = hf.Value
+			if authority != "" {
+				// Equal once normalized, not byte for byte: the Host
+				// added below is :authority's, as the request's is.
+				continue
+			}
 		}
 		fields = append(fields, api.HeaderField{Key: hf.Name, Value: hf.Value}) // made canonical as it is packed
 	}
 	if len(cookies) > 0 {
 		fields = append(fields, api.HeaderField{Key: "Cookie", Value: strings.Join(cookies, "; ")})
 	}
-	if host == "" && authority != "" {
+	if authority != "" {
 		// As on HTTP/1.1, the header fields carry the Host.
 		fields = append(fields, api.HeaderField{Key: "Host", Value: authority})
 	}
@@ -152,6 +160,8 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 		r.Trailer = st.body.Trailer
 	}
 	st.isHead = r.Method == http.MethodHead
+	// Only a body still to come is worth inviting (RFC 9110 §10.1.1).
+	st.expect100 = expect && !f.StreamEnded() && st.declared != 0
 	if r.Method == http.MethodConnect {
 		r.Path = ""
 	} else {
@@ -171,6 +181,26 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 		return xhttp2.ErrCodeNo, http.StatusRequestEntityTooLarge
 	}
 	return xhttp2.ErrCodeNo, 0
+}
+
+// sameAuthority reports whether a Host field names what :authority does.
+// RFC 9113 §8.3.1 compares them once normalized (RFC 3986 §6.2): a host
+// name in any case, and the scheme's default port or an empty one the same
+// as none. Clients that send both need not spell them alike.
+func sameAuthority(host, authority, scheme string) bool {
+	return strings.EqualFold(trimDefaultPort(host, scheme), trimDefaultPort(authority, scheme))
+}
+
+// trimDefaultPort drops a port that is scheme's default, or empty, from an
+// authority.
+func trimDefaultPort(a, scheme string) string {
+	switch scheme {
+	case "http":
+		a = strings.TrimSuffix(a, ":80")
+	case "https":
+		a = strings.TrimSuffix(a, ":443")
+	}
+	return strings.TrimSuffix(a, ":")
 }
 
 // isWhitespace reports whether c is a space or a horizontal tab, the

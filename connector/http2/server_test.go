@@ -762,3 +762,48 @@ func TestH2RequestRules(t *testing.T) {
 		t.Errorf("x-split sent as %q", v)
 	}
 }
+
+// A Host field that names the same entity as :authority is no reason to
+// reset the stream: RFC 9113 §8.3.1 compares the two once normalized (RFC
+// 3986 §6.2), so a host name in another case, or with the scheme's
+// default port, agrees. The request's Host, and its Host field, are
+// :authority's.
+func TestH2HostAgreesWithAuthorityNormalized(t *testing.T) {
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "host=%s header=%s", r.Host(), r.Header().Get("Host"))
+		return err
+	})
+	cl := dialH2C(t, listen(t, c))
+	block := func(fields ...string) []byte {
+		cl.buf.Reset()
+		for i := 0; i < len(fields); i += 2 {
+			cl.enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]})
+		}
+		return bytes.Clone(cl.buf.Bytes())
+	}
+	for i, tc := range []struct{ scheme, authority, host string }{
+		{"http", "example.com", "Example.COM"},
+		{"http", "example.com", "example.com:80"},
+		{"https", "example.com:443", "EXAMPLE.com"},
+		{"http", "[::1]", "[::1]:80"},
+	} {
+		id := uint32(1 + 2*i)
+		cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: id, EndStream: true, EndHeaders: true,
+			BlockFragment: block(":method", "GET", ":scheme", tc.scheme, ":authority", tc.authority, ":path", "/", "host", tc.host)})
+		r := cl.readResponses(t, id)[id]
+		want := "host=" + tc.authority + " header=" + tc.authority
+		if r.reset || r.body.String() != want {
+			t.Errorf(":authority %q, host %q: %s %q reset %v %v; want %q", tc.authority, tc.host, r.status, r.body.String(), r.reset, r.rst, want)
+		}
+	}
+	// Another host, or another port, still disagrees.
+	for i, host := range []string{"example.org", "example.com:8080"} {
+		id := uint32(21 + 2*i)
+		cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: id, EndStream: true, EndHeaders: true,
+			BlockFragment: block(":method", "GET", ":scheme", "http", ":authority", "example.com", ":path", "/", "host", host)})
+		if r := cl.readResponses(t, id)[id]; !r.reset || r.rst != xhttp2.ErrCodeProtocol {
+			t.Errorf("host %q: %s %q reset %v %v; want PROTOCOL_ERROR", host, r.status, r.body.String(), r.reset, r.rst)
+		}
+	}
+}

@@ -49,10 +49,14 @@ type stream struct {
 	waitBy      time.Time
 	waits       int  // reads and writes of the stream waiting for the client
 	draining    bool // answered; the client's body is read and dropped
+	continued   bool // a 100 (Continue) was queued, or can no longer be: the response head was
 
 	// The reader's own.
 	declared int64 // the request's content-length, -1 if none
 	received int64
+
+	// Set by the reader before the stream is dispatched.
+	expect100 bool // "expect: 100-continue" on a request whose body is still to come
 
 	// The exchange's own.
 	head     []hpack.HeaderField // response head not yet queued
@@ -563,6 +567,7 @@ func (st *stream) send(end bool) error {
 	if st.head != nil {
 		hc.queueFrame(h2Frame{kind: h2fHeaders, stream: st.id, end: end && len(data) == 0, fields: st.head, st: st})
 		st.head, st.headSent = nil, true
+		st.continued = true // a 100 after the final head would be malformed
 		if end && len(data) == 0 {
 			st.moveLocked(h2SendEnd)
 			if buf != nil {
@@ -619,6 +624,25 @@ func (st *stream) send(end bool) error {
 		st.moveLocked(h2SendEnd)
 	}
 	return nil
+}
+
+// continueHead is the header block of a 100 (Continue).
+var continueHead = []hpack.HeaderField{{Name: ":status", Value: "100"}}
+
+// continue100 answers "expect: 100-continue" with a 100 (Continue) when
+// the handler first reads the body (RFC 9110 §10.1.1), as HTTP/1.1 does: a
+// client may hold its body back until then (Go's waits its
+// ExpectContinueTimeout, a second by default, on every such request). None
+// goes out once the response head has, or once the client ended its side.
+func (st *stream) continue100() {
+	hc := st.hc
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if st.continued || st.state != h2Open || hc.closed || hc.ending {
+		return
+	}
+	st.continued = true
+	hc.queueFrame(h2Frame{kind: h2fHeaders, stream: st.id, fields: continueHead, st: st})
 }
 
 // waitBegins and waitEnds bracket a body read's wait for the client.
