@@ -141,6 +141,13 @@ func (r *Request) bodyForm() (url.Values, error) {
 	return st.post, st.err
 }
 
+// formRead reports whether r's method and Content-Type call for a body
+// form and a Request of the exchange has asked for it: the body has been
+// (or is being) read for it.
+func (r *Request) formRead() bool {
+	return r.form != nil && r.form.p.Load() != nil && hasFormBody(r.head)
+}
+
 // hasFormBody reports whether h is a POST, PUT or PATCH with a URL-encoded
 // body, the requests net/http's ParseForm reads a body for.
 func hasFormBody(h *RequestHead) bool {

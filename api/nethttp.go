@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,6 +28,12 @@ import (
 // end up in the Response's Trailer, so they are sent on every protocol;
 // the Trailer field and the prefixed keys are not sent as header fields.
 //
+// A Write the response refuses for what the handler declared (a body on a
+// 204 or 304, bytes past the Content-Length it set) fails with
+// http.ErrBodyNotAllowed or http.ErrContentLength and is the handler's to
+// hear, as on net/http's server: the response goes out as declared. Other
+// write errors (the client gone) end the request as the handler's error.
+//
 // The net/http handler runs in the request's serialized task and must finish
 // its response before returning, as net/http requires.
 func FromHTTP(h http.Handler) Handler {
@@ -43,7 +50,9 @@ func FromHTTP(h http.Handler) Handler {
 }
 
 // ToHTTPRequest builds a net/http server request from r: same method, target,
-// header (a copy), body, context, addresses and TLS state. Its URL.Path is
+// header (a copy), body, context, addresses and TLS state. If the body
+// form was read already (Form, FormValue: by a filter, say), the body is
+// spent, and the values are in the request's Form and PostForm instead. Its URL.Path is
 // r.Path(), the decoded and cleaned path the container mapped r by, not the
 // target's: a handler that routes on the path as sent ("/admin/../public",
 // which the container mapped as "/public") would serve what the filters
@@ -84,6 +93,14 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 	}
 	// net/http's server moves Host out of the header into Request.Host.
 	delete(hr.Header, "Host")
+	if r.formRead() {
+		// The exchange's body form was read (a filter's FormValue): the
+		// body is spent, and ParseForm would find nothing in it. Its
+		// values go in as net/http's ParseForm would have set them, in
+		// copies the handler owns; ParseForm then leaves them be.
+		hr.PostForm, _ = r.PostForm()
+		hr.Form, _ = r.Form()
+	}
 	return hr.WithContext(r.ctx), nil
 }
 
@@ -276,8 +293,15 @@ func writeSwitching(w *bufio.Writer, header http.Header) error {
 }
 
 // keep records the first error of the response, which the adapted
-// Handler returns.
+// Handler returns. A write the response refuses for what the handler
+// declared (a body on a 204 or 304, bytes past its Content-Length) is
+// not one: as on net/http's server, that Write's error is the handler's
+// to hear, and the response goes out with its status and declared body.
+// Returned, it would turn the response into an error page (a 500).
 func (h *httpWriter) keep(err error) {
+	if errors.Is(err, http.ErrBodyNotAllowed) || errors.Is(err, http.ErrContentLength) {
+		return
+	}
 	if err != nil && h.err == nil {
 		h.err = err
 	}

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -146,5 +148,39 @@ func TestToHTTPRequestCleanedPath(t *testing.T) {
 		if hr.URL.Path != tt.path || hr.URL.RawPath != tt.raw || hr.RequestURI != tt.target {
 			t.Errorf("%s: URL.Path %q, RawPath %q, RequestURI %q; want %q, %q, the target", tt.target, hr.URL.Path, hr.URL.RawPath, hr.RequestURI, tt.path, tt.raw)
 		}
+	}
+}
+
+// A body form a filter read (FormValue, say) reaches a net/http handler
+// under it: the body is gone by then, and net/http's ParseForm would read
+// nothing from it. ToHTTPRequest hands over the values the exchange
+// parsed, in Form and PostForm, as the Servlet API hands its parameters
+// to whatever asks after the first parse.
+func TestToHTTPRequestFormReadBefore(t *testing.T) {
+	head := &api.RequestHead{
+		Method: "POST", Target: "/f?q=1", Path: "/f", RawQuery: "q=1", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        api.NewHeaderFields([]api.HeaderField{{Key: "Content-Type", Value: "application/x-www-form-urlencoded"}}),
+		ContentLength: 7, Body: io.NopCloser(strings.NewReader("a=1&q=2")),
+	}
+	r := api.NewRequest(context.Background(), head, nil)
+	if v := r.FormValue("a"); v != "1" { // a filter's look, before the handler
+		t.Fatalf("FormValue(a) = %q", v)
+	}
+	hr, err := api.ToHTTPRequest(r.WithAttribute(ctxKey{}, "derived"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hr.FormValue("a"); got != "1" {
+		t.Errorf("net/http FormValue(a) = %q, want 1", got)
+	}
+	if got := hr.Form["q"]; !slices.Equal(got, []string{"2", "1"}) {
+		t.Errorf("net/http Form[q] = %q, want the body's then the query's, [2 1]", got)
+	}
+	if got := hr.PostFormValue("q"); got != "2" {
+		t.Errorf("net/http PostFormValue(q) = %q, want 2", got)
+	}
+	hr.Form.Set("a", "changed") // the handler's own copy
+	if v := r.FormValue("a"); v != "1" {
+		t.Errorf("the net/http handler's change reached the Request: FormValue(a) = %q", v)
 	}
 }

@@ -93,7 +93,13 @@ func (a *Context) Response() api.Response {
 // Complete completes the request. Called from a serialized task, the
 // response is finished when that task returns and nothing else runs after
 // it (but OnComplete listeners). Called from any other goroutine, it is
-// serialized like a task. It returns api.ErrCompleted if the request had
+// not queued behind the tasks submitted before it: the response is
+// finished as it stands once the task running then (if any) returns, and
+// the tasks still queued are dropped, as after a task's Complete (the
+// engine cannot tell that goroutine from the running task's). So a
+// goroutine that dispatches a write completes from inside that task
+// (a.Dispatch(func(w api.Response) { ...; a.Complete() })), not after
+// Dispatch returns. It returns api.ErrCompleted if the request had
 // already completed.
 func (a *Context) Complete() error { return a.ex.Complete() }
 

@@ -645,3 +645,34 @@ func TestOutputHearsRequestFailure(t *testing.T) {
 		t.Fatalf("the listener heard %v, want %v once", l.errs, gone)
 	}
 }
+
+// Complete from a goroutine of the handler's is not a task queued behind
+// that goroutine's Dispatch: the task running then is the last, and the
+// write dispatched before Complete is dropped, as Complete's documentation
+// says (it said "serialized like a task", which promised the write).
+func TestCompleteFromOutsideDropsQueuedTasks(t *testing.T) {
+	dropped := make(chan error, 1)
+	x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		done := make(chan struct{})
+		go func() { // while the dispatch still runs
+			defer close(done)
+			a.DispatchOr(func(w api.Response) { w.WriteString("result") }, func(err error) { dropped <- err })
+			if err := a.Complete(); err != nil {
+				t.Errorf("Complete: %v", err)
+			}
+		}()
+		<-done
+		return nil
+	}), nil)
+	<-x.Done()
+	if err := <-dropped; !errors.Is(err, api.ErrCompleted) {
+		t.Errorf("the queued task was dropped with %v, want api.ErrCompleted", err)
+	}
+	if got := x.Out.Body(); got != "" {
+		t.Errorf("body %q: the task dispatched before Complete ran", got)
+	}
+}

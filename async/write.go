@@ -120,7 +120,8 @@ func (o *Output) IsReady() bool {
 // socket does not take now is kept by the connection and sent as it
 // drains); otherwise a copy of p is queued for the flush task. It returns
 // api.ErrWouldBlock (and takes nothing) when IsReady would report false,
-// and the write error once one happened.
+// the write error once one happened, and api.ErrCompleted (taking
+// nothing) once the request completed.
 //
 // The first Write commits the response, as net/http's first Write does:
 // set the status and header fields before it. (Where the bytes are queued
@@ -150,7 +151,9 @@ func (o *Output) Write(p []byte) (int, error) {
 	o.pending = append(o.pending, piece{b: append([]byte(nil), p...)})
 	o.size += len(p)
 	o.mu.Unlock()
-	o.schedule()
+	if err := o.schedule(); err != nil {
+		return 0, err // the request completed: p will never go
+	}
 	return len(p), nil
 }
 
@@ -214,8 +217,7 @@ func (o *Output) SendFile(f *os.File, off, n int64) error {
 	}
 	o.pending = append(o.pending, piece{f: f, off: off, n: n})
 	o.mu.Unlock()
-	o.schedule()
-	return nil
+	return o.schedule()
 }
 
 // Complete completes the request once every queued byte has been written.
@@ -229,25 +231,43 @@ func (o *Output) Complete() error {
 }
 
 // schedule queues the flush task unless it is queued already or waiting
-// for the connection.
-func (o *Output) schedule() {
+// for the connection. It returns api.ErrCompleted if the request
+// completed, before or while the flush was queued.
+func (o *Output) schedule() error {
 	o.mu.Lock()
 	if o.scheduled {
 		o.mu.Unlock()
-		return
+		return nil
 	}
 	o.scheduled = true
 	o.mu.Unlock()
 	o.dispatch()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if errors.Is(o.err, api.ErrCompleted) {
+		return o.err
+	}
+	return nil
 }
 
 // dispatch queues the flush task (scheduled is set).
 func (o *Output) dispatch() {
-	if err := o.a.Dispatch(o.flush); err != nil {
-		o.mu.Lock()
-		o.scheduled = false
-		o.mu.Unlock()
+	if err := o.a.DispatchOr(o.flush, o.dropped); err != nil {
+		o.dropped(err)
 	}
+}
+
+// dropped is told that the flush task will not run: the request
+// completed (api.ErrCompleted) before or while it was queued. Nothing
+// queued goes out any more, so the Output fails from here on: a Write
+// that took its bytes with a nil error would say they were on their way.
+func (o *Output) dropped(err error) {
+	o.mu.Lock()
+	o.scheduled = false
+	if o.err == nil {
+		o.err = err
+	}
+	o.mu.Unlock()
 }
 
 // flush is the serialized task that hands the queue to the connection and

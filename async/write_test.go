@@ -116,3 +116,46 @@ func TestOutputFlushSendsHeldBytesPastEmptyFile(t *testing.T) {
 		t.Fatalf("%d writes, want 2: the flush did not ask the connection to send what it held", got)
 	}
 }
+
+// A Write after the request completed (its timeout, a Complete) takes
+// nothing and says so: the flush it queues is refused, and a nil error
+// told the writer the bytes were on their way. A flush that was queued
+// when the request completed is dropped with it, and the writes after it
+// fail too.
+func TestOutputWriteAfterCompletion(t *testing.T) {
+	for _, queued := range []bool{false, true} {
+		var out *async.Output
+		var a *async.Context
+		x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			var err error
+			if a, err = async.Start(r); err != nil {
+				return err
+			}
+			out, err = a.SetWriteListener(listenerFunc(func(api.Response) {}))
+			if err != nil {
+				return err
+			}
+			if queued {
+				// A flush queued behind this dispatch, which completes.
+				if _, err := out.Write([]byte("dropped")); err != nil {
+					return err
+				}
+				return a.Complete()
+			}
+			return nil
+		}), nil)
+		if !queued {
+			a.Complete()
+		}
+		<-x.Done()
+		if n, err := out.Write([]byte("late")); err == nil || n != 0 {
+			t.Errorf("queued flush %v: Write after completion = %d, %v; want 0 and an error", queued, n, err)
+		}
+		if err := out.SendFile(os.Stdin, 0, 1); err == nil {
+			t.Errorf("queued flush %v: SendFile after completion succeeded", queued)
+		}
+		if got := x.Out.Body(); got != "" {
+			t.Errorf("queued flush %v: body %q", queued, got)
+		}
+	}
+}

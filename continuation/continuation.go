@@ -36,7 +36,9 @@ func Of(r *api.Request) Continuation {
 //   - OnError runs serialized when the request fails while it is
 //     suspended because its client went away: an HTTP/1.1 connection
 //     closed, an HTTP/2 stream reset (err wraps connector.ErrClientGone).
-//     The epoll connector and HTTP/2 notice this; on the portable HTTP/1.1
+//     The epoll connector, HTTP/2 and a net/http server driving the
+//     container as an http.Handler (HTTP/3 among them: it ends the
+//     request's context) notice this; on the portable HTTP/1.1
 //     connector, which cannot, the request expires through its timeout
 //     instead. The output not yet committed is discarded first; the
 //     listener may write, but whatever it does, the request then completes

@@ -1,0 +1,69 @@
+package container_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+)
+
+// Under a net/http server (httptest, and HTTP/3, which reaches the
+// container through ServeHTTP), the client of a suspended request that
+// goes away is heard through the request's context, as net/http tells a
+// handler: the request fails with connector.ErrClientGone (OnError, then
+// OnComplete) and its goroutine is free, where it waited out its whole
+// timeout and then answered nobody.
+func TestServeHTTPClientGoneWhileSuspended(t *testing.T) {
+	c := container.New()
+	suspended := make(chan struct{})
+	onError := make(chan error, 1)
+	completed := make(chan error, 1)
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if !cont.IsInitial() {
+			return errors.New("re-dispatched: the client left before")
+		}
+		cont.SetTimeout(20 * time.Second)
+		cont.AddListener(continuation.Listener{
+			OnError:    func(_ api.Response, _ *api.Request, err error) { onError <- err },
+			OnComplete: func(_ *api.Request, err error) { completed <- err },
+		})
+		return cont.SuspendThen(func(continuation.Continuation) { close(suspended) })
+	})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/poll", nil)
+	go func() {
+		<-suspended
+		time.Sleep(50 * time.Millisecond) // ServeHTTP waits for the request
+		cancel()
+	}()
+	if _, err := srv.Client().Do(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("GET: %v, want the client's cancellation", err)
+	}
+	select {
+	case err := <-onError:
+		if !errors.Is(err, connector.ErrClientGone) {
+			t.Errorf("OnError got %v, want connector.ErrClientGone", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnError not called 5s after the client left: the request waits for its timeout")
+	}
+	if err := <-completed; !errors.Is(err, connector.ErrClientGone) {
+		t.Errorf("OnComplete got %v, want connector.ErrClientGone", err)
+	}
+	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	if err := c.Shutdown(shutdown); err != nil {
+		t.Error(err)
+	}
+}
