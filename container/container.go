@@ -455,7 +455,11 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 		m = x.ctxt.none.Map(m.ServletPath, "", nil)
 		x.chain, _ = x.ctxt.chain(notFound, m.ServletPath, head.Method)
 	}
-	x.ax.Prepare(x.req.Init(&x.ctx, head, m, x))
+	var ctx context.Context = &x.ctx
+	if hs, ok := s.(*httpStream); ok {
+		ctx = &valuesContext{requestContext: &x.ctx, values: hs.r.Context()}
+	}
+	x.ax.Prepare(x.req.Init(ctx, head, m, x))
 	x.limited = c.lim.on() && x.inv != api.NonBlocking
 	s.Watch(x) // once limited is known: a client gone already is ClientGone now
 	return x

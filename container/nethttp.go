@@ -18,6 +18,12 @@ import (
 // request completes, because net/http requires the response to be finished
 // when ServeHTTP returns; a suspended request therefore holds this goroutine
 // (the Wharf connector is the way to avoid that).
+//
+// The request's context carries the values of r's, which middleware
+// around the container put there (a span, an authenticated user), and
+// ends when the request completes. When r's context ends first (its
+// client left, net/http says so), the request fails with
+// connector.ErrClientGone, as on Wharf's connectors.
 func (c *Container) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := newHTTPStream(w, r)
 	c.ServeStream(s)
@@ -26,6 +32,19 @@ func (c *Container) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 }
+
+// valuesContext is the context of a request that a net/http server drives
+// (ServeHTTP): the request's own, which ends when it completes, carrying
+// the values of net/http's request context, which the middleware around
+// the container put there (a span of otelhttp's, an authenticated user).
+// Its end is not net/http's: a client gone is heard through Watch, and
+// fails the request as on Wharf's connectors.
+type valuesContext struct {
+	*requestContext
+	values context.Context
+}
+
+func (c *valuesContext) Value(key any) any { return c.values.Value(key) }
 
 // httpStream is a connector.Stream over a net/http ResponseWriter.
 type httpStream struct {

@@ -3,6 +3,7 @@ package container_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -64,6 +65,48 @@ func TestServeHTTPClientGoneWhileSuspended(t *testing.T) {
 	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	if err := c.Shutdown(shutdown); err != nil {
+		t.Error(err)
+	}
+}
+
+// ctxKey is a context key of the test's net/http middleware.
+type ctxKey struct{}
+
+// Behind a net/http server, what middleware around the container put in
+// the request's context (a span, an authenticated user) reaches the
+// handler through its Request's context, and in every dispatch.
+func TestServeHTTPContextValues(t *testing.T) {
+	c := container.New()
+	c.HandleFunc("/user", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			if r.Context().Value(ctxKey{}) != "ann" {
+				return errors.New("the middleware's value is missing in the first dispatch")
+			}
+			cont.SetTimeout(time.Minute)
+			return cont.SuspendThen(func(cont continuation.Continuation) { cont.Resume() })
+		}
+		user, _ := r.Context().Value(ctxKey{}).(string)
+		_, err := w.WriteString("user " + user)
+		return err
+	})
+	middleware := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, "ann")))
+	})
+	srv := httptest.NewServer(middleware)
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "user ann" {
+		t.Errorf("%d %q, want 200 \"user ann\"", resp.StatusCode, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Shutdown(ctx); err != nil {
 		t.Error(err)
 	}
 }
