@@ -16,7 +16,12 @@ import (
 // (RequestURI is the target as sent); wrap h with http.StripPrefix to serve it
 // under a prefix. The ResponseWriter implements http.Flusher and http.Hijacker
 // (the latter fails with ErrNotSupported where the connection cannot be
-// hijacked) and works with http.ResponseController.
+// hijacked), and so http.ResponseController's Flush and Hijack; its
+// SetReadDeadline, SetWriteDeadline and EnableFullDuplex fail with
+// http.ErrNotSupported (the connector's limits bound reads and writes).
+// WriteHeader with an informational status other than 101 (a 103 with
+// early hints) sends nothing and is ignored, as Wharf sends no interim
+// responses of a handler's.
 //
 // Header fields behave as on net/http's server. The head sent has the
 // fields as they were when the handler called WriteHeader, or first wrote
