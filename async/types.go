@@ -30,6 +30,11 @@ type Func = exchange.Func
 // finished, with the error the request ended with (nil on success), and
 // may read its Result (ResultOf).
 //
+// A listener that panics is logged with its stack. The others still run:
+// an OnTimeout listener's panic then fails the request as a task's does
+// (a 500, the expired re-dispatch not made); an OnError or OnComplete
+// listener's changes nothing else.
+//
 // One response carries one outcome. Before the timeout path answers (the
 // OnTimeout listeners, then the expired re-dispatch or
 // api.ErrAsyncTimeout) and before the error path does (the OnError

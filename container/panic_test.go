@@ -1,13 +1,17 @@
 package container_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -53,5 +57,41 @@ func TestPanicLoggedWithStack(t *testing.T) {
 				t.Fatalf("after panics: %d %q", code, body)
 			}
 		})
+	}
+}
+
+// A timeout listener that panics does not keep the listeners after it
+// from hearing of the timeout (Jetty runs them all); the request then
+// fails with the panic, a 500, as before.
+func TestPanicInOnTimeoutRunsTheOthers(t *testing.T) {
+	rec, logger := wharftest.NewLogRecorder()
+	c := container.New(container.WithLogger(logger))
+	var second atomic.Bool
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if !cont.IsInitial() {
+			return errors.New("re-dispatched after a timeout listener panicked")
+		}
+		cont.AddListener(continuation.Listener{OnTimeout: func(api.Response, *api.Request) { panic("first listener") }})
+		cont.AddListener(continuation.Listener{OnTimeout: func(api.Response, *api.Request) { second.Store(true) }})
+		cont.SetTimeout(time.Millisecond)
+		return cont.Suspend()
+	})
+	s := modes.Start(t, modes.H1, c)
+	if code, _, _ := get(t, s, "/poll"); code != 500 {
+		t.Fatalf("status %d, want 500", code)
+	}
+	if !second.Load() {
+		t.Error("the listener after the panicking one did not run")
+	}
+	var logged bool
+	for _, r := range rec.Records() {
+		if strings.Contains(r.Message, "panic") {
+			logged = r.Attrs["panic"].String() == "first listener" &&
+				strings.Contains(r.Attrs["stack"].String(), "TestPanicInOnTimeoutRunsTheOthers")
+		}
+	}
+	if !logged {
+		t.Errorf("the panic was not logged with its value and the listener's stack: %+v", rec.Records())
 	}
 }

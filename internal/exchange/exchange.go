@@ -124,7 +124,8 @@ type Func func(w api.Response)
 // request (a resumed dispatch) in place of the mode's default, as the
 // Servlet API's dispatch from onTimeout does; OnComplete runs after the
 // response is finished, with the error the exchange ended with (nil on
-// success), and may read the exchange's Result.
+// success), and may read the exchange's Result. A listener that panics
+// does not keep the others from running (see async.Listener).
 //
 // One response carries one outcome. Before the timeout path answers (the
 // OnTimeout listeners, then the expired re-dispatch or
@@ -503,9 +504,12 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 	defer func() {
 		ex.token.Store(0)
 		if p := recover(); p != nil {
-			pe := &api.PanicError{Value: p, Stack: debug.Stack()}
-			if p != http.ErrAbortHandler { // the net/http way to abort quietly
-				ex.logger().Error("wharf: panic in serialized task", "panic", p, "stack", string(pe.Stack))
+			pe, ok := p.(*api.PanicError) // raised again, with its stack (runTimeout)
+			if !ok {
+				pe = &api.PanicError{Value: p, Stack: debug.Stack()}
+			}
+			if pe.Value != http.ErrAbortHandler { // the net/http way to abort quietly
+				ex.logger().Error("wharf: panic in serialized task", "panic", pe.Value, "stack", string(pe.Stack))
 			}
 			err = pe
 		}
@@ -548,10 +552,20 @@ func (ex *Exchange) runTimeout(w api.Response) {
 		// was written: that was another outcome, begun and not finished.
 		ex.discardOut()
 	}
+	// A listener that panics does not keep the others from hearing of
+	// the timeout (as in Jetty, which runs every listener first): the
+	// first panic is raised once all of them ran, and fails the request
+	// as a panicking task does.
+	var panicked *api.PanicError
 	for _, l := range ex.snapshotListeners() {
 		if l.OnTimeout != nil {
-			l.OnTimeout(w, ex.base)
+			if pe := callOnTimeout(l.OnTimeout, w, ex.base); pe != nil && panicked == nil {
+				panicked = pe
+			}
 		}
+	}
+	if panicked != nil {
+		panic(panicked)
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
@@ -565,6 +579,18 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	case !answered && ex.failure == nil:
 		ex.failure = api.ErrAsyncTimeout
 	}
+}
+
+// callOnTimeout calls f, and returns its panic, with the stack where it
+// happened, if it panicked.
+func callOnTimeout(f func(api.Response, *api.Request), w api.Response, r *api.Request) (pe *api.PanicError) {
+	defer func() {
+		if p := recover(); p != nil {
+			pe = &api.PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	f(w, r)
+	return nil
 }
 
 // runError tells the OnError listeners of an IO failure. One that panics
