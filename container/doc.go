@@ -118,6 +118,6 @@
 // everything at once. A Container is also an http.Handler, so httptest and
 // net/http servers can drive it.
 //
-// Package container imports api, async, continuation, dispatcher, connector
-// and internal packages: the arrows point down from here.
+// Package container imports api, async, dispatcher, connector,
+// connector/http2 and internal packages: the arrows point down from here.
 package container

@@ -7,8 +7,9 @@
 //
 // Broker.Serve (or Broker.Handler) answers a request with a stream: the
 // request goes async (async.Start, no timeout) and is written through an
-// async.Output, so an open stream holds no goroutine, on any protocol,
-// while it waits for events. What it holds is its state, its pump task
+// async.Output, so an open stream holds no goroutine while it waits for
+// events (but on HTTP/3 and behind the net/http adapter, whose servers
+// keep one per request). What it holds is its state, its pump task
 // (made once) and a queue of frames not yet written (empty when idle, its
 // array given back but for one slot); one heartbeat timer per Broker
 // visits every stream each Config.Heartbeat and has those that wrote

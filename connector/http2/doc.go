@@ -33,6 +33,6 @@
 // package never reaches into the HTTP/1.1 connection.
 //
 // Package http2 imports api, connector, dispatcher, internal/h1,
-// internal/owner and golang.org/x/net/http2 (with hpack) only; connector
-// must not import it.
+// internal/owner, internal/rate and golang.org/x/net/http2 (with hpack)
+// only; connector must not import it.
 package http2

@@ -65,6 +65,6 @@
 // Tasks run with async.Context.Dispatch receive the container's Response,
 // not this filter's wrapper, and are never compressed.
 //
-// Package gzip imports only api, async, the standard library and
+// Package gzip imports only api, continuation, the standard library and
 // github.com/klauspost/compress/gzip.
 package gzip

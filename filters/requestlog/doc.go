@@ -43,5 +43,6 @@
 // be safe for that (every slog handler is), and FormatCombined serializes
 // its writes itself.
 //
-// Package requestlog imports only api, async and the standard library.
+// Package requestlog imports only api, async, continuation and the
+// standard library.
 package requestlog
