@@ -154,6 +154,10 @@ type Config struct {
 	// testShutdownLooked, set by tests only, runs in Shutdown once it has
 	// looked at every connection (closeIfIdle).
 	testShutdownLooked func()
+	// testBeforeListen, set by tests only, runs in the epoll connector's
+	// Serve once its selectors run, before its listener joins one: the
+	// window where Shutdown or Close stops the selectors under it.
+	testBeforeListen func()
 }
 
 // or is v, or def when v is zero (unset).

@@ -148,12 +148,42 @@ func (p *portableIO) linger() {
 }
 
 // breakConn closes the socket: that wakes the connection's goroutine,
-// which finds the connection closed.
-func (p *portableIO) breakConn()                        { p.nc.Close() }
-func (p *portableIO) closeNotify()                      {}
-func (p *portableIO) handshaking() bool                 { return false }
-func (p *portableIO) Close() error                      { return p.nc.Close() }
-func (p *portableIO) release() (net.Conn, error)        { return p.nc, nil }
+// which finds the connection closed. Close calls it for a connection
+// someone else owns, which may be giving its socket away meanwhile
+// (release): the socket is read under the server's mutex, and one given
+// away (nil) is not the connector's to close.
+func (p *portableIO) breakConn() {
+	p.srv.mu.Lock()
+	nc := p.nc
+	p.srv.mu.Unlock()
+	if nc != nil {
+		nc.Close()
+	}
+}
+
+func (p *portableIO) closeNotify()      {}
+func (p *portableIO) handshaking() bool { return false }
+
+// Close closes the socket, unless it was given away (release).
+func (p *portableIO) Close() error {
+	if p.nc == nil {
+		return nil
+	}
+	return p.nc.Close()
+}
+
+// release gives the socket away (Hijack; detach, which puts it back as
+// the protocol's): from now on Close, which may be looking at the
+// connection, no longer reaches it (breakConn). It is forgotten under the
+// server's mutex, which breakConn reads it under.
+func (p *portableIO) release() (net.Conn, error) {
+	p.srv.mu.Lock()
+	nc := p.nc
+	p.nc = nil
+	p.srv.mu.Unlock()
+	return nc, nil
+}
+
 func (p *portableIO) tunnel([]byte) (api.Tunnel, error) { return nil, api.ErrNotSupported }
 func (p *portableIO) resume(s *stream)                  { go (*conn)(p).resume(s) }
 func (p *portableIO) liftNoPark() bool                  { return false }

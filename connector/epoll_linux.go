@@ -87,7 +87,16 @@ func (s *Server) serveSelector(l *epListener) error {
 		return err
 	}
 	sel := s.selectorList()[0]
+	if h := s.Config.testBeforeListen; h != nil {
+		h()
+	}
 	if err := sel.addListener(l); err != nil {
+		if s.shutting.Load() {
+			// Shutdown or Close came since the listener was tracked: it
+			// closed the listener, and maybe stopped the selector, under
+			// this registration, which is what failed.
+			return ErrServerClosed
+		}
 		return err
 	}
 	defer sel.removeListener(l)

@@ -59,6 +59,13 @@ func AfterShutdownLooks(cfg Config, f func()) Config {
 	return cfg
 }
 
+// BeforeListen returns cfg with f called by the epoll connector's Serve
+// once its selectors run, before its listener joins one.
+func BeforeListen(cfg Config, f func()) Config {
+	cfg.testBeforeListen = f
+	return cfg
+}
+
 // CountHeadReads returns cfg with f called before each read of a request
 // head by the epoll connector.
 func CountHeadReads(cfg Config, f func()) Config {

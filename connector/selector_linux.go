@@ -104,7 +104,15 @@ func (s *selector) addListener(l *epListener) error {
 	s.mu.Lock()
 	s.lns[l.key()] = l
 	s.mu.Unlock()
-	return l.Add(s.poll, listenerEvents, l.key())
+	if err := l.Add(s.poll, listenerEvents, l.key()); err != nil {
+		s.mu.Lock()
+		if s.lns[l.key()] == l { // no removeListener follows a failed add
+			delete(s.lns, l.key())
+		}
+		s.mu.Unlock()
+		return err
+	}
+	return nil
 }
 
 // listenerEvents is a listener's registration: see above.
