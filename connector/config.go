@@ -93,7 +93,8 @@ type Config struct {
 	// *net.TCPListener, or any listener off Linux) may take one
 	// connection over the limit, as Jetty's blocking
 	// acceptors do: its accept cannot be withdrawn. Connections handed
-	// over by Hijack (WebSocket) no longer count, so this does not bound
+	// over by Hijack or as a tunnel (WebSocket) no longer count once the
+	// handler that took them over has returned, so this does not bound
 	// the descriptors they hold. Zero means no limit but the process's
 	// file descriptors (an accept that runs out of them is retried, not
 	// fatal).

@@ -297,7 +297,7 @@ func (s *Server) ShuttingDown() bool { return s.shutting.Load() }
 type Stats struct {
 	Accepted int64 // connections accepted since start
 	Open     int   // connections open now
-	Idle     int   // of which waiting for bytes of a request (a head begun but not complete included; not a TLS handshake under way): Shutdown closes these
+	Idle     int   // of which waiting for bytes of a request (a head begun but not complete included; a TLS handshake under way only on the portable connector): Shutdown closes these
 	Detached int   // of which holding a suspended request and no goroutine
 	// Strategy sums the epoll selectors' execution strategies: requests
 	// run per mode (PC, EPC, PEC) and the reserved goroutines.
