@@ -15,10 +15,13 @@ import (
 type Server interface {
 	// Shutdown stops taking connections, lets those open finish, and
 	// returns once they have, or ctx's error once ctx is done (closing
-	// what is left, as quic-go's http3.Server does, or leaving it to
-	// Close).
+	// what is left, or leaving it to Close). A server whose requests all
+	// go through the container (h3's) may return at once: the
+	// container's Shutdown waits for its requests.
 	Shutdown(ctx context.Context) error
-	// Close ends the server and every connection it holds, at once.
+	// Close ends the server and every connection it holds, at once,
+	// without waiting for handlers still running: the container's Close
+	// completes their requests only after the servers' Close returned.
 	Close() error
 }
 

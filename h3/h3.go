@@ -41,6 +41,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
@@ -84,8 +85,9 @@ type Config struct {
 // container's (container.WithTLSConfig), and Config.DevCert makes one when
 // there is none. Serve registers itself with c.RegisterServer: c's
 // Shutdown sends GOAWAY on every HTTP/3 connection and lets their
-// requests finish, within its context; the connections still open when
-// that context is done are closed, and Close ends them at once. pc
+// requests finish, within its context; the connections still open a
+// moment (a second) after that context is done are closed, and Close ends
+// them at once. pc
 // stays the caller's to close, after Serve returned. ServeTLS serves TCP
 // beside it in the same call. Any goroutine may call it.
 func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg Config) error {
@@ -213,21 +215,38 @@ type server struct {
 // flight are the container's, which its Shutdown waits for, as it does
 // on TCP. What is left are connections whose clients have yet to close
 // them, as HTTP/3 clients do once their requests are answered; quic-go
-// closes those still open when ctx is done (the usual caller cancels it
-// once Shutdown returned: as idle TCP connections, they are closed at the
-// end), and Close ends them at once. The transport is closed after them,
-// as it would cut them.
+// closes those still open once ctx is done and closeGrace more has
+// passed, and Close ends them at once. Not at ctx's end: the usual caller
+// cancels ctx as soon as Shutdown returned, when the last responses may
+// still be on their way (in quic-go's buffers, unacknowledged), and
+// closing the connection would cut them off, where TCP delivers what a
+// closed socket holds. The transport is closed after the connections, as
+// it would cut them.
 func (s *server) Shutdown(ctx context.Context) error {
 	go func() {
-		s.srv.Shutdown(ctx)
+		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stop := context.AfterFunc(ctx, func() { time.AfterFunc(closeGrace, cancel) })
+		s.srv.Shutdown(lctx)
+		stop()
+		cancel()
 		s.closeTransport()
 	}()
 	return nil
 }
 
-// Close ends every connection and the transport.
+// closeGrace is how long after Shutdown's context is done the HTTP/3
+// connections still open are closed: time for the responses the
+// container completed to reach their clients.
+const closeGrace = time.Second
+
+// Close ends every connection and the transport, without waiting for the
+// handlers still running, as the container's Close promises: quic-go's
+// Close waits for them, and the container completes their requests only
+// once Close returned.
 func (s *server) Close() error {
-	err := s.srv.Close()
-	s.closeTransport()
-	return err
+	go func() {
+		s.srv.Close()
+		s.closeTransport()
+	}()
+	return nil
 }

@@ -63,6 +63,10 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, total: l.lim.ReadBodyTimeout,
 		maxTrailers: l.lim.MaxHeaders, rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
 	l.h.ServeHTTP(dw, r)
+	// The trailers, set once the head went (a field of the head was
+	// cleaned as it went), are sent by quic-go when this returns: cleaned
+	// as the head's were.
+	cleanFields(w.Header())
 	// quic-go writes what is buffered when this returns: under one more
 	// deadline.
 	dw.rc.SetWriteDeadline(time.Now().Add(dw.timeout))
@@ -224,15 +228,13 @@ func (w *deadlineWriter) WriteHeader(status int) {
 // cleanFields makes h's fields ones a client can parse, as Wharf's HTTP/2
 // writes them: quic-go sends them as they are, and a client throws away a
 // response with a name that is no token, or a value with CR, LF or NUL
-// (RFC 9114 §4.2, RFC 9110 §5.5). Such a name is dropped; those bytes of
-// a value become spaces, as over HTTP/1.1. The keys quic-go sends as
-// trailers (http.TrailerPrefix) are left to it.
+// (RFC 9114 §4.2, RFC 9110 §5.5), and fails the read of its body for such
+// a trailer field. Such a name is dropped; those bytes of a value become
+// spaces, as over HTTP/1.1. A key quic-go sends as a trailer
+// (http.TrailerPrefix) is checked without its prefix.
 func cleanFields(h http.Header) {
 	for k, vs := range h {
-		if strings.HasPrefix(k, http.TrailerPrefix) {
-			continue
-		}
-		if !h1.IsToken([]byte(k)) {
+		if !h1.IsToken([]byte(strings.TrimPrefix(k, http.TrailerPrefix))) {
 			delete(h, k)
 			continue
 		}

@@ -76,3 +76,38 @@ func TestBadFieldsCleaned(t *testing.T) {
 		t.Errorf("header %v, want X-Kept and no X Name", resp.Header)
 	}
 }
+
+// Trailer fields are cleaned as the head's are (and as Wharf's HTTP/2
+// cleans them): a value with CR or LF, sent as it is, fails the client's
+// read of the whole body (quic-go's: "invalid header field value"), and a
+// name that is no token is dropped.
+func TestBadTrailersCleaned(t *testing.T) {
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/bad", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Trailer", "X-T")
+		_, err := io.WriteString(w, "hello")
+		w.Trailer().Set("X-T", "a\r\nb")
+		w.Trailer().Set("X-Late", "c\nd") // not announced: sent with http.TrailerPrefix
+		w.Trailer()["X U"] = []string{"v"}
+		return err
+	})
+	addr, cl := serveH3(t, c)
+	resp, err := cl.Get("https://" + addr + "/bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(body) != "hello" {
+		t.Fatalf("body %q, %v", body, err)
+	}
+	if got := resp.Trailer.Get("X-T"); got != "a  b" {
+		t.Errorf("trailer X-T %q, want %q", got, "a  b")
+	}
+	if got := resp.Trailer.Get("X-Late"); got != "c d" {
+		t.Errorf("trailer X-Late %q, want %q", got, "c d")
+	}
+	if _, ok := resp.Trailer["X U"]; ok {
+		t.Errorf("trailers %q, want no X U", resp.Trailer)
+	}
+}
