@@ -87,9 +87,12 @@ type Config struct {
 // Shutdown sends GOAWAY on every HTTP/3 connection and lets their
 // requests finish, within its context; the connections still open a
 // moment (a second) after that context is done are closed, and Close ends
-// them at once. pc
-// stays the caller's to close, after Serve returned. ServeTLS serves TCP
-// beside it in the same call. Any goroutine may call it.
+// them at once. pc stays the caller's to close. A graceful shutdown ends
+// Serve at once, while the connections it let finish still use pc: close
+// pc once the container's Shutdown returned and its context is done, a
+// second later (or after Close), not as soon as Serve returned; ServeTLS
+// does this itself. ServeTLS serves TCP beside it in the same call. Any
+// goroutine may call it.
 func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg Config) error {
 	tlsConfig, err := certificates(c, tlsConfig, cfg)
 	if err != nil {
