@@ -219,6 +219,15 @@ func (rb *reqBody) NotifyReadable(f func()) {
 	c := s.c
 	b.mu.Lock() // c.r and c.w move under it while the body is read
 	now := b.settled || b.err != nil || b.kind == bodyNone || c.w > c.r
+	if !now {
+		// A client that sent "Expect: 100-continue" sends nothing
+		// until it is invited: waiting for its bytes is a read, so
+		// invite it as the first Read does.
+		if err := s.continue100(); err != nil {
+			b.err = err
+			now = true
+		}
+	}
 	b.mu.Unlock()
 	if now {
 		f()

@@ -79,3 +79,61 @@ func TestNotifyReadableAfterResponse(t *testing.T) {
 		t.Error("TryRead on a settled body: no error")
 	}
 }
+
+// A handler that reads its body without blocking (NotifyReadable, as
+// async.Input and formdata.ParseAsync do) invites a client that sent
+// "Expect: 100-continue": such a client sends nothing until the 100, so a
+// NotifyReadable that only waited for bytes waited for the client's own
+// timeout (curl's second), or for ever.
+func TestNotifyReadableSendsContinue(t *testing.T) {
+	c := container.New(container.WithConnector(connector.Config{}), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("POST /nb", func(w api.Response, r *api.Request) error {
+		nb, ok := r.Body().(api.NonBlockingReader)
+		if !ok {
+			return api.Error(http.StatusInternalServerError, "the body is no api.NonBlockingReader")
+		}
+		ready := make(chan struct{})
+		nb.NotifyReadable(func() { close(ready) })
+		select {
+		case <-ready:
+		case <-time.After(2 * time.Second):
+			return api.Error(http.StatusRequestTimeout, "NotifyReadable never called back")
+		}
+		b := make([]byte, 16)
+		n, err := nb.TryRead(b)
+		if err != nil && n == 0 {
+			return err
+		}
+		_, err = w.Write(b[:n])
+		return err
+	})
+	addr := wharftest.Listen(t, c)
+	for _, framing := range []string{"Content-Length: 4", "Transfer-Encoding: chunked"} {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		nc.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(nc, "POST /nb HTTP/1.1\r\nHost: x\r\n"+framing+"\r\nExpect: 100-continue\r\n\r\n")
+		br := bufio.NewReader(nc)
+		line, err := br.ReadString('\n')
+		if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+			t.Fatalf("%s: first line %q, %v; want the 100 Continue", framing, line, err)
+		}
+		br.ReadString('\n')
+		if framing == "Content-Length: 4" {
+			io.WriteString(nc, "ping")
+		} else {
+			io.WriteString(nc, "4\r\nping\r\n0\r\n\r\n")
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(b) != "ping" {
+			t.Fatalf("%s: %d %q", framing, resp.StatusCode, b)
+		}
+	}
+}

@@ -235,8 +235,29 @@ func TestHeadOfStaticAsGet(t *testing.T) {
 				t.Errorf("Accept-Encoding %q: %s is %q on GET, %q on HEAD", ae, k, g, h)
 			}
 		}
-		if (get.ContentLength < 0) != (head.ContentLength < 0) {
+		// RFC 9110 §8.6: a HEAD may leave Content-Length out, but one it
+		// sends must be the GET's.
+		if head.ContentLength >= 0 && head.ContentLength != get.ContentLength {
 			t.Errorf("Accept-Encoding %q: Content-Length %d on GET, %d on HEAD", ae, get.ContentLength, head.ContentLength)
 		}
+	}
+}
+
+// A HEAD that a GET would compress cannot know the compressed length, so
+// its head declares none (the package documentation: it "loses
+// Content-Length"). It declared "Content-Length: 0", the bytes the filter
+// passed on, which tells a client the GET's body is empty.
+func TestHeadCompressedDeclaresNoLength(t *testing.T) {
+	do := staticBehindGzipDo(t)
+	get, body := do("GET", "Accept-Encoding", "gzip")
+	if get.Header.Get("Content-Encoding") != "gzip" || len(body) == 0 {
+		t.Fatalf("GET: %v, %d bytes", get.Header, len(body))
+	}
+	head, _ := do("HEAD", "Accept-Encoding", "gzip")
+	if head.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("HEAD: %v", head.Header)
+	}
+	if head.ContentLength != -1 && head.ContentLength != get.ContentLength {
+		t.Errorf("HEAD declares Content-Length %d; the GET's body is %d bytes (Content-Length %d)", head.ContentLength, len(body), get.ContentLength)
 	}
 }

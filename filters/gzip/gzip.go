@@ -508,6 +508,12 @@ func (w *writer) close() error {
 	if w.state == undecided && (len(w.buf) > 0 || w.head) {
 		err = w.decide(nil, len(w.buf) >= w.f.minSize || w.declaresMinSize())
 	}
+	if w.state == heading && err == nil && !w.Response.Committed() {
+		// The compressed length is unknown: commit the head now, as a
+		// response that goes on, so that the container does not declare
+		// the bytes that reached it (none) as the body's length.
+		err = w.Response.Flush()
+	}
 	if w.state == compressing {
 		if cerr := w.gz.Close(); err == nil {
 			err = cerr
