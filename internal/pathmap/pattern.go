@@ -137,6 +137,11 @@ func parse(pattern string) (parsed, error) {
 			return parsed{}, invalid(pattern, "'{' and '}' must enclose a whole segment, as in \"{name}\"")
 		}
 		name := s[1 : len(s)-1]
+		if strings.HasSuffix(name, "...") && validName(strings.TrimSuffix(name, "...")) {
+			// net/http's wildcard for the rest of the path.
+			rest := "/" + strings.Join(parts[:i], "/")
+			return parsed{}, invalid(pattern, "a {name...} wildcard is net/http's: map "+strconv.Quote(strings.TrimSuffix(rest, "/")+"/*")+" and read the rest of the path from Mapping().PathInfo")
+		}
 		if !validName(name) {
 			return parsed{}, invalid(pattern, "parameter name "+strconv.Quote(name)+" must be letters, digits and '_', not starting with a digit")
 		}

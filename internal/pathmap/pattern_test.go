@@ -126,6 +126,21 @@ func TestTrailingSlashHint(t *testing.T) {
 	}
 }
 
+// TestRestWildcardHint: net/http's {name...} is refused with the prefix
+// pattern that does its work.
+func TestRestWildcardHint(t *testing.T) {
+	for pattern, want := range map[string]string{
+		"/files/{path...}":        `"/files/*"`,
+		"/u/{id}/files/{rest...}": `"/u/{id}/files/*"`,
+		"/{all...}":               `"/*"`,
+	} {
+		_, err := Validate(pattern)
+		if !errors.Is(err, ErrInvalidPattern) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "PathInfo") {
+			t.Errorf("Validate(%q) = %v, want a hint naming %s and PathInfo", pattern, err, want)
+		}
+	}
+}
+
 func TestKindString(t *testing.T) {
 	for k, want := range map[Kind]string{Exact: "exact", Prefix: "prefix", Extension: "extension", Default: "default", 0: "Kind(0)", 9: "Kind(9)"} {
 		if got := k.String(); got != want {
