@@ -83,7 +83,9 @@ func (e *StatusError) Error() string {
 func (e *StatusError) Unwrap() error { return e.Err }
 
 // Error returns a StatusError with the given code and a cause built from msg.
-// An empty msg leaves the cause nil.
+// An empty msg leaves the cause nil. The code must be an error status,
+// 400..599: another (a redirect, say, which is a response to write, not an
+// error) is answered 500, as StatusOf maps it.
 func Error(code int, msg string) error {
 	if msg == "" {
 		return &StatusError{Code: code}
@@ -92,9 +94,10 @@ func Error(code int, msg string) error {
 }
 
 // StatusOf returns the HTTP status an error maps to when no error page says
-// otherwise: the Code of the first StatusError in err's chain, 413 for
-// ErrBodyTooLarge, 503 for ErrShutdown, and 500 for anything else. A nil
-// error maps to 200.
+// otherwise: the Code of the first StatusError in err's chain if it is
+// 400..599 (a StatusError with another Code is a mistake, answered 500),
+// 413 for ErrBodyTooLarge, 503 for ErrShutdown, and 500 for anything else.
+// A nil error maps to 200.
 func StatusOf(err error) int {
 	if err == nil {
 		return http.StatusOK

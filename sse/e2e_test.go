@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/filters/gzip"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/ssewire"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -136,5 +137,42 @@ func TestBrokerClose(t *testing.T) {
 			t.Fatalf("a stream after Close: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 		wharftest.WaitFor(t, "no stream", func() bool { return b.Stats().Streams == 0 })
+	})
+}
+
+// Behind filters/gzip, which a site puts in front of everything, a stream
+// goes out uncompressed and live on every protocol: its head is flushed
+// before any event, which the filter passes through, and its events go
+// through the request's Output, which the filter does not wrap. A replay
+// larger than the filter's MinSize included.
+func TestStreamBehindGzip(t *testing.T) {
+	var b *sse.Broker
+	build := func(c *container.Container) {
+		b = newBroker(t, sse.Config{})
+		c.Filter("/*", gzip.New(gzip.Config{}))
+		route(b)(c)
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		data := strings.Repeat("compressible ", 10)
+		for range 50 { // about 7 KiB to replay
+			if err := b.Publish("news", sse.Event{Data: data}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := open(t, s, "/events/news", "1")
+		if a.Response().Uncompressed || a.Response().Header.Get("Content-Encoding") != "" {
+			t.Fatalf("the stream was compressed: %v", a.Response().Header)
+		}
+		for i := 2; i <= 50; i++ {
+			if got := a.Next(t); got.Data != data {
+				t.Fatalf("replayed event %d: %+v", i, got)
+			}
+		}
+		if err := b.Publish("news", sse.Event{Data: "live"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := a.Next(t); got.Data != "live" {
+			t.Fatalf("live event: %+v", got)
+		}
 	})
 }
