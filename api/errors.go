@@ -96,8 +96,10 @@ func Error(code int, msg string) error {
 // StatusOf returns the HTTP status an error maps to when no error page says
 // otherwise: the Code of the first StatusError in err's chain if it is
 // 400..599 (a StatusError with another Code is a mistake, answered 500),
-// 413 for ErrBodyTooLarge, 503 for ErrShutdown, and 500 for anything else.
-// A nil error maps to 200.
+// 413 for ErrBodyTooLarge and for net/http's *http.MaxBytesError (a body
+// read through http.MaxBytesReader(nil, r.Body(), n), the way to bound one
+// handler's body below the server's limit), 503 for ErrShutdown, and 500
+// for anything else. A nil error maps to 200.
 func StatusOf(err error) int {
 	if err == nil {
 		return http.StatusOK
@@ -106,8 +108,9 @@ func StatusOf(err error) int {
 	if errors.As(err, &se) && se.Code >= 400 && se.Code <= 599 {
 		return se.Code
 	}
+	var mbe *http.MaxBytesError
 	switch {
-	case errors.Is(err, ErrBodyTooLarge):
+	case errors.Is(err, ErrBodyTooLarge), errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrShutdown):
 		return http.StatusServiceUnavailable

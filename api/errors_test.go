@@ -20,6 +20,8 @@ func TestStatusOf(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", api.Error(403, "no")), 403},
 		{&api.StatusError{Code: 42}, 500}, // not an error status
 		{api.ErrBodyTooLarge, 413},
+		{&http.MaxBytesError{Limit: 10}, 413},
+		{fmt.Errorf("decoding: %w", &http.MaxBytesError{Limit: 10}), 413},
 		{fmt.Errorf("x: %w", api.ErrShutdown), 503},
 		{&api.PanicError{Value: "p"}, 500},
 	}

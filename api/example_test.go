@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -222,4 +223,40 @@ func ExampleNewHeaderText() {
 	// example.com */* 2
 	// "GET /hello HTTP/1.1\r"
 	// "Host"
+}
+
+// A JSON API bounds one handler's body below the server's limit with
+// net/http's MaxBytesReader (its ResponseWriter may be nil): a body past
+// the bound fails the decoding with an *http.MaxBytesError, which the
+// container answers 413, as it answers a body past the server's own limit.
+// A body that is no JSON is the client's mistake too: a 400.
+func ExampleStatusOf_maxBytes() {
+	type note struct {
+		Text string `json:"text"`
+	}
+	c := container.New()
+	c.HandleFunc("POST /notes", func(w api.Response, r *api.Request) error {
+		var n note
+		if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body(), 64)).Decode(&n); err != nil {
+			if api.StatusOf(err) == http.StatusRequestEntityTooLarge {
+				return err
+			}
+			return &api.StatusError{Code: http.StatusBadRequest, Err: err}
+		}
+		api.SetContentType(w, "application/json")
+		if err := w.SetStatus(http.StatusCreated); err != nil {
+			return err
+		}
+		return json.NewEncoder(w).Encode(n)
+	})
+	defer c.Shutdown(context.Background())
+	for _, body := range []string{`{"text":"hi"}`, `{"text":"` + strings.Repeat("x", 100) + `"}`, `{"text":`} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("POST", "/notes", strings.NewReader(body)))
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// 201 {"text":"hi"}
+	// 413 413 Request Entity Too Large
+	// 400 400 Bad Request: unexpected EOF
 }
