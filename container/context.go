@@ -218,7 +218,8 @@ func (x *Context) ErrorPageFor(target error, h api.Handler) {
 }
 
 // ErrorPageAs renders failures that have an error of type E in their chain
-// (errors.As).
+// (errors.As). ErrorPageAs[error] matches every failure: the catch-all of
+// an API that answers its errors in one format (ExampleErrorPageAs_json).
 func ErrorPageAs[E error](x *Context, h api.Handler) {
 	x.errorPageFunc(func(err error) bool {
 		var e E

@@ -7,11 +7,14 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -233,4 +236,45 @@ func ExampleContainer_FilterFirst() {
 	// Output:
 	// 401 no-store
 	// 200 no-store
+}
+
+// ErrorPageAs[error] renders every failure of a context: a JSON API
+// answers its errors as JSON, the client's mistakes with their message,
+// the server's without it.
+func ExampleErrorPageAs_json() {
+	c := container.New()
+	c.HandleFunc("GET /notes/{id}", func(w api.Response, r *api.Request) error {
+		return api.Error(http.StatusNotFound, "no note "+r.PathParam("id"))
+	})
+	c.HandleFunc("POST /notes", func(w api.Response, r *api.Request) error {
+		return errors.New("database down") // a 500
+	})
+	container.ErrorPageAs[error](c.Root(), api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		err, status := container.ErrorOf(r), w.Status() // the status is set already
+		msg := http.StatusText(status)
+		var se *api.StatusError
+		if status < 500 && errors.As(err, &se) && se.Err != nil {
+			msg = se.Err.Error()
+		}
+		api.SetContentType(w, "application/json")
+		return json.NewEncoder(w).Encode(map[string]any{"status": status, "error": msg})
+	}))
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	for _, req := range [][2]string{{"GET", "/notes/7"}, {"POST", "/notes"}, {"DELETE", "/notes/7"}} {
+		hr, _ := http.NewRequest(req[0], "http://"+l.Addr().String()+req[1], nil)
+		resp, err := http.DefaultClient.Do(hr)
+		if err != nil {
+			panic(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get("Content-Type"), strings.TrimSpace(string(b)))
+	}
+	// Output:
+	// 404 application/json {"error":"no note 7","status":404}
+	// 500 application/json {"error":"Internal Server Error","status":500}
+	// 405 application/json {"error":"Method Not Allowed","status":405}
 }
