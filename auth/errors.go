@@ -23,6 +23,11 @@ var (
 	// error="invalid_request").
 	ErrMalformedToken = errors.New("auth: malformed bearer token")
 
+	// ErrFormType: a login was posted in another format than the
+	// URL-encoded form FormLogin reads (415): a multipart form, say,
+	// whose fields it would not see.
+	ErrFormType = errors.New("auth: the login form must be sent as application/x-www-form-urlencoded")
+
 	// ErrForbidden: the user lacks every role the path requires (403).
 	ErrForbidden = errors.New("auth: forbidden")
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 
 	"github.com/wharf-go/wharf/api"
@@ -72,8 +73,10 @@ type form struct {
 //
 // On every request it makes the session's user, if there is one, what
 // UserOf returns in the rest of the chain (read from the session when
-// UserOf is called); Required then guards the paths that need one. A POST to LoginPath is answered by the filter: the credentials of
-// the URL-encoded body go to Check; on success Login puts the user in the
+// UserOf is called); Required then guards the paths that need one. A POST
+// to LoginPath is answered by the filter: the credentials of the
+// URL-encoded body go to Check (a body of another type is answered 415,
+// ErrFormType: its fields would not be read); on success Login puts the user in the
 // session (moving it to a new ID first, against session fixation) and the
 // answer is a 303 to Target; on failure, a 401 with
 // `WWW-Authenticate: Form realm="..."`, rendered by Failure if set, and the
@@ -132,6 +135,12 @@ func (f *form) Filter(w api.Response, r *api.Request, next api.Chain) error {
 }
 
 func (f *form) login(w api.Response, r *api.Request) error {
+	if ct := r.Header().Get("Content-Type"); !isURLEncoded(ct) {
+		// Its fields would not be read, and the login refused as if the
+		// password were wrong.
+		w.Header().Set("Accept-Post", "application/x-www-form-urlencoded")
+		return &api.StatusError{Code: http.StatusUnsupportedMediaType, Err: fmt.Errorf("%w, not %q", ErrFormType, ct)}
+	}
 	vals, err := r.PostForm()
 	if err != nil {
 		return err // a body too large or malformed: the container's 413 or 400
@@ -226,4 +235,10 @@ func sessionUserOf(s *session.Session) (User, bool) {
 		}
 	}
 	return u, true
+}
+
+// isURLEncoded reports whether a Content-Type is a URL-encoded form's.
+func isURLEncoded(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/x-www-form-urlencoded"
 }

@@ -305,3 +305,27 @@ func TestFormOuterUser(t *testing.T) {
 		t.Errorf("with a session user: %q", rec.Body())
 	}
 }
+
+// A login posted as a multipart form (a form with enctype="multipart/
+// form-data") or with no type is answered 415, naming the type it must
+// have, not 401 "invalid credentials" for fields the filter never read.
+func TestFormLoginType(t *testing.T) {
+	for _, ct := range []string{"multipart/form-data; boundary=x", "application/json", ""} {
+		a := newFormApp(auth.FormConfig{Check: rolesCheck})
+		var kv []string
+		if ct != "" {
+			kv = []string{"Content-Type", ct}
+		}
+		h := wharftest.Head("POST", "/login", kv...)
+		body := "--x\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\nana\r\n--x--\r\n"
+		h.Body, h.ContentLength = readCloser{strings.NewReader(body)}, int64(len(body))
+		rec := wharftest.NewRecorder()
+		err := a.chain.Serve(rec, api.NewRequest(context.Background(), h, nil))
+		if api.StatusOf(err) != http.StatusUnsupportedMediaType || !errors.Is(err, auth.ErrFormType) {
+			t.Errorf("Content-Type %q: %v, want 415 with ErrFormType", ct, err)
+		}
+		if got := rec.Header().Get("Accept-Post"); got != "application/x-www-form-urlencoded" {
+			t.Errorf("Content-Type %q: Accept-Post %q", ct, got)
+		}
+	}
+}
