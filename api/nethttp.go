@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -57,8 +58,10 @@ func FromHTTP(h http.Handler) Handler {
 // ToHTTPRequest builds a net/http server request from r: same method, target,
 // header (a copy), body, context, addresses and TLS state. If the body
 // form was read already (Form, FormValue: by a filter, say), the body is
-// spent, and the values are in the request's Form and PostForm instead. Its URL.Path is
-// r.Path(), the decoded and cleaned path the container mapped r by, not the
+// spent, and the values are in the request's Form and PostForm instead.
+// Its Trailer is as net/http's server makes it: the declared names from
+// the start (the Trailer field taken out of the header), their values
+// once the body was read to its end. Its URL.Path is r.Path(), the decoded and cleaned path the container mapped r by, not the
 // target's: a handler that routes on the path as sent ("/admin/../public",
 // which the container mapped as "/public") would serve what the filters
 // mapped to "/admin/*" guard. RequestURI stays the target as sent.
@@ -106,7 +109,70 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		hr.PostForm, _ = r.PostForm()
 		hr.Form, _ = r.Form()
 	}
-	return hr.WithContext(r.ctx), nil
+	hr = hr.WithContext(r.ctx)
+	if r.head.Trailer != nil && hr.Body != nil {
+		// As net/http's server: Trailer holds the names the Trailer
+		// field declares, moved out of the header, and the values once
+		// the body has been read to its end.
+		hr.Trailer = declaredTrailers(hr.Header)
+		for k := range r.head.Trailer() {
+			// Behind net/http (and HTTP/3), whose server took the
+			// declared names out of the header already.
+			if hr.Trailer == nil {
+				hr.Trailer = http.Header{}
+			}
+			hr.Trailer[k] = nil
+		}
+		hr.Body = &trailerBody{ReadCloser: hr.Body, trailer: r.head.Trailer, hr: hr}
+	}
+	return hr, nil
+}
+
+// declaredTrailers takes the Trailer field out of h and returns the names
+// it declares, with no values yet, or nil for none.
+func declaredTrailers(h http.Header) http.Header {
+	vs := h["Trailer"]
+	if len(vs) == 0 {
+		return nil
+	}
+	delete(h, "Trailer")
+	var t http.Header
+	for _, v := range vs {
+		for name := range strings.SplitSeq(v, ",") {
+			switch name = http.CanonicalHeaderKey(strings.TrimSpace(name)); name {
+			case "", "Transfer-Encoding", "Trailer", "Content-Length":
+				continue // not a trailer a message may have
+			}
+			if t == nil {
+				t = http.Header{}
+			}
+			t[name] = nil
+		}
+	}
+	return t
+}
+
+// trailerBody is a request body that, read to its end, fills its
+// http.Request's Trailer, as net/http's server does.
+type trailerBody struct {
+	io.ReadCloser
+	trailer func() http.Header
+	hr      *http.Request
+	done    bool
+}
+
+func (b *trailerBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		for k, v := range b.trailer() {
+			if b.hr.Trailer == nil {
+				b.hr.Trailer = http.Header{}
+			}
+			b.hr.Trailer[k] = slices.Clone(v)
+		}
+	}
+	return n, err
 }
 
 // httpWriter is the http.ResponseWriter over a Wharf Response.

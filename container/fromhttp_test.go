@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
 )
 
 // A net/http handler's Write that its response refuses (a body on a 304,
@@ -50,3 +52,54 @@ func TestFromHTTPRefusedWriteIsTheHandlers(t *testing.T) {
 		}
 	}
 }
+
+// A mounted net/http handler sees the request's trailers as net/http's
+// server shows them: the declared names in r.Trailer from the start (the
+// Trailer field taken out of the header), their values once the body was
+// read to its end. ToHTTPRequest left r.Trailer nil, on every protocol.
+func TestMountRequestTrailers(t *testing.T) {
+	type seen struct{ before, after, field string }
+	got := make(chan seen, 1)
+	modes.Run(t, func(c *container.Container) {
+		c.Handle("/upload", api.FromHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var s seen
+			for k := range r.Trailer {
+				s.before += k
+			}
+			io.Copy(io.Discard, r.Body)
+			s.after, s.field = r.Trailer.Get("X-Checksum"), r.Header.Get("Trailer")
+			got <- s
+		})))
+	}, func(t *testing.T, s *modes.Server) {
+		req, _ := http.NewRequest("POST", s.URL+"/upload", nil)
+		req.ContentLength = -1
+		req.Trailer = http.Header{"X-Checksum": nil}
+		body := &trailerSetter{r: strings.NewReader("data"), set: func() { req.Trailer.Set("X-Checksum", "abc") }}
+		req.Body = body
+		resp, err := s.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if g := <-got; g.before != "X-Checksum" || g.after != "abc" || g.field != "" {
+			t.Errorf("trailer names before the body %q, value after %q, Trailer field left in the header %q; want X-Checksum, abc, none", g.before, g.after, g.field)
+		}
+	})
+}
+
+// trailerSetter is a request body that sets its request's trailer value
+// when it reaches its end, as a client computing a checksum would.
+type trailerSetter struct {
+	r   io.Reader
+	set func()
+}
+
+func (b *trailerSetter) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.set()
+	}
+	return n, err
+}
+
+func (b *trailerSetter) Close() error { return nil }
