@@ -33,11 +33,19 @@ func serveH3(t *testing.T, c *container.Container) (addr string, cl *http.Client
 	if err != nil {
 		t.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{}) }()
+	serveOn(t, c, pc, cert, h3.Config{})
 	tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	t.Cleanup(func() { tr.Close() }) // before serveOn's: the client leaves first
+	return pc.LocalAddr().String(), &http.Client{Transport: tr, Timeout: wharftest.Patience}
+}
+
+// serveOn serves c over HTTP/3 on pc with cert and cfg until the test
+// ends, then shuts c down (closing it if that fails), checks what Serve
+// returned and closes pc.
+func serveOn(t *testing.T, c *container.Container, pc net.PacketConn, cert tls.Certificate, cfg h3.Config) {
+	served := make(chan error, 1)
+	go func() { served <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, cfg) }()
 	t.Cleanup(func() {
-		tr.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
 		defer cancel()
 		if err := c.Shutdown(ctx); err != nil {
@@ -49,7 +57,6 @@ func serveH3(t *testing.T, c *container.Container) (addr string, cl *http.Client
 		}
 		pc.Close()
 	})
-	return pc.LocalAddr().String(), &http.Client{Transport: tr, Timeout: wharftest.Patience}
 }
 
 // A client that cancels its request (quic-go's client then stops and

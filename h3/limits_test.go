@@ -355,22 +355,7 @@ func startLimitServer(t *testing.T, cfg connector.Config, h3cfg h3.Config) *limi
 	}
 	s.addr = pc.LocalAddr().String()
 	s.cl = s.client(t)
-	served := make(chan error, 1)
-	go func() {
-		served <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3cfg)
-	}()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
-		defer cancel()
-		if err := c.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			c.Close()
-		}
-		if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
-			t.Errorf("h3.Serve returned %v", err)
-		}
-		pc.Close()
-	})
+	serveOn(t, c, pc, cert, h3cfg)
 	return s
 }
 
