@@ -106,9 +106,16 @@ func writeTestFile(t testing.TB, size int) (string, []byte) {
 // protocol (sendfile where it can, a copy elsewhere).
 func TestOutputSendFile(t *testing.T) {
 	path, content := writeTestFile(t, 3<<20+17)
-	errs := make(chan error, 16)
-	build := func(c *container.Container) { c.Handle("/file", sendFileHandler(path, errs)) }
+	// A channel per mode: a request of one mode that outlives its test
+	// (a HEAD still discarding its file when the client closes its
+	// connections, which fails it, ErrClientGone) reports to its own.
+	var errs chan error
+	build := func(c *container.Container) {
+		errs = make(chan error, 16)
+		c.Handle("/file", sendFileHandler(path, errs))
+	}
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		errs := errs
 		for _, tc := range []struct {
 			off, n   int64
 			declared string
