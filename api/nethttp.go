@@ -109,23 +109,24 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		hr.PostForm, _ = r.PostForm()
 		hr.Form, _ = r.Form()
 	}
-	hr = hr.WithContext(r.ctx)
-	if r.head.Trailer != nil && hr.Body != nil {
+	// The request made here stays on the stack: WithContext copies it.
+	out := hr.WithContext(r.ctx)
+	if r.head.Trailer != nil && out.Body != nil {
 		// As net/http's server: Trailer holds the names the Trailer
 		// field declares, moved out of the header, and the values once
 		// the body has been read to its end.
-		hr.Trailer = declaredTrailers(hr.Header)
+		out.Trailer = declaredTrailers(out.Header)
 		for k := range r.head.Trailer() {
 			// Behind net/http (and HTTP/3), whose server took the
 			// declared names out of the header already.
-			if hr.Trailer == nil {
-				hr.Trailer = http.Header{}
+			if out.Trailer == nil {
+				out.Trailer = http.Header{}
 			}
-			hr.Trailer[k] = nil
+			out.Trailer[k] = nil
 		}
-		hr.Body = &trailerBody{ReadCloser: hr.Body, trailer: r.head.Trailer, hr: hr}
+		out.Body = &trailerBody{ReadCloser: out.Body, trailer: r.head.Trailer, hr: out}
 	}
-	return hr, nil
+	return out, nil
 }
 
 // declaredTrailers takes the Trailer field out of h and returns the names
