@@ -218,8 +218,10 @@ func (w *deadlineWriter) WriteHeader(status int) {
 	// §4.2), throwing the response away: leave out those a handler
 	// written for HTTP/1.1 sets, as Wharf's HTTP/2 does.
 	h := w.Header()
-	for _, k := range connectionFields {
-		delete(h, k)
+	for k := range h {
+		if h1.ConnectionField(k) {
+			delete(h, k)
+		}
 	}
 	cleanFields(h)
 	w.write(0, func() error { w.ResponseWriter.WriteHeader(status); return nil })
@@ -234,26 +236,15 @@ func (w *deadlineWriter) WriteHeader(status int) {
 // (http.TrailerPrefix) is checked without its prefix.
 func cleanFields(h http.Header) {
 	for k, vs := range h {
-		if !h1.IsToken([]byte(strings.TrimPrefix(k, http.TrailerPrefix))) {
+		if !h1.IsTokenString(strings.TrimPrefix(k, http.TrailerPrefix)) {
 			delete(h, k)
 			continue
 		}
 		for i, v := range vs {
-			if strings.ContainsAny(v, "\r\n\x00") {
-				b := []byte(v) // byte by byte: a value may hold bytes that are not UTF-8
-				for j, c := range b {
-					if c == '\r' || c == '\n' || c == 0 {
-						b[j] = ' '
-					}
-				}
-				vs[i] = string(b)
-			}
+			vs[i] = h1.CleanValue(v)
 		}
 	}
 }
-
-// connectionFields are the response fields that only HTTP/1.1 has.
-var connectionFields = [...]string{"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"}
 
 func (w *deadlineWriter) Write(p []byte) (n int, err error) {
 	err = w.write(len(p), func() error {

@@ -334,11 +334,10 @@ func (st *stream) WriteHead(status int, contentType string, h http.Header, conte
 		fields = append(fields, hpack.HeaderField{Name: "date", Value: st.hc.srv.dates.Value(time.Now())})
 	}
 	for k, vs := range h {
-		switch k {
-		case "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Proxy-Connection", "Upgrade", "Trailer":
+		if k == "Content-Length" || k == "Trailer" || h1.ConnectionField(k) {
 			continue // framing is HTTP/2's own (RFC 9113 §8.2.2)
 		}
-		if !h1.IsToken([]byte(k)) {
+		if !h1.IsTokenString(k) {
 			continue // not a field name: nothing a client could parse
 		}
 		lk := lowerHeader(k)
@@ -415,7 +414,7 @@ func (st *stream) Finish(trailers http.Header) error {
 	}
 	var tr []hpack.HeaderField
 	for k, vs := range trailers {
-		if !h1.IsToken([]byte(k)) {
+		if !h1.IsTokenString(k) {
 			continue
 		}
 		lk := lowerHeader(k)

@@ -94,7 +94,7 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 			case "Content-Length", "Transfer-Encoding", "Trailer":
 				continue
 			}
-			if !isTokenString(k) {
+			if !IsTokenString(k) {
 				// Not a field name (net/http and HTTP/2 drop it too):
 				// written, "Set-Cookie: a=1; X" would be a Set-Cookie
 				// field, set by whoever chose the name.

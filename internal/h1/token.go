@@ -58,8 +58,9 @@ func IsToken(b []byte) bool {
 	return true
 }
 
-// isTokenString is IsToken for a string, without converting it.
-func isTokenString(s string) bool {
+// IsTokenString is IsToken for a string, without converting it: a field
+// name every protocol's writer checks before it sends one.
+func IsTokenString(s string) bool {
 	if len(s) == 0 {
 		return false
 	}

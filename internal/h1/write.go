@@ -57,6 +57,28 @@ func appendSafe(dst []byte, s string) []byte {
 
 func unsafeByte(c byte) bool { return c == '\r' || c == '\n' || c == 0 }
 
+// CleanValue returns v as AppendField writes it, each CR, LF and NUL a
+// space and every other byte as it is: v itself when it has none. It is
+// for writers that hand a value on rather than append it (HTTP/3's).
+func CleanValue(v string) string {
+	if unsafeIndex(v) < 0 {
+		return v
+	}
+	return string(appendSafe(nil, v))
+}
+
+// ConnectionField reports whether k, a canonical key, is one of the fields
+// that only HTTP/1.1 has, which describe its connection rather than the
+// message: HTTP/2 and HTTP/3 take a message with one as malformed (RFC
+// 9113 §8.2.2, RFC 9114 §4.2).
+func ConnectionField(k string) bool {
+	switch k {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade":
+		return true
+	}
+	return false
+}
+
 // unsafeIndex returns the index of the first CR, LF or NUL in s, or -1.
 // Every response writes each of its fields through it, so it looks at
 // eight bytes at a time: all three are below 0x0e, and whether a word has
@@ -103,7 +125,7 @@ func unsafeIndexBytes(s string, i int) int {
 // order.
 func AppendHeader(dst []byte, h map[string][]string) []byte {
 	for name, values := range h {
-		if !isTokenString(name) {
+		if !IsTokenString(name) {
 			continue
 		}
 		for _, v := range values {

@@ -238,3 +238,29 @@ func FuzzAppendField(f *testing.F) {
 		}
 	})
 }
+
+// CleanValue gives the value AppendField writes, and v itself when it is
+// clean (no copy).
+func TestCleanValue(t *testing.T) {
+	for _, v := range []string{"", "plain", "a\r\nb", "x\x00y", "caf\xe9\n", strings.Repeat("long value ", 4) + "\r"} {
+		want := string(AppendField(nil, "K", v))
+		want = want[len("K: ") : len(want)-2]
+		if got := CleanValue(v); got != want {
+			t.Errorf("CleanValue(%q) = %q, want %q", v, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { CleanValue("clean value") }); n != 0 {
+		t.Errorf("CleanValue of a clean value allocates %.0f times", n)
+	}
+}
+
+func TestConnectionField(t *testing.T) {
+	for k, want := range map[string]bool{
+		"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Transfer-Encoding": true, "Upgrade": true,
+		"Content-Length": false, "Trailer": false, "Te": false, "Content-Type": false, "connection": false,
+	} {
+		if got := ConnectionField(k); got != want {
+			t.Errorf("ConnectionField(%q) = %v, want %v", k, got, want)
+		}
+	}
+}
