@@ -47,7 +47,8 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 		_, err := w.Write(retryLater)
 		return err
 	}
-	after, replay := lastEventID(r)
+	sentID := r.Header().Get("Last-Event-ID")
+	after, replay := lastEventID(sentID)
 	a, err := async.Start(r)
 	if err != nil {
 		return err
@@ -79,7 +80,7 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 		if missed && b.cfg.MissedEvent != "-" {
 			// The data is the ID as the client sent it (a number past
 			// any ID included).
-			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: r.Header().Get("Last-Event-ID")})
+			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: sentID})
 			if err == nil {
 				head = append(head, &frame{b: m})
 			}
@@ -93,10 +94,9 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 // back in a second.
 var retryLater = []byte("retry: 1000\n\n")
 
-// lastEventID reads the Last-Event-ID header: ok is false when there is
-// none, or it is not an ID.
-func lastEventID(r *api.Request) (uint64, bool) {
-	v := r.Header().Get("Last-Event-ID")
+// lastEventID reads v, the Last-Event-ID header's value: ok is false when
+// there is none, or it is not an ID.
+func lastEventID(v string) (uint64, bool) {
 	if v == "" {
 		return 0, false
 	}

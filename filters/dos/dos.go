@@ -262,8 +262,6 @@ func (f *Filter) reject(w api.Response, retry time.Duration) error {
 	return err
 }
 
-// clientIP is the address part of "ip:port" (unmapped from IPv4-in-IPv6),
-// or the zero Addr.
 // unmapPrefix writes an IPv4-mapped prefix ("::ffff:10.0.0.0/104") as the
 // IPv4 one it stands for, as client addresses are unmapped before they
 // are compared.
@@ -274,6 +272,8 @@ func unmapPrefix(p netip.Prefix) netip.Prefix {
 	return p
 }
 
+// clientIP is the address part of "ip:port" (unmapped from IPv4-in-IPv6),
+// or the zero Addr.
 func clientIP(remote string) netip.Addr {
 	host := remote
 	if h, _, err := net.SplitHostPort(remote); err == nil {
