@@ -37,7 +37,7 @@ type Container struct {
 	contexts []*Context // longest path first once started
 	started  atomic.Bool
 	shutting atomic.Bool
-	servers  servers // RegisterServer, under mu
+	servers  []*registered // RegisterServer, under mu
 
 	srv connector.Server
 

@@ -25,12 +25,6 @@ type Server interface {
 	Close() error
 }
 
-// servers are the Servers registered with RegisterServer; c.mu guards
-// them.
-type servers struct {
-	list []*registered
-}
-
 // registered is one Server in the list: a pointer, so that the same
 // Server may be registered twice and each unregistered alone.
 type registered struct{ s Server }
@@ -52,11 +46,11 @@ func (c *Container) RegisterServer(s Server) (unregister func(), err error) {
 		return nil, connector.ErrServerClosed
 	}
 	r := &registered{s}
-	c.servers.list = append(c.servers.list, r)
+	c.servers = append(c.servers, r)
 	return func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		c.servers.list = slices.DeleteFunc(c.servers.list, func(x *registered) bool { return x == r })
+		c.servers = slices.DeleteFunc(c.servers, func(x *registered) bool { return x == r })
 	}, nil
 }
 
@@ -64,8 +58,8 @@ func (c *Container) RegisterServer(s Server) (unregister func(), err error) {
 func (c *Container) registeredServers() []Server {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ss := make([]Server, len(c.servers.list))
-	for i, r := range c.servers.list {
+	ss := make([]Server, len(c.servers))
+	for i, r := range c.servers {
 		ss[i] = r.s
 	}
 	return ss
