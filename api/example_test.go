@@ -260,3 +260,24 @@ func ExampleStatusOf_maxBytes() {
 	// 413 413 Request Entity Too Large
 	// 400 400 Bad Request: unexpected EOF
 }
+
+// IsFormType tells the bodies PostForm and Form read from the others, as
+// net/http's ParseForm does: a handler that takes only a URL-encoded form
+// answers the rest 415 rather than reading no fields.
+func ExampleIsFormType() {
+	for _, ct := range []string{
+		"application/x-www-form-urlencoded",
+		"Application/X-WWW-Form-Urlencoded; charset=utf-8",
+		"multipart/form-data; boundary=x",
+		"application/json",
+		"",
+	} {
+		fmt.Printf("%q %v\n", ct, api.IsFormType(ct))
+	}
+	// Output:
+	// "application/x-www-form-urlencoded" true
+	// "Application/X-WWW-Form-Urlencoded; charset=utf-8" true
+	// "multipart/form-data; boundary=x" false
+	// "application/json" false
+	// "" false
+}

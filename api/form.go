@@ -156,16 +156,22 @@ func hasFormBody(h *RequestHead) bool {
 	default:
 		return false
 	}
+	return IsFormType(h.Header.Get("Content-Type"))
+}
+
+// IsFormType reports whether contentType, a Content-Type field's value,
+// names a URL-encoded form: the bodies PostForm and Form read, as
+// net/http's ParseForm decides it (case and parameters do not matter,
+// and a malformed parameter still yields the media type).
+func IsFormType(contentType string) bool {
 	const urlencoded = "application/x-www-form-urlencoded"
-	switch ct := h.Header.Get("Content-Type"); ct {
+	switch contentType {
 	case urlencoded:
 		return true // the common case, without ParseMediaType's allocations
 	case "":
 		return false
 	default:
-		// Parse as net/http does: case and parameters do not matter, and a
-		// malformed parameter still yields the media type.
-		mt, _, _ := mime.ParseMediaType(ct)
+		mt, _, _ := mime.ParseMediaType(contentType)
 		return mt == urlencoded
 	}
 }

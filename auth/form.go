@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 
 	"github.com/wharf-go/wharf/api"
@@ -135,7 +134,7 @@ func (f *form) Filter(w api.Response, r *api.Request, next api.Chain) error {
 }
 
 func (f *form) login(w api.Response, r *api.Request) error {
-	if ct := r.Header().Get("Content-Type"); !isURLEncoded(ct) {
+	if ct := r.Header().Get("Content-Type"); !api.IsFormType(ct) {
 		// Its fields would not be read, and the login refused as if the
 		// password were wrong.
 		w.Header().Set("Accept-Post", "application/x-www-form-urlencoded")
@@ -235,10 +234,4 @@ func sessionUserOf(s *session.Session) (User, bool) {
 		}
 	}
 	return u, true
-}
-
-// isURLEncoded reports whether a Content-Type is a URL-encoded form's.
-func isURLEncoded(ct string) bool {
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == "application/x-www-form-urlencoded"
 }
