@@ -29,14 +29,9 @@ func TestConnectionFieldsLeftOut(t *testing.T) {
 	addr, cl := serveH3(t, c)
 	for _, f := range fields {
 		t.Run(f, func(t *testing.T) {
-			resp, err := cl.Get("https://" + addr + "/h1?f=" + f)
-			if err != nil {
-				t.Fatalf("a response with %s: %v", f, err)
-			}
-			body, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil || resp.StatusCode != http.StatusOK || string(body) != "hello" {
-				t.Errorf("status %d, body %q, %v", resp.StatusCode, body, err)
+			resp, body := getAll(t, cl, "https://"+addr+"/h1?f="+f)
+			if resp.StatusCode != http.StatusOK || body != "hello" {
+				t.Errorf("status %d, body %q", resp.StatusCode, body)
 			}
 			if resp.Header.Get("X-Kept") != "yes" {
 				t.Errorf("the other fields went too: %v", resp.Header)
@@ -60,14 +55,9 @@ func TestBadFieldsCleaned(t *testing.T) {
 		return err
 	})
 	addr, cl := serveH3(t, c)
-	resp, err := cl.Get("https://" + addr + "/bad")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK || string(body) != "hello" {
-		t.Errorf("status %d, body %q, %v", resp.StatusCode, body, err)
+	resp, body := getAll(t, cl, "https://"+addr+"/bad")
+	if resp.StatusCode != http.StatusOK || body != "hello" {
+		t.Errorf("status %d, body %q", resp.StatusCode, body)
 	}
 	if got := resp.Header.Get("X-Value"); got != "a  b c\xe9" {
 		t.Errorf("X-Value %q, want %q", got, "a  b c\xe9")
@@ -92,14 +82,9 @@ func TestBadTrailersCleaned(t *testing.T) {
 		return err
 	})
 	addr, cl := serveH3(t, c)
-	resp, err := cl.Get("https://" + addr + "/bad")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || string(body) != "hello" {
-		t.Fatalf("body %q, %v", body, err)
+	resp, body := getAll(t, cl, "https://"+addr+"/bad")
+	if body != "hello" {
+		t.Fatalf("body %q", body)
 	}
 	if got := resp.Trailer.Get("X-T"); got != "a  b" {
 		t.Errorf("trailer X-T %q, want %q", got, "a  b")
@@ -110,4 +95,20 @@ func TestBadTrailersCleaned(t *testing.T) {
 	if _, ok := resp.Trailer["X U"]; ok {
 		t.Errorf("trailers %q, want no X U", resp.Trailer)
 	}
+}
+
+// getAll GETs url with cl and reads the whole body (the trailers come
+// after it), failing the test if either fails.
+func getAll(t *testing.T, cl *http.Client, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := cl.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading the body: %v", url, err)
+	}
+	return resp, string(body)
 }
