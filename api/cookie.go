@@ -6,7 +6,8 @@ import (
 )
 
 // Cookie returns the named cookie sent with the request, or
-// http.ErrNoCookie. If several cookies have the name, it returns the first.
+// http.ErrNoCookie. If several cookies have the name, it returns the first
+// (CookiesNamed returns them all).
 // Parsing is net/http's own, so a handler sees exactly the cookies a
 // net/http handler would: pairs net/http skips as invalid are skipped here.
 // The returned Cookie is new; the caller owns it.
@@ -27,6 +28,21 @@ func (r *Request) Cookie(name string) (*http.Cookie, error) {
 func (r *Request) Cookies() []*http.Cookie {
 	hr := r.cookieRequest()
 	return hr.Cookies()
+}
+
+// CookiesNamed returns the cookies sent with the request that have the
+// given name, in the order received, or an empty slice, as net/http's
+// Request.CookiesNamed does. A browser sends one cookie per Path and Domain
+// that matches, the most specific Path first: a cookie some earlier page
+// set on a narrower Path comes before the one a filter keeps on "/", so a
+// reader that must find its own (a session ID the store knows) looks
+// through them all. The slice and the Cookies are new; the caller owns
+// them.
+//
+// Any goroutine may call CookiesNamed, at any time.
+func (r *Request) CookiesNamed(name string) []*http.Cookie {
+	hr := r.cookieRequest()
+	return hr.CookiesNamed(name)
 }
 
 // cookieRequest returns an http.Request holding only r's Cookie fields.

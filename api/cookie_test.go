@@ -86,6 +86,9 @@ func TestCookiesMatchNetHTTP(t *testing.T) {
 					if err != werr || (err == nil && !sameCookies([]*http.Cookie{got}, []*http.Cookie{wc})) {
 						t.Errorf("Cookie(%q) = %v, %v; net/http %v, %v", name, got, err, wc, werr)
 					}
+					if got, want := r.CookiesNamed(name), hr.CookiesNamed(name); !sameCookies(got, want) || got == nil {
+						t.Errorf("CookiesNamed(%q) = %v, net/http %v", name, got, want)
+					}
 				}
 			}
 		})

@@ -5,7 +5,9 @@
 // cookie names and hands the handler a Request that carries it, which Of
 // returns. A request without a valid cookie gets a new, empty session,
 // stored only once it is written; an ID the client made up, or one the
-// store no longer knows, is never adopted. Values are strings; RenewID
+// store no longer knows, is never adopted. Of several cookies of the name
+// (a browser sends one per matching Path, the narrowest first), the first
+// that names a live session is the one used. Values are strings; RenewID
 // moves a session to a fresh ID at login, Invalidate ends it at logout.
 // Session's documentation gives the rules: when the cookie is set (at the
 // moment the session is created, renewed or invalidated, so before the

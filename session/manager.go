@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -109,40 +110,67 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	return serr
 }
 
+// maxIDsTried bounds how many of a request's session cookies open looks
+// up in the store, so a client cannot make one request cost a store load
+// per cookie it sends.
+const maxIDsTried = 4
+
 // open starts the Session of a request: the stored one its cookie names,
-// or a new one.
+// or a new one. A browser sends every cookie of the name whose Path and
+// Domain match, the narrowest Path first, so the first may be one an
+// earlier configuration or a sibling path left behind: the first that
+// names a live session wins, as in Jetty, where taking the first alone
+// would start a new session on every request for as long as that cookie
+// lives.
 func (m *Manager) open(r *api.Request) (*Session, error) {
 	s := &Session{m: m, secure: m.cfg.Secure == SecureAlways || r.TLS() != nil, isNew: true, values: map[string]string{}}
-	c, err := r.Cookie(m.cfg.CookieName)
-	if err != nil {
+	cookies := r.CookiesNamed(m.cfg.CookieName)
+	if len(cookies) == 0 {
 		return s, nil
 	}
-	s.stale = true // until the store knows the ID
-	if !validID(c.Value) {
-		return s, nil
+	s.stale = true // until the store knows an ID
+	tried := 0
+	for i, c := range cookies {
+		if !validID(c.Value) || slices.ContainsFunc(cookies[:i], func(p *http.Cookie) bool { return p.Value == c.Value }) {
+			continue
+		}
+		if tried++; tried > maxIDsTried {
+			break
+		}
+		ok, err := m.load(s, c.Value)
+		if err != nil || ok {
+			return s, err
+		}
 	}
+	return s, nil
+}
+
+// load makes s the stored session id names, if the store knows it and it
+// has not expired, and reports whether it did. An unknown ID (a stranger's
+// or a forgotten one) is never adopted.
+func (m *Manager) load(s *Session, id string) (bool, error) {
 	ctx, cancel := m.storeContext()
 	defer cancel()
-	rec, err := m.cfg.Store.Load(ctx, c.Value)
+	rec, err := m.cfg.Store.Load(ctx, id)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return s, nil // a stranger's or a forgotten ID: never adopted
+		return false, nil
 	case err != nil:
-		return nil, fmt.Errorf("session: load: %w", err)
+		return false, fmt.Errorf("session: load: %w", err)
 	}
 	now := time.Now()
 	if m.expired(rec, now) {
-		_ = m.cfg.Store.Delete(ctx, c.Value) // the store would forget it anyway
-		return s, nil
+		_ = m.cfg.Store.Delete(ctx, id) // the store would forget it anyway
+		return false, nil
 	}
 	s.stale = false
 	if rec.Values == nil {
 		rec.Values = map[string]string{}
 	}
-	s.id, s.base, s.isNew = c.Value, rec, false
+	s.id, s.base, s.isNew = id, rec, false
 	s.values = copyValues(rec.Values)
 	s.touched = now.Sub(rec.LastAccess) > m.cfg.IdleTimeout/4
-	return s, nil
+	return true, nil
 }
 
 func (m *Manager) expired(rec Record, now time.Time) bool {

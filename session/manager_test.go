@@ -543,3 +543,65 @@ func TestPrefixedCookieNames(t *testing.T) {
 	}
 	session.New(session.Config{CookieName: "__Secure-session", CookiePath: "/app", CookieDomain: "example.com"})
 }
+
+// loadCountingStore counts loads.
+type loadCountingStore struct {
+	session.Store
+	loads atomic.Int32
+}
+
+func (s *loadCountingStore) Load(ctx context.Context, id string) (session.Record, error) {
+	s.loads.Add(1)
+	return s.Store.Load(ctx, id)
+}
+
+// A browser sends every session cookie whose Path matches, the narrowest
+// first: one left on a narrower Path must not hide the live session (a new
+// session on every request), and the IDs looked up per request are
+// bounded.
+func TestSeveralSessionCookies(t *testing.T) {
+	mem := session.NewMemoryStore(session.MemoryConfig{})
+	defer mem.Close()
+	store := &loadCountingStore{Store: mem}
+	m := session.New(session.Config{Store: store})
+	w, _ := serve(t, m, "", nil, set("k", "live"))
+	live := setCookie(t, w).Value
+	w, _ = serve(t, m, "", nil, set("k", "other"))
+	other := setCookie(t, w).Value
+	unknown := func(c byte) string { return strings.Repeat(string(c), 26) }
+
+	tests := []struct {
+		name  string
+		ids   []string // the cookies' values, in the order sent
+		want  string   // the body: the value under "k", or "- new"
+		loads int32
+	}{
+		{"stale before live", []string{unknown('A'), live}, "live", 2},
+		{"live before stale", []string{live, unknown('A')}, "live", 1},
+		{"first live wins", []string{other, live}, "other", 1},
+		{"malformed skipped unread", []string{"bad", "x", live}, "live", 1},
+		{"a repeated ID read once", []string{unknown('A'), unknown('A'), unknown('A'), unknown('A'), live}, "live", 2},
+		{"bounded", []string{unknown('A'), unknown('B'), unknown('C'), unknown('D'), live}, "- new", 4},
+		{"none live", []string{unknown('A'), unknown('B')}, "- new", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store.loads.Store(0)
+			// serve sends "wharf_session=" and its argument: the rest
+			// of the Cookie field carries the others.
+			w, err := serve(t, m, strings.Join(tt.ids, "; wharf_session="), nil, get("k"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Body() != tt.want {
+				t.Errorf("body %q, want %q", w.Body(), tt.want)
+			}
+			if got := store.loads.Load(); got != tt.loads {
+				t.Errorf("%d loads, want %d", got, tt.loads)
+			}
+			if c := setCookie(t, w); c != nil && c.MaxAge >= 0 {
+				t.Errorf("Set-Cookie %v on a read", c)
+			}
+		})
+	}
+}
