@@ -73,6 +73,29 @@ func ExampleRequest_Cookie() {
 	// 401 401 Unauthorized: http: named cookie not present
 }
 
+// A browser sends one cookie per matching Path, the narrowest first:
+// CookiesNamed returns them all, for a reader that must find the one it
+// knows.
+func ExampleRequest_CookiesNamed() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		for _, cookie := range r.CookiesNamed("cart") {
+			fmt.Fprintln(w, cookie.Value)
+		}
+		return nil
+	})
+
+	req := httptest.NewRequest("GET", "/shop/", nil)
+	req.Header.Set("Cookie", "cart=old; theme=dark; cart=current")
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, req)
+	fmt.Print(rec.Body)
+	// Output:
+	// old
+	// current
+}
+
 // SetCookie adds a Set-Cookie field. Its error need not be checked for a
 // cookie built from constants; it reports an invalid cookie, or a response
 // already committed.
