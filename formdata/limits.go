@@ -47,10 +47,14 @@ type Limits struct {
 	// applies too, underneath. URL-encoded bodies have their own limit,
 	// the container's WithMaxFormBytes.
 	MaxBodyBytes int64
-	// MaxMemoryBytes is the most bytes a form keeps in memory: its fields
-	// and its files under MemoryThreshold. A file that would go over it
-	// is written to disk whatever its size; a field that would is a
-	// LimitError. Zero means DefaultMaxMemoryBytes (10 MiB).
+	// MaxMemoryBytes is the most bytes a form keeps in memory of its
+	// fields' values and its files under MemoryThreshold. A file that
+	// would go over it is written to disk whatever its size; a field that
+	// would is a LimitError. Zero means DefaultMaxMemoryBytes (10 MiB).
+	// What else a form keeps, the form names and each file's header, is
+	// not counted here but is bounded by MaxParts and MaxHeaderBytes
+	// (with the defaults, at most 10 MiB more), where mime/multipart's
+	// ReadForm counts it within its one maxMemory.
 	MaxMemoryBytes int64
 	// MemoryThreshold is the most bytes a file keeps in memory; a larger
 	// one is written to a temporary file in TempDir as it arrives. Zero
