@@ -15,7 +15,8 @@ import (
 // can be mounted in a Wharf context. The http.Request it sees has the full
 // request path in URL.Path, decoded and cleaned as the container mapped it
 // (RequestURI is the target as sent); wrap h with http.StripPrefix to serve it
-// under a prefix. The ResponseWriter implements http.Flusher and http.Hijacker
+// under a prefix. Its PathValue returns the {name} parameters of the
+// pattern h was mounted on, as behind a ServeMux. The ResponseWriter implements http.Flusher and http.Hijacker
 // (the latter fails with ErrNotSupported where the connection cannot be
 // hijacked), and so http.ResponseController's Flush and Hijack; its
 // SetReadDeadline, SetWriteDeadline and EnableFullDuplex fail with
@@ -61,7 +62,8 @@ func FromHTTP(h http.Handler) Handler {
 // spent, and the values are in the request's Form and PostForm instead.
 // Its Trailer is as net/http's server makes it: the declared names from
 // the start (the Trailer field taken out of the header), their values
-// once the body was read to its end. Its URL.Path is r.Path(), the decoded and cleaned path the container mapped r by, not the
+// once the body was read to its end. Its PathValue returns the {name}
+// parameters the container's pattern bound (PathParam). Its URL.Path is r.Path(), the decoded and cleaned path the container mapped r by, not the
 // target's: a handler that routes on the path as sent ("/admin/../public",
 // which the container mapped as "/public") would serve what the filters
 // mapped to "/admin/*" guard. RequestURI stays the target as sent.
@@ -111,6 +113,11 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 	}
 	// The request made here stays on the stack: WithContext copies it.
 	out := hr.WithContext(r.ctx)
+	for _, p := range r.m.params {
+		// A handler mounted on "/notes/{id}" reads its parameter as it
+		// would behind a ServeMux.
+		out.SetPathValue(p.Name, p.Value)
+	}
 	if r.head.Trailer != nil && out.Body != nil {
 		// As net/http's server: Trailer holds the names the Trailer
 		// field declares, moved out of the header, and the values once

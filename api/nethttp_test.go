@@ -42,6 +42,23 @@ func TestToHTTPRequest(t *testing.T) {
 	}
 }
 
+// A net/http handler mounted on a pattern with {name} segments reads them
+// with PathValue, as behind a ServeMux.
+func TestToHTTPRequestPathValues(t *testing.T) {
+	head := &api.RequestHead{Method: "GET", Target: "/notes/7/tags/go", Path: "/notes/7/tags/go", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: api.NewHeaderFields(nil), Body: http.NoBody}
+	route := api.NewRoute("", "/notes/{id}/tags/{tag}", api.MatchExact)
+	r := api.NewRequest(context.Background(), head, nil).WithMapping(route.Map("/notes/7/tags/go", "", []api.Param{{Name: "id", Value: "7"}, {Name: "tag", Value: "go"}}))
+	hr, err := api.ToHTTPRequest(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"id": "7", "tag": "go", "other": ""} {
+		if got := hr.PathValue(name); got != want {
+			t.Errorf("PathValue(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 // The fields net/http's servers set differently by protocol: the Host
 // field is never in the header (it is Request.Host), and a body of
 // unknown length is "chunked" on HTTP/1.1 only (HTTP/2 and HTTP/3 frame

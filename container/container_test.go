@@ -426,7 +426,8 @@ func TestMountHeaderSentAtWriteHeader(t *testing.T) {
 	})
 }
 
-// A net/http handler keeps Flusher and Hijacker when mounted.
+// A net/http handler keeps Flusher and Hijacker when mounted, and reads
+// the pattern's {name} parameters with PathValue.
 func TestMountNetHTTP(t *testing.T) {
 	build := func(c *container.Container) {
 		mux := http.NewServeMux()
@@ -447,10 +448,16 @@ func TestMountNetHTTP(t *testing.T) {
 			rw.Flush()
 		})
 		c.Root().Mount("/std/*", mux)
+		c.Root().Mount("/notes/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, "note ", r.PathValue("id"))
+		}))
 	}
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
 		if code, body, _ := get(t, s, "/std/flush"); code != 200 || body != "one two" {
 			t.Errorf("flush: %d %q", code, body)
+		}
+		if code, body, _ := get(t, s, "/notes/42"); code != 200 || body != "note 42" {
+			t.Errorf("PathValue: %d %q", code, body)
 		}
 		nc := s.DialHTTP1(t)
 		defer nc.Close()

@@ -103,7 +103,9 @@ func (x *Context) HandleFunc(pattern string, f func(w api.Response, r *api.Reque
 
 // Mount maps pattern to a net/http handler (net/http/pprof, a chi router,
 // ...). The handler sees the full request path; use http.StripPrefix to
-// serve it under a prefix. A nil handler panics, as Handle's does.
+// serve it under a prefix. The {name} parameters of pattern are its
+// Request.PathValue, as behind a ServeMux. A nil handler panics, as
+// Handle's does.
 func (x *Context) Mount(pattern string, h http.Handler) {
 	if h == nil {
 		panic(fmt.Sprintf("container: context %q: nil handler for %q", x.path, pattern))
