@@ -145,10 +145,10 @@ func parseH2Load(out string) (H2Run, error) {
 	}
 	r.RPS, _ = strconv.ParseFloat(m[1], 64)
 	r.Succeeded, _ = strconv.ParseInt(q[1], 10, 64)
-	for _, s := range q[2:] {
-		n, _ := strconv.ParseInt(s, 10, 64)
-		r.Failed += n
-	}
+	// Failed alone: h2load's "errored" is a subset of "failed" and its
+	// "timeout" a subset of "errored" (h2load(1), OUTPUT), so adding them
+	// would count one failed request up to three times.
+	r.Failed, _ = strconv.ParseInt(q[2], 10, 64)
 	var err error
 	for i, d := range []*time.Duration{&r.Min, &r.Max, &r.Mean} {
 		if *d, err = time.ParseDuration(tm[i+1]); err != nil {

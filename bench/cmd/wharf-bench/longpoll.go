@@ -32,12 +32,19 @@ type MemoryResult struct {
 	Err                string        `json:",omitempty"`
 }
 
-// PerConnKiB is the RSS each suspended long poll adds.
+// Held is how many connections still waited when the server was measured:
+// those opened, less those answered or closed before.
+func (m MemoryResult) Held() int { return m.Opened - m.Early }
+
+// PerConnKiB is the RSS each suspended long poll adds. It divides by the
+// connections held at the measurement, not by those opened: one that the
+// server answered or closed early no longer costs it anything, and
+// counting it would spread the growth over more long polls than held it.
 func (m MemoryResult) PerConnKiB() float64 {
-	if m.Opened == 0 {
+	if m.Held() <= 0 {
 		return 0
 	}
-	return float64(m.LoadedKiB-m.BaselineKiB) / float64(m.Opened)
+	return float64(m.LoadedKiB-m.BaselineKiB) / float64(m.Held())
 }
 
 // memoryTest starts the server, warms it up, measures it idle, suspends

@@ -68,8 +68,14 @@ func (m ProtoMemoryResult) SuspendLivePerConnKiB() float64 {
 	return m.each(float64(m.SuspendLive-m.BaselineLive) / 1024)
 }
 
+// SuspendLivePerReqKiB divides by the requests still suspended when
+// measured: a long poll answered or failed early adds nothing to its
+// connection.
 func (m ProtoMemoryResult) SuspendLivePerReqKiB() float64 {
-	return m.each(float64(m.SuspendLive-m.IdleLive) / 1024)
+	if n := m.Opened - m.Early; n > 0 {
+		return float64(m.SuspendLive-m.IdleLive) / 1024 / float64(n)
+	}
+	return 0
 }
 
 // liveBytes has the server at base collect its garbage (its pprof heap

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -160,6 +161,46 @@ func goroutines(base string) (int, string, error) {
 		}
 	}
 	return 0, "", errors.New("no goroutine count at /debug/goroutines, /debug/vars or /debug/pprof/goroutine")
+}
+
+// goroutineSourceNotes describe the sources goroutines returns, for the
+// reports.
+var goroutineSourceNotes = map[string]string{
+	"/debug/goroutines":      "`/debug/goroutines` (`runtime.NumGoroutine()`)",
+	"/debug/vars":            "the `goroutines` number of `/debug/vars` (`runtime.NumGoroutine()`)",
+	"/debug/pprof/goroutine": "the first line of `/debug/pprof/goroutine?debug=1` (`goroutine profile: total N`)",
+}
+
+// goroutineSources says, for a report, where the goroutine counts of the
+// servers came from, as measured: servers[i] had its count from
+// sources[i]. The text is made from what the run recorded rather than
+// written down, since goroutines takes the first source a server answers.
+func goroutineSources(servers, sources []string) string {
+	var order []string
+	by := map[string][]string{}
+	for i, src := range sources {
+		if src == "" {
+			continue
+		}
+		if _, ok := by[src]; !ok {
+			order = append(order, src)
+		}
+		if !slices.Contains(by[src], servers[i]) {
+			by[src] = append(by[src], servers[i])
+		}
+	}
+	var parts []string
+	for _, src := range order {
+		note, ok := goroutineSourceNotes[src]
+		if !ok {
+			note = "`" + src + "`"
+		}
+		parts = append(parts, note+" for "+strings.Join(by[src], ", "))
+	}
+	if len(parts) == 0 {
+		return "the servers"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // WharfStats is the part of Wharf's container Stats (the "wharf" object of

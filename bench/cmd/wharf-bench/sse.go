@@ -466,7 +466,11 @@ func renderSSE(res *SSEResults) string {
 	if len(res.Idle) > 0 {
 		p("### Idle streams (`%s`)\n\n", sc.idleName())
 		p("%s streams on 100 topics, no event published: VmRSS (from /proc) and goroutines\n", fmtInt(float64(sc.Streams)))
-		p("(Wharf: the goroutine profile's total; net/http: `runtime.NumGoroutine`), idle after the\n")
+		var servers, sources []string
+		for _, m := range res.Idle {
+			servers, sources = append(servers, label(m.Server)), append(sources, m.GoroutineSource)
+		}
+		p("(from %s), idle after the\n", goroutineSources(servers, sources))
 		p("warm-up and again %s after the last stream opened, as the long-poll memory test does;\n", secs(sc.Settle))
 		p("the goroutines once more %s later, the streams still open, once those a burst of openings\n", secs(sc.Retire))
 		p("started have retired (Wharf's executor keeps an idle worker 10 s).\n\n")

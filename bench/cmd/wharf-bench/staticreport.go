@@ -181,8 +181,9 @@ func staticTargets(res *Results) []target {
 	w, ok1 := res.find("static-100", "wharf")
 	n, ok2 := res.find("static-100", "nethttp")
 	if ok1 && ok2 && n.RPS() > 0 {
-		t.measured = fmt.Sprintf("Wharf %s vs net/http %s (%.2f×)", fmtInt(w.RPS()), fmtInt(n.RPS()), w.RPS()/n.RPS())
-		t.status = verdict(w.RPS() >= n.RPS())
+		note := unclean(w, n)
+		t.measured = fmt.Sprintf("Wharf %s vs net/http %s (%.2f×)%s", fmtInt(w.RPS()), fmtInt(n.RPS()), w.RPS()/n.RPS(), note)
+		t.status = verdict(note == "" && w.RPS() >= n.RPS())
 	}
 	ts := []target{t}
 	d := res.Config.SlowDL
