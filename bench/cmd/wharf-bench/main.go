@@ -173,7 +173,7 @@ func run() error {
 	fs := flag.NewFlagSet("wharf-bench", flag.ExitOnError)
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "measured wrk run per server, scenario and round (whole seconds)")
 	fs.DurationVar(&cfg.Warmup, "warmup", cfg.Warmup, "wrk warm-up run before each measured run, discarded (whole seconds; 0 for none)")
-	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds: each round runs every server in turn")
+	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds: each round runs every server in turn, starting one server later than the round before")
 	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "wrk threads (-t)")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "wrk --timeout: slower answers count as timeouts and leave the latency distribution")
 	fs.Int64Var(&cfg.CPUN, "cpu-n", cfg.CPUN, "n of the /cpu scenario")
@@ -556,7 +556,8 @@ func bench(ctx context.Context, cfg Config, root string) (*Results, error) {
 			args = []string{"-static", staticDir}
 		}
 		for round := 1; round <= cfg.Rounds; round++ {
-			for i, s := range servers {
+			for _, i := range roundOrder(len(servers), round) {
+				s := servers[i]
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
@@ -809,4 +810,16 @@ func build(ctx context.Context, root, benchDir, binDir string, servers []string)
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// roundOrder returns the order in which round (counted from 1) runs n
+// servers: every server in turn, starting one later than the round
+// before, so that no server always runs first, after a pause, or right
+// after the same neighbour.
+func roundOrder(n, round int) []int {
+	order := make([]int, n)
+	for j := range order {
+		order[j] = (j + round - 1) % n
+	}
+	return order
 }

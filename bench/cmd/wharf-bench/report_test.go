@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -77,6 +78,26 @@ func TestTargetsWithErrors(t *testing.T) {
 	for _, tg := range targets(res) {
 		if strings.Contains(tg.target, "`/delay?ms=50`") && tg.status != verdict(false) {
 			t.Errorf("delay target %s with 100 non-2xx answers: %s", tg.status, tg.measured)
+		}
+	}
+}
+
+// Each round starts one server later, and still runs every server once.
+func TestRoundOrder(t *testing.T) {
+	tests := []struct {
+		n, round int
+		want     string
+	}{
+		{4, 1, "[0 1 2 3]"},
+		{4, 2, "[1 2 3 0]"},
+		{4, 4, "[3 0 1 2]"},
+		{4, 5, "[0 1 2 3]"},
+		{1, 3, "[0]"},
+		{0, 1, "[]"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprint(roundOrder(tt.n, tt.round)); got != tt.want {
+			t.Errorf("roundOrder(%d, %d) = %s, want %s", tt.n, tt.round, got, tt.want)
 		}
 	}
 }
