@@ -58,6 +58,7 @@ func main() {
 	}
 	fmt.Printf("sent %d, delivered %d of %d (lost %d), %.0f deliveries/s\n", r.Sent, r.Received, r.Expected, r.Lost, r.DeliveredPerSec)
 	fmt.Printf("latency min %v avg %v p50 %v p99 %v p99.9 %v max %v\n", r.Min, r.Avg, r.P50, r.P99, r.P999, r.Max)
+	fmt.Printf("send lag max %v\n", r.SendLagMax)
 }
 
 type member struct {
@@ -114,10 +115,14 @@ func run(target string, clients, rooms, per int, rate float64, duration, warmup,
 	measureFrom := begin.Add(warmup)
 	end := measureFrom.Add(duration)
 	start.Store(measureFrom.UnixNano())
+	var lagMax time.Duration
 	send := func(seq int) error {
 		m := members[seq%clients]
 		room := m.rooms[(seq/clients)%per]
 		ts := time.Now()
+		if due := begin.Add(time.Duration(float64(seq) * float64(time.Second) / rate)); !due.Before(measureFrom) {
+			lagMax = max(lagMax, ts.Sub(due))
+		}
 		msg, _ := json.Marshal(map[string]string{"room": room, "text": strconv.FormatInt(ts.UnixNano(), 10)})
 		m.ws.SetWriteDeadline(ts.Add(5 * time.Second))
 		if err := m.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
@@ -159,7 +164,8 @@ func run(target string, clients, rooms, per int, rate float64, duration, warmup,
 	}
 	return &delivery.Chat{
 		Clients: clients, Rooms: rooms, Per: per,
-		Report: delivery.Summarize(rate, duration, sent, expected, received, all),
+		Report:     delivery.Summarize(rate, duration, sent, expected, received, all),
+		SendLagMax: lagMax,
 	}, nil
 }
 

@@ -44,6 +44,11 @@ type Chat struct {
 	Clients, Rooms, Per int
 	Report
 	ConnectErrors int
+	// SendLagMax is how late the most delayed message was sent against
+	// its schedule. Latencies are measured from the time each was sent,
+	// so a sender held up (by the server's slowness to take its writes,
+	// or by its own core) would hide that wait from them: this shows it.
+	SendLagMax time.Duration
 }
 
 // Poll is wharf-pollload's report: the long-poll chat on one or more
