@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,17 +118,28 @@ func Connect(cfg Config) (*Bus, error) {
 	if b.cfg.Name == "" {
 		b.cfg.Name = DefaultName
 	}
-	opts := nats.GetDefaultOptions()
-	opts.Url = cfg.URL
-	if opts.Url == "" {
-		opts.Url = nats.DefaultURL
+	url := cfg.URL
+	if url == "" {
+		url = nats.DefaultURL
 	}
+	opts := nats.GetDefaultOptions()
 	opts.Name = b.cfg.Name
 	for _, o := range cfg.Options {
 		if err := o(&opts); err != nil {
 			return nil, fmt.Errorf("natsbus: %w", err)
 		}
 	}
+	// nats.go splits a comma-separated list in nats.Connect's argument
+	// only: Options.Url is parsed as one URL, and a list there names no
+	// server at all. So the URL's servers go first in Options.Servers,
+	// before those the options gave.
+	var servers []string
+	for u := range strings.SplitSeq(url, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			servers = append(servers, u)
+		}
+	}
+	opts.Servers = append(servers, opts.Servers...)
 	// What the Bus's semantics rest on, whatever the options said.
 	opts.NoEcho = true // this instance's events go to its subscribers directly
 	opts.RetryOnFailedConnect = true
@@ -181,6 +193,12 @@ func Connect(cfg Config) (*Bus, error) {
 		}
 	}
 	opts.ClosedCB = func(nc *nats.Conn) {
+		if !b.closing() {
+			// nats.go closes the connection itself only when it gives up
+			// (the broker refused the credentials twice): the Bus stays
+			// away from the other instances until the process restarts.
+			b.log.Error("natsbus: gave up on the broker; events are no longer sent to or received from the other instances", "err", nc.LastError())
+		}
 		if userClosed != nil {
 			userClosed(nc)
 		}
@@ -188,13 +206,16 @@ func Connect(cfg Config) (*Bus, error) {
 	}
 	nc, err := opts.Connect()
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: connecting to %s: %w", opts.Url, err)
+		return nil, fmt.Errorf("natsbus: connecting to %s: %w", url, err)
 	}
 	b.nc = nc
 	if !nc.IsConnected() {
-		b.log.Warn("natsbus: the broker is not reachable yet; events published until it is are lost", "url", opts.Url)
+		b.log.Warn("natsbus: the broker is not reachable yet; events published until it is are lost", "url", url)
 	}
 	if err := b.registerMetrics(); err != nil {
+		b.mu.Lock()
+		b.isClosed = true // not giving up: ClosedCB stays quiet
+		b.mu.Unlock()
 		nc.Close()
 		<-b.closed
 		return nil, err

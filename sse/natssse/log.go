@@ -21,6 +21,11 @@ import (
 const (
 	headerEvent = "Sse-Event"
 	headerRetry = "Sse-Retry" // milliseconds
+	// headerEventQuoted carries, Go-quoted, a type that starts or ends
+	// with a space or a tab: NATS trims those off a header value, and
+	// the client would get another type. headerEvent still carries it
+	// for logs that do not know this field.
+	headerEventQuoted = "Sse-Event-Quoted"
 )
 
 // Config configures a Log. Its zero value is ready to use.
@@ -105,13 +110,23 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) 
 }
 
 // Open implements sse.Log: one ordered consumer of every topic, from the
-// messages stored after it was made.
+// messages stored after the stream's last when Open began.
 func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Start after the stream's last message by sequence, not with
+	// DeliverNewPolicy: the ordered consumer remakes itself with the
+	// policy it was given until it has delivered a message, so after a
+	// reconnection that comes first DeliverNew would skip the events
+	// other instances appended while this one was away.
+	info, err := l.stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("natssse: stream: %w", err)
+	}
 	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{l.prefix + ">"},
-		DeliverPolicy:  jetstream.DeliverNewPolicy,
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    info.State.LastSeq + 1,
 	})
 	if err != nil {
 		return fmt.Errorf("natssse: consumer: %w", err)
@@ -140,6 +155,11 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 // event makes the sse.Event that message seq carries.
 func event(seq uint64, h nats.Header, data []byte) sse.Event {
 	ev := sse.Event{ID: strconv.FormatUint(seq, 10), Event: h.Get(headerEvent), Data: string(data)}
+	if q := h.Get(headerEventQuoted); q != "" {
+		if typ, err := strconv.Unquote(q); err == nil {
+			ev.Event = typ
+		}
+	}
 	if ms, err := strconv.ParseInt(h.Get(headerRetry), 10, 64); err == nil && ms > 0 {
 		ev.Retry = time.Duration(ms) * time.Millisecond
 	}
@@ -162,6 +182,9 @@ func (l *Log) msg(topic string, ev sse.Event) *nats.Msg {
 	m.Data = []byte(ev.Data)
 	if ev.Event != "" {
 		m.Header.Set(headerEvent, ev.Event)
+		if strings.Trim(ev.Event, " \t") != ev.Event {
+			m.Header.Set(headerEventQuoted, strconv.Quote(ev.Event))
+		}
 	}
 	if ms := ev.Retry.Milliseconds(); ms > 0 {
 		m.Header.Set(headerRetry, strconv.FormatInt(ms, 10))
