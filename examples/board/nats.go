@@ -33,7 +33,9 @@ func openNATS(natsURL, embed string) (js jetstream.JetStream, release func(), er
 		}
 		natsURL, stopBroker = ns.ClientURL(), stop
 	}
-	nc, err := nats.Connect(natsURL, nats.Name("wharf-board"))
+	// A server never gives up on its broker: nats.go's default stops
+	// reconnecting after 60 tries, two minutes of outage.
+	nc, err := nats.Connect(natsURL, nats.Name("wharf-board"), nats.MaxReconnects(-1))
 	if err != nil {
 		stopBroker()
 		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", natsURL, err)

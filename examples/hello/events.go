@@ -88,7 +88,9 @@ func openEventLog(natsURL, embed string) (log sse.Log, release func(), err error
 		stops = append(stops, func() { ns.Shutdown(); ns.WaitForShutdown() })
 		natsURL = ns.ClientURL()
 	}
-	nc, err := nats.Connect(natsURL, nats.Name("wharf-hello"))
+	// A server never gives up on its broker: nats.go's default stops
+	// reconnecting after 60 tries, two minutes of outage.
+	nc, err := nats.Connect(natsURL, nats.Name("wharf-hello"), nats.MaxReconnects(-1))
 	if err != nil {
 		release()
 		return nil, nil, err
