@@ -115,11 +115,16 @@ func (x *exchange) Yield() bool {
 
 // ClientGone implements connector.Watcher: the client of a suspended
 // request went away, so the request fails (OnError listeners, then
-// completion) instead of waiting for its timeout.
+// completion) instead of waiting for its timeout. A connector that can
+// tell (HTTP/2's RST_STREAM) also calls it while a handler runs: the
+// failure waits for the handler to return, and the request's context
+// ends now, as api.Request.Context promises, so that the handler's work
+// bound to it stops rather than run to its end for nobody.
 func (x *exchange) ClientGone(err error) {
 	if x.clientLeft() {
 		return // it had not started: it ends without running
 	}
+	x.ctx.cancel()
 	_ = x.ax.Fail(err)
 }
 

@@ -1,0 +1,55 @@
+package http2_test
+
+import (
+	"testing"
+	"time"
+
+	xhttp2 "golang.org/x/net/http2"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// A client that resets its stream, or closes its connection, while a
+// blocking handler runs is gone, and the connector notices: the request's
+// context ends then (api.Request.Context), so that work bound to it stops
+// rather than run to its end for nobody.
+func TestH2ClientGoneEndsContext(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		leave func(cl *h2Client) error
+	}{
+		{"RST_STREAM CANCEL", func(cl *h2Client) error { return cl.fr.WriteRSTStream(1, xhttp2.ErrCodeCancel) }},
+		{"connection closed", func(cl *h2Client) error { return cl.nc.Close() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			running := make(chan struct{})
+			ended := make(chan struct{})
+			release := make(chan struct{})
+			c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
+			c.HandleFunc("/work", func(w api.Response, r *api.Request) error {
+				close(running)
+				select {
+				case <-r.Context().Done():
+					close(ended)
+				case <-release:
+				}
+				return nil
+			})
+			addr := listen(t, c)
+			t.Cleanup(func() { close(release) }) // before the server's shutdown
+			cl := dialH2C(t, addr)
+			cl.get(t, 1, "/work", true)
+			<-running
+			if err := tc.leave(cl); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-ended:
+			case <-time.After(wharftest.Patience):
+				t.Fatalf("the handler's context did not end within %v of the client leaving", wharftest.Patience)
+			}
+		})
+	}
+}
