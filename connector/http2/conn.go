@@ -104,8 +104,9 @@ type serverConn struct {
 	prefaced   bool             // the client preface was read
 	started    bool             // and its SETTINGS frame: the connection runs
 	fr         *xhttp2.Framer
-	maxID      uint32  // the highest stream id the client opened
-	upgraded   *stream // the request that asked for h2c, to serve first
+	maxID      uint32      // the highest stream id the client opened
+	skipped    [][2]uint32 // recent runs of ids the client passed over (see openID)
+	upgraded   *stream     // the request that asked for h2c, to serve first
 	hdec       *hpack.Decoder
 	blk        headerBlock // the header block being read (headers.go)
 
@@ -502,6 +503,37 @@ func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 // idle reports whether stream id was never opened by the client.
 func (hc *serverConn) idle(id uint32) bool { return id > hc.maxID }
 
+// openID records that the client opened stream id, above maxID. The ids
+// it passed over are closed without ever having been opened (RFC 9113
+// §5.1.1): a HEADERS frame on one of them later opens a stream out of
+// order, a PROTOCOL_ERROR, where one on a stream that ended is
+// STREAM_CLOSED. Only recent runs are kept, as with resetIDs: a client
+// that skips ids often enough to push one out gets STREAM_CLOSED there.
+func (hc *serverConn) openID(id uint32) {
+	next := hc.maxID + 2
+	if hc.maxID == 0 {
+		next = 1
+	}
+	if id > next {
+		if len(hc.skipped) >= h2MaxStreams {
+			hc.skipped = hc.skipped[:0]
+		}
+		hc.skipped = append(hc.skipped, [2]uint32{next, id - 2})
+	}
+	hc.maxID = id
+}
+
+// wasSkipped reports whether the client passed over stream id when it
+// opened a higher one (see openID).
+func (hc *serverConn) wasSkipped(id uint32) bool {
+	for _, r := range hc.skipped {
+		if r[0] <= id && id <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
 // onSettings applies the client's settings in order and acknowledges them.
 func (hc *serverConn) onSettings(f *xhttp2.SettingsFrame) error {
 	if f.IsAck() {
@@ -509,12 +541,50 @@ func (hc *serverConn) onSettings(f *xhttp2.SettingsFrame) error {
 	}
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	err := f.ForeachSetting(hc.applySettingLocked)
-	if err != nil {
+	before := hc.peer.initialWindow
+	high := before // the highest SETTINGS_INITIAL_WINDOW_SIZE of the frame
+	for i := range f.NumSettings() {
+		s := f.Setting(i)
+		if err := hc.applySettingLocked(s); err != nil {
+			return err
+		}
+		if s.ID == xhttp2.SettingInitialWindowSize {
+			high = max(high, hc.peer.initialWindow)
+		}
+	}
+	if err := hc.moveWindowsLocked(hc.peer.initialWindow-before, high-before); err != nil {
 		return err
 	}
 	hc.cond.Broadcast()
 	return hc.queueCtrl(h2Frame{kind: h2fSettingsAck})
+}
+
+// moveWindowsLocked moves every open stream's send window by delta, the
+// change a SETTINGS frame made to SETTINGS_INITIAL_WINDOW_SIZE (RFC 9113
+// §6.9.2). Each value of the frame moves the windows by its difference to
+// the one before and only the sum remains, so they move once per frame: a
+// frame may repeat the setting 2,730 times, and a pass over the streams
+// per value made it cost the server thousands of times its size. rise is
+// the frame's highest value less the one before the frame: a window
+// overflows where it would have at that value, applying each in turn.
+// hc.mu is held.
+func (hc *serverConn) moveWindowsLocked(delta, rise int64) error {
+	if delta == 0 && rise == 0 {
+		return nil
+	}
+	for _, st := range hc.streams {
+		if st.state == h2Closed {
+			// Kept only until its handler finishes: it sends nothing
+			// more, and its window, which the client may have opened
+			// to the top, is not one to overflow.
+			continue
+		}
+		if st.sendWin+rise > h2MaxWindow {
+			return h2ConnectionError{xhttp2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window"}
+		}
+		st.sendWin += delta
+	}
+	return nil
 }
 
 // applySettingLocked applies one of the client's settings. hc.mu is held.
@@ -528,26 +598,18 @@ func (hc *serverConn) applySettingLocked(s xhttp2.Setting) error {
 	}
 	switch s.ID {
 	case xhttp2.SettingInitialWindowSize:
-		// Each value moves every stream's window by its difference to the
-		// one before (RFC 9113 §6.9.2), even several in one frame.
-		delta := int64(s.Val) - hc.peer.initialWindow
+		// The streams' windows move by the change once the frame is
+		// applied (moveWindowsLocked); new streams start with this.
 		hc.peer.initialWindow = int64(s.Val)
-		for _, st := range hc.streams {
-			if st.state == h2Closed {
-				// Kept only until its handler finishes: it sends nothing
-				// more, and its window, which the client may have opened
-				// to the top, is not one to overflow.
-				continue
-			}
-			st.sendWin += delta
-			if st.sendWin > h2MaxWindow {
-				return h2ConnectionError{xhttp2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window"}
-			}
-		}
 	case xhttp2.SettingMaxFrameSize:
 		hc.peer.maxFrame = s.Val
 	case xhttp2.SettingHeaderTableSize:
-		hc.peer.headerTable = s.Val
+		// The encoder's table only shrinks (writeHeaders), so it follows
+		// the smallest size the client ever allowed. A size that drops
+		// and comes back before the next header block, in one frame or
+		// several, must still be signaled (RFC 7541 §4.2): the client's
+		// decoder may have emptied its table when it dropped.
+		hc.peer.headerTable = min(hc.peer.headerTable, s.Val)
 	case xhttp2.SettingMaxHeaderListSize:
 		hc.peer.maxHeaderBytes = s.Val
 	}
@@ -640,10 +702,12 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 			return st.recvTrailers(f)
 		case reset:
 			return nil // the server reset or refused it: frames in flight are ignored
+		case hc.wasSkipped(id):
+			return h2ConnectionError{xhttp2.ErrCodeProtocol, "stream id lower than one already opened"}
 		}
 		return h2ConnectionError{xhttp2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
 	}
-	hc.maxID = id // the stream is open, or closed at once below
+	hc.openID(id) // the stream is open, or closed at once below
 	if f.HasPriority() && f.Priority.StreamDep == id {
 		return hc.resetStream(id, xhttp2.ErrCodeProtocol)
 	}

@@ -154,7 +154,7 @@ func (hc *serverConn) onFragment(frag []byte, end bool) error {
 			if id%2 == 0 {
 				return h2ConnectionError{xhttp2.ErrCodeProtocol, "even stream id from a client"}
 			}
-			hc.maxID = id // a malformed request: the stream opened and ended
+			hc.openID(id) // a malformed request: the stream opened and ended
 		}
 		return hc.resetStream(id, xhttp2.ErrCodeProtocol)
 	}

@@ -1,6 +1,7 @@
 package http2_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -83,6 +84,88 @@ func TestH2OversizedField(t *testing.T) {
 			cl.writeBlock(t, 3, block, true)
 			if r := cl.readResponses(t, 3)[3]; r.status != "200" || r.body.String() != "1 2" {
 				t.Fatalf("stream 3: %s %q (reset %v %v), want 200 \"1 2\"", r.status, r.body.String(), r.reset, r.rst)
+			}
+		})
+	}
+}
+
+// A client that lowers SETTINGS_HEADER_TABLE_SIZE may empty its decoder's
+// table as soon as the server acknowledges. If the size drops and comes
+// back before the server's next header block, in one SETTINGS frame (whose
+// values apply in order, RFC 9113 §6.5.3) or in two, that block must still
+// start with a dynamic table size update no larger than the low point
+// (RFC 7541 §4.2), and must not refer to entries indexed before it.
+func TestH2HeaderTableSizeDip(t *testing.T) {
+	tableSize := func(v uint32) xhttp2.Setting { return xhttp2.Setting{ID: xhttp2.SettingHeaderTableSize, Val: v} }
+	for _, tc := range []struct {
+		name   string
+		frames [][]xhttp2.Setting // SETTINGS frames sent between the responses
+	}{
+		{"down to 0", [][]xhttp2.Setting{{tableSize(0)}}},
+		{"down to 0 and back in one frame", [][]xhttp2.Setting{{tableSize(0), tableSize(4096)}}},
+		{"down to 0 and back in two frames", [][]xhttp2.Setting{{tableSize(0)}, {tableSize(4096)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, _ := abuseServer(t)
+			cl := dialH2C(t, addr)
+			acks := 0
+			// block returns the header block of stream id's response,
+			// counting the SETTINGS acknowledgements read meanwhile.
+			block := func(id uint32) []byte {
+				t.Helper()
+				for {
+					f, err := cl.fr.ReadFrame()
+					if err != nil {
+						t.Fatal(err)
+					}
+					switch f := f.(type) {
+					case *xhttp2.SettingsFrame:
+						if f.IsAck() {
+							acks++
+						}
+					case *xhttp2.HeadersFrame:
+						if f.StreamID == id {
+							if !f.HeadersEnded() {
+								t.Fatal("a response head in CONTINUATION frames")
+							}
+							return bytes.Clone(f.HeaderBlockFragment())
+						}
+					}
+				}
+			}
+			dec := hpack.NewDecoder(4096, nil)
+			cl.get(t, 1, "/hello", true)
+			if _, err := dec.DecodeFull(block(1)); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tc.frames {
+				if err := cl.fr.WriteSettings(s...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for acks < 1+len(tc.frames) { // the preface's SETTINGS, then these
+				f, err := cl.fr.ReadFrame()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s, ok := f.(*xhttp2.SettingsFrame); ok && s.IsAck() {
+					acks++
+				}
+			}
+			// Acknowledged: the decoder empties its table, as a client
+			// that sent 0 may, and takes sizes up to the last value.
+			dec.SetMaxDynamicTableSize(0)
+			cl.get(t, 3, "/hello", true)
+			b := block(3)
+			if len(b) == 0 || b[0] != 0x20 {
+				t.Errorf("the next header block starts % x, want a table size update to 0 (20)", b[:min(len(b), 4)])
+			}
+			fields, err := dec.DecodeFull(b)
+			if err != nil {
+				t.Fatalf("the next header block does not decode: %v", err)
+			}
+			if fields[0].Name != ":status" || fields[0].Value != "200" {
+				t.Fatalf("the next response: %v", fields)
 			}
 		})
 	}

@@ -13,7 +13,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // listen serves c on a fresh 127.0.0.1 port until the test ends.
-func listen(t *testing.T, c *container.Container) string { return wharftest.Listen(t, c) }
+func listen(t testing.TB, c *container.Container) string { return wharftest.Listen(t, c) }
 
 // roundTrip is wharftest.RoundTrip.
 var roundTrip = wharftest.RoundTrip

@@ -154,10 +154,25 @@ var h2MalformedRequests = []h2Malformed{
 		}},
 	{group: "Connection errors", name: "HEADERS on an even stream id", shown: "GET /hello on stream 2", want: "GOAWAY PROTOCOL_ERROR",
 		send: func(t *testing.T, c *h2Client) { c.writeBlock(t, 2, c.block(h2Get...), true) }},
-	{group: "Connection errors", name: "HEADERS on a stream already closed", shown: "GET /hello on stream 3, then on stream 1", want: "GOAWAY STREAM_CLOSED",
+	// A stream id the client passed over is closed, never opened: a
+	// HEADERS frame on it opens a stream out of order (RFC 9113 §5.1.1),
+	// which is not the same error as one on a stream that ended.
+	{group: "Connection errors", name: "HEADERS on a stream id lower than one already opened", shown: "GET /hello on stream 3, then on stream 1", want: "GOAWAY PROTOCOL_ERROR",
 		send: func(t *testing.T, c *h2Client) {
 			c.writeBlock(t, 3, c.block(h2Get...), true)
 			c.writeBlock(t, 1, c.block(h2Get...), true)
+		}},
+	{group: "Connection errors", name: "HEADERS on a stream id passed over between two opened", shown: "GET /hello on streams 3 and 7, then on stream 5", want: "GOAWAY PROTOCOL_ERROR",
+		send: func(t *testing.T, c *h2Client) {
+			c.writeBlock(t, 3, c.block(h2Get...), true)
+			c.writeBlock(t, 7, c.block(h2Get...), true)
+			c.writeBlock(t, 5, c.block(h2Get...), true)
+		}},
+	{group: "Connection errors", name: "HEADERS on a stream already closed", shown: "GET /hello on stream 3, answered, then on stream 3 again", want: "GOAWAY STREAM_CLOSED",
+		send: func(t *testing.T, c *h2Client) {
+			c.writeBlock(t, 3, c.block(h2Get...), true)
+			c.readResponses(t, 3)
+			c.writeBlock(t, 3, c.block(h2Get...), true)
 		}},
 	{group: "Connection errors", name: "frame over 16 KiB", shown: "HEADERS of 16,385 bytes", want: "GOAWAY FRAME_SIZE_ERROR",
 		send: func(t *testing.T, c *h2Client) {

@@ -105,7 +105,7 @@ func (c *h2Client) readResponses(t *testing.T, ids ...uint32) map[uint32]*h2Resp
 
 // get opens stream id with a request for path (method GET unless given
 // with ":method" in extra), ending the stream unless body follows.
-func (c *h2Client) get(t *testing.T, id uint32, path string, end bool, extra ...hpack.HeaderField) {
+func (c *h2Client) get(t testing.TB, id uint32, path string, end bool, extra ...hpack.HeaderField) {
 	t.Helper()
 	if err := c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: id, BlockFragment: c.headerBlock(path, extra...), EndStream: end, EndHeaders: true}); err != nil {
 		t.Fatal(err)
