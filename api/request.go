@@ -179,6 +179,16 @@ func (r *Request) QueryValue(key string) string {
 // queryValue follows url.ParseQuery: pairs split on '&', a pair with a ';'
 // or an invalid escape is dropped, key and value are unescaped.
 func queryValue(q, key string) string {
+	if strings.Count(q, "&") >= maxScannedPairs {
+		// url.ParseQuery refuses a query of more pairs than its limit
+		// (10,000 by default, or GODEBUG's urlmaxqueryparams) and parses
+		// none of it, so Query and Form have no value where a scan would
+		// find one. Past a hundred pairs, rare in a query, it answers:
+		// what that costs buys agreement with Query under any limit
+		// from a hundred up.
+		v, _ := url.ParseQuery(q)
+		return v.Get(key)
+	}
 	for q != "" {
 		var pair string
 		pair, q, _ = strings.Cut(q, "&")
@@ -205,6 +215,10 @@ func queryValue(q, key string) string {
 	}
 	return ""
 }
+
+// maxScannedPairs is the most '&' queryValue scans a query with itself;
+// with more, url.ParseQuery answers, with its limit on pairs.
+const maxScannedPairs = 100
 
 // needsUnescape reports whether s holds an escape or a '+'. A loop, not
 // strings.ContainsAny, whose set it builds on every call costs more than
