@@ -17,8 +17,10 @@ const DefaultMaxLen = 1 << 20
 // a comment; one space after a field's colon is dropped; the fields event,
 // data, id (ignored if it holds NUL) and retry (ignored unless all ASCII
 // digits) are read and others ignored; a blank line dispatches the event,
-// unless it has no data line; bytes that are not UTF-8 become U+FFFD; and
-// what follows the last blank line when the stream ends is dropped.
+// unless it has no data line; bytes that are not UTF-8 become U+FFFD, one
+// for each maximal subpart of an ill-formed sequence, as the Encoding
+// Standard's decoder has it; and what follows the last blank line when
+// the stream ends is dropped.
 //
 // A dispatched Event carries the last event ID the stream set, in this
 // event or an earlier one (as EventSource's lastEventId does), its type as
@@ -146,7 +148,10 @@ func (d *Decoder) dispatch(emit func(Event)) {
 	}
 }
 
-// text decodes b as UTF-8, each invalid byte becoming U+FFFD.
+// text decodes b as UTF-8 the way the Encoding Standard's decoder does,
+// which EventSource uses: each maximal subpart of an ill-formed sequence
+// becomes one U+FFFD. utf8.DecodeRune takes one byte at a time there, so
+// a character cut short ("\xe2\x82") would come out as two.
 func text(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
@@ -154,10 +159,44 @@ func text(b []byte) string {
 	var sb strings.Builder
 	for len(b) > 0 {
 		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			n = maximalSubpart(b)
+		}
 		sb.WriteRune(r)
 		b = b[n:]
 	}
 	return sb.String()
+}
+
+// maximalSubpart returns the length of the ill-formed sequence at the
+// start of b: its lead byte and the continuation bytes that could still
+// complete it, each in the range Unicode's Table 3-7 gives for its place
+// (a byte that cannot start a character is one on its own).
+func maximalSubpart(b []byte) int {
+	n, lo, hi := 0, byte(0x80), byte(0xBF)
+	switch c := b[0]; {
+	case 0xC2 <= c && c <= 0xDF:
+		n = 2
+	case c == 0xE0:
+		n, lo = 3, 0xA0 // no overlong form
+	case c == 0xED:
+		n, hi = 3, 0x9F // no surrogate
+	case 0xE1 <= c && c <= 0xEF:
+		n = 3
+	case c == 0xF0:
+		n, lo = 4, 0x90 // no overlong form
+	case 0xF1 <= c && c <= 0xF3:
+		n = 4
+	case c == 0xF4:
+		n, hi = 4, 0x8F // nothing past U+10FFFF
+	default:
+		return 1
+	}
+	i := 1
+	for i < n && i < len(b) && lo <= b[i] && b[i] <= hi {
+		i, lo, hi = i+1, 0x80, 0xBF
+	}
+	return i
 }
 
 // digits parses a retry value: ASCII digits only, and small enough to be

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var encodeTests = []struct {
@@ -95,6 +96,18 @@ var decodeTests = []struct {
 	{"second BOM kept", "data: a\n\n\uFEFFdata: b\n\n", []Event{{Data: "a"}}, 0},
 	{"unfinished dropped", "data: a\n\ndata: b\n", []Event{{Data: "a"}}, 0},
 	{"invalid UTF-8", "data: \xffa\n\n", []Event{{Data: "\uFFFDa"}}, 0},
+	// The Encoding Standard's decoder, which EventSource uses, makes one
+	// U+FFFD of each maximal subpart: a lead byte and the continuation
+	// bytes that could still complete it, not one per byte.
+	{"cut 3-byte character", "data: \xe2\x82x\n\n", []Event{{Data: "\uFFFDx"}}, 0},
+	{"cut 4-byte character", "data: \xf0\x9f\x98\n\n", []Event{{Data: "\uFFFD"}}, 0},
+	{"cut character then whole", "data: \xf0\x9f\x98\xf0\x9f\x98\x80\n\n", []Event{{Data: "\uFFFD\U0001F600"}}, 0},
+	{"cut character in id and type", "id: \xe2\x82\nevent: \xf4\x8f\xbf\ndata\n\n", []Event{{ID: "\uFFFD", Type: "\uFFFD"}}, 0},
+	{"surrogate is three", "data: \xed\xa0\x80\n\n", []Event{{Data: "\uFFFD\uFFFD\uFFFD"}}, 0},
+	{"overlong is two", "data: \xe0\x80\n\n", []Event{{Data: "\uFFFD\uFFFD"}}, 0},
+	{"past U+10FFFF is four", "data: \xf4\x90\x80\x80\n\n", []Event{{Data: "\uFFFD\uFFFD\uFFFD\uFFFD"}}, 0},
+	{"stray bytes are one each", "data: \x80\xbf\xc0\xc1\xf5\xff\n\n", []Event{{Data: "\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD"}}, 0},
+	{"U+FFFD itself", "data: \uFFFD\xc3\n\n", []Event{{Data: "\uFFFD\uFFFD"}}, 0},
 }
 
 func TestDecoder(t *testing.T) {
@@ -204,6 +217,74 @@ func FuzzDecodeSplit(f *testing.F) {
 		}
 		if (err1 == nil) != (err2 == nil) || !reflect.DeepEqual(whole, pieces) || d1.Comments != d2.Comments {
 			t.Fatalf("whole %+v %v, in pieces of %d %+v %v", whole, err1, n, pieces, err2)
+		}
+	})
+}
+
+// whatwgDecode is the Encoding Standard's UTF-8 decoder, step by step as
+// the standard writes it: the reference text is held to.
+func whatwgDecode(b []byte) string {
+	var out []rune
+	var cp rune
+	needed, seen := 0, 0
+	lower, upper := byte(0x80), byte(0xBF)
+	for i := 0; i < len(b); {
+		c := b[i]
+		if needed == 0 {
+			switch {
+			case c <= 0x7F:
+				out = append(out, rune(c))
+			case 0xC2 <= c && c <= 0xDF:
+				needed, cp = 1, rune(c&0x1F)
+			case 0xE0 <= c && c <= 0xEF:
+				if c == 0xE0 {
+					lower = 0xA0
+				} else if c == 0xED {
+					upper = 0x9F
+				}
+				needed, cp = 2, rune(c&0x0F)
+			case 0xF0 <= c && c <= 0xF4:
+				if c == 0xF0 {
+					lower = 0x90
+				} else if c == 0xF4 {
+					upper = 0x8F
+				}
+				needed, cp = 3, rune(c&0x07)
+			default:
+				out = append(out, utf8.RuneError)
+			}
+			i++
+			continue
+		}
+		if c < lower || c > upper {
+			// An error; c goes back to the stream, to be read again.
+			cp, needed, seen, lower, upper = 0, 0, 0, 0x80, 0xBF
+			out = append(out, utf8.RuneError)
+			continue
+		}
+		lower, upper = 0x80, 0xBF
+		cp = cp<<6 | rune(c&0x3F)
+		if seen++; seen == needed {
+			out = append(out, cp)
+			cp, needed, seen = 0, 0, 0
+		}
+		i++
+	}
+	if needed != 0 { // the end of the value: a line break follows it
+		out = append(out, utf8.RuneError)
+	}
+	return string(out)
+}
+
+// FuzzText holds the decoder's UTF-8 decoding to the Encoding Standard's,
+// which EventSource decodes a stream with.
+func FuzzText(f *testing.F) {
+	for _, tt := range decodeTests {
+		f.Add([]byte(tt.in))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := text(b), whatwgDecode(b); got != want {
+			t.Fatalf("text(%q) = %q, the Encoding Standard's decoder %q", b, got, want)
 		}
 	})
 }
