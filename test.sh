@@ -15,6 +15,7 @@ fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-100000x}" "$1"; 
 fuzz ./internal/h1 FuzzParseRequestHead
 fuzz ./internal/h1 FuzzParseRequestHeadNetHTTP
 fuzz ./internal/h1 FuzzChunkedDecoder
+fuzz ./internal/h1 FuzzChunkedNetHTTP
 fuzz ./internal/h1 FuzzValidIPv6
 fuzz ./internal/h1 FuzzCanonicalKey
 fuzz ./internal/h1 FuzzAppendField
@@ -30,3 +31,5 @@ fuzz ./internal/mimepart FuzzParse
 fuzz ./connector/http2 FuzzH2Frames
 fuzz ./internal/ssewire FuzzRoundTrip
 fuzz ./internal/ssewire FuzzDecodeSplit
+fuzz ./internal/ssewire FuzzText
+fuzz ./internal/timerwheel FuzzWheel

@@ -2,6 +2,7 @@ package http2
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"testing"
@@ -72,6 +73,8 @@ func h2Seeds() [][]byte {
 // connection over an in-memory pipe, in a synctest bubble: whatever comes,
 // the server must neither panic nor hang, and once the client leaves,
 // every goroutine it started must end (synctest reports any left blocked).
+// Whatever the server wrote back must read as valid HTTP/2 to x/net's
+// framer (frame sequence, header blocks and fields), up to the close.
 func FuzzH2Frames(f *testing.F) {
 	for _, s := range h2Seeds() {
 		f.Add(s)
@@ -85,14 +88,20 @@ func FuzzH2Frames(f *testing.F) {
 				s.Finish(nil)
 			})
 			p := startH2Pipe(t, connector.Config{}, h)
+			drained := make(chan struct{})
 			go func() {
 				for range p.frames {
 				}
+				close(drained)
 			}()
 			p.nc.Write(in)
 			synctest.Wait()
 			p.nc.Close()
 			<-p.done
+			<-drained
+			if err := p.readErr; !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) {
+				t.Fatalf("the server wrote what x/net's framer cannot read: %v", err)
+			}
 		})
 	})
 }

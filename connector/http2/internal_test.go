@@ -79,7 +79,9 @@ type h2Pipe struct {
 	enc    *hpack.Encoder
 	buf    bytes.Buffer
 	frames chan xhttp2.Frame
-	done   chan struct{} // closed when the server's side ended
+	// readErr is why the reader stopped; set before frames is closed.
+	readErr error
+	done    chan struct{} // closed when the server's side ended
 }
 
 func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settings ...xhttp2.Setting) *h2Pipe {
@@ -111,6 +113,7 @@ func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settin
 		for {
 			f, err := p.fr.ReadFrame()
 			if err != nil {
+				p.readErr = err
 				return
 			}
 			p.frames <- copyFrame(f)
