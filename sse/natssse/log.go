@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,11 @@ type Config struct {
 	// Storage says where the stream lives, when New creates it. Zero
 	// means jetstream.FileStorage, which survives a broker restart.
 	Storage jetstream.StorageType
+	// Logger receives what goes wrong with the consumer Open starts
+	// (missed heartbeats while the broker is away, a stream deleted
+	// under it), which nats.go reports nowhere else: live streams then
+	// hear nothing. Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Log is an sse.Log on a JetStream stream. Every method may be called
@@ -56,6 +62,7 @@ type Log struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	prefix string
+	log    *slog.Logger
 
 	// last is the highest stream sequence the log has seen stored, by its
 	// consumer or its acknowledgments: AppendWaitFunc's first guess at the
@@ -106,7 +113,11 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) 
 	if err != nil {
 		return nil, fmt.Errorf("natssse: stream %q: %w", cfg.Stream, err)
 	}
-	return &Log{js: js, stream: s, prefix: cfg.Prefix + "."}, nil
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Log{js: js, stream: s, prefix: cfg.Prefix + ".", log: logger}, nil
 }
 
 // Open implements sse.Log: one ordered consumer of every topic, from the
@@ -142,7 +153,11 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 		}
 		l.seen(meta.Sequence.Stream)
 		deliver(topic, event(meta.Sequence.Stream, m.Headers(), m.Data()))
-	})
+	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		// The ordered consumer remakes itself after most of these; a
+		// stream that stays away keeps them coming.
+		l.log.Warn("natssse: consuming the event stream", "stream", l.stream.CachedInfo().Config.Name, "err", err)
+	}))
 	if err != nil {
 		return fmt.Errorf("natssse: consume: %w", err)
 	}
