@@ -22,6 +22,8 @@ func (b *Broker) Handler(topic string) api.Handler {
 // client reads too slowly. Call it from a handler's dispatch, after
 // whatever checks the handler makes (a topic is not a secret).
 //
+// A HEAD request gets the head of a stream and ends at once.
+//
 // A request with a Last-Event-ID header first gets what it missed (see
 // Log.Since), then the live events, with no gap and no duplicate between
 // the two. A Last-Event-ID that is not a decimal integer is ignored: the
@@ -37,6 +39,16 @@ func (b *Broker) Handler(topic string) api.Handler {
 func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	if err := CheckTopic(topic); err != nil {
 		return &api.StatusError{Code: http.StatusBadRequest, Err: err}
+	}
+	if r.Method() == http.MethodHead {
+		// The head a GET gets, and the end: a stream's body is never
+		// sent for a HEAD, heartbeats included, so no write would find
+		// a client that left and the stream would never end, holding
+		// its connection (HTTP/1.1 carries no other request meanwhile).
+		// Flushed, as a stream's head is, so that it declares no
+		// Content-Length: a GET's body has none (RFC 9110 §8.6).
+		setHead(w)
+		return w.Flush()
 	}
 	if b.isClosed() {
 		// An EventSource reconnects when a stream ends, but gives up for
