@@ -207,3 +207,48 @@ func TestSaveToReplaces(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// TestSaveToTwice: each SaveTo keeps the file at its path, so saving one
+// upload to two paths leaves two copies, whether it was spooled to disk or
+// kept in memory; a second SaveTo of a spooled file once moved the first
+// copy away.
+func TestSaveToTwice(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		threshold int64
+	}{
+		{"disk", 1},
+		{"memory", 1 << 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dest := t.TempDir()
+			saved := make(chan error, 2)
+			c := container.New()
+			c.HandleFunc("POST /", func(w api.Response, r *api.Request) error {
+				f, err := formdata.Parse(r, formdata.Limits{TempDir: t.TempDir(), MemoryThreshold: tc.threshold})
+				if err != nil {
+					return err
+				}
+				fh := f.File("f")
+				saved <- fh.SaveTo(filepath.Join(dest, "first"))
+				saved <- fh.SaveTo(filepath.Join(dest, "second"))
+				return nil
+			})
+			s := modes.Start(t, modes.H1, c)
+			body, ct := multipartBody(upload{name: "f", filename: "f.txt", content: "0123456789"})
+			if code, _ := post(t, s, "/", ct, body); code != 200 {
+				t.Fatalf("POST = %d", code)
+			}
+			for range 2 {
+				if err := <-saved; err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, name := range []string{"first", "second"} {
+				if b, err := os.ReadFile(filepath.Join(dest, name)); err != nil || string(b) != "0123456789" {
+					t.Errorf("%s: %q, %v", name, b, err)
+				}
+			}
+		})
+	}
+}

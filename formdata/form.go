@@ -94,7 +94,8 @@ func (memFile) Close() error { return nil }
 // A temporary file is moved there (renamed, or copied and removed when
 // path is on another file system), and the request's completion no
 // longer removes it; afterwards Open opens the saved file. A file in
-// memory is written out. It returns ErrRemoved once the request has
+// memory is written out, and a file saved already is copied, so that
+// every SaveTo leaves a file at its path. It returns ErrRemoved once the request has
 // completed. Call it from one goroutine, not concurrently with Open of
 // the same FileHeader.
 func (fh *FileHeader) SaveTo(path string) error {

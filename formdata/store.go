@@ -52,12 +52,17 @@ func (s *store) open(path string) (*os.File, error) {
 }
 
 // move moves the temporary file from to the path to, which the store
-// then no longer removes.
+// then no longer removes. A file from that is not the store's (one an
+// earlier SaveTo kept) is copied instead: moving it would take away the
+// copy that SaveTo kept.
 func (s *store) move(from, to string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.removed {
 		return ErrRemoved
+	}
+	if !slices.Contains(s.paths, from) {
+		return copyFile(from, to)
 	}
 	if err := os.Rename(from, to); err != nil {
 		// Another file system: copy, and leave from to the removal.
