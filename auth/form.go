@@ -126,7 +126,9 @@ func (f *form) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	// session has none.
 	outer := r
 	return next.Next(w, r.WithAttribute(userKey{}, lookupUser(func() (User, bool) {
-		if u, ok := sessionUserOf(session.Of(outer)); ok {
+		// Peek, not Of: reading the user must not make a request
+		// that suspends create a session for its client.
+		if u, ok := sessionUserOf(session.Peek(outer)); ok {
 			return u, true
 		}
 		return UserOf(outer)

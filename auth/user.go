@@ -40,8 +40,8 @@ func WithUser(r *api.Request, u User) *api.Request {
 
 // lookupUser is attached instead of a User by a filter whose user costs
 // something to look up, so that only requests that ask pay: FormLogin's,
-// since asking for the session is what makes an async request's new
-// session be created (see package session).
+// which reads the session (with session.Peek, so that even a request that
+// asks and then suspends is given no session for it).
 type lookupUser func() (User, bool)
 
 // DetachAttr makes the lookup for a detached request (api.AttrDetacher):

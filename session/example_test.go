@@ -8,11 +8,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/session"
 )
 
@@ -165,4 +168,31 @@ func ExampleSession_Save() {
 	// I
 	// II
 	// III
+}
+
+// A long poll that only reads the session: Peek, unlike Of, does not make
+// the suspended request create a session, so an anonymous client polling
+// gets no cookie. (Of would give it a new one on every poll, stored
+// nowhere, since nothing was written.)
+func ExamplePeek() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.Filter("/*", session.New(session.Config{}))
+	c.HandleFunc("GET /poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			if _, ok := session.Peek(r).Get("user"); !ok {
+				cont.SetTimeout(time.Millisecond) // an anonymous client waits briefly
+			}
+			return cont.Suspend()
+		}
+		_, err := io.WriteString(w, "no news")
+		return err
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/poll", nil))
+	fmt.Println(rec.Code, rec.Body, len(rec.Result().Cookies()), "cookies")
+	// Output:
+	// 200 no news 0 cookies
 }

@@ -49,13 +49,26 @@ type attrKey struct{}
 //
 // Any goroutine may call Of, at any time.
 func Of(r *api.Request) *Session {
+	s := Peek(r)
+	s.mu.Lock()
+	s.asked = true
+	s.mu.Unlock()
+	return s
+}
+
+// Peek returns the session of r as Of does, for code that only reads it
+// (package auth's UserOf). Of tells the Manager that a later task may
+// create the session, so a new one gets its ID and cookie when a dispatch
+// that suspends returns (see Session); Peek does not, so that a request
+// that only reads gets no cookie, even when it suspends. It panics as Of
+// does.
+//
+// Any goroutine may call Peek, at any time.
+func Peek(r *api.Request) *Session {
 	s, ok := r.Attribute(attrKey{}).(*Session)
 	if !ok {
 		panic("session: Of on a request no session.Manager filtered: map the Manager on this path (container.Filter(\"/*\", session.New(...)))")
 	}
-	s.mu.Lock()
-	s.asked = true
-	s.mu.Unlock()
 	return s
 }
 
