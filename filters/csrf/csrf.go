@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/wharf-go/wharf/api"
 )
@@ -61,7 +62,9 @@ type filter struct {
 var errForbidden = &api.StatusError{Code: http.StatusForbidden, Err: ErrCrossOrigin}
 
 // New returns the filter for cfg. It panics with an error wrapping
-// ErrConfig if a trusted origin is malformed, and as net/http's
+// ErrConfig if a trusted origin is malformed or a bypass pattern is a
+// container's prefix pattern ("/webhooks/*", where ServeMux's
+// "/webhooks/" is meant), and as net/http's
 // AddInsecureBypassPattern panics for a malformed or conflicting pattern:
 // a configuration is checked when it is registered, as container patterns
 // are.
@@ -80,6 +83,16 @@ func New(cfg Config) api.Filter {
 		}
 	}
 	for _, pat := range cfg.InsecureBypassPatterns {
+		// A container's prefix pattern is a valid ServeMux pattern that
+		// matches only a path ending in a literal "*": the bypass would
+		// silently never apply.
+		_, path, _ := strings.Cut(pat, " ")
+		if path == "" {
+			path = pat
+		}
+		if strings.HasSuffix(strings.TrimSpace(path), "/*") {
+			panic(fmt.Errorf("%w: bypass pattern %q is in a container's syntax; InsecureBypassPatterns are net/http ServeMux patterns: %q matches the subtree", ErrConfig, pat, strings.TrimSuffix(pat, "*")))
+		}
 		p.AddInsecureBypassPattern(pat)
 	}
 	return &filter{p: p, deny: cfg.Deny}

@@ -174,4 +174,17 @@ func TestBadConfigPanics(t *testing.T) {
 			csrf.New(csrf.Config{TrustedOrigins: []string{origin}})
 		})
 	}
+	for _, pat := range []string{"/webhooks/*", "POST /webhooks/*", "POST example.com/hooks/*"} {
+		t.Run(pat, func(t *testing.T) {
+			defer func() {
+				err, _ := recover().(error)
+				if !errors.Is(err, csrf.ErrConfig) || !strings.Contains(err.Error(), "ServeMux") {
+					t.Errorf("recovered %v, want an error wrapping ErrConfig that names ServeMux's syntax", err)
+				}
+			}()
+			csrf.New(csrf.Config{InsecureBypassPatterns: []string{pat}})
+		})
+	}
+	// ServeMux's own forms are taken.
+	csrf.New(csrf.Config{InsecureBypassPatterns: []string{"POST /webhooks/", "/hooks/{id}", "GET /files/{path...}"}})
 }
