@@ -26,7 +26,7 @@ type instance struct {
 }
 
 func start(t *testing.T, m modes.Mode, b *natstest.Broker, barrier *atomic.Pointer[sync.WaitGroup]) instance {
-	st, err := natskv.New(t.Context(), connect(t, b), natskv.Config{})
+	st, err := natskv.New(t.Context(), b.JetStream(t), natskv.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

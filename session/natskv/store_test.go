@@ -6,28 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/session"
 	"github.com/wharf-go/wharf/session/natskv"
 )
-
-// connect opens a JetStream connection to b, closed when the test ends.
-func connect(t *testing.T, b *natstest.Broker) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(b.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 // The Store contract: Create for revision zero, Update for the loaded
 // revision, conflicts for anything else, a deleted key reads as not found
@@ -35,7 +17,7 @@ func connect(t *testing.T, b *natstest.Broker) jetstream.JetStream {
 func TestStore(t *testing.T) {
 	b := natstest.ForTestJetStream(t)
 	ctx := t.Context()
-	st, err := natskv.New(ctx, connect(t, b), natskv.Config{})
+	st, err := natskv.New(ctx, b.JetStream(t), natskv.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +76,7 @@ func TestStore(t *testing.T) {
 func TestNewBucket(t *testing.T) {
 	b := natstest.ForTestJetStream(t)
 	ctx := t.Context()
-	js := connect(t, b)
+	js := b.JetStream(t)
 	tests := []struct {
 		name    string
 		cfg     natskv.Config
@@ -135,7 +117,7 @@ func TestNewBucket(t *testing.T) {
 func TestBrokerRestart(t *testing.T) {
 	b := natstest.ForTestJetStream(t)
 	ctx := t.Context()
-	st, err := natskv.New(ctx, connect(t, b), natskv.Config{})
+	st, err := natskv.New(ctx, b.JetStream(t), natskv.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +127,7 @@ func TestBrokerRestart(t *testing.T) {
 	}
 	b.Stop()
 	b.Restart()
-	st, err = natskv.New(ctx, connect(t, b), natskv.Config{})
+	st, err = natskv.New(ctx, b.JetStream(t), natskv.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wharf-go/wharf/api"
@@ -31,19 +30,7 @@ type instance struct {
 
 func start(t *testing.T, m modes.Mode, nb *natstest.Broker, cfg natssse.Config) instance {
 	t.Helper()
-	nc, err := nats.Connect(nb.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := natssse.New(t.Context(), js, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, js := newLog(t, nb, cfg)
 	b, err := sse.NewBroker(sse.Config{Log: l, Heartbeat: 50 * time.Millisecond, MaxQueue: 100_000})
 	if err != nil {
 		t.Fatal(err)

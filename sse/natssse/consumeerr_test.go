@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/sse"
@@ -19,20 +16,8 @@ import (
 // nats.go does nowhere else.
 func TestConsumerTroubleLogged(t *testing.T) {
 	nb := natstest.ForTestJetStream(t)
-	nc, err := nats.Connect(nb.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rec, logger := wharftest.NewLogRecorder()
-	l, err := natssse.New(t.Context(), js, natssse.Config{Stream: "TROUBLE", Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, js := newLog(t, nb, natssse.Config{Stream: "TROUBLE", Logger: logger})
 	if err := l.Open(func(string, sse.Event) {}); err != nil {
 		t.Fatal(err)
 	}

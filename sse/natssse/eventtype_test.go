@@ -3,9 +3,6 @@ package natssse_test
 import (
 	"testing"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/sse"
 	"github.com/wharf-go/wharf/sse/natssse"
@@ -16,19 +13,7 @@ import (
 // a client listening for that type must get it from either log.
 func TestEventTypeKept(t *testing.T) {
 	nb := natstest.ForTestJetStream(t)
-	nc, err := nats.Connect(nb.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := natssse.New(t.Context(), js, natssse.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := newLog(t, nb, natssse.Config{})
 	delivered := make(chan sse.Event, 100)
 	if err := l.Open(func(_ string, ev sse.Event) { delivered <- ev }); err != nil {
 		t.Fatal(err)

@@ -58,19 +58,7 @@ func TestOpenDeliversWhatWasAppendedWhileAway(t *testing.T) {
 	ctx := t.Context()
 
 	// The other instance, publishing.
-	pc, err := nats.Connect(nb.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	pjs, err := jetstream.New(pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := natssse.New(ctx, pjs, natssse.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub, _ := newLog(t, nb, natssse.Config{})
 	if _, err := pub.AppendWait(ctx, "t", sse.Event{Data: "before Open"}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/sse"
 	"github.com/wharf-go/wharf/sse/natssse"
@@ -16,19 +13,7 @@ import (
 // messages per topic and holds a: 1..5 and b: 6 (a's 1 and 2 dropped).
 func TestSince(t *testing.T) {
 	nb := natstest.ForTestJetStream(t)
-	nc, err := nats.Connect(nb.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := natssse.New(t.Context(), js, natssse.Config{Retain: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, js := newLog(t, nb, natssse.Config{Retain: 3})
 	for _, topic := range []string{"a", "a", "a", "a", "a", "b"} {
 		if err := l.Append(topic, sse.Event{Data: topic}); err != nil {
 			t.Fatal(err)

@@ -8,9 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/sse"
@@ -109,20 +106,8 @@ func TestPublishWait(t *testing.T) {
 // nothing, and builds again for the ID the stream gives next.
 func TestPublishWaitFuncRetries(t *testing.T) {
 	nb := natstest.ForTestJetStream(t)
-	nc, err := nats.Connect(nb.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, js := newLog(t, nb, natssse.Config{})
 	ctx := context.Background()
-	l, err := natssse.New(ctx, js, natssse.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for range 3 {
 		if _, err := js.Publish(ctx, "sse.other", nil); err != nil {
 			t.Fatal(err)

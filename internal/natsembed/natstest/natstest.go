@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wharf-go/wharf/internal/natsembed"
 )
@@ -80,4 +82,20 @@ func (b *Broker) Restart() {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+}
+
+// JetStream connects t to the broker, closing the connection when t
+// ends, and returns the connection's JetStream.
+func (b *Broker) JetStream(t testing.TB) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(b.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }
