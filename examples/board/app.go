@@ -94,11 +94,8 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 	// Posts are public, as GET /api/posts is: anyone may follow them.
 	c.Handle("GET /events", a.events.Handler(postsTopic))
 
-	errorPage := api.HandlerFunc(a.errorPage)
-	container.ErrorPageAs[*api.StatusError](c.Root(), errorPage)
-	for _, status := range []int{http.StatusRequestEntityTooLarge, http.StatusInternalServerError, http.StatusServiceUnavailable} {
-		c.ErrorPage(status, errorPage)
-	}
+	// Every failure, whatever its error, is answered by one page.
+	container.ErrorPageAs[error](c.Root(), api.HandlerFunc(a.errorPage))
 	return c, nil
 }
 
