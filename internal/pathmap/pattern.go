@@ -142,6 +142,16 @@ func parse(pattern string) (parsed, error) {
 			rest := "/" + strings.Join(parts[:i], "/")
 			return parsed{}, invalid(pattern, "a {name...} wildcard is net/http's: map "+strconv.Quote(strings.TrimSuffix(rest, "/")+"/*")+" and read the rest of the path from Mapping().PathInfo")
 		}
+		if name == "$" {
+			// net/http's end anchor: an exact pattern here matches only
+			// its own path already.
+			exact := strings.TrimSuffix("/"+strings.Join(parts[:i], "/"), "/")
+			hint := "map " + strconv.Quote(exact)
+			if exact == "" {
+				hint = `map "" (the context root, without a method)`
+			}
+			return parsed{}, invalid(pattern, "{$} is net/http's end anchor, and a pattern without \"/*\" matches only its own path: "+hint)
+		}
 		if !validName(name) {
 			return parsed{}, invalid(pattern, "parameter name "+strconv.Quote(name)+" must be letters, digits and '_', not starting with a digit")
 		}

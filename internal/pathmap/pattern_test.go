@@ -141,6 +141,21 @@ func TestRestWildcardHint(t *testing.T) {
 	}
 }
 
+// TestEndAnchorHint: net/http's {$} is refused with the exact pattern
+// that does its work.
+func TestEndAnchorHint(t *testing.T) {
+	for pattern, want := range map[string]string{
+		"/{$}":        `"" (the context root`,
+		"/api/{$}":    `"/api"`,
+		"/a/{id}/{$}": `"/a/{id}"`,
+	} {
+		_, err := Validate(pattern)
+		if !errors.Is(err, ErrInvalidPattern) || !strings.Contains(err.Error(), "map "+want) || !strings.Contains(err.Error(), "end anchor") {
+			t.Errorf("Validate(%q) = %v, want a hint naming %s", pattern, err, want)
+		}
+	}
+}
+
 func TestKindString(t *testing.T) {
 	for k, want := range map[Kind]string{Exact: "exact", Prefix: "prefix", Extension: "extension", Default: "default", 0: "Kind(0)", 9: "Kind(9)"} {
 		if got := k.String(); got != want {
