@@ -18,9 +18,10 @@ import (
 	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
-// ErrServerClosed is returned by Serve, ServeTLS and ListenAndServe after
-// Shutdown or Close. It is connector.ErrServerClosed, so that a program
-// needs to import only this package; errors.Is matches either name.
+// ErrServerClosed is returned by Serve, ServeTLS, ListenAndServe and
+// ListenAndServeTLS after Shutdown or Close. It is
+// connector.ErrServerClosed, so that a program needs to import only this
+// package; errors.Is matches either name.
 var ErrServerClosed = connector.ErrServerClosed
 
 // Container holds contexts and serves their requests.
@@ -205,6 +206,19 @@ func (c *Container) ListenAndServe(addr string) error {
 		return err
 	}
 	return c.Serve(l)
+}
+
+// ListenAndServeTLS listens on the TCP address addr and serves TLS on it,
+// as ServeTLS does with certFile and keyFile: HTTP/1.1, and HTTP/2 for
+// clients that ask for it. Package h3's ListenAndServeTLS serves HTTP/3
+// too, on the same port.
+func (c *Container) ListenAndServeTLS(addr, certFile, keyFile string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer l.Close() // ServeTLS leaves it open when it fails before serving
+	return c.ServeTLS(l, certFile, keyFile)
 }
 
 // Shutdown shuts the server down gracefully. It stops accepting

@@ -133,6 +133,17 @@ func ExampleContext_Mount() {
 	// Output: pong
 }
 
+// ListenAndServeTLS serves HTTPS on an address, with a certificate and
+// key from PEM files, as net/http's does.
+func ExampleContainer_ListenAndServeTLS() {
+	c := container.New()
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "hello over %s", r.Proto())
+		return err
+	})
+	log.Fatal(c.ListenAndServeTLS("127.0.0.1:8443", "cert.pem", "key.pem"))
+}
+
 // Serving TLS: HTTP/1.1, and HTTP/2 for clients that ask for it through
 // ALPN, with certificates from a tls.Config (or PEM files given to
 // ServeTLS). The certificate here is self-signed and made on the spot, so
