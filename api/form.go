@@ -45,7 +45,9 @@ func (s *formSlot) state() *formState {
 // as charset are ignored), the body's values, followed per key by the
 // values of the query string, as net/http's Request.Form orders them. For
 // any other request it is the query values alone. Multipart bodies are not
-// parsed; use mime/multipart on Body.
+// parsed here, so FormValue does not see their fields as net/http's does:
+// package formdata parses them (Parse, or ParseAsync without a goroutine),
+// under limits, into a Form whose Value reads a field.
 //
 // The Request is immutable and shared, so the body is parsed once per
 // exchange and Form returns a fresh copy each call, which the caller owns
