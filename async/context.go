@@ -109,7 +109,8 @@ func (a *Context) Complete() error { return a.ex.Complete() }
 func (a *Context) Redispatch(attrs ...api.Attr) error { return a.ex.Resume(attrs...) }
 
 // SetTimeout sets how long the request may stay in async mode; d <= 0 means
-// forever. Call it before the dispatch that started async mode returns.
+// forever, as the Servlet API's setTimeout(0) does, so a duration computed
+// from a deadline that may have passed must be kept above zero. Call it before the dispatch that started async mode returns.
 // The timeout fires within a millisecond after d, never before: it is kept
 // in a timer wheel of millisecond ticks (on the epoll connector, the one of
 // the selector that polls the connection).

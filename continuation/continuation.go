@@ -60,7 +60,9 @@ const (
 )
 
 // SetTimeout sets how long Suspend waits before the request expires; d <= 0
-// means forever. It applies to this and later suspensions of the request.
+// means forever, as in Jetty, so a wait computed from a deadline
+// (time.Until) that may have passed must be kept above zero, or
+// answered at once. It applies to this and later suspensions of the request.
 // The request expires within a millisecond after d, never before (the
 // timeout is kept in a timer wheel of millisecond ticks).
 func (c Continuation) SetTimeout(d time.Duration) {
