@@ -99,6 +99,11 @@ func New(opts ...Option) *Container {
 
 // Context returns the context at path, creating it if needed. "" and "/" are
 // the root context. Other paths must start with '/' and not end with '/'.
+// A context is a web application of its own, as a servlet context is, not
+// a route group: a request under its path is served by its handlers,
+// filters and error pages alone, none of the root's (add those it needs to
+// it as well, or use Contexts). To share filters under a prefix, map them
+// on "/api/*" in the root context instead.
 func (c *Container) Context(path string) *Context {
 	if path == "/" {
 		path = ""
