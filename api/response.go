@@ -57,7 +57,11 @@ type Response interface {
 	Reset() error
 	// Trailer returns the trailer fields to send after the body. Keys set
 	// before commit are announced and force chunked encoding on HTTP/1.1;
-	// values may be filled in until the response completes.
+	// values may be filled in until the response completes. Fields that a
+	// recipient must not take from a trailer (framing, routing,
+	// authentication and content fields such as Content-Length, Host,
+	// Set-Cookie, Content-Type, and connection fields: RFC 9110 §6.5.1)
+	// are neither announced nor sent, as with net/http's server.
 	Trailer() http.Header
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/h1"
 	"github.com/wharf-go/wharf/internal/httppath"
 )
 
@@ -145,6 +146,9 @@ func (s *httpStream) Finish(trailers http.Header) error {
 	s.stopWatch()
 	h := s.w.Header()
 	for k, vs := range trailers {
+		if !h1.SendableTrailer(k) {
+			continue // as Wharf's connectors: net/http's server sends any
+		}
 		if !slices.Contains(s.trailers, k) {
 			// Not announced in the head (set after a flush): net/http
 			// sends a key with TrailerPrefix as a trailer all the same.

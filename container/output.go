@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
 	engine "github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // output is the container's Response: it buffers the body so that small
@@ -525,14 +526,18 @@ func noSniff(h http.Header) bool {
 	return ok && vs == nil
 }
 
-// trailerNames lists the declared trailer fields.
+// trailerNames lists the declared trailer fields, but for those a trailer
+// may not carry (h1.SendableTrailer), which the connectors do not send:
+// announced, they would make a client such as Go's refuse the response.
 //
 //go:noinline
 func (o *output) trailerNames() []string {
 	t := o.trailers()
 	names := make([]string, 0, len(t))
 	for k := range t {
-		names = append(names, k)
+		if h1.SendableTrailer(k) {
+			names = append(names, k)
+		}
 	}
 	return names
 }

@@ -414,7 +414,7 @@ func (st *stream) Finish(trailers http.Header) error {
 	}
 	var tr []hpack.HeaderField
 	for k, vs := range trailers {
-		if !h1.IsTokenString(k) {
+		if !h1.SendableTrailer(k) {
 			continue
 		}
 		lk := lowerHeader(k)

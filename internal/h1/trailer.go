@@ -15,6 +15,19 @@ var forbiddenTrailer = map[string]bool{
 	"Cache-Control": true, "Max-Forwards": true, "Pragma": true, "Range": true,
 }
 
+// SendableTrailer reports whether a response may carry the field name as
+// a trailer: a token, and neither a field ForbiddenTrailer names nor one
+// of HTTP/1.1's connection fields, which a recipient must not take from a
+// trailer (RFC 9110 §6.5.1) and net/http's server drops there too. It
+// allocates nothing for a canonical name.
+func SendableTrailer(name string) bool {
+	if !IsTokenString(name) {
+		return false
+	}
+	k := textproto.CanonicalMIMEHeaderKey(name)
+	return !ForbiddenTrailer(k) && !ConnectionField(k)
+}
+
 // TrailerHeader builds request trailers from the fields a ChunkedDecoder
 // collected, by canonical name, leaving out those ForbiddenTrailer names.
 func TrailerHeader(fields []Field) map[string][]string {

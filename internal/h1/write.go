@@ -151,10 +151,18 @@ func AppendChunkEnd(dst []byte) []byte {
 }
 
 // AppendLastChunk appends the last chunk, the trailer fields and the CRLF
-// that ends the chunked body.
+// that ends the chunked body. A field a trailer may not carry
+// (SendableTrailer) is left out.
 func AppendLastChunk(dst []byte, trailers map[string][]string) []byte {
 	dst = append(dst, '0', '\r', '\n')
-	dst = AppendHeader(dst, trailers)
+	for name, values := range trailers {
+		if !SendableTrailer(name) {
+			continue
+		}
+		for _, v := range values {
+			dst = AppendField(dst, name, v)
+		}
+	}
 	return append(dst, '\r', '\n')
 }
 

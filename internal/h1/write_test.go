@@ -264,3 +264,23 @@ func TestConnectionField(t *testing.T) {
 		}
 	}
 }
+
+func TestSendableTrailer(t *testing.T) {
+	for k, want := range map[string]bool{
+		"X-Sum": true, "Grpc-Status": true, "Server-Timing": true, "x-sum": true,
+		"Content-Length": false, "content-length": false, "Transfer-Encoding": false, "Trailer": false,
+		"Set-Cookie": false, "Host": false, "Content-Type": false, "Connection": false, "Keep-Alive": false,
+		"Upgrade": false, "Bad Name": false, "": false, "X:Y": false,
+	} {
+		if got := SendableTrailer(k); got != want {
+			t.Errorf("SendableTrailer(%q) = %v, want %v", k, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { SendableTrailer("X-Sum") }); n != 0 {
+		t.Errorf("SendableTrailer of a canonical name allocates %.0f times", n)
+	}
+	got := string(AppendLastChunk(nil, map[string][]string{"Content-Length": {"9"}, "transfer-encoding": {"chunked"}, "Bad Name": {"x"}}))
+	if got != "0\r\n\r\n" {
+		t.Errorf("AppendLastChunk of trailers none of which may be sent = %q", got)
+	}
+}

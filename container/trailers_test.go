@@ -1,0 +1,60 @@
+package container_test
+
+import (
+	"io"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// A trailer that a recipient must not take from a trailer (framing,
+// routing, authentication, connection fields: RFC 9110 §6.5.1) is not
+// sent, on any protocol, as net/http's server does not send it; the
+// others are.
+func TestForbiddenTrailersNotSent(t *testing.T) {
+	build := func(c *container.Container) {
+		c.HandleFunc("/t", func(w api.Response, r *api.Request) error {
+			tr := w.Trailer()
+			for _, k := range []string{"X-Sum", "Content-Length", "Set-Cookie", "Connection", "Content-Type", "Trailer", "Host"} {
+				tr.Set(k, "")
+			}
+			tr["transfer-encoding"] = nil // a key not canonical
+			if _, err := w.WriteString("body"); err != nil {
+				return err
+			}
+			tr.Set("X-Sum", "42")
+			tr.Set("Content-Length", "99")
+			tr.Set("Set-Cookie", "a=b")
+			tr.Set("Connection", "close")
+			tr.Set("Content-Type", "text/evil")
+			tr.Set("Trailer", "X-Sum")
+			tr.Set("Host", "evil.example")
+			tr["transfer-encoding"] = []string{"chunked"}
+			return nil
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		resp, err := s.Client.Get(s.URL + "/t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || string(b) != "body" {
+			t.Fatalf("body %q, %v", b, err)
+		}
+		if got := resp.Trailer.Get("X-Sum"); got != "42" {
+			t.Errorf("X-Sum trailer %q, want 42 (trailers %v)", got, resp.Trailer)
+		}
+		for k, vs := range resp.Trailer {
+			if k != "X-Sum" && len(vs) > 0 {
+				t.Errorf("trailer %s: %q sent", k, vs)
+			}
+		}
+		if resp.ContentLength == 99 || resp.Header.Get("Content-Type") == "text/evil" {
+			t.Errorf("a trailer reached the head: length %d, %v", resp.ContentLength, resp.Header)
+		}
+	})
+}
