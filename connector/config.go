@@ -81,7 +81,9 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxDiscardBytes is how much of an unread request body the connector
 	// reads and discards to keep the connection alive. Zero means
-	// DefaultMaxDiscardBytes (256 KiB); beyond it the connection closes.
+	// DefaultMaxDiscardBytes (256 KiB); beyond it the connection closes
+	// (HTTP/2: the stream is reset, and while the handler that closed the
+	// body still runs, its window is no longer opened).
 	MaxDiscardBytes int64
 	// DiscardTimeout bounds that discarding. Zero means
 	// DefaultDiscardTimeout (5 s); beyond it the connection closes.

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/connector/http2"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
@@ -455,4 +456,122 @@ func holdServer(t testing.TB) string {
 	addr := listen(t, c)
 	t.Cleanup(func() { close(release) }) // before the server's shutdown
 	return addr
+}
+
+// A handler that closes the request body and runs on takes no more of it
+// than MaxDiscardBytes and a stream window: the stream's window is then
+// not opened again, so a client that follows flow control stops sending
+// (as x/net's server makes it), and after the response the stream is
+// reset NO_ERROR. The connection's window is still opened for its other
+// streams. Before, every byte was credited back for as long as the
+// handler ran.
+func TestH2ClosedBodyStopsFlow(t *testing.T) {
+	const maxDiscard = 1000
+	closed, release := make(chan struct{}), make(chan struct{})
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()),
+		container.WithConnector(connector.Config{MaxDiscardBytes: maxDiscard}))
+	c.HandleFunc("/closed", func(w api.Response, r *api.Request) error {
+		r.Body().Close()
+		close(closed)
+		<-release
+		_, err := w.WriteString("done")
+		return err
+	})
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hello")
+		return err
+	})
+	addr := listen(t, c)
+	cl := dialH2C(t, addr)
+
+	// The windows as the client sees them, brought up to date by reading
+	// the server's frames until the answer to a PING: the server queues
+	// a WINDOW_UPDATE as it takes DATA, before it answers a PING that
+	// came after.
+	streamWin, connWin := int64(65535), int64(65535)
+	var pingN uint64
+	catchUp := func() {
+		pingN++
+		var data [8]byte
+		binary.BigEndian.PutUint64(data[:], pingN)
+		if err := cl.fr.WritePing(false, data); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			f, err := cl.fr.ReadFrame()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch f := f.(type) {
+			case *xhttp2.SettingsFrame:
+				if v, ok := f.Value(xhttp2.SettingInitialWindowSize); ok && !f.IsAck() {
+					streamWin = int64(v)
+				}
+				if !f.IsAck() {
+					cl.fr.WriteSettingsAck()
+				}
+			case *xhttp2.WindowUpdateFrame:
+				if f.StreamID == 0 {
+					connWin += int64(f.Increment)
+				} else if f.StreamID == 1 {
+					streamWin += int64(f.Increment)
+				}
+			case *xhttp2.PingFrame:
+				if f.IsAck() && f.Data == data {
+					return
+				}
+			case *xhttp2.RSTStreamFrame:
+				t.Fatalf("stream %d reset %v while its handler runs", f.StreamID, f.ErrCode)
+			}
+		}
+	}
+	catchUp()
+	cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.headerBlockMethod("POST", "/closed"), EndHeaders: true})
+	<-closed
+	limit := int64(8 * http2.H2StreamWindow)
+	var sent int64
+	chunk := make([]byte, 16384)
+	for sent < limit {
+		n := min(streamWin, connWin, int64(len(chunk)))
+		if n == 0 {
+			catchUp()
+			if min(streamWin, connWin) == 0 {
+				break // the server stopped the flow
+			}
+			continue
+		}
+		if err := cl.fr.WriteData(1, false, chunk[:n]); err != nil {
+			t.Fatal(err)
+		}
+		sent += n
+		streamWin -= n
+		connWin -= n
+	}
+	if most := int64(maxDiscard + http2.H2StreamWindow + len(chunk)); sent > most {
+		t.Fatalf("the client could send %d bytes to a body its handler closed, want at most %d", sent, most)
+	}
+	if connWin == 0 {
+		t.Errorf("the connection's window stayed shut (stream window %d): its other streams are stalled", streamWin)
+	}
+	close(release)
+	rs := cl.readResponses(t, 1)
+	if r := rs[1]; r.status != "200" || r.body.String() != "done" {
+		t.Errorf("stream 1: %s %q", r.status, r.body.String())
+	}
+	for {
+		f, err := cl.fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := f.(*xhttp2.RSTStreamFrame); ok {
+			if r.StreamID != 1 || r.ErrCode != xhttp2.ErrCodeNo {
+				t.Fatalf("RST_STREAM %d %v, want stream 1 NO_ERROR", r.StreamID, r.ErrCode)
+			}
+			break
+		}
+	}
+	cl.get(t, 3, "/hello", true)
+	if r := cl.readResponses(t, 3)[3]; r.body.String() != "hello" {
+		t.Errorf("stream 3 after: %s %q", r.status, r.body.String())
+	}
 }

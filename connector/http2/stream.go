@@ -49,6 +49,7 @@ type stream struct {
 	waitBy      time.Time
 	waits       int  // reads and writes of the stream waiting for the client
 	draining    bool // answered; the client's body is read and dropped
+	withheld    bool // the handler closed the body and the client sent past MaxDiscardBytes: the stream's window stays shut
 	continued   bool // a 100 (Continue) was queued, or can no longer be: the response head was
 
 	// The reader's own.
@@ -215,7 +216,18 @@ func (st *stream) recvData(data []byte, end bool) error {
 		}
 		if !st.body.push(data) {
 			hc.mu.Lock()
-			hc.creditLocked(st, int64(len(data))) // nobody will read it
+			if !draining && st.received > hc.lim.MaxDiscardBytes {
+				// The handler closed the body and runs on: past
+				// MaxDiscardBytes the stream's window is not opened
+				// again, so the client stops sending a body nobody
+				// reads (as x/net's server does), and Finish asks it to
+				// stop. The connection's window is, for its other
+				// streams.
+				st.withheld = true
+				hc.creditLocked(nil, int64(len(data)))
+			} else {
+				hc.creditLocked(st, int64(len(data))) // nobody will read it
+			}
 			hc.mu.Unlock()
 		} else {
 			hc.mu.Lock()
@@ -443,10 +455,11 @@ func (st *stream) Finish(trailers http.Header) error {
 		}
 	}
 	stop := false
-	if err == nil && st.state == h2HalfClosedLocal && late {
+	if err == nil && st.state == h2HalfClosedLocal && (late || st.withheld) {
 		// The client was too slow to send its body (the response is
-		// likely the 408 of that): the body is not drained, as on HTTP/1.1
-		// the connection would be closed.
+		// likely the 408 of that), or sent more than MaxDiscardBytes of
+		// a body the handler closed: the body is not drained, as on
+		// HTTP/1.1 the connection would be closed.
 		stop = true
 	} else if err == nil && st.state == h2HalfClosedLocal {
 		// The response is complete and the client is still sending its
