@@ -6,12 +6,14 @@
 # then each fuzz target for 100,000 inputs on top of
 # its seed corpus (the table tests and testdata/fuzz). A count, not a time:
 # a time limit can end a run in the middle of an input, which Go's fuzzer
-# then reports as a failure ("context deadline exceeded").
+# then reports as a failure ("context deadline exceeded"). Minimizing a
+# new interesting input is bounded to 10 s (Go's default is a minute, and
+# a loaded machine spent most of one on it with no input run meanwhile).
 set -euo pipefail
 cd "$(dirname "$0")"
 go test -race -count=1 ./...
 go test -count=1 -run 'Allocs|Flood|WorkerStack' ./...
-fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-100000x}" "$1"; }
+fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-100000x}" -fuzzminimizetime 10s "$1"; }
 fuzz ./internal/h1 FuzzParseRequestHead
 fuzz ./internal/h1 FuzzParseRequestHeadNetHTTP
 fuzz ./internal/h1 FuzzChunkedDecoder
