@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,6 +133,12 @@ func (c *h2Client) closedByServer() error {
 // here, only as far as needed, to read them as fast as the server sent
 // them.
 func (c *h2Client) goAwayThenClose(code xhttp2.ErrCode) error {
+	return c.goAwayNoted(code, nil)
+}
+
+// goAwayNoted is goAwayThenClose, storing true in seen (if not nil) as
+// soon as the GOAWAY is read.
+func (c *h2Client) goAwayNoted(code xhttp2.ErrCode, seen *atomic.Bool) error {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	var hdr [9]byte
 	goAway := false
@@ -151,6 +158,9 @@ func (c *h2Client) goAwayThenClose(code xhttp2.ErrCode) error {
 						return fmt.Errorf("GOAWAY %v, want %v", got, code)
 					}
 					goAway = true
+					if seen != nil {
+						seen.Store(true)
+					}
 				}
 			}
 		}
@@ -201,31 +211,63 @@ func abuseServerLogging(t *testing.T, logger *slog.Logger) (string, *container.C
 
 // An endless header block (CONTINUATION flood) is cut off: the server
 // ends the connection with GOAWAY ENHANCE_YOUR_CALM long before the client
-// is done sending.
+// is done sending, whether the frames carry fields or nothing at all (an
+// empty frame still costs the server a frame to read: its 9-byte header
+// counts).
 func TestH2ContinuationFlood(t *testing.T) {
-	addr, _ := abuseServer(t)
-	c := dialH2C(t, addr)
-	junk := strings.Repeat("j", 8<<10)
-	if err := c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: c.headerBlock("/hello"), EndStream: true, EndHeaders: true}); err != nil {
-		t.Fatal(err)
-	}
-	closed := make(chan error, 1)
-	go func() { closed <- c.goAwayThenClose(xhttp2.ErrCodeEnhanceYourCalm) }()
-	// A second request whose header block never ends.
-	c.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: c.headerBlock("/hello"), EndStream: true})
-	sent := 0
-	for ; sent < 64<<20; sent += len(junk) {
-		c.buf.Reset()
-		c.enc.WriteField(hpack.HeaderField{Name: fmt.Sprintf("x-junk-%d", sent), Value: junk})
-		if err := c.fr.WriteContinuation(3, false, c.buf.Bytes()); err != nil {
-			break // the server closed the connection
-		}
-	}
-	if sent >= 64<<20 {
-		t.Fatal("the server read 64 MiB of one header block")
-	}
-	if err := <-closed; err != nil {
-		t.Fatalf("reading after the flood: %v", err)
+	for _, tc := range []struct {
+		name string
+		most int // bytes of frames (headers included) the server must not take
+		// frames returns the next frames to send, whole, on stream 3.
+		frames func(c *h2Client, i int) []byte
+	}{
+		{"fields", 32 << 20, func(c *h2Client, i int) []byte {
+			c.buf.Reset()
+			c.enc.WriteField(hpack.HeaderField{Name: fmt.Sprintf("x-junk-%d", i), Value: strings.Repeat("j", 8<<10)})
+			var out bytes.Buffer
+			xhttp2.NewFramer(&out, nil).WriteContinuation(3, false, c.buf.Bytes())
+			return out.Bytes()
+		}},
+		// 1 MiB of empty frames at a time: written one by one, they would
+		// take longer than ReadHeaderTimeout, which ends the connection
+		// too (and is a minute here, so that only the count can).
+		{"empty frames", 32 << 20, func(*h2Client, int) []byte {
+			return bytes.Repeat([]byte{0, 0, 0, byte(xhttp2.FrameContinuation), 0, 0, 0, 0, 3}, (1<<20)/9)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()),
+				container.WithConnector(connector.Config{ReadHeaderTimeout: time.Minute}))
+			c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+				_, err := w.WriteString("hello")
+				return err
+			})
+			cl := dialH2C(t, listen(t, c))
+			if err := cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: cl.headerBlock("/hello"), EndStream: true, EndHeaders: true}); err != nil {
+				t.Fatal(err)
+			}
+			closed := make(chan error, 1)
+			var goAway atomic.Bool
+			go func() { closed <- cl.goAwayNoted(xhttp2.ErrCodeEnhanceYourCalm, &goAway) }()
+			// A second request whose header block never ends.
+			cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 3, BlockFragment: cl.headerBlock("/hello"), EndStream: true})
+			sent := 0
+			// Until the GOAWAY: the server then reads on for a while, to
+			// close without a reset, and what it drains is not taken.
+			for i := 0; sent < tc.most && !goAway.Load(); i++ {
+				n, err := cl.nc.Write(tc.frames(cl, i))
+				sent += n
+				if err != nil {
+					break // the server closed the connection
+				}
+			}
+			if sent >= tc.most {
+				t.Fatalf("the server read %d MiB of one header block", tc.most>>20)
+			}
+			if err := <-closed; err != nil {
+				t.Fatalf("reading after the flood: %v", err)
+			}
+		})
 	}
 }
 

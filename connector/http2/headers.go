@@ -24,9 +24,9 @@ import (
 //     from the HEADERS frame's header on, whether other streams are open
 //     or not.
 //
-// Of a block's size, only its encoded bytes end the connection: past
-// maxHeaderBlock it is a flood, not a request, and nothing is answered on
-// it (GOAWAY ENHANCE_YOUR_CALM).
+// Of a block's size, only its encoded bytes end the connection, its
+// frames' headers counted: past maxHeaderBlock it is a flood, not a
+// request, and nothing is answered on it (GOAWAY ENHANCE_YOUR_CALM).
 
 // headerBlock is the header block being read: a HEADERS frame and the
 // CONTINUATION frames that follow it. The reader's own.
@@ -127,7 +127,9 @@ func (hc *serverConn) onHeadersFrame(f *xhttp2.HeadersFrame) error {
 // block once it ends.
 func (hc *serverConn) onFragment(frag []byte, end bool) error {
 	b := &hc.blk
-	b.encoded += len(frag)
+	// Each frame's header counts as well: a flood of empty CONTINUATION
+	// frames adds nothing to the fields and is still work to read.
+	b.encoded += h2FrameHeaderLen + len(frag)
 	if b.encoded > hc.maxHeaderBlock() {
 		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "header block too large"}
 	}
