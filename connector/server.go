@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -78,7 +79,11 @@ type Server struct {
 // Closing l yourself ends it too, with the error that says so (on the
 // epoll connector, within a quarter of a second).
 func (s *Server) Serve(l net.Listener) error {
-	if served, err := s.serveEpoll(l, nil); served {
+	ln, tlsCfg := l, (*tls.Config)(nil)
+	if tl, ok := l.(*tlsListener); ok {
+		ln, tlsCfg = tl.inner, tl.cfg // the epoll connector does the TLS itself
+	}
+	if served, err := s.serveEpoll(ln, tlsCfg); served {
 		return err
 	}
 	if !s.track(l) {

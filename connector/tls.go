@@ -28,6 +28,27 @@ func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 	return s.Serve(tls.NewListener(l, cfg))
 }
 
+// NewTLSListener returns a listener of TLS connections made on l with cfg,
+// as tls.NewListener's, for Serve: on the epoll connector Serve then runs
+// TLS on its selectors, as ServeTLS does (an idle connection and a
+// suspended request hold no goroutine, and a client that leaves a
+// suspended request is noticed), where a crypto/tls listener, whose
+// connections it cannot poll, has it fall back to a goroutine per
+// connection. Unlike ServeTLS, it takes cfg as it is: NextProtos and
+// MinVersion are the caller's to set. Any goroutine may call it.
+func NewTLSListener(l net.Listener, cfg *tls.Config) net.Listener {
+	return &tlsListener{Listener: tls.NewListener(l, cfg), inner: l, cfg: cfg}
+}
+
+// tlsListener is NewTLSListener's listener: crypto/tls's, for the portable
+// connector, and the TCP listener under it with its configuration, for the
+// epoll connector.
+type tlsListener struct {
+	net.Listener
+	inner net.Listener
+	cfg   *tls.Config
+}
+
 // tlsConfig builds the configuration ServeTLS serves with.
 func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 	cfg := &tls.Config{}

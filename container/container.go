@@ -184,7 +184,10 @@ func (c *Container) Start() error {
 }
 
 // Serve serves HTTP/1.1 on l until Shutdown or Close. It returns
-// ErrServerClosed after those.
+// ErrServerClosed after those. A listener made with
+// connector.NewTLSListener is served over TLS as ServeTLS serves; one made
+// with crypto/tls's tls.NewListener hides its connections' sockets, and is
+// served by the portable connector, a goroutine per connection.
 func (c *Container) Serve(l net.Listener) error {
 	if err := c.Start(); err != nil {
 		return err

@@ -128,7 +128,11 @@ func ServeTLS(c *container.Container, l net.Listener, pc net.PacketConn, tlsConf
 
 	stop := make(chan struct{})
 	tcpDone, udpDone := make(chan error, 1), make(chan error, 1)
-	go func() { tcpDone <- c.Serve(tls.NewListener(l, tcpConfig(c, tlsConfig))) }()
+	// connector.NewTLSListener, not crypto/tls's: on the epoll connector
+	// the TCP side then runs as Container.ServeTLS's does, rather than a
+	// goroutine per connection that cannot tell when a suspended
+	// request's client leaves.
+	go func() { tcpDone <- c.Serve(connector.NewTLSListener(l, tcpConfig(c, tlsConfig))) }()
 	go func() { udpDone <- serve(c, pc, tlsConfig, cfg, stop, func() { pc.Close() }) }()
 	var first, second error
 	select {
