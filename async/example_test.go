@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
 )
 
 // The "Out of Time" servlet without its race: the business result and the
@@ -228,4 +230,38 @@ func ExampleOutput_SendFile() {
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, resp.ContentLength, string(b))
 	// Output: 200 11 hello, file
+}
+
+type admittedKey struct{}
+
+// A filter that makes a request wait on its way in and lets it go on
+// itself (as filters/qos does when a place frees up) hands the chain
+// inside the dispatch it interrupted: a long poll's first pass stays its
+// initial dispatch, on which it suspends, however long it waited.
+func ExampleWithKind() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.FilterFunc("/*", func(w api.Response, r *api.Request, next api.Chain) error {
+		if r.Attribute(admittedKey{}) != nil { // this filter's own Resume
+			return next.Next(w, async.WithKind(r, async.DispatchInitial))
+		}
+		if !continuation.Of(r).IsInitial() {
+			return next.Next(w, r) // the handler's own resume or timeout
+		}
+		cont := continuation.Of(r)
+		if err := cont.Suspend(); err != nil {
+			return err
+		}
+		go cont.Resume(api.Attr{Key: admittedKey{}, Value: true}) // a place is free
+		return nil
+	})
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "initial dispatch: %v", continuation.Of(r).IsInitial())
+		return err
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/poll", nil))
+	fmt.Println(rec.Body)
+	// Output: initial dispatch: true
 }

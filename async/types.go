@@ -61,6 +61,15 @@ const (
 // report DispatchInitial.
 func KindOf(r *api.Request) DispatchKind { return exchange.KindOf(r) }
 
+// WithKind returns r as a dispatch of kind k, for a filter that suspends a
+// request on its way in and resumes it itself once it may go on (a place
+// free, a delay over: filters/qos, filters/dos). The filter passes the
+// chain inside it WithKind(r, the kind r had when it suspended it), so that
+// the handler sees the pass the filter interrupted, not the filter's own
+// Resume: a long poll's first pass is its initial dispatch, on which it
+// suspends (continuation.IsInitial), however long it waited in the filter.
+func WithKind(r *api.Request, k DispatchKind) *api.Request { return exchange.WithKind(r, k) }
+
 // End says how a request ended: what decided its outcome. Its String
 // method returns "answered", "expired", "client_gone" or "shutdown".
 type End = exchange.End

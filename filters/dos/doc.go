@@ -26,6 +26,8 @@
 // own (continuation.SetTimeout). A delay that expires early (a graceful
 // shutdown expires suspended continuations at once) ends as if its timer
 // had fired: the request tries again, and is refused if still over.
+// The chain behind the filter sees a delayed request as the initial
+// dispatch it is (continuation.IsInitial; async.WithKind), not as resumed.
 //
 // With Config.MaxRequestTime the rest of the chain sees a request context
 // with that deadline (context.Cause is ErrMaxRequestTime) on the request's

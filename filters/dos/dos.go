@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/continuation"
 )
 
@@ -136,6 +137,9 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	d, delayed := r.Attribute(delayedKey{}).(*delay)
 	if delayed {
 		d.arrived.Store(true)
+		// Only an initial dispatch is delayed: the chain inside sees that
+		// pass, not this filter's Resume (a long poll suspends on it).
+		r = async.WithKind(r, async.DispatchInitial)
 	}
 	if !delayed && r.Exchange() != nil && !continuation.Of(r).IsInitial() {
 		// A re-dispatch of a request let in before (resumed or expired by

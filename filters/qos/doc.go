@@ -23,6 +23,10 @@
 // The wait sets the request's suspend timeout to MaxWait, and it stays so
 // for later suspensions of the same request: a handler that suspends after
 // it was let in should set its own (continuation.SetTimeout), as most do.
+// The chain behind the filter sees the dispatch the wait interrupted, not
+// the filter's own Resume (async.WithKind): a request that waited on its
+// first pass is still its initial dispatch there (continuation.IsInitial),
+// so a long poll suspends on it as it would have without the wait.
 //
 // A request that no container dispatches (a Handler called directly, as in
 // some unit tests) cannot suspend: without a free place it is answered 503

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/continuation"
 )
 
@@ -90,6 +91,8 @@ func (f *Filter) Stats() Stats {
 // first, OnComplete when the client left first. Exactly one of them does.
 type waiter struct {
 	cont     continuation.Continuation
+	kind     async.DispatchKind // of the dispatch the wait interrupted
+	attrs    map[any]any        // of a resumed dispatch the wait interrupted
 	prio     int
 	seq      uint64
 	index    int // in the heap; -1 once out of it
@@ -118,6 +121,21 @@ type grantKey struct{ f *Filter }
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if wt, ok := r.Attribute(grantKey{f}).(*waiter); ok && f.claimGrant(wt, running) {
+		// The chain inside sees the pass the wait interrupted (a long
+		// poll's initial dispatch, which suspends), not this filter's
+		// Resume: its kind, and the attributes its own Resume carried,
+		// which this re-dispatch, built afresh, does not have.
+		r = async.WithKind(r, wt.kind)
+		var lost []api.Attr
+		for k, v := range wt.attrs {
+			if r.Attribute(k) == nil {
+				lost = append(lost, api.Attr{Key: k, Value: v})
+			}
+		}
+		if len(lost) > 0 {
+			r = r.WithAttributes(lost...)
+		}
+		wt.attrs = nil
 		return f.run(w, r, next)
 	}
 	f.mu.Lock()
@@ -159,7 +177,15 @@ func (f *Filter) claimGrant(wt *waiter, to waiterState) bool {
 // passes.
 func (f *Filter) wait(w api.Response, r *api.Request) error {
 	cont := continuation.Of(r)
-	wt := &waiter{cont: cont, index: -1}
+	wt := &waiter{cont: cont, kind: async.KindOf(r), index: -1}
+	if wt.kind == async.DispatchResumed {
+		// Its Resume's attributes (a long poll's event) are on this
+		// dispatch only: keep them for the one that goes on.
+		wt.attrs = make(map[any]any)
+		for k, v := range r.Attributes() {
+			wt.attrs[k] = v
+		}
+	}
 	if f.priority != nil {
 		wt.prio = f.priority(r)
 	}

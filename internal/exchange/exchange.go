@@ -161,6 +161,14 @@ func KindOf(r *api.Request) DispatchKind {
 	return k
 }
 
+// WithKind returns r as a dispatch of kind k (see async.WithKind).
+func WithKind(r *api.Request, k DispatchKind) *api.Request {
+	if KindOf(r) == k {
+		return r
+	}
+	return r.WithAttribute(kindKey{}, k)
+}
+
 type taskKind uint8
 
 const (
