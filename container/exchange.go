@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -155,6 +156,13 @@ func ErrorOf(r *api.Request) error {
 // error page fails.
 func (x *exchange) Finish(w api.Response, err error) async.End {
 	defer x.ctx.cancel()
+	if err != nil && errors.Is(err, context.Canceled) && x.ctx.Err() != nil {
+		// The handler gave up on the request's context, which ended
+		// before the response did (its client left, see ClientGone, or
+		// Close): what the cancelled work returned is the client gone,
+		// not a failure of the server's to log and render for nobody.
+		err = connector.ErrClientGone
+	}
 	x.finish(w, err)
 	return x.out.end(err)
 }
