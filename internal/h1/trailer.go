@@ -16,16 +16,30 @@ var forbiddenTrailer = map[string]bool{
 }
 
 // SendableTrailer reports whether a response may carry the field name as
-// a trailer: a token, and neither a field ForbiddenTrailer names nor one
-// of HTTP/1.1's connection fields, which a recipient must not take from a
-// trailer (RFC 9110 §6.5.1) and net/http's server drops there too. It
-// allocates nothing for a canonical name.
+// a trailer: a token, and neither a field ForbiddenTrailer names, one of
+// HTTP/1.1's connection fields, nor an authentication field, which a
+// recipient must not take from a trailer (RFC 9110 §6.5.1) and net/http's
+// server drops there too. It allocates nothing for a canonical name.
 func SendableTrailer(name string) bool {
 	if !IsTokenString(name) {
 		return false
 	}
 	k := textproto.CanonicalMIMEHeaderKey(name)
-	return !ForbiddenTrailer(k) && !ConnectionField(k)
+	return !ForbiddenTrailer(k) && !ConnectionField(k) && !authField(k)
+}
+
+// authField reports whether the canonical k is an authentication field
+// ForbiddenTrailer does not name (it names Authorization, which a request
+// carries). Not in ForbiddenTrailer, which also filters request trailers:
+// these are a response's. net/http's server does not send them as
+// trailers: ServeHTTP and HTTP/3 announced such a trailer and sent no
+// value, where HTTP/1.1 and HTTP/2 sent it.
+func authField(k string) bool {
+	switch k {
+	case "Www-Authenticate", "Proxy-Authenticate", "Proxy-Authorization", "Realm":
+		return true
+	}
+	return false
 }
 
 // TrailerHeader builds request trailers from the fields a ChunkedDecoder

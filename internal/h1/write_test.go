@@ -271,6 +271,8 @@ func TestSendableTrailer(t *testing.T) {
 		"Content-Length": false, "content-length": false, "Transfer-Encoding": false, "Trailer": false,
 		"Set-Cookie": false, "Host": false, "Content-Type": false, "Connection": false, "Keep-Alive": false,
 		"Upgrade": false, "Bad Name": false, "": false, "X:Y": false,
+		"Www-Authenticate": false, "www-authenticate": false, "Proxy-Authenticate": false,
+		"Proxy-Authorization": false, "Realm": false, "Authorization": false,
 	} {
 		if got := SendableTrailer(k); got != want {
 			t.Errorf("SendableTrailer(%q) = %v, want %v", k, got, want)
