@@ -179,13 +179,15 @@ func (r *Request) QueryValue(key string) string {
 // queryValue follows url.ParseQuery: pairs split on '&', a pair with a ';'
 // or an invalid escape is dropped, key and value are unescaped.
 func queryValue(q, key string) string {
-	if strings.Count(q, "&") >= maxScannedPairs {
+	if strings.Count(q, "&")+1 >= maxScannedPairs {
 		// url.ParseQuery refuses a query of more pairs than its limit
 		// (10,000 by default, or GODEBUG's urlmaxqueryparams) and parses
 		// none of it, so Query and Form have no value where a scan would
-		// find one. Past a hundred pairs, rare in a query, it answers:
+		// find one. From a hundred pairs, rare in a query, it answers:
 		// what that costs buys agreement with Query under any limit
-		// from a hundred up.
+		// from a hundred up. GODEBUG's limit is exclusive (100 refuses
+		// a query of 100 pairs), so a query of exactly that many must
+		// not be scanned.
 		v, _ := url.ParseQuery(q)
 		return v.Get(key)
 	}
@@ -216,8 +218,8 @@ func queryValue(q, key string) string {
 	return ""
 }
 
-// maxScannedPairs is the most '&' queryValue scans a query with itself;
-// with more, url.ParseQuery answers, with its limit on pairs.
+// maxScannedPairs is the fewest pairs of a query that queryValue does
+// not scan itself: url.ParseQuery answers, with its limit on pairs.
 const maxScannedPairs = 100
 
 // needsUnescape reports whether s holds an escape or a '+'. A loop, not

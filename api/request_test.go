@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -205,6 +206,25 @@ func TestQueryValueMatchesParseQuery(t *testing.T) {
 				t.Errorf("QueryValue(%q) of %.80q = %q, ParseQuery says %q", k, q, got, want)
 			}
 		}
+	}
+}
+
+// Under a limit on pairs of GODEBUG's (urlmaxqueryparams) from a hundred
+// up, QueryValue still agrees with ParseQuery around it: that limit is
+// exclusive, so a query of exactly that many pairs is refused whole.
+func TestQueryValueGODEBUGLimit(t *testing.T) {
+	for _, limit := range []int{100, 101, 150} {
+		t.Run(strconv.Itoa(limit), func(t *testing.T) {
+			t.Setenv("GODEBUG", "urlmaxqueryparams="+strconv.Itoa(limit))
+			for _, pairs := range []int{limit - 2, limit - 1, limit, limit + 1} {
+				q := strings.Repeat("x=1&", pairs-1) + "a=1"
+				vals, _ := url.ParseQuery(q)
+				r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/", RawQuery: q}, nil)
+				if got, want := r.QueryValue("a"), vals.Get("a"); got != want {
+					t.Errorf("%d pairs: QueryValue = %q, ParseQuery says %q", pairs, got, want)
+				}
+			}
+		})
 	}
 }
 
