@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
@@ -58,9 +60,24 @@ func TestListenAndServeTLS(t *testing.T) {
 		_, err := w.WriteString("hello over " + r.Proto())
 		return err
 	})
-	addr = free()
+	// The port free() found may be taken again before ListenAndServeTLS
+	// listens (by a test binary beside this one): then try another.
 	served := make(chan error, 1)
-	go func() { served <- c.ListenAndServeTLS(addr, certFile, keyFile) }()
+	for range 5 {
+		addr = free()
+		go func() { served <- c.ListenAndServeTLS(addr, certFile, keyFile) }()
+		var err error
+		select {
+		case err = <-served:
+		case <-time.After(100 * time.Millisecond): // listening, or about to
+		}
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			t.Fatal(err)
+		}
+	}
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
 	defer tr.CloseIdleConnections()
 	var body string

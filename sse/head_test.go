@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -43,7 +42,7 @@ func TestHeadEndsAtOnce(t *testing.T) {
 // client, whose connection is kept between them, and waits for b to hold no
 // stream. Bounded: without the fix, each request waited for ever.
 func headThenPing(t *testing.T, s *modes.Server, b *sse.Broker) {
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), wharftest.Patience)
 	defer cancel()
 	for _, tc := range []struct{ method, path string }{
 		{http.MethodHead, "/events/t"},

@@ -88,13 +88,21 @@ func TestOpenDeliversWhatWasAppendedWhileAway(t *testing.T) {
 	}
 	defer l.Close()
 
+	await := func(what string, ch <-chan struct{}) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(wharftest.Patience):
+			t.Fatalf("the instance's connection was not %s within %v", what, wharftest.Patience)
+		}
+	}
 	d.cut()
-	<-disconnected
+	await("cut", disconnected)
 	if _, err := pub.AppendWait(ctx, "t", sse.Event{Data: "while away"}); err != nil {
 		t.Fatal(err)
 	}
 	d.open()
-	<-reconnected
+	await("made again", reconnected)
 
 	// Probe until the instance delivers again; the first event it
 	// delivers must be the one appended while it was away.
