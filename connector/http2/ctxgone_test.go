@@ -14,18 +14,22 @@ import (
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
+// clientLeaves are the ways a client leaves stream 1 while its handler
+// runs.
+var clientLeaves = []struct {
+	name  string
+	leave func(cl *h2Client) error
+}{
+	{"RST_STREAM CANCEL", func(cl *h2Client) error { return cl.fr.WriteRSTStream(1, xhttp2.ErrCodeCancel) }},
+	{"connection closed", func(cl *h2Client) error { return cl.nc.Close() }},
+}
+
 // A client that resets its stream, or closes its connection, while a
 // blocking handler runs is gone, and the connector notices: the request's
 // context ends then (api.Request.Context), so that work bound to it stops
 // rather than run to its end for nobody.
 func TestH2ClientGoneEndsContext(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		leave func(cl *h2Client) error
-	}{
-		{"RST_STREAM CANCEL", func(cl *h2Client) error { return cl.fr.WriteRSTStream(1, xhttp2.ErrCodeCancel) }},
-		{"connection closed", func(cl *h2Client) error { return cl.nc.Close() }},
-	} {
+	for _, tc := range clientLeaves {
 		t.Run(tc.name, func(t *testing.T) {
 			running := make(chan struct{})
 			ended := make(chan struct{})
@@ -63,13 +67,7 @@ func TestH2ClientGoneEndsContext(t *testing.T) {
 // of the server's: nothing is logged as one (no "request failed" at 500
 // for every cancelled request), and the request ends as its client left.
 func TestH2ClientGoneCanceledWorkNotAFailure(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		leave func(cl *h2Client) error
-	}{
-		{"RST_STREAM CANCEL", func(cl *h2Client) error { return cl.fr.WriteRSTStream(1, xhttp2.ErrCodeCancel) }},
-		{"connection closed", func(cl *h2Client) error { return cl.nc.Close() }},
-	} {
+	for _, tc := range clientLeaves {
 		t.Run(tc.name, func(t *testing.T) {
 			rec, logger := wharftest.NewLogRecorder()
 			running := make(chan struct{})
