@@ -81,6 +81,11 @@ type Server struct {
 func (s *Server) Serve(l net.Listener) error {
 	ln, tlsCfg := l, (*tls.Config)(nil)
 	if tl, ok := l.(*tlsListener); ok {
+		if !hasCertificate(tl.cfg) {
+			// As ServeTLS: the epoll connector would serve a nil
+			// configuration as plain HTTP, on a port meant for TLS.
+			return ErrNoCertificate
+		}
 		ln, tlsCfg = tl.inner, tl.cfg // the epoll connector does the TLS itself
 	}
 	if served, err := s.serveEpoll(ln, tlsCfg); served {

@@ -35,7 +35,9 @@ func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 // suspended request is noticed), where a crypto/tls listener, whose
 // connections it cannot poll, has it fall back to a goroutine per
 // connection. Unlike ServeTLS, it takes cfg as it is: NextProtos and
-// MinVersion are the caller's to set. Any goroutine may call it.
+// MinVersion are the caller's to set. Serve returns ErrNoCertificate, as
+// ServeTLS does, when cfg is nil or has no certificate. Any goroutine may
+// call it.
 func NewTLSListener(l net.Listener, cfg *tls.Config) net.Listener {
 	return &tlsListener{Listener: tls.NewListener(l, cfg), inner: l, cfg: cfg}
 }
@@ -47,6 +49,11 @@ type tlsListener struct {
 	net.Listener
 	inner net.Listener
 	cfg   *tls.Config
+}
+
+// hasCertificate reports whether cfg has a certificate to serve with.
+func hasCertificate(cfg *tls.Config) bool {
+	return cfg != nil && (len(cfg.Certificates) > 0 || cfg.GetCertificate != nil || cfg.GetConfigForClient != nil)
 }
 
 // tlsConfig builds the configuration ServeTLS serves with.
@@ -62,7 +69,7 @@ func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 		}
 		cfg.Certificates = append(cfg.Certificates, cert)
 	}
-	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
+	if !hasCertificate(cfg) {
 		return nil, ErrNoCertificate
 	}
 	if len(cfg.NextProtos) == 0 {

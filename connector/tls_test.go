@@ -365,3 +365,67 @@ func TestSuspendedRequestsReleaseBufferAndTimer(t *testing.T) {
 		})
 	}
 }
+
+// TestNewTLSListenerWithoutCertificate: a listener NewTLSListener made with
+// no certificate to serve (a nil config, or one without certificates) is
+// refused by Serve as ServeTLS refuses it, with ErrNoCertificate. The epoll
+// connector does the TLS of such a listener itself, and with a nil config
+// it served plain HTTP on the port meant for TLS.
+func TestNewTLSListenerWithoutCertificate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  *tls.Config
+	}{
+		{"nil", nil},
+		{"empty", &tls.Config{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tlsContainer()
+			c.HandleFunc("/plain", func(w api.Response, r *api.Request) error {
+				_, err := io.WriteString(w, "served in the clear")
+				return err
+			})
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			served := make(chan error, 1)
+			go func() { served <- c.Serve(connector.NewTLSListener(l, tc.cfg)) }()
+			defer c.Close()
+
+			// A client speaking plain HTTP to the TLS port.
+			answered := make(chan string, 1)
+			go func() {
+				nc, err := net.Dial("tcp", l.Addr().String())
+				if err != nil {
+					answered <- err.Error()
+					return
+				}
+				defer nc.Close()
+				nc.SetDeadline(time.Now().Add(10 * time.Second)) // a safety net only
+				io.WriteString(nc, "GET /plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+				b, _ := io.ReadAll(nc)
+				answered <- string(b)
+			}()
+			select {
+			case err := <-served:
+				if !errors.Is(err, connector.ErrNoCertificate) {
+					t.Errorf("Serve = %v, want ErrNoCertificate", err)
+				}
+				l.Close() // the plain client's connection, never accepted, ends
+				if got := <-answered; strings.HasPrefix(got, "HTTP/") {
+					t.Errorf("plain HTTP answered on the TLS listener: %q", got)
+				}
+			case got := <-answered:
+				if strings.HasPrefix(got, "HTTP/") {
+					t.Errorf("plain HTTP answered on the TLS listener: %q", got)
+				}
+				c.Close()
+				if err := <-served; !errors.Is(err, connector.ErrNoCertificate) {
+					t.Errorf("Serve = %v, want ErrNoCertificate", err)
+				}
+			}
+		})
+	}
+}
