@@ -121,7 +121,16 @@ func (x *exchange) Yield() bool {
 // failure waits for the handler to return, and the request's context
 // ends now, as api.Request.Context promises, so that the handler's work
 // bound to it stops rather than run to its end for nobody.
+//
+// Behind net/http, an err that is not connector.ErrClientGone is the
+// request's context ending above the container (a deadline a middleware
+// set, see httpStream.Watch): the client is still there, so the request
+// fails with it, answered, and its context is left to the handler.
 func (x *exchange) ClientGone(err error) {
+	if !errors.Is(err, connector.ErrClientGone) {
+		_ = x.ax.Fail(err)
+		return
+	}
 	if x.clientLeft() {
 		return // it had not started: it ends without running
 	}

@@ -3,6 +3,8 @@ package container
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -189,9 +191,18 @@ func (s *httpStream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // suspended request fails at once, as on Wharf's connectors, rather than
 // holding ServeHTTP's goroutine until its timeout (with none, for ever).
 // The context also ends once ServeHTTP returns; by then the response is
-// done and the watch stopped.
+// done and the watch stopped. A deadline that ends it was set by
+// middleware around the container (a timeout), not by the client leaving:
+// the request fails with a 503, as http.TimeoutHandler answers, rather
+// than be aborted for a client that still waits.
 func (s *httpStream) Watch(w connector.Watcher) {
-	s.unwatch = context.AfterFunc(s.r.Context(), func() { w.ClientGone(connector.ErrClientGone) })
+	s.unwatch = context.AfterFunc(s.r.Context(), func() {
+		if err := s.r.Context().Err(); errors.Is(err, context.DeadlineExceeded) {
+			w.ClientGone(&api.StatusError{Code: http.StatusServiceUnavailable, Err: fmt.Errorf("container: the request's context: %w", err)})
+			return
+		}
+		w.ClientGone(connector.ErrClientGone)
+	})
 }
 
 // stopWatch stops the watch Watch started, if any: the response is done.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,51 @@ func TestServeHTTPContextValues(t *testing.T) {
 	defer cancel()
 	if err := c.Shutdown(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// A deadline that middleware around the container put on the request's
+// context (a net/http timeout) is not the client leaving: a request
+// suspended past it is answered 503, as http.TimeoutHandler answers, where
+// it was aborted as if its client were gone and the client, still
+// waiting, read EOF.
+func TestServeHTTPDeadlineIsNotClientGone(t *testing.T) {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			cont.SetTimeout(time.Hour)
+			return cont.Suspend()
+		}
+		_, err := w.WriteString("not this")
+		return err
+	})
+	c.HandleFunc("/work", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("answered")
+		return err
+	})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithDeadline(r.Context(), time.Now()) // already past
+		defer cancel()
+		c.ServeHTTP(w, r.WithContext(ctx))
+	}))
+	defer srv.Close()
+	for path, want := range map[string]struct {
+		code int
+		body string
+	}{
+		"/poll": {503, "503 Service Unavailable"},
+		"/work": {200, "answered"},
+	} {
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != want.code || !strings.HasPrefix(string(b), want.body) {
+			t.Errorf("%s: %d %q (%v), want %d %q", path, resp.StatusCode, b, err, want.code, want.body)
+		}
 	}
 }
