@@ -216,7 +216,9 @@ func (st *stream) recvData(data []byte, end bool) error {
 		}
 		if !st.body.push(data) {
 			hc.mu.Lock()
-			if !draining && st.received > hc.lim.MaxDiscardBytes {
+			// The state as it is now: Finish may have run since it was
+			// read above, and a draining stream must keep its window.
+			if !st.draining && st.state != h2HalfClosedLocal && st.received > hc.lim.MaxDiscardBytes {
 				// The handler closed the body and runs on: past
 				// MaxDiscardBytes the stream's window is not opened
 				// again, so the client stops sending a body nobody
