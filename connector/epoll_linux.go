@@ -310,6 +310,9 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		c.must(evHead)
 		f.setNoPark(inline)
 		c.srv.serve(s)
+		// The handler returned: a hang-up from now on is the idle
+		// connection's, or a suspended request's, which detach arms.
+		f.watchRunning(nil)
 		if inline && c.srv.Config.testInlineReturned != nil {
 			c.srv.Config.testInlineReturned()
 		}
@@ -433,6 +436,17 @@ func (f *fdConn) detach(s *stream) {
 			return
 		}
 	}
+	f.Mu.Unlock()
+}
+
+// watchRunning has w hear, once, that the client hung up while the
+// request's handler runs (Stream.Watch), as detach has a suspended
+// request's watcher hear it; nil stops it. A hang-up seen before is not
+// one: it came with the request (a client that half-closes once it sent
+// it).
+func (f *fdConn) watchRunning(w Watcher) {
+	f.Mu.Lock()
+	f.gone = w
 	f.Mu.Unlock()
 }
 

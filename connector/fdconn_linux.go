@@ -53,6 +53,7 @@ type fdConn struct {
 }
 
 var _ connIO = (*fdConn)(nil)
+var _ runningWatcher = (*fdConn)(nil)
 
 // event applies an epoll event and reports whether the selector should now
 // read a request head for this connection.

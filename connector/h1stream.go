@@ -384,8 +384,28 @@ func (s *stream) Yield() bool {
 	return s.c.io.liftNoPark()
 }
 
-// Watch implements Stream.
-func (s *stream) Watch(w Watcher) { s.watcher = w }
+// Watch implements Stream. Where the connection can tell (epoll), a w
+// that is a HangupWatcher also hears the client hang up while the handler
+// runs, not only while the request is suspended: net/http's server ends a
+// request's context when its background read finds the connection
+// closed, and a handler waiting on that context with nothing to write (a
+// long poll, an event stream between events) would otherwise run on for a
+// client long gone.
+func (s *stream) Watch(w Watcher) {
+	s.watcher = w
+	if hw, ok := w.(HangupWatcher); ok {
+		if rw, ok := s.c.io.(runningWatcher); ok {
+			rw.watchRunning(hw.Hangup())
+		}
+	}
+}
+
+// runningWatcher is the connIO of a connection that hears a hang-up while
+// its request's handler runs (epoll's fdConn). watchRunning(nil) stops
+// that: the handler returned, or the connection was taken over.
+type runningWatcher interface {
+	watchRunning(w Watcher)
+}
 
 // TimerWheel returns the timer wheel of the selector that polls the
 // stream's connection, or nil (the portable connector): the container
@@ -460,6 +480,12 @@ func (s *stream) takeOverErr() error {
 // body settled, and the goroutine serving it lets the connection go.
 func (s *stream) tookOver() {
 	s.hijacked = true
+	if rw, ok := s.c.io.(runningWatcher); ok {
+		// The connection is the taker's now: its close is not the
+		// request's client leaving, and net/http keeps a hijacked
+		// request's context until its handler returns.
+		rw.watchRunning(nil)
+	}
 	s.body.mu.Lock()
 	s.body.settled = true
 	s.body.mu.Unlock()

@@ -49,8 +49,10 @@ type Stream interface {
 	// is inert. Other protocols return api.ErrNotSupported.
 	Hijack() (net.Conn, *bufio.ReadWriter, error)
 	// Watch registers w to hear that the client went away while the
-	// request is suspended. Connectors that cannot notice (the portable
-	// one) keep w and never call it.
+	// request is suspended, and where the connector can tell (HTTP/2;
+	// epoll's HTTP/1.1, for a HangupWatcher), while its handler runs.
+	// Connectors that cannot notice (the portable one) keep w and never
+	// call it.
 	Watch(w Watcher)
 }
 
@@ -58,6 +60,17 @@ type Stream interface {
 // container implements it to fail the request (OnError, then completion).
 type Watcher interface {
 	ClientGone(err error)
+}
+
+// A HangupWatcher is a Watcher that also hears, while the handler runs,
+// that an HTTP/1.1 client closed its side of the connection (epoll),
+// through the Watcher Hangup returns. The request is not failed for it: a
+// client may close only its sending side and still read the answer,
+// which net/http's server sends it. The container ends the request's
+// context, as net/http's server does.
+type HangupWatcher interface {
+	Watcher
+	Hangup() Watcher
 }
 
 // Handler serves streams: the container implements it.

@@ -49,6 +49,9 @@ var (
 
 var _ connector.Prepared = (*exchange)(nil)
 
+// A client hanging up while its handler runs ends the request's context.
+var _ connector.HangupWatcher = (*exchange)(nil)
+
 // InvocationType implements connector.Prepared: whether the mapped chain
 // may block.
 func (x *exchange) InvocationType() api.InvocationType { return x.inv }
@@ -137,6 +140,20 @@ func (x *exchange) ClientGone(err error) {
 	x.ctx.cancel()
 	_ = x.ax.Fail(err)
 }
+
+// Hangup implements connector.HangupWatcher: an HTTP/1.1 client closed
+// the connection while the handler runs. The request's context ends, as
+// on net/http's server, so that work bound to it stops; the request is
+// not failed, since a client that only half-closed still reads the
+// answer, and a write to one gone fails the handler's write. The
+// conversion allocates nothing.
+func (x *exchange) Hangup() connector.Watcher { return (*hangup)(x) }
+
+// hangup is the exchange as the watcher of its running handler's
+// connection (Hangup).
+type hangup exchange
+
+func (h *hangup) ClientGone(error) { h.ctx.cancel() }
 
 // Resolver lets dispatcher.Forward map paths in the request's context.
 func (x *exchange) Resolver() dispatcher.Resolver { return x.ctxt }
