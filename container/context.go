@@ -103,14 +103,37 @@ func (x *Context) HandleFunc(pattern string, f func(w api.Response, r *api.Reque
 
 // Mount maps pattern to a net/http handler (net/http/pprof, a chi router,
 // ...). The handler sees the full request path; use http.StripPrefix to
-// serve it under a prefix. The {name} parameters of pattern are its
-// Request.PathValue, as behind a ServeMux. A nil handler panics, as
-// Handle's does.
+// serve it under a prefix. As behind a ServeMux, the {name} parameters of
+// pattern are its Request.PathValue, and pattern (its path after the
+// context's path, the full path the handler sees) is its Request.Pattern,
+// which otelhttp names a route by. A nil handler panics, as Handle's
+// does.
 func (x *Context) Mount(pattern string, h http.Handler) {
 	if h == nil {
 		panic(fmt.Sprintf("container: context %q: nil handler for %q", x.path, pattern))
 	}
-	x.Handle(pattern, api.FromHTTP(h))
+	full := pattern
+	if method, path, err := splitPattern(pattern); err == nil && x.path != "" {
+		// The handler sees the full path; so does its pattern.
+		full = x.path + path
+		if method != "" {
+			full = method + " " + full
+		}
+	}
+	x.Handle(pattern, api.FromHTTP(patternHandler{full, h}))
+}
+
+// patternHandler gives the requests of h the pattern it was mounted on, as
+// a ServeMux sets Request.Pattern: otelhttp takes a request's http.route
+// from it, and handlers their metrics' labels.
+type patternHandler struct {
+	pattern string
+	h       http.Handler
+}
+
+func (p patternHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Pattern = p.pattern // r is FromHTTP's own, made for this request
+	p.h.ServeHTTP(w, r)
 }
 
 // Filter maps f to pattern. A request passes through every filter whose
