@@ -127,11 +127,15 @@ func (x *exchange) Yield() bool {
 //
 // Behind net/http, an err that is not connector.ErrClientGone is the
 // request's context ending above the container (a deadline a middleware
-// set, see httpStream.Watch): the client is still there, so the request
-// fails with it, answered, and its context is left to the handler.
+// set, see httpStream.Watch): the client is still there, so a suspended
+// request fails with it, answered; a running handler answers as it will,
+// its context left to it (and a request that suspends after that
+// deadline waits for its own timeout).
 func (x *exchange) ClientGone(err error) {
 	if !errors.Is(err, connector.ErrClientGone) {
-		_ = x.ax.Fail(err)
+		if x.ax.Suspended() {
+			_ = x.ax.Fail(err)
+		}
 		return
 	}
 	if x.clientLeft() {

@@ -114,17 +114,21 @@ func TestServeHTTPContextValues(t *testing.T) {
 
 // A deadline that middleware around the container put on the request's
 // context (a net/http timeout) is not the client leaving: a request
-// suspended past it is answered 503, as http.TimeoutHandler answers, where
-// it was aborted as if its client were gone and the client, still
-// waiting, read EOF.
+// suspended when it passes is answered 503, as http.TimeoutHandler
+// answers, and a handler that runs answers as it will, where both were
+// aborted as if their client were gone and the client, still waiting,
+// read EOF.
 func TestServeHTTPDeadlineIsNotClientGone(t *testing.T) {
 	c := container.New()
 	defer c.Shutdown(context.Background())
+	suspended := make(chan struct{}, 1)
 	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
 		cont := continuation.Of(r)
 		if cont.IsInitial() {
 			cont.SetTimeout(time.Hour)
-			return cont.Suspend()
+			err := cont.Suspend()
+			suspended <- struct{}{}
+			return err
 		}
 		_, err := w.WriteString("not this")
 		return err
@@ -134,26 +138,54 @@ func TestServeHTTPDeadlineIsNotClientGone(t *testing.T) {
 		return err
 	})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithDeadline(r.Context(), time.Now()) // already past
+		if r.URL.Path == "/poll" {
+			// A deadline that passes once the request is suspended.
+			ctx := &passedDeadline{Context: r.Context(), done: make(chan struct{})}
+			go func() {
+				<-suspended
+				close(ctx.done)
+			}()
+			c.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
+		ctx, cancel := context.WithDeadline(r.Context(), time.Now()) // passed already
 		defer cancel()
 		c.ServeHTTP(w, r.WithContext(ctx))
 	}))
 	defer srv.Close()
-	for path, want := range map[string]struct {
+	for _, tc := range []struct {
+		path string
 		code int
 		body string
 	}{
-		"/poll": {503, "503 Service Unavailable"},
-		"/work": {200, "answered"},
+		{"/poll", 503, "503 Service Unavailable"},
+		{"/work", 200, "answered"},
 	} {
-		resp, err := srv.Client().Get(srv.URL + path)
+		resp, err := srv.Client().Get(srv.URL + tc.path)
 		if err != nil {
-			t.Fatalf("%s: %v", path, err)
+			t.Fatalf("%s: %v", tc.path, err)
 		}
 		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if err != nil || resp.StatusCode != want.code || !strings.HasPrefix(string(b), want.body) {
-			t.Errorf("%s: %d %q (%v), want %d %q", path, resp.StatusCode, b, err, want.code, want.body)
+		if err != nil || resp.StatusCode != tc.code || !strings.HasPrefix(string(b), tc.body) {
+			t.Errorf("%s: %d %q (%v), want %d %q", tc.path, resp.StatusCode, b, err, tc.code, tc.body)
 		}
+	}
+}
+
+// passedDeadline is a context whose deadline passes when done is closed.
+type passedDeadline struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c *passedDeadline) Done() <-chan struct{} { return c.done }
+
+func (c *passedDeadline) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
 	}
 }
