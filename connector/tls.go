@@ -22,10 +22,7 @@ func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 	if err != nil {
 		return err
 	}
-	if served, err := s.serveEpoll(l, cfg); served {
-		return err
-	}
-	return s.Serve(tls.NewListener(l, cfg))
+	return s.Serve(NewTLSListener(l, cfg))
 }
 
 // NewTLSListener returns a listener of TLS connections made on l with cfg,
