@@ -124,25 +124,24 @@ func (x *exchange) Yield() bool {
 // failure waits for the handler to return, and the request's context
 // ends now, as api.Request.Context promises, so that the handler's work
 // bound to it stops rather than run to its end for nobody.
-//
-// Behind net/http, an err that is not connector.ErrClientGone is the
-// request's context ending above the container (a deadline a middleware
-// set, see httpStream.Watch): the client is still there, so a suspended
-// request fails with it, answered; a running handler answers as it will,
-// its context left to it (and a request that suspends after that
-// deadline waits for its own timeout).
 func (x *exchange) ClientGone(err error) {
-	if !errors.Is(err, connector.ErrClientGone) {
-		if x.ax.Suspended() {
-			_ = x.ax.Fail(err)
-		}
-		return
-	}
 	if x.clientLeft() {
 		return // it had not started: it ends without running
 	}
 	x.ctx.cancel()
 	_ = x.ax.Fail(err)
+}
+
+// deadlinePassed is told that the request's net/http context ended on a
+// deadline that middleware around the container set (httpStream.Watch):
+// the client is still there, so a suspended request fails with err,
+// answered; a running handler answers as it will, its context left to it
+// (and a request that suspends after that deadline waits for its own
+// timeout).
+func (x *exchange) deadlinePassed(err error) {
+	if x.ax.Suspended() {
+		_ = x.ax.Fail(err)
+	}
 }
 
 // Hangup implements connector.HangupWatcher: an HTTP/1.1 client closed

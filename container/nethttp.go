@@ -197,8 +197,9 @@ func (s *httpStream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // than be aborted for a client that still waits.
 func (s *httpStream) Watch(w connector.Watcher) {
 	s.unwatch = context.AfterFunc(s.r.Context(), func() {
-		if err := s.r.Context().Err(); errors.Is(err, context.DeadlineExceeded) {
-			w.ClientGone(&api.StatusError{Code: http.StatusServiceUnavailable, Err: fmt.Errorf("container: the request's context: %w", err)})
+		err := s.r.Context().Err()
+		if x, ok := w.(*exchange); ok && errors.Is(err, context.DeadlineExceeded) {
+			x.deadlinePassed(&api.StatusError{Code: http.StatusServiceUnavailable, Err: fmt.Errorf("container: the request's context: %w", err)})
 			return
 		}
 		w.ClientGone(connector.ErrClientGone)
