@@ -3,6 +3,7 @@ package qos
 import (
 	"container/heap"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -92,7 +93,7 @@ func (f *Filter) Stats() Stats {
 type waiter struct {
 	cont     continuation.Continuation
 	kind     async.DispatchKind // of the dispatch the wait interrupted
-	attrs    map[any]any        // of a resumed dispatch the wait interrupted
+	attrs    []api.Attr         // of a resumed dispatch the wait interrupted
 	prio     int
 	seq      uint64
 	index    int // in the heap; -1 once out of it
@@ -126,12 +127,7 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		// Resume: its kind, and the attributes its own Resume carried,
 		// which this re-dispatch, built afresh, does not have.
 		r = async.WithKind(r, wt.kind)
-		var lost []api.Attr
-		for k, v := range wt.attrs {
-			if r.Attribute(k) == nil {
-				lost = append(lost, api.Attr{Key: k, Value: v})
-			}
-		}
+		lost := slices.DeleteFunc(wt.attrs, func(a api.Attr) bool { return r.Attribute(a.Key) != nil })
 		if len(lost) > 0 {
 			r = r.WithAttributes(lost...)
 		}
@@ -181,9 +177,8 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 	if wt.kind == async.DispatchResumed {
 		// Its Resume's attributes (a long poll's event) are on this
 		// dispatch only: keep them for the one that goes on.
-		wt.attrs = make(map[any]any)
 		for k, v := range r.Attributes() {
-			wt.attrs[k] = v
+			wt.attrs = append(wt.attrs, api.Attr{Key: k, Value: v})
 		}
 	}
 	if f.priority != nil {
