@@ -85,6 +85,12 @@ func Validate(pattern string) (Kind, error) {
 	return p.kind, nil
 }
 
+// pathBefore is the path of the segments ahead of parts[i], "" for none:
+// what the hints that answer net/http's own wildcards name.
+func pathBefore(parts []string, i int) string {
+	return strings.TrimSuffix("/"+strings.Join(parts[:i], "/"), "/")
+}
+
 func parse(pattern string) (parsed, error) {
 	switch {
 	case pattern == "":
@@ -139,13 +145,12 @@ func parse(pattern string) (parsed, error) {
 		name := s[1 : len(s)-1]
 		if strings.HasSuffix(name, "...") && validName(strings.TrimSuffix(name, "...")) {
 			// net/http's wildcard for the rest of the path.
-			rest := "/" + strings.Join(parts[:i], "/")
-			return parsed{}, invalid(pattern, "a {name...} wildcard is net/http's: map "+strconv.Quote(strings.TrimSuffix(rest, "/")+"/*")+" and read the rest of the path from Mapping().PathInfo")
+			return parsed{}, invalid(pattern, "a {name...} wildcard is net/http's: map "+strconv.Quote(pathBefore(parts, i)+"/*")+" and read the rest of the path from Mapping().PathInfo")
 		}
 		if name == "$" {
 			// net/http's end anchor: an exact pattern here matches only
 			// its own path already.
-			exact := strings.TrimSuffix("/"+strings.Join(parts[:i], "/"), "/")
+			exact := pathBefore(parts, i)
 			hint := "map " + strconv.Quote(exact)
 			if exact == "" {
 				hint = `map "" (the context root, without a method)`
