@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/filters/dos"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // A delayed request reaches the chain as the initial dispatch it is: a
@@ -17,20 +17,6 @@ import (
 func TestDelayedRequestIsInitialDispatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFilter(t, dos.Config{Rate: 10, Burst: 1, Delay: 150 * time.Millisecond})
-		poll := api.HandlerFunc(func(w api.Response, r *api.Request) error {
-			cont := continuation.Of(r)
-			switch {
-			case cont.IsInitial():
-				cont.SetTimeout(time.Minute)
-				return cont.Suspend()
-			case cont.IsExpired():
-				_, err := w.WriteString("expired")
-				return err
-			default:
-				_, err := w.WriteString("resumed")
-				return err
-			}
-		})
 		for _, tc := range []struct {
 			name  string
 			first api.Handler // the client's request before the poll
@@ -45,7 +31,7 @@ func TestDelayedRequestIsInitialDispatch(t *testing.T) {
 				request(api.Compose(tc.first, f), remote) // takes the client's one token
 			}
 			begin := time.Now()
-			x := request(api.Compose(poll, f), remote)
+			x := request(api.Compose(wharftest.LongPoll, f), remote)
 			if got := x.Out.Body(); got != "expired" || time.Since(begin) != tc.after {
 				t.Errorf("%s: the poll answered %q after %v, want %q after %v", tc.name, got, time.Since(begin), "expired", tc.after)
 			}

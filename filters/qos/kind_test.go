@@ -11,27 +11,6 @@ import (
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
-// longPoll is a long poll as the README writes it: the initial dispatch
-// suspends for a minute, a later pass answers with the kind it is.
-var longPoll = api.HandlerFunc(func(w api.Response, r *api.Request) error {
-	cont := continuation.Of(r)
-	switch {
-	case cont.IsInitial():
-		cont.SetTimeout(time.Minute)
-		return cont.Suspend()
-	case cont.IsExpired():
-		_, err := w.WriteString("expired")
-		return err
-	default:
-		ev, _ := r.Attribute(eventKey{}).(string)
-		_, err := w.WriteString("resumed " + ev)
-		return err
-	}
-})
-
-// eventKey is the attribute a long poll's Resume carries its event under.
-type eventKey struct{}
-
 // A request that waited for its permit reaches the chain as the pass the
 // wait interrupted: the first pass of a long poll is its initial dispatch,
 // which suspends, not a resumed one that answers at once (the filter's own
@@ -56,7 +35,7 @@ func TestWaitedRequestKeepsItsDispatchKind(t *testing.T) {
 					if r.QueryValue("id") == "holder" {
 						return g.Serve(w, r)
 					}
-					return longPoll.Serve(w, r)
+					return wharftest.LongPoll.Serve(w, r)
 				}), f)
 				var poll *wharftest.Exchange
 				if tc.resume {
@@ -67,7 +46,7 @@ func TestWaitedRequestKeepsItsDispatchKind(t *testing.T) {
 				synctest.Wait()
 				if tc.resume {
 					// Its re-dispatch waits for the holder's permit.
-					continuation.Of(poll.Req).Resume(api.Attr{Key: eventKey{}, Value: "event"})
+					continuation.Of(poll.Req).Resume(api.Attr{Key: wharftest.EventKey{}, Value: "event"})
 					synctest.Wait()
 				} else {
 					poll = start(h, "/?id=poll")

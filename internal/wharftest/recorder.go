@@ -2,7 +2,8 @@
 // recording api.Response, plain requests, an in-memory exchange.Exchange (the async engine) driven
 // without a container or a network, and slog handlers for tests.
 //
-// It imports api and internal/exchange only (plus the standard library).
+// It imports api, continuation, internal/exchange and internal/ssewire (plus
+// the standard library).
 package wharftest
 
 import (
