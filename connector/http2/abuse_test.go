@@ -600,18 +600,7 @@ func TestH2ClosedBodyStopsFlow(t *testing.T) {
 	if r := rs[1]; r.status != "200" || r.body.String() != "done" {
 		t.Errorf("stream 1: %s %q", r.status, r.body.String())
 	}
-	for {
-		f, err := cl.fr.ReadFrame()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r, ok := f.(*xhttp2.RSTStreamFrame); ok {
-			if r.StreamID != 1 || r.ErrCode != xhttp2.ErrCodeNo {
-				t.Fatalf("RST_STREAM %d %v, want stream 1 NO_ERROR", r.StreamID, r.ErrCode)
-			}
-			break
-		}
-	}
+	cl.expectReset(t, 1, xhttp2.ErrCodeNo)
 	cl.get(t, 3, "/hello", true)
 	if r := cl.readResponses(t, 3)[3]; r.body.String() != "hello" {
 		t.Errorf("stream 3 after: %s %q", r.status, r.body.String())

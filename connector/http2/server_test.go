@@ -103,6 +103,24 @@ func (c *h2Client) readResponses(t *testing.T, ids ...uint32) map[uint32]*h2Resp
 	return out
 }
 
+// expectReset reads frames until the first RST_STREAM, which must be
+// stream id's, with code.
+func (c *h2Client) expectReset(t *testing.T, id uint32, code xhttp2.ErrCode) {
+	t.Helper()
+	for {
+		f, err := c.fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := f.(*xhttp2.RSTStreamFrame); ok {
+			if r.StreamID != id || r.ErrCode != code {
+				t.Fatalf("RST_STREAM %d %v, want stream %d %v", r.StreamID, r.ErrCode, id, code)
+			}
+			return
+		}
+	}
+}
+
 // get opens stream id with a request for path (method GET unless given
 // with ":method" in extra), ending the stream unless body follows.
 func (c *h2Client) get(t testing.TB, id uint32, path string, end bool, extra ...hpack.HeaderField) {
@@ -657,18 +675,7 @@ func TestH2LateFramesAfterReset(t *testing.T) {
 		t.Fatalf("stream 1: %s %q", r.status, r.body.String())
 	}
 	cl.fr.WriteData(1, false, []byte(strings.Repeat("d", 100)))
-	for {
-		f, err := cl.fr.ReadFrame()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r, ok := f.(*xhttp2.RSTStreamFrame); ok {
-			if r.StreamID != 1 || r.ErrCode != xhttp2.ErrCodeNo {
-				t.Fatalf("RST_STREAM %d %v, want stream 1 NO_ERROR", r.StreamID, r.ErrCode)
-			}
-			break
-		}
-	}
+	cl.expectReset(t, 1, xhttp2.ErrCodeNo)
 	cl.fr.WriteData(1, false, []byte("late"))
 	cl.buf.Reset()
 	cl.enc.WriteField(hpack.HeaderField{Name: "x-late", Value: "trailer"})
