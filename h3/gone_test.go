@@ -68,55 +68,11 @@ func serveOn(t *testing.T, c *container.Container, pc net.PacketConn, cert tls.C
 // goroutine held).
 func TestClientResetsSuspended(t *testing.T) {
 	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-	suspended := make(chan struct{}, 1)
-	errored, completed := make(chan error, 1), make(chan error, 1)
-	c.HandleFunc("/suspend", func(w api.Response, r *api.Request) error {
-		cont := continuation.Of(r)
-		if !cont.IsInitial() {
-			_, err := w.WriteString("expired")
-			return err
-		}
-		cont.SetTimeout(time.Hour) // only the client leaving can end the wait
-		cont.AddListener(continuation.Listener{
-			OnError:    func(_ api.Response, _ *api.Request, err error) { errored <- err },
-			OnComplete: func(_ *api.Request, err error) { completed <- err },
-		})
-		err := cont.Suspend()
-		suspended <- struct{}{}
-		return err
-	})
+	w := handleSuspend(c)
 	addr, cl := serveH3(t, c)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", "https://"+addr+"/suspend", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		resp, err := cl.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			err = errors.New(resp.Status)
-		}
-		done <- err
-	}()
-	<-suspended
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("the client's request ended with %v, want context.Canceled", err)
-	}
+	leaveSuspended(t, cl.Do, "https://"+addr+"/suspend", w)
 	select {
-	case err := <-completed:
-		if !errors.Is(err, connector.ErrClientGone) {
-			t.Errorf("OnComplete got %v, want connector.ErrClientGone", err)
-		}
-	case <-time.After(wharftest.Patience):
-		t.Fatal("the suspended request did not end when its client reset the stream")
-	}
-	select {
-	case err := <-errored:
+	case err := <-w.errored:
 		if !errors.Is(err, connector.ErrClientGone) {
 			t.Errorf("OnError got %v, want connector.ErrClientGone", err)
 		}
@@ -124,4 +80,69 @@ func TestClientResetsSuspended(t *testing.T) {
 		t.Error("OnError did not run")
 	}
 	wharftest.WaitFor(t, "every request to end", func() bool { return c.Stats().Active == 0 })
+}
+
+// suspendWatch is what handleSuspend's handler reports: that its request
+// suspended, and what its OnError and OnComplete listeners heard.
+type suspendWatch struct {
+	suspended          chan struct{}
+	errored, completed chan error
+}
+
+// handleSuspend maps /suspend to a handler whose request suspends for an
+// hour, so that only its client leaving can end the wait.
+func handleSuspend(c *container.Container) suspendWatch {
+	w := suspendWatch{suspended: make(chan struct{}, 1), errored: make(chan error, 1), completed: make(chan error, 1)}
+	c.HandleFunc("/suspend", func(rw api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if !cont.IsInitial() {
+			_, err := rw.WriteString("expired")
+			return err
+		}
+		cont.SetTimeout(time.Hour) // only the client leaving can end the wait
+		cont.AddListener(continuation.Listener{
+			OnError:    func(_ api.Response, _ *api.Request, err error) { w.errored <- err },
+			OnComplete: func(_ *api.Request, err error) { w.completed <- err },
+		})
+		err := cont.Suspend()
+		w.suspended <- struct{}{}
+		return err
+	})
+	return w
+}
+
+// leaveSuspended GETs url with do and cancels the request once the
+// handler of handleSuspend has suspended it: the client's request must end
+// cancelled, and the suspended request complete with
+// connector.ErrClientGone within Patience.
+func leaveSuspended(t *testing.T, do func(*http.Request) (*http.Response, error), url string, w suspendWatch) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		resp, err := do(req)
+		if err == nil {
+			resp.Body.Close()
+			err = errors.New(resp.Status)
+		}
+		done <- err
+	}()
+	<-w.suspended
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("the client's request ended with %v, want context.Canceled", err)
+	}
+	select {
+	case err := <-w.completed:
+		if !errors.Is(err, connector.ErrClientGone) {
+			t.Errorf("OnComplete got %v, want connector.ErrClientGone", err)
+		}
+	case <-time.After(wharftest.Patience):
+		t.Fatal("the suspended request did not end when its client left")
+	}
 }
