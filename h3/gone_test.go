@@ -46,15 +46,7 @@ func serveOn(t *testing.T, c *container.Container, pc net.PacketConn, cert tls.C
 	served := make(chan error, 1)
 	go func() { served <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, cfg) }()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
-		defer cancel()
-		if err := c.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-			c.Close()
-		}
-		if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
-			t.Errorf("h3.Serve returned %v", err)
-		}
+		shutDown(t, c, "h3.Serve", served)
 		pc.Close()
 	})
 }
@@ -144,5 +136,21 @@ func leaveSuspended(t *testing.T, do func(*http.Request) (*http.Response, error)
 		}
 	case <-time.After(wharftest.Patience):
 		t.Fatal("the suspended request did not end when its client left")
+	}
+}
+
+// shutDown shuts c down within Patience (closing it if that fails) and
+// checks that the serving call named name returned ErrServerClosed on
+// served.
+func shutDown(t *testing.T, c *container.Container, name string, served <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
+	defer cancel()
+	if err := c.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+		c.Close()
+	}
+	if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+		t.Errorf("%s returned %v", name, err)
 	}
 }

@@ -1,13 +1,10 @@
 package h3_test
 
 import (
-	"context"
 	"crypto/tls"
-	"errors"
 	"net/http"
 	"testing"
 
-	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/devcert"
 	"github.com/wharf-go/wharf/h3"
@@ -40,17 +37,7 @@ func TestServeTLSOnePortClientLeavesSuspended(t *testing.T) {
 			go func() {
 				served <- h3.ServeTLS(c, l, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{})
 			}()
-			defer func() {
-				ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
-				defer cancel()
-				if err := c.Shutdown(ctx); err != nil {
-					t.Errorf("Shutdown: %v", err)
-					c.Close()
-				}
-				if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
-					t.Errorf("ServeTLS returned %v", err)
-				}
-			}()
+			defer shutDown(t, c, "ServeTLS", served)
 
 			tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, NextProtos: []string{proto}}, ForceAttemptHTTP2: proto == "h2"}
 			defer tr.CloseIdleConnections()
