@@ -61,6 +61,9 @@ func (o *output) WriteNow(p []byte) (bool, error) {
 	if err := o.overLength(int64(len(p))); err != nil { // refused before the head goes, as Write refuses it
 		return false, err
 	}
+	if !o.committed {
+		p = o.sniffAhead(p) // the head's type is sniffed from what p begins with, as Write's is
+	}
 	if _, err := o.commitNow(w); err != nil {
 		return false, err
 	}

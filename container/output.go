@@ -301,9 +301,20 @@ func (o *output) Write(p []byte) (int, error) {
 			o.buf = append(o.buf, p...)
 			return len(p), nil
 		}
+		n := len(p)
+		p = o.sniffAhead(p)
 		if err := o.commit(-1); err != nil {
 			return 0, err
 		}
+		if len(p) == 0 {
+			return n, nil
+		}
+		if err := o.s.WriteBody(p); err != nil {
+			o.writeFailed(err)
+			return 0, err
+		}
+		o.sent(len(p))
+		return n, nil
 	}
 	if err := o.s.WriteBody(p); err != nil {
 		o.writeFailed(err)
@@ -311,6 +322,26 @@ func (o *output) Write(p []byte) (int, error) {
 	}
 	o.sent(len(p))
 	return len(p), nil
+}
+
+// sniffLen is how much of a body http.DetectContentType reads.
+const sniffLen = 512
+
+// sniffAhead moves the first bytes of p into the buffer, up to sniffLen
+// in all, when p is about to commit a head whose type is to be sniffed,
+// and returns the rest of p. commitHead sniffs the buffer: without this a
+// first write larger than the buffer would commit with nothing buffered
+// and go without a type, and one after a few buffered bytes would be
+// typed by those alone, where net/http sniffs the start of the body
+// whatever the writes it came in.
+func (o *output) sniffAhead(p []byte) []byte {
+	if len(p) == 0 || len(o.buf) >= sniffLen || o.ctype != "" || headerValue(o.header, "Content-Type") != "" || noSniff(o.header) {
+		return p
+	}
+	n := min(len(p), sniffLen-len(o.buf))
+	o.grow(n)
+	o.buf = append(o.buf, p[:n]...)
+	return p[n:]
 }
 
 // sent counts n body bytes the stream accepted, if they go to the client.

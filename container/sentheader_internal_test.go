@@ -56,7 +56,7 @@ func TestSentHeaderReplacesTheMap(t *testing.T) {
 	}{
 		{"flush", http.Header{"Content-Type": {"text/event-stream"}, "Cache-Control": {"no-cache"}}, false,
 			func(o *output) error { return o.Flush() }},
-		{"past the buffer", http.Header{"X-Many": {"1", "2", "3"}, "Vary": {"Origin"}}, false,
+		{"past the buffer", http.Header{"X-Many": {"1", "2", "3"}, "Vary": {"Origin"}, "Content-Type": {"application/octet-stream"}}, false,
 			func(o *output) error { _, err := o.Write(make([]byte, 64)); return err }},
 		{"without blocking", http.Header{"Content-Type": {"text/plain"}}, true,
 			func(o *output) error { _, err := o.WriteNow([]byte("x")); return err }},

@@ -1,0 +1,91 @@
+package container_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// pageWriter writes a whole page with one Output.Write, as a handler that
+// renders into a buffer first does, then completes.
+type pageWriter struct {
+	out  *async.Output
+	page string
+	done bool
+}
+
+func (p *pageWriter) OnWritePossible(api.Response) {
+	if p.done {
+		return
+	}
+	p.done = true
+	_, _ = p.out.Write([]byte(p.page))
+	p.out.Complete()
+}
+
+func (p *pageWriter) OnError(api.Response, error) {}
+
+// TestSniffFirstWrite: a body without a Content-Type gets the type its
+// first bytes suggest, as net/http's does, whether it fits the output
+// buffer or its first write alone is larger than the buffer.
+func TestSniffFirstWrite(t *testing.T) {
+	page := "<!doctype html><html><body>" + strings.Repeat("x", container.DefaultOutputBufferSize) + "</body></html>"
+	handlers := map[string]api.HandlerFunc{
+		"/write": func(w api.Response, r *api.Request) error {
+			_, err := w.Write([]byte(page))
+			return err
+		},
+		"/writestring": func(w api.Response, r *api.Request) error {
+			_, err := w.WriteString(page)
+			return err
+		},
+		"/small-then-large": func(w api.Response, r *api.Request) error {
+			if _, err := w.WriteString(page[:10]); err != nil {
+				return err
+			}
+			_, err := w.WriteString(page[10:])
+			return err
+		},
+		"/fits": func(w api.Response, r *api.Request) error {
+			_, err := w.WriteString(page[:1000])
+			return err
+		},
+		"/output": func(w api.Response, r *api.Request) error {
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			p := &pageWriter{page: page}
+			p.out, err = a.SetWriteListener(p)
+			return err
+		},
+	}
+	build := func(c *container.Container) {
+		for path, h := range handlers {
+			c.Handle(path, h)
+		}
+	}
+	tests := []struct{ path, body string }{
+		{"/write", page},
+		{"/writestring", page},
+		{"/small-then-large", page},
+		{"/fits", page[:1000]},
+		{"/output", page},
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tc := range tests {
+			code, body, h := get(t, s, tc.path)
+			if code != http.StatusOK || body != tc.body {
+				t.Errorf("GET %s = %d, %d bytes; want 200, %d bytes", tc.path, code, len(body), len(tc.body))
+			}
+			if got, want := h.Get("Content-Type"), "text/html; charset=utf-8"; got != want {
+				t.Errorf("GET %s: Content-Type %q, want %q", tc.path, got, want)
+			}
+		}
+	})
+}
