@@ -52,8 +52,8 @@ func TestAcrossInstances(t *testing.T) {
 	for _, m := range modes.All {
 		t.Run(string(m), func(t *testing.T) {
 			nb := natstest.ForTestJetStream(t)
-			a := start(t, m, nb, natssse.Config{})
-			b := start(t, m, nb, natssse.Config{})
+			a := start(t, m, nb, natssse.Config{FirstID: 1})
+			b := start(t, m, nb, natssse.Config{FirstID: 1})
 
 			onB := open(t, b.Server, "/events/news", "")
 			onA := open(t, a.Server, "/events/news", "")
@@ -120,7 +120,7 @@ func TestSeamAcrossInstances(t *testing.T) {
 		span    = 30
 	)
 	nb := natstest.ForTestJetStream(t)
-	cfg := natssse.Config{Retain: 100_000}
+	cfg := natssse.Config{Retain: 100_000, FirstID: 1}
 	insts := []instance{start(t, modes.H1, nb, cfg), start(t, modes.H1, nb, cfg)}
 
 	// A watcher's last ID says which IDs exist.

@@ -42,7 +42,9 @@ func Example() {
 	instance := func() (*sse.Broker, string, func()) {
 		nc, _ := nats.Connect(ns.ClientURL())
 		js, _ := jetstream.New(nc)
-		l, err := natssse.New(context.Background(), js, natssse.Config{})
+		// FirstID: 1 only for an output that is the same every run:
+		// by default the IDs start at the time the stream is made.
+		l, err := natssse.New(context.Background(), js, natssse.Config{FirstID: 1})
 		if err != nil {
 			panic(err)
 		}

@@ -45,6 +45,10 @@ type Config struct {
 	// Replicas is the number of copies a NATS cluster keeps, when New
 	// creates the stream. Zero means 1.
 	Replicas int
+	// FirstID is the first sequence, so the first event's ID, of the
+	// stream New creates. Zero means the time it is made, in microseconds
+	// since 1970, as a MemoryLog's (see New).
+	FirstID uint64
 	// Storage says where the stream lives, when New creates it. Zero
 	// means jetstream.FileStorage, which survives a broker restart.
 	Storage jetstream.StorageType
@@ -96,6 +100,17 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) 
 	}
 	s, err := js.Stream(ctx, cfg.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		// The stream's sequences start at the time it is made, in
+		// microseconds, as a MemoryLog's IDs do and for the same reason:
+		// a stream made again (the broker lost its store, someone deleted
+		// it) must number above every ID the old one gave. Otherwise an
+		// EventSource back with an old ID would be resumed among new
+		// events that reuse it, not told it missed some, and an
+		// application that keys its data by event ID would find two.
+		first := cfg.FirstID
+		if us := time.Now().UnixMicro(); first == 0 && us > 0 {
+			first = uint64(us)
+		}
 		s, err = js.CreateStream(ctx, jetstream.StreamConfig{
 			Name:              cfg.Stream,
 			Description:       "Wharf server-sent events",
@@ -105,6 +120,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) 
 			Discard:           jetstream.DiscardOld,
 			Replicas:          cfg.Replicas,
 			Storage:           cfg.Storage,
+			FirstSeq:          first,
 		})
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // another instance won the race
 			s, err = js.Stream(ctx, cfg.Stream)

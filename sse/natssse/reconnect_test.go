@@ -58,7 +58,7 @@ func TestOpenDeliversWhatWasAppendedWhileAway(t *testing.T) {
 	ctx := t.Context()
 
 	// The other instance, publishing.
-	pub, _ := newLog(t, nb, natssse.Config{})
+	pub, _ := newLog(t, nb, natssse.Config{FirstID: 1})
 	if _, err := pub.AppendWait(ctx, "t", sse.Event{Data: "before Open"}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestOpenDeliversWhatWasAppendedWhileAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := natssse.New(ctx, js, natssse.Config{})
+	l, err := natssse.New(ctx, js, natssse.Config{FirstID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // messages per topic and holds a: 1..5 and b: 6 (a's 1 and 2 dropped).
 func TestSince(t *testing.T) {
 	nb := natstest.ForTestJetStream(t)
-	l, js := newLog(t, nb, natssse.Config{Retain: 3})
+	l, js := newLog(t, nb, natssse.Config{Retain: 3, FirstID: 1})
 	for _, topic := range []string{"a", "a", "a", "a", "a", "b"} {
 		if err := l.Append(topic, sse.Event{Data: topic}); err != nil {
 			t.Fatal(err)

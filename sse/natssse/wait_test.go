@@ -21,8 +21,8 @@ import (
 // and no two are one.
 func TestPublishWait(t *testing.T) {
 	nb := natstest.ForTestJetStream(t)
-	a := start(t, modes.H1, nb, natssse.Config{})
-	b := start(t, modes.H1, nb, natssse.Config{})
+	a := start(t, modes.H1, nb, natssse.Config{FirstID: 1})
+	b := start(t, modes.H1, nb, natssse.Config{FirstID: 1})
 	onB := open(t, b.Server, "/events/t", "")
 	ctx := t.Context()
 
@@ -106,7 +106,7 @@ func TestPublishWait(t *testing.T) {
 // nothing, and builds again for the ID the stream gives next.
 func TestPublishWaitFuncRetries(t *testing.T) {
 	nb := natstest.ForTestJetStream(t)
-	l, js := newLog(t, nb, natssse.Config{})
+	l, js := newLog(t, nb, natssse.Config{FirstID: 1})
 	ctx := context.Background()
 	for range 3 {
 		if _, err := js.Publish(ctx, "sse.other", nil); err != nil {
