@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,8 +14,13 @@ import (
 	"github.com/wharf-go/wharf/sse/natssse"
 )
 
-// postsTopic is the topic of GET /events: one "post" event per new post.
+// postsTopic is the topic of GET /events: one "post" event per new post,
+// and one "deleted" event per deleted post.
 const postsTopic = "posts"
+
+// deletedEvent is the type of the event of a deleted post, whose data is
+// the post's id.
+const deletedEvent = "deleted"
 
 // eventsStream and eventsPrefix name the JetStream stream of the board's
 // events, with NATS, and the first token of its subjects ("board.<topic>").
@@ -34,7 +40,7 @@ const (
 // must resume from them.
 func openEvents(ctx context.Context, js jetstream.JetStream) (*sse.Broker, error) {
 	if js == nil {
-		return sse.NewBroker(sse.Config{})
+		return sse.NewBroker(sse.Config{Log: postLog{sse.NewMemoryLog(0)}})
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -42,12 +48,51 @@ func openEvents(ctx context.Context, js jetstream.JetStream) (*sse.Broker, error
 	if err != nil {
 		return nil, err
 	}
-	b, err := sse.NewBroker(sse.Config{Log: l})
+	b, err := sse.NewBroker(sse.Config{Log: postLog{l}})
 	if err != nil {
 		l.Close()
 		return nil, err
 	}
 	return b, nil
+}
+
+// postLog is the board's event log: the log it wraps, whose replay leaves
+// out the event of every post whose deletion it also holds. The log
+// cannot forget one event, and anyone may read it back from
+// Last-Event-ID 0; without this a deleted post's text would still be
+// served, and a page that reconnects would show the post again. The
+// deletion's event comes after the post's, so a replay that holds the
+// post holds its deletion too (unless the post was deleted after the
+// replay was read: then the deletion follows live).
+type postLog struct{ sse.WaitLog }
+
+func (l postLog) Since(ctx context.Context, topic string, after uint64) ([]sse.Event, uint64, bool, error) {
+	evs, through, missed, err := l.WaitLog.Since(ctx, topic, after)
+	deleted := make(map[string]bool)
+	for _, ev := range evs {
+		if ev.Event == deletedEvent {
+			deleted[ev.Data] = true
+		}
+	}
+	if len(deleted) > 0 {
+		// A copy: the slice may be the log's own.
+		evs = slices.DeleteFunc(slices.Clone(evs), func(ev sse.Event) bool {
+			return ev.Event != deletedEvent && deleted[ev.ID]
+		})
+	}
+	return evs, through, missed, err
+}
+
+// deletionPublisher returns the board's unpublish (see board.remove): it
+// publishes the event of post id's deletion and waits until the log has
+// it, at most 5 seconds, as postPublisher does.
+func deletionPublisher(events *sse.Broker) func(id int64) error {
+	return func(id int64) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := events.PublishWait(ctx, postsTopic, sse.Event{Event: deletedEvent, Data: strconv.FormatInt(id, 10)})
+		return err
+	}
 }
 
 // postPublisher returns the board's publish (see board.add): it publishes

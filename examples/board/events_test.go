@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -300,5 +301,106 @@ func TestEventsAcrossRestart(t *testing.T) {
 	again := listen(t, b.base, last)
 	if _, data := parsePost(t, again.next()); data != getPost(t, a.base, away) {
 		t.Fatalf("B after its restart, from %s: %s, want the post made while it was down", last, data)
+	}
+}
+
+// A deleted post is gone from /events too: a replay, from before the post
+// or from 0 (everything the log keeps, open to anyone), leaves its event
+// out, and every stream, live or replayed, is sent an event "deleted"
+// with its id, so that a page showing it drops it. With NATS the post is
+// made and deleted on A and read back on B, which never stored it.
+func TestEventsDeletedPost(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		nats bool
+	}{
+		{name: "alone"},
+		{name: "across instances", nats: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var a, b instance
+			if tc.nats {
+				broker := freeAddr(t)
+				a = startBoard(t, "-nats-embed", broker)
+				b = startBoard(t, "-nats", "nats://"+broker)
+			} else {
+				a = startBoard(t)
+				b = a
+			}
+			live := listen(t, b.base, "")
+			c := newUser(t)
+			login(t, c, a.base, "ann")
+			kept := post(t, c, a.base, "kept")
+			secret := post(t, c, a.base, "my password is hunter2")
+			if got := send(t, c, "DELETE", a.base+"/api/posts/"+strconv.FormatInt(secret, 10), nil, nil); got.Status != 204 {
+				t.Fatalf("DELETE: %v", got)
+			}
+			last := post(t, c, a.base, "last")
+
+			deleted := regexp.MustCompile(`^id: [1-9][0-9]*\nevent: deleted\ndata: ` + strconv.FormatInt(secret, 10) + `\n\n$`)
+			for _, s := range []struct {
+				name   string
+				es     *eventStream
+				frames []string // the post events' ids, "deleted" for the deletion's
+			}{
+				{"replay from 0", listen(t, b.base, "0"), []string{fmt.Sprint(kept), "deleted", fmt.Sprint(last)}},
+				{"replay from the post before", listen(t, b.base, fmt.Sprint(kept)), []string{"deleted", fmt.Sprint(last)}},
+				{"live", live, []string{fmt.Sprint(kept), fmt.Sprint(secret), "deleted", fmt.Sprint(last)}},
+			} {
+				for _, want := range s.frames {
+					frame := s.es.next()
+					if want == "deleted" {
+						if !deleted.MatchString(frame) {
+							t.Fatalf("%s: got %q, want the deletion of post %d", s.name, frame, secret)
+						}
+						continue
+					}
+					if id, data := parsePost(t, frame); id != want {
+						t.Fatalf("%s: got post %s (%s), want post %s", s.name, id, data, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The README's first instance runs the broker, whose JetStream store goes
+// with it: when it restarts, the board's stream is made anew. Its IDs must
+// still be above every ID the old one gave, as a board alone's are after
+// a restart: B keeps the posts it made before, which share its list with
+// the new ones, and a page that comes back with an old ID must be told it
+// missed posts, not resumed at a new post that has the same number.
+func TestEventsAfterBrokerRestart(t *testing.T) {
+	broker := freeAddr(t)
+	aArgs := []string{"-nats-embed", broker}
+	a := startBoard(t, aArgs...)
+	b := startBoard(t, "-nats", "nats://"+broker)
+	c := newUser(t)
+	login(t, c, b.base, "ann")
+	before := post(t, c, b.base, "before the broker's restart")
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	startBoard(t, aArgs...)
+
+	// The sessions went with the store: log in again, once B's
+	// connection is back.
+	login(t, c, b.base, "ann")
+	after := post(t, c, b.base, "after")
+	if after <= before {
+		t.Fatalf("the post after the restart got the ID %d, the one before %d", after, before)
+	}
+	for _, id := range []int64{before, after} {
+		if got := send(t, c, "GET", b.base+"/api/posts/"+strconv.FormatInt(id, 10), nil, nil); got.Status != 200 {
+			t.Errorf("GET /api/posts/%d on B: %v", id, got)
+		}
+	}
+	seen := strconv.FormatInt(before, 10)
+	es := listen(t, b.base, seen)
+	if got, want := es.next(), "event: missed\ndata: "+seen+"\n\n"; got != want {
+		t.Fatalf("a page back with the ID of the post before: %q first, want %q", got, want)
+	}
+	if id, _ := parsePost(t, es.next()); id != strconv.FormatInt(after, 10) {
+		t.Fatalf("then post %s, want %d", id, after)
 	}
 }

@@ -36,6 +36,10 @@
 //	event: post
 //	data: {"id":1796453199245118,"user":"ann","text":"hello","attachments":[]}
 //
+// and one event "deleted" per deleted post, whose data is the post's id.
+// A replay (Last-Event-ID) leaves out the event of a post it also holds
+// the deletion of, so that a deleted post's text is not served again.
+//
 // The data is the post's JSON as GET /api/posts/{id} answers it when it is
 // made (without the final newline; attachments come later and send no
 // event). The id: field is the event's ID in the broker's log, which a
@@ -58,7 +62,9 @@
 //     sessions) that every instance shares, so that an EventSource resumes
 //     on any instance (the one it was on may have restarted); the posts'
 //     ids are its sequence numbers: increasing, unique across instances,
-//     not contiguous. The event is published on condition that the
+//     not contiguous, and counted, as alone, from the time the stream was
+//     made (natssse's default), so that a stream made again, after the
+//     broker lost its store, numbers above the old one. The event is published on condition that the
 //     stream's sequence has not moved since the data was built for the
 //     next one; when another instance's event came first, the board builds
 //     it again for the new next.

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"net/http"
 	"slices"
 	"sync"
+
+	"github.com/wharf-go/wharf/api"
 )
 
 // Post is one message on the board, as the API answers it.
@@ -27,6 +30,9 @@ type board struct {
 	// ID the event gets in the log, and returns that ID (postPublisher).
 	// post may be called more than once, for different IDs.
 	publish func(post func(id int64) Post) (int64, error)
+	// unpublish publishes the event of post id's deletion, which takes
+	// the post out of the replays of GET /events (postLog).
+	unpublish func(id int64) error
 
 	mu    sync.Mutex
 	posts []*Post // oldest first; the log's IDs grow, so also sorted by id
@@ -94,7 +100,9 @@ func (b *board) get(id int64) (Post, bool) {
 }
 
 // remove deletes post id if user wrote it, and returns its attachments,
-// whose files the caller removes.
+// whose files the caller removes. As a post is made only once its event
+// is published, it is deleted only once its deletion's is: otherwise its
+// text would stay readable on GET /events.
 func (b *board) remove(id int64, user string) ([]Attachment, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -104,6 +112,9 @@ func (b *board) remove(id int64, user string) ([]Attachment, error) {
 	}
 	if b.posts[i].User != user {
 		return nil, errNotAuthor
+	}
+	if err := b.unpublish(id); err != nil {
+		return nil, &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 	}
 	atts := b.posts[i].Attachments
 	b.posts = slices.Delete(b.posts, i, i+1)

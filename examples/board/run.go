@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	release = append(release, func() { events.Close() })
 
-	brd := &board{publish: postPublisher(events)}
+	brd := &board{publish: postPublisher(events), unpublish: deletionPublisher(events)}
 	a := &app{board: brd, dir: dir, files: files, sessions: store, events: events, log: slog.Default()}
 	c, err := a.newContainer(cfg.containerOptions(tlsCfg)...)
 	if err != nil {

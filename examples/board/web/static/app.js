@@ -8,8 +8,8 @@
 // the instances that share NATS). It shows this instance's posts as they
 // were when it read them, plus every post made since on any instance;
 // a post made on another instance is not in this one's GET /api/posts,
-// so it is shown only while the page stays open. A post deleted in
-// another tab stays until the page reloads (deletions are not events).
+// so it is shown only while the page stays open. A post deleted anywhere
+// is dropped by its "deleted" event.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -87,6 +87,9 @@ function follow() {
     // attachments) is newer than its creation's event.
     const p = JSON.parse(ev.data);
     if (!shown.has(p.id)) show(p);
+  });
+  es.addEventListener("deleted", (ev) => {
+    if (shown.delete(Number(ev.data))) render();
   });
   // The log no longer has events this page did not get: more than it
   // keeps were posted, or it is a new log (a board alone restarted, its
