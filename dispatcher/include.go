@@ -27,7 +27,12 @@ func (w *includeResponse) Reset() error         { return nil }
 
 // Include writes the output of the handler mapped to target into w, after
 // whatever w already holds, like the Servlet API's include but without its
-// special attributes: the target sees an ordinary forwarded Request.
+// special attributes: the target sees an ordinary forwarded Request,
+// without the Range and precondition fields (If-Match, If-None-Match,
+// If-Modified-Since, If-Unmodified-Since, If-Range), which are the
+// includer's to answer, and without Accept-Encoding, so that the
+// included bytes come as themselves, neither compressed nor a
+// precompressed file.
 func Include(w api.Response, r *api.Request, target string, opts ...Option) error {
 	opts = append(opts, func(o *options) { o.include = true })
 	return Forward(IncludeResponse(w), r, target, opts...)
