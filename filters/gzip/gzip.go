@@ -386,10 +386,17 @@ func (w *writer) decide(p []byte, big bool) error {
 			if n := 512 - len(sample); n > 0 && len(p) > 0 {
 				sample = append(sample[:len(sample):len(sample)], p[:min(n, len(p))]...)
 			}
-			sniffed = http.DetectContentType(sample)
-			ct = sniffed
+			if len(sample) > 0 {
+				sniffed = http.DetectContentType(sample)
+				ct = sniffed
+			}
+			// Else a HEAD that declared its length and wrote nothing:
+			// DetectContentType of no bytes says text/plain whatever the
+			// GET's body is, so the type is unknown and the head is left
+			// as the handler made it, not given a gzip and a type that
+			// the GET (an image, say) would not get.
 		}
-		eligible = w.f.compressible(ct)
+		eligible = ct != "" && w.f.compressible(ct)
 	}
 	if eligible {
 		addVary(h, "Accept-Encoding")
