@@ -42,9 +42,11 @@
 //     without Accept-Encoding, for which the siblings are not looked for
 //     (two system calls saved); each encoding has its own ETag, and ranges
 //     count the encoded bytes.
-//   - Directories: a path without its trailing slash is redirected (301) to
-//     the slash form; with it, the first of Config.IndexNames that exists
-//     is served, else a listing if Config.Listing, else 404.
+//   - Directories: a path without its trailing slash (a context's own path,
+//     "/site" for a Handler at "/" in the context "/site", too) is
+//     redirected (301) to the slash form; with it, the first of
+//     Config.IndexNames that exists is served, else a listing if
+//     Config.Listing, else 404.
 //   - Cache-Control from Config.CacheControl or Config.CacheControlFunc, on
 //     200, 206 and 304 answers.
 //

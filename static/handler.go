@@ -79,7 +79,11 @@ func (h *Handler) Serve(w api.Response, r *api.Request) error {
 	}
 	switch {
 	case info.IsDir():
-		if !slash {
+		// A context's own path ("/site", for a context at "/site") is
+		// mapped as "/" within the context: a slash the request lacks.
+		// Its index is redirected as every directory's is, or the page's
+		// relative links would resolve against the parent.
+		if !slash || !strings.HasSuffix(r.Path(), "/") {
 			return redirectToDir(w, r)
 		}
 		return h.serveDir(w, r, name)
