@@ -230,20 +230,36 @@ func (x *exchange) fail(w api.Response, err error) {
 	}
 	status := api.StatusOf(err)
 	r := x.ax.Request()
-	if status >= 500 {
-		x.logFailure(r, status, err)
-	}
 	if o.committed {
+		if status >= 500 {
+			x.logFailure(r, status, err)
+		}
 		x.out.s.Abort(err)
 		return
 	}
 	o.discard()
 	o.status = uint16(status) // api.StatusOf's: 400 to 599
-	if page := x.ctxt.errorPageFor(err, status); page != nil {
+	page := x.ctxt.errorPageFor(err, status)
+	if page == nil {
+		if status >= 500 {
+			x.logFailure(r, status, err)
+		}
+	} else {
 		perr := x.renderPage(page, w, r.WithAttribute(errorKey{}, err))
 		if perr == nil {
+			// Logged once the page answered, with the status it
+			// answered: a page that maps an error of the program's to
+			// a 404 or a 429 answers a client's mistake, which is
+			// not logged, and one that answers 503 must not be
+			// logged as 500.
+			if final := o.Status(); final >= 500 {
+				x.logFailure(r, final, err)
+			}
 			o.finish()
 			return
+		}
+		if status >= 500 {
+			x.logFailure(r, status, err)
 		}
 		args := []any{"path", r.Path(), "err", perr}
 		var pe *api.PanicError

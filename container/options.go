@@ -34,7 +34,8 @@ type config struct {
 // WithLogger sets the logger for errors, panics and connection problems.
 // Default: slog.Default().
 //
-// A request that fails with a 5xx status is logged as "wharf: request
+// A request that fails with a 5xx status (the one its error page answered,
+// when a page renders it) is logged as "wharf: request
 // failed" with its method, path, status and error, at a level that says
 // whose decision the status was: Warn for a status the handler chose (an
 // api.StatusError in the error's chain, such as api.Error(503, ...), or
