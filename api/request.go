@@ -153,7 +153,9 @@ func (r *Request) Context() context.Context { return r.ctx }
 // Method returns the request method.
 func (r *Request) Method() string { return r.head.Method }
 
-// Target returns the request-target as the client sent it.
+// Target returns the request-target as the client sent it, or, on a
+// Request a forward or include built (package dispatcher), the target it
+// forwarded to: the caller of the forward holds the client's.
 func (r *Request) Target() string { return r.head.Target }
 
 // Path returns the decoded, cleaned request path, including the context path.

@@ -141,6 +141,11 @@ func SetContentType(w Response, v string) {
 // (its own SetContentType calling SetContentType(w.Response, v)), which
 // one that keeps no header fields of its own may do; otherwise it goes
 // through Header, as Header().Set would.
+//
+// A wrapper that overrides Write, WriteString or Flush to see
+// or change the body must also embed BlockingWrites: otherwise a writer
+// that finds the connection's NonBlockingWriter through Unwrap (package
+// static's sendfile, async.Output) writes around it.
 type ResponseWrapper struct {
 	Response
 }

@@ -31,6 +31,13 @@ type Context struct {
 // runs is caught in test binaries only (see internal/owner). It returns
 // api.ErrWrongState from a task that is not a dispatch, and
 // api.ErrNotSupported for a Request that no container built.
+//
+// The tasks of the Context (Dispatch, DispatchNonBlocking, the Executor's,
+// the write listener's) are given the container's Response, not a wrapper
+// a filter passed down the chain, as the Servlet API's startAsync()
+// without arguments keeps the original response: a filter that changes
+// the response (adds header fields, compresses) does so in its own code
+// after the chain returns, or for what a task writes, not at all.
 func Start(r *api.Request) (*Context, error) {
 	ex := exchange.From(r)
 	if ex == nil {

@@ -265,3 +265,14 @@ func ExampleWithKind() {
 	fmt.Println(rec.Body)
 	// Output: initial dispatch: true
 }
+
+// A filter that logs why a request is being dispatched prints its kind.
+func ExampleDispatchKind() {
+	for _, k := range []async.DispatchKind{async.DispatchInitial, async.DispatchResumed, async.DispatchExpired} {
+		fmt.Println(k)
+	}
+	// Output:
+	// initial
+	// resumed
+	// expired
+}

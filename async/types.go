@@ -47,7 +47,8 @@ type Func = exchange.Func
 // a streamed response must.
 type Listener = exchange.Listener
 
-// DispatchKind says why a Request is being dispatched.
+// DispatchKind says why a Request is being dispatched. Its String method
+// returns "initial", "resumed" or "expired".
 type DispatchKind = exchange.DispatchKind
 
 // The kinds of dispatch.

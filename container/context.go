@@ -225,7 +225,10 @@ func (x *Context) InitParam(name string) string { return x.params[name] }
 
 // ErrorPage renders responses with the given status (for example 404, or
 // 500 for failures). The handler receives the failed request with the error
-// available through ErrorOf; the status is already set.
+// available through ErrorOf; the status is already set. That request is
+// the one of the initial dispatch, as the container mapped it: requests
+// are immutable, so neither the attributes a filter added to the request
+// it passed down the chain (r.WithAttribute) nor a Resume's are on it.
 func (x *Context) ErrorPage(status int, h api.Handler) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -71,6 +71,12 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // before the forward (a 404 forwarded to the page that renders it) is the
 // one sent unless the target sets another. Forward fails with
 // api.ErrCommitted if the head was already sent.
+//
+// When Forward returns, w is still open, where the Servlet API closes the
+// response after a forward: what the caller writes next goes after the
+// target's answer. Return Forward's error at once unless that is meant.
+// The target's Request says the target in Path and Target; the client's
+// request-target is the one r has.
 func Forward(w api.Response, r *api.Request, target string, opts ...Option) error {
 	var o options
 	for _, opt := range opts {

@@ -82,7 +82,8 @@ const (
 	CloseServerError     = gws.CloseInternalServerErr       // 1011: a callback panicked
 )
 
-// Message is one WebSocket message.
+// Message is one WebSocket message. Conn.Send keeps its Data until it is
+// written; OnMessage's is the Handler's to keep.
 type Message struct {
 	Binary bool // a binary message; false: text (UTF-8)
 	Data   []byte
@@ -280,6 +281,12 @@ func (c *Conn) Done() <-chan struct{} {
 // ErrClosed once the connection is closing, ErrQueueFull when SendQueue
 // messages are waiting, ErrInvalidUTF8 for a text message that is not
 // UTF-8. Messages go out in the order Send was called.
+//
+// Send keeps m.Data, without a copy, until it is written, which may be
+// after Send returns (this is what lets a broadcast share one slice among
+// all its connections): the caller must not change it afterwards, where
+// gorilla's WriteMessage is done with its slice when it returns. A caller
+// that reuses a buffer sends a copy (bytes.Clone).
 func (c *Conn) Send(m Message) error {
 	op := wsframe.OpText
 	if m.Binary {

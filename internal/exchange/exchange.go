@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,6 +152,19 @@ const (
 	DispatchResumed                     // re-dispatched after Resume
 	DispatchExpired                     // re-dispatched after the timeout
 )
+
+// String returns "initial", "resumed" or "expired".
+func (k DispatchKind) String() string {
+	switch k {
+	case DispatchInitial:
+		return "initial"
+	case DispatchResumed:
+		return "resumed"
+	case DispatchExpired:
+		return "expired"
+	}
+	return "DispatchKind(" + strconv.Itoa(int(k)) + ")"
+}
 
 type kindKey struct{}
 
