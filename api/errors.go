@@ -42,7 +42,8 @@ var (
 	// ErrAsyncTimeout is the error a request completes with when its async or
 	// continuation timeout expired and no listener produced a response. The
 	// container answers it with 500 through the error pages, which may map it
-	// to something else (e.g. 504).
+	// to something else (e.g. 504). When a Shutdown expired the request, the
+	// error is also ErrShutdown (errors.Is), and answered 503.
 	ErrAsyncTimeout = errors.New("wharf: async timeout")
 
 	// ErrWrongState is returned when an operation is not valid in the

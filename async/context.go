@@ -20,7 +20,8 @@ type Context struct {
 // is held, and the request waits for Complete, a dispatched task,
 // Redispatch or its timeout. On timeout the OnTimeout listeners run; if
 // none completes or re-dispatches the request, it completes with
-// api.ErrAsyncTimeout. Either way the timeout's answer is the only one:
+// api.ErrAsyncTimeout (expired by a Shutdown, an error that is also
+// api.ErrShutdown, answered 503). Either way the timeout's answer is the only one:
 // what tasks wrote before it without committing is discarded first (see
 // Listener).
 //

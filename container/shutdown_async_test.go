@@ -229,3 +229,57 @@ func TestOnShutdownChoice(t *testing.T) {
 		})
 	}
 }
+
+// TestShutdownExpiryUnanswered: an async request a Shutdown expires, and
+// that no listener answers, fails with an error that is both
+// api.ErrAsyncTimeout and api.ErrShutdown: answered 503, for the client
+// to try again elsewhere, not 500, whether it chose ShutdownExpire or
+// Shutdown's context ended first.
+func TestShutdownExpiryUnanswered(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		policy async.OnShutdown
+	}{
+		{"expire", async.ShutdownExpire},
+		{"out of time", async.ShutdownDefault},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			started := make(chan struct{}, 1)
+			ended := make(chan error, 1)
+			c := container.New()
+			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+				ac, err := async.Start(r)
+				if err != nil {
+					return err
+				}
+				ac.SetTimeout(time.Hour)
+				ac.SetOnShutdown(tc.policy)
+				if err := async.OnComplete(r, func(err error) { ended <- err }); err != nil {
+					return err
+				}
+				started <- struct{}{}
+				return nil
+			})
+			s := modes.Start(t, modes.H1, c)
+			a := fetchAsync(s, "/")
+			<-started
+			ctx, cancel := context.WithCancel(context.Background())
+			if tc.policy == async.ShutdownDefault {
+				cancel() // out of time at once: the request is expired
+			}
+			defer cancel()
+			err := c.Shutdown(ctx)
+			if tc.policy == async.ShutdownExpire && err != nil {
+				t.Errorf("Shutdown = %v", err)
+			}
+			got := <-a
+			if got.err != nil || got.status != http.StatusServiceUnavailable {
+				t.Errorf("answered %d (%v), want 503", got.status, got.err)
+			}
+			if err := <-ended; !errors.Is(err, api.ErrAsyncTimeout) || !errors.Is(err, api.ErrShutdown) {
+				t.Errorf("completed with %v, want api.ErrAsyncTimeout and api.ErrShutdown", err)
+			}
+			c.Close()
+		})
+	}
+}

@@ -598,10 +598,19 @@ func (ex *Exchange) runTimeout(w api.Response) {
 		panic("async: " + err.Error())
 	case act&actRedispatch != 0:
 		ex.queue.push(queued{kind: kindDispatch, expired: true})
+	case !answered && ex.failure == nil && ex.expireCause == EndShutdown:
+		ex.failure = errShutdownTimeout
 	case !answered && ex.failure == nil:
 		ex.failure = api.ErrAsyncTimeout
 	}
 }
+
+// errShutdownTimeout is the failure of a request a Shutdown expired and
+// nothing answered: it is api.ErrAsyncTimeout, and also api.ErrShutdown,
+// so that it is answered 503, as a server going away answers, for the
+// client to try again elsewhere, and logged as a choice (Warn) rather than
+// as a fault of the program's.
+var errShutdownTimeout = fmt.Errorf("%w: %w", api.ErrAsyncTimeout, api.ErrShutdown)
 
 // callOnTimeout calls f, and returns its panic, with the stack where it
 // happened, if it panicked.
