@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/formdata"
 )
 
@@ -88,6 +89,11 @@ func (a *app) upload(w api.Response, r *api.Request) error {
 		return err // refused before reading: no multipart body, or too long
 	}
 	ac.SetTimeout(uploadTimeout)
+	// An upload may take minutes, longer than a shutdown waits: one still
+	// arriving when the board stops is answered 503 at once, for its
+	// client to send again (to another instance), rather than holding
+	// the shutdown until it fails.
+	ac.SetOnShutdown(async.ShutdownExpire)
 	return nil
 }
 

@@ -205,3 +205,57 @@ func TestAttachmentsFlag(t *testing.T) {
 		t.Errorf("file holds %q (%v)", got, err)
 	}
 }
+
+// An upload still arriving when the board is told to stop does not hold
+// the shutdown: it is answered 503 at once (the client may send it again
+// to another instance), its spool is removed, and run returns nil. The
+// board lets an upload take minutes, longer than its shutdown may wait.
+func TestShutdownEndsUploads(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	b := startBoard(t)
+	c := newUser(t)
+	login(t, c, b.base, "ann")
+	id := post(t, c, b.base, "x")
+	whole, ct := multipartFile(t, "file", "a.bin", bytes.Repeat([]byte("a"), 1<<20))
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, err := http.NewRequest("POST", b.base+"/api/posts/"+strconv.FormatInt(id, 10)+"/attachments", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(whole))
+	req.Header.Set("Content-Type", ct)
+	// With Expect: 100-continue the body goes only once the server reads
+	// it: when the write below returns, the upload is under way.
+	req.Header.Set("Expect", "100-continue")
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := c.Do(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	if _, err := pw.Write(whole[:64<<10]); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.stop(); err != nil {
+		t.Fatalf("run: %v, want nil: the upload held the shutdown", err)
+	}
+	if got := <-answered; got != http.StatusServiceUnavailable {
+		t.Errorf("the upload was answered %d, want 503", got)
+	}
+	var left []string
+	filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
+		if path != tmp {
+			left = append(left, path)
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
