@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -19,7 +20,8 @@ const (
 )
 
 // Config configures WebSocket connections. The zero value is ready to use:
-// each field says what zero means.
+// each field says what zero means. A negative value is refused
+// (ErrConfig), but for PingInterval and IdleTimeout, where it means never.
 type Config struct {
 	// ReadLimit is the largest message accepted, in bytes; a larger one
 	// closes the connection with 1009 (OnClose gets ErrTooBig). Zero means
@@ -85,6 +87,28 @@ type Config struct {
 	Subprotocols []string
 	// Logger receives panics of callbacks. Nil means slog.Default().
 	Logger *slog.Logger
+}
+
+// check refuses the negative values that mean nothing: only PingInterval
+// and IdleTimeout give a negative value a meaning (never). Taken as they
+// are, the others would refuse every message or every Send, or close a
+// connection before it could answer a ping or take a write.
+func (c *Config) check() error {
+	for _, f := range []struct {
+		name string
+		neg  bool
+	}{
+		{"ReadLimit", c.ReadLimit < 0},
+		{"SendQueue", c.SendQueue < 0},
+		{"PongTimeout", c.PongTimeout < 0},
+		{"WriteTimeout", c.WriteTimeout < 0},
+		{"CloseTimeout", c.CloseTimeout < 0},
+	} {
+		if f.neg {
+			return fmt.Errorf("%w: %s is negative", ErrConfig, f.name)
+		}
+	}
+	return nil
 }
 
 func (c *Config) readLimit() int64 { return or(c.ReadLimit, DefaultReadLimit) }

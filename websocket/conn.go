@@ -52,6 +52,10 @@ var (
 	// ErrCloseTimeout: the server sent its close frame and the peer's did
 	// not come back within Config.CloseTimeout.
 	ErrCloseTimeout = errors.New("websocket: no close frame from the peer within CloseTimeout")
+	// ErrConfig: a Config field holds a value it has no meaning for (a
+	// negative limit or timeout where only PingInterval and IdleTimeout
+	// take one). NewHandler panics with it; Upgrade returns it.
+	ErrConfig = errors.New("websocket: invalid configuration")
 	// ErrAbnormalClosure: the connection ended without a close frame — the
 	// peer closed or reset its TCP connection, or a write to it failed or
 	// took longer than Config.WriteTimeout. The error OnClose gets wraps

@@ -34,7 +34,8 @@ import (
 // (400, 403 for a refused origin, 405, 426) and Upgrade returns the
 // error; a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2,
 // which says that WebSocket over those (RFC 8441, RFC 9220) is not
-// offered.
+// offered. A cfg that Config refuses (ErrConfig) is returned at once,
+// nothing written: the handler's error is answered 500.
 //
 // When a container serves r, the connection joins its graceful shutdown:
 // Shutdown closes it with 1001 (as Close does: what is queued goes
@@ -46,6 +47,9 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 
 // upgrade is Upgrade with settings its connections share.
 func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	if r.Head().ProtoMajor >= 2 {
 		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrHTTP2}
 	}
@@ -131,6 +135,9 @@ func (t *takenOver) Done() <-chan struct{} { return (*Conn)(t).Done() }
 // To set header fields on the 101 (a cookie, the chosen subprotocol), set
 // them in a filter before it, or call Upgrade from a handler of your own.
 func NewHandler(cfg Config, open func(r *api.Request) (Handler, error)) api.Handler {
+	if err := cfg.check(); err != nil {
+		panic(err)
+	}
 	shared := &settings{Config: cfg, pools: new(pools)}
 	return api.HandlerFunc(func(w api.Response, r *api.Request) error {
 		h, err := open(r)
