@@ -36,7 +36,12 @@ type Param struct {
 
 // Mapping describes how a request was mapped to its handler: the context it
 // belongs to and the URL pattern that matched within it. ContextPath +
-// ServletPath + PathInfo is the request path.
+// ServletPath + PathInfo is the request path, but for a request to a
+// context's own path without its slash ("/shop" for the context "/shop"),
+// which is mapped as "/" within the context (Jetty redirects it to
+// "/shop/" instead): there the three add up to "/shop/". A handler that
+// builds relative links from such a page redirects it first, as package
+// static does for its directories.
 type Mapping struct {
 	ContextPath string    // "" for the root context, else "/name"
 	Pattern     string    // the URL pattern that matched
