@@ -459,8 +459,13 @@ func TestStoreErrors(t *testing.T) {
 	if _, err := serve(t, bad, id, nil, get("k")); !errors.Is(err, boom) {
 		t.Fatalf("load: err = %v", err)
 	}
-	if _, err := serve(t, bad, "", nil, set("k", "v")); !errors.Is(err, boom) {
+	w, err := serve(t, bad, "", nil, set("k", "v"))
+	if !errors.Is(err, boom) {
 		t.Fatalf("save: err = %v", err)
+	}
+	// The new session was never stored: its cookie would name nothing.
+	if c := setCookie(t, w); c != nil {
+		t.Fatalf("a session never stored was given a cookie: %v", c)
 	}
 }
 

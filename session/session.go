@@ -291,15 +291,26 @@ func (s *Session) bind(w api.Response) {
 
 // endDispatch runs when a dispatch returns through the Manager: it gives a
 // new session its cookie while that is still possible if the request
-// suspended after asking for it, lets go of the Response, and saves.
+// suspended after asking for it, saves, and lets go of the Response.
 func (s *Session) endDispatch(suspended bool) error {
+	ctx, cancel := s.m.storeContext()
+	defer cancel()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if suspended && s.asked {
 		s.create()
 	}
+	err := s.saveLocked(ctx)
+	if err != nil && !suspended && s.base.Revision == 0 && s.cookieHdr != "" && s.cookieWritable() {
+		// The session was never stored, and this request ends with the
+		// error: its cookie would name nothing, and a login that failed
+		// would seem, to the client, to have set one.
+		h := s.w.Header()
+		h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(x string) bool { return x == s.cookieHdr })
+		s.cookieHdr = ""
+	}
 	s.w = nil
-	s.mu.Unlock()
-	return s.save()
+	return err
 }
 
 func (s *Session) cookieWritable() bool { return s.w != nil && !s.w.Committed() }
