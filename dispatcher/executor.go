@@ -341,7 +341,20 @@ func (e *BoundedExecutor) exited(left int64) {
 // run runs one task with its accounting and returns when it ended.
 func (e *BoundedExecutor) run(it item) int64 {
 	start := e.m.begin(it.at)
+	returned := false
+	defer func() {
+		if !returned {
+			// The task ended the worker with runtime.Goexit, which
+			// safely lets go on: count the task out, and give the
+			// worker's place to a new goroutine, or the place is lost
+			// for good, with the tasks queued for it and Close waiting
+			// for a worker that is gone.
+			e.m.end(start)
+			go e.work(item{}, false)
+		}
+	}()
 	e.stack.run(e.log, it.t.Run)
+	returned = true
 	return e.m.end(start)
 }
 
@@ -568,14 +581,24 @@ func (e *UnboundedExecutor) popIdle() *idler {
 // work runs tt, then waits for more while it is allowed to.
 func (e *UnboundedExecutor) work(tt timedTask) {
 	var w *idler
+	var start int64
+	inTask := false
 	defer func() {
+		if inTask {
+			// The task ended the goroutine with runtime.Goexit, which
+			// safely lets go on: count it out, or Stats reports it busy
+			// for ever.
+			e.m.end(start)
+			e.running.Add(-1)
+		}
 		if e.alive.Add(-1) == 0 && e.drained.Load() {
 			e.stopOnce.Do(func() { close(e.stopped) })
 		}
 	}()
 	for {
-		start := e.m.begin(tt.at)
+		start, inTask = e.m.begin(tt.at), true
 		e.stack.run(e.log, tt.t.Run)
+		inTask = false
 		idleSince := e.m.end(start)
 		e.running.Add(-1)
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -252,6 +253,37 @@ func TestExecutorPanics(t *testing.T) {
 				}
 			}()
 			ex.Execute(dispatcher.Task{})
+		})
+	}
+}
+
+// A task that ends its goroutine with runtime.Goexit (t.FailNow in a
+// handler under test does) is counted out, and its worker's place is not
+// lost: the next task runs, Busy goes back to zero and Close returns.
+func TestExecutorTaskGoexit(t *testing.T) {
+	for _, tc := range executors() {
+		t.Run(tc.name, func(t *testing.T) {
+			var ex dispatcher.Executor
+			if tc.name == "bounded" { // one worker: the place a Goexit would lose
+				ex = dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, MinWorkers: -1})
+			} else {
+				ex = tc.make(nil)
+			}
+			closeExecutor(t, ex)
+			exited := make(chan struct{})
+			if err := ex.Execute(dispatcher.Task{Run: func() { defer close(exited); runtime.Goexit() }}); err != nil {
+				t.Fatal(err)
+			}
+			wait(t, "the task that calls Goexit", exited)
+			done := make(chan struct{})
+			if err := ex.Execute(dispatcher.Task{Run: func() { close(done) }}); err != nil {
+				t.Fatal(err)
+			}
+			wait(t, "a task after a Goexit", done)
+			wharftest.WaitFor(t, "both tasks counted out", func() bool {
+				s := ex.Stats()
+				return s.Tasks == 2 && s.Busy == 0
+			})
 		})
 	}
 }
