@@ -160,7 +160,9 @@ func (c Continuation) Complete() error {
 // goroutine is held for the whole wait: this is the portable fallback, not
 // the scalable path. An Await that expires runs no OnTimeout listener:
 // the dispatch that called it is told (Expired) and answers the timeout
-// itself. (OnError and OnComplete run as for Suspend.)
+// itself. (OnError and OnComplete run as for Suspend.) After a Suspend in
+// the same dispatch that a Resume or the timeout has decided already, it
+// returns api.ErrWrongState at once: nothing would wake it.
 func (c Continuation) Await(ctx context.Context) (Event, []api.Attr, error) {
 	if c.ex == nil {
 		return 0, nil, api.ErrNotSupported

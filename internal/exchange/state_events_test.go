@@ -55,6 +55,14 @@ func TestTransitionQueueAndAwait(t *testing.T) {
 		{"failure while waiting", machine{state: stateWaiting, suspended: true}, evFailed, false, machine{state: stateWaiting, suspended: true}, 0, api.ErrWrongState},
 		{"await in dispatch", machine{state: stateRunning, inDispatch: true}, evAwait, false, awaiting, actArm, nil},
 		{"await outside dispatch", machine{state: stateRunning}, evAwait, false, machine{state: stateRunning}, 0, api.ErrWrongState},
+		// A dispatch that suspended and whose cycle a Resume or the timeout
+		// decided already cannot wait for that cycle's outcome: nothing is
+		// left to wake it.
+		{"await after a resume", machine{state: stateRunning, inDispatch: true, suspended: true, resumed: true, queued: 1}, evAwait, false,
+			machine{state: stateRunning, inDispatch: true, suspended: true, resumed: true, queued: 1}, 0, api.ErrWrongState},
+		{"await after an expiry", machine{state: stateRunning, inDispatch: true, suspended: true, expired: true, queued: 1}, evAwait, false,
+			machine{state: stateRunning, inDispatch: true, suspended: true, expired: true, queued: 1}, 0, api.ErrWrongState},
+		{"await after an undecided suspend", machine{state: stateRunning, inDispatch: true, suspended: true}, evAwait, false, awaiting, actArm, nil},
 		{"wake", awaiting, evWake, false, machine{state: stateRunning, inDispatch: true}, actDisarm, nil},
 		{"wake when nothing blocks", machine{state: stateRunning, inDispatch: true}, evWake, false, machine{state: stateRunning, inDispatch: true}, 0, api.ErrWrongState},
 		{"await cancelled", awaiting, evAwaitCancelled, false, machine{state: stateRunning, inDispatch: true}, actDisarm, nil},

@@ -137,7 +137,9 @@ func (o Outcome) String() string {
 // blocks the calling goroutine, in place, until Resume, the timeout,
 // Complete or ctx ends the wait. It returns the attributes given to Resume.
 // It holds a goroutine while it waits; prefer Suspend where the handler can
-// return. It must be called from the running dispatch.
+// return. It must be called from the running dispatch. It returns
+// api.ErrWrongState if the dispatch suspended and a Resume or the timeout
+// has decided that suspension already: nothing would wake the wait.
 func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 	if !ex.inTask() {
 		return 0, nil, api.ErrNotSerialized

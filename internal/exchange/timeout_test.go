@@ -229,3 +229,50 @@ var waitAnHour = api.HandlerFunc(func(w api.Response, r *api.Request) error {
 	_, err := w.WriteString("resumed")
 	return err
 })
+
+// A dispatch that suspended, and whose cycle a Resume or an expiry then
+// decided before it returned, is refused a blocking Await at once: no
+// Resume or timeout is left to wake it (both are refused for a decided
+// cycle), so the wait would hold its goroutine until its context ended.
+func TestAwaitAfterDecidedSuspend(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		decide func(ex *exchange.Exchange) error
+	}{
+		{"resumed", func(ex *exchange.Exchange) error { return ex.Resume() }},
+		{"expired", func(ex *exchange.Exchange) error { return ex.Expire() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var awaitErr error
+				x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					ex := exchange.From(r)
+					if exchange.KindOf(r) != exchange.DispatchInitial {
+						return nil
+					}
+					ex.SetTimeout(time.Minute)
+					if err := ex.Suspend(exchange.ModeContinuation); err != nil {
+						return err
+					}
+					if err := tc.decide(ex); err != nil {
+						return err
+					}
+					_, _, awaitErr = ex.Await(context.Background())
+					return nil
+				}), nil)
+				go x.Begin()
+				synctest.Wait()
+				select {
+				case <-x.Done():
+				default:
+					x.Complete() // wakes the Await, so the test ends
+					<-x.Done()
+					t.Fatal("Await blocked after the cycle was decided")
+				}
+				if awaitErr != api.ErrWrongState {
+					t.Fatalf("Await = %v, want api.ErrWrongState", awaitErr)
+				}
+			})
+		})
+	}
+}
