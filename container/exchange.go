@@ -139,9 +139,7 @@ func (x *exchange) ClientGone(err error) {
 // (and a request that suspends after that deadline waits for its own
 // timeout).
 func (x *exchange) deadlinePassed(err error) {
-	if x.ax.Suspended() {
-		_ = x.ax.Fail(err)
-	}
+	_ = x.ax.FailSuspended(err) // a Resume that came first keeps its answer
 }
 
 // Hangup implements connector.HangupWatcher: an HTTP/1.1 client closed

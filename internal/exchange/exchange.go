@@ -964,8 +964,25 @@ func (ex *Exchange) ExpireAs(end End) error { return ex.expire(0, false, end) }
 
 // Fail reports an IO failure (the client went away): OnError listeners run
 // serialized, then the exchange completes with err.
-func (ex *Exchange) Fail(err error) error {
+func (ex *Exchange) Fail(err error) error { return ex.failIf(err, nil) }
+
+// FailSuspended is Fail for a request that is suspended and waiting for
+// an outcome, checked under the same lock as the failure is queued: a
+// Resume or an expiry that came first keeps its answer, and
+// FailSuspended returns api.ErrNotSuspended, doing nothing. Any goroutine
+// may call it.
+func (ex *Exchange) FailSuspended(err error) error {
+	return ex.failIf(err, ex.suspendedLocked)
+}
+
+// failIf is Fail when cond, checked under the lock, holds (nil: always);
+// otherwise it returns api.ErrNotSuspended.
+func (ex *Exchange) failIf(err error, cond func() bool) error {
 	ex.mu.Lock()
+	if cond != nil && !cond() {
+		ex.mu.Unlock()
+		return api.ErrNotSuspended
+	}
 	act, terr := ex.m.transition(evSubmit, false, false)
 	if terr == nil {
 		ex.queue.push(queued{kind: kindError, arg: err})
@@ -989,5 +1006,11 @@ func (ex *Exchange) State() string {
 func (ex *Exchange) Suspended() bool {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	return ex.m.suspended && !ex.m.resumed && !ex.m.expired && !ex.m.complete
+	return ex.suspendedLocked()
+}
+
+// suspendedLocked is Suspended; ex.mu must be held.
+func (ex *Exchange) suspendedLocked() bool {
+	m := &ex.m
+	return m.suspended && !m.resumed && !m.expired && !m.complete
 }

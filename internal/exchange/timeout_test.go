@@ -276,3 +276,54 @@ func TestAwaitAfterDecidedSuspend(t *testing.T) {
 		})
 	}
 }
+
+// FailSuspended fails a request only while it waits for an outcome,
+// judged under the lock that queues the failure: a suspended one fails
+// with the error; one that a Resume decided first keeps the resumed
+// dispatch's answer, and FailSuspended reports api.ErrNotSuspended.
+func TestFailSuspended(t *testing.T) {
+	gone := &api.StatusError{Code: 503}
+	for _, tc := range []struct {
+		name   string
+		resume bool
+		status int
+		err    error
+	}{
+		{"suspended", false, 503, nil},
+		{"resumed first", true, 200, api.ErrNotSuspended},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				suspended := make(chan *exchange.Exchange, 1)
+				x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					ex := exchange.From(r)
+					if exchange.KindOf(r) != exchange.DispatchInitial {
+						_, err := w.WriteString("resumed")
+						return err
+					}
+					ex.SetTimeout(time.Minute)
+					if err := ex.Suspend(exchange.ModeContinuation); err != nil {
+						return err
+					}
+					suspended <- ex
+					return nil
+				}), &exchange.Config{Logger: wharftest.DiscardLogger()})
+				go x.Begin()
+				ex := <-suspended
+				synctest.Wait()
+				if tc.resume {
+					if err := ex.Resume(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := ex.FailSuspended(gone); err != tc.err {
+					t.Fatalf("FailSuspended = %v, want %v", err, tc.err)
+				}
+				<-x.Done()
+				if got := x.Out.Status(); got != tc.status {
+					t.Fatalf("answered %d, want %d", got, tc.status)
+				}
+			})
+		})
+	}
+}
