@@ -377,7 +377,7 @@ func (ex *Exchange) Start(r *api.Request) {
 	ex.mu.Lock()
 	act, err := ex.m.transition(evStart, false, false)
 	if err == nil && act&actFinish == 0 {
-		ex.queue.push(queued{kind: kindDispatch})
+		ex.queue.pushFront(queued{kind: kindDispatch})
 	}
 	ex.mu.Unlock()
 	if err != nil {

@@ -1,5 +1,7 @@
 package exchange
 
+import "slices"
+
 // taskQueue is an exchange's first-in first-out queue of work: dispatches,
 // tasks, timeouts and IO failures waiting for their turn. Almost every
 // request holds one entry at a time (its dispatch, then a resume or a task
@@ -25,6 +27,20 @@ func (q *taskQueue) push(e queued) {
 		q.rest = new([]queued)
 	}
 	*q.rest = append(*q.rest, e)
+}
+
+// pushFront adds e at the front: the initial dispatch, which goes ahead of
+// what was queued before Start (an IO failure the connector reported
+// first).
+func (q *taskQueue) pushFront(e queued) {
+	e.used = true
+	if q.head.used {
+		if q.rest == nil {
+			q.rest = new([]queued)
+		}
+		*q.rest = slices.Insert(*q.rest, 0, q.head)
+	}
+	q.head = e
 }
 
 // len returns how many entries wait.

@@ -109,7 +109,9 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		}
 		m.state = stateRunning
 		m.inDispatch = true
-		m.queued = 1 // the initial dispatch, which Start queues
+		// The initial dispatch, which Start queues ahead of what came
+		// before it (an IO failure: Fail is taken while Idle).
+		m.queued++
 		return 0, nil
 
 	case evSuspend, evAwait:
