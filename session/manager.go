@@ -76,7 +76,10 @@ func Peek(r *api.Request) *Session {
 // has not expired, or starts a new one otherwise, and calls next with a
 // Request that carries it (see Of). When next returns it saves the
 // changes (see Session for when a cookie is set and when changes are
-// saved) and returns next's error, or else the save's.
+// saved) and returns next's error, or else the save's. A store that fails
+// fails the request (500, through the error pages), and a new session
+// whose first save failed as its request ends loses the cookie it was
+// given, which would name nothing.
 //
 // Only the request's serialized task calls Filter (the filter chain does).
 func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
