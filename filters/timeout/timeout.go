@@ -88,9 +88,9 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	buf := newBuffer(w.Header())
 	cr := r.WithContext(ctx)
 	go func() {
-		err := call(next, buf, cr)
+		panicked, err := call(next, buf, cr)
 		// Dropped (api.ErrCompleted) if the timeout answered first.
-		_ = a.Dispatch(func(w api.Response) { t.deliver(w, buf, err) })
+		_ = a.Dispatch(func(w api.Response) { t.deliver(w, buf, err, panicked) })
 	}()
 	return nil
 }
@@ -105,8 +105,9 @@ type run struct {
 }
 
 // deliver copies the chain's result into w, or fails the request with the
-// chain's error. It runs as a serialized task.
-func (t *run) deliver(w api.Response, buf *buffer, err error) {
+// chain's error; panicked says err is a panic call recovered. It runs as a
+// serialized task.
+func (t *run) deliver(w api.Response, buf *buffer, err error, panicked bool) {
 	t.answered = true
 	if err != nil {
 		// The fields the chain set before failing (auth's
@@ -114,6 +115,14 @@ func (t *run) deliver(w api.Response, buf *buffer, err error) {
 		// as they would without this filter: Fail discards the body and
 		// the fields that describe it, and keeps the others.
 		buf.copyHeaderTo(w)
+		if panicked {
+			// Recovered on the filter's goroutine, the panic was logged by
+			// nobody, and the container does not log a *api.PanicError it
+			// is handed (whoever recovered it did): raised again in this
+			// task, it is logged with the chain's stack and fails the
+			// request, as it would without the filter.
+			panic(err)
+		}
 		// Completes the request with err once this task returns; the
 		// container renders it.
 		_ = t.a.Fail(err)
@@ -150,14 +159,15 @@ func (f *filter) writeTimeout(w api.Response) {
 }
 
 // call runs the chain, turning a panic into *api.PanicError: the goroutine
-// is the filter's, so nobody else would recover it.
-func call(next api.Chain, w api.Response, r *api.Request) (err error) {
+// is the filter's, so nobody else would recover it. panicked tells that
+// error from one the chain returned (filters/recovery's, logged already).
+func call(next api.Chain, w api.Response, r *api.Request) (panicked bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &api.PanicError{Value: p, Stack: debug.Stack()}
+			panicked, err = true, &api.PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	return next.Next(w, r)
+	return false, next.Next(w, r)
 }
 
 // blocking serves a request that belongs to no exchange: the calling
@@ -168,7 +178,10 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 	buf := newBuffer(w.Header())
 	done := make(chan error, 1)
 	cr := r.WithContext(ctx)
-	go func() { done <- call(next, buf, cr) }()
+	go func() {
+		_, err := call(next, buf, cr)
+		done <- err
+	}()
 	timer := time.NewTimer(f.timeout)
 	defer timer.Stop()
 	select {
