@@ -42,7 +42,11 @@ type config struct {
 // api.ErrShutdown); Error for any other error (answered 500) and for a
 // panic (logged with its stack). 4xx errors and a client that left are
 // not logged; requestlog records every request. The record carries the
-// request's context (its trace, with the telemetry filter).
+// context of the request as the container received it (the connection's,
+// or the one net/http's middleware gave ServeHTTP), not one a filter
+// derived: a trace the telemetry filter started, or a request ID a filter
+// put in its context, is not on it (the telemetry filter records the
+// failure on its span).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithAsyncTimeout sets the default timeout of suspended and async requests.

@@ -531,7 +531,14 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 				pe = &api.PanicError{Value: p, Stack: debug.Stack()}
 			}
 			if pe.Value != http.ErrAbortHandler { // the net/http way to abort quietly
-				ex.logger().Error("wharf: panic in serialized task", "panic", pe.Value, "stack", string(pe.Stack))
+				// With the request's method, path and context, as the
+				// container logs its other failures: the container does
+				// not log the *api.PanicError again, so this record is
+				// the only one to tie the stack to its request (a trace,
+				// a request ID, read from the context by the handler).
+				r := ex.base
+				ex.logger().ErrorContext(r.Context(), "wharf: panic in serialized task",
+					"method", r.Method(), "path", r.Path(), "panic", pe.Value, "stack", string(pe.Stack))
 			}
 			err = pe
 		}
