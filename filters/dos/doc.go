@@ -10,7 +10,11 @@
 // none is delayed: suspended with a continuation for Config.Delay, holding
 // no goroutine, then it tries again; if the bucket is still empty it is
 // answered 429 Too Many Requests with Retry-After. With a negative Delay an
-// over-limit request is answered 429 at once. Clients in Config.AllowList
+// over-limit request is answered 429 at once. The 429 is the error the
+// filter returns (ErrRateLimited in an *api.StatusError), answered by the
+// container's error pages, as Jetty's DoSFilter answers with sendError:
+// an API's ErrorPageAs[error] gives it the format of its other errors,
+// and Retry-After stays on it. Clients in Config.AllowList
 // (addresses or CIDR prefixes) are never limited. Buckets of clients that
 // have been quiet long enough to be full again are forgotten, so the
 // filter's memory follows the clients that are active.

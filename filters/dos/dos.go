@@ -23,6 +23,10 @@ var (
 	// ErrMaxRequestTime is the cause of a request context cancelled by
 	// Config.MaxRequestTime.
 	ErrMaxRequestTime = errors.New("dos: maximum request time exceeded")
+	// ErrRateLimited is what a refused request fails with, in an
+	// *api.StatusError of 429: the container answers it through its error
+	// pages, as Jetty's DoSFilter answers with sendError.
+	ErrRateLimited = errors.New("dos: rate limit exceeded")
 )
 
 // Defaults for the zero values of Config.
@@ -248,7 +252,11 @@ func (f *Filter) allowed(ip netip.Addr) bool {
 	return false
 }
 
-// reject answers 429 with Retry-After (whole seconds, at least 1).
+// reject fails the request with 429 (ErrRateLimited), with Retry-After
+// (whole seconds, at least 1): the container's error pages answer it, so
+// that an API answers it in the format of its other errors, and the
+// header field stays on the answer, as an error keeps the fields set
+// before it.
 func (f *Filter) reject(w api.Response, retry time.Duration) error {
 	f.mu.Lock()
 	f.stats.Rejected++
@@ -258,12 +266,7 @@ func (f *Filter) reject(w api.Response, retry time.Duration) error {
 	}
 	secs := max(1, int64((retry+time.Second-1)/time.Second))
 	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := w.SetStatus(http.StatusTooManyRequests); err != nil {
-		return err
-	}
-	_, err := w.WriteString("Too Many Requests\n")
-	return err
+	return &api.StatusError{Code: http.StatusTooManyRequests, Err: ErrRateLimited}
 }
 
 // unmapPrefix writes an IPv4-mapped prefix ("::ffff:10.0.0.0/104") as the

@@ -15,7 +15,8 @@
 // request and resumes it: the resumed dispatch runs the chain with that
 // permit, so a place freed is never taken by a newcomer ahead of those
 // waiting. A request that waits longer than Config.MaxWait is answered 503
-// Service Unavailable with Retry-After. A waiting request whose client goes
+// Service Unavailable with Retry-After, a plain-text answer the filter
+// writes itself, not the error pages'. A waiting request whose client goes
 // away leaves the queue; one handed a permit that never ran (its client
 // went away first) passes the permit on. The permit count and the queue
 // are in Filter.Stats.

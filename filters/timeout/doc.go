@@ -15,7 +15,9 @@
 // keeps the header fields the chain set before it (a WWW-Authenticate, an
 // Allow), as it would without the filter; the body and the fields that
 // describe it go. If the timeout expires first, an OnTimeout listener
-// writes Config.Status with Config.Body and completes the request.
+// writes Config.Status with Config.Body and completes the request: that
+// answer is the filter's own, not the error pages' (an API that answers
+// its errors in JSON sets Config.Body to what its page would write).
 //
 // Both the copy and the timeout listener run as serialized tasks of the
 // request, so exactly one of them answers: the other is dropped, and the
