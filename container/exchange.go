@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
@@ -243,14 +244,21 @@ func (x *exchange) fail(w api.Response, err error) {
 			x.logFailure(r, status, err)
 		}
 	} else {
-		perr := x.renderPage(page, w, r.WithAttribute(errorKey{}, err))
+		perr := x.renderPage(page, w, pageRequest(r, err))
 		if perr == nil {
 			// Logged once the page answered, with the status it
 			// answered: a page that maps an error of the program's to
 			// a 404 or a 429 answers a client's mistake, which is
 			// not logged, and one that answers 503 must not be
-			// logged as 500.
-			if final := o.Status(); final >= 500 {
+			// logged as 500. A page whose status is no error (a
+			// redirect, or a file page that answered the request's
+			// Range or preconditions with a 206 or a 304) did not
+			// say what the failure was: it keeps its own status.
+			final := o.Status()
+			if final < 400 {
+				final = status
+			}
+			if final >= 500 {
 				x.logFailure(r, final, err)
 			}
 			o.finish()
@@ -299,6 +307,31 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 		level = slog.LevelWarn
 	}
 	x.ctxt.c.cfg.logger.Log(r.Context(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
+}
+
+// pageDropped are the request fields an error page does not see: they ask
+// for a part (Range) or a condition (the preconditions) of the
+// representation whose answer failed, and a page that serves a file would
+// answer them, with a 206 of a few bytes of the page or a 304 with none in
+// place of the error. Servlet containers drop them for an error dispatch
+// too.
+var pageDropped = [...]string{
+	"Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+}
+
+// pageRequest is the request an error page is given: the failed one, with
+// its error (ErrorOf), without the fields of pageDropped.
+func pageRequest(r *api.Request, err error) *api.Request {
+	r = r.WithAttribute(errorKey{}, err)
+	h := r.Header()
+	if !slices.ContainsFunc(pageDropped[:], h.Has) {
+		return r
+	}
+	head := r.Head()
+	for _, k := range pageDropped {
+		head.Header = head.Header.Without(k)
+	}
+	return r.WithHead(&head)
 }
 
 // renderPage runs an error page handler, recovering its panics.

@@ -35,8 +35,8 @@ type config struct {
 // Default: slog.Default().
 //
 // A request that fails with a 5xx status (the one its error page answered,
-// when a page renders it) is logged as "wharf: request
-// failed" with its method, path, status and error, at a level that says
+// when a page renders it with a 4xx or 5xx; a page's redirect, 206 or 304
+// leaves the error's own) is logged as "wharf: request failed" with its method, path, status and error, at a level that says
 // whose decision the status was: Warn for a status the handler chose (an
 // api.StatusError in the error's chain, such as api.Error(503, ...), or
 // api.ErrShutdown); Error for any other error (answered 500) and for a
