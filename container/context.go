@@ -229,6 +229,10 @@ func (x *Context) InitParam(name string) string { return x.params[name] }
 // the one of the initial dispatch, as the container mapped it: requests
 // are immutable, so neither the attributes a filter added to the request
 // it passed down the chain (r.WithAttribute) nor a Resume's are on it.
+// Nor are its Range and precondition fields (If-Match, If-None-Match,
+// If-Modified-Since, If-Unmodified-Since, If-Range): they were about the
+// answer that failed, and a page that forwards to a file would answer
+// them with a part of the page or a 304 in place of the error.
 func (x *Context) ErrorPage(status int, h api.Handler) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -308,6 +308,13 @@ func (s *Session) endDispatch(suspended bool) error {
 		h := s.w.Header()
 		h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(x string) bool { return x == s.cookieHdr })
 		s.cookieHdr = ""
+		if s.stale {
+			// The cookie the client holds names no live session (a
+			// logout of this request ended it, and the new session's
+			// cookie replaced the one telling the client to drop it):
+			// it is still told to, as Invalidate did.
+			_ = s.setCookie("")
+		}
 	}
 	s.w = nil
 	return err
