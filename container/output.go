@@ -502,7 +502,7 @@ func headerValue(h http.Header, key string) string {
 func (o *output) commitHead(length int64) error {
 	goesOn := length < 0
 	o.committed = true
-	if o.ctype == "" && headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && o.Status() != http.StatusNoContent && !noSniff(o.header) {
+	if o.ctype == "" && headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && !o.bodyless() && !noSniff(o.header) {
 		o.sniffType()
 	}
 	if n, ok := declaredLength(o.header); ok {

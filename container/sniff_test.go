@@ -2,6 +2,7 @@ package container_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -88,4 +89,23 @@ func TestSniffFirstWrite(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A 304 (or 204) whose handler wrote before setting it sends none of those
+// bytes, and so no type sniffed from them.
+func TestNoSniffWithoutBody(t *testing.T) {
+	for _, status := range []int{http.StatusNotModified, http.StatusNoContent} {
+		c := container.New()
+		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+			if _, err := w.WriteString("<!doctype html>"); err != nil {
+				return err
+			}
+			return w.SetStatus(status)
+		})
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		if rec.Code != status || rec.Header().Get("Content-Type") != "" || rec.Body.Len() != 0 {
+			t.Errorf("%d: got %d, Content-Type %q, %d body bytes; want no type, no body", status, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Len())
+		}
+	}
 }
