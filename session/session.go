@@ -308,6 +308,9 @@ func (s *Session) endDispatch(suspended bool) error {
 		h := s.w.Header()
 		h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(x string) bool { return x == s.cookieHdr })
 		s.cookieHdr = ""
+		// Nor is it saved when the request completes: stored under an ID
+		// no client holds, it would only take a place in the store.
+		s.reset()
 		if s.stale {
 			// The cookie the client holds names no live session (a
 			// logout of this request ended it, and the new session's
