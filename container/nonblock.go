@@ -91,6 +91,9 @@ func (o *output) SendFileNow(f *os.File, off, n int64) (int64, error) {
 	if err := o.overLength(n); err != nil {
 		return 0, err
 	}
+	if !o.committed {
+		o.sniffFile(f, off, n)
+	}
 	if ready, err := o.commitNow(w); !ready || err != nil {
 		return 0, err
 	}
@@ -100,6 +103,24 @@ func (o *output) SendFileNow(f *os.File, off, n int64) (int64, error) {
 		o.writeFailed(err)
 	}
 	return sent, err
+}
+
+// sniffFile types a head that SendFileNow is about to commit with what the
+// body begins with, the buffered bytes and then the file's, as Write's
+// head is typed (sniffAhead): the file's bytes go by sendfile(2), never
+// through the buffer the head is otherwise sniffed from. A file that
+// cannot be read here is left to the send, which reports it.
+func (o *output) sniffFile(f *os.File, off, n int64) {
+	if n <= 0 || len(o.buf) >= sniffLen || o.ctype != "" || headerValue(o.header, "Content-Type") != "" || noSniff(o.header) || o.bodyless() {
+		return
+	}
+	var b [sniffLen]byte
+	k := copy(b[:], o.buf)
+	m, _ := f.ReadAt(b[k:k+int(min(int64(sniffLen-k), n))], off)
+	if k+m == 0 {
+		return
+	}
+	o.sniffType(b[:k+m])
 }
 
 // NotifyWritable implements api.NonBlockingWriter.

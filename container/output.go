@@ -503,7 +503,7 @@ func (o *output) commitHead(length int64) error {
 	goesOn := length < 0
 	o.committed = true
 	if o.ctype == "" && headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && !o.bodyless() && !noSniff(o.header) {
-		o.sniffType()
+		o.sniffType(o.buf)
 	}
 	if n, ok := declaredLength(o.header); ok {
 		length = n
@@ -538,11 +538,11 @@ func (o *output) commitHead(length int64) error {
 // per request would grow (see exchange.fail). The compiler would inline
 // them, frames and all, so they say not to.
 
-// sniffType sets the Content-Type the buffered body's first bytes suggest.
+// sniffType sets the Content-Type p, the body's first bytes, suggest.
 //
 //go:noinline
-func (o *output) sniffType() {
-	t := http.DetectContentType(o.buf)
+func (o *output) sniffType(p []byte) {
+	t := http.DetectContentType(p)
 	if o.header == nil {
 		o.ctype = t // no map for it
 		return

@@ -367,3 +367,63 @@ func TestOutputWriteGoesOutAtOnce(t *testing.T) {
 		t.Fatal("the bytes did not go out before the writing task returned")
 	}
 }
+
+// untypedFile sends a whole file through an Output with no Content-Type
+// and nothing written before it.
+type untypedFile struct {
+	out     *async.Output
+	f       *os.File
+	n       int64
+	started bool
+}
+
+func (u *untypedFile) OnWritePossible(api.Response) {
+	if u.started {
+		return
+	}
+	u.started = true
+	_ = u.out.SendFile(u.f, 0, u.n)
+	u.out.Complete()
+}
+
+func (u *untypedFile) OnError(api.Response, error) {}
+
+// A file sent with no Content-Type is typed by its first bytes on every
+// protocol, as a body written is: where it goes by sendfile(2) its bytes
+// never pass the buffer the type is otherwise sniffed from, and it went
+// out untyped there alone.
+func TestOutputSendFileSniffed(t *testing.T) {
+	page := append([]byte("<!doctype html><title>t</title>"), bytes.Repeat([]byte("x"), 64<<10)...)
+	path := filepath.Join(t.TempDir(), "page")
+	if err := os.WriteFile(path, page, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	build := func(c *container.Container) {
+		c.HandleFunc("/page", func(w api.Response, r *api.Request) error {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			a, err := async.Start(r)
+			if err != nil {
+				f.Close()
+				return err
+			}
+			async.OnComplete(r, func(error) { f.Close() })
+			u := &untypedFile{f: f, n: int64(len(page))}
+			u.out, err = a.SetWriteListener(u)
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		resp, err := s.Client.Get(s.URL + "/page")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !bytes.Equal(body, page) || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Fatalf("%d bytes, Content-Type %q; want the page, text/html", len(body), resp.Header.Get("Content-Type"))
+		}
+	})
+}
