@@ -26,12 +26,13 @@
 // wait), an error page — and none when no head was sent (the client left
 // first). A request that did not end answered by its own work carries the
 // span attribute wharf.end ("expired", "client_gone", "shutdown"), and a
-// failed one the error.type of its status or, with no status, of its end,
-// on its span and its metric alike. The span status is Error for a 5xx
-// and for a request that failed with none sent, except when the client
-// left: a client abort is not a server error (OpenTelemetry's HTTP
-// conventions), so its span status stays Unset and error.type
-// "client_gone" says what happened.
+// failed one the error.type of its status if it is a 5xx or, with no
+// status, of its end, on its span and its metric alike; a 4xx answered has
+// none, as the conventions say of a server's client errors. The span
+// status is Error for a 5xx and for a request that failed with none sent,
+// except when the client left: a client abort is not a server error
+// (OpenTelemetry's HTTP conventions), so its span status stays Unset and
+// error.type "client_gone" says what happened.
 //
 // Register the filter first, before QoS, DoS or any filter that may
 // answer a request itself: a filter before it that answers without

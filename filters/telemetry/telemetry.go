@@ -67,6 +67,10 @@ type inflight struct {
 	// neither a re-dispatch nor, when it returns, the dispatch's end.
 	// Only the request's serialized task touches it.
 	depth int
+	// dropped marks a suspended request not sampled, and not measured:
+	// span is the non-recording one of its first pass, and nothing else
+	// is set.
+	dropped bool
 }
 
 // New returns the filter for cfg; it fails if an instrument cannot be made.
@@ -140,6 +144,7 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	f.mu.Unlock()
 	if in == nil {
 		ctx := f.prop.Extract(r.Context(), headerCarrier{r.Header()})
+		remote := trace.SpanContextFromContext(ctx)
 		ctx, span := f.tracer.Start(ctx, r.Method(), trace.WithSpanKind(trace.SpanKindServer))
 		if !span.IsRecording() && !f.measuring(ctx) {
 			// No SDK installed (or this request is not sampled and no
@@ -148,7 +153,15 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			if !span.SpanContext().IsValid() {
 				return next.Next(w, r)
 			}
-			return next.Next(w, r.WithContext(ctx))
+			err := next.Next(w, r.WithContext(ctx))
+			if r.Exchange() != nil && !span.SpanContext().Equal(remote) && continuation.Of(r).IsSuspended() {
+				// A sampler dropped the request: its re-dispatches go on
+				// with this span, so that the request has one trace and
+				// one sampling decision, not a new root (perhaps sampled,
+				// timed from the resume) per pass.
+				f.dropped(r, key, span)
+			}
+			return err
 		}
 		in = f.begin(r, key, ctx, span)
 		if r.Exchange() == nil {
@@ -170,6 +183,9 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			return err
 		}
 		r = r.WithContext(ctx) // the extracted trace context, baggage included, and the span
+	} else if in.dropped {
+		ctx := f.prop.Extract(r.Context(), headerCarrier{r.Header()})
+		return next.Next(w, r.WithContext(trace.ContextWithSpan(ctx, in.span)))
 	} else if in.depth > 0 {
 		// A forward or include with filters, inside the dispatch that
 		// passed here first: the request's context carries the span
@@ -177,7 +193,12 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		return next.Next(w, r)
 	} else {
 		f.redispatch(in, r)
-		r = r.WithContext(trace.ContextWithSpan(r.Context(), in.span))
+		// A re-dispatch starts from the initial request's context, not
+		// from the one the first pass handed on: extract again what the
+		// client propagated (baggage), as the first pass did, so that
+		// the handler sees the same context on every pass.
+		ctx := f.prop.Extract(r.Context(), headerCarrier{r.Header()})
+		r = r.WithContext(trace.ContextWithSpan(ctx, in.span))
 	}
 	err := f.pass(in, w, r, next)
 	cont := continuation.Of(r)
@@ -221,11 +242,17 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 	if route != "" {
 		attrs = append(attrs, semconv.HTTPRoute(route))
 	}
+	host, port := splitHostPort(r.Host())
 	spanAttrs := append([]attribute.KeyValue{
 		semconv.URLPath(r.Path()),
-		semconv.ServerAddress(hostOnly(r.Host())),
+		semconv.ServerAddress(host),
 		semconv.ClientAddress(hostOnly(r.RemoteAddr())),
 	}, attrs...)
+	if port > 0 {
+		// Conditionally required with server.address when known: the
+		// port the client addressed, from the Host field (":authority").
+		spanAttrs = append(spanAttrs, semconv.ServerPort(port))
+	}
 	if !known {
 		spanAttrs = append(spanAttrs, semconv.HTTPRequestMethodOriginal(r.Method()))
 	}
@@ -267,6 +294,19 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 		}})
 	}
 	return in
+}
+
+// dropped keeps the non-recording span of a suspended request for its
+// re-dispatches, until it completes.
+func (f *Filter) dropped(r *api.Request, key any, span trace.Span) {
+	f.mu.Lock()
+	f.spans[key] = &inflight{span: span, dropped: true}
+	f.mu.Unlock()
+	continuation.Of(r).AddListener(continuation.Listener{OnComplete: func(*api.Request, error) {
+		f.mu.Lock()
+		delete(f.spans, key)
+		f.mu.Unlock()
+	}})
 }
 
 // redispatch records a dispatch after the first.
@@ -327,18 +367,24 @@ func (f *Filter) end(key any, in *inflight, res async.Result) {
 }
 
 // errorType is the error.type of a request, "" if it did not fail: the
-// status sent if it is a server error, or an error status the request
-// failed with; else, for a failure, how the request ended ("client_gone",
-// "shutdown", "expired"), or "_OTHER" (the error did not change the
-// status).
+// status sent if it is a server error; else, for a failure, how the
+// request ended ("client_gone", "shutdown", "expired"), "" for a 4xx
+// answered, or "_OTHER" (the error did not change the status).
 func errorType(res async.Result) string {
 	switch {
-	case res.Status >= 500, res.Err != nil && res.Status >= 400:
+	case res.Status >= 500:
 		return strconv.Itoa(res.Status)
 	case res.Err == nil:
 		return ""
 	case res.End != async.EndAnswered:
 		return res.End.String()
+	case res.Status >= 400:
+		// A client error answered, however it was chosen (an error the
+		// handler returned, the container's 404 or 405): for a server
+		// the request completed, and the conventions set no error.type,
+		// as for a 4xx the handler set itself, so that one status makes
+		// one series, and 4xx do not count as server errors.
+		return ""
 	}
 	return "_OTHER"
 }
@@ -421,6 +467,20 @@ func protoVersion(p string) string {
 		return v[:1]
 	}
 	return v
+}
+
+// splitHostPort splits a Host field into its host and its port, 0 when
+// the field names none (or not a valid one).
+func splitHostPort(hostport string) (string, int) {
+	h, p, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return hostport, 0
+	}
+	port, err := strconv.ParseUint(p, 10, 16)
+	if err != nil {
+		return h, 0
+	}
+	return h, int(port)
 }
 
 func hostOnly(hostport string) string {

@@ -1,0 +1,105 @@
+package telemetry_test
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/metric/noop"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/filters/telemetry"
+	"github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// seqIDs gives root spans trace IDs whose sampling value alternates high,
+// low, high...: TraceIDRatioBased(0.5) then drops every other root span.
+type seqIDs struct {
+	mu sync.Mutex
+	n  uint64
+}
+
+func (g *seqIDs) NewIDs(context.Context) (trace.TraceID, trace.SpanID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n++
+	var tid trace.TraceID
+	tid[0] = byte(g.n)
+	if g.n%2 == 1 {
+		binary.BigEndian.PutUint64(tid[8:], 1<<63|g.n) // above the bound: dropped
+	} else {
+		binary.BigEndian.PutUint64(tid[8:], g.n) // below it: sampled
+	}
+	return tid, trace.SpanID{7, byte(g.n)}
+}
+
+func (g *seqIDs) NewSpanID(context.Context, trace.TraceID) trace.SpanID {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n++
+	return trace.SpanID{9, byte(g.n)}
+}
+
+// TestSamplingDecidedOnce: tracing only (no metrics read), a request a
+// ratio sampler drops on its first pass is not traced from a later pass:
+// the sampling decision and the trace are the request's, not a pass's.
+func TestSamplingDecidedOnce(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans),
+		sdktrace.WithSampler(sdktrace.TraceIDRatioBased(0.5)), sdktrace.WithIDGenerator(&seqIDs{}))
+	t.Cleanup(func() { tp.Shutdown(context.Background()) })
+	f, err := telemetry.New(telemetry.Config{TracerProvider: tp, MeterProvider: noop.NewMeterProvider()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := container.New(modes.Options(modes.H1)...)
+	c.Filter("/*", f)
+	traces := make(chan trace.TraceID, 2)
+	suspended := make(chan *exchange.Exchange, 1)
+	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+		traces <- trace.SpanContextFromContext(r.Context()).TraceID()
+		cont := continuation.Of(r)
+		if !cont.IsInitial() {
+			return nil
+		}
+		cont.SetTimeout(time.Hour)
+		if err := cont.Suspend(); err != nil {
+			return err
+		}
+		suspended <- exchange.From(r)
+		return nil
+	})
+	srv := modes.Start(t, modes.H1, c)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := srv.Client.Get(srv.URL + "/wait")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	if err := (<-suspended).Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	first, second := <-traces, <-traces
+	if first != second {
+		t.Errorf("trace %v on the first pass, %v after the resume; want one trace", first, second)
+	}
+	if n := len(spans.Ended()); n != 0 {
+		sp := spans.Ended()[0]
+		t.Errorf("%d spans for a request not sampled; the first, %q, lasted %v from the resume", n, sp.Name(), sp.EndTime().Sub(sp.StartTime()))
+	}
+}
