@@ -26,7 +26,8 @@ type Config struct {
 	// such a cookie only from the host itself, Secure, with Path "/" and
 	// no Domain. With that prefix, or "__Secure-", the cookie is always
 	// marked Secure, as browsers require, and New panics if CookieDomain
-	// is set, or CookiePath is not "/", for "__Host-".
+	// is set, or CookiePath is not "/", for "__Host-". New panics for a
+	// name that is not a cookie name (a space, a separator, non-ASCII).
 	CookieName string
 	// CookiePath is the cookie's Path. Zero means "/".
 	CookiePath string
@@ -90,6 +91,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.CookiePath == "" {
 		cfg.CookiePath = "/"
+	}
+	if err := (&http.Cookie{Name: cfg.CookieName}).Valid(); err != nil {
+		// net/http writes no Set-Cookie for such a name (Cookie.String
+		// gives ""): the client would never hold the session, and every
+		// request would start and store a new one.
+		panic(fmt.Sprintf("session: CookieName %q is not a valid cookie name", cfg.CookieName))
 	}
 	host := hasPrefixFold(cfg.CookieName, "__Host-")
 	if host || hasPrefixFold(cfg.CookieName, "__Secure-") {

@@ -610,3 +610,43 @@ func TestSeveralSessionCookies(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidCookieName: a CookieName net/http cannot put in a Set-Cookie
+// field (a space, a separator, a control character) is refused by New,
+// as a __Host- cookie browsers would drop is: http.Cookie.String gives ""
+// for it, so every session would go out as an empty Set-Cookie field and
+// every request would start a new session, each one stored.
+func TestInvalidCookieName(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		valid bool
+	}{
+		{"wharf_session", true},
+		{"__Host-session", true},
+		{"my session", false},
+		{"a;b", false},
+		{"a=b", false},
+		{"a\x00b", false},
+		{"séance", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			panicked := func() (p bool) {
+				defer func() { p = recover() != nil }()
+				m := session.New(session.Config{CookieName: tt.name})
+				w, err := serve(t, m, "", nil, set("k", "v"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range w.Header().Values("Set-Cookie") {
+					if c, err := http.ParseSetCookie(v); err != nil || c.Name != tt.name {
+						t.Errorf("Set-Cookie %q for cookie name %q (%v)", v, tt.name, err)
+					}
+				}
+				return false
+			}()
+			if panicked == tt.valid {
+				t.Errorf("New with CookieName %q: panicked = %v, want %v", tt.name, panicked, !tt.valid)
+			}
+		})
+	}
+}
