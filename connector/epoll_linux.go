@@ -425,6 +425,15 @@ func (f *fdConn) stopIdle() {
 // detach marks the connection as holding a suspended request: nobody reads
 // it, and a hang-up fails the request through its watcher.
 func (f *fdConn) detach(s *stream) {
+	// A client that sent its next request behind this one waits for the
+	// answers in order: its end, which came with them, is a half-close
+	// (a client that pipelines, then shuts its sending side), not a
+	// hang-up. Such a request is not watched, as on the portable
+	// connector: a client gone indeed is found by the write of its
+	// answer. Once the body is done, no other goroutine moves r and w.
+	if s.rbody().done() && f.c.r < f.c.w {
+		return
+	}
 	f.Mu.Lock()
 	if s.watcher != nil {
 		w := s.watcher
