@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -261,6 +262,7 @@ func (rb *reqBody) fill(p []byte) (int, error) {
 	case err == nil || n > 0:
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.bodyClose.Store(true)
+		err = os.ErrDeadlineExceeded // without the socket's addresses (see below)
 		if slow {
 			err = fmt.Errorf("%w: %w", ErrTooSlow, err)
 		}
@@ -272,6 +274,14 @@ func (rb *reqBody) fill(p []byte) (int, error) {
 		s.bodyClose.Store(true)
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
+		}
+		// A status under 500 says its error to the client (the
+		// container's answer does): the portable connector's read
+		// errors are *net.OpError, whose text names the server's
+		// address, which a client behind a proxy must not learn.
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			err = oe.Err
 		}
 		err = &api.StatusError{Code: http.StatusBadRequest, Err: err}
 	}
