@@ -45,15 +45,8 @@ func TestLogLevelOfRenderedErrors(t *testing.T) {
 				_, err := io.WriteString(w, "page")
 				return err
 			}))
-			addr := wharftest.Listen(t, c)
-			resp, err := http.Get("http://" + addr + "/item")
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			if got := listenAndGet(t, c, "/item"); got != tt.status {
+				t.Fatalf("status %d, want %d", got, tt.status)
 			}
 			recs := logs.Records()
 			if !tt.logged {

@@ -39,15 +39,8 @@ func TestLogLevelOfReturnedErrors(t *testing.T) {
 			logs, logger := wharftest.NewLogRecorder()
 			c := container.New(container.WithLogger(logger))
 			c.HandleFunc(tt.path, tt.handle)
-			addr := wharftest.Listen(t, c)
-			resp, err := http.Get("http://" + addr + tt.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			if got := listenAndGet(t, c, tt.path); got != tt.status {
+				t.Fatalf("status %d, want %d", got, tt.status)
 			}
 			recs := logs.Records()
 			if !tt.logged {
@@ -64,4 +57,17 @@ func TestLogLevelOfReturnedErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// listenAndGet serves c on a socket of its own and returns the status a
+// GET of path is answered with, its body read.
+func listenAndGet(t *testing.T, c *container.Container, path string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + wharftest.Listen(t, c) + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }

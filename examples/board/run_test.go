@@ -151,14 +151,7 @@ func TestRemovesItsFiles(t *testing.T) {
 	if err := b.stop(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	var left []string
-	filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
-		if path != tmp {
-			left = append(left, path)
-		}
-		return nil
-	})
-	if len(left) > 0 {
+	if left := leftIn(tmp); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
 	}
 }
@@ -248,14 +241,19 @@ func TestShutdownEndsUploads(t *testing.T) {
 	if got := <-answered; got != http.StatusServiceUnavailable {
 		t.Errorf("the upload was answered %d, want 503", got)
 	}
+	if left := leftIn(tmp); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// leftIn lists what dir holds, at any depth.
+func leftIn(dir string) []string {
 	var left []string
-	filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
-		if path != tmp {
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if path != dir {
 			left = append(left, path)
 		}
 		return nil
 	})
-	if len(left) > 0 {
-		t.Errorf("left behind: %v", left)
-	}
+	return left
 }

@@ -31,19 +31,9 @@ func TestRedispatchContext(t *testing.T) {
 			}
 			passes := make(chan pass, 2)
 			suspended := make(chan *exchange.Exchange, 1)
-			c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+			c.HandleFunc("/wait", suspendOnce(func(r *api.Request) {
 				passes <- pass{baggage.FromContext(r.Context()).Member("k").Value(), trace.SpanContextFromContext(r.Context()).SpanID()}
-				cont := continuation.Of(r)
-				if !cont.IsInitial() {
-					return nil
-				}
-				cont.SetTimeout(time.Hour)
-				if err := cont.Suspend(); err != nil {
-					return err
-				}
-				suspended <- exchange.From(r)
-				return nil
-			})
+			}, suspended))
 			srv := modes.Start(t, modes.H1, c)
 			done := make(chan error, 1)
 			go func() {
@@ -77,5 +67,24 @@ func TestRedispatchContext(t *testing.T) {
 				t.Errorf("span %v on the first pass, %v after %s; want the same", first.span, second.span, wake)
 			}
 		})
+	}
+}
+
+// suspendOnce is a handler that calls pass on every dispatch and suspends
+// its initial one for an hour, sending its exchange on suspended for the
+// test to resume or expire; a re-dispatch answers 200.
+func suspendOnce(pass func(r *api.Request), suspended chan<- *exchange.Exchange) api.HandlerFunc {
+	return func(w api.Response, r *api.Request) error {
+		pass(r)
+		cont := continuation.Of(r)
+		if !cont.IsInitial() {
+			return nil
+		}
+		cont.SetTimeout(time.Hour)
+		if err := cont.Suspend(); err != nil {
+			return err
+		}
+		suspended <- exchange.From(r)
+		return nil
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"sync"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/otel/metric/noop"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
-	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/filters/telemetry"
 	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
@@ -65,19 +63,9 @@ func TestSamplingDecidedOnce(t *testing.T) {
 	c.Filter("/*", f)
 	traces := make(chan trace.TraceID, 2)
 	suspended := make(chan *exchange.Exchange, 1)
-	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+	c.HandleFunc("/wait", suspendOnce(func(r *api.Request) {
 		traces <- trace.SpanContextFromContext(r.Context()).TraceID()
-		cont := continuation.Of(r)
-		if !cont.IsInitial() {
-			return nil
-		}
-		cont.SetTimeout(time.Hour)
-		if err := cont.Suspend(); err != nil {
-			return err
-		}
-		suspended <- exchange.From(r)
-		return nil
-	})
+	}, suspended))
 	srv := modes.Start(t, modes.H1, c)
 	done := make(chan error, 1)
 	go func() {

@@ -1,12 +1,10 @@
 package timeout_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,31 +14,13 @@ import (
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
-// lockedBuffer is a log destination safe for the container's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A panic below the filter is logged with its stack, as the container logs
 // one without the filter: the 500 alone would leave the operator nothing to
 // go on.
 func TestChainPanicIsLogged(t *testing.T) {
 	for _, withTimeout := range []bool{false, true} {
-		logs := &lockedBuffer{}
-		c := container.New(container.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+		logs, logger := wharftest.NewLogRecorder()
+		c := container.New(container.WithLogger(logger))
 		if withTimeout {
 			c.Filter("/*", timeout.New(timeout.Config{Timeout: 5 * time.Second}))
 		}
@@ -59,9 +39,14 @@ func TestChainPanicIsLogged(t *testing.T) {
 			t.Errorf("timeout filter %v: status %d, want 500", withTimeout, resp.StatusCode)
 		}
 		// The panic is logged before the error is answered.
-		got := logs.String()
-		if !strings.Contains(got, "level=ERROR") || !strings.Contains(got, "kaboom") || !strings.Contains(got, "panicDeep") {
-			t.Errorf("timeout filter %v: the panic is not logged with its stack; log:\n%s", withTimeout, got)
+		logged := false
+		for _, r := range logs.Records() {
+			if r.Level == slog.LevelError && strings.Contains(r.Attrs["panic"].String(), "kaboom") && strings.Contains(r.Attrs["stack"].String(), "panicDeep") {
+				logged = true
+			}
+		}
+		if !logged {
+			t.Errorf("timeout filter %v: the panic is not logged with its stack; records: %+v", withTimeout, logs.Records())
 		}
 	}
 }
