@@ -289,6 +289,10 @@ func TestRegistrationPanics(t *testing.T) {
 		{"space in path", func(c *container.Container) { c.Handle("GET /a b", ok) }, []string{"space in the path"}},
 		{"leading space", func(c *container.Container) { c.Handle(" /x", ok) }, []string{"space before"}},
 		{"bad servlet pattern", func(c *container.Container) { c.Handle("/a/*/b", ok) }, []string{`"/a/*/b"`}},
+		// Paths are cleaned before mapping: a dot segment never matches,
+		// and a filter on it would guard nothing.
+		{"dot segment filter", func(c *container.Container) { c.Filter("/admin/./*", okf) }, []string{`"/admin/./*"`}},
+		{"dot-dot segment handler", func(c *container.Container) { c.Handle("GET /a/../b", ok) }, []string{`"GET /a/../b"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := func() (msg string) {

@@ -21,7 +21,9 @@
 // decoded. Names consist of letters, digits and '_', do not start with a
 // digit and are unique within a pattern. A '{' or '}' anywhere else makes
 // the pattern invalid, as do '*' outside the forms above, empty segments
-// ("//"), and a final '/' other than the pattern "/" itself: "/api/" would
+// ("//"), "." and ".." segments (request paths are cleaned before they are
+// mapped, so these could never match), and a final '/' other than the
+// pattern "/" itself: "/api/" would
 // match only the path "/api/" (servlet rules), where a net/http user means
 // the subtree, so it is refused with a hint for "/api/*" or "/api".
 //

@@ -134,6 +134,11 @@ func parse(pattern string) (parsed, error) {
 		if s == "" {
 			return parsed{}, invalid(pattern, "empty path segment")
 		}
+		if s == "." || s == ".." {
+			// Request paths are cleaned before they are mapped, so such a
+			// pattern would never match: a filter on it would guard nothing.
+			return parsed{}, invalid(pattern, "dot segment "+strconv.Quote(s)+": paths are cleaned before they are mapped, so it would never match")
+		}
 		if !strings.ContainsAny(s, "{}") {
 			p.segs[i] = segment{text: s}
 			p.nlit++

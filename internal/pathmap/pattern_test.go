@@ -163,3 +163,37 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+// TestDotSegments: request paths are cleaned before they are mapped, so a
+// pattern with a "." or ".." segment can never match; like "//", it is
+// refused rather than kept as a handler or filter that silently serves
+// or guards nothing. Segments that merely contain dots stay valid.
+func TestDotSegments(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		ok      bool
+	}{
+		{"/.", false},
+		{"/..", false},
+		{"/./*", false},
+		{"/../*", false},
+		{"/a/./b", false},
+		{"/a/../b", false},
+		{"/admin/./*", false},
+		{"/a/..", false},
+		{"/{id}/../*", false},
+		{"/.well-known/*", true},
+		{"/a/..b", true},
+		{"/a/b.", true},
+		{"/.../x", true},
+		{"/a/.x/{id}", true},
+	} {
+		_, err := Validate(tc.pattern)
+		if got := err == nil; got != tc.ok {
+			t.Errorf("Validate(%q) = %v; want valid %v", tc.pattern, err, tc.ok)
+		}
+		if !tc.ok && !errors.Is(err, ErrInvalidPattern) {
+			t.Errorf("Validate(%q) = %v; want ErrInvalidPattern", tc.pattern, err)
+		}
+	}
+}
