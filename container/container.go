@@ -15,6 +15,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 	engine "github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/httppath"
 	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
@@ -98,7 +99,8 @@ func New(opts ...Option) *Container {
 }
 
 // Context returns the context at path, creating it if needed. "" and "/" are
-// the root context. Other paths must start with '/' and not end with '/'.
+// the root context. Other paths must start with '/', not end with '/', and
+// be clean (no empty, "." or ".." segment).
 // A context is a web application of its own, as a servlet context is, not
 // a route group: a request under its path is served by its handlers,
 // filters and error pages alone, none of the root's (add those it needs to
@@ -108,7 +110,9 @@ func (c *Container) Context(path string) *Context {
 	if path == "/" {
 		path = ""
 	}
-	if path != "" && (!strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.ContainsAny(path, "*?#")) {
+	// Request paths are cleaned before a context is picked, so a path
+	// with an empty or dot segment ("/a//b", "/a/../b") would never match.
+	if path != "" && (!strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.ContainsAny(path, "*?#") || httppath.Clean(path) != path) {
 		panic("container: bad context path " + path)
 	}
 	c.mu.Lock()
