@@ -106,15 +106,26 @@ func (x *Context) HandleFunc(pattern string, f func(w api.Response, r *api.Reque
 // serve it under a prefix. As behind a ServeMux, the {name} parameters of
 // pattern are its Request.PathValue, and pattern (its path after the
 // context's path, the full path the handler sees) is its Request.Pattern,
-// which otelhttp names a route by. A nil handler panics, as Handle's
-// does.
+// which otelhttp names a route by; the context root "" is written "/" and
+// "*.json" "/*.json" there, as filters/telemetry writes http.route. A nil
+// handler panics, as Handle's does.
 func (x *Context) Mount(pattern string, h http.Handler) {
 	if h == nil {
 		panic(fmt.Sprintf("container: context %q: nil handler for %q", x.path, pattern))
 	}
 	full := pattern
-	if method, path, err := splitPattern(pattern); err == nil && x.path != "" {
-		// The handler sees the full path; so does its pattern.
+	if method, path, err := splitPattern(pattern); err == nil {
+		// The handler sees the full path; so does its pattern, written as
+		// filters/telemetry writes http.route. The context root "" is
+		// not left empty, which net/http's Request.Pattern keeps for a
+		// request no pattern matched, and "*.ext" is not glued to the
+		// context path ("/shop*.json").
+		switch {
+		case path == "":
+			path = "/"
+		case strings.HasPrefix(path, "*."):
+			path = "/" + path
+		}
 		full = x.path + path
 		if method != "" {
 			full = method + " " + full

@@ -36,3 +36,37 @@ func TestMountSetsPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestMountPatternOfEveryKind: the pattern a mounted handler reads is a
+// path for every kind of servlet pattern, written as filters/telemetry
+// writes http.route: the context root is not the empty pattern (which
+// net/http's Request.Pattern reserves for a request no pattern matched),
+// and an extension pattern is not glued to the context path.
+func TestMountPatternOfEveryKind(t *testing.T) {
+	c := container.New()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Pattern)
+	})
+	c.Mount("", h)
+	c.Mount("*.json", h)
+	c.Mount("GET  /spaced", h)
+	shop := c.Context("/shop")
+	shop.Mount("", h)
+	shop.Mount("GET *.json", h)
+	shop.Mount("/", h)
+	for _, tc := range []struct{ target, want string }{
+		{"/", "/"},
+		{"/a.json", "/*.json"},
+		{"/spaced", "GET /spaced"},
+		{"/shop", "/shop/"},
+		{"/shop/", "/shop/"},
+		{"/shop/a/b.json", "GET /shop/*.json"},
+		{"/shop/other", "/shop/"},
+	} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", tc.target, nil))
+		if got := rec.Body.String(); rec.Code != 200 || got != tc.want {
+			t.Errorf("GET %s: %d %q, want 200 %q", tc.target, rec.Code, got, tc.want)
+		}
+	}
+}
