@@ -79,7 +79,8 @@ func (x *Context) Handle(pattern string, h api.Handler) {
 		panic(fmt.Sprintf("container: context %q: %v", x.path, err))
 	}
 	if _, rt, ok := x.handlers.Same(path); ok {
-		if err := rt.add(method, pattern, path, h); err != nil {
+		kind, _ := pathmap.Validate(path) // valid: Same found its shape
+		if err := rt.add(method, pattern, path, api.NewRoute(x.path, path, matchKind(kind)), h); err != nil {
 			panic(fmt.Sprintf("container: context %q: %v", x.path, err))
 		}
 		return
@@ -90,7 +91,7 @@ func (x *Context) Handle(pattern string, h api.Handler) {
 	}
 	kind, _ := pathmap.Validate(path) // valid: Add took it
 	rt.mapped = api.NewRoute(x.path, path, matchKind(kind))
-	_ = rt.add(method, pattern, path, h) // a new route has no conflict
+	_ = rt.add(method, pattern, path, rt.mapped, h) // a new route has no conflict
 }
 
 // HandleFunc maps pattern to f.
@@ -328,9 +329,9 @@ type methodChain struct {
 }
 
 func (c *methodChain) Serve(w api.Response, r *api.Request) error {
-	h, names := c.rt.handler(r.Method())
+	h, own := c.rt.handler(r.Method())
 	chain, _ := c.x.chain(h, c.path, r.Method())
-	return chain.Serve(w, withParamNames(r, names))
+	return chain.Serve(w, withNaming(r, own))
 }
 
 // resolve maps a request: the handler for its method on the best path
@@ -340,9 +341,9 @@ func (x *Context) resolve(method, pathInContext string) (api.Handler, api.Mappin
 	if !ok {
 		return nil, api.Mapping{}, false
 	}
-	h, names := m.Value.handler(method)
+	h, own := m.Value.handler(method)
 	am := x.mapping(m)
-	renameParams(am.Params, names) // the handler's registration names them
+	own.apply(&am) // the handler's registration names them
 	return h, am, true
 }
 

@@ -73,11 +73,11 @@ func validMethod(m string) bool {
 // method and one for any method. It is built before Start and read-only
 // after.
 type route struct {
-	path     string // the path pattern, as first registered
-	methods  []methodRoute
-	any      api.Handler // registered without a method; nil if none
-	anyReg   string      // that registration's pattern, for messages
-	anyNames []string    // its parameter names, if they differ from path's
+	path    string // the path pattern, as first registered
+	methods []methodRoute
+	any     api.Handler // registered without a method; nil if none
+	anyReg  string      // that registration's pattern, for messages
+	anyOwn  *naming     // its own naming, if it differs from path's
 
 	// The answers for methods nobody registered, made when the route
 	// changes so that answering costs no allocation.
@@ -93,24 +93,43 @@ type route struct {
 type methodRoute struct {
 	method, pattern string
 	h               api.Handler
-	names           []string // its own parameter names, if they differ from the route's
+	own             *naming // its own naming, if it differs from the route's
+}
+
+// naming is how a registration whose path names the route's parameters
+// differently ("DELETE /a/{itemID}" on "/a/{id}") maps its requests: its
+// parameter names, and its Route, so that the Mapping's Pattern (and the
+// http.route filters/telemetry takes from it) is its own path too and
+// agrees with the names in Params.
+type naming struct {
+	names  []string
+	mapped *api.Route
+}
+
+// apply gives m the names and the pattern of n; a nil n leaves m as it is.
+func (n *naming) apply(m *api.Mapping) {
+	if n == nil {
+		return
+	}
+	renameParams(m.Params, n.names)
+	*m = n.mapped.Map(m.ServletPath, m.PathInfo, m.Params)
 }
 
 // add registers h for method ("" for any) under the registration pattern
 // reg, whose path is path: rt.path, or a pattern of the same shape with
 // other parameter names ("GET /a/{id}" and "DELETE /a/{itemID}" may
-// coexist, as in net/http, since no request matches both). A second
-// handler for the same method is an error naming both.
-func (rt *route) add(method, reg, path string, h api.Handler) error {
-	var names []string
+// coexist, as in net/http, since no request matches both), mapped by
+// mapped. A second handler for the same method is an error naming both.
+func (rt *route) add(method, reg, path string, mapped *api.Route, h api.Handler) error {
+	var own *naming
 	if path != rt.path {
-		names = paramNames(path)
+		own = &naming{names: paramNames(path), mapped: mapped}
 	}
 	if method == "" {
 		if rt.any != nil {
 			return fmt.Errorf("pattern %q conflicts with %q: both match every method of the same paths", reg, rt.anyReg)
 		}
-		rt.any, rt.anyReg, rt.anyNames = h, reg, names
+		rt.any, rt.anyReg, rt.anyOwn = h, reg, own
 		return nil
 	}
 	for _, m := range rt.methods {
@@ -118,7 +137,7 @@ func (rt *route) add(method, reg, path string, h api.Handler) error {
 			return fmt.Errorf("pattern %q conflicts with %q: both match %s of the same paths", reg, m.pattern, method)
 		}
 	}
-	rt.methods = append(rt.methods, methodRoute{method: method, pattern: reg, h: h, names: names})
+	rt.methods = append(rt.methods, methodRoute{method: method, pattern: reg, h: h, own: own})
 	allow := rt.allow()
 	rt.options = optionsAnswer(allow)
 	rt.notAllowed = methodNotAllowed(allow)
@@ -140,27 +159,27 @@ func (rt *route) allow() string {
 }
 
 // handler returns what serves method on this route (see the rules at the
-// top of this file), and the parameter names of its registration when
-// they differ from the route's (nil otherwise).
-func (rt *route) handler(method string) (api.Handler, []string) {
+// top of this file), and the naming of its registration when it differs
+// from the route's (nil otherwise).
+func (rt *route) handler(method string) (api.Handler, *naming) {
 	if len(rt.methods) == 0 { // the common case: a pattern without method
-		return rt.any, rt.anyNames
+		return rt.any, rt.anyOwn
 	}
 	for i := range rt.methods {
 		if rt.methods[i].method == method {
-			return rt.methods[i].h, rt.methods[i].names
+			return rt.methods[i].h, rt.methods[i].own
 		}
 	}
 	if method == http.MethodHead {
 		for i := range rt.methods {
 			if rt.methods[i].method == http.MethodGet {
-				return rt.methods[i].h, rt.methods[i].names
+				return rt.methods[i].h, rt.methods[i].own
 			}
 		}
 	}
 	switch {
 	case rt.any != nil:
-		return rt.any, rt.anyNames
+		return rt.any, rt.anyOwn
 	case method == http.MethodOptions:
 		return rt.options, nil
 	}
@@ -181,18 +200,18 @@ func paramNames(path string) []string {
 // Serve lets a route stand for its handlers where the method is known only
 // when the request is served (dispatcher.Forward's Resolve).
 func (rt *route) Serve(w api.Response, r *api.Request) error {
-	h, names := rt.handler(r.Method())
-	return h.Serve(w, withParamNames(r, names))
+	h, own := rt.handler(r.Method())
+	return h.Serve(w, withNaming(r, own))
 }
 
-// withParamNames returns r with its path parameters named by names, the
-// handler's own registration (nil: r as it is).
-func withParamNames(r *api.Request, names []string) *api.Request {
-	if names == nil {
+// withNaming returns r mapped with the parameter names and the pattern of
+// the handler's own registration (nil: r as it is).
+func withNaming(r *api.Request, own *naming) *api.Request {
+	if own == nil {
 		return r
 	}
 	m := r.Mapping() // its Params are a copy
-	renameParams(m.Params, names)
+	own.apply(&m)
 	return r.WithMapping(m)
 }
 
