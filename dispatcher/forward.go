@@ -59,8 +59,8 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // Forward serves r with the handler mapped to target, a path within r's
 // context with an optional query ("/b/info?x=1"). The path is
 // percent-decoded and cleaned as a request's is, so a value put into it
-// is escaped first (url.PathEscape): a '?', '#' or '%' in a path value
-// would otherwise cut the path or fail it with ErrBadTarget. The target sees a new
+// is escaped first (url.PathEscape): a '?' or '%' in a path value
+// would otherwise start the query or fail the target with ErrBadTarget. The target sees a new
 // Request: path, query (target's parameters first, then the original ones)
 // and mapping of the target; everything else as r. A target with no mapping
 // is answered 404 by the returned error.
