@@ -304,3 +304,17 @@ func ExampleIsFormType() {
 	// "application/json" false
 	// "" false
 }
+
+// A handler that passes a request on to another resource than the one its
+// client asked for sheds the fields that asked for a part or a condition
+// of the answer.
+func ExampleHeader_WithoutConditions() {
+	h := api.NewHeader(http.Header{
+		"Accept":        {"text/html"},
+		"Range":         {"bytes=0-3"},
+		"If-None-Match": {`"v1"`},
+	})
+	w := h.WithoutConditions()
+	fmt.Println(w.Len(), w.Get("Accept"), w.Has("Range"), w.Has("If-None-Match"), h.Has("Range"))
+	// Output: 1 text/html false false true
+}

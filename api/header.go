@@ -4,6 +4,7 @@ import (
 	"iter"
 	"net/http"
 	"net/textproto"
+	"slices"
 )
 
 // Header is a read-only view of request header fields. Its zero value is an
@@ -185,12 +186,30 @@ func (h Header) With(key string, values ...string) Header {
 	return Header{h: c}
 }
 
-// Without returns a new Header without key. The receiver is unchanged.
-func (h Header) Without(key string) Header {
-	if !h.Has(key) {
+// Without returns a new Header without keys, made in one copy, or the
+// receiver itself when it has none of them. The receiver is unchanged.
+func (h Header) Without(keys ...string) Header {
+	if !slices.ContainsFunc(keys, h.Has) {
 		return h
 	}
 	c := h.Clone()
-	c.Del(key)
+	for _, k := range keys {
+		c.Del(k)
+	}
 	return Header{h: c}
 }
+
+// conditionFields are the request fields WithoutConditions drops.
+var conditionFields = [...]string{
+	"Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+}
+
+// WithoutConditions returns h without the fields that make a request
+// partial or conditional: Range, If-Range, If-Match, If-None-Match,
+// If-Modified-Since and If-Unmodified-Since (RFC 9110 §13.1, §14.2). A
+// request handed to a resource other than the one the client asked for
+// (an include, an error page) sheds them: they were about the answer the
+// client asked for, and the other resource would answer them in its
+// place, with a part, a 304 or a 412. It returns h itself when it has
+// none of them.
+func (h Header) WithoutConditions() Header { return h.Without(conditionFields[:]...) }

@@ -86,6 +86,15 @@ func TestHeaderRepresentations(t *testing.T) {
 			if w := h.Without("x-multi"); w.Has("X-Multi") || !h.Has("X-Multi") || w.Len() != 2 {
 				t.Error("Without")
 			}
+			if w := h.Without("x-multi", "Missing", "host"); w.Len() != 1 || w.Get("Accept") != "text/plain" || !h.Has("Host") {
+				t.Error("Without several")
+			}
+			if w := h.Without("Missing", "Other"); w.Len() != 3 || w.Get("X-Multi") != "a" {
+				t.Error("Without none present")
+			}
+			if w := h.WithoutConditions(); w.Len() != 3 {
+				t.Error("WithoutConditions of a header with none")
+			}
 		})
 	}
 	var zero api.Header

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"slices"
 	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
@@ -309,29 +308,20 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	x.ctxt.c.cfg.logger.Log(r.Context(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
 }
 
-// pageDropped are the request fields an error page does not see: they ask
-// for a part (Range) or a condition (the preconditions) of the
-// representation whose answer failed, and a page that serves a file would
-// answer them, with a 206 of a few bytes of the page or a 304 with none in
-// place of the error. Servlet containers drop them for an error dispatch
-// too.
-var pageDropped = [...]string{
-	"Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
-}
-
 // pageRequest is the request an error page is given: the failed one, with
-// its error (ErrorOf), without the fields of pageDropped.
+// its error (ErrorOf), without its Range and preconditions
+// (api.Header.WithoutConditions): they ask for a part or a condition of
+// the representation whose answer failed, and a page that serves a file
+// would answer them, with a 206 of a few bytes of the page or a 304 with
+// none in place of the error. Servlet containers drop them for an error
+// dispatch too.
 func pageRequest(r *api.Request, err error) *api.Request {
 	r = r.WithAttribute(errorKey{}, err)
-	h := r.Header()
-	if !slices.ContainsFunc(pageDropped[:], h.Has) {
+	h := r.Header().WithoutConditions()
+	if h.Len() == r.Header().Len() { // none of them: the same Header
 		return r
 	}
-	head := r.Head()
-	for _, k := range pageDropped {
-		head.Header = head.Header.Without(k)
-	}
-	return r.WithHead(&head)
+	return r.WithHeader(h)
 }
 
 // renderPage runs an error page handler, recovering its panics.

@@ -104,7 +104,20 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 	}
 	head := r.Head()
 	if o.include {
-		head.Header = withoutIncludeDropped(head.Header)
+		// An included resource can set neither status nor header
+		// fields, so it must not see what it cannot answer. The Range
+		// and preconditions are about the includer's representation: a
+		// file handler given them would write a part of itself, a
+		// multipart body, a 416's text or nothing (a 304) into the
+		// includer's 200, which a cache takes for the whole
+		// representation, or fail the whole response with a 412 (Jetty's
+		// resource service ignores them in an include too). And the
+		// included bytes go into the includer's body, whose
+		// Content-Encoding, if any, is the includer's: given
+		// Accept-Encoding, a file handler would send a precompressed
+		// sibling and a compressing filter compress, and the
+		// Content-Encoding they set would go nowhere.
+		head.Header = head.Header.WithoutConditions().Without("Accept-Encoding")
 	}
 	head.Path = m.ContextPath + p
 	switch {
@@ -131,33 +144,6 @@ func clearForForward(w api.Response) error {
 		return nil // the status of a response that sets none
 	}
 	return w.SetStatus(status)
-}
-
-// includeDropped are the request fields an included resource does not
-// see, because the included handler, which can set neither status nor
-// header fields, cannot answer them:
-//   - Range and the preconditions (RFC 9110 §13.1, §14.2) are about the
-//     includer's representation. A file handler given them would write a
-//     part of itself, a multipart body, a 416's text or nothing (a 304)
-//     into the includer's 200, which a cache takes for the whole
-//     representation; or fail the whole response with a 412. Jetty's
-//     resource service ignores them in an include for the same reason.
-//   - Accept-Encoding: the included bytes go into the includer's body,
-//     whose Content-Encoding, if any, is the includer's. Left in, a file
-//     handler would send a precompressed sibling and a compressing filter
-//     compress, and the Content-Encoding they set would go nowhere,
-//     leaving encoded bytes in the middle of the includer's body.
-var includeDropped = [...]string{
-	"Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
-	"Accept-Encoding",
-}
-
-// withoutIncludeDropped returns h without the fields of includeDropped.
-func withoutIncludeDropped(h api.Header) api.Header {
-	for _, k := range includeDropped {
-		h = h.Without(k)
-	}
-	return h
 }
 
 func parseTarget(target string) (string, string, error) {

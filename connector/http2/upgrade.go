@@ -64,7 +64,7 @@ func (hc *serverConn) serveUpgrade(req *api.RequestHead) {
 	st := newStream(hc, 1)
 	st.req = *req
 	st.req.Proto, st.req.ProtoMajor, st.req.ProtoMinor = "HTTP/2.0", 2, 0
-	st.req.Header = req.Header.Without("Upgrade").Without("Connection").Without("Http2-Settings")
+	st.req.Header = req.Header.Without("Upgrade", "Connection", "Http2-Settings")
 	st.req.Body = &st.body
 	st.req.Trailer = st.body.Trailer
 	st.isHead = req.Method == http.MethodHead
