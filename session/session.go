@@ -305,9 +305,7 @@ func (s *Session) endDispatch(suspended bool) error {
 		// The session was never stored, and this request ends with the
 		// error: its cookie would name nothing, and a login that failed
 		// would seem, to the client, to have set one.
-		h := s.w.Header()
-		h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(x string) bool { return x == s.cookieHdr })
-		s.cookieHdr = ""
+		s.unsetCookie()
 		// Nor is it saved when the request completes: stored under an ID
 		// no client holds, it would only take a place in the store.
 		s.reset()
@@ -331,12 +329,20 @@ func (s *Session) setCookie(id string) error {
 	if !s.cookieWritable() {
 		return ErrCookieFixed
 	}
+	s.unsetCookie()
 	v := s.m.cookie(id, s.secure).String()
-	h := s.w.Header()
-	if s.cookieHdr != "" {
-		h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(x string) bool { return x == s.cookieHdr })
-	}
-	h.Add("Set-Cookie", v)
+	s.w.Header().Add("Set-Cookie", v)
 	s.cookieHdr = v
 	return nil
+}
+
+// unsetCookie takes back the session cookie this request added to its
+// response, if any; the response's cookie must still be writable.
+func (s *Session) unsetCookie() {
+	if s.cookieHdr == "" {
+		return
+	}
+	h := s.w.Header()
+	h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(x string) bool { return x == s.cookieHdr })
+	s.cookieHdr = ""
 }
