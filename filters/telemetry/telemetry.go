@@ -143,7 +143,7 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	in := f.spans[key]
 	f.mu.Unlock()
 	if in == nil {
-		ctx := f.prop.Extract(r.Context(), headerCarrier{r.Header()})
+		ctx := f.extract(r)
 		remote := trace.SpanContextFromContext(ctx)
 		ctx, span := f.tracer.Start(ctx, r.Method(), trace.WithSpanKind(trace.SpanKindServer))
 		if !span.IsRecording() && !f.measuring(ctx) {
@@ -184,8 +184,7 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		}
 		r = r.WithContext(ctx) // the extracted trace context, baggage included, and the span
 	} else if in.dropped {
-		ctx := f.prop.Extract(r.Context(), headerCarrier{r.Header()})
-		return next.Next(w, r.WithContext(trace.ContextWithSpan(ctx, in.span)))
+		return next.Next(w, r.WithContext(trace.ContextWithSpan(f.extract(r), in.span)))
 	} else if in.depth > 0 {
 		// A forward or include with filters, inside the dispatch that
 		// passed here first: the request's context carries the span
@@ -193,12 +192,7 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		return next.Next(w, r)
 	} else {
 		f.redispatch(in, r)
-		// A re-dispatch starts from the initial request's context, not
-		// from the one the first pass handed on: extract again what the
-		// client propagated (baggage), as the first pass did, so that
-		// the handler sees the same context on every pass.
-		ctx := f.prop.Extract(r.Context(), headerCarrier{r.Header()})
-		r = r.WithContext(trace.ContextWithSpan(ctx, in.span))
+		r = r.WithContext(trace.ContextWithSpan(f.extract(r), in.span))
 	}
 	err := f.pass(in, w, r, next)
 	cont := continuation.Of(r)
@@ -294,6 +288,14 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 		}})
 	}
 	return in
+}
+
+// extract returns r's context with what the client propagated (the trace
+// context, baggage). Every pass extracts it again: a re-dispatch starts
+// from the initial request's context, not from the one the first pass
+// handed on, and its handler must see the same context as the first.
+func (f *Filter) extract(r *api.Request) context.Context {
+	return f.prop.Extract(r.Context(), headerCarrier{r.Header()})
 }
 
 // dropped keeps the non-recording span of a suspended request for its
