@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,8 +61,15 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(dw, msg)
 		return
 	}
-	r.Body = &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, total: l.lim.ReadBodyTimeout,
+	b := &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, total: l.lim.ReadBodyTimeout,
 		maxTrailers: l.lim.MaxHeaders, rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
+	if r.ContentLength != 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		// quic-go sends no 100 (Continue) of its own, and a client may
+		// hold its body back until one comes (RFC 9110 §10.1.1): invited
+		// at the first read, as the connector's HTTP/1.1 and HTTP/2 do.
+		b.invite = dw.continue100
+	}
+	r.Body = b
 	l.h.ServeHTTP(dw, r)
 	// The trailers, set once the head went (a field of the head was
 	// cleaned as it went), are sent by quic-go when this returns: cleaned
@@ -73,7 +81,13 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuse returns the status a request's head is refused with, as the
-// connector's HTTP/2 refuses one, or 0. quic-go checks the :authority
+// connector's HTTP/2 refuses one, or 0. quic-go checks the :path only for
+// beginning with "/" (or being "*"), and url.ParseRequestURI takes a
+// space, a byte outside ASCII and a '#' with what follows into the path,
+// so the target is held to HTTP/1.1's rules, as HTTP/2 holds it
+// (h1.ValidTarget: a fragment would be routed as part of the path, where
+// a proxy in front drops it). For a plain CONNECT, RequestURI is the
+// authority, checked below. quic-go checks the :authority
 // only for being there, agreeing with Host and (for http and https)
 // holding no userinfo, so the host is held here to the rules HTTP/1.1 and
 // HTTP/2 apply (h1.ValidHost: no path, no percent-escape, a numeric port;
@@ -81,7 +95,7 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // quic-go's server always offers) names a URI's authority, whose port may
 // be implied by its scheme: quic-go gives its :protocol as r.Proto.
 func (l *limitHandler) refuse(r *http.Request) int {
-	if !h1.ValidHost([]byte(r.Host), false) {
+	if !h1.ValidHost([]byte(r.Host), false) || !h1.ValidTarget([]byte(r.RequestURI)) {
 		return http.StatusBadRequest
 	}
 	if r.Method == http.MethodConnect && r.Proto == "HTTP/3.0" && !h1.ValidConnectAuthority([]byte(r.Host)) {
@@ -116,12 +130,17 @@ type body struct {
 	until       time.Time     // the first read plus total
 	rate        rate.Meter    // MinRequestDataRate
 	maxTrailers int
+	invite      func() // sends the 100 (Continue) the client waits for; nil for none
 	err         error
 }
 
 func (b *body) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
+	}
+	if b.invite != nil {
+		b.invite()
+		b.invite = nil
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -195,6 +214,37 @@ type deadlineWriter struct {
 	rc      *http.ResponseController
 	timeout time.Duration
 	rate    rate.Meter
+
+	// The body's read may send a 100 (Continue) from another goroutine
+	// than the response's: mu orders it before the response's first
+	// write, and started, set by either, keeps it from following one.
+	mu      sync.Mutex
+	started bool
+	begun   atomic.Bool // started, read without mu once set
+}
+
+// begin marks the response started before its first write, after a 100
+// (Continue) being sent.
+func (w *deadlineWriter) begin() {
+	if w.begun.Load() {
+		return
+	}
+	w.mu.Lock()
+	w.started = true
+	w.mu.Unlock()
+	w.begun.Store(true)
+}
+
+// continue100 sends a 100 (Continue) unless the response has started: a
+// client that has its answer sends no body (RFC 9110 §10.1.1).
+func (w *deadlineWriter) continue100() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started {
+		return
+	}
+	w.started = true
+	w.write(0, func() error { w.ResponseWriter.WriteHeader(http.StatusContinue); return nil })
 }
 
 // write runs f, which moves k bytes toward the client, under the write
@@ -217,6 +267,7 @@ func (w *deadlineWriter) WriteHeader(status int) {
 	// with one of HTTP/1.1's connection fields as malformed (RFC 9114
 	// §4.2), throwing the response away: leave out those a handler
 	// written for HTTP/1.1 sets, as Wharf's HTTP/2 does.
+	w.begin()
 	h := w.Header()
 	for k := range h {
 		if h1.ConnectionField(k) {
@@ -247,6 +298,7 @@ func cleanFields(h http.Header) {
 }
 
 func (w *deadlineWriter) Write(p []byte) (n int, err error) {
+	w.begin()
 	err = w.write(len(p), func() error {
 		n, err = w.ResponseWriter.Write(p)
 		return err
@@ -255,7 +307,10 @@ func (w *deadlineWriter) Write(p []byte) (n int, err error) {
 }
 
 // FlushError is what http.ResponseController's Flush calls.
-func (w *deadlineWriter) FlushError() error { return w.write(0, w.rc.Flush) }
+func (w *deadlineWriter) FlushError() error {
+	w.begin()
+	return w.write(0, w.rc.Flush)
+}
 
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
