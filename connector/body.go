@@ -332,6 +332,22 @@ func (rb *reqBody) settle(max int64) bool {
 	return keep
 }
 
+// unread reports whether the client may still be sending the body: it was
+// not read to its end. (If the connection failed instead, a linger ends at
+// its first read.) A goroutine of the handler reading it now counts as
+// unread.
+func (rb *reqBody) unread() bool {
+	b := &rb.body
+	if b.kind == bodyNone {
+		return false
+	}
+	if !b.mu.TryLock() {
+		return true
+	}
+	defer b.mu.Unlock()
+	return b.err != io.EOF
+}
+
 // mayDrain reports whether the unread rest of the body may be discarded
 // to keep the connection (see afterResponse and settle).
 func (s *stream) mayDrain() bool {

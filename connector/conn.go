@@ -40,17 +40,23 @@ type conn struct {
 	// kept on the selector's clock (8 bytes, where a time.Time takes 24),
 	// so that a connection fits the 208-byte size class.
 	st       atomic.Uint32 // a connState, changed only by fire (state.go)
-	nreq     uint32        // requests read on the connection
+	nreq     uint16        // requests read on the connection, up to its limit (only 0 and 1 are told apart)
 	listed   bool          // in the server's connList
 	pendKind pendingKind   // what pending is for (see below)
 	drained  bool          // the epoll connector's last head read came back short (fdConn.fill)
 	urgent   bool          // urgent data came, so a short read says nothing (epoll; under the fdConn's Mu)
-	r, w     int32         // unconsumed bytes are rbuf[r:w]
-	scanned  int32         // bytes of rbuf[r:scanned] were parsed and held no complete head
+	// lingering says the epoll connector closes the connection once the
+	// client has read its answer (lingerClose): the selector discards
+	// what comes until then, and headAt is when it gives up.
+	lingering bool
+	r, w      int32 // unconsumed bytes are rbuf[r:w]
+	scanned   int32 // bytes of rbuf[r:scanned] were parsed and held no complete head
 
 	rbuf []byte // read buffer; nil while idle (epoll)
 	// headAt is when the first byte of a pending head arrived, on the
-	// selector's clock (selector.clock); zero for none (epoll).
+	// selector's clock (selector.clock); zero for none (epoll). A
+	// lingering connection has no head to wait for: headAt is when it
+	// closes.
 	headAt time.Duration
 	// drain is the finished request whose unread body the epoll connector
 	// discards, as bytes come, before it reads the next head (drain.go).
@@ -146,7 +152,11 @@ func (c *conn) serve() {
 			c.handOver(s)
 			return
 		}
-		if res != readOK {
+		switch res {
+		case readAnswered:
+			c.lingerClose()
+			return
+		case readClose:
 			c.close()
 			return
 		}
@@ -188,13 +198,44 @@ func (c *conn) next(s *stream) bool {
 		return false
 	}
 	if !c.afterResponse(s) {
-		if s.bodyClose.Load() && !s.aborted && s.werr == nil {
-			c.io.linger() // the body was refused: more of it may be on its way
+		if !s.aborted && s.werr == nil && s.rbody().unread() {
+			c.lingerClose() // more of the body may be on its way
+		} else {
+			c.close()
 		}
-		c.close()
 		return false
 	}
 	return true
+}
+
+// lingerTimeout bounds a lingering close (lingerClose), as net/http's
+// server and the HTTP/2 connector bound theirs.
+const lingerTimeout = 500 * time.Millisecond
+
+// lingerClose closes the connection after an answer while the client may
+// still be sending what this side will not read: a body too large to
+// discard, refused, or never invited, or the rest of a refused head.
+// Closing a socket with unread input resets the connection, and the reset
+// destroys what of the answer is still in flight or unread in the
+// client's buffers: a client sending a large upload then sees "connection
+// reset" instead of its 413. So the sending side is shut first, and what
+// the client sends is discarded until it ends its own side, for at most
+// lingerTimeout; then the connection closes. The portable connector
+// waits for that on the connection's goroutine; the epoll connector's
+// selector discards as bytes come, and no goroutine waits.
+//
+// The connection's owner calls it.
+func (c *conn) lingerClose() {
+	if s := c.cur; s != nil {
+		b := &s.body
+		if !b.mu.TryLock() {
+			c.close() // a goroutine of the handler is inside the body: only a close wakes it
+			return
+		}
+		b.settled = true // the socket's input is the linger's now
+		b.mu.Unlock()
+	}
+	c.io.lingerClose()
 }
 
 // resume continues a connection after a suspended request finished.
@@ -289,14 +330,15 @@ type readResult uint8
 
 const (
 	readOK         readResult = iota // a request head is parsed
-	readClose                        // EOF, timeout or a protocol error (answered): close
+	readClose                        // EOF, timeout or a protocol error not answered: close
+	readAnswered                     // a protocol error, answered: close after the client read the answer (lingerClose)
 	readWouldBlock                   // non-blocking mode: the socket has nothing more now
 	readH2C                          // the HTTP/2 preface opened the connection (h2c with prior knowledge): hand it over
 	readH2CUpgrade                   // the first request asks to switch to h2c ("Upgrade: h2c"): hand it over
 )
 
 // readRequest reads and parses the next request head. On a protocol error
-// it answers with the error's status and reports readClose; on EOF or
+// it answers with the error's status and reports readAnswered; on EOF or
 // timeout with nothing read it reports readClose silently. On the epoll
 // connector it never blocks: it reports readWouldBlock instead, and the
 // selector calls it again when bytes arrive.
@@ -322,7 +364,9 @@ func (c *conn) readRequest() (*stream, readResult) {
 			n, err := h1.ParseRequestHead(c.rbuf[c.r:c.w], lim, h)
 			if err == nil {
 				s := newStream(c, h, c.rbuf[c.r:int(c.r)+n], cl)
-				c.nreq++
+				if c.nreq < math.MaxUint16 {
+					c.nreq++
+				}
 				c.srv.putHead(h)
 				c.cur = s
 				c.headAt = 0
@@ -333,7 +377,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 				c.scanned = c.r
 				if s.rejected != 0 {
 					c.writeError(int(s.rejected), "")
-					return nil, readClose
+					return nil, readAnswered
 				}
 				if c.nreq == 1 && c.h2cEnabled() && c.wantsUpgrade(s) {
 					return s, readH2CUpgrade
@@ -365,12 +409,12 @@ func (c *conn) readRequest() (*stream, readResult) {
 					status = pe.Status
 				}
 				c.writeError(status, err.Error())
-				return nil, readClose
+				return nil, readAnswered
 			}
 		}
 		if !c.makeRoom(maxBuf) {
 			c.writeError(431, "request header too large")
-			return nil, readClose
+			return nil, readAnswered
 		}
 		waiting := c.w == c.r // no byte of this request yet
 		n, err := c.io.fill(waiting, first)
@@ -382,6 +426,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 		if err != nil && n == 0 {
 			if !waiting && errors.Is(err, os.ErrDeadlineExceeded) {
 				c.writeError(408, "request header timeout")
+				return nil, readAnswered
 			}
 			return nil, readClose
 		}
@@ -389,7 +434,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 }
 
 // writeError answers a request that never reached the handler, before the
-// connection closes.
+// connection closes (lingerClose).
 func (c *conn) writeError(status int, msg string) {
 	b := h1.AppendError(c.wbuf[:0], status, msg)
 	c.wbuf = b[:0]

@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -34,14 +35,12 @@ type connIO interface {
 	// response's data rate counts it).
 	write(head, body []byte, to time.Duration) (time.Duration, error)
 	// answer sends b, the answer to a request that never reached the
-	// handler, then lingers.
+	// handler; lingerClose follows.
 	answer(b []byte)
-	// linger ends the sending side before the connection closes with input
-	// the server will not read, so that the client reads its answer rather
-	// than a reset: the portable connector then drains up to 64 KiB for at
-	// most 500 ms; the epoll connector, whose selector cannot wait, only
-	// shuts the sending side.
-	linger()
+	// lingerClose shuts the sending side, then closes the connection
+	// once the client ended its own, or after lingerTimeout, discarding
+	// what it sends meanwhile (conn.lingerClose). Its owner calls it.
+	lingerClose()
 	// handshaking reports whether a TLS handshake of the epoll connector
 	// runs, owning the connection though no request was read: Shutdown
 	// breaks it rather than wait (the portable connector's handshake runs
@@ -136,15 +135,22 @@ func (p *portableIO) write(head, body []byte, to time.Duration) (time.Duration, 
 
 func (p *portableIO) answer(b []byte) {
 	p.write(b, nil, p.srv.limits().WriteTimeout)
-	p.linger()
 }
 
-func (p *portableIO) linger() {
-	if tc, ok := p.nc.(interface{ CloseWrite() error }); ok {
+// lingerClose waits on the connection's goroutine. Over TLS, close_notify
+// goes first, and the discarding reads the socket beneath: nothing read
+// is wanted, so nothing need be decrypted.
+func (p *portableIO) lingerClose() {
+	nc := p.nc
+	if tc, ok := nc.(*tls.Conn); ok {
 		tc.CloseWrite()
-		p.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-		io.Copy(io.Discard, io.LimitReader(p.nc, 64<<10))
+		nc = tc.NetConn()
 	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+		io.Copy(io.Discard, nc)
+	}
+	(*conn)(p).close()
 }
 
 // breakConn closes the socket: that wakes the connection's goroutine,

@@ -50,7 +50,11 @@ func (c *conn) drainNB() bool {
 			if s.rbody().settle(0) && !c.srv.shutting.Load() { // settled: kept if read to its end
 				return true
 			}
-			c.close()
+			if s.rbody().unread() {
+				c.lingerClose() // more than may be discarded: the client may still be sending it
+			} else {
+				c.close()
+			}
 			return false
 		}
 		if !errors.Is(err, errWouldBlock) {

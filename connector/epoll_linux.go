@@ -270,23 +270,24 @@ func (f *fdConn) answer(b []byte) {
 		bufs := [1][]byte{b}
 		netpoll.Writev(f.FD, bufs[:])
 	}
-	f.linger()
-}
-
-func (f *fdConn) linger() {
-	f.closeNotify()
-	netpoll.CloseWrite(f.FD)
 }
 
 // readHeadNB reads and parses a request head without blocking and returns
 // the task that serves it. Its caller owns the connection, Reading.
 func (c *conn) readHeadNB() (dispatcher.Task, bool) {
+	if c.lingering {
+		c.lingerNB()
+		return dispatcher.Task{}, false
+	}
 	if c.drain != nil && !c.drainNB() {
 		return dispatcher.Task{}, false
 	}
 	s, res := c.readRequest()
 	switch res {
 	case readWouldBlock:
+		return dispatcher.Task{}, false
+	case readAnswered:
+		c.lingerClose()
 		return dispatcher.Task{}, false
 	case readClose:
 		c.close()
@@ -345,6 +346,9 @@ func (c *conn) serveEP(s *stream, inline bool) {
 		s, res = c.readRequest()
 		switch res {
 		case readWouldBlock:
+			return
+		case readAnswered:
+			c.lingerClose()
 			return
 		case readClose:
 			c.close()
@@ -478,6 +482,8 @@ func (f *fdConn) armIdleLocked() {
 	switch {
 	case f.c.drain != nil && f.c.drain.body.x != nil: // a drain waits only for a body with bytes to read
 		in = f.c.drain.body.x.drainBy - now
+	case f.c.lingering:
+		in = f.c.headAt - now
 	case f.c.headAt != 0:
 		in = f.sel.left(f.c.headAt, lim.ReadHeaderTimeout)
 	}
@@ -526,7 +532,7 @@ func (f *fdConn) idleFired() {
 	if c.rbuf != nil && c.w > c.r && c.drain == nil {
 		go func() {
 			c.writeError(408, "request header timeout")
-			c.close()
+			c.lingerClose()
 		}()
 		return
 	}

@@ -1,0 +1,86 @@
+package connector
+
+import (
+	"github.com/wharf-go/wharf/internal/netpoll"
+)
+
+// A lingering close on the epoll connector is selector work, like a drain
+// (drain_linux.go): once the sending side is shut, the connection is idle
+// with c.lingering set, and each time bytes come the selector discards them
+// (lingerNB) rather than read a head. It closes when the client ends its
+// side or breaks the connection, or when its idle timer fires at headAt.
+// Meanwhile it is idle, as between requests: Shutdown closes it at once.
+
+// lingerPass bounds what one pass of lingerNB discards, so that a client
+// that keeps sending cannot hold the selector's producer: past it the
+// connection waits for the next edge, or its timer.
+const lingerPass = 64 << 10
+
+// lingerClose implements connIO. The owner of a connection Serving or
+// Detached (a response just finished) or Reading (a head refused) calls it.
+func (f *fdConn) lingerClose() {
+	c := f.c
+	if st := c.state(); st != connReading && !c.fire(evNext) {
+		c.close()
+		return
+	}
+	f.closeNotify()
+	if netpoll.CloseWrite(f.FD) != nil {
+		c.close()
+		return
+	}
+	if c.rbuf != nil {
+		c.dropReadBuffer() // what it holds is input nobody reads now
+	}
+	c.drain = nil
+	c.lingering = true
+	c.headAt = f.sel.clock() + lingerTimeout
+	c.lingerNB()
+}
+
+// lingerNB discards what the client of a lingering connection sent,
+// without waiting, and closes the connection at its end; otherwise the
+// connection turns idle until more comes. Its owner calls it, Reading.
+func (c *conn) lingerNB() {
+	f := c.io.(*fdConn)
+	var buf [4096]byte
+	for n := 0; n < lingerPass; n += len(buf) {
+		_, err := f.Conn.ReadNow(buf[:]) // beneath TLS: nothing read is wanted
+		switch {
+		case err == netpoll.ErrAgain:
+			switch f.idleLingering(true) {
+			case nil:
+				continue // more came meanwhile
+			case errWouldBlock:
+				return
+			}
+			c.close()
+			return
+		case err != nil: // its end (the client read the answer and closed), or a reset
+			c.close()
+			return
+		}
+	}
+	if f.sel.clock() >= c.headAt || f.idleLingering(false) != errWouldBlock {
+		c.close()
+	}
+}
+
+// idleLingering lets go of a lingering connection, as idleUnless does of
+// one waiting for a head: nil if it was readable meanwhile (with
+// readable set; read again), ioEOF if the server is shutting down.
+// Without readable it turns idle whatever came, to wait for the next
+// edge: a pass ended with bytes still in the socket.
+func (f *fdConn) idleLingering(readable bool) error {
+	c := f.c
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	if readable && f.Readable {
+		return nil
+	}
+	if !c.toIdle() && c.claim() {
+		return ioEOF
+	}
+	f.armIdleLocked()
+	return errWouldBlock
+}
