@@ -43,9 +43,10 @@ type action uint8
 
 const (
 	actWrite    action = 1 << iota // start writing (schedule a pump)
-	actFail                        // end the request with ErrSlowConsumer (counted)
+	actFail                        // end the request with ErrSlowConsumer
 	actComplete                    // complete the request
 	actRelease                     // leave the topic, stop the heartbeat, drop the queue
+	actSlow                        // count the stream in Stats.Slow
 )
 
 // transition returns the state that ev leads to from s and what to do;
@@ -56,8 +57,13 @@ func transition(s state, ev event) (state, action) {
 		return stClosed, actRelease
 	case s == stOpening && ev == evReplayed:
 		return stLive, actWrite
-	case (s == stOpening || s == stLive) && ev == evOverflow:
-		return stClosing, actFail
+	case s == stOpening && ev == evOverflow:
+		// Nothing was sent: a failure would be answered with a 503, on
+		// which an EventSource gives up for good. Completed, the response
+		// is the head of an event stream that ends, which it retries.
+		return stClosing, actComplete | actSlow
+	case s == stLive && ev == evOverflow:
+		return stClosing, actFail | actSlow
 	case (s == stOpening || s == stLive) && ev == evStop:
 		return stClosing, actComplete
 	}

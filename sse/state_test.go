@@ -11,13 +11,13 @@ func TestTransition(t *testing.T) {
 	want := map[state]map[event]edge{
 		stOpening: {
 			evReplayed:  {stLive, actWrite},
-			evOverflow:  {stClosing, actFail},
+			evOverflow:  {stClosing, actComplete | actSlow},
 			evStop:      {stClosing, actComplete},
 			evCompleted: {stClosed, actRelease},
 		},
 		stLive: {
 			evReplayed:  {stLive, 0},
-			evOverflow:  {stClosing, actFail},
+			evOverflow:  {stClosing, actFail | actSlow},
 			evStop:      {stClosing, actComplete},
 			evCompleted: {stClosed, actRelease},
 		},

@@ -94,8 +94,10 @@ func (s *stream) do(act action) {
 			s.mu.Unlock()
 		}
 	}
-	if act&actFail != 0 {
+	if act&actSlow != 0 {
 		s.b.slow.Add(1)
+	}
+	if act&actFail != 0 {
 		// A status of the handler's choosing (logged at Warn, not as a
 		// failure); the head is sent, so the connection is aborted.
 		_ = s.a.Fail(&api.StatusError{Code: http.StatusServiceUnavailable, Err: ErrSlowConsumer})
