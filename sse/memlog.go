@@ -23,11 +23,11 @@ import (
 // then reports the client's ID as missed, and it gets what is retained.
 //
 // It delivers an event on the goroutine that appends it, before Append
-// returns.
+// returns, to every Broker that opened it.
 type MemoryLog struct {
 	retain  int
 	first   uint64 // the ID of each topic's first event
-	deliver func(topic string, ev Event)
+	deliver []func(topic string, ev Event) // each Open's, under mu; never changed in place
 
 	mu     sync.Mutex
 	topics map[string]*ring
@@ -79,12 +79,16 @@ func NewMemoryLog(retain int, opts ...MemoryLogOption) *MemoryLog {
 // Open implements Log.
 func (l *MemoryLog) Open(deliver func(topic string, ev Event)) error {
 	l.mu.Lock()
-	l.deliver = deliver
+	// Every Broker sharing the log gets every event (see Log.Open): a
+	// second Open that replaced the first's would leave the first
+	// Broker's streams without events, its publishers' own included. A
+	// new array, so that an append delivering meanwhile keeps its own.
+	l.deliver = append(l.deliver[:len(l.deliver):len(l.deliver)], deliver)
 	l.mu.Unlock()
 	return nil
 }
 
-func (l *MemoryLog) ring(topic string, create bool) (*ring, func(string, Event)) {
+func (l *MemoryLog) ring(topic string, create bool) (*ring, []func(string, Event)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.topics[topic]
@@ -136,8 +140,8 @@ func (l *MemoryLog) append(topic string, build func(id uint64) (Event, error)) (
 		r.evs[r.start] = ev
 		r.start = (r.start + 1) % len(r.evs)
 	}
-	if deliver != nil {
-		deliver(topic, ev)
+	for _, d := range deliver {
+		d(topic, ev)
 	}
 	return id, nil
 }

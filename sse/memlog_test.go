@@ -219,3 +219,43 @@ func TestMemoryLogSinceZero(t *testing.T) {
 		t.Errorf("Since 0 after a drop: %d events, missed %v, %v; want 3, missed", len(evs), missed, err)
 	}
 }
+
+// A MemoryLog shared by two Brokers delivers every event to both, as
+// Log.Open promises ("by this broker or another sharing it"), whichever
+// call appends it: the second Open once replaced the first's delivery, so
+// the first Broker's streams got nothing, not even its own publishers'.
+func TestMemoryLogSharedByBrokers(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name   string
+		append func(l *sse.MemoryLog) error
+	}{
+		{"Append", func(l *sse.MemoryLog) error { return l.Append("t", sse.Event{}) }},
+		{"AppendWait", func(l *sse.MemoryLog) error {
+			_, err := l.AppendWait(ctx, "t", sse.Event{})
+			return err
+		}},
+		{"AppendWaitFunc", func(l *sse.MemoryLog) error {
+			_, err := l.AppendWaitFunc(ctx, "t", func(uint64) (sse.Event, error) { return sse.Event{}, nil })
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := sse.NewMemoryLog(0, sse.WithFirstID(1))
+			var got [2][]string
+			for i := range got {
+				l.Open(func(topic string, ev sse.Event) { got[i] = append(got[i], topic+":"+ev.ID) })
+			}
+			for range 2 {
+				if err := tt.append(l); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i, ids := range got {
+				if len(ids) != 2 || ids[0] != "t:1" || ids[1] != "t:2" {
+					t.Errorf("delivery %d got %v, want [t:1 t:2]", i, ids)
+				}
+			}
+		})
+	}
+}
