@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,7 +82,9 @@ type Log struct {
 var _ sse.WaitLog = (*Log)(nil)
 
 // New returns a Log on the stream cfg names, binding it if it exists and
-// creating it otherwise. ctx bounds the calls to the broker.
+// creating it otherwise. ctx bounds the calls to the broker. A stream that
+// exists must take every subject Prefix + ".>": New refuses one that does
+// not, whose events would be stored nowhere.
 func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
 	if cfg.Stream == "" {
 		cfg.Stream = "WHARF_SSE"
@@ -129,11 +132,38 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) 
 	if err != nil {
 		return nil, fmt.Errorf("natssse: stream %q: %w", cfg.Stream, err)
 	}
+	// A stream that exists keeps its own subjects. If they do not take
+	// every topic of the prefix (the stream was made for another prefix,
+	// or is another application's), the log's events would be stored
+	// nowhere: Append does not wait to hear it, and Open delivers
+	// nothing. Say so now rather than lose every event.
+	if subjects := s.CachedInfo().Config.Subjects; !slices.ContainsFunc(subjects, func(subject string) bool {
+		return coversPrefix(subject, cfg.Prefix)
+	}) {
+		return nil, fmt.Errorf("natssse: stream %q takes %q, not every subject %s.>", cfg.Stream, subjects, cfg.Prefix)
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return &Log{js: js, stream: s, prefix: cfg.Prefix + ".", log: logger}, nil
+}
+
+// coversPrefix reports whether the stream subject pattern takes every
+// subject prefix + "." + topic, whatever the topic's tokens: it matches
+// the prefix token by token and then ends in ">".
+func coversPrefix(pattern, prefix string) bool {
+	for tok := range strings.SplitSeq(prefix, ".") {
+		pt, rest, more := strings.Cut(pattern, ".")
+		switch {
+		case pt == ">":
+			return true
+		case pt != "*" && pt != tok, !more:
+			return false
+		}
+		pattern = rest
+	}
+	return pattern == ">"
 }
 
 // Open implements sse.Log: one ordered consumer of every topic, from the
@@ -306,17 +336,6 @@ func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Even
 		return nil, through, false, nil
 	}
 	missed := after > through
-	if !missed && after > 0 {
-		m, err := l.stream.GetMsg(ctx, after)
-		switch {
-		case errors.Is(err, jetstream.ErrMsgNotFound):
-			missed = true
-		case err != nil:
-			return nil, 0, false, fmt.Errorf("natssse: reading %s: %w", subject, err)
-		default:
-			missed = m.Subject != subject
-		}
-	}
 	from := after + 1
 	if after > through {
 		from = 1
@@ -335,6 +354,22 @@ func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Even
 		}
 		evs = append(evs, event(m.Sequence, m.Header, m.Data))
 		seq = m.Sequence + 1
+	}
+	// Whether the client's last message is still there is asked after
+	// the replay is read, not before: the stream drops a topic's
+	// messages oldest first, so one dropped while the requests above
+	// went on, before they reached it, took the client's message with
+	// it. Asked first, the answer would not cover those.
+	if !missed && after > 0 {
+		m, err := l.stream.GetMsg(ctx, after)
+		switch {
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+			missed = true
+		case err != nil:
+			return nil, 0, false, fmt.Errorf("natssse: reading %s: %w", subject, err)
+		default:
+			missed = m.Subject != subject
+		}
 	}
 	return evs, through, missed, nil
 }
