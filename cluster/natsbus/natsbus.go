@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -206,11 +207,11 @@ func Connect(cfg Config) (*Bus, error) {
 	}
 	nc, err := opts.Connect()
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: connecting to %s: %w", url, err)
+		return nil, fmt.Errorf("natsbus: connecting to %s: %w", redactURLs(servers), err)
 	}
 	b.nc = nc
 	if !nc.IsConnected() {
-		b.log.Warn("natsbus: the broker is not reachable yet; events published until it is are lost", "url", url)
+		b.log.Warn("natsbus: the broker is not reachable yet; events published until it is are lost", "url", redactURLs(servers))
 	}
 	if err := b.registerMetrics(); err != nil {
 		b.mu.Lock()
@@ -221,6 +222,27 @@ func Connect(cfg Config) (*Bus, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// redactURLs returns the servers' URLs, comma-separated, with their
+// passwords masked as nats.go's ConnectedUrlRedacted masks them: a URL may
+// carry the broker's credentials (nats://user:password@host), which have
+// no place in a log or an error.
+func redactURLs(servers []string) string {
+	out := make([]string, len(servers))
+	for i, s := range servers {
+		out[i] = s
+		u := s
+		if !strings.Contains(u, "://") {
+			u = "nats://" + u // as nats.go reads a URL without a scheme
+		}
+		if pu, err := neturl.Parse(u); err == nil {
+			out[i] = pu.Redacted()
+		} else if strings.Contains(s, "@") {
+			out[i] = "(unparsable URL)" // it may hold credentials
+		}
+	}
+	return strings.Join(out, ",")
 }
 
 func orDuration(v, def time.Duration) time.Duration {
