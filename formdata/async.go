@@ -1,10 +1,11 @@
 package formdata
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"net/url"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
@@ -49,7 +50,7 @@ func ParseAsync(r *api.Request, lim Limits, done DoneFunc) (*async.Context, erro
 		return nil, err
 	}
 	lim = lim.resolved()
-	u := &upload{done: done, b: newBuilder(lim, &store{dir: lim.TempDir}), max: lim.MaxBodyBytes}
+	u := &upload{r: r, done: done, b: newBuilder(lim, &store{dir: lim.TempDir}), max: lim.MaxBodyBytes}
 	switch {
 	case enc == urlEncoded:
 		u.urlencoded = true
@@ -97,6 +98,7 @@ func formTooLarge(limit int64) error {
 // upload is one ParseAsync: the read listener and the parse state. Its
 // callbacks are serialized tasks of the request, so it needs no lock.
 type upload struct {
+	r    *api.Request
 	ac   *async.Context
 	in   *async.Input
 	done DoneFunc
@@ -168,9 +170,14 @@ func (u *upload) OnAllDataRead(w api.Response) {
 		u.finish(w, nil)
 		return
 	}
-	v, err := url.ParseQuery(string(u.body))
+	// The bytes become the exchange's body form, as Parse's PostForm
+	// makes it: every Request of the exchange shares that one parse. So a
+	// form a filter or the handler read first (FormValue), whose body is
+	// spent and read here as nothing, is the one its body held; and
+	// FormValue after this parse sees these values, not a spent body.
+	v, err := u.r.WithBody(io.NopCloser(bytes.NewReader(u.body))).PostForm()
 	if err != nil {
-		u.finish(w, &api.StatusError{Code: http.StatusBadRequest, Err: fmt.Errorf("wharf: malformed form body: %w", err)})
+		u.finish(w, formError(err))
 		return
 	}
 	u.b.form.Values = v

@@ -251,6 +251,51 @@ func TestURLEncoded(t *testing.T) {
 	}, container.WithMaxFormBytes(64))
 }
 
+// TestURLEncodedSharesRequestForm: a URL-encoded body is the exchange's
+// one body form in both styles. A handler that read Request.FormValue
+// first (for a query parameter, say) still gets the body's fields, though
+// the body is spent; and Request.FormValue after the parse sees them.
+// ParseAsync once read the spent body as an empty form, and left the
+// exchange's form to a second read of the body, which found nothing.
+func TestURLEncodedSharesRequestForm(t *testing.T) {
+	build := func(c *container.Container) {
+		answer := func(w api.Response, r *api.Request, f *formdata.Form) error {
+			_, err := fmt.Fprintf(w, "form %q, request %q", f.Value("a"), r.FormValue("a"))
+			return err
+		}
+		c.HandleFunc("POST /blocking", func(w api.Response, r *api.Request) error {
+			if r.QueryValue("before") != "" {
+				r.FormValue("q")
+			}
+			f, err := formdata.Parse(r, formdata.Limits{})
+			if err != nil {
+				return err
+			}
+			return answer(w, r, f)
+		})
+		c.HandleFunc("POST /async", func(w api.Response, r *api.Request) error {
+			if r.QueryValue("before") != "" {
+				r.FormValue("q")
+			}
+			_, err := formdata.ParseAsync(r, formdata.Limits{}, func(w api.Response, f *formdata.Form, err error) error {
+				if err != nil {
+					return err
+				}
+				return answer(w, r, f)
+			})
+			return err
+		})
+	}
+	const want = `form "1", request "1"`
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, path := range []string{"/blocking", "/async", "/blocking?before=1", "/async?before=1"} {
+			if code, got := post(t, s, path, "application/x-www-form-urlencoded", []byte("a=1")); code != 200 || got != want {
+				t.Errorf("%s: %d %s, want 200 %s", path, code, got, want)
+			}
+		}
+	})
+}
+
 // TestRejected: each limit is a 413 naming itself and the part, a
 // malformed body or a missing boundary a 400, another Content-Type a 415,
 // in both styles on every protocol; nothing is left on disk.
