@@ -114,6 +114,12 @@ func (rb *reqBody) readAs(p []byte, nonblock bool) (int, error) {
 	if x := b.x; x != nil {
 		x.n += int64(n)
 		if x.max >= 0 && x.n > x.max {
+			// The bytes past the limit are not handed over with the
+			// error: a reader that has what it looked for in them (a
+			// multipart body's final delimiter) stops before the next
+			// read, and would take a body over the limit for a whole one.
+			n -= int(x.n - x.max)
+			x.n = x.max
 			s.bodyClose.Store(true)
 			err = api.ErrBodyTooLarge
 		}

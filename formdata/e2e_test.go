@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/formdata"
 	"github.com/wharf-go/wharf/internal/modes"
@@ -294,6 +295,37 @@ func TestURLEncodedSharesRequestForm(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestConnectorBodyLimit: a body of unknown length over the connector's
+// MaxBodyBytes is a 413 in both styles, though the whole of it, final
+// delimiter and all, may arrive in one read. The body's read handed over
+// the bytes past the limit along with its error, and ParseAsync, which
+// finishes at the final delimiter, took the body for a whole one.
+func TestConnectorBodyLimit(t *testing.T) {
+	build := func(c *container.Container) {
+		serveForms(c, map[string]formdata.Limits{"default": {TempDir: t.TempDir()}})
+	}
+	body, ct := multipartBody(upload{name: "f", filename: "f.bin", content: strings.Repeat("z", 900)})
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		if s.Mode == modes.NetHTTP {
+			t.Skip("net/http's server, not the connector, reads the body")
+		}
+		for _, style := range []string{"blocking", "async"} {
+			req, _ := http.NewRequest("POST", s.URL+"/"+style+"/default", io.MultiReader(bytes.NewReader(body)))
+			req.ContentLength = -1 // no declared length: the limit stops the read
+			req.Header.Set("Content-Type", ct)
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				t.Fatalf("%s: %v", style, err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 413 {
+				t.Errorf("%s: %d %.60q, want 413", style, resp.StatusCode, got)
+			}
+		}
+	}, container.WithConnector(connector.Config{MaxBodyBytes: 1000}))
 }
 
 // TestRejected: each limit is a 413 naming itself and the part, a

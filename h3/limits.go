@@ -164,6 +164,11 @@ func (b *body) Read(p []byte) (int, error) {
 	b.n += int64(n)
 	switch {
 	case b.max >= 0 && b.n > b.max:
+		// The bytes past the limit are not handed over with the error,
+		// as on the connector: a reader that finds its end in them would
+		// not read again to meet it.
+		n -= int(b.n - b.max)
+		b.n = b.max
 		err = api.ErrBodyTooLarge
 	case err == nil:
 	case err == io.EOF:
