@@ -47,9 +47,18 @@ type Stats struct {
 	Slow      uint64 // streams ended because their client read too slowly
 }
 
-// NewBroker returns a Broker configured by cfg, whose log it opens.
+// NewBroker returns a Broker configured by cfg, whose log it opens. A
+// Config.MissedEvent no event could carry (a line break) is refused with
+// ErrInvalidEvent.
 func NewBroker(cfg Config) (*Broker, error) {
 	cfg = cfg.withDefaults()
+	if cfg.MissedEvent != "-" {
+		// A type the wire cannot carry (a line break) would make every
+		// missed event fail to encode, and Serve send none, silently.
+		if err := (Event{Event: cfg.MissedEvent}).check(); err != nil {
+			return nil, fmt.Errorf("sse: Config.MissedEvent: %w", err)
+		}
+	}
 	b := &Broker{cfg: cfg, log: cfg.Log, topics: map[string]map[*stream]struct{}{}}
 	b.subsPool.New = func() any { return new([]*stream) }
 	if err := b.log.Open(b.deliver); err != nil {

@@ -26,7 +26,7 @@ import (
 // returns, to every Broker that opened it.
 type MemoryLog struct {
 	retain  int
-	first   uint64 // the ID of each topic's first event
+	first   uint64                         // the ID of each topic's first event
 	deliver []func(topic string, ev Event) // each Open's, under mu; never changed in place
 
 	mu     sync.Mutex

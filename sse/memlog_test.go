@@ -112,6 +112,16 @@ func TestMissedEvent(t *testing.T) {
 	}
 }
 
+// A MissedEvent type no event can carry is refused by NewBroker: every
+// missed event would fail to encode, and streams would send none.
+func TestMissedEventInvalid(t *testing.T) {
+	for _, missed := range []string{"a\nb", "gap\r"} {
+		if _, err := sse.NewBroker(sse.Config{MissedEvent: missed}); !errors.Is(err, sse.ErrInvalidEvent) {
+			t.Errorf("MissedEvent %q: %v, want ErrInvalidEvent", missed, err)
+		}
+	}
+}
+
 // A Last-Event-ID that is a number, but past any ID (beyond 2^64), is an
 // ID the log never gave: missed, with the ID as sent, then everything
 // retained. One that is no number is ignored: the live events only.
