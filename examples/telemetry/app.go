@@ -21,9 +21,14 @@ import (
 )
 
 // newContainer builds the endpoints, the SDK and the filter. The providers
-// are the container's own (not the globals), and shut down with it.
-func newContainer(traceLog bool, opts ...container.Option) *container.Container {
-	c := container.New(opts...)
+// are the container's own (not the globals); shutdown shuts them down, and
+// is called once the container's Shutdown has returned: a request's span
+// and measurements end when it completes, and the requests in flight at
+// shutdown (a suspended /delay, which the shutdown expires) complete
+// during it. A RegisterOnShutdown hook would run as Shutdown begins, and
+// providers shut down then drop what those requests record.
+func newContainer(traceLog bool, opts ...container.Option) (c *container.Container, shutdown func()) {
+	c = container.New(opts...)
 
 	// Metrics: the SDK's reader is the Prometheus exporter, registered on
 	// a registry of our own that /metrics serves.
@@ -39,10 +44,10 @@ func newContainer(traceLog bool, opts ...container.Option) *container.Container 
 		tpOpts = append(tpOpts, sdktrace.WithSyncer(logExporter{slog.Default()}))
 	}
 	tp := sdktrace.NewTracerProvider(tpOpts...)
-	c.RegisterOnShutdown(func() {
+	shutdown = func() {
 		tp.Shutdown(context.Background())
 		mp.Shutdown(context.Background())
-	})
+	}
 
 	f, err := telemetry.New(telemetry.Config{TracerProvider: tp, MeterProvider: mp,
 		Executor: func() dispatcher.ExecutorStats { return c.Stats().Executor }})
@@ -81,7 +86,7 @@ func newContainer(traceLog bool, opts ...container.Option) *container.Container 
 		return api.Error(http.StatusServiceUnavailable, "failing on purpose")
 	})
 	c.Root().Mount("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return c
+	return c, shutdown
 }
 
 // logExporter writes finished spans to a logger.

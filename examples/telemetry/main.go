@@ -30,7 +30,8 @@ import (
 var command = cli.Command{Name: "telemetry", Flags: func(fs *flag.FlagSet) cli.Builder {
 	traceLog := fs.Bool("trace-log", false, "write every finished span to the log (stderr)")
 	return func(opts ...container.Option) (*container.Container, func(), error) {
-		return newContainer(*traceLog, opts...), nil, nil
+		c, shutdown := newContainer(*traceLog, opts...)
+		return c, shutdown, nil // run calls shutdown after the container's
 	}
 }}
 

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"log/slog"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -45,4 +51,67 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s:\n%s", want, m.Body)
 		}
 	}
+}
+
+// The spans of the requests still in flight when the server shuts down
+// are exported: here /delays suspended for a minute, which the shutdown
+// expires. The providers must shut down after the container has drained
+// its requests, not as its Shutdown begins, or those spans are dropped.
+// Several requests make the loss certain rather than likely: each races
+// the providers' shutdown.
+func TestShutdownExportsSpansInFlight(t *testing.T) {
+	const n = 20
+	var logged syncBuffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	base, stop := exampletest.RunCommand(t, command.Run, "-trace-log")
+	client := exampletest.NewClient(t)
+	answered := make(chan exampletest.Answer, n)
+	for range n {
+		go func() {
+			a, err := exampletest.Fetch(client, base+"/delay?ms=60000")
+			if err != nil {
+				t.Errorf("GET /delay: %v", err)
+			}
+			answered <- a
+		}()
+	}
+	suspended := regexp.MustCompile(`(?m)^wharf_server_suspended_requests\{[^}]*\} ` + strconv.Itoa(n) + `$`)
+	wharftest.WaitFor(t, "every /delay to suspend", func() bool {
+		a, err := exampletest.Fetch(client, base+"/metrics")
+		return err == nil && suspended.MatchString(a.Body)
+	})
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v", err)
+	}
+	for range n {
+		if a := <-answered; a.Status != 200 || a.Body != "delayed" {
+			t.Errorf("/delay at shutdown: %v, want 200 \"delayed\"", a)
+		}
+	}
+	out := logged.String()
+	if got := strings.Count(out, `name="GET /delay"`); got != n {
+		t.Errorf("%d spans logged for the %d /delays in flight at shutdown, want %d; log:\n%s", got, n, n, out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer the server's goroutines may write to while
+// the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
