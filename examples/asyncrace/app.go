@@ -61,6 +61,10 @@ func handleAnswer(w api.Response, r *api.Request) error {
 		return err
 	}
 	a.SetTimeout(time.Duration(timeout) * time.Millisecond)
+	// The work may take a minute, and a graceful shutdown has ten seconds
+	// (cli.ShutdownTimeout): rather than wait for it and run out of time,
+	// the shutdown expires the request at once, and OnTimeout answers.
+	a.SetOnShutdown(async.ShutdownExpire)
 	a.AddListener(async.Listener{
 		// Runs as a serialized task of the request, never alongside the
 		// business result's task. Completing here drops that task.

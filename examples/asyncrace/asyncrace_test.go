@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 func TestAnswer(t *testing.T) {
@@ -143,5 +145,33 @@ func TestRun(t *testing.T) {
 	client.CloseIdleConnections()
 	if err := stop(); err != nil {
 		t.Errorf("run returned %v, want nil", err)
+	}
+}
+
+// A graceful shutdown does not wait for the business logic of the requests
+// in flight, which may work a minute where the shutdown has ten seconds:
+// they are expired at once, answer 504 through their timeout listener, and
+// run returns nil.
+func TestShutdownExpiresAnswers(t *testing.T) {
+	base, stop := exampletest.RunCommand(t, command.Run)
+	client := exampletest.NewClient(t)
+	answered := make(chan exampletest.Answer, 1)
+	go func() {
+		a, err := exampletest.Fetch(client, base+"/answer?work=60000&timeout=60000")
+		if err != nil {
+			t.Errorf("GET /answer: %v", err)
+		}
+		answered <- a
+	}()
+	wharftest.WaitFor(t, "the request to start", func() bool {
+		a, err := exampletest.Fetch(client, base+"/debug/vars")
+		var vars struct{ Wharf struct{ Active int } }
+		return err == nil && json.Unmarshal([]byte(a.Body), &vars) == nil && vars.Wharf.Active == 2 // and this one
+	})
+	if err := stop(); err != nil {
+		t.Errorf("run returned %v, want nil", err)
+	}
+	if a := <-answered; a.Status != 504 {
+		t.Errorf("the request in flight at shutdown: %v, want 504", a)
 	}
 }
