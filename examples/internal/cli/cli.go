@@ -57,14 +57,25 @@ type Command struct {
 type Builder func(opts ...container.Option) (c *container.Container, release func(), err error)
 
 // Main runs the command as the process: it calls Run with a context
-// cancelled by SIGINT or SIGTERM, the process's arguments and os.Stdout,
+// cancelled by SIGINT or SIGTERM (a second one kills the process), the
+// process's arguments and os.Stdout,
 // and exits with status 0 if Run returns nil or flag.ErrHelp (-h printed
 // the usage, as flag.ExitOnError exits), and otherwise 1 after printing
 // "Name: err" on stderr.
 func (cmd Command) Main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal starts the graceful shutdown. The signals' default
+	// handling is restored before Run sees it, so that a second one kills
+	// the process at once rather than wait out ShutdownTimeout (a Ctrl-C
+	// the shutdown would otherwise swallow).
+	ctx, cancel := context.WithCancel(context.Background())
+	context.AfterFunc(sigCtx, func() {
+		stop()
+		cancel()
+	})
 	err := cmd.Run(ctx, os.Args[1:], os.Stdout)
 	stop()
+	cancel()
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // asked for: as flag.ExitOnError does

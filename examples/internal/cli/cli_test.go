@@ -1,15 +1,20 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
 )
 
@@ -64,5 +69,68 @@ func TestMainExitCodes(t *testing.T) {
 		if code != tt.code {
 			t.Errorf("%s exited %d, want %d (stderr %q)", tt.args, code, tt.code, stderr.String())
 		}
+	}
+}
+
+// The first SIGINT starts the graceful shutdown, and a second one kills
+// the process at once (README's shutdown idiom), rather than waiting out
+// ShutdownTimeout for a request that does not end. The test runs Main in a
+// child process, this test binary again, with a handler that never
+// returns.
+func TestSecondSignalKills(t *testing.T) {
+	if os.Getenv("CLI_TEST_SECOND_SIGNAL") != "" {
+		os.Args = []string{"test", "-addr", "127.0.0.1:0"}
+		Command{Name: "test", Build: func(opts ...container.Option) *container.Container {
+			c := container.New(opts...)
+			c.HandleFunc("/block", func(w api.Response, r *api.Request) error {
+				if _, err := w.WriteString("blocking"); err != nil {
+					return err
+				}
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				select {} // holds the graceful shutdown up
+			})
+			c.RegisterOnShutdown(func() { fmt.Println("shutting down") })
+			return c
+		}}.Main()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondSignalKills$")
+	cmd.Env = append(os.Environ(), "CLI_TEST_SECOND_SIGNAL=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewReader(stdout)
+	line, err := lines.ReadString('\n')
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if err != nil || !ok {
+		t.Fatalf("first line %q (%v)", line, err)
+	}
+	resp, err := http.Get(base + "/block") // answers its head; the handler runs on
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := lines.ReadString('\n'); line != "shutting down\n" {
+		t.Fatalf("after the first SIGINT: %q (%v), want the shutdown to begin", line, err)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, stdout)
+	start := time.Now()
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != -1 {
+		t.Fatalf("after a second SIGINT: %v (after %v), want the process killed by it", err, time.Since(start))
 	}
 }
