@@ -152,6 +152,14 @@ func (rm *room) handlePoll(w api.Response, r *api.Request) error {
 	// zero timeout would mean "wait forever", so timeout=0 does not wait.
 	if timeout > 0 {
 		c.SetTimeout(timeout)
+		// Added before the poll suspends: the room forgets the poll once
+		// its request completes, however that ends. A client that leaves
+		// while it waits completes it with no re-dispatch to unregister
+		// it, and the room would count it as waiting until the next say.
+		ex := r.Exchange()
+		if err := async.OnComplete(r, func(error) { rm.forget(name, ex) }); err != nil {
+			return err
+		}
 	}
 	res, evs, err := rm.poll(name, r.Exchange(), c, timeout > 0)
 	switch {

@@ -480,3 +480,42 @@ func TestRace(t *testing.T) {
 		}
 	}
 }
+
+// A poll whose client leaves while it waits is forgotten: the room drops
+// its waiter when the request completes, however it ends, and the stats
+// no longer count it as waiting. The messages said meanwhile wait for
+// the next poll.
+func TestAbandonedPollForgotten(t *testing.T) {
+	f := newFixture(t)
+	f.mustPost(t, "/chat/join", "member", "ann")
+	ctx, cancel := context.WithCancel(context.Background())
+	left := make(chan error, 1)
+	go func() {
+		_, err := f.pollCtx(ctx, "ann", 60000)
+		left <- err
+	}()
+	f.waitSuspended(t, 1)
+	cancel()
+	if err := <-left; err == nil {
+		t.Fatal("the cancelled poll answered")
+	}
+	if st, ok := exampletest.WaitStats(f.c, 5*time.Second, exampletest.Idle); !ok {
+		t.Fatalf("after the client left: Active = %d, Suspended = %d, want 0", st.Active, st.Suspended)
+	}
+	a, err := f.get("/chat/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Members, Polling int }
+	if err := json.Unmarshal([]byte(a.Body), &st); err != nil {
+		t.Fatalf("/chat/stats %v: %v", a, err)
+	}
+	if st.Members != 1 || st.Polling != 0 {
+		t.Errorf("/chat/stats after the poll's client left: %d members, %d polling; want 1, 0", st.Members, st.Polling)
+	}
+	f.mustPost(t, "/chat/say", "member", "ann", "text", "still here")
+	evs, err := f.poll("ann", 0)
+	if err != nil || !reflect.DeepEqual(evs, []event{{From: "ann", Text: "still here"}}) {
+		t.Errorf("next poll: %v %v", evs, err)
+	}
+}

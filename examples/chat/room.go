@@ -265,6 +265,16 @@ func (rm *room) redispatched(name string, ex api.Exchange, superseded bool) []ev
 	return m.take()
 }
 
+// forget unregisters the poll of ex if it is still name's waiter: its
+// request completed, whether or not a re-dispatch answered it.
+func (rm *room) forget(name string, ex api.Exchange) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if m := rm.members[name]; m != nil && m.waiter != nil && m.waiter.ex == ex {
+		m.waiter = nil
+	}
+}
+
 // take returns the queued events, never nil, and empties the queue.
 func (m *member) take() []event {
 	evs := m.queue
