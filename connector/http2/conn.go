@@ -30,6 +30,9 @@ const (
 	// h2ConnWindow is the receive window of a connection, over all its
 	// streams.
 	h2ConnWindow = 1 << 20
+	// h2MinRefresh is the least connection window given back before half
+	// of it is due (see creditLocked).
+	h2MinRefresh = 4 << 10
 	// h2MaxStreams is SETTINGS_MAX_CONCURRENT_STREAMS.
 	h2MaxStreams = 250
 	// h2MaxHandlers bounds the requests whose handlers have not finished,
@@ -960,7 +963,14 @@ func (hc *serverConn) creditLocked(st *stream, n int64) {
 		return
 	}
 	hc.recvCred += n
-	if hc.recvCred >= h2ConnWindow/2 {
+	// Half a window at a time, or sooner once the credit would at least
+	// double what the client has left (as x/net's server does): bytes that
+	// handlers have not read hold the rest of the window, and past half of
+	// it the credit of those read would never reach half a window, leaving
+	// the connection's other streams without one for good. Not for less
+	// than h2MinRefresh, so that a client sending tiny padded frames into
+	// a nearly held window cannot have a frame queued for each of them.
+	if hc.recvCred >= h2ConnWindow/2 || hc.recvCred >= hc.recvWin && hc.recvCred >= h2MinRefresh {
 		hc.queueOwnCtrl(h2Frame{kind: h2fWindowUpdate, n: uint32(hc.recvCred)})
 		hc.recvWin += hc.recvCred
 		hc.recvCred = 0

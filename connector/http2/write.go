@@ -82,6 +82,13 @@ func (hc *serverConn) purgeLocked(st *stream) {
 	for _, f := range hc.frames {
 		if f.st == st && (f.kind == h2fData || f.kind == h2fHeaders) {
 			hc.queued -= len(f.data)
+			if f.kind == h2fData {
+				// Its bytes were taken from the connection's send window
+				// when queued, and will never reach the client, which
+				// therefore never gives them back: the window is the
+				// server's to restore.
+				hc.sendWin += int64(len(f.data))
+			}
 			continue // its buffer may be shared with a frame being written: not recycled
 		}
 		kept = append(kept, f)
