@@ -20,9 +20,11 @@
 // filter's memory follows the clients that are active.
 //
 // A request is counted once, when it arrives: the re-dispatches of a
-// request the chain suspended itself (a long poll resumed) pass freely. So
-// put this filter before a QoS filter (qos): a request that waited there is
-// re-dispatched, and would pass here uncounted.
+// request the chain suspended itself (a long poll resumed) pass freely. A
+// request that waited in a QoS filter (qos) below this one is counted
+// too: qos hands it on as its initial dispatch. Put this filter first all
+// the same, so that a flood is refused before it takes places in qos's
+// queue.
 //
 // The delay sets the request's suspend timeout (to Delay plus a minute, a
 // safety net behind the timer that resumes it), and it stays so for later

@@ -82,7 +82,14 @@ type Filter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	sweepAt int // sweep idle buckets when the map reaches this size
-	stats   Stats
+	// sweptAt is when they were last swept: a map above the floor is
+	// swept again every sweepEvery, so that the buckets a burst of
+	// clients left are forgotten once it is over, not kept until the map
+	// has doubled. (At most once a minute: a sweep walks the whole map
+	// under f.mu.)
+	sweptAt    time.Time
+	sweepEvery time.Duration
+	stats      Stats
 }
 
 type bucket struct {
@@ -94,7 +101,7 @@ type bucket struct {
 // neither an address nor a prefix.
 func New(cfg Config) (*Filter, error) {
 	f := &Filter{rate: cfg.Rate, burst: float64(cfg.Burst), delay: cfg.Delay, key: cfg.Key,
-		maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: 1024}
+		maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: minSweep}
 	if f.rate <= 0 {
 		f.rate = DefaultRate
 	}
@@ -104,6 +111,7 @@ func New(cfg Config) (*Filter, error) {
 	if f.delay == 0 {
 		f.delay = DefaultDelay
 	}
+	f.sweepEvery = max(time.Minute, time.Duration(f.burst/f.rate*float64(time.Second)))
 	for _, s := range cfg.AllowList {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
@@ -128,17 +136,22 @@ func (f *Filter) Stats() Stats {
 }
 
 // delayedKey marks the re-dispatch of a request this filter delayed; its
-// value is the *delay.
-type delayedKey struct{}
+// value is the *delay. It names the filter: another DoS filter in the same
+// chain (a limit per user behind one per address) must neither count that
+// re-dispatch again nor take it for one it delayed itself.
+type delayedKey struct{ f *Filter }
 
 // delay is one suspension of a request by this filter. arrived is set when
 // its re-dispatch runs: from then on a timeout of the request is a later
 // suspension's, by the chain, and none of this filter's business.
-type delay struct{ arrived atomic.Bool }
+type delay struct {
+	arrived atomic.Bool
+	timer   *time.Timer // resumes the request when the delay is up
+}
 
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	d, delayed := r.Attribute(delayedKey{}).(*delay)
+	d, delayed := r.Attribute(delayedKey{f}).(*delay)
 	if delayed {
 		d.arrived.Store(true)
 		// Only an initial dispatch is delayed: the chain inside sees that
@@ -176,17 +189,23 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	// The timer holds no goroutine while it waits; a request whose client
 	// left meanwhile cannot be resumed, and that is all.
 	d = &delay{}
-	attr := api.Attr{Key: delayedKey{}, Value: d}
+	attr := api.Attr{Key: delayedKey{f}, Value: d}
 	// A delay that expires instead (a graceful shutdown expires a
 	// continuation at once, or the safety net) ends as the timer's would:
 	// the expired re-dispatch would otherwise pass as a re-dispatch of a
 	// request let in, uncounted.
 	cont.AddListener(continuation.Listener{OnTimeout: func(api.Response, *api.Request) {
 		if !d.arrived.Load() {
+			// The timer must not fire later on: by then the request may
+			// be in, suspended by the chain (a long poll waiting through
+			// the shutdown), and its Resume would re-dispatch it as a
+			// delayed request trying again. (The timeout runs after this
+			// dispatch returns, so d.timer is set.)
+			d.timer.Stop()
 			cont.Resume(attr)
 		}
 	}})
-	time.AfterFunc(f.delay, func() { cont.Resume(attr) })
+	d.timer = time.AfterFunc(f.delay, func() { cont.Resume(attr) })
 	return nil
 }
 
@@ -216,7 +235,7 @@ func (f *Filter) take(key string, now time.Time) (retry time.Duration, ok bool) 
 	defer f.mu.Unlock()
 	b := f.buckets[key]
 	if b == nil {
-		if len(f.buckets) >= f.sweepAt {
+		if n := len(f.buckets); n >= f.sweepAt || n >= minSweep && now.Sub(f.sweptAt) >= f.sweepEvery {
 			f.sweepLocked(now)
 		}
 		b = &bucket{tokens: f.burst, at: now}
@@ -240,8 +259,12 @@ func (f *Filter) sweepLocked(now time.Time) {
 			delete(f.buckets, k)
 		}
 	}
-	f.sweepAt = max(1024, 2*len(f.buckets))
+	f.sweepAt = max(minSweep, 2*len(f.buckets))
+	f.sweptAt = now
 }
+
+// minSweep is the size below which the buckets are never swept.
+const minSweep = 1024
 
 func (f *Filter) allowed(ip netip.Addr) bool {
 	for _, p := range f.allow {

@@ -176,3 +176,23 @@ func TestIdleBucketsForgotten(t *testing.T) {
 		}
 	})
 }
+
+// The buckets a burst of clients left are forgotten once the burst is
+// over and they are full again, not kept until the map has doubled.
+func TestBurstOfClientsForgotten(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFilter(t, dos.Config{Rate: 10, Burst: 1, Delay: -1})
+		h := api.Compose(ok, f)
+		for i := range 3000 {
+			request(h, fmt.Sprintf("198.51.%d.%d:1", i/256, i%256))
+		}
+		if n := f.Stats().Clients; n != 3000 {
+			t.Fatalf("%d clients remembered during the burst, want 3000", n)
+		}
+		time.Sleep(time.Hour)
+		request(h, "192.0.2.1:1")
+		if n := f.Stats().Clients; n != 1 {
+			t.Errorf("%d clients remembered an hour after the burst, with one client active, want 1", n)
+		}
+	})
+}

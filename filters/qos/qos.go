@@ -99,6 +99,13 @@ type waiter struct {
 	index    int // in the heap; -1 once out of it
 	state    waiterState
 	answered bool // its wait expired and it was answered 503
+	// delivered: the Resume that hands it its permit was taken, so the
+	// wait is over even while the permit is unclaimed (state granted). A
+	// timeout from then on is a later suspension's, by a filter above
+	// this one on the re-dispatch (another QoS filter's wait), and not
+	// this filter's to answer; OnComplete still passes the permit on if
+	// the re-dispatch never claims it.
+	delivered bool
 }
 
 // DetachAttr drops the grant from a detached request (api.AttrDetacher):
@@ -195,9 +202,11 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 	cont.AddListener(continuation.Listener{
 		OnTimeout: func(w api.Response, r *api.Request) {
 			f.mu.Lock()
-			if wt.state == running || wt.answered {
+			if wt.state == running || wt.answered || wt.state == granted && wt.delivered {
 				// A later suspension of the request (by the chain, after
-				// it was let in) timing out: not this filter's business.
+				// it was let in, or above this filter on the re-dispatch
+				// that carries its permit) timing out: not this filter's
+				// business.
 				f.mu.Unlock()
 				return
 			}
@@ -250,10 +259,27 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 // grant resumes wt with the permit it holds; if it can no longer be resumed
 // (it expired or completed meanwhile) the permit goes to the next one.
 func (f *Filter) grant(wt *waiter) error {
-	if wt.cont.Resume(api.Attr{Key: grantKey{f}, Value: wt}) != nil && f.claimGrant(wt, done) {
+	if f.resume(wt) {
+		return nil
+	}
+	if f.claimGrant(wt, done) {
 		f.release()
 	}
 	return nil
+}
+
+// resume resumes wt with the permit it was handed, and reports whether
+// the Resume was taken; if so, wt's wait is over (see waiter.delivered).
+func (f *Filter) resume(wt *waiter) bool {
+	if wt.cont.Resume(api.Attr{Key: grantKey{f}, Value: wt}) != nil {
+		return false
+	}
+	f.mu.Lock()
+	if wt.state == granted {
+		wt.delivered = true
+	}
+	f.mu.Unlock()
+	return true
 }
 
 // release gives a permit back: to the first waiting request if there is
@@ -269,7 +295,7 @@ func (f *Filter) release() {
 		wt := heap.Pop(&f.queue).(*waiter)
 		wt.state = granted
 		f.mu.Unlock()
-		if wt.cont.Resume(api.Attr{Key: grantKey{f}, Value: wt}) == nil {
+		if f.resume(wt) {
 			return
 		}
 		// Expired or completed: its OnTimeout or OnComplete answers it.
