@@ -112,7 +112,7 @@ What the figures come from (profiles and runs by hand, 2026-12-02 and
   without being opened) and, for a client that accepts ` + "`br`" + ` or ` + "`gzip`" + `, two
   fstatat for the precompressed siblings; a client without
   Accept-Encoding, as wrk, is spared those. fasthttp's ` + "`FS`" + ` keeps small
-  files in memory and answers from there: about 4× both. This VM's speed
+  files in memory and answers from there, several times faster than both. This VM's speed
   drifts by a third between hours: only the ratios of one run compare.
 - **Goroutines of the slow downloads.** No download holds one: ` + "`static`" + `
   sends a file of more than 16 KiB through an ` + "`async.Output`" + `, which on the
