@@ -100,13 +100,28 @@ func Error(code int, msg string) error {
 // 413 for ErrBodyTooLarge and for net/http's *http.MaxBytesError (a body
 // read through http.MaxBytesReader(nil, r.Body(), n), the way to bound one
 // handler's body below the server's limit), 503 for ErrShutdown, and 500
-// for anything else. A nil error maps to 200.
+// for anything else. A nil error maps to 200, and a *PanicError in the
+// chain to 500, whatever the panic value.
 func StatusOf(err error) int {
 	if err == nil {
 		return http.StatusOK
 	}
+	// A panic is a fault of the program's, answered 500 as documented:
+	// PanicError unwraps to an error value so that errors.Is finds
+	// http.ErrAbortHandler, not so that a panic(err) with a StatusError
+	// or ErrBodyTooLarge in err chooses the status (and a 4xx page shows
+	// the value's text to the client).
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		return http.StatusInternalServerError
+	}
 	var se *StatusError
-	if errors.As(err, &se) && se.Code >= 400 && se.Code <= 599 {
+	if errors.As(err, &se) {
+		if se.Code < 400 || se.Code > 599 {
+			// A mistake (a redirect is a response to write), answered
+			// 500 as documented, not by what the StatusError wraps.
+			return http.StatusInternalServerError
+		}
 		return se.Code
 	}
 	var mbe *http.MaxBytesError

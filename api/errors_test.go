@@ -19,11 +19,19 @@ func TestStatusOf(t *testing.T) {
 		{api.Error(404, ""), 404},
 		{fmt.Errorf("wrapped: %w", api.Error(403, "no")), 403},
 		{&api.StatusError{Code: 42}, 500}, // not an error status
+		// A StatusError with another Code is answered 500, whatever it wraps.
+		{&api.StatusError{Code: http.StatusFound, Err: api.ErrShutdown}, 500},
+		{&api.StatusError{Code: http.StatusOK, Err: api.ErrBodyTooLarge}, 500},
 		{api.ErrBodyTooLarge, 413},
 		{&http.MaxBytesError{Limit: 10}, 413},
 		{fmt.Errorf("decoding: %w", &http.MaxBytesError{Limit: 10}), 413},
 		{fmt.Errorf("x: %w", api.ErrShutdown), 503},
 		{&api.PanicError{Value: "p"}, 500},
+		// A panic is answered 500 whatever its value: an error value is
+		// unwrapped for errors.Is, not taken as the handler's answer.
+		{&api.PanicError{Value: api.Error(404, "not found")}, 500},
+		{&api.PanicError{Value: api.ErrBodyTooLarge}, 500},
+		{fmt.Errorf("task: %w", &api.PanicError{Value: api.ErrShutdown}), 500},
 	}
 	for _, tt := range tests {
 		if got := api.StatusOf(tt.err); got != tt.want {

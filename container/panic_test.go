@@ -2,8 +2,10 @@ package container_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -93,5 +95,33 @@ func TestPanicInOnTimeoutRunsTheOthers(t *testing.T) {
 	}
 	if !logged {
 		t.Errorf("the panic was not logged with its value and the listener's stack: %+v", rec.Records())
+	}
+}
+
+// A panic whose value is an error that would choose a status if returned
+// (a StatusError, ErrBodyTooLarge, ErrShutdown) is still a panic: answered
+// 500, as the api package documents, and the value's text, which a 4xx
+// page would show, does not reach the client.
+func TestPanicWithErrorValueAnswered500(t *testing.T) {
+	tests := []struct {
+		name  string
+		value error
+	}{
+		{"StatusError", api.Error(http.StatusNotFound, "secret")},
+		{"BodyTooLarge", api.ErrBodyTooLarge},
+		{"Shutdown", fmt.Errorf("secret: %w", api.ErrShutdown)},
+		{"BadRequest", &api.StatusError{Code: http.StatusBadRequest, Err: errors.New("secret")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+			defer c.Close()
+			c.HandleFunc("/panic", func(w api.Response, r *api.Request) error { panic(tt.value) })
+			rec := httptest.NewRecorder()
+			c.ServeHTTP(rec, httptest.NewRequest("GET", "/panic", nil))
+			if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "secret") {
+				t.Errorf("panic(%v) answered %d %q, want 500 without the value", tt.value, rec.Code, rec.Body)
+			}
+		})
 	}
 }
