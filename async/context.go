@@ -1,6 +1,7 @@
 package async
 
 import (
+	"errors"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -59,13 +60,27 @@ func (a *Context) Request() *api.Request { return a.r }
 // dispatch once it returns (never on an event loop). It
 // returns api.ErrCompleted, and task never runs, if the request has
 // completed; a task still queued when another task completes the request is
-// dropped silently (use DispatchOr to hear of it).
-func (a *Context) Dispatch(task Func) error { return a.ex.Submit(task, nil) }
+// dropped silently (use DispatchOr to hear of it). It panics if task is
+// nil, as do DispatchOr, DispatchNonBlocking and the Executor's function.
+func (a *Context) Dispatch(task Func) error {
+	mustTask(task, "Dispatch")
+	return a.ex.Submit(task, nil)
+}
+
+// mustTask panics, naming the method, if task is nil: queued, a nil task
+// would fail the request later with a nil dereference in its own task,
+// whose stack does not show the call that gave it.
+func mustTask[F ~func(api.Response) | ~func() | ~func(error)](task F, method string) {
+	if task == nil {
+		panic("async: " + method + " with a nil function")
+	}
+}
 
 // DispatchOr is Dispatch with a callback for the drop: if the request
 // completes while task is queued, dropped is called with api.ErrCompleted
 // instead.
 func (a *Context) DispatchOr(task Func, dropped func(error)) error {
+	mustTask(task, "DispatchOr")
 	return a.ex.Submit(task, dropped)
 }
 
@@ -79,7 +94,10 @@ func (a *Context) DispatchOr(task Func, dropped func(error)) error {
 // goroutine that fans one event out to many requests (package sse's
 // publishers): a hand-over per request would cost more than the write.
 // task runs under the caller's locks, so it must not wait for them.
-func (a *Context) DispatchNonBlocking(task Func) error { return a.ex.SubmitHere(task, nil) }
+func (a *Context) DispatchNonBlocking(task Func) error {
+	mustTask(task, "DispatchNonBlocking")
+	return a.ex.SubmitHere(task, nil)
+}
 
 // Executor returns an executor for Go code that takes a func(func()): every
 // function it is given runs as a serialized task of the request (use
@@ -87,6 +105,7 @@ func (a *Context) DispatchNonBlocking(task Func) error { return a.ex.SubmitHere(
 // completion are dropped.
 func (a *Context) Executor() func(func()) {
 	return func(f func()) {
+		mustTask(f, "Executor's func")
 		_ = a.ex.Submit(func(api.Response) { f() }, nil)
 	}
 }
@@ -135,8 +154,22 @@ func (a *Context) AddListener(l Listener) { a.ex.AddListener(l) }
 // run as a serialized task, and the request completes with err, which the
 // container renders through its error pages (or, once the head was sent,
 // by aborting the connection). It returns api.ErrCompleted if the request
-// had already completed.
-func (a *Context) Fail(err error) error { return a.ex.Fail(err) }
+// had already completed. A nil err fails the request all the same, with an
+// error that says so (answered 500).
+func (a *Context) Fail(err error) error {
+	if err == nil {
+		// Without an error the request would complete as a success, with
+		// the output discarded as for a failure: an empty 200 whose
+		// listeners hear nil. A nil here is a caller's bug (an err
+		// variable not set); as context.CancelCauseFunc(nil) does, put
+		// an error in its place.
+		err = errFailNil
+	}
+	return a.ex.Fail(err)
+}
+
+// errFailNil is the failure of a request given Fail(nil).
+var errFailNil = errors.New("async: Fail called with a nil error")
 
 // SetOnShutdown chooses what a graceful shutdown does with the request
 // while it is in async mode: by default Shutdown waits for its work, while
@@ -153,8 +186,10 @@ func (a *Context) SetOnShutdown(p OnShutdown) { a.ex.SetOnShutdown(p) }
 //
 // Any goroutine may call OnComplete before the request completes; a call
 // after completion returns api.ErrCompleted and f never runs. It returns
-// api.ErrNotSupported for a Request that no container built.
+// api.ErrNotSupported for a Request that no container built. It panics if
+// f is nil.
 func OnComplete(r *api.Request, f func(err error)) error {
+	mustTask(f, "OnComplete")
 	ex := exchange.From(r)
 	if ex == nil {
 		return api.ErrNotSupported

@@ -430,6 +430,71 @@ func TestFailRunsOnErrorOnce(t *testing.T) {
 	}
 }
 
+// Fail(nil), an err variable that happened to be nil, still fails the
+// request: it is not answered with an empty 200 (the written body discarded
+// as for a failure), and the listeners hear an error, not nil.
+func TestFailNilStillFails(t *testing.T) {
+	x, a := startAsync(nil)
+	var onError, onComplete atomic.Value
+	a.AddListener(async.Listener{
+		OnError:    func(_ api.Response, _ *api.Request, err error) { onError.Store(fmt.Sprint(err)) },
+		OnComplete: func(_ *api.Request, err error) { onComplete.Store(fmt.Sprint(err)) },
+	})
+	written := make(chan struct{})
+	a.Dispatch(func(w api.Response) {
+		w.WriteString("half a result")
+		close(written)
+	})
+	<-written
+	if err := a.Fail(nil); err != nil {
+		t.Fatal(err)
+	}
+	<-x.Done()
+	_, _, err := x.Chan.Result()
+	if err == nil || api.StatusOf(err) != 500 {
+		t.Errorf("Fail(nil) completed the request with %v (status %d), want a failure answered 500", err, api.StatusOf(err))
+	}
+	if got := onError.Load(); got == nil || got == "<nil>" {
+		t.Errorf("OnError got %v, want an error", got)
+	}
+	if got := onComplete.Load(); got == nil || got == "<nil>" {
+		t.Errorf("OnComplete got %v, want an error", got)
+	}
+}
+
+// A nil task or OnComplete function panics at the call, naming the
+// misuse, as SetReadListener(nil) names its own: run later, it would
+// panic in the request's task or listener with a nil dereference whose
+// stack does not show the caller.
+func TestNilTaskPanicsAtCall(t *testing.T) {
+	tests := []struct {
+		name string
+		call func(a *async.Context, r *api.Request)
+	}{
+		{"Dispatch", func(a *async.Context, _ *api.Request) { a.Dispatch(nil) }},
+		{"DispatchOr", func(a *async.Context, _ *api.Request) { a.DispatchOr(nil, func(error) {}) }},
+		{"DispatchNonBlocking", func(a *async.Context, _ *api.Request) { a.DispatchNonBlocking(nil) }},
+		{"Executor", func(a *async.Context, _ *api.Request) { a.Executor()(nil) }},
+		{"OnComplete", func(_ *async.Context, r *api.Request) { async.OnComplete(r, nil) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x, a := startAsync(nil)
+			func() {
+				defer func() {
+					p := recover()
+					if msg, _ := p.(string); !strings.Contains(msg, "nil") {
+						t.Errorf("%s(nil) panicked with %v at the call, want a panic naming the nil", tt.name, p)
+					}
+				}()
+				tt.call(a, x.Request())
+			}()
+			a.Complete()
+			<-x.Done()
+		})
+	}
+}
+
 // The storm: resume, timeout, complete, fail and submit all race on a
 // suspended exchange; every exchange ends exactly once.
 func TestRaceStorm(t *testing.T) {
