@@ -19,9 +19,11 @@ import (
 // The With methods return a modified copy.
 //
 // The one stateful part is the body: Body returns the same stream for every
-// Request derived from the same exchange, and a stream is read once. Form
-// and PostForm read it for a URL-encoded body, once per exchange, and every
-// Request of the exchange sees that one result.
+// Request derived from the same exchange, and a stream is read once, and
+// only until the response finishes (the connection then discards what is
+// left, or closes). Form and PostForm read it for a URL-encoded body, once
+// per exchange, and every Request of the exchange sees that one result: a
+// form parsed before the response finished stays readable after it.
 type Request struct {
 	ctx   context.Context
 	head  *RequestHead // shared by every derivation; never modified
@@ -280,7 +282,10 @@ func (r *Request) TLS() *tls.ConnectionState {
 // URL-encoded POST, PUT or PATCH body, so a handler that reads the body
 // itself should not call them, and one that calls them after reading part of
 // the body gets a form parsed from what remained. Any goroutine may call
-// Body; reads of the stream must not overlap.
+// Body; reads of the stream must not overlap, and a read once the response
+// finished fails: with an error wrapping ErrCompleted on Wharf's HTTP/1.1
+// and HTTP/2 connectors, with net/http's or quic-go's own error when the
+// container is served by net/http or over HTTP/3.
 func (r *Request) Body() io.ReadCloser { return r.head.Body }
 
 // Trailer returns the request trailers. They are complete only after the body

@@ -79,7 +79,7 @@ type bodyRead struct {
 }
 
 var (
-	errBodySettled = errors.New("connector: request body read after the response finished")
+	errBodySettled = fmt.Errorf("connector: request body read after the response finished: %w", api.ErrCompleted)
 	errBodyBusy    = errors.New("connector: request body still being read after the response finished")
 )
 

@@ -7,6 +7,7 @@ import (
 
 	xhttp2 "golang.org/x/net/http2"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 )
 
@@ -45,7 +46,7 @@ var (
 	errH2Yield = errors.New("http2: reader yields")
 	// errBodySettled is a request body read after the response finished,
 	// and a stream reset because its client kept sending such a body.
-	errBodySettled = errors.New("http2: request body read after the response finished")
+	errBodySettled = fmt.Errorf("http2: request body read after the response finished: %w", api.ErrCompleted)
 	// errBodyLength is a request body whose length differs from its
 	// content-length.
 	errBodyLength = errors.New("http2: request body length differs from content-length")
