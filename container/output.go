@@ -550,11 +550,16 @@ func (o *output) sniffType(p []byte) {
 	o.header["Content-Type"] = []string{t}
 }
 
-// noSniff reports whether h holds Content-Type with a nil value, the way
-// net/http's ResponseWriter is told to send no type and sniff none.
+// noSniff reports whether the body's type is not to be sniffed: h holds
+// Content-Type with a nil value, the way net/http's ResponseWriter is told
+// to send no type and sniff none, or a Content-Encoding, whose body starts
+// with the coding's bytes rather than the content's. net/http sniffs none
+// there either (golang.org/issue/31753): gzip would be typed
+// "application/x-gzip", and a browser that undoes the coding would offer
+// the page as a download.
 func noSniff(h http.Header) bool {
 	vs, ok := h["Content-Type"]
-	return ok && vs == nil
+	return ok && vs == nil || headerValue(h, "Content-Encoding") != ""
 }
 
 // trailerNames lists the declared trailer fields, but for those a trailer

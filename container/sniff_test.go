@@ -1,6 +1,9 @@
 package container_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -108,4 +111,48 @@ func TestNoSniffWithoutBody(t *testing.T) {
 			t.Errorf("%d: got %d, Content-Type %q, %d body bytes; want no type, no body", status, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Len())
 		}
 	}
+}
+
+// A body with a Content-Encoding and no Content-Type gets no sniffed
+// type, as on net/http's server (golang.org/issue/31753): its first bytes
+// are the coding's ("application/x-gzip" for gzip), not the content's, and
+// a browser that decodes the body would then take the content for a gzip
+// file to download. This holds for a Wharf handler and a mounted net/http
+// one alike.
+func TestNoSniffEncodedBody(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("<!doctype html><html><body>hello</body></html>"))
+	zw.Close()
+	build := func(c *container.Container) {
+		c.HandleFunc("/wharf", func(w api.Response, r *api.Request) error {
+			w.Header().Set("Content-Encoding", "gzip")
+			_, err := w.Write(gz.Bytes())
+			return err
+		})
+		c.Mount("/nethttp", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(gz.Bytes())
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, path := range []string{"/wharf", "/nethttp"} {
+			req, _ := http.NewRequest("GET", s.URL+path, nil)
+			// Asked for by the test, the coding is not undone by the
+			// client, which would drop the Content-Encoding field.
+			req.Header.Set("Accept-Encoding", "gzip")
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !bytes.Equal(body, gz.Bytes()) || resp.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("GET %s: %d bytes, Content-Encoding %q; want the %d gzip bytes", path, len(body), resp.Header.Get("Content-Encoding"), gz.Len())
+			}
+			if ct, ok := resp.Header["Content-Type"]; ok {
+				t.Errorf("GET %s: Content-Type %q sniffed from the coded bytes, want none", path, ct)
+			}
+		}
+	})
 }
