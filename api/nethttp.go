@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,8 +18,8 @@ import (
 // (RequestURI is the target as sent); wrap h with http.StripPrefix to serve it
 // under a prefix. Its PathValue returns the {name} parameters of the
 // pattern h was mounted on, as behind a ServeMux. The ResponseWriter implements http.Flusher and http.Hijacker
-// (the latter fails with ErrNotSupported where the connection cannot be
-// hijacked), and so http.ResponseController's Flush and Hijack; its
+// (the latter fails with an error that is both ErrNotSupported and
+// http.ErrNotSupported where the connection cannot be hijacked), and so http.ResponseController's Flush and Hijack; its
 // SetReadDeadline, SetWriteDeadline and EnableFullDuplex fail with
 // http.ErrNotSupported (the connector's limits bound reads and writes).
 // WriteHeader with an informational status other than 101 (a 103 with
@@ -340,19 +341,32 @@ func (h *httpWriter) FlushError() error {
 	return err
 }
 
-// Hijack takes the connection over. After WriteHeader(101) it first
-// writes the 101 head, with the fields the handler had set at
-// WriteHeader, as net/http's Hijack flushes a head written before it: a
-// handler that upgrades so (coder/websocket, for one) finds the client
-// switched.
+// Hijack takes the connection over. After WriteHeader (or a Write, which
+// implies a 200) it first writes that head, with the fields the handler
+// had set at WriteHeader, as net/http's Hijack flushes a head written
+// before it: the Response has not sent it, and will not once the
+// connection is taken. A handler that upgrades with a 101
+// (coder/websocket, for one), or answers a 200 and then tunnels, finds
+// the client switched. A body written before Hijack is dropped, as on
+// net/http's server.
 func (h *httpWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, rw, err := Hijack(h.w)
+	if errors.Is(err, ErrNotSupported) {
+		// A handler tests for net/http's error, which its server and
+		// http.ResponseController return where there is no connection to
+		// take (HTTP/2, HTTP/3), to fall back; it does not know Wharf's.
+		err = fmt.Errorf("%w: %w", http.ErrNotSupported, err)
+	}
 	if err != nil {
 		return nc, rw, err
 	}
 	h.hijacked = true
-	if h.switching {
-		if err := writeSwitching(rw.Writer, h.w.Header()); err != nil {
+	if h.wroteHeader {
+		status := h.w.Status()
+		if h.switching {
+			status = http.StatusSwitchingProtocols
+		}
+		if err := writeHead(rw.Writer, status, h.w.Header()); err != nil {
 			nc.Close()
 			return nil, nil, err
 		}
@@ -360,10 +374,10 @@ func (h *httpWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return nc, rw, nil
 }
 
-// writeSwitching writes a 101 Switching Protocols head with the fields of
-// header to w, and flushes it.
-func writeSwitching(w *bufio.Writer, header http.Header) error {
-	w.WriteString("HTTP/1.1 101 Switching Protocols\r\n")
+// writeHead writes an HTTP/1.1 head with status and the fields of header
+// to w, and flushes it.
+func writeHead(w *bufio.Writer, status int, header http.Header) error {
+	fmt.Fprintf(w, "HTTP/1.1 %03d %s\r\n", status, http.StatusText(status))
 	if err := header.Write(w); err != nil {
 		return err
 	}

@@ -2,9 +2,11 @@ package container_test
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -98,4 +100,93 @@ func TestMountWriteHeader101WithoutHijack(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A net/http handler that answers and then takes the connection over, as
+// a CONNECT proxy does (WriteHeader(200), then Hijack and tunnel): net/http's
+// Hijack sends the head written before it, with the fields set by then,
+// whether WriteHeader or a Write implied it (the body written is dropped).
+// A mounted handler's must too, or the client waits for a head that never
+// comes and reads the tunnel's bytes as one.
+func TestMountWriteHeaderThenHijack(t *testing.T) {
+	tunnel := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Tunnel", "1")
+		if r.URL.Query().Has("write") {
+			io.WriteString(w, "dropped")
+		} else {
+			w.WriteHeader(http.StatusOK)
+		}
+		w.Header().Set("X-Late", "not sent")
+		nc, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer nc.Close()
+		line, err := rw.ReadString('\n')
+		if err != nil {
+			t.Errorf("reading the tunnel: %v", err)
+			return
+		}
+		rw.WriteString("echo: " + line)
+		rw.Flush()
+	})
+	for _, m := range []modes.Mode{modes.H1, modes.H1Portable, modes.NetHTTP, modes.H1TLS, modes.H1TLSPortable} {
+		t.Run(string(m), func(t *testing.T) {
+			c := container.New(modes.Options(m)...)
+			c.Mount("/tunnel", tunnel)
+			s := modes.Start(t, m, c)
+			for _, target := range []string{"/tunnel", "/tunnel?write"} {
+				conn := s.DialHTTP1(t)
+				conn.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: x\r\n\r\nhello\n")
+				tp := textproto.NewReader(bufio.NewReader(conn))
+				status, err := tp.ReadLine()
+				if err != nil {
+					t.Fatalf("%s: reading the head: %v", target, err)
+				}
+				fields, err := tp.ReadMIMEHeader()
+				if err != nil {
+					t.Fatalf("%s: reading the head's fields after %q: %v", target, status, err)
+				}
+				if !strings.HasPrefix(status, "HTTP/1.1 200 ") || fields.Get("X-Tunnel") != "1" || fields.Get("X-Late") != "" {
+					t.Fatalf("%s: head %q %v, want a 200 with the fields set before it", target, status, fields)
+				}
+				if line, err := tp.R.ReadString('\n'); err != nil || line != "echo: hello\n" {
+					t.Errorf("%s: after the head: %q %v, want the tunnel's echo", target, line, err)
+				}
+				conn.Close()
+			}
+		})
+	}
+}
+
+// Where the connection cannot be taken over (HTTP/2, HTTP/3), a mounted
+// handler's Hijack fails with net/http's http.ErrNotSupported, as
+// http.ResponseController's does on net/http's own server, so that the
+// handler's errors.Is test finds it and falls back; it failed with
+// api.ErrNotSupported alone, which no net/http handler knows.
+func TestMountHijackNotSupported(t *testing.T) {
+	errs := make(chan error, 1)
+	build := func(c *container.Container) {
+		c.Mount("/hijack", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			nc, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				nc.Close()
+			}
+			errs <- err
+		}))
+	}
+	for _, m := range []modes.Mode{modes.H2, modes.H2C, modes.H3} {
+		t.Run(string(m), func(t *testing.T) {
+			c := container.New(modes.Options(m)...)
+			build(c)
+			s := modes.Start(t, m, c)
+			get(t, s, "/hijack")
+			err := <-errs
+			if !errors.Is(err, http.ErrNotSupported) || !errors.Is(err, api.ErrNotSupported) {
+				t.Errorf("Hijack: %v, want an error that is http.ErrNotSupported (and api.ErrNotSupported)", err)
+			}
+		})
+	}
 }

@@ -138,7 +138,18 @@ func (s *httpStream) WriteBody(p []byte) error {
 	return err
 }
 
-func (s *httpStream) Flush() error { return http.NewResponseController(s.w).Flush() }
+// Flush flushes net/http's ResponseWriter. One that cannot flush
+// (http.TimeoutHandler's, or a middleware's wrapper with neither Flush nor
+// Unwrap) sends the body when it will, as it does for a net/http handler,
+// whose flush is skipped there: the response goes on, where
+// http.ErrNotSupported would fail it and abort the connection.
+func (s *httpStream) Flush() error {
+	err := http.NewResponseController(s.w).Flush()
+	if errors.Is(err, http.ErrNotSupported) {
+		return nil
+	}
+	return err
+}
 
 func (s *httpStream) Finish(trailers http.Header) error {
 	if s.finished {

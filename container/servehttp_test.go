@@ -189,3 +189,68 @@ func (c *passedDeadline) Err() error {
 		return nil
 	}
 }
+
+// statusRecorder is net/http middleware's usual ResponseWriter wrapper: it
+// embeds the writer, so it has no Flush (and no Unwrap for
+// http.ResponseController to look through).
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Behind net/http middleware whose ResponseWriter cannot flush
+// (http.TimeoutHandler's, a wrapper such as statusRecorder), a Flush
+// sends nothing early, as a net/http handler's flush is skipped there,
+// and the response goes on: the handler's Flush returns nil and the
+// client gets the whole body. Flush returned http.ErrNotSupported, which
+// failed the request (a 500 logged) and aborted its connection.
+func TestServeHTTPFlushWithoutFlusher(t *testing.T) {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	flushed := make(chan error, 1)
+	c.HandleFunc("/stream", func(w api.Response, r *api.Request) error {
+		if _, err := w.WriteString("first,"); err != nil {
+			return err
+		}
+		err := w.Flush()
+		flushed <- err
+		if err != nil {
+			return err
+		}
+		_, err = w.WriteString("second")
+		return err
+	})
+	for _, tc := range []struct {
+		name string
+		wrap func(http.Handler) http.Handler
+	}{
+		{"TimeoutHandler", func(h http.Handler) http.Handler { return http.TimeoutHandler(h, time.Hour, "late") }},
+		{"wrapper without Flush", func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				h.ServeHTTP(&statusRecorder{ResponseWriter: w}, r)
+			})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.wrap(c))
+			defer srv.Close()
+			resp, err := srv.Client().Get(srv.URL + "/stream")
+			if ferr := <-flushed; ferr != nil {
+				t.Errorf("Flush returned %v, want nil", ferr)
+			}
+			if err != nil {
+				t.Fatalf("GET: %v", err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK || string(b) != "first,second" {
+				t.Errorf("got %d %q (%v), want 200 %q", resp.StatusCode, b, err, "first,second")
+			}
+		})
+	}
+}
