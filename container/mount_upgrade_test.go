@@ -26,19 +26,7 @@ func TestMountWriteHeader101ThenHijack(t *testing.T) {
 		w.Header().Set("Connection", "Upgrade")
 		w.WriteHeader(http.StatusSwitchingProtocols)
 		w.Header().Set("X-Late", "not sent") // after WriteHeader: not in the head
-		nc, rw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Errorf("Hijack: %v", err)
-			return
-		}
-		defer nc.Close()
-		line, err := rw.ReadString('\n')
-		if err != nil {
-			t.Errorf("reading the upgraded connection: %v", err)
-			return
-		}
-		rw.WriteString("echo: " + line)
-		rw.Flush()
+		echoAfterHijack(t, w)
 	})
 	returned := make(chan error, 1)
 	build := func(c *container.Container) {
@@ -117,19 +105,7 @@ func TestMountWriteHeaderThenHijack(t *testing.T) {
 			w.WriteHeader(http.StatusOK)
 		}
 		w.Header().Set("X-Late", "not sent")
-		nc, rw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Errorf("Hijack: %v", err)
-			return
-		}
-		defer nc.Close()
-		line, err := rw.ReadString('\n')
-		if err != nil {
-			t.Errorf("reading the tunnel: %v", err)
-			return
-		}
-		rw.WriteString("echo: " + line)
-		rw.Flush()
+		echoAfterHijack(t, w)
 	})
 	for _, m := range []modes.Mode{modes.H1, modes.H1Portable, modes.NetHTTP, modes.H1TLS, modes.H1TLSPortable} {
 		t.Run(string(m), func(t *testing.T) {
@@ -189,4 +165,22 @@ func TestMountHijackNotSupported(t *testing.T) {
 			}
 		})
 	}
+}
+
+// echoAfterHijack takes the connection over from w and answers the line
+// the client sends next with "echo: " and that line.
+func echoAfterHijack(t *testing.T, w http.ResponseWriter) {
+	nc, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		t.Errorf("Hijack: %v", err)
+		return
+	}
+	defer nc.Close()
+	line, err := rw.ReadString('\n')
+	if err != nil {
+		t.Errorf("reading the connection taken over: %v", err)
+		return
+	}
+	rw.WriteString("echo: " + line)
+	rw.Flush()
 }

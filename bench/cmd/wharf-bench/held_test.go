@@ -37,16 +37,7 @@ func TestGoroutineTargetsNeedTheLoadHeld(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := tt.res
 			res.Config = defaultConfig()
-			var got *target
-			for _, tg := range targets(&res) {
-				if strings.HasPrefix(tg.target, tt.target) {
-					got = &tg
-					break
-				}
-			}
-			if got == nil {
-				t.Fatalf("no target %q", tt.target)
-			}
+			got := findTarget(t, targets(&res), tt.target)
 			if want := verdict(tt.met); got.status != want {
 				t.Errorf("%s: %s, want %s (measured: %s)", got.target, got.status, want, got.measured)
 			}

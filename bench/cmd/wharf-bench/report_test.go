@@ -47,16 +47,7 @@ func TestTargetsWithErrors(t *testing.T) {
 			res := &Results{Config: defaultConfig(), Scenarios: []ScenarioResult{
 				{Scenario: Scenario{Name: tt.scenario}, Servers: []ServerRuns{tt.wharf, tt.other}},
 			}}
-			var got *target
-			for _, tg := range targets(res) {
-				if strings.HasPrefix(tg.target, tt.target) {
-					got = &tg
-					break
-				}
-			}
-			if got == nil {
-				t.Fatalf("no target %q", tt.target)
-			}
+			got := findTarget(t, targets(res), tt.target)
 			if want := verdict(tt.met); got.status != want {
 				t.Errorf("status %s, want %s (measured: %s)", got.status, want, got.measured)
 			}
@@ -100,4 +91,17 @@ func TestRoundOrder(t *testing.T) {
 			t.Errorf("roundOrder(%d, %d) = %s, want %s", tt.n, tt.round, got, tt.want)
 		}
 	}
+}
+
+// findTarget returns the target line whose title begins with prefix, and
+// fails the test if there is none.
+func findTarget(t *testing.T, ts []target, prefix string) target {
+	t.Helper()
+	for _, tg := range ts {
+		if strings.HasPrefix(tg.target, prefix) {
+			return tg
+		}
+	}
+	t.Fatalf("no target %q", prefix)
+	return target{}
 }
