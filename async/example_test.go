@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -275,4 +276,92 @@ func ExampleDispatchKind() {
 	// initial
 	// resumed
 	// expired
+}
+
+// bodyCounter reads a request body without blocking and answers with its
+// length once it has all of it.
+type bodyCounter struct {
+	a  *async.Context
+	in *async.Input
+	n  int
+}
+
+func (b *bodyCounter) OnDataAvailable(w api.Response) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := b.in.Read(buf)
+		b.n += n
+		if err != nil { // api.ErrWouldBlock: called again when more comes; io.EOF: OnAllDataRead follows
+			return
+		}
+	}
+}
+
+func (b *bodyCounter) OnAllDataRead(w api.Response) {
+	fmt.Fprintf(w, "read %d bytes", b.n)
+	b.a.Complete()
+}
+
+func (b *bodyCounter) OnError(w api.Response, err error) { b.a.Fail(err) }
+
+// A body read without blocking: the listener's callbacks run as the
+// request's serialized tasks when bytes arrive, and on the epoll connector
+// no goroutine waits for them.
+func ExampleContext_SetReadListener() {
+	c := container.New()
+	c.HandleFunc("POST /upload", func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		b := &bodyCounter{a: a}
+		// The first callback runs once this handler has returned, so b.in
+		// is set by then.
+		b.in, err = a.SetReadListener(b)
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	resp, _ := http.Post("http://"+l.Addr().String()+"/upload", "application/octet-stream", strings.NewReader(strings.Repeat("x", 100000)))
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(b))
+	// Output: read 100000 bytes
+}
+
+// OnComplete releases what a request holds however it ends, here a
+// blocking handler's scratch file: the function runs once the response is
+// finished, with the error the request completed with.
+func ExampleOnComplete() {
+	released := make(chan error, 1)
+	c := container.New()
+	c.HandleFunc("/report", func(w api.Response, r *api.Request) error {
+		f, err := os.CreateTemp("", "report")
+		if err != nil {
+			return err
+		}
+		if err := async.OnComplete(r, func(err error) {
+			f.Close()
+			os.Remove(f.Name())
+			released <- err
+		}); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return err
+		}
+		_, err = io.WriteString(w, "report written")
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	resp, _ := http.Get("http://" + l.Addr().String() + "/report")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(b))
+	fmt.Println("released, completed with", <-released)
+	// Output:
+	// report written
+	// released, completed with <nil>
 }

@@ -289,3 +289,32 @@ func ExampleErrorPageAs_json() {
 	// 500 application/json {"error":"Internal Server Error","status":500}
 	// 405 application/json {"error":"Method Not Allowed","status":405}
 }
+
+// errQuotaExceeded is an application's sentinel error.
+var errQuotaExceeded = errors.New("quota exceeded")
+
+// ErrorPageFor renders the failures that wrap one error, whatever status
+// they would have: here a quota error, wrapped by the handler, gets a
+// page of its own with a 429, where any other failure gets the default.
+func ExampleContext_ErrorPageFor() {
+	c := container.New()
+	c.HandleFunc("/upload", func(w api.Response, r *api.Request) error {
+		return fmt.Errorf("storing the upload: %w", errQuotaExceeded)
+	})
+	c.Root().ErrorPageFor(errQuotaExceeded, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		if err := w.SetStatus(http.StatusTooManyRequests); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "over your quota (%v)", container.ErrorOf(r))
+		return err
+	}))
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	resp, _ := http.Get("http://" + l.Addr().String() + "/upload")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, string(b))
+	// Output: 429 over your quota (storing the upload: quota exceeded)
+}

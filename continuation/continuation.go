@@ -163,6 +163,13 @@ func (c Continuation) Complete() error {
 // itself. (OnError and OnComplete run as for Suspend.) After a Suspend in
 // the same dispatch that a Resume or the timeout has decided already, it
 // returns api.ErrWrongState at once: nothing would wake it.
+//
+// Completed comes with api.ErrCompleted, and Cancelled with ctx.Err(). A
+// handler may return either as it is: a completed request has nothing
+// left to answer, and a cancellation of the request's own context (its
+// client left) ends it quietly; a cancellation of a context of the
+// handler's own (a deadline it set) is a failure like any other, answered
+// 500 unless the handler answers the wait's end itself.
 func (c Continuation) Await(ctx context.Context) (Event, []api.Attr, error) {
 	if c.ex == nil {
 		return 0, nil, api.ErrNotSupported

@@ -138,3 +138,29 @@ func ExampleContinuation_SuspendThen() {
 	fmt.Println(<-polled)
 	// Output: news: hello
 }
+
+// Await is the blocking form: the handler waits in place, its goroutine
+// held, until a Resume, the timeout or the request's end. Here nothing
+// resumes it, and the timeout ends the wait.
+func ExampleContinuation_Await() {
+	c := container.New()
+	c.HandleFunc("/wait", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		cont.SetTimeout(20 * time.Millisecond)
+		ev, _, err := cont.Await(r.Context())
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "waited: %v", ev)
+		return err
+	})
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	resp, _ := http.Get("http://" + l.Addr().String() + "/wait")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(b))
+	// Output: waited: expired
+}

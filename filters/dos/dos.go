@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -106,7 +107,7 @@ func New(cfg Config) (*Filter, error) {
 		f.rate = DefaultRate
 	}
 	if f.burst <= 0 {
-		f.burst = max(1, float64(int(f.rate+0.999)))
+		f.burst = max(1, math.Ceil(f.rate))
 	}
 	if f.delay == 0 {
 		f.delay = DefaultDelay
