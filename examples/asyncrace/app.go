@@ -20,7 +20,9 @@ func timeoutBody(ms int64) string { return "timed out after " + strconv.FormatIn
 // container on their own listener.
 func newContainer(opts ...container.Option) *container.Container {
 	c := container.New(opts...)
-	c.HandleFunc("/answer", handleAnswer)
+	c.HandleFunc("/answer", func(w api.Response, r *api.Request) error {
+		return handleAnswer(w, r, c.ShuttingDown)
+	})
 	return c
 }
 
@@ -46,7 +48,8 @@ func writeText(w api.Response, status int, text string) {
 }
 
 // handleAnswer races the business logic against the async timeout.
-func handleAnswer(w api.Response, r *api.Request) error {
+// shuttingDown tells a timeout from the expiry a graceful shutdown brings.
+func handleAnswer(w api.Response, r *api.Request, shuttingDown func() bool) error {
 	work, err := msParam(r, "work", 50, 0)
 	if err != nil {
 		return err
@@ -69,7 +72,13 @@ func handleAnswer(w api.Response, r *api.Request) error {
 		// Runs as a serialized task of the request, never alongside the
 		// business result's task. Completing here drops that task.
 		OnTimeout: func(w api.Response, _ *api.Request) {
-			writeText(w, http.StatusGatewayTimeout, timeoutBody(timeout))
+			if shuttingDown() {
+				// Expired by the shutdown, before its time: the work was
+				// not too slow, the server is going away.
+				writeText(w, http.StatusServiceUnavailable, "shutting down")
+			} else {
+				writeText(w, http.StatusGatewayTimeout, timeoutBody(timeout))
+			}
 			_ = a.Complete()
 		},
 	})

@@ -171,7 +171,7 @@ func TestShutdownExpiresAnswers(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Errorf("run returned %v, want nil", err)
 	}
-	if a := <-answered; a.Status != 504 {
-		t.Errorf("the request in flight at shutdown: %v, want 504", a)
+	if a := <-answered; a.Status != 503 || a.Body != "shutting down" {
+		t.Errorf("the request in flight at shutdown: %v, want 503 shutting down", a)
 	}
 }

@@ -27,7 +27,8 @@
 //	curl -i 'http://127.0.0.1:8080/answer?work=1000&timeout=10'   # 504
 //
 // The server prints one line, "listening on http://ADDR", and shuts down
-// gracefully on SIGINT or SIGTERM.
+// gracefully on SIGINT or SIGTERM: the requests in flight are expired at
+// once and answered 503 "shutting down".
 package main
 
 import (
