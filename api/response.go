@@ -11,8 +11,9 @@ import (
 // Goroutines: a handle is valid only while the serialized task it was given
 // to runs (a Handler's Serve, a Filter, an async task or IO callback). Once
 // that task returns, every method that changes state returns
-// ErrNotSerialized and writes nothing, and Header returns a detached header
-// whose changes are discarded. While the task runs, a goroutine it started
+// ErrNotSerialized and writes nothing, Header returns a detached header
+// whose changes are discarded, Committed reports true (nothing can change
+// through the handle: SetCookie returns ErrCommitted) and Status 0. While the task runs, a goroutine it started
 // may use the handle as net/http allows for a ResponseWriter, provided the
 // task waits for it so that uses never overlap; to write after the task
 // returns, submit a new task (async.Context.Dispatch).

@@ -3,6 +3,7 @@ package exchange_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -52,6 +53,11 @@ func TestFixedTokenResponses(t *testing.T) {
 	first := ch.kept
 	if _, err := first.WriteString("x"); !errors.Is(err, api.ErrNotSerialized) {
 		t.Errorf("first task's Response after it returned: %v, want ErrNotSerialized", err)
+	}
+	// Nothing can change through it: a cookie set through it says so, where
+	// it was added to a detached header and lost with a nil error.
+	if err := api.SetCookie(first, &http.Cookie{Name: "a", Value: "b"}); !errors.Is(err, api.ErrCommitted) || !first.Committed() {
+		t.Errorf("SetCookie through the first task's Response after it returned: %v (committed %v), want ErrCommitted", err, first.Committed())
 	}
 	ex.Resume()
 	<-ex.Done()

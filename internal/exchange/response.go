@@ -89,9 +89,12 @@ func (h handle) Flush() error {
 	return h.ex.out.Flush()
 }
 
+// Committed reports true outside the task: nothing can change through the
+// handle any more, and code that asks before it changes the head (as
+// api.SetCookie does) must hear so rather than have its change lost.
 func (h handle) Committed() bool {
 	if !h.ok() {
-		return false
+		return true
 	}
 	return h.ex.out.Committed()
 }
