@@ -1,6 +1,7 @@
 package formdata
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"mime"
@@ -32,7 +33,11 @@ type builder struct {
 	size     int64
 	buf      []byte   // a field's value, or a file while in memory
 	file     *os.File // a file once spooled
-	memory   int64    // bytes the form keeps in memory
+	// fw buffers the writes to file: a body may cut a part into pieces
+	// of a few bytes (each "\r\n--" that is not a boundary ends one), and
+	// one write(2) each would cost millions for a file of megabytes.
+	fw     *bufio.Writer
+	memory int64 // bytes the form keeps in memory
 }
 
 func newBuilder(lim Limits, st *store) *builder {
@@ -91,17 +96,21 @@ func (b *builder) Data(p []byte) error {
 			return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
 		}
 		b.file = f
+		b.fw = bufio.NewWriterSize(f, spoolBuffer)
 		b.memory -= int64(len(b.buf))
-		if _, err := f.Write(b.buf); err != nil {
+		if _, err := b.fw.Write(b.buf); err != nil {
 			return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
 		}
 		b.buf = b.buf[:0]
 	}
-	if _, err := b.file.Write(p); err != nil {
+	if _, err := b.fw.Write(p); err != nil {
 		return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
 	}
 	return nil
 }
+
+// spoolBuffer is the size of a spooled part's write buffer.
+const spoolBuffer = 8 << 10
 
 // End adds the finished part to the form.
 func (b *builder) End() error {
@@ -116,8 +125,11 @@ func (b *builder) End() error {
 	fh := &FileHeader{Filename: b.filename, Header: b.header, Size: b.size, st: b.form.st}
 	if b.file != nil {
 		fh.path = b.file.Name()
-		err := b.file.Close()
-		b.file = nil
+		err := b.fw.Flush()
+		if cerr := b.file.Close(); err == nil {
+			err = cerr
+		}
+		b.file, b.fw = nil, nil
 		if err != nil {
 			return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
 		}
