@@ -345,7 +345,7 @@ func (h *httpWriter) FlushError() error {
 // implies a 200) it first writes that head, with the fields the handler
 // had set at WriteHeader, as net/http's Hijack flushes a head written
 // before it: the Response has not sent it, and will not once the
-// connection is taken. A handler that upgrades with a 101
+// connection is taken (one it committed, with a Flush, went already). A handler that upgrades with a 101
 // (coder/websocket, for one), or answers a 200 and then tunnels, finds
 // the client switched. A body written before Hijack is dropped, as on
 // net/http's server.
@@ -361,7 +361,10 @@ func (h *httpWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nc, rw, err
 	}
 	h.hijacked = true
-	if h.wroteHeader {
+	// A head the Response committed (a Flush) went out already, where the
+	// connection could still be taken (net/http's server, which sent it
+	// as its Hijack does): not sent twice.
+	if h.wroteHeader && !h.w.Committed() {
 		status := h.w.Status()
 		if h.switching {
 			status = http.StatusSwitchingProtocols

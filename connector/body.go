@@ -92,7 +92,11 @@ func (rb *reqBody) readAs(p []byte, nonblock bool) (int, error) {
 	s, b := (*stream)(rb), &rb.body
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.settled {
+	if b.settled || b.x != nil && b.x.discarding {
+		// Discarding, the epoll connector's selector reads the rest of
+		// the body from the idle connection (drainNB): the response has
+		// finished, and the socket and the read buffer are not the
+		// handler's to read now.
 		return 0, errBodySettled
 	}
 	if b.err != nil {
@@ -219,13 +223,14 @@ func (rb *reqBody) TryRead(p []byte) (int, error) {
 // NotifyReadable implements api.NonBlockingReader: f runs once when the
 // body may be read further. It runs at once when a read would not wait:
 // bytes are here, or the body is over (read to its end, failed, or settled
-// with the response, when the connection may be reading its next request
-// into the same buffer: what is here then is not this body's).
+// with the response, or being discarded since, when the connection may be
+// reading its next request into the same buffer: what is here then is not
+// this body's).
 func (rb *reqBody) NotifyReadable(f func()) {
 	s, b := (*stream)(rb), &rb.body
 	c := s.c
 	b.mu.Lock() // c.r and c.w move under it while the body is read
-	now := b.settled || b.err != nil || b.kind == bodyNone || c.w > c.r
+	now := b.settled || b.err != nil || b.kind == bodyNone || b.x.discarding || c.w > c.r
 	if !now {
 		// A client that sent "Expect: 100-continue" sends nothing
 		// until it is invited: waiting for its bytes is a read, so

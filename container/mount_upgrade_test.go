@@ -184,3 +184,40 @@ func echoAfterHijack(t *testing.T, w http.ResponseWriter) {
 	rw.WriteString("echo: " + line)
 	rw.Flush()
 }
+
+// A head the handler flushed before Hijack is out already: Hijack must not
+// send it again. Behind net/http (the container's ServeHTTP), whose
+// Hijack takes a connection whose head went, the client read a second
+// head as the tunnel's first bytes. (Wharf's connectors refuse a Hijack
+// after the head went, with api.ErrCommitted.)
+func TestMountFlushThenHijack(t *testing.T) {
+	tunnel := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Tunnel", "1")
+		w.WriteHeader(http.StatusOK)
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Errorf("Flush: %v", err)
+			return
+		}
+		echoAfterHijack(t, w)
+	})
+	m := modes.NetHTTP
+	c := container.New(modes.Options(m)...)
+	c.Mount("/tunnel", tunnel)
+	s := modes.Start(t, m, c)
+	conn := s.DialHTTP1(t)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(conn, "GET /tunnel HTTP/1.1\r\nHost: x\r\n\r\nhello\n")
+	tp := textproto.NewReader(bufio.NewReader(conn))
+	status, err := tp.ReadLine()
+	if err != nil {
+		t.Fatalf("reading the head: %v", err)
+	}
+	fields, err := tp.ReadMIMEHeader()
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 200 ") || fields.Get("X-Tunnel") != "1" {
+		t.Fatalf("head %q %v (%v), want a 200 with the fields set before it", status, fields, err)
+	}
+	if line, err := tp.R.ReadString('\n'); err != nil || line != "echo: hello\n" {
+		t.Errorf("after the head: %q %v, want the tunnel's echo", line, err)
+	}
+}

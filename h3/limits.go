@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"strconv"
@@ -72,8 +73,9 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = b
 	l.h.ServeHTTP(dw, r)
 	// The trailers, set once the head went (a field of the head was
-	// cleaned as it went), are sent by quic-go when this returns: cleaned
-	// as the head's were.
+	// cleaned as it went), are sent by quic-go when this returns, from
+	// its map: cleaned as the head's were.
+	maps.Copy(w.Header(), dw.header)
 	cleanFields(w.Header())
 	// quic-go writes what is buffered when this returns: under one more
 	// deadline.
@@ -226,6 +228,23 @@ type deadlineWriter struct {
 	mu      sync.Mutex
 	started bool
 	begun   atomic.Bool // started, read without mu once set
+
+	// header is the handler's map (Header), not quic-go's: quic-go sends
+	// the fields of its map with a 1xx, and a 100 (Continue) may go out
+	// from the body's reader while the handler's goroutine fills the
+	// map, a concurrent map read and write. The fields reach quic-go's
+	// map as the head goes (WriteHeader), the trailers once the handler
+	// returned (limitHandler.ServeHTTP). The handler's goroutine's alone.
+	header  http.Header
+	headSet bool // a final head went to quic-go
+}
+
+// Header returns the handler's fields (see header).
+func (w *deadlineWriter) Header() http.Header {
+	if w.header == nil {
+		w.header = make(http.Header)
+	}
+	return w.header
 }
 
 // begin marks the response started before its first write, after a 100
@@ -280,7 +299,19 @@ func (w *deadlineWriter) WriteHeader(status int) {
 		}
 	}
 	cleanFields(h)
+	dst := w.ResponseWriter.Header()
+	clear(dst)
+	maps.Copy(dst, h)
+	w.headSet = w.headSet || status >= 200
 	w.write(0, func() error { w.ResponseWriter.WriteHeader(status); return nil })
+}
+
+// implicitHead writes the 200 head a write before WriteHeader implies,
+// through WriteHeader: quic-go would write its own map's.
+func (w *deadlineWriter) implicitHead() {
+	if !w.headSet {
+		w.WriteHeader(http.StatusOK)
+	}
 }
 
 // cleanFields makes h's fields ones a client can parse, as Wharf's HTTP/2
@@ -303,7 +334,7 @@ func cleanFields(h http.Header) {
 }
 
 func (w *deadlineWriter) Write(p []byte) (n int, err error) {
-	w.begin()
+	w.implicitHead()
 	err = w.write(len(p), func() error {
 		n, err = w.ResponseWriter.Write(p)
 		return err
@@ -313,7 +344,7 @@ func (w *deadlineWriter) Write(p []byte) (n int, err error) {
 
 // FlushError is what http.ResponseController's Flush calls.
 func (w *deadlineWriter) FlushError() error {
-	w.begin()
+	w.implicitHead()
 	return w.write(0, w.rc.Flush)
 }
 

@@ -172,13 +172,13 @@ func Connect(cfg Config) (*Bus, error) {
 		}
 	}
 	opts.ReconnectedCB = func(nc *nats.Conn) {
-		b.log.Info("natsbus: reconnected to the broker", "url", nc.ConnectedUrlRedacted())
+		b.log.Info("natsbus: reconnected to the broker", "url", redactURLs([]string{nc.ConnectedUrl()}))
 		if userReconnected != nil {
 			userReconnected(nc)
 		}
 	}
 	opts.ConnectedCB = func(nc *nats.Conn) {
-		b.log.Info("natsbus: connected to the broker", "url", nc.ConnectedUrlRedacted())
+		b.log.Info("natsbus: connected to the broker", "url", redactURLs([]string{nc.ConnectedUrl()}))
 		if userConnected != nil {
 			userConnected(nc)
 		}
@@ -225,18 +225,27 @@ func Connect(cfg Config) (*Bus, error) {
 }
 
 // redactURLs returns the servers' URLs, comma-separated, with their
-// passwords masked as nats.go's ConnectedUrlRedacted masks them: a URL may
-// carry the broker's credentials (nats://user:password@host), which have
-// no place in a log or an error.
+// credentials masked: a URL may carry the broker's password
+// (nats://user:password@host) or its token (nats://token@host: nats.go
+// takes a user without a password for one), which have no place in a log
+// or an error. nats.go's ConnectedUrlRedacted masks the password alone.
 func redactURLs(servers []string) string {
 	out := make([]string, len(servers))
 	for i, s := range servers {
 		out[i] = s
 		u := s
+		if u == "" {
+			continue // not connected: ConnectedUrl says nothing
+		}
 		if !strings.Contains(u, "://") {
 			u = "nats://" + u // as nats.go reads a URL without a scheme
 		}
 		if pu, err := neturl.Parse(u); err == nil {
+			if pu.User != nil {
+				if _, ok := pu.User.Password(); !ok {
+					pu.User = neturl.User("xxxxx") // a token: masked as Redacted masks a password
+				}
+			}
 			out[i] = pu.Redacted()
 		} else if strings.Contains(s, "@") {
 			out[i] = "(unparsable URL)" // it may hold credentials

@@ -956,6 +956,19 @@ func (hc *serverConn) streamDoneLocked(st *stream) {
 	hc.idleDeadlineLocked()
 }
 
+// queueConnCredit queues a WINDOW_UPDATE of n for the connection, or adds
+// n to one that is still queued: the writer has not taken it, and the
+// client learns of both at once. hc.mu is held.
+func (hc *serverConn) queueConnCredit(n int64) {
+	for i := range hc.ctrl {
+		if f := &hc.ctrl[i]; f.kind == h2fWindowUpdate && f.stream == 0 {
+			f.n += uint32(n)
+			return
+		}
+	}
+	hc.queueOwnCtrl(h2Frame{kind: h2fWindowUpdate, n: uint32(n)})
+}
+
 // creditLocked gives back receive window for n bytes consumed on st (nil:
 // the connection only), with a WINDOW_UPDATE once half a window is due.
 func (hc *serverConn) creditLocked(st *stream, n int64) {
@@ -969,9 +982,15 @@ func (hc *serverConn) creditLocked(st *stream, n int64) {
 	// it the credit of those read would never reach half a window, leaving
 	// the connection's other streams without one for good. Not for less
 	// than h2MinRefresh, so that a client sending tiny padded frames into
-	// a nearly held window cannot have a frame queued for each of them.
-	if hc.recvCred >= h2ConnWindow/2 || hc.recvCred >= hc.recvWin && hc.recvCred >= h2MinRefresh {
-		hc.queueOwnCtrl(h2Frame{kind: h2fWindowUpdate, n: uint32(hc.recvCred)})
+	// a nearly held window has fewer updates; unless the client has no
+	// window left at all: held bytes leaving it less than h2MinRefresh,
+	// the credit of the rest is all there will be, and kept back it would
+	// stall the connection for good. An update still waiting for the
+	// writer takes the credit of the next (queueConnCredit), so a client
+	// that spends the window to nothing with each frame and reads nothing
+	// has one queued, not one per frame.
+	if hc.recvCred >= h2ConnWindow/2 || hc.recvCred >= hc.recvWin && (hc.recvCred >= h2MinRefresh || hc.recvWin == 0) {
+		hc.queueConnCredit(hc.recvCred)
 		hc.recvWin += hc.recvCred
 		hc.recvCred = 0
 	}

@@ -105,3 +105,94 @@ func TestH2HeldBodiesDoNotStallConnectionWindow(t *testing.T) {
 		})
 	}
 }
+
+// The same when what handlers hold leaves the client less than
+// h2MinRefresh of the connection's window: the bytes of that rest that a
+// handler reads are all the credit there is, and the client, its window
+// spent, sends nothing more until it gets them back. Held bytes are
+// counted in KiB; 1024 would hold the whole window, and nothing can come
+// then.
+func TestH2NearlyHeldConnectionWindow(t *testing.T) {
+	for _, heldKiB := range []int{1016, 1020, 1021, 1022, 1023} {
+		t.Run(strconv.Itoa(heldKiB)+"KiB", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				release := make(chan struct{})
+				var mu sync.Mutex
+				read := 0
+				h := streamFunc(func(s connector.Stream) {
+					if s.Request().Path == "/hold" {
+						<-release
+					} else {
+						buf := make([]byte, 32<<10)
+						for {
+							n, err := s.Request().Body.Read(buf)
+							mu.Lock()
+							read += n
+							mu.Unlock()
+							if err != nil {
+								break
+							}
+						}
+					}
+					s.WriteHead(200, "", http.Header{}, 0, nil)
+					s.Finish(nil)
+				})
+				p := startH2Pipe(t, connector.Config{}, h)
+				defer close(release)
+				var credit sync.Mutex
+				connWin := int64(65535)
+				go func() {
+					for f := range p.frames {
+						if wu, ok := f.(*xhttp2.WindowUpdateFrame); ok && wu.StreamID == 0 {
+							credit.Lock()
+							connWin += int64(wu.Increment)
+							credit.Unlock()
+						}
+					}
+				}()
+				synctest.Wait()
+				chunk := make([]byte, 1<<10)
+				send := func(id uint32, n int) int {
+					sent := 0
+					for sent < n {
+						credit.Lock()
+						ok := connWin >= int64(len(chunk))
+						if ok {
+							connWin -= int64(len(chunk))
+						}
+						credit.Unlock()
+						if !ok {
+							break
+						}
+						p.fr.WriteData(id, false, chunk)
+						sent += len(chunk)
+						synctest.Wait()
+					}
+					return sent
+				}
+				id := uint32(1)
+				for held := heldKiB << 10; held > 0; held -= h2StreamWindow {
+					p.post(id, "/hold")
+					n := min(held, h2StreamWindow)
+					if got := send(id, n); got != n {
+						t.Fatalf("stream %d: %d bytes sent, want %d", id, got, n)
+					}
+					id += 2
+				}
+				p.post(id, "/read")
+				const want = 64 << 10
+				sent := 0
+				for range 4 {
+					sent += send(id, want-sent)
+					synctest.Wait()
+				}
+				mu.Lock()
+				got := read
+				mu.Unlock()
+				if sent != want || got != want {
+					t.Fatalf("with %d KiB held: %d bytes sent, %d read, want %d: the connection's window did not come back", heldKiB, sent, got, want)
+				}
+			})
+		})
+	}
+}
