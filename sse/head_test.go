@@ -70,3 +70,27 @@ func headThenPing(t *testing.T, s *modes.Server, b *sse.Broker) {
 	}
 	wharftest.WaitFor(t, "no stream", func() bool { return b.Stats().Streams == 0 })
 }
+
+// Handler answers any method but GET and HEAD with a 405 and an Allow
+// field, and opens no stream: mounted without a method, a POST once got a
+// stream, its body unread.
+func TestHandlerRefusesOtherMethods(t *testing.T) {
+	b := newBroker(t, sse.Config{})
+	c := container.New()
+	c.Handle("/feed", b.Handler("t"))
+	s := modes.Start(t, modes.H1, c)
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+		req, _ := http.NewRequest(method, s.URL+"/feed", strings.NewReader("x"))
+		resp, err := s.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s: %d, Allow %q; want 405, Allow \"GET, HEAD\"", method, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	}
+	if st := b.Stats(); st.Streams != 0 {
+		t.Errorf("stats %+v, want no stream", st)
+	}
+}

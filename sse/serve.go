@@ -22,7 +22,8 @@ func (b *Broker) Handler(topic string) api.Handler {
 // client reads too slowly. Call it from a handler's dispatch, after
 // whatever checks the handler makes (a topic is not a secret).
 //
-// A HEAD request gets the head of a stream and ends at once.
+// A HEAD request gets the head of a stream and ends at once. Any method
+// but GET and HEAD is answered 405, with an Allow field.
 //
 // A request with a Last-Event-ID header first gets what it missed (see
 // Log.Since), then the live events, with no gap and no duplicate between
@@ -39,6 +40,14 @@ func (b *Broker) Handler(topic string) api.Handler {
 func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	if err := CheckTopic(topic); err != nil {
 		return &api.StatusError{Code: http.StatusBadRequest, Err: err}
+	}
+	switch r.Method() {
+	case http.MethodGet, http.MethodHead:
+	default:
+		// An EventSource only GETs. A stream opened for a POST, say, would
+		// leave its body unread and tell the client it was taken.
+		w.Header().Set("Allow", "GET, HEAD")
+		return api.Error(http.StatusMethodNotAllowed, "an event stream is read with GET")
 	}
 	if r.Method() == http.MethodHead {
 		// The head a GET gets, and the end: a stream's body is never
