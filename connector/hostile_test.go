@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -261,4 +263,48 @@ func TestTrailerLimitsFollowConfig(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Every row of hostileInputs seeds the head parser's fuzz targets (the
+// files hostile-NAME in internal/h1's testdata), so that fuzzing starts
+// from each hostile shape and the seeds cannot fall out of step with the
+// table; -update-docs writes the ones missing or changed.
+func TestHostileInputsSeedFuzzing(t *testing.T) {
+	for target, args := range map[string]string{"FuzzParseRequestHead": "uint8(0)\n", "FuzzParseRequestHeadNetHTTP": ""} {
+		dir := filepath.Join("..", "internal", "h1", "testdata", "fuzz", target)
+		for _, tt := range hostileInputs {
+			path := filepath.Join(dir, "hostile-"+seedName(tt.name))
+			want := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n%s", tt.raw, args)
+			got, err := os.ReadFile(path)
+			if err == nil && string(got) == want {
+				continue
+			}
+			if *updateDocs {
+				if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			t.Errorf("%s: seed %s missing or out of date (%v); run the test with -update-docs", target, path, err)
+		}
+	}
+}
+
+// seedName is a row's name as a file name: lower case, each run of other
+// characters than letters and digits a hyphen.
+func seedName(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	return b.String()
 }
