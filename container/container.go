@@ -52,11 +52,16 @@ type Container struct {
 	// drained wakes Shutdown when the last live request completes, so it
 	// returns at that moment rather than at its next poll.
 	drained chan struct{}
+	// closed is cancelled by Close: it ends the waits of a Shutdown under
+	// way, as net/http's Close ends its Shutdown's.
+	closed     context.Context
+	closeWaits context.CancelFunc
 }
 
 // New returns a container with a root context and the given options.
 func New(opts ...Option) *Container {
 	c := &Container{drained: make(chan struct{}, 1)}
+	c.closed, c.closeWaits = context.WithCancel(context.Background())
 	c.cfg.outputBuffer = DefaultOutputBufferSize
 	for _, o := range opts {
 		o(&c.cfg)
@@ -77,6 +82,12 @@ func New(opts ...Option) *Container {
 	}
 	if c.cfg.connector.Logger == nil {
 		c.cfg.connector.Logger = c.cfg.logger
+	}
+	if c.cfg.executor == nil {
+		// One given in the connector's configuration is the caller's
+		// choice as much as WithExecutor's: replacing it would lift the
+		// bound a dispatcher.BoundedExecutor sets, without a word.
+		c.cfg.executor = c.cfg.connector.Executor
 	}
 	if c.cfg.executor == nil {
 		c.ownExec = dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{Logger: c.cfg.logger})
@@ -193,6 +204,12 @@ func (c *Container) Start() error {
 // with crypto/tls's tls.NewListener hides its connections' sockets, and is
 // served by the portable connector, a goroutine per connection.
 func (c *Container) Serve(l net.Listener) error {
+	if c.shutting.Load() {
+		// Before anything else can fail: a TLS listener without a
+		// certificate would say so, where the caller waits for this.
+		l.Close()
+		return ErrServerClosed
+	}
 	if err := c.Start(); err != nil {
 		return err
 	}
@@ -205,6 +222,10 @@ func (c *Container) Serve(l net.Listener) error {
 // empty, that PEM pair; several are chosen between by SNI. It returns
 // connector.ErrNoCertificate when there is none.
 func (c *Container) ServeTLS(l net.Listener, certFile, keyFile string) error {
+	if c.shutting.Load() {
+		l.Close() // as Serve: no certificate is looked for
+		return ErrServerClosed
+	}
 	if err := c.Start(); err != nil {
 		return err
 	}
@@ -213,6 +234,10 @@ func (c *Container) ServeTLS(l net.Listener, certFile, keyFile string) error {
 
 // ListenAndServe listens on the TCP address addr and serves on it.
 func (c *Container) ListenAndServe(addr string) error {
+	if c.shutting.Load() {
+		// Not even for a moment: the port may be another server's now.
+		return ErrServerClosed
+	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -225,6 +250,9 @@ func (c *Container) ListenAndServe(addr string) error {
 // clients that ask for it. Package h3's ListenAndServeTLS serves HTTP/3
 // too, on the same port.
 func (c *Container) ListenAndServeTLS(addr, certFile, keyFile string) error {
+	if c.shutting.Load() {
+		return ErrServerClosed // as ListenAndServe: the port is not bound
+	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -261,7 +289,21 @@ func (c *Container) ListenAndServeTLS(addr, certFile, keyFile string) error {
 // a RegisterOnShutdown function. A Server registered with RegisterServer
 // (package h3's) shuts down beside the connector, with the same ctx, and
 // Shutdown waits for it too.
-func (c *Container) Shutdown(ctx context.Context) error {
+//
+// Close, called meanwhile, ends the wait: Shutdown then returns nil, as
+// net/http's does, and what was left (a handler still running) is
+// Close's.
+func (c *Container) Shutdown(ctx context.Context) (err error) {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.closed, cancel)
+	defer stop()
+	defer func() {
+		if err != nil && parent.Err() == nil && c.closed.Err() != nil {
+			err = nil // the wait ended by Close's hand, not ctx's
+		}
+	}()
 	c.shutting.Store(true)
 	c.runOnShutdown()
 	c.taken.shutdownAll()
@@ -289,7 +331,7 @@ func (c *Container) Shutdown(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	err := waitServers()
+	err = waitServers()
 	if err == nil {
 		// No request is left to take a connection over: wait for those
 		// taken over to finish closing.
@@ -363,13 +405,20 @@ func (c *Container) awaitAnswers(xs []*exchange, d time.Duration) {
 // registered with RegisterServer too, and completes every request still
 // live, without waiting. Connections taken over that joined the
 // shutdown (WebSocket) are told to close, as by Shutdown, and not waited
-// for.
+// for. A request that a net/http server drives (ServeHTTP; package h3's
+// HTTP/3) is on a connection the container cannot close: its response is
+// aborted (http.ErrAbortHandler), so that its client sees it cut off, as
+// on Wharf's connectors, not a complete answer.
 func (c *Container) Close() error {
 	c.shutting.Store(true)
+	c.closeWaits()
 	c.runOnShutdown()
 	c.taken.shutdownAll()
 	err := c.closeServers()
 	for _, x := range c.live.snapshot() {
+		if hs, ok := x.out.s.(*httpStream); ok {
+			hs.cutOff() // a connection of net/http's, which closeServers did not close
+		}
 		x.ctx.cancel()
 		x.completeByShutdown()
 	}

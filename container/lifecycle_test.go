@@ -218,3 +218,118 @@ func TestShutdownWaitsForOnComplete(t *testing.T) {
 	<-answered
 	<-served
 }
+
+// Close, called while a Shutdown waits, ends that wait, as net/http's
+// Close ends its Shutdown's: the program that calls Close (say, on a
+// second signal) to stop waiting for a handler stuck in its work gets
+// Shutdown back, where Shutdown went on waiting for that handler, with
+// a context that never ends for ever.
+func TestCloseEndsShutdownWait(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []container.Option
+	}{
+		{"epoll", nil},
+		{"portable", []container.Option{container.WithPortableConnector()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := container.New(append(tt.opts, container.WithLogger(wharftest.DiscardLogger()))...)
+			entered, release := make(chan struct{}), make(chan struct{})
+			defer close(release) // the stuck handler returns once the test is done
+			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+				close(entered)
+				<-release
+				return nil
+			})
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			served := make(chan error, 1)
+			go func() { served <- c.Serve(l) }()
+			go func() {
+				if resp, err := http.Get("http://" + l.Addr().String() + "/"); err == nil {
+					resp.Body.Close()
+				}
+			}()
+			<-entered
+			shutdown := make(chan error, 1)
+			go func() { shutdown <- c.Shutdown(context.Background()) }()
+			wharftest.WaitFor(t, "Shutdown to begin", c.ShuttingDown)
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-shutdown:
+				if err != nil {
+					t.Errorf("Shutdown = %v after Close, want nil, as net/http's", err)
+				}
+			case <-time.After(wharftest.Patience):
+				t.Fatal("Shutdown still waits after Close, for a handler that runs")
+			}
+			if err := <-served; !errors.Is(err, container.ErrServerClosed) {
+				t.Errorf("Serve = %v", err)
+			}
+		})
+	}
+}
+
+// After Shutdown or Close, every way to serve returns ErrServerClosed, as
+// ErrServerClosed's doc says and net/http's do: ListenAndServe bound the
+// port first (and failed with "address already in use" when another
+// process had it, say the one that took over), and ServeTLS and
+// ListenAndServeTLS looked for a certificate first (and failed with
+// connector.ErrNoCertificate).
+func TestServeAfterShutdownIsServerClosed(t *testing.T) {
+	// A port in use: a ListenAndServe that tries to bind it fails otherwise.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	serves := []struct {
+		name  string
+		serve func(c *container.Container) error
+	}{
+		{"ListenAndServe", func(c *container.Container) error { return c.ListenAndServe(addr) }},
+		{"ListenAndServeTLS", func(c *container.Container) error { return c.ListenAndServeTLS(addr, "", "") }},
+		{"ServeTLS", func(c *container.Container) error {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			return c.ServeTLS(l, "", "")
+		}},
+		{"Serve", func(c *container.Container) error {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			return c.Serve(l)
+		}},
+	}
+	ends := []struct {
+		name string
+		end  func(c *container.Container) error
+	}{
+		{"Shutdown", func(c *container.Container) error { return c.Shutdown(context.Background()) }},
+		{"Close", (*container.Container).Close},
+	}
+	for _, s := range serves {
+		for _, e := range ends {
+			t.Run(s.name+" after "+e.name, func(t *testing.T) {
+				c := container.New()
+				if err := e.end(c); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.serve(c); !errors.Is(err, container.ErrServerClosed) {
+					t.Errorf("%s = %v, want ErrServerClosed", s.name, err)
+				}
+			})
+		}
+	}
+}

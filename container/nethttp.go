@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
@@ -64,7 +65,22 @@ type httpStream struct {
 	// length is the Content-Length the head declared (-1: none), and
 	// written the body bytes net/http took: see WriteBody.
 	length, written int64
+	// cut says the container's Close came (cutOff): the connection is
+	// net/http's, which Close cannot close, so the response is aborted
+	// instead, as a cut connection ends it on Wharf's connectors. Set by
+	// Close's goroutine, read by the request's.
+	cut atomic.Bool
 }
+
+// errCut is what the writes of a response fail with once the container's
+// Close cut it off.
+var errCut = fmt.Errorf("container: the response was cut off by Close: %w", connector.ErrServerClosed)
+
+// cutOff has the response aborted rather than finished: Close completes
+// a live request as its response stands, which net/http would send as a
+// complete answer (a 200 with an empty body, or a streamed body ended
+// cleanly), where the client of a closed server must see a failure.
+func (s *httpStream) cutOff() { s.cut.Store(true) }
 
 func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 	s := &httpStream{w: w, r: r, done: make(chan struct{}), length: -1}
@@ -102,6 +118,9 @@ func connInfo(r *http.Request) *api.ConnInfo {
 func (s *httpStream) Request() *api.RequestHead { return &s.head }
 
 func (s *httpStream) WriteHead(status int, contentType string, h http.Header, contentLength int64, trailers []string) error {
+	if s.cut.Load() {
+		return errCut
+	}
 	dst := s.w.Header()
 	for k, v := range h {
 		// A copy: dst is net/http's, which code around the container (a
@@ -130,6 +149,9 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 // the other streams do, taking nothing: net/http's Write would count its
 // bytes all the same, and fail every later write of the response.
 func (s *httpStream) WriteBody(p []byte) error {
+	if s.cut.Load() {
+		return errCut
+	}
 	if s.length >= 0 && s.written+int64(len(p)) > s.length {
 		return http.ErrContentLength
 	}
@@ -154,6 +176,10 @@ func (s *httpStream) Flush() error {
 func (s *httpStream) Finish(trailers http.Header) error {
 	if s.finished {
 		return nil
+	}
+	if s.cut.Load() {
+		s.Abort(errCut)
+		return errCut
 	}
 	s.finished = true
 	s.stopWatch()

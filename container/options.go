@@ -70,7 +70,9 @@ func WithExecutor(ex dispatcher.Executor) Option { return func(c *config) { c.ex
 func WithOutputBufferSize(n int) Option { return func(c *config) { c.outputBuffer = max(n, 512) } }
 
 // WithConnector sets the HTTP/1.1 connector's limits and timeouts. Default:
-// the zero connector.Config, whose fields document their defaults.
+// the zero connector.Config, whose fields document their defaults. Its
+// Executor, if not nil, is the container's executor, as WithExecutor's
+// (which wins over it, whatever the order), and stays the caller's.
 func WithConnector(cfg connector.Config) Option { return func(c *config) { c.connector = cfg } }
 
 // WithPortableConnector makes the container serve with the

@@ -3,6 +3,7 @@ package container_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -250,6 +251,70 @@ func TestServeHTTPFlushWithoutFlusher(t *testing.T) {
 			resp.Body.Close()
 			if err != nil || resp.StatusCode != http.StatusOK || string(b) != "first,second" {
 				t.Errorf("got %d %q (%v), want 200 %q", resp.StatusCode, b, err, "first,second")
+			}
+		})
+	}
+}
+
+// Close under a net/http server (httptest, and HTTP/3, which reaches the
+// container through ServeHTTP) cuts a live request's answer off, as it
+// does on Wharf's connectors, whose Close closes the connection under
+// it: the client sees a failed response, where it got a 200 with an
+// empty body (or a streamed body ended cleanly), the response Close
+// finished as it stood, which looks like a complete answer.
+func TestServeHTTPCloseCutsAnswersOff(t *testing.T) {
+	tests := []struct {
+		name  string
+		flush bool // the head and part of the body went out before the request suspended
+	}{
+		{"suspended before answering", false},
+		{"suspended after a flush", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := container.New()
+			suspended := make(chan struct{})
+			c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+				cont := continuation.Of(r)
+				if !cont.IsInitial() {
+					_, err := w.WriteString("re-dispatched")
+					return err
+				}
+				if tt.flush {
+					w.WriteString("part")
+					if err := w.Flush(); err != nil {
+						return err
+					}
+				}
+				cont.SetTimeout(time.Hour)
+				return cont.SuspendThen(func(continuation.Continuation) { close(suspended) })
+			})
+			srv := httptest.NewServer(c)
+			defer srv.Close()
+
+			got := make(chan error, 1)
+			go func() {
+				resp, err := srv.Client().Get(srv.URL + "/poll")
+				if err != nil {
+					got <- err
+					return
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				if err == nil {
+					err = fmt.Errorf("a complete response: %d %q", resp.StatusCode, b)
+					got <- err
+					return
+				}
+				got <- nil // cut off in the body
+			}()
+			<-suspended
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			err := <-got
+			if err != nil && strings.Contains(err.Error(), "a complete response") {
+				t.Fatalf("after Close the client got %v, want the answer cut off", err)
 			}
 		})
 	}
