@@ -439,11 +439,21 @@ func (s *stream) Tunnel() (api.Tunnel, error) {
 		return nil, err
 	}
 	c := s.c
-	t, err := c.io.tunnel(bytes.Clone(c.rbuf[c.r:c.w]))
+	// A task of a suspended request (an upgrade once an asynchronous
+	// authentication answered) may take the connection over while the
+	// goroutine that served the request still settles it, giving the read
+	// buffer back under the body's lock (releaseIdleReadBuffer): the
+	// buffer is read under that lock, here and in Hijack.
+	s.body.mu.Lock()
+	rest := bytes.Clone(c.rbuf[c.r:c.w])
+	s.body.mu.Unlock()
+	t, err := c.io.tunnel(rest)
 	if err != nil {
 		return nil, err // nothing taken: Hijack still may
 	}
+	s.body.mu.Lock()
 	c.r = c.w
+	s.body.mu.Unlock()
 	s.tunneled = true
 	s.tookOver()
 	return t, nil
@@ -459,7 +469,10 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	nc.SetDeadline(time.Time{})
-	rw := bufio.NewReadWriter(bufio.NewReader(c.restThen(nc)), bufio.NewWriter(nc))
+	s.body.mu.Lock() // see Tunnel
+	rest := c.restThen(nc)
+	s.body.mu.Unlock()
+	rw := bufio.NewReadWriter(bufio.NewReader(rest), bufio.NewWriter(nc))
 	s.tookOver()
 	return nc, rw, nil
 }

@@ -48,8 +48,11 @@ type Config struct {
 	// large frame uploaded slowly), moves it only once less than
 	// PingInterval + PongTimeout is left, to a quarter more than that (a
 	// busy connection does not reset a timer per message), so after a
-	// message the deadline is between 1 and 1.25 times that. Zero means
-	// DefaultPongTimeout (15 s).
+	// message the deadline is between 1 and 1.25 times that. While a
+	// callback runs the connection is not read, so a deadline that passes
+	// then leaves the peer PongTimeout more once reading resumes: a slow
+	// callback does not drop a live peer. Zero means DefaultPongTimeout
+	// (15 s).
 	PongTimeout time.Duration
 	// IdleTimeout closes a connection (1001 "idle", and OnClose gets
 	// ErrIdle) when no frame went either way for that long, counted from

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1018,8 +1019,12 @@ func (c *Conn) alive(exact bool) {
 func (c *Conn) safely(f func()) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.cfg.logger().Error("websocket: panic in a handler callback", "panic", p)
-			c.startClose(closeFrame(CloseServerError, ""), true, &api.PanicError{Value: p})
+			// The stack is taken here, still on the goroutine that
+			// panicked: without it neither the log nor OnClose's
+			// PanicError would say where the callback failed.
+			stack := debug.Stack()
+			c.cfg.logger().Error("websocket: panic in a handler callback", "panic", p, "stack", string(stack))
+			c.startClose(closeFrame(CloseServerError, ""), true, &api.PanicError{Value: p, Stack: stack})
 		}
 	}()
 	f()

@@ -156,6 +156,15 @@ func (c *Conn) tick(gen uint32, wheel bool) {
 			return
 		}
 	case !c.readDone && c.rdl != 0 && now >= c.rdl:
+		if c.running {
+			// A callback runs, or work waits for the executor: the
+			// connection is not being read, so what the peer sent
+			// meanwhile (its pongs) is unread, not missing. Taking it for
+			// dead would drop a live peer for the server's own slowness;
+			// the reader gets PongTimeout from now to find its frames.
+			c.rdl = after(now, c.cfg.pongTimeout())
+			break
+		}
 		c.mu.Unlock()
 		c.readFailed(closeFrame(CloseGoingAway, "keep-alive timeout"), ErrPongTimeout)
 		return

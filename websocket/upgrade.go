@@ -31,8 +31,8 @@ import (
 // chooses.
 //
 // A request that is not a valid WebSocket handshake gets its error answer
-// (400, 403 for a refused origin, 405, 426) and Upgrade returns the
-// error; a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2,
+// (400, a version other than 13 included; 403 for a refused origin; 405
+// for a method other than GET) and Upgrade returns the error; a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2,
 // which says that WebSocket over those (RFC 8441, RFC 9220) is not
 // offered. A cfg that Config refuses (ErrConfig) is returned at once,
 // nothing written: the handler's error is answered 500.
