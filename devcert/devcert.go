@@ -101,13 +101,35 @@ func WriteFiles(dir string, cert tls.Certificate) (certFile, keyFile string, err
 		return "", "", err
 	}
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, PEM(cert), 0o600); err != nil {
+	if err := writeNew(certFile, PEM(cert)); err != nil {
 		return "", "", err
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+	if err := writeNew(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
 		return "", "", err
 	}
 	return certFile, keyFile, nil
+}
+
+// writeNew writes b to a new file, mode 0600, renamed to path. Not
+// os.WriteFile: a file already at path would keep its mode (a key.pem
+// left readable by all), and a symbolic link there would have the key
+// written to whatever it points to. A rename replaces either.
+func writeNew(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".devcert-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func leafOf(cert tls.Certificate) (*x509.Certificate, error) {

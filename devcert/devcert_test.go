@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -56,5 +58,62 @@ func TestPEMHoldsNoKey(t *testing.T) {
 	}
 	if _, err := devcert.Pool(tls.Certificate{}); err == nil {
 		t.Fatal("Pool of an empty certificate")
+	}
+}
+
+// WriteFiles leaves the key readable by its owner alone whatever was at
+// its path: a key.pem left there with a wider mode, or a link to a file
+// elsewhere, which must not receive the key.
+func TestWriteFilesOwnerOnly(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, dir, elsewhere string)
+	}{
+		{"new", func(*testing.T, string, string) {}},
+		{"existing readable by all", func(t *testing.T, dir, _ string) {
+			for _, f := range []string{"cert.pem", "key.pem"} {
+				if err := os.WriteFile(filepath.Join(dir, f), []byte("old"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
+		{"link elsewhere", func(t *testing.T, dir, elsewhere string) {
+			if err := os.Symlink(elsewhere, filepath.Join(dir, "key.pem")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	cert, err := devcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			elsewhere := filepath.Join(t.TempDir(), "shared.txt")
+			if err := os.WriteFile(elsewhere, []byte("shared"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tc.prepare(t, dir, elsewhere)
+			certFile, keyFile, err := devcert.WriteFiles(dir, cert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{certFile, keyFile} {
+				fi, err := os.Lstat(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: mode %v, want a regular file, -rw-------", filepath.Base(f), fi.Mode())
+				}
+			}
+			if b, err := os.ReadFile(elsewhere); err != nil || string(b) != "shared" {
+				t.Errorf("the file key.pem linked to holds %q (%v)", b, err)
+			}
+			if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
