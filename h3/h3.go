@@ -77,6 +77,13 @@ type Config struct {
 	// of your own instead); it is not for production. False (the default)
 	// means that no certificate is connector.ErrNoCertificate.
 	DevCert bool
+	// Disable0RTT refuses 0-RTT data: a returning client's requests then
+	// wait for the handshake, one round trip longer, and cannot be
+	// replayed by whoever captured them (RFC 9001 §9.2; docs/security.md).
+	// False (the default) accepts it, as quic-go's HTTP/3 server does. A
+	// handler cannot tell a request that came early: set it when a
+	// request with effects must never run twice.
+	Disable0RTT bool
 }
 
 // Serve serves c over HTTP/3 on pc until c shuts down or closes; it then
@@ -121,7 +128,7 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		tr.ConnContext = (&connLimit{max: int64(ccfg.MaxConnections)}).admit
 	}
 	ln, err := tr.ListenEarly(http3.ConfigureTLSConfig(tlsConfig.Clone()), &quic.Config{
-		Allow0RTT: true, // as quic-go's HTTP/3 server does by default
+		Allow0RTT: !cfg.Disable0RTT, // accepted by default, as quic-go's HTTP/3 server does
 		// quic-go gives up a handshake that is idle this long, or not
 		// done in twice this time: ReadHeaderTimeout, as over TCP.
 		HandshakeIdleTimeout: lim.ReadHeaderTimeout / 2,

@@ -97,8 +97,8 @@ var h3QuicRows = []h3LimitRow{
 		unchecked: "quic-go's defaults, in its internal/protocol package, which a test outside quic-go cannot import; Wharf sets none",
 	},
 	{
-		limit: "0-RTT", on: "accepted (quic-go's HTTP/3 default)", beyond: "a request a client sends as 0-RTT data can be replayed by whoever captured it (RFC 9001 §9.2)",
-		unchecked: "no test sends 0-RTT data; h3.go sets Allow0RTT",
+		limit: "0-RTT", on: "accepted (quic-go's HTTP/3 default); `h3.Config.Disable0RTT` refuses it", beyond: "a request a client sends as 0-RTT data can be replayed by whoever captured it (RFC 9001 §9.2), and a handler cannot tell one that came early: refuse 0-RTT where a request with effects must never run twice (`TestDisable0RTT`)",
+		unchecked: "that a handler cannot tell an early request: read in quic-go's http3, which marks none",
 	},
 }
 
