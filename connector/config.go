@@ -94,12 +94,13 @@ type Config struct {
 	// A listener served by the portable connector (any listener but a
 	// *net.TCPListener, or any listener off Linux) may take one
 	// connection over the limit, as Jetty's blocking
-	// acceptors do: its accept cannot be withdrawn. Connections handed
-	// over by Hijack or as a tunnel (WebSocket) no longer count once the
-	// handler that took them over has returned, so this does not bound
-	// the descriptors they hold. Zero means no limit but the process's
-	// file descriptors (an accept that runs out of them is retried, not
-	// fatal).
+	// acceptors do: its accept cannot be withdrawn. A connection handed
+	// over by Hijack no longer counts once the handler that took it over
+	// has returned, so this does not bound the descriptors hijacked
+	// connections hold; one handed over as a Tunnel (a WebSocket on the
+	// epoll connector) counts until it closes. Zero means no limit but
+	// the process's file descriptors (an accept that runs out of them is
+	// retried, not fatal).
 	MaxConnections int
 	// Logger receives connection-level errors. Nil means slog.Default().
 	Logger *slog.Logger
