@@ -33,12 +33,20 @@ func TestNewChecksExistingSubjects(t *testing.T) {
 		{[]string{"app.>"}, "app.sse", true},
 	} {
 		t.Run(fmt.Sprint(tt.subjects, " ", tt.prefix), func(t *testing.T) {
+			// Each case under a first token of its own: streams may not
+			// share subjects, and a case's stream need not be gone (a
+			// deletion the broker finishes later) before the next one's.
+			top := fmt.Sprintf("c%d.", i)
+			subjects := make([]string, len(tt.subjects))
+			for j, s := range tt.subjects {
+				subjects[j] = top + s
+			}
 			name := fmt.Sprintf("EXISTING%d", i)
-			if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: name, Subjects: tt.subjects}); err != nil {
+			if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: name, Subjects: subjects}); err != nil {
 				t.Fatal(err)
 			}
 			defer js.DeleteStream(t.Context(), name)
-			_, err := natssse.New(t.Context(), js, natssse.Config{Stream: name, Prefix: tt.prefix})
+			_, err := natssse.New(t.Context(), js, natssse.Config{Stream: name, Prefix: top + tt.prefix})
 			if (err == nil) != tt.ok {
 				t.Fatalf("New(prefix %q) on a stream of %q: %v, want ok %v", tt.prefix, tt.subjects, err, tt.ok)
 			}
