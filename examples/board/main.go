@@ -99,7 +99,8 @@
 //	go run ./examples/board
 //
 // and open http://127.0.0.1:8080/. The server prints one line, "listening
-// on http://ADDR", and shuts down gracefully on SIGINT or SIGTERM.
+// on http://ADDR", and shuts down gracefully on SIGINT or SIGTERM; a
+// second one during the shutdown kills it at once.
 //
 // # Several instances
 //
@@ -125,9 +126,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal starts the graceful shutdown, which may wait
+	// shutdownTimeout for a request in flight. The signals' default
+	// handling is restored before run sees it, so that a second one
+	// kills the process at once instead of being swallowed meanwhile.
+	ctx, cancel := context.WithCancel(context.Background())
+	context.AfterFunc(sigCtx, func() {
+		stop()
+		cancel()
+	})
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
+	cancel()
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // -h printed the usage: as flag.ExitOnError exits

@@ -110,7 +110,11 @@ func serve(ctx context.Context, c *container.Container, cfg config, tlsCfg *tls.
 	go func() {
 		switch {
 		case pc != nil:
-			served <- h3.ServeTLS(c, l, pc, tlsCfg, h3.Config{})
+			// 0-RTT data can be replayed by whoever captured it, and
+			// a handler cannot tell a request that came early: a
+			// post, a deletion or an upload must not run twice, so
+			// a returning client waits for the handshake instead.
+			served <- h3.ServeTLS(c, l, pc, tlsCfg, h3.Config{Disable0RTT: true})
 		case tlsCfg != nil:
 			served <- c.ServeTLS(l, "", "") // the certificate is in the container's tls.Config
 		default:

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/wharf-go/wharf/examples/internal/exampletest"
+)
+
+// The first SIGINT starts the graceful shutdown, and a second one kills
+// the process at once (README's shutdown idiom, and main's doc), rather
+// than being swallowed while the shutdown waits, up to shutdownTimeout,
+// for a request still in flight. The test runs main in a child process,
+// this test binary again; a post whose body stops coming holds the
+// shutdown.
+func TestSecondSignalKills(t *testing.T) {
+	if os.Getenv("BOARD_TEST_SECOND_SIGNAL") != "" {
+		os.Args = []string{"board", "-addr", "127.0.0.1:0"}
+		main()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondSignalKills$")
+	cmd.Env = append(os.Environ(), "BOARD_TEST_SECOND_SIGNAL=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	exited := make(chan struct{})
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	defer func() {
+		cmd.Process.Kill() // a test that failed early
+		<-exited
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	base, ok := exampletest.Listening(line)
+	if err != nil || !ok {
+		t.Fatalf("first line %q (%v)", line, err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie := strings.SplitN(login(t, newUser(t), base, "ann"), ";", 2)[0]
+
+	// An idle connection, which the shutdown closes as it begins.
+	idle, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	idleBR := bufio.NewReader(idle)
+	req, _ := http.NewRequest("GET", base+"/api/posts", nil)
+	if err := req.Write(idle); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(idleBR, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp.Body)
+
+	// A post whose handler is reading its body (the 100 Continue says
+	// so), of which one byte of 20 comes.
+	held, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if _, err := held.Write([]byte("POST /api/posts HTTP/1.1\r\nHost: " + u.Host + "\r\nCookie: " + cookie +
+		"\r\nContent-Type: application/json\r\nContent-Length: 20\r\nExpect: 100-continue\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(held).ReadString('\n'); line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("the held post: %q (%v), want 100 Continue", line, err)
+	}
+	if _, err := held.Write([]byte("{")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := idleBR.ReadByte(); err == nil {
+		t.Fatalf("the idle connection read %q, want it closed by the shutdown", b)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("after a second SIGINT the board exited with %v once the shutdown ended, want killed by the signal at once", waitErr)
+	}
+}
