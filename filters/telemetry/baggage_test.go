@@ -81,10 +81,10 @@ func suspendOnce(pass func(r *api.Request), suspended chan<- *exchange.Exchange)
 			return nil
 		}
 		cont.SetTimeout(time.Hour)
-		// Handed over once the dispatch returned, the filter's own look
-		// at the suspension included: a Resume before that would race
-		// the filter's check of whether the dispatch suspended.
-		ex := exchange.From(r)
-		return cont.SuspendThen(func(continuation.Continuation) { suspended <- ex })
+		if err := cont.Suspend(); err != nil {
+			return err
+		}
+		suspended <- exchange.From(r)
+		return nil
 	}
 }
