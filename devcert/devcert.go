@@ -20,11 +20,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/wharf-go/wharf/internal/replacefile"
 )
 
 // New returns a self-signed certificate for hosts (DNS names or IP
@@ -110,28 +112,6 @@ func WriteFiles(dir string, cert tls.Certificate) (certFile, keyFile string, err
 	return certFile, keyFile, nil
 }
 
-// writeNew writes b to a new file, mode 0600, renamed to path. Not
-// os.WriteFile: a file already at path would keep its mode (a key.pem
-// left readable by all), and a symbolic link there would have the key
-// written to whatever it points to. A rename replaces either.
-func writeNew(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".devcert-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
-}
-
 func leafOf(cert tls.Certificate) (*x509.Certificate, error) {
 	if cert.Leaf != nil {
 		return cert.Leaf, nil
@@ -140,4 +120,15 @@ func leafOf(cert tls.Certificate) (*x509.Certificate, error) {
 		return nil, errors.New("devcert: certificate has no data")
 	}
 	return x509.ParseCertificate(cert.Certificate[0])
+}
+
+// writeNew writes b as path's new contents through package replacefile,
+// not os.WriteFile: that would keep the mode of a key.pem already there
+// (left readable by all), or write the key through a link there into
+// whatever file it points to.
+func writeNew(path string, b []byte) error {
+	return replacefile.Write(path, ".devcert-*", func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }

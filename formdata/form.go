@@ -7,7 +7,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
-	"path/filepath"
+
+	"github.com/wharf-go/wharf/internal/replacefile"
 )
 
 // Form is a parsed form: its fields and its files. It belongs to the
@@ -103,7 +104,7 @@ func (fh *FileHeader) SaveTo(path string) error {
 		if fh.st.isRemoved() {
 			return ErrRemoved
 		}
-		return replaceFile(path, func(w io.Writer) error {
+		return replacefile.Write(path, ".formdata-save-*", func(w io.Writer) error {
 			_, err := w.Write(fh.data)
 			return err
 		})
@@ -122,30 +123,8 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	return replaceFile(dst, func(w io.Writer) error {
+	return replacefile.Write(dst, ".formdata-save-*", func(w io.Writer) error {
 		_, err := io.Copy(w, in)
 		return err
 	})
-}
-
-// replaceFile writes path anew with mode 0600, whatever was there and
-// whatever its mode: fill writes a temporary file beside it, which is
-// renamed over it, so that no reader sees it half written and an
-// existing file's permissions do not carry over to an upload.
-func replaceFile(path string, fill func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".formdata-save-*")
-	if err != nil {
-		return err
-	}
-	err = fill(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
