@@ -224,10 +224,9 @@ type deadlineWriter struct {
 
 	// The body's read may send a 100 (Continue) from another goroutine
 	// than the response's: mu orders it before the response's first
-	// write, and started, set by either, keeps it from following one.
+	// head, and started, set by either, keeps it from following one.
 	mu      sync.Mutex
 	started bool
-	begun   atomic.Bool // started, read without mu once set
 
 	// header is the handler's map (Header), not quic-go's: quic-go sends
 	// the fields of its map with a 1xx, and a 100 (Continue) may go out
@@ -247,16 +246,12 @@ func (w *deadlineWriter) Header() http.Header {
 	return w.header
 }
 
-// begin marks the response started before its first write, after a 100
-// (Continue) being sent.
+// begin marks the response started as its head goes (WriteHeader, which
+// a first Write or Flush goes through), after a 100 (Continue) being sent.
 func (w *deadlineWriter) begin() {
-	if w.begun.Load() {
-		return
-	}
 	w.mu.Lock()
 	w.started = true
 	w.mu.Unlock()
-	w.begun.Store(true)
 }
 
 // continue100 sends a 100 (Continue) unless the response has started: a
