@@ -4,6 +4,7 @@
 package natstest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -47,7 +48,33 @@ func ForTestJetStream(t testing.TB) *Broker {
 	}
 	b := &Broker{t: t, srv: ns, store: dir, addr: ns.Addr().String(), URL: ns.ClientURL()}
 	t.Cleanup(b.Stop)
+	b.anchor(t)
 	return b
+}
+
+// anchor makes a stream that no test touches. When the last stream of
+// an account is deleted, nats-server removes the account's emptied
+// directory from a goroutine of its own, which races a stream created
+// right after: that one's MkdirAll can find its parent gone and fail
+// with "error creating store for stream" (a test deleting its only
+// stream and making it again, or one stream per case, saw that in CI).
+// With this stream there, the directory is never empty.
+func (b *Broker) anchor(t testing.TB) {
+	t.Helper()
+	nc, err := nats.Connect(b.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "NATSTEST_ANCHOR", Subjects: []string{"natstest.anchor"}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Stop shuts the broker down and waits until it has; stopping twice is
