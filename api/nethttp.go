@@ -2,11 +2,13 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -58,7 +60,8 @@ func FromHTTP(h http.Handler) Handler {
 }
 
 // ToHTTPRequest builds a net/http server request from r: same method, target,
-// header (a copy), body, context, addresses and TLS state. If the body
+// header (a copy), body, context, addresses and TLS state; the context
+// carries http.LocalAddrContextKey, as net/http's server sets it. If the body
 // form was read already (Form, FormValue: by a filter, say), the body is
 // spent, and the values are in the request's Form and PostForm instead.
 // Its Trailer is as net/http's server makes it: the declared names from
@@ -112,8 +115,18 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		hr.PostForm, _ = r.PostForm()
 		hr.Form, _ = r.Form()
 	}
+	ctx := r.ctx
+	if ctx.Value(http.LocalAddrContextKey) == nil {
+		// net/http's server puts the connection's local address there,
+		// and a handler serving several listeners tells them apart by
+		// it. Behind net/http's server (and HTTP/3's) it is there
+		// already.
+		if a := localNetAddr(r); a != nil {
+			ctx = context.WithValue(ctx, http.LocalAddrContextKey, a)
+		}
+	}
 	// The request made here stays on the stack: WithContext copies it.
-	out := hr.WithContext(r.ctx)
+	out := hr.WithContext(ctx)
 	for _, p := range r.m.params {
 		// A handler mounted on "/notes/{id}" reads its parameter as it
 		// would behind a ServeMux.
@@ -135,6 +148,24 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		out.Body = &trailerBody{ReadCloser: out.Body, trailer: r.head.Trailer, hr: out}
 	}
 	return out, nil
+}
+
+// localNetAddr returns r's local address as net/http's server gives it
+// (a *net.TCPAddr; a *net.UDPAddr for HTTP/3), or nil if the connector
+// did not say.
+func localNetAddr(r *Request) net.Addr {
+	s := r.LocalAddr()
+	if s == "" {
+		return nil // and no error made to say so
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return nil
+	}
+	if r.head.ProtoMajor == 3 {
+		return net.UDPAddrFromAddrPort(ap)
+	}
+	return net.TCPAddrFromAddrPort(ap)
 }
 
 // declaredTrailers takes the Trailer field out of h and returns the names

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -199,5 +200,43 @@ func TestToHTTPRequestFormReadBefore(t *testing.T) {
 	hr.Form.Set("a", "changed") // the handler's own copy
 	if v := r.FormValue("a"); v != "1" {
 		t.Errorf("the net/http handler's change reached the Request: FormValue(a) = %q", v)
+	}
+}
+
+// A net/http handler finds the connection's local address under
+// http.LocalAddrContextKey, as net/http's server puts it there: a
+// *net.TCPAddr, a *net.UDPAddr over HTTP/3, none when the connector did
+// not say, and the one already there (behind net/http's server) kept.
+func TestToHTTPRequestLocalAddr(t *testing.T) {
+	theirs := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 80}
+	for _, tt := range []struct {
+		name  string
+		ctx   context.Context
+		major int
+		local string
+		want  string // the address's Network() + " " + String(); "" for none
+	}{
+		{"h1", context.Background(), 1, "127.0.0.1:8080", "tcp 127.0.0.1:8080"},
+		{"h2 v6", context.Background(), 2, "[::1]:8443", "tcp [::1]:8443"},
+		{"h3", context.Background(), 3, "127.0.0.1:8443", "udp 127.0.0.1:8443"},
+		{"unknown", context.Background(), 1, "", ""},
+		{"behind net/http", context.WithValue(context.Background(), http.LocalAddrContextKey, theirs), 1, "127.0.0.1:8080", "tcp 10.0.0.1:80"},
+	} {
+		head := &api.RequestHead{
+			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", ProtoMajor: tt.major, ProtoMinor: 1,
+			Host: "example.com", Header: api.NewHeaderFields(nil), Body: http.NoBody,
+			Conn: &api.ConnInfo{RemoteAddr: "127.0.0.1:5000", LocalAddr: tt.local},
+		}
+		hr, err := api.ToHTTPRequest(api.NewRequest(tt.ctx, head, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if a, ok := hr.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			got = a.Network() + " " + a.String()
+		}
+		if got != tt.want {
+			t.Errorf("%s: LocalAddrContextKey %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
