@@ -28,6 +28,11 @@ var (
 	// whose fields it would not see.
 	ErrFormType = errors.New("auth: the login form must be sent as application/x-www-form-urlencoded")
 
+	// ErrMalformedForm: a login body that does not decode as a form
+	// (400). It stands for the parser's error, which quotes the bytes
+	// it could not decode: part of the password, maybe.
+	ErrMalformedForm = errors.New("auth: malformed login form")
+
 	// ErrForbidden: the user lacks every role the path requires (403).
 	ErrForbidden = errors.New("auth: forbidden")
 )

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -143,8 +144,13 @@ func (f *form) login(w api.Response, r *api.Request) error {
 		return &api.StatusError{Code: http.StatusUnsupportedMediaType, Err: fmt.Errorf("%w, not %q", ErrFormType, ct)}
 	}
 	vals, err := r.PostForm()
+	if api.StatusOf(err) == http.StatusBadRequest {
+		// The parser's error quotes the escape it could not decode,
+		// which may be part of the password: the 400, without it.
+		return &api.StatusError{Code: http.StatusBadRequest, Err: ErrMalformedForm}
+	}
 	if err != nil {
-		return err // a body too large or malformed: the container's 413 or 400
+		return err // a body too large or unreadable: the container's 413 or 500
 	}
 	user, password := vals.Get(f.userField), vals.Get(f.passField)
 	var u User
@@ -188,9 +194,16 @@ func redirect(w api.Response, location string) error {
 // move (its store failed, or the response already committed, when the
 // cookie can no longer change); the user is then not stored.
 //
-// Call it from the request's serialized task, before the response
-// commits.
+// Call it while the request's dispatch runs, before the response
+// commits: once the dispatch returned, the session's cookie can no longer
+// change, and Login fails. An asynchronous handler (an OAuth callback
+// that waited for the provider's answer) re-dispatches the request
+// (async.Context.Redispatch) and logs in there. A User without a Name is
+// no login (UserOf would find no user): Login refuses it.
 func Login(r *api.Request, u User) error {
+	if u.Name == "" {
+		return errors.New("auth: login: the user has no name")
+	}
 	s := session.Of(r)
 	if err := s.RenewID(); err != nil {
 		return fmt.Errorf("auth: login: %w", err)
@@ -212,8 +225,8 @@ func Login(r *api.Request, u User) error {
 // tells the client to drop the cookie. It returns the session's error,
 // wrapped, if the store failed.
 //
-// Call it from the request's serialized task, before the response
-// commits.
+// Call it while the request's dispatch runs, before the response
+// commits, as Login.
 func Logout(r *api.Request) error {
 	if err := session.Of(r).Invalidate(); err != nil {
 		return fmt.Errorf("auth: logout: %w", err)

@@ -33,3 +33,22 @@ func TestLoginAfterCommit(t *testing.T) {
 		t.Errorf("Login after commit: %v (session stored: %v), want ErrCookieFixed", loginErr, stored)
 	}
 }
+
+// Login refuses a User without a Name, which UserOf would read back as no
+// user at all: a silent non-login otherwise, the session moved and the
+// caller told it worked.
+func TestLoginWithoutName(t *testing.T) {
+	var loginErr error
+	var id string
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		loginErr = auth.Login(r, auth.User{Roles: []string{"admin"}})
+		id = session.Of(r).ID()
+		return nil
+	}), session.New(session.Config{}))
+	if err := h.Serve(wharftest.NewRecorder(), api.NewRequest(context.Background(), wharftest.Head("POST", "/api/login"), nil)); err != nil {
+		t.Fatal(err)
+	}
+	if loginErr == nil || id != "" {
+		t.Errorf("Login of a user without a name: %v, session %q; want an error and no session", loginErr, id)
+	}
+}

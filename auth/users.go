@@ -8,8 +8,9 @@ import (
 
 // Users returns a Check for BasicConfig or FormConfig that accepts the
 // user names and passwords of table (name to password), and returns
-// User{Name: name}. The table is copied; only SHA-256 digests of the names
-// and passwords are kept.
+// User{Name: name}. The table is copied; of the passwords, only SHA-256
+// digests are kept (the names too, to compare; and each name as given, to
+// return it).
 //
 // Its time does not depend on whether a name exists, on which entry
 // matched, nor on the length or content of what was given: both strings

@@ -141,9 +141,13 @@ func (s *Session) change(key string) {
 	s.changed[key] = true
 }
 
-// create gives a new session its ID and cookie at its first write.
+// create gives a new session its ID and cookie at its first write. A write
+// that could not set the cookie (an async task's) leaves the session an
+// orphan, but a later one still tries: a re-dispatch of the request can
+// set the cookie again, and what it writes (a login) must not be dropped
+// with the orphan's values.
 func (s *Session) create() {
-	if s.id != "" || s.orphan {
+	if s.id != "" {
 		return
 	}
 	id := newID()
@@ -151,7 +155,7 @@ func (s *Session) create() {
 		s.orphan = true
 		return
 	}
-	s.id = id
+	s.id, s.orphan = id, false
 	s.base = Record{Created: time.Now()}
 }
 
