@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -115,9 +116,38 @@ func eachTunnelKind(t *testing.T, test func(t *testing.T, useTLS bool)) {
 // dial connects a client, with a deadline bounding the whole test.
 func (ts *tunServer) dial(t *testing.T) net.Conn {
 	t.Helper()
+	return ts.dialWith(t, &net.Dialer{})
+}
+
+// dialNarrow is dial with the client's receive buffer fixed small before
+// it connects, so that a test writing to a peer that reads nothing fills
+// the window with megabytes, not with what the kernel's autotuning allows
+// (tcp_rmem's maximum: 32 MiB on some machines, where a 32 MiB write
+// still fitted and took seconds to encrypt under -race).
+func (ts *tunServer) dialNarrow(t *testing.T) net.Conn {
+	t.Helper()
+	return ts.dialWith(t, &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		c.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, narrowWindow)
+		})
+		return err
+	}})
+}
+
+// narrowWindow is dialNarrow's receive buffer, and bigWrite more than it
+// and the server's send buffer (tcp_wmem's maximum, 4 MiB by default)
+// hold together, twice over.
+const (
+	narrowWindow = 64 << 10
+	bigWrite     = 8 << 20
+)
+
+func (ts *tunServer) dialWith(t *testing.T, d *net.Dialer) net.Conn {
+	t.Helper()
 	var nc net.Conn
 	var err error
-	d := &net.Dialer{Timeout: 2 * wharftest.Patience} // the TLS handshake too
+	d.Timeout = 2 * wharftest.Patience // the TLS handshake too
 	if ts.tls {
 		nc, err = tls.DialWithDialer(d, "tcp", ts.addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
 	} else {
@@ -1028,7 +1058,7 @@ func openTunnel(t *testing.T, useTLS bool) (*tunServer, net.Conn, api.Tunnel) {
 	t.Helper()
 	got := make(chan taken, 1)
 	ts := startTunServer(t, connector.Config{}, takeTunnel(t, got), useTLS)
-	nc := ts.dial(t)
+	nc := ts.dialNarrow(t)
 	if _, err := io.WriteString(nc, tunUpgrade); err != nil {
 		t.Fatal(err)
 	}
@@ -1041,7 +1071,7 @@ func openTunnel(t *testing.T, useTLS bool) (*tunServer, net.Conn, api.Tunnel) {
 func TestTunnelWriteTimeout(t *testing.T) {
 	eachTunnelKind(t, func(t *testing.T, useTLS bool) {
 		_, _, tun := openTunnel(t, useTLS)
-		big := make([]byte, 32<<20) // more than both socket buffers hold
+		big := make([]byte, bigWrite) // more than both socket buffers hold
 		fired := make(chan struct{})
 		for {
 			n, err := tun.WriteNow(big)

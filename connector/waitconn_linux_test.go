@@ -125,7 +125,7 @@ func TestWaitConnWriteDeadline(t *testing.T) {
 		wc := connector.WaitConn(tun)
 		// More than both socket buffers hold. Over TLS the Tunnel takes
 		// one write's ciphertext whole, so the second write waits.
-		big := make([]byte, 32<<20)
+		big := make([]byte, bigWrite)
 		writeTwice := func() error {
 			if _, err := wc.Write(big); err != nil {
 				return err
@@ -223,7 +223,7 @@ func TestWaitConnCloseAfterWriteDeadline(t *testing.T) {
 	eachTunnelKind(t, func(t *testing.T, useTLS bool) {
 		ts, _, tun := openTunnel(t, useTLS)
 		wc := connector.WaitConn(tun)
-		big := make([]byte, 32<<20)
+		big := make([]byte, bigWrite)
 		wc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		var err error
 		for range 2 { // over TLS the first is taken whole
