@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -407,12 +408,15 @@ func (ex *Exchange) logger() *slog.Logger {
 
 // run is the loop: the one goroutine that owns the exchange runs queued tasks
 // until the queue is empty, the exchange suspends, or it completes.
-func (ex *Exchange) run() { ex.loopOn(false) }
+func (ex *Exchange) run() { ex.loopOn(false, false) }
 
 // loopOn is run; here says the goroutine is a caller of SubmitHere, which
 // runs one task and leaves whatever follows it (more tasks, the finish) to
-// the executor.
-func (ex *Exchange) loopOn(here bool) {
+// the executor. inline says it is where a timeout fired (InlineRunner),
+// under the rules of a chain that never blocks: it runs the chain's work
+// there (the timeout's listeners, its dispatches) and leaves tasks and IO
+// failures, which may block, to the executor.
+func (ex *Exchange) loopOn(here, inline bool) {
 	ex.loop.Acquire()
 	for {
 		ex.mu.Lock()
@@ -431,6 +435,15 @@ func (ex *Exchange) loopOn(here bool) {
 		err := ex.runTask(&q)
 
 		ex.mu.Lock()
+		if err != nil && errors.Is(err, api.ErrCompleted) && ex.endedLocked() {
+			// The dispatch gave back the api.ErrCompleted of an Await that
+			// a Complete or a failure ended, as Await's callers may: the
+			// request was ended from outside, which is no failure of the
+			// dispatch's. Taken as one, it would replace the response that
+			// Complete finishes as it stands, or the failure's own error,
+			// with a 500 for ErrCompleted.
+			err = nil
+		}
 		if err != nil && ex.failure == nil {
 			ex.failure = err
 		}
@@ -451,7 +464,8 @@ func (ex *Exchange) loopOn(here bool) {
 		// run under them, nor without them on a goroutine that may not
 		// park. And a caller of SubmitHere runs its one task only. The
 		// executor takes what follows.
-		handOff := (ex.yielded || here) && (more || act&actFinish != 0)
+		handOff := (ex.yielded || here) && (more || act&actFinish != 0) ||
+			inline && more && ex.queue.head.kind != kindDispatch && ex.queue.head.kind != kindTimeout
 		ex.yielded = false
 		if !more && act&actFinish == 0 {
 			// Give up ownership before anyone can see the exchange waiting:
@@ -480,6 +494,21 @@ func (ex *Exchange) loopOn(here bool) {
 			return
 		}
 	}
+}
+
+// endedLocked reports whether the request was ended from outside the
+// running task: completed, or failed (the IO failure is queued and
+// reported at the finish). ex.mu must be held.
+func (ex *Exchange) endedLocked() bool {
+	if ex.m.complete {
+		return true
+	}
+	for i := range ex.queue.len() {
+		if ex.queue.at(i).kind == kindError {
+			return true
+		}
+	}
+	return false
 }
 
 // finishOwned is finish on a goroutine the loop was handed to.
@@ -952,7 +981,7 @@ func (ex *Exchange) queueTask(t Func, dropped func(error)) (action, error) {
 func (ex *Exchange) SubmitHere(t Func, dropped func(error)) error {
 	act, err := ex.queueTask(t, dropped)
 	if act&actRun != 0 {
-		ex.loopOn(true)
+		ex.loopOn(true, false)
 		act &^= actRun
 	}
 	ex.act(act)

@@ -107,7 +107,7 @@ type InlineRunner interface {
 // inlineRun is the Exchange as the work an InlineRunner runs: its loop.
 type inlineRun Exchange
 
-func (r *inlineRun) Run() { (*Exchange)(r).run() }
+func (r *inlineRun) Run() { (*Exchange)(r).loopOn(false, true) }
 
 // Outcome is how a blocking Await ended.
 type Outcome uint8
@@ -139,12 +139,20 @@ func (o Outcome) String() string {
 // It holds a goroutine while it waits; prefer Suspend where the handler can
 // return. It must be called from the running dispatch. It returns
 // api.ErrWrongState if the dispatch suspended and a Resume or the timeout
-// has decided that suspension already: nothing would wake the wait.
+// has decided that suspension already: nothing would wake the wait. After
+// a Complete or a failure it returns Completed at once.
 func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 	if !ex.inTask() {
 		return 0, nil, api.ErrNotSerialized
 	}
 	ex.mu.Lock()
+	if ex.m.inDispatch && ex.endedLocked() {
+		// Completed, or failed (an HTTP/2 stream reset fails a running
+		// request), while the dispatch ran: as an Await that this had
+		// woken, and not a wait for a wake-up that came already.
+		ex.mu.Unlock()
+		return Completed, nil, api.ErrCompleted
+	}
 	act, err := ex.m.transition(evAwait, false, false)
 	if err != nil {
 		ex.mu.Unlock()
