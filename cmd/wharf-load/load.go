@@ -213,14 +213,20 @@ func clients(cfg Config, conns int) []*http.Client {
 		return tr
 	}
 	if !cfg.H2 {
-		return []*http.Client{{Transport: newTransport(conns)}}
+		return []*http.Client{{Transport: newTransport(conns), CheckRedirect: noRedirect}}
 	}
 	cs := make([]*http.Client, max(1, conns))
 	for i := range cs {
-		cs[i] = &http.Client{Transport: newTransport(1)}
+		cs[i] = &http.Client{Transport: newTransport(1), CheckRedirect: noRedirect}
 	}
 	return cs
 }
+
+// noRedirect has a client return a redirect as the response: the 3xx is
+// the server's answer to measure. Followed, each request would send the
+// server one more the rate does not count, its time would include the
+// second answer, and its status class would be the target's.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 func closeClients(cs []*http.Client) {
 	for _, c := range cs {
@@ -284,6 +290,12 @@ loop:
 				break
 			}
 			measure := !at.Before(measureFrom)
+			if total > 0 {
+				// By count, as total was made: by time, a warm-up of a
+				// fractional number of requests (or one that floating
+				// point rounded down) would measure Iterations-1.
+				measure = seq >= warmupCount
+			}
 			if measure && measuredStart.IsZero() {
 				measuredStart = at
 			}
@@ -300,7 +312,10 @@ loop:
 			nextProgress = nextProgress.Add(time.Second)
 			writeProgress(progress, now.Sub(begin), loader.rec, probe.rec)
 		}
-		if !now.Before(end) || total > 0 && seq >= total {
+		// With Iterations too, the window ends at end, one interval after
+		// the last request was due: the N requests were due in N
+		// intervals, and the probe's go on until then.
+		if !now.Before(end) {
 			measuredEnd = now
 			break loop
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,8 +22,9 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// serve runs a container with /ok, /fail (500) and /slow?ms=N (a
-// suspended request answered after N ms) until the test ends.
+// serve runs a container with /ok, /fail (500), /moved (302 to /ok) and
+// /slow?ms=N (a suspended request answered after N ms) until the test
+// ends.
 func serve(t *testing.T) string {
 	t.Helper()
 	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()))
@@ -31,6 +33,11 @@ func serve(t *testing.T) string {
 		return err
 	})
 	c.HandleFunc("/fail", func(w api.Response, r *api.Request) error { return api.Error(500, "failing on purpose") })
+	c.HandleFunc("/moved", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Location", "/ok")
+		w.SetStatus(http.StatusFound)
+		return nil
+	})
 	c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
 		cont := continuation.Of(r)
 		if cont.IsResumed() {
@@ -60,6 +67,10 @@ func TestLoad(t *testing.T) {
 		{"h1", "/ok", nil, "2xx"},
 		{"h2", "/ok", []string{"-h2"}, "2xx"},
 		{"errors", "/fail", nil, "5xx"},
+		// A redirect is the answer measured, not followed: following it
+		// would send the server a second request per request counted,
+		// and the 3xx group could never count anything.
+		{"redirect", "/moved", nil, "3xx"},
 		{"iterations", "/ok", []string{"-iterations", "150", "-duration", "0"}, "2xx"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -231,5 +242,31 @@ func TestFractionalRates(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// -iterations N measures N loader requests, whatever the warm-up holds:
+// a fractional number of requests (125 ms at 100/s), or one that floating
+// point rounds down (0.29 × 100 is 28.999…).
+func TestIterationsCount(t *testing.T) {
+	base := serve(t)
+	for _, warmup := range []string{"0", "125ms", "150ms", "290ms"} {
+		t.Run(warmup, func(t *testing.T) {
+			r, _, _ := load(t, base+"/ok", "-rate", "100", "-iterations", "20", "-duration", "0", "-probe-rate", "0", "-warmup", warmup)
+			if r.Loader.Samples != 20 || r.Failures != 0 {
+				t.Errorf("-warmup %s: %d samples, %d failures; want 20 and 0", warmup, r.Loader.Samples, r.Failures)
+			}
+		})
+	}
+}
+
+// With -iterations the measured window is the N intervals the requests
+// were due in, as with -duration, not the N-1 between the first and the
+// last (which overstated the rates by N/(N-1) and cut the probe short).
+func TestIterationsWindow(t *testing.T) {
+	r, _, _ := load(t, serve(t)+"/ok", "-rate", "20", "-iterations", "20", "-duration", "0", "-probe-rate", "30")
+	if r.Recording < time.Second || r.Loader.Samples != 20 || r.Probe.Samples != 30 {
+		t.Errorf("recording %v, %d loader and %d probe samples; want at least 1s, 20 and 30 (request rate %.2f/s)",
+			r.Recording, r.Loader.Samples, r.Probe.Samples, r.RequestRate)
 	}
 }

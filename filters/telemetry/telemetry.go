@@ -343,6 +343,7 @@ func (f *Filter) end(key any, in *inflight, res async.Result) {
 	if res.End != async.EndAnswered {
 		in.span.SetAttributes(attribute.String("wharf.end", res.End.String()))
 	}
+	et := errorType(res)
 	switch {
 	case res.Status >= 500:
 		in.span.SetStatus(codes.Error, strconv.Itoa(res.Status))
@@ -350,13 +351,17 @@ func (f *Filter) end(key any, in *inflight, res async.Result) {
 		// The client left (or its connection failed): not the server's
 		// failure. The span status stays Unset, as for a 4xx; error.type
 		// says what happened.
-	case res.Status == 0 && res.Err != nil:
-		in.span.SetStatus(codes.Error, res.End.String())
+	case res.Status < 400 && et != "":
+		// Failed with no head sent, or after a 1xx to 3xx one (the
+		// handler's error cut the response, a timeout or a shutdown
+		// ended it): a server error all the same, which the
+		// conventions want as Error beside a status below 400.
+		in.span.SetStatus(codes.Error, et)
 	}
 	if res.Err != nil {
 		in.span.RecordError(res.Err)
 	}
-	if et := errorType(res); et != "" {
+	if et != "" {
 		a := semconv.ErrorTypeKey.String(et)
 		attrs = append(attrs, a)
 		in.span.SetAttributes(a)

@@ -374,6 +374,21 @@ func TestStatusOfTheAnswer(t *testing.T) {
 			},
 			status: 404,
 		},
+		{
+			// The head went out, then the handler failed: the client
+			// got a cut response. Not a client error, and not a 5xx
+			// either: the conventions want the span status Error for
+			// such an error beside a status below 400.
+			name: "an error after the head was sent",
+			handle: func(w api.Response, r *api.Request) error {
+				w.WriteString("partial")
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				return errors.New("boom after commit")
+			},
+			status: 200, errorType: "_OTHER", spanError: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
