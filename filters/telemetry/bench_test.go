@@ -3,6 +3,8 @@ package telemetry_test
 import (
 	"testing"
 
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/filters/telemetry"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -51,5 +53,34 @@ func benchChain(b *testing.B, h api.Handler) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h.Serve(w, r)
+	}
+}
+
+// With no SDK installed (the global providers) or OpenTelemetry's no-op
+// tracer configured, the filter builds no span attributes: no sampler
+// would see them. The global provider is recognised by its package, an
+// OpenTelemetry internal: this fails if that ever moves, rather than let
+// the filter's cost triple unnoticed.
+func TestIdleTracerAllocs(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("allocation counts under the race detector")
+	}
+	for _, tt := range []struct {
+		name string
+		cfg  telemetry.Config
+	}{
+		{"global", telemetry.Config{}},
+		{"no-op", telemetry.Config{TracerProvider: tracenoop.NewTracerProvider()}},
+	} {
+		f, err := telemetry.New(tt.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := api.Compose(answer, f)
+		r := wharftest.Request("GET", "/items?id=7")
+		w := wharftest.NewRecorder()
+		if n := testing.AllocsPerRun(100, func() { h.Serve(w, r) }); n > 8 {
+			t.Errorf("%s: %.0f allocations a request, want at most 8", tt.name, n)
+		}
 	}
 }

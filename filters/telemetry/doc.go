@@ -16,7 +16,10 @@
 // RFC 9110's and PATCH is recorded as "_OTHER" (its own name in
 // http.request.method_original), so that clients cannot mint a metric
 // series per URL or method. A forward that runs the filters again is part
-// of the same span, not another re-dispatch. url.query has the values of
+// of the same span, not another re-dispatch. The name and the request's
+// attributes are given when the span starts, so that a sampler decides by
+// them (drops the health checks by url.path, say), as the conventions
+// require. url.query has the values of
 // the parameters the conventions name as credentials (AWSAccessKeyId,
 // Signature, sig, X-Goog-Signature) replaced by "REDACTED".
 //

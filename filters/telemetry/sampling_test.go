@@ -18,6 +18,7 @@ import (
 	"github.com/wharf-go/wharf/filters/telemetry"
 	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // seqIDs gives root spans trace IDs whose sampling value alternates high,
@@ -105,5 +106,69 @@ func TestSamplingDecidedOnce(t *testing.T) {
 	if n := len(spans.Ended()); n != 0 {
 		sp := spans.Ended()[0]
 		t.Errorf("%d spans for a request not sampled; the first, %q, lasted %v from the resume", n, sp.Name(), sp.EndTime().Sub(sp.StartTime()))
+	}
+}
+
+// pathSampler drops the spans whose url.path, as Start gave it, is
+// /healthz, and keeps what Start gave it.
+type pathSampler struct {
+	mu   sync.Mutex
+	seen []sdktrace.SamplingParameters
+}
+
+func (s *pathSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	s.mu.Lock()
+	s.seen = append(s.seen, p)
+	s.mu.Unlock()
+	for _, a := range p.Attributes {
+		if a.Key == "url.path" && a.Value.AsString() == "/healthz" {
+			return sdktrace.SamplingResult{Decision: sdktrace.Drop}
+		}
+	}
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+}
+
+func (s *pathSampler) Description() string { return "pathSampler" }
+
+// TestSamplerSeesRequest: the span name and the attributes the conventions
+// require at span creation reach the sampler, so that it can decide by
+// them (drop health checks by url.path).
+func TestSamplerSeesRequest(t *testing.T) {
+	smp := &pathSampler{}
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(smp), sdktrace.WithSpanProcessor(spans))
+	t.Cleanup(func() { tp.Shutdown(context.Background()) })
+	f, err := telemetry.New(telemetry.Config{TracerProvider: tp, MeterProvider: noop.NewMeterProvider()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := container.New()
+	c.Filter("/*", f)
+	c.HandleFunc("/*", func(w api.Response, r *api.Request) error { return nil })
+	s := modes.Start(t, modes.H1, c)
+	for _, path := range []string{"/healthz", "/items"} {
+		resp, err := s.Client.Get(s.URL + path + "?id=7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	wantSeen := []string{"http.request.method", "url.scheme", "url.path", "url.query", "server.address", "server.port", "client.address", "user_agent.original"}
+	smp.mu.Lock()
+	for _, p := range smp.seen {
+		if p.Name != "GET /*" {
+			t.Errorf("the sampler saw the name %q, want %q", p.Name, "GET /*")
+		}
+		for _, key := range wantSeen {
+			if attr(p.Attributes, key).Type() == 0 {
+				t.Errorf("the sampler saw no %s in %v", key, p.Attributes)
+			}
+		}
+	}
+	smp.mu.Unlock()
+	wharftest.WaitFor(t, "the span of /items", func() bool { return len(spans.Ended()) >= 1 })
+	if ended := spans.Ended(); len(ended) != 1 || attr(ended[0].Attributes(), "url.path").AsString() != "/items" {
+		t.Errorf("%d spans ended; want the one of /items, /healthz dropped", len(ended))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
@@ -46,6 +48,7 @@ type Config struct {
 // Filter is the telemetry filter; make it with New.
 type Filter struct {
 	tracer    trace.Tracer
+	idle      func() bool // reports that tracer records nothing (tracerIdle); nil: it may record
 	prop      propagation.TextMapPropagator
 	duration  metric.Float64Histogram
 	active    metric.Int64UpDownCounter
@@ -85,7 +88,7 @@ func New(cfg Config) (*Filter, error) {
 	if prop == nil {
 		prop = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	}
-	f := &Filter{tracer: tp.Tracer(scope, trace.WithSchemaURL(semconv.SchemaURL)), prop: prop, spans: make(map[any]*inflight)}
+	f := &Filter{tracer: tp.Tracer(scope, trace.WithSchemaURL(semconv.SchemaURL)), idle: tracerIdle(cfg.TracerProvider, tp), prop: prop, spans: make(map[any]*inflight)}
 	m := mp.Meter(scope, metric.WithSchemaURL(semconv.SchemaURL))
 	var err error
 	if f.duration, err = m.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
@@ -145,7 +148,22 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if in == nil {
 		ctx := f.extract(r)
 		remote := trace.SpanContextFromContext(ctx)
-		ctx, span := f.tracer.Start(ctx, r.Method(), trace.WithSpanKind(trace.SpanKindServer))
+		// The name and the attributes go to Start, not onto the started
+		// span: a sampler decides from what Start gives it, and the
+		// conventions require them there (a sampler that drops health
+		// checks looks at url.path). A tracer that records nothing has
+		// no sampler to tell: its span carries the propagated context on,
+		// and building them would triple the filter's cost where no SDK
+		// is installed.
+		var name string
+		var attrs, spanAttrs []attribute.KeyValue
+		var span trace.Span
+		if f.idle != nil && f.idle() {
+			ctx, span = f.tracer.Start(ctx, r.Method(), trace.WithSpanKind(trace.SpanKindServer))
+		} else {
+			name, attrs, spanAttrs = requestAttrs(r)
+			ctx, span = f.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(spanAttrs...))
+		}
 		if !span.IsRecording() && !f.measuring(ctx) {
 			// No SDK installed (or this request is not sampled and no
 			// metric is read): pass the propagated context on and nothing
@@ -163,7 +181,10 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			}
 			return err
 		}
-		in = f.begin(r, key, ctx, span)
+		if attrs == nil { // measured, not traced
+			_, attrs, _ = requestAttrs(r)
+		}
+		in = f.begin(r, key, ctx, span, attrs)
 		if r.Exchange() == nil {
 			// No container: the request ends with this call, however the
 			// chain returns (a panic included).
@@ -219,29 +240,52 @@ func (f *Filter) measuring(ctx context.Context) bool {
 	return f.duration.Enabled(ctx) || f.active.Enabled(ctx) || f.suspended.Enabled(ctx)
 }
 
-// begin records a request's start on its span and counts it; its
-// completion ends them.
-func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.Span) *inflight {
+// tracerIdle returns a function reporting whether the filter's tracer,
+// made of tp, records nothing now, or nil if that cannot be known: it
+// may record. configured is Config.TracerProvider. OpenTelemetry's own
+// no-op provider records nothing ever; the global provider that
+// otel.GetTracerProvider returns before an SDK is installed records
+// nothing until otel.SetTracerProvider installs one, after which
+// otel.GetTracerProvider returns that one instead (and the tracer made
+// before forwards to it).
+func tracerIdle(configured, tp trace.TracerProvider) func() bool {
+	switch configured.(type) {
+	case noop.TracerProvider, *noop.TracerProvider:
+		return func() bool { return true }
+	case nil:
+		if t := reflect.TypeOf(tp); t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "go.opentelemetry.io/otel/internal/global" {
+			return func() bool { return otel.GetTracerProvider() == tp }
+		}
+	}
+	return nil
+}
+
+// requestAttrs returns the span name of r, the metric attributes known at
+// its start and its span's, which include them.
+func requestAttrs(r *api.Request) (name string, attrs, spanAttrs []attribute.KeyValue) {
 	scheme := "http"
 	if r.TLS() != nil {
 		scheme = "https"
 	}
 	method, known := knownMethod(r.Method())
 	route := routeOf(r)
-	attrs := []attribute.KeyValue{
+	// One array for both, sized for all: every request builds them now,
+	// sampled or not. The metric attributes come first, capped so that
+	// end's appends to them never write over the span's.
+	all := make([]attribute.KeyValue, 0, 15)
+	all = append(all,
 		semconv.HTTPRequestMethodKey.String(method),
 		semconv.URLScheme(scheme),
-		semconv.NetworkProtocolVersion(protoVersion(r.Proto())),
-	}
+		semconv.NetworkProtocolVersion(protoVersion(r.Proto())))
 	if route != "" {
-		attrs = append(attrs, semconv.HTTPRoute(route))
+		all = append(all, semconv.HTTPRoute(route))
 	}
+	attrs = all[:len(all):len(all)]
 	host, port := splitHostPort(r.Host())
-	spanAttrs := append([]attribute.KeyValue{
+	spanAttrs = append(all,
 		semconv.URLPath(r.Path()),
 		semconv.ServerAddress(host),
-		semconv.ClientAddress(hostOnly(r.RemoteAddr())),
-	}, attrs...)
+		semconv.ClientAddress(hostOnly(r.RemoteAddr())))
 	if port > 0 {
 		// Conditionally required with server.address when known: the
 		// port the client addressed, from the Host field (":authority").
@@ -258,15 +302,19 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 	}
 	// "{method} {route}", "{method}"; "HTTP" stands for a method not
 	// known (semconv's span name).
-	name := method
+	name = method
 	if !known {
 		name = "HTTP"
 	}
 	if route != "" {
 		name += " " + route
 	}
-	span.SetName(name)
-	span.SetAttributes(spanAttrs...)
+	return name, attrs, spanAttrs
+}
+
+// begin records a request's start and counts it; its completion ends its
+// span and records its metrics. attrs are requestAttrs' metric attributes.
+func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.Span, attrs []attribute.KeyValue) *inflight {
 	in := &inflight{span: span, ctx: ctx, start: time.Now(), attrs: attrs}
 	f.mu.Lock()
 	f.spans[key] = in
