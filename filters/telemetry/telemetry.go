@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -476,6 +477,13 @@ func redactQuery(q string) string {
 // (OpenTelemetry's url.query: AWSAccessKeyId, Signature, sig,
 // X-Goog-Signature).
 func sensitiveParam(key string) bool {
+	if strings.ContainsAny(key, "%+") {
+		// The name as the application reads it: "%73ig" is sig to
+		// url.ParseQuery, and its value as much a credential.
+		if k, err := url.QueryUnescape(key); err == nil {
+			key = k
+		}
+	}
 	switch key {
 	case "AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature":
 		return true
@@ -529,6 +537,11 @@ func protoVersion(p string) string {
 func splitHostPort(hostport string) (string, int) {
 	h, p, err := net.SplitHostPort(hostport)
 	if err != nil {
+		// No port: an IPv6 literal still loses its brackets, as
+		// server.address has it with a port ("[::1]" is ::1).
+		if len(hostport) > 1 && hostport[0] == '[' && hostport[len(hostport)-1] == ']' {
+			return hostport[1 : len(hostport)-1], 0
+		}
 		return hostport, 0
 	}
 	port, err := strconv.ParseUint(p, 10, 16)
