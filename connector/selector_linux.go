@@ -49,6 +49,10 @@ type selector struct {
 	events    []netpoll.Event
 	i, n      int
 	cleanOnce sync.Once
+
+	// polled is when Wait returned events[:n]: the timers fire for what
+	// was due then, after those events (see Produce). The producer's.
+	polled time.Time
 }
 
 // epListener is a listening socket accepted from by a selector.
@@ -194,6 +198,16 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 		for s.i < s.n {
 			ev := &s.events[s.i]
 			s.i++
+			if ev.Key() == s.timerKey && s.i < s.n {
+				// The timers go last: a selector back late from a long
+				// batch finds its timerfd and sockets ready at once, and
+				// a request that came before its connection's idle or
+				// header timeout passed must be read before that timeout
+				// fires, not dropped unread.
+				s.i--
+				s.events[s.i], s.events[s.n-1] = s.events[s.n-1], s.events[s.i]
+				continue
+			}
 			if t, ok := s.handle(ev); ok {
 				return t, true
 			}
@@ -204,7 +218,9 @@ func (s *selector) Produce() (dispatcher.Task, bool) {
 		}
 		var err error
 		s.i = 0
-		if s.n, err = s.poll.Wait(s.events); err != nil {
+		s.n, err = s.poll.Wait(s.events)
+		s.polled = time.Now()
+		if err != nil {
 			if !s.stopped.Load() {
 				s.srv.Config.logger().Error("connector: waiting for epoll failed", "err", err)
 			}
@@ -241,7 +257,11 @@ func (s *selector) handle(ev *netpoll.Event) (t dispatcher.Task, ok bool) {
 	switch {
 	case timer:
 		s.tfd.Clear()
-		s.wheel.Advance() // a panicking Firer is logged like any event's
+		// Only what was due when the events were taken: a timeout that
+		// passed while the batch was handled may have a socket's event
+		// waiting behind it, which the next Wait returns first (the
+		// wheel asks for that Wait to come at once).
+		s.wheel.AdvanceTo(s.polled) // a panicking Firer is logged like any event's
 	case l != nil:
 		s.accept(l)
 	case f != nil:

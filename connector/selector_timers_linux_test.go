@@ -43,6 +43,7 @@ func TestSelectorTimersOutliveItsStop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		s.polled = time.Now()
 		for i := range events[:n] {
 			s.handle(&events[i])
 		}
