@@ -25,10 +25,10 @@ type Config struct {
 	// page, any site can make one), which is allowed only when listed.
 	AllowedOrigins []string
 	// AllowedMethods lists the methods a cross-origin request may use,
-	// compared case-sensitively as Fetch does. Empty means GET, POST and
-	// HEAD. A preflight for GET, POST or HEAD always succeeds (for an allowed
-	// origin and allowed headers), since browsers never block those methods
-	// on the method list.
+	// compared case-sensitively as Fetch does; "*" allows any. Empty means
+	// GET, POST and HEAD. A preflight for GET, POST or HEAD always succeeds
+	// (for an allowed origin and allowed headers), since browsers never
+	// block those methods on the method list.
 	AllowedMethods []string
 	// AllowedHeaders lists the request header fields a cross-origin request
 	// may send (case-insensitive; "*" allows any). Empty means any field the
@@ -51,6 +51,7 @@ type filter struct {
 	anyOrigin  bool
 	origins    []string // lower case
 	methods    []string
+	anyMethod  bool     // AllowedMethods contains "*"
 	allowAll   bool     // AllowedHeaders empty or contains "*"
 	headers    []string // lower case
 	methodList string   // Access-Control-Allow-Methods value
@@ -81,6 +82,7 @@ func New(cfg Config) api.Filter {
 	if len(f.methods) == 0 {
 		f.methods = []string{http.MethodGet, http.MethodPost, http.MethodHead}
 	}
+	f.anyMethod = slices.Contains(f.methods, "*")
 	f.methodList = strings.Join(f.methods, ", ")
 	f.allowAll = len(cfg.AllowedHeaders) == 0
 	for _, h := range cfg.AllowedHeaders {
@@ -134,12 +136,20 @@ func (f *filter) preflight(w api.Response, r *api.Request, origin, method string
 	addVary(h, "Access-Control-Request-Method")
 	addVary(h, "Access-Control-Request-Headers")
 	requested, ok := f.headersAllowed(r.Header().Values("Access-Control-Request-Headers"))
-	if ok && f.originAllowed(origin) && f.methodAllowed(strings.TrimSpace(method)) {
+	method = strings.TrimSpace(method)
+	if ok && f.originAllowed(origin) && f.methodAllowed(method) {
 		h.Set("Access-Control-Allow-Origin", origin)
 		if f.creds {
 			h.Set("Access-Control-Allow-Credentials", "true")
 		}
-		h.Set("Access-Control-Allow-Methods", f.methodList)
+		if f.anyMethod {
+			// The method asked for, not "*": a credentialed request reads
+			// "*" as a method of that name (Fetch), and the answer
+			// already varies by Access-Control-Request-Method.
+			h.Set("Access-Control-Allow-Methods", method)
+		} else {
+			h.Set("Access-Control-Allow-Methods", f.methodList)
+		}
 		if requested != "" {
 			h.Set("Access-Control-Allow-Headers", requested)
 		}
@@ -159,6 +169,9 @@ func (f *filter) methodAllowed(method string) bool {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 		return true
+	}
+	if f.anyMethod {
+		return method != "" // no method asked for is no preflight
 	}
 	return slices.Contains(f.methods, method)
 }

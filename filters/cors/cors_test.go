@@ -206,6 +206,50 @@ func TestCORS(t *testing.T) {
 	}
 }
 
+// "*" in AllowedMethods allows any method, as "*" does in AllowedOrigins
+// and AllowedHeaders. The answer names the requested method, not "*":
+// with credentials a browser reads "*" as a method literally named "*".
+func TestAnyMethod(t *testing.T) {
+	tests := []struct {
+		name   string
+		creds  bool
+		method string
+	}{
+		{"PUT", false, "PUT"},
+		{"DELETE with credentials", true, "DELETE"},
+		{"extension method", false, "PURGE"},
+		{"no method", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := api.Compose(api.HandlerFunc(func(api.Response, *api.Request) error {
+				t.Error("the handler ran for a preflight")
+				return nil
+			}), cors.New(cors.Config{
+				AllowedOrigins:   []string{"https://app.example"},
+				AllowedMethods:   []string{"*"},
+				AllowCredentials: tt.creds,
+			}))
+			w := wharftest.NewRecorder()
+			if err := h.Serve(w, wharftest.Request("OPTIONS", "/res",
+				"Origin", "https://app.example", "Access-Control-Request-Method", tt.method)); err != nil {
+				t.Fatal(err)
+			}
+			wantOrigin := "https://app.example"
+			if tt.method == "" {
+				wantOrigin = "" // the preflight fails
+			}
+			if got := w.Header().Get("Access-Control-Allow-Origin"); got != wantOrigin {
+				t.Errorf("Access-Control-Allow-Origin = %q, want %q", got, wantOrigin)
+			}
+			if got := w.Header().Values("Access-Control-Allow-Methods"); tt.method == "" && got != nil ||
+				tt.method != "" && !reflect.DeepEqual(got, []string{tt.method}) {
+				t.Errorf("Access-Control-Allow-Methods = %q, want %q", got, tt.method)
+			}
+		})
+	}
+}
+
 func TestVaryNotDuplicated(t *testing.T) {
 	h := api.Compose(api.HandlerFunc(func(api.Response, *api.Request) error { return nil }),
 		cors.New(cors.Config{AllowedOrigins: []string{"*"}}))
