@@ -1,7 +1,10 @@
 package cors
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,13 +13,19 @@ import (
 	"github.com/wharf-go/wharf/api"
 )
 
+// ErrConfig is the panic value of New for an allowed origin that no
+// browser sends in its Origin field, which would never match; it wraps
+// the reason.
+var ErrConfig = errors.New("cors: invalid configuration")
+
 // Config is the CORS policy. The zero value allows no origin, and New then
 // returns a filter that only calls next.
 type Config struct {
 	// AllowedOrigins lists the origins allowed to read responses, as the
 	// browser serializes them ("https://example.com", compared without
 	// regard to case). "*" allows every origin. Empty means none: the filter
-	// is a pass-through.
+	// is a pass-through. There are no patterns: "https://*.example" makes
+	// New panic, as does any entry a browser never sends (see New).
 	//
 	// With AllowCredentials, "*" lets every site read what its scripts
 	// fetch with the user's cookies and HTTP authentication: list the
@@ -60,7 +69,12 @@ type filter struct {
 	maxAge     string // "" to omit
 }
 
-// New returns the CORS filter for cfg. The slices are copied.
+// New returns the CORS filter for cfg. The slices are copied. It panics
+// with an error wrapping ErrConfig if an allowed origin is not "*",
+// "null" or an origin as a browser serializes it: scheme://host[:port],
+// without a path (a trailing slash included), a wildcard or the scheme's
+// default port. Such an entry would never match, and the policy would
+// silently allow less than it says.
 //
 // Goroutines: call it at setup time; the filter it returns is safe for
 // concurrent use, and each call of its Filter method must come from the
@@ -73,10 +87,13 @@ func New(cfg Config) api.Filter {
 	}
 	f := &filter{creds: cfg.AllowCredentials}
 	for _, o := range cfg.AllowedOrigins {
+		o = strings.ToLower(strings.TrimSpace(o))
 		if o == "*" {
 			f.anyOrigin = true
+		} else if err := checkOrigin(o); err != nil {
+			panic(fmt.Errorf("%w: allowed origin %q: %w", ErrConfig, o, err))
 		}
-		f.origins = append(f.origins, strings.ToLower(strings.TrimSpace(o)))
+		f.origins = append(f.origins, o)
 	}
 	f.methods = slices.Clone(cfg.AllowedMethods)
 	if len(f.methods) == 0 {
@@ -160,6 +177,31 @@ func (f *filter) preflight(w api.Response, r *api.Request, origin, method string
 	h.Del("Content-Length")
 	h.Del("Content-Type")
 	return w.SetStatus(http.StatusNoContent)
+}
+
+// checkOrigin reports why o (lower case) can never equal the Origin field
+// of a request, nil if it can.
+func checkOrigin(o string) error {
+	if o == "null" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return err
+	}
+	switch {
+	case u.Scheme == "" || u.Host == "":
+		return errors.New(`not "scheme://host[:port]"`)
+	case o != u.Scheme+"://"+u.Host:
+		// Origin has no path, query, fragment or userinfo: most often a
+		// trailing slash.
+		return errors.New("an origin is scheme://host[:port] and nothing else")
+	case strings.Contains(u.Host, "*"):
+		return errors.New("wildcards are not supported: list each origin")
+	case u.Scheme == "https" && u.Port() == "443", u.Scheme == "http" && u.Port() == "80":
+		return errors.New("browsers leave the default port out of Origin")
+	}
+	return nil
 }
 
 // methodAllowed reports whether a preflight for method succeeds. The

@@ -1,6 +1,7 @@
 package cors_test
 
 import (
+	"errors"
 	"net/http"
 	"reflect"
 	"testing"
@@ -247,6 +248,65 @@ func TestAnyMethod(t *testing.T) {
 				t.Errorf("Access-Control-Allow-Methods = %q, want %q", got, tt.method)
 			}
 		})
+	}
+}
+
+// An allowed origin that no browser sends in its Origin field would never
+// match: New refuses it rather than serve a policy that silently allows
+// less than it says.
+func TestOriginConfig(t *testing.T) {
+	tests := []struct {
+		origin string
+		ok     bool
+	}{
+		{"https://app.example", true},
+		{"HTTPS://App.Example", true},
+		{"http://localhost:8080", true},
+		{"http://[::1]:8080", true},
+		{"null", true},
+		{"*", true},
+		{" https://app.example ", true},
+		{"https://app.example/", false},     // a trailing slash
+		{"https://app.example/api", false},  // a path
+		{"https://*.example.com", false},    // a wildcard: not supported
+		{"*.example.com", false},            // no scheme
+		{"app.example", false},              // no scheme
+		{"https://app.example:443", false},  // the default port, which browsers leave out
+		{"http://app.example:80", false},    // the default port, which browsers leave out
+		{"https://user@app.example", false}, // userinfo
+		{"https://app.example?x=1", false},  // a query
+		{"https://app.example#top", false},  // a fragment
+		{"https://", false},                 // no host
+	}
+	for _, tt := range tests {
+		t.Run(tt.origin, func(t *testing.T) {
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				cors.New(cors.Config{AllowedOrigins: []string{tt.origin}})
+			}()
+			if tt.ok {
+				if got != nil {
+					t.Fatalf("New panicked: %v", got)
+				}
+				return
+			}
+			err, _ := got.(error)
+			if !errors.Is(err, cors.ErrConfig) {
+				t.Fatalf("New: panic %v, want an error wrapping ErrConfig", got)
+			}
+		})
+	}
+}
+
+// " * " is "*", as the other entries are compared trimmed.
+func TestAnyOriginTrimmed(t *testing.T) {
+	h := api.Compose(api.HandlerFunc(func(api.Response, *api.Request) error { return nil }),
+		cors.New(cors.Config{AllowedOrigins: []string{" * "}}))
+	w := wharftest.NewRecorder()
+	h.Serve(w, wharftest.Request("GET", "/", "Origin", "https://a.example"))
+	if got := w.Header().Get("Access-Control-Allow-Origin"); got != "https://a.example" {
+		t.Fatalf("Access-Control-Allow-Origin = %q", got)
 	}
 }
 
