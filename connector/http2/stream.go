@@ -578,6 +578,16 @@ func (st *stream) send(end bool) error {
 	if st.state == h2Closed || st.state == h2HalfClosedLocal || hc.closed || hc.ending {
 		return st.errLocked()
 	}
+	if st.head != nil || len(data) == 0 && end {
+		// A frame that needs no window (a head, the empty DATA that ends
+		// a stream) waits for room in the queue as DATA does: queued, it
+		// may end the stream, which then no longer counts against
+		// MAX_CONCURRENT_STREAMS, and a client that reads nothing could
+		// have bodyless responses (HEAD, 204) queued without bound.
+		if err := st.waitRoomLocked(); err != nil {
+			return err
+		}
+	}
 	if st.head != nil {
 		hc.queueFrame(h2Frame{kind: h2fHeaders, stream: st.id, end: end && len(data) == 0, fields: st.head, st: st})
 		st.head, st.headSent = nil, true
@@ -637,6 +647,26 @@ func (st *stream) send(end bool) error {
 	if end {
 		st.moveLocked(h2SendEnd)
 	}
+	return nil
+}
+
+// waitRoomLocked waits, as send does for DATA, until the connection's
+// queue has room for another stream frame. hc.mu is held.
+func (st *stream) waitRoomLocked() error {
+	hc := st.hc
+	var waitStart time.Time
+	for len(hc.frames) >= h2MaxFrames {
+		if waitStart.IsZero() {
+			waitStart = time.Now()
+			st.beginWaitLocked(waitStart)
+		}
+		hc.cond.Wait()
+		if st.state == h2Closed || hc.closed || hc.ending || st.waitExpired {
+			st.endWaitLocked(waitStart)
+			return st.errLocked()
+		}
+	}
+	st.endWaitLocked(waitStart)
 	return nil
 }
 
