@@ -224,6 +224,15 @@ func TestOneCloseFramePerDirection(t *testing.T) {
 			rc.sendFragment(wsframe.OpText, []byte("a"), false)
 			rc.send(wsframe.OpText, []byte("b"))
 		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
+		// Out of place, a frame breaks the protocol however long it is:
+		// its length is not measured against another message's.
+		{"continuation outside a message, over ReadLimit", websocket.Config{ReadLimit: 10}, func(rc *rawClient) {
+			rc.send(wsframe.OpContinuation, []byte("more than ten bytes"))
+		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
+		{"a message inside a message, over ReadLimit", websocket.Config{ReadLimit: 10}, func(rc *rawClient) {
+			rc.sendFragment(wsframe.OpText, []byte("12345"), false)
+			rc.send(wsframe.OpBinary, []byte("123456"))
+		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
 		{"too big in fragments", websocket.Config{ReadLimit: 10}, func(rc *rawClient) {
 			rc.sendFragment(wsframe.OpText, []byte("123456"), false)
 			rc.sendFragment(wsframe.OpContinuation, []byte("7890"), false)

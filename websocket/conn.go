@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -218,8 +220,8 @@ type outgoing struct {
 	data []byte
 }
 
-// maxCtrl bounds the pings and pongs waiting: pongs beyond what a sane
-// peer's pings need are dropped.
+// maxCtrl bounds the pings and pongs waiting: beyond what a sane peer's
+// pings need, the oldest pongs are dropped.
 const maxCtrl = 8
 
 // What work has to do.
@@ -406,11 +408,23 @@ func closeFrame(code int, reason string) []byte {
 }
 
 // control queues a ping or a pong ahead of the messages waiting; beyond
-// maxCtrl waiting, or once no control frame may go (pinging), it is
-// dropped. The caller flushes.
+// maxCtrl waiting a pong takes the place of the oldest pong, and a ping
+// is dropped; once no control frame may go (pinging), both are. The
+// caller flushes.
 func (c *Conn) controlLocked(op byte, data []byte) {
-	if !c.pingingLocked() || len(c.ctrl) >= maxCtrl {
+	if !c.pingingLocked() {
 		return
+	}
+	if len(c.ctrl) >= maxCtrl {
+		// RFC 6455 §5.5.3 lets pings not yet answered get one pong, the
+		// most recent's, not none: dropping the new pong left the peer's
+		// latest pings unanswered for good (a peer that waits for the
+		// answer to its last ping then took the connection for dead).
+		i := slices.IndexFunc(c.ctrl, func(o outgoing) bool { return o.op == wsframe.OpPong })
+		if op != wsframe.OpPong || i < 0 {
+			return
+		}
+		c.ctrl = slices.Delete(c.ctrl, i, i+1)
 	}
 	c.ctrl = append(c.ctrl, outgoing{op, data})
 }
@@ -761,6 +775,12 @@ func (c *Conn) frames() (need int, ok bool) {
 		case !f.Masked:
 			c.protocolError("a client frame is not masked")
 			return 0, false
+		case c.misplaced(f.Opcode) != "":
+			// Before the size: a frame out of its message breaks the
+			// protocol (1002) however long it is, and the size it is
+			// measured against (the message so far) is not its message's.
+			c.protocolError(c.misplaced(f.Opcode))
+			return 0, false
 		case plen > uint64(c.cfg.readLimit())-uint64(c.fragLen()) && f.Opcode < wsframe.OpClose:
 			c.tooBig()
 			return 0, false
@@ -771,7 +791,11 @@ func (c *Conn) frames() (need int, ok bool) {
 				// large frame's last bytes may be far off.
 				c.alive(false)
 			}
-			return hdr + int(plen), true
+			// Saturated: under a ReadLimit of "no limit" (math.MaxInt64) a
+			// header may claim nearly 2^63 bytes, which added to hdr would
+			// wrap negative (and int is 32 bits on some platforms); the
+			// buffer only grows toward it as bytes come.
+			return int(min(uint64(hdr)+plen, math.MaxInt)), true
 		}
 		f, n, _ := wsframe.Parse(b)
 		c.r += n
@@ -781,6 +805,19 @@ func (c *Conn) frames() (need int, ok bool) {
 		}
 	}
 	return 0, true
+}
+
+// misplaced says why a data frame with opcode op cannot come now, or ""
+// if it can: a continuation outside a fragmented message, or a new
+// message inside one (RFC 6455 §5.4).
+func (c *Conn) misplaced(op byte) string {
+	switch {
+	case op == wsframe.OpContinuation && c.frag == nil:
+		return "a continuation frame outside a message"
+	case (op == wsframe.OpText || op == wsframe.OpBinary) && c.frag != nil:
+		return "a new message before the last one ended"
+	}
+	return ""
 }
 
 // fragLen is how much of a fragmented message came so far.
@@ -817,11 +854,7 @@ func (c *Conn) readOver() bool {
 // frame handles one frame; false when reading ended.
 func (c *Conn) frame(f wsframe.Frame) bool {
 	switch f.Opcode {
-	case wsframe.OpText, wsframe.OpBinary:
-		if c.frag != nil {
-			c.protocolError("a new message before the last one ended")
-			return false
-		}
+	case wsframe.OpText, wsframe.OpBinary: // not misplaced: frames checked
 		c.alive(false)
 		// A text message is checked before it is copied: what is not
 		// UTF-8 never reaches the Handler. A first fragment fails as soon
@@ -836,11 +869,7 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 		}
 		m := own(f.Payload)
 		c.msgOp, c.frag = f.Opcode, &m
-	case wsframe.OpContinuation:
-		if c.frag == nil {
-			c.protocolError("a continuation frame outside a message")
-			return false
-		}
+	case wsframe.OpContinuation: // not misplaced: frames checked
 		c.alive(false)
 		// Only the new fragment is checked, behind the bytes of a
 		// character the last one cut off (at most 3): what came before

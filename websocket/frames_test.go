@@ -2,10 +2,16 @@ package websocket_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -104,4 +110,81 @@ func TestNonBlockingHandlerRunsOnSelector(t *testing.T) {
 			t.Errorf("Blocking handler: %d of 20 messages ran on the selector", on)
 		}
 	}
+}
+
+// closeRecorder reports what OnClose got.
+type closeRecorder struct{ closed chan error }
+
+func (closeRecorder) OnOpen(*websocket.Conn)                       {}
+func (closeRecorder) OnMessage(*websocket.Conn, websocket.Message) {}
+func (h closeRecorder) OnClose(_ *websocket.Conn, err error)       { h.closed <- err }
+
+// With a ReadLimit of "no limit" (math.MaxInt64), a header may claim a
+// frame of nearly 2^63 bytes: the reader grows its buffer as the bytes
+// come, and a peer that then goes away ends the connection as any other
+// (ErrAbnormalClosure). The length added to the header's must not wrap
+// negative: growing the buffer to it panicked (makeslice), which killed
+// the process on the portable connector and left the connection open
+// forever, OnClose never called, on the epoll one.
+func TestHugeFrameLengthWithoutLimit(t *testing.T) {
+	for _, length := range []uint64{1<<63 - 1, 1<<63 - 14, 1<<63 - 15} {
+		t.Run(fmt.Sprint(length), func(t *testing.T) {
+			eachH1(t, func(t *testing.T, m modes.Mode) {
+				h := closeRecorder{closed: make(chan error, 1)}
+				s := serveWS(t, m, websocket.Config{ReadLimit: math.MaxInt64}, h)
+				rc := dialRaw(t, s, "/ws")
+				hdr := binary.BigEndian.AppendUint64([]byte{0x80 | wsframe.OpBinary, 0x80 | 127}, length)
+				hdr = append(hdr, 1, 2, 3, 4) // the mask key
+				// More than the 4 KiB read buffer: the buffer must grow.
+				rc.nc.Write(append(hdr, make([]byte, 10<<10)...))
+				rc.nc.Close()
+				select {
+				case err := <-h.closed:
+					if !errors.Is(err, websocket.ErrAbnormalClosure) {
+						t.Errorf("OnClose(%v), want ErrAbnormalClosure", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("OnClose not called")
+				}
+			})
+		})
+	}
+}
+
+// A burst of pings is answered up to the last: pongs may wait while a
+// write is under way (on a hijacked connection, whenever one is), and
+// beyond the few kept it is the oldest that go, never the latest ping's
+// answer (RFC 6455 §5.5.3 lets pings get one pong, the most recent's).
+// The pongs that go out answer the pings in order, each with its payload.
+func TestPingBurstLastAnswered(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		s := serveWS(t, m, websocket.Config{}, &echoAll{})
+		rc := dialRaw(t, s, "/ws")
+		const pings = 20
+		var burst []byte
+		for i := range pings {
+			burst = append(burst, clientFrame(wsframe.OpPing, []byte(strconv.Itoa(i)), true)...)
+		}
+		// The echo of "end" is queued behind every pong the server keeps.
+		burst = append(burst, clientFrame(wsframe.OpText, []byte("end"), true)...)
+		rc.nc.Write(burst)
+		last := -1
+		for {
+			f, err := rc.next()
+			if err != nil {
+				t.Fatalf("after pong %d: %v", last, err)
+			}
+			if f.Opcode == wsframe.OpText {
+				break
+			}
+			n, err := strconv.Atoi(string(f.Payload))
+			if f.Opcode != wsframe.OpPong || err != nil || n <= last || n >= pings {
+				t.Fatalf("after pong %d: opcode %d, payload %q", last, f.Opcode, f.Payload)
+			}
+			last = n
+		}
+		if last != pings-1 {
+			t.Errorf("the last pong answers ping %d; ping %d got none", last, pings-1)
+		}
+	})
 }
