@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/formdata"
 	"github.com/wharf-go/wharf/internal/modes"
@@ -25,7 +26,12 @@ import (
 func TestSlowUploadsHoldNoGoroutine(t *testing.T) {
 	const clients = 50
 	var started atomic.Int32
-	c := container.New(modes.Options(modes.H1)...)
+	// No data rate: a stalled upload stays stalled until the test sends
+	// the rest. With the default, each one failed 408 after
+	// DataRateGrace (5 s) of waiting and gave its goroutine back, so on a
+	// loaded machine, where dialing the 50 took longer than that, the
+	// first handlers were gone before the count reached a goroutine each.
+	c := container.New(append(modes.Options(modes.H1), container.WithConnector(connector.Config{MinRequestDataRate: -1}))...)
 	lim := formdata.Limits{TempDir: t.TempDir()}
 	c.HandleFunc("POST /blocking", func(w api.Response, r *api.Request) error {
 		started.Add(1)

@@ -129,7 +129,13 @@ func TestSlowClientGetsPolicyCloseRealSocket(t *testing.T) {
 		tk := &ticker{size: 4 << 10, closed: make(chan error, 1)}
 		s := serveWS(t, m, websocket.Config{SendQueue: 64}, tk)
 		ws := dialHTTP1(t, s, "/ws")
-		time.Sleep(300 * time.Millisecond) // stalled: the socket's buffers and then the queue fill
+		// Stalled until the queue is full: the socket's buffers fill, then
+		// the queue, and Send refuses. A fixed pause (300 ms) was not
+		// always enough under -race on a loaded machine: the buffers were
+		// still filling when the client began to read, a reader at full
+		// speed kept up with the ticker, and it read until its deadline
+		// with no 1008 ever sent.
+		wharftest.WaitFor(t, "Send to say the queue is full", tk.full.Load)
 		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 		got, err := readToClose(ws, 0)
 		var ce *gws.CloseError
