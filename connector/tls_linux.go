@@ -57,17 +57,28 @@ type fdTLS struct {
 	rpark    bool      // a read may park; false: errTLSAgain when the socket has nothing
 	rUntil   time.Time // a parking read's deadline (zero: none)
 	drained  bool      // the last read ended on an empty socket: tc holds no complete record
-	partial  bool      // bytes came from the socket and no plaintext since: part of a record waits in tc
+	partial  bool      // the socket's bytes end inside a record: part of one waits in tc
 	shakenOK bool      // the handshake succeeded
+
+	// Where the bytes read from the socket stand in their records, for
+	// partial: of the header being read, hdrN bytes in hdr; then recLeft
+	// bytes of its record. Bytes taken whole that carried no plaintext (a
+	// KeyUpdate, a warning alert, an empty record) leave no part behind.
+	hdr     [5]byte
+	hdrN    int
+	recLeft int
 
 	// The write side. wstate says who writes: a response (or the
 	// handshake), whose socket writes may park, in all at most wto,
 	// waited adding up how long they waited for the peer; or
 	// close_notify, after which nothing is written. wfailed says a socket
-	// write failed, maybe in the middle of a record.
+	// write failed, maybe in the middle of a record. wto is atomic: a
+	// socket write of crypto/tls's reader (a KeyUpdate's answer, an
+	// alert) that sees wWriting reads it while the response writer,
+	// blocked behind it on crypto/tls's write lock, sets it for its piece.
 	wstate  atomic.Int32
 	wfailed atomic.Bool
-	wto     time.Duration
+	wto     atomic.Int64 // a time.Duration
 	waited  atomic.Int64 // a time.Duration
 
 	shaking atomic.Bool // the handshake runs: Shutdown breaks the connection rather than wait
@@ -114,7 +125,7 @@ func (t *fdTLS) Read(p []byte) (int, error) {
 		if err == netpoll.ErrAgain {
 			return 0, errTLSAgain
 		}
-		t.partial = t.partial || n > 0
+		t.frame(p[:n])
 		return n, err
 	}
 	var to time.Duration
@@ -127,8 +138,28 @@ func (t *fdTLS) Read(p []byte) (int, error) {
 	if err == netpoll.ErrWouldPark {
 		return 0, tlsWouldPark{}
 	}
-	t.partial = t.partial || n > 0
+	t.frame(p[:n])
 	return n, err
+}
+
+// frame follows the records through b, the socket's next bytes, and sets
+// partial: whether they end inside a record.
+func (t *fdTLS) frame(b []byte) {
+	for len(b) > 0 {
+		if t.recLeft > 0 {
+			n := min(t.recLeft, len(b))
+			t.recLeft -= n
+			b = b[n:]
+			continue
+		}
+		n := copy(t.hdr[t.hdrN:], b)
+		t.hdrN += n
+		b = b[n:]
+		if t.hdrN == len(t.hdr) {
+			t.hdrN, t.recLeft = 0, int(t.hdr[3])<<8|int(t.hdr[4])
+		}
+	}
+	t.partial = t.hdrN > 0 || t.recLeft > 0
 }
 
 // Write is crypto/tls's write of the socket: all of p, or an error.
@@ -140,7 +171,7 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 		return t.tun.rawWrite(p)
 	}
 	if t.wstate.Load() == wWriting {
-		to := t.wto
+		to := time.Duration(t.wto.Load())
 		if to > 0 {
 			// One timeout for the piece, not for each of its records.
 			if to -= time.Duration(t.waited.Load()); to <= 0 {
@@ -212,9 +243,6 @@ func (t *fdTLS) SetWriteDeadline(d time.Time) error {
 func (t *fdTLS) readNow(p []byte) (int, error) {
 	t.rpark = false
 	n, err := t.tc.Read(p)
-	if n > 0 {
-		t.partial = false
-	}
 	t.drained = err == errTLSAgain
 	if t.drained {
 		// crypto/tls may return bytes with the error (it looked for a
@@ -232,9 +260,6 @@ func (t *fdTLS) read(p []byte, to time.Duration) (int, error) {
 	t.rpark, t.rUntil = true, deadline(to)
 	n, err := t.tc.Read(p)
 	t.rpark, t.rUntil, t.drained = false, time.Time{}, false
-	if n > 0 {
-		t.partial = false
-	}
 	return n, parkErr(err)
 }
 
@@ -255,7 +280,7 @@ func (t *fdTLS) write(head, body []byte, to time.Duration) (time.Duration, error
 	if !t.wstate.CompareAndSwap(wIdle, wWriting) {
 		return 0, net.ErrClosed // close_notify went out
 	}
-	t.wto = to
+	t.wto.Store(int64(to))
 	t.waited.Store(0)
 	var err error
 	if len(body) > 0 && len(head)+len(body) <= readBufferSize {
@@ -299,7 +324,7 @@ func (c *conn) handshakeEP() {
 	t.tc = tls.Server(t, t.cfg)
 	until := time.Now().Add(f.sel.left(c.headAt, c.srv.limits().ReadHeaderTimeout))
 	t.rpark, t.rUntil = true, until
-	t.wto = max(time.Until(until), time.Millisecond) // <= 0 would mean no limit
+	t.wto.Store(int64(max(time.Until(until), time.Millisecond))) // <= 0 would mean no limit
 	t.wstate.Store(wWriting)
 	if h := c.srv.Config.testHandshake; h != nil {
 		h()
@@ -320,7 +345,7 @@ func (c *conn) handshakeEP() {
 	}
 	t.shaking.Store(false)
 	t.wstate.Store(wIdle)
-	t.rpark, t.rUntil, t.partial = false, time.Time{}, false
+	t.rpark, t.rUntil = false, time.Time{}
 	if err != nil {
 		c.srv.Config.logger().Debug("connector: TLS handshake failed", "remote", c.info.RemoteAddr, "err", err)
 		c.close()

@@ -1,0 +1,109 @@
+package connector_test
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/tls"
+	"encoding/hex"
+	"hash"
+	"net"
+	"strings"
+	"testing"
+)
+
+// tls13Writer sends TLS 1.3 records as the client of a crypto/tls
+// connection, from the traffic secret its key log gave: what crypto/tls's
+// client cannot send (a KeyUpdate, a warning alert, an empty record). It
+// takes the connection's writes over; the tls.Conn still reads.
+type tls13Writer struct {
+	raw    net.Conn
+	hash   func() hash.Hash
+	keyLen int
+	secret []byte
+	aead   cipher.AEAD
+	iv     []byte
+	seq    uint64
+}
+
+// newTLS13Writer takes over the writes of tc, whose client has sent seq
+// records since its handshake, over raw, its socket.
+func newTLS13Writer(t *testing.T, raw net.Conn, tc *tls.Conn, keyLog *bytes.Buffer, seq uint64) *tls13Writer {
+	t.Helper()
+	w := &tls13Writer{raw: raw, seq: seq}
+	switch tc.ConnectionState().CipherSuite {
+	case tls.TLS_AES_128_GCM_SHA256:
+		w.hash, w.keyLen = sha256.New, 16
+	case tls.TLS_AES_256_GCM_SHA384:
+		w.hash, w.keyLen = sha512.New384, 32
+	default:
+		t.Skipf("cipher suite %s: not one this test encrypts", tls.CipherSuiteName(tc.ConnectionState().CipherSuite))
+	}
+	for line := range strings.Lines(keyLog.String()) {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "CLIENT_TRAFFIC_SECRET_0" {
+			w.secret, _ = hex.DecodeString(f[2])
+		}
+	}
+	if w.secret == nil {
+		t.Fatal("no client traffic secret in the key log")
+	}
+	w.keys(t)
+	return w
+}
+
+// expandLabel is TLS 1.3's HKDF-Expand-Label (RFC 8446 §7.1) of the
+// current secret, with an empty context.
+func (w *tls13Writer) expandLabel(t *testing.T, label string, n int) []byte {
+	t.Helper()
+	info := append([]byte{byte(n >> 8), byte(n), byte(len("tls13 " + label))}, "tls13 "+label...)
+	b, err := hkdf.Expand(w.hash, w.secret, string(append(info, 0)), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (w *tls13Writer) keys(t *testing.T) {
+	t.Helper()
+	block, err := aes.NewCipher(w.expandLabel(t, "key", w.keyLen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.aead, err = cipher.NewGCM(block); err != nil {
+		t.Fatal(err)
+	}
+	w.iv = w.expandLabel(t, "iv", 12)
+}
+
+// send seals content as one record of type typ.
+func (w *tls13Writer) send(t *testing.T, typ byte, content []byte) {
+	t.Helper()
+	n := len(content) + 1 + w.aead.Overhead()
+	hdr := []byte{0x17, 0x03, 0x03, byte(n >> 8), byte(n)}
+	nonce := bytes.Clone(w.iv)
+	for i := range 8 {
+		nonce[11-i] ^= byte(w.seq >> (8 * i))
+	}
+	w.seq++
+	rec := w.aead.Seal(bytes.Clone(hdr), nonce, append(bytes.Clone(content), typ), hdr)
+	if _, err := w.raw.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// keyUpdate sends a KeyUpdate, asking for the server's if request, and
+// moves to the next traffic secret.
+func (w *tls13Writer) keyUpdate(t *testing.T, request bool) {
+	t.Helper()
+	msg := []byte{24, 0, 0, 1, 0}
+	if request {
+		msg[4] = 1
+	}
+	w.send(t, 0x16, msg)
+	w.secret = w.expandLabel(t, "traffic upd", w.hash().Size())
+	w.seq = 0
+	w.keys(t)
+}
