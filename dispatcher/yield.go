@@ -18,7 +18,8 @@ package dispatcher
 //
 // Which goroutine calls it, and how often: the request engine behind
 // packages async and continuation calls it once per suspend, on the
-// goroutine running the suspending dispatch, with the request's state
+// goroutine running the suspending dispatch (and before a timeout's work
+// run inline leaves the rest to the executor), with the request's state
 // locked (so Yield must not call back into the request); the container
 // passes it on to the connector's Stream, which implements it. A stream
 // without such a rule need not implement it.

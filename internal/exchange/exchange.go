@@ -29,7 +29,9 @@ const DefaultTimeout = 30 * time.Second
 // A Channel may also implement dispatcher.Yielder, when its connector runs
 // the first dispatch on a goroutine that must not park (an event loop).
 // Suspend calls Yield once per suspend, on the goroutine running the
-// dispatch, with the exchange locked: it must not call the Exchange. If
+// dispatch, with the exchange locked: it must not call the Exchange; a
+// timeout's work run where it fired (InlineRunner) calls it likewise
+// before it leaves a task or a failure to the executor. If
 // Yield reports that it lifted a rule, that goroutine runs nothing more of
 // the exchange: a re-dispatch, task or finish queued behind the suspending
 // dispatch runs on the executor, where it may block.
@@ -464,8 +466,22 @@ func (ex *Exchange) loopOn(here, inline bool) {
 		// run under them, nor without them on a goroutine that may not
 		// park. And a caller of SubmitHere runs its one task only. The
 		// executor takes what follows.
-		handOff := (ex.yielded || here) && (more || act&actFinish != 0) ||
-			inline && more && ex.queue.head.kind != kindDispatch && ex.queue.head.kind != kindTimeout
+		leave := inline && (more && ex.queue.head.kind != kindDispatch && ex.queue.head.kind != kindTimeout ||
+			// The timeout completed the request (ModeAsync) with an IO
+			// failure queued meanwhile: the finish runs its OnError
+			// listeners (reportQueuedErrors), which may block.
+			act&actFinish != 0 && ex.errorQueuedLocked())
+		handOff := (ex.yielded || here) && (more || act&actFinish != 0) || leave
+		if leave && !ex.yielded {
+			// The rule of the goroutine the timeout fired on is its
+			// connection's (InlineRunner), in force until RunInline
+			// returns: the executor may run the work before then, and its
+			// I/O must be free to park. Lift it first, as a dispatch that
+			// suspends does (see dispatcher.Yielder).
+			if y, ok := ex.ch.(dispatcher.Yielder); ok {
+				y.Yield()
+			}
+		}
 		ex.yielded = false
 		if !more && act&actFinish == 0 {
 			// Give up ownership before anyone can see the exchange waiting:
@@ -500,9 +516,12 @@ func (ex *Exchange) loopOn(here, inline bool) {
 // running task: completed, or failed (the IO failure is queued and
 // reported at the finish). ex.mu must be held.
 func (ex *Exchange) endedLocked() bool {
-	if ex.m.complete {
-		return true
-	}
+	return ex.m.complete || ex.errorQueuedLocked()
+}
+
+// errorQueuedLocked reports whether an IO failure is queued. ex.mu must
+// be held.
+func (ex *Exchange) errorQueuedLocked() bool {
 	for i := range ex.queue.len() {
 		if ex.queue.at(i).kind == kindError {
 			return true

@@ -40,12 +40,19 @@ func (c *selectorChannel) RunInline(w interface{ Run() }) bool {
 func TestInlineTimeoutLeavesTasksToExecutor(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
+		mode  exchange.Mode
 		queue func(ex *exchange.Exchange, ran func())
 	}{
-		{"task", func(ex *exchange.Exchange, ran func()) {
+		{"task", exchange.ModeContinuation, func(ex *exchange.Exchange, ran func()) {
 			ex.Submit(func(api.Response) { ran() }, nil)
 		}},
-		{"failure", func(ex *exchange.Exchange, ran func()) {
+		{"failure", exchange.ModeContinuation, func(ex *exchange.Exchange, ran func()) {
+			ex.AddListener(exchange.Listener{OnError: func(api.Response, *api.Request, error) { ran() }})
+			ex.Fail(errGone)
+		}},
+		// The timeout completes the request: the failure's listeners run
+		// at the finish, which goes to the executor with them.
+		{"failure, async timeout", exchange.ModeAsync, func(ex *exchange.Exchange, ran func()) {
 			ex.AddListener(exchange.Listener{OnError: func(api.Response, *api.Request, error) { ran() }})
 			ex.Fail(errGone)
 		}},
@@ -74,7 +81,7 @@ func TestInlineTimeoutLeavesTasksToExecutor(t *testing.T) {
 					go func() { tc.queue(ex, mark); close(queued) }()
 					<-queued
 				}})
-				return ex.Suspend(exchange.ModeContinuation)
+				return ex.Suspend(tc.mode)
 			})
 			ch = &selectorChannel{wheelChannel: wheelChannel{Channel: &wharftest.Channel{Handler: h}, w: wheel}}
 			executed := make(chan func(), 8)
