@@ -25,7 +25,8 @@ type Config struct {
 	// browser serializes them ("https://example.com", compared without
 	// regard to case). "*" allows every origin. Empty means none: the filter
 	// is a pass-through. There are no patterns: "https://*.example" makes
-	// New panic, as does any entry a browser never sends (see New).
+	// New panic, as does any entry a browser never sends (see New); empty
+	// entries are skipped.
 	//
 	// With AllowCredentials, "*" lets every site read what its scripts
 	// fetch with the user's cookies and HTTP authentication: list the
@@ -88,6 +89,11 @@ func New(cfg Config) api.Filter {
 	f := &filter{creds: cfg.AllowCredentials}
 	for _, o := range cfg.AllowedOrigins {
 		o = strings.ToLower(strings.TrimSpace(o))
+		if o == "" {
+			// What strings.Split makes of an empty or trailing-comma list
+			// (an unset environment variable): nothing, not a crash.
+			continue
+		}
 		if o == "*" {
 			f.anyOrigin = true
 		} else if err := checkOrigin(o); err != nil {

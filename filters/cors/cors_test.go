@@ -266,6 +266,8 @@ func TestOriginConfig(t *testing.T) {
 		{"null", true},
 		{"*", true},
 		{" https://app.example ", true},
+		{"", true},                          // skipped: strings.Split of an empty list
+		{" ", true},                         // skipped
 		{"https://app.example/", false},     // a trailing slash
 		{"https://app.example/api", false},  // a path
 		{"https://*.example.com", false},    // a wildcard: not supported
