@@ -21,11 +21,25 @@
 // contiguous, as the topics share the stream's sequence.
 //
 // Since reads a topic's last message (its sequence is the seam's
-// through), then the topic's messages after the client's ID, one "next
-// message on this subject" request each, from the stream's leader. It
-// reports events missed when the message the client last saw is no
-// longer in the stream, or is not of this topic; when that message
-// merely expired by age with nothing after it, that is a false alarm.
+// through), then the topic's messages after the client's ID: the first
+// eight with one "next message on this subject" request each, from the
+// stream's leader, and the rest, when there are more, with an ephemeral
+// consumer of the topic (R1, in memory, no acknowledgments), in pull
+// requests of up to 1,024 messages that do not wait, which it deletes
+// when done. A replay thus costs about a dozen round trips up to 1,024
+// events, one more per further 1,024, and a client at most eight events
+// behind (the common reconnection) creates no consumer; on a NATS
+// cluster a consumer's creation and deletion go through the meta leader,
+// so a mass reconnection of clients far behind creates as many
+// short-lived consumers (one each; the server removes one left behind
+// after 30 s without activity). The consumer may live on a follower of a
+// replicated stream, whose copy can lag: what it did not reach of the
+// replay, and all of it when the consumer cannot be made (the stream's
+// or account's MaxConsumers) or a pull fails, is read from the leader a
+// request at a time, like the first eight. It reports events missed when
+// the message the client last saw is no longer in the stream, or is not
+// of this topic; when that message merely expired by age with nothing
+// after it, that is a false alarm.
 // A client that asks from ID 0 gets everything retained, with no missed
 // event: the log cannot tell whether older ones were dropped.
 //

@@ -321,7 +321,35 @@ func wrongLastSequence(err error) bool {
 			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
-// Since implements sse.Log.
+// The replay's reading strategy: how many events Since reads with one
+// request each before it turns to a consumer, and how many a consumer's
+// pull request asks for.
+const (
+	// replayGets is how many events a replay reads with a request each
+	// ("next message on this subject"), as a client a few events behind
+	// (the common reconnection) costs no more than that: a consumer
+	// costs three requests (create, pull, delete), and on a NATS cluster
+	// its creation and deletion go through the meta leader.
+	replayGets = 8
+	// replayFetchAbove: a replay with at most this many sequences left
+	// to cover finishes with requests each rather than a consumer.
+	replayFetchAbove = 4
+	// replayBatch is how many messages one pull request of the replay's
+	// consumer asks for.
+	replayBatch = 1024
+	// replayInactive is how long the server keeps a replay's consumer
+	// that Since could not delete (it went away, or the request failed).
+	replayInactive = 30 * time.Second
+)
+
+// Since implements sse.Log. It reads the topic's last message, whose
+// sequence is through; then the topic's messages after the client's ID
+// up to through: the first replayGets with a "next message on this
+// subject" request each, the rest, if any, with an ephemeral consumer
+// of the topic (one request to create it, one per replayBatch messages,
+// one to delete it), so that a replay costs a bounded number of round
+// trips, not one per event; then whether the client's last message is
+// still there.
 func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Event, uint64, bool, error) {
 	subject := l.prefix + topic
 	last, err := l.stream.GetLastMsgForSubject(ctx, subject)
@@ -340,20 +368,24 @@ func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Even
 	if after > through {
 		from = 1
 	}
-	var evs []sse.Event
-	for seq := from; seq <= through; {
-		m, err := l.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subject))
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			break
+	r := replay{l: l, subject: subject, next: from, through: through}
+	for n := 0; n < replayGets && r.next <= r.through; n++ {
+		if err := r.get(ctx); err != nil {
+			return nil, 0, false, err
 		}
-		if err != nil {
-			return nil, 0, false, fmt.Errorf("natssse: reading %s: %w", subject, err)
+	}
+	if r.next <= r.through && r.through-r.next >= replayFetchAbove {
+		if err := r.fetch(ctx); err != nil {
+			return nil, 0, false, err
 		}
-		if m.Sequence > through {
-			break
+	}
+	// What the consumer did not read (it failed, or its server's copy of
+	// a replicated stream lags the leader's), requests read, from the
+	// leader, as before it.
+	for r.next <= r.through {
+		if err := r.get(ctx); err != nil {
+			return nil, 0, false, err
 		}
-		evs = append(evs, event(m.Sequence, m.Header, m.Data))
-		seq = m.Sequence + 1
 	}
 	// Whether the client's last message is still there is asked after
 	// the replay is read, not before: the stream drops a topic's
@@ -371,7 +403,111 @@ func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Even
 			missed = m.Subject != subject
 		}
 	}
-	return evs, through, missed, nil
+	return r.evs, through, missed, nil
+}
+
+// replay is what Since has read of a topic: its events, in order, and
+// the sequence from which the rest is still to read. next is past
+// through once it has read all: the message at through, one after it,
+// or the end of the topic.
+type replay struct {
+	l             *Log
+	subject       string
+	next, through uint64
+	evs           []sse.Event
+}
+
+// add takes the topic's message seq, the first at or after next.
+func (r *replay) add(seq uint64, h nats.Header, data []byte) {
+	if seq > r.through {
+		r.next = seq
+		return
+	}
+	r.evs = append(r.evs, event(seq, h, data))
+	r.next = seq + 1
+}
+
+// get reads the topic's next message with a request to the stream's
+// leader.
+func (r *replay) get(ctx context.Context) error {
+	m, err := r.l.stream.GetMsg(ctx, r.next, jetstream.WithGetMsgSubject(r.subject))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		// Nothing left on the topic: what was there was dropped.
+		r.next = r.through + 1
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("natssse: reading %s: %w", r.subject, err)
+	}
+	r.add(m.Sequence, m.Header, m.Data)
+	return nil
+}
+
+// fetch reads what it can of the rest with an ephemeral consumer of the
+// topic from next, in pull requests of replayBatch that do not wait: the
+// server sends what it holds and says when it has no more. A consumer
+// reads the stream as it finds it, so a message the stream drops before
+// the consumer reaches it is skipped, as the requests of get skip it.
+//
+// A consumer lives on one server of a replicated stream, not always the
+// leader: its copy may not hold yet the last messages the leader gave
+// through, and the consumer then stops short of them; get reads those.
+// fetch leaves to get, too, whatever it could not do (a consumer the
+// account's limits refuse, a request that failed): it returns an error
+// only when ctx ends.
+func (r *replay) fetch(ctx context.Context) error {
+	cons, err := r.l.stream.CreateConsumer(ctx, jetstream.ConsumerConfig{
+		Description:       "Wharf server-sent events replay",
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       r.next,
+		FilterSubject:     r.subject,
+		AckPolicy:         jetstream.AckNonePolicy,
+		MemoryStorage:     true,
+		Replicas:          1,
+		InactiveThreshold: replayInactive,
+	})
+	if err != nil {
+		r.l.log.Debug("natssse: a replay's consumer", "subject", r.subject, "err", err)
+		return ctx.Err()
+	}
+	defer func() {
+		// Delete it even when ctx ended (the client went away), but do
+		// not wait long: the server deletes it when inactive anyway.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = r.l.stream.DeleteConsumer(dctx, cons.CachedInfo().Name)
+	}()
+	for r.next <= r.through {
+		batch := uint64(replayBatch)
+		if left := r.through - r.next + 1; left < batch {
+			batch = left
+		}
+		res, err := cons.FetchNoWait(int(batch))
+		if err != nil {
+			r.l.log.Debug("natssse: a replay's consumer", "subject", r.subject, "err", err)
+			return ctx.Err()
+		}
+		n := uint64(0)
+		for m := range res.Messages() {
+			if r.next > r.through {
+				break // the batch went past through (the fetch's goroutine ends without us)
+			}
+			meta, err := m.Metadata()
+			if err != nil {
+				return ctx.Err() // get reads it
+			}
+			r.add(meta.Sequence.Stream, m.Headers(), m.Data())
+			n++
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if res.Error() != nil || n < batch {
+			// The server held no more, or the request failed.
+			return nil
+		}
+	}
+	return nil
 }
 
 // Close implements sse.Log: it stops the consumer and waits until it has.

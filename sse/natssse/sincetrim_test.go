@@ -14,30 +14,38 @@ import (
 	"github.com/wharf-go/wharf/sse/natssse"
 )
 
-// Since reads a replay one message at a time, while other instances keep
-// appending: the stream may drop, by its per-topic limit, messages the
-// replay has not read yet. A client whose last event was still retained
-// when Since began must then be told it missed events, not handed a
-// replay with a hole in it.
+// Since reads a replay a message or a batch at a time, while other
+// instances keep appending: the stream may drop, by its per-topic limit,
+// messages the replay has not read yet. A client whose last event was
+// still retained when Since began must then be told it missed events,
+// not handed a replay with a hole in it.
 func TestSinceTrimmedWhileReading(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name     string
-		appendAt int // before which "next message" request of Since the other instance appends
-		appended int // how many events it appends then
+		retain   int    // the stream's per-topic limit, and how many events a holds
+		at       string // before the request whose subject or body has this, the other instance appends...
+		appendAt int    // ...at the appendAt-th such request
+		appended int    // how many events it appends then
 		ids      string
 		missed   bool
 	}{
 		// a holds 1 2 3, the client saw 1. Two more drop 1 and 2
 		// before the replay reads 2: it reads 3 only.
-		{"trimmed before read", 1, 2, "3", true},
+		{"trimmed before read", 3, "next_by_subj", 1, 2, "3", true},
 		// Nothing appended meanwhile.
-		{"quiet", 0, 0, "23", false},
+		{"quiet", 3, "", 0, 0, "2 3", false},
+		// a holds 1..20, the client saw 1. The replay reads 2..9 one at
+		// a time, then 12 more drop 1..12 before its consumer starts
+		// at 10: the consumer reads 13..20.
+		{"trimmed before the consumer", 20, "CONSUMER.CREATE", 1, 12, "2 3 4 5 6 7 8 9 13 14 15 16 17 18 19 20", true},
+		// The same, quiet: the consumer reads 10..20.
+		{"quiet with a consumer", 20, "", 0, 0, "2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			nb := natstest.ForTestJetStream(t)
-			other, _ := newLog(t, nb, natssse.Config{Retain: 3, FirstID: 1})
-			for range 3 {
+			other, _ := newLog(t, nb, natssse.Config{Retain: tt.retain, FirstID: 1})
+			for range tt.retain {
 				if _, err := other.AppendWait(ctx, "a", sse.Event{Data: "a"}); err != nil {
 					t.Fatal(err)
 				}
@@ -50,8 +58,8 @@ func TestSinceTrimmedWhileReading(t *testing.T) {
 				once sync.Once
 				next int
 			)
-			trace := &jetstream.ClientTrace{RequestSent: func(_ string, req []byte) {
-				if !strings.Contains(string(req), "next_by_subj") {
+			trace := &jetstream.ClientTrace{RequestSent: func(subject string, req []byte) {
+				if tt.at == "" || !strings.Contains(subject, tt.at) && !strings.Contains(string(req), tt.at) {
 					return
 				}
 				if next++; next == tt.appendAt {
@@ -79,12 +87,15 @@ func TestSinceTrimmedWhileReading(t *testing.T) {
 			}
 
 			evs, through, missed, err := l.Since(ctx, "a", 1)
-			ids := ""
+			var ids []string
 			for _, ev := range evs {
-				ids += ev.ID
+				ids = append(ids, ev.ID)
 			}
-			if err != nil || ids != tt.ids || missed != tt.missed || through != 3 {
-				t.Fatalf("Since(a, 1) = IDs %q through %d missed %v, %v; want %q through 3 missed %v", ids, through, missed, err, tt.ids, tt.missed)
+			if err != nil || strings.Join(ids, " ") != tt.ids || missed != tt.missed || through != uint64(tt.retain) {
+				t.Fatalf("Since(a, 1) = IDs %q through %d missed %v, %v; want %q through %d missed %v", ids, through, missed, err, tt.ids, tt.retain, tt.missed)
+			}
+			if tt.at != "" && next < tt.appendAt {
+				t.Fatalf("Since sent %d requests with %q, the test appends at the %d-th", next, tt.at, tt.appendAt)
 			}
 		})
 	}
