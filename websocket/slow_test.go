@@ -15,6 +15,7 @@ import (
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/internal/wsframe"
 	"github.com/wharf-go/wharf/websocket"
 )
 
@@ -175,11 +176,12 @@ func (q queueThenClose) OnMessage(c *websocket.Conn, _ websocket.Message) {
 func (q queueThenClose) OnClose(_ *websocket.Conn, err error) { q.closed <- err }
 
 // Close sends what is queued, then the close frame; CloseNow drops what
-// is still queued and sends the close frame next (what the writer had
-// begun to write goes out whole: at most its 64 KiB batch). The client
-// reads only after the close was asked for.
+// is still queued and sends the close frame next (what the Tunnel took
+// goes out whole: at most the 64 KiB batch being written and, on a
+// hijacked connection, the 64 KiB it took meanwhile, as a socket's
+// buffer would). The client reads only after the close was asked for.
 func TestCloseAfterQueueOrNow(t *testing.T) {
-	const n = 100
+	const n = 200
 	for _, tc := range []struct {
 		name     string
 		now      bool
@@ -187,7 +189,7 @@ func TestCloseAfterQueueOrNow(t *testing.T) {
 		min, max int // messages read before the close frame
 	}{
 		{"Close", false, websocket.CloseNormal, n, n},
-		{"CloseNow", true, websocket.ClosePolicyViolation, 0, 64},
+		{"CloseNow", true, websocket.ClosePolicyViolation, 0, 128},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -246,4 +248,52 @@ func TestSlowReaderBatchIsBounded(t *testing.T) {
 		}
 		<-tk.closed
 	})
+}
+
+// sendBurst sends n messages of 100 bytes as the connection opens, counting
+// those Send refused, and then closes it after them.
+type sendBurst struct {
+	n       int
+	refused atomic.Int32
+}
+
+func (b *sendBurst) OnOpen(c *websocket.Conn) {
+	for range b.n {
+		if err := c.Send(websocket.Text(strings.Repeat("b", 100))); err != nil {
+			b.refused.Add(1)
+		}
+	}
+	c.Close(websocket.CloseNormal, "")
+}
+func (*sendBurst) OnMessage(*websocket.Conn, websocket.Message) {}
+func (*sendBurst) OnClose(*websocket.Conn, error)               {}
+
+// A burst that the queue and a socket's buffer hold reaches a peer that
+// reads at full speed, whole, on every connector: on a hijacked
+// connection (the portable connector, net/http) the Tunnel takes what
+// comes while its goroutine writes, as the epoll connector's socket does,
+// where it took nothing then and Send said ErrQueueFull after the queue.
+func TestBurstToFastReader(t *testing.T) {
+	const n = 2 * websocket.DefaultSendQueue // 51 KiB: less than the queue and 64 KiB
+	for _, m := range []modes.Mode{modes.H1, modes.H1TLS, modes.H1Portable, modes.NetHTTP, modes.H1TLSPortable} {
+		t.Run(string(m), func(t *testing.T) {
+			b := &sendBurst{n: n}
+			s := serveWS(t, m, websocket.Config{}, b)
+			rc := dialRaw(t, s, "/ws")
+			got := 0
+			for {
+				f, err := rc.next()
+				if err != nil {
+					t.Fatalf("after %d messages: %v", got, err)
+				}
+				if f.Opcode == wsframe.OpClose {
+					break
+				}
+				got++
+			}
+			if got != n || b.refused.Load() != 0 {
+				t.Errorf("%d of %d messages read, %d refused by Send", got, n, b.refused.Load())
+			}
+		})
+	}
 }

@@ -28,6 +28,7 @@ type netTunnel struct {
 	reading bool   // a goroutine is in Read
 	onRead  func() // called when it returns
 	writing bool   // a goroutine is in Write
+	pending []byte // taken while it was, written next by that goroutine (at most maxPending)
 	werr    error
 	onWrite func() // called when it returns
 	wdl     time.Time
@@ -94,8 +95,15 @@ func (t *netTunnel) startReadLocked() {
 	}()
 }
 
+// maxPending is how much WriteNow takes while a write is under way: what
+// a socket's send buffer would take at once on the epoll connector's
+// Tunnel, so that a burst a fast peer reads is not refused (ErrQueueFull)
+// only because a goroutine, not the kernel, is writing the last batch.
+const maxPending = 64 << 10
+
 // WriteNow takes all of p while no write is under way, for a goroutine
-// that writes it under the write deadline; none while one is.
+// that writes it under the write deadline; while one is, what fits in
+// maxPending, which that goroutine writes next.
 func (t *netTunnel) WriteNow(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -104,16 +112,34 @@ func (t *netTunnel) WriteNow(p []byte) (int, error) {
 		return 0, t.werr
 	case t.closed:
 		return 0, net.ErrClosed
-	case t.writing || len(p) == 0:
+	case len(p) == 0:
 		return 0, nil
+	case t.writing:
+		n := min(len(p), maxPending-len(t.pending))
+		if n <= 0 {
+			return 0, nil
+		}
+		t.pending = append(t.pending, p[:n]...)
+		return n, nil
 	}
 	t.writing = true
 	data := append([]byte(nil), p...)
 	go func() {
-		t.wdl = refreshDeadline(t.nc.SetWriteDeadline, t.wdl, t.wto)
-		_, err := t.nc.Write(data)
-		t.mu.Lock()
+		var err error
+		for {
+			t.wdl = refreshDeadline(t.nc.SetWriteDeadline, t.wdl, t.wto)
+			_, err = t.nc.Write(data)
+			t.mu.Lock()
+			if err != nil || len(t.pending) == 0 {
+				break // with t.mu held
+			}
+			// Taken while this write was under way: the peer's now,
+			// even after a Close (which waits for it, lingering).
+			data, t.pending = t.pending, nil
+			t.mu.Unlock()
+		}
 		t.writing = false
+		t.pending = nil
 		if err != nil && t.werr == nil {
 			// Nobody may be waiting to write: the reader, who always
 			// waits while the connection is open, learns of it.
