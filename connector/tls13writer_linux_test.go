@@ -13,6 +13,9 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // tls13Writer sends TLS 1.3 records as the client of a crypto/tls
@@ -106,4 +109,22 @@ func (w *tls13Writer) keyUpdate(t *testing.T, request bool) {
 	w.secret = w.expandLabel(t, "traffic upd", w.hash().Size())
 	w.seq = 0
 	w.keys(t)
+}
+
+// dialTLS13 connects a TLS 1.3 client to addr, its key log kept for
+// newTLS13Writer; the socket closes when the test ends.
+func dialTLS13(t *testing.T, addr string) (net.Conn, *tls.Conn, *bytes.Buffer) {
+	t.Helper()
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
+	keyLog := new(bytes.Buffer)
+	a := tls.Client(raw, &tls.Config{
+		InsecureSkipVerify: true, NextProtos: []string{"http/1.1"},
+		MinVersion: tls.VersionTLS13, KeyLogWriter: keyLog,
+	})
+	return raw, a, keyLog
 }

@@ -2,16 +2,12 @@ package connector_test
 
 import (
 	"bytes"
-	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/wharf-go/wharf/connector"
-	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // A KeyUpdate that asks for the server's, read while another goroutine
@@ -55,19 +51,9 @@ func TestTLSKeyUpdateDuringDuplexResponse(t *testing.T) {
 		s.Finish(nil)
 	})
 	ts := startTunServer(t, connector.Config{}, h, true)
-	raw, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
-	var keyLog bytes.Buffer
-	a := tls.Client(raw, &tls.Config{
-		InsecureSkipVerify: true, NextProtos: []string{"http/1.1"},
-		MinVersion: tls.VersionTLS13, KeyLogWriter: &keyLog,
-	})
+	raw, a, keyLog := dialTLS13(t, ts.addr)
 	fmt.Fprintf(a, "POST /duplex HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", updates)
-	w := newTLS13Writer(t, raw, a, &keyLog, 1)
+	w := newTLS13Writer(t, raw, a, keyLog, 1)
 	// The response, its records and the server's KeyUpdates, is only
 	// drained: the server's side is what is tested.
 	go io.Copy(io.Discard, raw)

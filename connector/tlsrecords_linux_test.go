@@ -2,10 +2,7 @@ package connector_test
 
 import (
 	"bufio"
-	"bytes"
-	"crypto/tls"
 	"fmt"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -39,20 +36,10 @@ func TestTLSPostHandshakeRecordOnIdleConnection(t *testing.T) {
 			}, func() { headReads.Add(1) })
 			ts := startTunServer(t, cfg, &tlsHandler{}, true)
 
-			raw, err := net.Dial("tcp", ts.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
-			raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
-			var keyLog bytes.Buffer
-			a := tls.Client(raw, &tls.Config{
-				InsecureSkipVerify: true, NextProtos: []string{"http/1.1"},
-				MinVersion: tls.VersionTLS13, KeyLogWriter: &keyLog,
-			})
+			raw, a, keyLog := dialTLS13(t, ts.addr)
 			br := bufio.NewReader(a)
 			get(t, a, br, "/ok", "ok") // the client's first record
-			w := newTLS13Writer(t, raw, a, &keyLog, 1)
+			w := newTLS13Writer(t, raw, a, keyLog, 1)
 
 			before := headReads.Load()
 			tc.send(t, w)
