@@ -30,7 +30,9 @@ type Config struct {
 	// SendQueue is how many messages Send queues for a peer before it
 	// returns ErrQueueFull; beyond the queue, a peer that reads slowly
 	// holds one batch of about 64 KiB being written (or one message, if
-	// larger). Zero means DefaultSendQueue (256).
+	// larger) and, on a hijacked connection (the portable connector,
+	// net/http), up to 64 KiB more taken meanwhile, as a socket's buffer
+	// would. Zero means DefaultSendQueue (256).
 	SendQueue int
 	// PingInterval is how often the server pings the peer: the next ping
 	// goes out PingInterval after the previous one did (a timer reset at

@@ -176,8 +176,9 @@ func (t *netTunnel) NotifyWritable(f func(), _ time.Duration) {
 func (t *netTunnel) Execute(f func()) { go f() }
 
 // Close closes the connection once the write under way, if any, is done
-// (it took the bytes: they are the peer's, a close frame most often):
-// that write's deadline bounds the wait.
+// with what WriteNow took meanwhile (it took the bytes: they are the
+// peer's, a close frame most often): each write's deadline bounds the
+// wait, two of them at most.
 func (t *netTunnel) Close() error {
 	t.mu.Lock()
 	if t.closed {
