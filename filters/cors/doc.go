@@ -21,7 +21,11 @@
 // Access-Control-Request-Method and Access-Control-Request-Headers.
 //
 // The headers are set before the rest of the chain runs; a handler that
-// calls Response.Reset drops them.
+// calls Response.Reset drops them. Put the filter before the filters that
+// answer on their own: after an authentication filter, a preflight (which
+// carries no credentials) is answered 401; after the timeout, QoS or DoS
+// filters, their 503 and 429 reach the browser without CORS headers, so a
+// script cannot read them.
 //
 // Package cors imports only api and the standard library.
 package cors

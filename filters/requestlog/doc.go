@@ -30,7 +30,10 @@
 //	192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.1" 200 2326 "http://example.com/" "Mozilla/4.08"
 //
 // where the time is the request's start, the status is "-" when no head
-// was sent, and the bytes are "-" when there were none.
+// was sent, and the bytes are "-" when there were none. Its request line
+// is the target as sent, query included, as in Apache's and Jetty's logs:
+// a credential a client puts in the query (?access_token=...) is written
+// there, where the slog format's path leaves the query out.
 //
 // With Config.Passes, each pass through the chain also gets a slog record
 // ("request pass") with the status its Response had when the pass ended,
