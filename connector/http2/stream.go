@@ -611,24 +611,16 @@ func (st *stream) send(end bool) error {
 		return nil
 	}
 	for len(data) > 0 {
-		n := 0
-		var waitStart time.Time
-		for {
-			if st.state == h2Closed || hc.closed || hc.ending || st.waitExpired {
-				st.endWaitLocked(waitStart)
-				return st.errLocked()
-			}
-			n = int(min(int64(len(data)), st.sendWin, hc.sendWin, int64(min(hc.peer.maxFrame, h2MaxFrame))))
-			if n > 0 && hc.queued < h2MaxQueued && len(hc.frames) < h2MaxFrames {
-				break
-			}
-			if waitStart.IsZero() {
-				waitStart = time.Now()
-				st.beginWaitLocked(waitStart)
-			}
-			hc.cond.Wait()
+		if st.state == h2Closed || hc.closed || hc.ending || st.waitExpired {
+			return st.errLocked()
 		}
-		st.endWaitLocked(waitStart)
+		n := 0
+		if err := st.waitLocked(func() bool {
+			n = int(min(int64(len(data)), st.sendWin, hc.sendWin, int64(min(hc.peer.maxFrame, h2MaxFrame))))
+			return n > 0 && hc.queued < h2MaxQueued && len(hc.frames) < h2MaxFrames
+		}); err != nil {
+			return err
+		}
 		// What a window (or the queue) takes at once is the client's
 		// progress, whatever it waited for: a window opened a few bytes at
 		// a time earns a few bytes' worth of waiting.
@@ -653,9 +645,16 @@ func (st *stream) send(end bool) error {
 // waitRoomLocked waits, as send does for DATA, until the connection's
 // queue has room for another stream frame. hc.mu is held.
 func (st *stream) waitRoomLocked() error {
+	return st.waitLocked(func() bool { return len(st.hc.frames) < h2MaxFrames })
+}
+
+// waitLocked waits until ready reports true, for the client: a wait
+// bounded by WriteTimeout and MinResponseDataRate (beginWaitLocked) and
+// ended early by the stream's or the connection's end. hc.mu is held.
+func (st *stream) waitLocked(ready func() bool) error {
 	hc := st.hc
 	var waitStart time.Time
-	for len(hc.frames) >= h2MaxFrames {
+	for !ready() {
 		if waitStart.IsZero() {
 			waitStart = time.Now()
 			st.beginWaitLocked(waitStart)
