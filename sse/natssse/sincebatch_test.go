@@ -23,15 +23,7 @@ func sinceLog(t testing.TB, nb *natstest.Broker, cfg natssse.Config) (*natssse.L
 	if _, err := natssse.New(t.Context(), other, cfg); err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nats.Connect(nb.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, js := nb.Connect(t)
 	l, err := natssse.New(t.Context(), js, cfg)
 	if err != nil {
 		t.Fatal(err)

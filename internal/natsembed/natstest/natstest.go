@@ -61,15 +61,8 @@ func ForTestJetStream(t testing.TB) *Broker {
 // With this stream there, the directory is never empty.
 func (b *Broker) anchor(t testing.TB) {
 	t.Helper()
-	nc, err := nats.Connect(b.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, js := b.Connect(t)
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "NATSTEST_ANCHOR", Subjects: []string{"natstest.anchor"}}); err != nil {
@@ -115,6 +108,14 @@ func (b *Broker) Restart() {
 // ends, and returns the connection's JetStream.
 func (b *Broker) JetStream(t testing.TB) jetstream.JetStream {
 	t.Helper()
+	_, js := b.Connect(t)
+	return js
+}
+
+// Connect is JetStream that returns the connection too (its statistics
+// count a client's requests).
+func (b *Broker) Connect(t testing.TB) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
 	nc, err := nats.Connect(b.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -124,5 +125,5 @@ func (b *Broker) JetStream(t testing.TB) jetstream.JetStream {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return js
+	return nc, js
 }
