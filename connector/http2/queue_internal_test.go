@@ -1,9 +1,12 @@
 package http2
 
 import (
+	"errors"
 	"net/http"
 	"testing"
 	"testing/synctest"
+
+	xhttp2 "golang.org/x/net/http2"
 
 	"github.com/wharf-go/wharf/connector"
 )
@@ -16,7 +19,9 @@ import (
 // must still not make the server queue them without bound: they wait for
 // room in the queue as DATA does (h2MaxFrames), so that their streams stay
 // open and the client is refused once it has MAX_CONCURRENT_STREAMS of
-// them.
+// them. The same holds for a handler that fails before its head went out
+// (Abort) or whose response cannot end (fewer bytes than its
+// Content-Length): its RST_STREAM closes the stream at once too.
 func TestH2BodylessResponsesBounded(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -29,6 +34,13 @@ func TestH2BodylessResponsesBounded(t *testing.T) {
 		{"empty DATA with END_STREAM", func(s connector.Stream) {
 			s.WriteHead(http.StatusOK, "", http.Header{}, -1, nil)
 			s.Flush()
+			s.Finish(nil)
+		}},
+		{"RST_STREAM of an Abort", func(s connector.Stream) {
+			s.Abort(errors.New("handler failed"))
+		}},
+		{"RST_STREAM of a body short of its Content-Length", func(s connector.Stream) {
+			s.WriteHead(http.StatusOK, "", http.Header{}, 10, nil)
 			s.Finish(nil)
 		}},
 	} {
@@ -51,7 +63,9 @@ func TestH2BodylessResponsesBounded(t *testing.T) {
 				hc.mu.Lock()
 				queued := 0
 				for _, f := range hc.frames {
-					if f.kind == h2fHeaders || f.kind == h2fData {
+					// Refusals past MAX_CONCURRENT_STREAMS are the client's
+					// doing, bounded with the control frames (h2MaxControl).
+					if f.kind == h2fHeaders || f.kind == h2fData || f.kind == h2fRST && f.code != xhttp2.ErrCodeRefusedStream {
 						queued++
 					}
 				}

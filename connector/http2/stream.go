@@ -486,7 +486,7 @@ func (st *stream) Finish(trailers http.Header) error {
 	if err != nil {
 		// The response cannot end normally (a window never opened, the
 		// stream or connection failed): reset it so that it ends at all.
-		st.reset(h2SendRst, resetCode(err), err)
+		st.handlerReset(resetCode(err), err)
 	}
 	if late || errors.Is(err, connector.ErrTooSlow) {
 		st.hc.starvedAfter()
@@ -514,11 +514,31 @@ func (st *stream) Abort(err error) {
 		return
 	}
 	st.done = true
-	st.reset(h2SendRst, resetCode(err), err)
+	st.handlerReset(resetCode(err), err)
 	if errors.Is(err, connector.ErrTooSlow) || st.body.timedOutRead() {
 		st.hc.starvedAfter()
 	}
 	st.release()
+}
+
+// handlerReset is the reset the handler's side sends (Abort, a response
+// that cannot end): unlike the reader's and the timers' resets, it waits,
+// as a write does, for room in the connection's queue. The reset closes
+// the stream at once, so it no longer counts against
+// MAX_CONCURRENT_STREAMS; without the wait, a handler that fails before
+// its head went out would let a client that reads nothing grow the queue
+// by a RST_STREAM a request. The stream's own queued frames, which the
+// reset drops anyway, make room first. Whatever ends the wait (the
+// client's reset, WriteTimeout, the connection's end), the reset follows.
+func (st *stream) handlerReset(code xhttp2.ErrCode, err error) {
+	hc := st.hc
+	hc.mu.Lock()
+	if st.state != h2Closed && !hc.closed {
+		hc.purgeLocked(st)
+		_ = st.waitRoomLocked()
+	}
+	hc.mu.Unlock()
+	st.reset(h2SendRst, code, err)
 }
 
 // release ends the exchange's hold on the stream.
