@@ -133,11 +133,16 @@ type serverConn struct {
 	headBy    time.Time           // while a header block is read: when it must be complete
 
 	// The write queue: control frames go first, stream frames in order.
-	ctrl    []h2Frame
-	frames  []h2Frame
-	queued  int  // data bytes in frames
-	rsts    int  // RST_STREAM frames in frames
-	writing bool // a writer goroutine is running
+	ctrl   []h2Frame
+	frames []h2Frame
+	queued int // data bytes in frames
+	rsts   int // RST_STREAM frames in frames
+	// queuedSeq counts the stream frames queued, takenSeq where it stood
+	// when the writer last took the queue: a stream whose lastQueued is
+	// not past takenSeq has nothing queued, and its reset (one a client may
+	// send for every stream it opens) need not scan the queue.
+	queuedSeq, takenSeq uint64
+	writing             bool // a writer goroutine is running
 	// writer is writeLoop, made once: a go statement on the method
 	// value would make it again for every run of the writer.
 	writer func()

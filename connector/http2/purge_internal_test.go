@@ -78,3 +78,45 @@ func TestH2PurgedDataReturnsConnectionWindow(t *testing.T) {
 		})
 	}
 }
+
+// A reset scans the queue only for a stream with frames still in it: a
+// client may reset every stream it opens, and each scan of a full queue
+// walks h2MaxFrames frames. What the writer took is out of the queue;
+// what the stream queued after that is not.
+func TestPurgeSkipsOnlyStreamsWithNothingQueued(t *testing.T) {
+	hc := &serverConn{writing: true} // no writer: the test takes the queue
+	a, b, c := &stream{hc: hc}, &stream{hc: hc}, &stream{hc: hc}
+	hc.queueFrame(h2Frame{kind: h2fData, st: a, data: []byte("a1")})
+	hc.queueFrame(h2Frame{kind: h2fData, st: b, data: []byte("b1")})
+	hc.takeLocked(nil)
+	hc.queueFrame(h2Frame{kind: h2fHeaders, st: a})
+	hc.queueFrame(h2Frame{kind: h2fData, st: c, data: []byte("c1")})
+	hc.queueFrame(h2Frame{kind: h2fData, st: a, data: []byte("a2")})
+
+	hc.purgeLocked(b) // all of b was taken
+	if len(hc.frames) != 3 {
+		t.Fatalf("purge of a stream with nothing queued left %d frames, want 3", len(hc.frames))
+	}
+	hc.purgeLocked(a) // a queued again after the take
+	if len(hc.frames) != 1 || hc.frames[0].st != c {
+		t.Fatalf("after a's purge the queue holds %d frames, want c's one", len(hc.frames))
+	}
+	if hc.sendWin != 2 {
+		t.Fatalf("send window %d after the purge, want 2 (a2's bytes given back)", hc.sendWin)
+	}
+}
+
+// BenchmarkPurgeNothingQueued is a client's reset of a stream that has
+// nothing queued, with a full queue of other streams' frames.
+func BenchmarkPurgeNothingQueued(b *testing.B) {
+	hc := &serverConn{writing: true}
+	idle, busy := &stream{hc: hc}, &stream{hc: hc}
+	hc.queueFrame(h2Frame{kind: h2fData, st: idle})
+	hc.takeLocked(nil)
+	for range h2MaxFrames {
+		hc.queueFrame(h2Frame{kind: h2fData, st: busy})
+	}
+	for b.Loop() {
+		hc.purgeLocked(idle)
+	}
+}

@@ -47,10 +47,11 @@ type stream struct {
 	waitArmed   bool  // a write waits for the client: waitTimer may expire it
 	waitSlow    bool  // that wait is bounded by MinResponseDataRate, not WriteTimeout
 	waitBy      time.Time
-	waits       int  // reads and writes of the stream waiting for the client
-	draining    bool // answered; the client's body is read and dropped
-	withheld    bool // the handler closed the body and the client sent past MaxDiscardBytes: the stream's window stays shut
-	continued   bool // a 100 (Continue) was queued, or can no longer be: the response head was
+	waits       int    // reads and writes of the stream waiting for the client
+	draining    bool   // answered; the client's body is read and dropped
+	withheld    bool   // the handler closed the body and the client sent past MaxDiscardBytes: the stream's window stays shut
+	continued   bool   // a 100 (Continue) was queued, or can no longer be: the response head was
+	lastQueued  uint64 // hc.queuedSeq when the stream last queued a frame: purgeLocked skips a stream with none left
 
 	// The reader's own.
 	declared int64 // the request's content-length, -1 if none

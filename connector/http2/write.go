@@ -71,6 +71,10 @@ func (hc *serverConn) queueFrame(f h2Frame) {
 		return
 	}
 	hc.queued += len(f.data)
+	if f.st != nil {
+		hc.queuedSeq++
+		f.st.lastQueued = hc.queuedSeq
+	}
 	hc.frames = append(hc.frames, f)
 	hc.startWriterLocked()
 }
@@ -78,6 +82,9 @@ func (hc *serverConn) queueFrame(f h2Frame) {
 // purgeLocked drops the frames of a stream that was reset and not yet
 // taken by the writer. hc.mu is held.
 func (hc *serverConn) purgeLocked(st *stream) {
+	if st.lastQueued <= hc.takenSeq {
+		return // nothing of st left in the queue
+	}
 	kept := hc.frames[:0]
 	for _, f := range hc.frames {
 		if f.st == st && (f.kind == h2fData || f.kind == h2fHeaders) {
@@ -95,6 +102,18 @@ func (hc *serverConn) purgeLocked(st *stream) {
 	}
 	clear(hc.frames[len(kept):])
 	hc.frames = kept
+}
+
+// takeLocked moves what is queued, control frames first, to the end of
+// batch, for the writer. hc.mu is held.
+func (hc *serverConn) takeLocked(batch []h2Frame) []h2Frame {
+	batch = append(batch, hc.ctrl...)
+	batch = append(batch, hc.frames...)
+	clear(hc.ctrl)
+	clear(hc.frames)
+	hc.ctrl, hc.frames, hc.rsts = hc.ctrl[:0], hc.frames[:0], 0
+	hc.takenSeq = hc.queuedSeq
+	return batch
 }
 
 func (hc *serverConn) startWriterLocked() {
@@ -140,11 +159,7 @@ func (hc *serverConn) writeLoop() {
 		if hc.batch == nil {
 			hc.batch = hc.srv.getFrames()
 		}
-		batch := append(hc.batch[:0], hc.ctrl...)
-		batch = append(batch, hc.frames...)
-		clear(hc.ctrl)
-		clear(hc.frames)
-		hc.ctrl, hc.frames, hc.rsts = hc.ctrl[:0], hc.frames[:0], 0
+		batch := hc.takeLocked(hc.batch[:0])
 		peer := hc.peer
 		// Under mu, so that end's deadline is never overwritten; once the
 		// connection is ending, socketWriter sets each write's.
