@@ -120,9 +120,10 @@ type Config struct {
 	// TLSConfig is the TLS configuration ServeTLS starts from: its
 	// certificates (several are chosen between by SNI), client
 	// authentication, versions. It is cloned, never modified. NextProtos,
-	// if empty, becomes "h2" and "http/1.1" (only "http/1.1" with
-	// DisableHTTP2 or without HTTP2); MinVersion, if zero, TLS 1.2. Nil means the
-	// certificate files given to ServeTLS alone.
+	// if empty, becomes "h2" and "http/1.1"; with DisableHTTP2 or without
+	// HTTP2, "h2" is taken out of it, and an empty one becomes "http/1.1".
+	// MinVersion, if zero, TLS 1.2. Nil means the certificate files given
+	// to ServeTLS alone.
 	TLSConfig *tls.Config
 	// DisableHTTP2 keeps ServeTLS from offering HTTP/2 through ALPN. False
 	// (the default) offers it when HTTP2 is set.
@@ -136,8 +137,9 @@ type Config struct {
 	// HTTP2 serves the connections that speak HTTP/2: over TLS when ALPN
 	// chose "h2", and in cleartext with H2C (see Protocol). container.New
 	// sets it to package connector/http2's server. Nil means HTTP/1.1
-	// only: ServeTLS offers no "h2", H2C does nothing, and a TLS client
-	// that insists on "h2" (a NextProtos of the caller's) is disconnected.
+	// only: ServeTLS offers no "h2", H2C does nothing, and a connection
+	// whose ALPN chose "h2" anyway (a listener of NewTLSListener's, whose
+	// configuration is the caller's) is closed.
 	HTTP2 Protocol
 
 	// testInlineReturned, set by tests only, runs on the producer after a

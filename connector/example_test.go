@@ -46,3 +46,22 @@ func ExampleNewTLSListener() {
 	fmt.Println(string(b))
 	// Output: hello over HTTP/2.0
 }
+
+// The TLS configuration ServeTLS would serve with, for a listener of your
+// own: with DisableHTTP2, "h2" is not offered, even where the given
+// configuration lists it.
+func ExampleConfig_ServerTLSConfig() {
+	base := &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
+	for _, cfg := range []connector.Config{
+		container.New().ConnectorConfig(),
+		{DisableHTTP2: true},
+	} {
+		tc := cfg.ServerTLSConfig(base)
+		fmt.Println(tc.NextProtos, tc.MinVersion == tls.VersionTLS12)
+	}
+	fmt.Println(base.NextProtos)
+	// Output:
+	// [h2 http/1.1] true
+	// [http/1.1] true
+	// [h2 http/1.1]
+}

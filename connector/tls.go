@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"slices"
 )
 
 // ServeTLS is Serve over TLS. Each connection completes its handshake
@@ -69,8 +70,24 @@ func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 	if !hasCertificate(cfg) {
 		return nil, ErrNoCertificate
 	}
+	return s.Config.ServerTLSConfig(cfg), nil
+}
+
+// ServerTLSConfig returns a clone of base with the protocols and the
+// least version ServeTLS serves with, as TLSConfig's documentation says:
+// for a caller that serves TLS on a listener of its own
+// (NewTLSListener) as ServeTLS would. Any goroutine may call it.
+func (c *Config) ServerTLSConfig(base *tls.Config) *tls.Config {
+	cfg := base.Clone()
+	h2 := !c.DisableHTTP2 && c.HTTP2 != nil
+	if !h2 {
+		// Not the caller's "h2" either: ALPN would choose it, and the
+		// connection would be served as HTTP/2 though DisableHTTP2 is set,
+		// or, without HTTP2, be closed where HTTP/1.1 could serve it.
+		cfg.NextProtos = slices.DeleteFunc(slices.Clone(cfg.NextProtos), func(p string) bool { return p == "h2" })
+	}
 	if len(cfg.NextProtos) == 0 {
-		if !s.Config.DisableHTTP2 && s.Config.HTTP2 != nil {
+		if h2 {
 			cfg.NextProtos = append(cfg.NextProtos, "h2")
 		}
 		cfg.NextProtos = append(cfg.NextProtos, "http/1.1")
@@ -78,7 +95,7 @@ func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 	if cfg.MinVersion == 0 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
-	return cfg, nil
+	return cfg
 }
 
 // handshake completes the TLS handshake of a new connection and keeps its

@@ -79,20 +79,24 @@ func TestServeTLSNegotiation(t *testing.T) {
 		name       string
 		disableH2  bool
 		serverName string
+		serverALPN []string // the TLSConfig's NextProtos
 		clientALPN []string
 		wantProto  string // ALPN result
 		wantBody   string
 	}{
-		{"h2 for a", false, "a.test", []string{"h2", "http/1.1"}, "h2", "a.test HTTP/2.0 h2"},
-		{"http/1.1 for b", false, "b.test", []string{"http/1.1"}, "http/1.1", "b.test HTTP/1.1 http/1.1"},
-		{"no ALPN", false, "a.test", nil, "", "a.test HTTP/1.1 "},
-		{"h2 disabled", true, "b.test", []string{"h2", "http/1.1"}, "http/1.1", "b.test HTTP/1.1 http/1.1"},
+		{"h2 for a", false, "a.test", nil, []string{"h2", "http/1.1"}, "h2", "a.test HTTP/2.0 h2"},
+		{"http/1.1 for b", false, "b.test", nil, []string{"http/1.1"}, "http/1.1", "b.test HTTP/1.1 http/1.1"},
+		{"no ALPN", false, "a.test", nil, nil, "", "a.test HTTP/1.1 "},
+		{"h2 disabled", true, "b.test", nil, []string{"h2", "http/1.1"}, "http/1.1", "b.test HTTP/1.1 http/1.1"},
+		{"h2 disabled, offered by the TLSConfig", true, "a.test", []string{"h2", "http/1.1"}, []string{"h2", "http/1.1"}, "http/1.1", "a.test HTTP/1.1 http/1.1"},
+		{"h2 disabled, the TLSConfig's only protocol", true, "a.test", []string{"h2"}, []string{"h2", "http/1.1"}, "http/1.1", "a.test HTTP/1.1 http/1.1"},
+		{"the TLSConfig's protocols", false, "a.test", []string{"http/1.1", "h2"}, []string{"h2", "http/1.1"}, "http/1.1", "a.test HTTP/1.1 http/1.1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tlsContainer(
 				container.WithConnector(connector.Config{DisableHTTP2: tc.disableH2}),
-				container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certA, certB}}),
+				container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{certA, certB}, NextProtos: tc.serverALPN}),
 			)
 			addr := serveTLS(t, c, "", "")
 			cfg := &tls.Config{RootCAs: roots, ServerName: tc.serverName, NextProtos: tc.clientALPN}

@@ -185,17 +185,8 @@ func certificates(c *container.Container, tlsConfig *tls.Config, cfg Config) (*t
 // would make it: ALPN offers h2 (unless the container's connector has no
 // HTTP/2) and http/1.1, and TLS 1.2 is the least version.
 func tcpConfig(c *container.Container, tlsConfig *tls.Config) *tls.Config {
-	cfg := tlsConfig.Clone()
-	if len(cfg.NextProtos) == 0 {
-		if cc := c.ConnectorConfig(); !cc.DisableHTTP2 && cc.HTTP2 != nil {
-			cfg.NextProtos = append(cfg.NextProtos, "h2")
-		}
-		cfg.NextProtos = append(cfg.NextProtos, "http/1.1")
-	}
-	if cfg.MinVersion == 0 {
-		cfg.MinVersion = tls.VersionTLS12
-	}
-	return cfg
+	cc := c.ConnectorConfig()
+	return cc.ServerTLSConfig(tlsConfig)
 }
 
 // portOf returns the port number of a UDP address.
