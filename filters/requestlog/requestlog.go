@@ -1,6 +1,7 @@
 package requestlog
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -121,7 +122,16 @@ func (f *filter) watch(ex api.Exchange, r *api.Request) {
 		return
 	}
 	rec := &record{f: f, ex: ex, r: r, start: f.cfg.Now()}
-	continuation.Of(r).AddListener(continuation.Listener{OnComplete: rec.complete})
+	// The request may have completed already: below the timeout filter,
+	// the chain runs on a goroutine of its own and may get here after the
+	// timeout answered. A listener added then would never run, leaving
+	// the request unlogged and its exchange in pending for good.
+	if err := async.OnComplete(r, func(err error) { rec.complete(r, err) }); err != nil {
+		f.pending.Delete(ex)
+		if errors.Is(err, api.ErrCompleted) {
+			rec.complete(r, err)
+		}
+	}
 }
 
 // record is a request whose completion is still to be logged.

@@ -322,7 +322,7 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 	f.mu.Unlock()
 	f.active.Add(ctx, 1, metric.WithAttributes(attrs[0], attrs[1]))
 	if r.Exchange() != nil {
-		continuation.Of(r).AddListener(continuation.Listener{OnComplete: func(r *api.Request, err error) {
+		complete := func(err error) {
 			// What was sent, whichever task sent it: the status a
 			// dispatch left set may not be the one (an async task, a
 			// timeout listener, an error page answered after it).
@@ -334,7 +334,15 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 				}
 			}
 			f.end(key, in, res)
-		}})
+		}
+		// The request may have completed before this first pass: below
+		// the timeout filter, the chain runs on a goroutine of its own and
+		// may get here after the timeout answered. No listener added then
+		// would ever run, and the span would stay open and the request
+		// counted active for good.
+		if async.OnComplete(r, complete) != nil {
+			complete(nil)
+		}
 	}
 	return in
 }
@@ -353,11 +361,14 @@ func (f *Filter) dropped(r *api.Request, key any, span trace.Span) {
 	f.mu.Lock()
 	f.spans[key] = &inflight{span: span, dropped: true}
 	f.mu.Unlock()
-	continuation.Of(r).AddListener(continuation.Listener{OnComplete: func(*api.Request, error) {
+	forget := func(error) {
 		f.mu.Lock()
 		delete(f.spans, key)
 		f.mu.Unlock()
-	}})
+	}
+	if async.OnComplete(r, forget) != nil {
+		forget(nil) // completed meanwhile: no listener would run (see begin)
+	}
 }
 
 // redispatch records a dispatch after the first.
