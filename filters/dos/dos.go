@@ -268,6 +268,10 @@ func (f *Filter) sweepLocked(now time.Time) {
 const minSweep = 1024
 
 func (f *Filter) allowed(ip netip.Addr) bool {
+	// A link-local client's address carries its zone ("fe80::1%eth0"),
+	// which no prefix contains (netip.Prefix.Contains): the entries name
+	// addresses, so the zone is left out of the match.
+	ip = ip.WithZone("")
 	for _, p := range f.allow {
 		if p.Contains(ip) {
 			return true
