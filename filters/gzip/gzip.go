@@ -261,7 +261,10 @@ func acceptsGzip(values []string) bool {
 				if strings.EqualFold(strings.TrimSpace(k), "q") {
 					var err error
 					q, err = strconv.ParseFloat(strings.TrimSpace(val), 64)
-					if err != nil || q < 0 || q > 1 {
+					// Written so that a NaN, which ParseFloat takes,
+					// fails too: kept, it lost every comparison, and
+					// gzip counted as not listed, leaving * to decide.
+					if err != nil || !(q >= 0 && q <= 1) {
 						q = 0 // a malformed weight is no permission
 					}
 				}

@@ -66,6 +66,8 @@ func TestDecision(t *testing.T) {
 		{name: "gzip q=0 beats star", ae: "gzip;q=0, *", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
 		{name: "gzip q=0.000", ae: "br, gzip; q=0.000", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
 		{name: "malformed q", ae: "gzip;q=high", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
+		{name: "malformed q NaN beats star", ae: "gzip;q=NaN, *", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
+		{name: "malformed q NaN", ae: "gzip;q=nan", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
 		{name: "identity only", ae: "identity", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
 		{name: "no accept-encoding", header: map[string]string{"Content-Type": "text/plain"}, body: text, vary: true},
 		{name: "small body", ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text[:1023]},
