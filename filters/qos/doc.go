@@ -33,6 +33,17 @@
 // some unit tests) cannot suspend: without a free place it is answered 503
 // at once.
 //
+// The filter bounds dispatches, not async work, as Jetty's QoSFilter
+// does: a request that goes async below it (async.Start, a handler that
+// runs on a goroutine of its own) gives its permit back when its dispatch
+// returns. The timeout filter is such a request: above it, QoS lets every
+// request in, since each pass returns at once while the rest of the
+// chain runs on the timeout's goroutine. Below it, the request is already
+// async and cannot suspend, so one that finds no free place is answered
+// 503 at once, as above. To queue requests and bound their time too, use
+// QoS without the timeout filter in that chain, and let the handlers bound
+// their own time (a context deadline, continuation.SetTimeout).
+//
 // Goroutines: New, Filter and Stats may be called from any goroutine; the
 // priority function is called on the dispatching goroutine.
 //

@@ -39,7 +39,9 @@
 //     (continuation.Continuation.IsSuspended reports true).
 //   - Filters above the filter see their dispatch end with the request
 //     suspended and the response still open; those that act after the chain
-//     returns (compression, request logs) should be placed below it.
+//     returns (compression, request logs) should be placed below it. A
+//     QoS filter above it limits nothing (each pass returns at once) and
+//     one below it cannot queue (see package qos).
 //   - If the response was committed before the filter ran and the timeout
 //     expires, nothing can be written: the request completes with
 //     api.ErrAsyncTimeout and the container aborts the connection.
