@@ -123,10 +123,9 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 	}
 	lim := ccfg.Limits()
 
-	tr := &quic.Transport{Conn: pc}
-	if ccfg.MaxConnections > 0 {
-		tr.ConnContext = (&connLimit{max: int64(ccfg.MaxConnections)}).admit
-	}
+	// Every new connection passes admit: MaxConnections, and no new one
+	// once c shuts down (see connLimit.closing).
+	tr := &quic.Transport{Conn: pc, ConnContext: (&connLimit{max: int64(ccfg.MaxConnections), closing: c.ShuttingDown}).admit}
 	ln, err := tr.ListenEarly(http3.ConfigureTLSConfig(tlsConfig.Clone()), &quic.Config{
 		Allow0RTT: !cfg.Disable0RTT, // accepted by default, as quic-go's HTTP/3 server does
 		// quic-go gives up a handshake that is idle this long, or not

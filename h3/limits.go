@@ -36,6 +36,9 @@ var (
 	// errConnLimit refuses a connection over MaxConnections (the client
 	// gets CONNECTION_REFUSED).
 	errConnLimit = errors.New("h3: MaxConnections reached")
+	// errShuttingDown refuses a connection that comes once the
+	// container shuts down (CONNECTION_REFUSED).
+	errShuttingDown = errors.New("h3: shutting down")
 	// errTrailers is inside the 431 a body read fails with when the
 	// trailer section has more fields than MaxHeaders.
 	errTrailers = errors.New("h3: more trailer fields than MaxHeaders")
@@ -351,12 +354,27 @@ func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // limit the client is refused (CONNECTION_REFUSED) rather than left
 // waiting: QUIC has no listen backlog in which a waiting connection costs
 // the server nothing.
+//
+// Once closing reports true (the container's Shutdown or Close began),
+// every new connection is refused, as the closed listener refuses one
+// over TCP: quic-go's server, shut down, accepts no connection any more,
+// but the QUIC listener is closed only with the transport, once the
+// connections it lets finish are done, and until then would take the
+// handshake of a new one into its queue, where the client's requests
+// would wait for the client's own timeout, served by no one.
 type connLimit struct {
-	max int64
-	n   atomic.Int64
+	max     int64 // 0 for no limit
+	closing func() bool
+	n       atomic.Int64
 }
 
 func (l *connLimit) admit(ctx context.Context, _ *quic.ClientInfo) (context.Context, error) {
+	if l.closing() {
+		return ctx, errShuttingDown
+	}
+	if l.max <= 0 {
+		return ctx, nil
+	}
 	if l.n.Add(1) > l.max {
 		l.n.Add(-1)
 		return ctx, errConnLimit

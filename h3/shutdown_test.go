@@ -4,11 +4,16 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
+
+	"github.com/wharf-go/wharf/api"
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
@@ -75,5 +80,76 @@ func TestShutdownEndsConnectionsLeftOpen(t *testing.T) {
 				t.Error("the HTTP/3 connection is still open")
 			}
 		})
+	}
+}
+
+// A client that connects once Shutdown has begun is refused at once
+// (CONNECTION_REFUSED), as a TCP client is by the closed listener, so
+// that it retries elsewhere or over TCP: its handshake once went into
+// the listener's queue, which no one accepts from after Shutdown, and
+// its request waited for the client's own timeout, served by no one.
+func TestShutdownRefusesNewConnections(t *testing.T) {
+	cert, err := devcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := devcert.Pool(cert)
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	started, release := make(chan struct{}), make(chan struct{})
+	c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
+		close(started)
+		<-release // holds the Shutdown open
+		_, err := io.WriteString(w, "slow")
+		return err
+	})
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	served := make(chan error, 1)
+	go func() { served <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{}) }()
+	url := "https://" + pc.LocalAddr().String()
+
+	inFlight := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	defer inFlight.Close()
+	slow := make(chan string, 1)
+	go func() {
+		// Longer than the late client's wait, which it outlives.
+		resp, err := (&http.Client{Transport: inFlight, Timeout: 3 * wharftest.Patience}).Get(url + "/slow")
+		if err != nil {
+			slow <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		slow <- string(b)
+	}()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 3*wharftest.Patience)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- c.Shutdown(ctx) }()
+	wharftest.WaitFor(t, "Shutdown to begin", c.ShuttingDown)
+
+	late := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	defer late.Close()
+	resp, err := (&http.Client{Transport: late, Timeout: wharftest.Patience}).Get(url + "/slow")
+	if err == nil {
+		resp.Body.Close()
+		t.Errorf("a connection made during Shutdown was served: %s", resp.Status)
+	} else if !refused(err) {
+		t.Errorf("a connection made during Shutdown: %v, want CONNECTION_REFUSED", err)
+	}
+
+	close(release)
+	if got := <-slow; got != "slow" {
+		t.Errorf("the request in flight got %q", got)
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+		t.Errorf("h3.Serve returned %v", err)
 	}
 }
