@@ -65,6 +65,13 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(dw, msg)
 		return
 	}
+	// quic-go gives an extended CONNECT's :protocol (a token of the
+	// client's choosing) as Proto, which refuse has read: the container
+	// takes Proto for the protocol the request came over (Request.Proto,
+	// telemetry's network.protocol.version, the Alt-Svc filter), and
+	// offers no protocol of RFC 9220's to hand it to (package websocket
+	// refuses one by ProtoMajor).
+	r.Proto = "HTTP/3.0"
 	b := &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, total: l.lim.ReadBodyTimeout,
 		maxTrailers: l.lim.MaxHeaders, rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
 	if r.ContentLength != 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
