@@ -53,7 +53,8 @@ type limitHandler struct {
 
 func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
-	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout, rate: rate.New(l.lim.MinResponseDataRate, l.lim.DataRateGrace)}
+	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout, rate: rate.New(l.lim.MinResponseDataRate, l.lim.DataRateGrace),
+		isHead: r.Method == http.MethodHead, length: -1}
 	if status := l.refuse(r); status != 0 {
 		// Answered here, as the connector answers a head it refuses:
 		// the handler never runs, and quic-go stops the unread body
@@ -82,6 +83,14 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = b
 	l.h.ServeHTTP(dw, r)
+	if dw.length >= 0 && dw.written < dw.length {
+		// Fewer bytes than the head declared: quic-go would end the
+		// stream as if the response were whole, a malformed one (RFC
+		// 9114 §4.1.2) that a client or cache that does not count the
+		// bytes takes for complete. quic-go resets the stream instead
+		// (H3_INTERNAL_ERROR), as Wharf's HTTP/2 resets it.
+		panic(http.ErrAbortHandler)
+	}
 	// The trailers, set once the head went (a field of the head was
 	// cleaned as it went), are sent by quic-go when this returns, from
 	// its map: cleaned as the head's were.
@@ -246,6 +255,12 @@ type deadlineWriter struct {
 	// returned (limitHandler.ServeHTTP). The handler's goroutine's alone.
 	header  http.Header
 	headSet bool // a final head went to quic-go
+
+	// length is the Content-Length the final head declared for a body it
+	// carries (-1: none; an answer to HEAD, a 204 or a 304 carries none),
+	// written the body bytes quic-go took.
+	isHead          bool
+	length, written int64
 }
 
 // Header returns the handler's fields (see header).
@@ -307,6 +322,13 @@ func (w *deadlineWriter) WriteHeader(status int) {
 	dst := w.ResponseWriter.Header()
 	clear(dst)
 	maps.Copy(dst, h)
+	if status >= 200 && !w.headSet {
+		w.length = -1
+		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil && n >= 0 && !w.isHead &&
+			status != http.StatusNoContent && status != http.StatusNotModified {
+			w.length = n
+		}
+	}
 	w.headSet = w.headSet || status >= 200
 	w.write(0, func() error { w.ResponseWriter.WriteHeader(status); return nil })
 }
@@ -344,6 +366,7 @@ func (w *deadlineWriter) Write(p []byte) (n int, err error) {
 		n, err = w.ResponseWriter.Write(p)
 		return err
 	})
+	w.written += int64(n)
 	return n, err
 }
 

@@ -1,9 +1,14 @@
 package h3_test
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
+
+	"github.com/quic-go/quic-go/http3"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -111,4 +116,61 @@ func getAll(t *testing.T, cl *http.Client, url string) (*http.Response, string) 
 		t.Fatalf("GET %s: reading the body: %v", url, err)
 	}
 	return resp, string(body)
+}
+
+// A response whose handler wrote fewer bytes than its Content-Length
+// declares is reset (H3_INTERNAL_ERROR), as Wharf's HTTP/2 resets it and
+// HTTP/1.1 closes its connection: quic-go ended its stream as complete,
+// a malformed response (RFC 9114 §4.1.2) that a client or cache that does
+// not count the bytes takes for the whole. An answer to HEAD, and a 304,
+// declare a length they do not carry.
+func TestShortBodyReset(t *testing.T) {
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/body", func(w api.Response, r *api.Request) error {
+		n, _ := strconv.Atoi(r.QueryValue("n"))
+		if code, _ := strconv.Atoi(r.QueryValue("code")); code != 0 {
+			w.SetStatus(code)
+		}
+		w.Header().Set("Content-Length", r.QueryValue("declare"))
+		if r.QueryValue("flush") != "" {
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+		_, err := w.Write(bytes.Repeat([]byte("x"), n))
+		return err
+	})
+	addr, cl := serveH3(t, c)
+	for _, tt := range []struct {
+		name, method, query string
+		reset               bool
+	}{
+		{"short", "GET", "declare=10&n=5", true},
+		{"short/large", "GET", "declare=100000&n=50000", true},
+		{"short/flushed", "GET", "declare=10&n=5&flush=1", true},
+		{"none", "GET", "declare=10&n=0", true},
+		{"exact", "GET", "declare=10&n=10", false},
+		{"head", "HEAD", "declare=10&n=5", false},
+		{"head/none", "HEAD", "declare=10&n=0", false},
+		{"304", "GET", "declare=10&n=0&code=304", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, "https://"+addr+"/body?"+tt.query, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := cl.Do(req)
+			if err == nil {
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			var h3err *http3.Error
+			switch {
+			case tt.reset && !(errors.As(err, &h3err) && h3err.Remote):
+				t.Errorf("the response ended with %v, want a reset", err)
+			case !tt.reset && err != nil:
+				t.Errorf("the response failed: %v", err)
+			}
+		})
+	}
 }
