@@ -72,18 +72,28 @@ func (h *Handler) contentHash(rep representation) (string, error) {
 			return c.etag, nil
 		}
 	}
-	// Read through a handle of its own: rep.f's position stays where the
-	// body will be read from. Two requests may hash the same file at
-	// once; both get the same answer, and one is kept.
-	f, _, err := openRegular(h.fsys, rep.name)
-	if err != nil {
-		return "", err
+	// Hash the file the body is read from: the name may lead to another
+	// file by now (one renamed over it), whose hash would go out with
+	// these bytes and answer 304 to them afterwards. Through ReadAt,
+	// rep.f's position stays where the body will be read from; a file
+	// without it (not an OS file) is read through a handle of its own.
+	// Two requests may hash the same file at once; both get the same
+	// answer, and one is kept.
+	var src io.Reader
+	if ra, ok := rep.f.(io.ReaderAt); ok {
+		src = io.NewSectionReader(ra, 0, st.size)
+	} else {
+		f, _, err := openRegular(h.fsys, rep.name)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		src = f
 	}
-	defer f.Close()
 	sum := sha256.New()
 	buf := getBuffer()
 	defer putBuffer(buf)
-	if _, err := io.CopyBuffer(writerOnly{sum}, readerOnly{f}, *buf); err != nil {
+	if _, err := io.CopyBuffer(writerOnly{sum}, readerOnly{src}, *buf); err != nil {
 		return "", fmt.Errorf("static: hashing %s: %w", rep.name, err)
 	}
 	var digest [sha256.Size]byte
