@@ -32,6 +32,9 @@ type Context struct {
 	params   map[string]string
 	byError  []errorPage
 	byStatus map[int]api.Handler
+	// pageBlocks says an error page may block (one not declared
+	// api.NonBlocking): see chain.
+	pageBlocks bool
 }
 
 type errorPage struct {
@@ -245,6 +248,8 @@ func (x *Context) InitParam(name string) string { return x.params[name] }
 // If-Modified-Since, If-Unmodified-Since, If-Range): they were about the
 // answer that failed, and a page that forwards to a file would answer
 // them with a part of the page or a 304 in place of the error.
+// A page runs where the failed request's chain ran: one not declared
+// api.NonBlocking makes the context's chains count as blocking.
 func (x *Context) ErrorPage(status int, h api.Handler) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -253,6 +258,14 @@ func (x *Context) ErrorPage(status int, h api.Handler) {
 		x.byStatus = make(map[int]api.Handler)
 	}
 	x.byStatus[status] = h
+	x.notePage(h)
+}
+
+// notePage records whether page h may block. Under x.mu.
+func (x *Context) notePage(h api.Handler) {
+	if h != nil && api.InvocationTypeOf(h) != api.NonBlocking {
+		x.pageBlocks = true
+	}
 }
 
 // ErrorPageFor renders failures whose error matches target (errors.Is).
@@ -276,6 +289,7 @@ func (x *Context) errorPageFunc(match func(error) bool, h api.Handler) {
 	defer x.mu.Unlock()
 	x.building("ErrorPage")
 	x.byError = append(x.byError, errorPage{match: match, h: h})
+	x.notePage(h)
 }
 
 // errorPageFor finds the page for a failure.
@@ -380,6 +394,14 @@ func (x *Context) mapping(m pathmap.Match[*route]) api.Mapping {
 // of those filters declare it (api.Invoker).
 func (x *Context) chain(h api.Handler, pathInContext, method string) (api.Handler, api.InvocationType) {
 	inv := api.InvocationTypeOf(h)
+	if x.pageBlocks {
+		// A failure of the chain (the 405 the container answers itself,
+		// a NonBlocking handler's error or panic) is rendered by an
+		// error page where the chain ran: on the epoll connector's
+		// producer for a NonBlocking chain, which a page that blocks
+		// would stall, with every connection it polls.
+		inv = api.Blocking
+	}
 	if x.filters.Len() == 0 {
 		return h, inv
 	}
