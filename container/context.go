@@ -236,7 +236,14 @@ func (x *Context) SetInitParam(name, value string) {
 }
 
 // InitParam returns the init parameter name, or "".
-func (x *Context) InitParam(name string) string { return x.params[name] }
+func (x *Context) InitParam(name string) string {
+	// Under the lock: unlike the mappings, which only requests read, once
+	// Start froze them, InitParam may run while SetInitParam writes the
+	// map, before Start.
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.params[name]
+}
 
 // ErrorPage renders responses with the given status (for example 404, or
 // 500 for failures). The handler receives the failed request with the error
@@ -250,6 +257,11 @@ func (x *Context) InitParam(name string) string { return x.params[name] }
 // them with a part of the page or a 304 in place of the error.
 // A page runs where the failed request's chain ran: one not declared
 // api.NonBlocking makes the context's chains count as blocking.
+//
+// A page that forwards (dispatcher.Forward) has its target served as a
+// GET, or a HEAD for a HEAD, whatever the method that failed: the target
+// is a page to read ("GET /errors/*", a file handler), which would
+// answer a POST's failure 405.
 func (x *Context) ErrorPage(status int, h api.Handler) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -343,6 +355,7 @@ type methodChain struct {
 }
 
 func (c *methodChain) Serve(w api.Response, r *api.Request) error {
+	r = errorTarget(r) // the filters see the method the handler does
 	h, own := c.rt.handler(r.Method())
 	chain, _ := c.x.chain(h, c.path, r.Method())
 	return chain.Serve(w, withNaming(r, own))

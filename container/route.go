@@ -200,8 +200,29 @@ func paramNames(path string) []string {
 // Serve lets a route stand for its handlers where the method is known only
 // when the request is served (dispatcher.Forward's Resolve).
 func (rt *route) Serve(w api.Response, r *api.Request) error {
+	r = errorTarget(r)
 	h, own := rt.handler(r.Method())
 	return h.Serve(w, withNaming(r, own))
+}
+
+// errorTarget returns r as the target of a forward from an error page
+// reads it: a GET, or a HEAD for a HEAD. The page renders the failure of
+// a request of any method, and what it forwards to is a page to read
+// ("GET /errors/*", a file handler): given the failed POST, it would
+// answer 405 and the page would fail with it. The error page itself
+// still sees the method (its request is not a forward's target). Servlet
+// containers serve the ERROR dispatch of a static page the same way.
+func errorTarget(r *api.Request) *api.Request {
+	switch r.Method() {
+	case http.MethodGet, http.MethodHead:
+		return r
+	}
+	if ErrorOf(r) == nil {
+		return r
+	}
+	head := r.Head()
+	head.Method = http.MethodGet
+	return r.WithHead(&head)
 }
 
 // withNaming returns r mapped with the parameter names and the pattern of
