@@ -118,6 +118,14 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 		// sibling and a compressing filter compress, and the
 		// Content-Encoding they set would go nowhere.
 		head.Header = head.Header.WithoutConditions().Without("Accept-Encoding")
+		if head.Method == http.MethodHead {
+			// The included bytes are the includer's body, which the
+			// answer to HEAD counts for its Content-Length (GET's) and
+			// drops. Given HEAD, a file handler or net/http's
+			// ServeContent would write none, and that Content-Length
+			// would fall short of GET's by the included resource.
+			head.Method = http.MethodGet
+		}
 	}
 	head.Path = m.ContextPath + p
 	switch {

@@ -32,7 +32,8 @@ func (w *includeResponse) Reset() error         { return nil }
 // If-Modified-Since, If-Unmodified-Since, If-Range), which are the
 // includer's to answer, and without Accept-Encoding, so that the
 // included bytes come as themselves, neither compressed nor a
-// precompressed file.
+// precompressed file. An includer's HEAD is a GET for the target, which
+// writes the bytes the answer to HEAD counts in its Content-Length.
 func Include(w api.Response, r *api.Request, target string, opts ...Option) error {
 	opts = append(opts, func(o *options) { o.include = true })
 	return Forward(IncludeResponse(w), r, target, opts...)
