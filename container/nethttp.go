@@ -102,6 +102,12 @@ func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 	if s.head.Target == "" {
 		s.head.Target = r.URL.RequestURI()
 	}
+	if r.Method == http.MethodConnect && r.URL.Path == "" {
+		// The target is an authority ("example.com:443"), not a path:
+		// Clean would make it "/", and the handler and filters of the
+		// root would serve it. It has no path, as on the connectors.
+		s.head.Path = ""
+	}
 	return s
 }
 
