@@ -9,7 +9,10 @@
 // the subprotocol the handler chose). The HTTP/1.1 connection then leaves
 // the connector and belongs to the Conn. WebSocket over HTTP/2 or HTTP/3
 // (RFC 8441, RFC 9220) is not offered: such a request is answered 400,
-// saying so.
+// saying so. No extension is negotiated: a client's offer of
+// permessage-deflate (RFC 7692), which browsers make on every connection,
+// is declined, so messages travel uncompressed, and a frame with an RSV
+// bit set is a protocol error (1002).
 //
 // A waiting connection costs no goroutine. On the epoll connector the
 // socket stays with its selector (api.Tunnel): when the peer sends, a task
