@@ -2,6 +2,7 @@ package formdata
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"mime"
@@ -134,7 +135,11 @@ func (b *builder) End() error {
 			return fmt.Errorf("formdata: spooling part %d: %w", b.part, err)
 		}
 	} else {
-		fh.data, b.buf = b.buf, nil // the file keeps the bytes
+		// A copy: b.buf may be an array an earlier part grew (a large
+		// field, a file spooled since), which MaxMemoryBytes counted
+		// only while that part held it; the file keeps what it counts.
+		fh.data = bytes.Clone(b.buf)
+		b.buf = b.buf[:0]
 	}
 	b.form.files[b.name] = append(b.form.files[b.name], fh)
 	return nil

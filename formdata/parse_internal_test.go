@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/textproto"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -168,5 +170,59 @@ func BenchmarkSpoolSmallPieces(b *testing.B) {
 	for b.Loop() {
 		bl, _ := spoolPieces(b, 1<<20/6)
 		bl.form.st.removeAll()
+	}
+}
+
+// TestMemoryFilesOwnTheirBytes: a file kept in memory holds its own bytes,
+// not the buffer an earlier part grew, so what a form keeps stays within
+// MaxMemoryBytes. A one-byte file once kept the array a spooled file or a
+// large field had left behind, counted as one byte: a body of such pairs
+// held many times MaxMemoryBytes.
+func TestMemoryFilesOwnTheirBytes(t *testing.T) {
+	field := func(name, content string) string {
+		return "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + content + "\r\n"
+	}
+	file := func(name, content string) string {
+		return "--b\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name + "\"\r\n\r\n" + content + "\r\n"
+	}
+	lim := Limits{MemoryThreshold: 64 << 10, MaxMemoryBytes: 1 << 20, MaxFieldBytes: 256 << 10}
+	for _, tt := range []struct {
+		name  string
+		pairs int
+		first func(i int) string // the part before each one-byte file
+	}{
+		{"after a spooled file", 20, func(i int) string { return file(fmt.Sprint("big", i), strings.Repeat("x", 65<<10)) }},
+		{"after a large field", 3, func(i int) string { return field(fmt.Sprint("v", i), strings.Repeat("x", 256<<10)) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var body strings.Builder
+			for i := range tt.pairs {
+				body.WriteString(tt.first(i) + file(fmt.Sprint("small", i), "s"))
+			}
+			body.WriteString("--b--\r\n")
+			lim := lim
+			lim.TempDir = t.TempDir()
+			f, err := Parse(request("multipart/form-data; boundary=b", body.String()), lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.RemoveAll()
+			var kept int64 // what the form holds in memory: values, and the arrays of files in memory
+			for _, vs := range f.Values {
+				for _, v := range vs {
+					kept += int64(len(v))
+				}
+			}
+			for _, fhs := range f.files {
+				for _, fh := range fhs {
+					if fh.path == "" {
+						kept += int64(cap(fh.data))
+					}
+				}
+			}
+			if kept > lim.MaxMemoryBytes {
+				t.Errorf("the form keeps %d bytes in memory, over MaxMemoryBytes (%d)", kept, lim.MaxMemoryBytes)
+			}
+		})
 	}
 }
