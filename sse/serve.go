@@ -27,7 +27,10 @@ func (b *Broker) Handler(topic string) api.Handler {
 //
 // A request with a Last-Event-ID header first gets what it missed (see
 // Log.Since), then the live events, with no gap and no duplicate between
-// the two. A Last-Event-ID that is not a decimal integer is ignored: the
+// the two. Serve waits for Since there: a handler that calls it may be
+// declared api.NonBlocking only with a log whose Since never waits (a
+// MemoryLog's), not with one a round trip away (natssse's), which would
+// hold up the event loop the request came in on. A Last-Event-ID that is not a decimal integer is ignored: the
 // stream starts with the live events. One too large for any ID is taken
 // as an ID the log never gave (missed, then everything retained).
 //

@@ -37,9 +37,17 @@ func handleEvents(c *container.Container, log sse.Log) *sse.Broker {
 	if err != nil {
 		panic(err) // a new log opens
 	}
-	c.Handle("GET /events/{topic}", api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+	var serve api.Handler = api.HandlerFunc(func(w api.Response, r *api.Request) error {
 		return b.Serve(w, r, r.PathParam("topic"))
-	}))
+	})
+	if log == nil {
+		// Opening a stream never waits on the in-memory log, so it may run
+		// on the goroutine that read the request. A shared log's replay
+		// (Last-Event-ID) is a round trip to its broker, which would hold
+		// up every connection of that selector while it lasts.
+		serve = api.NonBlockingFunc(serve.Serve)
+	}
+	c.Handle("GET /events/{topic}", serve)
 	c.HandleFunc("POST /publish/{topic}", func(w api.Response, r *api.Request) error {
 		data, err := io.ReadAll(io.LimitReader(r.Body(), maxEventData+1))
 		if err != nil {
@@ -49,7 +57,13 @@ func handleEvents(c *container.Container, log sse.Log) *sse.Broker {
 			return api.Error(http.StatusRequestEntityTooLarge, "an event's data is at most "+strconv.Itoa(maxEventData)+" bytes")
 		}
 		if err := b.Publish(r.PathParam("topic"), sse.Event{Data: string(data)}); err != nil {
-			return api.Error(http.StatusBadRequest, err.Error())
+			if errors.Is(err, sse.ErrInvalidTopic) || errors.Is(err, sse.ErrInvalidEvent) {
+				return api.Error(http.StatusBadRequest, err.Error())
+			}
+			// The log refused it (its NATS broker out of reach or
+			// behind, the Broker closed): the server's failure, not a
+			// bad request, and one the client may retry.
+			return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 		}
 		return w.SetStatus(http.StatusNoContent)
 	})
