@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -17,8 +18,12 @@ import (
 
 // Sentinel errors of package connector.
 var (
-	// ErrServerClosed is returned by Serve after Shutdown or Close.
-	ErrServerClosed = errors.New("connector: server closed")
+	// ErrServerClosed is returned by Serve after Shutdown or Close. It is
+	// net/http's http.ErrServerClosed, so that a program written for
+	// net/http, which ends when ListenAndServe returns anything else
+	// ("if err != http.ErrServerClosed { log.Fatal(err) }"), is not
+	// ended by the graceful shutdown it just started.
+	ErrServerClosed = http.ErrServerClosed
 	// ErrAborted is the error of a stream whose connection was aborted.
 	ErrAborted = errors.New("connector: connection aborted")
 	// ErrClientGone is what a suspended request fails with when its client

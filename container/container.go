@@ -22,7 +22,8 @@ import (
 // ErrServerClosed is returned by Serve, ServeTLS, ListenAndServe and
 // ListenAndServeTLS after Shutdown or Close. It is
 // connector.ErrServerClosed, so that a program needs to import only this
-// package; errors.Is matches either name.
+// package, and both are net/http's http.ErrServerClosed: any of the three
+// names matches, with errors.Is or ==.
 var ErrServerClosed = connector.ErrServerClosed
 
 // Container holds contexts and serves their requests.

@@ -48,7 +48,7 @@ func ExampleServe() {
 	fmt.Println(<-done)
 	// Output:
 	// hello over HTTP/3.0
-	// connector: server closed
+	// http: Server closed
 }
 
 // The limits of container.WithConnector hold for HTTP/3 as for HTTP/1.1
@@ -131,7 +131,7 @@ func ExampleServeTLS() {
 	// hello over HTTP/1.1; Alt-Svc: "h3"
 	// hello over HTTP/2.0; Alt-Svc: "h3"
 	// hello over HTTP/3.0; Alt-Svc: ""
-	// connector: server closed
+	// http: Server closed
 }
 
 // A program that serves TLS, HTTP/2 and HTTP/3 on one port. DevCert makes
