@@ -20,10 +20,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wharf-go/wharf/internal/replacefile"
@@ -31,10 +33,21 @@ import (
 
 // New returns a self-signed certificate for hosts (DNS names or IP
 // addresses; "localhost", "127.0.0.1" and "::1" if none), with an ECDSA
-// P-256 key made now. Any goroutine may call it.
+// P-256 key made now. A host that is neither (empty, or with a port, a
+// scheme or brackets: "localhost:8443", "[::1]") is refused. Any goroutine
+// may call it.
 func New(hosts ...string) (tls.Certificate, error) {
 	if len(hosts) == 0 {
 		hosts = []string{"localhost", "127.0.0.1", "::1"}
+	}
+	for _, h := range hosts {
+		// x509 takes any string as a DNS name: "localhost:8443" (an
+		// address passed for a host) would make a certificate that no
+		// client's name ever matches, and the mistake would show only as
+		// a verification failure at the client.
+		if net.ParseIP(h) == nil && (h == "" || strings.ContainsAny(h, ":/[]@ \t")) {
+			return tls.Certificate{}, fmt.Errorf("devcert: %q is neither a DNS name nor an IP address", h)
+		}
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

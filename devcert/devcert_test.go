@@ -43,6 +43,19 @@ func TestNewVerifies(t *testing.T) {
 	}
 }
 
+func TestNewRefusesNonHosts(t *testing.T) {
+	for _, h := range []string{"", "localhost:8443", "127.0.0.1:8443", "[::1]", "[::1]:8443", "https://localhost", "a b.test"} {
+		if cert, err := devcert.New("localhost", h); err == nil {
+			t.Errorf("New(%q) = a certificate for %v %v, want an error", h, cert.Leaf.DNSNames, cert.Leaf.IPAddresses)
+		}
+	}
+	for _, h := range []string{"localhost", "*.a.test", "::1", "192.0.2.7", "fe80::1"} {
+		if _, err := devcert.New(h); err != nil {
+			t.Errorf("New(%q): %v", h, err)
+		}
+	}
+}
+
 func TestPEMHoldsNoKey(t *testing.T) {
 	cert, err := devcert.New()
 	if err != nil {
