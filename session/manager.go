@@ -68,7 +68,10 @@ func Of(r *api.Request) *Session {
 func Peek(r *api.Request) *Session {
 	s, ok := r.Attribute(attrKey{}).(*Session)
 	if !ok {
-		panic("session: Of on a request no session.Manager filtered: map the Manager on this path (container.Filter(\"/*\", session.New(...)))")
+		// The Manager is often mapped, but after the filter that asks
+		// (auth.FormLogin added before it): filters nest in the order
+		// added, so say that too, not only "map it".
+		panic("session: Of on a request no session.Manager filtered: map the Manager on this path (container.Filter(\"/*\", session.New(...))), added before the filters that call Of, such as auth.FormLogin: filters run in the order they are added")
 	}
 	return s
 }

@@ -439,8 +439,14 @@ func TestAfterCommit(t *testing.T) {
 
 func TestOfWithoutManager(t *testing.T) {
 	defer func() {
-		if p := recover(); p == nil || !strings.Contains(p.(string), "session.Manager") {
+		p := recover()
+		if p == nil || !strings.Contains(p.(string), "session.Manager") {
 			t.Fatalf("panic %v, want one naming session.Manager", p)
+		}
+		// The Manager is usually mapped, but added after the filter that
+		// asks: the message must point there too.
+		if !strings.Contains(p.(string), "order") {
+			t.Fatalf("panic %q says nothing of the filters' order", p)
 		}
 	}()
 	session.Of(wharftest.Request("GET", "/"))
