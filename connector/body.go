@@ -65,6 +65,11 @@ type bodyRead struct {
 	until time.Time
 	rate  rate.Meter
 
+	// stalled says what is buffered of a chunked body was decoded as far
+	// as it goes: the rest of a framing line must come before a read can
+	// return anything (NotifyReadable). Under the body's lock.
+	stalled bool
+
 	discarding bool  // discardNB began
 	discarded  int64 // bytes discardNB dropped
 	// drainBy is when the epoll connector gives up discarding the body
@@ -161,6 +166,7 @@ func (rb *reqBody) read(p []byte) (int, error) {
 		x.remaining -= int64(n)
 		return n, nil
 	case bodyChunked:
+		x.stalled = false
 		for {
 			if c.w > c.r {
 				n, consumed, done, err := x.dec.Read(p, c.rbuf[c.r:c.w])
@@ -186,6 +192,8 @@ func (rb *reqBody) read(p []byte) (int, error) {
 					continue
 				}
 			}
+			// Until more comes, what is buffered decodes to nothing.
+			x.stalled = true
 			if !c.makeRoom(math.MaxInt) { // a framing line may outgrow the buffer
 				// Never with the decoder's limits (a chunk line's, the
 				// trailers' MaxHeaderBytes) below the buffer's 2 GiB.
@@ -194,6 +202,7 @@ func (rb *reqBody) read(p []byte) (int, error) {
 			}
 			n, err := rb.fill(c.rbuf[c.w:])
 			c.w += int32(n)
+			x.stalled = n == 0
 			if n == 0 && err != nil {
 				if err == io.EOF {
 					// The client went away mid-body: a 400, as for a
@@ -230,7 +239,11 @@ func (rb *reqBody) NotifyReadable(f func()) {
 	s, b := (*stream)(rb), &rb.body
 	c := s.c
 	b.mu.Lock() // c.r and c.w move under it while the body is read
-	now := b.settled || b.err != nil || b.kind == bodyNone || b.x.discarding || c.w > c.r
+	// Buffered bytes of a chunked body may be framing cut short, which a
+	// read cannot get past: called back at once, a listener that reads,
+	// finds nothing and asks again would spin until the client sends more.
+	now := b.settled || b.err != nil || b.kind == bodyNone || b.x.discarding ||
+		c.w > c.r && (b.kind != bodyChunked || !b.x.stalled)
 	if !now {
 		// A client that sent "Expect: 100-continue" sends nothing
 		// until it is invited: waiting for its bytes is a read, so
@@ -253,22 +266,32 @@ func (rb *reqBody) NotifyReadable(f func()) {
 func (rb *reqBody) fill(p []byte) (int, error) {
 	s, b := (*stream)(rb), &rb.body
 	c, x := s.c, b.x
+	var n int
+	var err error
+	slow := false
 	if b.nonblock {
-		return c.io.tryRead(p)
-	}
-	start := time.Now()
-	if x.until.IsZero() && x.total > 0 {
-		x.until = start.Add(x.total)
-	}
-	to, slow := x.rate.Timeout(x.rto)
-	if !x.until.IsZero() {
-		if left := x.until.Sub(start); to <= 0 || left < to {
-			to, slow = max(left, time.Nanosecond), true
+		// No wait, so no timeout; but the client leaving mid-body is said
+		// as a blocking read says it (below): a bare io.EOF would end a
+		// Content-Length body short as if it were whole.
+		if n, err = c.io.tryRead(p); errors.Is(err, api.ErrWouldBlock) {
+			return n, err
 		}
+	} else {
+		start := time.Now()
+		if x.until.IsZero() && x.total > 0 {
+			x.until = start.Add(x.total)
+		}
+		var to time.Duration
+		to, slow = x.rate.Timeout(x.rto)
+		if !x.until.IsZero() {
+			if left := x.until.Sub(start); to <= 0 || left < to {
+				to, slow = max(left, time.Nanosecond), true
+			}
+		}
+		n, err = c.io.read(p, to)
+		x.rate.Waited(time.Since(start))
+		x.rate.Moved(n)
 	}
-	n, err := c.io.read(p, to)
-	x.rate.Waited(time.Since(start))
-	x.rate.Moved(n)
 	switch {
 	case err == nil || n > 0:
 	case errors.Is(err, os.ErrDeadlineExceeded):

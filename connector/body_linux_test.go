@@ -2,6 +2,8 @@ package connector_test
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -135,5 +137,151 @@ func TestNotifyReadableSendsContinue(t *testing.T) {
 		if resp.StatusCode != 200 || string(b) != "ping" {
 			t.Fatalf("%s: %d %q", framing, resp.StatusCode, b)
 		}
+	}
+}
+
+// NotifyReadable calls back at once only when a read would not wait, and
+// bytes in the read buffer do not say so for a chunked body: part of a
+// chunk-size line, of the CRLF after a chunk's data or of the trailer
+// section decodes to nothing until the rest comes. Called back at once, a
+// read listener (async.Input: TryRead finds nothing, so it asks again)
+// would spin on a CPU for as long as the client holds the rest back.
+func TestNotifyReadableChunkFraming(t *testing.T) {
+	tests := []struct{ name, first, rest, want string }{
+		{"part of a chunk-size line", "3\r\nabc\r\n1", "\r\nd\r\n0\r\n\r\n", "abcd"},
+		{"part of the CRLF after data", "3\r\nabc\r", "\n0\r\n\r\n", "abc"},
+		{"part of a trailer field", "3\r\nabc\r\n0\r\nX-T: 1", "\r\n\r\n", "abc"},
+		{"part of the trailer section's end", "3\r\nabc\r\n0\r\n\r", "\n", "abc"},
+	}
+	early := make(chan bool, 1)
+	c := container.New(container.WithConnector(connector.Config{}), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("POST /nb", func(w api.Response, r *api.Request) error {
+		nb, ok := r.Body().(api.NonBlockingReader)
+		if !ok {
+			return api.Error(http.StatusInternalServerError, "the body is no api.NonBlockingReader")
+		}
+		buf := make([]byte, 64)
+		var got []byte
+		read := func(until func() bool) error {
+			for !until() {
+				n, err := nb.TryRead(buf)
+				got = append(got, buf[:n]...)
+				switch {
+				case errors.Is(err, api.ErrWouldBlock):
+					ready := make(chan struct{})
+					nb.NotifyReadable(func() { close(ready) })
+					<-ready
+				case err == io.EOF:
+					return nil
+				case err != nil:
+					return err
+				}
+			}
+			return nil
+		}
+		if err := read(func() bool { return len(got) >= 3 }); err != nil {
+			return err
+		}
+		// The client sent the rest of first with the head, and holds back
+		// rest until told: what is buffered is framing cut short.
+		if n, err := nb.TryRead(buf); !errors.Is(err, api.ErrWouldBlock) {
+			return api.Error(http.StatusInternalServerError, fmt.Sprintf("TryRead after abc: %d, %v", n, err))
+		}
+		called := make(chan struct{}, 1)
+		nb.NotifyReadable(func() { called <- struct{}{} })
+		select {
+		case <-called:
+			early <- true
+		default:
+			early <- false
+			<-called
+		}
+		if err := read(func() bool { return false }); err != nil {
+			return err
+		}
+		_, err := w.Write(got)
+		return err
+	})
+	addr := wharftest.Listen(t, c)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(nc, "POST /nb HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"+tt.first)
+			if <-early {
+				t.Errorf("NotifyReadable called back at once with %q of framing buffered", tt.first[len("3\r\nabc"):])
+			}
+			io.WriteString(nc, tt.rest)
+			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || string(b) != tt.want {
+				t.Errorf("%d %q, want 200 %q", resp.StatusCode, b, tt.want)
+			}
+		})
+	}
+}
+
+// A client that leaves before its body's declared length is in fails a
+// read that does not wait (TryRead) as it fails a blocking one: with a
+// 400 wrapping io.ErrUnexpectedEOF, never with io.EOF, which would hand a
+// read listener (async.Input: OnAllDataRead) the truncated body as whole.
+func TestTryReadBodyCutShort(t *testing.T) {
+	c := container.New(container.WithConnector(connector.Config{}), container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("POST /nb", func(w api.Response, r *api.Request) error {
+		nb, ok := r.Body().(api.NonBlockingReader)
+		if !ok {
+			return api.Error(http.StatusInternalServerError, "the body is no api.NonBlockingReader")
+		}
+		buf := make([]byte, 64)
+		var got []byte
+		for {
+			n, err := nb.TryRead(buf)
+			got = append(got, buf[:n]...)
+			switch {
+			case errors.Is(err, api.ErrWouldBlock):
+				ready := make(chan struct{})
+				nb.NotifyReadable(func() { close(ready) })
+				<-ready
+			case err == io.EOF:
+				_, err := fmt.Fprintf(w, "whole body %q", got)
+				return err
+			case err != nil:
+				if api.StatusOf(err) != http.StatusBadRequest || !errors.Is(err, io.ErrUnexpectedEOF) {
+					return api.Error(http.StatusInternalServerError, fmt.Sprintf("TryRead: %v (status %d)", err, api.StatusOf(err)))
+				}
+				return err
+			}
+		}
+	})
+	addr := wharftest.Listen(t, c)
+	for _, tt := range []struct{ name, head, sent string }{
+		{"Content-Length", "Content-Length: 10", "abc"},
+		{"chunked", "Transfer-Encoding: chunked", "a\r\nabc"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(nc, "POST /nb HTTP/1.1\r\nHost: x\r\n"+tt.head+"\r\n\r\n"+tt.sent)
+			nc.(*net.TCPConn).CloseWrite() // the body ends short; the answer can still be read
+			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("%d %q, want 400", resp.StatusCode, b)
+			}
+		})
 	}
 }
