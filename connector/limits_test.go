@@ -280,6 +280,13 @@ var limitRows = []limitRow{
 		}}},
 	},
 	{
+		what: "Chunk framing (size lines with their extensions) beyond the data it frames", def: "32 bytes a chunk plus its data's length, and 16 KiB more over the body",
+		answers: []limitAnswer{{text: "the handler's read fails with a {status}, {closed}", status: 400, end: "closed", fails: "read",
+			probe: handlerFails(sendRaw("POST /read HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+				strings.Repeat("1;e="+strings.Repeat("a", 4000)+"\r\nz\r\n", 8) + "0\r\n\r\n"))}},
+		test: "TestChunkExtensionOverhead",
+	},
+	{
 		what: "Trailer section (chunked bodies)", def: "`MaxHeaderBytes` and `MaxHeaders`, as a head",
 		cfg: connector.Config{MaxHeaderBytes: 1024, MaxHeaders: 5},
 		answers: []limitAnswer{{text: "the handler's read fails with a {status}, {closed}", status: 431, end: "closed", fails: "read",

@@ -12,6 +12,21 @@ const DefaultMaxTrailerBytes = 8 << 10
 // us buffer an endless line.
 const maxChunkLine = 4 << 10
 
+// A chunked body's framing is bounded by its data, not only line by line:
+// limits on a body (a connector's MaxBodyBytes, or how much of an unread
+// body it discards) count data, and one-byte chunks behind long
+// extensions would otherwise have the reader take in thousands of bytes
+// of framing for each byte such a limit counts. Each chunk may carry
+// chunkAllowance bytes of framing (its size line, the CRLF after its
+// data) plus as many as its data; what goes beyond that, summed over
+// the body's chunks, may not exceed maxChunkOverhead. Credit is not
+// carried over from one chunk to the next, so the bound holds wherever
+// the long lines come.
+const (
+	chunkAllowance   = 32
+	maxChunkOverhead = 16 << 10
+)
+
 const (
 	chunkSize    = iota // expecting a chunk-size line
 	chunkData           // inside chunk data, d.remain bytes left
@@ -35,7 +50,8 @@ type ChunkedDecoder struct {
 
 	state        int
 	remain       int64
-	pend         int // Read: decoded bytes at the start of the next src, not yet returned
+	overhead     int64 // framing beyond the chunks' allowance, so far
+	pend         int   // Read: decoded bytes at the start of the next src, not yet returned
 	trailerBytes int
 	arena        []byte // backing store of Trailers
 	err          *Error // sticky: a broken stream cannot be resumed
@@ -95,6 +111,19 @@ func (d *ChunkedDecoder) Decode(src []byte) (data []byte, consumed int, done boo
 			if e != nil {
 				return fail(e)
 			}
+			// Checked before the line is consumed, so that a call that
+			// meets it again (after data returned first) fails the same.
+			framing := int64(n)
+			if size > 0 {
+				framing += 2 // the CRLF after its data
+			}
+			// A size near 1<<63 would overflow the sum; any size beyond
+			// what the framing can reach clears it alike.
+			over := max(d.overhead+framing-chunkAllowance-min(size, 1<<32), 0)
+			if over > maxChunkOverhead {
+				return fail(errChunkOverhead)
+			}
+			d.overhead = over
 			consumed += n
 			if size == 0 {
 				d.state = chunkTrailer

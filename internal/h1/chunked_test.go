@@ -59,6 +59,12 @@ var chunkedCases = []chunkCase{
 	{name: "size line too long", in: "5;a=" + strings.Repeat("b", maxChunkLine) + "\r\nhello\r\n0\r\n\r\n", status: 400, err: ErrBadChunk},
 	{name: "size line too long incomplete", in: "5;a=" + strings.Repeat("b", maxChunkLine), status: 400, err: ErrBadChunk},
 
+	// Framing overhead: long extensions are fine on chunks as long, and
+	// short ones on the smallest chunks, but not long ones on tiny chunks.
+	{name: "long extensions on long chunks", in: strings.Repeat("fa0;a="+strings.Repeat("b", 4000)+"\r\n"+strings.Repeat("x", 0xfa0)+"\r\n", 6) + "0\r\n\r\n", data: strings.Repeat("x", 6*0xfa0)},
+	{name: "one-byte chunks with short extensions", in: strings.Repeat("1;name=value\r\nx\r\n", 2000) + "0\r\n\r\n", data: strings.Repeat("x", 2000)},
+	{name: "one-byte chunks with long extensions", in: strings.Repeat("1;a="+strings.Repeat("b", 4000)+"\r\nx\r\n", 5) + "0\r\n\r\n", data: "xxxx", status: 400, err: ErrBadChunk},
+
 	// Bad extensions.
 	{name: "empty ext", in: "5;\r\nhello\r\n0\r\n\r\n", status: 400, err: ErrBadChunk},
 	{name: "ext without name", in: "5;=x\r\nhello\r\n0\r\n\r\n", status: 400, err: ErrBadChunk},

@@ -99,6 +99,7 @@ var (
 	errChunkSize        = perr(400, ErrBadChunk, "invalid chunk size")
 	errChunkExt         = perr(400, ErrBadChunk, "invalid chunk extension")
 	errChunkLineTooLong = perr(400, ErrBadChunk, "chunk size line too long")
+	errChunkOverhead    = perr(400, ErrBadChunk, "chunk framing far exceeds the data it frames")
 	errChunkBareLF      = perr(400, ErrBadChunk, "line not terminated by CRLF")
 	errChunkDataEnd     = perr(400, ErrBadChunk, "chunk data not followed by CRLF")
 	errTrailerTooLarge  = perr(431, ErrHeaderTooLarge, "trailer section exceeds limit")
