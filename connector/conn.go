@@ -397,7 +397,10 @@ func (c *conn) readRequest() (*stream, readResult) {
 				}
 			}
 			if !errors.Is(err, h1.ErrIncomplete) {
-				if c.nreq == 0 && c.h2cEnabled() && !h1.LooksHTTP1(c.rbuf[c.r:c.w]) {
+				// A target past MaxURILength is an HTTP/1 request line's,
+				// met before its version may have come (the parser says so
+				// as soon as it is certain): the preface's target is "*".
+				if c.nreq == 0 && c.h2cEnabled() && !errors.Is(err, h1.ErrURITooLong) && !h1.LooksHTTP1(c.rbuf[c.r:c.w]) {
 					// Not HTTP/1 at all on a port that takes h2c: a broken
 					// HTTP/2 preface, which RFC 9113 §3.4 answers by
 					// closing (an HTTP/1.1 400 would mean nothing to it).

@@ -284,6 +284,34 @@ func TestH2CPrefaceInPieces(t *testing.T) {
 	})
 }
 
+// On a port that takes h2c, an HTTP/1.1 request line whose target breaks
+// MaxURILength is answered 414 as on any other port, whether the server
+// reads the line whole or only its first part, before the version that
+// would say HTTP/1 (as TCP may cut a long line): a target that long is
+// no HTTP/2 preface's, whose is "*".
+func TestH2CLongTarget(t *testing.T) {
+	line := "GET /" + strings.Repeat("a", 9000)
+	tests := []struct {
+		name string
+		raw  string
+	}{
+		{"whole request", line + " HTTP/1.1\r\nHost: a\r\n\r\n"},
+		{"cut before the version", line},
+	}
+	eachConnector(t, connector.Config{H2C: true}, func(t *testing.T, cfg connector.Config) {
+		c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
+		addr := listen(t, c)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resps, _, closed := roundTrip(t, addr, tt.raw, 1)
+				if resps[0].StatusCode != http.StatusRequestURITooLong || !closed {
+					t.Errorf("got %s, connection closed: %v; want 414 and closed", resps[0].Status, closed)
+				}
+			})
+		}
+	})
+}
+
 // parker suspends every request: it keeps the stream and returns, as a
 // container does for an async request; release answers them all.
 type parker struct {
