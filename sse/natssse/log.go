@@ -74,8 +74,13 @@ type Log struct {
 	// stream's last sequence, which spares it a request when it is right.
 	last atomic.Uint64
 
+	// ccs holds the consumer of each Open: a Log may be shared by several
+	// Brokers (see sse.Log.Open), each opening it and each closing it
+	// (Broker.Close), so the consumers stop only when the last of them
+	// closes it (opened counts those still open).
 	mu     sync.Mutex
-	cc     jetstream.ConsumeContext
+	ccs    []jetstream.ConsumeContext
+	opened int
 	closed bool
 }
 
@@ -208,7 +213,13 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 		return fmt.Errorf("natssse: consume: %w", err)
 	}
 	l.mu.Lock()
-	l.cc = cc
+	if l.closed {
+		l.mu.Unlock()
+		cc.Stop() // no Close is coming to stop it
+		return errors.New("natssse: Open on a closed Log")
+	}
+	l.ccs = append(l.ccs, cc)
+	l.opened++
 	l.mu.Unlock()
 	return nil
 }
@@ -510,14 +521,29 @@ func (r *replay) fetch(ctx context.Context) error {
 	return nil
 }
 
-// Close implements sse.Log: it stops the consumer and waits until it has.
+// Close implements sse.Log: it stops the consumers and waits until they
+// have. A Log that several Brokers opened stops when the last of them
+// closes it: Close cannot tell which Broker calls it, and stopping one
+// consumer at the first Close would leave another Broker's streams
+// without events (a closed Broker's own consumer delivering meanwhile
+// finds no stream).
 func (l *Log) Close() error {
 	l.mu.Lock()
-	cc, closed := l.cc, l.closed
-	l.closed = true
+	if l.opened > 1 {
+		l.opened--
+		l.mu.Unlock()
+		return nil
+	}
+	ccs, closed := l.ccs, l.closed
+	l.ccs, l.opened, l.closed = nil, 0, true
 	l.mu.Unlock()
-	if cc != nil && !closed {
+	if closed {
+		return nil
+	}
+	for _, cc := range ccs {
 		cc.Stop()
+	}
+	for _, cc := range ccs {
 		<-cc.Closed()
 	}
 	return nil
