@@ -116,10 +116,14 @@ func (d *Decoder) processLine(max int, emit func(Event)) error {
 	case "event":
 		d.typ = text(value)
 	case "data":
-		if len(d.data)+len(value)+1 > max {
+		// Measured decoded, as the data is held: a byte that is not UTF-8
+		// becomes U+FFFD, three bytes, so the received length would let
+		// the data pass MaxLen up to three times over.
+		v := text(value)
+		if len(d.data)+len(v)+1 > max {
 			return ErrTooLong
 		}
-		d.data = append(d.data, text(value)...)
+		d.data = append(d.data, v...)
 		d.data = append(d.data, '\n')
 		d.hasData = true
 	case "id":

@@ -288,3 +288,36 @@ func FuzzText(f *testing.F) {
 		}
 	})
 }
+
+// MaxLen bounds an event's data as the decoder holds it, decoded: bytes
+// that are not UTF-8 become U+FFFD, three bytes each, so data within the
+// bound as received could pass it three times over.
+func TestDecoderLimitDecoded(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"valid, at the bound", "data:123\ndata:123\n\n", true},
+		{"invalid bytes, decoded within the bound", "data:\xff\xff\n\n", true},
+		{"invalid bytes, decoded past the bound", "data:\xff\xff\xff\n\n", false},
+		{"over two lines, decoded past the bound", "data:\xff\xff\ndata:\xff\n\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decoder{MaxLen: 8}
+			var got []Event
+			err := d.Feed([]byte(tt.in), func(ev Event) { got = append(got, ev) })
+			if tt.ok && (err != nil || len(got) != 1) {
+				t.Fatalf("%q: %v %+v, want one event", tt.in, err, got)
+			}
+			if !tt.ok && !errors.Is(err, ErrTooLong) {
+				t.Fatalf("%q: %v, events %+v; want ErrTooLong", tt.in, err, got)
+			}
+			for _, ev := range got {
+				if len(ev.Data) > d.MaxLen {
+					t.Errorf("%q: data of %d bytes past MaxLen %d", tt.in, len(ev.Data), d.MaxLen)
+				}
+			}
+		})
+	}
+}
