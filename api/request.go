@@ -195,14 +195,46 @@ func queryValue(q, key string) string {
 		v, _ := url.ParseQuery(q)
 		return v.Get(key)
 	}
+	// One pass over each pair finds its end, its first '=', a ';' that
+	// drops it and whether its key or value holds an escape or a '+':
+	// cutting it on each of those in turn cost more than the pair's bytes.
 	for q != "" {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+		end, eq := len(q), -1
+		semi, escKey, escValue := false, false, false
+	scan:
+		for i := 0; i < len(q); i++ {
+			switch q[i] {
+			case '&':
+				end = i
+				break scan
+			case ';':
+				semi = true
+			case '=':
+				if eq < 0 {
+					eq = i
+				}
+			case '%', '+':
+				if eq < 0 {
+					escKey = true
+				} else {
+					escValue = true
+				}
+			}
+		}
+		pair := q[:end]
+		if end < len(q) {
+			q = q[end+1:]
+		} else {
+			q = ""
+		}
+		if pair == "" || semi {
 			continue
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		if needsUnescape(k) {
+		k, v := pair, ""
+		if eq >= 0 {
+			k, v = pair[:eq], pair[eq+1:]
+		}
+		if escKey {
 			uk, err := url.QueryUnescape(k)
 			if err != nil {
 				continue
@@ -212,7 +244,7 @@ func queryValue(q, key string) string {
 		if k != key {
 			continue
 		}
-		if !needsUnescape(v) {
+		if !escValue {
 			return v
 		}
 		if uv, err := url.QueryUnescape(v); err == nil {
@@ -225,18 +257,6 @@ func queryValue(q, key string) string {
 // maxScannedPairs is the fewest pairs of a query that queryValue does
 // not scan itself: url.ParseQuery answers, with its limit on pairs.
 const maxScannedPairs = 100
-
-// needsUnescape reports whether s holds an escape or a '+'. A loop, not
-// strings.ContainsAny, whose set it builds on every call costs more than
-// scanning a key or value of a few bytes.
-func needsUnescape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' || s[i] == '+' {
-			return true
-		}
-	}
-	return false
-}
 
 // Header returns the read-only header view.
 func (r *Request) Header() Header { return r.head.Header }

@@ -216,14 +216,17 @@ func incompleteRequestLine(buf []byte, p, maxHead, maxURI int) error {
 // authority (absolute or authority form), in which case h.Host is set
 // from it.
 func parseRequestLine(line []byte, maxURI int, h *RequestHead) (hostFromTarget bool, err *Error) {
-	sp := bytes.IndexByte(line, ' ')
-	if sp < 0 {
-		return false, errRequestLine
-	}
-	method := line[:sp]
-	if !IsToken(method) {
+	// The method is a token ended by the first space: one scan finds
+	// both, and only a line that fails it is searched for the space, to
+	// tell a line without one from a method that is not a token.
+	sp := tokenLen(line)
+	if sp == 0 || sp == len(line) || line[sp] != ' ' {
+		if bytes.IndexByte(line, ' ') < 0 {
+			return false, errRequestLine
+		}
 		return false, errMethod
 	}
+	method := line[:sp]
 	rest := line[sp+1:]
 	sp = bytes.IndexByte(rest, ' ')
 	if sp < 0 {
@@ -288,25 +291,35 @@ func parseRequestLine(line []byte, maxURI int, h *RequestHead) (hostFromTarget b
 // a proxy in front; the query is the application's business, and raw '%'
 // in it is common enough in the wild to tolerate (net/http does too).
 func validTarget(t []byte) bool {
-	inQuery := false
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if c <= ' ' || c >= 0x7f || c == '#' {
+	// The path, up to the query: every byte is looked up once, and only
+	// '%' and '?' (targetSpecial) need more than the lookup.
+	i := 0
+	for ; i < len(t); i++ {
+		k := targetTable[t[i]]
+		if k == targetPlain {
+			continue
+		}
+		if k == targetBad {
 			return false
 		}
-		switch {
-		case c == '?':
-			inQuery = true
-		case c == '%' && !inQuery:
-			if i+2 >= len(t) {
-				return false
-			}
-			if _, ok := unhex(t[i+1]); !ok {
-				return false
-			}
-			if _, ok := unhex(t[i+2]); !ok {
-				return false
-			}
+		if t[i] == '?' {
+			break
+		}
+		// '%' in the path: a valid escape.
+		if i+2 >= len(t) {
+			return false
+		}
+		if _, ok := unhex(t[i+1]); !ok {
+			return false
+		}
+		if _, ok := unhex(t[i+2]); !ok {
+			return false
+		}
+	}
+	// The query, if any: visible ASCII without '#', raw '%' allowed.
+	for ; i < len(t); i++ {
+		if targetTable[t[i]] == targetBad {
+			return false
 		}
 	}
 	return true
@@ -340,16 +353,19 @@ func parseFieldLine(line []byte) (name, value []byte, err *Error) {
 		// field (§2.2): both are rejected rather than unfolded.
 		return nil, nil, errObsFold
 	}
-	colon := bytes.IndexByte(line, ':')
-	if colon < 0 {
-		return nil, nil, errFieldNoColon
-	}
-	name = line[:colon]
-	// IsToken also rejects whitespace before the colon (RFC 9112 §5.1),
-	// which some parsers strip and others keep in the name.
-	if !IsToken(name) {
+	// The name is a token ended by the colon: one scan finds both, and
+	// only a line that fails it is searched for the colon, to tell a line
+	// without one from a name that is not a token. A token has no
+	// whitespace, so whitespace before the colon is refused (RFC 9112
+	// §5.1), which some parsers strip and others keep in the name.
+	colon := tokenLen(line)
+	if colon == 0 || colon == len(line) || line[colon] != ':' {
+		if bytes.IndexByte(line, ':') < 0 {
+			return nil, nil, errFieldNoColon
+		}
 		return nil, nil, errFieldName
 	}
+	name = line[:colon]
 	value = trimOWS(line[colon+1:])
 	if !validValue(value) {
 		return nil, nil, errFieldValue

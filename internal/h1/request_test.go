@@ -661,6 +661,115 @@ func TestValidValue(t *testing.T) {
 	}
 }
 
+// TestLineErrors checks which error a malformed request line or field
+// line gets: the method's or name's token scan, which also finds the
+// space or colon after it, must tell a line without that delimiter from
+// a method or name that is not a token, as the messages do. Field lines
+// are also checked against the rule written plainly, each byte value at
+// each place of short lines.
+func TestLineErrors(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want *Error
+	}{
+		{"GET", errRequestLine},
+		{"GET\t/\tHTTP/1.1", errRequestLine},
+		{" / HTTP/1.1", errMethod},
+		{"G@T / HTTP/1.1", errMethod},
+		{"GET\t/ HTTP/1.1", errMethod},
+		{"GET(/ HTTP/1.1", errMethod},
+		{"GET / HTTP/1.1", nil},
+		{"M-SEARCH / HTTP/1.1", nil},
+	} {
+		var h RequestHead
+		if _, err := parseRequestLine([]byte(c.line), 8000, &h); err != c.want {
+			t.Errorf("parseRequestLine(%q) = %v, want %v", c.line, err, c.want)
+		}
+	}
+	ref := func(line []byte) *Error {
+		if line[0] == ' ' || line[0] == '\t' {
+			return errObsFold
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 {
+			return errFieldNoColon
+		}
+		if !IsToken(line[:colon]) {
+			return errFieldName
+		}
+		if !validValue(trimOWS(line[colon+1:])) {
+			return errFieldValue
+		}
+		return nil
+	}
+	for _, base := range []string{"a", "ab:", "a:b", "a: b", ":b", "Host: x:1"} {
+		for pos := 0; pos <= len(base); pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(base[:pos] + "x" + base[pos:])
+				b[pos] = byte(c)
+				if _, _, err := parseFieldLine(b); err != ref(b) {
+					t.Fatalf("parseFieldLine(%q) = %v, want %v", b, err, ref(b))
+				}
+			}
+		}
+	}
+}
+
+// TestValidTarget checks the table-driven validTarget against the rule
+// it implements, written plainly: every byte visible ASCII but '#', every
+// '%' before the first '?' followed by two hex digits. Each byte value is
+// tried at each place of short targets around a path, an escape and a
+// query, and every short string over the bytes that matter.
+func TestValidTarget(t *testing.T) {
+	ref := func(b []byte) bool {
+		inQuery := false
+		for i, c := range b {
+			if c <= ' ' || c >= 0x7f || c == '#' {
+				return false
+			}
+			switch {
+			case c == '?':
+				inQuery = true
+			case c == '%' && !inQuery:
+				if i+2 >= len(b) || !isHex(b[i+1]) || !isHex(b[i+2]) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	check := func(b []byte) {
+		t.Helper()
+		if got, want := validTarget(b), ref(b); got != want {
+			t.Fatalf("validTarget(%q) = %v, want %v", b, got, want)
+		}
+	}
+	for _, base := range []string{"/", "/ab", "/%41b", "/a?b", "/a?%zz", "?", "%", "/%4", "/a%2"} {
+		for pos := 0; pos <= len(base); pos++ {
+			for c := 0; c < 256; c++ {
+				check([]byte(base[:pos] + string(rune(0)) + base[pos:]))
+				b := []byte(base[:pos] + "x" + base[pos:])
+				b[pos] = byte(c)
+				check(b)
+			}
+		}
+	}
+	alphabet := []byte{'/', 'a', 'F', 'g', '0', '%', '?', '#', ' ', 0x7f, 0x80}
+	var gen func(b []byte, n int)
+	gen = func(b []byte, n int) {
+		check(b)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(append(b, c), n-1)
+		}
+	}
+	gen(nil, 5)
+}
+
+func isHex(c byte) bool { _, ok := unhex(c); return ok }
+
 func TestValidIPv6(t *testing.T) {
 	for _, c := range []struct {
 		in   string
@@ -678,4 +787,64 @@ func TestValidIPv6(t *testing.T) {
 			t.Errorf("validIPv6(%q) = %v, want %v", c.in, got, c.want)
 		}
 	}
+}
+
+// TestValidHost checks validHost's reg-name branch against the rule it
+// implements, written plainly: the host is what comes before the first
+// ':', all of it reg-name bytes, and the port after it at most five
+// digits (a CONNECT's one to 65535). Each byte value is tried at each
+// place of short hosts, and every short string over the bytes that
+// matter, with and without needHost and needPort.
+func TestValidHost(t *testing.T) {
+	ref := func(b []byte, needHost, needPort bool) bool {
+		host, port, _ := bytes.Cut(b, []byte(":"))
+		if needHost && len(host) == 0 || needPort && len(port) == 0 || len(port) > 5 {
+			return false
+		}
+		for _, c := range host {
+			if !regNameTable[c] {
+				return false
+			}
+		}
+		n := 0
+		for _, c := range port {
+			if !isDigit(c) {
+				return false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return !needPort || n >= 1 && n <= 65535
+	}
+	check := func(b []byte) {
+		t.Helper()
+		if len(b) > 0 && b[0] == '[' {
+			return // an IP literal: TestValidIPv6
+		}
+		for _, need := range [][2]bool{{false, false}, {true, false}, {true, true}, {false, true}} {
+			if got, want := validHost(b, need[0], need[1]), ref(b, need[0], need[1]); got != want {
+				t.Fatalf("validHost(%q, %v, %v) = %v, want %v", b, need[0], need[1], got, want)
+			}
+		}
+	}
+	for _, base := range []string{"", "a", "ab.c", "a:80", "a:", ":1", "127.0.0.1:8080"} {
+		for pos := 0; pos <= len(base); pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(base[:pos] + "x" + base[pos:])
+				b[pos] = byte(c)
+				check(b)
+			}
+		}
+	}
+	alphabet := []byte{'a', '0', '9', ':', '.', '%', '@', '/', ' ', 0x80}
+	var gen func(b []byte, n int)
+	gen = func(b []byte, n int) {
+		check(b)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(append(b, c), n-1)
+		}
+	}
+	gen(nil, 5)
 }

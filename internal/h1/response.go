@@ -72,13 +72,17 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 	h := r.Header
 	close = r.Close
 	b = AppendStatusLine(dst, r.Minor, r.Status)
-	if types, ok := onlyType(h); ok {
+	if len(h) == 0 {
+		// The commonest header, none beside ContentType: no Date to look
+		// up, no map to walk (starting a walk costs even on an empty map).
+		b = r.appendDate(b)
+	} else if types, ok := onlyType(h); ok {
 		// The common header, the response's type alone, is written
 		// without walking the map: a walk starts at a random place,
 		// which costs more than the field it finds.
 		b = r.appendDate(b)
 		for _, v := range types {
-			b = AppendField(b, "Content-Type", v)
+			b = appendContentType(b, v)
 		}
 	} else {
 		if _, ok := h["Date"]; !ok {
@@ -106,7 +110,7 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 		}
 	}
 	if r.ContentType != "" {
-		b = AppendField(b, "Content-Type", r.ContentType)
+		b = appendContentType(b, r.ContentType)
 	}
 	switch {
 	case Bodyless(r.Status):
@@ -132,6 +136,14 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	return append(b, "\r\n"...), f, close
+}
+
+// appendContentType is AppendField for a Content-Type field: its name, a
+// constant, needs no look for unsafe bytes, only its value does.
+func appendContentType(dst []byte, v string) []byte {
+	dst = append(dst, "Content-Type: "...)
+	dst = appendSafe(dst, v)
+	return append(dst, '\r', '\n')
 }
 
 // onlyType returns the values of h's Content-Type when it is h's only

@@ -22,7 +22,12 @@ func SplitTarget(target string) (string, string, error) {
 		}
 		target = u.RequestURI()
 	}
-	p, query, _ := strings.Cut(target, "?")
+	// IndexByte, not strings.Cut, whose search for a one-byte separator
+	// goes through the general Index first: this runs for every request.
+	p, query := target, ""
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		p, query = target[:i], target[i+1:]
+	}
 	if strings.IndexByte(p, '%') >= 0 { // else there is nothing to decode, and nothing PathUnescape would refuse
 		var err error
 		if p, err = url.PathUnescape(p); err != nil {

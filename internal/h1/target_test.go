@@ -15,6 +15,8 @@ func TestSplitTarget(t *testing.T) {
 		{"/a//b/./c/../d/", "/a/b/d/", "", false},
 		{"/%2e%2e/x", "/x", "", false}, // decoded dots resolve too
 		{"/a?%zz&q=%", "/a", "%zz&q=%", false},
+		{"/a?", "/a", "", false},
+		{"/a?b?c", "/a", "b?c", false},
 		{"*", "*", "", false},
 		{"http://example.com/x/./y?z=1", "/x/y", "z=1", false},
 		{"/a%zz", "/", "", true},

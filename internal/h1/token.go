@@ -11,6 +11,23 @@ var (
 	qdtextTable  = makeTable(func(c byte) bool { return valueTable[c] && c != '"' && c != '\\' })
 )
 
+// targetTable classes request-target bytes for validTarget: visible
+// ASCII but '#' passes, and of those '%' and '?' are looked at further.
+var targetTable = func() (t [256]uint8) {
+	for c := 0x21; c < 0x7f; c++ {
+		t[c] = targetPlain
+	}
+	t['#'] = targetBad
+	t['%'], t['?'] = targetSpecial, targetSpecial
+	return t
+}()
+
+const (
+	targetBad = iota
+	targetPlain
+	targetSpecial
+)
+
 func makeTable(f func(byte) bool) (t [256]bool) {
 	for i := range t {
 		t[i] = f(byte(i))
@@ -181,20 +198,20 @@ func validHost(b []byte, needHost, needPort bool) bool {
 			port = rest[1:]
 		}
 	} else {
-		host := b
-		for i, c := range b {
-			if c == ':' {
-				host, port = b[:i], b[i+1:]
-				break
-			}
+		// One pass over the host: ':' is no reg-name byte, so the first
+		// byte that is not one ends it, and must be the port's ':'.
+		n := 0
+		for n < len(b) && regNameTable[b[n]] {
+			n++
 		}
-		if needHost && len(host) == 0 {
-			return false
-		}
-		for _, c := range host {
-			if !regNameTable[c] {
+		if n < len(b) {
+			if b[n] != ':' {
 				return false
 			}
+			port = b[n+1:]
+		}
+		if needHost && n == 0 {
+			return false
 		}
 	}
 	if needPort && len(port) == 0 {
