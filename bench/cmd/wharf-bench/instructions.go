@@ -235,7 +235,11 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 	outFile := filepath.Join(dir, "callgrind.out")
 	log := new(lockedBuffer)
 	cmd := exec.CommandContext(ctx, "valgrind", "--tool=callgrind", "--callgrind-out-file="+outFile, bin, "-addr", addr)
-	godebug := "asyncpreemptoff=1"
+	// cpu.rdtscp=off: the runtime reads its clock with RDTSCP where the
+	// CPU has it, which valgrind 3.19 does not know; a contended runtime
+	// lock reads it, and the count dies with SIGILL (most runs on an AMD
+	// EPYC guest did).
+	godebug := "asyncpreemptoff=1,cpu.rdtscp=off"
 	if v := os.Getenv("GODEBUG"); v != "" {
 		godebug = v + "," + godebug
 	}
