@@ -160,31 +160,13 @@ func TestNotifyReadableChunkFraming(t *testing.T) {
 		if !ok {
 			return api.Error(http.StatusInternalServerError, "the body is no api.NonBlockingReader")
 		}
-		buf := make([]byte, 64)
 		var got []byte
-		read := func(until func() bool) error {
-			for !until() {
-				n, err := nb.TryRead(buf)
-				got = append(got, buf[:n]...)
-				switch {
-				case errors.Is(err, api.ErrWouldBlock):
-					ready := make(chan struct{})
-					nb.NotifyReadable(func() { close(ready) })
-					<-ready
-				case err == io.EOF:
-					return nil
-				case err != nil:
-					return err
-				}
-			}
-			return nil
-		}
-		if err := read(func() bool { return len(got) >= 3 }); err != nil {
+		if err := tryRead(nb, &got, func() bool { return len(got) >= 3 }); err != nil {
 			return err
 		}
 		// The client sent the rest of first with the head, and holds back
 		// rest until told: what is buffered is framing cut short.
-		if n, err := nb.TryRead(buf); !errors.Is(err, api.ErrWouldBlock) {
+		if n, err := nb.TryRead(make([]byte, 64)); !errors.Is(err, api.ErrWouldBlock) {
 			return api.Error(http.StatusInternalServerError, fmt.Sprintf("TryRead after abc: %d, %v", n, err))
 		}
 		called := make(chan struct{}, 1)
@@ -196,7 +178,7 @@ func TestNotifyReadableChunkFraming(t *testing.T) {
 			early <- false
 			<-called
 		}
-		if err := read(func() bool { return false }); err != nil {
+		if err := tryRead(nb, &got, func() bool { return false }); err != nil {
 			return err
 		}
 		_, err := w.Write(got)
@@ -239,26 +221,16 @@ func TestTryReadBodyCutShort(t *testing.T) {
 		if !ok {
 			return api.Error(http.StatusInternalServerError, "the body is no api.NonBlockingReader")
 		}
-		buf := make([]byte, 64)
 		var got []byte
-		for {
-			n, err := nb.TryRead(buf)
-			got = append(got, buf[:n]...)
-			switch {
-			case errors.Is(err, api.ErrWouldBlock):
-				ready := make(chan struct{})
-				nb.NotifyReadable(func() { close(ready) })
-				<-ready
-			case err == io.EOF:
-				_, err := fmt.Fprintf(w, "whole body %q", got)
-				return err
-			case err != nil:
-				if api.StatusOf(err) != http.StatusBadRequest || !errors.Is(err, io.ErrUnexpectedEOF) {
-					return api.Error(http.StatusInternalServerError, fmt.Sprintf("TryRead: %v (status %d)", err, api.StatusOf(err)))
-				}
-				return err
-			}
+		err := tryRead(nb, &got, func() bool { return false })
+		if err == nil {
+			_, err := fmt.Fprintf(w, "whole body %q", got)
+			return err
 		}
+		if api.StatusOf(err) != http.StatusBadRequest || !errors.Is(err, io.ErrUnexpectedEOF) {
+			return api.Error(http.StatusInternalServerError, fmt.Sprintf("TryRead: %v (status %d)", err, api.StatusOf(err)))
+		}
+		return err
 	})
 	addr := wharftest.Listen(t, c)
 	for _, tt := range []struct{ name, head, sent string }{
@@ -284,4 +256,26 @@ func TestTryReadBodyCutShort(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tryRead reads nb as a read listener does (async.Input): TryRead, and
+// NotifyReadable when it would block, appending to got until until
+// reports true or the body ends (nil) or fails.
+func tryRead(nb api.NonBlockingReader, got *[]byte, until func() bool) error {
+	buf := make([]byte, 64)
+	for !until() {
+		n, err := nb.TryRead(buf)
+		*got = append(*got, buf[:n]...)
+		switch {
+		case errors.Is(err, api.ErrWouldBlock):
+			ready := make(chan struct{})
+			nb.NotifyReadable(func() { close(ready) })
+			<-ready
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+	return nil
 }

@@ -702,16 +702,38 @@ func TestLineErrors(t *testing.T) {
 		}
 		return nil
 	}
-	for _, base := range []string{"a", "ab:", "a:b", "a: b", ":b", "Host: x:1"} {
+	eachVariant([]string{"a", "ab:", "a:b", "a: b", ":b", "Host: x:1"}, nil, 0, func(b []byte) {
+		if _, _, err := parseFieldLine(b); err != ref(b) {
+			t.Fatalf("parseFieldLine(%q) = %v, want %v", b, err, ref(b))
+		}
+	})
+}
+
+// eachVariant calls check with each of bases with every byte value put in
+// at every place, then with every string of up to n bytes over alphabet:
+// how a rewritten check is compared with the rule it implements.
+func eachVariant(bases []string, alphabet []byte, n int, check func([]byte)) {
+	for _, base := range bases {
 		for pos := 0; pos <= len(base); pos++ {
 			for c := 0; c < 256; c++ {
 				b := []byte(base[:pos] + "x" + base[pos:])
 				b[pos] = byte(c)
-				if _, _, err := parseFieldLine(b); err != ref(b) {
-					t.Fatalf("parseFieldLine(%q) = %v, want %v", b, err, ref(b))
-				}
+				check(b)
 			}
 		}
+	}
+	var gen func(b []byte, n int)
+	gen = func(b []byte, n int) {
+		check(b)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(append(b, c), n-1)
+		}
+	}
+	if len(alphabet) > 0 {
+		gen(nil, n)
 	}
 }
 
@@ -744,28 +766,8 @@ func TestValidTarget(t *testing.T) {
 			t.Fatalf("validTarget(%q) = %v, want %v", b, got, want)
 		}
 	}
-	for _, base := range []string{"/", "/ab", "/%41b", "/a?b", "/a?%zz", "?", "%", "/%4", "/a%2"} {
-		for pos := 0; pos <= len(base); pos++ {
-			for c := 0; c < 256; c++ {
-				check([]byte(base[:pos] + string(rune(0)) + base[pos:]))
-				b := []byte(base[:pos] + "x" + base[pos:])
-				b[pos] = byte(c)
-				check(b)
-			}
-		}
-	}
-	alphabet := []byte{'/', 'a', 'F', 'g', '0', '%', '?', '#', ' ', 0x7f, 0x80}
-	var gen func(b []byte, n int)
-	gen = func(b []byte, n int) {
-		check(b)
-		if n == 0 {
-			return
-		}
-		for _, c := range alphabet {
-			gen(append(b, c), n-1)
-		}
-	}
-	gen(nil, 5)
+	eachVariant([]string{"/", "/ab", "/%41b", "/a?b", "/a?%zz", "?", "%", "/%4", "/a%2"},
+		[]byte{'/', 'a', 'F', 'g', '0', '%', '?', '#', ' ', 0x7f, 0x80}, 5, check)
 }
 
 func isHex(c byte) bool { _, ok := unhex(c); return ok }
@@ -826,25 +828,6 @@ func TestValidHost(t *testing.T) {
 			}
 		}
 	}
-	for _, base := range []string{"", "a", "ab.c", "a:80", "a:", ":1", "127.0.0.1:8080"} {
-		for pos := 0; pos <= len(base); pos++ {
-			for c := 0; c < 256; c++ {
-				b := []byte(base[:pos] + "x" + base[pos:])
-				b[pos] = byte(c)
-				check(b)
-			}
-		}
-	}
-	alphabet := []byte{'a', '0', '9', ':', '.', '%', '@', '/', ' ', 0x80}
-	var gen func(b []byte, n int)
-	gen = func(b []byte, n int) {
-		check(b)
-		if n == 0 {
-			return
-		}
-		for _, c := range alphabet {
-			gen(append(b, c), n-1)
-		}
-	}
-	gen(nil, 5)
+	eachVariant([]string{"", "a", "ab.c", "a:80", "a:", ":1", "127.0.0.1:8080"},
+		[]byte{'a', '0', '9', ':', '.', '%', '@', '/', ' ', 0x80}, 5, check)
 }
