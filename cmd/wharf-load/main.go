@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time (after -warmup); ignored with -iterations")
 	fs.IntVar(&cfg.Iterations, "iterations", 0, "measured loader requests, instead of -duration (0: use -duration)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "load before the measured time, not reported")
-	fs.Float64Var(&cfg.ProbeRate, "probe-rate", 10, "probe requests a second, on a connection of its own (0: no probe)")
+	fs.Float64Var(&cfg.ProbeRate, "probe-rate", 10, "probe requests a second, on connections of its own, as many as its requests in flight need (0: no probe)")
 	fs.BoolVar(&cfg.H2, "h2", false, "speak HTTP/2 (h2c with prior knowledge for http://, ALPN for https://)")
 	fs.BoolVar(&cfg.Insecure, "k", false, "accept any server certificate")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "a response later than this counts as a failure")

@@ -24,9 +24,12 @@
 // GET /chat/events is the alternative to the poll: an event stream
 // (text/event-stream, for an EventSource) on which each message is an
 // event of the default type ("message"), one data line of its JSON as a
-// poll answers it, and an ID, its number in this process's log:
+// poll answers it, and an ID, its number in this process's log (which
+// numbers from the microseconds since 1970 at its start, so that a client
+// that reconnects after a restart is not taken for one that saw the new
+// log's events):
 //
-//	id: 7
+//	id: 1796515200000007
 //	data: {"from":"ann","text":"hi"}
 //
 // A client that reconnects with Last-Event-ID gets what it missed (of the

@@ -50,9 +50,12 @@ import (
 // command serves the container of app.go; the tests run it in-process.
 // -qos N puts the four endpoints behind a QoS filter: at most N requests
 // in their handlers at once, the others waiting suspended (in arrival
-// order) for up to -qos-wait, then answered 503.
+// order) for up to -qos-wait, then answered 503. A /delay gives its place
+// back while it waits suspended, as the filter does for any request that
+// suspends (package qos), so it bounds the handlers' work, not the
+// delays in progress.
 var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Builder {
-	qosN := fs.Int("qos", 0, "at most N requests in /hello, /sleep, /delay and /cpu at once; the others wait suspended (0 = off)")
+	qosN := fs.Int("qos", 0, "at most N requests running the handlers of /hello, /sleep, /delay and /cpu at once (a /delay gives its place back while it waits); the others wait suspended (0 = off)")
 	qosWait := fs.Duration("qos-wait", qos.DefaultMaxWait, "with -qos, how long a request may wait for its turn before it is answered 503")
 	qosPriority := fs.String("qos-priority", "", "with -qos, a request header whose integer value ranks waiting requests (higher first)")
 	staticDir := fs.String("static", "", "serve the files of DIR at /static/*")

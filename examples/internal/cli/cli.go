@@ -118,6 +118,11 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 	if *useH3 && !secure {
 		return errors.New("-h3 needs -tls (or -cert and -key)")
 	}
+	if *h2c && secure {
+		// It would be taken and do nothing: the listener is TLS's, where
+		// ALPN offers HTTP/2.
+		return errors.New("-h2c is for a cleartext port; with -tls, HTTP/2 comes through ALPN")
+	}
 	var opts []container.Option
 	var tlsCfg *tls.Config // the certificate, for TCP and HTTP/3 alike
 	if secure {
@@ -167,7 +172,11 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 		case pc != nil:
 			// TLS with HTTP/1.1 and HTTP/2, HTTP/3, and Alt-Svc on every
 			// TCP answer, in one call.
-			served <- h3.ServeTLS(c, l, pc, tlsCfg, h3.Config{})
+			// No 0-RTT: the examples' POSTs have effects (a chat's
+			// message, a published event), which a replayed early
+			// request would repeat (RFC 9001 §9.2), as the board's
+			// -h3 refuses it too.
+			served <- h3.ServeTLS(c, l, pc, tlsCfg, h3.Config{Disable0RTT: true})
 		case secure:
 			served <- c.ServeTLS(l, "", "") // the certificate is in tlsCfg
 		default:

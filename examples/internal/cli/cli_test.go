@@ -38,6 +38,34 @@ func TestRunRefusesStrayArguments(t *testing.T) {
 	}
 }
 
+// Flags that cannot go together are refused before anything is built or
+// listened on, each with an error that says why.
+func TestRunRefusesFlagCombinations(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-cert", "c.pem"}, "-cert and -key go together"},
+		{[]string{"-h3"}, "-h3 needs -tls"},
+		{[]string{"-tls", "-h2c"}, "-h2c is for a cleartext port"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			built := false
+			cmd := Command{Name: "test", Build: func(opts ...container.Option) *container.Container {
+				built = true
+				return container.New(opts...)
+			}}
+			err := cmd.Run(context.Background(), append(tc.args, "-addr", "127.0.0.1:0"), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Run = %v, want an error saying %q", err, tc.want)
+			}
+			if built {
+				t.Error("the container was built before the flags were checked")
+			}
+		})
+	}
+}
+
 // Main exits 0 for -h, which printed the usage as asked (as a flag set
 // with flag.ExitOnError does), and 1 for a failure. The test runs Main in
 // a child process, this test binary again.
