@@ -167,7 +167,9 @@ func certificates(c *container.Container, tlsConfig *tls.Config, cfg Config) (*t
 		return tlsConfig, nil
 	}
 	if !cfg.DevCert {
-		return nil, connector.ErrNoCertificate
+		// Where a certificate may come from, since the caller gave none:
+		// the error is usually met first when trying HTTP/3 out.
+		return nil, fmt.Errorf("%w (give a tls.Config with one, container.WithTLSConfig, or set h3.Config.DevCert to try HTTP/3 with a development certificate)", connector.ErrNoCertificate)
 	}
 	cert, err := devcert.New()
 	if err != nil {

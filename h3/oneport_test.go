@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,8 +215,12 @@ func TestServeTLSRefuses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h3.ServeTLS(tc.c, l, pc, tc.tls, h3.Config{}); !errors.Is(err, tc.want) {
+		err = h3.ServeTLS(tc.c, l, pc, tc.tls, h3.Config{})
+		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v; want %v", tc.name, err, tc.want)
+		}
+		if tc.want == connector.ErrNoCertificate && !strings.Contains(fmt.Sprint(err), "DevCert") {
+			t.Errorf("%s: %q does not say where a certificate may come from", tc.name, err)
 		}
 		if err := h3.ListenAndServeTLS(tc.c, "127.0.0.1:0", tc.tls, h3.Config{}); !errors.Is(err, tc.want) {
 			t.Errorf("%s: ListenAndServeTLS: %v; want %v", tc.name, err, tc.want)
