@@ -427,32 +427,40 @@ func (ex *Exchange) loopOn(here, inline bool) {
 			ex.mu.Unlock()
 			panic(fmt.Sprintf("async: loop in state %v with %d queued", st, n))
 		}
-		q := ex.queue.pop()
-		if _, err := ex.m.transition(evDequeue, q.kind == kindDispatch, false); err != nil {
-			ex.mu.Unlock()
-			panic("async: " + err.Error())
-		}
-		ex.mu.Unlock()
-
-		err := ex.runTask(&q)
-
-		ex.mu.Lock()
-		if err != nil && errors.Is(err, api.ErrCompleted) && ex.endedLocked() {
-			// The dispatch gave back the api.ErrCompleted of an Await that
-			// a Complete or a failure ended, as Await's callers may: the
-			// request was ended from outside, which is no failure of the
-			// dispatch's. Taken as one, it would replace the response that
-			// Complete finishes as it stands, or the failure's own error,
-			// with a 500 for ErrCompleted.
-			err = nil
-		}
-		if err != nil && ex.failure == nil {
-			ex.failure = err
-		}
-		act, terr := ex.m.transition(evTaskDone, q.kind == kindDispatch, err != nil)
+		// A Complete from outside a task may have come since this loop
+		// was asked for (by a Submit, a Resume, the timeout) or since the
+		// last task returned: the dequeue then finishes instead, and
+		// what is queued is dropped, not run after Complete returned.
+		act, terr := ex.m.transition(evDequeue, ex.queue.head.kind == kindDispatch, false)
 		if terr != nil {
 			ex.mu.Unlock()
 			panic("async: " + terr.Error())
+		}
+		if act&actFinish == 0 {
+			q := ex.queue.pop()
+			ex.mu.Unlock()
+
+			err := ex.runTask(&q)
+
+			ex.mu.Lock()
+			if err != nil && errors.Is(err, api.ErrCompleted) && ex.endedLocked() {
+				// The dispatch gave back the api.ErrCompleted of an Await
+				// that a Complete or a failure ended, as Await's callers
+				// may: the request was ended from outside, which is no
+				// failure of the dispatch's. Taken as one, it would
+				// replace the response that Complete finishes as it
+				// stands, or the failure's own error, with a 500 for
+				// ErrCompleted.
+				err = nil
+			}
+			if err != nil && ex.failure == nil {
+				ex.failure = err
+			}
+			act, terr = ex.m.transition(evTaskDone, q.kind == kindDispatch, err != nil)
+			if terr != nil {
+				ex.mu.Unlock()
+				panic("async: " + terr.Error())
+			}
 		}
 		if act&actArm != 0 {
 			ex.armLocked(ex.timeout)

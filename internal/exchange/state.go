@@ -230,6 +230,14 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		if m.state != stateRunning || m.queued == 0 {
 			return 0, api.ErrWrongState
 		}
+		if m.complete {
+			// Completed from outside a task while no task ran (the loop
+			// on its way, or between two tasks): Complete finishes the
+			// response as it stands, so nothing queued runs, as after a
+			// task that completed.
+			m.state = stateCompleting
+			return actFinish | actDisarm, nil
+		}
 		m.queued--
 		if taskIsDispatch { // a re-dispatch starts a new cycle
 			m.inDispatch = true

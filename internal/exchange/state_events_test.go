@@ -26,6 +26,10 @@ func TestTransitionQueueAndAwait(t *testing.T) {
 		{"dequeue a task", machine{state: stateRunning, suspended: true, queued: 2}, evDequeue, false, machine{state: stateRunning, suspended: true, queued: 1}, 0, nil},
 		{"dequeue a re-dispatch starts a cycle", machine{state: stateRunning, suspended: true, resumed: true, armed: true, queued: 1}, evDequeue, true, machine{state: stateRunning, inDispatch: true}, 0, nil},
 		{"dequeue from an empty queue", machine{state: stateRunning}, evDequeue, false, machine{state: stateRunning}, 0, api.ErrWrongState},
+		// Completed from outside while the loop was on its way: nothing
+		// queued runs.
+		{"dequeue after a Complete from outside", machine{state: stateRunning, suspended: true, complete: true, queued: 1}, evDequeue, false,
+			machine{state: stateCompleting, suspended: true, complete: true, queued: 1}, actFinish | actDisarm, nil},
 		{"dequeue while waiting", machine{state: stateWaiting, queued: 1}, evDequeue, false, machine{state: stateWaiting, queued: 1}, 0, api.ErrWrongState},
 		{"expired default re-dispatches", expiredRunning, evExpiredDefault, true, machine{state: stateRunning, suspended: true, expired: true, queued: 1}, actRedispatch, nil},
 		// A Resume from the timeout's listeners (the Servlet API's
