@@ -243,6 +243,7 @@ func (c *Container) ListenAndServe(addr string) error {
 	if err != nil {
 		return err
 	}
+	defer l.Close() // Serve leaves it open when it fails, and the caller cannot close it
 	return c.Serve(l)
 }
 
