@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -31,40 +32,48 @@ func (s *Server) serveEpoll(ln net.Listener, tlsCfg *tls.Config) (bool, error) {
 
 // startSelectors starts the selector goroutines once per server, unless it
 // is shutting down: under the server's lock, so that Shutdown and Close
-// either see them (and stop them) or keep them from starting.
+// either see them (and stop them) or keep them from starting. One that
+// fails (out of descriptors, say) gives back what it made, and a later
+// Serve tries again.
 func (s *Server) startSelectors() error {
-	s.selOnce.Do(func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.shutting.Load() {
-			s.selErr = ErrServerClosed
-			return
-		}
-		var sels []*selector
-		defer func() { s.selectors.Store(&sels) }()
-		n := s.Config.Selectors
-		if n <= 0 {
-			n = defaultSelectors()
-		}
-		// The selectors' strategies share the executor, and so the
-		// workers their reserved goroutines may take.
-		reserved := dispatcher.SharedReserved(s.executor(), n)
-		for i := range n {
-			sel, err := newSelector(s)
-			if err != nil {
-				s.selErr = err
-				return
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return ErrServerClosed
+	}
+	if s.selectors.Load() != nil {
+		return nil // an earlier Serve started them
+	}
+	n := s.Config.Selectors
+	if n <= 0 {
+		n = defaultSelectors()
+	}
+	// The selectors' strategies share the executor, and so the
+	// workers their reserved goroutines may take.
+	reserved := dispatcher.SharedReserved(s.executor(), n)
+	sels := make([]*selector, 0, n)
+	for i := range n {
+		sel, err := newSelector(s)
+		if err != nil {
+			for _, sel := range sels { // none started yet
+				sel.strategy.Close()
+				sel.cleanup()
 			}
-			sel.strategy = dispatcher.NewStrategy(sel, s.executor(), dispatcher.StrategyConfig{Logger: s.Config.Logger, Reserved: reserved[i]})
-			sels = append(sels, sel)
-			go sel.loop()
+			return err
 		}
-	})
-	return s.selErr
+		sel.strategy = dispatcher.NewStrategy(sel, s.executor(), dispatcher.StrategyConfig{Logger: s.Config.Logger, Reserved: reserved[i]})
+		sels = append(sels, sel)
+	}
+	s.selectors.Store(&sels)
+	for _, sel := range sels {
+		go sel.loop()
+	}
+	return nil
 }
 
-// stopSelectors ends the selector goroutines and waits for them.
-func (s *Server) stopSelectors() {
+// stopSelectors ends the selector goroutines and waits for them, then
+// closes the server's own executor, waiting for its work while ctx lasts.
+func (s *Server) stopSelectors(ctx context.Context) {
 	for _, sel := range s.selectorList() {
 		sel.stop()
 	}
@@ -72,7 +81,7 @@ func (s *Server) stopSelectors() {
 		<-sel.done
 		sel.strategy.Close()
 	}
-	s.closeExecutor()
+	s.closeExecutor(ctx)
 }
 
 // serveSelector accepts on l through the first selector until l fails or

@@ -3,6 +3,7 @@
 package connector
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 
@@ -18,4 +19,4 @@ func (s *selector) strategyStats() dispatcher.StrategyStats { return dispatcher.
 func (s *selector) timers() int                             { return 0 }
 
 func (s *Server) serveEpoll(net.Listener, *tls.Config) (bool, error) { return false, nil }
-func (s *Server) stopSelectors()                                     {}
+func (s *Server) stopSelectors(context.Context)                      {}

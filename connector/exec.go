@@ -78,12 +78,13 @@ func (s *Server) execute(t dispatcher.Task) {
 	}
 }
 
-// closeExecutor closes the executor if the server made it.
-func (s *Server) closeExecutor() {
+// closeExecutor closes the executor if the server made it, waiting for
+// the tasks it runs (handlers among them) while ctx lasts.
+func (s *Server) closeExecutor(ctx context.Context) {
 	s.mu.Lock()
 	ex := s.ownExec
 	s.mu.Unlock()
 	if ex != nil {
-		ex.Close(context.Background())
+		ex.Close(ctx)
 	}
 }

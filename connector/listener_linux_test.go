@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -172,4 +173,85 @@ func TestShutdownDuringAccept(t *testing.T) {
 	if _, err := nc.Read(make([]byte, 1)); err == nil {
 		t.Error("the connection is still open after Shutdown")
 	}
+}
+
+// A Serve that fails because the process is out of descriptors for the
+// epoll connector's selectors fails that once, and gives back what it
+// made: a later Serve, with descriptors to spare, serves (a program that
+// retries is not refused for good with the first error).
+func TestServeAfterSelectorsFailed(t *testing.T) {
+	tests := []struct {
+		name string
+		left int // descriptors left for the first Serve
+	}{
+		{"no selector made", 0},
+		{"one of two made", 4}, // an epoll, an eventfd and a timerfd for the first
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := &connector.Server{Config: connector.Config{Selectors: 2}, Handler: streamFunc(func(s connector.Stream) {
+				s.WriteHead(200, "", nil, 2, nil)
+				s.WriteBody([]byte("ok"))
+				s.Finish(nil)
+			})}
+			defer srv.Close()
+			l1, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l1.Close()
+			before := openDescriptors(t)
+			err = withDescriptorsLeft(t, tt.left, func() error { return srv.Serve(l1) })
+			if !errors.Is(err, syscall.EMFILE) {
+				t.Fatalf("Serve out of descriptors: %v, want EMFILE", err)
+			}
+			if n := openDescriptors(t); n != before {
+				t.Errorf("%d descriptors open after the failed Serve, %d before", n, before)
+			}
+
+			l2, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(l2) }()
+			resps, _, _ := roundTrip(t, l2.Addr().String(), "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 1)
+			if resps[0].StatusCode != 200 {
+				t.Fatalf("status %d", resps[0].StatusCode)
+			}
+			if err := srv.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+				t.Fatalf("Serve: %v", err)
+			}
+		})
+	}
+}
+
+// openDescriptors counts the process's open descriptors.
+func openDescriptors(t *testing.T) int {
+	t.Helper()
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip(err)
+	}
+	return len(es) - 1 // ReadDir's own is closed again
+}
+
+// withDescriptorsLeft runs f with the process allowed n descriptors more
+// than it has open.
+func withDescriptorsLeft(t *testing.T, n int, f func() error) error {
+	t.Helper()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Skip(err)
+	}
+	lim := old
+	lim.Cur = uint64(openDescriptors(t) + n)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skip(err)
+	}
+	defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old)
+	return f()
 }

@@ -58,6 +58,10 @@ type Server struct {
 	conns     connList      // open connections
 	drained   chan struct{} // closed when shutting down and no conns remain
 	shutting  atomic.Bool
+	// gaveUp says a Shutdown ran out of time with connections open: the
+	// last of them to close stops the selectors, which nobody else would
+	// without a Close. Under mu.
+	gaveUp bool
 
 	cfgOnce sync.Once        // makes what Config decides, on first use
 	limit   *connlimit.Limit // Config.MaxConnections; see connLimit
@@ -68,9 +72,7 @@ type Server struct {
 	dates    h1.DateCache
 	heads    sync.Pool // *h1.RequestHead
 
-	selectors  atomic.Pointer[[]*selector] // the epoll connector's, started by the first Serve
-	selOnce    sync.Once
-	selErr     error
+	selectors  atomic.Pointer[[]*selector] // the epoll connector's, started by the first Serve to succeed
 	selNext    atomic.Uint32
 	closed     chan struct{} // closed by Shutdown and Close; see closing
 	execOnce   sync.Once
@@ -207,11 +209,20 @@ func (s *Server) removeConn(c *conn) {
 	if s.conns.remove(c) {
 		s.connLimit().Closed()
 	}
-	if s.shutting.Load() && s.conns.n == 0 && s.drained != nil {
-		close(s.drained)
-		s.drained = nil
+	stop := false
+	if s.shutting.Load() && s.conns.n == 0 {
+		if s.drained != nil {
+			close(s.drained)
+			s.drained = nil
+		}
+		stop, s.gaveUp = s.gaveUp, false
 	}
 	s.mu.Unlock()
+	if stop {
+		// On a goroutine of its own: this one may be a selector's
+		// producer, whose end stopSelectors waits for.
+		go s.stopSelectors(context.Background())
+	}
 }
 
 // Shutdown stops accepting, closes idle connections, lets connections with
@@ -241,10 +252,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		select {
 		case <-drained:
 		case <-ctx.Done():
+			// The connections left go on as net/http's do; the last to
+			// close stops the selectors (removeConn), unless all are gone.
+			s.mu.Lock()
+			s.gaveUp = s.conns.n > 0
+			stop := !s.gaveUp
+			s.mu.Unlock()
+			if stop {
+				s.stopSelectors(ctx)
+			}
 			return ctx.Err()
 		}
+		s.mu.Lock()
+		hard := s.closedHard
+		s.mu.Unlock()
+		if hard {
+			return nil // ended by Close, which stops the selectors
+		}
 	}
-	s.stopSelectors()
+	s.stopSelectors(ctx)
 	return nil
 }
 
@@ -286,6 +312,14 @@ func (s *Server) Close() error {
 	conns := s.conns.all()
 	handed := s.handedConnsLocked()
 	s.closedHard = true
+	s.gaveUp = false // the selectors stop below
+	if s.drained != nil {
+		// A Shutdown waiting for the connections ends, as net/http's does
+		// after Close: what is left is Close's now, and a handler deaf to
+		// its broken connection may run for long.
+		close(s.drained)
+		s.drained = nil
+	}
 	s.mu.Unlock()
 	for _, nc := range handed {
 		nc.Close()
@@ -301,7 +335,12 @@ func (s *Server) Close() error {
 			r.io.breakConn()
 		}
 	}
-	s.stopSelectors()
+	// Stop the executor taking work, without waiting for what it runs: a
+	// handler deaf to its broken connection would hold Close for as long
+	// as it runs, where Close is the way out of a Shutdown gone too long.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.stopSelectors(ctx)
 	return nil
 }
 

@@ -145,3 +145,74 @@ func shutdownIdleRace(t *testing.T, cfg connector.Config) {
 		}
 	}
 }
+
+// A Shutdown that runs out of time leaves the connections it gave up on to
+// finish, as net/http's does; once the last of them closes, nothing of the
+// server is left: its selectors' goroutines and descriptors (epoll,
+// timerfd, eventfd) go too, without a Close.
+func TestShutdownOutOfTimeLeavesNothingOnceDrained(t *testing.T) {
+	eachConnector(t, connector.Config{}, func(t *testing.T, cfg connector.Config) {
+		before := pollDescriptors(t)
+		running := make(chan struct{})
+		release := make(chan struct{})
+		srv := &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
+			close(running)
+			<-release
+			s.WriteHead(200, "", nil, 2, nil)
+			s.WriteBody([]byte("ok"))
+			s.Finish(nil)
+		})}
+		defer srv.Close()
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(l) }()
+		nc, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		<-running
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // out of time at once: the request is still running
+		if err := srv.Shutdown(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Shutdown: %v, want %v", err, context.Canceled)
+		}
+		if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+			t.Fatalf("Serve: %v", err)
+		}
+		close(release)
+		nc.SetReadDeadline(time.Now().Add(wharftest.Patience))
+		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body, err := io.ReadAll(resp.Body); string(body) != "ok" || err != nil || !resp.Close {
+			t.Fatalf("the request Shutdown gave up on: %q, %v, close %v", body, err, resp.Close)
+		}
+		wharftest.WaitFor(t, "the selectors' descriptors to close", func() bool { return pollDescriptors(t) == before })
+	})
+}
+
+// pollDescriptors counts the process's epoll, timerfd and eventfd
+// descriptors: a selector holds one of each.
+func pollDescriptors(t *testing.T) int {
+	t.Helper()
+	es, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	n := 0
+	for _, e := range es {
+		switch l, _ := os.Readlink("/proc/self/fd/" + e.Name()); l {
+		case "anon_inode:[eventpoll]", "anon_inode:[timerfd]", "anon_inode:[eventfd]":
+			n++
+		}
+	}
+	return n
+}
