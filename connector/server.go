@@ -305,7 +305,10 @@ func (s *Server) stopAcceptingLocked() {
 	}
 }
 
-// Close closes every listener and connection at once.
+// Close closes every listener and connection at once, and ends a
+// Shutdown waiting for them. It does not wait for handlers still running,
+// as net/http's Close does not: their connections are broken, and a
+// server's own executor (no Config.Executor) takes no more work.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.stopAcceptingLocked()
