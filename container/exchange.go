@@ -331,7 +331,7 @@ func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request) 
 			err = &api.PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	return page.Serve(w, r)
+	return engine.NilFree(page.Serve(w, r)) // a nil *api.StatusError, say: see NilFree
 }
 
 // completeByShutdown completes x's request for the container's Close; its

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -440,7 +441,7 @@ func (ex *Exchange) loopOn(here, inline bool) {
 			q := ex.queue.pop()
 			ex.mu.Unlock()
 
-			err := ex.runTask(&q)
+			err := NilFree(ex.runTask(&q))
 
 			ex.mu.Lock()
 			if err != nil && errors.Is(err, api.ErrCompleted) && ex.endedLocked() {
@@ -615,6 +616,45 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 		ex.runTimeout(w)
 	case kindError:
 		ex.runError(w, q.err())
+	}
+	return nil
+}
+
+// NilFree returns err, or, if err or an error it wraps is a nil pointer
+// (a nil *api.StatusError returned as an error, which is no nil error),
+// an error that says so, answered 500. Asked anything, such a value
+// panics (errors.Is calls its Unwrap, api.StatusOf reads its Code), and
+// no task's recover is there to catch it: with the exchange's lock held,
+// the process went down with it, or, where a connector recovered it, the
+// exchange stayed locked and Shutdown waited on it forever. The container
+// passes an error page's error through it too.
+func NilFree(err error) error {
+	if p := nilIn(err); p != nil {
+		return fmt.Errorf("wharf: the request failed with a nil %T as its error", p)
+	}
+	return err
+}
+
+// nilIn returns the first nil pointer in err's tree, found without
+// calling a method of one, or nil.
+func nilIn(err error) error {
+	for err != nil {
+		if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
+			return err
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if p := nilIn(e); p != nil {
+					return p
+				}
+			}
+			return nil
+		default:
+			return nil
+		}
 	}
 	return nil
 }
@@ -1048,7 +1088,7 @@ func (ex *Exchange) failIf(err error, cond func() bool) error {
 	}
 	act, terr := ex.m.transition(evSubmit, false, false)
 	if terr == nil {
-		ex.queue.push(queued{kind: kindError, arg: err})
+		ex.queue.push(queued{kind: kindError, arg: NilFree(err)})
 		ex.wakeLocked(nil) // a blocked Await returns Completed
 
 	}
