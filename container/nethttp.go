@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -99,6 +100,16 @@ func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 		Body:          r.Body,
 		Trailer:       func() http.Header { return r.Trailer },
 	}
+	if r.Body != nil && r.Body != http.NoBody {
+		// The server fills r.Trailer during the body's last Read, on
+		// whichever goroutine reads it (net/http writes into the map,
+		// quic-go assigns the field), while a Request's Trailer may be
+		// asked for from any goroutine at any time: until a Read has
+		// returned io.EOF the request shows the names declared at the
+		// start, copied now, before anything reads the body.
+		b := &trailerSyncBody{ReadCloser: r.Body, r: r, declared: r.Trailer.Clone()}
+		s.head.Body, s.head.Trailer = b, b.trailer
+	}
 	if s.head.Target == "" {
 		s.head.Target = r.URL.RequestURI()
 	}
@@ -109,6 +120,33 @@ func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 		s.head.Path = ""
 	}
 	return s
+}
+
+// trailerSyncBody is a net/http request body that tells when the server
+// has filled the request's trailers: once a Read returned io.EOF, which
+// the atomic store orders after the server's write.
+type trailerSyncBody struct {
+	io.ReadCloser
+	r        *http.Request
+	declared http.Header // r.Trailer before the body was read: the declared names
+	eof      atomic.Bool
+}
+
+func (b *trailerSyncBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof.Store(true)
+	}
+	return n, err
+}
+
+// trailer is the RequestHead's Trailer: the declared names until the end
+// of the body, then the trailers, which nothing writes again.
+func (b *trailerSyncBody) trailer() http.Header {
+	if b.eof.Load() {
+		return b.r.Trailer
+	}
+	return b.declared
 }
 
 // connInfo is what r says of its connection. net/http has no value per
