@@ -70,7 +70,8 @@ func FromHTTP(h http.Handler) Handler {
 // parameters the container's pattern bound (PathParam). Its URL.Path is r.Path(), the decoded and cleaned path the container mapped r by, not the
 // target's: a handler that routes on the path as sent ("/admin/../public",
 // which the container mapped as "/public") would serve what the filters
-// mapped to "/admin/*" guard. RequestURI stays the target as sent.
+// mapped to "/admin/*" guard. Its URL.RawQuery is r.RawQuery(), as a
+// filter may have rewritten it. RequestURI stays the target as sent.
 func ToHTTPRequest(r *Request) (*http.Request, error) {
 	u, err := url.ParseRequestURI(r.head.Target)
 	if err != nil {
@@ -84,6 +85,12 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		// head rewritten with WithHead: the path mapped is the one to see.
 		// Its raw form, if any, went with the target's.
 		u.Path, u.RawPath = r.head.Path, ""
+	}
+	if u.RawQuery != r.head.RawQuery && r.head.Target != "*" {
+		// A head rewritten with WithHead (a filter that took a
+		// parameter out): the query the filters left is the one to
+		// see, as the path is.
+		u.RawQuery, u.ForceQuery = r.head.RawQuery, false
 	}
 	hr := &http.Request{
 		Method:     r.head.Method,
@@ -137,13 +144,17 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		// field declares, moved out of the header, and the values once
 		// the body has been read to its end.
 		out.Trailer = declaredTrailers(out.Header)
-		for k := range r.head.Trailer() {
+		for k, v := range r.head.Trailer() {
 			// Behind net/http (and HTTP/3), whose server took the
-			// declared names out of the header already.
+			// declared names out of the header already. A body read
+			// to its end before (a filter's FormValue) brought the
+			// values already: the handler, given the form, reads no
+			// more of it, so they go in now, as net/http's ParseForm
+			// would have left them.
 			if out.Trailer == nil {
 				out.Trailer = http.Header{}
 			}
-			out.Trailer[k] = nil
+			out.Trailer[k] = slices.Clone(v)
 		}
 		out.Body = &trailerBody{ReadCloser: out.Body, trailer: r.head.Trailer, hr: out}
 	}

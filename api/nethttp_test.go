@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -238,5 +239,80 @@ func TestToHTTPRequestLocalAddr(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s: LocalAddrContextKey %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// A filter that rewrites the query (WithHead: a parameter taken out or
+// added) is obeyed by a net/http handler under it as by a Wharf handler:
+// the URL's query is the request's, as its path is, and RequestURI stays
+// the target as sent.
+func TestToHTTPRequestRewrittenQuery(t *testing.T) {
+	for _, tt := range []struct{ target, query string }{
+		{"/a?debug=1&x=2", "x=2"},
+		{"/a?debug=1", ""},
+		{"/a", "added=1"},
+		{"/a?x=2", "x=2"},
+	} {
+		u, _ := url.ParseRequestURI(tt.target)
+		head := &api.RequestHead{Method: "GET", Target: tt.target, Path: "/a", RawQuery: u.RawQuery, Header: api.NewHeaderFields(nil), Body: http.NoBody}
+		r := api.NewRequest(context.Background(), head, nil)
+		h := r.Head()
+		h.RawQuery = tt.query // a filter's rewrite
+		r = r.WithHead(&h)
+		hr, err := api.ToHTTPRequest(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hr.URL.RawQuery != tt.query || hr.FormValue("debug") != r.FormValue("debug") || hr.RequestURI != tt.target {
+			t.Errorf("%s rewritten to %q: URL.RawQuery %q, FormValue(debug) %q, RequestURI %q; want %q, %q, the target",
+				tt.target, tt.query, hr.URL.RawQuery, hr.FormValue("debug"), hr.RequestURI, tt.query, r.FormValue("debug"))
+		}
+	}
+}
+
+// eofBody is a request body whose trailers arrive with its end, as a
+// connector's chunked body's do.
+type eofBody struct {
+	io.Reader
+	trailer, got http.Header
+}
+
+func (b *eofBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	if err == io.EOF {
+		b.got = b.trailer
+	}
+	return n, err
+}
+
+func (b *eofBody) Close() error { return nil }
+
+// Trailers that arrived before ToHTTPRequest, with a body a filter read
+// to its end for a form, reach the net/http handler with their values,
+// as on net/http's server, where ParseForm's read fills Trailer: the
+// handler reads no more of the body, so they cannot come later.
+func TestToHTTPRequestTrailersReadBefore(t *testing.T) {
+	body := &eofBody{Reader: strings.NewReader("a=1"), trailer: http.Header{"X-Sig": {"v"}}}
+	head := &api.RequestHead{
+		Method: "POST", Target: "/f", Path: "/f", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: api.NewHeaderFields([]api.HeaderField{
+			{Key: "Content-Type", Value: "application/x-www-form-urlencoded"}, {Key: "Trailer", Value: "X-Sig"},
+		}),
+		ContentLength: -1, Body: body, Trailer: func() http.Header { return body.got },
+	}
+	r := api.NewRequest(context.Background(), head, nil)
+	if v := r.FormValue("a"); v != "1" { // a filter's look: the body is read to its end
+		t.Fatalf("FormValue(a) = %q", v)
+	}
+	hr, err := api.ToHTTPRequest(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hr.FormValue("a") != "1" || hr.Trailer.Get("X-Sig") != "v" {
+		t.Errorf("net/http FormValue(a) = %q, Trailer %v; want 1, X-Sig: v", hr.FormValue("a"), hr.Trailer)
+	}
+	hr.Trailer.Set("X-Sig", "changed") // the handler's own copy
+	if v := r.Trailer().Get("X-Sig"); v != "v" {
+		t.Errorf("the net/http handler's change reached the Request: Trailer X-Sig = %q", v)
 	}
 }

@@ -508,6 +508,9 @@ func (r *Request) WithAttributes(attrs ...Attr) *Request {
 // dispatchers use it; handlers seldom need it. As NewMappedRequest, it
 // shares the Route m came from, or r's if m keeps its context path,
 // pattern and kind (r.Mapping() with other parameters, say), or makes one.
+// The copy keeps m.Params, not a copy of it (a mapping's parameters cost
+// no allocation): the caller must not modify that slice afterwards, as the
+// request must not change.
 func (r *Request) WithMapping(m Mapping) *Request {
 	c := r.clone()
 	c.m = m.compact(r.m.route)
