@@ -258,10 +258,10 @@ func (x *Context) InitParam(name string) string {
 // A page runs where the failed request's chain ran: one not declared
 // api.NonBlocking makes the context's chains count as blocking.
 //
-// A page that forwards (dispatcher.Forward) has its target served as a
-// GET, or a HEAD for a HEAD, whatever the method that failed: the target
-// is a page to read ("GET /errors/*", a file handler), which would
-// answer a POST's failure 405.
+// A page that forwards (dispatcher.Forward) or includes has its target
+// served as a GET, or a HEAD for a HEAD, whatever the method that failed:
+// the target is a page to read ("GET /errors/*", a file handler), which
+// would answer a POST's failure 405.
 func (x *Context) ErrorPage(status int, h api.Handler) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

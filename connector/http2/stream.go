@@ -534,7 +534,9 @@ func (st *stream) Abort(err error) {
 func (st *stream) handlerReset(code xhttp2.ErrCode, err error) {
 	hc := st.hc
 	hc.mu.Lock()
-	if st.state != h2Closed && !hc.closed {
+	if st.state != h2Closed && !hc.closed && !st.waitExpired {
+		// (Not after a write that already waited WriteTimeout out: the
+		// reset would wait as long again.)
 		hc.purgeLocked(st)
 		_ = st.waitRoomLocked()
 	}

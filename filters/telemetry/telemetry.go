@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -340,7 +341,7 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 		// may get here after the timeout answered. No listener added then
 		// would ever run, and the span would stay open and the request
 		// counted active for good.
-		if async.OnComplete(r, complete) != nil {
+		if errors.Is(async.OnComplete(r, complete), api.ErrCompleted) {
 			complete(nil)
 		}
 	}
@@ -366,7 +367,7 @@ func (f *Filter) dropped(r *api.Request, key any, span trace.Span) {
 		delete(f.spans, key)
 		f.mu.Unlock()
 	}
-	if async.OnComplete(r, forget) != nil {
+	if errors.Is(async.OnComplete(r, forget), api.ErrCompleted) {
 		forget(nil) // completed meanwhile: no listener would run (see begin)
 	}
 }
