@@ -3,9 +3,6 @@ package connector_test
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,41 +15,14 @@ import (
 // then, and the requests left are Close's, however long their handlers run.
 func TestCloseEndsShutdownWait(t *testing.T) {
 	eachConnector(t, connector.Config{}, func(t *testing.T, cfg connector.Config) {
-		const n = 4 // some run on the executor's workers, not the selector's goroutine
-		var running sync.WaitGroup
-		running.Add(n)
-		release := make(chan struct{})
 		looked := make(chan struct{})
 		cfg = connector.AfterShutdownLooks(cfg, func() { close(looked) })
-		srv := &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
-			running.Done()
-			<-release // deaf to the connection: only its return ends it
-			s.WriteHead(200, "", nil, 2, nil)
-			s.WriteBody([]byte("ok"))
-			s.Finish(nil)
-		})}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		served := make(chan error, 1)
-		go func() { served <- srv.Serve(l) }()
-		for range n {
-			nc, err := net.Dial("tcp", l.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		running.Wait()
+		d := startDeaf(t, cfg, 4) // some run on the executor's workers, not the selector's goroutine
 		shut := make(chan error, 1)
-		go func() { shut <- srv.Shutdown(context.Background()) }()
+		go func() { shut <- d.srv.Shutdown(context.Background()) }()
 		<-looked // Shutdown waits for the running requests now
 		closed := make(chan struct{})
-		go func() { srv.Close(); close(closed) }()
+		go func() { d.srv.Close(); close(closed) }()
 		defer func() { <-closed }()
 		select {
 		case err := <-shut:
@@ -63,8 +33,8 @@ func TestCloseEndsShutdownWait(t *testing.T) {
 			t.Error("Shutdown still waits for the running requests after Close")
 			defer func() { <-shut }() // it ends with the handlers
 		}
-		close(release)
-		if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+		close(d.release)
+		if err := <-d.served; !errors.Is(err, connector.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
 	})

@@ -153,40 +153,18 @@ func shutdownIdleRace(t *testing.T, cfg connector.Config) {
 func TestShutdownOutOfTimeLeavesNothingOnceDrained(t *testing.T) {
 	eachConnector(t, connector.Config{}, func(t *testing.T, cfg connector.Config) {
 		before := pollDescriptors(t)
-		running := make(chan struct{})
-		release := make(chan struct{})
-		srv := &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
-			close(running)
-			<-release
-			s.WriteHead(200, "", nil, 2, nil)
-			s.WriteBody([]byte("ok"))
-			s.Finish(nil)
-		})}
+		d := startDeaf(t, cfg, 1)
+		srv, nc := d.srv, d.conns[0]
 		defer srv.Close()
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		served := make(chan error, 1)
-		go func() { served <- srv.Serve(l) }()
-		nc, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-			t.Fatal(err)
-		}
-		<-running
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel() // out of time at once: the request is still running
 		if err := srv.Shutdown(ctx); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Shutdown: %v, want %v", err, context.Canceled)
 		}
-		if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+		if err := <-d.served; !errors.Is(err, connector.ErrServerClosed) {
 			t.Fatalf("Serve: %v", err)
 		}
-		close(release)
+		close(d.release)
 		nc.SetReadDeadline(time.Now().Add(wharftest.Patience))
 		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
 		if err != nil {
