@@ -61,7 +61,9 @@ func NewBroker(cfg Config) (*Broker, error) {
 	}
 	b := &Broker{cfg: cfg, log: cfg.Log, topics: map[string]map[*stream]struct{}{}}
 	b.subsPool.New = func() any { return new([]*stream) }
-	if err := b.log.Open(b.deliver); err != nil {
+	if ml, ok := b.log.(*MemoryLog); ok {
+		ml.open(b.deliver, b) // so that Close can drop it
+	} else if err := b.log.Open(b.deliver); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -281,8 +283,9 @@ func (b *Broker) Stats() Stats {
 
 // Close ends every open stream as a container's shutdown does (their
 // responses complete; clients reconnect, elsewhere, and catch up from the
-// log), refuses new streams and events, and closes the log. It does not
-// wait for the responses to finish. Closing twice is harmless.
+// log), refuses new streams and events, and closes the log (a MemoryLog,
+// which other Brokers may share, only stops delivering to this one). It
+// does not wait for the responses to finish. Closing twice is harmless.
 func (b *Broker) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -300,5 +303,8 @@ func (b *Broker) Close() error {
 		s.stop()
 	}
 	b.release(all)
+	if ml, ok := b.log.(*MemoryLog); ok {
+		ml.drop(b)
+	}
 	return b.log.Close()
 }

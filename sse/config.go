@@ -1,6 +1,9 @@
 package sse
 
-import "time"
+import (
+	"log/slog"
+	"time"
+)
 
 // Config configures a Broker. Its zero value is ready to use: an
 // in-memory log and the defaults each field names.
@@ -30,6 +33,11 @@ type Config struct {
 	// retained (its data is the Last-Event-ID the client sent). Zero means
 	// "missed"; "-" means send none.
 	MissedEvent string
+	// Logger hears what a client is not told: a replay the log failed to
+	// read (Serve then ends the stream at once, with a retry, rather than
+	// answer an error status on which an EventSource gives up). Nil means
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // withDefaults returns cfg with its zero fields filled in.
@@ -48,6 +56,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.MissedEvent == "" {
 		cfg.MissedEvent = "missed"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	return cfg
 }

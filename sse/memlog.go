@@ -2,6 +2,7 @@ package sse
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -23,14 +24,21 @@ import (
 // then reports the client's ID as missed, and it gets what is retained.
 //
 // It delivers an event on the goroutine that appends it, before Append
-// returns, to every Broker that opened it.
+// returns, to every Broker that opened it and is not closed.
 type MemoryLog struct {
 	retain  int
-	first   uint64                         // the ID of each topic's first event
-	deliver []func(topic string, ev Event) // each Open's, under mu; never changed in place
+	first   uint64     // the ID of each topic's first event
+	deliver []delivery // each Open's, under mu; never changed in place
 
 	mu     sync.Mutex
 	topics map[string]*ring
+}
+
+// delivery is one Open's: f, and the Broker that opened the log with it
+// (nil for an Open of another caller), whose Close drops it.
+type delivery struct {
+	f  func(topic string, ev Event)
+	by *Broker
 }
 
 // ring holds a topic's last events: evs[(start+i)%len] for i < n once it
@@ -78,17 +86,33 @@ func NewMemoryLog(retain int, opts ...MemoryLogOption) *MemoryLog {
 
 // Open implements Log.
 func (l *MemoryLog) Open(deliver func(topic string, ev Event)) error {
+	l.open(deliver, nil)
+	return nil
+}
+
+// open is Open for b, whose Close drops deliver (see drop).
+func (l *MemoryLog) open(deliver func(topic string, ev Event), b *Broker) {
 	l.mu.Lock()
 	// Every Broker sharing the log gets every event (see Log.Open): a
 	// second Open that replaced the first's would leave the first
 	// Broker's streams without events, its publishers' own included. A
 	// new array, so that an append delivering meanwhile keeps its own.
-	l.deliver = append(l.deliver[:len(l.deliver):len(l.deliver)], deliver)
+	l.deliver = append(l.deliver[:len(l.deliver):len(l.deliver)], delivery{deliver, b})
 	l.mu.Unlock()
-	return nil
 }
 
-func (l *MemoryLog) ring(topic string, create bool) (*ring, []func(string, Event)) {
+// drop forgets the delivery b opened the log with: the log may outlive b
+// (shared by Brokers made and closed one after another), and would
+// otherwise keep b and its streams reachable and call it on every Append.
+// Close cannot do it, as it cannot tell which Broker calls it.
+func (l *MemoryLog) drop(b *Broker) {
+	l.mu.Lock()
+	// A new array, as in open.
+	l.deliver = slices.DeleteFunc(slices.Clone(l.deliver), func(d delivery) bool { return d.by == b })
+	l.mu.Unlock()
+}
+
+func (l *MemoryLog) ring(topic string, create bool) (*ring, []delivery) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.topics[topic]
@@ -141,7 +165,7 @@ func (l *MemoryLog) append(topic string, build func(id uint64) (Event, error)) (
 		r.start = (r.start + 1) % len(r.evs)
 	}
 	for _, d := range deliver {
-		d(topic, ev)
+		d.f(topic, ev)
 	}
 	return id, nil
 }
@@ -173,5 +197,8 @@ func (l *MemoryLog) Since(_ context.Context, topic string, after uint64) ([]Even
 	return evs, r.last, missed, nil
 }
 
-// Close implements Log; a MemoryLog holds nothing to close.
+// Close implements Log. It drops no delivery: a MemoryLog may be shared
+// by several Brokers, and Close cannot tell which one calls it. A
+// Broker's Close drops its own; one given to Open by another caller stays
+// for the life of the log.
 func (l *MemoryLog) Close() error { return nil }

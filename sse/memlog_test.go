@@ -3,11 +3,14 @@ package sse_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
+	"weak"
 
+	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/sse"
 )
 
@@ -264,6 +267,48 @@ func TestMemoryLogSharedByBrokers(t *testing.T) {
 			for i, ids := range got {
 				if len(ids) != 2 || ids[0] != "t:1" || ids[1] != "t:2" {
 					t.Errorf("delivery %d got %v, want [t:1 t:2]", i, ids)
+				}
+			}
+		})
+	}
+}
+
+// A closed Broker's delivery leaves its MemoryLog, which may outlive it
+// (one shared by Brokers made and closed one after another): the log
+// neither keeps it reachable, with what it holds, nor calls it on every
+// Append. A Broker still open on the log keeps getting its events.
+func TestMemoryLogDropsClosedBroker(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run("shared="+strconv.FormatBool(shared), func(t *testing.T) {
+			l := sse.NewMemoryLog(0, sse.WithFirstID(1))
+			var c *wharftest.EventStream
+			if shared {
+				c = open(t, serve(t, newBroker(t, sse.Config{Log: l})), "/events/t", "")
+			}
+			gone := func() weak.Pointer[sse.Broker] {
+				b, err := sse.NewBroker(sse.Config{Log: l})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := b.Close(); err != nil {
+					t.Fatal(err)
+				}
+				return weak.Make(b)
+			}()
+			// Twice: the first collection leaves the Broker's sync.Pool,
+			// used by Close, in the runtime's list of pools of the last
+			// cycle, which holds it (and so the Broker) until the next.
+			runtime.GC()
+			runtime.GC()
+			if gone.Value() != nil {
+				t.Error("a closed Broker is still reachable from its MemoryLog")
+			}
+			if err := l.Append("t", sse.Event{Data: "after"}); err != nil {
+				t.Fatal(err)
+			}
+			if c != nil {
+				if ev := c.Next(t); ev.ID != "1" || ev.Data != "after" {
+					t.Errorf("the Broker left open got %+v, want event 1", ev)
 				}
 			}
 		})

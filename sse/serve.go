@@ -2,6 +2,7 @@ package sse
 
 import (
 	"errors"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -35,11 +36,11 @@ func (b *Broker) Handler(topic string) api.Handler {
 // as an ID the log never gave (missed, then everything retained).
 //
 // It returns ErrInvalidTopic as a 400 (a topic is often taken from the
-// path), and a log's failure to read the replay as a 503 (an EventSource
-// gives up on any status but 200; a client of its own may retry it). A
-// closed Broker answers a stream that ends at once with "retry: 1000",
-// which an EventSource follows; a Broker closed between that check and
-// the subscription answers 503.
+// path). A closed Broker answers a stream that ends at once with
+// "retry: 1000", which an EventSource follows, and so does a log that
+// fails to read the replay (a NATS outage), logged at Warn to
+// Config.Logger: an EventSource gives up for good on any status but 200.
+// A Broker closed between that check and the subscription answers 503.
 func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	if err := CheckTopic(topic); err != nil {
 		return &api.StatusError{Code: http.StatusBadRequest, Err: err}
@@ -99,7 +100,20 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 		var missed bool
 		evs, through, missed, err = b.log.Since(r.Context(), topic, after)
 		if err != nil {
-			return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
+			// Every client reconnecting while the log is away would get
+			// an error status and give up for good: end the stream as a
+			// closed Broker's, which it retries, and tell the server
+			// instead (but not of a client that left meanwhile, whose
+			// context ended the read: nothing failed).
+			if r.Context().Err() == nil {
+				b.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sse: reading the replay failed; the stream ends with a retry",
+					slog.String("topic", topic), slog.String("last_event_id", sentID), slog.Any("err", err))
+			}
+			if _, err := w.Write(retryLater); err != nil {
+				return err
+			}
+			s.stop() // completes the request once Serve returns; the stream leaves its topic then
+			return nil
 		}
 		if missed && b.cfg.MissedEvent != "-" {
 			// The data is the ID as the client sent it (a number past
