@@ -49,8 +49,8 @@
 // numbers each post by the ID its event gets: it has the log number the
 // event, builds the post and the event's data for that number
 // (sse.Broker.PublishWaitFunc), and stores the post once the event is
-// published, under its lock. A post whose event is refused is not made
-// (503).
+// published, holding no lock while it waits for the log. A post whose
+// event is refused is not made (503).
 //
 //   - Alone (no -nats), the log is in memory, and the posts are numbered
 //     one after another from the time the board started, in microseconds

@@ -25,6 +25,11 @@ type Attachment struct {
 // board holds the posts of this process, in memory: a restart loses them,
 // and two instances each have their own (only sessions and the events,
 // which number the posts, are shared).
+//
+// Publishing an event is a round trip to the log (with NATS, up to 5
+// seconds when JetStream is slow), so no lock is held across one: the
+// lock guards the posts, and the publications under way are listed beside
+// them, for the readers that must wait for their outcome (see add).
 type board struct {
 	// publish publishes the event of a new post, which post makes for the
 	// ID the event gets in the log, and returns that ID (postPublisher).
@@ -35,7 +40,17 @@ type board struct {
 	unpublish func(id int64) error
 
 	mu    sync.Mutex
-	posts []*Post // oldest first; the log's IDs grow, so also sorted by id
+	posts []*Post // by id, which the log makes increase: oldest first
+	// adding has a channel per post whose event is being published, and
+	// deleting one per post whose deletion's event is; each is closed
+	// once the outcome is stored.
+	adding   []chan struct{}
+	deleting []deletion
+}
+
+type deletion struct {
+	id   int64
+	done chan struct{}
 }
 
 // add makes a new post by user, publishes its event, and returns a copy of
@@ -55,31 +70,55 @@ type board struct {
 // the log, as a KV counter did, gave posts ids that were not their
 // events'.
 //
-// The post is stored only once its event is, and both happen under the
-// lock. So the posts are stored in the order of their ids (which the log
-// makes increase); a post whose event is refused is not made (the handler
-// answers 503); and a client that got the event from this instance and
-// asks GET /api/posts/{id} here waits for the lock, and finds the post.
-// With NATS the lock is held for the JetStream round trip: reads wait
-// that long, which is an example's trade for that guarantee.
+// The post is stored only once its event is, in the place its id gives it
+// among the posts (two posts published at once may come back in either
+// order), and a post whose event is refused is not made (the handler
+// answers 503). Its event may reach the streams before PublishWaitFunc
+// returns, so a reader that may have seen it waits for the posts under
+// way, not for a lock: GET /api/posts/{id} when it does not find the
+// post, as a client that got the event from this instance must find it,
+// and GET /api/posts, which the page reads after opening its
+// EventSource. Other requests, and other posts, do not wait.
 func (b *board) add(user, text string) (Post, error) {
+	done := make(chan struct{})
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.adding = append(b.adding, done)
+	b.mu.Unlock()
+	defer close(done)
+
 	newPost := func(id int64) Post {
 		return Post{ID: id, User: user, Text: text, Attachments: []Attachment{}}
 	}
 	id, err := b.publish(newPost)
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.adding = slices.DeleteFunc(b.adding, func(c chan struct{}) bool { return c == done })
 	if err != nil {
 		return Post{}, err
 	}
 	p := newPost(id)
-	b.posts = append(b.posts, &p)
+	i, _ := b.find(id)
+	b.posts = slices.Insert(b.posts, i, &p)
 	return p.clone(), nil
 }
 
 // all returns copies of every post, oldest first, so that callers encode
-// them without holding the lock.
+// them without holding the lock. It waits for the publications under way
+// first: a page that opened its EventSource before it asked may have been
+// sent their events already.
 func (b *board) all() []Post {
+	b.mu.Lock()
+	wait := make([]chan struct{}, 0, len(b.adding)+len(b.deleting))
+	wait = append(wait, b.adding...)
+	for _, d := range b.deleting {
+		wait = append(wait, d.done)
+	}
+	b.mu.Unlock()
+	for _, c := range wait {
+		<-c
+	}
+
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make([]Post, len(b.posts))
@@ -89,36 +128,92 @@ func (b *board) all() []Post {
 	return out
 }
 
-// get returns a copy of the post with id.
+// get returns a copy of the post with id. A client may ask for it as soon
+// as its event arrives, before the post is stored, or ask for a post whose
+// deletion it was sent: so get waits, once, for the posts under way when
+// it does not find the post, and for the post's deletion under way when
+// it does.
 func (b *board) get(id int64) (Post, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if i, ok := b.find(id); ok {
-		return b.posts[i].clone(), true
+	i, ok := b.find(id)
+	var wait []chan struct{}
+	if ok {
+		if d, deleting := b.deletionOf(id); deleting {
+			wait = []chan struct{}{d}
+		}
+	} else {
+		wait = slices.Clone(b.adding)
 	}
-	return Post{}, false
+	if len(wait) > 0 {
+		b.mu.Unlock()
+		for _, c := range wait {
+			<-c
+		}
+		b.mu.Lock()
+		i, ok = b.find(id)
+	}
+	if !ok {
+		return Post{}, false
+	}
+	return b.posts[i].clone(), true
 }
 
 // remove deletes post id if user wrote it, and returns its attachments,
 // whose files the caller removes. As a post is made only once its event
 // is published, it is deleted only once its deletion's is: otherwise its
-// text would stay readable on GET /events.
+// text would stay readable on GET /events. A second deletion of the post
+// waits for the outcome of the first, so that one deletion's event is
+// published, and a failed one can be tried again.
 func (b *board) remove(id int64, user string) ([]Attachment, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	for {
+		d, deleting := b.deletionOf(id)
+		if !deleting {
+			break
+		}
+		b.mu.Unlock()
+		<-d
+		b.mu.Lock()
+	}
 	i, ok := b.find(id)
 	if !ok {
+		b.mu.Unlock()
 		return nil, errNoPost
 	}
 	if b.posts[i].User != user {
+		b.mu.Unlock()
 		return nil, errNotAuthor
 	}
-	if err := b.unpublish(id); err != nil {
+	done := make(chan struct{})
+	b.deleting = append(b.deleting, deletion{id: id, done: done})
+	b.mu.Unlock()
+	defer close(done)
+
+	err := b.unpublish(id)
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.deleting = slices.DeleteFunc(b.deleting, func(d deletion) bool { return d.done == done })
+	if err != nil {
 		return nil, &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 	}
+	// Still there: only a deletion takes a post out, and this was the
+	// post's only one. An attachment added meanwhile goes with it.
+	i, _ = b.find(id)
 	atts := b.posts[i].Attachments
 	b.posts = slices.Delete(b.posts, i, i+1)
 	return atts, nil
+}
+
+// deletionOf returns the channel of post id's deletion under way, if any.
+func (b *board) deletionOf(id int64) (chan struct{}, bool) {
+	for _, d := range b.deleting {
+		if d.id == id {
+			return d.done, true
+		}
+	}
+	return nil, false
 }
 
 // authorOf returns who wrote post id.
