@@ -21,11 +21,14 @@ const (
 // newContainer builds the container with every handler of the example. The
 // tests serve the same container on their own listener.
 func newContainer(opts ...container.Option) *container.Container {
-	return buildContainer(nil, opts...)
+	c, _ := buildContainer(nil, opts...)
+	return c
 }
 
 // buildContainer is newContainer with the events' log (nil: in memory).
-func buildContainer(events sse.Log, opts ...container.Option) *container.Container {
+// It also returns the Broker of /events, for its caller to close once the
+// container has shut down.
+func buildContainer(events sse.Log, opts ...container.Option) (*container.Container, *sse.Broker) {
 	c := container.New(opts...)
 	// /hello and /delay never block (one answers a short string, the other
 	// suspends or answers one): declared NonBlocking, they run on the
@@ -36,7 +39,7 @@ func buildContainer(events sse.Log, opts ...container.Option) *container.Contain
 	c.HandleFunc("/sleep", sleep)
 	c.Handle("/delay", api.NonBlockingFunc(delay))
 	c.HandleFunc("/cpu", cpu)
-	handleEvents(c, events)
+	broker := handleEvents(c, events)
 
 	// net/http handlers run unchanged in a Wharf context through the adapter
 	// behind Mount. They see the full request path, which is what pprof's
@@ -48,7 +51,7 @@ func buildContainer(events sse.Log, opts ...container.Option) *container.Contain
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	c.Root().Mount("/debug/pprof/*", mux)
-	return c
+	return c, broker
 }
 
 // writeText answers text. Its only header field is its type, which

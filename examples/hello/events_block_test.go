@@ -43,7 +43,7 @@ func TestEventsReplayDoesNotStallSelector(t *testing.T) {
 			close(log.release)
 		}
 	}
-	c := buildContainer(log, container.WithConnector(connector.Config{Selectors: 1}))
+	c, _ := buildContainer(log, container.WithConnector(connector.Config{Selectors: 1}))
 	base, _ := exampletest.Serve(t, c)
 	defer release()
 

@@ -73,13 +73,18 @@ var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Build
 			opts = append(opts, container.WithExecutor(ex))
 			release = func() { ex.Close(context.Background()); closeEvents() } // a given executor stays ours to close
 		}
-		c := buildContainer(events, opts...)
+		c, broker := buildContainer(events, opts...)
+		// The Broker closes its log, which needs the NATS connection and
+		// the embedded broker that closeEvents stops after it.
+		closeRest := release
+		release = func() {
+			_ = broker.Close()
+			closeRest()
+		}
 		if *staticDir != "" {
 			h, err := static.Dir(*staticDir, static.Config{})
 			if err != nil {
-				if release != nil {
-					release()
-				}
+				release()
 				return nil, nil, err
 			}
 			c.Handle("/static/*", h)
@@ -87,9 +92,7 @@ var command = cli.Command{Name: "hello", Flags: func(fs *flag.FlagSet) cli.Build
 			prev := release
 			release = func() {
 				_ = h.Close()
-				if prev != nil {
-					prev()
-				}
+				prev()
 			}
 		}
 		if *qosN > 0 {

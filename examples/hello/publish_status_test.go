@@ -19,7 +19,8 @@ func (refusingLog) Append(string, sse.Event) error { return errors.New("nats: ti
 // POST /publish answers 400 for what the client sent wrong, and 503, not
 // 400, when the log refuses a good event.
 func TestPublishStatus(t *testing.T) {
-	base, _ := exampletest.Serve(t, buildContainer(refusingLog{sse.NewMemoryLog(0)}))
+	c, _ := buildContainer(refusingLog{sse.NewMemoryLog(0)})
+	base, _ := exampletest.Serve(t, c)
 	client := exampletest.NewClient(t)
 	tests := []struct {
 		topic, body string
