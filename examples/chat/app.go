@@ -232,8 +232,14 @@ func memberForm(r *api.Request) (string, url.Values, error) {
 func parseForm(r *api.Request) (url.Values, error) {
 	form := r.Query()
 	ct := r.Header().Get("Content-Type")
-	if ct == "" && r.ContentLength() == 0 {
-		return form, nil
+	if ct == "" {
+		empty, err := emptyBody(r)
+		if err != nil {
+			return nil, err
+		}
+		if empty {
+			return form, nil
+		}
 	}
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, api.Error(http.StatusUnsupportedMediaType, "the body must be application/x-www-form-urlencoded")
@@ -253,6 +259,21 @@ func parseForm(r *api.Request) (url.Values, error) {
 		body[k] = append(body[k], v...)
 	}
 	return body, nil
+}
+
+// emptyBody reports whether r's body has no bytes. A body whose length
+// is not declared (chunked) may still be empty: its first byte tells, and
+// one that has any is refused anyway, so what is read is not missed.
+func emptyBody(r *api.Request) (bool, error) {
+	if n := r.ContentLength(); n >= 0 {
+		return n == 0, nil
+	}
+	var b [1]byte
+	n, err := io.ReadFull(r.Body(), b[:])
+	if n == 0 && err == io.EOF {
+		return true, nil
+	}
+	return false, err
 }
 
 // methodError is the cause of a 405; the error page reads the allowed
