@@ -9,7 +9,9 @@
 // "GET /items/{id}", "POST /items", or a PATH alone, which matches every
 // method. PATH is a servlet URL pattern: "/exact", "/prefix/*", "*.ext",
 // "/" (the default), "" (the context root), with {name} segments binding
-// path parameters (Request.PathParam).
+// path parameters (Request.PathParam). It is matched against the decoded
+// path, so it is written decoded ("/café", not "/caf%C3%A9"): a "%XX"
+// escape in it is refused as malformed, where net/http would decode it.
 //
 // A request is mapped to the context with the longest matching context
 // path, then in two steps. First the path picks one PATH by the servlet

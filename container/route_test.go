@@ -293,6 +293,10 @@ func TestRegistrationPanics(t *testing.T) {
 		// and a filter on it would guard nothing.
 		{"dot segment filter", func(c *container.Container) { c.Filter("/admin/./*", okf) }, []string{`"/admin/./*"`}},
 		{"dot-dot segment handler", func(c *container.Container) { c.Handle("GET /a/../b", ok) }, []string{`"GET /a/../b"`}},
+		// Paths are decoded before mapping: an escape would match only a
+		// path encoded twice ("/caf%25C3%25A9").
+		{"escape handler", func(c *container.Container) { c.Handle("GET /caf%C3%A9", ok) }, []string{`"GET /caf%C3%A9"`, `"%C3"`, `"/café"`}},
+		{"escape filter", func(c *container.Container) { c.Filter("/a%2Fb/*", okf) }, []string{`"/a%2Fb/*"`, `"/a/b/*"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			msg := func() (msg string) {

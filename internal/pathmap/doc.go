@@ -27,6 +27,12 @@
 // match only the path "/api/" (servlet rules), where a net/http user means
 // the subtree, so it is refused with a hint for "/api/*" or "/api".
 //
+// Patterns are written decoded, as the paths they match are: "/a b" or
+// "/café", not "/a%20b", which could only match a request for
+// "/a%2520b". A "%XX" escape (two hex digits) makes a pattern invalid,
+// with the decoded pattern as a hint; a '%' not followed by two hex
+// digits is a literal '%' ("/100%").
+//
 // Two patterns that match exactly the same paths ("/a/{id}" and
 // "/a/{name}", or one string twice) are refused by [Map.Add] with
 // [ErrDuplicatePattern]; [Map.Same] finds the pattern already added.

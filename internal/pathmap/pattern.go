@@ -92,6 +92,11 @@ func pathBefore(parts []string, i int) string {
 }
 
 func parse(pattern string) (parsed, error) {
+	if i := escapeAt(pattern); i >= 0 {
+		// Paths are decoded before they are mapped, so "/a%20b" would
+		// match only a request for "/a%2520b": the author meant "/a b".
+		return parsed{}, invalid(pattern, "percent-escape "+strconv.Quote(pattern[i:i+3])+": paths are decoded before they are mapped; write the decoded pattern "+strconv.Quote(unescape(pattern)))
+	}
 	switch {
 	case pattern == "":
 		return parsed{kind: Exact, root: true}, nil
@@ -271,4 +276,44 @@ func extension(path string) (string, bool) {
 		return "", false
 	}
 	return last[dot+1:], true
+}
+
+// escapeAt returns the index of the first "%XX" (two hex digits) in s, or
+// -1. A '%' without them is a literal character, as it is in a decoded
+// path.
+func escapeAt(s string) int {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == '%' && isHex(s[i+1]) && isHex(s[i+2]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// unescape decodes every "%XX" of s, leaving any other '%' as it is.
+func unescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }

@@ -25,6 +25,10 @@ func TestValidate(t *testing.T) {
 		{"/{a}/{b_2}", Exact},
 		{"/{_x}/*", Prefix},
 		{"/{été}", Exact},
+		{"/100%", Exact},
+		{"/a%zz/*", Prefix},
+		{"/a%2", Exact},
+		{"/a b", Exact},
 	}
 	for _, tc := range good {
 		k, err := Validate(tc.pattern)
@@ -40,6 +44,7 @@ func TestValidate(t *testing.T) {
 		"/{}", "/{id}/{id}", "/{id}/x/{id}/*", "/a{id}", "/{id}x", "/{1a}",
 		"/{a-b}", "/{a b}", "/{", "/}", "/{a}}", "/{{a}", "/a/{b", "\xff",
 		"/{\xff}",
+		"/a%20b", "/%2e%2e", "/a%2Fb/*", "*.%6Asp", "/{id}/%41", "/100%/%41",
 	}
 	for _, p := range bad {
 		k, err := Validate(p)
@@ -57,6 +62,23 @@ func TestValidate(t *testing.T) {
 		var m Map[int]
 		if err := m.Add(p, 1); !errors.Is(err, ErrInvalidPattern) || m.Len() != 0 {
 			t.Errorf("Add(%q) = %v, Len %d; want ErrInvalidPattern, 0", p, err, m.Len())
+		}
+	}
+}
+
+// TestValidateEscape: a pattern is matched against the decoded path, so a
+// "%XX" escape in it could only match a path that was encoded twice; it
+// is refused, naming the escape and the pattern to write instead.
+func TestValidateEscape(t *testing.T) {
+	for _, tc := range []struct{ pattern, escape, hint string }{
+		{"/a%20b", "%20", "/a b"},
+		{"/caf%C3%A9/*", "%C3", "/café/*"},
+		{"/100%/%41", "%41", "/100%/A"},
+		{"*.%6asp", "%6a", "*.jsp"},
+	} {
+		_, err := Validate(tc.pattern)
+		if !errors.Is(err, ErrInvalidPattern) || !strings.Contains(err.Error(), strconv.Quote(tc.escape)) || !strings.Contains(err.Error(), strconv.Quote(tc.hint)) {
+			t.Errorf("Validate(%q) = %v; want ErrInvalidPattern naming %q and %q", tc.pattern, err, tc.escape, tc.hint)
 		}
 	}
 }
