@@ -18,6 +18,18 @@ type Handler interface {
 	Serve(w Response, r *Request) error
 }
 
+// ReadOnlyHandler is implemented by handlers that serve something to read
+// and answer GET and HEAD only, as a file handler (static.Handler) does.
+// Given directly as an error page, such a handler is served the failed
+// request as a GET (a HEAD stays a HEAD), as the target of an error page's
+// forward is: it renders the failure of a request of any method, where a
+// POST would have it answer 405 in place of the page.
+type ReadOnlyHandler interface {
+	Handler
+	// ReadOnly does nothing: it marks the handler.
+	ReadOnly()
+}
+
 // HandlerFunc adapts a function to a Handler.
 type HandlerFunc func(w Response, r *Request) error
 

@@ -261,7 +261,9 @@ func (x *Context) InitParam(name string) string {
 // A page that forwards (dispatcher.Forward) or includes has its target
 // served as a GET, or a HEAD for a HEAD, whatever the method that failed:
 // the target is a page to read ("GET /errors/*", a file handler), which
-// would answer a POST's failure 405.
+// would answer a POST's failure 405. So is a page that is such a handler
+// itself (an api.ReadOnlyHandler, as static.Handler is); any other page
+// sees the method that failed.
 func (x *Context) ErrorPage(status int, h api.Handler) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -243,7 +243,7 @@ func (x *exchange) fail(w api.Response, err error) {
 			x.logFailure(r, status, err)
 		}
 	} else {
-		perr := x.renderPage(page, w, pageRequest(r, err))
+		perr := x.renderPage(page, w, pageRequest(r, err, page))
 		if perr == nil {
 			// Logged once the page answered, with the status it
 			// answered: a page that maps an error of the program's to
@@ -314,9 +314,14 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 // the representation whose answer failed, and a page that serves a file
 // would answer them, with a 206 of a few bytes of the page or a 304 with
 // none in place of the error. Servlet containers drop them for an error
-// dispatch too.
-func pageRequest(r *api.Request, err error) *api.Request {
+// dispatch too. A page that reads (api.ReadOnlyHandler: a file handler)
+// is given the request as a GET, as a forward from a page gives its
+// target (errorTarget): the failure of a POST is no 405 of the page's.
+func pageRequest(r *api.Request, err error, page api.Handler) *api.Request {
 	r = r.WithAttribute(errorKey{}, err)
+	if _, ok := page.(api.ReadOnlyHandler); ok {
+		r = errorTarget(r)
+	}
 	h := r.Header().WithoutConditions()
 	if h.Len() == r.Header().Len() { // none of them: the same Header
 		return r

@@ -210,8 +210,9 @@ func (rt *route) Serve(w api.Response, r *api.Request) error {
 // a request of any method, and what it forwards to is a page to read
 // ("GET /errors/*", a file handler): given the failed POST, it would
 // answer 405 and the page would fail with it. The error page itself
-// still sees the method (its request is not a forward's target). Servlet
-// containers serve the ERROR dispatch of a static page the same way.
+// still sees the method (its request is not a forward's target), unless
+// it is such a page to read (pageRequest). Servlet containers serve the
+// ERROR dispatch of a static page the same way.
 func errorTarget(r *api.Request) *api.Request {
 	switch r.Method() {
 	case http.MethodGet, http.MethodHead:

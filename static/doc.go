@@ -15,7 +15,9 @@
 //
 //   - GET and HEAD; other methods are 405 with "Allow: GET, HEAD" (register
 //     the handler with "GET /static/*" to let the container answer them,
-//     and OPTIONS, instead).
+//     and OPTIONS, instead). Given directly as an error page, a Handler
+//     is served the failed request as a GET, whatever its method (it is an
+//     api.ReadOnlyHandler), as a page an error page forwards to is.
 //   - Content-Type from the name's extension (mime.TypeByExtension), else
 //     sniffed from the first 512 bytes (http.DetectContentType).
 //   - A strong ETag and, when the file has a modification time,

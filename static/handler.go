@@ -24,7 +24,12 @@ type Handler struct {
 	hashes sync.Map // name → *hashed: the ETags of files without a ModTime
 }
 
-var _ api.Handler = (*Handler)(nil)
+var _ api.ReadOnlyHandler = (*Handler)(nil)
+
+// ReadOnly marks h as an api.ReadOnlyHandler: given directly as an error
+// page, it serves the failure of a POST as a GET, where it would answer
+// 405.
+func (h *Handler) ReadOnly() {}
 
 // New returns a Handler serving the files of root. It serves whatever
 // root's Open gives: os.DirFS follows symbolic links out of its directory,
