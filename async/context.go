@@ -132,13 +132,15 @@ func (a *Context) Complete() error { return a.ex.Complete() }
 
 // Redispatch ends async mode and passes the request through the filter
 // chain again (the Servlet API's AsyncContext.dispatch()), with attrs added
-// to the new Request.
+// to the new Request. It returns api.ErrCompleted, and nothing happens, if
+// the request has completed or is failing (Fail, or its client left).
 func (a *Context) Redispatch(attrs ...api.Attr) error { return a.ex.Resume(attrs...) }
 
 // SetTimeout sets how long the request may stay in async mode; d <= 0 means
 // forever, as the Servlet API's setTimeout(0) does, so a duration computed
 // from a deadline that may have passed must be kept above zero. Call it before the dispatch that started async mode returns.
-// The timeout fires within a millisecond after d, never before: it is kept
+// The timeout counts from that return, as in Jetty, even while tasks the
+// dispatch queued still run. The timeout fires within a millisecond after d, never before: it is kept
 // in a timer wheel of millisecond ticks (on the epoll connector, the one of
 // the selector that polls the connection).
 func (a *Context) SetTimeout(d time.Duration) { a.ex.SetTimeout(d) }
@@ -153,8 +155,9 @@ func (a *Context) AddListener(l Listener) { a.ex.AddListener(l) }
 // uncommitted output is discarded (see Listener), the OnError listeners
 // run as a serialized task, and the request completes with err, which the
 // container renders through its error pages (or, once the head was sent,
-// by aborting the connection). It returns api.ErrCompleted if the request
-// had already completed. A nil err fails the request all the same, with an
+// by aborting the connection); from the call on, Redispatch returns
+// api.ErrCompleted. It returns api.ErrCompleted if the request had
+// already completed. A nil err fails the request all the same, with an
 // error that says so (answered 500).
 func (a *Context) Fail(err error) error {
 	if err == nil {

@@ -26,9 +26,13 @@ type Func = exchange.Func
 // and gets api.ErrNotSuspended). A shutdown that expires the request runs
 // OnTimeout too: a pass it re-dispatches should answer, not suspend again,
 // or the shutdown expires it again, as it does a continuation's expired
-// re-dispatch that suspends. OnComplete runs after the response is
-// finished, with the error the request ended with (nil on success), and
-// may read its Result (ResultOf).
+// re-dispatch that suspends. OnError runs once per request, for its
+// first IO failure (Context.Fail, a client gone): the request ends with
+// that one, and a later failure (the connector's report that the client
+// left, after a Fail) runs no listener, as the Servlet API's onError
+// runs once. OnComplete runs after the response is finished, with the
+// error the request ended with (nil on success), and may read its Result
+// (ResultOf).
 //
 // A listener that panics is logged with its stack. The others still run:
 // an OnTimeout listener's panic then fails the request as a task's does

@@ -43,7 +43,8 @@ func Of(r *api.Request) Continuation {
 //     instead. The output not yet committed is discarded first; the
 //     listener may write, but whatever it does, the request then completes
 //     with err (no re-dispatch follows; OnComplete gets the same err), and
-//     a blocked Await returns Completed.
+//     a blocked Await returns Completed. It runs once per request, for
+//     the first failure: a later one runs no listener.
 //   - OnComplete runs once, after the response is finished, with the error
 //     the request ended with (nil on success).
 type Listener = async.Listener
@@ -62,8 +63,9 @@ const (
 // SetTimeout sets how long Suspend waits before the request expires; d <= 0
 // means forever, as in Jetty, so a wait computed from a deadline
 // (time.Until) that may have passed must be kept above zero, or
-// answered at once. It applies to this and later suspensions of the request.
-// The request expires within a millisecond after d, never before (the
+// answered at once. It applies to this and later suspensions of the request,
+// and counts from the return of the handler that suspended. The request
+// expires within a millisecond after d, never before (the
 // timeout is kept in a timer wheel of millisecond ticks).
 func (c Continuation) SetTimeout(d time.Duration) {
 	if c.ex != nil {
@@ -134,8 +136,8 @@ func (c Continuation) SuspendThen(register func(Continuation)) error {
 // attrs added to the new Request, once the suspending handler has returned.
 // It returns api.ErrNotSuspended if the request is not suspended (not yet:
 // see Suspend on the order that rules this out) or the timeout won, and
-// api.ErrCompleted if the request already completed; in both cases nothing
-// happens. While the timeout's OnTimeout listeners run (see Listener), one
+// api.ErrCompleted if the request already completed or is failing (its
+// client left: see Listener's OnError); in both cases nothing happens. While the timeout's OnTimeout listeners run (see Listener), one
 // Resume, from a listener or any goroutine, is taken in place of the
 // expired re-dispatch.
 func (c Continuation) Resume(attrs ...api.Attr) error {

@@ -44,8 +44,8 @@
 // by then.
 //
 // Exactly one of Resume and the timeout wins; the loser gets
-// api.ErrNotSuspended. Resume after completion is a no-op that returns
-// api.ErrCompleted.
+// api.ErrNotSuspended. Resume after completion, or once the request is
+// failing (its client left), is a no-op that returns api.ErrCompleted.
 //
 // Await is the blocking form, for code that prefers to wait in place (the
 // portable fallback of Jetty 6): the handler's goroutine blocks until Resume

@@ -129,8 +129,11 @@ type Func func(w api.Response)
 // request (a resumed dispatch) in place of the mode's default, as the
 // Servlet API's dispatch from onTimeout does; OnComplete runs after the
 // response is finished, with the error the exchange ended with (nil on
-// success), and may read the exchange's Result. A listener that panics
-// does not keep the others from running (see async.Listener).
+// success), and may read the exchange's Result. OnError runs once per
+// request, for its first IO failure (Fail): the request ends with that
+// one, and a later failure (the connector's ClientGone after a Fail)
+// runs no listener. A listener that panics does not keep the others from
+// running (see async.Listener).
 //
 // One response carries one outcome. Before the timeout path answers (the
 // OnTimeout listeners, then the expired re-dispatch or
@@ -729,12 +732,20 @@ func callOnTimeout(f func(api.Response, *api.Request), w api.Response, r *api.Re
 
 // runError tells the OnError listeners of an IO failure. One that panics
 // is logged, and the others still run: the request ends with the IO
-// failure all the same (the client is gone; nobody hears a 500).
+// failure all the same (the client is gone; nobody hears a 500). Only the
+// request's first failure is told (see Listener): a later one, queued
+// before the first ran, neither discards what its listeners wrote nor
+// runs them again.
 func (ex *Exchange) runError(w api.Response, err error) {
-	ex.discardOut()
-	for _, l := range ex.snapshotListeners() {
-		if l.OnError != nil {
-			ex.safely(func() { l.OnError(w, ex.base, err) })
+	ex.mu.Lock()
+	told := ex.m.failed
+	ex.mu.Unlock()
+	if !told {
+		ex.discardOut()
+		for _, l := range ex.snapshotListeners() {
+			if l.OnError != nil {
+				ex.safely(func() { l.OnError(w, ex.base, err) })
+			}
 		}
 	}
 	ex.mu.Lock()
@@ -816,7 +827,8 @@ func (ex *Exchange) finishResponse(w api.Response, failure error) (end End) {
 }
 
 // settle completes the exchange once its response is written: the result,
-// the tasks dropped, the OnComplete listeners, the Completer, Done.
+// the tasks dropped, the OnComplete listeners, the Completer, Done. It
+// lets go of the listeners and the queue, which nothing uses any more.
 func (ex *Exchange) settle(end End, failure error) {
 	ex.mu.Lock()
 	ex.cause = max(end, ex.cause) // final from here: no event is taken any more
@@ -828,6 +840,12 @@ func (ex *Exchange) settle(end End, failure error) {
 	dropped := ex.queue
 	ex.queue = taskQueue{}
 	listeners := ex.listenersLocked()
+	if ex.more != nil {
+		// Nothing calls them after these OnComplete calls: a Continuation
+		// or Context kept after the end must not keep what their closures
+		// hold alive.
+		ex.more.listeners = nil
+	}
 	ex.disarmLocked()
 	ex.mu.Unlock()
 
@@ -939,10 +957,13 @@ func (ex *Exchange) Timeout() time.Duration {
 	return ex.timeout
 }
 
-// AddListener registers l. Listeners added after completion are ignored.
+// AddListener registers l. Listeners added after completion are ignored,
+// and not kept.
 func (ex *Exchange) AddListener(l Listener) {
 	ex.mu.Lock()
-	ex.addListenerLocked(l)
+	if !ex.hasResult { // set with the listeners' snapshot, in settle
+		ex.addListenerLocked(l)
+	}
 	ex.mu.Unlock()
 }
 
@@ -952,7 +973,7 @@ func (ex *Exchange) AddListener(l Listener) {
 func (ex *Exchange) AddListenerLive(l Listener) error {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	if ex.hasResult { // set with the listeners' snapshot, in finish
+	if ex.hasResult { // set with the listeners' snapshot, in settle
 		return api.ErrCompleted
 	}
 	ex.addListenerLocked(l)
@@ -961,7 +982,8 @@ func (ex *Exchange) AddListenerLive(l Listener) error {
 
 // Resume ends the suspension and re-dispatches the request through the
 // chain with attrs added, after the dispatch that suspended has returned.
-// It returns api.ErrCompleted after completion and api.ErrNotSuspended if
+// It returns api.ErrCompleted after completion or once an IO failure is
+// queued (Fail: the request ends with it), and api.ErrNotSuspended if
 // the exchange is not suspended or the timeout already won; while the
 // timeout's OnTimeout listeners run, one Resume is taken, in place of the
 // mode's default.
@@ -1066,7 +1088,8 @@ func (ex *Exchange) Expire() error { return ex.expire(0, false, EndExpired) }
 func (ex *Exchange) ExpireAs(end End) error { return ex.expire(0, false, end) }
 
 // Fail reports an IO failure (the client went away): OnError listeners run
-// serialized, then the exchange completes with err.
+// serialized, then the exchange completes with err. From the call on, a
+// Resume is refused with api.ErrCompleted: nothing it would queue runs.
 func (ex *Exchange) Fail(err error) error { return ex.failIf(err, nil) }
 
 // FailSuspended is Fail for a request that is suspended and waiting for
@@ -1086,7 +1109,7 @@ func (ex *Exchange) failIf(err error, cond func() bool) error {
 		ex.mu.Unlock()
 		return api.ErrNotSuspended
 	}
-	act, terr := ex.m.transition(evSubmit, false, false)
+	act, terr := ex.m.transition(evSubmit, false, true)
 	if terr == nil {
 		ex.queue.push(queued{kind: kindError, arg: NilFree(err)})
 		ex.wakeLocked(nil) // a blocked Await returns Completed

@@ -83,6 +83,16 @@ type machine struct {
 	// place of the mode's default. Before the listeners run, a Resume
 	// has lost the race to the timeout and is refused, as ever.
 	expiring bool
+	// failed: an IO failure's OnError listeners ran (evFailed). They run
+	// once per request, as the Servlet API's onError does: a later
+	// failure (the connector's ClientGone after a Fail) finds the
+	// request ending already and tells nobody.
+	failed bool
+	// failing: an IO failure is queued or running (evSubmit of one). It
+	// ends the request, whatever else is queued, so a Resume after it is
+	// refused as after completion: accepted, its re-dispatch would be
+	// dropped at the finish, and its caller told nil for nothing.
+	failing bool
 	// onShutdown is what a graceful shutdown does with the request while
 	// it is suspended; set by the running task, read by the container.
 	onShutdown OnShutdown
@@ -92,7 +102,8 @@ type machine struct {
 // transition applies ev and reports what the caller must do. taskIsDispatch
 // is meaningful for evTaskDone and evDequeue (the task is a dispatch) and
 // for evExpiredDefault (the mode re-dispatches: ModeContinuation); failed
-// for evTaskDone (the task failed). It is the only place the machine's
+// for evTaskDone (the task failed) and evSubmit (the task is an IO
+// failure). It is the only place the machine's
 // fields change: the exchange reads them under its lock and never writes
 // them.
 func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, error) {
@@ -135,7 +146,7 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		return 0, nil
 
 	case evResume:
-		if m.complete || m.state >= stateCompleting {
+		if m.complete || m.failing || m.state >= stateCompleting {
 			return 0, api.ErrCompleted
 		}
 		if m.expiring && !m.resumed {
@@ -188,6 +199,9 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		if m.complete || m.state >= stateCompleting {
 			return 0, api.ErrCompleted
 		}
+		if failed {
+			m.failing = true
+		}
 		return m.enqueue(actEnqueue), nil
 
 	case evTaskDone:
@@ -207,16 +221,24 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 			m.state = stateCompleting
 			return actFinish | actDisarm, nil
 		}
+		var act action
+		if taskIsDispatch && !m.armed && !m.resumed && !m.expired {
+			// The dispatch that suspended returned: the timeout counts
+			// from here, as in Jetty, and not from the end of the tasks
+			// it queued, which may run long (or queue more).
+			m.armed = true
+			act = actArm
+		}
 		if m.queued > 0 {
-			return 0, nil // the loop goes on
+			return act, nil // the loop goes on
 		}
 		// Not complete and nothing queued: the cycle must be suspended.
 		m.state = stateWaiting
 		if !m.armed && !m.resumed && !m.expired {
 			m.armed = true
-			return actArm, nil
+			act = actArm
 		}
-		return 0, nil
+		return act, nil
 
 	case evFinished:
 		if m.state != stateCompleting {
@@ -270,7 +292,7 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		if m.state != stateRunning && m.state != stateCompleting {
 			return 0, api.ErrWrongState
 		}
-		m.complete = true
+		m.complete, m.failed = true, true
 		return 0, nil
 
 	case evWake, evAwaitCancelled:

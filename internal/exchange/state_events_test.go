@@ -54,8 +54,12 @@ func TestTransitionQueueAndAwait(t *testing.T) {
 		{"expired default completes", expiredRunning, evExpiredDefault, false, machine{state: stateRunning, suspended: true, expired: true, complete: true}, 0, nil},
 		{"a listener completed it", machine{state: stateRunning, suspended: true, expired: true, complete: true}, evExpiredDefault, true, machine{state: stateRunning, suspended: true, expired: true, complete: true}, 0, nil},
 		{"expired default without expiry", machine{state: stateRunning, suspended: true}, evExpiredDefault, true, machine{state: stateRunning, suspended: true}, 0, api.ErrWrongState},
-		{"failure while running", machine{state: stateRunning, suspended: true}, evFailed, false, machine{state: stateRunning, suspended: true, complete: true}, 0, nil},
-		{"failure while completing", machine{state: stateCompleting, complete: true}, evFailed, false, machine{state: stateCompleting, complete: true}, 0, nil},
+		{"failure while running", machine{state: stateRunning, suspended: true}, evFailed, false, machine{state: stateRunning, suspended: true, complete: true, failed: true}, 0, nil},
+		{"failure while completing", machine{state: stateCompleting, complete: true}, evFailed, false, machine{state: stateCompleting, complete: true, failed: true}, 0, nil},
+		// An IO failure queued ends the request: a Resume behind it
+		// would be dropped at the finish.
+		{"resume with a failure queued", machine{state: stateWaiting, suspended: true, failing: true, queued: 1}, evResume, false,
+			machine{state: stateWaiting, suspended: true, failing: true, queued: 1}, 0, api.ErrCompleted},
 		{"failure while waiting", machine{state: stateWaiting, suspended: true}, evFailed, false, machine{state: stateWaiting, suspended: true}, 0, api.ErrWrongState},
 		{"await in dispatch", machine{state: stateRunning, inDispatch: true}, evAwait, false, awaiting, actArm, nil},
 		{"await outside dispatch", machine{state: stateRunning}, evAwait, false, machine{state: stateRunning}, 0, api.ErrWrongState},

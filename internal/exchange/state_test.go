@@ -36,6 +36,7 @@ func TestTransition(t *testing.T) {
 		{"suspend when waiting", waiting, evSuspend, false, false, stateWaiting, 0, api.ErrWrongState},
 		{"dispatch returns unsuspended", running, evTaskDone, true, false, stateCompleting, actFinish | actDisarm, nil},
 		{"dispatch returns suspended", suspendedRunning, evTaskDone, true, false, stateWaiting, actArm, nil},
+		{"dispatch returns suspended, a task queued", machine{state: stateRunning, inDispatch: true, suspended: true, queued: 1}, evTaskDone, true, false, stateRunning, actArm, nil},
 		{"dispatch fails while suspended", suspendedRunning, evTaskDone, true, true, stateCompleting, actFinish | actDisarm, nil},
 		{"resume while suspending dispatch runs", suspendedRunning, evResume, false, false, stateRunning, actDisarm | actRedispatch, nil},
 		{"resume while waiting", waiting, evResume, false, false, stateRunning, actDisarm | actRedispatch | actRun, nil},
