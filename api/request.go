@@ -49,7 +49,7 @@ type RequestHead struct {
 	ContentLength int64              // -1 if unknown (chunked)
 	Conn          *ConnInfo          // the connection's facts, shared: never written through; nil: none known
 	Body          io.ReadCloser      // never nil once in a Request
-	Trailer       func() http.Header // request trailers after the body is read; may be nil
+	Trailer       func() http.Header // request trailers after the body is read, read-only (Request.Head's returns copies); may be nil
 
 	// MaxFormBytes is the largest URL-encoded body Form reads; zero means
 	// DefaultMaxFormBytes; negative means no limit. A form body is held
@@ -321,8 +321,20 @@ func (r *Request) Trailer() Header {
 // Head returns a copy of the request head, for building a derived request.
 // Its Conn is still the connection's, shared with every request of the
 // connection: to change an address (a proxy's client, say), point the
-// copy at a ConnInfo of its own rather than write through Conn.
-func (r *Request) Head() RequestHead { return *r.head }
+// copy at a ConnInfo of its own rather than write through Conn. Its
+// Trailer returns a copy of the trailers at each call, which the caller
+// may modify.
+func (r *Request) Head() RequestHead {
+	h := *r.head
+	if tr := h.Trailer; tr != nil {
+		// The connector's map is every Request's of the exchange, read
+		// without a lock from any goroutine (Trailer): a caller that
+		// wrote in it would change a Request others hold, and race
+		// with their reads.
+		h.Trailer = func() http.Header { return tr().Clone() }
+	}
+	return h
+}
 
 // Mapping returns how the request was mapped to its handler. Its Params
 // are a copy the caller owns.

@@ -119,6 +119,34 @@ func TestHeaderIsReadOnly(t *testing.T) {
 	}
 }
 
+// The trailers a Head's Trailer returns are the caller's: the connector's
+// map behind them is every Request's of the exchange, read (Trailer,
+// ToHTTPRequest) from any goroutine without a lock, so a filter that
+// edits what it got must reach neither them nor a later Head.
+func TestHeadTrailerIsACopy(t *testing.T) {
+	connector := http.Header{"X-Sum": {"abc"}}
+	r := api.NewRequest(context.Background(), &api.RequestHead{
+		Method: "POST", Target: "/", Path: "/", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		ContentLength: -1, Trailer: func() http.Header { return connector },
+	}, nil)
+	head := r.Head()
+	tr := head.Trailer()
+	tr.Set("X-Forged", "1")
+	tr["X-Sum"][0] = "forged"
+	derived := r.WithHead(&head)
+	derived.Head().Trailer().Set("X-Sum", "forged")
+	for name, got := range map[string]http.Header{
+		"the connector's map": connector,
+		"Request.Trailer":     r.Trailer().Clone(),
+		"a later Head":        r.Head().Trailer(),
+		"a derived Request":   derived.Trailer().Clone(),
+	} {
+		if got.Get("X-Sum") != "abc" || got.Get("X-Forged") != "" {
+			t.Errorf("%s: %v after a filter edited its Head's trailers; want X-Sum: abc alone", name, got)
+		}
+	}
+}
+
 // Deriving a request with attributes costs one allocation for the copy
 // and one for all the new attributes together; with one attribute (a
 // re-dispatch's kind, a filter's value) the two are one.

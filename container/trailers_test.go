@@ -100,3 +100,38 @@ func TestRequestTrailerWhileBodyRead(t *testing.T) {
 		}
 	})
 }
+
+// What a Request's Head hands out of the trailers is the caller's, on
+// every protocol: a filter that edits it (as it may edit the head it
+// derives a request from) changes neither the Request's trailers nor the
+// map the connector filled, which every Request of the exchange reads
+// from any goroutine without a lock.
+func TestHeadTrailerEditedAfterBody(t *testing.T) {
+	type seen struct{ request, head string }
+	got := make(chan seen, 1)
+	modes.Run(t, func(c *container.Container) {
+		c.HandleFunc("/upload", func(w api.Response, r *api.Request) error {
+			if _, err := io.Copy(io.Discard, r.Body()); err != nil {
+				return err
+			}
+			tr := r.Head().Trailer()
+			tr.Set("X-Checksum", "forged")
+			tr.Set("X-Forged", "1")
+			got <- seen{r.Trailer().Get("X-Checksum") + r.Trailer().Get("X-Forged"), r.Head().Trailer().Get("X-Checksum")}
+			return nil
+		})
+	}, func(t *testing.T, s *modes.Server) {
+		req, _ := http.NewRequest("POST", s.URL+"/upload", nil)
+		req.ContentLength = -1
+		req.Trailer = http.Header{"X-Checksum": nil}
+		req.Body = &trailerSetter{r: strings.NewReader("data"), set: func() { req.Trailer.Set("X-Checksum", "abc") }}
+		resp, err := s.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if g := <-got; g.request != "abc" || g.head != "abc" {
+			t.Errorf("after an edit of the Head's trailers: Request.Trailer shows %q, a later Head %q; want abc, abc", g.request, g.head)
+		}
+	})
+}
