@@ -30,7 +30,10 @@ import (
 //
 // Header fields behave as on net/http's server. The head sent has the
 // fields as they were when the handler called WriteHeader, or first wrote
-// or flushed; later changes to the map Header returns are not sent.
+// or flushed; later changes to the map Header returns are not sent. A
+// Content-Type key the handler set, even to "" or to no values, keeps the
+// body's type from being sniffed, as net/http's server does; its empty
+// values are not sent, where net/http sends them empty.
 // Trailers are the exception: the names the Trailer field declares by then
 // are announced, and sent after the body with the values the handler's map
 // holds for them when it returns, and a key set with the http.TrailerPrefix
@@ -71,7 +74,10 @@ func FromHTTP(h http.Handler) Handler {
 // target's: a handler that routes on the path as sent ("/admin/../public",
 // which the container mapped as "/public") would serve what the filters
 // mapped to "/admin/*" guard. Its URL.RawQuery is r.RawQuery(), as a
-// filter may have rewritten it. RequestURI stays the target as sent.
+// filter may have rewritten it. RequestURI stays the target as sent. Its
+// Close is set as net/http's server sets it: on HTTP/1.x, when the
+// Connection fields name "close" or, on HTTP/1.0, do not name
+// "keep-alive".
 func ToHTTPRequest(r *Request) (*http.Request, error) {
 	u, err := url.ParseRequestURI(r.head.Target)
 	if err != nil {
@@ -111,6 +117,13 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		// HTTP/3's are framed, and net/http says nothing of a coding
 		// there.
 		hr.TransferEncoding = []string{"chunked"}
+	}
+	if r.head.ProtoMajor == 1 {
+		// A handler that sees Close knows the client sends nothing more
+		// on the connection (it need not offer it, say, a long poll to
+		// come back to). HTTP/2 and HTTP/3 have no Connection field, and
+		// net/http's servers leave Close false there.
+		hr.Close = closeRequested(r.head.ProtoMinor, r.head.Header)
 	}
 	// net/http's server moves Host out of the header into Request.Host.
 	delete(hr.Header, "Host")
@@ -177,6 +190,24 @@ func localNetAddr(r *Request) net.Addr {
 		return net.UDPAddrFromAddrPort(ap)
 	}
 	return net.TCPAddrFromAddrPort(ap)
+}
+
+// closeRequested reports whether an HTTP/1.x request's Connection fields
+// end the connection after it, as net/http's server sets Request.Close:
+// they name "close", or, on HTTP/1.0, do not name "keep-alive".
+func closeRequested(minor int, h Header) bool {
+	var close, keep bool
+	h.lookup("Connection", func(v string) bool {
+		for v != "" {
+			var tok string
+			tok, v, _ = strings.Cut(v, ",")
+			tok = strings.Trim(tok, " \t")
+			close = close || strings.EqualFold(tok, "close")
+			keep = keep || strings.EqualFold(tok, "keep-alive")
+		}
+		return !close
+	})
+	return close || minor == 0 && !keep
 }
 
 // declaredTrailers takes the Trailer field out of h and returns the names
@@ -276,6 +307,19 @@ func (h *httpWriter) commit() {
 		case k == "Trailer":
 			h.declare(v)
 		case strings.HasPrefix(k, http.TrailerPrefix):
+		case k == "Content-Type" && (len(v) == 0 || v[0] == ""):
+			// net/http sniffs no type over a Content-Type key the
+			// handler set, whatever its values; the Response sniffs
+			// over an empty first one. Without the empty values the
+			// field says what the handler meant: its types, or none
+			// (nil, which the Response sniffs no type over either).
+			var types []string
+			for _, t := range v {
+				if t != "" {
+					types = append(types, t)
+				}
+			}
+			dst[k] = types
 		default:
 			dst[k] = slices.Clone(v) // the handler may still append to its own
 		}

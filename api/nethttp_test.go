@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
@@ -314,5 +315,68 @@ func TestToHTTPRequestTrailersReadBefore(t *testing.T) {
 	hr.Trailer.Set("X-Sig", "changed") // the handler's own copy
 	if v := r.Trailer().Get("X-Sig"); v != "v" {
 		t.Errorf("the net/http handler's change reached the Request: Trailer X-Sig = %q", v)
+	}
+}
+
+// Request.Close is set as net/http's server sets it from the request: an
+// HTTP/1.x client that names "close" in its Connection fields, or an
+// HTTP/1.0 one that does not name "keep-alive", will not send another
+// request on the connection. net/http's ReadRequest is the reference for
+// HTTP/1.x; HTTP/2 and HTTP/3 requests have no Connection field, and
+// net/http's servers leave Close false there.
+func TestToHTTPRequestClose(t *testing.T) {
+	for _, tt := range []struct {
+		proto string
+		conn  []string // the Connection fields
+		want  bool
+	}{
+		{"HTTP/1.1", nil, false},
+		{"HTTP/1.1", []string{"close"}, true},
+		{"HTTP/1.1", []string{"Keep-Alive, Close"}, true},
+		{"HTTP/1.1", []string{"upgrade", " close "}, true},
+		{"HTTP/1.1", []string{"closed"}, false},
+		{"HTTP/1.1", []string{"keep-alive"}, false},
+		{"HTTP/1.0", nil, true},
+		{"HTTP/1.0", []string{"keep-alive"}, false},
+		{"HTTP/1.0", []string{"foo,\tKEEP-ALIVE"}, false},
+		{"HTTP/1.0", []string{"keep-alive, close"}, true},
+		{"HTTP/1.0", []string{"keep-alives"}, true},
+		{"HTTP/2.0", []string{"close"}, false},
+		{"HTTP/3.0", []string{"close"}, false},
+	} {
+		var raw strings.Builder
+		raw.WriteString("GET / " + tt.proto + "\r\nHost: example.com\r\n")
+		for _, v := range tt.conn {
+			raw.WriteString("Connection: " + v + "\r\n")
+		}
+		raw.WriteString("\r\n")
+		var major, minor int
+		if strings.HasPrefix(tt.proto, "HTTP/1.") {
+			ref, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw.String())))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref.Close != tt.want {
+				t.Fatalf("%s %q: net/http's Close = %v, the table says %v", tt.proto, tt.conn, ref.Close, tt.want)
+			}
+			major, minor = ref.ProtoMajor, ref.ProtoMinor
+		} else {
+			major, minor, _ = http.ParseHTTPVersion(tt.proto)
+		}
+		fields := []api.HeaderField{{Key: "Host", Value: "example.com"}}
+		for _, v := range tt.conn {
+			fields = append(fields, api.HeaderField{Key: "Connection", Value: v})
+		}
+		head := &api.RequestHead{
+			Method: "GET", Target: "/", Path: "/", Proto: tt.proto, ProtoMajor: major, ProtoMinor: minor,
+			Host: "example.com", Header: api.NewHeaderFields(fields), Body: http.NoBody,
+		}
+		hr, err := api.ToHTTPRequest(api.NewRequest(context.Background(), head, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hr.Close != tt.want {
+			t.Errorf("%s, Connection %q: Close = %v, want %v", tt.proto, tt.conn, hr.Close, tt.want)
+		}
 	}
 }

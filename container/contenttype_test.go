@@ -213,3 +213,32 @@ func TestNilContentTypeNotSniffed(t *testing.T) {
 		}
 	})
 }
+
+// A Content-Type a net/http handler set empty, or to no values, is not
+// sniffed over either: net/http's server sniffs a type only when the
+// header has no Content-Type key at all (it sends the empty one as it
+// is). Wharf's own empty type is sniffed over (TestSetContentTypeEmpty),
+// but a mounted handler gets net/http's rule.
+func TestEmptyContentTypeNotSniffedFromHTTP(t *testing.T) {
+	set := map[string]func(http.Header){
+		"/empty":    func(h http.Header) { h.Set("Content-Type", "") },
+		"/novalues": func(h http.Header) { h["Content-Type"] = []string{} },
+		"/empties":  func(h http.Header) { h["Content-Type"] = []string{"", ""} },
+	}
+	build := func(c *container.Container) {
+		for path, f := range set {
+			c.Mount(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				f(w.Header())
+				io.WriteString(w, "<html>x</html>")
+			}))
+		}
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for path := range set {
+			code, body, h := get(t, s, path)
+			if ct := h.Get("Content-Type"); code != 200 || body != "<html>x</html>" || ct != "" {
+				t.Errorf("GET %s: %d %q, Content-Type %q; want 200, the body, no type sniffed", path, code, body, ct)
+			}
+		}
+	})
+}
