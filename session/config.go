@@ -36,11 +36,14 @@ type Config struct {
 	CookieDomain string
 	// Secure says when the cookie carries the Secure attribute. Zero
 	// (SecureIfTLS) means on requests that arrived over TLS; a CookieName
-	// with the prefix "__Host-" or "__Secure-" means SecureAlways.
+	// with the prefix "__Host-" or "__Secure-", or SameSite
+	// http.SameSiteNoneMode, means SecureAlways.
 	Secure SecurePolicy
 	// SameSite is the cookie's SameSite attribute. Zero means
-	// http.SameSiteLaxMode. http.SameSiteNoneMode needs Secure (browsers
-	// drop such a cookie otherwise): set Secure to SecureAlways with it.
+	// http.SameSiteLaxMode. http.SameSiteNoneMode makes the cookie
+	// Secure on every request (Secure is SecureAlways), as browsers
+	// require: they drop a SameSite=None cookie without it, and the
+	// session would never stick.
 	SameSite http.SameSite
 
 	// IdleTimeout ends a session that no request used for this long.
@@ -109,6 +112,11 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.SameSite == 0 {
 		cfg.SameSite = http.SameSiteLaxMode
+	}
+	if cfg.SameSite == http.SameSiteNoneMode {
+		// Over cleartext the cookie would be dropped anyway; without
+		// Secure it would be dropped over TLS behind a proxy too.
+		cfg.Secure = SecureAlways
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 30 * time.Minute

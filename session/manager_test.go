@@ -94,6 +94,9 @@ func TestCookieAttributes(t *testing.T) {
 		{"forced secure behind a proxy", session.Config{Secure: session.SecureAlways}, nil, true, "/", "", http.SameSiteLaxMode},
 		{"path and domain", session.Config{CookiePath: "/app", CookieDomain: "example.com"}, nil, false, "/app", "example.com", http.SameSiteLaxMode},
 		{"strict", session.Config{SameSite: http.SameSiteStrictMode}, tlsState, true, "/", "", http.SameSiteStrictMode},
+		// Browsers drop a SameSite=None cookie that lacks Secure.
+		{"none over cleartext", session.Config{SameSite: http.SameSiteNoneMode}, nil, true, "/", "", http.SameSiteNoneMode},
+		{"none over tls", session.Config{SameSite: http.SameSiteNoneMode}, tlsState, true, "/", "", http.SameSiteNoneMode},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
