@@ -39,6 +39,7 @@ type builder struct {
 	// one write(2) each would cost millions for a file of megabytes.
 	fw     *bufio.Writer
 	memory int64 // bytes the form keeps in memory
+	kept   int64 // estimated memory of the names and file headers it keeps
 }
 
 func newBuilder(lim Limits, st *store) *builder {
@@ -57,7 +58,42 @@ func (b *builder) Header(h textproto.MIMEHeader) error {
 	if fn := params["filename"]; err == nil && fn != "" {
 		b.filename = filepath.Base(fn)
 	}
+	if b.name == "" {
+		return nil
+	}
+	// A parsed header takes many times its bytes on the wire (a map
+	// entry and a string per short line): counted by what it takes, the
+	// names and file headers a form keeps stay within what MaxParts and
+	// MaxHeaderBytes promise, however the bytes are split into parts.
+	b.kept += int64(len(b.name))
+	if b.filename != "" {
+		b.kept += int64(len(b.filename)) + headerMemory(h)
+	}
+	if b.lim.MaxParts >= 0 && b.lim.MaxHeaderBytes >= 0 && b.kept > int64(b.lim.MaxParts)*int64(b.lim.MaxHeaderBytes) {
+		return b.limit("MaxHeaderBytes", int64(b.lim.MaxHeaderBytes))
+	}
 	return nil
+}
+
+// The memory a header field takes beside its bytes, as estimated against
+// MaxParts × MaxHeaderBytes: a map entry (its name and its slice), and
+// for each value a string in the slice and twice that in the room a
+// growing slice, or the array textproto carves values from, holds.
+const (
+	keptEntry = 48
+	keptValue = 48
+)
+
+// headerMemory estimates the memory h takes.
+func headerMemory(h textproto.MIMEHeader) int64 {
+	var n int64
+	for k, vs := range h {
+		n += int64(len(k)) + keptEntry
+		for _, v := range vs {
+			n += int64(len(v)) + keptValue
+		}
+	}
+	return n
 }
 
 func (b *builder) limit(name string, max int64) error {

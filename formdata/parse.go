@@ -126,7 +126,9 @@ func readParts(mr *multipart.Reader, b *builder, src *source) error {
 		if err != nil {
 			return fail(err)
 		}
-		b.Header(p.Header)
+		if err := b.Header(p.Header); err != nil {
+			return err
+		}
 		for {
 			n, err := p.Read(buf)
 			if n > 0 {

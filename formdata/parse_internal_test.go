@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/mimepart"
 )
 
 // request builds a Request no container made: no exchange, so no
@@ -224,5 +226,77 @@ func TestMemoryFilesOwnTheirBytes(t *testing.T) {
 				t.Errorf("the form keeps %d bytes in memory, over MaxMemoryBytes (%d)", kept, lim.MaxMemoryBytes)
 			}
 		})
+	}
+}
+
+// TestKeptHeadersBounded: the names and file headers a form keeps stay
+// within MaxParts × MaxHeaderBytes in memory, beside MaxMemoryBytes. A
+// parsed header takes many times its bytes on the wire (a map entry and
+// a string per short line), and was not counted: files of no bytes with
+// headers of short lines held ten times that bound.
+func TestKeptHeadersBounded(t *testing.T) {
+	lim := Limits{MaxParts: 100, MaxMemoryBytes: 64 << 10}.resolved()
+	bound := int64(lim.MaxParts)*int64(lim.MaxHeaderBytes) + lim.MaxMemoryBytes
+	body := func(line func(int) string) string {
+		var sb strings.Builder
+		for range lim.MaxParts {
+			sb.WriteString("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f\"\r\n")
+			for j, n := 0, 0; n < 9<<10; j++ {
+				l := line(j)
+				sb.WriteString(l)
+				n += len(l)
+			}
+			sb.WriteString("\r\n\r\n")
+		}
+		sb.WriteString("--b--\r\n")
+		return sb.String()
+	}
+	pushParse := func(body string) (*Form, error) {
+		b := newBuilder(lim, &store{dir: lim.TempDir})
+		p, err := mimepart.NewParser("b", partLimits(lim), b)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.Write([]byte(body)); err != nil {
+			return nil, b.parseError(err, p.Parts())
+		}
+		if err := p.Close(); err != nil {
+			return nil, b.parseError(err, p.Parts())
+		}
+		return b.form, nil
+	}
+	for _, tt := range []struct {
+		name string
+		line func(int) string
+	}{
+		{"distinct fields", func(j int) string { return fmt.Sprintf("X%x:\r\n", j) }},
+		{"one field repeated", func(int) string { return "X:\r\n" }},
+	} {
+		for _, style := range []struct {
+			name  string
+			parse func(string) (*Form, error)
+		}{
+			{"Parse", func(body string) (*Form, error) { return Parse(request("multipart/form-data; boundary=b", body), lim) }},
+			{"push parser", pushParse},
+		} {
+			t.Run(tt.name+"/"+style.name, func(t *testing.T) {
+				body := body(tt.line)
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				f, err := style.parse(body)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+				runtime.KeepAlive(f)
+				var le *LimitError
+				switch {
+				case err == nil && held > bound:
+					t.Fatalf("a form of %d files of no bytes (a %d-byte body) holds %d bytes, over MaxParts × MaxHeaderBytes + MaxMemoryBytes (%d)", len(f.Files("f")), len(body), held, bound)
+				case err != nil && (!errors.As(err, &le) || le.Limit != "MaxHeaderBytes" || api.StatusOf(err) != http.StatusRequestEntityTooLarge):
+					t.Fatalf("err = %v, want a 413 naming MaxHeaderBytes", err)
+				}
+			})
+		}
 	}
 }
