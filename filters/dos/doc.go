@@ -10,13 +10,16 @@
 // none is delayed: suspended with a continuation for Config.Delay, holding
 // no goroutine, then it tries again; if the bucket is still empty it is
 // answered 429 Too Many Requests with Retry-After. With a negative Delay an
-// over-limit request is answered 429 at once. The 429 is the error the
-// filter returns (ErrRateLimited in an *api.StatusError), answered by the
-// container's error pages, as Jetty's DoSFilter answers with sendError:
-// an API's ErrorPageAs[error] gives it the format of its other errors,
-// and Retry-After stays on it. Clients in Config.AllowList
-// (addresses or CIDR prefixes) are never limited. Buckets of clients that
-// have been quiet long enough to be full again are forgotten, so the
+// over-limit request is answered 429 at once, as it is when
+// Config.MaxDelayed requests (1,000 by default) are delayed already. The
+// 429 is the error the filter returns (ErrRateLimited in an
+// *api.StatusError), answered by the container's error pages, as Jetty's
+// DoSFilter answers with sendError: an API's ErrorPageAs[error] gives it
+// the format of its other errors, and Retry-After stays on it. Clients in
+// Config.AllowList (addresses or CIDR prefixes) are never limited.
+// Clients whose connection has no IP address (a Unix socket's peers)
+// share one bucket unless Config.Key tells them apart. Buckets of clients
+// that have been quiet long enough to be full again are forgotten, so the
 // filter's memory follows the clients that are active.
 //
 // A request is counted once, when it arrives: the re-dispatches of a

@@ -32,8 +32,9 @@ var (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultRate  = 25 // requests a second per client
-	DefaultDelay = 100 * time.Millisecond
+	DefaultRate       = 25 // requests a second per client
+	DefaultDelay      = 100 * time.Millisecond
+	DefaultMaxDelayed = 1000 // requests delayed at once, all clients together
 )
 
 // Config configures the filter. The zero value gives the defaults.
@@ -48,11 +49,21 @@ type Config struct {
 	// again (and is refused if the client is still over). Zero means
 	// DefaultDelay; negative means no delay: refuse at once.
 	Delay time.Duration
+	// MaxDelayed is the most requests delayed at once, all clients
+	// together; an over-limit request beyond it is refused at once. Each
+	// delayed request holds its connection, its request and a timer, and
+	// a flood from many addresses (or many streams of few connections)
+	// has as many delayed as arrive in one Delay. Zero means
+	// DefaultMaxDelayed (1,000); negative means no bound.
+	MaxDelayed int
 	// Key names the client of a request. Nil means its IP address: the
 	// connection's, never a forwarded one. Behind a proxy, a Key that
 	// reads X-Forwarded-For must take the address the proxy appended
 	// (the last), not one the client wrote, or any client picks its own
-	// key.
+	// key. Without a Key, clients whose connection has no IP address (a
+	// Unix socket's peers) are one client to the filter, sharing one
+	// bucket, as the clients of a proxy are: behind a proxy on a Unix
+	// socket, set Key.
 	Key func(r *api.Request) string
 	// AllowList holds addresses ("10.0.0.7", "::1") and prefixes
 	// ("10.0.0.0/8") whose requests are never limited. The client's IP
@@ -76,6 +87,7 @@ type Stats struct {
 type Filter struct {
 	rate, burst    float64
 	delay          time.Duration
+	maxDelayed     int
 	key            func(*api.Request) string
 	allow          []netip.Prefix
 	maxRequestTime time.Duration
@@ -91,6 +103,7 @@ type Filter struct {
 	sweptAt    time.Time
 	sweepEvery time.Duration
 	stats      Stats
+	delayed    int // requests delayed now
 }
 
 type bucket struct {
@@ -101,7 +114,7 @@ type bucket struct {
 // New returns a DoS filter for cfg; it fails on an AllowList entry that is
 // neither an address nor a prefix.
 func New(cfg Config) (*Filter, error) {
-	f := &Filter{rate: cfg.Rate, burst: float64(cfg.Burst), delay: cfg.Delay, key: cfg.Key,
+	f := &Filter{rate: cfg.Rate, burst: float64(cfg.Burst), delay: cfg.Delay, maxDelayed: cfg.MaxDelayed, key: cfg.Key,
 		maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: minSweep}
 	if f.rate <= 0 {
 		f.rate = DefaultRate
@@ -111,6 +124,9 @@ func New(cfg Config) (*Filter, error) {
 	}
 	if f.delay == 0 {
 		f.delay = DefaultDelay
+	}
+	if f.maxDelayed == 0 {
+		f.maxDelayed = DefaultMaxDelayed
 	}
 	f.sweepEvery = max(time.Minute, time.Duration(f.burst/f.rate*float64(time.Second)))
 	for _, s := range cfg.AllowList {
@@ -147,7 +163,17 @@ type delayedKey struct{ f *Filter }
 // suspension's, by the chain, and none of this filter's business.
 type delay struct {
 	arrived atomic.Bool
+	ended   atomic.Bool // its place under MaxDelayed was given back
 	timer   *time.Timer // resumes the request when the delay is up
+}
+
+// end gives d's place under MaxDelayed back, once.
+func (d *delay) end(f *Filter) {
+	if d.ended.CompareAndSwap(false, true) {
+		f.mu.Lock()
+		f.delayed--
+		f.mu.Unlock()
+	}
 }
 
 // Filter implements api.Filter.
@@ -155,6 +181,7 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	d, delayed := r.Attribute(delayedKey{f}).(*delay)
 	if delayed {
 		d.arrived.Store(true)
+		d.end(f)
 		// Only an initial dispatch is delayed: the chain inside sees that
 		// pass, not this filter's Resume (a long poll suspends on it).
 		r = async.WithKind(r, async.DispatchInitial)
@@ -176,20 +203,22 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if ok {
 		return f.pass(w, r, next)
 	}
-	if delayed || f.delay < 0 {
+	if delayed || f.delay < 0 || !f.reserveDelay() {
 		return f.reject(w, retry)
 	}
+	d = &delay{}
 	cont := continuation.Of(r)
 	cont.SetTimeout(f.delay + time.Minute) // a safety net: the timer below resumes it
 	if err := cont.Suspend(); err != nil {
+		d.end(f)
 		return f.reject(w, retry) // no container to suspend it: refuse at once
 	}
 	f.mu.Lock()
 	f.stats.Delayed++
 	f.mu.Unlock()
 	// The timer holds no goroutine while it waits; a request whose client
-	// left meanwhile cannot be resumed, and that is all.
-	d = &delay{}
+	// left meanwhile cannot be resumed, and that is all but for its place
+	// under MaxDelayed, which its completion gives back.
 	attr := api.Attr{Key: delayedKey{f}, Value: d}
 	// A delay that expires instead (a graceful shutdown expires a
 	// continuation at once, or the safety net) ends as the timer's would:
@@ -205,9 +234,20 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			d.timer.Stop()
 			cont.Resume(attr)
 		}
-	}})
+	}, OnComplete: func(*api.Request, error) { d.end(f) }})
 	d.timer = time.AfterFunc(f.delay, func() { cont.Resume(attr) })
 	return nil
+}
+
+// reserveDelay takes a place under MaxDelayed, if one is free.
+func (f *Filter) reserveDelay() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.maxDelayed >= 0 && f.delayed >= f.maxDelayed {
+		return false
+	}
+	f.delayed++
+	return true
 }
 
 // pass runs the chain, under MaxRequestTime if set.
