@@ -76,8 +76,14 @@ func (a *Context) SetWriteListener(l WriteListener) (*Output, error) {
 	o := &Output{a: a, l: l, window: DefaultOutputWindow}
 	// A request that fails (its client left, noticed by the connection
 	// before a flush could be) drops the flush still queued: the
-	// listener hears of it all the same.
-	a.AddListener(Listener{OnError: func(w api.Response, _ *api.Request, err error) { o.report(w, err) }})
+	// listener hears of it all the same. One that completes drops a
+	// flush that waits for the connection too, which no wake-up may
+	// ever dispatch again (and so tell dropped): what Write would queue
+	// from then on would never go.
+	a.AddListener(Listener{
+		OnError:    func(w api.Response, _ *api.Request, err error) { o.report(w, err) },
+		OnComplete: func(*api.Request, error) { o.dropped(api.ErrCompleted) },
+	})
 	if err := a.Dispatch(func(w api.Response) { l.OnWritePossible(w) }); err != nil {
 		return nil, err
 	}
@@ -258,7 +264,8 @@ func (o *Output) dispatch() {
 }
 
 // dropped is told that the flush task will not run: the request
-// completed (api.ErrCompleted) before or while it was queued. Nothing
+// completed (api.ErrCompleted) before or while it was queued, or while
+// it waited for the connection. Nothing
 // queued goes out any more, so the Output fails from here on: a Write
 // that took its bytes with a nil error would say they were on their way.
 func (o *Output) dropped(err error) {

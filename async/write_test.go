@@ -1,6 +1,7 @@
 package async_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -157,5 +158,59 @@ func TestOutputWriteAfterCompletion(t *testing.T) {
 		if got := x.Out.Body(); got != "" {
 			t.Errorf("queued flush %v: body %q", queued, got)
 		}
+	}
+}
+
+// A flush that waits for the connection when the request completes (a
+// Complete of the Context, the async timeout) never runs again: the bytes
+// queued behind it never go out, and a Write after the completion must
+// say so (api.ErrCompleted), as it does when the flush was only queued,
+// rather than take its bytes with a nil error for as long as the
+// connection does not wake the flush.
+func TestOutputWriteAfterCompletionWhileFlushWaits(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		complete func(x *wharftest.Exchange, a *async.Context) error
+	}{
+		{"Complete", func(_ *wharftest.Exchange, a *async.Context) error { return a.Complete() }},
+		{"timeout", func(x *wharftest.Exchange, _ *async.Context) error { return x.Expire() }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out *async.Output
+			var a *async.Context
+			first := true
+			x, nb := wharftest.NewNonBlockingExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				var err error
+				if a, err = async.Start(r); err != nil {
+					return err
+				}
+				out, err = a.SetWriteListener(listenerFunc(func(api.Response) {
+					if !first {
+						return
+					}
+					first = false
+					// The connection keeps part of the first: the flush
+					// waits for it, and the second is queued behind.
+					for _, s := range []string{"sent", "queued"} {
+						if _, err := out.Write([]byte(s)); err != nil {
+							t.Errorf("Write(%q): %v", s, err)
+						}
+					}
+				}))
+				return err
+			}))
+			nb.SetReady(false)
+			x.Begin()
+			if err := tt.complete(x, a); err != nil {
+				t.Fatal(err)
+			}
+			<-x.Done()
+			if n, err := out.Write([]byte("late")); n != 0 || !errors.Is(err, api.ErrCompleted) {
+				t.Errorf("Write after completion = %d, %v; want 0, api.ErrCompleted", n, err)
+			}
+			if got := x.Out.Body(); got != "sent" {
+				t.Errorf("body %q, want %q", got, "sent")
+			}
+		})
 	}
 }
