@@ -73,6 +73,12 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// offers no protocol of RFC 9220's to hand it to (package websocket
 	// refuses one by ProtoMajor).
 	r.Proto = "HTTP/3.0"
+	if r.ContentLength < 0 && ended(r.Body, rc) {
+		// quic-go says -1 for a request with no Content-Length field,
+		// even one whose HEADERS ended the stream; net/http's server,
+		// and so HTTP/1.1 and HTTP/2, say 0 for a request with no body.
+		r.ContentLength = 0
+	}
 	b := &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, total: l.lim.ReadBodyTimeout,
 		maxTrailers: l.lim.MaxHeaders, rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
 	if r.ContentLength != 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
@@ -135,6 +141,22 @@ func (l *limitHandler) refuse(r *http.Request) int {
 		return http.StatusRequestEntityTooLarge
 	}
 	return 0
+}
+
+// ended reports whether a request's body is known to be empty as its
+// handler starts: the client's FIN came with the end of the HEADERS frame,
+// or before the server read it, as HTTP/2's END_STREAM comes on HEADERS.
+// A read whose deadline has passed does not wait: quic-go answers it with
+// io.EOF once the stream's end is all that is left, with the deadline's
+// error before handing out any byte otherwise. The read asks for no byte,
+// so that none of the body's could be taken from it.
+func ended(src io.Reader, rc *http.ResponseController) bool {
+	if rc.SetReadDeadline(time.Unix(1, 0)) != nil {
+		return false
+	}
+	n, err := src.Read(nil)
+	rc.SetReadDeadline(time.Time{})
+	return n == 0 && err == io.EOF
 }
 
 // body is a request body under the connector's rules: ReadTimeout for
@@ -391,7 +413,9 @@ func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // but the QUIC listener is closed only with the transport, once the
 // connections it lets finish are done, and until then would take the
 // handshake of a new one into its queue, where the client's requests
-// would wait for the client's own timeout, served by no one.
+// would wait for the client's own timeout, served by no one. (One admitted
+// before, its handshake under way, is closed from that queue by
+// refuseQueued.)
 type connLimit struct {
 	max     int64 // 0 for no limit
 	closing func() bool
