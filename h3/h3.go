@@ -177,6 +177,7 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		// The container's Shutdown and Close end the rest: Close may
 		// come after this returned, to end the connections Shutdown's
 		// context ran out for.
+		go refuseQueued(ln)
 		return connector.ErrServerClosed
 	}
 	unregister()
@@ -186,6 +187,35 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		return connector.ErrServerClosed
 	}
 	return err
+}
+
+// refuseQueued closes every connection that reaches ln's queue once
+// quic-go's server, shut down, accepts none, until ln is closed with the
+// transport. connLimit refuses a connection that comes after Shutdown
+// began, but one admitted before, its handshake under way, still reaches
+// the queue (an early connection, before its handshake completes), where
+// its requests would wait, served by no one, for the transport's close,
+// which drops it without a word to the client.
+func refuseQueued(ln *quic.EarlyListener) {
+	for {
+		conn, err := ln.Accept(context.Background())
+		if err != nil {
+			return
+		}
+		go func() {
+			// Closed during the handshake, the connection would end
+			// with a bare APPLICATION_ERROR, its code withheld (RFC 9000
+			// §10.2.3). After it, H3_REQUEST_REJECTED tells the client
+			// that none of its requests was processed, which it may
+			// retry on a new connection (RFC 9114 §4.1.1): one that
+			// connLimit refuses while the transport is open.
+			select {
+			case <-conn.HandshakeComplete():
+				conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeRequestRejected), "h3: shutting down")
+			case <-conn.Context().Done():
+			}
+		}()
+	}
 }
 
 // AltSvc returns a filter that advertises HTTP/3 on udpPort in every
