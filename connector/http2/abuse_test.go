@@ -211,9 +211,9 @@ func abuseServerLogging(t *testing.T, logger *slog.Logger) (string, *container.C
 
 // An endless header block (CONTINUATION flood) is cut off: the server
 // ends the connection with GOAWAY ENHANCE_YOUR_CALM long before the client
-// is done sending, whether the frames carry fields or nothing at all (an
-// empty frame still costs the server a frame to read: its 9-byte header
-// counts).
+// is done sending, whether the frames carry fields, a byte each, or nothing
+// at all (an empty frame still costs the server a frame to read: its 9-byte
+// header counts).
 func TestH2ContinuationFlood(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -233,6 +233,11 @@ func TestH2ContinuationFlood(t *testing.T) {
 		// too (and is a minute here, so that only the count can).
 		{"empty frames", 32 << 20, func(*h2Client, int) []byte {
 			return bytes.Repeat([]byte{0, 0, 0, byte(xhttp2.FrameContinuation), 0, 0, 0, 0, 3}, (1<<20)/9)
+		}},
+		// Frames of one byte each, an indexed field (:method GET): only
+		// the bytes of the block count, and they still end it.
+		{"one-byte frames", 32 << 20, func(*h2Client, int) []byte {
+			return bytes.Repeat([]byte{0, 0, 1, byte(xhttp2.FrameContinuation), 0, 0, 0, 0, 3, 0x82}, (1<<20)/10)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -109,6 +110,7 @@ type serverConn struct {
 	fr         *xhttp2.Framer
 	maxID      uint32      // the highest stream id the client opened
 	skipped    [][2]uint32 // recent runs of ids the client passed over (see openID)
+	skippedOld [2]uint32   // the span of older runs, merged ([0, 0] if none)
 	upgraded   *stream     // the request that asked for h2c, to serve first
 	hdec       *hpack.Decoder
 	blk        headerBlock // the header block being read (headers.go)
@@ -166,6 +168,7 @@ type h2Settings struct {
 	initialWindow  int64
 	maxFrame       uint32
 	headerTable    uint32
+	headerTableLow uint32 // the least headerTable set since the writer took the settings (MaxUint32: none)
 	maxHeaderBytes uint32
 }
 
@@ -185,7 +188,7 @@ func newServerConn(srv *Server, h *connector.Handover) *serverConn {
 		streams: make(map[uint32]*stream),
 		sendWin: 65535,
 		recvWin: h2ConnWindow,
-		peer:    h2Settings{initialWindow: 65535, maxFrame: 16384, headerTable: 4096},
+		peer:    h2Settings{initialWindow: 65535, maxFrame: 16384, headerTable: 4096, headerTableLow: math.MaxUint32},
 	}
 	if hc.info == nil {
 		hc.info = &api.ConnInfo{} // a Handover made by hand may leave it out
@@ -515,8 +518,11 @@ func (hc *serverConn) idle(id uint32) bool { return id > hc.maxID }
 // it passed over are closed without ever having been opened (RFC 9113
 // §5.1.1): a HEADERS frame on one of them later opens a stream out of
 // order, a PROTOCOL_ERROR, where one on a stream that ended is
-// STREAM_CLOSED. Only recent runs are kept, as with resetIDs: a client
-// that skips ids often enough to push one out gets STREAM_CLOSED there.
+// STREAM_CLOSED. Recent runs are kept one by one; once h2MaxStreams of
+// them are, the older half is merged into skippedOld, a span that takes
+// in the streams opened between them, whose late HEADERS are then
+// PROTOCOL_ERROR as well (see usedStream): an id passed over is never
+// forgotten.
 func (hc *serverConn) openID(id uint32) {
 	next := hc.maxID + 2
 	if hc.maxID == 0 {
@@ -524,15 +530,21 @@ func (hc *serverConn) openID(id uint32) {
 	}
 	if id > next {
 		if len(hc.skipped) >= h2MaxStreams {
-			hc.skipped = hc.skipped[:0]
+			half := len(hc.skipped) / 2
+			lo := hc.skipped[0][0]
+			if hc.skippedOld[1] != 0 {
+				lo = hc.skippedOld[0]
+			}
+			hc.skippedOld = [2]uint32{lo, hc.skipped[half-1][1]}
+			hc.skipped = hc.skipped[:copy(hc.skipped, hc.skipped[half:])]
 		}
 		hc.skipped = append(hc.skipped, [2]uint32{next, id - 2})
 	}
 	hc.maxID = id
 }
 
-// wasSkipped reports whether the client passed over stream id when it
-// opened a higher one (see openID).
+// wasSkipped reports whether stream id is in one of the recent runs of
+// ids the client passed over when it opened a higher one (see openID).
 func (hc *serverConn) wasSkipped(id uint32) bool {
 	for _, r := range hc.skipped {
 		if r[0] <= id && id <= r[1] {
@@ -612,12 +624,12 @@ func (hc *serverConn) applySettingLocked(s xhttp2.Setting) error {
 	case xhttp2.SettingMaxFrameSize:
 		hc.peer.maxFrame = s.Val
 	case xhttp2.SettingHeaderTableSize:
-		// The encoder's table only shrinks (writeHeaders), so it follows
-		// the smallest size the client ever allowed. A size that drops
-		// and comes back before the next header block, in one frame or
-		// several, must still be signaled (RFC 7541 §4.2): the client's
-		// decoder may have emptied its table when it dropped.
-		hc.peer.headerTable = min(hc.peer.headerTable, s.Val)
+		// The encoder's table follows it (followTableSize). A size that
+		// drops and comes back before the next header block, in one
+		// frame or several, must still be signaled (RFC 7541 §4.2): the
+		// client's decoder may have emptied its table when it dropped.
+		hc.peer.headerTable = s.Val
+		hc.peer.headerTableLow = min(hc.peer.headerTableLow, s.Val)
 	case xhttp2.SettingMaxHeaderListSize:
 		hc.peer.maxHeaderBytes = s.Val
 	}
@@ -701,19 +713,11 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 		return h2ConnectionError{xhttp2.ErrCodeProtocol, "even stream id from a client"}
 	}
 	if !hc.idle(id) {
-		hc.mu.Lock()
-		st := hc.streams[id]
-		reset := st == nil && hc.wasResetLocked(id)
-		hc.mu.Unlock()
-		switch {
-		case st != nil:
-			return st.recvTrailers(f)
-		case reset:
-			return nil // the server reset or refused it: frames in flight are ignored
-		case hc.wasSkipped(id):
-			return h2ConnectionError{xhttp2.ErrCodeProtocol, "stream id lower than one already opened"}
+		st, err := hc.usedStream(id)
+		if st == nil {
+			return err
 		}
-		return h2ConnectionError{xhttp2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
+		return st.recvTrailers(f)
 	}
 	hc.openID(id) // the stream is open, or closed at once below
 	if f.HasPriority() && f.Priority.StreamDep == id {
@@ -758,6 +762,32 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 	}
 	hc.dispatch(st)
 	return nil
+}
+
+// usedStream is where a HEADERS frame on stream id, which is not idle,
+// goes: the stream, if the server still has it (the request's trailers),
+// else the error that answers the frame, nil for one to ignore.
+func (hc *serverConn) usedStream(id uint32) (*stream, error) {
+	hc.mu.Lock()
+	st := hc.streams[id]
+	reset := st == nil && hc.wasResetLocked(id)
+	hc.mu.Unlock()
+	switch {
+	case st != nil:
+		return st, nil
+	case hc.wasSkipped(id):
+		// Before the resets: one answered a frame on an id never opened
+		// (DATA, say), which says nothing of a HEADERS frame opening it.
+		return nil, h2ConnectionError{xhttp2.ErrCodeProtocol, "stream id lower than one already opened"}
+	case reset:
+		return nil, nil // the server reset or refused it: frames in flight are ignored
+	case hc.skippedOld[0] <= id && id <= hc.skippedOld[1]:
+		// Passed over, or a stream that ended long ago among ids passed
+		// over: RFC 9113 §5.1 lets a frame that comes a significant time
+		// after a stream ended be a PROTOCOL_ERROR too.
+		return nil, h2ConnectionError{xhttp2.ErrCodeProtocol, "stream id lower than one already opened"}
+	}
+	return nil, h2ConnectionError{xhttp2.ErrCodeStreamClosed, "HEADERS on a closed stream"}
 }
 
 // dispatch hands a stream to the Handler on the executor: never on the
@@ -849,7 +879,14 @@ func (hc *serverConn) end(err error) {
 		case errors.As(err, &ce):
 			// Ahead of everything queued: the answers to a flood must not
 			// stand between the client and the reason the connection ends.
-			hc.ctrl = slices.Insert(hc.ctrl, 0, h2Frame{kind: h2fGoAway, n: hc.lastID, code: ce.code})
+			// But not of the server's SETTINGS, if the writer has not taken
+			// it yet (a connection that fails at once): the server's
+			// preface is a SETTINGS frame first (RFC 9113 §3.4).
+			at := 0
+			if len(hc.ctrl) > 0 && hc.ctrl[0].kind == h2fSettings {
+				at = 1
+			}
+			hc.ctrl = slices.Insert(hc.ctrl, at, h2Frame{kind: h2fGoAway, n: hc.lastID, code: ce.code})
 			hc.startWriterLocked()
 		case errors.Is(err, errH2Done):
 		default:

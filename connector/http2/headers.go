@@ -24,8 +24,8 @@ import (
 //     from the HEADERS frame's header on, whether other streams are open
 //     or not.
 //
-// Of a block's size, only its encoded bytes end the connection, its
-// frames' headers counted: past maxHeaderBlock it is a flood, not a
+// Of a block's size, only its encoded bytes end the connection, an empty
+// frame counting its header: past maxHeaderBlock it is a flood, not a
 // request, and nothing is answered on it (GOAWAY ENHANCE_YOUR_CALM).
 
 // headerBlock is the header block being read: a HEADERS frame and the
@@ -35,7 +35,7 @@ type headerBlock struct {
 	head       xhttp2.HeadersFrame // a copy: the framer reuses its frames
 	fields     []hpack.HeaderField // kept, up to the header list limit
 	size       int                 // of the fields kept, as SETTINGS_MAX_HEADER_LIST_SIZE counts
-	encoded    int                 // bytes of the block so far
+	encoded    int                 // bytes of the block so far, and a frame header per empty frame
 	truncated  bool                // fields were dropped: over the list limit
 	sawRegular bool
 	invalid    error // why the block is malformed (a stream error)
@@ -127,9 +127,15 @@ func (hc *serverConn) onHeadersFrame(f *xhttp2.HeadersFrame) error {
 // block once it ends.
 func (hc *serverConn) onFragment(frag []byte, end bool) error {
 	b := &hc.blk
-	// Each frame's header counts as well: a flood of empty CONTINUATION
-	// frames adds nothing to the fields and is still work to read.
-	b.encoded += h2FrameHeaderLen + len(frag)
+	// An empty frame counts its header instead: a flood of empty
+	// CONTINUATION frames adds nothing to the fields and is still work to
+	// read. The headers of frames that carry the block do not count, so
+	// that a block within the limit is read whole however finely it is
+	// split: its frames are no more than its bytes.
+	if len(frag) == 0 {
+		b.encoded += h2FrameHeaderLen
+	}
+	b.encoded += len(frag)
 	if b.encoded > hc.maxHeaderBlock() {
 		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "header block too large"}
 	}
@@ -157,6 +163,8 @@ func (hc *serverConn) onFragment(frag []byte, end bool) error {
 				return h2ConnectionError{xhttp2.ErrCodeProtocol, "even stream id from a client"}
 			}
 			hc.openID(id) // a malformed request: the stream opened and ended
+		} else if st, err := hc.usedStream(id); st == nil {
+			return err // not a stream to reset: answered as a well-formed block is
 		}
 		return hc.resetStream(id, xhttp2.ErrCodeProtocol)
 	}

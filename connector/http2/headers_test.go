@@ -9,6 +9,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -166,6 +167,51 @@ func TestH2HeaderTableSizeDip(t *testing.T) {
 			}
 			if fields[0].Name != ":status" || fields[0].Value != "200" {
 				t.Fatalf("the next response: %v", fields)
+			}
+		})
+	}
+}
+
+// A header block is read whole however finely the client splits it: a
+// request within the header list limit, sent as a HEADERS frame and
+// CONTINUATION frames of one byte each, is served, even when the limit is
+// tiny and the frames' headers add up to many times the block. Empty
+// frames, which carry nothing of it, still count (TestH2ContinuationFlood).
+func TestH2HeaderBlockInTinyFrames(t *testing.T) {
+	c := container.New(container.WithH2C(), container.WithLogger(wharftest.DiscardLogger()),
+		container.WithConnector(connector.Config{MaxHeaderBytes: 200, MaxHeaders: 10}))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("hello")
+		return err
+	})
+	addr := listen(t, c)
+	for _, tc := range []struct {
+		name string
+		size int // of each frame's fragment
+	}{
+		{"one frame", 16 << 10},
+		{"frames of 7 bytes", 7},
+		{"frames of 1 byte", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl := dialH2C(t, addr)
+			// A header list of 508 bytes as HTTP/2 counts, under the
+			// 200 + 32 × 10 = 520; the block is 321 bytes, some 3,200 with
+			// the headers of frames of 1 byte, past the 2,080 of 4 × 520.
+			block := cl.block(requestFields(h2Get, []string{"x-pad", strings.Repeat("~", 300)}, false)...)
+			frag := block[:min(tc.size, len(block))]
+			rest := block[len(frag):]
+			if err := cl.fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: frag, EndStream: true, EndHeaders: len(rest) == 0}); err != nil {
+				t.Fatal(err)
+			}
+			for len(rest) > 0 {
+				frag, rest = rest[:min(tc.size, len(rest))], rest[min(tc.size, len(rest)):]
+				if err := cl.fr.WriteContinuation(1, len(rest) == 0, frag); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, err := cl.outcome(1); err != nil || got != "200" {
+				t.Fatalf("got %q (%v), want 200", got, err)
 			}
 		})
 	}

@@ -69,7 +69,7 @@ var h2LimitRows = []h2LimitRow{
 		tests: []string{"TestH2OversizedField", "TestH2Limits"},
 	},
 	{
-		limit: "Header block, encoded (HEADERS and its CONTINUATION frames, each frame's 9-byte header counted)", value: "4 × the header list limit", beyond: "`GOAWAY ENHANCE_YOUR_CALM`",
+		limit: "Header block, encoded (HEADERS and its CONTINUATION frames, an empty frame's 9-byte header counted)", value: "4 × the header list limit", beyond: "`GOAWAY ENHANCE_YOUR_CALM`",
 		tests:     []string{"TestH2ContinuationFlood"},
 		unchecked: "the factor 4 is not probed at its edge (a valid HPACK block of exactly 4 × the list limit); TestH2ContinuationFlood checks the answer",
 	},

@@ -1,6 +1,7 @@
 package http2
 
 import (
+	"math"
 	"runtime"
 	"time"
 
@@ -161,6 +162,7 @@ func (hc *serverConn) writeLoop() {
 		}
 		batch := hc.takeLocked(hc.batch[:0])
 		peer := hc.peer
+		hc.peer.headerTableLow = math.MaxUint32 // this batch signals it
 		// Under mu, so that end's deadline is never overwritten; once the
 		// connection is ending, socketWriter sets each write's.
 		if !hc.ending {
@@ -174,6 +176,7 @@ func (hc *serverConn) writeLoop() {
 		}
 		hc.mu.Unlock()
 
+		hc.followTableSize(peer.headerTable, peer.headerTableLow)
 		var err error
 		bytes := 0
 		for i := range batch {
@@ -261,9 +264,6 @@ func (hc *serverConn) writeFrame(f *h2Frame, peer *h2Settings) error {
 // writeHeaders encodes a header block and writes it as HEADERS plus
 // CONTINUATION frames no larger than the client's SETTINGS_MAX_FRAME_SIZE.
 func (hc *serverConn) writeHeaders(f *h2Frame, peer *h2Settings) error {
-	if t := min(peer.headerTable, 4096); t != hc.henc.MaxDynamicTableSize() {
-		hc.henc.SetMaxDynamicTableSizeLimit(t)
-	}
 	hc.hbuf = hc.hbuf[:0]
 	for _, hf := range f.fields {
 		hc.henc.WriteField(hf)
@@ -289,6 +289,26 @@ func (hc *serverConn) writeHeaders(f *h2Frame, peer *h2Settings) error {
 		}
 	}
 	return nil
+}
+
+// followTableSize sizes the HPACK encoder's dynamic table as the
+// client's SETTINGS_HEADER_TABLE_SIZE now allows (4096 at most), low being
+// the smallest value it took since the last call. The next header block
+// starts with the size updates (RFC 7541 §4.2): the low one first, if the
+// table dipped below its size (the client's decoder may have emptied its
+// table), then the final one, so that a client that raises the size again
+// gets its compression back. The writer's.
+func (hc *serverConn) followTableSize(size, low uint32) {
+	e := hc.henc
+	size = min(size, 4096)
+	if low < e.MaxDynamicTableSize() {
+		e.SetMaxDynamicTableSizeLimit(low)
+		e.SetMaxDynamicTableSize(low) // signaled even if the table grows back below
+	}
+	if size != e.MaxDynamicTableSize() {
+		e.SetMaxDynamicTableSizeLimit(size)
+		e.SetMaxDynamicTableSize(size)
+	}
 }
 
 // releaseBatch gives the writer's batch back to the server: the writer
