@@ -53,6 +53,12 @@ type connIO interface {
 	// breakConn makes the socket's I/O fail and wakes whoever waits on it;
 	// any goroutine may call it. Only the owner closes the connection.
 	breakConn()
+	// breakWatched is breakConn for Server.Close, which stops the
+	// selectors next: the connection's Watcher (a suspended request's)
+	// hears now that it broke, as it would from the selector, which may
+	// stop before it sees the break. The portable connector calls no
+	// Watcher: it is breakConn there.
+	breakWatched()
 	// Close closes the socket (conn.close calls it, once).
 	Close() error
 	// release takes the socket from the connector (Hijack, hand-over).
@@ -167,6 +173,7 @@ func (p *portableIO) breakConn() {
 	}
 }
 
+func (p *portableIO) breakWatched()     { p.breakConn() }
 func (p *portableIO) closeNotify()      {}
 func (p *portableIO) handshaking() bool { return false }
 

@@ -88,8 +88,7 @@ func (s *Server) stopSelectors(ctx context.Context) {
 // the server shuts down.
 func (s *Server) serveSelector(l *epListener) error {
 	if !s.track(l.ln) {
-		l.ln.Close()
-		return ErrServerClosed
+		return ErrServerClosed // Serve closes the listener
 	}
 	defer s.untrack(l.ln)
 	if err := s.startSelectors(); err != nil {
@@ -522,6 +521,13 @@ func (f *fdConn) scheduleIdleLocked(d time.Duration) {
 // that might, goes out from a goroutine of its own.
 func (f *fdConn) idleFired() {
 	f.Mu.Lock()
+	if f.sel.wheel.Pending(&f.tm) {
+		// Filed again since the wheel took it out to fire (the Firer runs
+		// outside the wheel's lock): that filing, and idleArmed with it,
+		// is the connection's now, and will fire in its turn.
+		f.Mu.Unlock()
+		return
+	}
 	f.idleArmed = false
 	if f.c.state() != connIdle {
 		f.Mu.Unlock()

@@ -20,3 +20,6 @@ func (s *selector) timers() int                             { return 0 }
 
 func (s *Server) serveEpoll(net.Listener, *tls.Config) (bool, error) { return false, nil }
 func (s *Server) stopSelectors(context.Context)                      {}
+
+// lingerNB is the epoll connector's: no connection lingers idle here.
+func (c *conn) lingerNB() {}

@@ -161,6 +161,21 @@ func (f *fdConn) breakConn() {
 	}
 }
 
+// breakWatched implements connIO. As event does, the watcher is not told
+// of a break that a write wait's timeout made: its callback reports it.
+func (f *fdConn) breakWatched() {
+	f.breakConn()
+	f.Mu.Lock()
+	var gone Watcher
+	if !f.wexpired {
+		gone, f.gone = f.gone, nil
+	}
+	f.Mu.Unlock()
+	if gone != nil {
+		gone.ClientGone(ErrClientGone)
+	}
+}
+
 // letGo releases the descriptor from the connection and the selector,
 // waking parked goroutines; false if it was released already.
 func (f *fdConn) letGo() bool {

@@ -9,7 +9,10 @@ import (
 // with c.lingering set, and each time bytes come the selector discards them
 // (lingerNB) rather than read a head. It closes when the client ends its
 // side or breaks the connection, or when its idle timer fires at headAt.
-// Meanwhile it is idle, as between requests: Shutdown closes it at once.
+// Meanwhile it is idle, as between requests, but Shutdown does not close it
+// as it closes those: the client may still be sending, and a close then
+// resets the connection, destroying what of the answer it has not read.
+// Shutdown waits for it as for a request in flight; the timer bounds that.
 
 // lingerPass bounds what one pass of lingerNB discards, so that a client
 // that keeps sending cannot hold the selector's producer: past it the
@@ -68,9 +71,10 @@ func (c *conn) lingerNB() {
 
 // idleLingering lets go of a lingering connection, as idleUnless does of
 // one waiting for a head: nil if it was readable meanwhile (with
-// readable set; read again), ioEOF if the server is shutting down.
-// Without readable it turns idle whatever came, to wait for the next
-// edge: a pass ended with bytes still in the socket.
+// readable set; read again), else errWouldBlock. Without readable it
+// turns idle whatever came, to wait for the next edge: a pass ended with
+// bytes still in the socket. Unlike idleUnless it does so when the
+// server shuts down too: the linger ends as its timer says (see above).
 func (f *fdConn) idleLingering(readable bool) error {
 	c := f.c
 	f.Mu.Lock()
@@ -78,9 +82,7 @@ func (f *fdConn) idleLingering(readable bool) error {
 	if readable && f.Readable {
 		return nil
 	}
-	if !c.toIdle() && c.claim() {
-		return ioEOF
-	}
+	c.toIdle()
 	f.armIdleLocked()
 	return errWouldBlock
 }

@@ -27,7 +27,7 @@ var (
 	// ErrAborted is the error of a stream whose connection was aborted.
 	ErrAborted = errors.New("connector: connection aborted")
 	// ErrClientGone is what a suspended request fails with when its client
-	// closes the connection (reported through Watcher).
+	// closes the connection, or Close breaks it (reported through Watcher).
 	ErrClientGone = errors.New("connector: client closed the connection")
 	// ErrNoCertificate is returned by ServeTLS when neither Config.TLSConfig
 	// nor the files given hold a certificate.
@@ -84,8 +84,11 @@ type Server struct {
 // Serve accepts connections on l until l fails or the server shuts down. It
 // always returns a non-nil error: ErrServerClosed after Shutdown or Close.
 // Closing l yourself ends it too, with the error that says so (on the
-// epoll connector, within a quarter of a second).
+// epoll connector, within a quarter of a second). As net/http's Serve,
+// it closes l before it returns, whatever the error: a caller that gives
+// up on a failed Serve has no listener left bound to the port.
 func (s *Server) Serve(l net.Listener) error {
+	defer l.Close()
 	ln, tlsCfg := l, (*tls.Config)(nil)
 	if tl, ok := l.(*tlsListener); ok {
 		if !hasCertificate(tl.cfg) {
@@ -99,7 +102,6 @@ func (s *Server) Serve(l net.Listener) error {
 		return err
 	}
 	if !s.track(l) {
-		l.Close()
 		return ErrServerClosed
 	}
 	defer s.untrack(l)
@@ -226,8 +228,9 @@ func (s *Server) removeConn(c *conn) {
 }
 
 // Shutdown stops accepting, closes idle connections, lets connections with
-// a request in flight finish it (then closes them), and waits until none is
-// left or ctx is done. It does not expire suspended requests: the container
+// a request in flight finish it (then closes them) and connections closing
+// after an answer finish their lingering close (half a second at most),
+// and waits until none is left or ctx is done. It does not expire suspended requests: the container
 // does that. It returns ctx.Err() if ctx ended first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
@@ -308,7 +311,11 @@ func (s *Server) stopAcceptingLocked() {
 // Close closes every listener and connection at once, and ends a
 // Shutdown waiting for them. It does not wait for handlers still running,
 // as net/http's Close does not: their connections are broken, and a
-// server's own executor (no Config.Executor) takes no more work.
+// server's own executor (no Config.Executor) takes no more work. Where
+// the connector hears a client leave (see Stream.Watch), the Watcher of a
+// request on a connection it breaks hears it too (ErrClientGone), as if
+// the client had left: a suspended request no container completes can
+// end then.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.stopAcceptingLocked()
@@ -334,8 +341,11 @@ func (s *Server) Close() error {
 			// Someone owns it (or a suspended request does): break the
 			// socket so the owner fails and closes it. Closing an epoll
 			// descriptor here could let its number be reused under the
-			// owner's feet.
-			r.io.breakConn()
+			// owner's feet. A suspended request's watcher hears it here:
+			// the selectors stop below, maybe before they see the break,
+			// and without a container to complete the request it would
+			// stay suspended, its connection open.
+			r.io.breakWatched()
 		}
 	}
 	// Stop the executor taking work, without waiting for what it runs: a
@@ -453,9 +463,16 @@ func (l *connList) all() []connRef {
 // that turns idle just after this look is closed too. Whoever claims the
 // idle connection first owns it: losing here leaves the request to be
 // served; winning means it was never started, which a client may retry
-// (RFC 9112 §9.6).
+// (RFC 9112 §9.6). An idle connection in its lingering close (epoll) is
+// not closed: its answer went, and a close while its client still sends
+// would reset the connection and destroy what of the answer is unread.
+// It goes on lingering, bounded by its timer, and Shutdown waits for it.
 func (r connRef) closeIfIdle() {
 	if r.c.claim() {
+		if r.c.lingering { // read once claimed: its owner sets it
+			r.c.lingerNB() // as the selector would: what came while claimed is discarded
+			return
+		}
 		r.c.close()
 	} else if r.io.handshaking() {
 		r.io.breakConn() // its handshake fails, and it closes

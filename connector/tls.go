@@ -16,8 +16,9 @@ import (
 // serves it: an idle HTTP/1.1 connection or a suspended request then holds
 // no goroutine (the handshake's ends with it); elsewhere, or with
 // Config.Portable, the portable connector serves. ServeTLS returns
-// ErrNoCertificate when there is no certificate to serve with, and like
-// Serve otherwise.
+// ErrNoCertificate when there is no certificate to serve with (or the
+// error of loading the pair), leaving l open as net/http's ServeTLS
+// does, and like Serve otherwise (closing l).
 func (s *Server) ServeTLS(l net.Listener, certFile, keyFile string) error {
 	cfg, err := s.tlsConfig(certFile, keyFile)
 	if err != nil {
