@@ -160,6 +160,11 @@ func (t *fdTunnel) closeFD() {
 	t.f.c.srv.removeConn(t.f.c)
 }
 
+// CloseWrite shuts the socket's sending side, after what WriteNow took:
+// the peer reads all of it, then the end, and the socket is still read
+// (package websocket's lingering close).
+func (t *fdTunnel) CloseWrite() error { return t.closeWrite() }
+
 // closeWrite shuts the socket's sending side (waitConn.CloseWrite).
 func (t *fdTunnel) closeWrite() error {
 	if !t.enter() {

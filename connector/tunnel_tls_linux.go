@@ -42,6 +42,7 @@ type tlsTunnel struct {
 	wto     time.Duration // the wait's timeout: the caller's last, else the server's write timeout
 	failed  error         // a socket write failed: every write fails so
 	linger  bool          // Close came with out not drained: writable ends the connection
+	shut    bool          // CloseWrite came with out not drained: writable shuts the sending side
 	lingerT time.Duration // how long writable may take for that
 	inline  bool          // the caller's write callbacks only signal (waitConn's): call them where writability is seen
 }
@@ -199,6 +200,10 @@ func (tt *tlsTunnel) writable() {
 		}
 		tt.out = nil
 	}
+	if tt.shut && !closed && tt.failed == nil {
+		tt.shut = false
+		netpoll.CloseWrite(tt.f.FD)
+	}
 	if tt.linger {
 		tt.linger = false
 		failed := tt.failed != nil
@@ -307,6 +312,28 @@ func (tt *tlsTunnel) abortWrites(err error) {
 	}
 	tt.out = nil
 	tt.mu.Unlock()
+}
+
+// CloseWrite says close_notify and shuts the socket's sending side once
+// the ciphertext waiting in out is sent (writable): the peer reads all
+// WriteNow took, then the end, and the socket is still read (package
+// websocket's lingering close).
+func (tt *tlsTunnel) CloseWrite() error {
+	if !tt.enter() {
+		return net.ErrClosed
+	}
+	defer tt.leave()
+	tt.t.closeNotify()
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	switch {
+	case tt.failed != nil:
+		return tt.failed
+	case len(tt.out) > 0:
+		tt.shut = true // writable is armed: out waits for the socket
+		return nil
+	}
+	return netpoll.CloseWrite(tt.f.FD)
 }
 
 // closeWrite says close_notify (waitConn.CloseWrite); the socket's

@@ -258,6 +258,21 @@ func TestOneCloseFramePerDirection(t *testing.T) {
 		{"handler closes with 999", websocket.Config{}, func(rc *rawClient) {
 			rc.send(wsframe.OpText, []byte("close 999"))
 		}, true, 0, false, is(nil)},
+		// The peer's close frame crosses the server's: its code is the
+		// peer's own, not an answer to the server's 1000, and OnClose
+		// gets it.
+		{"peer closes with 4000 as the handler closes", websocket.Config{}, func(rc *rawClient) {
+			rc.nc.Write(append(clientFrame(wsframe.OpText, []byte("bye"), true), clientFrame(wsframe.OpClose, []byte{0x0F, 0xA0, 'x'}, true)...))
+		}, false, websocket.CloseNormal, true, func(err error) bool {
+			var ce *websocket.CloseError
+			return errors.As(err, &ce) && ce.Code == 4000 && ce.Text == "x"
+		}},
+		// The peer answers the handler's 4000 with it: a handshake
+		// completed.
+		{"peer answers 4000 with 4000", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpText, []byte("close 4000"))
+			rc.send(wsframe.OpClose, []byte{0x0F, 0xA0})
+		}, false, 4000, true, is(nil)},
 		{"peer closes with 4000", websocket.Config{}, func(rc *rawClient) {
 			rc.send(wsframe.OpClose, []byte{0x0F, 0xA0, 'x'}) // 4000
 		}, false, 4000, false, func(err error) bool {

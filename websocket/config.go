@@ -77,10 +77,15 @@ type Config struct {
 	// frame once its own went out (Close, CloseNow, IdleTimeout, a
 	// container's Shutdown), before it closes the TCP connection anyway
 	// (OnClose gets ErrCloseTimeout, unless the server had a reason of its
-	// own). When the peer closed first, or the server closed because the
-	// connection could not be read any further (the keep-alive deadline, a
-	// message over ReadLimit, a protocol error), the TCP connection closes
-	// as soon as the close frame is out: no answer is awaited. Zero means
+	// own). When the peer closed first, the TCP connection closes as soon
+	// as the close frame is out: no answer is awaited. Nor is one when the
+	// server closed because the connection could not be read any further
+	// (the keep-alive deadline, a message over ReadLimit, a protocol
+	// error), but then the peer may still be sending, and the connection
+	// lingers, as an HTTP/1.1 one that did not read a body does: the
+	// sending side is shut after the close frame, and what the peer sends
+	// is dropped until it closes its own, for at most 500 ms, so that it
+	// reads the close frame rather than a connection reset. Zero means
 	// DefaultCloseTimeout (5 s).
 	CloseTimeout time.Duration
 	// CheckOrigin decides whether to accept a request from another origin.

@@ -109,16 +109,24 @@ func Text(s string) Message { return Message{Data: []byte(s)} }
 type Handler interface {
 	OnOpen(c *Conn)
 	OnMessage(c *Conn, m Message)
-	// OnClose reports why the connection ended, once it has (the TCP
-	// connection is closed):
+	// OnClose reports why the connection ended, once it has: the close
+	// handshake is over or given up, the connection closed, and nothing
+	// more is read or written. The TCP connection may outlive it a
+	// little: the last bytes the connection took (the close frame, most
+	// often) may still be on their way, over TLS (the ciphertext the
+	// socket has not taken) or on a hijacked connection (the portable
+	// connector, net/http: a write under way), and the socket closes once
+	// they are sent, or a write timeout passed.
 	//
 	//   - nil: a close handshake completed — the peer closed with 1000,
 	//     1001 or no code and was answered, or it answered the close
 	//     frame the server sent (Close, CloseNow, a container's
-	//     Shutdown);
+	//     Shutdown) with one of those or the server's own code;
 	//   - a *CloseError: the peer closed with another code, given with its
-	//     reason (it was answered with the same code). A *CloseError
-	//     always stands for a close frame the peer sent;
+	//     reason (it was answered with the same code, unless the server's
+	//     close frame had gone first: the two crossed, or the peer
+	//     answered with a code of its own). A *CloseError always stands
+	//     for a close frame the peer sent;
 	//   - ErrIdle, ErrPongTimeout, ErrTooBig, ErrInvalidUTF8, or an error
 	//     wrapping ErrProtocol: the server closed the connection for that
 	//     reason, with the close frame each names;
@@ -196,6 +204,8 @@ type Conn struct {
 	canceled     bool   // the context is canceled: the connection ended
 	ended        bool   // OnClose returned: Done's channel is closed, or made closed
 	serverReason bool   // reason is the server's
+	unread       bool   // reading stopped before the peer's end: the close lingers (lingerLocked)
+	lingering    bool   // the sending side is shut; what comes is discarded until the peer's end
 	events       uint8  // for work to handle
 	timerGen     uint32 // which arming of tm a firing is for
 
@@ -273,8 +283,9 @@ func (c *Conn) Request() *api.Request { return c.req }
 // Subprotocol returns the subprotocol the handshake chose, or "" if none.
 func (c *Conn) Subprotocol() string { return c.sub }
 
-// Done returns a channel closed once the connection is fully closed and
-// OnClose has returned.
+// Done returns a channel closed once the connection is closed and OnClose
+// has returned (the TCP connection may linger a little longer: see
+// Handler.OnClose).
 func (c *Conn) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -618,11 +629,15 @@ func (c *Conn) finishNow() {
 	c.finish()
 }
 
-// finish closes the tunnel, once, and has work report it.
+// finish closes the tunnel, once, and has work report it; when reading
+// stopped before the peer's end, it lingers first (lingerLocked).
 func (c *Conn) finish() {
 	c.mu.Lock()
 	if c.finished {
 		c.mu.Unlock()
+		return
+	}
+	if c.lingerLocked() {
 		return
 	}
 	c.finished, c.closing = true, true
@@ -632,6 +647,72 @@ func (c *Conn) finish() {
 	c.t.Close()
 	c.cancelContext()
 	c.post(evEnd, false)
+}
+
+// lingerTimeout bounds a lingering close (lingerLocked), as the connector
+// bounds an HTTP/1.1 connection's.
+const lingerTimeout = 500 * time.Millisecond
+
+// halfCloser is a Tunnel whose sending side can end alone, after what
+// WriteNow took: the epoll connector's, and netTunnel over TCP or TLS.
+type halfCloser interface{ CloseWrite() error }
+
+// lingerLocked begins a lingering close, if the connection needs one, and
+// reports whether it did (mu is then unlocked). When reading stopped
+// before the peer's end (a protocol error, a message over ReadLimit), the
+// peer may still be sending, and closing a socket with unread input
+// resets the connection: the reset may destroy the close frame just sent
+// before the peer reads it. So the sending side is shut, after the close
+// frame, and what the peer sends is discarded until it ends its own side
+// (discard), for at most lingerTimeout (tick); then the tunnel closes.
+// Under mu.
+func (c *Conn) lingerLocked() bool {
+	if !c.unread || c.lingering || !c.sendClose || !c.closeSent {
+		return false
+	}
+	hc, ok := c.t.(halfCloser)
+	if !ok {
+		return false
+	}
+	c.lingering = true
+	c.queue, c.ctrl, c.out = nil, nil, nil
+	now := c.now()
+	c.closeBy = after(now, lingerTimeout)
+	c.armLocked(now)
+	c.mu.Unlock()
+	if hc.CloseWrite() != nil {
+		c.finish() // lingering: it closes now
+		return true
+	}
+	c.post(evRead, false) // the reader discards
+	return true
+}
+
+// discard reads and drops what the peer sends while the close lingers,
+// and finishes at its end, or once the linger's time is up (which tick
+// sees too, unless a peer that never stops keeps this loop on the
+// selector that would fire it).
+func (c *Conn) discard() {
+	buf := c.cfg.getBuffer()
+	defer c.cfg.putBuffer(buf)
+	for {
+		_, err := c.t.TryRead(buf)
+		switch {
+		case err == api.ErrWouldBlock:
+			c.t.NotifyReadable(c.onRead)
+			return
+		case err != nil:
+			c.finish()
+			return
+		}
+		c.mu.Lock()
+		over := c.now() >= c.closeBy
+		c.mu.Unlock()
+		if over {
+			c.finish()
+			return
+		}
+	}
 }
 
 // stopReading ends reading: the connection ends once the close frame
@@ -715,6 +796,9 @@ func (c *Conn) read() {
 	for {
 		if c.readOver() {
 			c.dropBuffer()
+			if c.draining() {
+				c.discard()
+			}
 			return
 		}
 		need, ok := c.frames()
@@ -844,6 +928,14 @@ func (c *Conn) readEndedLocked(err error) {
 	}
 }
 
+// draining reports whether the close lingers (lingerLocked): what the
+// peer sends is read only to be discarded.
+func (c *Conn) draining() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lingering && !c.finished
+}
+
 // readOver reports whether reading has ended, or the connection.
 func (c *Conn) readOver() bool {
 	c.mu.Lock()
@@ -932,8 +1024,12 @@ func (c *Conn) peerClosed(p []byte) bool {
 	if c.closing && c.sendClose {
 		c.answered = true // the peer answers the server's close
 	}
-	answered := c.answered
-	if !answered && code != CloseNormal && code != CloseGoingAway && code != CloseNoStatus {
+	// An answer echoes the server's code, or says a normal one; another
+	// code is the peer's own reason, even after the server's close began:
+	// the two close frames crossed (RFC 6455 §7.1.3), or the peer answered
+	// with a reason of its own.
+	echoed := c.answered && len(c.closeMsg) >= 2 && code == int(binary.BigEndian.Uint16(c.closeMsg))
+	if !echoed && code != CloseNormal && code != CloseGoingAway && code != CloseNoStatus {
 		if !c.serverReason { // the peer's code, over how reading ended before
 			c.reason = &CloseError{Code: code, Text: text}
 		}
@@ -1015,6 +1111,7 @@ func (c *Conn) readFailed(payload []byte, err error) {
 	c.startClose(payload, true, err)
 	c.mu.Lock()
 	c.readEndedLocked(err)
+	c.unread = true
 	c.mu.Unlock()
 	c.stopReading()
 }

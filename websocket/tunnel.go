@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -33,6 +34,7 @@ type netTunnel struct {
 	onWrite func() // called when it returns
 	wdl     time.Time
 	closed  bool // Close was called
+	shut    bool // CloseWrite was called while a write was under way: its goroutine shuts the sending side
 	linger  bool // closed while a write was under way: its goroutine closes nc
 }
 
@@ -140,6 +142,9 @@ func (t *netTunnel) WriteNow(p []byte) (int, error) {
 		}
 		t.writing = false
 		t.pending = nil
+		if t.shut && err == nil {
+			err = t.closeWrite()
+		}
 		if err != nil && t.werr == nil {
 			// Nobody may be waiting to write: the reader, who always
 			// waits while the connection is open, learns of it.
@@ -196,6 +201,42 @@ func (t *netTunnel) Close() error {
 	}
 	t.mu.Unlock()
 	return t.nc.Close()
+}
+
+// CloseWrite shuts the sending side once the write under way, if any, is
+// done with what WriteNow took: the peer reads all of it, then the end.
+func (t *netTunnel) CloseWrite() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.werr != nil:
+		return t.werr
+	case t.closed:
+		return net.ErrClosed
+	case t.writing:
+		t.shut = true
+		return nil
+	}
+	return t.closeWrite()
+}
+
+// closeWrite shuts the sending side: over TLS close_notify first, which
+// gets a write deadline of its own (the last write's may have passed).
+// Under mu, with no write under way.
+func (t *netTunnel) closeWrite() error {
+	nc := t.nc
+	if tc, ok := nc.(*tls.Conn); ok {
+		tc.SetWriteDeadline(time.Now().Add(t.wto))
+		if err := tc.CloseWrite(); err != nil {
+			return err
+		}
+		nc = tc.NetConn()
+	}
+	cw, ok := nc.(interface{ CloseWrite() error })
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	return cw.CloseWrite()
 }
 
 // abort closes the connection at once: a write under way fails.
