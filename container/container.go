@@ -203,7 +203,8 @@ func (c *Container) Start() error {
 // ErrServerClosed after those. A listener made with
 // connector.NewTLSListener is served over TLS as ServeTLS serves; one made
 // with crypto/tls's tls.NewListener hides its connections' sockets, and is
-// served by the portable connector, a goroutine per connection.
+// served by the portable connector, a goroutine per connection. As
+// net/http's Serve, it closes l before it returns, whatever the error.
 func (c *Container) Serve(l net.Listener) error {
 	if c.shutting.Load() {
 		// Before anything else can fail: a TLS listener without a
@@ -212,6 +213,7 @@ func (c *Container) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	if err := c.Start(); err != nil {
+		l.Close()
 		return err
 	}
 	return c.srv.Serve(l)
@@ -243,8 +245,7 @@ func (c *Container) ListenAndServe(addr string) error {
 	if err != nil {
 		return err
 	}
-	defer l.Close() // Serve leaves it open when it fails, and the caller cannot close it
-	return c.Serve(l)
+	return c.Serve(l) // which closes l
 }
 
 // ListenAndServeTLS listens on the TCP address addr and serves TLS on it,
