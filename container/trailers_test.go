@@ -86,15 +86,7 @@ func TestRequestTrailerWhileBodyRead(t *testing.T) {
 			return nil
 		})
 	}, func(t *testing.T, s *modes.Server) {
-		req, _ := http.NewRequest("POST", s.URL+"/upload", nil)
-		req.ContentLength = -1
-		req.Trailer = http.Header{"X-Checksum": nil}
-		req.Body = &trailerSetter{r: strings.NewReader("data"), set: func() { req.Trailer.Set("X-Checksum", "abc") }}
-		resp, err := s.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		postWithTrailer(t, s)
 		if v := <-got; v != "abc" {
 			t.Errorf("trailer after the body = %q, want abc", v)
 		}
@@ -121,17 +113,24 @@ func TestHeadTrailerEditedAfterBody(t *testing.T) {
 			return nil
 		})
 	}, func(t *testing.T, s *modes.Server) {
-		req, _ := http.NewRequest("POST", s.URL+"/upload", nil)
-		req.ContentLength = -1
-		req.Trailer = http.Header{"X-Checksum": nil}
-		req.Body = &trailerSetter{r: strings.NewReader("data"), set: func() { req.Trailer.Set("X-Checksum", "abc") }}
-		resp, err := s.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		postWithTrailer(t, s)
 		if g := <-got; g.request != "abc" || g.head != "abc" {
 			t.Errorf("after an edit of the Head's trailers: Request.Trailer shows %q, a later Head %q; want abc, abc", g.request, g.head)
 		}
 	})
+}
+
+// postWithTrailer sends "data" to /upload in a chunked body whose trailer
+// X-Checksum: abc is set as the body ends, and reads the answer.
+func postWithTrailer(t *testing.T, s *modes.Server) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.URL+"/upload", nil)
+	req.ContentLength = -1
+	req.Trailer = http.Header{"X-Checksum": nil}
+	req.Body = &trailerSetter{r: strings.NewReader("data"), set: func() { req.Trailer.Set("X-Checksum", "abc") }}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 }

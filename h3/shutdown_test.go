@@ -102,18 +102,8 @@ func TestShutdownRefusesNewConnections(t *testing.T) {
 	addr, cl := serveH3(t, c) // its cleanup checks what h3.Serve returned
 	url := "https://" + addr + "/slow"
 
-	slow := make(chan string, 1)
-	go func() {
-		// Longer than the late client's wait, which it outlives.
-		resp, err := (&http.Client{Transport: cl.Transport, Timeout: 3 * wharftest.Patience}).Get(url)
-		if err != nil {
-			slow <- err.Error()
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		slow <- string(b)
-	}()
+	// Longer than the late client's wait, which it outlives.
+	slow := getAsync(&http.Client{Transport: cl.Transport, Timeout: 3 * wharftest.Patience}, url)
 	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 3*wharftest.Patience)
 	defer cancel()
@@ -178,17 +168,7 @@ func TestShutdownRefusesHandshakeInFlight(t *testing.T) {
 
 	first := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 	defer first.Close()
-	slow := make(chan string, 1)
-	go func() {
-		resp, err := (&http.Client{Transport: first, Timeout: 3 * wharftest.Patience}).Get(url + "/slow")
-		if err != nil {
-			slow <- err.Error()
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		slow <- string(b)
-	}()
+	slow := getAsync(&http.Client{Transport: first, Timeout: 3 * wharftest.Patience}, url+"/slow")
 	<-started
 
 	// The second client's ClientHello, with a post-quantum key share,
@@ -306,4 +286,21 @@ func (h *holdConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		h.once.Do(func() { close(h.heard) })
 	}
 	return n, addr, err
+}
+
+// getAsync GETs url with client on a goroutine of its own, and sends the
+// body, or the error, on the channel it returns.
+func getAsync(client *http.Client, url string) <-chan string {
+	c := make(chan string, 1)
+	go func() {
+		resp, err := client.Get(url)
+		if err != nil {
+			c <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		c <- string(b)
+	}()
+	return c
 }
