@@ -382,6 +382,19 @@ func (rb *reqBody) unread() bool {
 	return b.err != io.EOF
 }
 
+// overDiscard reports whether more than max bytes of the body are known
+// to be left unread, so that settling it will not keep the connection. It
+// never waits: a goroutine of the handler still reading the body may read
+// the rest, and counts as not over.
+func (rb *reqBody) overDiscard(max int64) bool {
+	b := &rb.body
+	if b.kind != bodyLength || !b.mu.TryLock() {
+		return false // a chunked body's rest is not known before it is read
+	}
+	defer b.mu.Unlock()
+	return !b.settled && b.err == nil && b.x.remaining > max
+}
+
 // mayDrain reports whether the unread rest of the body may be discarded
 // to keep the connection (see afterResponse and settle).
 func (s *stream) mayDrain() bool {

@@ -89,8 +89,11 @@ func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 	s := &stream{c: c, minor: uint8(h.Minor), length: -1}
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
-	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && h.Minor == 1 {
-		s.rejected = http.StatusExpectationFailed // an expectation we cannot meet
+	// An expectation we cannot meet is answered 417 in HTTP/1.0 too, as
+	// net/http's server answers it (RFC 9110 §10.1.1 only has a server
+	// ignore an HTTP/1.0 100-continue, which h1 leaves out of Expect100).
+	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && !h1.ContainsToken(e, "100-continue") {
+		s.rejected = http.StatusExpectationFailed
 	}
 	if h.Chunked || h.ContentLength > 0 {
 		x := &bodyRead{max: lim.MaxBodyBytes, rto: lim.ReadTimeout, total: lim.ReadBodyTimeout}
@@ -350,6 +353,15 @@ func (s *stream) Finish(trailers http.Header) error {
 		s.c.wbuf = h1.AppendLastChunk(s.c.wbuf, trailers)
 	case s.length >= 0 && s.written < s.length && !s.noBody:
 		s.closeAfter = true // short body: only a close tells the client
+	}
+	if s.headSent && !s.closeAfter && s.out.Total() == 0 && s.rbody().overDiscard(s.c.srv.limits().MaxDiscardBytes) {
+		// The connection closes after this response without reading the
+		// rest of the body (afterResponse): the head, still all in
+		// c.wbuf while nothing was written, says so, as net/http's does,
+		// so that the client does not send its next request on a
+		// connection about to close.
+		s.c.wbuf = h1.SetClose(s.c.wbuf)
+		s.closeAfter = true
 	}
 	if ferr := s.Flush(); err == nil {
 		err = ferr

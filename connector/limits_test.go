@@ -217,7 +217,7 @@ var limitRows = []limitRow{
 	{
 		field: "MaxDiscardBytes", what: "unread body read and dropped to keep a connection", def: size(defaults.MaxDiscardBytes),
 		cfg: connector.Config{MaxDiscardBytes: 1000},
-		answers: []limitAnswer{{text: "{closed} instead, lingering: the sending side is shut first and what the client still sends is dropped until it closes, for at most 500 ms, so that it reads its answer rather than a reset, as net/http's server does (`TestLingerClose`; the same for an answer to a refused head or body)", end: "closed", probe: func(t *testing.T, s *limitServer) limitOutcome {
+		answers: []limitAnswer{{text: "{closed} instead (the head of a response finished with more of a Content-Length body unread says `Connection: close`, as net/http's does, unless it went out before: `TestUnreadBodyClose`), lingering: the sending side is shut first and what the client still sends is dropped until it closes, for at most 500 ms, so that it reads its answer rather than a reset, as net/http's server does (`TestLingerClose`; the same for an answer to a refused head or body)", end: "closed", probe: func(t *testing.T, s *limitServer) limitOutcome {
 			o := sendRaw("POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n"+strings.Repeat("x", 5000))(t, s)
 			if o.status != 200 {
 				t.Errorf("status %d, want the handler's 200", o.status)

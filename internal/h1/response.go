@@ -138,6 +138,29 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 	return append(b, "\r\n"...), f, close
 }
 
+// SetClose rewrites the head at the start of b, which AppendResponseHead
+// wrote for a connection kept alive, to say that the connection closes
+// after the response, and returns b with whatever followed the head still
+// after it. The first empty line in b ends the head: no field line of
+// AppendResponseHead's holds a CR or LF.
+func SetClose(b []byte) []byte {
+	end := bytes.Index(b, []byte("\r\n\r\n"))
+	if end < 0 {
+		return b
+	}
+	end += 2 // past the last field's CRLF, before the empty line
+	const keepAlive, close = "Connection: keep-alive\r\n", "Connection: close\r\n"
+	if bytes.HasSuffix(b[:end], []byte(keepAlive)) { // HTTP/1.0
+		start := end - len(keepAlive)
+		n := copy(b[start:], close)
+		return append(b[:start+n], b[end:]...)
+	}
+	b = append(b, close...)
+	copy(b[end+len(close):], b[end:len(b)-len(close)])
+	copy(b[end:], close)
+	return b
+}
+
 // appendContentType is AppendField for a Content-Type field: its name, a
 // constant, needs no look for unsafe bytes, only its value does.
 func appendContentType(dst []byte, v string) []byte {

@@ -161,3 +161,28 @@ func TestAppendResponseHeadAllocs(t *testing.T) {
 		t.Errorf("AppendResponseHead with the type beside the header allocates %v times per head, want 0", n)
 	}
 }
+
+// SetClose makes a head written for a kept connection say it closes, the
+// same as AppendResponseHead with Close, and leaves what follows the head.
+func TestSetClose(t *testing.T) {
+	date := time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		r    ResponseHead
+	}{
+		{"HTTP/1.1", ResponseHead{Minor: 1, Status: 200, ContentLength: 4, Header: http.Header{"X-A": {"b"}}}},
+		{"HTTP/1.1 chunked", ResponseHead{Minor: 1, Status: 200, ContentLength: -1}},
+		{"HTTP/1.0 keep-alive", ResponseHead{Minor: 0, Status: 413, ContentLength: 4}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.r.Date = date
+			kept, _, _ := AppendResponseHead(nil, &c.r)
+			c.r.Close = true
+			closing, _, _ := AppendResponseHead(nil, &c.r)
+			got := string(SetClose(append(kept, "body\r\n\r\n"...)))
+			if want := string(closing) + "body\r\n\r\n"; got != want {
+				t.Errorf("got\n%q\nwant\n%q", got, want)
+			}
+		})
+	}
+}

@@ -78,3 +78,6 @@ func (u *Usage) Waited(d time.Duration) { u.waited += d }
 
 // Moved records n bytes read or written.
 func (u *Usage) Moved(n int) { u.n += int64(n) }
+
+// Total returns the bytes Moved recorded.
+func (u *Usage) Total() int64 { return u.n }
