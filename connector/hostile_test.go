@@ -95,6 +95,8 @@ var hostileInputs = []hostileInput{
 	{"Header fields", "head over MaxHeaderBytes (16 KiB)", "GET /hello HTTP/1.1\r\nHost: a\r\nX-A: " + strings.Repeat("a", 17000) + "\r\n\r\n", 431, false},
 	{"Header fields", "more than MaxHeaders (100) fields", "GET /hello HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: a\r\n", 101) + "\r\n", 431, false},
 	{"Header fields", "Expect other than 100-continue", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nContent-Length: 3\r\n\r\nabc", 417, false},
+	{"Header fields", "Expect other than 100-continue in HTTP/1.0", "POST /echo HTTP/1.0\r\nExpect: teapot\r\nContent-Length: 3\r\n\r\nabc", 417, false},
+	{"Header fields", "Expect listing 100-continue and another", "GET /hello HTTP/1.1\r\nHost: a\r\nExpect: 100-continue, teapot\r\n\r\n", 200, true},
 
 	{"Host", "no Host in HTTP/1.1", "GET /hello HTTP/1.1\r\n\r\n", 400, false},
 	{"Host", "two Host fields", "GET /hello HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400, false},

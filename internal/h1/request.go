@@ -451,8 +451,8 @@ func (st *headState) finish(h *RequestHead, hostFromTarget bool) *Error {
 		h.Close = st.connClose || !st.connKeep
 	} else {
 		h.Close = st.connClose
-		// RFC 9110 §7.8 and §10.1.1: Upgrade and Expect are ignored
-		// in HTTP/1.0 requests.
+		// RFC 9110 §7.8 and §10.1.1: Upgrade and a 100-continue
+		// expectation are ignored in HTTP/1.0 requests.
 		if st.connUpgrade {
 			h.Upgrade = st.upgrade
 		}
