@@ -436,6 +436,12 @@ func (h *httpWriter) FlushError() error {
 // the client switched. A body written before Hijack is dropped, as on
 // net/http's server.
 func (h *httpWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if h.wroteHeader && !h.switching && !h.w.Committed() {
+		// The status written below, set on the Response (a Write implied
+		// it), so that what the exchange reports sent (a request log's
+		// line) is the head the client gets.
+		_ = h.w.SetStatus(h.w.Status())
+	}
 	nc, rw, err := Hijack(h.w)
 	if errors.Is(err, ErrNotSupported) {
 		// A handler tests for net/http's error, which its server and

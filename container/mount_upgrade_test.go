@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
 )
 
@@ -110,6 +112,14 @@ func TestMountWriteHeaderThenHijack(t *testing.T) {
 	for _, m := range []modes.Mode{modes.H1, modes.H1Portable, modes.NetHTTP, modes.H1TLS, modes.H1TLSPortable} {
 		t.Run(string(m), func(t *testing.T) {
 			c := container.New(modes.Options(m)...)
+			sent := make(chan int, 1)
+			c.Filter("/*", api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+				engine.From(r).AddListener(async.Listener{OnComplete: func(r *api.Request, _ error) {
+					res, _ := async.ResultOf(r)
+					sent <- res.Status
+				}})
+				return next.Next(w, r)
+			}))
 			c.Mount("/tunnel", tunnel)
 			s := modes.Start(t, m, c)
 			for _, target := range []string{"/tunnel", "/tunnel?write"} {
@@ -132,6 +142,11 @@ func TestMountWriteHeaderThenHijack(t *testing.T) {
 					t.Errorf("%s: after the head: %q %v, want the tunnel's echo", target, line, err)
 				}
 				conn.Close()
+				// What a request log reports: the head the client got, as
+				// net/http's logging middleware report WriteHeader's.
+				if status := <-sent; status != http.StatusOK {
+					t.Errorf("%s: the exchange reports %d sent, want 200", target, status)
+				}
 			}
 		})
 	}

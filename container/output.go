@@ -605,8 +605,20 @@ func (o *output) finish() {
 // nothing changes it afterwards.
 func (o *output) result() (status int, bytes int64) {
 	if o.hijacked {
-		// The connection is someone else's from here (a WebSocket, whose
-		// upgrade writes its own 101): report the switch, no body bytes.
+		// The connection is someone else's from here, and what went on it
+		// is not the Response's to count: no body bytes. Its status is
+		// the head that went before (a Flush), or the one set before the
+		// connection was taken, which the taker sends (a mounted net/http
+		// handler's WriteHeader(200) for a tunnel, written by the
+		// adapter's Hijack), as net/http's logging middleware report what
+		// WriteHeader got; with neither, the taker writes its own head,
+		// most often an upgrade's: the switch (101).
+		switch {
+		case o.sentStatus != 0:
+			return int(o.sentStatus), 0
+		case o.status != 0:
+			return int(o.status), 0
+		}
 		return http.StatusSwitchingProtocols, 0
 	}
 	return int(o.sentStatus), o.sentBytes
