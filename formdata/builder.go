@@ -69,20 +69,27 @@ func (b *builder) Header(h textproto.MIMEHeader) error {
 	if b.filename != "" {
 		b.kept += int64(len(b.filename)) + headerMemory(h)
 	}
-	if b.lim.MaxParts >= 0 && b.lim.MaxHeaderBytes >= 0 && b.kept > int64(b.lim.MaxParts)*int64(b.lim.MaxHeaderBytes) {
+	if b.lim.MaxParts >= 0 && b.lim.MaxHeaderBytes >= 0 && b.kept > int64(b.lim.MaxParts)*(int64(b.lim.MaxHeaderBytes)+keptPart) {
 		return b.limit("MaxHeaderBytes", int64(b.lim.MaxHeaderBytes))
 	}
 	return nil
 }
 
 // The memory a header field takes beside its bytes, as estimated against
-// MaxParts × MaxHeaderBytes: a map entry (its name and its slice), and
+// MaxParts × (MaxHeaderBytes + 1 KiB): a map entry (its name and its slice), and
 // for each value a string in the slice and twice that in the room a
 // growing slice, or the array textproto carves values from, holds.
 const (
 	keptEntry = 48
 	keptValue = 48
 )
+
+// keptPart is what each part may keep beyond MaxHeaderBytes: what the
+// parsed header of an ordinary part (a disposition and a type, a few
+// hundred bytes on the wire) takes, so that a part within a small
+// MaxHeaderBytes is never refused for its estimate, where a header of
+// many short lines still is.
+const keptPart = 1 << 10
 
 // headerMemory estimates the memory h takes.
 func headerMemory(h textproto.MIMEHeader) int64 {

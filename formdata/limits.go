@@ -35,11 +35,11 @@ type Limits struct {
 	// refuses a part of more than 10,000 header lines (a 400) whatever the
 	// limit, where ParseAsync takes it.
 	//
-	// MaxParts × MaxHeaderBytes also bounds the memory the form names
-	// and the files' headers a form keeps take, counted as a parsed
-	// header takes it (a map entry and a string per line, many times a
-	// short line's bytes): a part that would go over it is a LimitError
-	// naming MaxHeaderBytes.
+	// MaxParts × (MaxHeaderBytes + 1 KiB) also bounds the memory the
+	// form names and the files' headers a form keeps take, counted as a
+	// parsed header takes it (a map entry and a string per line, many
+	// times a short line's bytes; the 1 KiB is an ordinary part's): a
+	// part that would go over it is a LimitError naming MaxHeaderBytes.
 	MaxHeaderBytes int
 	// MaxFieldBytes is the most bytes of one field (a part without a
 	// filename). Zero means DefaultMaxFieldBytes (1 MiB).
@@ -58,8 +58,8 @@ type Limits struct {
 	// would go over it is written to disk whatever its size; a field that
 	// would is a LimitError. Zero means DefaultMaxMemoryBytes (10 MiB).
 	// What else a form keeps, the form names and each file's header, is
-	// not counted here but within MaxParts × MaxHeaderBytes (with the
-	// defaults, at most 10 MiB more; see MaxHeaderBytes), where
+	// not counted here but within MaxParts × (MaxHeaderBytes + 1 KiB)
+	// (with the defaults, at most 11 MiB more; see MaxHeaderBytes), where
 	// mime/multipart's ReadForm counts it within its one maxMemory.
 	MaxMemoryBytes int64
 	// MemoryThreshold is the most bytes a file keeps in memory; a larger

@@ -230,13 +230,13 @@ func TestMemoryFilesOwnTheirBytes(t *testing.T) {
 }
 
 // TestKeptHeadersBounded: the names and file headers a form keeps stay
-// within MaxParts × MaxHeaderBytes in memory, beside MaxMemoryBytes. A
+// within MaxParts × (MaxHeaderBytes + 1 KiB) in memory, beside MaxMemoryBytes. A
 // parsed header takes many times its bytes on the wire (a map entry and
 // a string per short line), and was not counted: files of no bytes with
 // headers of short lines held ten times that bound.
 func TestKeptHeadersBounded(t *testing.T) {
 	lim := Limits{MaxParts: 100, MaxMemoryBytes: 64 << 10}.resolved()
-	bound := int64(lim.MaxParts)*int64(lim.MaxHeaderBytes) + lim.MaxMemoryBytes
+	bound := int64(lim.MaxParts)*(int64(lim.MaxHeaderBytes)+keptPart) + lim.MaxMemoryBytes
 	body := func(line func(int) string) string {
 		var sb strings.Builder
 		for range lim.MaxParts {
@@ -292,11 +292,32 @@ func TestKeptHeadersBounded(t *testing.T) {
 				var le *LimitError
 				switch {
 				case err == nil && held > bound:
-					t.Fatalf("a form of %d files of no bytes (a %d-byte body) holds %d bytes, over MaxParts × MaxHeaderBytes + MaxMemoryBytes (%d)", len(f.Files("f")), len(body), held, bound)
+					t.Fatalf("a form of %d files of no bytes (a %d-byte body) holds %d bytes, over MaxParts × (MaxHeaderBytes + 1 KiB) + MaxMemoryBytes (%d)", len(f.Files("f")), len(body), held, bound)
 				case err != nil && (!errors.As(err, &le) || le.Limit != "MaxHeaderBytes" || api.StatusOf(err) != http.StatusRequestEntityTooLarge):
 					t.Fatalf("err = %v, want a 413 naming MaxHeaderBytes", err)
 				}
 			})
 		}
+	}
+}
+
+// An ordinary file part, as a browser sends it, is taken under the
+// smallest limits that admit its header's bytes: what its parsed header
+// takes in memory, several times those bytes, is within each part's
+// allowance beyond MaxHeaderBytes.
+func TestKeptHeadersSmallLimits(t *testing.T) {
+	body := "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n"
+	for _, lim := range []Limits{
+		{MaxParts: 1, MaxHeaderBytes: 128},
+		{MaxParts: 1, MaxHeaderBytes: 256},
+	} {
+		f, err := Parse(request("multipart/form-data; boundary=b", body), lim)
+		if err != nil {
+			t.Fatalf("%+v: %v", lim, err)
+		}
+		if fh := f.Files("file"); len(fh) != 1 || fh[0].Filename != "a.txt" {
+			t.Errorf("%+v: files %v, want a.txt", lim, fh)
+		}
+		f.RemoveAll()
 	}
 }
