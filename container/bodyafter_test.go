@@ -7,15 +7,19 @@ import (
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
+	engine "github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
 )
 
 // A body read once the response finished fails with an error wrapping
 // api.ErrCompleted on Wharf's own connectors, as Request.Body says, and a
 // form parsed before the response finished is still there. The late read
-// runs once a second request on the same connection was answered, so that
-// the first one's connection has settled whatever the connector.
+// runs once the request completed (its OnComplete listener ran: over
+// HTTP/2 the client may have its answer before the server finished the
+// stream) and a second request on the same connection was answered, so
+// that the first one's connection has settled whatever the connector.
 func TestBodyReadAfterResponse(t *testing.T) {
 	for _, m := range modes.All {
 		if m == modes.NetHTTP || m == modes.H3 {
@@ -23,8 +27,10 @@ func TestBodyReadAfterResponse(t *testing.T) {
 		}
 		t.Run(string(m), func(t *testing.T) {
 			late := make(chan *api.Request, 1)
+			completed := make(chan struct{}, 1)
 			c := container.New(modes.Options(m)...)
 			c.HandleFunc("POST /late", func(w api.Response, r *api.Request) error {
+				engine.From(r).AddListener(async.Listener{OnComplete: func(*api.Request, error) { completed <- struct{}{} }})
 				if r.QueryValue("form") != "" {
 					if _, err := r.Form(); err != nil {
 						return err
@@ -47,6 +53,7 @@ func TestBodyReadAfterResponse(t *testing.T) {
 				io.Copy(io.Discard, res.Body)
 				res.Body.Close()
 				r := <-late
+				<-completed
 				if res, err = s.Client.Get(s.URL + "/next"); err != nil {
 					t.Fatal(err)
 				}
