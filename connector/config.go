@@ -95,10 +95,10 @@ type Config struct {
 	// *net.TCPListener, or any listener off Linux) may take one
 	// connection over the limit, as Jetty's blocking
 	// acceptors do: its accept cannot be withdrawn. A connection handed
-	// over by Hijack no longer counts once the handler that took it over
-	// has returned, so this does not bound the descriptors hijacked
-	// connections hold; one handed over as a Tunnel (a WebSocket on the
-	// epoll connector) counts until it closes. Zero means no limit but
+	// over by Hijack no longer counts from the Hijack on, as on net/http's
+	// server, even while the handler that took it runs, so this does not
+	// bound the descriptors hijacked connections hold; one handed over as
+	// a Tunnel (a WebSocket on the epoll connector) counts until it closes. Zero means no limit but
 	// the process's file descriptors (an accept that runs out of them is
 	// retried, not fatal).
 	MaxConnections int

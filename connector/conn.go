@@ -190,11 +190,11 @@ func (c *conn) next(s *stream) bool {
 		// neither needs the request: the buffer goes back to the pool.
 		c.dropReadBuffer()
 		c.cur, c.pending = nil, nil
+		// A hijacked connection left the books at Hijack; a Tunnel keeps
+		// the socket, and the connection in the books until it closes.
 		if !s.tunneled {
-			c.srv.removeConn(c)
+			c.srv.hijacking.Add(-1)
 		}
-		// A Tunnel keeps the socket, and the connection in the books
-		// until it closes.
 		return false
 	}
 	if !c.afterResponse(s) {

@@ -79,12 +79,20 @@ func (s *Server) execute(t dispatcher.Task) {
 }
 
 // closeExecutor closes the executor if the server made it, waiting for
-// the tasks it runs (handlers among them) while ctx lasts.
+// the tasks it runs (handlers among them) while ctx lasts, unless a
+// handler that hijacked its connection may be among them: it may run for
+// as long as it keeps the connection, which Shutdown does not wait for.
 func (s *Server) closeExecutor(ctx context.Context) {
 	s.mu.Lock()
 	ex := s.ownExec
 	s.mu.Unlock()
-	if ex != nil {
-		ex.Close(ctx)
+	if ex == nil {
+		return
 	}
+	if s.hijacking.Load() > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		cancel()
+	}
+	ex.Close(ctx)
 }

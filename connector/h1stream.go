@@ -485,6 +485,13 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	rest := c.restThen(nc)
 	s.body.mu.Unlock()
 	rw := bufio.NewReadWriter(bufio.NewReader(rest), bufio.NewWriter(nc))
+	// The connection is the hijacker's from now on, as on net/http's
+	// server (StateHijacked): it leaves the books at once, not when the
+	// handler that took it returns, which may be much later (a
+	// WebSocket's read loop), so that it no longer counts in Stats or
+	// against MaxConnections, and Shutdown does not wait for it.
+	c.srv.hijacking.Add(1) // until next lets go of the connection
+	c.srv.removeConn(c)
 	s.tookOver()
 	return nc, rw, nil
 }

@@ -251,7 +251,7 @@ var limitRows = []limitRow{
 	{
 		field: "MaxConnections", what: "connections open at once", def: maxConnsDefault(),
 		cfg: connector.Config{MaxConnections: 1},
-		answers: []limitAnswer{{text: "the server stops accepting until one closes; new connections wait in the listen backlog (Jetty's ConnectionLimit). A listener on the portable connector (not a `*net.TCPListener`, or not Linux) may take one more, as a blocking acceptor does. A hijacked connection stops counting once the handler that took it over returned, and so does a WebSocket on the portable connector (hijacked there); on the epoll connector a WebSocket (a Tunnel) counts until it closes",
+		answers: []limitAnswer{{text: "the server stops accepting until one closes; new connections wait in the listen backlog (Jetty's ConnectionLimit). A listener on the portable connector (not a `*net.TCPListener`, or not Linux) may take one more, as a blocking acceptor does. A hijacked connection stops counting at the Hijack, as on net/http's server, even while the handler that took it over runs, and so does a WebSocket on the portable connector (hijacked there); on the epoll connector a WebSocket (a Tunnel) counts until it closes",
 			probe: func(t *testing.T, s *limitServer) limitOutcome {
 				first, br := s.dial(t)
 				if err := getHello(first, br); err != nil {

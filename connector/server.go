@@ -72,6 +72,11 @@ type Server struct {
 	dates    h1.DateCache
 	heads    sync.Pool // *h1.RequestHead
 
+	// hijacking counts the hijacked connections whose handlers may still
+	// run on the goroutine that served them (until conn.next): Shutdown
+	// does not wait for them, in the executor either.
+	hijacking atomic.Int64
+
 	selectors  atomic.Pointer[[]*selector] // the epoll connector's, started by the first Serve to succeed
 	selNext    atomic.Uint32
 	closed     chan struct{} // closed by Shutdown and Close; see closing
@@ -231,7 +236,9 @@ func (s *Server) removeConn(c *conn) {
 // a request in flight finish it (then closes them) and connections closing
 // after an answer finish their lingering close (half a second at most),
 // and waits until none is left or ctx is done. It does not expire suspended requests: the container
-// does that. It returns ctx.Err() if ctx ended first.
+// does that. A hijacked connection is not waited for, nor closed, nor is
+// the handler that took it, as with net/http's Shutdown: it left the
+// server at its Hijack. It returns ctx.Err() if ctx ended first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopAcceptingLocked()

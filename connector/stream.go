@@ -46,7 +46,10 @@ type Stream interface {
 	// closed. It is used when a committed response fails.
 	Abort(err error)
 	// Hijack hands over the connection (HTTP/1.1 only); after it the stream
-	// is inert. Other protocols return api.ErrNotSupported.
+	// is inert, and the connection leaves the server's books at once, as
+	// on net/http's server: Stats, MaxConnections and Shutdown no longer
+	// count it, though the handler that took it runs on. Other protocols
+	// return api.ErrNotSupported.
 	Hijack() (net.Conn, *bufio.ReadWriter, error)
 	// Watch registers w to hear that the client went away while the
 	// request is suspended, and where the connector can tell (HTTP/2;

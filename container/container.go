@@ -50,6 +50,9 @@ type Container struct {
 	ownExec  *dispatcher.UnboundedExecutor
 	active   atomic.Int64
 	requests atomic.Int64
+	// hijacking counts the requests counted out at their Hijack whose
+	// handlers still run (countOut): Shutdown does not wait for them.
+	hijacking atomic.Int64
 	// drained wakes Shutdown when the last live request completes, so it
 	// returns at that moment rather than at its next poll.
 	drained chan struct{}
@@ -288,10 +291,13 @@ func (c *Container) ListenAndServeTLS(addr, certFile, keyFile string) error {
 // WebSocket of package websocket does) is told to close at once — a
 // WebSocket sends its close frame, 1001 — and once the requests are done,
 // Shutdown waits for those connections to end (their close handshakes),
-// within ctx. Other hijacked connections are not tracked: close them from
-// a RegisterOnShutdown function. A Server registered with RegisterServer
-// (package h3's) shuts down beside the connector, with the same ctx, and
-// Shutdown waits for it too.
+// within ctx. Other hijacked connections are not tracked: as with
+// net/http's Shutdown, a request whose handler hijacked its connection
+// (a mounted gorilla/websocket Upgrader's) stops counting at the Hijack,
+// and Shutdown waits neither for the connection nor for that handler,
+// which runs on with it; close them from a RegisterOnShutdown function.
+// A Server registered with RegisterServer (package h3's) shuts down
+// beside the connector, with the same ctx, and Shutdown waits for it too.
 //
 // Close, called meanwhile, ends the wait: Shutdown then returns nil, as
 // net/http's does, and what was left (a handler still running) is
@@ -341,9 +347,24 @@ func (c *Container) Shutdown(ctx context.Context) (err error) {
 		err = c.taken.wait(ctx)
 	}
 	if err == nil && c.ownExec != nil {
-		err = c.ownExec.Close(ctx) // wait for the last tasks (listeners, say)
+		if c.hijacking.Load() > 0 {
+			// A handler that hijacked its connection may run on one of
+			// the executor's goroutines for as long as it keeps the
+			// connection, which Shutdown does not wait for.
+			stopExecutor(c.ownExec)
+		} else {
+			err = c.ownExec.Close(ctx) // wait for the last tasks (listeners, say)
+		}
 	}
 	return err
+}
+
+// stopExecutor closes ex, which takes no more work, without waiting for
+// what it runs.
+func stopExecutor(ex *dispatcher.UnboundedExecutor) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ex.Close(ctx)
 }
 
 // ShuttingDown reports whether Shutdown or Close was called. Any goroutine
@@ -406,9 +427,10 @@ func (c *Container) awaitAnswers(xs []*exchange, d time.Duration) {
 
 // Close closes every listener and connection, those of the Servers
 // registered with RegisterServer too, and completes every request still
-// live, without waiting. Connections taken over that joined the
-// shutdown (WebSocket) are told to close, as by Shutdown, and not waited
-// for. A request that a net/http server drives (ServeHTTP; package h3's
+// live, without waiting; a request whose handler hijacked its connection
+// is not live any more, and its connection is not closed. Connections
+// taken over that joined the shutdown (WebSocket) are told to close, as
+// by Shutdown, and not waited for. A request that a net/http server drives (ServeHTTP; package h3's
 // HTTP/3) is on a connection the container cannot close: its response is
 // aborted (http.ErrAbortHandler), so that its client sees it cut off, as
 // on Wharf's connectors, not a complete answer.
@@ -426,9 +448,7 @@ func (c *Container) Close() error {
 		x.completeByShutdown()
 	}
 	if c.ownExec != nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // stop taking work; do not wait for it
-		c.ownExec.Close(ctx)
+		stopExecutor(c.ownExec)
 	}
 	return err
 }
@@ -437,7 +457,7 @@ func (c *Container) Close() error {
 // executor: the figures of Jetty's thread-pool report.
 type Stats struct {
 	Requests    int64 // requests started since New
-	Active      int64 // requests not yet completed
+	Active      int64 // requests not yet completed, less those whose handler hijacked the connection (from the Hijack on)
 	Suspended   int64 // of which suspended, holding no goroutine
 	Handlers    int64 // requests running their first dispatch, against WithMaxHandlers (0 without a limit)
 	Queued      int64 // requests waiting for one of those places, holding no goroutine
@@ -546,6 +566,17 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 // completed is called once per exchange, after its response is finished
 // and its OnComplete listeners have run.
 func (c *Container) completed(x *exchange) {
+	if x.entered {
+		c.countOut(x)
+	} else {
+		c.hijacking.Add(-1) // counted out at its Hijack, and its handler returned
+	}
+}
+
+// countOut takes x out of the live requests, once: when it completes, or
+// earlier when its handler hijacked the connection (exchange.Hijacked).
+func (c *Container) countOut(x *exchange) {
+	x.entered = false
 	c.live.remove(x)
 	if c.active.Add(-1) == 0 && c.shutting.Load() {
 		select {

@@ -35,7 +35,7 @@ type exchange struct {
 	inv api.InvocationType // of chain: NonBlocking if its handler and every filter are
 	// The handler limit's (limit.go), beside inv to share its word.
 	limited bool          // counted against WithMaxHandlers; set by prepare
-	entered bool          // counted live; by the goroutine that starts it
+	entered bool          // counted live; by the goroutine that starts it, until countOut
 	holds   bool          // holds a place, to give back when its first dispatch returns
 	lim     atomic.Uint32 // its standing with the limiter: limNew...
 	wait    *waiter       // its place in the limiter's queue, or its drops; under the limiter's mu
@@ -45,6 +45,7 @@ var (
 	_ engine.Channel   = (*exchange)(nil)
 	_ engine.Holder    = (*exchange)(nil)
 	_ engine.Completer = (*exchange)(nil)
+	_ engine.Hijacked  = (*exchange)(nil)
 )
 
 var _ connector.Prepared = (*exchange)(nil)
@@ -80,6 +81,27 @@ func (x *exchange) Request() *api.Request { return x.ax.Request() }
 func (x *exchange) Completed() { x.ctxt.c.completed(x) }
 
 func (x *exchange) AsyncExchange() *engine.Exchange { return &x.ax }
+
+// Hijacked implements engine.Hijacked: the connection is the handler's
+// now, as on net/http's server, which stops tracking a hijacked
+// connection. The request no longer counts in Stats, Shutdown no longer
+// waits for it and Close no longer completes it, though its handler may
+// run on for long with the connection (a WebSocket library's read loop):
+// a deploy would otherwise wait out its whole Shutdown for it.
+//
+// Not once Shutdown has begun: the handler may yet join it with the
+// connection (TrackTakenOver, as package websocket does once its upgrade
+// returns), which Shutdown waits for only if it saw the request live
+// until then. Such a request counts until its handler returns, as
+// before the Hijack.
+func (x *exchange) Hijacked() {
+	c := x.ctxt.c
+	if c.shutting.Load() {
+		return
+	}
+	c.hijacking.Add(1)
+	c.countOut(x)
+}
 
 var (
 	_ engine.Timers       = (*exchange)(nil)

@@ -46,6 +46,10 @@ type takenOverConn = interface {
 // graceful shutdown: the first Shutdown or Close calls c.Shutdown, once,
 // and Shutdown then waits until c.Done is closed, within its context. A
 // connection that joins while the container shuts down is told at once.
+// A request whose handler hijacked its connection stops counting for
+// Shutdown at the Hijack (unless Shutdown had begun), so track the
+// connection before the client can see the switch: a Shutdown that
+// begins between the Hijack and the tracking does not wait for it.
 // The Untrack of what it returns, called once the connection has ended,
 // forgets it (a handle rather than a func, so that it costs no closure);
 // calling it again does nothing. Any goroutine may call either.

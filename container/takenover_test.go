@@ -66,8 +66,10 @@ func TestShutdownWaitsForTakenOverConnections(t *testing.T) {
 				if nc, _, err = api.Hijack(w); err != nil {
 					return err
 				}
-				io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
+				// Tracked before the client can see the switch: from the
+				// Hijack the request no longer holds Shutdown.
 				tracked := tr.TrackTakenOver(takenConn{told, done})
+				io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
 				go func() {
 					<-told
 					if tc.ends {

@@ -1,7 +1,7 @@
 // Package exchange is the engine of a request's lifecycle: the
 // request-serialized executor and the state machine that decides what runs
 // next. Only the container drives it (NewExchange or Init, Start, and the
-// Channel and Completer it implements, and dispatcher.Yielder, which it
+// Channel, Completer and Hijacked it implements, and dispatcher.Yielder, which it
 // passes on to the connector's stream); packages async and continuation
 // are its public API, and wharftest drives it in memory.
 //

@@ -67,6 +67,17 @@ type Completer interface {
 	Completed()
 }
 
+// Hijacked is an optional interface of a Channel. Hijacked is called
+// once the output's connection was taken over by Hijack, on the task that
+// took it, before Hijack returns: the connection is the handler's from
+// then on, though the handler may run on for long with it (a WebSocket's
+// read loop), and a container counts the request out there, as net/http's
+// server stops tracking a hijacked connection (StateHijacked). Completed
+// is still called once the exchange ends.
+type Hijacked interface {
+	Hijacked()
+}
+
 // Config configures an Exchange. The zero value is ready to use.
 type Config struct {
 	// Execute runs f on another goroutine: the loop of an exchange woken by

@@ -122,13 +122,20 @@ func (h handle) Trailer() http.Header {
 	return h.ex.out.Trailer()
 }
 
-// Hijack takes over the connection if the output supports it. The exchange
-// then completes without writing anything more.
+// Hijack takes over the connection if the output supports it, and tells
+// a Channel that is Hijacked. The exchange then completes without writing
+// anything more.
 func (h handle) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !h.ok() {
 		return nil, nil, api.ErrNotSerialized
 	}
-	return api.Hijack(h.ex.out)
+	nc, rw, err := api.Hijack(h.ex.out)
+	if err == nil {
+		if hj, ok := h.ex.ch.(Hijacked); ok {
+			hj.Hijacked()
+		}
+	}
+	return nc, rw, err
 }
 
 // Tunnel takes the connection over as an api.Tunnel if the output can
