@@ -9,11 +9,13 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gws "github.com/gorilla/websocket"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/lazydone"
 )
 
 // Upgrade answers r's WebSocket handshake and serves the connection with h
@@ -78,6 +80,15 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		}
 		up.Subprotocols = nil // gorilla then takes the header's choice
 	}
+	// The connection joins the container's shutdown before it is taken
+	// over: a hijacked request stops counting for Shutdown at the Hijack,
+	// so a Shutdown that began between the Hijack and the tracking would
+	// not wait for the WebSocket, whose 101 is already on its way.
+	var p *pendingConn
+	if t, ok := r.Exchange().(shutdownTracker); ok {
+		p = new(pendingConn)
+		p.tracked = t.TrackTakenOver(p)
+	}
 	var ws *gws.Conn
 	var tun api.Tunnel
 	var uerr error
@@ -91,6 +102,9 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		uerr = err
 	}
 	if uerr != nil {
+		if p != nil {
+			p.Untrack() // no connection to wait for
+		}
 		if st := w.Status(); st >= 400 && !w.Committed() {
 			// gorilla answered the bad handshake; say it with its status,
 			// so the container's error pages render it.
@@ -99,8 +113,9 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		return nil, uerr
 	}
 	c := newConn(tun, ws.Subprotocol(), cfg, r, h)
-	if t, ok := r.Exchange().(shutdownTracker); ok {
-		c.tracked = t.TrackTakenOver((*takenOver)(c)) // before start: end reads it
+	if p != nil {
+		c.tracked = p // before start: end reads it
+		p.attach(c)
 	}
 	c.start()
 	return c, nil
@@ -128,6 +143,55 @@ func (t *takenOver) Shutdown() { (*Conn)(t).Close(CloseGoingAway, "server shutti
 
 // Done is Conn.Done.
 func (t *takenOver) Done() <-chan struct{} { return (*Conn)(t).Done() }
+
+// pendingConn is a connection in the container's shutdown set from
+// before the upgrade takes it over until it ends: a Shutdown told before
+// the Conn exists closes it once it does, and Done covers both.
+type pendingConn struct {
+	tracked interface{ Untrack() }
+	mu      sync.Mutex
+	c       *Conn // once the upgrade succeeded
+	told    bool  // Shutdown came before c
+	done    chan struct{}
+	ended   bool // Untrack was called: the upgrade failed, or c ended
+}
+
+// attach hands p the Conn the upgrade made, telling it if Shutdown came.
+func (p *pendingConn) attach(c *Conn) {
+	p.mu.Lock()
+	p.c = c
+	told := p.told
+	p.mu.Unlock()
+	if told {
+		(*takenOver)(c).Shutdown()
+	}
+}
+
+// Shutdown is takenOver's, or remembered until attach.
+func (p *pendingConn) Shutdown() {
+	p.mu.Lock()
+	c := p.c
+	p.told = c == nil
+	p.mu.Unlock()
+	if c != nil {
+		(*takenOver)(c).Shutdown()
+	}
+}
+
+// Done is closed once Untrack is called.
+func (p *pendingConn) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return lazydone.Chan(&p.done, p.ended)
+}
+
+// Untrack ends p and takes it out of the container's set.
+func (p *pendingConn) Untrack() {
+	p.mu.Lock()
+	lazydone.End(&p.done, &p.ended)
+	p.mu.Unlock()
+	p.tracked.Untrack()
+}
 
 // NewHandler returns a handler that upgrades every request it serves and
 // runs the Handler open returns for it; if open fails, the request is
