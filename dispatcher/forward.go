@@ -63,7 +63,9 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // would otherwise start the query or fail the target with ErrBadTarget. The target sees a new
 // Request: path, query (target's parameters first, then the original ones)
 // and mapping of the target; everything else as r. A target with no mapping
-// is answered 404 by the returned error.
+// is answered 404 by the returned error. A POST's form values come before
+// that query in Form, as in net/http's Request.Form, not after it as in
+// the Servlet API's merged parameters.
 //
 // What w holds uncommitted is cleared first, as the Servlet API's forward
 // clears the buffer: the body written so far goes, with the header fields
