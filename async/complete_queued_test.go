@@ -74,14 +74,7 @@ func TestCompleteFromOutsideBeforeLoopRuns(t *testing.T) {
 			if err := a.Complete(); err != nil {
 				t.Fatalf("Complete: %v", err)
 			}
-			for done := false; !done; {
-				select {
-				case f := <-loops:
-					f()
-				case <-x.Done():
-					done = true
-				}
-			}
+			wharftest.RunQueued(loops, x.Done())
 			close(ran)
 			for what := range ran {
 				t.Errorf("%s ran after Complete returned", what)

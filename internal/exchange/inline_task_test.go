@@ -90,14 +90,7 @@ func TestInlineTimeoutLeavesTasksToExecutor(t *testing.T) {
 			ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
 
 			wheel.AdvanceTo(time.Now().Add(time.Second)) // fires, and runs inline
-			for done := false; !done; {
-				select {
-				case f := <-executed:
-					f()
-				case <-ex.Done():
-					done = true
-				}
-			}
+			wharftest.RunQueued(executed, ex.Done())
 			if ran.Load() != 1 || ranInline.Load() != 0 {
 				t.Fatalf("queued work ran %d times, %d of them where the timeout fired; want once, on the executor", ran.Load(), ranInline.Load())
 			}

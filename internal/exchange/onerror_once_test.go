@@ -61,14 +61,7 @@ func TestOnErrorOncePerRequest(t *testing.T) {
 			if tc.fail != nil {
 				tc.fail(x.Exchange) // both queued before the loop runs
 			}
-			for done := false; !done; {
-				select {
-				case f := <-pending:
-					f()
-				case <-x.Done():
-					done = true
-				}
-			}
+			wharftest.RunQueued(pending, x.Done())
 			if len(heard) != 1 || heard[0] != e1 {
 				t.Errorf("OnError heard %v, want [e1] only", heard)
 			}

@@ -66,14 +66,7 @@ func TestResumeAfterFailureRefused(t *testing.T) {
 			if tc.after != nil {
 				tc.after(x.Exchange, func() { resumeErr, resumed = x.Resume(), true })
 			}
-			for done := false; !done; {
-				select {
-				case f := <-pending:
-					f()
-				case <-x.Done():
-					done = true
-				}
-			}
+			wharftest.RunQueued(pending, x.Done())
 			if !resumed {
 				t.Fatal("Resume was not called")
 			}

@@ -21,3 +21,18 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// RunQueued runs, on the calling goroutine and one at a time, the
+// functions an exchange configured with Execute: func(f func()) { queue
+// <- f } hands over, until done is closed: the test holds each loop in
+// the channel, and decides when it runs.
+func RunQueued(queue <-chan func(), done <-chan struct{}) {
+	for {
+		select {
+		case f := <-queue:
+			f()
+		case <-done:
+			return
+		}
+	}
+}
