@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -72,9 +73,17 @@ func (c *Config) connections() int {
 // pile up goroutines without end.
 const maxInFlightPerConn = 1000
 
+// histogramCap is the least response time the histograms can hold: 10
+// minutes, more when -timeout allows longer answers.
+const histogramCap = 10 * time.Minute
+
 // recorder accumulates what one role (loader or probe) measured.
 type recorder struct {
-	mu       sync.Mutex
+	mu sync.Mutex
+	// highest is the longest response time the histograms hold, in µs:
+	// a longer one is recorded as this, so that it still counts in the
+	// percentiles (hdrhistogram drops a value beyond its range).
+	highest  int64
 	hist     *hdrhistogram.Histogram    // response times in µs
 	codes    [6]int64                   // by status class; [0]: other
 	maxBy    [6]time.Duration           // the slowest answer of each class
@@ -90,11 +99,16 @@ type recorder struct {
 	windowEnd atomic.Int64
 }
 
-func newRecorder() *recorder {
-	r := &recorder{hist: hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)}
+// newRecorder returns a recorder whose histograms hold response times up
+// to longest (at least histogramCap).
+func newRecorder(longest time.Duration) *recorder {
+	r := &recorder{highest: int64(max(longest, histogramCap) / time.Microsecond)}
+	r.hist = r.newHistogram()
 	r.windowEnd.Store(math.MaxInt64)
 	return r
 }
+
+func (r *recorder) newHistogram() *hdrhistogram.Histogram { return hdrhistogram.New(1, r.highest, 3) }
 
 func (r *recorder) record(d time.Duration, status int, n int64, err error) {
 	r.mu.Lock()
@@ -108,7 +122,8 @@ func (r *recorder) record(d time.Duration, status int, n int64, err error) {
 		r.late++
 	}
 	r.bytes += n
-	r.hist.RecordValue(max(1, d.Microseconds()))
+	us := min(max(1, d.Microseconds()), r.highest)
+	r.hist.RecordValue(us)
 	c := status / 100
 	if c < 1 || c > 5 {
 		c = 0
@@ -116,13 +131,16 @@ func (r *recorder) record(d time.Duration, status int, n int64, err error) {
 	r.codes[c]++
 	r.maxBy[c] = max(r.maxBy[c], d)
 	if r.byClass[c] == nil {
-		r.byClass[c] = hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)
+		r.byClass[c] = r.newHistogram()
 	}
-	r.byClass[c].RecordValue(max(1, d.Microseconds()))
+	r.byClass[c].RecordValue(us)
 }
 
 // generator sends one role's requests.
 type generator struct {
+	// abort ends the requests in flight: the run's context only stops the
+	// sending, and what was sent still ends (within timeout) and counts.
+	abort    context.Context
 	url      string
 	header   [][2]string
 	clients  []*http.Client
@@ -137,7 +155,7 @@ type generator struct {
 }
 
 // send sends request seq, due at due; it is recorded if measure says so.
-func (g *generator) send(ctx context.Context, seq int, due time.Time, measure bool) {
+func (g *generator) send(seq int, due time.Time, measure bool) {
 	n := g.inFlight.Add(1)
 	if n > g.limit {
 		g.inFlight.Add(-1)
@@ -160,9 +178,7 @@ func (g *generator) send(ctx context.Context, seq int, due time.Time, measure bo
 	go func() {
 		defer g.wg.Done()
 		defer g.inFlight.Add(-1)
-		// Not the run's context: an interrupted run stops sending, and
-		// what is in flight still ends (within the timeout) and counts.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
+		ctx, cancel := context.WithTimeout(g.abort, g.timeout)
 		defer cancel()
 		status, n, err := g.do(ctx, g.clients[seq%len(g.clients)])
 		if measure {
@@ -190,15 +206,25 @@ func (g *generator) do(ctx context.Context, c *http.Client) (int, int64, error) 
 
 // clients makes the HTTP clients of a role: for HTTP/1.1 one transport
 // holding up to conns connections (0: as many as the requests in flight
-// need); for HTTP/2 one transport (one connection) per conn, used in turn.
-func clients(cfg Config, conns int) []*http.Client {
+// need); for HTTP/2 one transport per conn, used in turn, which opens one
+// connection unless the server's stream limit makes it open another.
+// Each connection opened adds one to dials.
+func clients(cfg Config, conns int, dials *atomic.Int64) []*http.Client {
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dialer.DialContext(ctx, network, addr)
+		if err == nil {
+			dials.Add(1)
+		}
+		return c, err
+	}
 	newTransport := func(maxConns int) *http.Transport {
 		idle := maxConns
 		if idle == 0 {
 			idle = 100 // no bound on connections: keep those a burst opened
 		}
 		tr := &http.Transport{
-			MaxConnsPerHost: maxConns, MaxIdleConnsPerHost: idle, DisableCompression: true,
+			MaxConnsPerHost: maxConns, MaxIdleConnsPerHost: idle, DisableCompression: true, DialContext: dial,
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: cfg.Insecure},
 			Protocols:       new(http.Protocols),
 		}
@@ -235,17 +261,25 @@ func closeClients(cs []*http.Client) {
 }
 
 // Run runs the load described by cfg and returns its report; progress, if
-// not nil, gets a progress line every second.
-func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
+// not nil, gets a progress line every second. When ctx ends, Run stops
+// sending and waits for the answers to what it sent (each within
+// cfg.Timeout) to report them; when abort ends, it stops waiting, and
+// what had no answer counts as failed.
+func Run(ctx, abort context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	conns := cfg.connections()
-	loader := &generator{url: cfg.URL, clients: clients(cfg, conns), timeout: cfg.Timeout, rec: newRecorder(),
+	// Answers are timed from when they were due: at most Timeout after
+	// it, as the request's context starts then, plus the loop's lag.
+	longest := 2 * cfg.Timeout
+	var loaderDials, probeDials atomic.Int64
+	loader := &generator{abort: abort, url: cfg.URL, clients: clients(cfg, conns, &loaderDials), timeout: cfg.Timeout, rec: newRecorder(longest),
 		limit: int64(conns) * maxInFlightPerConn}
 	if !cfg.H2 {
 		loader.conns = int64(conns)
 	}
 	// The probe opens the connections its requests need (HTTP/1.1), so
 	// that it measures the server, never a queue of its own.
-	probe := &generator{url: cfg.URL, header: cfg.ProbeHeader, clients: clients(cfg, 0), timeout: cfg.Timeout, rec: newRecorder(), limit: maxInFlightPerConn}
+	probe := &generator{abort: abort, url: cfg.URL, header: cfg.ProbeHeader, clients: clients(cfg, 0, &probeDials), timeout: cfg.Timeout,
+		rec: newRecorder(longest), limit: maxInFlightPerConn}
 	defer closeClients(loader.clients)
 	defer closeClients(probe.clients)
 
@@ -299,14 +333,14 @@ loop:
 			if measure && measuredStart.IsZero() {
 				measuredStart = at
 			}
-			loader.send(ctx, seq, at, measure)
+			loader.send(seq, at, measure)
 		}
 		for ; cfg.ProbeRate > 0; pseq++ {
 			at := probeAt(pseq)
 			if at.After(now) || !at.Before(end) {
 				break
 			}
-			probe.send(ctx, pseq, at, !at.Before(measureFrom))
+			probe.send(pseq, at, !at.Before(measureFrom))
 		}
 		if progress != nil && !now.Before(nextProgress) {
 			nextProgress = nextProgress.Add(time.Second)
@@ -348,7 +382,9 @@ loop:
 	if measuredStart.IsZero() || measuredStart.After(measuredEnd) {
 		measuredStart = measuredEnd
 	}
-	return newReport(cfg, proto, measuredStart, measuredEnd, loader.rec, probe.rec), nil // interrupted: report what was measured
+	r := newReport(cfg, proto, measuredStart, measuredEnd, loader.rec, probe.rec) // interrupted: report what was measured
+	r.Opened = loaderDials.Load()
+	return r, nil
 }
 
 func writeProgress(w io.Writer, elapsed time.Duration, loader, probe *recorder) {

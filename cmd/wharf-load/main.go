@@ -24,6 +24,10 @@
 // progress line goes to stderr while it runs; the report (or with -json,
 // the same as JSON) goes to stdout. -h2 speaks HTTP/2: h2c with prior
 // knowledge for http:// URLs, ALPN for https:// ones.
+//
+// Ctrl-C (or SIGTERM) stops the sending, waits for the answers to what
+// was sent (each within -timeout) and reports what was measured; a second
+// one stops waiting, counts what had no answer as failed, and reports.
 package main
 
 import (
@@ -36,14 +40,21 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	stop, abort, cancel := interrupts(context.Background(), sigs)
+	defer cancel()
+	go func() {
+		<-abort.Done()
+		signal.Stop(sigs) // a third one ends the process at once
+	}()
+	if err := run(stop, abort, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // -h printed the usage: as flag.ExitOnError exits
 		}
@@ -52,8 +63,35 @@ func main() {
 	}
 }
 
-// run parses the arguments, runs the load and writes the report.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// interrupts returns a context that ends at the first value from sigs and
+// one that ends at the second (each also when parent does), for Run's
+// ctx and abort; cancel ends both and lets go of sigs.
+func interrupts(parent context.Context, sigs <-chan os.Signal) (stop, abort context.Context, cancel func()) {
+	stop, cancelStop := context.WithCancel(parent)
+	abort, cancelAbort := context.WithCancel(parent)
+	done := make(chan struct{})
+	go func() {
+		for _, end := range []context.CancelFunc{cancelStop, cancelAbort} {
+			select {
+			case <-sigs:
+				end()
+			case <-done:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return stop, abort, func() {
+		once.Do(func() { close(done) })
+		cancelStop()
+		cancelAbort()
+	}
+}
+
+// run parses the arguments, runs the load and writes the report. When ctx
+// ends the load stops, and when abort ends the wait for its answers does
+// (see Run).
+func run(ctx, abort context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := Config{}
 	fs := flag.NewFlagSet("wharf-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -95,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *quiet {
 		progress = nil
 	}
-	rep, err := Run(ctx, cfg, progress)
+	rep, err := Run(ctx, abort, cfg, progress)
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,7 +81,7 @@ func TestLoad(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"-q", "-json", "-rate", "200", "-connections", "2", "-duration", "1s", "-warmup", "200ms", "-probe-rate", "20"}, tc.args...)
 			var out, errOut bytes.Buffer
-			if err := run(context.Background(), append(args, base+tc.path), &out, &errOut); err != nil {
+			if err := run(context.Background(), context.Background(), append(args, base+tc.path), &out, &errOut); err != nil {
 				t.Fatalf("%v (%s)", err, errOut.String())
 			}
 			var r Report
@@ -123,7 +128,7 @@ func TestArguments(t *testing.T) {
 		{"http://127.0.0.1:1/"}, // nothing listens: the first request fails
 	} {
 		var out, errOut bytes.Buffer
-		if err := run(context.Background(), append([]string{"-q"}, args...), &out, &errOut); err == nil {
+		if err := run(context.Background(), context.Background(), append([]string{"-q"}, args...), &out, &errOut); err == nil {
 			t.Errorf("%q: no error", args)
 		}
 	}
@@ -178,7 +183,7 @@ func load(t *testing.T, url string, args ...string) (Report, map[string]any, str
 	t.Helper()
 	var out, errOut bytes.Buffer
 	args = append([]string{"-q", "-json", "-warmup", "0"}, args...)
-	if err := run(context.Background(), append(args, url), &out, &errOut); err != nil {
+	if err := run(context.Background(), context.Background(), append(args, url), &out, &errOut); err != nil {
 		t.Fatalf("%v (%s)", err, errOut.String())
 	}
 	var r Report
@@ -268,5 +273,145 @@ func TestIterationsWindow(t *testing.T) {
 	if r.Recording < time.Second || r.Loader.Samples != 20 || r.Probe.Samples != 30 {
 		t.Errorf("recording %v, %d loader and %d probe samples; want at least 1s, 20 and 30 (request rate %.2f/s)",
 			r.Recording, r.Loader.Samples, r.Probe.Samples, r.RequestRate)
+	}
+}
+
+// The first signal ends the sending's context, the second the wait's;
+// cancel lets the goroutine go (goleak checks) when neither came.
+func TestInterrupts(t *testing.T) {
+	sigs := make(chan os.Signal)
+	stop, abort, cancel := interrupts(context.Background(), sigs)
+	defer cancel()
+	sigs <- os.Interrupt
+	<-stop.Done()
+	if abort.Err() != nil {
+		t.Fatal("the first signal ended the wait for answers too")
+	}
+	sigs <- os.Interrupt
+	<-abort.Done()
+
+	_, abort, cancel = interrupts(context.Background(), make(chan os.Signal))
+	cancel()
+	<-abort.Done()
+}
+
+// After the second interrupt the load stops waiting for the answers to
+// what it sent and reports them failed (it waited out -timeout before,
+// an hour here).
+func TestSecondInterruptStopsWaiting(t *testing.T) {
+	arrived := make(chan struct{}, 1000)
+	var n atomic.Int64
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/hang", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsResumed() || cont.IsExpired() {
+			return nil
+		}
+		if n.Add(1) == 1 {
+			return nil // the first request, which checks the URL
+		}
+		arrived <- struct{}{}
+		cont.SetTimeout(time.Hour)
+		return cont.Suspend()
+	})
+	base := modes.Start(t, modes.H1, c).URL
+	stop, endStop := context.WithCancel(context.Background())
+	abort, endAbort := context.WithCancel(context.Background())
+	defer endAbort()
+	cfg := Config{URL: base + "/hang", Rate: 100, Connections: 10, Duration: time.Hour, Timeout: time.Hour}
+	done := make(chan *Report, 1)
+	go func() {
+		r, err := Run(stop, abort, cfg, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	for range 3 {
+		<-arrived
+	}
+	endStop()
+	endAbort()
+	select {
+	case r := <-done:
+		if r == nil {
+			return
+		}
+		if sent := r.RequestRate * r.Recording.Seconds(); r.Loader.Samples != 0 || r.Failures < 3 || float64(r.Failures) < sent-0.5 {
+			t.Errorf("%d answered, %d failed of %.0f sent: want none answered, all failed", r.Loader.Samples, r.Failures, sent)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run still waits for its answers after the second interrupt")
+	}
+}
+
+// A response time beyond what the histograms were made for still counts,
+// as their largest value, and -timeout widens them.
+func TestLongAnswersCount(t *testing.T) {
+	for _, tc := range []struct {
+		timeout, took, want time.Duration
+	}{
+		{time.Minute, 40 * time.Minute, histogramCap},
+		{time.Hour, 20 * time.Minute, 20 * time.Minute},
+	} {
+		r := newRecorder(2 * tc.timeout)
+		r.record(tc.took, 200, 0, nil)
+		got := times(r.hist)
+		if got.Samples != 1 || got.Max < tc.want*999/1000 || got.Max > tc.want*1001/1000 {
+			t.Errorf("timeout %v, an answer in %v: %d samples, max %v; want 1 at %v", tc.timeout, tc.took, got.Samples, got.Max, tc.want)
+		}
+	}
+}
+
+// The probe's failures are reported apart: its response times leave them
+// out.
+func TestProbeFailures(t *testing.T) {
+	loader, probe := newRecorder(time.Minute), newRecorder(time.Minute)
+	for range 2 {
+		loader.record(0, 0, 0, errors.New("refused"))
+	}
+	for range 3 {
+		probe.record(0, 0, 0, errors.New("timeout"))
+	}
+	r := newReport(Config{URL: "http://x/", Rate: 1, Connections: 1}, "HTTP/1.1", time.Now(), time.Now().Add(time.Second), loader, probe)
+	if r.Failures != 5 || r.ProbeFailures != 3 {
+		t.Errorf("failures %d, of them the probe's %d: want 5 and 3", r.Failures, r.ProbeFailures)
+	}
+	var b bytes.Buffer
+	r.WriteText(&b)
+	if want := "failures          : 5 (probe 3)\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, b.String())
+	}
+}
+
+// Over HTTP/2 the report counts the connections Go's transport opened
+// when a server's stream limit was reached, beyond -connections.
+func TestOpenedConnections(t *testing.T) {
+	var n atomic.Int64
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 7 { // the first request and six at once
+			close(release)
+		}
+		if n.Load() > 1 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+	}))
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 2}
+	srv.Start()
+	defer srv.Close()
+	r, _, _ := load(t, srv.URL, "-h2", "-connections", "1", "-rate", "60", "-iterations", "6", "-duration", "0", "-probe-rate", "0", "-timeout", "10s")
+	if r.Loader.Samples != 6 || r.Opened < 3 {
+		t.Errorf("%d answered on %d connections opened: want 6 on at least 3 (2 streams each)", r.Loader.Samples, r.Opened)
+	}
+	var b bytes.Buffer
+	r.WriteText(&b)
+	if want := fmt.Sprintf("on 1 connection(s), %d opened\n", r.Opened); !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, b.String())
 	}
 }

@@ -18,12 +18,17 @@ type Report struct {
 	Rate        float64
 	Connections int  // loader connections
 	AutoSized   bool // Connections was sized from Rate × Latency (-connections 0)
-	Latency     time.Duration
-	ProbeRate   float64
-	Begin, End  time.Time // the measured time
-	Recording   time.Duration
-	Probe       Times
-	Loader      Times
+	// Opened counts the connections the loaders opened, the first request's
+	// included: above Connections when the server closed some (they were
+	// opened again) or, over HTTP/2, when a connection's stream limit was
+	// reached (Go's transport then opens another).
+	Opened     int64
+	Latency    time.Duration
+	ProbeRate  float64
+	Begin, End time.Time // the measured time
+	Recording  time.Duration
+	Probe      Times
+	Loader     Times
 	// RequestRate and ResponseRate count loader and probe together, per
 	// second of measured time: ResponseRate the answers that came within
 	// it, LateResponses the answers to measured requests that came after
@@ -39,9 +44,13 @@ type Report struct {
 	ReceiveRate  float64 // body bytes per second
 	// Failures counts errors and timeouts (left out of the response times:
 	// look here when a server stalls) and requests that were due but not
-	// sent because the generator had too many waiting.
+	// sent because the generator had too many waiting, the loaders' and
+	// the probe's together.
 	Failures int64
-	Codes    map[string]int64
+	// ProbeFailures is the probe's part of Failures: its response times
+	// leave these out, so a probe that failed makes them look better.
+	ProbeFailures int64
+	Codes         map[string]int64
 	// SlowestBy is the longest response time of each status class seen
 	// ("2xx", "5xx"...): how long a refusal took, say.
 	SlowestBy map[string]time.Duration
@@ -81,7 +90,7 @@ func newReport(cfg Config, proto string, begin, end time.Time, loader, probe *re
 	r := &Report{URL: cfg.URL, Protocol: proto, Rate: cfg.Rate, Connections: cfg.connections(), AutoSized: cfg.Connections == 0,
 		Latency: cfg.Latency, ProbeRate: cfg.ProbeRate, LateResponses: loader.late + probe.late, ClientQueued: loader.queued,
 		Begin: begin, End: end, Recording: end.Sub(begin), Probe: times(probe.hist), Loader: times(loader.hist),
-		Failures: loader.failures + probe.failures, Codes: map[string]int64{}, SlowestBy: map[string]time.Duration{}, P99By: map[string]time.Duration{}}
+		Failures: loader.failures + probe.failures, ProbeFailures: probe.failures, Codes: map[string]int64{}, SlowestBy: map[string]time.Duration{}, P99By: map[string]time.Duration{}}
 	if secs := r.Recording.Seconds(); secs > 0 {
 		r.RequestRate = float64(loader.sent+probe.sent) / secs
 		r.ResponseRate = float64(loader.received+probe.received-r.LateResponses) / secs
@@ -93,7 +102,7 @@ func newReport(cfg Config, proto string, begin, end time.Time, loader, probe *re
 		if d := max(loader.maxBy[c], probe.maxBy[c]); d > 0 {
 			r.SlowestBy[k] = d
 		}
-		h := hdrhistogram.New(1, int64(10*time.Minute/time.Microsecond), 3)
+		h := loader.newHistogram()
 		for _, src := range []*hdrhistogram.Histogram{loader.byClass[c], probe.byClass[c]} {
 			if src != nil {
 				h.Merge(src)
@@ -170,6 +179,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.AutoSized && r.Protocol == "HTTP/1.1" {
 		fmt.Fprintf(&b, " (sized for %s answers)", r.Latency)
 	}
+	if r.Opened > int64(r.Connections) {
+		fmt.Fprintf(&b, ", %d opened", r.Opened)
+	}
 	fmt.Fprintf(&b, "\nprobe             : %s requests/s\n", num(r.ProbeRate))
 	fmt.Fprintf(&b, "begin date time   : %s\n", r.Begin.Format("2006-01-02 15:04:05 MST"))
 	fmt.Fprintf(&b, "complete date time: %s\n", r.End.Format("2006-01-02 15:04:05 MST"))
@@ -198,7 +210,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "response rate (responses/s): %.3f\n", r.ResponseRate)
 	fmt.Fprintf(&b, "late responses (after the window): %d\n", r.LateResponses)
 	fmt.Fprintf(&b, "receive rate (bytes/s)     : %.3f\n", r.ReceiveRate)
-	fmt.Fprintf(&b, "failures          : %d\n", r.Failures)
+	fmt.Fprintf(&b, "failures          : %d (probe %d)\n", r.Failures, r.ProbeFailures)
 	for c := 1; c <= 5; c++ {
 		k := fmt.Sprintf("%dxx", c)
 		fmt.Fprintf(&b, "response %s group: %d", k, r.Codes[k])
