@@ -44,6 +44,12 @@ async function main(dir) {
     page.setDefaultTimeout(timeout);
     const pageErrors = [];
     page.on("pageerror", (err) => pageErrors.push(err.message));
+    // The board serves a Content-Security-Policy: what it refuses the
+    // page is a bug of the page (or of the policy).
+    const refused = [];
+    page.on("console", (msg) => {
+      if (/Content Security Policy/.test(msg.text())) refused.push(msg.text());
+    });
 
     await page.goto(base, { waitUntil: "load" });
     await page.type("#login input[name=user]", "ann");
@@ -82,6 +88,7 @@ async function main(dir) {
     const shown = await page.$eval("#error", (e) => (e.hidden ? "" : e.textContent));
     if (shown) throw new Error(`the page shows an error: ${shown}`);
     if (pageErrors.length) throw new Error(`script errors: ${pageErrors.join("; ")}`);
+    if (refused.length) throw new Error(`refused by the page's policy: ${refused.join("; ")}`);
     console.log(`ok: posted ${JSON.stringify(text)} with ${href}`);
   } finally {
     await browser.close();
