@@ -19,9 +19,16 @@ import (
 type Config struct {
 	// Set replaces the response field with the single value. Nil or empty
 	// sets nothing.
+	//
+	// Strict-Transport-Security, in Set or Add, goes only on responses to
+	// requests that came over TLS (Request.TLS is not nil): RFC 6797
+	// §7.2 forbids it over cleartext, where browsers ignore it and a
+	// proxy may cache it. Behind a proxy that terminates TLS the
+	// connection is cleartext, so have the proxy send the field.
 	Set map[string]string
 	// Add appends a value to the response field, keeping existing values.
-	// Nil or empty adds nothing.
+	// Nil or empty adds nothing. Strict-Transport-Security is sent over
+	// TLS only, as for Set.
 	Add map[string]string
 	// Remove deletes response fields. Nil or empty deletes nothing.
 	Remove []string
@@ -32,6 +39,9 @@ type Config struct {
 	// or empty deletes nothing.
 	RequestRemove []string
 }
+
+// hsts is the field RFC 6797 §7.2 forbids on responses over cleartext.
+const hsts = "Strict-Transport-Security"
 
 type kv struct{ key, value string }
 
@@ -94,11 +104,18 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		for _, k := range f.remove {
 			del(h, k)
 		}
+		secure := r.TLS() != nil
 		for _, p := range f.set {
+			if p.key == hsts && !secure {
+				continue
+			}
 			del(h, p.key)
 			h[p.key] = []string{p.value}
 		}
 		for _, p := range f.add {
+			if p.key == hsts && !secure {
+				continue
+			}
 			h[p.key] = append(h[p.key], p.value)
 		}
 	}

@@ -1,6 +1,8 @@
 package header_test
 
 import (
+	"context"
+	"crypto/tls"
 	"net/http"
 	"reflect"
 	"testing"
@@ -109,5 +111,43 @@ func TestHandlerMayOverride(t *testing.T) {
 	}
 	if got := w.Header().Get("Cache-Control"); got != "max-age=60" {
 		t.Fatalf("Cache-Control = %q", got)
+	}
+}
+
+// RFC 6797 §7.2: Strict-Transport-Security goes only on responses to
+// requests that came over TLS; the other fields go on both.
+func TestStrictTransportSecurityOnlyOverTLS(t *testing.T) {
+	const sts = "max-age=63072000"
+	tests := []struct {
+		name string
+		cfg  header.Config
+		tls  bool
+		want http.Header
+	}{
+		{"set over tls", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, true,
+			http.Header{"Strict-Transport-Security": {sts}, "X-A": {"1"}}},
+		{"set over cleartext", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, false,
+			http.Header{"X-A": {"1"}}},
+		{"add over tls", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, true,
+			http.Header{"Strict-Transport-Security": {sts}}},
+		{"add over cleartext", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, false,
+			http.Header{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			head := wharftest.Head("GET", "/")
+			if tt.tls {
+				head.Conn = &api.ConnInfo{RemoteAddr: head.Conn.RemoteAddr, LocalAddr: head.Conn.LocalAddr,
+					TLS: &tls.ConnectionState{HandshakeComplete: true}}
+			}
+			h := api.Compose(api.HandlerFunc(func(api.Response, *api.Request) error { return nil }), header.New(tt.cfg))
+			w := wharftest.NewRecorder()
+			if err := h.Serve(w, api.NewRequest(context.Background(), head, nil)); err != nil {
+				t.Fatal(err)
+			}
+			if got := w.Header(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("response header = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
