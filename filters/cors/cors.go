@@ -14,8 +14,9 @@ import (
 )
 
 // ErrConfig is the panic value of New for an allowed origin that no
-// browser sends in its Origin field, which would never match; it wraps
-// the reason.
+// browser sends in its Origin field, which would never match, and for an
+// exposed "*" with AllowCredentials, which browsers read as a field name;
+// it wraps the reason.
 var ErrConfig = errors.New("cors: invalid configuration")
 
 // Config is the CORS policy. The zero value allows no origin, and New then
@@ -45,7 +46,10 @@ type Config struct {
 	// preflight asks for is allowed and reflected back.
 	AllowedHeaders []string
 	// ExposedHeaders lists response header fields scripts may read besides
-	// the CORS-safelisted ones. Empty means none are announced.
+	// the CORS-safelisted ones. Empty means none are announced. "*"
+	// exposes every field, but only without AllowCredentials: Fetch reads
+	// it as a field named "*" on a request with credentials, so New
+	// panics on the combination; list the fields instead.
 	ExposedHeaders []string
 	// AllowCredentials sends Access-Control-Allow-Credentials: true, letting
 	// requests carry cookies and HTTP authentication. False omits it.
@@ -75,12 +79,18 @@ type filter struct {
 // "null" or an origin as a browser serializes it: scheme://host[:port],
 // without a path (a trailing slash included), a wildcard or the scheme's
 // default port. Such an entry would never match, and the policy would
-// silently allow less than it says.
+// silently allow less than it says. For the same reason it panics with
+// such an error if ExposedHeaders holds "*" and AllowCredentials is set.
 //
 // Goroutines: call it at setup time; the filter it returns is safe for
 // concurrent use, and each call of its Filter method must come from the
 // request's serialized task.
 func New(cfg Config) api.Filter {
+	if cfg.AllowCredentials && slices.ContainsFunc(cfg.ExposedHeaders, func(h string) bool { return strings.TrimSpace(h) == "*" }) {
+		// Fetch matches "*" literally on a request with credentials, so
+		// the browser would hide every field the policy means to expose.
+		panic(fmt.Errorf(`%w: ExposedHeaders "*" with AllowCredentials exposes a field named "*", not every field: list the fields`, ErrConfig))
+	}
 	if len(cfg.AllowedOrigins) == 0 {
 		return api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
 			return next.Next(w, r)

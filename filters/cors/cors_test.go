@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -320,5 +321,51 @@ func TestVaryNotDuplicated(t *testing.T) {
 	h.Serve(w, wharftest.Request("GET", "/", "Origin", "https://a.example"))
 	if got := w.Header().Values("Vary"); !reflect.DeepEqual(got, []string{"Accept-Encoding, origin"}) {
 		t.Fatalf("Vary = %q", got)
+	}
+}
+
+// Fetch reads an exposed "*" as a field named "*" on a credentialed
+// request: New refuses it with AllowCredentials and sends it without.
+func TestExposeAnyConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		origins []string
+		exposed []string
+		creds   bool
+		ok      bool
+	}{
+		{"any without credentials", []string{"https://app.example"}, []string{"*"}, false, true},
+		{"any with credentials", []string{"https://app.example"}, []string{"*"}, true, false},
+		{"any among names with credentials", []string{"https://app.example"}, []string{"X-Request-Id", " * "}, true, false},
+		{"names with credentials", []string{"https://app.example"}, []string{"X-Request-Id"}, true, true},
+		{"any with credentials, no origin yet", nil, []string{"*"}, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got any
+			var f api.Filter
+			func() {
+				defer func() { got = recover() }()
+				f = cors.New(cors.Config{AllowedOrigins: tt.origins,
+					ExposedHeaders: tt.exposed, AllowCredentials: tt.creds})
+			}()
+			if !tt.ok {
+				if err, _ := got.(error); !errors.Is(err, cors.ErrConfig) {
+					t.Fatalf("New: panic %v, want an error wrapping ErrConfig", got)
+				}
+				return
+			}
+			if got != nil {
+				t.Fatalf("New panicked: %v", got)
+			}
+			w := wharftest.NewRecorder()
+			h := api.Compose(api.HandlerFunc(func(api.Response, *api.Request) error { return nil }), f)
+			if err := h.Serve(w, wharftest.Request("GET", "/", "Origin", "https://app.example")); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := w.Header().Get("Access-Control-Expose-Headers"), strings.Join(tt.exposed, ", "); got != want {
+				t.Errorf("Access-Control-Expose-Headers = %q, want %q", got, want)
+			}
+		})
 	}
 }
