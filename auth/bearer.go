@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 
@@ -19,8 +21,13 @@ type BearerConfig struct {
 	// Check returns who token belongs to, or an error if it is not
 	// valid. An error that carries an api.StatusError with a code other
 	// than 401 (a 503 when the token store is down, say) is returned as it
-	// is; any other error is answered 401 with error="invalid_token", and
-	// its text, which may describe the token, is not sent. It runs in the
+	// is. An error that says the check could not be made, one wrapping
+	// context.DeadlineExceeded, context.Canceled or a net.Error (a
+	// timeout, an unreachable token store), is answered 503 with cause
+	// ErrCheckFailed and no error="invalid_token", which would tell the
+	// client to drop a token that may be valid. Any other error is
+	// answered 401 with error="invalid_token". The text of these two,
+	// which may describe the token, is not sent. It runs in the
 	// request's serialized task and may block unless the chain is declared
 	// non-blocking; ctx is the request's. Nil means every token is
 	// refused.
@@ -45,7 +52,9 @@ type bearer struct {
 // gets 401 with `Bearer realm="...", error="invalid_token"` (cause
 // ErrInvalidToken); one whose Bearer credentials are not a token (empty,
 // or characters outside the b64token syntax) gets 400 with
-// error="invalid_request" (cause ErrMalformedToken).
+// error="invalid_request" (cause ErrMalformedToken). A Check that could
+// not be made (see BearerConfig.Check) is a 503 without a challenge
+// (cause ErrCheckFailed).
 //
 // Goroutines: call Bearer at setup time; the filter is safe for concurrent
 // use, and each call of its Filter method comes from the request's
@@ -74,8 +83,24 @@ func (b *bearer) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	}
 	u, err := b.check(r.Context(), token)
 	if err != nil {
-		if se := (*api.StatusError)(nil); errors.As(err, &se) && se.Code != http.StatusUnauthorized {
-			return err
+		var se *api.StatusError
+		var ne net.Error
+		switch {
+		case errors.As(err, &se):
+			if se.Code != http.StatusUnauthorized {
+				return err
+			}
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.As(err, &ne):
+			// The checker failed, not the token: a client told
+			// invalid_token drops it and asks its user to sign in
+			// again, for every token while the outage lasts.
+			cause := ErrCheckFailed
+			if cerr := r.Context().Err(); cerr != nil {
+				// The request's end, which the container tells from
+				// a failure (a client that left is not logged).
+				cause = fmt.Errorf("%w: %w", ErrCheckFailed, cerr)
+			}
+			return &api.StatusError{Code: http.StatusServiceUnavailable, Err: cause}
 		}
 		return unauthorized(w, b.invalid, ErrInvalidToken)
 	}

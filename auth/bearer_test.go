@@ -3,12 +3,15 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/auth"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // tokens is a Check for tests: "good-token" is ana's, "down" reports a
@@ -81,6 +84,48 @@ func TestBearer(t *testing.T) {
 			}
 			if tt.status == 401 && strings.Contains(o.err.Error(), "secret-detail") {
 				t.Errorf("Check's error text reaches the client: %v", o.err)
+			}
+		})
+	}
+}
+
+// A Check that could not be made (a timeout, a token store out of reach)
+// says nothing of the token: a 503 without error="invalid_token", which
+// would make an OAuth client drop a token that may be valid, and without
+// Check's text, which may describe the token.
+func TestBearerCheckFailed(t *testing.T) {
+	unreachable := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused secret-detail")}
+	tests := []struct {
+		name     string
+		checkErr error
+		cancel   bool // the request's context ended
+		status   int
+		wantErr  error
+	}{
+		{"deadline", fmt.Errorf("introspect secret-detail: %w", context.DeadlineExceeded), false, 503, auth.ErrCheckFailed},
+		{"store unreachable", fmt.Errorf("introspect secret-detail: %w", unreachable), false, 503, auth.ErrCheckFailed},
+		{"request ended", fmt.Errorf("introspect secret-detail: %w", context.Canceled), true, 503, context.Canceled},
+		{"refused", errors.New("expired secret-detail"), false, 401, auth.ErrInvalidToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := auth.Bearer(auth.BearerConfig{Check: func(context.Context, string) (auth.User, error) {
+				return auth.User{}, tt.checkErr
+			}})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel {
+				cancel()
+			}
+			o := run(f, api.NewRequest(ctx, wharftest.Head("GET", "/", "Authorization", "Bearer t0ken"), nil))
+			if o.ran || o.status() != tt.status || !errors.Is(o.err, tt.wantErr) {
+				t.Fatalf("ran %v, err %v (status %d); want %d with %v", o.ran, o.err, o.status(), tt.status, tt.wantErr)
+			}
+			if strings.Contains(o.err.Error(), "secret-detail") {
+				t.Errorf("Check's error text in the answer: %v", o.err)
+			}
+			if c := o.challenge(); tt.status == 503 && c != "" {
+				t.Errorf("WWW-Authenticate %q on a failed check", c)
 			}
 		})
 	}

@@ -18,6 +18,11 @@ var (
 	// error="invalid_token").
 	ErrInvalidToken = errors.New("auth: invalid token")
 
+	// ErrCheckFailed: a bearer token's Check could not be made (it
+	// timed out, or could not reach its token store), which says
+	// nothing of the token (503, without error="invalid_token").
+	ErrCheckFailed = errors.New("auth: the token could not be checked")
+
 	// ErrMalformedToken: the Authorization field names the Bearer scheme
 	// but carries no well-formed token (400 with
 	// error="invalid_request").
