@@ -61,7 +61,8 @@ type Config struct {
 	// does not undo its login), only with this timeout.
 	StoreTimeout time.Duration
 	// Logger receives the errors of saves that happen when a request
-	// completes, which nobody else can see. Zero means slog.Default().
+	// completes, and of last-access writes after the response committed,
+	// which nobody else can see. Zero means slog.Default().
 	Logger *slog.Logger
 }
 

@@ -83,7 +83,10 @@ func Peek(r *api.Request) *Session {
 // saved) and returns next's error, or else the save's. A store that fails
 // fails the request (500, through the error pages), and a new session
 // whose first save failed as its request ends loses the cookie it was
-// given, which would name nothing.
+// given, which would name nothing. The exception is a save that only
+// writes the last access (see Config.IdleTimeout) once the response has
+// committed: its failure is logged to Config.Logger and the response
+// completes, since failing the request then would abort it.
 //
 // Only the request's serialized task calls Filter (the filter chain does).
 func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {

@@ -304,7 +304,16 @@ func (s *Session) endDispatch(suspended bool) error {
 	if suspended && s.asked {
 		s.create()
 	}
+	touchOnly := len(s.changed) == 0 && s.touched
 	err := s.saveLocked(ctx)
+	if err != nil && touchOnly && s.w != nil && s.w.Committed() {
+		// Only the last access was due, and the response is on its way:
+		// failing the request now would abort what the client is
+		// reading, for bookkeeping that a later request writes again.
+		s.m.cfg.Logger.Error("session: writing the last access after the response committed", "err", err)
+		s.touched = false
+		err = nil
+	}
 	if err != nil && !suspended && s.base.Revision == 0 && s.cookieHdr != "" && s.cookieWritable() {
 		// The session was never stored, and this request ends with the
 		// error: its cookie would name nothing, and a login that failed
