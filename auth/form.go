@@ -16,6 +16,9 @@ import (
 const (
 	sessionUser  = "auth.user"
 	sessionRoles = "auth.roles" // a JSON array; absent without roles
+	// sessionReturn is the page Required sent a visitor from to log in,
+	// where FormLogin's login returns (see returnTarget).
+	sessionReturn = "auth.return"
 )
 
 // FormConfig configures a login form. The zero value logs in by a POST to
@@ -41,8 +44,10 @@ type FormConfig struct {
 	// constant time (Users does). Nil means every login fails.
 	Check func(ctx context.Context, user, password string) (User, bool)
 
-	// Target is where a successful login is redirected (303 See Other).
-	// Empty means "/".
+	// Target is where a successful login is redirected (303 See Other),
+	// unless Required (with a LoginURL) sent the visitor to log in from a
+	// page it asked for with GET or HEAD: then that page, as a servlet
+	// container's form login returns to it. Empty means "/".
 	Target string
 	// LogoutTarget is where a logout is redirected (303). Empty means
 	// "/".
@@ -174,7 +179,53 @@ func (f *form) login(w api.Response, r *api.Request) error {
 	if err := Login(r, u); err != nil {
 		return err
 	}
-	return redirect(w, f.target)
+	target := f.target
+	s := session.Of(r)
+	if page, ok := s.Get(sessionReturn); ok {
+		s.Delete(sessionReturn)
+		if localPath(page) {
+			target = page
+		}
+	}
+	return redirect(w, target)
+}
+
+// maxReturnBytes bounds the page kept to return to after a login: a
+// longer target is not kept (the login then goes to Target), so that a
+// visitor cannot make the session store hold kilobytes for each anonymous
+// page view.
+const maxReturnBytes = 2048
+
+// returnTarget returns the target of r to come back to after a login: its
+// path and query, as sent (the context path included). It returns "" for
+// a method that a redirect would not repeat, a target too long, and one
+// that is not a path of this server.
+func returnTarget(r *api.Request) string {
+	if m := r.Method(); m != http.MethodGet && m != http.MethodHead {
+		return "" // the redirect after the login is a GET: a POST's body is gone
+	}
+	t := r.Target()
+	if len(t) > maxReturnBytes || !localPath(t) {
+		return "" // an absolute-form target (from a proxy), or "*"
+	}
+	return t
+}
+
+// localPath reports whether a redirect to t stays on this server: a path
+// that begins with one slash. "//host/x" (a valid path, which a browser
+// reads as another host) and "/\host" (which browsers read as "//") do
+// not, nor does a target with a space or a control byte: browsers drop
+// tabs and newlines from a URL, so "/\t/host" would be "//host".
+func localPath(t string) bool {
+	if len(t) == 0 || t[0] != '/' || len(t) > 1 && (t[1] == '/' || t[1] == '\\') {
+		return false
+	}
+	for i := range len(t) {
+		if t[i] <= ' ' || t[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func redirect(w api.Response, location string) error {

@@ -65,11 +65,13 @@ func TestEndToEndForm(t *testing.T) {
 		cookie    string // "new": a new session ID is set; "drop": the cookie is dropped; "": none set
 	}
 	steps := []step{
-		{name: "page before login", method: "GET", path: "/app/me", status: 303, location: "/login"},
+		// The page is remembered in a new session, to return to after
+		// the login.
+		{name: "page before login", method: "GET", path: "/app/me", status: 303, location: "/login", cookie: "new"},
 		{name: "API before login", method: "GET", path: "/api/me", status: 401, challenge: `Form realm="wharf"`, body: "401 Unauthorized: auth: credentials required"},
 		{name: "async without a session", method: "GET", path: "/async", status: 200, body: "later"},
 		{name: "login form", method: "GET", path: "/login", status: 200, body: "the login form"},
-		{name: "anonymous session", method: "POST", path: "/cart", status: 200, cookie: "new"},
+		{name: "anonymous session", method: "POST", path: "/cart", status: 200},
 		{name: "wrong password", method: "POST", path: "/login", form: url.Values{"user": {"ana"}, "password": {"guess"}},
 			status: 401, challenge: `Form realm="wharf"`, body: "401 Unauthorized: auth: invalid credentials"},
 		{name: "still nobody", method: "GET", path: "/api/me", status: 401, challenge: `Form realm="wharf"`},
@@ -140,6 +142,58 @@ func TestEndToEndForm(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 401 {
 			t.Errorf("the pre-login session ID answers %d", resp.StatusCode)
+		}
+	})
+}
+
+// A page that sent its visitor to log in is where the login returns, once;
+// a target that a browser would take to another host is not.
+func TestFormReturnsToPage(t *testing.T) {
+	build := func(c *container.Container) {
+		c.Filter("/*", session.New(session.Config{}))
+		c.Filter("/*", auth.FormLogin(auth.FormConfig{Check: rolesCheck, Target: "/home"}))
+		c.Filter("/app/*", auth.Required(auth.RequiredConfig{LoginURL: "/login"}))
+		c.HandleFunc("/app/*", whoami)
+	}
+	login := url.Values{"user": {"ana"}, "password": {"s3cret"}}
+	steps := []struct {
+		method, path string
+		form         url.Values
+		location     string
+	}{
+		{"GET", "/app/report?year=2026", nil, "/login"},
+		{"POST", "/login", login, "/app/report?year=2026"},
+		{"POST", "/logout", nil, "/"},
+		{"POST", "/login", login, "/home"}, // returned there once only
+		{"POST", "/logout", nil, "/"},
+		{"POST", "/app/report", url.Values{}, "/login"}, // a POST is not repeated
+		{"POST", "/login", login, "/home"},
+		{"POST", "/logout", nil, "/"},
+		{"GET", "//app/x", nil, "/login"}, // a browser goes to the host "app"
+		{"POST", "/login", login, "/home"},
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		jar, _ := cookiejar.New(nil)
+		client := *s.Client
+		client.Jar = jar
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		for i, st := range steps {
+			var body io.Reader
+			if st.form != nil {
+				body = strings.NewReader(st.form.Encode())
+			}
+			req, _ := http.NewRequest(st.method, s.URL+st.path, body)
+			if st.form != nil {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%d %s %s: %v", i, st.method, st.path, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != st.location {
+				t.Errorf("%d %s %s: %d to %q, want 303 to %q", i, st.method, st.path, resp.StatusCode, resp.Header.Get("Location"), st.location)
+			}
 		}
 	})
 }

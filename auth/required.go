@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/session"
 )
 
 // RequiredConfig says what Required demands and how it answers a request
@@ -19,7 +20,11 @@ type RequiredConfig struct {
 	// (303 See Other), as a browser application sends visitors to its
 	// login form. Empty means such a request is answered 401, as an API
 	// answers. Guard a browser's pages and an API's paths with two
-	// Required filters if an application has both.
+	// Required filters if an application has both. Behind FormLogin, a
+	// GET or HEAD that is redirected leaves its target (path and query)
+	// in the session, and the next successful login returns there rather
+	// than to FormConfig.Target: the visitor lands on the page they asked
+	// for.
 	LoginURL string
 
 	// Challenge is the WWW-Authenticate value of the 401. Empty means
@@ -54,6 +59,12 @@ func (f *required) Filter(w api.Response, r *api.Request, next api.Chain) error 
 	u, ok := UserOf(r)
 	if !ok {
 		if f.loginURL != "" {
+			if _, form := r.Attribute(userKey{}).(lookupUser); form {
+				// FormLogin filtered r, so a session Manager did.
+				if page := returnTarget(r); page != "" {
+					session.Of(r).Set(sessionReturn, page)
+				}
+			}
 			w.Header().Set("Location", f.loginURL)
 			return w.SetStatus(http.StatusSeeOther)
 		}
