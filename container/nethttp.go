@@ -178,6 +178,13 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 	if contentLength >= 0 && len(trailers) == 0 && status >= 200 && status != 204 && status != 304 {
 		dst.Set("Content-Length", strconv.FormatInt(contentLength, 10))
 	}
+	if len(trailers) > 0 && s.r.ProtoMajor == 1 {
+		// net/http's HTTP/1.x server sends a body with a Content-Length
+		// as it is, unchunked, and drops the trailers: without the
+		// handler's, it chunks, and they go, as Wharf's connector sends
+		// them. Its HTTP/2 server sends both.
+		delete(dst, "Content-Length")
+	}
 	for _, t := range trailers {
 		dst.Add("Trailer", t)
 	}

@@ -3,6 +3,7 @@ package container_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -133,4 +134,62 @@ func postWithTrailer(t *testing.T, s *modes.Server) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+}
+
+// Behind net/http, a response whose handler set a Content-Length field
+// and declared trailers sends them, as Wharf's connectors do: net/http's
+// HTTP/1.1 server, given the length, sent the body unchunked and dropped
+// the trailers. Over HTTP/2, which frames the trailers whatever the
+// length, the length goes too.
+func TestServeHTTPTrailersWithContentLength(t *testing.T) {
+	c := container.New()
+	c.HandleFunc("/t", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Length", "4")
+		w.Trailer()["X-Sum"] = nil
+		if _, err := w.WriteString("bo"); err != nil {
+			return err
+		}
+		if r.QueryValue("flush") != "" {
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+		if _, err := w.WriteString("dy"); err != nil {
+			return err
+		}
+		w.Trailer().Set("X-Sum", "42")
+		return nil
+	})
+	defer c.Close()
+	h1 := httptest.NewServer(c)
+	defer h1.Close()
+	h2 := httptest.NewUnstartedServer(c)
+	h2.EnableHTTP2 = true
+	h2.StartTLS()
+	defer h2.Close()
+	for _, tt := range []struct {
+		name   string
+		srv    *httptest.Server
+		length int64 // the Content-Length the client sees
+	}{
+		{"HTTP/1.1", h1, -1},
+		{"HTTP/2.0", h2, 4},
+	} {
+		for _, query := range []string{"", "?flush=1"} {
+			t.Run(tt.name+query, func(t *testing.T) {
+				resp, err := tt.srv.Client().Get(tt.srv.URL + "/t" + query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || string(b) != "body" || resp.Proto != tt.name {
+					t.Fatalf("%s body %q, %v", resp.Proto, b, err)
+				}
+				if got := resp.Trailer.Get("X-Sum"); got != "42" || resp.ContentLength != tt.length {
+					t.Errorf("X-Sum trailer %q, Content-Length %d; want 42, %d", got, resp.ContentLength, tt.length)
+				}
+			})
+		}
+	}
 }
