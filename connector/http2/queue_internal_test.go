@@ -77,3 +77,60 @@ func TestH2BodylessResponsesBounded(t *testing.T) {
 		})
 	}
 }
+
+// Trailers are a HEADERS frame that ends the stream, like the head of a
+// bodyless response, and wait for room in the queue as it does: queued
+// at once, every stream ending on trailers while the queue is full (a
+// client that reads nothing) went past h2MaxFrames, by up to the streams
+// open at the time.
+func TestH2TrailersWaitForRoom(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const trailing = 100
+		release := make(chan struct{})
+		h := streamFunc(func(s connector.Stream) {
+			if s.Request().Path == "/fill" {
+				s.WriteHead(http.StatusNoContent, "", http.Header{}, -1, nil)
+				s.Finish(nil)
+				return
+			}
+			s.WriteHead(http.StatusOK, "", http.Header{}, -1, []string{"X-Sum"})
+			s.Flush()
+			<-release
+			s.Finish(http.Header{"X-Sum": {"1"}})
+		})
+		p := startH2Pipe(t, connector.Config{}, h)
+		defer func() {
+			go func() {
+				for range p.frames {
+				}
+			}()
+		}()
+		id := uint32(1)
+		for range trailing {
+			p.get(id, "/trailers")
+			id += 2
+			synctest.Wait() // its head is queued; its handler waits for release
+		}
+		// The client reads nothing past p.frames' room: responses fill the
+		// queue, then wait for room, then are refused.
+		for range h2MaxFrames + 2*h2MaxStreams {
+			p.get(id, "/fill")
+			id += 2
+			synctest.Wait()
+		}
+		close(release)
+		synctest.Wait()
+		hc := p.hc
+		hc.mu.Lock()
+		queued := 0
+		for _, f := range hc.frames {
+			if f.kind == h2fHeaders || f.kind == h2fData || f.kind == h2fRST && f.code != xhttp2.ErrCodeRefusedStream {
+				queued++
+			}
+		}
+		hc.mu.Unlock()
+		if queued > h2MaxFrames {
+			t.Fatalf("%d stream frames queued for a client that reads nothing, want at most %d", queued, h2MaxFrames)
+		}
+	})
+}

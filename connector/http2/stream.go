@@ -452,7 +452,9 @@ func (st *stream) Finish(trailers http.Header) error {
 	if err == nil && len(tr) > 0 {
 		if st.state == h2Closed || hc.closed {
 			err = st.errLocked()
-		} else {
+		} else if err = st.waitRoomLocked(); err == nil {
+			// Waited for as a bodyless response's head is (see send):
+			// the trailers end the stream too.
 			hc.queueFrame(h2Frame{kind: h2fHeaders, stream: st.id, end: true, fields: tr, st: st})
 			st.moveLocked(h2SendEnd)
 		}
