@@ -139,10 +139,11 @@ type serverConn struct {
 	frames []h2Frame
 	queued int // data bytes in frames
 	rsts   int // RST_STREAM frames in frames
+	purged int // frames in frames that a reset dropped (see purgeLocked)
 	// queuedSeq counts the stream frames queued, takenSeq where it stood
-	// when the writer last took the queue: a stream whose lastQueued is
-	// not past takenSeq has nothing queued, and its reset (one a client may
-	// send for every stream it opens) need not scan the queue.
+	// when the writer last took the queue (or the queue was dropped): a
+	// stream whose lastQueued is not past takenSeq has nothing queued, and
+	// its counts of what it queued (queuedFrames, queuedBytes) are stale.
 	queuedSeq, takenSeq uint64
 	writing             bool // a writer goroutine is running
 	// writer is writeLoop, made once: a go statement on the method
@@ -890,7 +891,8 @@ func (hc *serverConn) end(err error) {
 			hc.startWriterLocked()
 		case errors.Is(err, errH2Done):
 		default:
-			hc.frames, hc.ctrl = nil, nil // the socket failed: nothing more goes out
+			hc.frames, hc.ctrl, hc.purged = nil, nil, 0 // the socket failed: nothing more goes out
+			hc.takenSeq = hc.queuedSeq
 		}
 	}
 	hc.goingAway = true

@@ -120,3 +120,92 @@ func BenchmarkPurgeNothingQueued(b *testing.B) {
 		hc.purgeLocked(idle)
 	}
 }
+
+// A client's reset of a stream that still has frames in the queue costs
+// what that stream queued, not what the whole queue holds: a client may
+// open and reset stream after stream while the queue stays full of
+// others' frames, and a walk of h2MaxFrames frames a reset made that
+// quadratic. The reset's frames leave the queue's accounting (its room,
+// its bytes, the connection's send window) at once and the queue itself
+// when the writer takes it, or once they are half of it.
+func TestPurgeDoesNotWalkTheQueue(t *testing.T) {
+	hc := &serverConn{writing: true} // no writer: the test takes the queue
+	others := &stream{hc: hc}
+	for range h2MaxFrames - 2 {
+		hc.queueFrame(h2Frame{kind: h2fData, st: others, data: []byte("o")})
+	}
+	reset := &stream{hc: hc}
+	hc.queueFrame(h2Frame{kind: h2fHeaders, st: reset})
+	hc.queueFrame(h2Frame{kind: h2fData, st: reset, data: []byte("reset")})
+	first := &hc.frames[0]
+
+	hc.purgeLocked(reset)
+	if n := len(hc.frames); n != h2MaxFrames || &hc.frames[0] != first {
+		t.Fatalf("the purge of one stream's 2 frames rewrote the queue (%d frames left of %d)", n, h2MaxFrames)
+	}
+	if room := h2MaxFrames - hc.liveFramesLocked(); room != 2 {
+		t.Fatalf("room for %d frames after the purge, want 2", room)
+	}
+	if hc.queued != h2MaxFrames-2 || hc.sendWin != int64(len("reset")) {
+		t.Fatalf("queued %d bytes, send window %d after the purge; want %d and %d", hc.queued, hc.sendWin, h2MaxFrames-2, len("reset"))
+	}
+	hc.purgeLocked(reset) // a second reset of the same stream finds nothing more
+	if hc.sendWin != int64(len("reset")) || hc.liveFramesLocked() != h2MaxFrames-2 {
+		t.Fatalf("a second purge gave back more: send window %d, %d frames live", hc.sendWin, hc.liveFramesLocked())
+	}
+	later := h2Frame{kind: h2fData, st: reset, data: []byte("later")} // queued after the purge: not dropped
+	hc.queueFrame(later)
+	batch := hc.takeLocked(nil)
+	if len(batch) != h2MaxFrames-1 {
+		t.Fatalf("the writer took %d frames, want %d", len(batch), h2MaxFrames-1)
+	}
+	for _, f := range batch[:len(batch)-1] {
+		if f.st != others {
+			t.Fatalf("the writer took a purged frame (%q)", f.data)
+		}
+	}
+	if string(batch[len(batch)-1].data) != "later" {
+		t.Fatalf("the frame queued after the purge was not taken")
+	}
+}
+
+// Purged frames do not pile up in a queue the writer does not take (a
+// client that reads nothing): once they are half of it, they are dropped,
+// so the queue holds at most about twice the frames it has room for, each
+// purged frame moved at most once.
+func TestPurgedFramesDoNotPileUp(t *testing.T) {
+	hc := &serverConn{writing: true}
+	others := &stream{hc: hc}
+	for range h2MaxFrames / 2 {
+		hc.queueFrame(h2Frame{kind: h2fData, st: others, data: []byte("o")})
+	}
+	const rounds = 20
+	for range rounds {
+		st := &stream{hc: hc}
+		for hc.liveFramesLocked() < h2MaxFrames {
+			hc.queueFrame(h2Frame{kind: h2fData, st: st, data: []byte("x")})
+		}
+		hc.purgeLocked(st)
+		if n := len(hc.frames); n > 2*h2MaxFrames {
+			t.Fatalf("%d frames in the queue, %d of them live", n, hc.liveFramesLocked())
+		}
+	}
+	if hc.queued != h2MaxFrames/2 || hc.sendWin != rounds*(h2MaxFrames-h2MaxFrames/2) {
+		t.Fatalf("queued %d bytes, send window %d", hc.queued, hc.sendWin)
+	}
+}
+
+// BenchmarkPurgeOneQueued is a client's reset of a stream with one frame
+// queued behind a full queue of other streams' frames.
+func BenchmarkPurgeOneQueued(b *testing.B) {
+	hc := &serverConn{writing: true}
+	others := &stream{hc: hc}
+	for range h2MaxFrames - 1 {
+		hc.queueFrame(h2Frame{kind: h2fData, st: others})
+	}
+	st := &stream{hc: hc}
+	for b.Loop() {
+		hc.queueFrame(h2Frame{kind: h2fData, st: st})
+		hc.purgeLocked(st)
+	}
+}

@@ -52,6 +52,10 @@ type stream struct {
 	withheld    bool   // the handler closed the body and the client sent past MaxDiscardBytes: the stream's window stays shut
 	continued   bool   // a 100 (Continue) was queued, or can no longer be: the response head was
 	lastQueued  uint64 // hc.queuedSeq when the stream last queued a frame: purgeLocked skips a stream with none left
+	// What the stream has in hc.frames, if lastQueued is past hc.takenSeq
+	// (the writer took the rest): purgeLocked's account of it.
+	queuedFrames, queuedBytes int
+	purgedSeq                 uint64 // its frames up to this hc.queuedSeq were dropped from the queue
 
 	// The reader's own.
 	declared int64 // the request's content-length, -1 if none
@@ -642,7 +646,7 @@ func (st *stream) send(end bool) error {
 		n := 0
 		if err := st.waitLocked(func() bool {
 			n = int(min(int64(len(data)), st.sendWin, hc.sendWin, int64(min(hc.peer.maxFrame, h2MaxFrame))))
-			return n > 0 && hc.queued < h2MaxQueued && len(hc.frames) < h2MaxFrames
+			return n > 0 && hc.queued < h2MaxQueued && hc.liveFramesLocked() < h2MaxFrames
 		}); err != nil {
 			return err
 		}
@@ -670,7 +674,7 @@ func (st *stream) send(end bool) error {
 // waitRoomLocked waits, as send does for DATA, until the connection's
 // queue has room for another stream frame. hc.mu is held.
 func (st *stream) waitRoomLocked() error {
-	return st.waitLocked(func() bool { return len(st.hc.frames) < h2MaxFrames })
+	return st.waitLocked(func() bool { return st.hc.liveFramesLocked() < h2MaxFrames })
 }
 
 // waitLocked waits until ready reports true, for the client: a wait

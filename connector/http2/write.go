@@ -37,7 +37,12 @@ type h2Frame struct {
 	data   []byte
 	buf    *[]byte // the pooled buffer data is cut from, returned after writing
 	st     *stream
+	seq    uint64 // a stream frame's place in hc.queuedSeq: dropped if not past st.purgedSeq
 }
+
+// purged reports whether f was dropped by its stream's reset while it
+// waited in the queue (see purgeLocked).
+func (f *h2Frame) purged() bool { return f.st != nil && f.seq <= f.st.purgedSeq }
 
 // queueCtrl queues a control frame the client provoked (a PING or
 // SETTINGS acknowledgement, say) ahead of stream frames. A client that
@@ -72,47 +77,78 @@ func (hc *serverConn) queueFrame(f h2Frame) {
 		return
 	}
 	hc.queued += len(f.data)
-	if f.st != nil {
+	if st := f.st; st != nil {
+		if st.lastQueued <= hc.takenSeq {
+			st.queuedFrames, st.queuedBytes = 0, 0 // what it counted was taken
+		}
 		hc.queuedSeq++
-		f.st.lastQueued = hc.queuedSeq
+		f.seq = hc.queuedSeq
+		st.lastQueued = hc.queuedSeq
+		st.queuedFrames++
+		st.queuedBytes += len(f.data)
 	}
 	hc.frames = append(hc.frames, f)
 	hc.startWriterLocked()
 }
 
+// liveFramesLocked is the number of frames in hc.frames that will be
+// written: what counts against h2MaxFrames. hc.mu is held.
+func (hc *serverConn) liveFramesLocked() int { return len(hc.frames) - hc.purged }
+
 // purgeLocked drops the frames of a stream that was reset and not yet
 // taken by the writer. hc.mu is held.
+//
+// A client may reset every stream it opens while the queue is full of
+// others' frames, so the queue is not walked here: the stream's frames
+// leave the queue's accounting at once, from the stream's own counts,
+// and the queue itself when the writer takes it (takeLocked skips them),
+// or once they are half of it, so that a writer stuck on a client that
+// reads nothing does not let them pile up.
 func (hc *serverConn) purgeLocked(st *stream) {
-	if st.lastQueued <= hc.takenSeq {
+	if st.lastQueued <= hc.takenSeq || st.queuedFrames == 0 {
 		return // nothing of st left in the queue
 	}
-	kept := hc.frames[:0]
-	for _, f := range hc.frames {
-		if f.st == st && (f.kind == h2fData || f.kind == h2fHeaders) {
-			hc.queued -= len(f.data)
-			if f.kind == h2fData {
-				// Its bytes were taken from the connection's send window
-				// when queued, and will never reach the client, which
-				// therefore never gives them back: the window is the
-				// server's to restore.
-				hc.sendWin += int64(len(f.data))
-			}
-			continue // its buffer may be shared with a frame being written: not recycled
-		}
-		kept = append(kept, f)
+	hc.queued -= st.queuedBytes
+	// Its DATA's bytes were taken from the connection's send window when
+	// queued, and will never reach the client, which therefore never gives
+	// them back: the window is the server's to restore.
+	hc.sendWin += int64(st.queuedBytes)
+	hc.purged += st.queuedFrames
+	st.purgedSeq = st.lastQueued
+	st.queuedFrames, st.queuedBytes = 0, 0
+	if 2*hc.purged > len(hc.frames) {
+		// Each purged frame is moved once at most: the walk is paid for
+		// by the purges that made half the queue dead.
+		kept := keepLive(hc.frames[:0], hc.frames)
+		clear(hc.frames[len(kept):])
+		hc.frames, hc.purged = kept, 0
 	}
-	clear(hc.frames[len(kept):])
-	hc.frames = kept
+}
+
+// keepLive appends to dst the frames of src that were not purged; dst may
+// be src[:0]. A purged frame's buffer may be shared with a frame being
+// written: it is not recycled.
+func keepLive(dst, src []h2Frame) []h2Frame {
+	for i := range src {
+		if !src[i].purged() {
+			dst = append(dst, src[i])
+		}
+	}
+	return dst
 }
 
 // takeLocked moves what is queued, control frames first, to the end of
 // batch, for the writer. hc.mu is held.
 func (hc *serverConn) takeLocked(batch []h2Frame) []h2Frame {
 	batch = append(batch, hc.ctrl...)
-	batch = append(batch, hc.frames...)
+	if hc.purged == 0 {
+		batch = append(batch, hc.frames...)
+	} else {
+		batch = keepLive(batch, hc.frames)
+	}
 	clear(hc.ctrl)
 	clear(hc.frames)
-	hc.ctrl, hc.frames, hc.rsts = hc.ctrl[:0], hc.frames[:0], 0
+	hc.ctrl, hc.frames, hc.rsts, hc.purged = hc.ctrl[:0], hc.frames[:0], 0, 0
 	hc.takenSeq = hc.queuedSeq
 	return batch
 }
@@ -205,7 +241,8 @@ func (hc *serverConn) writeLoop() {
 			// The client does not read or the socket failed: nothing more
 			// can go out. Closing the socket ends the reader, which ends
 			// the connection.
-			hc.ctrl, hc.frames, hc.queued, hc.rsts = nil, nil, 0, 0
+			hc.ctrl, hc.frames, hc.queued, hc.rsts, hc.purged = nil, nil, 0, 0, 0
+			hc.takenSeq = hc.queuedSeq
 			hc.releaseBatch()
 			hc.closed = true
 			if hc.err == nil {
