@@ -35,3 +35,4 @@ fuzz ./internal/ssewire FuzzRoundTrip
 fuzz ./internal/ssewire FuzzDecodeSplit
 fuzz ./internal/ssewire FuzzText
 fuzz ./internal/timerwheel FuzzWheel
+fuzz ./filters/forwarded FuzzForwarded

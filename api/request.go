@@ -67,6 +67,14 @@ type ConnInfo struct {
 	RemoteAddr string               // "ip:port" of the peer
 	LocalAddr  string               // "ip:port" the connection was accepted on
 	TLS        *tls.ConnectionState // nil on cleartext connections
+
+	// Scheme is the scheme the client used, "http" or "https", where it
+	// is not this connection's: a proxy that took the client's request
+	// over TLS and forwarded it in cleartext says "https" (package
+	// filters/forwarded puts what a trusted proxy said here). TLS still
+	// describes the connection, so it cannot say so. "" means the
+	// connection's own: "https" with TLS, else "http".
+	Scheme string
 }
 
 // DefaultMaxFormBytes is the form body limit used when
@@ -294,6 +302,25 @@ func (r *Request) TLS() *tls.ConnectionState {
 		return c.TLS
 	}
 	return nil
+}
+
+// Scheme returns the scheme the client used: ConnInfo.Scheme if set (a
+// trusted proxy's word, see filters/forwarded), else "https" on a TLS
+// connection and "http" otherwise. Code that asks whether a request came
+// over https asks this rather than whether TLS is nil, which describes
+// the connection only. (ToHTTPRequest cannot pass it on: an
+// *http.Request says https with its TLS state alone.)
+func (r *Request) Scheme() string {
+	c := r.head.Conn
+	switch {
+	case c == nil:
+		return "http"
+	case c.Scheme != "":
+		return c.Scheme
+	case c.TLS != nil:
+		return "https"
+	}
+	return "http"
 }
 
 // Body returns the request body stream. It is shared by every Request of the

@@ -416,3 +416,28 @@ func TestConnInfo(t *testing.T) {
 		})
 	}
 }
+
+// Scheme is what ConnInfo.Scheme says (a trusted proxy's word), else the
+// connection's: https with TLS state, http without or with no ConnInfo.
+func TestScheme(t *testing.T) {
+	state := &tls.ConnectionState{Version: tls.VersionTLS13}
+	tests := []struct {
+		name string
+		conn *api.ConnInfo
+		want string
+	}{
+		{"no conn", nil, "http"},
+		{"cleartext", &api.ConnInfo{}, "http"},
+		{"tls", &api.ConnInfo{TLS: state}, "https"},
+		{"proxy said https", &api.ConnInfo{Scheme: "https"}, "https"},
+		{"proxy said http over tls", &api.ConnInfo{TLS: state, Scheme: "http"}, "http"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/", Conn: tc.conn}, nil)
+			if got := r.Scheme(); got != tc.want {
+				t.Errorf("Scheme() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -71,11 +71,13 @@ type SecurePolicy int
 
 const (
 	// SecureIfTLS marks the cookie Secure on requests that arrived over
-	// TLS (Request.TLS() != nil).
+	// TLS: Request.Scheme() is "https", which a trusted proxy that
+	// terminated TLS says through filters/forwarded.
 	SecureIfTLS SecurePolicy = iota
 	// SecureAlways marks the cookie Secure on every request: for a server
 	// behind a proxy that terminates TLS, where every request arrives in
-	// cleartext but every client uses https.
+	// cleartext but every client uses https (or put filters/forwarded
+	// before the Manager, to follow what the proxy says).
 	SecureAlways
 )
 

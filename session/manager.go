@@ -146,7 +146,7 @@ const maxIDsTried = 4
 // would start a new session on every request for as long as that cookie
 // lives.
 func (m *Manager) open(r *api.Request) (*Session, error) {
-	s := &Session{m: m, secure: m.cfg.Secure == SecureAlways || r.TLS() != nil, isNew: true, values: map[string]string{}}
+	s := &Session{m: m, secure: m.cfg.Secure == SecureAlways || r.Scheme() == "https", isNew: true, values: map[string]string{}}
 	cookies := r.CookiesNamed(m.cfg.CookieName)
 	if len(cookies) == 0 {
 		return s, nil

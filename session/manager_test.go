@@ -659,3 +659,32 @@ func TestInvalidCookieName(t *testing.T) {
 		})
 	}
 }
+
+// Behind a proxy that terminated TLS the cookie follows the scheme the
+// proxy reported (Request.Scheme, which filters/forwarded sets), not the
+// cleartext connection's; and a proxy that says its client used http
+// gets no Secure cookie over a TLS connection, which the browser's http
+// page would not keep.
+func TestCookieSecureFollowsScheme(t *testing.T) {
+	tests := []struct {
+		name   string
+		conn   api.ConnInfo
+		secure bool
+	}{
+		{"proxy said https", api.ConnInfo{Scheme: "https"}, true},
+		{"proxy said http over tls", api.ConnInfo{Scheme: "http", TLS: &tls.ConnectionState{}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			head := wharftest.Head("GET", "/")
+			head.Conn = &tc.conn
+			w := wharftest.NewRecorder()
+			if err := api.Compose(set("k", "v"), session.New(session.Config{})).Serve(w, api.NewRequest(t.Context(), head, nil)); err != nil {
+				t.Fatal(err)
+			}
+			if c := setCookie(t, w); c == nil || c.Secure != tc.secure {
+				t.Fatalf("cookie %v, want Secure=%v", c, tc.secure)
+			}
+		})
+	}
+}

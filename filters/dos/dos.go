@@ -56,11 +56,13 @@ type Config struct {
 	// has as many delayed as arrive in one Delay. Zero means
 	// DefaultMaxDelayed (1,000); negative means no bound.
 	MaxDelayed int
-	// Key names the client of a request. Nil means its IP address: the
-	// connection's, never a forwarded one. Behind a proxy, a Key that
-	// reads X-Forwarded-For must take the address the proxy appended
-	// (the last), not one the client wrote, or any client picks its own
-	// key. Without a Key, clients whose connection has no IP address (a
+	// Key names the client of a request. Nil means the IP address of
+	// its RemoteAddr: the connection's, or, behind filters/forwarded,
+	// the client's that a trusted proxy reported; this filter reads no
+	// forwarding field itself. Behind a proxy, a Key that reads
+	// X-Forwarded-For must take the address the proxy appended (the
+	// last), not one the client wrote, or any client picks its own key.
+	// Without a Key, clients whose connection has no IP address (a
 	// Unix socket's peers) are one client to the filter, sharing one
 	// bucket, as the clients of a proxy are: behind a proxy on a Unix
 	// socket, set Key.

@@ -265,10 +265,9 @@ func tracerIdle(configured, tp trace.TracerProvider) func() bool {
 // requestAttrs returns the span name of r, the metric attributes known at
 // its start and its span's, which include them.
 func requestAttrs(r *api.Request) (name string, attrs, spanAttrs []attribute.KeyValue) {
-	scheme := "http"
-	if r.TLS() != nil {
-		scheme = "https"
-	}
+	// The client's, which a trusted proxy may have reported
+	// (filters/forwarded), as semantic conventions want url.scheme.
+	scheme := r.Scheme()
 	method, known := knownMethod(r.Method())
 	route := routeOf(r)
 	// One array for both, sized for all: every request builds them now,

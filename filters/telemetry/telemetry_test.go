@@ -445,3 +445,21 @@ func TestStatusCommittedWithoutContainer(t *testing.T) {
 		t.Errorf("span status %d, client got %d", got, rec.Status())
 	}
 }
+
+// url.scheme is the client's (Request.Scheme): https behind a proxy that
+// terminated TLS and said so (filters/forwarded), though the connection
+// is cleartext.
+func TestSchemeFromProxy(t *testing.T) {
+	s := newSDK(t, nil)
+	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error { return nil }), s.f)
+	head := wharftest.Head("GET", "/")
+	head.Conn = &api.ConnInfo{RemoteAddr: "192.0.2.1:0", Scheme: "https"}
+	wharftest.Run(h, head)
+	spans := s.spans.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	if got := attr(spans[0].Attributes(), "url.scheme").String(); got != "https" {
+		t.Errorf("url.scheme = %q, want https", got)
+	}
+}

@@ -1,0 +1,66 @@
+// Package forwarded is a filter for a server behind proxies (an ingress, a
+// load balancer, a TLS terminator), in the spirit of Jetty's
+// ForwardedRequestCustomizer: it passes the rest of the chain a request
+// whose remote address, scheme and host are the client's, as the proxies
+// reported them, instead of the last proxy's.
+//
+// # Whom it believes
+//
+// Only the proxies of Config.TrustedProxies (addresses and CIDR prefixes).
+// A request whose connection does not come from one of them is passed on
+// unchanged, whatever forwarding fields it carries: anyone can write
+// them. The zero Config trusts no proxy, and the filter then only calls
+// next. Not even loopback is trusted by default: a TCP relay on the same
+// host (stunnel, HAProxy in TCP mode, an SSH tunnel) connects from
+// loopback and passes on the fields its clients wrote. List
+// "127.0.0.0/8" and "::1" for a proxy on the same host.
+//
+// # What it reads
+//
+// RFC 7239's Forwarded field (for=, proto= and host=; quoted strings,
+// IPv6 addresses in brackets, ports, "unknown" and obfuscated
+// identifiers such as "_hidden"), and the de-facto X-Forwarded-For,
+// X-Forwarded-Proto and X-Forwarded-Host. With the zero Config.Header a
+// request that has a Forwarded field is read from it alone, as RFC 7239
+// §7.4 recommends, and one without from the X-Forwarded fields. Each
+// proxy adds to these fields; none removes what the client wrote, unless
+// told to. So a proxy that writes only one kind lets a client forge the
+// other: set Config.Header to the kind your proxies write, or have them
+// remove the other.
+//
+// The filter walks the list of hops from the right (the latest), from
+// the connection's peer, skipping the trusted proxies: the first hop that
+// is not one, or the first of the list if all are, is the client. Its
+// address becomes the request's RemoteAddr ("ip:port", with port 0 when
+// the proxy gave none or an obfuscated one). The proto= and host= of the
+// same Forwarded element, which the proxy that took the client's request
+// wrote, become its scheme (api.ConnInfo.Scheme, read by Request.Scheme) and
+// its Host. X-Forwarded-Proto and X-Forwarded-Host are matched to
+// X-Forwarded-For from the right, entry for entry; where they have fewer
+// entries, their first stands for the hops to its left (a single value,
+// as most proxies write it, applies to any client); without
+// X-Forwarded-For they apply to the peer's client. A scheme other than
+// "http" or "https" and a host that is not a valid Host field are
+// ignored.
+//
+// A hop named "unknown", by an obfuscated identifier, or not named (an
+// element without for=) ends the walk: no one can tell whether it is a
+// trusted proxy. Its proto= and host= still apply, and the remote address
+// stays the connection's, no other being known. A malformed part of a
+// field (a syntax error, a parameter given twice, an address that does
+// not parse) ends the walk too: if it lies to the right of the client,
+// the request is passed on unchanged. The header fields themselves are
+// passed on as they came.
+//
+// The request the chain sees is a derivation (Request.WithHead with a
+// ConnInfo of its own); the request the filter received is not changed.
+// Put the filter before every filter that reads the client's address or
+// scheme: filters/dos (which then keeps a bucket per client, not one for
+// the proxy), filters/requestlog, filters/telemetry, session (whose
+// SecureIfTLS cookie follows Request.Scheme).
+//
+// Goroutines: New may be called from any goroutine; the filter is safe
+// for concurrent use.
+//
+// Package forwarded imports only api and the standard library.
+package forwarded

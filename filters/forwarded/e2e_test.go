@@ -1,0 +1,77 @@
+package forwarded_test
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/filters/dos"
+	"github.com/wharf-go/wharf/filters/forwarded"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// TestEndToEnd serves the filter, with filters/dos behind it, on every
+// protocol: the test's client is the trusted proxy (loopback), and the
+// clients it names in X-Forwarded-For are those the handler sees and dos
+// limits, one bucket each. A request without forwarding fields is the
+// proxy's own, on the connection's address and scheme.
+func TestEndToEnd(t *testing.T) {
+	build := func(c *container.Container) {
+		f, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"127.0.0.0/8", "::1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := dos.New(dos.Config{Rate: 0.001, Burst: 1, Delay: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Filter("/*", f)
+		c.Filter("/*", d)
+		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+			_, err := w.WriteString(r.RemoteAddr() + " " + r.Scheme() + " " + r.Host())
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		get := func(fields ...string) (int, string) {
+			t.Helper()
+			req, err := http.NewRequest("GET", s.URL+"/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < len(fields); i += 2 {
+				req.Header.Add(fields[i], fields[i+1])
+			}
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		client1 := []string{"X-Forwarded-For", "6.6.6.6, 192.0.2.1", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "shop.example"}
+		if code, body := get(client1...); code != http.StatusOK || body != "192.0.2.1:0 https shop.example" {
+			t.Errorf("first request of 192.0.2.1: %d %q", code, body)
+		}
+		if code, _ := get(client1...); code != http.StatusTooManyRequests {
+			t.Errorf("second request of 192.0.2.1: %d, want 429", code)
+		}
+		if code, body := get("Forwarded", `for="[2001:db8::2]:4711";proto=http;host=shop.example`); code != http.StatusOK || body != "[2001:db8::2]:4711 http shop.example" {
+			t.Errorf("first request of 2001:db8::2: %d %q", code, body)
+		}
+		code, body := get()
+		remote, scheme, _ := strings.Cut(body, " ")
+		wantScheme := "http"
+		if s.Mode.TLS() {
+			wantScheme = "https"
+		}
+		if host, _, err := net.SplitHostPort(remote); code != http.StatusOK || err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() || !strings.HasPrefix(scheme, wantScheme+" ") {
+			t.Errorf("the proxy's own request: %d %q, want 200 from loopback over %s", code, body, wantScheme)
+		}
+	})
+}

@@ -1,0 +1,187 @@
+package forwarded
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/wharf-go/wharf/api"
+)
+
+// ErrConfig is what New's error wraps for a Config it cannot use.
+var ErrConfig = errors.New("forwarded: invalid configuration")
+
+// Header says which forwarding fields the trusted proxies write.
+type Header int
+
+const (
+	// HeaderAny reads Forwarded when the request has one, and
+	// X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host otherwise.
+	HeaderAny Header = iota
+	// HeaderForwarded reads Forwarded (RFC 7239) only.
+	HeaderForwarded
+	// HeaderXForwarded reads X-Forwarded-For, X-Forwarded-Proto and
+	// X-Forwarded-Host only.
+	HeaderXForwarded
+)
+
+// Config configures the filter. The zero value trusts no proxy: the
+// filter then passes every request on unchanged.
+type Config struct {
+	// TrustedProxies holds the addresses ("10.0.0.7", "::1") and prefixes
+	// ("10.0.0.0/8") of the proxies whose forwarding fields are believed.
+	// An IPv4-mapped entry ("::ffff:10.0.0.7") matches the IPv4 address
+	// it stands for. Empty trusts none, loopback included (see the
+	// package documentation).
+	TrustedProxies []string
+	// Header says which fields to read. The zero value, HeaderAny,
+	// reads Forwarded if the request has one, else the X-Forwarded
+	// fields.
+	Header Header
+}
+
+type filter struct {
+	trusted []netip.Prefix
+	header  Header
+}
+
+// New returns the filter for cfg. It fails, with an error wrapping
+// ErrConfig, on a TrustedProxies entry that is neither an address nor a
+// prefix and on an unknown Header. The slice is copied.
+func New(cfg Config) (api.Filter, error) {
+	if cfg.Header < HeaderAny || cfg.Header > HeaderXForwarded {
+		return nil, fmt.Errorf("%w: unknown Header %d", ErrConfig, cfg.Header)
+	}
+	f := &filter{header: cfg.Header}
+	for _, s := range cfg.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil || a.Zone() != "" {
+				return nil, fmt.Errorf("%w: trusted proxy %q is neither an address nor a prefix", ErrConfig, s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		f.trusted = append(f.trusted, unmapPrefix(p.Masked()))
+	}
+	if len(f.trusted) == 0 {
+		return api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			return next.Next(w, r)
+		}), nil
+	}
+	return f, nil
+}
+
+// unmapPrefix returns an IPv4-mapped prefix as the IPv4 prefix it
+// stands for, since the addresses it is matched against are unmapped.
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p
+}
+
+// Filter passes next the request as its client made it, if the
+// connection's peer is a trusted proxy and the forwarding fields name
+// the client; else r itself.
+func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if !f.trusts(peerAddr(r.RemoteAddr())) {
+		return next.Next(w, r)
+	}
+	if c, ok := f.client(r.Header()); ok {
+		r = derive(r, c)
+	}
+	return next.Next(w, r)
+}
+
+// trusts reports whether a is the address of a trusted proxy.
+func (f *filter) trusts(a netip.Addr) bool {
+	if !a.IsValid() {
+		return false
+	}
+	for _, p := range f.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// peerAddr is the address of a connection's "ip:port", unmapped; the
+// zero Addr for one that has none (a Unix socket's peer).
+func peerAddr(remote string) netip.Addr {
+	host := remote
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		host = h
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// client returns the hop that the fields of h name as the client, found
+// from the right past the trusted proxies, and whether there is one.
+func (f *filter) client(h api.Header) (hop, bool) {
+	var hops []hop
+	switch {
+	case f.header != HeaderXForwarded && h.Has("Forwarded"):
+		for _, v := range h.Values("Forwarded") {
+			hops = parseForwarded(hops, v)
+		}
+	case f.header != HeaderForwarded:
+		hops = parseXForwarded(h.Values("X-Forwarded-For"), h.Values("X-Forwarded-Proto"), h.Values("X-Forwarded-Host"))
+	}
+	return f.walk(hops)
+}
+
+// walk returns the client among hops, the list as the proxies built it
+// (the latest last): the first from the right that is not a trusted
+// proxy, or the first of the list. A malformed hop, or one that names
+// no address, ends the walk: what lies left of it cannot be told from
+// what a client wrote.
+func (f *filter) walk(hops []hop) (hop, bool) {
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := hops[i]
+		if h.bad {
+			return hop{}, false
+		}
+		if i > 0 && f.trusts(h.addr.Addr()) {
+			continue
+		}
+		return h, true
+	}
+	return hop{}, false
+}
+
+// derived is a derived request's head and its ConnInfo, in one
+// allocation.
+type derived struct {
+	head api.RequestHead
+	conn api.ConnInfo
+}
+
+// derive returns r with the remote address, scheme and host that c
+// gives, or r itself if c gives none.
+func derive(r *api.Request, c hop) *api.Request {
+	if !c.addr.Addr().IsValid() && c.proto == "" && c.host == "" {
+		return r
+	}
+	d := &derived{head: r.Head()}
+	if ci := d.head.Conn; ci != nil {
+		d.conn = *ci // the connection's is shared by its requests: never written through
+	}
+	if c.addr.Addr().IsValid() {
+		d.conn.RemoteAddr = c.addr.String()
+	}
+	if c.proto != "" {
+		d.conn.Scheme = c.proto
+	}
+	if c.host != "" {
+		d.head.Host = c.host
+	}
+	d.head.Conn = &d.conn
+	return r.WithHead(&d.head)
+}

@@ -1,0 +1,427 @@
+package forwarded
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// hop is one element of a forwarding list: what the proxy that added it
+// knew of the request it took.
+type hop struct {
+	addr  netip.AddrPort // the sender; the zero value if unknown, obfuscated or not named
+	proto string         // "http", "https", or "" if not said
+	host  string         // a valid Host field, or "" if not said
+	bad   bool           // malformed: the walk stops here
+}
+
+// parseForwarded appends to hops the elements of one Forwarded field
+// line (RFC 7239 §4):
+//
+//	Forwarded         = 1#forwarded-element
+//	forwarded-element = [ forwarded-pair ] *( ";" [ forwarded-pair ] )
+//	forwarded-pair    = token "=" value
+//	value             = token / quoted-string
+//
+// with optional whitespace around the commas and semicolons. An element
+// that does not parse is appended as a bad hop, and parsing goes on after
+// it, at the next comma outside a quoted string: a proxy that appends to
+// the line keeps its element, whatever the client wrote before it. A
+// quoted string left open takes the rest of the line into its (bad)
+// element. Empty elements are skipped, as lists allow.
+func parseForwarded(hops []hop, s string) []hop {
+	for {
+		start := s
+		h, rest, ok := parseElement(s)
+		if !ok {
+			var closed bool
+			rest, closed = skipElement(start)
+			hops = append(hops, hop{bad: true})
+			if !closed {
+				return hops
+			}
+		} else if h != nil {
+			hops = append(hops, *h)
+		}
+		if rest == "" {
+			return hops
+		}
+		s = rest[1:] // the comma
+	}
+}
+
+// Bits of the parameters seen in an element, each allowed once.
+const (
+	paramFor = 1 << iota
+	paramBy
+	paramHost
+	paramProto
+)
+
+// parseElement parses the element at the start of s, up to the comma
+// that ends it or the end of s, and returns it (nil for an empty one) and
+// the rest of s from that comma.
+func parseElement(s string) (h *hop, rest string, ok bool) {
+	var e hop
+	seen := 0
+	empty := true
+	for {
+		s = trimOWS(s)
+		if s == "" || s[0] == ',' {
+			break
+		}
+		empty = false
+		if s[0] == ';' {
+			s = s[1:]
+			continue
+		}
+		name, r := cutToken(s)
+		if name == "" || r == "" || r[0] != '=' {
+			return nil, "", false
+		}
+		r = r[1:]
+		var value string
+		if r != "" && r[0] == '"' {
+			value, r, ok = cutQuoted(r)
+			if !ok {
+				return nil, "", false
+			}
+		} else {
+			value, r = cutToken(r)
+			if value == "" {
+				return nil, "", false
+			}
+		}
+		s = trimOWS(r)
+		if s != "" && s[0] != ';' && s[0] != ',' {
+			return nil, "", false
+		}
+		bit := 0
+		switch {
+		case strings.EqualFold(name, "for"):
+			bit = paramFor
+			a, ok := parseNode(value)
+			if !ok {
+				return nil, "", false
+			}
+			e.addr = a
+		case strings.EqualFold(name, "by"):
+			bit = paramBy
+		case strings.EqualFold(name, "host"):
+			bit = paramHost
+			if validHost(value) {
+				e.host = value
+			}
+		case strings.EqualFold(name, "proto"):
+			bit = paramProto
+			e.proto = scheme(value)
+		}
+		// Other parameters are extensions (RFC 7239 §5.5), ignored.
+		if seen&bit != 0 {
+			return nil, "", false // §4: each parameter at most once per element
+		}
+		seen |= bit
+	}
+	if empty {
+		return nil, s, true
+	}
+	return &e, s, true
+}
+
+// skipElement returns s from the first comma that is not inside a
+// quoted string, or "" if there is none, and whether every quoted string
+// before it was closed.
+func skipElement(s string) (rest string, closed bool) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',':
+			return s[i:], true
+		case '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(s) {
+				return "", false
+			}
+		}
+	}
+	return "", true
+}
+
+// trimOWS drops leading spaces and tabs.
+func trimOWS(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
+}
+
+// cutToken returns the token at the start of s (RFC 9110 §5.6.2), possibly
+// empty, and the rest of s.
+func cutToken(s string) (token, rest string) {
+	i := 0
+	for i < len(s) && isTchar(s[i]) {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
+func isTchar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// cutQuoted returns the unescaped content of the quoted string at the
+// start of s (RFC 9110 §5.6.4) and the rest of s after it; ok is false if
+// it is not closed or holds a control character.
+func cutQuoted(s string) (value, rest string, ok bool) {
+	escaped := false
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			value = s[1:i]
+			if escaped {
+				value = unescape(value)
+			}
+			return value, s[i+1:], true
+		case c == '\\':
+			i++
+			if i == len(s) || !isQuotedText(s[i]) {
+				return "", "", false
+			}
+			escaped = true
+		case !isQuotedText(c):
+			return "", "", false
+		}
+	}
+	return "", "", false
+}
+
+// isQuotedText reports whether c may stand in a quoted string, or after a
+// backslash in one: HTAB, SP, a visible character or obs-text.
+func isQuotedText(c byte) bool { return c == '\t' || c >= ' ' && c != 0x7f }
+
+// unescape drops the backslash of each quoted-pair of s.
+func unescape(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+// parseNode parses the node of a for= parameter (RFC 7239 §6):
+//
+//	node     = nodename [ ":" node-port ]
+//	nodename = IPv4address / "[" IPv6address "]" / "unknown" / obfnode
+//
+// and returns its address and port, the zero AddrPort for "unknown" and
+// obfuscated names, and port 0 for an obfuscated port.
+func parseNode(s string) (netip.AddrPort, bool) {
+	name, port := s, ""
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return netip.AddrPort{}, false
+		}
+		name, port = s[:end+1], s[end+1:]
+		if port != "" {
+			if port[0] != ':' {
+				return netip.AddrPort{}, false
+			}
+			port = port[1:]
+			if port == "" {
+				return netip.AddrPort{}, false
+			}
+		}
+	} else if i := strings.IndexByte(s, ':'); i >= 0 {
+		name, port = s[:i], s[i+1:]
+		if port == "" {
+			return netip.AddrPort{}, false
+		}
+	}
+	var p uint16
+	if port != "" {
+		if port[0] == '_' {
+			if !isObfuscated(port) {
+				return netip.AddrPort{}, false
+			}
+		} else {
+			n, err := strconv.ParseUint(port, 10, 16)
+			if err != nil || port[0] == '+' {
+				return netip.AddrPort{}, false
+			}
+			p = uint16(n)
+		}
+	}
+	switch {
+	case strings.EqualFold(name, "unknown"):
+		return netip.AddrPort{}, true
+	case name != "" && name[0] == '_':
+		return netip.AddrPort{}, isObfuscated(name)
+	case name != "" && name[0] == '[':
+		a, err := netip.ParseAddr(name[1 : len(name)-1])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return netip.AddrPort{}, false
+		}
+		return netip.AddrPortFrom(a.Unmap(), p), true
+	}
+	a, err := netip.ParseAddr(name)
+	if err != nil || !a.Is4() {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(a, p), true
+}
+
+// isObfuscated reports whether s is an obfuscated node name or port:
+// "_" 1*( ALPHA / DIGIT / "." / "_" / "-").
+func isObfuscated(s string) bool {
+	if len(s) < 2 || s[0] != '_' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// parseXForwarded returns the hops that X-Forwarded-For lists (lines
+// fors, an address a comma-separated entry: "192.0.2.1", "2001:db8::1",
+// either with a port, the IPv6 one then in brackets, or "unknown"), with
+// the scheme and host of X-Forwarded-Proto and X-Forwarded-Host matched
+// to them from the right. Where those have fewer entries, their first
+// stands for the hops left of it; without X-Forwarded-For, their last
+// is the peer's client's.
+func parseXForwarded(fors, protos, hosts []string) []hop {
+	var hops []hop
+	for _, line := range fors {
+		for e := range strings.SplitSeq(line, ",") {
+			e = strings.Trim(e, " \t")
+			if e == "" {
+				continue
+			}
+			a, ok := parseXNode(e)
+			hops = append(hops, hop{addr: a, bad: !ok})
+		}
+	}
+	ps, hs := entries(protos), entries(hosts)
+	if len(hops) == 0 && (len(ps) > 0 || len(hs) > 0) {
+		hops = append(hops, hop{})
+	}
+	for i := range hops {
+		if p := aligned(ps, len(hops)-i); p != "" {
+			hops[i].proto = scheme(p)
+		}
+		if h := aligned(hs, len(hops)-i); validHost(h) {
+			hops[i].host = h
+		}
+	}
+	return hops
+}
+
+// parseXNode parses an X-Forwarded-For entry: an address, bare or as a
+// Forwarded node has it.
+func parseXNode(s string) (netip.AddrPort, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		if a.Zone() != "" {
+			return netip.AddrPort{}, false
+		}
+		return netip.AddrPortFrom(a.Unmap(), 0), true
+	}
+	return parseNode(s)
+}
+
+// entries returns the non-empty comma-separated entries of the lines,
+// trimmed.
+func entries(lines []string) []string {
+	var out []string
+	for _, line := range lines {
+		for e := range strings.SplitSeq(line, ",") {
+			if e = strings.Trim(e, " \t"); e != "" {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// aligned returns the entry of list that stands n entries from the
+// right, or its first if it has fewer, or "" if it is empty.
+func aligned(list []string, n int) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[max(0, len(list)-n)]
+}
+
+// scheme returns "http" or "https" for either in any case, else "".
+func scheme(s string) string {
+	switch {
+	case strings.EqualFold(s, "https"):
+		return "https"
+	case strings.EqualFold(s, "http"):
+		return "http"
+	}
+	return ""
+}
+
+// validHost reports whether s is a Host field a handler may use to build
+// a URL: a name or IPv4 address of letters, digits, '-', '.', '_' and '~',
+// or an IPv6 address in brackets, with an optional port of up to five
+// digits. No userinfo, path, percent-escape or whitespace.
+func validHost(s string) bool {
+	if s == "" || len(s) > 261 {
+		return false
+	}
+	host, port := s, ""
+	if s[0] == '[' {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return false
+		}
+		a, err := netip.ParseAddr(s[1:end])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return false
+		}
+		host, port = "", s[end+1:]
+		if port != "" {
+			if port[0] != ':' {
+				return false
+			}
+			port = port[1:]
+		}
+	} else if i := strings.IndexByte(s, ':'); i >= 0 {
+		host, port = s[:i], s[i+1:]
+		if host == "" {
+			return false
+		}
+	}
+	for i := 0; i < len(host); i++ {
+		switch c := host[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
+		default:
+			return false
+		}
+	}
+	if len(port) > 5 {
+		return false
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
