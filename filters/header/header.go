@@ -21,10 +21,11 @@ type Config struct {
 	// sets nothing.
 	//
 	// Strict-Transport-Security, in Set or Add, goes only on responses to
-	// requests that came over TLS (Request.TLS is not nil): RFC 6797
-	// §7.2 forbids it over cleartext, where browsers ignore it and a
-	// proxy may cache it. Behind a proxy that terminates TLS the
-	// connection is cleartext, so have the proxy send the field.
+	// requests that came over https (Request.Scheme): RFC 6797 §7.2
+	// forbids it over cleartext, where browsers ignore it and a proxy may
+	// cache it. Behind a proxy that terminates TLS, put filters/forwarded
+	// before this filter, trusting the proxy, so that its requests say
+	// https; or have the proxy send the field.
 	Set map[string]string
 	// Add appends a value to the response field, keeping existing values.
 	// Nil or empty adds nothing. Strict-Transport-Security is sent over
@@ -104,7 +105,7 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		for _, k := range f.remove {
 			del(h, k)
 		}
-		secure := r.TLS() != nil
+		secure := r.Scheme() == "https"
 		for _, p := range f.set {
 			if p.key == hsts && !secure {
 				continue

@@ -115,30 +115,36 @@ func TestHandlerMayOverride(t *testing.T) {
 }
 
 // RFC 6797 §7.2: Strict-Transport-Security goes only on responses to
-// requests that came over TLS; the other fields go on both.
+// requests that came over https (TLS, or a trusted proxy's word); the
+// other fields go on both.
 func TestStrictTransportSecurityOnlyOverTLS(t *testing.T) {
 	const sts = "max-age=63072000"
 	tests := []struct {
-		name string
-		cfg  header.Config
-		tls  bool
-		want http.Header
+		name   string
+		cfg    header.Config
+		tls    bool
+		scheme string // api.ConnInfo.Scheme
+		want   http.Header
 	}{
-		{"set over tls", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, true,
+		{"set over tls", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, true, "",
 			http.Header{"Strict-Transport-Security": {sts}, "X-A": {"1"}}},
-		{"set over cleartext", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, false,
+		{"set over cleartext", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, false, "",
 			http.Header{"X-A": {"1"}}},
-		{"add over tls", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, true,
+		{"add over tls", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, true, "",
 			http.Header{"Strict-Transport-Security": {sts}}},
-		{"add over cleartext", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, false,
+		{"add over cleartext", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, false, "",
+			http.Header{}},
+		{"behind a proxy that took https", header.Config{Set: map[string]string{"Strict-Transport-Security": sts}}, false, "https",
+			http.Header{"Strict-Transport-Security": {sts}}},
+		{"over tls from a proxy that took http", header.Config{Set: map[string]string{"Strict-Transport-Security": sts}}, true, "http",
 			http.Header{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			head := wharftest.Head("GET", "/")
+			head.Conn = &api.ConnInfo{RemoteAddr: head.Conn.RemoteAddr, LocalAddr: head.Conn.LocalAddr, Scheme: tt.scheme}
 			if tt.tls {
-				head.Conn = &api.ConnInfo{RemoteAddr: head.Conn.RemoteAddr, LocalAddr: head.Conn.LocalAddr,
-					TLS: &tls.ConnectionState{HandshakeComplete: true}}
+				head.Conn.TLS = &tls.ConnectionState{HandshakeComplete: true}
 			}
 			h := api.Compose(api.HandlerFunc(func(api.Response, *api.Request) error { return nil }), header.New(tt.cfg))
 			w := wharftest.NewRecorder()
