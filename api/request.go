@@ -68,14 +68,24 @@ type ConnInfo struct {
 	LocalAddr  string               // "ip:port" the connection was accepted on
 	TLS        *tls.ConnectionState // nil on cleartext connections
 
-	// Scheme is the scheme the client used, "http" or "https", where it
-	// is not this connection's: a proxy that took the client's request
-	// over TLS and forwarded it in cleartext says "https" (package
-	// filters/forwarded puts what a trusted proxy said here). TLS still
-	// describes the connection, so it cannot say so. "" means the
-	// connection's own: "https" with TLS, else "http".
-	Scheme string
+	// Scheme is the scheme the client used where it is not this
+	// connection's: a proxy that took the client's request over TLS and
+	// forwarded it in cleartext says https (package filters/forwarded puts
+	// what a trusted proxy said here). TLS still describes the
+	// connection, so it cannot say so. The zero value, SchemeOfConn, means
+	// the connection's own: https with TLS, else http.
+	Scheme Scheme
 }
+
+// Scheme is the scheme a client used, as a ConnInfo records it: one byte,
+// so that a connection's ConnInfo stays in its 48-byte size class.
+type Scheme uint8
+
+const (
+	SchemeOfConn Scheme = iota // the connection's own: https with TLS, else http
+	SchemeHTTP                 // http, whatever the connection
+	SchemeHTTPS                // https, whatever the connection
+)
 
 // DefaultMaxFormBytes is the form body limit used when
 // RequestHead.MaxFormBytes is zero: 10 MiB, net/http's default.
@@ -315,8 +325,10 @@ func (r *Request) Scheme() string {
 	switch {
 	case c == nil:
 		return "http"
-	case c.Scheme != "":
-		return c.Scheme
+	case c.Scheme == SchemeHTTPS:
+		return "https"
+	case c.Scheme == SchemeHTTP:
+		return "http"
 	case c.TLS != nil:
 		return "https"
 	}

@@ -429,8 +429,8 @@ func TestScheme(t *testing.T) {
 		{"no conn", nil, "http"},
 		{"cleartext", &api.ConnInfo{}, "http"},
 		{"tls", &api.ConnInfo{TLS: state}, "https"},
-		{"proxy said https", &api.ConnInfo{Scheme: "https"}, "https"},
-		{"proxy said http over tls", &api.ConnInfo{TLS: state, Scheme: "http"}, "http"},
+		{"proxy said https", &api.ConnInfo{Scheme: api.SchemeHTTPS}, "https"},
+		{"proxy said http over tls", &api.ConnInfo{TLS: state, Scheme: api.SchemeHTTP}, "http"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,3 +16,13 @@ func TestDetachedSizeClass(t *testing.T) {
 		t.Errorf("a detached request is %d bytes, more than the 320 of its size class", n)
 	}
 }
+
+// A connection's ConnInfo is one allocation that every open connection
+// keeps: it stays in the 48-byte size class (issue 17 counts each byte
+// of a suspended request's connection). A string field past it would
+// make it 64.
+func TestConnInfoSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(ConnInfo{}); n > 48 {
+		t.Errorf("ConnInfo is %d bytes, more than the 48 of its size class", n)
+	}
+}

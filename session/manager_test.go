@@ -671,8 +671,8 @@ func TestCookieSecureFollowsScheme(t *testing.T) {
 		conn   api.ConnInfo
 		secure bool
 	}{
-		{"proxy said https", api.ConnInfo{Scheme: "https"}, true},
-		{"proxy said http over tls", api.ConnInfo{Scheme: "http", TLS: &tls.ConnectionState{}}, false},
+		{"proxy said https", api.ConnInfo{Scheme: api.SchemeHTTPS}, true},
+		{"proxy said http over tls", api.ConnInfo{Scheme: api.SchemeHTTP, TLS: &tls.ConnectionState{}}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -176,8 +176,11 @@ func derive(r *api.Request, c hop) *api.Request {
 	if c.addr.Addr().IsValid() {
 		d.conn.RemoteAddr = c.addr.String()
 	}
-	if c.proto != "" {
-		d.conn.Scheme = c.proto
+	switch c.proto {
+	case "https":
+		d.conn.Scheme = api.SchemeHTTPS
+	case "http":
+		d.conn.Scheme = api.SchemeHTTP
 	}
 	if c.host != "" {
 		d.head.Host = c.host

@@ -123,20 +123,20 @@ func TestStrictTransportSecurityOnlyOverTLS(t *testing.T) {
 		name   string
 		cfg    header.Config
 		tls    bool
-		scheme string // api.ConnInfo.Scheme
+		scheme api.Scheme
 		want   http.Header
 	}{
-		{"set over tls", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, true, "",
+		{"set over tls", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, true, 0,
 			http.Header{"Strict-Transport-Security": {sts}, "X-A": {"1"}}},
-		{"set over cleartext", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, false, "",
+		{"set over cleartext", header.Config{Set: map[string]string{"strict-transport-security": sts, "X-A": "1"}}, false, 0,
 			http.Header{"X-A": {"1"}}},
-		{"add over tls", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, true, "",
+		{"add over tls", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, true, 0,
 			http.Header{"Strict-Transport-Security": {sts}}},
-		{"add over cleartext", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, false, "",
+		{"add over cleartext", header.Config{Add: map[string]string{"Strict-Transport-Security": sts}}, false, 0,
 			http.Header{}},
-		{"behind a proxy that took https", header.Config{Set: map[string]string{"Strict-Transport-Security": sts}}, false, "https",
+		{"behind a proxy that took https", header.Config{Set: map[string]string{"Strict-Transport-Security": sts}}, false, api.SchemeHTTPS,
 			http.Header{"Strict-Transport-Security": {sts}}},
-		{"over tls from a proxy that took http", header.Config{Set: map[string]string{"Strict-Transport-Security": sts}}, true, "http",
+		{"over tls from a proxy that took http", header.Config{Set: map[string]string{"Strict-Transport-Security": sts}}, true, api.SchemeHTTP,
 			http.Header{}},
 	}
 	for _, tt := range tests {

@@ -453,7 +453,7 @@ func TestSchemeFromProxy(t *testing.T) {
 	s := newSDK(t, nil)
 	h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error { return nil }), s.f)
 	head := wharftest.Head("GET", "/")
-	head.Conn = &api.ConnInfo{RemoteAddr: "192.0.2.1:0", Scheme: "https"}
+	head.Conn = &api.ConnInfo{RemoteAddr: "192.0.2.1:0", Scheme: api.SchemeHTTPS}
 	wharftest.Run(h, head)
 	spans := s.spans.Ended()
 	if len(spans) != 1 {
