@@ -82,6 +82,9 @@ func (f *fdConn) event(ev netpoll.Events) (readHead bool) {
 	}
 	f.Mu.Unlock()
 	wake.Signal()
+	if f.tls != nil && ev&netpoll.Writable != 0 {
+		f.tls.flushPending()
+	}
 	if onReadCB != nil {
 		switch {
 		case f.tls == nil:
@@ -210,6 +213,13 @@ func (f *fdConn) Close() error {
 	if c := f.c; c.rbuf != nil {
 		c.srv.putReadBuffer(c.rbuf)
 		c.rbuf = nil
+	}
+	if f.tls != nil {
+		// A flushPending of the selector's that looked before letGo may be
+		// writing to the socket: the number must not be reused under it.
+		f.tls.pmu.Lock()
+		//lint:ignore SA2001 a barrier: waiting for pmu is the point
+		f.tls.pmu.Unlock()
 	}
 	return netpoll.Close(f.FD)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,7 +33,10 @@ import (
 //   - Writes of a response park while the socket buffer is full, as
 //     cleartext ones do, bounded by the write timeout for the whole piece
 //     however many records it takes; any other write (an alert,
-//     close_notify, an answer) never waits. crypto/tls remembers every
+//     close_notify, an answer) never waits: what the socket does not
+//     take of it waits in pend, sent whole at the socket's next
+//     writability or before the next response's bytes, since a record
+//     cut short would break the stream. crypto/tls remembers every
 //     write error, so a write that cannot finish ends the connection.
 //   - crypto/tls's reader may write (an alert for a bad record, a
 //     KeyUpdate's answer) under the write lock a parked response writer
@@ -82,7 +86,25 @@ type fdTLS struct {
 	waited  atomic.Int64 // a time.Duration
 
 	shaking atomic.Bool // the handshake runs: Shutdown breaks the connection rather than wait
+
+	// pend is ciphertext that a write which may not wait (a KeyUpdate's
+	// answer read with the connection idle, an alert) left when the
+	// socket was full: crypto/tls took its record as sent, so it goes
+	// whole, before any other byte, at the socket's next writability
+	// (flushPending) or first in the next write. pmu guards it, and nc
+	// as flushPending reads it.
+	pmu  sync.Mutex
+	pend []byte
 }
+
+// maxTLSPending bounds pend: a client that asks for KeyUpdates without
+// reading the answers gets no more than this kept for it; past it, the
+// connection's writes fail.
+const maxTLSPending = 16 << 10
+
+// errTLSPending fails the writes of a connection whose client left more
+// than maxTLSPending unread.
+var errTLSPending = errors.New("connector: TLS peer does not read what it asked for")
 
 // The write side's states (fdTLS.wstate).
 const (
@@ -165,12 +187,20 @@ func (t *fdTLS) frame(b []byte) {
 // Write is crypto/tls's write of the socket: all of p, or an error.
 func (t *fdTLS) Write(p []byte) (int, error) {
 	if t.nc != nil {
+		if pend := t.takePending(); len(pend) > 0 {
+			if _, err := t.nc.Write(pend); err != nil {
+				return 0, err
+			}
+		}
 		return t.nc.Write(p)
 	}
 	if t.tun != nil {
 		return t.tun.rawWrite(p)
 	}
 	if t.wstate.Load() == wWriting {
+		// What a write that could not wait left goes first. It is this
+		// write's now: flushPending finds nothing to send meanwhile.
+		pend := t.takePending()
 		to := time.Duration(t.wto.Load())
 		if to > 0 {
 			// One timeout for the piece, not for each of its records.
@@ -179,7 +209,7 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 				return 0, os.ErrDeadlineExceeded
 			}
 		}
-		iov := [1][]byte{p} // on the stack: Writev keeps no part of it
+		iov := [2][]byte{pend, p} // on the stack: Writev keeps no part of it
 		waited, err := t.f.Writev(iov[:], to)
 		t.waited.Add(int64(waited))
 		if err != nil {
@@ -191,16 +221,64 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 		}
 		return len(p), nil
 	}
-	sent := 0
-	for sent < len(p) {
-		n, err := t.f.writeNow(p[sent:])
-		sent += n
+	// A record cut short by a full socket would break the stream for
+	// whatever follows it: what the socket does not take waits in pend.
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	if t.wfailed.Load() {
+		return 0, net.ErrClosed // nothing after a record that may be broken
+	}
+	if len(t.pend)+len(p) > maxTLSPending {
+		t.wfailed.Store(true)
+		return 0, errTLSPending
+	}
+	t.pend = append(t.pend, p...)
+	if err := t.sendPendingLocked(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sendPendingLocked writes what of pend the socket takes now. pmu is held.
+func (t *fdTLS) sendPendingLocked() error {
+	for len(t.pend) > 0 {
+		n, err := t.f.writeNow(t.pend)
+		t.pend = t.pend[n:]
+		if err == netpoll.ErrAgain || err == net.ErrClosed {
+			// Full; or the socket left the selector: released, it is
+			// for Write to send pend over it (nc), and closed, for none.
+			return nil
+		}
 		if err != nil {
 			t.wfailed.Store(true)
-			return sent, err
+			t.pend = nil
+			return err
 		}
 	}
-	return sent, nil
+	t.pend = nil
+	return nil
+}
+
+// flushPending sends what waits in pend as far as the socket takes it:
+// the selector calls it at the socket's writability. It waits for pmu
+// rather than look at pend without it: an edge that comes while a write
+// finds the socket full and fills pend is seen once pend is filled.
+func (t *fdTLS) flushPending() {
+	t.pmu.Lock()
+	if len(t.pend) > 0 && t.nc == nil && t.tun == nil {
+		t.sendPendingLocked()
+	}
+	t.pmu.Unlock()
+}
+
+// takePending returns what waits in pend, which the caller is to send
+// before anything else, and empties it.
+func (t *fdTLS) takePending() []byte {
+	t.pmu.Lock()
+	pend := t.pend
+	t.pend = nil
+	t.pmu.Unlock()
+	return pend
 }
 
 // Close is crypto/tls's close: the connector closes the socket itself,
@@ -381,6 +459,8 @@ func (t *fdTLS) release() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.pmu.Lock()
 	t.nc = nc
+	t.pmu.Unlock()
 	return t.tc, nil
 }

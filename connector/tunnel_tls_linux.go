@@ -54,7 +54,16 @@ var _ api.Tunnel = (*tlsTunnel)(nil)
 func newTLSTunnel(f *fdConn, rest []byte) *tlsTunnel {
 	wt := f.c.srv.limits().WriteTimeout
 	tt := &tlsTunnel{fdTunnel: fdTunnel{f: f, rest: rest}, t: f.tls, wto: wt, lingerT: wt}
+	// What a write that could not wait left (fdTLS.pend) goes before the
+	// Tunnel's bytes: out sends it.
+	f.tls.pmu.Lock()
 	f.tls.tun = tt
+	tt.out, f.tls.pend = f.tls.pend, nil
+	f.tls.pmu.Unlock()
+	if len(tt.out) > 0 {
+		tt.mu.Lock()
+		tt.armLocked()
+	}
 	return tt
 }
 

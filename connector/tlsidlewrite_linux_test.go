@@ -1,0 +1,121 @@
+package connector_test
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// A client that asks for KeyUpdates while it sends a request head and
+// does not read fills the server's socket with the answers, which
+// crypto/tls's reader writes on the selector, where nothing may wait.
+// What the socket did not take goes once it takes more, before the
+// response: the client then reads every answer, whole, then its
+// response. The answer that found the socket full failed instead (part
+// of its record could have gone), crypto/tls remembered the error, and
+// the connection ended with the request unanswered.
+func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
+	// Small socket buffers, locked (an accepted socket inherits the
+	// listener's): a few hundred answers overflow them.
+	small := func(opt int) func(_, _ string, rc syscall.RawConn) error {
+		return func(_, _ string, rc syscall.RawConn) error {
+			return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, opt, 4096) })
+		}
+	}
+	l, err := (&net.ListenConfig{Control: small(syscall.SO_SNDBUF)}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &connector.Server{Handler: &tlsHandler{}, Config: connector.Config{
+		Logger:    wharftest.DiscardLogger(),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{mustCert(t, "localhost")}},
+	}}
+	served := make(chan error, 1)
+	go func() { served <- srv.ServeTLS(l, "", "") }()
+	t.Cleanup(func() {
+		srv.Close()
+		if err := <-served; !errors.Is(err, connector.ErrServerClosed) {
+			t.Errorf("ServeTLS returned %v", err)
+		}
+	})
+
+	raw, err := (&net.Dialer{Control: small(syscall.SO_RCVBUF)}).Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
+	keyLog := new(bytes.Buffer)
+	a := tls.Client(raw, &tls.Config{
+		InsecureSkipVerify: true, NextProtos: []string{"http/1.1"},
+		MinVersion: tls.VersionTLS13, KeyLogWriter: keyLog,
+	})
+	get(t, a, bufio.NewReader(a), "/ok", "ok")
+	w := newTLS13Writer(t, raw, a, keyLog, 1)
+	// crypto/tls ends a connection after 16 records in a row that carry
+	// no data: each KeyUpdate comes before a byte of the head.
+	head := "GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", 300) + "\r\n\r\n"
+	for i := range len(head) {
+		w.keyUpdate(t, true)
+		w.send(t, 0x17, []byte{head[i]})
+	}
+
+	// The server's records from here on, read without crypto/tls, which
+	// would refuse so many KeyUpdates in a row: an answer to each
+	// KeyUpdate, then the response, the first record under the server's
+	// key updated as many times.
+	r := newTLS13Writer(t, raw, a, keyLog, 0)
+	r.secret = nil
+	for line := range strings.Lines(keyLog.String()) {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "SERVER_TRAFFIC_SECRET_0" {
+			r.secret, _ = hex.DecodeString(f[2])
+		}
+	}
+	if r.secret == nil {
+		t.Fatal("no server traffic secret in the key log")
+	}
+	for range len(head) {
+		r.secret = r.expandLabel(t, "traffic upd", r.hash().Size())
+	}
+	r.keys(t)
+	hdr := make([]byte, 5)
+	for i := range len(head) + 1 {
+		if _, err := io.ReadFull(raw, hdr); err != nil {
+			t.Fatalf("record %d of %d: %v", i, len(head)+1, err)
+		}
+		rec := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+		if _, err := io.ReadFull(raw, rec); err != nil {
+			t.Fatalf("record %d of %d: %v", i, len(head)+1, err)
+		}
+		if i < len(head) {
+			continue
+		}
+		plain, err := r.aead.Open(nil, r.iv, rec, hdr)
+		if err != nil {
+			t.Fatalf("the response's record: %v", err)
+		}
+		plain = bytes.TrimRight(plain, "\x00")
+		if typ := plain[len(plain)-1]; typ != 0x17 {
+			t.Fatalf("the response's record is of type %d", typ)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(plain[:len(plain)-1])), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := io.ReadAll(resp.Body); string(b) != "ok" {
+			t.Fatalf("response %d %q, want ok", resp.StatusCode, b)
+		}
+	}
+}
