@@ -169,7 +169,7 @@ func (p *portableIO) breakConn() {
 	nc := p.nc
 	p.srv.mu.Unlock()
 	if nc != nil {
-		nc.Close()
+		p.srv.closeConn(nc)
 	}
 }
 

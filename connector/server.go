@@ -84,6 +84,12 @@ type Server struct {
 	handed     map[*handedConn]struct{} // connections handed over to HTTP/2, for Shutdown and Close; under mu
 	closedHard bool                     // Close was called: a connection handed over later is closed at once; under mu
 	ownExec    *dispatcher.UnboundedExecutor
+
+	// tlsClosing holds the crypto/tls connections whose Close is sending
+	// close_notify (closeConn); hurryBy, once set, is when such a send
+	// gives up, whenever it began. Under mu.
+	tlsClosing map[*tls.Conn]struct{}
+	hurryBy    time.Time
 }
 
 // Serve accepts connections on l until l fails or the server shuts down. It
@@ -238,7 +244,10 @@ func (s *Server) removeConn(c *conn) {
 // and waits until none is left or ctx is done. It does not expire suspended requests: the container
 // does that. A hijacked connection is not waited for, nor closed, nor is
 // the handler that took it, as with net/http's Shutdown: it left the
-// server at its Hijack. It returns ctx.Err() if ctx ended first.
+// server at its Hijack. It returns ctx.Err() if ctx ended first. A TLS
+// connection it closes says close_notify first; the wait for a socket that
+// does not take it (a client that does not read) ends with ctx, where
+// net/http's waits up to crypto/tls's 5 s for each.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopAcceptingLocked()
@@ -252,9 +261,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	conns := s.conns.all()
 	s.goAwayHandedLocked()
 	s.mu.Unlock()
+	// A TLS connection's close may wait for its socket (closeConn):
+	// ctx bounds that wait too.
+	stop := context.AfterFunc(ctx, func() { s.hurryCloses(0) })
 	for _, r := range conns {
 		r.closeIfIdle()
 	}
+	stop()
 	if h := s.Config.testShutdownLooked; h != nil {
 		h()
 	}
@@ -322,7 +335,8 @@ func (s *Server) stopAcceptingLocked() {
 // the connector hears a client leave (see Stream.Watch), the Watcher of a
 // request on a connection it breaks hears it too (ErrClientGone), as if
 // the client had left: a suspended request no container completes can
-// end then.
+// end then. The close_notify of a TLS connection it closes (or a Shutdown
+// is closing) has a tenth of a second to go out, not crypto/tls's 5 s.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.stopAcceptingLocked()
@@ -338,8 +352,9 @@ func (s *Server) Close() error {
 		s.drained = nil
 	}
 	s.mu.Unlock()
+	s.hurryCloses(closeNotifyGrace)
 	for _, nc := range handed {
-		nc.Close()
+		s.closeConn(nc)
 	}
 	for _, r := range conns {
 		if r.c.claim() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"time"
 )
 
 // ServeTLS is Serve over TLS. Each connection completes its handshake
@@ -114,4 +115,60 @@ func (c *conn) handshake(tc *tls.Conn) bool {
 	st := tc.ConnectionState()
 	c.info.TLS = &st
 	return true
+}
+
+// closeNotifyGrace is how long, once Close came, a TLS connection's close
+// may wait for its socket to take close_notify: a client that reads takes
+// it at once, one that does not would hold Close for crypto/tls's 5 s.
+const closeNotifyGrace = 100 * time.Millisecond
+
+// closeConn closes nc. A crypto/tls connection's Close sends close_notify
+// first, under a write deadline of its own (5 s) that nothing set before
+// the Close shortens: a client that does not read held the caller that
+// long. Once hurryCloses set a time, the socket beneath is closed then,
+// which ends the wait; close_notify still goes to a socket that takes it.
+func (s *Server) closeConn(nc net.Conn) {
+	tc, ok := nc.(*tls.Conn)
+	if !ok {
+		nc.Close()
+		return
+	}
+	s.mu.Lock()
+	by := s.hurryBy
+	if by.IsZero() {
+		if s.tlsClosing == nil {
+			s.tlsClosing = make(map[*tls.Conn]struct{})
+		}
+		s.tlsClosing[tc] = struct{}{}
+	}
+	s.mu.Unlock()
+	if !by.IsZero() {
+		t := time.AfterFunc(time.Until(by), func() { tc.NetConn().Close() })
+		tc.Close()
+		t.Stop()
+		return
+	}
+	tc.Close()
+	s.mu.Lock()
+	delete(s.tlsClosing, tc)
+	s.mu.Unlock()
+}
+
+// hurryCloses has the TLS closes under way and to come (closeConn) give
+// up on close_notify grace from now: Close's, and a Shutdown's whose
+// context ended (0). An earlier time set before stays.
+func (s *Server) hurryCloses(grace time.Duration) {
+	by := time.Now().Add(grace)
+	s.mu.Lock()
+	if !s.hurryBy.IsZero() && s.hurryBy.Before(by) {
+		by = s.hurryBy
+	}
+	s.hurryBy = by
+	closing := s.tlsClosing
+	s.tlsClosing = nil
+	s.mu.Unlock()
+	for tc := range closing {
+		raw := tc.NetConn()
+		time.AfterFunc(time.Until(by), func() { raw.Close() })
+	}
 }
