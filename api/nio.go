@@ -121,10 +121,10 @@ type Tunnel interface {
 // Tunneler is implemented by a Response whose connection can become a
 // Tunnel: the epoll connector's HTTP/1.1 connections, cleartext or TLS
 // (whose writes are encrypted and, what the socket does not take at once,
-// kept until it drains: WriteNow then takes nothing more). As with
-// Hijack, Tunnel must come before anything is written, and the Response
-// returns ErrHijacked afterwards; the handler writes its own answer (a
-// 101) on the Tunnel. Elsewhere Tunnel returns ErrNotSupported, taking
+// kept until it drains: WriteNow then takes nothing more). Tunnel must
+// come before anything is written (unlike Hijack, it is refused with
+// ErrCommitted once the head went), and the Response returns ErrHijacked
+// afterwards; the handler writes its own answer (a 101) on the Tunnel. Elsewhere Tunnel returns ErrNotSupported, taking
 // nothing.
 type Tunneler interface {
 	Tunnel() (Tunnel, error)

@@ -68,7 +68,9 @@ type Response interface {
 
 // Hijacker is implemented by a Response whose connection can be taken over
 // (HTTP/1.1 only). After Hijack the container no longer touches the
-// connection; the Response returns ErrHijacked.
+// connection; the Response returns ErrHijacked. A response committed
+// already (a Flush) may be taken over too, as on net/http's server: what
+// was written of it goes out before the connection is handed over.
 type Hijacker interface {
 	Hijack() (net.Conn, *bufio.ReadWriter, error)
 }

@@ -472,10 +472,20 @@ func (s *stream) Tunnel() (api.Tunnel, error) {
 }
 
 func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if err := s.takeOverErr(); err != nil {
-		return nil, nil, err
+	if s.hijacked {
+		return nil, nil, api.ErrHijacked
 	}
 	c := s.c
+	if s.headSent {
+		// As net/http's Hijack flushes a head written before it: what
+		// the stream holds of the response goes out first, so that the
+		// taker's bytes follow it on the wire, and nothing is left for
+		// a connection that is no longer the connector's to write.
+		if err := s.Flush(); err != nil {
+			return nil, nil, err
+		}
+		c.releaseWriteBuffer()
+	}
 	nc, err := c.io.release()
 	if err != nil {
 		return nil, nil, err
@@ -496,8 +506,9 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return nc, rw, nil
 }
 
-// takeOverErr says why the connection cannot be taken over (Hijack,
-// Tunnel) now, if it cannot.
+// takeOverErr says why the connection cannot become a Tunnel now, if it
+// cannot. Unlike Hijack's, a Tunnel's taker gets no part of a response
+// begun: it must come before the head.
 func (s *stream) takeOverErr() error {
 	switch {
 	case s.hijacked:

@@ -48,7 +48,9 @@ type Stream interface {
 	// Hijack hands over the connection (HTTP/1.1 only); after it the stream
 	// is inert, and the connection leaves the server's books at once, as
 	// on net/http's server: Stats, MaxConnections and Shutdown no longer
-	// count it, though the handler that took it runs on. Other protocols
+	// count it, though the handler that took it runs on. After WriteHead
+	// it first sends what the stream holds of the response (the head, a
+	// part of the body), as net/http's Hijack flushes it. Other protocols
 	// return api.ErrNotSupported.
 	Hijack() (net.Conn, *bufio.ReadWriter, error)
 	// Watch registers w to hear that the client went away while the

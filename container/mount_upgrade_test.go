@@ -203,8 +203,8 @@ func echoAfterHijack(t *testing.T, w http.ResponseWriter) {
 // A head the handler flushed before Hijack is out already: Hijack must not
 // send it again. Behind net/http (the container's ServeHTTP), whose
 // Hijack takes a connection whose head went, the client read a second
-// head as the tunnel's first bytes. (Wharf's connectors refuse a Hijack
-// after the head went, with api.ErrCommitted.)
+// head as the tunnel's first bytes. (Wharf's connectors, as net/http's,
+// send the head before they hand the connection over.)
 func TestMountFlushThenHijack(t *testing.T) {
 	tunnel := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Tunnel", "1")
