@@ -14,7 +14,12 @@ import (
 // A client that dribbles a body the handler never read therefore holds no
 // goroutine; DiscardTimeout and MaxDiscardBytes bound how long it holds the
 // connection. Meanwhile the connection is Reading or Idle, as between
-// requests: Shutdown and Stats see it so.
+// requests: Stats sees it so. Shutdown does not close it as it closes
+// those, for the client may still be sending and a close would reset the
+// connection, destroying what of the answer it has not read: the discard
+// goes on within its bounds, and the connection closes at its end, as it
+// closes when the server shuts down after any response; Shutdown waits
+// for it as for a request in flight.
 
 // drainThenPeek settles the connection after s, whose body is not read to
 // its end, without waiting: it discards what of the body is here and, if

@@ -237,7 +237,10 @@ func (f *fdConn) fill(bool, bool) (int, error) {
 // idleUnlessReadable lets the connection turn idle once its socket is
 // drained: it returns errWouldBlock (the caller must leave the connection
 // alone now), nil when an edge came meanwhile (read again), or ioEOF when
-// the server shuts down and the connection is to be closed now.
+// the server shuts down and the connection is to be closed now. One
+// discarding the rest of a body (c.drain) turns idle then too: its client
+// may still be sending, and a close would reset the connection, destroying
+// what of the answer it has not read; its timer bounds the discard.
 func (f *fdConn) idleUnlessReadable() error { return f.idleUnless(false) }
 
 // idleUnless is idleUnlessReadable; skipped says no read found the socket
@@ -262,7 +265,7 @@ func (f *fdConn) idleUnless(skipped bool) error {
 	case c.headAt == 0 && c.drain == nil:
 		c.headAt = f.sel.clock()
 	}
-	if !c.toIdle() && c.claim() {
+	if !c.toIdle() && c.drain == nil && c.claim() {
 		return ioEOF // shutting down, and still ours: close it now
 	}
 	f.armIdleLocked()

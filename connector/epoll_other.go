@@ -23,3 +23,7 @@ func (s *Server) stopSelectors(context.Context)                      {}
 
 // lingerNB is the epoll connector's: no connection lingers idle here.
 func (c *conn) lingerNB() {}
+
+// drainNB is the epoll connector's: no connection discards a body idle
+// here.
+func (c *conn) drainNB() bool { return true }

@@ -239,7 +239,9 @@ func (s *Server) removeConn(c *conn) {
 }
 
 // Shutdown stops accepting, closes idle connections, lets connections with
-// a request in flight finish it (then closes them) and connections closing
+// a request in flight finish it (then closes them), connections
+// discarding the unread rest of a body after an answer finish that
+// (within DiscardTimeout and MaxDiscardBytes) and connections closing
 // after an answer finish their lingering close (half a second at most),
 // and waits until none is left or ctx is done. It does not expire suspended requests: the container
 // does that. A hijacked connection is not waited for, nor closed, nor is
@@ -489,11 +491,16 @@ func (l *connList) all() []connRef {
 // not closed: its answer went, and a close while its client still sends
 // would reset the connection and destroy what of the answer is unread.
 // It goes on lingering, bounded by its timer, and Shutdown waits for it.
+// Nor is one discarding the rest of a body its response left unread
+// (epoll), for the same reason: it goes on discarding within its bounds.
 func (r connRef) closeIfIdle() {
 	if r.c.claim() {
 		if r.c.lingering { // read once claimed: its owner sets it
 			r.c.lingerNB() // as the selector would: what came while claimed is discarded
 			return
+		}
+		if r.c.drain != nil && !r.c.drainNB() {
+			return // as the selector would: the body's end closes it, shutting down
 		}
 		r.c.close()
 	} else if r.io.handshaking() {
