@@ -86,6 +86,64 @@ func TestFramesAsPeersSendThem(t *testing.T) {
 	})
 }
 
+// A frame whose length is not in its minimal encoding (RFC 6455 §5.2
+// asks the sender for the minimal one) is taken, as gorilla/websocket
+// takes it: a text message of 10 bytes in a 16-bit or a 64-bit length,
+// fragments so sent, a binary one over the read buffer in a 64-bit
+// length. Such frames closed the connection with 1002.
+func TestNonMinimalLengthAccepted(t *testing.T) {
+	// frame is a masked frame whose length takes ext bytes (0, 2 or 8).
+	frame := func(op byte, fin bool, ext int, payload []byte) []byte {
+		b := []byte{op}
+		if fin {
+			b[0] |= 0x80
+		}
+		switch ext {
+		case 0:
+			b = append(b, 0x80|byte(len(payload)))
+		case 2:
+			b = binary.BigEndian.AppendUint16(append(b, 0x80|126), uint16(len(payload)))
+		default:
+			b = binary.BigEndian.AppendUint64(append(b, 0x80|127), uint64(len(payload)))
+		}
+		b = append(b, 1, 2, 3, 4)
+		for i, c := range payload {
+			b = append(b, c^byte(i&3+1))
+		}
+		return b
+	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<10) // 16 KiB, under 64 KiB
+	tests := []struct {
+		name   string
+		frames [][]byte
+		op     byte
+		want   []byte
+	}{
+		{"16-bit", [][]byte{frame(wsframe.OpText, true, 2, []byte("ten bytes!"))}, wsframe.OpText, []byte("ten bytes!")},
+		{"64-bit", [][]byte{frame(wsframe.OpText, true, 8, []byte("ten bytes!"))}, wsframe.OpText, []byte("ten bytes!")},
+		{"empty", [][]byte{frame(wsframe.OpBinary, true, 2, nil)}, wsframe.OpBinary, []byte{}},
+		{"fragments", [][]byte{
+			frame(wsframe.OpText, false, 8, []byte("hel")),
+			frame(wsframe.OpContinuation, false, 2, []byte("lo ")),
+			frame(wsframe.OpContinuation, true, 0, []byte("there")),
+		}, wsframe.OpText, []byte("hello there")},
+		{"64-bit over the read buffer", [][]byte{frame(wsframe.OpBinary, true, 8, big)}, wsframe.OpBinary, big},
+	}
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		s := serveWS(t, m, websocket.Config{}, &echoAll{})
+		rc := dialRaw(t, s, "/ws")
+		for _, tc := range tests {
+			rc.nc.Write(bytes.Join(tc.frames, nil))
+			f, err := rc.next()
+			if err != nil || f.Opcode != tc.op || !bytes.Equal(f.Payload, tc.want) {
+				code, reason := closeCode(f)
+				t.Fatalf("%s: opcode %d, %d bytes, close %d %q (%v); want the echo, opcode %d, %d bytes",
+					tc.name, f.Opcode, len(f.Payload), code, reason, err, tc.op, len(tc.want))
+			}
+		}
+	})
+}
+
 // A Handler that declares api.NonBlocking has its callbacks run where
 // the bytes were read: on the epoll connector, the selector's goroutine;
 // a Blocking one never runs there.

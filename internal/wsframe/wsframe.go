@@ -82,16 +82,16 @@ func Header(b []byte) (f Frame, hdr int, n uint64, err error) {
 		if len(b) < 4 {
 			return Frame{}, 0, 0, ErrShort
 		}
+		// A length longer than it needs to be is the sender's fault
+		// (RFC 6455 §5.2 binds the encoder), not a frame a receiver
+		// must fail: it is taken, as gorilla/websocket takes it.
 		n, hdr = uint64(binary.BigEndian.Uint16(b[2:])), 4
-		if n < 126 {
-			return Frame{}, 0, 0, ErrInvalid
-		}
 	case 127:
 		if len(b) < 10 {
 			return Frame{}, 0, 0, ErrShort
 		}
 		n, hdr = binary.BigEndian.Uint64(b[2:]), 10
-		if n <= 0xFFFF || n>>63 != 0 {
+		if n>>63 != 0 { // RFC 6455 §5.2: the most significant bit MUST be 0
 			return Frame{}, 0, 0, ErrInvalid
 		}
 	}
@@ -107,8 +107,9 @@ func Header(b []byte) (f Frame, hdr int, n uint64, err error) {
 // Parse decodes the frame at the start of b and returns it and its length.
 // A masked payload is unmasked in place. It returns ErrShort when b holds
 // only part of a frame, ErrInvalid for reserved bits, unknown opcodes,
-// non-minimal or oversized lengths, and control frames that are
-// fragmented or longer than 125 bytes.
+// 64-bit lengths with the most significant bit set, and control frames
+// that are fragmented or longer than 125 bytes. A length not in its
+// minimal encoding is accepted.
 func Parse(b []byte) (Frame, int, error) {
 	f, hdr, n, err := Header(b)
 	if err != nil {

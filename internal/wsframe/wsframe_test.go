@@ -51,9 +51,17 @@ func TestParse(t *testing.T) {
 		{"unknown opcode", []byte{0x83, 0x00}, ErrInvalid.Error()},
 		{"fragmented ping", []byte{0x09, 0x00}, ErrInvalid.Error()},
 		{"long ping", append([]byte{0x89, 126, 0, 126}, make([]byte, 126)...), ErrInvalid.Error()},
-		{"non-minimal 16-bit length", append([]byte{0x82, 126, 0, 5}, make([]byte, 5)...), ErrInvalid.Error()},
-		{"non-minimal 64-bit length", []byte{0x82, 127, 0, 0, 0, 0, 0, 0, 0, 5}, ErrInvalid.Error()},
+		// RFC 6455 §5.2's minimal length binds the sender: a receiver
+		// takes a longer encoding, as gorilla/websocket does.
+		{"non-minimal 16-bit length", []byte{0x82, 126, 0, 5, 'a', 'b', 'c', 'd', 'e'}, "abcde"},
+		{"non-minimal 64-bit length", []byte{0x82, 127, 0, 0, 0, 0, 0, 0, 0, 5, 'a', 'b', 'c', 'd', 'e'}, "abcde"},
+		{"64-bit length under 64 KiB", append([]byte{0x82, 127, 0, 0, 0, 0, 0, 0, 0x01, 0x00}, bytes.Repeat([]byte("x"), 256)...), strings.Repeat("x", 256)},
+		{"masked non-minimal length", []byte{0x81, 0x80 | 126, 0, 2, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2}, "hi"},
+		{"non-minimal empty", []byte{0x82, 126, 0, 0}, ""},
 		{"huge length", []byte{0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 0}, ErrInvalid.Error()},
+		{"huge non-minimal-looking length", []byte{0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 5}, ErrInvalid.Error()},
+		{"ping with a 16-bit length", []byte{0x89, 126, 0, 1, 'p'}, ErrInvalid.Error()},
+		{"close with a 64-bit length", []byte{0x88, 127, 0, 0, 0, 0, 0, 0, 0, 2, 3, 0xe8}, ErrInvalid.Error()},
 		{"short mask", []byte{0x81, 0x81, 1, 2}, ErrShort.Error()},
 	}
 	for _, tc := range tests {
@@ -83,6 +91,8 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte{0x81, 0x85, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'})
+	f.Add([]byte{0x82, 126, 0, 3, 'a', 'b', 'c'})                   // not minimal
+	f.Add([]byte{0x82, 127, 0, 0, 0, 0, 0, 0, 0, 3, 'a', 'b', 'c'}) // not minimal
 	f.Fuzz(func(t *testing.T, b []byte) {
 		hf, hdr, plen, herr := Header(b)
 		fr, n, err := Parse(bytes.Clone(b))
@@ -127,9 +137,11 @@ func TestHeader(t *testing.T) {
 		{[]byte{0x81, 0x85, 1, 2, 3, 4}, 6, 5, nil},
 		{[]byte{0x82, 0xFE, 0x01, 0x00, 1, 2, 3, 4}, 8, 256, nil},
 		{[]byte{0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0}, 10, 65536, nil},
-		{[]byte{0x82, 0x7E, 0x00, 0x10}, 0, 0, ErrInvalid}, // not minimal
-		{[]byte{0x09, 0x00}, 0, 0, ErrInvalid},             // a fragmented ping
-		{[]byte{0xC1, 0x00}, 0, 0, ErrInvalid},             // RSV1
+		{[]byte{0x82, 0x7E, 0x00, 0x10}, 4, 16, nil},                         // not minimal: taken
+		{[]byte{0x82, 0x7F, 0, 0, 0, 0, 0, 0, 0, 0x10}, 10, 16, nil},         // not minimal: taken
+		{[]byte{0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0x10}, 0, 0, ErrInvalid}, // the top bit
+		{[]byte{0x09, 0x00}, 0, 0, ErrInvalid},                               // a fragmented ping
+		{[]byte{0xC1, 0x00}, 0, 0, ErrInvalid},                               // RSV1
 	}
 	for _, tc := range tests {
 		_, hdr, n, err := Header(tc.b)
