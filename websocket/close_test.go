@@ -23,9 +23,10 @@ import (
 // every frame the server sends, control frames too, as they are on the
 // wire. It answers nothing on its own: no pong, no close.
 type rawClient struct {
-	nc  net.Conn
-	br  *bufio.Reader
-	buf []byte
+	nc   net.Conn
+	br   *bufio.Reader
+	buf  []byte
+	resp *http.Response // the 101
 }
 
 // dialRaw opens path on s with a hand-written handshake.
@@ -36,6 +37,13 @@ func dialRaw(t *testing.T, s *modes.Server, path string) *rawClient {
 // dialRawWith opens path on s, sending extra in the same write as the
 // handshake.
 func dialRawWith(t *testing.T, s *modes.Server, path string, extra []byte) *rawClient {
+	t.Helper()
+	return dialRawFields(t, s, path, "", extra)
+}
+
+// dialRawFields opens path on s with fields (header lines, each ending
+// in CRLF) added to the handshake, and extra right behind it.
+func dialRawFields(t *testing.T, s *modes.Server, path, fields string, extra []byte) *rawClient {
 	t.Helper()
 	var nc net.Conn
 	var err error
@@ -51,7 +59,7 @@ func dialRawWith(t *testing.T, s *modes.Server, path string, extra []byte) *rawC
 	}
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	return newRawClientWith(t, nc, path, extra)
+	return newRawClientFields(t, nc, path, fields, extra)
 }
 
 // newRawClient makes the handshake for path on nc.
@@ -64,14 +72,21 @@ func newRawClient(t *testing.T, nc net.Conn, path string) *rawClient {
 // behind it in the same write.
 func newRawClientWith(t *testing.T, nc net.Conn, path string, extra []byte) *rawClient {
 	t.Helper()
+	return newRawClientFields(t, nc, path, "", extra)
+}
+
+// newRawClientFields is newRawClientWith with fields added to the
+// handshake.
+func newRawClientFields(t *testing.T, nc net.Conn, path, fields string, extra []byte) *rawClient {
+	t.Helper()
 	nc.Write(append([]byte("GET "+path+" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), extra...))
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+fields+"\r\n"), extra...))
 	br := bufio.NewReader(nc)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("handshake: %v, %v", resp, err)
 	}
-	return &rawClient{nc: nc, br: br}
+	return &rawClient{nc: nc, br: br, resp: resp}
 }
 
 // send writes one masked frame, as a client must.

@@ -23,8 +23,9 @@ const (
 // each field says what zero means. A negative value is refused
 // (ErrConfig), but for PingInterval and IdleTimeout, where it means never.
 type Config struct {
-	// ReadLimit is the largest message accepted, in bytes; a larger one
-	// closes the connection with 1009 (OnClose gets ErrTooBig). Zero means
+	// ReadLimit is the largest message accepted, in bytes (a compressed
+	// one as it inflates: see EnableCompression); a larger one closes the
+	// connection with 1009 (OnClose gets ErrTooBig). Zero means
 	// DefaultReadLimit (1 MiB).
 	ReadLimit int64
 	// SendQueue is how many messages Send queues for a peer before it
@@ -97,6 +98,17 @@ type Config struct {
 	Subprotocols []string
 	// Logger receives panics of callbacks. Nil means slog.Default().
 	Logger *slog.Logger
+	// EnableCompression accepts a client's offer of permessage-deflate
+	// (RFC 7692), which browsers make on every connection, always with
+	// server_no_context_takeover and client_no_context_takeover: each
+	// message is compressed alone, so a connection keeps no compression
+	// state between messages, and a quiet one costs what it does without.
+	// The peer's compressed messages are then inflated, ReadLimit
+	// bounding what they inflate to (1009 beyond), and Send compresses a
+	// message of 128 bytes or more when that makes it smaller. False
+	// declines the offer: messages travel uncompressed, and a frame with
+	// an RSV bit set is a protocol error (1002).
+	EnableCompression bool
 }
 
 // check refuses the negative values that mean nothing: only PingInterval

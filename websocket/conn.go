@@ -170,13 +170,17 @@ type Conn struct {
 	h      Handler
 	sub    string
 	inline bool // the Handler is NonBlocking: work runs where readiness is told
+	// deflate: the handshake accepted permessage-deflate (Config.EnableCompression).
+	// Set before the connection starts.
+	deflate bool
 
 	// The reading side: work's alone.
-	msgOp  byte   // the opcode of the fragmented message in frag
-	rbuf   []byte // nil while no frame is partly read
-	r, w   int
-	frag   *[]byte // a fragmented message so far, nil outside one (rare: kept apart, it costs a quiet connection 8 bytes, not 24)
-	onRead func()  // the tunnel's readable callback, made once
+	msgOp       byte   // the opcode of the fragmented message in frag
+	msgDeflated bool   // frag holds a compressed message, inflated once whole
+	rbuf        []byte // nil while no frame is partly read
+	r, w        int
+	frag        *[]byte // a fragmented message so far, nil outside one (rare: kept apart, it costs a quiet connection 8 bytes, not 24)
+	onRead      func()  // the tunnel's readable callback, made once
 
 	mu       sync.Mutex
 	queue    []outgoing // messages waiting to be framed
@@ -226,8 +230,17 @@ type Conn struct {
 }
 
 type outgoing struct {
-	op   byte // wsframe opcode
-	data []byte
+	op       byte // wsframe opcode
+	deflated bool // data is compressed: the frame has RSV1 set
+	data     []byte
+}
+
+// appendTo frames o at the end of b.
+func (o outgoing) appendTo(b []byte) []byte {
+	if o.deflated {
+		return wsframe.AppendCompressed(b, o.op, o.data)
+	}
+	return wsframe.AppendFrame(b, o.op, o.data)
 }
 
 // maxCtrl bounds the pings and pongs waiting: beyond what a sane peer's
@@ -305,6 +318,11 @@ func (c *Conn) Done() <-chan struct{} {
 // all its connections): the caller must not change it afterwards, where
 // gorilla's WriteMessage is done with its slice when it returns. A caller
 // that reuses a buffer sends a copy (bytes.Clone).
+//
+// When the handshake accepted compression (Config.EnableCompression), a
+// message of 128 bytes or more is compressed by Send, on the calling
+// goroutine, and goes compressed if that made it smaller; the queue then
+// keeps the compressed copy, not m.Data.
 func (c *Conn) Send(m Message) error {
 	op := wsframe.OpText
 	if m.Binary {
@@ -312,19 +330,41 @@ func (c *Conn) Send(m Message) error {
 	} else if !utf8.Valid(m.Data) {
 		return ErrInvalidUTF8
 	}
+	o := outgoing{op: op, data: m.Data}
+	if c.deflate && len(m.Data) >= minDeflate {
+		// Refused before it is compressed: a peer that does not keep up
+		// costs no compression of messages it will never get.
+		c.mu.Lock()
+		err := c.sendableLocked()
+		c.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if z := deflate(m.Data); z != nil {
+			o.data, o.deflated = z, true
+		}
+	}
 	c.mu.Lock()
+	if err := c.sendableLocked(); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	c.queue = append(c.queue, o)
+	c.mu.Unlock()
+	c.flush()
+	return nil
+}
+
+// sendableLocked says why Send cannot queue a message now, or nil. Under
+// mu.
+func (c *Conn) sendableLocked() error {
 	switch {
 	case c.closing:
-		c.mu.Unlock()
 		return ErrClosed
 	case len(c.queue) >= c.cfg.sendQueue():
 		c.overflow = true
-		c.mu.Unlock()
 		return ErrQueueFull
 	}
-	c.queue = append(c.queue, outgoing{op, m.Data})
-	c.mu.Unlock()
-	c.flush()
 	return nil
 }
 
@@ -437,7 +477,7 @@ func (c *Conn) controlLocked(op byte, data []byte) {
 		}
 		c.ctrl = slices.Delete(c.ctrl, i, i+1)
 	}
-	c.ctrl = append(c.ctrl, outgoing{op, data})
+	c.ctrl = append(c.ctrl, outgoing{op: op, data: data})
 }
 
 // pingingLocked reports whether pings and pongs may still go out: until
@@ -481,7 +521,7 @@ func (c *Conn) flush() {
 			// more than SendQueue messages wait beyond one batch the
 			// socket is taking, and that batch is not a second queue.
 			for _, m := range c.ctrl {
-				buf = wsframe.AppendFrame(buf, m.op, m.data)
+				buf = m.appendTo(buf)
 			}
 			c.ctrl = nil
 			if c.dropping {
@@ -490,7 +530,7 @@ func (c *Conn) flush() {
 			}
 			n := 0
 			for ; n < len(c.queue) && (n == 0 || len(buf) < maxBatch); n++ {
-				buf = wsframe.AppendFrame(buf, c.queue[n].op, c.queue[n].data)
+				buf = c.queue[n].appendTo(buf)
 			}
 			rest := copy(c.queue, c.queue[n:])
 			clear(c.queue[rest:])
@@ -554,12 +594,13 @@ func (c *Conn) flush() {
 const maxBatch = 64 << 10
 
 // frameEnd returns where the frame holding byte n-1 of buf ends, or from
-// if n <= from: buf[from:] is whole frames, as flush frames them, and
-// buf[:from] the rest of a frame begun before.
+// if n <= from: buf[from:] is whole frames, as flush frames them (RSV1
+// on the compressed ones), and buf[:from] the rest of a frame begun
+// before.
 func frameEnd(buf []byte, from, n int) int {
 	end := from
 	for end < n && end < len(buf) {
-		_, hdr, plen, err := wsframe.Header(buf[end:])
+		_, hdr, plen, err := wsframe.HeaderDeflate(buf[end:])
 		if err != nil {
 			return len(buf)
 		}
@@ -776,7 +817,7 @@ func (c *Conn) work() {
 // end reports the connection's end to OnClose.
 func (c *Conn) end() {
 	c.dropBuffer()
-	c.frag = nil
+	c.frag, c.msgDeflated = nil, false
 	c.mu.Lock()
 	err := c.reason
 	c.mu.Unlock()
@@ -849,7 +890,7 @@ func (c *Conn) dropBuffer() {
 func (c *Conn) frames() (need int, ok bool) {
 	for c.r < c.w {
 		b := c.rbuf[c.r:c.w]
-		f, hdr, plen, err := wsframe.Header(b)
+		f, hdr, plen, err := c.header(b)
 		switch {
 		case err == wsframe.ErrShort:
 			return 14, true // the longest header
@@ -865,7 +906,7 @@ func (c *Conn) frames() (need int, ok bool) {
 			// measured against (the message so far) is not its message's.
 			c.protocolError(c.misplaced(f.Opcode))
 			return 0, false
-		case plen > uint64(c.cfg.readLimit())-uint64(c.fragLen()) && f.Opcode < wsframe.OpClose:
+		case plen > c.wireLimit(f)-uint64(c.fragLen()) && f.Opcode < wsframe.OpClose:
 			c.tooBig()
 			return 0, false
 		}
@@ -881,7 +922,7 @@ func (c *Conn) frames() (need int, ok bool) {
 			// buffer only grows toward it as bytes come.
 			return int(min(uint64(hdr)+plen, math.MaxInt)), true
 		}
-		f, n, _ := wsframe.Parse(b)
+		f, n, _ := c.parse(b)
 		c.r += n
 		c.touch()
 		if !c.frame(f) || c.readOver() {
@@ -889,6 +930,33 @@ func (c *Conn) frames() (need int, ok bool) {
 		}
 	}
 	return 0, true
+}
+
+// header is wsframe.Header, or HeaderDeflate once the handshake accepted
+// compression: RSV1 then marks a compressed message.
+func (c *Conn) header(b []byte) (wsframe.Frame, int, uint64, error) {
+	if c.deflate {
+		return wsframe.HeaderDeflate(b)
+	}
+	return wsframe.Header(b)
+}
+
+// parse is wsframe.Parse with header's rule for RSV1.
+func (c *Conn) parse(b []byte) (wsframe.Frame, int, error) {
+	if c.deflate {
+		return wsframe.ParseDeflate(b)
+	}
+	return wsframe.Parse(b)
+}
+
+// wireLimit is how many bytes the message of data frame f may take on the
+// wire: ReadLimit, or a little more for a compressed one (deflateLimit),
+// whose inflated size ReadLimit bounds.
+func (c *Conn) wireLimit(f wsframe.Frame) uint64 {
+	if f.Compressed || f.Opcode == wsframe.OpContinuation && c.msgDeflated {
+		return deflateLimit(c.cfg.readLimit())
+	}
+	return uint64(c.cfg.readLimit())
 }
 
 // misplaced says why a data frame with opcode op cannot come now, or ""
@@ -948,6 +1016,16 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 	switch f.Opcode {
 	case wsframe.OpText, wsframe.OpBinary: // not misplaced: frames checked
 		c.alive(false)
+		if f.Compressed {
+			// Checked once inflated, as a whole: a compressed fragment
+			// says nothing of the text's bytes.
+			if f.Fin {
+				return c.deliverDeflated(f.Opcode, f.Payload)
+			}
+			m := own(f.Payload)
+			c.msgOp, c.msgDeflated, c.frag = f.Opcode, true, &m
+			return true
+		}
 		// A text message is checked before it is copied: what is not
 		// UTF-8 never reaches the Handler. A first fragment fails as soon
 		// as no continuation could make it valid.
@@ -963,6 +1041,15 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 		c.msgOp, c.frag = f.Opcode, &m
 	case wsframe.OpContinuation: // not misplaced: frames checked
 		c.alive(false)
+		if c.msgDeflated {
+			*c.frag = append(*c.frag, f.Payload...)
+			if f.Fin {
+				m := *c.frag
+				c.frag, c.msgDeflated = nil, false
+				return c.deliverDeflated(c.msgOp, m)
+			}
+			return true
+		}
 		// Only the new fragment is checked, behind the bytes of a
 		// character the last one cut off (at most 3): what came before
 		// them was checked already.
@@ -996,6 +1083,27 @@ func (c *Conn) frame(f wsframe.Frame) bool {
 
 // own copies a payload out of the read buffer, for the Handler to keep.
 func own(p []byte) []byte { return append([]byte{}, p...) }
+
+// deliverDeflated inflates a compressed message and delivers it; false
+// when that failed the connection: 1009 for a message that inflates past
+// ReadLimit (found before more is allocated), 1007 for text that is not
+// UTF-8, 1002 for bytes that do not inflate.
+func (c *Conn) deliverDeflated(op byte, p []byte) bool {
+	data, err := inflate(p, c.cfg.readLimit())
+	switch {
+	case err == errInflatedTooBig:
+		c.tooBig()
+		return false
+	case err != nil:
+		c.protocolError("invalid compressed data")
+		return false
+	case op == wsframe.OpText && !utf8.Valid(data):
+		c.invalidUTF8()
+		return false
+	}
+	c.deliver(op, data)
+	return true
+}
 
 func (c *Conn) deliver(op byte, data []byte) {
 	c.safely(func() { c.h.OnMessage(c, Message{Binary: op == wsframe.OpBinary, Data: data}) })

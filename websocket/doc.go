@@ -9,10 +9,18 @@
 // the subprotocol the handler chose). The HTTP/1.1 connection then leaves
 // the connector and belongs to the Conn. WebSocket over HTTP/2 or HTTP/3
 // (RFC 8441, RFC 9220) is not offered: such a request is answered 400,
-// saying so. No extension is negotiated: a client's offer of
+// saying so. Compression is opt-in: by default a client's offer of
 // permessage-deflate (RFC 7692), which browsers make on every connection,
 // is declined, so messages travel uncompressed, and a frame with an RSV
-// bit set is a protocol error (1002).
+// bit set is a protocol error (1002). With Config.EnableCompression the
+// offer is accepted, always with server_no_context_takeover and
+// client_no_context_takeover: each message is compressed alone, so a
+// connection keeps no compression state between messages (flate readers
+// and writers are pooled, lent for one message). The peer's compressed
+// messages are inflated, on both connectors, ReadLimit bounding what they
+// inflate to (a compression bomb fails with 1009 once that much came
+// out); Send compresses a message of 128 bytes or more when that makes
+// it smaller. No other extension is negotiated.
 //
 // A waiting connection costs no goroutine. On the epoll connector the
 // socket stays with its selector (api.Tunnel): when the peer sends, a task
@@ -60,6 +68,7 @@
 // for the close handshakes, within its context and CloseTimeout.
 //
 // Package websocket imports api, internal/wsframe, internal/timerwheel,
-// internal/lazydone and gorilla/websocket, which it uses for the
-// handshake.
+// internal/lazydone, gorilla/websocket, which it uses for the handshake,
+// and klauspost/compress/flate, which compresses and inflates messages
+// when compression is enabled.
 package websocket

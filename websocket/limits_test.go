@@ -33,9 +33,9 @@ var keepAlive = websocket.DefaultPingInterval + websocket.DefaultPongTimeout
 
 var wsLimitRows = []wsLimitRow{
 	{
-		limit: "`ReadLimit`: one message", def: "1 MiB", beyond: "close 1009 \"message too big\" (`ErrTooBig`)",
+		limit: "`ReadLimit`: one message (a compressed one as it inflates)", def: "1 MiB", beyond: "close 1009 \"message too big\" (`ErrTooBig`)",
 		want:  wsSize(websocket.DefaultReadLimit),
-		tests: []string{"TestLimits"},
+		tests: []string{"TestLimits", "TestCompressionBomb"},
 	},
 	{
 		limit: "`SendQueue`: messages queued to a slow reader", def: "256",

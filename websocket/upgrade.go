@@ -64,9 +64,10 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		// of 0 would keep the reader, a nil WriteBufferPool the writer's
 		// 512 bytes): the ReadWriter goes back to a pool once Upgrade
 		// returns.
-		ReadBufferSize:  1,
-		WriteBufferPool: noBuffers{},
-		Subprotocols:    cfg.Subprotocols,
+		ReadBufferSize:    1,
+		WriteBufferPool:   noBuffers{},
+		Subprotocols:      cfg.Subprotocols,
+		EnableCompression: cfg.EnableCompression,
 		CheckOrigin: func(*http.Request) bool {
 			if cfg.CheckOrigin != nil {
 				return cfg.CheckOrigin(r)
@@ -92,9 +93,13 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	var ws *gws.Conn
 	var tun api.Tunnel
 	var uerr error
+	var deflate *bool // whether the 101 accepted permessage-deflate, when offered
+	if cfg.EnableCompression {
+		deflate = new(bool)
+	}
 	hs := cfg.getHandshake()
 	serve := api.FromHTTP(http.HandlerFunc(func(rw http.ResponseWriter, hr *http.Request) {
-		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun, hs}, hr, header)
+		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun, hs, deflate}, hr, header)
 	}))
 	err := serve.Serve(w, r)
 	cfg.putHandshake(hs) // gorilla wrote the 101 through it, or failed: it keeps nothing of it
@@ -113,6 +118,7 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		return nil, uerr
 	}
 	c := newConn(tun, ws.Subprotocol(), cfg, r, h)
+	c.deflate = deflate != nil && *deflate
 	if p != nil {
 		c.tracked = p // before start: end reads it
 		p.attach(c)
@@ -261,6 +267,9 @@ type hijackWriter struct {
 	wto time.Duration
 	tun *api.Tunnel
 	hs  *bufio.ReadWriter // what the 101 is written with (settings.getHandshake)
+	// deflate, when compression is offered, learns whether the 101
+	// accepted it (extensionWatch).
+	deflate *bool
 }
 
 func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -271,7 +280,7 @@ func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			*h.tun = t
 			nc := tunnelConn{t, h.wto}
 			h.hs.Writer.Reset(nc)
-			return nc, h.hs, nil
+			return h.watch(nc), h.hs, nil
 		case !errors.Is(err, api.ErrNotSupported):
 			return nil, nil, err
 		}
@@ -289,7 +298,15 @@ func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// nothing: an empty reader keeps the hijacked one, and its bytes, for
 	// the tunnel.
 	h.hs.Writer.Reset(nc)
-	return nc, h.hs, nil
+	return h.watch(nc), h.hs, nil
+}
+
+// watch is the connection gorilla writes the 101 on.
+func (h hijackWriter) watch(nc net.Conn) net.Conn {
+	if h.deflate == nil {
+		return nc
+	}
+	return extensionWatch{nc, h.deflate}
 }
 
 // noBuffers is the write buffer pool of gorilla's Conn, which never

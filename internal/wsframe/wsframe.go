@@ -1,7 +1,11 @@
 // Package wsframe encodes and decodes WebSocket frames (RFC 6455 §5.2): pure
 // functions over bytes, no connection. The websocket package reads frames
 // with Header and Parse as bytes come, and uses AppendFrame to write
-// several messages to a connection in one system call.
+// several messages to a connection in one system call. On a connection
+// that negotiated permessage-deflate (RFC 7692) it reads with
+// HeaderDeflate and ParseDeflate, which take the RSV1 bit of a message's
+// first frame, and writes compressed messages with AppendCompressed; the
+// compression itself is the caller's.
 //
 // It imports only the standard library.
 package wsframe
@@ -31,16 +35,30 @@ var (
 
 // Frame is one decoded frame.
 type Frame struct {
-	Fin     bool
-	Opcode  byte
-	Masked  bool
-	Payload []byte // unmasked; a view of the input
+	Fin    bool
+	Opcode byte
+	Masked bool
+	// Compressed is RSV1 on a text or binary frame, as HeaderDeflate and
+	// ParseDeflate take it: the message's payload is deflated (RFC 7692
+	// §6). Header and Parse refuse the bit.
+	Compressed bool
+	Payload    []byte // unmasked; a view of the input
 }
 
 // AppendFrame appends a final, unmasked frame (as a server sends) with
 // opcode and payload to b.
 func AppendFrame(b []byte, opcode byte, payload []byte) []byte {
-	b = append(b, 0x80|opcode&0x0F)
+	return appendFrame(b, 0x80|opcode&0x0F, payload)
+}
+
+// AppendCompressed is AppendFrame for a text or binary message whose
+// payload is deflated (RFC 7692): the frame has RSV1 set.
+func AppendCompressed(b []byte, opcode byte, payload []byte) []byte {
+	return appendFrame(b, 0x80|0x40|opcode&0x0F, payload)
+}
+
+func appendFrame(b []byte, first byte, payload []byte) []byte {
+	b = append(b, first)
 	switch n := len(payload); {
 	case n < 126:
 		b = append(b, byte(n))
@@ -60,12 +78,28 @@ func AppendFrame(b []byte, opcode byte, payload []byte) []byte {
 // before they have all come. It returns ErrShort while b holds only part
 // of the header, and ErrInvalid as Parse does.
 func Header(b []byte) (f Frame, hdr int, n uint64, err error) {
+	return header(b, false)
+}
+
+// HeaderDeflate is Header on a connection that negotiated
+// permessage-deflate: RSV1 on a text or binary frame, a message's first,
+// sets f.Compressed. It stays ErrInvalid on a control or a continuation
+// frame (RFC 7692 §6), as RSV2 and RSV3 do.
+func HeaderDeflate(b []byte) (f Frame, hdr int, n uint64, err error) {
+	return header(b, true)
+}
+
+func header(b []byte, deflate bool) (f Frame, hdr int, n uint64, err error) {
 	if len(b) < 2 {
 		return Frame{}, 0, 0, ErrShort
 	}
 	f = Frame{Fin: b[0]&0x80 != 0, Opcode: b[0] & 0x0F, Masked: b[1]&0x80 != 0}
-	if b[0]&0x70 != 0 {
-		return Frame{}, 0, 0, ErrInvalid // RSV bits without an extension
+	rsv := b[0] & 0x70
+	if deflate && rsv == 0x40 && (f.Opcode == OpText || f.Opcode == OpBinary) {
+		f.Compressed, rsv = true, 0
+	}
+	if rsv != 0 {
+		return Frame{}, 0, 0, ErrInvalid // RSV bits without an extension that gives them a meaning
 	}
 	switch f.Opcode {
 	case OpContinuation, OpText, OpBinary:
@@ -110,8 +144,13 @@ func Header(b []byte) (f Frame, hdr int, n uint64, err error) {
 // 64-bit lengths with the most significant bit set, and control frames
 // that are fragmented or longer than 125 bytes. A length not in its
 // minimal encoding is accepted.
-func Parse(b []byte) (Frame, int, error) {
-	f, hdr, n, err := Header(b)
+func Parse(b []byte) (Frame, int, error) { return parse(b, false) }
+
+// ParseDeflate is Parse with HeaderDeflate's rule for RSV1.
+func ParseDeflate(b []byte) (Frame, int, error) { return parse(b, true) }
+
+func parse(b []byte, deflate bool) (Frame, int, error) {
+	f, hdr, n, err := header(b, deflate)
 	if err != nil {
 		return Frame{}, 0, err
 	}

@@ -76,6 +76,54 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// On a connection that negotiated permessage-deflate, RSV1 marks a
+// message's first frame compressed (RFC 7692 §6); on a control or a
+// continuation frame it stays invalid, as RSV2 and RSV3 do. Without
+// the extension (Header, Parse) RSV1 is invalid everywhere.
+func TestDeflate(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         []byte
+		compressed bool
+		err        error
+	}{
+		{"compressed text", []byte{0xC1, 0x81, 0, 0, 0, 0, 'z'}, true, nil},
+		{"compressed first fragment", []byte{0x42, 0x81, 0, 0, 0, 0, 'z'}, true, nil},
+		{"plain", []byte{0x81, 0x81, 0, 0, 0, 0, 'z'}, false, nil},
+		{"RSV1 on a continuation", []byte{0xC0, 0x81, 0, 0, 0, 0, 'z'}, false, ErrInvalid},
+		{"RSV1 on a ping", []byte{0xC9, 0x80, 0, 0, 0, 0}, false, ErrInvalid},
+		{"RSV1 on a close", []byte{0xC8, 0x80, 0, 0, 0, 0}, false, ErrInvalid},
+		{"RSV2", []byte{0xA1, 0x81, 0, 0, 0, 0, 'z'}, false, ErrInvalid},
+		{"RSV1 and RSV3", []byte{0xD1, 0x81, 0, 0, 0, 0, 'z'}, false, ErrInvalid},
+	}
+	for _, tc := range tests {
+		f, _, _, err := HeaderDeflate(tc.in)
+		g, n, perr := ParseDeflate(bytes.Clone(tc.in))
+		if err != tc.err || perr != tc.err || f.Compressed != tc.compressed || g.Compressed != tc.compressed {
+			t.Errorf("%s: HeaderDeflate %+v, %v; ParseDeflate %+v, %v; want compressed %v, %v", tc.name, f, err, g, perr, tc.compressed, tc.err)
+		}
+		if perr == nil && (n != len(tc.in) || string(g.Payload) != "z") {
+			t.Errorf("%s: parsed %d bytes, payload %q", tc.name, n, g.Payload)
+		}
+		if _, _, _, err := Header(tc.in); tc.in[0]&0x70 != 0 && err != ErrInvalid {
+			t.Errorf("%s: Header: %v, want ErrInvalid", tc.name, err)
+		}
+	}
+	for _, tc := range roundTrips {
+		if tc.opcode != OpText && tc.opcode != OpBinary {
+			continue
+		}
+		b := AppendCompressed(nil, tc.opcode, []byte(tc.payload))
+		f, n, err := ParseDeflate(b)
+		if err != nil || n != len(b) || !f.Fin || !f.Compressed || f.Opcode != tc.opcode || string(f.Payload) != tc.payload {
+			t.Fatalf("opcode %x, %d bytes: parsed %+v, %d, %v", tc.opcode, len(tc.payload), f.Opcode, n, err)
+		}
+		if _, _, err := Parse(b); err != ErrInvalid {
+			t.Fatalf("Parse of a compressed frame: %v, want ErrInvalid", err)
+		}
+	}
+}
+
 func TestAppendFrameAllocs(t *testing.T) {
 	buf := make([]byte, 0, 1024)
 	payload := []byte("a chat message")
@@ -93,9 +141,21 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte{0x81, 0x85, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'})
 	f.Add([]byte{0x82, 126, 0, 3, 'a', 'b', 'c'})                   // not minimal
 	f.Add([]byte{0x82, 127, 0, 0, 0, 0, 0, 0, 0, 3, 'a', 'b', 'c'}) // not minimal
+	f.Add(AppendCompressed(nil, OpText, []byte("z")))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		hf, hdr, plen, herr := Header(b)
 		fr, n, err := Parse(bytes.Clone(b))
+		// With permessage-deflate, only RSV1 on a message's first frame
+		// reads otherwise, and the same as the bit clear.
+		df, dhdr, dplen, derr := HeaderDeflate(b)
+		if len(b) > 0 && b[0]&0x70 == 0x40 && (b[0]&0x0F == OpText || b[0]&0x0F == OpBinary) {
+			cf, chdr, cplen, cerr := Header(append([]byte{b[0] &^ 0x40}, b[1:]...))
+			if derr != cerr || dhdr != chdr || dplen != cplen || derr == nil && (!df.Compressed || df.Opcode != cf.Opcode || df.Fin != cf.Fin) {
+				t.Fatalf("HeaderDeflate: %+v %d+%d %v; Header without RSV1: %+v %d+%d %v", df, dhdr, dplen, derr, cf, chdr, cplen, cerr)
+			}
+		} else if derr != herr || dhdr != hdr || dplen != plen || df.Opcode != hf.Opcode || df.Fin != hf.Fin || df.Masked != hf.Masked || df.Compressed {
+			t.Fatalf("HeaderDeflate: %+v %d+%d %v; Header: %+v %d+%d %v", df, dhdr, dplen, derr, hf, hdr, plen, herr)
+		}
 		// Header agrees with Parse: the same verdict on a valid start, and
 		// the same length once the frame is whole.
 		switch {

@@ -1,0 +1,216 @@
+package websocket_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/flate"
+
+	gws "github.com/gorilla/websocket"
+
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wsframe"
+	"github.com/wharf-go/wharf/websocket"
+)
+
+// countingConn counts the bytes a client reads off the wire.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// dialDeflate dials path with gorilla's client offering permessage-deflate,
+// counting the bytes it reads into n.
+func dialDeflate(t *testing.T, s *modes.Server, path string, n *atomic.Int64) *gws.Conn {
+	t.Helper()
+	var d net.Dialer
+	ws, resp, err := dialerFor(s, gws.Dialer{
+		HandshakeTimeout:  10 * time.Second,
+		EnableCompression: true,
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			nc, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return countingConn{nc, n}, nil
+		},
+	}).Dial(wsURL(s, path), nil)
+	if err != nil {
+		t.Fatalf("dial: %v (%v)", err, resp)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
+		t.Fatalf("Sec-WebSocket-Extensions: %q, want permessage-deflate", ext)
+	}
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	return ws
+}
+
+// With Config.EnableCompression, gorilla's client offering
+// permessage-deflate gets it, on both connectors: what it sends
+// compressed (every message, the large ones in fragments) is echoed
+// intact, text and binary, small and large, and what the server sends
+// goes compressed when that makes it smaller.
+func TestCompressionEcho(t *testing.T) {
+	random := make([]byte, 100<<10)
+	for i := range random {
+		random[i] = byte(rand.IntN(256))
+	}
+	text := strings.Repeat("a chat message, compressible. ", 10<<10) // 300 KiB
+	tests := []struct {
+		name   string
+		binary bool
+		data   []byte
+		// most is the most bytes the echo may take on the wire: less
+		// than the message when it compresses.
+		most int
+	}{
+		{"short text", false, []byte("hi"), 64},
+		{"unicode text", false, []byte(strings.Repeat("naïve café ☕ ", 20)), 1 << 10},
+		{"large text", false, []byte(text), len(text) / 10},
+		{"binary zeros", true, make([]byte, 500<<10), 10 << 10},
+		{"binary random", true, random, len(random) + 1<<10},
+		{"empty binary", true, []byte{}, 64},
+	}
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		s := serveWS(t, m, websocket.Config{EnableCompression: true}, &echoAll{})
+		var n atomic.Int64
+		ws := dialDeflate(t, s, "/ws", &n)
+		for _, tc := range tests {
+			kind := gws.TextMessage
+			if tc.binary {
+				kind = gws.BinaryMessage
+			}
+			if err := ws.WriteMessage(kind, tc.data); err != nil {
+				t.Fatalf("%s: write: %v", tc.name, err)
+			}
+			before := n.Load()
+			got, data, err := ws.ReadMessage()
+			if err != nil || got != kind || !bytes.Equal(data, tc.data) {
+				t.Fatalf("%s: echo type %d, %d bytes (%v); want type %d, %d bytes", tc.name, got, len(data), err, kind, len(tc.data))
+			}
+			if wire := n.Load() - before; m != modes.H1TLS && wire > int64(tc.most) {
+				t.Errorf("%s: the echo of %d bytes took %d on the wire, want at most %d", tc.name, len(tc.data), wire, tc.most)
+			}
+		}
+		ws.WriteMessage(gws.CloseMessage, gws.FormatCloseMessage(gws.CloseNormalClosure, ""))
+		if _, _, err := ws.ReadMessage(); !gws.IsCloseError(err, gws.CloseNormalClosure) {
+			t.Errorf("after the close: %v, want 1000", err)
+		}
+	})
+}
+
+// A compressed message that inflates past ReadLimit fails with 1009
+// (ErrTooBig), however small it is on the wire: 16 MiB of zeros, some
+// 16 KiB compressed, under a ReadLimit of 64 KiB; the limit holds across
+// fragments too.
+func TestCompressionBomb(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := closeRecorder{closed: make(chan error, 1)}
+		s := serveWS(t, m, websocket.Config{EnableCompression: true, ReadLimit: 64 << 10}, h)
+		var n atomic.Int64
+		ws := dialDeflate(t, s, "/ws", &n)
+		ws.WriteMessage(gws.BinaryMessage, make([]byte, 16<<20))
+		if _, _, err := ws.ReadMessage(); !gws.IsCloseError(err, gws.CloseMessageTooBig) {
+			t.Errorf("read: %v, want close 1009", err)
+		}
+		select {
+		case err := <-h.closed:
+			if !errors.Is(err, websocket.ErrTooBig) {
+				t.Errorf("OnClose(%v), want ErrTooBig", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("OnClose not called")
+		}
+	})
+}
+
+// compress is a message's payload as permessage-deflate sends it (RFC
+// 7692 §7.2.1).
+func compress(t *testing.T, p []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	fw, _ := flate.NewWriter(&b, flate.BestSpeed)
+	fw.Write(p)
+	fw.Flush()
+	z, ok := bytes.CutSuffix(b.Bytes(), []byte{0, 0, 0xff, 0xff})
+	if !ok {
+		t.Fatal("a sync flush ends in 00 00 ff ff")
+	}
+	return z
+}
+
+// withRSV sets the RSV bits rsv (0x40: RSV1) on a frame.
+func withRSV(frame []byte, rsv byte) []byte {
+	frame[0] |= rsv
+	return frame
+}
+
+// What the peer sends with an RSV bit is read as permessage-deflate only
+// once the handshake accepted it: without compression enabled, or when
+// the client did not offer it, RSV1 is a protocol error (1002), as it is
+// on a control frame or a continuation frame (RFC 7692 §6), and RSV2 is
+// always. A compressed message that does not inflate is 1002 too, and
+// compressed text that is not UTF-8 1007; a good one, in one frame or in
+// fragments, is echoed.
+func TestCompressionFrames(t *testing.T) {
+	const offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+	hello := compress(t, []byte("hello"))
+	tests := []struct {
+		name   string
+		enable bool
+		fields string
+		frames []byte
+		want   string // the echo, or the close code
+	}{
+		{"compressed, not enabled", false, offer, withRSV(clientFrame(wsframe.OpText, hello, true), 0x40), "1002"},
+		{"compressed, not offered", true, "", withRSV(clientFrame(wsframe.OpText, hello, true), 0x40), "1002"},
+		{"compressed", true, offer, withRSV(clientFrame(wsframe.OpText, hello, true), 0x40), "hello"},
+		{"compressed fragments", true, offer, append(append(
+			withRSV(clientFrame(wsframe.OpText, hello[:2], false), 0x40),
+			clientFrame(wsframe.OpContinuation, hello[2:4], false)...),
+			clientFrame(wsframe.OpContinuation, hello[4:], true)...), "hello"},
+		{"uncompressed, enabled", true, offer, clientFrame(wsframe.OpText, []byte("plain"), true), "plain"},
+		{"RSV1 on a ping", true, offer, withRSV(clientFrame(wsframe.OpPing, nil, true), 0x40), "1002"},
+		{"RSV1 on a continuation", true, offer, append(
+			clientFrame(wsframe.OpText, []byte("a"), false),
+			withRSV(clientFrame(wsframe.OpContinuation, hello, true), 0x40)...), "1002"},
+		{"RSV2", true, offer, withRSV(clientFrame(wsframe.OpText, []byte("x"), true), 0x20), "1002"},
+		{"not deflate", true, offer, withRSV(clientFrame(wsframe.OpBinary, []byte{0xff, 0xff, 0xff}, true), 0x40), "1002"},
+		{"text not UTF-8", true, offer, withRSV(clientFrame(wsframe.OpText, compress(t, []byte("\xff\xfe")), true), 0x40), "1007"},
+	}
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		for _, tc := range tests {
+			s := serveWS(t, m, websocket.Config{EnableCompression: tc.enable}, &echoAll{})
+			rc := dialRawFields(t, s, "/ws", tc.fields, nil)
+			ext := rc.resp.Header.Get("Sec-WebSocket-Extensions")
+			if accepted := tc.enable && tc.fields != ""; (ext != "") != accepted {
+				t.Fatalf("%s: Sec-WebSocket-Extensions: %q", tc.name, ext)
+			}
+			rc.nc.Write(tc.frames)
+			f, err := rc.next()
+			got := string(f.Payload)
+			if f.Opcode == wsframe.OpClose {
+				code, _ := closeCode(f)
+				got = strconv.Itoa(code)
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("%s: opcode %d, %q (%v); want %s", tc.name, f.Opcode, got, err, tc.want)
+			}
+		}
+	})
+}
