@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -53,12 +52,7 @@ func TestShutdownLetsLingeringCloseFinish(t *testing.T) {
 			go func() { served <- srv.Serve(l) }()
 			defer func() { srv.Close(); <-served }()
 
-			d := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-				var err error
-				rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-				return err
-			}}
-			nc, err := d.Dial("tcp", l.Addr().String())
+			nc, err := wharftest.SmallReceiveBuffer(4096).Dial("tcp", l.Addr().String())
 			if err != nil {
 				t.Fatal(err)
 			}

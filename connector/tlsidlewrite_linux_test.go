@@ -28,13 +28,12 @@ import (
 // the connection ended with the request unanswered.
 func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
 	// Small socket buffers, locked (an accepted socket inherits the
-	// listener's): a few hundred answers overflow them.
-	small := func(opt int) func(_, _ string, rc syscall.RawConn) error {
-		return func(_, _ string, rc syscall.RawConn) error {
-			return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, opt, 4096) })
-		}
+	// listener's send buffer; the client's receive buffer is its own): a
+	// few hundred answers overflow them.
+	sndbuf := func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4096) })
 	}
-	l, err := (&net.ListenConfig{Control: small(syscall.SO_SNDBUF)}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{Control: sndbuf}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +50,7 @@ func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
 		}
 	})
 
-	raw, err := (&net.Dialer{Control: small(syscall.SO_RCVBUF)}).Dial("tcp", l.Addr().String())
+	raw, err := wharftest.SmallReceiveBuffer(4096).Dial("tcp", l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
