@@ -84,22 +84,11 @@ func TestEndToEndForm(t *testing.T) {
 		{name: "API after logout", method: "GET", path: "/api/me", status: 401, challenge: `Form realm="wharf"`},
 	}
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
-		jar, _ := cookiejar.New(nil)
-		client := *s.Client
-		client.Jar = jar
-		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		client, jar := browser(s)
 		base, _ := url.Parse(s.URL)
 		var ids []string // every session ID the client was given
 		for _, st := range steps {
-			var body io.Reader
-			if st.form != nil {
-				body = strings.NewReader(st.form.Encode())
-			}
-			req, _ := http.NewRequest(st.method, s.URL+st.path, body)
-			if st.form != nil {
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			}
-			resp, err := client.Do(req)
+			resp, err := send(client, st.method, s.URL+st.path, st.form)
 			if err != nil {
 				t.Fatalf("%s: %v", st.name, err)
 			}
@@ -173,20 +162,9 @@ func TestFormReturnsToPage(t *testing.T) {
 		{"POST", "/login", login, "/home"},
 	}
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
-		jar, _ := cookiejar.New(nil)
-		client := *s.Client
-		client.Jar = jar
-		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		client, _ := browser(s)
 		for i, st := range steps {
-			var body io.Reader
-			if st.form != nil {
-				body = strings.NewReader(st.form.Encode())
-			}
-			req, _ := http.NewRequest(st.method, s.URL+st.path, body)
-			if st.form != nil {
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			}
-			resp, err := client.Do(req)
+			resp, err := send(client, st.method, s.URL+st.path, st.form)
 			if err != nil {
 				t.Fatalf("%d %s %s: %v", i, st.method, st.path, err)
 			}
@@ -196,4 +174,31 @@ func TestFormReturnsToPage(t *testing.T) {
 			}
 		}
 	})
+}
+
+// browser returns a client of s that keeps cookies, as a browser does, and
+// returns redirects rather than follow them, with its cookie jar.
+func browser(s *modes.Server) (*http.Client, *cookiejar.Jar) {
+	jar, _ := cookiejar.New(nil)
+	client := *s.Client
+	client.Jar = jar
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &client, jar
+}
+
+// send sends method to target, with form URL-encoded as its body if not
+// nil.
+func send(client *http.Client, method, target string, form url.Values) (*http.Response, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return client.Do(req)
 }
