@@ -86,7 +86,9 @@ type Config struct {
 	// body still runs, its window is no longer opened).
 	MaxDiscardBytes int64
 	// DiscardTimeout bounds that discarding. Zero means
-	// DefaultDiscardTimeout (5 s); beyond it the connection closes.
+	// DefaultDiscardTimeout (5 s); beyond it the connection closes,
+	// lingering as past MaxDiscardBytes: its sending side is shut and
+	// what the client still sends is dropped, for at most 500 ms.
 	DiscardTimeout time.Duration
 	// MaxConnections bounds the connections open at once. At the limit
 	// the server stops accepting, and new connections wait in the

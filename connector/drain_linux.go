@@ -13,7 +13,8 @@ import (
 // and the selector discards what arrives before it reads the next head.
 // A client that dribbles a body the handler never read therefore holds no
 // goroutine; DiscardTimeout and MaxDiscardBytes bound how long it holds the
-// connection. Meanwhile the connection is Reading or Idle, as between
+// connection, which past either closes lingering (linger_linux.go): the
+// client may still be sending. Meanwhile the connection is Reading or Idle, as between
 // requests: Stats sees it so. Shutdown does not close it as it closes
 // those, for the client may still be sending and a close would reset the
 // connection, destroying what of the answer it has not read: the discard

@@ -519,9 +519,12 @@ func (f *fdConn) scheduleIdleLocked(d time.Duration) {
 }
 
 // idleFired closes a connection that stayed idle too long, answering 408
-// if a head had started (a body being discarded has had its answer). It
-// runs on the selector's producer, which must not park: the 408, a write
-// that might, goes out from a goroutine of its own.
+// if a head had started. A body being discarded has had its answer, and
+// its client may still be sending it: that connection closes lingering,
+// as one past MaxDiscardBytes does, for a close would reset it and
+// destroy what of the answer the client has not read. It runs on the
+// selector's producer, which must not park: the 408, a write that might,
+// goes out from a goroutine of its own; a lingering close never waits.
 func (f *fdConn) idleFired() {
 	f.Mu.Lock()
 	if f.sel.wheel.Pending(&f.tm) {
@@ -547,7 +550,11 @@ func (f *fdConn) idleFired() {
 		return
 	}
 	c := f.c
-	if c.rbuf != nil && c.w > c.r && c.drain == nil {
+	if c.drain != nil {
+		c.lingerClose()
+		return
+	}
+	if c.rbuf != nil && c.w > c.r {
 		go func() {
 			c.writeError(408, "request header timeout")
 			c.lingerClose()

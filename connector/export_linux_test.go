@@ -72,3 +72,23 @@ func CountHeadReads(cfg Config, f func()) Config {
 	cfg.testHeadRead = f
 	return cfg
 }
+
+// Lingering counts the epoll connections idle in a lingering close. Their
+// owner set lingering before turning them idle under the socket's Mu.
+func Lingering(s *Server) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for c := s.conns.head; c != nil; c = c.lnext {
+		f, ok := c.io.(*fdConn)
+		if !ok {
+			continue
+		}
+		f.Mu.Lock()
+		if c.state() == connIdle && c.lingering {
+			n++
+		}
+		f.Mu.Unlock()
+	}
+	return n
+}

@@ -235,7 +235,7 @@ var limitRows = []limitRow{
 		field: "DiscardTimeout", what: "reading and dropping that unread body", def: dur(defaults.DiscardTimeout),
 		cfg: connector.Config{DiscardTimeout: 200 * time.Millisecond, MinRequestDataRate: -1},
 		// 100 bytes a byte every 30 ms would take 3 s.
-		answers: []limitAnswer{{text: "{closed} instead", end: "closed", probe: func(t *testing.T, s *limitServer) limitOutcome {
+		answers: []limitAnswer{{text: "{closed} instead, lingering as past `MaxDiscardBytes` (`TestDiscardTimeoutLingers`); likewise under a flood", end: "closed", probe: func(t *testing.T, s *limitServer) limitOutcome {
 			start := time.Now()
 			o := trickle("POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n", strings.Repeat("x", 100), 30*time.Millisecond)(t, s)
 			if o.status != 200 {
