@@ -140,12 +140,25 @@ func (c *conn) start() {
 // serve reads requests and dispatches them until the connection closes or a
 // request suspends (then the finisher of that request calls serve again).
 func (c *conn) serve() {
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		if p != nil {
 			c.srv.Config.logger().Error("connector: panic serving connection", "panic", p)
+		}
+		if !returned {
+			// A panic, or a handler's runtime.Goexit (t.FailNow under
+			// test), which no recover stops: the goroutine that owns the
+			// connection is going, and nobody would read from it again.
 			c.close()
 		}
 	}()
+	c.serveRequests()
+	returned = true
+}
+
+// serveRequests is serve's loop.
+func (c *conn) serveRequests() {
 	for {
 		s, res := c.readRequest()
 		if res == readH2C || res == readH2CUpgrade {

@@ -159,12 +159,17 @@ func newEpollConn(s *Server, f *fdConn, local string) *conn {
 func (c *conn) runPending() {
 	s, k := c.pending, c.pendKind
 	c.pending = nil
+	returned := false
 	defer func() {
 		// As the portable connector's serve does: a panic here (mapping a
-		// request, a refused state edge) must not leave the connection
-		// owned by nobody, open for good and keeping Shutdown waiting.
-		if p := recover(); p != nil {
+		// request, a refused state edge), or a handler's runtime.Goexit,
+		// must not leave the connection owned by nobody, open for good
+		// and keeping Shutdown waiting.
+		p := recover()
+		if p != nil {
 			c.srv.Config.logger().Error("connector: panic serving connection", "panic", p)
+		}
+		if !returned {
 			c.close()
 		}
 	}()
@@ -174,6 +179,7 @@ func (c *conn) runPending() {
 	case pendServeInline:
 		c.serveEP(s, true)
 	}
+	returned = true
 }
 
 // taskFor hands s to the strategy (or the executor) as a Task.

@@ -94,7 +94,8 @@
 // returns, and the goroutine goes back to the connector; the request's later
 // tasks run on the container's executor.
 //
-// Errors returned by handlers, and panics, become responses here: the
+// Errors returned by handlers, and panics (a runtime.Goexit, as t.FailNow
+// calls in a handler under test, counts as one), become responses here: the
 // context's error pages are searched by error (errors.Is / errors.As, in the
 // order added) and then by status; without one, a short plain-text answer is
 // written. As with net/http's http.Error, the uncommitted body goes, with

@@ -455,7 +455,7 @@ func (ex *Exchange) loopOn(here, inline bool) {
 			q := ex.queue.pop()
 			ex.mu.Unlock()
 
-			err := NilFree(ex.runTask(&q))
+			err := NilFree(ex.runTask(&q, here, inline))
 
 			ex.mu.Lock()
 			if err != nil && errors.Is(err, api.ErrCompleted) && ex.endedLocked() {
@@ -535,6 +535,47 @@ func (ex *Exchange) loopOn(here, inline bool) {
 	}
 }
 
+// goexited ends the exchange whose task (dispatch: a pass through the
+// chain) ended its goroutine with runtime.Goexit, on that goroutine as it
+// unwinds (runTask's deferred call): the task failed, as a panicking one
+// does (500, or an abort once committed), and the request finishes there,
+// before the goroutine is gone, unless the loop would have handed the
+// finish to the executor (see loopOn).
+func (ex *Exchange) goexited(dispatch, here, inline bool) {
+	pe := &api.PanicError{Value: "runtime.Goexit in a serialized task", Stack: debug.Stack()}
+	r := ex.base
+	ex.logger().ErrorContext(r.Context(), "wharf: panic in serialized task",
+		"method", r.Method(), "path", r.Path(), "panic", pe.Value, "stack", string(pe.Stack))
+	ex.mu.Lock()
+	if ex.failure == nil {
+		ex.failure = pe
+	}
+	act, terr := ex.m.transition(evTaskDone, dispatch, true)
+	if terr != nil {
+		ex.mu.Unlock()
+		panic("async: " + terr.Error())
+	}
+	if act&actDisarm != 0 {
+		ex.disarmLocked()
+	}
+	leave := inline && ex.errorQueuedLocked()
+	handOff := ex.yielded || here || leave
+	if leave && !ex.yielded {
+		if y, ok := ex.ch.(dispatcher.Yielder); ok {
+			y.Yield()
+		}
+	}
+	ex.yielded = false
+	ex.mu.Unlock()
+	if handOff {
+		ex.loop.Release()
+		ex.execute(ex.finishOwned)
+		return
+	}
+	ex.finish()
+	ex.loop.Release()
+}
+
 // endedLocked reports whether the request was ended from outside the
 // running task: completed, or failed (the IO failure is queued and
 // reported at the finish). ex.mu must be held.
@@ -589,14 +630,25 @@ func (ex *Exchange) handleFor(tok uint32) api.Response {
 }
 
 // runTask runs one queued task with the Response of its token (handleFor),
-// recovering panics into *api.PanicError.
-func (ex *Exchange) runTask(q *queued) (err error) {
+// recovering panics into *api.PanicError. here and inline are the loop's
+// (see loopOn), for a task that ends its goroutine (goexited).
+func (ex *Exchange) runTask(q *queued, here, inline bool) (err error) {
 	tok := ex.nextToken()
 	ex.token.Store(tok)
 	w := ex.handleFor(tok)
+	returned := false
 	defer func() {
 		ex.token.Store(0)
-		if p := recover(); p != nil {
+		p := recover()
+		if p == nil && !returned {
+			// runtime.Goexit (t.FailNow in a handler under test), which
+			// no recover stops: the loop above will not run again, and
+			// without this nobody would own the exchange, the request
+			// would never complete and its client would wait for good.
+			ex.goexited(q.kind == kindDispatch, here, inline)
+			return
+		}
+		if p != nil {
 			pe, ok := p.(*api.PanicError) // raised again, with its stack (runTimeout)
 			if !ok {
 				pe = &api.PanicError{Value: p, Stack: debug.Stack()}
@@ -623,7 +675,7 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 		case q.resumed:
 			r = r.WithAttributes(q.attrs()...).WithAttribute(kindKey{}, DispatchResumed)
 		}
-		return ex.ch.Dispatch(w, r)
+		err = ex.ch.Dispatch(w, r)
 	case kindTask:
 		q.fn()(w)
 	case kindTimeout:
@@ -631,7 +683,8 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 	case kindError:
 		ex.runError(w, q.err())
 	}
-	return nil
+	returned = true
+	return err
 }
 
 // NilFree returns err, or, if err or an error it wraps is a nil pointer

@@ -1,0 +1,78 @@
+package container_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"runtime"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// A handler that ends its goroutine with runtime.Goexit (t.FailNow in a
+// handler under test) fails its request as a panicking one does, on
+// either connector: the client has its 500 rather than waiting for good,
+// the request is counted out (or Shutdown would wait for it), and the
+// connection and the executor's one worker serve the next request.
+func TestHandlerGoexit(t *testing.T) {
+	goexit := func(w api.Response, r *api.Request) error {
+		runtime.Goexit()
+		return nil
+	}
+	handlers := []struct {
+		name string
+		h    api.HandlerFunc
+	}{
+		{"initial dispatch", goexit},
+		{"resumed dispatch", func(w api.Response, r *api.Request) error {
+			cont := continuation.Of(r)
+			if cont.IsInitial() {
+				return cont.SuspendThen(func(c continuation.Continuation) { c.Resume() })
+			}
+			return goexit(w, r)
+		}},
+		{"dispatch resumed by another goroutine", func(w api.Response, r *api.Request) error {
+			cont := continuation.Of(r)
+			if cont.IsInitial() {
+				return cont.SuspendThen(func(c continuation.Continuation) { go c.Resume() })
+			}
+			return goexit(w, r)
+		}},
+	}
+	for _, m := range []modes.Mode{modes.H1, modes.H1Portable, modes.H2C} {
+		for _, tt := range handlers {
+			t.Run(string(m)+"/"+tt.name, func(t *testing.T) {
+				ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 1, MinWorkers: -1})
+				t.Cleanup(func() { ex.Close(context.Background()) }) // after the container's, which modes.Start registers later
+				c := container.New(append(modes.Options(m), container.WithExecutor(ex), container.WithLogger(wharftest.DiscardLogger()))...)
+				c.HandleFunc("/goexit", tt.h)
+				c.HandleFunc("/ok", func(w api.Response, r *api.Request) error { _, err := w.WriteString("ok"); return err })
+				s := modes.Start(t, m, c)
+				ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
+				defer cancel()
+				for _, want := range []struct {
+					path   string
+					status int
+				}{{"/goexit", http.StatusInternalServerError}, {"/ok", http.StatusOK}} {
+					req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+want.path, nil)
+					resp, err := s.Client.Do(req)
+					if err != nil {
+						t.Fatalf("GET %s: %v", want.path, err)
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != want.status {
+						t.Fatalf("GET %s: %d, want %d", want.path, resp.StatusCode, want.status)
+					}
+				}
+				wharftest.WaitFor(t, "no request active", func() bool { return c.Stats().Active == 0 })
+			})
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package exchange_test
+
+import (
+	"errors"
+	"net/http"
+	"runtime"
+	"testing"
+	"testing/synctest"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/exchange"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// A task that ends its goroutine with runtime.Goexit (t.FailNow in a
+// handler under test) fails the request as a panicking task does: no
+// recover sees it, and the exchange was left Running, owned by a goroutine
+// that was gone, its response never finished and its OnComplete listeners
+// never run.
+func TestGoexitInTask(t *testing.T) {
+	suspend := func(r *api.Request) error { return exchange.From(r).Suspend(exchange.ModeContinuation) }
+	tests := []struct {
+		name  string
+		h     func(r *api.Request) error       // the dispatch's handler; Goexit once it is not the initial one
+		drive func(x *exchange.Exchange) error // once the initial dispatch returned (or ended its goroutine)
+	}{
+		{"initial dispatch", func(*api.Request) error { runtime.Goexit(); return nil }, func(*exchange.Exchange) error { return nil }},
+		{"resumed dispatch", func(r *api.Request) error {
+			if exchange.KindOf(r) == exchange.DispatchInitial {
+				return suspend(r)
+			}
+			runtime.Goexit()
+			return nil
+		}, func(x *exchange.Exchange) error { return x.Resume() }},
+		{"task", suspend, func(x *exchange.Exchange) error {
+			return x.Submit(func(api.Response) { runtime.Goexit() }, nil)
+		}},
+		{"task run here", suspend, func(x *exchange.Exchange) error {
+			return x.SubmitHere(func(api.Response) { runtime.Goexit() }, nil)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error { return tt.h(r) }),
+					&exchange.Config{Logger: wharftest.DiscardLogger()})
+				completes := 0
+				var ended error
+				x.AddListener(exchange.Listener{OnComplete: func(_ *api.Request, err error) { completes++; ended = err }})
+				go x.Begin()
+				synctest.Wait()
+				go func() {
+					if err := tt.drive(x.Exchange); err != nil {
+						t.Errorf("driving the request: %v", err)
+					}
+				}()
+				synctest.Wait()
+				select {
+				case <-x.Done():
+				default:
+					t.Fatalf("the request did not complete: state %s", x.State())
+				}
+				var pe *api.PanicError
+				if _, finishes, err := x.Chan.Result(); finishes != 1 || !errors.As(err, &pe) {
+					t.Errorf("finished %d times with %v, want once with an *api.PanicError", finishes, err)
+				}
+				if completes != 1 || !errors.As(ended, &pe) {
+					t.Errorf("OnComplete ran %d times with %v, want once with the failure", completes, ended)
+				}
+				if got := x.Out.Status(); got != http.StatusInternalServerError {
+					t.Errorf("status %d, want 500", got)
+				}
+			})
+		})
+	}
+}
