@@ -31,8 +31,10 @@ type Context struct {
 // a goroutine the handler started, after the handler returned), in
 // production too; a call from another goroutine while the dispatch still
 // runs is caught in test binaries only (see internal/owner). It returns
-// api.ErrWrongState from a task that is not a dispatch, and
-// api.ErrNotSupported for a Request that no container built.
+// api.ErrWrongState from a task that is not a dispatch, or once
+// Redispatch (a continuation's Resume) or the timeout has ended the async
+// mode this dispatch started, and api.ErrNotSupported for a Request that
+// no container built.
 //
 // The tasks of the Context (Dispatch, DispatchNonBlocking, the Executor's,
 // the write listener's) are given the container's Response, not a wrapper

@@ -104,6 +104,11 @@ func (c Continuation) SetOnShutdown(p async.OnShutdown) {
 // whole timeout. A Resume after Suspend is never refused for being early:
 // it is held until the handler returns. SuspendThen does both steps in this
 // order in one call.
+//
+// A second Suspend in the same dispatch keeps the suspension; once a
+// Resume or the timeout has ended it (the re-dispatch is on its way), it
+// returns api.ErrWrongState, as Await does, and as Jetty refuses a
+// suspend after a resume in one dispatch.
 func (c Continuation) Suspend() error {
 	if c.ex == nil {
 		return api.ErrNotSupported

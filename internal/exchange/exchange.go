@@ -976,7 +976,9 @@ func (ex *Exchange) inTask() bool {
 
 // Suspend starts async mode in the running dispatch: when the dispatch
 // returns, the exchange waits (holding no goroutine) for Resume, Complete, a
-// submitted task or the timeout.
+// submitted task or the timeout. Called again in the same dispatch, it
+// keeps the suspension, unless a Resume or the timeout has decided it
+// already: it then returns api.ErrWrongState, as Await does.
 func (ex *Exchange) Suspend(mode Mode) error {
 	if !ex.inTask() {
 		return api.ErrNotSerialized

@@ -129,11 +129,13 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		if m.state != stateRunning || !m.inDispatch || m.complete {
 			return 0, api.ErrWrongState
 		}
-		if ev == evAwait && m.suspended && (m.resumed || m.expired) {
+		if m.suspended && (m.resumed || m.expired) {
 			// This dispatch suspended and a Resume or the timeout has
 			// decided its cycle already (the re-dispatch or the timeout
 			// is queued): both refuse a decided cycle, so nothing would
-			// wake the wait but the end of its context.
+			// wake a wait but the end of its context, and a Suspend
+			// taken would promise a wait that the queued pass ends at
+			// once (Jetty and the Servlet API refuse it too).
 			return 0, api.ErrWrongState
 		}
 		if !m.suspended {
