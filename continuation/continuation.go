@@ -202,5 +202,6 @@ func (c Continuation) IsResumed() bool { return async.KindOf(c.r) == async.Dispa
 func (c Continuation) IsExpired() bool { return async.KindOf(c.r) == async.DispatchExpired }
 
 // IsSuspended reports whether the request is suspended now, waiting for an
-// outcome.
+// outcome: not once it is failing (its client left: see Listener's
+// OnError), when a Resume would be refused.
 func (c Continuation) IsSuspended() bool { return c.ex != nil && c.ex.Suspended() }

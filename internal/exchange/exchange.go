@@ -1145,7 +1145,8 @@ func (ex *Exchange) SubmitHere(t Func, dropped func(error)) error {
 
 // Expire makes a suspended exchange time out now, through its normal timeout
 // path (listeners, then re-dispatch or ErrAsyncTimeout). It returns
-// api.ErrNotSuspended if the exchange is not waiting for an outcome.
+// api.ErrNotSuspended if the exchange is not waiting for an outcome (see
+// Suspended): an IO failure queued decides it as a Resume would.
 func (ex *Exchange) Expire() error { return ex.expire(0, false, EndExpired) }
 
 // ExpireAs is Expire that says why: if this expiry decides the outcome,
@@ -1194,7 +1195,8 @@ func (ex *Exchange) State() string {
 }
 
 // Suspended reports whether the exchange is suspended and waiting for an
-// outcome.
+// outcome: not once an IO failure is queued (Fail), which ends the request
+// whatever else comes.
 func (ex *Exchange) Suspended() bool {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
@@ -1202,7 +1204,4 @@ func (ex *Exchange) Suspended() bool {
 }
 
 // suspendedLocked is Suspended; ex.mu must be held.
-func (ex *Exchange) suspendedLocked() bool {
-	m := &ex.m
-	return m.suspended && !m.resumed && !m.expired && !m.complete
-}
+func (ex *Exchange) suspendedLocked() bool { return ex.m.undecided() }

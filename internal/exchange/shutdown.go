@@ -66,7 +66,7 @@ func (ex *Exchange) ExpireForShutdown(all bool) error {
 // expiresOnShutdownLocked is ExpiresOnShutdown; ex.mu must be held.
 func (ex *Exchange) expiresOnShutdownLocked() bool {
 	m := &ex.m
-	if !m.suspended || m.resumed || m.expired || m.complete {
+	if !m.undecided() {
 		return false
 	}
 	switch m.onShutdown {

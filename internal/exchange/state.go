@@ -168,8 +168,10 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		return act | m.enqueue(actRedispatch), nil
 
 	case evTimeout:
-		if m.complete || m.state >= stateCompleting || !m.suspended || m.resumed || m.expired {
-			return 0, api.ErrNotSuspended // lost the race: nothing to do
+		if !m.undecided() || m.state >= stateCompleting {
+			// Lost the race: nothing to do. A failure queued has decided
+			// the outcome too, and the timeout would be dropped behind it.
+			return 0, api.ErrNotSuspended
 		}
 		m.expired = true
 		if m.awaiting {
@@ -315,6 +317,13 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		return 0, nil
 	}
 	return 0, api.ErrWrongState
+}
+
+// undecided reports whether the exchange is suspended and its cycle
+// waits for an outcome: no Resume, timeout, Complete or queued IO failure
+// has decided it.
+func (m *machine) undecided() bool {
+	return m.suspended && !m.resumed && !m.expired && !m.complete && !m.failing
 }
 
 // enqueue records one more queued task and, if nothing owns the exchange,

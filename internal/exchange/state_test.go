@@ -51,6 +51,7 @@ func TestTransition(t *testing.T) {
 		{"timeout while waiting", waiting, evTimeout, false, false, stateRunning, actExpire | actRun, nil},
 		{"timeout after resume", resumedRunning, evTimeout, false, false, stateRunning, 0, api.ErrNotSuspended},
 		{"timeout after complete", completed, evTimeout, false, false, stateCompleted, 0, api.ErrNotSuspended},
+		{"timeout with a failure queued", machine{state: stateRunning, suspended: true, armed: true, failing: true, queued: 1}, evTimeout, false, false, stateRunning, 0, api.ErrNotSuspended},
 		{"timeout wakes await", awaiting, evTimeout, false, false, stateRunning, actWake, nil},
 		{"complete while waiting", waiting, evComplete, false, false, stateCompleting, actDisarm | actFinish, nil},
 		{"complete while running", suspendedRunning, evComplete, false, false, stateRunning, actDisarm, nil},
