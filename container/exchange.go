@@ -89,6 +89,11 @@ func (x *exchange) AsyncExchange() *engine.Exchange { return &x.ax }
 // run on for long with the connection (a WebSocket library's read loop):
 // a deploy would otherwise wait out its whole Shutdown for it.
 //
+// The request ends once the task that hijacked returns, as after
+// Complete (see engine's Hijack): a Suspend after the Hijack is refused
+// with api.ErrWrongState, and one before it waits for nothing, since
+// neither Shutdown nor Close would end it.
+//
 // Not once Shutdown has begun: the handler may yet join it with the
 // connection (TrackTakenOver, as package websocket does once its upgrade
 // returns), which Shutdown waits for only if it saw the request live

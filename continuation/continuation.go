@@ -87,7 +87,9 @@ func (c Continuation) SetOnShutdown(p async.OnShutdown) {
 
 // Suspend suspends the request: when the handler returns, the response stays
 // open and the request waits for Resume, Complete or the timeout. It must be
-// called from the running dispatch.
+// called from the running dispatch. A request whose connection was taken
+// over (Hijack, Tunnel) ends when the handler returns, as after Complete:
+// Suspend then returns api.ErrWrongState.
 //
 // Suspend first, then make c reachable (register it where the goroutine
 // that resumes it finds it), then return:

@@ -123,14 +123,19 @@ func (h handle) Trailer() http.Header {
 }
 
 // Hijack takes over the connection if the output supports it, and tells
-// a Channel that is Hijacked. The exchange then completes without writing
-// anything more.
+// a Channel that is Hijacked. The exchange then completes, as after
+// Complete, once the task returns, without writing anything more: a
+// suspension, before the Hijack or after it (refused then, with
+// api.ErrWrongState), would leave the request waiting with nothing to
+// answer, and a container that counted it out at the Hijack would
+// neither expire it at Shutdown nor complete it at Close.
 func (h handle) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !h.ok() {
 		return nil, nil, api.ErrNotSerialized
 	}
 	nc, rw, err := api.Hijack(h.ex.out)
 	if err == nil {
+		_ = h.ex.Complete()
 		if hj, ok := h.ex.ch.(Hijacked); ok {
 			hj.Hijacked()
 		}
@@ -150,7 +155,11 @@ func (h handle) Tunnel() (api.Tunnel, error) {
 	if !ok {
 		return nil, api.ErrNotSupported
 	}
-	return t.Tunnel()
+	tn, err := t.Tunnel()
+	if err == nil {
+		_ = h.ex.Complete()
+	}
+	return tn, err
 }
 
 // bufferedBody reports whether w holds uncommitted body bytes; a Response
