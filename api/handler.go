@@ -10,7 +10,9 @@ package api
 // Content-Length, Content-Encoding, ETag, Last-Modified, ...), and keeps
 // every other header field set so far (a WWW-Authenticate or Allow set
 // before returning api.Error(401, ...) or api.Error(405, ...), a filter's
-// CORS headers), as net/http's http.Error does.
+// CORS headers), as net/http's http.Error does. A caching policy set so
+// far (Cache-Control, Expires) was the failed response's: the container
+// answers the error with Cache-Control: no-store in its place.
 //
 // Serve may be called more than once for the same exchange when a
 // continuation is resumed or expires; each call gets a new Request.

@@ -101,7 +101,10 @@
 // written. As with net/http's http.Error, the uncommitted body goes, with
 // the header fields that describe it (Content-Type, Content-Length,
 // Content-Encoding, ETag, ...), and every other field set so far stays: a
-// WWW-Authenticate, an Allow, a filter's CORS headers. The same holds when
+// WWW-Authenticate, an Allow, a filter's CORS headers. A caching policy
+// set so far (Cache-Control, Expires) does not: it was the failed
+// response's, and the error is answered with Cache-Control: no-store
+// instead, which an error page may replace. The same holds when
 // a timeout or a failure answers a request whose earlier tasks wrote
 // without completing: one response never carries two outcomes. A failure
 // after the response was committed aborts the connection instead.

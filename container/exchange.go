@@ -195,8 +195,9 @@ type errorKey struct{}
 
 // ErrorOf returns the error an error page is rendering, or nil. The
 // page's Response holds the header fields set before the error, less
-// those that described the discarded body (see api.Handler); the page may
-// delete what it does not want.
+// those that described the discarded body (see api.Handler) and with
+// Cache-Control: no-store for a caching policy set (see the package
+// documentation); the page may delete or replace what it does not want.
 func ErrorOf(r *api.Request) error {
 	err, _ := r.Attribute(errorKey{}).(error)
 	return err
@@ -263,6 +264,7 @@ func (x *exchange) fail(w api.Response, err error) {
 		return
 	}
 	o.discard()
+	uncache(o.header)
 	o.status = uint16(status) // api.StatusOf's: 400 to 599
 	page := x.ctxt.errorPageFor(err, status)
 	if page == nil {
@@ -304,6 +306,7 @@ func (x *exchange) fail(w api.Response, err error) {
 			return
 		}
 		o.discard()
+		uncache(o.header)
 		o.status = uint16(status)
 	}
 	o.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -315,6 +318,23 @@ func (x *exchange) fail(w api.Response, err error) {
 	}
 	o.WriteString(msg)
 	o.finish()
+}
+
+// uncache keeps an error's answer from being stored under the caching
+// policy the failed response had set: a max-age meant for its success
+// would let a cache serve the error in its place. Where a policy was set,
+// the answer says no-store (as Jetty's error handler does), since deleting
+// it would drop a filter's no-store too and leave a 404 heuristically
+// cacheable; where none was, nothing is added, as with net/http's Error.
+// An error page may set its own.
+func uncache(h http.Header) {
+	_, cc := h["Cache-Control"]
+	_, exp := h["Expires"]
+	if !cc && !exp {
+		return
+	}
+	delete(h, "Expires")
+	h.Set("Cache-Control", "no-store")
 }
 
 // logFailure logs a request that failed with a 5xx status. The policy
