@@ -81,7 +81,8 @@ const chromeHead = "GET /hello HTTP/1.1\r\nHost: localhost:8080\r\nsec-ch-ua: \"
 // handful in the container (the exchange with the request inside it, the
 // response header). Field names a browser sends in another case than the
 // canonical one cost nothing more: they are made canonical in the head's
-// copy.
+// copy. On the portable connector, a request answered at once costs no
+// more for the hang-up watch the container asks of every request.
 func TestAllocsPerRequest(t *testing.T) {
 	if wharftest.RaceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
@@ -96,25 +97,30 @@ func TestAllocsPerRequest(t *testing.T) {
 		// only: for each task, its goroutine's identity.
 		owner float64
 		runs  int // round trips measured
+		// portable serves on the portable connector, whose hang-up watch
+		// (hangupWatch) costs a request answered at once nothing more.
+		portable bool
 	}{
-		{"connector", raw, curlHead, 2, 0, 2000},
-		{"connector/browser-names", raw, chromeHead, 2, 0, 2000},
-		{"container", helloContainer(), curlHead, 6, 2, 2000}, // and the exchange with its request inside, the response header (map, value)
+		{"connector", raw, curlHead, 2, 0, 2000, false},
+		{"connector/browser-names", raw, chromeHead, 2, 0, 2000, false},
+		{"container", helloContainer(), curlHead, 6, 2, 2000, false}, // and the exchange with its request inside, the response header (map, value)
 		// A response whose only field is its type makes no header map.
-		{"container/content-type", typedContainer(), curlHead, 3, 2, 2000},
+		{"container/content-type", typedContainer(), curlHead, 3, 2, 2000, false},
 		// A suspended request whose timeout expires it, answered by the
 		// expired dispatch run on the selector: no more than the request
 		// that answers at once but its re-dispatch's request (a copy with
 		// the kind of dispatch). The Responses of its three tasks, the
 		// timeout's work on the selector and the timer cost nothing.
-		{"container/suspended", suspendContainer(), curlHead, 7, 5, 400}, // each waits its millisecond
+		{"container/suspended", suspendContainer(), curlHead, 7, 5, 400, false}, // each waits its millisecond
+		{"portable", raw, curlHead, 4, 0, 2000, true},
+		{"portable/container", helloContainer(), curlHead, 8, 2, 2000, true}, // the container watches every request
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if c, ok := tc.h.(*container.Container); ok {
 				t.Cleanup(func() { c.Close() }) // after the server's, registered below
 			}
-			addr := serveServer(t, &connector.Server{Handler: tc.h, Config: connector.Config{Selectors: 1}})
+			addr := serveServer(t, &connector.Server{Handler: tc.h, Config: connector.Config{Selectors: 1, Portable: tc.portable}})
 			wantAllocs(t, perRequestAllocs(t, addr, tc.head, tc.runs), tc.max, tc.owner)
 		})
 	}

@@ -89,7 +89,15 @@ var (
 )
 
 // Read implements io.Reader.
-func (rb *reqBody) Read(p []byte) (int, error) { return rb.readAs(p, false) }
+func (rb *reqBody) Read(p []byte) (int, error) {
+	n, err := rb.readAs(p, false)
+	if err == io.EOF {
+		if pio, ok := rb.c.io.(*portableIO); ok {
+			pio.armWatch() // the socket is the hang-up watch's now
+		}
+	}
+	return n, err
+}
 
 // readAs is Read, or with nonblock TryRead: it never waits and answers
 // api.ErrWouldBlock (not sticky) when nothing can be read now.

@@ -79,8 +79,9 @@ type conn struct {
 
 // newConn makes the portable connector's connection for nc, ready.
 func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{srv: s, nc: nc, rbuf: s.getReadBuffer()}
-	c.io = (*portableIO)(c)
+	p := &portableIO{conn: conn{srv: s, nc: nc, rbuf: s.getReadBuffer()}}
+	c := &p.conn
+	c.io = p
 	c.info = &api.ConnInfo{RemoteAddr: nc.RemoteAddr().String(), LocalAddr: nc.LocalAddr().String()}
 	c.must(evReady)
 	return c
@@ -140,25 +141,26 @@ func (c *conn) start() {
 // serve reads requests and dispatches them until the connection closes or a
 // request suspends (then the finisher of that request calls serve again).
 func (c *conn) serve() {
+	p := c.io.(*portableIO)
 	returned := false
 	defer func() {
-		p := recover()
-		if p != nil {
-			c.srv.Config.logger().Error("connector: panic serving connection", "panic", p)
+		if v := recover(); v != nil {
+			c.srv.Config.logger().Error("connector: panic serving connection", "panic", v)
 		}
 		if !returned {
 			// A panic, or a handler's runtime.Goexit (t.FailNow under
 			// test), which no recover stops: the goroutine that owns the
 			// connection is going, and nobody would read from it again.
 			c.close()
+			p.endWatch() // the close ends its read
 		}
 	}()
-	c.serveRequests()
+	c.serveRequests(p)
 	returned = true
 }
 
 // serveRequests is serve's loop.
-func (c *conn) serveRequests() {
+func (c *conn) serveRequests(p *portableIO) {
 	for {
 		s, res := c.readRequest()
 		if res == readH2C || res == readH2CUpgrade {
@@ -174,7 +176,9 @@ func (c *conn) serveRequests() {
 			return
 		}
 		c.must(evHead)
+		p.dispatching(s)
 		c.srv.Handler.ServeStream(s)
+		p.endWatch()
 		if s.handoff.Load() == hoServing {
 			// Probably suspended: a waiting request keeps no read buffer
 			// (on TLS, crypto/tls's own buffers are what it holds). Then

@@ -86,13 +86,18 @@ var errWouldBlock = errors.New("connector: would block")
 
 // portableIO is the portable connector's side of a connection: blocking
 // I/O on its net.Conn under deadlines, one goroutine per connection while
-// a request is read or dispatched.
-type portableIO conn
+// a request is read or dispatched. It is the connection itself, with what
+// only this connector keeps of it (the hang-up watch), so that the epoll
+// connector's connections stay in their size class.
+type portableIO struct {
+	conn
+	hw hangupWatch
+}
 
 var _ connIO = (*portableIO)(nil)
 
 func (p *portableIO) fill(waiting, first bool) (int, error) {
-	c := (*conn)(p)
+	c := &p.conn
 	if !c.toIdle() {
 		return 0, io.EOF
 	}
@@ -156,7 +161,7 @@ func (p *portableIO) lingerClose() {
 		nc.SetReadDeadline(time.Now().Add(lingerTimeout))
 		io.Copy(io.Discard, nc)
 	}
-	(*conn)(p).close()
+	p.conn.close()
 }
 
 // breakConn closes the socket: that wakes the connection's goroutine,
@@ -198,7 +203,7 @@ func (p *portableIO) release() (net.Conn, error) {
 }
 
 func (p *portableIO) tunnel([]byte) (api.Tunnel, error) { return nil, api.ErrNotSupported }
-func (p *portableIO) resume(s *stream)                  { go (*conn)(p).resume(s) }
+func (p *portableIO) resume(s *stream)                  { go p.conn.resume(s) }
 func (p *portableIO) liftNoPark() bool                  { return false }
 func (p *portableIO) timerWheel() *timerwheel.Wheel     { return nil }
 func (p *portableIO) runInline(interface{ Run() }) bool { return false }

@@ -8,7 +8,10 @@
 // and the response may be finished later from any goroutine. The
 // goroutine-per-connection connector in this package then holds no goroutine
 // for the connection until the response is finished, when a goroutine picks
-// the connection up again to read the next request.
+// the connection up again to read the next request. It hears a client
+// leave only while the handler's dispatch runs, as net/http's server
+// does: once the request's body was read, a handler still running after
+// a millisecond has a read of one byte watch the connection for it.
 //
 // Both connectors share the connection logic and its state machine
 // (state.go): named states — New, Idle, Reading, Serving, Detached,

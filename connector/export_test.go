@@ -31,3 +31,17 @@ func HeldReadBuffers(s *Server) (detached, holding int) {
 	}
 	return detached, holding
 }
+
+// HangupRead reports how far the portable connector's hang-up watch of s's
+// dispatch went: reading says its read began, returned that the read came
+// back (a byte, the client gone, or aborted). Both are false on the epoll
+// connector, which watches without reading.
+func HangupRead(s Stream) (reading, returned bool) {
+	p, ok := s.(*stream).c.io.(*portableIO)
+	if !ok {
+		return false, false
+	}
+	p.hw.mu.Lock()
+	defer p.hw.mu.Unlock()
+	return p.hw.state == hwReading, len(p.hw.done) == 1
+}

@@ -396,13 +396,13 @@ func (s *stream) Yield() bool {
 	return s.c.io.liftNoPark()
 }
 
-// Watch implements Stream. Where the connection can tell (epoll), a w
-// that is a HangupWatcher also hears the client hang up while the handler
-// runs, not only while the request is suspended: net/http's server ends a
-// request's context when its background read finds the connection
-// closed, and a handler waiting on that context with nothing to write (a
-// long poll, an event stream between events) would otherwise run on for a
-// client long gone.
+// Watch implements Stream. A w that is a HangupWatcher also hears the
+// client hang up while the handler runs, not only while the request is
+// suspended (epoll): net/http's server ends a request's context when its
+// background read finds the connection closed, and a handler waiting on
+// that context with nothing to write (a long poll, an event stream between
+// events) would otherwise run on for a client long gone. The portable
+// connector hears it only that way, while the dispatch runs (hangupWatch).
 func (s *stream) Watch(w Watcher) {
 	s.watcher = w
 	if hw, ok := w.(HangupWatcher); ok {
@@ -413,8 +413,9 @@ func (s *stream) Watch(w Watcher) {
 }
 
 // runningWatcher is the connIO of a connection that hears a hang-up while
-// its request's handler runs (epoll's fdConn). watchRunning(nil) stops
-// that: the handler returned, or the connection was taken over.
+// its request's handler runs (epoll's fdConn, and portableIO while the
+// dispatch runs). watchRunning(nil) stops that: the handler returned, or
+// the connection was taken over.
 type runningWatcher interface {
 	watchRunning(w Watcher)
 }
@@ -476,6 +477,11 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, api.ErrHijacked
 	}
 	c := s.c
+	if p, ok := c.io.(*portableIO); ok {
+		// Its hang-up watch reads the socket that is the hijacker's now,
+		// and puts what it read in the buffer handed over below.
+		p.endWatch()
+	}
 	if s.headSent {
 		// As net/http's Hijack flushes a head written before it: what
 		// the stream holds of the response goes out first, so that the

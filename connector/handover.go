@@ -229,7 +229,7 @@ func (c *conn) detach() (net.Conn, io.Reader, bool) {
 	// The connection is the protocol's now; c keeps the books. Under the
 	// server's mutex: Close reads the two (connList.all).
 	c.srv.mu.Lock()
-	c.nc, c.io = nc, (*portableIO)(c)
+	c.nc = nc // c.io, the portableIO that holds c, reads it
 	if c.srv.closedHard {
 		// Close looked at the connection before this swap and could not
 		// reach the new socket.

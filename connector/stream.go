@@ -55,9 +55,11 @@ type Stream interface {
 	Hijack() (net.Conn, *bufio.ReadWriter, error)
 	// Watch registers w to hear that the client went away while the
 	// request is suspended, and where the connector can tell (HTTP/2;
-	// epoll's HTTP/1.1, for a HangupWatcher), while its handler runs.
-	// Connectors that cannot notice (the portable one) keep w and never
-	// call it.
+	// HTTP/1.1, for a HangupWatcher), while its handler runs. The
+	// portable connector hears it only while the handler's dispatch runs
+	// and once the request's body was read to its end: a suspended
+	// request holds no goroutine there, so nothing reads its connection,
+	// and w is kept but never called.
 	Watch(w Watcher)
 }
 
@@ -68,8 +70,12 @@ type Watcher interface {
 }
 
 // A HangupWatcher is a Watcher that also hears, while the handler runs,
-// that an HTTP/1.1 client closed its side of the connection (epoll),
-// through the Watcher Hangup returns. The request is not failed for it: a
+// that an HTTP/1.1 client closed its side of the connection or reset it,
+// through the Watcher Hangup returns: on the epoll connector; on the
+// portable one while the dispatch runs (not while suspended), once the
+// body was read to its end and the handler ran past a millisecond
+// without answering, as net/http's server hears it with a read of one
+// byte begun once the body is read. The request is not failed for it: a
 // client may close only its sending side and still read the answer,
 // which net/http's server sends it. The container ends the request's
 // context, as net/http's server does.
