@@ -20,8 +20,8 @@ type Context struct {
 // when the running dispatch returns, the response stays open, no goroutine
 // is held, and the request waits for Complete, a dispatched task,
 // Redispatch or its timeout. On timeout the OnTimeout listeners run; if
-// none completes or re-dispatches the request, it completes with
-// api.ErrAsyncTimeout (expired by a Shutdown, an error that is also
+// none completes, re-dispatches or fails (Fail: the request ends with its
+// error) the request, it completes with api.ErrAsyncTimeout (expired by a Shutdown, an error that is also
 // api.ErrShutdown, answered 503). Either way the timeout's answer is the only one:
 // what tasks wrote before it without committing is discarded first (see
 // Listener).

@@ -761,7 +761,9 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	answered := ex.m.complete || ex.m.resumed // by a listener: Complete, or a Resume whose re-dispatch is queued
+	// By a listener: Complete, a Resume whose re-dispatch is queued, or a
+	// Fail whose failure is (it ends the request with its own error).
+	answered := ex.m.complete || ex.m.resumed || ex.m.failing
 	act, err := ex.m.transition(evExpiredDefault, ex.mode == ModeContinuation, false)
 	switch {
 	case err != nil:
