@@ -54,7 +54,9 @@ type stream struct {
 	lastQueued  uint64 // hc.queuedSeq when the stream last queued a frame: purgeLocked skips a stream with none left
 	// What the stream has in hc.frames, if lastQueued is past hc.takenSeq
 	// (the writer took the rest): purgeLocked's account of it.
-	queuedFrames, queuedBytes int
+	// (int32: both are bounded by the connection's queue, h2MaxFrames and
+	// h2MaxQueued, and two of them keep the stream in its size class).
+	queuedFrames, queuedBytes int32
 	purgedSeq                 uint64 // its frames up to this hc.queuedSeq were dropped from the queue
 
 	// The reader's own.

@@ -85,7 +85,7 @@ func (hc *serverConn) queueFrame(f h2Frame) {
 		f.seq = hc.queuedSeq
 		st.lastQueued = hc.queuedSeq
 		st.queuedFrames++
-		st.queuedBytes += len(f.data)
+		st.queuedBytes += int32(len(f.data))
 	}
 	hc.frames = append(hc.frames, f)
 	hc.startWriterLocked()
@@ -108,12 +108,12 @@ func (hc *serverConn) purgeLocked(st *stream) {
 	if st.lastQueued <= hc.takenSeq || st.queuedFrames == 0 {
 		return // nothing of st left in the queue
 	}
-	hc.queued -= st.queuedBytes
+	hc.queued -= int(st.queuedBytes)
 	// Its DATA's bytes were taken from the connection's send window when
 	// queued, and will never reach the client, which therefore never gives
 	// them back: the window is the server's to restore.
 	hc.sendWin += int64(st.queuedBytes)
-	hc.purged += st.queuedFrames
+	hc.purged += int(st.queuedFrames)
 	st.purgedSeq = st.lastQueued
 	st.queuedFrames, st.queuedBytes = 0, 0
 	if 2*hc.purged > len(hc.frames) {
