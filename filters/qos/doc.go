@@ -47,5 +47,5 @@
 // Goroutines: New, Filter and Stats may be called from any goroutine; the
 // priority function is called on the dispatching goroutine.
 //
-// Package qos imports api and continuation.
+// Package qos imports api, async and continuation.
 package qos

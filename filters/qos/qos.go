@@ -42,7 +42,7 @@ type Stats struct {
 	Waiting  int   // requests suspended, waiting for a permit
 	Max      int   // MaxRequests
 	Admitted int64 // dispatches let through, at once or after waiting
-	Rejected int64 // requests answered 503 after MaxWait
+	Rejected int64 // requests answered 503: after MaxWait, or at once when they could not wait (no container)
 }
 
 // Filter is the QoS filter; make it with New.
