@@ -233,6 +233,21 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 	if t.wfailed.Load() {
 		return 0, net.ErrClosed // nothing after a record that may be broken
 	}
+	size := len(p)
+	if len(t.pend) == 0 {
+		// Nothing waits: the socket takes p itself, and only what it
+		// leaves is copied, so that a write it takes whole (close_notify
+		// at every close) allocates nothing.
+		n, err := t.f.writeNow(p)
+		switch {
+		case err == nil && n == len(p):
+			return n, nil
+		case err != nil && err != netpoll.ErrAgain && err != net.ErrClosed:
+			t.wfailed.Store(true)
+			return 0, err
+		}
+		p = p[n:]
+	}
 	if len(t.pend)+len(p) > maxTLSPending {
 		t.wfailed.Store(true)
 		return 0, errTLSPending
@@ -241,7 +256,7 @@ func (t *fdTLS) Write(p []byte) (int, error) {
 	if err := t.sendPendingLocked(); err != nil {
 		return 0, err
 	}
-	return len(p), nil
+	return size, nil
 }
 
 // sendPendingLocked writes what of pend the socket takes now. pmu is held.
