@@ -500,12 +500,16 @@ func (c *conn) handshakeEP() {
 // takes the connection over (Hijack, HTTP/2).
 func (t *fdTLS) release() (net.Conn, error) {
 	t.f.letGo()
+	// NetConn closes the descriptor's number for a copy of it: a
+	// flushPending of the selector's that looked before letGo may still
+	// be writing to it under pmu, and one that comes later finds the
+	// socket released (or nc set) and writes nothing.
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
 	nc, err := netpoll.NetConn(t.f.FD)
 	if err != nil {
 		return nil, err
 	}
-	t.pmu.Lock()
 	t.nc = nc
-	t.pmu.Unlock()
 	return t.tc, nil
 }
