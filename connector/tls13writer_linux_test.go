@@ -9,7 +9,9 @@ import (
 	"crypto/sha512"
 	"crypto/tls"
 	"encoding/hex"
+	"fmt"
 	"hash"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -127,4 +129,41 @@ func dialTLS13(t *testing.T, addr string) (net.Conn, *tls.Conn, *bytes.Buffer) {
 		MinVersion: tls.VersionTLS13, KeyLogWriter: keyLog,
 	})
 	return raw, a, keyLog
+}
+
+// newServerRecords returns the keys of the server's side of tc for a test
+// that reads its records without crypto/tls (which refuses many
+// KeyUpdates in a row): its traffic secret from the key log, updated as
+// many times as updates says.
+func newServerRecords(t *testing.T, raw net.Conn, tc *tls.Conn, keyLog *bytes.Buffer, updates int) *tls13Writer {
+	t.Helper()
+	r := newTLS13Writer(t, raw, tc, keyLog, 0)
+	r.secret = nil
+	for line := range strings.Lines(keyLog.String()) {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "SERVER_TRAFFIC_SECRET_0" {
+			r.secret, _ = hex.DecodeString(f[2])
+		}
+	}
+	if r.secret == nil {
+		t.Fatal("no server traffic secret in the key log")
+	}
+	for range updates {
+		r.secret = r.expandLabel(t, "traffic upd", r.hash().Size())
+	}
+	r.keys(t)
+	return r
+}
+
+// readRecord reads one whole record from raw: its 5-byte header and its
+// encrypted content.
+func readRecord(raw net.Conn) (hdr, rec []byte, err error) {
+	hdr = make([]byte, 5)
+	if _, err := io.ReadFull(raw, hdr); err != nil {
+		return nil, nil, err
+	}
+	rec = make([]byte, int(hdr[3])<<8|int(hdr[4]))
+	if _, err := io.ReadFull(raw, rec); err != nil {
+		return hdr, nil, fmt.Errorf("cut short: %w", err)
+	}
+	return hdr, rec, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net"
@@ -75,27 +74,10 @@ func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
 	// would refuse so many KeyUpdates in a row: an answer to each
 	// KeyUpdate, then the response, the first record under the server's
 	// key updated as many times.
-	r := newTLS13Writer(t, raw, a, keyLog, 0)
-	r.secret = nil
-	for line := range strings.Lines(keyLog.String()) {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "SERVER_TRAFFIC_SECRET_0" {
-			r.secret, _ = hex.DecodeString(f[2])
-		}
-	}
-	if r.secret == nil {
-		t.Fatal("no server traffic secret in the key log")
-	}
-	for range len(head) {
-		r.secret = r.expandLabel(t, "traffic upd", r.hash().Size())
-	}
-	r.keys(t)
-	hdr := make([]byte, 5)
+	r := newServerRecords(t, raw, a, keyLog, len(head))
 	for i := range len(head) + 1 {
-		if _, err := io.ReadFull(raw, hdr); err != nil {
-			t.Fatalf("record %d of %d: %v", i, len(head)+1, err)
-		}
-		rec := make([]byte, int(hdr[3])<<8|int(hdr[4]))
-		if _, err := io.ReadFull(raw, rec); err != nil {
+		hdr, rec, err := readRecord(raw)
+		if err != nil {
 			t.Fatalf("record %d of %d: %v", i, len(head)+1, err)
 		}
 		if i < len(head) {
