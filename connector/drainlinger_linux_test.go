@@ -36,28 +36,8 @@ func TestDiscardTimeoutLingers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			finished := make(chan struct{}, 1)
 			cfg := connector.Config{Selectors: 1, DiscardTimeout: 50 * time.Millisecond, MinRequestDataRate: -1}
-			srv := &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
-				s.WriteHead(200, "text/plain", nil, int64(len(answer)), nil)
-				s.WriteBody([]byte(answer))
-				s.Finish(nil) // the body unread: the connection discards it to be kept
-				finished <- struct{}{}
-			})}
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			served := make(chan error, 1)
-			go func() { served <- srv.Serve(l) }()
-			defer func() { srv.Close(); <-served }()
-
-			nc, err := wharftest.SmallReceiveBuffer(4096).Dial("tcp", l.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(wharftest.Patience)) // a safety net only
+			srv, nc, finished := answerEarly(t, cfg, answer)
 			head := "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + strconv.Itoa(sentFirst+rest) + "\r\n\r\n"
 			if _, err := io.WriteString(nc, head+strings.Repeat("b", sentFirst)); err != nil {
 				t.Fatal(err)

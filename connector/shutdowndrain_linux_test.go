@@ -5,12 +5,10 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -30,29 +28,9 @@ func TestShutdownLetsDiscardFinish(t *testing.T) {
 	answer := strings.Repeat("a", 64<<10)
 	const sentFirst, piece, pieces = 4 << 10, 4 << 10, 16 // under MaxDiscardBytes in all
 	eachConnector(t, connector.Config{Selectors: 1}, func(t *testing.T, cfg connector.Config) {
-		finished := make(chan struct{}, 1)
 		looked := make(chan struct{})
 		cfg = connector.AfterShutdownLooks(cfg, func() { close(looked) })
-		srv := &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
-			s.WriteHead(200, "text/plain", nil, int64(len(answer)), nil)
-			s.WriteBody([]byte(answer))
-			s.Finish(nil) // the body unread: the connection discards it to be kept
-			finished <- struct{}{}
-		})}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		served := make(chan error, 1)
-		go func() { served <- srv.Serve(l) }()
-		defer func() { srv.Close(); <-served }()
-
-		nc, err := wharftest.SmallReceiveBuffer(4096).Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		nc.SetDeadline(time.Now().Add(wharftest.Patience)) // a safety net only
+		srv, nc, finished := answerEarly(t, cfg, answer)
 		head := "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + strconv.Itoa(sentFirst+piece*pieces) + "\r\n\r\n"
 		if _, err := io.WriteString(nc, head+strings.Repeat("b", sentFirst)); err != nil {
 			t.Fatal(err)

@@ -35,29 +35,9 @@ func TestShutdownLetsLingeringCloseFinish(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			finished := make(chan struct{}, 1)
 			looked := make(chan struct{})
 			cfg := connector.AfterShutdownLooks(connector.Config{MaxDiscardBytes: 1 << 10, Selectors: 1}, func() { close(looked) })
-			srv := &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
-				s.WriteHead(200, "text/plain", nil, int64(len(answer)), nil)
-				s.WriteBody([]byte(answer))
-				s.Finish(nil) // the body unread, past MaxDiscardBytes: the connection lingers
-				finished <- struct{}{}
-			})}
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			served := make(chan error, 1)
-			go func() { served <- srv.Serve(l) }()
-			defer func() { srv.Close(); <-served }()
-
-			nc, err := wharftest.SmallReceiveBuffer(4096).Dial("tcp", l.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(10 * time.Second)) // a safety net only
+			srv, nc, finished := answerEarly(t, cfg, answer) // the body past MaxDiscardBytes: the connection lingers
 			if _, err := io.WriteString(nc, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048576\r\n\r\n"+strings.Repeat("b", 4<<10)); err != nil {
 				t.Fatal(err)
 			}
@@ -96,4 +76,34 @@ func TestShutdownLetsLingeringCloseFinish(t *testing.T) {
 			}
 		})
 	}
+}
+
+// answerEarly starts a server of cfg whose handler answers with answer,
+// without reading the request's body, and tells finished when it has;
+// and dials it with a 4 KiB receive buffer, which the answer outgrows
+// while the client does not read: the server's kernel then holds the
+// rest. Both end with the test.
+func answerEarly(t *testing.T, cfg connector.Config, answer string) (srv *connector.Server, nc net.Conn, finished <-chan struct{}) {
+	t.Helper()
+	done := make(chan struct{}, 1)
+	srv = &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
+		s.WriteHead(200, "text/plain", nil, int64(len(answer)), nil)
+		s.WriteBody([]byte(answer))
+		s.Finish(nil) // the body unread: the connection discards it, or lingers
+		done <- struct{}{}
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	t.Cleanup(func() { srv.Close(); <-served })
+	nc, err = wharftest.SmallReceiveBuffer(4096).Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(wharftest.Patience)) // a safety net only
+	return srv, nc, done
 }
