@@ -73,19 +73,12 @@ func CountHeadReads(cfg Config, f func()) Config {
 	return cfg
 }
 
-// Lingering counts the epoll connections idle in a lingering close.
+// Lingering counts the epoll connections idle in a lingering close. Their
+// owner set lingering before turning them idle under the socket's Mu.
 func Lingering(s *Server) int {
-	n, _ := LingeringTLS(s)
-	return n
-}
-
-// LingeringTLS counts the epoll connections idle in a lingering close
-// and, of those over TLS, the bytes of records their sockets have not
-// taken yet (fdTLS.pend). Their owner set lingering before turning them
-// idle under the socket's Mu.
-func LingeringTLS(s *Server) (lingering, pending int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	n := 0
 	for c := s.conns.head; c != nil; c = c.lnext {
 		f, ok := c.io.(*fdConn)
 		if !ok {
@@ -93,14 +86,9 @@ func LingeringTLS(s *Server) (lingering, pending int) {
 		}
 		f.Mu.Lock()
 		if c.state() == connIdle && c.lingering {
-			lingering++
-			if f.tls != nil {
-				f.tls.pmu.Lock()
-				pending += len(f.tls.pend)
-				f.tls.pmu.Unlock()
-			}
+			n++
 		}
 		f.Mu.Unlock()
 	}
-	return lingering, pending
+	return n
 }
