@@ -117,7 +117,13 @@ func (w *tls13Writer) keyUpdate(t *testing.T, request bool) {
 // newTLS13Writer; the socket closes when the test ends.
 func dialTLS13(t *testing.T, addr string) (net.Conn, *tls.Conn, *bytes.Buffer) {
 	t.Helper()
-	raw, err := net.Dial("tcp", addr)
+	return dialTLS13With(t, new(net.Dialer), addr)
+}
+
+// dialTLS13With is dialTLS13 with d's socket (a small buffer, say).
+func dialTLS13With(t *testing.T, d *net.Dialer, addr string) (net.Conn, *tls.Conn, *bytes.Buffer) {
+	t.Helper()
+	raw, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

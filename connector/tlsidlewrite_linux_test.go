@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -49,17 +48,7 @@ func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
 		}
 	})
 
-	raw, err := wharftest.SmallReceiveBuffer(4096).Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
-	keyLog := new(bytes.Buffer)
-	a := tls.Client(raw, &tls.Config{
-		InsecureSkipVerify: true, NextProtos: []string{"http/1.1"},
-		MinVersion: tls.VersionTLS13, KeyLogWriter: keyLog,
-	})
+	raw, a, keyLog := dialTLS13With(t, wharftest.SmallReceiveBuffer(4096), l.Addr().String())
 	get(t, a, bufio.NewReader(a), "/ok", "ok")
 	w := newTLS13Writer(t, raw, a, keyLog, 1)
 	// crypto/tls ends a connection after 16 records in a row that carry

@@ -59,18 +59,7 @@ func TestH2BodylessResponsesBounded(t *testing.T) {
 					p.get(2*i+1, "/")
 					synctest.Wait() // the handler answers before the next request
 				}
-				hc := p.hc
-				hc.mu.Lock()
-				queued := 0
-				for _, f := range hc.frames {
-					// Refusals past MAX_CONCURRENT_STREAMS are the client's
-					// doing, bounded with the control frames (h2MaxControl).
-					if f.kind == h2fHeaders || f.kind == h2fData || f.kind == h2fRST && f.code != xhttp2.ErrCodeRefusedStream {
-						queued++
-					}
-				}
-				hc.mu.Unlock()
-				if queued > h2MaxFrames {
+				if queued := queuedStreamFrames(p.hc); queued > h2MaxFrames {
 					t.Fatalf("%d stream frames queued for a client that reads nothing, want at most %d", queued, h2MaxFrames)
 				}
 			})
@@ -120,17 +109,24 @@ func TestH2TrailersWaitForRoom(t *testing.T) {
 		}
 		close(release)
 		synctest.Wait()
-		hc := p.hc
-		hc.mu.Lock()
-		queued := 0
-		for _, f := range hc.frames {
-			if f.kind == h2fHeaders || f.kind == h2fData || f.kind == h2fRST && f.code != xhttp2.ErrCodeRefusedStream {
-				queued++
-			}
-		}
-		hc.mu.Unlock()
-		if queued > h2MaxFrames {
+		if queued := queuedStreamFrames(p.hc); queued > h2MaxFrames {
 			t.Fatalf("%d stream frames queued for a client that reads nothing, want at most %d", queued, h2MaxFrames)
 		}
 	})
+}
+
+// queuedStreamFrames counts the frames of streams waiting in hc's write
+// queue: HEADERS, DATA and the server's own RST_STREAMs. Refusals past
+// MAX_CONCURRENT_STREAMS are the client's doing, bounded with the control
+// frames (h2MaxControl).
+func queuedStreamFrames(hc *serverConn) int {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	queued := 0
+	for _, f := range hc.frames {
+		if f.kind == h2fHeaders || f.kind == h2fData || f.kind == h2fRST && f.code != xhttp2.ErrCodeRefusedStream {
+			queued++
+		}
+	}
+	return queued
 }
