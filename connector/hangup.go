@@ -32,11 +32,10 @@ type hangupWatch struct {
 	w     Watcher // s's handler's (HangupWatcher.Hangup), told at most once
 	state hangupState
 	t     *time.Timer   // runs start; made at the connection's first watch
-	done  chan struct{} // the read returned, with n and err
+	done  chan struct{} // the read returned, with n
 	// What the read got, its reader's until done, then endWatch's.
-	b   [1]byte
-	n   int
-	err error
+	b [1]byte
+	n int
 }
 
 var _ runningWatcher = (*portableIO)(nil)
@@ -129,7 +128,7 @@ func (p *portableIO) startWatch() {
 	nc.SetReadDeadline(time.Time{})
 	hw.mu.Unlock()
 	n, err := nc.Read(hw.b[:])
-	hw.n, hw.err = n, err
+	hw.n = n
 	if n == 0 && err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		// Told before done: once endWatch returns, the watcher was told or
 		// never will be.
@@ -161,7 +160,7 @@ func (p *portableIO) endWatch() {
 	<-hw.done
 	p.nc.SetReadDeadline(time.Time{})
 	n := hw.n
-	hw.n, hw.err = 0, nil
+	hw.n = 0
 	if n == 0 {
 		return
 	}
