@@ -92,7 +92,7 @@
 //	-nats-embed ADDR    start a NATS broker with JetStream at ADDR, and keep
 //	                    them there
 //	-attachments DIR    where attached files go (a temporary directory,
-//	                    removed at exit, by default)
+//	                    removed once the server has shut down, by default)
 //
 // Usage:
 //

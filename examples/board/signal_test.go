@@ -19,15 +19,17 @@ import (
 // than being swallowed while the shutdown waits, up to shutdownTimeout,
 // for a request still in flight. The test runs main in a child process,
 // this test binary again; a post whose body stops coming holds the
-// shutdown.
+// shutdown. The killed child removes nothing, so its attachments go to a
+// directory of the test's (the variable names it) rather than a temporary
+// directory of its own, which would be left behind.
 func TestSecondSignalKills(t *testing.T) {
-	if os.Getenv("BOARD_TEST_SECOND_SIGNAL") != "" {
-		os.Args = []string{"board", "-addr", "127.0.0.1:0"}
+	if dir := os.Getenv("BOARD_TEST_SECOND_SIGNAL"); dir != "" {
+		os.Args = []string{"board", "-addr", "127.0.0.1:0", "-attachments", dir}
 		main()
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSecondSignalKills$")
-	cmd.Env = append(os.Environ(), "BOARD_TEST_SECOND_SIGNAL=1")
+	cmd.Env = append(os.Environ(), "BOARD_TEST_SECOND_SIGNAL="+t.TempDir())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
