@@ -149,12 +149,13 @@ func (p *portableIO) answer(b []byte) {
 }
 
 // lingerClose waits on the connection's goroutine. Over TLS, close_notify
-// goes first, and the discarding reads the socket beneath: nothing read
-// is wanted, so nothing need be decrypted.
+// goes first, its wait bounded as a close's (closeConn), and the
+// discarding reads the socket beneath: nothing read is wanted, so nothing
+// need be decrypted.
 func (p *portableIO) lingerClose() {
 	nc := p.nc
 	if tc, ok := nc.(*tls.Conn); ok {
-		tc.CloseWrite()
+		p.srv.sayCloseNotify(tc, tc.CloseWrite)
 		nc = tc.NetConn()
 	}
 	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {

@@ -52,13 +52,6 @@ func BeforeHandshake(cfg Config, f func()) Config {
 	return cfg
 }
 
-// AfterShutdownLooks returns cfg with f called by Shutdown once it has
-// looked at every connection.
-func AfterShutdownLooks(cfg Config, f func()) Config {
-	cfg.testShutdownLooked = f
-	return cfg
-}
-
 // BeforeListen returns cfg with f called by the epoll connector's Serve
 // once its selectors run, before its listener joins one.
 func BeforeListen(cfg Config, f func()) Config {

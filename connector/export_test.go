@@ -45,3 +45,10 @@ func HangupRead(s Stream) (reading, returned bool) {
 	defer p.hw.mu.Unlock()
 	return p.hw.state == hwReading, len(p.hw.done) == 1
 }
+
+// AfterShutdownLooks returns cfg with f called by Shutdown once it has
+// looked at every connection.
+func AfterShutdownLooks(cfg Config, f func()) Config {
+	cfg.testShutdownLooked = f
+	return cfg
+}

@@ -85,9 +85,9 @@ type Server struct {
 	closedHard bool                     // Close was called: a connection handed over later is closed at once; under mu
 	ownExec    *dispatcher.UnboundedExecutor
 
-	// tlsClosing holds the crypto/tls connections whose Close is sending
-	// close_notify (closeConn); hurryBy, once set, is when such a send
-	// gives up, whenever it began. Under mu.
+	// tlsClosing holds the crypto/tls connections whose Close or
+	// CloseWrite is sending close_notify (sayCloseNotify); hurryBy, once
+	// set, is when such a send gives up, whenever it began. Under mu.
 	tlsClosing map[*tls.Conn]struct{}
 	hurryBy    time.Time
 }
@@ -264,12 +264,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.goAwayHandedLocked()
 	s.mu.Unlock()
 	// A TLS connection's close may wait for its socket (closeConn):
-	// ctx bounds that wait too.
+	// ctx bounds that wait too, for the closes here and for those of the
+	// connections that close as their requests end while this waits.
 	stop := context.AfterFunc(ctx, func() { s.hurryCloses(0) })
+	defer stop()
 	for _, r := range conns {
 		r.closeIfIdle()
 	}
-	stop()
 	if h := s.Config.testShutdownLooked; h != nil {
 		h()
 	}

@@ -133,6 +133,12 @@ func (s *Server) closeConn(nc net.Conn) {
 		nc.Close()
 		return
 	}
+	s.sayCloseNotify(tc, tc.Close)
+}
+
+// sayCloseNotify runs say, tc's Close or CloseWrite, whose close_notify
+// waits as closeConn says, under hurryCloses as closeConn's does.
+func (s *Server) sayCloseNotify(tc *tls.Conn, say func() error) {
 	s.mu.Lock()
 	by := s.hurryBy
 	if by.IsZero() {
@@ -144,17 +150,17 @@ func (s *Server) closeConn(nc net.Conn) {
 	s.mu.Unlock()
 	if !by.IsZero() {
 		t := time.AfterFunc(time.Until(by), func() { tc.NetConn().Close() })
-		tc.Close()
+		say()
 		t.Stop()
 		return
 	}
-	tc.Close()
+	say()
 	s.mu.Lock()
 	delete(s.tlsClosing, tc)
 	s.mu.Unlock()
 }
 
-// hurryCloses has the TLS closes under way and to come (closeConn) give
+// hurryCloses has the TLS closes under way and to come (sayCloseNotify) give
 // up on close_notify grace from now: Close's, and a Shutdown's whose
 // context ended (0). An earlier time set before stays.
 func (s *Server) hurryCloses(grace time.Duration) {
