@@ -51,7 +51,12 @@ type Stream interface {
 	// count it, though the handler that took it runs on. After WriteHead
 	// it first sends what the stream holds of the response (the head, a
 	// part of the body), as net/http's Hijack flushes it. Other protocols
-	// return api.ErrNotSupported.
+	// return api.ErrNotSupported. That send may block; for a NonBlocking
+	// handler run on the epoll selector it may not, so when the socket is
+	// full Hijack fails, as Flush does there, with part of it sent and
+	// the connection closed after the handler. Such a handler sends first
+	// (NonBlockingWriter's WriteBodyNow, waiting with NotifyWritable
+	// while it reports bytes held) and hijacks with nothing held.
 	Hijack() (net.Conn, *bufio.ReadWriter, error)
 	// Watch registers w to hear that the client went away while the
 	// request is suspended, and where the connector can tell (HTTP/2;
