@@ -35,4 +35,5 @@ fuzz ./internal/ssewire FuzzRoundTrip
 fuzz ./internal/ssewire FuzzDecodeSplit
 fuzz ./internal/ssewire FuzzText
 fuzz ./internal/timerwheel FuzzWheel
+fuzz ./internal/forwarded FuzzFields
 fuzz ./filters/forwarded FuzzForwarded

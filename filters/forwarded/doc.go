@@ -62,5 +62,10 @@
 // Goroutines: New may be called from any goroutine; the filter is safe
 // for concurrent use.
 //
-// Package forwarded imports only api and the standard library.
+// The fields are parsed by internal/forwarded, a pure codec fuzzed on its
+// own; this package holds the policy: whom to believe, and which hop is
+// the client.
+//
+// Package forwarded imports only api, internal/forwarded and the standard
+// library.
 package forwarded

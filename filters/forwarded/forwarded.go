@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/wharf-go/wharf/api"
+	fields "github.com/wharf-go/wharf/internal/forwarded"
 )
 
 // ErrConfig is what New's error wraps for a Config it cannot use.
@@ -124,15 +125,15 @@ func peerAddr(remote string) netip.Addr {
 
 // client returns the hop that the fields of h name as the client, found
 // from the right past the trusted proxies, and whether there is one.
-func (f *filter) client(h api.Header) (hop, bool) {
-	var hops []hop
+func (f *filter) client(h api.Header) (fields.Hop, bool) {
+	var hops []fields.Hop
 	switch {
 	case f.header != HeaderXForwarded && h.Has("Forwarded"):
 		for _, v := range h.Values("Forwarded") {
-			hops = parseForwarded(hops, v)
+			hops = fields.ParseForwarded(hops, v)
 		}
 	case f.header != HeaderForwarded:
-		hops = parseXForwarded(h.Values("X-Forwarded-For"), h.Values("X-Forwarded-Proto"), h.Values("X-Forwarded-Host"))
+		hops = fields.ParseXForwarded(h.Values("X-Forwarded-For"), h.Values("X-Forwarded-Proto"), h.Values("X-Forwarded-Host"))
 	}
 	return f.walk(hops)
 }
@@ -142,18 +143,18 @@ func (f *filter) client(h api.Header) (hop, bool) {
 // proxy, or the first of the list. A malformed hop, or one that names
 // no address, ends the walk: what lies left of it cannot be told from
 // what a client wrote.
-func (f *filter) walk(hops []hop) (hop, bool) {
+func (f *filter) walk(hops []fields.Hop) (fields.Hop, bool) {
 	for i := len(hops) - 1; i >= 0; i-- {
 		h := hops[i]
-		if h.bad {
-			return hop{}, false
+		if h.Bad {
+			return fields.Hop{}, false
 		}
-		if i > 0 && f.trusts(h.addr.Addr()) {
+		if i > 0 && f.trusts(h.Addr.Addr()) {
 			continue
 		}
 		return h, true
 	}
-	return hop{}, false
+	return fields.Hop{}, false
 }
 
 // derived is a derived request's head and its ConnInfo, in one
@@ -165,25 +166,25 @@ type derived struct {
 
 // derive returns r with the remote address, scheme and host that c
 // gives, or r itself if c gives none.
-func derive(r *api.Request, c hop) *api.Request {
-	if !c.addr.Addr().IsValid() && c.proto == "" && c.host == "" {
+func derive(r *api.Request, c fields.Hop) *api.Request {
+	if !c.Addr.Addr().IsValid() && c.Proto == "" && c.Host == "" {
 		return r
 	}
 	d := &derived{head: r.Head()}
 	if ci := d.head.Conn; ci != nil {
 		d.conn = *ci // the connection's is shared by its requests: never written through
 	}
-	if c.addr.Addr().IsValid() {
-		d.conn.RemoteAddr = c.addr.String()
+	if c.Addr.Addr().IsValid() {
+		d.conn.RemoteAddr = c.Addr.String()
 	}
-	switch c.proto {
+	switch c.Proto {
 	case "https":
 		d.conn.Scheme = api.SchemeHTTPS
 	case "http":
 		d.conn.Scheme = api.SchemeHTTP
 	}
-	if c.host != "" {
-		d.head.Host = c.host
+	if c.Host != "" {
+		d.head.Host = c.Host
 	}
 	d.head.Conn = &d.conn
 	return r.WithHead(&d.head)

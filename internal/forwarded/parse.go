@@ -6,16 +6,16 @@ import (
 	"strings"
 )
 
-// hop is one element of a forwarding list: what the proxy that added it
+// Hop is one element of a forwarding list: what the proxy that added it
 // knew of the request it took.
-type hop struct {
-	addr  netip.AddrPort // the sender; the zero value if unknown, obfuscated or not named
-	proto string         // "http", "https", or "" if not said
-	host  string         // a valid Host field, or "" if not said
-	bad   bool           // malformed: the walk stops here
+type Hop struct {
+	Addr  netip.AddrPort // the sender; the zero value if unknown, obfuscated or not named
+	Proto string         // "http", "https", or "" if not said
+	Host  string         // a valid Host field, or "" if not said
+	Bad   bool           // malformed: nothing left of it can be told from what a client wrote
 }
 
-// parseForwarded appends to hops the elements of one Forwarded field
+// ParseForwarded appends to hops the elements of one Forwarded field
 // line (RFC 7239 §4):
 //
 //	Forwarded         = 1#forwarded-element
@@ -29,14 +29,14 @@ type hop struct {
 // the line keeps its element, whatever the client wrote before it. A
 // quoted string left open takes the rest of the line into its (bad)
 // element. Empty elements are skipped, as lists allow.
-func parseForwarded(hops []hop, s string) []hop {
+func ParseForwarded(hops []Hop, s string) []Hop {
 	for {
 		start := s
 		h, rest, ok := parseElement(s)
 		if !ok {
 			var closed bool
 			rest, closed = skipElement(start)
-			hops = append(hops, hop{bad: true})
+			hops = append(hops, Hop{Bad: true})
 			if !closed {
 				return hops
 			}
@@ -61,8 +61,8 @@ const (
 // parseElement parses the element at the start of s, up to the comma
 // that ends it or the end of s, and returns it (nil for an empty one) and
 // the rest of s from that comma.
-func parseElement(s string) (h *hop, rest string, ok bool) {
-	var e hop
+func parseElement(s string) (h *Hop, rest string, ok bool) {
+	var e Hop
 	seen := 0
 	empty := true
 	for {
@@ -104,17 +104,17 @@ func parseElement(s string) (h *hop, rest string, ok bool) {
 			if !ok {
 				return nil, "", false
 			}
-			e.addr = a
+			e.Addr = a
 		case strings.EqualFold(name, "by"):
 			bit = paramBy
 		case strings.EqualFold(name, "host"):
 			bit = paramHost
 			if validHost(value) {
-				e.host = value
+				e.Host = value
 			}
 		case strings.EqualFold(name, "proto"):
 			bit = paramProto
-			e.proto = scheme(value)
+			e.Proto = scheme(value)
 		}
 		// Other parameters are extensions (RFC 7239 §5.5), ignored.
 		if seen&bit != 0 {
@@ -297,15 +297,15 @@ func isObfuscated(s string) bool {
 	return true
 }
 
-// parseXForwarded returns the hops that X-Forwarded-For lists (lines
+// ParseXForwarded returns the hops that X-Forwarded-For lists (lines
 // fors, an address a comma-separated entry: "192.0.2.1", "2001:db8::1",
 // either with a port, the IPv6 one then in brackets, or "unknown"), with
 // the scheme and host of X-Forwarded-Proto and X-Forwarded-Host matched
 // to them from the right. Where those have fewer entries, their first
 // stands for the hops left of it; without X-Forwarded-For, their last
 // is the peer's client's.
-func parseXForwarded(fors, protos, hosts []string) []hop {
-	var hops []hop
+func ParseXForwarded(fors, protos, hosts []string) []Hop {
+	var hops []Hop
 	for _, line := range fors {
 		for e := range strings.SplitSeq(line, ",") {
 			e = strings.Trim(e, " \t")
@@ -313,19 +313,19 @@ func parseXForwarded(fors, protos, hosts []string) []hop {
 				continue
 			}
 			a, ok := parseXNode(e)
-			hops = append(hops, hop{addr: a, bad: !ok})
+			hops = append(hops, Hop{Addr: a, Bad: !ok})
 		}
 	}
 	ps, hs := entries(protos), entries(hosts)
 	if len(hops) == 0 && (len(ps) > 0 || len(hs) > 0) {
-		hops = append(hops, hop{})
+		hops = append(hops, Hop{})
 	}
 	for i := range hops {
 		if p := aligned(ps, len(hops)-i); p != "" {
-			hops[i].proto = scheme(p)
+			hops[i].Proto = scheme(p)
 		}
 		if h := aligned(hs, len(hops)-i); validHost(h) {
-			hops[i].host = h
+			hops[i].Host = h
 		}
 	}
 	return hops

@@ -1,0 +1,108 @@
+package forwarded
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+)
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+var bad = Hop{Bad: true}
+
+// forwardedCases are Forwarded field lines and the hops they list.
+var forwardedCases = []struct {
+	name  string
+	lines []string
+	want  []Hop
+}{
+	{"one", []string{"for=192.0.2.60;proto=https;host=shop.example;by=10.0.0.1"},
+		[]Hop{{Addr: ap("192.0.2.60:0"), Proto: "https", Host: "shop.example"}}},
+	{"case and whitespace", []string{" For=192.0.2.60 ; PROTO=HTTPS ;Host=\"shop.example\" "},
+		[]Hop{{Addr: ap("192.0.2.60:0"), Proto: "https", Host: "shop.example"}}},
+	{"ipv6 quoted with port", []string{`for="[2001:db8:cafe::17]:4711"`}, []Hop{{Addr: ap("[2001:db8:cafe::17]:4711")}}},
+	{"ipv4-mapped", []string{`for="[::ffff:192.0.2.60]"`}, []Hop{{Addr: ap("192.0.2.60:0")}}},
+	{"quoted ipv4 with port", []string{`for="192.0.2.60:4711"`}, []Hop{{Addr: ap("192.0.2.60:4711")}}},
+	{"chain", []string{"for=6.6.6.6;proto=https, for=192.0.2.60;host=shop.example"},
+		[]Hop{{Addr: ap("6.6.6.6:0"), Proto: "https"}, {Addr: ap("192.0.2.60:0"), Host: "shop.example"}}},
+	{"lines", []string{"for=6.6.6.6", "for=192.0.2.60"}, []Hop{{Addr: ap("6.6.6.6:0")}, {Addr: ap("192.0.2.60:0")}}},
+	{"empty elements", []string{", ,for=192.0.2.60,"}, []Hop{{Addr: ap("192.0.2.60:0")}}},
+	{"empty pairs", []string{";;for=192.0.2.60;"}, []Hop{{Addr: ap("192.0.2.60:0")}}},
+	{"unknown", []string{"for=unknown;proto=https"}, []Hop{{Proto: "https"}}},
+	{"obfuscated", []string{"for=_hidden"}, []Hop{{}}},
+	{"obfuscated port", []string{`for="192.0.2.60:_p1"`}, []Hop{{Addr: ap("192.0.2.60:0")}}},
+	{"no for", []string{"proto=https"}, []Hop{{Proto: "https"}}},
+	{"quoted pair", []string{`for="192.0.2.60";host="shop\.example"`}, []Hop{{Addr: ap("192.0.2.60:0"), Host: "shop.example"}}},
+	{"extension ignored", []string{`for=192.0.2.60;secret="a, b; c"`}, []Hop{{Addr: ap("192.0.2.60:0")}}},
+	{"other scheme ignored", []string{"for=192.0.2.60;proto=wss"}, []Hop{{Addr: ap("192.0.2.60:0")}}},
+	{"invalid host ignored", []string{`for=192.0.2.60;host="a b"`}, []Hop{{Addr: ap("192.0.2.60:0")}}},
+	{"empty for", []string{"for=192.0.2.60, for="}, []Hop{{Addr: ap("192.0.2.60:0")}, bad}},
+	{"malformed then more", []string{`for=[bad;x="a,b", for=192.0.2.60`}, []Hop{bad, {Addr: ap("192.0.2.60:0")}}},
+	{"open quote takes the line", []string{`for="6.6.6.6, for=192.0.2.60`}, []Hop{bad}},
+	{"open quote ends at the line", []string{`for="6.6.6.6`, "for=192.0.2.60"}, []Hop{bad, {Addr: ap("192.0.2.60:0")}}},
+	{"parameter twice", []string{"for=192.0.2.60;FOR=6.6.6.6"}, []Hop{bad}},
+	{"unquoted ipv6", []string{"for=[2001:db8::1]"}, []Hop{bad}},
+	{"bare ipv6", []string{`for="2001:db8::1"`}, []Hop{bad}},
+	{"zone", []string{`for="[fe80::1%eth0]"`}, []Hop{bad}},
+	{"bad port", []string{`for="192.0.2.60:65536"`}, []Hop{bad}},
+	{"signed port", []string{`for="192.0.2.60:+80"`}, []Hop{bad}},
+	{"control byte in quotes", []string{"for=\"192.0.2.60\x00\""}, []Hop{bad}},
+	{"space around equals", []string{"for = 192.0.2.60"}, []Hop{bad}},
+	{"name", []string{"for=proxy.example"}, []Hop{bad}},
+}
+
+func TestParseForwarded(t *testing.T) {
+	for _, tc := range forwardedCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Hop
+			for _, line := range tc.lines {
+				got = ParseForwarded(got, line)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("ParseForwarded(%q) = %+v, want %+v", tc.lines, got, tc.want)
+			}
+		})
+	}
+}
+
+// xForwardedCases are X-Forwarded-For, -Proto and -Host lines and the
+// hops they list.
+var xForwardedCases = []struct {
+	name                string
+	fors, protos, hosts []string
+	want                []Hop
+}{
+	{name: "none"},
+	{name: "one", fors: []string{"192.0.2.1"}, want: []Hop{{Addr: ap("192.0.2.1:0")}}},
+	{name: "list and lines", fors: []string{"6.6.6.6,192.0.2.1 ,", "\t10.0.0.2"},
+		want: []Hop{{Addr: ap("6.6.6.6:0")}, {Addr: ap("192.0.2.1:0")}, {Addr: ap("10.0.0.2:0")}}},
+	{name: "ipv6", fors: []string{"2001:db8::1, [2001:db8::2]:4711"},
+		want: []Hop{{Addr: ap("[2001:db8::1]:0")}, {Addr: ap("[2001:db8::2]:4711")}}},
+	{name: "ipv4 port and mapped", fors: []string{"192.0.2.1:4711, ::ffff:192.0.2.2"},
+		want: []Hop{{Addr: ap("192.0.2.1:4711")}, {Addr: ap("192.0.2.2:0")}}},
+	{name: "unknown", fors: []string{"unknown"}, protos: []string{"https"}, want: []Hop{{Proto: "https"}}},
+	{name: "garbage", fors: []string{"garbage, 192.0.2.1, fe80::1%eth0, 192.0.2.1:65536"},
+		want: []Hop{bad, {Addr: ap("192.0.2.1:0")}, bad, bad}},
+	{name: "proto and host", fors: []string{"192.0.2.1"}, protos: []string{"HTTPS"}, hosts: []string{"shop.example:8443"},
+		want: []Hop{{Addr: ap("192.0.2.1:0"), Proto: "https", Host: "shop.example:8443"}}},
+	{name: "single proto for a chain", fors: []string{"192.0.2.1, 10.0.0.2"}, protos: []string{"https"},
+		want: []Hop{{Addr: ap("192.0.2.1:0"), Proto: "https"}, {Addr: ap("10.0.0.2:0"), Proto: "https"}}},
+	{name: "matched from the right", fors: []string{"192.0.2.1, 10.0.0.2"}, protos: []string{"https, http"}, hosts: []string{"a.example", "b.example"},
+		want: []Hop{{Addr: ap("192.0.2.1:0"), Proto: "https", Host: "a.example"}, {Addr: ap("10.0.0.2:0"), Proto: "http", Host: "b.example"}}},
+	{name: "more protos than hops", fors: []string{"192.0.2.1"}, protos: []string{"https, http"},
+		want: []Hop{{Addr: ap("192.0.2.1:0"), Proto: "http"}}},
+	{name: "without for", protos: []string{"https"}, hosts: []string{"shop.example"}, want: []Hop{{Proto: "https", Host: "shop.example"}}},
+	{name: "other scheme and invalid hosts ignored", fors: []string{"192.0.2.1, 192.0.2.2, 192.0.2.3"}, protos: []string{"wss"},
+		hosts: []string{"evil.example/path, u@evil.example, [2001:db8::2]:8443"},
+		want:  []Hop{{Addr: ap("192.0.2.1:0")}, {Addr: ap("192.0.2.2:0")}, {Addr: ap("192.0.2.3:0"), Host: "[2001:db8::2]:8443"}}},
+}
+
+func TestParseXForwarded(t *testing.T) {
+	for _, tc := range xForwardedCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ParseXForwarded(tc.fors, tc.protos, tc.hosts); !slices.Equal(got, tc.want) {
+				t.Errorf("ParseXForwarded(%q, %q, %q) = %+v, want %+v", tc.fors, tc.protos, tc.hosts, got, tc.want)
+			}
+		})
+	}
+}
