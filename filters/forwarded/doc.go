@@ -48,9 +48,15 @@
 // trusted proxy. Its proto= and host= still apply, and the remote address
 // stays the connection's, no other being known. A malformed part of a
 // field (a syntax error, a parameter given twice, an address that does
-// not parse) ends the walk too: if it lies to the right of the client,
-// the request is passed on unchanged. The header fields themselves are
-// passed on as they came.
+// not parse) ends the walk too. Left of the client it is ignored, as
+// anything a client writes there is; to its right (the trusted proxies
+// wrote it, or passed it on as theirs) the request is refused, as
+// Jetty's ForwardedRequestCustomizer refuses it: the filter returns an
+// *api.StatusError of 400 whose cause is ErrMalformed, which the
+// container answers through its error pages, and the rest of the chain
+// does not run. The fields of a peer that is not trusted are never read,
+// so they are never refused. The header fields themselves are passed on
+// as they came.
 //
 // The request the chain sees is a derivation (Request.WithHead with a
 // ConnInfo of its own); the request the filter received is not changed.

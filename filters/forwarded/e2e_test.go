@@ -17,8 +17,9 @@ import (
 // TestEndToEnd serves the filter, with filters/dos behind it, on every
 // protocol: the test's client is the trusted proxy (loopback), and the
 // clients it names in X-Forwarded-For are those the handler sees and dos
-// limits, one bucket each. A request without forwarding fields is the
-// proxy's own, on the connection's address and scheme.
+// limits, one bucket each. A malformed field from the proxy is answered
+// 400. A request without forwarding fields is the proxy's own, on the
+// connection's address and scheme.
 func TestEndToEnd(t *testing.T) {
 	build := func(c *container.Container) {
 		f, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"127.0.0.0/8", "::1"}})
@@ -63,6 +64,14 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if code, body := get("Forwarded", `for="[2001:db8::2]:4711";proto=http;host=shop.example`); code != http.StatusOK || body != "[2001:db8::2]:4711 http shop.example" {
 			t.Errorf("first request of 2001:db8::2: %d %q", code, body)
+		}
+		for _, fields := range [][]string{
+			{"X-Forwarded-For", "192.0.2.3, garbage"},
+			{"Forwarded", `for="192.0.2.3`},
+		} {
+			if code, body := get(fields...); code != http.StatusBadRequest {
+				t.Errorf("malformed %s from the proxy: %d %q, want 400", fields[0], code, body)
+			}
 		}
 		code, body := get()
 		remote, scheme, _ := strings.Cut(body, " ")

@@ -4,14 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 
 	"github.com/wharf-go/wharf/api"
 	fields "github.com/wharf-go/wharf/internal/forwarded"
 )
 
-// ErrConfig is what New's error wraps for a Config it cannot use.
-var ErrConfig = errors.New("forwarded: invalid configuration")
+// Sentinel errors of package forwarded.
+var (
+	// ErrConfig is what New's error wraps for a Config it cannot use.
+	ErrConfig = errors.New("forwarded: invalid configuration")
+	// ErrMalformed is what a request is refused with when a trusted
+	// proxy passed on a malformed forwarding field, in an
+	// *api.StatusError of 400: the container answers it through its
+	// error pages, as Jetty's ForwardedRequestCustomizer answers 400 Bad
+	// Request.
+	ErrMalformed = errors.New("forwarded: malformed forwarding field")
+)
+
+// errMalformed is the one refusal, shared: it says nothing of the request.
+var errMalformed = &api.StatusError{Code: http.StatusBadRequest, Err: ErrMalformed}
 
 // Header says which forwarding fields the trusted proxies write.
 type Header int
@@ -85,13 +98,18 @@ func unmapPrefix(p netip.Prefix) netip.Prefix {
 
 // Filter passes next the request as its client made it, if the
 // connection's peer is a trusted proxy and the forwarding fields name
-// the client; else r itself.
+// the client; else r itself. It refuses the request, with errMalformed,
+// if what the trusted proxies wrote is malformed.
 func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if !f.trusts(peerAddr(r.RemoteAddr())) {
 		return next.Next(w, r)
 	}
-	if c, ok := f.client(r.Header()); ok {
+	c, v := f.client(r.Header())
+	switch v {
+	case found:
 		r = derive(r, c)
+	case malformed:
+		return errMalformed
 	}
 	return next.Next(w, r)
 }
@@ -123,9 +141,18 @@ func peerAddr(remote string) netip.Addr {
 	return a.Unmap()
 }
 
+// verdict is what a walk of the hops found.
+type verdict int
+
+const (
+	none      verdict = iota // no client named
+	found                    // the client
+	malformed                // a malformed hop right of any client
+)
+
 // client returns the hop that the fields of h name as the client, found
-// from the right past the trusted proxies, and whether there is one.
-func (f *filter) client(h api.Header) (fields.Hop, bool) {
+// from the right past the trusted proxies, and what the walk found.
+func (f *filter) client(h api.Header) (fields.Hop, verdict) {
 	var hops []fields.Hop
 	switch {
 	case f.header != HeaderXForwarded && h.Has("Forwarded"):
@@ -140,21 +167,22 @@ func (f *filter) client(h api.Header) (fields.Hop, bool) {
 
 // walk returns the client among hops, the list as the proxies built it
 // (the latest last): the first from the right that is not a trusted
-// proxy, or the first of the list. A malformed hop, or one that names
-// no address, ends the walk: what lies left of it cannot be told from
-// what a client wrote.
-func (f *filter) walk(hops []fields.Hop) (fields.Hop, bool) {
+// proxy, or the first of the list. A malformed hop ends the walk as
+// malformed: the peer, or a proxy it trusts, wrote it. One that names no
+// address ends it too: what lies left of it cannot be told from what a
+// client wrote, malformed or not.
+func (f *filter) walk(hops []fields.Hop) (fields.Hop, verdict) {
 	for i := len(hops) - 1; i >= 0; i-- {
 		h := hops[i]
 		if h.Bad {
-			return fields.Hop{}, false
+			return fields.Hop{}, malformed
 		}
 		if i > 0 && f.trusts(h.Addr.Addr()) {
 			continue
 		}
-		return h, true
+		return h, found
 	}
-	return fields.Hop{}, false
+	return fields.Hop{}, none
 }
 
 // derived is a derived request's head and its ConnInfo, in one

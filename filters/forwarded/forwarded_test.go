@@ -3,6 +3,7 @@ package forwarded_test
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -27,6 +28,10 @@ type seen struct{ remote, scheme, host string }
 // unchanged is what it sees of a request passed on as it came.
 var unchanged = seen{proxyPeer, "http", origHost}
 
+// refused stands for a request the filter answers 400 itself, for a
+// malformed field a trusted proxy passed on: the chain sees nothing.
+var refused = seen{}
+
 var cases = []struct {
 	name    string
 	trusted []string // nil: proxies
@@ -37,6 +42,9 @@ var cases = []struct {
 }{
 	{name: "untrusted peer", peer: "203.0.113.50:7000",
 		fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https", "Forwarded", "for=192.0.2.1"},
+		want:   seen{"203.0.113.50:7000", "http", origHost}},
+	{name: "untrusted peer's malformed fields", peer: "203.0.113.50:7000",
+		fields: []string{"X-Forwarded-For", "garbage", "Forwarded", "for="},
 		want:   seen{"203.0.113.50:7000", "http", origHost}},
 	{name: "zero config trusts not even loopback", trusted: []string{}, peer: "127.0.0.1:7000",
 		fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https"},
@@ -64,10 +72,12 @@ var cases = []struct {
 	{name: "xff ipv6 port", fields: []string{"X-Forwarded-For", "[2001:db8::1]:4711"}, want: seen{"[2001:db8::1]:4711", "http", origHost}},
 	{name: "xff ipv4 port", fields: []string{"X-Forwarded-For", "192.0.2.1:4711"}, want: seen{"192.0.2.1:4711", "http", origHost}},
 	{name: "xff ipv4-mapped", fields: []string{"X-Forwarded-For", "::ffff:192.0.2.1"}, want: seen{"192.0.2.1:0", "http", origHost}},
-	{name: "xff garbage right of the client", fields: []string{"X-Forwarded-For", "192.0.2.1, garbage"}, want: unchanged},
+	{name: "xff garbage right of the client", fields: []string{"X-Forwarded-For", "192.0.2.1, garbage"}, want: refused},
+	{name: "xff garbage right of a trusted proxy", fields: []string{"X-Forwarded-For", "192.0.2.1, 10.0.0.3, garbage"}, want: refused},
+	{name: "xff garbage behind a trusted proxy", fields: []string{"X-Forwarded-For", "192.0.2.1, garbage, 10.0.0.3"}, want: refused},
 	{name: "xff garbage left of the client", fields: []string{"X-Forwarded-For", "garbage, 192.0.2.1"}, want: seen{"192.0.2.1:0", "http", origHost}},
-	{name: "xff zone", fields: []string{"X-Forwarded-For", "fe80::1%eth0"}, want: unchanged},
-	{name: "xff bad port", fields: []string{"X-Forwarded-For", "192.0.2.1:65536"}, want: unchanged},
+	{name: "xff zone", fields: []string{"X-Forwarded-For", "fe80::1%eth0"}, want: refused},
+	{name: "xff bad port", fields: []string{"X-Forwarded-For", "192.0.2.1:65536"}, want: refused},
 	{name: "xff unknown", fields: []string{"X-Forwarded-For", "unknown", "X-Forwarded-Proto", "https"},
 		want: seen{proxyPeer, "https", origHost}},
 	{name: "xff proto and host", fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "HTTPS", "X-Forwarded-Host", "shop.example:8443"},
@@ -114,17 +124,17 @@ var cases = []struct {
 		want: seen{"192.0.2.60:0", "http", origHost}},
 	{name: "forwarded invalid host ignored", fields: []string{"Forwarded", `for=192.0.2.60;host="a b"`},
 		want: seen{"192.0.2.60:0", "http", origHost}},
-	{name: "forwarded malformed right of the client", fields: []string{"Forwarded", "for=192.0.2.60, for="}, want: unchanged},
+	{name: "forwarded malformed right of the client", fields: []string{"Forwarded", "for=192.0.2.60, for="}, want: refused},
 	{name: "forwarded malformed left of the client", fields: []string{"Forwarded", `for=[bad;x="a,b", for=192.0.2.60`},
 		want: seen{"192.0.2.60:0", "http", origHost}},
-	{name: "forwarded open quote takes the line", fields: []string{"Forwarded", `for="6.6.6.6, for=192.0.2.60`}, want: unchanged},
+	{name: "forwarded open quote takes the line", fields: []string{"Forwarded", `for="6.6.6.6, for=192.0.2.60`}, want: refused},
 	{name: "forwarded open quote on the client's line", fields: []string{"Forwarded", `for="6.6.6.6`, "Forwarded", "for=192.0.2.60"},
 		want: seen{"192.0.2.60:0", "http", origHost}},
-	{name: "forwarded parameter twice", fields: []string{"Forwarded", "for=192.0.2.60;for=6.6.6.6"}, want: unchanged},
-	{name: "forwarded unquoted ipv6", fields: []string{"Forwarded", "for=[2001:db8::1]"}, want: unchanged},
-	{name: "forwarded bare ipv6", fields: []string{"Forwarded", `for="2001:db8::1"`}, want: unchanged},
-	{name: "forwarded control byte in quotes", fields: []string{"Forwarded", "for=\"192.0.2.60\x00\""}, want: unchanged},
-	{name: "forwarded space around equals", fields: []string{"Forwarded", "for = 192.0.2.60"}, want: unchanged},
+	{name: "forwarded parameter twice", fields: []string{"Forwarded", "for=192.0.2.60;for=6.6.6.6"}, want: refused},
+	{name: "forwarded unquoted ipv6", fields: []string{"Forwarded", "for=[2001:db8::1]"}, want: refused},
+	{name: "forwarded bare ipv6", fields: []string{"Forwarded", `for="2001:db8::1"`}, want: refused},
+	{name: "forwarded control byte in quotes", fields: []string{"Forwarded", "for=\"192.0.2.60\x00\""}, want: refused},
+	{name: "forwarded space around equals", fields: []string{"Forwarded", "for = 192.0.2.60"}, want: refused},
 
 	// Which fields.
 	{name: "forwarded wins", fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https", "Forwarded", "for=192.0.2.60"},
@@ -165,7 +175,8 @@ func TestForwarded(t *testing.T) {
 				}
 				return nil
 			}), f)
-			if err := h.Serve(wharftest.NewRecorder(), r); err != nil {
+			err = h.Serve(wharftest.NewRecorder(), r)
+			if err := checkRefusal(err, tc.want == refused); err != nil {
 				t.Fatal(err)
 			}
 			if got != tc.want {
@@ -198,6 +209,20 @@ func TestForwardedKeepsTLS(t *testing.T) {
 	if err := h.Serve(wharftest.NewRecorder(), r); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// checkRefusal says what is wrong with the error the filter's chain
+// returned: a refusal must be an *api.StatusError of 400 whose cause is
+// ErrMalformed; anything else, no error.
+func checkRefusal(err error, refusal bool) error {
+	var se *api.StatusError
+	switch {
+	case !refusal && err != nil:
+		return fmt.Errorf("chain failed: %w", err)
+	case refusal && (!errors.As(err, &se) || se.Code != http.StatusBadRequest || !errors.Is(err, forwarded.ErrMalformed)):
+		return fmt.Errorf("chain returned %v, want a 400 StatusError wrapping ErrMalformed", err)
+	}
+	return nil
 }
 
 func TestNewConfig(t *testing.T) {
