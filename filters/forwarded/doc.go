@@ -20,13 +20,13 @@
 // RFC 7239's Forwarded field (for=, proto= and host=; quoted strings,
 // IPv6 addresses in brackets, ports, "unknown" and obfuscated
 // identifiers such as "_hidden"), and the de-facto X-Forwarded-For,
-// X-Forwarded-Proto and X-Forwarded-Host. With the zero Config.Header a
-// request that has a Forwarded field is read from it alone, as RFC 7239
-// §7.4 recommends, and one without from the X-Forwarded fields. Each
-// proxy adds to these fields; none removes what the client wrote, unless
-// told to. So a proxy that writes only one kind lets a client forge the
-// other: set Config.Header to the kind your proxies write, or have them
-// remove the other.
+// X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-Port. With the
+// zero Config.Header a request that has a Forwarded field is read from
+// it alone, as RFC 7239 §7.4 recommends, and one without from the
+// X-Forwarded fields. Each proxy adds to these fields; none removes what
+// the client wrote, unless told to. So a proxy that writes only one kind
+// lets a client forge the other: set Config.Header to the kind your
+// proxies write, or have them remove the other.
 //
 // The filter walks the list of hops from the right (the latest), from
 // the connection's peer, skipping the trusted proxies: the first hop that
@@ -35,13 +35,19 @@
 // the proxy gave none or an obfuscated one). The proto= and host= of the
 // same Forwarded element, which the proxy that took the client's request
 // wrote, become its scheme (api.ConnInfo.Scheme, read by Request.Scheme) and
-// its Host. X-Forwarded-Proto and X-Forwarded-Host are matched to
-// X-Forwarded-For from the right, entry for entry; where they have fewer
-// entries, their first stands for the hops to its left (a single value,
-// as most proxies write it, applies to any client); without
+// its Host. X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-Port are
+// matched to X-Forwarded-For from the right, entry for entry; where they
+// have fewer entries, their first stands for the hops to its left (a
+// single value, as most proxies write it, applies to any client); without
 // X-Forwarded-For they apply to the peer's client. A scheme other than
 // "http" or "https" and a host that is not a valid Host field are
-// ignored.
+// ignored. X-Forwarded-Port, as Jetty reads it, is the port of the host
+// the client's request came to: it takes the place of the port of the
+// request's Host ("example.com:8080" with X-Forwarded-Port 443 becomes
+// "example.com:443"), or is added to an X-Forwarded-Host without a port;
+// an X-Forwarded-Host with a port keeps its own. A request without a
+// Host keeps none. A port that is not a decimal number from 1 to 65535
+// is malformed (see below).
 //
 // A hop named "unknown", by an obfuscated identifier, or not named (an
 // element without for=) ends the walk: no one can tell whether it is a

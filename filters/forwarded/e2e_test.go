@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -17,8 +18,8 @@ import (
 // TestEndToEnd serves the filter, with filters/dos behind it, on every
 // protocol: the test's client is the trusted proxy (loopback), and the
 // clients it names in X-Forwarded-For are those the handler sees and dos
-// limits, one bucket each. A malformed field from the proxy is answered
-// 400. A request without forwarding fields is the proxy's own, on the
+// limits, one bucket each; X-Forwarded-Port replaces the port of the
+// request's Host. A malformed field from the proxy is answered 400. A request without forwarding fields is the proxy's own, on the
 // connection's address and scheme.
 func TestEndToEnd(t *testing.T) {
 	build := func(c *container.Container) {
@@ -65,12 +66,21 @@ func TestEndToEnd(t *testing.T) {
 		if code, body := get("Forwarded", `for="[2001:db8::2]:4711";proto=http;host=shop.example`); code != http.StatusOK || body != "[2001:db8::2]:4711 http shop.example" {
 			t.Errorf("first request of 2001:db8::2: %d %q", code, body)
 		}
+		u, err := url.Parse(s.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantHost := net.JoinHostPort(u.Hostname(), "8443") // the request's Host has a port: replaced
+		if code, body := get("X-Forwarded-For", "192.0.2.4", "X-Forwarded-Proto", "https", "X-Forwarded-Port", "8443"); code != http.StatusOK || body != "192.0.2.4:0 https "+wantHost {
+			t.Errorf("X-Forwarded-Port: %d %q, want 200 %q", code, body, "192.0.2.4:0 https "+wantHost)
+		}
 		for _, fields := range [][]string{
 			{"X-Forwarded-For", "192.0.2.3, garbage"},
+			{"X-Forwarded-For", "192.0.2.3", "X-Forwarded-Port", "99999"},
 			{"Forwarded", `for="192.0.2.3`},
 		} {
 			if code, body := get(fields...); code != http.StatusBadRequest {
-				t.Errorf("malformed %s from the proxy: %d %q, want 400", fields[0], code, body)
+				t.Errorf("malformed fields %q from the proxy: %d %q, want 400", fields, code, body)
 			}
 		}
 		code, body := get()

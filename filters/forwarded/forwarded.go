@@ -31,12 +31,13 @@ type Header int
 
 const (
 	// HeaderAny reads Forwarded when the request has one, and
-	// X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host otherwise.
+	// X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host and
+	// X-Forwarded-Port otherwise.
 	HeaderAny Header = iota
 	// HeaderForwarded reads Forwarded (RFC 7239) only.
 	HeaderForwarded
-	// HeaderXForwarded reads X-Forwarded-For, X-Forwarded-Proto and
-	// X-Forwarded-Host only.
+	// HeaderXForwarded reads X-Forwarded-For, X-Forwarded-Proto,
+	// X-Forwarded-Host and X-Forwarded-Port only.
 	HeaderXForwarded
 )
 
@@ -160,7 +161,7 @@ func (f *filter) client(h api.Header) (fields.Hop, verdict) {
 			hops = fields.ParseForwarded(hops, v)
 		}
 	case f.header != HeaderForwarded:
-		hops = fields.ParseXForwarded(h.Values("X-Forwarded-For"), h.Values("X-Forwarded-Proto"), h.Values("X-Forwarded-Host"))
+		hops = fields.ParseXForwarded(h.Values("X-Forwarded-For"), h.Values("X-Forwarded-Proto"), h.Values("X-Forwarded-Host"), h.Values("X-Forwarded-Port"))
 	}
 	return f.walk(hops)
 }
@@ -192,10 +193,10 @@ type derived struct {
 	conn api.ConnInfo
 }
 
-// derive returns r with the remote address, scheme and host that c
+// derive returns r with the remote address, scheme, host and port that c
 // gives, or r itself if c gives none.
 func derive(r *api.Request, c fields.Hop) *api.Request {
-	if !c.Addr.Addr().IsValid() && c.Proto == "" && c.Host == "" {
+	if !c.Addr.Addr().IsValid() && c.Proto == "" && c.Host == "" && c.Port == 0 {
 		return r
 	}
 	d := &derived{head: r.Head()}
@@ -211,9 +212,7 @@ func derive(r *api.Request, c fields.Hop) *api.Request {
 	case "http":
 		d.conn.Scheme = api.SchemeHTTP
 	}
-	if c.Host != "" {
-		d.head.Host = c.Host
-	}
+	d.head.Host = c.Authority(d.head.Host)
 	d.head.Conn = &d.conn
 	return r.WithHead(&d.head)
 }

@@ -1,7 +1,7 @@
 // Package forwarded parses the forwarding fields a proxy writes: RFC
-// 7239's Forwarded and the de-facto X-Forwarded-For, X-Forwarded-Proto
-// and X-Forwarded-Host, into the list of hops they describe, the latest
-// last. It is pure (field values in, hops out: no I/O, no clock, no
+// 7239's Forwarded and the de-facto X-Forwarded-For, X-Forwarded-Proto,
+// X-Forwarded-Host and X-Forwarded-Port, into the list of hops they
+// describe, the latest last. It is pure (field values in, hops out: no I/O, no clock, no
 // global state), so it is table-tested and fuzzed on its own.
 //
 // Which hop is the client, and whom to believe, is the caller's policy

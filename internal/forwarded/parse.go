@@ -12,7 +12,45 @@ type Hop struct {
 	Addr  netip.AddrPort // the sender; the zero value if unknown, obfuscated or not named
 	Proto string         // "http", "https", or "" if not said
 	Host  string         // a valid Host field, or "" if not said
+	Port  uint16         // X-Forwarded-Port, 0 if not said or if Host has a port; see Authority
 	Bad   bool           // malformed: nothing left of it can be told from what a client wrote
+}
+
+// Authority returns the Host field of the request the hop's proxy took,
+// for a request that came with the Host field host: the hop's Host, or
+// host if it names none, with the hop's Port in place of any port it has
+// (Jetty's order: a port the forwarded host names wins over
+// X-Forwarded-Port, which wins over the port of the request's Host). An
+// empty host stays empty: a port alone is no Host field.
+func (h Hop) Authority(host string) string {
+	if h.Host != "" {
+		host = h.Host
+	}
+	if h.Port == 0 || host == "" {
+		return host
+	}
+	name, _ := splitHostPort(host)
+	return name + ":" + strconv.Itoa(int(h.Port))
+}
+
+// splitHostPort splits a Host field at the colon of its port, if it has
+// one; an IPv6 address keeps its brackets.
+func splitHostPort(s string) (name, port string) {
+	i := strings.IndexByte(s, ':')
+	if s != "" && s[0] == '[' {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return s, ""
+		}
+		i = -1
+		if end+1 < len(s) && s[end+1] == ':' {
+			i = end + 1
+		}
+	}
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i+1:]
 }
 
 // ParseForwarded appends to hops the elements of one Forwarded field
@@ -300,11 +338,14 @@ func isObfuscated(s string) bool {
 // ParseXForwarded returns the hops that X-Forwarded-For lists (lines
 // fors, an address a comma-separated entry: "192.0.2.1", "2001:db8::1",
 // either with a port, the IPv6 one then in brackets, or "unknown"), with
-// the scheme and host of X-Forwarded-Proto and X-Forwarded-Host matched
-// to them from the right. Where those have fewer entries, their first
-// stands for the hops left of it; without X-Forwarded-For, their last
-// is the peer's client's.
-func ParseXForwarded(fors, protos, hosts []string) []Hop {
+// the scheme, host and port of X-Forwarded-Proto, X-Forwarded-Host and
+// X-Forwarded-Port matched to them from the right. Where those have
+// fewer entries, their first stands for the hops left of it; without
+// X-Forwarded-For, their last is the peer's client's. A port is a decimal
+// number from 1 to 65535; a hop whose port is not one is bad (where an
+// unusable scheme or host is only ignored: Jetty refuses the port too),
+// and a hop whose host has a port of its own keeps it (Port 0).
+func ParseXForwarded(fors, protos, hosts, ports []string) []Hop {
 	var hops []Hop
 	for _, line := range fors {
 		for e := range strings.SplitSeq(line, ",") {
@@ -316,8 +357,8 @@ func ParseXForwarded(fors, protos, hosts []string) []Hop {
 			hops = append(hops, Hop{Addr: a, Bad: !ok})
 		}
 	}
-	ps, hs := entries(protos), entries(hosts)
-	if len(hops) == 0 && (len(ps) > 0 || len(hs) > 0) {
+	ps, hs, pts := entries(protos), entries(hosts), entries(ports)
+	if len(hops) == 0 && (len(ps) > 0 || len(hs) > 0 || len(pts) > 0) {
 		hops = append(hops, Hop{})
 	}
 	for i := range hops {
@@ -327,8 +368,25 @@ func ParseXForwarded(fors, protos, hosts []string) []Hop {
 		if h := aligned(hs, len(hops)-i); validHost(h) {
 			hops[i].Host = h
 		}
+		if p := aligned(pts, len(hops)-i); p != "" {
+			n, ok := parsePort(p)
+			if !ok {
+				hops[i].Bad = true
+			} else if _, own := splitHostPort(hops[i].Host); own == "" {
+				hops[i].Port = n
+			}
+		}
 	}
 	return hops
+}
+
+// parsePort parses an X-Forwarded-Port entry: 1*DIGIT, 1 to 65535.
+func parsePort(s string) (uint16, bool) {
+	n, err := strconv.ParseUint(s, 10, 16)
+	if err != nil || n == 0 || s[0] < '0' || s[0] > '9' {
+		return 0, false
+	}
+	return uint16(n), true
 }
 
 // parseXNode parses an X-Forwarded-For entry: an address, bare or as a

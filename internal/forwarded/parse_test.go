@@ -65,12 +65,12 @@ func TestParseForwarded(t *testing.T) {
 	}
 }
 
-// xForwardedCases are X-Forwarded-For, -Proto and -Host lines and the
-// hops they list.
+// xForwardedCases are X-Forwarded-For, -Proto, -Host and -Port lines and
+// the hops they list.
 var xForwardedCases = []struct {
-	name                string
-	fors, protos, hosts []string
-	want                []Hop
+	name                       string
+	fors, protos, hosts, ports []string
+	want                       []Hop
 }{
 	{name: "none"},
 	{name: "one", fors: []string{"192.0.2.1"}, want: []Hop{{Addr: ap("192.0.2.1:0")}}},
@@ -95,14 +95,45 @@ var xForwardedCases = []struct {
 	{name: "other scheme and invalid hosts ignored", fors: []string{"192.0.2.1, 192.0.2.2, 192.0.2.3"}, protos: []string{"wss"},
 		hosts: []string{"evil.example/path, u@evil.example, [2001:db8::2]:8443"},
 		want:  []Hop{{Addr: ap("192.0.2.1:0")}, {Addr: ap("192.0.2.2:0")}, {Addr: ap("192.0.2.3:0"), Host: "[2001:db8::2]:8443"}}},
+	{name: "port", fors: []string{"192.0.2.1"}, ports: []string{"8443"}, want: []Hop{{Addr: ap("192.0.2.1:0"), Port: 8443}}},
+	{name: "port without for", ports: []string{"443"}, want: []Hop{{Port: 443}}},
+	{name: "port and host", hosts: []string{"shop.example"}, ports: []string{"08443"}, want: []Hop{{Host: "shop.example", Port: 8443}}},
+	{name: "host's own port wins", hosts: []string{"[2001:db8::2]:9443"}, ports: []string{"8443"}, want: []Hop{{Host: "[2001:db8::2]:9443"}}},
+	{name: "ports matched from the right", fors: []string{"192.0.2.1, 10.0.0.2"}, ports: []string{"8443", "80"},
+		want: []Hop{{Addr: ap("192.0.2.1:0"), Port: 8443}, {Addr: ap("10.0.0.2:0"), Port: 80}}},
+	{name: "bad ports", fors: []string{"192.0.2.1, 192.0.2.2, 192.0.2.3, 192.0.2.4, 10.0.0.2"}, ports: []string{"x, 0, 65536, +1, -1"},
+		want: []Hop{{Addr: ap("192.0.2.1:0"), Bad: true}, {Addr: ap("192.0.2.2:0"), Bad: true}, {Addr: ap("192.0.2.3:0"), Bad: true},
+			{Addr: ap("192.0.2.4:0"), Bad: true}, {Addr: ap("10.0.0.2:0"), Bad: true}}},
 }
 
 func TestParseXForwarded(t *testing.T) {
 	for _, tc := range xForwardedCases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ParseXForwarded(tc.fors, tc.protos, tc.hosts); !slices.Equal(got, tc.want) {
-				t.Errorf("ParseXForwarded(%q, %q, %q) = %+v, want %+v", tc.fors, tc.protos, tc.hosts, got, tc.want)
+			if got := ParseXForwarded(tc.fors, tc.protos, tc.hosts, tc.ports); !slices.Equal(got, tc.want) {
+				t.Errorf("ParseXForwarded(%q, %q, %q, %q) = %+v, want %+v", tc.fors, tc.protos, tc.hosts, tc.ports, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestAuthority(t *testing.T) {
+	for _, tc := range []struct {
+		hop        Hop
+		host, want string
+	}{
+		{Hop{}, "example.com:8080", "example.com:8080"},
+		{Hop{Host: "shop.example"}, "example.com:8080", "shop.example"},
+		{Hop{Port: 8443}, "example.com", "example.com:8443"},
+		{Hop{Port: 8443}, "example.com:8080", "example.com:8443"},
+		{Hop{Port: 8443}, "127.0.0.1:8080", "127.0.0.1:8443"},
+		{Hop{Port: 8443}, "[::1]", "[::1]:8443"},
+		{Hop{Port: 8443}, "[::1]:8080", "[::1]:8443"},
+		{Hop{Port: 8443}, "example.com:", "example.com:8443"},
+		{Hop{Port: 8443}, "", ""},
+		{Hop{Host: "shop.example", Port: 8443}, "example.com:8080", "shop.example:8443"},
+	} {
+		if got := tc.hop.Authority(tc.host); got != tc.want {
+			t.Errorf("%+v.Authority(%q) = %q, want %q", tc.hop, tc.host, got, tc.want)
+		}
 	}
 }
