@@ -6,14 +6,21 @@
 //
 // # Whom it believes
 //
-// Only the proxies of Config.TrustedProxies (addresses and CIDR prefixes).
-// A request whose connection does not come from one of them is passed on
+// Only the proxies of Config.TrustedProxies (addresses and CIDR
+// prefixes), and with Config.TrustUnixPeers a proxy on a Unix socket. A
+// request whose connection does not come from one of them is passed on
 // unchanged, whatever forwarding fields it carries: anyone can write
 // them. The zero Config trusts no proxy, and the filter then only calls
 // next. Not even loopback is trusted by default: a TCP relay on the same
 // host (stunnel, HAProxy in TCP mode, an SSH tunnel) connects from
 // loopback and passes on the fields its clients wrote. List
 // "127.0.0.0/8" and "::1" for a proxy on the same host.
+//
+// A proxy on a Unix socket has no IP address to list: set
+// Config.TrustUnixPeers to believe the peer of every connection without
+// one (a Unix socket's, whose peer is any process allowed to open the
+// socket's file). The zero value does not. The hops the fields list are
+// matched against TrustedProxies alone.
 //
 // # What it reads
 //

@@ -50,6 +50,12 @@ type Config struct {
 	// it stands for. Empty trusts none, loopback included (see the
 	// package documentation).
 	TrustedProxies []string
+	// TrustUnixPeers believes the peer of a connection that has no IP
+	// address: a proxy on a Unix socket, which only the processes
+	// allowed to open the socket's file can reach. Any other
+	// connection whose peer has no IP address (a listener of in-memory
+	// pipes, say) is believed as well. The zero value believes none.
+	TrustUnixPeers bool
 	// Header says which fields to read. The zero value, HeaderAny,
 	// reads Forwarded if the request has one, else the X-Forwarded
 	// fields.
@@ -58,6 +64,7 @@ type Config struct {
 
 type filter struct {
 	trusted []netip.Prefix
+	unix    bool
 	header  Header
 }
 
@@ -68,7 +75,7 @@ func New(cfg Config) (api.Filter, error) {
 	if cfg.Header < HeaderAny || cfg.Header > HeaderXForwarded {
 		return nil, fmt.Errorf("%w: unknown Header %d", ErrConfig, cfg.Header)
 	}
-	f := &filter{header: cfg.Header}
+	f := &filter{header: cfg.Header, unix: cfg.TrustUnixPeers}
 	for _, s := range cfg.TrustedProxies {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
@@ -80,7 +87,7 @@ func New(cfg Config) (api.Filter, error) {
 		}
 		f.trusted = append(f.trusted, unmapPrefix(p.Masked()))
 	}
-	if len(f.trusted) == 0 {
+	if len(f.trusted) == 0 && !f.unix {
 		return api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
 			return next.Next(w, r)
 		}), nil
@@ -102,7 +109,7 @@ func unmapPrefix(p netip.Prefix) netip.Prefix {
 // the client; else r itself. It refuses the request, with errMalformed,
 // if what the trusted proxies wrote is malformed.
 func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if !f.trusts(peerAddr(r.RemoteAddr())) {
+	if !f.trustsPeer(r.RemoteAddr()) {
 		return next.Next(w, r)
 	}
 	c, v := f.client(r.Header())
@@ -113,6 +120,16 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		return errMalformed
 	}
 	return next.Next(w, r)
+}
+
+// trustsPeer reports whether the connection's peer, at remote, is a
+// trusted proxy.
+func (f *filter) trustsPeer(remote string) bool {
+	a := peerAddr(remote)
+	if !a.IsValid() {
+		return f.unix
+	}
+	return f.trusts(a)
 }
 
 // trusts reports whether a is the address of a trusted proxy.

@@ -35,6 +35,7 @@ var refused = seen{}
 var cases = []struct {
 	name    string
 	trusted []string // nil: proxies
+	unix    bool     // Config.TrustUnixPeers
 	header  forwarded.Header
 	peer    string   // "": proxyPeer
 	fields  []string // name, value pairs, in order
@@ -50,6 +51,16 @@ var cases = []struct {
 		fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https"},
 		want:   seen{"127.0.0.1:7000", "http", origHost}},
 	{name: "no fields", want: unchanged},
+	{name: "unix peer not trusted by default", peer: "@",
+		fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https"}, want: seen{"@", "http", origHost}},
+	{name: "unix peer trusted", unix: true, peer: "@",
+		fields: []string{"X-Forwarded-For", "6.6.6.6, 192.0.2.1", "X-Forwarded-Proto", "https"}, want: seen{"192.0.2.1:0", "https", origHost}},
+	{name: "unnamed unix peer trusted without proxies", trusted: []string{}, unix: true, peer: "",
+		fields: []string{"Forwarded", "for=192.0.2.60"}, want: seen{"192.0.2.60:0", "http", origHost}},
+	{name: "unix peer's malformed field", unix: true, peer: "/run/proxy.sock",
+		fields: []string{"X-Forwarded-For", "garbage"}, want: refused},
+	{name: "unix trust is no IP trust", trusted: []string{}, unix: true, peer: "203.0.113.50:7000",
+		fields: []string{"X-Forwarded-For", "192.0.2.1"}, want: seen{"203.0.113.50:7000", "http", origHost}},
 	{name: "address entry", trusted: []string{"10.0.0.1"},
 		fields: []string{"X-Forwarded-For", "192.0.2.1"}, want: seen{"192.0.2.1:0", "http", origHost}},
 	{name: "ipv4-mapped peer", peer: "[::ffff:10.0.0.1]:5000",
@@ -175,13 +186,13 @@ func TestForwarded(t *testing.T) {
 			if trusted == nil {
 				trusted = proxies
 			}
-			f, err := forwarded.New(forwarded.Config{TrustedProxies: trusted, Header: tc.header})
+			f, err := forwarded.New(forwarded.Config{TrustedProxies: trusted, TrustUnixPeers: tc.unix, Header: tc.header})
 			if err != nil {
 				t.Fatal(err)
 			}
 			head := wharftest.Head("GET", "/", tc.fields...)
 			peer := tc.peer
-			if peer == "" {
+			if peer == "" && !tc.unix {
 				peer = proxyPeer
 			}
 			conn := &api.ConnInfo{RemoteAddr: peer, LocalAddr: "10.0.0.9:80"}
@@ -252,6 +263,7 @@ func TestNewConfig(t *testing.T) {
 		ok   bool
 	}{
 		{"zero", forwarded.Config{}, true},
+		{"unix peers only", forwarded.Config{TrustUnixPeers: true}, true},
 		{"addresses and prefixes", forwarded.Config{TrustedProxies: []string{"10.0.0.1", "::1", "192.168.0.0/16", "fd00::/8"}}, true},
 		{"not an address", forwarded.Config{TrustedProxies: []string{"proxy.internal"}}, false},
 		{"zone", forwarded.Config{TrustedProxies: []string{"fe80::1%eth0"}}, false},
