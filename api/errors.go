@@ -58,6 +58,18 @@ var (
 	// read now; a read listener is called again when something can.
 	ErrWouldBlock = errors.New("wharf: operation would block")
 
+	// ErrShed marks a request the server refused, or gave up on, to
+	// protect itself under load (load shedding): filters/qos's 503 after
+	// its maximum wait, filters/timeout's answer at its deadline. A filter
+	// that sheds fails the request with an error that is ErrShed too
+	// (errors.Is), with its own status in a *StatusError or 503, the
+	// status StatusOf gives it alone. The container's error pages answer
+	// it as any other failure, and its log records it at Debug, not Warn
+	// (see container.WithLogger): such refusals come by the thousand a
+	// second in the very overload they are made for, and the filters
+	// count them.
+	ErrShed = errors.New("wharf: request shed under load")
+
 	// ErrInvalidCookie is returned by SetCookie for a cookie that
 	// http.Cookie.Valid rejects; nothing is added to the response. The
 	// error wraps net/http's reason too.
@@ -99,9 +111,9 @@ func Error(code int, msg string) error {
 // 400..599 (a StatusError with another Code is a mistake, answered 500),
 // 413 for ErrBodyTooLarge and for net/http's *http.MaxBytesError (a body
 // read through http.MaxBytesReader(nil, r.Body(), n), the way to bound one
-// handler's body below the server's limit), 503 for ErrShutdown, and 500
-// for anything else. A nil error maps to 200, and a *PanicError in the
-// chain to 500, whatever the panic value.
+// handler's body below the server's limit), 503 for ErrShutdown and
+// ErrShed, and 500 for anything else. A nil error maps to 200, and a
+// *PanicError in the chain to 500, whatever the panic value.
 func StatusOf(err error) int {
 	if err == nil {
 		return http.StatusOK
@@ -128,7 +140,7 @@ func StatusOf(err error) int {
 	switch {
 	case errors.Is(err, ErrBodyTooLarge), errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrShutdown):
+	case errors.Is(err, ErrShutdown), errors.Is(err, ErrShed):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

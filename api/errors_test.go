@@ -26,6 +26,8 @@ func TestStatusOf(t *testing.T) {
 		{&http.MaxBytesError{Limit: 10}, 413},
 		{fmt.Errorf("decoding: %w", &http.MaxBytesError{Limit: 10}), 413},
 		{fmt.Errorf("x: %w", api.ErrShutdown), 503},
+		{fmt.Errorf("x: %w", api.ErrShed), 503},
+		{&api.StatusError{Code: http.StatusGatewayTimeout, Err: api.ErrShed}, 504},
 		{&api.PanicError{Value: "p"}, 500},
 		// A panic is answered 500 whatever its value: an error value is
 		// unwrapped for errors.Is, not taken as the handler's answer.

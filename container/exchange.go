@@ -341,7 +341,10 @@ func uncache(h http.Header) {
 // (documented on WithLogger): a status the handler chose — an
 // api.StatusError in err's chain, or api.ErrShutdown — is its decision,
 // logged at Warn; any other error, answered 500, is a failure, logged at
-// Error; a panic was logged at Error with its stack already.
+// Error; a panic was logged at Error with its stack already. A request
+// shed under load (api.ErrShed) is logged at Debug, whatever its status:
+// a line per refusal at Warn would flood the log in the very overload
+// the refusals are for.
 func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	var pe *api.PanicError
 	if errors.As(err, &pe) {
@@ -349,7 +352,10 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	}
 	level := slog.LevelError
 	var se *api.StatusError
-	if errors.As(err, &se) && se.Code == status || errors.Is(err, api.ErrShutdown) {
+	switch {
+	case errors.Is(err, api.ErrShed):
+		level = slog.LevelDebug
+	case errors.As(err, &se) && se.Code == status || errors.Is(err, api.ErrShutdown):
 		level = slog.LevelWarn
 	}
 	x.ctxt.c.cfg.logger.Log(r.Context(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)

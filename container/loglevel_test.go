@@ -16,7 +16,8 @@ import (
 // TestLogLevelOfReturnedErrors proves the container's policy for the 5xx
 // errors handlers return: a status the handler chose (an api.StatusError,
 // api.ErrShutdown) is its decision, logged at Warn; a plain error (mapped
-// to 500) and a panic are failures, logged at Error; 4xx are not logged.
+// to 500) and a panic are failures, logged at Error; a request shed under
+// load (api.ErrShed) is logged at Debug; 4xx are not logged.
 func TestLogLevelOfReturnedErrors(t *testing.T) {
 	tests := []struct {
 		path   string
@@ -30,6 +31,12 @@ func TestLogLevelOfReturnedErrors(t *testing.T) {
 			return fmt.Errorf("fetching: %w", &api.StatusError{Code: 502, Err: io.ErrUnexpectedEOF})
 		}, 502, slog.LevelWarn, true},
 		{"/shutdown", func(api.Response, *api.Request) error { return api.ErrShutdown }, 503, slog.LevelWarn, true},
+		// Load shedding, by the thousand under overload: Debug, whether
+		// or not a StatusError chose its status.
+		{"/shed", func(api.Response, *api.Request) error {
+			return &api.StatusError{Code: 503, Err: fmt.Errorf("busy: %w", api.ErrShed)}
+		}, 503, slog.LevelDebug, true},
+		{"/shedplain", func(api.Response, *api.Request) error { return api.ErrShed }, 503, slog.LevelDebug, true},
 		{"/plain", func(api.Response, *api.Request) error { return errors.New("nil map") }, 500, slog.LevelError, true},
 		{"/panic", func(api.Response, *api.Request) error { panic("boom") }, 500, slog.LevelError, true},
 		{"/client", func(api.Response, *api.Request) error { return api.Error(404, "no such item") }, 404, 0, false},

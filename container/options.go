@@ -40,8 +40,10 @@ type config struct {
 // whose decision the status was: Warn for a status the handler chose (an
 // api.StatusError in the error's chain, such as api.Error(503, ...), or
 // api.ErrShutdown); Error for any other error (answered 500) and for a
-// panic (logged with its stack). 4xx errors and a client that left are
-// not logged; requestlog records every request. The record carries the
+// panic (logged with its stack); Debug for a request shed under load (an
+// error that is api.ErrShed, such as filters/qos's and filters/timeout's
+// 503s), which come by the thousand a second when they come. 4xx errors
+// and a client that left are not logged; requestlog records every request. The record carries the
 // context of the request as the container received it (the connection's,
 // or the one net/http's middleware gave ServeHTTP), not one a filter
 // derived: a trace the telemetry filter started, or a request ID a filter

@@ -14,12 +14,21 @@
 // Whoever gives a permit back hands it straight to the first waiting
 // request and resumes it: the resumed dispatch runs the chain with that
 // permit, so a place freed is never taken by a newcomer ahead of those
-// waiting. A request that waits longer than Config.MaxWait is answered 503
-// Service Unavailable with Retry-After, a plain-text answer the filter
-// writes itself, not the error pages'. A waiting request whose client goes
-// away leaves the queue; one handed a permit that never ran (its client
-// went away first) passes the permit on. The permit count and the queue
-// are in Filter.Stats.
+// waiting. A request that waits longer than Config.MaxWait is refused: the
+// wait's timeout resumes it to this filter, whose dispatch returns ErrBusy
+// in an *api.StatusError of 503 Service Unavailable, with Retry-After set,
+// and the rest of the chain does not run. The container's error pages
+// answer it, as Jetty's QoSFilter answers with sendError: an API's
+// ErrorPageAs[error] gives it the format of its other errors, and
+// Retry-After stays on it; without a page, the answer is "503 Service
+// Unavailable". ErrBusy is api.ErrShed too, so the container logs a
+// refusal at Debug, not at Warn as a status a handler chose: in an
+// overload, refusals come by the thousand. Filters above this one see
+// that dispatch (a resumed one), and another QoS filter above lets it
+// through without a place. A waiting request whose client goes away
+// leaves the queue; one handed a permit that never ran (its client went
+// away first) passes the permit on. The permit count and the queue are in
+// Filter.Stats.
 //
 // The wait sets the request's suspend timeout to MaxWait, and it stays so
 // for later suspensions of the same request: a handler that suspends after
@@ -30,8 +39,8 @@
 // so a long poll suspends on it as it would have without the wait.
 //
 // A request that no container dispatches (a Handler called directly, as in
-// some unit tests) cannot suspend: without a free place it is answered 503
-// at once.
+// some unit tests) cannot suspend: without a free place it is refused at
+// once, the filter returning that same error for its caller to answer.
 //
 // The filter bounds dispatches, not async work, as Jetty's QoSFilter
 // does: a request that goes async below it (async.Start, a handler that
@@ -39,8 +48,8 @@
 // returns. The timeout filter is such a request: above it, QoS lets every
 // request in, since each pass returns at once while the rest of the
 // chain runs on the timeout's goroutine. Below it, the request is already
-// async and cannot suspend, so one that finds no free place is answered
-// 503 at once, as above. To queue requests and bound their time too, use
+// async and cannot suspend, so one that finds no free place is refused
+// at once, as above (the timeout filter fails the request with the error). To queue requests and bound their time too, use
 // QoS without the timeout filter in that chain, and let the handlers bound
 // their own time (a context deadline, continuation.SetTimeout).
 //

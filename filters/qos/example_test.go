@@ -3,6 +3,7 @@ package qos_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,6 +25,11 @@ func Example() {
 		_, err := w.WriteString("done")
 		return err
 	})
+	// A refusal is a failure that the error pages answer, as any other.
+	c.ErrorPage(http.StatusServiceUnavailable, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("busy, try again later")
+		return err
+	}))
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	go c.Serve(l)
 	defer c.Shutdown(context.Background())
@@ -47,13 +53,14 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	fmt.Println("second:", resp.Status, "Retry-After:", resp.Header.Get("Retry-After"))
+	fmt.Println("second:", resp.Status, "Retry-After:", resp.Header.Get("Retry-After"), string(body))
 	close(release)
 	fmt.Println("first:", <-first)
 	fmt.Printf("%+v\n", f.Stats())
 	// Output:
-	// second: 503 Service Unavailable Retry-After: 1
+	// second: 503 Service Unavailable Retry-After: 1 busy, try again later
 	// first: 200 OK
 	// {Active:0 Waiting:0 Max:1 Admitted:1 Rejected:1}
 }

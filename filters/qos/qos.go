@@ -13,6 +13,23 @@ import (
 	"github.com/wharf-go/wharf/continuation"
 )
 
+// ErrBusy is what a request the filter refuses fails with, in an
+// *api.StatusError of 503 with Retry-After set: one that waited
+// Config.MaxWait, or one that found no free place and could not wait.
+// The container's error pages answer it, as Jetty's QoSFilter answers
+// with sendError. It is api.ErrShed too (errors.Is): the container logs
+// the refusal at Debug, since in an overload refusals come by the
+// thousand.
+var ErrBusy error = busy{}
+
+type busy struct{}
+
+func (busy) Error() string { return "qos: too many requests in progress, try again later" }
+
+// Is makes a refusal load shedding (api.ErrShed) as well, whoever tests
+// for it: the container's log, a request log, an error page.
+func (busy) Is(target error) bool { return target == api.ErrShed }
+
 // Defaults for the zero values of Config.
 const (
 	DefaultMaxRequests = 10
@@ -126,8 +143,20 @@ const (
 // names the filter, so that two QoS filters never take each other's.
 type grantKey struct{ f *Filter }
 
+// refusedKey is the attribute of the dispatch that refuses a request
+// whose wait expired; its value is the *Filter it waited in.
+type refusedKey struct{}
+
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if by, ok := r.Attribute(refusedKey{}).(*Filter); ok {
+		if by == f {
+			return f.reject(w)
+		}
+		// Refused by a QoS filter further in, on its way there: it needs
+		// no place here, nor a wait for one before its 503.
+		return next.Next(w, r)
+	}
 	if wt, ok := r.Attribute(grantKey{f}).(*waiter); ok && f.claimGrant(wt, running) {
 		// The chain inside sees the pass the wait interrupted (a long
 		// poll's initial dispatch, which suspends), not this filter's
@@ -193,7 +222,8 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 	}
 	cont.SetTimeout(f.maxWait)
 	if err := cont.Suspend(); err != nil {
-		// Not dispatched by a container: no way to wait without a goroutine.
+		// Not dispatched by a container (or already async, below the
+		// timeout filter): no way to wait without a goroutine.
 		f.mu.Lock()
 		f.rejected++
 		f.mu.Unlock()
@@ -223,7 +253,19 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 			if owned {
 				f.release() // the permit it was handed goes on
 			}
-			f.reject(w)
+			// The refusal is the error of a dispatch, which the error
+			// pages answer (a listener has no error to return): the
+			// Resume, taken in place of the expired re-dispatch, comes
+			// back to this filter, which returns it.
+			if cont.Resume(api.Attr{Key: refusedKey{}, Value: f}) == nil {
+				return
+			}
+			// Another listener of the request resumed it first: refuse
+			// it here, or its re-dispatch would queue anew.
+			if !w.Committed() {
+				w.Header().Set("Retry-After", f.retryAfter)
+				_ = w.SetStatus(http.StatusServiceUnavailable)
+			}
 			cont.Complete()
 		},
 		OnComplete: func(*api.Request, error) {
@@ -307,18 +349,16 @@ func (f *Filter) release() {
 	}
 }
 
-// reject answers 503 with Retry-After.
+// reject returns the 503 (ErrBusy) that refuses a request, with
+// Retry-After set: the error pages answer it, so that an API answers it in
+// the format of its other errors, and the header field stays on the
+// answer, as an error keeps the fields set before it.
 func (f *Filter) reject(w api.Response) error {
 	if w.Committed() {
 		return nil
 	}
 	w.Header().Set("Retry-After", f.retryAfter)
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := w.SetStatus(http.StatusServiceUnavailable); err != nil {
-		return err
-	}
-	_, err := w.WriteString("Service Unavailable: too many requests in progress, try again later\n")
-	return err
+	return &api.StatusError{Code: http.StatusServiceUnavailable, Err: ErrBusy}
 }
 
 // waitQueue orders waiters by priority, then arrival.

@@ -251,7 +251,7 @@ func TestGrantedButGonePassesPermitOn(t *testing.T) {
 }
 
 // Without a container to suspend it, a request that finds no place is
-// answered 503 at once.
+// refused with a 503 at once.
 func TestWithoutContainer(t *testing.T) {
 	g := newGate()
 	f := qos.New(qos.Config{MaxRequests: 1})
@@ -265,8 +265,9 @@ func TestWithoutContainer(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	w := wharftest.NewRecorder()
-	if err := h.Serve(w, wharftest.Request("GET", "/?id=b")); err != nil || w.Status() != 503 || w.Result().Get("Retry-After") != "5" {
-		t.Errorf("got %v %d Retry-After %q", err, w.Status(), w.Result().Get("Retry-After"))
+	// The refusal is the error returned, for the caller to answer.
+	if err := h.Serve(w, wharftest.Request("GET", "/?id=b")); !errors.Is(err, qos.ErrBusy) || api.StatusOf(err) != 503 || w.Result().Get("Retry-After") != "5" {
+		t.Errorf("got %v Retry-After %q", err, w.Result().Get("Retry-After"))
 	}
 	close(g.release)
 	<-done

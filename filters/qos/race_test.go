@@ -4,10 +4,13 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/filters/qos"
 	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -74,4 +77,48 @@ func TestGoneWhileGrantedReleasesOnce(t *testing.T) {
 			t.Fatalf("iteration %d: stats %+v", i, st)
 		}
 	}
+}
+
+// Another timeout listener of the request (the chain's, from a suspension
+// before the wait) resumes it when the wait expires, before this filter's
+// listener could: the refusal cannot come back as an error of the filter's
+// own dispatch, so the listener answers 503 with Retry-After in place, and
+// the request neither reaches the chain again nor waits anew.
+func TestRefusalWhenAnotherListenerResumed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		f := qos.New(qos.Config{MaxRequests: 1, MaxWait: 2 * time.Second})
+		var passes atomic.Int32
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			if r.QueryValue("id") == "holder" {
+				return g.Serve(w, r)
+			}
+			passes.Add(1)
+			c := continuation.Of(r)
+			if !c.IsInitial() {
+				return errors.New("the chain was dispatched again")
+			}
+			// A long poll whose listener resumes it on every timeout.
+			c.SetTimeout(time.Second)
+			c.AddListener(continuation.Listener{OnTimeout: func(api.Response, *api.Request) { c.Resume() }})
+			return c.Suspend()
+		}), f)
+		x := start(h, "/?id=x")
+		synctest.Wait() // x suspended in the chain, its permit given back
+		holder := start(h, "/?id=holder")
+		synctest.Wait()
+		// x's poll expires; its re-dispatch waits for the holder's permit,
+		// and expires there.
+		<-x.Done()
+		if _, finishes, _ := x.Chan.Result(); x.Out.Status() != 503 || x.Out.Result().Get("Retry-After") != "2" || finishes != 1 || passes.Load() != 1 {
+			t.Errorf("x: %d Retry-After %q, %d finishes, the chain ran %d times; want 503 with Retry-After once, the chain once",
+				x.Out.Status(), x.Out.Result().Get("Retry-After"), finishes, passes.Load())
+		}
+		if st := f.Stats(); st.Rejected != 1 || st.Waiting != 0 {
+			t.Errorf("stats %+v", st)
+		}
+		close(g.release)
+		<-holder.Done()
+		wantStats(t, f, 0, 0)
+	})
 }

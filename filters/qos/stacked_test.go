@@ -1,6 +1,7 @@
 package qos_test
 
 import (
+	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -56,9 +57,8 @@ func TestStackedTimeoutInOuterAnsweredOnce(t *testing.T) {
 		synctest.Wait()
 		wantStats(t, outer, 1, 1)
 		<-x.Done()
-		want := "Service Unavailable: too many requests in progress, try again later\n"
-		if x.Out.Status() != 503 || x.Out.Body() != want {
-			t.Errorf("x answered %d %q, want 503 %q", x.Out.Status(), x.Out.Body(), want)
+		if _, finishes, err := x.Chan.Result(); x.Out.Status() != 503 || finishes != 1 || !errors.Is(err, qos.ErrBusy) {
+			t.Errorf("x answered %d (%d finishes) with %v, want 503 once with qos.ErrBusy", x.Out.Status(), finishes, err)
 		}
 		if st := inner.Stats(); st.Active != 0 || st.Waiting != 0 || st.Rejected != 0 {
 			t.Errorf("inner stats %+v, want nothing active or rejected", st)
@@ -66,5 +66,71 @@ func TestStackedTimeoutInOuterAnsweredOnce(t *testing.T) {
 		close(g.release)
 		<-out.Done()
 		wantStats(t, outer, 0, 0)
+	})
+}
+
+// A request whose wait in the inner of two QoS filters expires is refused
+// by the inner one at once: the dispatch that carries its refusal passes
+// the outer filter without taking a place there, or waiting for one when
+// none is free.
+func TestStackedTimeoutInInnerRefusedAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		outer := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Hour})
+		inner := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
+		relInner := make(chan struct{})
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			switch r.QueryValue("id") {
+			case "outer":
+				return g.Serve(w, r)
+			case "inner":
+				<-relInner
+			}
+			_, err := w.WriteString("ok " + r.QueryValue("id"))
+			return err
+		}), api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			if r.QueryValue("id") == "inner" {
+				return next.Next(w, r) // on a path the outer filter does not guard
+			}
+			return outer.Filter(w, r, next)
+		}), api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			if r.QueryValue("id") == "outer" {
+				return next.Next(w, r) // on a path the inner filter does not guard
+			}
+			return inner.Filter(w, r, next)
+		}))
+		// "inner" holds the inner permit; "x" passes the outer filter and
+		// waits in the inner one, giving the outer permit back.
+		in := start(h, "/?id=inner")
+		synctest.Wait()
+		x := start(h, "/?id=x")
+		synctest.Wait()
+		wantStats(t, inner, 1, 1)
+		// "outer" takes the outer permit and holds it.
+		out := start(h, "/?id=outer")
+		synctest.Wait()
+		wantStats(t, outer, 1, 0)
+		// x's wait expires: refused at once, the full outer filter
+		// notwithstanding.
+		begin := time.Now()
+		<-x.Done()
+		if d := time.Since(begin); d != time.Minute {
+			t.Errorf("refused after %v, want the inner MaxWait", d)
+		}
+		if _, finishes, err := x.Chan.Result(); x.Out.Status() != 503 || finishes != 1 || !errors.Is(err, qos.ErrBusy) {
+			t.Errorf("x answered %d (%d finishes) with %v, want 503 once with qos.ErrBusy", x.Out.Status(), finishes, err)
+		}
+		if st := outer.Stats(); st.Active != 1 || st.Waiting != 0 || st.Rejected != 0 || st.Admitted != 2 {
+			t.Errorf("outer stats %+v, want the one permit held, none refused, two admitted", st)
+		}
+		if st := inner.Stats(); st.Rejected != 1 {
+			t.Errorf("inner stats %+v, want one refused", st)
+		}
+		close(relInner)
+		<-in.Done()
+		close(g.release)
+		<-out.Done()
+		wantStats(t, outer, 0, 0)
+		wantStats(t, inner, 0, 0)
 	})
 }

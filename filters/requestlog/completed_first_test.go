@@ -50,7 +50,10 @@ func TestCompletedBeforeFirstPass(t *testing.T) {
 					if len(recs) != 1 {
 						t.Fatalf("%d records, want 1", len(recs))
 					}
-					checkAttrs(t, recs[0], map[string]any{"status": int64(503), "end": "expired"})
+					// The timeout fails the request for the error pages: its
+					// error is the record's.
+					checkAttrs(t, recs[0], map[string]any{"status": int64(503), "end": "expired",
+						"error": "503 Service Unavailable: timeout: request timed out"})
 				case requestlog.FormatCombined:
 					got := lines.snapshot()
 					if len(got) != 1 {

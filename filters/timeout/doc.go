@@ -15,9 +15,16 @@
 // keeps the header fields the chain set before it (a WWW-Authenticate, an
 // Allow), as it would without the filter; the body and the fields that
 // describe it go. If the timeout expires first, an OnTimeout listener
-// writes Config.Status with Config.Body and completes the request: that
-// answer is the filter's own, not the error pages' (an API that answers
-// its errors in JSON sets Config.Body to what its page would write).
+// fails the request with ErrTimeout in an *api.StatusError of
+// Config.Status (503 by default), so that the container's error pages
+// answer it as they answer every other failure: an API's
+// ErrorPageAs[error] gives it the format of its other errors, and
+// without a page the container answers the status and its text ("503
+// Service Unavailable"). ErrTimeout is api.ErrShed too, so the container
+// logs the failure at Debug, not at Warn as a status a handler chose: in
+// an overload, timeouts come by the thousand. A Config.Body, if set, is
+// written by the filter itself instead, as text/plain, and the request
+// completes without an error.
 //
 // Both the copy and the timeout listener run as serialized tasks of the
 // request, so exactly one of them answers: the other is dropped, and the
@@ -49,7 +56,8 @@
 // A request that did not come from a container (async.Start reports
 // api.ErrNotSupported, as in unit tests calling a Handler directly) gets the
 // same behaviour without async: the filter's own call blocks until the chain
-// returns or the timeout expires.
+// returns or the timeout expires, and then returns the timeout's error (or
+// writes Config.Body) for its caller to answer.
 //
 // Package timeout imports only api, async and the standard library.
 package timeout

@@ -30,6 +30,11 @@ func Example() {
 		_, err := w.WriteString("result")
 		return err
 	})
+	// The timeout is a failure that the error pages answer, as any other.
+	c.ErrorPage(http.StatusServiceUnavailable, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("busy, try again later")
+		return err
+	}))
 
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	go c.Serve(l)
@@ -45,6 +50,6 @@ func Example() {
 		fmt.Println(p, resp.StatusCode, string(b))
 	}
 	// Output:
-	// /slow 503 Service Unavailable
+	// /slow 503 busy, try again later
 	// /fast 200 result
 }

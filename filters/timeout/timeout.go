@@ -18,9 +18,21 @@ import (
 // Errors of package timeout.
 var (
 	// ErrTimeout is the cause (context.Cause) of the chain's context being
-	// cancelled because the timeout expired.
-	ErrTimeout = errors.New("timeout: request timed out")
+	// cancelled because the timeout expired, and, in an *api.StatusError
+	// of Config.Status, what a request the timeout answers fails with,
+	// for the container's error pages (unless Config.Body is set). It is
+	// api.ErrShed too (errors.Is): the container logs such a failure at
+	// Debug, since under overload timeouts come by the thousand.
+	ErrTimeout error = timedOut{}
 )
+
+type timedOut struct{}
+
+func (timedOut) Error() string { return "timeout: request timed out" }
+
+// Is makes a timeout load shedding (api.ErrShed) as well, whoever tests
+// for it: the container's log, a request log, an error page.
+func (timedOut) Is(target error) bool { return target == api.ErrShed }
 
 // DefaultTimeout is the timeout used when Config.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
@@ -33,8 +45,11 @@ type Config struct {
 	Timeout time.Duration
 	// Status is the status of the timeout response. Zero means 503.
 	Status int
-	// Body is the text/plain body of the timeout response. Empty means
-	// http.StatusText(Status).
+	// Body, if set, is the text/plain body of the timeout response, which
+	// the filter then writes itself. Empty means the request fails with
+	// ErrTimeout in an *api.StatusError of Status, answered by the
+	// container's error pages as every other failure is (by default
+	// "503 Service Unavailable").
 	Body string
 }
 
@@ -56,9 +71,6 @@ func New(cfg Config) api.Filter {
 	}
 	if f.status == 0 {
 		f.status = http.StatusServiceUnavailable
-	}
-	if f.body == "" {
-		f.body = http.StatusText(f.status)
 	}
 	return f
 }
@@ -145,10 +157,22 @@ func (t *run) expired(w api.Response) {
 	if w.Committed() {
 		return // nothing can be said any more; async fails the request
 	}
+	if t.f.body == "" {
+		// Failed rather than written, so that the error pages answer the
+		// timeout in the format of the application's other errors.
+		_ = t.a.Fail(t.f.timeoutError())
+		return
+	}
 	t.f.writeTimeout(w)
 	_ = t.a.Complete()
 }
 
+// timeoutError is what a request the timeout answers fails with.
+func (f *filter) timeoutError() error {
+	return &api.StatusError{Code: f.status, Err: ErrTimeout}
+}
+
+// writeTimeout writes the timeout response of a Config.Body.
 func (f *filter) writeTimeout(w api.Response) {
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -196,8 +220,8 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 		return nil
 	case <-timer.C:
 		cancel(ErrTimeout)
-		if w.Committed() {
-			return &api.StatusError{Code: f.status, Err: ErrTimeout}
+		if w.Committed() || f.body == "" {
+			return f.timeoutError()
 		}
 		f.writeTimeout(w)
 		return nil

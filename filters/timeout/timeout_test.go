@@ -69,11 +69,11 @@ func TestTimeoutAnswers(t *testing.T) {
 		cfg        timeout.Config
 		wait       time.Duration
 		wantStatus int
-		wantBody   string
+		wantBody   string // written by the filter; "" when it fails the request for the error pages
 	}{
-		{"defaults", timeout.Config{}, 30 * time.Second, 503, "Service Unavailable"},
+		{"defaults", timeout.Config{}, 30 * time.Second, 503, ""},
 		{"custom", timeout.Config{Timeout: 2 * time.Second, Status: 504, Body: "too slow"}, 2 * time.Second, 504, "too slow"},
-		{"custom status only", timeout.Config{Timeout: time.Second, Status: 500}, time.Second, 500, "Internal Server Error"},
+		{"custom status only", timeout.Config{Timeout: time.Second, Status: 500}, time.Second, 500, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,10 +99,12 @@ func TestTimeoutAnswers(t *testing.T) {
 				synctest.Wait() // the late result has been dropped
 				hdr := x.Out.Result()
 				if x.Out.Status() != tt.wantStatus || x.Out.Body() != tt.wantBody ||
-					hdr.Get("Content-Type") != "text/plain; charset=utf-8" || hdr.Get("X-Outer") != "1" || hdr.Get("X-Handler") != "" {
+					(hdr.Get("Content-Type") == "text/plain; charset=utf-8") != (tt.wantBody != "") || hdr.Get("X-Outer") != "1" || hdr.Get("X-Handler") != "" {
 					t.Fatalf("got %d %q %v", x.Out.Status(), x.Out.Body(), hdr)
 				}
-				if n, f, err := x.Chan.Result(); n != 1 || f != 1 || err != nil {
+				n, f, err := x.Chan.Result()
+				if tt.wantBody == "" && (!errors.Is(err, timeout.ErrTimeout) || api.StatusOf(err) != tt.wantStatus) ||
+					tt.wantBody != "" && err != nil || n != 1 || f != 1 {
 					t.Fatalf("dispatches=%d finishes=%d err=%v", n, f, err)
 				}
 			})
@@ -112,11 +114,12 @@ func TestTimeoutAnswers(t *testing.T) {
 
 func TestHandlerIgnoringContext(t *testing.T) {
 	for _, tt := range []struct {
-		sleep    time.Duration
-		wantBody string
+		sleep      time.Duration
+		wantStatus int
+		wantBody   string
 	}{
-		{1999 * time.Millisecond, "done"},
-		{2001 * time.Millisecond, "Service Unavailable"},
+		{1999 * time.Millisecond, 200, "done"},
+		{2001 * time.Millisecond, 503, ""}, // the timeout's failure, for the error pages
 	} {
 		synctest.Test(t, func(t *testing.T) {
 			h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
@@ -128,8 +131,8 @@ func TestHandlerIgnoringContext(t *testing.T) {
 			<-x.Done()
 			time.Sleep(time.Second) // let the late handler finish and be dropped
 			synctest.Wait()
-			if x.Out.Body() != tt.wantBody {
-				t.Fatalf("sleep %v: body %q", tt.sleep, x.Out.Body())
+			if x.Out.Status() != tt.wantStatus || x.Out.Body() != tt.wantBody {
+				t.Fatalf("sleep %v: %d %q", tt.sleep, x.Out.Status(), x.Out.Body())
 			}
 		})
 	}
@@ -238,7 +241,7 @@ func TestSimultaneous(t *testing.T) {
 			switch {
 			case finishes != 1:
 				t.Fatalf("finishes = %d", finishes)
-			case err == nil && code == 503 && body == "Service Unavailable":
+			case errors.Is(err, timeout.ErrTimeout) && code == 503 && body == "":
 			case err == nil && !fail && code == 200 && body == "result":
 			case fail && api.StatusOf(err) == http.StatusTeapot && code == http.StatusTeapot && body == "":
 			default:
@@ -258,7 +261,7 @@ func TestBlockingWithoutExchange(t *testing.T) {
 		wantBody   string
 	}{
 		{name: "in time", sleep: time.Second, wantStatus: 202, wantBody: "ok"},
-		{name: "late", sleep: 3 * time.Second, wantStatus: 503, wantBody: "Service Unavailable"},
+		{name: "late", sleep: 3 * time.Second, wantErr: 503, wantStatus: 200}, // the caller answers the timeout's error
 		{name: "error", sleep: time.Second, ret: api.Error(400, ""), wantErr: 400, wantStatus: 200},
 	}
 	for _, tt := range tests {
@@ -301,7 +304,7 @@ func TestBlockingErrorKeepsHeaderFields(t *testing.T) {
 		wantField  bool
 	}{
 		{"in time", time.Second, 200, true},
-		{"late", 3 * time.Second, 503, false},
+		{"late", 3 * time.Second, 200, false}, // the caller answers the timeout's error
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
