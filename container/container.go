@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -509,6 +510,33 @@ var serverOptions = api.HandlerFunc(func(w api.Response, r *api.Request) error {
 	return nil
 })
 
+// errAmbiguousPath answers a path WithAmbiguousPaths would let through.
+var errAmbiguousPath = &api.StatusError{Code: http.StatusBadRequest, Err: errors.New("ambiguous path: an escaped '/' or '\\', or an escaped dot segment")}
+
+// ambiguousPath answers a request whose path ambiguousTarget refuses.
+var ambiguousPath = api.HandlerFunc(func(api.Response, *api.Request) error { return errAmbiguousPath })
+
+// ambiguousTarget reports whether the path of request-target t, as sent,
+// is httppath.Ambiguous. Most targets have no escape, and cost one scan.
+func ambiguousTarget(t string) bool {
+	if strings.IndexByte(t, '%') < 0 {
+		return false
+	}
+	if i := strings.IndexByte(t, '?'); i >= 0 {
+		t = t[:i]
+	}
+	if !strings.HasPrefix(t, "/") {
+		// absolute-form: the authority is no part of the path.
+		_, rest, ok := strings.Cut(t, "://")
+		i := strings.IndexByte(rest, '/')
+		if !ok || i < 0 {
+			return false
+		}
+		t = rest[i:]
+	}
+	return httppath.Ambiguous(t)
+}
+
 // notFound answers requests no pattern matches.
 var notFound = api.HandlerFunc(func(api.Response, *api.Request) error { return errNotFound })
 
@@ -537,7 +565,13 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 	var m api.Mapping
 	// The root context matches every path, so there always is a context.
 	x.ctxt, m.ServletPath = c.findContext(head.Path)
-	if head.Target == "*" {
+	if !c.cfg.ambiguous && ambiguousTarget(head.Target) {
+		// Here rather than in the connectors, so that net/http's server
+		// and HTTP/3 refuse it too; and before the filters, since those
+		// the decoded path maps are what the ambiguity is about.
+		m = x.ctxt.none.Map(m.ServletPath, "", nil)
+		x.chain = ambiguousPath
+	} else if head.Target == "*" {
 		// "OPTIONS *" asks about the server, not a resource (RFC 9110
 		// §9.3.7); other methods cannot use the asterisk form.
 		m = x.ctxt.none.Map("*", "", nil)

@@ -12,6 +12,11 @@
 // path parameters (Request.PathParam). It is matched against the decoded
 // path, so it is written decoded ("/café", not "/caf%C3%A9"): a "%XX"
 // escape in it is refused as malformed, where net/http would decode it.
+// A request path with an escape that decodes to '/' or '\' ("%2F",
+// "%5C") or to a "." or ".." segment ("%2e%2e") is answered 400 before
+// mapping, and no filter sees it: what sits in front of the container
+// reads such a path otherwise than its decoded form ("/admin%2Fx" is not
+// under "/admin/*" for a proxy). WithAmbiguousPaths maps it decoded.
 //
 // A request is mapped to the context with the longest matching context
 // path, then in two steps. First the path picks one PATH by the servlet

@@ -26,6 +26,7 @@ type config struct {
 	portable     bool        // WithPortableConnector, whatever the order of options
 	h2c          bool        // WithH2C, likewise
 	tls          *tls.Config // WithTLSConfig, likewise
+	ambiguous    bool        // WithAmbiguousPaths
 	maxFormBytes int64
 	maxHandlers  int // WithMaxHandlers
 	handlerQueue int // WithHandlerQueue
@@ -99,3 +100,16 @@ func WithTLSConfig(cfg *tls.Config) Option { return func(c *config) { c.tls = cf
 // api.ErrBodyTooLarge, which a handler that returns it answers 413.
 // Default: api.DefaultMaxFormBytes (10 MiB); negative means no limit.
 func WithMaxFormBytes(n int64) Option { return func(c *config) { c.maxFormBytes = n } }
+
+// WithAmbiguousPaths maps a request path with a percent-escape that
+// decodes to '/' or '\' (%2F, %5C) or a segment of escaped dots ("%2e",
+// ".%2e", "%2e%2e") as any other: decoded, then cleaned, so that
+// "/a%2Fb" is "/a/b" and "/a/%2e%2e/b" is "/b". Without it such a request
+// is answered 400 before mapping, on every protocol, and no filter or
+// handler sees it: a proxy or firewall in front that matches the path as
+// sent (a rule for "/admin/*" does not match "/admin%2Fx") and a router
+// that reads the escaped path (URL.RawPath behind api.FromHTTP) would
+// otherwise disagree with the mapping about what was asked for. Jetty's
+// default URI compliance refuses the same paths. Use it for clients that
+// put an escaped '/' in a segment and handlers that expect it decoded.
+func WithAmbiguousPaths() Option { return func(c *config) { c.ambiguous = true } }

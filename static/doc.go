@@ -62,9 +62,11 @@
 // that is neither regular nor a directory (a device or FIFO, whose open
 // could block), a file name with a trailing slash, and a file that cannot
 // be opened for lack of permission. ".." never reaches the handler as a
-// segment: connectors decode and clean every path (percent-encoded dots
-// and slashes included) before mapping, so a request can only name paths
-// under its mapping, and the handler checks again anyway. An error other
+// segment: connectors decode and clean every path before mapping, so a
+// request can only name paths under its mapping, and the handler checks
+// again anyway. A path with percent-encoded dot segments, slashes or
+// backslashes is answered 400 by the container before that, unless
+// container.WithAmbiguousPaths lets it be decoded and cleaned too. An error other
 // than these (an I/O error) is returned, and answered 500.
 //
 // A file's type is checked with Stat before it is opened, and again on the

@@ -134,8 +134,18 @@ func TestModes(t *testing.T) {
 // TestRawTraversal sends paths as bytes, since clients clean them before
 // sending: none reaches the private part of the tree, whatever the
 // encoding; each is answered 404 (400 by the connector for a target it
-// cannot decode).
+// cannot decode, and by the container for an escaped separator or dot
+// segment unless WithAmbiguousPaths lets it through to the handler).
 func TestRawTraversal(t *testing.T) {
+	ambiguous := map[string]bool{
+		"/static/%2e%2e/private/secret.txt":         true,
+		"/static/%2E%2E/%2e%2e/private/secret.txt":  true,
+		"/static/.%2e/private/secret.txt":           true,
+		"/static/..%2fprivate%2fsecret.txt":         true,
+		"/static/%2e%2e%2fprivate%2fsecret.txt":     true,
+		"/static/..%5cprivate%5csecret.txt":         true,
+		"/static/%5c..%5c..%5cprivate%5csecret.txt": true,
+	}
 	targets := []string{
 		"/static/../private/secret.txt",
 		"/static/../../private/secret.txt",
@@ -159,6 +169,18 @@ func TestRawTraversal(t *testing.T) {
 		"/private/secret.txt",
 		"/static/%zz",
 	}
+	for _, allow := range []bool{false, true} {
+		name, opts := "default", []container.Option(nil)
+		if allow {
+			name, opts = "WithAmbiguousPaths", []container.Option{container.WithAmbiguousPaths()}
+		}
+		t.Run(name, func(t *testing.T) {
+			testRawTraversal(t, targets, ambiguous, allow, opts)
+		})
+	}
+}
+
+func testRawTraversal(t *testing.T, targets []string, ambiguous map[string]bool, allow bool, opts []container.Option) {
 	modes.Run(t, buildSite(t), func(t *testing.T, s *modes.Server) {
 		for _, target := range targets {
 			nc := s.DialHTTP1(t)
@@ -175,6 +197,9 @@ func TestRawTraversal(t *testing.T) {
 			want := http.StatusNotFound
 			if strings.Contains(target, "%zz") {
 				want = http.StatusBadRequest // not a percent-encoding: the connector refuses it
+			}
+			if ambiguous[target] && !allow {
+				want = http.StatusBadRequest // the container refuses it before mapping
 			}
 			if resp.StatusCode != want {
 				t.Errorf("%s: %d, want %d", target, resp.StatusCode, want)
@@ -196,7 +221,7 @@ func TestRawTraversal(t *testing.T) {
 		if resp.StatusCode != 200 || string(body) != "body{}" {
 			t.Errorf("a good path: %d %q", resp.StatusCode, body)
 		}
-	})
+	}, opts...)
 }
 
 // TestCurl asks curl, an independent client, for one range.

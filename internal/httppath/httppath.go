@@ -1,6 +1,7 @@
 // Package httppath cleans request paths into the one canonical form that
 // mapping sees, for every protocol and adapter: the connectors' HTTP/1.1,
-// HTTP/2 and HTTP/3 and the container's net/http adapter.
+// HTTP/2 and HTTP/3 and the container's net/http adapter. It also tells
+// the escaped paths whose decoded form is ambiguous (Ambiguous).
 //
 // It is pure (strings in, strings out) and imports only the standard
 // library.
@@ -43,4 +44,53 @@ func clean(p string) bool {
 		}
 	}
 	return true
+}
+
+// Ambiguous reports whether the escaped path p (a request-target's path,
+// as sent) has a percent-escape that decodes to '/' or '\' (%2F, %5C) or a
+// segment of escaped dots that decodes to "." or ".." ("%2e", ".%2E",
+// "%2e%2e"). Such a path reads one way escaped and another decoded: a
+// proxy in front that matches "/admin/*" as sent does not see
+// "/admin%2Fx" under it, nor does net/http's ServeMux, which matches per
+// escaped segment, while Clean of the decoded path puts it there.
+// Dots sent as dots are not ambiguous: every reader resolves them.
+func Ambiguous(p string) bool {
+	if strings.IndexByte(p, '%') < 0 {
+		return false
+	}
+	for p != "" {
+		var seg string
+		seg, p, _ = strings.Cut(p, "/")
+		if strings.IndexByte(seg, '%') < 0 {
+			continue
+		}
+		if dotSegment(seg) {
+			return true
+		}
+		for i := 0; i+2 < len(seg); i++ {
+			if seg[i] == '%' && (seg[i+1] == '2' && (seg[i+2] == 'f' || seg[i+2] == 'F') ||
+				seg[i+1] == '5' && (seg[i+2] == 'c' || seg[i+2] == 'C')) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dotSegment reports whether seg is one or two dots, each sent as itself
+// or as "%2e" in either case.
+func dotSegment(seg string) bool {
+	n := 0
+	for seg != "" && n < 3 {
+		switch {
+		case seg[0] == '.':
+			seg = seg[1:]
+		case len(seg) >= 3 && seg[0] == '%' && seg[1] == '2' && (seg[2] == 'e' || seg[2] == 'E'):
+			seg = seg[3:]
+		default:
+			return false
+		}
+		n++
+	}
+	return seg == "" && n > 0 && n < 3
 }

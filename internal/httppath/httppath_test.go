@@ -108,3 +108,44 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestAmbiguous(t *testing.T) {
+	for _, tc := range []struct {
+		p    string
+		want bool
+	}{
+		{"/a/b", false},
+		{"/a%2Fb", true},
+		{"/a%2fb", true},
+		{"/a%5Cb", true},
+		{"/a%5cb", true},
+		{"%2F", true},
+		{"/%2e", true},
+		{"/a/%2E/b", true},
+		{"/a/%2e%2e/b", true},
+		{"/a/.%2e/", true},
+		{"/a/%2E.", true},
+		{"/a/../b", false},      // dots sent as dots: no reader differs
+		{"/a/./b", false},       // likewise
+		{"/a/%2e%2e%2e", false}, // "...", a name
+		{"/a/%2eenv", false},
+		{"/a/x%2e", false},
+		{"/a/..%2e", false},
+		{"/a%252Fb", false}, // decodes to "%2F", not to a slash
+		{"/a%20b", false},
+		{"/caf%C3%A9", false},
+		{"/a%2", false},
+		{"/a%", false},
+		{"/%2g", false},
+	} {
+		if got := Ambiguous(tc.p); got != tc.want {
+			t.Errorf("Ambiguous(%q) = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestAmbiguousAllocs(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { Ambiguous("/api/v1/items/a%20b") }); n != 0 {
+		t.Errorf("Ambiguous allocates %v times", n)
+	}
+}
