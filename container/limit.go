@@ -1,6 +1,7 @@
 package container
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"sync"
@@ -72,7 +73,8 @@ func WithMaxHandlers(n int) Option { return func(c *config) { c.maxHandlers = n 
 
 // WithHandlerQueue bounds how many requests may wait for a place under
 // WithMaxHandlers; a request that finds the queue full is answered 503
-// Service Unavailable with Retry-After: 1, without running its filters,
+// Service Unavailable with Retry-After: 1, without running its filters
+// (its error page renders it: its error is api.ErrShed, logged at Debug),
 // and counted in Stats.Rejected. A waiting request holds no goroutine. It
 // waits until a place is free or its client leaves (an HTTP/2 reset; a
 // closed connection, which the epoll connector notices and the portable
@@ -320,16 +322,15 @@ func (l *limiter) counts() (running, waiting, refused int64) {
 	return int64(s & runMask), int64(s >> 32), l.rejected.Load()
 }
 
-// busy answers a request past the queue.
+// errBusy refuses a request past the queue. It is load shedding
+// (api.ErrShed): the error pages answer it, and the log records it at
+// Debug, as for filters/qos's refusals.
+var errBusy = &api.StatusError{Code: http.StatusServiceUnavailable, Err: fmt.Errorf("container: too many requests in progress: %w", api.ErrShed)}
+
+// busy answers a request past the queue: 503 with Retry-After.
 var busy = api.HandlerFunc(func(w api.Response, _ *api.Request) error {
 	w.Header().Set("Retry-After", "1")
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if err := w.SetStatus(http.StatusServiceUnavailable); err != nil {
-		return err
-	}
-	_, err := w.WriteString("503 Service Unavailable: too many requests in progress\n")
-	return err
+	return errBusy
 })
 
 // gone ends a request whose client left before its handler ran, quietly

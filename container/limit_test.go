@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
@@ -237,9 +238,17 @@ func TestMaxHandlers(t *testing.T) {
 func testMaxHandlers(t *testing.T, m modes.Mode) {
 	started := make(chan string, 8)
 	release := make(chan struct{}, 8)
+	logs, logger := wharftest.NewLogRecorder()
 	opts := append(modes.Options(m), container.WithMaxHandlers(2), container.WithHandlerQueue(1),
-		container.WithLogger(wharftest.DiscardLogger()))
+		container.WithLogger(logger))
 	c := container.New(opts...)
+	// The refusal past the queue is load shedding: the application's page
+	// for it renders it. (A page that may block would count every request
+	// of its context against the limit, /fast's too.)
+	c.ErrorPageFor(api.ErrShed, api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("shed: " + container.ErrorOf(r).Error())
+		return err
+	}))
 	c.HandleFunc("/block", func(w api.Response, r *api.Request) error {
 		started <- r.Query().Get("id")
 		select {
@@ -323,9 +332,16 @@ func testMaxHandlers(t *testing.T, m modes.Mode) {
 		t.Fatalf("NonBlocking handler at the limit: %d %q %v", a.status, a.body, a.err)
 	}
 
-	// The fourth finds the queue full: 503 at once.
-	if a := get("/block?id=d"); a.err != nil || a.status != http.StatusServiceUnavailable || a.retry == "" {
-		t.Fatalf("past the queue: %d %q Retry-After %q %v, want 503 with Retry-After", a.status, a.body, a.retry, a.err)
+	// The fourth finds the queue full: 503 at once, through its error
+	// page, and logged at Debug only.
+	const shed = "shed: 503 Service Unavailable: container: too many requests in progress: wharf: request shed under load"
+	if a := get("/block?id=d"); a.err != nil || a.status != http.StatusServiceUnavailable || a.retry == "" || a.body != shed {
+		t.Fatalf("past the queue: %d %q Retry-After %q %v, want 503 %q with Retry-After", a.status, a.body, a.retry, a.err, shed)
+	}
+	for _, r := range logs.Records() {
+		if r.Level > slog.LevelDebug {
+			t.Errorf("logged at %v: %s %v", r.Level, r.Message, r.Attrs)
+		}
 	}
 	if st := c.Stats(); st.Rejected != 1 || st.Queued != 1 || st.Handlers != 2 {
 		t.Errorf("Stats() = %+v, want 1 rejected, 1 queued, 2 handlers", st)
