@@ -166,6 +166,11 @@ type Config struct {
 	// Serve once its selectors run, before its listener joins one: the
 	// window where Shutdown or Close stops the selectors under it.
 	testBeforeListen func()
+	// testLinger, set by tests only, bounds the epoll connector's
+	// lingering close instead of lingerTimeout: a test that reads what
+	// the close still sends must not race half a second of a loaded
+	// machine's scheduling.
+	testLinger time.Duration
 }
 
 // or is v, or def when v is zero (unset).

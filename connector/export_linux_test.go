@@ -2,6 +2,7 @@ package connector
 
 import (
 	"net"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 )
@@ -66,12 +67,26 @@ func CountHeadReads(cfg Config, f func()) Config {
 	return cfg
 }
 
-// Lingering counts the epoll connections idle in a lingering close. Their
-// owner set lingering before turning them idle under the socket's Mu.
+// LingerFor returns cfg with the epoll connector's lingering close bounded
+// by d rather than by lingerTimeout.
+func LingerFor(cfg Config, d time.Duration) Config {
+	cfg.testLinger = d
+	return cfg
+}
+
+// Lingering counts the epoll connections idle in a lingering close.
 func Lingering(s *Server) int {
+	n, _ := LingeringTLS(s)
+	return n
+}
+
+// LingeringTLS counts the epoll connections idle in a lingering close
+// and, of those over TLS, the bytes of records their sockets have not
+// taken yet (fdTLS.pend). Their owner set lingering before turning them
+// idle under the socket's Mu.
+func LingeringTLS(s *Server) (lingering, pending int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
 	for c := s.conns.head; c != nil; c = c.lnext {
 		f, ok := c.io.(*fdConn)
 		if !ok {
@@ -79,9 +94,14 @@ func Lingering(s *Server) int {
 		}
 		f.Mu.Lock()
 		if c.state() == connIdle && c.lingering {
-			n++
+			lingering++
+			if f.tls != nil {
+				f.tls.pmu.Lock()
+				pending += len(f.tls.pend)
+				f.tls.pmu.Unlock()
+			}
 		}
 		f.Mu.Unlock()
 	}
-	return n
+	return lingering, pending
 }

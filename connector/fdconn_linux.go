@@ -265,6 +265,15 @@ func (f *fdConn) plain() bool { return f.tls == nil }
 // handshaking implements connIO.
 func (f *fdConn) handshaking() bool { return f.tls != nil && f.tls.shaking.Load() }
 
+// shutWrite shuts the socket's sending side: over TLS, once what of
+// crypto/tls's records the socket did not take yet went (fdTLS.shutWrite).
+func (f *fdConn) shutWrite() error {
+	if f.tls != nil {
+		return f.tls.shutWrite()
+	}
+	return netpoll.CloseWrite(f.FD)
+}
+
 // closeNotify implements connIO: over TLS, close_notify goes out first.
 func (f *fdConn) closeNotify() {
 	if f.tls != nil {

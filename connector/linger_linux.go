@@ -1,6 +1,8 @@
 package connector
 
 import (
+	"io"
+
 	"github.com/wharf-go/wharf/internal/netpoll"
 )
 
@@ -13,6 +15,10 @@ import (
 // as it closes those: the client may still be sending, and a close then
 // resets the connection, destroying what of the answer it has not read.
 // Shutdown waits for it as for a request in flight; the timer bounds that.
+// Over TLS the sending side is shut only once the records the socket did
+// not take yet (fdTLS.pend) went, and the client's end does not close the
+// connection before: a close or a shut then would end the stream on a
+// record cut short. The timer bounds that wait too.
 
 // lingerPass bounds what one pass of lingerNB discards, so that a client
 // that keeps sending cannot hold the selector's producer: past it the
@@ -28,7 +34,7 @@ func (f *fdConn) lingerClose() {
 		return
 	}
 	f.closeNotify()
-	if netpoll.CloseWrite(f.FD) != nil {
+	if f.shutWrite() != nil {
 		c.close()
 		return
 	}
@@ -37,7 +43,7 @@ func (f *fdConn) lingerClose() {
 	}
 	c.drain = nil
 	c.lingering = true
-	c.headAt = f.sel.clock() + lingerTimeout
+	c.headAt = f.sel.clock() + or(c.srv.Config.testLinger, lingerTimeout)
 	c.lingerNB()
 }
 
@@ -58,6 +64,12 @@ func (c *conn) lingerNB() {
 				return
 			}
 			c.close()
+			return
+		case err == io.EOF && f.tls != nil && f.tls.shutWaits():
+			// The client ended its side, but the answer's last records
+			// wait for the socket to take them: they go at its
+			// writability (flushPending), and the timer ends the wait.
+			f.idleLingering(false)
 			return
 		case err != nil: // its end (the client read the answer and closed), or a reset
 			c.close()

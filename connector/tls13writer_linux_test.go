@@ -86,6 +86,13 @@ func (w *tls13Writer) keys(t *testing.T) {
 // send seals content as one record of type typ.
 func (w *tls13Writer) send(t *testing.T, typ byte, content []byte) {
 	t.Helper()
+	if _, err := w.raw.Write(w.seal(typ, content)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seal is send's record, returned rather than sent.
+func (w *tls13Writer) seal(typ byte, content []byte) []byte {
 	n := len(content) + 1 + w.aead.Overhead()
 	hdr := []byte{0x17, 0x03, 0x03, byte(n >> 8), byte(n)}
 	nonce := bytes.Clone(w.iv)
@@ -93,24 +100,30 @@ func (w *tls13Writer) send(t *testing.T, typ byte, content []byte) {
 		nonce[11-i] ^= byte(w.seq >> (8 * i))
 	}
 	w.seq++
-	rec := w.aead.Seal(bytes.Clone(hdr), nonce, append(bytes.Clone(content), typ), hdr)
-	if _, err := w.raw.Write(rec); err != nil {
-		t.Fatal(err)
-	}
+	return w.aead.Seal(bytes.Clone(hdr), nonce, append(bytes.Clone(content), typ), hdr)
 }
 
 // keyUpdate sends a KeyUpdate, asking for the server's if request, and
 // moves to the next traffic secret.
 func (w *tls13Writer) keyUpdate(t *testing.T, request bool) {
 	t.Helper()
+	if _, err := w.raw.Write(w.sealKeyUpdate(t, request)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sealKeyUpdate is keyUpdate's record, returned rather than sent.
+func (w *tls13Writer) sealKeyUpdate(t *testing.T, request bool) []byte {
+	t.Helper()
 	msg := []byte{24, 0, 0, 1, 0}
 	if request {
 		msg[4] = 1
 	}
-	w.send(t, 0x16, msg)
+	rec := w.seal(0x16, msg)
 	w.secret = w.expandLabel(t, "traffic upd", w.hash().Size())
 	w.seq = 0
 	w.keys(t)
+	return rec
 }
 
 // dialTLS13 connects a TLS 1.3 client to addr, its key log kept for

@@ -36,7 +36,8 @@ import (
 //     close_notify, an answer) never waits: what the socket does not
 //     take of it waits in pend, sent whole at the socket's next
 //     writability or before the next response's bytes, since a record
-//     cut short would break the stream. crypto/tls remembers every
+//     cut short would break the stream; a lingering close shuts the
+//     sending side only once pend went. crypto/tls remembers every
 //     write error, so a write that cannot finish ends the connection.
 //   - crypto/tls's reader may write (an alert for a bad record, a
 //     KeyUpdate's answer) under the write lock a parked response writer
@@ -95,6 +96,10 @@ type fdTLS struct {
 	// as flushPending reads it.
 	pmu  sync.Mutex
 	pend []byte
+	// shut says the socket's sending side is to be shut once pend went
+	// (shutWrite): shut before, the client would read a record cut
+	// short, then the end of the stream. Under pmu.
+	shut bool
 }
 
 // maxTLSPending bounds pend: a client that asks for KeyUpdates without
@@ -266,12 +271,37 @@ func (t *fdTLS) sendPendingLocked() error {
 		}
 		if err != nil {
 			t.wfailed.Store(true)
-			t.pend = nil
+			t.pend, t.shut = nil, false
 			return err
 		}
 	}
 	t.pend = nil
+	if t.shut {
+		t.shut = false
+		return netpoll.CloseWrite(t.f.FD)
+	}
 	return nil
+}
+
+// shutWrite shuts the socket's sending side for a lingering close: at
+// once if nothing waits in pend, else once flushPending sent it, within
+// the linger's bound.
+func (t *fdTLS) shutWrite() error {
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	if len(t.pend) > 0 && t.nc == nil && t.tun == nil {
+		t.shut = true
+		return nil
+	}
+	return netpoll.CloseWrite(t.f.FD)
+}
+
+// shutWaits reports whether the sending side waits for pend to be sent
+// before it is shut (shutWrite).
+func (t *fdTLS) shutWaits() bool {
+	t.pmu.Lock()
+	defer t.pmu.Unlock()
+	return t.shut
 }
 
 // flushPending sends what waits in pend as far as the socket takes it:
