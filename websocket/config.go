@@ -103,6 +103,10 @@ type Config struct {
 	// server_no_context_takeover and client_no_context_takeover: each
 	// message is compressed alone, so a connection keeps no compression
 	// state between messages, and a quiet one costs what it does without.
+	// An offer the server cannot honour is declined, and the next one
+	// considered (RFC 7692 §7): one whose server_max_window_bits asks
+	// for a window below the 15 bits Send compresses with, or with a
+	// parameter unknown, repeated or of a bad value.
 	// The peer's compressed messages are then inflated, ReadLimit
 	// bounding what they inflate to (1009 beyond), and Send compresses a
 	// message of 128 bytes or more when that makes it smaller. False

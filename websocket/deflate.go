@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
@@ -186,4 +187,158 @@ func (w extensionWatch) Write(p []byte) (int, error) {
 		*w.deflate = true
 	}
 	return w.Conn.Write(p)
+}
+
+// acceptDeflate reports whether the Sec-WebSocket-Extensions values offers
+// hold an offer of permessage-deflate the server can honour (RFC 7692
+// §7): one whose parameters are all known, each given once, with valid
+// values. server_max_window_bits asks the server for a window smaller
+// than 2^15 at most; Send's deflater uses that one, so only 15 is honoured.
+// The server's answer is always the same (server_no_context_takeover,
+// client_no_context_takeover), which accepts any of these offers; an
+// offer it cannot honour is declined, and the next one considered. A
+// field value that does not parse offers nothing.
+func acceptDeflate(offers []string) bool {
+	for _, s := range offers {
+		if acceptDeflateIn(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptDeflateIn is acceptDeflate for one field value, an extension-list
+// (RFC 6455 §9.1).
+func acceptDeflateIn(s string) bool {
+	for {
+		s = skipSpace(s)
+		if s == "" {
+			return false
+		}
+		if s[0] == ',' { // an empty element, which a list may have (RFC 9110 §5.6.1)
+			s = s[1:]
+			continue
+		}
+		var name string
+		name, s = cutToken(s)
+		if name == "" {
+			return false
+		}
+		ok := name == "permessage-deflate"
+		var seen uint8 // the parameters given, a bit each
+		for {
+			s = skipSpace(s)
+			if s == "" || s[0] == ',' {
+				break
+			}
+			if s[0] != ';' {
+				return false
+			}
+			var key, val string
+			key, s = cutToken(skipSpace(s[1:]))
+			if key == "" {
+				return false
+			}
+			s = skipSpace(s)
+			hasVal := s != "" && s[0] == '='
+			if hasVal {
+				var valid bool
+				if val, s, valid = cutValue(skipSpace(s[1:])); !valid {
+					return false
+				}
+			}
+			ok = ok && deflateParam(key, val, hasVal, &seen)
+		}
+		if ok {
+			return true
+		}
+	}
+}
+
+// deflateParam reports whether the server can accept an offer of
+// permessage-deflate with the parameter key (and its value val, if
+// hasVal), seen holding the parameters the offer gave before it: a
+// parameter given twice makes the offer invalid (RFC 7692 §7).
+func deflateParam(key, val string, hasVal bool, seen *uint8) bool {
+	var bit uint8
+	var ok bool
+	switch key {
+	case "server_no_context_takeover":
+		bit, ok = 1, !hasVal
+	case "client_no_context_takeover":
+		bit, ok = 2, !hasVal
+	case "server_max_window_bits":
+		bit, ok = 4, hasVal && val == "15"
+	case "client_max_window_bits":
+		// Without a value, a hint that the client could use a smaller
+		// window; with one, the window it will use: the inflater takes
+		// any.
+		bit, ok = 8, !hasVal || windowBits(val)
+	default:
+		return false
+	}
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return ok
+}
+
+// windowBits reports whether v is a window size RFC 7692 §7.1.2 allows:
+// 8 to 15, in decimal without leading zeroes.
+func windowBits(v string) bool {
+	switch v {
+	case "8", "9", "10", "11", "12", "13", "14", "15":
+		return true
+	}
+	return false
+}
+
+// skipSpace returns s without its leading spaces and tabs.
+func skipSpace(s string) string {
+	return strings.TrimLeft(s, " \t")
+}
+
+// cutToken returns the token (RFC 9110 §5.6.2) s begins with, "" if
+// none, and the rest of s.
+func cutToken(s string) (token, rest string) {
+	i := 0
+	for i < len(s) && isTokenChar(s[i]) {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
+// cutValue returns the parameter value s begins with, a token or a
+// quoted string (unescaped), and the rest of s; ok is false if there is
+// none.
+func cutValue(s string) (val, rest string, ok bool) {
+	if s == "" || s[0] != '"' {
+		val, rest = cutToken(s)
+		return val, rest, val != ""
+	}
+	var b []byte
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return string(b), s[i+1:], true
+		case c == '\\' && i+1 < len(s):
+			i++
+			b = append(b, s[i])
+		case c < ' ' && c != '\t' || c == 0x7f:
+			return "", s, false
+		default:
+			b = append(b, c)
+		}
+	}
+	return "", s, false // unterminated
+}
+
+// isTokenChar reports whether c is a tchar (RFC 9110 §5.6.2).
+func isTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }

@@ -79,3 +79,29 @@ func TestDeflateAllocs(t *testing.T) {
 		t.Errorf("inflate: %v allocations", n)
 	}
 }
+
+// acceptDeflate reads Sec-WebSocket-Extensions as RFC 6455 §9.1 writes
+// it: spaces where the grammar allows them, empty list elements, quoted
+// values; a field value that does not parse offers nothing.
+func TestAcceptDeflateSyntax(t *testing.T) {
+	tests := []struct {
+		offer string
+		want  bool
+	}{
+		{"  permessage-deflate  ", true},
+		{", ,permessage-deflate ,", true},
+		{"permessage-deflate ; client_max_window_bits = 9", true},
+		{`permessage-deflate; client_max_window_bits="1\5"`, true},
+		{`permessage-deflate; client_max_window_bits="15`, false},
+		{"permessage-deflate; client_max_window_bits=", false},
+		{"permessage-deflate;", false},
+		{"permessage-deflate junk", false},
+		{"permessage-deflate; x=1 junk, permessage-deflate", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		if got := acceptDeflate([]string{tc.offer}); got != tc.want {
+			t.Errorf("acceptDeflate(%q) = %v, want %v", tc.offer, got, tc.want)
+		}
+	}
+}

@@ -214,3 +214,69 @@ func TestCompressionFrames(t *testing.T) {
 		}
 	})
 }
+
+// The server accepts an offer of permessage-deflate only if it can
+// honour it (RFC 7692 §7): an offer with a parameter it does not know, a
+// parameter given twice or with a bad value, or a server_max_window_bits
+// below the 15 bits Send's deflater uses, is declined, and the next offer
+// considered. Whatever the 101 says, the connection acts on it: a
+// compressed message is echoed where compression was accepted, and is a
+// protocol error (1002) where it was declined.
+func TestCompressionOffers(t *testing.T) {
+	hello := withRSV(clientFrame(wsframe.OpText, compress(t, []byte("hello")), true), 0x40)
+	tests := []struct {
+		offers []string // the Sec-WebSocket-Extensions fields
+		accept bool
+	}{
+		{[]string{"permessage-deflate"}, true},
+		{[]string{"permessage-deflate; client_max_window_bits"}, true},
+		{[]string{"permessage-deflate; client_max_window_bits=10"}, true},
+		{[]string{"permessage-deflate;client_max_window_bits=8"}, true},
+		{[]string{"permessage-deflate; server_max_window_bits=15"}, true},
+		{[]string{`permessage-deflate; server_max_window_bits="15"`}, true},
+		{[]string{"permessage-deflate; server_no_context_takeover; client_no_context_takeover"}, true},
+		{[]string{"permessage-deflate; server_max_window_bits=10"}, false},
+		{[]string{"permessage-deflate; server_max_window_bits=8; client_max_window_bits"}, false},
+		{[]string{"permessage-deflate; server_max_window_bits"}, false},
+		{[]string{"permessage-deflate; server_max_window_bits=16"}, false},
+		{[]string{"permessage-deflate; client_max_window_bits=7"}, false},
+		{[]string{"permessage-deflate; client_max_window_bits=010"}, false},
+		{[]string{"permessage-deflate; server_no_context_takeover=1"}, false},
+		{[]string{"permessage-deflate; client_no_context_takeover; client_no_context_takeover"}, false},
+		{[]string{"permessage-deflate; x-unknown"}, false},
+		{[]string{"permessage-deflate; x-unknown=1"}, false},
+		{[]string{"x-webkit-deflate-frame"}, false},
+		{[]string{"permessage-deflate; server_max_window_bits=10, permessage-deflate; client_max_window_bits"}, true},
+		{[]string{"x-webkit-deflate-frame, permessage-deflate"}, true},
+		{[]string{"permessage-deflate; server_max_window_bits=12", "permessage-deflate"}, true},
+		{[]string{"permessage-deflate; server_max_window_bits=12", "permessage-deflate; foo"}, false},
+	}
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		s := serveWS(t, m, websocket.Config{EnableCompression: true}, &echoAll{})
+		for _, tc := range tests {
+			var fields string
+			for _, o := range tc.offers {
+				fields += "Sec-WebSocket-Extensions: " + o + "\r\n"
+			}
+			rc := dialRawFields(t, s, "/ws", fields, nil)
+			if ext := rc.resp.Header.Get("Sec-WebSocket-Extensions"); (ext != "") != tc.accept {
+				t.Errorf("%q: Sec-WebSocket-Extensions: %q, want accepted %v", tc.offers, ext, tc.accept)
+				continue
+			}
+			want := "1002"
+			if tc.accept {
+				want = "hello"
+			}
+			rc.nc.Write(hello)
+			f, err := rc.next()
+			got := string(f.Payload)
+			if f.Opcode == wsframe.OpClose {
+				code, _ := closeCode(f)
+				got = strconv.Itoa(code)
+			}
+			if err != nil || got != want {
+				t.Errorf("%q: a compressed message got opcode %d, %q (%v); want %s", tc.offers, f.Opcode, got, err, want)
+			}
+		}
+	})
+}

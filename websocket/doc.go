@@ -14,7 +14,9 @@
 // is declined, so messages travel uncompressed, and a frame with an RSV
 // bit set is a protocol error (1002). With Config.EnableCompression the
 // offer is accepted, always with server_no_context_takeover and
-// client_no_context_takeover: each message is compressed alone, so a
+// client_no_context_takeover (an offer that asks for a smaller window
+// than Send's 15 bits, or that RFC 7692 makes invalid, is declined, and
+// the next one considered): each message is compressed alone, so a
 // connection keeps no compression state between messages (flate readers
 // and writers are pooled, lent for one message). The peer's compressed
 // messages are inflated, on both connectors, ReadLimit bounding what they

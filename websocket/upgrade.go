@@ -75,6 +75,10 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 			return sameOrigin(r)
 		},
 	}
+	// gorilla accepts the first offer of permessage-deflate whatever its
+	// parameters, where RFC 7692 §7 has an offer the server cannot honour
+	// declined: it is told to accept only when one can be.
+	up.EnableCompression = up.EnableCompression && acceptDeflate(r.Header().Values("Sec-Websocket-Extensions"))
 	if chosen := header.Get("Sec-Websocket-Protocol"); chosen != "" {
 		if !slices.Contains(Subprotocols(r), chosen) {
 			return nil, &api.StatusError{Code: http.StatusInternalServerError, Err: ErrSubprotocol}
@@ -94,7 +98,7 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	var tun api.Tunnel
 	var uerr error
 	var deflate *bool // whether the 101 accepted permessage-deflate, when offered
-	if cfg.EnableCompression {
+	if up.EnableCompression {
 		deflate = new(bool)
 	}
 	hs := cfg.getHandshake()
