@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"net"
 	"strings"
 	"sync"
 
@@ -13,7 +12,7 @@ import (
 )
 
 // permessage-deflate (RFC 7692), as Config.EnableCompression offers it:
-// gorilla negotiates it in the handshake, always with
+// accepted (upgrade decides, and gorilla's handshake answers) always with
 // server_no_context_takeover and client_no_context_takeover, so each
 // message is compressed alone and a connection keeps no compression state
 // between messages: a quiet one costs what it does without compression.
@@ -171,23 +170,10 @@ func deflateLimit(limit int64) uint64 {
 	return uint64(limit) + uint64(limit)/1024 + 64 // no wrap: limit < 2^63
 }
 
-// extensionWatch is the connection gorilla writes the 101 on when
-// compression is offered: it tells whether gorilla's answer accepted
-// permessage-deflate, which gorilla decides from the client's offer and
-// does not say otherwise. A header field of the handler's cannot forge
-// the line: gorilla refuses a Sec-WebSocket-Extensions of the handler's,
-// and writes control bytes in a field's value as spaces.
-type extensionWatch struct {
-	net.Conn
-	deflate *bool
-}
-
-func (w extensionWatch) Write(p []byte) (int, error) {
-	if bytes.Contains(p, []byte("\r\nSec-WebSocket-Extensions: permessage-deflate")) {
-		*w.deflate = true
-	}
-	return w.Conn.Write(p)
-}
+// deflateOffer is the Sec-WebSocket-Extensions gorilla's handshake sees
+// once compression is decided: it accepts the first offer of
+// permessage-deflate, always with the same answer.
+var deflateOffer = []string{"permessage-deflate"}
 
 // acceptDeflate reports whether the Sec-WebSocket-Extensions values offers
 // hold an offer of permessage-deflate the server can honour (RFC 7692

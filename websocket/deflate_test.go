@@ -16,7 +16,10 @@ import (
 
 	gws "github.com/gorilla/websocket"
 
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/internal/wsframe"
 	"github.com/wharf-go/wharf/websocket"
 )
@@ -279,4 +282,65 @@ func TestCompressionOffers(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Whether a connection compresses is what the handshake negotiated, and
+// the 101 says it once: a Sec-WebSocket-Extensions the handler set under
+// a key not in canonical form (a map assignment, as WebSocket code often
+// spells it) neither goes out on the 101 nor turns compression on for a
+// client that did not offer it.
+func TestCompressionHandlerExtensions(t *testing.T) {
+	msg := []byte(strings.Repeat("a compressible message. ", 20))
+	tests := []struct {
+		name   string
+		fields string
+		accept bool
+	}{
+		{"not offered", "", false},
+		{"offered", "Sec-WebSocket-Extensions: permessage-deflate\r\n", true},
+	}
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+		c.HandleFunc("/ws", func(w api.Response, r *api.Request) error {
+			w.Header()["Sec-WebSocket-Extensions"] = []string{"permessage-deflate; server_no_context_takeover"}
+			_, err := websocket.Upgrade(w, r, websocket.Config{EnableCompression: true}, &echoAll{})
+			return err
+		})
+		s := modes.Start(t, m, c)
+		for _, tc := range tests {
+			rc := dialRawFields(t, s, "/ws", tc.fields, nil)
+			want := 0
+			if tc.accept {
+				want = 1
+			}
+			if got := rc.resp.Header.Values("Sec-WebSocket-Extensions"); len(got) != want {
+				t.Errorf("%s: Sec-WebSocket-Extensions on the 101: %q, want %d", tc.name, got, want)
+			}
+			rc.send(wsframe.OpText, msg)
+			f, err := rc.nextDeflate()
+			if err != nil || f.Opcode != wsframe.OpText || f.Compressed != tc.accept {
+				t.Errorf("%s: the echo: opcode %d, compressed %v (%v); want text, compressed %v", tc.name, f.Opcode, f.Compressed, err, tc.accept)
+			}
+		}
+	})
+}
+
+// nextDeflate is next for a client that takes RSV1 for a compressed
+// message, whatever the handshake said.
+func (rc *rawClient) nextDeflate() (wsframe.Frame, error) {
+	for {
+		if f, n, err := wsframe.ParseDeflate(rc.buf); err == nil {
+			f.Payload = append([]byte(nil), f.Payload...)
+			rc.buf = rc.buf[n:]
+			return f, nil
+		} else if err != wsframe.ErrShort {
+			return wsframe.Frame{}, err
+		}
+		var b [4096]byte
+		n, err := rc.br.Read(b[:])
+		rc.buf = append(rc.buf, b[:n]...)
+		if err != nil && n == 0 {
+			return wsframe.Frame{}, err
+		}
+	}
 }

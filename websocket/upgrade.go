@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strings"
@@ -97,13 +98,17 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	var ws *gws.Conn
 	var tun api.Tunnel
 	var uerr error
-	var deflate *bool // whether the 101 accepted permessage-deflate, when offered
-	if up.EnableCompression {
-		deflate = new(bool)
-	}
+	// Whether to compress is decided here, and gorilla is told: it
+	// says nothing of what it negotiated but in the 101's bytes.
+	deflate := up.EnableCompression
 	hs := cfg.getHandshake()
 	serve := api.FromHTTP(http.HandlerFunc(func(rw http.ResponseWriter, hr *http.Request) {
-		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun, hs, deflate}, hr, header)
+		if deflate {
+			// The one offer gorilla sees is the decision, however it
+			// would parse the client's (hr's header is a copy).
+			hr.Header["Sec-Websocket-Extensions"] = deflateOffer
+		}
+		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun, hs}, hr, header)
 	}))
 	err := serve.Serve(w, r)
 	cfg.putHandshake(hs) // gorilla wrote the 101 through it, or failed: it keeps nothing of it
@@ -122,7 +127,7 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		return nil, uerr
 	}
 	c := newConn(tun, ws.Subprotocol(), cfg, r, h)
-	c.deflate = deflate != nil && *deflate
+	c.deflate = deflate
 	if p != nil {
 		c.tracked = p // before start: end reads it
 		p.attach(c)
@@ -245,7 +250,9 @@ func Subprotocols(r *api.Request) []string {
 func handshakeHeader(h http.Header) http.Header {
 	var out http.Header
 	for k, v := range h {
-		switch k {
+		// A key set by assignment may not be canonical
+		// ("Sec-WebSocket-Extensions"): gorilla would write it as it is.
+		switch textproto.CanonicalMIMEHeaderKey(k) {
 		case "Connection", "Upgrade", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding",
 			"Content-Length", "Content-Type", "Content-Encoding",
 			"Sec-Websocket-Accept", "Sec-Websocket-Extensions", "Sec-Websocket-Version":
@@ -271,9 +278,6 @@ type hijackWriter struct {
 	wto time.Duration
 	tun *api.Tunnel
 	hs  *bufio.ReadWriter // what the 101 is written with (settings.getHandshake)
-	// deflate, when compression is offered, learns whether the 101
-	// accepted it (extensionWatch).
-	deflate *bool
 }
 
 func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -284,7 +288,7 @@ func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			*h.tun = t
 			nc := tunnelConn{t, h.wto}
 			h.hs.Writer.Reset(nc)
-			return h.watch(nc), h.hs, nil
+			return nc, h.hs, nil
 		case !errors.Is(err, api.ErrNotSupported):
 			return nil, nil, err
 		}
@@ -302,15 +306,7 @@ func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// nothing: an empty reader keeps the hijacked one, and its bytes, for
 	// the tunnel.
 	h.hs.Writer.Reset(nc)
-	return h.watch(nc), h.hs, nil
-}
-
-// watch is the connection gorilla writes the 101 on.
-func (h hijackWriter) watch(nc net.Conn) net.Conn {
-	if h.deflate == nil {
-		return nc
-	}
-	return extensionWatch{nc, h.deflate}
+	return nc, h.hs, nil
 }
 
 // noBuffers is the write buffer pool of gorilla's Conn, which never
