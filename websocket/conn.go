@@ -322,16 +322,40 @@ func (c *Conn) Done() <-chan struct{} {
 // When the handshake accepted compression (Config.EnableCompression), a
 // message of 128 bytes or more is compressed by Send, on the calling
 // goroutine, and goes compressed if that made it smaller; the queue then
-// keeps the compressed copy, not m.Data.
+// keeps the compressed copy, not m.Data. A message sent to many
+// connections is compressed for each: SendPrepared compresses it once.
 func (c *Conn) Send(m Message) error {
-	op := wsframe.OpText
-	if m.Binary {
-		op = wsframe.OpBinary
-	} else if !utf8.Valid(m.Data) {
-		return ErrInvalidUTF8
+	op, err := opcode(m)
+	if err != nil {
+		return err
 	}
-	o := outgoing{op: op, data: m.Data}
-	if c.deflate && len(m.Data) >= minDeflate {
+	return c.send(op, m.Data, nil)
+}
+
+// SendPrepared is Send for a message prepared once for many connections
+// (Prepare): its data is not checked again, and where the handshake
+// accepted compression it goes compressed as every such connection sends
+// it, compressed once, by the first SendPrepared that needed it.
+func (c *Conn) SendPrepared(p *Prepared) error {
+	return c.send(p.op, p.data, p)
+}
+
+// opcode returns m's opcode, or ErrInvalidUTF8.
+func opcode(m Message) (byte, error) {
+	if m.Binary {
+		return wsframe.OpBinary, nil
+	}
+	if !utf8.Valid(m.Data) {
+		return 0, ErrInvalidUTF8
+	}
+	return wsframe.OpText, nil
+}
+
+// send queues a message of opcode op; p, if not nil, is the Prepared
+// data comes from, which holds its compressed form.
+func (c *Conn) send(op byte, data []byte, p *Prepared) error {
+	o := outgoing{op: op, data: data}
+	if c.deflate && len(data) >= minDeflate {
 		// Refused before it is compressed: a peer that does not keep up
 		// costs no compression of messages it will never get.
 		c.mu.Lock()
@@ -340,7 +364,13 @@ func (c *Conn) Send(m Message) error {
 		if err != nil {
 			return err
 		}
-		if z := deflate(m.Data); z != nil {
+		var z []byte
+		if p != nil {
+			z = p.deflated()
+		} else {
+			z = deflate(data)
+		}
+		if z != nil {
 			o.data, o.deflated = z, true
 		}
 	}

@@ -280,6 +280,39 @@ func windowBits(v string) bool {
 	return false
 }
 
+// Prepared is a message made ready for many connections, as a broadcast
+// sends it (Conn.SendPrepared): a text message is checked for UTF-8 once,
+// and the message is compressed at most once, for every connection whose
+// handshake accepted compression. They may all send the same compressed
+// payload: each message is compressed alone (no context takeover), with
+// the same window and level on every connection. A Prepared may be sent
+// from many goroutines at once; as with Send, its data must not change
+// afterwards.
+type Prepared struct {
+	op   byte
+	data []byte
+	once sync.Once
+	z    []byte // data compressed once needed; nil if short or not smaller
+}
+
+// Prepare makes m ready for Conn.SendPrepared. It returns ErrInvalidUTF8
+// for a text message that is not UTF-8.
+func Prepare(m Message) (*Prepared, error) {
+	op, err := opcode(m)
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{op: op, data: m.Data}, nil
+}
+
+// deflated is p's data compressed as deflate returns it, made by the
+// first caller: a broadcast to connections that all declined compression
+// compresses nothing.
+func (p *Prepared) deflated() []byte {
+	p.once.Do(func() { p.z = deflate(p.data) })
+	return p.z
+}
+
 // skipSpace returns s without its leading spaces and tabs.
 func skipSpace(s string) string {
 	return strings.TrimLeft(s, " \t")

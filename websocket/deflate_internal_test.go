@@ -2,12 +2,16 @@ package websocket
 
 import (
 	"bytes"
+	"context"
 	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/internal/wsframe"
 )
 
 // inflate gives back what deflate took, up to its limit exactly; one
@@ -104,4 +108,97 @@ func TestAcceptDeflateSyntax(t *testing.T) {
 			t.Errorf("acceptDeflate(%q) = %v, want %v", tc.offer, got, tc.want)
 		}
 	}
+}
+
+// stuckTunnel takes no bytes: what is sent waits in the connection.
+type stuckTunnel struct{ quietTunnel }
+
+func (*stuckTunnel) WriteNow([]byte) (int, error) { return 0, nil }
+
+// openOn opens a connection on tun, as NewHandler's, compressing if
+// deflate (as if the handshake accepted it).
+func openOn(tb testing.TB, tun api.Tunnel, deflate bool) *Conn {
+	tb.Helper()
+	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ws"}, nil)
+	c := newConn(tun, "", &settings{pools: new(pools)}, r, &collect{})
+	c.deflate = deflate
+	c.start()
+	tb.Cleanup(func() { c.Abort() })
+	return c
+}
+
+// A message prepared once and sent to many connections is compressed
+// once: the connections that accepted compression all queue the same
+// compressed payload, which inflates to the message; one that did not
+// queues the message itself. Send compresses for each connection.
+func TestPreparedCompressedOnce(t *testing.T) {
+	msg := []byte(strings.Repeat("a broadcast to many connections. ", 20))
+	if _, err := Prepare(Message{Data: []byte("\xff")}); err != ErrInvalidUTF8 {
+		t.Errorf("Prepare of text that is not UTF-8: %v, want ErrInvalidUTF8", err)
+	}
+	p, err := Prepare(Message{Data: msg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make([]*Conn, 4)
+	for i := range conns {
+		conns[i] = openOn(t, &stuckTunnel{}, i > 0)
+		conns[i].Send(Text("first")) // waits for the socket; what follows, in the queue
+		if err := conns[i].SendPrepared(p); err != nil {
+			t.Fatalf("connection %d: SendPrepared: %v", i, err)
+		}
+	}
+	queued := func(c *Conn) outgoing {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if len(c.queue) != 1 {
+			t.Fatalf("%d messages queued, want 1", len(c.queue))
+		}
+		return c.queue[0]
+	}
+	if o := queued(conns[0]); o.deflated || o.op != wsframe.OpText || unsafe.SliceData(o.data) != unsafe.SliceData(msg) {
+		t.Errorf("without compression: deflated %v, opcode %d; want the message itself, as text", o.deflated, o.op)
+	}
+	var shared *byte
+	for i, c := range conns[1:] {
+		o := queued(c)
+		if !o.deflated || o.op != wsframe.OpText {
+			t.Fatalf("connection %d: deflated %v, opcode %d; want compressed text", i+1, o.deflated, o.op)
+		}
+		if got, err := inflate(o.data, 1<<20); err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("connection %d: inflates to %d bytes (%v), want the %d of the message", i+1, len(got), err, len(msg))
+		}
+		if shared == nil {
+			shared = unsafe.SliceData(o.data)
+		} else if unsafe.SliceData(o.data) != shared {
+			t.Errorf("connection %d compressed the message again", i+1)
+		}
+	}
+}
+
+// A broadcast of a 4 KiB message to 100 connections that accepted
+// compression: Send compresses it for each, SendPrepared once.
+func BenchmarkBroadcastDeflate(b *testing.B) {
+	msg := []byte(strings.Repeat(`{"room":"lobby","from":"someone","text":"a chat message, compressible"},`, 56))
+	conns := make([]*Conn, 100)
+	for i := range conns {
+		conns[i] = openOn(b, &quietTunnel{}, true)
+	}
+	b.Run("Send", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, c := range conns {
+				c.Send(Message{Data: msg})
+			}
+		}
+	})
+	b.Run("SendPrepared", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p, _ := Prepare(Message{Data: msg})
+			for _, c := range conns {
+				c.SendPrepared(p)
+			}
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -343,4 +344,63 @@ func (rc *rawClient) nextDeflate() (wsframe.Frame, error) {
 			return wsframe.Frame{}, err
 		}
 	}
+}
+
+// broadcaster sends every message it gets to every connection it has
+// opened, prepared once.
+type broadcaster struct {
+	mu     sync.Mutex
+	conns  []*websocket.Conn
+	opened chan struct{}
+}
+
+func (h *broadcaster) OnOpen(c *websocket.Conn) {
+	h.mu.Lock()
+	h.conns = append(h.conns, c)
+	h.mu.Unlock()
+	h.opened <- struct{}{}
+}
+
+func (h *broadcaster) OnMessage(_ *websocket.Conn, m websocket.Message) {
+	p, err := websocket.Prepare(m)
+	if err != nil {
+		panic(err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range h.conns {
+		c.SendPrepared(p)
+	}
+}
+
+func (h *broadcaster) OnClose(*websocket.Conn, error) {}
+
+// A message prepared once reaches every client whole: compressed for one
+// that negotiated compression, as it is for one that did not.
+func TestSendPrepared(t *testing.T) {
+	text := strings.Repeat("a broadcast, compressible. ", 1000)
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := &broadcaster{opened: make(chan struct{}, 2)}
+		s := serveWS(t, m, websocket.Config{EnableCompression: true}, h)
+		var n atomic.Int64
+		deflating := dialDeflate(t, s, "/ws", &n)
+		<-h.opened
+		plain, resp, err := dialerFor(s, gws.Dialer{HandshakeTimeout: 10 * time.Second}).Dial(wsURL(s, "/ws"), nil)
+		if err != nil {
+			t.Fatalf("dial: %v (%v)", err, resp)
+		}
+		defer plain.Close()
+		plain.SetReadDeadline(time.Now().Add(10 * time.Second))
+		<-h.opened
+		plain.WriteMessage(gws.TextMessage, []byte(text))
+		before := n.Load()
+		for i, ws := range []*gws.Conn{deflating, plain} {
+			if kind, data, err := ws.ReadMessage(); err != nil || kind != gws.TextMessage || string(data) != text {
+				t.Errorf("client %d: type %d, %d bytes (%v); want text, %d bytes", i, kind, len(data), err, len(text))
+			}
+		}
+		if wire := n.Load() - before; m != modes.H1TLS && wire > int64(len(text)/10) {
+			t.Errorf("the compressing client read %d bytes for a message of %d", wire, len(text))
+		}
+	})
 }

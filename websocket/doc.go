@@ -22,7 +22,9 @@
 // messages are inflated, on both connectors, ReadLimit bounding what they
 // inflate to (a compression bomb fails with 1009 once that much came
 // out); Send compresses a message of 128 bytes or more when that makes
-// it smaller. No other extension is negotiated.
+// it smaller. A message for many connections (a broadcast) is prepared
+// once (Prepare) and sent with SendPrepared: it is compressed once for
+// all of them. No other extension is negotiated.
 //
 // A waiting connection costs no goroutine. On the epoll connector the
 // socket stays with its selector (api.Tunnel): when the peer sends, a task

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	gws "github.com/gorilla/websocket"
@@ -182,4 +183,69 @@ func ExampleNewHandler_shutdown() {
 	// Output:
 	// OnClose ran before Shutdown returned
 	// 1001 server shutting down
+}
+
+// room keeps its open connections, for a broadcast.
+type room struct {
+	mu     sync.Mutex
+	conns  []*websocket.Conn
+	joined chan struct{}
+}
+
+func (r *room) OnOpen(c *websocket.Conn) {
+	r.mu.Lock()
+	r.conns = append(r.conns, c)
+	r.mu.Unlock()
+	r.joined <- struct{}{}
+}
+func (r *room) OnMessage(*websocket.Conn, websocket.Message) {}
+func (r *room) OnClose(*websocket.Conn, error)               {}
+
+// broadcast sends m to everyone in the room, prepared once: checked once,
+// and compressed once for all the connections that accepted compression.
+func (r *room) broadcast(m websocket.Message) error {
+	p, err := websocket.Prepare(m)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.conns {
+		c.SendPrepared(p)
+	}
+	return nil
+}
+
+// A broadcast to a room where one client accepted compression and the
+// other did not: each reads the message as sent.
+func ExamplePrepare() {
+	rm := &room{joined: make(chan struct{}, 2)}
+	c := container.New()
+	c.Handle("/room", websocket.NewHandler(websocket.Config{EnableCompression: true}, func(*api.Request) (websocket.Handler, error) {
+		return rm, nil
+	}))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	var clients []*gws.Conn
+	for _, compress := range []bool{true, false} {
+		d := gws.Dialer{EnableCompression: compress}
+		ws, _, err := d.Dial("ws://"+l.Addr().String()+"/room", nil)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		defer ws.Close()
+		clients = append(clients, ws)
+		<-rm.joined
+	}
+	rm.broadcast(websocket.Text(strings.Repeat("news for everyone. ", 20)))
+	for _, ws := range clients {
+		_, m, err := ws.ReadMessage()
+		fmt.Println(len(m), err)
+	}
+	// Output:
+	// 380 <nil>
+	// 380 <nil>
 }
