@@ -137,6 +137,21 @@ func SetContentType(w Response, v string) {
 	w.Header().Set("Content-Type", v)
 }
 
+// RepresentationDescriber is implemented by a Response wrapper that derives
+// header fields from the representation a response carries, as package
+// filters/gzip derives Content-Encoding, ETag and Vary from the body's
+// type and length. A 304 carries no body and no type, and a 206 a part of
+// the body, yet each must carry the ETag and Vary that the 200 to the same
+// request would (RFC 9110 §15.3.7, §15.4.5): a handler answering 304 or
+// 206 calls DescribeRepresentation, found with As, before it sets the
+// status, with what that 200 would have been. A wrapper that implements
+// it passes the call on to the first RepresentationDescriber it wraps.
+type RepresentationDescriber interface {
+	// DescribeRepresentation gives the 200's Content-Type, the length of
+	// its body (-1 if unknown) and its Content-Encoding ("" for none).
+	DescribeRepresentation(contentType string, length int64, coding string)
+}
+
 // ResponseWrapper delegates every method to the wrapped Response. Embed it in
 // a wrapper to override only what the wrapper changes; Unwrap keeps the
 // wrapped Response's capabilities reachable. SetContentType reaches the

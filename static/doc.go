@@ -24,7 +24,9 @@
 //     Last-Modified (see ETags). If-Match and If-Unmodified-Since answer 412
 //     when they fail; If-None-Match (weak comparison, RFC 9110 §13.1.2),
 //     and without it If-Modified-Since, answer 304, in the order of RFC 9110
-//     §13.2.2.
+//     §13.2.2. A 304 carries no Content-Type, as net/http's does not; to a
+//     wrapper that derives its ETag and Vary from the body (the gzip
+//     filter, an api.RepresentationDescriber) it describes the 200.
 //   - Ranges (RFC 9110 §14) on GET, parsed by internal/byterange: one range
 //     is a 206 with Content-Range, several a 206 multipart/byteranges, none
 //     satisfiable a 416 with "Content-Range: bytes */size". A malformed

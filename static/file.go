@@ -61,6 +61,17 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 		// Last-Modified is left out beside an ETag, as net/http does.
 		hdr.Del("Last-Modified")
 		setCacheControl(hdr, cc)
+		// A compressing filter in front needs the type and length the
+		// 200 would have had, to give the 304 its ETag and Vary; the
+		// 304 itself carries neither, as net/http's. Without such a
+		// filter the type, perhaps a sniff, is not looked for.
+		if d, ok := api.As[api.RepresentationDescriber](w); ok {
+			ctype, err := h.contentType(rep, name)
+			if err != nil {
+				return err
+			}
+			d.DescribeRepresentation(ctype, rep.info.Size(), rep.coding)
+		}
 		return w.SetStatus(http.StatusNotModified)
 	}
 

@@ -40,7 +40,12 @@
 // If-None-Match, with that suffix taken off each entity-tag, so that
 // conditional requests keep working against its own tags; a 304 answering
 // an If-None-Match that named the compressed tag carries that tag, and
-// "Vary: Accept-Encoding" as the compressed 200 did.
+// "Vary: Accept-Encoding" as the compressed 200 did. A 304 has no type or
+// length to tell whether its 200 would have been compressed; a handler
+// that describes that 200 (api.RepresentationDescriber, as package static
+// does) gets on its 304 the Vary that 200 would carry and, answering a
+// date (If-Modified-Since without If-None-Match) to a client that accepts
+// gzip, its marked ETag.
 // If-Range is left as sent: a compressed tag there fails the handler's
 // strong comparison, and the whole response is sent rather than a range
 // of the uncompressed bytes. A handler's own tag that ends in "--gzip"

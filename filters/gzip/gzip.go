@@ -204,6 +204,7 @@ func (w *writer) unmarkConditions(r *api.Request) *api.Request {
 	h := r.Header()
 	changed := false
 	if w.accept {
+		w.noneMatch = h.Has("If-None-Match")
 		if vs, ok := unmarkValues(h.Values("If-None-Match")); ok {
 			w.ifNoneMatch = strings.Join(h.Values("If-None-Match"), ",")
 			h, changed = h.With("If-None-Match", vs...), true
@@ -230,21 +231,44 @@ func unmarkValues(vs []string) ([]string, bool) {
 	return vs, changed
 }
 
-// markNotModified gives a 304 the marked form of its ETag when the
-// client's If-None-Match named that form: the 304 then confirms the
-// compressed copy the client holds, and carries the ETag and the Vary
-// the 200 it stands for would have (RFC 9110 §15.4.5).
+// markNotModified gives a 304 the ETag and the Vary the 200 it stands
+// for would have (RFC 9110 §15.4.5). The marked form of its ETag goes
+// when the client's If-None-Match named that form: the 304 then confirms
+// the compressed copy the client holds. Otherwise the 304 has no type or
+// length to tell whether that 200 would have been compressed, but its
+// handler may have described the 200 (api.RepresentationDescriber): then
+// it gets the Vary, and, answering a date (If-Modified-Since) for a
+// client that accepts gzip, the marked ETag; an If-None-Match that named
+// the handler's own tag is confirmed with that tag.
 func (w *writer) markNotModified() {
-	if w.ifNoneMatch == "" || w.Response.Committed() || w.Response.Status() != http.StatusNotModified {
+	if w.Response.Committed() || w.Response.Status() != http.StatusNotModified {
 		return
 	}
+	if w.ifNoneMatch == "" && !w.described.ok {
+		return // the common 304: nothing to change, no header map asked for
+	}
 	h := w.Header()
-	marked, ok := markedETag(h.Get("Etag"))
+	tag := h.Get("Etag")
+	marked, ok := markedETag(tag)
 	// As in unmarkETags, '"' delimits entity-tags: the quoted opaque part
 	// occurs in the list only as an entry, weak or strong.
-	if ok && strings.Contains(w.ifNoneMatch, strings.TrimPrefix(marked, "W/")) {
+	if ok && w.ifNoneMatch != "" && strings.Contains(w.ifNoneMatch, strings.TrimPrefix(marked, "W/")) {
 		h.Set("Etag", marked)
 		addVary(h, "Accept-Encoding")
+		return
+	}
+	if !w.describedCompressible(h) {
+		return
+	}
+	w.described.ok = false // marked once, though Flush and close both come here
+	addVary(h, "Accept-Encoding")
+	if !w.accept || w.noneMatch || tag == "" {
+		return
+	}
+	if ok {
+		h.Set("Etag", marked)
+	} else {
+		h.Del("Etag") // as decide does: the 200 would carry none
 	}
 }
 
@@ -310,9 +334,41 @@ type writer struct {
 	buf   []byte
 	gz    *kgzip.Writer
 	wrote bool // body bytes reached the wrapped Response
+	// noneMatch is whether a client that accepts gzip sent If-None-Match:
+	// a 304 then confirms the tag it named, not the date it sent.
+	noneMatch bool
 	// ifNoneMatch is the request's If-None-Match as sent, if the filter
 	// unmarked entity-tags of it (see unmarkConditions).
 	ifNoneMatch string
+	// described is the 200 that a 304 or 206 of the handler's stands for
+	// (DescribeRepresentation).
+	described described
+}
+
+// described is a representation as a handler described it
+// (api.RepresentationDescriber); ok says it did.
+type described struct {
+	ctype, coding string
+	length        int64
+	ok            bool
+}
+
+// DescribeRepresentation records the 200 that the handler's 304 or 206
+// stands for (api.RepresentationDescriber), and passes it on.
+func (w *writer) DescribeRepresentation(contentType string, length int64, coding string) {
+	w.described = described{ctype: contentType, coding: coding, length: length, ok: true}
+	if d, ok := api.As[api.RepresentationDescriber](w.Response); ok {
+		d.DescribeRepresentation(contentType, length, coding)
+	}
+}
+
+// describedCompressible reports whether the 200 the handler described
+// would have been compressed for a client accepting gzip, and so have
+// carried "Vary: Accept-Encoding". An unknown length cannot say.
+func (w *writer) describedCompressible(h http.Header) bool {
+	d := w.described
+	return d.ok && d.coding == "" && d.length >= int64(w.f.minSize) &&
+		w.f.compressible(d.ctype) && !noTransform(h)
 }
 
 // SetContentType passes the type on (api.ContentTypeSetter): the writer
@@ -466,14 +522,19 @@ func (w *writer) eligible(h http.Header) bool {
 	if h.Get("Content-Encoding") != "" || h.Get("Content-Range") != "" {
 		return false
 	}
+	return !noTransform(h)
+}
+
+// noTransform reports whether Cache-Control holds no-transform.
+func noTransform(h http.Header) bool {
 	for _, v := range h.Values("Cache-Control") {
 		for d := range strings.SplitSeq(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(d), "no-transform") {
-				return false
+				return true
 			}
 		}
 	}
-	return true
+	return false
 }
 
 // Flush decides (uncompressed, if fewer than MinSize bytes were written),
@@ -505,6 +566,7 @@ func (w *writer) Reset() error {
 	}
 	w.buf = w.buf[:0]
 	w.wrote = false
+	w.described = described{}
 	if w.state != done {
 		w.state = undecided
 	}
