@@ -37,7 +37,9 @@
 //     has neither ReadAt nor Seek (an fs.FS of streams). If-Range (an
 //     entity-tag compared strongly, or a date equal to Last-Modified)
 //     decides whether the range or the whole file goes. HEAD ignores Range,
-//     as RFC 9110 §14.2 says every method but GET must.
+//     as RFC 9110 §14.2 says every method but GET must. To a wrapper that
+//     derives its Vary from the body (the gzip filter, an
+//     api.RepresentationDescriber) a 206 describes the whole file.
 //   - Precompressed siblings: for x.js, an x.js.br or x.js.gz served with
 //     Content-Encoding when Accept-Encoding accepts br or gzip (q-values
 //     honoured; q=0 refuses; at equal q, br first), with x.js's

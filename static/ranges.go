@@ -36,6 +36,7 @@ func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation
 	case err != nil, len(ranges) > h.cfg.MaxRanges, byterange.Sum(ranges) > size:
 		return false, false, nil
 	case len(ranges) == 1:
+		describe(w, rep, ctype)
 		w.Header().Set("Content-Range", ranges[0].ContentRange(size))
 		setCacheControl(w.Header(), cc)
 		if err := w.SetStatus(http.StatusPartialContent); err != nil {
@@ -48,8 +49,19 @@ func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation
 		// A stream read once cannot go back for a part before the last.
 		return false, false, nil
 	}
+	describe(w, rep, ctype)
 	setCacheControl(w.Header(), cc)
 	return true, false, sendParts(w, rep, ranges, ctype, size)
+}
+
+// describe tells a wrapper that derives its Vary from the body (the gzip
+// filter, an api.RepresentationDescriber) what the 200 a 206 is part of
+// would have been: a part's length, or multipart/byteranges, would
+// mislead it.
+func describe(w api.Response, rep representation, ctype string) {
+	if d, ok := api.As[api.RepresentationDescriber](w); ok {
+		d.DescribeRepresentation(ctype, rep.info.Size(), rep.coding)
+	}
 }
 
 // randomAccess reports whether f can be read from any offset again.

@@ -485,6 +485,7 @@ func (w *writer) decide(p []byte, big bool) error {
 		w.state = compressing
 	} else {
 		w.state = passing
+		w.varyPartial()
 	}
 	buf := w.buf
 	w.buf = nil
@@ -495,6 +496,19 @@ func (w *writer) decide(p []byte, big bool) error {
 	}
 	_, err := w.Write(buf)
 	return err
+}
+
+// varyPartial gives a 206 the Vary that the 200 to the same request would
+// carry (RFC 9110 §15.3.7): its ranges go uncompressed, as the handler
+// cut them, but the 200 the handler described (DescribeRepresentation),
+// not the part's type and length, says whether that 200 varied.
+func (w *writer) varyPartial() {
+	if !w.described.ok || w.Response.Status() != http.StatusPartialContent || w.Response.Committed() {
+		return
+	}
+	if h := w.Header(); w.describedCompressible(h) {
+		addVary(h, "Accept-Encoding")
+	}
 }
 
 // declaresMinSize reports whether a HEAD response declares a body of at
