@@ -34,7 +34,8 @@
 //     more than the file (overlap abuse) are ignored: the whole file, 200,
 //     as RFC 9110 allows and net/http does for the last. So is any Range
 //     on an empty file, as in net/http, and several ranges of a file that
-//     has neither ReadAt nor Seek (an fs.FS of streams). If-Range (an
+//     has neither ReadAt nor Seek (an fs.FS of streams) or of a
+//     precompressed sibling (see below). If-Range (an
 //     entity-tag compared strongly, or a date equal to Last-Modified)
 //     decides whether the range or the whole file goes. HEAD ignores Range,
 //     as RFC 9110 §14.2 says every method but GET must. To a wrapper that
@@ -47,7 +48,10 @@
 //     "Vary: Accept-Encoding", and so does every answer to a request
 //     without Accept-Encoding, for which the siblings are not looked for
 //     (two system calls saved); each encoding has its own ETag, and ranges
-//     count the encoded bytes.
+//     count the encoded bytes. Several ranges of a sibling are answered
+//     with the whole sibling: beside multipart/byteranges, its
+//     Content-Encoding would say the multipart body is coded, where only
+//     the bytes its parts are cut from are.
 //   - Directories: a path without its trailing slash (a context's own path,
 //     "/site" for a Handler at "/" in the context "/site", too) is
 //     redirected (301) to the slash form; with it, the first of

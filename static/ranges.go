@@ -16,7 +16,8 @@ import (
 // when it did; not done means the whole file is to be sent: no Range, a
 // failed If-Range, a malformed field, or ranges ignored by policy (more
 // than MaxRanges, or more bytes than the file, as overlapping ranges can
-// ask for; several ranges of a file without ReadAt or Seek).
+// ask for; several ranges of a file without ReadAt or Seek, or of a
+// precompressed sibling).
 //
 // owned is sendRange's report for a single range: the file is its to
 // close. cc is the Cache-Control field of a 206 ("" for none); a 416 goes
@@ -44,6 +45,13 @@ func (h *Handler) serveRanges(w api.Response, r *api.Request, rep representation
 		}
 		owned, err := sendRange(w, r, rep.f, ranges[0].Start, ranges[0].Length)
 		return true, owned, err
+	}
+	if rep.coding != "" {
+		// Beside "Content-Type: multipart/byteranges", Content-Encoding
+		// would say the multipart body is coded (RFC 9110 §8.4.1), not
+		// that its parts are cut from coded bytes: a client undoing the
+		// coding first would get garbage. The whole sibling is sent.
+		return false, false, nil
 	}
 	if !randomAccess(rep.f) {
 		// A stream read once cannot go back for a part before the last.
