@@ -146,15 +146,22 @@ func (f *filter) trusts(a netip.Addr) bool {
 }
 
 // peerAddr is the address of a connection's "ip:port", unmapped; the
-// zero Addr for one that has none (a Unix socket's peer).
+// zero Addr for one that has none (a Unix socket's peer). A link-local
+// IPv6 peer keeps its zone ("[fe80::1%eth0]:7000", as net.TCPAddr writes
+// it): it is an IP peer, on the network, not one TrustUnixPeers
+// believes, and no prefix contains a zoned address, so it is trusted by
+// none.
 func peerAddr(remote string) netip.Addr {
 	host := remote
 	if h, _, err := net.SplitHostPort(remote); err == nil {
 		host = h
 	}
 	a, err := netip.ParseAddr(host)
-	if err != nil || a.Zone() != "" {
+	if err != nil {
 		return netip.Addr{}
+	}
+	if a.Zone() != "" {
+		return a // Unmap would drop the zone of an IPv4-mapped one
 	}
 	return a.Unmap()
 }

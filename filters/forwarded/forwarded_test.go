@@ -61,6 +61,13 @@ var cases = []struct {
 		fields: []string{"X-Forwarded-For", "garbage"}, want: refused},
 	{name: "unix trust is no IP trust", trusted: []string{}, unix: true, peer: "203.0.113.50:7000",
 		fields: []string{"X-Forwarded-For", "192.0.2.1"}, want: seen{"203.0.113.50:7000", "http", origHost}},
+	// A link-local IPv6 peer's address carries its zone, as Go's
+	// net.TCPAddr.String writes it: an IP peer all the same, on the LAN.
+	{name: "unix trust is no zoned IP trust", unix: true, peer: "[fe80::1%eth0]:7000",
+		fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https"},
+		want:   seen{"[fe80::1%eth0]:7000", "http", origHost}},
+	{name: "zoned peer never trusted", trusted: []string{"fe80::/10"}, peer: "[fe80::1%eth0]:7000",
+		fields: []string{"X-Forwarded-For", "192.0.2.1"}, want: seen{"[fe80::1%eth0]:7000", "http", origHost}},
 	{name: "address entry", trusted: []string{"10.0.0.1"},
 		fields: []string{"X-Forwarded-For", "192.0.2.1"}, want: seen{"192.0.2.1:0", "http", origHost}},
 	{name: "ipv4-mapped peer", peer: "[::ffff:10.0.0.1]:5000",
