@@ -2,6 +2,7 @@ package qos
 
 import (
 	"container/heap"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -257,7 +258,12 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 			// pages answer (a listener has no error to return): the
 			// Resume, taken in place of the expired re-dispatch, comes
 			// back to this filter, which returns it.
-			if cont.Resume(api.Attr{Key: refusedKey{}, Value: f}) == nil {
+			err := cont.Resume(api.Attr{Key: refusedKey{}, Value: f})
+			if err == nil || errors.Is(err, api.ErrCompleted) {
+				// Resumed to be refused; or another listener of the
+				// request answered and completed it first (a long poll
+				// answering its own timeout), or its client left: that
+				// outcome stands, and a 503 over it would answer twice.
 				return
 			}
 			// Another listener of the request resumed it first: refuse

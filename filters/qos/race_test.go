@@ -2,6 +2,7 @@ package qos_test
 
 import (
 	"errors"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -116,6 +117,52 @@ func TestRefusalWhenAnotherListenerResumed(t *testing.T) {
 		}
 		if st := f.Stats(); st.Rejected != 1 || st.Waiting != 0 {
 			t.Errorf("stats %+v", st)
+		}
+		close(g.release)
+		<-holder.Done()
+		wantStats(t, f, 0, 0)
+	})
+}
+
+// Another timeout listener of the request (a long poll's, whose event
+// came while the filter was full) answers and completes it when the wait
+// expires, before this filter's listener runs: its answer stands, and the
+// filter does not turn it into a 503 after the fact.
+func TestNoRefusalOverAnotherListenersAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate()
+		f := qos.New(qos.Config{MaxRequests: 1, MaxWait: 2 * time.Second})
+		polled := make(chan continuation.Continuation, 1)
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			if r.QueryValue("id") == "holder" {
+				return g.Serve(w, r)
+			}
+			c := continuation.Of(r)
+			if !c.IsInitial() {
+				_, err := w.WriteString("event")
+				return err
+			}
+			// A long poll whose listener answers its timeout itself.
+			c.SetTimeout(time.Hour)
+			c.AddListener(continuation.Listener{OnTimeout: func(w api.Response, _ *api.Request) {
+				w.WriteString("no news")
+				c.Complete()
+			}})
+			return c.SuspendThen(func(c continuation.Continuation) { polled <- c })
+		}), f)
+		x := start(h, "/?id=x")
+		c := <-polled
+		synctest.Wait() // x suspended in the chain, its permit given back
+		holder := start(h, "/?id=holder")
+		synctest.Wait()
+		// The event comes while the holder has the only place: x's
+		// re-dispatch waits, and its wait expires.
+		if err := c.Resume(); err != nil {
+			t.Fatal(err)
+		}
+		<-x.Done()
+		if x.Out.Status() != http.StatusOK || x.Out.Body() != "no news" {
+			t.Errorf("x: %d %q, want the poll's own answer, 200 %q", x.Out.Status(), x.Out.Body(), "no news")
 		}
 		close(g.release)
 		<-holder.Done()
