@@ -100,10 +100,10 @@
 // tasks run on the container's executor.
 //
 // Errors returned by handlers, and panics (a runtime.Goexit, as t.FailNow
-// calls in a handler under test, counts as one), become responses here: the
-// context's error pages are searched by error (errors.Is / errors.As, in the
-// order added) and then by status; without one, a short plain-text answer is
-// written. As with net/http's http.Error, the uncommitted body goes, with
+// calls in a handler or an error page under test, counts as one), become
+// responses here: the context's error pages are searched by error
+// (errors.Is / errors.As, in the order added) and then by status; without
+// one, or if the page fails, a short plain-text answer is written. As with net/http's http.Error, the uncommitted body goes, with
 // the header fields that describe it (Content-Type, Content-Length,
 // Content-Encoding, ETag, ...), and every other field set so far stays: a
 // WWW-Authenticate, an Allow, a filter's CORS headers. A caching policy

@@ -272,7 +272,7 @@ func (x *exchange) fail(w api.Response, err error) {
 			x.logFailure(r, status, err)
 		}
 	} else {
-		perr := x.renderPage(page, w, pageRequest(r, err, page))
+		perr := x.renderPage(page, w, r, status, err)
 		if perr == nil {
 			// Logged once the page answered, with the status it
 			// answered: a page that maps an error of the program's to
@@ -292,23 +292,39 @@ func (x *exchange) fail(w api.Response, err error) {
 			o.finish()
 			return
 		}
-		if status >= 500 {
-			x.logFailure(r, status, err)
-		}
-		args := []any{"path", r.Path(), "err", perr}
-		var pe *api.PanicError
-		if errors.As(perr, &pe) {
-			args = append(args, "stack", string(pe.Stack))
-		}
-		x.ctxt.c.cfg.logger.Error("wharf: error page failed", args...)
-		if o.committed {
-			x.out.s.Abort(perr)
-			return
-		}
-		o.discard()
-		uncache(o.header)
-		o.status = uint16(status)
+		x.pageFailed(r, status, err, perr)
+		return
 	}
+	x.plain(status, err)
+}
+
+// pageFailed answers err, whose error page failed with perr, with the
+// plain text of its status, or aborts the stream if the page committed
+// the response.
+func (x *exchange) pageFailed(r *api.Request, status int, err, perr error) {
+	o := &x.out
+	if status >= 500 {
+		x.logFailure(r, status, err)
+	}
+	args := []any{"path", r.Path(), "err", perr}
+	var pe *api.PanicError
+	if errors.As(perr, &pe) {
+		args = append(args, "stack", string(pe.Stack))
+	}
+	x.ctxt.c.cfg.logger.Error("wharf: error page failed", args...)
+	if o.committed {
+		x.out.s.Abort(perr)
+		return
+	}
+	o.discard()
+	uncache(o.header)
+	o.status = uint16(status)
+	x.plain(status, err)
+}
+
+// plain answers err with a short text of its status.
+func (x *exchange) plain(status int, err error) {
+	o := &x.out
 	o.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	o.Header().Set("X-Content-Type-Options", "nosniff")
 	msg := fmt.Sprintf("%d %s\n", status, http.StatusText(status))
@@ -382,14 +398,24 @@ func pageRequest(r *api.Request, err error, page api.Handler) *api.Request {
 	return r.WithHeader(h)
 }
 
-// renderPage runs an error page handler, recovering its panics.
-func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request) (err error) {
+// renderPage runs an error page handler on err, recovering its panics. A
+// page that ends its goroutine with runtime.Goexit (t.FailNow in a page
+// under test), which no recover stops, fails as one that panicked, and its
+// failure is answered here (pageFailed), as the goroutine unwinds: nobody
+// would answer it otherwise. The engine's finish, unwinding next, settles
+// the request.
+func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request, status int, err error) (perr error) {
+	returned := false
 	defer func() {
 		if p := recover(); p != nil {
-			err = &api.PanicError{Value: p, Stack: debug.Stack()}
+			perr = &api.PanicError{Value: p, Stack: debug.Stack()}
+		} else if !returned {
+			x.pageFailed(r, status, err, &api.PanicError{Value: "runtime.Goexit in an error page", Stack: debug.Stack()})
 		}
 	}()
-	return engine.NilFree(page.Serve(w, r)) // a nil *api.StatusError, say: see NilFree
+	perr = engine.NilFree(page.Serve(w, pageRequest(r, err, page))) // a nil *api.StatusError, say: see NilFree
+	returned = true
+	return perr
 }
 
 // completeByShutdown completes x's request for the container's Close; its

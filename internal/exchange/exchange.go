@@ -886,9 +886,30 @@ func (ex *Exchange) reportQueuedErrors(w api.Response) {
 	}
 }
 
-// finishResponse has the Channel write the final response.
+// finishResponse has the Channel write the final response, recovering
+// its panics as safely does. A Finish that ends its goroutine with
+// runtime.Goexit (an error page calling t.FailNow), which no recover
+// stops, counts as one that panicked: the rest of the finish, and the
+// release of the loop that finish's callers make, run from the deferred
+// call as the goroutine unwinds, or the request would never complete and
+// Shutdown would wait for it. (Its own recover, not safely's, keeps the
+// frames on the write's way few: see finish.)
 func (ex *Exchange) finishResponse(w api.Response, failure error) (end End) {
-	ex.safely(func() { end = ex.ch.Finish(w, failure) })
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if p := recover(); p != nil {
+			ex.logPanic(p)
+			return
+		}
+		ex.token.Store(0)
+		ex.settle(end, failure)
+		ex.loop.Release()
+	}()
+	end = ex.ch.Finish(w, failure)
+	returned = true
 	return end
 }
 
@@ -939,11 +960,18 @@ func (ex *Exchange) settle(end End, failure error) {
 
 func (ex *Exchange) safely(f func()) {
 	defer func() {
-		if p := recover(); p != nil && p != http.ErrAbortHandler { // the quiet way to abort
-			ex.logger().Error("wharf: panic in listener", "panic", p, "stack", string(debug.Stack()))
+		if p := recover(); p != nil {
+			ex.logPanic(p)
 		}
 	}()
 	f()
+}
+
+// logPanic logs p, recovered from a listener or the Channel's Finish.
+func (ex *Exchange) logPanic(p any) {
+	if p != http.ErrAbortHandler { // the quiet way to abort
+		ex.logger().Error("wharf: panic in listener", "panic", p, "stack", string(debug.Stack()))
+	}
 }
 
 // finishDetached runs finish on the executor for an exchange completed while
