@@ -935,19 +935,40 @@ func (ex *Exchange) settle(end End, failure error) {
 	}
 	ex.disarmLocked()
 	ex.mu.Unlock()
+	ex.tell(&dropped, listeners, failure, 0)
+}
 
-	for i := range dropped.len() {
-		if q := dropped.at(i); q.dropped != nil {
-			ex.safely(func() { q.dropped(api.ErrCompleted) })
+// tell tells of the end, from the i-th call on: the submitters of the
+// dropped tasks, the OnComplete listeners and the Completer, each as
+// safely calls it; and then Done. One that ends its goroutine with
+// runtime.Goexit (t.FailNow in a listener under test), which no recover
+// stops, does not keep the others from running: they run from the
+// deferred call as the goroutine unwinds, and so does the release of the
+// loop that finish's callers make, or the request would never be counted
+// out and Done never closed.
+func (ex *Exchange) tell(dropped *taskQueue, listeners []Listener, failure error, i int) {
+	n := dropped.len() + len(listeners) + 1
+	defer func() {
+		if i < n {
+			ex.tell(dropped, listeners, failure, i+1)
+			ex.loop.Release()
 		}
-	}
-	for _, l := range listeners {
-		if l.OnComplete != nil {
-			ex.safely(func() { l.OnComplete(ex.base, failure) })
+	}()
+	for ; i < n; i++ {
+		switch j := i - dropped.len(); {
+		case j < 0:
+			if q := dropped.at(i); q.dropped != nil {
+				ex.safely(func() { q.dropped(api.ErrCompleted) })
+			}
+		case j < len(listeners):
+			if l := listeners[j]; l.OnComplete != nil {
+				ex.safely(func() { l.OnComplete(ex.base, failure) })
+			}
+		default:
+			if c, ok := ex.ch.(Completer); ok {
+				ex.safely(c.Completed)
+			}
 		}
-	}
-	if c, ok := ex.ch.(Completer); ok {
-		ex.safely(c.Completed)
 	}
 	ex.mu.Lock()
 	if ex.more != nil {

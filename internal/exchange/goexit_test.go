@@ -74,3 +74,51 @@ func TestGoexitInTask(t *testing.T) {
 		})
 	}
 }
+
+// A listener (or a dropped task's submitter) told of the end that ends
+// its goroutine with runtime.Goexit (t.FailNow in a listener under test)
+// does not keep the others from hearing of it, as a panicking one does
+// not: the later OnComplete listeners run once and Done closes. Before,
+// the goroutine went with the rest of the end: the request was never
+// counted out, and Done never closed.
+func TestGoexitInListener(t *testing.T) {
+	goexit := func() { runtime.Goexit() }
+	tests := []struct {
+		name string
+		l    exchange.Listener
+		h    func(r *api.Request) error
+	}{
+		{"OnComplete", exchange.Listener{OnComplete: func(*api.Request, error) { goexit() }}, func(*api.Request) error { return nil }},
+		{"dropped task", exchange.Listener{}, func(r *api.Request) error {
+			x := exchange.From(r)
+			if err := x.Submit(func(api.Response) {}, func(error) { goexit() }); err != nil {
+				return err
+			}
+			return x.Complete()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error { return tt.h(r) }),
+					&exchange.Config{Logger: wharftest.DiscardLogger()})
+				completes := 0
+				x.AddListener(tt.l)
+				x.AddListener(exchange.Listener{OnComplete: func(*api.Request, error) { completes++ }})
+				go x.Begin()
+				synctest.Wait()
+				select {
+				case <-x.Done():
+				default:
+					t.Fatalf("Done not closed: state %s", x.State())
+				}
+				if _, finishes, err := x.Chan.Result(); finishes != 1 || err != nil {
+					t.Errorf("finished %d times with %v, want once with nil", finishes, err)
+				}
+				if completes != 1 {
+					t.Errorf("the later OnComplete listener ran %d times, want once", completes)
+				}
+			})
+		})
+	}
+}
