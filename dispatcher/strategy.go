@@ -80,7 +80,10 @@ type StrategyConfig struct {
 // Only one goroutine runs the production loop at a time. A Produce or
 // Dispatch while another goroutine produces only marks production as
 // wanted again: the producing goroutine asks the Producer once more before
-// it stops, so work added before the call is never left behind.
+// it stops, so work added before the call is never left behind. A panic of
+// the producer or of a task run on the producing goroutine is logged (see
+// StrategyConfig.Logger); one that ends that goroutine with runtime.Goexit
+// leaves the production loop to a new goroutine, which goes on with it.
 //
 // Close the Strategy before its executor: the reserved goroutines are
 // tasks of the executor, and its Close waits for them.
@@ -272,7 +275,7 @@ func (s *Strategy) check(err error) {
 // loop is the production loop; the calling goroutine owns production.
 func (s *Strategy) loop(mayBlock bool) {
 	for {
-		t, ok := s.produce()
+		t, ok := s.produce(mayBlock)
 		if !ok {
 			if s.step(evNoTask, false) == actProduce {
 				continue // production was asked for meanwhile
@@ -285,7 +288,7 @@ func (s *Strategy) loop(mayBlock bool) {
 		}
 		if t.Type == api.NonBlocking {
 			s.pc.Add(1)
-			safely(s.log, "task", t.Run)
+			s.runInline("task", t.Run, mayBlock)
 			continue
 		}
 		if mayBlock && s.res != nil {
@@ -311,7 +314,7 @@ func (s *Strategy) loop(mayBlock bool) {
 			if run == nil {
 				run = t.Run
 			}
-			safely(s.log, "task", run)
+			s.runInline("task", run, mayBlock)
 			continue
 		}
 		s.pec.Add(1)
@@ -321,9 +324,28 @@ func (s *Strategy) loop(mayBlock bool) {
 	}
 }
 
+// runInline runs f, the producer or a task, on the producing goroutine,
+// as safely does. One that ends the goroutine with runtime.Goexit (t.FailNow in a handler
+// under test), which safely lets go on, would take production with it:
+// the machine would say a goroutine produces when none does, and nobody
+// would ask the producer again (an event loop's events would never be
+// read). The loop goes on on a goroutine of its own instead, as the
+// goroutine unwinds.
+func (s *Strategy) runInline(what string, f func(), mayBlock bool) (ok bool) {
+	returned := false
+	defer func() {
+		if !returned {
+			go s.loop(mayBlock)
+		}
+	}()
+	ok = safely(s.log, what, f)
+	returned = true
+	return ok
+}
+
 // produce asks the producer for a task; a panic counts as nothing more.
-func (s *Strategy) produce() (t Task, ok bool) {
-	if !safely(s.log, "producer", func() { t, ok = s.producer.Produce() }) {
+func (s *Strategy) produce(mayBlock bool) (t Task, ok bool) {
+	if !s.runInline("producer", func() { t, ok = s.producer.Produce() }, mayBlock) {
 		return Task{}, false
 	}
 	return t, ok
