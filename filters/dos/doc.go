@@ -4,8 +4,10 @@
 //
 // # How it works
 //
-// Each client (by default its IP address; Config.Key can name clients
-// otherwise, by API key or user, say) has a token bucket: Rate tokens a
+// Each client (by default its IP address, and an IPv6 client by its /64,
+// which Config.IPv6Prefix may change: within its prefix a client picks any
+// address it likes; Config.Key can name clients otherwise, by API key or
+// user, say) has a token bucket: Rate tokens a
 // second, up to Burst. A request that finds a token goes on. One that finds
 // none is delayed: suspended with a continuation for Config.Delay, holding
 // no goroutine, then it tries again; if the bucket is still empty it is

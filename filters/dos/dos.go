@@ -35,6 +35,7 @@ const (
 	DefaultRate       = 25 // requests a second per client
 	DefaultDelay      = 100 * time.Millisecond
 	DefaultMaxDelayed = 1000 // requests delayed at once, all clients together
+	DefaultIPv6Prefix = 64   // leading bits that name an IPv6 client
 )
 
 // Config configures the filter. The zero value gives the defaults.
@@ -57,9 +58,10 @@ type Config struct {
 	// DefaultMaxDelayed (1,000); negative means no bound.
 	MaxDelayed int
 	// Key names the client of a request. Nil means the IP address of
-	// its RemoteAddr: the connection's, or, behind filters/forwarded,
-	// the client's that a trusted proxy reported; this filter reads no
-	// forwarding field itself. Behind a proxy, a Key that reads
+	// its RemoteAddr (an IPv6 address cut to IPv6Prefix): the
+	// connection's, or, behind filters/forwarded, the client's that a
+	// trusted proxy reported; this filter reads no forwarding field
+	// itself. Behind a proxy, a Key that reads
 	// X-Forwarded-For must take the address the proxy appended (the
 	// last), not one the client wrote, or any client picks its own key.
 	// Without a Key, clients whose connection has no IP address (a
@@ -67,6 +69,18 @@ type Config struct {
 	// bucket, as the clients of a proxy are: behind a proxy on a Unix
 	// socket, set Key.
 	Key func(r *api.Request) string
+	// IPv6Prefix is how many leading bits of an IPv6 address name a
+	// client when Key is nil. A provider gives each of its customers a
+	// /64 or more, and within it a client picks any address it likes:
+	// keyed by the whole address, one client would have a fresh bucket
+	// for every request. Zero means DefaultIPv6Prefix (64), so that the
+	// hosts behind one /64 share a bucket, as the hosts behind one IPv4
+	// address do; 128 keys each address apart. A link-local client
+	// ("fe80::1%eth0") is keyed by its whole address and zone all the
+	// same: it is a host on the server's own link, and every link's
+	// link-local /64 is the same. IPv4 clients are keyed by their
+	// address.
+	IPv6Prefix int
 	// AllowList holds addresses ("10.0.0.7", "::1") and prefixes
 	// ("10.0.0.0/8") whose requests are never limited. The client's IP
 	// address is matched, whatever Key returns; an IPv4-mapped entry
@@ -91,6 +105,7 @@ type Filter struct {
 	delay          time.Duration
 	maxDelayed     int
 	key            func(*api.Request) string
+	ipv6Bits       int
 	allow          []netip.Prefix
 	maxRequestTime time.Duration
 
@@ -114,10 +129,16 @@ type bucket struct {
 }
 
 // New returns a DoS filter for cfg; it fails on an AllowList entry that is
-// neither an address nor a prefix.
+// neither an address nor a prefix, and on an IPv6Prefix outside 0 to 128.
 func New(cfg Config) (*Filter, error) {
+	if cfg.IPv6Prefix < 0 || cfg.IPv6Prefix > 128 {
+		return nil, fmt.Errorf("dos: IPv6Prefix %d is not a prefix length (0 to 128)", cfg.IPv6Prefix)
+	}
 	f := &Filter{rate: cfg.Rate, burst: float64(cfg.Burst), delay: cfg.Delay, maxDelayed: cfg.MaxDelayed, key: cfg.Key,
-		maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: minSweep}
+		ipv6Bits: cfg.IPv6Prefix, maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: minSweep}
+	if f.ipv6Bits == 0 {
+		f.ipv6Bits = DefaultIPv6Prefix
+	}
 	if f.rate <= 0 {
 		f.rate = DefaultRate
 	}
@@ -197,9 +218,11 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if f.allowed(ip) {
 		return f.pass(w, r, next)
 	}
-	key := ip.String()
+	var key string
 	if f.key != nil {
 		key = f.key(r)
+	} else {
+		key = f.clientKey(ip)
 	}
 	retry, ok := f.take(key, time.Now())
 	if ok {
@@ -239,6 +262,15 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	}, OnComplete: func(*api.Request, error) { d.end(f) }})
 	d.timer = time.AfterFunc(f.delay, func() { cont.Resume(attr) })
 	return nil
+}
+
+// clientKey is the bucket key of a client at ip when Config.Key is nil.
+func (f *Filter) clientKey(ip netip.Addr) string {
+	if !ip.Is6() || f.ipv6Bits == 128 || ip.IsLinkLocalUnicast() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(f.ipv6Bits) // it drops the zone, which only link-local addresses need
+	return p.String()
 }
 
 // reserveDelay takes a place under MaxDelayed, if one is free.
