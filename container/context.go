@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/pathmap"
@@ -444,5 +445,37 @@ func (x *Context) chain(h api.Handler, pathInContext, method string) (api.Handle
 			inv = api.Blocking
 		}
 	}
-	return api.Compose(h, fs...), inv
+	return compose(h, fs), inv
+}
+
+// compose is api.Compose for a request's chain, with its links in one
+// allocation: each notes in the first the request it passes on, so that
+// a failure is logged with the context of the request that failed, as
+// the filters derived it (filters/telemetry's span), not with the
+// container's (exchange.LogContext). The note is kept there rather than
+// in the exchange, whose size class has no word to spare.
+func compose(h api.Handler, fs []api.Filter) api.Handler {
+	links := make([]link, len(fs))
+	for i := len(fs) - 1; i >= 0; i-- {
+		links[i] = link{f: fs[i], next: h, first: &links[0]}
+		h = &links[i]
+	}
+	return h
+}
+
+type link struct {
+	f     api.Filter
+	next  api.Handler
+	first *link
+	// passed is the request the chain last passed on, in the first link;
+	// atomic, as a filter may run the rest of the chain on a goroutine
+	// of its own (filters/timeout).
+	passed atomic.Pointer[api.Request]
+}
+
+func (l *link) Serve(w api.Response, r *api.Request) error { return l.f.Filter(w, r, l) }
+
+func (l *link) Next(w api.Response, r *api.Request) error {
+	l.first.passed.Store(r)
+	return l.next.Serve(w, r)
 }

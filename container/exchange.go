@@ -188,7 +188,28 @@ func (x *exchange) Resolver() dispatcher.Resolver { return x.ctxt }
 
 // Dispatch implements engine.Channel.
 func (x *exchange) Dispatch(w api.Response, r *api.Request) error {
+	if l, ok := x.chain.(*link); ok {
+		l.passed.Store(nil) // an earlier dispatch's
+	}
 	return x.chain.Serve(w, r)
+}
+
+var _ engine.LogContexter = (*exchange)(nil)
+
+// LogContext implements engine.LogContexter: failures are logged with the
+// context of the request the filters last passed on in the latest
+// dispatch (see link), which carries what they put there
+// (filters/telemetry's span, for a handler that reads trace IDs from the
+// context), not with that of the request the container built. The
+// request the failing code was given is that one, or one it was derived
+// from, whose values it holds too.
+func (x *exchange) LogContext() context.Context {
+	if l, ok := x.chain.(*link); ok {
+		if r := l.passed.Load(); r != nil {
+			return r.Context()
+		}
+	}
+	return x.ax.Request().Context()
 }
 
 type errorKey struct{}
@@ -311,7 +332,7 @@ func (x *exchange) pageFailed(r *api.Request, status int, err, perr error) {
 	if errors.As(perr, &pe) {
 		args = append(args, "stack", string(pe.Stack))
 	}
-	x.ctxt.c.cfg.logger.Error("wharf: error page failed", args...)
+	x.ctxt.c.cfg.logger.ErrorContext(x.LogContext(), "wharf: error page failed", args...)
 	if o.committed {
 		x.out.s.Abort(perr)
 		return
@@ -353,7 +374,9 @@ func uncache(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// logFailure logs a request that failed with a 5xx status. The policy
+// logFailure logs a request that failed with a 5xx status, with r's
+// method and path (the client's request) and the failing request's
+// context (LogContext). The policy
 // (documented on WithLogger): a status the handler chose — an
 // api.StatusError in err's chain, or api.ErrShutdown — is its decision,
 // logged at Warn; any other error, answered 500, is a failure, logged at
@@ -374,7 +397,7 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	case errors.As(err, &se) && se.Code == status || errors.Is(err, api.ErrShutdown):
 		level = slog.LevelWarn
 	}
-	x.ctxt.c.cfg.logger.Log(r.Context(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
+	x.ctxt.c.cfg.logger.Log(x.LogContext(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
 }
 
 // pageRequest is the request an error page is given: the failed one, with

@@ -44,12 +44,15 @@ type config struct {
 // panic (logged with its stack); Debug for a request shed under load (an
 // error that is api.ErrShed, such as filters/qos's and filters/timeout's
 // 503s), which come by the thousand a second when they come. 4xx errors
-// and a client that left are not logged; requestlog records every request. The record carries the
-// context of the request as the container received it (the connection's,
-// or the one net/http's middleware gave ServeHTTP), not one a filter
-// derived: a trace the telemetry filter started, or a request ID a filter
-// put in its context, is not on it (the telemetry filter records the
-// failure on its span).
+// and a client that left are not logged; requestlog records every
+// request. The record carries the context of the request as the filters
+// last passed it on (derived from the connection's, or from the one
+// net/http's middleware gave ServeHTTP): a trace the telemetry filter
+// started, or a request ID a filter put in its context, is on it, for a
+// handler that reads them there. So does the record of an error page that
+// failed, and that of a panic. A failure that no dispatch returned (a
+// suspended request's timeout, with no re-dispatch) carries the context
+// of its latest dispatch, likewise.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithAsyncTimeout sets the default timeout of suspended and async requests.

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,15 @@ type Channel interface {
 	// from any goroutine, so the answer must not change afterwards; the
 	// Channel keeps it (its output does anyway), not each Exchange.
 	Sent() (status int, bytes int64)
+}
+
+// LogContexter is an optional interface of a Channel. LogContext returns
+// the context the exchange's failures are logged with (a panic in a
+// task): that of the request the failing code was given, which carries
+// what filters put there (filters/telemetry's span), rather than that of
+// the request of the initial dispatch. Nil means the latter.
+type LogContexter interface {
+	LogContext() context.Context
 }
 
 // Completer is an optional interface of a Channel. Completed is called
@@ -416,6 +426,17 @@ func (ex *Exchange) execute(f func()) {
 	go f()
 }
 
+// logContext is the context a failure of the exchange is logged with
+// (see LogContexter).
+func (ex *Exchange) logContext() context.Context {
+	if l, ok := ex.ch.(LogContexter); ok {
+		if ctx := l.LogContext(); ctx != nil {
+			return ctx
+		}
+	}
+	return ex.base.Context()
+}
+
 func (ex *Exchange) logger() *slog.Logger {
 	if ex.cfg.Logger != nil {
 		return ex.cfg.Logger
@@ -544,7 +565,7 @@ func (ex *Exchange) loopOn(here, inline bool) {
 func (ex *Exchange) goexited(dispatch, here, inline bool) {
 	pe := &api.PanicError{Value: "runtime.Goexit in a serialized task", Stack: debug.Stack()}
 	r := ex.base
-	ex.logger().ErrorContext(r.Context(), "wharf: panic in serialized task",
+	ex.logger().ErrorContext(ex.logContext(), "wharf: panic in serialized task",
 		"method", r.Method(), "path", r.Path(), "panic", pe.Value, "stack", string(pe.Stack))
 	ex.mu.Lock()
 	if ex.failure == nil {
@@ -654,13 +675,15 @@ func (ex *Exchange) runTask(q *queued, here, inline bool) (err error) {
 				pe = &api.PanicError{Value: p, Stack: debug.Stack()}
 			}
 			if pe.Value != http.ErrAbortHandler { // the net/http way to abort quietly
-				// With the request's method, path and context, as the
-				// container logs its other failures: the container does
-				// not log the *api.PanicError again, so this record is
-				// the only one to tie the stack to its request (a trace,
-				// a request ID, read from the context by the handler).
+				// With the request's method, path and context (the
+				// context of the request the panicking code was given,
+				// see LogContexter), as the container logs its other
+				// failures: the container does not log the
+				// *api.PanicError again, so this record is the only one
+				// to tie the stack to its request (a trace, a request
+				// ID, read from the context by the handler).
 				r := ex.base
-				ex.logger().ErrorContext(r.Context(), "wharf: panic in serialized task",
+				ex.logger().ErrorContext(ex.logContext(), "wharf: panic in serialized task",
 					"method", r.Method(), "path", r.Path(), "panic", pe.Value, "stack", string(pe.Stack))
 			}
 			err = pe
