@@ -58,7 +58,9 @@ type Config struct {
 
 	// StoreTimeout bounds each store call. Zero means 5 seconds. Store
 	// calls do not end with the request's context (a client that leaves
-	// does not undo its login), only with this timeout.
+	// does not undo its login), only with this timeout. It is also the
+	// Retry-After of the 503 a request is answered when the store could
+	// not be reached (see Manager.Filter).
 	StoreTimeout time.Duration
 	// Logger receives the errors of saves that happen when a request
 	// completes, and of last-access writes after the response committed,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -81,7 +83,11 @@ func Peek(r *api.Request) *Session {
 // Request that carries it (see Of). When next returns it saves the
 // changes (see Session for when a cookie is set and when changes are
 // saved) and returns next's error, or else the save's. A store that fails
-// fails the request (500, through the error pages), and a new session
+// fails the request, through the error pages: 503 with Retry-After (the
+// StoreTimeout, in whole seconds) and cause ErrUnavailable if the store
+// could not be reached (its error wraps context.DeadlineExceeded, as a
+// call that outlived StoreTimeout does, or a net.Error), as a dependency
+// that is down for a while; 500 for any other error. A new session
 // whose first save failed as its request ends loses the cookie it was
 // given, which would name nothing. The exception is a save that only
 // writes the last access (see Config.IdleTimeout) once the response has
@@ -103,7 +109,7 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if s == nil {
 		var err error
 		if s, err = m.open(r); err != nil {
-			return err
+			return m.storeFailed(w, err)
 		}
 		if ex != nil {
 			// Saves what async tasks changed after the last dispatch,
@@ -130,7 +136,25 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if err != nil {
 		return err
 	}
-	return serr
+	return m.storeFailed(w, serr)
+}
+
+// storeFailed is the error a request fails with when the store failed with
+// err (nil: none). A store that could not be reached is a dependency that
+// is down, not a fault of the program's: 503 with Retry-After, as auth's
+// bearer filter answers a check it could not make, for clients and load
+// balancers to try again later. Retry-After is StoreTimeout: a client
+// that came back sooner would find calls still waiting on the store.
+func (m *Manager) storeFailed(w api.Response, err error) error {
+	var ne net.Error
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &ne) {
+		return err
+	}
+	if !w.Committed() {
+		secs := max(1, int64((m.cfg.StoreTimeout+time.Second-1)/time.Second))
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	return &api.StatusError{Code: http.StatusServiceUnavailable, Err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
 }
 
 // maxIDsTried bounds how many of a request's session cookies open looks

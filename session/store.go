@@ -23,6 +23,11 @@ var (
 	ErrCookieFixed = errors.New("session: the response's cookie can no longer change")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("session: store closed")
+	// ErrUnavailable: the store could not be reached (a call timed out,
+	// or failed on the network), which says nothing of the session. The
+	// Manager answers such a failure 503 with Retry-After, with
+	// ErrUnavailable and the store's error in its cause.
+	ErrUnavailable = errors.New("session: store unavailable")
 )
 
 // Record is a session as a Store keeps it.

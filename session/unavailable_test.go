@@ -1,0 +1,100 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/session"
+)
+
+// outage is a store that is down: each call fails with err, or, with a nil
+// err, waits for its context to end (a broker that does not answer).
+type outage struct{ err error }
+
+func (o outage) fail(ctx context.Context) error {
+	if o.err != nil {
+		return o.err
+	}
+	<-ctx.Done()
+	return fmt.Errorf("store: %w", ctx.Err())
+}
+
+func (o outage) Load(ctx context.Context, _ string) (session.Record, error) {
+	return session.Record{}, o.fail(ctx)
+}
+func (o outage) Save(ctx context.Context, _ string, _ session.Record) (uint64, error) {
+	return 0, o.fail(ctx)
+}
+func (o outage) Delete(ctx context.Context, _ string) error { return o.fail(ctx) }
+
+// A store that cannot be reached fails the request with 503 and
+// Retry-After, through the error pages, with ErrUnavailable and the
+// store's error in its cause, whether the session's load or its save
+// failed: the dependency is down for a while. Another store error is a
+// 500.
+func TestStoreUnavailable(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	boom := errors.New("boom")
+	tests := []struct {
+		name       string
+		store      outage
+		timeout    time.Duration
+		cookie     bool // the request names a session: the store is loaded
+		status     int
+		retryAfter string
+		cause      error
+	}{
+		{"load times out", outage{}, time.Millisecond, true, 503, "1", context.DeadlineExceeded},
+		{"save times out", outage{}, time.Millisecond, false, 503, "1", context.DeadlineExceeded},
+		{"load refused", outage{refused}, 0, true, 503, "5", refused},
+		{"save refused", outage{refused}, 1500 * time.Millisecond, false, 503, "2", refused},
+		{"load fails otherwise", outage{boom}, 0, true, 500, "", boom},
+		{"save fails otherwise", outage{boom}, 0, false, 500, "", boom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+			c.Filter("/*", session.New(session.Config{Store: tt.store, StoreTimeout: tt.timeout}))
+			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+				session.Of(r).Set("user", "alice")
+				return nil
+			})
+			causes := make(chan error, 1)
+			container.ErrorPageAs[error](c.Root(), api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				causes <- container.ErrorOf(r)
+				_, err := fmt.Fprintf(w, "%d", w.Status())
+				return err
+			}))
+			req, err := http.NewRequest("GET", "http://"+wharftest.Listen(t, c)+"/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.cookie {
+				req.AddCookie(&http.Cookie{Name: "wharf_session", Value: "AAAAAAAAAAAAAAAAAAAAAAAAAA"})
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || resp.Header.Get("Retry-After") != tt.retryAfter {
+				t.Errorf("answered %d with Retry-After %q, want %d with %q", resp.StatusCode, resp.Header.Get("Retry-After"), tt.status, tt.retryAfter)
+			}
+			cause := <-causes
+			if !errors.Is(cause, tt.cause) || errors.Is(cause, session.ErrUnavailable) != (tt.status == 503) {
+				t.Errorf("error page given %v, want %v, with ErrUnavailable for a 503", cause, tt.cause)
+			}
+		})
+	}
+}
