@@ -20,26 +20,7 @@ func TestStackedTimeoutInOuterAnsweredOnce(t *testing.T) {
 		outer := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
 		inner := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Hour})
 		relInner := make(chan struct{})
-		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-			switch r.QueryValue("id") {
-			case "outer":
-				return g.Serve(w, r)
-			case "inner":
-				<-relInner
-			}
-			_, err := w.WriteString("ok " + r.QueryValue("id"))
-			return err
-		}), api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
-			if r.QueryValue("id") == "inner" {
-				return next.Next(w, r) // on a path the outer filter does not guard
-			}
-			return outer.Filter(w, r, next)
-		}), api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
-			if r.QueryValue("id") == "outer" {
-				return next.Next(w, r) // on a path the inner filter does not guard
-			}
-			return inner.Filter(w, r, next)
-		}))
+		h := stacked(g, outer, inner, relInner)
 		// "inner" holds the inner permit; "x" waits in the inner filter.
 		in := start(h, "/?id=inner")
 		synctest.Wait()
@@ -79,26 +60,7 @@ func TestStackedTimeoutInInnerRefusedAtOnce(t *testing.T) {
 		outer := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Hour})
 		inner := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
 		relInner := make(chan struct{})
-		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
-			switch r.QueryValue("id") {
-			case "outer":
-				return g.Serve(w, r)
-			case "inner":
-				<-relInner
-			}
-			_, err := w.WriteString("ok " + r.QueryValue("id"))
-			return err
-		}), api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
-			if r.QueryValue("id") == "inner" {
-				return next.Next(w, r) // on a path the outer filter does not guard
-			}
-			return outer.Filter(w, r, next)
-		}), api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
-			if r.QueryValue("id") == "outer" {
-				return next.Next(w, r) // on a path the inner filter does not guard
-			}
-			return inner.Filter(w, r, next)
-		}))
+		h := stacked(g, outer, inner, relInner)
 		// "inner" holds the inner permit; "x" passes the outer filter and
 		// waits in the inner one, giving the outer permit back.
 		in := start(h, "/?id=inner")
@@ -133,4 +95,32 @@ func TestStackedTimeoutInInnerRefusedAtOnce(t *testing.T) {
 		wantStats(t, outer, 0, 0)
 		wantStats(t, inner, 0, 0)
 	})
+}
+
+// stacked is the chain of the stacked tests: the request "inner" holds
+// the inner permit until relInner closes, "outer" the outer one until g
+// lets it go; "inner" passes the outer filter as a path it does not
+// guard, "outer" the inner one likewise; any other request goes through
+// both.
+func stacked(g *gate, outer, inner *qos.Filter, relInner <-chan struct{}) api.Handler {
+	return api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		switch r.QueryValue("id") {
+		case "outer":
+			return g.Serve(w, r)
+		case "inner":
+			<-relInner
+		}
+		_, err := w.WriteString("ok " + r.QueryValue("id"))
+		return err
+	}), api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+		if r.QueryValue("id") == "inner" {
+			return next.Next(w, r) // on a path the outer filter does not guard
+		}
+		return outer.Filter(w, r, next)
+	}), api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+		if r.QueryValue("id") == "outer" {
+			return next.Next(w, r) // on a path the inner filter does not guard
+		}
+		return inner.Filter(w, r, next)
+	}))
 }
