@@ -75,7 +75,7 @@ func TestRefusalThroughErrorPage(t *testing.T) {
 				}
 			}
 			modes.Run(t, build, func(t *testing.T, s *modes.Server) {
-				before := len(failures(logs))
+				before := len(logs.RecordsOf("wharf: request failed"))
 				held := make(chan error, 1)
 				go func() {
 					resp, err := s.Client.Get(s.URL + "/hold")
@@ -108,7 +108,7 @@ func TestRefusalThroughErrorPage(t *testing.T) {
 					t.Errorf("stats %+v, want one admitted, one rejected, nothing left", st)
 				}
 				// The container logs a failure before it sends the answer.
-				recs := failures(logs)[before:]
+				recs := logs.RecordsOf("wharf: request failed")[before:]
 				if len(recs) != 1 || recs[0].Level != slog.LevelDebug {
 					t.Errorf("logged %+v, want one record at Debug", recs)
 				}
@@ -124,15 +124,4 @@ func TestRefusalThroughErrorPage(t *testing.T) {
 			}, container.WithLogger(logger))
 		})
 	}
-}
-
-// failures returns the "request failed" records of logs.
-func failures(logs *wharftest.LogRecorder) []wharftest.Record {
-	var recs []wharftest.Record
-	for _, rec := range logs.Records() {
-		if rec.Message == "wharf: request failed" {
-			recs = append(recs, rec)
-		}
-	}
-	return recs
 }

@@ -66,7 +66,7 @@ func TestTimeoutThroughErrorPage(t *testing.T) {
 			}
 			modes.Run(t, build, func(t *testing.T, s *modes.Server) {
 				pages.Store(0)
-				before := len(failures(logs))
+				before := len(logs.RecordsOf("wharf: request failed"))
 				resp, err := s.Client.Get(s.URL + "/slow")
 				if err != nil {
 					t.Fatal(err)
@@ -90,7 +90,7 @@ func TestTimeoutThroughErrorPage(t *testing.T) {
 				if tt.wantLog {
 					want++
 				}
-				recs := failures(logs)
+				recs := logs.RecordsOf("wharf: request failed")
 				for _, rec := range recs[before:] {
 					if rec.Level != slog.LevelDebug {
 						t.Errorf("logged %+v, want it at Debug", rec)
@@ -102,15 +102,4 @@ func TestTimeoutThroughErrorPage(t *testing.T) {
 			}, container.WithLogger(logger))
 		})
 	}
-}
-
-// failures returns the "request failed" records of logs.
-func failures(logs *wharftest.LogRecorder) []wharftest.Record {
-	var recs []wharftest.Record
-	for _, rec := range logs.Records() {
-		if rec.Message == "wharf: request failed" {
-			recs = append(recs, rec)
-		}
-	}
-	return recs
 }

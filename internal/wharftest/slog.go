@@ -94,6 +94,17 @@ func (h *LogRecorder) Records() []Record {
 	return append([]Record(nil), *h.records...)
 }
 
+// RecordsOf returns a copy of the records logged so far with message.
+func (h *LogRecorder) RecordsOf(message string) []Record {
+	var recs []Record
+	for _, r := range h.Records() {
+		if r.Message == message {
+			recs = append(recs, r)
+		}
+	}
+	return recs
+}
+
 // DiscardLogger returns a logger that drops everything, for tests that
 // provoke logged failures on purpose.
 func DiscardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
