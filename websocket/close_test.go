@@ -126,9 +126,12 @@ func clientFrame(op byte, payload []byte, fin bool) []byte {
 
 // next returns the next frame the server sent, or the read error (io.EOF
 // once the server closed the connection).
-func (rc *rawClient) next() (wsframe.Frame, error) {
+func (rc *rawClient) next() (wsframe.Frame, error) { return rc.nextWith(wsframe.Parse) }
+
+// nextWith is next with the frame parser parse.
+func (rc *rawClient) nextWith(parse func([]byte) (wsframe.Frame, int, error)) (wsframe.Frame, error) {
 	for {
-		if f, n, err := wsframe.Parse(rc.buf); err == nil {
+		if f, n, err := parse(rc.buf); err == nil {
 			f.Payload = append([]byte(nil), f.Payload...)
 			rc.buf = rc.buf[n:]
 			return f, nil
