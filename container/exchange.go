@@ -427,18 +427,31 @@ func pageRequest(r *api.Request, err error, page api.Handler) *api.Request {
 // failure is answered here (pageFailed), as the goroutine unwinds: nobody
 // would answer it otherwise. The engine's finish, unwinding next, settles
 // the request.
+//
+// The Goexit is told here, not where servePage recovers: a page whose
+// deferred cleanup panics as the Goexit unwinds it has that panic
+// recovered there, and then the Goexit goes on, past servePage's caller,
+// which no statement after servePage's call sees.
 func (x *exchange) renderPage(page api.Handler, w api.Response, r *api.Request, status int, err error) (perr error) {
 	returned := false
 	defer func() {
-		if p := recover(); p != nil {
-			perr = &api.PanicError{Value: p, Stack: debug.Stack()}
-		} else if !returned {
+		if !returned {
 			x.pageFailed(r, status, err, &api.PanicError{Value: "runtime.Goexit in an error page", Stack: debug.Stack()})
 		}
 	}()
-	perr = engine.NilFree(page.Serve(w, pageRequest(r, err, page))) // a nil *api.StatusError, say: see NilFree
+	perr = servePage(page, w, pageRequest(r, err, page))
 	returned = true
 	return perr
+}
+
+// servePage runs an error page handler, recovering its panics.
+func servePage(page api.Handler, w api.Response, r *api.Request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &api.PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return engine.NilFree(page.Serve(w, r)) // a nil *api.StatusError, say: see NilFree
 }
 
 // completeByShutdown completes x's request for the container's Close; its
