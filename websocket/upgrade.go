@@ -252,10 +252,20 @@ func handshakeHeader(h http.Header) http.Header {
 	for k, v := range h {
 		// A key set by assignment may not be canonical
 		// ("Sec-WebSocket-Extensions"): gorilla would write it as it is.
-		switch textproto.CanonicalMIMEHeaderKey(k) {
+		switch ck := textproto.CanonicalMIMEHeaderKey(k); ck {
 		case "Connection", "Upgrade", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding",
 			"Content-Length", "Content-Type", "Content-Encoding",
 			"Sec-Websocket-Accept", "Sec-Websocket-Extensions", "Sec-Websocket-Version":
+			continue
+		case "Sec-Websocket-Protocol":
+			// The handler's choice, under the key upgrade checks it by
+			// and gorilla takes it from: under another, it went out
+			// unchecked beside gorilla's choice, and the Conn did not
+			// know it.
+			if out == nil {
+				out = make(http.Header, len(h))
+			}
+			out[ck] = append(out[ck], v...)
 			continue
 		}
 		if out == nil {

@@ -28,20 +28,28 @@ func TestUpgradeResponseHeaders(t *testing.T) {
 		want    map[string]string // on the 101
 		wantSub string            // negotiated subprotocol
 		status  int               // 0: 101
+		assign  bool              // set holds keys assigned as they are, not with Set
 	}{
 		{"cookie", nil, websocket.Config{}, map[string]string{"Set-Cookie": "session=42; HttpOnly"},
-			map[string]string{"Set-Cookie": "session=42; HttpOnly", "X-Filter": "yes"}, "", 0},
+			map[string]string{"Set-Cookie": "session=42; HttpOnly", "X-Filter": "yes"}, "", 0, false},
 		{"subprotocol chosen by the handler", []string{"v1.chat", "v2.chat"}, websocket.Config{},
-			map[string]string{"Sec-WebSocket-Protocol": "v2.chat"}, nil, "v2.chat", 0},
+			map[string]string{"Sec-WebSocket-Protocol": "v2.chat"}, nil, "v2.chat", 0, false},
 		{"the handler's choice over Config's", []string{"v1.chat", "v2.chat"}, websocket.Config{Subprotocols: []string{"v1.chat"}},
-			map[string]string{"Sec-WebSocket-Protocol": "v2.chat"}, nil, "v2.chat", 0},
+			map[string]string{"Sec-WebSocket-Protocol": "v2.chat"}, nil, "v2.chat", 0, false},
 		{"Config's choice", []string{"v1.chat", "v2.chat"}, websocket.Config{Subprotocols: []string{"v2.chat", "v1.chat"}},
-			nil, nil, "v2.chat", 0},
+			nil, nil, "v2.chat", 0, false},
 		{"a subprotocol the client did not offer", []string{"v1.chat"}, websocket.Config{},
-			map[string]string{"Sec-WebSocket-Protocol": "v9.chat"}, nil, "", http.StatusInternalServerError},
+			map[string]string{"Sec-WebSocket-Protocol": "v9.chat"}, nil, "", http.StatusInternalServerError, false},
 		{"fields the handshake owns are not doubled", nil, websocket.Config{},
 			map[string]string{"Connection": "close", "Content-Length": "12", "Content-Type": "text/plain"},
-			map[string]string{"Connection": "Upgrade", "Content-Length": "", "Content-Type": ""}, "", 0},
+			map[string]string{"Connection": "Upgrade", "Content-Length": "", "Content-Type": ""}, "", 0, false},
+		// A map assignment, as WebSocket code often spells the field,
+		// is the handler's choice all the same: checked, and what the
+		// connection says it speaks.
+		{"subprotocol chosen under a key not in canonical form", []string{"v1.chat", "v2.chat"}, websocket.Config{},
+			map[string]string{"Sec-WebSocket-Protocol": "v2.chat"}, nil, "v2.chat", 0, true},
+		{"a subprotocol the client did not offer, under a key not in canonical form", []string{"v1.chat"}, websocket.Config{},
+			map[string]string{"Sec-WebSocket-Protocol": "v9.chat"}, nil, "", http.StatusInternalServerError, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,7 +62,11 @@ func TestUpgradeResponseHeaders(t *testing.T) {
 				})
 				c.HandleFunc("/ws", func(w api.Response, r *api.Request) error {
 					for k, v := range tc.set {
-						w.Header().Set(k, v)
+						if tc.assign {
+							w.Header()[k] = []string{v}
+						} else {
+							w.Header().Set(k, v)
+						}
 					}
 					conn, err := websocket.Upgrade(w, r, tc.cfg, &silent{})
 					if err != nil {
