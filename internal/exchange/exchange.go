@@ -904,8 +904,32 @@ func (ex *Exchange) reportQueuedErrors(w api.Response) {
 		}
 	}
 	ex.mu.Unlock()
-	for _, err := range ioErrs {
-		ex.safely(func() { ex.runError(w, err) })
+	if len(ioErrs) > 0 {
+		ex.reportErrors(w, ioErrs, 0)
+	}
+}
+
+// reportErrors is reportQueuedErrors from the i-th failure on. An OnError
+// listener that ends its goroutine with runtime.Goexit (t.FailNow in a
+// listener under test), which no recover stops, does not leave the
+// exchange Completing for good: the later failures, the rest of the
+// finish and the release of the loop that finish's callers make run from
+// the deferred call as the goroutine unwinds, as finishResponse's do.
+func (ex *Exchange) reportErrors(w api.Response, ioErrs []error, i int) {
+	defer func() {
+		if i < len(ioErrs) {
+			ex.reportErrors(w, ioErrs, i+1)
+			ex.mu.Lock()
+			failure := ex.failure
+			ex.mu.Unlock()
+			end := ex.finishResponse(w, failure)
+			ex.token.Store(0)
+			ex.settle(end, failure)
+			ex.loop.Release()
+		}
+	}()
+	for ; i < len(ioErrs); i++ {
+		ex.safely(func() { ex.runError(w, ioErrs[i]) })
 	}
 }
 

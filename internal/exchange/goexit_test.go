@@ -122,3 +122,55 @@ func TestGoexitInListener(t *testing.T) {
 		})
 	}
 }
+
+// An OnError listener that ends its goroutine with runtime.Goexit (t.FailNow
+// in a listener under test) at the finish, which tells the listeners of an
+// IO failure still queued when the request completed, does not keep the
+// request from finishing: the response is written, the OnComplete
+// listeners run and Done closes. Before, the exchange stayed Completing
+// for good and its loop was never released.
+func TestGoexitInOnErrorAtFinish(t *testing.T) {
+	gone := errors.New("client gone")
+	tests := []struct {
+		name string
+		h    func(x *exchange.Exchange) error
+	}{
+		{"queued by the dispatch", func(x *exchange.Exchange) error {
+			x.Fail(gone)
+			return nil
+		}},
+		{"queued behind a Complete", func(x *exchange.Exchange) error {
+			x.Fail(gone)
+			return x.Complete()
+		}},
+		{"two queued", func(x *exchange.Exchange) error {
+			x.Fail(gone)
+			x.Fail(errors.New("another"))
+			return nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error { return tt.h(exchange.From(r)) }),
+					&exchange.Config{Logger: wharftest.DiscardLogger()})
+				completes := 0
+				x.AddListener(exchange.Listener{OnError: func(api.Response, *api.Request, error) { runtime.Goexit() }})
+				x.AddListener(exchange.Listener{OnComplete: func(*api.Request, error) { completes++ }})
+				go x.Begin()
+				synctest.Wait()
+				select {
+				case <-x.Done():
+				default:
+					t.Fatalf("Done not closed: state %s", x.State())
+				}
+				if _, finishes, _ := x.Chan.Result(); finishes != 1 {
+					t.Errorf("finished %d times, want once", finishes)
+				}
+				if completes != 1 {
+					t.Errorf("OnComplete ran %d times, want once", completes)
+				}
+			})
+		})
+	}
+}
