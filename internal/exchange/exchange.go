@@ -771,15 +771,7 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	// the timeout (as in Jetty, which runs every listener first): the
 	// first panic is raised once all of them ran, and fails the request
 	// as a panicking task does.
-	var panicked *api.PanicError
-	for _, l := range ex.snapshotListeners() {
-		if l.OnTimeout != nil {
-			if pe := callOnTimeout(l.OnTimeout, w, ex.base); pe != nil && panicked == nil {
-				panicked = pe
-			}
-		}
-	}
-	if panicked != nil {
+	if panicked := ex.callOnTimeouts(w, ex.snapshotListeners(), 0); panicked != nil {
 		panic(panicked)
 	}
 	ex.mu.Lock()
@@ -806,6 +798,29 @@ func (ex *Exchange) runTimeout(w api.Response) {
 // client to try again elsewhere, and logged as a choice (Warn) rather than
 // as a fault of the program's.
 var errShutdownTimeout = fmt.Errorf("%w: %w", api.ErrAsyncTimeout, api.ErrShutdown)
+
+// callOnTimeouts calls the OnTimeout listeners, from the i-th on, and
+// returns the first panic. One that ends its goroutine with
+// runtime.Goexit (t.FailNow in a listener under test), which no recover
+// stops, does not keep the later ones from running either: they run from
+// the deferred call as the goroutine unwinds, and the task then fails as
+// one that ended its goroutine does (see goexited), as when a listener
+// panics.
+func (ex *Exchange) callOnTimeouts(w api.Response, listeners []Listener, i int) (panicked *api.PanicError) {
+	defer func() {
+		if i < len(listeners) {
+			ex.callOnTimeouts(w, listeners, i+1)
+		}
+	}()
+	for ; i < len(listeners); i++ {
+		if l := listeners[i]; l.OnTimeout != nil {
+			if pe := callOnTimeout(l.OnTimeout, w, ex.base); pe != nil && panicked == nil {
+				panicked = pe
+			}
+		}
+	}
+	return panicked
+}
 
 // callOnTimeout calls f, and returns its panic, with the stack where it
 // happened, if it panicked.

@@ -75,6 +75,52 @@ func TestGoexitInTask(t *testing.T) {
 	}
 }
 
+// An OnTimeout listener that ends its goroutine with runtime.Goexit
+// (t.FailNow in a listener under test) does not keep the later ones from
+// hearing of the timeout, as a panicking one does not: they run, and the
+// request then fails as when one panics (500, no expired re-dispatch).
+// Before, the later listeners never ran.
+func TestGoexitInOnTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode exchange.Mode
+	}{{"async", exchange.ModeAsync}, {"continuation", exchange.ModeContinuation}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				timeouts, redispatched := 0, false
+				x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					ex := exchange.From(r)
+					if exchange.KindOf(r) != exchange.DispatchInitial {
+						redispatched = true
+						return nil
+					}
+					ex.AddListener(exchange.Listener{OnTimeout: func(api.Response, *api.Request) { runtime.Goexit() }})
+					ex.AddListener(exchange.Listener{OnTimeout: func(api.Response, *api.Request) { timeouts++ }})
+					return ex.Suspend(tc.mode)
+				}), &exchange.Config{Logger: wharftest.DiscardLogger()})
+				x.Begin()
+				go x.Expire()
+				synctest.Wait()
+				select {
+				case <-x.Done():
+				default:
+					t.Fatalf("the request did not complete: state %s", x.State())
+				}
+				if timeouts != 1 {
+					t.Errorf("the later OnTimeout listener ran %d times, want once", timeouts)
+				}
+				var pe *api.PanicError
+				if _, _, err := x.Chan.Result(); !errors.As(err, &pe) || redispatched {
+					t.Errorf("ended with %v, re-dispatched %v; want an *api.PanicError and no re-dispatch", err, redispatched)
+				}
+				if got := x.Out.Status(); got != http.StatusInternalServerError {
+					t.Errorf("status %d, want 500", got)
+				}
+			})
+		})
+	}
+}
+
 // A listener (or a dropped task's submitter) told of the end that ends
 // its goroutine with runtime.Goexit (t.FailNow in a listener under test)
 // does not keep the others from hearing of it, as a panicking one does
