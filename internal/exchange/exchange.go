@@ -846,12 +846,35 @@ func (ex *Exchange) runError(w api.Response, err error) {
 	ex.mu.Unlock()
 	if !told {
 		ex.discardOut()
-		for _, l := range ex.snapshotListeners() {
-			if l.OnError != nil {
-				ex.safely(func() { l.OnError(w, ex.base, err) })
-			}
+		ex.callOnErrors(w, ex.snapshotListeners(), err, 0)
+	}
+	ex.takeFailure(err)
+}
+
+// callOnErrors calls the OnError listeners, from the i-th on, for
+// runError. One that ends its goroutine with runtime.Goexit (t.FailNow in
+// a listener under test), which no recover stops, does not keep the later
+// ones from running, nor the request from ending with err, as a panicking
+// one does not: they run, and the failure is taken, from the deferred call
+// as the goroutine unwinds. Before the goroutine is gone, the task fails
+// as one that ended its goroutine does (see goexited), which keeps err.
+func (ex *Exchange) callOnErrors(w api.Response, listeners []Listener, err error, i int) {
+	defer func() {
+		if i < len(listeners) {
+			ex.callOnErrors(w, listeners, err, i+1)
+			ex.takeFailure(err)
+		}
+	}()
+	for ; i < len(listeners); i++ {
+		if l := listeners[i]; l.OnError != nil {
+			ex.safely(func() { l.OnError(w, ex.base, err) })
 		}
 	}
+}
+
+// takeFailure takes err, whose OnError listeners ran, as the request's
+// failure, unless it failed already.
+func (ex *Exchange) takeFailure(err error) {
 	ex.mu.Lock()
 	if _, terr := ex.m.transition(evFailed, false, false); terr != nil {
 		ex.mu.Unlock()

@@ -12,6 +12,61 @@ import (
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
+// An OnError listener that ends its goroutine with runtime.Goexit
+// (t.FailNow in a listener under test) while the IO failure runs as a
+// task does not keep the later listeners from hearing of the failure, nor
+// the request from ending with it, as a panicking one does not: the task's
+// goroutine still ends (a failed task), but the failure is the IO
+// failure, and a later one tells the listeners nothing. Before, the later
+// listeners never ran, the request ended with an *api.PanicError (a 500
+// for a client that is gone), and the OnError listeners were told again
+// of the next failure queued, at the finish.
+func TestGoexitInOnErrorTask(t *testing.T) {
+	e1, e2 := errors.New("e1"), errors.New("e2")
+	for _, tc := range []struct {
+		name     string
+		failures []error
+	}{
+		{"one failure", []error{e1}},
+		{"two failures", []error{e1, e2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				pending := make(chan func(), 4)
+				x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					return exchange.From(r).Suspend(exchange.ModeAsync)
+				}), &exchange.Config{Execute: func(f func()) { pending <- f }, Logger: wharftest.DiscardLogger()})
+				var heard, ended []error
+				x.AddListener(exchange.Listener{OnError: func(api.Response, *api.Request, error) { runtime.Goexit() }})
+				x.AddListener(exchange.Listener{
+					OnError:    func(_ api.Response, _ *api.Request, err error) { heard = append(heard, err) },
+					OnComplete: func(_ *api.Request, err error) { ended = append(ended, err) },
+				})
+				x.Begin()
+				for _, err := range tc.failures {
+					x.Fail(err) // all queued before the loop runs
+				}
+				go (<-pending)()
+				synctest.Wait()
+				select {
+				case <-x.Done():
+				default:
+					t.Fatalf("the request did not complete: state %s", x.State())
+				}
+				if len(heard) != 1 || heard[0] != e1 {
+					t.Errorf("the later OnError listener heard %v, want [e1]", heard)
+				}
+				if _, finishes, err := x.Chan.Result(); finishes != 1 || err != e1 {
+					t.Errorf("finished %d times with %v, want once with e1", finishes, err)
+				}
+				if len(ended) != 1 || ended[0] != e1 {
+					t.Errorf("OnComplete heard %v, want [e1]", ended)
+				}
+			})
+		})
+	}
+}
+
 // A task that ends its goroutine with runtime.Goexit (t.FailNow in a
 // handler under test) fails the request as a panicking task does: no
 // recover sees it, and the exchange was left Running, owned by a goroutine
