@@ -37,7 +37,9 @@ type Func = exchange.Func
 // A listener that panics is logged with its stack. The others still run:
 // an OnTimeout listener's panic then fails the request as a task's does
 // (a 500, the expired re-dispatch not made); an OnError or OnComplete
-// listener's changes nothing else.
+// listener's changes nothing else. One that ends its goroutine with
+// runtime.Goexit (t.FailNow in a listener under test) counts as one that
+// panicked: the others run as the goroutine unwinds.
 //
 // One response carries one outcome. Before the timeout path answers (the
 // OnTimeout listeners, then the expired re-dispatch or
