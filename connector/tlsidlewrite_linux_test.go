@@ -24,6 +24,14 @@ import (
 // response. The answer that found the socket full failed instead (part
 // of its record could have gone), crypto/tls remembered the error, and
 // the connection ended with the request unanswered.
+//
+// The client sends its records with one write, as
+// TestTLSLingerSendsPending's does, and the head's wait is bounded by
+// Patience. Sent one by one from behind its full receive buffer, which
+// drops the server's segments and the acknowledgments they carry, they
+// can stall the client's sending for seconds on a loaded machine (that
+// test's failure in CI) until ReadHeaderTimeout ends the head cut
+// short: the test would race its own client, not the server.
 func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
 	// Small socket buffers, locked (an accepted socket inherits the
 	// listener's send buffer; the client's receive buffer is its own): a
@@ -36,8 +44,9 @@ func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &connector.Server{Handler: &tlsHandler{}, Config: connector.Config{
-		Logger:    wharftest.DiscardLogger(),
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{mustCert(t, "localhost")}},
+		Logger:            wharftest.DiscardLogger(),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{mustCert(t, "localhost")}},
+		ReadHeaderTimeout: wharftest.Patience,
 	}}
 	served := make(chan error, 1)
 	go func() { served <- srv.ServeTLS(l, "", "") }()
@@ -52,11 +61,17 @@ func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
 	get(t, a, bufio.NewReader(a), "/ok", "ok")
 	w := newTLS13Writer(t, raw, a, keyLog, 1)
 	// crypto/tls ends a connection after 16 records in a row that carry
-	// no data: each KeyUpdate comes before a byte of the head.
+	// no data: each KeyUpdate comes before a byte of the head. One
+	// write: the server has the whole head at once, however long the
+	// full receive buffer keeps the client from hearing so.
 	head := "GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", 300) + "\r\n\r\n"
+	var recs []byte
 	for i := range len(head) {
-		w.keyUpdate(t, true)
-		w.send(t, 0x17, []byte{head[i]})
+		recs = append(recs, w.sealKeyUpdate(t, true)...)
+		recs = append(recs, w.seal(0x17, []byte{head[i]})...)
+	}
+	if _, err := raw.Write(recs); err != nil {
+		t.Fatal(err)
 	}
 
 	// The server's records from here on, read without crypto/tls, which
