@@ -24,6 +24,9 @@ var (
 	// api.ErrShed too (errors.Is): the container logs such a failure at
 	// Debug, since under overload timeouts come by the thousand.
 	ErrTimeout error = timedOut{}
+	// ErrConfig is the panic value of New for a Config.Status the
+	// timeout response cannot have; it wraps the reason.
+	ErrConfig = errors.New("timeout: invalid configuration")
 )
 
 type timedOut struct{}
@@ -44,6 +47,10 @@ type Config struct {
 	// negative means no limit, and the filter just calls next.
 	Timeout time.Duration
 	// Status is the status of the timeout response. Zero means 503.
+	// Without a Body it must be an error status, 400-599: the request
+	// fails with it, and the container answers any other status in an
+	// error with 500. With a Body it must be a final status that has a
+	// body (not 1xx, 204 or 304).
 	Status int
 	// Body, if set, is the text/plain body of the timeout response, which
 	// the filter then writes itself. Empty means the request fails with
@@ -59,7 +66,10 @@ type filter struct {
 	body    string
 }
 
-// New returns the timeout filter for cfg.
+// New returns the timeout filter for cfg. It panics with an error
+// wrapping ErrConfig if cfg.Status is one the timeout response cannot
+// have (see Config.Status), which would otherwise be answered with
+// another status, or without the Body, on every timeout.
 //
 // Goroutines: call it at setup time; the filter it returns is safe for
 // concurrent use, and each call of its Filter method must come from the
@@ -72,7 +82,25 @@ func New(cfg Config) api.Filter {
 	if f.status == 0 {
 		f.status = http.StatusServiceUnavailable
 	}
+	if err := checkStatus(f.status, f.body); err != nil {
+		panic(fmt.Errorf("%w: Status %d: %w", ErrConfig, f.status, err))
+	}
 	return f
+}
+
+// checkStatus reports why status cannot answer a timeout with body.
+func checkStatus(status int, body string) error {
+	switch {
+	case body == "" && (status < 400 || status > 599):
+		// api.StatusOf takes a StatusError of a status that is not an
+		// error for a mistake and answers 500.
+		return errors.New("a timeout without a Body fails the request, and only a 4xx or 5xx status is an error")
+	case status < 200 || status > 999:
+		return errors.New("not a final status")
+	case status == http.StatusNoContent || status == http.StatusNotModified:
+		return errors.New("the response cannot have the Body")
+	}
+	return nil
 }
 
 // Filter starts async mode, runs next on a new goroutine against a buffer
