@@ -86,10 +86,11 @@ func Peek(r *api.Request) *Session {
 // fails the request, through the error pages: 503 with Retry-After (the
 // StoreTimeout, in whole seconds) and cause ErrUnavailable if the store
 // could not be reached (its error wraps context.DeadlineExceeded, as a
-// call that outlived StoreTimeout does, or a net.Error), as a dependency
-// that is down for a while; 500 for any other error. A new session
-// whose first save failed as its request ends loses the cookie it was
-// given, which would name nothing. The exception is a save that only
+// call that outlived StoreTimeout does, a net.Error, or ErrUnavailable,
+// which a Store returns for the outages it knows by other errors), as a
+// dependency that is down for a while; 500 for any other error. A new
+// session whose first save failed as its request ends loses the cookie it
+// was given, which would name nothing. The exception is a save that only
 // writes the last access (see Config.IdleTimeout) once the response has
 // committed: its failure is logged to Config.Logger and the response
 // completes, since failing the request then would abort it.
@@ -147,14 +148,18 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 // that came back sooner would find calls still waiting on the store.
 func (m *Manager) storeFailed(w api.Response, err error) error {
 	var ne net.Error
-	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &ne) {
+	said := errors.Is(err, ErrUnavailable) // by the store: no need to wrap it again
+	if err == nil || !said && !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &ne) {
 		return err
 	}
 	if !w.Committed() {
 		secs := max(1, int64((m.cfg.StoreTimeout+time.Second-1)/time.Second))
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 	}
-	return &api.StatusError{Code: http.StatusServiceUnavailable, Err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
+	if !said {
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 }
 
 // maxIDsTried bounds how many of a request's session cookies open looks

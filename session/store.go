@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// The errors of package session. Stores return ErrNotFound and ErrConflict
-// (wrapped or not); the Manager and Session wrap them with %w.
+// The errors of package session. Stores return ErrNotFound, ErrConflict
+// and ErrUnavailable (wrapped or not); the Manager and Session wrap them
+// with %w.
 var (
 	// ErrNotFound: the store holds no session under the ID (never
 	// created, deleted, or forgotten after it expired).
@@ -26,7 +27,10 @@ var (
 	// ErrUnavailable: the store could not be reached (a call timed out,
 	// or failed on the network), which says nothing of the session. The
 	// Manager answers such a failure 503 with Retry-After, with
-	// ErrUnavailable and the store's error in its cause.
+	// ErrUnavailable and the store's error in its cause. A Store whose
+	// client reports an outage with errors of its own (a connection
+	// closed, no server answering) wraps them with ErrUnavailable, as
+	// session/natskv does, for the Manager to know them.
 	ErrUnavailable = errors.New("session: store unavailable")
 )
 

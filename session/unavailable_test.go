@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -40,11 +41,13 @@ func (o outage) Delete(ctx context.Context, _ string) error { return o.fail(ctx)
 // A store that cannot be reached fails the request with 503 and
 // Retry-After, through the error pages, with ErrUnavailable and the
 // store's error in its cause, whether the session's load or its save
-// failed: the dependency is down for a while. Another store error is a
-// 500.
+// failed: the dependency is down for a while; so does a store whose error
+// is ErrUnavailable already. Another store error is a 500.
 func TestStoreUnavailable(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	boom := errors.New("boom")
+	// A store's own outage, which only the store knows for one.
+	down := fmt.Errorf("kv: %w: connection closed", session.ErrUnavailable)
 	tests := []struct {
 		name       string
 		store      outage
@@ -58,6 +61,8 @@ func TestStoreUnavailable(t *testing.T) {
 		{"save times out", outage{}, time.Millisecond, false, 503, "1", context.DeadlineExceeded},
 		{"load refused", outage{refused}, 0, true, 503, "5", refused},
 		{"save refused", outage{refused}, 1500 * time.Millisecond, false, 503, "2", refused},
+		{"load says unavailable", outage{down}, 0, true, 503, "5", down},
+		{"save says unavailable", outage{down}, 0, false, 503, "5", down},
 		{"load fails otherwise", outage{boom}, 0, true, 500, "", boom},
 		{"save fails otherwise", outage{boom}, 0, false, 500, "", boom},
 	}
@@ -94,6 +99,9 @@ func TestStoreUnavailable(t *testing.T) {
 			cause := <-causes
 			if !errors.Is(cause, tt.cause) || errors.Is(cause, session.ErrUnavailable) != (tt.status == 503) {
 				t.Errorf("error page given %v, want %v, with ErrUnavailable for a 503", cause, tt.cause)
+			}
+			if n := strings.Count(cause.Error(), session.ErrUnavailable.Error()); n > 1 {
+				t.Errorf("error page given %v, which says %q %d times", cause, session.ErrUnavailable, n)
 			}
 		})
 	}

@@ -11,6 +11,13 @@
 // (the revision loaded), as package session's Store asks. A deleted key
 // reads as session.ErrNotFound.
 //
+// A call that fails because the bucket cannot be reached for now (the
+// connection closed once its reconnects gave up, or draining; no server
+// answering for JetStream; the broker answering 503) fails with
+// session.ErrUnavailable too, the client's error kept, so that the Manager
+// answers it 503 with Retry-After, as it does a call past its
+// StoreTimeout.
+//
 // The package owns Store and its Config; the JetStream connection is the
-// caller's. It imports session (and nats.go's jetstream package).
+// caller's. It imports session (and nats.go and its jetstream package).
 package natskv

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wharf-go/wharf/session"
@@ -86,7 +88,7 @@ func (s *Store) Load(ctx context.Context, id string) (session.Record, error) {
 		return session.Record{}, fmt.Errorf("natskv: load: %w", session.ErrNotFound)
 	}
 	if err != nil {
-		return session.Record{}, fmt.Errorf("natskv: load: %w", err)
+		return session.Record{}, failed("load", err)
 	}
 	var r record
 	if err := json.Unmarshal(e.Value(), &r); err != nil {
@@ -113,7 +115,7 @@ func (s *Store) Save(ctx context.Context, id string, rec session.Record) (uint64
 		return 0, fmt.Errorf("natskv: save: %w", session.ErrConflict)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("natskv: save: %w", err)
+		return 0, failed("save", err)
 	}
 	return rev, nil
 }
@@ -122,7 +124,39 @@ func (s *Store) Save(ctx context.Context, id string, rec session.Record) (uint64
 // not found and which kv.Create may overwrite).
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := s.kv.Delete(ctx, id); err != nil {
-		return fmt.Errorf("natskv: delete: %w", err)
+		return failed("delete", err)
 	}
 	return nil
+}
+
+// failed is the error of the call op that the client or the broker failed
+// with err: session.ErrUnavailable too if err means that the bucket could
+// not be reached for now, so that the Manager answers 503 and not 500.
+func failed(op string, err error) error {
+	if unreachable(err) {
+		return fmt.Errorf("natskv: %s: %w: %w", op, session.ErrUnavailable, err)
+	}
+	return fmt.Errorf("natskv: %s: %w", op, err)
+}
+
+// unreachable reports whether err says that the broker, or JetStream on
+// it, could not serve the call, rather than that the call was wrong: the
+// connection is closed (reconnects gave up), draining or between servers;
+// no server answered (JetStream disabled, restarting, or a cluster
+// without a leader for the stream); the broker itself answered 503.
+// A call that outlived its context already wraps
+// context.DeadlineExceeded, which the Manager knows.
+func unreachable(err error) bool {
+	for _, target := range [...]error{
+		nats.ErrConnectionClosed, nats.ErrConnectionDraining, nats.ErrDisconnected,
+		nats.ErrConnectionReconnecting, nats.ErrNoServers, nats.ErrStaleConnection,
+		nats.ErrTimeout, nats.ErrNoResponders,
+		jetstream.ErrNoStreamResponse, jetstream.ErrConnectionClosed,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == http.StatusServiceUnavailable
 }
