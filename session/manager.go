@@ -88,9 +88,11 @@ func Peek(r *api.Request) *Session {
 // could not be reached (its error wraps context.DeadlineExceeded, as a
 // call that outlived StoreTimeout does, a net.Error, or ErrUnavailable,
 // which a Store returns for the outages it knows by other errors), as a
-// dependency that is down for a while; 500 for any other error. A new
-// session whose first save failed as its request ends loses the cookie it
-// was given, which would name nothing. The exception is a save that only
+// dependency that is down for a while; 503 without Retry-After and cause
+// api.ErrShutdown if the store was closed (ErrClosed), as the program
+// shuts down; 500 for any other error. A new session whose first save
+// failed as its request ends loses the cookie it was given, which would
+// name nothing. The exception is a save that only
 // writes the last access (see Config.IdleTimeout) once the response has
 // committed: its failure is logged to Config.Logger and the response
 // completes, since failing the request then would abort it.
@@ -146,7 +148,13 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 // bearer filter answers a check it could not make, for clients and load
 // balancers to try again later. Retry-After is StoreTimeout: a client
 // that came back sooner would find calls still waiting on the store.
+// A closed store is the program shutting down: the container refuses
+// requests then with api.ErrShutdown, and so does this, without a
+// Retry-After, as the store will not open again in this process.
 func (m *Manager) storeFailed(w api.Response, err error) error {
+	if errors.Is(err, ErrClosed) {
+		return fmt.Errorf("%w: %w", api.ErrShutdown, err)
+	}
 	var ne net.Error
 	said := errors.Is(err, ErrUnavailable) // by the store: no need to wrap it again
 	if err == nil || !said && !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &ne) {

@@ -22,7 +22,9 @@ var (
 	// dispatch returned (from an async task, say). RenewID returns it
 	// without changing anything.
 	ErrCookieFixed = errors.New("session: the response's cookie can no longer change")
-	// ErrClosed: the store was closed.
+	// ErrClosed: the store was closed, as a program does when it shuts
+	// down. The Manager answers it as the container does a request it
+	// refuses then: 503 with api.ErrShutdown and ErrClosed in its cause.
 	ErrClosed = errors.New("session: store closed")
 	// ErrUnavailable: the store could not be reached (a call timed out,
 	// or failed on the network), which says nothing of the session. The
