@@ -454,7 +454,21 @@ func (ex *Exchange) run() { ex.loopOn(false, false) }
 // under the rules of a chain that never blocks: it runs the chain's work
 // there (the timeout's listeners, its dispatches) and leaves tasks and IO
 // failures, which may block, to the executor.
+//
+// A task that ends its goroutine with runtime.Goexit (t.FailNow in a
+// handler under test), which no recover stops, never returns here: the
+// request is ended by the deferred call as the goroutine unwinds (see
+// goexited). It is told here, not in runTask, which recovers the task's
+// panics: a task whose deferred cleanup panics as the Goexit unwinds it
+// has that panic recovered there, and then the Goexit goes on, past
+// runTask's caller, which no statement after runTask's call sees.
 func (ex *Exchange) loopOn(here, inline bool) {
+	running := false // runTask was called and has not returned
+	defer func() {
+		if running {
+			ex.goexited(here, inline)
+		}
+	}()
 	ex.loop.Acquire()
 	for {
 		ex.mu.Lock()
@@ -476,7 +490,9 @@ func (ex *Exchange) loopOn(here, inline bool) {
 			q := ex.queue.pop()
 			ex.mu.Unlock()
 
-			err := NilFree(ex.runTask(&q, here, inline))
+			running = true
+			err := NilFree(ex.runTask(&q))
+			running = false
 
 			ex.mu.Lock()
 			if err != nil && errors.Is(err, api.ErrCompleted) && ex.endedLocked() {
@@ -556,13 +572,14 @@ func (ex *Exchange) loopOn(here, inline bool) {
 	}
 }
 
-// goexited ends the exchange whose task (dispatch: a pass through the
-// chain) ended its goroutine with runtime.Goexit, on that goroutine as it
-// unwinds (runTask's deferred call): the task failed, as a panicking one
-// does (500, or an abort once committed), and the request finishes there,
-// before the goroutine is gone, unless the loop would have handed the
-// finish to the executor (see loopOn).
-func (ex *Exchange) goexited(dispatch, here, inline bool) {
+// goexited ends the exchange whose running task ended its goroutine with
+// runtime.Goexit, on that goroutine as it unwinds (loopOn's deferred
+// call): without it nobody would own the exchange, and the request would
+// never complete. The task failed, as a panicking one does (500, or an
+// abort once committed), and the request finishes there, before the
+// goroutine is gone, unless the loop would have handed the finish to the
+// executor (see loopOn).
+func (ex *Exchange) goexited(here, inline bool) {
 	pe := &api.PanicError{Value: "runtime.Goexit in a serialized task", Stack: debug.Stack()}
 	r := ex.base
 	ex.logger().ErrorContext(ex.logContext(), "wharf: panic in serialized task",
@@ -571,7 +588,7 @@ func (ex *Exchange) goexited(dispatch, here, inline bool) {
 	if ex.failure == nil {
 		ex.failure = pe
 	}
-	act, terr := ex.m.transition(evTaskDone, dispatch, true)
+	act, terr := ex.m.transition(evTaskDone, ex.m.inDispatch, true)
 	if terr != nil {
 		ex.mu.Unlock()
 		panic("async: " + terr.Error())
@@ -651,25 +668,15 @@ func (ex *Exchange) handleFor(tok uint32) api.Response {
 }
 
 // runTask runs one queued task with the Response of its token (handleFor),
-// recovering panics into *api.PanicError. here and inline are the loop's
-// (see loopOn), for a task that ends its goroutine (goexited).
-func (ex *Exchange) runTask(q *queued, here, inline bool) (err error) {
+// recovering panics into *api.PanicError. A task that ends its goroutine
+// with runtime.Goexit is loopOn's to tell.
+func (ex *Exchange) runTask(q *queued) (err error) {
 	tok := ex.nextToken()
 	ex.token.Store(tok)
 	w := ex.handleFor(tok)
-	returned := false
 	defer func() {
 		ex.token.Store(0)
-		p := recover()
-		if p == nil && !returned {
-			// runtime.Goexit (t.FailNow in a handler under test), which
-			// no recover stops: the loop above will not run again, and
-			// without this nobody would own the exchange, the request
-			// would never complete and its client would wait for good.
-			ex.goexited(q.kind == kindDispatch, here, inline)
-			return
-		}
-		if p != nil {
+		if p := recover(); p != nil {
 			pe, ok := p.(*api.PanicError) // raised again, with its stack (runTimeout)
 			if !ok {
 				pe = &api.PanicError{Value: p, Stack: debug.Stack()}
@@ -706,7 +713,6 @@ func (ex *Exchange) runTask(q *queued, here, inline bool) (err error) {
 	case kindError:
 		ex.runError(w, q.err())
 	}
-	returned = true
 	return err
 }
 
