@@ -273,13 +273,34 @@ func (s *Strategy) check(err error) {
 }
 
 // loop is the production loop; the calling goroutine owns production.
+//
+// A task run on this goroutine, or the producer, may end it with
+// runtime.Goexit (t.FailNow in a handler under test), which the recover
+// of safely does not stop. Production would go with it: the machine would
+// say a goroutine produces when none does, and nobody would ask the
+// producer again (an event loop's events would never be read). The
+// deferred call goes on with the loop on a goroutine of its own as this
+// one unwinds; for a task it consumed after handing production over, it
+// first reports the task done, as the loop would have. One deferred call
+// for the life of the loop, not one a task: the hot path pays nothing.
 func (s *Strategy) loop(mayBlock bool) {
+	returned, consuming := false, false
+	defer func() {
+		if returned {
+			return
+		}
+		if consuming && s.step(evConsumed, false) != actProduce {
+			return // production is another goroutine's
+		}
+		go s.loop(mayBlock)
+	}()
 	for {
-		t, ok := s.produce(mayBlock)
+		t, ok := s.produce()
 		if !ok {
 			if s.step(evNoTask, false) == actProduce {
 				continue // production was asked for meanwhile
 			}
+			returned = true
 			return
 		}
 		if t.Run == nil {
@@ -288,7 +309,7 @@ func (s *Strategy) loop(mayBlock bool) {
 		}
 		if t.Type == api.NonBlocking {
 			s.pc.Add(1)
-			s.runInline("task", t.Run, mayBlock)
+			safely(s.log, "task", t.Run)
 			continue
 		}
 		if mayBlock && s.res != nil {
@@ -300,10 +321,13 @@ func (s *Strategy) loop(mayBlock bool) {
 			s.check(err)
 			if act == actConsume {
 				s.epc.Add(1)
+				consuming = true
 				safely(s.log, "task", t.Run)
+				consuming = false
 				if s.step(evConsumed, false) == actProduce {
 					continue // nobody took production up meanwhile
 				}
+				returned = true
 				return
 			}
 			s.res.grow()
@@ -314,7 +338,7 @@ func (s *Strategy) loop(mayBlock bool) {
 			if run == nil {
 				run = t.Run
 			}
-			s.runInline("task", run, mayBlock)
+			safely(s.log, "task", run)
 			continue
 		}
 		s.pec.Add(1)
@@ -324,28 +348,9 @@ func (s *Strategy) loop(mayBlock bool) {
 	}
 }
 
-// runInline runs f, the producer or a task, on the producing goroutine,
-// as safely does. One that ends the goroutine with runtime.Goexit (t.FailNow in a handler
-// under test), which safely lets go on, would take production with it:
-// the machine would say a goroutine produces when none does, and nobody
-// would ask the producer again (an event loop's events would never be
-// read). The loop goes on on a goroutine of its own instead, as the
-// goroutine unwinds.
-func (s *Strategy) runInline(what string, f func(), mayBlock bool) (ok bool) {
-	returned := false
-	defer func() {
-		if !returned {
-			go s.loop(mayBlock)
-		}
-	}()
-	ok = safely(s.log, what, f)
-	returned = true
-	return ok
-}
-
 // produce asks the producer for a task; a panic counts as nothing more.
-func (s *Strategy) produce(mayBlock bool) (t Task, ok bool) {
-	if !s.runInline("producer", func() { t, ok = s.producer.Produce() }, mayBlock) {
+func (s *Strategy) produce() (t Task, ok bool) {
+	if !safely(s.log, "producer", func() { t, ok = s.producer.Produce() }) {
 		return Task{}, false
 	}
 	return t, ok

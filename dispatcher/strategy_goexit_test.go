@@ -4,9 +4,11 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // A task run on the producing goroutine (PC, PIC), or the producer
@@ -54,5 +56,44 @@ func TestGoexitOnProducer(t *testing.T) {
 			wait(t, "the goroutine that called Goexit", exited)
 			wait(t, "the task produced after the Goexit", next)
 		})
+	}
+}
+
+// A Blocking task the producing goroutine consumed itself (EPC: production
+// handed to a reserved goroutine) that ends the goroutine with
+// runtime.Goexit leaves production going: the handed producer goes on,
+// and a later Produce produces again.
+func TestGoexitInConsumedTask(t *testing.T) {
+	var calls atomic.Int64
+	ran := make(chan int64, 4)
+	p := dispatcher.ProducerFunc(func() (dispatcher.Task, bool) {
+		switch n := calls.Add(1); n {
+		case 1:
+			return dispatcher.Task{Type: api.Blocking, Run: func() { runtime.Goexit() }}, true
+		case 3, 5:
+			return dispatcher.Task{Type: api.NonBlocking, Run: func() { ran <- n }}, true
+		}
+		return dispatcher.Task{}, false
+	})
+	s, _ := newStrategy(t, p, dispatcher.StrategyConfig{Reserved: 1})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		s.Produce()
+	}()
+	wait(t, "the goroutine that called Goexit", exited)
+	for _, want := range []int64{3, 5} {
+		if want == 5 {
+			wharftest.WaitFor(t, "the producer to say it has nothing", func() bool { return calls.Load() >= 4 })
+			s.Produce()
+		}
+		select {
+		case n := <-ran:
+			if n != want {
+				t.Fatalf("ran the task of call %d, want %d", n, want)
+			}
+		case <-time.After(wharftest.Patience):
+			t.Fatalf("the task of call %d never ran (%d calls)", want, calls.Load())
+		}
 	}
 }
