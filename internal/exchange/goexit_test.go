@@ -71,27 +71,46 @@ func TestGoexitInOnErrorTask(t *testing.T) {
 // handler under test) fails the request as a panicking task does: no
 // recover sees it, and the exchange was left Running, owned by a goroutine
 // that was gone, its response never finished and its OnComplete listeners
-// never run.
+// never run. So does one whose deferred cleanup panics once the Goexit
+// began unwinding it (t.FailNow, and a deferred call that then fails):
+// the panic is recovered, but the Goexit goes on, and no statement after
+// the task's call runs; the recover that took the panic had hidden the
+// Goexit.
 func TestGoexitInTask(t *testing.T) {
+	for _, end := range []struct {
+		name   string
+		goexit func()
+	}{
+		{"Goexit", runtime.Goexit},
+		{"Goexit then a panic", func() {
+			defer func() { panic("cleanup") }()
+			runtime.Goexit()
+		}},
+	} {
+		t.Run(end.name, func(t *testing.T) { testGoexitInTask(t, end.goexit) })
+	}
+}
+
+func testGoexitInTask(t *testing.T, goexit func()) {
 	suspend := func(r *api.Request) error { return exchange.From(r).Suspend(exchange.ModeContinuation) }
 	tests := []struct {
 		name  string
 		h     func(r *api.Request) error       // the dispatch's handler; Goexit once it is not the initial one
 		drive func(x *exchange.Exchange) error // once the initial dispatch returned (or ended its goroutine)
 	}{
-		{"initial dispatch", func(*api.Request) error { runtime.Goexit(); return nil }, func(*exchange.Exchange) error { return nil }},
+		{"initial dispatch", func(*api.Request) error { goexit(); return nil }, func(*exchange.Exchange) error { return nil }},
 		{"resumed dispatch", func(r *api.Request) error {
 			if exchange.KindOf(r) == exchange.DispatchInitial {
 				return suspend(r)
 			}
-			runtime.Goexit()
+			goexit()
 			return nil
 		}, func(x *exchange.Exchange) error { return x.Resume() }},
 		{"task", suspend, func(x *exchange.Exchange) error {
-			return x.Submit(func(api.Response) { runtime.Goexit() }, nil)
+			return x.Submit(func(api.Response) { goexit() }, nil)
 		}},
 		{"task run here", suspend, func(x *exchange.Exchange) error {
-			return x.SubmitHere(func(api.Response) { runtime.Goexit() }, nil)
+			return x.SubmitHere(func(api.Response) { goexit() }, nil)
 		}},
 	}
 	for _, tt := range tests {
@@ -270,74 +289,6 @@ func TestGoexitInOnErrorAtFinish(t *testing.T) {
 				}
 				if completes != 1 {
 					t.Errorf("OnComplete ran %d times, want once", completes)
-				}
-			})
-		})
-	}
-}
-
-// A task whose deferred cleanup panics once runtime.Goexit began
-// unwinding it (t.FailNow in a handler under test, and a deferred call
-// that then fails) fails the request as one that only called Goexit does:
-// the panic is recovered, but the Goexit goes on, and no statement after
-// the task's call runs. Before, the recover that took the panic hid the
-// Goexit: the exchange stayed Running, owned by a goroutine that was gone,
-// and the request never completed.
-func TestGoexitThenPanicInTask(t *testing.T) {
-	goexit := func() {
-		defer func() { panic("cleanup") }()
-		runtime.Goexit()
-	}
-	suspend := func(r *api.Request) error { return exchange.From(r).Suspend(exchange.ModeContinuation) }
-	tests := []struct {
-		name  string
-		h     func(r *api.Request) error       // the dispatch's handler; Goexit once it is not the initial one
-		drive func(x *exchange.Exchange) error // once the initial dispatch returned (or ended its goroutine)
-	}{
-		{"initial dispatch", func(*api.Request) error { goexit(); return nil }, func(*exchange.Exchange) error { return nil }},
-		{"resumed dispatch", func(r *api.Request) error {
-			if exchange.KindOf(r) == exchange.DispatchInitial {
-				return suspend(r)
-			}
-			goexit()
-			return nil
-		}, func(x *exchange.Exchange) error { return x.Resume() }},
-		{"task", suspend, func(x *exchange.Exchange) error {
-			return x.Submit(func(api.Response) { goexit() }, nil)
-		}},
-		{"task run here", suspend, func(x *exchange.Exchange) error {
-			return x.SubmitHere(func(api.Response) { goexit() }, nil)
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				x := wharftest.NewExchange(api.HandlerFunc(func(w api.Response, r *api.Request) error { return tt.h(r) }),
-					&exchange.Config{Logger: wharftest.DiscardLogger()})
-				completes := 0
-				x.AddListener(exchange.Listener{OnComplete: func(*api.Request, error) { completes++ }})
-				go x.Begin()
-				synctest.Wait()
-				go func() {
-					if err := tt.drive(x.Exchange); err != nil {
-						t.Errorf("driving the request: %v", err)
-					}
-				}()
-				synctest.Wait()
-				select {
-				case <-x.Done():
-				default:
-					t.Fatalf("the request did not complete: state %s", x.State())
-				}
-				var pe *api.PanicError
-				if _, finishes, err := x.Chan.Result(); finishes != 1 || !errors.As(err, &pe) {
-					t.Errorf("finished %d times with %v, want once with an *api.PanicError", finishes, err)
-				}
-				if completes != 1 {
-					t.Errorf("OnComplete ran %d times, want once", completes)
-				}
-				if got := x.Out.Status(); got != http.StatusInternalServerError {
-					t.Errorf("status %d, want 500", got)
 				}
 			})
 		})
