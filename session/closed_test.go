@@ -2,14 +2,10 @@ package session_test
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/container"
-	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
 )
 
@@ -24,35 +20,10 @@ func TestStoreClosed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			store := session.NewMemoryStore(session.MemoryConfig{})
 			store.Close()
-			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-			c.Filter("/*", session.New(session.Config{Store: store}))
-			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
-				session.Of(r).Set("user", "alice")
-				return nil
-			})
-			causes := make(chan error, 1)
-			container.ErrorPageAs[error](c.Root(), api.HandlerFunc(func(w api.Response, r *api.Request) error {
-				causes <- container.ErrorOf(r)
-				_, err := fmt.Fprintf(w, "%d", w.Status())
-				return err
-			}))
-			req, err := http.NewRequest("GET", "http://"+wharftest.Listen(t, c)+"/", nil)
-			if err != nil {
-				t.Fatal(err)
+			status, retryAfter, cause := storeFails(t, session.Config{Store: store}, cookie)
+			if status != http.StatusServiceUnavailable || retryAfter != "" {
+				t.Errorf("answered %d with Retry-After %q, want 503 without", status, retryAfter)
 			}
-			if cookie {
-				req.AddCookie(&http.Cookie{Name: "wharf_session", Value: "AAAAAAAAAAAAAAAAAAAAAAAAAA"})
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "" {
-				t.Errorf("answered %d with Retry-After %q, want 503 without", resp.StatusCode, resp.Header.Get("Retry-After"))
-			}
-			cause := <-causes
 			if !errors.Is(cause, session.ErrClosed) || !errors.Is(cause, api.ErrShutdown) || errors.Is(cause, session.ErrUnavailable) {
 				t.Errorf("error page given %v, want session.ErrClosed and api.ErrShutdown, not ErrUnavailable", cause)
 			}
