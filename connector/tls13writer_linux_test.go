@@ -126,6 +126,23 @@ func (w *tls13Writer) sealKeyUpdate(t *testing.T, request bool) []byte {
 	return rec
 }
 
+// sendKeyUpdated sends head one byte a record, each after a KeyUpdate
+// that asks for the peer's, all in one write: the peer has the whole head
+// at once, however long a full receive buffer keeps the client from
+// hearing so. (crypto/tls ends a connection after 16 records in a row
+// that carry no data, hence a byte of the head after each KeyUpdate.)
+func (w *tls13Writer) sendKeyUpdated(t *testing.T, head string) {
+	t.Helper()
+	var recs []byte
+	for i := range len(head) {
+		recs = append(recs, w.sealKeyUpdate(t, true)...)
+		recs = append(recs, w.seal(0x17, []byte{head[i]})...)
+	}
+	if _, err := w.raw.Write(recs); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // dialTLS13 connects a TLS 1.3 client to addr, its key log kept for
 // newTLS13Writer; the socket closes when the test ends.
 func dialTLS13(t *testing.T, addr string) (net.Conn, *tls.Conn, *bytes.Buffer) {

@@ -60,19 +60,8 @@ func TestTLSKeyUpdateAnswersOnFullSocket(t *testing.T) {
 	raw, a, keyLog := dialTLS13With(t, wharftest.SmallReceiveBuffer(4096), l.Addr().String())
 	get(t, a, bufio.NewReader(a), "/ok", "ok")
 	w := newTLS13Writer(t, raw, a, keyLog, 1)
-	// crypto/tls ends a connection after 16 records in a row that carry
-	// no data: each KeyUpdate comes before a byte of the head. One
-	// write: the server has the whole head at once, however long the
-	// full receive buffer keeps the client from hearing so.
 	head := "GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", 300) + "\r\n\r\n"
-	var recs []byte
-	for i := range len(head) {
-		recs = append(recs, w.sealKeyUpdate(t, true)...)
-		recs = append(recs, w.seal(0x17, []byte{head[i]})...)
-	}
-	if _, err := raw.Write(recs); err != nil {
-		t.Fatal(err)
-	}
+	w.sendKeyUpdated(t, head)
 
 	// The server's records from here on, read without crypto/tls, which
 	// would refuse so many KeyUpdates in a row: an answer to each

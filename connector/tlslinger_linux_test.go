@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -92,33 +91,13 @@ func smallBuffer(opt int) func(_, _ string, rc syscall.RawConn) error {
 // the connection began to linger.
 func lingerWithPending(t *testing.T, srv *connector.Server, addr string, endSide bool) (waited bool) {
 	t.Helper()
-	raw, err := wharftest.SmallReceiveBuffer(4096).Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
-	keyLog := new(bytes.Buffer)
-	a := tls.Client(raw, &tls.Config{
-		InsecureSkipVerify: true, NextProtos: []string{"http/1.1"},
-		MinVersion: tls.VersionTLS13, KeyLogWriter: keyLog,
-	})
+	raw, a, keyLog := dialTLS13With(t, wharftest.SmallReceiveBuffer(4096), addr)
+	defer raw.Close() // now, not when the test ends: the next try waits for the close
 	get(t, a, bufio.NewReader(a), "/ok", "ok")
 	w := newTLS13Writer(t, raw, a, keyLog, 1)
-	// crypto/tls ends a connection after 16 records in a row that carry
-	// no data: each KeyUpdate comes before a byte of the head. The
-	// answers stay under maxTLSPending even if the sockets take none.
-	// One write: the server has the whole head at once, however long
-	// the full receive buffer keeps the client from hearing so.
+	// The answers stay under maxTLSPending even if the sockets take none.
 	head := "GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", 500) + "\r\nBad\r\n"
-	var recs []byte
-	for i := range len(head) {
-		recs = append(recs, w.sealKeyUpdate(t, true)...)
-		recs = append(recs, w.seal(0x17, []byte{head[i]})...)
-	}
-	if _, err := raw.Write(recs); err != nil {
-		t.Fatal(err)
-	}
+	w.sendKeyUpdated(t, head)
 	wharftest.WaitFor(t, "the connection to linger or close", func() bool {
 		lingering, pending := connector.LingeringTLS(srv)
 		waited = waited || pending > 0
