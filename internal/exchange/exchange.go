@@ -777,7 +777,7 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	// the timeout (as in Jetty, which runs every listener first): the
 	// first panic is raised once all of them ran, and fails the request
 	// as a panicking task does.
-	if panicked := ex.callOnTimeouts(w, ex.snapshotListeners(), 0); panicked != nil {
+	if panicked := ex.callOnTimeouts(w, ex.snapshotListeners()); panicked != nil {
 		panic(panicked)
 	}
 	ex.mu.Lock()
@@ -805,26 +805,19 @@ func (ex *Exchange) runTimeout(w api.Response) {
 // as a fault of the program's.
 var errShutdownTimeout = fmt.Errorf("%w: %w", api.ErrAsyncTimeout, api.ErrShutdown)
 
-// callOnTimeouts calls the OnTimeout listeners, from the i-th on, and
-// returns the first panic. One that ends its goroutine with
-// runtime.Goexit (t.FailNow in a listener under test), which no recover
-// stops, does not keep the later ones from running either: they run from
-// the deferred call as the goroutine unwinds, and the task then fails as
-// one that ended its goroutine does (see goexited), as when a listener
-// panics.
-func (ex *Exchange) callOnTimeouts(w api.Response, listeners []Listener, i int) (panicked *api.PanicError) {
-	defer func() {
-		if i < len(listeners) {
-			ex.callOnTimeouts(w, listeners, i+1)
-		}
-	}()
-	for ; i < len(listeners); i++ {
+// callOnTimeouts calls the OnTimeout listeners and returns the first
+// panic. One that ends its goroutine with runtime.Goexit (t.FailNow in a
+// listener under test) does not keep the later ones from running
+// (eachPastGoexit); the task then fails as one that ended its goroutine
+// does (see goexited), as when a listener panics.
+func (ex *Exchange) callOnTimeouts(w api.Response, listeners []Listener) (panicked *api.PanicError) {
+	eachPastGoexit(len(listeners), func(i int) {
 		if l := listeners[i]; l.OnTimeout != nil {
 			if pe := callOnTimeout(l.OnTimeout, w, ex.base); pe != nil && panicked == nil {
 				panicked = pe
 			}
 		}
-	}
+	}, nil)
 	return panicked
 }
 
@@ -852,30 +845,24 @@ func (ex *Exchange) runError(w api.Response, err error) {
 	ex.mu.Unlock()
 	if !told {
 		ex.discardOut()
-		ex.callOnErrors(w, ex.snapshotListeners(), err, 0)
+		ex.callOnErrors(w, ex.snapshotListeners(), err)
 	}
 	ex.takeFailure(err)
 }
 
-// callOnErrors calls the OnError listeners, from the i-th on, for
-// runError. One that ends its goroutine with runtime.Goexit (t.FailNow in
-// a listener under test), which no recover stops, does not keep the later
-// ones from running, nor the request from ending with err, as a panicking
-// one does not: they run, and the failure is taken, from the deferred call
-// as the goroutine unwinds. Before the goroutine is gone, the task fails
-// as one that ended its goroutine does (see goexited), which keeps err.
-func (ex *Exchange) callOnErrors(w api.Response, listeners []Listener, err error, i int) {
-	defer func() {
-		if i < len(listeners) {
-			ex.callOnErrors(w, listeners, err, i+1)
-			ex.takeFailure(err)
-		}
-	}()
-	for ; i < len(listeners); i++ {
+// callOnErrors calls the OnError listeners for runError. One that ends
+// its goroutine with runtime.Goexit (t.FailNow in a listener under test)
+// does not keep the later ones from running, nor the request from ending
+// with err, as a panicking one does not: they run, and the failure is
+// taken, as the goroutine unwinds (eachPastGoexit). Before the goroutine
+// is gone, the task fails as one that ended its goroutine does (see
+// goexited), which keeps err.
+func (ex *Exchange) callOnErrors(w api.Response, listeners []Listener, err error) {
+	eachPastGoexit(len(listeners), func(i int) {
 		if l := listeners[i]; l.OnError != nil {
 			ex.safely(func() { l.OnError(w, ex.base, err) })
 		}
-	}
+	}, func() { ex.takeFailure(err) })
 }
 
 // takeFailure takes err, whose OnError listeners ran, as the request's
@@ -948,33 +935,25 @@ func (ex *Exchange) reportQueuedErrors(w api.Response) {
 		}
 	}
 	ex.mu.Unlock()
-	if len(ioErrs) > 0 {
-		ex.reportErrors(w, ioErrs, 0)
+	// An OnError listener that ends its goroutine with runtime.Goexit
+	// (t.FailNow in a listener under test) does not leave the exchange
+	// Completing for good: the later failures, the rest of the finish and
+	// the release of the loop that finish's callers make run as the
+	// goroutine unwinds (eachPastGoexit), as finishResponse's do.
+	if len(ioErrs) == 0 {
+		return // the common finish: no deferred call
 	}
-}
-
-// reportErrors is reportQueuedErrors from the i-th failure on. An OnError
-// listener that ends its goroutine with runtime.Goexit (t.FailNow in a
-// listener under test), which no recover stops, does not leave the
-// exchange Completing for good: the later failures, the rest of the
-// finish and the release of the loop that finish's callers make run from
-// the deferred call as the goroutine unwinds, as finishResponse's do.
-func (ex *Exchange) reportErrors(w api.Response, ioErrs []error, i int) {
-	defer func() {
-		if i < len(ioErrs) {
-			ex.reportErrors(w, ioErrs, i+1)
-			ex.mu.Lock()
-			failure := ex.failure
-			ex.mu.Unlock()
-			end := ex.finishResponse(w, failure)
-			ex.token.Store(0)
-			ex.settle(end, failure)
-			ex.loop.Release()
-		}
-	}()
-	for ; i < len(ioErrs); i++ {
+	eachPastGoexit(len(ioErrs), func(i int) {
 		ex.safely(func() { ex.runError(w, ioErrs[i]) })
-	}
+	}, func() {
+		ex.mu.Lock()
+		failure := ex.failure
+		ex.mu.Unlock()
+		end := ex.finishResponse(w, failure)
+		ex.token.Store(0)
+		ex.settle(end, failure)
+		ex.loop.Release()
+	})
 }
 
 // finishResponse has the Channel write the final response, recovering
@@ -1026,26 +1005,18 @@ func (ex *Exchange) settle(end End, failure error) {
 	}
 	ex.disarmLocked()
 	ex.mu.Unlock()
-	ex.tell(&dropped, listeners, failure, 0)
+	ex.tell(&dropped, listeners, failure)
 }
 
-// tell tells of the end, from the i-th call on: the submitters of the
-// dropped tasks, the OnComplete listeners and the Completer, each as
-// safely calls it; and then Done. One that ends its goroutine with
-// runtime.Goexit (t.FailNow in a listener under test), which no recover
-// stops, does not keep the others from running: they run from the
-// deferred call as the goroutine unwinds, and so does the release of the
-// loop that finish's callers make, or the request would never be counted
-// out and Done never closed.
-func (ex *Exchange) tell(dropped *taskQueue, listeners []Listener, failure error, i int) {
-	n := dropped.len() + len(listeners) + 1
-	defer func() {
-		if i < n {
-			ex.tell(dropped, listeners, failure, i+1)
-			ex.loop.Release()
-		}
-	}()
-	for ; i < n; i++ {
+// tell tells of the end: the submitters of the dropped tasks, the
+// OnComplete listeners and the Completer, each as safely calls it; and
+// then Done. One that ends its goroutine with runtime.Goexit (t.FailNow
+// in a listener under test) does not keep the others from running: they
+// run as the goroutine unwinds (eachPastGoexit), and so does the release
+// of the loop that finish's callers make, or the request would never be
+// counted out and Done never closed.
+func (ex *Exchange) tell(dropped *taskQueue, listeners []Listener, failure error) {
+	eachPastGoexit(dropped.len()+len(listeners)+1, func(i int) {
 		switch j := i - dropped.len(); {
 		case j < 0:
 			if q := dropped.at(i); q.dropped != nil {
@@ -1060,7 +1031,16 @@ func (ex *Exchange) tell(dropped *taskQueue, listeners []Listener, failure error
 				ex.safely(c.Completed)
 			}
 		}
-	}
+	}, func() {
+		ex.closeDone()
+		ex.loop.Release()
+	})
+	ex.closeDone()
+}
+
+// closeDone marks the exchange finished, closing Done if anyone asked for
+// it.
+func (ex *Exchange) closeDone() {
 	ex.mu.Lock()
 	if ex.more != nil {
 		lazydone.End(&ex.more.done, &ex.finished)
@@ -1068,6 +1048,31 @@ func (ex *Exchange) tell(dropped *taskQueue, listeners []Listener, failure error
 		ex.finished = true // nobody asked for Done: no channel to close
 	}
 	ex.mu.Unlock()
+}
+
+// eachPastGoexit calls call(i) for each i from 0 to n-1. One that ends
+// the goroutine with runtime.Goexit, which no recover stops, does not keep
+// the later ones from running: they run from the deferred call as the
+// goroutine unwinds, and then unwound (if not nil), which stands for what
+// the caller would have done next, since no statement after the call
+// runs any more. A Goexit in one of those unwinds the same way again, and
+// the outer deferred call is left: unwound runs once.
+func eachPastGoexit(n int, call func(int), unwound func()) {
+	eachPastGoexitFrom(0, n, call, unwound)
+}
+
+func eachPastGoexitFrom(i, n int, call func(int), unwound func()) {
+	defer func() {
+		if i < n {
+			eachPastGoexitFrom(i+1, n, call, unwound)
+			if unwound != nil {
+				unwound()
+			}
+		}
+	}()
+	for ; i < n; i++ {
+		call(i)
+	}
 }
 
 func (ex *Exchange) safely(f func()) {
