@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/flate"
+
+	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // permessage-deflate (RFC 7692), as Config.EnableCompression offers it:
@@ -206,7 +208,7 @@ func acceptDeflateIn(s string) bool {
 			continue
 		}
 		var name string
-		name, s = cutToken(s)
+		name, s = h1.CutToken(s)
 		if name == "" {
 			return false
 		}
@@ -221,7 +223,7 @@ func acceptDeflateIn(s string) bool {
 				return false
 			}
 			var key, val string
-			key, s = cutToken(skipSpace(s[1:]))
+			key, s = h1.CutToken(skipSpace(s[1:]))
 			if key == "" {
 				return false
 			}
@@ -318,22 +320,12 @@ func skipSpace(s string) string {
 	return strings.TrimLeft(s, " \t")
 }
 
-// cutToken returns the token (RFC 9110 §5.6.2) s begins with, "" if
-// none, and the rest of s.
-func cutToken(s string) (token, rest string) {
-	i := 0
-	for i < len(s) && isTokenChar(s[i]) {
-		i++
-	}
-	return s[:i], s[i:]
-}
-
 // cutValue returns the parameter value s begins with, a token or a
 // quoted string (unescaped), and the rest of s; ok is false if there is
 // none.
 func cutValue(s string) (val, rest string, ok bool) {
 	if s == "" || s[0] != '"' {
-		val, rest = cutToken(s)
+		val, rest = h1.CutToken(s)
 		return val, rest, val != ""
 	}
 	var b []byte
@@ -351,13 +343,4 @@ func cutValue(s string) (val, rest string, ok bool) {
 		}
 	}
 	return "", s, false // unterminated
-}
-
-// isTokenChar reports whether c is a tchar (RFC 9110 §5.6.2).
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }

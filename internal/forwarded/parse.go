@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // Hop is one element of a forwarding list: what the proxy that added it
@@ -113,7 +115,7 @@ func parseElement(s string) (h *Hop, rest string, ok bool) {
 			s = s[1:]
 			continue
 		}
-		name, r := cutToken(s)
+		name, r := h1.CutToken(s)
 		if name == "" || r == "" || r[0] != '=' {
 			return nil, "", false
 		}
@@ -125,7 +127,7 @@ func parseElement(s string) (h *Hop, rest string, ok bool) {
 				return nil, "", false
 			}
 		} else {
-			value, r = cutToken(r)
+			value, r = h1.CutToken(r)
 			if value == "" {
 				return nil, "", false
 			}
@@ -194,24 +196,6 @@ func trimOWS(s string) string {
 		s = s[1:]
 	}
 	return s
-}
-
-// cutToken returns the token at the start of s (RFC 9110 §5.6.2), possibly
-// empty, and the rest of s.
-func cutToken(s string) (token, rest string) {
-	i := 0
-	for i < len(s) && isTchar(s[i]) {
-		i++
-	}
-	return s[:i], s[i:]
-}
-
-func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // cutQuoted returns the unescaped content of the quoted string at the

@@ -89,6 +89,17 @@ func IsTokenString(s string) bool {
 	return true
 }
 
+// CutToken returns the token (RFC 9110 §5.6.2) at the start of s, ""
+// if none, and the rest of s: for the parsers of other fields made of
+// tokens (Forwarded, Sec-WebSocket-Extensions).
+func CutToken(s string) (token, rest string) {
+	i := 0
+	for i < len(s) && tcharTable[s[i]] {
+		i++
+	}
+	return s[:i], s[i:]
+}
+
 // tokenLen returns the length of the token at the start of b.
 func tokenLen(b []byte) int {
 	for i, c := range b {
