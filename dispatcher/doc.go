@@ -53,7 +53,8 @@
 // ErrRejected, and Execute does not allocate. UnboundedExecutor runs every
 // task at once on a goroutine of its own, the virtual-thread analogue, for
 // work that something else bounds; it keeps a few finished goroutines for
-// the next tasks, so their grown stacks are reused. Both report Jetty's thread-pool figures. Reserved goroutines
+// the next tasks, and for a moment as many as a flow of blocking tasks
+// leaves (SurplusIdleTimeout), so their grown stacks are reused. Both report Jetty's thread-pool figures. Reserved goroutines
 // are tasks of the executor, so close a Strategy before its executor.
 //
 // Package dispatcher imports api only.

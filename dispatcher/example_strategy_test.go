@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
@@ -86,4 +87,26 @@ func ExampleUnboundedExecutor() {
 	fmt.Println(<-done)
 	ex.Close(context.Background())
 	// Output: ran on its own goroutine
+}
+
+// Goroutines beyond MaxIdle wait SurplusIdleTimeout for the next tasks,
+// with the stacks their tasks grew, before they exit.
+func ExampleUnboundedConfig() {
+	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: 1, SurplusIdleTimeout: time.Minute})
+	release := make(chan struct{})
+	for range 4 {
+		ex.Execute(dispatcher.Task{Run: func() { <-release }})
+	}
+	fmt.Println("busy:", ex.Stats().Busy)
+	close(release)
+	for ex.Stats().Busy > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Println("goroutines kept for the next tasks:", ex.Stats().Workers)
+	ex.Close(context.Background())
+	fmt.Println("after Close:", ex.Stats().Workers)
+	// Output:
+	// busy: 4
+	// goroutines kept for the next tasks: 4
+	// after Close: 0
 }

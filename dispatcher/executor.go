@@ -466,12 +466,25 @@ type UnboundedConfig struct {
 	// IdleTimeout is how long an idle goroutine waits for a task before it
 	// exits. Zero means DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// SurplusIdleTimeout is how long a goroutine whose task is done waits
+	// for another when MaxIdle goroutines wait already: the surplus, those
+	// that turned idle first, exit after it. Under a steady flow of
+	// blocking tasks, many at once (handlers that sleep, call a database,
+	// read a slow body), goroutines finish and the next tasks come
+	// moments later: the surplus take them, with the stacks they grew,
+	// where a goroutine that exited would leave each a new goroutine to
+	// start and a stack to grow again, by copying. A burst's goroutines
+	// are gone soon after it, rather than kept for IdleTimeout. Zero means
+	// DefaultSurplusIdleTimeout; negative means no surplus: a goroutine
+	// exits at once when MaxIdle wait. It is capped at IdleTimeout.
+	SurplusIdleTimeout time.Duration
 }
 
 // Defaults of UnboundedConfig.
 const (
-	DefaultMaxIdle     = 16
-	DefaultIdleTimeout = 10 * time.Second
+	DefaultMaxIdle            = 16
+	DefaultIdleTimeout        = 10 * time.Second
+	DefaultSurplusIdleTimeout = time.Second
 )
 
 // UnboundedExecutor runs every task at once on a goroutine of its own: the
@@ -516,6 +529,13 @@ type UnboundedExecutor struct {
 	stopped   chan struct{}
 	closeOnce sync.Once
 	stopOnce  sync.Once
+
+	// surplus is SurplusIdleTimeout, zero for none; reapAt is when the
+	// reaper fires, on now's clock, while reaping (mu guards it): a
+	// goroutine that turns idle beyond MaxIdle brings it forward. These
+	// come last, so that the fields every task reads stay where they are.
+	surplus time.Duration
+	reapAt  int64
 }
 
 // idler is an idle goroutine's mailbox (a task to run, or nil Run to exit)
@@ -539,6 +559,13 @@ func NewUnboundedExecutor(cfg UnboundedConfig) *UnboundedExecutor {
 	if e.idleTimeout <= 0 {
 		e.idleTimeout = DefaultIdleTimeout
 	}
+	switch e.surplus = cfg.SurplusIdleTimeout; {
+	case e.surplus == 0:
+		e.surplus = DefaultSurplusIdleTimeout
+	case e.surplus < 0:
+		e.surplus = 0
+	}
+	e.surplus = min(e.surplus, e.idleTimeout)
 	return e
 }
 
@@ -613,11 +640,13 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 
 // pushIdle offers *w, idle since since, for the next task, making it on
 // the goroutine's first offer that finds room, and arms the reaper if it
-// is not; false means exit instead.
+// is not, or brings it forward for a surplus goroutine; false means exit
+// instead.
 func (e *UnboundedExecutor) pushIdle(w **idler, since int64) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed() || e.idle.len() >= e.maxIdle {
+	n := e.idle.len()
+	if e.closed() || n >= e.maxIdle && (e.surplus == 0 || e.maxIdle < 0) {
 		return false
 	}
 	if *w == nil {
@@ -625,32 +654,53 @@ func (e *UnboundedExecutor) pushIdle(w **idler, since int64) bool {
 	}
 	(*w).since = since
 	e.idle.push(*w)
-	if !e.reaping {
+	at := since + int64(e.idleTimeout)
+	if n >= e.maxIdle {
+		// The bottom is the longest idle, and the first of the surplus.
+		at = e.idle.bottom().since + int64(e.surplus)
+	}
+	switch {
+	case !e.reaping:
 		e.reaping = true
-		if e.reaper == nil {
-			e.reaper = time.AfterFunc(e.idleTimeout, e.reap)
-		} else {
-			e.reaper.Reset(e.idleTimeout)
-		}
+		e.armReaper(at, since)
+	case at < e.reapAt:
+		e.armReaper(at, since)
 	}
 	return true
 }
 
+// armReaper makes the reaper fire at at, now being now; mu is held.
+func (e *UnboundedExecutor) armReaper(at, now int64) {
+	e.reapAt = at
+	d := time.Duration(max(at-now, 0))
+	if e.reaper == nil {
+		e.reaper = time.AfterFunc(d, e.reap)
+	} else {
+		e.reaper.Reset(d)
+	}
+}
+
 // reap, the reaper's function, ends the goroutines that have been idle
-// for IdleTimeout, the bottom of the list, and arms itself again for the
-// next one to reach it. Goroutines turn idle in about the order they are
-// pushed; one pushed a moment after a later-stamped one waits for the
-// next round rather than leaving early.
+// for IdleTimeout, and the surplus beyond MaxIdle idle for
+// SurplusIdleTimeout, from the bottom of the list, and arms itself again
+// for the next one to reach its time. Goroutines turn idle in about the
+// order they are pushed; one pushed a moment after a later-stamped one
+// waits for the next round rather than leaving early.
 func (e *UnboundedExecutor) reap() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cut := now() - int64(e.idleTimeout)
-	e.idle.expire(cut, DefaultMaxIdle)
+	t := now()
+	cut, surplusCut := t-int64(e.idleTimeout), t-int64(e.surplus)
+	e.idle.expire(cut, surplusCut, e.maxIdle, DefaultMaxIdle)
 	if e.idle.len() == 0 {
 		e.reaping = false
 		return
 	}
-	e.reaper.Reset(time.Duration(e.idle.bottom().since - cut))
+	at := e.idle.bottom().since + int64(e.idleTimeout)
+	if e.idle.len() > e.maxIdle {
+		at = e.idle.bottom().since + int64(e.surplus)
+	}
+	e.armReaper(at, t)
 }
 
 // rearmEarly is what a BoundedExecutor worker's idle timer, armed once,

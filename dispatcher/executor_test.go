@@ -603,32 +603,93 @@ func TestUnboundedReapRaces(t *testing.T) {
 	}
 }
 
-// At most MaxIdle goroutines stay; Close ends the idle ones at once.
+// At most MaxIdle goroutines stay once SurplusIdleTimeout has passed (at
+// once without a surplus); Close ends the idle ones at once.
 func TestUnboundedMaxIdleAndClose(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: 3})
-		release := make(chan struct{})
-		for range 10 {
-			e.Execute(dispatcher.Task{Run: func() { <-release }})
-		}
-		synctest.Wait()
-		if st := e.Stats(); st.Workers != 10 || st.Busy != 10 {
-			t.Fatalf("10 blocked tasks: %+v", st)
-		}
-		close(release)
-		synctest.Wait()
-		if st := e.Stats(); st.Workers != 3 || st.Busy != 0 {
-			t.Fatalf("after they finished: %d goroutines (busy %d), want 3 idle", st.Workers, st.Busy)
-		}
-		if err := e.Close(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		synctest.Wait()
-		if st := e.Stats(); st.Workers != 0 {
-			t.Fatalf("after Close: %d goroutines", st.Workers)
-		}
-		if e.TryExecute(dispatcher.Task{Run: func() {}}) {
-			t.Fatal("TryExecute after Close")
-		}
-	})
+	tests := []struct {
+		name    string
+		surplus time.Duration
+		// atOnce are the goroutines right after the tasks finished;
+		// gone is when the surplus has left.
+		atOnce int
+		gone   time.Duration
+	}{
+		{"default surplus", 0, 10, dispatcher.DefaultSurplusIdleTimeout},
+		{"surplus 3 s", 3 * time.Second, 10, 3 * time.Second},
+		{"no surplus", -1, 3, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: 3, SurplusIdleTimeout: tc.surplus})
+				release := make(chan struct{})
+				for range 10 {
+					e.Execute(dispatcher.Task{Run: func() { <-release }})
+				}
+				synctest.Wait()
+				if st := e.Stats(); st.Workers != 10 || st.Busy != 10 {
+					t.Fatalf("10 blocked tasks: %+v", st)
+				}
+				close(release)
+				idleWorkers(t, e, "after they finished", tc.atOnce)
+				if tc.gone > 0 {
+					time.Sleep(tc.gone - time.Millisecond)
+					idleWorkers(t, e, "just before the surplus timeout", tc.atOnce)
+					time.Sleep(2 * time.Millisecond)
+				}
+				idleWorkers(t, e, "after the surplus timeout", 3)
+				if err := e.Close(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait()
+				if st := e.Stats(); st.Workers != 0 {
+					t.Fatalf("after Close: %d goroutines", st.Workers)
+				}
+				if e.TryExecute(dispatcher.Task{Run: func() {}}) {
+					t.Fatal("TryExecute after Close")
+				}
+			})
+		})
+	}
+}
+
+// A steady flow of blocking tasks, many at once, runs on the goroutines
+// the tasks before it left, MaxIdle or not: waves of 10 tasks, each
+// coming half a SurplusIdleTimeout after the one before finished, start
+// no goroutine after the first wave; without a surplus, each wave starts
+// 7 (MaxIdle is 3).
+func TestUnboundedSurplusFollowsFlow(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		surplus   time.Duration
+		wantAfter int // goroutines as the next wave comes
+	}{
+		{"surplus", 0, 10},
+		{"no surplus", -1, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{MaxIdle: 3, SurplusIdleTimeout: tc.surplus})
+				defer e.Close(context.Background())
+				for wave := range 5 {
+					release := make(chan struct{})
+					for range 10 {
+						if err := e.Execute(dispatcher.Task{Run: func() { <-release }}); err != nil {
+							t.Fatal(err)
+						}
+					}
+					synctest.Wait()
+					if st := e.Stats(); st.Workers != 10 {
+						t.Fatalf("wave %d: %d goroutines, want 10", wave, st.Workers)
+					}
+					time.Sleep(100 * time.Millisecond)
+					close(release)
+					time.Sleep(dispatcher.DefaultSurplusIdleTimeout / 2)
+					idleWorkers(t, e, "as the next wave comes", tc.wantAfter)
+				}
+				time.Sleep(dispatcher.DefaultSurplusIdleTimeout)
+				idleWorkers(t, e, "once the flow stopped", 3)
+			})
+		})
+	}
 }

@@ -40,11 +40,16 @@ func (q *idleStack) pop() *idler {
 // bottom returns the longest idle goroutine; the stack must not be empty.
 func (q *idleStack) bottom() *idler { return q.s[q.low] }
 
-// expire ends the goroutines idle since cut or before, from the bottom,
-// and stops at the first one idle since later. An emptied stack lets go of
+// expire ends the goroutines idle since cut or before, and, while more
+// than above are idle, those idle since surplusCut or before, from the
+// bottom; it stops at the first one it keeps. An emptied stack lets go of
 // an array larger than keep, which a burst grew.
-func (q *idleStack) expire(cut int64, keep int) {
-	for q.low < len(q.s) && q.s[q.low].since <= cut {
+func (q *idleStack) expire(cut, surplusCut int64, above, keep int) {
+	for q.low < len(q.s) {
+		since := q.s[q.low].since
+		if since > cut && (since > surplusCut || q.len() <= above) {
+			break
+		}
 		q.s[q.low].ch <- timedTask{} // buffered, and empty while idle: never blocks
 		q.s[q.low] = nil
 		q.low++

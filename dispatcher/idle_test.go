@@ -54,7 +54,9 @@ func checkPrefix(t *testing.T, q *idleStack) {
 }
 
 // The stack's two ends: pop takes the most recently idle, expire ends the
-// longest idle first and stops at the first one idle since after the cut.
+// longest idle first and stops at the first one idle since after the cut,
+// or, with a surplus cut, at the first one it keeps: idle since after the
+// cut and after the surplus cut, or one of the last above.
 func TestIdleStack(t *testing.T) {
 	ws := newIdlers(6)
 	tests := []struct {
@@ -62,10 +64,15 @@ func TestIdleStack(t *testing.T) {
 		pushes []int // indexes into ws, in order
 		pops   int
 		cut    int64 // expire(cut) after the pops; -1 for none
-		popped []int // what the pops return, in order
-		ends   []int // what expire ends
-		left   []int // the stack after, bottom first
-		low    int   // the ended prefix left in place
+		// surplus, if set, expires with surplusCut and above; else
+		// with a surplus cut that ends nothing more.
+		surplus    bool
+		surplusCut int64
+		above      int
+		popped     []int // what the pops return, in order
+		ends       []int // what expire ends
+		left       []int // the stack after, bottom first
+		low        int   // the ended prefix left in place
 	}{
 		{name: "empty pop", pops: 1, cut: -1, popped: []int{-1}},
 		{name: "pop is last in", pushes: []int{0, 1, 2}, pops: 2, cut: -1, popped: []int{2, 1}, left: []int{0}},
@@ -75,6 +82,10 @@ func TestIdleStack(t *testing.T) {
 		{name: "expire all", pushes: []int{0, 1, 2}, cut: 5, ends: []int{0, 1, 2}},
 		{name: "expire none", pushes: []int{3, 4}, cut: 2, left: []int{3, 4}},
 		{name: "pops then expire", pushes: []int{0, 1, 2, 3, 4}, pops: 2, cut: 0, popped: []int{4, 3}, ends: []int{0}, left: []int{1, 2}, low: 1},
+		{name: "surplus ends down to above", pushes: []int{1, 2, 3, 4, 5}, cut: 0, surplus: true, surplusCut: 4, above: 2, ends: []int{1, 2, 3}, left: []int{4, 5}},
+		{name: "surplus stops at a later one", pushes: []int{1, 5, 2, 3}, cut: 0, surplus: true, surplusCut: 3, ends: []int{1}, left: []int{5, 2, 3}, low: 1},
+		{name: "surplus none past its cut", pushes: []int{3, 4}, cut: 0, surplus: true, surplusCut: 2, left: []int{3, 4}},
+		{name: "timeout ends below above", pushes: []int{1, 2, 3}, cut: 2, surplus: true, surplusCut: 3, above: 2, ends: []int{1, 2}, left: []int{3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,8 +99,11 @@ func TestIdleStack(t *testing.T) {
 					t.Fatalf("pop %d = %v, want entry %d", k, w, want)
 				}
 			}
-			if tt.cut >= 0 {
-				q.expire(tt.cut, DefaultMaxIdle)
+			switch {
+			case tt.surplus:
+				q.expire(tt.cut, tt.surplusCut, tt.above, DefaultMaxIdle)
+			case tt.cut >= 0:
+				q.expire(tt.cut, tt.cut, 0, DefaultMaxIdle)
 			}
 			for _, i := range tt.pushes {
 				want := false
@@ -121,7 +135,7 @@ func TestIdleStackEmptied(t *testing.T) {
 	for _, w := range ws[:4] {
 		q.push(w)
 	}
-	q.expire(10, DefaultMaxIdle)
+	q.expire(10, 10, 0, DefaultMaxIdle)
 	if q.s == nil || cap(q.s) > DefaultMaxIdle || q.low != 0 {
 		t.Fatalf("a small stack expired whole: cap %d, nil %v, prefix %d", cap(q.s), q.s == nil, q.low)
 	}
@@ -131,7 +145,7 @@ func TestIdleStackEmptied(t *testing.T) {
 	for _, w := range ws {
 		q.push(w)
 	}
-	q.expire(100, DefaultMaxIdle)
+	q.expire(100, 100, 0, DefaultMaxIdle)
 	if q.s != nil {
 		t.Fatalf("a stack of 20 expired whole kept its array (cap %d)", cap(q.s))
 	}
@@ -141,7 +155,7 @@ func TestIdleStackEmptied(t *testing.T) {
 	for _, w := range ws[:3] {
 		q.push(w)
 	}
-	q.expire(0, DefaultMaxIdle) // one ended, two live: left in place
+	q.expire(0, 0, 0, DefaultMaxIdle) // one ended, two live: left in place
 	if q.low != 1 {
 		t.Fatalf("prefix %d, want 1", q.low)
 	}
@@ -168,7 +182,7 @@ func TestIdleStackOneAtATime(t *testing.T) {
 	live := append([]*idler(nil), ws[:n]...)
 	next := n
 	for cut := int64(0); len(live) > 0; cut++ {
-		q.expire(cut, DefaultMaxIdle)
+		q.expire(cut, cut, 0, DefaultMaxIdle)
 		if live[0].since <= cut {
 			if !ended(live[0]) {
 				t.Fatalf("cut %d: the bottom (idle since %d) not ended", cut, live[0].since)
@@ -205,7 +219,7 @@ func TestIdleStackTakeAll(t *testing.T) {
 	for _, w := range ws {
 		q.push(w)
 	}
-	q.expire(1, DefaultMaxIdle)
+	q.expire(1, 1, 0, DefaultMaxIdle)
 	all := q.takeAll()
 	if len(all) != 3 || all[0] != ws[2] || all[2] != ws[4] {
 		t.Fatalf("takeAll after expiring two: %d entries", len(all))
@@ -227,7 +241,7 @@ func BenchmarkIdleExpire(b *testing.B) {
 					q.push(w)
 				}
 				for cut := range int64(n) {
-					q.expire(cut, n)
+					q.expire(cut, cut, 0, n)
 				}
 				for _, w := range ws {
 					<-w.ch

@@ -69,6 +69,10 @@ type InstrConfig struct {
 	Requests int      // counted requests a case
 	Warmup   int      // requests a case sends before counting
 	Cases    []InstrCase
+	// Dump, if set, is a directory that keeps each count's callgrind
+	// dump, as BUILD-CASE.out, for callgrind_annotate to say which
+	// functions the instructions went to; "" keeps none.
+	Dump string
 }
 
 // instrPeers are the peers -instructions can count; fasthttp's /delay
@@ -171,7 +175,11 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 	failed := 0
 	for _, c := range ic.Cases {
 		for _, b := range builds {
-			m := countCase(ctx, bins[b], c, ic.Requests, ic.Warmup)
+			keep := ""
+			if ic.Dump != "" {
+				keep = filepath.Join(ic.Dump, b+"-"+c.Name+".out")
+			}
+			m := countCase(ctx, bins[b], c, ic.Requests, ic.Warmup, keep)
 			m.Build = b
 			if err := ctx.Err(); err != nil {
 				return err
@@ -193,12 +201,13 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 }
 
 // countCase counts case c on bin, trying up to three times unless the
-// server answered with another status than 200.
-func countCase(ctx context.Context, bin string, c InstrCase, requests, warmup int) InstrCount {
+// server answered with another status than 200; keep, if set, is where
+// the counted dump is copied.
+func countCase(ctx context.Context, bin string, c InstrCase, requests, warmup int, keep string) InstrCount {
 	m := InstrCount{Case: c, Requests: requests}
 	for m.Attempts < 3 {
 		m.Attempts++
-		total, err := countOnce(ctx, bin, c, requests, warmup)
+		total, err := countOnce(ctx, bin, c, requests, warmup, keep)
 		if err == nil {
 			m.Total, m.Err = total, ""
 			m.PerRequest = total / int64(requests)
@@ -221,8 +230,9 @@ var (
 )
 
 // countOnce runs bin under callgrind, sends warmup requests, then counts
-// the instructions of the next requests, on the same connections.
-func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup int) (int64, error) {
+// the instructions of the next requests, on the same connections; keep,
+// if set, is where the dump is copied.
+func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup int, keep string) (int64, error) {
 	dir, err := os.MkdirTemp("", "wharf-instr-")
 	if err != nil {
 		return 0, err
@@ -298,7 +308,32 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 		return 0, fail("reading the dump", err)
 	}
 	defer f.Close()
+	if keep != "" {
+		if err := copyFile(keep, f); err != nil {
+			return 0, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return 0, err
+		}
+	}
 	return callgrindTotal(f)
+}
+
+// copyFile writes what r holds to a new file at path, making its
+// directory.
+func copyFile(path string, r io.Reader) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	w, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 // lockedBuffer is a bytes.Buffer that valgrind's output and an error

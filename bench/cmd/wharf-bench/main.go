@@ -228,6 +228,8 @@ func run() error {
 	instrPeerList := fs.String("instr-peers", "fasthttp", "with -instructions, comma-separated peers counted beside Wharf as anchors (fasthttp is the one valgrind runs; \"\" for none)")
 	fs.IntVar(&ic.Requests, "instr-requests", ic.Requests, "with -instructions, requests counted a case (with fewer than the default, too few collections fall in the count for it to repeat: 4,000 moved it by 4%)")
 	fs.IntVar(&ic.Warmup, "instr-warmup", ic.Warmup, "with -instructions, requests a case sends before counting")
+	fs.StringVar(&ic.Dump, "instr-dump", "", "with -instructions, a directory that keeps each count's callgrind dump (BUILD-CASE.out) for callgrind_annotate")
+	instrCases := fs.String("instr-cases", "", "with -instructions, comma-separated cases to count (default all): plaintext, delay, sleep")
 	sseOnly := fs.String("sse-scenarios", "", "with -sse, comma-separated scenarios to run (default all): sse-idle-STREAMS, sse-fanout, sse-cluster")
 	fs.Parse(os.Args[1:])
 	cfg.Servers = splitList(*servers)
@@ -246,6 +248,17 @@ func run() error {
 
 	if *instructions {
 		ic.Peers = splitList(*instrPeerList)
+		if *instrCases != "" {
+			var cases []InstrCase
+			for _, name := range splitList(*instrCases) {
+				i := slices.IndexFunc(defaultInstrCases, func(c InstrCase) bool { return c.Name == name })
+				if i < 0 {
+					return fmt.Errorf("-instr-cases: %q is not a case (plaintext, delay, sleep)", name)
+				}
+				cases = append(cases, defaultInstrCases[i])
+			}
+			ic.Cases = cases
+		}
 		if ic.Requests < 1 || ic.Warmup < 0 {
 			return errors.New("-instr-requests must be above zero and -instr-warmup not below")
 		}
