@@ -21,6 +21,8 @@ import (
 
 // Sentinel errors of package dos.
 var (
+	// ErrConfig is what New's error wraps for a Config it cannot use.
+	ErrConfig = errors.New("dos: invalid configuration")
 	// ErrMaxRequestTime is the cause of a request context cancelled by
 	// Config.MaxRequestTime.
 	ErrMaxRequestTime = errors.New("dos: maximum request time exceeded")
@@ -128,11 +130,12 @@ type bucket struct {
 	at     time.Time // when tokens was computed
 }
 
-// New returns a DoS filter for cfg; it fails on an AllowList entry that is
-// neither an address nor a prefix, and on an IPv6Prefix outside 0 to 128.
+// New returns a DoS filter for cfg. It fails, with an error wrapping
+// ErrConfig, on an AllowList entry that is neither an address nor a
+// prefix, and on an IPv6Prefix outside 0 to 128.
 func New(cfg Config) (*Filter, error) {
 	if cfg.IPv6Prefix < 0 || cfg.IPv6Prefix > 128 {
-		return nil, fmt.Errorf("dos: IPv6Prefix %d is not a prefix length (0 to 128)", cfg.IPv6Prefix)
+		return nil, fmt.Errorf("%w: IPv6Prefix %d is not a prefix length (0 to 128)", ErrConfig, cfg.IPv6Prefix)
 	}
 	f := &Filter{rate: cfg.Rate, burst: float64(cfg.Burst), delay: cfg.Delay, maxDelayed: cfg.MaxDelayed, key: cfg.Key,
 		ipv6Bits: cfg.IPv6Prefix, maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: minSweep}
@@ -157,7 +160,7 @@ func New(cfg Config) (*Filter, error) {
 		if err != nil {
 			a, aerr := netip.ParseAddr(s)
 			if aerr != nil {
-				return nil, fmt.Errorf("dos: allow-list entry %q is neither an address nor a prefix", s)
+				return nil, fmt.Errorf("%w: allow-list entry %q is neither an address nor a prefix", ErrConfig, s)
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
