@@ -17,10 +17,16 @@
 // "127.0.0.0/8" and "::1" for a proxy on the same host.
 //
 // A proxy on a Unix socket has no IP address to list: set
-// Config.TrustUnixPeers to believe the peer of every connection without
-// one (a Unix socket's, whose peer is any process allowed to open the
-// socket's file). The zero value does not. The hops the fields list are
-// matched against TrustedProxies alone.
+// Config.TrustUnixPeers to believe the peer of a Unix socket's connection
+// (any process allowed to open the socket's file). Such a connection is
+// told by its addresses: the local one a socket's name (an absolute path,
+// or "@name" in Linux's abstract namespace), the peer's a name too, or
+// "@" or "" for a peer that bound none. Any other connection without an
+// IP address (an empty or garbled RemoteAddr from a connector of one's
+// own, a listener of in-memory pipes) is not believed, nor is a socket
+// bound to a relative path: listen on an absolute one. The zero value
+// believes no Unix peer. The hops the fields list are matched against
+// TrustedProxies alone.
 //
 // # What it reads
 //

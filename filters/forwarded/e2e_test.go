@@ -3,6 +3,7 @@ package forwarded_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -100,64 +101,88 @@ func TestEndToEnd(t *testing.T) {
 }
 
 // TestEndToEndUnixSocket serves the filter on a Unix socket, whose peer
-// has no IP address: the proxy there is believed only with
-// TrustUnixPeers.
+// has no IP address, through the container's connector and through
+// net/http's server: the proxy there is believed only with
+// TrustUnixPeers, which knows the connection for a Unix socket's by the
+// addresses either writes for it.
 func TestEndToEndUnixSocket(t *testing.T) {
-	for _, trust := range []bool{false, true} {
-		f, err := forwarded.New(forwarded.Config{TrustUnixPeers: trust})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
-		c.Filter("/*", f)
-		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
-			_, err := w.WriteString(r.RemoteAddr() + " " + r.Scheme() + " " + r.Host())
-			return err
-		})
-		l, err := net.Listen("unix", filepath.Join(t.TempDir(), "s"))
-		if err != nil {
-			t.Skipf("no Unix socket: %v", err)
-		}
-		served := make(chan error, 1)
-		go func() { served <- c.Serve(l) }()
-		tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", l.Addr().String())
-		}}
-		client := &http.Client{Transport: tr}
-		get := func(fields ...string) (int, string) {
-			t.Helper()
-			req, err := http.NewRequest("GET", "http://proxied.example/", nil)
+	for _, via := range []string{"connector", "net/http"} {
+		for _, trust := range []bool{false, true} {
+			f, err := forwarded.New(forwarded.Config{TrustUnixPeers: trust})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := 0; i < len(fields); i += 2 {
-				req.Header.Add(fields[i], fields[i+1])
-			}
-			resp, err := client.Do(req)
+			c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+			c.Filter("/*", f)
+			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+				_, err := w.WriteString(r.RemoteAddr() + " " + r.Scheme() + " " + r.Host())
+				return err
+			})
+			l, err := net.Listen("unix", filepath.Join(t.TempDir(), "s"))
 			if err != nil {
-				t.Fatal(err)
+				t.Skipf("no Unix socket: %v", err)
 			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(b)
-		}
-		code, body := get("X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "shop.example")
-		if want := "192.0.2.1:0 https shop.example"; trust && (code != http.StatusOK || body != want) {
-			t.Errorf("trusted Unix peer: %d %q, want 200 %q", code, body, want)
-		}
-		if !trust && (code != http.StatusOK || strings.Contains(body, "192.0.2.1") || !strings.HasSuffix(body, " http proxied.example")) {
-			t.Errorf("Unix peer not trusted: %d %q, want 200 with the connection's address", code, body)
-		}
-		if code, body := get("X-Forwarded-For", "garbage"); trust && code != http.StatusBadRequest {
-			t.Errorf("trusted Unix peer's malformed field: %d %q, want 400", code, body)
-		}
-		tr.CloseIdleConnections()
-		if err := c.Shutdown(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-served; err != nil && !errors.Is(err, container.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
+			served := make(chan error, 1)
+			stop := func() error {
+				if err := c.Shutdown(t.Context()); err != nil {
+					return err
+				}
+				if err := <-served; err != nil && !errors.Is(err, container.ErrServerClosed) {
+					return fmt.Errorf("Serve: %w", err)
+				}
+				return nil
+			}
+			if via == "connector" {
+				go func() { served <- c.Serve(l) }()
+			} else {
+				hs := &http.Server{Handler: c}
+				go func() { served <- hs.Serve(l) }()
+				stop = func() error {
+					if err := hs.Close(); err != nil {
+						return err
+					}
+					if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+						return fmt.Errorf("Serve: %w", err)
+					}
+					return c.Close()
+				}
+			}
+			tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				var d net.Dialer
+				return d.DialContext(ctx, "unix", l.Addr().String())
+			}}
+			client := &http.Client{Transport: tr}
+			get := func(fields ...string) (int, string) {
+				t.Helper()
+				req, err := http.NewRequest("GET", "http://proxied.example/", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 0; i < len(fields); i += 2 {
+					req.Header.Add(fields[i], fields[i+1])
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			code, body := get("X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "shop.example")
+			if want := "192.0.2.1:0 https shop.example"; trust && (code != http.StatusOK || body != want) {
+				t.Errorf("%s: trusted Unix peer: %d %q, want 200 %q", via, code, body, want)
+			}
+			if !trust && (code != http.StatusOK || strings.Contains(body, "192.0.2.1") || !strings.HasSuffix(body, " http proxied.example")) {
+				t.Errorf("%s: Unix peer not trusted: %d %q, want 200 with the connection's address", via, code, body)
+			}
+			if code, body := get("X-Forwarded-For", "garbage"); trust && code != http.StatusBadRequest {
+				t.Errorf("%s: trusted Unix peer's malformed field: %d %q, want 400", via, code, body)
+			}
+			tr.CloseIdleConnections()
+			if err := stop(); err != nil {
+				t.Errorf("%s: %v", via, err)
+			}
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path/filepath"
 
 	"github.com/wharf-go/wharf/api"
 	fields "github.com/wharf-go/wharf/internal/forwarded"
@@ -50,11 +51,19 @@ type Config struct {
 	// it stands for. Empty trusts none, loopback included (see the
 	// package documentation).
 	TrustedProxies []string
-	// TrustUnixPeers believes the peer of a connection that has no IP
-	// address: a proxy on a Unix socket, which only the processes
-	// allowed to open the socket's file can reach. Any other
-	// connection whose peer has no IP address (a listener of in-memory
-	// pipes, say) is believed as well. The zero value believes none.
+	// TrustUnixPeers believes the peer of a connection over a Unix
+	// socket: a proxy there, which only the processes allowed to open
+	// the socket's file can reach. Such a connection is told by its
+	// addresses, as the connectors and net/http's server write a Unix
+	// socket's (net.UnixAddr's String): the local one is the socket's
+	// name, an absolute path ("/run/app.sock") or a name in Linux's
+	// abstract namespace ("@app"), and the peer's is the name it bound,
+	// written the same way, or "@" (Linux) or "" (elsewhere) if it
+	// bound none. A connection whose addresses are otherwise and whose
+	// peer has no IP address (an empty or garbled RemoteAddr, a
+	// listener of in-memory pipes, a socket bound to a relative path,
+	// whose name cannot be told from a made-up one) is not believed.
+	// The zero value believes none.
 	TrustUnixPeers bool
 	// Header says which fields to read. The zero value, HeaderAny,
 	// reads Forwarded if the request has one, else the X-Forwarded
@@ -109,7 +118,7 @@ func unmapPrefix(p netip.Prefix) netip.Prefix {
 // the client; else r itself. It refuses the request, with errMalformed,
 // if what the trusted proxies wrote is malformed.
 func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if !f.trustsPeer(r.RemoteAddr()) {
+	if !f.trustsPeer(r.RemoteAddr(), r.LocalAddr()) {
 		return next.Next(w, r)
 	}
 	c, v := f.client(r.Header())
@@ -123,13 +132,28 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 }
 
 // trustsPeer reports whether the connection's peer, at remote, is a
-// trusted proxy.
-func (f *filter) trustsPeer(remote string) bool {
-	a := peerAddr(remote)
-	if !a.IsValid() {
-		return f.unix
+// trusted proxy; local is the address the connection came to.
+func (f *filter) trustsPeer(remote, local string) bool {
+	if a := peerAddr(remote); a.IsValid() {
+		return f.trusts(a)
 	}
-	return f.trusts(a)
+	return f.unix && unixConn(remote, local)
+}
+
+// unixConn reports whether a connection whose peer has no IP address
+// came over a Unix socket: whether local is a socket's name and remote
+// one too, or the name of a peer that bound none ("@" on Linux, ""
+// elsewhere). See Config.TrustUnixPeers.
+func unixConn(remote, local string) bool {
+	return unixName(local) && (remote == "" || unixName(remote))
+}
+
+// unixName reports whether s is a Unix socket's name as net.UnixAddr
+// writes it: an absolute path, or "@" and a name in Linux's abstract
+// namespace ("@" alone for an unnamed socket there). A relative path
+// is not one: it could be any word a connector made up.
+func unixName(s string) bool {
+	return s != "" && (s[0] == '/' || s[0] == '@' || filepath.IsAbs(s))
 }
 
 // trusts reports whether a is the address of a trusted proxy.
@@ -146,7 +170,8 @@ func (f *filter) trusts(a netip.Addr) bool {
 }
 
 // peerAddr is the address of a connection's "ip:port", unmapped; the
-// zero Addr for one that has none (a Unix socket's peer). A link-local
+// zero Addr for one that has none (a Unix socket's peer, or a garbled
+// address). A link-local
 // IPv6 peer keeps its zone ("[fe80::1%eth0]:7000", as net.TCPAddr writes
 // it): it is an IP peer, on the network, not one TrustUnixPeers
 // believes, and no prefix contains a zoned address, so it is trusted by

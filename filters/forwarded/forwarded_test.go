@@ -19,7 +19,9 @@ var proxies = []string{"10.0.0.0/8"}
 
 const (
 	proxyPeer = "10.0.0.1:5000"
-	origHost  = "example.com" // wharftest.Head's Host
+	ipLocal   = "10.0.0.9:80"     // the LocalAddr of most cases
+	unixLocal = "/run/wharf.sock" // that of a Unix socket's connection
+	origHost  = "example.com"     // wharftest.Head's Host
 )
 
 // seen is what the chain behind the filter sees of the client.
@@ -38,6 +40,7 @@ var cases = []struct {
 	unix    bool     // Config.TrustUnixPeers
 	header  forwarded.Header
 	peer    string   // "": proxyPeer
+	local   string   // "": ipLocal
 	fields  []string // name, value pairs, in order
 	want    seen
 }{
@@ -51,13 +54,13 @@ var cases = []struct {
 		fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https"},
 		want:   seen{"127.0.0.1:7000", "http", origHost}},
 	{name: "no fields", want: unchanged},
-	{name: "unix peer not trusted by default", peer: "@",
+	{name: "unix peer not trusted by default", peer: "@", local: unixLocal,
 		fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https"}, want: seen{"@", "http", origHost}},
-	{name: "unix peer trusted", unix: true, peer: "@",
+	{name: "unix peer trusted", unix: true, peer: "@", local: unixLocal,
 		fields: []string{"X-Forwarded-For", "6.6.6.6, 192.0.2.1", "X-Forwarded-Proto", "https"}, want: seen{"192.0.2.1:0", "https", origHost}},
-	{name: "unnamed unix peer trusted without proxies", trusted: []string{}, unix: true, peer: "",
+	{name: "unnamed unix peer trusted without proxies", trusted: []string{}, unix: true, peer: "", local: unixLocal,
 		fields: []string{"Forwarded", "for=192.0.2.60"}, want: seen{"192.0.2.60:0", "http", origHost}},
-	{name: "unix peer's malformed field", unix: true, peer: "/run/proxy.sock",
+	{name: "unix peer's malformed field", unix: true, peer: "/run/proxy.sock", local: unixLocal,
 		fields: []string{"X-Forwarded-For", "garbage"}, want: refused},
 	{name: "unix trust is no IP trust", trusted: []string{}, unix: true, peer: "203.0.113.50:7000",
 		fields: []string{"X-Forwarded-For", "192.0.2.1"}, want: seen{"203.0.113.50:7000", "http", origHost}},
@@ -202,13 +205,17 @@ func TestForwarded(t *testing.T) {
 			if peer == "" && !tc.unix {
 				peer = proxyPeer
 			}
-			conn := &api.ConnInfo{RemoteAddr: peer, LocalAddr: "10.0.0.9:80"}
+			local := tc.local
+			if local == "" {
+				local = ipLocal
+			}
+			conn := &api.ConnInfo{RemoteAddr: peer, LocalAddr: local}
 			head.Conn = conn
 			r := api.NewRequest(t.Context(), head, nil)
 			var got seen
 			h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
 				got = seen{r.RemoteAddr(), r.Scheme(), r.Host()}
-				if r.LocalAddr() != "10.0.0.9:80" {
+				if r.LocalAddr() != local {
 					t.Errorf("LocalAddr %q, want the connection's", r.LocalAddr())
 				}
 				return nil
@@ -220,7 +227,7 @@ func TestForwarded(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("chain sees %+v, want %+v", got, tc.want)
 			}
-			if *conn != (api.ConnInfo{RemoteAddr: peer, LocalAddr: "10.0.0.9:80"}) || r.Host() != origHost || r.Head().Conn != conn {
+			if *conn != (api.ConnInfo{RemoteAddr: peer, LocalAddr: local}) || r.Host() != origHost || r.Head().Conn != conn {
 				t.Errorf("the filter changed the request it got: %+v, host %q", *conn, r.Host())
 			}
 		})
