@@ -52,22 +52,34 @@
 // matched to X-Forwarded-For from the right, entry for entry; where they
 // have fewer entries, their first stands for the hops to its left (a
 // single value, as most proxies write it, applies to any client); without
-// X-Forwarded-For they apply to the peer's client. A scheme other than
-// "http" or "https" and a host that is not a valid Host field are
-// ignored. X-Forwarded-Port, as Jetty reads it, is the port of the host
-// the client's request came to: it takes the place of the port of the
-// request's Host ("example.com:8080" with X-Forwarded-Port 443 becomes
-// "example.com:443"), or is added to an X-Forwarded-Host without a port;
-// an X-Forwarded-Host with a port keeps its own. A request without a
-// Host keeps none. A port that is not a decimal number from 1 to 65535
-// is malformed (see below).
+// X-Forwarded-For they apply to the peer's client. X-Forwarded-Port, as
+// Jetty reads it, is the port of the host the client's request came to:
+// it takes the place of the port of the request's Host
+// ("example.com:8080" with X-Forwarded-Port 8443 becomes
+// "example.com:8443"), or is added to an X-Forwarded-Host without a
+// port; an X-Forwarded-Host with a port keeps its own. A request without
+// a Host keeps none.
+//
+// A scheme is "http" or "https", in any case. A host is a host[:port] of
+// RFC 3986 that a handler may put in a URL as it is: a name or IPv4
+// address of letters, digits, '-', '.', '_' and '~', or an IPv6 address
+// in brackets, with a port of at most 65535. An X-Forwarded-Proto that
+// is no URI scheme at all ("https:", "ht tp"), an X-Forwarded-Host that
+// is no host[:port] ("evil.example/path", "u@evil.example",
+// "example.com:65536"), and an X-Forwarded-Port that is not a decimal
+// number from 1 to 65535 are malformed (see below): a proxy does not
+// write them. A well-formed value the request cannot take is ignored, as
+// a Forwarded proto= or host= that is none of the above is: another
+// scheme ("wss", which some proxies write for a WebSocket handshake, and
+// which refusing would fail), or a name with a percent-escape or a
+// sub-delimiter ("a!b.example").
 //
 // A hop named "unknown", by an obfuscated identifier, or not named (an
 // element without for=) ends the walk: no one can tell whether it is a
 // trusted proxy. Its proto= and host= still apply, and the remote address
 // stays the connection's, no other being known. A malformed part of a
 // field (a syntax error, a parameter given twice, an address that does
-// not parse) ends the walk too. Left of the client it is ignored, as
+// not parse, a malformed X-Forwarded value) ends the walk too. Left of the client it is ignored, as
 // anything a client writes there is; to its right (the trusted proxies
 // wrote it, or passed it on as theirs) the request is refused, as
 // Jetty's ForwardedRequestCustomizer refuses it: the filter returns an

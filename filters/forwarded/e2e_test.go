@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -96,6 +97,67 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if host, _, err := net.SplitHostPort(remote); code != http.StatusOK || err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() || !strings.HasPrefix(scheme, wantScheme+" ") {
 			t.Errorf("the proxy's own request: %d %q, want 200 from loopback over %s", code, body, wantScheme)
+		}
+	})
+}
+
+// TestEndToEndMalformedXForwarded: a malformed X-Forwarded-Proto or
+// X-Forwarded-Host from the trusted proxy is refused as a malformed
+// Forwarded field is, on every protocol: 400 through the container's
+// error pages, whose page for ErrMalformed answers it, and the handler
+// does not run. A well-formed value the request cannot take ("wss", a
+// host with a sub-delimiter) is ignored.
+func TestEndToEndMalformedXForwarded(t *testing.T) {
+	build := func(c *container.Container) {
+		f, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"127.0.0.0/8", "::1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Filter("/*", f)
+		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+			_, err := w.WriteString("handler " + r.Scheme() + " " + r.Host())
+			return err
+		})
+		c.ErrorPageFor(forwarded.ErrMalformed, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			_, err := w.WriteString("page " + strconv.Itoa(w.Status()))
+			return err
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		u, err := url.Parse(s.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			fields []string
+			code   int
+			body   string
+		}{
+			{[]string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https:"}, http.StatusBadRequest, "page 400"},
+			{[]string{"X-Forwarded-Proto", "ht tp"}, http.StatusBadRequest, "page 400"},
+			{[]string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Host", "evil.example/path"}, http.StatusBadRequest, "page 400"},
+			{[]string{"X-Forwarded-Host", "u@evil.example"}, http.StatusBadRequest, "page 400"},
+			{[]string{"X-Forwarded-Host", "shop.example:65536"}, http.StatusBadRequest, "page 400"},
+			{[]string{"Forwarded", "for=192.0.2.1, for="}, http.StatusBadRequest, "page 400"},
+			{[]string{"X-Forwarded-Proto", "wss", "X-Forwarded-Host", "a!b.example"}, http.StatusOK, "handler " + u.Scheme + " " + u.Host},
+			{[]string{"X-Forwarded-Proto", "HTTPS", "X-Forwarded-Host", "[2001:db8::2]:8443"}, http.StatusOK, "handler https [2001:db8::2]:8443"},
+		} {
+			req, err := http.NewRequest("GET", s.URL+"/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < len(tc.fields); i += 2 {
+				req.Header.Add(tc.fields[i], tc.fields[i+1])
+			}
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.code || string(b) != tc.body {
+				t.Errorf("fields %q from the proxy: %d %q, want %d %q", tc.fields, resp.StatusCode, b, tc.code, tc.body)
+			}
 		}
 	})
 }

@@ -24,6 +24,9 @@ func FuzzFields(f *testing.F) {
 	for _, tc := range xForwardedCases {
 		f.Add("", strings.Join(tc.fors, ","), strings.Join(tc.protos, ","), strings.Join(tc.hosts, ","), strings.Join(tc.ports, ","))
 	}
+	for _, tc := range xValueCases {
+		f.Add("", "192.0.2.1", tc.proto, tc.host, "")
+	}
 	appended := Hop{Addr: ap("203.0.113.9:0")}
 	f.Fuzz(func(t *testing.T, fwd, xff, xfp, xfh, xfport string) {
 		check := func(what string, hops []Hop) {

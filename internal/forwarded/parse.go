@@ -325,10 +325,15 @@ func isObfuscated(s string) bool {
 // the scheme, host and port of X-Forwarded-Proto, X-Forwarded-Host and
 // X-Forwarded-Port matched to them from the right. Where those have
 // fewer entries, their first stands for the hops left of it; without
-// X-Forwarded-For, their last is the peer's client's. A port is a decimal
-// number from 1 to 65535; a hop whose port is not one is bad (where an
-// unusable scheme or host is only ignored: Jetty refuses the port too),
-// and a hop whose host has a port of its own keeps it (Port 0).
+// X-Forwarded-For, their last is the peer's client's. A hop is bad whose
+// scheme is no URI scheme (RFC 3986 §3.1), whose host is no host[:port]
+// of RFC 3986 (a reg-name or an IPv6 address in brackets, and a port of
+// at most 65535), or whose port is not a decimal number from 1 to 65535,
+// as a Forwarded element that does not parse is: a proxy does not write
+// them. A well-formed scheme other than "http" and "https" ("wss") and a
+// well-formed host that is no Host field a handler may use (one with a
+// percent-escape or a sub-delimiter) are ignored instead, as Forwarded's
+// are. A hop whose host has a port of its own keeps it (Port 0).
 func ParseXForwarded(fors, protos, hosts, ports []string) []Hop {
 	var hops []Hop
 	for _, line := range fors {
@@ -347,10 +352,18 @@ func ParseXForwarded(fors, protos, hosts, ports []string) []Hop {
 	}
 	for i := range hops {
 		if p := aligned(ps, len(hops)-i); p != "" {
+			if !isScheme(p) {
+				hops[i].Bad = true
+			}
 			hops[i].Proto = scheme(p)
 		}
-		if h := aligned(hs, len(hops)-i); validHost(h) {
-			hops[i].Host = h
+		if h := aligned(hs, len(hops)-i); h != "" {
+			switch hostKind(h) {
+			case hostUsable:
+				hops[i].Host = h
+			case hostMalformed:
+				hops[i].Bad = true
+			}
 		}
 		if p := aligned(pts, len(hops)-i); p != "" {
 			n, ok := parsePort(p)
@@ -419,51 +432,94 @@ func scheme(s string) string {
 	return ""
 }
 
-// validHost reports whether s is a Host field a handler may use to build
-// a URL: a name or IPv4 address of letters, digits, '-', '.', '_' and '~',
-// or an IPv6 address in brackets, with an optional port of up to five
-// digits. No userinfo, path, percent-escape or whitespace.
-func validHost(s string) bool {
-	if s == "" || len(s) > 261 {
+// isScheme reports whether s is a URI scheme (RFC 3986 §3.1):
+//
+//	scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+func isScheme(s string) bool {
+	if s == "" || !isAlpha(s[0]) {
 		return false
 	}
-	host, port := s, ""
-	if s[0] == '[' {
-		end := strings.IndexByte(s, ']')
-		if end < 0 {
-			return false
-		}
-		a, err := netip.ParseAddr(s[1:end])
-		if err != nil || !a.Is6() || a.Zone() != "" {
-			return false
-		}
-		host, port = "", s[end+1:]
-		if port != "" {
-			if port[0] != ':' {
-				return false
-			}
-			port = port[1:]
-		}
-	} else if i := strings.IndexByte(s, ':'); i >= 0 {
-		host, port = s[:i], s[i+1:]
-		if host == "" {
-			return false
-		}
-	}
-	for i := 0; i < len(host); i++ {
-		switch c := host[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
-		default:
-			return false
-		}
-	}
-	if len(port) > 5 {
-		return false
-	}
-	for i := 0; i < len(port); i++ {
-		if port[i] < '0' || port[i] > '9' {
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
 			return false
 		}
 	}
 	return true
+}
+
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isHex(c byte) bool   { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// validHost reports whether s is a Host field a handler may use to build
+// a URL (hostKind's hostUsable).
+func validHost(s string) bool { return hostKind(s) == hostUsable }
+
+// What hostKind finds a host to be.
+const (
+	hostMalformed = iota // no host[:port]
+	hostUnusable         // one, but no Host field a handler may use
+	hostUsable
+)
+
+// hostKind says whether s is a host[:port] of RFC 3986 §3.2.2 and §3.2.3:
+//
+//	host     = "[" IPv6address "]" / reg-name  ; IPv4address is a reg-name
+//	reg-name = 1*( unreserved / pct-encoded / sub-delims )
+//	port     = *DIGIT                          ; at most 65535 here
+//
+// (not empty, not an IPvFuture nor an address with a zone, a port of at
+// most five digits), and if it is, whether a handler may use it to build
+// a URL: a name or IPv4 address of letters, digits, '-', '.', '_' and
+// '~' (no percent-escape or sub-delimiter), or the IPv6 address, of at
+// most 261 bytes.
+func hostKind(s string) int {
+	if s == "" {
+		return hostMalformed
+	}
+	name, port, hasPort := s, "", false
+	if s[0] == '[' {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return hostMalformed
+		}
+		a, err := netip.ParseAddr(s[1:end])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return hostMalformed
+		}
+		name = ""
+		if rest := s[end+1:]; rest != "" {
+			if rest[0] != ':' {
+				return hostMalformed
+			}
+			port, hasPort = rest[1:], true
+		}
+	} else if i := strings.IndexByte(s, ':'); i >= 0 {
+		name, port, hasPort = s[:i], s[i+1:], true
+		if name == "" {
+			return hostMalformed
+		}
+	}
+	if hasPort && port != "" {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil || len(port) > 5 || !isDigit(port[0]) {
+			return hostMalformed
+		}
+	}
+	kind := hostUsable
+	if len(s) > 261 {
+		kind = hostUnusable
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case isAlpha(c), isDigit(c), c == '-', c == '.', c == '_', c == '~':
+		case strings.IndexByte("!$&'()*+,;=", c) >= 0:
+			kind = hostUnusable
+		case c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]):
+			kind = hostUnusable
+			i += 2
+		default:
+			return hostMalformed
+		}
+	}
+	return kind
 }

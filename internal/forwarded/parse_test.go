@@ -3,6 +3,7 @@ package forwarded
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -92,9 +93,15 @@ var xForwardedCases = []struct {
 	{name: "more protos than hops", fors: []string{"192.0.2.1"}, protos: []string{"https, http"},
 		want: []Hop{{Addr: ap("192.0.2.1:0"), Proto: "http"}}},
 	{name: "without for", protos: []string{"https"}, hosts: []string{"shop.example"}, want: []Hop{{Proto: "https", Host: "shop.example"}}},
-	{name: "other scheme and invalid hosts ignored", fors: []string{"192.0.2.1, 192.0.2.2, 192.0.2.3"}, protos: []string{"wss"},
-		hosts: []string{"evil.example/path, u@evil.example, [2001:db8::2]:8443"},
+	{name: "other scheme and unusable hosts ignored", fors: []string{"192.0.2.1, 192.0.2.2, 192.0.2.3"}, protos: []string{"wss"},
+		hosts: []string{"a!b.example, evil%2eexample, [2001:db8::2]:8443"},
 		want:  []Hop{{Addr: ap("192.0.2.1:0")}, {Addr: ap("192.0.2.2:0")}, {Addr: ap("192.0.2.3:0"), Host: "[2001:db8::2]:8443"}}},
+	{name: "malformed hosts", fors: []string{"192.0.2.1, 192.0.2.2, 192.0.2.3"},
+		hosts: []string{"evil.example/path, u@evil.example, [2001:db8::2]:8443"},
+		want:  []Hop{{Addr: ap("192.0.2.1:0"), Bad: true}, {Addr: ap("192.0.2.2:0"), Bad: true}, {Addr: ap("192.0.2.3:0"), Host: "[2001:db8::2]:8443"}}},
+	{name: "malformed protos", fors: []string{"192.0.2.1, 192.0.2.2"}, protos: []string{"https:, HTTPS"},
+		want: []Hop{{Addr: ap("192.0.2.1:0"), Bad: true}, {Addr: ap("192.0.2.2:0"), Proto: "https"}}},
+	{name: "malformed proto without for", protos: []string{"ht tp"}, want: []Hop{bad}},
 	{name: "port", fors: []string{"192.0.2.1"}, ports: []string{"8443"}, want: []Hop{{Addr: ap("192.0.2.1:0"), Port: 8443}}},
 	{name: "port without for", ports: []string{"443"}, want: []Hop{{Port: 443}}},
 	{name: "port and host", hosts: []string{"shop.example"}, ports: []string{"08443"}, want: []Hop{{Host: "shop.example", Port: 8443}}},
@@ -104,6 +111,78 @@ var xForwardedCases = []struct {
 	{name: "bad ports", fors: []string{"192.0.2.1, 192.0.2.2, 192.0.2.3, 192.0.2.4, 10.0.0.2"}, ports: []string{"x, 0, 65536, +1, -1"},
 		want: []Hop{{Addr: ap("192.0.2.1:0"), Bad: true}, {Addr: ap("192.0.2.2:0"), Bad: true}, {Addr: ap("192.0.2.3:0"), Bad: true},
 			{Addr: ap("192.0.2.4:0"), Bad: true}, {Addr: ap("10.0.0.2:0"), Bad: true}}},
+}
+
+// xValueCases are X-Forwarded-Proto and X-Forwarded-Host values (one
+// set, the other empty) and what they make of the hop of X-Forwarded-For
+// 192.0.2.1: a scheme, a host, nothing (a well-formed value the request
+// cannot take), or a bad hop.
+var xValueCases = []struct {
+	proto, host string
+	want        Hop
+}{
+	{proto: "https", want: Hop{Proto: "https"}},
+	{proto: "HTTP", want: Hop{Proto: "http"}},
+	{proto: "HtTpS", want: Hop{Proto: "https"}},
+	{proto: "wss"},
+	{proto: "ws"},
+	{proto: "git+ssh"},
+	{proto: "a1.b-c"},
+	{proto: "ht tp", want: bad},
+	{proto: "https:", want: bad},
+	{proto: "https://", want: bad},
+	{proto: "1http", want: bad},
+	{proto: "-http", want: bad},
+	{proto: "http/1.1", want: bad},
+	{proto: `"https"`, want: bad},
+	{proto: "htt\xc3\xa9p", want: bad},
+	{proto: "http\x00", want: bad},
+
+	{host: "shop.example", want: Hop{Host: "shop.example"}},
+	{host: "SHOP.example:8443", want: Hop{Host: "SHOP.example:8443"}},
+	{host: "192.0.2.7", want: Hop{Host: "192.0.2.7"}},
+	{host: "192.0.2.7:80", want: Hop{Host: "192.0.2.7:80"}},
+	{host: "999.1.1.1", want: Hop{Host: "999.1.1.1"}}, // a reg-name
+	{host: "[2001:db8::2]", want: Hop{Host: "[2001:db8::2]"}},
+	{host: "[2001:db8::2]:8443", want: Hop{Host: "[2001:db8::2]:8443"}},
+	{host: "under_score~tilde", want: Hop{Host: "under_score~tilde"}},
+	{host: "shop.example:0", want: Hop{Host: "shop.example:0"}},
+	{host: "shop.example:65535", want: Hop{Host: "shop.example:65535"}},
+	{host: "shop.example:", want: Hop{Host: "shop.example:"}}, // port = *DIGIT
+	{host: "a!b.example"},
+	{host: "a'b=c;d.example:80"},
+	{host: "shop%2eexample"},
+	{host: strings.Repeat("a", 262)},
+	{host: "evil.example/path", want: bad},
+	{host: "u@evil.example", want: bad},
+	{host: "a b", want: bad},
+	{host: "shop.example?x", want: bad},
+	{host: "shop.example#x", want: bad},
+	{host: "shop.example:65536", want: bad},
+	{host: "shop.example:000080", want: bad},
+	{host: "shop.example:http", want: bad},
+	{host: "shop.example:+80", want: bad},
+	{host: "a:b:c", want: bad},
+	{host: ":8080", want: bad},
+	{host: "shop%zzexample", want: bad},
+	{host: "shop%2", want: bad},
+	{host: "[2001:db8::2", want: bad},
+	{host: "[2001:db8::2]x", want: bad},
+	{host: "[2001:db8::2]:99999", want: bad},
+	{host: "[192.0.2.7]", want: bad},
+	{host: "[fe80::1%25eth0]", want: bad},
+	{host: "[v1.x]", want: bad},
+	{host: "sh\x00op.example", want: bad},
+}
+
+func TestXForwardedValues(t *testing.T) {
+	for _, tc := range xValueCases {
+		want := tc.want
+		want.Addr = ap("192.0.2.1:0")
+		if got := ParseXForwarded([]string{"192.0.2.1"}, []string{tc.proto}, []string{tc.host}, nil); !slices.Equal(got, []Hop{want}) {
+			t.Errorf("X-Forwarded-Proto %q, X-Forwarded-Host %q: %+v, want %+v", tc.proto, tc.host, got, want)
+		}
+	}
 }
 
 func TestParseXForwarded(t *testing.T) {
