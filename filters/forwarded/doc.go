@@ -58,7 +58,14 @@
 // ("example.com:8080" with X-Forwarded-Port 8443 becomes
 // "example.com:8443"), or is added to an X-Forwarded-Host without a
 // port; an X-Forwarded-Host with a port keeps its own. A request without
-// a Host keeps none.
+// a Host keeps none. A Host the fields give, or whose port they give,
+// leaves out the default port of the request's scheme (the fields' or,
+// if they say none, the connection's): X-Forwarded-Proto https with
+// X-Forwarded-Port 443, or Forwarded host="example.com:443";proto=https,
+// make the Host "example.com", as browsers and net/http's client write
+// it, so that the URLs a handler builds from it carry no ":443"; 80 is
+// left out for http, and an empty port for both. Another port stays,
+// and a Host the fields say nothing of is the request's, as it came.
 //
 // A scheme is "http" or "https", in any case. A host is a host[:port] of
 // RFC 3986 that a handler may put in a URL as it is: a name or IPv4

@@ -44,6 +44,12 @@ const (
 
 // Config configures the filter. The zero value trusts no proxy: the
 // filter then passes every request on unchanged.
+//
+// Whatever the Config, a Host the fields of a trusted proxy give, or
+// whose port they give, leaves out the default port of the request's
+// scheme (443 for https, 80 for http): X-Forwarded-Proto https with
+// X-Forwarded-Port 443 makes the Host "example.com", not
+// "example.com:443" (see the package documentation).
 type Config struct {
 	// TrustedProxies holds the addresses ("10.0.0.7", "::1") and prefixes
 	// ("10.0.0.0/8") of the proxies whose forwarding fields are believed.
@@ -243,7 +249,8 @@ type derived struct {
 }
 
 // derive returns r with the remote address, scheme, host and port that c
-// gives, or r itself if c gives none.
+// gives, or r itself if c gives none. A host or port c gives is written
+// without the default port of the scheme the request ends up with.
 func derive(r *api.Request, c fields.Hop) *api.Request {
 	if !c.Addr.Addr().IsValid() && c.Proto == "" && c.Host == "" && c.Port == 0 {
 		return r
@@ -255,13 +262,14 @@ func derive(r *api.Request, c fields.Hop) *api.Request {
 	if c.Addr.Addr().IsValid() {
 		d.conn.RemoteAddr = c.Addr.String()
 	}
+	scheme := r.Scheme()
 	switch c.Proto {
 	case "https":
-		d.conn.Scheme = api.SchemeHTTPS
+		d.conn.Scheme, scheme = api.SchemeHTTPS, c.Proto
 	case "http":
-		d.conn.Scheme = api.SchemeHTTP
+		d.conn.Scheme, scheme = api.SchemeHTTP, c.Proto
 	}
-	d.head.Host = c.Authority(d.head.Host)
+	d.head.Host = c.Authority(d.head.Host, scheme)
 	d.head.Conn = &d.conn
 	return r.WithHead(&d.head)
 }

@@ -149,6 +149,12 @@ var cases = []struct {
 	{name: "xfport ignored with Forwarded", fields: []string{"Forwarded", "for=192.0.2.60", "X-Forwarded-Port", "8443"},
 		want: seen{"192.0.2.60:0", "http", origHost}},
 	{name: "xfh ipv6", fields: []string{"X-Forwarded-Host", "[2001:db8::2]:8443"}, want: seen{proxyPeer, "http", "[2001:db8::2]:8443"}},
+	{name: "xfport https default left out", fields: []string{"X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https", "X-Forwarded-Port", "443"},
+		want: seen{"192.0.2.1:0", "https", origHost}},
+	{name: "xfh https default left out", fields: []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "shop.example:443"},
+		want: seen{proxyPeer, "https", "shop.example"}},
+	{name: "xfport http default left out", fields: []string{"X-Forwarded-Host", "shop.example", "X-Forwarded-Port", "80"},
+		want: seen{proxyPeer, "http", "shop.example"}},
 
 	// Forwarded.
 	{name: "forwarded", fields: []string{"Forwarded", "for=192.0.2.60;proto=https;host=shop.example;by=10.0.0.1"},
@@ -171,6 +177,8 @@ var cases = []struct {
 		want: seen{proxyPeer, "https", origHost}},
 	{name: "forwarded obfuscated port", fields: []string{"Forwarded", `for="192.0.2.60:_p1"`}, want: seen{"192.0.2.60:0", "http", origHost}},
 	{name: "forwarded no for", fields: []string{"Forwarded", "proto=https"}, want: seen{proxyPeer, "https", origHost}},
+	{name: "forwarded https default left out", fields: []string{"Forwarded", `host="example.com:443";proto=https`},
+		want: seen{proxyPeer, "https", "example.com"}},
 	{name: "forwarded quoted pair", fields: []string{"Forwarded", `for="192.0.2.60";host="shop\.example"`},
 		want: seen{"192.0.2.60:0", "http", "shop.example"}},
 	{name: "forwarded extension ignored", fields: []string{"Forwarded", `for=192.0.2.60;secret="a, b; c"`},

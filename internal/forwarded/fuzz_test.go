@@ -11,7 +11,8 @@ import (
 // (seeded from the table tests). They must not panic; each hop must hold
 // an unmapped address without a zone or none, "http", "https" or no
 // scheme, and a valid Host field or none, and give a valid Host field
-// for a request's valid one; and an element or entry a proxy
+// for a request's valid one, without the scheme's default port or an
+// empty one; and an element or entry a proxy
 // appends after what a client wrote must be the last hop, as the proxy
 // wrote it (in a Forwarded line, unless the client left a quoted string
 // open, which makes the rest of the line a bad hop).
@@ -41,8 +42,14 @@ func FuzzFields(f *testing.F) {
 					t.Errorf("%s: host %q is no valid Host field", what, h.Host)
 				}
 				for _, host := range []string{"example.com", "example.com:8080", "[::1]:8080"} {
-					if a := h.Authority(host); !httpguts.ValidHostHeader(a) {
-						t.Errorf("%s: authority %q is no valid Host field", what, a)
+					for _, scheme := range []string{"http", "https"} {
+						a := h.Authority(host, scheme)
+						if !httpguts.ValidHostHeader(a) {
+							t.Errorf("%s: authority %q is no valid Host field", what, a)
+						}
+						if _, port := splitHostPort(a); (h.Host != "" || h.Port != 0) && (port == "" && strings.HasSuffix(a, ":") || isDefaultPort(port, scheme)) {
+							t.Errorf("%s: authority %q over %s keeps the default or an empty port", what, a, scheme)
+						}
 					}
 				}
 			}

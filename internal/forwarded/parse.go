@@ -19,20 +19,41 @@ type Hop struct {
 }
 
 // Authority returns the Host field of the request the hop's proxy took,
-// for a request that came with the Host field host: the hop's Host, or
-// host if it names none, with the hop's Port in place of any port it has
-// (Jetty's order: a port the forwarded host names wins over
-// X-Forwarded-Port, which wins over the port of the request's Host). An
-// empty host stays empty: a port alone is no Host field.
-func (h Hop) Authority(host string) string {
+// for a request that came with the Host field host and whose scheme is
+// scheme ("http" or "https"): the hop's Host, or host if it names none,
+// with the hop's Port in place of any port it has (Jetty's order: a port
+// the forwarded host names wins over X-Forwarded-Port, which wins over
+// the port of the request's Host). An empty host stays empty: a port
+// alone is no Host field. A Host the hop gives, or whose port it gives,
+// is written without the scheme's default port (80 for http, 443 for
+// https) and without an empty one, as browsers and net/http's client
+// write a Host field and RFC 3986 §6.2.3 normalizes a URI's; a host the
+// hop says nothing of is returned as it came.
+func (h Hop) Authority(host, scheme string) string {
+	if h.Host == "" && h.Port == 0 {
+		return host
+	}
 	if h.Host != "" {
 		host = h.Host
 	}
-	if h.Port == 0 || host == "" {
-		return host
+	if host == "" {
+		return ""
 	}
-	name, _ := splitHostPort(host)
-	return name + ":" + strconv.Itoa(int(h.Port))
+	name, port := splitHostPort(host)
+	if h.Port != 0 {
+		port = strconv.Itoa(int(h.Port))
+	}
+	if port == "" || isDefaultPort(port, scheme) {
+		return name
+	}
+	return name + ":" + port
+}
+
+// isDefaultPort reports whether port, decimal digits, is the default port
+// of scheme: 80 for http, 443 for https ("0443" too).
+func isDefaultPort(port, scheme string) bool {
+	n, err := strconv.ParseUint(port, 10, 16)
+	return err == nil && (scheme == "http" && n == 80 || scheme == "https" && n == 443)
 }
 
 // splitHostPort splits a Host field at the colon of its port, if it has

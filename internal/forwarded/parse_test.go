@@ -197,22 +197,39 @@ func TestParseXForwarded(t *testing.T) {
 
 func TestAuthority(t *testing.T) {
 	for _, tc := range []struct {
-		hop        Hop
-		host, want string
+		hop                Hop
+		host, scheme, want string
 	}{
-		{Hop{}, "example.com:8080", "example.com:8080"},
-		{Hop{Host: "shop.example"}, "example.com:8080", "shop.example"},
-		{Hop{Port: 8443}, "example.com", "example.com:8443"},
-		{Hop{Port: 8443}, "example.com:8080", "example.com:8443"},
-		{Hop{Port: 8443}, "127.0.0.1:8080", "127.0.0.1:8443"},
-		{Hop{Port: 8443}, "[::1]", "[::1]:8443"},
-		{Hop{Port: 8443}, "[::1]:8080", "[::1]:8443"},
-		{Hop{Port: 8443}, "example.com:", "example.com:8443"},
-		{Hop{Port: 8443}, "", ""},
-		{Hop{Host: "shop.example", Port: 8443}, "example.com:8080", "shop.example:8443"},
+		{Hop{}, "example.com:8080", "http", "example.com:8080"},
+		{Hop{Host: "shop.example"}, "example.com:8080", "http", "shop.example"},
+		{Hop{Port: 8443}, "example.com", "http", "example.com:8443"},
+		{Hop{Port: 8443}, "example.com:8080", "http", "example.com:8443"},
+		{Hop{Port: 8443}, "127.0.0.1:8080", "http", "127.0.0.1:8443"},
+		{Hop{Port: 8443}, "[::1]", "http", "[::1]:8443"},
+		{Hop{Port: 8443}, "[::1]:8080", "http", "[::1]:8443"},
+		{Hop{Port: 8443}, "example.com:", "http", "example.com:8443"},
+		{Hop{Port: 8443}, "", "http", ""},
+		{Hop{Host: "shop.example", Port: 8443}, "example.com:8080", "http", "shop.example:8443"},
+
+		// The scheme's default port is left out of a Host the hop gives.
+		{Hop{Port: 443}, "example.com:8080", "https", "example.com"},
+		{Hop{Port: 443}, "example.com", "http", "example.com:443"},
+		{Hop{Port: 80}, "example.com:8080", "http", "example.com"},
+		{Hop{Port: 80}, "example.com", "https", "example.com:80"},
+		{Hop{Port: 443}, "[::1]:8080", "https", "[::1]"},
+		{Hop{Port: 443}, "", "https", ""},
+		{Hop{Host: "shop.example:443"}, "example.com:8080", "https", "shop.example"},
+		{Hop{Host: "shop.example:443"}, "example.com:8080", "http", "shop.example:443"},
+		{Hop{Host: "[2001:db8::2]:80"}, "example.com", "http", "[2001:db8::2]"},
+		{Hop{Host: "shop.example:0443"}, "example.com", "https", "shop.example"},
+		{Hop{Host: "shop.example:"}, "example.com", "http", "shop.example"},
+		{Hop{Host: "shop.example", Port: 443}, "example.com:8080", "https", "shop.example"},
+		// A Host the hop says nothing of is the request's, as it came.
+		{Hop{}, "example.com:443", "https", "example.com:443"},
+		{Hop{Proto: "https"}, "example.com:443", "https", "example.com:443"},
 	} {
-		if got := tc.hop.Authority(tc.host); got != tc.want {
-			t.Errorf("%+v.Authority(%q) = %q, want %q", tc.hop, tc.host, got, tc.want)
+		if got := tc.hop.Authority(tc.host, tc.scheme); got != tc.want {
+			t.Errorf("%+v.Authority(%q, %q) = %q, want %q", tc.hop, tc.host, tc.scheme, got, tc.want)
 		}
 	}
 }
