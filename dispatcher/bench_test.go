@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
@@ -177,4 +178,36 @@ func BenchmarkDeepTask(b *testing.B) {
 		<-done
 	}
 	ex.Close(context.Background())
+}
+
+// BenchmarkBlockingWaves runs deep tasks that block, 256 at once, in
+// waves: each wave's tasks wait together and are released together, as
+// the handlers of many requests asleep on their timers are, and the next
+// wave comes once they are done. With a surplus, the goroutines a wave
+// leaves run the next; without one, all but MaxIdle exit and each wave
+// starts and grows 240 goroutines again.
+func BenchmarkBlockingWaves(b *testing.B) {
+	const wave = 256
+	for _, bc := range []struct {
+		name    string
+		surplus time.Duration
+	}{{"surplus", 0}, {"none", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{SurplusIdleTimeout: bc.surplus})
+			var wg sync.WaitGroup
+			b.ReportAllocs()
+			for i := 0; i < b.N; i += wave {
+				gate := make(chan struct{})
+				n := min(wave, b.N-i)
+				wg.Add(n)
+				for range n {
+					ex.Execute(dispatcher.Task{Run: func() { <-gate; useStack(2048); wg.Done() }})
+				}
+				close(gate)
+				wg.Wait()
+			}
+			b.StopTimer()
+			ex.Close(context.Background())
+		})
+	}
 }
