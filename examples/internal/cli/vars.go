@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"runtime/metrics"
 
 	"github.com/wharf-go/wharf/container"
 )
 
 // Vars mounts /debug/vars on c: expvar's usual variables (cmdline,
 // memstats and whatever the program published) plus "goroutines"
-// (runtime.NumGoroutine, which the benchmarks read) and "wharf", the
-// container's Stats. The container's figures are an expvar.Func rendered
+// (runtime.NumGoroutine, which the benchmarks read), "goroutines_created"
+// (how many the process started, from runtime/metrics: per request, it
+// tells whether handlers run on goroutines kept for them or on new ones)
+// and "wharf", the container's Stats. The container's figures are an expvar.Func rendered
 // per request rather than published, so several containers (tests run
 // many) never collide in expvar's process-wide registry.
 func Vars(c *container.Container) {
@@ -29,6 +32,11 @@ func Vars(c *container.Container) {
 			b = []byte(`null`)
 		}
 		fmt.Fprintf(w, "%q: %d,\n", "goroutines", runtime.NumGoroutine())
+		created := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+		metrics.Read(created)
+		if created[0].Value.Kind() == metrics.KindUint64 {
+			fmt.Fprintf(w, "%q: %d,\n", "goroutines_created", created[0].Value.Uint64())
+		}
 		fmt.Fprintf(w, "%q: %s\n}\n", "wharf", b)
 	}))
 }
