@@ -21,6 +21,7 @@ fuzz ./internal/h1 FuzzChunkedNetHTTP
 fuzz ./internal/h1 FuzzValidIPv6
 fuzz ./internal/h1 FuzzCanonicalKey
 fuzz ./internal/h1 FuzzAppendField
+fuzz ./internal/h1 FuzzCutQuoted
 fuzz ./internal/pathmap FuzzMatch
 fuzz ./internal/httppath FuzzClean
 fuzz ./api FuzzQueryValue

@@ -321,26 +321,12 @@ func skipSpace(s string) string {
 }
 
 // cutValue returns the parameter value s begins with, a token or a
-// quoted string (unescaped), and the rest of s; ok is false if there is
-// none.
+// quoted string (unescaped: RFC 7692 §7.1 compares what it holds), and
+// the rest of s; ok is false if there is none.
 func cutValue(s string) (val, rest string, ok bool) {
-	if s == "" || s[0] != '"' {
-		val, rest = h1.CutToken(s)
-		return val, rest, val != ""
+	if s != "" && s[0] == '"' {
+		return h1.CutQuoted(s)
 	}
-	var b []byte
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"':
-			return string(b), s[i+1:], true
-		case c == '\\' && i+1 < len(s):
-			i++
-			b = append(b, s[i])
-		case c < ' ' && c != '\t' || c == 0x7f:
-			return "", s, false
-		default:
-			b = append(b, c)
-		}
-	}
-	return "", s, false // unterminated
+	val, rest = h1.CutToken(s)
+	return val, rest, val != ""
 }

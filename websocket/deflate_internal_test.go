@@ -102,6 +102,11 @@ func TestAcceptDeflateSyntax(t *testing.T) {
 		{"permessage-deflate junk", false},
 		{"permessage-deflate; x=1 junk, permessage-deflate", false},
 		{"", false},
+		// A quoted-pair escapes no control character but HTAB (RFC 9110
+		// §5.6.4): the value, and so the field, does not parse.
+		{"x-ext; a=\"\\\x01\", permessage-deflate", false},
+		{"x-ext; a=\"\\\x7f\", permessage-deflate", false},
+		{"x-ext; a=\"\\\t\", permessage-deflate", true},
 	}
 	for _, tc := range tests {
 		if got := acceptDeflate([]string{tc.offer}); got != tc.want {

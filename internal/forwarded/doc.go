@@ -9,6 +9,6 @@
 // trusted proxies); this package only says what each hop claims, and
 // which hops are malformed.
 //
-// Package forwarded imports internal/h1 (its token lexer) and the
-// standard library.
+// Package forwarded imports internal/h1 (its token and quoted-string
+// lexers) and the standard library.
 package forwarded

@@ -143,7 +143,7 @@ func parseElement(s string) (h *Hop, rest string, ok bool) {
 		r = r[1:]
 		var value string
 		if r != "" && r[0] == '"' {
-			value, r, ok = cutQuoted(r)
+			value, r, ok = h1.CutQuoted(r)
 			if !ok {
 				return nil, "", false
 			}
@@ -191,7 +191,10 @@ func parseElement(s string) (h *Hop, rest string, ok bool) {
 
 // skipElement returns s from the first comma that is not inside a
 // quoted string, or "" if there is none, and whether every quoted string
-// before it was closed.
+// before it was closed. The element is bad already, so its quoted
+// strings are only delimited, not read as h1.CutQuoted reads them: each
+// ends at the first quote no backslash escapes, whatever bytes it holds,
+// where a valid one would end too.
 func skipElement(s string) (rest string, closed bool) {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
@@ -217,48 +220,6 @@ func trimOWS(s string) string {
 		s = s[1:]
 	}
 	return s
-}
-
-// cutQuoted returns the unescaped content of the quoted string at the
-// start of s (RFC 9110 §5.6.4) and the rest of s after it; ok is false if
-// it is not closed or holds a control character.
-func cutQuoted(s string) (value, rest string, ok bool) {
-	escaped := false
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"':
-			value = s[1:i]
-			if escaped {
-				value = unescape(value)
-			}
-			return value, s[i+1:], true
-		case c == '\\':
-			i++
-			if i == len(s) || !isQuotedText(s[i]) {
-				return "", "", false
-			}
-			escaped = true
-		case !isQuotedText(c):
-			return "", "", false
-		}
-	}
-	return "", "", false
-}
-
-// isQuotedText reports whether c may stand in a quoted string, or after a
-// backslash in one: HTAB, SP, a visible character or obs-text.
-func isQuotedText(c byte) bool { return c == '\t' || c >= ' ' && c != 0x7f }
-
-// unescape drops the backslash of each quoted-pair of s.
-func unescape(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' {
-			i++
-		}
-		b = append(b, s[i])
-	}
-	return string(b)
 }
 
 // parseNode parses the node of a for= parameter (RFC 7239 §6):

@@ -299,25 +299,6 @@ func validChunkExt(b []byte) bool {
 	return true
 }
 
-// quotedStringLen returns the length of the quoted-string at the start of
-// b (which begins with '"'), or -1 if it is malformed or unterminated.
-func quotedStringLen(b []byte) int {
-	for i := 1; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == '"':
-			return i + 1
-		case c == '\\':
-			i++
-			if i >= len(b) || !valueTable[b[i]] {
-				return -1
-			}
-		case !qdtextTable[c]:
-			return -1
-		}
-	}
-	return -1
-}
-
 // addTrailer validates a trailer field line like a header field and keeps
 // a copy, since the caller's buffer will be reused before it reads them.
 func (d *ChunkedDecoder) addTrailer(line []byte) *Error {

@@ -1,6 +1,9 @@
 package h1
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // Character classes as lookup tables: the parser touches every byte of a
 // head, and a table load is cheaper than a chain of comparisons.
@@ -98,6 +101,63 @@ func CutToken(s string) (token, rest string) {
 		i++
 	}
 	return s[:i], s[i:]
+}
+
+// CutQuoted returns the content of the quoted-string (RFC 9110 §5.6.4)
+// at the start of s, each quoted-pair unescaped, and the rest of s after
+// its closing quote; ok is false, rest s, if s does not start with one.
+// It is the one reading of quoted strings for the parsers of other
+// fields (Forwarded, Sec-WebSocket-Extensions), on the same lexer as
+// chunk extensions: a control character other than HTAB, escaped or
+// not, makes the string invalid, as the grammar has it. A value without a
+// quoted-pair is a substring of s, so most cost no allocation.
+func CutQuoted(s string) (value, rest string, ok bool) {
+	n := quotedStringLen(s)
+	if n < 0 {
+		return "", s, false
+	}
+	value, rest = s[1:n-1], s[n:]
+	if strings.IndexByte(value, '\\') < 0 {
+		return value, rest, true
+	}
+	var b strings.Builder
+	b.Grow(len(value) - 1) // at least one backslash goes
+	for i := 0; i < len(value); i++ {
+		if value[i] == '\\' {
+			i++ // quotedStringLen saw a byte after each backslash
+		}
+		b.WriteByte(value[i])
+	}
+	return b.String(), rest, true
+}
+
+// quotedStringLen returns the length of the quoted-string at the start of
+// b, or -1 if b does not start with one (no opening quote, a byte that is
+// neither qdtext nor part of a quoted-pair, or no closing quote):
+//
+//	quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
+//	qdtext        = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+//	quoted-pair   = "\" ( HTAB / SP / VCHAR / obs-text )
+//
+// It reads chunk extensions ([]byte) and CutQuoted's fields (string).
+func quotedStringLen[T string | []byte](b T) int {
+	if len(b) == 0 || b[0] != '"' {
+		return -1
+	}
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1
+		case c == '\\':
+			i++
+			if i >= len(b) || !valueTable[b[i]] {
+				return -1
+			}
+		case !qdtextTable[c]:
+			return -1
+		}
+	}
+	return -1
 }
 
 // tokenLen returns the length of the token at the start of b.
