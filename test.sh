@@ -29,6 +29,7 @@ fuzz ./api FuzzForm
 fuzz ./api FuzzHeaderFields
 fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
+fuzz ./internal/wsext FuzzAcceptDeflate
 fuzz ./internal/byterange FuzzParse
 fuzz ./internal/mimepart FuzzParse
 fuzz ./connector/http2 FuzzH2Frames

@@ -5,16 +5,14 @@ import (
 	"errors"
 	"io"
 	"math"
-	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
-
-	"github.com/wharf-go/wharf/internal/h1"
 )
 
 // permessage-deflate (RFC 7692), as Config.EnableCompression offers it:
-// accepted (upgrade decides, and gorilla's handshake answers) always with
+// accepted (upgrade decides, on internal/wsext's reading of the client's
+// offers, and gorilla's handshake answers) always with
 // server_no_context_takeover and client_no_context_takeover, so each
 // message is compressed alone and a connection keeps no compression state
 // between messages: a quiet one costs what it does without compression.
@@ -177,111 +175,6 @@ func deflateLimit(limit int64) uint64 {
 // permessage-deflate, always with the same answer.
 var deflateOffer = []string{"permessage-deflate"}
 
-// acceptDeflate reports whether the Sec-WebSocket-Extensions values offers
-// hold an offer of permessage-deflate the server can honour (RFC 7692
-// §7): one whose parameters are all known, each given once, with valid
-// values. server_max_window_bits asks the server for a window smaller
-// than 2^15 at most; Send's deflater uses that one, so only 15 is honoured.
-// The server's answer is always the same (server_no_context_takeover,
-// client_no_context_takeover), which accepts any of these offers; an
-// offer it cannot honour is declined, and the next one considered. A
-// field value that does not parse offers nothing.
-func acceptDeflate(offers []string) bool {
-	for _, s := range offers {
-		if acceptDeflateIn(s) {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptDeflateIn is acceptDeflate for one field value, an extension-list
-// (RFC 6455 §9.1).
-func acceptDeflateIn(s string) bool {
-	for {
-		s = skipSpace(s)
-		if s == "" {
-			return false
-		}
-		if s[0] == ',' { // an empty element, which a list may have (RFC 9110 §5.6.1)
-			s = s[1:]
-			continue
-		}
-		var name string
-		name, s = h1.CutToken(s)
-		if name == "" {
-			return false
-		}
-		ok := name == "permessage-deflate"
-		var seen uint8 // the parameters given, a bit each
-		for {
-			s = skipSpace(s)
-			if s == "" || s[0] == ',' {
-				break
-			}
-			if s[0] != ';' {
-				return false
-			}
-			var key, val string
-			key, s = h1.CutToken(skipSpace(s[1:]))
-			if key == "" {
-				return false
-			}
-			s = skipSpace(s)
-			hasVal := s != "" && s[0] == '='
-			if hasVal {
-				var valid bool
-				if val, s, valid = cutValue(skipSpace(s[1:])); !valid {
-					return false
-				}
-			}
-			ok = ok && deflateParam(key, val, hasVal, &seen)
-		}
-		if ok {
-			return true
-		}
-	}
-}
-
-// deflateParam reports whether the server can accept an offer of
-// permessage-deflate with the parameter key (and its value val, if
-// hasVal), seen holding the parameters the offer gave before it: a
-// parameter given twice makes the offer invalid (RFC 7692 §7).
-func deflateParam(key, val string, hasVal bool, seen *uint8) bool {
-	var bit uint8
-	var ok bool
-	switch key {
-	case "server_no_context_takeover":
-		bit, ok = 1, !hasVal
-	case "client_no_context_takeover":
-		bit, ok = 2, !hasVal
-	case "server_max_window_bits":
-		bit, ok = 4, hasVal && val == "15"
-	case "client_max_window_bits":
-		// Without a value, a hint that the client could use a smaller
-		// window; with one, the window it will use: the inflater takes
-		// any.
-		bit, ok = 8, !hasVal || windowBits(val)
-	default:
-		return false
-	}
-	if *seen&bit != 0 {
-		return false
-	}
-	*seen |= bit
-	return ok
-}
-
-// windowBits reports whether v is a window size RFC 7692 §7.1.2 allows:
-// 8 to 15, in decimal without leading zeroes.
-func windowBits(v string) bool {
-	switch v {
-	case "8", "9", "10", "11", "12", "13", "14", "15":
-		return true
-	}
-	return false
-}
-
 // Prepared is a message made ready for many connections, as a broadcast
 // sends it (Conn.SendPrepared): a text message is checked for UTF-8 once,
 // and the message is compressed at most once, for every connection whose
@@ -313,20 +206,4 @@ func Prepare(m Message) (*Prepared, error) {
 func (p *Prepared) deflated() []byte {
 	p.once.Do(func() { p.z = deflate(p.data) })
 	return p.z
-}
-
-// skipSpace returns s without its leading spaces and tabs.
-func skipSpace(s string) string {
-	return strings.TrimLeft(s, " \t")
-}
-
-// cutValue returns the parameter value s begins with, a token or a
-// quoted string (unescaped: RFC 7692 §7.1 compares what it holds), and
-// the rest of s; ok is false if there is none.
-func cutValue(s string) (val, rest string, ok bool) {
-	if s != "" && s[0] == '"' {
-		return h1.CutQuoted(s)
-	}
-	val, rest = h1.CutToken(s)
-	return val, rest, val != ""
 }

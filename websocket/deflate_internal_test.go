@@ -84,37 +84,6 @@ func TestDeflateAllocs(t *testing.T) {
 	}
 }
 
-// acceptDeflate reads Sec-WebSocket-Extensions as RFC 6455 §9.1 writes
-// it: spaces where the grammar allows them, empty list elements, quoted
-// values; a field value that does not parse offers nothing.
-func TestAcceptDeflateSyntax(t *testing.T) {
-	tests := []struct {
-		offer string
-		want  bool
-	}{
-		{"  permessage-deflate  ", true},
-		{", ,permessage-deflate ,", true},
-		{"permessage-deflate ; client_max_window_bits = 9", true},
-		{`permessage-deflate; client_max_window_bits="1\5"`, true},
-		{`permessage-deflate; client_max_window_bits="15`, false},
-		{"permessage-deflate; client_max_window_bits=", false},
-		{"permessage-deflate;", false},
-		{"permessage-deflate junk", false},
-		{"permessage-deflate; x=1 junk, permessage-deflate", false},
-		{"", false},
-		// A quoted-pair escapes no control character but HTAB (RFC 9110
-		// §5.6.4): the value, and so the field, does not parse.
-		{"x-ext; a=\"\\\x01\", permessage-deflate", false},
-		{"x-ext; a=\"\\\x7f\", permessage-deflate", false},
-		{"x-ext; a=\"\\\t\", permessage-deflate", true},
-	}
-	for _, tc := range tests {
-		if got := acceptDeflate([]string{tc.offer}); got != tc.want {
-			t.Errorf("acceptDeflate(%q) = %v, want %v", tc.offer, got, tc.want)
-		}
-	}
-}
-
 // stuckTunnel takes no bytes: what is sent waits in the connection.
 type stuckTunnel struct{ quietTunnel }
 

@@ -72,8 +72,8 @@
 // for the close handshakes, within its context and CloseTimeout.
 //
 // Package websocket imports api, internal/wsframe, internal/timerwheel,
-// internal/lazydone, internal/h1 (its token and quoted-string lexers, for
-// the extension offers), gorilla/websocket, which it uses for the handshake,
+// internal/lazydone, internal/wsext (which reads the extension offers),
+// gorilla/websocket, which it uses for the handshake,
 // and klauspost/compress/flate, which compresses and inflates messages
 // when compression is enabled.
 package websocket

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/lazydone"
+	"github.com/wharf-go/wharf/internal/wsext"
 )
 
 // Upgrade answers r's WebSocket handshake and serves the connection with h
@@ -79,7 +80,7 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	// gorilla accepts the first offer of permessage-deflate whatever its
 	// parameters, where RFC 7692 §7 has an offer the server cannot honour
 	// declined: it is told to accept only when one can be.
-	up.EnableCompression = up.EnableCompression && acceptDeflate(r.Header().Values("Sec-Websocket-Extensions"))
+	up.EnableCompression = up.EnableCompression && wsext.AcceptDeflate(r.Header().Values("Sec-Websocket-Extensions"))
 	if chosen := header.Get("Sec-Websocket-Protocol"); chosen != "" {
 		if !slices.Contains(Subprotocols(r), chosen) {
 			return nil, &api.StatusError{Code: http.StatusInternalServerError, Err: ErrSubprotocol}
