@@ -7,6 +7,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/internal/sessiontest"
 )
 
 // A store closed as the program shuts down fails the requests still
@@ -20,7 +21,7 @@ func TestStoreClosed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			store := session.NewMemoryStore(session.MemoryConfig{})
 			store.Close()
-			status, retryAfter, cause := storeFails(t, session.Config{Store: store}, cookie)
+			status, retryAfter, cause := sessiontest.StoreFails(t, session.Config{Store: store}, cookie)
 			if status != http.StatusServiceUnavailable || retryAfter != "" {
 				t.Errorf("answered %d with Retry-After %q, want 503 without", status, retryAfter)
 			}

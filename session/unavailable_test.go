@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/container"
-	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/internal/sessiontest"
 )
 
 // outage is a store that is down: each call fails with err, or, with a nil
@@ -68,50 +64,19 @@ func TestStoreUnavailable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, retryAfter, cause := storeFails(t, session.Config{Store: tt.store, StoreTimeout: tt.timeout}, tt.cookie)
+			status, retryAfter, cause := sessiontest.StoreFails(t, session.Config{Store: tt.store, StoreTimeout: tt.timeout}, tt.cookie)
 			if status != tt.status || retryAfter != tt.retryAfter {
 				t.Errorf("answered %d with Retry-After %q, want %d with %q", status, retryAfter, tt.status, tt.retryAfter)
 			}
 			if !errors.Is(cause, tt.cause) || errors.Is(cause, session.ErrUnavailable) != (tt.status == 503) {
 				t.Errorf("error page given %v, want %v, with ErrUnavailable for a 503", cause, tt.cause)
 			}
+			if cause == nil {
+				return
+			}
 			if n := strings.Count(cause.Error(), session.ErrUnavailable.Error()); n > 1 {
 				t.Errorf("error page given %v, which says %q %d times", cause, session.ErrUnavailable, n)
 			}
 		})
 	}
-}
-
-// storeFails serves GET / through a Manager of cfg, with a cookie naming
-// a session (its load) or without (the save of a new one), and returns
-// the answer's status, its Retry-After and the error its error page was
-// given.
-func storeFails(t *testing.T, cfg session.Config, cookie bool) (status int, retryAfter string, cause error) {
-	t.Helper()
-	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-	c.Filter("/*", session.New(cfg))
-	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
-		session.Of(r).Set("user", "alice")
-		return nil
-	})
-	causes := make(chan error, 1)
-	container.ErrorPageAs[error](c.Root(), api.HandlerFunc(func(w api.Response, r *api.Request) error {
-		causes <- container.ErrorOf(r)
-		_, err := fmt.Fprintf(w, "%d", w.Status())
-		return err
-	}))
-	req, err := http.NewRequest("GET", "http://"+wharftest.Listen(t, c)+"/", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cookie {
-		req.AddCookie(&http.Cookie{Name: "wharf_session", Value: "AAAAAAAAAAAAAAAAAAAAAAAAAA"})
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("Retry-After"), <-causes
 }

@@ -2,7 +2,6 @@ package natskv_test
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -10,11 +9,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
-	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/internal/sessiontest"
 	"github.com/wharf-go/wharf/session/natskv"
 )
 
@@ -79,7 +76,8 @@ func connect(t *testing.T, b *natstest.Broker) (*natskv.Store, *nats.Conn, <-cha
 }
 
 // Through the Manager, a Store whose connection is closed answers 503 with
-// Retry-After, the load of a session as much as the save of a new one.
+// Retry-After, the load of a session as much as the save of a new one, and
+// the error pages are given session.ErrUnavailable with the client's error.
 func TestManagerUnavailable(t *testing.T) {
 	for _, cookie := range []bool{true, false} {
 		name := map[bool]string{true: "load", false: "save"}[cookie]
@@ -88,27 +86,12 @@ func TestManagerUnavailable(t *testing.T) {
 			st, nc, closed := connect(t, b)
 			nc.Close()
 			<-closed
-			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-			c.Filter("/*", session.New(session.Config{Store: st, StoreTimeout: 2 * time.Second}))
-			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
-				session.Of(r).Set("user", "alice")
-				return nil
-			})
-			req, err := http.NewRequest("GET", "http://"+wharftest.Listen(t, c)+"/", nil)
-			if err != nil {
-				t.Fatal(err)
+			status, retryAfter, cause := sessiontest.StoreFails(t, session.Config{Store: st, StoreTimeout: 2 * time.Second}, cookie)
+			if status != http.StatusServiceUnavailable || retryAfter != "2" {
+				t.Errorf("answered %d with Retry-After %q, want 503 with \"2\"", status, retryAfter)
 			}
-			if cookie {
-				req.AddCookie(&http.Cookie{Name: "wharf_session", Value: "AAAAAAAAAAAAAAAAAAAAAAAAAA"})
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "2" {
-				t.Errorf("answered %d with Retry-After %q, want 503 with \"2\"", resp.StatusCode, resp.Header.Get("Retry-After"))
+			if !errors.Is(cause, session.ErrUnavailable) || !errors.Is(cause, nats.ErrConnectionClosed) {
+				t.Errorf("error page given %v, want session.ErrUnavailable and nats.ErrConnectionClosed", cause)
 			}
 		})
 	}
