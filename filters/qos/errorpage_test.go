@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,14 +40,13 @@ func TestRefusalThroughErrorPage(t *testing.T) {
 			var (
 				f                *qos.Filter
 				entered, release chan struct{}
-				pages            atomic.Int32
-				pageErr          atomic.Value
+				page             *wharftest.JSONErrorPage
 			)
 			logs, logger := wharftest.NewLogRecorder()
 			build := func(c *container.Container) {
 				f = qos.New(qos.Config{MaxRequests: 1, MaxWait: 20 * time.Millisecond})
 				entered, release = make(chan struct{}), make(chan struct{})
-				pages.Store(0)
+				page = wharftest.NewJSONErrorPage(container.ErrorOf)
 				if tt.below {
 					c.Filter("/*", timeout.New(timeout.Config{Timeout: time.Minute}))
 				}
@@ -64,14 +62,7 @@ func TestRefusalThroughErrorPage(t *testing.T) {
 					return nil
 				})
 				if tt.page {
-					c.ErrorPage(http.StatusServiceUnavailable, api.HandlerFunc(func(w api.Response, r *api.Request) error {
-						pages.Add(1)
-						err := container.ErrorOf(r)
-						pageErr.Store(err)
-						w.Header().Set("Content-Type", "application/json")
-						_, werr := w.WriteString(`{"error":"` + err.(*api.StatusError).Err.Error() + `"}`)
-						return werr
-					}))
+					c.ErrorPage(http.StatusServiceUnavailable, page)
 				}
 			}
 			modes.Run(t, build, func(t *testing.T, s *modes.Server) {
@@ -115,10 +106,10 @@ func TestRefusalThroughErrorPage(t *testing.T) {
 				if !tt.page {
 					return
 				}
-				if n := pages.Load(); n != 1 {
+				if n := page.Runs(); n != 1 {
 					t.Errorf("the error page ran %d times, want once", n)
 				}
-				if err, _ := pageErr.Load().(error); !errors.Is(err, qos.ErrBusy) || !errors.Is(err, api.ErrShed) {
+				if err := page.Err(); !errors.Is(err, qos.ErrBusy) || !errors.Is(err, api.ErrShed) {
 					t.Errorf("the page's error is %v, want qos.ErrBusy, which is api.ErrShed", err)
 				}
 			}, container.WithLogger(logger))

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,7 +27,7 @@ func TestTimeoutThroughErrorPage(t *testing.T) {
 		wantCode  int
 		wantType  string
 		wantBody  string
-		wantPages int32
+		wantPages int
 		wantLog   bool // a "request failed" record, at Debug
 	}{
 		{name: "error page", page: true, wantCode: 503, wantType: "application/json",
@@ -42,10 +41,10 @@ func TestTimeoutThroughErrorPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var pages atomic.Int32
-			var pageErr atomic.Value
+			var page *wharftest.JSONErrorPage
 			logs, logger := wharftest.NewLogRecorder()
 			build := func(c *container.Container) {
+				page = wharftest.NewJSONErrorPage(container.ErrorOf)
 				cfg := tt.cfg
 				cfg.Timeout = 20 * time.Millisecond
 				c.Filter("/*", timeout.New(cfg))
@@ -54,18 +53,10 @@ func TestTimeoutThroughErrorPage(t *testing.T) {
 					return r.Context().Err()
 				})
 				if tt.page {
-					c.ErrorPage(tt.wantCode, api.HandlerFunc(func(w api.Response, r *api.Request) error {
-						pages.Add(1)
-						err := container.ErrorOf(r)
-						pageErr.Store(err)
-						w.Header().Set("Content-Type", "application/json")
-						_, werr := w.WriteString(`{"error":"` + err.(*api.StatusError).Err.Error() + `"}`)
-						return werr
-					}))
+					c.ErrorPage(tt.wantCode, page)
 				}
 			}
 			modes.Run(t, build, func(t *testing.T, s *modes.Server) {
-				pages.Store(0)
 				before := len(logs.RecordsOf("wharf: request failed"))
 				resp, err := s.Client.Get(s.URL + "/slow")
 				if err != nil {
@@ -79,11 +70,11 @@ func TestTimeoutThroughErrorPage(t *testing.T) {
 				if resp.StatusCode != tt.wantCode || resp.Header.Get("Content-Type") != tt.wantType || string(body) != tt.wantBody {
 					t.Errorf("got %d %q %q, want %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body, tt.wantCode, tt.wantType, tt.wantBody)
 				}
-				if n := pages.Load(); n != tt.wantPages {
+				if n := page.Runs(); n != tt.wantPages {
 					t.Errorf("the error page ran %d times, want %d", n, tt.wantPages)
 				}
-				if err, _ := pageErr.Load().(error); tt.wantPages > 0 && !errors.Is(err, timeout.ErrTimeout) {
-					t.Errorf("the page's error is %v, want timeout.ErrTimeout", err)
+				if err := page.Err(); tt.wantPages > 0 && (!errors.Is(err, timeout.ErrTimeout) || !errors.Is(err, api.ErrShed)) {
+					t.Errorf("the page's error is %v, want timeout.ErrTimeout, which is api.ErrShed", err)
 				}
 				// The container logs a failure before it sends the answer.
 				want := before
