@@ -1,8 +1,6 @@
 package connector_test
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"runtime"
 	"testing"
@@ -50,24 +48,13 @@ func TestEpollInlineGoexit(t *testing.T) {
 				return err
 			}))
 			addr := listen(t, c)
-			ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
-			defer cancel()
-			for _, want := range []struct {
-				path   string
-				status int
-			}{{"/goexit", http.StatusInternalServerError}, {"/ok", http.StatusOK}, {"/ok", http.StatusOK}} {
-				req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+want.path, nil)
-				client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-				resp, err := client.Do(req)
-				if err != nil {
-					t.Fatalf("GET %s: %v", want.path, err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != want.status {
-					t.Fatalf("GET %s: %d, want %d", want.path, resp.StatusCode, want.status)
-				}
-			}
+			// A connection of its own for each request: the selector
+			// must still take new ones.
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			wharftest.GetInTurn(t, client, "http://"+addr,
+				wharftest.Want{Path: "/goexit", Status: http.StatusInternalServerError},
+				wharftest.Want{Path: "/ok", Status: http.StatusOK, Body: "ok"},
+				wharftest.Want{Path: "/ok", Status: http.StatusOK, Body: "ok"})
 			wharftest.WaitFor(t, "no request active", func() bool { return c.Stats().Active == 0 })
 		})
 	}

@@ -2,7 +2,6 @@ package container_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"runtime"
 	"testing"
@@ -54,23 +53,9 @@ func TestHandlerGoexit(t *testing.T) {
 				c.HandleFunc("/goexit", tt.h)
 				c.HandleFunc("/ok", func(w api.Response, r *api.Request) error { _, err := w.WriteString("ok"); return err })
 				s := modes.Start(t, m, c)
-				ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
-				defer cancel()
-				for _, want := range []struct {
-					path   string
-					status int
-				}{{"/goexit", http.StatusInternalServerError}, {"/ok", http.StatusOK}} {
-					req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+want.path, nil)
-					resp, err := s.Client.Do(req)
-					if err != nil {
-						t.Fatalf("GET %s: %v", want.path, err)
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != want.status {
-						t.Fatalf("GET %s: %d, want %d", want.path, resp.StatusCode, want.status)
-					}
-				}
+				wharftest.GetInTurn(t, s.Client, s.URL,
+					wharftest.Want{Path: "/goexit", Status: http.StatusInternalServerError},
+					wharftest.Want{Path: "/ok", Status: http.StatusOK, Body: "ok"})
 				wharftest.WaitFor(t, "no request active", func() bool { return c.Stats().Active == 0 })
 			})
 		}

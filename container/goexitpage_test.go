@@ -1,9 +1,7 @@
 package container_test
 
 import (
-	"context"
 	"errors"
-	"io"
 	"net/http"
 	"runtime"
 	"testing"
@@ -45,24 +43,9 @@ func TestErrorPageGoexit(t *testing.T) {
 					return nil
 				}))
 				s := modes.Start(t, m, c)
-				ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
-				defer cancel()
-				for _, want := range []struct {
-					path   string
-					status int
-					body   string
-				}{{"/fail", http.StatusInternalServerError, "500 Internal Server Error\n"}, {"/ok", http.StatusOK, "ok"}} {
-					req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+want.path, nil)
-					resp, err := s.Client.Do(req)
-					if err != nil {
-						t.Fatalf("GET %s: %v", want.path, err)
-					}
-					body, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != want.status || string(body) != want.body {
-						t.Fatalf("GET %s: %d %q, want %d %q", want.path, resp.StatusCode, body, want.status, want.body)
-					}
-				}
+				wharftest.GetInTurn(t, s.Client, s.URL,
+					wharftest.Want{Path: "/fail", Status: http.StatusInternalServerError, Body: "500 Internal Server Error\n"},
+					wharftest.Want{Path: "/ok", Status: http.StatusOK, Body: "ok"})
 				wharftest.WaitFor(t, "no request active", func() bool { return c.Stats().Active == 0 })
 			})
 		}
