@@ -42,12 +42,15 @@ type offer struct {
 
 // firstDeflate returns the first offer of permessage-deflate the server
 // can honour in one field value, an extension-list (RFC 6455 §9.1); ok
-// is false if there is none before the value ends or stops parsing.
+// is false if there is none, or if the value does not parse to its end:
+// a value that does not parse offers nothing, however it begins.
 func firstDeflate(s string) (o offer, ok bool) {
+	var first offer
+	found := false
 	for {
 		s = skipSpace(s)
 		if s == "" {
-			return offer{}, false
+			return first, found
 		}
 		if s[0] == ',' { // an empty element, which a list may have (RFC 9110 §5.6.1)
 			s = s[1:]
@@ -83,8 +86,8 @@ func firstDeflate(s string) (o offer, ok bool) {
 			}
 			ok = ok && o.add(key, val, hasVal)
 		}
-		if ok {
-			return o, true
+		if ok && !found {
+			first, found = o, true
 		}
 	}
 }

@@ -24,6 +24,9 @@ var acceptDeflateCases = []struct {
 	{[]string{"permessage-deflate;"}, false},
 	{[]string{"permessage-deflate junk"}, false},
 	{[]string{"permessage-deflate; x=1 junk, permessage-deflate"}, false},
+	{[]string{"permessage-deflate, junk junk"}, false}, // a value that does not parse offers nothing, however it begins
+	{[]string{"permessage-deflate, x-ext; a=\"\x01\""}, false},
+	{[]string{"permessage-deflate, junk junk", "permessage-deflate"}, true},
 	{[]string{""}, false},
 	{nil, false},
 	// A quoted-pair escapes no control character but HTAB (RFC 9110
