@@ -28,7 +28,11 @@
 // through without a place. A waiting request whose client goes away
 // leaves the queue; one handed a permit that never ran (its client went
 // away first) passes the permit on. The permit count and the queue are in
-// Filter.Stats.
+// Filter.Stats, with how many dispatches were let in, how many requests
+// the filter refused, and how many left the queue otherwise: their client
+// went away, or another timeout listener answered them when their wait
+// expired (a long poll answering its own timeout, whose answer stands and
+// is no refusal).
 //
 // The wait sets the request's suspend timeout to MaxWait, and it stays so
 // for later suspensions of the same request: a handler that suspends after

@@ -62,5 +62,5 @@ func Example() {
 	// Output:
 	// second: 503 Service Unavailable Retry-After: 1 busy, try again later
 	// first: 200 OK
-	// {Active:0 Waiting:0 Max:1 Admitted:1 Rejected:1}
+	// {Active:0 Waiting:0 Max:1 Admitted:1 Rejected:1 Left:0}
 }

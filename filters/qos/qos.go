@@ -54,13 +54,29 @@ type Config struct {
 	RetryAfter time.Duration
 }
 
-// Stats is a snapshot of the filter.
+// Stats is a snapshot of the filter. A request that waits ends its wait
+// in one of Admitted, Rejected and Left (or, with Waiting, is still in
+// it); one that does not wait is Admitted or, when it could not wait,
+// Rejected.
 type Stats struct {
-	Active   int   // requests in the chain now (permits taken)
-	Waiting  int   // requests suspended, waiting for a permit
-	Max      int   // MaxRequests
-	Admitted int64 // dispatches let through, at once or after waiting
-	Rejected int64 // requests answered 503: after MaxWait, or at once when they could not wait (no container)
+	Active  int // requests in the chain now (permits taken)
+	Waiting int // requests suspended, waiting for a permit
+	Max     int // MaxRequests
+	// Admitted counts the dispatches let into the chain, at once or
+	// after waiting: a long poll let in on its first pass and again on
+	// its resumed one counts twice.
+	Admitted int64
+	// Rejected counts the refusals this filter made: requests it kept
+	// from the chain and failed with ErrBusy (a 503, unless their
+	// response was committed already), after MaxWait, or at once when
+	// they could not wait (no container, or below the timeout filter).
+	Rejected int64
+	// Left counts the waits that ended otherwise: the client went away
+	// (also after its permit or its refusal was on the way), or another
+	// listener of the request answered it when its wait expired (a long
+	// poll answering its own timeout), so that the filter refused
+	// nothing.
+	Left int64
 }
 
 // Filter is the QoS filter; make it with New.
@@ -76,6 +92,7 @@ type Filter struct {
 	seq      uint64
 	admitted int64
 	rejected int64
+	left     int64
 }
 
 // New returns a QoS filter for cfg.
@@ -99,7 +116,7 @@ func New(cfg Config) *Filter {
 func (f *Filter) Stats() Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return Stats{Active: f.active, Waiting: f.queue.Len(), Max: f.max, Admitted: f.admitted, Rejected: f.rejected}
+	return Stats{Active: f.active, Waiting: f.queue.Len(), Max: f.max, Admitted: f.admitted, Rejected: f.rejected, Left: f.left}
 }
 
 // waiter is one request waiting for a permit. Its state moves under f.mu:
@@ -109,6 +126,7 @@ func (f *Filter) Stats() Stats {
 // on: release when its Resume failed, OnTimeout when the wait expired
 // first, OnComplete when the client left first. Exactly one of them does.
 type waiter struct {
+	f        *Filter
 	cont     continuation.Continuation
 	kind     async.DispatchKind // of the dispatch the wait interrupted
 	attrs    []api.Attr         // of a resumed dispatch the wait interrupted
@@ -116,7 +134,11 @@ type waiter struct {
 	seq      uint64
 	index    int // in the heap; -1 once out of it
 	state    waiterState
-	answered bool // its wait expired and it was answered 503
+	answered bool // its wait expired and it was answered, by this filter or another listener
+	// refusing: its wait expired, and the Resume of the dispatch that
+	// refuses it was taken; that dispatch counts the refusal, OnComplete
+	// counts the request as left if its client left first.
+	refusing bool
 	// delivered: the Resume that hands it its permit was taken, so the
 	// wait is over even while the permit is unclaimed (state granted). A
 	// timeout from then on is a later suspension's, by a filter above
@@ -126,9 +148,9 @@ type waiter struct {
 	delivered bool
 }
 
-// DetachAttr drops the grant from a detached request (api.AttrDetacher):
-// it has no dispatch to claim it with, and the waiter holds the
-// request's continuation, and through it its exchange.
+// DetachAttr drops the waiter from a detached request (api.AttrDetacher):
+// a grant has no dispatch to claim it with, a refusal is made, and the
+// waiter holds the request's continuation, and through it its exchange.
 func (*waiter) DetachAttr() any { return nil }
 
 type waiterState uint8
@@ -145,13 +167,19 @@ const (
 type grantKey struct{ f *Filter }
 
 // refusedKey is the attribute of the dispatch that refuses a request
-// whose wait expired; its value is the *Filter it waited in.
+// whose wait expired; its value is the *waiter, whose filter refuses it.
 type refusedKey struct{}
 
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if by, ok := r.Attribute(refusedKey{}).(*Filter); ok {
-		if by == f {
+	if wt, ok := r.Attribute(refusedKey{}).(*waiter); ok {
+		if wt.f == f {
+			f.mu.Lock()
+			if wt.refusing {
+				wt.refusing = false
+				f.rejected++
+			}
+			f.mu.Unlock()
 			return f.reject(w)
 		}
 		// Refused by a QoS filter further in, on its way there: it needs
@@ -210,7 +238,7 @@ func (f *Filter) claimGrant(wt *waiter, to waiterState) bool {
 // passes.
 func (f *Filter) wait(w api.Response, r *api.Request) error {
 	cont := continuation.Of(r)
-	wt := &waiter{cont: cont, kind: async.KindOf(r), index: -1}
+	wt := &waiter{f: f, cont: cont, kind: async.KindOf(r), index: -1}
 	if wt.kind == async.DispatchResumed {
 		// Its Resume's attributes (a long poll's event) are on this
 		// dispatch only: keep them for the one that goes on.
@@ -248,8 +276,7 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 			if wt.index >= 0 {
 				heap.Remove(&f.queue, wt.index)
 			}
-			wt.state, wt.answered = done, true
-			f.rejected++
+			wt.state, wt.answered, wt.refusing = done, true, true
 			f.mu.Unlock()
 			if owned {
 				f.release() // the permit it was handed goes on
@@ -257,17 +284,26 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 			// The refusal is the error of a dispatch, which the error
 			// pages answer (a listener has no error to return): the
 			// Resume, taken in place of the expired re-dispatch, comes
-			// back to this filter, which returns it.
-			err := cont.Resume(api.Attr{Key: refusedKey{}, Value: f})
-			if err == nil || errors.Is(err, api.ErrCompleted) {
-				// Resumed to be refused; or another listener of the
-				// request answered and completed it first (a long poll
-				// answering its own timeout), or its client left: that
-				// outcome stands, and a 503 over it would answer twice.
+			// back to this filter, which returns it, and counts it.
+			err := cont.Resume(api.Attr{Key: refusedKey{}, Value: wt})
+			if err == nil {
+				return
+			}
+			f.mu.Lock()
+			wt.refusing = false
+			if errors.Is(err, api.ErrCompleted) {
+				// Another listener of the request answered and completed
+				// it first (a long poll answering its own timeout), or its
+				// client left: that outcome stands, and a 503 over it
+				// would answer twice. The filter refused nothing.
+				f.left++
+				f.mu.Unlock()
 				return
 			}
 			// Another listener of the request resumed it first: refuse
 			// it here, or its re-dispatch would queue anew.
+			f.rejected++
+			f.mu.Unlock()
 			if !w.Committed() {
 				w.Header().Set("Retry-After", f.retryAfter)
 				_ = w.SetStatus(http.StatusServiceUnavailable)
@@ -280,6 +316,12 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 			if wt.index >= 0 {
 				heap.Remove(&f.queue, wt.index) // the client went away while waiting
 			}
+			if owned || wt.state == waiting || wt.refusing || wt.state == done && !wt.answered {
+				// The client went away while waiting, or before its
+				// permit or its refusal reached it.
+				f.left++
+			}
+			wt.refusing = false
 			if wt.state != running {
 				wt.state = done
 			}

@@ -247,6 +247,9 @@ func TestGrantedButGonePassesPermitOn(t *testing.T) {
 			t.Errorf("third: %d %q", third.Out.Status(), third.Out.Body())
 		}
 		wantStats(t, f, 0, 0)
+		if st := f.Stats(); st.Admitted != 2 || st.Rejected != 0 || st.Left != 1 {
+			t.Errorf("stats %+v, want two let in, none refused, one left", st)
+		}
 	})
 }
 
