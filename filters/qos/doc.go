@@ -42,6 +42,22 @@
 // first pass is still its initial dispatch there (continuation.IsInitial),
 // so a long poll suspends on it as it would have without the wait.
 //
+// A request holds a permit only if this filter handed it one, and the
+// filter decides so on each of its dispatches, whatever Resume brought
+// it. A Resume the program makes for a suspension of the request that is
+// over (a long poll whose continuation two event sources hold, woken by
+// the first; one whose timeout won just before a message came, which
+// examples/chat's say resumes all the same) may come while the
+// re-dispatch waits here: a Resume is for the
+// request's current suspension, the wait's, and the continuation takes
+// it. The dispatch it brings holds no permit: the request waits on, in
+// its place and for what is left of MaxWait, and the chain behind never
+// sees that dispatch, as it would not have without the wait (the Resume
+// would have found the request running, and been refused). That Resume
+// returns nil all the same, and its attributes are dropped: a program
+// that may resume a request twice keeps its events where the handler
+// looks for them, as examples/chat keeps them in the member's queue.
+//
 // A request that no container dispatches (a Handler called directly, as in
 // some unit tests) cannot suspend: without a free place it is refused at
 // once, the filter returning that same error for its caller to answer.

@@ -86,9 +86,14 @@ type Filter struct {
 	priority   func(*api.Request) int
 	retryAfter string
 
-	mu       sync.Mutex
-	active   int
-	queue    waitQueue
+	mu     sync.Mutex
+	active int
+	queue  waitQueue
+	// waits holds the waits that are not over, by request (its
+	// api.Exchange, the same on every dispatch): a dispatch of the
+	// request finds there whether it holds a permit, whatever Resume
+	// brought it.
+	waits    map[api.Exchange]*waiter
 	seq      uint64
 	admitted int64
 	rejected int64
@@ -119,38 +124,44 @@ func (f *Filter) Stats() Stats {
 	return Stats{Active: f.active, Waiting: f.queue.Len(), Max: f.max, Admitted: f.admitted, Rejected: f.rejected, Left: f.left}
 }
 
-// waiter is one request waiting for a permit. Its state moves under f.mu:
-// waiting (in the queue) → granted (a permit handed over, its Resume under
-// way) → running (its dispatch took the permit) or done. Whoever moves a
-// waiter from granted to done owns the permit it was handed and passes it
-// on: release when its Resume failed, OnTimeout when the wait expired
-// first, OnComplete when the client left first. Exactly one of them does.
+// waiter is one request's wait for a permit. Its state moves under f.mu:
+//
+//	waiting  in the queue
+//	granted  handed a permit, and the Resume that re-dispatches the
+//	         request for it taken (both under f.mu, so that no dispatch
+//	         ever sees a permit whose Resume is still undecided)
+//	missed   its permit's Resume was refused, and the permit went on: the
+//	         wait expired meanwhile, its client left, or another Resume of
+//	         the request came first (one meant for a suspension that is
+//	         over), whose dispatch finds the wait here and waits on
+//	running  a dispatch took its permit into the chain
+//	refusing its wait expired: the Resume of the dispatch that refuses it
+//	         is taken
+//	over     refused, or left
+//
+// A waiter is in f.waits while waiting, granted or missed. Whoever ends a
+// granted one without running it passes its permit on: OnComplete, when
+// the client left before its dispatch ran.
 type waiter struct {
 	f        *Filter
 	cont     continuation.Continuation
+	ex       api.Exchange       // its key in f.waits
 	kind     async.DispatchKind // of the dispatch the wait interrupted
 	attrs    []api.Attr         // of a resumed dispatch the wait interrupted
 	prio     int
 	seq      uint64
-	index    int // in the heap; -1 once out of it
+	index    int       // in the heap; -1 once out of it
+	deadline time.Time // when MaxWait runs out
 	state    waiterState
-	answered bool // its wait expired and it was answered, by this filter or another listener
-	// refusing: its wait expired, and the Resume of the dispatch that
-	// refuses it was taken; that dispatch counts the refusal, OnComplete
-	// counts the request as left if its client left first.
-	refusing bool
-	// delivered: the Resume that hands it its permit was taken, so the
-	// wait is over even while the permit is unclaimed (state granted). A
-	// timeout from then on is a later suspension's, by a filter above
-	// this one on the re-dispatch (another QoS filter's wait), and not
-	// this filter's to answer; OnComplete still passes the permit on if
-	// the re-dispatch never claims it.
-	delivered bool
+	// rewaited: a dispatch of the request waited on (another Resume ended
+	// the wait's suspension), with the suspend timeout set to what was
+	// left of MaxWait; the dispatch let in sets it back to MaxWait.
+	rewaited bool
 }
 
 // DetachAttr drops the waiter from a detached request (api.AttrDetacher):
-// a grant has no dispatch to claim it with, a refusal is made, and the
-// waiter holds the request's continuation, and through it its exchange.
+// the dispatch that refuses a request carries it, and it holds the
+// request's continuation, and through it its exchange.
 func (*waiter) DetachAttr() any { return nil }
 
 type waiterState uint8
@@ -158,13 +169,11 @@ type waiterState uint8
 const (
 	waiting waiterState = iota
 	granted
+	missed
 	running
-	done
+	refusing
+	over
 )
-
-// grantKey is the attribute a resumed dispatch finds its permit under; it
-// names the filter, so that two QoS filters never take each other's.
-type grantKey struct{ f *Filter }
 
 // refusedKey is the attribute of the dispatch that refuses a request
 // whose wait expired; its value is the *waiter, whose filter refuses it.
@@ -173,33 +182,23 @@ type refusedKey struct{}
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if wt, ok := r.Attribute(refusedKey{}).(*waiter); ok {
-		if wt.f == f {
-			f.mu.Lock()
-			if wt.refusing {
-				wt.refusing = false
-				f.rejected++
-			}
-			f.mu.Unlock()
-			return f.reject(w)
+		if wt.f != f {
+			// Refused by a QoS filter further in, on its way there: it
+			// needs no place here, nor a wait for one before its 503.
+			return next.Next(w, r)
 		}
-		// Refused by a QoS filter further in, on its way there: it needs
-		// no place here, nor a wait for one before its 503.
-		return next.Next(w, r)
-	}
-	if wt, ok := r.Attribute(grantKey{f}).(*waiter); ok && f.claimGrant(wt, running) {
-		// The chain inside sees the pass the wait interrupted (a long
-		// poll's initial dispatch, which suspends), not this filter's
-		// Resume: its kind, and the attributes its own Resume carried,
-		// which this re-dispatch, built afresh, does not have.
-		r = async.WithKind(r, wt.kind)
-		lost := slices.DeleteFunc(wt.attrs, func(a api.Attr) bool { return r.Attribute(a.Key) != nil })
-		if len(lost) > 0 {
-			r = r.WithAttributes(lost...)
+		f.mu.Lock()
+		if wt.state == refusing {
+			wt.state = over
+			f.rejected++
 		}
-		wt.attrs = nil
-		return f.run(w, r, next)
+		f.mu.Unlock()
+		return f.reject(w)
 	}
 	f.mu.Lock()
+	if wt := f.waits[r.Exchange()]; wt != nil {
+		return f.waited(w, r, next, wt)
+	}
 	if f.active < f.max {
 		f.active++
 		f.admitted++
@@ -217,28 +216,89 @@ func (f *Filter) run(w api.Response, r *api.Request, next api.Chain) error {
 	return next.Next(w, r)
 }
 
-// claimGrant moves wt out of granted: to running when its dispatch takes
-// the permit it was handed, to done when the permit is taken back because
-// its Resume failed. False if wt is not granted: a listener took the
-// permit first (and passed it on), or the grant is stale.
-func (f *Filter) claimGrant(wt *waiter, to waiterState) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if wt.state != granted {
-		return false
+// waited is a dispatch of a request whose wait here is not over. If the
+// request holds a permit (handed to it by the Resume that brought this
+// dispatch, or by one whose dispatch a filter above held back), or a
+// place is free, it goes into the chain. If not, this dispatch is
+// another Resume's: one meant for a suspension of the request that is
+// over, which the wait's suspension took, as a Resume is for the current
+// suspension. The request then waits on, in its place in the queue and
+// for what is left of its MaxWait, and the chain does not see that
+// dispatch: without the wait, that Resume would have found the request
+// running, and been refused. f.mu is held; waited unlocks it.
+func (f *Filter) waited(w api.Response, r *api.Request, next api.Chain, wt *waiter) error {
+	if wt.state == missed && f.active < f.max {
+		f.active++
+		wt.state = granted
 	}
-	wt.state = to
-	if to == running {
+	if wt.state == granted {
+		wt.state = running
+		delete(f.waits, wt.ex)
 		f.admitted++
+		f.mu.Unlock()
+		// The chain inside sees the pass the wait interrupted (a long
+		// poll's initial dispatch, which suspends), not this filter's
+		// Resume: its kind, and the attributes its own Resume carried,
+		// which this re-dispatch, built afresh, does not have.
+		r = async.WithKind(r, wt.kind)
+		lost := slices.DeleteFunc(wt.attrs, func(a api.Attr) bool { return r.Attribute(a.Key) != nil })
+		if len(lost) > 0 {
+			r = r.WithAttributes(lost...)
+		}
+		wt.attrs = nil
+		if wt.rewaited {
+			continuation.Of(r).SetTimeout(f.maxWait)
+		}
+		return f.run(w, r, next)
 	}
-	return true
+	left := time.Until(wt.deadline)
+	if left <= 0 {
+		// That Resume won over the wait's timeout.
+		f.refuseLocked(wt)
+		f.mu.Unlock()
+		return f.reject(w)
+	}
+	f.mu.Unlock()
+	cont := continuation.Of(r)
+	cont.SetTimeout(left)
+	if err := cont.Suspend(); err != nil {
+		f.mu.Lock()
+		f.refuseLocked(wt)
+		f.mu.Unlock()
+		return f.reject(w)
+	}
+	f.mu.Lock()
+	wt.rewaited = true
+	if wt.state == missed {
+		// Its permit came while this dispatch ran, and went on: queue it
+		// again, in its place.
+		f.enqueueLocked(wt)
+	}
+	f.mu.Unlock()
+	return nil
+}
+
+// refuseLocked ends wt's wait with a refusal made now, by the dispatch
+// that holds f.mu.
+func (f *Filter) refuseLocked(wt *waiter) {
+	f.dropLocked(wt)
+	wt.state = over
+	f.rejected++
+}
+
+// dropLocked takes wt out of the queue and out of f.waits.
+func (f *Filter) dropLocked(wt *waiter) {
+	if wt.index >= 0 {
+		heap.Remove(&f.queue, wt.index)
+	}
+	delete(f.waits, wt.ex)
 }
 
 // wait suspends the request until a permit is handed to it or MaxWait
 // passes.
 func (f *Filter) wait(w api.Response, r *api.Request) error {
 	cont := continuation.Of(r)
-	wt := &waiter{f: f, cont: cont, kind: async.KindOf(r), index: -1}
+	wt := &waiter{f: f, cont: cont, ex: r.Exchange(), kind: async.KindOf(r), index: -1}
 	if wt.kind == async.DispatchResumed {
 		// Its Resume's attributes (a long poll's event) are on this
 		// dispatch only: keep them for the one that goes on.
@@ -258,29 +318,24 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 		f.mu.Unlock()
 		return f.reject(w)
 	}
+	wt.deadline = time.Now().Add(f.maxWait)
 	cont.AddListener(continuation.Listener{
 		OnTimeout: func(w api.Response, r *api.Request) {
 			f.mu.Lock()
-			if wt.state == running || wt.answered || wt.state == granted && wt.delivered {
+			if wt.state != waiting && wt.state != missed {
 				// A later suspension of the request (by the chain, after
 				// it was let in, or above this filter on the re-dispatch
-				// that carries its permit) timing out: not this filter's
-				// business.
+				// its permit's Resume brought) timing out: not this
+				// filter's business. Or the wait was answered already.
 				f.mu.Unlock()
 				return
 			}
-			// This wait expired, whether the request was still queued,
-			// handed a permit whose Resume lost to the timeout, or already
-			// given up by release (state done).
-			owned := wt.state == granted
-			if wt.index >= 0 {
-				heap.Remove(&f.queue, wt.index)
-			}
-			wt.state, wt.answered, wt.refusing = done, true, true
+			// This wait expired, whether the request was still queued or
+			// its permit's Resume lost to the timeout (state missed; the
+			// permit went on).
+			f.dropLocked(wt)
+			wt.state = refusing
 			f.mu.Unlock()
-			if owned {
-				f.release() // the permit it was handed goes on
-			}
 			// The refusal is the error of a dispatch, which the error
 			// pages answer (a listener has no error to return): the
 			// Resume, taken in place of the expired re-dispatch, comes
@@ -290,7 +345,7 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 				return
 			}
 			f.mu.Lock()
-			wt.refusing = false
+			wt.state = over
 			if errors.Is(err, api.ErrCompleted) {
 				// Another listener of the request answered and completed
 				// it first (a long poll answering its own timeout), or its
@@ -301,7 +356,7 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 				return
 			}
 			// Another listener of the request resumed it first: refuse
-			// it here, or its re-dispatch would queue anew.
+			// it here, or its re-dispatch would go on.
 			f.rejected++
 			f.mu.Unlock()
 			if !w.Committed() {
@@ -312,89 +367,81 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 		},
 		OnComplete: func(*api.Request, error) {
 			f.mu.Lock()
-			owned := wt.state == granted
-			if wt.index >= 0 {
-				heap.Remove(&f.queue, wt.index) // the client went away while waiting
+			defer f.mu.Unlock()
+			switch wt.state {
+			case running, over:
+				return
+			case granted:
+				// Handed a permit it never used (the client went away
+				// before its dispatch ran): pass it on.
+				f.handOnLocked()
 			}
-			if owned || wt.state == waiting || wt.refusing || wt.state == done && !wt.answered {
-				// The client went away while waiting, or before its
-				// permit or its refusal reached it.
-				f.left++
-			}
-			wt.refusing = false
-			if wt.state != running {
-				wt.state = done
-			}
-			f.mu.Unlock()
-			if owned {
-				f.release() // handed a permit it never used: pass it on
-			}
+			// The client went away while waiting, or before its permit
+			// or its refusal reached it.
+			f.dropLocked(wt)
+			wt.state = over
+			f.left++
 		},
 	})
 	f.mu.Lock()
-	if f.active < f.max {
-		// A permit came back between the first look and the suspension.
-		f.active++
-		wt.state = granted
-		f.mu.Unlock()
-		return f.grant(wt)
-	}
 	wt.seq = f.seq
 	f.seq++
-	heap.Push(&f.queue, wt)
+	if f.waits == nil {
+		f.waits = make(map[api.Exchange]*waiter)
+	}
+	f.waits[wt.ex] = wt
+	f.enqueueLocked(wt)
 	f.mu.Unlock()
 	return nil
 }
 
-// grant resumes wt with the permit it holds; if it can no longer be resumed
-// (it expired or completed meanwhile) the permit goes to the next one.
-func (f *Filter) grant(wt *waiter) error {
-	if f.resume(wt) {
-		return nil
+// enqueueLocked queues wt, whose request is suspended, or hands it a
+// permit if one is free (one came back between the dispatch's first look
+// and its suspension).
+func (f *Filter) enqueueLocked(wt *waiter) {
+	if f.active < f.max {
+		f.active++
+		if !f.grantLocked(wt) {
+			f.handOnLocked()
+		}
+		return
 	}
-	if f.claimGrant(wt, done) {
-		f.release()
-	}
-	return nil
+	wt.state = waiting
+	heap.Push(&f.queue, wt)
 }
 
-// resume resumes wt with the permit it was handed, and reports whether
-// the Resume was taken; if so, wt's wait is over (see waiter.delivered).
-func (f *Filter) resume(wt *waiter) bool {
-	if wt.cont.Resume(api.Attr{Key: grantKey{f}, Value: wt}) != nil {
+// grantLocked hands wt a permit it holds, and resumes its request for it;
+// false if the Resume was refused (the wait expired, the client left, or
+// another Resume of the request came first), and the permit is the
+// caller's again. The Resume is made under f.mu, so that a dispatch of
+// the request never finds a permit whose Resume is still undecided: the
+// Resume only queues the re-dispatch, which runs on another goroutine.
+func (f *Filter) grantLocked(wt *waiter) bool {
+	if wt.cont.Resume() != nil {
+		wt.state = missed
 		return false
 	}
-	f.mu.Lock()
-	if wt.state == granted {
-		wt.delivered = true
-	}
-	f.mu.Unlock()
+	wt.state = granted
 	return true
 }
 
 // release gives a permit back: to the first waiting request if there is
 // one, else to the pool.
 func (f *Filter) release() {
-	for {
-		f.mu.Lock()
-		if f.queue.Len() == 0 {
-			f.active--
-			f.mu.Unlock()
-			return
-		}
-		wt := heap.Pop(&f.queue).(*waiter)
-		wt.state = granted
-		f.mu.Unlock()
-		if f.resume(wt) {
-			return
-		}
-		// Expired or completed: its OnTimeout or OnComplete answers it.
-		// The permit goes on to the next, unless one of them already took
-		// it back and passed it on.
-		if !f.claimGrant(wt, done) {
+	f.mu.Lock()
+	f.handOnLocked()
+	f.mu.Unlock()
+}
+
+// handOnLocked hands a permit to the first waiting request whose Resume is
+// taken, or gives it back to the pool if none is.
+func (f *Filter) handOnLocked() {
+	for f.queue.Len() > 0 {
+		if f.grantLocked(heap.Pop(&f.queue).(*waiter)) {
 			return
 		}
 	}
+	f.active--
 }
 
 // reject returns the 503 (ErrBusy) that refuses a request, with
