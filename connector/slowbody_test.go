@@ -139,7 +139,7 @@ func TestSlowBodyDiscardedFlood(t *testing.T) {
 				t.Errorf("%d goroutines with %d bodies dribbling (%d before): discarding should hold none", n, slowBodyConns(), idle)
 			}
 		}
-		wellBehaved(t, addr, 300*time.Millisecond)
+		wellBehaved(t, addr, 300*time.Millisecond, wellBehavedBound)
 		n, err := ended(conns, 200, 10*time.Second)
 		if n != slowBodyConns() {
 			t.Errorf("%d of %d answered 200 and closed within 10 s; first failure: %v", n, slowBodyConns(), err)
@@ -161,7 +161,7 @@ func TestSlowBodyReadFlood(t *testing.T) {
 		defer close(stop)
 		start := time.Now()
 		conns := dribble(t, addr, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nx", slowBodyConns(), time.Second, stop)
-		wellBehaved(t, addr, 300*time.Millisecond)
+		wellBehaved(t, addr, 300*time.Millisecond, wellBehavedBound)
 		n, err := ended(conns, http.StatusRequestTimeout, 10*time.Second)
 		if n != slowBodyConns() {
 			t.Errorf("%d of %d answered 408 and closed within 10 s; first failure: %v", n, slowBodyConns(), err)
@@ -234,7 +234,7 @@ func TestSlowReaderFlood(t *testing.T) {
 		defer wg.Wait()
 		defer close(stop)
 		wharftest.WaitFor(t, "every slow reader accepted", func() bool { return c.Stats().Connections.Accepted >= int64(slowBodyConns()) })
-		wellBehaved(t, addr, 300*time.Millisecond)
+		wellBehaved(t, addr, 300*time.Millisecond, wellBehavedBound)
 		// The server ends each slow reader's response and closes its
 		// connection (the client may read buffered bytes for a while
 		// more: the kernel still holds them).
