@@ -33,11 +33,7 @@ const (
 
 func dialH2(t *testing.T, addr string, extra ...[2]string) *h2Client {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
+	nc := wharftest.Dial(t, addr, 0)
 	var open bytes.Buffer
 	open.WriteString(http2.ClientPreface)
 	fr := http2.NewFramer(&open, nil)

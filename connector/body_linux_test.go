@@ -39,11 +39,7 @@ func TestNotifyReadableAfterResponse(t *testing.T) {
 		return err
 	})
 	addr := wharftest.Listen(t, c)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := wharftest.Dial(t, addr, 0)
 	br := bufio.NewReader(nc)
 	if _, err := nc.Write([]byte("GET /keep HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
 		t.Fatal(err)
@@ -111,12 +107,7 @@ func TestNotifyReadableSendsContinue(t *testing.T) {
 	})
 	addr := wharftest.Listen(t, c)
 	for _, framing := range []string{"Content-Length: 4", "Transfer-Encoding: chunked"} {
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		nc.SetDeadline(time.Now().Add(5 * time.Second))
+		nc := wharftest.Dial(t, addr, 5*time.Second)
 		io.WriteString(nc, "POST /nb HTTP/1.1\r\nHost: x\r\n"+framing+"\r\nExpect: 100-continue\r\n\r\n")
 		br := bufio.NewReader(nc)
 		line, err := br.ReadString('\n')
@@ -187,12 +178,7 @@ func TestNotifyReadableChunkFraming(t *testing.T) {
 	addr := wharftest.Listen(t, c)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			nc, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(5 * time.Second))
+			nc := wharftest.Dial(t, addr, 5*time.Second)
 			io.WriteString(nc, "POST /nb HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"+tt.first)
 			if <-early {
 				t.Errorf("NotifyReadable called back at once with %q of framing buffered", tt.first[len("3\r\nabc"):])
@@ -238,12 +224,7 @@ func TestTryReadBodyCutShort(t *testing.T) {
 		{"chunked", "Transfer-Encoding: chunked", "a\r\nabc"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			nc, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(5 * time.Second))
+			nc := wharftest.Dial(t, addr, 5*time.Second)
 			io.WriteString(nc, "POST /nb HTTP/1.1\r\nHost: x\r\n"+tt.head+"\r\n\r\n"+tt.sent)
 			nc.(*net.TCPConn).CloseWrite() // the body ends short; the answer can still be read
 			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)

@@ -67,11 +67,7 @@ func startDeaf(t *testing.T, cfg connector.Config, n int) *deafServer {
 	}
 	go func() { d.served <- d.srv.Serve(l) }()
 	for range n {
-		nc, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { nc.Close() })
+		nc := wharftest.Dial(t, l.Addr().String(), 0)
 		if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/internal/timerwheel"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // goneFunc is a Watcher.
@@ -51,11 +52,7 @@ func TestCloseTellsSuspendedRequestsWatcher(t *testing.T) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
-	nc, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := wharftest.Dial(t, l.Addr().String(), 0)
 	if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}

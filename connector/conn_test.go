@@ -243,12 +243,7 @@ func TestExpectContinue(t *testing.T) { eachConnector(t, connector.Config{}, tes
 
 func testExpectContinue(t *testing.T, cfg connector.Config) {
 	addr, _ := serve(t, cfg)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc := wharftest.Dial(t, addr, 5*time.Second)
 	io.WriteString(nc, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
 	br := bufio.NewReader(nc)
 	line, err := br.ReadString('\n')
@@ -289,12 +284,7 @@ func TestIdleAndHeaderTimeouts(t *testing.T) {
 func testIdleAndHeaderTimeouts(t *testing.T, cfg connector.Config) {
 	addr, _ := serve(t, cfg)
 	// An idle connection is closed silently.
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc := wharftest.Dial(t, addr, 5*time.Second)
 	if n, err := nc.Read(make([]byte, 1)); err != io.EOF || n != 0 {
 		t.Fatalf("idle connection: read %d, %v; want EOF", n, err)
 	}
@@ -302,12 +292,7 @@ func testIdleAndHeaderTimeouts(t *testing.T, cfg connector.Config) {
 	// close the connection first should the head start late.
 	cfg.IdleTimeout = time.Minute
 	addr, _ = serve(t, cfg)
-	nc2, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc2.Close()
-	nc2.SetDeadline(time.Now().Add(5 * time.Second))
+	nc2 := wharftest.Dial(t, addr, 5*time.Second)
 	io.WriteString(nc2, "GET /hello HTTP/1.1\r\nHost:")
 	resp, err := http.ReadResponse(bufio.NewReader(nc2), nil)
 	if err != nil || resp.StatusCode != 408 {
@@ -321,12 +306,7 @@ func TestByteAtATime(t *testing.T) { eachConnector(t, connector.Config{}, testBy
 
 func testByteAtATime(t *testing.T, cfg connector.Config) {
 	addr, _ := serve(t, cfg)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc := wharftest.Dial(t, addr, 10*time.Second)
 	raw := "GET /hello HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", 100) + "\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
 	for i := range len(raw) {
 		if _, err := nc.Write([]byte{raw[i]}); err != nil {
@@ -370,11 +350,7 @@ func testWriteTimeout(t *testing.T, cfg connector.Config) {
 		return nil
 	})
 	addr := listen(t, c)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := wharftest.Dial(t, addr, 0)
 	io.WriteString(nc, "GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
 	select {
 	case err := <-wrote:

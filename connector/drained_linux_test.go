@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/wharftest"
 	"golang.org/x/sys/unix"
 )
 
@@ -75,11 +76,7 @@ func TestEpollSkipsTheEmptyRead(t *testing.T) {
 				_, err = fmt.Fprintf(w, "%d", len(b))
 				return err
 			})
-			nc, err := net.Dial("tcp", listen(t, c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
+			nc := wharftest.Dial(t, listen(t, c), 0)
 			br := bufio.NewReader(nc)
 			reads.Store(0)
 			for i := range n {
@@ -124,12 +121,7 @@ func TestEpollShortReadLeavesNothingBehind(t *testing.T) {
 	nbAndB(c)
 	addr := listen(t, c)
 	dial := func(t *testing.T) *net.TCPConn {
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { nc.Close() })
-		nc.SetDeadline(time.Now().Add(5 * time.Second)) // the idle timeout, which would end a stranded connection, is 60 s
+		nc := wharftest.Dial(t, addr, 5*time.Second) // the idle timeout, which would end a stranded connection, is 60 s
 		return nc.(*net.TCPConn)
 	}
 	expect := func(t *testing.T, br *bufio.Reader, want string) {

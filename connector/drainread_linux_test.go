@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,12 +44,7 @@ func TestBodyReadWhileDraining(t *testing.T) {
 		return err
 	})
 	addr := listen(t, c)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc := wharftest.Dial(t, addr, 10*time.Second)
 	const length = 1000
 	io.WriteString(nc, "POST /g HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n"+strings.Repeat("x", 100))
 	br := bufio.NewReader(nc)

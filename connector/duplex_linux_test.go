@@ -5,13 +5,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // duplexHandler reads the request body on a goroutine of its own while it
@@ -49,12 +49,7 @@ func TestDuplexWaiters(t *testing.T) {
 		h := duplexHandler{respBytes: respBytes, got: make(chan int, 1)}
 		addr := serveServer(t, &connector.Server{Handler: h, Config: cfg})
 
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
-		nc.SetDeadline(time.Now().Add(20 * time.Second))
+		nc := wharftest.Dial(t, addr, 20*time.Second)
 		fmt.Fprintf(nc, "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", reqBytes)
 		// The client sends its body slowly while it reads the response only
 		// after a while, so both server-side goroutines have to park.

@@ -55,11 +55,7 @@ func TestEpollHoldsNothingWhileWaiting(t *testing.T) {
 	base := runtime.NumGoroutine()
 	conns := make([]net.Conn, n)
 	for i := range conns {
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
+		nc := wharftest.Dial(t, addr, 0)
 		fmt.Fprint(nc, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
 		buf := make([]byte, 256)
 		if _, err := nc.Read(buf); err != nil {
@@ -132,11 +128,7 @@ func TestEpollInvocationTypes(t *testing.T) {
 	if st.PC != 2 || st.EPC+st.PEC != 1 {
 		t.Fatalf("strategy %+v: want 2 PC (fast) and 1 EPC or PEC (slow)", st)
 	}
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := wharftest.Dial(t, addr, 0)
 	fmt.Fprint(nc, "GET /flood HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
 	select {
 	case err := <-flooded:
@@ -288,12 +280,7 @@ func TestEpollInlineSuspendWithBodyReader(t *testing.T) {
 		return nil
 	}))
 	addr := listen(t, c)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc := wharftest.Dial(t, addr, 10*time.Second)
 	fmt.Fprint(nc, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
 	time.Sleep(50 * time.Millisecond) // the reader is waiting for the body now
 	fmt.Fprint(nc, "abcdef")
@@ -361,12 +348,7 @@ func TestEpollWorkAfterSuspendLeavesTheLoop(t *testing.T) {
 			cfg := connector.Config{Selectors: 1, WriteTimeout: time.Minute, ReadTimeout: time.Minute}
 			c := container.New(container.WithConnector(cfg), container.WithLogger(wharftest.DiscardLogger()))
 			c.Handle("/x", tt.handler)
-			nc, err := net.Dial("tcp", listen(t, c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(10 * time.Second))
+			nc := wharftest.Dial(t, listen(t, c), 10*time.Second)
 			if tt.body == "" {
 				fmt.Fprint(nc, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
 			} else {

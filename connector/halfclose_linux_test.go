@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // parkWatcher watches a parked request as the container does: it hears a
@@ -61,12 +62,7 @@ func TestPipelinedThenHalfClosedSuspended(t *testing.T) {
 		s.Finish(nil)
 	})
 	addr := serveServer(t, srv)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc := wharftest.Dial(t, addr, 10*time.Second)
 	if _, err := io.WriteString(nc, "GET /park HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}

@@ -119,12 +119,7 @@ func testHangupHeardWhileRunning(t *testing.T, cfg connector.Config) {
 			})}
 			addr := serveServer(t, srv)
 			t.Cleanup(func() { close(release) }) // before the server closes
-			nc, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(wharftest.Patience))
+			nc := wharftest.Dial(t, addr, wharftest.Patience)
 			br := bufio.NewReader(nc)
 			if _, err := io.WriteString(nc, tt.req); err != nil {
 				t.Fatal(err)
@@ -295,12 +290,7 @@ func TestHangupWatchThenHijack(t *testing.T) {
 				got <- line
 			})}
 			addr := serveServer(t, srv)
-			nc, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer nc.Close()
-			nc.SetDeadline(time.Now().Add(wharftest.Patience))
+			nc := wharftest.Dial(t, addr, wharftest.Patience)
 			if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 				t.Fatal(err)
 			}

@@ -43,11 +43,7 @@ func TestCloseLeavesHijackedConn(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- srv.Serve(l) }()
-		nc, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer nc.Close()
+		nc := wharftest.Dial(t, l.Addr().String(), 0)
 		if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}

@@ -3,11 +3,9 @@ package connector_test
 import (
 	"bufio"
 	"io"
-	"net"
 	"net/textproto"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -59,12 +57,7 @@ func TestHijackAfterFlush(t *testing.T) {
 					hijacked <- err
 				})}
 				addr := serveServer(t, srv)
-				nc, err := net.Dial("tcp", addr)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer nc.Close()
-				nc.SetDeadline(time.Now().Add(wharftest.Patience))
+				nc := wharftest.Dial(t, addr, wharftest.Patience)
 				if _, err := io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\nping\n"); err != nil {
 					t.Fatal(err)
 				}

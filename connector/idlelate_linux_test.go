@@ -70,11 +70,7 @@ func testLateSelector(t *testing.T, stalls int) {
 	})
 	dial := func() (net.Conn, *bufio.Reader) {
 		t.Helper()
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { nc.Close() })
+		nc := wharftest.Dial(t, addr, 0)
 		return nc, bufio.NewReader(nc)
 	}
 	// The stalling requests' connections, accepted and idle beforehand.

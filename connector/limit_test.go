@@ -26,11 +26,7 @@ func TestMaxConnections(t *testing.T) {
 			br *bufio.Reader
 		}
 		dial := func() client {
-			nc, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { nc.Close() })
+			nc := wharftest.Dial(t, addr, 0)
 			return client{nc, bufio.NewReader(nc)}
 		}
 		open := []client{dial(), dial()}

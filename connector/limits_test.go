@@ -590,11 +590,7 @@ func serveLimits(t *testing.T, cfg connector.Config) *limitServer {
 
 func (s *limitServer) dial(t *testing.T) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	nc, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
+	nc := wharftest.Dial(t, s.addr, 0)
 	return nc, bufio.NewReader(nc)
 }
 

@@ -24,20 +24,12 @@ import (
 // connection waits in the backlog.
 func TestMaxConnectionsPausesListener(t *testing.T) {
 	addr, c := serve(t, connector.Config{MaxConnections: 1, Selectors: 1})
-	held, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Close()
+	held := wharftest.Dial(t, addr, 0)
 	io.WriteString(held, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
 	if _, err := http.ReadResponse(bufio.NewReader(held), nil); err != nil {
 		t.Fatal(err)
 	}
-	waiting, err := net.Dial("tcp", addr) // stays in the backlog
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer waiting.Close()
+	wharftest.Dial(t, addr, 0) // a second connection: it stays in the backlog
 	wharftest.WaitFor(t, "the selector to see the waiting connection", func() bool { return c.Stats().Connections.Open == 1 })
 	if used, elapsed := quietestCPU(t); used > elapsed/3 {
 		t.Fatalf("the process used %v of CPU in %v at the limit: the selector spins on its listener", used, elapsed)
@@ -150,11 +142,7 @@ func TestShutdownDuringAccept(t *testing.T) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- c.Serve(l) }()
-	nc, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := wharftest.Dial(t, l.Addr().String(), 0)
 	<-inAccept // listed, not yet ready: Shutdown cannot claim it now
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // pumpBody writes n bytes of body without blocking: what the socket
@@ -61,11 +62,7 @@ func TestWriteWaitThenIdleTimeout(t *testing.T) {
 		Selectors: 1, IdleTimeout: 300 * time.Millisecond, WriteTimeout: 10 * time.Second,
 	}})
 
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := wharftest.Dial(t, addr, 0)
 	// Idle first, so that the idle timeout is filed when the request
 	// comes, and stays filed while it is served.
 	time.Sleep(100 * time.Millisecond)

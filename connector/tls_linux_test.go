@@ -203,12 +203,7 @@ func TestTLSPipelinedSplitAndLarge(t *testing.T) {
 		expect(t, br, "third", "ok")
 	})
 	t.Run("split", func(t *testing.T) {
-		raw, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
+		raw := wharftest.Dial(t, ts.addr, 2*wharftest.Patience)
 		nc := tls.Client(splitConn{raw}, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
 		br := bufio.NewReader(nc)
 		get(t, nc, br, "/ok", "ok")
@@ -303,12 +298,7 @@ func TestTLSNonBlockingBodyRead(t *testing.T) {
 				}
 			})
 			ts := startTunServer(t, connector.Config{}, h, true)
-			raw, err := net.Dial("tcp", ts.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
-			raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
+			raw := wharftest.Dial(t, ts.addr, 2*wharftest.Patience)
 			held := &heldConn{Conn: raw}
 			nc := tls.Client(held, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
 			if err := nc.Handshake(); err != nil {
@@ -404,12 +394,7 @@ func TestTLSCloseNotify(t *testing.T) {
 	const alert = 21
 	for _, proto := range []string{"HTTP/1.0", "HTTP/1.1"} {
 		t.Run(proto, func(t *testing.T) {
-			raw, err := net.Dial("tcp", ts.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
-			raw.SetDeadline(time.Now().Add(2 * wharftest.Patience))
+			raw := wharftest.Dial(t, ts.addr, 2*wharftest.Patience)
 			rec := &recordingConn{Conn: raw}
 			nc := tls.Client(rec, &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12})
 			fmt.Fprintf(nc, "GET /stream %s\r\nHost: x\r\n\r\n", proto)
@@ -448,22 +433,14 @@ func TestTLSSlowloris(t *testing.T) {
 	base := runtime.NumGoroutine()
 	var silent, stalled, dripping []net.Conn
 	for range each {
-		nc, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { nc.Close() })
+		nc := wharftest.Dial(t, ts.addr, 0)
 		silent = append(silent, nc)
 	}
 	if held := runtime.NumGoroutine() - base; held >= each/2 {
 		t.Errorf("%d silent TLS connections hold %d goroutines", each, held)
 	}
 	for range each {
-		nc, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { nc.Close() })
+		nc := wharftest.Dial(t, ts.addr, 0)
 		// A handshake record's header promising 512 bytes, and 3 of them.
 		nc.Write([]byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01})
 		stalled = append(stalled, nc)
@@ -557,11 +534,7 @@ func TestTLSHijack(t *testing.T) {
 // however long the record would keep coming.
 func TestTLSPartialRecordSlowloris(t *testing.T) {
 	ts := startTunServer(t, connector.Config{IdleTimeout: 400 * time.Millisecond, ReadHeaderTimeout: 400 * time.Millisecond}, &tlsHandler{}, true)
-	raw, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := wharftest.Dial(t, ts.addr, 0)
 	if err := tls.Client(raw, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}).Handshake(); err != nil {
 		t.Fatal(err)
 	}
@@ -584,11 +557,7 @@ func TestTLSPartialRecordSlowloris(t *testing.T) {
 // as it closes a connection that waits for its first request.
 func TestTLSShutdownBreaksHandshake(t *testing.T) {
 	ts := startTunServer(t, connector.Config{ReadHeaderTimeout: time.Minute}, &tlsHandler{}, true)
-	nc, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := wharftest.Dial(t, ts.addr, 0)
 	// A handshake record's header promising 512 bytes, and 3 of them.
 	nc.Write([]byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01})
 	wharftest.WaitFor(t, "the handshake to start", func() bool {
@@ -624,11 +593,7 @@ func TestTLSShutdownBeforeHandshakeStarts(t *testing.T) {
 	})
 	ts := startTunServer(t, cfg, &tlsHandler{}, true)
 	srv <- ts.srv
-	nc, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := wharftest.Dial(t, ts.addr, 0)
 	// A handshake record's header promising 512 bytes, and 3 of them.
 	nc.Write([]byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01})
 	if err := <-shut; err != nil {
@@ -674,11 +639,7 @@ func TestTLSAlertWhileWriterParked(t *testing.T) {
 		step()
 	})
 	ts := startTunServer(t, connector.Config{Selectors: 1, WriteTimeout: time.Minute, MinResponseDataRate: -1}, h, true)
-	raw, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := wharftest.Dial(t, ts.addr, 0)
 	raw.(*net.TCPConn).SetReadBuffer(4096)
 	tc := tls.Client(raw, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
 	fmt.Fprintf(tc, "POST /duplex HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nabc")

@@ -171,12 +171,7 @@ func TestServeTLSCertificatesAndLimits(t *testing.T) {
 			t.Fatalf("answer %q", b)
 		}
 		// A client that never starts its handshake is let go.
-		raw, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+		raw := wharftest.Dial(t, addr, 5*time.Second)
 		if _, err := raw.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Fatalf("a silent client was not disconnected: %v", err)
 		}

@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // A response finished while more of the body is unread than
@@ -32,12 +32,7 @@ func TestUnreadBodyClose(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eachConnector(t, cfg, func(t *testing.T, cfg connector.Config) {
 				addr, _ := serve(t, cfg)
-				nc, err := net.Dial("tcp", addr)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer nc.Close()
-				nc.SetDeadline(time.Now().Add(10 * time.Second))
+				nc := wharftest.Dial(t, addr, 10*time.Second)
 				sent := make(chan struct{})
 				go func() {
 					defer close(sent)
