@@ -2,9 +2,11 @@ package connector_test
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -110,6 +112,8 @@ func TestSlowlorisFlood(t *testing.T) {
 			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
 			if err == nil && resp.StatusCode == http.StatusRequestTimeout {
 				timedOut++
+			} else if errors.Is(err, os.ErrDeadlineExceeded) {
+				break // the test fails: the rest would keep it as long each
 			}
 		}
 		close(stop)
