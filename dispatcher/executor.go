@@ -654,11 +654,7 @@ func (e *UnboundedExecutor) pushIdle(w **idler, since int64) bool {
 	}
 	(*w).since = since
 	e.idle.push(*w)
-	at := since + int64(e.idleTimeout)
-	if n >= e.maxIdle {
-		// The bottom is the longest idle, and the first of the surplus.
-		at = e.idle.bottom().since + int64(e.surplus)
-	}
+	at := e.nextReapLocked()
 	switch {
 	case !e.reaping:
 		e.reaping = true
@@ -696,11 +692,19 @@ func (e *UnboundedExecutor) reap() {
 		e.reaping = false
 		return
 	}
-	at := e.idle.bottom().since + int64(e.idleTimeout)
+	e.armReaper(e.nextReapLocked(), t)
+}
+
+// nextReapLocked is when the reaper is next due: when the bottom of the
+// idle stack, the longest idle, has waited IdleTimeout, or, while more
+// than MaxIdle wait, SurplusIdleTimeout (the bottom is then the first of
+// the surplus). The stack must not be empty; mu is held.
+func (e *UnboundedExecutor) nextReapLocked() int64 {
+	wait := e.idleTimeout
 	if e.idle.len() > e.maxIdle {
-		at = e.idle.bottom().since + int64(e.surplus)
+		wait = e.surplus
 	}
-	e.armReaper(at, t)
+	return e.idle.bottom().since + int64(wait)
 }
 
 // rearmEarly is what a BoundedExecutor worker's idle timer, armed once,
