@@ -563,7 +563,6 @@ func (ex *Exchange) loopOn(here, inline bool) {
 		}
 		if act&actFinish != 0 {
 			ex.finish()
-			ex.loop.Release()
 			return
 		}
 		if !more {
@@ -611,7 +610,6 @@ func (ex *Exchange) goexited(here, inline bool) {
 		return
 	}
 	ex.finish()
-	ex.loop.Release()
 }
 
 // endedLocked reports whether the request was ended from outside the
@@ -636,7 +634,6 @@ func (ex *Exchange) errorQueuedLocked() bool {
 func (ex *Exchange) finishOwned() {
 	ex.loop.Acquire()
 	ex.finish()
-	ex.loop.Release()
 }
 
 // nextToken hands out the next task token. 0 means no task runs; the
@@ -903,8 +900,9 @@ func (ex *Exchange) addListenerLocked(l Listener) {
 	x.listeners = append(x.listeners[:len(x.listeners):len(x.listeners)], l)
 }
 
-// finish writes the final response, drops what is still queued and runs the
-// OnComplete listeners. It runs on the owning goroutine in state Completing.
+// finish writes the final response, drops what is still queued, runs the
+// OnComplete listeners and releases the loop. It runs on the owning
+// goroutine in state Completing.
 //
 // Its steps are functions of their own so that only the frames of the
 // write's own way are on the stack when the response is written: a
@@ -914,19 +912,20 @@ func (ex *Exchange) addListenerLocked(l Listener) {
 func (ex *Exchange) finish() {
 	ex.token.Store(finishToken)
 	w := (*pinned[finishing])(ex)
-	ex.reportQueuedErrors(w)
+	if ex.reportQueuedErrors(w) {
+		return // the finish ran past a listener's Goexit
+	}
 	ex.mu.Lock()
 	failure := ex.failure
 	ex.mu.Unlock()
-	end := ex.finishResponse(w, failure)
-	ex.token.Store(0)
-	ex.settle(end, failure)
+	ex.finishResponse(w, failure)
 }
 
 // reportQueuedErrors reports an IO failure still queued (the exchange
 // completed before its turn) to OnError all the same: the client is gone
-// either way.
-func (ex *Exchange) reportQueuedErrors(w api.Response) {
+// either way. It reports whether it ran the rest of the finish itself,
+// as it does when a listener ended the goroutine.
+func (ex *Exchange) reportQueuedErrors(w api.Response) (finished bool) {
 	ex.mu.Lock()
 	var ioErrs []error
 	for i := range ex.queue.len() {
@@ -937,11 +936,11 @@ func (ex *Exchange) reportQueuedErrors(w api.Response) {
 	ex.mu.Unlock()
 	// An OnError listener that ends its goroutine with runtime.Goexit
 	// (t.FailNow in a listener under test) does not leave the exchange
-	// Completing for good: the later failures, the rest of the finish and
-	// the release of the loop that finish's callers make run as the
-	// goroutine unwinds (eachPastGoexit), as finishResponse's do.
+	// Completing for good: the later failures and the rest of the finish
+	// run as the goroutine unwinds (eachPastGoexit), as finishResponse's
+	// do.
 	if len(ioErrs) == 0 {
-		return // the common finish: no deferred call
+		return false // the common finish: no deferred call
 	}
 	eachPastGoexit(len(ioErrs), func(i int) {
 		ex.safely(func() { ex.runError(w, ioErrs[i]) })
@@ -949,22 +948,25 @@ func (ex *Exchange) reportQueuedErrors(w api.Response) {
 		ex.mu.Lock()
 		failure := ex.failure
 		ex.mu.Unlock()
-		end := ex.finishResponse(w, failure)
-		ex.token.Store(0)
-		ex.settle(end, failure)
-		ex.loop.Release()
+		ex.finishResponse(w, failure)
+		finished = true
 	})
+	return finished
 }
 
 // finishResponse has the Channel write the final response, recovering
-// its panics as safely does. A Finish that ends its goroutine with
-// runtime.Goexit (an error page calling t.FailNow), which no recover
-// stops, counts as one that panicked: the rest of the finish, and the
-// release of the loop that finish's callers make, run from the deferred
-// call as the goroutine unwinds, or the request would never complete and
-// Shutdown would wait for it. (Its own recover, not safely's, keeps the
-// frames on the write's way few: see finish.)
-func (ex *Exchange) finishResponse(w api.Response, failure error) (end End) {
+// its panics as safely does, then settles the exchange and releases its
+// loop. A Finish that ends its goroutine with runtime.Goexit (an error
+// page calling t.FailNow), which no recover stops, counts as one that
+// panicked: the rest of the finish runs from the deferred call as the
+// goroutine unwinds, or the request would never complete and Shutdown
+// would wait for it. So does one whose deferred cleanup then panics: the
+// recover below stops that panic but not the Goexit, which goes on past
+// the rest of this function, so the deferred call cannot leave the rest
+// to it. (Its own recover, not safely's, keeps the frames on the write's
+// way few: see finish.)
+func (ex *Exchange) finishResponse(w api.Response, failure error) {
+	var end End
 	returned := false
 	defer func() {
 		if returned {
@@ -972,7 +974,6 @@ func (ex *Exchange) finishResponse(w api.Response, failure error) (end End) {
 		}
 		if p := recover(); p != nil {
 			ex.logPanic(p)
-			return
 		}
 		ex.token.Store(0)
 		ex.settle(end, failure)
@@ -980,7 +981,9 @@ func (ex *Exchange) finishResponse(w api.Response, failure error) (end End) {
 	}()
 	end = ex.ch.Finish(w, failure)
 	returned = true
-	return end
+	ex.token.Store(0)
+	ex.settle(end, failure)
+	ex.loop.Release()
 }
 
 // settle completes the exchange once its response is written: the result,
@@ -1097,7 +1100,6 @@ func (ex *Exchange) finishDetached() {
 	ex.execute(func() {
 		ex.loop.Acquire()
 		ex.finish()
-		ex.loop.Release()
 	})
 }
 

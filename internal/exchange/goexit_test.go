@@ -1,7 +1,9 @@
 package exchange_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"runtime"
 	"testing"
@@ -292,5 +294,70 @@ func TestGoexitInOnErrorAtFinish(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// goexitFinish is a Channel whose Finish ends its goroutine with end (a
+// runtime.Goexit, perhaps followed by a panic in a deferred cleanup) after
+// the wrapped Channel finished.
+type goexitFinish struct {
+	*wharftest.Channel
+	end func()
+}
+
+func (c *goexitFinish) Finish(w api.Response, err error) exchange.End {
+	c.Channel.Finish(w, err)
+	c.end()
+	return exchange.EndAnswered
+}
+
+// A Channel's Finish that ends its goroutine with runtime.Goexit counts as
+// one that panicked: the request still completes (OnComplete runs once,
+// Done closes). So does one whose deferred cleanup then panics: the
+// recover that stops the panic does not stop the Goexit, which goes on
+// past the code after the recover, so the rest of the finish must run
+// where the panic is recovered. Before, that case left the exchange
+// Completing for good.
+func TestGoexitInFinish(t *testing.T) {
+	ends := []struct {
+		name string
+		end  func()
+	}{
+		{"Goexit", runtime.Goexit},
+		{"Goexit then a panic", func() {
+			defer panic("cleanup")
+			runtime.Goexit()
+		}},
+		{"a panic", func() { panic("finish") }},
+	}
+	for _, e := range ends {
+		for _, failure := range []error{nil, errors.New("failed")} {
+			t.Run(fmt.Sprintf("%s/failure=%v", e.name, failure), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					h := api.HandlerFunc(func(api.Response, *api.Request) error { return failure })
+					ch := &goexitFinish{Channel: &wharftest.Channel{Handler: h}, end: e.end}
+					ex := exchange.NewExchange(ch, wharftest.NewRecorder(), &exchange.Config{Logger: wharftest.DiscardLogger()})
+					var completes int
+					var heard error
+					ex.AddListener(exchange.Listener{OnComplete: func(_ *api.Request, err error) { completes++; heard = err }})
+					go ex.Start(api.NewRequest(context.Background(), wharftest.Head("GET", "/"), ex))
+					synctest.Wait()
+					select {
+					case <-ex.Done():
+					default:
+						t.Fatalf("Done not closed: state %s", ex.State())
+					}
+					if completes != 1 {
+						t.Errorf("OnComplete ran %d times, want once", completes)
+					}
+					if !errors.Is(heard, failure) {
+						t.Errorf("OnComplete heard %v, want %v", heard, failure)
+					}
+					if _, finishes, _ := ch.Result(); finishes != 1 {
+						t.Errorf("finished %d times, want once", finishes)
+					}
+				})
+			})
+		}
 	}
 }
