@@ -30,7 +30,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&cfg.tls, "tls", false, "serve TLS (HTTP/1.1 and HTTP/2) with a self-signed certificate made at start, or with -cert and -key")
 	fs.StringVar(&cfg.certFile, "cert", "", "PEM certificate file for TLS (implies -tls; with -key)")
 	fs.StringVar(&cfg.keyFile, "key", "", "PEM private key file for TLS (with -cert)")
-	fs.BoolVar(&cfg.h2c, "h2c", false, "accept HTTP/2 without TLS on the cleartext port")
+	fs.BoolVar(&cfg.h2c, "h2c", false, "accept HTTP/2 without TLS on the cleartext port (prior knowledge or Upgrade: h2c; not with -tls)")
 	fs.BoolVar(&cfg.h3, "h3", false, "also serve HTTP/3 on UDP at the same port, advertised with Alt-Svc (needs -tls)")
 	fs.StringVar(&cfg.natsURL, "nats", "", "keep sessions and the event log in JetStream on the NATS broker at this URL (nats://host:port)")
 	fs.StringVar(&cfg.natsEmbed, "nats-embed", "", "start a NATS broker with JetStream in this process, listening at this host:port, and keep sessions and the event log there")
@@ -49,6 +49,11 @@ func parseFlags(args []string) (config, error) {
 	}
 	if cfg.h3 && !cfg.tls {
 		return config{}, errors.New("-h3 needs -tls (or -cert and -key)")
+	}
+	if cfg.h2c && cfg.tls {
+		// It would be taken and do nothing: the listener is TLS's, where
+		// ALPN offers HTTP/2.
+		return config{}, errors.New("-h2c is for a cleartext port; with -tls, HTTP/2 comes through ALPN")
 	}
 	if cfg.natsURL != "" && cfg.natsEmbed != "" {
 		return config{}, errors.New("-nats and -nats-embed exclude each other")

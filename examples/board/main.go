@@ -85,7 +85,8 @@
 //	-addr host:port     where to listen (127.0.0.1:8080)
 //	-tls                serve TLS with a self-signed certificate made at start
 //	-cert f -key f      serve TLS with this certificate
-//	-h2c                accept HTTP/2 in cleartext
+//	-h2c                accept HTTP/2 in cleartext (not with -tls, where
+//	                    HTTP/2 comes through ALPN)
 //	-h3                 also serve HTTP/3 on UDP at the same port (with -tls)
 //	-nats URL           keep sessions and events in JetStream on this NATS
 //	                    broker
