@@ -19,7 +19,9 @@ var (
 
 	// ErrConfig is the panic value of New for a configuration
 	// http.CrossOriginProtection rejects (a trusted origin that is not
-	// "scheme://host[:port]"); it wraps the reason.
+	// "scheme://host[:port]", a bypass pattern ServeMux refuses) or that
+	// would never apply (a bypass pattern in a container's syntax); it
+	// wraps the reason.
 	ErrConfig = errors.New("csrf: invalid configuration")
 )
 
@@ -62,12 +64,12 @@ type filter struct {
 var errForbidden = &api.StatusError{Code: http.StatusForbidden, Err: ErrCrossOrigin}
 
 // New returns the filter for cfg. It panics with an error wrapping
-// ErrConfig if a trusted origin is malformed or a bypass pattern is a
+// ErrConfig if a trusted origin is malformed, or a bypass pattern is a
 // container's prefix pattern ("/webhooks/*", where ServeMux's
-// "/webhooks/" is meant), and as net/http's
-// AddInsecureBypassPattern panics for a malformed or conflicting pattern:
-// a configuration is checked when it is registered, as container patterns
-// are.
+// "/webhooks/" is meant) or one net/http's AddInsecureBypassPattern
+// refuses (malformed, or in conflict with one added before; the error
+// wraps net/http's): a configuration is checked when it is registered, as
+// container patterns are.
 //
 // Goroutines: call New at setup time. The filter is safe for concurrent
 // use; each call of its Filter method comes from the request's serialized
@@ -93,9 +95,26 @@ func New(cfg Config) api.Filter {
 		if strings.HasSuffix(strings.TrimSpace(path), "/*") {
 			panic(fmt.Errorf("%w: bypass pattern %q is in a container's syntax; InsecureBypassPatterns are net/http ServeMux patterns: %q matches the subtree", ErrConfig, pat, strings.TrimSuffix(pat, "*")))
 		}
-		p.AddInsecureBypassPattern(pat)
+		addBypass(p, pat)
 	}
 	return &filter{p: p, deny: cfg.Deny}
+}
+
+// addBypass is p.AddInsecureBypassPattern, whose panic for a pattern
+// ServeMux refuses becomes New's: an error wrapping ErrConfig, so that a
+// caller that checks a configuration tells each mistake in it the same
+// way.
+func addBypass(p *http.CrossOriginProtection, pat string) {
+	defer func() {
+		switch v := recover().(type) {
+		case nil:
+		case error:
+			panic(fmt.Errorf("%w: bypass pattern %q: %w", ErrConfig, pat, v))
+		default:
+			panic(fmt.Errorf("%w: bypass pattern %q: %v", ErrConfig, pat, v))
+		}
+	}()
+	p.AddInsecureBypassPattern(pat)
 }
 
 // Filter passes r on if the protection allows it, and answers it with Deny

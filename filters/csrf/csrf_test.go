@@ -185,6 +185,20 @@ func TestBadConfigPanics(t *testing.T) {
 			csrf.New(csrf.Config{InsecureBypassPatterns: []string{pat}})
 		})
 	}
+	// What ServeMux itself rejects, a malformed pattern or two that
+	// conflict, is a configuration error like the others: net/http's
+	// panic, wrapped.
+	for _, pats := range [][]string{{"POST /hooks/{id"}, {"*.pdf"}, {"POST /hooks/{id}", "POST /hooks/{name}"}} {
+		t.Run(strings.Join(pats, ", "), func(t *testing.T) {
+			defer func() {
+				err, _ := recover().(error)
+				if !errors.Is(err, csrf.ErrConfig) || !strings.Contains(err.Error(), pats[len(pats)-1]) {
+					t.Errorf("recovered %v, want an error wrapping ErrConfig that names the pattern", err)
+				}
+			}()
+			csrf.New(csrf.Config{InsecureBypassPatterns: pats})
+		})
+	}
 	// ServeMux's own forms are taken.
 	csrf.New(csrf.Config{InsecureBypassPatterns: []string{"POST /webhooks/", "/hooks/{id}", "GET /files/{path...}"}})
 }
