@@ -21,6 +21,10 @@ var ErrConfig = errors.New("cors: invalid configuration")
 
 // Config is the CORS policy. The zero value allows no origin, and New then
 // returns a filter that only calls next.
+//
+// In each list, entries are trimmed of spaces and empty ones are skipped,
+// so that a list split from a variable ("GET, PUT", or "" when it is
+// unset) means what it says: a list of empty entries is an empty list.
 type Config struct {
 	// AllowedOrigins lists the origins allowed to read responses, as the
 	// browser serializes them ("https://example.com", compared without
@@ -91,11 +95,6 @@ func New(cfg Config) api.Filter {
 		// the browser would hide every field the policy means to expose.
 		panic(fmt.Errorf(`%w: ExposedHeaders "*" with AllowCredentials exposes a field named "*", not every field: list the fields`, ErrConfig))
 	}
-	if len(cfg.AllowedOrigins) == 0 {
-		return api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
-			return next.Next(w, r)
-		})
-	}
 	f := &filter{creds: cfg.AllowCredentials}
 	for _, o := range cfg.AllowedOrigins {
 		o = strings.ToLower(strings.TrimSpace(o))
@@ -111,25 +110,29 @@ func New(cfg Config) api.Filter {
 		}
 		f.origins = append(f.origins, o)
 	}
-	f.methods = slices.Clone(cfg.AllowedMethods)
+	if len(f.origins) == 0 {
+		return api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			return next.Next(w, r)
+		})
+	}
+	// A method is a token: " PUT" would never match, and an empty entry
+	// would make a list that is not empty and allows nothing.
+	f.methods = entries(cfg.AllowedMethods)
 	if len(f.methods) == 0 {
 		f.methods = []string{http.MethodGet, http.MethodPost, http.MethodHead}
 	}
 	f.anyMethod = slices.Contains(f.methods, "*")
 	f.methodList = strings.Join(f.methods, ", ")
-	f.allowAll = len(cfg.AllowedHeaders) == 0
-	for _, h := range cfg.AllowedHeaders {
-		h = strings.ToLower(strings.TrimSpace(h))
+	for _, h := range entries(cfg.AllowedHeaders) {
+		h = strings.ToLower(h)
 		if h == "*" {
 			f.allowAll = true
 		}
 		f.headers = append(f.headers, h)
 	}
-	exposed := make([]string, 0, len(cfg.ExposedHeaders))
-	for _, h := range cfg.ExposedHeaders {
-		exposed = append(exposed, strings.TrimSpace(h))
-	}
-	f.exposed = strings.Join(exposed, ", ")
+	f.allowAll = f.allowAll || len(f.headers) == 0
+	// RFC 9110 §5.6.1: a sender does not generate empty list elements.
+	f.exposed = strings.Join(entries(cfg.ExposedHeaders), ", ")
 	switch {
 	case cfg.MaxAge > 0:
 		// Whole seconds, and at least one: "0" would disable the caching
@@ -193,6 +196,18 @@ func (f *filter) preflight(w api.Response, r *api.Request, origin, method string
 	h.Del("Content-Length")
 	h.Del("Content-Type")
 	return w.SetStatus(http.StatusNoContent)
+}
+
+// entries returns list's entries trimmed of spaces, without the empty
+// ones.
+func entries(list []string) []string {
+	var out []string
+	for _, e := range list {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // checkOrigin reports why o (lower case) can never equal the Origin field

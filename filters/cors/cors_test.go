@@ -172,6 +172,45 @@ func TestCORS(t *testing.T) {
 			wantStatus: 204,
 			want:       http.Header{"Vary": {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}},
 		},
+		// Lists read from the environment (strings.Split of "" or of
+		// "GET, PUT") hold empty and untrimmed entries: each list takes
+		// them as AllowedOrigins does, trimmed, the empty ones skipped.
+		{
+			name: "origins of empty entries only pass through", cfg: cors.Config{AllowedOrigins: []string{"", " "}}, method: "OPTIONS",
+			header:      []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PUT"},
+			wantHandler: true, wantStatus: 200, want: http.Header{},
+		},
+		{
+			name: "method entries trimmed", cfg: cors.Config{AllowedOrigins: []string{"https://app.example"}, AllowedMethods: strings.Split("GET, PUT,", ",")}, method: "OPTIONS",
+			header:     []string{"Origin", "https://app.example", "Access-Control-Request-Method", "PUT"},
+			wantStatus: 204,
+			want: http.Header{
+				"Vary":                         {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"},
+				"Access-Control-Allow-Origin":  {"https://app.example"},
+				"Access-Control-Allow-Methods": {"GET, PUT"},
+			},
+		},
+		{
+			name: "empty method and header entries are empty lists", cfg: cors.Config{AllowedOrigins: []string{"https://app.example"}, AllowedMethods: []string{""}, AllowedHeaders: []string{""}}, method: "OPTIONS",
+			header:     []string{"Origin", "https://app.example", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type"},
+			wantStatus: 204,
+			want: http.Header{
+				"Vary":                         {"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"},
+				"Access-Control-Allow-Origin":  {"https://app.example"},
+				"Access-Control-Allow-Methods": {"GET, POST, HEAD"},
+				"Access-Control-Allow-Headers": {"content-type"},
+			},
+		},
+		{
+			name: "empty exposed entries skipped", cfg: cors.Config{AllowedOrigins: []string{"https://app.example"}, ExposedHeaders: strings.Split("X-Request-Id,", ",")}, method: "GET",
+			header:      []string{"Origin", "https://app.example"},
+			wantHandler: true, wantStatus: 200,
+			want: http.Header{
+				"Vary":                          {"Origin"},
+				"Access-Control-Allow-Origin":   {"https://app.example"},
+				"Access-Control-Expose-Headers": {"X-Request-Id"},
+			},
+		},
 		{
 			name: "OPTIONS without request method is an actual request", cfg: full, method: "OPTIONS",
 			header:      []string{"Origin", "https://app.example"},
