@@ -83,7 +83,8 @@ func Lingering(s *Server) int {
 // LingeringTLS counts the epoll connections idle in a lingering close
 // and, of those over TLS, the bytes of records their sockets have not
 // taken yet (fdTLS.pend). Their owner set lingering before turning them
-// idle under the socket's Mu.
+// idle under the socket's Mu. pmu is taken once Mu is let go: a
+// flushPending holds it while its writes take Mu.
 func LingeringTLS(s *Server) (lingering, pending int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,15 +94,17 @@ func LingeringTLS(s *Server) (lingering, pending int) {
 			continue
 		}
 		f.Mu.Lock()
-		if c.state() == connIdle && c.lingering {
-			lingering++
-			if f.tls != nil {
-				f.tls.pmu.Lock()
-				pending += len(f.tls.pend)
-				f.tls.pmu.Unlock()
-			}
-		}
+		idle := c.state() == connIdle && c.lingering
 		f.Mu.Unlock()
+		if !idle {
+			continue
+		}
+		lingering++
+		if f.tls != nil {
+			f.tls.pmu.Lock()
+			pending += len(f.tls.pend)
+			f.tls.pmu.Unlock()
+		}
 	}
 	return lingering, pending
 }
