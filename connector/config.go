@@ -171,6 +171,12 @@ type Config struct {
 	// the close still sends must not race half a second of a loaded
 	// machine's scheduling.
 	testLinger time.Duration
+	// testLingerEnd, set by tests only, runs where the epoll connector's
+	// lingering close over TLS read the client's end while the answer's
+	// last records still wait for the socket, before the connection
+	// turns idle for them (lingerNB): the window where the selector may
+	// send them and shut the sending side.
+	testLingerEnd func()
 }
 
 // or is v, or def when v is zero (unset).

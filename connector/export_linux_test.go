@@ -108,3 +108,49 @@ func LingeringTLS(s *Server) (lingering, pending int) {
 	}
 	return lingering, pending
 }
+
+// AtLingerEnd returns cfg with f called where a lingering TLS connection
+// read its client's end while the answer's last records still wait for
+// the socket, before it turns idle to wait for them: on the goroutine
+// that owns the connection, the selector's or another (Shutdown's).
+func AtLingerEnd(cfg Config, f func()) Config {
+	cfg.testLingerEnd = f
+	return cfg
+}
+
+// TLSLinger is what LingerTLS says of a TLS connection in a lingering
+// close.
+type TLSLinger struct {
+	Idle        bool // waiting for an edge, or its timer
+	ClientEnded bool // an event said the client ended its side (RDHUP)
+	Hungup      bool // an event said both sides ended (HUP): this side's was shut
+	ShutWaits   bool // the sending side is to be shut once pend went
+	Pending     int  // the bytes of pend
+}
+
+// LingerTLS reports on the first of s's TLS connections in a lingering
+// close, idle or not: false if none is.
+func LingerTLS(s *Server) (TLSLinger, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := s.conns.head; c != nil; c = c.lnext {
+		f, ok := c.io.(*fdConn)
+		if !ok || f.tls == nil {
+			continue
+		}
+		var l TLSLinger
+		f.Mu.Lock()
+		lingering := c.lingering
+		l.Idle = c.state() == connIdle
+		l.ClientEnded, l.Hungup = f.PeerClosed, f.Broken
+		f.Mu.Unlock()
+		if !lingering {
+			continue
+		}
+		f.tls.pmu.Lock() // once Mu is let go, as in LingeringTLS
+		l.ShutWaits, l.Pending = f.tls.shut, len(f.tls.pend)
+		f.tls.pmu.Unlock()
+		return l, true
+	}
+	return TLSLinger{}, false
+}

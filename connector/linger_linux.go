@@ -18,7 +18,16 @@ import (
 // Over TLS the sending side is shut only once the records the socket did
 // not take yet (fdTLS.pend) went, and the client's end does not close the
 // connection before: a close or a shut then would end the stream on a
-// record cut short. The timer bounds that wait too.
+// record cut short. The timer bounds that wait too, but the connection
+// closes as soon as they went, whoever owned it then. The selector sends
+// them at a writable edge (flushPending) after it looked whether the
+// connection is idle, and the shut raises an edge of its own (the kernel
+// wakes the socket's watchers at a shutdown): an idle connection is
+// taken at one of them, and reads the client's end again. An owner that
+// read that end and let the connection go idle after both edges looked
+// finds the side shut, and takes the connection back to close it;
+// without that look, a Shutdown or an executor's goroutine that read the
+// end while the selector sent the rest left it idle with no edge to come.
 
 // lingerPass bounds what one pass of lingerNB discards, so that a client
 // that keeps sending cannot hold the selector's producer: past it the
@@ -69,7 +78,17 @@ func (c *conn) lingerNB() {
 			// The client ended its side, but the answer's last records
 			// wait for the socket to take them: they go at its
 			// writability (flushPending), and the timer ends the wait.
+			if h := c.srv.Config.testLingerEnd; h != nil {
+				h()
+			}
 			f.idleLingering(false)
+			// The selector may have sent them and shut the side since
+			// shutWaits looked, its edges finding the connection not
+			// idle: taken back, it closes, unless another took it.
+			if f.tls.shutWaits() || !c.claim() {
+				return
+			}
+			c.close()
 			return
 		case err != nil: // its end (the client read the answer and closed), or a reset
 			c.close()

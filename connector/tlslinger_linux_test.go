@@ -91,44 +91,69 @@ func smallBuffer(opt int) func(_, _ string, rc syscall.RawConn) error {
 // the connection began to linger.
 func lingerWithPending(t *testing.T, srv *connector.Server, addr string, endSide bool) (waited bool) {
 	t.Helper()
+	l := startLinger(t, srv, addr)
+	defer l.raw.Close() // now, not when the test ends: the next try waits for the close
+	if endSide {
+		l.raw.(*net.TCPConn).CloseWrite()
+	}
+	l.readAnswers(t)
+	return l.waited
+}
+
+// lingerClient is the client of a connection that startLinger had linger.
+type lingerClient struct {
+	raw     net.Conn
+	r       *tls13Writer // the server's keys, once updated for each KeyUpdate
+	updates int          // the KeyUpdates it answered, before its 400
+	waited  bool         // records waited for the socket as the connection lingered
+}
+
+// startLinger has a connection to srv, at addr, linger as lingerWithPending
+// says, and returns its client once the connection lingers (or closed).
+func startLinger(t *testing.T, srv *connector.Server, addr string) *lingerClient {
+	t.Helper()
 	raw, a, keyLog := dialTLS13With(t, wharftest.SmallReceiveBuffer(4096), addr)
-	defer raw.Close() // now, not when the test ends: the next try waits for the close
 	get(t, a, bufio.NewReader(a), "/ok", "ok")
 	w := newTLS13Writer(t, raw, a, keyLog, 1)
 	// The answers stay under maxTLSPending even if the sockets take none.
 	head := "GET /ok HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", 500) + "\r\nBad\r\n"
 	w.sendKeyUpdated(t, head)
+	l := &lingerClient{raw: raw, updates: len(head)}
 	wharftest.WaitFor(t, "the connection to linger or close", func() bool {
 		lingering, pending := connector.LingeringTLS(srv)
-		waited = waited || pending > 0
+		l.waited = l.waited || pending > 0
 		return lingering == 1 || srv.Stats().Open == 0
 	})
-	if endSide {
-		raw.(*net.TCPConn).CloseWrite()
-	}
-
 	// The server's records, read without crypto/tls (see
 	// TestTLSKeyUpdateAnswersOnFullSocket): an answer to each KeyUpdate,
 	// then the 400 and close_notify, under the server's key updated as
 	// many times.
-	r := newServerRecords(t, raw, a, keyLog, len(head))
-	for i := range len(head) + 2 {
+	l.r = newServerRecords(t, raw, a, keyLog, len(head))
+	return l
+}
+
+// readAnswers fails t unless the client reads every answer whole,
+// close_notify last, then the end.
+func (l *lingerClient) readAnswers(t *testing.T) {
+	t.Helper()
+	raw, r := l.raw, l.r
+	for i := range l.updates + 2 {
 		hdr, rec, err := readRecord(raw)
 		if err != nil {
-			t.Fatalf("record %d of %d: %v", i, len(head)+2, err)
+			t.Fatalf("record %d of %d: %v", i, l.updates+2, err)
 		}
-		if i < len(head) {
+		if i < l.updates {
 			continue
 		}
 		nonce := bytes.Clone(r.iv)
-		nonce[11] ^= byte(i - len(head)) // the record's sequence number under the last key
+		nonce[11] ^= byte(i - l.updates) // the record's sequence number under the last key
 		plain, err := r.aead.Open(nil, nonce, rec, hdr)
 		if err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
 		plain = bytes.TrimRight(plain, "\x00")
 		typ, content := plain[len(plain)-1], plain[:len(plain)-1]
-		switch i - len(head) {
+		switch i - l.updates {
 		case 0:
 			if typ != 0x17 {
 				t.Fatalf("the answer's record is of type %d", typ)
@@ -145,5 +170,4 @@ func lingerWithPending(t *testing.T, srv *connector.Server, addr string, endSide
 	if n, err := raw.Read(make([]byte, 5)); err != io.EOF {
 		t.Fatalf("after close_notify: %d bytes, %v; want the end", n, err)
 	}
-	return waited
 }
