@@ -6,10 +6,12 @@
 // New binds the bucket, creating it if it is missing, with the sessions'
 // lifetime as its TTL: NATS forgets a session that no request wrote for
 // that long, so no instance has to scavenge. Each session is one key (its
-// ID), its record JSON-encoded; the key's revision is the Record's, and
-// saves are optimistic through kv.Create (a new session) and kv.Update
-// (the revision loaded), as package session's Store asks. A deleted key
-// reads as session.ErrNotFound.
+// ID), its record JSON-encoded, the entries that are not UTF-8 (which a
+// JSON string cannot hold) as base64, so that every value comes back as
+// saved. The key's revision is the Record's, and saves are optimistic
+// through kv.Create (a new session) and kv.Update (the revision loaded),
+// as package session's Store asks. A deleted key reads as
+// session.ErrNotFound.
 //
 // A call that fails because the bucket cannot be reached for now (the
 // connection closed once its reconnects gave up, or draining; no server

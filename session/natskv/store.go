@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -73,8 +74,16 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error
 }
 
 // record is a session.Record as stored; the revision is the key's.
+//
+// A JSON string holds only UTF-8: encoding/json writes any other byte as
+// U+FFFD, so "ann\xff" and "ann\xfe" would both read back as "ann\uFFFD".
+// Session values are Go strings, any bytes, and come back as saved, so an
+// entry whose key or value is not UTF-8 is kept in Bytes instead, as two
+// []byte (base64 in JSON). The others stay in Values, where instances
+// that predate Bytes read them.
 type record struct {
 	Values     map[string]string `json:"values"`
+	Bytes      [][2][]byte       `json:"bytes,omitempty"`
 	Created    time.Time         `json:"created"`
 	LastAccess time.Time         `json:"last_access"`
 	Expires    time.Time         `json:"expires"`
@@ -94,6 +103,12 @@ func (s *Store) Load(ctx context.Context, id string) (session.Record, error) {
 	if err := json.Unmarshal(e.Value(), &r); err != nil {
 		return session.Record{}, fmt.Errorf("natskv: load: %w", err)
 	}
+	if len(r.Bytes) > 0 && r.Values == nil {
+		r.Values = make(map[string]string, len(r.Bytes))
+	}
+	for _, kv := range r.Bytes {
+		r.Values[string(kv[0])] = string(kv[1])
+	}
 	return session.Record{Values: r.Values, Created: r.Created, LastAccess: r.LastAccess, Expires: r.Expires, Revision: e.Revision()}, nil
 }
 
@@ -101,7 +116,21 @@ func (s *Store) Load(ctx context.Context, id string) (session.Record, error) {
 // kv.Update (the revision loaded); a key written or deleted since is
 // session.ErrConflict.
 func (s *Store) Save(ctx context.Context, id string, rec session.Record) (uint64, error) {
-	data, err := json.Marshal(record{Values: rec.Values, Created: rec.Created, LastAccess: rec.LastAccess, Expires: rec.Expires})
+	r := record{Values: rec.Values, Created: rec.Created, LastAccess: rec.LastAccess, Expires: rec.Expires}
+	for k, v := range rec.Values {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			r.Bytes = append(r.Bytes, [2][]byte{[]byte(k), []byte(v)})
+		}
+	}
+	if len(r.Bytes) > 0 {
+		r.Values = make(map[string]string, len(rec.Values)-len(r.Bytes))
+		for k, v := range rec.Values {
+			if utf8.ValidString(k) && utf8.ValidString(v) {
+				r.Values[k] = v
+			}
+		}
+	}
+	data, err := json.Marshal(r)
 	if err != nil {
 		return 0, fmt.Errorf("natskv: save: %w", err)
 	}

@@ -3,6 +3,8 @@ package natskv_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -134,5 +136,44 @@ func TestBrokerRestart(t *testing.T) {
 	rec, err := st.Load(ctx, id)
 	if err != nil || rec.Values["user"] != "alice" {
 		t.Fatalf("after a restart: %+v, %v", rec, err)
+	}
+}
+
+// A session's keys and values are Go strings, bytes that need not be
+// UTF-8 (a raw random token, a gob encoding, a form field sent as %FF),
+// and a Load gives back exactly what was saved, as MemoryStore does: JSON
+// strings hold only UTF-8, and encoding/json writes any other byte as
+// U+FFFD, so "ann\xff" read back as "ann\uFFFD", the same as "ann\xfe".
+func TestStoreKeepsBytes(t *testing.T) {
+	b := natstest.ForTestJetStream(t)
+	ctx := t.Context()
+	st, err := natskv.New(ctx, b.JetStream(t), natskv.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		values map[string]string
+	}{
+		{"UTF-8", map[string]string{"user": "jürgen", "empty": ""}},
+		{"values not UTF-8", map[string]string{"a": "ann\xff", "b": "ann\xfe", "token": "\x00\x80\xc3\x28\xff\xfe"}},
+		{"keys not UTF-8", map[string]string{"k\xff": "1", "k\xfe": "2", "k": "3"}},
+		{"a value that reads as U+FFFD", map[string]string{"x": "\uFFFD", "y": "\xff"}},
+		{"none", map[string]string{}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("BYTES%021d", i)
+			if _, err := st.Save(ctx, id, session.Record{Values: tc.values}); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := st.Load(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(rec.Values, tc.values) {
+				t.Fatalf("Load gave %q, want %q", rec.Values, tc.values)
+			}
+		})
 	}
 }
