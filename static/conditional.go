@@ -21,29 +21,38 @@ const (
 // If-Match, else If-Unmodified-Since (412 when false); then If-None-Match,
 // else If-Modified-Since (304 when false, the method being GET or HEAD).
 // etag is the representation's current ETag, mod its modification time
-// (zero if unknown). A date field that does not parse is ignored, as the
-// RFC says.
+// (zero if unknown). A date field that does not parse, or comes twice,
+// is ignored, as the RFC says.
 func evaluate(r *api.Request, etag string, mod time.Time) outcome {
 	h := r.Header()
 	if h.Has("If-Match") {
 		if !matchAny(h.Values("If-Match"), etag, strongMatch) {
 			return preconditionFailed
 		}
-	} else if v := h.Get("If-Unmodified-Since"); v != "" && !isZeroTime(mod) {
-		if t, err := http.ParseTime(v); err == nil && mod.Truncate(time.Second).After(t) {
-			return preconditionFailed
-		}
+	} else if t, ok := dateField(h, "If-Unmodified-Since"); ok && !isZeroTime(mod) && mod.Truncate(time.Second).After(t) {
+		return preconditionFailed
 	}
 	if h.Has("If-None-Match") {
 		if matchAny(h.Values("If-None-Match"), etag, weakMatch) {
 			return notModified
 		}
-	} else if v := h.Get("If-Modified-Since"); v != "" && !isZeroTime(mod) {
-		if t, err := http.ParseTime(v); err == nil && !mod.Truncate(time.Second).After(t) {
-			return notModified
-		}
+	} else if t, ok := dateField(h, "If-Modified-Since"); ok && !isZeroTime(mod) && !mod.Truncate(time.Second).After(t) {
+		return notModified
 	}
 	return proceed
+}
+
+// dateField returns the HTTP-date of the precondition field name, and
+// false if there is none to apply: absent, not a date, or sent more than
+// once, which RFC 9110 (§13.1.3, §13.1.4) says to ignore rather than read
+// at its first line.
+func dateField(h api.Header, name string) (time.Time, bool) {
+	v := h.Values(name)
+	if len(v) != 1 {
+		return time.Time{}, false
+	}
+	t, err := http.ParseTime(v[0])
+	return t, err == nil
 }
 
 // ifRange reports whether the ranges of a request may be served: there is

@@ -21,10 +21,11 @@
 //   - Content-Type from the name's extension (mime.TypeByExtension), else
 //     sniffed from the first 512 bytes (http.DetectContentType).
 //   - A strong ETag and, when the file has a modification time,
-//     Last-Modified (see ETags). If-Match and If-Unmodified-Since answer 412
-//     when they fail; If-None-Match (weak comparison, RFC 9110 §13.1.2),
-//     and without it If-Modified-Since, answer 304, in the order of RFC 9110
-//     §13.2.2. A 304 carries no Content-Type, as net/http's does not; to a
+//     Last-Modified (see ETags), the time of the answer for a file dated
+//     past it (RFC 9110 §8.8.2.1). If-Match and If-Unmodified-Since answer
+//     412 when they fail; If-None-Match (weak comparison, RFC 9110
+//     §13.1.2), and without it If-Modified-Since, answer 304, in the order
+//     of RFC 9110 §13.2.2; a date field sent twice is ignored. A 304 carries no Content-Type, as net/http's does not; to a
 //     wrapper that derives its ETag and Vary from the body (the gzip
 //     filter, an api.RepresentationDescriber) it describes the 200.
 //   - Ranges (RFC 9110 §14) on GET, parsed by internal/byterange: one range

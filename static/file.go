@@ -45,6 +45,13 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 		return err
 	}
 	mod := rep.info.ModTime()
+	if now := time.Now(); mod.After(now) {
+		// RFC 9110 §8.8.2.1: a modification time past the server's clock
+		// (a clock set wrong, a tree unpacked from elsewhere) is sent as
+		// the time of the answer, or a client that revalidates with it
+		// would be told 304 for the file rewritten before that date.
+		mod = now
+	}
 	hdr.Set("Etag", etag)
 	if !isZeroTime(mod) {
 		hdr.Set("Last-Modified", mod.UTC().Format(http.TimeFormat))

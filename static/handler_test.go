@@ -175,6 +175,10 @@ var handlerCases = []handlerCase{
 	{name: "If-Match weak", target: "/static/big.bin", hdr: []string{"If-Match", "W/ETAG"}, want: want{412, "-", nil}},
 	{name: "If-Unmodified-Since earlier", target: "/static/big.bin", hdr: []string{"If-Unmodified-Since", "Sun, 01 Mar 2026 11:59:59 GMT"}, want: want{412, "-", nil}},
 	{name: "If-Unmodified-Since equal", target: "/static/big.bin", hdr: []string{"If-Unmodified-Since", lastMod}, want: want{200, "-", nil}},
+	// RFC 9110 §13.1.3 and §13.1.4: a date field of more than one member
+	// (two field lines) is ignored, not read at its first.
+	{name: "If-Modified-Since twice ignored", target: "/static/big.bin", hdr: []string{"If-Modified-Since", lastMod, "If-Modified-Since", lastMod}, want: want{200, "-", nil}},
+	{name: "If-Unmodified-Since twice ignored", target: "/static/big.bin", hdr: []string{"If-Unmodified-Since", "Sun, 01 Mar 2026 11:59:59 GMT", "If-Unmodified-Since", "Sun, 01 Mar 2026 11:59:59 GMT"}, want: want{200, "-", nil}},
 	{name: "If-Match wins over If-Unmodified-Since", target: "/static/big.bin", hdr: []string{"If-Match", "ETAG", "If-Unmodified-Since", "Sun, 01 Mar 2026 11:59:59 GMT"}, want: want{200, "-", nil}},
 	{name: "If-Match before If-None-Match", target: "/static/big.bin", hdr: []string{"If-Match", `"other"`, "If-None-Match", "ETAG"}, want: want{412, "-", nil}},
 
@@ -502,5 +506,26 @@ func TestWellKnown(t *testing.T) {
 		if rec.Code != want {
 			t.Errorf("%s: %d, want %d", path, rec.Code, want)
 		}
+	}
+}
+
+// A file whose modification time is past the server's clock (a clock set
+// wrong, a tree unpacked from elsewhere) is sent with the time of the
+// answer as its Last-Modified, as RFC 9110 §8.8.2.1 requires: a client
+// told the future date would get a 304 for the file rewritten later, on
+// a clock set right, dated before it.
+func TestFutureModTime(t *testing.T) {
+	future := time.Now().Add(240 * time.Hour)
+	fsys := fstest.MapFS{"f.txt": {Data: []byte("from the future"), ModTime: future}}
+	h := static.New(fsys, static.Config{})
+	before := time.Now().Truncate(time.Second)
+	rec := do(t, h, "/static/*", "GET", "/static/f.txt")
+	after := time.Now()
+	lm, err := http.ParseTime(rec.Header().Get("Last-Modified"))
+	if rec.Code != 200 || err != nil {
+		t.Fatalf("status %d, Last-Modified %q (%v)", rec.Code, rec.Header().Get("Last-Modified"), err)
+	}
+	if lm.Before(before) || lm.After(after) {
+		t.Errorf("Last-Modified %v, want the time of the answer, between %v and %v", lm, before, after)
 	}
 }
