@@ -137,6 +137,11 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	suspended := ex != nil && continuation.Of(r).IsSuspended()
 	serr := s.endDispatch(suspended)
 	if err != nil {
+		if serr != nil {
+			// The request fails with the handler's error; the store's
+			// would otherwise go unseen.
+			m.cfg.Logger.Error("session: saving after a failed dispatch", "err", serr)
+		}
 		return err
 	}
 	return m.storeFailed(w, serr)

@@ -44,7 +44,10 @@ type Config struct {
 	// Protection is the http.CrossOriginProtection that decides; the
 	// TrustedOrigins and InsecureBypassPatterns are added to it. Nil means
 	// a new one. Pass one to add trusted origins while serving: its
-	// AddTrustedOrigin may be called concurrently with requests.
+	// AddTrustedOrigin may be called concurrently with requests. The
+	// filter asks it only whether a request passes (its Check): a deny
+	// handler set on it with SetDenyHandler is never called, since a
+	// refusal is answered as Deny says.
 	Protection *http.CrossOriginProtection
 
 	// Deny answers a refused request in place of the rest of the chain;
