@@ -32,6 +32,7 @@
 package h3
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -152,7 +153,7 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		// field's name and value plus 32), like HTTP/2's header list.
 		MaxHeaderBytes: lim.MaxHeaderBytes + 32*lim.MaxHeaders,
 		IdleTimeout:    lim.IdleTimeout,
-		Logger:         cfg.Logger,
+		Logger:         cmp.Or(cfg.Logger, slog.Default()), // quic-go takes nil for none
 	}
 	unregister, err := c.RegisterServer(&server{srv: srv, closeTransport: closeTransport})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -104,5 +105,31 @@ func TestServeNeedsCertificate(t *testing.T) {
 		if err := h3.Serve(c, pc, cfg, h3.Config{}); !errors.Is(err, connector.ErrNoCertificate) {
 			t.Errorf("Serve with %v: %v", cfg, err)
 		}
+	}
+}
+
+// With no Config.Logger, quic-go's HTTP/3 server logs to slog.Default(),
+// as the field says: it was given none, which quic-go takes for no logger
+// but for its Error records (a panic, a malformed Content-Length), so
+// that its Debug ones (a connection that failed, a response it could not
+// flush) reached no one, even a default logger at that level.
+func TestLoggerDefault(t *testing.T) {
+	rec, logger := wharftest.NewLogRecorder()
+	prev := slog.Default()
+	slog.SetDefault(logger)
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := io.WriteString(w, "hello")
+		return err
+	})
+	addr, cl := serveH3(t, c)
+	resp, err := cl.Get("https://" + addr + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(rec.RecordsOf("handling request")) == 0 {
+		t.Errorf("slog.Default() got none of quic-go's records; got %v", rec.Records())
 	}
 }
