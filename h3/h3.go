@@ -35,13 +35,12 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quic-go/quic-go"
@@ -88,7 +87,8 @@ type Config struct {
 }
 
 // Serve serves c over HTTP/3 on pc until c shuts down or closes; it then
-// returns connector.ErrServerClosed, like Container.Serve. tlsConfig holds
+// returns connector.ErrServerClosed, like Container.Serve. If pc fails
+// (a read does), Serve returns that error. tlsConfig holds
 // the certificates (its NextProtos is replaced by "h3"); nil means the
 // container's (container.WithTLSConfig), and Config.DevCert makes one when
 // there is none. Serve registers itself with c.RegisterServer: c's
@@ -110,7 +110,9 @@ func Serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 }
 
 // serve is Serve with the certificates found. Closing stop, if not nil,
-// ends it as Close would, without the container. closed is called once
+// ends it as c's Shutdown would, without the container: no new connection
+// or request, those open left to finish or to c's Shutdown or Close; it
+// then returns connector.ErrServerClosed. closed is called once
 // the QUIC transport is closed, when pc is no longer used: after serve
 // returned, when a graceful shutdown lets connections finish.
 func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg Config, stop <-chan struct{}, closed func()) error {
@@ -124,9 +126,13 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 	}
 	lim := ccfg.Limits()
 
+	// stopped is set when stop is closed: HTTP/3 then ends as in c's
+	// Shutdown, its open connections left to c's Shutdown or Close.
+	var stopped atomic.Bool
 	// Every new connection passes admit: MaxConnections, and no new one
-	// once c shuts down (see connLimit.closing).
-	tr := &quic.Transport{Conn: pc, ConnContext: (&connLimit{max: int64(ccfg.MaxConnections), closing: c.ShuttingDown}).admit}
+	// once c shuts down or stop is closed (see connLimit.closing).
+	closing := func() bool { return c.ShuttingDown() || stopped.Load() }
+	tr := &quic.Transport{Conn: pc, ConnContext: (&connLimit{max: int64(ccfg.MaxConnections), closing: closing}).admit}
 	ln, err := tr.ListenEarly(http3.ConfigureTLSConfig(tlsConfig.Clone()), &quic.Config{
 		Allow0RTT: !cfg.Disable0RTT, // accepted by default, as quic-go's HTTP/3 server does
 		// quic-go gives up a handshake that is idle this long, or not
@@ -167,26 +173,35 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		go func() {
 			select {
 			case <-stop:
-				srv.Close()
+				// As the TCP side's connections are left when its
+				// listener is closed: quic-go's server takes no more
+				// connections or requests, and those in flight finish,
+				// unless c's Shutdown or Close, which the server stays
+				// registered with, ends them first.
+				stopped.Store(true)
+				srv.Shutdown(context.Background())
 				closeTransport()
 			case <-served:
 			}
 		}()
 	}
 	err = srv.ServeListener(ln)
-	if c.ShuttingDown() {
+	if closing() {
 		// The container's Shutdown and Close end the rest: Close may
 		// come after this returned, to end the connections Shutdown's
 		// context ran out for.
 		go refuseQueued(ln)
 		return connector.ErrServerClosed
 	}
+	// The transport failed (its socket did), and its connections with
+	// it: err is why. quic-go's Close waits for the handlers still
+	// running, which end as the container fails their requests, their
+	// clients gone; the caller hears of the failure now.
 	unregister()
-	srv.Close()
-	closeTransport()
-	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
-		return connector.ErrServerClosed
-	}
+	go func() {
+		srv.Close()
+		closeTransport()
+	}()
 	return err
 }
 

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,4 +263,164 @@ func TestServeTLSOneSideFails(t *testing.T) {
 		t.Fatal("ServeTLS did not return when its TCP listener failed")
 	}
 	waitClosed(t, pc)
+}
+
+// When the TCP side fails while an HTTP/3 request is in flight, ServeTLS
+// returns the error at once and stops HTTP/3 (a new connection is
+// refused), leaving the request to finish and its connection to c's
+// Shutdown, as the TCP side's connections are left: it once closed every
+// HTTP/3 connection, cutting the request off, and returned only once the
+// request's handler had, however long that took.
+func TestServeTLSOneSideFailsLeavesRequests(t *testing.T) {
+	cert, _ := devcert.New()
+	pool, _ := devcert.Pool(cert)
+	c := newProtoContainer()
+	defer c.Close()
+	started, release := make(chan struct{}), make(chan struct{})
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	defer releaseOnce()
+	c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
+		close(started)
+		<-release
+		_, err := io.WriteString(w, "slow")
+		return err
+	})
+	l, pc, err := h3.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	done := make(chan error, 1)
+	go func() {
+		done <- h3.ServeTLS(c, l, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{})
+	}()
+	_, _, h3c, closeClients := clients(&tls.Config{RootCAs: pool})
+	defer closeClients()
+	slow := getAsync(h3c, "https://"+addr+"/slow")
+	select {
+	case <-started:
+	case got := <-slow:
+		t.Fatalf("the HTTP/3 request ended before its handler ran: %q", got)
+	}
+
+	l.Close()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, connector.ErrServerClosed) {
+			t.Errorf("ServeTLS returned %v; want the TCP side's error", err)
+		}
+	case <-time.After(wharftest.Patience):
+		t.Fatal("ServeTLS did not return when its TCP listener failed, while an HTTP/3 handler ran")
+	}
+	late := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	defer late.Close()
+	if resp, err := (&http.Client{Transport: late, Timeout: wharftest.Patience}).Get("https://" + addr + "/x"); err == nil {
+		resp.Body.Close()
+		t.Errorf("a new HTTP/3 connection was served after the TCP side failed: %s", resp.Status)
+	} else if !refused(err) {
+		t.Errorf("a new HTTP/3 connection after the TCP side failed: %v, want CONNECTION_REFUSED", err)
+	}
+	releaseOnce()
+	if got := <-slow; got != "slow" {
+		t.Errorf("the HTTP/3 request in flight got %q", got)
+	}
+
+	closeClients()
+	ctx, cancel := context.WithTimeout(context.Background(), wharftest.Patience)
+	defer cancel()
+	if err := c.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	waitClosed(t, pc)
+}
+
+// errSocket is what failConn's reads fail with.
+var errSocket = errors.New("h3 test: the UDP socket failed")
+
+// failConn is a UDP socket whose reads fail with errSocket from fail on.
+type failConn struct {
+	net.PacketConn
+	failed atomic.Bool
+}
+
+func (f *failConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, addr, err := f.PacketConn.ReadFrom(p)
+	if f.failed.Load() {
+		return 0, nil, errSocket
+	}
+	return n, addr, err
+}
+
+// fail fails the read under way and every one after it.
+func (f *failConn) fail() {
+	f.failed.Store(true)
+	f.PacketConn.SetReadDeadline(time.Now())
+}
+
+// A UDP socket that fails ends Serve with its error, and ServeTLS (its
+// TCP side stopped) too: the transport's failure was once taken for a
+// shutdown, Serve returned ErrServerClosed as if the container had shut
+// down, and ServeTLS the error of the TCP listener it closed in turn.
+func TestServeSocketFails(t *testing.T) {
+	// quic-go warns once that a wrapped socket's buffers cannot be sized.
+	t.Setenv("QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING", "true")
+	cert, _ := devcert.New()
+	pool, _ := devcert.Pool(cert)
+	tlsCfg := &tls.Config{Certificates: []tls.Certificate{cert}}
+	for _, tc := range []struct {
+		name  string
+		serve func(c *container.Container, pc net.PacketConn) (net.Listener, error)
+	}{
+		{"Serve", func(c *container.Container, pc net.PacketConn) (net.Listener, error) {
+			return nil, h3.Serve(c, pc, tlsCfg, h3.Config{})
+		}},
+		{"ServeTLS", func(c *container.Container, pc net.PacketConn) (net.Listener, error) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return nil, err
+			}
+			return l, h3.ServeTLS(c, l, pc, tlsCfg, h3.Config{})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newProtoContainer()
+			defer c.Close()
+			udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer udp.Close()
+			fc := &failConn{PacketConn: udp}
+			type result struct {
+				l   net.Listener
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				l, err := tc.serve(c, fc)
+				done <- result{l, err}
+			}()
+			_, _, h3c, closeClients := clients(&tls.Config{RootCAs: pool})
+			defer closeClients()
+			if got := <-getAsync(h3c, "https://"+udp.LocalAddr().String()+"/x"); got != "HTTP/3.0" {
+				t.Fatalf("before the failure: %q", got)
+			}
+			closeClients()
+
+			fc.fail()
+			select {
+			case r := <-done:
+				if !errors.Is(r.err, errSocket) {
+					t.Errorf("%s returned %v; want the socket's error", tc.name, r.err)
+				}
+				if r.l != nil {
+					if _, err := r.l.Accept(); !errors.Is(err, net.ErrClosed) {
+						t.Errorf("the TCP listener is open (%v)", err)
+					}
+				}
+			case <-time.After(wharftest.Patience):
+				t.Fatalf("%s did not return when its UDP socket failed", tc.name)
+			}
+		})
+	}
 }
