@@ -241,7 +241,8 @@ func refuseQueued(ln *quic.EarlyListener) {
 // other filter too (a filter added with Filter after QoS never sees QoS's
 // 503s; see package container, "Filter order"). ServeTLS does that. The
 // filter declares itself api.NonBlocking, so it leaves a chain's
-// invocation type as it was.
+// invocation type as it was. Any goroutine may call AltSvc, and the filter
+// serves any number of requests at once.
 func AltSvc(udpPort int) api.Filter {
 	return altSvc(fmt.Sprintf(`%s=":%d"; ma=2592000`, http3.NextProtoH3, udpPort))
 }
