@@ -24,8 +24,10 @@
 // sent is lost. It returns ErrNotConnected (which wraps
 // cluster.ErrNotDelivered) and counts in Stats().Lost, and in the
 // "wharf.cluster.events.lost" counter. A broker that stops reading
-// without closing is noticed within WriteTimeout of a Publish that has to
-// wait for it, or within about three PingIntervals.
+// without closing is taken for gone once a write to it has waited
+// WriteTimeout (what was buffered for it is lost uncounted, and the
+// connection reconnects), or, with nothing to write, within about three
+// PingIntervals.
 //
 // A subscription that falls more than PendingMessages behind on events
 // from other instances drops what does not fit. nats.go reports those as

@@ -77,9 +77,9 @@ type Config struct {
 	MeterProvider metric.MeterProvider
 	// Options are further nats.go options: credentials, TLS, servers. They
 	// are applied first; what the Bus's semantics rest on is set after
-	// them and cannot be changed: no echo, reconnecting forever, no
-	// buffering while away, callbacks after Close, and the write timeout
-	// and ping interval above. Handlers given here (closed, disconnected,
+	// them and cannot be changed: no echo, reconnecting forever (and when
+	// a write times out), no buffering while away, callbacks after Close,
+	// and the write timeout and ping interval above. Handlers given here (closed, disconnected,
 	// reconnected, errors) are called after the Bus's own.
 	Options []nats.Option
 }
@@ -149,6 +149,11 @@ func Connect(cfg Config) (*Bus, error) {
 	opts.ReconnectWait = orDuration(cfg.ReconnectWait, DefaultReconnectWait)
 	opts.ReconnectBufSize = -1 // no buffering while away: an event is sent now or lost
 	opts.FlusherTimeout = orDuration(cfg.WriteTimeout, DefaultWriteTimeout)
+	// A write that timed out leaves the connection up, unless this is set:
+	// nats.go would discard what it had buffered and take the next events
+	// into a buffer the next timed-out write discards too, each Publish
+	// returning nil, until the pings noticed (three PingIntervals).
+	opts.ReconnectOnFlusherError = true
 	opts.PingInterval = orDuration(cfg.PingInterval, DefaultPingInterval)
 	opts.MaxPingsOut = 2
 	opts.DrainTimeout = 5 * time.Second
