@@ -212,7 +212,7 @@ func Connect(cfg Config) (*Bus, error) {
 	}
 	nc, err := opts.Connect()
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: connecting to %s: %w", redactURLs(servers), err)
+		return nil, fmt.Errorf("natsbus: connecting to %s: %w", redactURLs(servers), redactError(err))
 	}
 	b.nc = nc
 	if !nc.IsConnected() {
@@ -257,6 +257,22 @@ func redactURLs(servers []string) string {
 		}
 	}
 	return strings.Join(out, ",")
+}
+
+// redactError returns nats.go's error with the URL it could not parse
+// masked as redactURLs masks it: net/url's error quotes the URL whole,
+// credentials included, and an invalid escape in it, which may be in the
+// password.
+func redactError(err error) error {
+	var ue *neturl.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	masked := &neturl.Error{Op: ue.Op, URL: redactURLs([]string{ue.URL}), Err: ue.Err}
+	if _, ok := ue.Err.(neturl.EscapeError); ok && strings.Contains(ue.URL, "@") {
+		masked.Err = errors.New("invalid URL escape")
+	}
+	return masked
 }
 
 func orDuration(v, def time.Duration) time.Duration {

@@ -70,3 +70,29 @@ func TestURLTokenNotLoggedConnected(t *testing.T) {
 		})
 	}
 }
+
+// A URL that nats.go cannot parse is quoted whole in net/url's error, and
+// an invalid escape in it is quoted too: Connect's error, which its caller
+// is likely to log, carries neither the password nor the token all the
+// same, nor a piece of them.
+func TestURLPasswordNotInConnectError(t *testing.T) {
+	for _, url := range []string{
+		"nats://u:secret@[::1", // missing ']'
+		"u:secret@[::1",
+		"nats://secret@[::1",                         // a token
+		"nats://u:secret@127.0.0.1:4222 x",           // invalid port
+		"nats://127.0.0.1:4222,nats://u:secret@[::1", // the second server of a list
+		"nats://u:%secret@127.0.0.1:4222",            // an invalid escape, "%se", in the password
+	} {
+		t.Run(url, func(t *testing.T) {
+			b, err := natsbus.Connect(natsbus.Config{URL: url, Logger: wharftest.DiscardLogger()})
+			if err == nil {
+				b.Close()
+				t.Fatal("Connect accepted a malformed URL")
+			}
+			if msg := err.Error(); strings.Contains(msg, "secret") || strings.Contains(msg, "%se") {
+				t.Errorf("the credential is in Connect's error: %s", msg)
+			}
+		})
+	}
+}
