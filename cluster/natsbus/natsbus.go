@@ -440,10 +440,13 @@ func (b *Bus) Stats() cluster.Stats {
 	}
 }
 
-// Close unsubscribes, sends what is buffered, closes the connection and
-// waits until nats.go's goroutines are done: about 10 s at most (the
-// subscriptions' drain, then the last flush). Do not call it from a
-// subscriber's callback, whose return the drain waits for.
+// Close unsubscribes, sends what is buffered and closes the connection.
+// While connected, it drains first: it waits for the callbacks of the
+// events already received, at most 5 s, then for the last flush, at most
+// 5 s more. Away from the broker there is nothing to drain: a callback
+// running then, or one the drain stopped waiting for, may still be running
+// when Close returns, and nats.go's goroutines end just after it. Do not
+// call it from a subscriber's callback, whose return the drain waits for.
 func (b *Bus) Close() error {
 	b.closeOnce.Do(func() {
 		b.mu.Lock()
