@@ -60,7 +60,8 @@ type Bus interface {
 type Subscription interface {
 	// Unsubscribe stops the deliveries. A callback that is running
 	// finishes, and one may still start just after Unsubscribe returns.
-	// Unsubscribing twice is harmless.
+	// Unsubscribing twice is harmless. It may be called from any
+	// goroutine, the subscription's own callback included.
 	Unsubscribe() error
 }
 
