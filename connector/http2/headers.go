@@ -238,8 +238,14 @@ func validFieldName(s string) bool {
 
 // validFieldValue reports whether a field value holds no control byte but
 // the horizontal tab (RFC 9110 §5.5; RFC 9113 §8.2.1 forbids NUL, CR and
-// LF outright).
+// LF outright), and neither starts nor ends with a space or a tab (RFC
+// 9113 §8.2.1), which HTTP/1.1's parser strips as whitespace around the
+// value: kept, " x" would reach a handler that compares it with "x" over
+// HTTP/2 only.
 func validFieldValue(s string) bool {
+	if n := len(s); n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n-1] == ' ' || s[n-1] == '\t') {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return false

@@ -87,6 +87,8 @@ var h2MalformedRequests = []h2Malformed{
 	{group: "Header fields", name: "space in a field name", fields: []string{"x a", "b"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "NUL in a field value", fields: []string{"x-a", "a\x00b"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "CR LF in a field value", fields: []string{"x-a", "a\r\nb"}, want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "a field value that starts with a space", fields: []string{"x-a", " a"}, want: "RST_STREAM PROTOCOL_ERROR"},
+	{group: "Header fields", name: "a field value that ends with a tab", fields: []string{"x-a", "a\t"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "connection-specific field", fields: []string{"connection", "close"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "`transfer-encoding`", fields: []string{"transfer-encoding", "chunked"}, want: "RST_STREAM PROTOCOL_ERROR"},
 	{group: "Header fields", name: "`te` other than `trailers`", fields: []string{"te", "gzip"}, want: "RST_STREAM PROTOCOL_ERROR"},
