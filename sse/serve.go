@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
@@ -31,7 +32,8 @@ func (b *Broker) Handler(topic string) api.Handler {
 // the two. Serve waits for Since there: a handler that calls it may be
 // declared api.NonBlocking only with a log whose Since never waits (a
 // MemoryLog's), not with one a round trip away (natssse's), which would
-// hold up the event loop the request came in on. A Last-Event-ID that is not a decimal integer is ignored: the
+// hold up the event loop the request came in on. A Last-Event-ID that
+// is not a decimal integer (white space around it aside) is ignored: the
 // stream starts with the live events. One too large for any ID is taken
 // as an ID the log never gave (missed, then everything retained).
 //
@@ -72,7 +74,10 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 		_, err := w.Write(retryLater)
 		return err
 	}
-	sentID := r.Header().Get("Last-Event-ID")
+	// Trimmed as a field value is (RFC 9110 §5.5): the HTTP/1.1 parser
+	// trims it, but HTTP/2 and HTTP/3 hand it over as it came, and " 41"
+	// would be taken for no ID, its client resumed with the live events.
+	sentID := strings.Trim(r.Header().Get("Last-Event-ID"), " \t")
 	after, replay := lastEventID(sentID)
 	a, err := async.Start(r)
 	if err != nil {
