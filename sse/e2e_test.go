@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/gzip"
 	"github.com/wharf-go/wharf/internal/modes"
@@ -138,6 +140,50 @@ func TestBrokerClose(t *testing.T) {
 		}
 		wharftest.WaitFor(t, "no stream", func() bool { return b.Stats().Streams == 0 })
 	})
+}
+
+// closingHeader closes its Broker the first time the handler asks for its
+// header: Serve does so (to set the stream's head) after its check that
+// the Broker is open and before the stream subscribes, the window a Close
+// from another goroutine can fall in.
+type closingHeader struct {
+	api.ResponseWrapper
+	b    *sse.Broker
+	once *sync.Once
+}
+
+func (w closingHeader) Header() http.Header {
+	w.once.Do(func() { w.b.Close() })
+	return w.Response.Header()
+}
+
+// A Broker closed while Serve opens a stream answers as a closed Broker
+// does, a 200 that ends with a retry, which an EventSource follows: it
+// once answered 503, on which an EventSource gives up for good.
+func TestBrokerClosedWhileOpening(t *testing.T) {
+	for _, m := range []modes.Mode{modes.H1, modes.H1Portable, modes.H2, modes.H3} {
+		t.Run(string(m), func(t *testing.T) {
+			b := newBroker(t, sse.Config{})
+			c := container.New(modes.Options(m)...)
+			c.HandleFunc("GET /events/{topic}", func(w api.Response, r *api.Request) error {
+				return b.Serve(closingHeader{api.ResponseWrapper{Response: w}, b, new(sync.Once)}, r, r.PathParam("topic"))
+			})
+			s := modes.Start(t, m, c)
+			resp, err := s.Client.Get(s.URL + "/events/t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") || string(body) != "retry: 1000\n\n" {
+				t.Fatalf("a stream whose Broker closed as it opened: %d %q %q, want 200 text/event-stream \"retry: 1000\\n\\n\"",
+					resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+			if st := b.Stats(); st.Streams != 0 || st.Opened != 0 {
+				t.Fatalf("stats %+v, want no stream", st)
+			}
+		})
+	}
 }
 
 // Behind filters/gzip, which a site puts in front of everything, a stream

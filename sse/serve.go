@@ -42,7 +42,7 @@ func (b *Broker) Handler(topic string) api.Handler {
 // "retry: 1000", which an EventSource follows, and so does a log that
 // fails to read the replay (a NATS outage), logged at Warn to
 // Config.Logger: an EventSource gives up for good on any status but 200.
-// A Broker closed between that check and the subscription answers 503.
+// A Broker closed while Serve opens the stream answers the same.
 func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	if err := CheckTopic(topic); err != nil {
 		return &api.StatusError{Code: http.StatusBadRequest, Err: err}
@@ -96,7 +96,13 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 	// on is held in the queue, then read the log; the queue's events that
 	// the replay has (IDs up to through) are dropped.
 	if err := b.subscribe(s); err != nil {
-		return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
+		// Closed since the check above: ended as a closed Broker's
+		// stream, which the client retries (a 503 would stop it).
+		if _, err := w.Write(retryLater); err != nil {
+			return err
+		}
+		s.stop()
+		return nil
 	}
 	head := []*frame{heartbeat} // commits the response's head at once: the client sees the stream open
 	var evs []Event
