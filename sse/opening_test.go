@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
@@ -69,6 +70,43 @@ func TestOverflowWhileOpeningIsAStream(t *testing.T) {
 			if a.resp.StatusCode != http.StatusOK || !strings.HasPrefix(a.resp.Header.Get("Content-Type"), "text/event-stream") {
 				t.Errorf("a stream ended while opening: %d %q, want 200 text/event-stream, which an EventSource retries",
 					a.resp.StatusCode, a.resp.Header.Get("Content-Type"))
+			}
+			wharftest.WaitFor(t, "no stream", func() bool { return b.Stats().Streams == 0 })
+			if st := b.Stats(); st.Slow != 1 {
+				t.Errorf("stats %+v, want the stream counted slow", st)
+			}
+		})
+	}
+}
+
+// A live stream whose queue passes MaxQueue before its head went out (a
+// busy topic, whose events come before the stream's write task runs or
+// the Output's flush does, or, as here, a handler that publishes after
+// Serve, in its dispatch, which the task waits for) has sent nothing
+// either: it ends as an event stream that ends too. It once failed, and
+// its client got a 503, on which an EventSource gives up for good.
+func TestOverflowBeforeFirstWriteIsAStream(t *testing.T) {
+	for _, m := range []modes.Mode{modes.H1, modes.H1Portable, modes.H2, modes.H3} {
+		t.Run(string(m), func(t *testing.T) {
+			b := newBroker(t, sse.Config{MaxQueue: 2, Heartbeat: -1})
+			c := container.New(modes.Options(m)...)
+			c.HandleFunc("GET /events/{topic}", func(w api.Response, r *api.Request) error {
+				err := b.Serve(w, r, r.PathParam("topic"))
+				for range 3 { // past MaxQueue before the stream's write task runs
+					b.Publish(r.PathParam("topic"), sse.Event{Data: "joined"})
+				}
+				return err
+			})
+			s := modes.Start(t, m, c)
+			resp, err := s.Client.Get(s.URL + "/events/t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+				t.Errorf("a stream ended before its head went out: %d %q, want 200 text/event-stream, which an EventSource retries",
+					resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
 			wharftest.WaitFor(t, "no stream", func() bool { return b.Stats().Streams == 0 })
 			if st := b.Stats(); st.Slow != 1 {

@@ -11,6 +11,9 @@ package sse
 // live: the replay, then the live events, are written as the client takes them.
 // closing: an end was decided (too slow, shutdown, Broker.Close); the request is completing.
 // closed: the request completed; the stream left its topic and holds nothing.
+// overflow is either overflow event: the stream fails once its head went
+// out (the connection is aborted), and completes as an event stream that
+// ends before (a failure would be answered with a 503).
 type state uint8
 
 const (
@@ -28,13 +31,14 @@ func (s state) String() string { return stateNames[s] }
 type event uint8
 
 const (
-	evReplayed  event = iota // the replay was read and the seam placed
-	evOverflow               // the queue passed MaxQueue
-	evStop                   // the container's shutdown, or Broker.Close
-	evCompleted              // the request completed, however it ended
+	evReplayed       event = iota // the replay was read and the seam placed
+	evOverflow                    // the queue passed MaxQueue after the stream's head went out
+	evStop                        // the container's shutdown, or Broker.Close
+	evCompleted                   // the request completed, however it ended
+	evOverflowUnsent              // the queue passed MaxQueue before the stream's head went out
 )
 
-var eventNames = [...]string{"replayed", "overflow", "stop", "completed"}
+var eventNames = [...]string{"replayed", "overflow", "stop", "completed", "overflow unsent"}
 
 func (e event) String() string { return eventNames[e] }
 
@@ -57,7 +61,8 @@ func transition(s state, ev event) (state, action) {
 		return stClosed, actRelease
 	case s == stOpening && ev == evReplayed:
 		return stLive, actWrite
-	case s == stOpening && ev == evOverflow:
+	case s == stOpening && (ev == evOverflow || ev == evOverflowUnsent),
+		s == stLive && ev == evOverflowUnsent:
 		// Nothing was sent: a failure would be answered with a 503, on
 		// which an EventSource gives up for good. Completed, the response
 		// is the head of an event stream that ends, which it retries.

@@ -33,6 +33,7 @@ type stream struct {
 	through   uint64 // the highest event ID the stream has: a delivery up to it is a duplicate
 	scheduled bool   // a pump is queued, or OnWritePossible will run one
 	wrote     bool   // something other than a heartbeat was written since the Broker's last heartbeat tick
+	sent      bool   // a pump saw the response committed: its head is sent, so an end must abort it
 
 	// pumpTask is pump, made once: dispatching the method value would
 	// make it again for every event the stream is sent.
@@ -130,7 +131,15 @@ func (s *stream) offer(f *frame) {
 	case s.st > stLive:
 	case s.st == stLive && f.seq <= s.through:
 	case len(s.queue) >= s.b.cfg.MaxQueue:
-		act = s.fire(evOverflow)
+		// Until the head is sent (the write task has not run yet, on a
+		// busy topic or after a handler that publishes after Serve, or
+		// the Output's flush has not), a failure would be answered with
+		// a 503.
+		if s.sent {
+			act = s.fire(evOverflow)
+		} else {
+			act = s.fire(evOverflowUnsent)
+		}
 	default:
 		s.queue = append(s.queue, f)
 		if s.st == stLive {
@@ -168,12 +177,19 @@ func (s *stream) seam(head []*frame, replay []Event, through uint64) {
 // pump is the task that writes: frames while the Output takes them. When
 // it does not, the Output calls OnWritePossible once it drained, which
 // pumps again; until then scheduled stays set, so no other pump comes.
-func (s *stream) pump(api.Response) {
+func (s *stream) pump(w api.Response) {
 	for {
 		if !s.out.IsReady() {
 			return
 		}
+		// The Output's first write commits the response: at once where
+		// the connection writes without blocking, in its flush task
+		// elsewhere, which a later pump hears of.
+		committed := w.Committed()
 		s.mu.Lock()
+		if committed {
+			s.sent = true
+		}
 		var f *frame
 		if s.st == stLive && s.open != nil {
 			var err error
