@@ -177,7 +177,8 @@ func decodeAll(t testing.TB, b []byte) []Event {
 }
 
 // Any event the encoder accepts comes back from the decoder as a client
-// sees it (Normalize); any it refuses leaves dst alone.
+// sees it (Normalize), and from the standard's algorithm (specRead) as an
+// EventSource dispatches it; any it refuses leaves dst alone.
 func FuzzRoundTrip(f *testing.F) {
 	for _, tt := range encodeTests {
 		f.Add(tt.ev.ID, tt.ev.Type, tt.ev.Data, int64(tt.ev.Retry))
@@ -195,6 +196,11 @@ func FuzzRoundTrip(f *testing.F) {
 		evs := decodeAll(t, b)
 		if len(evs) != 1 || evs[0] != Normalize(ev) {
 			t.Fatalf("%q decoded as %+v, want %+v", b, evs, Normalize(ev))
+		}
+		var lastID, reconnect string
+		want := specWant(ev, &lastID, &reconnect)
+		if got := specRead(b); len(got.events) != 1 || got.events[0] != want || got.reconnect != reconnect {
+			t.Fatalf("%q read by the standard's algorithm as %+v, want %+v and reconnection %q", b, got, want, reconnect)
 		}
 	})
 }
