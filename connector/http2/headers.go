@@ -199,8 +199,24 @@ func (hc *serverConn) onField(f hpack.HeaderField) {
 		return
 	}
 	b.size += size
+	// White space around a value is taken off, as HTTP/1.1's parser takes
+	// it off (RFC 9110 §5.5), so that " x" reaches a handler as "x" on
+	// every protocol. RFC 9113 §8.2.1 calls such a field malformed, but
+	// a reset for it would cost more than it protects: Go's client sends
+	// such values as given and retries a request reset with
+	// PROTOCOL_ERROR until its own timeout, where net/http's server takes
+	// it. (The size counted is the field's as sent.) Pseudo-header fields
+	// and Content-Length, which frame the request, are checked as sent:
+	// such a value there stays malformed.
+	if n := len(f.Value); n > 0 && (isWhite(f.Value[0]) || isWhite(f.Value[n-1])) && f.Name[0] != ':' && f.Name != "content-length" {
+		f.Value = strings.Trim(f.Value, " \t")
+	}
 	b.fields = append(b.fields, f)
 }
+
+// isWhite reports whether c is white space around a field value (RFC
+// 9110 §5.6.3's OWS).
+func isWhite(c byte) bool { return c == ' ' || c == '\t' }
 
 // checkPseudos reports a pseudo-header field that appears twice. Which
 // ones a request may have is parseRequest's to judge.
@@ -238,14 +254,8 @@ func validFieldName(s string) bool {
 
 // validFieldValue reports whether a field value holds no control byte but
 // the horizontal tab (RFC 9110 §5.5; RFC 9113 §8.2.1 forbids NUL, CR and
-// LF outright), and neither starts nor ends with a space or a tab (RFC
-// 9113 §8.2.1), which HTTP/1.1's parser strips as whitespace around the
-// value: kept, " x" would reach a handler that compares it with "x" over
-// HTTP/2 only.
+// LF outright).
 func validFieldValue(s string) bool {
-	if n := len(s); n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n-1] == ' ' || s[n-1] == '\t') {
-		return false
-	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return false

@@ -216,3 +216,25 @@ func TestH2HeaderBlockInTinyFrames(t *testing.T) {
 		})
 	}
 }
+
+// White space around a field's value is taken off, as HTTP/1.1's parser
+// takes it off, so that a handler sees the same value on both: RFC 9113
+// §8.2.1 calls such a field malformed, but Go's client sends it as given
+// and retries a request reset for it until its own timeout.
+func TestH2FieldValueTrimmed(t *testing.T) {
+	cl := dialH2C(t, fieldsServer(t))
+	for i, tc := range []struct{ before, after, want string }{
+		{" 1", "2\t", "1 2"},
+		{"\t 1 \t", "  ", "1 "},
+		{"a b", "c", "a b c"},
+	} {
+		id := uint32(2*i + 1)
+		cl.writeBlock(t, id, cl.headerBlock("/fields",
+			hpack.HeaderField{Name: "x-before", Value: tc.before},
+			hpack.HeaderField{Name: "x-after", Value: tc.after},
+		), true)
+		if r := cl.readResponses(t, id)[id]; r.status != "200" || r.body.String() != tc.want {
+			t.Errorf("%q, %q: %s %q (reset %v %v), want 200 %q", tc.before, tc.after, r.status, r.body.String(), r.reset, r.rst, tc.want)
+		}
+	}
+}
