@@ -363,8 +363,15 @@ func TestRejected(t *testing.T) {
 	big := upload{name: "a", content: "x"}
 	b, ct := body(big)
 	hdr := bytes.Replace(b, []byte("Content-Disposition"), []byte("X-Pad: "+strings.Repeat("p", 200)+"\r\nContent-Disposition"), 1)
+	// A part over a limit, then a malformed one: the limit, met first, is
+	// the answer in both styles. Parse's push parser once read ahead of
+	// mime/multipart and answered 400 for the later part when both came
+	// in one read, before the builder saw the earlier part's bytes.
+	over, overCT := body(upload{name: "a", content: "01234567890"}, upload{name: "b", content: "x"})
+	over = bytes.Replace(over, []byte(`Content-Disposition: form-data; name="b"`), []byte("no colon"), 1)
 	cases = append(cases,
 		tc{"MaxHeaderBytes", hdr, ct, 413, "part 1 over MaxHeaderBytes (200)"},
+		tc{"MaxFieldBytes before a malformed part", over, overCT, 413, `part 1 (field "a") over MaxFieldBytes (10)`},
 		tc{"truncated", b[:len(b)-10], ct, 400, "malformed multipart body"},
 		tc{"truncated in a header", b[:bytes.Index(b, []byte("Content-Disposition"))+10], ct, 400, "malformed multipart body"},
 		tc{"no boundary", b, "multipart/form-data", 400, "no boundary"},

@@ -171,8 +171,16 @@ func (s *source) Read(p []byte) (int, error) {
 	case over(s.n, s.max):
 		s.err = tooLarge(&LimitError{Limit: "MaxBodyBytes", Max: s.max})
 	case n > 0:
-		if _, verr := s.v.Write(p[:n]); verr != nil {
+		if k, verr := s.v.Write(p[:n]); verr != nil {
 			s.err = verr
+			if k > 0 {
+				// The parser reads ahead of mime/multipart: the bytes
+				// before the fault go on, so that a limit an earlier
+				// part meets is the answer, as in ParseAsync, and not
+				// the fault of a later one that came in the same read.
+				// The next Read reports the fault.
+				return k, nil
+			}
 		}
 	}
 	if s.err == nil && err != nil && err != io.EOF {

@@ -142,22 +142,27 @@ func (p *Parser) Parts() int { return p.parts }
 func (p *Parser) Done() bool { return p.state == stDone }
 
 // Write parses the next bytes of the body. It returns len(b) and nil, or
-// the error that stopped the parser (sticky: every later call returns it).
+// the error that stopped the parser (sticky: every later call returns it,
+// with 0) and how many bytes of b it took before it stopped: to the end
+// of the line or header section it refused, or, for one over a size
+// limit, to the last byte within it. A caller that hands the same bytes to
+// another reader (formdata's Parse, to mime/multipart) passes those on,
+// so that what they hold is acted on before the error, in the order a
+// Handler sees it.
 func (p *Parser) Write(b []byte) (int, error) {
 	if p.err != nil {
 		return 0, p.err
 	}
-	n := len(b)
-	p.feed(b)
+	rest := p.feed(b)
 	if p.err != nil {
-		return 0, p.err
+		return len(b) - len(rest), p.err
 	}
-	return n, nil
+	return len(b), nil
 }
 
 // feed runs b through the states until it is consumed or an error stops
-// the parser.
-func (p *Parser) feed(b []byte) {
+// the parser, and returns what was not taken.
+func (p *Parser) feed(b []byte) []byte {
 	for len(b) > 0 && p.err == nil {
 		switch p.state {
 		case stLine:
@@ -167,9 +172,10 @@ func (p *Parser) feed(b []byte) {
 		case stBody:
 			b = p.writeBody(b)
 		default:
-			return
+			return nil // the epilogue: ignored
 		}
 	}
+	return b
 }
 
 // Close tells the parser the body has ended. It returns nil if the final
@@ -196,20 +202,22 @@ func (p *Parser) Close() error {
 func (p *Parser) fail(err error) { p.err = err }
 
 // writeLine collects a line outside part bodies and acts on it when it is
-// complete, as mime/multipart's NextPart does.
+// complete, as mime/multipart's NextPart does. Stopped by an error, it
+// returns the bytes after the line it refused, or after the line's first
+// maxLine-1 bytes if it is too long.
 func (p *Parser) writeLine(b []byte) []byte {
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
 		if len(p.line)+len(b) >= maxLine {
 			p.fail(fmt.Errorf("%w: line of %d bytes or more outside a part", ErrMalformed, maxLine))
-			return nil
+			return b[maxLine-1-len(p.line):]
 		}
 		p.line = append(p.line, b...)
 		return nil
 	}
 	if len(p.line)+i >= maxLine {
 		p.fail(fmt.Errorf("%w: line of %d bytes or more outside a part", ErrMalformed, maxLine))
-		return nil
+		return b[maxLine-1-len(p.line):]
 	}
 	p.line = append(p.line, b[:i+1]...)
 	p.onLine(p.line)
@@ -273,7 +281,9 @@ func skipBlanks(b []byte) []byte {
 }
 
 // writeHeader collects a part's header section up to its blank line, then
-// parses it and starts the part's body.
+// parses it and starts the part's body. Stopped by an error, it returns
+// the bytes after the section it refused, or after its first
+// MaxHeaderBytes bytes if it is too large.
 func (p *Parser) writeHeader(b []byte) []byte {
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
@@ -283,7 +293,7 @@ func (p *Parser) writeHeader(b []byte) []byte {
 		}
 		if p.lim.MaxHeaderBytes > 0 && len(p.line)+len(chunk) > p.lim.MaxHeaderBytes {
 			p.fail(fmt.Errorf("%w: part %d's header over %d bytes", ErrHeaderTooLarge, p.parts, p.lim.MaxHeaderBytes))
-			return nil
+			return b[p.lim.MaxHeaderBytes-len(p.line):]
 		}
 		p.line = append(p.line, chunk...)
 		b = b[len(chunk):]
@@ -296,11 +306,11 @@ func (p *Parser) writeHeader(b []byte) []byte {
 			p.line = p.line[:0]
 			if err != nil {
 				p.fail(fmt.Errorf("%w: part %d: %v", ErrMalformed, p.parts, err))
-				return nil
+				return b
 			}
 			if err := p.h.Header(h); err != nil {
 				p.fail(err)
-				return nil
+				return b
 			}
 			p.state, p.atStart = stBody, true
 			return b
@@ -319,18 +329,24 @@ func (p *Parser) writeBody(b []byte) []byte {
 		need := len(p.nlDash) + 2
 		take := min(len(b), need-len(p.hold))
 		p.hold = append(p.hold, b[:take]...)
+		b0 := b
 		b = b[take:]
 		n, found := p.scan(p.hold)
 		p.emit(p.hold[:n])
 		if p.err != nil {
-			return nil
+			return b
 		}
 		if found {
 			var rest [80]byte // a delimiter and two bytes: at most 76
 			k := copy(rest[:], p.hold[n:])
 			p.hold = p.hold[:0]
 			p.endPart()
-			p.feed(rest[:k])
+			if left := p.feed(rest[:k]); p.err != nil {
+				// What the error left of the held bytes: those of b
+				// are not taken (the earlier ones were, by earlier
+				// Writes).
+				return b0[max(0, take-len(left)):]
+			}
 			return b
 		}
 		k := copy(p.hold, p.hold[n:])
@@ -340,7 +356,7 @@ func (p *Parser) writeBody(b []byte) []byte {
 	n, found := p.scan(b)
 	p.emit(b[:n])
 	if p.err != nil {
-		return nil
+		return b[n:]
 	}
 	if found {
 		p.endPart()

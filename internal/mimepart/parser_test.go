@@ -284,6 +284,9 @@ func FuzzParse(f *testing.F) {
 		if (err == nil) != (perr == nil) || err == nil && !equalParts(whole, pieces) {
 			t.Fatalf("pieces change the result: %v %q / %v %q", err, whole, perr, pieces)
 		}
+		if n, pn := took(boundary, body, nil), took(boundary, body, rand.New(rand.NewPCG(seed, 4))); n != pn {
+			t.Fatalf("pieces change what Write takes: %d / %d", n, pn)
+		}
 	})
 }
 
@@ -341,5 +344,76 @@ func TestDataAllocs(t *testing.T) {
 	chunk := bytes.Repeat([]byte("0123456789abcde\r"), 1024)
 	if n := testing.AllocsPerRun(100, func() { p.Write(chunk) }); n != 0 {
 		t.Errorf("%v allocations per Write of data", n)
+	}
+}
+
+// took returns how many bytes of body Write takes in all, fed whole or in
+// random pieces, until an error stops it.
+func took(boundary, body string, rng *rand.Rand) int {
+	p, err := NewParser(boundary, Limits{}, &collector{})
+	if err != nil {
+		return 0
+	}
+	taken, b := 0, []byte(body)
+	for len(b) > 0 {
+		n := len(b)
+		if rng != nil {
+			n = 1 + rng.IntN(min(len(b), 1+rng.IntN(64)))
+		}
+		k, err := p.Write(b[:n])
+		taken += k
+		if err != nil {
+			break
+		}
+		b = b[n:]
+	}
+	return taken
+}
+
+// TestWriteTakes: Write stopped by an error says how many bytes it took,
+// up to the end of what it refused (or the start of a line over a
+// limit), whatever the pieces the body came in, so that a caller
+// handing the bytes on hands on all that precedes the error.
+func TestWriteTakes(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		body    string
+		lim     Limits
+		taken   string // the prefix of body Write takes in all
+		wantErr error
+	}{
+		{"junk after a part", "--xYz\r\n\r\nd\r\n--xYz junk\r\nmore", Limits{}, "--xYz\r\n\r\nd\r\n--xYz junk\r\n", ErrMalformed},
+		{"one part too many", "--xYz\r\n\r\nd\r\n--xYz\r\nA: 1\r\n\r\n", Limits{MaxParts: 1}, "--xYz\r\n\r\nd\r\n--xYz\r\n", ErrTooManyParts},
+		{"one part too many, LF", "--xYz\n\nd\n--xYz\nA: 1\n\n", Limits{MaxParts: 1}, "--xYz\n\nd\n--xYz\n", ErrTooManyParts},
+		{"header over the limit", "--xYz\r\nA: 1\r\nB: 0123456789\r\n\r\n", Limits{MaxHeaderBytes: 10}, "--xYz\r\nA: 1\r\nB: 0", ErrHeaderTooLarge},
+		{"blank line over the limit", "--xYz\r\nA: 12345\r\n\r\n", Limits{MaxHeaderBytes: 10}, "--xYz\r\nA: 12345\r\n", ErrHeaderTooLarge},
+		{"malformed header", "--xYz\r\nA\r\n\r\ndata", Limits{}, "--xYz\r\nA\r\n\r\n", ErrMalformed},
+		{"long preamble line", strings.Repeat("p", maxLine+10) + "\n--xYz--", Limits{}, strings.Repeat("p", maxLine-1), ErrMalformed},
+		{"long delimiter line", "--xYz\r\n\r\nd\r\n--xYz" + strings.Repeat(" ", maxLine), Limits{}, "--xYz\r\n\r\nd\r\n--xYz" + strings.Repeat(" ", maxLine-6), ErrMalformed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, uint64(len(tt.body))))
+			for i := range 50 {
+				p, _ := NewParser("xYz", tt.lim, &collector{})
+				taken, b := 0, []byte(tt.body)
+				var err error
+				for len(b) > 0 && err == nil {
+					n := len(b)
+					if i > 0 {
+						n = 1 + rng.IntN(min(len(b), 12))
+					}
+					var k int
+					k, err = p.Write(b[:n])
+					taken += k
+					b = b[n:]
+				}
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("error %v, want %v", err, tt.wantErr)
+				}
+				if want := len(tt.taken); taken != want {
+					t.Fatalf("took %d bytes (%q), want %d (%q)", taken, tt.body[:taken], want, tt.taken)
+				}
+			}
+		})
 	}
 }
