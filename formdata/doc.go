@@ -39,5 +39,6 @@
 // or FileHeader past its request, nor hand one to a goroutine that
 // outlives it; FileHeader.SaveTo keeps a file by moving it elsewhere.
 //
-// Package formdata imports api, async and internal/mimepart.
+// Package formdata imports api, async, internal/mimepart and
+// internal/replacefile.
 package formdata

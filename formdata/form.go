@@ -75,7 +75,9 @@ type FileHeader struct {
 
 // Open opens the file for reading. The caller closes it; the request's
 // completion closes it too, and removes a temporary file. It returns
-// ErrRemoved once that has happened.
+// ErrRemoved once that has happened. Open may be called from any
+// goroutine while the request lasts, each call giving its own reader,
+// but not concurrently with SaveTo of the same FileHeader.
 func (fh *FileHeader) Open() (multipart.File, error) {
 	if fh.path == "" {
 		if fh.st.isRemoved() {
