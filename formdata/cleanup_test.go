@@ -2,8 +2,10 @@ package formdata_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,7 +21,8 @@ import (
 )
 
 // TestTempFilesRemoved counts the temporary directory after uploads that
-// complete, fail in the handler, are refused by a limit halfway, expire
+// complete, fail in the handler, are refused by a limit halfway, are
+// cancelled by the client (an HTTP/2 or HTTP/3 stream reset), expire
 // (async timeout) and are abandoned by the client in the middle of the
 // body: every spooled file is gone each time, in both styles.
 func TestTempFilesRemoved(t *testing.T) {
@@ -79,6 +82,30 @@ func TestTempFilesRemoved(t *testing.T) {
 				}
 				waitEmpty(t, dir)
 			}
+		}
+		// Reset: the client cancels once a file is spooled, which on
+		// HTTP/2 and HTTP/3 resets the stream (and on HTTP/1.1 closes the
+		// connection).
+		for _, style := range []string{"/blocking", "/async"} {
+			ctx, cancel := context.WithCancel(context.Background())
+			pr, pw := io.Pipe()
+			req, _ := http.NewRequestWithContext(ctx, "POST", s.URL+style, pr)
+			req.ContentLength = int64(len(body))
+			req.Header.Set("Content-Type", ct)
+			sent := make(chan error, 1)
+			go func() {
+				resp, err := s.Client.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				sent <- err
+			}()
+			go pw.Write(body[:len(body)/2])
+			waitFiles(t, dir)
+			cancel()
+			pw.CloseWithError(context.Canceled)
+			<-sent
+			waitEmpty(t, dir)
 		}
 		// The rest sends half a body over raw HTTP/1.1.
 		half := func(path string) (*bufio.Reader, func() error) {
