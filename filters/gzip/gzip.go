@@ -109,6 +109,7 @@ func New(cfg Config) api.Filter {
 		types = DefaultContentTypes()
 	}
 	for _, t := range types {
+		t, _, _ = strings.Cut(t, ";") // compared without parameters, as the response's type is
 		t = strings.ToLower(strings.TrimSpace(t))
 		pre, suf, wild := strings.Cut(t, "*")
 		f.types = append(f.types, pattern{prefix: pre, suffix: suf, wild: wild})

@@ -85,6 +85,7 @@ func TestDecision(t *testing.T) {
 		{name: "min size 10", cfg: gzip.Config{MinSize: 10}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: "0123456789", compress: true, vary: true},
 		{name: "min size negative", cfg: gzip.Config{MinSize: -1}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: "x", compress: true, vary: true},
 		{name: "custom types", cfg: gzip.Config{ContentTypes: []string{"application/octet-stream"}}, ae: "gzip", header: map[string]string{"Content-Type": "application/octet-stream"}, body: text, compress: true, vary: true},
+		{name: "custom type with parameters", cfg: gzip.Config{ContentTypes: []string{"Text/Plain; charset=utf-8"}}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain; charset=utf-8"}, body: text, compress: true, vary: true},
 		{name: "custom types exclude text", cfg: gzip.Config{ContentTypes: []string{"application/octet-stream"}}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text},
 		{name: "best speed", cfg: gzip.Config{Level: gzip.BestSpeed}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text, compress: true, vary: true},
 		{name: "huffman only", cfg: gzip.Config{Level: -2}, ae: "gzip", header: map[string]string{"Content-Type": "text/plain"}, body: text, compress: true, vary: true},
