@@ -16,12 +16,14 @@
 //
 // A compressed response gets "Content-Encoding: gzip", loses Content-Length
 // and Accept-Ranges, and gets the sniffed Content-Type if the handler set
-// none. Every response whose compression depended on Accept-Encoding gets
-// "Vary: Accept-Encoding", whether or not this client accepted gzip. So
-// does a 206, sent as the handler cut it, whose handler describes a 200
-// that would get it (api.RepresentationDescriber, as package static
-// does): a 206 carries the 200's Vary (RFC 9110 §15.3.7), which its
-// part's type and length cannot tell.
+// none (but not if it set the field to nil, as net/http's handlers do to
+// send no type: the sniffed type then only decides). Every response whose
+// compression depended on Accept-Encoding gets "Vary: Accept-Encoding",
+// whether or not this client accepted gzip. So does a 206, sent as the
+// handler cut it, whose handler describes a 200 that would get it
+// (api.RepresentationDescriber, as package static does): a 206 carries
+// the 200's Vary (RFC 9110 §15.3.7), which its part's type and length
+// cannot tell.
 //
 // A HEAD request is decided as a GET of the same resource, so that its
 // head is the one a GET would get (RFC 9110 §9.3.2): the body the handler

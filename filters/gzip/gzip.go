@@ -447,8 +447,14 @@ func (w *writer) decide(p []byte, big bool) error {
 				sample = append(sample[:len(sample):len(sample)], p[:min(n, len(p))]...)
 			}
 			if len(sample) > 0 {
-				sniffed = http.DetectContentType(sample)
-				ct = sniffed
+				ct = http.DetectContentType(sample)
+				if vs, set := h["Content-Type"]; !set || vs != nil {
+					// A nil field asks for no type and no sniffing
+					// (net/http's way, which the container follows):
+					// the sniffed type decides, but is not sent, as
+					// it is not on the uncompressed response.
+					sniffed = ct
+				}
 			}
 			// Else a HEAD that declared its length and wrote nothing:
 			// DetectContentType of no bytes says text/plain whatever the
