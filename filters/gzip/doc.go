@@ -23,7 +23,10 @@
 // handler cut it, whose handler describes a 200 that would get it
 // (api.RepresentationDescriber, as package static does): a 206 carries
 // the 200's Vary (RFC 9110 §15.3.7), which its part's type and length
-// cannot tell.
+// cannot tell. The head keeps what the decision made of it until it is
+// sent: a Content-Length, ETag or Accept-Ranges the handler sets after
+// the decision is dropped or marked as one set before, and a Vary it
+// sets again keeps Accept-Encoding.
 //
 // A HEAD request is decided as a GET of the same resource, so that its
 // head is the one a GET would get (RFC 9110 §9.3.2): the body the handler

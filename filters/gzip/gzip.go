@@ -335,6 +335,12 @@ type writer struct {
 	buf   []byte
 	gz    *kgzip.Writer
 	wrote bool // body bytes reached the wrapped Response
+	// varied is whether the decision added "Vary: Accept-Encoding":
+	// settle keeps the head as the decision made it until it goes.
+	varied bool
+	// etag is the ETag the decision left on a compressed head (marked),
+	// "" for none.
+	etag string
 	// noneMatch is whether a client that accepts gzip sent If-None-Match:
 	// a 304 then confirms the tag it named, not the date it sent.
 	noneMatch bool
@@ -396,11 +402,13 @@ func (w *writer) Write(p []byte) (int, error) {
 		return w.Write(p)
 	case compressing:
 		w.wrote = true
+		w.settle()
 		return w.gz.Write(p)
 	case heading:
 		return len(p), nil
 	case passing:
 		w.wrote = true
+		w.settle()
 	}
 	return w.Response.Write(p)
 }
@@ -422,6 +430,7 @@ func (w *writer) WriteString(s string) (int, error) {
 		return len(s), nil
 	case passing:
 		w.wrote = true
+		w.settle()
 	}
 	return w.Response.WriteString(s)
 }
@@ -466,23 +475,14 @@ func (w *writer) decide(p []byte, big bool) error {
 	}
 	if eligible {
 		addVary(h, "Accept-Encoding")
+		w.varied = true
 	}
 	if eligible && w.accept {
 		if sniffed != "" {
 			h.Set("Content-Type", sniffed)
 		}
 		h.Set("Content-Encoding", "gzip")
-		h.Del("Content-Length")
-		h.Del("Accept-Ranges")
-		if tag := h.Get("Etag"); tag != "" {
-			if marked, ok := markedETag(tag); ok {
-				h.Set("Etag", marked)
-			} else {
-				// A validator that cannot be marked would claim the
-				// compressed bytes are the handler's: none is better.
-				h.Del("Etag")
-			}
-		}
+		w.recode(h)
 		if w.head {
 			w.state = heading
 			w.buf = nil
@@ -505,6 +505,46 @@ func (w *writer) decide(p []byte, big bool) error {
 	return err
 }
 
+// recode makes h the head of the compressed representation: no
+// Content-Length (the compressed length is not known yet) or
+// Accept-Ranges (ranges are of the handler's bytes), and the handler's
+// ETag marked (see etagSuffix).
+func (w *writer) recode(h http.Header) {
+	h.Del("Content-Length")
+	h.Del("Accept-Ranges")
+	if tag := h.Get("Etag"); tag != w.etag {
+		w.etag = ""
+		if marked, ok := markedETag(tag); ok {
+			h.Set("Etag", marked)
+			w.etag = marked
+		} else {
+			// A validator that cannot be marked would claim the
+			// compressed bytes are the handler's: none is better.
+			h.Del("Etag")
+		}
+	}
+}
+
+// settle puts back into the head, before it can go, what the decision
+// made of it. The handler may set header fields until the response is
+// committed (api.Response), after writing the body too: a
+// Content-Length, an ETag or an Accept-Ranges set after the decision
+// describes the handler's bytes, not the compressed ones, and a Vary
+// set in place of the filter's would let a cache give one client the
+// representation chosen for another. It runs before every write,
+// flush and end that may send the head; once the head went, changes
+// are ignored and so is settle.
+func (w *writer) settle() {
+	if !w.varied || w.Response.Committed() {
+		return
+	}
+	h := w.Header()
+	addVary(h, "Accept-Encoding")
+	if w.state == compressing || w.state == heading {
+		w.recode(h)
+	}
+}
+
 // varyPartial gives a 206 the Vary that the 200 to the same request would
 // carry (RFC 9110 §15.3.7): its ranges go uncompressed, as the handler
 // cut them, but the 200 the handler described (DescribeRepresentation),
@@ -515,6 +555,7 @@ func (w *writer) varyPartial() {
 	}
 	if h := w.Header(); w.describedCompressible(h) {
 		addVary(h, "Accept-Encoding")
+		w.varied = true
 	}
 }
 
@@ -567,6 +608,7 @@ func (w *writer) Flush() error {
 			return err
 		}
 	}
+	w.settle()
 	if w.state == compressing {
 		if err := w.gz.Flush(); err != nil {
 			return err
@@ -587,6 +629,7 @@ func (w *writer) Reset() error {
 	}
 	w.buf = w.buf[:0]
 	w.wrote = false
+	w.varied, w.etag = false, ""
 	w.described = described{}
 	if w.state != done {
 		w.state = undecided
@@ -601,6 +644,7 @@ func (w *writer) close() error {
 	if w.state == undecided && (len(w.buf) > 0 || w.head) {
 		err = w.decide(nil, len(w.buf) >= w.f.minSize || w.declaresMinSize())
 	}
+	w.settle() // the fields the handler set last, before the head goes with the end
 	if w.state == heading && err == nil && !w.Response.Committed() {
 		// The compressed length is unknown: commit the head now, as a
 		// response that goes on, so that the container does not declare
