@@ -25,8 +25,17 @@ const (
 	DefaultDiscardTimeout      = 5 * time.Second
 )
 
+// NoTimeout is what Config.Limits gives for a timeout that is none (a
+// negative Config value): a wait that never ends, yet short enough that
+// a clock reading plus it, or twice it, cannot overflow, so that a
+// protocol may add it to the time as it adds any timeout. A Config
+// timeout longer than it is taken as it.
+const NoTimeout = 100 * 365 * 24 * time.Hour
+
 // Config holds a connector's limits and timeouts. The zero value gives the
-// documented defaults; every field says what its zero means.
+// documented defaults; every field says what its zero means. A negative
+// timeout means none, as in net/http's server, on every protocol
+// (HTTP/1.1, HTTP/2 and package h3's HTTP/3).
 type Config struct {
 	// MaxHeaderBytes bounds the request line plus header fields. Zero means
 	// h1.DefaultMaxHeaderBytes (16 KiB). Exceeding it is answered 431.
@@ -43,17 +52,21 @@ type Config struct {
 	// it fails the read with api.ErrBodyTooLarge.
 	MaxBodyBytes int64
 	// ReadHeaderTimeout bounds reading a request head once its first byte
-	// arrived. Zero means DefaultReadHeaderTimeout (10 s). Exceeding it is
+	// arrived, and a TLS handshake from the connection's accept. Zero
+	// means DefaultReadHeaderTimeout (10 s); negative means none, but for
+	// the QUIC handshake it bounds over HTTP/3, which quic-go's own bound
+	// (10 s) then bounds: docs/security.md says why. Exceeding it is
 	// answered 408.
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds each read of a request body. Zero means
-	// DefaultReadTimeout (30 s). A client that sends a byte just often
-	// enough is stopped by MinRequestDataRate and ReadBodyTimeout.
+	// DefaultReadTimeout (30 s); negative means none. A client that sends
+	// a byte just often enough is stopped by MinRequestDataRate and
+	// ReadBodyTimeout.
 	ReadTimeout time.Duration
 	// ReadBodyTimeout bounds reading a whole request body, from the
-	// handler's first read to its end. Zero means none beyond
-	// MinRequestDataRate. Exceeding it fails the read with a 408 and
-	// closes the connection.
+	// handler's first read to its end. Zero or negative means none
+	// beyond MinRequestDataRate. Exceeding it fails the read with a 408
+	// and closes the connection.
 	ReadBodyTimeout time.Duration
 	// MinRequestDataRate is the slowest, in bytes per second, that a
 	// request body may arrive while the server waits for it (only the
@@ -63,7 +76,7 @@ type Config struct {
 	// body fails the read with a 408 and closes the connection.
 	MinRequestDataRate int64
 	// WriteTimeout bounds each write of a response. Zero means
-	// DefaultWriteTimeout (30 s).
+	// DefaultWriteTimeout (30 s); negative means none.
 	WriteTimeout time.Duration
 	// MinResponseDataRate is the slowest, in bytes per second, that a
 	// client may take a response while the server waits for it to (a
@@ -74,10 +87,14 @@ type Config struct {
 	MinResponseDataRate int64
 	// DataRateGrace is the waiting each direction of a request may do
 	// before its minimum data rate applies. Zero means
-	// DefaultDataRateGrace (5 s).
+	// DefaultDataRateGrace (5 s); negative means none, as for a timeout:
+	// the waiting is not bounded, so neither minimum data rate applies
+	// (no grace at all would fail every read or write that waits before
+	// its first byte, which has earned no waiting yet).
 	DataRateGrace time.Duration
 	// IdleTimeout bounds the wait for the next request on a keep-alive
-	// connection. Zero means DefaultIdleTimeout (60 s).
+	// connection. Zero means DefaultIdleTimeout (60 s); negative means
+	// none.
 	IdleTimeout time.Duration
 	// MaxDiscardBytes is how much of an unread request body the connector
 	// reads and discards to keep the connection alive. Zero means
@@ -86,9 +103,12 @@ type Config struct {
 	// body still runs, its window is no longer opened).
 	MaxDiscardBytes int64
 	// DiscardTimeout bounds that discarding. Zero means
-	// DefaultDiscardTimeout (5 s); beyond it the connection closes,
-	// lingering as past MaxDiscardBytes: its sending side is shut and
-	// what the client still sends is dropped, for at most 500 ms.
+	// DefaultDiscardTimeout (5 s); negative means none: MaxDiscardBytes
+	// still bounds the discarding (and on the portable connector
+	// ReadTimeout and MinRequestDataRate bound each of its waits, as they
+	// bound a body's reads). Beyond it the connection closes, lingering
+	// as past MaxDiscardBytes: its sending side is shut and what the
+	// client still sends is dropped, for at most 500 ms.
 	DiscardTimeout time.Duration
 	// MaxConnections bounds the connections open at once. At the limit
 	// the server stops accepting, and new connections wait in the
@@ -185,6 +205,15 @@ func or[T int | int64 | time.Duration](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// timeout is the timeout v, or def when v is zero (unset); NoTimeout
+// when it is none (negative) or longer.
+func timeout(v, def time.Duration) time.Duration {
+	if v < 0 {
+		return NoTimeout
+	}
+	return min(or(v, def), NoTimeout)
 }
 
 func (c *Config) logger() *slog.Logger {

@@ -83,6 +83,9 @@ type Books interface {
 }
 
 // Limits are a Config's limits and timeouts with every default applied.
+// A timeout that is none is NoTimeout, so that every protocol may add any
+// of them to the time: a negative one put a deadline in the past, which
+// failed every wait at once.
 type Limits struct {
 	MaxHeaderBytes    int   // Config.MaxHeaderBytes
 	MaxHeaders        int   // Config.MaxHeaders
@@ -96,7 +99,7 @@ type Limits struct {
 	IdleTimeout       time.Duration
 	DiscardTimeout    time.Duration
 	// MinRequestDataRate and MinResponseDataRate are in bytes per second;
-	// 0: none.
+	// 0: none (so are both when Config.DataRateGrace is negative).
 	MinRequestDataRate  int64
 	MinResponseDataRate int64
 	DataRateGrace       time.Duration
@@ -105,23 +108,28 @@ type Limits struct {
 // Limits returns the configuration's limits and timeouts with every
 // default applied.
 func (c *Config) Limits() Limits {
-	return Limits{
+	lim := Limits{
 		MaxHeaderBytes:    or(c.MaxHeaderBytes, h1.DefaultMaxHeaderBytes),
 		MaxHeaders:        or(c.MaxHeaders, h1.DefaultMaxHeaders),
 		MaxURILength:      or(c.MaxURILength, h1.DefaultMaxURILength),
 		MaxBodyBytes:      max(or(c.MaxBodyBytes, DefaultMaxBodyBytes), -1),
 		MaxDiscardBytes:   or(c.MaxDiscardBytes, DefaultMaxDiscardBytes),
-		ReadHeaderTimeout: or(c.ReadHeaderTimeout, DefaultReadHeaderTimeout),
-		ReadTimeout:       or(c.ReadTimeout, DefaultReadTimeout),
-		WriteTimeout:      or(c.WriteTimeout, DefaultWriteTimeout),
-		IdleTimeout:       or(c.IdleTimeout, DefaultIdleTimeout),
-		ReadBodyTimeout:   max(c.ReadBodyTimeout, 0),
-		DiscardTimeout:    or(c.DiscardTimeout, DefaultDiscardTimeout),
+		ReadHeaderTimeout: timeout(c.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       timeout(c.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:      timeout(c.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       timeout(c.IdleTimeout, DefaultIdleTimeout),
+		ReadBodyTimeout:   min(max(c.ReadBodyTimeout, 0), NoTimeout),
+		DiscardTimeout:    timeout(c.DiscardTimeout, DefaultDiscardTimeout),
 
 		MinRequestDataRate:  max(or(c.MinRequestDataRate, DefaultMinRequestDataRate), 0),
 		MinResponseDataRate: max(or(c.MinResponseDataRate, DefaultMinResponseDataRate), 0),
-		DataRateGrace:       or(c.DataRateGrace, DefaultDataRateGrace),
+		DataRateGrace:       timeout(c.DataRateGrace, DefaultDataRateGrace),
 	}
+	if lim.DataRateGrace == NoTimeout {
+		// Waiting that never runs out of grace: no rate ever applies.
+		lim.MinRequestDataRate, lim.MinResponseDataRate = 0, 0
+	}
+	return lim
 }
 
 // handoverPreface is how the HTTP/2 connection preface begins; as an

@@ -128,15 +128,27 @@ var limitRows = []limitRow{
 		},
 	},
 	{
-		field: "ReadHeaderTimeout", what: "from a head's first byte to its end; over TLS also the handshake, from the connection's accept", def: dur(defaults.ReadHeaderTimeout),
+		field: "ReadHeaderTimeout", what: "from a head's first byte to its end; over TLS also the handshake, from the connection's accept", def: dur(defaults.ReadHeaderTimeout) + negativeNone,
 		cfg: connector.Config{ReadHeaderTimeout: 200 * time.Millisecond},
 		// A byte every 50 ms: each read is quick, the head as a whole is not.
 		answers: []limitAnswer{{text: "{status}, {closed}", status: 408, end: "closed", probe: trickle("GET /hello HTTP/1.1\r\nHost: a\r\nX-A: ", strings.Repeat("a", 1000), 50*time.Millisecond)}},
+		checks: []limitCheck{{"negative: none", connector.Config{ReadHeaderTimeout: -time.Second}, func(t *testing.T, s *limitServer) {
+			o := trickle("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n", "\r\n", 100*time.Millisecond)(t, s)
+			if o.status != 200 {
+				t.Errorf("a head whose end came after 200 ms got %d, want 200", o.status)
+			}
+		}}},
 	},
 	{
-		field: "ReadTimeout", what: "each wait for more of a request body", def: dur(defaults.ReadTimeout),
+		field: "ReadTimeout", what: "each wait for more of a request body", def: dur(defaults.ReadTimeout) + negativeNone,
 		cfg:     connector.Config{ReadTimeout: 200 * time.Millisecond, MinRequestDataRate: -1},
 		answers: []limitAnswer{{text: "the handler's read fails ({status} if nothing was written)", status: 408, fails: "read", probe: handlerFails(sendRaw("POST /read HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc"))}},
+		checks: []limitCheck{{"negative: none", connector.Config{ReadTimeout: -time.Second, MinRequestDataRate: -1}, func(t *testing.T, s *limitServer) {
+			o := trickle("POST /read HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 3\r\n\r\n", "abc", 100*time.Millisecond)(t, s)
+			if o.status != 200 {
+				t.Errorf("a body a byte every 100 ms got %d, want 200", o.status)
+			}
+		}}},
 	},
 	{
 		field: "MinRequestDataRate", what: "bytes per second of waiting for a request body, after `DataRateGrace`", def: fmt.Sprintf("%d B/s (negative: none)", defaults.MinRequestDataRate),
@@ -159,9 +171,12 @@ var limitRows = []limitRow{
 			probe: handlerFails(trickle("POST /read HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n", strings.Repeat("x", 1000), 50*time.Millisecond))}},
 	},
 	{
-		field: "WriteTimeout", what: "each write of a response, in pieces of at most 64 KiB", def: dur(defaults.WriteTimeout),
+		field: "WriteTimeout", what: "each write of a response, in pieces of at most 64 KiB", def: dur(defaults.WriteTimeout) + negativeNone,
 		cfg:     connector.Config{WriteTimeout: 200 * time.Millisecond, MinResponseDataRate: -1},
 		answers: []limitAnswer{{text: "the write fails, {closed}", end: "closed", fails: "write", probe: stalledReader}},
+		checks: []limitCheck{{"negative: none", connector.Config{WriteTimeout: -time.Second, MinResponseDataRate: -1}, func(t *testing.T, s *limitServer) {
+			readFloodLate(t, s, 200*time.Millisecond)
+		}}},
 	},
 	{
 		field: "MinResponseDataRate", what: "bytes per second of waiting for the client to take a response, after `DataRateGrace`", def: fmt.Sprintf("%d B/s (negative: none)", defaults.MinResponseDataRate),
@@ -171,33 +186,29 @@ var limitRows = []limitRow{
 		answers: []limitAnswer{{text: "the write fails with {err}, the response is aborted and the {closed}", end: "closed", fails: "write", err: connector.ErrTooSlow, probe: stalledReader}},
 		test:    "TestSlowReaderFlood",
 		checks: []limitCheck{{"negative: none", connector.Config{DataRateGrace: 200 * time.Millisecond, MinResponseDataRate: -1}, func(t *testing.T, s *limitServer) {
-			nc, br := s.dialSmall(t)
-			io.WriteString(nc, "GET /flood HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-			time.Sleep(600 * time.Millisecond) // three graces of reading nothing
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, err := io.Copy(io.Discard, resp.Body)
-			if err != nil || n != int64(len(mib)) {
-				t.Errorf("read %d of %d bytes: %v", n, len(mib), err)
-			}
-			if err := s.handlerErr(t); err != nil {
-				t.Errorf("the handler's write failed: %v", err)
-			}
+			readFloodLate(t, s, 600*time.Millisecond) // three graces of reading nothing
 		}}},
 	},
 	{
-		field: "DataRateGrace", what: "waiting each direction may do before its minimum rate applies", def: dur(defaults.DataRateGrace),
-		checks: []limitCheck{{"a body slower than the minimum rate is read to its end within the grace", connector.Config{DataRateGrace: 2 * time.Second}, func(t *testing.T, s *limitServer) {
-			o := trickle("POST /read HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 10\r\n\r\n", strings.Repeat("x", 10), 50*time.Millisecond)(t, s)
-			if o.status != 200 {
-				t.Errorf("a 20 B/s body for 500 ms within a 2 s grace got %d, want 200", o.status)
-			}
-		}}},
+		field: "DataRateGrace", what: "waiting each direction may do before its minimum rate applies", def: dur(defaults.DataRateGrace) + " (negative: none, so neither minimum rate applies)",
+		checks: []limitCheck{
+			{"a body slower than the minimum rate is read to its end within the grace", connector.Config{DataRateGrace: 2 * time.Second}, func(t *testing.T, s *limitServer) {
+				o := trickle("POST /read HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 10\r\n\r\n", strings.Repeat("x", 10), 50*time.Millisecond)(t, s)
+				if o.status != 200 {
+					t.Errorf("a 20 B/s body for 500 ms within a 2 s grace got %d, want 200", o.status)
+				}
+			}},
+			{"negative: none, so neither minimum rate applies", connector.Config{DataRateGrace: -time.Second, MinRequestDataRate: 1 << 30, MinResponseDataRate: 1 << 30}, func(t *testing.T, s *limitServer) {
+				o := trickle("POST /read HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 3\r\n\r\n", "abc", 100*time.Millisecond)(t, s)
+				if o.status != 200 {
+					t.Errorf("a body a byte every 100 ms, far below 1 GiB/s, got %d, want 200", o.status)
+				}
+				readFloodLate(t, s, 200*time.Millisecond)
+			}},
+		},
 	},
 	{
-		field: "IdleTimeout", what: "waiting for the next request on a keep-alive connection", def: dur(defaults.IdleTimeout),
+		field: "IdleTimeout", what: "waiting for the next request on a keep-alive connection", def: dur(defaults.IdleTimeout) + negativeNone,
 		cfg: connector.Config{IdleTimeout: 200 * time.Millisecond},
 		answers: []limitAnswer{{text: "{closed}", end: "closed", probe: func(t *testing.T, s *limitServer) limitOutcome {
 			nc, br := s.dial(t)
@@ -212,6 +223,17 @@ var limitRows = []limitRow{
 			}
 			o.status = 0 // the answer was the handler's
 			return o
+		}}},
+		checks: []limitCheck{{"negative: none", connector.Config{IdleTimeout: -time.Second}, func(t *testing.T, s *limitServer) {
+			nc, br := s.dial(t)
+			nc.SetReadDeadline(time.Now().Add(wharftest.Patience))
+			if err := getHello(nc, br); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(200 * time.Millisecond)
+			if err := getHello(nc, br); err != nil {
+				t.Errorf("a second request 200 ms after the first: %v, want it served on the connection", err)
+			}
 		}}},
 	},
 	{
@@ -232,7 +254,7 @@ var limitRows = []limitRow{
 		}}},
 	},
 	{
-		field: "DiscardTimeout", what: "reading and dropping that unread body", def: dur(defaults.DiscardTimeout),
+		field: "DiscardTimeout", what: "reading and dropping that unread body", def: dur(defaults.DiscardTimeout) + " (negative: none; `MaxDiscardBytes` still bounds it)",
 		cfg: connector.Config{DiscardTimeout: 200 * time.Millisecond, MinRequestDataRate: -1},
 		// 100 bytes a byte every 30 ms would take 3 s.
 		answers: []limitAnswer{{text: "{closed} instead, lingering as past `MaxDiscardBytes` (`TestDiscardTimeoutLingers`); likewise under a flood", end: "closed", probe: func(t *testing.T, s *limitServer) limitOutcome {
@@ -247,6 +269,18 @@ var limitRows = []limitRow{
 			return o
 		}}},
 		test: "TestSlowBodyDiscardedFlood",
+		checks: []limitCheck{{"negative: none", connector.Config{DiscardTimeout: -time.Second}, func(t *testing.T, s *limitServer) {
+			nc, br := s.dial(t)
+			io.WriteString(nc, "POST /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 200\r\n\r\n"+strings.Repeat("x", 100))
+			if status := readStatus(nc, br); status != 200 {
+				t.Fatalf("POST /hello got %d, want the handler's 200", status)
+			}
+			time.Sleep(200 * time.Millisecond)
+			io.WriteString(nc, strings.Repeat("x", 100))
+			if err := getHello(nc, br); err != nil {
+				t.Errorf("a request once the unread body came whole, 200 ms late: %v, want it served on the connection", err)
+			}
+		}}},
 	},
 	{
 		field: "MaxConnections", what: "connections open at once", def: maxConnsDefault(),
@@ -720,6 +754,44 @@ func stalledReader(t *testing.T, s *limitServer) limitOutcome {
 		t.Errorf("the whole response arrived")
 	}
 	return limitOutcome{closed: rerr != nil && !isTimeout(rerr), err: err}
+}
+
+// negativeNone is what a timeout row's default adds: a negative value
+// turns the timeout off, as in net/http's server.
+const negativeNone = " (negative: none)"
+
+// readFloodLate asks for /flood (1 MiB) through a 4 KiB receive buffer,
+// reads nothing for pause, then wants all of it and the handler's writes
+// to have succeeded.
+func readFloodLate(t *testing.T, s *limitServer, pause time.Duration) {
+	t.Helper()
+	nc, br := s.dialSmall(t)
+	io.WriteString(nc, "GET /flood HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	time.Sleep(pause)
+	nc.SetReadDeadline(time.Now().Add(wharftest.Patience))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || n != int64(len(mib)) {
+		t.Errorf("read %d of %d bytes: %v", n, len(mib), err)
+	}
+	if err := s.handlerErr(t); err != nil {
+		t.Errorf("the handler's write failed: %v", err)
+	}
+}
+
+// readStatus reads a response and its body, leaving the connection to
+// the next request, and returns its status (0: none came).
+func readStatus(nc net.Conn, br *bufio.Reader) int {
+	nc.SetReadDeadline(time.Now().Add(wharftest.Patience))
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }
 
 // expectStatus sends raw on a new connection and wants status.

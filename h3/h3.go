@@ -137,7 +137,7 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		Allow0RTT: !cfg.Disable0RTT, // accepted by default, as quic-go's HTTP/3 server does
 		// quic-go gives up a handshake that is idle this long, or not
 		// done in twice this time: ReadHeaderTimeout, as over TCP.
-		HandshakeIdleTimeout: lim.ReadHeaderTimeout / 2,
+		HandshakeIdleTimeout: handshakeIdleTimeout(lim.ReadHeaderTimeout),
 		MaxIncomingStreams:   MaxStreams,
 	})
 	if err != nil {
@@ -158,7 +158,7 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		// The field section as HTTP/3 counts it (RFC 9114 §4.2.2: each
 		// field's name and value plus 32), like HTTP/2's header list.
 		MaxHeaderBytes: lim.MaxHeaderBytes + 32*lim.MaxHeaders,
-		IdleTimeout:    lim.IdleTimeout,
+		IdleTimeout:    noneAsZero(lim.IdleTimeout),
 		Logger:         cmp.Or(cfg.Logger, slog.Default()), // quic-go takes nil for none
 	}
 	unregister, err := c.RegisterServer(&server{srv: srv, closeTransport: closeTransport})

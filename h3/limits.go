@@ -44,6 +44,29 @@ var (
 	errTrailers = errors.New("h3: more trailer fields than MaxHeaders")
 )
 
+// handshakeIdleTimeout is quic.Config.HandshakeIdleTimeout for
+// ReadHeaderTimeout: quic-go gives up a handshake idle for it, or not done
+// in twice it. A ReadHeaderTimeout of none (connector.NoTimeout) leaves
+// quic-go's own bound (zero: 5 s idle, 10 s in all), as none would hold a
+// connection's state, and its MaxConnections slot, for good: a QUIC
+// handshake begins with a single packet, from an address nobody has
+// checked, where a TCP one needs the client's answer first.
+func handshakeIdleTimeout(readHeader time.Duration) time.Duration {
+	if readHeader >= connector.NoTimeout {
+		return 0
+	}
+	return readHeader / 2
+}
+
+// noneAsZero is d, or zero for none (connector.NoTimeout): how quic-go's
+// http3.Server says none.
+func noneAsZero(d time.Duration) time.Duration {
+	if d >= connector.NoTimeout {
+		return 0
+	}
+	return d
+}
+
 // limitHandler is the http.Handler quic-go's server calls: the container,
 // behind the connector's limits.
 type limitHandler struct {

@@ -53,23 +53,23 @@ var h3LimitRows = []h3LimitRow{
 	},
 	{
 		limit:     "`ReadHeaderTimeout`",
-		on:        "the QUIC handshake: quic-go's `HandshakeIdleTimeout` is half of it, and quic-go gives up a handshake idle that long or unfinished after twice that",
+		on:        "the QUIC handshake: quic-go's `HandshakeIdleTimeout` is half of it, and quic-go gives up a handshake idle that long or unfinished after twice that; a negative one, none over TCP, leaves quic-go's own bound (5 s idle, 10 s in all): a QUIC handshake begins with a single packet from an address nobody has checked",
 		beyond:    "the handshake is abandoned (silently, as QUIC idle timeouts are) and its `MaxConnections` slot freed",
-		cases:     []string{"ReadHeaderTimeout/handshake"},
+		cases:     []string{"ReadHeaderTimeout/handshake", "Timeouts/negative"},
 		unchecked: "the factor one half is read in h3.go, not measured: TestLimits checks that a stalled handshake frees its slot",
 	},
-	{limit: "`ReadTimeout`", on: "each read of a request body", beyond: "the handler's read fails with a 408", cases: []string{"ReadTimeout"}},
+	{limit: "`ReadTimeout`", on: "each read of a request body (negative: none)", beyond: "the handler's read fails with a 408", cases: []string{"ReadTimeout", "Timeouts/negative"}},
 	{
 		limit: "`ReadBodyTimeout`", on: "a whole request body, from the handler's first read, as on TCP",
 		beyond: "the handler's read fails with a 408 wrapping `connector.ErrTooSlow`", cases: []string{"ReadBodyTimeout"},
 	},
 	{
-		limit: "`WriteTimeout`", on: "each write of a response, and the end of the response once the handler returns", beyond: "the write fails; the stream is reset (`H3_INTERNAL_ERROR`)",
-		cases: []string{"WriteTimeout"}, unchecked: "the reset's code, which quic-go's client does not expose",
+		limit: "`WriteTimeout`", on: "each write of a response, and the end of the response once the handler returns (negative: none)", beyond: "the write fails; the stream is reset (`H3_INTERNAL_ERROR`)",
+		cases: []string{"WriteTimeout", "Timeouts/negative"}, unchecked: "the reset's code, which quic-go's client does not expose",
 	},
 	{
-		limit: "`IdleTimeout`", on: "quic-go's `http3.Server.IdleTimeout`: time with no request stream open", beyond: "connection closed (`H3_NO_ERROR`)",
-		cases: []string{"IdleTimeout"}, unchecked: "the close's code, which quic-go's client does not expose",
+		limit: "`IdleTimeout`", on: "quic-go's `http3.Server.IdleTimeout`: time with no request stream open (negative: none)", beyond: "connection closed (`H3_NO_ERROR`)",
+		cases: []string{"IdleTimeout", "Timeouts/negative"}, unchecked: "the close's code, which quic-go's client does not expose; that a negative one keeps an idle connection, which container's TestNegativeTimeoutsMeanNone checks",
 	},
 	{
 		limit: "`MaxConnections`", on: "counted per `h3.Serve` call, apart from the container's TCP connections, from a client's first packet (handshakes count) to the connection's end",
@@ -82,8 +82,8 @@ var h3LimitRows = []h3LimitRow{
 	},
 	{
 		limit:  "`MinRequestDataRate`, `MinResponseDataRate`, `DataRateGrace`",
-		on:     "as on TCP: a slow body's read fails with a 408 wrapping `connector.ErrTooSlow`; a slow reader's write fails with `connector.ErrTooSlow` and the stream is reset (`TestLimits`). QUIC's flow-control windows take bytes at once and count as the client's progress, as a TCP socket's buffers do",
-		beyond: "—", cases: []string{"MinRequestDataRate", "MinResponseDataRate"},
+		on:     "as on TCP: a slow body's read fails with a 408 wrapping `connector.ErrTooSlow`; a slow reader's write fails with `connector.ErrTooSlow` and the stream is reset (`TestLimits`). QUIC's flow-control windows take bytes at once and count as the client's progress, as a TCP socket's buffers do. A negative `DataRateGrace` (none) turns both rates off, as on TCP",
+		beyond: "—", cases: []string{"MinRequestDataRate", "MinResponseDataRate", "Timeouts/negative"},
 	},
 }
 

@@ -219,6 +219,25 @@ func TestLimits(t *testing.T) {
 			// The server learns of the close from the client's
 			// CONNECTION_CLOSE; servesHello waits for the slot.
 		}, true},
+		{"Timeouts/negative", connector.Config{ReadHeaderTimeout: -time.Second, ReadTimeout: -time.Second, WriteTimeout: -time.Second, IdleTimeout: -time.Second,
+			DataRateGrace: -time.Second, MinRequestDataRate: 1 << 30, MinResponseDataRate: 1 << 30}, func(t *testing.T, s *limitServer) {
+			// None, as on TCP: the handshake is quic-go's to bound (a
+			// negative HandshakeIdleTimeout gave up every one), and a body
+			// read or a response that waits goes on (its deadline was in
+			// the past), with no minimum data rate (a negative grace
+			// applied the rates with no waiting earned).
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go func() {
+				pw.Write([]byte("abc"))
+				time.Sleep(100 * time.Millisecond)
+				pw.Write([]byte("def"))
+				pw.Close()
+			}()
+			req := s.request(t, "POST", "/echo", pr)
+			req.ContentLength = -1
+			s.wantStatus(t, s.cl, req, http.StatusOK)
+		}, false},
 		{"ReadHeaderTimeout/handshake", connector.Config{ReadHeaderTimeout: 2 * time.Second, MaxConnections: 1}, func(t *testing.T, s *limitServer) {
 			// A client that stops after its first flight holds the one
 			// slot while its handshake is pending, and no longer than
