@@ -75,6 +75,7 @@ type limitHandler struct {
 }
 
 func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	trimValues(r.Header)
 	rc := http.NewResponseController(w)
 	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout, rate: rate.New(l.lim.MinResponseDataRate, l.lim.DataRateGrace),
 		isHead: r.Method == http.MethodHead, length: -1}
@@ -459,3 +460,21 @@ func (l *connLimit) admit(ctx context.Context, _ *quic.ClientInfo) (context.Cont
 	context.AfterFunc(ctx, func() { l.n.Add(-1) })
 	return ctx, nil
 }
+
+// trimValues takes the white space around each field value off, as
+// HTTP/1.1's parser and the HTTP/2 connector take it off (RFC 9110 §5.5),
+// so that a handler sees the same value on every protocol: quic-go hands
+// the values over as they came. The request is this handler's to change.
+func trimValues(h http.Header) {
+	for _, vs := range h {
+		for i, v := range vs {
+			if n := len(v); n > 0 && (isWhite(v[0]) || isWhite(v[n-1])) {
+				vs[i] = strings.Trim(v, " \t")
+			}
+		}
+	}
+}
+
+// isWhite reports whether c is white space around a field value (RFC
+// 9110 §5.6.3's OWS).
+func isWhite(c byte) bool { return c == ' ' || c == '\t' }

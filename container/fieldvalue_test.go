@@ -1,0 +1,42 @@
+package container_test
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// A handler sees a field's value without the white space around it on
+// every protocol, as HTTP/1.1's parser gives it (RFC 9110 §5.5): Go's
+// HTTP/2 and HTTP/3 clients send the value as given, and HTTP/2's and
+// quic-go's decoders hand it over as it came, so " 2" compared unequal
+// to "2" (a Last-Event-ID, an If-Range) on those protocols only.
+func TestFieldValueTrimmedEveryProtocol(t *testing.T) {
+	build := func(c *container.Container) {
+		c.HandleFunc("/fields", func(w api.Response, r *api.Request) error {
+			_, err := w.WriteString("[" + r.Header().Get("X-A") + "][" + r.Header().Get("X-B") + "]")
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", s.URL+"/fields", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header["X-A"] = []string{" 1"}
+		req.Header["X-B"] = []string{"a b\t"}
+		resp, err := s.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if want := "[1][a b]"; resp.StatusCode != 200 || string(b) != want {
+			t.Errorf("%d %q, want 200 %q", resp.StatusCode, b, want)
+		}
+	})
+}
