@@ -3,7 +3,9 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -317,4 +319,110 @@ func ExampleHeader_WithoutConditions() {
 	w := h.WithoutConditions()
 	fmt.Println(w.Len(), w.Get("Accept"), w.Has("Range"), w.Has("If-None-Match"), h.Has("Range"))
 	// Output: 1 text/html false false true
+}
+
+// A net/http handler, here one written for a ServeMux pattern, mounted as
+// it is: its PathValue reads the parameters of the pattern it was mounted
+// on, and http.StripPrefix serves it under a prefix.
+func ExampleFromHTTP() {
+	legacy := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s: order %s", r.URL.Path, r.PathValue("id"))
+	})
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.Handle("GET /v1/orders/{id}", api.FromHTTP(http.StripPrefix("/v1", legacy)))
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/orders/42", nil))
+	fmt.Println(rec.Code, rec.Body)
+	// Output: 200 /orders/42: order 42
+}
+
+// A handler hands its request to code written for net/http's
+// *http.Request, here its BasicAuth.
+func ExampleToHTTPRequest() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/whoami", func(w api.Response, r *api.Request) error {
+		hr, err := api.ToHTTPRequest(r)
+		if err != nil {
+			return err
+		}
+		user, _, ok := hr.BasicAuth()
+		if !ok {
+			return api.Error(http.StatusUnauthorized, "")
+		}
+		_, err = fmt.Fprintf(w, "%s %s as %s", hr.Method, hr.URL.Path, user)
+		return err
+	})
+
+	req := httptest.NewRequest("GET", "/whoami", nil)
+	req.SetBasicAuth("ana", "secret")
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Body)
+	// Output: 200 GET /whoami as ana
+}
+
+// errLocked is an application's sentinel error.
+var errLocked = errors.New("note locked")
+
+// A handler fails with the status the client should get: Error for a
+// message, a StatusError for a cause the error pages and the log can
+// still match (errors.Is). Any other error is a 500. The client reads the
+// message of a 4xx; the cause of a 5xx stays in the server's log.
+func ExampleError() {
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/notes/{id}", func(w api.Response, r *api.Request) error {
+		var err error
+		switch r.PathParam("id") {
+		case "1":
+			err = api.Error(http.StatusNotFound, "no note 1")
+		case "2":
+			err = &api.StatusError{Code: http.StatusConflict, Err: errLocked}
+		default:
+			err = errors.New("database down")
+		}
+		fmt.Println(api.StatusOf(err), errors.Is(err, errLocked))
+		return err
+	})
+
+	for _, id := range []string{"1", "2", "3"} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", "/notes/"+id, nil))
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// 404 false
+	// 404 404 Not Found: no note 1
+	// 409 true
+	// 409 409 Conflict: note locked
+	// 500 false
+	// 500 500 Internal Server Error
+}
+
+// A handler that answers from memory declares that it never blocks: the
+// epoll connector then runs it on the goroutine that read the request,
+// with no hand-off. A HandlerFunc declares nothing, and is Blocking.
+func ExampleNonBlockingFunc() {
+	ping := api.NonBlockingFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("pong")
+		return err
+	})
+	report := api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		_, err := w.WriteString("report")
+		return err
+	})
+	fmt.Println(api.InvocationTypeOf(ping), api.InvocationTypeOf(report))
+
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.Handle("/ping", ping)
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/ping", nil))
+	fmt.Println(rec.Code, rec.Body)
+	// Output:
+	// NonBlocking Blocking
+	// 200 pong
 }

@@ -14,12 +14,16 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/dispatcher"
 )
 
 func Example() {
@@ -317,4 +321,167 @@ func ExampleContext_ErrorPageFor() {
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, string(b))
 	// Output: 429 over your quota (storing the upload: quota exceeded)
+}
+
+// HTTP/2 without TLS, for a client that knows the server speaks it (prior
+// knowledge), as a proxy in front of the server often does; an HTTP/1.1
+// client on the same listener is served as before.
+func ExampleWithH2C() {
+	c := container.New(container.WithH2C())
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "hello over %s", r.Proto())
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	h2c := &http.Transport{Protocols: new(http.Protocols)}
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	h1 := &http.Transport{}
+	for _, tr := range []*http.Transport{h2c, h1} {
+		resp, err := (&http.Client{Transport: tr}).Get("http://" + l.Addr().String() + "/hello")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		tr.CloseIdleConnections()
+		fmt.Println(string(b))
+	}
+	// Output:
+	// hello over HTTP/2.0
+	// hello over HTTP/1.1
+}
+
+// The bound of a URL-encoded body that Request.Form reads: a form over it
+// fails Form with api.ErrBodyTooLarge, which the handler returns as it is,
+// and the client is answered 413.
+func ExampleWithMaxFormBytes() {
+	c := container.New(container.WithMaxFormBytes(32))
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("POST /comment", func(w api.Response, r *api.Request) error {
+		form, err := r.Form()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%d bytes of comment", len(form.Get("text")))
+		return err
+	})
+
+	for _, text := range []string{"short", strings.Repeat("long ", 10)} {
+		req := httptest.NewRequest("POST", "/comment", strings.NewReader("text="+text))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// 200 5 bytes of comment
+	// 413 413 Request Entity Too Large
+}
+
+// The timeout of every suspended or async request that sets none of its
+// own: here a long poll that nothing resumes expires after the container's
+// 20 ms, and its expired pass answers.
+func ExampleWithAsyncTimeout() {
+	c := container.New(container.WithAsyncTimeout(20 * time.Millisecond))
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			return cont.Suspend() // no SetTimeout: the container's applies
+		}
+		_, err := fmt.Fprintf(w, "expired: %v", cont.IsExpired())
+		return err
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/poll", nil))
+	fmt.Println(rec.Code, rec.Body)
+	// Output: 200 expired: true
+}
+
+// An executor of your own bounds the goroutines that run the container's
+// work: here the async tasks of a handler. It stays the caller's, to close
+// once the container stopped.
+func ExampleWithExecutor() {
+	ex := dispatcher.NewBoundedExecutor(dispatcher.BoundedConfig{MaxWorkers: 16})
+	c := container.New(container.WithExecutor(ex))
+	c.HandleFunc("/work", func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		go a.Dispatch(func(w api.Response) { // a task: it runs on ex
+			io.WriteString(w, "done")
+			a.Complete()
+		})
+		return nil
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+
+	resp, err := http.Get("http://" + l.Addr().String() + "/work")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(string(b), c.Stats().Executor.MaxWorkers)
+
+	c.Shutdown(context.Background())
+	ex.Close(context.Background()) // after the container
+	s := ex.Stats()
+	fmt.Println("tasks run:", s.Tasks > 0, "rejected:", s.Rejected)
+	// Output:
+	// done 16
+	// tasks run: true rejected: 0
+}
+
+// A path with an escaped slash is refused with 400 before any filter or
+// handler sees it, since a proxy in front may have matched it otherwise;
+// with WithAmbiguousPaths it is decoded and mapped as any other.
+func ExampleWithAmbiguousPaths() {
+	for _, opts := range [][]container.Option{nil, {container.WithAmbiguousPaths()}} {
+		c := container.New(opts...)
+		c.HandleFunc("/files/*", func(w api.Response, r *api.Request) error {
+			_, err := fmt.Fprintf(w, "file %s", r.Mapping().PathInfo)
+			return err
+		})
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", "/files/a%2Fb", nil))
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+		c.Shutdown(context.Background())
+	}
+	// Output:
+	// 400 400 Bad Request: ambiguous path: an escaped '/' or '\', or an escaped dot segment
+	// 200 file /a/b
+}
+
+// What the container does not track stops with it: a function registered
+// with RegisterOnShutdown runs, on a goroutine of its own, when Shutdown
+// (or Close) is first called.
+func ExampleContainer_RegisterOnShutdown() {
+	c := container.New()
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		_, err := io.WriteString(w, "hello")
+		return err
+	})
+	stopped := make(chan struct{})
+	c.RegisterOnShutdown(func() {
+		fmt.Println("closing the connections of our own")
+		close(stopped)
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+
+	err := c.Shutdown(context.Background())
+	<-stopped
+	fmt.Println("shut down:", err)
+	// Output:
+	// closing the connections of our own
+	// shut down: <nil>
 }
