@@ -2,6 +2,7 @@ package async_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -364,4 +365,104 @@ func ExampleOnComplete() {
 	// Output:
 	// report written
 	// released, completed with <nil>
+}
+
+// A filter that records what each request sent reads its Result once it
+// completed: the status of the head that went out, which is not always
+// the one the dispatch left set (here the timeout's answer, written after
+// the handler returned), the body bytes and what decided the outcome.
+func ExampleResultOf() {
+	results := make(chan string, 2)
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.FilterFunc("/*", func(w api.Response, r *api.Request, next api.Chain) error {
+		async.OnComplete(r, func(err error) {
+			res, _ := async.ResultOf(r)
+			results <- fmt.Sprintf("%s: %d, %d bytes, %s", r.Path(), res.Status, res.Bytes, res.End)
+		})
+		return next.Next(w, r)
+	})
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := io.WriteString(w, "hello")
+		return err
+	})
+	c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		a.SetTimeout(10 * time.Millisecond) // and no task answers
+		a.AddListener(async.Listener{OnTimeout: func(w api.Response, r *api.Request) {
+			w.SetStatus(http.StatusGatewayTimeout)
+			io.WriteString(w, "too slow")
+			a.Complete()
+		}})
+		return nil
+	})
+
+	for _, path := range []string{"/hello", "/slow"} {
+		c.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+		fmt.Println(<-results)
+	}
+	// Output:
+	// /hello: 200, 5 bytes, answered
+	// /slow: 504, 8 bytes, expired
+}
+
+// errBackend is the failure of a backend call.
+var errBackend = errors.New("backend unavailable")
+
+// Fail ends an async request with the error its work failed with, from any
+// goroutine: what the request wrote so far is dropped, and the container
+// answers the error as it answers a handler's.
+func ExampleContext_Fail() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/quote", func(w api.Response, r *api.Request) error {
+		a, err := async.Start(r)
+		if err != nil {
+			return err
+		}
+		io.WriteString(w, "partial quote") // dropped by the failure
+		go func() {                        // the backend call fails
+			a.Fail(&api.StatusError{Code: http.StatusBadGateway, Err: errBackend})
+		}()
+		return nil
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/quote", nil))
+	fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	// Output: 502 502 Bad Gateway
+}
+
+// A filter that must act on a request's first pass only (count it, check
+// it) and let its re-dispatches through asks KindOf why it was dispatched.
+func ExampleKindOf() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.FilterFunc("/*", func(w api.Response, r *api.Request, next api.Chain) error {
+		fmt.Println("filter sees a pass:", async.KindOf(r))
+		return next.Next(w, r)
+	})
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		if async.KindOf(r) == async.DispatchInitial {
+			a, err := async.Start(r)
+			if err != nil {
+				return err
+			}
+			go a.Redispatch() // news arrived: run the chain again
+			return nil
+		}
+		_, err := io.WriteString(w, "news")
+		return err
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/poll", nil))
+	fmt.Println(rec.Body)
+	// Output:
+	// filter sees a pass: initial
+	// filter sees a pass: resumed
+	// news
 }

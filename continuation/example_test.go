@@ -6,10 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
 )
@@ -163,4 +165,147 @@ func ExampleContinuation_Await() {
 	resp.Body.Close()
 	fmt.Println(string(b))
 	// Output: waited: expired
+}
+
+// Complete ends a suspended request as its response stands, with no
+// further pass through the chain: here a room that closes ends the polls
+// waiting in it with the 204 their handler set before suspending.
+func ExampleContinuation_Complete() {
+	var mu sync.Mutex
+	var waiting []continuation.Continuation
+	suspended := make(chan struct{}, 1)
+
+	c := container.New()
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsExpired() {
+			_, err := io.WriteString(w, "no news")
+			return err
+		}
+		if err := w.SetStatus(http.StatusNoContent); err != nil { // the answer if the room closes
+			return err
+		}
+		return cont.SuspendThen(func(cont continuation.Continuation) {
+			mu.Lock()
+			waiting = append(waiting, cont)
+			mu.Unlock()
+			suspended <- struct{}{}
+		})
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	polled := make(chan string)
+	go func() {
+		resp, err := http.Get("http://" + l.Addr().String() + "/poll")
+		if err != nil {
+			polled <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		polled <- fmt.Sprintf("%d %q", resp.StatusCode, b)
+	}()
+	<-suspended
+	mu.Lock() // the room closes
+	for _, cont := range waiting {
+		fmt.Println("complete:", cont.Complete())
+	}
+	mu.Unlock()
+	fmt.Println("client:", <-polled)
+	// Output:
+	// complete: <nil>
+	// client: 204 ""
+}
+
+// A listener hears how the request ended, whichever way it did: here a
+// poll leaves the room it waits in once it completes, answered or expired,
+// so that the room never holds a poll that is over.
+func ExampleContinuation_AddListener() {
+	var mu sync.Mutex
+	room := map[continuation.Continuation]bool{}
+	left := make(chan error, 1)
+
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsExpired() {
+			_, err := io.WriteString(w, "no news")
+			return err
+		}
+		cont.SetTimeout(20 * time.Millisecond)
+		cont.AddListener(continuation.Listener{OnComplete: func(r *api.Request, err error) {
+			mu.Lock()
+			delete(room, cont)
+			mu.Unlock()
+			left <- err
+		}})
+		return cont.SuspendThen(func(cont continuation.Continuation) {
+			mu.Lock()
+			room[cont] = true
+			mu.Unlock()
+		})
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/poll", nil))
+	fmt.Println(rec.Code, rec.Body)
+	fmt.Println("completed with", <-left) // OnComplete runs once the response is finished
+	mu.Lock()
+	fmt.Println("polls in the room:", len(room))
+	mu.Unlock()
+	// Output:
+	// 200 no news
+	// completed with <nil>
+	// polls in the room: 0
+}
+
+// A suspended request that stands for work in flight, not for a wait,
+// keeps waiting through a graceful Shutdown with async.ShutdownWait: the
+// work finishes (here it is told to, when the shutdown starts) and its
+// client gets the answer. By default Shutdown would expire it at once.
+func ExampleContinuation_SetOnShutdown() {
+	type resultKey struct{}
+	jobs := make(chan continuation.Continuation, 1)
+	registered := make(chan struct{})
+
+	c := container.New()
+	c.HandleFunc("POST /jobs", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsResumed() {
+			_, err := fmt.Fprint(w, r.Attribute(resultKey{}))
+			return err
+		}
+		cont.SetOnShutdown(async.ShutdownWait)
+		return cont.SuspendThen(func(cont continuation.Continuation) {
+			jobs <- cont
+			close(registered)
+		})
+	})
+	c.RegisterOnShutdown(func() { // the worker finishes what it holds
+		cont := <-jobs
+		cont.Resume(api.Attr{Key: resultKey{}, Value: "job done"})
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+
+	answered := make(chan string)
+	go func() {
+		resp, err := http.Post("http://"+l.Addr().String()+"/jobs", "text/plain", nil)
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		answered <- fmt.Sprintf("%d %s", resp.StatusCode, b)
+	}()
+	<-registered
+	fmt.Println("shutdown:", c.Shutdown(context.Background()))
+	fmt.Println(<-answered)
+	// Output:
+	// shutdown: <nil>
+	// 200 job done
 }
