@@ -2,16 +2,20 @@ package auth_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"strings"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/auth"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/session"
 )
 
 // serveExample serves c on a free port and returns its base URL and a
@@ -153,4 +157,79 @@ func ExampleRequired() {
 	// Output:
 	// 200 "" the user list
 	// 403 "" 403 Forbidden: auth: forbidden
+}
+
+// A JSON login API authenticates in a handler of its own and records the
+// user with Login; FormLogin's filter, there only to find the user in the
+// session, makes UserOf return it on the client's later requests. Logout
+// ends the session.
+func ExampleLogin() {
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", session.New(session.Config{}))
+	c.Filter("/*", auth.FormLogin(auth.FormConfig{})) // no form: no Check
+	c.HandleFunc("POST /api/login", func(w api.Response, r *api.Request) error {
+		var creds struct{ User, Password string }
+		if err := json.NewDecoder(r.Body()).Decode(&creds); err != nil {
+			return api.Error(http.StatusBadRequest, err.Error())
+		}
+		if creds.User != "ana" || creds.Password != "correct horse" { // a real API asks its user store
+			return api.Error(http.StatusUnauthorized, "invalid credentials")
+		}
+		if err := auth.Login(r, auth.User{Name: creds.User, Roles: []string{"editor"}}); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, `{"ok":true}`)
+		return err
+	})
+	c.HandleFunc("POST /api/logout", func(w api.Response, r *api.Request) error {
+		if err := auth.Logout(r); err != nil {
+			return err
+		}
+		return w.SetStatus(http.StatusNoContent)
+	})
+	c.HandleFunc("GET /api/me", func(w api.Response, r *api.Request) error {
+		u, ok := auth.UserOf(r)
+		if !ok {
+			return api.Error(http.StatusUnauthorized, "log in first")
+		}
+		_, err := fmt.Fprintf(w, "%s, editor: %v", u.Name, u.HasRole("editor"))
+		return err
+	})
+	base, stop := serveExample(c)
+	defer stop()
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	do := func(method, path, body string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		resp, err := client.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s %s: %d %s", method, path, resp.StatusCode, b)))
+	}
+	do("GET", "/api/me", "")
+	do("POST", "/api/login", `{"user":"ana","password":"correct horse"}`)
+	do("GET", "/api/me", "")
+	do("POST", "/api/logout", "")
+	do("GET", "/api/me", "")
+	// Output:
+	// GET /api/me: 401 401 Unauthorized: log in first
+	// POST /api/login: 200 {"ok":true}
+	// GET /api/me: 200 ana, editor: true
+	// POST /api/logout: 204
+	// GET /api/me: 401 401 Unauthorized: log in first
+}
+
+// HasRole is the check Required makes, for a handler that decides for
+// itself: what a user may see, rather than whether it may come in.
+func ExampleUser_HasRole() {
+	for _, u := range []auth.User{{Name: "ana", Roles: []string{"admin", "editor"}}, {Name: "bo"}} {
+		fmt.Println(u.Name, u.HasRole("admin"))
+	}
+	// Output:
+	// ana true
+	// bo false
 }

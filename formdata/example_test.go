@@ -3,6 +3,7 @@ package formdata_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -136,4 +137,80 @@ func ExampleErrKeepOpen() {
 
 	send("http://"+l.Addr().String()+"/upload", "JPEG…")
 	// Output: 200 indexed holiday
+}
+
+// A field may carry several files (an <input type="file" multiple>):
+// Files returns them in the order they came, and Open reads each.
+func ExampleForm_Files() {
+	c := container.New()
+	c.HandleFunc("POST /album", func(w api.Response, r *api.Request) error {
+		f, err := formdata.Parse(r, formdata.Limits{})
+		if err != nil {
+			return err
+		}
+		for _, fh := range f.Files("photos") {
+			file, err := fh.Open()
+			if err != nil {
+				return err
+			}
+			head := make([]byte, 4)
+			n, _ := io.ReadFull(file, head)
+			file.Close()
+			fmt.Fprintf(w, "%s: %d bytes, starts %q\n", fh.Filename, fh.Size, head[:n])
+		}
+		return nil
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, file := range [][2]string{{"a.jpg", "JPEG one"}, {"b.png", "PNG two"}} {
+		fw, _ := mw.CreateFormFile("photos", file[0])
+		io.WriteString(fw, file[1])
+	}
+	mw.Close()
+	resp, err := http.Post("http://"+l.Addr().String()+"/album", mw.FormDataContentType(), &body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Print(string(b))
+	// Output:
+	// a.jpg: 8 bytes, starts "JPEG"
+	// b.png: 7 bytes, starts "PNG "
+}
+
+// A handler that answers a form over a limit itself, rather than with the
+// container's 413, finds which limit it was in the *LimitError.
+func ExampleLimitError() {
+	c := container.New()
+	c.HandleFunc("POST /upload", func(w api.Response, r *api.Request) error {
+		f, err := formdata.Parse(r, formdata.Limits{MaxFileBytes: 1 << 10})
+		var le *formdata.LimitError
+		if errors.As(err, &le) {
+			if err := w.SetStatus(http.StatusRequestEntityTooLarge); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(w, "%s is over %d bytes (%s)", le.Filename, le.Max, le.Limit)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s received", f.File("photo").Filename)
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	send("http://"+l.Addr().String()+"/upload", "JPEG…")
+	send("http://"+l.Addr().String()+"/upload", string(make([]byte, 2<<10)))
+	// Output:
+	// 200 beach.jpg received
+	// 413 beach.jpg is over 1024 bytes (MaxFileBytes)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -195,4 +196,27 @@ func ExamplePeek() {
 	fmt.Println(rec.Code, rec.Body, len(rec.Result().Cookies()), "cookies")
 	// Output:
 	// 200 no news 0 cookies
+}
+
+// A session cookie no other host of the domain can stand in for: with the
+// "__Host-" prefix browsers take it only from this host, over https, for
+// every path. Strict keeps it off every request another site starts.
+func ExampleConfig() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.Filter("/*", session.New(session.Config{
+		CookieName: "__Host-session",
+		SameSite:   http.SameSiteStrictMode,
+	}))
+	c.HandleFunc("POST /login", func(w api.Response, r *api.Request) error {
+		session.Of(r).Set("user", "ana")
+		_, err := io.WriteString(w, "welcome")
+		return err
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("POST", "https://example.com/login", nil))
+	id := rec.Result().Cookies()[0].Value // random
+	fmt.Println(strings.Replace(rec.Header().Get("Set-Cookie"), id, "ID", 1))
+	// Output: __Host-session=ID; Path=/; HttpOnly; Secure; SameSite=Strict
 }

@@ -173,11 +173,16 @@ func Example_listing() {
 	}
 	c := container.New()
 	c.Handle("/", static.New(files, static.Config{Listing: true}))
+	c.Handle("/unlisted/*", static.New(files, static.Config{}))
 
 	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/unlisted/docs/", nil))
+	fmt.Println(rec.Code)
+	rec = httptest.NewRecorder()
 	c.ServeHTTP(rec, httptest.NewRequest("GET", "/docs/", nil))
 	fmt.Print(rec.Body)
 	// Output:
+	// 404
 	// <!doctype html>
 	// <meta charset="utf-8">
 	// <title>/docs/</title>
@@ -209,4 +214,53 @@ func Example_cacheControlFunc() {
 	// Output:
 	// / no-cache
 	// /css/app.css public, max-age=31536000, immutable
+}
+
+// IndexNames are the files tried, in order, for a path that names a
+// directory.
+func ExampleConfig() {
+	files := fstest.MapFS{
+		"index.htm":       {Data: []byte("<h1>home</h1>")},
+		"docs/README.txt": {Data: []byte("read me")},
+	}
+	c := container.New()
+	c.Handle("/", static.New(files, static.Config{IndexNames: []string{"index.html", "index.htm", "README.txt"}}))
+
+	for _, path := range []string{"/", "/docs/"} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		fmt.Println(path, rec.Code, rec.Body)
+	}
+	// Output:
+	// / 200 <h1>home</h1>
+	// /docs/ 200 read me
+}
+
+// Dot files stay hidden (404) without ServeDotFiles. To serve
+// /.well-known/ alone, a second Handler is mounted there over that
+// directory: the names within it have no dot segment.
+func Example_wellKnown() {
+	files := fstest.MapFS{
+		"index.html":                 {Data: []byte("<h1>site</h1>")},
+		".env":                       {Data: []byte("SECRET=1")},
+		".well-known/security.txt":   {Data: []byte("Contact: mailto:security@example.com")},
+		".well-known/.private/notes": {Data: []byte("hidden still")},
+	}
+	wellKnown, err := fs.Sub(files, ".well-known")
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := container.New()
+	c.Handle("/", static.New(files, static.Config{}))
+	c.Handle("/.well-known/*", static.New(wellKnown, static.Config{}))
+
+	for _, path := range []string{"/.env", "/.well-known/security.txt", "/.well-known/.private/notes"} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		fmt.Println(path, rec.Code)
+	}
+	// Output:
+	// /.env 404
+	// /.well-known/security.txt 200
+	// /.well-known/.private/notes 404
 }
