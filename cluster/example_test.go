@@ -23,3 +23,44 @@ func ExampleNewLocal() {
 	// chat.lobby: hello
 	// {Published:2 Delivered:1 Lost:0 Connected:true Reconnects:0}
 }
+
+// Match is how a Bus matches a subscription's pattern, for code that
+// routes the events of one wide subscription itself: "*" stands for one
+// token, a final ">" for one or more.
+func ExampleMatch() {
+	for _, pt := range [][2]string{
+		{"chat.*", "chat.lobby"},
+		{"chat.*", "chat.lobby.typing"},
+		{"chat.>", "chat.lobby.typing"},
+		{"chat.>", "chat"},
+		{"*.lobby", "chat.lobby"},
+	} {
+		fmt.Println(pt[0], pt[1], cluster.Match(pt[0], pt[1]))
+	}
+	// Output:
+	// chat.* chat.lobby true
+	// chat.* chat.lobby.typing false
+	// chat.> chat.lobby.typing true
+	// chat.> chat false
+	// *.lobby chat.lobby true
+}
+
+// A subscription that has what it waited for ends itself: Unsubscribe may
+// be called from its own callback.
+func ExampleSubscription() {
+	bus := cluster.NewLocal()
+	defer bus.Close()
+	var sub cluster.Subscription
+	sub, _ = bus.Subscribe("order.42.>", func(subject string, data []byte) {
+		fmt.Printf("%s: %s\n", subject, data)
+		if subject == "order.42.shipped" {
+			sub.Unsubscribe()
+		}
+	})
+	for _, step := range []string{"paid", "shipped", "delivered"} {
+		bus.Publish(context.Background(), "order.42."+step, []byte("at "+step))
+	}
+	// Output:
+	// order.42.paid: at paid
+	// order.42.shipped: at shipped
+}

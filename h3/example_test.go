@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/quic-go/quic-go/http3"
@@ -145,4 +146,46 @@ func ExampleListenAndServeTLS() {
 		return err
 	})
 	log.Fatal(h3.ListenAndServeTLS(c, "127.0.0.1:8443", nil, h3.Config{DevCert: true}))
+}
+
+// The parts ServeTLS puts together, for a server that serves TCP and UDP
+// on listeners of its own: Serve runs HTTP/3 on the UDP socket, and AltSvc,
+// ordered first on every context, points the clients of the TCP listener
+// at it.
+func ExampleAltSvc() {
+	cert, _ := devcert.New()
+	pool, _ := devcert.Pool(cert)
+	c := container.New(container.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}))
+	c.HandleFunc("/hello", func(w api.Response, r *api.Request) error {
+		_, err := fmt.Fprintf(w, "hello over %s", r.Proto())
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	pc, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	defer pc.Close()
+	udpPort := pc.LocalAddr().(*net.UDPAddr).Port
+	for _, x := range c.Contexts() {
+		x.FilterFirst("/*", h3.AltSvc(udpPort))
+	}
+	go c.ServeTLS(l, "", "")
+	done := make(chan error, 1)
+	go func() { done <- h3.Serve(c, pc, nil, h3.Config{}) }()
+
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	resp, err := (&http.Client{Transport: tr}).Get("https://" + l.Addr().String() + "/hello")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tr.CloseIdleConnections()
+	fmt.Println(string(b))
+	fmt.Println(strings.Replace(resp.Header.Get("Alt-Svc"), strconv.Itoa(udpPort), "PORT", 1))
+	c.Shutdown(context.Background())
+	fmt.Println(<-done)
+	// Output:
+	// hello over HTTP/1.1
+	// h3=":PORT"; ma=2592000
+	// http: Server closed
 }

@@ -136,3 +136,71 @@ func printEvents(br *bufio.Reader, n int) {
 		}
 	}
 }
+
+// An event whose data names its own ID (a link a client follows, a
+// record it stores under the ID) is built by PublishWaitFunc for the ID
+// the log gives it, so that the two always agree. (WithFirstID numbers the
+// log from 1 only for an output that is the same every run.)
+func ExampleBroker_PublishWaitFunc() {
+	b, _ := sse.NewBroker(sse.Config{Log: sse.NewMemoryLog(0, sse.WithFirstID(1))})
+	defer b.Close()
+	c := container.New()
+	c.Handle("GET /orders/events", b.Handler("orders"))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	for range 2 {
+		id, err := b.PublishWaitFunc(context.Background(), "orders", func(id string) (sse.Event, error) {
+			return sse.Event{Event: "order", Data: `{"href":"/orders/` + id + `"}`}, nil
+		})
+		fmt.Println("published", id, err)
+	}
+
+	// A client that saw the first event gets the second, ID and data
+	// agreeing.
+	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/orders/events", nil)
+	req.Header.Set("Last-Event-ID", "1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if strings.HasPrefix(line, ":") || line == "\n" {
+			continue // the comment that opens the stream
+		}
+		fmt.Print(line)
+		if strings.HasPrefix(line, "data:") {
+			break
+		}
+	}
+	// Output:
+	// published 1 <nil>
+	// published 2 <nil>
+	// id: 2
+	// event: order
+	// data: {"href":"/orders/2"}
+}
+
+// A topic is often taken from the request's path: Serve answers 400 for
+// one that cannot name a topic, and CheckTopic tells beforehand, for a
+// handler that answers otherwise.
+func ExampleCheckTopic() {
+	for _, topic := range []string{"room.lobby", "room.lobby-2", "room..x", "room/lobby", "room.*"} {
+		fmt.Printf("%q %v\n", topic, sse.CheckTopic(topic))
+	}
+	// Output:
+	// "room.lobby" <nil>
+	// "room.lobby-2" <nil>
+	// "room..x" sse: invalid topic: "room..x"
+	// "room/lobby" sse: invalid topic: "room/lobby"
+	// "room.*" sse: invalid topic: "room.*"
+}

@@ -249,3 +249,95 @@ func ExamplePrepare() {
 	// 380 <nil>
 	// 380 <nil>
 }
+
+// farewell sends two messages and closes at once, as a handler that has
+// said all it had to.
+type farewell struct{}
+
+func (farewell) OnOpen(c *websocket.Conn) {
+	c.Send(websocket.Text("your report is ready"))
+	c.Send(websocket.Text("nothing more today"))
+	c.Close(websocket.CloseNormal, "bye")
+}
+func (farewell) OnMessage(*websocket.Conn, websocket.Message) {}
+func (farewell) OnClose(*websocket.Conn, error)               {}
+
+// Close lets what is queued go out first: the peer reads both messages,
+// then the close frame; Done is closed once the handshake ended. (CloseNow
+// would put the close frame ahead of them.)
+func ExampleConn_Close() {
+	opened := make(chan *websocket.Conn, 1)
+	c := container.New()
+	c.HandleFunc("/report", func(w api.Response, r *api.Request) error {
+		conn, err := websocket.Upgrade(w, r, websocket.Config{}, farewell{})
+		if err == nil {
+			opened <- conn
+		}
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	ws, _, err := gws.DefaultDialer.Dial("ws://"+l.Addr().String()+"/report", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ws.Close()
+	for {
+		_, m, err := ws.ReadMessage() // gorilla's client answers the close frame as it reads it
+		if ce, ok := err.(*gws.CloseError); ok {
+			fmt.Println("closed:", ce.Code, ce.Text)
+			break
+		}
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(string(m))
+	}
+	<-(<-opened).Done()
+	fmt.Println("server side done")
+	// Output:
+	// your report is ready
+	// nothing more today
+	// closed: 1000 bye
+	// server side done
+}
+
+// The server's Subprotocols choose among those the client offers, the
+// server's order of preference first; Conn.Subprotocol tells the handler
+// which was chosen.
+func ExampleConfig_subprotocols() {
+	chosen := make(chan string, 1)
+	c := container.New()
+	c.Handle("/feed", websocket.NewHandler(websocket.Config{Subprotocols: []string{"feed.v2", "feed.v1"}}, func(*api.Request) (websocket.Handler, error) {
+		return subprotocolOf(chosen), nil
+	}))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+
+	for _, offer := range [][]string{{"feed.v1", "feed.v2"}, {"feed.v1"}, {"feed.v9"}} {
+		d := gws.Dialer{Subprotocols: offer}
+		ws, _, err := d.Dial("ws://"+l.Addr().String()+"/feed", nil)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("offered %v: client %q, server %q\n", offer, ws.Subprotocol(), <-chosen)
+		ws.Close()
+	}
+	// Output:
+	// offered [feed.v1 feed.v2]: client "feed.v2", server "feed.v2"
+	// offered [feed.v1]: client "feed.v1", server "feed.v1"
+	// offered [feed.v9]: client "", server ""
+}
+
+// subprotocolOf reports the subprotocol of each connection it opens.
+type subprotocolOf chan string
+
+func (s subprotocolOf) OnOpen(c *websocket.Conn)                   { s <- c.Subprotocol() }
+func (subprotocolOf) OnMessage(*websocket.Conn, websocket.Message) {}
+func (subprotocolOf) OnClose(*websocket.Conn, error)               {}
