@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
@@ -64,4 +65,82 @@ func ExampleConfig_ServerTLSConfig() {
 	// [h2 http/1.1] true
 	// [http/1.1] true
 	// [h2 http/1.1]
+}
+
+// A connector's limits, given to a container with WithConnector: a
+// request over one is answered by the connector itself, before any
+// filter or handler runs.
+func ExampleConfig() {
+	c := container.New(container.WithConnector(connector.Config{
+		MaxURILength:   64,
+		MaxHeaderBytes: 1 << 10,
+		MaxBodyBytes:   16,
+	}))
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+		_, err := io.WriteString(w, "ok")
+		return err
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	defer c.Shutdown(context.Background())
+	base := "http://" + l.Addr().String()
+
+	show := func(name string, req *http.Request) {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(name, resp.Status)
+	}
+	req, _ := http.NewRequest("GET", base+"/", nil)
+	show("small:", req)
+	req, _ = http.NewRequest("GET", base+"/?q="+strings.Repeat("x", 100), nil)
+	show("long URI:", req)
+	req, _ = http.NewRequest("GET", base+"/", nil)
+	req.Header.Set("Cookie", strings.Repeat("x", 2<<10))
+	show("large header:", req)
+	req, _ = http.NewRequest("POST", base+"/", strings.NewReader(strings.Repeat("x", 100)))
+	show("large body:", req)
+	// Output:
+	// small: 200 OK
+	// long URI: 414 Request URI Too Long
+	// large header: 431 Request Header Fields Too Large
+	// large body: 413 Request Entity Too Large
+}
+
+// hello answers every request on the stream itself: a Handler is what
+// a container is to the connector, and a program that needs none of a
+// container's mapping, filters or error pages can be its own.
+type hello struct{}
+
+func (hello) ServeStream(s connector.Stream) {
+	body := "hello, " + s.Request().Path
+	s.WriteHead(http.StatusOK, "text/plain; charset=utf-8", nil, int64(len(body)), nil)
+	s.WriteBody([]byte(body))
+	s.Finish(nil)
+}
+
+// A connector without a container, serving HTTP/1.1 with a Handler of its
+// own; Shutdown drains it as a container's does.
+func ExampleServer() {
+	srv := &connector.Server{Handler: hello{}}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+
+	resp, err := http.Get("http://" + l.Addr().String() + "/world")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.Status, resp.Header.Get("Content-Type"), string(b))
+
+	fmt.Println(srv.Shutdown(context.Background()), <-served)
+	// Output:
+	// 200 OK text/plain; charset=utf-8 hello, /world
+	// <nil> http: Server closed
 }
