@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -46,4 +47,36 @@ func Example() {
 	fmt.Println(string(b))
 	// Output:
 	// client 192.0.2.1:0 over https
+}
+
+// A proxy that writes only the X-Forwarded fields passes on a Forwarded
+// field its client wrote: read with the zero Header, which prefers
+// Forwarded, it names the client's choice of address. Header says which
+// kind the proxy writes, and the other is not read.
+func ExampleHeader() {
+	for _, h := range []forwarded.Header{forwarded.HeaderAny, forwarded.HeaderXForwarded} {
+		f, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.7"}, Header: h})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+		c.FilterFirst("/*", f)
+		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+			_, err := fmt.Fprintf(w, "client %s", r.RemoteAddr())
+			return err
+		})
+
+		req := httptest.NewRequest("GET", "/", nil)
+		req.RemoteAddr = "10.0.0.7:51000"                  // the proxy
+		req.Header.Set("Forwarded", "for=203.0.113.66")    // forged by the client
+		req.Header.Set("X-Forwarded-For", "198.51.100.23") // added by the proxy
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		fmt.Println(rec.Body)
+		c.Shutdown(context.Background())
+	}
+	// Output:
+	// client 203.0.113.66:0
+	// client 198.51.100.23:0
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
@@ -50,4 +51,37 @@ func Example() {
 	// Output:
 	// 200 gzip Accept-Encoding
 	// true
+}
+
+// A filter for an API that streams newline-delimited JSON: its type joins
+// the default list, and a smaller MinSize compresses shorter answers.
+// Other types (an image, compressed already) go out as they are.
+func ExampleConfig() {
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	defer c.Shutdown(context.Background())
+	c.Filter("/*", gzip.New(gzip.Config{
+		ContentTypes: append(gzip.DefaultContentTypes(), "application/x-ndjson"),
+		MinSize:      256,
+	}))
+	c.HandleFunc("/events", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		_, err := w.WriteString(strings.Repeat(`{"event":"tick"}`+"\n", 20))
+		return err
+	})
+	c.HandleFunc("/logo.png", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "image/png")
+		_, err := w.Write(make([]byte, 1000))
+		return err
+	})
+
+	for _, path := range []string{"/events", "/logo.png"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		fmt.Printf("%s %q\n", path, rec.Header().Get("Content-Encoding"))
+	}
+	// Output:
+	// /events "gzip"
+	// /logo.png ""
 }

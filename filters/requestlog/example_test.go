@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/filters/requestlog"
 )
 
@@ -88,4 +90,37 @@ func Example_combined() {
 	c.Shutdown(context.Background()) // waits for the line
 	// Output:
 	// 127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /hello?lang=en HTTP/1.1" 200 5 "http://example.com/start" "example/1.0"
+}
+
+// With Passes, each pass of a request through the chain has a record of
+// its own: here a long poll that suspends, then answers when its timeout
+// re-dispatches it, before the record of the whole request.
+func Example_passes() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			switch a.Key {
+			case slog.TimeKey, "duration", "remote", "proto":
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", requestlog.New(requestlog.Config{Logger: logger, Passes: true}))
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		if cont.IsInitial() {
+			cont.SetTimeout(10 * time.Millisecond)
+			return cont.Suspend()
+		}
+		_, err := w.WriteString("no news")
+		return err
+	})
+
+	c.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/poll", nil))
+	c.Shutdown(context.Background()) // waits for the last record
+	// Output:
+	// level=INFO msg="request pass" method=GET path=/poll status=200 bytes=0 dispatch=initial suspended=true
+	// level=INFO msg="request pass" method=GET path=/poll status=200 bytes=7 dispatch=expired suspended=false
+	// level=INFO msg=request method=GET path=/poll status=200 bytes=7 end=expired
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -52,4 +53,28 @@ func Example() {
 	// Output:
 	// /slow 503 busy, try again later
 	// /fast 200 result
+}
+
+// A timeout answered by the filter itself, with a status and a body of
+// its choosing, instead of a failure for the error pages.
+func ExampleConfig() {
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	defer c.Shutdown(context.Background())
+	c.Filter("/*", timeout.New(timeout.Config{
+		Timeout: 20 * time.Millisecond,
+		Status:  http.StatusGatewayTimeout,
+		Body:    "the report took too long; try a smaller range",
+	}))
+	c.HandleFunc("/report", func(w api.Response, r *api.Request) error {
+		<-r.Context().Done() // a backend that does not answer in time
+		return r.Context().Err()
+	})
+
+	rec := httptest.NewRecorder()
+	c.ServeHTTP(rec, httptest.NewRequest("GET", "/report", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(rec.Body)
+	// Output:
+	// 504 text/plain; charset=utf-8
+	// the report took too long; try a smaller range
 }
