@@ -49,5 +49,5 @@
 // Goroutines: New, Filter and Stats may be called from any goroutine; the
 // key function is called on the dispatching goroutine.
 //
-// Package dos imports api and continuation.
+// Package dos imports api, async and continuation.
 package dos
