@@ -74,9 +74,11 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 		_, err := w.Write(retryLater)
 		return err
 	}
-	// Trimmed as a field value is (RFC 9110 §5.5): the HTTP/1.1 parser
-	// trims it, but HTTP/2 and HTTP/3 hand it over as it came, and " 41"
-	// would be taken for no ID, its client resumed with the live events.
+	// Trimmed as a field value is (RFC 9110 §5.5): Wharf's connectors
+	// trim it on every protocol, but a container mounted in another
+	// server (net/http's, through the adapter) may hand it over as it
+	// came, and " 41" would be taken for no ID, its client resumed with
+	// the live events.
 	sentID := strings.Trim(r.Header().Get("Last-Event-ID"), " \t")
 	after, replay := lastEventID(sentID)
 	a, err := async.Start(r)
