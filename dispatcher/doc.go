@@ -57,5 +57,5 @@
 // leaves (SurplusIdleTimeout), so their grown stacks are reused. Both report Jetty's thread-pool figures. Reserved goroutines
 // are tasks of the executor, so close a Strategy before its executor.
 //
-// Package dispatcher imports api only.
+// Package dispatcher imports api and internal/httppath.
 package dispatcher

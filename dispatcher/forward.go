@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/httppath"
 )
 
 // Sentinel errors of package dispatcher.
@@ -16,7 +17,9 @@ var (
 	// no context to forward within.
 	ErrNoResolver = errors.New("dispatcher: request has no context to dispatch in")
 	// ErrBadTarget is returned for a target that is not a path (it must
-	// start with '/') or does not parse.
+	// start with '/'), does not parse, or has an escape whose decoded
+	// form would read as another path (an escaped '/' or '\', or an
+	// escaped dot segment).
 	ErrBadTarget = errors.New("dispatcher: bad dispatch target")
 )
 
@@ -60,7 +63,11 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // context with an optional query ("/b/info?x=1"). The path is
 // percent-decoded and cleaned as a request's is, so a value put into it
 // is escaped first (url.PathEscape): a '?' or '%' in a path value
-// would otherwise start the query or fail the target with ErrBadTarget. The target sees a new
+// would otherwise start the query or fail the target with ErrBadTarget.
+// A target whose escapes would decode to a '/' or '\' or to a dot
+// segment ("%2F", "%2e%2e") fails with ErrBadTarget, as the container
+// by default refuses such a request path: decoded, a value "../admin"
+// escaped into one segment would climb out of it. The target sees a new
 // Request: path, query (target's parameters first, then the original ones)
 // and mapping of the target; everything else as r. A target with no mapping
 // is answered 404 by the returned error. A POST's form values come before
@@ -159,6 +166,12 @@ func clearForForward(w api.Response) error {
 func parseTarget(target string) (string, string, error) {
 	raw, q, _ := strings.Cut(target, "?")
 	if !strings.HasPrefix(raw, "/") {
+		return "", "", errors.Join(ErrBadTarget, errors.New(target))
+	}
+	if httppath.Ambiguous(raw) {
+		// Decoded and cleaned, an escaped '/' or dot segment would be
+		// a separator or climb out of the segment its value was
+		// escaped into; a request's path with one is refused too.
 		return "", "", errors.Join(ErrBadTarget, errors.New(target))
 	}
 	p, err := url.PathUnescape(raw)

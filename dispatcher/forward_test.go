@@ -48,6 +48,12 @@ func TestForward(t *testing.T) {
 		{"escaped", "", "/b/a%20b", "path=/ctx/b/a b pi=/a b q=", nil},
 		{"relative target", "", "b/x", "", dispatcher.ErrBadTarget},
 		{"bad escape", "", "/b/%zz", "", dispatcher.ErrBadTarget},
+		// A value escaped with url.PathEscape, as Forward's doc asks,
+		// must stay in its segment: decoded, "../y" would climb out.
+		{"escaped slash", "", "/b/x/..%2Fy", "", dispatcher.ErrBadTarget},
+		{"escaped backslash", "", "/b/x%5Cy", "", dispatcher.ErrBadTarget},
+		{"escaped dot segment", "", "/b/x/%2e%2e/y", "", dispatcher.ErrBadTarget},
+		{"escaped query", "", "/b/a%3Fb", "path=/ctx/b/a?b pi=/a?b q=", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
