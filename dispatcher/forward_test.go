@@ -1,9 +1,11 @@
 package dispatcher_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -137,5 +139,67 @@ func TestInclude(t *testing.T) {
 	}
 	if w.Header().Get("X-Target") != "" {
 		t.Fatal("the included handler set a header")
+	}
+}
+
+// handlerResolver maps every path to h.
+type handlerResolver struct{ h api.Handler }
+
+func (res handlerResolver) Resolver() dispatcher.Resolver { return res }
+func (res handlerResolver) Request() *api.Request         { return nil }
+func (res handlerResolver) Resolve(p string, _ bool) (api.Handler, api.Mapping, bool) {
+	return res.h, api.Mapping{ServletPath: p}, true
+}
+
+// takeover is a Response whose connection can be taken over, as the
+// container's can: it counts the calls that would take it.
+type takeover struct {
+	*wharftest.Recorder
+	taken int
+}
+
+func (w *takeover) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.taken++
+	return nil, nil, errors.New("taken")
+}
+
+func (w *takeover) Tunnel() (api.Tunnel, error) {
+	w.taken++
+	return nil, errors.New("taken")
+}
+
+// An included resource that takes the connection would write a head of its
+// own: the includer's status and header fields would go for nothing.
+func TestIncludeCannotTakeConnection(t *testing.T) {
+	tests := []struct {
+		name string
+		take func(api.Response) error
+	}{
+		{"Hijack", func(w api.Response) error { _, _, err := api.Hijack(w); return err }},
+		{"Tunnel", func(w api.Response) error {
+			tn, ok := api.As[api.Tunneler](w)
+			if !ok {
+				return api.ErrNotSupported
+			}
+			_, err := tn.Tunnel()
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &takeover{Recorder: wharftest.NewRecorder()}
+			var takeErr error
+			res := handlerResolver{api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				takeErr = tt.take(w)
+				return nil
+			})}
+			r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/a", Target: "/a"}, res)
+			if err := dispatcher.Include(w, r, "/fragment"); err != nil {
+				t.Fatal(err)
+			}
+			if w.taken != 0 || !errors.Is(takeErr, api.ErrNotSupported) {
+				t.Fatalf("the included resource took the connection: %d calls, err %v", w.taken, takeErr)
+			}
+		})
 	}
 }

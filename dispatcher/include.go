@@ -1,6 +1,8 @@
 package dispatcher
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 
 	"github.com/wharf-go/wharf/api"
@@ -8,7 +10,9 @@ import (
 
 // IncludeResponse wraps w for an included resource: body writes and Flush
 // go through; status, header, trailer and Reset changes are dropped, so the
-// includer keeps control of the response. Other capabilities stay reachable
+// includer keeps control of the response. Taking the connection over
+// (api.Hijack, api.Tunneler), which would let the resource write a head of
+// its own, returns api.ErrNotSupported. Other capabilities stay reachable
 // through Unwrap.
 func IncludeResponse(w api.Response) api.Response {
 	return &includeResponse{ResponseWrapper: api.ResponseWrapper{Response: w}}
@@ -24,6 +28,13 @@ func (w *includeResponse) Header() http.Header  { return http.Header{} }
 func (w *includeResponse) Trailer() http.Header { return http.Header{} }
 func (w *includeResponse) SetStatus(int) error  { return nil }
 func (w *includeResponse) Reset() error         { return nil }
+
+// Hijack and Tunnel hide the connection's: the includer's status and
+// header fields would go for nothing under a head the resource wrote.
+func (w *includeResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, api.ErrNotSupported
+}
+func (w *includeResponse) Tunnel() (api.Tunnel, error) { return nil, api.ErrNotSupported }
 
 // Include writes the output of the handler mapped to target into w, after
 // whatever w already holds, like the Servlet API's include but without its
