@@ -15,8 +15,9 @@
 // "/static/*", "/*.txt"), never the path itself, and a method outside
 // RFC 9110's and PATCH is recorded as "_OTHER" (its own name in
 // http.request.method_original), so that clients cannot mint a metric
-// series per URL or method. A forward that runs the filters again is part
-// of the same span, not another re-dispatch. The name and the request's
+// series per URL or method. A forward that runs the filters again, from a
+// dispatch or from an async task, is part of the same span, not another
+// re-dispatch. The name and the request's
 // attributes are given when the span starts, so that a sampler decides by
 // them (drops the health checks by url.path, say), as the conventions
 // require. url.query has the values of

@@ -208,10 +208,12 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		r = r.WithContext(ctx) // the extracted trace context, baggage included, and the span
 	} else if in.dropped {
 		return next.Next(w, r.WithContext(trace.ContextWithSpan(f.extract(r), in.span)))
-	} else if in.depth > 0 {
+	} else if in.depth > 0 || continuation.Of(r).IsSuspended() {
 		// A forward or include with filters, inside the dispatch that
-		// passed here first: the request's context carries the span
-		// already.
+		// passed here first or from an async task while the request is
+		// still suspended (a re-dispatch comes only once Resume or the
+		// timeout has ended the suspension): the request's context
+		// carries the span already.
 		return next.Next(w, r)
 	} else {
 		f.redispatch(in, r)
