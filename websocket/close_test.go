@@ -232,9 +232,15 @@ func TestOneCloseFramePerDirection(t *testing.T) {
 		{"close code no frame may carry", websocket.Config{}, func(rc *rawClient) {
 			rc.send(wsframe.OpClose, []byte{0x03, 0xED}) // 1005
 		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
+		// A close reason is UTF-8 (RFC 6455 §5.5.1): one that is not is
+		// data inconsistent with its type, 1007 (§7.4.1, §8.1), as in a
+		// text message, not a malformed frame.
 		{"close reason not UTF-8", websocket.Config{}, func(rc *rawClient) {
 			rc.send(wsframe.OpClose, []byte{0x03, 0xE8, 0xFF})
-		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},
+		}, true, websocket.CloseInvalidPayload, true, is(websocket.ErrInvalidUTF8)},
+		{"close reason cut mid-character", websocket.Config{}, func(rc *rawClient) {
+			rc.send(wsframe.OpClose, []byte{0x03, 0xE8, 'o', 'k', 0xE2, 0x82})
+		}, true, websocket.CloseInvalidPayload, true, is(websocket.ErrInvalidUTF8)},
 		{"continuation outside a message", websocket.Config{}, func(rc *rawClient) {
 			rc.send(wsframe.OpContinuation, []byte("x"))
 		}, true, websocket.CloseProtocolError, true, is(websocket.ErrProtocol)},

@@ -48,7 +48,9 @@ var (
 	// error OnClose gets wraps it and says what.
 	ErrProtocol = errors.New("websocket: protocol error")
 	// ErrInvalidUTF8: the server closed the connection (1007) because the
-	// peer sent a text message that is not UTF-8 (RFC 6455 §8.1). Send
+	// peer sent a text message that is not UTF-8 (RFC 6455 §8.1), or a
+	// close frame whose reason is not (the error OnClose gets then wraps
+	// it and says so). Send
 	// returns it, and sends nothing, for a text message of its own that
 	// is not UTF-8, which the peer would close the connection for.
 	ErrInvalidUTF8 = errors.New("websocket: text message is not valid UTF-8")
@@ -83,7 +85,7 @@ const (
 	CloseGoingAway       = gws.CloseGoingAway               // 1001: idle, keep-alive timeout, shutdown
 	CloseProtocolError   = gws.CloseProtocolError           // 1002: the peer broke the protocol
 	CloseUnsupportedData = gws.CloseUnsupportedData         // 1003: data the endpoint cannot take
-	CloseInvalidPayload  = gws.CloseInvalidFramePayloadData // 1007: a text message that is not UTF-8
+	CloseInvalidPayload  = gws.CloseInvalidFramePayloadData // 1007: a text message or a close reason that is not UTF-8
 	ClosePolicyViolation = gws.ClosePolicyViolation         // 1008: e.g. a peer too slow for its feed
 	CloseTooBig          = gws.CloseMessageTooBig           // 1009: a message over ReadLimit
 	CloseServerError     = gws.CloseInternalServerErr       // 1011: a callback panicked
@@ -127,8 +129,8 @@ type Handler interface {
 	//     close frame had gone first: the two crossed, or the peer
 	//     answered with a code of its own). A *CloseError always stands
 	//     for a close frame the peer sent;
-	//   - ErrIdle, ErrPongTimeout, ErrTooBig, ErrInvalidUTF8, or an error
-	//     wrapping ErrProtocol: the server closed the connection for that
+	//   - ErrIdle, ErrPongTimeout, ErrTooBig, or an error that is or
+	//     wraps ErrInvalidUTF8 or wraps ErrProtocol: the server closed the connection for that
 	//     reason, with the close frame each names;
 	//   - ErrCloseTimeout: the server sent its close frame and the peer
 	//     did not answer within CloseTimeout;
@@ -1154,7 +1156,11 @@ func (c *Conn) peerClosed(p []byte) bool {
 			return false
 		}
 		if !utf8.ValidString(text) {
-			c.protocolError("invalid UTF-8 in the close reason")
+			// A reason is UTF-8 (RFC 6455 §5.5.1): one that is not is
+			// data inconsistent with its type (1007, §7.4.1), as in a
+			// text message, not a malformed frame (1002).
+			c.readFailed(closeFrame(CloseInvalidPayload, "invalid UTF-8 in the close reason"),
+				fmt.Errorf("%w: in the close reason", ErrInvalidUTF8))
 			return false
 		}
 	}
