@@ -468,13 +468,7 @@ func (l *connLimit) admit(ctx context.Context, _ *quic.ClientInfo) (context.Cont
 func trimValues(h http.Header) {
 	for _, vs := range h {
 		for i, v := range vs {
-			if n := len(v); n > 0 && (isWhite(v[0]) || isWhite(v[n-1])) {
-				vs[i] = strings.Trim(v, " \t")
-			}
+			vs[i] = strings.Trim(v, " \t") // v itself, without white space around it
 		}
 	}
 }
-
-// isWhite reports whether c is white space around a field value (RFC
-// 9110 §5.6.3's OWS).
-func isWhite(c byte) bool { return c == ' ' || c == '\t' }

@@ -208,15 +208,11 @@ func (hc *serverConn) onField(f hpack.HeaderField) {
 	// it. (The size counted is the field's as sent.) Pseudo-header fields
 	// and Content-Length, which frame the request, are checked as sent:
 	// such a value there stays malformed.
-	if n := len(f.Value); n > 0 && (isWhite(f.Value[0]) || isWhite(f.Value[n-1])) && f.Name[0] != ':' && f.Name != "content-length" {
+	if n := len(f.Value); n > 0 && (isWhitespace(f.Value[0]) || isWhitespace(f.Value[n-1])) && f.Name[0] != ':' && f.Name != "content-length" {
 		f.Value = strings.Trim(f.Value, " \t")
 	}
 	b.fields = append(b.fields, f)
 }
-
-// isWhite reports whether c is white space around a field value (RFC
-// 9110 §5.6.3's OWS).
-func isWhite(c byte) bool { return c == ' ' || c == '\t' }
 
 // checkPseudos reports a pseudo-header field that appears twice. Which
 // ones a request may have is parseRequest's to judge.
