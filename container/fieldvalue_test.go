@@ -3,6 +3,7 @@ package container_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -22,21 +23,34 @@ func TestFieldValueTrimmedEveryProtocol(t *testing.T) {
 			return err
 		})
 	}
-	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
-		req, err := http.NewRequestWithContext(t.Context(), "GET", s.URL+"/fields", nil)
+	check := func(t *testing.T, client *http.Client, url string) {
+		req, err := http.NewRequestWithContext(t.Context(), "GET", url+"/fields", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Header["X-A"] = []string{" 1"}
 		req.Header["X-B"] = []string{"a b\t"}
-		resp, err := s.Client.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		if want := "[1][a b]"; resp.StatusCode != 200 || string(b) != want {
-			t.Errorf("%d %q, want 200 %q", resp.StatusCode, b, want)
+			t.Errorf("%s: %d %q, want 200 %q", resp.Proto, resp.StatusCode, b, want)
 		}
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) { check(t, s.Client, s.URL) })
+	// The container inside net/http's own HTTP/2 server, which hands a
+	// value on as the client sent it (modes.NetHTTP is HTTP/1.1).
+	t.Run("nethttp-h2", func(t *testing.T) {
+		c := container.New()
+		build(c)
+		s := httptest.NewUnstartedServer(c)
+		s.EnableHTTP2 = true
+		s.StartTLS()
+		t.Cleanup(s.Close)
+		t.Cleanup(func() { c.Close() })
+		check(t, s.Client(), s.URL)
 	})
 }

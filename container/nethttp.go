@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/wharf-go/wharf/api"
@@ -83,6 +84,36 @@ var errCut = fmt.Errorf("container: the response was cut off by Close: %w", conn
 // cleanly), where the client of a closed server must see a failure.
 func (s *httpStream) cutOff() { s.cut.Store(true) }
 
+// trimmedFields returns h with no white space around a field value, as
+// Wharf's own connectors give every request's fields on every protocol.
+// net/http's HTTP/1 reader trims them already; its HTTP/2 server (and a
+// server of HTTP/3 that does not trim) hands a value on as the client sent
+// it, so that " 2" and "2" would differ there only. h is the server's and
+// is not modified: a header with something to trim is copied.
+func trimmedFields(h http.Header, protoMajor int) http.Header {
+	if protoMajor < 2 {
+		return h
+	}
+	for _, vs := range h {
+		for _, v := range vs {
+			if len(strings.Trim(v, " \t")) != len(v) {
+				return trimAll(h.Clone())
+			}
+		}
+	}
+	return h
+}
+
+// trimAll removes the white space around every value of h, in place.
+func trimAll(h http.Header) http.Header {
+	for _, vs := range h {
+		for i, v := range vs {
+			vs[i] = strings.Trim(v, " \t")
+		}
+	}
+	return h
+}
+
 func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 	s := &httpStream{w: w, r: r, done: make(chan struct{}), length: -1}
 	s.head = api.RequestHead{
@@ -94,7 +125,7 @@ func newHTTPStream(w http.ResponseWriter, r *http.Request) *httpStream {
 		ProtoMajor:    r.ProtoMajor,
 		ProtoMinor:    r.ProtoMinor,
 		Host:          r.Host,
-		Header:        api.NewHeader(r.Header),
+		Header:        api.NewHeader(trimmedFields(r.Header, r.ProtoMajor)),
 		ContentLength: r.ContentLength,
 		Conn:          connInfo(r),
 		Body:          r.Body,
