@@ -32,6 +32,7 @@ fuzz ./internal/wsframe FuzzParse
 fuzz ./internal/wsext FuzzAcceptDeflate
 fuzz ./internal/byterange FuzzParse
 fuzz ./internal/mimepart FuzzParse
+fuzz ./internal/mimepart FuzzQPDecode
 fuzz ./connector/http2 FuzzH2Frames
 fuzz ./internal/ssewire FuzzRoundTrip
 fuzz ./internal/ssewire FuzzDecodeSplit

@@ -37,7 +37,11 @@ type builder struct {
 	// fw buffers the writes to file: a body may cut a part into pieces
 	// of a few bytes (each "\r\n--" that is not a boundary ends one), and
 	// one write(2) each would cost millions for a file of megabytes.
-	fw     *bufio.Writer
+	fw *bufio.Writer
+	// qp is set for a part sent quoted-printable: its data goes through
+	// dec, and the limits count what it decodes to, as the handler gets it.
+	qp     bool
+	dec    mimepart.QPDecoder
 	memory int64 // bytes the form keeps in memory
 	kept   int64 // estimated memory of the names and file headers it keeps
 }
@@ -46,11 +50,21 @@ func newBuilder(lim Limits, st *store) *builder {
 	return &builder{lim: lim, form: &Form{Values: url.Values{}, files: map[string][]*FileHeader{}, st: st}}
 }
 
+const transferEncoding = "Content-Transfer-Encoding"
+
 // Header starts a part, reading its form name and filename as
-// multipart.Part's FormName and FileName do.
+// multipart.Part's FormName and FileName do, and its
+// Content-Transfer-Encoding as multipart.Reader's NextPart does:
+// quoted-printable is decoded, and the field removed so that the handler
+// does not decode again; any other (base64 too) is left as it is.
 func (b *builder) Header(h textproto.MIMEHeader) error {
 	b.part++
 	b.header, b.size, b.name, b.filename = h, 0, "", ""
+	b.qp = strings.EqualFold(h.Get(transferEncoding), "quoted-printable")
+	if b.qp {
+		h.Del(transferEncoding)
+		b.dec.Reset()
+	}
 	disp, params, err := mime.ParseMediaType(h.Get("Content-Disposition"))
 	if err == nil && disp == "form-data" {
 		b.name = params["name"]
@@ -107,11 +121,44 @@ func (b *builder) limit(name string, max int64) error {
 	return tooLarge(&LimitError{Limit: name, Max: max, Part: b.part, Name: b.name, Filename: b.filename})
 }
 
-// Data adds a piece of the part, checking its limits first.
+// Data adds a piece of the part.
 func (b *builder) Data(p []byte) error {
 	if b.name == "" {
 		return nil
 	}
+	if !b.qp {
+		return b.add(p)
+	}
+	d, err := b.dec.Decode(p)
+	return b.addDecoded(d, err)
+}
+
+// addDecoded adds what a quoted-printable part's data decoded to, then
+// reports the decoder's error: the bytes before a fault are the part's,
+// and a limit they meet is the answer, wherever the pieces were cut.
+func (b *builder) addDecoded(d []byte, err error) error {
+	if len(d) > 0 {
+		if aerr := b.add(d); aerr != nil {
+			return aerr
+		}
+	}
+	if err != nil {
+		return &api.StatusError{Code: http.StatusBadRequest, Err: fmt.Errorf("%w: %s: %s",
+			ErrMalformed, b.where(), strings.TrimPrefix(err.Error(), "mimepart: "))}
+	}
+	return nil
+}
+
+// where names the part for an error, as LimitError does.
+func (b *builder) where() string {
+	if b.filename != "" {
+		return fmt.Sprintf("part %d (field %q, file %q)", b.part, b.name, b.filename)
+	}
+	return fmt.Sprintf("part %d (field %q)", b.part, b.name)
+}
+
+// add keeps a piece of the part's data, checking its limits first.
+func (b *builder) add(p []byte) error {
 	b.size += int64(len(p))
 	if b.filename == "" {
 		if over(b.size, b.lim.MaxFieldBytes) {
@@ -160,6 +207,11 @@ const spoolBuffer = 8 << 10
 func (b *builder) End() error {
 	if b.name == "" {
 		return nil
+	}
+	if b.qp {
+		if err := b.addDecoded(b.dec.Close()); err != nil {
+			return err
+		}
 	}
 	if b.filename == "" {
 		b.form.Values[b.name] = append(b.form.Values[b.name], string(b.buf))

@@ -29,6 +29,28 @@
 // (ErrMalformed), a Content-Type that is no form a 415
 // (ErrUnsupportedType).
 //
+// # Content-Transfer-Encoding
+//
+// RFC 7578 §4.7 deprecates Content-Transfer-Encoding in forms, but some
+// clients, mail-derived libraries among them, still send it. As with
+// net/http's ParseMultipartForm (mime/multipart's NextPart), a part sent
+// with Content-Transfer-Encoding quoted-printable reaches the handler
+// decoded, by mime/quotedprintable's rules, and without that field in its
+// FileHeader.Header, so that nothing decodes it twice. Data that is not
+// quoted-printable (an unescaped control byte, "==", an '=' ending the
+// part, a line of 4,096 bytes or more before its LF, as
+// mime/quotedprintable's Reader refuses them) is a 400 wrapping ErrMalformed that names the part. Every
+// other encoding is passed on as it came, its field kept: 7bit, 8bit and
+// binary are the bytes themselves, and base64, which net/http does not
+// decode either, is the handler's to decode.
+//
+// The sizes of fields and files, and the limits on them (MaxFieldBytes,
+// MaxFileBytes, MaxMemoryBytes, MemoryThreshold), count the decoded bytes
+// a handler gets (FileHeader.Size is those too), as ParseMultipartForm's
+// maxMemory does; MaxBodyBytes and the connector's limit count the body as
+// sent. Parse and ParseAsync decode alike, so they answer the same body
+// with the same status.
+//
 // # Temporary files
 //
 // The form owns its temporary files. Their removal is registered with

@@ -10,7 +10,8 @@ var (
 	// (with a boundary) nor application/x-www-form-urlencoded. Answered
 	// 415 Unsupported Media Type.
 	ErrUnsupportedType = errors.New("formdata: Content-Type is not multipart/form-data or application/x-www-form-urlencoded")
-	// ErrMalformed: the body, or its boundary, is not valid multipart.
+	// ErrMalformed: the body, or its boundary, is not valid multipart,
+	// or a quoted-printable part's data is not quoted-printable.
 	// Answered 400.
 	ErrMalformed = errors.New("formdata: malformed multipart body")
 	// ErrRemoved: the file was removed, because its request completed

@@ -63,9 +63,10 @@ type FileHeader struct {
 	// (filepath.Base, as net/http does). It is the client's word: do not
 	// use it as a path.
 	Filename string
-	// Header is the part's header.
+	// Header is the part's header, without Content-Transfer-Encoding if
+	// that was quoted-printable (the file is decoded).
 	Header textproto.MIMEHeader
-	// Size is the file's length in bytes.
+	// Size is the file's length in bytes, as decoded.
 	Size int64
 
 	data []byte // the contents when in memory

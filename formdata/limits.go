@@ -19,7 +19,10 @@ const (
 )
 
 // Limits bound what parsing one request may take. The zero value is the
-// defaults below; a negative size or count means no limit. Every limit is
+// defaults below; a negative size or count means no limit. The sizes of
+// fields and files are of their bytes as the handler gets them, after
+// quoted-printable decoding (see the package doc); MaxBodyBytes is of the
+// body as sent. Every limit is
 // checked as the bytes arrive, so nothing over a limit is kept: a
 // request over one fails with a *LimitError (wrapped in a 413
 // *api.StatusError that names it), and what was parsed so far is

@@ -41,9 +41,9 @@ func classify(r *api.Request) (encoding, string, error) {
 }
 
 // Parse reads r's form body, blocking until it is read: a
-// multipart/form-data body through mime/multipart's Reader (parts as
-// NextRawPart gives them: a Content-Transfer-Encoding is not decoded),
-// as net/http's ParseMultipartForm does, under lim; a URL-encoded one
+// multipart/form-data body through mime/multipart's Reader, as net/http's
+// ParseMultipartForm does (a quoted-printable part decoded, as NextPart
+// decodes it; see the package doc), under lim; a URL-encoded one
 // through r.PostForm, under the container's limit for those
 // (container.WithMaxFormBytes). Parts without a form name are skipped,
 // as net/http skips them.

@@ -24,6 +24,12 @@
 // held back where a delimiter may begin; part data is passed through, not
 // kept.
 //
-// A Parser belongs to one goroutine at a time; the caller serializes its
-// calls. Package mimepart imports only the standard library.
+// QPDecoder decodes a part's data sent with Content-Transfer-Encoding
+// quoted-printable, incrementally too, to what mime/multipart's NextPart
+// gives for it (through mime/quotedprintable, which it feeds whole lines);
+// FuzzQPDecode holds it to that. The Parser itself decodes nothing.
+//
+// A Parser or a QPDecoder belongs to one goroutine at a time; the caller
+// serializes its calls. Package mimepart imports only the standard
+// library.
 package mimepart

@@ -21,6 +21,11 @@ var (
 	// ErrHeaderTooLarge: a part's header section is longer than
 	// Limits.MaxHeaderBytes.
 	ErrHeaderTooLarge = errors.New("mimepart: part header too large")
+	// ErrQuotedPrintable: a QPDecoder's input is not quoted-printable
+	// that mime/quotedprintable's Reader accepts (an unescaped control
+	// byte, "==", an '=' ending the data, a line of 4,096 bytes or more
+	// before its LF).
+	ErrQuotedPrintable = errors.New("mimepart: invalid quoted-printable data")
 )
 
 // errHeaderEOF is Close's error for a body that ends inside a part's
