@@ -84,3 +84,18 @@ func TestIdleTracerAllocs(t *testing.T) {
 		}
 	}
 }
+
+// Baggage without a traceparent: no span to carry, the baggage still.
+func BenchmarkNoProviderBaggage(b *testing.B) {
+	f, err := telemetry.New(telemetry.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := api.Compose(answer, f)
+	r := wharftest.Request("GET", "/items?id=7", "Baggage", "k=v")
+	w := wharftest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Serve(w, r)
+	}
+}

@@ -148,7 +148,8 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	in := f.spans[key]
 	f.mu.Unlock()
 	if in == nil {
-		ctx := f.extract(r)
+		propagated := f.extract(r)
+		ctx := propagated
 		remote := trace.SpanContextFromContext(ctx)
 		// The name and the attributes go to Start, not onto the started
 		// span: a sampler decides from what Start gives it, and the
@@ -171,6 +172,14 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			// metric is read): pass the propagated context on and nothing
 			// more.
 			if !span.SpanContext().IsValid() {
+				// No trace context, so no span to carry, but perhaps
+				// baggage, which the handler must see all the same. The
+				// propagators return the context they were given when
+				// the header has nothing for them, so a request with
+				// neither costs no allocation here.
+				if propagated != r.Context() {
+					r = r.WithContext(propagated)
+				}
 				return next.Next(w, r)
 			}
 			err := next.Next(w, r.WithContext(ctx))
