@@ -182,15 +182,10 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 				}
 				return next.Next(w, r)
 			}
-			err := next.Next(w, r.WithContext(ctx))
-			if r.Exchange() != nil && !span.SpanContext().Equal(remote) && continuation.Of(r).IsSuspended() {
-				// A sampler dropped the request: its re-dispatches go on
-				// with this span, so that the request has one trace and
-				// one sampling decision, not a new root (perhaps sampled,
-				// timed from the resume) per pass.
-				f.dropped(r, key, span)
+			if r.Exchange() != nil && !span.SpanContext().Equal(remote) {
+				return f.passDropped(w, r.WithContext(ctx), key, span, next)
 			}
-			return err
+			return next.Next(w, r.WithContext(ctx))
 		}
 		if attrs == nil { // measured, not traced
 			_, attrs, _ = requestAttrs(r)
@@ -366,20 +361,37 @@ func (f *Filter) extract(r *api.Request) context.Context {
 	return f.prop.Extract(r.Context(), headerCarrier{r.Header()})
 }
 
-// dropped keeps the non-recording span of a suspended request for its
-// re-dispatches, until it completes.
-func (f *Filter) dropped(r *api.Request, key any, span trace.Span) {
+// passDropped runs next as the first pass of a request a sampler
+// dropped, span the non-recording span it got. The passes that come
+// through the filter again go on with that span: a forward or include
+// with filters inside this pass and, if the request suspends, its
+// re-dispatches and its async tasks' forwards, until it completes. So the
+// request has one trace and one sampling decision, not one per pass (a
+// span the target of a forward alone sees, a new root timed from a
+// resume, either perhaps sampled).
+func (f *Filter) passDropped(w api.Response, r *api.Request, key any, span trace.Span, next api.Chain) error {
 	f.mu.Lock()
 	f.spans[key] = &inflight{span: span, dropped: true}
 	f.mu.Unlock()
-	forget := func(error) {
-		f.mu.Lock()
-		delete(f.spans, key)
-		f.mu.Unlock()
-	}
-	if errors.Is(async.OnComplete(r, forget), api.ErrCompleted) {
-		forget(nil) // completed meanwhile: no listener would run (see begin)
-	}
+	// Also when next panics: an entry no listener forgets would stay.
+	defer func() {
+		if continuation.Of(r).IsSuspended() {
+			forget := func(error) { f.forget(key) }
+			if errors.Is(async.OnComplete(r, forget), api.ErrCompleted) {
+				f.forget(key) // completed meanwhile: no listener would run (see begin)
+			}
+			return
+		}
+		f.forget(key)
+	}()
+	return next.Next(w, r)
+}
+
+// forget drops the state of a request dropped by a sampler.
+func (f *Filter) forget(key any) {
+	f.mu.Lock()
+	delete(f.spans, key)
+	f.mu.Unlock()
 }
 
 // redispatch records a dispatch after the first.
