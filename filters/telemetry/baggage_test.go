@@ -104,6 +104,37 @@ func TestBaggage(t *testing.T) {
 	}
 }
 
+// TestBaggageFields: baggage a client split over several fields is one
+// (W3C Baggage allows several fields, which combine as a list), not its
+// first field alone.
+func TestBaggageFields(t *testing.T) {
+	for _, p := range providers {
+		t.Run(p.name, func(t *testing.T) {
+			c := container.New(modes.Options(modes.H1)...)
+			c.Filter("/*", p.filter(t))
+			seen := make(chan baggage.Baggage, 1)
+			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+				seen <- baggage.FromContext(r.Context())
+				return nil
+			})
+			srv := modes.Start(t, modes.H1, c)
+			req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+			req.Header.Add("Baggage", "k=v")
+			req.Header.Add("Baggage", "k2=v2,k3=v3")
+			resp, err := srv.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			b := <-seen
+			if b.Len() != 3 || b.Member("k").Value() != "v" || b.Member("k2").Value() != "v2" || b.Member("k3").Value() != "v3" {
+				t.Errorf("baggage %q, want k=v,k2=v2,k3=v3", b.String())
+			}
+		})
+	}
+}
+
 // TestRedispatchContext: the pass after a resume or a timeout sees, as
 // the first one does, the baggage the client propagated and the request's
 // span (none with no SDK, where the client sent no traceparent).

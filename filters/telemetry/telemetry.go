@@ -597,6 +597,12 @@ type headerCarrier struct{ h api.Header }
 
 func (c headerCarrier) Get(key string) string { return c.h.Get(key) }
 func (c headerCarrier) Set(string, string)    {}
+
+// Values implements propagation.ValuesGetter: a client may split its
+// baggage over several fields, which make one list (W3C Baggage), and
+// the baggage propagator reads them all only through Values.
+func (c headerCarrier) Values(key string) []string { return c.h.Values(key) }
+
 func (c headerCarrier) Keys() []string {
 	var ks []string
 	for k := range c.h.All() {
