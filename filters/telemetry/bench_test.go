@@ -79,8 +79,8 @@ func TestIdleTracerAllocs(t *testing.T) {
 		h := api.Compose(answer, f)
 		r := wharftest.Request("GET", "/items?id=7")
 		w := wharftest.NewRecorder()
-		if n := testing.AllocsPerRun(100, func() { h.Serve(w, r) }); n > 8 {
-			t.Errorf("%s: %.0f allocations a request, want at most 8", tt.name, n)
+		if n := testing.AllocsPerRun(100, func() { h.Serve(w, r) }); n > 6 {
+			t.Errorf("%s: %.0f allocations a request, want at most 6", tt.name, n)
 		}
 	}
 }

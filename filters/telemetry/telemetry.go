@@ -595,13 +595,28 @@ func hostOnly(hostport string) string {
 // headerCarrier reads a request's header for the propagator.
 type headerCarrier struct{ h api.Header }
 
-func (c headerCarrier) Get(key string) string { return c.h.Get(key) }
+func (c headerCarrier) Get(key string) string { return c.h.Get(canonicalKey(key)) }
 func (c headerCarrier) Set(string, string)    {}
 
 // Values implements propagation.ValuesGetter: a client may split its
 // baggage over several fields, which make one list (W3C Baggage), and
 // the baggage propagator reads them all only through Values.
-func (c headerCarrier) Values(key string) []string { return c.h.Values(key) }
+func (c headerCarrier) Values(key string) []string { return c.h.Values(canonicalKey(key)) }
+
+// canonicalKey returns the canonical form of the fields the W3C
+// propagators read, which they name in lower case: the header would make
+// it anew, an allocation, for each field of each request.
+func canonicalKey(key string) string {
+	switch key {
+	case "traceparent":
+		return "Traceparent"
+	case "tracestate":
+		return "Tracestate"
+	case "baggage":
+		return "Baggage"
+	}
+	return key
+}
 
 func (c headerCarrier) Keys() []string {
 	var ks []string
