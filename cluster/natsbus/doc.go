@@ -17,11 +17,12 @@
 //
 // Delivery is core NATS's: at most once. The connection reconnects
 // forever, every ReconnectWait (nats.go gives up only when the broker
-// refuses its credentials twice in a row: the Bus then stays away, and
-// says so in the log). It starts even if the broker is down at first, so
+// refuses its credentials twice in a row: the Bus then stays away, says
+// so in the log, and Publish and Subscribe fail with errors wrapping
+// ErrGaveUp). It starts even if the broker is down at first, so
 // an instance can serve its own clients before the broker comes up. While
 // it is not connected, Publish does not buffer: an event that cannot be
-// sent is lost. It returns ErrNotConnected (which wraps
+// sent is lost. It returns an error wrapping ErrNotConnected (which wraps
 // cluster.ErrNotDelivered) and counts in Stats().Lost, and in the
 // "wharf.cluster.events.lost" counter. A broker that stops reading
 // without closing is taken for gone once a write to it has waited

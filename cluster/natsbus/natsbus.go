@@ -22,11 +22,22 @@ import (
 
 // Sentinel errors of package natsbus.
 var (
-	// ErrNotConnected is returned by Publish while the broker is out of
-	// reach: the other instances will not get the event (it counts as
-	// lost). Local subscribers got it.
+	// ErrNotConnected is returned, or wrapped, by Publish while the
+	// broker is out of reach: the other instances will not get the event
+	// (it counts as lost). Local subscribers got it.
 	ErrNotConnected = fmt.Errorf("natsbus: not connected to the broker: %w", cluster.ErrNotDelivered)
+	// ErrGaveUp is wrapped by the errors of Publish and Subscribe once
+	// nats.go has given up on the broker (it refused the Bus's
+	// credentials twice in a row): the connection is closed for good, and
+	// only a new Bus reaches the broker again. nats.go's error is in the
+	// chain too; Publish's error wraps ErrNotConnected as well, as the
+	// local subscribers got the event.
+	ErrGaveUp = errors.New("natsbus: gave up on the broker")
 )
+
+// errPublishGaveUp is Publish's error once nats.go has given up: made
+// once, as a Publish may be called in a loop.
+var errPublishGaveUp = fmt.Errorf("%w: %w: %w", ErrNotConnected, ErrGaveUp, nats.ErrConnectionClosed)
 
 // Defaults of Config.
 const (
@@ -282,6 +293,12 @@ func orDuration(v, def time.Duration) time.Duration {
 	return v
 }
 
+// gaveUp reports whether nats.go closed the connection itself, giving up
+// on the broker: Close, which closes it too, sets isClosed first.
+func (b *Bus) gaveUp() bool {
+	return b.nc.IsClosed() && !b.closing()
+}
+
 // closing reports whether Close was called.
 func (b *Bus) closing() bool {
 	b.mu.Lock()
@@ -290,8 +307,10 @@ func (b *Bus) closing() bool {
 }
 
 // Publish hands the event to this instance's subscribers, then sends it to
-// the broker. It returns ErrNotConnected (and counts the event as lost) if
-// the broker is out of reach, or nats.go's error if it refuses the event.
+// the broker. It returns an error wrapping ErrNotConnected (and counts the
+// event as lost) if the broker is out of reach, ErrGaveUp too once nats.go
+// has given up on it, or one wrapping cluster.ErrNotDelivered and
+// nats.go's error if the broker refuses the event.
 // Sending only copies the event into the connection's buffer; if that is
 // full, Publish waits for the broker to read, at most WriteTimeout. ctx is
 // not consulted.
@@ -308,12 +327,21 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	}
 	if !b.nc.IsConnected() {
 		b.lost.Add(1)
+		if b.gaveUp() {
+			return errPublishGaveUp
+		}
 		return ErrNotConnected
 	}
 	if err := b.nc.Publish(subject, data); err != nil {
 		b.lost.Add(1)
-		if errors.Is(err, nats.ErrReconnectBufExceeded) {
-			return ErrNotConnected // it went away in between
+		// It went away in between: the connection broke, nats.go gave
+		// up, or Close is draining it.
+		switch {
+		case errors.Is(err, nats.ErrConnectionClosed) && b.gaveUp():
+			return fmt.Errorf("%w: %w: %w", ErrNotConnected, ErrGaveUp, err)
+		case errors.Is(err, nats.ErrReconnectBufExceeded), errors.Is(err, nats.ErrConnectionClosed),
+			errors.Is(err, nats.ErrConnectionDraining):
+			return fmt.Errorf("%w: %w", ErrNotConnected, err)
 		}
 		// Too big for the broker, say: local subscribers have it, the
 		// other instances will not, which is what ErrNotDelivered says.
@@ -325,7 +353,8 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 
 // Subscribe calls fn for every event on the subjects pattern matches, from
 // this instance (on the publisher's goroutine) and from the others (on the
-// subscription's goroutine).
+// subscription's goroutine). Once nats.go has given up on the broker, it
+// fails with an error wrapping ErrGaveUp.
 func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (cluster.Subscription, error) {
 	if err := cluster.CheckSubscribe(pattern); err != nil {
 		return nil, err
@@ -347,6 +376,11 @@ func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (c
 	if err != nil {
 		b.mu.Unlock()
 		ls.Unsubscribe()
+		if errors.Is(err, nats.ErrConnectionClosed) {
+			// Close has not been called (b.mu was held since isClosed
+			// was checked): nats.go closed the connection itself.
+			return nil, fmt.Errorf("natsbus: subscribing to %s: %w: %w", pattern, ErrGaveUp, err)
+		}
 		return nil, fmt.Errorf("natsbus: subscribing to %s: %w", pattern, err)
 	}
 	pending := b.cfg.PendingMessages
