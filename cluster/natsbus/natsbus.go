@@ -52,7 +52,11 @@ const (
 )
 
 // Config configures a Bus. The zero value connects to nats.DefaultURL
-// (nats://127.0.0.1:4222).
+// (nats://127.0.0.1:4222). Each field says what its zero means; a
+// negative count or duration is taken as zero: none of them has a
+// meaning for "none" that a Bus could work with (no wait between
+// reconnection attempts is a loop that burns a core while the broker is
+// away).
 type Config struct {
 	// URL is the broker's URL, or a comma-separated list of the servers
 	// of a NATS cluster. Empty means nats.DefaultURL.
@@ -60,23 +64,26 @@ type Config struct {
 	// Name is the connection name the broker shows. Empty means
 	// DefaultName ("wharf").
 	Name string
-	// ReconnectWait is the wait between attempts to reach the broker.
-	// Zero means DefaultReconnectWait (250 ms).
+	// ReconnectWait is the wait between attempts to reach the broker
+	// (nats.go adds up to 100 ms at random, unless Options set its
+	// ReconnectJitter). Zero or negative means DefaultReconnectWait
+	// (250 ms).
 	ReconnectWait time.Duration
 	// PendingMessages bounds the events a subscription may have waiting
 	// for its callback; beyond it they are dropped and counted as lost.
-	// Zero means DefaultPendingMessages (65,536). nats.go's bound of
+	// Zero or negative means DefaultPendingMessages (65,536): there is
+	// always a bound. nats.go's bound of
 	// 64 MiB of waiting bytes applies as well.
 	PendingMessages int
 	// WriteTimeout bounds a write to the broker. A Publish that finds the
 	// send buffer full waits for it, so this is the longest a Publish can
 	// take; a broker that does not read for that long is taken for gone.
-	// Zero means DefaultWriteTimeout (2 s).
+	// Zero or negative means DefaultWriteTimeout (2 s).
 	WriteTimeout time.Duration
 	// PingInterval is how often the connection checks the broker is
 	// there; two unanswered pings end the connection, so a silent network
-	// partition is noticed within about three intervals. Zero means
-	// DefaultPingInterval (5 s).
+	// partition is noticed within about three intervals. Zero or
+	// negative means DefaultPingInterval (5 s).
 	PingInterval time.Duration
 	// Logger receives disconnections, reconnections and slow consumers.
 	// Nil means slog.Default().
@@ -130,6 +137,10 @@ func Connect(cfg Config) (*Bus, error) {
 	if b.cfg.Name == "" {
 		b.cfg.Name = DefaultName
 	}
+	b.cfg.ReconnectWait = orDefault(cfg.ReconnectWait, DefaultReconnectWait)
+	b.cfg.PendingMessages = orDefault(cfg.PendingMessages, DefaultPendingMessages)
+	b.cfg.WriteTimeout = orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
+	b.cfg.PingInterval = orDefault(cfg.PingInterval, DefaultPingInterval)
 	url := cfg.URL
 	if url == "" {
 		url = nats.DefaultURL
@@ -157,15 +168,15 @@ func Connect(cfg Config) (*Bus, error) {
 	opts.RetryOnFailedConnect = true
 	opts.AllowReconnect = true
 	opts.MaxReconnect = -1
-	opts.ReconnectWait = orDuration(cfg.ReconnectWait, DefaultReconnectWait)
+	opts.ReconnectWait = b.cfg.ReconnectWait
 	opts.ReconnectBufSize = -1 // no buffering while away: an event is sent now or lost
-	opts.FlusherTimeout = orDuration(cfg.WriteTimeout, DefaultWriteTimeout)
+	opts.FlusherTimeout = b.cfg.WriteTimeout
 	// A write that timed out leaves the connection up, unless this is set:
 	// nats.go would discard what it had buffered and take the next events
 	// into a buffer the next timed-out write discards too, each Publish
 	// returning nil, until the pings noticed (three PingIntervals).
 	opts.ReconnectOnFlusherError = true
-	opts.PingInterval = orDuration(cfg.PingInterval, DefaultPingInterval)
+	opts.PingInterval = b.cfg.PingInterval
 	opts.MaxPingsOut = 2
 	opts.DrainTimeout = 5 * time.Second
 	opts.NoCallbacksAfterClientClose = false // Close waits for the closed callback
@@ -286,8 +297,13 @@ func redactError(err error) error {
 	return masked
 }
 
-func orDuration(v, def time.Duration) time.Duration {
-	if v == 0 {
+// orDefault returns v, or def for zero or less. Taken as they are, a
+// negative ReconnectWait has nats.go retry in a tight loop, a negative
+// WriteTimeout or PingInterval turns off what notices a broker gone
+// silent, and a negative PendingMessages lifts the bound on a
+// subscription's queue.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
 		return def
 	}
 	return v
@@ -383,11 +399,7 @@ func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (c
 		}
 		return nil, fmt.Errorf("natsbus: subscribing to %s: %w", pattern, err)
 	}
-	pending := b.cfg.PendingMessages
-	if pending == 0 {
-		pending = DefaultPendingMessages
-	}
-	ns.SetPendingLimits(pending, nats.DefaultSubPendingBytesLimit)
+	ns.SetPendingLimits(b.cfg.PendingMessages, nats.DefaultSubPendingBytesLimit)
 	s := &subscription{b: b, local: ls, nats: ns}
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
