@@ -17,18 +17,20 @@
 //
 // Delivery is core NATS's: at most once. The connection reconnects
 // forever, every ReconnectWait (nats.go gives up only when the broker
-// refuses its credentials twice in a row: the Bus then stays away, says
-// so in the log, and Publish and Subscribe fail with errors wrapping
-// ErrGaveUp). It starts even if the broker is down at first, so
-// an instance can serve its own clients before the broker comes up. While
-// it is not connected, Publish does not buffer: an event that cannot be
-// sent is lost. It returns an error wrapping ErrNotConnected (which wraps
-// cluster.ErrNotDelivered) and counts in Stats().Lost, and in the
-// "wharf.cluster.events.lost" counter. A broker that stops reading
-// without closing is taken for gone once a write to it has waited
-// WriteTimeout (what was buffered for it is lost uncounted, and the
-// connection reconnects), or, with nothing to write, within about three
-// PingIntervals.
+// refuses its credentials twice in a row, or answers with an error
+// nats.go knows no way back from: the Bus then stays away, says so in
+// the log, and Publish and Subscribe fail with errors wrapping
+// ErrGaveUp; subjects over MaxSubjectLen, which would make the broker
+// answer so, are refused). It starts even if the broker is down at
+// first, so an instance can serve its own clients before the broker
+// comes up. While it is not connected, Publish does not buffer: an event
+// that cannot be sent is lost. It returns an error wrapping
+// ErrNotConnected (which wraps cluster.ErrNotDelivered) and counts in
+// Stats().Lost, and in the "wharf.cluster.events.lost" counter. A
+// broker that stops reading without closing is taken for gone once a
+// write to it has waited WriteTimeout (what was buffered for it is lost
+// uncounted, and the connection reconnects), or, with nothing to write,
+// within about three PingIntervals.
 //
 // A subscription that falls more than PendingMessages behind on events
 // from other instances drops what does not fit. nats.go reports those as

@@ -28,10 +28,11 @@ var (
 	ErrNotConnected = fmt.Errorf("natsbus: not connected to the broker: %w", cluster.ErrNotDelivered)
 	// ErrGaveUp is wrapped by the errors of Publish and Subscribe once
 	// nats.go has given up on the broker (it refused the Bus's
-	// credentials twice in a row): the connection is closed for good, and
-	// only a new Bus reaches the broker again. nats.go's error is in the
-	// chain too; Publish's error wraps ErrNotConnected as well, as the
-	// local subscribers got the event.
+	// credentials twice in a row, or sent an error nats.go knows no way
+	// back from): the connection is closed for good, and only a new Bus
+	// reaches the broker again. nats.go's error is in the chain too;
+	// Publish's error wraps ErrNotConnected as well, as the local
+	// subscribers got the event.
 	ErrGaveUp = errors.New("natsbus: gave up on the broker")
 )
 
@@ -50,6 +51,17 @@ const (
 	// subscribeFlushTimeout bounds Subscribe's wait for the broker.
 	subscribeFlushTimeout = 2 * time.Second
 )
+
+// MaxSubjectLen is the longest subject Publish, or pattern Subscribe,
+// takes, in bytes; a longer one is refused with an error wrapping
+// cluster.ErrBadSubject, and nobody gets the event. A broker reads a
+// subject within a protocol line of at most 4 KiB (its max_control_line)
+// and drops a connection that sends a longer one with an error after
+// which nats.go never reconnects: one long subject, from a room name a
+// client chose, say, would cut the instance off from the cluster for
+// good. A broker configured with a smaller max_control_line needs
+// shorter subjects still.
+const MaxSubjectLen = 4000
 
 // Config configures a Bus. The zero value connects to nats.DefaultURL
 // (nats://127.0.0.1:4222). Each field says what its zero means; a
@@ -223,8 +235,9 @@ func Connect(cfg Config) (*Bus, error) {
 	opts.ClosedCB = func(nc *nats.Conn) {
 		if !b.closing() {
 			// nats.go closes the connection itself only when it gives up
-			// (the broker refused the credentials twice): the Bus stays
-			// away from the other instances until the process restarts.
+			// (the broker refused the credentials twice, or sent an error
+			// nats.go has no way back from): the Bus stays away from the
+			// other instances until the process restarts.
 			b.log.Error("natsbus: gave up on the broker; events are no longer sent to or received from the other instances", "err", nc.LastError())
 		}
 		if userClosed != nil {
@@ -326,11 +339,15 @@ func (b *Bus) closing() bool {
 // the broker. It returns an error wrapping ErrNotConnected (and counts the
 // event as lost) if the broker is out of reach, ErrGaveUp too once nats.go
 // has given up on it, or one wrapping cluster.ErrNotDelivered and
-// nats.go's error if the broker refuses the event.
+// nats.go's error if the broker refuses the event. A subject longer than
+// MaxSubjectLen is refused with cluster.ErrBadSubject.
 // Sending only copies the event into the connection's buffer; if that is
 // full, Publish waits for the broker to read, at most WriteTimeout. ctx is
 // not consulted.
 func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
+	if len(subject) > MaxSubjectLen {
+		return fmt.Errorf("natsbus: a subject of %d bytes, over MaxSubjectLen: %w", len(subject), cluster.ErrBadSubject)
+	}
 	if err := b.local.Publish(ctx, subject, data); err != nil {
 		var pe *cluster.PanicError
 		if !errors.As(err, &pe) {
@@ -370,10 +387,14 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 // Subscribe calls fn for every event on the subjects pattern matches, from
 // this instance (on the publisher's goroutine) and from the others (on the
 // subscription's goroutine). Once nats.go has given up on the broker, it
-// fails with an error wrapping ErrGaveUp.
+// fails with an error wrapping ErrGaveUp. A pattern longer than
+// MaxSubjectLen is refused with cluster.ErrBadSubject.
 func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (cluster.Subscription, error) {
 	if err := cluster.CheckSubscribe(pattern); err != nil {
 		return nil, err
+	}
+	if len(pattern) > MaxSubjectLen {
+		return nil, fmt.Errorf("natsbus: a pattern of %d bytes, over MaxSubjectLen: %w", len(pattern), cluster.ErrBadSubject)
 	}
 	if fn == nil {
 		panic("natsbus: Subscribe with a nil callback")

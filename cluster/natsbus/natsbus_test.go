@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -380,5 +381,41 @@ func TestUserDisconnectHandlersCalled(t *testing.T) {
 		case <-time.After(wharftest.Patience):
 			t.Errorf("%s not called once the broker stopped", name)
 		}
+	}
+}
+
+// A subject or pattern longer than MaxSubjectLen is refused as a bad
+// subject, and nobody gets the event: the broker dropped the connection
+// over it, with an error after which nats.go never reconnected, so one
+// long subject cut the instance off from the cluster for good (Publish
+// returned nil and counted it published). One of MaxSubjectLen bytes
+// crosses the broker.
+func TestLongSubjectRefused(t *testing.T) {
+	broker := natstest.ForTest(t)
+	a := connect(t, broker.URL, natsbus.Config{})
+	b := connect(t, broker.URL, natsbus.Config{})
+	long := strings.Repeat("a", natsbus.MaxSubjectLen-2) + ".b"
+	onA, onB := subscribe(t, a, ">"), subscribe(t, b, long)
+
+	// Just over the bound, and over the broker's 4 KiB.
+	for _, tooLong := range []string{long + "c", strings.Repeat("b", 4<<10)} {
+		if err := a.Publish(context.Background(), tooLong, nil); !errors.Is(err, cluster.ErrBadSubject) {
+			t.Errorf("Publish on a subject of %d bytes = %v, want cluster.ErrBadSubject", len(tooLong), err)
+		}
+		if _, err := a.Subscribe(tooLong, func(string, []byte) {}); !errors.Is(err, cluster.ErrBadSubject) {
+			t.Errorf("Subscribe to a pattern of %d bytes = %v, want cluster.ErrBadSubject", len(tooLong), err)
+		}
+	}
+	if onA.len() != 0 {
+		t.Errorf("the local subscriber got %v", onA.len())
+	}
+	wharftest.WaitFor(t, "an event on a subject of MaxSubjectLen bytes across the broker", func() bool {
+		if err := a.Publish(context.Background(), long, []byte("x")); err != nil {
+			t.Fatalf("Publish on a subject of MaxSubjectLen bytes: %v", err)
+		}
+		return onB.len() > 0
+	})
+	if st := a.Stats(); !st.Connected || st.Lost != 0 {
+		t.Errorf("stats %+v, want connected and nothing lost", st)
 	}
 }
