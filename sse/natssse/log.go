@@ -38,13 +38,15 @@ type Config struct {
 	// the subject Prefix + "." + t. Zero means "sse".
 	Prefix string
 	// Retain is how many events of each topic the stream keeps
-	// (MaxMsgsPerSubject), when New creates it. Zero means 1,000.
+	// (MaxMsgsPerSubject), when New creates it. Zero or negative means
+	// 1,000.
 	Retain int
 	// MaxAge drops events older than this, when New creates the stream.
-	// Zero means never.
+	// Zero means never; JetStream refuses a negative one, or one under
+	// 100 ms, and so New does.
 	MaxAge time.Duration
 	// Replicas is the number of copies a NATS cluster keeps, when New
-	// creates the stream. Zero means 1.
+	// creates the stream. Zero or negative means 1.
 	Replicas int
 	// FirstID is the first sequence, so the first event's ID, of the
 	// stream New creates. Zero means the time it is made, in microseconds
