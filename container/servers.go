@@ -16,8 +16,11 @@ type Server interface {
 	// Shutdown stops taking connections, lets those open finish, and
 	// returns once they have, or ctx's error once ctx is done (closing
 	// what is left, or leaving it to Close). A server whose requests all
-	// go through the container (h3's) may return at once: the
-	// container's Shutdown waits for its requests.
+	// go through the container (h3's) need not wait for its connections,
+	// since the container's Shutdown waits for its requests, but must
+	// for those it took and the container has yet to count, which
+	// Shutdown does not see: h3's waits for them, and refuses those that
+	// come after.
 	Shutdown(ctx context.Context) error
 	// Close ends the server and every connection it holds, at once,
 	// without waiting for handlers still running: the container's Close

@@ -84,6 +84,9 @@ type Config struct {
 	// handler cannot tell a request that came early: set it when a
 	// request with effects must never run twice.
 	Disable0RTT bool
+
+	// Tests' hooks (export_test.go): see limitHandler.
+	testTaken, testCounted func()
 }
 
 // Serve serves c over HTTP/3 on pc until c shuts down or closes; it then
@@ -93,7 +96,9 @@ type Config struct {
 // container's (container.WithTLSConfig), and Config.DevCert makes one when
 // there is none. Serve registers itself with c.RegisterServer: c's
 // Shutdown sends GOAWAY on every HTTP/3 connection and lets their
-// requests finish, within its context; the connections still open a
+// requests finish, within its context (one whose HEADERS come once they
+// have all finished is refused with H3_REQUEST_REJECTED, which a client
+// may retry elsewhere); the connections still open a
 // moment (a second) after that context is done are closed, and Close ends
 // them at once. pc stays the caller's to close. A graceful shutdown ends
 // Serve at once, while the connections it let finish still use pc: close
@@ -153,15 +158,16 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 			closed()
 		})
 	}
+	reqs := new(inflight)
 	srv := &http3.Server{
-		Handler: &limitHandler{h: c, lim: lim},
+		Handler: &limitHandler{h: c, lim: lim, reqs: reqs, testTaken: cfg.testTaken, testCounted: cfg.testCounted},
 		// The field section as HTTP/3 counts it (RFC 9114 §4.2.2: each
 		// field's name and value plus 32), like HTTP/2's header list.
 		MaxHeaderBytes: lim.MaxHeaderBytes + 32*lim.MaxHeaders,
 		IdleTimeout:    noneAsZero(lim.IdleTimeout),
 		Logger:         cmp.Or(cfg.Logger, slog.Default()), // quic-go takes nil for none
 	}
-	unregister, err := c.RegisterServer(&server{srv: srv, closeTransport: closeTransport})
+	unregister, err := c.RegisterServer(&server{srv: srv, reqs: reqs, closeTransport: closeTransport})
 	if err != nil {
 		srv.Close()
 		closeTransport()
@@ -264,20 +270,24 @@ func (altSvc) InvocationType() api.InvocationType { return api.NonBlocking }
 // (container.Server).
 type server struct {
 	srv            *http3.Server
+	reqs           *inflight
 	closeTransport func()
 }
 
-// Shutdown sends GOAWAY on every connection and returns: the requests in
-// flight are the container's, which its Shutdown waits for, as it does
-// on TCP. What is left are connections whose clients have yet to close
-// them, as HTTP/3 clients do once their requests are answered; quic-go
-// closes those still open once ctx is done and closeGrace more has
-// passed, and Close ends them at once. Not at ctx's end: the usual caller
-// cancels ctx as soon as Shutdown returned, when the last responses may
-// still be on their way (in quic-go's buffers, unacknowledged), and
-// closing the connection would cut them off, where TCP delivers what a
-// closed socket holds. The transport is closed after the connections, as
-// it would cut them.
+// Shutdown sends GOAWAY on every connection and returns once no request
+// is left in the HTTP/3 handler, or with ctx's error when ctx is done
+// first: the requests in flight are the container's, which its Shutdown
+// waits for, as it does on TCP, but for those quic-go has handed over
+// and the container has yet to count (see inflight); a request that
+// reaches the handler after is refused. What is left are connections
+// whose clients have yet to close them, as HTTP/3 clients do once their
+// requests are answered; quic-go closes those still open once ctx is
+// done and closeGrace more has passed, and Close ends them at once. Not
+// at ctx's end: the usual caller cancels ctx as soon as Shutdown
+// returned, when the last responses may still be on their way (in
+// quic-go's buffers, unacknowledged), and closing the connection would
+// cut them off, where TCP delivers what a closed socket holds. The
+// transport is closed after the connections, as it would cut them.
 func (s *server) Shutdown(ctx context.Context) error {
 	go func() {
 		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -287,7 +297,7 @@ func (s *server) Shutdown(ctx context.Context) error {
 		cancel()
 		s.closeTransport()
 	}()
-	return nil
+	return s.reqs.drain(ctx)
 }
 
 // closeGrace is how long after Shutdown's context is done the HTTP/3
@@ -300,6 +310,7 @@ const closeGrace = time.Second
 // Close waits for them, and the container completes their requests only
 // once Close returned.
 func (s *server) Close() error {
+	s.reqs.close()
 	go func() {
 		s.srv.Close()
 		s.closeTransport()

@@ -68,13 +68,31 @@ func noneAsZero(d time.Duration) time.Duration {
 }
 
 // limitHandler is the http.Handler quic-go's server calls: the container,
-// behind the connector's limits.
+// behind the connector's limits, and behind reqs, which Shutdown waits on.
 type limitHandler struct {
-	h   http.Handler
-	lim connector.Limits
+	h    http.Handler
+	lim  connector.Limits
+	reqs *inflight
+
+	// Tests' hooks (export_test.go), nil for none: run as quic-go hands
+	// a request over, before reqs counts it, and once it has.
+	testTaken, testCounted func()
 }
 
 func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if l.testTaken != nil {
+		l.testTaken()
+	}
+	// First of all: until the container counts the request, reqs is all
+	// that keeps Shutdown from returning under it.
+	if !l.reqs.enter() {
+		reject(w)
+		return
+	}
+	defer l.reqs.exit()
+	if l.testCounted != nil {
+		l.testCounted()
+	}
 	trimValues(r.Header)
 	rc := http.NewResponseController(w)
 	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout, rate: rate.New(l.lim.MinResponseDataRate, l.lim.DataRateGrace),
