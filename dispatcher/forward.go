@@ -82,7 +82,8 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // set on the way in still apply to the target's answer, and a status set
 // before the forward (a 404 forwarded to the page that renders it) is the
 // one sent unless the target sets another. Forward fails with
-// api.ErrCommitted if the head was already sent.
+// api.ErrCommitted if the head was already sent, whatever the target:
+// mapped, unmapped or malformed.
 //
 // When Forward returns, w is still open, where the Servlet API closes the
 // response after a forward: what the caller writes next goes after the
@@ -93,6 +94,12 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if !o.include && w.Committed() {
+		// Before the target is read: the caller's mistake is the
+		// forward itself, whatever it names, as the Servlet API's
+		// forward throws before it looks at the path.
+		return api.ErrCommitted
 	}
 	res := ResolverOf(r)
 	if res == nil {

@@ -126,6 +126,31 @@ func TestForwardNotFoundAndOptions(t *testing.T) {
 	}
 }
 
+// A forward after the head was sent fails with api.ErrCommitted whatever the
+// target: one nothing is mapped at, or one that does not parse, fails as a
+// mapped one does, and nothing is written. An include may follow a commit.
+func TestForwardAfterCommit(t *testing.T) {
+	for _, target := range []string{"/b/x", "/nothing", "relative", "/b/%zz", "/b/..%2Fx"} {
+		t.Run(target, func(t *testing.T) {
+			w := wharftest.NewRecorder()
+			w.WriteString("sent")
+			w.Flush()
+			if err := dispatcher.Forward(w, request(&resolver{}, ""), target); !errors.Is(err, api.ErrCommitted) {
+				t.Fatalf("err = %v, want api.ErrCommitted", err)
+			}
+			if w.Body() != "sent" {
+				t.Fatalf("body = %q", w.Body())
+			}
+		})
+	}
+	w := wharftest.NewRecorder()
+	w.WriteString("<")
+	w.Flush()
+	if err := dispatcher.Include(w, request(&resolver{}, ""), "/b/x"); err != nil || w.Body() != "<path=/ctx/b/x pi=/x q=" {
+		t.Fatalf("include after commit: %v, body %q", err, w.Body())
+	}
+}
+
 func TestInclude(t *testing.T) {
 	res := &resolver{}
 	w := wharftest.NewRecorder()

@@ -1,0 +1,43 @@
+package container_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/modes"
+)
+
+// A forward after the head went out fails with api.ErrCommitted whatever its
+// target: one nothing is mapped at is not answered 404 (the status went
+// already), and a malformed one is the same mistake. The handler writes
+// what Forward returned after the body it flushed.
+func TestForwardAfterCommit(t *testing.T) {
+	targets := map[string]string{"mapped": "/b", "unmapped": "/nothing", "bad": "/b/%zz"}
+	build := func(c *container.Container) {
+		c.HandleFunc("/b", func(w api.Response, r *api.Request) error {
+			_, err := io.WriteString(w, "from b")
+			return err
+		})
+		c.HandleFunc("/a/{to}", func(w api.Response, r *api.Request) error {
+			io.WriteString(w, "sent;")
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			err := dispatcher.Forward(w, r, targets[r.PathParam("to")])
+			_, werr := fmt.Fprintf(w, "committed=%v", errors.Is(err, api.ErrCommitted))
+			return werr
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for to := range targets {
+			if code, body, _ := get(t, s, "/a/"+to); code != 200 || body != "sent;committed=true" {
+				t.Errorf("%s: %d %q, want 200 %q", to, code, body, "sent;committed=true")
+			}
+		}
+	})
+}
