@@ -408,7 +408,8 @@ func (r *Request) Exchange() Exchange { return r.ex }
 // What else a container offers, the library's own packages find through
 // optional interfaces of the value, as io finds a WriterTo behind a
 // Reader: packages async and continuation the request's serialized
-// executor, dispatcher.Forward the context's resolver. Programs do not
+// executor, dispatcher.Forward the context's resolver and whether the
+// container maps ambiguous paths. Programs do not
 // implement it, except to build a Request a test hands to such a package.
 type Exchange interface {
 	// Request returns the Request of the initial dispatch (nil until it

@@ -21,7 +21,7 @@ import (
 // output, the mapped chain and the async state machine. It is the
 // api.Exchange its requests return; async and continuation reach the
 // engine through engine.Holder, dispatcher.Forward the context through
-// Resolver.
+// Resolver (and how to read a target through AmbiguousPaths).
 type exchange struct {
 	ctxt  *Context // never nil once prepared; its Container (ctxt.c) is the exchange's
 	chain api.Handler
@@ -185,6 +185,11 @@ func (h *hangup) ClientGone(error) { h.ctx.cancel() }
 
 // Resolver lets dispatcher.Forward map paths in the request's context.
 func (x *exchange) Resolver() dispatcher.Resolver { return x.ctxt }
+
+// AmbiguousPaths tells dispatcher.Forward to read a target as the container
+// reads a request's path: with WithAmbiguousPaths, an escaped '/', '\' or
+// dot segment is decoded and cleaned rather than refused.
+func (x *exchange) AmbiguousPaths() bool { return x.ctxt.c.cfg.ambiguous }
 
 // Dispatch implements engine.Channel.
 func (x *exchange) Dispatch(w api.Response, r *api.Request) error {

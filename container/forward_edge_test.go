@@ -41,3 +41,45 @@ func TestForwardAfterCommit(t *testing.T) {
 		}
 	})
 }
+
+// A forward reads its target as the container reads a request's path: an
+// escaped '/', '\' or dot segment fails it with dispatcher.ErrBadTarget,
+// unless the container maps such paths (WithAmbiguousPaths), and then it is
+// decoded and cleaned, as TestAmbiguousPathAllowed's request paths are.
+func TestForwardAmbiguousTarget(t *testing.T) {
+	targets := map[string]string{
+		"slash":     "/admin%2Fx",
+		"backslash": "/admin%5Cx",
+		"dots":      "/public/%2e%2e/admin/x",
+	}
+	build := func(c *container.Container) {
+		buildAmbiguous(c)
+		c.HandleFunc("/fwd/{to}", func(w api.Response, r *api.Request) error {
+			err := dispatcher.Forward(w, r, targets[r.PathParam("to")])
+			if errors.Is(err, dispatcher.ErrBadTarget) {
+				_, err = io.WriteString(w, "bad target")
+			}
+			return err
+		})
+	}
+	refused := map[string]string{"slash": "bad target", "backslash": "bad target", "dots": "bad target"}
+	allowed := map[string]string{"slash": "admin /admin/x", "backslash": `other /admin\x`, "dots": "admin /admin/x"}
+	for _, tc := range []struct {
+		name string
+		want map[string]string
+		opts []container.Option
+	}{
+		{"default", refused, nil},
+		{"WithAmbiguousPaths", allowed, []container.Option{container.WithAmbiguousPaths()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+				for to, want := range tc.want {
+					if code, body, _ := get(t, s, "/fwd/"+to); code != 200 || body != want {
+						t.Errorf("%s (%s): %d %q, want 200 %q", to, targets[to], code, body, want)
+					}
+				}
+			}, tc.opts...)
+		})
+	}
+}

@@ -19,7 +19,8 @@ var (
 	// ErrBadTarget is returned for a target that is not a path (it must
 	// start with '/'), does not parse, or has an escape whose decoded
 	// form would read as another path (an escaped '/' or '\', or an
-	// escaped dot segment).
+	// escaped dot segment) while the request's container refuses such
+	// request paths (see Forward).
 	ErrBadTarget = errors.New("dispatcher: bad dispatch target")
 )
 
@@ -36,6 +37,14 @@ type Resolver interface {
 // that leads to the request's context.
 type resolverHolder interface {
 	Resolver() Resolver
+}
+
+// ambiguityHolder is the optional interface of a container's api.Exchange
+// that says whether the container maps request paths with ambiguous
+// escapes (container.WithAmbiguousPaths), so that a forward's target is
+// read as the container reads a request's path.
+type ambiguityHolder interface {
+	AmbiguousPaths() bool
 }
 
 // ResolverOf returns the resolver for r's context, or nil.
@@ -67,7 +76,11 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // A target whose escapes would decode to a '/' or '\' or to a dot
 // segment ("%2F", "%2e%2e") fails with ErrBadTarget, as the container
 // by default refuses such a request path: decoded, a value "../admin"
-// escaped into one segment would climb out of it. The target sees a new
+// escaped into one segment would climb out of it. A container built with
+// container.WithAmbiguousPaths, which maps such a request path decoded and
+// cleaned, has its forwards read such a target the same way ("/a%2Fb" is
+// "/a/b"): its exchanges say so through an optional method, as they lead
+// to the Resolver. The target sees a new
 // Request: path, query (target's parameters first, then the original ones)
 // and mapping of the target; everything else as r. A target with no mapping
 // is answered 404 by the returned error. A POST's form values come before
@@ -105,7 +118,8 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 	if res == nil {
 		return ErrNoResolver
 	}
-	p, q, err := parseTarget(target)
+	amb, _ := r.Exchange().(ambiguityHolder)
+	p, q, err := parseTarget(target, amb != nil && amb.AmbiguousPaths())
 	if err != nil {
 		return err
 	}
@@ -170,15 +184,19 @@ func clearForForward(w api.Response) error {
 	return w.SetStatus(status)
 }
 
-func parseTarget(target string) (string, string, error) {
+// parseTarget splits target into its decoded, cleaned path and its query.
+// ambiguous says the container maps ambiguous request paths
+// (container.WithAmbiguousPaths), and so the target may have them too.
+func parseTarget(target string, ambiguous bool) (string, string, error) {
 	raw, q, _ := strings.Cut(target, "?")
 	if !strings.HasPrefix(raw, "/") {
 		return "", "", errors.Join(ErrBadTarget, errors.New(target))
 	}
-	if httppath.Ambiguous(raw) {
+	if !ambiguous && httppath.Ambiguous(raw) {
 		// Decoded and cleaned, an escaped '/' or dot segment would be
 		// a separator or climb out of the segment its value was
-		// escaped into; a request's path with one is refused too.
+		// escaped into; a request's path with one is refused too,
+		// unless the container maps them (ambiguous).
 		return "", "", errors.Join(ErrBadTarget, errors.New(target))
 	}
 	p, err := url.PathUnescape(raw)

@@ -14,9 +14,15 @@ import (
 )
 
 // resolver maps "/b/*" to a handler that prints what it sees.
-type resolver struct{ filtered bool }
+type resolver struct {
+	filtered  bool
+	ambiguous bool // the container maps ambiguous paths (container.WithAmbiguousPaths)
+}
 
 func (res *resolver) Resolver() dispatcher.Resolver { return res }
+
+// AmbiguousPaths says what the container's exchange says.
+func (res *resolver) AmbiguousPaths() bool { return res.ambiguous }
 
 // Request makes the resolver the api.Exchange of the requests it serves.
 func (res *resolver) Request() *api.Request { return nil }
@@ -123,6 +129,31 @@ func TestForwardNotFoundAndOptions(t *testing.T) {
 	w.Flush() // commit
 	if err := dispatcher.Forward(w, request(res, ""), "/b"); !errors.Is(err, api.ErrCommitted) {
 		t.Fatalf("forward after commit: %v", err)
+	}
+}
+
+// A container that maps ambiguous request paths decoded and cleaned
+// (container.WithAmbiguousPaths) has its forwards read a target so too;
+// one that refuses them (TestForward) fails such a target.
+func TestForwardAmbiguousAllowed(t *testing.T) {
+	tests := []struct{ target, want string }{
+		{"/b/x/..%2Fy", "path=/ctx/b/y pi=/y q="},
+		{"/b/x%2fy", "path=/ctx/b/x/y pi=/x/y q="},
+		{"/b/x%5Cy", `path=/ctx/b/x\y pi=/x\y q=`},
+		{"/b/x/%2e%2e/y", "path=/ctx/b/y pi=/y q="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			res := &resolver{ambiguous: true}
+			w := wharftest.NewRecorder()
+			err := dispatcher.Forward(w, request(res, ""), tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Body() != tt.want {
+				t.Fatalf("body = %q, want %q", w.Body(), tt.want)
+			}
+		})
 	}
 }
 
