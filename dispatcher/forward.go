@@ -2,9 +2,9 @@ package dispatcher
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
@@ -190,22 +190,18 @@ func clearForForward(w api.Response) error {
 func parseTarget(target string, ambiguous bool) (string, string, error) {
 	raw, q, _ := strings.Cut(target, "?")
 	if !strings.HasPrefix(raw, "/") {
-		return "", "", errors.Join(ErrBadTarget, errors.New(target))
+		return "", "", fmt.Errorf("%w: %q is not a path", ErrBadTarget, target)
 	}
 	if !ambiguous && httppath.Ambiguous(raw) {
 		// Decoded and cleaned, an escaped '/' or dot segment would be
 		// a separator or climb out of the segment its value was
 		// escaped into; a request's path with one is refused too,
 		// unless the container maps them (ambiguous).
-		return "", "", errors.Join(ErrBadTarget, errors.New(target))
+		return "", "", fmt.Errorf("%w: %q has an escaped '/', '\\' or dot segment", ErrBadTarget, target)
 	}
 	p, err := url.PathUnescape(raw)
 	if err != nil {
-		return "", "", errors.Join(ErrBadTarget, err)
+		return "", "", fmt.Errorf("%w: %q: %w", ErrBadTarget, target, err)
 	}
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
-	}
-	return c, q, nil
+	return httppath.Clean(p), q, nil
 }
