@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,5 +93,41 @@ func TestHandlerRefusesOtherMethods(t *testing.T) {
 	}
 	if st := b.Stats(); st.Streams != 0 {
 		t.Errorf("stats %+v, want no stream", st)
+	}
+}
+
+// Handler's topic is the program's, fixed when it is mapped: one that is
+// no topic panics there, naming it, rather than answer every stream 400,
+// which an EventSource does not retry and the server does not log. A
+// valid topic makes a Handler.
+func TestHandlerRefusesInvalidTopic(t *testing.T) {
+	b := newBroker(t, sse.Config{})
+	for _, tc := range []struct {
+		topic string
+		ok    bool
+	}{
+		{"room.lobby", true},
+		{"room/lobby", false},
+		{"a b", false},
+		{"", false},
+		{"room.*", false},
+	} {
+		msg := func() (msg string) {
+			defer func() {
+				if p := recover(); p != nil {
+					msg = p.(string)
+				}
+			}()
+			if b.Handler(tc.topic) == nil {
+				t.Errorf("Handler(%q) = nil", tc.topic)
+			}
+			return ""
+		}()
+		if tc.ok != (msg == "") {
+			t.Errorf("Handler(%q) panic %q, want a panic: %v", tc.topic, msg, !tc.ok)
+		}
+		if !tc.ok && (!strings.Contains(msg, strconv.Quote(tc.topic)) || !strings.Contains(msg, "invalid topic")) {
+			t.Errorf("Handler(%q) panic %q does not name the topic as invalid", tc.topic, msg)
+		}
 	}
 }

@@ -14,7 +14,17 @@ import (
 )
 
 // Handler returns a Handler that opens a stream on topic (see Serve).
+//
+// It panics if topic is not one CheckTopic accepts ("room/lobby", "a b"),
+// as the container's Handle panics on a malformed pattern: the topic is
+// the program's, fixed at setup, and every stream would otherwise be
+// answered 400, which an EventSource does not retry, while the server
+// logs nothing (a 4xx is the client's fault). A topic taken from the
+// request goes to Serve, which answers 400.
 func (b *Broker) Handler(topic string) api.Handler {
+	if err := CheckTopic(topic); err != nil {
+		panic(err.Error() + ": Handler takes a topic of dot-separated tokens of letters, digits, '-' and '_' (\"room.lobby\")")
+	}
 	return api.HandlerFunc(func(w api.Response, r *api.Request) error { return b.Serve(w, r, topic) })
 }
 
