@@ -285,7 +285,7 @@ func TestRegistrationPanics(t *testing.T) {
 		{"trailing slash with method", func(c *container.Container) { c.Handle("GET /api/", ok) }, []string{`"/api/*"`}},
 		{"lower-case method", func(c *container.Container) { c.Handle("get /x", ok) }, []string{`"get"`}},
 		{"method without path", func(c *container.Container) { c.Handle("GET ", ok) }, []string{"no path"}},
-		{"host pattern", func(c *container.Container) { c.Handle("GET example.com/x", ok) }, []string{"must start with '/'"}},
+		{"host pattern", func(c *container.Container) { c.Handle("GET example.com/x", ok) }, []string{"must start with '/'", `"example.com"`, `map "/x"`}},
 		{"space in path", func(c *container.Container) { c.Handle("GET /a b", ok) }, []string{"space in the path"}},
 		{"leading space", func(c *container.Container) { c.Handle(" /x", ok) }, []string{"space before"}},
 		{"bad servlet pattern", func(c *container.Container) { c.Handle("/a/*/b", ok) }, []string{`"/a/*/b"`}},

@@ -112,6 +112,11 @@ func parse(pattern string) (parsed, error) {
 		}
 		return parsed{kind: Extension, key: ext, shape: pattern}, nil
 	case pattern[0] != '/':
+		if host, path, ok := hostBefore(pattern); ok {
+			// net/http's host-specific pattern: a mapping here knows
+			// paths only, and "must start with '/'" would not say why.
+			return parsed{}, invalid(pattern, "must start with '/' or \"*.\": a host before the path ("+strconv.Quote(host)+") is net/http's, and patterns here match the path alone: map "+strconv.Quote(path)+" and check the request's Host in a filter")
+		}
 		return parsed{}, invalid(pattern, "must start with '/' or \"*.\"")
 	case strings.HasSuffix(pattern, "/") && !strings.HasSuffix(pattern, "//"):
 		// In net/http "/api/" is a subtree; as a servlet pattern it would
@@ -195,6 +200,22 @@ func parse(pattern string) (parsed, error) {
 		p.shape = b.String()
 	}
 	return p, nil
+}
+
+// hostBefore splits a net/http host pattern ("example.com/x",
+// "localhost:8080/x") into its host and path. A first segment without a
+// dot or a colon, other than "localhost", is taken for a path that lacks
+// its leading slash ("api/x"), not for a host.
+func hostBefore(pattern string) (host, path string, ok bool) {
+	i := strings.IndexByte(pattern, '/')
+	if i <= 0 {
+		return "", "", false
+	}
+	host = pattern[:i]
+	if !strings.ContainsAny(host, ".:") && host != "localhost" {
+		return "", "", false
+	}
+	return host, pattern[i:], true
 }
 
 func validName(name string) bool {

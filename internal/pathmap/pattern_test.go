@@ -178,6 +178,29 @@ func TestEndAnchorHint(t *testing.T) {
 	}
 }
 
+// TestHostHint: net/http's host patterns are refused with the path
+// pattern to map instead; a path without its leading slash is not taken
+// for a host.
+func TestHostHint(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, want string
+	}{
+		{"example.com/x", `("example.com") is net/http's`},
+		{"example.com/items/{id}", `map "/items/{id}"`},
+		{"localhost:8080/", `map "/"`},
+		{"localhost/a/*", `map "/a/*"`},
+		{"api/x", "must start with '/'"},
+	} {
+		_, err := Validate(tc.pattern)
+		if !errors.Is(err, ErrInvalidPattern) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%q) = %v, want an error with %s", tc.pattern, err, tc.want)
+		}
+		if tc.pattern == "api/x" && strings.Contains(err.Error(), "host") {
+			t.Errorf("Validate(%q) = %v: a path without its slash is no host", tc.pattern, err)
+		}
+	}
+}
+
 func TestKindString(t *testing.T) {
 	for k, want := range map[Kind]string{Exact: "exact", Prefix: "prefix", Extension: "extension", Default: "default", 0: "Kind(0)", 9: "Kind(9)"} {
 		if got := k.String(); got != want {
