@@ -94,7 +94,10 @@ func ExampleContainer_HandleFunc_session() {
 			return api.Error(http.StatusBadRequest, "user is required")
 		}
 		// A real application would set a signed session id, not the name.
-		api.SetCookie(w, &http.Cookie{Name: "user", Value: user, Path: "/", HttpOnly: true})
+		ck := &http.Cookie{Name: "user", Value: user, Path: "/", HttpOnly: true}
+		if err := api.SetCookie(w, ck); err != nil { // a value no cookie can hold: "a;b", "José"
+			return api.Error(http.StatusBadRequest, "user cannot be a cookie")
+		}
 		_, err := io.WriteString(w, "welcome "+user)
 		return err
 	})
@@ -120,7 +123,16 @@ func ExampleContainer_HandleFunc_session() {
 	rec = httptest.NewRecorder()
 	c.ServeHTTP(rec, me)
 	fmt.Println(rec.Code, rec.Body)
+
+	// A name no cookie value can hold is refused, not welcomed without
+	// the cookie that the next request would need.
+	login = httptest.NewRequest("POST", "/login", strings.NewReader("user=Jos%C3%A9"))
+	login.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec = httptest.NewRecorder()
+	c.ServeHTTP(rec, login)
+	fmt.Println(rec.Code, rec.Header().Values("Set-Cookie"))
 	// Output:
 	// 200 welcome ann user=ann; Path=/; HttpOnly
 	// 200 ann
+	// 400 []
 }
