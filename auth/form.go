@@ -241,6 +241,13 @@ func redirect(w api.Response, location string) error {
 // returns u on the client's later requests, and on r too if FormLogin's
 // filter ran before the caller. The session Manager must have filtered r.
 //
+// Only FormLogin's filter reads the user back from the session: without
+// it on a later request's path, UserOf finds no user there, and Required
+// refuses the request, however the login went. A program with no login
+// form of its own maps FormLogin all the same (ExampleLogin), with a
+// LoginPath and LogoutPath its own handlers do not use: the filter
+// answers a POST to those itself.
+//
 // It fails, with the session's error wrapped, if the session could not
 // move (its store failed, or the response already committed, when the
 // cookie can no longer change); the user is then not stored.

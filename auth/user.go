@@ -67,6 +67,8 @@ func (l lookupUser) DetachAttr() (v any) {
 }
 
 // UserOf returns the user a filter attached to r, and false if none did.
+// A user that FormLogin or Login stored in the session is attached by
+// FormLogin's filter, so it is found only on paths that filter covers.
 //
 // Any goroutine may call it, at any time. Behind FormLogin it reads the
 // session, and so must be called where package session allows (the
