@@ -28,7 +28,11 @@ var (
 	ErrHijacked = errors.New("wharf: connection has been hijacked")
 
 	// ErrNotSupported is returned when a capability (Hijack, trailers, ...) is
-	// not available on the connection that carries the request.
+	// not available on the connection that carries the request. A Request
+	// that no container built (NewRequest in a unit test, a zero
+	// continuation.Continuation) has no connection at all: async.Start,
+	// async.OnComplete and a continuation's Suspend, Resume and Complete
+	// return it too.
 	ErrNotSupported = errors.New("wharf: not supported on this connection")
 
 	// ErrBodyTooLarge is returned by a request body read that would exceed the

@@ -106,6 +106,11 @@ func (r *Request) PostForm() (url.Values, error) {
 // a value missing because the body was malformed, too large or unreadable
 // is just "". Call Form to see errors. It copies nothing.
 //
+// Unlike net/http's, it does not parse a multipart/form-data body (an
+// HTML form with a file input): the fields of such a form read as "",
+// with no error anywhere. Parse those with package formdata, whose Form
+// has Value. See Form.
+//
 // Any goroutine may call FormValue, at any time.
 func (r *Request) FormValue(key string) string {
 	post, _ := r.bodyForm()
@@ -116,7 +121,8 @@ func (r *Request) FormValue(key string) string {
 }
 
 // PostFormValue returns the first value for key in PostForm, or "",
-// ignoring errors as FormValue does. Call PostForm to see errors.
+// ignoring errors as FormValue does. Call PostForm to see errors. As
+// FormValue, it reads a URL-encoded body only, never a multipart one.
 //
 // Any goroutine may call PostFormValue, at any time.
 func (r *Request) PostFormValue(key string) string {

@@ -14,10 +14,21 @@ const DefaultTimeout = exchange.DefaultTimeout
 
 // Func is a unit of work that runs serialized with everything else of one
 // request. w is valid until the task returns.
+//
+// Its type is func(w api.Response), which go doc does not show through
+// the alias: a task reads the request from its Context (Request) or its
+// closure, and ends the request with Context.Complete or Context.Fail
+// rather than by returning an error.
 type Func = exchange.Func
 
-// Listener receives lifecycle events of a request. Any field may be nil.
-// OnTimeout and OnError run as serialized tasks and may write the response
+// Listener receives lifecycle events of a request. Its fields, which go
+// doc does not show through the alias, are
+//
+//	OnTimeout  func(w api.Response, r *api.Request)
+//	OnError    func(w api.Response, r *api.Request, err error)
+//	OnComplete func(r *api.Request, err error)
+//
+// and any of them may be nil. OnTimeout and OnError run as serialized tasks and may write the response
 // and call Complete. OnTimeout may instead call Redispatch (the Servlet
 // API's dispatch from onTimeout): the request then passes through the
 // chain again, as DispatchResumed, in place of api.ErrAsyncTimeout (a

@@ -103,7 +103,12 @@
 // calls in a handler or an error page under test, counts as one), become
 // responses here: the context's error pages are searched by error
 // (errors.Is / errors.As, in the order added) and then by status; without
-// one, or if the page fails, a short plain-text answer is written. As with net/http's http.Error, the uncommitted body goes, with
+// one, or if the page fails, a short plain-text answer is written: the
+// status and its text ("404 Not Found"), and for a status below 500 the
+// cause of an api.StatusError in the error's chain ("404 Not Found: no
+// such item"). No other error's text reaches the client: a 5xx's is
+// logged instead, at the level WithLogger gives. As with net/http's
+// http.Error, the uncommitted body goes, with
 // the header fields that describe it (Content-Type, Content-Length,
 // Content-Encoding, ETag, ...), and every other field set so far stays: a
 // WWW-Authenticate, an Allow, a filter's CORS headers. A caching policy

@@ -27,7 +27,13 @@ func Of(r *api.Request) Continuation {
 
 // Listener receives the continuation's lifecycle events. It is
 // async.Listener: one type for both APIs, and a value of it may be given to
-// either. Any field may be nil.
+// either. Its fields, which go doc does not show through the alias, are
+//
+//	OnTimeout  func(w api.Response, r *api.Request)
+//	OnError    func(w api.Response, r *api.Request, err error)
+//	OnComplete func(r *api.Request, err error)
+//
+// and any of them may be nil.
 //
 //   - OnTimeout runs serialized when the suspended request expires, before
 //     the expired re-dispatch, and may write the response and Complete
