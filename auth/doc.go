@@ -14,8 +14,13 @@
 //   - Bearer: bearer tokens (RFC 6750), checked by a function of the
 //     program's (an API key table, a JWT verifier, an introspection call).
 //   - FormLogin: an HTML login form whose POST puts the user into the
-//     session of package session, where later requests find it; Login
-//     and Logout do the same for a login handler of the program's own.
+//     session of package session, where later requests find it.
+//
+// A program that logs in with a handler of its own (a JSON login API, an
+// OAuth callback) calls Login and Logout, which put the user into the
+// session and end it as FormLogin does, and maps SessionUser, the filter
+// that reads the user back on later requests (FormLogin's filter does that
+// too).
 //
 // Required then guards paths that need a user (and optionally a role),
 // whichever filter attached it: a 401 for APIs, a redirect to a login page

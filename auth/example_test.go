@@ -160,13 +160,14 @@ func ExampleRequired() {
 }
 
 // A JSON login API authenticates in a handler of its own and records the
-// user with Login; FormLogin's filter, there only to find the user in the
-// session, makes UserOf return it on the client's later requests. Logout
-// ends the session.
-func ExampleLogin() {
+// user with Login; SessionUser finds the user in the session on the
+// client's later requests, where Required lets it in and UserOf returns
+// it. Logout ends the session.
+func ExampleSessionUser() {
 	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
-	c.Filter("/*", session.New(session.Config{}))
-	c.Filter("/*", auth.FormLogin(auth.FormConfig{})) // no form: no Check
+	c.Filter("/*", session.New(session.Config{})) // before SessionUser
+	c.Filter("/*", auth.SessionUser())
+	c.Filter("/api/me", auth.Required(auth.RequiredConfig{Challenge: `Bearer realm="api"`}))
 	c.HandleFunc("POST /api/login", func(w api.Response, r *api.Request) error {
 		var creds struct{ User, Password string }
 		if err := json.NewDecoder(r.Body()).Decode(&creds); err != nil {
@@ -188,27 +189,31 @@ func ExampleLogin() {
 		return w.SetStatus(http.StatusNoContent)
 	})
 	c.HandleFunc("GET /api/me", func(w api.Response, r *api.Request) error {
-		u, ok := auth.UserOf(r)
-		if !ok {
-			return api.Error(http.StatusUnauthorized, "log in first")
-		}
+		u, _ := auth.UserOf(r) // Required let only a user in
 		_, err := fmt.Fprintf(w, "%s, editor: %v", u.Name, u.HasRole("editor"))
 		return err
 	})
 	base, stop := serveExample(c)
 	defer stop()
 
-	jar, _ := cookiejar.New(nil)
+	jar, _ := cookiejar.New(nil) // keeps the session cookie, as a browser or an API client does
 	client := &http.Client{Jar: jar}
 	do := func(method, path, body string) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			panic(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s %s: %d %s", method, path, resp.StatusCode, b)))
+		var cookies []string
+		for _, ck := range resp.Cookies() {
+			cookies = append(cookies, ck.Name)
+		}
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s %s: %d %v %s", method, path, resp.StatusCode, cookies, b)))
 	}
 	do("GET", "/api/me", "")
 	do("POST", "/api/login", `{"user":"ana","password":"correct horse"}`)
@@ -216,11 +221,11 @@ func ExampleLogin() {
 	do("POST", "/api/logout", "")
 	do("GET", "/api/me", "")
 	// Output:
-	// GET /api/me: 401 401 Unauthorized: log in first
-	// POST /api/login: 200 {"ok":true}
-	// GET /api/me: 200 ana, editor: true
-	// POST /api/logout: 204
-	// GET /api/me: 401 401 Unauthorized: log in first
+	// GET /api/me: 401 [] 401 Unauthorized: auth: credentials required
+	// POST /api/login: 200 [wharf_session] {"ok":true}
+	// GET /api/me: 200 [] ana, editor: true
+	// POST /api/logout: 204 [wharf_session]
+	// GET /api/me: 401 [] 401 Unauthorized: auth: credentials required
 }
 
 // HasRole is the check Required makes, for a handler that decides for

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -11,15 +9,9 @@ import (
 	"github.com/wharf-go/wharf/session"
 )
 
-// The session keys that hold the logged-in user. Nothing else should set
-// them: FormLogin believes what they say.
-const (
-	sessionUser  = "auth.user"
-	sessionRoles = "auth.roles" // a JSON array; absent without roles
-	// sessionReturn is the page Required sent a visitor from to log in,
-	// where FormLogin's login returns (see returnTarget).
-	sessionReturn = "auth.return"
-)
+// sessionReturn is the session key of the page Required sent a visitor
+// from to log in, where FormLogin's login returns (see returnTarget).
+const sessionReturn = "auth.return"
 
 // FormConfig configures a login form. The zero value logs in by a POST to
 // /login, out by a POST to /logout, and accepts nobody.
@@ -77,11 +69,12 @@ type form struct {
 // otherwise).
 //
 // On every request it makes the session's user, if there is one, what
-// UserOf returns in the rest of the chain (read from the session when
-// UserOf is called); Required then guards the paths that need one. A POST
-// to LoginPath is answered by the filter: the credentials of the
-// URL-encoded body go to Check (a body of another type is answered 415,
-// ErrFormType: its fields would not be read); on success Login puts the user in the
+// UserOf returns in the rest of the chain, as SessionUser does (a program
+// that logs in with a handler of its own, not a form, maps SessionUser
+// instead); Required then guards the paths that need one. A POST to
+// LoginPath is answered by the filter: the credentials of the URL-encoded
+// body go to Check (a body of another type is answered 415, ErrFormType:
+// its fields would not be read); on success Login puts the user in the
 // session (moving it to a new ID first, against session fixation) and the
 // answer is a 303 to Target; on failure, a 401 with
 // `WWW-Authenticate: Form realm="..."`, rendered by Failure if set, and the
@@ -126,19 +119,7 @@ func (f *form) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			return redirect(w, f.logoutTarget)
 		}
 	}
-	// The session is read when someone asks (UserOf), not here: asking
-	// for it would create a session for every anonymous request that
-	// goes async. A user an outer filter attached stays visible when the
-	// session has none.
-	outer := r
-	return next.Next(w, r.WithAttribute(userKey{}, lookupUser(func() (User, bool) {
-		// Peek, not Of: reading the user must not make a request
-		// that suspends create a session for its client.
-		if u, ok := sessionUserOf(session.Peek(outer)); ok {
-			return u, true
-		}
-		return UserOf(outer)
-	})))
+	return next.Next(w, withSessionUser(r, true))
 }
 
 func (f *form) login(w api.Response, r *api.Request) error {
@@ -231,80 +212,4 @@ func localPath(t string) bool {
 func redirect(w api.Response, location string) error {
 	w.Header().Set("Location", location)
 	return w.SetStatus(http.StatusSeeOther)
-}
-
-// Login makes u the user of r's session, for a program that authenticates
-// in a handler of its own (a JSON login API, an OAuth callback): it moves
-// the session to a new ID, so that an ID planted or seen before the login
-// does not carry the new privileges (session fixation), and stores u's
-// Name and Roles in it, where FormLogin's filter finds them: UserOf
-// returns u on the client's later requests, and on r too if FormLogin's
-// filter ran before the caller. The session Manager must have filtered r.
-//
-// Only FormLogin's filter reads the user back from the session: without
-// it on a later request's path, UserOf finds no user there, and Required
-// refuses the request, however the login went. A program with no login
-// form of its own maps FormLogin all the same (ExampleLogin), with a
-// LoginPath and LogoutPath its own handlers do not use: the filter
-// answers a POST to those itself.
-//
-// It fails, with the session's error wrapped, if the session could not
-// move (its store failed, or the response already committed, when the
-// cookie can no longer change); the user is then not stored.
-//
-// Call it while the request's dispatch runs, before the response
-// commits: once the dispatch returned, the session's cookie can no longer
-// change, and Login fails. An asynchronous handler (an OAuth callback
-// that waited for the provider's answer) re-dispatches the request
-// (async.Context.Redispatch) and logs in there. A User without a Name is
-// no login (UserOf would find no user): Login refuses it.
-func Login(r *api.Request, u User) error {
-	if u.Name == "" {
-		return errors.New("auth: login: the user has no name")
-	}
-	s := session.Of(r)
-	if err := s.RenewID(); err != nil {
-		return fmt.Errorf("auth: login: %w", err)
-	}
-	s.Set(sessionUser, u.Name)
-	if len(u.Roles) == 0 {
-		s.Delete(sessionRoles)
-		return nil
-	}
-	roles, err := json.Marshal(u.Roles)
-	if err != nil {
-		return fmt.Errorf("auth: login: %w", err)
-	}
-	s.Set(sessionRoles, string(roles))
-	return nil
-}
-
-// Logout ends r's session, the user's and everything else in it, and
-// tells the client to drop the cookie. It returns the session's error,
-// wrapped, if the store failed.
-//
-// Call it while the request's dispatch runs, before the response
-// commits, as Login.
-func Logout(r *api.Request) error {
-	if err := session.Of(r).Invalidate(); err != nil {
-		return fmt.Errorf("auth: logout: %w", err)
-	}
-	return nil
-}
-
-// sessionUserOf reads the user Login stored in s. Roles that do not
-// decode mean no user at all: a session value someone else wrote is not
-// trusted to grant anything.
-func sessionUserOf(s *session.Session) (User, bool) {
-	name, ok := s.Get(sessionUser)
-	if !ok || name == "" {
-		return User{}, false
-	}
-	u := User{Name: name}
-	if roles, ok := s.Get(sessionRoles); ok {
-		if err := json.Unmarshal([]byte(roles), &u.Roles); err != nil {
-			return User{}, false
-		}
-	}
-	return u, true
 }

@@ -25,8 +25,16 @@ type formApp struct {
 }
 
 func newFormApp(cfg auth.FormConfig, outer ...api.Filter) *formApp {
+	return newSessionApp(session.New(session.Config{}), auth.FormLogin(cfg), outer...)
+}
+
+// newSessionApp is a formApp with the session Manager m and the filter f
+// that reads the user back (FormLogin or SessionUser) behind outer. Its
+// handler also logs in at /api/login, as a login handler of the
+// program's own does, and out at /api/logout.
+func newSessionApp(m *session.Manager, f api.Filter, outer ...api.Filter) *formApp {
 	a := new(formApp)
-	filters := append(outer, session.New(session.Config{}), auth.FormLogin(cfg))
+	filters := append(outer, m, f)
 	a.chain = api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
 		switch r.Path() {
 		case "/corrupt":
@@ -38,6 +46,12 @@ func newFormApp(cfg auth.FormConfig, outer ...api.Filter) *formApp {
 			// What a WebSocket upgrade keeps for the connection's life.
 			a.detached = r.Detach(context.Background())
 			return nil
+		case "/api/login":
+			if err := auth.Login(r, auth.User{Name: "ana", Roles: []string{"admin", "dev"}}); err != nil {
+				return err
+			}
+		case "/api/logout":
+			return auth.Logout(r)
 		}
 		u, ok := auth.UserOf(r)
 		if ok {

@@ -24,7 +24,9 @@ type RequiredConfig struct {
 	// GET or HEAD that is redirected leaves its target (path and query)
 	// in the session, and the next successful login returns there rather
 	// than to FormConfig.Target: the visitor lands on the page they asked
-	// for.
+	// for. Behind SessionUser alone nothing is kept (no login of this
+	// package's would return there), and an anonymous visitor is given
+	// no session.
 	LoginURL string
 
 	// Challenge is the WWW-Authenticate value of the 401. Empty means
@@ -41,8 +43,8 @@ type required struct {
 }
 
 // Required returns a filter that passes on only requests that carry a
-// User (attached by Basic, Bearer, FormLogin or any filter that calls
-// WithUser before it), holding one of cfg.Roles if there are any.
+// User (attached by Basic, Bearer, SessionUser, FormLogin or any filter
+// that calls WithUser before it), holding one of cfg.Roles if there are any.
 //
 // Goroutines: call Required at setup time; the filter is safe for
 // concurrent use, and each call of its Filter method comes from the
@@ -59,8 +61,9 @@ func (f *required) Filter(w api.Response, r *api.Request, next api.Chain) error 
 	u, ok := UserOf(r)
 	if !ok {
 		if f.loginURL != "" {
-			if _, form := r.Attribute(userKey{}).(lookupUser); form {
-				// FormLogin filtered r, so a session Manager did.
+			if l, ok := r.Attribute(userKey{}).(*sessionLookup); ok && l.form {
+				// FormLogin filtered r, so a session Manager did; its
+				// login is what returns to the page.
 				if page := returnTarget(r); page != "" {
 					session.Of(r).Set(sessionReturn, page)
 				}

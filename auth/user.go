@@ -38,49 +38,22 @@ func WithUser(r *api.Request, u User) *api.Request {
 	return r.WithAttribute(userKey{}, u)
 }
 
-// lookupUser is attached instead of a User by a filter whose user costs
-// something to look up, so that only requests that ask pay: FormLogin's,
-// which reads the session (with session.Peek, so that even a request that
-// asks and then suspends is given no session for it).
-type lookupUser func() (User, bool)
-
-// DetachAttr makes the lookup for a detached request (api.AttrDetacher):
-// the user as it stands when the request is detached (during its dispatch,
-// where the session may be read), so that the copy, which a WebSocket
-// keeps for the connection's life, holds neither the request the lookup
-// reads nor its exchange. nil, for no user, hides any user an outer filter
-// attached, as the lookup would have.
-func (l lookupUser) DetachAttr() (v any) {
-	// Without a session Manager in front of FormLogin the lookup panics
-	// (session.Of), as UserOf does where a handler asks; Detach, on its
-	// way to taking the connection over, is no place for that to surface
-	// first, so such a request detaches with no user.
-	defer func() {
-		if recover() != nil {
-			v = nil
-		}
-	}()
-	if u, ok := l(); ok {
-		return u
-	}
-	return nil
-}
-
 // UserOf returns the user a filter attached to r, and false if none did.
-// A user that FormLogin or Login stored in the session is attached by
-// FormLogin's filter, so it is found only on paths that filter covers.
+// A user that Login (or FormLogin's login) stored in the session is
+// attached by SessionUser's filter (or FormLogin's), so it is found only
+// on paths one of them covers.
 //
-// Any goroutine may call it, at any time. Behind FormLogin it reads the
-// session, and so must be called where package session allows (the
-// request's dispatch or its tasks); a request detached during its dispatch
-// (api.Request.Detach) carries the user as it was then, and may be asked
-// anywhere.
+// Any goroutine may call it, at any time. Behind SessionUser or FormLogin
+// it reads the session, and so must be called where package session
+// allows (the request's dispatch or its tasks); a request detached during
+// its dispatch (api.Request.Detach) carries the user as it was then, and
+// may be asked anywhere.
 func UserOf(r *api.Request) (User, bool) {
 	switch v := r.Attribute(userKey{}).(type) {
 	case User:
 		return v, true
-	case lookupUser:
-		return v()
+	case *sessionLookup:
+		return v.user()
 	}
 	return User{}, false
 }
