@@ -76,7 +76,7 @@ var hostileInputs = []hostileInput{
 	{"Request line", "two spaces between elements", "GET  /hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
 	{"Request line", "method that is not a token", "G(T /hello HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
 	{"Request line", "target over MaxURILength (8 KiB)", "GET /" + strings.Repeat("a", 8200) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, false},
-	{"Request line", "HTTP/1.2", "GET /hello HTTP/1.2\r\nHost: a\r\n\r\n", 505, false},
+	{"Request line", "HTTP/1.2, read as HTTP/1.1", "GET /hello HTTP/1.2\r\nHost: a\r\n\r\n", 200, true},
 	{"Request line", "HTTP/2.0 in an HTTP/1 request line", "GET /hello HTTP/2.0\r\nHost: a\r\n\r\n", 505, false},
 	{"Request line", "HTTP/0.9 request without a version", "GET /hello\r\n\r\n", 400, false},
 	{"Request line", "malformed version", "GET /hello HTTP/1.1x\r\nHost: a\r\n\r\n", 400, false},

@@ -20,8 +20,8 @@ var (
 	ErrTooManyHeaders = errors.New("h1: too many header fields")
 	// ErrBadRequest: a malformed request line or field line. Status 400.
 	ErrBadRequest = errors.New("h1: malformed request")
-	// ErrBadVersion: a well-formed HTTP version other than 1.0 or 1.1.
-	// Status 505.
+	// ErrBadVersion: a well-formed HTTP version of another major version
+	// than 1. Status 505.
 	ErrBadVersion = errors.New("h1: unsupported HTTP version")
 	// ErrBadContentLength: an invalid or inconsistent Content-Length.
 	// Status 400.
@@ -78,7 +78,7 @@ var (
 	errAsterisk        = perr(400, ErrBadRequest, "asterisk-form target requires OPTIONS")
 	errConnectTarget   = perr(400, ErrBadRequest, "CONNECT requires authority-form target")
 	errVersion         = perr(400, ErrBadRequest, "malformed HTTP version")
-	errVersionUnsup    = perr(505, ErrBadVersion, "only HTTP/1.0 and HTTP/1.1 are supported")
+	errVersionUnsup    = perr(505, ErrBadVersion, "only HTTP/1.x is supported")
 	errObsFold         = perr(400, ErrBadRequest, "obsolete line folding")
 	errFieldNoColon    = perr(400, ErrBadRequest, "field line without colon")
 	errFieldName       = perr(400, ErrBadRequest, "invalid field name")

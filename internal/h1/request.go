@@ -46,7 +46,7 @@ type Field struct {
 // buffer given to ParseRequestHead and are valid as long as it is.
 type RequestHead struct {
 	Method, Target []byte
-	Major, Minor   int     // always 1.0 or 1.1
+	Major, Minor   int     // always 1.0 or 1.1 (HTTP/1.2 to 1.9 read as 1.1)
 	Fields         []Field // reused across parses
 	Host           []byte  // Host field, or the authority of an absolute- or authority-form target
 	ContentLength  int64   // -1 when absent
@@ -246,8 +246,11 @@ func parseRequestLine(line []byte, maxURI int, h *RequestHead) (hostFromTarget b
 	}
 
 	switch {
-	case len(version) == 8 && string(version[:7]) == "HTTP/1." && (version[7] == '0' || version[7] == '1'):
-		h.Major, h.Minor = 1, int(version[7]-'0')
+	case len(version) == 8 && string(version[:7]) == "HTTP/1." && isDigit(version[7]):
+		// A later minor version is read as 1.1, the highest we conform
+		// to (RFC 9110 §2.5): it is backwards-compatible by definition,
+		// and 505 is about the major version (§15.6.6).
+		h.Major, h.Minor = 1, min(int(version[7]-'0'), 1)
 	case len(version) == 8 && string(version[:5]) == "HTTP/" && isDigit(version[5]) && version[6] == '.' && isDigit(version[7]):
 		return false, errVersionUnsup
 	default:
