@@ -16,9 +16,17 @@ import (
 // Publish, PublishWait, PublishWaitFunc, Stats and Close may be called
 // from any goroutine; Serve and the Handler's Serve from a handler's
 // dispatch.
+//
+// The zero Broker is ready to use, as NewBroker(Config{}) would make it
+// (a MemoryLog, and every default Config names): it sets itself up on its
+// first use, whichever method and goroutine that is. NewBroker is for any
+// other Config. A Broker must not be copied once used.
 type Broker struct {
-	cfg Config
-	log Log
+	// once sets the Broker up: in NewBroker, or, for a zero Broker, at the
+	// first call of a method (ready).
+	once sync.Once
+	cfg  Config
+	log  Log
 
 	mu     sync.RWMutex
 	closed bool
@@ -59,14 +67,37 @@ func NewBroker(cfg Config) (*Broker, error) {
 			return nil, fmt.Errorf("sse: Config.MissedEvent: %w", err)
 		}
 	}
-	b := &Broker{cfg: cfg, log: cfg.Log, topics: map[string]map[*stream]struct{}{}}
-	b.subsPool.New = func() any { return new([]*stream) }
-	if ml, ok := b.log.(*MemoryLog); ok {
-		ml.open(b.deliver, b) // so that Close can drop it
-	} else if err := b.log.Open(b.deliver); err != nil {
+	b := new(Broker)
+	var err error
+	b.once.Do(func() { err = b.setup(cfg) })
+	if err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// setup makes b the Broker of cfg (with its defaults) and opens its log.
+func (b *Broker) setup(cfg Config) error {
+	b.cfg, b.log = cfg, cfg.Log
+	b.topics = map[string]map[*stream]struct{}{}
+	b.subsPool.New = func() any { return new([]*stream) }
+	if ml, ok := b.log.(*MemoryLog); ok {
+		ml.open(b.deliver, b) // so that Close can drop it
+		return nil
+	}
+	return b.log.Open(b.deliver)
+}
+
+// ready sets up a zero Broker, with Config's defaults, on its first use:
+// Publish, PublishWait, PublishWaitFunc, Serve (the Handler's too) and
+// Close call it first; Stats needs nothing but its counters. Once
+// NewBroker made b, it does nothing.
+func (b *Broker) ready() {
+	b.once.Do(func() {
+		// The default log is a MemoryLog, whose opening cannot fail, and
+		// the default MissedEvent is one an event carries.
+		_ = b.setup(Config{}.withDefaults())
+	})
 }
 
 // isClosed reports whether Close was called.
@@ -81,6 +112,7 @@ func (b *Broker) isClosed() bool {
 // any other sharing the log. It does not wait for the streams: one that
 // cannot keep up is ended (Config.MaxQueue), never waited for.
 func (b *Broker) Publish(topic string, ev Event) error {
+	b.ready()
 	if err := CheckTopic(topic); err != nil {
 		return err
 	}
@@ -145,6 +177,7 @@ func (b *Broker) PublishWaitFunc(ctx context.Context, topic string, build func(i
 // publishWait is PublishWait's and PublishWaitFunc's: it checks the topic,
 // the event (check) and the Broker, appends with the log, and counts.
 func (b *Broker) publishWait(topic string, check func() error, appendWait func(WaitLog) (uint64, error)) (string, error) {
+	b.ready()
 	if err := CheckTopic(topic); err != nil {
 		return "", err
 	}
@@ -287,6 +320,7 @@ func (b *Broker) Stats() Stats {
 // which other Brokers may share, only stops delivering to this one). It
 // does not wait for the responses to finish. Closing twice is harmless.
 func (b *Broker) Close() error {
+	b.ready() // a zero Broker closed unused refuses what follows, as any closed one
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()

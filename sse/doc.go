@@ -1,7 +1,8 @@
 // Package sse serves Server-Sent Events (text/event-stream) on Wharf's
 // async requests: a Broker to which any goroutine publishes events on
 // topics, and streams that deliver them to clients, each event flushed as
-// it comes.
+// it comes. NewBroker makes a Broker for a Config; a zero Broker is
+// NewBroker(Config{})'s, set up on its first use.
 //
 // # Streams
 //

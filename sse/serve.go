@@ -54,6 +54,7 @@ func (b *Broker) Handler(topic string) api.Handler {
 // Config.Logger: an EventSource gives up for good on any status but 200.
 // A Broker closed while Serve opens the stream answers the same.
 func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
+	b.ready()
 	if err := CheckTopic(topic); err != nil {
 		return &api.StatusError{Code: http.StatusBadRequest, Err: err}
 	}
