@@ -21,11 +21,19 @@ import (
 
 // send posts a form with a field and a file to url, as a browser would,
 // and prints the answer.
-func send(url, content string) {
+func send(url, content string) { sendFile(url, "beach.jpg", content) }
+
+// sendNoFile posts the form of send with its file input left empty, as a
+// browser sends it: a part with an empty filename, which is no file.
+func sendNoFile(url string) { sendFile(url, "", "") }
+
+// sendFile posts a form with a field and a file of the given name to url,
+// and prints the answer.
+func sendFile(url, filename, content string) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	mw.WriteField("title", "holiday")
-	fw, _ := mw.CreateFormFile("photo", "beach.jpg")
+	fw, _ := mw.CreateFormFile("photo", filename)
 	io.WriteString(fw, content)
 	mw.Close()
 	resp, err := http.Post(url, mw.FormDataContentType(), &body)
@@ -38,7 +46,9 @@ func send(url, content string) {
 }
 
 // A blocking handler parses the upload with Parse and returns its error
-// as it is: over a limit, the client gets a 413 that says which.
+// as it is: over a limit, the client gets a 413 that says which. File is
+// nil when the form has no file, as when its file input was left empty:
+// the handler checks it, and answers 400 rather than panic (500).
 func ExampleParse() {
 	c := container.New()
 	c.HandleFunc("POST /upload", func(w api.Response, r *api.Request) error {
@@ -47,6 +57,9 @@ func ExampleParse() {
 			return err
 		}
 		photo := f.File("photo")
+		if photo == nil { // no such field, or a file input left empty
+			return api.Error(http.StatusBadRequest, "photo is required")
+		}
 		_, err = fmt.Fprintf(w, "%s: %s, %d bytes", f.Value("title"), photo.Filename, photo.Size)
 		return err
 	})
@@ -55,9 +68,11 @@ func ExampleParse() {
 	defer c.Shutdown(context.Background())
 
 	send("http://"+l.Addr().String()+"/upload", "JPEG…")
+	sendNoFile("http://" + l.Addr().String() + "/upload")
 	send("http://"+l.Addr().String()+"/upload", string(make([]byte, 2<<10)))
 	// Output:
 	// 200 holiday: beach.jpg, 7 bytes
+	// 400 400 Bad Request: photo is required
 	// 413 413 Request Entity Too Large: formdata: part 2 (field "photo", file "beach.jpg") over MaxFileBytes (1024)
 }
 
@@ -70,7 +85,11 @@ func ExampleParseAsync() {
 			if err != nil {
 				return err // 413, 400, ... as Parse's
 			}
-			_, err = fmt.Fprintf(w, "%s: %d bytes", f.Value("title"), f.File("photo").Size)
+			photo := f.File("photo")
+			if photo == nil { // no such field, or a file input left empty
+				return api.Error(http.StatusBadRequest, "photo is required")
+			}
+			_, err = fmt.Fprintf(w, "%s: %d bytes", f.Value("title"), photo.Size)
 			return err // nil completes the request
 		})
 		return err
@@ -80,7 +99,10 @@ func ExampleParseAsync() {
 	defer c.Shutdown(context.Background())
 
 	send("http://"+l.Addr().String()+"/upload", "JPEG…")
-	// Output: 200 holiday: 7 bytes
+	sendNoFile("http://" + l.Addr().String() + "/upload")
+	// Output:
+	// 200 holiday: 7 bytes
+	// 400 400 Bad Request: photo is required
 }
 
 // SaveTo keeps an upload: the temporary file is moved, so the request's
@@ -94,7 +116,11 @@ func ExampleFileHeader_SaveTo() {
 		if err != nil {
 			return err
 		}
-		return f.File("photo").SaveTo(filepath.Join(dir, "photo.jpg"))
+		photo := f.File("photo")
+		if photo == nil { // no such field, or a file input left empty
+			return api.Error(http.StatusBadRequest, "photo is required")
+		}
+		return photo.SaveTo(filepath.Join(dir, "photo.jpg"))
 	})
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	go c.Serve(l)
@@ -201,7 +227,11 @@ func ExampleLimitError() {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(w, "%s received", f.File("photo").Filename)
+		photo := f.File("photo")
+		if photo == nil { // no such field, or a file input left empty
+			return api.Error(http.StatusBadRequest, "photo is required")
+		}
+		_, err = fmt.Fprintf(w, "%s received", photo.Filename)
 		return err
 	})
 	l, _ := net.Listen("tcp", "127.0.0.1:0")

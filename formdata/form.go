@@ -29,7 +29,9 @@ type Form struct {
 // Value returns the first value of the field name, or "".
 func (f *Form) Value(name string) string { return f.Values.Get(name) }
 
-// File returns the first file of the field name, or nil.
+// File returns the first file of the field name, or nil when the form
+// has none: check it. A browser sends a file input left empty as a part
+// with an empty filename, which is a field (in Values, ""), not a file.
 func (f *Form) File(name string) *FileHeader {
 	if fs := f.files[name]; len(fs) > 0 {
 		return fs[0]
