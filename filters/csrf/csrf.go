@@ -13,8 +13,9 @@ import (
 // Errors of package csrf.
 var (
 	// ErrCrossOrigin is what a refused request fails with: the default
-	// answer is a 403 whose cause wraps it, and Config.Deny receives an
-	// error that wraps it together with net/http's reason.
+	// answer is a 403 whose cause wraps it, and Config.Deny receives that
+	// cause. It wraps net/http's reason too, and says what it was drawn
+	// from: the request's Sec-Fetch-Site, Origin and Host.
 	ErrCrossOrigin = errors.New("csrf: cross-origin request refused")
 
 	// ErrConfig is the panic value of New for a configuration
@@ -51,9 +52,12 @@ type Config struct {
 	Protection *http.CrossOriginProtection
 
 	// Deny answers a refused request in place of the rest of the chain;
-	// err wraps ErrCrossOrigin and net/http's reason. Nil means the
-	// filter returns a 403 api.StatusError whose cause is ErrCrossOrigin,
-	// answered by the container's error pages.
+	// err wraps ErrCrossOrigin and net/http's reason, and names the
+	// fields it was drawn from. Nil means the filter returns a 403
+	// api.StatusError whose cause is that error, answered by the
+	// container's error pages: the default one sends the cause's text
+	// to the client, and the request log (filters/requestlog) records
+	// it, so that whoever's form was refused reads why.
 	Deny func(w api.Response, r *api.Request, err error) error
 }
 
@@ -61,10 +65,6 @@ type filter struct {
 	p    *http.CrossOriginProtection
 	deny func(w api.Response, r *api.Request, err error) error
 }
-
-// errForbidden is the default answer: the short cause, not net/http's
-// reason, reaches the client.
-var errForbidden = &api.StatusError{Code: http.StatusForbidden, Err: ErrCrossOrigin}
 
 // New returns the filter for cfg. It panics with an error wrapping
 // ErrConfig if a trusted origin is malformed, or a bypass pattern is a
@@ -127,11 +127,47 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if err == nil {
 		return next.Next(w, r)
 	}
+	err = refused(r, err)
 	if f.deny != nil {
-		return f.deny(w, r, fmt.Errorf("%w: %w", ErrCrossOrigin, err))
+		return f.deny(w, r, err)
 	}
-	return errForbidden
+	return &api.StatusError{Code: http.StatusForbidden, Err: err}
 }
+
+// refused is the error of a request Check refused with reason: net/http's
+// reason and the fields it was drawn from, as the request sent them. A
+// 403 that only said "refused" left a developer guessing (a front end
+// served from another port, a page of another site, a proxy that
+// rewrites Host); the default error page sends this text to the client,
+// and it holds nothing the client did not send itself: no cookie, no
+// configured trusted origin.
+func refused(r *api.Request, reason error) error {
+	var b strings.Builder
+	for _, k := range [...]string{"Sec-Fetch-Site", "Origin", "Host"} {
+		v := r.Header().Get(k)
+		if k == "Host" {
+			v = r.Host() // the authority Check compared Origin with, on every protocol
+		}
+		if v == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		if len(v) > maxShown {
+			v = v[:maxShown] + "..."
+		}
+		fmt.Fprintf(&b, "%s %q", k, v)
+	}
+	if b.Len() == 0 {
+		return fmt.Errorf("%w: %w", ErrCrossOrigin, reason)
+	}
+	return fmt.Errorf("%w: %w (%s)", ErrCrossOrigin, reason, b.String())
+}
+
+// maxShown bounds each field value a refusal repeats: enough for any
+// origin, and no echo of a large field.
+const maxShown = 256
 
 // checkRequest builds the *http.Request Check reads: method, the two header
 // fields it consults, Host, and the path a bypass pattern is matched

@@ -101,6 +101,73 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// A refusal says why, in the 403's cause (the text the default error
+// page sends) and in what Deny gets: net/http's reason and the fields it
+// was drawn from, for each way a request is refused; and nothing the
+// client did not send, nor its cookie.
+func TestRefusalSaysWhy(t *testing.T) {
+	const host = "example.com:8443"
+	long := "https://" + strings.Repeat("a", 300) + ".example"
+	tests := []struct {
+		name, site, origin string
+		want               []string // in the cause's text
+	}{
+		{"Sec-Fetch-Site cross-site", "cross-site", "https://evil.example",
+			[]string{"from Sec-Fetch-Site header", `Sec-Fetch-Site "cross-site"`, `Origin "https://evil.example"`}},
+		{"Sec-Fetch-Site same-site", "same-site", "https://sub.example.com",
+			[]string{"from Sec-Fetch-Site header", `Sec-Fetch-Site "same-site"`, `Origin "https://sub.example.com"`}},
+		{"Sec-Fetch-Site unknown value", "bogus", "",
+			[]string{"from Sec-Fetch-Site header", `Sec-Fetch-Site "bogus"`}},
+		{"Origin of another host", "", "https://evil.example",
+			[]string{"Origin does not match Host", `Origin "https://evil.example"`, `Host "example.com:8443"`}},
+		{"Origin of another port", "", "https://example.com:1",
+			[]string{"Origin does not match Host", `Origin "https://example.com:1"`, `Host "example.com:8443"`}},
+		{"Origin null", "", "null",
+			[]string{"Origin does not match Host", `Origin "null"`, `Host "example.com:8443"`}},
+		{"Origin too long to repeat", "", long,
+			[]string{"Origin does not match Host", `Origin "` + long[:256] + `..."`}},
+	}
+	var denied error
+	deny := csrf.New(csrf.Config{
+		TrustedOrigins: []string{"https://admin.example"},
+		Deny: func(w api.Response, r *api.Request, err error) error {
+			denied = err
+			return api.Error(http.StatusForbidden, "no")
+		},
+	})
+	f := csrf.New(csrf.Config{TrustedOrigins: []string{"https://admin.example"}})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := head("POST", host, tt.site, tt.origin, "Cookie", "session=0123456789abcdef")
+			ran, err := serve(f, h)
+			var se *api.StatusError
+			if ran || !errors.As(err, &se) || se.Code != http.StatusForbidden || !errors.Is(se.Err, csrf.ErrCrossOrigin) {
+				t.Fatalf("ran %v, err %v: want a 403 whose cause wraps ErrCrossOrigin", ran, err)
+			}
+			denied = nil
+			if _, err := serve(deny, h); err == nil || denied == nil {
+				t.Fatalf("Deny not called (err %v)", err)
+			}
+			for _, got := range []error{se.Err, denied} {
+				text := got.Error()
+				if !errors.Is(got, csrf.ErrCrossOrigin) || !strings.HasPrefix(text, "csrf: cross-origin request refused: cross-origin request detected") {
+					t.Errorf("%q: want ErrCrossOrigin, then net/http's reason", text)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(text, w) {
+						t.Errorf("%q does not say %s", text, w)
+					}
+				}
+				for _, secret := range []string{"0123456789abcdef", "admin.example"} {
+					if strings.Contains(text, secret) {
+						t.Errorf("%q shows %s", text, secret)
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestExemptions: trusted origins and bypass patterns, from the Config or
 // added to the Protection while serving, let chosen requests through and
 // nothing else.

@@ -19,6 +19,11 @@
 // a target of login CSRF, included). It is no substitute for keeping GET
 // free of side effects: safe methods are never checked.
 //
+// A refused request's error says why: net/http's reason, and the
+// Sec-Fetch-Site, Origin and Host it was drawn from, which the default
+// 403 page shows the client (they are the client's own) and a request log
+// records.
+//
 // Check reads the method, the Sec-Fetch-Site and Origin fields and the
 // Host, and a bypass pattern also the path; the filter builds a
 // *http.Request with exactly those from the api.Request instead of

@@ -60,6 +60,12 @@ func TestEndToEnd(t *testing.T) {
 			if !c.allowed && strings.Contains(string(body), "done") {
 				t.Errorf("%s: the handler ran: %q", c.name, body)
 			}
+			// The client reads why (the default error page sends a 4xx's
+			// cause), and not its cookie.
+			if !c.allowed && (!strings.HasPrefix(string(body), "403 Forbidden: csrf: cross-origin request refused: cross-origin request detected") ||
+				strings.Contains(string(body), "0123456789abcdef")) {
+				t.Errorf("%s: the 403 says %q, want why it was refused, without the cookie", c.name, body)
+			}
 		}
 	})
 }
