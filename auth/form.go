@@ -65,8 +65,8 @@ type form struct {
 }
 
 // FormLogin returns the filter of a form login kept in the session of
-// package session, whose Manager must run before it (session.Of panics
-// otherwise).
+// package session, whose Manager must run before it (session.Of and
+// session.Peek panic otherwise, and so does UserOf behind it).
 //
 // On every request it makes the session's user, if there is one, what
 // UserOf returns in the rest of the chain, as SessionUser does (a program

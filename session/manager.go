@@ -52,7 +52,7 @@ type attrKey struct{}
 //
 // Any goroutine may call Of, at any time.
 func Of(r *api.Request) *Session {
-	s := Peek(r)
+	s := sessionOf(r, "Of")
 	s.mu.Lock()
 	s.asked = true
 	s.mu.Unlock()
@@ -67,13 +67,18 @@ func Of(r *api.Request) *Session {
 // does.
 //
 // Any goroutine may call Peek, at any time.
-func Peek(r *api.Request) *Session {
+func Peek(r *api.Request) *Session { return sessionOf(r, "Peek") }
+
+// sessionOf is Of's and Peek's: the session the Manager put on r. Its
+// panic names fn, the function called: Peek's said Of, and whoever read
+// it (auth.UserOf calls Peek) looked for a call of Of that was not there.
+func sessionOf(r *api.Request, fn string) *Session {
 	s, ok := r.Attribute(attrKey{}).(*Session)
 	if !ok {
 		// The Manager is often mapped, but after the filter that asks
 		// (auth.FormLogin added before it): filters nest in the order
 		// added, so say that too, not only "map it".
-		panic("session: Of on a request no session.Manager filtered: map the Manager on this path (container.Filter(\"/*\", session.New(...))), added before the filters that call Of, such as auth.FormLogin: filters run in the order they are added")
+		panic("session: " + fn + " on a request no session.Manager filtered: map the Manager on this path (container.Filter(\"/*\", session.New(...))), added before the filters that call session.Of or Peek, such as auth.FormLogin (and auth.UserOf behind it): filters run in the order they are added")
 	}
 	return s
 }

@@ -440,19 +440,34 @@ func TestAfterCommit(t *testing.T) {
 	}
 }
 
+// Of and Peek panic on a request no Manager filtered, each naming itself
+// (Peek's panic named Of), the Manager, and the filters' order.
 func TestOfWithoutManager(t *testing.T) {
-	defer func() {
-		p := recover()
-		if p == nil || !strings.Contains(p.(string), "session.Manager") {
-			t.Fatalf("panic %v, want one naming session.Manager", p)
-		}
-		// The Manager is usually mapped, but added after the filter that
-		// asks: the message must point there too.
-		if !strings.Contains(p.(string), "order") {
-			t.Fatalf("panic %q says nothing of the filters' order", p)
-		}
-	}()
-	session.Of(wharftest.Request("GET", "/"))
+	for _, tt := range []struct {
+		fn   string
+		call func(*api.Request) *session.Session
+	}{
+		{"Of", session.Of},
+		{"Peek", session.Peek},
+	} {
+		t.Run(tt.fn, func(t *testing.T) {
+			defer func() {
+				p, _ := recover().(string)
+				if !strings.HasPrefix(p, "session: "+tt.fn+" on a request") {
+					t.Fatalf("panic %q, want one naming %s", p, tt.fn)
+				}
+				if !strings.Contains(p, "session.Manager") {
+					t.Fatalf("panic %q, want one naming session.Manager", p)
+				}
+				// The Manager is usually mapped, but added after the
+				// filter that asks: the message must point there too.
+				if !strings.Contains(p, "order") {
+					t.Fatalf("panic %q says nothing of the filters' order", p)
+				}
+			}()
+			tt.call(wharftest.Request("GET", "/"))
+		})
+	}
 }
 
 // A store that fails makes the request fail rather than lose the session
