@@ -34,7 +34,7 @@ const (
 //
 // The session Manager must run before it, as before FormLogin: without
 // one, UserOf panics where a handler asks, with package session's message
-// that says to map the Manager first (session.Of's), and a request
+// that says to map the Manager first (session.Peek's), and a request
 // detached there (api.Request.Detach) carries no user. Required behind
 // SessionUser alone redirects to its LoginURL without keeping the page to
 // return to, which only FormLogin's login reads.

@@ -94,7 +94,9 @@ func TestZeroBroker(t *testing.T) {
 			if got := es.Next(t); got.ID != id || got.Data != "live" {
 				t.Fatalf("got %+v, want ID %s and data \"live\"", got, id)
 			}
-			if st := b.Stats(); st.Streams != 1 || st.Delivered < 1 {
+			// At least the live stream: one the first call opened and
+			// closed may not have been seen gone yet.
+			if st := b.Stats(); st.Streams < 1 || st.Delivered < 1 {
 				t.Fatalf("stats %+v", st)
 			}
 			if err := b.Close(); err != nil {
