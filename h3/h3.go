@@ -288,8 +288,19 @@ type server struct {
 // quic-go's buffers, unacknowledged), and closing the connection would
 // cut them off, where TCP delivers what a closed socket holds. The
 // transport is closed after the connections, as it would cut them.
+//
+// Nor does it return as soon as the last request completed: its response
+// is then in quic-go's buffers, which a process that exits once Shutdown
+// returned (the usual program) takes with it, where the kernel would go on
+// sending what a TCP socket holds. So, the requests done, Shutdown waits
+// for the clients to close their connections, as they do once told GOAWAY
+// and answered, which they do only once they have their responses: at
+// most closeGrace, for a client that keeps its connection open, and not
+// past ctx.
 func (s *server) Shutdown(ctx context.Context) error {
+	closed := make(chan struct{})
 	go func() {
+		defer close(closed)
 		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		stop := context.AfterFunc(ctx, func() { time.AfterFunc(closeGrace, cancel) })
 		s.srv.Shutdown(lctx)
@@ -297,7 +308,17 @@ func (s *server) Shutdown(ctx context.Context) error {
 		cancel()
 		s.closeTransport()
 	}()
-	return s.reqs.drain(ctx)
+	if err := s.reqs.drain(ctx); err != nil {
+		return err
+	}
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-closed:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
 }
 
 // closeGrace is how long after Shutdown's context is done the HTTP/3

@@ -132,3 +132,76 @@ func TestShutdownAndCloseDoNotWaitForHandlers(t *testing.T) {
 		})
 	}
 }
+
+// A request in flight when Shutdown begins gets its whole response though
+// the process exits as soon as Shutdown returned, as the usual program's
+// main does: the response, complete in the container, is then in quic-go's
+// buffers, unacknowledged, and leaves with the process, where TCP's kernel
+// would still deliver it. Shutdown once returned with the last request
+// complete in the container, and the client got no answer. Closing the UDP
+// socket when Shutdown returns stands for the exit here.
+func TestShutdownReturnsOnceResponseDelivered(t *testing.T) {
+	const size = 256 << 10
+	body := strings.Repeat("x", size)
+	for i := range 10 {
+		cert, err := devcert.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool, _ := devcert.Pool(cert)
+		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+		started, release := make(chan struct{}), make(chan struct{})
+		c.Handle("/", api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			close(started)
+			<-release
+			_, err := io.WriteString(w, body)
+			return err
+		}))
+		l, pc, err := h3.Listen("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() {
+			served <- h3.ServeTLS(c, l, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{})
+		}()
+		tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+		cl := &http.Client{Transport: tr, Timeout: wharftest.Patience}
+		got := make(chan string, 1)
+		go func() {
+			resp, err := cl.Get("https://" + pc.LocalAddr().String() + "/")
+			if err != nil {
+				got <- "get: " + err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				got <- "read: " + err.Error()
+				return
+			}
+			got <- string(b)
+		}()
+		<-started
+		shut := make(chan error, 1)
+		go func() { shut <- c.Shutdown(context.Background()) }()
+		close(release)
+		if err := <-shut; err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		pc.Close() // the process exits
+		l.Close()
+		<-served
+		if g := <-got; g != body {
+			if len(g) > 100 {
+				g = g[:100]
+			}
+			t.Errorf("round %d: the client got %q, not the whole response", i, g)
+		}
+		tr.Close()
+		c.Close()
+		if t.Failed() {
+			return
+		}
+	}
+}
