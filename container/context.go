@@ -452,7 +452,7 @@ func (x *Context) chain(h api.Handler, pathInContext, method string) (api.Handle
 // allocation: each notes in the first the request it passes on, so that
 // a failure is logged with the context of the request that failed, as
 // the filters derived it (filters/telemetry's span), not with the
-// container's (exchange.LogContext). The note is kept there rather than
+// container's (exchange.LogRequest). The note is kept there rather than
 // in the exchange, whose size class has no word to spare.
 func compose(h api.Handler, fs []api.Filter) api.Handler {
 	links := make([]link, len(fs))

@@ -199,22 +199,23 @@ func (x *exchange) Dispatch(w api.Response, r *api.Request) error {
 	return x.chain.Serve(w, r)
 }
 
-var _ engine.LogContexter = (*exchange)(nil)
+var _ engine.LogRequester = (*exchange)(nil)
 
-// LogContext implements engine.LogContexter: failures are logged with the
-// context of the request the filters last passed on in the latest
-// dispatch (see link), which carries what they put there
-// (filters/telemetry's span, for a handler that reads trace IDs from the
-// context), not with that of the request the container built. The
-// request the failing code was given is that one, or one it was derived
-// from, whose values it holds too.
-func (x *exchange) LogContext() context.Context {
+// LogRequest implements engine.LogRequester: failures are logged with the
+// request the filters last passed on in the latest dispatch (see link):
+// its context carries what they put there (filters/telemetry's span, for
+// a handler that reads trace IDs from the context), and its RemoteAddr is
+// the client's as they established it (filters/forwarded's, behind a
+// proxy), where the request the container built has the connection's.
+// The request the failing code was given is that one, or one it was
+// derived from, whose values it holds too.
+func (x *exchange) LogRequest() *api.Request {
 	if l, ok := x.chain.(*link); ok {
 		if r := l.passed.Load(); r != nil {
-			return r.Context()
+			return r
 		}
 	}
-	return x.ax.Request().Context()
+	return x.ax.Request()
 }
 
 type errorKey struct{}
@@ -332,12 +333,13 @@ func (x *exchange) pageFailed(r *api.Request, status int, err, perr error) {
 	if status >= 500 {
 		x.logFailure(r, status, err)
 	}
-	args := []any{"path", r.Path(), "err", perr}
+	lr := x.LogRequest()
+	args := []any{"path", r.Path(), "remote", lr.RemoteAddr(), "err", perr}
 	var pe *api.PanicError
 	if errors.As(perr, &pe) {
 		args = append(args, "stack", string(pe.Stack))
 	}
-	x.ctxt.c.cfg.logger.ErrorContext(x.LogContext(), "wharf: error page failed", args...)
+	x.ctxt.c.cfg.logger.ErrorContext(lr.Context(), "wharf: error page failed", args...)
 	if o.committed {
 		x.out.s.Abort(perr)
 		return
@@ -381,7 +383,7 @@ func uncache(h http.Header) {
 
 // logFailure logs a request that failed with a 5xx status, with r's
 // method and path (the client's request) and the failing request's
-// context (LogContext). The policy
+// client and context (LogRequest). The policy
 // (documented on WithLogger): a status the handler chose — an
 // api.StatusError in err's chain, or api.ErrShutdown — is its decision,
 // logged at Warn; any other error, answered 500, is a failure, logged at
@@ -402,7 +404,8 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	case errors.As(err, &se) && se.Code == status || errors.Is(err, api.ErrShutdown):
 		level = slog.LevelWarn
 	}
-	x.ctxt.c.cfg.logger.Log(x.LogContext(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "status", status, "err", err)
+	lr := x.LogRequest()
+	x.ctxt.c.cfg.logger.Log(lr.Context(), level, "wharf: request failed", "method", r.Method(), "path", r.Path(), "remote", lr.RemoteAddr(), "status", status, "err", err)
 }
 
 // pageRequest is the request an error page is given: the failed one, with

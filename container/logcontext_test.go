@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 type traceKey struct{}
@@ -116,6 +117,70 @@ func TestFailureLoggedWithRequestContext(t *testing.T) {
 					t.Errorf("%q not logged", msg)
 				case tr != "trace-1":
 					t.Errorf("%q logged with trace %v, want the request's (trace-1)", msg, tr)
+				}
+			}
+		})
+	}
+}
+
+// A failure's record names the client as the filters established it:
+// behind a proxy the connection's peer is the proxy, and filters/forwarded
+// passes on a request with the client's address, which an operator needs
+// on the record of a 500 or a panic to find who sent it.
+func TestFailureLoggedWithClient(t *testing.T) {
+	boom := errors.New("boom")
+	const client = "203.0.113.9:4711"
+	tests := []struct {
+		name    string
+		handler func(api.Response, *api.Request) error
+		page    bool // an error page that fails
+		msgs    []string
+	}{
+		{name: "handler error", handler: func(api.Response, *api.Request) error { return boom },
+			msgs: []string{"wharf: request failed"}},
+		{name: "chosen status", handler: func(api.Response, *api.Request) error { return api.Error(503, "backend down") },
+			msgs: []string{"wharf: request failed"}},
+		{name: "error page fails", handler: func(api.Response, *api.Request) error { return boom }, page: true,
+			msgs: []string{"wharf: request failed", "wharf: error page failed"}},
+		{name: "panic", handler: func(api.Response, *api.Request) error { panic("boom") },
+			msgs: []string{"wharf: panic in serialized task"}},
+		{name: "suspension expired", handler: func(w api.Response, r *api.Request) error {
+			c := continuation.Of(r)
+			if !c.IsInitial() {
+				return boom
+			}
+			c.SetTimeout(time.Millisecond)
+			return c.Suspend()
+		}, msgs: []string{"wharf: request failed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs, logger := wharftest.NewLogRecorder()
+			c := container.New(container.WithLogger(logger))
+			c.Filter("/*", api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+				head := r.Head() // as filters/forwarded derives the client's request
+				conn := *head.Conn
+				conn.RemoteAddr = client
+				head.Conn = &conn
+				return next.Next(w, r.WithHead(&head))
+			}))
+			c.HandleFunc("/", tt.handler)
+			if tt.page {
+				container.ErrorPageAs[error](c.Root(), api.HandlerFunc(func(api.Response, *api.Request) error {
+					return errors.New("the page failed too")
+				}))
+			}
+			if got := listenAndGet(t, c, "/"); got/100 != 5 {
+				t.Fatalf("status %d, want a 5xx", got)
+			}
+			for _, msg := range tt.msgs {
+				recs := logs.RecordsOf(msg)
+				if len(recs) != 1 {
+					t.Errorf("%d records %q, want 1", len(recs), msg)
+					continue
+				}
+				if got := recs[0].Attrs["remote"].String(); got != client {
+					t.Errorf("%q logged with remote %q, want the client's %q", msg, got, client)
 				}
 			}
 		})

@@ -37,7 +37,10 @@ type config struct {
 //
 // A request that fails with a 5xx status (the one its error page answered,
 // when a page renders it with a 4xx or 5xx; a page's redirect, 206 or 304
-// leaves the error's own) is logged as "wharf: request failed" with its method, path, status and error, at a level that says
+// leaves the error's own) is logged as "wharf: request failed" with its
+// method, path, client ("remote": the address of the request as the
+// filters last passed it on, so the client's behind filters/forwarded, not
+// the proxy's), status and error, at a level that says
 // whose decision the status was: Warn for a status the handler chose (an
 // api.StatusError in the error's chain, such as api.Error(503, ...), or
 // api.ErrShutdown); Error for any other error (answered 500) and for a
@@ -49,8 +52,8 @@ type config struct {
 // last passed it on (derived from the connection's, or from the one
 // net/http's middleware gave ServeHTTP): a trace the telemetry filter
 // started, or a request ID a filter put in its context, is on it, for a
-// handler that reads them there. So does the record of an error page that
-// failed, and that of a panic. A failure that no dispatch returned (a
+// handler that reads them there. So do the records of an error page that
+// failed and of a panic, which carry "remote" too. A failure that no dispatch returned (a
 // suspended request's timeout, with no re-dispatch) carries the context
 // of its latest dispatch, likewise.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }

@@ -15,11 +15,16 @@ import (
 )
 
 func Example() {
-	// Drop the time and the stack so that the output is stable.
+	// Drop the time, the stack and the client's port so that the output
+	// is stable.
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey || a.Key == "stack" {
+			switch a.Key {
+			case slog.TimeKey, "stack":
 				return slog.Attr{}
+			case "remote":
+				host, _, _ := net.SplitHostPort(a.Value.String())
+				return slog.String(a.Key, host)
 			}
 			return a
 		},
@@ -50,6 +55,6 @@ func Example() {
 	// server, for the container's logger and error pages.
 	fmt.Println(resp.StatusCode, string(b))
 	// Output:
-	// level=ERROR msg="wharf: panic recovered" panic="database gone" method=GET path=/report
+	// level=ERROR msg="wharf: panic recovered" panic="database gone" method=GET path=/report remote=127.0.0.1
 	// 503 503 Service Unavailable
 }

@@ -12,7 +12,9 @@ import (
 // error level and returns *api.PanicError.
 type Config struct {
 	// Logger receives one record per recovered panic, with the attributes
-	// "panic", "method", "path" and "stack". Nil means slog.Default().
+	// "panic", "method", "path", "remote" (the client's address as the
+	// request reached the filter: behind filters/forwarded, put this
+	// filter after it) and "stack". Nil means slog.Default().
 	Logger *slog.Logger
 	// Level is the level of that record. Nil means slog.LevelError.
 	Level slog.Leveler
@@ -59,6 +61,7 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) (err err
 			slog.Any("panic", p),
 			slog.String("method", r.Method()),
 			slog.String("path", r.Path()),
+			slog.String("remote", r.RemoteAddr()),
 			slog.String("stack", string(stack)),
 		)
 		if f.cfg.OnPanic != nil {

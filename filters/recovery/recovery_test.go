@@ -88,7 +88,9 @@ func TestRecovery(t *testing.T) {
 				t.Fatalf("%d log records, want %d", len(recs), tt.wantLogs)
 			}
 			for _, rec := range recs {
+				// remote: the client to look for behind the stack
 				if rec.Level != slog.LevelError || rec.Attrs["path"].String() != "/p" ||
+					rec.Attrs["remote"].String() != "192.0.2.1:1234" ||
 					!strings.Contains(rec.Attrs["stack"].String(), "recovery_test") {
 					t.Fatalf("bad record %+v", rec)
 				}

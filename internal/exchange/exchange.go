@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,13 +59,15 @@ type Channel interface {
 	Sent() (status int, bytes int64)
 }
 
-// LogContexter is an optional interface of a Channel. LogContext returns
-// the context the exchange's failures are logged with (a panic in a
-// task): that of the request the failing code was given, which carries
-// what filters put there (filters/telemetry's span), rather than that of
-// the request of the initial dispatch. Nil means the latter.
-type LogContexter interface {
-	LogContext() context.Context
+// LogRequester is an optional interface of a Channel. LogRequest returns
+// the request the exchange's failures are logged with (a panic in a
+// task): the one the failing code was given, whose context carries what
+// filters put there (filters/telemetry's span) and whose RemoteAddr is
+// the client's as a filter established it (filters/forwarded: behind a
+// proxy the connection's peer is the proxy), rather than the request of
+// the initial dispatch. Nil means the latter.
+type LogRequester interface {
+	LogRequest() *api.Request
 }
 
 // Completer is an optional interface of a Channel. Completed is called
@@ -426,15 +427,15 @@ func (ex *Exchange) execute(f func()) {
 	go f()
 }
 
-// logContext is the context a failure of the exchange is logged with
-// (see LogContexter).
-func (ex *Exchange) logContext() context.Context {
-	if l, ok := ex.ch.(LogContexter); ok {
-		if ctx := l.LogContext(); ctx != nil {
-			return ctx
+// logRequest is the request a failure of the exchange is logged with,
+// its context and its client (see LogRequester).
+func (ex *Exchange) logRequest() *api.Request {
+	if l, ok := ex.ch.(LogRequester); ok {
+		if r := l.LogRequest(); r != nil {
+			return r
 		}
 	}
-	return ex.base.Context()
+	return ex.base
 }
 
 func (ex *Exchange) logger() *slog.Logger {
@@ -580,9 +581,9 @@ func (ex *Exchange) loopOn(here, inline bool) {
 // executor (see loopOn).
 func (ex *Exchange) goexited(here, inline bool) {
 	pe := &api.PanicError{Value: "runtime.Goexit in a serialized task", Stack: debug.Stack()}
-	r := ex.base
-	ex.logger().ErrorContext(ex.logContext(), "wharf: panic in serialized task",
-		"method", r.Method(), "path", r.Path(), "panic", pe.Value, "stack", string(pe.Stack))
+	r, lr := ex.base, ex.logRequest()
+	ex.logger().ErrorContext(lr.Context(), "wharf: panic in serialized task",
+		"method", r.Method(), "path", r.Path(), "remote", lr.RemoteAddr(), "panic", pe.Value, "stack", string(pe.Stack))
 	ex.mu.Lock()
 	if ex.failure == nil {
 		ex.failure = pe
@@ -679,16 +680,16 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 				pe = &api.PanicError{Value: p, Stack: debug.Stack()}
 			}
 			if pe.Value != http.ErrAbortHandler { // the net/http way to abort quietly
-				// With the request's method, path and context (the
-				// context of the request the panicking code was given,
-				// see LogContexter), as the container logs its other
+				// With the request's method, path, client and context
+				// (those of the request the panicking code was given,
+				// see LogRequester), as the container logs its other
 				// failures: the container does not log the
 				// *api.PanicError again, so this record is the only one
 				// to tie the stack to its request (a trace, a request
 				// ID, read from the context by the handler).
-				r := ex.base
-				ex.logger().ErrorContext(ex.logContext(), "wharf: panic in serialized task",
-					"method", r.Method(), "path", r.Path(), "panic", pe.Value, "stack", string(pe.Stack))
+				r, lr := ex.base, ex.logRequest()
+				ex.logger().ErrorContext(lr.Context(), "wharf: panic in serialized task",
+					"method", r.Method(), "path", r.Path(), "remote", lr.RemoteAddr(), "panic", pe.Value, "stack", string(pe.Stack))
 			}
 			err = pe
 		}
