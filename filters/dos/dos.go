@@ -43,10 +43,10 @@ const (
 // Config configures the filter. The zero value gives the defaults.
 type Config struct {
 	// Rate is the requests a second a client may make on average. Zero
-	// means DefaultRate.
+	// or negative means DefaultRate.
 	Rate float64
 	// Burst is how many requests a client may make at once above the
-	// rate. Zero means Rate rounded up (at least 1).
+	// rate. Zero or negative means Rate rounded up (at least 1).
 	Burst int
 	// Delay is how long an over-limit request is suspended before it tries
 	// again (and is refused if the client is still over). Zero means
@@ -89,7 +89,8 @@ type Config struct {
 	// ("::ffff:10.0.0.7") matches the IPv4 client it stands for.
 	AllowList []string
 	// MaxRequestTime bounds each request: the chain's request context
-	// ends after it, with ErrMaxRequestTime. Zero means no bound.
+	// ends after it, with ErrMaxRequestTime. Zero or negative means no
+	// bound.
 	MaxRequestTime time.Duration
 }
 

@@ -40,17 +40,19 @@ const (
 // Config configures the filter. The zero value gives the defaults.
 type Config struct {
 	// MaxRequests is how many requests may be in the rest of the chain at
-	// once. Zero means DefaultMaxRequests.
+	// once. Zero or negative means DefaultMaxRequests.
 	MaxRequests int
 	// MaxWait is how long a request waits for its turn before it is
-	// answered 503. Zero means DefaultMaxWait.
+	// answered 503. Zero or negative means DefaultMaxWait: a request
+	// that finds every place taken always waits, where a negative
+	// filters/dos Delay refuses at once.
 	MaxWait time.Duration
 	// Priority ranks a waiting request: higher goes first, equal ones in
 	// arrival order. Nil means arrival order for all (FIFO). It is called
 	// once per wait, on the dispatching goroutine.
 	Priority func(r *api.Request) int
-	// RetryAfter is the Retry-After of the 503 answer. Zero means MaxWait
-	// rounded up to whole seconds.
+	// RetryAfter is the Retry-After of the 503 answer. Zero or negative
+	// means MaxWait rounded up to whole seconds.
 	RetryAfter time.Duration
 }
 
