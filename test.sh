@@ -24,6 +24,7 @@ fuzz ./internal/h1 FuzzAppendField
 fuzz ./internal/h1 FuzzCutQuoted
 fuzz ./internal/pathmap FuzzMatch
 fuzz ./internal/httppath FuzzClean
+fuzz ./internal/httppath FuzzEscapedControl
 fuzz ./api FuzzQueryValue
 fuzz ./api FuzzForm
 fuzz ./api FuzzHeaderFields

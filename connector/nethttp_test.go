@@ -200,8 +200,12 @@ var diffRequests = []diffRequest{
 
 	// The target's path (RFC 3986 §2.1, §5.2.4).
 	{name: "escaped slash", raw: "GET /a%2Fb HTTP/1.1\r\nHost: h\r\n\r\n",
-		ours: "400 open", why: "stricter on purpose: %2F makes a path two servers split differently, refused as ambiguous (container's ambiguousTarget) on a connection framed well; net/http decodes it to \"/\""},
-	{name: "escaped NUL", raw: "GET /a%00b HTTP/1.1\r\nHost: h\r\n\r\n"},
+		ours: "400 open", why: "stricter on purpose: %2F makes a path two servers split differently, refused as ambiguous (container's badPath) on a connection framed well; net/http decodes it to \"/\""},
+	{name: "escaped NUL", raw: "GET /a%00b HTTP/1.1\r\nHost: h\r\n\r\n",
+		ours: "400 open", why: "stricter on purpose: a NUL decoded into the path ends a file name and is no part of any name, so it is refused (container's badPath, as Jetty does); net/http hands it to the handler"},
+	{name: "escaped LF", raw: "GET /a%0Ab HTTP/1.1\r\nHost: h\r\n\r\n",
+		ours: "400 open", why: "as escaped NUL, for every control character (%01 to %1F, %7F) unless container.WithAmbiguousPaths: a log line or header field built from the path would carry it"},
+	{name: "escaped NUL in the query", raw: "GET /p?a=%00%0A HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "malformed escape", raw: "GET /a%zzb HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "escaped non-ASCII", raw: "GET /caf%C3%A9 HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{name: "escape in the query", raw: "GET /p?a=%zz HTTP/1.1\r\nHost: h\r\n\r\n"},

@@ -510,31 +510,53 @@ var serverOptions = api.HandlerFunc(func(w api.Response, r *api.Request) error {
 	return nil
 })
 
-// errAmbiguousPath answers a path WithAmbiguousPaths would let through.
-var errAmbiguousPath = &api.StatusError{Code: http.StatusBadRequest, Err: errors.New("ambiguous path: an escaped '/' or '\\', or an escaped dot segment")}
+// The errors a request path is refused with before mapping (badPath);
+// the text of each reaches the client.
+var (
+	errAmbiguousPath = &api.StatusError{Code: http.StatusBadRequest, Err: errors.New("ambiguous path: an escaped '/' or '\\', or an escaped dot segment")}
+	errControlPath   = &api.StatusError{Code: http.StatusBadRequest, Err: errors.New("path has an escaped control character (%00 to %1F, %7F)")}
+	errNULPath       = &api.StatusError{Code: http.StatusBadRequest, Err: errors.New("path has an escaped NUL (%00)")}
+)
 
-// ambiguousPath answers a request whose path ambiguousTarget refuses.
-var ambiguousPath = api.HandlerFunc(func(api.Response, *api.Request) error { return errAmbiguousPath })
+// The handlers that answer those errors.
+var (
+	ambiguousPath api.Handler = api.HandlerFunc(func(api.Response, *api.Request) error { return errAmbiguousPath })
+	controlPath   api.Handler = api.HandlerFunc(func(api.Response, *api.Request) error { return errControlPath })
+	nulPath       api.Handler = api.HandlerFunc(func(api.Response, *api.Request) error { return errNULPath })
+)
 
-// ambiguousTarget reports whether the path of request-target t, as sent,
-// is httppath.Ambiguous. Most targets have no escape, and cost one scan.
-func ambiguousTarget(t string) bool {
+// badPath returns the handler that refuses request-target t for the
+// escapes in its path as sent, or nil: an escaped NUL always, as Jetty
+// refuses it whatever its URI compliance; an escaped control character
+// or an ambiguous escape (httppath.Ambiguous) unless ambiguous
+// (WithAmbiguousPaths). Most targets have no escape, and cost one scan.
+func badPath(t string, ambiguous bool) api.Handler {
 	if strings.IndexByte(t, '%') < 0 {
-		return false
+		return nil
 	}
 	if i := strings.IndexByte(t, '?'); i >= 0 {
-		t = t[:i]
+		t = t[:i] // a query is the handler's to read
 	}
 	if !strings.HasPrefix(t, "/") {
 		// absolute-form: the authority is no part of the path.
 		_, rest, ok := strings.Cut(t, "://")
 		i := strings.IndexByte(rest, '/')
 		if !ok || i < 0 {
-			return false
+			return nil
 		}
 		t = rest[i:]
 	}
-	return httppath.Ambiguous(t)
+	switch {
+	case httppath.EscapedNUL(t):
+		return nulPath
+	case ambiguous:
+		return nil
+	case httppath.EscapedControl(t):
+		return controlPath
+	case httppath.Ambiguous(t):
+		return ambiguousPath
+	}
+	return nil
 }
 
 // notFound answers requests no pattern matches.
@@ -565,12 +587,14 @@ func (c *Container) prepare(s connector.Stream) *exchange {
 	var m api.Mapping
 	// The root context matches every path, so there always is a context.
 	x.ctxt, m.ServletPath = c.findContext(head.Path)
-	if !c.cfg.ambiguous && ambiguousTarget(head.Target) {
+	if bad := badPath(head.Target, c.cfg.ambiguous); bad != nil {
 		// Here rather than in the connectors, so that net/http's server
 		// and HTTP/3 refuse it too; and before the filters, since those
-		// the decoded path maps are what the ambiguity is about.
+		// the decoded path maps are what the ambiguity is about, and a
+		// filter that logs or checks the path would see the control
+		// character.
 		m = x.ctxt.none.Map(m.ServletPath, "", nil)
-		x.chain = ambiguousPath
+		x.chain = bad
 	} else if head.Target == "*" {
 		// "OPTIONS *" asks about the server, not a resource (RFC 9110
 		// §9.3.7); other methods cannot use the asterisk form.

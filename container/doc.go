@@ -16,7 +16,11 @@
 // "%5C") or to a "." or ".." segment ("%2e%2e") is answered 400 before
 // mapping, and no filter sees it: what sits in front of the container
 // reads such a path otherwise than its decoded form ("/admin%2Fx" is not
-// under "/admin/*" for a proxy). WithAmbiguousPaths maps it decoded.
+// under "/admin/*" for a proxy). WithAmbiguousPaths maps it decoded. So is
+// a path with an escaped control character ("%0A", "%7F"), which no name
+// needs and which a log line or header field built from the path would
+// carry; one with an escaped NUL ("%00") is answered 400 even with
+// WithAmbiguousPaths. Escapes in the query are not checked.
 //
 // A request is mapped to the context with the longest matching context
 // path, then in two steps. First the path picks one PATH by the servlet

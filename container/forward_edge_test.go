@@ -43,14 +43,18 @@ func TestForwardAfterCommit(t *testing.T) {
 }
 
 // A forward reads its target as the container reads a request's path: an
-// escaped '/', '\' or dot segment fails it with dispatcher.ErrBadTarget,
-// unless the container maps such paths (WithAmbiguousPaths), and then it is
-// decoded and cleaned, as TestAmbiguousPathAllowed's request paths are.
+// escaped '/', '\', dot segment or control character fails it with
+// dispatcher.ErrBadTarget, unless the container maps such paths
+// (WithAmbiguousPaths), and then it is decoded and cleaned, as
+// TestAmbiguousPathAllowed's request paths are; an escaped NUL fails it
+// either way, as TestControlPath's.
 func TestForwardAmbiguousTarget(t *testing.T) {
 	targets := map[string]string{
 		"slash":     "/admin%2Fx",
 		"backslash": "/admin%5Cx",
 		"dots":      "/public/%2e%2e/admin/x",
+		"lf":        "/admin%0Ax",
+		"nul":       "/admin%00x",
 	}
 	build := func(c *container.Container) {
 		buildAmbiguous(c)
@@ -62,8 +66,8 @@ func TestForwardAmbiguousTarget(t *testing.T) {
 			return err
 		})
 	}
-	refused := map[string]string{"slash": "bad target", "backslash": "bad target", "dots": "bad target"}
-	allowed := map[string]string{"slash": "admin /admin/x", "backslash": `other /admin\x`, "dots": "admin /admin/x"}
+	refused := map[string]string{"slash": "bad target", "backslash": "bad target", "dots": "bad target", "lf": "bad target", "nul": "bad target"}
+	allowed := map[string]string{"slash": "admin /admin/x", "backslash": `other /admin\x`, "dots": "admin /admin/x", "lf": "other /admin\nx", "nul": "bad target"}
 	for _, tc := range []struct {
 		name string
 		want map[string]string

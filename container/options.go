@@ -118,4 +118,15 @@ func WithMaxFormBytes(n int64) Option { return func(c *config) { c.maxFormBytes 
 // otherwise disagree with the mapping about what was asked for. Jetty's
 // default URI compliance refuses the same paths. Use it for clients that
 // put an escaped '/' in a segment and handlers that expect it decoded.
+//
+// It also lets through a path with an escaped control character (%01 to
+// %1F, %7F), which is otherwise answered 400 the same way: decoded into
+// the path, a line feed or an escape sequence reaches whatever logs the
+// path or builds a header field or a file name from it. Jetty's default
+// refuses those too (its SUSPICIOUS_PATH_CHARACTERS, which has '\' as
+// well). An escaped NUL (%00) is answered 400 even with it, as Jetty
+// refuses it in every compliance mode: no file name or text holds one.
+// Raw control bytes in a request-target are refused by every connector,
+// and escapes in the query are the handler's to read: neither is about
+// this option.
 func WithAmbiguousPaths() Option { return func(c *config) { c.ambiguous = true } }

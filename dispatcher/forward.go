@@ -17,10 +17,11 @@ var (
 	// no context to forward within.
 	ErrNoResolver = errors.New("dispatcher: request has no context to dispatch in")
 	// ErrBadTarget is returned for a target that is not a path (it must
-	// start with '/'), does not parse, or has an escape whose decoded
-	// form would read as another path (an escaped '/' or '\', or an
-	// escaped dot segment) while the request's container refuses such
-	// request paths (see Forward).
+	// start with '/'), does not parse, has an escaped NUL (%00), or has
+	// an escape whose decoded form would read as another path (an
+	// escaped '/' or '\', or an escaped dot segment) or is a control
+	// character (%01 to %1F, %7F) while the request's container refuses
+	// such request paths (see Forward).
 	ErrBadTarget = errors.New("dispatcher: bad dispatch target")
 )
 
@@ -76,11 +77,14 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // A target whose escapes would decode to a '/' or '\' or to a dot
 // segment ("%2F", "%2e%2e") fails with ErrBadTarget, as the container
 // by default refuses such a request path: decoded, a value "../admin"
-// escaped into one segment would climb out of it. A container built with
-// container.WithAmbiguousPaths, which maps such a request path decoded and
-// cleaned, has its forwards read such a target the same way ("/a%2Fb" is
-// "/a/b"): its exchanges say so through an optional method, as they lead
-// to the Resolver. The target sees a new
+// escaped into one segment would climb out of it. So does one with an
+// escaped control character ("%0A"), and one with an escaped NUL
+// ("%00") whatever the container maps, as a request's path with them
+// would be refused. A container built with container.WithAmbiguousPaths,
+// which maps such a request path decoded and cleaned (but for a NUL), has
+// its forwards read such a target the same way ("/a%2Fb" is "/a/b",
+// "/a%0Ab" has a line feed): its exchanges say so through an optional
+// method, as they lead to the Resolver. The target sees a new
 // Request: path, query (target's parameters first, then the original ones)
 // and mapping of the target; everything else as r. A target with no mapping
 // is answered 404 by the returned error. A POST's form values come before
@@ -185,12 +189,20 @@ func clearForForward(w api.Response) error {
 }
 
 // parseTarget splits target into its decoded, cleaned path and its query.
-// ambiguous says the container maps ambiguous request paths
-// (container.WithAmbiguousPaths), and so the target may have them too.
+// ambiguous says the container maps ambiguous request paths and escaped
+// control characters but NUL (container.WithAmbiguousPaths), and so the
+// target may have them too.
 func parseTarget(target string, ambiguous bool) (string, string, error) {
 	raw, q, _ := strings.Cut(target, "?")
 	if !strings.HasPrefix(raw, "/") {
 		return "", "", fmt.Errorf("%w: %q is not a path", ErrBadTarget, target)
+	}
+	if httppath.EscapedNUL(raw) {
+		// Refused whatever the container maps, as a request's path is.
+		return "", "", fmt.Errorf("%w: %q has an escaped NUL", ErrBadTarget, target)
+	}
+	if !ambiguous && httppath.EscapedControl(raw) {
+		return "", "", fmt.Errorf("%w: %q has an escaped control character", ErrBadTarget, target)
 	}
 	if !ambiguous && httppath.Ambiguous(raw) {
 		// Decoded and cleaned, an escaped '/' or dot segment would be

@@ -62,6 +62,14 @@ func TestForward(t *testing.T) {
 		{"escaped backslash", "", "/b/x%5Cy", "", dispatcher.ErrBadTarget},
 		{"escaped dot segment", "", "/b/x/%2e%2e/y", "", dispatcher.ErrBadTarget},
 		{"escaped query", "", "/b/a%3Fb", "path=/ctx/b/a?b pi=/a?b q=", nil},
+		// A control character escaped into a value would reach the
+		// target's path, which a request's could not have.
+		{"escaped NUL", "", "/b/x%00y", "", dispatcher.ErrBadTarget},
+		{"escaped LF", "", "/b/x%0Ay", "", dispatcher.ErrBadTarget},
+		{"escaped unit separator", "", "/b/x%1fy", "", dispatcher.ErrBadTarget},
+		{"escaped DEL", "", "/b/x%7Fy", "", dispatcher.ErrBadTarget},
+		{"NUL in the query", "", "/b/x?y=%00%0A", "path=/ctx/b/x pi=/x q=y=%00%0A", nil},
+		{"escaped percent, then 00", "", "/b/x%2500", "path=/ctx/b/x%00 pi=/x%00 q=", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,12 +149,21 @@ func TestForwardAmbiguousAllowed(t *testing.T) {
 		{"/b/x%2fy", "path=/ctx/b/x/y pi=/x/y q="},
 		{"/b/x%5Cy", `path=/ctx/b/x\y pi=/x\y q=`},
 		{"/b/x/%2e%2e/y", "path=/ctx/b/y pi=/y q="},
+		{"/b/x%0Ay", "path=/ctx/b/x\ny pi=/x\ny q="},
+		{"/b/x%7fy", "path=/ctx/b/x\x7fy pi=/x\x7fy q="},
+		{"/b/x%00y", ""}, // a NUL still fails the target, as it fails a request
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
 			res := &resolver{ambiguous: true}
 			w := wharftest.NewRecorder()
 			err := dispatcher.Forward(w, request(res, ""), tt.target)
+			if tt.want == "" {
+				if !errors.Is(err, dispatcher.ErrBadTarget) {
+					t.Fatalf("err = %v, want ErrBadTarget", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

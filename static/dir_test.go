@@ -80,10 +80,12 @@ func TestDir(t *testing.T) {
 		{"/static/../outside/secret.txt", 404, ""},
 		{"/static/%2e%2e/outside/secret.txt", 404, ""},
 		{"/static/..%2foutside%2fsecret.txt", 404, ""},
-		{"/static/inside.txt%00", 404, ""},
+		{"/static/inside.txt%00", 400, ""},
+		{"/static/inside.txt%0a", 404, ""},
 	} {
-		// The escaped climbs reach the handler only with
-		// WithAmbiguousPaths; by default the container answers them 400.
+		// The escaped climbs and control characters reach the handler
+		// only with WithAmbiguousPaths; by default the container answers
+		// them 400, and an escaped NUL even with it.
 		rec := doWith(t, allowAmbiguous, h, "/static/*", "GET", tc.target)
 		if rec.Code != tc.status {
 			t.Errorf("%s: status %d, want %d (%q)", tc.target, rec.Code, tc.status, rec.Body)

@@ -74,9 +74,10 @@
 // segment: connectors decode and clean every path before mapping, so a
 // request can only name paths under its mapping, and the handler checks
 // again anyway. A path with percent-encoded dot segments, slashes or
-// backslashes is answered 400 by the container before that, unless
-// container.WithAmbiguousPaths lets it be decoded and cleaned too. An error other
-// than these (an I/O error) is returned, and answered 500.
+// backslashes, or with an escaped control character, is answered 400 by
+// the container before that, unless container.WithAmbiguousPaths lets it
+// be decoded and cleaned too; one with an escaped NUL always is. An error
+// other than these (an I/O error) is returned, and answered 500.
 //
 // A file's type is checked with Stat before it is opened, and again on the
 // open file; a file swapped for a FIFO between the two could still make

@@ -134,8 +134,9 @@ func TestModes(t *testing.T) {
 // TestRawTraversal sends paths as bytes, since clients clean them before
 // sending: none reaches the private part of the tree, whatever the
 // encoding; each is answered 404 (400 by the connector for a target it
-// cannot decode, and by the container for an escaped separator or dot
-// segment unless WithAmbiguousPaths lets it through to the handler).
+// cannot decode, by the container for an escaped separator, dot segment
+// or control character unless WithAmbiguousPaths lets it through to the
+// handler, and by the container for an escaped NUL in any case).
 func TestRawTraversal(t *testing.T) {
 	ambiguous := map[string]bool{
 		"/static/%2e%2e/private/secret.txt":         true,
@@ -145,6 +146,8 @@ func TestRawTraversal(t *testing.T) {
 		"/static/%2e%2e%2fprivate%2fsecret.txt":     true,
 		"/static/..%5cprivate%5csecret.txt":         true,
 		"/static/%5c..%5c..%5cprivate%5csecret.txt": true,
+		"/static/a/b.css%0a":                        true,
+		"/static/%0a/../private/secret.txt":         true,
 	}
 	targets := []string{
 		"/static/../private/secret.txt",
@@ -160,6 +163,8 @@ func TestRawTraversal(t *testing.T) {
 		"/static/a/b.css%00",
 		"/static/%00/../private/secret.txt",
 		"/static/%2e%2e%00/private/secret.txt",
+		"/static/a/b.css%0a",
+		"/static/%0a/../private/secret.txt",
 		"/static//../private/secret.txt",
 		"/static/%252e%252e/private/secret.txt",
 		"/static/..;/private/secret.txt",
@@ -198,7 +203,7 @@ func testRawTraversal(t *testing.T, targets []string, ambiguous map[string]bool,
 			if strings.Contains(target, "%zz") {
 				want = http.StatusBadRequest // not a percent-encoding: the connector refuses it
 			}
-			if ambiguous[target] && !allow {
+			if ambiguous[target] && !allow || strings.Contains(target, "%00") {
 				want = http.StatusBadRequest // the container refuses it before mapping
 			}
 			if resp.StatusCode != want {

@@ -134,12 +134,17 @@ var handlerCases = []handlerCase{
 	{name: "dot file served", cfg: static.Config{ServeDotFiles: true}, target: "/static/.env", want: want{200, "SECRET=1", nil}},
 	{name: "file with slash", target: "/static/a/b.css/", want: want{404, "-", nil}},
 	{name: "backslash", opts: allowAmbiguous, target: "/static/a%5Cb.css", want: want{404, "-", nil}},
-	{name: "NUL", target: "/static/a/b.css%00", want: want{404, "-", nil}},
 	{name: "dot dot cleaned", target: "/static/a/../a/b.css", want: want{200, "body{}", nil}},
 	{name: "encoded dot dot cleaned", opts: allowAmbiguous, pattern: "/", target: "/a/%2e%2e/%2e%2e/.env", want: want{404, "-", nil}},
 	// Without WithAmbiguousPaths the container refuses those two first.
 	{name: "backslash refused", target: "/static/a%5Cb.css", want: want{400, "-", nil}},
 	{name: "encoded dot dot refused", pattern: "/", target: "/a/%2e%2e/%2e%2e/.env", want: want{400, "-", nil}},
+	// And an escaped NUL even with it (TestStatusErrors has the
+	// handler's own refusal).
+	{name: "NUL refused", target: "/static/a/b.css%00", want: want{400, "-", nil}},
+	{name: "NUL refused with WithAmbiguousPaths", opts: allowAmbiguous, target: "/static/a/b.css%00", want: want{400, "-", nil}},
+	{name: "escaped line feed refused", target: "/static/a/b.css%0a", want: want{400, "-", nil}},
+	{name: "escaped line feed with WithAmbiguousPaths", opts: allowAmbiguous, target: "/static/a/b.css%0a", want: want{404, "-", nil}},
 
 	// Directories.
 	{name: "dir redirect", target: "/static/a", want: want{301, "-", map[string]string{"Location": "/static/a/"}}},
@@ -406,6 +411,9 @@ func TestStatusErrors(t *testing.T) {
 	}{
 		{"GET", "/nope", nil, static.ErrNotFound},
 		{"GET", "/.env", nil, static.ErrNotFound},
+		// The container refuses an escaped NUL before mapping; a
+		// handler called directly still refuses a NUL.
+		{"GET", "/a/b.css\x00", nil, static.ErrNotFound},
 		{"PUT", "/a/b.css", nil, static.ErrMethodNotAllowed},
 		{"GET", "/a/b.css", []string{"If-Match", `"x"`}, static.ErrPreconditionFailed},
 	} {

@@ -1,7 +1,8 @@
 // Package httppath cleans request paths into the one canonical form that
 // mapping sees, for every protocol and adapter: the connectors' HTTP/1.1,
 // HTTP/2 and HTTP/3 and the container's net/http adapter. It also tells
-// the escaped paths whose decoded form is ambiguous (Ambiguous).
+// the escaped paths whose decoded form is ambiguous (Ambiguous) or has a
+// control character (EscapedControl, EscapedNUL).
 //
 // It is pure (strings in, strings out) and imports only the standard
 // library.
@@ -75,6 +76,35 @@ func Ambiguous(p string) bool {
 		}
 	}
 	return false
+}
+
+// EscapedControl reports whether the escaped path p has a percent-escape
+// that decodes to an ASCII control character: NUL, another C0 control or
+// DEL (%00 to %1F, %7F, in either case). Sent raw, such a byte is
+// refused by every request-target parser; escaped, it reaches the
+// decoded path, where a file-system call truncates or refuses the name at
+// a NUL, and a log line, a header field or a redirect built from the
+// path gets a line break or a terminal escape. No segment needs one.
+func EscapedControl(p string) bool {
+	for {
+		i := strings.IndexByte(p, '%')
+		if i < 0 || i+2 >= len(p) {
+			return false
+		}
+		if hi, lo := p[i+1], p[i+2]; (hi == '0' || hi == '1') && isHex(lo) || hi == '7' && (lo == 'f' || lo == 'F') {
+			return true
+		}
+		p = p[i+1:]
+	}
+}
+
+// EscapedNUL reports whether the escaped path p has "%00", the escape
+// EscapedControl reports that no reader of a decoded path can take: a C
+// string, and so an operating system's file name, ends at it.
+func EscapedNUL(p string) bool { return strings.Contains(p, "%00") }
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // dotSegment reports whether seg is one or two dots, each sent as itself

@@ -1,6 +1,8 @@
 package httppath
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -149,3 +151,102 @@ func TestAmbiguousAllocs(t *testing.T) {
 		t.Errorf("Ambiguous allocates %v times", n)
 	}
 }
+
+// escapedControlCases are paths as sent and whether they have an escaped
+// control character, and whether that is an escaped NUL.
+var escapedControlCases = []struct {
+	p            string
+	control, nul bool
+}{
+	{"/a/b", false, false},
+	{"/a%00b", true, true},
+	{"/%00", true, true},
+	{"%00", true, true},
+	{"/a%01b", true, false},
+	{"/a%0ab", true, false},
+	{"/a%0Ab", true, false},
+	{"/a%0db", true, false},
+	{"/a%09", true, false},
+	{"/a%1fb", true, false},
+	{"/a%1Fb", true, false},
+	{"/a%7fb", true, false},
+	{"/a%7Fb", true, false},
+	{"/a%20b", false, false}, // the first byte that is not a control
+	{"/a%7eb", false, false}, // '~', before DEL
+	{"/a%80b", false, false},
+	{"/caf%C3%A9", false, false},
+	{"/a%2500", false, false}, // decodes to "%00", not to NUL
+	{"/a%250a", false, false},
+	{"/a%2F%00", true, true},
+	{"/a%", false, false},
+	{"/a%0", false, false},
+	{"/a%1", false, false},
+	{"/a%1g", false, false},
+	{"/a%7g", false, false},
+	{"/a%%0a", true, false}, // a malformed escape, then one: PathUnescape refuses the whole
+	{"/a%20%0a", true, false},
+	{"/a%20/%7F", true, false},
+}
+
+func TestEscapedControl(t *testing.T) {
+	for _, tc := range escapedControlCases {
+		if got := EscapedControl(tc.p); got != tc.control {
+			t.Errorf("EscapedControl(%q) = %v, want %v", tc.p, got, tc.control)
+		}
+		if got := EscapedNUL(tc.p); got != tc.nul {
+			t.Errorf("EscapedNUL(%q) = %v, want %v", tc.p, got, tc.nul)
+		}
+	}
+}
+
+func TestEscapedControlAllocs(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { EscapedControl("/api/v1/items/a%20b%C3%A9") }); n != 0 {
+		t.Errorf("EscapedControl allocates %v times", n)
+	}
+}
+
+// refEscapedControl decodes every well-formed escape of p apart, with
+// strconv, and reports whether one is a control character and whether
+// one is NUL.
+func refEscapedControl(p string) (control, nul bool) {
+	for i := 0; i+2 < len(p); i++ {
+		if p[i] != '%' {
+			continue
+		}
+		b, err := strconv.ParseUint(p[i+1:i+3], 16, 8)
+		if err != nil {
+			continue
+		}
+		if b < 0x20 || b == 0x7f {
+			control = true
+		}
+		if b == 0 {
+			nul = true
+		}
+	}
+	return control, nul
+}
+
+// FuzzEscapedControl: EscapedControl and EscapedNUL say what decoding
+// each escape apart says (refEscapedControl), and a path whose
+// PathUnescape succeeds has a control character decoded exactly when
+// EscapedControl says so, unless it was sent raw.
+func FuzzEscapedControl(f *testing.F) {
+	for _, tc := range escapedControlCases {
+		f.Add(tc.p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		control, nul := EscapedControl(p), EscapedNUL(p)
+		if wc, wn := refEscapedControl(p); control != wc || nul != wn {
+			t.Fatalf("EscapedControl, EscapedNUL(%q) = %v, %v; want %v, %v", p, control, nul, wc, wn)
+		}
+		if strings.ContainsFunc(p, isControl) {
+			return
+		}
+		if d, err := url.PathUnescape(p); err == nil && strings.ContainsFunc(d, isControl) != control {
+			t.Fatalf("EscapedControl(%q) = %v, but it decodes to %q", p, control, d)
+		}
+	})
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
