@@ -77,6 +77,15 @@ var (
 	// Sec-WebSocket-Protocol, a subprotocol the client did not offer;
 	// the request is answered 500.
 	ErrSubprotocol = errors.New("websocket: Sec-WebSocket-Protocol chose a subprotocol the client did not offer")
+	// ErrOrigin is the error of an Upgrade whose request came from an
+	// origin Config.CheckOrigin refused (by default, one whose host is
+	// not the request's Host); the request is answered 403.
+	ErrOrigin = errors.New("websocket: request origin not allowed (Config.CheckOrigin; by default the Origin's host must be the request's Host)")
+	// ErrNilHandler is the error of an Upgrade given a nil Handler, or of
+	// a NewHandler whose open returned neither a Handler nor an error:
+	// the request is answered 500 and not upgraded, as no callback could
+	// serve the connection.
+	ErrNilHandler = errors.New("websocket: nil Handler: open must return a Handler or an error")
 )
 
 // Close codes (RFC 6455 §7.4.1) used by this package.

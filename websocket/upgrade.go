@@ -35,11 +35,12 @@ import (
 // chooses.
 //
 // A request that is not a valid WebSocket handshake gets its error answer
-// (400, a version other than 13 included; 403 for a refused origin; 405
-// for a method other than GET) and Upgrade returns the error; a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2,
-// which says that WebSocket over those (RFC 8441, RFC 9220) is not
-// offered. A cfg that Config refuses (ErrConfig) is returned at once,
-// nothing written: the handler's error is answered 500.
+// (400, a version other than 13 included; 403 with ErrOrigin for a refused
+// origin; 405 for a method other than GET) and Upgrade returns the error;
+// a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2, which
+// says that WebSocket over those (RFC 8441, RFC 9220) is not offered.
+// A cfg that Config refuses (ErrConfig), or a nil h (ErrNilHandler), is
+// returned at once, nothing written: the handler's error is answered 500.
 //
 // When a container serves r, the connection joins its graceful shutdown:
 // Shutdown closes it with 1001 (as Close does: what is queued goes
@@ -53,6 +54,12 @@ func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, erro
 func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
+	}
+	if h == nil {
+		// Before the 101: once it is out, the callbacks' panics would
+		// close the connection with 1011 and the client would never
+		// learn why.
+		return nil, &api.StatusError{Code: http.StatusInternalServerError, Err: ErrNilHandler}
 	}
 	if r.Head().ProtoMajor >= 2 {
 		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrHTTP2}
@@ -122,7 +129,13 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		}
 		if st := w.Status(); st >= 400 && !w.Committed() {
 			// gorilla answered the bad handshake; say it with its status,
-			// so the container's error pages render it.
+			// so the container's error pages render it. Its 403, the
+			// origin's refusal alone, names its Upgrader.CheckOrigin,
+			// which a program here never sees: ErrOrigin names the
+			// field that decides.
+			if st == http.StatusForbidden {
+				uerr = ErrOrigin
+			}
 			return nil, &api.StatusError{Code: st, Err: uerr}
 		}
 		return nil, uerr
@@ -212,6 +225,14 @@ func (p *pendingConn) Untrack() {
 // NewHandler returns a handler that upgrades every request it serves and
 // runs the Handler open returns for it; if open fails, the request is
 // answered with open's error (use api.Error for a status) and not upgraded.
+// open runs first, before the handshake is checked: a request that is not
+// a valid WebSocket handshake, or whose origin Config.CheckOrigin refuses,
+// is answered its 400, 403 or 405 after open returned, and the Handler
+// open made then gets no callback at all. So open decides whether and
+// how to serve (authentication, a room's name); what must be undone when
+// the connection ends (joining a room) belongs in OnOpen, which OnClose
+// always follows. An open that returns neither a Handler nor an error is
+// answered 500 with ErrNilHandler.
 // To set header fields on the 101 (a cookie, the chosen subprotocol), set
 // them in a filter before it, or call Upgrade from a handler of your own.
 func NewHandler(cfg Config, open func(r *api.Request) (Handler, error)) api.Handler {
