@@ -204,7 +204,11 @@ func (c *Container) Start() error {
 }
 
 // Serve serves HTTP/1.1 on l until Shutdown or Close. It returns
-// ErrServerClosed after those. A listener made with
+// ErrServerClosed as soon as either begins, as net/http's does, while a
+// graceful Shutdown still waits for requests, streams and WebSockets to
+// end: a program whose main returns when Serve does cuts them off (its
+// WebSockets' OnClose never runs), so it waits for Shutdown to return
+// instead, as the README's shutdown example does. A listener made with
 // connector.NewTLSListener is served over TLS as ServeTLS serves; one made
 // with crypto/tls's tls.NewListener hides its connections' sockets, and is
 // served by the portable connector, a goroutine per connection. As
@@ -239,7 +243,9 @@ func (c *Container) ServeTLS(l net.Listener, certFile, keyFile string) error {
 	return c.srv.ServeTLS(l, certFile, keyFile)
 }
 
-// ListenAndServe listens on the TCP address addr and serves on it.
+// ListenAndServe listens on the TCP address addr and serves on it; like
+// Serve, it returns ErrServerClosed as soon as Shutdown begins, not when
+// Shutdown is done.
 func (c *Container) ListenAndServe(addr string) error {
 	if c.shutting.Load() {
 		// Not even for a moment: the port may be another server's now.
