@@ -50,21 +50,7 @@ func TestShutdownLetsResponseInFlightFinish(t *testing.T) {
 		go func() { served <- h3.Serve(c, pc, &tls.Config{Certificates: []tls.Certificate{cert}}, h3.Config{}) }()
 		tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 		cl := &http.Client{Transport: tr, Timeout: wharftest.Patience}
-		got := make(chan string, 1)
-		go func() {
-			resp, err := cl.Get("https://" + pc.LocalAddr().String() + "/")
-			if err != nil {
-				got <- "get: " + err.Error()
-				return
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				got <- "read: " + err.Error()
-				return
-			}
-			got <- string(b)
-		}()
+		got := getBody(cl, "https://"+pc.LocalAddr().String()+"/")
 		<-started
 		ctx, cancel := context.WithCancel(context.Background())
 		shut := make(chan error, 1)
@@ -167,21 +153,7 @@ func TestShutdownReturnsOnceResponseDelivered(t *testing.T) {
 		}()
 		tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 		cl := &http.Client{Transport: tr, Timeout: wharftest.Patience}
-		got := make(chan string, 1)
-		go func() {
-			resp, err := cl.Get("https://" + pc.LocalAddr().String() + "/")
-			if err != nil {
-				got <- "get: " + err.Error()
-				return
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				got <- "read: " + err.Error()
-				return
-			}
-			got <- string(b)
-		}()
+		got := getBody(cl, "https://"+pc.LocalAddr().String()+"/")
 		<-started
 		shut := make(chan error, 1)
 		go func() { shut <- c.Shutdown(context.Background()) }()
@@ -204,4 +176,25 @@ func TestShutdownReturnsOnceResponseDelivered(t *testing.T) {
 			return
 		}
 	}
+}
+
+// getBody GETs url on a goroutine of its own and sends what came: the
+// whole body, or what failed ("get: ...", "read: ...").
+func getBody(cl *http.Client, url string) <-chan string {
+	got := make(chan string, 1)
+	go func() {
+		resp, err := cl.Get(url)
+		if err != nil {
+			got <- "get: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			got <- "read: " + err.Error()
+			return
+		}
+		got <- string(b)
+	}()
+	return got
 }
