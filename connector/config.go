@@ -124,7 +124,10 @@ type Config struct {
 	// the process's file descriptors (an accept that runs out of them is
 	// retried, not fatal).
 	MaxConnections int
-	// Logger receives connection-level errors. Nil means slog.Default().
+	// Logger receives connection-level errors, and at Debug level a
+	// record ("connector: request refused") for each request the
+	// connector refuses before any handler sees it, and each failed TLS
+	// handshake (see the package doc). Nil means slog.Default().
 	Logger *slog.Logger
 	// Portable forces the goroutine-per-connection connector even where
 	// the epoll connector is available (Linux, a *net.TCPListener given to

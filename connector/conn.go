@@ -2,10 +2,13 @@ package connector
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
@@ -433,7 +436,7 @@ func (c *conn) readRequest() (*stream, readResult) {
 			}
 		}
 		if !c.makeRoom(maxBuf) {
-			c.writeError(431, "request header too large")
+			c.writeError(431, h1.ErrHeaderTooLarge.Error())
 			return nil, readAnswered
 		}
 		waiting := c.w == c.r // no byte of this request yet
@@ -454,9 +457,35 @@ func (c *conn) readRequest() (*stream, readResult) {
 }
 
 // writeError answers a request that never reached the handler, before the
-// connection closes (lingerClose).
+// connection closes (lingerClose). msg is also the refusal's logged reason.
 func (c *conn) writeError(status int, msg string) {
+	reason := msg
+	if reason == "" {
+		reason = http.StatusText(status)
+	}
+	c.refused(status, "HTTP/1.1", reason, nil)
 	b := h1.AppendError(c.wbuf[:0], status, msg)
 	c.wbuf = b[:0]
 	c.io.answer(b)
+}
+
+// refused logs, at Debug, a request the connector refused itself: no
+// filter saw it, so no access log has it, and without this line a
+// slowloris or a header flood would leave no trace. status is 0 when the
+// connection was closed with no answer. The reason is reason followed by
+// err's text, if err is not nil: nothing is built, not even that text,
+// unless Debug is enabled, as refusals are what a flood is made of.
+func (c *conn) refused(status int, proto, reason string, err error) {
+	l := c.srv.Config.logger()
+	if !l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	if err != nil {
+		reason += err.Error()
+	}
+	l.LogAttrs(context.Background(), slog.LevelDebug, "connector: request refused",
+		slog.String("remote", c.info.RemoteAddr),
+		slog.Int("status", status),
+		slog.String("reason", reason),
+		slog.String("proto", proto))
 }

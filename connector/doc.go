@@ -48,6 +48,16 @@
 // it. Package connector/http2 implements Protocol; container.New plugs it
 // into Config.HTTP2. This package does not import it.
 //
+// A request the connector refuses itself (HTTP/1.1's 400, 408, 413, 414,
+// 431 or 505 for its head, a failed TLS handshake) reaches no filter, so
+// no access log: it is logged at Debug level through Config.Logger as
+// "connector: request refused", with the attributes remote (the peer's
+// address), status (the status sent, 0 when the connection was closed
+// unanswered), reason (the parser's error, or "tls handshake: " and
+// crypto/tls's) and proto, so that a slowloris or a header flood leaves a
+// trace. Package connector/http2 logs its malformed-request resets the
+// same way. Nothing is built when Debug is not enabled.
+//
 // Stream is the interface every protocol implements (HTTP/1.1 here,
 // HTTP/2 in connector/http2), so the container above is the same for all
 // of them. Package connector imports api, dispatcher and internal packages

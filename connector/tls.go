@@ -109,7 +109,7 @@ func (c *conn) handshake(tc *tls.Conn) bool {
 	if err := tc.HandshakeContext(ctx); err != nil {
 		// Scanners and clients that distrust the certificate end here all
 		// the time: worth a debug line, not an error.
-		c.srv.Config.logger().Debug("connector: TLS handshake failed", "remote", c.info.RemoteAddr, "err", err)
+		c.refused(0, "TLS", "tls handshake: ", err)
 		return false
 	}
 	st := tc.ConnectionState()

@@ -470,7 +470,7 @@ func (c *conn) handshakeEP() {
 	t.wstate.Store(wIdle)
 	t.rpark, t.rUntil = false, time.Time{}
 	if err != nil {
-		c.srv.Config.logger().Debug("connector: TLS handshake failed", "remote", c.info.RemoteAddr, "err", err)
+		c.refused(0, "TLS", "tls handshake: ", err)
 		c.close()
 		return
 	}

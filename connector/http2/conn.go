@@ -2,11 +2,13 @@ package http2
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"slices"
@@ -722,6 +724,7 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 	}
 	hc.openID(id) // the stream is open, or closed at once below
 	if f.HasPriority() && f.Priority.StreamDep == id {
+		hc.refused(0, "http2: request reset: ", xhttp2.ErrCodeProtocol)
 		return hc.resetStream(id, xhttp2.ErrCodeProtocol)
 	}
 	st := newStream(hc, id)
@@ -742,6 +745,7 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 	}
 	if code != xhttp2.ErrCodeNo {
 		hc.mu.Unlock()
+		hc.refused(0, "http2: request reset: ", code)
 		return hc.resetStream(id, code)
 	}
 	hc.streams[id] = st
@@ -756,6 +760,7 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 		}
 	}
 	if status != 0 {
+		hc.refused(status, "http2: request refused: ", xhttp2.ErrCodeNo)
 		// Answered on the executor like any response: it may wait for a
 		// flow-control window, which only this goroutine can open.
 		hc.execute(dispatcher.Task{Run: func() { st.respondError(status) }})
@@ -863,6 +868,26 @@ func (hc *serverConn) wasReset(id uint32) bool {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	return hc.wasResetLocked(id)
+}
+
+// refused logs, at Debug, a request refused before any handler saw it
+// (reset as malformed, or answered status), as package connector logs the
+// HTTP/1.1 ones: no filter saw it, so no access log has it. The reason is
+// prefix followed by code's name, or by status's text when code is
+// ErrCodeNo. Nothing is built unless Debug is enabled.
+func (hc *serverConn) refused(status int, prefix string, code xhttp2.ErrCode) {
+	if !hc.log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	reason := prefix + code.String()
+	if code == xhttp2.ErrCodeNo {
+		reason = prefix + http.StatusText(status)
+	}
+	hc.log.LogAttrs(context.Background(), slog.LevelDebug, "connector: request refused",
+		slog.String("remote", hc.info.RemoteAddr),
+		slog.Int("status", status),
+		slog.String("reason", reason),
+		slog.String("proto", "HTTP/2.0"))
 }
 
 // end closes the connection: a GOAWAY for a connection error (ahead of

@@ -166,6 +166,7 @@ func (hc *serverConn) onFragment(frag []byte, end bool) error {
 		} else if st, err := hc.usedStream(id); st == nil {
 			return err // not a stream to reset: answered as a well-formed block is
 		}
+		hc.refused(0, "http2: request reset: ", xhttp2.ErrCodeProtocol)
 		return hc.resetStream(id, xhttp2.ErrCodeProtocol)
 	}
 	return hc.onHeaders(&xhttp2.MetaHeadersFrame{HeadersFrame: &b.head, Fields: b.fields, Truncated: b.truncated})
