@@ -66,11 +66,11 @@ func WithFirstID(id uint64) MemoryLogOption {
 }
 
 // NewMemoryLog returns a MemoryLog keeping retain events per topic (zero
-// or less: 1,000), its IDs starting above the time it is made, in
+// or less: DefaultRetain, 1,000), its IDs starting above the time it is made, in
 // microseconds, unless an option says otherwise.
 func NewMemoryLog(retain int, opts ...MemoryLogOption) *MemoryLog {
 	if retain <= 0 {
-		retain = 1000
+		retain = DefaultRetain
 	}
 	l := &MemoryLog{retain: retain, topics: map[string]*ring{}}
 	if us := time.Now().UnixMicro(); us > 0 {
