@@ -54,8 +54,11 @@ type Config struct {
 	// message the deadline is between 1 and 1.25 times that. While a
 	// callback runs the connection is not read, so a deadline that passes
 	// then leaves the peer PongTimeout more once reading resumes: a slow
-	// callback does not drop a live peer. Zero means DefaultPongTimeout
-	// (15 s).
+	// callback does not drop a live peer. Nor does the deadline apply
+	// once the server's close frame is framed, or is to be the next thing
+	// the peer reads (CloseNow, a Close after ErrQueueFull): WriteTimeout
+	// and CloseTimeout bound that close, and OnClose reports it, not
+	// ErrPongTimeout. Zero means DefaultPongTimeout (15 s).
 	PongTimeout time.Duration
 	// IdleTimeout closes a connection (1001 "idle", and OnClose gets
 	// ErrIdle) when no frame went either way for that long, counted from

@@ -126,3 +126,46 @@ func TestCloseAfterBacklogSendsEverything(t *testing.T) {
 		<-h.closed
 	})
 }
+
+// policyBacklog sends more than the socket buffers hold at OnOpen, then
+// closes with 1008 at once (CloseNow), as a feed does to a peer that fell
+// behind.
+type policyBacklog struct{ closed chan error }
+
+func (p policyBacklog) OnOpen(c *websocket.Conn) {
+	for range 32 {
+		c.Send(websocket.Text(strings.Repeat("m", 256<<10)))
+	}
+	c.CloseNow(websocket.ClosePolicyViolation, "too slow")
+}
+func (policyBacklog) OnMessage(*websocket.Conn, websocket.Message) {}
+func (p policyBacklog) OnClose(_ *websocket.Conn, err error)       { p.closed <- err }
+
+// A peer that stops reading once the server has decided to close it with
+// 1008 is not also taken for dead when the keep-alive's deadline passes
+// with the close frame stuck behind the frame being written: when it
+// reads again, gets the 1008 and echoes it, OnClose gets nil, as for any
+// close handshake the server began, not ErrPongTimeout.
+func TestKeepAliveQuietOnceServerCloses(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		h := policyBacklog{closed: make(chan error, 1)}
+		cfg := websocket.Config{PingInterval: 100 * time.Millisecond, PongTimeout: 200 * time.Millisecond, SendQueue: 64}
+		ws := dialSmall(t, m, cfg, h)
+		time.Sleep(time.Second) // the keep-alive's deadline, 300 ms, passes thrice, the write stuck
+		ws.SetReadLimit(1 << 30)
+		ws.SetReadDeadline(time.Now().Add(2 * wharftest.Patience))
+		got, err := readToClose(ws, 0)
+		var ce *gws.CloseError
+		if !errors.As(err, &ce) || ce.Code != gws.ClosePolicyViolation {
+			t.Errorf("read %d messages, then %v; want close 1008", got, err)
+		}
+		select {
+		case err := <-h.closed:
+			if err != nil {
+				t.Errorf("OnClose(%v), want nil: the peer echoed the server's 1008", err)
+			}
+		case <-time.After(wharftest.Patience):
+			t.Fatal("OnClose not called")
+		}
+	})
+}

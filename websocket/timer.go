@@ -87,7 +87,7 @@ func (c *Conn) armLocked(now int64) {
 	}
 	if c.closeBy != 0 {
 		earliest(c.closeBy)
-	} else if !c.readDone {
+	} else if c.keepingAliveLocked() {
 		earliest(c.rdl)
 	}
 	if c.pingingLocked() {
@@ -126,6 +126,18 @@ func (c *Conn) stopTimerLocked() {
 	}
 }
 
+// keepingAliveLocked reports whether the keep-alive's deadline applies:
+// while the connection is read and pings may go (pingingLocked). Once the
+// server's close frame is framed, or is to be the next thing the peer
+// reads (CloseNow, an overflowed Close), the peer's silence is no news:
+// it may be stuck behind the frame being written, which WriteTimeout
+// bounds, and its answer to the close, which CloseTimeout bounds. Were
+// the deadline to fire then, OnClose would get ErrPongTimeout for a close
+// the server had already decided, with another code. Under mu.
+func (c *Conn) keepingAliveLocked() bool {
+	return !c.readDone && c.pingingLocked()
+}
+
 // tickFirer is a connection as its timer's timerwheel.Firer.
 type tickFirer Conn
 
@@ -155,7 +167,7 @@ func (c *Conn) tick(gen uint32, wheel bool) {
 			c.finish()
 			return
 		}
-	case !c.readDone && c.rdl != 0 && now >= c.rdl:
+	case c.keepingAliveLocked() && c.rdl != 0 && now >= c.rdl:
 		if c.running {
 			// A callback runs, or work waits for the executor: the
 			// connection is not being read, so what the peer sent
