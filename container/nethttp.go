@@ -86,10 +86,11 @@ func (s *httpStream) cutOff() { s.cut.Store(true) }
 
 // trimmedFields returns h with no white space around a field value, as
 // Wharf's own connectors give every request's fields on every protocol.
-// net/http's HTTP/1 reader trims them already; its HTTP/2 server (and a
-// server of HTTP/3 that does not trim) hands a value on as the client sent
-// it, so that " 2" and "2" would differ there only. h is the server's and
-// is not modified: a header with something to trim is copied.
+// net/http's HTTP/1 reader trims them already; its HTTP/2 server, and
+// quic-go's HTTP/3 server (package h3 serves through here), hand a value
+// on as the client sent it, so that " 2" and "2" would differ there only.
+// h is the server's and is not modified: a header with something to trim
+// is copied.
 func trimmedFields(h http.Header, protoMajor int) http.Header {
 	if protoMajor < 2 {
 		return h

@@ -93,7 +93,6 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if l.testCounted != nil {
 		l.testCounted()
 	}
-	trimValues(r.Header)
 	rc := http.NewResponseController(w)
 	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout, rate: rate.New(l.lim.MinResponseDataRate, l.lim.DataRateGrace),
 		isHead: r.Method == http.MethodHead, length: -1}
@@ -123,7 +122,10 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b := &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, total: l.lim.ReadBodyTimeout,
 		maxTrailers: l.lim.MaxHeaders, rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
-	if r.ContentLength != 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+	// The one field value read here: the container takes the white space
+	// around every value off (quic-go hands them over as they came), but
+	// only once this handler calls it.
+	if r.ContentLength != 0 && strings.EqualFold(strings.Trim(r.Header.Get("Expect"), " \t"), "100-continue") {
 		// quic-go sends no 100 (Continue) of its own, and a client may
 		// hold its body back until one comes (RFC 9110 §10.1.1): invited
 		// at the first read, as the connector's HTTP/1.1 and HTTP/2 do.
@@ -477,16 +479,4 @@ func (l *connLimit) admit(ctx context.Context, _ *quic.ClientInfo) (context.Cont
 	}
 	context.AfterFunc(ctx, func() { l.n.Add(-1) })
 	return ctx, nil
-}
-
-// trimValues takes the white space around each field value off, as
-// HTTP/1.1's parser and the HTTP/2 connector take it off (RFC 9110 §5.5),
-// so that a handler sees the same value on every protocol: quic-go hands
-// the values over as they came. The request is this handler's to change.
-func trimValues(h http.Header) {
-	for _, vs := range h {
-		for i, v := range vs {
-			vs[i] = strings.Trim(v, " \t") // v itself, without white space around it
-		}
-	}
 }
