@@ -552,17 +552,14 @@ func badPath(t string, ambiguous bool) api.Handler {
 		}
 		t = rest[i:]
 	}
-	switch {
-	case httppath.EscapedNUL(t):
-		return nulPath
-	case ambiguous:
-		return nil
-	case httppath.EscapedControl(t):
-		return controlPath
-	case httppath.Ambiguous(t):
-		return ambiguousPath
-	}
-	return nil
+	return badPaths[httppath.Refused(t, ambiguous)]
+}
+
+// badPaths answers each httppath.Refusal; nil: not refused.
+var badPaths = [...]api.Handler{
+	httppath.RefusedNUL:       nulPath,
+	httppath.RefusedControl:   controlPath,
+	httppath.RefusedAmbiguous: ambiguousPath,
 }
 
 // notFound answers requests no pattern matches.

@@ -188,6 +188,13 @@ func clearForForward(w api.Response) error {
 	return w.SetStatus(status)
 }
 
+// refusedTargets says what a refused target has, for each httppath.Refusal.
+var refusedTargets = [...]string{
+	httppath.RefusedNUL:       "an escaped NUL",
+	httppath.RefusedControl:   "an escaped control character",
+	httppath.RefusedAmbiguous: `an escaped '/', '\' or dot segment`,
+}
+
 // parseTarget splits target into its decoded, cleaned path and its query.
 // ambiguous says the container maps ambiguous request paths and escaped
 // control characters but NUL (container.WithAmbiguousPaths), and so the
@@ -197,19 +204,12 @@ func parseTarget(target string, ambiguous bool) (string, string, error) {
 	if !strings.HasPrefix(raw, "/") {
 		return "", "", fmt.Errorf("%w: %q is not a path", ErrBadTarget, target)
 	}
-	if httppath.EscapedNUL(raw) {
-		// Refused whatever the container maps, as a request's path is.
-		return "", "", fmt.Errorf("%w: %q has an escaped NUL", ErrBadTarget, target)
-	}
-	if !ambiguous && httppath.EscapedControl(raw) {
-		return "", "", fmt.Errorf("%w: %q has an escaped control character", ErrBadTarget, target)
-	}
-	if !ambiguous && httppath.Ambiguous(raw) {
-		// Decoded and cleaned, an escaped '/' or dot segment would be
-		// a separator or climb out of the segment its value was
-		// escaped into; a request's path with one is refused too,
-		// unless the container maps them (ambiguous).
-		return "", "", fmt.Errorf("%w: %q has an escaped '/', '\\' or dot segment", ErrBadTarget, target)
+	// By the rule a request's path is refused by: decoded and cleaned,
+	// an escaped '/' or dot segment would be a separator or climb out of
+	// the segment its value was escaped into, and a control character
+	// would reach file names and logs.
+	if why := httppath.Refused(raw, ambiguous); why != httppath.NotRefused {
+		return "", "", fmt.Errorf("%w: %q has %s", ErrBadTarget, target, refusedTargets[why])
 	}
 	p, err := url.PathUnescape(raw)
 	if err != nil {

@@ -103,6 +103,34 @@ func EscapedControl(p string) bool {
 // string, and so an operating system's file name, ends at it.
 func EscapedNUL(p string) bool { return strings.Contains(p, "%00") }
 
+// Refusal is why an escaped path is refused before it is decoded.
+type Refusal uint8
+
+const (
+	NotRefused       Refusal = iota
+	RefusedNUL               // an escaped NUL: refused whatever the setting
+	RefusedControl           // another escaped control character
+	RefusedAmbiguous         // an escaped '/', '\' or dot segment (Ambiguous)
+)
+
+// Refused reports why the escaped path p is refused, the rule the
+// container applies to a request's path and a forward's target alike: an
+// escaped NUL always, an escaped control character or an ambiguous escape
+// unless ambiguous (the container maps such paths, WithAmbiguousPaths).
+func Refused(p string, ambiguous bool) Refusal {
+	switch {
+	case EscapedNUL(p):
+		return RefusedNUL
+	case ambiguous:
+		return NotRefused
+	case EscapedControl(p):
+		return RefusedControl
+	case Ambiguous(p):
+		return RefusedAmbiguous
+	}
+	return NotRefused
+}
+
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

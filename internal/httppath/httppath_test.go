@@ -250,3 +250,30 @@ func FuzzEscapedControl(f *testing.F) {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// Refused applies the rule in its order: an escaped NUL whatever the
+// setting, then, unless ambiguous paths are mapped, an escaped control
+// character before an ambiguous escape.
+func TestRefused(t *testing.T) {
+	tests := []struct {
+		p         string
+		ambiguous bool
+		want      Refusal
+	}{
+		{"/a/b", false, NotRefused},
+		{"/a%20b", false, NotRefused},
+		{"/a%00b", false, RefusedNUL},
+		{"/a%00b", true, RefusedNUL},
+		{"/a%0ab%2Fc", false, RefusedControl},
+		{"/a%0ab", true, NotRefused},
+		{"/a%7Fb", false, RefusedControl},
+		{"/a%2Fb", false, RefusedAmbiguous},
+		{"/a%2Fb", true, NotRefused},
+		{"/a/%2e%2e/b", false, RefusedAmbiguous},
+	}
+	for _, tt := range tests {
+		if got := Refused(tt.p, tt.ambiguous); got != tt.want {
+			t.Errorf("Refused(%q, %v) = %d, want %d", tt.p, tt.ambiguous, got, tt.want)
+		}
+	}
+}
