@@ -2,7 +2,8 @@
 // mapping sees, for every protocol and adapter: the connectors' HTTP/1.1,
 // HTTP/2 and HTTP/3 and the container's net/http adapter. It also tells
 // the escaped paths whose decoded form is ambiguous (Ambiguous) or has a
-// control character (EscapedControl, EscapedNUL).
+// control character (EscapedControl, EscapedNUL), and which of them a
+// path is refused for (Refused).
 //
 // It is pure (strings in, strings out) and imports only the standard
 // library.
