@@ -143,11 +143,12 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 // configured trusted origin.
 func refused(r *api.Request, reason error) error {
 	var b strings.Builder
-	for _, k := range [...]string{"Sec-Fetch-Site", "Origin", "Host"} {
-		v := r.Header().Get(k)
-		if k == "Host" {
-			v = r.Host() // the authority Check compared Origin with, on every protocol
-		}
+	for _, f := range [...]struct{ k, v string }{
+		{"Sec-Fetch-Site", r.Header().Get("Sec-Fetch-Site")},
+		{"Origin", r.Header().Get("Origin")},
+		{"Host", r.Host()}, // the authority Check compared Origin with, on every protocol
+	} {
+		k, v := f.k, f.v
 		if v == "" {
 			continue
 		}
