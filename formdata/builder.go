@@ -144,17 +144,9 @@ func (b *builder) addDecoded(d []byte, err error) error {
 	}
 	if err != nil {
 		return &api.StatusError{Code: http.StatusBadRequest, Err: fmt.Errorf("%w: %s: %s",
-			ErrMalformed, b.where(), strings.TrimPrefix(err.Error(), "mimepart: "))}
+			ErrMalformed, where(b.part, b.name, b.filename), strings.TrimPrefix(err.Error(), "mimepart: "))}
 	}
 	return nil
-}
-
-// where names the part for an error, as LimitError does.
-func (b *builder) where() string {
-	if b.filename != "" {
-		return fmt.Sprintf("part %d (field %q, file %q)", b.part, b.name, b.filename)
-	}
-	return fmt.Sprintf("part %d (field %q)", b.part, b.name)
 }
 
 // add keeps a piece of the part's data, checking its limits first.

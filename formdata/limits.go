@@ -115,16 +115,21 @@ type LimitError struct {
 
 // Error names the limit and the part.
 func (e *LimitError) Error() string {
-	where := "body"
+	return fmt.Sprintf("formdata: %s over %s (%d)", where(e.Part, e.Name, e.Filename), e.Limit, e.Max)
+}
+
+// where names a part for an error (the body, for part 0): its number,
+// and its form name and filename where it has them.
+func where(part int, name, filename string) string {
 	switch {
-	case e.Part > 0 && e.Filename != "":
-		where = fmt.Sprintf("part %d (field %q, file %q)", e.Part, e.Name, e.Filename)
-	case e.Part > 0 && e.Name != "":
-		where = fmt.Sprintf("part %d (field %q)", e.Part, e.Name)
-	case e.Part > 0:
-		where = fmt.Sprintf("part %d", e.Part)
+	case part > 0 && filename != "":
+		return fmt.Sprintf("part %d (field %q, file %q)", part, name, filename)
+	case part > 0 && name != "":
+		return fmt.Sprintf("part %d (field %q)", part, name)
+	case part > 0:
+		return fmt.Sprintf("part %d", part)
 	}
-	return fmt.Sprintf("formdata: %s over %s (%d)", where, e.Limit, e.Max)
+	return "body"
 }
 
 // Unwrap returns api.ErrBodyTooLarge.
