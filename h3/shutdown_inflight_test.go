@@ -3,6 +3,7 @@ package h3_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -29,19 +30,7 @@ func TestShutdownLetsResponseInFlightFinish(t *testing.T) {
 	const size = 256 << 10
 	body := strings.Repeat("x", size)
 	for i := range 20 {
-		cert, err := devcert.New()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pool, _ := devcert.Pool(cert)
-		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-		started, release := make(chan struct{}), make(chan struct{})
-		c.Handle("/", api.HandlerFunc(func(w api.Response, r *api.Request) error {
-			close(started)
-			<-release
-			_, err := io.WriteString(w, body)
-			return err
-		}))
+		c, cert, pool, started, release := heldContainer(t, body)
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -130,19 +119,7 @@ func TestShutdownReturnsOnceResponseDelivered(t *testing.T) {
 	const size = 256 << 10
 	body := strings.Repeat("x", size)
 	for i := range 10 {
-		cert, err := devcert.New()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pool, _ := devcert.Pool(cert)
-		c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-		started, release := make(chan struct{}), make(chan struct{})
-		c.Handle("/", api.HandlerFunc(func(w api.Response, r *api.Request) error {
-			close(started)
-			<-release
-			_, err := io.WriteString(w, body)
-			return err
-		}))
+		c, cert, pool, started, release := heldContainer(t, body)
 		l, pc, err := h3.Listen("127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -197,4 +174,25 @@ func getBody(cl *http.Client, url string) <-chan string {
 		got <- string(b)
 	}()
 	return got
+}
+
+// heldContainer returns a container whose one handler, at "/", closes
+// started and answers body once release is closed, with a certificate of
+// its own and the pool that trusts it.
+func heldContainer(t *testing.T, body string) (c *container.Container, cert tls.Certificate, pool *x509.CertPool, started, release chan struct{}) {
+	t.Helper()
+	cert, err := devcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _ = devcert.Pool(cert)
+	c = container.New(container.WithLogger(wharftest.DiscardLogger()))
+	started, release = make(chan struct{}), make(chan struct{})
+	c.Handle("/", api.HandlerFunc(func(w api.Response, r *api.Request) error {
+		close(started)
+		<-release
+		_, err := io.WriteString(w, body)
+		return err
+	}))
+	return c, cert, pool, started, release
 }
