@@ -38,6 +38,14 @@ var (
 	// it could not decode: part of the password, maybe.
 	ErrMalformedForm = errors.New("auth: malformed login form")
 
+	// ErrLoginFields: a login form that lacks the user or the password
+	// field altogether (400), which a browser never sends for a form
+	// that has both inputs: the form's inputs are named otherwise than
+	// FormConfig.UserField and PasswordField say, or a client sends its
+	// own names. The error names the field the filter looked for. A
+	// field sent empty is a login refused (ErrBadCredentials).
+	ErrLoginFields = errors.New("auth: the login form lacks a field")
+
 	// ErrForbidden: the user lacks every role the path requires (403).
 	ErrForbidden = errors.New("auth: forbidden")
 )

@@ -26,7 +26,9 @@ type FormConfig struct {
 	LogoutPath string
 
 	// UserField and PasswordField name the fields of the login form's
-	// URL-encoded body. Empty means "user" and "password".
+	// URL-encoded body. Empty means "user" and "password". A form
+	// without one of them is answered 400 (ErrLoginFields), not taken
+	// for a wrong password.
 	UserField, PasswordField string
 
 	// Check decides whether password is user's and returns who logs in;
@@ -137,6 +139,13 @@ func (f *form) login(w api.Response, r *api.Request) error {
 	}
 	if err != nil {
 		return err // a body too large or unreadable: the container's 413 or 500
+	}
+	for _, fd := range [...]struct{ name, option string }{{f.userField, "UserField"}, {f.passField, "PasswordField"}} {
+		if !vals.Has(fd.name) {
+			// Told apart from a wrong password, so that a form whose
+			// inputs are named otherwise is not taken for a bad login.
+			return &api.StatusError{Code: http.StatusBadRequest, Err: fmt.Errorf("%w: %q (FormConfig.%s)", ErrLoginFields, fd.name, fd.option)}
+		}
 	}
 	user, password := vals.Get(f.userField), vals.Get(f.passField)
 	var u User
