@@ -81,6 +81,9 @@ type ConnInfo struct {
 // so that a connection's ConnInfo stays in its 48-byte size class.
 type Scheme uint8
 
+// The schemes a ConnInfo may record. The zero value defers to the
+// connection, so that a connector sets nothing and only a proxy's word
+// (filters/forwarded) overrides it.
 const (
 	SchemeOfConn Scheme = iota // the connection's own: https with TLS, else http
 	SchemeHTTP                 // http, whatever the connection

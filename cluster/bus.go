@@ -27,6 +27,8 @@ type PanicError struct {
 	Stack []byte // the panicking goroutine's stack
 }
 
+// Error names the panic's value; the stack is left to whoever logs it, as
+// it is too long for an error's text.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("cluster: panic in a subscriber: %v", e.Value)
 }

@@ -2,22 +2,11 @@ package dispatcher
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-)
-
-// Sentinel errors of the executors.
-var (
-	// ErrRejected is returned by Execute when the executor is at its limits:
-	// the queue of a BoundedExecutor is full. The task did not run and will
-	// not.
-	ErrRejected = errors.New("dispatcher: executor at its limits, task rejected")
-	// ErrExecutorClosed is returned by Execute after Close.
-	ErrExecutorClosed = errors.New("dispatcher: executor closed")
 )
 
 // Executor runs tasks on goroutines it manages. All methods may be called

@@ -11,20 +11,6 @@ import (
 	"github.com/wharf-go/wharf/internal/httppath"
 )
 
-// Sentinel errors of package dispatcher.
-var (
-	// ErrNoResolver is returned for a Request no container built: there is
-	// no context to forward within.
-	ErrNoResolver = errors.New("dispatcher: request has no context to dispatch in")
-	// ErrBadTarget is returned for a target that is not a path (it must
-	// start with '/'), does not parse, has an escaped NUL (%00), or has
-	// an escape whose decoded form would read as another path (an
-	// escaped '/' or '\', or an escaped dot segment) or is a control
-	// character (%01 to %1F, %7F) while the request's container refuses
-	// such request paths (see Forward).
-	ErrBadTarget = errors.New("dispatcher: bad dispatch target")
-)
-
 // Resolver maps a path within a request's context to what serves it. The
 // container's exchanges implement it.
 type Resolver interface {

@@ -1,34 +1,3 @@
-// Package h3 serves a Wharf container over HTTP/3 (QUIC, on UDP), with
-// github.com/quic-go/quic-go's HTTP/3 server, beside the container's TCP
-// listeners, and advertises it to HTTP/1.1 and HTTP/2 clients with
-// Alt-Svc.
-//
-// ListenAndServeTLS is the one call for all three on one port: TLS with
-// HTTP/1.1 and HTTP/2 on TCP, HTTP/3 on UDP, Alt-Svc on every TCP answer,
-// both ended by the container's Shutdown or Close:
-//
-//	c := container.New()
-//	c.HandleFunc("/hello", hello)
-//	log.Fatal(h3.ListenAndServeTLS(c, "localhost:8443", nil, h3.Config{DevCert: true}))
-//
-// (Config.DevCert serves a self-signed certificate made at start, to try
-// it: give a production server its certificates in the tls.Config.)
-// ServeTLS does the same on listeners of your own (Listen makes a pair);
-// Serve and AltSvc are the parts, for other arrangements.
-//
-// Requests reach the container through its http.Handler side: the same
-// contexts, filters, continuations and async executor; unlike HTTP/1.1 and
-// HTTP/2, which the connector serves itself, a suspended HTTP/3 request
-// holds its stream's goroutine while it waits (quic-go's server needs the
-// response done when the handler returns).
-//
-// The connector's limits and timeouts (connector.Config) apply to HTTP/3
-// too, from the same configuration: some through quic-go's own settings,
-// the rest enforced here before and around the container's handler.
-// docs/security.md lists each and where HTTP/3 differs.
-//
-// Package h3 imports api, connector, container, devcert, internal/h1,
-// internal/rate and quic-go.
 package h3
 
 import (

@@ -56,4 +56,6 @@
 //   - the gauge "wharf.cluster.connected", which is 1 or 0.
 //
 // Close unregisters them.
+//
+// Package natsbus imports cluster, nats.go and OpenTelemetry's metric API.
 package natsbus

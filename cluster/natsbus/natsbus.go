@@ -109,8 +109,9 @@ type Config struct {
 	// are applied first; what the Bus's semantics rest on is set after
 	// them and cannot be changed: no echo, reconnecting forever (and when
 	// a write times out), no buffering while away, callbacks after Close,
-	// and the write timeout and ping interval above. Handlers given here (closed, disconnected,
-	// reconnected, errors) are called after the Bus's own.
+	// and the write timeout and ping interval above. Handlers given here
+	// (closed, disconnected, reconnected, errors) are called after the
+	// Bus's own. Nil leaves nats.go's defaults under the Bus's settings.
 	Options []nats.Option
 }
 

@@ -13,11 +13,14 @@ import (
 	"github.com/wharf-go/wharf/api"
 )
 
-// ErrConfig is the panic value of New for an allowed origin that no
-// browser sends in its Origin field, which would never match, and for an
-// exposed "*" with AllowCredentials, which browsers read as a field name;
-// it wraps the reason.
-var ErrConfig = errors.New("cors: invalid configuration")
+// Sentinel errors of package cors.
+var (
+	// ErrConfig is the panic value of New for an allowed origin that no
+	// browser sends in its Origin field, which would never match, and for
+	// an exposed "*" with AllowCredentials, which browsers read as a field
+	// name; it wraps the reason.
+	ErrConfig = errors.New("cors: invalid configuration")
+)
 
 // Config is the CORS policy. The zero value allows no origin, and New then
 // returns a filter that only calls next.

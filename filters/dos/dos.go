@@ -86,7 +86,8 @@ type Config struct {
 	// AllowList holds addresses ("10.0.0.7", "::1") and prefixes
 	// ("10.0.0.0/8") whose requests are never limited. The client's IP
 	// address is matched, whatever Key returns; an IPv4-mapped entry
-	// ("::ffff:10.0.0.7") matches the IPv4 client it stands for.
+	// ("::ffff:10.0.0.7") matches the IPv4 client it stands for. Empty
+	// exempts no one.
 	AllowList []string
 	// MaxRequestTime bounds each request: the chain's request context
 	// ends after it, with ErrMaxRequestTime. Zero or negative means no

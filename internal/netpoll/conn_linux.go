@@ -1,7 +1,6 @@
 package netpoll
 
 import (
-	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -49,10 +48,6 @@ type Conn struct {
 	rOn, wOn bool
 	rch, wch chan struct{}
 }
-
-// ErrWouldPark is what I/O on a Conn with NoPark set returns when it would
-// have to wait.
-var ErrWouldPark = errors.New("netpoll: I/O would park a goroutine that must not")
 
 // localAddr is Local as a net.Addr: nil, not a typed nil, when unset.
 func (c *Conn) localAddr() net.Addr {

@@ -46,11 +46,15 @@ func eventFor(ev Events, key uint64) unix.EpollEvent {
 // wakeKey is the key of the Poller's eventfd, which no caller may use.
 const wakeKey = ^uint64(0)
 
+// Sentinel errors of package netpoll, the Poller's and the Conn's.
 var (
 	// ErrClosed is returned by a Poller's methods after Close.
 	ErrClosed = net.ErrClosed
 	// ErrReservedKey is returned for the one key a Poller keeps for itself.
 	ErrReservedKey = errors.New("netpoll: key ^uint64(0) is reserved")
+	// ErrWouldPark is what I/O on a Conn with NoPark set returns when it
+	// would have to wait.
+	ErrWouldPark = errors.New("netpoll: I/O would park a goroutine that must not")
 )
 
 // Poller is an epoll instance and the eventfd that wakes whoever waits on
