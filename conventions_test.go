@@ -1,7 +1,8 @@
 package wharf_test
 
 // TestConventions holds the module's non-test Go code to the written rules
-// that a compiler does not check (the README's "Rules of the repository"):
+// that a compiler does not check (docs/architecture.md, under the import
+// table):
 //
 //   - SentinelErrors: a package's exported ErrXxx made with errors.New or
 //     fmt.Errorf are declared in one documented var ( ... ) block, and each

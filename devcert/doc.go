@@ -1,7 +1,8 @@
 // Package devcert makes self-signed TLS certificates at run time, for
 // development, examples and tests (what mkcert does by hand): serve TLS,
 // HTTP/2 and HTTP/3 on localhost with no certificate files, and no private
-// key ever written to the repository or to disk. A production server uses
+// key in the repository (WriteFiles writes one, for a test that serves
+// from files, into the directory it is given). A production server uses
 // certificates from a CA instead.
 //
 // A certificate it makes is its own root: trust it with Pool (Go clients)
