@@ -49,9 +49,9 @@
 // into Config.HTTP2. This package does not import it.
 //
 // A request the connector refuses itself (HTTP/1.1's 400, 408, 413, 414,
-// 417, 431, 501 or 505 for its head, a failed TLS handshake) reaches no filter, so
-// no access log: it is logged at Debug level through Config.Logger as
-// "connector: request refused", with the attributes remote (the peer's
+// 417, 431, 501 or 505 for its head, a failed TLS handshake) reaches no
+// filter, so no access log: it is logged at Debug level through
+// Config.Logger as "connector: request refused", with the attributes remote (the peer's
 // address), status (the status sent, 0 when the connection was closed
 // unanswered), reason (the parser's error, or "tls handshake: " and
 // crypto/tls's) and proto, so that a slowloris or a header flood leaves a
