@@ -126,7 +126,8 @@ func (f *Filter) Stats() Stats {
 	return Stats{Active: f.active, Waiting: f.queue.Len(), Max: f.max, Admitted: f.admitted, Rejected: f.rejected, Left: f.left}
 }
 
-// waiter is one request's wait for a permit. Its state moves under f.mu:
+// waiter is one request's wait for a permit. Its state moves under f.mu,
+// through fire only (state.go):
 //
 //	waiting  in the queue
 //	granted  handed a permit, and the Resume that re-dispatches the
@@ -166,17 +167,6 @@ type waiter struct {
 // request's continuation, and through it its exchange.
 func (*waiter) DetachAttr() any { return nil }
 
-type waiterState uint8
-
-const (
-	waiting waiterState = iota
-	granted
-	missed
-	running
-	refusing
-	over
-)
-
 // refusedKey is the attribute of the dispatch that refuses a request
 // whose wait expired; its value is the *waiter, whose filter refuses it.
 type refusedKey struct{}
@@ -190,8 +180,7 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			return next.Next(w, r)
 		}
 		f.mu.Lock()
-		if wt.state == refusing {
-			wt.state = over
+		if wt.fire(evRefused) {
 			f.rejected++
 		}
 		f.mu.Unlock()
@@ -229,12 +218,10 @@ func (f *Filter) run(w api.Response, r *api.Request, next api.Chain) error {
 // dispatch: without the wait, that Resume would have found the request
 // running, and been refused. f.mu is held; waited unlocks it.
 func (f *Filter) waited(w api.Response, r *api.Request, next api.Chain, wt *waiter) error {
-	if wt.state == missed && f.active < f.max {
+	if f.active < f.max && wt.fire(evTake) {
 		f.active++
-		wt.state = granted
 	}
-	if wt.state == granted {
-		wt.state = running
+	if wt.fire(evRun) {
 		delete(f.waits, wt.ex)
 		f.admitted++
 		f.mu.Unlock()
@@ -284,8 +271,9 @@ func (f *Filter) waited(w api.Response, r *api.Request, next api.Chain, wt *wait
 // that holds f.mu.
 func (f *Filter) refuseLocked(wt *waiter) {
 	f.dropLocked(wt)
-	wt.state = over
-	f.rejected++
+	if wt.fire(evRefuse) {
+		f.rejected++
+	}
 }
 
 // dropLocked takes wt out of the queue and out of f.waits.
@@ -324,7 +312,7 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 	cont.AddListener(continuation.Listener{
 		OnTimeout: func(w api.Response, r *api.Request) {
 			f.mu.Lock()
-			if wt.state != waiting && wt.state != missed {
+			if !wt.fire(evExpire) {
 				// A later suspension of the request (by the chain, after
 				// it was let in, or above this filter on the re-dispatch
 				// its permit's Resume brought) timing out: not this
@@ -336,7 +324,6 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 			// its permit's Resume lost to the timeout (state missed; the
 			// permit went on).
 			f.dropLocked(wt)
-			wt.state = refusing
 			f.mu.Unlock()
 			// The refusal is the error of a dispatch, which the error
 			// pages answer (a listener has no error to return): the
@@ -347,7 +334,11 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 				return
 			}
 			f.mu.Lock()
-			wt.state = over
+			if !wt.fire(evRefused) {
+				// Ended meanwhile: counted where it was.
+				f.mu.Unlock()
+				return
+			}
 			if errors.Is(err, api.ErrCompleted) {
 				// Another listener of the request answered and completed
 				// it first (a long poll answering its own timeout), or its
@@ -370,10 +361,11 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 		OnComplete: func(*api.Request, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			switch wt.state {
-			case running, over:
-				return
-			case granted:
+			from := wt.state
+			if !wt.fire(evLeave) {
+				return // let in (running), or answered (over)
+			}
+			if from == granted {
 				// Handed a permit it never used (the client went away
 				// before its dispatch ran): pass it on.
 				f.handOnLocked()
@@ -381,7 +373,6 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 			// The client went away while waiting, or before its permit
 			// or its refusal reached it.
 			f.dropLocked(wt)
-			wt.state = over
 			f.left++
 		},
 	})
@@ -408,7 +399,7 @@ func (f *Filter) enqueueLocked(wt *waiter) {
 		}
 		return
 	}
-	wt.state = waiting
+	wt.fire(evQueue) // legal: wt is a new wait (waiting) or one whose permit went on (missed)
 	heap.Push(&f.queue, wt)
 }
 
@@ -418,12 +409,14 @@ func (f *Filter) enqueueLocked(wt *waiter) {
 // caller's again. The Resume is made under f.mu, so that a dispatch of
 // the request never finds a permit whose Resume is still undecided: the
 // Resume only queues the re-dispatch, which runs on another goroutine.
+// wt is waiting or missed (queued, new, or its permit gone on), where both
+// of its events are legal.
 func (f *Filter) grantLocked(wt *waiter) bool {
 	if wt.cont.Resume() != nil {
-		wt.state = missed
+		wt.fire(evMiss)
 		return false
 	}
-	wt.state = granted
+	wt.fire(evGrant)
 	return true
 }
 

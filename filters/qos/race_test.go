@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -171,6 +172,42 @@ func TestNoRefusalOverAnotherListenersAnswer(t *testing.T) {
 		// poll. (x's first pass and the holder were let in.)
 		if st, want := f.Stats(), (qos.Stats{Max: 1, Admitted: 2, Left: 1}); st != want {
 			t.Errorf("stats %+v, want %+v", st, want)
+		}
+	})
+}
+
+// Permits coming back, waits expiring and clients leaving, all at once and
+// from their own goroutines: every request ends counted exactly once (let
+// in, refused or left), and no permit or place in the queue is lost.
+func TestConcurrentEventsCountEachRequestOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 60
+		f := qos.New(qos.Config{MaxRequests: 2, MaxWait: 30 * time.Millisecond})
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			ms, _ := strconv.Atoi(r.QueryValue("hold"))
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+			return nil
+		}), f)
+		var wg sync.WaitGroup
+		xs := make([]*wharftest.Exchange, n)
+		for i := range xs {
+			xs[i] = start(h, "/?hold="+strconv.Itoa(i%5*10))
+			if i%3 == 0 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					time.Sleep(time.Duration(i%7*7) * time.Millisecond)
+					xs[i].Fail(errors.New("gone"))
+				}()
+			}
+		}
+		wg.Wait()
+		for _, x := range xs {
+			<-x.Done()
+		}
+		st := f.Stats()
+		if st.Active != 0 || st.Waiting != 0 || st.Admitted+st.Rejected+st.Left != n {
+			t.Errorf("stats %+v: want nothing held, and %d requests counted once each", st, n)
 		}
 	})
 }
