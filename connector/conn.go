@@ -17,13 +17,6 @@ import (
 	"github.com/wharf-go/wharf/internal/h1"
 )
 
-// The stream handoff: who continues the connection after a response.
-const (
-	hoServing  uint32 = iota // the connection goroutine is still in ServeStream
-	hoDetached               // it left: the finisher must continue the connection
-	hoFinished               // the response is finished
-)
-
 // pendingKind says what runPending does with the pending request.
 type pendingKind uint8
 
@@ -185,11 +178,11 @@ func (c *conn) serveRequests(p *portableIO) {
 		if s.handoff.Load() == hoServing {
 			// Probably suspended: a waiting request keeps no read buffer
 			// (on TLS, crypto/tls's own buffers are what it holds). Then
-			// mark it before the swap: once the swap succeeds, the
+			// mark it before it leaves: once hoLeave is taken, the
 			// finisher owns the connection state.
 			c.releaseIdleReadBuffer(s)
 			c.must(evSuspend)
-			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
+			if _, ok := s.handoff.fire(hoLeave); ok {
 				return // Finish or Abort picks the connection up
 			}
 		}

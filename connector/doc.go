@@ -18,7 +18,9 @@
 // Closed — and one transition function over a table of legal edges. They
 // differ in a small I/O interface (connIO, connio.go). The handover
 // between the connection goroutine and whichever goroutine finishes a
-// suspended response is decided on one atomic word of the stream.
+// suspended response is decided on one atomic word of the stream, a
+// machine of its own (state.go: Serving, Detached, Finished, through one
+// transition table).
 //
 // On Linux a plain TCP listener is served by the epoll connector instead:
 // non-blocking sockets on a few epoll selectors, each a dispatcher.Producer

@@ -342,7 +342,7 @@ func (c *conn) serveEP(s *stream, inline bool) {
 			f.stopIdle()
 			c.must(evSuspend)
 			f.detach(s)
-			if s.handoff.CompareAndSwap(hoServing, hoDetached) {
+			if _, ok := s.handoff.fire(hoLeave); ok {
 				return // the finisher continues the connection
 			}
 			f.attach()

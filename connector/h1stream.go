@@ -24,8 +24,8 @@ type stream struct {
 	c        *conn
 	req      api.RequestHead
 	body     body
-	prepared Prepared      // mapped by the Handler, to start (epoll: see Preparer)
-	handoff  atomic.Uint32 // hoServing, hoDetached, hoFinished
+	prepared Prepared // mapped by the Handler, to start (epoll: see Preparer)
+	handoff  handoff  // who continues the connection (state.go)
 	// bodyClose is closeAfter as decided by a body read, which may happen
 	// on a goroutine of the handler while the response is written.
 	bodyClose atomic.Bool
@@ -384,7 +384,7 @@ func (s *stream) Abort(err error) {
 // handOff continues the connection on this goroutine's behalf if the
 // connection goroutine already left (the request had suspended).
 func (s *stream) handOff() {
-	if s.handoff.Swap(hoFinished) == hoDetached {
+	if from, ok := s.handoff.fire(hoFinish); ok && from == hoDetached {
 		s.c.io.resume(s)
 	}
 }

@@ -1,5 +1,7 @@
 package connector
 
+import "sync/atomic"
+
 // connState is where a connection is in its life, on either connector: who
 // may touch it, and what Shutdown, Close, Stats and the epoll selector see.
 // It changes only through conn.fire, which applies the edge table below.
@@ -88,3 +90,73 @@ func (c *conn) must(ev connEvent) {
 // claim takes an idle connection for the caller, which then owns it;
 // false if someone else took it first.
 func (c *conn) claim() bool { return c.fire(evClaim) }
+
+// handoffState says who continues a connection after a response: the
+// goroutine that dispatched the request (its connection goroutine, or
+// the epoll connector's, which returned from the handler), or whoever
+// finishes the response once that goroutine has left. It changes only
+// through handoff.fire, which applies the edge table below.
+type handoffState uint32
+
+const (
+	hoServing  handoffState = iota // the dispatching goroutine is still in ServeStream
+	hoDetached                     // it left: the finisher must continue the connection
+	hoFinished                     // the response is finished
+	numHandoffStates
+)
+
+var handoffStateNames = [...]string{"Serving", "Detached", "Finished"}
+
+func (s handoffState) String() string { return handoffStateNames[s] }
+
+// handoffEvent is what happens to a stream's handoff.
+type handoffEvent uint8
+
+const (
+	hoLeave  handoffEvent = iota // the dispatching goroutine returned with the response not finished
+	hoFinish                     // the response is finished (Finish or Abort)
+	numHandoffEvents
+)
+
+var handoffEventNames = [...]string{"Leave", "Finish"}
+
+func (e handoffEvent) String() string { return handoffEventNames[e] }
+
+// handoffEdges is the table of legal edges: handoffEdges[from][event] is
+// the state the event leads to. No edge leads back to hoServing, so a zero
+// entry is a refusal.
+var handoffEdges = [numHandoffStates][numHandoffEvents]handoffState{
+	hoServing:  {hoLeave: hoDetached, hoFinish: hoFinished},
+	hoDetached: {hoFinish: hoFinished},
+	hoFinished: {},
+}
+
+// handoffTransition is the handoff's state machine: the state ev leads to
+// from, and whether the edge is legal.
+func handoffTransition(from handoffState, ev handoffEvent) (handoffState, bool) {
+	to := handoffEdges[from][ev]
+	return to, to != hoServing
+}
+
+// handoff is a stream's handoffState. The dispatching goroutine (hoLeave)
+// and the finisher (hoFinish) race for it once: whichever fires second
+// continues the connection.
+type handoff struct{ v atomic.Uint32 }
+
+// Load is the state now.
+func (h *handoff) Load() handoffState { return handoffState(h.v.Load()) }
+
+// fire applies ev and reports the state it found and whether the edge was
+// legal; a refused event changes nothing.
+func (h *handoff) fire(ev handoffEvent) (from handoffState, ok bool) {
+	for {
+		from = h.Load()
+		to, ok := handoffTransition(from, ev)
+		if !ok {
+			return from, false
+		}
+		if h.v.CompareAndSwap(uint32(from), uint32(to)) {
+			return from, true
+		}
+	}
+}

@@ -117,3 +117,67 @@ func TestCloseOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestHandoffTransition drives every handoff event in every state: the
+// legal edges lead where the table says, every other pair is refused, and
+// a refused fire changes nothing.
+func TestHandoffTransition(t *testing.T) {
+	type edge struct {
+		to handoffState
+		ok bool
+	}
+	want := [numHandoffStates][numHandoffEvents]edge{
+		hoServing:  {hoLeave: {hoDetached, true}, hoFinish: {hoFinished, true}},
+		hoDetached: {hoLeave: {hoDetached, false}, hoFinish: {hoFinished, true}},
+		hoFinished: {hoLeave: {hoFinished, false}, hoFinish: {hoFinished, false}},
+	}
+	for s := range numHandoffStates {
+		for ev := range numHandoffEvents {
+			w := want[s][ev]
+			to, ok := handoffTransition(s, ev)
+			if ok != w.ok || (ok && to != w.to) {
+				t.Errorf("%v on %v: %v, %v; want %v, %v", ev, s, to, ok, w.to, w.ok)
+			}
+			var h handoff
+			h.v.Store(uint32(s))
+			if from, ok := h.fire(ev); from != s || ok != w.ok || h.Load() != w.to {
+				t.Errorf("fire %v on %v: found %v, %v, now %v; want %v, %v, %v", ev, s, from, ok, h.Load(), s, w.ok, w.to)
+			}
+		}
+	}
+}
+
+// TestHandoffRace: the dispatching goroutine leaving and the finisher
+// finishing at once, as a response finished on another goroutine races
+// the return from the handler: exactly one of them continues the
+// connection (the dispatching goroutine if its leave was refused, the
+// finisher if it found the stream detached), and the stream ends Finished.
+func TestHandoffRace(t *testing.T) {
+	for range 1000 {
+		var h handoff
+		var wg sync.WaitGroup
+		var next owner.Goroutine // a second one to continue would panic in Acquire
+		var mu sync.Mutex
+		continued := 0
+		cont := func() {
+			next.Acquire()
+			mu.Lock()
+			continued++
+			mu.Unlock()
+		}
+		wg.Go(func() {
+			if _, ok := h.fire(hoLeave); !ok {
+				cont() // finished first: the connection goroutine goes on
+			}
+		})
+		wg.Go(func() {
+			if from, ok := h.fire(hoFinish); ok && from == hoDetached {
+				cont()
+			}
+		})
+		wg.Wait()
+		if continued != 1 || h.Load() != hoFinished {
+			t.Fatalf("%d continued, state %v; want 1, Finished", continued, h.Load())
+		}
+	}
+}
