@@ -71,6 +71,11 @@ type Handover struct {
 // Books is a handed-over connection's entry in the server's books: it is
 // counted in Stats and against MaxConnections until Close, and Shutdown
 // and Close reach it through Track.
+//
+// Track and Close may be called from any goroutine (the server's books are
+// under its lock, and Close closes the connection once). Shutdown calls
+// goAway on its own goroutine, with that lock held: goAway must not call
+// Track or Close.
 type Books interface {
 	// Track registers the connection: Shutdown calls goAway (which must
 	// not block: the protocol says it will take no new requests, and ends

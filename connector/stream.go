@@ -70,6 +70,11 @@ type Stream interface {
 
 // Watcher is told when the client of a suspended request goes away. The
 // container implements it to fail the request (OnError, then completion).
+// ClientGone is called on whichever goroutine heard the client go (the
+// epoll selector, the goroutine of the server's Close, the portable
+// connector's hang-up watch, HTTP/2's connection), concurrently with the
+// request's tasks, or within Watch when the client is gone already: it
+// must be safe for that, and return at once (it may run on the selector).
 type Watcher interface {
 	ClientGone(err error)
 }

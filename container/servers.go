@@ -11,7 +11,10 @@ import (
 // Server is a server that serves a container's requests beside its
 // connector, on connections the container does not hold (package h3's
 // HTTP/3 server, on QUIC): registered with RegisterServer, it shuts down
-// and closes with the container, as net/http's Server does.
+// and closes with the container, as net/http's Server does. The container
+// calls Shutdown on a goroutine of its own, and Close on the goroutine of
+// its Close, which may come while that Shutdown still runs: the two must be
+// safe to call at once.
 type Server interface {
 	// Shutdown stops taking connections, lets those open finish, and
 	// returns once they have, or ctx's error once ctx is done (closing

@@ -41,7 +41,8 @@ type Log interface {
 // and Broker.PublishWaitFunc need. MemoryLog and natssse.Log are
 // WaitLogs. It is an interface of its own, rather than more methods of
 // Log, so that a Log written before it keeps working: only those two
-// calls need it.
+// calls need it. As Log's, its methods may be called from any goroutine:
+// PublishWait calls them on its caller's.
 type WaitLog interface {
 	Log
 	// AppendWait appends ev as Append does, waits until the log has

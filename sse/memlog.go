@@ -23,6 +23,7 @@ import (
 // topic over its life or the clock went back between the two. Since
 // then reports the client's ID as missed, and it gets what is retained.
 //
+// As Log requires, every method may be called from any goroutine.
 // It delivers an event on the goroutine that appends it, before Append
 // returns, to every Broker that opened it and is not closed.
 type MemoryLog struct {

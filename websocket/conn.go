@@ -160,8 +160,9 @@ type Handler interface {
 // or going away.
 type CloseError = gws.CloseError
 
-// Conn is an open WebSocket connection. Send, Close, CloseNow, Abort,
-// Request, Subprotocol and Done may be called from any goroutine.
+// Conn is an open WebSocket connection. Send, SendPrepared, Close,
+// CloseNow, Abort, Request, Subprotocol and Done may be called from any
+// goroutine.
 //
 // A Conn keeps no goroutine of its own. It lives on an api.Tunnel: the
 // epoll connector's selector says when the peer sent bytes, and a task on
@@ -346,7 +347,9 @@ func (c *Conn) Send(m Message) error {
 // SendPrepared is Send for a message prepared once for many connections
 // (Prepare): its data is not checked again, and where the handshake
 // accepted compression it goes compressed as every such connection sends
-// it, compressed once, by the first SendPrepared that needed it.
+// it, compressed once, by the first SendPrepared that needed it. Like
+// Send, it may be called from any goroutine, and for one Prepared from
+// many connections' goroutines at once.
 func (c *Conn) SendPrepared(p *Prepared) error {
 	return c.send(p.op, p.data, p)
 }

@@ -115,7 +115,9 @@ type Config struct {
 	Options []nats.Option
 }
 
-// Bus is a cluster.Bus on a NATS connection.
+// Bus is a cluster.Bus on a NATS connection. As cluster.Bus requires,
+// every method may be called from any goroutine, at once; Close not from
+// a subscriber's callback (see Close).
 type Bus struct {
 	cfg   Config
 	nc    *nats.Conn

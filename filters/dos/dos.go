@@ -103,7 +103,9 @@ type Stats struct {
 	Rejected int64 // requests answered 429
 }
 
-// Filter is the DoS filter; make it with New.
+// Filter is the DoS filter; make it with New. Any number of requests may
+// pass through it at once, on any goroutines, and Stats may be called from
+// any goroutine: its buckets and counters are under one mutex.
 type Filter struct {
 	rate, burst    float64
 	delay          time.Duration

@@ -81,7 +81,11 @@ type Stats struct {
 	Left int64
 }
 
-// Filter is the QoS filter; make it with New.
+// Filter is the QoS filter; make it with New. Any number of requests may
+// pass through it at once, on any goroutines, and Stats may be called from
+// any goroutine: its permits, queue and waits are under one mutex, which
+// the request's dispatches, the permit's Resume and its listeners (timeout,
+// completion) all take.
 type Filter struct {
 	max        int
 	maxWait    time.Duration

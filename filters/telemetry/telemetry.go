@@ -47,7 +47,9 @@ type Config struct {
 	Executor func() dispatcher.ExecutorStats
 }
 
-// Filter is the telemetry filter; make it with New.
+// Filter is the telemetry filter; make it with New. Any number of
+// requests may pass through it at once, on any goroutines: what it keeps
+// of the requests in progress is under one mutex.
 type Filter struct {
 	tracer    trace.Tracer
 	idle      func() bool // reports that tracer records nothing (tracerIdle); nil: it may record
