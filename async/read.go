@@ -29,9 +29,8 @@ const chunkSize = 16 << 10
 
 // Input is a request body read without blocking. Read it only from the
 // request's serialized tasks (the listener's callbacks, or tasks given to
-// Dispatch). Nothing checks that rule, in tests or in production (no
-// internal/owner check): a Read from another goroutine races the
-// callbacks for the body's bytes.
+// Dispatch): a Read from another goroutine would race the callbacks for
+// the body's bytes.
 type Input struct {
 	a    *Context
 	l    ReadListener
