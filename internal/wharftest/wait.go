@@ -13,12 +13,8 @@ const Patience = 10 * time.Second
 // Patience.
 func WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(Patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
+	if !Poll(cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
