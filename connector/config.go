@@ -171,6 +171,11 @@ type Config struct {
 	// NonBlocking handler's first dispatch returned, before the connector
 	// goes on: it widens races a test wants to hit.
 	testInlineReturned func()
+	// testDetach, set by tests only, runs as the epoll connector marks a
+	// connection as holding a suspended request (fdConn.detach), before
+	// it looks at the read buffer: the window where a task of the request
+	// takes the connection over (Tunnel).
+	testDetach func()
 	// testBeforeReady, set by tests only, runs in the epoll accept loop
 	// after a connection is listed and registered, before it is ready:
 	// the window where Shutdown cannot claim it.

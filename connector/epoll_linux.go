@@ -451,8 +451,11 @@ func (f *fdConn) detach(s *stream) {
 	// (a client that pipelines, then shuts its sending side), not a
 	// hang-up. Such a request is not watched, as on the portable
 	// connector: a client gone indeed is found by the write of its
-	// answer. Once the body is done, no other goroutine moves r and w.
-	if s.rbody().done() && f.c.r < f.c.w {
+	// answer.
+	if f.c.srv.Config.testDetach != nil {
+		f.c.srv.Config.testDetach()
+	}
+	if s.rbody().done() && f.pipelined(s) {
 		return
 	}
 	f.Mu.Lock()
@@ -467,6 +470,18 @@ func (f *fdConn) detach(s *stream) {
 		}
 	}
 	f.Mu.Unlock()
+}
+
+// pipelined reports whether bytes of a next request wait in the read
+// buffer, once s's body is done. No goroutine of the handler reads it
+// then, but a task of the request (a handler that the container queued,
+// an answer to an asynchronous authentication) may take the connection
+// over as the request suspends: Tunnel and Hijack move r under the body's
+// lock, which they hold only for that.
+func (f *fdConn) pipelined(s *stream) bool {
+	s.body.mu.Lock()
+	defer s.body.mu.Unlock()
+	return f.c.r < f.c.w
 }
 
 // watchRunning has w hear, once, that the client hung up while the

@@ -7,6 +7,14 @@ func WithInlineReturnedHook(cfg Config, f func()) Config {
 	return cfg
 }
 
+// WithDetachHook returns cfg with f run by the epoll connector each time
+// it marks a connection as holding a suspended request, before it looks
+// at the read buffer.
+func WithDetachHook(cfg Config, f func()) Config {
+	cfg.testDetach = f
+	return cfg
+}
+
 // WithBeforeReadyHook returns cfg with f run by the epoll accept loop
 // between listing a new connection and making it ready.
 func WithBeforeReadyHook(cfg Config, f func()) Config {
