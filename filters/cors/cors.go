@@ -154,9 +154,10 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	h := w.Header()
 	addVary(h, "Origin")
 	origin := r.Header().Get("Origin")
-	reqMethod := r.Header().Values("Access-Control-Request-Method")
-	if r.Method() == http.MethodOptions && origin != "" && len(reqMethod) > 0 {
-		return f.preflight(w, r, origin, reqMethod[0])
+	// Has and Get rather than Values, which copies the values out: a
+	// field sent empty still makes a preflight, one that allows nothing.
+	if r.Method() == http.MethodOptions && origin != "" && r.Header().Has("Access-Control-Request-Method") {
+		return f.preflight(w, r, origin, r.Header().Get("Access-Control-Request-Method"))
 	}
 	if origin != "" && f.originAllowed(origin) {
 		h.Set("Access-Control-Allow-Origin", origin)
@@ -263,7 +264,10 @@ func (f *filter) originAllowed(origin string) bool {
 // headersAllowed checks the Access-Control-Request-Headers values and returns
 // the list to allow, lower-cased and comma-separated as Fetch sends it.
 func (f *filter) headersAllowed(values []string) (string, bool) {
-	var names []string
+	// On the stack for the few names a preflight asks for: only Join's
+	// result is kept.
+	var stack [8]string
+	names := stack[:0]
 	for _, v := range values {
 		for name := range strings.SplitSeq(v, ",") {
 			name = strings.ToLower(strings.TrimSpace(name))

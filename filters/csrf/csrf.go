@@ -123,6 +123,13 @@ func addBypass(p *http.CrossOriginProtection, pat string) {
 // Filter passes r on if the protection allows it, and answers it with Deny
 // or a 403 if not.
 func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	switch r.Method() {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		// Check allows these always (its documentation says so): the
+		// *http.Request it would read is not worth building for them,
+		// most of a site's requests.
+		return next.Next(w, r)
+	}
 	err := f.p.Check(checkRequest(r))
 	if err == nil {
 		return next.Next(w, r)
@@ -177,12 +184,14 @@ const maxShown = 256
 func checkRequest(r *api.Request) *http.Request {
 	// Check reads each field with Get, so the first value is all it needs.
 	var h http.Header
+	var vs []string // the values of both fields, in one allocation
 	for _, k := range [...]string{"Sec-Fetch-Site", "Origin"} {
 		if v := r.Header().Get(k); v != "" {
 			if h == nil {
-				h = make(http.Header, 2)
+				h, vs = make(http.Header, 2), make([]string, 0, 2)
 			}
-			h[k] = []string{v}
+			vs = append(vs, v)
+			h[k] = vs[len(vs)-1 : len(vs) : len(vs)]
 		}
 	}
 	return &http.Request{

@@ -383,3 +383,25 @@ func TestAllocsPassThrough(t *testing.T) {
 		}
 	}
 }
+
+// A request the filter rewrites, from a trusted proxy with
+// X-Forwarded-For and -Proto, pinned so that a regression fails: the
+// copies of the two fields' values (api.Header.Values), the parsed
+// entries (two), the client's address as text, the derived head's
+// ConnInfo and the derived Request.
+func TestAllocsRewrite(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	f, err := forwarded.New(forwarded.Config{TrustedProxies: proxies})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := api.HandlerFunc(func(w api.Response, r *api.Request) error { return nil })
+	head := wharftest.Head("GET", "/", "X-Forwarded-For", "192.0.2.1", "X-Forwarded-Proto", "https")
+	head.Conn = &api.ConnInfo{RemoteAddr: proxyPeer}
+	r := api.NewRequest(t.Context(), head, nil)
+	if got := wharftest.AddedAllocs(100, api.Compose(ok, f), ok, r); got > 7 {
+		t.Errorf("%v allocations a request, want at most 7", got)
+	}
+}

@@ -121,7 +121,9 @@ func (f *filter) watch(ex api.Exchange, r *api.Request) {
 	if _, seen := f.pending.LoadOrStore(ex, struct{}{}); seen {
 		return
 	}
-	rec := &record{f: f, ex: ex, r: r, start: f.cfg.Now()}
+	// A value, captured by the listener's closure: one allocation for
+	// both.
+	rec := record{f: f, ex: ex, r: r, start: f.cfg.Now()}
 	// The request may have completed already: below the timeout filter,
 	// the chain runs on a goroutine of its own and may get here after the
 	// timeout answered. A listener added then would never run, leaving
@@ -144,7 +146,7 @@ type record struct {
 
 // complete is the record's OnComplete listener: the Result says what was
 // sent, whichever task sent it.
-func (rec *record) complete(_ *api.Request, err error) {
+func (rec record) complete(_ *api.Request, err error) {
 	f := rec.f
 	f.pending.Delete(rec.ex)
 	res, ok := async.ResultOf(rec.r)
