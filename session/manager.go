@@ -162,12 +162,15 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 // requests then with api.ErrShutdown, and so does this, without a
 // Retry-After, as the store will not open again in this process.
 func (m *Manager) storeFailed(w api.Response, err error) error {
+	if err == nil {
+		return nil // before ne, which escapes to errors.As: no allocation on every request
+	}
 	if errors.Is(err, ErrClosed) {
 		return fmt.Errorf("%w: %w", api.ErrShutdown, err)
 	}
 	var ne net.Error
 	said := errors.Is(err, ErrUnavailable) // by the store: no need to wrap it again
-	if err == nil || !said && !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &ne) {
+	if !said && !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &ne) {
 		return err
 	}
 	if !w.Committed() {
@@ -193,10 +196,22 @@ const maxIDsTried = 4
 // would start a new session on every request for as long as that cookie
 // lives.
 func (m *Manager) open(r *api.Request) (*Session, error) {
-	s := &Session{m: m, secure: m.cfg.Secure == SecureAlways || r.Scheme() == "https", isNew: true, values: map[string]string{}}
+	s := &Session{m: m, secure: m.cfg.Secure == SecureAlways || r.Scheme() == "https", isNew: true}
+	err := m.adopt(s, r)
+	if s.values == nil {
+		// Made here, not up front: a stored session comes with the map
+		// its store made.
+		s.values = map[string]string{}
+	}
+	return s, err
+}
+
+// adopt makes s the stored session that one of r's cookies names, if any
+// (see open).
+func (m *Manager) adopt(s *Session, r *api.Request) error {
 	cookies := r.CookiesNamed(m.cfg.CookieName)
 	if len(cookies) == 0 {
-		return s, nil
+		return nil
 	}
 	s.stale = true // until the store knows an ID
 	tried := 0
@@ -209,10 +224,10 @@ func (m *Manager) open(r *api.Request) (*Session, error) {
 		}
 		ok, err := m.load(s, c.Value)
 		if err != nil || ok {
-			return s, err
+			return err
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // load makes s the stored session id names, if the store knows it and it
@@ -237,8 +252,10 @@ func (m *Manager) load(s *Session, id string) (bool, error) {
 	if rec.Values == nil {
 		rec.Values = map[string]string{}
 	}
+	// The map is the session's own: a Store copies on each Load (Record),
+	// so it needs no second copy. base keeps the revision and times only.
+	s.values, rec.Values = rec.Values, nil
 	s.id, s.base, s.isNew = id, rec, false
-	s.values = copyValues(rec.Values)
 	s.touched = now.Sub(rec.LastAccess) > m.cfg.IdleTimeout/4
 	return true, nil
 }

@@ -12,6 +12,12 @@ import (
 // the save fails rather than spin.
 const saveAttempts = 8
 
+// dirtyLocked reports whether saveLocked has anything to do: a stored
+// session with changes or a last access due. s.mu is held.
+func (s *Session) dirtyLocked() bool {
+	return s.id != "" && (len(s.changed) > 0 || s.touched)
+}
+
 // saveLocked writes the request's changes, by the rule in Session's
 // "Concurrent requests". s.mu is held.
 func (s *Session) saveLocked(ctx context.Context) error {
@@ -19,17 +25,19 @@ func (s *Session) saveLocked(ctx context.Context) error {
 		s.orphan, s.changed = false, nil
 		s.m.cfg.Logger.Warn("session: a new session was written after its cookie could no longer be set; it is not stored")
 	}
-	if s.id == "" || (len(s.changed) == 0 && !s.touched) {
+	if !s.dirtyLocked() {
 		return nil
 	}
 	store := s.m.cfg.Store
 	for range saveAttempts {
 		now := time.Now()
-		rec := Record{Values: copyValues(s.values), Created: s.base.Created, LastAccess: now, Revision: s.base.Revision}
+		// s.values as they are: a Store copies what it keeps (Record),
+		// and s.mu holds off every change until Save returns.
+		rec := Record{Values: s.values, Created: s.base.Created, LastAccess: now, Revision: s.base.Revision}
 		rec.Expires = s.m.expires(rec)
 		rev, err := store.Save(ctx, s.id, rec)
 		if err == nil {
-			rec.Revision = rev
+			rec.Revision, rec.Values = rev, nil // base keeps the revision and times only
 			s.base, s.changed, s.touched = rec, nil, false
 			return nil
 		}

@@ -297,15 +297,21 @@ func (s *Session) bind(w api.Response) {
 // new session its cookie while that is still possible if the request
 // suspended after asking for it, saves, and lets go of the Response.
 func (s *Session) endDispatch(suspended bool) error {
-	ctx, cancel := s.m.storeContext()
-	defer cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if suspended && s.asked {
 		s.create()
 	}
 	touchOnly := len(s.changed) == 0 && s.touched
-	err := s.saveLocked(ctx)
+	var err error
+	if s.orphan || s.dirtyLocked() {
+		// The store's deadline (a context and a timer) only for a
+		// dispatch that writes (or has an orphan to report): most read
+		// their session and leave it.
+		ctx, cancel := s.m.storeContext()
+		err = s.saveLocked(ctx)
+		cancel()
+	}
 	if err != nil && touchOnly && s.w != nil && s.w.Committed() {
 		// Only the last access was due, and the response is on its way:
 		// failing the request now would abort what the client is
