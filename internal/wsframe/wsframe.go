@@ -13,6 +13,7 @@ package wsframe
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 )
 
 // Opcodes (RFC 6455 §5.2).
@@ -58,6 +59,10 @@ func AppendCompressed(b []byte, opcode byte, payload []byte) []byte {
 }
 
 func appendFrame(b []byte, first byte, payload []byte) []byte {
+	// Room for the whole frame first (a server's header is 10 bytes at
+	// most): grown by its appends, a frame begun in an empty buffer
+	// took an allocation for the header and another for the payload.
+	b = slices.Grow(b, 10+len(payload))
 	b = append(b, first)
 	switch n := len(payload); {
 	case n < 126:

@@ -3,6 +3,7 @@ package wsframe
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -128,6 +129,33 @@ func TestAppendFrameAllocs(t *testing.T) {
 	buf := make([]byte, 0, 1024)
 	payload := []byte("a chat message")
 	if n := testing.AllocsPerRun(100, func() { buf = AppendFrame(buf[:0], OpText, payload) }); n != 0 {
+		t.Fatalf("%v allocations", n)
+	}
+	// A frame begun in an empty buffer (a connection's write batch) is
+	// one allocation, sized for the whole frame, not one for the header
+	// and another for the payload.
+	if raceEnabled {
+		return
+	}
+	for _, size := range []int{14, 200, 70000} {
+		p := make([]byte, size)
+		if n := testing.AllocsPerRun(100, func() { buf = AppendFrame(nil, OpBinary, p) }); n != 1 {
+			t.Errorf("a %d-byte frame in an empty buffer: %v allocations, want 1", size, n)
+		}
+	}
+}
+
+// Parsing a frame, masked as a client's, unmasks it in place: no
+// allocation.
+func TestParseAllocs(t *testing.T) {
+	b := AppendFrame(nil, OpText, []byte("a chat message"))
+	b[1] |= 0x80
+	b = slices.Insert(b, 2, 1, 2, 3, 4)
+	if n := testing.AllocsPerRun(100, func() {
+		if _, _, err := Parse(b); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
 		t.Fatalf("%v allocations", n)
 	}
 }
