@@ -12,28 +12,16 @@ import (
 	"github.com/wharf-go/wharf/sse"
 )
 
-// The allocations of an event fanned out to idle streams on the epoll
-// connector's HTTP/1.1, each written at once on the publisher's goroutine:
-// per event, its frame (the frame, its bytes grown twice, the ID's text:
-// four of the five allowed); per stream, the
-// Response of the task that writes it, and nothing else (the task's
-// function is made once a stream, the direct write takes no Response of
-// its own, and a stream sent one event at a time keeps its queue's one
-// slot). The ownership checks of tests add three a stream.
-func TestFanoutAllocs(t *testing.T) {
-	if wharftest.RaceEnabled {
-		t.Skip("sync.Pool drops items at random under the race detector")
-	}
-	b := newBroker(t, sse.Config{Heartbeat: time.Hour})
+// idleStreams opens n streams of topic t on b over the epoll connector's
+// HTTP/1.1 and reads each up to its opening comment. It returns them and
+// readTo, which reads a stream up to the end of a chunk ending an event
+// or a comment ("\n\n" and the chunk's CRLF).
+func idleStreams(t *testing.T, b *sse.Broker, n int) (conns []net.Conn, readTo func(net.Conn)) {
 	c := container.New()
 	route(b)(c)
 	addr := wharftest.Listen(t, c)
-	const streams = 10
-	conns := make([]net.Conn, streams)
 	buf := make([]byte, 16<<10)
-	// readTo reads nc up to the end of a chunk ending an event ("\n\n"
-	// and the chunk's CRLF): the stream's head, then each event.
-	readTo := func(nc net.Conn) {
+	readTo = func(nc net.Conn) {
 		n := 0
 		for !bytes.HasSuffix(buf[:n], []byte("\n\n\r\n")) {
 			m, err := nc.Read(buf[n:])
@@ -43,6 +31,7 @@ func TestFanoutAllocs(t *testing.T) {
 			n += m
 		}
 	}
+	conns = make([]net.Conn, n)
 	for i := range conns {
 		nc, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -55,6 +44,24 @@ func TestFanoutAllocs(t *testing.T) {
 		readTo(nc) // the head and the opening comment
 		conns[i] = nc
 	}
+	return conns, readTo
+}
+
+// The allocations of an event fanned out to idle streams on the epoll
+// connector's HTTP/1.1, each written at once on the publisher's goroutine:
+// per event, its frame, the frame's bytes (one allocation, sized for a
+// line of data) and the ID's text: three of the three allowed; per
+// stream, the Response of the task that writes it, and nothing else (the
+// task's function is made once a stream, the direct write takes no
+// Response of its own, and a stream sent one event at a time keeps its
+// queue's one slot). The ownership checks of tests add three a stream.
+func TestFanoutAllocs(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	b := newBroker(t, sse.Config{Heartbeat: time.Hour})
+	const streams = 10
+	conns, readTo := idleStreams(t, b, streams)
 	ev := sse.Event{Data: "hello"}
 	fanOut := func() {
 		if err := b.Publish("t", ev); err != nil {
@@ -68,12 +75,45 @@ func TestFanoutAllocs(t *testing.T) {
 		fanOut()
 	}
 	got := testing.AllocsPerRun(1000, fanOut)
-	limit := float64(5 + streams)
+	limit := float64(3 + streams)
 	if owner.Enabled() {
 		limit += 3 * streams
 	}
 	t.Logf("%.2f allocations an event to %d streams", got, streams)
 	if got > limit {
 		t.Errorf("%.2f allocations an event to %d streams, want at most %v", got, streams, limit)
+	}
+}
+
+// The allocations of a heartbeat to idle streams: per stream that gets
+// the comment, the Response of the task that writes it, as for an event
+// (the comment is one frame for all); per tick, none (the list of streams
+// comes from a pool). The ownership checks of tests add three a stream.
+func TestHeartbeatAllocs(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	b := newBroker(t, sse.Config{Heartbeat: time.Hour})
+	const streams = 10
+	conns, readTo := idleStreams(t, b, streams)
+	// Every tick sends the comment: the heartbeat's own write does not
+	// count as the stream's traffic.
+	beat := func() {
+		b.Tick()
+		for _, nc := range conns {
+			readTo(nc)
+		}
+	}
+	for range 100 {
+		beat()
+	}
+	got := testing.AllocsPerRun(1000, beat)
+	limit := float64(streams)
+	if owner.Enabled() {
+		limit += 3 * streams
+	}
+	t.Logf("%.2f allocations a heartbeat to %d streams", got, streams)
+	if got > limit {
+		t.Errorf("%.2f allocations a heartbeat to %d streams, want at most %v", got, streams, limit)
 	}
 }

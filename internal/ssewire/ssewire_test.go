@@ -327,3 +327,21 @@ func TestDecoderLimitDecoded(t *testing.T) {
 		})
 	}
 }
+
+// Encoding into a buffer with room costs no allocation: the broker frames
+// each event once, in a buffer sized for it.
+func TestAppendAllocs(t *testing.T) {
+	buf := make([]byte, 0, 256)
+	ev := Event{ID: "42", Type: "chat", Data: "line one\nline two", Retry: time.Second}
+	if n := testing.AllocsPerRun(100, func() {
+		var err error
+		if buf, err = Append(buf[:0], ev); err != nil {
+			t.Fatal(err)
+		}
+		if buf, err = AppendComment(buf, "heartbeat"); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}
