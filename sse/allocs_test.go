@@ -84,36 +84,3 @@ func TestFanoutAllocs(t *testing.T) {
 		t.Errorf("%.2f allocations an event to %d streams, want at most %v", got, streams, limit)
 	}
 }
-
-// The allocations of a heartbeat to idle streams: per stream that gets
-// the comment, the Response of the task that writes it, as for an event
-// (the comment is one frame for all); per tick, none (the list of streams
-// comes from a pool). The ownership checks of tests add three a stream.
-func TestHeartbeatAllocs(t *testing.T) {
-	if wharftest.RaceEnabled {
-		t.Skip("sync.Pool drops items at random under the race detector")
-	}
-	b := newBroker(t, sse.Config{Heartbeat: time.Hour})
-	const streams = 10
-	conns, readTo := idleStreams(t, b, streams)
-	// Every tick sends the comment: the heartbeat's own write does not
-	// count as the stream's traffic.
-	beat := func() {
-		b.Tick()
-		for _, nc := range conns {
-			readTo(nc)
-		}
-	}
-	for range 100 {
-		beat()
-	}
-	got := testing.AllocsPerRun(1000, beat)
-	limit := float64(streams)
-	if owner.Enabled() {
-		limit += 3 * streams
-	}
-	t.Logf("%.2f allocations a heartbeat to %d streams", got, streams)
-	if got > limit {
-		t.Errorf("%.2f allocations a heartbeat to %d streams, want at most %v", got, streams, limit)
-	}
-}

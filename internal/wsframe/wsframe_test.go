@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 var roundTrips = []struct {
@@ -134,8 +136,8 @@ func TestAppendFrameAllocs(t *testing.T) {
 	// A frame begun in an empty buffer (a connection's write batch) is
 	// one allocation, sized for the whole frame, not one for the header
 	// and another for the payload.
-	if raceEnabled {
-		return
+	if wharftest.RaceEnabled {
+		return // the race detector makes allocations of its own
 	}
 	for _, size := range []int{14, 200, 70000} {
 		p := make([]byte, size)

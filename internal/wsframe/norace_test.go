@@ -1,5 +1,0 @@
-//go:build !race
-
-package wsframe
-
-const raceEnabled = false
