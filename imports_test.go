@@ -148,31 +148,7 @@ func modulePath(dir string) (string, error) {
 func moduleImports(root, module string) (map[string][]string, error) {
 	pkgs := map[string][]string{}
 	fset := token.NewFileSet()
-	err := filepath.WalkDir(root, func(file string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, file)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			name := d.Name()
-			if rel == "." {
-				return nil
-			}
-			if rel == "examples" || rel == "cmd" || name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
-				return filepath.SkipDir
-			}
-			if _, err := os.Stat(filepath.Join(file, "go.mod")); err == nil {
-				return filepath.SkipDir // another module (bench)
-			}
-			return nil
-		}
-		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
-			return nil
-		}
+	err := libraryFiles(root, func(rel, file string) error {
 		f, err := parser.ParseFile(fset, file, nil, parser.ImportsOnly)
 		if err != nil {
 			return err
@@ -198,6 +174,41 @@ func moduleImports(root, module string) (map[string][]string, error) {
 		return nil
 	})
 	return pkgs, err
+}
+
+// libraryFiles calls fn with each non-test Go file of the library under
+// root, by its path relative to root (with slashes) and as a file name:
+// not examples/ and cmd/ (programs), testdata, hidden directories, nor
+// another module (bench). TestImportTable and TestConventions read the
+// same files.
+func libraryFiles(root string, fn func(rel, file string) error) error {
+	return filepath.WalkDir(root, func(file string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, file)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			name := d.Name()
+			if rel == "." {
+				return nil
+			}
+			if rel == "examples" || rel == "cmd" || name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(file, "go.mod")); err == nil {
+				return filepath.SkipDir // another module (bench)
+			}
+			return nil
+		}
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
+			return nil
+		}
+		return fn(rel, file)
+	})
 }
 
 func TestImportTable(t *testing.T) {
