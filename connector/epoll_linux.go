@@ -480,8 +480,9 @@ func (f *fdConn) detach(s *stream) {
 // lock, which they hold only for that.
 func (f *fdConn) pipelined(s *stream) bool {
 	s.body.mu.Lock()
-	defer s.body.mu.Unlock()
-	return f.c.r < f.c.w
+	more := f.c.r < f.c.w
+	s.body.mu.Unlock()
+	return more
 }
 
 // watchRunning has w hear, once, that the client hung up while the

@@ -149,6 +149,13 @@ func (h *handoff) Load() handoffState { return handoffState(h.v.Load()) }
 // fire applies ev and reports the state it found and whether the edge was
 // legal; a refused event changes nothing.
 func (h *handoff) fire(ev handoffEvent) (from handoffState, ok bool) {
+	if ev == hoFinish {
+		// Every legal hoFinish edge leads to hoFinished, and the one it
+		// refuses starts there: one Swap applies the table (every
+		// response's finish comes this way).
+		from = handoffState(h.v.Swap(uint32(hoFinished)))
+		return from, from != hoFinished
+	}
 	for {
 		from = h.Load()
 		to, ok := handoffTransition(from, ev)
