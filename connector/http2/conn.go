@@ -117,24 +117,22 @@ type serverConn struct {
 	hdec       *hpack.Decoder
 	blk        headerBlock // the header block being read (headers.go)
 
-	mu        sync.Mutex
-	cond      sync.Cond // handlers waiting for a window or queue space; the close waiting for the writer
-	streams   map[uint32]*stream
-	open      int // streams counted against MAX_CONCURRENT_STREAMS
-	handlers  int // streams whose handler has not finished
-	lastID    uint32
-	sendWin   int64 // the connection's send window
-	recvWin   int64 // the connection's receive window left
-	recvCred  int64 // bytes consumed but not yet given back with WINDOW_UPDATE
-	peer      h2Settings
-	goingAway bool                // no new streams: shutdown, idle or the client's GOAWAY
-	closed    bool                // the connection is done; nothing more is queued
-	ending    bool                // closing on an error: writes are bounded by endBy, no new stream frames
-	draining  int                 // streams answered whose client still sends a body
-	resetIDs  map[uint32]struct{} // streams the server reset lately
-	err       error               // why it ended, for streams that ask
-	starved   bool                // every stream waits for a client below a minimum data rate: the reader ends the connection
-	headBy    time.Time           // while a header block is read: when it must be complete
+	mu       sync.Mutex
+	cond     sync.Cond // handlers waiting for a window or queue space; the close waiting for the writer
+	streams  map[uint32]*stream
+	open     int // streams counted against MAX_CONCURRENT_STREAMS
+	handlers int // streams whose handler has not finished
+	lastID   uint32
+	sendWin  int64 // the connection's send window
+	recvWin  int64 // the connection's receive window left
+	recvCred int64 // bytes consumed but not yet given back with WINDOW_UPDATE
+	peer     h2Settings
+	state    connState           // going away, ending, closed (state.go): changed only by fire
+	draining int                 // streams answered whose client still sends a body
+	resetIDs map[uint32]struct{} // streams the server reset lately
+	err      error               // why it ended, for streams that ask
+	starved  bool                // every stream waits for a client below a minimum data rate: the reader ends the connection
+	headBy   time.Time           // while a header block is read: when it must be complete
 
 	// The write queue: control frames go first, stream frames in order.
 	ctrl   []h2Frame
@@ -236,7 +234,7 @@ func (hc *serverConn) serve() {
 	if !tracked {
 		// The server is shutting down: serve what was already accepted (an
 		// upgraded request, answered 101 already) and nothing more.
-		hc.goingAway = true
+		hc.fire(connEvGoAway)
 		hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID})
 	}
 	hc.idleDeadlineLocked()
@@ -429,8 +427,7 @@ func (hc *serverConn) deadlineReached() error {
 		hc.nc.SetReadDeadline(time.Time{}) // a stream started meanwhile
 		return nil
 	}
-	if !hc.goingAway {
-		hc.goingAway = true
+	if hc.fire(connEvGoAway) {
 		hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID})
 	}
 	return errH2Done
@@ -442,7 +439,7 @@ func (hc *serverConn) deadlineReached() error {
 // or for now when a graceful close is complete; and clears it otherwise.
 func (hc *serverConn) idleDeadlineLocked() {
 	switch {
-	case hc.closed:
+	case hc.state.closed():
 		// end is draining the socket under its own deadline.
 	case hc.starved:
 		hc.nc.SetReadDeadline(time.Now()) // deadlineReached ends it
@@ -450,7 +447,7 @@ func (hc *serverConn) idleDeadlineLocked() {
 		hc.nc.SetReadDeadline(hc.headBy)
 	case hc.handlers > 0 || hc.open > 0:
 		hc.nc.SetReadDeadline(time.Time{})
-	case hc.goingAway:
+	case hc.state.goingAway():
 		hc.nc.SetReadDeadline(time.Now())
 	default:
 		hc.nc.SetReadDeadline(time.Now().Add(hc.lim.IdleTimeout))
@@ -497,7 +494,7 @@ func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 		}
 	case *xhttp2.GoAwayFrame:
 		hc.mu.Lock()
-		hc.goingAway = true
+		hc.fire(connEvGoAway) // refused if it was going away already
 		hc.idleDeadlineLocked()
 		hc.mu.Unlock()
 	case *xhttp2.PushPromiseFrame:
@@ -731,7 +728,7 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 	code, status := st.parseRequest(f)
 	hc.mu.Lock()
 	switch {
-	case hc.goingAway:
+	case hc.state.goingAway():
 		// Above the last stream id of our GOAWAY: ignored, and so are the
 		// frames that follow on it.
 		hc.noteResetLocked(id)
@@ -832,7 +829,7 @@ func (hc *serverConn) resetStream(id uint32, code xhttp2.ErrCode) error {
 // go out. hc.mu is held.
 func (hc *serverConn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bool) error {
 	hc.noteResetLocked(id)
-	if hc.closed {
+	if hc.state.closed() {
 		return nil
 	}
 	if provoked {
@@ -900,7 +897,7 @@ func (hc *serverConn) end(err error) {
 		hc.log.Debug("http2: connection error", "remote", hc.info.RemoteAddr, "code", ce.code.String(), "reason", ce.reason)
 	}
 	hc.mu.Lock()
-	if !hc.closed {
+	if !hc.state.closed() {
 		switch {
 		case errors.As(err, &ce):
 			// Ahead of everything queued: the answers to a flood must not
@@ -920,15 +917,16 @@ func (hc *serverConn) end(err error) {
 			hc.takenSeq = hc.queuedSeq
 		}
 	}
-	hc.goingAway = true
-	if !errors.Is(err, errH2Done) {
+	if errors.Is(err, errH2Done) {
+		hc.fire(connEvGoAway) // refused if it was going away already
+	} else {
 		// The writer may be stuck on a client that does not read (the
 		// flood that ended the connection, say). From now on each write
 		// must make progress within h2GoAwayTimeout (socketWriter sets
 		// the deadline of those that follow), and all of them end within
 		// WriteTimeout: a client that reads gets the GOAWAY behind what it
 		// was sent before, one that does not is closed a second later.
-		hc.ending = true
+		hc.fire(connEvError) // refused if it was ending already
 		hc.endBy.Store(time.Now().Add(hc.lim.WriteTimeout).UnixNano())
 		hc.nc.SetWriteDeadline(time.Now().Add(h2GoAwayTimeout))
 	}
@@ -936,7 +934,7 @@ func (hc *serverConn) end(err error) {
 	for hc.writing {
 		hc.cond.Wait()
 	}
-	hc.closed = true
+	hc.fire(connEvClose) // refused if the writer closed it
 	if hc.err == nil {
 		hc.err = err
 	}
@@ -970,10 +968,9 @@ func (hc *serverConn) end(err error) {
 func (hc *serverConn) shutdown() {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	if hc.goingAway || hc.closed {
+	if !hc.fire(connEvShutdown) { // refused once it goes away or closed
 		return
 	}
-	hc.goingAway = true
 	hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID})
 	hc.idleDeadlineLocked()
 }
@@ -991,7 +988,7 @@ func (hc *serverConn) shutdown() {
 func (hc *serverConn) starvedAfter() {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	if hc.closed || hc.starved {
+	if hc.state.closed() || hc.starved {
 		return
 	}
 	for _, st := range hc.streams {
@@ -1041,7 +1038,7 @@ func (hc *serverConn) queueConnCredit(n int64) {
 // creditLocked gives back receive window for n bytes consumed on st (nil:
 // the connection only), with a WINDOW_UPDATE once half a window is due.
 func (hc *serverConn) creditLocked(st *stream, n int64) {
-	if hc.closed {
+	if hc.state.closed() {
 		return
 	}
 	hc.recvCred += n

@@ -10,9 +10,10 @@
 // Framer and HPACK (imported here as xhttp2), with header blocks assembled,
 // decoded and checked here (headers.go), the connection and stream
 // flow-control windows, SETTINGS, the write queue and its writer, the
-// stream state machine (state.go, RFC 9113 §5.1), request heads and
-// bodies, the h2c upgrade, GOAWAY on Shutdown and the limits that protect
-// the server from abusive peers.
+// stream state machine (state.go, RFC 9113 §5.1) and the connection's
+// (state.go too: going away, ending on an error, closed, changed only by
+// serverConn.fire), request heads and bodies, the h2c upgrade, GOAWAY on
+// Shutdown and the limits that protect the server from abusive peers.
 //
 // Per connection a reader (conn.go, the connection's producer) handles
 // every frame without waiting for anything but the socket, a writer

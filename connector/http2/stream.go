@@ -456,7 +456,7 @@ func (st *stream) Finish(trailers http.Header) error {
 	hc := st.hc
 	hc.mu.Lock()
 	if err == nil && len(tr) > 0 {
-		if st.state == h2Closed || hc.closed {
+		if st.state == h2Closed || hc.state.closed() {
 			err = st.errLocked()
 		} else if err = st.waitRoomLocked(); err == nil {
 			// Waited for as a bodyless response's head is (see send):
@@ -542,7 +542,7 @@ func (st *stream) Abort(err error) {
 func (st *stream) handlerReset(code xhttp2.ErrCode, err error) {
 	hc := st.hc
 	hc.mu.Lock()
-	if st.state != h2Closed && !hc.closed && !st.waitExpired {
+	if st.state != h2Closed && !hc.state.closed() && !st.waitExpired {
 		// (Not after a write that already waited WriteTimeout out: the
 		// reset would wait as long again.)
 		hc.purgeLocked(st)
@@ -570,7 +570,7 @@ func (st *stream) release() {
 func (st *stream) writeErr() error {
 	st.hc.mu.Lock()
 	defer st.hc.mu.Unlock()
-	if st.state == h2Closed || st.state == h2HalfClosedLocal || st.hc.closed {
+	if st.state == h2Closed || st.state == h2HalfClosedLocal || st.hc.state.closed() {
 		return st.errLocked()
 	}
 	return nil
@@ -606,7 +606,7 @@ func (st *stream) send(end bool) error {
 	}
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	if st.state == h2Closed || st.state == h2HalfClosedLocal || hc.closed || hc.ending {
+	if st.state == h2Closed || st.state == h2HalfClosedLocal || hc.state.closed() || hc.state.ending() {
 		return st.errLocked()
 	}
 	if st.head != nil || len(data) == 0 && end {
@@ -642,7 +642,7 @@ func (st *stream) send(end bool) error {
 		return nil
 	}
 	for len(data) > 0 {
-		if st.state == h2Closed || hc.closed || hc.ending || st.waitExpired {
+		if st.state == h2Closed || hc.state.closed() || hc.state.ending() || st.waitExpired {
 			return st.errLocked()
 		}
 		n := 0
@@ -691,7 +691,7 @@ func (st *stream) waitLocked(ready func() bool) error {
 			st.beginWaitLocked(waitStart)
 		}
 		hc.cond.Wait()
-		if st.state == h2Closed || hc.closed || hc.ending || st.waitExpired {
+		if st.state == h2Closed || hc.state.closed() || hc.state.ending() || st.waitExpired {
 			st.endWaitLocked(waitStart)
 			return st.errLocked()
 		}
@@ -712,7 +712,7 @@ func (st *stream) continue100() {
 	hc := st.hc
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	if st.continued || st.state != h2Open || hc.closed || hc.ending {
+	if st.continued || st.state != h2Open || hc.state.closed() || hc.state.ending() {
 		return
 	}
 	st.continued = true

@@ -49,7 +49,7 @@ func (f *h2Frame) purged() bool { return f.st != nil && f.seq <= f.st.purgedSeq 
 // provokes more than h2MaxControl of them without reading the answers gets
 // a connection error. hc.mu is held.
 func (hc *serverConn) queueCtrl(f h2Frame) error {
-	if hc.closed {
+	if hc.state.closed() {
 		return nil
 	}
 	if len(hc.ctrl)+hc.rsts >= h2MaxControl {
@@ -63,7 +63,7 @@ func (hc *serverConn) queueCtrl(f h2Frame) error {
 // (its SETTINGS, a WINDOW_UPDATE for bytes a handler read): never refused,
 // and bounded by what the server does. hc.mu is held.
 func (hc *serverConn) queueOwnCtrl(f h2Frame) {
-	if hc.closed {
+	if hc.state.closed() {
 		return
 	}
 	hc.ctrl = append(hc.ctrl, f)
@@ -73,7 +73,7 @@ func (hc *serverConn) queueOwnCtrl(f h2Frame) {
 // queueFrame queues a stream frame (or GOAWAY) after those queued before.
 // hc.mu is held.
 func (hc *serverConn) queueFrame(f h2Frame) {
-	if hc.closed {
+	if hc.state.closed() {
 		return
 	}
 	hc.queued += len(f.data)
@@ -201,7 +201,7 @@ func (hc *serverConn) writeLoop() {
 		hc.peer.headerTableLow = math.MaxUint32 // this batch signals it
 		// Under mu, so that end's deadline is never overwritten; once the
 		// connection is ending, socketWriter sets each write's.
-		if !hc.ending {
+		if !hc.state.ending() {
 			hc.nc.SetWriteDeadline(time.Now().Add(timeout))
 		}
 		if cap(hc.frames) > 2*h2MaxFrames {
@@ -244,7 +244,7 @@ func (hc *serverConn) writeLoop() {
 			hc.ctrl, hc.frames, hc.queued, hc.rsts, hc.purged = nil, nil, 0, 0, 0
 			hc.takenSeq = hc.queuedSeq
 			hc.releaseBatch()
-			hc.closed = true
+			hc.fire(connEvClose) // never refused: no writer runs once the connection is closed
 			if hc.err == nil {
 				hc.err = err
 			}
