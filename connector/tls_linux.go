@@ -73,15 +73,16 @@ type fdTLS struct {
 	hdrN    int
 	recLeft int
 
-	// The write side. wstate says who writes: a response (or the
-	// handshake), whose socket writes may park, in all at most wto,
-	// waited adding up how long they waited for the peer; or
-	// close_notify, after which nothing is written. wfailed says a socket
-	// write failed, maybe in the middle of a record. wto is atomic: a
-	// socket write of crypto/tls's reader (a KeyUpdate's answer, an
-	// alert) that sees wWriting reads it while the response writer,
-	// blocked behind it on crypto/tls's write lock, sets it for its piece.
-	wstate  atomic.Int32
+	// The write side. wstate says who writes (a state machine,
+	// tlsstate_linux.go): a response (or the handshake), whose socket
+	// writes may park, in all at most wto, waited adding up how long they
+	// waited for the peer; or close_notify, after which nothing is
+	// written. wfailed says a socket write failed, maybe in the middle of
+	// a record. wto is atomic: a socket write of crypto/tls's reader (a
+	// KeyUpdate's answer, an alert) that sees wWriting reads it while the
+	// response writer, blocked behind it on crypto/tls's write lock, sets
+	// it for its piece.
+	wstate  tlsWriteSide
 	wfailed atomic.Bool
 	wto     atomic.Int64 // a time.Duration
 	waited  atomic.Int64 // a time.Duration
@@ -110,13 +111,6 @@ const maxTLSPending = 16 << 10
 // errTLSPending fails the writes of a connection whose client left more
 // than maxTLSPending unread.
 var errTLSPending = errors.New("connector: TLS peer does not read what it asked for")
-
-// The write side's states (fdTLS.wstate).
-const (
-	wIdle    int32 = iota // nothing written now: socket writes never wait
-	wWriting              // a response or the handshake writes: socket writes may park
-	wClosed               // close_notify went out, or is going: nothing more
-)
 
 // tlsAgain is errTLSAgain's type: a temporary net.Error, so crypto/tls
 // does not keep it.
@@ -400,7 +394,7 @@ func parkErr(err error) error {
 // is full (at most to in all, however many records it takes), and returns
 // how long it waited for the peer. A small response goes as one record.
 func (t *fdTLS) write(head, body []byte, to time.Duration) (time.Duration, error) {
-	if !t.wstate.CompareAndSwap(wIdle, wWriting) {
+	if _, ok := t.wstate.fire(wBegin); !ok {
 		return 0, net.ErrClosed // close_notify went out
 	}
 	t.wto.Store(int64(to))
@@ -415,7 +409,7 @@ func (t *fdTLS) write(head, body []byte, to time.Duration) (time.Duration, error
 	} else if _, err = t.tc.Write(head); err == nil && len(body) > 0 {
 		_, err = t.tc.Write(body)
 	}
-	t.wstate.Store(wIdle)
+	t.wstate.must(wEnd)
 	return time.Duration(t.waited.Load()), parkErr(err)
 }
 
@@ -425,7 +419,10 @@ func (t *fdTLS) write(head, body []byte, to time.Duration) (time.Duration, error
 // write lock, and may be parked), nor behind a write that failed (the
 // alert would follow a broken record); from then on nothing is written.
 func (t *fdTLS) closeNotify() {
-	if t.tc == nil || t.nc != nil || !t.shakenOK || t.wfailed.Load() || !t.wstate.CompareAndSwap(wIdle, wClosed) {
+	if t.tc == nil || t.nc != nil || !t.shakenOK || t.wfailed.Load() {
+		return
+	}
+	if _, ok := t.wstate.fire(wNotify); !ok {
 		return
 	}
 	t.tc.CloseWrite()
@@ -448,7 +445,7 @@ func (c *conn) handshakeEP() {
 	until := time.Now().Add(f.sel.left(c.headAt, c.srv.limits().ReadHeaderTimeout))
 	t.rpark, t.rUntil = true, until
 	t.wto.Store(int64(max(time.Until(until), time.Millisecond))) // <= 0 would mean no limit
-	t.wstate.Store(wWriting)
+	t.wstate.must(wBegin)
 	if h := c.srv.Config.testHandshake; h != nil {
 		h()
 	}
@@ -467,7 +464,7 @@ func (c *conn) handshakeEP() {
 		err = t.tc.Handshake()
 	}
 	t.shaking.Store(false)
-	t.wstate.Store(wIdle)
+	t.wstate.must(wEnd)
 	t.rpark, t.rUntil = false, time.Time{}
 	if err != nil {
 		c.refused(0, "TLS", "tls handshake: ", err)
