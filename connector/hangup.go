@@ -28,9 +28,9 @@ import (
 // wake-ups of a read begun and aborted for each request.
 type hangupWatch struct {
 	mu    sync.Mutex
-	s     *stream // whose dispatch runs; nil between dispatches
-	w     Watcher // s's handler's (HangupWatcher.Hangup), told at most once
-	state hangupState
+	s     *stream       // whose dispatch runs; nil between dispatches
+	w     Watcher       // s's handler's (HangupWatcher.Hangup), told at most once
+	state hangupState   // changes only through fire (hangupstate.go)
 	t     *time.Timer   // runs start; made at the connection's first watch
 	done  chan struct{} // the read returned, with n
 	// What the read got, its reader's until done, then endWatch's.
@@ -39,14 +39,6 @@ type hangupWatch struct {
 }
 
 var _ runningWatcher = (*portableIO)(nil)
-
-type hangupState uint8
-
-const (
-	hwIdle    hangupState = iota
-	hwArmed               // t will start the read
-	hwReading             // the read began (it may have returned: done)
-)
 
 // hangupDelay is how long a handler runs before the portable connector
 // starts reading for its client's hang-up.
@@ -91,17 +83,17 @@ func (p *portableIO) armWatch() {
 	hw := &p.hw
 	hw.mu.Lock()
 	s := hw.s
-	ready := s != nil && hw.w != nil && hw.state == hwIdle
+	_, armable := hangupTransition(hw.state, hwArm)
+	ready := s != nil && hw.w != nil && armable
 	hw.mu.Unlock()
 	if !ready || !s.rbody().ended() {
 		return
 	}
 	hw.mu.Lock()
 	defer hw.mu.Unlock()
-	if hw.s != s || hw.w == nil || hw.state != hwIdle {
+	if hw.s != s || hw.w == nil || !hw.fire(hwArm) {
 		return
 	}
-	hw.state = hwArmed
 	if hw.t == nil {
 		hw.done = make(chan struct{}, 1)
 		hw.t = time.AfterFunc(hangupDelay, p.startWatch)
@@ -117,11 +109,10 @@ func (p *portableIO) armWatch() {
 func (p *portableIO) startWatch() {
 	hw := &p.hw
 	hw.mu.Lock()
-	if hw.state != hwArmed {
+	if !hw.fire(hwStart) {
 		hw.mu.Unlock()
 		return
 	}
-	hw.state = hwReading
 	nc, w := p.nc, hw.w
 	// The deadline the head's or the body's read left would end the
 	// watch as a timeout; endWatch sets its own (after this: hw.mu).
@@ -147,15 +138,15 @@ func (p *portableIO) endWatch() {
 	defer hw.mu.Unlock()
 	s := hw.s
 	hw.s, hw.w = nil, nil
-	switch hw.state {
+	from := hw.state
+	hw.fire(hwEnd) // legal in every state
+	switch from {
 	case hwIdle:
 		return
 	case hwArmed:
 		hw.t.Stop()
-		hw.state = hwIdle
 		return
 	}
-	hw.state = hwIdle
 	p.nc.SetReadDeadline(pastDeadline)
 	<-hw.done
 	p.nc.SetReadDeadline(time.Time{})
