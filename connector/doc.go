@@ -20,7 +20,12 @@
 // between the connection goroutine and whichever goroutine finishes a
 // suspended response is decided on one atomic word of the stream, a
 // machine of its own (state.go: Serving, Detached, Finished, through one
-// transition table).
+// transition table). Two smaller machines are written the same way: the
+// write side of a TLS connection on the epoll connector (tlsstate_linux.go:
+// Idle, Writing, Closed, one atomic word, so that close_notify never goes
+// while a response is written, and nothing is written after it), and the
+// portable connector's hang-up watch (hangupstate.go: Idle, Armed,
+// Reading, under the watch's mutex).
 //
 // On Linux a plain TCP listener is served by the epoll connector instead:
 // non-blocking sockets on a few epoll selectors, each a dispatcher.Producer
