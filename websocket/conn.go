@@ -205,25 +205,22 @@ type Conn struct {
 	// (serverReason), else how reading ended. One field for both, as only
 	// one reaches OnClose.
 	reason error
-	// The state's flags, under mu, in one word with the timer's generation.
-	closing      bool   // Close, CloseNow or Abort was called, or reading ended: no more Sends
-	sendClose    bool   // once closing: a close frame is to go out (not after Abort or a lost connection)
-	closeFramed  bool   // the close frame is in out
-	closeSent    bool   // the close frame is out whole
-	answered     bool   // the peer's close frame came after the server's close began
-	overflow     bool   // Send returned ErrQueueFull: a Close drops the queue
-	dropping     bool   // CloseNow or Abort: queued messages are not sent
-	writing      bool   // a goroutine is writing, or out waits for the tunnel
-	readDone     bool   // nothing more is read: the connection ends once the close frame is out
-	finished     bool   // the tunnel is closed; OnClose is on its way
-	running      bool   // work is running or about to
-	canceled     bool   // the context is canceled: the connection ended
-	ended        bool   // OnClose returned: Done's channel is closed, or made closed
-	serverReason bool   // reason is the server's
-	unread       bool   // reading stopped before the peer's end: the close lingers (lingerLocked)
-	lingering    bool   // the sending side is shut; what comes is discarded until the peer's end
-	events       uint8  // for work to handle
-	timerGen     uint32 // which arming of tm a firing is for
+	// The state, under mu, in one word with the timer's generation: the
+	// close handshake's (state.go), and flags.
+	cs           closeState // how far the close has come: Close, CloseNow, Abort, a failed read or write...
+	overflow     bool       // Send returned ErrQueueFull: a Close drops the queue
+	dropping     bool       // CloseNow or Abort: queued messages are not sent
+	writing      bool       // a goroutine is writing, or out waits for the tunnel
+	readDone     bool       // nothing more is read: the connection ends once the close frame is out
+	finished     bool       // the tunnel is closed; OnClose is on its way
+	running      bool       // work is running or about to
+	canceled     bool       // the context is canceled: the connection ended
+	ended        bool       // OnClose returned: Done's channel is closed, or made closed
+	serverReason bool       // reason is the server's
+	unread       bool       // reading stopped before the peer's end: the close lingers (lingerLocked)
+	lingering    bool       // the sending side is shut; what comes is discarded until the peer's end
+	events       uint8      // for work to handle
+	timerGen     uint32     // which arming of tm a firing is for
 
 	// The timer (timer.go), under mu. Instants are on the connection's
 	// clock (now), zero for none.
@@ -403,7 +400,7 @@ func (c *Conn) send(op byte, data []byte, p *Prepared) error {
 // mu.
 func (c *Conn) sendableLocked() error {
 	switch {
-	case c.closing:
+	case c.cs.closing():
 		return ErrClosed
 	case len(c.queue) >= c.cfg.sendQueue():
 		c.overflow = true
@@ -450,11 +447,11 @@ func (c *Conn) Abort() { c.drop(ErrAborted) }
 // Once closing, only the dropping of the queue can still change.
 func (c *Conn) startClose(payload []byte, now bool, cause error) {
 	c.mu.Lock()
-	if !c.closing {
-		c.closing, c.sendClose, c.closeMsg = true, true, payload
+	if c.cs.fire(csClose) {
+		c.closeMsg = payload
 		c.serverReasonLocked(cause)
 		now = now || c.overflow
-	} else if !now || c.dropping || !c.sendClose {
+	} else if !now || c.dropping || !c.cs.handshake() {
 		c.mu.Unlock()
 		return
 	}
@@ -472,9 +469,9 @@ func (c *Conn) dropLocked() {
 	clear(c.queue)
 	c.queue = c.queue[:0]
 	c.ctrl = nil
-	if len(c.out) > c.outKeep && !c.closeSent {
+	if len(c.out) > c.outKeep && !c.cs.sent() {
 		c.out = c.out[:c.outKeep]
-		c.closeFramed = false // framed behind what is dropped: it goes again, next
+		c.cs.fire(csUnframe) // framed behind what is dropped: it goes again, next
 	}
 }
 
@@ -535,7 +532,7 @@ func (c *Conn) pingingLocked() bool {
 	if c.finished {
 		return false
 	}
-	return !c.closing || c.sendClose && !c.dropping && !c.closeFramed && !c.closeSent
+	return c.cs == csOpen || c.cs == csQueued && !c.dropping
 }
 
 func (c *Conn) touch() { c.lastSeen.Store(c.now()) }
@@ -552,7 +549,7 @@ func (c *Conn) flush() {
 	}
 	c.writing = true
 	for {
-		if c.closing && !c.sendClose {
+		if c.cs.silent() {
 			c.writing = false
 			c.mu.Unlock()
 			return // aborted, or the peer is gone: nothing more to say
@@ -579,9 +576,8 @@ func (c *Conn) flush() {
 			rest := copy(c.queue, c.queue[n:])
 			clear(c.queue[rest:])
 			c.queue = c.queue[:rest]
-			if c.closing && !c.closeFramed && !c.closeSent && len(c.queue) == 0 {
+			if c.cs.closing() && len(c.queue) == 0 && c.cs.fire(csFrame) {
 				buf = wsframe.AppendFrame(buf, wsframe.OpClose, c.closeMsg)
-				c.closeFramed = true
 			}
 		}
 		if len(buf) == 0 {
@@ -589,7 +585,7 @@ func (c *Conn) flush() {
 			c.mu.Unlock()
 			return
 		}
-		closeIn := c.closeFramed
+		closeIn := c.cs == csFramed
 		c.mu.Unlock()
 		n, err := c.t.WriteNow(buf)
 		if n > 0 {
@@ -615,7 +611,7 @@ func (c *Conn) flush() {
 			c.outKeep = frameEnd(buf, keep, n) - n
 			if c.dropping && len(c.out) > c.outKeep {
 				c.out = c.out[:c.outKeep]
-				c.closeFramed = false
+				c.cs.fire(csUnframe)
 			}
 			if cap(c.out) > 1<<20 && len(c.out) < 64<<10 {
 				c.out = append([]byte(nil), c.out...) // do not keep a huge message's buffer
@@ -624,8 +620,7 @@ func (c *Conn) flush() {
 			c.t.NotifyWritable(c.writable, c.cfg.writeTimeout())
 			return
 		}
-		if closeIn && !c.closeSent {
-			c.closeSent = true
+		if closeIn && c.cs.fire(csCloseOut) {
 			c.closeOutLocked()
 		}
 	}
@@ -687,7 +682,7 @@ func (c *Conn) drop(cause error) {
 		c.mu.Unlock()
 		return
 	}
-	c.closing, c.sendClose = true, false
+	c.cs.fire(csAbandon)
 	c.serverReasonLocked(cause)
 	c.mu.Unlock()
 	c.finishNow()
@@ -700,7 +695,7 @@ func (c *Conn) lost(err error) {
 		err = io.ErrUnexpectedEOF // no frame said goodbye
 	}
 	c.mu.Lock()
-	c.closing, c.sendClose = true, false
+	c.cs.fire(csAbandon)
 	c.readEndedLocked(fmt.Errorf("%w: %w", ErrAbnormalClosure, err))
 	c.mu.Unlock()
 	c.finish()
@@ -725,7 +720,8 @@ func (c *Conn) finish() {
 	if c.lingerLocked() {
 		return
 	}
-	c.finished, c.closing = true, true
+	c.finished = true
+	c.cs.fire(csFinish)
 	c.queue, c.ctrl, c.out = nil, nil, nil
 	c.stopTimerLocked()
 	c.mu.Unlock()
@@ -752,7 +748,7 @@ type halfCloser interface{ CloseWrite() error }
 // (discard), for at most lingerTimeout (tick); then the tunnel closes.
 // Under mu.
 func (c *Conn) lingerLocked() bool {
-	if !c.unread || c.lingering || !c.sendClose || !c.closeSent {
+	if !c.unread || c.lingering || c.cs != csSent {
 		return false
 	}
 	hc, ok := c.t.(halfCloser)
@@ -805,7 +801,7 @@ func (c *Conn) discard() {
 func (c *Conn) stopReading() {
 	c.mu.Lock()
 	c.readDone = true
-	end := c.closeSent || (c.closing && !c.sendClose)
+	end := c.cs == csSent || c.cs.silent()
 	c.mu.Unlock()
 	if end {
 		c.finish()
@@ -1177,14 +1173,14 @@ func (c *Conn) peerClosed(p []byte) bool {
 		}
 	}
 	c.mu.Lock()
-	if c.closing && c.sendClose {
-		c.answered = true // the peer answers the server's close
-	}
+	// The peer answers the server's close if the server's close frame is
+	// to go, or went.
+	answered := c.cs.handshake()
 	// An answer echoes the server's code, or says a normal one; another
 	// code is the peer's own reason, even after the server's close began:
 	// the two close frames crossed (RFC 6455 §7.1.3), or the peer answered
 	// with a reason of its own.
-	echoed := c.answered && len(c.closeMsg) >= 2 && code == int(binary.BigEndian.Uint16(c.closeMsg))
+	echoed := answered && len(c.closeMsg) >= 2 && code == int(binary.BigEndian.Uint16(c.closeMsg))
 	if !echoed && code != CloseNormal && code != CloseGoingAway && code != CloseNoStatus {
 		if !c.serverReason { // the peer's code, over how reading ended before
 			c.reason = &CloseError{Code: code, Text: text}

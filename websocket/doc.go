@@ -64,10 +64,13 @@
 // queued first; CloseNow (and Close once Send has said ErrQueueFull) drops
 // the queue so that the close frame is the next thing the peer reads;
 // Abort drops the connection without one. A close the peer begins is
-// answered at once, ahead of what is queued for it. A text message that is
-// not UTF-8 never reaches OnMessage: the connection fails with 1007 (RFC
-// 6455 §8.1), at the first fragment no continuation could make UTF-8; so
-// does a close frame whose reason is not UTF-8.
+// answered at once, ahead of what is queued for it. How far the server's
+// side of the close has come is one state (Open, Queued, Framed, Sent, or
+// Silent when no close frame is to go: state.go), changed only through
+// its table of legal edges. A text message that is not UTF-8 never
+// reaches OnMessage: the connection fails with 1007 (RFC 6455 §8.1), at
+// the first fragment no continuation could make UTF-8; so does a close
+// frame whose reason is not UTF-8.
 // OnClose says why the connection ended (see Handler). A container's
 // graceful Shutdown closes every WebSocket it served with 1001 and waits
 // for the close handshakes, within its context and CloseTimeout.

@@ -93,7 +93,7 @@ func (c *Conn) armLocked(now int64) {
 	if c.pingingLocked() {
 		earliest(c.nextPing)
 	}
-	if !c.closing {
+	if !c.cs.closing() {
 		if idle := c.cfg.idleTimeout(); idle > 0 {
 			earliest(after(c.lastSeen.Load(), idle))
 		}
@@ -181,7 +181,7 @@ func (c *Conn) tick(gen uint32, wheel bool) {
 		c.readFailed(closeFrame(CloseGoingAway, "keep-alive timeout"), ErrPongTimeout)
 		return
 	}
-	if idle := c.cfg.idleTimeout(); idle > 0 && !c.closing && now >= after(c.lastSeen.Load(), idle) {
+	if idle := c.cfg.idleTimeout(); idle > 0 && !c.cs.closing() && now >= after(c.lastSeen.Load(), idle) {
 		c.mu.Unlock()
 		c.startClose(closeFrame(CloseGoingAway, "idle"), false, ErrIdle)
 		c.mu.Lock()
