@@ -56,28 +56,11 @@ func encode(ev Event) (*frame, error) {
 	if err != nil || seq == 0 {
 		return nil, fmt.Errorf("%w: the log gave the ID %q, not a positive decimal", ErrInvalidEvent, ev.ID)
 	}
-	// Room for the usual event, one line of data, in one allocation:
-	// grown from nil, its bytes were copied twice on the way.
-	b, err := ssewire.Append(make([]byte, 0, frameSize(ev)), ev.wire())
+	b, err := ssewire.Append(nil, ev.wire())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
 	}
 	return &frame{seq: seq, b: b}, nil
-}
-
-// frameSize is the length of ev's frame when its data is one line: the
-// field names, ": " and the line ends ("id: ", "event: ", "retry: " and
-// its digits, "data: ", the blank line). More lines grow the frame as
-// they come.
-func frameSize(ev Event) int {
-	n := len("id: \n") + len(ev.ID) + len("data: \n\n") + len(ev.Data)
-	if ev.Event != "" {
-		n += len("event: \n") + len(ev.Event)
-	}
-	if ev.Retry > 0 {
-		n += len("retry: \n") + 20
-	}
-	return n
 }
 
 // CheckTopic reports whether topic can name a topic: one or more tokens

@@ -3,6 +3,7 @@ package ssewire
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ func Append(dst []byte, ev Event) ([]byte, error) {
 	if err := Check(ev); err != nil {
 		return dst, err
 	}
+	// Room for the whole frame of an event whose data is one line, in one
+	// step: grown by the appends, a frame begun in an empty buffer was
+	// copied twice on the way. Data of more lines grows it as they come.
+	dst = slices.Grow(dst, oneLineSize(ev))
 	if ev.ID != "" {
 		dst = appendField(dst, "id", ev.ID)
 	}
@@ -84,6 +89,22 @@ func Append(dst []byte, ev Event) ([]byte, error) {
 		data = data[i+1:]
 	}
 	return append(dst, '\n'), nil
+}
+
+// oneLineSize is the length of ev's frame when its data is one line: the
+// fields Append writes, each "name: value\n", and the blank line.
+func oneLineSize(ev Event) int {
+	n := len("data: \n\n") + len(ev.Data)
+	if ev.ID != "" {
+		n += len("id: \n") + len(ev.ID)
+	}
+	if ev.Type != "" {
+		n += len("event: \n") + len(ev.Type)
+	}
+	if ev.Retry.Milliseconds() > 0 {
+		n += len("retry: \n") + 20 // digits of an int64, at most
+	}
+	return n
 }
 
 // appendField writes "name: value\n". The space is always written: a

@@ -3,6 +3,8 @@ package ssewire
 import (
 	"errors"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -328,8 +330,26 @@ func TestDecoderLimitDecoded(t *testing.T) {
 	}
 }
 
+// Append sizes an empty buffer once for the frame: exactly, when the data
+// is one line (retry's digits aside, counted at their most), and a frame
+// of more lines grows past it.
+func TestOneLineSize(t *testing.T) {
+	for _, tt := range encodeTests {
+		if tt.err != nil {
+			continue
+		}
+		size := oneLineSize(tt.ev)
+		if tt.ev.Retry.Milliseconds() > 0 {
+			size -= 20 - len(strconv.FormatInt(tt.ev.Retry.Milliseconds(), 10))
+		}
+		if oneLine := strings.Count(tt.want, "data: ") == 1; oneLine && size != len(tt.want) || !oneLine && size >= len(tt.want) {
+			t.Errorf("%s: oneLineSize %d for a frame of %d bytes", tt.name, size, len(tt.want))
+		}
+	}
+}
+
 // Encoding into a buffer with room costs no allocation: the broker frames
-// each event once, in a buffer sized for it.
+// each event once.
 func TestAppendAllocs(t *testing.T) {
 	buf := make([]byte, 0, 256)
 	ev := Event{ID: "42", Type: "chat", Data: "line one\nline two", Retry: time.Second}
