@@ -249,12 +249,7 @@ func (m *Manager) load(s *Session, id string) (bool, error) {
 		return false, nil
 	}
 	s.stale = false
-	if rec.Values == nil {
-		rec.Values = map[string]string{}
-	}
-	// The map is the session's own: a Store copies on each Load (Record),
-	// so it needs no second copy. base keeps the revision and times only.
-	s.values, rec.Values = rec.Values, nil
+	s.values = takeValues(&rec)
 	s.id, s.base, s.isNew = id, rec, false
 	s.touched = now.Sub(rec.LastAccess) > m.cfg.IdleTimeout/4
 	return true, nil
@@ -295,10 +290,15 @@ func (m *Manager) cookie(id string, secure bool) *http.Cookie {
 	return c
 }
 
-func copyValues(v map[string]string) map[string]string {
-	c := make(map[string]string, len(v))
-	for k, x := range v {
-		c[k] = x
+// takeValues takes the values out of a record the Store loaded, for the
+// session to keep: they are its own, as a Store copies on each Load
+// (Record), so they need no second copy. What is left in rec, the
+// session's base, is its revision and times: base never holds values.
+func takeValues(rec *Record) map[string]string {
+	v := rec.Values
+	if v == nil {
+		v = map[string]string{}
 	}
-	return c
+	rec.Values = nil
+	return v
 }

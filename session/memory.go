@@ -179,3 +179,12 @@ func (s *MemoryStore) scavenge() {
 func expiredAt(rec Record, now time.Time) bool {
 	return !rec.Expires.IsZero() && !now.Before(rec.Expires)
 }
+
+// copyValues is the copy a Store makes on each call (Record).
+func copyValues(v map[string]string) map[string]string {
+	c := make(map[string]string, len(v))
+	for k, x := range v {
+		c[k] = x
+	}
+	return c
+}

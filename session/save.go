@@ -37,7 +37,7 @@ func (s *Session) saveLocked(ctx context.Context) error {
 		rec.Expires = s.m.expires(rec)
 		rev, err := store.Save(ctx, s.id, rec)
 		if err == nil {
-			rec.Revision, rec.Values = rev, nil // base keeps the revision and times only
+			rec.Revision, rec.Values = rev, nil // base keeps the revision and times only (takeValues)
 			s.base, s.changed, s.touched = rec, nil, false
 			return nil
 		}
@@ -55,7 +55,7 @@ func (s *Session) saveLocked(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("session: save: %w", err)
 		}
-		values := copyValues(fresh.Values)
+		values := takeValues(&fresh)
 		for k := range s.changed {
 			if v, ok := s.values[k]; ok {
 				values[k] = v
@@ -63,8 +63,7 @@ func (s *Session) saveLocked(ctx context.Context) error {
 				delete(values, k)
 			}
 		}
-		fresh.Values = values
-		s.base, s.values = fresh, copyValues(values)
+		s.base, s.values = fresh, values
 	}
 	return fmt.Errorf("session: save: %d attempts: %w", saveAttempts, ErrConflict)
 }

@@ -242,14 +242,16 @@ func (s *Session) RenewID() error {
 		case err != nil:
 			return fmt.Errorf("session: renew: %w", err)
 		}
-		s.base, s.values = fresh, copyValues(fresh.Values)
-		rec := Record{Values: copyValues(s.values), Created: s.base.Created, LastAccess: now}
+		s.values = takeValues(&fresh)
+		s.base = fresh
+		// s.values as they are: a Store copies what it keeps (Record).
+		rec := Record{Values: s.values, Created: s.base.Created, LastAccess: now}
 		rec.Expires = s.m.expires(rec)
 		rev, err := s.m.cfg.Store.Save(ctx, id, rec)
 		if err != nil {
 			return fmt.Errorf("session: renew: %w", err)
 		}
-		rec.Revision = rev
+		rec.Revision, rec.Values = rev, nil // base keeps the revision and times only (takeValues)
 		s.base, s.changed, s.touched = rec, nil, false
 		defer func() {
 			if err := s.m.cfg.Store.Delete(ctx, old); err != nil {
