@@ -86,6 +86,21 @@ func getAsIs(t *testing.T, s *modes.Server, target string) (status int, body str
 	return resp.StatusCode, string(b), resp.Header.Get("X-Filtered") != ""
 }
 
+// statusOfTarget sends a GET of target, as sent (an absolute form, say),
+// over HTTP/1.1 and returns the status of the answer.
+func statusOfTarget(t *testing.T, s *modes.Server, target string) int {
+	t.Helper()
+	nc := s.DialHTTP1(t)
+	defer nc.Close()
+	io.WriteString(nc, "GET "+target+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatalf("%s: %v", target, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func TestAmbiguousPath(t *testing.T) {
 	modes.Run(t, buildAmbiguous, func(t *testing.T, s *modes.Server) {
 		for _, tc := range ambiguousCases {
@@ -99,16 +114,8 @@ func TestAmbiguousPath(t *testing.T) {
 		}
 		// An absolute-form target's path is the part after its authority.
 		for target, want := range map[string]int{"http://x/admin%2Fx": 400, "http://x/admin/a%20b": 200} {
-			nc := s.DialHTTP1(t)
-			io.WriteString(nc, "GET "+target+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
-			if err != nil {
-				t.Fatalf("%s: %v", target, err)
-			}
-			resp.Body.Close()
-			nc.Close()
-			if resp.StatusCode != want {
-				t.Errorf("%s: %d, want %d", target, resp.StatusCode, want)
+			if got := statusOfTarget(t, s, target); got != want {
+				t.Errorf("%s: %d, want %d", target, got, want)
 			}
 		}
 	})

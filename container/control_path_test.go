@@ -1,10 +1,7 @@
 package container_test
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -93,16 +90,8 @@ func TestControlPath(t *testing.T) {
 					lf = 200
 				}
 				for target, want := range map[string]int{"http://x/a%00b": 400, "http://x/a?q=%00": 200, "http://x/a%0ab": lf} {
-					nc := s.DialHTTP1(t)
-					io.WriteString(nc, "GET "+target+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-					resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
-					if err != nil {
-						t.Fatalf("%s: %v", target, err)
-					}
-					resp.Body.Close()
-					nc.Close()
-					if resp.StatusCode != want {
-						t.Errorf("%s: %d, want %d", target, resp.StatusCode, want)
+					if got := statusOfTarget(t, s, target); got != want {
+						t.Errorf("%s: %d, want %d", target, got, want)
 					}
 				}
 			}, tc.opts...)
