@@ -42,31 +42,24 @@ func (h *ctxRecorder) trace(msg string) (any, bool) {
 	return v, ok
 }
 
-// A failure is logged with the context of the request that failed, the
-// one a filter derived (filters/telemetry puts the request's span there),
-// not with the container's own: a handler that reads a trace from the
-// context ties the record to the request's trace.
-func TestFailureLoggedWithRequestContext(t *testing.T) {
-	boom := errors.New("boom")
-	tests := []struct {
-		name    string
-		handler func(api.Response, *api.Request) error
-		inner   api.Filter // after the tracing filter
-		page    bool       // an error page that fails
-		msgs    []string
-	}{
+// failureCase is a request that fails, and the records its failure makes.
+type failureCase struct {
+	name    string
+	handler func(api.Response, *api.Request) error
+	inner   api.Filter // after the filter under test (nil: none)
+	page    bool       // an error page that fails
+	msgs    []string
+}
+
+// failureCases are failures of a handler that the container logs: an
+// error, a chosen status, an error page that fails too, a panic and a
+// suspension's expiry.
+func failureCases(boom error) []failureCase {
+	return []failureCase{
 		{name: "handler error", handler: func(api.Response, *api.Request) error { return boom },
 			msgs: []string{"wharf: request failed"}},
 		{name: "chosen status", handler: func(api.Response, *api.Request) error { return api.Error(503, "backend down") },
 			msgs: []string{"wharf: request failed"}},
-		{name: "filter error", inner: api.FilterFunc(func(api.Response, *api.Request, api.Chain) error { return boom }),
-			msgs: []string{"wharf: request failed"}},
-		{name: "filter error after the chain", inner: api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
-			if err := next.Next(w, r); err != nil {
-				return err
-			}
-			return boom
-		}), msgs: []string{"wharf: request failed"}},
 		{name: "error page fails", handler: func(api.Response, *api.Request) error { return boom }, page: true,
 			msgs: []string{"wharf: request failed", "wharf: error page failed"}},
 		{name: "panic", handler: func(api.Response, *api.Request) error { panic("boom") },
@@ -79,6 +72,24 @@ func TestFailureLoggedWithRequestContext(t *testing.T) {
 			c.SetTimeout(time.Millisecond)
 			return c.Suspend()
 		}, msgs: []string{"wharf: request failed"}},
+	}
+}
+
+// A failure is logged with the context of the request that failed, the
+// one a filter derived (filters/telemetry puts the request's span there),
+// not with the container's own: a handler that reads a trace from the
+// context ties the record to the request's trace.
+func TestFailureLoggedWithRequestContext(t *testing.T) {
+	boom := errors.New("boom")
+	tests := append(failureCases(boom), []failureCase{
+		{name: "filter error", inner: api.FilterFunc(func(api.Response, *api.Request, api.Chain) error { return boom }),
+			msgs: []string{"wharf: request failed"}},
+		{name: "filter error after the chain", inner: api.FilterFunc(func(w api.Response, r *api.Request, next api.Chain) error {
+			if err := next.Next(w, r); err != nil {
+				return err
+			}
+			return boom
+		}), msgs: []string{"wharf: request failed"}},
 		{name: "async timeout", handler: func(w api.Response, r *api.Request) error {
 			a, err := async.Start(r)
 			if err != nil {
@@ -87,7 +98,7 @@ func TestFailureLoggedWithRequestContext(t *testing.T) {
 			a.SetTimeout(time.Millisecond) // nobody answers: 500
 			return nil
 		}, msgs: []string{"wharf: request failed"}},
-	}
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			logs := &ctxRecorder{traces: map[string]any{}}
@@ -130,29 +141,7 @@ func TestFailureLoggedWithRequestContext(t *testing.T) {
 func TestFailureLoggedWithClient(t *testing.T) {
 	boom := errors.New("boom")
 	const client = "203.0.113.9:4711"
-	tests := []struct {
-		name    string
-		handler func(api.Response, *api.Request) error
-		page    bool // an error page that fails
-		msgs    []string
-	}{
-		{name: "handler error", handler: func(api.Response, *api.Request) error { return boom },
-			msgs: []string{"wharf: request failed"}},
-		{name: "chosen status", handler: func(api.Response, *api.Request) error { return api.Error(503, "backend down") },
-			msgs: []string{"wharf: request failed"}},
-		{name: "error page fails", handler: func(api.Response, *api.Request) error { return boom }, page: true,
-			msgs: []string{"wharf: request failed", "wharf: error page failed"}},
-		{name: "panic", handler: func(api.Response, *api.Request) error { panic("boom") },
-			msgs: []string{"wharf: panic in serialized task"}},
-		{name: "suspension expired", handler: func(w api.Response, r *api.Request) error {
-			c := continuation.Of(r)
-			if !c.IsInitial() {
-				return boom
-			}
-			c.SetTimeout(time.Millisecond)
-			return c.Suspend()
-		}, msgs: []string{"wharf: request failed"}},
-	}
+	tests := failureCases(boom)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			logs, logger := wharftest.NewLogRecorder()
