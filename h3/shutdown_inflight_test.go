@@ -50,12 +50,7 @@ func TestShutdownLetsResponseInFlightFinish(t *testing.T) {
 		}
 		cancel() // what a caller's defer cancel() does
 		<-served
-		if g := <-got; g != body {
-			if len(g) > 100 {
-				g = g[:100]
-			}
-			t.Errorf("round %d: the client got %q, not the whole response", i, g)
-		}
+		wantWhole(t, i, <-got, body)
 		tr.Close()
 		c.Close()
 		pc.Close()
@@ -141,12 +136,7 @@ func TestShutdownReturnsOnceResponseDelivered(t *testing.T) {
 		pc.Close() // the process exits
 		l.Close()
 		<-served
-		if g := <-got; g != body {
-			if len(g) > 100 {
-				g = g[:100]
-			}
-			t.Errorf("round %d: the client got %q, not the whole response", i, g)
-		}
+		wantWhole(t, i, <-got, body)
 		tr.Close()
 		c.Close()
 		if t.Failed() {
@@ -157,6 +147,17 @@ func TestShutdownReturnsOnceResponseDelivered(t *testing.T) {
 
 // getBody GETs url on a goroutine of its own and sends what came: the
 // whole body, or what failed ("get: ...", "read: ...").
+// wantWhole fails t unless the client of round i got body whole.
+func wantWhole(t *testing.T, i int, got, body string) {
+	t.Helper()
+	if got != body {
+		if len(got) > 100 {
+			got = got[:100]
+		}
+		t.Errorf("round %d: the client got %q, not the whole response", i, got)
+	}
+}
+
 func getBody(cl *http.Client, url string) <-chan string {
 	got := make(chan string, 1)
 	go func() {
