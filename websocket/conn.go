@@ -576,7 +576,7 @@ func (c *Conn) flush() {
 			rest := copy(c.queue, c.queue[n:])
 			clear(c.queue[rest:])
 			c.queue = c.queue[:rest]
-			if c.cs.closing() && len(c.queue) == 0 && c.cs.fire(csFrame) {
+			if len(c.queue) == 0 && c.cs.fire(csFrame) { // legal only once the close is queued
 				buf = wsframe.AppendFrame(buf, wsframe.OpClose, c.closeMsg)
 			}
 		}
