@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,19 @@ import (
 // same code, counted one after the other, agreed to 0.1%; separate runs of
 // one build agree to about 1% (where the collector's cycles fall moves
 // it). It writes a table to stdout and nothing to docs/.
+//
+// Of a waiting request's count, the collector takes about a third: the
+// requests that wait are the live heap each collection marks, and the
+// pacer starts one whenever the heap has grown by GOGC percent of it.
+// Where a collection falls moves a count, so each of Wharf's counts also
+// reads the server's /debug/vars just outside it, for the collections
+// that ran and the bytes allocated a request, and -instr-gogc counts the
+// current build again under other GOGC settings (an operator's knob, in
+// the environment: a library sets no process-wide collector setting), in
+// a second table: GOGC=off counts the code alone. The share is the
+// counts', not the core's: marking is dense in instructions and cheap in
+// time beside a request's cold cache lines and system calls (see "Where
+// the misses come from" in docs/benchmarks.md).
 //
 // The server runs alone on one P (GOMAXPROCS=1, as when pinned to one
 // CPU) with asynchronous preemption off (valgrind does not deliver its
@@ -65,6 +79,7 @@ var defaultInstrCases = []InstrCase{
 // InstrConfig configures -instructions.
 type InstrConfig struct {
 	Base     string   // git revision also counted ("" for none)
+	GOGC     []string // GOGC settings the current build is also counted with: percentages, or "off"
 	Peers    []string // peer servers (under bench/servers) counted beside, as anchors
 	Requests int      // counted requests a case
 	Warmup   int      // requests a case sends before counting
@@ -92,6 +107,16 @@ type InstrCount struct {
 	Attempts   int
 	Err        string
 	PerRequest int64
+	// GOGC is the GOGC setting the server ran with; "" is the
+	// environment's (Go's default, 100, where it sets none).
+	GOGC string
+	// Wharf is a count of a build of Wharf, not a peer's. Collections is
+	// how many collections ran during its count, and Allocated the bytes
+	// the server allocated a request, read from its /debug/vars; -1
+	// for a peer's count, which has none.
+	Wharf       bool
+	Collections int64
+	Allocated   int64
 }
 
 // errNoCount is a run that ended without a count: valgrind stopped early
@@ -171,15 +196,24 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 			builds = append(builds, p)
 		}
 	}
+	// gogc is the GOGC each build runs with ("" for the environment's):
+	// the builds counted again under -instr-gogc are the current one.
+	gogc := map[string]string{}
+	for _, g := range ic.GOGC {
+		b := "GOGC=" + g
+		bins[b], gogc[b] = bins["current"], g
+		builds = append(builds, b)
+	}
 	var counts []InstrCount
 	failed := 0
 	for _, c := range ic.Cases {
 		for _, b := range builds {
 			keep := ""
 			if ic.Dump != "" {
-				keep = filepath.Join(ic.Dump, b+"-"+c.Name+".out")
+				keep = filepath.Join(ic.Dump, strings.ReplaceAll(b, "=", "")+"-"+c.Name+".out")
 			}
-			m := countCase(ctx, bins[b], c, ic.Requests, ic.Warmup, keep)
+			wharf := !slices.Contains(ic.Peers, b)
+			m := countCase(ctx, bins[b], c, ic.Requests, ic.Warmup, keep, gogc[b], wharf)
 			m.Build = b
 			if err := ctx.Err(); err != nil {
 				return err
@@ -194,6 +228,9 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 		}
 	}
 	fmt.Fprint(out, instrTable(counts, ic.Base, ic.Peers))
+	if t := gcTable(counts, os.Getenv("GOGC")); t != "" {
+		fmt.Fprint(out, "\n"+t)
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d counts failed (see above)", failed, len(counts))
 	}
@@ -202,15 +239,19 @@ func instrBench(ctx context.Context, ic InstrConfig, root string, out io.Writer)
 
 // countCase counts case c on bin, trying up to three times unless the
 // server answered with another status than 200; keep, if set, is where
-// the counted dump is copied.
-func countCase(ctx context.Context, bin string, c InstrCase, requests, warmup int, keep string) InstrCount {
-	m := InstrCount{Case: c, Requests: requests}
+// the counted dump is copied; gogc, if set, the server's GOGC; vars says
+// the server has Wharf's /debug/vars, to read its collections from.
+func countCase(ctx context.Context, bin string, c InstrCase, requests, warmup int, keep, gogc string, vars bool) InstrCount {
+	m := InstrCount{Case: c, Requests: requests, GOGC: gogc, Wharf: vars, Collections: -1, Allocated: -1}
 	for m.Attempts < 3 {
 		m.Attempts++
-		total, err := countOnce(ctx, bin, c, requests, warmup, keep)
+		total, gc, err := countOnce(ctx, bin, c, requests, warmup, keep, gogc, vars)
 		if err == nil {
 			m.Total, m.Err = total, ""
 			m.PerRequest = total / int64(requests)
+			if vars {
+				m.Collections, m.Allocated = gc.NumGC, gc.TotalAlloc/int64(requests)
+			}
 			return m
 		}
 		m.Err = err.Error()
@@ -231,16 +272,17 @@ var (
 
 // countOnce runs bin under callgrind, sends warmup requests, then counts
 // the instructions of the next requests, on the same connections; keep,
-// if set, is where the dump is copied.
-func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup int, keep string) (int64, error) {
+// if set, is where the dump is copied. With vars, it also returns what
+// the server's memstats moved by during the count (read outside it).
+func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup int, keep, gogc string, vars bool) (int64, gcStats, error) {
 	dir, err := os.MkdirTemp("", "wharf-instr-")
 	if err != nil {
-		return 0, err
+		return 0, gcStats{}, err
 	}
 	defer os.RemoveAll(dir)
 	addr, err := freeAddr()
 	if err != nil {
-		return 0, err
+		return 0, gcStats{}, err
 	}
 	outFile := filepath.Join(dir, "callgrind.out")
 	log := new(lockedBuffer)
@@ -254,9 +296,12 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 		godebug = v + "," + godebug
 	}
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1", "GODEBUG="+godebug)
+	if gogc != "" {
+		cmd.Env = append(cmd.Env, "GOGC="+gogc) // the last of a name wins
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return 0, gcStats{}, err
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
@@ -279,7 +324,7 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 		}
 	}
 	if err := awaitServer(ctx, addr, exited, 2*time.Minute); err != nil {
-		return 0, fail("start-up", err)
+		return 0, gcStats{}, fail("start-up", err)
 	}
 	l := newLoad(addr, c.Path, c.Conns)
 	defer l.close()
@@ -292,31 +337,83 @@ func countOnce(ctx context.Context, bin string, c InstrCase, requests, warmup in
 		return nil
 	}
 	if err := l.send(ctx, warmup); err != nil {
-		return 0, fail("the warm-up", err)
+		return 0, gcStats{}, fail("the warm-up", err)
+	}
+	var before, gc gcStats
+	if vars {
+		// Read before the count starts and after it ends, so that the
+		// reads' own instructions stay out of it.
+		if before, err = readGCStats(ctx, addr); err != nil {
+			return 0, gcStats{}, fail("reading /debug/vars", err)
+		}
 	}
 	if err := control("-z"); err != nil {
-		return 0, err
+		return 0, gcStats{}, err
 	}
 	if err := l.send(ctx, requests); err != nil {
-		return 0, fail("the count", err)
+		return 0, gcStats{}, fail("the count", err)
 	}
 	if err := control("-d"); err != nil {
-		return 0, err
+		return 0, gcStats{}, err
+	}
+	if vars {
+		after, err := readGCStats(ctx, addr)
+		if err != nil {
+			return 0, gcStats{}, fail("reading /debug/vars", err)
+		}
+		gc.NumGC, gc.TotalAlloc = after.NumGC-before.NumGC, after.TotalAlloc-before.TotalAlloc
 	}
 	f, err := os.Open(outFile + ".1") // the first dump
 	if err != nil {
-		return 0, fail("reading the dump", err)
+		return 0, gcStats{}, fail("reading the dump", err)
 	}
 	defer f.Close()
 	if keep != "" {
 		if err := copyFile(keep, f); err != nil {
-			return 0, err
+			return 0, gcStats{}, err
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return 0, err
+			return 0, gcStats{}, err
 		}
 	}
-	return callgrindTotal(f)
+	total, err := callgrindTotal(f)
+	return total, gc, err
+}
+
+// gcStats is what the collector did: the fields of runtime.MemStats that
+// expvar's "memstats" carries.
+type gcStats struct {
+	NumGC      int64
+	TotalAlloc int64
+}
+
+// readGCStats reads the collector's figures from a Wharf server's
+// /debug/vars (expvar).
+func readGCStats(ctx context.Context, addr string) (gcStats, error) {
+	cctx, cancel := context.WithTimeout(ctx, controlTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, "http://"+addr+"/debug/vars", nil)
+	if err != nil {
+		return gcStats{}, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return gcStats{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return gcStats{}, fmt.Errorf("/debug/vars: status %d", resp.StatusCode)
+	}
+	var v struct {
+		Memstats *gcStats `json:"memstats"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return gcStats{}, fmt.Errorf("/debug/vars: %v", err)
+	}
+	if v.Memstats == nil {
+		return gcStats{}, errors.New("/debug/vars has no memstats")
+	}
+	return *v.Memstats, nil
 }
 
 // copyFile writes what r holds to a new file at path, making its
@@ -506,6 +603,53 @@ func callgrindTotal(r io.Reader) (int64, error) {
 		return 0, fmt.Errorf("%w: totals %q: %v", errNoCount, v, err)
 	}
 	return n, nil
+}
+
+// gcTable renders what the collector did in Wharf's counts, a row a case
+// and build: the collections that ran, the bytes allocated a request, and
+// for a build counted with another GOGC its count beside the current
+// build's; env is the environment's GOGC ("" for none).
+func gcTable(counts []InstrCount, env string) string {
+	var b strings.Builder
+	b.WriteString("| Case | Build | GOGC | Instructions a request | change from current | Collections in the count | Bytes allocated a request |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|\n")
+	current := map[string]InstrCount{}
+	for _, m := range counts {
+		if m.Build == "current" {
+			current[m.Case.Name] = m
+		}
+	}
+	rows := 0
+	for _, m := range counts {
+		if !m.Wharf {
+			continue // a peer: no /debug/vars
+		}
+		g := m.GOGC
+		if g == "" {
+			g = env
+		}
+		if g == "" {
+			g = "100 (default)"
+		}
+		count, change, colls, alloc := "failed", "—", "—", "—"
+		if m.Err == "" {
+			count = fmtInt(float64(m.PerRequest))
+			colls, alloc = fmtInt(float64(m.Collections)), fmtInt(float64(m.Allocated))
+			if cm, ok := current[m.Case.Name]; ok && m.GOGC != "" && cm.Err == "" && cm.PerRequest > 0 {
+				change = strings.Replace(fmt.Sprintf("%+.1f%%", 100*float64(m.PerRequest-cm.PerRequest)/float64(cm.PerRequest)), "-", "−", 1)
+			}
+		}
+		build := m.Build
+		if m.GOGC != "" {
+			build = "current"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", m.Case.Name, build, g, count, change, colls, alloc)
+		rows++
+	}
+	if rows == 0 {
+		return ""
+	}
+	return b.String()
 }
 
 // instrTable renders the counts: a row a case, the base build beside the

@@ -75,3 +75,43 @@ func TestInstrTable(t *testing.T) {
 		}
 	}
 }
+
+func TestGCTable(t *testing.T) {
+	delay := InstrCase{"delay", "/delay?ms=20", 1000}
+	wharf := func(build, gogc string, per, colls, alloc int64) InstrCount {
+		return InstrCount{Case: delay, Build: build, GOGC: gogc, Requests: 40000, PerRequest: per, Wharf: true, Collections: colls, Allocated: alloc}
+	}
+	header := "| Case | Build | GOGC | Instructions a request | change from current | Collections in the count | Bytes allocated a request |\n|---|---|---:|---:|---:|---:|---:|\n"
+	tests := []struct {
+		name   string
+		counts []InstrCount
+		env    string
+		want   string
+	}{
+		{"the default and two settings, a peer left out", []InstrCount{
+			wharf("current", "", 24412, 22, 1116),
+			{Case: delay, Build: "fasthttp", Requests: 40000, PerRequest: 10855, Collections: -1, Allocated: -1},
+			wharf("GOGC=200", "200", 19377, 11, 1116),
+			wharf("GOGC=400", "400", 17532, 5, 1117),
+			wharf("GOGC=off", "off", 14950, 0, 1116),
+		}, "", header +
+			"| delay | current | 100 (default) | 24,412 | — | 22 | 1,116 |\n" +
+			"| delay | current | 200 | 19,377 | −20.6% | 11 | 1,116 |\n" +
+			"| delay | current | 400 | 17,532 | −28.2% | 5 | 1,117 |\n" +
+			"| delay | current | off | 14,950 | −38.8% | 0 | 1,116 |\n"},
+		{"the environment's setting, a base, a failure", []InstrCount{
+			wharf("base", "", 24000, 20, 1100),
+			wharf("current", "", 23000, 20, 1100),
+			{Case: delay, Build: "GOGC=50", GOGC: "50", Requests: 40000, Wharf: true, Err: "no instruction count", Collections: -1, Allocated: -1},
+		}, "150", header +
+			"| delay | base | 150 | 24,000 | — | 20 | 1,100 |\n" +
+			"| delay | current | 150 | 23,000 | — | 20 | 1,100 |\n" +
+			"| delay | current | 50 | failed | — | — | — |\n"},
+		{"peers only", []InstrCount{{Case: delay, Build: "fasthttp", PerRequest: 1, Collections: -1, Allocated: -1}}, "", ""},
+	}
+	for _, tt := range tests {
+		if got := gcTable(tt.counts, tt.env); got != tt.want {
+			t.Errorf("%s:\n%s\nwant\n%s", tt.name, got, tt.want)
+		}
+	}
+}

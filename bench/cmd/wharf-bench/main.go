@@ -229,6 +229,7 @@ func run() error {
 	fs.IntVar(&ic.Requests, "instr-requests", ic.Requests, "with -instructions, requests counted a case (with fewer than the default, too few collections fall in the count for it to repeat: 4,000 moved it by 4%)")
 	fs.IntVar(&ic.Warmup, "instr-warmup", ic.Warmup, "with -instructions, requests a case sends before counting")
 	fs.StringVar(&ic.Dump, "instr-dump", "", "with -instructions, a directory that keeps each count's callgrind dump (BUILD-CASE.out) for callgrind_annotate")
+	instrGOGC := fs.String("instr-gogc", "", "with -instructions, comma-separated GOGC settings (percentages, or off) the current build is also counted with, in a second table beside its collections; off counts the code without the collector's cycles, whose place in a count moves it (the environment's GOGC, if set, is the current build's)")
 	instrCases := fs.String("instr-cases", "", "with -instructions, comma-separated cases to count (default all): plaintext, delay, sleep")
 	sseOnly := fs.String("sse-scenarios", "", "with -sse, comma-separated scenarios to run (default all): sse-idle-STREAMS, sse-fanout, sse-cluster")
 	fs.Parse(os.Args[1:])
@@ -248,6 +249,12 @@ func run() error {
 
 	if *instructions {
 		ic.Peers = splitList(*instrPeerList)
+		for _, v := range splitList(*instrGOGC) {
+			if g, err := strconv.Atoi(v); (err != nil || g <= 0) && v != "off" {
+				return fmt.Errorf("-instr-gogc: %q is neither a percentage above zero nor off", v)
+			}
+			ic.GOGC = append(ic.GOGC, v)
+		}
 		if *instrCases != "" {
 			var cases []InstrCase
 			for _, name := range splitList(*instrCases) {
