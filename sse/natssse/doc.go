@@ -49,5 +49,9 @@
 // stream: a direct read may be served by a follower that lags, and the
 // replay could then miss events that the seam counts as delivered.
 //
+// Once the NATS connection is closed for good (the application closed
+// it, or nats.go gave up on the broker), every error of the Log wraps
+// ErrConnectionClosed, and nats.ErrConnectionClosed.
+//
 // Package natssse imports sse (and nats.go's jetstream).
 package natssse

@@ -137,7 +137,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) 
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("natssse: stream %q: %w", cfg.Stream, err)
+		return nil, failed(js, fmt.Sprintf("stream %q", cfg.Stream), err)
 	}
 	// A stream that exists keeps its own subjects. If they do not take
 	// every topic of the prefix (the stream was made for another prefix,
@@ -185,7 +185,7 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 	// other instances appended while this one was away.
 	info, err := l.stream.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("natssse: stream: %w", err)
+		return failed(l.js, "stream", err)
 	}
 	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{l.prefix + ">"},
@@ -193,7 +193,7 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 		OptStartSeq:    info.State.LastSeq + 1,
 	})
 	if err != nil {
-		return fmt.Errorf("natssse: consumer: %w", err)
+		return failed(l.js, "consumer", err)
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		meta, err := m.Metadata()
@@ -212,7 +212,7 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 		l.log.Warn("natssse: consuming the event stream", "stream", l.stream.CachedInfo().Config.Name, "err", err)
 	}))
 	if err != nil {
-		return fmt.Errorf("natssse: consume: %w", err)
+		return failed(l.js, "consume", err)
 	}
 	l.mu.Lock()
 	if l.closed {
@@ -270,7 +270,7 @@ func (l *Log) msg(topic string, ev sse.Event) *nats.Msg {
 // acknowledgment.
 func (l *Log) Append(topic string, ev sse.Event) error {
 	if _, err := l.js.PublishMsgAsync(l.msg(topic, ev)); err != nil {
-		return fmt.Errorf("natssse: publish: %w", err)
+		return failed(l.js, "publish", err)
 	}
 	return nil
 }
@@ -280,7 +280,7 @@ func (l *Log) Append(topic string, ev sse.Event) error {
 func (l *Log) AppendWait(ctx context.Context, topic string, ev sse.Event) (uint64, error) {
 	ack, err := l.js.PublishMsg(ctx, l.msg(topic, ev))
 	if err != nil {
-		return 0, fmt.Errorf("natssse: publish: %w", err)
+		return 0, failed(l.js, "publish", err)
 	}
 	l.seen(ack.Sequence)
 	return ack.Sequence, nil
@@ -313,11 +313,11 @@ func (l *Log) AppendWaitFunc(ctx context.Context, topic string, build func(id ui
 			return ack.Sequence, nil
 		}
 		if !wrongLastSequence(err) {
-			return 0, fmt.Errorf("natssse: publish: %w", err)
+			return 0, failed(l.js, "publish", err)
 		}
 		info, err := l.stream.Info(ctx)
 		if err != nil {
-			return 0, fmt.Errorf("natssse: reading the stream's last sequence: %w", err)
+			return 0, failed(l.js, "reading the stream's last sequence", err)
 		}
 		last = info.State.LastSeq
 		l.seen(last)
@@ -370,7 +370,7 @@ func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Even
 		return nil, 0, after > 0, nil
 	}
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("natssse: reading %s: %w", subject, err)
+		return nil, 0, false, failed(l.js, "reading "+subject, err)
 	}
 	through := last.Sequence
 	if after == through {
@@ -411,7 +411,7 @@ func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Even
 		case errors.Is(err, jetstream.ErrMsgNotFound):
 			missed = true
 		case err != nil:
-			return nil, 0, false, fmt.Errorf("natssse: reading %s: %w", subject, err)
+			return nil, 0, false, failed(l.js, "reading "+subject, err)
 		default:
 			missed = m.Subject != subject
 		}
@@ -450,7 +450,7 @@ func (r *replay) get(ctx context.Context) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("natssse: reading %s: %w", r.subject, err)
+		return failed(r.l.js, "reading "+r.subject, err)
 	}
 	r.add(m.Sequence, m.Header, m.Data)
 	return nil
