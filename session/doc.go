@@ -17,7 +17,8 @@
 // survive, one key is last-writer-wins).
 //
 // The package owns the Manager, the Session a request sees, the Store
-// interface that keeps sessions by ID, and MemoryStore, the bounded
+// interface that keeps sessions by ID (and RevisionDeleter, which a Store
+// implements to make RenewID atomic), and MemoryStore, the bounded
 // in-process Store a zero Config uses. Package session/natskv keeps them
 // in NATS JetStream key-value, shared by several instances.
 //

@@ -39,6 +39,8 @@ type MemoryStore struct {
 	closed bool
 }
 
+var _ RevisionDeleter = (*MemoryStore)(nil)
+
 type memEntry struct {
 	id  string
 	rec Record
@@ -122,6 +124,26 @@ func (s *MemoryStore) Delete(_ context.Context, id string) error {
 	if el, ok := s.byID[id]; ok {
 		s.remove(el)
 	}
+	return nil
+}
+
+// DeleteRevision removes the session under id if its stored revision is
+// rev, else returns ErrConflict (see RevisionDeleter); an expired session
+// is one no longer stored.
+func (s *MemoryStore) DeleteRevision(_ context.Context, id string, rev uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	el, ok := s.byID[id]
+	if !ok || rev == 0 {
+		return ErrConflict
+	}
+	if e := el.Value.(*memEntry); e.rec.Revision != rev || expiredAt(e.rec, time.Now()) {
+		return ErrConflict
+	}
+	s.remove(el)
 	return nil
 }
 

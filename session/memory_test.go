@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/internal/sessiontest"
 )
 
 // Save takes only the stored revision: zero creates, a stale one
@@ -115,4 +116,11 @@ func TestMemoryStoreScavenges(t *testing.T) {
 		}
 		s.Close()
 	})
+}
+
+// DeleteRevision deletes only at the stored revision.
+func TestMemoryStoreDeleteRevision(t *testing.T) {
+	s := session.NewMemoryStore(session.MemoryConfig{})
+	defer s.Close()
+	sessiontest.RevisionDeletes(t, s)
 }

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -203,8 +202,11 @@ func (s *Session) reset() {
 // set"), a session not yet written included (the ID its first Set would
 // give it could not reach the client either). A new session has a fresh ID
 // already, and RenewID leaves it. A session that another request ended
-// (Invalidate, or expiry) since this one loaded it stays ended: RenewID
-// then leaves this request with a new, empty session, as if it had none.
+// (Invalidate, or expiry) before the move completed stays ended, however
+// the two interleave: its values never reach the new ID, and RenewID
+// leaves this request with a new, empty session, as if it had none. The
+// move is atomic if the Store is a RevisionDeleter, and costs one more
+// Load otherwise (see RevisionDeleter).
 func (s *Session) RenewID() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,48 +218,30 @@ func (s *Session) RenewID() error {
 	if s.id == "" {
 		return nil
 	}
-	old, id := s.id, newID()
-	stored := s.base.Revision != 0
-	if stored {
+	id := newID()
+	if s.base.Revision != 0 {
 		ctx, cancel := s.m.storeContext()
 		defer cancel()
-		// The values move from what the store holds now, with this
-		// request's changes: another request (a logout in another tab)
+		// The values move from what the store holds, with this request's
+		// changes saved first: another request (a logout in another tab)
 		// may have changed or ended the session since it was loaded, and
 		// an ended session must stay ended, not come back under the new
-		// ID. saveLocked applies that rule; Load catches an end that came
-		// with nothing of ours to save.
+		// ID. saveLocked applies that rule to our changes, move to the
+		// copy.
 		if err := s.saveLocked(ctx); err != nil {
 			return fmt.Errorf("session: renew: %w", err)
 		}
 		if s.id == "" {
 			return nil // ended meanwhile: a new session starts at the next Set
 		}
-		now := time.Now()
-		fresh, err := s.m.cfg.Store.Load(ctx, old)
-		switch {
-		case errors.Is(err, ErrNotFound) || err == nil && s.m.expired(fresh, now):
-			s.reset()
-			return nil
-		case err != nil:
-			return fmt.Errorf("session: renew: %w", err)
-		}
-		s.values = takeValues(&fresh)
-		s.base = fresh
-		// s.values as they are: a Store copies what it keeps (Record).
-		rec := Record{Values: s.values, Created: s.base.Created, LastAccess: now}
-		rec.Expires = s.m.expires(rec)
-		rev, err := s.m.cfg.Store.Save(ctx, id, rec)
+		moved, err := s.move(ctx, id)
 		if err != nil {
 			return fmt.Errorf("session: renew: %w", err)
 		}
-		rec.Revision, rec.Values = rev, nil // base keeps the revision and times only (takeValues)
-		s.base, s.changed, s.touched = rec, nil, false
-		defer func() {
-			if err := s.m.cfg.Store.Delete(ctx, old); err != nil {
-				s.m.cfg.Logger.Error("session: renew: deleting the old ID", "err", err)
-			}
-		}()
+		if !moved {
+			s.reset()
+			return nil
+		}
 	}
 	s.id = id
 	return s.setCookie(id)

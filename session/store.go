@@ -58,7 +58,10 @@ type Record struct {
 }
 
 // Store keeps sessions by ID. Every method may be called from any
-// goroutine, concurrently.
+// goroutine, concurrently: the Manager calls them from the goroutines of
+// many requests at once (each request's from its dispatch, its async
+// tasks and its completion), so one session's ID may be loaded, saved
+// and deleted by several at a time.
 //
 // Concurrent writes are resolved by optimistic concurrency: Save succeeds
 // only if the session's stored revision is still the one given in the
@@ -75,4 +78,33 @@ type Store interface {
 	Save(ctx context.Context, id string, rec Record) (uint64, error)
 	// Delete removes the session under id; an id not stored is no error.
 	Delete(ctx context.Context, id string) error
+}
+
+// RevisionDeleter is a Store that can delete a session only at the
+// revision its caller loaded, in one step, as Save writes one. RenewID
+// moves a session by saving a copy under the new ID and deleting the old
+// ID at the revision it copied, and deletes the copy again if that fails:
+// so the copy survives only if no other request changed or ended the
+// session (a logout in another tab) in between, and an ended session's
+// values never reach the new ID. A Store implements it if it can; Store
+// does not require it, so that the Stores written before it still work. MemoryStore and session/natskv implement
+// it; the Manager finds it by a type assertion.
+//
+// A Store without it still renews safely, by a fallback that costs a
+// Load: after saving the copy, the Manager loads the old ID again and
+// deletes it only if its revision is still the one copied, and otherwise
+// deletes the copy. A logout that lands between that Load and the delete
+// finds the session already moved, as it would if the renewal had
+// completed first. The fallback relies on Save never giving an ID a
+// revision it gave that ID before, deleted or not.
+//
+// DeleteRevision may be called from any goroutine, concurrently with
+// every method of the Store; the Manager calls it from the goroutine
+// that calls RenewID.
+type RevisionDeleter interface {
+	// DeleteRevision removes the session under id if its stored revision
+	// is rev; if another revision is stored, or none (deleted, expired,
+	// never saved), it returns ErrConflict and changes nothing. rev is a
+	// revision Load or Save returned; zero is always ErrConflict.
+	DeleteRevision(ctx context.Context, id string, rev uint64) error
 }

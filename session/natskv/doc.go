@@ -11,7 +11,10 @@
 // saved. The key's revision is the Record's, and saves are optimistic
 // through kv.Create (a new session) and kv.Update (the revision loaded),
 // as package session's Store asks. A deleted key reads as
-// session.ErrNotFound.
+// session.ErrNotFound. Store is a session.RevisionDeleter too, through
+// kv.Delete at the revision loaded (jetstream.LastRevision), so that
+// RenewID moves a session to its new ID only if no other instance changed
+// or ended it meanwhile.
 //
 // A call that fails because the bucket cannot be reached for now (the
 // connection closed once its reconnects gave up, or draining; no server

@@ -38,7 +38,10 @@ type Store struct {
 	kv jetstream.KeyValue
 }
 
-var _ session.Store = (*Store)(nil)
+var (
+	_ session.Store           = (*Store)(nil)
+	_ session.RevisionDeleter = (*Store)(nil)
+)
 
 // New returns a Store on the bucket cfg names, binding it if it exists
 // (its configuration is then left as it is: the operator's) and creating
@@ -153,6 +156,25 @@ func (s *Store) Save(ctx context.Context, id string, rec session.Record) (uint64
 // not found and which kv.Create may overwrite).
 func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := s.kv.Delete(ctx, id); err != nil {
+		return failed("delete", err)
+	}
+	return nil
+}
+
+// DeleteRevision removes the session under id with kv.Delete if the key's
+// revision is still rev (jetstream.LastRevision), so that RenewID moves a
+// session atomically (see session.RevisionDeleter); a key written or
+// deleted since, or missing, is session.ErrConflict.
+func (s *Store) DeleteRevision(ctx context.Context, id string, rev uint64) error {
+	if rev == 0 {
+		// LastRevision(0) would delete whatever is stored.
+		return fmt.Errorf("natskv: delete: %w", session.ErrConflict)
+	}
+	err := s.kv.Delete(ctx, id, jetstream.LastRevision(rev))
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return fmt.Errorf("natskv: delete: %w", session.ErrConflict)
+	}
+	if err != nil {
 		return failed("delete", err)
 	}
 	return nil
