@@ -728,9 +728,12 @@ func (hc *serverConn) onHeaders(f *xhttp2.MetaHeadersFrame) error {
 	code, status := st.parseRequest(f)
 	hc.mu.Lock()
 	switch {
-	case hc.state.goingAway():
+	case hc.state.goingAway() || hc.state.closed():
 		// Above the last stream id of our GOAWAY: ignored, and so are the
-		// frames that follow on it.
+		// frames that follow on it. So on a connection the writer closed
+		// before anyone went away (broken): the reader may still find
+		// whole frames in what it read, and a handler started for one
+		// could never send its response.
 		hc.noteResetLocked(id)
 		hc.mu.Unlock()
 		return nil

@@ -1,9 +1,21 @@
 package http2
 
 import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
+	xhttp2 "golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/connector"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/owner"
 )
 
@@ -173,4 +185,73 @@ func TestConnStateRace(t *testing.T) {
 			}
 		}
 	}
+}
+
+// gatedReader reads r once gate is closed: the client's bytes reach the
+// reader only when the test lets them.
+type gatedReader struct {
+	gate <-chan struct{}
+	r    io.Reader
+}
+
+func (g gatedReader) Read(p []byte) (int, error) {
+	<-g.gate
+	return g.r.Read(p)
+}
+
+// A connection whose writer failed before anyone went away (broken) is
+// closed: a request the reader still finds whole in what it read starts
+// no handler, whose response could never be written, and leaves nothing
+// counted. Here the server's first write, its SETTINGS, fails before the
+// reader gets the client's preface and a HEADERS frame behind it.
+func TestH2BrokenConnectionStartsNoStream(t *testing.T) {
+	var in, block bytes.Buffer
+	in.WriteString(xhttp2.ClientPreface)
+	fr := xhttp2.NewFramer(&in, nil)
+	fr.WriteSettings()
+	enc := hpack.NewEncoder(&block)
+	for _, kv := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "example.com"}, {":path", "/"}} {
+		enc.WriteField(hpack.HeaderField{Name: kv[0], Value: kv[1]})
+	}
+	fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: block.Bytes(), EndStream: true, EndHeaders: true})
+	synctest.Test(t, func(t *testing.T) {
+		cli, sc := net.Pipe()
+		cli.Close() // every write of the server fails
+		gate := make(chan struct{})
+		var served atomic.Int32
+		hc := newServerConn(&Server{}, &connector.Handover{
+			Conn: sc, Reader: gatedReader{gate, &in},
+			Info:   &api.ConnInfo{},
+			Limits: (&connector.Config{}).Limits(), Logger: slog.New(slog.DiscardHandler),
+			Handler: streamFunc(func(s connector.Stream) {
+				served.Add(1)
+				s.Abort(connector.ErrClientGone)
+			}),
+			Execute: func(t dispatcher.Task) { go t.Run() },
+			Books:   pipeBooks{sc},
+		})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			hc.serve()
+		}()
+		synctest.Wait() // the writer failed; the reader waits at the gate
+		hc.mu.Lock()
+		state := hc.state
+		hc.mu.Unlock()
+		if state != connBroken {
+			t.Fatalf("after the failed write the connection is %v, want %v", state, connBroken)
+		}
+		close(gate)
+		<-done
+		synctest.Wait() // any handler started has run
+		if n := served.Load(); n != 0 {
+			t.Errorf("%d handlers started on a broken connection", n)
+		}
+		hc.mu.Lock()
+		defer hc.mu.Unlock()
+		if hc.handlers != 0 || hc.open != 0 || len(hc.streams) != 0 {
+			t.Errorf("after the end: %d handlers, %d open, %d streams; want none", hc.handlers, hc.open, len(hc.streams))
+		}
+	})
 }

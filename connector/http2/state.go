@@ -84,7 +84,7 @@ const (
 	connOpen         connState = iota // new streams are taken
 	connGoingAway                     // no new streams: the server's GOAWAY (Shutdown, idle) or the client's
 	connEnding                        // going away and closing on an error: writes bounded by endBy, no new stream frames
-	connBroken                        // closed by a failed write before anyone went away; the reader has not ended it yet
+	connBroken                        // closed by a failed write before anyone went away; the reader has not ended it yet, and takes no new streams
 	connClosed                        // going away and closed: nothing more is queued
 	connClosedEnding                  // ending and closed: the writer failed while it ended, or it ended after the writer failed
 	numConnStates
@@ -102,7 +102,9 @@ const (
 	closedStates    = 1<<connBroken | 1<<connClosed | 1<<connClosedEnding
 )
 
-// goingAway reports whether the connection takes no new streams.
+// goingAway reports whether the connection went away: no new streams,
+// and a GOAWAY sent or received. A broken connection went nowhere but
+// takes no new streams either, being closed: the reader asks both.
 func (s connState) goingAway() bool { return goingAwayStates>>s&1 != 0 }
 
 // ending reports whether the connection is closing on an error: its writes
