@@ -187,12 +187,23 @@ type Conn struct {
 	deflate bool
 
 	// The reading side: work's alone.
-	msgOp       byte   // the opcode of the fragmented message in frag
-	msgDeflated bool   // frag holds a compressed message, inflated once whole
-	rbuf        []byte // nil while no frame is partly read
-	r, w        int
-	frag        *[]byte // a fragmented message so far, nil outside one (rare: kept apart, it costs a quiet connection 8 bytes, not 24)
-	onRead      func()  // the tunnel's readable callback, made once
+	msgOp       byte // the opcode of the fragmented message in frag
+	msgDeflated bool // frag holds a compressed message, inflated once whole
+	// timerGen, under mu, is the timer's (below), kept here where the
+	// bytes above leave room for it: beside the flags it would take 8
+	// bytes of padding, and Conn past its size class.
+	timerGen uint32 // which arming of tm a firing is for
+	// rbuf holds the bytes read, up to its capacity, the buffer: the
+	// frames not yet handled are rbuf[r:]. Nil while no frame is partly
+	// read.
+	rbuf []byte
+	r    int
+	frag *[]byte // a fragmented message so far, nil outside one (rare: kept apart, it costs a quiet connection 8 bytes, not 24)
+	// The function values the connection is woken with, each made once:
+	// one built at each wake-up would be an allocation a message.
+	onRead     func() // the tunnel's readable callback
+	run        func() // work, as a task for the executor
+	onWritable func() // writable, as the tunnel's callback: made the first time the socket is full (under mu)
 
 	mu       sync.Mutex
 	queue    []outgoing // messages waiting to be framed
@@ -205,8 +216,7 @@ type Conn struct {
 	// (serverReason), else how reading ended. One field for both, as only
 	// one reaches OnClose.
 	reason error
-	// The state, under mu, in one word with the timer's generation: the
-	// close handshake's (state.go), and flags.
+	// The state, under mu: the close handshake's (state.go), and flags.
 	cs           closeState // how far the close has come: Close, CloseNow, Abort, a failed read or write...
 	overflow     bool       // Send returned ErrQueueFull: a Close drops the queue
 	dropping     bool       // CloseNow or Abort: queued messages are not sent
@@ -220,7 +230,6 @@ type Conn struct {
 	unread       bool       // reading stopped before the peer's end: the close lingers (lingerLocked)
 	lingering    bool       // the sending side is shut; what comes is discarded until the peer's end
 	events       uint8      // for work to handle
-	timerGen     uint32     // which arming of tm a firing is for
 
 	// The timer (timer.go), under mu. Instants are on the connection's
 	// clock (now), zero for none.
@@ -269,6 +278,7 @@ func newConn(t api.Tunnel, sub string, cfg *settings, r *api.Request, h Handler)
 	c.inline = api.InvocationTypeOf(h) == api.NonBlocking
 	c.initTimer()
 	c.onRead = func() { c.post(evRead, c.inline) }
+	c.run = c.work
 	// The runner is claimed until start: what happens before (a shutdown
 	// that closes the connection at once) waits for OnOpen.
 	c.running, c.events = true, evOpen|evRead
@@ -288,7 +298,7 @@ func (c *Conn) start() {
 	}
 	c.armLocked(now)
 	c.mu.Unlock()
-	c.t.Execute(c.work)
+	c.t.Execute(c.run)
 }
 
 // Request returns the request that was upgraded, as the connection keeps
@@ -616,8 +626,14 @@ func (c *Conn) flush() {
 			if cap(c.out) > 1<<20 && len(c.out) < 64<<10 {
 				c.out = append([]byte(nil), c.out...) // do not keep a huge message's buffer
 			}
+			if c.onWritable == nil {
+				// Made once, not with the connection: a connection whose
+				// socket always takes what it writes never needs it.
+				c.onWritable = c.writable
+			}
+			f := c.onWritable
 			c.mu.Unlock()
-			c.t.NotifyWritable(c.writable, c.cfg.writeTimeout())
+			c.t.NotifyWritable(f, c.cfg.writeTimeout())
 			return
 		}
 		if closeIn && c.cs.fire(csCloseOut) {
@@ -824,7 +840,7 @@ func (c *Conn) post(ev uint8, inline bool) {
 	if inline {
 		c.work()
 	} else {
-		c.t.Execute(c.work)
+		c.t.Execute(c.run)
 	}
 }
 
@@ -887,25 +903,26 @@ func (c *Conn) read() {
 			return
 		}
 		if c.rbuf == nil {
-			c.rbuf, c.r, c.w = c.cfg.getBuffer(), 0, 0
+			c.rbuf, c.r = c.cfg.getBuffer()[:0], 0
 		} else if c.r > 0 {
-			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
+			c.rbuf = c.rbuf[:copy(c.rbuf, c.rbuf[c.r:])]
 			c.r = 0
 		}
-		if c.w == len(c.rbuf) {
+		if len(c.rbuf) == cap(c.rbuf) {
 			// A frame larger than the buffer: it grows as the bytes come,
 			// not to what a header claims.
-			b := make([]byte, min(need, 2*len(c.rbuf)))
-			copy(b, c.rbuf[:c.w])
+			b := make([]byte, len(c.rbuf), min(need, 2*cap(c.rbuf)))
+			copy(b, c.rbuf)
 			c.cfg.putBuffer(c.rbuf)
 			c.rbuf = b
 		}
-		n, err := c.t.TryRead(c.rbuf[c.w:])
-		c.w += n
+		w := len(c.rbuf)
+		n, err := c.t.TryRead(c.rbuf[w:cap(c.rbuf)])
+		c.rbuf = c.rbuf[:w+n]
 		switch {
 		case n > 0:
 		case err == api.ErrWouldBlock:
-			if c.r == c.w {
+			if c.r == len(c.rbuf) {
 				c.dropBuffer() // a quiet connection keeps no buffer
 			}
 			c.t.NotifyReadable(c.onRead)
@@ -922,14 +939,14 @@ func (c *Conn) dropBuffer() {
 	if c.rbuf != nil {
 		c.cfg.putBuffer(c.rbuf)
 	}
-	c.rbuf, c.r, c.w = nil, 0, 0
+	c.rbuf, c.r = nil, 0
 }
 
 // frames handles the whole frames buffered. It returns how many bytes the
 // buffer must hold for the next frame, and false when reading ended.
 func (c *Conn) frames() (need int, ok bool) {
-	for c.r < c.w {
-		b := c.rbuf[c.r:c.w]
+	for c.r < len(c.rbuf) {
+		b := c.rbuf[c.r:]
 		f, hdr, plen, err := c.header(b)
 		switch {
 		case err == wsframe.ErrShort:
