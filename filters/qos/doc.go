@@ -58,6 +58,21 @@
 // that may resume a request twice keeps its events where the handler
 // looks for them, as examples/chat keeps them in the member's queue.
 //
+// With QoS filters stacked (a wide one outside, a narrow one inside), such
+// a Resume's dispatch may stop in the outer filter's wait while the
+// request is still queued in the inner one. A permit of the inner filter
+// that then lands on the outer wait is not held for it: the outer filter
+// holds that dispatch back, and the inner one passes the permit on at
+// once. From then on the inner wait counts nothing while the request
+// waits outside: the outer wait's timeout is not its expiry, and if the
+// request ends there (the outer filter refuses it, or its client leaves)
+// the outer filter counts it. A dispatch that comes back through the
+// inner filter takes a free place there or waits on, in its place and for
+// what is left of MaxWait. The same holds for an inner permit whose
+// dispatch, taken by the inner wait, finds the outer filter full. Until
+// an inner permit comes, the inner filter cannot tell that the request
+// waits outside, and takes the outer wait's timeout for its own expiry.
+//
 // A request that no container dispatches (a Handler called directly, as in
 // some unit tests) cannot suspend: without a free place it is refused at
 // once, the filter returning that same error for its caller to answer.

@@ -77,7 +77,9 @@ type Stats struct {
 	// (also after its permit or its refusal was on the way), or another
 	// listener of the request answered it when its wait expired (a long
 	// poll answering its own timeout), so that the filter refused
-	// nothing.
+	// nothing. With QoS filters stacked, a wait whose request went on to
+	// wait in another one (its permit's dispatch held back there) and
+	// ended there, refused or left, is counted by that filter only.
 	Left int64
 }
 
@@ -141,14 +143,21 @@ func (f *Filter) Stats() Stats {
 //	         wait expired meanwhile, its client left, or another Resume of
 //	         the request came first (one meant for a suspension that is
 //	         over), whose dispatch finds the wait here and waits on
+//	away     another QoS filter held back the dispatch its permit's Resume
+//	         brought (the Resume landed on that filter's wait, where a
+//	         Resume not this filter's had taken the request, or the
+//	         dispatch found that filter full), and the permit went on: the
+//	         other wait's timeout and the request's end there are not this
+//	         wait's; a dispatch back here resumes it, as missed
 //	running  a dispatch took its permit into the chain
 //	refusing its wait expired: the Resume of the dispatch that refuses it
 //	         is taken
 //	over     refused, or left
 //
-// A waiter is in f.waits while waiting, granted or missed. Whoever ends a
-// granted one without running it passes its permit on: OnComplete, when
-// the client left before its dispatch ran.
+// A waiter is in f.waits while waiting, granted, missed or away. Whoever
+// ends a granted one without running it passes its permit on: OnComplete,
+// when the client left before its dispatch ran, and another QoS filter
+// that holds its dispatch back (holdBack).
 type waiter struct {
 	f        *Filter
 	cont     continuation.Continuation
@@ -174,6 +183,12 @@ func (*waiter) DetachAttr() any { return nil }
 // refusedKey is the attribute of the dispatch that refuses a request
 // whose wait expired; its value is the *waiter, whose filter refuses it.
 type refusedKey struct{}
+
+// grantKey is the attribute of the dispatch a permit's Resume brings; its
+// value is the *waiter handed the permit. Its own filter finds the wait by
+// the request's exchange and does not read it: it is for another QoS
+// filter that holds the dispatch back (see holdBack).
+type grantKey struct{}
 
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
@@ -201,7 +216,27 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		return f.run(w, r, next)
 	}
 	f.mu.Unlock()
+	f.holdBack(r)
 	return f.wait(w, r)
+}
+
+// holdBack is called by a dispatch that does not go on into the chain (it
+// waits here, or is refused): if another QoS filter's permit brought it
+// (its Resume landed on this filter's wait, or its dispatch finds this
+// filter full), the dispatch will not reach the filter that handed it. That filter takes its permit back and passes it on
+// (evHeld), rather than hold it while the request waits here; its wait is
+// away until a dispatch of the request reaches it again. f.mu is not held:
+// stacked filters take each other's lock in either order otherwise.
+func (f *Filter) holdBack(r *api.Request) {
+	g, ok := r.Attribute(grantKey{}).(*waiter)
+	if !ok || g.f == f {
+		return
+	}
+	g.f.mu.Lock()
+	if g.fire(evHeld) {
+		g.f.handOnLocked()
+	}
+	g.f.mu.Unlock()
 }
 
 // run runs the chain with a permit taken, and gives it back however the
@@ -213,15 +248,17 @@ func (f *Filter) run(w api.Response, r *api.Request, next api.Chain) error {
 
 // waited is a dispatch of a request whose wait here is not over. If the
 // request holds a permit (handed to it by the Resume that brought this
-// dispatch, or by one whose dispatch a filter above held back), or a
-// place is free, it goes into the chain. If not, this dispatch is
-// another Resume's: one meant for a suspension of the request that is
-// over, which the wait's suspension took, as a Resume is for the current
-// suspension. The request then waits on, in its place in the queue and
+// dispatch, or by one whose dispatch a filter above held back: not a QoS
+// filter, which hands it back), or a place is free, it goes into the
+// chain. If not, this dispatch is another Resume's: one meant for a
+// suspension of the request that is over, which the wait's suspension
+// took, as a Resume is for the current suspension. The request then waits on, in its place in the queue and
 // for what is left of its MaxWait, and the chain does not see that
 // dispatch: without the wait, that Resume would have found the request
 // running, and been refused. f.mu is held; waited unlocks it.
 func (f *Filter) waited(w api.Response, r *api.Request, next api.Chain, wt *waiter) error {
+	// Back from another QoS filter's wait, its permit gone on: as missed.
+	wt.fire(evBack)
 	if f.active < f.max && wt.fire(evTake) {
 		f.active++
 	}
@@ -249,9 +286,11 @@ func (f *Filter) waited(w api.Response, r *api.Request, next api.Chain, wt *wait
 		// That Resume won over the wait's timeout.
 		f.refuseLocked(wt)
 		f.mu.Unlock()
+		f.holdBack(r)
 		return f.reject(w)
 	}
 	f.mu.Unlock()
+	f.holdBack(r)
 	cont := continuation.Of(r)
 	cont.SetTimeout(left)
 	if err := cont.Suspend(); err != nil {
@@ -319,8 +358,9 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 			if !wt.fire(evExpire) {
 				// A later suspension of the request (by the chain, after
 				// it was let in, or above this filter on the re-dispatch
-				// its permit's Resume brought) timing out: not this
-				// filter's business. Or the wait was answered already.
+				// its permit's Resume brought: away, when that is another
+				// QoS filter's wait) timing out: not this filter's
+				// business. Or the wait was answered already.
 				f.mu.Unlock()
 				return
 			}
@@ -365,6 +405,12 @@ func (f *Filter) wait(w api.Response, r *api.Request) error {
 		OnComplete: func(*api.Request, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
+			if wt.fire(evDrop) {
+				// Away: it ended in another QoS filter, which counts it;
+				// a Left here (evLeave) is refused by the table.
+				f.dropLocked(wt)
+				return
+			}
 			from := wt.state
 			if !wt.fire(evLeave) {
 				return // let in (running), or answered (over)
@@ -416,7 +462,7 @@ func (f *Filter) enqueueLocked(wt *waiter) {
 // wt is waiting or missed (queued, new, or its permit gone on), where both
 // of its events are legal.
 func (f *Filter) grantLocked(wt *waiter) bool {
-	if wt.cont.Resume() != nil {
+	if wt.cont.Resume(api.Attr{Key: grantKey{}, Value: wt}) != nil {
 		wt.fire(evMiss)
 		return false
 	}

@@ -13,7 +13,7 @@ import (
 // Two QoS filters in one chain (a global one and a stricter one on some
 // paths): a request let in by the inner one whose re-dispatch then waits in
 // the outer one, and times out there, is answered once, by the outer one,
-// and gives the inner permit back once.
+// and gives the inner permit back once, as the outer wait begins.
 func TestStackedTimeoutInOuterAnsweredOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		g := newGate()
@@ -41,8 +41,11 @@ func TestStackedTimeoutInOuterAnsweredOnce(t *testing.T) {
 		if _, finishes, err := x.Chan.Result(); x.Out.Status() != 503 || finishes != 1 || !errors.Is(err, qos.ErrBusy) {
 			t.Errorf("x answered %d (%d finishes) with %v, want 503 once with qos.ErrBusy", x.Out.Status(), finishes, err)
 		}
-		if st := inner.Stats(); st.Active != 0 || st.Waiting != 0 || st.Rejected != 0 {
-			t.Errorf("inner stats %+v, want nothing active or rejected", st)
+		// The outer filter held back the dispatch of x's inner permit, which
+		// went back at once; x's end is the outer filter's refusal, not a
+		// client that left the inner queue.
+		if st, want := inner.Stats(), (qos.Stats{Max: 1, Admitted: 1}); st != want {
+			t.Errorf("inner stats %+v, want %+v", st, want)
 		}
 		close(g.release)
 		<-out.Done()
@@ -123,4 +126,82 @@ func stacked(g *gate, outer, inner *qos.Filter, relInner <-chan struct{}) api.Ha
 		}
 		return inner.Filter(w, r, next)
 	}))
+}
+
+// A Resume the program makes for a suspension of the request that is over
+// (a long poll's second event source) lands on the request's wait in the
+// inner of two QoS filters, and its re-dispatch waits in the outer one,
+// full meanwhile. The inner filter's permit then comes back, and its
+// Resume, meant for the inner wait, lands on the outer one, which holds
+// that dispatch back too. The inner filter gets its permit back at once
+// rather than holding it for a request that waits elsewhere, and counts
+// nothing then: the request comes back to its inner wait if the outer
+// filter lets it in, and if the outer one refuses it, that refusal is
+// counted there, not as a client that left the inner queue.
+func TestStackedStaleGrantNotLeft(t *testing.T) {
+	tests := []struct {
+		name         string
+		outerLetsIn  bool // the outer holder leaves before x's outer wait expires
+		status       int
+		outer, inner qos.Stats
+	}{
+		{name: "outer wait expires", status: 503,
+			outer: qos.Stats{Max: 1, Admitted: 2, Rejected: 1}, inner: qos.Stats{Max: 1, Admitted: 1}},
+		{name: "outer lets it in", outerLetsIn: true, status: 200,
+			outer: qos.Stats{Max: 1, Admitted: 3}, inner: qos.Stats{Max: 1, Admitted: 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := newGate()
+				outer := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
+				inner := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Hour})
+				relInner := make(chan struct{})
+				h := stacked(g, outer, inner, relInner)
+				// "inner" holds the inner permit; x passes the outer filter
+				// and waits in the inner one; "outer" takes the outer permit.
+				in := start(h, "/?id=inner")
+				synctest.Wait()
+				x := start(h, "/?id=x")
+				synctest.Wait()
+				out := start(h, "/?id=outer")
+				synctest.Wait()
+				// The stale Resume: x's re-dispatch waits in the outer filter.
+				if err := x.Resume(); err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait()
+				wantStats(t, outer, 1, 1)
+				wantStats(t, inner, 1, 1)
+				// The inner permit's Resume lands on the outer wait.
+				close(relInner)
+				<-in.Done()
+				synctest.Wait()
+				if st := inner.Stats(); st.Active != 0 || st.Waiting != 0 || st.Left != 0 {
+					t.Errorf("inner stats %+v while x waits in the outer filter, want its permit back, none waiting or left", st)
+				}
+				if tc.outerLetsIn {
+					close(g.release)
+				} else {
+					time.Sleep(time.Minute)
+				}
+				<-x.Done()
+				// A refusal is the outer filter's dispatch, through the
+				// error pages (qos.ErrBusy), not an answer in place.
+				if _, finishes, err := x.Chan.Result(); x.Out.Status() != tc.status || finishes != 1 || (tc.status == 503) != errors.Is(err, qos.ErrBusy) {
+					t.Errorf("x answered %d (%d finishes) with %v, want %d once", x.Out.Status(), finishes, err, tc.status)
+				}
+				if !tc.outerLetsIn {
+					close(g.release)
+				}
+				<-out.Done()
+				if st := outer.Stats(); st != tc.outer {
+					t.Errorf("outer stats %+v, want %+v", st, tc.outer)
+				}
+				if st := inner.Stats(); st != tc.inner {
+					t.Errorf("inner stats %+v, want %+v", st, tc.inner)
+				}
+			})
+		})
+	}
 }

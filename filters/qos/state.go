@@ -9,13 +9,14 @@ const (
 	waiting  waiterState = iota // in the queue (and the zero value: a wait being set up)
 	granted                     // handed a permit, the Resume that brings its dispatch taken
 	missed                      // its permit's Resume was refused, and the permit went on
+	away                        // another QoS filter held back the dispatch its permit's Resume brought (the request waits there): the permit went on
 	running                     // a dispatch took its permit into the chain
 	refusing                    // its wait expired: the Resume of the dispatch that refuses it is taken
 	over                        // refused, or left
 	numWaiterStates
 )
 
-var waiterStateNames = [...]string{"waiting", "granted", "missed", "running", "refusing", "over"}
+var waiterStateNames = [...]string{"waiting", "granted", "missed", "away", "running", "refusing", "over"}
 
 func (s waiterState) String() string { return waiterStateNames[s] }
 
@@ -32,17 +33,32 @@ const (
 	evExpire                     // MaxWait passed: the dispatch that refuses it is on its way
 	evRefused                    // that dispatch came, or its Resume was refused and the listener ended it
 	evLeave                      // the request completed (its client left, or another listener answered)
+	evHeld                       // another QoS filter's wait held back the dispatch its permit's Resume brought: the permit goes on
+	evBack                       // a dispatch of the request is here again, from the other filter's wait
+	evDrop                       // the request completed while away (the other filter refused it, or its client left): counted there
 	numWaiterEvents
 )
 
-var waiterEventNames = [...]string{"queue", "grant", "miss", "take", "run", "refuse", "expire", "refused", "leave"}
+var waiterEventNames = [...]string{"queue", "grant", "miss", "take", "run", "refuse", "expire", "refused", "leave", "held", "back", "drop"}
 
 func (e waiterEvent) String() string { return waiterEventNames[e] }
 
 // waiterEdges is the table of legal edges: waiterEdges[from][event] is the
 // state the event leads to, if ok. Only waits not over yet (waiting,
-// granted, missed) are in f.waits and the queue; running and over are
-// final, and refusing ends only in over.
+// granted, missed, away) are in f.waits, and only waiting ones in the
+// queue; running and over are final, and refusing ends only in over.
+//
+// A wait that is away is not the request's suspension any more: the
+// request waits in another QoS filter (stacked), which held back the
+// dispatch of this wait's permit (that Resume landed on the other
+// filter's wait, where a Resume not this filter's had taken the request,
+// or its dispatch found the other filter full). Every event of that
+// suspension is stale here and refused: its timeout is the other wait's, not an expiry of this one, and
+// the request's end while it waits there (its client left, or the other
+// filter refused it) is that filter's to count, not a Left of this one's;
+// the request's end only drops the wait (evDrop), uncounted. Only a
+// dispatch that comes back here (evBack) resumes the wait, as missed: its
+// permit went on, and it takes a free place or waits on in its place.
 var waiterEdges = [numWaiterStates][numWaiterEvents]struct {
 	to waiterState
 	ok bool
@@ -58,6 +74,7 @@ var waiterEdges = [numWaiterStates][numWaiterEvents]struct {
 	granted: {
 		evRun:   {running, true},
 		evLeave: {over, true},
+		evHeld:  {away, true},
 	},
 	missed: {
 		evQueue:  {waiting, true},
@@ -67,6 +84,10 @@ var waiterEdges = [numWaiterStates][numWaiterEvents]struct {
 		evRefuse: {over, true},
 		evExpire: {refusing, true},
 		evLeave:  {over, true},
+	},
+	away: {
+		evBack: {missed, true},
+		evDrop: {over, true},
 	},
 	running: {},
 	refusing: {

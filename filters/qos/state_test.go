@@ -26,10 +26,18 @@ func TestWaiterTransition(t *testing.T) {
 			// its wait expired.
 			evRun:     {waiting, false},
 			evRefused: {waiting, false},
+			// A queued wait holds no permit whose dispatch another filter
+			// could hold back, and its request is here until it leaves.
+			evHeld: {waiting, false},
+			evBack: {waiting, false},
+			evDrop: {waiting, false},
 		},
 		granted: {
 			evRun:   {running, true},
 			evLeave: {over, true},
+			// Its Resume landed on another QoS filter's wait, which holds
+			// the dispatch back: the permit goes on, the wait is away.
+			evHeld: {away, true},
 			// A permit holder is out of the queue, its Resume taken: it
 			// is neither queued, granted, refused nor expired again.
 			evQueue:   {granted, false},
@@ -39,6 +47,8 @@ func TestWaiterTransition(t *testing.T) {
 			evRefuse:  {granted, false},
 			evExpire:  {granted, false},
 			evRefused: {granted, false},
+			evBack:    {granted, false},
+			evDrop:    {granted, false},
 		},
 		missed: {
 			evQueue:   {waiting, true},
@@ -50,6 +60,28 @@ func TestWaiterTransition(t *testing.T) {
 			evLeave:   {over, true},
 			evRun:     {missed, false},
 			evRefused: {missed, false},
+			evHeld:    {missed, false},
+			evBack:    {missed, false},
+			evDrop:    {missed, false},
+		},
+		// The request waits in another QoS filter: the events of that
+		// suspension are stale here. Its timeout is not this wait's
+		// expiry, and its end (the client left there, or that filter
+		// refused it) is counted there, not as a Left here: drop only.
+		// Only a dispatch back here resumes the wait, as missed.
+		away: {
+			evBack:    {missed, true},
+			evDrop:    {over, true},
+			evQueue:   {away, false},
+			evGrant:   {away, false},
+			evMiss:    {away, false},
+			evTake:    {away, false},
+			evRun:     {away, false},
+			evRefuse:  {away, false},
+			evExpire:  {away, false},
+			evRefused: {away, false},
+			evLeave:   {away, false},
+			evHeld:    {away, false},
 		},
 		refusing: {
 			evRefused: {over, true},
@@ -61,6 +93,9 @@ func TestWaiterTransition(t *testing.T) {
 			evRun:     {refusing, false},
 			evRefuse:  {refusing, false},
 			evExpire:  {refusing, false},
+			evHeld:    {refusing, false},
+			evBack:    {refusing, false},
+			evDrop:    {refusing, false},
 		},
 	}
 	// running and over are final: every event is refused.
