@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/filters/qos"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // Two QoS filters in one chain (a global one and a stricter one on some
@@ -16,16 +17,8 @@ import (
 // and gives the inner permit back once, as the outer wait begins.
 func TestStackedTimeoutInOuterAnsweredOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := newGate()
-		outer := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
-		inner := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Hour})
-		relInner := make(chan struct{})
-		h := stacked(g, outer, inner, relInner)
-		// "inner" holds the inner permit; "x" waits in the inner filter.
-		in := start(h, "/?id=inner")
-		synctest.Wait()
-		x := start(h, "/?id=x")
-		synctest.Wait()
+		st := startStacked(time.Minute, time.Hour)
+		g, outer, inner, relInner, h, in, x := st.g, st.outer, st.inner, st.relInner, st.h, st.in, st.x
 		wantStats(t, inner, 1, 1)
 		// "outer" takes the outer permit, which x's pass gave back.
 		out := start(h, "/?id=outer")
@@ -59,17 +52,8 @@ func TestStackedTimeoutInOuterAnsweredOnce(t *testing.T) {
 // none is free.
 func TestStackedTimeoutInInnerRefusedAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		g := newGate()
-		outer := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Hour})
-		inner := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
-		relInner := make(chan struct{})
-		h := stacked(g, outer, inner, relInner)
-		// "inner" holds the inner permit; "x" passes the outer filter and
-		// waits in the inner one, giving the outer permit back.
-		in := start(h, "/?id=inner")
-		synctest.Wait()
-		x := start(h, "/?id=x")
-		synctest.Wait()
+		st := startStacked(time.Hour, time.Minute)
+		g, outer, inner, relInner, h, in, x := st.g, st.outer, st.inner, st.relInner, st.h, st.in, st.x
 		wantStats(t, inner, 1, 1)
 		// "outer" takes the outer permit and holds it.
 		out := start(h, "/?id=outer")
@@ -98,6 +82,35 @@ func TestStackedTimeoutInInnerRefusedAtOnce(t *testing.T) {
 		wantStats(t, outer, 0, 0)
 		wantStats(t, inner, 0, 0)
 	})
+}
+
+// stackedSetup is what the stacked tests start from: an outer and an
+// inner filter of one place each, the request "inner" holding the inner
+// permit until relInner is closed, and x, past the outer filter (whose
+// permit it gave back), waiting in the inner one.
+type stackedSetup struct {
+	g            *gate
+	outer, inner *qos.Filter
+	relInner     chan struct{}
+	h            api.Handler
+	in, x        *wharftest.Exchange
+}
+
+// startStacked starts a stackedSetup whose filters wait at most
+// outerWait and innerWait, in the caller's synctest bubble.
+func startStacked(outerWait, innerWait time.Duration) stackedSetup {
+	st := stackedSetup{
+		g:        newGate(),
+		outer:    qos.New(qos.Config{MaxRequests: 1, MaxWait: outerWait}),
+		inner:    qos.New(qos.Config{MaxRequests: 1, MaxWait: innerWait}),
+		relInner: make(chan struct{}),
+	}
+	st.h = stacked(st.g, st.outer, st.inner, st.relInner)
+	st.in = start(st.h, "/?id=inner")
+	synctest.Wait()
+	st.x = start(st.h, "/?id=x")
+	synctest.Wait()
+	return st
 }
 
 // stacked is the chain of the stacked tests: the request "inner" holds
@@ -153,17 +166,9 @@ func TestStackedStaleGrantNotLeft(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				g := newGate()
-				outer := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Minute})
-				inner := qos.New(qos.Config{MaxRequests: 1, MaxWait: time.Hour})
-				relInner := make(chan struct{})
-				h := stacked(g, outer, inner, relInner)
-				// "inner" holds the inner permit; x passes the outer filter
-				// and waits in the inner one; "outer" takes the outer permit.
-				in := start(h, "/?id=inner")
-				synctest.Wait()
-				x := start(h, "/?id=x")
-				synctest.Wait()
+				st := startStacked(time.Minute, time.Hour)
+				g, outer, inner, relInner, h, in, x := st.g, st.outer, st.inner, st.relInner, st.h, st.in, st.x
+				// "outer" takes the outer permit, which x's pass gave back.
 				out := start(h, "/?id=outer")
 				synctest.Wait()
 				// The stale Resume: x's re-dispatch waits in the outer filter.
