@@ -76,3 +76,20 @@ func checkClosedErr(t *testing.T, err error) {
 		t.Errorf("got %v, want an error wrapping natssse.ErrConnectionClosed and nats.ErrConnectionClosed", err)
 	}
 }
+
+// Open on a Log that was closed says so with a sentinel, where it
+// returned an error no caller could test for.
+func TestOpenClosedLog(t *testing.T) {
+	nb := natstest.ForTestJetStream(t)
+	_, js := nb.Connect(t)
+	l, err := natssse.New(context.Background(), js, natssse.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Open(func(string, sse.Event) {}); !errors.Is(err, natssse.ErrLogClosed) {
+		t.Errorf("Open on a closed Log = %v, want natssse.ErrLogClosed", err)
+	}
+}

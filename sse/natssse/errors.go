@@ -16,6 +16,10 @@ var (
 	// connection reaches the stream again. nats.ErrConnectionClosed is in
 	// the chain too.
 	ErrConnectionClosed = errors.New("natssse: NATS connection closed")
+
+	// ErrLogClosed is returned by Open on a Log that was closed: a
+	// Broker made on a closed Log would never get an event.
+	ErrLogClosed = errors.New("natssse: Open on a closed Log")
 )
 
 // failed returns err, met while doing what doing says, with the

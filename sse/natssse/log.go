@@ -218,7 +218,7 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 	if l.closed {
 		l.mu.Unlock()
 		cc.Stop() // no Close is coming to stop it
-		return errors.New("natssse: Open on a closed Log")
+		return ErrLogClosed
 	}
 	l.ccs = append(l.ccs, cc)
 	l.opened++
