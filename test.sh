@@ -41,3 +41,4 @@ fuzz ./internal/ssewire FuzzText
 fuzz ./internal/timerwheel FuzzWheel
 fuzz ./internal/forwarded FuzzFields
 fuzz ./filters/forwarded FuzzForwarded
+fuzz ./auth FuzzDecodeRoles

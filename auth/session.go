@@ -13,7 +13,7 @@ import (
 // them: SessionUser and FormLogin believe what they say.
 const (
 	sessionUser  = "auth.user"
-	sessionRoles = "auth.roles" // a JSON array; absent without roles
+	sessionRoles = "auth.roles" // a JSON array of strings (decodeRoles); absent without roles
 )
 
 // SessionUser returns the filter that reads back the user Login stored in
@@ -172,9 +172,11 @@ func sessionUserOf(s *session.Session) (User, bool) {
 	}
 	u := User{Name: name}
 	if roles, ok := s.Get(sessionRoles); ok {
-		if err := json.Unmarshal([]byte(roles), &u.Roles); err != nil {
+		r, err := decodeRoles(roles)
+		if err != nil {
 			return User{}, false
 		}
+		u.Roles = r
 	}
 	return u, true
 }
