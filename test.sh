@@ -41,4 +41,4 @@ fuzz ./internal/ssewire FuzzText
 fuzz ./internal/timerwheel FuzzWheel
 fuzz ./internal/forwarded FuzzFields
 fuzz ./filters/forwarded FuzzForwarded
-fuzz ./auth FuzzDecodeRoles
+fuzz ./internal/jsonstrings FuzzDecode

@@ -15,7 +15,7 @@ import (
 // The allocations auth's filters add to a request whose user is known,
 // pinned so that a regression fails. SessionUser: the lookup it attaches
 // and the derived Request; Required then reads the user, whose roles
-// decode into a slice of their own, the third (decodeRoles; with
+// decode into a slice of their own, the third (jsonstrings.Decode; with
 // json.Unmarshal, 8). Bearer: the User's derived Request and its attribute;
 // Required reads it for free.
 func TestAllocs(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/internal/jsonstrings"
 	"github.com/wharf-go/wharf/session"
 )
 
@@ -13,7 +14,7 @@ import (
 // them: SessionUser and FormLogin believe what they say.
 const (
 	sessionUser  = "auth.user"
-	sessionRoles = "auth.roles" // a JSON array of strings (decodeRoles); absent without roles
+	sessionRoles = "auth.roles" // a JSON array of strings (read by jsonstrings.Decode); absent without roles
 )
 
 // SessionUser returns the filter that reads back the user Login stored in
@@ -172,7 +173,7 @@ func sessionUserOf(s *session.Session) (User, bool) {
 	}
 	u := User{Name: name}
 	if roles, ok := s.Get(sessionRoles); ok {
-		r, err := decodeRoles(roles)
+		r, err := jsonstrings.Decode(roles)
 		if err != nil {
 			return User{}, false
 		}

@@ -1,4 +1,4 @@
-package auth
+package jsonstrings
 
 import (
 	"encoding/json"
@@ -7,16 +7,17 @@ import (
 	"unicode/utf8"
 )
 
-// decodeRoles reads the roles Login stored in the session: a JSON array
-// of strings, as json.Marshal writes a []string. SessionUser reads them on
-// every request that asks for the user, and encoding/json's reflection
-// was most of that request's allocations, so the array json.Marshal
-// writes is read by parseRoles instead; anything else (white space, null,
-// a surrogate pair, a malformed value) goes to json.Unmarshal, so that
-// what is accepted and refused, and the roles read, stay encoding/json's,
-// whichever version of this package wrote the value.
-func decodeRoles(s string) ([]string, error) {
-	if roles, ok := parseRoles(s); ok {
+// Decode reads a JSON array of strings as json.Unmarshal reads it into a
+// []string: the same strings (nil for null, empty for []), or an error
+// where it refuses the value. The array json.Marshal writes for a
+// []string is read by parse, without encoding/json's reflection, which
+// was most of the allocations of a request that reads one (auth's roles,
+// read from the session on every request); anything else (white space,
+// null, a surrogate pair, a malformed value) goes to json.Unmarshal, so
+// that what is accepted and refused, and the strings read, stay
+// encoding/json's.
+func Decode(s string) ([]string, error) {
+	if roles, ok := parse(s); ok {
 		return roles, nil
 	}
 	var roles []string
@@ -26,10 +27,10 @@ func decodeRoles(s string) ([]string, error) {
 	return roles, nil
 }
 
-// parseRoles is decodeRoles' fast path. It reads an array with no white
+// parse is Decode's fast path. It reads an array with no white
 // space of strings cutString reads, and reports false for anything else,
 // valid JSON or not: it never reads a value otherwise than json.Unmarshal.
-func parseRoles(s string) ([]string, bool) {
+func parse(s string) ([]string, bool) {
 	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
 		return nil, false
 	}

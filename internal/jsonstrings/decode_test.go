@@ -1,4 +1,4 @@
-package auth
+package jsonstrings
 
 import (
 	"encoding/json"
@@ -6,10 +6,11 @@ import (
 	"testing"
 )
 
-// roleCases are the session values of TestDecodeRoles, and
-// FuzzDecodeRoles' seeds. fast says parseRoles reads the value itself,
-// without json.Unmarshal; err that the value is refused (no user).
-var roleCases = []struct {
+// cases are the values of TestDecode, and FuzzDecode's seeds (auth's
+// roles, as Login stores them, and what a session might hold otherwise).
+// fast says parse reads the value itself, without json.Unmarshal; err
+// that the value is refused.
+var cases = []struct {
 	in   string
 	want []string
 	fast bool
@@ -73,35 +74,35 @@ var roleCases = []struct {
 	{`["\u"]`, nil, false, true},
 }
 
-func TestDecodeRoles(t *testing.T) {
-	for _, tc := range roleCases {
-		got, err := decodeRoles(tc.in)
-		if (err != nil) != tc.err || !sameRoles(got, tc.want) {
-			t.Errorf("decodeRoles(%q) = %q (nil: %v), %v; want %q (nil: %v), error %v", tc.in, got, got == nil, err, tc.want, tc.want == nil, tc.err)
+func TestDecode(t *testing.T) {
+	for _, tc := range cases {
+		got, err := Decode(tc.in)
+		if (err != nil) != tc.err || !same(got, tc.want) {
+			t.Errorf("Decode(%q) = %q (nil: %v), %v; want %q (nil: %v), error %v", tc.in, got, got == nil, err, tc.want, tc.want == nil, tc.err)
 		}
-		if _, fast := parseRoles(tc.in); fast != tc.fast {
-			t.Errorf("parseRoles(%q) reads it: %v, want %v", tc.in, fast, tc.fast)
+		if _, fast := parse(tc.in); fast != tc.fast {
+			t.Errorf("parse(%q) reads it: %v, want %v", tc.in, fast, tc.fast)
 		}
 	}
 }
 
-// FuzzDecodeRoles checks that decodeRoles reads any session value as
-// json.Unmarshal does into a []string: the same roles (nil and empty
-// told apart), or both refuse it; and that parseRoles, the fast path,
-// reads whatever json.Marshal writes for a []string, whatever the role.
-func FuzzDecodeRoles(f *testing.F) {
-	for _, tc := range roleCases {
+// FuzzDecode checks that Decode reads any value as json.Unmarshal does
+// into a []string: the same strings (nil and empty told apart), or both
+// refuse it; and that parse, the fast path, reads whatever json.Marshal
+// writes for a []string, whatever the string.
+func FuzzDecode(f *testing.F) {
+	for _, tc := range cases {
 		f.Add(tc.in)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		got, err := decodeRoles(in)
+		got, err := Decode(in)
 		var want []string
 		wantErr := json.Unmarshal([]byte(in), &want)
-		if (err != nil) != (wantErr != nil) || err == nil && !sameRoles(got, want) {
-			t.Fatalf("decodeRoles(%q) = %q, %v; json.Unmarshal: %q, %v", in, got, err, want, wantErr)
+		if (err != nil) != (wantErr != nil) || err == nil && !same(got, want) {
+			t.Fatalf("Decode(%q) = %q, %v; json.Unmarshal: %q, %v", in, got, err, want, wantErr)
 		}
-		if fast, ok := parseRoles(in); ok && (wantErr != nil || !sameRoles(fast, want)) {
-			t.Fatalf("parseRoles(%q) = %q; json.Unmarshal: %q, %v", in, fast, want, wantErr)
+		if fast, ok := parse(in); ok && (wantErr != nil || !same(fast, want)) {
+			t.Fatalf("parse(%q) = %q; json.Unmarshal: %q, %v", in, fast, want, wantErr)
 		}
 
 		roles := []string{in, "x"}
@@ -112,14 +113,14 @@ func FuzzDecodeRoles(f *testing.F) {
 		if err := json.Unmarshal(b, &want); err != nil {
 			t.Fatal(err)
 		}
-		if fast, ok := parseRoles(string(b)); !ok || !sameRoles(fast, want) {
-			t.Fatalf("parseRoles(%s), as json.Marshal wrote it, = %q, %v; json.Unmarshal: %q", b, fast, ok, want)
+		if fast, ok := parse(string(b)); !ok || !same(fast, want) {
+			t.Fatalf("parse(%s), as json.Marshal wrote it, = %q, %v; json.Unmarshal: %q", b, fast, ok, want)
 		}
 	})
 }
 
-// sameRoles reports whether a and b hold the same roles and are both nil
+// same reports whether a and b hold the same strings and are both nil
 // or both not.
-func sameRoles(a, b []string) bool {
+func same(a, b []string) bool {
 	return (a == nil) == (b == nil) && slices.Equal(a, b)
 }
