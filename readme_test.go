@@ -1,4 +1,5 @@
-// Package wharf_test keeps the Go code of the README compiled and run.
+// Package wharf_test keeps the Go code of the README (and of the documents
+// listed with it in readmeDocuments) compiled and run.
 //
 // Every ```go block of the documents listed in readmeDocuments must appear,
 // line for line, in the body of an Example or Test function of a _test.go
@@ -47,7 +48,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // readmeDocuments are the Markdown files, relative to the module root,
 // whose ```go blocks must be compiled code.
-var readmeDocuments = []string{"README.md"}
+var readmeDocuments = []string{"README.md", "docs/webapps.md"}
 
 // codeBlock is one fenced Go block of a document.
 type codeBlock struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -19,7 +18,7 @@ import (
 // A browser application: pages under /app need a login, which a form
 // posts to /login; the session remembers the user.
 func ExampleFormLogin() {
-	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c := container.New()
 	c.Filter("/*", csrf.New(csrf.Config{}))       // the login form is a CSRF target too
 	c.Filter("/*", session.New(session.Config{})) // before FormLogin
 	c.Filter("/*", auth.FormLogin(auth.FormConfig{

@@ -24,7 +24,7 @@ import (
 // logout, with a browser-like cookie jar as the client.
 func Example() {
 	c := container.New()
-	c.Filter("/*", session.New(session.Config{}))
+	c.Filter("/*", session.New(session.Config{})) // in memory, 30 min idle, 24 h at most
 	c.HandleFunc("POST /login", func(w api.Response, r *api.Request) error {
 		s := session.Of(r)
 		if err := s.RenewID(); err != nil { // against session fixation

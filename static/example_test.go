@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/filters/header"
 	"github.com/wharf-go/wharf/static"
 )
 
@@ -263,4 +264,44 @@ func Example_wellKnown() {
 	// /.env 404
 	// /.well-known/security.txt 200
 	// /.well-known/.private/notes 404
+}
+
+// Files users uploaded are served with the precompressed siblings off (an
+// upload named report.txt.gz would otherwise be served for report.txt) and
+// with fields that keep a browser from running what it sniffs as HTML.
+func Example_uploads() {
+	uploadDir, err := os.MkdirTemp("", "static-uploads")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(uploadDir)
+	os.WriteFile(filepath.Join(uploadDir, "report.txt"), []byte("the report"), 0o644)
+	os.WriteFile(filepath.Join(uploadDir, "report.txt.gz"), []byte("<script>alert(1)</script>"), 0o644)
+
+	c := container.New()
+	serve := func() error {
+		c.Filter("/files/*", header.New(header.Config{Set: map[string]string{
+			"X-Content-Type-Options":  "nosniff",
+			"Content-Security-Policy": "sandbox",
+		}}))
+		files, err := static.Dir(uploadDir, static.Config{DisablePrecompressed: true})
+		if err != nil {
+			return err
+		}
+		defer files.Close() // the directory it holds open
+		c.Handle("GET /files/*", files)
+
+		req := httptest.NewRequest("GET", "/files/report.txt", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		fmt.Printf("%d %q %q %q %s\n", rec.Code, rec.Header().Get("Content-Encoding"),
+			rec.Header().Get("X-Content-Type-Options"), rec.Header().Get("Content-Security-Policy"), rec.Body)
+		return nil
+	}
+	if err := serve(); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// 200 "" "nosniff" "sandbox" the report
 }

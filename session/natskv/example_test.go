@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -88,4 +89,32 @@ func ExampleNew() {
 	// Output:
 	// welcome
 	// hello, alice
+}
+
+// A server's set-up: a connection that keeps reconnecting through a broker
+// outage (meanwhile the sessions' requests are answered 503), and the
+// store on it. Not run: it needs a broker at nats.DefaultURL.
+func ExampleNew_reconnect() {
+	ctx, url := context.Background(), nats.DefaultURL
+	c := container.New()
+	setUp := func() error {
+		nc, err := nats.Connect(url, nats.MaxReconnects(-1)) // never give up: the default stops after 2 minutes
+		if err != nil {
+			return err
+		}
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return err
+		}
+		store, err := natskv.New(ctx, js, natskv.Config{}) // bucket "wharf_sessions", TTL 24 h
+		if err != nil {
+			return err
+		}
+		c.Filter("/*", session.New(session.Config{Store: store}))
+		return nil
+	}
+	if err := setUp(); err != nil {
+		log.Fatal(err)
+	}
+	log.Fatal(c.ListenAndServe("127.0.0.1:8080"))
 }
