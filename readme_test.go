@@ -48,7 +48,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // readmeDocuments are the Markdown files, relative to the module root,
 // whose ```go blocks must be compiled code.
-var readmeDocuments = []string{"README.md", "docs/webapps.md"}
+var readmeDocuments = []string{"README.md", "docs/webapps.md", "docs/events.md", "docs/protocols.md", "docs/security.md", "docs/architecture.md", "docs/scale-out.md"}
 
 // codeBlock is one fenced Go block of a document.
 type codeBlock struct {

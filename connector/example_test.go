@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
@@ -65,6 +66,20 @@ func ExampleConfig_ServerTLSConfig() {
 	// [h2 http/1.1] true
 	// [http/1.1] true
 	// [h2 http/1.1]
+}
+
+// Every limit works at its zero value; a container takes the ones it is
+// given.
+func ExampleConfig_limits() {
+	c := container.New(container.WithConnector(connector.Config{
+		MaxHeaderBytes:    8 << 10,
+		MaxConnections:    20000,
+		ReadHeaderTimeout: 5 * time.Second,
+	}))
+	cfg := c.ConnectorConfig()
+	fmt.Println(cfg.MaxHeaderBytes, cfg.MaxConnections, cfg.ReadHeaderTimeout)
+	// Output:
+	// 8192 20000 5s
 }
 
 // A connector's limits, given to a container with WithConnector: a

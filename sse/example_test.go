@@ -17,10 +17,15 @@ import (
 // A stream per room: the handler picks the topic, any goroutine
 // publishes, and every event goes out as soon as it is published.
 func Example() {
-	b, _ := sse.NewBroker(sse.Config{})
+	b, err := sse.NewBroker(sse.Config{}) // an in-memory log of 1,000 events per topic
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer b.Close()
 	c := container.New()
 	c.HandleFunc("GET /rooms/{room}/events", func(w api.Response, r *api.Request) error {
+		// authorize here, then:
 		return b.Serve(w, r, "room."+r.PathParam("room"))
 	})
 	l, _ := net.Listen("tcp", "127.0.0.1:0")

@@ -111,3 +111,21 @@ func readEvents(br *bufio.Reader, n int) []string {
 	}
 	return out
 }
+
+// The cluster mode's set-up, as docs/events.md shows it: one Log and one
+// Broker per instance, on the instance's JetStream context.
+func Example_cluster() {
+	open := func(ctx context.Context, js jetstream.JetStream) (*sse.Broker, error) {
+		l, err := natssse.New(ctx, js, natssse.Config{}) // stream WHARF_SSE, subjects sse.<topic>
+		if err != nil {
+			return nil, err
+		}
+		b, err := sse.NewBroker(sse.Config{Log: l})
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		return b, nil
+	}
+	_ = open
+}
