@@ -182,9 +182,12 @@ func (w *Wheel) levelFor(at int64) (level, idx int) {
 		at = w.now + span - 1 // filed again when its slot comes due
 		delta = span - 1
 	}
-	level = 0
-	for delta >= slotCount<<(slotBits*level) {
-		level++
+	// The finest level whose turn spans delta: delta < slotCount <<
+	// (slotBits*level), which is bits.Len64(delta) <= slotBits*(level+1).
+	// Worked out, not looked for level by level: every suspension and
+	// idle connection files a timer.
+	if delta >= slotCount {
+		level = (bits.Len64(uint64(delta)) - 1) / slotBits
 	}
 	return level, int(at>>(slotBits*level)) & slotMask
 }
