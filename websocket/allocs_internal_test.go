@@ -1,11 +1,9 @@
 package websocket
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/internal/wsframe"
 )
@@ -59,10 +57,7 @@ func TestMessageAllocs(t *testing.T) {
 		t.Skip("the race detector makes sync.Pool drop buffers at random")
 	}
 	tun := &fullTunnel{}
-	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ws"}, nil)
-	c := newConn(tun, "", &settings{pools: new(pools)}, r, discard{})
-	c.start()
-	t.Cleanup(c.Abort)
+	c := openOn(t, tun, discard{}, false)
 	msg := Message{Data: []byte("a chat message")}
 	text := clientFrame(wsframe.OpText, msg.Data)
 	ping := clientFrame(wsframe.OpPing, []byte("p"))
@@ -105,11 +100,7 @@ func TestMessageAllocs(t *testing.T) {
 }
 
 func BenchmarkSend(b *testing.B) {
-	tun := &quietTunnel{}
-	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ws"}, nil)
-	c := newConn(tun, "", &settings{pools: new(pools)}, r, discard{})
-	c.start()
-	defer c.Abort()
+	c := openOn(b, &quietTunnel{}, discard{}, false)
 	msg := Message{Data: []byte("a chat message")}
 	for b.Loop() {
 		_ = c.Send(msg)
@@ -121,10 +112,7 @@ func BenchmarkSend(b *testing.B) {
 // delivers the message to OnMessage.
 func BenchmarkReceive(b *testing.B) {
 	tun := &quietTunnel{}
-	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ws"}, nil)
-	c := newConn(tun, "", &settings{pools: new(pools)}, r, discard{})
-	c.start()
-	defer c.Abort()
+	openOn(b, tun, discard{}, false)
 	text := clientFrame(wsframe.OpText, []byte("a chat message"))
 	in := make([]byte, 0, 64)
 	b.ReportAllocs()

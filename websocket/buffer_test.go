@@ -75,11 +75,20 @@ func (h *collect) OnClose(*Conn, error) {}
 func openQuiet(t *testing.T, h Handler) (*Conn, *quietTunnel) {
 	t.Helper()
 	tun := &quietTunnel{}
+	return openOn(t, tun, h, false), tun
+}
+
+// openOn opens a connection on tun for h, with pooled buffers as
+// NewHandler's, compressing if deflate (as if the handshake accepted it),
+// aborted when the test ends.
+func openOn(tb testing.TB, tun api.Tunnel, h Handler, deflate bool) *Conn {
+	tb.Helper()
 	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ws"}, nil)
-	c := newConn(tun, "", &settings{pools: new(pools)}, r, h) // as NewHandler's
+	c := newConn(tun, "", &settings{pools: new(pools)}, r, h)
+	c.deflate = deflate
 	c.start()
-	t.Cleanup(func() { c.Abort() })
-	return c, tun
+	tb.Cleanup(func() { c.Abort() })
+	return c
 }
 
 // clientFrame is a final frame as a client sends it: masked.

@@ -2,14 +2,12 @@ package websocket
 
 import (
 	"bytes"
-	"context"
 	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
 
-	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/internal/wsframe"
 )
@@ -89,18 +87,6 @@ type stuckTunnel struct{ quietTunnel }
 
 func (*stuckTunnel) WriteNow([]byte) (int, error) { return 0, nil }
 
-// openOn opens a connection on tun, as NewHandler's, compressing if
-// deflate (as if the handshake accepted it).
-func openOn(tb testing.TB, tun api.Tunnel, deflate bool) *Conn {
-	tb.Helper()
-	r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/ws"}, nil)
-	c := newConn(tun, "", &settings{pools: new(pools)}, r, &collect{})
-	c.deflate = deflate
-	c.start()
-	tb.Cleanup(func() { c.Abort() })
-	return c
-}
-
 // A message prepared once and sent to many connections is compressed
 // once: the connections that accepted compression all queue the same
 // compressed payload, which inflates to the message; one that did not
@@ -116,7 +102,7 @@ func TestPreparedCompressedOnce(t *testing.T) {
 	}
 	conns := make([]*Conn, 4)
 	for i := range conns {
-		conns[i] = openOn(t, &stuckTunnel{}, i > 0)
+		conns[i] = openOn(t, &stuckTunnel{}, &collect{}, i > 0)
 		conns[i].Send(Text("first")) // waits for the socket; what follows, in the queue
 		if err := conns[i].SendPrepared(p); err != nil {
 			t.Fatalf("connection %d: SendPrepared: %v", i, err)
@@ -156,7 +142,7 @@ func BenchmarkBroadcastDeflate(b *testing.B) {
 	msg := []byte(strings.Repeat(`{"room":"lobby","from":"someone","text":"a chat message, compressible"},`, 56))
 	conns := make([]*Conn, 100)
 	for i := range conns {
-		conns[i] = openOn(b, &quietTunnel{}, true)
+		conns[i] = openOn(b, &quietTunnel{}, &collect{}, true)
 	}
 	b.Run("Send", func(b *testing.B) {
 		b.ReportAllocs()
