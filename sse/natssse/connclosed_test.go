@@ -80,12 +80,7 @@ func checkClosedErr(t *testing.T, err error) {
 // Open on a Log that was closed says so with a sentinel, where it
 // returned an error no caller could test for.
 func TestOpenClosedLog(t *testing.T) {
-	nb := natstest.ForTestJetStream(t)
-	_, js := nb.Connect(t)
-	l, err := natssse.New(context.Background(), js, natssse.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, _ := newLog(t, natstest.ForTestJetStream(t), natssse.Config{})
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
