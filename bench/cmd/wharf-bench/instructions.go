@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -392,28 +391,9 @@ type gcStats struct {
 func readGCStats(ctx context.Context, addr string) (gcStats, error) {
 	cctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(cctx, http.MethodGet, "http://"+addr+"/debug/vars", nil)
-	if err != nil {
-		return gcStats{}, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return gcStats{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return gcStats{}, fmt.Errorf("/debug/vars: status %d", resp.StatusCode)
-	}
-	var v struct {
-		Memstats *gcStats `json:"memstats"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return gcStats{}, fmt.Errorf("/debug/vars: %v", err)
-	}
-	if v.Memstats == nil {
-		return gcStats{}, errors.New("/debug/vars has no memstats")
-	}
-	return *v.Memstats, nil
+	var st gcStats
+	err := readMemstats(cctx, http.DefaultClient, "http://"+addr, &st)
+	return st, err
 }
 
 // copyFile writes what r holds to a new file at path, making its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -90,20 +91,44 @@ func liveBytes(base string) (int64, error) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp, err = client.Get(base + "/debug/vars"); err != nil {
+	var ms struct{ HeapAlloc, StackInuse int64 }
+	if err := readMemstats(context.Background(), client, base, &ms); err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
-	var vars struct {
-		Memstats struct{ HeapAlloc, StackInuse int64 } `json:"memstats"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&vars); err != nil {
-		return 0, fmt.Errorf("/debug/vars: %v", err)
-	}
-	if vars.Memstats.HeapAlloc == 0 {
+	if ms.HeapAlloc == 0 {
 		return 0, fmt.Errorf("/debug/vars has no memstats")
 	}
-	return vars.Memstats.HeapAlloc + vars.Memstats.StackInuse, nil
+	return ms.HeapAlloc + ms.StackInuse, nil
+}
+
+// readMemstats decodes the memstats of the /debug/vars (expvar) of the
+// server at base into v, a struct of the runtime.MemStats fields wanted.
+func readMemstats(ctx context.Context, client *http.Client, base string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/debug/vars", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/debug/vars: status %d", resp.StatusCode)
+	}
+	var vars struct {
+		Memstats json.RawMessage `json:"memstats"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&vars); err != nil {
+		return fmt.Errorf("/debug/vars: %v", err)
+	}
+	if vars.Memstats == nil {
+		return errors.New("/debug/vars has no memstats")
+	}
+	if err := json.Unmarshal(vars.Memstats, v); err != nil {
+		return fmt.Errorf("/debug/vars: memstats: %v", err)
+	}
+	return nil
 }
 
 // memoryProtos are the runs of the memory test over HTTP/2 and HTTP/3.
