@@ -616,7 +616,7 @@ func gcTable(counts []InstrCount, env string) string {
 			count = fmtInt(float64(m.PerRequest))
 			colls, alloc = fmtInt(float64(m.Collections)), fmtInt(float64(m.Allocated))
 			if cm, ok := current[m.Case.Name]; ok && m.GOGC != "" && cm.Err == "" && cm.PerRequest > 0 {
-				change = strings.Replace(fmt.Sprintf("%+.1f%%", 100*float64(m.PerRequest-cm.PerRequest)/float64(cm.PerRequest)), "-", "−", 1)
+				change = percentChange(cm.PerRequest, m.PerRequest)
 			}
 		}
 		build := m.Build
@@ -630,6 +630,12 @@ func gcTable(counts []InstrCount, env string) string {
 		return ""
 	}
 	return b.String()
+}
+
+// percentChange is the change from from to to, as "+1.2%" or "−3.4%": a
+// minus sign, as the documents write it, not a hyphen. from is above zero.
+func percentChange(from, to int64) string {
+	return strings.Replace(fmt.Sprintf("%+.1f%%", 100*float64(to-from)/float64(from)), "-", "−", 1)
 }
 
 // instrTable renders the counts: a row a case, the base build beside the
@@ -674,8 +680,7 @@ func instrTable(counts []InstrCount, base string, peers []string) string {
 			bm := row["base"]
 			change := "—"
 			if bm.Err == "" && cm.Err == "" && bm.PerRequest > 0 {
-				// A minus sign, as the documents write it, not a hyphen.
-				change = strings.Replace(fmt.Sprintf("%+.1f%%", 100*float64(cm.PerRequest-bm.PerRequest)/float64(bm.PerRequest)), "-", "−", 1)
+				change = percentChange(bm.PerRequest, cm.PerRequest)
 			}
 			fmt.Fprintf(&b, " %s | %s | %s |", cell(bm), cell(cm), change)
 		} else {
