@@ -10,9 +10,6 @@ import (
 	"testing"
 	"testing/synctest"
 
-	xhttp2 "golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
-
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
@@ -205,22 +202,14 @@ func (g gatedReader) Read(p []byte) (int, error) {
 // counted. Here the server's first write, its SETTINGS, fails before the
 // reader gets the client's preface and a HEADERS frame behind it.
 func TestH2BrokenConnectionStartsNoStream(t *testing.T) {
-	var in, block bytes.Buffer
-	in.WriteString(xhttp2.ClientPreface)
-	fr := xhttp2.NewFramer(&in, nil)
-	fr.WriteSettings()
-	enc := hpack.NewEncoder(&block)
-	for _, kv := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "example.com"}, {":path", "/"}} {
-		enc.WriteField(hpack.HeaderField{Name: kv[0], Value: kv[1]})
-	}
-	fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: block.Bytes(), EndStream: true, EndHeaders: true})
+	in := bytes.NewReader(clientOpening(true))
 	synctest.Test(t, func(t *testing.T) {
 		cli, sc := net.Pipe()
 		cli.Close() // every write of the server fails
 		gate := make(chan struct{})
 		var served atomic.Int32
 		hc := newServerConn(&Server{}, &connector.Handover{
-			Conn: sc, Reader: gatedReader{gate, &in},
+			Conn: sc, Reader: gatedReader{gate, in},
 			Info:   &api.ConnInfo{},
 			Limits: (&connector.Config{}).Limits(), Logger: slog.New(slog.DiscardHandler),
 			Handler: streamFunc(func(s connector.Stream) {

@@ -76,11 +76,11 @@ func TestH2QuietWriterKeepsNoBatch(t *testing.T) {
 	})
 }
 
-// A reader on a Waiter that runs out of bytes between header blocks gives
-// the block's fields back with its buffer; one in the middle of a block
-// keeps them.
-func TestH2QuietReaderKeepsNoFields(t *testing.T) {
-	var hdr bytes.Buffer
+// clientOpening is what a client sends first: the preface, its SETTINGS,
+// and a GET of / in a HEADERS frame that ends stream 1, whose block ends
+// there if endHeaders.
+func clientOpening(endHeaders bool) []byte {
+	var in, hdr bytes.Buffer
 	enc := hpack.NewEncoder(&hdr)
 	for _, f := range []hpack.HeaderField{
 		{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"},
@@ -88,6 +88,17 @@ func TestH2QuietReaderKeepsNoFields(t *testing.T) {
 	} {
 		enc.WriteField(f)
 	}
+	in.WriteString(xhttp2.ClientPreface)
+	fr := xhttp2.NewFramer(&in, nil)
+	fr.WriteSettings()
+	fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: hdr.Bytes(), EndStream: true, EndHeaders: endHeaders})
+	return in.Bytes()
+}
+
+// A reader on a Waiter that runs out of bytes between header blocks gives
+// the block's fields back with its buffer; one in the middle of a block
+// keeps them.
+func TestH2QuietReaderKeepsNoFields(t *testing.T) {
 	tests := []struct {
 		name       string
 		endHeaders bool
@@ -98,12 +109,7 @@ func TestH2QuietReaderKeepsNoFields(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var in bytes.Buffer
-			in.WriteString(xhttp2.ClientPreface)
-			fr := xhttp2.NewFramer(&in, nil)
-			fr.WriteSettings()
-			fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: hdr.Bytes(), EndStream: true, EndHeaders: tt.endHeaders})
-			wc := &waiterConn{in: bytes.NewReader(in.Bytes())}
+			wc := &waiterConn{in: bytes.NewReader(clientOpening(tt.endHeaders))}
 			hc := newServerConn(&Server{}, &connector.Handover{
 				Conn: wc, Reader: wc, Handler: answer,
 				Info:   &api.ConnInfo{},
