@@ -16,6 +16,7 @@ import (
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/internal/sessiontest"
 )
 
 // app maps the handlers the end-to-end tests use behind m. barrier, when
@@ -41,14 +42,7 @@ func (a *app) build(m *session.Manager) func(c *container.Container) {
 		c.HandleFunc("POST /logout", func(w api.Response, r *api.Request) error {
 			return session.Of(r).Invalidate()
 		})
-		c.HandleFunc("GET /get/{key}", func(w api.Response, r *api.Request) error {
-			v, ok := session.Of(r).Get(r.PathParam("key"))
-			if !ok {
-				v = "-"
-			}
-			_, err := w.WriteString(v)
-			return err
-		})
+		c.HandleFunc("GET /get/{key}", sessiontest.GetKey)
 		c.HandleFunc("POST /set", func(w api.Response, r *api.Request) error {
 			s := session.Of(r)
 			if b := a.barrier.Load(); b != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/internal/sessiontest"
 )
 
 // A new session first written by an async task cannot get its cookie
@@ -51,14 +52,7 @@ func TestWriteInRedispatchAfterTaskWrite(t *testing.T) {
 				s.Set("user", "ana")
 				return nil
 			})
-			c.HandleFunc("GET /get/{key}", func(w api.Response, r *api.Request) error {
-				v, ok := session.Of(r).Get(r.PathParam("key"))
-				if !ok {
-					v = "-"
-				}
-				_, err := w.WriteString(v)
-				return err
-			})
+			c.HandleFunc("GET /get/{key}", sessiontest.GetKey)
 			addr := wharftest.Listen(t, c)
 
 			resp, err := http.Get("http://" + addr + "/login")

@@ -14,6 +14,7 @@ import (
 	"github.com/wharf-go/wharf/internal/natsembed/natstest"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/internal/sessiontest"
 	"github.com/wharf-go/wharf/session/natskv"
 )
 
@@ -32,14 +33,7 @@ func start(t *testing.T, m modes.Mode, b *natstest.Broker, barrier *atomic.Point
 	}
 	c := container.New(modes.Options(m)...)
 	c.Filter("/*", session.New(session.Config{Store: st}))
-	c.HandleFunc("GET /get/{key}", func(w api.Response, r *api.Request) error {
-		v, ok := session.Of(r).Get(r.PathParam("key"))
-		if !ok {
-			v = "-"
-		}
-		_, err := w.WriteString(v)
-		return err
-	})
+	c.HandleFunc("GET /get/{key}", sessiontest.GetKey)
 	c.HandleFunc("POST /set", func(w api.Response, r *api.Request) error {
 		s := session.Of(r)
 		if wg := barrier.Load(); wg != nil {

@@ -48,14 +48,7 @@ func LoginRacesLogout(t *testing.T, store session.Store, atomic bool) {
 	c.HandleFunc("POST /logout", func(w api.Response, r *api.Request) error {
 		return session.Of(r).Invalidate()
 	})
-	c.HandleFunc("GET /get/{key}", func(w api.Response, r *api.Request) error {
-		v, ok := session.Of(r).Get(r.PathParam("key"))
-		if !ok {
-			v = "-"
-		}
-		_, err := w.WriteString(v)
-		return err
-	})
+	c.HandleFunc("GET /get/{key}", GetKey)
 	base := "http://" + wharftest.Listen(t, c)
 
 	_, cart := send(t, "POST", base+"/cart", "")
@@ -98,6 +91,18 @@ func LoginRacesLogout(t *testing.T, store session.Store, atomic bool) {
 	if v, _ := send(t, "GET", base+"/get/cart", cart); v != "-" {
 		t.Errorf("the logged-out ID reads cart %q", v)
 	}
+}
+
+// GetKey answers the value the request's session holds under the path
+// parameter key, or "-" if none: what the end-to-end tests read sessions
+// back with, mapped as "GET /get/{key}".
+func GetKey(w api.Response, r *api.Request) error {
+	v, ok := session.Of(r).Get(r.PathParam("key"))
+	if !ok {
+		v = "-"
+	}
+	_, err := w.WriteString(v)
+	return err
 }
 
 // send sends method to u with the session cookie id ("" for none) and
