@@ -241,10 +241,31 @@ func (hc *serverConn) serve() {
 	hc.mu.Unlock()
 	if st := hc.upgraded; st != nil {
 		hc.upgraded = nil
-		hc.dispatch(st)
+		if hc.keepUpgraded(st) {
+			hc.dispatch(st)
+		}
 	}
 	hc.nc.SetReadDeadline(time.Now().Add(hc.lim.ReadHeaderTimeout)) // for the preface
 	hc.read()
+}
+
+// keepUpgraded reports whether the upgraded request's stream is to be
+// dispatched. Not on a connection already closed: the writer, started by
+// serve's SETTINGS, may have failed since the 101 (a client that hung up
+// after reading it), and a handler started then could never send its
+// response, as onHeaders says of any new stream. Going away does not drop
+// it: the stream was accepted before any GOAWAY, whose last stream id is 1.
+// A dropped stream is closed and done, counted nowhere.
+func (hc *serverConn) keepUpgraded(st *stream) bool {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if !hc.state.closed() {
+		return true
+	}
+	hc.noteResetLocked(st.id) // the client's frames on it are ignored
+	st.moveLocked(h2SendRst)
+	st.handlerDoneLocked()
+	return false
 }
 
 // read runs the reader until the connection ends or, on a Waiter, until

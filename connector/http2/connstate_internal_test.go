@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -233,6 +234,69 @@ func TestH2BrokenConnectionStartsNoStream(t *testing.T) {
 		}
 		close(gate)
 		<-done
+		synctest.Wait() // any handler started has run
+		if n := served.Load(); n != 0 {
+			t.Errorf("%d handlers started on a broken connection", n)
+		}
+		hc.mu.Lock()
+		defer hc.mu.Unlock()
+		if hc.handlers != 0 || hc.open != 0 || len(hc.streams) != 0 {
+			t.Errorf("after the end: %d handlers, %d open, %d streams; want none", hc.handlers, hc.open, len(hc.streams))
+		}
+	})
+}
+
+// breakingBooks are pipeBooks whose Track breaks the connection as a
+// failed write of its writer does (closed before anyone went away).
+type breakingBooks struct {
+	pipeBooks
+	hc **serverConn
+}
+
+func (b breakingBooks) Track(func()) bool {
+	hc := *b.hc
+	hc.mu.Lock()
+	hc.fire(connEvClose)
+	hc.mu.Unlock()
+	return true
+}
+
+// An h2c upgrade's request, stream 1, follows the rule of any new stream:
+// on a connection already broken when serve comes to dispatch it (the
+// client hung up after reading the 101, and the writer's SETTINGS failed),
+// it starts no handler and leaves nothing counted. On a real connection
+// the writer's failure races serve's dispatch, so the test breaks the
+// connection by hand where serve tracks it, after the 101 and before the
+// dispatch.
+func TestH2BrokenConnectionStartsNoUpgradedStream(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cli, sc := net.Pipe()
+		go io.Copy(io.Discard, cli) // the client reads the 101, then the socket ends
+		var served atomic.Int32
+		var hc *serverConn
+		hc = newServerConn(&Server{}, &connector.Handover{
+			Conn: sc, Reader: bytes.NewReader(nil), // no preface: the reader ends the connection
+			Info:   &api.ConnInfo{},
+			Limits: (&connector.Config{}).Limits(), Logger: slog.New(slog.DiscardHandler),
+			Handler: streamFunc(func(s connector.Stream) {
+				served.Add(1)
+				s.Abort(connector.ErrClientGone)
+			}),
+			Execute: func(t dispatcher.Task) { go t.Run() },
+			Books:   breakingBooks{pipeBooks{sc}, &hc},
+		})
+		req := &api.RequestHead{
+			Method: "GET", Target: "/", Path: "/", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: api.NewHeader(http.Header{
+				"Upgrade":        {"h2c"},
+				"Connection":     {"Upgrade, HTTP2-Settings"},
+				"Http2-Settings": {""},
+			}),
+		}
+		if _, ok := h2cUpgrade(req); !ok {
+			t.Fatal("the request does not ask for h2c")
+		}
+		hc.serveUpgrade(req)
 		synctest.Wait() // any handler started has run
 		if n := served.Load(); n != 0 {
 			t.Errorf("%d handlers started on a broken connection", n)
