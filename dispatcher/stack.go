@@ -46,6 +46,18 @@ func keepFrame(*[taskStack]byte) {}
 // where growing is cheap. An executor whose tasks stay shallow never pays
 // for room it does not use: growing a new goroutine's stack that a task
 // would not have grown costs more than a small task itself.
+//
+// Only a move while a task runs counts: run compares the worker's frame
+// just before the task and just after it. A stack that grew outside a
+// task, on the worker's own way between tasks, is not counted: the
+// bounded worker's select on its idle timer, say, which now and then grows
+// the timer heap's slice by the allocator's slow path, more than 2 KiB
+// deep (see stackExecutors in the tests). Such growth never makes an
+// executor's tasks deep, and a worker it left with a larger stack runs a
+// deep task without moving, so the gauge learns that tasks are deep from
+// the workers whose stacks a task grows (new goroutines, which every
+// executor starts). A collection that shrinks the stack while a task runs
+// moves the frame too, and counts: room made for nothing, at worst.
 type stackGauge struct {
 	deep atomic.Bool
 }
