@@ -126,3 +126,54 @@ func TestNegativePendingMessagesBounded(t *testing.T) {
 		return st.Delivered+st.Lost == n
 	})
 }
+
+// The wait between attempts to reach the broker is Config.ReconnectWait
+// unless Options set their own, which wins as the user's explicit
+// choice: a nats.ReconnectWait (zero or negative meaning
+// DefaultReconnectWait, as in Config), or a nats.CustomReconnectDelay,
+// which nats.go prefers to any wait and which the Bus keeps.
+func TestReconnectDelayFromOptions(t *testing.T) {
+	broker := natstest.ForTest(t)
+	custom := func(int) time.Duration { return 7 * time.Second }
+	tests := []struct {
+		name       string
+		wait       time.Duration
+		options    []nats.Option
+		wantWait   time.Duration
+		wantCustom bool
+	}{
+		{"neither", 0, nil, natsbus.DefaultReconnectWait, false},
+		{"Config", time.Second, nil, time.Second, false},
+		{"option", 0, []nats.Option{nats.ReconnectWait(3 * time.Second)}, 3 * time.Second, false},
+		{"option over Config", time.Second, []nats.Option{nats.ReconnectWait(3 * time.Second)}, 3 * time.Second, false},
+		{"option of nats.go's default", time.Second, []nats.Option{nats.ReconnectWait(nats.DefaultReconnectWait)}, nats.DefaultReconnectWait, false},
+		{"negative option", time.Second, []nats.Option{nats.ReconnectWait(-time.Second)}, natsbus.DefaultReconnectWait, false},
+		{"custom delay", time.Second, []nats.Option{nats.CustomReconnectDelay(custom)}, time.Second, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts nats.Options
+			// The closed handler sees the options nats.go was given.
+			captured := nats.ClosedHandler(func(nc *nats.Conn) { opts = nc.Opts })
+			b, err := natsbus.Connect(natsbus.Config{
+				URL:           broker.URL,
+				ReconnectWait: tt.wait,
+				Logger:        wharftest.DiscardLogger(),
+				Options:       append(tt.options, captured),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Close() // returns once the closed handler has run
+			if opts.ReconnectWait != tt.wantWait {
+				t.Errorf("nats.go got ReconnectWait %v, want %v", opts.ReconnectWait, tt.wantWait)
+			}
+			switch cb := opts.CustomReconnectDelayCB; {
+			case tt.wantCustom && (cb == nil || cb(1) != custom(1)):
+				t.Error("nats.go did not get the options' custom reconnect delay")
+			case !tt.wantCustom && cb != nil:
+				t.Error("nats.go got a custom reconnect delay nobody gave")
+			}
+		})
+	}
+}

@@ -16,12 +16,13 @@
 // # When the broker is away
 //
 // Delivery is core NATS's: at most once. The connection reconnects
-// forever, every ReconnectWait (nats.go gives up only when the broker
-// refuses its credentials twice in a row, or answers with an error
-// nats.go knows no way back from: the Bus then stays away, says so in
-// the log, and Publish and Subscribe fail with errors wrapping
-// ErrGaveUp; subjects over MaxSubjectLen, which would make the broker
-// answer so, are refused). It starts even if the broker is down at
+// forever, every ReconnectWait, or as a nats.ReconnectWait or
+// nats.CustomReconnectDelay in Options says, which wins (nats.go gives
+// up only when the broker refuses its credentials twice in a row, or
+// answers with an error nats.go knows no way back from: the Bus then
+// stays away, says so in the log, and Publish and Subscribe fail with
+// errors wrapping ErrGaveUp; subjects over MaxSubjectLen, which would
+// make the broker answer so, are refused). It starts even if the broker is down at
 // first, so an instance can serve its own clients before the broker
 // comes up. While it is not connected, Publish does not buffer: an event
 // that cannot be sent is lost. It returns an error wrapping

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	neturl "net/url"
 	"runtime/debug"
 	"strings"
@@ -79,7 +80,11 @@ type Config struct {
 	// ReconnectWait is the wait between attempts to reach the broker
 	// (nats.go adds up to 100 ms at random, unless Options set its
 	// ReconnectJitter). Zero or negative means DefaultReconnectWait
-	// (250 ms).
+	// (250 ms). Options that set the wait themselves win, as the
+	// user's explicit choice: a nats.ReconnectWait there replaces this
+	// field (a zero or negative one means DefaultReconnectWait too), and
+	// a nats.CustomReconnectDelay replaces the wait altogether, jitter
+	// included, with the delays its function returns, taken as they are.
 	ReconnectWait time.Duration
 	// PendingMessages bounds the events a subscription may have waiting
 	// for its callback; beyond it they are dropped and counted as lost.
@@ -111,7 +116,13 @@ type Config struct {
 	// a write times out), no buffering while away, callbacks after Close,
 	// and the write timeout and ping interval above. Handlers given here
 	// (closed, disconnected, reconnected, errors) are called after the
-	// Bus's own. Nil leaves nats.go's defaults under the Bus's settings.
+	// Bus's own. The wait between attempts to reach the broker is the
+	// user's to set here too, and what is set here wins over
+	// ReconnectWait: nats.ReconnectWait replaces it, and
+	// nats.CustomReconnectDelay replaces the wait altogether (nats.go
+	// then calls its function for each delay, and neither ReconnectWait
+	// nor the jitter applies). Nil leaves nats.go's defaults under the
+	// Bus's settings.
 	Options []nats.Option
 }
 
@@ -162,10 +173,16 @@ func Connect(cfg Config) (*Bus, error) {
 	}
 	opts := nats.GetDefaultOptions()
 	opts.Name = b.cfg.Name
+	// nats.go's default wait is not the Bus's: a mark tells a wait the
+	// options set, which wins over Config.ReconnectWait, from none.
+	opts.ReconnectWait = reconnectWaitUnset
 	for _, o := range cfg.Options {
 		if err := o(&opts); err != nil {
 			return nil, fmt.Errorf("natsbus: %w", err)
 		}
+	}
+	if opts.ReconnectWait != reconnectWaitUnset {
+		b.cfg.ReconnectWait = orDefault(opts.ReconnectWait, DefaultReconnectWait)
 	}
 	// nats.go splits a comma-separated list in nats.Connect's argument
 	// only: Options.Url is parsed as one URL, and a list there names no
@@ -183,6 +200,8 @@ func Connect(cfg Config) (*Bus, error) {
 	opts.RetryOnFailedConnect = true
 	opts.AllowReconnect = true
 	opts.MaxReconnect = -1
+	// The options' wait, if they set one, or Config's; a
+	// CustomReconnectDelayCB they set is kept, and nats.go prefers it.
 	opts.ReconnectWait = b.cfg.ReconnectWait
 	opts.ReconnectBufSize = -1 // no buffering while away: an event is sent now or lost
 	opts.FlusherTimeout = b.cfg.WriteTimeout
@@ -312,6 +331,10 @@ func redactError(err error) error {
 	}
 	return masked
 }
+
+// reconnectWaitUnset marks nats.Options.ReconnectWait while the options
+// apply: still there after them, no option set the wait.
+const reconnectWaitUnset time.Duration = math.MinInt64
 
 // orDefault returns v, or def for zero or less. Taken as they are, a
 // negative ReconnectWait has nats.go retry in a tight loop, a negative
