@@ -20,7 +20,10 @@ type BasicConfig struct {
 	// It runs in the request's serialized task and may block (a database
 	// lookup) unless the chain is declared non-blocking; ctx is the
 	// request's. Compare secrets in constant time (Users does). Nil means
-	// every request is refused.
+	// every request is refused. Credentials with an empty user name reach
+	// Check too (some APIs send a key as the password alone), but a
+	// request is never passed on with a User without a Name: if Check
+	// accepts them and names no one, the request is refused.
 	Check func(ctx context.Context, user, password string) (User, bool)
 }
 
@@ -34,7 +37,8 @@ type basic struct {
 // attached.
 //
 // A request without credentials, with a malformed Authorization field, or
-// with credentials Check refuses is answered 401 with
+// with credentials Check refuses (or accepts for an empty user name
+// without naming the User) is answered 401 with
 // `WWW-Authenticate: Basic realm="...", charset="UTF-8"` and nothing
 // further runs. Malformed credentials get a 401 rather than a 400 because
 // what fixes them is the same as for wrong ones: the browser asks the
@@ -68,6 +72,14 @@ func (b *basic) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	}
 	if u.Name == "" {
 		u.Name = user
+	}
+	if u.Name == "" {
+		// An empty user-id that Check accepted without naming anyone
+		// (a directory that grants an anonymous bind, a check of the
+		// password alone): no one to attach. Handlers and Required
+		// would get a user without a Name, which Login refuses and the
+		// session's read-back takes for none.
+		return unauthorized(w, b.challenge, ErrBadCredentials)
 	}
 	return next.Next(w, WithUser(r, u))
 }

@@ -18,6 +18,14 @@ func TestBasic(t *testing.T) {
 		}
 		return auth.User{}, false
 	}
+	// anyone accepts every password and names no one, as a directory
+	// that grants anonymous binds answers an empty user name; apiKey
+	// takes the password alone, sent with an empty user name, and names
+	// the key's owner.
+	anyone := func(context.Context, string, string) (auth.User, bool) { return auth.User{}, true }
+	apiKey := func(_ context.Context, user, password string) (auth.User, bool) {
+		return auth.User{Name: "key-owner"}, user == "" && password == "k3y"
+	}
 	const challenge = `Basic realm="wharf", charset="UTF-8"`
 	tests := []struct {
 		name      string
@@ -40,6 +48,10 @@ func TestBasic(t *testing.T) {
 		{name: "bad base64", cfg: auth.BasicConfig{Check: users}, authz: "Basic !!!", wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "no colon", cfg: auth.BasicConfig{Check: users}, authz: "Basic " + base64.StdEncoding.EncodeToString([]byte("ana")), wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "empty credentials", cfg: auth.BasicConfig{Check: users}, authz: "Basic ", wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "empty user", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("", "s3cret"), wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "empty user accepted, no one named", cfg: auth.BasicConfig{Check: anyone}, authz: basicHeader("", ""), wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "empty user accepted, owner named", cfg: auth.BasicConfig{Check: apiKey}, authz: basicHeader("", "k3y"), wantUser: "key-owner"},
+		{name: "user accepted by anyone", cfg: auth.BasicConfig{Check: anyone}, authz: basicHeader("bo", ""), wantUser: "bo"},
 		{name: "nil Check refuses", authz: basicHeader("ana", "s3cret"), wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "name filled in, roles kept", cfg: auth.BasicConfig{Check: withRoles}, authz: basicHeader("ana", "s3cret"), wantUser: "ana", wantRoles: 1},
 		{name: "realm", cfg: auth.BasicConfig{Realm: "Admin area"}, wantErr: auth.ErrNoCredentials, challenge: `Basic realm="Admin area", charset="UTF-8"`},

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -41,6 +42,13 @@ func TestEndToEndHeaders(t *testing.T) {
 			return u, ok
 		}}))
 		c.Filter("/admin/*", auth.Required(auth.RequiredConfig{Roles: []string{"admin"}}))
+		// A directory that grants an anonymous bind accepts an empty
+		// user name with any password, and names no one.
+		c.Filter("/directory/*", auth.Basic(auth.BasicConfig{Realm: "directory", Check: func(context.Context, string, string) (auth.User, bool) {
+			return auth.User{}, true
+		}}))
+		c.Filter("/directory/*", auth.Required(auth.RequiredConfig{}))
+		c.HandleFunc("/directory/me", whoami)
 		c.HandleFunc("/basic/me", whoami)
 		c.HandleFunc("/api/me", whoami)
 		c.HandleFunc("/admin/me", whoami)
@@ -64,6 +72,12 @@ func TestEndToEndHeaders(t *testing.T) {
 		{"/admin/me", basicHeader("ana", "s3cret"), 200, "", "ana admin"},
 		{"/admin/me", basicHeader("bo", "hunter2"), 403, "", "403 Forbidden: auth: forbidden"},
 		{"/admin/me", "", 401, `Basic realm="admin", charset="UTF-8"`, "401"},
+		{"/basic/me", basicHeader("", "s3cret"), 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/basic/me", "Basic " + base64.StdEncoding.EncodeToString([]byte("ana")), 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/basic/me", "Basic ana:s3cret", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/directory/me", basicHeader("", ""), 401, `Basic realm="directory", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/directory/me", basicHeader("bo", ""), 200, "", "bo "},
+		{"/api/me", "Bearer good-token trailing", 400, `Bearer realm="api", error="invalid_request"`, "400"},
 	}
 	quiet := container.WithLogger(slog.New(slog.DiscardHandler)) // the 503 is logged
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
