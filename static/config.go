@@ -20,8 +20,8 @@ type Config struct {
 	// dot segment.
 	ServeDotFiles bool
 	// CacheControl is the Cache-Control field sent with every 200, 206 and
-	// 304 answer ("public, max-age=3600"). Empty, the zero value, sends
-	// none.
+	// 304 answer about a file ("public, max-age=3600"), not with a
+	// listing. Empty, the zero value, sends none.
 	CacheControl string
 	// CacheControlFunc, when not nil, chooses the Cache-Control field per
 	// file instead of CacheControl: it is given the name of the file within

@@ -57,9 +57,14 @@
 //     "/site" for a Handler at "/" in the context "/site", too) is
 //     redirected (301) to the slash form; with it, the first of
 //     Config.IndexNames that exists is served, else a listing if
-//     Config.Listing, else 404.
+//     Config.Listing, else 404. An index is served at its own name too
+//     (/dir/index.html), where net/http's FileServer redirects that to
+//     /dir/. A listing has no validator (no ETag and, unlike net/http's,
+//     no Last-Modified) and no Cache-Control; its preconditions are
+//     evaluated all the same (RFC 9110 §13.2.1): "If-None-Match: *" is a
+//     304, an entity-tag in If-Match a 412, and the dates are ignored.
 //   - Cache-Control from Config.CacheControl or Config.CacheControlFunc, on
-//     200, 206 and 304 answers.
+//     the 200, 206 and 304 answers about a file.
 //
 // # What it refuses
 //
@@ -82,6 +87,9 @@
 // A file's type is checked with Stat before it is opened, and again on the
 // open file; a file swapped for a FIFO between the two could still make
 // an open wait, which only someone who may write under the root can do.
+// The dot-segment rule is about the name requested: a symbolic link under
+// the root with a name of its own leads to its target, a dot file too, as
+// whoever made the link chose.
 //
 // New serves what the fs.FS gives it: os.DirFS follows symbolic links out
 // of its directory, so serve an OS directory with Dir.
