@@ -109,7 +109,8 @@ type Config struct {
 	// An offer the server cannot honour is declined, and the next one
 	// considered (RFC 7692 §7): one whose server_max_window_bits asks
 	// for a window below the 15 bits Send compresses with, or with a
-	// parameter unknown, repeated or of a bad value.
+	// parameter unknown, repeated or of a bad value; one that asks for
+	// server_max_window_bits=15 is answered with it (RFC 7692 §7.1.2.1).
 	// The peer's compressed messages are then inflated, ReadLimit
 	// bounding what they inflate to (1009 beyond), and Send compresses a
 	// message of 128 bytes or more when that makes it smaller. False

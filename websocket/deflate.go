@@ -12,7 +12,7 @@ import (
 
 // permessage-deflate (RFC 7692), as Config.EnableCompression offers it:
 // accepted (upgrade decides, on internal/wsext's reading of the client's
-// offers, and gorilla's handshake answers) always with
+// offers, and writes wsext's answer on the 101) always with
 // server_no_context_takeover and client_no_context_takeover, so each
 // message is compressed alone and a connection keeps no compression state
 // between messages: a quiet one costs what it does without compression.
@@ -169,11 +169,6 @@ func (d *deflatedInput) ReadByte() (byte, error) {
 func deflateLimit(limit int64) uint64 {
 	return uint64(limit) + uint64(limit)/1024 + 64 // no wrap: limit < 2^63
 }
-
-// deflateOffer is the Sec-WebSocket-Extensions gorilla's handshake sees
-// once compression is decided: it accepts the first offer of
-// permessage-deflate, always with the same answer.
-var deflateOffer = []string{"permessage-deflate"}
 
 // Prepared is a message made ready for many connections, as a broadcast
 // sends it (Conn.SendPrepared): a text message is checked for UTF-8 once,

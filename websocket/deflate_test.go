@@ -288,6 +288,43 @@ func TestCompressionOffers(t *testing.T) {
 	})
 }
 
+// The 101 answers the offer it accepts (RFC 7692 §7.1): always without
+// context takeover either way, and with server_max_window_bits=15 when
+// the offer asked for a window, as a server accepts that parameter by
+// answering it (§7.1.2.1); an answer without it, which the server sent
+// whatever the offer, is one a client may take for the offer declined.
+// The answer is one field, for the offer accepted, not a declined one
+// before it.
+func TestCompressionAnswer(t *testing.T) {
+	const plain = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+	tests := []struct {
+		offer, answer string
+	}{
+		{"permessage-deflate", plain},
+		{"permessage-deflate; client_max_window_bits", plain},
+		{"permessage-deflate; client_max_window_bits=9", plain},
+		{"permessage-deflate; server_no_context_takeover", plain},
+		{"permessage-deflate; server_max_window_bits=15", plain + "; server_max_window_bits=15"},
+		{"permessage-deflate; client_max_window_bits; server_max_window_bits=15", plain + "; server_max_window_bits=15"},
+		{"permessage-deflate; server_max_window_bits=10, permessage-deflate", plain},
+		{"permessage-deflate; server_max_window_bits=10, permessage-deflate; server_max_window_bits=15", plain + "; server_max_window_bits=15"},
+	}
+	hello := withRSV(clientFrame(wsframe.OpText, compress(t, []byte("hello")), true), 0x40)
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		s := serveWS(t, m, websocket.Config{EnableCompression: true}, &echoAll{})
+		for _, tc := range tests {
+			rc := dialRawFields(t, s, "/ws", "Sec-WebSocket-Extensions: "+tc.offer+"\r\n", nil)
+			if got := rc.resp.Header.Values("Sec-WebSocket-Extensions"); len(got) != 1 || got[0] != tc.answer {
+				t.Errorf("%q: answered %q, want %q", tc.offer, got, tc.answer)
+			}
+			rc.nc.Write(hello)
+			if f, err := rc.next(); err != nil || string(f.Payload) != "hello" {
+				t.Errorf("%q: a compressed message got opcode %d, %q (%v); want the echo", tc.offer, f.Opcode, f.Payload, err)
+			}
+		}
+	})
+}
+
 // Whether a connection compresses is what the handshake negotiated, and
 // the 101 says it once: a Sec-WebSocket-Extensions the handler set under
 // a key not in canonical form (a map assignment, as WebSocket code often

@@ -16,7 +16,10 @@
 // offer is accepted, always with server_no_context_takeover and
 // client_no_context_takeover (an offer that asks for a smaller window
 // than Send's 15 bits, or that RFC 7692 makes invalid, is declined, and
-// the next one considered): each message is compressed alone, so a
+// the next one considered; one that asks for 15 bits is answered
+// server_max_window_bits=15, which is how a server accepts that
+// parameter, and the 101's Sec-WebSocket-Extensions is written here, not
+// by gorilla, whose answer is fixed): each message is compressed alone, so a
 // connection keeps no compression state between messages (flate readers
 // and writers are pooled, lent for one message). The peer's compressed
 // messages are inflated, on both connectors, ReadLimit bounding what they

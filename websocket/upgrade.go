@@ -84,10 +84,26 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 			return sameOrigin(r)
 		},
 	}
-	// gorilla accepts the first offer of permessage-deflate whatever its
-	// parameters, where RFC 7692 §7 has an offer the server cannot honour
-	// declined: it is told to accept only when one can be.
-	up.EnableCompression = up.EnableCompression && wsext.AcceptDeflate(r.Header().Values("Sec-Websocket-Extensions"))
+	// permessage-deflate is negotiated and answered here, not by gorilla,
+	// which accepts the first offer whatever its parameters (RFC 7692 §7
+	// has an offer the server cannot honour declined) and always gives
+	// the same answer (an offer of server_max_window_bits is accepted
+	// only by an answer that says it, §7.1.2.1). The answer goes to
+	// gorilla as a field of the 101 under a key it writes as it is:
+	// gorilla refuses a handler's extensions by the canonical key alone,
+	// and handshakeHeader left none of the handler's under any spelling.
+	var deflate bool
+	if up.EnableCompression {
+		var answer string
+		answer, deflate = wsext.AcceptDeflate(r.Header().Values("Sec-Websocket-Extensions"))
+		if deflate {
+			if header == nil {
+				header = make(http.Header, 1)
+			}
+			header["Sec-WebSocket-Extensions"] = []string{answer}
+		}
+	}
+	up.EnableCompression = false
 	if chosen := header.Get("Sec-Websocket-Protocol"); chosen != "" {
 		if !slices.Contains(Subprotocols(r), chosen) {
 			return nil, &api.StatusError{Code: http.StatusInternalServerError, Err: ErrSubprotocol}
@@ -106,16 +122,8 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	var ws *gws.Conn
 	var tun api.Tunnel
 	var uerr error
-	// Whether to compress is decided here, and gorilla is told: it
-	// says nothing of what it negotiated but in the 101's bytes.
-	deflate := up.EnableCompression
 	hs := cfg.getHandshake()
 	serve := api.FromHTTP(http.HandlerFunc(func(rw http.ResponseWriter, hr *http.Request) {
-		if deflate {
-			// The one offer gorilla sees is the decision, however it
-			// would parse the client's (hr's header is a copy).
-			hr.Header["Sec-Websocket-Extensions"] = deflateOffer
-		}
 		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun, hs}, hr, header)
 	}))
 	err := serve.Serve(w, r)

@@ -6,23 +6,36 @@ import (
 	"github.com/wharf-go/wharf/internal/h1"
 )
 
-// AcceptDeflate reports whether the Sec-WebSocket-Extensions values
-// offers hold an offer of permessage-deflate the server can honour (RFC
+// AcceptDeflate returns the server's answer to the Sec-WebSocket-Extensions
+// values offers, the value of its own Sec-WebSocket-Extensions field, if
+// they hold an offer of permessage-deflate the server can honour (RFC
 // 7692 §7): one whose parameters are all known, each given once, with
-// valid values. server_max_window_bits asks the server for a window
-// smaller than 2^15 at most; package websocket's deflater uses that one,
-// so only 15 is honoured. The server's answer is always the same
-// (server_no_context_takeover, client_no_context_takeover), which
-// accepts any of these offers; an offer it cannot honour is declined,
-// and the next one considered. A field value that does not parse offers
-// nothing.
-func AcceptDeflate(offers []string) bool {
+// valid values; ok is false if they do not. server_max_window_bits asks
+// the server for a window smaller than 2^15 at most; package websocket's
+// deflater uses that one, so only 15 is honoured. The answer always says
+// server_no_context_takeover and client_no_context_takeover, which
+// accept any of these offers, and server_max_window_bits=15 when the
+// accepted offer asked for it: a server accepts that parameter by
+// answering it (RFC 7692 §7.1.2.1), and a client that finds it missing
+// may take the offer as declined and fail the connection. An offer the
+// server cannot honour is declined, and the next one considered. A field
+// value that does not parse offers nothing.
+func AcceptDeflate(offers []string) (answer string, ok bool) {
 	for _, s := range offers {
-		if _, ok := firstDeflate(s); ok {
-			return true
+		if o, ok := firstDeflate(s); ok {
+			return o.answer(), true
 		}
 	}
-	return false
+	return "", false
+}
+
+// answer is the server's Sec-WebSocket-Extensions value accepting o.
+func (o offer) answer() string {
+	const base = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+	if o.params&serverMaxWindowBits != 0 {
+		return base + "; server_max_window_bits=15" // the one value add accepts
+	}
+	return base
 }
 
 // The parameters of an offer of permessage-deflate (RFC 7692 §7), a bit

@@ -62,8 +62,46 @@ var acceptDeflateCases = []struct {
 
 func TestAcceptDeflate(t *testing.T) {
 	for _, tc := range acceptDeflateCases {
-		if got := AcceptDeflate(tc.offers); got != tc.want {
+		if _, got := AcceptDeflate(tc.offers); got != tc.want {
 			t.Errorf("AcceptDeflate(%q) = %v, want %v", tc.offers, got, tc.want)
+		}
+	}
+}
+
+// deflateAnswerCases are offers the server accepts, and its answer: the
+// same but for server_max_window_bits, which it answers when the offer
+// asked for it (RFC 7692 §7.1.2.1), with the one value it honours.
+var deflateAnswerCases = []struct {
+	offers []string
+	answer string
+}{
+	{[]string{"permessage-deflate"}, answerNoWindow},
+	{[]string{"permessage-deflate; client_max_window_bits"}, answerNoWindow},
+	{[]string{"permessage-deflate; client_max_window_bits=10"}, answerNoWindow},
+	{[]string{"permessage-deflate; server_no_context_takeover"}, answerNoWindow},
+	{[]string{"permessage-deflate; server_max_window_bits=15"}, answerWindow},
+	{[]string{`permessage-deflate; server_max_window_bits="15"; client_max_window_bits`}, answerWindow},
+	{[]string{"permessage-deflate; server_no_context_takeover; server_max_window_bits=15; client_no_context_takeover"}, answerWindow},
+	// The offer accepted is the one answered, not an earlier one declined
+	// nor a later one.
+	{[]string{"permessage-deflate; server_max_window_bits=10, permessage-deflate"}, answerNoWindow},
+	{[]string{"permessage-deflate; server_max_window_bits=12", "permessage-deflate; server_max_window_bits=15"}, answerWindow},
+	{[]string{"permessage-deflate, permessage-deflate; server_max_window_bits=15"}, answerNoWindow},
+}
+
+const (
+	answerNoWindow = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+	answerWindow   = answerNoWindow + "; server_max_window_bits=15"
+)
+
+// An accepted offer that asked for server_max_window_bits is answered
+// with it: the answer left it out, which a client may read as the offer
+// declined (RFC 7692 §7.1.2.1: a server accepts the parameter by
+// answering it).
+func TestDeflateAnswer(t *testing.T) {
+	for _, tc := range deflateAnswerCases {
+		if got, ok := AcceptDeflate(tc.offers); !ok || got != tc.answer {
+			t.Errorf("AcceptDeflate(%q) = %q, %v; want %q", tc.offers, got, ok, tc.answer)
 		}
 	}
 }
@@ -81,16 +119,32 @@ func FuzzAcceptDeflate(f *testing.F) {
 			f.Add(s)
 		}
 	}
+	for _, tc := range deflateAnswerCases {
+		for _, s := range tc.offers {
+			f.Add(s)
+		}
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		o, ok := firstDeflate(s)
-		if AcceptDeflate([]string{s}) != ok {
-			t.Fatalf("%q: AcceptDeflate says %v, firstDeflate %v", s, !ok, ok)
+		answer, accepted := AcceptDeflate([]string{s})
+		if accepted != ok {
+			t.Fatalf("%q: AcceptDeflate says %v, firstDeflate %v", s, accepted, ok)
 		}
-		if !AcceptDeflate([]string{s, "permessage-deflate"}) {
+		if _, ok := AcceptDeflate([]string{s, "permessage-deflate"}); !ok {
 			t.Fatalf("%q, then permessage-deflate: declined", s)
 		}
 		if !ok {
 			return
+		}
+		// The answer is server_max_window_bits=15 just when the offer
+		// asked for a window, and it reads as an offer the server would
+		// accept, of the parameters it says.
+		want := answerNoWindow
+		if o.params&serverMaxWindowBits != 0 {
+			want = answerWindow
+		}
+		if a, ok := firstDeflate(answer); answer != want || !ok || a.params&^serverMaxWindowBits != serverNoContextTakeover|clientNoContextTakeover {
+			t.Fatalf("%q accepted %+v: answered %q, want %q", s, o, answer, want)
 		}
 		if o.params&^(serverNoContextTakeover|clientNoContextTakeover|serverMaxWindowBits|clientMaxWindowBits) != 0 ||
 			o.clientBits != "" && (o.params&clientMaxWindowBits == 0 || !windowBits(o.clientBits)) {
