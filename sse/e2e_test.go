@@ -142,6 +142,59 @@ func TestBrokerClose(t *testing.T) {
 	})
 }
 
+// Close racing publishers and clients that open streams, with many
+// streams open: each open stream ends cleanly, each publisher gets
+// ErrClosed (or has published its share) and stops, and no stream is
+// left in its topic; goleak, in TestMain, sees that nothing is left
+// running either.
+func TestBrokerCloseRacingPublishers(t *testing.T) {
+	for _, m := range []modes.Mode{modes.H1, modes.H2} {
+		t.Run(string(m), func(t *testing.T) {
+			// Room for every event the publishers can make: a stream
+			// ended as slow would not end cleanly.
+			const most = 1000 // each publisher's
+			b := newBroker(t, sse.Config{MaxQueue: 4 * most})
+			c := container.New(modes.Options(m)...)
+			route(b)(c)
+			s := modes.Start(t, m, c)
+			var streams []*wharftest.EventStream
+			for range 20 {
+				streams = append(streams, open(t, s, "/events/t", ""))
+			}
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for range most {
+						if err := b.Publish("t", sse.Event{Data: "x"}); errors.Is(err, sse.ErrClosed) {
+							return
+						} else if err != nil {
+							t.Errorf("Publish: %v", err)
+							return
+						}
+					}
+				})
+			}
+			wg.Go(func() {
+				for range 5 {
+					if es, err := tryOpen(s, "/events/t", "1"); err == nil {
+						es.Close()
+					}
+				}
+			})
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+			for i, es := range streams {
+				if err := es.Ended(t); err != nil {
+					t.Errorf("stream %d ended with %v, want a clean end", i, err)
+				}
+			}
+			wharftest.WaitFor(t, "no stream", func() bool { return b.Stats().Streams == 0 })
+		})
+	}
+}
+
 // closingHeader closes its Broker the first time the handler asks for its
 // header: Serve does so (to set the stream's head) after its check that
 // the Broker is open and before the stream subscribes, the window a Close
