@@ -596,7 +596,12 @@ func (hc *serverConn) onSettings(f *xhttp2.SettingsFrame) error {
 	if err := hc.moveWindowsLocked(hc.peer.initialWindow-before, high-before); err != nil {
 		return err
 	}
-	hc.cond.Broadcast()
+	if hc.peer.initialWindow > before {
+		// The streams' windows grew: a response waiting for one may go
+		// on. Not for a frame that changed none, which a client may send
+		// without end (see waitLocked).
+		hc.cond.Broadcast()
+	}
 	return hc.queueCtrl(h2Frame{kind: h2fSettingsAck})
 }
 
@@ -664,12 +669,15 @@ func (hc *serverConn) onWindowUpdate(f *xhttp2.WindowUpdateFrame) error {
 	}
 	hc.mu.Lock()
 	if f.StreamID == 0 {
+		shut := hc.sendWin <= 0
 		hc.sendWin += int64(f.Increment)
 		if hc.sendWin > h2MaxWindow {
 			hc.mu.Unlock()
 			return h2ConnectionError{xhttp2.ErrCodeFlowControl, "connection window above 2^31-1"}
 		}
-		hc.cond.Broadcast()
+		if shut && hc.sendWin > 0 {
+			hc.cond.Broadcast() // see waitLocked
+		}
 		hc.mu.Unlock()
 		return nil
 	}
@@ -678,10 +686,11 @@ func (hc *serverConn) onWindowUpdate(f *xhttp2.WindowUpdateFrame) error {
 		hc.mu.Unlock()
 		return nil // a stream that ended; its window no longer matters
 	}
+	shut := st.sendWin <= 0
 	st.sendWin += int64(f.Increment)
 	over := st.sendWin > h2MaxWindow
-	if !over {
-		hc.cond.Broadcast()
+	if !over && shut && st.sendWin > 0 {
+		hc.cond.Broadcast() // see waitLocked
 	}
 	hc.mu.Unlock()
 	if over {

@@ -682,6 +682,14 @@ func (st *stream) waitRoomLocked() error {
 // waitLocked waits until ready reports true, for the client: a wait
 // bounded by WriteTimeout and MinResponseDataRate (beginWaitLocked) and
 // ended early by the stream's or the connection's end. hc.mu is held.
+//
+// The waits share hc.cond, so a Broadcast wakes every response waiting on
+// the connection: it is sent only for what may end a wait (a window
+// opening from none, the writer making room in a full queue, a reset, a
+// timer, the connection's end), never for a frame that changes nothing
+// for them. A client holding h2MaxStreams responses stalled could
+// otherwise make each of its 9-byte frames (an empty SETTINGS, a PING,
+// a WINDOW_UPDATE to a window already open) cost 250 wake-ups.
 func (st *stream) waitLocked(ready func() bool) error {
 	hc := st.hc
 	var waitStart time.Time

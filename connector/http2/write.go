@@ -108,12 +108,16 @@ func (hc *serverConn) purgeLocked(st *stream) {
 	if st.lastQueued <= hc.takenSeq || st.queuedFrames == 0 {
 		return // nothing of st left in the queue
 	}
+	full, shut := hc.queueFullLocked(), hc.sendWin <= 0
 	hc.queued -= int(st.queuedBytes)
 	// Its DATA's bytes were taken from the connection's send window when
 	// queued, and will never reach the client, which therefore never gives
 	// them back: the window is the server's to restore.
 	hc.sendWin += int64(st.queuedBytes)
 	hc.purged += int(st.queuedFrames)
+	if full && !hc.queueFullLocked() || shut && hc.sendWin > 0 {
+		hc.cond.Broadcast() // room or window for the other streams' responses (see waitLocked)
+	}
 	st.purgedSeq = st.lastQueued
 	st.queuedFrames, st.queuedBytes = 0, 0
 	if 2*hc.purged > len(hc.frames) {
@@ -189,13 +193,22 @@ func (hc *serverConn) writeLoop() {
 			}
 			hc.writeG.Release()
 			hc.writing = false
-			hc.cond.Broadcast()
+			if hc.state.goingAway() {
+				// end may wait for the writer: it went away first. No one
+				// else waits for the writer's end, and a stalled response
+				// woken here would only wait again.
+				hc.cond.Broadcast()
+			}
 			hc.mu.Unlock()
 			return
 		}
 		if hc.batch == nil {
 			hc.batch = hc.srv.getFrames()
 		}
+		// Whether a response may wait for room in the queue, which this
+		// batch makes once written: only then is it worth waking the
+		// waiting responses (see waitLocked).
+		full := hc.queueFullLocked()
 		batch := hc.takeLocked(hc.batch[:0])
 		peer := hc.peer
 		hc.peer.headerTableLow = math.MaxUint32 // this batch signals it
@@ -236,6 +249,7 @@ func (hc *serverConn) writeLoop() {
 		}
 
 		hc.mu.Lock()
+		full = full || hc.queueFullLocked() // filled again while this batch was written
 		hc.queued -= bytes
 		if err != nil {
 			// The client does not read or the socket failed: nothing more
@@ -257,9 +271,18 @@ func (hc *serverConn) writeLoop() {
 			hc.nc.Close()
 			return
 		}
-		hc.cond.Broadcast()
+		if full {
+			hc.cond.Broadcast()
+		}
 		hc.mu.Unlock()
 	}
+}
+
+// queueFullLocked reports whether the stream frames queued leave no room
+// for another (h2MaxQueued bytes or h2MaxFrames frames): a response may
+// then wait for the writer. hc.mu is held.
+func (hc *serverConn) queueFullLocked() bool {
+	return hc.queued >= h2MaxQueued || hc.liveFramesLocked() >= h2MaxFrames
 }
 
 // frameSink is what the writer's framer writes to: the writer's buffer
