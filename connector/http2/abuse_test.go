@@ -358,6 +358,116 @@ func TestH2ResetFlood(t *testing.T) {
 	})
 }
 
+// Frames that each provoke a RST_STREAM, other than TestH2ResetFlood's,
+// are bounded the same way: a zero WINDOW_UPDATE increment on a stream, a
+// HEADERS frame whose block is empty, a stream opened beyond
+// SETTINGS_MAX_CONCURRENT_STREAMS (REFUSED_STREAM).
+func TestH2ProvokedResetFloods(t *testing.T) {
+	hello, hold := requestBlock("/hello"), requestBlock("/hold")
+	for _, tc := range []struct {
+		name string
+		send func(fr *xhttp2.Framer, i uint32) error
+	}{
+		{"WINDOW_UPDATE of 0 on a stream", func(fr *xhttp2.Framer, i uint32) error {
+			if i == 0 {
+				fr.AllowIllegalWrites = true
+				return fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: hello, EndStream: true, EndHeaders: true})
+			}
+			return fr.WriteWindowUpdate(1, 0)
+		}},
+		{"empty HEADERS on new streams", func(fr *xhttp2.Framer, i uint32) error {
+			return fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 2*i + 1, EndStream: true, EndHeaders: true})
+		}},
+		{"streams beyond MAX_CONCURRENT_STREAMS", func(fr *xhttp2.Framer, i uint32) error {
+			return fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 2*i + 1, BlockFragment: hold, EndStream: true, EndHeaders: true})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { flood(t, tc.name, tc.send) })
+	}
+}
+
+// requestBlock is the header block of a GET of path from a new encoder:
+// static-table references and literals only, so that it decodes the same
+// however often a connection is sent it.
+func requestBlock(path string) []byte {
+	c := &h2Client{}
+	c.enc = hpack.NewEncoder(&c.buf)
+	return c.headerBlock(path)
+}
+
+// Frames that ask for no answer and change nothing the server keeps (an
+// empty DATA frame, DATA on a stream the server reset, PRIORITY on streams
+// never opened, a frame of an unknown type, unsolicited acknowledgements,
+// WINDOW_UPDATE on the connection) are read and dropped however many come:
+// the connection then still answers a PING and serves a request, holding
+// nothing from them, and the DATA's window was given back (the 3.2 MiB sent
+// on the reset stream are three connection windows).
+func TestH2SilentFloods(t *testing.T) {
+	n := 100_000
+	if wharftest.RaceEnabled {
+		n = 10_000
+	}
+	chunk := make([]byte, 16<<10)
+	for _, tc := range []struct {
+		name   string
+		frames int // 0: n
+		// open prepares stream 1, if the flood needs it.
+		open func(c *h2Client)
+		send func(fr *xhttp2.Framer, i uint32) error
+	}{
+		{"empty DATA on an open stream", 0, func(c *h2Client) {
+			c.get(t, 1, "/hold", false)
+		}, func(fr *xhttp2.Framer, _ uint32) error { return fr.WriteData(1, false, nil) }},
+		{"DATA on a stream the server reset", 200, func(c *h2Client) {
+			c.writeBlock(t, 1, c.headerBlock("/hold", hpack.HeaderField{Name: "X-Upper", Value: "malformed"}), false)
+			c.expectReset(t, 1, xhttp2.ErrCodeProtocol)
+		}, func(fr *xhttp2.Framer, _ uint32) error { return fr.WriteData(1, false, chunk) }},
+		{"PRIORITY on streams never opened", 0, nil, func(fr *xhttp2.Framer, i uint32) error {
+			return fr.WritePriority(2*i+3, xhttp2.PriorityParam{StreamDep: 1, Weight: 255})
+		}},
+		{"frames of an unknown type", 0, nil, func(fr *xhttp2.Framer, _ uint32) error { return fr.WriteRawFrame(0xfa, 0, 0, nil) }},
+		{"SETTINGS and PING acknowledgements never asked for", 0, nil, func(fr *xhttp2.Framer, i uint32) error {
+			if i%2 == 0 {
+				return fr.WriteSettingsAck()
+			}
+			return fr.WritePing(true, [8]byte{})
+		}},
+		{"WINDOW_UPDATE of 1 on the connection", 0, nil, func(fr *xhttp2.Framer, _ uint32) error { return fr.WriteWindowUpdate(0, 1) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, cont := abuseServer(t)
+			c := dialH2C(t, addr)
+			if tc.open != nil {
+				tc.open(c)
+			}
+			frames := tc.frames
+			if frames == 0 {
+				frames = n
+			}
+			bw := bufio.NewWriterSize(c.nc, 64<<10)
+			fr := xhttp2.NewFramer(bw, nil)
+			for i := range uint32(frames) {
+				if err := tc.send(fr, i); err != nil {
+					t.Fatalf("frame %d: %v", i, err)
+				}
+			}
+			if err := bw.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.goAwayOrPing(t); got != "PING" {
+				t.Fatalf("after %d frames: %s, want the PING answered", frames, got)
+			}
+			const id = 1<<30 + 1
+			c.get(t, id, "/hello", true)
+			if r := c.readResponses(t, id)[id]; r.status != "200" || r.body.String() != "hello" {
+				t.Fatalf("after %d frames: %q %q, want 200 hello", frames, r.status, r.body.String())
+			}
+			c.fr.WriteRSTStream(1, xhttp2.ErrCodeCancel) // /hold, if open
+			wharftest.WaitFor(t, "no request left", func() bool { return cont.Stats().Active == 0 })
+		})
+	}
+}
+
 // Rapid reset: streams opened and reset at once cost the server no more
 // than the work they started; it serves others meanwhile and nothing is
 // left behind.
