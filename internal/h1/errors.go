@@ -29,8 +29,10 @@ var (
 	// ErrConflictingFraming: both Content-Length and Transfer-Encoding.
 	// Status 400.
 	ErrConflictingFraming = errors.New("h1: both Content-Length and Transfer-Encoding")
-	// ErrUnsupportedTransferEncoding: a Transfer-Encoding other than a
-	// single "chunked". Status 501.
+	// ErrUnsupportedTransferEncoding: a transfer coding other than
+	// chunked before a final chunked ("gzip, chunked"). Status 501. A
+	// Transfer-Encoding whose final coding is not chunked, or that
+	// applies chunked twice, is an ErrBadRequest (400): RFC 9112 §6.3.
 	ErrUnsupportedTransferEncoding = errors.New("h1: unsupported Transfer-Encoding")
 	// ErrBadChunk: malformed chunked framing. Status 400.
 	ErrBadChunk = errors.New("h1: malformed chunked encoding")
@@ -87,7 +89,10 @@ var (
 	errContentLengthNE = perr(400, ErrBadContentLength, "differing Content-Length values")
 	errFraming         = perr(400, ErrConflictingFraming, "Content-Length with Transfer-Encoding")
 	errTE10            = perr(400, ErrBadRequest, "Transfer-Encoding in HTTP/1.0 request")
-	errTEUnsupported   = perr(501, ErrUnsupportedTransferEncoding, "only a single chunked coding is supported")
+	errTEUnsupported   = perr(501, ErrUnsupportedTransferEncoding, "no transfer coding but chunked is implemented")
+	errTENotFinal      = perr(400, ErrBadRequest, "chunked is not the final transfer coding")
+	errTEChunkedTwice  = perr(400, ErrBadRequest, "chunked transfer coding applied more than once")
+	errTEList          = perr(400, ErrBadRequest, "Transfer-Encoding not a single field reading chunked")
 	errMissingHost     = perr(400, ErrMissingHost, "HTTP/1.1 request without Host")
 	errDupHost         = perr(400, ErrBadHost, "more than one Host field")
 	errHostSyntax      = perr(400, ErrBadHost, "invalid Host value")

@@ -76,16 +76,23 @@ func (h *RequestHead) Get(name string) []byte {
 // connection management; it is resolved once the head is complete because
 // several fields interact (Connection and Upgrade, CL and TE, Host count).
 type headState struct {
-	hosts       int
-	host        []byte
-	teFields    int
-	teChunked   bool
-	connClose   bool
-	connKeep    bool
-	connUpgrade bool
-	upgrade     []byte
-	expect100   bool
-	length      []byte // the first Content-Length member's digits
+	hosts     int
+	host      []byte
+	teFields  int
+	teChunked bool // the one Transfer-Encoding field reads exactly "chunked"
+	// What the Transfer-Encoding fields list, as one list in field order,
+	// for telling the refusals apart (finish): whether its last coding is
+	// chunked, how many times chunked is in it, and whether it has any
+	// other coding.
+	teLastChunked bool
+	teChunks      int
+	teOther       bool
+	connClose     bool
+	connKeep      bool
+	connUpgrade   bool
+	upgrade       []byte
+	expect100     bool
+	length        []byte // the first Content-Length member's digits
 }
 
 // ParseRequestHead parses one request head from the start of buf into h.
@@ -417,9 +424,31 @@ func (st *headState) field(name, value []byte, h *RequestHead) *Error {
 		if EqualFold(name, "transfer-encoding") {
 			st.teFields++
 			st.teChunked = EqualFold(value, "chunked")
+			st.transferCodings(value)
 		}
 	}
 	return nil
+}
+
+// transferCodings adds the codings of one Transfer-Encoding field value
+// to what st knows of the list. Empty members are skipped (RFC 9110
+// §5.6.1); a member's parameters, if any, make it another coding than
+// chunked, which takes none.
+func (st *headState) transferCodings(v []byte) {
+	for len(v) > 0 {
+		var elem []byte
+		elem, v = cutByte(v, ',')
+		elem = trimOWS(elem)
+		if len(elem) == 0 {
+			continue
+		}
+		st.teLastChunked = EqualFold(elem, "chunked")
+		if st.teLastChunked {
+			st.teChunks++
+		} else {
+			st.teOther = true
+		}
+	}
 }
 
 // finish applies the rules that need the whole head.
@@ -442,13 +471,26 @@ func (st *headState) finish(h *RequestHead, hostFromTarget bool) *Error {
 		if h.ContentLength >= 0 {
 			return errFraming
 		}
-		// Only one field saying exactly "chunked": a list such as
-		// "gzip, chunked" or a repeated field is a coding we do not
-		// implement, and "chunked, chunked" is a smuggling probe.
-		if st.teFields > 1 || !st.teChunked {
+		// Only one field saying exactly "chunked" is read. Of the rest,
+		// RFC 9112 §6.3 has a server answer 400 when chunked is not the
+		// final coding, since then nothing says where the body ends;
+		// "chunked, chunked" (which §6.1 forbids a sender) is a smuggling
+		// probe, and a list with empty members or split across fields,
+		// though the same codings, is one other parsers read otherwise
+		// (net/http refuses it). Only a coding we do not implement under
+		// a final chunked is the 501 of §6.1.
+		switch {
+		case st.teFields == 1 && st.teChunked:
+			h.Chunked = true
+		case !st.teLastChunked:
+			return errTENotFinal
+		case st.teChunks > 1:
+			return errTEChunkedTwice
+		case st.teOther:
 			return errTEUnsupported
+		default:
+			return errTEList
 		}
-		h.Chunked = true
 	}
 	if h.Minor == 0 {
 		h.Close = st.connClose || !st.connKeep
