@@ -181,6 +181,14 @@ func testHTTP11(t *testing.T, cfg connector.Config) {
 			}},
 		{name: "unread body discarded", raw: "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcdeGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
 			n: 2, codes: []int{200, 200}, bodies: []string{"hello", "hello"}},
+		{name: "unread chunked body discarded", raw: "POST /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
+			n: 2, codes: []int{200, 200}, bodies: []string{"hello", "hello"}},
+		// What follows the last chunk is the next request, however it
+		// looks: here not one, so a 400 that closes.
+		{name: "garbage after the last chunk", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGARBAGE\r\n\r\n",
+			n: 2, codes: []int{200, 400}, closed: true},
+		{name: "body after the head, read by the handler", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabcGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
+			n: 3, codes: []int{100, 200, 200}, bodies: []string{"", "abc", "hello"}},
 		// io.ReadAll's first read takes 512 bytes of the 600 decoded: the
 		// rest waits in the read buffer, behind framing already consumed.
 		{name: "chunk larger than a read", raw: "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n" + strings.Repeat("0123456789", 60) + "\r\n3\r\nxyz\r\n0\r\n\r\n",
