@@ -1,13 +1,13 @@
 package session_test
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
 )
 
@@ -39,7 +39,7 @@ func TestEndToEndHostileCookies(t *testing.T) {
 			store.loads.Store(0)
 			req, _ := http.NewRequest("GET", s.URL+"/get/user", nil)
 			req.Header.Set("Cookie", "wharf_session="+tt.value)
-			body, resp := roundTrip(t, s.Client, req)
+			body, resp := wharftest.Do(t, s.Client, req)
 			if resp.StatusCode != 200 || body != "-" {
 				t.Errorf("%s: %d %q, want 200 and no value", tt.name, resp.StatusCode, body)
 			}
@@ -49,7 +49,7 @@ func TestEndToEndHostileCookies(t *testing.T) {
 			req, _ = http.NewRequest("POST", s.URL+"/set", strings.NewReader(url.Values{"k": {"user"}, "v": {"eve"}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Cookie", "wharf_session="+tt.value)
-			_, resp = roundTrip(t, s.Client, req)
+			_, resp = wharftest.Do(t, s.Client, req)
 			if c := sessionCookie(resp); c == nil || c.Value == tt.value || len(c.Value) != 26 {
 				t.Errorf("%s: a write set cookie %v, want a fresh ID", tt.name, c)
 			}
@@ -62,20 +62,4 @@ func TestEndToEndHostileCookies(t *testing.T) {
 			t.Errorf("%d sessions stored after a logout, %d before: want the logged-out one deleted", after, before)
 		}
 	})
-}
-
-// roundTrip sends req with c and returns the answer's body, read whole,
-// and the answer.
-func roundTrip(t *testing.T, c *http.Client, req *http.Request) (string, *http.Response) {
-	t.Helper()
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b), resp
 }

@@ -25,6 +25,14 @@ func Send(t testing.TB, c *http.Client, method, u string, form url.Values) (stri
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return Do(t, c, req)
+}
+
+// Do sends req with c and returns the answer's body, read whole, and the
+// answer (its body closed). A request that fails fails the test; the
+// status is the caller's to check.
+func Do(t testing.TB, c *http.Client, req *http.Request) (string, *http.Response) {
+	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +40,7 @@ func Send(t testing.TB, c *http.Client, method, u string, form url.Values) (stri
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, u, err)
+		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
 	}
 	return string(b), resp
 }
