@@ -235,14 +235,7 @@ func TestH2BrokenConnectionStartsNoStream(t *testing.T) {
 		close(gate)
 		<-done
 		synctest.Wait() // any handler started has run
-		if n := served.Load(); n != 0 {
-			t.Errorf("%d handlers started on a broken connection", n)
-		}
-		hc.mu.Lock()
-		defer hc.mu.Unlock()
-		if hc.handlers != 0 || hc.open != 0 || len(hc.streams) != 0 {
-			t.Errorf("after the end: %d handlers, %d open, %d streams; want none", hc.handlers, hc.open, len(hc.streams))
-		}
+		checkNoneStarted(t, hc, &served)
 	})
 }
 
@@ -298,13 +291,21 @@ func TestH2BrokenConnectionStartsNoUpgradedStream(t *testing.T) {
 		}
 		hc.serveUpgrade(req)
 		synctest.Wait() // any handler started has run
-		if n := served.Load(); n != 0 {
-			t.Errorf("%d handlers started on a broken connection", n)
-		}
-		hc.mu.Lock()
-		defer hc.mu.Unlock()
-		if hc.handlers != 0 || hc.open != 0 || len(hc.streams) != 0 {
-			t.Errorf("after the end: %d handlers, %d open, %d streams; want none", hc.handlers, hc.open, len(hc.streams))
-		}
+		checkNoneStarted(t, hc, &served)
 	})
+}
+
+// checkNoneStarted fails t if a handler was started (served counts them)
+// or the broken connection hc still counts a handler, an open stream or a
+// stream in its map.
+func checkNoneStarted(t *testing.T, hc *serverConn, served *atomic.Int32) {
+	t.Helper()
+	if n := served.Load(); n != 0 {
+		t.Errorf("%d handlers started on a broken connection", n)
+	}
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if hc.handlers != 0 || hc.open != 0 || len(hc.streams) != 0 {
+		t.Errorf("after the end: %d handlers, %d open, %d streams; want none", hc.handlers, hc.open, len(hc.streams))
+	}
 }
