@@ -544,15 +544,31 @@ func badPath(t string, ambiguous bool) api.Handler {
 		t = t[:i] // a query is the handler's to read
 	}
 	if !strings.HasPrefix(t, "/") {
-		// absolute-form: the authority is no part of the path.
-		_, rest, ok := strings.Cut(t, "://")
-		i := strings.IndexByte(rest, '/')
-		if !ok || i < 0 {
-			return nil
-		}
-		t = rest[i:]
+		t = absolutePath(t)
 	}
 	return badPaths[httppath.Refused(t, ambiguous)]
+}
+
+// absolutePath returns what follows the scheme and the authority of an
+// absolute-form target (its query cut off already): the part net/url
+// reads the path from. Wharf's connectors take "http://" and "https://"
+// targets only, but net/http's server, driving the container through
+// ServeHTTP, also takes a target without an authority ("http:/a%00",
+// "foo:/a%2Fb") and maps its path: looking for "://" alone let such a
+// path's escaped NUL reach the filters and handlers. A target with no
+// path after its authority has none to refuse.
+func absolutePath(t string) string {
+	if i := strings.IndexByte(t, ':'); i >= 0 {
+		t = t[i+1:] // the scheme
+	}
+	if !strings.HasPrefix(t, "//") {
+		return t // "/a" or an opaque "a", which the URL's Path leaves out
+	}
+	i := strings.IndexByte(t[2:], '/')
+	if i < 0 {
+		return ""
+	}
+	return t[2+i:]
 }
 
 // badPaths answers each httppath.Refusal; nil: not refused.
