@@ -59,7 +59,9 @@ var (
 	ErrShutdown = errors.New("wharf: container shut down")
 
 	// ErrWouldBlock is returned by non-blocking reads when nothing can be
-	// read now; a read listener is called again when something can.
+	// read now; a read listener is called again when something can. A
+	// blocking wait refused on a goroutine that must not park (a
+	// continuation's Await in a NonBlocking handler) is it too.
 	ErrWouldBlock = errors.New("wharf: operation would block")
 
 	// ErrShed marks a request the server refused, or gave up on, to

@@ -72,6 +72,9 @@ type connIO interface {
 	// liftNoPark lets the request's I/O park again once it left the
 	// producer (dispatcher.Yielder) and reports whether it could not before.
 	liftNoPark() bool
+	// noPark reports whether the no-parking rule is in force, leaving it
+	// (dispatcher.NoParker).
+	noPark() bool
 	// timerWheel returns the wheel of the selector that polls the
 	// connection, nil for the portable connector's.
 	timerWheel() *timerwheel.Wheel
@@ -206,5 +209,6 @@ func (p *portableIO) release() (net.Conn, error) {
 func (p *portableIO) tunnel([]byte) (api.Tunnel, error) { return nil, api.ErrNotSupported }
 func (p *portableIO) resume(s *stream)                  { go p.conn.resume(s) }
 func (p *portableIO) liftNoPark() bool                  { return false }
+func (p *portableIO) noPark() bool                      { return false }
 func (p *portableIO) timerWheel() *timerwheel.Wheel     { return nil }
 func (p *portableIO) runInline(interface{ Run() }) bool { return false }

@@ -392,6 +392,13 @@ func (f *fdConn) liftNoPark() bool {
 	return was
 }
 
+// noPark reports whether the no-parking rule is in force.
+func (f *fdConn) noPark() bool {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return f.NoPark
+}
+
 // errWouldPark fails I/O of a NonBlocking handler that would have to wait
 // (netpoll.ErrWouldPark, said as a handler sees it).
 var errWouldPark = errors.New("connector: a NonBlocking handler's I/O would block")

@@ -396,6 +396,12 @@ func (s *stream) Yield() bool {
 	return s.c.io.liftNoPark()
 }
 
+// NoPark implements dispatcher.NoParker: a blocking wait in place on the
+// producer would stop the selector, and the timers and events that end it.
+func (s *stream) NoPark() bool {
+	return s.c.io.noPark()
+}
+
 // Watch implements Stream. A w that is a HangupWatcher also hears the
 // client hang up while the handler runs, not only while the request is
 // suspended (epoll): net/http's server ends a request's context when its

@@ -144,6 +144,15 @@ func (x *exchange) Yield() bool {
 	return false
 }
 
+// NoPark implements dispatcher.NoParker for the engine by asking the
+// stream, if it has a no-park rule.
+func (x *exchange) NoPark() bool {
+	if np, ok := x.out.s.(dispatcher.NoParker); ok {
+		return np.NoPark()
+	}
+	return false
+}
+
 // ClientGone implements connector.Watcher: the client of a suspended
 // request went away, so the request fails (OnError listeners, then
 // completion) instead of waiting for its timeout. A connector that can

@@ -179,6 +179,12 @@ func (c Continuation) Complete() error {
 // the same dispatch that a Resume or the timeout has decided already, it
 // returns api.ErrWrongState at once: nothing would wake it.
 //
+// A NonBlocking handler must not Await: the epoll connector runs it on
+// the goroutine that polls the connections (and their timers), which the
+// wait would stop, so no timeout and no request that would Resume it could
+// come. There, Await returns at once, without suspending, an error that is
+// api.ErrWouldBlock; a NonBlocking handler Suspends and returns instead.
+//
 // Completed comes with api.ErrCompleted, and Cancelled with ctx.Err(). A
 // handler may return either as it is: a completed request has nothing
 // left to answer, and a cancellation of the request's own context (its

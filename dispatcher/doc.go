@@ -46,7 +46,9 @@
 // enforces that on its I/O. When the task's work leaves that goroutine
 // before it returns (a request's dispatch suspends and hands the request
 // to other goroutines), whatever runs that work calls Yield on the
-// connector's Yielder, which lifts the rule.
+// connector's Yielder, which lifts the rule. Code that would block the
+// goroutine itself, not through the connector (a blocking wait in place),
+// asks the connector's NoParker whether the rule holds, and refuses.
 //
 // BoundedExecutor is the QueuedThreadPool analogue: workers grow on demand
 // and shrink when idle, the queue is bounded, a full queue returns

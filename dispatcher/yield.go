@@ -26,3 +26,15 @@ package dispatcher
 type Yielder interface {
 	Yield() bool
 }
+
+// NoParker is the companion of Yielder for code that would park the
+// goroutine itself rather than through the stream's I/O: a blocking wait
+// in place (continuation.Await). Such a wait on a goroutine under the rule
+// would stop the event loop the goroutine runs, and with it whatever was
+// to end the wait (the loop's timers, the next request that resumes it),
+// so the code asks first and refuses to wait. NoPark reports whether the
+// rule is in force on the calling goroutine now; unlike Yield, it leaves
+// the rule as it is. A stream without such a rule need not implement it.
+type NoParker interface {
+	NoPark() bool
+}

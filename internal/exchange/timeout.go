@@ -2,9 +2,11 @@ package exchange
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
@@ -140,12 +142,18 @@ func (o Outcome) String() string {
 // return. It must be called from the running dispatch. It returns
 // api.ErrWrongState if the dispatch suspended and a Resume or the timeout
 // has decided that suspension already: nothing would wake the wait. After
-// a Complete or a failure it returns Completed at once.
+// a Complete or a failure it returns Completed at once. On a goroutine
+// that must not park (see dispatcher.NoParker) it returns errAwaitNoPark
+// and does not suspend.
 func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 	if !ex.inTask() {
 		return 0, nil, api.ErrNotSerialized
 	}
 	ex.mu.Lock()
+	if ex.mustNotParkLocked() {
+		ex.mu.Unlock()
+		return 0, nil, errAwaitNoPark
+	}
 	if ex.m.inDispatch && ex.endedLocked() {
 		// Completed, or failed (an HTTP/2 stream reset fails a running
 		// request), while the dispatch ran: as an Await that this had
@@ -197,6 +205,24 @@ func (ex *Exchange) Await(ctx context.Context) (Outcome, []api.Attr, error) {
 		return Expired, nil, nil
 	}
 	return Completed, nil, api.ErrCompleted
+}
+
+// errAwaitNoPark is Await's refusal to block a goroutine that must not
+// park: a NonBlocking handler run by the epoll connector's selector (or a
+// timeout's re-dispatch it runs inline). Blocked there, the wait would
+// stop the selector and so the timer and the requests that were to end it,
+// for as long as the connection lives. It is api.ErrWouldBlock.
+var errAwaitNoPark = fmt.Errorf("continuation: Await in a task that must not park (a NonBlocking handler): %w", api.ErrWouldBlock)
+
+// mustNotParkLocked reports whether the running task's goroutine is under
+// the no-park rule: now, or before a Suspend of this dispatch lifted it
+// (yielded), which leaves the goroutine the producer still. ex.mu is held.
+func (ex *Exchange) mustNotParkLocked() bool {
+	if ex.yielded {
+		return true
+	}
+	np, ok := ex.ch.(dispatcher.NoParker)
+	return ok && np.NoPark()
 }
 
 // await is what a blocking Await waits on.
