@@ -28,6 +28,13 @@
 // the decision is dropped or marked as one set before, and a Vary it
 // sets again keeps Accept-Encoding.
 //
+// A compressed response still holds the handler to the Content-Length it
+// declared, as the container holds an uncompressed one: a write past it
+// is refused whole (an error wrapping http.ErrContentLength), and a body
+// that ends short of it is not finished but aborted (the filter returns
+// an error wrapping http.ErrAbortHandler), so that the client and caches
+// see it cut, as they see an uncompressed one the connection ends short.
+//
 // A HEAD request is decided as a GET of the same resource, so that its
 // head is the one a GET would get (RFC 9110 §9.3.2): the body the handler
 // writes, or failing that the Content-Length it declares, stands for the

@@ -152,6 +152,7 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		f:               f,
 		accept:          acceptsGzip(r.Header().Values("Accept-Encoding")),
 		head:            r.Method() == http.MethodHead,
+		declared:        -1,
 	}
 	r = cw.unmarkConditions(r)
 	err := next.Next(cw, r)
@@ -162,6 +163,9 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	cw.markNotModified()
 	if continuation.Of(r).IsSuspended() {
 		return cw.suspend()
+	}
+	if err := cw.truncated(); err != nil {
+		return err
 	}
 	return cw.close()
 }
@@ -350,6 +354,11 @@ type writer struct {
 	// described is the 200 that a 304 or 206 of the handler's stands for
 	// (DescribeRepresentation).
 	described described
+	// declared is the Content-Length the handler set on a compressed
+	// response, which recode took off, -1 for none; fed counts the bytes
+	// it gave the compressor. The container holds a body to its declared
+	// length; once the field is gone it cannot, so the writer does.
+	declared, fed int64
 }
 
 // described is a representation as a handler described it
@@ -403,6 +412,12 @@ func (w *writer) Write(p []byte) (int, error) {
 	case compressing:
 		w.wrote = true
 		w.settle()
+		if w.declared >= 0 && w.fed+int64(len(p)) > w.declared {
+			// Refused whole, as the container refuses a write past
+			// the declared length: the handler's to hear of.
+			return 0, fmt.Errorf("gzip: writing more than the declared Content-Length, %d: %w", w.declared, http.ErrContentLength)
+		}
+		w.fed += int64(len(p))
 		return w.gz.Write(p)
 	case heading:
 		return len(p), nil
@@ -510,6 +525,9 @@ func (w *writer) decide(p []byte, big bool) error {
 // Accept-Ranges (ranges are of the handler's bytes), and the handler's
 // ETag marked (see etagSuffix).
 func (w *writer) recode(h http.Header) {
+	if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil && n >= 0 && !w.head {
+		w.declared = n
+	}
 	h.Del("Content-Length")
 	h.Del("Accept-Ranges")
 	if tag := h.Get("Etag"); tag != w.etag {
@@ -631,10 +649,32 @@ func (w *writer) Reset() error {
 	w.wrote = false
 	w.varied, w.etag = false, ""
 	w.described = described{}
+	w.declared, w.fed = -1, 0
 	if w.state != done {
 		w.state = undecided
 	}
 	return nil
+}
+
+// truncated ends a compressed response whose handler wrote fewer bytes
+// than the Content-Length it declared, which recode took off. Uncompressed,
+// the container sends the declared length and closes the connection
+// short of it, so that the client and caches see the body is cut; here
+// the gzip stream would end well formed, with the chunked or HTTP/2
+// framing that replaced the length, and the cut body pass for whole. So
+// the bytes written are flushed, without the gzip trailer, and the
+// response is aborted (http.ErrAbortHandler) instead of ended. It returns
+// nil for any other response.
+func (w *writer) truncated() error {
+	if w.state != compressing || w.declared < 0 || w.fed >= w.declared {
+		return nil
+	}
+	_ = w.gz.Flush()       // what the handler wrote goes, as it would uncompressed
+	_ = w.Response.Flush() // committed: the error then cuts the stream, not renders a page
+	w.f.put(w.gz)
+	w.gz = nil
+	w.state = done
+	return fmt.Errorf("gzip: the handler wrote %d bytes of the %d its Content-Length declared: %w", w.fed, w.declared, http.ErrAbortHandler)
 }
 
 // close ends the dispatch of a request that is not suspended: it writes out
