@@ -91,6 +91,19 @@ var cases = []struct {
 	{name: "xff empty entries", fields: []string{"X-Forwarded-For", ", 192.0.2.1,,"}, want: seen{"192.0.2.1:0", "http", origHost}},
 	{name: "xff ipv6", fields: []string{"X-Forwarded-For", "2001:db8::1"}, want: seen{"[2001:db8::1]:0", "http", origHost}},
 	{name: "xff ipv6 port", fields: []string{"X-Forwarded-For", "[2001:db8::1]:4711"}, want: seen{"[2001:db8::1]:4711", "http", origHost}},
+	// IPv6 proxies: a trusted one named in brackets with a port is
+	// skipped as its bare form is; the client's spoofed entries left of
+	// the rightmost untrusted hop are not believed.
+	{name: "xff through a trusted ipv6 proxy", trusted: []string{"10.0.0.0/8", "2001:db8:f::/48"},
+		fields: []string{"X-Forwarded-For", "6.6.6.6, [2001:db8::7]:1234, [2001:db8:f::2]:80, 2001:db8:f::3"}, want: seen{"[2001:db8::7]:1234", "http", origHost}},
+	{name: "xff spoofed trusted address left of the client", fields: []string{"X-Forwarded-For", "10.0.0.99, 192.0.2.1, 10.0.0.2"},
+		want: seen{"192.0.2.1:0", "http", origHost}},
+	{name: "forwarded through a trusted ipv6 proxy", trusted: []string{"10.0.0.0/8", "2001:db8:f::/48"},
+		fields: []string{"Forwarded", `for=6.6.6.6;proto=http, for="[2001:db8::7]:4711";proto=https, for="[2001:db8:f::2]"`}, want: seen{"[2001:db8::7]:4711", "https", origHost}},
+	{name: "forwarded ipv4-mapped trusted hop", fields: []string{"Forwarded", `for=192.0.2.60, for="[::ffff:10.0.0.2]"`},
+		want: seen{"192.0.2.60:0", "http", origHost}},
+	{name: "forwarded unknown right of a trusted hop", fields: []string{"Forwarded", "for=192.0.2.60, for=unknown;proto=https, for=10.0.0.2"},
+		want: seen{proxyPeer, "https", origHost}},
 	{name: "xff ipv4 port", fields: []string{"X-Forwarded-For", "192.0.2.1:4711"}, want: seen{"192.0.2.1:4711", "http", origHost}},
 	{name: "xff ipv4-mapped", fields: []string{"X-Forwarded-For", "::ffff:192.0.2.1"}, want: seen{"192.0.2.1:0", "http", origHost}},
 	{name: "xff garbage right of the client", fields: []string{"X-Forwarded-For", "192.0.2.1, garbage"}, want: refused},
