@@ -220,8 +220,15 @@ func TestMisuse(t *testing.T) {
 				c := continuation.Of(r)
 				got(c.Suspend())
 				w.WriteString("once")
-				got(async.OnComplete(r, func(error) { got(c.Complete()) }))
-				go func() { got(c.Complete()) }()
+				// The hook runs inside the goroutine's Complete, or when the
+				// handler returns if that comes later: its answer is handed
+				// over so that the two are recorded in one order either way.
+				hook := make(chan error, 1)
+				got(async.OnComplete(r, func(error) { hook <- c.Complete() }))
+				go func() {
+					got(c.Complete())
+					got(<-hook)
+				}()
 				return nil
 			},
 			want: []error{nil, nil, nil, api.ErrCompleted}, code: 200, body: "once",
