@@ -17,6 +17,7 @@ func TestNewConfig(t *testing.T) {
 	}{
 		{"zero", dos.Config{}, true},
 		{"prefix lengths at the bounds", dos.Config{IPv6Prefix: 128}, true},
+		{"no bound on delays and clients", dos.Config{MaxDelayed: -1, MaxClients: -1}, true},
 		{"addresses and prefixes", dos.Config{AllowList: []string{"10.0.0.7", "::1", "10.0.0.0/8", "::ffff:10.0.0.0/104"}}, true},
 		{"negative prefix length", dos.Config{IPv6Prefix: -1}, false},
 		{"prefix length above 128", dos.Config{IPv6Prefix: 129}, false},

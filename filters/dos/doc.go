@@ -22,7 +22,10 @@
 // Clients whose connection has no IP address (a Unix socket's peers)
 // share one bucket unless Config.Key tells them apart. Buckets of clients
 // that have been quiet long enough to be full again are forgotten, so the
-// filter's memory follows the clients that are active.
+// filter's memory follows the clients that are active; Config.MaxClients
+// (100,000 by default) bounds it against a flood of new keys: past it the
+// new clients share one bucket, since forgetting a bucket that is not full
+// would hand its client, an attacker rotating keys, fresh tokens.
 //
 // A request is counted once, when it arrives: the re-dispatches of a
 // request the chain suspended itself (a long poll resumed) pass freely. A
@@ -43,8 +46,12 @@
 // With Config.MaxRequestTime the rest of the chain sees a request context
 // with that deadline (context.Cause is ErrMaxRequestTime) on the request's
 // first dispatch: handlers and backends that honour their context stop
-// there. (A re-dispatch gets the request's own context; a handler that
-// suspends should bound the wait with its continuation's timeout.)
+// there, and a chain that then fails (with the context's error or any
+// other, but for an *api.StatusError of its own) is answered 503, as the
+// server's limit rather than a failure of the handler's; one that ignores
+// its context runs on, and its answer goes out. (A re-dispatch gets the
+// request's own context; a handler that suspends should bound the wait
+// with its continuation's timeout.)
 //
 // Goroutines: New, Filter and Stats may be called from any goroutine; the
 // key function is called on the dispatching goroutine.

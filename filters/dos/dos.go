@@ -24,7 +24,8 @@ var (
 	// ErrConfig is what New's error wraps for a Config it cannot use.
 	ErrConfig = errors.New("dos: invalid configuration")
 	// ErrMaxRequestTime is the cause of a request context cancelled by
-	// Config.MaxRequestTime.
+	// Config.MaxRequestTime, and what a chain that fails after it fails
+	// with, in an *api.StatusError of 503 (wrapping the chain's error).
 	ErrMaxRequestTime = errors.New("dos: maximum request time exceeded")
 	// ErrRateLimited is what a refused request fails with, in an
 	// *api.StatusError of 429: the container answers it through its error
@@ -36,8 +37,9 @@ var (
 const (
 	DefaultRate       = 25 // requests a second per client
 	DefaultDelay      = 100 * time.Millisecond
-	DefaultMaxDelayed = 1000 // requests delayed at once, all clients together
-	DefaultIPv6Prefix = 64   // leading bits that name an IPv6 client
+	DefaultMaxDelayed = 1000    // requests delayed at once, all clients together
+	DefaultIPv6Prefix = 64      // leading bits that name an IPv6 client
+	DefaultMaxClients = 100_000 // clients with a bucket at once
 )
 
 // Config configures the filter. The zero value gives the defaults.
@@ -90,9 +92,19 @@ type Config struct {
 	// exempts no one.
 	AllowList []string
 	// MaxRequestTime bounds each request: the chain's request context
-	// ends after it, with ErrMaxRequestTime. Zero or negative means no
-	// bound.
+	// ends after it, with ErrMaxRequestTime, and a chain that then fails
+	// is answered 503 (ErrMaxRequestTime in an *api.StatusError). Zero or
+	// negative means no bound.
 	MaxRequestTime time.Duration
+	// MaxClients is the most clients with a bucket at once. A bucket
+	// is forgotten only once it is full again, so without a bound a
+	// flood of new keys (addresses of many /64s, Key values the client
+	// writes) would grow the table for as long as their buckets take to
+	// fill, and forgetting a bucket that is not full would hand its
+	// client fresh tokens. At the bound, clients new to the filter share
+	// one bucket until quiet clients are forgotten. Zero means
+	// DefaultMaxClients (100,000, some 10 MB); negative means no bound.
+	MaxClients int
 }
 
 // Stats is a snapshot of the filter.
@@ -114,10 +126,15 @@ type Filter struct {
 	ipv6Bits       int
 	allow          []netip.Prefix
 	maxRequestTime time.Duration
+	maxClients     int
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
-	sweepAt int // sweep idle buckets when the map reaches this size
+	// overflow is the bucket the clients new to a table at MaxClients
+	// share: making room by forgetting a bucket that is not full would
+	// hand its client (an attacker rotating keys, say) fresh tokens.
+	overflow bucket
+	sweepAt  int // sweep idle buckets when the map reaches this size
 	// sweptAt is when they were last swept: a map above the floor is
 	// swept again every sweepEvery, so that the buckets a burst of
 	// clients left are forgotten once it is over, not kept until the map
@@ -142,7 +159,8 @@ func New(cfg Config) (*Filter, error) {
 		return nil, fmt.Errorf("%w: IPv6Prefix %d is not a prefix length (0 to 128)", ErrConfig, cfg.IPv6Prefix)
 	}
 	f := &Filter{rate: cfg.Rate, burst: float64(cfg.Burst), delay: cfg.Delay, maxDelayed: cfg.MaxDelayed, key: cfg.Key,
-		ipv6Bits: cfg.IPv6Prefix, maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: minSweep}
+		ipv6Bits: cfg.IPv6Prefix, maxRequestTime: cfg.MaxRequestTime, buckets: make(map[string]*bucket), sweepAt: minSweep,
+		maxClients: cfg.MaxClients}
 	if f.ipv6Bits == 0 {
 		f.ipv6Bits = DefaultIPv6Prefix
 	}
@@ -158,6 +176,10 @@ func New(cfg Config) (*Filter, error) {
 	if f.maxDelayed == 0 {
 		f.maxDelayed = DefaultMaxDelayed
 	}
+	if f.maxClients == 0 {
+		f.maxClients = DefaultMaxClients
+	}
+	f.overflow.tokens = f.burst
 	f.sweepEvery = max(time.Minute, time.Duration(f.burst/f.rate*float64(time.Second)))
 	for _, s := range cfg.AllowList {
 		p, err := netip.ParsePrefix(s)
@@ -307,7 +329,16 @@ func (f *Filter) pass(w api.Response, r *api.Request, next api.Chain) error {
 		// deadline's timer goes when the request completes.
 		continuation.Of(r).AddListener(continuation.Listener{OnComplete: func(*api.Request, error) { cancel() }})
 	}
-	return next.Next(w, r.WithContext(ctx))
+	err := next.Next(w, r.WithContext(ctx))
+	// A chain that gave up at the deadline (its handler returned the
+	// context's error, a backend's call cut short) would otherwise be
+	// answered 500 and logged as a failure: the limit is the server's
+	// choice, as a timeout filter's, and says so with a 503.
+	var se *api.StatusError
+	if err != nil && errors.Is(context.Cause(ctx), ErrMaxRequestTime) && !errors.As(err, &se) {
+		return &api.StatusError{Code: http.StatusServiceUnavailable, Err: fmt.Errorf("%w: %w", ErrMaxRequestTime, err)}
+	}
+	return err
 }
 
 // take takes a token from key's bucket at now; without one it reports how
@@ -317,11 +348,17 @@ func (f *Filter) take(key string, now time.Time) (retry time.Duration, ok bool) 
 	defer f.mu.Unlock()
 	b := f.buckets[key]
 	if b == nil {
-		if n := len(f.buckets); n >= f.sweepAt || n >= minSweep && now.Sub(f.sweptAt) >= f.sweepEvery {
+		n := len(f.buckets)
+		full := f.maxClients >= 0 && n >= f.maxClients
+		if n >= f.sweepAt || n >= minSweep && now.Sub(f.sweptAt) >= f.sweepEvery || full && now.Sub(f.sweptAt) >= fullSweepEvery {
 			f.sweepLocked(now)
 		}
-		b = &bucket{tokens: f.burst, at: now}
-		f.buckets[key] = b
+		if f.maxClients >= 0 && len(f.buckets) >= f.maxClients {
+			b = &f.overflow
+		} else {
+			b = &bucket{tokens: f.burst, at: now}
+			f.buckets[key] = b
+		}
 	}
 	b.tokens = min(f.burst, b.tokens+now.Sub(b.at).Seconds()*f.rate)
 	b.at = now
@@ -347,6 +384,10 @@ func (f *Filter) sweepLocked(now time.Time) {
 
 // minSweep is the size below which the buckets are never swept.
 const minSweep = 1024
+
+// fullSweepEvery is how often a table at MaxClients is swept at most, to
+// make room for new clients: a sweep walks the whole table under f.mu.
+const fullSweepEvery = time.Second
 
 func (f *Filter) allowed(ip netip.Addr) bool {
 	// A link-local client's address carries its zone ("fe80::1%eth0"),
