@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/wharf-go/wharf/api"
@@ -123,14 +125,30 @@ func readPostText(r *api.Request) (string, error) {
 	if in.Text == nil {
 		return "", api.Error(http.StatusBadRequest, `the JSON object needs a "text" field`)
 	}
-	text := strings.TrimSpace(*in.Text)
+	// A form's textarea sends its line breaks as CRLF; the board keeps
+	// one kind.
+	text := strings.ReplaceAll(strings.TrimSpace(*in.Text), "\r\n", "\n")
 	switch n := utf8.RuneCountInString(text); {
 	case n == 0:
 		return "", api.Error(http.StatusBadRequest, "the text is empty")
 	case n > maxTextRunes:
 		return "", api.Error(http.StatusBadRequest, "the text is longer than "+strconv.Itoa(maxTextRunes)+" characters")
 	}
+	if i := strings.IndexFunc(text, isControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(text[i:])
+		return "", api.Error(http.StatusBadRequest, fmt.Sprintf("the text holds the control character %U: only line breaks and tabs may be in it", r))
+	}
 	return text, nil
+}
+
+// isControl reports the control characters a post may not hold: every one
+// but the line break and the tab, which a text area types. The page shows
+// a post as text, so none of them is a danger to it; but a NUL, a lone
+// carriage return or a terminal's escape sequence is no part of a message,
+// and would reach every other client of the API and of GET /events as is
+// (a terminal that prints a post would obey it).
+func isControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\t'
 }
 
 // postID reads the {id} of the path. An id that is no number names no

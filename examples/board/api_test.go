@@ -119,6 +119,12 @@ func TestInterface(t *testing.T) {
 			bodyIs: `{"error":"\"text\" must be a string"}`},
 		{name: "post, not an object", as: "ann", method: "POST", path: "/api/posts", json: true, body: `["hello"]`, status: 400,
 			bodyIs: `{"error":"send a JSON object: {\"text\": \"...\"}"}`},
+		{name: "post, a NUL", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"a\u0000b"}`, status: 400,
+			bodyIs: `{"error":"the text holds the control character U+0000: only line breaks and tabs may be in it"}`},
+		{name: "post, an escape sequence", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"a\u001b[2Jb"}`, status: 400},
+		{name: "post, a lone carriage return", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"a\rb"}`, status: 400},
+		{name: "post, DEL", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"a\u007fb"}`, status: 400},
+		{name: "post, a C1 control", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"a\u0085b"}`, status: 400},
 		{name: "post by another", as: "bob", method: "POST", path: "/api/posts", json: true, body: `{"text":"second"}`, status: 201,
 			save: savePost("p2", `{"id":%s,"user":"bob","text":"second","attachments":[]}`)},
 		{name: "one post", method: "GET", path: "/api/posts/{p1}", status: 200, bodyIs: `{"id":{p1},"user":"ann","text":"first","attachments":[]}`},
@@ -167,6 +173,14 @@ func TestInterface(t *testing.T) {
 		{name: "delete no post", as: "bob", method: "DELETE", path: "/api/posts/99", status: 404},
 		{name: "delete", as: "bob", method: "DELETE", path: "/api/posts/{p2}", status: 204, noBody: true},
 		{name: "deleted", method: "GET", path: "/api/posts/{p2}", status: 404},
+
+		// What a post may hold.
+		{name: "post, lines and tabs", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"a\tb\r\nc\nd"}`, status: 201,
+			bodyHas: []string{`"text":"a\tb\nc\nd"`}},
+		// The page shows a post as text; the JSON, here and in its event,
+		// holds no markup either.
+		{name: "post, markup", as: "ann", method: "POST", path: "/api/posts", json: true, body: `{"text":"<script>&</script>"}`, status: 201,
+			bodyHas: []string{`"text":"\u003cscript\u003e\u0026\u003c/script\u003e"`}},
 
 		// Methods a path does not serve.
 		{name: "PUT a post", as: "ann", method: "PUT", path: "/api/posts/{p1}", status: 405,

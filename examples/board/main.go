@@ -20,7 +20,11 @@
 //	GET    /api/me                        {"user":U}; 401 without a session
 //	GET    /api/posts                     [{"id","user","text","attachments"}...],
 //	                                      oldest first
-//	POST   /api/posts  {"text":T}         201 and the post; 401 without a session
+//	POST   /api/posts  {"text":T}         201 and the post; 401 without a session;
+//	                                      400 for a text that is empty, over
+//	                                      2000 characters, or holds a control
+//	                                      character other than a line break
+//	                                      (CRLF is kept as LF) or a tab
 //	GET    /api/posts/{id}                the post, or 404
 //	DELETE /api/posts/{id}                204 for its author, 403 for others
 //	POST   /api/posts/{id}/attachments    multipart/form-data with a file part
