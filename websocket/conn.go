@@ -73,6 +73,14 @@ var (
 	// HTTP/3, answered 400: Wharf does not offer WebSocket over those
 	// (RFC 8441, RFC 9220).
 	ErrHTTP2 = errors.New("websocket: WebSocket over HTTP/2 (RFC 8441) or HTTP/3 (RFC 9220) is not offered: connect over HTTP/1.1")
+	// ErrHTTP10 is the error of a WebSocket request made over HTTP/1.0,
+	// answered 400: the handshake needs HTTP/1.1 (RFC 6455 §4.1).
+	ErrHTTP10 = errors.New("websocket: the handshake needs HTTP/1.1 (RFC 6455 §4.1), not HTTP/1.0")
+	// ErrRequestBody is the error of a WebSocket request that has a body
+	// (a Content-Length other than 0, or chunked), answered 400: the
+	// connection is taken over right behind the request's header, so the
+	// body would be read as the client's first frames.
+	ErrRequestBody = errors.New("websocket: the handshake request has a body")
 	// ErrSubprotocol is the error of an Upgrade whose response chose, in
 	// Sec-WebSocket-Protocol, a subprotocol the client did not offer;
 	// the request is answered 500.

@@ -35,8 +35,10 @@ import (
 // chooses.
 //
 // A request that is not a valid WebSocket handshake gets its error answer
-// (400, a version other than 13 included; 403 with ErrOrigin for a refused
-// origin; 405 for a method other than GET) and Upgrade returns the error;
+// (400, a version other than 13 included, with Sec-WebSocket-Version: 13;
+// 400 with ErrHTTP10 for an HTTP/1.0 request and with ErrRequestBody for
+// one with a body; 403 with ErrOrigin for a refused origin; 405 for a
+// method other than GET) and Upgrade returns the error;
 // a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2, which
 // says that WebSocket over those (RFC 8441, RFC 9220) is not offered.
 // A cfg that Config refuses (ErrConfig), or a nil h (ErrNilHandler), is
@@ -61,8 +63,20 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		// learn why.
 		return nil, &api.StatusError{Code: http.StatusInternalServerError, Err: ErrNilHandler}
 	}
-	if r.Head().ProtoMajor >= 2 {
+	switch head := r.Head(); {
+	case head.ProtoMajor >= 2:
 		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrHTTP2}
+	case head.ProtoMajor < 1 || head.ProtoMinor < 1:
+		// gorilla checks no version: an HTTP/1.0 request got its 101,
+		// Host or not, though HTTP/1.0 has no Upgrade (RFC 9110 §7.8
+		// has it ignored) and RFC 6455 §4.1 asks for HTTP/1.1.
+		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrHTTP10}
+	case head.ContentLength != 0 && head.Method == http.MethodGet:
+		// gorilla reads no body, and the connection is taken over
+		// right behind the header: the body's bytes were read as the
+		// client's first frames. (Another method is left to gorilla's
+		// 405.)
+		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrRequestBody}
 	}
 	header := handshakeHeader(w.Header())
 	up := gws.Upgrader{
