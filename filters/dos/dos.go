@@ -176,8 +176,11 @@ func New(cfg Config) (*Filter, error) {
 	if f.maxDelayed == 0 {
 		f.maxDelayed = DefaultMaxDelayed
 	}
-	if f.maxClients == 0 {
+	switch {
+	case f.maxClients == 0:
 		f.maxClients = DefaultMaxClients
+	case f.maxClients < 0:
+		f.maxClients = math.MaxInt // no bound: no table reaches it
 	}
 	f.overflow.tokens = f.burst
 	f.sweepEvery = max(time.Minute, time.Duration(f.burst/f.rate*float64(time.Second)))
@@ -349,11 +352,10 @@ func (f *Filter) take(key string, now time.Time) (retry time.Duration, ok bool) 
 	b := f.buckets[key]
 	if b == nil {
 		n := len(f.buckets)
-		full := f.maxClients >= 0 && n >= f.maxClients
-		if n >= f.sweepAt || n >= minSweep && now.Sub(f.sweptAt) >= f.sweepEvery || full && now.Sub(f.sweptAt) >= fullSweepEvery {
+		if n >= f.sweepAt || n >= minSweep && now.Sub(f.sweptAt) >= f.sweepEvery || n >= f.maxClients && now.Sub(f.sweptAt) >= fullSweepEvery {
 			f.sweepLocked(now)
 		}
-		if f.maxClients >= 0 && len(f.buckets) >= f.maxClients {
+		if len(f.buckets) >= f.maxClients {
 			b = &f.overflow
 		} else {
 			b = &bucket{tokens: f.burst, at: now}
