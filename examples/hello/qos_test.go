@@ -27,7 +27,11 @@ func TestQoSFlag(t *testing.T) {
 	var sleepErr error
 	go func() {
 		defer wg.Done()
-		slept, sleepErr = exampletest.Fetch(client, base+"/sleep?ms=1500")
+		// Long enough that a loaded machine's slow polling below still
+		// finds the place held for the whole of /hello's 300 ms wait:
+		// with 1,500 ms, a CI run under load found it only near the
+		// end, and /hello got the freed place (200).
+		slept, sleepErr = exampletest.Fetch(client, base+"/sleep?ms=5000")
 	}()
 	// Wait until /sleep holds the place (/debug/vars is not behind the filter).
 	deadline := time.Now().Add(10 * time.Second)
