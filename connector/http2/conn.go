@@ -42,6 +42,16 @@ const (
 	// reset ones included: a client that opens and resets streams (rapid
 	// reset) cannot start more work than this at once.
 	h2MaxHandlers = 4 * h2MaxStreams
+	// h2ResetBurst and h2ResetRate bound the streams a client ends with
+	// a reset before their response is complete, its own RST_STREAM or
+	// one it provokes (rapid reset, CVE-2023-44487; MadeYouReset,
+	// CVE-2025-8671): a token bucket of h2ResetBurst resets, refilled
+	// at h2ResetRate a second (see countResetLocked). Each such stream
+	// may have started a handler, which h2MaxHandlers bounds only while
+	// it runs. The burst lets a browser cancel every stream it has open
+	// twice over, as when its user navigates away.
+	h2ResetBurst = 2 * h2MaxStreams
+	h2ResetRate  = 100
 	// h2MaxFrame is the largest frame read (SETTINGS_MAX_FRAME_SIZE's
 	// default, which the server keeps).
 	h2MaxFrame = 16 << 10
@@ -133,6 +143,11 @@ type serverConn struct {
 	err      error               // why it ended, for streams that ask
 	starved  bool                // every stream waits for a client below a minimum data rate: the reader ends the connection
 	headBy   time.Time           // while a header block is read: when it must be complete
+
+	// The reset bucket (countResetLocked): the resets counted and not yet
+	// refilled (0: a full bucket), and when the last refill was due.
+	resetsSpent int
+	resetsAt    time.Time
 
 	// The write queue: control frames go first, stream frames in order.
 	ctrl   []h2Frame
@@ -857,9 +872,11 @@ func (hc *serverConn) resetStream(id uint32, code xhttp2.ErrCode) error {
 
 // queueRSTLocked queues a RST_STREAM and remembers that the server reset
 // the stream. Resets the client provoked (a malformed frame, a flow-control
-// error) count with the control frames against h2MaxControl: a client can
-// provoke them without reading. The server's own (a handler's Abort) always
-// go out. hc.mu is held.
+// error, a refused stream) count with the control frames against
+// h2MaxControl, since a client can provoke them without reading, and but
+// for NO_ERROR against the reset bucket (countResetLocked). The server's
+// own (a handler's Abort, a timeout) always go out and count nowhere.
+// hc.mu is held.
 func (hc *serverConn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bool) error {
 	hc.noteResetLocked(id)
 	if hc.state.closed() {
@@ -872,6 +889,39 @@ func (hc *serverConn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bo
 		hc.rsts++
 	}
 	hc.queueFrame(h2Frame{kind: h2fRST, stream: id, code: code})
+	if provoked && code != xhttp2.ErrCodeNo {
+		// (NO_ERROR follows a complete response: the client is only
+		// asked to stop sending its body.)
+		return hc.countResetLocked()
+	}
+	return nil
+}
+
+// countResetLocked counts a stream ended by a reset the client caused
+// before its response was complete: its RST_STREAM on a stream whose
+// response was still to end, or a reset its frames provoked. Such a stream
+// costs the server a stream's setup and often a handler's start, and
+// costs the client a frame or two: past h2ResetBurst of them, refilled at
+// h2ResetRate a second, the connection ends. The bucket is refilled here,
+// from the time of the last refill, rather than by a timer. hc.mu is held.
+func (hc *serverConn) countResetLocked() error {
+	const every = time.Second / h2ResetRate
+	now := time.Now()
+	if hc.resetsSpent > 0 {
+		if d := now.Sub(hc.resetsAt); d >= h2ResetBurst*every {
+			hc.resetsSpent = 0
+		} else if n := int(d / every); n > 0 {
+			hc.resetsSpent = max(0, hc.resetsSpent-n)
+			hc.resetsAt = hc.resetsAt.Add(time.Duration(n) * every) // the fraction of a token is kept
+		}
+	}
+	if hc.resetsSpent == 0 {
+		hc.resetsAt = now // full: the refill starts with the first reset spent
+	}
+	if hc.resetsSpent >= h2ResetBurst {
+		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "too many streams reset"}
+	}
+	hc.resetsSpent++
 	return nil
 }
 

@@ -33,6 +33,17 @@
 // counted by the connector and reachable by its Shutdown and Close. The
 // package never reaches into the HTTP/1.1 connection.
 //
+// Streams that a client ends with a reset before their response is
+// complete are rate-limited per connection, whether it sent the
+// RST_STREAM (rapid reset, CVE-2023-44487) or its frames made the server
+// send one (MadeYouReset, CVE-2025-8671: a malformed request reset, a window
+// overflowed, DATA after END_STREAM, a refused stream): a token bucket of
+// h2ResetBurst, twice the concurrent streams so that a browser cancelling
+// all it has open is never cut off, refilled at h2ResetRate a second
+// (conn.go's countResetLocked). Past it the connection ends with GOAWAY
+// ENHANCE_YOUR_CALM. The server's own resets (a handler's Abort, a timeout)
+// and NO_ERROR after a complete response are not counted.
+//
 // Package http2 imports api, connector, dispatcher, internal/h1,
 // internal/owner, internal/rate and golang.org/x/net/http2 (with hpack)
 // only; connector must not import it.

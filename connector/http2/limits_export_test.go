@@ -7,6 +7,8 @@ const (
 	H2ConnWindow   = h2ConnWindow
 	H2MaxStreams   = h2MaxStreams
 	H2MaxHandlers  = h2MaxHandlers
+	H2ResetBurst   = h2ResetBurst
+	H2ResetRate    = h2ResetRate
 	H2MaxFrame     = h2MaxFrame
 	H2MaxControl   = h2MaxControl
 	H2MaxQueued    = h2MaxQueued

@@ -58,6 +58,15 @@ var h2LimitRows = []h2LimitRow{
 		tests: []string{"TestH2RapidReset"},
 	},
 	{
+		limit:  "Streams the client ends by a reset before their response is complete, per connection: its `RST_STREAM` (rapid reset, CVE-2023-44487) or one its frames provoke, a refused stream included (MadeYouReset, CVE-2025-8671)",
+		value:  "500 at once, then 100 a second",
+		beyond: "`GOAWAY ENHANCE_YOUR_CALM`; a client resetting every stream it has open, twice over, keeps its connection (`TestH2ResetBurstAllowed`), as does one resetting below the rate for long (`TestH2ResetBelowRateAllowed`)",
+		check: func(t *testing.T, v string, _ h2Settings) {
+			same(t, "h2ResetBurst and h2ResetRate", v, count(http2.H2ResetBurst)+" at once, then "+count(http2.H2ResetRate)+" a second")
+		},
+		tests: []string{"TestH2ResetRate"},
+	},
+	{
 		limit: "Header list (`SETTINGS_MAX_HEADER_LIST_SIZE`)", value: "`MaxHeaderBytes` + 32 × `MaxHeaders`",
 		beyond: "431 on the stream, even for one field longer than the whole list; the connection goes on",
 		check: func(t *testing.T, v string, s h2Settings) {

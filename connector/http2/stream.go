@@ -147,13 +147,16 @@ func (st *stream) handlerDoneLocked() {
 // frames are dropped (except after a complete response, which a NO_ERROR
 // reset follows), its body fails with err and gives back its window,
 // writers waiting for a window wake up, and a watcher hears that the client
-// is gone. It fails only when a client provokes more resets than it reads.
+// is gone. It fails only when a client provokes more resets than it reads,
+// or resets (or provokes) more than the reset bucket allows
+// (countResetLocked).
 func (st *stream) reset(ev h2Event, code xhttp2.ErrCode, err error) error {
 	return st.resetAs(ev, code, err, false)
 }
 
 // provokedReset is a server reset the client's frames provoked; it counts
-// against the control-frame bound (see queueRSTLocked).
+// against the control-frame bound and the reset bucket (see
+// queueRSTLocked).
 func (st *stream) provokedReset(code xhttp2.ErrCode, err error) error {
 	return st.resetAs(h2SendRst, code, err, true)
 }
@@ -174,6 +177,11 @@ func (st *stream) resetAs(ev h2Event, code xhttp2.ErrCode, err error, provoked b
 		qerr = hc.queueRSTLocked(st.id, code, provoked)
 	} else {
 		hc.purgeLocked(st)
+		if st.state != h2HalfClosedLocal {
+			// The client's reset of a stream whose response had not
+			// ended: rapid reset's.
+			qerr = hc.countResetLocked()
+		}
 	}
 	st.resetErr = err
 	st.moveLocked(ev)
