@@ -547,8 +547,12 @@ func (hc *serverConn) onFrame(f xhttp2.Frame) error {
 	return nil
 }
 
-// idle reports whether stream id was never opened by the client.
-func (hc *serverConn) idle(id uint32) bool { return id > hc.maxID }
+// idle reports whether stream id was never opened by the client: above
+// the highest it opened, or even. Even streams are the server's to open,
+// by PUSH_PROMISE, which it never sends: each stays idle however high the
+// client's ids go, and only HEADERS (a PROTOCOL_ERROR of its own) and
+// PRIORITY may come on it (RFC 9113 §5.1).
+func (hc *serverConn) idle(id uint32) bool { return id > hc.maxID || id%2 == 0 }
 
 // openID records that the client opened stream id, above maxID. The ids
 // it passed over are closed without ever having been opened (RFC 9113

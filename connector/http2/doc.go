@@ -42,7 +42,9 @@
 // all it has open is never cut off, refilled at h2ResetRate a second
 // (conn.go's countResetLocked). Past it the connection ends with GOAWAY
 // ENHANCE_YOUR_CALM. The server's own resets (a handler's Abort, a timeout)
-// and NO_ERROR after a complete response are not counted.
+// and NO_ERROR after a complete response are not counted. Every even
+// stream id is idle, the server never pushing: a frame other than HEADERS
+// or PRIORITY on one is a connection error, below the highest id too.
 //
 // Package http2 imports api, connector, dispatcher, internal/h1,
 // internal/owner, internal/rate and golang.org/x/net/http2 (with hpack)

@@ -80,3 +80,45 @@ func TestH2HeadersOnSkippedID(t *testing.T) {
 		})
 	}
 }
+
+// An even stream id is the server's to open (by PUSH_PROMISE, which it
+// never sends), so it is idle whatever the client opened: DATA,
+// WINDOW_UPDATE or RST_STREAM on one is GOAWAY PROTOCOL_ERROR (RFC 9113
+// §5.1), below the client's highest stream id as above it, while
+// PRIORITY, which an idle stream may get, is taken.
+func TestH2FramesOnEvenID(t *testing.T) {
+	addr, _ := abuseServer(t)
+	for _, tc := range []struct {
+		name string
+		send func(fr *xhttp2.Framer, id uint32) error
+		want string
+	}{
+		{"DATA", func(fr *xhttp2.Framer, id uint32) error { return fr.WriteData(id, true, []byte("x")) }, "GOAWAY PROTOCOL_ERROR"},
+		{"empty DATA", func(fr *xhttp2.Framer, id uint32) error { return fr.WriteData(id, false, nil) }, "GOAWAY PROTOCOL_ERROR"},
+		{"WINDOW_UPDATE", func(fr *xhttp2.Framer, id uint32) error { return fr.WriteWindowUpdate(id, 1) }, "GOAWAY PROTOCOL_ERROR"},
+		{"WINDOW_UPDATE of 0", func(fr *xhttp2.Framer, id uint32) error { return fr.WriteWindowUpdate(id, 0) }, "GOAWAY PROTOCOL_ERROR"},
+		{"RST_STREAM", func(fr *xhttp2.Framer, id uint32) error { return fr.WriteRSTStream(id, xhttp2.ErrCodeCancel) }, "GOAWAY PROTOCOL_ERROR"},
+		{"PRIORITY", func(fr *xhttp2.Framer, id uint32) error {
+			return fr.WritePriority(id, xhttp2.PriorityParam{StreamDep: 1, Weight: 15})
+		}, "PING"},
+	} {
+		for _, at := range []struct {
+			name string
+			id   uint32
+		}{{"below the highest id", 2}, {"above it", 8}} {
+			t.Run(tc.name+" "+at.name, func(t *testing.T) {
+				c := dialH2C(t, addr)
+				c.fr.AllowIllegalWrites = true // the zero increment
+				for id := uint32(1); id <= 5; id += 2 {
+					c.writeBlock(t, id, c.block(h2Get...), true)
+				}
+				if err := tc.send(c.fr, at.id); err != nil {
+					t.Fatal(err)
+				}
+				if got := c.goAwayOrPing(t); got != tc.want {
+					t.Fatalf("got %s, want %s", got, tc.want)
+				}
+			})
+		}
+	}
+}
