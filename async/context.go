@@ -129,7 +129,11 @@ func (a *Context) Response() api.Response {
 // goroutine that dispatches a write completes from inside that task
 // (a.Dispatch(func(w api.Response) { ...; a.Complete() })), not after
 // Dispatch returns. It returns api.ErrCompleted if the request had
-// already completed.
+// already completed or been completed: a second Complete is refused
+// wherever it is made, in the task that made the first too (as the
+// Servlet API's complete() twice is an IllegalStateException), and
+// changes nothing of what the first did. continuation.Complete is the
+// same.
 func (a *Context) Complete() error { return a.ex.Complete() }
 
 // Redispatch ends async mode and passes the request through the filter
@@ -140,11 +144,25 @@ func (a *Context) Redispatch(attrs ...api.Attr) error { return a.ex.Resume(attrs
 
 // SetTimeout sets how long the request may stay in async mode; d <= 0 means
 // forever, as the Servlet API's setTimeout(0) does, so a duration computed
-// from a deadline that may have passed must be kept above zero. Call it before the dispatch that started async mode returns.
-// The timeout counts from that return, as in Jetty, even while tasks the
-// dispatch queued still run. The timeout fires within a millisecond after d, never before: it is kept
-// in a timer wheel of millisecond ticks (on the epoll connector, the one of
-// the selector that polls the connection).
+// from a deadline that may have passed must be kept above zero. Any
+// goroutine may call it:
+//
+//   - before the dispatch that started async mode returns, it counts from
+//     that return, as in Jetty, even while tasks the dispatch queued still
+//     run;
+//   - while the request waits in async mode (that dispatch returned, and no
+//     Complete, Redispatch, Fail or timeout has ended it), it restarts the
+//     wait: the request now expires d after the call (d <= 0: never by
+//     itself), and a later async mode has d too. A task, a write listener
+//     or another goroutine may so lengthen the time of a long download,
+//     where the Servlet API refuses a setTimeout once startAsync's
+//     dispatch returned;
+//   - once async mode has ended, it applies to a later one only.
+//
+// continuation.SetTimeout is the same. The timeout fires within a
+// millisecond after d, never before: it is kept in a timer wheel of
+// millisecond ticks (on the epoll connector, the one of the selector that
+// polls the connection).
 func (a *Context) SetTimeout(d time.Duration) { a.ex.SetTimeout(d) }
 
 // Timeout returns the async timeout.

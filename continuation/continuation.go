@@ -12,8 +12,9 @@ import (
 // Continuation is the suspend/resume handle of one request. It is a small
 // value that may be copied and handed to any goroutine.
 //
-// Goroutines: Suspend, Await and SetTimeout are for the request's running
-// dispatch; Resume, Complete and the Is methods may be called from anywhere.
+// Goroutines: Suspend and Await are for the request's running dispatch;
+// SetTimeout, Resume, Complete and the Is methods may be called from
+// anywhere.
 type Continuation struct {
 	ex *exchange.Exchange
 	r  *api.Request
@@ -69,10 +70,19 @@ const (
 // SetTimeout sets how long Suspend waits before the request expires; d <= 0
 // means forever, as in Jetty, so a wait computed from a deadline
 // (time.Until) that may have passed must be kept above zero, or
-// answered at once. It applies to this and later suspensions of the request,
-// and counts from the return of the handler that suspended. The request
-// expires within a millisecond after d, never before (the
-// timeout is kept in a timer wheel of millisecond ticks).
+// answered at once. Any goroutine may call it:
+//
+//   - before the handler that suspends returns, it applies to this
+//     suspension and later ones, and counts from that return;
+//   - while the request waits (that handler returned, and no Resume,
+//     timeout or Complete has ended the wait), it restarts the wait: the
+//     request now expires d after the call (d <= 0: only Resume or
+//     Complete ends it), and later suspensions wait d too;
+//   - once the wait has ended, it applies to later suspensions only.
+//
+// This is async.Context.SetTimeout's rule, on the same engine. The request
+// expires within a millisecond after d, never before (the timeout is kept
+// in a timer wheel of millisecond ticks).
 func (c Continuation) SetTimeout(d time.Duration) {
 	if c.ex != nil {
 		c.ex.SetTimeout(d)
@@ -161,7 +171,12 @@ func (c Continuation) Resume(attrs ...api.Attr) error {
 }
 
 // Complete completes the request as its response stands, without another
-// dispatch. It returns api.ErrCompleted if it had already completed.
+// dispatch; called from the running handler, the response is finished when
+// the handler returns. It returns api.ErrCompleted if the request had
+// already completed or been completed: a second Complete is refused
+// wherever it is made, in the handler that made the first too (as Jetty's
+// AsyncContext.complete() twice is an IllegalStateException), and changes
+// nothing of what the first did. async.Context.Complete is the same.
 func (c Continuation) Complete() error {
 	if c.ex == nil {
 		return api.ErrNotSupported

@@ -45,7 +45,14 @@
 //
 // Exactly one of Resume and the timeout wins; the loser gets
 // api.ErrNotSuspended. Resume after completion, or once the request is
-// failing (its client left), is a no-op that returns api.ErrCompleted.
+// failing (its client left), is a no-op that returns api.ErrCompleted; so
+// is a second Complete, even one made by the handler that made the first,
+// before it returns.
+//
+// SetTimeout may be called from any goroutine: before the suspending
+// handler returns it sets the wait that return starts; while the request
+// waits it restarts that wait, d from the call; after the wait it is for
+// later suspensions only.
 //
 // Await is the blocking form, for code that prefers to wait in place (the
 // portable fallback of Jetty 6): the handler's goroutine blocks until Resume

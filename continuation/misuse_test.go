@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -24,6 +25,9 @@ type misuseCase struct {
 	name string
 	// nonBlocking declares the handler api.NonBlocking.
 	nonBlocking bool
+	// bubble runs the case in a testing/synctest bubble (see run): its
+	// time.Sleep and timeouts are on the bubble's clock.
+	bubble bool
 	// serve is the handler; it reports what each misuse returned to got.
 	serve func(w api.Response, r *api.Request, got func(error)) error
 	want  []error // what got was given, in order (nil: no error)
@@ -209,10 +213,10 @@ func TestMisuse(t *testing.T) {
 				got(c.Suspend())
 				w.WriteString("once")
 				got(c.Complete())
-				got(c.Complete()) // the response is finished when the handler returns
+				got(c.Complete()) // refused, though the response is finished only when the handler returns
 				return nil
 			},
-			want: []error{nil, nil, nil}, code: 200, body: "once",
+			want: []error{nil, nil, api.ErrCompleted}, code: 200, body: "once",
 		},
 		{
 			name: "complete twice from another goroutine",
@@ -297,40 +301,65 @@ func TestMisuse(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var got []error
-			record := func(err error) { mu.Lock(); got = append(got, err); mu.Unlock() }
-			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
-			var h api.Handler = api.HandlerFunc(func(w api.Response, r *api.Request) error { return tt.serve(w, r, record) })
-			if tt.nonBlocking {
-				h = api.NonBlockingFunc(func(w api.Response, r *api.Request) error { return tt.serve(w, r, record) })
-			}
-			c.Handle("/", h)
-			addr := wharftest.Listen(t, c)
-			client := &http.Client{Timeout: 5 * time.Second}
-			defer client.CloseIdleConnections()
-			res, err := client.Get("http://" + addr + "/")
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode != tt.code || (tt.body != "" && string(body) != tt.body) {
-				t.Errorf("answer %d %q, want %d %q", res.StatusCode, body, tt.code, tt.body)
-			}
-			wharftest.WaitFor(t, "every call recorded", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= len(tt.want) })
-			mu.Lock()
-			defer mu.Unlock()
-			if len(got) != len(tt.want) {
-				t.Fatalf("calls returned %v, want %v", got, tt.want)
-			}
-			for i := range got {
-				if !errors.Is(got[i], tt.want[i]) || (got[i] == nil) != (tt.want[i] == nil) {
-					t.Errorf("call %d returned %v, want %v", i, got[i], tt.want[i])
-				}
-			}
-		})
+		t.Run(tt.name, tt.run)
+	}
+}
+
+// run serves tt.serve on a container and checks what one GET of it
+// answers and what the handler's calls returned. With tt.bubble it runs in
+// a testing/synctest bubble, the container on in-memory pipes, so that the
+// case's waits and timeouts run on the bubble's clock; otherwise over a
+// real socket.
+func (tt misuseCase) run(t *testing.T) {
+	if tt.bubble {
+		synctest.Test(t, tt.exchange)
+		return
+	}
+	tt.exchange(t)
+}
+
+// exchange is run's body, in the bubble or out of it.
+func (tt misuseCase) exchange(t *testing.T) {
+	var mu sync.Mutex
+	var got []error
+	record := func(err error) { mu.Lock(); got = append(got, err); mu.Unlock() }
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	var h api.Handler = api.HandlerFunc(func(w api.Response, r *api.Request) error { return tt.serve(w, r, record) })
+	if tt.nonBlocking {
+		h = api.NonBlockingFunc(func(w api.Response, r *api.Request) error { return tt.serve(w, r, record) })
+	}
+	c.Handle("/", h)
+	client := &http.Client{Timeout: 5 * time.Second}
+	addr := "pipe"
+	if tt.bubble {
+		l := wharftest.NewPipeListener()
+		wharftest.ListenOn(t, c, l)
+		// The bubble's clock: a minute costs nothing, and lets a case
+		// wait longer than a real-time client would.
+		client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{DialContext: l.Dial}}
+	} else {
+		addr = wharftest.Listen(t, c)
+	}
+	defer client.CloseIdleConnections()
+	res, err := client.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != tt.code || (tt.body != "" && string(body) != tt.body) {
+		t.Errorf("answer %d %q, want %d %q", res.StatusCode, body, tt.code, tt.body)
+	}
+	wharftest.WaitFor(t, "every call recorded", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= len(tt.want) })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != len(tt.want) {
+		t.Fatalf("calls returned %v, want %v", got, tt.want)
+	}
+	for i := range got {
+		if !errors.Is(got[i], tt.want[i]) || (got[i] == nil) != (tt.want[i] == nil) {
+			t.Errorf("call %d returned %v, want %v", i, got[i], tt.want[i])
+		}
 	}
 }
 

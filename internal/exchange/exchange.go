@@ -267,9 +267,8 @@ func resumedDispatch(attrs []api.Attr) queued {
 // goroutine. Suspend and Await must be called from the exchange's running
 // dispatch: they return api.ErrWrongState outside a dispatch, and, in test
 // binaries, api.ErrNotSerialized from another goroutine (see
-// internal/owner). SetTimeout may be called from anywhere but takes effect
-// at the next suspension, so it belongs before the dispatch that suspends
-// returns.
+// internal/owner). SetTimeout may be called from anywhere: while the
+// request waits it restarts the wait's timer (see SetTimeout).
 type Exchange struct {
 	ch   Channel
 	out  api.Response // the container's output; touched only by the owner
@@ -1157,12 +1156,25 @@ func (ex *Exchange) Suspend(mode Mode) error {
 	return err
 }
 
-// SetTimeout sets the suspend timeout for the current and later cycles.
-// d <= 0 means never. It must be called from the running task, before the
-// dispatch that suspends returns.
+// SetTimeout sets the suspend timeout for the current and later cycles;
+// d <= 0 means never. Any goroutine may call it. Before the dispatch that
+// suspends returns, the return arms the timer with d. Once the cycle
+// waits (that dispatch returned, or an Await blocks) and no outcome has
+// decided it, the running timer is replaced by one of d from the call.
+// The timer's firing takes ex.mu and checks its generation, as this does
+// under the same lock: a firing that comes first has expired the cycle,
+// which is then left as it is, and one that comes after finds its
+// generation stale and does nothing.
 func (ex *Exchange) SetTimeout(d time.Duration) {
 	ex.mu.Lock()
 	ex.timeout = d
+	act, _ := ex.m.transition(evSetTimeout, false, false)
+	if act&actDisarm != 0 {
+		ex.disarmLocked()
+	}
+	if act&actArm != 0 {
+		ex.armLocked(d)
+	}
 	ex.mu.Unlock()
 }
 
@@ -1232,7 +1244,8 @@ func (ex *Exchange) Resume(attrs ...api.Attr) error {
 // Complete ends the exchange: once the running task (if any) returns, the
 // response is finished and nothing else runs. From outside a task the
 // response is finished as it stands. It returns api.ErrCompleted if the
-// exchange already completed.
+// exchange already completed or was completed (an earlier Complete, from
+// any goroutine, the running task's included, or a failure taken).
 func (ex *Exchange) Complete() error { return ex.CompleteAs(EndAnswered) }
 
 // CompleteAs is Complete that says why: if this call is the one that
@@ -1240,9 +1253,8 @@ func (ex *Exchange) Complete() error { return ex.CompleteAs(EndAnswered) }
 // End's order applies). A container's Close passes EndShutdown.
 func (ex *Exchange) CompleteAs(end End) error {
 	ex.mu.Lock()
-	first := !ex.m.complete
 	act, err := ex.m.transition(evComplete, false, false)
-	if err == nil && first {
+	if err == nil { // the call that completes: a later one is refused
 		ex.cause = max(ex.cause, end)
 	}
 	if act&actDisarm != 0 {

@@ -45,10 +45,11 @@ const (
 	evAwaitCancelled              // a blocked Await's context ended first
 	evAwaitReturned               // Await returned and consumed the cycle's outcome
 	evExpiring                    // the timeout task begins its OnTimeout listeners
+	evSetTimeout                  // any goroutine sets the suspend timeout
 )
 
 var eventNames = [...]string{"Start", "Suspend", "Resume", "Timeout", "Complete", "Submit", "TaskDone", "Finished",
-	"Dequeue", "ExpiredDefault", "Failed", "Await", "Wake", "AwaitCancelled", "AwaitReturned", "Expiring"}
+	"Dequeue", "ExpiredDefault", "Failed", "Await", "Wake", "AwaitCancelled", "AwaitReturned", "Expiring", "SetTimeout"}
 
 func (e event) String() string { return eventNames[e] }
 
@@ -184,7 +185,12 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 			return 0, api.ErrCompleted
 		}
 		if m.complete {
-			return 0, nil
+			// Complete was called (or the failure taken) already, maybe by
+			// the task still running, whose return ends the response: a
+			// second call is refused all the same, wherever it is made,
+			// as Jetty's AsyncContext.complete() twice is. The first
+			// call's outcome stands.
+			return 0, api.ErrCompleted
 		}
 		m.complete = true
 		act := actDisarm
@@ -291,6 +297,20 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		}
 		m.complete = true // ModeAsync: the request ends with ErrAsyncTimeout
 		return 0, nil
+
+	case evSetTimeout:
+		// The new timeout is kept for the cycles to come (the caller
+		// stores it) and, if this cycle's wait runs (the suspending
+		// dispatch returned, or an Await blocks) with no outcome yet,
+		// restarts it: the running timer is replaced by one of the new
+		// length, counted from now. Before the suspending dispatch
+		// returns there is nothing to restart (its return arms the
+		// timer with the new value), and a decided cycle has no wait
+		// left to lengthen.
+		if !m.undecided() || !m.armed && !m.awaiting {
+			return 0, nil
+		}
+		return actDisarm | actArm, nil
 
 	case evFailed:
 		if m.state != stateRunning && m.state != stateCompleting {

@@ -77,6 +77,25 @@ func TestTransitionQueueAndAwait(t *testing.T) {
 		{"cancel after a wake", machine{state: stateRunning, inDispatch: true, resumed: true}, evAwaitCancelled, false, machine{state: stateRunning, inDispatch: true, resumed: true}, 0, api.ErrWrongState},
 		{"await returns the outcome", machine{state: stateRunning, inDispatch: true, resumed: true}, evAwaitReturned, false, machine{state: stateRunning, inDispatch: true}, 0, nil},
 		{"await returns while blocked", awaiting, evAwaitReturned, false, awaiting, 0, api.ErrWrongState},
+		// SetTimeout restarts the timer of a wait that runs undecided, and
+		// only that: the caller keeps the value for the cycles to come.
+		{"set timeout while waiting", machine{state: stateWaiting, suspended: true, armed: true}, evSetTimeout, false,
+			machine{state: stateWaiting, suspended: true, armed: true}, actDisarm | actArm, nil},
+		{"set timeout from a task in the wait", machine{state: stateRunning, suspended: true, armed: true, queued: 1}, evSetTimeout, false,
+			machine{state: stateRunning, suspended: true, armed: true, queued: 1}, actDisarm | actArm, nil},
+		{"set timeout while an await blocks", awaiting, evSetTimeout, false, awaiting, actDisarm | actArm, nil},
+		{"set timeout in the suspending dispatch", machine{state: stateRunning, inDispatch: true, suspended: true}, evSetTimeout, false,
+			machine{state: stateRunning, inDispatch: true, suspended: true}, 0, nil},
+		{"set timeout not suspended", machine{state: stateRunning, inDispatch: true}, evSetTimeout, false, machine{state: stateRunning, inDispatch: true}, 0, nil},
+		{"set timeout after a resume", machine{state: stateRunning, suspended: true, armed: true, resumed: true, queued: 1}, evSetTimeout, false,
+			machine{state: stateRunning, suspended: true, armed: true, resumed: true, queued: 1}, 0, nil},
+		{"set timeout after the timeout", machine{state: stateRunning, suspended: true, armed: true, expired: true, queued: 1}, evSetTimeout, false,
+			machine{state: stateRunning, suspended: true, armed: true, expired: true, queued: 1}, 0, nil},
+		{"set timeout after complete", machine{state: stateRunning, suspended: true, armed: true, complete: true}, evSetTimeout, false,
+			machine{state: stateRunning, suspended: true, armed: true, complete: true}, 0, nil},
+		{"set timeout with a failure queued", machine{state: stateWaiting, suspended: true, armed: true, failing: true, queued: 1}, evSetTimeout, false,
+			machine{state: stateWaiting, suspended: true, armed: true, failing: true, queued: 1}, 0, nil},
+		{"set timeout when completed", machine{state: stateCompleted, complete: true}, evSetTimeout, false, machine{state: stateCompleted, complete: true}, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

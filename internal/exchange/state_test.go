@@ -56,6 +56,12 @@ func TestTransition(t *testing.T) {
 		{"complete while waiting", waiting, evComplete, false, false, stateCompleting, actDisarm | actFinish, nil},
 		{"complete while running", suspendedRunning, evComplete, false, false, stateRunning, actDisarm, nil},
 		{"complete twice", completing, evComplete, false, false, stateCompleting, 0, api.ErrCompleted},
+		// Refused while the task that completed still runs, too: the
+		// response is finished only when it returns.
+		{"complete twice while running", machine{state: stateRunning, inDispatch: true, suspended: true, complete: true}, evComplete, false, false, stateRunning, 0, api.ErrCompleted},
+		{"complete twice in a dispatch that did not suspend", machine{state: stateRunning, inDispatch: true, complete: true}, evComplete, false, false, stateRunning, 0, api.ErrCompleted},
+		{"complete twice before start", machine{complete: true}, evComplete, false, false, stateIdle, 0, api.ErrCompleted},
+		{"complete after a failure was taken", machine{state: stateRunning, suspended: true, complete: true, failed: true}, evComplete, false, false, stateRunning, 0, api.ErrCompleted},
 		{"complete after completed", completed, evComplete, false, false, stateCompleted, 0, api.ErrCompleted},
 		{"complete wakes await", awaiting, evComplete, false, false, stateRunning, actDisarm | actWake, nil},
 		{"submit while waiting", waiting, evSubmit, false, false, stateRunning, actEnqueue | actRun, nil},
@@ -86,50 +92,93 @@ func TestTransition(t *testing.T) {
 }
 
 // TestExactlyOneOutcome applies every ordering of the events that race on a
-// suspended exchange and checks that exactly one of resume, timeout and
-// complete decides the cycle: the first to arrive. A resume or timeout that
-// comes after the decision is refused; a Complete that comes after a resume
-// or a timeout is accepted (it finishes the response as it stands) but does
-// not decide anything: the cycle stays resumed or expired.
+// suspended exchange (resume, timeout, two Completes and a SetTimeout) and
+// checks that exactly one of resume, timeout and complete decides the
+// cycle: the first to arrive. A resume or timeout that comes after the
+// decision is refused; the first Complete is accepted even after a resume
+// or a timeout (it finishes the response as it stands) but does not decide
+// anything then: the cycle stays resumed or expired. The second Complete
+// is refused, wherever it comes. SetTimeout is never refused, and
+// restarts the timer only while the cycle waits undecided.
 func TestExactlyOneOutcome(t *testing.T) {
-	evs := []event{evResume, evTimeout, evComplete}
-	perms := [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
+	evs := []event{evResume, evTimeout, evComplete, evComplete, evSetTimeout}
 	for _, start := range []machine{
 		{state: stateWaiting, suspended: true, armed: true},
 		{state: stateRunning, inDispatch: true, suspended: true},
+		{state: stateRunning, inDispatch: true, suspended: true, awaiting: true},
 	} {
-		for _, p := range perms {
+		for _, p := range permutations(len(evs)) {
 			m := start
 			var deciders []event // events accepted while the cycle was undecided
+			completes := 0
 			for _, i := range p {
 				undecided := !m.resumed && !m.expired && !m.complete
-				_, err := m.transition(evs[i], false, false)
-				switch {
+				waits := m.armed || m.awaiting
+				act, err := m.transition(evs[i], false, false)
+				switch ev := evs[i]; {
+				case ev == evSetTimeout:
+					want := action(0)
+					if undecided && waits {
+						want = actDisarm | actArm
+					}
+					if err != nil || act != want {
+						t.Errorf("%v from %+v: SetTimeout = %b, %v; want %b, nil", p, start, act, err, want)
+					}
+				case ev == evComplete:
+					completes++
+					switch {
+					case completes == 1 && err != nil:
+						t.Errorf("%v from %+v: the first Complete refused: %v", p, start, err)
+					case completes == 2 && err != api.ErrCompleted:
+						t.Errorf("%v from %+v: the second Complete = %v, want %v", p, start, err, api.ErrCompleted)
+					case err == nil && undecided:
+						deciders = append(deciders, ev)
+					}
 				case err == nil && undecided:
-					deciders = append(deciders, evs[i])
-				case err == nil && evs[i] != evComplete:
-					t.Errorf("%v from %v: %v accepted after the cycle was decided", p, start.state, evs[i])
-				case err != nil && undecided:
-					t.Errorf("%v from %v: %v refused on an undecided cycle: %v", p, start.state, evs[i], err)
-				case err != nil && evs[i] == evComplete:
-					t.Errorf("%v from %v: Complete refused: %v", p, start.state, err)
+					deciders = append(deciders, ev)
+				case err == nil:
+					t.Errorf("%v from %+v: %v accepted after the cycle was decided", p, start, ev)
+				case undecided:
+					t.Errorf("%v from %+v: %v refused on an undecided cycle: %v", p, start, ev, err)
+				}
+			}
+			var first event
+			for _, i := range p {
+				if evs[i] != evSetTimeout {
+					first = evs[i]
+					break
 				}
 			}
 			if len(deciders) != 1 {
-				t.Errorf("%v from %v: %d events decided the cycle %v, want exactly 1", p, start.state, len(deciders), deciders)
+				t.Errorf("%v from %+v: %d events decided the cycle %v, want exactly 1", p, start, len(deciders), deciders)
 				continue
 			}
-			if first := evs[p[0]]; deciders[0] != first {
-				t.Errorf("%v from %v: %v decided, want the first event, %v", p, start.state, deciders[0], first)
+			if deciders[0] != first {
+				t.Errorf("%v from %+v: %v decided, want the first event, %v", p, start, deciders[0], first)
 			}
 			// The flags agree with the decider: resumed xor expired, or
 			// neither when Complete came first.
 			if got, want := [2]bool{m.resumed, m.expired}, [2]bool{deciders[0] == evResume, deciders[0] == evTimeout}; got != want {
-				t.Errorf("%v from %v: resumed, expired = %v, want %v", p, start.state, got, want)
+				t.Errorf("%v from %+v: resumed, expired = %v, want %v", p, start, got, want)
 			}
 			if !m.complete {
-				t.Errorf("%v from %v: complete lost", p, start.state)
+				t.Errorf("%v from %+v: complete lost", p, start)
 			}
 		}
 	}
+}
+
+// permutations returns every ordering of 0..n-1.
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var all [][]int
+	for _, p := range permutations(n - 1) {
+		for i := 0; i <= len(p); i++ {
+			q := append(append(append([]int{}, p[:i]...), n-1), p[i:]...)
+			all = append(all, q)
+		}
+	}
+	return all
 }
