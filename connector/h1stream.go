@@ -89,10 +89,11 @@ func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 	s := &stream{c: c, minor: uint8(h.Minor), length: -1}
 	s.closeAfter = h.Close
 	s.expect100 = h.Expect100 && h.Minor == 1
-	// An expectation we cannot meet is answered 417 in HTTP/1.0 too, as
-	// net/http's server answers it (RFC 9110 §10.1.1 only has a server
-	// ignore an HTTP/1.0 100-continue, which h1 leaves out of Expect100).
-	if e := h.Get("Expect"); len(e) > 0 && !h.Expect100 && !h1.ContainsToken(e, "100-continue") {
+	// An expectation we cannot meet, anywhere in the Expect list (beside
+	// a 100-continue too), is answered 417, in HTTP/1.0 too, as net/http's
+	// server answers it (RFC 9110 §10.1.1 only has a server ignore an
+	// HTTP/1.0 100-continue, which h1 leaves out of Expect100).
+	if h.ExpectOther {
 		s.rejected = http.StatusExpectationFailed
 	}
 	if h.Chunked || h.ContentLength > 0 {

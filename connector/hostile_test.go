@@ -126,7 +126,12 @@ var hostileInputs = []hostileInput{
 	{"Header fields", "more than MaxHeaders (100) fields", "GET /hello HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: a\r\n", 101) + "\r\n", 431, false},
 	{"Header fields", "Expect other than 100-continue", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nContent-Length: 3\r\n\r\nabc", 417, false},
 	{"Header fields", "Expect other than 100-continue in HTTP/1.0", "POST /echo HTTP/1.0\r\nExpect: teapot\r\nContent-Length: 3\r\n\r\nabc", 417, false},
-	{"Header fields", "Expect listing 100-continue and another", "GET /hello HTTP/1.1\r\nHost: a\r\nExpect: 100-continue, teapot\r\n\r\n", 200, true},
+	{"Header fields", "Expect listing 100-continue and another", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue, teapot\r\nContent-Length: 3\r\n\r\nabc", 417, false},
+	{"Header fields", "Expect listing another and 100-continue", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: teapot,100-Continue\r\nContent-Length: 3\r\n\r\nabc", 417, false},
+	{"Header fields", "Expect: 100-continue, then Expect: another", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nExpect: teapot\r\nContent-Length: 3\r\n\r\nabc", 417, false},
+	{"Header fields", "Expect: another, then Expect: 100-continue", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc", 417, false},
+	{"Header fields", "Expect listing 100-continue among empty members", "GET /hello HTTP/1.1\r\nHost: a\r\nExpect: , 100-Continue\t,,\r\n\r\n", 200, true},
+	{"Header fields", "Expect of empty members only", "GET /hello HTTP/1.1\r\nHost: a\r\nExpect: , ,\r\n\r\n", 200, true},
 
 	{"Host", "no Host in HTTP/1.1", "GET /hello HTTP/1.1\r\n\r\n", 400, false},
 	{"Host", "no Host with an absolute-form target", "GET http://a/hello HTTP/1.1\r\n\r\n", 400, false},

@@ -52,7 +52,8 @@ type RequestHead struct {
 	ContentLength  int64   // -1 when absent
 	Chunked        bool    // Transfer-Encoding: chunked
 	Close          bool    // the connection must close after this exchange
-	Expect100      bool    // Expect: 100-continue in an HTTP/1.1 request
+	Expect100      bool    // Expect lists 100-continue in an HTTP/1.1 request
+	ExpectOther    bool    // Expect lists another expectation, in any version: one no server here meets (417)
 	Upgrade        []byte  // Upgrade field, when Connection names "upgrade" (HTTP/1.1 only)
 }
 
@@ -92,6 +93,7 @@ type headState struct {
 	connUpgrade   bool
 	upgrade       []byte
 	expect100     bool
+	expectOther   bool
 	length        []byte // the first Content-Length member's digits
 }
 
@@ -399,8 +401,8 @@ func (st *headState) field(name, value []byte, h *RequestHead) *Error {
 			st.host = value
 		}
 	case 6:
-		if EqualFold(name, "expect") && ContainsToken(value, "100-continue") {
-			st.expect100 = true
+		if EqualFold(name, "expect") {
+			st.expect(value)
 		}
 	case 7:
 		if EqualFold(name, "upgrade") && st.upgrade == nil && len(value) > 0 {
@@ -503,7 +505,32 @@ func (st *headState) finish(h *RequestHead, hostFromTarget bool) *Error {
 		}
 		h.Expect100 = st.expect100
 	}
+	h.ExpectOther = st.expectOther
 	return nil
+}
+
+// expect reads one Expect field's members (RFC 9110 §10.1.1). Expect is
+// a list, which a client may split across fields, so every member of
+// every field counts: reading only the first field, or only whether
+// 100-continue is in it, would send the interim 100 to a request that
+// also asks for something no one here can meet, where §10.1.1 has the
+// server answer 417. Empty members are no members (§5.6.1). A member
+// with a value ("100-continue=1") is another expectation: 100-continue
+// has none. Splitting at every comma, even one inside a quoted string,
+// changes no verdict: such a member's first piece ("a=\"x") is already
+// another expectation.
+func (st *headState) expect(list []byte) {
+	for len(list) > 0 {
+		var elem []byte
+		elem, list = cutByte(list, ',')
+		switch elem = trimOWS(elem); {
+		case len(elem) == 0:
+		case EqualFold(elem, "100-continue"):
+			st.expect100 = true
+		default:
+			st.expectOther = true
+		}
+	}
 }
 
 // parseContentLength parses a Content-Length value. RFC 9110 §8.6 lets a

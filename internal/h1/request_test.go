@@ -19,6 +19,7 @@ type reqWant struct {
 	chunked        bool
 	close          bool
 	expect100      bool
+	expectOther    bool
 	upgrade        string
 	n              int // bytes consumed; 0 means len(in)
 }
@@ -100,6 +101,30 @@ var requestCases = []reqCase{
 		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expect100: true})},
 	{name: "Expect ignored in HTTP/1.0", in: "PUT /x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
 		want: ok(reqWant{method: "PUT", target: "/x", minor: 0, cl: 3, close: true})},
+	{name: "Expect other", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nContent-Length: 3\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expectOther: true})},
+	{name: "Expect other in HTTP/1.0", in: "PUT /x HTTP/1.0\r\nExpect: 100-continue, teapot\r\nContent-Length: 3\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 0, cl: 3, close: true, expectOther: true})},
+	{name: "Expect list, other after 100-continue", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue, teapot\r\nContent-Length: 3\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expect100: true, expectOther: true})},
+	{name: "Expect list, other before 100-continue", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: teapot,100-continue\r\nContent-Length: 3\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expect100: true, expectOther: true})},
+	{name: "Expect 100-continue in the second field", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nContent-Length: 3\r\nexpect: 100-continue\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expect100: true, expectOther: true})},
+	{name: "Expect other in the second field", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\nEXPECT: teapot\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expect100: true, expectOther: true})},
+	{name: "Expect 100-continue in two fields", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\nExpect: 100-CONTINUE\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expect100: true})},
+	{name: "Expect empty members and OWS", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: ,\t, 100-Continue \t,,\r\nContent-Length: 3\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expect100: true})},
+	{name: "Expect only empty members", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: , ,\r\nContent-Length: 3\r\nExpect:\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3})},
+	{name: "Expect 100-continue with a value", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue=1\r\nContent-Length: 3\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expectOther: true})},
+	{name: "Expect look-alike", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continued\r\nContent-Length: 3\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expectOther: true})},
+	{name: "Expect quoted comma", in: "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: a=\"b, 100-continue\"\r\nContent-Length: 3\r\n\r\n",
+		want: ok(reqWant{method: "PUT", target: "/x", minor: 1, host: "a", cl: 3, expectOther: true})},
 	{name: "Upgrade", in: "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n",
 		want: ok(reqWant{method: "GET", target: "/ws", minor: 1, host: "a", cl: -1, upgrade: "websocket"})},
 	{name: "Upgrade without Connection token", in: "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n",
@@ -365,9 +390,9 @@ func TestParseRequestHead(t *testing.T) {
 			if h.ContentLength != w.cl || h.Chunked != w.chunked {
 				t.Errorf("cl, chunked = %d, %v, want %d, %v", h.ContentLength, h.Chunked, w.cl, w.chunked)
 			}
-			if h.Close != w.close || h.Expect100 != w.expect100 || string(h.Upgrade) != w.upgrade {
-				t.Errorf("close, expect100, upgrade = %v, %v, %q, want %v, %v, %q",
-					h.Close, h.Expect100, h.Upgrade, w.close, w.expect100, w.upgrade)
+			if h.Close != w.close || h.Expect100 != w.expect100 || h.ExpectOther != w.expectOther || string(h.Upgrade) != w.upgrade {
+				t.Errorf("close, expect100, expectOther, upgrade = %v, %v, %v, %q, want %v, %v, %v, %q",
+					h.Close, h.Expect100, h.ExpectOther, h.Upgrade, w.close, w.expect100, w.expectOther, w.upgrade)
 			}
 			checkViews(t, in[:n], &h)
 		})
@@ -601,6 +626,25 @@ func FuzzParseRequestHead(f *testing.F) {
 				t.Fatalf("bad field %q: %q", f.Name, f.Value)
 			}
 		}
+		// Expect is one list across its fields (RFC 9110 §10.1.1).
+		var want100, wantOther bool
+		for _, f := range h.Fields {
+			if !strings.EqualFold(string(f.Name), "expect") {
+				continue
+			}
+			for _, m := range strings.Split(string(f.Value), ",") {
+				switch m = strings.Trim(m, " \t"); {
+				case m == "":
+				case strings.EqualFold(m, "100-continue"):
+					want100 = true
+				default:
+					wantOther = true
+				}
+			}
+		}
+		if h.Expect100 != (want100 && h.Minor == 1) || h.ExpectOther != wantOther {
+			t.Fatalf("expect100, expectOther = %v, %v for the Expect fields of %q", h.Expect100, h.ExpectOther, in[:n])
+		}
 		want := snapshot(&h)
 
 		// The head alone, and the head followed by anything, parse the
@@ -640,6 +684,9 @@ func snapshot(h *RequestHead) string {
 	}
 	if h.Expect100 {
 		b.WriteString("expect100 ")
+	}
+	if h.ExpectOther {
+		b.WriteString("expectOther ")
 	}
 	b.WriteString(strconv.FormatInt(h.ContentLength, 10))
 	return b.String()
