@@ -44,7 +44,12 @@
 // too. When events the client missed are no longer retained (or its ID
 // is from before the log's memory), the stream first sends an event of
 // type Config.MissedEvent ("missed"), whose data is the client's
-// Last-Event-ID, then everything retained.
+// Last-Event-ID, then everything retained. Its ID is the one just before
+// the first event that follows it (the topic's last ID when nothing is
+// retained, 0 for a topic never published), which an EventSource takes
+// as its last: back with it, a client is not told again, and gets the
+// events that follow, none twice. Without it, a client whose replay was
+// empty would keep the ID it lost, and be told at every reconnection.
 //
 // The default log, MemoryLog, keeps Config.Retain events per topic in
 // this process, numbered one by one from above the time it was made, in

@@ -55,16 +55,16 @@ func TestLastEventIDForms(t *testing.T) {
 			s := modes.Start(t, m, c)
 			for i, tt := range []struct {
 				lastID string
-				want   string // each event: its ID, or "missed:" and its data
+				want   string // each event: its ID, or "missed:", its data, "@" and its ID
 			}{
 				{"4", "5"},
 				{"3", "4 5"},
 				{"1", "2 3 4 5"}, // 2 is the oldest retained: nothing missed
 				{"0003", "4 5"},
-				{"0", "missed:0 2 3 4 5"}, // everything retained, and 1 is gone
-				{"5", "missed:5 2 3 4 5"},
-				{"18446744073709551615", "missed:18446744073709551615 2 3 4 5"},
-				{"18446744073709551616", "missed:18446744073709551616 2 3 4 5"},
+				{"0", "missed:0@1 2 3 4 5"}, // everything retained, and 1 is gone
+				{"5", "missed:5@1 2 3 4 5"},
+				{"18446744073709551615", "missed:18446744073709551615@1 2 3 4 5"},
+				{"18446744073709551616", "missed:18446744073709551616@1 2 3 4 5"},
 				{"3, 4", "5"},
 				{"+3", "5"},
 				{"3\xff", "5"},
@@ -81,7 +81,7 @@ func TestLastEventIDForms(t *testing.T) {
 				for len(got) == 0 || got[len(got)-1] != "5" {
 					switch ev := es.Next(t); {
 					case ev.Type == "missed":
-						got = append(got, "missed:"+ev.Data)
+						got = append(got, "missed:"+ev.Data+"@"+ev.ID)
 					default:
 						got = append(got, ev.ID)
 					}
@@ -90,6 +90,80 @@ func TestLastEventIDForms(t *testing.T) {
 					t.Errorf("Last-Event-ID %q: %s, want %s", tt.lastID, g, tt.want)
 				}
 				es.Close()
+			}
+		})
+	}
+}
+
+// The missed event carries the ID the stream stands at: the one before
+// its replay's first event, or, when nothing is retained, the topic's
+// last (0 for a topic never published, which asks for everything). An
+// EventSource takes it as its last event ID, so that one back with it is
+// not told again and gets nothing twice, and nothing published while it
+// was away is lost. It had no ID: a client whose replay was empty (a
+// topic not published since a restart) kept the lost ID and was sent
+// the missed event again at every reconnection.
+func TestMissedEventResumes(t *testing.T) {
+	for _, m := range []modes.Mode{modes.H1, modes.H2} {
+		t.Run(string(m), func(t *testing.T) {
+			b := newBroker(t, sse.Config{Retain: 4, Heartbeat: -1})
+			c := container.New(modes.Options(m)...)
+			route(b)(c)
+			s := modes.Start(t, m, c)
+			for i, tt := range []struct {
+				name      string
+				published int    // events of the topic before the first stream
+				lastID    string // the first stream's Last-Event-ID
+				resume    string // the ID its missed event carries
+				replay    string // what follows the missed event
+				away      int    // events published between the two streams
+				then      string // what the second stream gets, with the missed event's ID, up to one live event
+			}{
+				{"never published", 0, "7", "0", "", 1, "1 2"},
+				{"beyond the last", 2, "9", "0", "1 2", 1, "1 2 3 4"},
+				{"no longer retained", 6, "1", "2", "3 4 5 6", 0, "3 4 5 6 7"},
+			} {
+				t.Run(tt.name, func(t *testing.T) {
+					topic := "t" + strconv.Itoa(i)
+					for range tt.published {
+						b.Publish(topic, sse.Event{Data: "d"})
+					}
+					first := open(t, s, "/events/"+topic, tt.lastID)
+					ev := first.Next(t)
+					if ev.Type != "missed" || ev.Data != tt.lastID || ev.ID != tt.resume {
+						t.Fatalf("first event %+v, want missed, data %s, ID %s", ev, tt.lastID, tt.resume)
+					}
+					var got []string
+					for range strings.Fields(tt.replay) {
+						got = append(got, first.Next(t).ID)
+					}
+					if g := strings.Join(got, " "); g != tt.replay {
+						t.Fatalf("replay %q, want %q", g, tt.replay)
+					}
+					first.Close()
+					for range tt.away {
+						b.Publish(topic, sse.Event{Data: "away"})
+					}
+					// Back with the ID the missed event left it: as a client
+					// that left before the replay's first event.
+					second := open(t, s, "/events/"+topic, ev.ID)
+					live := strconv.Itoa(tt.published + tt.away + 1)
+					if err := b.Publish(topic, sse.Event{Data: "live"}); err != nil {
+						t.Fatal(err)
+					}
+					got = nil
+					for len(got) == 0 || got[len(got)-1] != live {
+						switch ev := second.Next(t); {
+						case ev.Type == "missed":
+							got = append(got, "missed:"+ev.Data)
+						default:
+							got = append(got, ev.ID)
+						}
+					}
+					if g := strings.Join(got, " "); g != tt.then {
+						t.Errorf("back with Last-Event-ID %s: %s, want %s", ev.ID, g, tt.then)
+					}
+				})
 			}
 		})
 	}

@@ -30,7 +30,11 @@ type Log interface {
 	// was called. missed reports that an event the client had not seen is
 	// no longer retained, or that after is not an ID of this log (it is
 	// beyond the topic's last: the log lost its memory, or the client made
-	// it up), in which case the events are every one retained.
+	// it up), in which case the events are every one retained. An after
+	// just before the first event after it that the log retains misses
+	// nothing, whether or not it is an ID of the topic: a stream's missed
+	// event carries such an ID, and a client back with it must not be
+	// told again.
 	Since(ctx context.Context, topic string, after uint64) (evs []Event, through uint64, missed bool, err error)
 	// Close stops the delivery.
 	Close() error

@@ -102,7 +102,7 @@ func TestMissedEvent(t *testing.T) {
 			c := open(t, s, "/events/t", "1")
 			if missed != "-" {
 				ev := c.Next(t)
-				if want := map[string]string{"": "missed", "gap": "gap"}[missed]; ev.Type != want || ev.Data != "1" || ev.ID != "" {
+				if want := map[string]string{"": "missed", "gap": "gap"}[missed]; ev.Type != want || ev.Data != "1" || ev.ID != "2" {
 					t.Fatalf("missed event %+v", ev)
 				}
 			}

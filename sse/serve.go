@@ -141,8 +141,11 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 		}
 		if missed && b.cfg.MissedEvent != "-" {
 			// The data is the ID as the client sent it (a number past
-			// any ID included).
-			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: sentID})
+			// any ID included). The ID is where the stream stands: an
+			// EventSource takes it as its last, so that, back before the
+			// replay's first event, it is not told again of a loss it
+			// was told of, and is sent that event (see resumeID).
+			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: sentID, ID: resumeID(evs, through)})
 			if err == nil {
 				head = append(head, &frame{b: m})
 			}
@@ -155,6 +158,29 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 // retryLater is the whole body of a stream a closed Broker answers: come
 // back in a second.
 var retryLater = []byte("retry: 1000\n\n")
+
+// resumeID is the ID a missed event carries, ahead of the replay evs
+// read up to through: the ID just before the replay's first event, or
+// through when the replay is empty, the last ID the seam counts as sent.
+// Without it, a client whose replay is empty keeps the ID it was told is
+// lost and is told again at every reconnection; with it, it resumes from
+// there, with no gap, as the live events all come after through, and no
+// duplicate. A Log's Since takes either as a place that lost nothing
+// (see Log.Since): the ID just before the first event it retains after
+// it, or its through, beyond which every event comes live; through is 0
+// for a topic never published, and 0 asks for everything retained. ""
+// (no id field: the client keeps its last) when the first event's ID is
+// not one a Log gives.
+func resumeID(evs []Event, through uint64) string {
+	if len(evs) == 0 {
+		return strconv.FormatUint(through, 10)
+	}
+	first, err := strconv.ParseUint(evs[0].ID, 10, 64)
+	if err != nil || first == 0 {
+		return ""
+	}
+	return strconv.FormatUint(first-1, 10)
+}
 
 // lastEventID reads v, the Last-Event-ID header's value: ok is false when
 // there is none, or it is not an ID.

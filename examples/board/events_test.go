@@ -141,8 +141,9 @@ func TestEventsPost(t *testing.T) {
 
 // A client that reconnects with Last-Event-ID gets the posts it missed, in
 // order, then the new ones. One that sends 0 gets every post; one that
-// sends an ID from before the board's log began is told it missed posts
-// and gets every one.
+// sends an ID from before the board's log began is told it missed posts,
+// with the ID to come back with (the one before the first post), and gets
+// every one.
 func TestEventsReplay(t *testing.T) {
 	b := startBoard(t)
 	c := newUser(t)
@@ -169,7 +170,7 @@ func TestEventsReplay(t *testing.T) {
 			lastID := tc.lastID(last)
 			es := listen(t, b.base, lastID)
 			if tc.missed {
-				if got, want := es.next(), "event: missed\ndata: "+lastID+"\n\n"; got != want {
+				if got, want := es.next(), "id: "+strconv.FormatInt(ids[0]-1, 10)+"\nevent: missed\ndata: "+lastID+"\n\n"; got != want {
 					t.Fatalf("first event %q, want %q", got, want)
 				}
 			}
@@ -209,7 +210,7 @@ func TestEventsAfterRestart(t *testing.T) {
 		ids = append(ids, post(t, c, after.base, text))
 	}
 	es := listen(t, after.base, seen)
-	if got, want := es.next(), "event: missed\ndata: "+seen+"\n\n"; got != want {
+	if got, want := es.next(), "id: "+strconv.FormatInt(ids[0]-1, 10)+"\nevent: missed\ndata: "+seen+"\n\n"; got != want {
 		t.Fatalf("a page back after the restart got %q first, want %q", got, want)
 	}
 	for _, id := range ids {
@@ -397,7 +398,7 @@ func TestEventsAfterBrokerRestart(t *testing.T) {
 	}
 	seen := strconv.FormatInt(before, 10)
 	es := listen(t, b.base, seen)
-	if got, want := es.next(), "event: missed\ndata: "+seen+"\n\n"; got != want {
+	if got, want := es.next(), "id: "+strconv.FormatInt(after-1, 10)+"\nevent: missed\ndata: "+seen+"\n\n"; got != want {
 		t.Fatalf("a page back with the ID of the post before: %q first, want %q", got, want)
 	}
 	if id, _ := parsePost(t, es.next()); id != strconv.FormatInt(after, 10) {

@@ -96,14 +96,13 @@ func TestAcrossInstances(t *testing.T) {
 					t.Fatalf("live after the resume: %+v", ev)
 				}
 			}
-			// A Last-Event-ID of another topic: told, then given what
-			// follows it.
+			// A Last-Event-ID of another topic right before one of this
+			// topic's: given what follows it, untold, as nothing of the
+			// topic lies between (a missed event carries such an ID;
+			// TestSince has one further back told).
 			c := open(t, b.Server, "/events/news", "2")
-			if ev := c.Next(t); ev.Type != "missed" || ev.Data != "2" {
-				t.Fatalf("an ID of another topic: %+v", ev)
-			}
 			if ev := c.Next(t); ev.ID != "3" {
-				t.Fatalf("after the missed event: %+v", ev)
+				t.Fatalf("an ID of another topic right before the topic's 3: %+v", ev)
 			}
 		})
 	}

@@ -39,7 +39,11 @@
 // request at a time, like the first eight. It reports events missed when
 // the message the client last saw is no longer in the stream, or is not
 // of this topic; when that message merely expired by age with nothing
-// after it, that is a false alarm.
+// after it, that is a false alarm. But when the topic's next message is
+// at the sequence right after the client's ID, nothing of the topic lies
+// between, and nothing is missed whatever that ID held: a missed event's
+// ID is the one before its replay's first event, and a client back with
+// it must not be told again.
 // A client that asks from ID 0 gets everything retained, with no missed
 // event: the log cannot tell whether older ones were dropped.
 //

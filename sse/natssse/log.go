@@ -405,8 +405,19 @@ func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Even
 	// messages oldest first, so one dropped while the requests above
 	// went on, before they reached it, took the client's message with
 	// it. Asked first, the answer would not cover those.
+	//
+	// When the replay starts at the sequence after the client's, no
+	// message lies between the two, and what that sequence held does not
+	// matter: the replay's first message is asked for instead, as one
+	// dropped while the replay was read takes it with it too. That is
+	// where a client stands that was sent a missed event (its ID is the
+	// one before its replay's first event), so it is not told again.
 	if !missed && after > 0 {
-		m, err := l.stream.GetMsg(ctx, after)
+		probe := after
+		if len(r.evs) > 0 && r.first == after+1 {
+			probe = r.first
+		}
+		m, err := l.stream.GetMsg(ctx, probe)
 		switch {
 		case errors.Is(err, jetstream.ErrMsgNotFound):
 			missed = true
@@ -428,6 +439,7 @@ type replay struct {
 	subject       string
 	next, through uint64
 	evs           []sse.Event
+	first         uint64 // the sequence of evs[0]
 }
 
 // add takes the topic's message seq, the first at or after next.
@@ -435,6 +447,9 @@ func (r *replay) add(seq uint64, h nats.Header, data []byte) {
 	if seq > r.through {
 		r.next = seq
 		return
+	}
+	if len(r.evs) == 0 {
+		r.first = seq
 	}
 	r.evs = append(r.evs, event(seq, h, data))
 	r.next = seq + 1

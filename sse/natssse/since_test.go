@@ -30,10 +30,12 @@ func TestSince(t *testing.T) {
 		{"a", 5, "", false, 5},
 		{"a", 4, "5", false, 5},
 		{"a", 3, "45", false, 5},
-		{"a", 2, "345", true, 5},  // 2 is gone
+		{"a", 2, "345", false, 5}, // 2 is gone, but 3 follows it: nothing lost
+		{"a", 1, "345", true, 5},  // 2 is gone
 		{"a", 0, "345", false, 5}, // cannot tell what was dropped
 		{"a", 9, "345", true, 5},  // beyond a's last
 		{"b", 3, "6", true, 6},    // an ID of another topic
+		{"b", 5, "6", false, 6},   // another topic's, but b's next follows it (a missed event's ID)
 		{"c", 0, "", false, 0},    // never published
 		{"c", 3, "", true, 0},
 	} {

@@ -1,0 +1,102 @@
+package natssse_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/natsembed/natstest"
+	"github.com/wharf-go/wharf/sse"
+	"github.com/wharf-go/wharf/sse/natssse"
+)
+
+// The missed event carries the ID a client resumes from without being
+// told again, with nothing twice and nothing lost (sse's
+// TestMissedEventResumes for MemoryLog), here where topics share one
+// sequence: the ID before a replay's first event is another topic's
+// message, or none, and Since takes it for the place it is, not for a
+// lost message of the topic. With no ID on the missed event, a client
+// whose replay was empty kept the lost ID and was told again at every
+// reconnection.
+func TestMissedEventResumes(t *testing.T) {
+	nb := natstest.ForTestJetStream(t)
+	in := start(t, modes.H1, nb, natssse.Config{Retain: 2, FirstID: 1})
+	publish := func(topic string) string {
+		t.Helper()
+		id, err := in.b.PublishWait(t.Context(), topic, sse.Event{Data: topic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	for _, tt := range []struct {
+		name   string
+		lastID func(ids []string) string // the first stream's Last-Event-ID, from the IDs published
+		empty  bool                      // the topic is not published: nothing is retained
+	}{
+		// The topic's first, which the stream no longer keeps.
+		{"no longer retained", func(ids []string) string { return ids[1] }, false},
+		{"beyond the last", func([]string) string { return "999999" }, false},
+		// Another topic's, before the topic's first.
+		{"an ID of another topic", func(ids []string) string { return ids[0] }, false},
+		{"never published", func([]string) string { return "7" }, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			topic, other := "t-"+strings.ReplaceAll(tt.name, " ", "-"), "o-"+strings.ReplaceAll(tt.name, " ", "-")
+			// other, then topic and other in turn, three each: the
+			// stream keeps topic's second and third (Retain 2), and each
+			// event of topic follows one of other's.
+			var ids, kept []string
+			if !tt.empty {
+				ids = append(ids, publish(other))
+				for i := range 3 {
+					id := publish(topic)
+					if i > 0 {
+						kept = append(kept, id)
+					}
+					ids = append(ids, id, publish(other))
+				}
+			}
+			resume := "0" // nothing retained: from the start
+			if len(kept) > 0 {
+				resume = ids[2] // the one before kept[0]: other's second
+			}
+			lastID := tt.lastID(ids)
+			first := open(t, in.Server, "/events/"+topic, lastID)
+			ev := first.Next(t)
+			if ev.Type != "missed" || ev.Data != lastID || ev.ID != resume {
+				t.Fatalf("first event %+v, want missed, data %s, ID %s", ev, lastID, resume)
+			}
+			var got []string
+			for range kept {
+				got = append(got, first.Next(t).ID)
+			}
+			if !slices.Equal(got, kept) {
+				t.Fatalf("replay %q, want %q", got, kept)
+			}
+			first.Close()
+			want := slices.Clone(kept)
+			if tt.empty {
+				want = append(want, publish(topic)) // while the client is away
+			}
+			// Back with the ID the missed event left it: as a client that
+			// left before the replay's first event.
+			second := open(t, in.Server, "/events/"+topic, ev.ID)
+			want = append(want, publish(topic))
+			live := want[len(want)-1]
+			got = nil
+			for len(got) == 0 || got[len(got)-1] != live {
+				switch ev := second.Next(t); {
+				case ev.Type == "missed":
+					got = append(got, "missed:"+ev.Data)
+				default:
+					got = append(got, ev.ID)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("back with Last-Event-ID %s: %q, want %q", ev.ID, got, want)
+			}
+		})
+	}
+}
