@@ -156,14 +156,17 @@ func (a *Context) Redispatch(attrs ...api.Attr) error { return a.ex.Resume(attrs
 //     itself), and a later async mode has d too. A task, a write listener
 //     or another goroutine may so lengthen the time of a long download,
 //     where the Servlet API refuses a setTimeout once startAsync's
-//     dispatch returned;
+//     dispatch returned; continuation.SetTimeout does not restart this
+//     wait (nor this one a continuation's), so code that knows only the
+//     request, as the chain below filters/timeout, cannot change the
+//     timeout of the async mode it runs in;
 //   - once async mode has ended, it applies to a later one only.
 //
 // continuation.SetTimeout is the same. The timeout fires within a
 // millisecond after d, never before: it is kept in a timer wheel of
 // millisecond ticks (on the epoll connector, the one of the selector that
 // polls the connection).
-func (a *Context) SetTimeout(d time.Duration) { a.ex.SetTimeout(d) }
+func (a *Context) SetTimeout(d time.Duration) { a.ex.SetTimeoutOf(exchange.ModeAsync, d) }
 
 // Timeout returns the async timeout.
 func (a *Context) Timeout() time.Duration { return a.ex.Timeout() }

@@ -13,8 +13,8 @@
 // runs but the OnComplete listeners; tasks still queued are dropped and
 // their submitters told (api.ErrCompleted). A second Complete is refused
 // with api.ErrCompleted wherever it is made, the task that made the first
-// included; SetTimeout may be called from any goroutine, and restarts a
-// wait that runs (see Context.SetTimeout).
+// included; SetTimeout may be called from any goroutine, and restarts an
+// async wait that runs (see Context.SetTimeout).
 //
 // A task receives a Response handle stamped with the task's token. The
 // handle works only while that task runs; anywhere else it returns

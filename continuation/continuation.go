@@ -77,7 +77,10 @@ const (
 //   - while the request waits (that handler returned, and no Resume,
 //     timeout or Complete has ended the wait), it restarts the wait: the
 //     request now expires d after the call (d <= 0: only Resume or
-//     Complete ends it), and later suspensions wait d too;
+//     Complete ends it), and later suspensions wait d too; this only for
+//     a wait Suspend or Await began, not async mode's (async.Start, as
+//     filters/timeout's, whose chain runs while the request waits), which
+//     keeps its own timeout and leaves d to later suspensions;
 //   - once the wait has ended, it applies to later suspensions only.
 //
 // This is async.Context.SetTimeout's rule, on the same engine. The request
@@ -85,7 +88,7 @@ const (
 // in a timer wheel of millisecond ticks).
 func (c Continuation) SetTimeout(d time.Duration) {
 	if c.ex != nil {
-		c.ex.SetTimeout(d)
+		c.ex.SetTimeoutOf(exchange.ModeContinuation, d)
 	}
 }
 

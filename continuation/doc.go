@@ -51,8 +51,9 @@
 //
 // SetTimeout may be called from any goroutine: before the suspending
 // handler returns it sets the wait that return starts; while the request
-// waits it restarts that wait, d from the call; after the wait it is for
-// later suspensions only.
+// waits it restarts that wait, d from the call (a continuation's wait
+// only: async mode's, as filters/timeout's, keeps its timeout); after the
+// wait it is for later suspensions only.
 //
 // Await is the blocking form, for code that prefers to wait in place (the
 // portable fallback of Jetty 6): the handler's goroutine blocks until Resume

@@ -157,6 +157,30 @@ func TestSetTimeoutWhileWaiting(t *testing.T) {
 			}),
 			want: []error{nil, nil}, code: 200, body: "expired after 2s",
 		},
+		{
+			// The chain below filters/timeout knows only the request: its
+			// continuation SetTimeout is for its own suspensions, and the
+			// async wait it runs in keeps its timeout.
+			name: "async, a continuation SetTimeout from another goroutine",
+			serve: timed(func(w api.Response, r *api.Request, got func(error), since func() string) error {
+				a, err := async.Start(r)
+				got(err)
+				if err != nil {
+					return err
+				}
+				a.SetTimeout(time.Second)
+				a.AddListener(async.Listener{OnTimeout: func(w api.Response, _ *api.Request) {
+					w.WriteString("expired after " + since())
+					got(a.Complete())
+				}})
+				go func() {
+					time.Sleep(500 * time.Millisecond)
+					continuation.Of(r).SetTimeout(time.Hour)
+				}()
+				return nil
+			}),
+			want: []error{nil, nil}, code: 200, body: "expired after 1s",
+		},
 	}
 	for _, tt := range tests {
 		tt.bubble = true

@@ -43,7 +43,8 @@
 //     returns), Committed is always false, and capabilities of the real
 //     Response such as Hijack are not reachable.
 //   - Code below the filter sees the request as suspended
-//     (continuation.Continuation.IsSuspended reports true).
+//     (continuation.Continuation.IsSuspended reports true). A continuation
+//     SetTimeout it makes leaves the filter's timeout as it is.
 //   - Filters above the filter see their dispatch end with the request
 //     suspended and the response still open; those that act after the chain
 //     returns (compression, request logs) should be placed below it. A

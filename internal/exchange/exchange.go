@@ -1164,10 +1164,36 @@ func (ex *Exchange) Suspend(mode Mode) error {
 // The timer's firing takes ex.mu and checks its generation, as this does
 // under the same lock: a firing that comes first has expired the cycle,
 // which is then left as it is, and one that comes after finds its
-// generation stale and does nothing.
+// generation stale and does nothing. The continuation and async packages
+// call SetTimeoutOf.
 func (ex *Exchange) SetTimeout(d time.Duration) {
 	ex.mu.Lock()
+	ex.setTimeoutLocked(d, true)
+	ex.mu.Unlock()
+}
+
+// SetTimeoutOf is SetTimeout made through the API of mode (the
+// continuation package's ModeContinuation, async's ModeAsync): it restarts
+// only a wait that API began, ModeContinuation's Suspend or an Await for
+// ModeContinuation, async mode for ModeAsync, and for any other wait sets
+// the timeout of the cycles to come only. A wait is so lengthened or
+// shortened only by code that knows of it: the chain below
+// filters/timeout, which runs on the filter's goroutine while the request
+// waits in the filter's async mode, makes the continuation SetTimeout of
+// its own suspension (which then fails), not one of the filter's timeout.
+func (ex *Exchange) SetTimeoutOf(mode Mode, d time.Duration) {
+	ex.mu.Lock()
+	ex.setTimeoutLocked(d, ex.m.awaiting && mode == ModeContinuation || !ex.m.awaiting && ex.mode == mode)
+	ex.mu.Unlock()
+}
+
+// setTimeoutLocked is SetTimeout; restart says whether the running wait,
+// if any, may be restarted. ex.mu is held.
+func (ex *Exchange) setTimeoutLocked(d time.Duration, restart bool) {
 	ex.timeout = d
+	if !restart {
+		return
+	}
 	act, _ := ex.m.transition(evSetTimeout, false, false)
 	if act&actDisarm != 0 {
 		ex.disarmLocked()
@@ -1175,7 +1201,6 @@ func (ex *Exchange) SetTimeout(d time.Duration) {
 	if act&actArm != 0 {
 		ex.armLocked(d)
 	}
-	ex.mu.Unlock()
 }
 
 // Timeout returns the suspend timeout.
