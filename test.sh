@@ -22,6 +22,7 @@ fuzz ./internal/h1 FuzzValidIPv6
 fuzz ./internal/h1 FuzzCanonicalKey
 fuzz ./internal/h1 FuzzAppendField
 fuzz ./internal/h1 FuzzCutQuoted
+fuzz ./internal/h1 FuzzExpectMembers
 fuzz ./internal/pathmap FuzzMatch
 fuzz ./internal/httppath FuzzClean
 fuzz ./internal/httppath FuzzEscapedControl

@@ -96,7 +96,16 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout, rate: rate.New(l.lim.MinResponseDataRate, l.lim.DataRateGrace),
 		isHead: r.Method == http.MethodHead, length: -1}
-	if status := l.refuse(r); status != 0 {
+	// Expect is read as HTTP/1.1 and HTTP/2 read it: one list across its
+	// fields, each member without the white space around it (quic-go
+	// hands values over as they came; the container trims them only once
+	// this handler calls it).
+	var expect100, expectOther bool
+	for _, v := range r.Header.Values("Expect") {
+		cont, other := h1.ExpectMembers(v)
+		expect100, expectOther = expect100 || cont, expectOther || other
+	}
+	if status := l.refuse(r, expectOther); status != 0 {
 		// Answered here, as the connector answers a head it refuses:
 		// the handler never runs, and quic-go stops the unread body
 		// (STOP_SENDING) when this returns.
@@ -122,10 +131,7 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b := &body{src: r.Body, r: r, rc: rc, max: l.lim.MaxBodyBytes, timeout: l.lim.ReadTimeout, total: l.lim.ReadBodyTimeout,
 		maxTrailers: l.lim.MaxHeaders, rate: rate.New(l.lim.MinRequestDataRate, l.lim.DataRateGrace)}
-	// The one field value read here: the container takes the white space
-	// around every value off (quic-go hands them over as they came), but
-	// only once this handler calls it.
-	if r.ContentLength != 0 && strings.EqualFold(strings.Trim(r.Header.Get("Expect"), " \t"), "100-continue") {
+	if r.ContentLength != 0 && expect100 {
 		// quic-go sends no 100 (Continue) of its own, and a client may
 		// hold its body back until one comes (RFC 9110 §10.1.1): invited
 		// at the first read, as the connector's HTTP/1.1 and HTTP/2 do.
@@ -165,7 +171,9 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // for a plain CONNECT, a port too). An extended CONNECT (RFC 9220, which
 // quic-go's server always offers) names a URI's authority, whose port may
 // be implied by its scheme: quic-go gives its :protocol as r.Proto.
-func (l *limitHandler) refuse(r *http.Request) int {
+// expectOther says the request's Expect list names an expectation other
+// than 100-continue: a 417 after the limits, as on HTTP/1.1 and HTTP/2.
+func (l *limitHandler) refuse(r *http.Request, expectOther bool) int {
 	if !h1.ValidHost([]byte(r.Host), false) || !h1.ValidTarget([]byte(r.RequestURI)) {
 		return http.StatusBadRequest
 	}
@@ -183,6 +191,8 @@ func (l *limitHandler) refuse(r *http.Request) int {
 		return http.StatusRequestURITooLong
 	case l.lim.MaxBodyBytes >= 0 && r.ContentLength > l.lim.MaxBodyBytes:
 		return http.StatusRequestEntityTooLarge
+	case expectOther:
+		return http.StatusExpectationFailed
 	}
 	return 0
 }

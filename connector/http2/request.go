@@ -14,7 +14,8 @@ import (
 // (RFC 9113 §8.3). A malformed request is a stream error: it returns the
 // code to reset the stream with. A well-formed one the server will not
 // serve returns a status to answer with instead of dispatching it (431
-// for a header list over the limit, 413 for a declared body over it).
+// for a header list over the limit, 413 for a declared body over it, 417
+// for an expectation other than 100-continue).
 func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int) {
 	if f.Truncated {
 		// Fields were dropped, pseudo-header ones maybe (a :path longer
@@ -72,7 +73,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	var cookies []string
 	length := "" // the first content-length field's value
 	host := ""
-	expect := false
+	expect100, expectOther := false, false // Expect, one list across its fields
 	for _, hf := range regular {
 		// The framer checked that names are lowercase tokens and values
 		// hold no forbidden bytes.
@@ -109,7 +110,9 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 				length = hf.Value
 			}
 		case "expect":
-			expect = strings.EqualFold(hf.Value, "100-continue")
+			// Read as HTTP/1.1 reads it: every member of every field.
+			cont, other := h1.ExpectMembers(hf.Value)
+			expect100, expectOther = expect100 || cont, expectOther || other
 		case "cookie":
 			// Cookie crumbs are joined back into one field (§8.2.3).
 			cookies = append(cookies, hf.Value)
@@ -161,7 +164,7 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	}
 	st.isHead = r.Method == http.MethodHead
 	// Only a body still to come is worth inviting (RFC 9110 §10.1.1).
-	st.expect100 = expect && !f.StreamEnded() && st.declared != 0
+	st.expect100 = expect100 && !f.StreamEnded() && st.declared != 0
 	if r.Method == http.MethodConnect {
 		r.Path = ""
 	} else {
@@ -179,6 +182,13 @@ func (st *stream) parseRequest(f *xhttp2.MetaHeadersFrame) (xhttp2.ErrCode, int)
 	}
 	if max := st.body.max; max >= 0 && st.declared > max {
 		return xhttp2.ErrCodeNo, http.StatusRequestEntityTooLarge
+	}
+	if expectOther {
+		// An expectation no one here meets, beside a 100-continue too,
+		// is answered 417 as on HTTP/1.1 (RFC 9110 §10.1.1), after the
+		// limits as there: the handler would otherwise run for a
+		// request whose client asked for what it never got.
+		return xhttp2.ErrCodeNo, http.StatusExpectationFailed
 	}
 	return xhttp2.ErrCodeNo, 0
 }

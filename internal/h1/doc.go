@@ -22,8 +22,9 @@
 //
 // It also holds the request rules HTTP/2 shares with HTTP/1.1 (RFC 9113
 // §8.3 defers to them): how a target splits into path and query
-// (SplitTarget) and which fields a trailer may not carry
-// (ForbiddenTrailer); and the RFC 9110 lexers of tokens and quoted
+// (SplitTarget), which fields a trailer may not carry
+// (ForbiddenTrailer) and how an Expect list reads (ExpectMembers, which
+// HTTP/3 shares too); and the RFC 9110 lexers of tokens and quoted
 // strings (CutToken, CutQuoted), for the parsers of other fields
 // (Forwarded, Sec-WebSocket-Extensions), so that a field is read one way
 // wherever it is read.

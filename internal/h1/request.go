@@ -509,28 +509,12 @@ func (st *headState) finish(h *RequestHead, hostFromTarget bool) *Error {
 	return nil
 }
 
-// expect reads one Expect field's members (RFC 9110 §10.1.1). Expect is
-// a list, which a client may split across fields, so every member of
-// every field counts: reading only the first field, or only whether
-// 100-continue is in it, would send the interim 100 to a request that
-// also asks for something no one here can meet, where §10.1.1 has the
-// server answer 417. Empty members are no members (§5.6.1). A member
-// with a value ("100-continue=1") is another expectation: 100-continue
-// has none. Splitting at every comma, even one inside a quoted string,
-// changes no verdict: such a member's first piece ("a=\"x") is already
-// another expectation.
+// expect reads one Expect field's members (ExpectMembers): the list is
+// one across its fields, so each field's verdict adds to the others'.
 func (st *headState) expect(list []byte) {
-	for len(list) > 0 {
-		var elem []byte
-		elem, list = cutByte(list, ',')
-		switch elem = trimOWS(elem); {
-		case len(elem) == 0:
-		case EqualFold(elem, "100-continue"):
-			st.expect100 = true
-		default:
-			st.expectOther = true
-		}
-	}
+	cont, other := ExpectMembers(list)
+	st.expect100 = st.expect100 || cont
+	st.expectOther = st.expectOther || other
 }
 
 // parseContentLength parses a Content-Length value. RFC 9110 §8.6 lets a

@@ -174,6 +174,11 @@ func tokenLen(b []byte) int {
 // bytes.EqualFold it ignores Unicode folding, which has no place in
 // protocol tokens (and would let "ſ" pass as "s").
 func EqualFold(b []byte, s string) bool {
+	return equalFold(b, s)
+}
+
+// equalFold is EqualFold for a string or a byte slice.
+func equalFold[T string | []byte](b T, s string) bool {
 	if len(b) != len(s) {
 		return false
 	}
