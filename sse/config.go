@@ -46,7 +46,8 @@ type Config struct {
 	Heartbeat time.Duration
 	// MissedEvent is the type of the event a stream sends before its
 	// replay when some of the events its client asked for are no longer
-	// retained (its data is the Last-Event-ID the client sent). Zero means
+	// retained, or its Last-Event-ID is no ID the log gave (its data is
+	// the Last-Event-ID the client sent). Zero means
 	// DefaultMissedEvent ("missed"); "-" means send none.
 	MissedEvent string
 	// Logger hears what a client is not told: a replay the log failed to

@@ -42,9 +42,14 @@
 // the held events up to that ID are dropped, as the replay has them, and
 // any later delivery at or below the last ID the stream has is dropped
 // too. When events the client missed are no longer retained (or its ID
-// is from before the log's memory), the stream first sends an event of
-// type Config.MissedEvent ("missed"), whose data is the client's
-// Last-Event-ID, then everything retained. Its ID is the one just before
+// is from before the log's memory, or is no ID this log gives: not a
+// decimal number, as another backend's UUID, or past 2^64-1), the stream
+// first sends an event of type Config.MissedEvent ("missed"), whose data
+// is the client's Last-Event-ID, then everything retained: the client's
+// position cannot be known, and starting it live would lose silently
+// what it missed. An empty Last-Event-ID (white space aside) is no ID,
+// as no header is: an EventSource sends none while its last event ID is
+// empty. Its ID is the one just before
 // the first event that follows it (the topic's last ID when nothing is
 // retained, 0 for a topic never published), which an EventSource takes
 // as its last: back with it, a client is not told again, and gets the

@@ -41,10 +41,15 @@ func TestLastEventIDWhitespace(t *testing.T) {
 // What a stream sends first for each form of Last-Event-ID, on HTTP/1.1
 // and HTTP/2, with a log that keeps 3 events of the topic's 4 (IDs 2, 3
 // and 4): the replay after a decimal ID the log holds (leading zeros
-// allowed, as in any decimal), missed then everything retained for one
-// it never gave (past the last, up to 2^64-1 and beyond) or no longer
-// holds, and the live events alone for a value that is no decimal
-// number (a list, a sign, a byte that is not ASCII). Each stream ends
+// allowed, as in any decimal); missed then everything retained for one
+// it never gave (past the last, up to 2^64-1 and beyond), one it no
+// longer holds, and a value that is no decimal number (a list, a sign,
+// another backend's UUID, a byte that is not ASCII, the missed event's
+// data then having U+FFFD for it), where the stream once started live
+// and lost silently what the client had missed; the live events alone
+// with no ID: no header, or white space only, which every protocol
+// trims to the empty value an EventSource never sends (it sends no
+// Last-Event-ID while its last event ID is empty). Each stream ends
 // with the live event 5, published once it is open.
 func TestLastEventIDForms(t *testing.T) {
 	for _, m := range []modes.Mode{modes.H1, modes.H2} {
@@ -65,9 +70,13 @@ func TestLastEventIDForms(t *testing.T) {
 				{"5", "missed:5@1 2 3 4 5"},
 				{"18446744073709551615", "missed:18446744073709551615@1 2 3 4 5"},
 				{"18446744073709551616", "missed:18446744073709551616@1 2 3 4 5"},
-				{"3, 4", "5"},
-				{"+3", "5"},
-				{"3\xff", "5"},
+				{"3, 4", "missed:3, 4@1 2 3 4 5"},
+				{"+3", "missed:+3@1 2 3 4 5"},
+				{"-1", "missed:-1@1 2 3 4 5"},
+				{"550e8400-e29b-41d4-a716-446655440000", "missed:550e8400-e29b-41d4-a716-446655440000@1 2 3 4 5"},
+				{"3\xff", "missed:3\uFFFD@1 2 3 4 5"},
+				{"", "5"},
+				{" \t", "5"},
 			} {
 				topic := "t" + strconv.Itoa(i) // IDs 1 to 4, then the live 5
 				for range 4 {

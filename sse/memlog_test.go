@@ -127,7 +127,8 @@ func TestMissedEventInvalid(t *testing.T) {
 
 // A Last-Event-ID that is a number, but past any ID (beyond 2^64), is an
 // ID the log never gave: missed, with the ID as sent, then everything
-// retained. One that is no number is ignored: the live events only.
+// retained. So is one that is no number, where the stream once started
+// with the live events and lost silently what the client had missed.
 func TestLastEventIDOutOfRange(t *testing.T) {
 	b := newBroker(t, sse.Config{Retain: 2})
 	for range 3 {
@@ -144,10 +145,15 @@ func TestLastEventIDOutOfRange(t *testing.T) {
 			t.Fatalf("got %+v, want ID %s", ev, id)
 		}
 	}
-	live := open(t, s, "/events/t", "-1")
+	other := open(t, s, "/events/t", "-1")
 	b.Publish("t", sse.Event{Data: "live"})
-	if ev := live.Next(t); ev.ID != "4" || ev.Data != "live" {
-		t.Fatalf("a Last-Event-ID that is no number: got %+v first, want the live event 4", ev)
+	if ev := other.Next(t); ev.Type != "missed" || ev.Data != "-1" {
+		t.Fatalf("a Last-Event-ID that is no number: got %+v first, want missed with -1", ev)
+	}
+	for _, id := range []string{"2", "3", "4"} {
+		if ev := other.Next(t); ev.ID != id {
+			t.Fatalf("got %+v, want ID %s", ev, id)
+		}
 	}
 }
 

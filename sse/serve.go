@@ -1,7 +1,6 @@
 package sse
 
 import (
-	"errors"
 	"log/slog"
 	"math"
 	"net/http"
@@ -43,9 +42,10 @@ func (b *Broker) Handler(topic string) api.Handler {
 // declared api.NonBlocking only with a log whose Since never waits (a
 // MemoryLog's), not with one a round trip away (natssse's), which would
 // hold up the event loop the request came in on. A Last-Event-ID that
-// is not a decimal integer (white space around it aside) is ignored: the
-// stream starts with the live events. One too large for any ID is taken
-// as an ID the log never gave (missed, then everything retained).
+// is empty (white space around it aside) is no ID: the stream starts
+// with the live events. One that is not a decimal integer (another
+// backend's UUID, say), or too large for any ID, is taken as an ID the
+// log never gave: missed, then everything retained.
 //
 // It returns ErrInvalidTopic as a 400 (a topic is often taken from the
 // path). A closed Broker answers a stream that ends at once with
@@ -141,11 +141,17 @@ func (b *Broker) Serve(w api.Response, r *api.Request, topic string) error {
 		}
 		if missed && b.cfg.MissedEvent != "-" {
 			// The data is the ID as the client sent it (a number past
-			// any ID included). The ID is where the stream stands: an
-			// EventSource takes it as its last, so that, back before the
-			// replay's first event, it is not told again of a loss it
-			// was told of, and is sent that event (see resumeID).
-			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: sentID, ID: resumeID(evs, through)})
+			// any ID, or no number, included), a run of bytes that are
+			// not UTF-8 in it made U+FFFD: the encoder refuses data
+			// that is not UTF-8, and no missed event would go. A CR or
+			// LF in it (no protocol lets one through a field value)
+			// would only split the data into lines, each a "data:"
+			// line: none can be another field. The ID is where the
+			// stream stands: an EventSource takes it as its last, so
+			// that, back before the replay's first event, it is not
+			// told again of a loss it was told of, and is sent that
+			// event (see resumeID).
+			m, err := ssewire.Append(nil, ssewire.Event{Type: b.cfg.MissedEvent, Data: strings.ToValidUTF8(sentID, "\uFFFD"), ID: resumeID(evs, through)})
 			if err == nil {
 				head = append(head, &frame{b: m})
 			}
@@ -182,18 +188,24 @@ func resumeID(evs []Event, through uint64) string {
 	return strconv.FormatUint(first-1, 10)
 }
 
-// lastEventID reads v, the Last-Event-ID header's value: ok is false when
-// there is none, or it is not an ID.
-func lastEventID(v string) (uint64, bool) {
+// lastEventID reads v, the Last-Event-ID header's value, trimmed: replay
+// is false when it is empty, which is no ID. An EventSource sends no
+// Last-Event-ID while its last event ID is empty (the HTML Standard's
+// reconnection sets the header only for one that is not), so an empty
+// value is what a client with no ID sends, or one told "id:" with
+// nothing, which resets its ID to none. Any other value that is not an
+// ID a Log gives (no decimal number: a list, a sign, another backend's
+// UUID; or one past 2^64-1) is an ID this log never gave: the client's
+// position cannot be known, and starting it live would lose silently
+// what it missed, so it is read as one past every ID, which Since
+// reports missed, as it does one beyond the topic's last.
+func lastEventID(v string) (after uint64, replay bool) {
 	if v == "" {
 		return 0, false
 	}
 	id, err := strconv.ParseUint(v, 10, 64)
-	if errors.Is(err, strconv.ErrRange) {
-		// Decimal, but past every ID a log gives: an ID this log never
-		// gave, which Since reports missed, as it does one beyond the
-		// topic's last.
+	if err != nil {
 		return math.MaxUint64, true
 	}
-	return id, err == nil
+	return id, true
 }

@@ -141,7 +141,8 @@ func TestEventsPost(t *testing.T) {
 
 // A client that reconnects with Last-Event-ID gets the posts it missed, in
 // order, then the new ones. One that sends 0 gets every post; one that
-// sends an ID from before the board's log began is told it missed posts,
+// sends an ID from before the board's log began, or one that is no ID
+// of the log (another backend's), is told it missed posts,
 // with the ID to come back with (the one before the first post), and gets
 // every one.
 func TestEventsReplay(t *testing.T) {
@@ -160,7 +161,7 @@ func TestEventsReplay(t *testing.T) {
 	}{
 		{name: "after the first", lastID: func(int64) string { return strconv.FormatInt(ids[0], 10) }, from: func(int64) int64 { return ids[1] }},
 		{name: "up to date", lastID: func(last int64) string { return strconv.FormatInt(last, 10) }, from: func(last int64) int64 { return last + 1 }},
-		{name: "not an ID", lastID: func(int64) string { return "x" }, from: func(last int64) int64 { return last + 1 }}, // the live events only
+		{name: "not an ID", lastID: func(int64) string { return "x" }, from: func(int64) int64 { return ids[0] }, missed: true}, // no ID of this log: its place unknown
 		{name: "none seen", lastID: func(int64) string { return "0" }, from: func(int64) int64 { return ids[0] }},
 		{name: "before the log", lastID: func(int64) string { return strconv.FormatInt(ids[0]-1, 10) }, from: func(int64) int64 { return ids[0] }},
 		{name: "long before the log", lastID: func(int64) string { return "2" }, from: func(int64) int64 { return ids[0] }, missed: true},
