@@ -907,7 +907,14 @@ func (hc *serverConn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bo
 // costs the server a stream's setup and often a handler's start, and
 // costs the client a frame or two: past h2ResetBurst of them, refilled at
 // h2ResetRate a second, the connection ends. The bucket is refilled here,
-// from the time of the last refill, rather than by a timer. hc.mu is held.
+// from the time of the last refill, rather than by a timer, and by each
+// stream that ends in full both ways (moveLocked): a client whose streams
+// are mostly answered (a gRPC client cancelling a share of its calls at
+// their deadlines, a proxy's many users on one connection) is never cut
+// off however fast it goes, and one that mixes answered streams in to
+// earn resets pays a whole request's work for each, which only the
+// bounds on concurrent streams and handlers bound, as for any client.
+// hc.mu is held.
 func (hc *serverConn) countResetLocked() error {
 	const every = time.Second / h2ResetRate
 	now := time.Now()

@@ -39,7 +39,9 @@
 // send one (MadeYouReset, CVE-2025-8671: a malformed request reset, a window
 // overflowed, DATA after END_STREAM, a refused stream): a token bucket of
 // h2ResetBurst, twice the concurrent streams so that a browser cancelling
-// all it has open is never cut off, refilled at h2ResetRate a second
+// all it has open is never cut off, refilled at h2ResetRate a second and
+// by each stream that ends in full both ways, so that a client whose
+// streams are mostly answered is never cut off however fast it goes
 // (conn.go's countResetLocked). Past it the connection ends with GOAWAY
 // ENHANCE_YOUR_CALM. The server's own resets (a handler's Abort, a timeout)
 // and NO_ERROR after a complete response are not counted. Every even

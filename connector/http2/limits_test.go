@@ -60,7 +60,7 @@ var h2LimitRows = []h2LimitRow{
 	{
 		limit:  "Streams the client ends by a reset before their response is complete, per connection: its `RST_STREAM` (rapid reset, CVE-2023-44487) or one its frames provoke, a refused stream included (MadeYouReset, CVE-2025-8671)",
 		value:  "500 at once, then 100 a second",
-		beyond: "`GOAWAY ENHANCE_YOUR_CALM`; a client resetting every stream it has open, twice over, keeps its connection (`TestH2ResetBurstAllowed`), as does one resetting below the rate for long (`TestH2ResetBelowRateAllowed`)",
+		beyond: "`GOAWAY ENHANCE_YOUR_CALM`; a client resetting every stream it has open, twice over, keeps its connection (`TestH2ResetBurstAllowed`), as does one resetting below the rate for long (`TestH2ResetBelowRateAllowed`) or one whose other streams are answered, each giving a reset back (`TestH2ResetsAmongAnsweredAllowed`)",
 		check: func(t *testing.T, v string, _ h2Settings) {
 			same(t, "h2ResetBurst and h2ResetRate", v, count(http2.H2ResetBurst)+" at once, then "+count(http2.H2ResetRate)+" a second")
 		},

@@ -52,3 +52,45 @@ func TestH2ResetBelowRateAllowed(t *testing.T) {
 		}
 	})
 }
+
+// A client whose streams are mostly answered keeps its connection
+// however fast it resets the others, here three bursts' worth with no
+// time passing, each reset followed by a request answered in full: a
+// stream that ends both ways gives a reset back (a gRPC client cancelling
+// a share of its calls at their deadlines, a proxy's many users on one
+// connection), where the bucket alone ended it after h2ResetBurst.
+func TestH2ResetsAmongAnsweredAllowed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := streamFunc(func(s connector.Stream) {
+			if s.Request().Path == "/wait" {
+				gone := make(goneWatcher)
+				s.Watch(gone)
+				<-gone
+				s.Abort(connector.ErrClientGone)
+				return
+			}
+			answer(s)
+		})
+		p := startH2Pipe(t, connector.Config{}, h)
+		id := uint32(1)
+		for i := range 3 * h2ResetBurst {
+			p.get(id, "/wait")
+			p.fr.WriteRSTStream(id, xhttp2.ErrCodeCancel)
+			id += 2
+			p.get(id, "/hello")
+			f := p.next(func(f xhttp2.Frame) bool {
+				switch f := f.(type) {
+				case *dataCopy:
+					return f.StreamID == id && f.end
+				case *xhttp2.MetaHeadersFrame:
+					return f.StreamID == id && f.StreamEnded()
+				}
+				return isGoAway(f)
+			})
+			if f == nil || isGoAway(f) {
+				t.Fatalf("after %d streams reset and as many answered: %v, want stream %d answered", i+1, f, id)
+			}
+			id += 2
+		}
+	})
+}

@@ -110,6 +110,11 @@ func (st *stream) moveLocked(ev h2Event) bool {
 		return false
 	}
 	if to == h2Closed && st.state != h2Closed {
+		if ev != h2RecvRst && ev != h2SendRst && st.hc.resetsSpent > 0 {
+			// Ended in full, both ways: a stream answered gives a reset
+			// back (see countResetLocked).
+			st.hc.resetsSpent--
+		}
 		if st.draining {
 			st.hc.draining--
 		} else {
