@@ -7,3 +7,9 @@ func WithHandlerHooks(cfg Config, taken, counted func()) Config {
 	cfg.testTaken, cfg.testCounted = taken, counted
 	return cfg
 }
+
+// The bucket of streams a client may stop before they are answered.
+const (
+	ResetBurst = resetBurst
+	ResetRate  = resetRate
+)

@@ -134,7 +134,10 @@ func serve(c *container.Container, pc net.PacketConn, tlsConfig *tls.Config, cfg
 		// field's name and value plus 32), like HTTP/2's header list.
 		MaxHeaderBytes: lim.MaxHeaderBytes + 32*lim.MaxHeaders,
 		IdleTimeout:    noneAsZero(lim.IdleTimeout),
-		Logger:         cmp.Or(cfg.Logger, slog.Default()), // quic-go takes nil for none
+		// Each connection's bucket of streams its client may stop before
+		// they are answered (see resetBucket).
+		ConnContext: connResets,
+		Logger:      cmp.Or(cfg.Logger, slog.Default()), // quic-go takes nil for none
 	}
 	unregister, err := c.RegisterServer(&server{srv: srv, reqs: reqs, closeTransport: closeTransport})
 	if err != nil {

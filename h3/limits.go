@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
@@ -93,6 +94,7 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if l.testCounted != nil {
 		l.testCounted()
 	}
+	resets, _ := r.Context().Value(resetsKey{}).(*resetBucket)
 	rc := http.NewResponseController(w)
 	dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: l.lim.WriteTimeout, rate: rate.New(l.lim.MinResponseDataRate, l.lim.DataRateGrace),
 		isHead: r.Method == http.MethodHead, length: -1}
@@ -138,6 +140,9 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.invite = dw.continue100
 	}
 	r.Body = b
+	// Counted as the handler returns, panicking or not: a stream the
+	// client stopped before its response was complete, or one answered.
+	defer resets.ended(r.Context(), dw)
 	l.h.ServeHTTP(dw, r)
 	if dw.length >= 0 && dw.written < dw.length {
 		// Fewer bytes than the head declared: quic-go would end the
@@ -489,4 +494,95 @@ func (l *connLimit) admit(ctx context.Context, _ *quic.ClientInfo) (context.Cont
 	}
 	context.AfterFunc(ctx, func() { l.n.Add(-1) })
 	return ctx, nil
+}
+
+// resetsKey is the context key of a connection's resetBucket, which
+// Serve's http3.Server.ConnContext puts in every request's context.
+type resetsKey struct{}
+
+// The bucket of streams a client may stop before their response is
+// complete, per connection: resetBurst at once, refilled at resetRate a
+// second (and by one for each stream answered), as HTTP/2's (package
+// connector/http2, h2ResetBurst and h2ResetRate). The burst lets a
+// client cancel every stream it may have open, twice over, as a browser
+// does when its user leaves a page.
+const (
+	resetBurst = 2 * MaxStreams
+	resetRate  = 100
+)
+
+// resetBucket counts a connection's streams that its client stopped
+// (STOP_SENDING, with or without RESET_STREAM) before their response was
+// complete. quic-go returns such a stream's credit to the client as soon
+// as both its directions end, which for a handler that returns when its
+// request's context ends is at once: a client that opens a request
+// stream and stops it, over and over, starts one handler for each at no
+// more cost than a few frames (rapid reset, CVE-2023-44487, over QUIC),
+// which MaxStreams does not bound. Past the bucket, the connection is
+// closed with H3_EXCESSIVE_LOAD (RFC 9114 §8.1). A stream answered in
+// full gives a token back, so that a client whose requests are mostly
+// answered (one cancelling a share of its calls at their deadlines) is
+// never cut off however fast it goes. The server's own resets (a
+// handler's abort, a write timeout) are not counted.
+type resetBucket struct {
+	conn *quic.Conn
+
+	mu    sync.Mutex
+	spent int
+	at    time.Time // the last refill
+}
+
+// connResets is http3.Server.ConnContext: a new bucket for each
+// connection.
+func connResets(ctx context.Context, conn *quic.Conn) context.Context {
+	return context.WithValue(ctx, resetsKey{}, &resetBucket{conn: conn})
+}
+
+// ended counts a request whose handler returned: ctx is the request's
+// context from quic-go, which ends when the client stops the stream (or
+// the connection ends), w its response. A nil b (a request that came
+// through no Serve) counts nothing.
+func (b *resetBucket) ended(ctx context.Context, w *deadlineWriter) {
+	if b == nil {
+		return
+	}
+	if ctx.Err() == nil || (w.length >= 0 && w.written >= w.length) {
+		// Answered, or the whole declared body handed over before the
+		// client stopped the stream: it had its response.
+		b.mu.Lock()
+		b.spent = max(0, b.spent-1)
+		b.mu.Unlock()
+		return
+	}
+	if b.conn.Context().Err() != nil {
+		return // the connection ended, not the stream
+	}
+	if !b.spend() {
+		b.conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeExcessiveLoad), "h3: too many streams reset")
+	}
+}
+
+// spend takes a token from the bucket, refilled first for the time since
+// the last refill, or reports false when none is left.
+func (b *resetBucket) spend() bool {
+	const every = time.Second / resetRate
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	if b.spent > 0 {
+		if d := now.Sub(b.at); d >= resetBurst*every {
+			b.spent = 0
+		} else if n := int(d / every); n > 0 {
+			b.spent = max(0, b.spent-n)
+			b.at = b.at.Add(time.Duration(n) * every) // the fraction of a token is kept
+		}
+	}
+	if b.spent == 0 {
+		b.at = now // full: the refill starts with the first token spent
+	}
+	if b.spent >= resetBurst {
+		return false
+	}
+	b.spent++
+	return true
 }

@@ -93,6 +93,11 @@ var h3QuicRows = []h3LimitRow{
 		want: strconv.Itoa(h3.MaxStreams), unchecked: "the answer: no test opens more than h3.MaxStreams streams",
 	},
 	{
+		limit: "Streams the client stops before their response is complete, per connection (`STOP_SENDING`, with or without `RESET_STREAM`: rapid reset, CVE-2023-44487); quic-go gives such a stream's credit back as soon as both its directions end, so the bound above does not bound them",
+		on:    "200 at once, then 100 a second", want: fmt.Sprintf("%d at once, then %d a second", h3.ResetBurst, h3.ResetRate),
+		beyond: "connection closed (`H3_EXCESSIVE_LOAD`) (`TestResetRate`); a client stopping every stream it may have open, twice over, keeps its connection (`TestResetBurstAllowed`), and each stream answered, or whose declared body went in full, gives one back, as on HTTP/2; the server's own resets are not counted",
+	},
+	{
 		limit: "Stream and connection receive windows", on: "512 KiB and 768 KiB, growing to at most 6 MiB and 15 MiB", beyond: "QUIC flow-control error",
 		unchecked: "quic-go's defaults, in its internal/protocol package, which a test outside quic-go cannot import; Wharf sets none",
 	},
