@@ -437,9 +437,9 @@ func TestClientLeavesWhileStreaming(t *testing.T) {
 			if err == nil || errors.Is(err, errWritesNeverFailed) {
 				t.Errorf("the handler's writes ended with %v, want a write error", err)
 			}
-			// Wharf's connectors say why, so the container ends the request
-			// quietly instead of logging a server failure.
-			if m != modes.NetHTTP && m != modes.H3 {
+			// Wharf's connectors and HTTP/3 say why, so the container ends
+			// the request quietly instead of logging a server failure.
+			if m != modes.NetHTTP {
 				if !errors.Is(err, connector.ErrClientGone) {
 					t.Errorf("the handler's write error %v is not connector.ErrClientGone", err)
 				}

@@ -383,8 +383,34 @@ func (w *deadlineWriter) write(k int, f func() error) error {
 	w.rate.Moved(k)
 	if slow && errors.Is(err, os.ErrDeadlineExceeded) {
 		err = fmt.Errorf("%w: %w", connector.ErrTooSlow, err)
+	} else if err != nil && clientGone(err) {
+		// As Wharf's HTTP/1.1 and HTTP/2 say it: a handler that returns
+		// the error ends the request quietly, where quic-go's alone was
+		// a server failure, logged with a 500, for every client that
+		// left in the middle of a response.
+		err = fmt.Errorf("%w: %w", connector.ErrClientGone, err)
 	}
 	return err
+}
+
+// clientGone reports whether err, a write's error from quic-go, says that
+// the client stopped the stream (STOP_SENDING) or closed the connection,
+// or that the connection timed out or was reset statelessly, its client
+// gone. An end of the server's own making (its close, a reset of the
+// stream by this side) says Remote false.
+func clientGone(err error) bool {
+	if e, ok := errors.AsType[*http3.Error](err); ok {
+		return e.Remote
+	}
+	if e, ok := errors.AsType[*quic.StreamError](err); ok {
+		return e.Remote
+	}
+	if e, ok := errors.AsType[*quic.ApplicationError](err); ok {
+		return e.Remote
+	}
+	_, idle := errors.AsType[*quic.IdleTimeoutError](err)
+	_, reset := errors.AsType[*quic.StatelessResetError](err)
+	return idle || reset
 }
 
 func (w *deadlineWriter) WriteHeader(status int) {
