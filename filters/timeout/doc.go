@@ -28,7 +28,11 @@
 //
 // Both the copy and the timeout listener run as serialized tasks of the
 // request, so exactly one of them answers: the other is dropped, and the
-// chain's late result is discarded.
+// chain's late result is discarded. Once the timeout answered, the chain's
+// writes of body bytes fail with ErrTimeout, as they fail with
+// http.ErrHandlerTimeout under net/http's TimeoutHandler, so that a
+// handler that writes until an error stops instead of filling a buffer
+// that nobody reads.
 //
 // The request the chain receives carries a context that is cancelled when
 // the timeout expires (context.Cause is ErrTimeout) or the request completes

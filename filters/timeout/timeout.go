@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -18,9 +19,11 @@ import (
 // Errors of package timeout.
 var (
 	// ErrTimeout is the cause (context.Cause) of the chain's context being
-	// cancelled because the timeout expired, and, in an *api.StatusError
-	// of Config.Status, what a request the timeout answers fails with,
-	// for the container's error pages (unless Config.Body is set). It is
+	// cancelled because the timeout expired, the error of the chain's
+	// writes of body bytes from then on (as net/http's TimeoutHandler
+	// gives http.ErrHandlerTimeout), and, in an *api.StatusError of
+	// Config.Status, what a request the timeout answers fails with, for
+	// the container's error pages (unless Config.Body is set). It is
 	// api.ErrShed too (errors.Is): the container logs such a failure at
 	// Debug, since under overload timeouts come by the thousand.
 	ErrTimeout error = timedOut{}
@@ -120,12 +123,12 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	}
 	a.SetTimeout(f.timeout)
 	ctx, cancel := context.WithCancelCause(r.Context())
-	t := &run{f: f, a: a, cancel: cancel}
+	buf := newBuffer(w.Header())
+	t := &run{f: f, a: a, cancel: cancel, buf: buf}
 	a.AddListener(async.Listener{
 		OnTimeout:  func(w api.Response, _ *api.Request) { t.expired(w) },
 		OnComplete: func(*api.Request, error) { cancel(context.Canceled) },
 	})
-	buf := newBuffer(w.Header())
 	cr := r.WithContext(ctx)
 	go func() {
 		panicked, err := call(next, buf, cr)
@@ -141,7 +144,8 @@ type run struct {
 	f        *filter
 	a        *async.Context
 	cancel   context.CancelCauseFunc
-	answered bool // deliver ran
+	buf      *buffer // the chain's response
+	answered bool    // deliver ran
 }
 
 // deliver copies the chain's result into w, or fails the request with the
@@ -181,6 +185,7 @@ func (t *run) expired(w api.Response) {
 		_ = t.a.Complete()
 		return
 	}
+	t.buf.expire()
 	t.cancel(ErrTimeout)
 	if w.Committed() {
 		return // nothing can be said any more; async fails the request
@@ -247,6 +252,7 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 		buf.copyTo(w)
 		return nil
 	case <-timer.C:
+		buf.expire()
 		cancel(ErrTimeout)
 		if w.Committed() || f.body == "" {
 			return f.timeoutError()
@@ -265,7 +271,16 @@ type buffer struct {
 	trailer http.Header
 	status  int
 	body    bytes.Buffer
+	// expired is set, by whoever answered the timeout, once nobody will
+	// read the body any more: a chain that goes on writing (a loop that
+	// stops at the first write error, as net/http's TimeoutHandler lets
+	// one stop) is told so, instead of filling memory no one reads until
+	// it returns.
+	expired atomic.Bool
 }
+
+// expire refuses the chain's writes from now on.
+func (b *buffer) expire() { b.expired.Store(true) }
 
 var _ api.Response = (*buffer)(nil)
 
@@ -309,10 +324,14 @@ func (b *buffer) WriteString(s string) (int, error) {
 // refused returns the error the container's Response gives a write of n
 // body bytes, which the copy would otherwise lose without a word: a body
 // on a 204 or a 304 (http.ErrBodyNotAllowed), or one past the
-// Content-Length set (http.ErrContentLength); nil when the write may go.
+// Content-Length set (http.ErrContentLength); ErrTimeout once the timeout
+// answered; nil when the write may go.
 func (b *buffer) refused(n int) error {
 	if n == 0 {
 		return nil
+	}
+	if b.expired.Load() {
+		return ErrTimeout
 	}
 	if b.status == http.StatusNoContent || b.status == http.StatusNotModified {
 		return fmt.Errorf("timeout: writing a body on a %d response: %w", b.status, http.ErrBodyNotAllowed)
