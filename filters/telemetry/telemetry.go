@@ -64,10 +64,17 @@ type Filter struct {
 
 // inflight is a request between its first dispatch and its completion.
 type inflight struct {
-	span      trace.Span
-	ctx       context.Context
-	start     time.Time
-	attrs     []attribute.KeyValue // the metric attributes known at the start
+	span  trace.Span
+	ctx   context.Context
+	start time.Time
+	attrs []attribute.KeyValue // the metric attributes known at the start
+
+	// suspended says the request is counted in wharf.server.suspended_requests.
+	// It is under Filter.mu: the completion that ends the request may run
+	// while its chain's pass is returning (below the timeout filter, the
+	// chain runs on a goroutine of its own, and the timeout may answer as
+	// it returns), and the request must leave the count once, not be
+	// counted again after.
 	suspended bool
 	// depth counts the passes through the filter in progress: more than
 	// one is a forward or include with filters inside a dispatch, which is
@@ -229,8 +236,13 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	cont := continuation.Of(r)
 	if cont.IsSuspended() {
 		in.span.AddEvent("wharf.suspend")
-		if !in.suspended {
-			in.suspended = true
+		f.mu.Lock()
+		// Not if the request ended meanwhile (end has taken it out of
+		// spans): nothing would take it out of the count again.
+		count := !in.suspended && f.spans[key] == in
+		in.suspended = in.suspended || count
+		f.mu.Unlock()
+		if count {
 			f.suspended.Add(in.ctx, 1)
 		}
 	}
@@ -405,8 +417,11 @@ func (f *Filter) redispatch(in *inflight, r *api.Request) {
 	default:
 		in.span.AddEvent("wharf.resume")
 	}
-	if in.suspended {
-		in.suspended = false
+	f.mu.Lock()
+	was := in.suspended
+	in.suspended = false
+	f.mu.Unlock()
+	if was {
 		f.suspended.Add(in.ctx, -1)
 	}
 }
@@ -415,9 +430,10 @@ func (f *Filter) redispatch(in *inflight, r *api.Request) {
 func (f *Filter) end(key any, in *inflight, res async.Result) {
 	f.mu.Lock()
 	delete(f.spans, key)
+	was := in.suspended
+	in.suspended = false
 	f.mu.Unlock()
-	if in.suspended {
-		in.suspended = false
+	if was {
 		f.suspended.Add(in.ctx, -1) // completed while suspended (Complete, a client gone)
 	}
 	attrs := in.attrs
