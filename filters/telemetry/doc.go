@@ -22,7 +22,11 @@
 // them (drops the health checks by url.path, say), as the conventions
 // require. url.query has the values of
 // the parameters the conventions name as credentials (AWSAccessKeyId,
-// Signature, sig, X-Goog-Signature) replaced by "REDACTED".
+// Signature, sig, X-Goog-Signature) replaced by "REDACTED". The values
+// taken from the request (url.path, url.query, server.address,
+// client.address, user_agent.original, http.request.method_original)
+// have each run of bytes that are not UTF-8 as U+FFFD: OTLP cannot
+// marshal them, and its exporter would drop the batch they are in.
 //
 // The status recorded is the one sent, read from the request's
 // async.Result when it completes: whichever task answered — an async task,

@@ -303,23 +303,29 @@ func requestAttrs(r *api.Request) (name string, attrs, spanAttrs []attribute.Key
 	}
 	attrs = all[:len(all):len(all)]
 	host, port := splitHostPort(r.Host())
+	// What the client sent goes through validUTF8: the decoded path
+	// ("%FF"), the Host, the User-Agent (obs-text) may hold bytes that are
+	// not UTF-8, which OTLP, where attributes are protobuf strings, cannot
+	// marshal: the exporter drops the whole batch, the other requests'
+	// spans with it, so one client could keep every trace from being
+	// exported.
 	spanAttrs = append(all,
-		semconv.URLPath(r.Path()),
-		semconv.ServerAddress(host),
-		semconv.ClientAddress(hostOnly(r.RemoteAddr())))
+		semconv.URLPath(validUTF8(r.Path())),
+		semconv.ServerAddress(validUTF8(host)),
+		semconv.ClientAddress(validUTF8(hostOnly(r.RemoteAddr()))))
 	if port > 0 {
 		// Conditionally required with server.address when known: the
 		// port the client addressed, from the Host field (":authority").
 		spanAttrs = append(spanAttrs, semconv.ServerPort(port))
 	}
 	if !known {
-		spanAttrs = append(spanAttrs, semconv.HTTPRequestMethodOriginal(r.Method()))
+		spanAttrs = append(spanAttrs, semconv.HTTPRequestMethodOriginal(validUTF8(r.Method())))
 	}
 	if ua := r.Header().Get("User-Agent"); ua != "" {
-		spanAttrs = append(spanAttrs, semconv.UserAgentOriginal(ua))
+		spanAttrs = append(spanAttrs, semconv.UserAgentOriginal(validUTF8(ua)))
 	}
 	if q := r.RawQuery(); q != "" {
-		spanAttrs = append(spanAttrs, semconv.URLQuery(redactQuery(q)))
+		spanAttrs = append(spanAttrs, semconv.URLQuery(validUTF8(redactQuery(q))))
 	}
 	// "{method} {route}", "{method}"; "HTTP" stands for a method not
 	// known (semconv's span name).
@@ -495,6 +501,13 @@ func errorType(res async.Result) string {
 		return ""
 	}
 	return "_OTHER"
+}
+
+// validUTF8 returns s with each run of bytes that are not UTF-8 replaced
+// by U+FFFD (as encoding/json and log/slog's JSON write them), s itself,
+// without an allocation, when it is UTF-8 already.
+func validUTF8(s string) string {
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // redactQuery returns the query q with the values of the parameters the
