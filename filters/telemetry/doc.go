@@ -28,6 +28,14 @@
 // have each run of bytes that are not UTF-8 as U+FFFD: OTLP cannot
 // marshal them, and its exporter would drop the batch they are in.
 //
+// A client's trace context is continued by default, as a service behind
+// a proxy or called by services of its own wants. A server that clients
+// on the Internet reach directly sets Config.PublicEndpoint: the client's
+// span is then a link of the request's span, which starts a trace of its
+// own, so that no client chooses the trace its requests are filed in, nor
+// has them sampled by its traceparent's flag (a parent-based sampler,
+// the SDK's default, follows that flag). Baggage comes through either way.
+//
 // The status recorded is the one sent, read from the request's
 // async.Result when it completes: whichever task answered — an async task,
 // a timeout listener, a filter's listener (a QoS filter's 503 after its

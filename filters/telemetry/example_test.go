@@ -69,6 +69,46 @@ func Example() {
 	// metric: http.server.request.duration count 1
 }
 
+// A server that clients on the Internet reach directly trusts no
+// traceparent: each request starts a trace of its own, linked to the span
+// the client named, so that a client can neither choose the trace its
+// requests are filed in nor have them sampled by its flag.
+func ExampleConfig_publicEndpoint() {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	f, err := telemetry.New(telemetry.Config{TracerProvider: tp, PublicEndpoint: true})
+	if err != nil {
+		panic(err)
+	}
+	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+	c.Filter("/*", f)
+	c.HandleFunc("/", func(w api.Response, r *api.Request) error { return nil })
+
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go c.Serve(l)
+	req, _ := http.NewRequest("GET", "http://"+l.Addr().String()+"/", nil)
+	req.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	c.Shutdown(context.Background())
+
+	for _, s := range spans.Ended() {
+		fmt.Println("in the client's trace:", s.SpanContext().TraceID().String() == "4bf92f3577b34da6a3ce929d0e0e4736")
+		fmt.Println("parent:", s.Parent().IsValid())
+		for _, l := range s.Links() {
+			fmt.Println("link:", l.SpanContext.TraceID(), l.SpanContext.SpanID())
+		}
+	}
+	// Output:
+	// in the client's trace: false
+	// parent: false
+	// link: 4bf92f3577b34da6a3ce929d0e0e4736 00f067aa0ba902b7
+}
+
 func attrOf(s sdktrace.ReadOnlySpan, key string) string {
 	for _, a := range s.Attributes() {
 		if string(a.Key) == key {

@@ -41,6 +41,16 @@ type Config struct {
 	// Propagator reads the client's trace context from the request header.
 	// Nil means W3C trace context and baggage.
 	Propagator propagation.TextMapPropagator
+	// PublicEndpoint, if true, makes no client's trace context the parent
+	// of its request's span: each request starts a trace of its own,
+	// linked to the span the client named (traceparent) if it named one.
+	// A server that untrusted clients reach directly sets it, so that a
+	// client can neither file its requests in a trace of its choosing nor
+	// have them sampled by its traceparent's flag (a parent-based sampler
+	// follows it). The baggage the client sent still reaches the handler.
+	// False (the zero value) continues the client's trace, as for a
+	// server behind a proxy or a service called by services of its own.
+	PublicEndpoint bool
 	// Executor, if not nil, is read by the executor's observable gauges
 	// (workers, busy, queued): pass the container's, e.g.
 	// func() dispatcher.ExecutorStats { return c.Stats().Executor }.
@@ -54,6 +64,7 @@ type Filter struct {
 	tracer    trace.Tracer
 	idle      func() bool // reports that tracer records nothing (tracerIdle); nil: it may record
 	prop      propagation.TextMapPropagator
+	public    bool // Config.PublicEndpoint
 	duration  metric.Float64Histogram
 	active    metric.Int64UpDownCounter
 	suspended metric.Int64UpDownCounter
@@ -99,7 +110,7 @@ func New(cfg Config) (*Filter, error) {
 	if prop == nil {
 		prop = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	}
-	f := &Filter{tracer: tp.Tracer(scope, trace.WithSchemaURL(semconv.SchemaURL)), idle: tracerIdle(cfg.TracerProvider, tp), prop: prop, spans: make(map[any]*inflight)}
+	f := &Filter{tracer: tp.Tracer(scope, trace.WithSchemaURL(semconv.SchemaURL)), idle: tracerIdle(cfg.TracerProvider, tp), prop: prop, public: cfg.PublicEndpoint, spans: make(map[any]*inflight)}
 	m := mp.Meter(scope, metric.WithSchemaURL(semconv.SchemaURL))
 	var err error
 	if f.duration, err = m.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
@@ -157,7 +168,7 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	in := f.spans[key]
 	f.mu.Unlock()
 	if in == nil {
-		propagated := f.extract(r)
+		propagated, client := f.extract(r)
 		ctx := propagated
 		remote := trace.SpanContextFromContext(ctx)
 		// The name and the attributes go to Start, not onto the started
@@ -170,9 +181,15 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		var name string
 		var attrs, spanAttrs []attribute.KeyValue
 		var span trace.Span
-		if f.idle != nil && f.idle() {
+		switch {
+		case f.idle != nil && f.idle():
 			ctx, span = f.tracer.Start(ctx, r.Method(), trace.WithSpanKind(trace.SpanKindServer))
-		} else {
+		case client.IsValid():
+			// PublicEndpoint: the client's span is a link, not the parent.
+			name, attrs, spanAttrs = requestAttrs(r)
+			ctx, span = f.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(spanAttrs...),
+				trace.WithLinks(trace.Link{SpanContext: client}))
+		default:
 			name, attrs, spanAttrs = requestAttrs(r)
 			ctx, span = f.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(spanAttrs...))
 		}
@@ -220,7 +237,8 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		}
 		r = r.WithContext(ctx) // the extracted trace context, baggage included, and the span
 	} else if in.dropped {
-		return next.Next(w, r.WithContext(trace.ContextWithSpan(f.extract(r), in.span)))
+		ctx, _ := f.extract(r)
+		return next.Next(w, r.WithContext(trace.ContextWithSpan(ctx, in.span)))
 	} else if in.depth > 0 || continuation.Of(r).IsSuspended() {
 		// A forward or include with filters, inside the dispatch that
 		// passed here first or from an async task while the request is
@@ -230,7 +248,8 @@ func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		return next.Next(w, r)
 	} else {
 		f.redispatch(in, r)
-		r = r.WithContext(trace.ContextWithSpan(f.extract(r), in.span))
+		ctx, _ := f.extract(r)
+		r = r.WithContext(trace.ContextWithSpan(ctx, in.span))
 	}
 	err := f.pass(in, w, r, next)
 	cont := continuation.Of(r)
@@ -377,8 +396,17 @@ func (f *Filter) begin(r *api.Request, key any, ctx context.Context, span trace.
 // context, baggage). Every pass extracts it again: a re-dispatch starts
 // from the initial request's context, not from the one the first pass
 // handed on, and its handler must see the same context as the first.
-func (f *Filter) extract(r *api.Request) context.Context {
-	return f.prop.Extract(r.Context(), headerCarrier{r.Header()})
+// With PublicEndpoint the client's span context is left out of ctx (the
+// span r's context had before, if any, stays the parent) and returned as
+// client, for a link; client is the zero SpanContext otherwise.
+func (f *Filter) extract(r *api.Request) (ctx context.Context, client trace.SpanContext) {
+	ctx = f.prop.Extract(r.Context(), headerCarrier{r.Header()})
+	if f.public {
+		if sc := trace.SpanContextFromContext(ctx); sc.IsRemote() && !sc.Equal(trace.SpanContextFromContext(r.Context())) {
+			ctx, client = trace.ContextWithSpan(ctx, trace.SpanFromContext(r.Context())), sc
+		}
+	}
+	return ctx, client
 }
 
 // passDropped runs next as the first pass of a request a sampler
