@@ -2,9 +2,11 @@ package timeout
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"runtime/debug"
@@ -61,12 +63,21 @@ type Config struct {
 	// container's error pages as every other failure is (by default
 	// "503 Service Unavailable").
 	Body string
+	// Logger receives a record, at error level, for a panic of the chain
+	// that comes after the timeout answered, which no one else sees: the
+	// request is over, and the panic is recovered on the filter's
+	// goroutine. Its attributes are "panic", "method", "path" and
+	// "stack". A panic before the timeout fails the request and is logged
+	// by the container as any handler's is; http.ErrAbortHandler is never
+	// logged, as net/http does not log it. Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 type filter struct {
 	timeout time.Duration
 	status  int
 	body    string
+	log     *slog.Logger
 }
 
 // New returns the timeout filter for cfg. It panics with an error
@@ -78,7 +89,7 @@ type filter struct {
 // concurrent use, and each call of its Filter method must come from the
 // request's serialized task.
 func New(cfg Config) api.Filter {
-	f := &filter{timeout: cfg.Timeout, status: cfg.Status, body: cfg.Body}
+	f := &filter{timeout: cfg.Timeout, status: cfg.Status, body: cfg.Body, log: cmp.Or(cfg.Logger, slog.Default())}
 	if f.timeout == 0 {
 		f.timeout = DefaultTimeout
 	}
@@ -132,8 +143,11 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	cr := r.WithContext(ctx)
 	go func() {
 		panicked, err := call(next, buf, cr)
-		// Dropped (api.ErrCompleted) if the timeout answered first.
-		_ = a.Dispatch(func(w api.Response) { t.deliver(w, buf, err, panicked) })
+		// Dropped (api.ErrCompleted) if the timeout answered first, and a
+		// panic with it, which is then logged here or never.
+		if derr := a.Dispatch(func(w api.Response) { t.deliver(w, buf, err, panicked) }); derr != nil && panicked {
+			f.lostPanic(cr, err)
+		}
 	}()
 	return nil
 }
@@ -234,24 +248,30 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 	defer cancel(context.Canceled)
 	buf := newBuffer(w.Header())
 	done := make(chan error, 1)
+	// Whoever comes first, the chain's end or the timeout, takes the
+	// request: a chain that ends after the timeout took it has no one to
+	// hand its result to, and logs its panic itself.
+	var taken atomic.Bool
 	cr := r.WithContext(ctx)
 	go func() {
-		_, err := call(next, buf, cr)
+		panicked, err := call(next, buf, cr)
+		if !taken.CompareAndSwap(false, true) {
+			if panicked {
+				f.lostPanic(cr, err)
+			}
+			return
+		}
 		done <- err
 	}()
 	timer := time.NewTimer(f.timeout)
 	defer timer.Stop()
 	select {
-	case err := <-done:
-		if err != nil {
-			// As in deliver: whoever answers err finds the fields set
-			// before it, as it would without this filter.
-			buf.copyHeaderTo(w)
-			return err
-		}
-		buf.copyTo(w)
-		return nil
 	case <-timer.C:
+		if !taken.CompareAndSwap(false, true) {
+			// The chain ended at the same instant, first: its result is
+			// the answer.
+			return f.answer(w, buf, <-done)
+		}
 		buf.expire()
 		cancel(ErrTimeout)
 		if w.Committed() || f.body == "" {
@@ -259,9 +279,39 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 		}
 		f.writeTimeout(w)
 		return nil
+	case err := <-done:
+		return f.answer(w, buf, err)
 	case <-r.Context().Done():
+		if !taken.CompareAndSwap(false, true) {
+			return f.answer(w, buf, <-done)
+		}
 		return context.Cause(r.Context())
 	}
+}
+
+// answer writes what the chain left in buf, or returns its error err,
+// for blocking.
+func (f *filter) answer(w api.Response, buf *buffer, err error) error {
+	if err != nil {
+		// As in deliver: whoever answers err finds the fields set before
+		// it, as it would without this filter.
+		buf.copyHeaderTo(w)
+		return err
+	}
+	buf.copyTo(w)
+	return nil
+}
+
+// lostPanic logs err, a panic of the chain recovered on the filter's
+// goroutine (*api.PanicError) after the request was over (see
+// Config.Logger), unless it is http.ErrAbortHandler.
+func (f *filter) lostPanic(r *api.Request, err error) {
+	pe, ok := errors.AsType[*api.PanicError](err)
+	if !ok || pe.Value == http.ErrAbortHandler {
+		return
+	}
+	f.log.Error("timeout: panic in the chain after the timeout answered",
+		"panic", pe.Value, "method", r.Method(), "path", r.Path(), "stack", string(pe.Stack))
 }
 
 // buffer is the in-memory Response the chain writes to. It belongs to the
