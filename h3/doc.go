@@ -27,6 +27,17 @@
 // the rest enforced here before and around the container's handler.
 // docs/security.md lists each and where HTTP/3 differs.
 //
+// A returning client may send its requests as 0-RTT data, before its
+// handshake completes (Config.Disable0RTT refuses it), and whoever
+// captured that data can send it again. A request that came so with a
+// method that is not safe (a POST, PUT, PATCH or DELETE; RFC 9110
+// §9.2.1) waits for the handshake to complete, as RFC 8470 §3 allows, and
+// a replay never completes one: its handler runs once, and its
+// Request.TLS says the handshake is complete. A GET, HEAD, OPTIONS or
+// TRACE runs at once, the round trip 0-RTT saves, and is run again for
+// each replay (its TLS state's HandshakeComplete is false): where such
+// a request has effects, set Config.Disable0RTT.
+//
 // Package h3 imports api, connector, container, devcert, internal/h1,
 // internal/rate and quic-go.
 package h3

@@ -49,9 +49,14 @@ type Config struct {
 	// Disable0RTT refuses 0-RTT data: a returning client's requests then
 	// wait for the handshake, one round trip longer, and cannot be
 	// replayed by whoever captured them (RFC 9001 §9.2; docs/security.md).
-	// False (the default) accepts it, as quic-go's HTTP/3 server does. A
-	// handler cannot tell a request that came early: set it when a
-	// request with effects must never run twice.
+	// False (the default) accepts it, as quic-go's HTTP/3 server does,
+	// with one guard: a request that came early whose method is not safe
+	// (RFC 9110 §9.2.1: not GET, HEAD, OPTIONS or TRACE) is held until the
+	// handshake completes, which a replay never does (RFC 8470 §3), so a
+	// POST runs once. A GET, HEAD, OPTIONS or TRACE that came early runs
+	// at once, and again for each replay; its handler sees
+	// Request.TLS().HandshakeComplete false. Set it when such a request
+	// has effects.
 	Disable0RTT bool
 
 	// Tests' hooks (export_test.go): see limitHandler.

@@ -143,6 +143,9 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Counted as the handler returns, panicking or not: a stream the
 	// client stopped before its response was complete, or one answered.
 	defer resets.ended(r.Context(), dw)
+	if !awaitHandshake(r, resets.quicConn()) {
+		return // the client left, or the connection ended, first
+	}
 	l.h.ServeHTTP(dw, r)
 	if dw.length >= 0 && dw.written < dw.length {
 		// Fewer bytes than the head declared: quic-go would end the
@@ -522,6 +525,39 @@ func (l *connLimit) admit(ctx context.Context, _ *quic.ClientInfo) (context.Cont
 	return ctx, nil
 }
 
+// awaitHandshake holds a request that came in 0-RTT data, before conn's
+// handshake completed, until it completes, unless its method is safe (RFC
+// 9110 §9.2.1: GET, HEAD, OPTIONS, TRACE). Whoever captured 0-RTT data
+// can send it again, on connections of their own, and the server runs
+// the request each time; but a replayed ClientHello never completes a
+// handshake, which needs the keys of the client that made it. So a
+// request with effects waits (RFC 8470 §3), and runs once, for the one
+// client that completes the handshake: its response costs the round trip
+// that 0-RTT saved, where a GET, the common 0-RTT request, runs at once.
+// r.TLS, taken by quic-go as the request came, is then taken again: the
+// handler sees the handshake complete, as on a request that came after
+// it. It reports false, the handler to be left
+// unrun, when the request's context ends first: the client stopped the
+// stream, or the connection ended, its handshake failed or timed out. A
+// nil conn (a request that came through no Serve) waits for nothing.
+func awaitHandshake(r *http.Request, conn *quic.Conn) bool {
+	if conn == nil || r.TLS == nil || r.TLS.HandshakeComplete {
+		return true
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	select {
+	case <-conn.HandshakeComplete():
+	case <-r.Context().Done():
+		return false
+	}
+	state := conn.ConnectionState().TLS
+	r.TLS = &state
+	return true
+}
+
 // resetsKey is the context key of a connection's resetBucket, which
 // Serve's http3.Server.ConnContext puts in every request's context.
 type resetsKey struct{}
@@ -586,6 +622,14 @@ func (b *resetBucket) ended(ctx context.Context, w *deadlineWriter) {
 	if !b.spend() {
 		b.conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeExcessiveLoad), "h3: too many streams reset")
 	}
+}
+
+// quicConn returns the connection b counts for, or nil for a nil b.
+func (b *resetBucket) quicConn() *quic.Conn {
+	if b == nil {
+		return nil
+	}
+	return b.conn
 }
 
 // spend takes a token from the bucket, refilled first for the time since

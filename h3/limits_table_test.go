@@ -102,8 +102,8 @@ var h3QuicRows = []h3LimitRow{
 		unchecked: "quic-go's defaults, in its internal/protocol package, which a test outside quic-go cannot import; Wharf sets none",
 	},
 	{
-		limit: "0-RTT", on: "accepted (quic-go's HTTP/3 default); `h3.Config.Disable0RTT` refuses it", beyond: "a request a client sends as 0-RTT data can be replayed by whoever captured it (RFC 9001 §9.2), and a handler cannot tell one that came early: refuse 0-RTT where a request with effects must never run twice (`TestDisable0RTT`)",
-		unchecked: "that a handler cannot tell an early request: read in quic-go's http3, which marks none",
+		limit: "0-RTT", on: "accepted (quic-go's HTTP/3 default); `h3.Config.Disable0RTT` refuses it", beyond: "a request a client sends as 0-RTT data can be replayed by whoever captured it (RFC 9001 §9.2): one whose method is not safe (RFC 9110 §9.2.1) waits for the handshake to complete, which a replay never does (RFC 8470 §3), and its handler sees the handshake complete (`TestEarlyRequestWaitsForHandshake`); a GET, HEAD, OPTIONS or TRACE runs at once, its TLS state's `HandshakeComplete` false, and is run again for each replay: refuse 0-RTT where such a request has effects (`TestDisable0RTT`)",
+		unchecked: "that HEAD, OPTIONS and TRACE run at once as GET does, and that a POST whose client leaves during the wait never runs: read in h3's awaitHandshake",
 	},
 }
 

@@ -110,10 +110,14 @@ func serve(ctx context.Context, c *container.Container, cfg config, tlsCfg *tls.
 	go func() {
 		switch {
 		case pc != nil:
-			// 0-RTT data can be replayed by whoever captured it, and
-			// a handler cannot tell a request that came early: a
-			// post, a deletion or an upload must not run twice, so
-			// a returning client waits for the handshake instead.
+			// 0-RTT data can be replayed by whoever captured it. h3
+			// holds a post, a deletion or an upload that came early
+			// until the handshake completes, which a replay never
+			// does, but runs a GET at once, for each replay: the
+			// board's GETs have no effects, yet it refuses 0-RTT all
+			// the same, so that no request of a returning client is
+			// run from data that can be replayed, at the cost of a
+			// round trip.
 			served <- h3.ServeTLS(c, l, pc, tlsCfg, h3.Config{Disable0RTT: true})
 		case tlsCfg != nil:
 			served <- c.ServeTLS(l, "", "") // the certificate is in the container's tls.Config

@@ -19,9 +19,9 @@ import (
 	"github.com/quic-go/quic-go/quicvarint"
 )
 
-// A request with effects sent as HTTP/3 0-RTT data can be replayed by
-// whoever captured it (RFC 9001 §9.2), and the board cannot tell one that
-// came early: with -h3 it refuses 0-RTT. A returning client's POST,
+// A request sent as HTTP/3 0-RTT data can be replayed by whoever captured
+// it (RFC 9001 §9.2): h3 holds a POST until the handshake completes, but
+// the board, with -h3, refuses 0-RTT altogether. A returning client's POST,
 // written before the handshake of a connection resumed from the login's
 // session ticket completes, goes after it, not as 0-RTT data.
 func TestRefuses0RTT(t *testing.T) {

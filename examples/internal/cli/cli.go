@@ -172,10 +172,11 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 		case pc != nil:
 			// TLS with HTTP/1.1 and HTTP/2, HTTP/3, and Alt-Svc on every
 			// TCP answer, in one call.
-			// No 0-RTT: the examples' POSTs have effects (a chat's
-			// message, a published event), which a replayed early
-			// request would repeat (RFC 9001 §9.2), as the board's
-			// -h3 refuses it too.
+			// No 0-RTT, as the board's -h3 refuses it too: h3 holds
+			// the examples' POSTs (a chat's message, a published
+			// event) that came early until the handshake completes,
+			// which a replay never does, but would run a replayed
+			// GET again (RFC 9001 §9.2).
 			served <- h3.ServeTLS(c, l, pc, tlsCfg, h3.Config{Disable0RTT: true})
 		case secure:
 			served <- c.ServeTLS(l, "", "") // the certificate is in tlsCfg
