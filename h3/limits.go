@@ -589,9 +589,8 @@ const (
 type resetBucket struct {
 	conn *quic.Conn
 
-	mu    sync.Mutex
-	spent int
-	at    time.Time // the last refill
+	mu     sync.Mutex
+	bucket rate.Bucket
 }
 
 // connResets is http3.Server.ConnContext: a new bucket for each
@@ -612,7 +611,7 @@ func (b *resetBucket) ended(ctx context.Context, w *deadlineWriter) {
 		// Answered, or the whole declared body handed over before the
 		// client stopped the stream: it had its response.
 		b.mu.Lock()
-		b.spent = max(0, b.spent-1)
+		b.bucket.Give()
 		b.mu.Unlock()
 		return
 	}
@@ -632,27 +631,10 @@ func (b *resetBucket) quicConn() *quic.Conn {
 	return b.conn
 }
 
-// spend takes a token from the bucket, refilled first for the time since
-// the last refill, or reports false when none is left.
+// spend takes a token from the bucket, or reports false when none is
+// left.
 func (b *resetBucket) spend() bool {
-	const every = time.Second / resetRate
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := time.Now()
-	if b.spent > 0 {
-		if d := now.Sub(b.at); d >= resetBurst*every {
-			b.spent = 0
-		} else if n := int(d / every); n > 0 {
-			b.spent = max(0, b.spent-n)
-			b.at = b.at.Add(time.Duration(n) * every) // the fraction of a token is kept
-		}
-	}
-	if b.spent == 0 {
-		b.at = now // full: the refill starts with the first token spent
-	}
-	if b.spent >= resetBurst {
-		return false
-	}
-	b.spent++
-	return true
+	return b.bucket.Take(time.Now(), resetBurst, resetRate)
 }

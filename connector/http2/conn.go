@@ -23,6 +23,7 @@ import (
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/owner"
+	"github.com/wharf-go/wharf/internal/rate"
 )
 
 // What the HTTP/2 server advertises and enforces.
@@ -144,10 +145,8 @@ type serverConn struct {
 	starved  bool                // every stream waits for a client below a minimum data rate: the reader ends the connection
 	headBy   time.Time           // while a header block is read: when it must be complete
 
-	// The reset bucket (countResetLocked): the resets counted and not yet
-	// refilled (0: a full bucket), and when the last refill was due.
-	resetsSpent int
-	resetsAt    time.Time
+	// The reset bucket (countResetLocked).
+	resets rate.Bucket
 
 	// The write queue: control frames go first, stream frames in order.
 	ctrl   []h2Frame
@@ -916,23 +915,9 @@ func (hc *serverConn) queueRSTLocked(id uint32, code xhttp2.ErrCode, provoked bo
 // bounds on concurrent streams and handlers bound, as for any client.
 // hc.mu is held.
 func (hc *serverConn) countResetLocked() error {
-	const every = time.Second / h2ResetRate
-	now := time.Now()
-	if hc.resetsSpent > 0 {
-		if d := now.Sub(hc.resetsAt); d >= h2ResetBurst*every {
-			hc.resetsSpent = 0
-		} else if n := int(d / every); n > 0 {
-			hc.resetsSpent = max(0, hc.resetsSpent-n)
-			hc.resetsAt = hc.resetsAt.Add(time.Duration(n) * every) // the fraction of a token is kept
-		}
-	}
-	if hc.resetsSpent == 0 {
-		hc.resetsAt = now // full: the refill starts with the first reset spent
-	}
-	if hc.resetsSpent >= h2ResetBurst {
+	if !hc.resets.Take(time.Now(), h2ResetBurst, h2ResetRate) {
 		return h2ConnectionError{xhttp2.ErrCodeEnhanceYourCalm, "too many streams reset"}
 	}
-	hc.resetsSpent++
 	return nil
 }
 

@@ -110,10 +110,10 @@ func (st *stream) moveLocked(ev h2Event) bool {
 		return false
 	}
 	if to == h2Closed && st.state != h2Closed {
-		if ev != h2RecvRst && ev != h2SendRst && st.hc.resetsSpent > 0 {
+		if ev != h2RecvRst && ev != h2SendRst {
 			// Ended in full, both ways: a stream answered gives a reset
 			// back (see countResetLocked).
-			st.hc.resetsSpent--
+			st.hc.resets.Give()
 		}
 		if st.draining {
 			st.hc.draining--

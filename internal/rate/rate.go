@@ -1,6 +1,7 @@
-// Package rate holds one direction of a request to a minimum data rate, for
-// every protocol's connection code (connector, connector/http2, h3). It
-// imports the standard library only.
+// Package rate holds one direction of a request to a minimum data rate
+// (Meter), and counts the events a peer causes against a token bucket
+// (Bucket), for every protocol's connection code (connector,
+// connector/http2, h3). It imports the standard library only.
 package rate
 
 import "time"
