@@ -68,3 +68,40 @@ func TestPanicAfterTimeoutLogged(t *testing.T) {
 		})
 	}
 }
+
+// A panic of the chain whose result is queued behind a task that ends the
+// request (the timeout's, or the failure of a client that left) is logged
+// when that result is dropped unrun, as when it comes after the request
+// ended: it was lost without a word, Dispatch having taken it.
+func TestPanicDroppedWhileQueuedLogged(t *testing.T) {
+	const msg = "timeout: panic in the chain after the timeout answered"
+	synctest.Test(t, func(t *testing.T) {
+		rec, log := wharftest.NewLogRecorder()
+		panicNow, done := make(chan struct{}), make(chan struct{})
+		h := api.Compose(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			defer close(done)
+			<-panicNow
+			panic("queued")
+		}), timeout.New(timeout.Config{Timeout: time.Minute, Logger: log}))
+		x := wharftest.NewExchangeFor(h, wharftest.Head("GET", "/p"), nil).Begin()
+		// A task of the request runs and holds the queue: the failure,
+		// then the chain's result, are queued behind it.
+		running, release := make(chan struct{}), make(chan struct{})
+		if err := x.Submit(func(api.Response) { close(running); <-release }, nil); err != nil {
+			t.Fatal(err)
+		}
+		<-running
+		if err := x.Fail(errors.New("client gone")); err != nil {
+			t.Fatalf("Fail: %v", err)
+		}
+		close(panicNow)
+		<-done
+		synctest.Wait() // the chain's result is queued
+		close(release)
+		<-x.Done()
+		synctest.Wait()
+		if recs := rec.RecordsOf(msg); len(recs) != 1 || recs[0].Attrs["panic"].String() != "queued" {
+			t.Fatalf("records %q: %v, want the panic's", msg, recs)
+		}
+	})
+}

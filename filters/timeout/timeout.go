@@ -143,10 +143,17 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	cr := r.WithContext(ctx)
 	go func() {
 		panicked, err := call(next, buf, cr)
-		// Dropped (api.ErrCompleted) if the timeout answered first, and a
-		// panic with it, which is then logged here or never.
-		if derr := a.Dispatch(func(w api.Response) { t.deliver(w, buf, err, panicked) }); derr != nil && panicked {
-			f.lostPanic(cr, err)
+		// Dropped (api.ErrCompleted) if the timeout answered first, or
+		// the client left, and a panic with it, which is then logged here
+		// or never: refused at once, or dropped unrun from the queue, when
+		// the task that ends the request was queued before it.
+		lost := func(error) {
+			if panicked {
+				f.lostPanic(cr, err)
+			}
+		}
+		if derr := a.DispatchOr(func(w api.Response) { t.deliver(w, buf, err, panicked) }, lost); derr != nil {
+			lost(derr)
 		}
 	}()
 	return nil
