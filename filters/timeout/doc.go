@@ -32,7 +32,8 @@
 // writes of body bytes fail with ErrTimeout, as they fail with
 // http.ErrHandlerTimeout under net/http's TimeoutHandler, so that a
 // handler that writes until an error stops instead of filling a buffer
-// that nobody reads. A panic of the chain after the timeout answered is
+// that nobody reads; once the client left, they fail with why it left.
+// A panic of the chain after the timeout answered is
 // logged by the filter (Config.Logger), since no request is left to fail
 // with it; net/http's TimeoutHandler loses it.
 //

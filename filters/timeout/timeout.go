@@ -23,7 +23,8 @@ var (
 	// ErrTimeout is the cause (context.Cause) of the chain's context being
 	// cancelled because the timeout expired, the error of the chain's
 	// writes of body bytes from then on (as net/http's TimeoutHandler
-	// gives http.ErrHandlerTimeout), and, in an *api.StatusError of
+	// gives http.ErrHandlerTimeout; once the client left, they fail with
+	// why it left), and, in an *api.StatusError of
 	// Config.Status, what a request the timeout answers fails with, for
 	// the container's error pages (unless Config.Body is set). It is
 	// api.ErrShed too (errors.Is): the container logs such a failure at
@@ -137,8 +138,15 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	buf := newBuffer(w.Header())
 	t := &run{f: f, a: a, cancel: cancel, buf: buf}
 	a.AddListener(async.Listener{
-		OnTimeout:  func(w api.Response, _ *api.Request) { t.expired(w) },
-		OnComplete: func(*api.Request, error) { cancel(context.Canceled) },
+		OnTimeout: func(w api.Response, _ *api.Request) { t.expired(w) },
+		OnComplete: func(_ *api.Request, err error) {
+			// Nobody reads the buffer any more: not after the chain's
+			// result was copied, nor once the client left (err says
+			// why), which leaves a chain that writes until an error
+			// running.
+			buf.expire(cmp.Or(err, context.Canceled))
+			cancel(context.Canceled)
+		},
 	})
 	cr := r.WithContext(ctx)
 	go func() {
@@ -206,7 +214,7 @@ func (t *run) expired(w api.Response) {
 		_ = t.a.Complete()
 		return
 	}
-	t.buf.expire()
+	t.buf.expire(ErrTimeout)
 	t.cancel(ErrTimeout)
 	if w.Committed() {
 		return // nothing can be said any more; async fails the request
@@ -279,7 +287,7 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 			// the answer.
 			return f.answer(w, buf, <-done)
 		}
-		buf.expire()
+		buf.expire(ErrTimeout)
 		cancel(ErrTimeout)
 		if w.Committed() || f.body == "" {
 			return f.timeoutError()
@@ -292,6 +300,7 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 		if !taken.CompareAndSwap(false, true) {
 			return f.answer(w, buf, <-done)
 		}
+		buf.expire(context.Cause(r.Context()))
 		return context.Cause(r.Context())
 	}
 }
@@ -328,16 +337,18 @@ type buffer struct {
 	trailer http.Header
 	status  int
 	body    bytes.Buffer
-	// expired is set, by whoever answered the timeout, once nobody will
-	// read the body any more: a chain that goes on writing (a loop that
-	// stops at the first write error, as net/http's TimeoutHandler lets
-	// one stop) is told so, instead of filling memory no one reads until
-	// it returns.
-	expired atomic.Bool
+	// expired is set, by whoever answered the timeout or saw the client
+	// leave, once nobody will read the body any more: a chain that goes
+	// on writing (a loop that stops at the first write error, as
+	// net/http's TimeoutHandler lets one stop) is told so, instead of
+	// filling memory no one reads until it returns. It holds the error
+	// the writes fail with.
+	expired atomic.Pointer[error]
 }
 
-// expire refuses the chain's writes from now on.
-func (b *buffer) expire() { b.expired.Store(true) }
+// expire refuses the chain's writes from now on with err, unless they
+// were refused already.
+func (b *buffer) expire(err error) { b.expired.CompareAndSwap(nil, &err) }
 
 var _ api.Response = (*buffer)(nil)
 
@@ -382,13 +393,13 @@ func (b *buffer) WriteString(s string) (int, error) {
 // body bytes, which the copy would otherwise lose without a word: a body
 // on a 204 or a 304 (http.ErrBodyNotAllowed), or one past the
 // Content-Length set (http.ErrContentLength); ErrTimeout once the timeout
-// answered; nil when the write may go.
+// answered, why the client left once it did; nil when the write may go.
 func (b *buffer) refused(n int) error {
 	if n == 0 {
 		return nil
 	}
-	if b.expired.Load() {
-		return ErrTimeout
+	if err := b.expired.Load(); err != nil {
+		return *err
 	}
 	if b.status == http.StatusNoContent || b.status == http.StatusNotModified {
 		return fmt.Errorf("timeout: writing a body on a %d response: %w", b.status, http.ErrBodyNotAllowed)
