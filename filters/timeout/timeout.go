@@ -149,22 +149,30 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		},
 	})
 	cr := r.WithContext(ctx)
-	go func() {
-		panicked, err := call(next, buf, cr)
-		// Dropped (api.ErrCompleted) if the timeout answered first, or
-		// the client left, and a panic with it, which is then logged here
-		// or never: refused at once, or dropped unrun from the queue, when
-		// the task that ends the request was queued before it.
-		lost := func(error) {
-			if panicked {
-				f.lostPanic(cr, err)
-			}
+	// The chain starts from a task, which runs once this dispatch has
+	// returned and the request's timer is armed with f.timeout: started
+	// here, its goroutine could set the request's timeout first (a
+	// continuation.SetTimeout of the chain's, a long poll's), and the arm
+	// would take that for the filter's.
+	return a.Dispatch(func(api.Response) { go t.chain(next, cr) })
+}
+
+// chain runs next against the buffer on the filter's goroutine, and hands
+// its result to a serialized task (deliver).
+func (t *run) chain(next api.Chain, cr *api.Request) {
+	panicked, err := call(next, t.buf, cr)
+	// Dropped (api.ErrCompleted) if the timeout answered first, or the
+	// client left, and a panic with it, which is then logged here or
+	// never: refused at once, or dropped unrun from the queue, when the
+	// task that ends the request was queued before it.
+	lost := func(error) {
+		if panicked {
+			t.f.lostPanic(cr, err)
 		}
-		if derr := a.DispatchOr(func(w api.Response) { t.deliver(w, buf, err, panicked) }, lost); derr != nil {
-			lost(derr)
-		}
-	}()
-	return nil
+	}
+	if derr := t.a.DispatchOr(func(w api.Response) { t.deliver(w, t.buf, err, panicked) }, lost); derr != nil {
+		lost(derr)
+	}
 }
 
 // run is the state of one timed request. Its fields after construction are
