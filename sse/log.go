@@ -24,7 +24,8 @@ type Log interface {
 	Append(topic string, ev Event) error
 	// Since reads what a client that last saw the event ID after missed.
 	// It returns the retained events of topic with IDs after after, in
-	// order, and through: the topic's last ID when it read, so that every
+	// order, and through: the topic's last ID when it read (or a later
+	// one when it has none retained), so that every
 	// event of the topic with an ID up to through is either among them or
 	// no longer retained, and every later one is delivered after Since
 	// was called. missed reports that an event the client had not seen is

@@ -43,7 +43,12 @@
 // at the sequence right after the client's ID, nothing of the topic lies
 // between, and nothing is missed whatever that ID held: a missed event's
 // ID is the one before its replay's first event, and a client back with
-// it must not be told again.
+// it must not be told again. For a topic with nothing retained, Since
+// gives the stream's last sequence as through, the ID of a missed event
+// then, and reports events missed when the client's ID is beyond it or
+// a message after that ID was dropped: with 0 there, a client back after
+// the topic was published and trimmed would lose its first events
+// untold, as from 0 the log cannot tell.
 // A client that asks from ID 0 gets everything retained, with no missed
 // event: the log cannot tell whether older ones were dropped.
 //

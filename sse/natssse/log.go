@@ -366,8 +366,29 @@ const (
 func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Event, uint64, bool, error) {
 	subject := l.prefix + topic
 	last, err := l.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) && after > 0 {
+		// Nothing of the topic retained. through is then the stream's
+		// last sequence, not 0: a stream's missed event carries it, and
+		// a client back with 0 would be given what was published
+		// meanwhile untold of what of it was dropped, as from 0 the log
+		// cannot tell. The topic is read again after the stream, so
+		// that one of its messages stored between the two reads (at a
+		// sequence up to the stream's last) is not taken for delivered.
+		info, ierr := l.stream.Info(ctx)
+		if ierr != nil {
+			return nil, 0, false, failed(l.js, "stream", ierr)
+		}
+		last, err = l.stream.GetLastMsgForSubject(ctx, subject)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			// Missed: after is beyond the stream's last, or messages
+			// after it were dropped (the stream drops oldest first, and
+			// a topic with none left lost none to its own limit alone).
+			s := info.State
+			return nil, s.LastSeq, after > s.LastSeq || after+1 < s.FirstSeq, nil
+		}
+	}
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil, 0, after > 0, nil
+		return nil, 0, false, nil
 	}
 	if err != nil {
 		return nil, 0, false, failed(l.js, "reading "+subject, err)

@@ -22,12 +22,14 @@ import (
 func TestMissedEventResumes(t *testing.T) {
 	nb := natstest.ForTestJetStream(t)
 	in := start(t, modes.H1, nb, natssse.Config{Retain: 2, FirstID: 1})
+	var lastPublished string // the stream's last message
 	publish := func(topic string) string {
 		t.Helper()
 		id, err := in.b.PublishWait(t.Context(), topic, sse.Event{Data: topic})
 		if err != nil {
 			t.Fatal(err)
 		}
+		lastPublished = id
 		return id
 	}
 	for _, tt := range []struct {
@@ -40,7 +42,8 @@ func TestMissedEventResumes(t *testing.T) {
 		{"beyond the last", func([]string) string { return "999999" }, false},
 		// Another topic's, before the topic's first.
 		{"an ID of another topic", func(ids []string) string { return ids[0] }, false},
-		{"never published", func([]string) string { return "7" }, true},
+		// Beyond the stream's last (one made again, say).
+		{"never published", func([]string) string { return "999999" }, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			topic, other := "t-"+strings.ReplaceAll(tt.name, " ", "-"), "o-"+strings.ReplaceAll(tt.name, " ", "-")
@@ -58,7 +61,7 @@ func TestMissedEventResumes(t *testing.T) {
 					ids = append(ids, id, publish(other))
 				}
 			}
-			resume := "0" // nothing retained: from the start
+			resume := lastPublished // nothing retained: the stream's last
 			if len(kept) > 0 {
 				resume = ids[2] // the one before kept[0]: other's second
 			}
@@ -98,5 +101,48 @@ func TestMissedEventResumes(t *testing.T) {
 				t.Errorf("back with Last-Event-ID %s: %q, want %q", ev.ID, got, want)
 			}
 		})
+	}
+}
+
+// A client sent the missed event of a topic with nothing retained, then
+// away while the topic is published more than the stream keeps of it,
+// is told on its return that it missed the first: the missed event's ID
+// is a place Since can judge. It was 0, from which the log reports
+// nothing missed (it cannot tell what was dropped), so that the client
+// lost the topic's first event silently.
+func TestMissedEventEmptyTopicThenDropped(t *testing.T) {
+	nb := natstest.ForTestJetStream(t)
+	in := start(t, modes.H1, nb, natssse.Config{Retain: 2, FirstID: 1})
+	publish := func(topic string) string {
+		t.Helper()
+		id, err := in.b.PublishWait(t.Context(), topic, sse.Event{Data: topic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	publish("other")
+	first := open(t, in.Server, "/events/t", "999999") // an ID this stream never gave
+	ev := first.Next(t)
+	if ev.Type != "missed" || ev.Data != "999999" {
+		t.Fatalf("first event %+v, want missed, data 999999", ev)
+	}
+	first.Close()
+	var ids []string
+	for range 3 { // the stream keeps the last two
+		ids = append(ids, publish("t"))
+	}
+	second := open(t, in.Server, "/events/t", ev.ID)
+	var got []string
+	for len(got) == 0 || got[len(got)-1] != ids[2] {
+		switch ev := second.Next(t); {
+		case ev.Type == "missed":
+			got = append(got, "missed:"+ev.Data)
+		default:
+			got = append(got, ev.ID)
+		}
+	}
+	if want := []string{"missed:" + ev.ID, ids[1], ids[2]}; !slices.Equal(got, want) {
+		t.Errorf("back with Last-Event-ID %s after %q were published: %q, want %q", ev.ID, ids, got, want)
 	}
 }

@@ -37,7 +37,14 @@ func TestSince(t *testing.T) {
 		{"b", 3, "6", true, 6},    // an ID of another topic
 		{"b", 5, "6", false, 6},   // another topic's, but b's next follows it (a missed event's ID)
 		{"c", 0, "", false, 0},    // never published
-		{"c", 3, "", true, 0},
+		// Nothing of c retained: through is the stream's last, where a
+		// missed event leaves its client; missed when a message after
+		// the ID was dropped (one of c's, for all the log can tell).
+		{"c", 3, "", false, 6}, // 3 is the stream's first: nothing dropped after it
+		{"c", 2, "", false, 6},
+		{"c", 1, "", true, 6}, // 2 is gone
+		{"c", 6, "", false, 6},
+		{"c", 9, "", true, 6}, // beyond the stream's last
 	} {
 		evs, thru, missed, err := l.Since(context.Background(), tt.topic, tt.after)
 		ids := ""
