@@ -21,21 +21,9 @@ package h1
 // slice (a view into an HTTP/1.1 head) without converting either.
 func ExpectMembers[T string | []byte](value T) (cont, other bool) {
 	for len(value) > 0 {
-		i := 0
-		for i < len(value) && value[i] != ',' {
-			i++
-		}
-		member := value[:i]
-		if i < len(value) {
-			i++ // the comma
-		}
-		value = value[i:]
-		for len(member) > 0 && (member[0] == ' ' || member[0] == '\t') {
-			member = member[1:]
-		}
-		for len(member) > 0 && (member[len(member)-1] == ' ' || member[len(member)-1] == '\t') {
-			member = member[:len(member)-1]
-		}
+		var member T
+		member, value = cutByte(value, ',')
+		member = trimOWS(member)
 		switch {
 		case len(member) == 0:
 		case equalFold(member, "100-continue"):

@@ -209,16 +209,18 @@ func ContainsToken(list []byte, tok string) bool {
 }
 
 // cutByte splits b around the first c; rest is empty when c is absent.
-func cutByte(b []byte, c byte) (before, rest []byte) {
-	for i, x := range b {
-		if x == c {
+// Like trimOWS, it takes a head's bytes or a decoded field's string
+// (ExpectMembers) without converting either.
+func cutByte[T string | []byte](b T, c byte) (before, rest T) {
+	for i := 0; i < len(b); i++ {
+		if b[i] == c {
 			return b[:i], b[i+1:]
 		}
 	}
-	return b, nil
+	return b, rest
 }
 
-func trimOWS(b []byte) []byte {
+func trimOWS[T string | []byte](b T) T {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}
