@@ -661,7 +661,7 @@ func (st *stream) send(end bool) error {
 		n := 0
 		if err := st.waitLocked(func() bool {
 			n = int(min(int64(len(data)), st.sendWin, hc.sendWin, int64(min(hc.peer.maxFrame, h2MaxFrame))))
-			return n > 0 && hc.queued < h2MaxQueued && hc.liveFramesLocked() < h2MaxFrames
+			return n > 0 && !hc.queueFullLocked()
 		}); err != nil {
 			return err
 		}
