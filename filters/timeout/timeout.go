@@ -170,7 +170,7 @@ func (t *run) chain(next api.Chain, cr *api.Request) {
 			t.f.lostPanic(cr, err)
 		}
 	}
-	if derr := t.a.DispatchOr(func(w api.Response) { t.deliver(w, t.buf, err, panicked) }, lost); derr != nil {
+	if derr := t.a.DispatchOr(func(w api.Response) { t.deliver(w, err, panicked) }, lost); derr != nil {
 		lost(derr)
 	}
 }
@@ -188,14 +188,9 @@ type run struct {
 // deliver copies the chain's result into w, or fails the request with the
 // chain's error; panicked says err is a panic call recovered. It runs as a
 // serialized task.
-func (t *run) deliver(w api.Response, buf *buffer, err error, panicked bool) {
+func (t *run) deliver(w api.Response, err error, panicked bool) {
 	t.answered = true
-	if err != nil {
-		// The fields the chain set before failing (auth's
-		// WWW-Authenticate, static's Allow) belong to the error's answer,
-		// as they would without this filter: Fail discards the body and
-		// the fields that describe it, and keeps the others.
-		buf.copyHeaderTo(w)
+	if t.buf.answer(w, err) != nil {
 		if panicked {
 			// Recovered on the filter's goroutine, the panic was logged by
 			// nobody, and the container does not log a *api.PanicError it
@@ -209,7 +204,6 @@ func (t *run) deliver(w api.Response, buf *buffer, err error, panicked bool) {
 		_ = t.a.Fail(err)
 		return
 	}
-	buf.copyTo(w)
 	_ = t.a.Complete()
 }
 
@@ -293,7 +287,7 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 		if !taken.CompareAndSwap(false, true) {
 			// The chain ended at the same instant, first: its result is
 			// the answer.
-			return f.answer(w, buf, <-done)
+			return buf.answer(w, <-done)
 		}
 		buf.expire(ErrTimeout)
 		cancel(ErrTimeout)
@@ -303,26 +297,28 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 		f.writeTimeout(w)
 		return nil
 	case err := <-done:
-		return f.answer(w, buf, err)
+		return buf.answer(w, err)
 	case <-r.Context().Done():
 		if !taken.CompareAndSwap(false, true) {
-			return f.answer(w, buf, <-done)
+			return buf.answer(w, <-done)
 		}
 		buf.expire(context.Cause(r.Context()))
 		return context.Cause(r.Context())
 	}
 }
 
-// answer writes what the chain left in buf, or returns its error err,
-// for blocking.
-func (f *filter) answer(w api.Response, buf *buffer, err error) error {
+// answer hands w what the chain left in b, whose result was err: for an
+// error, the fields the chain set before failing (auth's
+// WWW-Authenticate, static's Allow), which belong to the error's answer
+// as they would without this filter (the error's answer discards the
+// body and the fields that describe it, and keeps the others), and err,
+// for the caller to fail the request with; else the whole response.
+func (b *buffer) answer(w api.Response, err error) error {
 	if err != nil {
-		// As in deliver: whoever answers err finds the fields set before
-		// it, as it would without this filter.
-		buf.copyHeaderTo(w)
+		b.copyHeaderTo(w)
 		return err
 	}
-	buf.copyTo(w)
+	b.copyTo(w)
 	return nil
 }
 
