@@ -398,9 +398,10 @@ func (w *deadlineWriter) write(k int, f func() error) error {
 
 // clientGone reports whether err, a write's error from quic-go, says that
 // the client stopped the stream (STOP_SENDING) or closed the connection,
-// or that the connection timed out or was reset statelessly, its client
-// gone. An end of the server's own making (its close, a reset of the
-// stream by this side) says Remote false.
+// with an application's code or a transport's, or that the connection
+// timed out, before its handshake ended or after, or was reset
+// statelessly, its client gone. An end of the server's own making (its
+// close, a reset of the stream by this side) says Remote false.
 func clientGone(err error) bool {
 	if e, ok := errors.AsType[*http3.Error](err); ok {
 		return e.Remote
@@ -411,9 +412,16 @@ func clientGone(err error) bool {
 	if e, ok := errors.AsType[*quic.ApplicationError](err); ok {
 		return e.Remote
 	}
+	if e, ok := errors.AsType[*quic.TransportError](err); ok {
+		return e.Remote
+	}
+	// A response to a request that came in 0-RTT can be written before the
+	// handshake ends; a client that never finishes it leaves the
+	// connection to time out there.
+	_, handshake := errors.AsType[*quic.HandshakeTimeoutError](err)
 	_, idle := errors.AsType[*quic.IdleTimeoutError](err)
 	_, reset := errors.AsType[*quic.StatelessResetError](err)
-	return idle || reset
+	return handshake || idle || reset
 }
 
 func (w *deadlineWriter) WriteHeader(status int) {
