@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -86,4 +87,34 @@ func TestForwardAmbiguousTarget(t *testing.T) {
 			}, tc.opts...)
 		})
 	}
+}
+
+// A forward loop is answered 500, and the server goes on: a default
+// handler that forwards to a page nothing else maps reaches itself again.
+// Without a bound it recursed until the stack overflowed, which ends the
+// process; the handler here gives up by itself after 1,000 calls instead,
+// with a 200 that names the calls.
+func TestForwardLoopAnswered(t *testing.T) {
+	build := func(c *container.Container) {
+		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+			n, _ := strconv.Atoi(r.QueryValue("n"))
+			if n >= 1000 {
+				_, err := io.WriteString(w, "no bound")
+				return err
+			}
+			return dispatcher.Forward(w, r, "/not-found?n="+strconv.Itoa(n+1))
+		})
+		c.HandleFunc("/ok", func(w api.Response, r *api.Request) error {
+			_, err := io.WriteString(w, "ok")
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		if code, body, _ := get(t, s, "/loop"); code != 500 {
+			t.Errorf("forward loop: %d %q, want 500", code, body)
+		}
+		if code, body, _ := get(t, s, "/ok"); code != 200 || body != "ok" {
+			t.Errorf("after the loop: %d %q, want 200 %q", code, body, "ok")
+		}
+	})
 }

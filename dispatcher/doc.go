@@ -7,6 +7,9 @@
 // still holds it (a goroutine, a log line written after the forward) sees the
 // original values. There is no cross-context dispatch and no dispatcher
 // type: a handler serves the Request it is given, however it was invoked.
+// Forwards and includes nest at most 32 deep (ErrForwardDepth), so that a
+// forward loop fails its request instead of overflowing the stack, which
+// would end the process.
 //
 // The Response goes on, as with the Servlet API's forward, which clears
 // only the buffer: the body written so far is dropped, with the header

@@ -16,6 +16,11 @@ var (
 	// character (%01 to %1F, %7F) while the request's container refuses
 	// such request paths (see Forward).
 	ErrBadTarget = errors.New("dispatcher: bad dispatch target")
+	// ErrForwardDepth is returned by a Forward or Include made from the
+	// target of 32 nested ones (see Forward): a forward loop (a handler
+	// that forwards to a path it serves itself) would otherwise recurse
+	// until the goroutine's stack overflows, which ends the process.
+	ErrForwardDepth = errors.New("dispatcher: forwards nested too deeply")
 	// ErrRejected is returned by Execute when the executor is at its limits:
 	// the queue of a BoundedExecutor is full. The task did not run and will
 	// not.

@@ -42,6 +42,17 @@ func ResolverOf(r *api.Request) Resolver {
 	return nil
 }
 
+// maxForwardDepth is how deeply forwards and includes may nest: the target
+// of that many nested ones fails a Forward or Include of its own with
+// ErrForwardDepth. A Go stack overflow is fatal, not an error a container
+// can answer, so a forward loop is cut here. Forwards made one after the
+// other by the same handler do not add up: only nesting counts.
+const maxForwardDepth = 32
+
+// depthKey is the attribute that holds how many forwards and includes a
+// Request is the target of, nested.
+type depthKey struct{}
+
 // Option changes how Forward dispatches.
 type Option func(*options)
 
@@ -93,6 +104,12 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // target's answer. Return Forward's error at once unless that is meant.
 // The target's Request says the target in Path and Target; the client's
 // request-target is the one r has.
+//
+// Forwards and includes nest at most 32 deep: past that, Forward fails
+// with ErrForwardDepth, which the container answers 500, where a loop
+// would overflow the goroutine's stack and end the process. The target's
+// Request counts the nesting in an attribute of this package's, under an
+// unexported key: its Attributes yield r's and that one.
 func Forward(w api.Response, r *api.Request, target string, opts ...Option) error {
 	var o options
 	for _, opt := range opts {
@@ -103,6 +120,10 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 		// forward itself, whatever it names, as the Servlet API's
 		// forward throws before it looks at the path.
 		return api.ErrCommitted
+	}
+	depth, _ := r.Attribute(depthKey{}).(int)
+	if depth >= maxForwardDepth {
+		return fmt.Errorf("%w: %d forwards or includes led to %q", ErrForwardDepth, depth, target)
 	}
 	res := ResolverOf(r)
 	if res == nil {
@@ -157,7 +178,7 @@ func Forward(w api.Response, r *api.Request, target string, opts ...Option) erro
 		head.RawQuery = q + "&" + r.RawQuery()
 	}
 	head.Target = (&url.URL{Path: head.Path, RawQuery: head.RawQuery}).RequestURI()
-	fr := r.WithHead(&head).WithMapping(m)
+	fr := r.WithHead(&head).WithMapping(m).WithAttribute(depthKey{}, depth+1)
 	return h.Serve(w, fr)
 }
 

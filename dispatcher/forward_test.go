@@ -276,3 +276,59 @@ func TestIncludeCannotTakeConnection(t *testing.T) {
 		})
 	}
 }
+
+// A forward loop fails with ErrForwardDepth once forwards or includes nest
+// 32 deep, where it recursed until the goroutine's stack overflowed, which
+// ends the process: the handler here gives up by itself after 1,000 calls,
+// so that the test fails rather than crashes without the bound. Forwards
+// one after the other do not add up; only nesting counts.
+func TestForwardLoop(t *testing.T) {
+	const giveUp = 1000
+	errGaveUp := errors.New("no bound: the handler gave up by itself")
+	tests := []struct {
+		name     string
+		dispatch func(api.Response, *api.Request, string, ...dispatcher.Option) error
+		nest     int // forwards nested, the caller's first; 0: for ever
+		serial   int // then the deepest target includes a leaf this many times
+		calls    int // the handler's calls
+		err      error
+	}{
+		{"forward loop", dispatcher.Forward, 0, 0, 32, dispatcher.ErrForwardDepth},
+		{"include loop", dispatcher.Include, 0, 0, 32, dispatcher.ErrForwardDepth},
+		{"32 nested", dispatcher.Forward, 32, 0, 32, nil},
+		{"33 nested", dispatcher.Forward, 33, 0, 32, dispatcher.ErrForwardDepth},
+		{"100 serial at depth 1", dispatcher.Include, 1, 100, 1 + 100, nil},
+		{"100 serial at depth 31", dispatcher.Include, 31, 100, 31 + 100, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			var res handlerResolver
+			res.h = api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				calls++
+				switch {
+				case calls > giveUp:
+					return errGaveUp
+				case r.Path() == "/leaf":
+					return nil
+				case tt.nest == 0 || calls < tt.nest:
+					return tt.dispatch(w, r, "/loop")
+				}
+				for range tt.serial {
+					if err := tt.dispatch(w, r, "/leaf"); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/a", Target: "/a"}, res)
+			err := tt.dispatch(wharftest.NewRecorder(), r, "/loop")
+			if !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if calls != tt.calls {
+				t.Fatalf("%d calls, want %d", calls, tt.calls)
+			}
+		})
+	}
+}
