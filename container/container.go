@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/wharf-go/wharf/dispatcher"
 	engine "github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/httppath"
+	"github.com/wharf-go/wharf/internal/pathmap"
 	"github.com/wharf-go/wharf/internal/timerwheel"
 )
 
@@ -116,7 +118,10 @@ func New(opts ...Option) *Container {
 
 // Context returns the context at path, creating it if needed. "" and "/" are
 // the root context. Other paths must start with '/', not end with '/', and
-// be clean (no empty, "." or ".." segment).
+// be clean (no empty, "." or ".." segment); they are written decoded, as
+// patterns are ("/café", not "/caf%C3%A9", which would match only a
+// request for "/caf%25C3%25A9"): a "%XX" escape panics, with the decoded
+// path as a hint.
 // A context is a web application of its own, as a servlet context is, not
 // a route group: a request under its path is served by its handlers,
 // filters and error pages alone, none of the root's (add those it needs to
@@ -130,6 +135,13 @@ func (c *Container) Context(path string) *Context {
 	// with an empty or dot segment ("/a//b", "/a/../b") would never match.
 	if path != "" && (!strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.ContainsAny(path, "*?#") || httppath.Clean(path) != path) {
 		panic("container: bad context path " + path)
+	}
+	if pathmap.EscapeAt(path) >= 0 {
+		// Request paths are decoded before a context is picked, so
+		// "/caf%C3%A9" would serve only a request for "/caf%25C3%25A9":
+		// the author meant "/café", as a pattern's escape means its
+		// decoded form (and is refused for it).
+		panic("container: bad context path " + path + ": a percent-escape, and request paths are decoded before a context is picked: write the decoded path " + strconv.Quote(pathmap.Unescape(path)))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 // TestContextPathMustBeClean: request paths are cleaned before a context
 // is picked, so a context path with an empty or dot segment would never
 // be served; it is refused as one ending in '/' is, not kept silently.
+// So is one with a percent-escape: paths are decoded before too.
 func TestContextPathMustBeClean(t *testing.T) {
 	for _, tc := range []struct {
 		path string
@@ -29,6 +30,15 @@ func TestContextPathMustBeClean(t *testing.T) {
 		{"/.", false},
 		{"/..", false},
 		{"/a/..", false},
+		// Request paths are decoded before a context is picked: an
+		// escape would match only a request with the '%' escaped.
+		{"/caf%C3%A9", false},
+		{"/a%2Fb", false},
+		{"/a%20b", false},
+		{"/café", true},
+		{"/100%", true},
+		{"/100%zz", true},
+		{"/a%2", true},
 	} {
 		panicked := func() (p bool) {
 			defer func() { p = recover() != nil }()

@@ -92,10 +92,10 @@ func pathBefore(parts []string, i int) string {
 }
 
 func parse(pattern string) (parsed, error) {
-	if i := escapeAt(pattern); i >= 0 {
+	if i := EscapeAt(pattern); i >= 0 {
 		// Paths are decoded before they are mapped, so "/a%20b" would
 		// match only a request for "/a%2520b": the author meant "/a b".
-		return parsed{}, invalid(pattern, "percent-escape "+strconv.Quote(pattern[i:i+3])+": paths are decoded before they are mapped; write the decoded pattern "+strconv.Quote(unescape(pattern)))
+		return parsed{}, invalid(pattern, "percent-escape "+strconv.Quote(pattern[i:i+3])+": paths are decoded before they are mapped; write the decoded pattern "+strconv.Quote(Unescape(pattern)))
 	}
 	switch {
 	case pattern == "":
@@ -299,10 +299,11 @@ func extension(path string) (string, bool) {
 	return last[dot+1:], true
 }
 
-// escapeAt returns the index of the first "%XX" (two hex digits) in s, or
+// EscapeAt returns the index of the first "%XX" (two hex digits) in s, or
 // -1. A '%' without them is a literal character, as it is in a decoded
-// path.
-func escapeAt(s string) int {
+// path. Patterns and context paths are written decoded, as the paths they
+// are matched against are: one with an escape would never match.
+func EscapeAt(s string) int {
 	for i := 0; i+2 < len(s); i++ {
 		if s[i] == '%' && isHex(s[i+1]) && isHex(s[i+2]) {
 			return i
@@ -311,8 +312,9 @@ func escapeAt(s string) int {
 	return -1
 }
 
-// unescape decodes every "%XX" of s, leaving any other '%' as it is.
-func unescape(s string) string {
+// Unescape decodes every "%XX" of s, leaving any other '%' as it is: what
+// a pattern EscapeAt finds an escape in was meant to be.
+func Unescape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
