@@ -87,6 +87,8 @@ func TestConformance(t *testing.T) {
 		{"UTF-8 split across fragments", websocket.Config{}, [][]byte{masked(0x01, []byte("\xce")), masked(0x00, []byte("\xba\xe1")), masked(0x80, []byte("\xbd\xb9"))}, []echo{text("\xce\xba\xe1\xbd\xb9")}, 0},
 		{"invalid UTF-8 split across fragments", websocket.Config{}, [][]byte{masked(0x01, []byte("ok\xed")), masked(0x80, []byte("\xa0\x80"))}, nil, websocket.CloseInvalidPayload},
 		{"invalid UTF-8 fails fast", websocket.Config{}, [][]byte{masked(0x01, []byte("ok\xf4\x90"))}, nil, websocket.CloseInvalidPayload},
+		// 6.4.3: the frame's invalid bytes come, the rest of it never does.
+		{"invalid UTF-8 in a frame not yet whole", websocket.Config{}, [][]byte{masked(0x81, []byte("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xf4\x90\x80\x80-edited"))[:6+15]}, nil, websocket.CloseInvalidPayload},
 		{"text cut short", websocket.Config{}, [][]byte{masked(0x01, []byte("ok")), masked(0x80, []byte("\xe2\x82"))}, nil, websocket.CloseInvalidPayload},
 		{"binary not UTF-8", websocket.Config{}, [][]byte{masked(0x82, []byte{0xff})}, []echo{{wsframe.OpBinary, "\xff"}}, 0},
 		// Close (Autobahn 7.x).

@@ -898,6 +898,9 @@ func (c *Conn) end() {
 // no more for now; then it waits for it to say it has, holding no buffer
 // unless a frame is partly read.
 func (c *Conn) read() {
+	// seen is how far into rbuf frames has looked: what the last run
+	// left buffered it has, and then all but what each read added.
+	seen := len(c.rbuf)
 	for {
 		if c.readOver() {
 			c.dropBuffer()
@@ -906,7 +909,7 @@ func (c *Conn) read() {
 			}
 			return
 		}
-		need, ok := c.frames()
+		need, ok := c.frames(seen)
 		if !ok {
 			return
 		}
@@ -927,6 +930,7 @@ func (c *Conn) read() {
 		w := len(c.rbuf)
 		n, err := c.t.TryRead(c.rbuf[w:cap(c.rbuf)])
 		c.rbuf = c.rbuf[:w+n]
+		seen = w
 		switch {
 		case n > 0:
 		case err == api.ErrWouldBlock:
@@ -952,7 +956,9 @@ func (c *Conn) dropBuffer() {
 
 // frames handles the whole frames buffered. It returns how many bytes the
 // buffer must hold for the next frame, and false when reading ended.
-func (c *Conn) frames() (need int, ok bool) {
+// rbuf[:seen] is what an earlier call looked at already: a text frame
+// still partly read is checked for UTF-8 from there (textSoFar).
+func (c *Conn) frames(seen int) (need int, ok bool) {
 	for c.r < len(c.rbuf) {
 		b := c.rbuf[c.r:]
 		f, hdr, plen, err := c.header(b)
@@ -980,6 +986,10 @@ func (c *Conn) frames() (need int, ok bool) {
 				// Bytes of a message are the peer alive, though a
 				// large frame's last bytes may be far off.
 				c.alive(false)
+				if !c.textSoFar(f, b[:hdr], b[hdr:], seen-c.r-hdr) {
+					c.invalidUTF8()
+					return 0, false
+				}
 			}
 			// Saturated: under a ReadLimit of "no limit" (math.MaxInt64) a
 			// header may claim nearly 2^63 bytes, which added to hdr would
@@ -995,6 +1005,70 @@ func (c *Conn) frames() (need int, ok bool) {
 		}
 	}
 	return 0, true
+}
+
+// textSoFar reports whether the part p of the payload of data frame f,
+// whose header is hdr, that came so far can still be UTF-8, if its
+// message is text: a peer that sends invalid text in a large frame, or
+// one it trickles, fails with 1007 as soon as the bytes that make it
+// invalid are read (RFC 6455 §8.1 fails the connection then; Autobahn's
+// 6.4 cases wait for it), not once the frame is whole. Only what came
+// since p[:old] was checked is checked, from the start of the
+// character cut off there: a frame read in many pieces costs no more
+// than one read whole.
+func (c *Conn) textSoFar(f wsframe.Frame, hdr, p []byte, old int) bool {
+	var lead []byte // the bytes of a character the last fragment cut off
+	switch {
+	case f.Compressed || !f.Masked:
+		return true // checked once inflated; or refused already
+	case f.Opcode == wsframe.OpContinuation:
+		if c.msgDeflated || c.msgOp != wsframe.OpText {
+			return true
+		}
+		lead = (*c.frag)[len(*c.frag)-cutRune(*c.frag):]
+	case f.Opcode != wsframe.OpText:
+		return true
+	}
+	key := [4]byte(hdr[len(hdr)-4:])
+	from := 0
+	if old >= utf8.UTFMax {
+		// The character cut off at old began in p, at most 3 bytes
+		// before: p[:from] is UTF-8.
+		lead, from = nil, old
+		for i := old - 1; i >= old-(utf8.UTFMax-1); i-- {
+			if utf8.RuneStart(p[i] ^ key[i&3]) {
+				from = i
+				break
+			}
+		}
+	}
+	return maskedText(lead, p[from:], key, from)
+}
+
+// maskedText reports whether lead followed by p, unmasked with key from
+// byte off of the payload on, can begin UTF-8: it is UTF-8 but for a
+// character cut off at its end. p is not changed (wsframe.Parse unmasks
+// it once the frame is whole); it is unmasked a piece at a time into a
+// buffer on the stack.
+func maskedText(lead, p []byte, key [4]byte, off int) bool {
+	var buf [256]byte
+	n := copy(buf[:], lead)
+	for len(p) > 0 || n > 0 {
+		m := min(len(p), len(buf)-n)
+		for i, b := range p[:m] {
+			buf[n+i] = b ^ key[(off+i)&3]
+		}
+		p, off, n = p[m:], off+m, n+m
+		cut := cutRune(buf[:n])
+		if !utf8.Valid(buf[:n-cut]) {
+			return false
+		}
+		if len(p) == 0 {
+			return true
+		}
+		n = copy(buf[:], buf[n-cut:n])
+	}
+	return true
 }
 
 // header is wsframe.Header, or HeaderDeflate once the handshake accepted

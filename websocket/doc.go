@@ -73,9 +73,10 @@
 // side of the close has come is one state (Open, Queued, Framed, Sent, or
 // Silent when no close frame is to go: state.go), changed only through
 // its table of legal edges. A text message that is not UTF-8 never
-// reaches OnMessage: the connection fails with 1007 (RFC 6455 §8.1), at
-// the first fragment no continuation could make UTF-8; so does a close
-// frame whose reason is not UTF-8.
+// reaches OnMessage: the connection fails with 1007 (RFC 6455 §8.1) as
+// soon as the bytes read, of a frame still partly read too, are ones no
+// continuation could make UTF-8; so does a close frame whose reason is
+// not UTF-8. A compressed message is checked once inflated.
 // OnClose says why the connection ended (see Handler). A container's
 // graceful Shutdown closes every WebSocket it served with 1001 and waits
 // for the close handshakes, within its context and CloseTimeout.

@@ -25,8 +25,9 @@ func (h recordMsgs) OnClose(_ *websocket.Conn, err error)             { h.closed
 // 6455 §8.1, §7.4.1) and never reaches OnMessage, which OnClose reports
 // as ErrInvalidUTF8; whether it is invalid in one frame, only once its
 // last fragment cuts a character short, or already in a fragment no
-// continuation could mend (the connection fails without waiting for the
-// rest, as Autobahn's 6.x cases expect). A character split across
+// continuation could mend, or in the part of a frame that came (the
+// connection fails without waiting for the rest, as Autobahn's 6.x cases
+// expect). A character split across
 // fragments is no error, nor are the same bytes in a binary message.
 func TestInvalidUTF8TextFails1007(t *testing.T) {
 	euro := []byte("€") // e2 82 ac
@@ -57,6 +58,15 @@ func TestInvalidUTF8TextFails1007(t *testing.T) {
 			rc.sendFragment(wsframe.OpText, []byte("fine"), false)
 			rc.sendFragment(wsframe.OpContinuation, []byte{0xe2, 'x'}, false)
 			// The message never ends: the server must not wait for it.
+		}, nil},
+		{"invalid in a frame not yet whole", func(rc *rawClient) {
+			// A frame of 4 KiB of which only the first 16 bytes come,
+			// the invalid one among them (Autobahn's 6.4.3): the server
+			// must fail the connection on them, not wait for the rest.
+			p := bytes.Repeat([]byte("a"), 4<<10)
+			p[5] = 0xff
+			frame := clientFrame(wsframe.OpText, p, true)
+			rc.nc.Write(frame[:len(frame)-len(p)+16])
 		}, nil},
 		{"binary with the same bytes", func(rc *rawClient) {
 			rc.send(wsframe.OpBinary, []byte{0xff, 0xfe, 'x'})
