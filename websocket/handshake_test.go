@@ -24,7 +24,9 @@ import (
 // the same write as the request (a first frame pipelined behind the
 // handshake is not lost). An HTTP/1.0 request, which has no Upgrade
 // (RFC 9110 §7.8), is refused, Host or not; so is a request with a body,
-// whose bytes were once read as the client's first frames.
+// whose bytes were once read as the client's first frames, and one with
+// two Sec-WebSocket-Key fields (RFC 6455 §11.3.1), once answered for the
+// first.
 func TestHandshakeRequests(t *testing.T) {
 	const (
 		key  = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -53,6 +55,8 @@ func TestHandshakeRequests(t *testing.T) {
 		{"key of 3 bytes", bare + "Sec-WebSocket-Key: AAAA\r\nSec-WebSocket-Version: 13\r\n", "", http.StatusBadRequest, "Sec-WebSocket-Key", true},
 		{"key of 17 bytes", bare + "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAAA=\r\nSec-WebSocket-Version: 13\r\n", "", http.StatusBadRequest, "Sec-WebSocket-Key", true},
 		{"key not base64", bare + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ!!\r\nSec-WebSocket-Version: 13\r\n", "", http.StatusBadRequest, "Sec-WebSocket-Key", true},
+		{"key twice", bare + key + "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n", "", http.StatusBadRequest, "Sec-WebSocket-Key appears more than once", false},
+		{"key twice, the same", bare + key + key + "Sec-WebSocket-Version: 13\r\n", "", http.StatusBadRequest, "Sec-WebSocket-Key appears more than once", false},
 		{"version 8", bare + key + "Sec-WebSocket-Version: 8\r\n", "", http.StatusBadRequest, "version", true},
 		{"no version", bare + key, "", http.StatusBadRequest, "version", true},
 		{"same origin", get + std + "Origin: http://x\r\n", "", http.StatusSwitchingProtocols, "", false},

@@ -37,8 +37,9 @@ import (
 // A request that is not a valid WebSocket handshake gets its error answer
 // (400, a version other than 13 included, with Sec-WebSocket-Version: 13;
 // 400 with ErrHTTP10 for an HTTP/1.0 request and with ErrRequestBody for
-// one with a body; 403 with ErrOrigin for a refused origin; 405 for a
-// method other than GET) and Upgrade returns the error;
+// one with a body, 400 for one with Sec-WebSocket-Key twice; 403 with
+// ErrOrigin for a refused origin; 405 for a method other than GET) and
+// Upgrade returns the error;
 // a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2, which
 // says that WebSocket over those (RFC 8441, RFC 9220) is not offered.
 // A cfg that Config refuses (ErrConfig), or a nil h (ErrNilHandler), is
@@ -77,6 +78,13 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		// client's first frames. (Another method is left to gorilla's
 		// 405.)
 		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: ErrRequestBody}
+	case head.Method == http.MethodGet && len(r.Header().Values("Sec-Websocket-Key")) > 1:
+		// The field appears once (RFC 6455 §11.3.1), and a handshake
+		// that is not as §4.1 describes is refused (§4.2.1). gorilla
+		// reads the first and answered it 101, whatever the others
+		// said: the client, or an intermediary that read another,
+		// would not have the answer it checks.
+		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: errKeyRepeated}
 	}
 	header := handshakeHeader(w.Header())
 	up := gws.Upgrader{
@@ -171,6 +179,10 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	c.start()
 	return c, nil
 }
+
+// errKeyRepeated is the error of a handshake with more than one
+// Sec-WebSocket-Key field, answered 400.
+var errKeyRepeated = errors.New("websocket: not a websocket handshake: Sec-WebSocket-Key appears more than once (RFC 6455 §11.3.1)")
 
 // shutdownTracker is implemented by the state a container keeps for a
 // request (api.Request.Exchange): a connection taken over from the request
