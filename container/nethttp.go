@@ -168,9 +168,21 @@ func (b *trailerSyncBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
 		b.eof.Store(true)
+	} else if err == io.ErrUnexpectedEOF {
+		// net/http's server says the body was cut short: the client
+		// closed mid-body, or a chunked body ended without its last
+		// chunk. A 400, as Wharf's connectors answer it: passed on bare,
+		// it was a 500 logged as a failure of the server's wherever a
+		// handler returned the read's error as it was (formdata's Parse,
+		// Request.Form), once for every upload a client abandoned.
+		err = errBodyCut
 	}
 	return n, err
 }
+
+// errBodyCut is what a read of a body net/http's server reports cut short
+// returns.
+var errBodyCut = &api.StatusError{Code: http.StatusBadRequest, Err: io.ErrUnexpectedEOF}
 
 // trailer is the RequestHead's Trailer: the declared names until the end
 // of the body, then the trailers, which nothing writes again.

@@ -1,10 +1,12 @@
 package container_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -315,6 +317,64 @@ func TestServeHTTPCloseCutsAnswersOff(t *testing.T) {
 			err := <-got
 			if err != nil && strings.Contains(err.Error(), "a complete response") {
 				t.Fatalf("after Close the client got %v, want the answer cut off", err)
+			}
+		})
+	}
+}
+
+// Under a net/http server, a body the client cut short (a Content-Length
+// it did not send, a chunked body without its last chunk) is a 400, as
+// Wharf's connectors answer it, for a handler that returns the read's
+// error as it is (formdata's Parse and Request.Form do), and one over
+// http.MaxBytesHandler's limit a 413 (api.StatusOf). net/http's bare
+// io.ErrUnexpectedEOF was a 500, logged as a failure of the server's for
+// every upload a client abandoned.
+func TestServeHTTPBodyErrorsAreTheClients(t *testing.T) {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("POST /read", func(w api.Response, r *api.Request) error {
+		if _, err := io.ReadAll(r.Body()); err != nil {
+			return fmt.Errorf("reading the body: %w", err)
+		}
+		_, err := w.WriteString("read")
+		return err
+	})
+	c.HandleFunc("POST /form", func(w api.Response, r *api.Request) error {
+		if _, err := r.PostForm(); err != nil {
+			return err
+		}
+		_, err := w.WriteString("read")
+		return err
+	})
+	srv := httptest.NewServer(http.MaxBytesHandler(c, 10))
+	defer srv.Close()
+	for _, tc := range []struct {
+		name, raw string
+		code      int
+	}{
+		{"Content-Length cut short", "POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nabcd", 400},
+		{"chunked without its last chunk", "POST /read HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n", 400},
+		{"form cut short", "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 8\r\n\r\na=bc", 400},
+		{"over MaxBytesHandler", "POST /read HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nc\r\nabcdefghijkl\r\n0\r\n\r\n", 413},
+		{"whole", "POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(nc, tc.raw)
+			nc.(*net.TCPConn).CloseWrite() // the client goes: no more of the body
+			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.code {
+				t.Errorf("%d %q, want %d", resp.StatusCode, b, tc.code)
 			}
 		})
 	}
