@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wharf-go/wharf/api"
 )
@@ -85,7 +86,9 @@ type filter struct {
 // with an error wrapping ErrConfig if an allowed origin is not "*",
 // "null" or an origin as a browser serializes it: scheme://host[:port],
 // without a path (a trailing slash included), a wildcard or the scheme's
-// default port. Such an entry would never match, and the policy would
+// default port, with a port written as a number without leading zeros, and
+// an internationalized host in its ASCII form ("xn--bcher-kva.example",
+// not "bücher.example"). Such an entry would never match, and the policy would
 // silently allow less than it says. For the same reason it panics with
 // such an error if ExposedHeaders holds "*" and AllowCredentials is set.
 //
@@ -235,8 +238,24 @@ func checkOrigin(o string) error {
 		return errors.New("wildcards are not supported: list each origin")
 	case u.Scheme == "https" && u.Port() == "443", u.Scheme == "http" && u.Port() == "80":
 		return errors.New("browsers leave the default port out of Origin")
+	case strings.HasSuffix(u.Host, ":"):
+		return errors.New("an empty port: browsers leave the colon out of Origin")
+	case u.Port() != "" && !canonicalPort(u.Port()):
+		return errors.New("browsers send a port as a number from 0 to 65535 without leading zeros")
+	case strings.ContainsFunc(u.Host, func(r rune) bool { return r >= utf8.RuneSelf }):
+		// The URL standard serializes an internationalized domain name
+		// in its ASCII form, and Origin carries that: "https://bücher.example"
+		// arrives as "https://xn--bcher-kva.example".
+		return errors.New("browsers send an internationalized host in its ASCII (xn--) form")
 	}
 	return nil
+}
+
+// canonicalPort reports whether port is a port number as the URL standard
+// serializes it.
+func canonicalPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n <= 65535 && strconv.Itoa(n) == port
 }
 
 // methodAllowed reports whether a preflight for method succeeds. The

@@ -319,6 +319,13 @@ func TestOriginConfig(t *testing.T) {
 		{"https://app.example?x=1", false},  // a query
 		{"https://app.example#top", false},  // a fragment
 		{"https://", false},                 // no host
+		{"https://xn--bcher-kva.example", true},
+		{"https://bücher.example", false},    // browsers send the xn-- form
+		{"https://app.example:", false},      // an empty port
+		{"https://app.example:08443", false}, // a leading zero
+		{"https://app.example:99999", false}, // no port
+		{"http://app.example:0", true},
+		{"http://app.example:65535", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.origin, func(t *testing.T) {
