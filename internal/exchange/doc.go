@@ -3,7 +3,8 @@
 // next. Only the container drives it (NewExchange or Init, Start, and the
 // Channel, Completer and Hijacked it implements, and dispatcher.Yielder, which it
 // passes on to the connector's stream); packages async and continuation
-// are its public API, and wharftest drives it in memory.
+// are its public API, package formdata keeps the exchange's one form parse
+// in it (Value), and wharftest drives it in memory.
 //
 // Every piece of code that may touch a request's Response runs as a
 // serialized task of its Exchange: the initial dispatch through the filter

@@ -304,13 +304,14 @@ type Exchange struct {
 }
 
 // extras is the part of an Exchange most requests never use: one pointer
-// in every exchange instead of three.
+// in every exchange instead of four.
 type extras struct {
 	// listeners is never appended to in place: a snapshot taken under mu
 	// stays valid.
 	listeners []Listener
 	await     *await        // the blocking Await's wake-up; nil but while one waits
 	done      chan struct{} // Done's, made when asked for
+	values    []keyed       // other packages' per-exchange state (Value); rarely more than one
 }
 
 // extrasLocked returns ex.more, making it. ex.mu is held.
