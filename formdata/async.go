@@ -44,13 +44,37 @@ type DoneFunc func(w api.Response, f *Form, err error) error
 // Temporary files are written from the listener's serialized tasks, a
 // write to local disk each; they are removed when the request completes,
 // however it ends, as with Parse, and at once when the parse fails.
+//
+// A form is parsed once per exchange, as Parse says: a ParseAsync after
+// the exchange's first Parse or ParseAsync has its result starts async
+// mode all the same and runs done with that result, the same *Form and
+// error, as a task of the request, whatever Limits it passes; an error
+// the first call returned before async mode (a 415, a 413 for the
+// Content-Length) reaches done then. A ParseAsync while the first parse
+// still reads the body (a Parse on another goroutine, or a ParseAsync
+// whose done has not run yet) returns an error wrapping api.ErrWrongState
+// and done never runs. A ParseAsync that fails to start async mode (its
+// caller is no dispatch) leaves the body to the next call.
 func ParseAsync(r *api.Request, lim Limits, done DoneFunc) (*async.Context, error) {
-	enc, boundary, err := classify(r)
-	if err != nil {
+	p := parseOf(r)
+	switch c, f, err := p.claim(true); c {
+	case useStored:
+		return replay(r, f, err, done)
+	case refused:
 		return nil, err
 	}
+	return parseAsync(r, lim, done, p)
+}
+
+// parseAsync is ParseAsync's first call of an exchange: p (nil without
+// an exchange) is claimed, and settled or released here.
+func parseAsync(r *api.Request, lim Limits, done DoneFunc, p *parsed) (*async.Context, error) {
+	enc, boundary, err := classify(r)
+	if err != nil {
+		return nil, p.settled(nil, err)
+	}
 	lim = lim.resolved()
-	u := &upload{r: r, done: done, b: newBuilder(lim, &store{dir: lim.TempDir}), max: lim.MaxBodyBytes}
+	u := &upload{r: r, once: p, done: done, b: newBuilder(lim, &store{dir: lim.TempDir}), max: lim.MaxBodyBytes}
 	switch {
 	case enc == urlEncoded:
 		u.urlencoded = true
@@ -61,29 +85,32 @@ func ParseAsync(r *api.Request, lim Limits, done DoneFunc) (*async.Context, erro
 		if hasFormMethod(r.Method()) && over(r.ContentLength(), u.max) {
 			// Another method's body is no form (see below), and no
 			// limit's business: Parse gives it an empty Form too.
-			return nil, formTooLarge(u.max)
+			return nil, p.settled(nil, formTooLarge(u.max))
 		}
 	default:
 		if over(r.ContentLength(), lim.MaxBodyBytes) {
-			return nil, tooLarge(&LimitError{Limit: "MaxBodyBytes", Max: lim.MaxBodyBytes})
+			return nil, p.settled(nil, tooLarge(&LimitError{Limit: "MaxBodyBytes", Max: lim.MaxBodyBytes}))
 		}
 		if u.p, err = mimepart.NewParser(boundary, partLimits(lim), u.b); err != nil {
-			return nil, u.b.parseError(err, 0)
+			return nil, p.settled(nil, u.b.parseError(err, 0))
 		}
 	}
 	ac, err := async.Start(r)
 	if err != nil {
+		p.release() // the wrong place to parse, not the form's fault
 		return nil, err
 	}
 	u.ac = ac
 	if err := async.OnComplete(r, func(error) { u.b.form.st.removeAll() }); err != nil {
-		return nil, err
+		return nil, p.settled(nil, err) // completed: no later call parses either
 	}
 	if u.urlencoded && !hasFormMethod(r.Method()) {
 		// As Request.PostForm: only these methods' bodies are forms.
 		return ac, ac.Dispatch(func(w api.Response) { u.finish(w, nil) })
 	}
-	u.in, err = ac.SetReadListener(u)
+	if u.in, err = ac.SetReadListener(u); err != nil {
+		p.settle(nil, err)
+	}
 	return ac, err
 }
 
@@ -99,6 +126,7 @@ func formTooLarge(limit int64) error {
 // callbacks are serialized tasks of the request, so it needs no lock.
 type upload struct {
 	r    *api.Request
+	once *parsed // the exchange's parse, settled before done runs; nil without one
 	ac   *async.Context
 	in   *async.Input
 	done DoneFunc
@@ -201,12 +229,17 @@ func (u *upload) finish(w api.Response, err error) {
 		f = nil
 	}
 	u.body = nil
-	derr := u.done(w, f, err)
+	u.once.settle(f, err) // done may parse again: it gets f and err
+	end(u.ac, u.done(w, f, err))
+}
+
+// end completes the request as a DoneFunc's result says.
+func end(ac *async.Context, derr error) {
 	switch {
 	case errors.Is(derr, ErrKeepOpen):
 	case derr != nil:
-		u.ac.Fail(derr)
+		ac.Fail(derr)
 	default:
-		u.ac.Complete()
+		ac.Complete()
 	}
 }

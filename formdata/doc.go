@@ -61,6 +61,29 @@
 // or FileHeader past its request, nor hand one to a goroutine that
 // outlives it; FileHeader.SaveTo keeps a file by moving it elsewhere.
 //
-// Package formdata imports api, async, internal/mimepart and
-// internal/replacefile.
+// # Once per exchange
+//
+// The body can be read once, so a form is parsed once per exchange, as
+// Request.Form parses a URL-encoded body once: the first Parse or
+// ParseAsync of a request reads the body, under that call's Limits, and
+// every later call of the same exchange gets the same *Form and the same
+// error, whatever Limits it passes. That holds from any Request derived
+// from the request (the exchange keeps the parse, not the Request): a
+// filter that checks a field and then the handler, a handler that parses
+// before it suspends (package continuation) and again on the resumed
+// re-dispatch, a forward (package dispatcher) to a handler that parses, or
+// a handler that simply calls Parse twice; as net/http's
+// ParseMultipartForm keeps r.MultipartForm, and a Servlet container its
+// parts for every dispatch. A later ParseAsync runs its done with that
+// result, as a task of the request. A call while the first still reads
+// the body waits for it when both are Parse, and otherwise returns an
+// error wrapping api.ErrWrongState (ParseAsync's reading runs as tasks of
+// the request, which a waiting call would hold back; ParseAsync does not
+// block). The temporary files are the first parse's, removed once, when
+// the request completes. A Request that no container built has no
+// exchange: there each call parses what is left of its body.
+//
+// Package formdata imports api, async, internal/exchange (where the
+// exchange keeps its one parse, as package async reaches it),
+// internal/mimepart and internal/replacefile.
 package formdata

@@ -68,9 +68,38 @@ func classify(r *api.Request) (encoding, string, error) {
 // read's error, wrapped. The handler may return any of them as they are.
 //
 // Parse is for blocking handlers: it holds the calling goroutine while
-// the client sends (ParseAsync does not). Call it from the request's
-// handler, once: it consumes the body.
+// the client sends (ParseAsync does not).
+//
+// A form is parsed once per exchange (see the package doc): the first
+// Parse or ParseAsync of a request reads the body, under its Limits, and
+// every later Parse of the exchange, from any Request derived from it (a
+// resumed continuation's re-dispatch, a forward, a filter's and then the
+// handler's, WithAttribute), returns the same *Form and the same error,
+// whatever Limits it passes. A Parse while another reads the body waits
+// for that parse's result; a Parse while ParseAsync reads it returns an
+// error wrapping api.ErrWrongState at once, since ParseAsync's parse runs
+// as tasks of the request that a waiting handler would hold back. A
+// Request that no container built has no exchange: each Parse reads what
+// is left of its body.
 func Parse(r *api.Request, lim Limits) (*Form, error) {
+	p := parseOf(r)
+	if c, f, err := p.claim(false); c != parseFirst {
+		return f, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			p.settle(nil, errPanicked) // nobody waits for ever
+		}
+	}()
+	f, err := parse(r, lim)
+	done = true
+	p.settle(f, err)
+	return f, err
+}
+
+// parse is Parse's reading of the body.
+func parse(r *api.Request, lim Limits) (*Form, error) {
 	enc, boundary, err := classify(r)
 	if err != nil {
 		return nil, err
