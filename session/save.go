@@ -56,6 +56,15 @@ func (s *Session) saveLocked(ctx context.Context) error {
 			return fmt.Errorf("session: save: %w", err)
 		}
 		values := takeValues(&fresh)
+		if len(s.changed) == 0 && now.Sub(fresh.LastAccess) <= s.m.cfg.IdleTimeout/4 {
+			// Only the last access was due, and another request wrote
+			// it meanwhile: writing it again would cost a store write per
+			// request of a burst (a page and its XHRs), each retried
+			// against the others, and fail the requests that lost
+			// saveAttempts rounds.
+			s.base, s.values, s.touched = fresh, values, false
+			return nil
+		}
 		for k := range s.changed {
 			if v, ok := s.values[k]; ok {
 				values[k] = v
