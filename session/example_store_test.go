@@ -9,7 +9,8 @@ import (
 )
 
 // A MemoryStore is bounded: when it is full, a new session evicts the
-// least recently used one.
+// least recently used one, first among those never loaded since they
+// were saved (see MemoryConfig.MaxSessions).
 func ExampleNewMemoryStore() {
 	store := session.NewMemoryStore(session.MemoryConfig{MaxSessions: 2})
 	defer store.Close()

@@ -10,9 +10,16 @@ import (
 // MemoryConfig configures a MemoryStore. Its zero value is ready to use.
 type MemoryConfig struct {
 	// MaxSessions bounds the sessions held. Zero means 100,000. When the
-	// store is full, saving a new session evicts the least recently used
-	// one, so a flood of new sessions cannot exhaust memory, at the cost
-	// of logging out the idlest users first.
+	// store is full, saving a new session evicts another, so a flood of
+	// new sessions cannot exhaust memory: the least recently used of
+	// those never loaded since they were first saved (no client came
+	// back with their cookie), and only when there are none the least
+	// recently used of the others, logging out the idlest users. So a
+	// flood from clients that do not keep cookies (a script requesting
+	// a page that writes the session, as auth.Required's redirect to a
+	// login form does) evicts only its own sessions, and one that does
+	// must send each cookie back before its sessions push out those of
+	// returning users.
 	MaxSessions int
 	// ScavengeInterval is how often expired sessions are removed. Zero
 	// means one minute. Expired sessions are never returned in between;
@@ -33,7 +40,8 @@ type MemoryStore struct {
 
 	mu     sync.Mutex
 	byID   map[string]*list.Element // of *memEntry
-	lru    list.List                // most recently used at the front
+	fresh  list.List                // never loaded since their first save, most recently used at the front
+	lru    list.List                // loaded since, most recently used at the front
 	rev    uint64                   // last revision handed out, store-wide
 	timer  *time.Timer              // nil while not armed
 	closed bool
@@ -42,8 +50,9 @@ type MemoryStore struct {
 var _ RevisionDeleter = (*MemoryStore)(nil)
 
 type memEntry struct {
-	id  string
-	rec Record
+	id     string
+	rec    Record
+	proven bool // in lru, not fresh: loaded since its first save
 }
 
 // NewMemoryStore returns an empty MemoryStore configured by cfg.
@@ -74,7 +83,15 @@ func (s *MemoryStore) Load(_ context.Context, id string) (Record, error) {
 		s.remove(el)
 		return Record{}, ErrNotFound
 	}
-	s.lru.MoveToFront(el)
+	if e.proven {
+		s.lru.MoveToFront(el)
+	} else {
+		// A client came back with the cookie: the session is no
+		// longer one a flood could make by the thousand.
+		s.fresh.Remove(el)
+		e.proven = true
+		s.byID[id] = s.lru.PushFront(e)
+	}
 	rec := e.rec
 	rec.Values = copyValues(rec.Values)
 	return rec, nil
@@ -100,14 +117,19 @@ func (s *MemoryStore) Save(_ context.Context, id string, rec Record) (uint64, er
 	rec.Revision = s.rev
 	rec.Values = copyValues(rec.Values)
 	if ok {
-		el.Value.(*memEntry).rec = rec
-		s.lru.MoveToFront(el)
+		e := el.Value.(*memEntry)
+		e.rec = rec
+		s.listOf(e).MoveToFront(el)
 		return rec.Revision, nil
 	}
-	if s.lru.Len() >= s.max {
-		s.remove(s.lru.Back())
+	if s.fresh.Len()+s.lru.Len() >= s.max {
+		victim := s.fresh.Back()
+		if victim == nil {
+			victim = s.lru.Back()
+		}
+		s.remove(victim)
 	}
-	s.byID[id] = s.lru.PushFront(&memEntry{id: id, rec: rec})
+	s.byID[id] = s.fresh.PushFront(&memEntry{id: id, rec: rec})
 	if s.timer == nil {
 		s.timer = time.AfterFunc(s.interval, s.scavenge)
 	}
@@ -152,7 +174,7 @@ func (s *MemoryStore) DeleteRevision(_ context.Context, id string, rev uint64) e
 func (s *MemoryStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lru.Len()
+	return s.fresh.Len() + s.lru.Len()
 }
 
 // Close stops the scavenging timer and drops every session; the store's
@@ -165,13 +187,22 @@ func (s *MemoryStore) Close() error {
 		s.timer.Stop()
 		s.timer = nil
 	}
-	s.byID, s.lru = nil, list.List{}
+	s.byID, s.fresh, s.lru = nil, list.List{}, list.List{}
 	return nil
 }
 
 func (s *MemoryStore) remove(el *list.Element) {
-	delete(s.byID, el.Value.(*memEntry).id)
-	s.lru.Remove(el)
+	e := el.Value.(*memEntry)
+	delete(s.byID, e.id)
+	s.listOf(e).Remove(el)
+}
+
+// listOf returns the list that holds e.
+func (s *MemoryStore) listOf(e *memEntry) *list.List {
+	if e.proven {
+		return &s.lru
+	}
+	return &s.fresh
 }
 
 // scavenge runs on the timer's goroutine: it removes the expired sessions
@@ -183,15 +214,17 @@ func (s *MemoryStore) scavenge() {
 		return
 	}
 	now := time.Now()
-	for el := s.lru.Front(); el != nil; {
-		next := el.Next()
-		if expiredAt(el.Value.(*memEntry).rec, now) {
-			s.remove(el)
+	for _, l := range [...]*list.List{&s.fresh, &s.lru} {
+		for el := l.Front(); el != nil; {
+			next := el.Next()
+			if expiredAt(el.Value.(*memEntry).rec, now) {
+				s.remove(el)
+			}
+			el = next
 		}
-		el = next
 	}
 	s.timer = nil
-	if s.lru.Len() > 0 {
+	if s.fresh.Len()+s.lru.Len() > 0 {
 		s.timer = time.AfterFunc(s.interval, s.scavenge)
 	}
 }

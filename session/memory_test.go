@@ -124,3 +124,44 @@ func TestMemoryStoreDeleteRevision(t *testing.T) {
 	defer s.Close()
 	sessiontest.RevisionDeletes(t, s)
 }
+
+// A full store evicts first the sessions no client came back for: a
+// flood of new sessions from clients that keep no cookies (each request
+// a new session, as an anonymous request redirected to a login form
+// makes) does not push out a user who came back; a flood that sends each
+// cookie back once does, as the least recently used.
+func TestMemoryStoreFloodEvictsItsOwn(t *testing.T) {
+	tests := []struct {
+		name      string
+		cookies   bool // the flood sends each of its cookies back once
+		userAlive bool
+	}{
+		{"flood without cookies", false, true},
+		{"flood that comes back", true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := session.NewMemoryStore(session.MemoryConfig{MaxSessions: 10})
+			defer store.Close()
+			m := session.New(session.Config{Store: store})
+			w, _ := serve(t, m, "", nil, set("user", "ann"))
+			user := setCookie(t, w).Value
+			if w, _ := serve(t, m, user, nil, get("user")); w.Body() != "ann" {
+				t.Fatalf("the user's session reads %q", w.Body())
+			}
+			for range 100 {
+				w, _ := serve(t, m, "", nil, set("return", "/account"))
+				if tc.cookies {
+					serve(t, m, setCookie(t, w).Value, nil, get("return"))
+				}
+			}
+			if n := store.Len(); n != 10 {
+				t.Errorf("Len = %d, want 10", n)
+			}
+			w, _ = serve(t, m, user, nil, get("user"))
+			if alive := w.Body() == "ann"; alive != tc.userAlive {
+				t.Errorf("user's session reads %q after the flood, alive = %v, want %v", w.Body(), alive, tc.userAlive)
+			}
+		})
+	}
+}
