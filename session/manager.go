@@ -100,7 +100,10 @@ func sessionOf(r *api.Request, fn string) *Session {
 // name nothing. The exception is a save that only
 // writes the last access (see Config.IdleTimeout) once the response has
 // committed: its failure is logged to Config.Logger and the response
-// completes, since failing the request then would abort it.
+// completes, since failing the request then would abort it. A handler
+// that returns the error of its session's Invalidate, RenewID or Save
+// (auth.Logout's and auth.Login's, wrapped or not) is answered by the same
+// rules, so that a logout while the store is down is a 503 too.
 //
 // Only the request's serialized task calls Filter (the filter chain does).
 func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
@@ -147,6 +150,12 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			// would otherwise go unseen.
 			m.cfg.Logger.Error("session: saving after a failed dispatch", "err", serr)
 		}
+		if isStoreError(err) {
+			// A logout or login whose store call failed: answered as the
+			// Manager's own calls are, not 500 for every one of them
+			// while the store is down.
+			return m.storeFailed(w, err)
+		}
 		return err
 	}
 	return m.storeFailed(w, serr)
@@ -181,6 +190,24 @@ func (m *Manager) storeFailed(w api.Response, err error) error {
 		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
+}
+
+// storeError is the error of a store call that a Session method made for
+// its caller (Invalidate, RenewID, Save), so that Filter tells it from the
+// handler's own errors when the handler returns it. Its text is the
+// store's.
+type storeError struct{ err error }
+
+func (e storeError) Error() string { return e.err.Error() }
+func (e storeError) Unwrap() error { return e.err }
+
+// isStoreError reports whether a handler's err is, or wraps, a storeError
+// that nothing gave a status of its own: not a StatusError the handler
+// chose, nor a panic's value, which is answered 500 whatever it wraps.
+func isStoreError(err error) bool {
+	var se storeError
+	var pe *api.PanicError
+	return errors.As(err, &se) && !errors.As(err, &pe) && api.StatusOf(err) == http.StatusInternalServerError
 }
 
 // maxIDsTried bounds how many of a request's session cookies open looks

@@ -172,7 +172,7 @@ func (s *Session) Invalidate() error {
 		ctx, cancel := s.m.storeContext()
 		defer cancel()
 		if err := s.m.cfg.Store.Delete(ctx, s.id); err != nil {
-			return fmt.Errorf("session: invalidate: %w", err)
+			return fmt.Errorf("session: invalidate: %w", storeError{err})
 		}
 	}
 	// A cookie that named no live session is dropped too: a logout
@@ -229,14 +229,14 @@ func (s *Session) RenewID() error {
 		// ID. saveLocked applies that rule to our changes, move to the
 		// copy.
 		if err := s.saveLocked(ctx); err != nil {
-			return fmt.Errorf("session: renew: %w", err)
+			return fmt.Errorf("session: renew: %w", storeError{err})
 		}
 		if s.id == "" {
 			return nil // ended meanwhile: a new session starts at the next Set
 		}
 		moved, err := s.move(ctx, id)
 		if err != nil {
-			return fmt.Errorf("session: renew: %w", err)
+			return fmt.Errorf("session: renew: %w", storeError{err})
 		}
 		if !moved {
 			s.reset()
@@ -257,7 +257,10 @@ func (s *Session) Save(ctx context.Context) error {
 	defer s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, s.m.cfg.StoreTimeout)
 	defer cancel()
-	return s.saveLocked(ctx)
+	if err := s.saveLocked(ctx); err != nil {
+		return storeError{err}
+	}
+	return nil
 }
 
 // save is Save under StoreTimeout alone.
