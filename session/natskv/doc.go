@@ -11,7 +11,9 @@
 // saved. The key's revision is the Record's, and saves are optimistic
 // through kv.Create (a new session) and kv.Update (the revision loaded),
 // as package session's Store asks. A deleted key reads as
-// session.ErrNotFound. Store is a session.RevisionDeleter too, through
+// session.ErrNotFound, and so does one whose record does not decode (an
+// instance of another version of the application wrote it): the client
+// starts a new session, rather than every request of its failing. Store is a session.RevisionDeleter too, through
 // kv.Delete at the revision loaded (jetstream.LastRevision), so that
 // RenewID moves a session to its new ID only if no other instance changed
 // or ended it meanwhile.

@@ -93,7 +93,8 @@ type record struct {
 }
 
 // Load returns the session under id with the key's revision, or
-// session.ErrNotFound for a key missing, deleted or expired by the TTL.
+// session.ErrNotFound for a key missing, deleted or expired by the TTL,
+// or whose record does not decode.
 func (s *Store) Load(ctx context.Context, id string) (session.Record, error) {
 	e, err := s.kv.Get(ctx, id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -104,7 +105,12 @@ func (s *Store) Load(ctx context.Context, id string) (session.Record, error) {
 	}
 	var r record
 	if err := json.Unmarshal(e.Value(), &r); err != nil {
-		return session.Record{}, fmt.Errorf("natskv: load: %w", err)
+		// A record this instance cannot read (written by another
+		// version of the application, or by hand) is no session to it,
+		// as Jetty takes an unreadable session: the client starts a new
+		// one, where the error answered every request it made 500, its
+		// logout included, until the bucket's TTL dropped the key.
+		return session.Record{}, fmt.Errorf("natskv: load: a record that does not decode (%v): %w", err, session.ErrNotFound)
 	}
 	if len(r.Bytes) > 0 && r.Values == nil {
 		r.Values = make(map[string]string, len(r.Bytes))

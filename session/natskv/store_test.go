@@ -177,3 +177,41 @@ func TestStoreKeepsBytes(t *testing.T) {
 		})
 	}
 }
+
+// A record that does not decode (another version of the application
+// wrote it, or a hand) is no session: Load says session.ErrNotFound, so
+// the Manager starts a new one, where the error answered every request of
+// the client 500, its logout included, until the TTL dropped the key.
+func TestStoreUndecodableRecord(t *testing.T) {
+	b := natstest.ForTestJetStream(t)
+	ctx := t.Context()
+	js := b.JetStream(t)
+	st, err := natskv.New(ctx, js, natskv.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.KeyValue(ctx, "wharf_sessions") // Config.Bucket's zero
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, value string
+	}{
+		{"not JSON", "\x00garbage"},
+		{"another shape", `{"values":["a","b"]}`},
+		{"a time that is no time", `{"created":"yesterday"}`},
+		{"bytes not base64", `{"bytes":[["!!","!!"]]}`},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("UNDECODABLE%015d", i)
+			if _, err := kv.Put(ctx, id, []byte(tc.value)); err != nil {
+				t.Fatal(err)
+			}
+			_, err := st.Load(ctx, id)
+			if !errors.Is(err, session.ErrNotFound) || errors.Is(err, session.ErrUnavailable) {
+				t.Fatalf("Load = %v, want session.ErrNotFound", err)
+			}
+		})
+	}
+}
