@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,13 +163,16 @@ type trailerSyncBody struct {
 	r        *http.Request
 	declared http.Header // r.Trailer before the body was read: the declared names
 	eof      atomic.Bool
+	closed   atomic.Bool // Close was called
 }
 
 func (b *trailerSyncBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
+	switch {
+	case err == nil:
+	case err == io.EOF:
 		b.eof.Store(true)
-	} else if err == io.ErrUnexpectedEOF {
+	case err == io.ErrUnexpectedEOF:
 		// net/http's server says the body was cut short: the client
 		// closed mid-body, or a chunked body ended without its last
 		// chunk. A 400, as Wharf's connectors answer it: passed on bare,
@@ -176,13 +180,49 @@ func (b *trailerSyncBody) Read(p []byte) (int, error) {
 		// handler returned the read's error as it was (formdata's Parse,
 		// Request.Form), once for every upload a client abandoned.
 		err = errBodyCut
+	default:
+		err = bodyReadError(err, b.closed.Load())
 	}
 	return n, err
+}
+
+// Close records that the handler closed the body: a read after it fails
+// by the handler's doing, not the client's.
+func (b *trailerSyncBody) Close() error {
+	b.closed.Store(true)
+	return b.ReadCloser.Close()
 }
 
 // errBodyCut is what a read of a body net/http's server reports cut short
 // returns.
 var errBodyCut = &api.StatusError{Code: http.StatusBadRequest, Err: io.ErrUnexpectedEOF}
+
+// bodyReadError is what a read of a body returns for err, net/http's
+// error for it (other than io.EOF and io.ErrUnexpectedEOF). Its HTTP/2
+// server reports a body cut short otherwise: a stream ended before the
+// Content-Length it declared, a stream reset, a connection lost; over
+// HTTP/1.1 a reset connection is a *net.OpError; and its ReadTimeout ends
+// a read with os.ErrDeadlineExceeded. Those are the client's, a 400 (408
+// for the timeout), as on Wharf's connectors, not a 500 logged as the
+// server's failure. An error that has its status already (HTTP/3's body,
+// http.MaxBytesReader's 413) stays, as does a read after the handler
+// closed the body.
+func bodyReadError(err error, closed bool) error {
+	switch {
+	case closed || err == http.ErrBodyReadAfterClose || api.StatusOf(err) != http.StatusInternalServerError:
+		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &api.StatusError{Code: http.StatusRequestTimeout, Err: os.ErrDeadlineExceeded}
+	}
+	// A status under 500 says its error to the client: a *net.OpError's
+	// text names the server's address, which a client behind a proxy
+	// must not learn (the connector drops it too).
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		err = oe.Err
+	}
+	return &api.StatusError{Code: http.StatusBadRequest, Err: err}
+}
 
 // trailer is the RequestHead's Trailer: the declared names until the end
 // of the body, then the trailers, which nothing writes again.

@@ -2,6 +2,7 @@ package container_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,14 +10,19 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	xhttp2 "golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/connector"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // Under a net/http server (httptest, and HTTP/3, which reaches the
@@ -375,6 +381,110 @@ func TestServeHTTPBodyErrorsAreTheClients(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != tc.code {
 				t.Errorf("%d %q, want %d", resp.StatusCode, b, tc.code)
+			}
+		})
+	}
+}
+
+// Under a net/http server, the other ways its HTTP/2 server and a reset
+// connection report a body cut short are the client's too, as on Wharf's
+// connectors: an HTTP/2 stream that ends before its Content-Length (a
+// 400), a stream whose body stops until the server's ReadTimeout (a
+// 408), an HTTP/1.1 connection reset mid-body (a 400, of which the
+// client hears nothing; its error does not name the server's address).
+// They were passed on bare: a 500, logged as a failure of the server's.
+func TestServeHTTPBodyCutOverH2AndReset(t *testing.T) {
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	defer c.Shutdown(context.Background())
+	reading := make(chan struct{})
+	errs := make(chan error, 1)
+	c.HandleFunc("POST /read", func(w api.Response, r *api.Request) error {
+		if r.QueryValue("reset") != "" {
+			close(reading)
+		}
+		_, err := io.ReadAll(r.Body())
+		errs <- err
+		if err != nil {
+			return fmt.Errorf("reading the body: %w", err)
+		}
+		_, err = w.WriteString("read")
+		return err
+	})
+	srv := httptest.NewUnstartedServer(c)
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Config.ReadTimeout = time.Second
+	srv.Start()
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+
+	// h2 sends a POST that declares 8 bytes and sends 4, the stream ended
+	// or not, and returns the status of its answer.
+	h2 := func(t *testing.T, end bool) int {
+		nc := wharftest.Dial(t, addr, 2*wharftest.Patience)
+		io.WriteString(nc, xhttp2.ClientPreface)
+		fr := xhttp2.NewFramer(nc, nc)
+		fr.WriteSettings()
+		var block bytes.Buffer
+		enc := hpack.NewEncoder(&block)
+		for _, f := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":authority", "x"}, {":path", "/read"}, {"content-length", "8"}} {
+			enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+		}
+		fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: block.Bytes(), EndHeaders: true})
+		fr.WriteData(1, end, []byte("abcd"))
+		dec := hpack.NewDecoder(4096, nil)
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			if hf, ok := f.(*xhttp2.HeadersFrame); ok && hf.StreamID == 1 {
+				fields, err := dec.DecodeFull(hf.HeaderBlockFragment())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range fields {
+					if f.Name == ":status" {
+						code, _ := strconv.Atoi(f.Value)
+						return code
+					}
+				}
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		send func(t *testing.T) int // the status the client got, 0 for none
+		code int
+	}{
+		{"HTTP/2 stream ended short of its Content-Length", func(t *testing.T) int { return h2(t, true) }, 400},
+		{"HTTP/2 body stalled past ReadTimeout", func(t *testing.T) int { return h2(t, false) }, 408},
+		{"HTTP/1.1 connection reset mid-body", func(t *testing.T) int {
+			nc := wharftest.Dial(t, addr, 2*wharftest.Patience)
+			io.WriteString(nc, "POST /read?reset=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nabcd")
+			<-reading // the head was read: the reset cuts the body
+			nc.(*net.TCPConn).SetLinger(0)
+			nc.Close()
+			return 0
+		}, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.send(t); got != 0 && got != tt.code {
+				t.Errorf("answered %d, want %d", got, tt.code)
+			}
+			var err error
+			select {
+			case err = <-errs:
+			case <-time.After(wharftest.Patience):
+				t.Fatal("the handler's read did not end")
+			}
+			if code := api.StatusOf(err); code != tt.code {
+				t.Errorf("the read failed with %v, answered %d; want %d", err, code, tt.code)
+			}
+			if err != nil && strings.Contains(err.Error(), addr) {
+				t.Errorf("the read's error names the server's address: %v", err)
 			}
 		})
 	}
