@@ -32,6 +32,7 @@ fuzz ./api FuzzHeaderFields
 fuzz ./api FuzzCookies
 fuzz ./internal/wsframe FuzzParse
 fuzz ./internal/wsext FuzzAcceptDeflate
+fuzz ./websocket FuzzTextUTF8
 fuzz ./internal/byterange FuzzParse
 fuzz ./internal/mimepart FuzzParse
 fuzz ./internal/mimepart FuzzQPDecode
