@@ -49,7 +49,10 @@ type Input struct {
 // the returned Input: l.OnDataAvailable is scheduled at once. Where the
 // connection cannot read without blocking (the portable connector), a
 // goroutine reads ahead, one chunk at a time; on the epoll connector no
-// goroutine waits for the body.
+// goroutine waits for the body. A body the handler already read to its
+// end, if only to the last byte of its Content-Length without seeing
+// io.EOF, is over: the first Read returns io.EOF, and OnAllDataRead
+// follows, as the Servlet API's onAllDataRead does for finished input.
 func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 	if l == nil {
 		return nil, errors.New("async: nil ReadListener")

@@ -91,10 +91,10 @@ var (
 // Read implements io.Reader.
 func (rb *reqBody) Read(p []byte) (int, error) {
 	n, err := rb.readAs(p, false)
-	if err == io.EOF {
-		if pio, ok := rb.c.io.(*portableIO); ok {
-			pio.armWatch() // the socket is the hang-up watch's now
-		}
+	// A Content-Length body ends at its last byte (readAs), which a
+	// reader of exactly that many bytes gets without io.EOF.
+	if pio, ok := rb.c.io.(*portableIO); ok && (err == io.EOF || err == nil && rb.body.kind == bodyLength && rb.ended()) {
+		pio.armWatch() // the socket is the hang-up watch's now
 	}
 	return n, err
 }
@@ -140,6 +140,14 @@ func (rb *reqBody) readAs(p []byte, nonblock bool) (int, error) {
 			s.bodyClose.Store(true)
 			err = api.ErrBodyTooLarge
 		}
+	}
+	if err == nil && b.kind == bodyLength && b.x.remaining == 0 {
+		// The last byte is read: the body ends now, not at a next read
+		// that a reader of exactly Content-Length bytes (io.ReadFull)
+		// never makes. Whoever asks whether it ended (NotifyReadable,
+		// done, ended) would otherwise wait for bytes the client never
+		// sends: a read listener set then never got OnAllDataRead.
+		b.err = io.EOF
 	}
 	if err != nil {
 		b.err = err

@@ -91,10 +91,12 @@ func testHangupHeardWhileRunning(t *testing.T, cfg connector.Config) {
 		cont     string // sent once "100 Continue" came
 		leave    func(*net.TCPConn) error
 		answered bool // the client still reads the answer
+		exact    bool // the handler reads the body's 4 bytes, never io.EOF
 	}{
 		{name: "close", req: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", leave: closeConn},
 		{name: "reset", req: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", leave: reset},
 		{name: "close after body", req: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nping", leave: closeConn},
+		{name: "close after body read exactly", req: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nping", exact: true, leave: closeConn},
 		{name: "close after chunked body", req: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nping\r\n0\r\n\r\n", leave: reset},
 		{name: "close after 100-continue body", req: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n", cont: "ping", leave: closeConn},
 		{name: "half-close", req: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", leave: (*net.TCPConn).CloseWrite, answered: true},
@@ -106,7 +108,14 @@ func testHangupHeardWhileRunning(t *testing.T, cfg connector.Config) {
 			w := newRunWatch()
 			srv := &connector.Server{Config: cfg, Handler: streamFunc(func(s connector.Stream) {
 				s.Watch(w) // before the body is read, as the container watches
-				b, err := io.ReadAll(s.Request().Body)
+				var b []byte
+				var err error
+				if tt.exact {
+					b = make([]byte, 4)
+					_, err = io.ReadFull(s.Request().Body, b)
+				} else {
+					b, err = io.ReadAll(s.Request().Body)
+				}
 				if err == nil && len(b) > 0 && string(b) != "ping" {
 					err = fmt.Errorf("body %q", b)
 				}
