@@ -21,7 +21,8 @@ type Config struct {
 	ServeDotFiles bool
 	// CacheControl is the Cache-Control field sent with every 200, 206 and
 	// 304 answer about a file ("public, max-age=3600"), not with a
-	// listing. Empty, the zero value, sends none.
+	// listing, nor with a file served as an error page (see the package
+	// documentation). Empty, the zero value, sends none.
 	CacheControl string
 	// CacheControlFunc, when not nil, chooses the Cache-Control field per
 	// file instead of CacheControl: it is given the name of the file within

@@ -64,7 +64,12 @@
 //     evaluated all the same (RFC 9110 §13.2.1): "If-None-Match: *" is a
 //     304, an entity-tag in If-Match a 412, and the dates are ignored.
 //   - Cache-Control from Config.CacheControl or Config.CacheControlFunc, on
-//     the 200, 206 and 304 answers about a file.
+//     the 200, 206 and 304 answers about a file. A file served as an error
+//     page (a page that forwards to it: the response's status is already
+//     the error's when the handler runs) goes without it and without
+//     Last-Modified, from which caches compute a heuristic freshness for
+//     a 404 or 410 (RFC 9111 §4.2.2): either would keep the error for the
+//     URL that failed, past the deploy that ends it.
 //
 // # What it refuses
 //

@@ -52,14 +52,24 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 		// would be told 304 for the file rewritten before that date.
 		mod = now
 	}
+	// A status set before the handler ran is an error page's: the file is
+	// the page of a failure (the status already the error's), answered at
+	// the URL that failed. Its Cache-Control, and its Last-Modified, from
+	// which caches compute a heuristic freshness for a 404 or 410 (RFC
+	// 9111 §4.2.2), would keep the error for that URL, past the deploy
+	// that ends it.
+	errorPage := w.Status() != http.StatusOK
 	hdr.Set("Etag", etag)
-	if !isZeroTime(mod) {
+	if !isZeroTime(mod) && !errorPage {
 		hdr.Set("Last-Modified", mod.UTC().Format(http.TimeFormat))
 	}
 	// Cache-Control goes with 200, 206 and 304 only: on a 412 or 416 a
 	// long max-age would let a shared cache keep the refusal (RFC 9111 §3)
 	// and serve it for the file to everyone.
-	cc := h.cacheControl(name)
+	cc := ""
+	if !errorPage {
+		cc = h.cacheControl(name)
+	}
 	switch evaluate(r, etag, mod) {
 	case preconditionFailed:
 		return &api.StatusError{Code: http.StatusPreconditionFailed, Err: ErrPreconditionFailed}
