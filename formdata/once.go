@@ -21,6 +21,8 @@ type parseKey struct{}
 // every Request.Form call of an exchange gets the one URL-encoded parse.
 // The body can be read once; a second parse would read nothing, and blame
 // the client for a spent body.
+//
+// Its state changes only in transition, under mu.
 type parsed struct {
 	mu    sync.Mutex
 	state parseState
@@ -29,6 +31,16 @@ type parsed struct {
 	err   error
 }
 
+// parseState is where the exchange's parse is.
+//
+//	unparsed ──claim──▶ reading ──settle──▶ settled
+//	    │  ▲                                   ▲
+//	    │  └───────release───┐                 │
+//	    └──claimAsync──▶ readingAsync ──settle─┘
+//
+// A Parse's claim in reading waits for the settle and claims again; every
+// other claim while a parse reads is refused; every claim in settled gets
+// the stored outcome. Nothing leaves settled.
 type parseState uint8
 
 const (
@@ -38,14 +50,108 @@ const (
 	settled                 // form and err are the exchange's
 )
 
-// claimed is what claim tells a call to do.
+var stateNames = [...]string{"unparsed", "reading", "readingAsync", "settled"}
+
+func (s parseState) String() string { return stateNames[s] }
+
+// parseEvent is what happens to the exchange's parse.
+type parseEvent uint8
+
+const (
+	evClaim      parseEvent = iota // a Parse asks for the parse
+	evClaimAsync                   // a ParseAsync asks for it
+	evSettle                       // the reading call has its outcome
+	evRelease                      // the reading ParseAsync gives it up unread (async mode would not start)
+)
+
+var eventNames = [...]string{"claim", "claimAsync", "settle", "release"}
+
+func (e parseEvent) String() string { return eventNames[e] }
+
+// claimed is what transition tells the caller to do.
 type claimed uint8
 
 const (
 	parseFirst claimed = iota // parse the body, then settle (or release)
-	useStored                 // return the form and error given
-	refused                   // an async parse is under way: return the error given
+	useStored                 // return the stored form and error
+	refused                   // an async parse is under way, or a blocking one and the caller cannot wait: errParsing
+	wait                      // a Parse reads: wait for its done, then claim again
+	moved                     // a settle or release took effect
 )
+
+// transition is the parse's state machine, the only place its state
+// changes: the state after ev in s, and what the caller does. An event
+// that cannot happen in s (a settle or release of a parse nobody reads)
+// is an error, and the state stays.
+func transition(s parseState, ev parseEvent) (parseState, claimed, error) {
+	switch ev {
+	case evClaim, evClaimAsync:
+		switch s {
+		case unparsed:
+			if ev == evClaimAsync {
+				return readingAsync, parseFirst, nil
+			}
+			return reading, parseFirst, nil
+		case settled:
+			return s, useStored, nil
+		case reading:
+			if ev == evClaim {
+				// As concurrent Request.Form calls wait for the one
+				// parse; ParseAsync must not block.
+				return s, wait, nil
+			}
+			return s, refused, nil
+		default: // readingAsync: its reading runs as tasks a waiting call would hold back
+			return s, refused, nil
+		}
+	case evSettle:
+		if s == reading || s == readingAsync {
+			return settled, moved, nil
+		}
+	case evRelease:
+		if s == readingAsync {
+			return unparsed, moved, nil
+		}
+	}
+	return s, 0, fmt.Errorf("formdata: %v in state %v", ev, s)
+}
+
+// step applies ev under p.mu, keeping form and err for a settle and
+// waking the Parse calls that wait when a blocking parse ends. It returns
+// what transition says, the stored outcome for useStored, and the channel
+// to wait on for wait. It panics on an event transition refuses: a parse
+// settled twice, or released after it settled, would hand two callers two
+// outcomes.
+func (p *parsed) step(ev parseEvent, f *Form, err error) (claimed, <-chan struct{}, *Form, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	next, c, terr := transition(p.state, ev)
+	if terr != nil {
+		panic(terr)
+	}
+	switch {
+	case c == parseFirst && next == reading:
+		p.done = make(chan struct{})
+	case c == moved:
+		if ev == evSettle {
+			p.form, p.err = f, err
+		}
+		if p.done != nil {
+			close(p.done)
+			p.done = nil
+		}
+	}
+	p.state = next
+	switch c {
+	case useStored:
+		return c, nil, p.form, p.err
+	case refused:
+		return c, nil, nil, errParsing
+	case wait:
+		return c, p.done, nil, nil
+	}
+	return c, nil, nil, nil
+}
 
 // errParsing is what a call gets while ParseAsync reads the body: it cannot
 // wait for that parse, which runs as tasks of the request that a waiting
@@ -75,47 +181,23 @@ func (p *parsed) claim(isAsync bool) (claimed, *Form, error) {
 	if p == nil {
 		return parseFirst, nil, nil
 	}
+	ev := evClaim
+	if isAsync {
+		ev = evClaimAsync
+	}
 	for {
-		p.mu.Lock()
-		switch p.state {
-		case unparsed:
-			if isAsync {
-				p.state = readingAsync
-			} else {
-				p.state, p.done = reading, make(chan struct{})
-			}
-			p.mu.Unlock()
-			return parseFirst, nil, nil
-		case settled:
-			f, err := p.form, p.err
-			p.mu.Unlock()
-			return useStored, f, err
-		case reading:
-			if isAsync {
-				p.mu.Unlock()
-				return refused, nil, errParsing
-			}
-			done := p.done
-			p.mu.Unlock()
-			<-done // then settled, or unparsed again: look again
-		default: // readingAsync
-			p.mu.Unlock()
-			return refused, nil, errParsing
+		c, done, f, err := p.step(ev, nil, nil)
+		if c != wait {
+			return c, f, err
 		}
+		<-done // then settled, or unparsed again: look again
 	}
 }
 
 // settle keeps the first call's outcome for the later ones.
 func (p *parsed) settle(f *Form, err error) {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.state, p.form, p.err = settled, f, err
-	if p.done != nil {
-		close(p.done)
-		p.done = nil
+	if p != nil {
+		p.step(evSettle, f, err)
 	}
 }
 
@@ -129,15 +211,8 @@ func (p *parsed) settled(f *Form, err error) error {
 // not start, this dispatch being the wrong place for it): a later call,
 // from the right place, parses.
 func (p *parsed) release() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.state = unparsed
-	if p.done != nil {
-		close(p.done)
-		p.done = nil
+	if p != nil {
+		p.step(evRelease, nil, nil)
 	}
 }
 
