@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/formdata"
 	"github.com/wharf-go/wharf/internal/modes"
 )
@@ -222,6 +223,65 @@ func TestParsedOnce(t *testing.T) {
 				t.Errorf("%s: %d %.100q, want %d %.100q", tt.path, code, got, tt.code, tt.want)
 			}
 			waitEmpty(t, dir)
+		}
+	})
+}
+
+// TestParsedOnceAcrossForward: a handler that parses and forwards
+// (package dispatcher) to one that parses again, or includes it, gets
+// the first parse's form there, its fields and its one spooled file, and
+// the file is removed once the request completes. A forward from
+// ParseAsync's done reaches a target that parses with Parse.
+func TestParsedOnceAcrossForward(t *testing.T) {
+	var dir string
+	build := func(c *container.Container) {
+		dir = t.TempDir()
+		lim := formdata.Limits{TempDir: dir, MemoryThreshold: 1}
+		for _, style := range []string{"blocking", "async"} {
+			c.HandleFunc("/target/"+style, func(w api.Response, r *api.Request) error {
+				return parseThen(style, w, r, formdata.Limits{}, func(w api.Response, f *formdata.Form, err error) error {
+					if err != nil {
+						return err
+					}
+					return answerFile(w, f, dir)
+				})
+			})
+		}
+		for _, how := range []string{"forward", "include"} {
+			send := dispatcher.Forward
+			if how == "include" {
+				send = dispatcher.Include
+			}
+			for _, to := range []string{"blocking", "async"} {
+				c.HandleFunc("POST /"+how+"/blocking/"+to, func(w api.Response, r *api.Request) error {
+					if _, err := formdata.Parse(r, lim); err != nil {
+						return err
+					}
+					return send(w, r, "/target/"+to)
+				})
+			}
+			c.HandleFunc("POST /"+how+"/async/blocking", func(w api.Response, r *api.Request) error {
+				_, err := formdata.ParseAsync(r, lim, func(w api.Response, _ *formdata.Form, err error) error {
+					if err != nil {
+						return err
+					}
+					return send(w, r, "/target/blocking")
+				})
+				return err
+			})
+		}
+	}
+	content := strings.Repeat("file contents ", 1000)
+	body, ct := multipartBody(upload{name: "title", content: "report"}, upload{name: "doc", filename: "doc.txt", content: content})
+	want := fmt.Sprintf("title=report files=1 doc=%s", content)
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, how := range []string{"forward", "include"} {
+			for _, path := range []string{"/blocking/blocking", "/blocking/async", "/async/blocking"} {
+				if code, got := post(t, s, "/"+how+path, ct, body); code != 200 || got != want {
+					t.Errorf("%s%s: %d %.80q, want 200 %.80q", how, path, code, got, want)
+				}
+				waitEmpty(t, dir)
+			}
 		}
 	})
 }
