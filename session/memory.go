@@ -19,7 +19,8 @@ type MemoryConfig struct {
 	// a page that writes the session, as auth.Required's redirect to a
 	// login form does) evicts only its own sessions, and one that does
 	// must send each cookie back before its sessions push out those of
-	// returning users.
+	// returning users. A session Session.RenewID moved to a new ID (a
+	// login) counts as one its client came back for.
 	MaxSessions int
 	// ScavengeInterval is how often expired sessions are removed. Zero
 	// means one minute. Expired sessions are never returned in between;
@@ -99,7 +100,7 @@ func (s *MemoryStore) Load(_ context.Context, id string) (Record, error) {
 
 // Save stores rec under id if rec.Revision is the stored revision (zero:
 // none stored), else returns ErrConflict.
-func (s *MemoryStore) Save(_ context.Context, id string, rec Record) (uint64, error) {
+func (s *MemoryStore) Save(ctx context.Context, id string, rec Record) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -129,7 +130,15 @@ func (s *MemoryStore) Save(_ context.Context, id string, rec Record) (uint64, er
 		}
 		s.remove(victim)
 	}
-	s.byID[id] = s.fresh.PushFront(&memEntry{id: id, rec: rec})
+	if ctx.Value(renewedKey{}) != nil {
+		// RenewID's copy of a session a client came back for (the Load
+		// of the old ID that the move made proves it too): a login must
+		// not make the user's session the first a flood evicts.
+		e := &memEntry{id: id, rec: rec, proven: true}
+		s.byID[id] = s.lru.PushFront(e)
+	} else {
+		s.byID[id] = s.fresh.PushFront(&memEntry{id: id, rec: rec})
+	}
 	if s.timer == nil {
 		s.timer = time.AfterFunc(s.interval, s.scavenge)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/session"
 	"github.com/wharf-go/wharf/session/internal/sessiontest"
 )
@@ -163,5 +164,33 @@ func TestMemoryStoreFloodEvictsItsOwn(t *testing.T) {
 				t.Errorf("user's session reads %q after the flood, alive = %v, want %v", w.Body(), alive, tc.userAlive)
 			}
 		})
+	}
+}
+
+// A user who logs in (RenewID, which moves the session to a new ID) and
+// then reads the answer keeps the session through a flood from clients
+// that keep no cookies: the new ID is the session the user came back
+// with, not one of those the flood makes. It was saved among the sessions
+// no client came back for and was the first the flood evicted.
+func TestMemoryStoreFloodKeepsRenewed(t *testing.T) {
+	store := session.NewMemoryStore(session.MemoryConfig{MaxSessions: 10})
+	defer store.Close()
+	m := session.New(session.Config{Store: store})
+	w, _ := serve(t, m, "", nil, set("return", "/account")) // the login form
+	login := func(w api.Response, r *api.Request) error {
+		s := session.Of(r)
+		if err := s.RenewID(); err != nil {
+			return err
+		}
+		s.Set("user", "ann")
+		return nil
+	}
+	w, _ = serve(t, m, setCookie(t, w).Value, nil, login)
+	user := setCookie(t, w).Value
+	for range 100 {
+		serve(t, m, "", nil, set("return", "/account"))
+	}
+	if w, _ := serve(t, m, user, nil, get("user")); w.Body() != "ann" {
+		t.Errorf("the user's session reads %q after the flood, want ann", w.Body())
 	}
 }

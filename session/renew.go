@@ -35,7 +35,10 @@ func (s *Session) move(ctx context.Context, id string) (bool, error) {
 		// values as they are: a Store copies what it keeps (Record).
 		rec := Record{Values: values, Created: fresh.Created, LastAccess: now}
 		rec.Expires = s.m.expires(rec)
-		rev, err := store.Save(ctx, id, rec)
+		// The copy is the session the client came back with, under a new
+		// name: a MemoryStore keeps it among those, not among the sessions
+		// no client came back for, which a flood of new ones evicts first.
+		rev, err := store.Save(context.WithValue(ctx, renewedKey{}, true), id, rec)
 		if err != nil {
 			return false, err
 		}
@@ -57,6 +60,12 @@ func (s *Session) move(ctx context.Context, id string) (bool, error) {
 	}
 	return false, fmt.Errorf("%d attempts: %w", saveAttempts, ErrConflict)
 }
+
+// renewedKey marks the context of move's Save of the copy, for a
+// MemoryStore (MemoryConfig.MaxSessions): the Store interface has no word
+// for a save that continues a session under another ID, and a store that
+// wraps another passes the context on.
+type renewedKey struct{}
 
 // deleteRevision deletes the session under id if its revision is rev,
 // else returns ErrConflict: atomically through a RevisionDeleter, else
