@@ -203,11 +203,13 @@ func (e storeError) Unwrap() error { return e.err }
 
 // isStoreError reports whether a handler's err is, or wraps, a storeError
 // that nothing gave a status of its own: not a StatusError the handler
-// chose, nor a panic's value, which is answered 500 whatever it wraps.
+// chose, whatever its code (a 500 too: the handler chose it), nor a
+// panic's value, which is answered 500 whatever it wraps.
 func isStoreError(err error) bool {
 	var se storeError
 	var pe *api.PanicError
-	return errors.As(err, &se) && !errors.As(err, &pe) && api.StatusOf(err) == http.StatusInternalServerError
+	var ste *api.StatusError
+	return errors.As(err, &se) && !errors.As(err, &pe) && !errors.As(err, &ste)
 }
 
 // maxIDsTried bounds how many of a request's session cookies open looks

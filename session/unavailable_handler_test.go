@@ -56,6 +56,9 @@ func TestStoreUnavailableInHandler(t *testing.T) {
 		{"renew times out", "/login", outage{}, time.Millisecond, 503, "1", context.DeadlineExceeded},
 		{"renew fails otherwise", "/login", outage{boom}, 0, 500, "", boom},
 		{"save refused", "/save", outage{refused}, 0, 503, "5", session.ErrUnavailable},
+		// The handler's own StatusError is its answer, a 500 as any other.
+		{"invalidate in the handler's 500", "/logout-500", outage{refused}, 0, 500, "", syscall.ECONNREFUSED},
+		{"invalidate in the handler's 502", "/logout-502", outage{refused}, 0, 502, "", syscall.ECONNREFUSED},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +72,14 @@ func TestStoreUnavailableInHandler(t *testing.T) {
 			c := container.New(container.WithLogger(wharftest.DiscardLogger()))
 			c.Filter("/*", session.New(session.Config{Store: writeOutage{mem, tt.out}, StoreTimeout: tt.timeout, Logger: wharftest.DiscardLogger()}))
 			c.HandleFunc("/logout", func(w api.Response, r *api.Request) error { return session.Of(r).Invalidate() })
+			for _, code := range []int{500, 502} {
+				c.HandleFunc(fmt.Sprintf("/logout-%d", code), func(w api.Response, r *api.Request) error {
+					if err := session.Of(r).Invalidate(); err != nil {
+						return &api.StatusError{Code: code, Err: err}
+					}
+					return nil
+				})
+			}
 			c.HandleFunc("/login", func(w api.Response, r *api.Request) error { return session.Of(r).RenewID() })
 			c.HandleFunc("/save", func(w api.Response, r *api.Request) error {
 				s := session.Of(r)
