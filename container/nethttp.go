@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -181,9 +182,26 @@ func (b *trailerSyncBody) Read(p []byte) (int, error) {
 		// Request.Form), once for every upload a client abandoned.
 		err = errBodyCut
 	default:
-		err = bodyReadError(err, b.closed.Load())
+		err = bodyReadError(err, b.closed.Load() || !serversBody(b.ReadCloser))
 	}
 	return n, err
+}
+
+// serversBody reports whether body is one a server made (net/http's, or
+// x/net/http2's, whose errors bodyReadError knows), not one a middleware
+// in front of the container put in its place: a decompressor, a spool on
+// disk, a reader under a context. What such a reader's error means is
+// its own, perhaps the server's failure, and a status under 500 would
+// show its text (a file's path, say) to the client. A body that answers
+// its errors with a status (HTTP/3's, http.MaxBytesReader's) has them
+// kept either way.
+func serversBody(body io.ReadCloser) bool {
+	t := reflect.TypeOf(body)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	pkg := t.PkgPath()
+	return pkg == "net/http" || pkg == "golang.org/x/net/http2"
 }
 
 // Close records that the handler closed the body: a read after it fails
@@ -206,10 +224,11 @@ var errBodyCut = &api.StatusError{Code: http.StatusBadRequest, Err: io.ErrUnexpe
 // for the timeout), as on Wharf's connectors, not a 500 logged as the
 // server's failure. An error that has its status already (HTTP/3's body,
 // http.MaxBytesReader's 413) stays, as does a read after the handler
-// closed the body.
-func bodyReadError(err error, closed bool) error {
+// closed the body, and one of a body a middleware put in the server's
+// place (keep).
+func bodyReadError(err error, keep bool) error {
 	switch {
-	case closed || err == http.ErrBodyReadAfterClose || api.StatusOf(err) != http.StatusInternalServerError:
+	case keep || err == http.ErrBodyReadAfterClose || api.StatusOf(err) != http.StatusInternalServerError:
 		return err
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return &api.StatusError{Code: http.StatusRequestTimeout, Err: os.ErrDeadlineExceeded}

@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -485,6 +487,59 @@ func TestServeHTTPBodyCutOverH2AndReset(t *testing.T) {
 			}
 			if err != nil && strings.Contains(err.Error(), addr) {
 				t.Errorf("the read's error names the server's address: %v", err)
+			}
+		})
+	}
+}
+
+// failingBody is a middleware's body that fails with err.
+type failingBody struct{ err error }
+
+func (b failingBody) Read([]byte) (int, error) { return 0, b.err }
+func (b failingBody) Close() error             { return nil }
+
+// Under a net/http server, a body a middleware in front of the container
+// put in the server's place (a spool on disk, a reader under a context)
+// fails the read with its own error, which may be the server's failure:
+// a 500 whose text the client does not see, not a 400 showing it (the
+// spool's path) as a body the client cut short. An error with a status
+// of its own keeps it.
+func TestServeHTTPMiddlewareBodyErrorsStay(t *testing.T) {
+	c := container.New(container.WithLogger(wharftest.DiscardLogger()))
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("POST /read", func(w api.Response, r *api.Request) error {
+		if _, err := io.ReadAll(r.Body()); err != nil {
+			return fmt.Errorf("reading the body: %w", err)
+		}
+		_, err := w.WriteString("read")
+		return err
+	})
+	const spool = "/var/spool/upload-1"
+	tests := []struct {
+		name string
+		err  error
+		code int
+	}{
+		{"spool fails", &os.PathError{Op: "read", Path: spool, Err: syscall.EIO}, 500},
+		{"context deadline", context.DeadlineExceeded, 500},
+		{"context canceled", context.Canceled, 500},
+		{"a status of its own", &api.StatusError{Code: 413, Err: api.ErrBodyTooLarge}, 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.Body = failingBody{tt.err}
+				c.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			resp, err := http.Post(srv.URL+"/read", "text/plain", strings.NewReader("abcd"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.code || strings.Contains(string(b), spool) {
+				t.Errorf("%d %q, want %d without %s", resp.StatusCode, b, tt.code, spool)
 			}
 		})
 	}
