@@ -30,7 +30,8 @@ type BearerConfig struct {
 	// which may describe the token, is not sent. It runs in the
 	// request's serialized task and may block unless the chain is declared
 	// non-blocking; ctx is the request's. Nil means every token is
-	// refused.
+	// refused. A User without a Name is refused as an invalid token too:
+	// the request is never passed on with a user that names no one.
 	Check func(ctx context.Context, token string) (User, error)
 }
 
@@ -50,7 +51,8 @@ type bearer struct {
 // of the Bearer scheme gets 401 with `WWW-Authenticate: Bearer
 // realm="..."` (cause ErrNoCredentials); one whose token Check refuses
 // gets 401 with `Bearer realm="...", error="invalid_token"` (cause
-// ErrInvalidToken); one whose Bearer credentials are not a token (empty,
+// ErrInvalidToken), and so does one that Check accepts without naming
+// the User; one whose Bearer credentials are not a token (empty,
 // or characters outside the b64token syntax) gets 400 with
 // error="invalid_request" (cause ErrMalformedToken). A Check that could
 // not be made (see BearerConfig.Check) is a 503 without a challenge
@@ -102,6 +104,13 @@ func (b *bearer) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			}
 			return &api.StatusError{Code: http.StatusServiceUnavailable, Err: cause}
 		}
+		return unauthorized(w, b.invalid, ErrInvalidToken)
+	}
+	if u.Name == "" {
+		// No one to attach: UserOf would report a user, and Required
+		// pass a request that no one is accountable for, where Basic,
+		// Login and the session's read-back all refuse a user without
+		// a Name. A token no one holds is no valid token.
 		return unauthorized(w, b.invalid, ErrInvalidToken)
 	}
 	return next.Next(w, WithUser(r, u))

@@ -22,6 +22,10 @@ func tokens(_ context.Context, token string) (auth.User, error) {
 		return auth.User{Name: "ana", Roles: []string{"reader"}}, nil
 	case "down":
 		return auth.User{}, &api.StatusError{Code: http.StatusServiceUnavailable, Err: errors.New("token store unavailable")}
+	case "nameless":
+		// A Check that validates the token and names no one (a
+		// verifier whose subject claim is missing).
+		return auth.User{Roles: []string{"reader"}}, nil
 	case "explicit-401":
 		return auth.User{}, api.Error(http.StatusUnauthorized, "token secret-detail expired")
 	}
@@ -50,6 +54,7 @@ func TestBearer(t *testing.T) {
 		{name: "padding allowed", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer dGVzdA==", wantUser: "ana"},
 		{name: "refused token", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer forged", status: 401, wantErr: auth.ErrInvalidToken, challenge: invalid},
 		{name: "Check's own 401", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer explicit-401", status: 401, wantErr: auth.ErrInvalidToken, challenge: invalid},
+		{name: "valid token, nobody named", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer nameless", status: 401, wantErr: auth.ErrInvalidToken, challenge: invalid},
 		{name: "Check's 503 kept", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer down", status: 503},
 		{name: "empty token", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer ", status: 400, wantErr: auth.ErrMalformedToken, challenge: malformed},
 		{name: "scheme alone", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer", status: 400, wantErr: auth.ErrMalformedToken, challenge: malformed},
@@ -82,7 +87,7 @@ func TestBearer(t *testing.T) {
 			if c := o.challenge(); c != tt.challenge {
 				t.Errorf("WWW-Authenticate %q, want %q", c, tt.challenge)
 			}
-			if tt.status == 401 && strings.Contains(o.err.Error(), "secret-detail") {
+			if tt.status == 401 && o.err != nil && strings.Contains(o.err.Error(), "secret-detail") {
 				t.Errorf("Check's error text reaches the client: %v", o.err)
 			}
 		})
