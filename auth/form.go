@@ -77,7 +77,8 @@ type form struct {
 // LoginPath is answered by the filter: the credentials of the URL-encoded
 // body go to Check (a body of another type is answered 415, ErrFormType:
 // its fields would not be read); on success Login puts the user in the
-// session (moving it to a new ID first, against session fixation) and the
+// session (moving it to a new ID first, against session fixation, and
+// starting an empty one if it held another user) and the
 // answer is a 303 to Target; on failure, a 401 with
 // `WWW-Authenticate: Form realm="..."`, rendered by Failure if set, and the
 // session is left as it was. A POST to LogoutPath ends the session

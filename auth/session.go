@@ -109,10 +109,16 @@ func (l *sessionLookup) DetachAttr() (v any) {
 // in a handler of its own (a JSON login API, an OAuth callback): it moves
 // the session to a new ID, so that an ID planted or seen before the login
 // does not carry the new privileges (session fixation), and stores u's
-// Name and Roles in it, where SessionUser's filter (or FormLogin's)
-// finds them: UserOf returns u on the client's later requests, and on r
-// too if such a filter ran before the caller. The session Manager must
-// have filtered r.
+// Name and Roles in it, where SessionUser's filter (or FormLogin's) finds
+// them: UserOf returns u on the client's later requests, and on r too if
+// such a filter ran before the caller. The session Manager must have
+// filtered r.
+//
+// The session's other values stay, as an anonymous visitor's cart
+// follows them into their account, unless the session held another user
+// (a shared computer, a second account in one browser): that session is
+// ended (Invalidate) and u starts an empty one, so that nothing the other
+// user's requests kept reaches u.
 //
 // Login only writes the session: map SessionUser on the paths where
 // handlers and Required look for the user (ExampleSessionUser). Without
@@ -136,6 +142,17 @@ func Login(r *api.Request, u User) error {
 	s := session.Of(r)
 	if err := s.RenewID(); err != nil {
 		return fmt.Errorf("auth: login: %w", err)
+	}
+	if prev, _ := s.Get(sessionUser); prev != "" && prev != u.Name {
+		// Another user's session (a shared computer, a second account
+		// in one browser): what their requests kept in it, a cart or a
+		// cache of their records, is not the new user's to read. Read
+		// after RenewID, which leaves the values the store holds, and
+		// only then ended: RenewID is what fails, changing nothing,
+		// once the cookie can no longer change.
+		if err := s.Invalidate(); err != nil {
+			return fmt.Errorf("auth: login: %w", err)
+		}
 	}
 	s.Set(sessionUser, u.Name)
 	if len(u.Roles) == 0 {
