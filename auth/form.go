@@ -188,10 +188,20 @@ func (f *form) login(w api.Response, r *api.Request) error {
 const maxReturnBytes = 2048
 
 // returnTarget returns the target of r to come back to after a login: its
-// path and query, as sent (the context path included). It returns "" for
-// a method that a redirect would not repeat, a target too long, and one
-// that is not a path of this server.
+// path and query, as the client sent them (the context path included). It
+// returns "" for a method that a redirect would not repeat, a target too
+// long, and one that is not a path of this server.
 func returnTarget(r *api.Request) string {
+	if ex := r.Exchange(); ex != nil {
+		if cr := ex.Request(); cr != nil {
+			// The client's request, not the one Required sees: the
+			// target of a forward (a view the page renders, which
+			// alone may answer otherwise or not at all), or of an
+			// error page's forward, which is served as a GET whatever
+			// failed: a POST's error page would be kept as the page.
+			r = cr
+		}
+	}
 	if m := r.Method(); m != http.MethodGet && m != http.MethodHead {
 		return "" // the redirect after the login is a GET: a POST's body is gone
 	}

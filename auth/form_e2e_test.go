@@ -12,6 +12,7 @@ import (
 	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/auth"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/session"
 )
@@ -143,6 +144,18 @@ func TestFormReturnsToPage(t *testing.T) {
 		c.Filter("/*", auth.FormLogin(auth.FormConfig{Check: rolesCheck, Target: "/home"}))
 		c.Filter("/app/*", auth.Required(auth.RequiredConfig{LoginURL: "/login"}))
 		c.HandleFunc("/app/*", whoami)
+		// A page that renders a guarded view, and a failed POST whose
+		// error page does: the visitor asked for the page, and for no
+		// page to return to.
+		c.HandleFunc("GET /page/report", func(w api.Response, r *api.Request) error {
+			return dispatcher.Forward(w, r, "/app/view", dispatcher.WithFilters())
+		})
+		c.HandleFunc("POST /submit", func(w api.Response, r *api.Request) error {
+			return api.Error(http.StatusBadRequest, "refused")
+		})
+		c.ErrorPage(http.StatusBadRequest, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			return dispatcher.Forward(w, r, "/app/oops", dispatcher.WithFilters())
+		}))
 	}
 	login := url.Values{"user": {"ana"}, "password": {"s3cret"}}
 	steps := []struct {
@@ -159,6 +172,12 @@ func TestFormReturnsToPage(t *testing.T) {
 		{"POST", "/login", login, "/home"},
 		{"POST", "/logout", nil, "/"},
 		{"GET", "//app/x", nil, "/login"}, // a browser goes to the host "app"
+		{"POST", "/login", login, "/home"},
+		{"POST", "/logout", nil, "/"},
+		{"GET", "/page/report?year=2026", nil, "/login"}, // the page forwards to /app/view
+		{"POST", "/login", login, "/page/report?year=2026"},
+		{"POST", "/logout", nil, "/"},
+		{"POST", "/submit", url.Values{}, "/login"}, // its error page forwards to /app/oops
 		{"POST", "/login", login, "/home"},
 	}
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {

@@ -24,7 +24,10 @@ type RequiredConfig struct {
 	// GET or HEAD that is redirected leaves its target (path and query)
 	// in the session, and the next successful login returns there rather
 	// than to FormConfig.Target: the visitor lands on the page they asked
-	// for. Behind SessionUser alone nothing is kept (no login of this
+	// for. That is the client's request, also where Required guards the
+	// target of a forward (dispatcher.WithFilters) or of an error page's:
+	// a page that forwards to a guarded view is returned to, not the
+	// view, and a POST whose error page is guarded leaves nothing. Behind SessionUser alone nothing is kept (no login of this
 	// package's would return there), and an anonymous visitor is given
 	// no session.
 	LoginURL string
