@@ -2,6 +2,7 @@ package http2
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -81,6 +82,16 @@ const (
 	// h2FramesPerRun bounds the frames a reader on a Waiter handles in one
 	// run, which may be on the selector's goroutine (see errH2Yield).
 	h2FramesPerRun = 64
+	// h2CarryMax is the largest partial frame a reader on a Waiter copies
+	// out of its buffer when the socket runs dry, so that the 16 KiB
+	// buffer goes back to the pool (see read): without it a client that
+	// sends a few bytes of a frame and stalls holds 16 KiB for as long as
+	// a stream is open, which no deadline bounds (a long poll may last
+	// minutes). A partial frame this large or larger keeps the buffer:
+	// the client had to send that much, so it holds at most 16 times what
+	// it sent, and a large DATA frame arriving in TCP segments (the first
+	// one usually past 1 KiB) is never copied.
+	h2CarryMax = 1 << 10
 )
 
 // serverConn is one HTTP/2 connection.
@@ -116,7 +127,8 @@ type serverConn struct {
 	wait       connector.Waiter // nc, if it can wait without the reader's goroutine
 	wake       func()           // starts the reader again: wait's callback
 	src        io.Reader        // the connection's bytes (connector.Handover.Reader)
-	br         *bufio.Reader    // reads src and holds a whole frame; pooled while the reader waits with it empty
+	br         *bufio.Reader    // reads src and holds a whole frame; pooled while the reader waits with it empty or carried
+	carry      []byte           // while br is pooled, the partial frame it held (under h2CarryMax), read before src
 	dispatched bool             // a request went to the executor in this run
 	prefaced   bool             // the client preface was read
 	started    bool             // and its SETTINGS frame: the connection runs
@@ -288,11 +300,17 @@ func (hc *serverConn) keepUpgraded(st *stream) bool {
 // or the connection closes.
 //
 // The reader's buffer goes back to the server's pool while it waits with
-// nothing in it, so that a quiet connection keeps none.
+// nothing in it, so that a quiet connection keeps none, or with a partial
+// frame of less than h2CarryMax, which waits in carry: a client that
+// stalls in the middle of a frame then holds the bytes it sent, not 16 KiB.
 func (hc *serverConn) read() {
 	hc.readG.Acquire()
 	if hc.br == nil {
-		hc.br = hc.srv.getReader(hc.src)
+		if hc.carry != nil {
+			hc.br = hc.srv.getReader(carrySource{hc})
+		} else {
+			hc.br = hc.srv.getReader(hc.src)
+		}
 	}
 	err := hc.readFrames()
 	if hc.wait == nil {
@@ -302,7 +320,11 @@ func (hc *serverConn) read() {
 	}
 	switch {
 	case errors.Is(err, api.ErrWouldBlock):
-		if hc.br.Buffered() == 0 {
+		if n := hc.br.Buffered(); n < h2CarryMax {
+			if n > 0 {
+				b, _ := hc.br.Peek(n)
+				hc.carry = bytes.Clone(b)
+			}
 			hc.srv.putReader(hc.br)
 			hc.br = nil
 		}
@@ -329,9 +351,27 @@ func (hc *serverConn) read() {
 	}
 	hc.srv.putReader(hc.br)
 	hc.br = nil
+	hc.carry = nil
 	hc.releaseFields()
 	hc.readG.Release()
 	go hc.end(err)
+}
+
+// carrySource is what a reader's buffer reads after the reader waited
+// with a partial frame carried: the carried bytes, then the connection's.
+type carrySource struct{ hc *serverConn }
+
+func (s carrySource) Read(p []byte) (int, error) {
+	hc := s.hc
+	if hc.carry == nil {
+		return hc.src.Read(p)
+	}
+	n := copy(p, hc.carry)
+	hc.carry = hc.carry[n:]
+	if len(hc.carry) == 0 {
+		hc.carry = nil
+	}
+	return n, nil
 }
 
 // releaseFields gives the header block's slice back to the server, the

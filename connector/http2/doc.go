@@ -25,7 +25,13 @@
 // connection holds no goroutine and no buffer, its reader's and writer's
 // back in the Server's pools; elsewhere the reader is a goroutine for the
 // connection's life. A frame is handled only once all of it came, so the
-// reader never waits in the middle of one. A Handler that maps requests first (connector.Preparer) maps
+// reader never waits in the middle of one. When the socket runs dry with
+// less than h2CarryMax (1 KiB) of a frame read, the reader copies those
+// bytes out and gives its 16 KiB buffer back too, so that a client that
+// stalls inside a frame while a stream keeps the connection open holds
+// what it sent, not the buffer; with more read, the buffer stays (at most
+// 16 times what the client sent, and a large DATA frame arriving in
+// segments is never copied). A Handler that maps requests first (connector.Preparer) maps
 // each on the reader, and one whose request must wait for its turn
 // (Admitter, admit.go) keeps it there without a goroutine. The connector's facts arrive in a connector.Handover: the
 // net.Conn and the bytes already read, the upgraded request, addresses,

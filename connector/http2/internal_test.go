@@ -88,7 +88,6 @@ func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settin
 	t.Helper()
 	p := &h2Pipe{frames: make(chan xhttp2.Frame, 64), done: make(chan struct{})}
 	cli, sc := net.Pipe()
-	p.nc = cli
 	ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
 	p.hc = newServerConn(&Server{}, &connector.Handover{
 		Conn: sc, Reader: sc,
@@ -105,6 +104,20 @@ func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settin
 		defer close(p.done)
 		p.hc.serve()
 	}()
+	p.open(cli, settings...)
+	t.Cleanup(func() {
+		cli.Close()
+		<-p.done
+		ex.Close(context.Background())
+	})
+	return p
+}
+
+// open starts the client's side on cli: its framer, the goroutine that
+// delivers the server's frames on frames, the preface and a SETTINGS
+// frame of settings.
+func (p *h2Pipe) open(cli net.Conn, settings ...xhttp2.Setting) {
+	p.nc = cli
 	p.fr = xhttp2.NewFramer(cli, cli)
 	p.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	p.enc = hpack.NewEncoder(&p.buf)
@@ -121,12 +134,6 @@ func startH2Pipe(t *testing.T, cfg connector.Config, h connector.Handler, settin
 	}()
 	io.WriteString(cli, xhttp2.ClientPreface)
 	p.fr.WriteSettings(settings...)
-	t.Cleanup(func() {
-		cli.Close()
-		<-p.done
-		ex.Close(context.Background())
-	})
-	return p
 }
 
 // copyFrame keeps what the tests look at of a frame the framer may reuse.
