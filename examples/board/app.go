@@ -83,11 +83,16 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 	c.Filter("DELETE /api/posts/{id}", loggedIn)
 	c.Filter("POST /api/posts/{id}/attachments", loggedIn)
 	// Uploaded files are the users' content, served from the page's
-	// origin: a sandbox keeps an uploaded HTML page from running script
-	// there (nosniff, set above, keeps a browser from guessing a type
-	// into one).
+	// origin: a browser that follows an attachment's link saves the file
+	// rather than render it there, where an uploaded HTML page or SVG
+	// image would show whatever it likes under the board's address (a
+	// form asking for the password, say); should one render it anyway, a
+	// sandbox keeps it from running script (nosniff, set above, keeps a
+	// browser from guessing a type into one). The page's links download
+	// too.
 	c.Filter("/attachments/*", header.New(header.Config{Set: map[string]string{
 		"Content-Security-Policy": "sandbox",
+		"Content-Disposition":     "attachment",
 	}}))
 
 	// The default mapping: "/" is the page, /static/... its assets, and

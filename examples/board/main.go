@@ -30,7 +30,9 @@
 //	POST   /api/posts/{id}/attachments    multipart/form-data with a file part
 //	                                      "file" of at most 8 MiB: 201
 //	                                      {"url":"/attachments/K","size":N}
-//	GET    /attachments/K                 the file, with ETag and Range
+//	GET    /attachments/K                 the file, with ETag and Range, as a
+//	                                      download (Content-Disposition:
+//	                                      attachment) in a sandbox
 //	GET    /events                        the new posts, as Server-Sent Events
 //
 // GET /events streams one event per new post, to anyone (the posts are
