@@ -60,7 +60,11 @@ func (a *app) createPost(w api.Response, r *api.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.board.add(user, text)
+	p, dropped, err := a.board.add(user, text)
+	// The oldest posts make room for it: their files go with them.
+	for _, att := range dropped {
+		a.removeAttachment(att)
+	}
 	if err != nil {
 		// The event log refused it (the broker is closing, or NATS is
 		// out of reach): nothing was made, and the client may try again.

@@ -351,3 +351,50 @@ func TestConcurrentPosts(t *testing.T) {
 		next[p.User]++
 	}
 }
+
+// What one user can make the board keep is bounded: the posts (the
+// newest maxPosts, each older one dropped with its files) and the files
+// of a post.
+func TestBounds(t *testing.T) {
+	b := startBoard(t)
+	ann := newUser(t)
+	login(t, ann, b.base, "ann")
+	attach := func(id int64) exampletest.Answer {
+		body, ct := multipartFile(t, "file", "a.txt", []byte("x"))
+		return send(t, ann, "POST", b.base+"/api/posts/"+strconv.FormatInt(id, 10)+"/attachments", http.Header{"Content-Type": {ct}}, body)
+	}
+
+	first := post(t, ann, b.base, "first")
+	var urls []string
+	for i := range maxPostAttachments {
+		a := attach(first)
+		var att Attachment
+		if err := json.Unmarshal([]byte(a.Body), &att); a.Status != http.StatusCreated || err != nil {
+			t.Fatalf("attachment %d: %v", i, a)
+		}
+		urls = append(urls, att.URL)
+	}
+	if a := attach(first); a.Status != http.StatusConflict {
+		t.Errorf("attachment %d: %v, want 409", maxPostAttachments+1, a)
+	}
+
+	for i := range maxPosts {
+		post(t, ann, b.base, strconv.Itoa(i))
+	}
+	var posts []Post
+	a := send(t, newUser(t), "GET", b.base+"/api/posts", nil, nil)
+	if err := json.Unmarshal([]byte(a.Body), &posts); err != nil || len(posts) != maxPosts {
+		t.Fatalf("GET /api/posts: %d posts (%v), want %d", len(posts), err, maxPosts)
+	}
+	if posts[0].Text != "0" || posts[maxPosts-1].Text != strconv.Itoa(maxPosts-1) {
+		t.Errorf("posts %q to %q kept, want the newest", posts[0].Text, posts[maxPosts-1].Text)
+	}
+	if a := send(t, newUser(t), "GET", b.base+"/api/posts/"+strconv.FormatInt(first, 10), nil, nil); a.Status != http.StatusNotFound {
+		t.Errorf("the oldest post, past %d: %v, want 404", maxPosts, a)
+	}
+	for _, u := range urls {
+		if a := send(t, newUser(t), "GET", b.base+u, nil, nil); a.Status != http.StatusNotFound {
+			t.Errorf("%s, of the dropped post: %v, want 404", u, a)
+		}
+	}
+}

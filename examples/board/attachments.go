@@ -56,12 +56,10 @@ func (a *app) upload(w api.Response, r *api.Request) error {
 	if err != nil {
 		return err
 	}
-	// Refuse before reading the body: a stranger's upload is not even
-	// spooled.
-	if author, err := a.board.authorOf(id); err != nil {
+	// Refuse before reading the body: a stranger's upload, or one past
+	// the limits, is not even spooled.
+	if err := a.board.mayAttach(id, user); err != nil {
 		return err
-	} else if author != user {
-		return errNotAuthor
 	}
 	ac, err := formdata.ParseAsync(r, a.uploadLimits(), func(w api.Response, f *formdata.Form, err error) error {
 		if err != nil {

@@ -19,7 +19,10 @@
 //	POST   /logout                        303 to /; the session ends everywhere
 //	GET    /api/me                        {"user":U}; 401 without a session
 //	GET    /api/posts                     [{"id","user","text","attachments"}...],
-//	                                      oldest first
+//	                                      oldest first: the newest 1,000, as
+//	                                      the board keeps no more (a new
+//	                                      post drops the oldest, and its
+//	                                      files, past them)
 //	POST   /api/posts  {"text":T}         201 and the post; 401 without a session;
 //	                                      400 for a text that is empty, over
 //	                                      2000 characters, or holds a control
@@ -29,7 +32,10 @@
 //	DELETE /api/posts/{id}                204 for its author, 403 for others
 //	POST   /api/posts/{id}/attachments    multipart/form-data with a file part
 //	                                      "file" of at most 8 MiB: 201
-//	                                      {"url":"/attachments/K","size":N}
+//	                                      {"url":"/attachments/K","size":N};
+//	                                      409 on a post that holds 4 files,
+//	                                      507 once the files of all the
+//	                                      posts would pass 1 GiB
 //	GET    /attachments/K                 the file, with ETag and Range, as a
 //	                                      download (Content-Disposition:
 //	                                      attachment) in a sandbox
@@ -111,7 +117,8 @@
 //
 // # Several instances
 //
-// Posts live in each process's memory; sessions can be shared. Two
+// Posts live in each process's memory (the newest 1,000); sessions can
+// be shared. Two
 // instances, the first running the broker:
 //
 //	go run ./examples/board -addr 127.0.0.1:8081 -nats-embed 127.0.0.1:4222

@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/wharf-go/wharf/api"
@@ -15,6 +16,25 @@ type Post struct {
 	Text        string       `json:"text"`
 	Attachments []Attachment `json:"attachments"`
 }
+
+// What one process keeps, whoever posts: without a bound, one user
+// posting in a loop would fill its memory, and GET /api/posts, which
+// answers every post, would grow with it; one attaching in a loop would
+// fill the disk.
+const (
+	// maxPosts is how many posts are kept, as many as the event log
+	// replays: a new post past it drops the oldest, its files with it.
+	maxPosts = 1000
+	// maxPostAttachments is how many files one post may hold.
+	maxPostAttachments = 4
+	// maxAttachedBytes bounds the files of all the posts together.
+	maxAttachedBytes = 1 << 30
+)
+
+var (
+	errTooManyAttachments = api.Error(http.StatusConflict, "a post holds at most "+strconv.Itoa(maxPostAttachments)+" files")
+	errAttachmentsFull    = api.Error(http.StatusInsufficientStorage, "the board's files fill the "+strconv.Itoa(maxAttachedBytes>>30)+" GiB it keeps: try again once posts are deleted")
+)
 
 // Attachment is a file attached to a post, served at URL.
 type Attachment struct {
@@ -41,6 +61,7 @@ type board struct {
 
 	mu    sync.Mutex
 	posts []*Post // by id, which the log makes increase: oldest first
+	bytes int64   // the size of every post's attachments, together
 	// adding has a channel per post whose event is being published, and
 	// deleting one per post whose deletion's event is; each is closed
 	// once the outcome is stored.
@@ -54,7 +75,8 @@ type deletion struct {
 }
 
 // add makes a new post by user, publishes its event, and returns a copy of
-// the post.
+// the post, and the attachments of the posts it dropped to keep maxPosts,
+// whose files the caller removes.
 //
 // A post's id is the ID of its event in the broker's log, and the event's
 // data is the post's JSON, id included: so the data can only be made once
@@ -79,7 +101,7 @@ type deletion struct {
 // post, as a client that got the event from this instance must find it,
 // and GET /api/posts, which the page reads after opening its
 // EventSource. Other requests, and other posts, do not wait.
-func (b *board) add(user, text string) (Post, error) {
+func (b *board) add(user, text string) (Post, []Attachment, error) {
 	done := make(chan struct{})
 	b.mu.Lock()
 	b.adding = append(b.adding, done)
@@ -95,12 +117,20 @@ func (b *board) add(user, text string) (Post, error) {
 	defer b.mu.Unlock()
 	b.adding = slices.DeleteFunc(b.adding, func(c chan struct{}) bool { return c == done })
 	if err != nil {
-		return Post{}, err
+		return Post{}, nil, err
 	}
 	p := newPost(id)
 	i, _ := b.find(id)
 	b.posts = slices.Insert(b.posts, i, &p)
-	return p.clone(), nil
+	var dropped []Attachment
+	if n := len(b.posts) - maxPosts; n > 0 {
+		for _, old := range b.posts[:n] {
+			dropped = append(dropped, old.Attachments...)
+			b.bytes -= old.size()
+		}
+		b.posts = slices.Delete(b.posts, 0, n)
+	}
+	return p.clone(), dropped, nil
 }
 
 // all returns copies of every post, oldest first, so that callers encode
@@ -198,10 +228,15 @@ func (b *board) remove(id int64, user string) ([]Attachment, error) {
 	if err != nil {
 		return nil, &api.StatusError{Code: http.StatusServiceUnavailable, Err: err}
 	}
-	// Still there: only a deletion takes a post out, and this was the
-	// post's only one. An attachment added meanwhile goes with it.
-	i, _ = b.find(id)
+	// No other deletion took it out, but new posts may have dropped it
+	// meanwhile, its files with it. An attachment added meanwhile goes
+	// with it.
+	i, ok = b.find(id)
+	if !ok {
+		return nil, nil
+	}
 	atts := b.posts[i].Attachments
+	b.bytes -= b.posts[i].size()
 	b.posts = slices.Delete(b.posts, i, i+1)
 	return atts, nil
 }
@@ -216,32 +251,46 @@ func (b *board) deletionOf(id int64) (chan struct{}, bool) {
 	return nil, false
 }
 
-// authorOf returns who wrote post id.
-func (b *board) authorOf(id int64) (string, error) {
+// mayAttach reports why user may not attach a file to post id, if they
+// may not: the post is not theirs, holds maxPostAttachments files, or the
+// board's files fill maxAttachedBytes.
+func (b *board) mayAttach(id int64, user string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	i, ok := b.find(id)
-	if !ok {
-		return "", errNoPost
-	}
-	return b.posts[i].User, nil
+	_, err := b.attachable(id, user, 0)
+	return err
 }
 
-// attach adds a to post id if user wrote it. The post may have been
-// deleted while its upload was read, hence the second check after
-// authorOf.
+// attach adds a to post id if user wrote it and the limits allow it. The
+// post may have been deleted, or filled, while its upload was read, hence
+// the second check after mayAttach.
 func (b *board) attach(id int64, user string, a Attachment) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	i, ok := b.find(id)
-	if !ok {
-		return errNoPost
+	p, err := b.attachable(id, user, a.Size)
+	if err != nil {
+		return err
 	}
-	if b.posts[i].User != user {
-		return errNotAuthor
-	}
-	b.posts[i].Attachments = append(b.posts[i].Attachments, a)
+	p.Attachments = append(p.Attachments, a)
+	b.bytes += a.Size
 	return nil
+}
+
+// attachable returns post id if user may attach a file of size bytes to
+// it. b.mu is held.
+func (b *board) attachable(id int64, user string, size int64) (*Post, error) {
+	i, ok := b.find(id)
+	switch {
+	case !ok:
+		return nil, errNoPost
+	case b.posts[i].User != user:
+		return nil, errNotAuthor
+	case len(b.posts[i].Attachments) >= maxPostAttachments:
+		return nil, errTooManyAttachments
+	case b.bytes+size > maxAttachedBytes, size == 0 && b.bytes >= maxAttachedBytes:
+		return nil, errAttachmentsFull
+	}
+	return b.posts[i], nil
 }
 
 func (b *board) find(id int64) (int, bool) {
@@ -254,6 +303,15 @@ func (b *board) find(id int64) (int, bool) {
 		}
 		return 0
 	})
+}
+
+// size is the size of p's attachments, together.
+func (p *Post) size() int64 {
+	var n int64
+	for _, a := range p.Attachments {
+		n += a.Size
+	}
+	return n
 }
 
 func (p *Post) clone() Post {

@@ -81,7 +81,7 @@ func addNow(t *testing.T, b *board, pubs <-chan publication, user, text string) 
 		p   Post
 		err error
 	}
-	res := start(func() added { p, err := b.add(user, text); return added{p, err} })
+	res := start(func() added { p, _, err := b.add(user, text); return added{p, err} })
 	select {
 	case pub := <-pubs:
 		pub.answer <- nil
@@ -104,19 +104,19 @@ func TestBoardPublishesWithoutItsLock(t *testing.T) {
 		b, pubs := newSlowBoard(t)
 		first := addNow(t, b, pubs, "ann", "first")
 
-		slow := start(func() error { _, err := b.add("bob", "slow"); return err })
+		slow := start(func() error { _, _, err := b.add("bob", "slow"); return err })
 		slowPub := <-pubs
 
 		if p, ok := b.get(first.ID); !ok || p.Text != "first" {
 			t.Errorf("get(%d) = %v, %v while a post was under way", first.ID, p, ok)
 		}
-		if user, err := b.authorOf(first.ID); user != "ann" || err != nil {
-			t.Errorf("authorOf(%d) = %q, %v", first.ID, user, err)
+		if err := b.mayAttach(first.ID, "ann"); err != nil {
+			t.Errorf("mayAttach(%d) = %v", first.ID, err)
 		}
 		if err := b.attach(first.ID, "ann", Attachment{URL: "/attachments/a", Size: 1}); err != nil {
 			t.Errorf("attach: %v", err)
 		}
-		fast := start(func() error { _, err := b.add("cat", "fast"); return err })
+		fast := start(func() error { _, _, err := b.add("cat", "fast"); return err })
 		(<-pubs).answer <- nil
 		if err := <-fast; err != nil {
 			t.Fatalf("a post made while another was under way: %v", err)
@@ -175,7 +175,7 @@ func TestBoardReadersWaitForPublications(t *testing.T) {
 					id = 1
 					done = start(func() error { _, err := b.remove(id, "ann"); return err })
 				} else {
-					done = start(func() error { _, err := b.add("ann", "third"); return err })
+					done = start(func() error { _, _, err := b.add("ann", "third"); return err })
 				}
 				pub := <-pubs
 
@@ -242,4 +242,76 @@ func TestBoardDeletesOnce(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The files of all the posts together stay within maxAttachedBytes: an
+// upload past it is refused, before its body is read once the board is
+// full, and what a deletion or a dropped post frees may be used again.
+// A deletion of a post that new posts dropped while its event was under
+// way ends well.
+func TestBoardAttachedBytes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, pubs := newSlowBoard(t)
+		p1 := addNow(t, b, pubs, "ann", "first").ID
+		p2 := addNow(t, b, pubs, "ann", "second").ID
+		att := func(size int64) Attachment { return Attachment{URL: "/attachments/f", Size: size} }
+		for _, step := range []struct {
+			id   int64
+			size int64 // 0: mayAttach
+			want error
+		}{
+			{p1, maxAttachedBytes / 2, nil},
+			{p1, maxAttachedBytes/2 - 1, nil},
+			{p2, 2, errAttachmentsFull},
+			{p2, 0, nil},
+			{p2, 1, nil},
+			{p2, 1, errAttachmentsFull},
+			{p2, 0, errAttachmentsFull},
+		} {
+			var err error
+			if step.size == 0 {
+				err = b.mayAttach(step.id, "ann")
+			} else {
+				err = b.attach(step.id, "ann", att(step.size))
+			}
+			if !errors.Is(err, step.want) {
+				t.Fatalf("a file of %d bytes on post %d with %d attached: %v, want %v", step.size, step.id, b.bytes, err, step.want)
+			}
+		}
+
+		removed := start(func() error { _, err := b.remove(p1, "ann"); return err })
+		(<-pubs).answer <- nil
+		if err := <-removed; err != nil {
+			t.Fatal(err)
+		}
+		if err := b.attach(p2, "ann", att(maxAttachedBytes/2)); err != nil {
+			t.Fatalf("after the deletion of a post with half the bytes: %v", err)
+		}
+
+		// p2 is dropped by new posts while its deletion is under way.
+		removed = start(func() error { _, err := b.remove(p2, "ann"); return err })
+		deletion := <-pubs
+		var dropped []Attachment
+		for i := range maxPosts {
+			res := start(func() error {
+				_, d, err := b.add("bob", fmt.Sprint(i))
+				dropped = append(dropped, d...)
+				return err
+			})
+			(<-pubs).answer <- nil
+			if err := <-res; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(dropped) != 2 || b.bytes != 0 {
+			t.Errorf("%d attachments dropped with post %d, %d bytes left; want 2 and 0", len(dropped), p2, b.bytes)
+		}
+		deletion.answer <- nil
+		if err := <-removed; err != nil {
+			t.Errorf("the deletion of a post dropped meanwhile: %v", err)
+		}
+		if n := len(b.all()); n != maxPosts {
+			t.Errorf("%d posts kept, want %d", n, maxPosts)
+		}
+	})
 }
