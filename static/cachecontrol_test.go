@@ -7,6 +7,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/static"
@@ -87,6 +88,60 @@ func TestErrorPageNotCached(t *testing.T) {
 			cc, lm := resp.Header.Get("Cache-Control"), resp.Header.Get("Last-Modified")
 			if tc.cached != (cc == cfg.CacheControl) || tc.cached != (lm == lastMod) {
 				t.Errorf("%d with Cache-Control %q and Last-Modified %q; want them: %v", resp.StatusCode, cc, lm, tc.cached)
+			}
+		})
+	}
+}
+
+// TestErrorPageIgnoresPreconditions: the status of a file served as an
+// error page is the error's, so the request's preconditions and Range do
+// not apply to it (RFC 9110 §13.2.1: a server ignores the preconditions
+// of a request it would answer other than 2xx or 412; a 206 or 416 is
+// about a 200's content). A client that revalidates a file deleted since
+// it was cached, with the date or entity-tag it kept, or "*", is answered
+// the error, not a 304 that keeps the deleted file in its cache; a Range
+// or If-Match does not turn the 404 into a 206, 416 or 412.
+func TestErrorPageIgnoresPreconditions(t *testing.T) {
+	const page = "<p>not here</p>"
+	files := fstest.MapFS{"404.html": {Data: []byte(page), ModTime: modTime}}
+	c := container.New()
+	c.Handle("GET /errors/*", static.New(files, static.Config{}))
+	// A handler that answers its own 404 with the page: nothing but the
+	// status set tells the file's handler that the page is an error's.
+	c.HandleFunc("GET /users/{id}", func(w api.Response, r *api.Request) error {
+		if err := w.SetStatus(http.StatusNotFound); err != nil {
+			return err
+		}
+		return dispatcher.Forward(w, r, "/errors/404.html")
+	})
+	s := modes.Start(t, modes.H1, c)
+	resp, _ := get(t, s, "GET", "/errors/404.html")
+	etag := resp.Header.Get("Etag")
+	if etag == "" {
+		t.Fatal("the page has no ETag")
+	}
+	for _, tc := range []struct {
+		name string
+		hdr  []string
+	}{
+		{"If-Modified-Since of the deleted file", []string{"If-Modified-Since", "Mon, 01 Jun 2026 12:00:00 GMT"}},
+		{"If-Modified-Since the page's time", []string{"If-Modified-Since", lastMod}},
+		{"If-None-Match the page's tag", []string{"If-None-Match", etag}},
+		{"If-None-Match *", []string{"If-None-Match", "*"}},
+		{"If-Match another tag", []string{"If-Match", `"other"`}},
+		{"If-Unmodified-Since long ago", []string{"If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}},
+		{"Range", []string{"Range", "bytes=0-3"}},
+		{"Range of two parts", []string{"Range", "bytes=0-1,4-5"}},
+		{"Range past the end", []string{"Range", "bytes=1000-"}},
+		{"Range under If-Range", []string{"Range", "bytes=0-3", "If-Range", etag}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := get(t, s, "GET", "/users/7", tc.hdr...)
+			if resp.StatusCode != http.StatusNotFound || string(body) != page {
+				t.Fatalf("status %d %q, want 404 %q", resp.StatusCode, body, page)
+			}
+			if cr := resp.Header.Get("Content-Range"); cr != "" {
+				t.Errorf("Content-Range %q on the 404", cr)
 			}
 		})
 	}

@@ -69,7 +69,12 @@
 //     the error's when the handler runs) goes without it and without
 //     Last-Modified, from which caches compute a heuristic freshness for
 //     a 404 or 410 (RFC 9111 §4.2.2): either would keep the error for the
-//     URL that failed, past the deploy that ends it.
+//     URL that failed, past the deploy that ends it. Its request's
+//     preconditions and Range are not evaluated (RFC 9110 §13.2.1): the
+//     page goes whole with the error's status, never a 304, 412, 206 or
+//     416 in its place, also to a handler that set the status itself
+//     before it forwarded here (the container's error pages get a request
+//     without those fields).
 //
 // # What it refuses
 //

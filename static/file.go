@@ -70,7 +70,19 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 	if !errorPage {
 		cc = h.cacheControl(name)
 	}
-	switch evaluate(r, etag, mod) {
+	// Nor do the request's preconditions and Range apply to an error
+	// page: they are about the 200 the request asked for, and a 304, 412,
+	// 206 or 416 would replace the error (RFC 9110 §13.2.1: preconditions
+	// are ignored where the answer would not be 2xx). A client that
+	// revalidates a file deleted since it cached it would be told 304 and
+	// keep the deleted file. The container takes them off the request of
+	// its own error pages; a handler that set the status and forwarded
+	// here keeps them on its request.
+	outcome := proceed
+	if !errorPage {
+		outcome = evaluate(r, etag, mod)
+	}
+	switch outcome {
 	case preconditionFailed:
 		return &api.StatusError{Code: http.StatusPreconditionFailed, Err: ErrPreconditionFailed}
 	case notModified:
@@ -103,7 +115,7 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 	size := rep.info.Size()
 	if h.cfg.MaxRanges < 0 {
 		hdr.Set("Accept-Ranges", "none")
-	} else {
+	} else if !errorPage {
 		hdr.Set("Accept-Ranges", "bytes")
 		var done bool
 		if done, owned, err = h.serveRanges(w, r, rep, ctype, etag, cc, mod, size); done {
