@@ -194,14 +194,36 @@ func (b *trailerSyncBody) Read(p []byte) (int, error) {
 // its own, perhaps the server's failure, and a status under 500 would
 // show its text (a file's path, say) to the client. A body that answers
 // its errors with a status (HTTP/3's, http.MaxBytesReader's) has them
-// kept either way.
+// kept either way. http.MaxBytesReader's reader, though of package
+// net/http, fails with its limit's error or with the error of the reader
+// it was given, which is what is looked at: a middleware's body under
+// http.MaxBytesReader is still a middleware's.
 func serversBody(body io.ReadCloser) bool {
-	t := reflect.TypeOf(body)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
+	v := reflect.ValueOf(body)
+	for {
+		if v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return false
+			}
+			v = v.Elem()
+			continue
+		}
+		t := v.Type()
+		switch pkg := t.PkgPath(); {
+		case pkg == "golang.org/x/net/http2":
+			return true
+		case pkg != "net/http":
+			return false
+		case t.Name() != "maxBytesReader":
+			return true
+		}
+		// Its field r, the reader given (Type and Elem read an unexported
+		// field; nothing here calls Interface). Gone in a later Go, the
+		// body is taken for a middleware's: its errors stay, 500s.
+		if v = v.FieldByName("r"); !v.IsValid() {
+			return false
+		}
 	}
-	pkg := t.PkgPath()
-	return pkg == "net/http" || pkg == "golang.org/x/net/http2"
 }
 
 // Close records that the handler closed the body: a read after it fails

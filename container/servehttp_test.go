@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -412,7 +413,16 @@ func TestServeHTTPBodyCutOverH2AndReset(t *testing.T) {
 		_, err = w.WriteString("read")
 		return err
 	})
-	srv := httptest.NewUnstartedServer(c)
+	// Each row runs twice: the second time with the server's body under
+	// http.MaxBytesReader (http.MaxBytesHandler), whose errors are the
+	// body's it wraps.
+	var limited atomic.Bool
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if limited.Load() {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		}
+		c.ServeHTTP(w, r)
+	}))
 	srv.Config.Protocols = new(http.Protocols)
 	srv.Config.Protocols.SetHTTP1(true)
 	srv.Config.Protocols.SetUnencryptedHTTP2(true)
@@ -471,24 +481,34 @@ func TestServeHTTPBodyCutOverH2AndReset(t *testing.T) {
 			return 0
 		}, 400},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.send(t); got != 0 && got != tt.code {
-				t.Errorf("answered %d, want %d", got, tt.code)
+	for _, limit := range []bool{false, true} {
+		for _, tt := range tests {
+			name := tt.name
+			if limit {
+				name += " under MaxBytesReader"
 			}
-			var err error
-			select {
-			case err = <-errs:
-			case <-time.After(wharftest.Patience):
-				t.Fatal("the handler's read did not end")
-			}
-			if code := api.StatusOf(err); code != tt.code {
-				t.Errorf("the read failed with %v, answered %d; want %d", err, code, tt.code)
-			}
-			if err != nil && strings.Contains(err.Error(), addr) {
-				t.Errorf("the read's error names the server's address: %v", err)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				limited.Store(limit)
+				// No handler runs now (its error was received): the next
+				// one closes a new channel.
+				reading = make(chan struct{})
+				if got := tt.send(t); got != 0 && got != tt.code {
+					t.Errorf("answered %d, want %d", got, tt.code)
+				}
+				var err error
+				select {
+				case err = <-errs:
+				case <-time.After(wharftest.Patience):
+					t.Fatal("the handler's read did not end")
+				}
+				if code := api.StatusOf(err); code != tt.code {
+					t.Errorf("the read failed with %v, answered %d; want %d", err, code, tt.code)
+				}
+				if err != nil && strings.Contains(err.Error(), addr) {
+					t.Errorf("the read's error names the server's address: %v", err)
+				}
+			})
+		}
 	}
 }
 
@@ -516,19 +536,26 @@ func TestServeHTTPMiddlewareBodyErrorsStay(t *testing.T) {
 	})
 	const spool = "/var/spool/upload-1"
 	tests := []struct {
-		name string
-		err  error
-		code int
+		name  string
+		err   error
+		code  int
+		limit bool // the middleware's body under http.MaxBytesReader, a type of package net/http
 	}{
-		{"spool fails", &os.PathError{Op: "read", Path: spool, Err: syscall.EIO}, 500},
-		{"context deadline", context.DeadlineExceeded, 500},
-		{"context canceled", context.Canceled, 500},
-		{"a status of its own", &api.StatusError{Code: 413, Err: api.ErrBodyTooLarge}, 413},
+		{"spool fails", &os.PathError{Op: "read", Path: spool, Err: syscall.EIO}, 500, false},
+		{"context deadline", context.DeadlineExceeded, 500, false},
+		{"context canceled", context.Canceled, 500, false},
+		{"a status of its own", &api.StatusError{Code: 413, Err: api.ErrBodyTooLarge}, 413, false},
+		{"spool fails under MaxBytesReader", &os.PathError{Op: "read", Path: spool, Err: syscall.EIO}, 500, true},
+		{"deadline under MaxBytesReader", &os.PathError{Op: "read", Path: spool, Err: os.ErrDeadlineExceeded}, 500, true},
+		{"canceled under MaxBytesReader", context.Canceled, 500, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				r.Body = failingBody{tt.err}
+				if tt.limit {
+					r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+				}
 				c.ServeHTTP(w, r)
 			}))
 			defer srv.Close()
