@@ -7,8 +7,9 @@
 // The filter puts the request in async mode (async.Start) with the
 // configured timeout and returns at once, releasing the dispatch. The rest
 // of the chain runs on a goroutine of its own, writing into a private
-// in-memory response, like net/http's TimeoutHandler. When the chain
-// returns, a task dispatched with async.Context.Dispatch copies the status,
+// in-memory response, like net/http's TimeoutHandler, which starts from
+// the header fields and the status set before the filter ran (a handler's
+// 404 for the page it forwards to). When the chain returns, a task dispatched with async.Context.Dispatch copies the status,
 // header, trailer and body into the real Response and completes the request;
 // an error returned by the chain fails the request with that error (see
 // async.Context.Fail), so the container's error pages render it. The error

@@ -135,7 +135,7 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	}
 	a.SetTimeout(f.timeout)
 	ctx, cancel := context.WithCancelCause(r.Context())
-	buf := newBuffer(w.Header())
+	buf := newBuffer(w)
 	t := &run{f: f, a: a, cancel: cancel, buf: buf}
 	a.AddListener(async.Listener{
 		OnTimeout: func(w api.Response, _ *api.Request) { t.expired(w) },
@@ -263,7 +263,7 @@ func call(next api.Chain, w api.Response, r *api.Request) (panicked bool, err er
 func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	defer cancel(context.Canceled)
-	buf := newBuffer(w.Header())
+	buf := newBuffer(w)
 	done := make(chan error, 1)
 	// Whoever comes first, the chain's end or the timeout, takes the
 	// request: a chain that ends after the timeout took it has no one to
@@ -356,7 +356,13 @@ func (b *buffer) expire(err error) { b.expired.CompareAndSwap(nil, &err) }
 
 var _ api.Response = (*buffer)(nil)
 
-func newBuffer(h http.Header) *buffer { return &buffer{header: h.Clone()} }
+// newBuffer starts from w's fields and status: a status set before the
+// filter ran (a handler's 404 for the page it forwards to) is the chain's
+// to see and keep, as the fields are; copyTo sets the buffer's status on
+// w, which would otherwise turn it into a 200.
+func newBuffer(w api.Response) *buffer {
+	return &buffer{header: w.Header().Clone(), status: w.Status()}
+}
 
 func (b *buffer) Header() http.Header { return b.header }
 
