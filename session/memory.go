@@ -20,7 +20,9 @@ type MemoryConfig struct {
 	// login form does) evicts only its own sessions, and one that does
 	// must send each cookie back before its sessions push out those of
 	// returning users. A session Session.RenewID moved to a new ID (a
-	// login) counts as one its client came back for.
+	// login) counts as one its client came back for, and so does one a
+	// request starts after it invalidated the session its cookie named
+	// (auth.Login as another user).
 	MaxSessions int
 	// ScavengeInterval is how often expired sessions are removed. Zero
 	// means one minute. Expired sessions are never returned in between;

@@ -61,7 +61,8 @@ func (s *Session) move(ctx context.Context, id string) (bool, error) {
 	return false, fmt.Errorf("%d attempts: %w", saveAttempts, ErrConflict)
 }
 
-// renewedKey marks the context of move's Save of the copy, for a
+// renewedKey marks the context of move's Save of the copy, and of the
+// first Save of a session that replaces one Invalidate ended, for a
 // MemoryStore (MemoryConfig.MaxSessions): the Store interface has no word
 // for a save that continues a session under another ID, and a store that
 // wraps another passes the context on.

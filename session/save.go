@@ -29,6 +29,12 @@ func (s *Session) saveLocked(ctx context.Context) error {
 		return nil
 	}
 	store := s.m.cfg.Store
+	if s.base.Revision == 0 && s.returned {
+		// The first save of a session that replaces the one the client
+		// came back with (Invalidate): a MemoryStore keeps it among those
+		// a client came back for, as it keeps RenewID's copy.
+		ctx = context.WithValue(ctx, renewedKey{}, true)
+	}
 	for range saveAttempts {
 		now := time.Now()
 		// s.values as they are: a Store copies what it keeps (Record),

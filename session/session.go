@@ -72,6 +72,10 @@ type Session struct {
 	asked   bool // Of was called
 	orphan  bool // written when no cookie could be set for it
 	stale   bool // the request's cookie named no live session (unknown, expired, malformed)
+	// returned: the request's cookie named a live session, which this
+	// request ended (Invalidate): the session it starts next is saved
+	// as one its client came back for (see renewedKey).
+	returned bool
 
 	w         api.Response // the running dispatch's, nil between dispatches
 	cookieHdr string       // the Set-Cookie value added, to replace it
@@ -179,6 +183,11 @@ func (s *Session) Invalidate() error {
 	// answers with the client holding no session cookie, whatever it
 	// held.
 	hadCookie := !s.isNew || s.cookieHdr != "" || s.stale
+	// A client that sent the cookie of a live session keeps cookies: the
+	// session this request starts next (a login as another user, which
+	// ends the first user's) is no more one of a flood's than the one it
+	// replaces, and a full MemoryStore must not evict it first.
+	s.returned = s.returned || !s.isNew
 	s.reset()
 	if hadCookie {
 		_ = s.setCookie("")
