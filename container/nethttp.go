@@ -300,6 +300,15 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 	if contentType != "" {
 		dst["Content-Type"] = []string{contentType}
 	}
+	if status < 200 || status == 204 || status == 304 {
+		// A Content-Length the handler set is no length of this
+		// response's, which has no body: a 204 must not carry one (RFC
+		// 9110 §8.6), and Wharf's connectors send it on none of them.
+		// net/http's HTTP/1 server leaves it out too, but quic-go's
+		// HTTP/3 server (package h3 serves through here) sends what
+		// it is given.
+		delete(dst, "Content-Length")
+	}
 	if contentLength >= 0 && len(trailers) == 0 && status >= 200 && status != 204 && status != 304 {
 		dst.Set("Content-Length", strconv.FormatInt(contentLength, 10))
 	}

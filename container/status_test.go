@@ -221,6 +221,31 @@ func TestBodilessStatusAfterWrite(t *testing.T) {
 	})
 }
 
+// A Content-Length field the handler set is not sent on a 204 or a 304,
+// which have no body, on any protocol: RFC 9110 §8.6 forbids it on a
+// 204. HTTP/3's stream (through quic-go's server) sent it as it was.
+func TestBodilessStatusDropsContentLength(t *testing.T) {
+	build := func(c *container.Container) {
+		c.HandleFunc("/declared", func(w api.Response, r *api.Request) error {
+			w.Header().Set("Content-Length", "5")
+			code, _ := strconv.Atoi(r.Query().Get("code"))
+			return w.SetStatus(code)
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, code := range []int{http.StatusNoContent, http.StatusNotModified} {
+			resp, err := s.Client.Get(s.URL + "/declared?code=" + strconv.Itoa(code))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != code || resp.Header["Content-Length"] != nil {
+				t.Errorf("status %d with Content-Length: 5 set: got %d, Content-Length %q, want %d and none", code, resp.StatusCode, resp.Header["Content-Length"], code)
+			}
+		}
+	})
+}
+
 // A write that would take the body past the Content-Length the handler
 // set is refused with an error wrapping http.ErrContentLength, as
 // net/http's Write refuses it, and takes nothing: the response goes out
