@@ -54,3 +54,44 @@ func TestFieldValueTrimmedEveryProtocol(t *testing.T) {
 		check(t, s.Client(), s.URL)
 	})
 }
+
+// A response field value with a control character in it (other than
+// HTAB), or white space around it, reaches the client on every protocol,
+// each such character a space and the white space gone: a field value may
+// hold none (RFC 9110 §5.5, RFC 9113 §8.2.1). Before, only CR, LF and NUL
+// were replaced, and Go's client threw the whole response away as
+// malformed on every protocol (a header field's), or failed its body (a
+// trailer's); under net/http's server too, which sends them as they are.
+func TestResponseFieldControlBytes(t *testing.T) {
+	build := func(c *container.Container) {
+		c.HandleFunc("/fields", func(w api.Response, r *api.Request) error {
+			w.Header().Set("X-Ctl", "a\x01b")
+			w.Header().Set("X-Del", "a\x7fb")
+			w.Header().Set("X-Pad", " padded\t")
+			w.Header().Set("X-Tab", "a\tb, caf\u00e9")
+			w.Trailer().Set("X-T", "t\x01u")
+			_, err := w.WriteString("ok")
+			return err
+		})
+	}
+	want := map[string]string{"X-Ctl": "a b", "X-Del": "a b", "X-Pad": "padded", "X-Tab": "a\tb, caf\u00e9"}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		resp, err := s.Client.Get(s.URL + "/fields")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 || string(b) != "ok" {
+			t.Fatalf("%d %q (%v), want 200 \"ok\"", resp.StatusCode, b, err)
+		}
+		for k, v := range want {
+			if got := resp.Header.Get(k); got != v {
+				t.Errorf("%s: %q, want %q", k, got, v)
+			}
+		}
+		if got := resp.Trailer.Get("X-T"); got != "t u" {
+			t.Errorf("trailer X-T: %q, want %q", got, "t u")
+		}
+	})
+}

@@ -295,7 +295,7 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 		// A copy: dst is net/http's, which code around the container (a
 		// middleware, a recorder's owner) may write in place, and v may be
 		// a slice the handler gives every response.
-		dst[k] = slices.Clone(v)
+		dst[k] = cleanValues(v)
 	}
 	if contentType != "" {
 		dst["Content-Type"] = []string{contentType}
@@ -379,11 +379,26 @@ func (s *httpStream) Finish(trailers http.Header) error {
 			k = http.TrailerPrefix + k
 		}
 		for _, v := range vs {
-			h.Add(k, v)
+			h.Add(k, h1.CleanValue(v))
 		}
 	}
 	close(s.done)
 	return nil
+}
+
+// cleanValues returns a copy of vs with each value as Wharf's connectors
+// send it (h1.CleanValue): net/http's server sends a control character
+// in a value as it is, and Go's client, among others, then takes the
+// whole head for malformed and fails the response.
+func cleanValues(vs []string) []string {
+	if vs == nil {
+		return nil // a Content-Type key without values says: no type, none sniffed
+	}
+	c := make([]string, len(vs))
+	for i, v := range vs {
+		c[i] = h1.CleanValue(v)
+	}
+	return c
 }
 
 func (s *httpStream) Abort(error) {

@@ -461,11 +461,12 @@ func (w *deadlineWriter) implicitHead() {
 
 // cleanFields makes h's fields ones a client can parse, as Wharf's HTTP/2
 // writes them: quic-go sends them as they are, and a client throws away a
-// response with a name that is no token, or a value with CR, LF or NUL
-// (RFC 9114 §4.2, RFC 9110 §5.5), and fails the read of its body for such
-// a trailer field. Such a name is dropped; those bytes of a value become
-// spaces, as over HTTP/1.1. A key quic-go sends as a trailer
-// (http.TrailerPrefix) is checked without its prefix.
+// response with a name that is no token, or a value with a control
+// character (RFC 9114 §4.2, RFC 9110 §5.5), and fails the read of its
+// body for such a trailer field. Such a name is dropped; those bytes of a
+// value become spaces, and the white space around it goes
+// (h1.CleanValue). A key quic-go sends as a trailer (http.TrailerPrefix)
+// is checked without its prefix.
 func cleanFields(h http.Header) {
 	for k, vs := range h {
 		if !h1.IsTokenString(strings.TrimPrefix(k, http.TrailerPrefix)) {

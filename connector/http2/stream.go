@@ -832,20 +832,12 @@ func statusValue(code int) string {
 	return strconv.Itoa(code)
 }
 
-// cleanValue replaces CR, LF and NUL in a response field value with spaces,
-// as HTTP/1.1's writer does: HTTP/2 clients reject them, and an
-// intermediary that turns the response into HTTP/1.1 could split on them.
-func cleanValue(v string) string {
-	if strings.IndexFunc(v, func(r rune) bool { return r == '\r' || r == '\n' || r == 0 }) < 0 {
-		return v
-	}
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' || r == 0 {
-			return ' '
-		}
-		return r
-	}, v)
-}
+// cleanValue is a response field value as HTTP/2 may carry it
+// (h1.CleanValue): a client takes a message with a control character in
+// a value, or white space around it, as malformed (RFC 9113 §8.2.1), and
+// an intermediary that turns the response into HTTP/1.1 could split on a
+// CR or LF.
+func cleanValue(v string) string { return h1.CleanValue(v) }
 
 // lowerHeader is a canonical header key as HTTP/2 writes it.
 func lowerHeader(k string) string {

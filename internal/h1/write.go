@@ -28,9 +28,12 @@ func AppendStatusLine(dst []byte, minor int, code int) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// AppendField appends "name: value\r\n". Any CR, LF or NUL in name or value
-// is replaced by a space: these would let a value supplied by a client
-// (echoed in a header) inject fields or split the response.
+// AppendField appends "name: value\r\n". Any control character other than
+// HTAB, and DEL, in name or value is replaced by a space: CR, LF and NUL
+// would let a value supplied by a client (echoed in a header) inject
+// fields or split the response, and a field value may hold none of the
+// others either (RFC 9110 §5.5), which Go's client takes for a malformed
+// head and fails the whole response on (net/http's server sends them).
 func AppendField(dst []byte, name, value string) []byte {
 	dst = appendSafe(dst, name)
 	dst = append(dst, ':', ' ')
@@ -55,16 +58,22 @@ func appendSafe(dst []byte, s string) []byte {
 	return dst
 }
 
-func unsafeByte(c byte) bool { return c == '\r' || c == '\n' || c == 0 }
+// unsafeByte reports whether c may not be in a field: a control character
+// other than HTAB, or DEL.
+func unsafeByte(c byte) bool { return c < ' ' && c != '\t' || c == 0x7f }
 
-// CleanValue returns v as AppendField writes it, each CR, LF and NUL a
-// space and every other byte as it is: v itself when it has none. It is
-// for writers that hand a value on rather than append it (HTTP/3's).
+// CleanValue returns v as AppendField writes it, each control character
+// but HTAB, and DEL, a space, and without the white space around it: for
+// writers that hand a value on rather than append it (HTTP/3's, HTTP/2's),
+// whose clients take a message with a value that starts or ends with it
+// as malformed too (RFC 9113 §8.2.1). It returns v itself when there is
+// nothing to change, and keeps every byte from 0x80 up as it is
+// (obs-text, a UTF-8 value's).
 func CleanValue(v string) string {
-	if unsafeIndex(v) < 0 {
-		return v
+	if unsafeIndex(v) >= 0 {
+		v = string(appendSafe(nil, v))
 	}
-	return string(appendSafe(nil, v))
+	return trimOWS(v)
 }
 
 // ConnectionField reports whether k, a canonical key, is one of the fields
@@ -79,12 +88,13 @@ func ConnectionField(k string) bool {
 	return false
 }
 
-// unsafeIndex returns the index of the first CR, LF or NUL in s, or -1.
-// Every response writes each of its fields through it, so it looks at
-// eight bytes at a time: all three are below 0x0e, and whether a word has
-// a byte below 0x0e takes one subtraction to tell (exactly: the borrow
-// test below has no false negatives). Such bytes are rare in a field; a
-// word that has one is looked at byte by byte.
+// unsafeIndex returns the index of the first byte unsafeByte reports in s,
+// or -1. Every response writes each of its fields through it, so it looks
+// at eight bytes at a time: whether a word has a byte below 0x20 takes one
+// subtraction to tell, and whether it has a DEL one more (exactly: the
+// borrow tests below have no false negatives). Such bytes, and HTAB,
+// which is below 0x20 but allowed, are rare in a field; a word that has
+// one is looked at byte by byte.
 func unsafeIndex(s string) int {
 	if len(s) < 8 {
 		return unsafeIndexBytes(s, 0)
@@ -97,7 +107,8 @@ func unsafeIndex(s string) int {
 		b := s[i : i+8] // of known length: the loads below become one
 		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		if (w-ones*0x0e)&^w&highs != 0 { // a byte below 0x0e
+		del := w ^ ones*0x7f                                           // a zero byte where w has a DEL
+		if (w-ones*0x20)&^w&highs != 0 || (del-ones)&^del&highs != 0 { // a byte below 0x20, or a DEL
 			if j := unsafeIndexBytes(s[:i+8], i); j >= 0 {
 				return j
 			}
