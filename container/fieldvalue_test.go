@@ -1,10 +1,12 @@
 package container_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
@@ -92,6 +94,59 @@ func TestResponseFieldControlBytes(t *testing.T) {
 		}
 		if got := resp.Trailer.Get("X-T"); got != "t u" {
 			t.Errorf("trailer X-T: %q, want %q", got, "t u")
+		}
+	})
+}
+
+// The fields that frame a response or describe its connection are the
+// connector's, under a key in any case: a handler's map written without
+// Set may hold "transfer-encoding" or "content-length", which were sent
+// as they were. Beside the connector's Content-Length, the first had
+// Go's HTTP/1.1 client read the body as chunks and wait for the rest (a
+// proxy would take the next response for them), under net/http's server
+// too; the second gave two Content-Lengths, which Go's HTTP/1.1 and
+// HTTP/3 clients refuse; and HTTP/2 and HTTP/3 sent the connection
+// fields they must not carry, which HTTP/3's client refused.
+func TestFramingFieldsAnyCase(t *testing.T) {
+	fields := map[string]string{
+		"transfer-encoding": "chunked",
+		"content-length":    "50",
+		"connection":        "keep-alive",
+		"keep-alive":        "timeout=5",
+		"UPGRADE":           "h2c",
+	}
+	build := func(c *container.Container) {
+		c.HandleFunc("/{k}", func(w api.Response, r *api.Request) error {
+			k := r.PathParam("k")
+			w.Header()[k] = []string{fields[k]}
+			_, err := w.WriteString("hello")
+			return err
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for k := range fields {
+			// A bound on the wait for a body that never ends (chunks
+			// the client waits for), not a pause.
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			req, err := http.NewRequestWithContext(ctx, "GET", s.URL+"/"+k, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				cancel()
+				t.Errorf("%s set: %v", k, err)
+				continue
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			cancel()
+			if err != nil || resp.StatusCode != 200 || string(b) != "hello" || resp.ContentLength != 5 || resp.TransferEncoding != nil {
+				t.Errorf("%s set: %d %q (%v), length %d, coding %q; want 200 \"hello\" of length 5, not chunked", k, resp.StatusCode, b, err, resp.ContentLength, resp.TransferEncoding)
+			}
+			if !s.Mode.HTTP1() && (resp.Header["Connection"] != nil || resp.Header["Keep-Alive"] != nil || resp.Header["Upgrade"] != nil) {
+				t.Errorf("%s set: %s sent HTTP/1.1's connection fields: %v", k, resp.Proto, resp.Header)
+			}
 		}
 	})
 }

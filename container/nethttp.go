@@ -292,6 +292,13 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 	}
 	dst := s.w.Header()
 	for k, v := range h {
+		if f := h1.FramingField(k); f != "" && f != k {
+			// A framing field under a key in another case (a map
+			// written without Set), which net/http's server and
+			// quic-go's send as they are, beside their own:
+			// "transfer-encoding: chunked" with their Content-Length.
+			continue
+		}
 		// A copy: dst is net/http's, which code around the container (a
 		// middleware, a recorder's owner) may write in place, and v may be
 		// a slice the handler gives every response.

@@ -368,8 +368,8 @@ func (st *stream) WriteHead(status int, contentType string, h http.Header, conte
 		fields = append(fields, hpack.HeaderField{Name: "date", Value: st.hc.srv.dates.Value(time.Now())})
 	}
 	for k, vs := range h {
-		if k == "Content-Length" || k == "Trailer" || h1.ConnectionField(k) {
-			continue // framing is HTTP/2's own (RFC 9113 §8.2.2)
+		if h1.FramingField(k) != "" {
+			continue // framing is HTTP/2's own (RFC 9113 §8.2.2), whatever the key's case
 		}
 		if !h1.IsTokenString(k) {
 			continue // not a field name: nothing a client could parse

@@ -89,7 +89,11 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 			b = r.appendDate(b)
 		}
 		for k, vs := range h {
-			switch k {
+			name := k
+			if f := FramingField(k); f != "" {
+				name = f // in whatever case the handler wrote it
+			}
+			switch name {
 			case "Connection": // not copied, but a "close" in it is heeded
 				if len(vs) > 0 && ContainsToken([]byte(strings.Join(vs, ",")), "close") {
 					close = true

@@ -2,6 +2,7 @@ package h1
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -86,6 +87,44 @@ func ConnectionField(k string) bool {
 		return true
 	}
 	return false
+}
+
+// FramingField returns the canonical name of k, in whatever case k is
+// written, if it is a field that says how a message is framed or what
+// becomes of its connection (Content-Length, Transfer-Encoding, Trailer,
+// and those ConnectionField names), which a connector writes itself or
+// leaves out; "" for any other k. A handler's map may hold such a key in
+// another case than the canonical one, where Set was not used to put it
+// there: written as it is, "transfer-encoding: chunked" beside the
+// connector's Content-Length would have a client (and a proxy) read the
+// body as chunks, and the next response with it. Only the length of k is
+// looked at for most keys.
+func FramingField(k string) string {
+	var canon string
+	switch len(k) {
+	case len("Trailer"):
+		canon = "Trailer"
+		if k[0]|0x20 == 'u' {
+			canon = "Upgrade"
+		}
+	case len("Connection"):
+		canon = "Connection"
+		if k[0]|0x20 == 'k' {
+			canon = "Keep-Alive"
+		}
+	case len("Content-Length"):
+		canon = "Content-Length"
+	case len("Proxy-Connection"):
+		canon = "Proxy-Connection"
+	case len("Transfer-Encoding"):
+		canon = "Transfer-Encoding"
+	default:
+		return ""
+	}
+	if k == canon || strings.EqualFold(k, canon) {
+		return canon
+	}
+	return ""
 }
 
 // unsafeIndex returns the index of the first byte unsafeByte reports in s,

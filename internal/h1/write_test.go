@@ -267,6 +267,27 @@ func TestCleanValue(t *testing.T) {
 	}
 }
 
+// FramingField names the framing and connection fields in any case, and
+// no other field, whatever its length.
+func TestFramingField(t *testing.T) {
+	for k, want := range map[string]string{
+		"Content-Length": "Content-Length", "content-length": "Content-Length", "CONTENT-LENGTH": "Content-Length",
+		"Transfer-Encoding": "Transfer-Encoding", "transfer-encoding": "Transfer-Encoding",
+		"Trailer": "Trailer", "trailer": "Trailer", "Upgrade": "Upgrade", "uPGRADE": "Upgrade",
+		"Connection": "Connection", "connection": "Connection", "Keep-Alive": "Keep-Alive", "keep-alive": "Keep-Alive",
+		"Proxy-Connection": "Proxy-Connection", "proxy-connection": "Proxy-Connection",
+		"Content-Type": "", "content-type": "", "Trailers": "", "X-Trailer": "", "Content-Lengths": "",
+		"Contentlength!": "", "Cache-Control": "", "": "", "Set-Cookie": "", "Connectio\x00": "",
+	} {
+		if got := FramingField(k); got != want {
+			t.Errorf("FramingField(%q) = %q, want %q", k, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { FramingField("content-length") }); n != 0 {
+		t.Errorf("FramingField allocates %.0f times", n)
+	}
+}
+
 func TestConnectionField(t *testing.T) {
 	for k, want := range map[string]bool{
 		"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Transfer-Encoding": true, "Upgrade": true,
