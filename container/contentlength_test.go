@@ -1,6 +1,7 @@
 package container_test
 
 import (
+	"bufio"
 	"io"
 	"net/http"
 	"strconv"
@@ -67,6 +68,70 @@ func TestContentLength(t *testing.T) {
 			resp.Body.Close()
 			if err != nil || resp.StatusCode != 200 || string(b) != tt.want {
 				t.Errorf("%s: %d %q (%v), want 200 %q", tt.name, resp.StatusCode, b, err, tt.want)
+			}
+		}
+	})
+}
+
+// The answer to HEAD says no Content-Length when the handler wrote
+// nothing and declared none, as net/http's server says none, on every
+// protocol: a handler that leaves the body out for HEAD had it declare
+// "Content-Length: 0", GET's body empty to the client and to a cache. A
+// body written for HEAD, or a length the handler set, is declared as for
+// GET. Over HTTP/1.0 the connection stays open after it, as after one
+// with a length.
+func TestHeadWithoutBodySaysNoLength(t *testing.T) {
+	const page = "<html>hello</html>"
+	build := func(c *container.Container) {
+		c.HandleFunc("/page", func(w api.Response, r *api.Request) error {
+			api.SetContentType(w, "text/html")
+			switch {
+			case r.Query().Has("declared"):
+				w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+			case r.Query().Has("written"):
+			case r.Method() == http.MethodHead:
+				return nil // the body left out, as many handlers do
+			}
+			_, err := w.WriteString(page)
+			return err
+		})
+	}
+	tests := []struct {
+		query  string
+		length int64 // resp.ContentLength: -1 for none
+	}{
+		{"", -1},
+		{"?written", int64(len(page))},
+		{"?declared", int64(len(page))},
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tt := range tests {
+			resp, err := s.Client.Head(s.URL + "/page" + tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.ContentLength != tt.length || resp.Header.Get("Content-Type") != "text/html" {
+				t.Errorf("HEAD /page%s: %d, length %d, %v; want 200, length %d, text/html", tt.query, resp.StatusCode, resp.ContentLength, resp.Header, tt.length)
+			}
+		}
+		if !s.Mode.HTTP1() {
+			return
+		}
+		nc := s.DialHTTP1(t)
+		defer nc.Close()
+		br := bufio.NewReader(nc)
+		for i := range 2 {
+			if _, err := io.WriteString(nc, "HEAD /page HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"); err != nil {
+				t.Fatalf("HTTP/1.0 HEAD %d: %v", i, err)
+			}
+			resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodHead})
+			if err != nil {
+				t.Fatalf("HTTP/1.0 HEAD %d: %v", i, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Close || resp.Header["Content-Length"] != nil {
+				t.Errorf("HTTP/1.0 HEAD %d: %d, close %v, %v; want 200 kept alive, no length", i, resp.StatusCode, resp.Close, resp.Header)
 			}
 		}
 	})

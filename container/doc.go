@@ -37,7 +37,9 @@
 //
 // Then the method picks among that PATH's handlers: the one registered for
 // the method; for HEAD, GET's (the answer has GET's headers and
-// Content-Length and no body); the one registered without a method; for
+// Content-Length and no body; a handler that writes no body for HEAD
+// and sets no Content-Length has none said, as on net/http's server);
+// the one registered without a method; for
 // OPTIONS, 200 with an Allow field; else 405 Method Not Allowed with Allow,
 // through the error pages like any error. A method missing on the best PATH
 // is a 405, never a fall-through to a weaker pattern: net/http and chi

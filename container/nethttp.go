@@ -375,6 +375,14 @@ func (s *httpStream) Finish(trailers http.Header) error {
 	}
 	s.finished = true
 	s.stopWatch()
+	if s.r.Method == http.MethodHead && s.length < 0 && s.written == 0 {
+		// An answer to HEAD that says no length (the handler wrote
+		// nothing): its head goes now, as it is. quic-go's server
+		// would add a Content-Length of the bytes written, 0, to a
+		// head not yet sent, declaring GET's body empty (see
+		// output.commitHead).
+		_ = http.NewResponseController(s.w).Flush()
+	}
 	h := s.w.Header()
 	for k, vs := range trailers {
 		if !h1.SendableTrailer(k) {

@@ -505,6 +505,14 @@ func (o *output) commitHead(length int64) error {
 	if o.ctype == "" && headerValue(o.header, "Content-Type") == "" && len(o.buf) > 0 && !o.bodyless() && !noSniff(o.header) {
 		o.sniffType(o.buf)
 	}
+	if length == 0 && o.s.Request().Method == http.MethodHead {
+		// The answer to HEAD ends with nothing written: no length
+		// said, as net/http says none there. A handler that leaves the
+		// body out for HEAD would otherwise declare GET's body empty,
+		// which a client (and a cache, RFC 9111 §4.3.5) takes as GET's
+		// length. One that knows it sets Content-Length itself.
+		length = -1
+	}
 	if n, ok := declaredLength(o.header); ok {
 		length = n
 	}

@@ -122,7 +122,7 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 	case r.ContentLength >= 0 && len(r.Trailers) == 0:
 		f = Length
 		b = AppendContentLength(b, r.ContentLength)
-	case r.Minor >= 1 && r.Head:
+	case r.Head: // no body follows, whatever its length: no close needed to end it on HTTP/1.0
 		f = NoBody
 	case r.Minor >= 1:
 		f = Chunked
