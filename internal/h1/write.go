@@ -130,8 +130,8 @@ func FramingField(k string) string {
 // unsafeIndex returns the index of the first byte unsafeByte reports in s,
 // or -1. Every response writes each of its fields through it, so it looks
 // at eight bytes at a time: whether a word has a byte below 0x20 takes one
-// subtraction to tell, and whether it has a DEL one more (exactly: the
-// borrow tests below have no false negatives). Such bytes, and HTAB,
+// subtraction to tell, and whether it has a DEL one addition (exactly: the
+// borrow and carry tests below have no false negatives). Such bytes, and HTAB,
 // which is below 0x20 but allowed, are rare in a field; a word that has
 // one is looked at byte by byte.
 func unsafeIndex(s string) int {
@@ -146,8 +146,11 @@ func unsafeIndex(s string) int {
 		b := s[i : i+8] // of known length: the loads below become one
 		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		del := w ^ ones*0x7f                                           // a zero byte where w has a DEL
-		if (w-ones*0x20)&^w&highs != 0 || (del-ones)&^del&highs != 0 { // a byte below 0x20, or a DEL
+		// A byte below 0x20 borrows, or a DEL (0x7f) carries into its high
+		// bit, where the byte had none: both tests in one. A carry out of
+		// a byte of 0xff can flag the next (0x7e) for nothing, never hide
+		// one.
+		if ((w-ones*0x20)|(w+ones))&^w&highs != 0 {
 			if j := unsafeIndexBytes(s[:i+8], i); j >= 0 {
 				return j
 			}
