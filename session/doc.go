@@ -11,7 +11,8 @@
 // moves a session to a fresh ID at login, Invalidate ends it at logout.
 // Session's documentation gives the rules: when the cookie is set (at the
 // moment the session is created, renewed or invalidated, so before the
-// response commits), when changes reach the store (when the dispatch
+// response commits, with a Cache-Control directive that keeps shared
+// caches from reusing it), when changes reach the store (when the dispatch
 // returns, and when an async request completes), and what two concurrent
 // requests of one session do (optimistic saves; different keys both
 // survive, one key is last-writer-wins).
