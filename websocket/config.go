@@ -94,7 +94,10 @@ type Config struct {
 	CloseTimeout time.Duration
 	// CheckOrigin decides whether to accept a request from another origin.
 	// Nil accepts requests without an Origin header and those whose Origin
-	// host is the request's Host, as gorilla/websocket does.
+	// host is the request's Host, as gorilla/websocket does. It sees one
+	// Origin at most: a request whose Origin names several (two fields,
+	// or a list in one) is refused 403 with ErrOrigin before it is
+	// called.
 	CheckOrigin func(r *api.Request) bool
 	// Subprotocols lists the subprotocols the server speaks, in order of
 	// preference; nil means none is negotiated.

@@ -87,7 +87,8 @@ var (
 	ErrSubprotocol = errors.New("websocket: Sec-WebSocket-Protocol chose a subprotocol the client did not offer")
 	// ErrOrigin is the error of an Upgrade whose request came from an
 	// origin Config.CheckOrigin refused (by default, one whose host is
-	// not the request's Host); the request is answered 403.
+	// not the request's Host), or whose Origin named more than one origin;
+	// the request is answered 403.
 	ErrOrigin = errors.New("websocket: request origin not allowed (Config.CheckOrigin; by default the Origin's host must be the request's Host)")
 	// ErrNilHandler is the error of an Upgrade given a nil Handler, or of
 	// a NewHandler whose open returned neither a Handler nor an error:

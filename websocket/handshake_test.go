@@ -64,6 +64,16 @@ func TestHandshakeRequests(t *testing.T) {
 		{"origin of another port", get + std + "Origin: http://x:81\r\n", "", http.StatusForbidden, "CheckOrigin", true},
 		{"origin with the host as a suffix", get + std + "Origin: http://evil-x\r\n", "", http.StatusForbidden, "CheckOrigin", true},
 		{"origin null", get + std + "Origin: null\r\n", "", http.StatusForbidden, "CheckOrigin", true},
+		// One origin or none (RFC 6454 §7.3): the check read the first,
+		// a proxy in front may read the last.
+		{"origin twice, the host's first", get + std + "Origin: http://x\r\nOrigin: http://evil.example\r\n", "", http.StatusForbidden, "more than one origin", false},
+		{"origin twice, the host's last", get + std + "Origin: http://evil.example\r\nOrigin: http://x\r\n", "", http.StatusForbidden, "more than one origin", false},
+		{"origin twice, the same", get + std + "Origin: http://x\r\nOrigin: http://x\r\n", "", http.StatusForbidden, "more than one origin", false},
+		{"origins in a comma list", get + std + "Origin: http://x, http://evil.example\r\n", "", http.StatusForbidden, "more than one origin", false},
+		{"origins in a comma list without a space", get + std + "Origin: http://x,http://evil.example\r\n", "", http.StatusForbidden, "more than one origin", false},
+		{"origins in a space list", get + std + "Origin: http://x http://evil.example\r\n", "", http.StatusForbidden, "more than one origin", false},
+		{"origin twice, refused even by a CheckOrigin that accepts any", strings.Replace(get, "/ws", "/any", 1) + std + "Origin: http://x\r\nOrigin: http://evil.example\r\n", "", http.StatusForbidden, "more than one origin", false},
+		{"another origin, accepted by a CheckOrigin that accepts any", strings.Replace(get, "/ws", "/any", 1) + std + "Origin: http://evil.example\r\n", "", http.StatusSwitchingProtocols, "", false},
 		{"subprotocol offered", get + std + "Sec-WebSocket-Protocol: a, chat\r\n", "", http.StatusSwitchingProtocols, "chat", false},
 		{"subprotocols none chosen", get + std + "Sec-WebSocket-Protocol: a, b\r\n", "", http.StatusSwitchingProtocols, "", false},
 		{"body", get + std + "Content-Length: 6\r\n", "\x81\x84\x00\x00\x00\x00", http.StatusBadRequest, "body", false},
@@ -74,6 +84,8 @@ func TestHandshakeRequests(t *testing.T) {
 	eachH1(t, func(t *testing.T, m modes.Mode) {
 		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
 		c.Handle("/ws", websocket.NewHandler(websocket.Config{Subprotocols: []string{"chat"}},
+			func(*api.Request) (websocket.Handler, error) { return &echoAll{}, nil }))
+		c.Handle("/any", websocket.NewHandler(websocket.Config{CheckOrigin: func(*api.Request) bool { return true }},
 			func(*api.Request) (websocket.Handler, error) { return &echoAll{}, nil }))
 		c.Handle("/refuse", websocket.NewHandler(websocket.Config{},
 			func(*api.Request) (websocket.Handler, error) { return nil, api.Error(http.StatusForbidden, "not you") }))

@@ -28,15 +28,17 @@ func TestHandshakeErrorsSayWhy(t *testing.T) {
 		name     string
 		viaOwn   bool              // Upgrade from a handler of its own, not NewHandler
 		h        websocket.Handler // what open returns, or Upgrade is given
-		origin   string
+		origins  []string          // "self" stands for the server's own origin
 		want     int
 		wantErr  error // Upgrade's error (viaOwn)
 		wantBody string
 	}{
-		{"refused origin, NewHandler", false, newEcho(), "http://evil.example", http.StatusForbidden, nil, "Config.CheckOrigin"},
-		{"refused origin, Upgrade", true, newEcho(), "http://evil.example", http.StatusForbidden, websocket.ErrOrigin, "Config.CheckOrigin"},
-		{"nil Handler from open", false, nil, "", http.StatusInternalServerError, nil, ""},
-		{"nil Handler to Upgrade", true, nil, "", http.StatusInternalServerError, websocket.ErrNilHandler, ""},
+		{"refused origin, NewHandler", false, newEcho(), []string{"http://evil.example"}, http.StatusForbidden, nil, "Config.CheckOrigin"},
+		{"refused origin, Upgrade", true, newEcho(), []string{"http://evil.example"}, http.StatusForbidden, websocket.ErrOrigin, "Config.CheckOrigin"},
+		{"two origins, NewHandler", false, newEcho(), []string{"self", "http://evil.example"}, http.StatusForbidden, nil, "more than one origin"},
+		{"two origins, Upgrade", true, newEcho(), []string{"self", "http://evil.example"}, http.StatusForbidden, websocket.ErrOrigin, "more than one origin"},
+		{"nil Handler from open", false, nil, nil, http.StatusInternalServerError, nil, ""},
+		{"nil Handler to Upgrade", true, nil, nil, http.StatusInternalServerError, websocket.ErrNilHandler, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,8 +56,11 @@ func TestHandshakeErrorsSayWhy(t *testing.T) {
 				}
 				s := modes.Start(t, m, c)
 				h := http.Header{}
-				if tc.origin != "" {
-					h.Set("Origin", tc.origin)
+				for _, o := range tc.origins {
+					if o == "self" {
+						o = s.URL
+					}
+					h.Add("Origin", o)
 				}
 				ws, resp, err := dialerFor(s, gws.Dialer{HandshakeTimeout: 10 * time.Second}).Dial(wsURL(s, "/ws"), h)
 				if ws != nil {

@@ -3,6 +3,7 @@ package websocket
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -38,7 +39,8 @@ import (
 // (400, a version other than 13 included, with Sec-WebSocket-Version: 13;
 // 400 with ErrHTTP10 for an HTTP/1.0 request and with ErrRequestBody for
 // one with a body, 400 for one with Sec-WebSocket-Key twice; 403 with
-// ErrOrigin for a refused origin; 405 for a method other than GET) and
+// ErrOrigin for a refused origin, and for an Origin that names more than
+// one (two fields, or a list in one), before Config.CheckOrigin; 405 for a method other than GET) and
 // Upgrade returns the error;
 // a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2, which
 // says that WebSocket over those (RFC 8441, RFC 9220) is not offered.
@@ -85,6 +87,14 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 		// said: the client, or an intermediary that read another,
 		// would not have the answer it checks.
 		return nil, &api.StatusError{Code: http.StatusBadRequest, Err: errKeyRepeated}
+	case head.Method == http.MethodGet && !singleOrigin(r.Header().Values("Origin")):
+		// A browser sends one origin (RFC 6454 §7.3; RFC 6455 §4.1),
+		// and the check reads the first (gorilla's rule, and any
+		// CheckOrigin that calls Header().Get), where a proxy or a WAF
+		// in front may read the last: refused as an origin the check
+		// cannot vouch for, 403 as any other, before CheckOrigin sees
+		// it.
+		return nil, &api.StatusError{Code: http.StatusForbidden, Err: errOriginList}
 	}
 	header := handshakeHeader(w.Header())
 	up := gws.Upgrader{
@@ -183,6 +193,20 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 // errKeyRepeated is the error of a handshake with more than one
 // Sec-WebSocket-Key field, answered 400.
 var errKeyRepeated = errors.New("websocket: not a websocket handshake: Sec-WebSocket-Key appears more than once (RFC 6455 §11.3.1)")
+
+// errOriginList is the error of a handshake whose Origin names more than
+// one origin (two fields, or a list in one), answered 403: it is an
+// ErrOrigin, for a program that watches for refused origins.
+var errOriginList = fmt.Errorf("%w: Origin names more than one origin (RFC 6454 §7.3)", ErrOrigin)
+
+// singleOrigin reports whether the Origin field lines vs name one origin
+// at most: no field, or one whose value is a single serialized origin
+// (or "null"), which holds no comma and no white space, where an origin
+// list (RFC 6454 §7) separates its origins by spaces and a proxy that
+// joins two fields puts a comma between them.
+func singleOrigin(vs []string) bool {
+	return len(vs) == 0 || len(vs) == 1 && !strings.ContainsAny(vs[0], ", \t")
+}
 
 // shutdownTracker is implemented by the state a container keeps for a
 // request (api.Request.Exchange): a connection taken over from the request
