@@ -44,6 +44,10 @@ type basic struct {
 // what fixes them is the same as for wrong ones: the browser asks the
 // user again. The 401's cause is ErrNoCredentials when there was no
 // Authorization field of the Basic scheme, ErrBadCredentials otherwise.
+// A request with more than one Authorization field is answered 400
+// without a challenge (cause ErrAuthorizationRepeated), whatever their
+// schemes: the field has no list form, and which one counts is what a
+// proxy in front and this filter could disagree on.
 //
 // Goroutines: call Basic at setup time; the filter is safe for concurrent
 // use, and each call of its Filter method comes from the request's
@@ -56,7 +60,10 @@ func Basic(cfg BasicConfig) api.Filter {
 }
 
 func (b *basic) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	authz := r.Header().Get("Authorization")
+	authz, err := authorization(r)
+	if err != nil {
+		return err
+	}
 	if len(authz) < len("Basic ") || !strings.EqualFold(authz[:len("Basic ")], "Basic ") {
 		return unauthorized(w, b.challenge, ErrNoCredentials)
 	}

@@ -31,7 +31,9 @@ func TestBasic(t *testing.T) {
 		name      string
 		cfg       auth.BasicConfig
 		authz     string // the Authorization field; "" for none
+		also      string // a second Authorization field, if set
 		wantUser  string // "" for a refusal
+		status    int    // of a refusal; 0 means 401
 		wantRoles int
 		wantErr   error
 		challenge string
@@ -54,6 +56,13 @@ func TestBasic(t *testing.T) {
 		{name: "user accepted by anyone", cfg: auth.BasicConfig{Check: anyone}, authz: basicHeader("bo", ""), wantUser: "bo"},
 		{name: "nil Check refuses", authz: basicHeader("ana", "s3cret"), wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "name filled in, roles kept", cfg: auth.BasicConfig{Check: withRoles}, authz: basicHeader("ana", "s3cret"), wantUser: "ana", wantRoles: 1},
+		// The field has no list form (RFC 9110 §11.6.2): a second one,
+		// which a proxy in front may read instead, is a 400 whatever
+		// either says, and no challenge to send both again.
+		{name: "two fields, the first right", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("ana", "s3cret"), also: basicHeader("eve", "guess"), status: 400, wantErr: auth.ErrAuthorizationRepeated},
+		{name: "two fields, the last right", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("eve", "guess"), also: basicHeader("ana", "s3cret"), status: 400, wantErr: auth.ErrAuthorizationRepeated},
+		{name: "two fields, the same", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("ana", "s3cret"), also: basicHeader("ana", "s3cret"), status: 400, wantErr: auth.ErrAuthorizationRepeated},
+		{name: "two fields, another scheme second", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("ana", "s3cret"), also: "Bearer abc", status: 400, wantErr: auth.ErrAuthorizationRepeated},
 		{name: "realm", cfg: auth.BasicConfig{Realm: "Admin area"}, wantErr: auth.ErrNoCredentials, challenge: `Basic realm="Admin area", charset="UTF-8"`},
 		{name: "realm quoted and escaped", cfg: auth.BasicConfig{Realm: `say "hi" \o/` + "\r\nX-Injected: 1"}, wantErr: auth.ErrNoCredentials,
 			challenge: `Basic realm="say \"hi\" \\o/X-Injected: 1", charset="UTF-8"`},
@@ -63,6 +72,9 @@ func TestBasic(t *testing.T) {
 			var kv []string
 			if tt.authz != "" {
 				kv = []string{"Authorization", tt.authz}
+			}
+			if tt.also != "" {
+				kv = append(kv, "Authorization", tt.also)
 			}
 			o := run(auth.Basic(tt.cfg), request(kv...))
 			if tt.wantUser != "" {
@@ -77,8 +89,12 @@ func TestBasic(t *testing.T) {
 			if o.ran {
 				t.Error("the handler ran")
 			}
-			if o.status() != 401 || !errors.Is(o.err, tt.wantErr) {
-				t.Errorf("err %v (status %d), want 401 with %v", o.err, o.status(), tt.wantErr)
+			status := tt.status
+			if status == 0 {
+				status = 401
+			}
+			if o.status() != status || !errors.Is(o.err, tt.wantErr) {
+				t.Errorf("err %v (status %d), want %d with %v", o.err, o.status(), status, tt.wantErr)
 			}
 			if c := o.challenge(); c != tt.challenge {
 				t.Errorf("WWW-Authenticate %q, want %q", c, tt.challenge)

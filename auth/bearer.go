@@ -56,7 +56,9 @@ type bearer struct {
 // or characters outside the b64token syntax) gets 400 with
 // error="invalid_request" (cause ErrMalformedToken). A Check that could
 // not be made (see BearerConfig.Check) is a 503 without a challenge
-// (cause ErrCheckFailed).
+// (cause ErrCheckFailed). A request with more than one Authorization
+// field is answered 400 without a challenge (cause
+// ErrAuthorizationRepeated), as Basic answers it.
 //
 // Goroutines: call Bearer at setup time; the filter is safe for concurrent
 // use, and each call of its Filter method comes from the request's
@@ -72,7 +74,11 @@ func Bearer(cfg BearerConfig) api.Filter {
 }
 
 func (b *bearer) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	scheme, token, _ := strings.Cut(r.Header().Get("Authorization"), " ")
+	authz, err := authorization(r)
+	if err != nil {
+		return err
+	}
+	scheme, token, _ := strings.Cut(authz, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
 		return unauthorized(w, b.challenge, ErrNoCredentials)
 	}

@@ -42,6 +42,7 @@ func TestBearer(t *testing.T) {
 		name      string
 		cfg       auth.BearerConfig
 		authz     string
+		also      string // a second Authorization field, if set
 		wantUser  string
 		status    int
 		wantErr   error
@@ -63,6 +64,12 @@ func TestBearer(t *testing.T) {
 		{name: "padding in the middle", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer a=b", status: 400, wantErr: auth.ErrMalformedToken, challenge: malformed},
 		{name: "quote in token", cfg: auth.BearerConfig{Check: tokens}, authz: `Bearer a"b`, status: 400, wantErr: auth.ErrMalformedToken, challenge: malformed},
 		{name: "nil Check refuses", authz: "Bearer good-token", status: 401, wantErr: auth.ErrInvalidToken, challenge: invalid},
+		// One field only (RFC 9110 §11.6.2), whatever the two say: 400,
+		// without a challenge.
+		{name: "two fields, the first good", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer good-token", also: "Bearer forged", status: 400, wantErr: auth.ErrAuthorizationRepeated},
+		{name: "two fields, the last good", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer forged", also: "Bearer good-token", status: 400, wantErr: auth.ErrAuthorizationRepeated},
+		{name: "two fields, the same", cfg: auth.BearerConfig{Check: tokens}, authz: "Bearer good-token", also: "Bearer good-token", status: 400, wantErr: auth.ErrAuthorizationRepeated},
+		{name: "two fields, Basic first", cfg: auth.BearerConfig{Check: tokens}, authz: basicHeader("ana", "x"), also: "Bearer good-token", status: 400, wantErr: auth.ErrAuthorizationRepeated},
 		{name: "realm", cfg: auth.BearerConfig{Realm: `api "v2"`}, status: 401, wantErr: auth.ErrNoCredentials, challenge: `Bearer realm="api \"v2\""`},
 	}
 	for _, tt := range tests {
@@ -70,6 +77,9 @@ func TestBearer(t *testing.T) {
 			var kv []string
 			if tt.authz != "" {
 				kv = []string{"Authorization", tt.authz}
+			}
+			if tt.also != "" {
+				kv = append(kv, "Authorization", tt.also)
 			}
 			o := run(auth.Bearer(tt.cfg), request(kv...))
 			if tt.wantUser != "" {

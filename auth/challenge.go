@@ -51,3 +51,24 @@ func challenge(w api.Response, value string, code int, cause error) error {
 func unauthorized(w api.Response, value string, cause error) error {
 	return challenge(w, value, http.StatusUnauthorized, cause)
 }
+
+// authorization returns r's Authorization field, "" for none, or the
+// error that answers a request with more than one: a 400 without a
+// challenge, which would have the client send its credentials again,
+// into the same refusal, while the field it does not know of is added on
+// the way (by a proxy, or by the request's author to the one it checks).
+// It counts the fields in one pass over the header, where Values would
+// allocate a slice on every request.
+func authorization(r *api.Request) (string, error) {
+	var authz string
+	n := 0
+	for k, v := range r.Header().All() {
+		if len(k) == len("Authorization") && strings.EqualFold(k, "Authorization") {
+			if n++; n > 1 {
+				return "", &api.StatusError{Code: http.StatusBadRequest, Err: ErrAuthorizationRepeated}
+			}
+			authz = v
+		}
+	}
+	return authz, nil
+}

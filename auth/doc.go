@@ -27,7 +27,9 @@
 // for browsers.
 //
 // Every 401 carries a WWW-Authenticate challenge naming the scheme and
-// realm, as RFC 9110 requires. Secrets are compared in constant time where
+// realm, as RFC 9110 requires. A request with more than one Authorization
+// field, which has no list form, is a 400 without one
+// (ErrAuthorizationRepeated). Secrets are compared in constant time where
 // this package compares them (Users), passwords are never logged nor put
 // into errors, and the errors' texts, which reach the client in the
 // container's default error page, say only what failed.

@@ -56,28 +56,35 @@ func TestEndToEndHeaders(t *testing.T) {
 	}
 	tests := []struct {
 		path, authz string
+		also        string // a second Authorization field, if set
 		status      int
 		challenge   string
 		body        string // a prefix of the body
 	}{
-		{"/open", "", 200, "", "nobody"},
-		{"/basic/me", "", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: credentials required"},
-		{"/basic/me", basicHeader("ana", "wrong"), 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
-		{"/basic/me", basicHeader("ana", "s3cret"), 200, "", "ana "},
-		{"/api/me", "", 401, `Bearer realm="api"`, "401"},
-		{"/api/me", "Bearer forged", 401, `Bearer realm="api", error="invalid_token"`, "401 Unauthorized: auth: invalid token"},
-		{"/api/me", "Bearer not~a token", 400, `Bearer realm="api", error="invalid_request"`, "400"},
-		{"/api/me", "Bearer good-token", 200, "", "ana reader"},
-		{"/api/me", "Bearer down", 503, "", "503"},
-		{"/admin/me", basicHeader("ana", "s3cret"), 200, "", "ana admin"},
-		{"/admin/me", basicHeader("bo", "hunter2"), 403, "", "403 Forbidden: auth: forbidden"},
-		{"/admin/me", "", 401, `Basic realm="admin", charset="UTF-8"`, "401"},
-		{"/basic/me", basicHeader("", "s3cret"), 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
-		{"/basic/me", "Basic " + base64.StdEncoding.EncodeToString([]byte("ana")), 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
-		{"/basic/me", "Basic ana:s3cret", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
-		{"/directory/me", basicHeader("", ""), 401, `Basic realm="directory", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
-		{"/directory/me", basicHeader("bo", ""), 200, "", "bo "},
-		{"/api/me", "Bearer good-token trailing", 400, `Bearer realm="api", error="invalid_request"`, "400"},
+		{"/open", "", "", 200, "", "nobody"},
+		{"/basic/me", "", "", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: credentials required"},
+		{"/basic/me", basicHeader("ana", "wrong"), "", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/basic/me", basicHeader("ana", "s3cret"), "", 200, "", "ana "},
+		{"/api/me", "", "", 401, `Bearer realm="api"`, "401"},
+		{"/api/me", "Bearer forged", "", 401, `Bearer realm="api", error="invalid_token"`, "401 Unauthorized: auth: invalid token"},
+		{"/api/me", "Bearer not~a token", "", 400, `Bearer realm="api", error="invalid_request"`, "400"},
+		{"/api/me", "Bearer good-token", "", 200, "", "ana reader"},
+		{"/api/me", "Bearer down", "", 503, "", "503"},
+		{"/admin/me", basicHeader("ana", "s3cret"), "", 200, "", "ana admin"},
+		{"/admin/me", basicHeader("bo", "hunter2"), "", 403, "", "403 Forbidden: auth: forbidden"},
+		{"/admin/me", "", "", 401, `Basic realm="admin", charset="UTF-8"`, "401"},
+		{"/basic/me", basicHeader("", "s3cret"), "", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/basic/me", "Basic " + base64.StdEncoding.EncodeToString([]byte("ana")), "", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/basic/me", "Basic ana:s3cret", "", 401, `Basic realm="Basic area", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/directory/me", basicHeader("", ""), "", 401, `Basic realm="directory", charset="UTF-8"`, "401 Unauthorized: auth: invalid credentials"},
+		{"/directory/me", basicHeader("bo", ""), "", 200, "", "bo "},
+		{"/api/me", "Bearer good-token trailing", "", 400, `Bearer realm="api", error="invalid_request"`, "400"},
+		// Two Authorization fields (RFC 9110 §11.6.2 gives it no list
+		// form): 400 without a challenge, on every protocol.
+		{"/basic/me", basicHeader("ana", "s3cret"), basicHeader("bo", "wrong"), 400, "", "400 Bad Request: auth: the Authorization field appears more than once"},
+		{"/basic/me", basicHeader("bo", "wrong"), basicHeader("ana", "s3cret"), 400, "", "400 Bad Request: auth: the Authorization field appears more than once"},
+		{"/api/me", "Bearer good-token", "Bearer forged", 400, "", "400 Bad Request: auth: the Authorization field appears more than once"},
+		{"/admin/me", basicHeader("bo", "hunter2"), basicHeader("ana", "s3cret"), 400, "", "400"},
 	}
 	quiet := container.WithLogger(slog.New(slog.DiscardHandler)) // the 503 is logged
 	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
@@ -86,6 +93,9 @@ func TestEndToEndHeaders(t *testing.T) {
 			if tt.authz != "" {
 				req.Header.Set("Authorization", tt.authz)
 			}
+			if tt.also != "" {
+				req.Header.Add("Authorization", tt.also)
+			}
 			resp, err := s.Client.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -93,7 +103,7 @@ func TestEndToEndHeaders(t *testing.T) {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != tt.status || !strings.HasPrefix(string(body), tt.body) {
-				t.Errorf("%s %q: %d %q, want %d %q", tt.path, tt.authz, resp.StatusCode, body, tt.status, tt.body)
+				t.Errorf("%s %q %q: %d %q, want %d %q", tt.path, tt.authz, tt.also, resp.StatusCode, body, tt.status, tt.body)
 			}
 			if c := resp.Header.Get("WWW-Authenticate"); c != tt.challenge {
 				t.Errorf("%s %q: WWW-Authenticate %q, want %q", tt.path, tt.authz, c, tt.challenge)

@@ -28,6 +28,13 @@ var (
 	// error="invalid_request").
 	ErrMalformedToken = errors.New("auth: malformed bearer token")
 
+	// ErrAuthorizationRepeated: the request carried more than one
+	// Authorization field (400, without a challenge). The field has no
+	// list form (RFC 9110 §11.6.2), so a second one is no alternative
+	// but a smuggled credential: a proxy in front that checked one and
+	// a filter that used the other would disagree on who is asking.
+	ErrAuthorizationRepeated = errors.New("auth: the Authorization field appears more than once")
+
 	// ErrFormType: a login was posted in another format than the
 	// URL-encoded form FormLogin reads (415): a multipart form, say,
 	// whose fields it would not see.
