@@ -54,7 +54,10 @@ type DoneFunc func(w api.Response, f *Form, err error) error
 // still reads the body (a Parse on another goroutine, or a ParseAsync
 // whose done has not run yet) returns an error wrapping api.ErrWrongState
 // and done never runs. A ParseAsync that fails to start async mode (its
-// caller is no dispatch) leaves the body to the next call.
+// caller is no dispatch) leaves the body to the next call. Once the
+// request has ended or expired before done ran, nothing reads the body
+// any more: a later call gets ErrParseAborted, wrapping the timeout or
+// failure that ended it.
 func ParseAsync(r *api.Request, lim Limits, done DoneFunc) (*async.Context, error) {
 	p := parseOf(r)
 	switch c, f, err := p.claim(true); c {
@@ -101,9 +104,21 @@ func parseAsync(r *api.Request, lim Limits, done DoneFunc, p *parsed) (*async.Co
 		return nil, err
 	}
 	u.ac = ac
-	if err := async.OnComplete(r, func(error) { u.b.form.st.removeAll() }); err != nil {
+	if err := async.OnComplete(r, func(err error) {
+		u.b.form.st.removeAll()
+		u.once.abort(err) // no task runs any more: done never will
+	}); err != nil {
 		return nil, p.settled(nil, err) // completed: no later call parses either
 	}
+	// The request can end before the body is read, and what runs then (a
+	// timeout listener, the expired or resumed re-dispatch, an error
+	// page) may ask for the form: it must hear that the parse is over,
+	// not that it still reads. Registered first, these run before the
+	// listeners a caller adds to the returned Context.
+	ac.AddListener(async.Listener{
+		OnTimeout: func(api.Response, *api.Request) { u.abort(api.ErrAsyncTimeout) },
+		OnError:   func(_ api.Response, _ *api.Request, err error) { u.abort(err) },
+	})
 	if u.urlencoded && !hasFormMethod(r.Method()) {
 		// As Request.PostForm: only these methods' bodies are forms.
 		return ac, ac.Dispatch(func(w api.Response) { u.finish(w, nil) })
@@ -218,6 +233,20 @@ func (u *upload) OnError(w api.Response, err error) {
 	if !u.finished {
 		u.finish(w, fmt.Errorf("formdata: reading body: %w", err))
 	}
+}
+
+// abort ends an upload its request outlived, from a timeout or failure
+// listener (a serialized task, as the callbacks are): done will not run,
+// the callbacks still to come do nothing, the files go now, and the
+// exchange's parse settles with cause.
+func (u *upload) abort(cause error) {
+	if u.finished {
+		return
+	}
+	u.finished = true
+	u.body = nil
+	u.b.form.st.removeAll()
+	u.once.abort(cause)
 }
 
 // finish runs done once and completes the request as done's result says.

@@ -79,8 +79,13 @@
 // the body waits for it when both are Parse, and otherwise returns an
 // error wrapping api.ErrWrongState (ParseAsync's reading runs as tasks of
 // the request, which a waiting call would hold back; ParseAsync does not
-// block). The temporary files are the first parse's, removed once, when
-// the request completes. A Request that no container built has no
+// block). A ParseAsync whose request ends before its done runs (its async
+// timeout, its client gone, a failure, a Complete from other code, the
+// container closing) is over then: a later call of the exchange (a
+// timeout listener, an error page, the re-dispatch after the timeout, an
+// OnComplete listener) gets ErrParseAborted, wrapping what ended the
+// request when it failed. The temporary files are the first parse's,
+// removed once, when the request completes. A Request that no container built has no
 // exchange: there each call parses what is left of its body.
 //
 // Package formdata imports api, async, internal/exchange (where the

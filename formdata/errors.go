@@ -17,6 +17,14 @@ var (
 	// ErrRemoved: the file was removed, because its request completed
 	// (or Form.RemoveAll was called).
 	ErrRemoved = errors.New("formdata: file removed: its request has completed")
+	// ErrParseAborted: the request ended before ParseAsync's body was
+	// read — its async timeout expired, its client left, it failed or
+	// was completed by other code, the container closed — so done never
+	// ran. A later Parse or ParseAsync of the exchange (from a timeout
+	// listener, an error page, the expired re-dispatch, an OnComplete
+	// listener) gets it, wrapping the end's error (api.ErrAsyncTimeout,
+	// ...) when there was one.
+	ErrParseAborted = errors.New("formdata: the request ended before its form was read")
 	// ErrKeepOpen is what ParseAsync's done returns when it has started
 	// work that answers later: the request stays open instead of
 	// completing when done returns.

@@ -24,6 +24,7 @@ type parseKey struct{}
 //
 // Its state changes only in transition, under mu.
 type parsed struct {
+	ex    *exchange.Exchange // whose end a claim checks for (abortIfEnded); nil in unit tests
 	mu    sync.Mutex
 	state parseState
 	done  chan struct{} // closed when a blocking parse settles or lets go
@@ -36,11 +37,16 @@ type parsed struct {
 //	unparsed ──claim──▶ reading ──settle──▶ settled
 //	    │  ▲                                   ▲
 //	    │  └───────release───┐                 │
-//	    └──claimAsync──▶ readingAsync ──settle─┘
+//	    └──claimAsync──▶ readingAsync ──settle─┤
+//	                              └────abort───┘
 //
 // A Parse's claim in reading waits for the settle and claims again; every
 // other claim while a parse reads is refused; every claim in settled gets
-// the stored outcome. Nothing leaves settled.
+// the stored outcome. Nothing leaves settled. An abort settles a
+// ParseAsync whose request ended (expired, failed, completed) before its
+// done could run: nothing reads the body any more, so a later call must
+// not be told that something does. An abort after the settle changes
+// nothing: the request's end always reports, whether or not done ran.
 type parseState uint8
 
 const (
@@ -62,9 +68,10 @@ const (
 	evClaimAsync                   // a ParseAsync asks for it
 	evSettle                       // the reading call has its outcome
 	evRelease                      // the reading ParseAsync gives it up unread (async mode would not start)
+	evAbort                        // the request ended (or expired) while ParseAsync read
 )
 
-var eventNames = [...]string{"claim", "claimAsync", "settle", "release"}
+var eventNames = [...]string{"claim", "claimAsync", "settle", "release", "abort"}
 
 func (e parseEvent) String() string { return eventNames[e] }
 
@@ -112,6 +119,15 @@ func transition(s parseState, ev parseEvent) (parseState, claimed, error) {
 		if s == readingAsync {
 			return unparsed, moved, nil
 		}
+	case evAbort:
+		switch s {
+		case readingAsync:
+			return settled, moved, nil
+		case settled:
+			// done ran first, or another end of the request aborted:
+			// the outcome stands.
+			return s, useStored, nil
+		}
 	}
 	return s, 0, fmt.Errorf("formdata: %v in state %v", ev, s)
 }
@@ -133,7 +149,7 @@ func (p *parsed) step(ev parseEvent, f *Form, err error) (claimed, <-chan struct
 	case c == parseFirst && next == reading:
 		p.done = make(chan struct{})
 	case c == moved:
-		if ev == evSettle {
+		if ev == evSettle || ev == evAbort {
 			p.form, p.err = f, err
 		}
 		if p.done != nil {
@@ -169,7 +185,7 @@ func parseOf(r *api.Request) *parsed {
 	if ex == nil {
 		return nil
 	}
-	return ex.Value(parseKey{}, func() any { return new(parsed) }).(*parsed)
+	return ex.Value(parseKey{}, func() any { return &parsed{ex: ex} }).(*parsed)
 }
 
 // claim says whether the call parses: the first does (a nil p: every
@@ -187,11 +203,55 @@ func (p *parsed) claim(isAsync bool) (claimed, *Form, error) {
 	}
 	for {
 		c, done, f, err := p.step(ev, nil, nil)
+		if c == refused && p.abortIfEnded() {
+			continue // settled now: the stored outcome
+		}
 		if c != wait {
 			return c, f, err
 		}
 		<-done // then settled, or unparsed again: look again
 	}
+}
+
+// abortIfEnded aborts a ParseAsync whose request has completed, for a
+// call that comes before the upload's own OnComplete listener heard of
+// the end (one registered earlier, by a filter): no task of the request
+// runs any more, so its done never will. It reports whether it settled
+// the parse.
+func (p *parsed) abortIfEnded() bool {
+	if p.ex == nil {
+		return false
+	}
+	res, ok := p.ex.Result()
+	if !ok {
+		return false
+	}
+	p.mu.Lock()
+	reading := p.state == readingAsync
+	p.mu.Unlock()
+	if !reading {
+		return false // a blocking Parse reads, on its own goroutine
+	}
+	p.abort(res.Err)
+	return true
+}
+
+// abort settles a ParseAsync whose request ended, by cause (nil: it
+// completed), before its done ran; after a settle it changes nothing.
+func (p *parsed) abort(cause error) {
+	if p != nil {
+		p.step(evAbort, nil, aborted(cause))
+	}
+}
+
+// aborted is the outcome of a parse its request outlived: ErrParseAborted,
+// and what ended the request (the async timeout, the client gone) when
+// there was a failure.
+func aborted(cause error) error {
+	if cause == nil {
+		return ErrParseAborted
+	}
+	return fmt.Errorf("%w: %w", ErrParseAborted, cause)
 }
 
 // settle keeps the first call's outcome for the later ones.

@@ -1,15 +1,19 @@
 package formdata_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/continuation"
 	"github.com/wharf-go/wharf/dispatcher"
@@ -282,6 +286,176 @@ func TestParsedOnceAcrossForward(t *testing.T) {
 				}
 				waitEmpty(t, dir)
 			}
+		}
+	})
+}
+
+// TestParseAfterRequestEnds: a ParseAsync whose request ends while the
+// body is still half sent — its async timeout expires, its continuation
+// expires, its client leaves, the container closes — leaves a parse that
+// nothing reads any more; everything that then asks the exchange for the
+// form gets ErrParseAborted, wrapping the timeout where one ended it: a
+// timeout listener, the error page rendering the timeout, the re-dispatch
+// a timeout listener asks for (ParseAsync there), a continuation's
+// expired re-dispatch and a filter's after-part of it, an OnComplete
+// listener a filter registered before the handler parsed. Before, each
+// was told that ParseAsync still parsed (api.ErrWrongState). The spooled
+// files are gone each time.
+func TestParseAfterRequestEnds(t *testing.T) {
+	type seen struct {
+		where string
+		err   error
+	}
+	var (
+		dir    string
+		report chan seen
+	)
+	parse := func(where string, r *api.Request) {
+		_, err := formdata.Parse(r, formdata.Limits{TempDir: dir})
+		report <- seen{where, err}
+	}
+	const expiry = 50 * time.Millisecond
+	build := func(c *container.Container) {
+		dir = t.TempDir()
+		report = make(chan seen, 8)
+		lim := formdata.Limits{TempDir: dir, MemoryThreshold: 1}
+		never := func(api.Response, *formdata.Form, error) error {
+			panic("done of a ParseAsync whose request ended")
+		}
+		c.HandleFunc("POST /listener", func(w api.Response, r *api.Request) error {
+			ac, err := formdata.ParseAsync(r, lim, never)
+			if err != nil {
+				return err
+			}
+			ac.SetTimeout(expiry)
+			ac.AddListener(async.Listener{OnTimeout: func(_ api.Response, r *api.Request) { parse("timeout listener", r) }})
+			return nil
+		})
+		c.HandleFunc("POST /page", func(w api.Response, r *api.Request) error {
+			ac, err := formdata.ParseAsync(r, lim, never)
+			if ac != nil {
+				ac.SetTimeout(expiry)
+			}
+			return err
+		})
+		c.ErrorPageFor(api.ErrAsyncTimeout, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			if r.Path() == "/page" {
+				parse("error page", r)
+			}
+			_, err := io.WriteString(w, "expired")
+			return err
+		}))
+		c.HandleFunc("POST /redispatch", func(w api.Response, r *api.Request) error {
+			if async.KindOf(r) != async.DispatchInitial {
+				_, err := formdata.ParseAsync(r, lim, func(_ api.Response, _ *formdata.Form, err error) error {
+					report <- seen{"re-dispatch", err}
+					return err
+				})
+				if err != nil { // refused: done never runs
+					report <- seen{"re-dispatch", err}
+				}
+				return err
+			}
+			ac, err := formdata.ParseAsync(r, lim, never)
+			if err != nil {
+				return err
+			}
+			ac.SetTimeout(expiry)
+			ac.AddListener(async.Listener{OnTimeout: func(api.Response, *api.Request) { ac.Redispatch() }})
+			return nil
+		})
+		c.FilterFunc("/expired", func(w api.Response, r *api.Request, next api.Chain) error {
+			err := next.Next(w, r)
+			if continuation.Of(r).IsExpired() {
+				parse("filter after the expired re-dispatch", r)
+			}
+			return err
+		})
+		c.HandleFunc("POST /expired", func(w api.Response, r *api.Request) error {
+			cont := continuation.Of(r)
+			if cont.IsExpired() {
+				parse("expired re-dispatch", r)
+				return nil
+			}
+			if _, err := formdata.ParseAsync(r, lim, never); err != nil {
+				return err
+			}
+			cont.SetTimeout(expiry)
+			return cont.Suspend()
+		})
+		for _, path := range []string{"/gone", "/closed"} {
+			c.FilterFunc(path, func(w api.Response, r *api.Request, next api.Chain) error {
+				if err := async.OnComplete(r, func(error) { parse("OnComplete", r) }); err != nil {
+					return err
+				}
+				return next.Next(w, r)
+			})
+			c.HandleFunc("POST "+path, func(w api.Response, r *api.Request) error {
+				// done runs if the body's read fails before the request
+				// does (the client's leaving, seen by the connector).
+				_, err := formdata.ParseAsync(r, lim, func(_ api.Response, _ *formdata.Form, err error) error { return err })
+				return err
+			})
+		}
+	}
+	body, ct := multipartBody(
+		upload{name: "f", filename: "a.bin", content: strings.Repeat("a", 20<<10)},
+		upload{name: "f", filename: "b.bin", content: strings.Repeat("b", 20<<10)},
+	)
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tt := range []struct {
+			path  string
+			where []string // what asks for the form, in order
+			cause error    // what the error wraps besides ErrParseAborted
+			// read: the body's failed read may have reached done first,
+			// whose error then stands.
+			read bool
+		}{
+			{"/listener", []string{"timeout listener"}, api.ErrAsyncTimeout, false},
+			{"/page", []string{"error page"}, api.ErrAsyncTimeout, false},
+			{"/redispatch", []string{"re-dispatch"}, api.ErrAsyncTimeout, false},
+			{"/expired", []string{"expired re-dispatch", "filter after the expired re-dispatch"}, api.ErrAsyncTimeout, false},
+			{"/gone", []string{"OnComplete"}, nil, true},
+			{"/closed", []string{"OnComplete"}, nil, true}, // last: the container closes
+		} {
+			ctx, cancel := context.WithCancel(context.Background())
+			pr, pw := io.Pipe()
+			req, _ := http.NewRequestWithContext(ctx, "POST", s.URL+tt.path, pr)
+			req.ContentLength = int64(len(body))
+			req.Header.Set("Content-Type", ct)
+			sent := make(chan struct{})
+			go func() {
+				defer close(sent)
+				if resp, err := s.Client.Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}()
+			go pw.Write(body[:len(body)/2])
+			switch tt.path {
+			case "/gone":
+				waitFiles(t, dir)
+				cancel()
+			case "/closed":
+				waitFiles(t, dir)
+				s.Container.Close()
+			}
+			for _, where := range tt.where {
+				var got seen
+				select {
+				case got = <-report:
+				case <-time.After(10 * time.Second):
+					t.Fatalf("%s: %s never asked for the form", tt.path, where)
+				}
+				aborted := errors.Is(got.err, formdata.ErrParseAborted) && (tt.cause == nil || errors.Is(got.err, tt.cause))
+				readFailed := tt.read && got.err != nil && !errors.Is(got.err, api.ErrWrongState)
+				if got.where != where || !aborted && !readFailed {
+					t.Errorf("%s: %s got %v, want %s getting %v wrapping %v", tt.path, got.where, got.err, where, formdata.ErrParseAborted, tt.cause)
+				}
+			}
+			cancel()
+			pw.CloseWithError(context.Canceled)
+			<-sent
+			waitEmpty(t, dir)
 		}
 	})
 }

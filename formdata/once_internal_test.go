@@ -21,28 +21,32 @@ func TestParseTransitions(t *testing.T) {
 			evClaimAsync: {readingAsync, parseFirst},
 			evSettle:     {unparsed, invalid},
 			evRelease:    {unparsed, invalid},
+			evAbort:      {unparsed, invalid},
 		},
 		reading: {
 			evClaim:      {reading, wait},
 			evClaimAsync: {reading, refused},
 			evSettle:     {settled, moved},
 			evRelease:    {reading, invalid},
+			evAbort:      {reading, invalid},
 		},
 		readingAsync: {
 			evClaim:      {readingAsync, refused},
 			evClaimAsync: {readingAsync, refused},
 			evSettle:     {settled, moved},
 			evRelease:    {unparsed, moved},
+			evAbort:      {settled, moved},
 		},
 		settled: {
 			evClaim:      {settled, useStored},
 			evClaimAsync: {settled, useStored},
 			evSettle:     {settled, invalid},
 			evRelease:    {settled, invalid},
+			evAbort:      {settled, useStored},
 		},
 	}
 	for s := unparsed; s <= settled; s++ {
-		for ev := evClaim; ev <= evRelease; ev++ {
+		for ev := evClaim; ev <= evAbort; ev++ {
 			w := want[s][ev]
 			next, c, err := transition(s, ev)
 			if w.c == invalid {
