@@ -45,7 +45,14 @@
 //   - Precompressed siblings: for x.js, an x.js.br or x.js.gz served with
 //     Content-Encoding when Accept-Encoding accepts br or gzip (q-values
 //     honoured; q=0 refuses; at equal q, br first), with x.js's
-//     Content-Type. Every answer about a file that has a sibling carries
+//     Content-Type. A sibling that is not a regular file is ignored, and
+//     so is one older than x.js (x.js edited, the sibling not rebuilt:
+//     it holds the old content), as Jetty's ResourceService ignores a
+//     precompressed variant older than its resource; x.js itself, or a
+//     fresh sibling of the other coding, answers then, with its own
+//     ETag and Last-Modified. Where either file has no modification time
+//     (embed.FS) the sibling is served. Every answer about a file that
+//     has a regular sibling, stale or not, carries
 //     "Vary: Accept-Encoding", and so does every answer to a request
 //     without Accept-Encoding, for which the siblings are not looked for
 //     (two system calls saved); each encoding has its own ETag, and ranges

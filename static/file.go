@@ -21,9 +21,10 @@ type representation struct {
 	vary   bool   // the name has a sibling: the answer depends on Accept-Encoding
 }
 
-// serveFile answers for the regular file name: conditionals, ranges, body.
-func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err error) {
-	rep, err := h.open(r, name)
+// serveFile answers for the regular file name, which Stat described as
+// info: conditionals, ranges, body.
+func (h *Handler) serveFile(w api.Response, r *api.Request, name string, info fs.FileInfo) (err error) {
+	rep, err := h.open(r, name, info)
 	if err != nil {
 		return err
 	}
@@ -127,9 +128,10 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string) (err er
 	return err
 }
 
-// open opens the file to serve for name: a precompressed sibling if the
-// client accepts one, else name itself.
-func (h *Handler) open(r *api.Request, name string) (representation, error) {
+// open opens the file to serve for name, which Stat described as orig: a
+// precompressed sibling if the client accepts one and it is not stale,
+// else name itself.
+func (h *Handler) open(r *api.Request, name string, orig fs.FileInfo) (representation, error) {
 	rep := representation{name: name}
 	accept := r.Header().Values("Accept-Encoding")
 	if !h.cfg.DisablePrecompressed && len(accept) == 0 {
@@ -144,18 +146,24 @@ func (h *Handler) open(r *api.Request, name string) (representation, error) {
 		var have [len(codings)]bool
 		for i, c := range codings {
 			if info, err := fs.Stat(h.fsys, name+c.ext); err == nil && info.Mode().IsRegular() {
-				have[i], rep.vary = true, true
+				// A stale sibling still makes the answer vary: it is
+				// there, and once rebuilt it answers again, so the
+				// resource's Vary stays the same meanwhile.
+				have[i], rep.vary = !stale(info, orig), true
 			}
 		}
 		if rep.vary {
 			if i := negotiate(accept, have); i >= 0 {
 				if f, info, err := openRegular(h.fsys, name+codings[i].ext); err == nil {
-					rep.f, rep.info = f, info
-					rep.name, rep.coding = name+codings[i].ext, codings[i].coding
-					return rep, nil
+					if !stale(info, orig) {
+						rep.f, rep.info = f, info
+						rep.name, rep.coding = name+codings[i].ext, codings[i].coding
+						return rep, nil
+					}
+					f.Close() // replaced by an older file since the Stat
 				}
-				// The sibling went away between Stat and Open: the file
-				// itself still answers.
+				// The sibling went away, or was replaced by a stale one,
+				// between Stat and Open: the file itself still answers.
 			}
 		}
 	}
@@ -165,6 +173,19 @@ func (h *Handler) open(r *api.Request, name string) (representation, error) {
 	}
 	rep.f, rep.info = f, info
 	return rep, nil
+}
+
+// stale reports whether the precompressed sibling described by sib is
+// older than the file it compresses, described by orig: the file was
+// edited and the sibling not rebuilt, so it holds the old content, which
+// must not be served for the new (as Jetty's ResourceService serves a
+// precompressed variant only if it is not older than the resource). Where
+// either time is unknown (embed.FS has none) nothing tells, and the
+// sibling is taken to be built from the file, as before times were
+// compared.
+func stale(sib, orig fs.FileInfo) bool {
+	sm, om := sib.ModTime(), orig.ModTime()
+	return !isZeroTime(sm) && !isZeroTime(om) && sm.Before(om)
 }
 
 // openRegular opens name and checks, on the open file, that it is a

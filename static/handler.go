@@ -95,7 +95,7 @@ func (h *Handler) Serve(w api.Response, r *api.Request) error {
 	case slash || !info.Mode().IsRegular():
 		return notFound
 	}
-	return h.serveFile(w, r, name)
+	return h.serveFile(w, r, name, info)
 }
 
 // notFound is the one 404 answer: refusals look like missing files.
@@ -186,7 +186,7 @@ func (h *Handler) serveDir(w api.Response, r *api.Request, name string) error {
 			p = name + "/" + index
 		}
 		if info, err := fs.Stat(h.fsys, p); err == nil && info.Mode().IsRegular() {
-			return h.serveFile(w, r, p)
+			return h.serveFile(w, r, p, info)
 		}
 	}
 	if h.cfg.Listing {
