@@ -51,7 +51,10 @@
 //     precompressed variant older than its resource; x.js itself, or a
 //     fresh sibling of the other coding, answers then, with its own
 //     ETag and Last-Modified. Where either file has no modification time
-//     (embed.FS) the sibling is served. Every answer about a file that
+//     (embed.FS) the sibling is served. Deploy a tree with its times
+//     kept (cp -p, rsync -t, tar): a plain cp gives each file the time
+//     it was copied, and a sibling copied before its file then looks
+//     stale and is not served. Every answer about a file that
 //     has a regular sibling, stale or not, carries
 //     "Vary: Accept-Encoding", and so does every answer to a request
 //     without Accept-Encoding, for which the siblings are not looked for
