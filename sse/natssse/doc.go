@@ -36,14 +36,21 @@
 // replicated stream, whose copy can lag: what it did not reach of the
 // replay, and all of it when the consumer cannot be made (the stream's
 // or account's MaxConsumers) or a pull fails, is read from the leader a
-// request at a time, like the first eight. It reports events missed when
-// the message the client last saw is no longer in the stream, or is not
-// of this topic; when that message merely expired by age with nothing
-// after it, that is a false alarm. But when the topic's next message is
-// at the sequence right after the client's ID, nothing of the topic lies
-// between, and nothing is missed whatever that ID held: a missed event's
-// ID is the one before its replay's first event, and a client back with
-// it must not be told again. For a topic with nothing retained, Since
+// request at a time, like the first eight. The client's ID is a place in
+// the stream, whatever topic its message was of: Since reports events
+// missed when a message of the topic after it may have been dropped,
+// that is, when the stream dropped messages after it (its first sequence
+// is past the next one: age and the stream's overall limits drop the
+// oldest first), or when the ID's message is gone or another topic's and
+// the topic is at its per-topic limit, which drops the topic's oldest
+// (one more request, for the stream's state). When the client's message
+// merely expired by age with nothing after it, that is a false alarm.
+// When the topic's next message is at the sequence right after the
+// client's ID, nothing of the topic lies between, and nothing is missed
+// whatever that ID held. A missed event's ID is the one before its
+// replay's first event, or the stream's last when the topic has nothing
+// retained, and a client back with it is not told again, though other
+// topics were published meanwhile. For a topic with nothing retained, Since
 // gives the stream's last sequence as through, the ID of a missed event
 // then, and reports events missed when the client's ID is beyond it or
 // a message after that ID was dropped: with 0 there, a client back after

@@ -362,7 +362,8 @@ const (
 // of the topic (one request to create it, one per replayBatch messages,
 // one to delete it), so that a replay costs a bounded number of round
 // trips, not one per event; then whether the client's last message is
-// still there.
+// still there, and when it is gone or another topic's, whether the
+// stream may have dropped a message of the topic after it (droppedAfter).
 func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Event, uint64, bool, error) {
 	subject := l.prefix + topic
 	last, err := l.stream.GetLastMsgForSubject(ctx, subject)
@@ -447,8 +448,41 @@ func (l *Log) Since(ctx context.Context, topic string, after uint64) ([]sse.Even
 		default:
 			missed = m.Subject != subject
 		}
+		// The client's message is another topic's, or gone: IDs are the
+		// stream's sequence, so it is still a place in the stream (a
+		// missed event's ID, the stream's last when the topic had
+		// nothing retained, is another topic's once other topics are
+		// published), and what matters is whether a message of the
+		// topic after it may have been dropped.
+		if missed && probe == after {
+			if missed, err = l.droppedAfter(ctx, subject, after); err != nil {
+				return nil, 0, false, err
+			}
+		}
 	}
 	return r.evs, through, missed, nil
+}
+
+// droppedAfter reports whether the stream may have dropped a message of
+// subject after the sequence after: when it dropped messages after it
+// (its first sequence is past the next: age, MaxMsgs and MaxBytes drop
+// the oldest first), or when subject is at the stream's per-subject
+// limit, which drops the subject's oldest. A subject below its limit
+// never lost one past after while the stream kept after's successor: a
+// subject the limit trimmed stays at it until the oldest-first limits
+// drop its messages, and those come after after's. A message deleted on
+// purpose (an operator's) is not seen. Called after the replay is read,
+// it covers what was dropped meanwhile.
+func (l *Log) droppedAfter(ctx context.Context, subject string, after uint64) (bool, error) {
+	info, err := l.stream.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		return false, failed(l.js, "stream", err)
+	}
+	if after+1 < info.State.FirstSeq {
+		return true, nil
+	}
+	limit := info.Config.MaxMsgsPerSubject
+	return limit > 0 && info.State.Subjects[subject] >= uint64(limit), nil
 }
 
 // replay is what Since has read of a topic: its events, in order, and

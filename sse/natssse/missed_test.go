@@ -36,14 +36,19 @@ func TestMissedEventResumes(t *testing.T) {
 		name   string
 		lastID func(ids []string) string // the first stream's Last-Event-ID, from the IDs published
 		empty  bool                      // the topic is not published: nothing is retained
+		// While the client is away, another topic is published before
+		// the topic: the missed event's ID is no longer just before the
+		// topic's next message.
+		otherFirst bool
 	}{
 		// The topic's first, which the stream no longer keeps.
-		{"no longer retained", func(ids []string) string { return ids[1] }, false},
-		{"beyond the last", func([]string) string { return "999999" }, false},
+		{"no longer retained", func(ids []string) string { return ids[1] }, false, false},
+		{"beyond the last", func([]string) string { return "999999" }, false, false},
 		// Another topic's, before the topic's first.
-		{"an ID of another topic", func(ids []string) string { return ids[0] }, false},
+		{"an ID of another topic", func(ids []string) string { return ids[0] }, false, false},
 		// Beyond the stream's last (one made again, say).
-		{"never published", func([]string) string { return "999999" }, true},
+		{"never published", func([]string) string { return "999999" }, true, false},
+		{"never published then another topic", func([]string) string { return "999999" }, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			topic, other := "t-"+strings.ReplaceAll(tt.name, " ", "-"), "o-"+strings.ReplaceAll(tt.name, " ", "-")
@@ -80,6 +85,9 @@ func TestMissedEventResumes(t *testing.T) {
 			}
 			first.Close()
 			want := slices.Clone(kept)
+			if tt.otherFirst {
+				publish(other)
+			}
 			if tt.empty {
 				want = append(want, publish(topic)) // while the client is away
 			}
