@@ -51,8 +51,9 @@
 // as no header is: an EventSource sends none while its last event ID is
 // empty. Its ID is the one just before
 // the first event that follows it (the seam's through when nothing is
-// retained: the topic's last ID, 0 for a topic a MemoryLog never
-// numbered, natssse's stream's last sequence), which an EventSource takes
+// retained: the topic's last ID, the one before its first ID for a topic
+// a MemoryLog never numbered, natssse's stream's last sequence), which
+// an EventSource takes
 // as its last: back with it, a client is not told again, and gets the
 // events that follow, none twice. Without it, a client whose replay was
 // empty would keep the ID it lost, and be told at every reconnection.

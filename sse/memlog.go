@@ -175,7 +175,16 @@ func (l *MemoryLog) append(topic string, build func(id uint64) (Event, error)) (
 func (l *MemoryLog) Since(_ context.Context, topic string, after uint64) ([]Event, uint64, bool, error) {
 	r, _ := l.ring(topic, false)
 	if r == nil {
-		return nil, 0, after > 0, nil
+		// Never numbered: its last ID is the one before the log's first,
+		// as a ring's is before its first event, and that is the ID a
+		// missed event gives its client. With 0 there, a client back
+		// with it after this log numbered the topic and gave way to
+		// another (a restart) would ask the new log for everything it
+		// retains, and be told nothing of what the old one published
+		// while it was away. Any other ID but 0 (no ID) is one this log
+		// never gave.
+		last := l.first - 1
+		return nil, last, after > 0 && after != last, nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -173,8 +173,10 @@ var retryLater = []byte("retry: 1000\n\n")
 // there, with no gap, as the live events all come after through, and no
 // duplicate. A Log's Since takes either as a place that lost nothing
 // (see Log.Since): the ID just before the first event it retains after
-// it, or its through, beyond which every event comes live; through is 0
-// for a topic never published, and 0 asks for everything retained. ""
+// it, or its through, beyond which every event comes live; through is
+// the one before the log's first ID for a topic a MemoryLog never
+// numbered (not 0, which asks for everything retained, and so could not
+// tell a client back after a restart what it lost). ""
 // (no id field: the client keeps its last) when the first event's ID is
 // not one a Log gives.
 func resumeID(evs []Event, through uint64) string {
