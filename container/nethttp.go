@@ -32,6 +32,11 @@ import (
 // ends when the request completes. When r's context ends first (its
 // client left, net/http says so), the request fails with
 // connector.ErrClientGone, as on Wharf's connectors.
+//
+// A handler's Connection field that names "close" (in any case, under a
+// key in any case) reaches net/http's server as "Connection: close", so
+// that its HTTP/1 server closes the connection and its HTTP/2 server
+// sends GOAWAY, as Wharf's connectors do.
 func (c *Container) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := newHTTPStream(w, r)
 	c.ServeStream(s)
@@ -291,8 +296,11 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 		return errCut
 	}
 	dst := s.w.Header()
+	closeConn := false
 	for k, v := range h {
-		if f := h1.FramingField(k); f != "" && f != k {
+		f := h1.FramingField(k)
+		closeConn = closeConn || f == "Connection" && h1.ListsToken(v, "close")
+		if f != "" && f != k {
 			// A framing field under a key in another case (a map
 			// written without Set), which net/http's server and
 			// quic-go's send as they are, beside their own:
@@ -303,6 +311,14 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 		// middleware, a recorder's owner) may write in place, and v may be
 		// a slice the handler gives every response.
 		dst[k] = cleanValues(v)
+	}
+	if closeConn {
+		// "close" alone, under the canonical key: net/http's HTTP/2
+		// server starts its graceful close (GOAWAY) only for a first
+		// value of exactly "close", and the HTTP/1 server reads the
+		// canonical key only, where the connectors heed the token in
+		// any case, among others, under a key in any case.
+		dst["Connection"] = []string{"close"}
 	}
 	if contentType != "" {
 		dst["Content-Type"] = []string{contentType}

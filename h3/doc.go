@@ -22,6 +22,15 @@
 // holds its stream's goroutine while it waits (quic-go's server needs the
 // response done when the handler returns).
 //
+// HTTP/1.1's connection fields (Connection, Transfer-Encoding, ...) are
+// left out of a response, under a key in any case, as over HTTP/2 (RFC
+// 9114 §4.2). Unlike HTTP/1.1 and HTTP/2, a handler's "Connection: close"
+// does not close its connection: quic-go's server (v0.65) sends a GOAWAY
+// (RFC 9114 §5.2) only from its Shutdown, for every connection, and keeps
+// each connection's control stream to itself, so none can go out for one
+// connection; and a close without it would fail the client's requests in
+// flight.
+//
 // The connector's limits and timeouts (connector.Config) apply to HTTP/3
 // too, from the same configuration: some through quic-go's own settings,
 // the rest enforced here before and around the container's handler.

@@ -428,11 +428,14 @@ func (w *deadlineWriter) WriteHeader(status int) {
 	// quic-go sends every field it is given, and a client takes a message
 	// with one of HTTP/1.1's connection fields as malformed (RFC 9114
 	// §4.2), throwing the response away: leave out those a handler
-	// written for HTTP/1.1 sets, as Wharf's HTTP/2 does.
+	// written for HTTP/1.1 sets, as Wharf's HTTP/2 does, under a key in
+	// any case (a map written without Set). A "Connection: close" goes
+	// unheeded: quic-go's server sends a GOAWAY only as the whole server
+	// shuts down (see the package doc).
 	w.begin()
 	h := w.Header()
 	for k := range h {
-		if h1.ConnectionField(k) {
+		if h1.ConnectionField(h1.FramingField(k)) {
 			delete(h, k)
 		}
 	}

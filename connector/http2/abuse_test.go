@@ -69,12 +69,13 @@ func dialH2TLS(t *testing.T, addr string, cfg *tls.Config, settings ...xhttp2.Se
 	return startH2Client(t, nc, settings...)
 }
 
-// dialMode opens a connection to s, served in mode modes.H2C or modes.H2,
-// as dialH2C or dialH2TLS does.
+// dialMode opens a connection to s, served in one of the HTTP/2 modes
+// (modes.H2C, modes.H2 and their portable forms), as dialH2C or dialH2TLS
+// does.
 func dialMode(t *testing.T, s *modes.Server, settings ...xhttp2.Setting) *h2Client {
 	t.Helper()
 	addr := strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
-	if s.Mode == modes.H2 {
+	if s.Mode.TLS() {
 		return dialH2TLS(t, addr, s.ClientTLS, settings...)
 	}
 	return dialH2C(t, addr, settings...)

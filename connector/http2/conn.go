@@ -156,6 +156,10 @@ type serverConn struct {
 	err      error               // why it ended, for streams that ask
 	starved  bool                // every stream waits for a client below a minimum data rate: the reader ends the connection
 	headBy   time.Time           // while a header block is read: when it must be complete
+	// prefaceBy is, until the client's preface and SETTINGS came, when
+	// they must have (ReadHeaderTimeout): the reader's deadline, which
+	// a graceful close or a handler's end before then leaves standing.
+	prefaceBy time.Time
 
 	// The reset bucket (countResetLocked).
 	resets rate.Bucket
@@ -263,6 +267,7 @@ func (hc *serverConn) serve() {
 		hc.fire(connEvGoAway)
 		hc.queueFrame(h2Frame{kind: h2fGoAway, n: hc.lastID})
 	}
+	hc.prefaceBy = time.Now().Add(hc.lim.ReadHeaderTimeout)
 	hc.idleDeadlineLocked()
 	hc.mu.Unlock()
 	if st := hc.upgraded; st != nil {
@@ -271,7 +276,6 @@ func (hc *serverConn) serve() {
 			hc.dispatch(st)
 		}
 	}
-	hc.nc.SetReadDeadline(time.Now().Add(hc.lim.ReadHeaderTimeout)) // for the preface
 	hc.read()
 }
 
@@ -428,6 +432,7 @@ func (hc *serverConn) readPreface() error {
 		return h2ConnectionError{xhttp2.ErrCodeProtocol, "the client preface lacks SETTINGS"}
 	}
 	hc.mu.Lock()
+	hc.prefaceBy = time.Time{}
 	hc.idleDeadlineLocked()
 	hc.mu.Unlock()
 	return hc.onSettings(sf)
@@ -509,15 +514,24 @@ func (hc *serverConn) deadlineReached() error {
 }
 
 // idleDeadlineLocked arms the reader's deadline: for now when the
-// connection is starved; for the end of the header block being read, if
-// any; else for the connection's idle timeout when no stream is active,
-// or for now when a graceful close is complete; and clears it otherwise.
+// connection is starved; for the end of the client's preface, until it
+// came; for the end of the header block being read, if any; else for the
+// connection's idle timeout when no stream is active, or for now when a
+// graceful close is complete; and clears it otherwise.
 func (hc *serverConn) idleDeadlineLocked() {
 	switch {
 	case hc.state.closed():
 		// end is draining the socket under its own deadline.
 	case hc.starved:
 		hc.nc.SetReadDeadline(time.Now()) // deadlineReached ends it
+	case !hc.prefaceBy.IsZero():
+		// Not now for a graceful close (the upgraded request answered, a
+		// Shutdown): the preface's reader takes a deadline for the
+		// socket's failure and would drop what is queued, the answer and
+		// the GOAWAY; nor none while the upgraded request runs, which
+		// would let a client that never sends the preface hold the
+		// connection. The reader arms the close once the preface came.
+		hc.nc.SetReadDeadline(hc.prefaceBy)
 	case !hc.headBy.IsZero():
 		hc.nc.SetReadDeadline(hc.headBy)
 	case hc.handlers > 0 || hc.open > 0:
@@ -1083,10 +1097,17 @@ func (hc *serverConn) end(err error) {
 }
 
 // shutdown starts a graceful close: GOAWAY, no new streams, the
-// connection ends when its streams are done.
+// connection ends when its streams are done. The server's Shutdown calls
+// it, and a response whose Connection field says "close" (see
+// stream.moveLocked).
 func (hc *serverConn) shutdown() {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
+	hc.shutdownLocked()
+}
+
+// shutdownLocked is shutdown with hc.mu held.
+func (hc *serverConn) shutdownLocked() {
 	if !hc.fire(connEvShutdown) { // refused once it goes away or closed
 		return
 	}

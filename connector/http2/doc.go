@@ -14,6 +14,11 @@
 // (state.go too: going away, ending on an error, closed, changed only by
 // serverConn.fire), request heads and bodies, the h2c upgrade, GOAWAY on
 // Shutdown and the limits that protect the server from abusive peers.
+// HTTP/1.1's connection fields in a response are never sent (RFC 9113
+// §8.2.2), but one whose Connection field names "close" sends, once it is
+// queued whole, the GOAWAY of Shutdown's graceful close on its own
+// connection, as x/net's server does: the streams already opened are
+// served, and the client's next request goes on a new connection.
 //
 // Per connection a reader (conn.go, the connection's producer) handles
 // every frame without waiting for anything but the socket, a writer

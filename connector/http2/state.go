@@ -82,7 +82,7 @@ type connState uint8
 
 const (
 	connOpen         connState = iota // new streams are taken
-	connGoingAway                     // no new streams: the server's GOAWAY (Shutdown, idle) or the client's
+	connGoingAway                     // no new streams: the server's GOAWAY (Shutdown, idle, a response's "Connection: close") or the client's
 	connEnding                        // going away and closing on an error: writes bounded by endBy, no new stream frames
 	connBroken                        // closed by a failed write before anyone went away; the reader has not ended it yet, and takes no new streams
 	connClosed                        // going away and closed: nothing more is queued
@@ -119,7 +119,7 @@ type connEvent uint8
 
 const (
 	connEvGoAway   connEvent = iota // no new streams: the server's GOAWAY (serve while shutting down, the idle deadline), the client's, or end on errH2Done
-	connEvShutdown                  // Shutdown's graceful close, refused once the connection goes away or closed
+	connEvShutdown                  // the graceful close of Shutdown or of a response's "Connection: close", refused once the connection goes away or closed
 	connEvError                     // end on an error: going away and ending
 	connEvClose                     // closed: end once the writer is done, or the writer when a write failed
 	numConnEvents

@@ -67,15 +67,16 @@ type stream struct {
 	expect100 bool // "expect: 100-continue" on a request whose body is still to come
 
 	// The exchange's own.
-	head     []hpack.HeaderField // response head not yet queued
-	headSent bool
-	noBody   bool
-	isHead   bool
-	length   int64 // the response's declared length, -1 if none
-	written  int64
-	wbuf     *[]byte
-	done     bool       // Finish or Abort was called
-	out      rate.Meter // MinResponseDataRate
+	head      []hpack.HeaderField // response head not yet queued
+	headSent  bool
+	noBody    bool
+	isHead    bool
+	length    int64 // the response's declared length, -1 if none
+	written   int64
+	wbuf      *[]byte
+	done      bool       // Finish or Abort was called
+	closeConn bool       // the head's Connection field named "close": the connection goes away after the response (see moveLocked)
+	out       rate.Meter // MinResponseDataRate
 	// waitTimer ends a write's wait for the client (a window or room in
 	// the connection's queue); made by the first wait, reused by the next.
 	waitTimer *time.Timer
@@ -126,9 +127,18 @@ func (st *stream) moveLocked(ev h2Event) bool {
 		} else {
 			st.hc.idleDeadlineLocked()
 		}
-		return true
+	} else {
+		st.state = to
 	}
-	st.state = to
+	if ev == h2SendEnd && st.closeConn {
+		// The response's last frame was just queued, under the lock the
+		// reader takes a new stream under: the GOAWAY follows it, and
+		// names no stream the client opened once it had the response,
+		// which it then retries on a new connection. (Queued when the
+		// response ends, not as x/net's server queues it with the head:
+		// the client reads the whole answer first.)
+		st.hc.shutdownLocked()
+	}
 	return true
 }
 
@@ -368,8 +378,14 @@ func (st *stream) WriteHead(status int, contentType string, h http.Header, conte
 		fields = append(fields, hpack.HeaderField{Name: "date", Value: st.hc.srv.dates.Value(time.Now())})
 	}
 	for k, vs := range h {
-		if h1.FramingField(k) != "" {
-			continue // framing is HTTP/2's own (RFC 9113 §8.2.2), whatever the key's case
+		if f := h1.FramingField(k); f != "" {
+			// Framing is HTTP/2's own and connection fields are
+			// forbidden (RFC 9113 §8.2.2), whatever the key's case. But
+			// a "close" is the handler asking the client to come back on
+			// a new connection (to rebalance, after a logout), as it
+			// would on HTTP/1.1: heeded as x/net's server heeds it.
+			st.closeConn = st.closeConn || f == "Connection" && h1.ListsToken(vs, "close")
+			continue
 		}
 		if !h1.IsTokenString(k) {
 			continue // not a field name: nothing a client could parse
@@ -576,6 +592,13 @@ func (st *stream) release() {
 	hc := st.hc
 	hc.mu.Lock()
 	st.handlerDoneLocked()
+	if st.closeConn {
+		// A response reset before its end (an Abort, a failed write)
+		// still sends its client elsewhere, as the handler asked; after
+		// the end, the GOAWAY was queued already (moveLocked) and this
+		// is refused.
+		hc.shutdownLocked()
+	}
 	hc.mu.Unlock()
 }
 

@@ -503,6 +503,20 @@ func TestHelpers(t *testing.T) {
 		if got := ContainsToken([]byte(c.list), c.tok); got != c.want {
 			t.Errorf("ContainsToken(%q, %q) = %v", c.list, c.tok, got)
 		}
+		if got := ContainsToken(c.list, c.tok); got != c.want {
+			t.Errorf("ContainsToken(string %q, %q) = %v", c.list, c.tok, got)
+		}
+	}
+	for _, c := range []struct {
+		lines []string
+		want  bool
+	}{
+		{nil, false}, {[]string{""}, false}, {[]string{"keep-alive"}, false}, {[]string{"close"}, true},
+		{[]string{"keep-alive", "Close"}, true}, {[]string{"keep-alive, CLOSE "}, true}, {[]string{"clo", "se"}, false},
+	} {
+		if got := ListsToken(c.lines, "close"); got != c.want {
+			t.Errorf("ListsToken(%q, close) = %v", c.lines, got)
+		}
 	}
 }
 

@@ -95,7 +95,7 @@ func AppendResponseHead(dst []byte, r *ResponseHead) (b []byte, f Framing, close
 			}
 			switch name {
 			case "Connection": // not copied, but a "close" in it is heeded
-				if len(vs) > 0 && ContainsToken([]byte(strings.Join(vs, ",")), "close") {
+				if ListsToken(vs, "close") {
 					close = true
 				}
 				continue

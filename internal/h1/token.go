@@ -196,12 +196,24 @@ func equalFold[T string | []byte](b T, s string) bool {
 
 // ContainsToken reports whether the comma-separated list contains tok,
 // compared case-insensitively after trimming optional whitespace. Empty
-// list elements are ignored, as RFC 9110 §5.6.1 asks of recipients.
-func ContainsToken(list []byte, tok string) bool {
+// list elements are ignored, as RFC 9110 §5.6.1 asks of recipients. The
+// list is a head's bytes or a decoded field's string, neither converted.
+func ContainsToken[T string | []byte](list T, tok string) bool {
 	for len(list) > 0 {
-		var elem []byte
+		var elem T
 		elem, list = cutByte(list, ',')
-		if EqualFold(trimOWS(elem), tok) {
+		if equalFold(trimOWS(elem), tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// ListsToken reports whether tok is a member of the list that the field
+// lines vs make together (one field's values: ContainsToken of each).
+func ListsToken(vs []string, tok string) bool {
+	for _, v := range vs {
+		if ContainsToken(v, tok) {
 			return true
 		}
 	}
