@@ -44,12 +44,16 @@ func splitPattern(pattern string) (method, path string, err error) {
 	switch {
 	case method == "":
 		return "", "", fmt.Errorf("pattern %q: space before the path", pattern)
+	case method[0] == '/' || method[0] == '*':
+		// A path with a space in it ("/x/{ id }", "/my files/*"), not
+		// a method: say so, rather than that "/x/{" is no method.
+		return "", "", fmt.Errorf("pattern %q: space in the path (a pattern is \"[METHOD ]PATH\": a space may only follow the method)", pattern)
 	case !validMethod(method):
 		return "", "", fmt.Errorf("pattern %q: method %q is not an upper-case HTTP method token", pattern, method)
 	case path == "":
 		return "", "", fmt.Errorf("pattern %q: no path after the method", pattern)
 	case strings.ContainsAny(path, " \t"):
-		return "", "", fmt.Errorf("pattern %q: space in the path (host patterns are not supported)", pattern)
+		return "", "", fmt.Errorf("pattern %q: space in the path (a pattern is \"[METHOD ]PATH\": a space may only follow the method)", pattern)
 	}
 	return method, path, nil
 }

@@ -287,6 +287,11 @@ func TestRegistrationPanics(t *testing.T) {
 		{"method without path", func(c *container.Container) { c.Handle("GET ", ok) }, []string{"no path"}},
 		{"host pattern", func(c *container.Container) { c.Handle("GET example.com/x", ok) }, []string{"must start with '/'", `"example.com"`, `map "/x"`}},
 		{"space in path", func(c *container.Container) { c.Handle("GET /a b", ok) }, []string{"space in the path"}},
+		// A path alone with a space in it has no method: the text before
+		// the space is not one, and the message says where the space is.
+		{"space in path without method", func(c *container.Container) { c.Handle("/x/{ id }", ok) }, []string{"space in the path", `"/x/{ id }"`}},
+		{"space in extension pattern", func(c *container.Container) { c.Handle("*.a b", ok) }, []string{"space in the path"}},
+		{"space in filter path", func(c *container.Container) { c.Filter("/my files/*", okf) }, []string{"space in the path"}},
 		{"leading space", func(c *container.Container) { c.Handle(" /x", ok) }, []string{"space before"}},
 		{"bad servlet pattern", func(c *container.Container) { c.Handle("/a/*/b", ok) }, []string{`"/a/*/b"`}},
 		// Paths are cleaned before mapping: a dot segment never matches,
