@@ -37,6 +37,16 @@ import (
 // key in any case) reaches net/http's server as "Connection: close", so
 // that its HTTP/1 server closes the connection and its HTTP/2 server
 // sends GOAWAY, as Wharf's connectors do.
+//
+// A response that cannot be finished (that client gone, the container's
+// Close, a failure after the head was sent) is aborted as a net/http
+// handler aborts one: ServeHTTP panics with http.ErrAbortHandler once
+// the request is over, which a net/http server recovers without logging
+// and answers by closing the connection or resetting the stream. A test
+// that calls ServeHTTP itself with an httptest.ResponseRecorder (to have
+// a stream or a long poll end by canceling the request's context) gets
+// that panic on its own goroutine: recover it there, or drive the
+// container through httptest.NewServer.
 func (c *Container) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := newHTTPStream(w, r)
 	c.ServeStream(s)

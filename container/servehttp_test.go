@@ -571,3 +571,40 @@ func TestServeHTTPMiddlewareBodyErrorsStay(t *testing.T) {
 		})
 	}
 }
+
+// ServeHTTP called directly, with a ResponseRecorder, as a net/http
+// handler's unit test calls it: a request whose context is canceled
+// while it waits (the client gone) ends with the panic its doc names,
+// http.ErrAbortHandler, on the caller's goroutine, and the request's
+// OnComplete listener sees connector.ErrClientGone.
+func TestServeHTTPRecorderClientGoneAborts(t *testing.T) {
+	c := container.New()
+	defer c.Close()
+	suspended := make(chan struct{})
+	completed := make(chan error, 1)
+	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
+		cont := continuation.Of(r)
+		cont.SetTimeout(time.Hour)
+		cont.AddListener(continuation.Listener{
+			OnComplete: func(_ *api.Request, err error) { completed <- err },
+		})
+		return cont.SuspendThen(func(continuation.Continuation) { close(suspended) })
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest("GET", "/poll", nil).WithContext(ctx)
+	go func() {
+		<-suspended
+		cancel()
+	}()
+	p := func() (p any) {
+		defer func() { p = recover() }()
+		c.ServeHTTP(httptest.NewRecorder(), req)
+		return nil
+	}()
+	if p != http.ErrAbortHandler {
+		t.Errorf("ServeHTTP panicked with %v, want http.ErrAbortHandler", p)
+	}
+	if err := <-completed; !errors.Is(err, connector.ErrClientGone) {
+		t.Errorf("OnComplete got %v, want connector.ErrClientGone", err)
+	}
+}
