@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Sentinel errors reported by the Wharf model. Callers test for them with
@@ -90,12 +91,20 @@ type StatusError struct {
 	Err  error // the cause; may be nil
 }
 
-// Error returns the status text and the cause, if any.
+// Error returns the status text and the cause, if any. A Code that is no
+// error status (outside 400..599), which StatusOf answers 500, is said to
+// be one, so that a log line with the 500 beside it tells why.
 func (e *StatusError) Error() string {
+	var s string
 	if e.Err == nil {
-		return fmt.Sprintf("%d %s", e.Code, http.StatusText(e.Code))
+		s = fmt.Sprintf("%d %s", e.Code, http.StatusText(e.Code))
+	} else {
+		s = fmt.Sprintf("%d %s: %v", e.Code, http.StatusText(e.Code), e.Err)
 	}
-	return fmt.Sprintf("%d %s: %v", e.Code, http.StatusText(e.Code), e.Err)
+	if e.Code < 400 || e.Code > 599 {
+		s = strings.TrimRight(s, " ") + " (not an error status, 400..599: answered 500)"
+	}
+	return s
 }
 
 // Unwrap returns the cause.
@@ -104,7 +113,7 @@ func (e *StatusError) Unwrap() error { return e.Err }
 // Error returns a StatusError with the given code and a cause built from msg.
 // An empty msg leaves the cause nil. The code must be an error status,
 // 400..599: another (a redirect, say, which is a response to write, not an
-// error) is answered 500, as StatusOf maps it.
+// error) is answered 500, as StatusOf maps it, and its Error says so.
 func Error(code int, msg string) error {
 	if msg == "" {
 		return &StatusError{Code: code}

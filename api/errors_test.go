@@ -52,10 +52,22 @@ func TestPanicErrorUnwrapsAbort(t *testing.T) {
 }
 
 func TestStatusErrorMessage(t *testing.T) {
-	if got := api.Error(400, "bad name").Error(); got != "400 Bad Request: bad name" {
-		t.Fatalf("got %q", got)
-	}
-	if got := api.Error(404, "").Error(); got != "404 Not Found" {
-		t.Fatalf("got %q", got)
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{api.Error(400, "bad name"), "400 Bad Request: bad name"},
+		{api.Error(404, ""), "404 Not Found"},
+		{api.Error(599, ""), "599 "},
+		// A code that is no error status is answered 500 (StatusOf): the
+		// text, which the log shows beside status=500, says why, where
+		// "302 Found: /elsewhere" left the reader to guess.
+		{api.Error(http.StatusFound, "/elsewhere"), "302 Found: /elsewhere (not an error status, 400..599: answered 500)"},
+		{api.Error(http.StatusOK, ""), "200 OK (not an error status, 400..599: answered 500)"},
+		{&api.StatusError{Code: 42}, "42 (not an error status, 400..599: answered 500)"},
+	} {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
 	}
 }

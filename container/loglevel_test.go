@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -40,6 +41,9 @@ func TestLogLevelOfReturnedErrors(t *testing.T) {
 		{"/plain", func(api.Response, *api.Request) error { return errors.New("nil map") }, 500, slog.LevelError, true},
 		{"/panic", func(api.Response, *api.Request) error { panic("boom") }, 500, slog.LevelError, true},
 		{"/client", func(api.Response, *api.Request) error { return api.Error(404, "no such item") }, 404, 0, false},
+		// A redirect returned as an error is a mistake, answered 500; the
+		// record's error says so, beside status=500.
+		{"/redirect", func(api.Response, *api.Request) error { return api.Error(302, "/elsewhere") }, 500, slog.LevelError, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path[1:], func(t *testing.T) {
@@ -61,6 +65,9 @@ func TestLogLevelOfReturnedErrors(t *testing.T) {
 			}
 			if tt.path != "/panic" && recs[0].Attrs["status"].Int64() != int64(tt.status) {
 				t.Errorf("status attribute %v", recs[0].Attrs["status"])
+			}
+			if tt.path == "/redirect" && !strings.Contains(recs[0].Attrs["err"].String(), "not an error status") {
+				t.Errorf("err attribute %v does not say why a 302 was answered 500", recs[0].Attrs["err"])
 			}
 		})
 	}
