@@ -83,6 +83,11 @@
 // stream at once (async.ShutdownExpire): its response completes as it
 // stands, with what was queued and not yet written dropped, and its
 // client reconnects, to another instance, and catches up from the log.
+// What the stream had already written to its response (up to the
+// connector's output buffer) still goes to the client: a client that
+// stopped reading holds the Shutdown until the connector's write
+// timeout ends its connection, or the Shutdown's context ends and
+// Close cuts it, as a slow download does under net/http's Shutdown.
 // Broker.Close does the same to the Broker's streams.
 //
 // # Goroutines
