@@ -110,6 +110,7 @@ func parseAsync(r *api.Request, lim Limits, done DoneFunc, p *parsed) (*async.Co
 	}); err != nil {
 		return nil, p.settled(nil, err) // completed: no later call parses either
 	}
+	p.run()
 	// The request can end before the body is read, and what runs then (a
 	// timeout listener, the expired or resumed re-dispatch, an error
 	// page) may ask for the form: it must hear that the parse is over,

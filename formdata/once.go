@@ -27,9 +27,13 @@ type parsed struct {
 	ex    *exchange.Exchange // whose end a claim checks for (abortIfEnded); nil in unit tests
 	mu    sync.Mutex
 	state parseState
-	done  chan struct{} // closed when a blocking parse settles or lets go
-	form  *Form
-	err   error
+	// running: the ParseAsync that reads (readingAsync) has started async
+	// mode and heeds its request's end; before, that call itself still
+	// settles or releases the parse, and an end must not abort it.
+	running bool
+	done    chan struct{} // closed when a blocking parse settles or lets go
+	form    *Form
+	err     error
 }
 
 // parseState is where the exchange's parse is.
@@ -45,8 +49,10 @@ type parsed struct {
 // the stored outcome. Nothing leaves settled. An abort settles a
 // ParseAsync whose request ended (expired, failed, completed) before its
 // done could run: nothing reads the body any more, so a later call must
-// not be told that something does. An abort after the settle changes
-// nothing: the request's end always reports, whether or not done ran.
+// not be told that something does. Only one that started async mode is
+// aborted (parsed.running): until then the ParseAsync call settles or
+// releases the parse itself. An abort after the settle changes nothing:
+// the request's end always reports, whether or not done ran.
 type parseState uint8
 
 const (
@@ -227,13 +233,29 @@ func (p *parsed) abortIfEnded() bool {
 		return false
 	}
 	p.mu.Lock()
-	reading := p.state == readingAsync
+	// Not a blocking Parse, on its own goroutine, nor a ParseAsync that
+	// has not started async mode: that call settles or releases the
+	// parse itself (a call after the request ended, whose async.Start
+	// fails, releases it), and would find it settled under it. Once
+	// running, the parse leaves readingAsync only by a settle, after
+	// which the abort changes nothing.
+	reading := p.state == readingAsync && p.running
 	p.mu.Unlock()
 	if !reading {
-		return false // a blocking Parse reads, on its own goroutine
+		return false
 	}
 	p.abort(res.Err)
 	return true
+}
+
+// run records that the ParseAsync reading p has started async mode and
+// registered for its request's end: from now on that end aborts it.
+func (p *parsed) run() {
+	if p != nil {
+		p.mu.Lock()
+		p.running = true
+		p.mu.Unlock()
+	}
 }
 
 // abort settles a ParseAsync whose request ended, by cause (nil: it
