@@ -125,6 +125,16 @@
 // without completing: one response never carries two outcomes. A failure
 // after the response was committed aborts the connection instead.
 //
+// A response that sets a cookie (a Set-Cookie field in its head, a
+// session's or the handler's own) says Cache-Control: no-cache="Set-Cookie"
+// as well, added after the directives the handler set when the head is
+// committed, unless they keep shared caches from reusing the cookie
+// already (no-store, private, a no-cache or private that names
+// Set-Cookie): a CDN or a proxy may store such a page under the
+// handler's policy, but not give one client's cookie, a session ID, to
+// the next (RFC 9111 §5.2.2.4). Jetty marks such responses expired
+// instead, which a max-age the handler sets overrides.
+//
 // At most WithMaxHandlers requests run their handlers at once, across
 // every connection and protocol (DefaultMaxHandlers, 5,000): a request
 // whose chain may block holds a place from the start of its first dispatch

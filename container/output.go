@@ -516,6 +516,12 @@ func (o *output) commitHead(length int64) error {
 	if n, ok := declaredLength(o.header); ok {
 		length = n
 	}
+	if _, ok := o.header["Set-Cookie"]; ok {
+		// Here, where the head is final, so that a Cache-Control set
+		// after the cookie (a filter made the session, the handler set
+		// its policy) cannot drop it.
+		uncacheCookie(o.header)
+	}
 	var trailers []string
 	if len(o.trailers()) > 0 {
 		trailers = o.trailerNames()

@@ -31,16 +31,12 @@ import (
 // in a later task calls Of during its dispatch: a new session is then
 // given its ID, and its cookie, when the dispatch returns.
 //
-// A response that sets or drops the cookie also says Cache-Control:
-// no-cache="Set-Cookie", after the directives the handler set (none is
-// added to a no-store, a private, or a no-cache or private that names
-// Set-Cookie already), so that a shared cache that stores the response
-// under the handler's policy never hands one client's session ID to
-// another (RFC 9111 §5.2.2.4). The directive is added with the cookie,
-// and again when the dispatch returns, for a handler that set its
-// Cache-Control afterwards; one that replaces the field after the cookie
-// was set and then commits the response in the same dispatch (a Flush),
-// or from a later task, sends its own field as it set it.
+// A response that sets or drops the cookie says Cache-Control:
+// no-cache="Set-Cookie" too, after the directives the handler set, as
+// the container marks every response that sets a cookie when its head
+// is committed (see container's package doc), so that a shared cache
+// that stores the response under the handler's policy never hands one
+// client's session ID to another (RFC 9111 §5.2.2.4).
 //
 // # When changes are saved
 //
@@ -345,11 +341,6 @@ func (s *Session) endDispatch(suspended bool) error {
 			_ = s.setCookie("")
 		}
 	}
-	if s.cookieHdr != "" && s.cookieWritable() {
-		// Again, for a handler that set its Cache-Control after the
-		// cookie was set, replacing the field that said it.
-		uncacheCookie(s.w.Header())
-	}
 	s.w = nil
 	return err
 }
@@ -364,9 +355,7 @@ func (s *Session) setCookie(id string) error {
 	}
 	s.unsetCookie()
 	v := s.m.cookie(id, s.secure).String()
-	h := s.w.Header()
-	h.Add("Set-Cookie", v)
-	uncacheCookie(h)
+	s.w.Header().Add("Set-Cookie", v)
 	s.cookieHdr = v
 	return nil
 }

@@ -1,4 +1,4 @@
-package session
+package container
 
 import (
 	"net/http"

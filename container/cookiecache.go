@@ -1,20 +1,22 @@
-package session
+package container
 
 import (
 	"net/http"
 	"strings"
 )
 
-// noCacheCookie is the Cache-Control directive a response carrying the
-// session cookie gets: a shared cache (a CDN, a corporate proxy) may
-// still store the response, under the handler's own policy, but must not
-// hand its Set-Cookie field to another client without asking the origin
-// (RFC 9111 §5.2.2.4, and §3.1 on the field's storage). Without it, a
-// page the handler marked cacheable (or one heuristically cacheable)
-// would give the first client's session ID to everyone the cache served.
-// private would keep such a page out of shared caches altogether, which
-// overrides a handler's public policy for what is only the cookie's
-// concern.
+// noCacheCookie is the Cache-Control directive a response that sets a
+// cookie gets as its head is committed: a shared cache (a CDN, a
+// corporate proxy) may still store the response, under the handler's own
+// policy, but must not hand its Set-Cookie field to another client
+// without asking the origin (RFC 9111 §5.2.2.4, and §3.1 on the field's
+// storage). Without it, a page the handler marked cacheable (or one
+// heuristically cacheable) would give the first client's cookie (a
+// session ID) to everyone the cache served. Jetty marks every response
+// with a cookie expired (an Expires in 1970), which a handler's max-age
+// overrides; private would keep such a page out of shared caches
+// altogether, which overrides a handler's public policy for what is only
+// the cookie's concern.
 const noCacheCookie = `no-cache="Set-Cookie"`
 
 // uncacheCookie adds noCacheCookie to h's Cache-Control, after the
