@@ -40,7 +40,14 @@
 //
 // The request the chain receives carries a context that is cancelled when
 // the timeout expires (context.Cause is ErrTimeout) or the request completes
-// any other way, so handlers can stop early.
+// any other way, so handlers can stop early. It has the timeout's deadline
+// (Context.Deadline, or an earlier one its parent has), as net/http's
+// TimeoutHandler's has, for a handler to pass on to what it calls (a
+// query's timeout, a deadline sent to a backend); the timeout's answer,
+// not a timer of its own, ends it. A chain that fails once that deadline
+// has passed, before the timeout's task answered (a dial given the
+// deadline ended there), is answered by the timeout all the same, not as
+// a failure of its own; an *api.StatusError it returns and a panic stand.
 //
 // # Restrictions
 //

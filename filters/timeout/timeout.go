@@ -134,9 +134,9 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		return err
 	}
 	a.SetTimeout(f.timeout)
-	ctx, cancel := context.WithCancelCause(r.Context())
+	ctx, cancel, deadline := f.chainContext(r.Context())
 	buf := newBuffer(w)
-	t := &run{f: f, a: a, cancel: cancel, buf: buf}
+	t := &run{f: f, a: a, deadline: deadline, cancel: cancel, buf: buf}
 	a.AddListener(async.Listener{
 		OnTimeout: func(w api.Response, _ *api.Request) { t.expired(w) },
 		OnComplete: func(_ *api.Request, err error) {
@@ -175,11 +175,53 @@ func (t *run) chain(next api.Chain, cr *api.Request) {
 	}
 }
 
+// chainContext returns the context of the chain, a child of parent that
+// cancel ends (the timeout's answer, the request's end), and the
+// filter's deadline, which the context reports (Deadline, or parent's if
+// that is earlier), as net/http's TimeoutHandler's does. The
+// timer is the request's, not the context's: the context ends when the
+// timeout has answered, so that the chain's writes fail from then on and
+// its late result is dropped, never before.
+func (f *filter) chainContext(parent context.Context) (context.Context, context.CancelCauseFunc, time.Time) {
+	ctx, cancel := context.WithCancelCause(parent)
+	d := time.Now().Add(f.timeout)
+	reported := d
+	if pd, ok := parent.Deadline(); ok && pd.Before(d) {
+		reported = pd
+	}
+	return deadlineContext{ctx, reported}, cancel, d
+}
+
+// deadlineContext is a context that reports deadline, which whoever
+// cancels it keeps.
+type deadlineContext struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c deadlineContext) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// cutShort reports whether err, what the chain returned at now, is its
+// giving up at the filter's deadline: the chain failed once it had passed, when what it called ended there (a dial, a query
+// given the deadline), an instant before the timeout's task answered.
+// The timeout answers it then, as it would have a moment later, rather
+// than the container a 500 for that error. An *api.StatusError is a
+// status the chain chose, and stands, as a panic does.
+func cutShort(now, deadline time.Time, err error) bool {
+	if err == nil || now.Before(deadline) {
+		return false
+	}
+	_, chosen := errors.AsType[*api.StatusError](err)
+	_, panicked := errors.AsType[*api.PanicError](err)
+	return !chosen && !panicked
+}
+
 // run is the state of one timed request. Its fields after construction are
 // touched only by serialized tasks of the request.
 type run struct {
 	f        *filter
 	a        *async.Context
+	deadline time.Time // the filter's, on the chain's context
 	cancel   context.CancelCauseFunc
 	buf      *buffer // the chain's response
 	answered bool    // deliver ran
@@ -189,6 +231,11 @@ type run struct {
 // chain's error; panicked says err is a panic call recovered. It runs as a
 // serialized task.
 func (t *run) deliver(w api.Response, err error, panicked bool) {
+	if !w.Committed() && cutShort(time.Now(), t.deadline, err) {
+		// The deadline came before the timeout's task.
+		t.expired(w)
+		return
+	}
 	t.answered = true
 	if t.buf.answer(w, err) != nil {
 		if panicked {
@@ -261,7 +308,7 @@ func call(next api.Chain, w api.Response, r *api.Request) (panicked bool, err er
 // blocking serves a request that belongs to no exchange: the calling
 // goroutine waits for the chain or the timeout and writes the winner.
 func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error {
-	ctx, cancel := context.WithCancelCause(r.Context())
+	ctx, cancel, deadline := f.chainContext(r.Context())
 	defer cancel(context.Canceled)
 	buf := newBuffer(w)
 	done := make(chan error, 1)
@@ -287,17 +334,11 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 		if !taken.CompareAndSwap(false, true) {
 			// The chain ended at the same instant, first: its result is
 			// the answer.
-			return buf.answer(w, <-done)
+			return f.blockingAnswer(w, buf, deadline, cancel, <-done)
 		}
-		buf.expire(ErrTimeout)
-		cancel(ErrTimeout)
-		if w.Committed() || f.body == "" {
-			return f.timeoutError()
-		}
-		f.writeTimeout(w)
-		return nil
+		return f.blockingTimeout(w, buf, cancel)
 	case err := <-done:
-		return buf.answer(w, err)
+		return f.blockingAnswer(w, buf, deadline, cancel, err)
 	case <-r.Context().Done():
 		if !taken.CompareAndSwap(false, true) {
 			return buf.answer(w, <-done)
@@ -305,6 +346,28 @@ func (f *filter) blocking(w api.Response, r *api.Request, next api.Chain) error 
 		buf.expire(context.Cause(r.Context()))
 		return context.Cause(r.Context())
 	}
+}
+
+// blockingAnswer answers a blocking request whose chain ended first, with
+// err: with what it left in buf, or with the timeout's answer if it gave
+// up at the filter's deadline (cutShort).
+func (f *filter) blockingAnswer(w api.Response, buf *buffer, deadline time.Time, cancel context.CancelCauseFunc, err error) error {
+	if !w.Committed() && cutShort(time.Now(), deadline, err) {
+		return f.blockingTimeout(w, buf, cancel)
+	}
+	return buf.answer(w, err)
+}
+
+// blockingTimeout answers the timeout of a blocking request, whose chain's
+// buffer is buf and whose context cancel ends.
+func (f *filter) blockingTimeout(w api.Response, buf *buffer, cancel context.CancelCauseFunc) error {
+	buf.expire(ErrTimeout)
+	cancel(ErrTimeout)
+	if w.Committed() || f.body == "" {
+		return f.timeoutError()
+	}
+	f.writeTimeout(w)
+	return nil
 }
 
 // answer hands w what the chain left in b, whose result was err: for an
