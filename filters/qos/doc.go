@@ -34,6 +34,11 @@
 // expired (a long poll answering its own timeout, whose answer stands and
 // is no refusal).
 //
+// A forward or include with filters (dispatcher.WithFilters) that comes
+// back through the filter from inside its chain is the same request, in
+// the chain on its permit already: it goes on without asking for another,
+// which it would wait for behind the one it holds.
+//
 // The wait sets the request's suspend timeout to MaxWait, and it stays so
 // for later suspensions of the same request: a handler that suspends after
 // it was let in should set its own (continuation.SetTimeout), as most do.

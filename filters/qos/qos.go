@@ -190,8 +190,20 @@ type refusedKey struct{}
 // filter that holds the dispatch back (see holdBack).
 type grantKey struct{}
 
+// heldKey marks the request a dispatch holding one of f's permits passes
+// into the chain, and the requests derived from it there: a forward or
+// include with filters (dispatcher.WithFilters) that comes back through f
+// is the same request, in the chain on that permit already. Its key names
+// the filter: another QoS filter in the chain limits on its own.
+type heldKey struct{ f *Filter }
+
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if r.Attribute(heldKey{f}) != nil {
+		// Nested in its own pass (a forward with filters): asking for a
+		// second permit would make it wait for the one it holds.
+		return next.Next(w, r)
+	}
 	if wt, ok := r.Attribute(refusedKey{}).(*waiter); ok {
 		if wt.f != f {
 			// Refused by a QoS filter further in, on its way there: it
@@ -243,7 +255,7 @@ func (f *Filter) holdBack(r *api.Request) {
 // chain ends.
 func (f *Filter) run(w api.Response, r *api.Request, next api.Chain) error {
 	defer f.release()
-	return next.Next(w, r)
+	return next.Next(w, r.WithAttribute(heldKey{f}, true))
 }
 
 // waited is a dispatch of a request whose wait here is not over. If the
