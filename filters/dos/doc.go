@@ -28,7 +28,9 @@
 // would hand its client, an attacker rotating keys, fresh tokens.
 //
 // A request is counted once, when it arrives: the re-dispatches of a
-// request the chain suspended itself (a long poll resumed) pass freely. A
+// request the chain suspended itself (a long poll resumed) pass freely,
+// and so does a forward or include with filters (dispatcher.WithFilters)
+// that comes back through the filter from inside its chain. A
 // request that waited in a QoS filter (qos) below this one is counted
 // too: qos hands it on as its initial dispatch. Put this filter first all
 // the same, so that a flood is refused before it takes places in qos's

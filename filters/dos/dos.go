@@ -231,8 +231,20 @@ func (d *delay) end(f *Filter) {
 	}
 }
 
+// passedKey marks the request this filter let into the chain, and the
+// requests derived from it there: a forward or include with filters
+// (dispatcher.WithFilters) that comes back through the filter is the same
+// request, counted when it arrived. It names the filter, as delayedKey
+// does.
+type passedKey struct{ f *Filter }
+
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
+	if r.Attribute(passedKey{f}) != nil {
+		// Nested in its own pass (a forward with filters): counted, and
+		// under MaxRequestTime, already.
+		return next.Next(w, r)
+	}
 	d, delayed := r.Attribute(delayedKey{f}).(*delay)
 	if delayed {
 		d.arrived.Store(true)
@@ -321,6 +333,7 @@ func (f *Filter) pass(w api.Response, r *api.Request, next api.Chain) error {
 	f.mu.Lock()
 	f.stats.Passed++
 	f.mu.Unlock()
+	r = r.WithAttribute(passedKey{f}, true)
 	if f.maxRequestTime <= 0 {
 		return next.Next(w, r)
 	}
