@@ -73,7 +73,13 @@
 // api.ErrNotSupported, as in unit tests calling a Handler directly) gets the
 // same behaviour without async: the filter's own call blocks until the chain
 // returns or the timeout expires, and then returns the timeout's error (or
-// writes Config.Body) for its caller to answer.
+// writes Config.Body) for its caller to answer. So does a request already
+// in a timeout filter's chain: two filters stacked (one for every path, a
+// shorter one for some), or a forward or include with filters
+// (dispatcher.WithFilters) back through the filter. The inner filter
+// bounds the rest of the chain on the outer one's goroutine, and its
+// answer (its timeout's error, or Config.Body) is the outer chain's; the
+// outer filter's timeout still ends the whole.
 //
 // Package timeout imports only api, async and the standard library.
 package timeout

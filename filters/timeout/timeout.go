@@ -126,6 +126,13 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if f.timeout < 0 {
 		return next.Next(w, r)
 	}
+	if r.Context().Value(chainKey{}) != nil {
+		// In a timeout filter's chain already, on its goroutine (two
+		// stacked, a forward with filters back through this one): the
+		// request is async, the outer filter's, and cannot be started
+		// again. Bound the rest here, as for a request of no container.
+		return f.blocking(w, r, next)
+	}
 	a, err := async.Start(r)
 	if errors.Is(err, api.ErrNotSupported) {
 		return f.blocking(w, r, next)
@@ -193,13 +200,24 @@ func (f *filter) chainContext(parent context.Context) (context.Context, context.
 }
 
 // deadlineContext is a context that reports deadline, which whoever
-// cancels it keeps.
+// cancels it keeps. It is a chain's, and says so (chainKey).
 type deadlineContext struct {
 	context.Context
 	deadline time.Time
 }
 
 func (c deadlineContext) Deadline() (time.Time, bool) { return c.deadline, true }
+
+// chainKey is the context value that tells a request in a timeout
+// filter's chain, whose goroutine is the filter's.
+type chainKey struct{}
+
+func (c deadlineContext) Value(key any) any {
+	if key == (chainKey{}) {
+		return true
+	}
+	return c.Context.Value(key)
+}
 
 // cutShort reports whether err, what the chain returned at now, is its
 // giving up at the filter's deadline: the chain failed once it had passed, when what it called ended there (a dial, a query
