@@ -20,7 +20,10 @@ type ReadListener interface {
 	OnDataAvailable(w api.Response)
 	// OnAllDataRead is called once, after Read returned io.EOF.
 	OnAllDataRead(w api.Response)
-	// OnError is called once if reading the body failed.
+	// OnError is called once if reading the body failed, or if the
+	// request failed (its client left, or Fail was called) before
+	// OnAllDataRead was called, with the request's error. Only one of
+	// OnAllDataRead and OnError is called.
 	OnError(w api.Response, err error)
 }
 
@@ -43,6 +46,7 @@ type Input struct {
 	ahead   error // fallback: the error the goroutine met (io.EOF at the end)
 	reading bool  // fallback: the goroutine is reading the next chunk
 	done    bool  // OnAllDataRead or OnError was scheduled
+	told    bool  // OnAllDataRead or OnError was called
 }
 
 // SetReadListener makes the request body readable without blocking through
@@ -58,6 +62,15 @@ func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 		return nil, errors.New("async: nil ReadListener")
 	}
 	in := &Input{a: a, l: l, body: a.r.Body()}
+	// A request that fails (its client left, noticed by the connection;
+	// Fail) drops the callbacks still queued, and its body may never
+	// call back again: the listener hears of the failure all the same,
+	// as a WriteListener does, unless it was told of the body's end.
+	a.AddListener(Listener{OnError: func(w api.Response, _ *api.Request, err error) {
+		if in.tell() {
+			l.OnError(w, err)
+		}
+	}})
 	if nb, ok := in.body.(api.NonBlockingReader); ok {
 		var probe [0]byte
 		if _, err := nb.TryRead(probe[:]); !errors.Is(err, api.ErrNotSupported) {
@@ -140,8 +153,29 @@ func (in *Input) finish(err error) {
 	in.done = true
 	in.mu.Unlock()
 	if err == io.EOF {
-		_ = in.a.Dispatch(func(w api.Response) { in.l.OnAllDataRead(w) })
+		_ = in.a.Dispatch(func(w api.Response) {
+			if in.tell() {
+				in.l.OnAllDataRead(w)
+			}
+		})
 		return
 	}
-	_ = in.a.Dispatch(func(w api.Response) { in.l.OnError(w, err) })
+	_ = in.a.Dispatch(func(w api.Response) {
+		if in.tell() {
+			in.l.OnError(w, err)
+		}
+	})
+}
+
+// tell reports whether the caller is the one to call the listener's last
+// callback (OnAllDataRead or OnError), and marks it called. It runs in a
+// serialized task.
+func (in *Input) tell() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.told {
+		return false
+	}
+	in.told, in.done = true, true
+	return true
 }
