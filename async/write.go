@@ -57,6 +57,7 @@ type Output struct {
 	completing bool // Complete was asked: complete after the flush
 	failed     bool // err came from Write's own write: the flush reports it
 	reported   bool // OnError was called
+	flushes    uint // flush tasks that ran: schedule tells its flush's run from a refusal
 	err        error
 }
 
@@ -227,18 +228,29 @@ func (o *Output) SendFile(f *os.File, off, n int64) error {
 }
 
 // Complete completes the request once every queued byte has been written.
-// Completing the request by other means drops what is still queued.
+// Completing the request by other means drops what is still queued. It
+// returns what Write would: the write error once one happened (the request
+// ends without the rest of the body), and api.ErrCompleted once the
+// request completed; then nothing queued goes out, and this call
+// completes nothing.
 func (o *Output) Complete() error {
 	o.mu.Lock()
 	o.completing = true
+	err := o.err
 	o.mu.Unlock()
-	o.schedule()
-	return nil
+	if err != nil {
+		// The request completed, or the flush that reports the error
+		// completes it.
+		return err
+	}
+	return o.schedule()
 }
 
 // schedule queues the flush task unless it is queued already or waiting
 // for the connection. It returns api.ErrCompleted if the request
-// completed, before or while the flush was queued.
+// completed before the flush could run: before it was queued, or while
+// it was. A completion the flush made itself (it ran at once, on another
+// goroutine, and completed the request as Complete asked) is no refusal.
 func (o *Output) schedule() error {
 	o.mu.Lock()
 	if o.scheduled {
@@ -246,11 +258,12 @@ func (o *Output) schedule() error {
 		return nil
 	}
 	o.scheduled = true
+	flushes := o.flushes
 	o.mu.Unlock()
 	o.dispatch()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if errors.Is(o.err, api.ErrCompleted) {
+	if o.flushes == flushes && errors.Is(o.err, api.ErrCompleted) {
 		return o.err
 	}
 	return nil
@@ -287,6 +300,7 @@ func (o *Output) flush(w api.Response) {
 	}
 	var err error
 	o.mu.Lock()
+	o.flushes++
 	if o.failed { // Write's own write failed: report it as a flush would
 		o.failed = false
 		err = o.err

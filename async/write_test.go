@@ -2,12 +2,14 @@ package async_test
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
@@ -210,6 +212,93 @@ func TestOutputWriteAfterCompletionWhileFlushWaits(t *testing.T) {
 			}
 			if got := x.Out.Body(); got != "sent" {
 				t.Errorf("body %q, want %q", got, "sent")
+			}
+		})
+	}
+}
+
+// Output.Complete says, as Write does, when it completes nothing: once
+// the request completed (api.ErrCompleted), or once a write failed (its
+// error: the request ended without the rest of the body). It returned
+// nil whatever happened, so that a caller told the body had gone out,
+// or would, heard nothing of a body cut short. And a completion that its
+// own flush made, run at once on another goroutine, is no refusal: the
+// flush's check took it for one (as it took one a Write's flush made
+// when another goroutine's Complete came meanwhile).
+func TestOutputCompleteReportsEnd(t *testing.T) {
+	short, err := os.Create(filepath.Join(t.TempDir(), "short"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer short.Close()
+	for _, tt := range []struct {
+		name string
+		// first runs in the listener's first call; end, if set, ends
+		// the request before Output.Complete is called
+		first func(out *async.Output)
+		end   func(x *wharftest.Exchange, a *async.Context)
+		want  error // nil: nil
+		body  string
+		// now runs the request's work on the goroutine that hands it
+		// over (Config.Execute): the flush Complete queues runs, and
+		// completes the request, before Complete returns
+		now bool
+	}{
+		{"live", func(out *async.Output) {
+			if _, err := out.Write([]byte("x")); err != nil {
+				t.Errorf("Write: %v", err)
+			}
+		}, nil, nil, "x", false},
+		{"live, the flush run at once", func(out *async.Output) {
+			if _, err := out.Write([]byte("x")); err != nil {
+				t.Errorf("Write: %v", err)
+			}
+		}, nil, nil, "x", true},
+		{"request completed", func(*async.Output) {}, func(x *wharftest.Exchange, a *async.Context) {
+			if err := a.Complete(); err != nil {
+				t.Errorf("Context.Complete: %v", err)
+			}
+			<-x.Done()
+		}, api.ErrCompleted, "", false},
+		{"file shorter than its section", func(out *async.Output) {
+			if err := out.SendFile(short, 0, 10); err != nil {
+				t.Errorf("SendFile: %v", err)
+			}
+		}, func(x *wharftest.Exchange, _ *async.Context) { <-x.Done() }, io.ErrUnexpectedEOF, "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out *async.Output
+			var a *async.Context
+			calls := 0
+			var cfg *exchange.Config
+			if tt.now {
+				cfg = &exchange.Config{Execute: func(f func()) { f() }}
+			}
+			x := wharftest.Start(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				var err error
+				if a, err = async.Start(r); err != nil {
+					return err
+				}
+				out, err = a.SetWriteListener(listenerFunc(func(api.Response) {
+					if calls++; calls == 1 {
+						tt.first(out)
+					}
+				}))
+				return err
+			}), cfg)
+			if tt.end != nil {
+				tt.end(x, a)
+			}
+			err := out.Complete()
+			<-x.Done()
+			switch {
+			case tt.want == nil && err != nil:
+				t.Errorf("Output.Complete = %v, want nil", err)
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Errorf("Output.Complete = %v, want %v", err, tt.want)
+			}
+			if got := x.Out.Body(); got != tt.body {
+				t.Errorf("body %q, want %q", got, tt.body)
 			}
 		})
 	}
