@@ -91,10 +91,12 @@ type Config struct {
 	// ("::ffff:10.0.0.7") matches the IPv4 client it stands for. Empty
 	// exempts no one.
 	AllowList []string
-	// MaxRequestTime bounds each request: the chain's request context
-	// ends after it, with ErrMaxRequestTime, and a chain that then fails
-	// is answered 503 (ErrMaxRequestTime in an *api.StatusError). Zero or
-	// negative means no bound.
+	// MaxRequestTime bounds each request's first dispatch, counted from
+	// when the filter lets it in (after a delay, if it had one): the
+	// chain's request context ends after it, with ErrMaxRequestTime, and
+	// a chain that then fails is answered 503 (ErrMaxRequestTime in an
+	// *api.StatusError). A re-dispatch (resumed, expired) gets the
+	// request's own context. Zero or negative means no bound.
 	MaxRequestTime time.Duration
 	// MaxClients is the most clients with a bucket at once. A bucket
 	// is forgotten only once it is full again, so without a bound a
