@@ -286,7 +286,7 @@ func (x *exchange) finish(w api.Response, err error) {
 // write means one more copy of it per request.
 func (x *exchange) fail(w api.Response, err error) {
 	o := &x.out
-	if errors.Is(err, http.ErrAbortHandler) || errors.Is(err, connector.ErrClientGone) {
+	if errors.Is(err, http.ErrAbortHandler) || errors.Is(err, connector.ErrClientGone) || o.clientTooSlow(err) {
 		x.out.s.Abort(err) // nobody to answer, nothing to log
 		return
 	}

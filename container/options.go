@@ -46,8 +46,11 @@ type config struct {
 // api.ErrShutdown); Error for any other error (answered 500) and for a
 // panic (logged with its stack); Debug for a request shed under load (an
 // error that is api.ErrShed, such as filters/qos's and filters/timeout's
-// 503s), which come by the thousand a second when they come. 4xx errors
-// and a client that left are not logged; requestlog records every
+// 503s), which come by the thousand a second when they come. 4xx errors,
+// a client that left, and one too slow to take its response (the
+// handler returned the write's error after WriteTimeout or the minimum
+// response data rate cut it off: the connection is aborted) are not
+// logged; requestlog records every
 // request. The record carries the context of the request as the filters
 // last passed it on (derived from the connection's, or from the one
 // net/http's middleware gave ServeHTTP): a trace the telemetry filter

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 
@@ -64,6 +65,19 @@ func (o *output) failure() error {
 		return nil
 	}
 	return o.more.err
+}
+
+// clientTooSlow reports whether err is the stream's failure (or wraps
+// it) and that failure is a write that waited for the client past its
+// bounds: WriteTimeout, or the minimum data rate (connector.ErrTooSlow).
+// A client that stops reading its response is the client's doing, as one
+// that leaves is (connector.ErrClientGone), not a failure of the
+// server's: the handler that returns such an error, as io.Copy hands it
+// on, is not a 500 to log.
+func (o *output) clientTooSlow(err error) bool {
+	f := o.failure()
+	return f != nil && errors.Is(err, f) &&
+		(errors.Is(f, os.ErrDeadlineExceeded) || errors.Is(f, connector.ErrTooSlow))
 }
 
 // fail records err as the sticky stream error.

@@ -26,8 +26,9 @@ var (
 	// errH2FlowControl is a stream reset for a flow-control error.
 	errH2FlowControl = errors.New("http2: flow-control error")
 	// errH2WriteWait is a response that waited for a flow-control window
-	// longer than WriteTimeout.
-	errH2WriteWait = errors.New("http2: flow-control window not opened within WriteTimeout")
+	// longer than WriteTimeout: a write timeout, which wraps
+	// os.ErrDeadlineExceeded as HTTP/1.1's does.
+	errH2WriteWait = fmt.Errorf("http2: flow-control window not opened within WriteTimeout: %w", os.ErrDeadlineExceeded)
 	// errH2SlowReader is a response whose client took it slower than
 	// MinResponseDataRate: its stream was reset.
 	errH2SlowReader = fmt.Errorf("http2: the client takes the response slower than MinResponseDataRate: %w", connector.ErrTooSlow)
