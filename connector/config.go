@@ -37,14 +37,15 @@ const NoTimeout = 100 * 365 * 24 * time.Hour
 // timeout means none, as in net/http's server, on every protocol
 // (HTTP/1.1, HTTP/2 and package h3's HTTP/3).
 type Config struct {
-	// MaxHeaderBytes bounds the request line plus header fields. Zero means
-	// h1.DefaultMaxHeaderBytes (16 KiB). Exceeding it is answered 431.
+	// MaxHeaderBytes bounds the request line plus header fields. Zero or
+	// negative means h1.DefaultMaxHeaderBytes (16 KiB). Exceeding it is
+	// answered 431.
 	MaxHeaderBytes int
-	// MaxURILength bounds the request-target. Zero means
+	// MaxURILength bounds the request-target. Zero or negative means
 	// h1.DefaultMaxURILength (8 KiB). Exceeding it is answered 414.
 	MaxURILength int
-	// MaxHeaders bounds the number of header fields. Zero means
-	// h1.DefaultMaxHeaders (100). Exceeding it is answered 431.
+	// MaxHeaders bounds the number of header fields. Zero or negative
+	// means h1.DefaultMaxHeaders (100). Exceeding it is answered 431.
 	MaxHeaders int
 	// MaxBodyBytes bounds a request body. Zero means DefaultMaxBodyBytes
 	// (64 MiB); negative means no limit. A declared Content-Length above it
@@ -205,6 +206,16 @@ type Config struct {
 	// turns idle for them (lingerNB): the window where the selector may
 	// send them and shut the sending side.
 	testLingerEnd func()
+}
+
+// positive is v, or def when v is zero (unset) or negative: a header
+// limit no request could meet is read as unset, as h1.Limits reads it,
+// so that every protocol bounds a head alike.
+func positive(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // or is v, or def when v is zero (unset).

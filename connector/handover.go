@@ -114,9 +114,9 @@ type Limits struct {
 // default applied.
 func (c *Config) Limits() Limits {
 	lim := Limits{
-		MaxHeaderBytes:    or(c.MaxHeaderBytes, h1.DefaultMaxHeaderBytes),
-		MaxHeaders:        or(c.MaxHeaders, h1.DefaultMaxHeaders),
-		MaxURILength:      or(c.MaxURILength, h1.DefaultMaxURILength),
+		MaxHeaderBytes:    positive(c.MaxHeaderBytes, h1.DefaultMaxHeaderBytes),
+		MaxHeaders:        positive(c.MaxHeaders, h1.DefaultMaxHeaders),
+		MaxURILength:      positive(c.MaxURILength, h1.DefaultMaxURILength),
 		MaxBodyBytes:      max(or(c.MaxBodyBytes, DefaultMaxBodyBytes), -1),
 		MaxDiscardBytes:   or(c.MaxDiscardBytes, DefaultMaxDiscardBytes),
 		ReadHeaderTimeout: timeout(c.ReadHeaderTimeout, DefaultReadHeaderTimeout),

@@ -73,26 +73,33 @@ var defaults = (&connector.Config{}).Limits()
 // limitRows is the table docs/security.md shows.
 var limitRows = []limitRow{
 	{
-		field: "MaxHeaderBytes", what: "request line plus header fields", def: size(int64(defaults.MaxHeaderBytes)),
+		field: "MaxHeaderBytes", what: "request line plus header fields", def: size(int64(defaults.MaxHeaderBytes)) + " (negative: the same)",
 		cfg:     connector.Config{MaxHeaderBytes: 1024},
 		answers: []limitAnswer{{text: "{status}, {closed}", status: 431, end: "closed", probe: sendRaw("GET /hello HTTP/1.1\r\nHost: a\r\nX-A: " + strings.Repeat("a", 2000) + "\r\n\r\n")}},
 		checks: []limitCheck{{"a head of exactly the default passes, one byte more does not", connector.Config{}, func(t *testing.T, s *limitServer) {
 			expectStatus(t, s, headOfLen(defaults.MaxHeaderBytes), 200)
 			expectStatus(t, s, headOfLen(defaults.MaxHeaderBytes+1), 431)
+		}}, {"negative is the default", connector.Config{MaxHeaderBytes: -1}, func(t *testing.T, s *limitServer) {
+			expectStatus(t, s, headOfLen(defaults.MaxHeaderBytes), 200)
+			expectStatus(t, s, headOfLen(defaults.MaxHeaderBytes+1), 431)
 		}}},
 	},
 	{
-		field: "MaxURILength", what: "the request-target", def: size(int64(defaults.MaxURILength)),
+		field: "MaxURILength", what: "the request-target", def: size(int64(defaults.MaxURILength)) + " (negative: the same)",
 		cfg:     connector.Config{MaxURILength: 100},
 		answers: []limitAnswer{{text: "{status}, {closed}", status: 414, end: "closed", probe: sendRaw("GET /" + strings.Repeat("a", 200) + " HTTP/1.1\r\nHost: a\r\n\r\n")}},
 		checks: []limitCheck{{"a target of exactly the default passes, one byte more does not", connector.Config{}, func(t *testing.T, s *limitServer) {
 			target := func(n int) string { return "/hello?q=" + strings.Repeat("a", n-len("/hello?q=")) }
 			expectStatus(t, s, "GET "+target(defaults.MaxURILength)+" HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 200)
 			expectStatus(t, s, "GET "+target(defaults.MaxURILength+1)+" HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 414)
+		}}, {"negative is the default", connector.Config{MaxURILength: -1}, func(t *testing.T, s *limitServer) {
+			target := func(n int) string { return "/hello?q=" + strings.Repeat("a", n-len("/hello?q=")) }
+			expectStatus(t, s, "GET "+target(defaults.MaxURILength)+" HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 200)
+			expectStatus(t, s, "GET "+target(defaults.MaxURILength+1)+" HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 414)
 		}}},
 	},
 	{
-		field: "MaxHeaders", what: "number of header fields", def: strconv.Itoa(defaults.MaxHeaders),
+		field: "MaxHeaders", what: "number of header fields", def: strconv.Itoa(defaults.MaxHeaders) + " (negative: the same)",
 		cfg:     connector.Config{MaxHeaders: 5},
 		answers: []limitAnswer{{text: "{status}, {closed}", status: 431, end: "closed", probe: sendRaw("GET /hello HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: a\r\n", 5) + "\r\n")}},
 		checks: []limitCheck{{"exactly the default number of fields (Host among them) passes, one more does not", connector.Config{}, func(t *testing.T, s *limitServer) {
