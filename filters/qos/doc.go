@@ -35,9 +35,12 @@
 // is no refusal).
 //
 // A forward or include with filters (dispatcher.WithFilters) that comes
-// back through the filter from inside its chain is the same request, in
-// the chain on its permit already: it goes on without asking for another,
-// which it would wait for behind the one it holds.
+// back through the filter from inside its chain, while the dispatch it
+// let in runs, is the same request, in the chain on its permit already:
+// it goes on without asking for another, which it would wait for behind
+// the one it holds. One made once that dispatch returned, and gave its
+// permit back (from a task of the request in async mode), needs a permit
+// of its own: it takes a free one, or is refused, as it cannot wait.
 //
 // The wait sets the request's suspend timeout to MaxWait, and it stays so
 // for later suspensions of the same request: a handler that suspends after

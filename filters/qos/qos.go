@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -193,13 +194,20 @@ type grantKey struct{}
 // heldKey marks the request a dispatch holding one of f's permits passes
 // into the chain, and the requests derived from it there: a forward or
 // include with filters (dispatcher.WithFilters) that comes back through f
-// is the same request, in the chain on that permit already. Its key names
-// the filter: another QoS filter in the chain limits on its own.
+// while that dispatch runs is the same request, in the chain on that
+// permit already. Its key names the filter: another QoS filter in the
+// chain limits on its own. Its value is the *held of that pass.
 type heldKey struct{ f *Filter }
+
+// held is one pass's permit, which over says was given back: the request
+// the pass handed the chain outlives it (async.Context.Request, for a
+// task that runs once the dispatch returned), and a forward with filters
+// made from there holds no permit, and needs one of its own.
+type held struct{ over atomic.Bool }
 
 // Filter implements api.Filter.
 func (f *Filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if r.Attribute(heldKey{f}) != nil {
+	if h, ok := r.Attribute(heldKey{f}).(*held); ok && !h.over.Load() {
 		// Nested in its own pass (a forward with filters): asking for a
 		// second permit would make it wait for the one it holds.
 		return next.Next(w, r)
@@ -254,8 +262,12 @@ func (f *Filter) holdBack(r *api.Request) {
 // run runs the chain with a permit taken, and gives it back however the
 // chain ends.
 func (f *Filter) run(w api.Response, r *api.Request, next api.Chain) error {
-	defer f.release()
-	return next.Next(w, r.WithAttribute(heldKey{f}, true))
+	h := &held{}
+	defer func() {
+		h.over.Store(true)
+		f.release()
+	}()
+	return next.Next(w, r.WithAttribute(heldKey{f}, h))
 }
 
 // waited is a dispatch of a request whose wait here is not over. If the
