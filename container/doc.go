@@ -128,9 +128,11 @@
 // A response that sets a cookie (a Set-Cookie field in its head, a
 // session's or the handler's own) says Cache-Control: no-cache="Set-Cookie"
 // as well, added after the directives the handler set when the head is
-// committed, unless they keep shared caches from reusing the cookie
-// already (no-store, private, a no-cache or private that names
-// Set-Cookie): a CDN or a proxy may store such a page under the
+// committed, or when the connection is taken (Hijack) before it was, for
+// the taker to send the head (api.FromHTTP's Hijack after a WriteHeader
+// sends the response's fields), unless they keep shared caches from
+// reusing the cookie already (no-store, private, a no-cache or private
+// that names Set-Cookie): a CDN or a proxy may store such a page under the
 // handler's policy, but not give one client's cookie, a session ID, to
 // the next (RFC 9111 §5.2.2.4). Jetty marks such responses expired
 // instead, which a max-age the handler sets overrides.

@@ -474,6 +474,12 @@ func (o *output) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, rw, err := o.s.Hijack()
 	if err == nil {
 		o.hijacked = true
+		if _, ok := o.header["Set-Cookie"]; ok && !o.committed {
+			// The taker sends the head, with these fields (api.FromHTTP's
+			// Hijack after a WriteHeader does): it is final here, as
+			// commitHead's is.
+			uncacheCookie(o.header)
+		}
 	}
 	return nc, rw, err
 }
