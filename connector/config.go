@@ -99,9 +99,11 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxDiscardBytes is how much of an unread request body the connector
 	// reads and discards to keep the connection alive. Zero means
-	// DefaultMaxDiscardBytes (256 KiB); beyond it the connection closes
-	// (HTTP/2: the stream is reset, and while the handler that closed the
-	// body still runs, its window is no longer opened).
+	// DefaultMaxDiscardBytes (256 KiB); negative means nothing is
+	// discarded, so that a body left unread is always treated as one
+	// past the bound. Beyond it the connection closes (HTTP/2: the
+	// stream is reset, and while the handler that closed the body still
+	// runs, its window is no longer opened).
 	MaxDiscardBytes int64
 	// DiscardTimeout bounds that discarding. Zero means
 	// DefaultDiscardTimeout (5 s); negative means none: MaxDiscardBytes
