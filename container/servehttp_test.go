@@ -375,7 +375,12 @@ func TestServeHTTPBodyErrorsAreTheClients(t *testing.T) {
 			defer nc.Close()
 			nc.SetDeadline(time.Now().Add(10 * time.Second))
 			io.WriteString(nc, tc.raw)
-			nc.(*net.TCPConn).CloseWrite() // the client goes: no more of the body
+			if tc.code != http.StatusOK {
+				nc.(*net.TCPConn).CloseWrite() // the client goes: no more of the body
+			}
+			// Not after a whole body: net/http's server takes a half
+			// close once the body is read for a client gone, and
+			// cancels the request, which then races the answer.
 			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
 			if err != nil {
 				t.Fatal(err)
