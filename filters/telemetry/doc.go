@@ -26,7 +26,9 @@
 // taken from the request (url.path, url.query, server.address,
 // client.address, user_agent.original, http.request.method_original)
 // have each run of bytes that are not UTF-8 as U+FFFD: OTLP cannot
-// marshal them, and its exporter would drop the batch they are in.
+// marshal them, and its exporter would drop the batch they are in. So
+// does the message of the exception event a failed request's error
+// records, whose text may quote the request (a path parameter).
 //
 // A client's trace context is continued by default, as a service behind
 // a proxy or called by services of its own wants. A server that clients

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -494,7 +495,7 @@ func (f *Filter) end(key any, in *inflight, res async.Result) {
 		in.span.SetStatus(codes.Error, et)
 	}
 	if res.Err != nil {
-		in.span.RecordError(res.Err)
+		recordError(in.span, res.Err)
 	}
 	if et != "" {
 		a := semconv.ErrorTypeKey.String(et)
@@ -534,6 +535,34 @@ func errorType(res async.Result) string {
 // validUTF8 returns s with each run of bytes that are not UTF-8 replaced
 // by U+FFFD (as encoding/json and log/slog's JSON write them), s itself,
 // without an allocation, when it is UTF-8 already.
+// recordError records err on span as the SDK's RecordError does (an
+// "exception" event with its type and message), with the message cleaned
+// of bytes that are not UTF-8 as the request's values are: an error's
+// text may quote the request (a path parameter, a header, a panic value),
+// and one invalid string makes the OTLP exporter drop the whole batch,
+// the spans of other clients' requests with it.
+func recordError(span trace.Span, err error) {
+	msg := err.Error()
+	if utf8.ValidString(msg) {
+		span.RecordError(err)
+		return
+	}
+	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
+		semconv.ExceptionType(errorTypeName(err)),
+		semconv.ExceptionMessage(validUTF8(msg))))
+}
+
+// errorTypeName names err's type as the SDK's RecordError names it in
+// exception.type: its package path and name, or the type's text for one
+// without a name.
+func errorTypeName(err error) string {
+	t := reflect.TypeOf(err)
+	if t.PkgPath() == "" && t.Name() == "" {
+		return t.String()
+	}
+	return t.PkgPath() + "." + t.Name()
+}
+
 func validUTF8(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
