@@ -333,7 +333,7 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 	if contentType != "" {
 		dst["Content-Type"] = []string{contentType}
 	}
-	if status < 200 || status == 204 || status == 304 {
+	if h1.Bodyless(status) {
 		// A Content-Length the handler set is no length of this
 		// response's, which has no body: a 204 must not carry one (RFC
 		// 9110 §8.6), and Wharf's connectors send it on none of them.
@@ -342,7 +342,7 @@ func (s *httpStream) WriteHead(status int, contentType string, h http.Header, co
 		// it is given.
 		delete(dst, "Content-Length")
 	}
-	if contentLength >= 0 && len(trailers) == 0 && status >= 200 && status != 204 && status != 304 {
+	if contentLength >= 0 && len(trailers) == 0 && !h1.Bodyless(status) {
 		dst.Set("Content-Length", strconv.FormatInt(contentLength, 10))
 	}
 	if len(trailers) > 0 && s.r.ProtoMajor == 1 {

@@ -370,13 +370,17 @@ func (st *stream) WriteHead(status int, contentType string, h http.Header, conte
 	if st.headSent || st.head != nil {
 		return api.ErrCommitted
 	}
-	bodyless := status < 200 || status == http.StatusNoContent || status == http.StatusNotModified
+	bodyless := h1.Bodyless(status)
 	st.noBody = st.isHead || bodyless
 	fields := make([]hpack.HeaderField, 0, len(h)+4)
 	fields = append(fields, hpack.HeaderField{Name: ":status", Value: statusValue(status)})
 	if _, ok := h["Date"]; !ok {
 		fields = append(fields, hpack.HeaderField{Name: "date", Value: st.hc.srv.dates.Value(time.Now())})
 	}
+	// Values as HTTP/2 may carry them (h1.CleanValue): a client takes a
+	// message with a control character in a value, or white space around
+	// it, as malformed (RFC 9113 §8.2.1), and an intermediary that turns
+	// the response into HTTP/1.1 could split on a CR or LF.
 	for k, vs := range h {
 		if f := h1.FramingField(k); f != "" {
 			// Framing is HTTP/2's own and connection fields are
@@ -392,11 +396,11 @@ func (st *stream) WriteHead(status int, contentType string, h http.Header, conte
 		}
 		lk := lowerHeader(k)
 		for _, v := range vs {
-			fields = append(fields, hpack.HeaderField{Name: lk, Value: cleanValue(v)})
+			fields = append(fields, hpack.HeaderField{Name: lk, Value: h1.CleanValue(v)})
 		}
 	}
 	if contentType != "" {
-		fields = append(fields, hpack.HeaderField{Name: "content-type", Value: cleanValue(contentType)})
+		fields = append(fields, hpack.HeaderField{Name: "content-type", Value: h1.CleanValue(contentType)})
 	}
 	if contentLength >= 0 && !bodyless {
 		st.length = contentLength
@@ -469,7 +473,7 @@ func (st *stream) Finish(trailers http.Header) error {
 		}
 		lk := lowerHeader(k)
 		for _, v := range vs {
-			tr = append(tr, hpack.HeaderField{Name: lk, Value: cleanValue(v)})
+			tr = append(tr, hpack.HeaderField{Name: lk, Value: h1.CleanValue(v)})
 		}
 	}
 	err := st.writeErr()
@@ -854,13 +858,6 @@ func statusValue(code int) string {
 	}
 	return strconv.Itoa(code)
 }
-
-// cleanValue is a response field value as HTTP/2 may carry it
-// (h1.CleanValue): a client takes a message with a control character in
-// a value, or white space around it, as malformed (RFC 9113 §8.2.1), and
-// an intermediary that turns the response into HTTP/1.1 could split on a
-// CR or LF.
-func cleanValue(v string) string { return h1.CleanValue(v) }
 
 // lowerHeader is a canonical header key as HTTP/2 writes it.
 func lowerHeader(k string) string {
