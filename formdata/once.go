@@ -27,42 +27,42 @@ type parsed struct {
 	ex    *exchange.Exchange // whose end a claim checks for (abortIfEnded); nil in unit tests
 	mu    sync.Mutex
 	state parseState
-	// running: the ParseAsync that reads (readingAsync) has started async
-	// mode and heeds its request's end; before, that call itself still
-	// settles or releases the parse, and an end must not abort it.
-	running bool
-	done    chan struct{} // closed when a blocking parse settles or lets go
-	form    *Form
-	err     error
+	done  chan struct{} // closed when a blocking parse settles or lets go
+	form  *Form
+	err   error
 }
 
 // parseState is where the exchange's parse is.
 //
-//	unparsed ──claim──▶ reading ──settle──▶ settled
-//	    │  ▲                                   ▲
-//	    │  └───────release───┐                 │
-//	    └──claimAsync──▶ readingAsync ──settle─┤
-//	                              └────abort───┘
+//	unparsed ──claim──▶ reading ──────────settle──────────▶ settled
+//	    │  ▲                                                   ▲ ▲
+//	    │  └───────release───┐                                 │ │
+//	    └──claimAsync──▶ startingAsync ──settle────────────────┘ │
+//	                         └──run──▶ readingAsync ──settle─────┤
+//	                                        └────────abort───────┘
 //
 // A Parse's claim in reading waits for the settle and claims again; every
 // other claim while a parse reads is refused; every claim in settled gets
-// the stored outcome. Nothing leaves settled. An abort settles a
-// ParseAsync whose request ended (expired, failed, completed) before its
-// done could run: nothing reads the body any more, so a later call must
-// not be told that something does. Only one that started async mode is
-// aborted (parsed.running): until then the ParseAsync call settles or
-// releases the parse itself. An abort after the settle changes nothing:
-// the request's end always reports, whether or not done ran.
+// the stored outcome. Nothing leaves settled. A ParseAsync's call owns
+// the parse until it has started async mode and heard of its request's
+// end (startingAsync): it settles it, or releases it unread when async
+// mode would not start. An abort settles a ParseAsync whose request ended
+// (expired, failed, completed) before its done could run: nothing reads
+// the body any more, so a later call must not be told that something
+// does. An abort before the run leaves the parse to its call, and one
+// after the settle changes nothing: the request's end always reports,
+// whether or not done ran.
 type parseState uint8
 
 const (
-	unparsed     parseState = iota
-	reading                 // a Parse reads the body
-	readingAsync            // a ParseAsync reads it, from the request's tasks
-	settled                 // form and err are the exchange's
+	unparsed      parseState = iota
+	reading                  // a Parse reads the body
+	startingAsync            // a ParseAsync's call has the parse, before async mode
+	readingAsync             // that ParseAsync reads it, from the request's tasks
+	settled                  // form and err are the exchange's
 )
 
-var stateNames = [...]string{"unparsed", "reading", "readingAsync", "settled"}
+var stateNames = [...]string{"unparsed", "reading", "startingAsync", "readingAsync", "settled"}
 
 func (s parseState) String() string { return stateNames[s] }
 
@@ -73,11 +73,12 @@ const (
 	evClaim      parseEvent = iota // a Parse asks for the parse
 	evClaimAsync                   // a ParseAsync asks for it
 	evSettle                       // the reading call has its outcome
-	evRelease                      // the reading ParseAsync gives it up unread (async mode would not start)
+	evRelease                      // the starting ParseAsync gives it up unread (async mode would not start)
+	evRun                          // the starting ParseAsync is in async mode, listening for its request's end
 	evAbort                        // the request ended (or expired) while ParseAsync read
 )
 
-var eventNames = [...]string{"claim", "claimAsync", "settle", "release", "abort"}
+var eventNames = [...]string{"claim", "claimAsync", "settle", "release", "run", "abort"}
 
 func (e parseEvent) String() string { return eventNames[e] }
 
@@ -89,7 +90,8 @@ const (
 	useStored                 // return the stored form and error
 	refused                   // an async parse is under way, or a blocking one and the caller cannot wait: errParsing
 	wait                      // a Parse reads: wait for its done, then claim again
-	moved                     // a settle or release took effect
+	moved                     // a settle, release, run or abort took effect
+	unchanged                 // an abort of a parse its reader still owns, or of none: nothing changes
 )
 
 // transition is the parse's state machine, the only place its state
@@ -102,7 +104,7 @@ func transition(s parseState, ev parseEvent) (parseState, claimed, error) {
 		switch s {
 		case unparsed:
 			if ev == evClaimAsync {
-				return readingAsync, parseFirst, nil
+				return startingAsync, parseFirst, nil
 			}
 			return reading, parseFirst, nil
 		case settled:
@@ -114,21 +116,33 @@ func transition(s parseState, ev parseEvent) (parseState, claimed, error) {
 				return s, wait, nil
 			}
 			return s, refused, nil
-		default: // readingAsync: its reading runs as tasks a waiting call would hold back
+		default: // startingAsync, readingAsync: its reading runs as tasks a waiting call would hold back
 			return s, refused, nil
 		}
 	case evSettle:
-		if s == reading || s == readingAsync {
+		if s == reading || s == startingAsync || s == readingAsync {
 			return settled, moved, nil
 		}
 	case evRelease:
-		if s == readingAsync {
+		if s == startingAsync {
 			return unparsed, moved, nil
+		}
+	case evRun:
+		if s == startingAsync {
+			return readingAsync, moved, nil
 		}
 	case evAbort:
 		switch s {
 		case readingAsync:
 			return settled, moved, nil
+		case unparsed, reading, startingAsync:
+			// Nothing to abort (a reader let go), or a reader that ends
+			// the parse itself: a blocking Parse, on its own goroutine,
+			// or a ParseAsync's call before async mode (a claim from a
+			// goroutine of the handler's found the request ended while
+			// a late call's async.Start was failing), which releases or
+			// settles it.
+			return s, unchanged, nil
 		case settled:
 			// done ran first, or another end of the request aborted:
 			// the outcome stands.
@@ -222,8 +236,8 @@ func (p *parsed) claim(isAsync bool) (claimed, *Form, error) {
 // abortIfEnded aborts a ParseAsync whose request has completed, for a
 // call that comes before the upload's own OnComplete listener heard of
 // the end (one registered earlier, by a filter): no task of the request
-// runs any more, so its done never will. It reports whether it settled
-// the parse.
+// runs any more, so its done never will. It reports whether the parse is
+// settled now, by this abort or by its reader.
 func (p *parsed) abortIfEnded() bool {
 	if p.ex == nil {
 		return false
@@ -232,29 +246,15 @@ func (p *parsed) abortIfEnded() bool {
 	if !ok {
 		return false
 	}
-	p.mu.Lock()
-	// Not a blocking Parse, on its own goroutine, nor a ParseAsync that
-	// has not started async mode: that call settles or releases the
-	// parse itself (a call after the request ended, whose async.Start
-	// fails, releases it), and would find it settled under it. Once
-	// running, the parse leaves readingAsync only by a settle, after
-	// which the abort changes nothing.
-	reading := p.state == readingAsync && p.running
-	p.mu.Unlock()
-	if !reading {
-		return false
-	}
-	p.abort(res.Err)
-	return true
+	c, _, _, _ := p.step(evAbort, nil, aborted(res.Err))
+	return c != unchanged
 }
 
 // run records that the ParseAsync reading p has started async mode and
 // registered for its request's end: from now on that end aborts it.
 func (p *parsed) run() {
 	if p != nil {
-		p.mu.Lock()
-		p.running = true
-		p.mu.Unlock()
+		p.step(evRun, nil, nil)
 	}
 }
 

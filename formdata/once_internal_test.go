@@ -18,23 +18,34 @@ func TestParseTransitions(t *testing.T) {
 	}{
 		unparsed: {
 			evClaim:      {reading, parseFirst},
-			evClaimAsync: {readingAsync, parseFirst},
+			evClaimAsync: {startingAsync, parseFirst},
 			evSettle:     {unparsed, invalid},
 			evRelease:    {unparsed, invalid},
-			evAbort:      {unparsed, invalid},
+			evRun:        {unparsed, invalid},
+			evAbort:      {unparsed, unchanged},
 		},
 		reading: {
 			evClaim:      {reading, wait},
 			evClaimAsync: {reading, refused},
 			evSettle:     {settled, moved},
 			evRelease:    {reading, invalid},
-			evAbort:      {reading, invalid},
+			evRun:        {reading, invalid},
+			evAbort:      {reading, unchanged},
+		},
+		startingAsync: {
+			evClaim:      {startingAsync, refused},
+			evClaimAsync: {startingAsync, refused},
+			evSettle:     {settled, moved},
+			evRelease:    {unparsed, moved},
+			evRun:        {readingAsync, moved},
+			evAbort:      {startingAsync, unchanged},
 		},
 		readingAsync: {
 			evClaim:      {readingAsync, refused},
 			evClaimAsync: {readingAsync, refused},
 			evSettle:     {settled, moved},
-			evRelease:    {unparsed, moved},
+			evRelease:    {readingAsync, invalid},
+			evRun:        {readingAsync, invalid},
 			evAbort:      {settled, moved},
 		},
 		settled: {
@@ -42,6 +53,7 @@ func TestParseTransitions(t *testing.T) {
 			evClaimAsync: {settled, useStored},
 			evSettle:     {settled, invalid},
 			evRelease:    {settled, invalid},
+			evRun:        {settled, invalid},
 			evAbort:      {settled, useStored},
 		},
 	}
@@ -72,7 +84,8 @@ func TestParseClaimRaces(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		release bool // the async reader lets go instead of settling
-	}{{"settle", false}, {"release", true}} {
+		run     bool // the async reader starts async mode before it settles
+	}{{"settle", false, false}, {"release", true, false}, {"run", false, true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			for run := range 200 {
 				p := new(parsed)
@@ -92,6 +105,9 @@ func TestParseClaimRaces(t *testing.T) {
 								p.release()
 								return
 							}
+							if isAsync && tt.run {
+								p.run()
+							}
 							p.settle(nil, stored)
 						case useStored:
 							if err != stored {
@@ -107,7 +123,7 @@ func TestParseClaimRaces(t *testing.T) {
 					})
 				}
 				wg.Wait()
-				if p.state == reading || p.state == readingAsync || p.done != nil {
+				if p.state == reading || p.state == startingAsync || p.state == readingAsync || p.done != nil {
 					t.Fatalf("run %d: left %v (done %v)", run, p.state, p.done != nil)
 				}
 				if readers == 0 || !tt.release && readers != 1 {
