@@ -19,13 +19,18 @@ import (
 // the cookie's concern.
 const noCacheCookie = `no-cache="Set-Cookie"`
 
-// uncacheCookie adds noCacheCookie to h's Cache-Control, after the
-// directives already there (the handler's policy stays as it was), unless
-// they keep a shared cache from reusing the Set-Cookie field already.
-// The directive joins the last field line, so that a reader of the first
-// value only (http.Header.Get) sees the whole policy where there was one
-// line; the slice is new, as the one there may be shared.
+// uncacheCookie adds noCacheCookie to h's Cache-Control when h sets a
+// cookie, after the directives already there (the handler's policy stays
+// as it was), unless they keep a shared cache from reusing the Set-Cookie
+// field already. A Set-Cookie key left without values (a session that
+// took its cookie back) sets no cookie. The directive joins the last
+// field line, so that a reader of the first value only (http.Header.Get)
+// sees the whole policy where there was one line; the slice is new, as
+// the one there may be shared.
 func uncacheCookie(h http.Header) {
+	if len(h["Set-Cookie"]) == 0 {
+		return
+	}
 	vs := h["Cache-Control"]
 	if cookieUncached(vs) {
 		return

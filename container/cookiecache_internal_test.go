@@ -7,7 +7,8 @@ import (
 )
 
 // uncacheCookie adds no-cache="Set-Cookie" after what the field says,
-// unless the field already keeps the cookie out of shared caches.
+// unless the field already keeps the cookie out of shared caches, or
+// there is no cookie.
 func TestUncacheCookie(t *testing.T) {
 	for _, tc := range []struct {
 		have, want []string
@@ -29,7 +30,7 @@ func TestUncacheCookie(t *testing.T) {
 		{[]string{`ext="no-store, private", max-age=5`}, []string{`ext="no-store, private", max-age=5, no-cache="Set-Cookie"`}},
 		{[]string{`ext="a\"b, private"`}, []string{`ext="a\"b, private", no-cache="Set-Cookie"`}},
 	} {
-		h := http.Header{}
+		h := http.Header{"Set-Cookie": {"a=b"}}
 		if tc.have != nil {
 			h["Cache-Control"] = slices.Clone(tc.have)
 		}
@@ -44,6 +45,16 @@ func TestUncacheCookie(t *testing.T) {
 		uncacheCookie(h)
 		if got := h["Cache-Control"]; !slices.Equal(got, tc.want) {
 			t.Errorf("%q: twice: %q, want %q", tc.have, got, tc.want)
+		}
+	}
+	for _, cookie := range [][]string{nil, {}} {
+		h := http.Header{"Cache-Control": {"public"}}
+		if cookie != nil {
+			h["Set-Cookie"] = cookie
+		}
+		uncacheCookie(h)
+		if got := h["Cache-Control"]; !slices.Equal(got, []string{"public"}) {
+			t.Errorf("Set-Cookie %#v: Cache-Control %q, want it kept", cookie, got)
 		}
 	}
 }

@@ -474,7 +474,7 @@ func (o *output) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, rw, err := o.s.Hijack()
 	if err == nil {
 		o.hijacked = true
-		if len(o.header["Set-Cookie"]) > 0 && !o.committed {
+		if !o.committed {
 			// The taker sends the head, with these fields (api.FromHTTP's
 			// Hijack after a WriteHeader does): it is final here, as
 			// commitHead's is.
@@ -536,13 +536,10 @@ func (o *output) commitHead(length int64) error {
 	if n, ok := declaredLength(o.header); ok {
 		length = n
 	}
-	if len(o.header["Set-Cookie"]) > 0 {
-		// Here, where the head is final, so that a Cache-Control set
-		// after the cookie (a filter made the session, the handler set
-		// its policy) cannot drop it. A key left without values (a
-		// session that took its cookie back) sets no cookie.
-		uncacheCookie(o.header)
-	}
+	// Here, where the head is final, so that a Cache-Control set after
+	// the cookie (a filter made the session, the handler set its policy)
+	// cannot drop it.
+	uncacheCookie(o.header)
 	var trailers []string
 	if len(o.trailers()) > 0 {
 		trailers = o.trailerNames()
