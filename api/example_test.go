@@ -426,3 +426,29 @@ func ExampleNonBlockingFunc() {
 	// NonBlocking Blocking
 	// 200 pong
 }
+
+// Redirect answers as http.Redirect does: a relative target is resolved
+// against the request's path, and a GET gets a short HTML body with the
+// link.
+func ExampleRedirect() {
+	c := container.New()
+	defer c.Shutdown(context.Background())
+	c.HandleFunc("GET /items/{id}", func(w api.Response, r *api.Request) error {
+		return api.Redirect(w, r, r.PathParam("id")+"/edit", http.StatusFound)
+	})
+	c.HandleFunc("POST /items", func(w api.Response, r *api.Request) error {
+		return api.Redirect(w, r, "/items/8", http.StatusSeeOther)
+	})
+
+	for _, req := range []*http.Request{
+		httptest.NewRequest("GET", "/items/7", nil),
+		httptest.NewRequest("POST", "/items", nil),
+	} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		fmt.Printf("%d %s %q\n", rec.Code, rec.Header().Get("Location"), rec.Body)
+	}
+	// Output:
+	// 302 /items/7/edit "<a href=\"/items/7/edit\">Found</a>.\n\n"
+	// 303 /items/8 ""
+}

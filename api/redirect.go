@@ -1,0 +1,66 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// Redirect answers r with a redirect to target, as net/http's
+// http.Redirect answers its request, and with its code: it sets Location
+// and the status code, a redirection (3xx: usually http.StatusFound,
+// http.StatusSeeOther or http.StatusPermanentRedirect).
+// A target without a scheme or host is resolved against r's path (Path,
+// the whole path, context path included) and cleaned, so "edit" from
+// /items/7 is /items/edit and "../x" from /a/b/c is /a/x; its non-ASCII
+// bytes are percent-encoded. A GET or HEAD whose response has no
+// Content-Type yet gets an HTML one, and a GET a short HTML body with
+// the link, for clients that do not follow redirects.
+//
+// net/http's http.Redirect does the work, so the result is the one a
+// net/http handler gets. Where http.Redirect takes any code, Redirect
+// refuses one outside 300..399 with a *StatusError of 500 and changes
+// nothing: a Location on a 200 or a 404 is a mistake no client follows.
+// It returns the first error of setting the status (ErrCommitted once
+// the head was sent) or of writing the body, and writes no body when the
+// status was refused. A Handler returns it, so that a redirect that could
+// not be sent is not taken for one that was:
+//
+//	return api.Redirect(w, r, "/login", http.StatusSeeOther)
+//
+// Goroutines: as Response's methods, from the serialized task that holds
+// w.
+func Redirect(w Response, r *Request, target string, code int) error {
+	if code < 300 || code > 399 {
+		return &StatusError{Code: http.StatusInternalServerError, Err: fmt.Errorf("api.Redirect: status %d is not a redirection (3xx)", code)}
+	}
+	rw := redirectWriter{w: w}
+	http.Redirect(&rw, &http.Request{Method: r.Method(), URL: &url.URL{Path: r.Path()}}, target, code)
+	return rw.err
+}
+
+// redirectWriter is the http.ResponseWriter http.Redirect writes to: w,
+// keeping the first error, since http.Redirect returns none.
+type redirectWriter struct {
+	w   Response
+	err error
+}
+
+func (rw *redirectWriter) Header() http.Header { return rw.w.Header() }
+
+func (rw *redirectWriter) WriteHeader(code int) {
+	if err := rw.w.SetStatus(code); err != nil && rw.err == nil {
+		rw.err = err
+	}
+}
+
+func (rw *redirectWriter) Write(p []byte) (int, error) {
+	if rw.err != nil {
+		return 0, rw.err
+	}
+	n, err := rw.w.Write(p)
+	if err != nil {
+		rw.err = err
+	}
+	return n, err
+}

@@ -1,0 +1,161 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// redirectCases are requests answered with a redirect, each on a path
+// under /app, a context of its own, and by the root's default handler.
+var redirectCases = []struct {
+	method, path, target string
+	code                 int
+	typed                bool // the handler set a Content-Type before
+}{
+	{"GET", "/items/7", "/login", http.StatusSeeOther, false},
+	{"GET", "/items/7", "edit", http.StatusFound, false},
+	{"GET", "/items/7/", "edit", http.StatusFound, false},
+	{"GET", "/a/b/c", "../x?y=1&z=2", http.StatusMovedPermanently, false},
+	{"GET", "/a/b/c", "./d/", http.StatusTemporaryRedirect, false},
+	{"GET", "/a", "https://example.com/x y", http.StatusPermanentRedirect, false},
+	{"GET", "/a", "//example.com/x", http.StatusFound, false},
+	{"GET", "/a", "/caf\u00e9?q=\u00e9", http.StatusFound, false},
+	{"GET", "/a", `/x"><script>`, http.StatusFound, false},
+	{"GET", "/a", "", http.StatusFound, false},
+	{"GET", "/a", "/x", http.StatusFound, true},
+	{"HEAD", "/a", "/x", http.StatusFound, false},
+	{"POST", "/a/b", "done", http.StatusSeeOther, false},
+	{"DELETE", "/a", "/x", http.StatusSeeOther, false},
+	{"GET", "/app/items/7", "edit", http.StatusFound, false},
+	{"GET", "/app/items/7", "/login", http.StatusFound, false},
+}
+
+// TestRedirect: on every protocol, api.Redirect answers as net/http's
+// http.Redirect answers the same request with the same arguments:
+// status, Location, Content-Type and body.
+func TestRedirect(t *testing.T) {
+	type answer struct {
+		status                int
+		location, ctype, body string
+	}
+	// The case is the request's X-Case, so that one server per mode
+	// answers them all.
+	redirect := func(w api.Response, r *api.Request) error {
+		i, err := strconv.Atoi(r.Header().Get("X-Case"))
+		if err != nil {
+			return err
+		}
+		tc := redirectCases[i]
+		if tc.typed {
+			w.Header().Set("Content-Type", "text/plain")
+		}
+		return api.Redirect(w, r, tc.target, tc.code)
+	}
+	get := func(t *testing.T, c *http.Client, i int, url string) answer {
+		t.Helper()
+		req, err := http.NewRequest(redirectCases[i].method, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Case", strconv.Itoa(i))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return answer{resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Content-Type"), string(b)}
+	}
+	noFollow := func(c *http.Client) *http.Client {
+		cc := *c
+		cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		return &cc
+	}
+	want := make([]answer, len(redirectCases))
+	for i, tc := range redirectCases {
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if tc.typed {
+				w.Header().Set("Content-Type", "text/plain")
+			}
+			http.Redirect(w, r, tc.target, tc.code)
+		}))
+		want[i] = get(t, noFollow(hs.Client()), i, hs.URL+tc.path)
+		hs.Close()
+		if want[i].status != tc.code {
+			t.Fatalf("%+v: net/http answered %d", tc, want[i].status)
+		}
+	}
+	modes.Run(t, func(c *container.Container) {
+		c.HandleFunc("/*", redirect)
+		c.Context("/app").HandleFunc("/*", redirect)
+	}, func(t *testing.T, s *modes.Server) {
+		c := noFollow(s.Client)
+		for i, tc := range redirectCases {
+			if got := get(t, c, i, s.URL+tc.path); got != want[i] {
+				t.Errorf("%s %s, Redirect(%q, %d): %+v; net/http: %+v", tc.method, tc.path, tc.target, tc.code, got, want[i])
+			}
+		}
+	})
+}
+
+// TestRedirectRefused: a code that is no redirection, or a response
+// already committed, is an error, and nothing is added to the response.
+func TestRedirectRefused(t *testing.T) {
+	for _, code := range []int{0, 200, 299, 400, 404, 500} {
+		w := wharftest.NewRecorder()
+		r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/a"}, nil)
+		err := api.Redirect(w, r, "/b", code)
+		var se *api.StatusError
+		if !errors.As(err, &se) || se.Code != http.StatusInternalServerError || !strings.Contains(err.Error(), "not a redirection") {
+			t.Errorf("code %d: %v, want a *StatusError of 500 saying it is not a redirection", code, err)
+		}
+		if len(w.Header()) != 0 || w.Status() != http.StatusOK {
+			t.Errorf("code %d: the response became %d %v", code, w.Status(), w.Header())
+		}
+	}
+	modes.Run(t, func(c *container.Container) {
+		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			err := api.Redirect(w, r, "/b", http.StatusFound)
+			if !errors.Is(err, api.ErrCommitted) {
+				_, werr := io.WriteString(w, "Redirect after the commit: "+errString(err))
+				return werr
+			}
+			_, werr := io.WriteString(w, "refused")
+			return werr
+		})
+	}, func(t *testing.T, s *modes.Server) {
+		resp, err := s.Client.Get(s.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(b) != "refused" || resp.Header.Get("Location") != "" {
+			t.Errorf("%d, Location %q, %q; want 200, no Location, refused", resp.StatusCode, resp.Header.Get("Location"), b)
+		}
+	})
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	return err.Error()
+}
