@@ -57,9 +57,16 @@ type Input struct {
 // end, if only to the last byte of its Content-Length without seeing
 // io.EOF, is over: the first Read returns io.EOF, and OnAllDataRead
 // follows, as the Servlet API's onAllDataRead does for finished input.
+//
+// A request has one ReadListener: a second call, in this async cycle or
+// a later one (package formdata's ParseAsync sets one), returns an error
+// wrapping api.ErrWrongState, and the first listener goes on.
 func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 	if l == nil {
 		return nil, errors.New("async: nil ReadListener")
+	}
+	if !a.claims().read.CompareAndSwap(false, true) {
+		return nil, errSecondListener("ReadListener")
 	}
 	in := &Input{a: a, l: l, body: a.r.Body()}
 	// A request that fails (its client left, noticed by the connection;

@@ -70,9 +70,16 @@ type piece struct {
 
 // SetWriteListener makes the response writable without blocking through
 // the returned Output; l.OnWritePossible is scheduled at once.
+//
+// A request has one WriteListener: a second call, in this async cycle or
+// a later one, returns an error wrapping api.ErrWrongState, and the first
+// listener goes on.
 func (a *Context) SetWriteListener(l WriteListener) (*Output, error) {
 	if l == nil {
 		return nil, errors.New("async: nil WriteListener")
+	}
+	if !a.claims().write.CompareAndSwap(false, true) {
+		return nil, errSecondListener("WriteListener")
 	}
 	o := &Output{a: a, l: l, window: DefaultOutputWindow}
 	// A request that fails (its client left, noticed by the connection

@@ -1,0 +1,77 @@
+package async_test
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/async"
+	"github.com/wharf-go/wharf/internal/wharftest"
+)
+
+// nopReader and nopWriter are listeners that take what they are told.
+type nopReader struct{}
+
+func (nopReader) OnDataAvailable(api.Response) {}
+func (nopReader) OnAllDataRead(api.Response)   {}
+func (nopReader) OnError(api.Response, error)  {}
+func (nopWriter) OnWritePossible(api.Response) {}
+func (nopWriter) OnError(api.Response, error)  {}
+
+type nopWriter struct{}
+
+// A request has one ReadListener and one WriteListener at the most, as in
+// the Servlet API (a second setReadListener throws): a second reader
+// would race the first for the body's bytes (on the portable connector,
+// two read-ahead goroutines on one body), and a second writer would
+// interleave its bytes with the first's. The second call is refused with
+// api.ErrWrongState, from the same dispatch or from a later async cycle
+// of the request, and the first listener goes on.
+func TestOneListenerEach(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  func(a *async.Context) error
+	}{
+		{"ReadListener", func(a *async.Context) error { _, err := a.SetReadListener(nopReader{}); return err }},
+		{"WriteListener", func(a *async.Context) error { _, err := a.SetWriteListener(nopWriter{}); return err }},
+	} {
+		for _, later := range []bool{false, true} {
+			name := tt.name + "/same dispatch"
+			if later {
+				name = tt.name + "/after a redispatch"
+			}
+			t.Run(name, func(t *testing.T) {
+				var first, second error
+				head := wharftest.Head("POST", "/")
+				head.Body = io.NopCloser(strings.NewReader("body"))
+				x := wharftest.Run(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					a, err := async.Start(r)
+					if err != nil {
+						return err
+					}
+					if r.Attribute("again") != nil {
+						second = tt.set(a)
+						return a.Complete()
+					}
+					first = tt.set(a)
+					if !later {
+						second = tt.set(a)
+						return a.Complete()
+					}
+					return a.Redispatch(api.Attr{Key: "again", Value: true})
+				}), head)
+				if _, ok := x.Exchange.Result(); !ok {
+					t.Fatal("the request did not complete")
+				}
+				if first != nil {
+					t.Fatalf("the first listener: %v", first)
+				}
+				if !errors.Is(second, api.ErrWrongState) || !strings.Contains(second.Error(), tt.name) {
+					t.Errorf("the second listener: %v, want api.ErrWrongState naming the %s", second, tt.name)
+				}
+			})
+		}
+	}
+}
