@@ -44,15 +44,19 @@ func newContainer(traceLog bool, opts ...container.Option) (c *container.Contain
 		tpOpts = append(tpOpts, sdktrace.WithSyncer(logExporter{slog.Default()}))
 	}
 	tp := sdktrace.NewTracerProvider(tpOpts...)
-	shutdown = func() {
-		tp.Shutdown(context.Background())
-		mp.Shutdown(context.Background())
-	}
 
 	f, err := telemetry.New(telemetry.Config{TracerProvider: tp, MeterProvider: mp,
 		Executor: func() dispatcher.ExecutorStats { return c.Stats().Executor }})
 	if err != nil {
 		panic(err)
+	}
+	shutdown = func() {
+		// The executor gauges' callback holds the container: a provider
+		// that outlived it (one shared by containers built in turn) would
+		// keep reporting it.
+		f.Close()
+		tp.Shutdown(context.Background())
+		mp.Shutdown(context.Background())
 	}
 	for _, p := range []string{"/hello", "/delay", "/fail"} {
 		c.Filter(p, f)

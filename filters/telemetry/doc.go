@@ -68,7 +68,15 @@
 // container about 10 µs). With an SDK the span, its attributes and the
 // metrics cost about 10 µs more (BenchmarkSDK).
 //
-// Goroutines: New and Filter may be called from any goroutine.
+// With Config.Executor, the executor's gauges are a callback the
+// MeterProvider calls at each collection, which holds the container it
+// reads: Close unregisters it, once the container's Shutdown has
+// returned. A program that builds a container again against the same
+// provider (a server reloaded in the process, tests) closes the old
+// filter, or the provider reports the old executor's figures beside the
+// new one's and keeps the old container alive.
+//
+// Goroutines: New, Filter and Close may be called from any goroutine.
 //
 // Package telemetry imports api, async, continuation, dispatcher and the
 // OpenTelemetry API.

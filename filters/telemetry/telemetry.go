@@ -55,6 +55,7 @@ type Config struct {
 	// Executor, if not nil, is read by the executor's observable gauges
 	// (workers, busy, queued): pass the container's, e.g.
 	// func() dispatcher.ExecutorStats { return c.Stats().Executor }.
+	// The MeterProvider holds it, and what it reads, until Filter.Close.
 	Executor func() dispatcher.ExecutorStats
 }
 
@@ -72,6 +73,9 @@ type Filter struct {
 
 	mu    sync.Mutex
 	spans map[any]*inflight // by exchange: the state of requests in progress
+	// gauges is the executor gauges' callback, which Close unregisters;
+	// nil without Config.Executor and once unregistered. Under mu.
+	gauges metric.Registration
 }
 
 // inflight is a request between its first dispatch and its completion.
@@ -149,14 +153,46 @@ func (f *Filter) observeExecutor(m metric.Meter, stats func() dispatcher.Executo
 	if err != nil {
 		return err
 	}
-	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	reg, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		st := stats()
 		o.ObserveInt64(workers, int64(st.Workers))
 		o.ObserveInt64(busy, int64(st.Busy))
 		o.ObserveInt64(queued, int64(st.Queued))
 		return nil
 	}, workers, busy, queued)
-	return err
+	if err != nil {
+		// The SDK may register the callback for some instruments and
+		// still fail: New returns no filter whose Close could take it
+		// back.
+		if reg != nil {
+			reg.Unregister()
+		}
+		return err
+	}
+	f.gauges = reg
+	return nil
+}
+
+// Close unregisters the executor's gauges from the MeterProvider, which
+// otherwise keeps calling Config.Executor, and so keeps the container it
+// reads alive, for as long as the provider lives: a program that builds
+// containers more than once against one provider (a server reloaded in
+// the process, tests) would report the figures of every container it
+// ever had. Call it once the container no longer serves the filter, after
+// its Shutdown or Close has returned, so that the gauges go on while the
+// requests drain; the container does not call it. The filter still traces
+// and measures requests passed to it afterwards, without the gauges.
+// Closing twice, or a filter made without Config.Executor, does nothing.
+// Any goroutine may call it.
+func (f *Filter) Close() error {
+	f.mu.Lock()
+	reg := f.gauges
+	f.gauges = nil
+	f.mu.Unlock()
+	if reg == nil {
+		return nil
+	}
+	return reg.Unregister()
 }
 
 // Filter implements api.Filter.
