@@ -47,9 +47,10 @@
 // failed one the error.type of its status if it is a 5xx or, with no
 // status, of its end, on its span and its metric alike; a 4xx answered has
 // none, as the conventions say of a server's client errors. The span
-// status is Error for a 5xx and for a request that failed with none sent
-// or after a head below 400 (a response its handler's error cut short),
-// except when the client left: a client abort is not a server error
+// status is Error for a 5xx, with no description (the status code says
+// why), and for a request that failed with none sent or after a head
+// below 400 (a response its handler's error cut short), described by its
+// error.type, except when the client left: a client abort is not a server error
 // (OpenTelemetry's HTTP conventions), so its span status stays Unset and
 // error.type "client_gone" says what happened.
 //

@@ -518,7 +518,10 @@ func (f *Filter) end(key any, in *inflight, res async.Result) {
 	et := errorType(res)
 	switch {
 	case res.Status >= 500:
-		in.span.SetStatus(codes.Error, strconv.Itoa(res.Status))
+		// No description: the conventions leave it out where
+		// http.response.status_code says why, and a trace backend shows
+		// the code already.
+		in.span.SetStatus(codes.Error, "")
 	case res.End == async.EndClientGone:
 		// The client left (or its connection failed): not the server's
 		// failure. The span status stays Unset, as for a 4xx; error.type

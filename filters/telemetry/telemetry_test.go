@@ -312,6 +312,10 @@ func TestStatusOfTheAnswer(t *testing.T) {
 		errorType string // "" means none
 		end       string // the wharf.end attribute, "" means none
 		spanError bool
+		// description is the span status's: none where
+		// http.response.status_code says why (a 5xx), as the
+		// conventions want.
+		description string
 	}{
 		{
 			name: "an async task answers",
@@ -387,7 +391,7 @@ func TestStatusOfTheAnswer(t *testing.T) {
 				}
 				return errors.New("boom after commit")
 			},
-			status: 200, errorType: "_OTHER", spanError: true,
+			status: 200, errorType: "_OTHER", spanError: true, description: "_OTHER",
 		},
 	}
 	for _, tt := range tests {
@@ -407,8 +411,8 @@ func TestStatusOfTheAnswer(t *testing.T) {
 				if got := attr(sp.Attributes(), "wharf.end").AsString(); got != tt.end {
 					t.Errorf("wharf.end %q, want %q", got, tt.end)
 				}
-				if (sp.Status().Code == codes.Error) != tt.spanError {
-					t.Errorf("span status %v", sp.Status())
+				if (sp.Status().Code == codes.Error) != tt.spanError || sp.Status().Description != tt.description {
+					t.Errorf("span status %+v, want Error %v with description %q", sp.Status(), tt.spanError, tt.description)
 				}
 				hist := s.metrics(t)["http.server.request.duration"].(metricdata.Histogram[float64])
 				dp := hist.DataPoints[0].Attributes.ToSlice()
