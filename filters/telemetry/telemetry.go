@@ -141,15 +141,21 @@ func New(cfg Config) (*Filter, error) {
 
 // observeExecutor registers the executor's figures as observable gauges.
 func (f *Filter) observeExecutor(m metric.Meter, stats func() dispatcher.ExecutorStats) error {
-	workers, err := m.Int64ObservableGauge("wharf.executor.workers", metric.WithDescription("Executor goroutines."))
+	// Counts have a "{thing}" unit, as the request metrics' "{request}":
+	// a backend that groups or converts by unit sees what is counted
+	// (Prometheus's exporter leaves it out of the name).
+	workers, err := m.Int64ObservableGauge("wharf.executor.workers", metric.WithUnit("{goroutine}"),
+		metric.WithDescription("Executor goroutines."))
 	if err != nil {
 		return err
 	}
-	busy, err := m.Int64ObservableGauge("wharf.executor.busy", metric.WithDescription("Executor goroutines running a task."))
+	busy, err := m.Int64ObservableGauge("wharf.executor.busy", metric.WithUnit("{goroutine}"),
+		metric.WithDescription("Executor goroutines running a task."))
 	if err != nil {
 		return err
 	}
-	queued, err := m.Int64ObservableGauge("wharf.executor.queued", metric.WithDescription("Tasks waiting for an executor goroutine."))
+	queued, err := m.Int64ObservableGauge("wharf.executor.queued", metric.WithUnit("{task}"),
+		metric.WithDescription("Tasks waiting for an executor goroutine."))
 	if err != nil {
 		return err
 	}

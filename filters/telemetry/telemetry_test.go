@@ -253,14 +253,36 @@ func TestMetricsBeforeSpanEnd(t *testing.T) {
 	}
 }
 
-// The executor's figures are observable gauges.
+// The executor's figures are observable gauges, with the units of counts
+// (OpenTelemetry's "{thing}" annotations), as the request metrics have.
 func TestExecutorGauges(t *testing.T) {
 	s := newSDK(t, func() dispatcher.ExecutorStats { return dispatcher.ExecutorStats{Workers: 7, Busy: 3, Queued: 2} })
-	m := s.metrics(t)
-	for name, want := range map[string]int64{"wharf.executor.workers": 7, "wharf.executor.busy": 3, "wharf.executor.queued": 2} {
-		g, ok := m[name].(metricdata.Gauge[int64])
-		if !ok || len(g.DataPoints) != 1 || g.DataPoints[0].Value != want {
-			t.Errorf("%s = %+v, want %d", name, m[name], want)
+	var rm metricdata.ResourceMetrics
+	if err := s.reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]metricdata.Metrics{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			got[m.Name] = m
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		want int64
+		unit string
+	}{
+		{"wharf.executor.workers", 7, "{goroutine}"},
+		{"wharf.executor.busy", 3, "{goroutine}"},
+		{"wharf.executor.queued", 2, "{task}"},
+	} {
+		m := got[tt.name]
+		g, ok := m.Data.(metricdata.Gauge[int64])
+		if !ok || len(g.DataPoints) != 1 || g.DataPoints[0].Value != tt.want {
+			t.Errorf("%s = %+v, want %d", tt.name, m.Data, tt.want)
+		}
+		if m.Unit != tt.unit {
+			t.Errorf("%s: unit %q, want %q", tt.name, m.Unit, tt.unit)
 		}
 	}
 }
