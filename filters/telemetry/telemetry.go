@@ -56,6 +56,11 @@ type Config struct {
 	// (workers, busy, queued): pass the container's, e.g.
 	// func() dispatcher.ExecutorStats { return c.Stats().Executor }.
 	// The MeterProvider holds it, and what it reads, until Filter.Close.
+	// The gauges carry no attribute naming the executor: the filters of
+	// containers served at once with executors of their own report to
+	// one provider's gauges, where one executor's figures would stand
+	// for all; give those filters providers of their own, or set
+	// Executor on one only.
 	Executor func() dispatcher.ExecutorStats
 }
 
