@@ -38,9 +38,10 @@ func (e *PanicError) Error() string {
 type Bus interface {
 	// Publish sends data on subject to every subscriber of subject, on
 	// every instance. It returns when the event is handed to the local
-	// subscribers and to the transport. An error wrapping ErrNotDelivered
-	// means the local subscribers got the event but the other instances
-	// will not; it counts in Stats.Lost. ErrBadSubject and ErrClosed mean
+	// subscribers and to the transport: nil does not mean the other
+	// instances got it (see the package documentation). An error wrapping
+	// ErrNotDelivered means the local subscribers got the event but the
+	// other instances will not; it counts in Stats.Lost. ErrBadSubject and ErrClosed mean
 	// nobody got it. The Bus keeps no reference to data after Publish
 	// returns.
 	Publish(ctx context.Context, subject string, data []byte) error
@@ -73,13 +74,16 @@ type Stats struct {
 	Delivered int64 `json:"delivered"` // callback calls, for local and remote events
 	// Lost counts the events this instance failed to send to the others
 	// (Publish returned ErrNotDelivered) and the remote events its slow
-	// subscriptions dropped, each subscription counting its own.
+	// subscriptions dropped, each subscription counting its own; not the
+	// events lost in the transport after Publish returned nil.
 	Lost int64 `json:"lost"`
 	// Connected reports whether the transport reaches the broker now
 	// (always true for the in-process Bus).
 	Connected bool `json:"connected"`
-	// Reconnects counts the connections made after the first attempt:
-	// the broker got back, or reached at last when it was down at start.
+	// Reconnects counts the sessions with the broker made after the first
+	// attempt: the broker got back, or reached at last when it was down
+	// at start. A connection that never got through the broker's
+	// handshake is not one.
 	Reconnects int64 `json:"reconnects"`
 }
 

@@ -20,12 +20,16 @@
 // Delivery is at most once, as in core NATS. An event is delivered to each
 // subscriber once or not at all. Events published by one instance on one
 // subject arrive in the order they were published (while it stays
-// connected to one broker). An event that cannot be sent is not dropped
-// quietly: Publish returns an error wrapping ErrNotDelivered while the
-// broker is out of reach, and the event is counted in Stats.Lost, as are
-// the events a subscriber too far behind drops. A suspended request that
-// misses its event still ends: it expires through its normal timeout path,
-// as it would on one instance.
+// connected to one broker). Publish reports the losses it can see: while
+// the broker is known to be out of reach, it returns an error wrapping
+// ErrNotDelivered, and the event is counted in Stats.Lost, as are the
+// events a subscriber too far behind drops. Others go unseen: an event
+// Publish handed to the transport, returning nil, and that was still in
+// its buffer or on the network when the connection broke, is lost with
+// no error and no count, as the broker acknowledges nothing (see package
+// natsbus). A nil error means the event was handed over, not that it
+// arrived. A suspended request that misses its event still ends: it
+// expires through its normal timeout path, as it would on one instance.
 //
 // At-most-once is the right fit here. A continuation waits for something
 // to happen now, and its timeout is its answer when nothing happens.

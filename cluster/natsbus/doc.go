@@ -24,10 +24,17 @@
 // errors wrapping ErrGaveUp; subjects over MaxSubjectLen, which would
 // make the broker answer so, are refused). It starts even if the broker is down at
 // first, so an instance can serve its own clients before the broker
-// comes up. While it is not connected, Publish does not buffer: an event
-// that cannot be sent is lost. It returns an error wrapping
-// ErrNotConnected (which wraps cluster.ErrNotDelivered) and counts in
-// Stats().Lost, and in the "wharf.cluster.events.lost" counter. A
+// comes up: Connect tries each server once, and an attempt (dial and
+// handshake) lasts at most WriteTimeout, as later ones do. While it is
+// not connected, Publish does not buffer: an event that cannot be sent is
+// lost. It returns an error wrapping ErrNotConnected (which wraps
+// cluster.ErrNotDelivered) and counts in Stats().Lost, and in the
+// "wharf.cluster.events.lost" counter. It returns at once, even while
+// nats.go is trying a server that does not answer: the Bus knows the
+// connection's state from nats.go's handlers, and does not ask nats.go,
+// which holds its lock for an attempt; Stats().Connected and
+// Stats().Reconnects come from the handlers too, the latter counting
+// sessions, not connections that never got through the handshake. A
 // broker that stops reading without closing is taken for gone once a
 // write to it has waited WriteTimeout (what was buffered for it is lost
 // uncounted, and the connection reconnects), or, with nothing to write,
@@ -39,9 +46,10 @@
 // this instance are not queued: a slow callback makes Publish slow.
 //
 // Subscriptions come back by themselves after a reconnect. Events that
-// were in flight when the connection broke are gone without a trace. No
-// client library can see those: the broker never acknowledges core NATS
-// messages.
+// were in flight when the connection broke, in nats.go's buffer or on the
+// network, are gone without a trace: Publish returned nil for them, and
+// they are not counted as lost. No client library can see those: the
+// broker never acknowledges core NATS messages.
 //
 // # Goroutines
 //

@@ -95,6 +95,12 @@ type Config struct {
 	// WriteTimeout bounds a write to the broker. A Publish that finds the
 	// send buffer full waits for it, so this is the longest a Publish can
 	// take; a broker that does not read for that long is taken for gone.
+	// It bounds an attempt to reach a server too: its dial and its
+	// handshake get half of it each (nats.Options.Timeout, which Options
+	// may make shorter but not longer). nats.go holds the connection's
+	// lock while it tries, and a Subscribe, a Close, or a Publish racing
+	// a disconnection nats.go has not reported yet waits for the attempt
+	// to end. A dialer set in Options bounds its own dials.
 	// Zero or negative means DefaultWriteTimeout (2 s).
 	WriteTimeout time.Duration
 	// PingInterval is how often the connection checks the broker is
@@ -114,9 +120,12 @@ type Config struct {
 	// are applied first; what the Bus's semantics rest on is set after
 	// them and cannot be changed: no echo, reconnecting forever (and when
 	// a write times out), no buffering while away, callbacks after Close,
-	// and the write timeout and ping interval above. Handlers given here
-	// (closed, disconnected, reconnected, errors) are called after the
-	// Bus's own. The wait between attempts to reach the broker is the
+	// and the write timeout, the bound on an attempt to reach a server and
+	// the ping interval above. Handlers given here (connected, closed,
+	// disconnected, reconnected, reconnection errors, errors) are called
+	// after the Bus's own, on nats.go's goroutine for them: the Bus learns
+	// of the connection's state from there, so while a handler blocks,
+	// Publish and Stats see the connection as it was before. The wait between attempts to reach the broker is the
 	// user's to set here too, and what is set here wins over
 	// ReconnectWait: nats.ReconnectWait replaces it, and
 	// nats.CustomReconnectDelay replaces the wait altogether (nats.go
@@ -148,14 +157,26 @@ type Bus struct {
 	droppedGone int64
 
 	published, remote, lost, panics atomic.Int64
+
+	// What nats.go's handlers said, kept here for Publish and Stats:
+	// asking nats.go itself takes its lock, which its reconnection loop
+	// holds while it dials and awaits a server's handshake.
+	up         atomic.Bool  // a NATS session is up
+	gone       atomic.Bool  // nats.go gave up on the broker
+	reconnects atomic.Int64 // sessions made after Connect's attempt
+	// settled is closed once nats.go has said how Connect's attempt
+	// went: connected, or failed and retrying.
+	settled    chan struct{}
+	settleOnce sync.Once
 }
 
 // Connect opens the connection to the broker and returns the Bus. It does
-// not wait for the broker: if the broker is down, the Bus keeps trying, and
-// publishes count as lost until it gets through. It fails only for a
-// configuration nats.go refuses.
+// not wait for the broker: it tries each server of the URL once, each
+// attempt bounded by WriteTimeout, and if none answered, the Bus keeps
+// trying in the background, and publishes count as lost until it gets
+// through. It fails only for a configuration nats.go refuses.
 func Connect(cfg Config) (*Bus, error) {
-	b := &Bus{cfg: cfg, local: cluster.NewLocal(), closed: make(chan struct{}), subs: make(map[*subscription]struct{})}
+	b := &Bus{cfg: cfg, local: cluster.NewLocal(), closed: make(chan struct{}), settled: make(chan struct{}), subs: make(map[*subscription]struct{})}
 	b.log = cfg.Logger
 	if b.log == nil {
 		b.log = slog.Default()
@@ -205,6 +226,13 @@ func Connect(cfg Config) (*Bus, error) {
 	opts.ReconnectWait = b.cfg.ReconnectWait
 	opts.ReconnectBufSize = -1 // no buffering while away: an event is sent now or lost
 	opts.FlusherTimeout = b.cfg.WriteTimeout
+	// nats.go holds its lock for a whole attempt to reach a server: the
+	// dial and the wait for the handshake, each bounded by Timeout
+	// (2 s by default). Half of WriteTimeout each keeps the attempt
+	// within WriteTimeout, the longest a Publish is to wait.
+	if half := b.cfg.WriteTimeout/2 + b.cfg.WriteTimeout%2; opts.Timeout <= 0 || opts.Timeout > half {
+		opts.Timeout = half
+	}
 	// A write that timed out leaves the connection up, unless this is set:
 	// nats.go would discard what it had buffered and take the next events
 	// into a buffer the next timed-out write discards too, each Publish
@@ -220,8 +248,9 @@ func Connect(cfg Config) (*Bus, error) {
 	// nats.DisconnectHandler is called from it.
 	userDisconnectedNoErr := opts.DisconnectedCB
 	opts.DisconnectedCB = nil
-	userErr, userClosed := opts.AsyncErrorCB, opts.ClosedCB
+	userErr, userClosed, userReconnectErr := opts.AsyncErrorCB, opts.ClosedCB, opts.ReconnectErrCB
 	opts.DisconnectedErrCB = func(nc *nats.Conn, err error) {
+		b.up.Store(false)
 		if err != nil && !b.closing() {
 			b.log.Warn("natsbus: disconnected from the broker; events published until it is back are lost", "err", err)
 		}
@@ -233,15 +262,35 @@ func Connect(cfg Config) (*Bus, error) {
 		}
 	}
 	opts.ReconnectedCB = func(nc *nats.Conn) {
+		b.reconnects.Add(1)
+		b.up.Store(true)
 		b.log.Info("natsbus: reconnected to the broker", "url", redactURLs([]string{nc.ConnectedUrl()}))
 		if userReconnected != nil {
 			userReconnected(nc)
 		}
 	}
+	// nats.go calls the connected handler once, for the first session,
+	// whether Connect's attempt made it or a retry after that attempt
+	// failed: the failure's handler has then settled Connect already.
 	opts.ConnectedCB = func(nc *nats.Conn) {
+		select {
+		case <-b.settled:
+			b.reconnects.Add(1)
+		default:
+		}
+		b.up.Store(true)
+		b.settle()
 		b.log.Info("natsbus: connected to the broker", "url", redactURLs([]string{nc.ConnectedUrl()}))
 		if userConnected != nil {
 			userConnected(nc)
+		}
+	}
+	// nats.go reports each failed attempt to reach a server here, Connect's
+	// own included (before the attempts that follow it).
+	opts.ReconnectErrCB = func(nc *nats.Conn, err error) {
+		b.settle()
+		if userReconnectErr != nil {
+			userReconnectErr(nc, err)
 		}
 	}
 	opts.AsyncErrorCB = func(nc *nats.Conn, sub *nats.Subscription, err error) {
@@ -255,7 +304,9 @@ func Connect(cfg Config) (*Bus, error) {
 		}
 	}
 	opts.ClosedCB = func(nc *nats.Conn) {
+		b.up.Store(false)
 		if !b.closing() {
+			b.gone.Store(true)
 			// nats.go closes the connection itself only when it gives up
 			// (the broker refused the credentials twice, or sent an error
 			// nats.go has no way back from): the Bus stays away from the
@@ -265,6 +316,7 @@ func Connect(cfg Config) (*Bus, error) {
 		if userClosed != nil {
 			userClosed(nc)
 		}
+		b.settle()
 		close(b.closed)
 	}
 	nc, err := opts.Connect()
@@ -272,7 +324,11 @@ func Connect(cfg Config) (*Bus, error) {
 		return nil, fmt.Errorf("natsbus: connecting to %s: %w", redactURLs(servers), redactError(err))
 	}
 	b.nc = nc
-	if !nc.IsConnected() {
+	// The handlers say whether the attempt made a session: asking nc
+	// would wait for the retry loop's first attempt, under way already
+	// when the URL lists several servers.
+	<-b.settled
+	if !b.up.Load() {
 		b.log.Warn("natsbus: the broker is not reachable yet; events published until it is are lost", "url", redactURLs(servers))
 	}
 	if err := b.registerMetrics(); err != nil {
@@ -348,8 +404,13 @@ func orDefault[T int | time.Duration](v, def T) T {
 	return v
 }
 
+// settle marks Connect's attempt as over.
+func (b *Bus) settle() { b.settleOnce.Do(func() { close(b.settled) }) }
+
 // gaveUp reports whether nats.go closed the connection itself, giving up
-// on the broker: Close, which closes it too, sets isClosed first.
+// on the broker: Close, which closes it too, sets isClosed first. Unlike
+// b.gone, it knows before the closed handler has run, but it takes
+// nats.go's lock.
 func (b *Bus) gaveUp() bool {
 	return b.nc.IsClosed() && !b.closing()
 }
@@ -368,8 +429,9 @@ func (b *Bus) closing() bool {
 // nats.go's error if the broker refuses the event. A subject longer than
 // MaxSubjectLen is refused with cluster.ErrBadSubject.
 // Sending only copies the event into the connection's buffer; if that is
-// full, Publish waits for the broker to read, at most WriteTimeout. ctx is
-// not consulted.
+// full, Publish waits for the broker to read, at most WriteTimeout. Away
+// from the broker, it returns at once, even while nats.go is trying to
+// reach a server. ctx is not consulted.
 func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	if len(subject) > MaxSubjectLen {
 		return fmt.Errorf("natsbus: a subject of %d bytes, over MaxSubjectLen: %w", len(subject), cluster.ErrBadSubject)
@@ -384,9 +446,9 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 		b.panics.Add(1)
 		b.log.Error("natsbus: panic in a subscriber", "subject", subject, "panic", pe.Value, "stack", string(pe.Stack))
 	}
-	if !b.nc.IsConnected() {
+	if !b.up.Load() {
 		b.lost.Add(1)
-		if b.gaveUp() {
+		if b.gone.Load() {
 			return errPublishGaveUp
 		}
 		return ErrNotConnected
@@ -415,6 +477,10 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 // subscription's goroutine). Once nats.go has given up on the broker, it
 // fails with an error wrapping ErrGaveUp. A pattern longer than
 // MaxSubjectLen is refused with cluster.ErrBadSubject.
+// Connected, Subscribe waits for the broker to confirm the subscription,
+// at most 2 s. Away from the broker, it waits only for the attempt to
+// reach a server nats.go may be making (at most WriteTimeout), and the
+// subscription is sent once the broker is back.
 func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (cluster.Subscription, error) {
 	if err := cluster.CheckSubscribe(pattern); err != nil {
 		return nil, err
@@ -450,7 +516,7 @@ func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (c
 	s := &subscription{b: b, local: ls, nats: ns}
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
-	if b.nc.IsConnected() {
+	if b.up.Load() {
 		// Make the broker know the subscription before Subscribe returns,
 		// so that an event another instance publishes after that reaches
 		// it. Away from the broker, it is sent on reconnection.
@@ -528,8 +594,8 @@ func (b *Bus) Stats() cluster.Stats {
 		Published:  b.published.Load(),
 		Delivered:  b.local.Stats().Delivered + b.remote.Load(),
 		Lost:       b.lost.Load() + dropped,
-		Connected:  b.nc.IsConnected(),
-		Reconnects: int64(b.nc.Stats().Reconnects),
+		Connected:  b.up.Load(),
+		Reconnects: b.reconnects.Load(),
 	}
 }
 
