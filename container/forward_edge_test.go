@@ -48,7 +48,8 @@ func TestForwardAfterCommit(t *testing.T) {
 // dispatcher.ErrBadTarget, unless the container maps such paths
 // (WithAmbiguousPaths), and then it is decoded and cleaned, as
 // TestAmbiguousPathAllowed's request paths are; an escaped NUL fails it
-// either way, as TestControlPath's.
+// either way, as TestControlPath's, and so does a raw control character
+// in its path or query, which no connector takes in a request-target.
 func TestForwardAmbiguousTarget(t *testing.T) {
 	targets := map[string]string{
 		"slash":     "/admin%2Fx",
@@ -56,6 +57,9 @@ func TestForwardAmbiguousTarget(t *testing.T) {
 		"dots":      "/public/%2e%2e/admin/x",
 		"lf":        "/admin%0Ax",
 		"nul":       "/admin%00x",
+		"rawlf":     "/admin\nx",
+		"rawnul":    "/admin\x00x",
+		"rawquery":  "/admin/x?y=\r\nz",
 	}
 	build := func(c *container.Container) {
 		buildAmbiguous(c)
@@ -67,8 +71,10 @@ func TestForwardAmbiguousTarget(t *testing.T) {
 			return err
 		})
 	}
-	refused := map[string]string{"slash": "bad target", "backslash": "bad target", "dots": "bad target", "lf": "bad target", "nul": "bad target"}
-	allowed := map[string]string{"slash": "admin /admin/x", "backslash": `other /admin\x`, "dots": "admin /admin/x", "lf": "other /admin\nx", "nul": "bad target"}
+	refused := map[string]string{"slash": "bad target", "backslash": "bad target", "dots": "bad target", "lf": "bad target", "nul": "bad target",
+		"rawlf": "bad target", "rawnul": "bad target", "rawquery": "bad target"}
+	allowed := map[string]string{"slash": "admin /admin/x", "backslash": `other /admin\x`, "dots": "admin /admin/x", "lf": "other /admin\nx", "nul": "bad target",
+		"rawlf": "bad target", "rawnul": "bad target", "rawquery": "bad target"}
 	for _, tc := range []struct {
 		name string
 		want map[string]string

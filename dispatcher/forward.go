@@ -77,9 +77,12 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // escaped into one segment would climb out of it. So does one with an
 // escaped control character ("%0A"), and one with an escaped NUL
 // ("%00") whatever the container maps, as a request's path with them
-// would be refused. A container built with container.WithAmbiguousPaths,
-// which maps such a request path decoded and cleaned (but for a NUL), has
-// its forwards read such a target the same way ("/a%2Fb" is "/a/b",
+// would be refused; and so does one with a control character sent as
+// itself (a raw line feed, NUL or DEL), in its path or its query, which
+// no connector takes in a request-target. A container built with
+// container.WithAmbiguousPaths, which maps such a request path decoded
+// and cleaned (but for a NUL), has its forwards read such an escaped
+// target the same way ("/a%2Fb" is "/a/b",
 // "/a%0Ab" has a line feed): its exchanges say so through an optional
 // method, as they lead to the Resolver. The target sees a new
 // Request: path, query (target's parameters first, then the original ones)
@@ -211,6 +214,14 @@ func parseTarget(target string, ambiguous bool) (string, string, error) {
 	if !strings.HasPrefix(raw, "/") {
 		return "", "", fmt.Errorf("%w: %q is not a path", ErrBadTarget, target)
 	}
+	// Raw, a control character is refused in a request-target by every
+	// connector, whatever the container maps: a value put into the
+	// target unescaped would bring one to the target's path or query
+	// (a line break into a log line, a NUL into a file name), where no
+	// request's could.
+	if rawControl(target) {
+		return "", "", fmt.Errorf("%w: %q has a raw control character", ErrBadTarget, target)
+	}
 	// By the rule a request's path is refused by: decoded and cleaned,
 	// an escaped '/' or dot segment would be a separator or climb out of
 	// the segment its value was escaped into, and a control character
@@ -223,4 +234,16 @@ func parseTarget(target string, ambiguous bool) (string, string, error) {
 		return "", "", fmt.Errorf("%w: %q: %w", ErrBadTarget, target, err)
 	}
 	return httppath.Clean(p), q, nil
+}
+
+// rawControl reports whether s has an ASCII control character (NUL to
+// US, or DEL) as itself, not escaped: what url.Parse and the connectors'
+// request-target parsers refuse.
+func rawControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -70,6 +70,17 @@ func TestForward(t *testing.T) {
 		{"escaped DEL", "", "/b/x%7Fy", "", dispatcher.ErrBadTarget},
 		{"NUL in the query", "", "/b/x?y=%00%0A", "path=/ctx/b/x pi=/x q=y=%00%0A", nil},
 		{"escaped percent, then 00", "", "/b/x%2500", "path=/ctx/b/x%00 pi=/x%00 q=", nil},
+		// Raw, a control character is refused in a request-target by
+		// every connector (and by url.Parse): a value put into the
+		// target unescaped must not bring it to the target's path or
+		// query, where no request's could.
+		{"raw LF", "", "/b/x\ny", "", dispatcher.ErrBadTarget},
+		{"raw CR LF", "", "/b/x\r\nSet-Cookie: a=b", "", dispatcher.ErrBadTarget},
+		{"raw NUL", "", "/b/x\x00y", "", dispatcher.ErrBadTarget},
+		{"raw tab", "", "/b/x\ty", "", dispatcher.ErrBadTarget},
+		{"raw DEL", "", "/b/x\x7fy", "", dispatcher.ErrBadTarget},
+		{"raw LF in the query", "", "/b/x?y=\nz", "", dispatcher.ErrBadTarget},
+		{"raw ESC in the query", "", "/b/x?y=\x1b[2J", "", dispatcher.ErrBadTarget},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +163,11 @@ func TestForwardAmbiguousAllowed(t *testing.T) {
 		{"/b/x%0Ay", "path=/ctx/b/x\ny pi=/x\ny q="},
 		{"/b/x%7fy", "path=/ctx/b/x\x7fy pi=/x\x7fy q="},
 		{"/b/x%00y", ""}, // a NUL still fails the target, as it fails a request
+		// Raw control characters are refused in a request-target
+		// whatever the setting: the option is about escapes.
+		{"/b/x\ny", ""},
+		{"/b/x\x7fy", ""},
+		{"/b/x?y=\r\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
