@@ -108,7 +108,7 @@ func serveWS(t *testing.T, m modes.Mode, cfg websocket.Config, h websocket.Handl
 // where a WebSocket lives on the selector (api.Tunnel), over cleartext and
 // over TLS, and the portable one, where it lives on a hijacked net.Conn.
 func eachH1(t *testing.T, f func(t *testing.T, m modes.Mode)) {
-	for _, m := range []modes.Mode{modes.H1, modes.H1TLS, modes.H1Portable} {
+	for _, m := range []modes.Mode{modes.H1, modes.H1TLS, modes.H1Portable, modes.H1TLSPortable, modes.NetHTTP} {
 		t.Run(string(m), func(t *testing.T) { f(t, m) })
 	}
 }
@@ -258,7 +258,10 @@ func TestSendQueue(t *testing.T) {
 		opened := make(chan struct{})
 		var once sync.Once
 		h := handlerFuncs{open: func(c *websocket.Conn) { conn.Store(c); once.Do(func() { close(opened) }) }}
-		s := serveWS(t, m, websocket.Config{SendQueue: 4, WriteTimeout: 200 * time.Millisecond}, h)
+		// A write timeout long enough that the connection stays up while
+		// the queue fills, on a loaded machine under -race too: a write
+		// that timed out closes it, and Send then says ErrClosed.
+		s := serveWS(t, m, websocket.Config{SendQueue: 4, WriteTimeout: 10 * time.Second}, h)
 		ws, _, err := dial(t, s, "/ws")
 		if err != nil {
 			t.Fatal(err)
@@ -267,9 +270,13 @@ func TestSendQueue(t *testing.T) {
 		big := websocket.Message{Binary: true, Data: make([]byte, 1<<20)}
 		full := false
 		for range 1000 {
-			if err := conn.Load().Send(big); err == websocket.ErrQueueFull {
+			err := conn.Load().Send(big)
+			if err == websocket.ErrQueueFull {
 				full = true
 				break
+			}
+			if err != nil {
+				t.Fatalf("Send to a peer that reads nothing: %v, want nil until ErrQueueFull", err)
 			}
 		}
 		if !full {
