@@ -171,7 +171,17 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			h.Set("Access-Control-Expose-Headers", f.exposed)
 		}
 	}
-	return next.Next(w, r)
+	err := next.Next(w, r)
+	if !w.Committed() {
+		// The handler may have replaced Vary (Header().Set, for a
+		// negotiation of its own) or reset the response, or failed
+		// after doing so (the container's error answer keeps Vary):
+		// the head has not gone, so Origin goes back into it. A cache
+		// that stored the answer without it would give one origin's
+		// Access-Control-Allow-Origin, or none, to another's requests.
+		addVary(w.Header(), "Origin")
+	}
+	return err
 }
 
 func (f *filter) preflight(w api.Response, r *api.Request, origin, method string) error {

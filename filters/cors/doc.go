@@ -18,14 +18,20 @@
 //
 // Every response of an enabled filter carries "Vary: Origin", since it
 // depends on the Origin field; preflight answers also vary by
-// Access-Control-Request-Method and Access-Control-Request-Headers.
+// Access-Control-Request-Method and Access-Control-Request-Headers. A
+// handler that replaces the Vary field (Header().Set) or resets the
+// response does not take Origin out of it: the filter puts it back when
+// the rest of the chain returns, failed or not, if the head is still
+// unsent. A handler that sends the head itself (a Flush, a body past the
+// output buffer) after replacing Vary must keep Origin in it
+// (Header().Add).
 //
 // The headers are set before the rest of the chain runs; a handler that
-// calls Response.Reset drops them. Put the filter before the filters that
-// answer on their own: after an authentication filter, a preflight (which
-// carries no credentials) is answered 401; after the timeout, QoS or DoS
-// filters, their 503 and 429 reach the browser without CORS headers, so a
-// script cannot read them.
+// calls Response.Reset drops them (all but Vary). Put the filter before
+// the filters that answer on their own: after an authentication filter, a
+// preflight (which carries no credentials) is answered 401; after the
+// timeout, QoS or DoS filters, their 503 and 429 reach the browser
+// without CORS headers, so a script cannot read them.
 //
 // Package cors imports only api and the standard library.
 package cors
