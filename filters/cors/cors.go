@@ -44,7 +44,11 @@ type Config struct {
 	// page, any site can make one), which is allowed only when listed.
 	AllowedOrigins []string
 	// AllowedMethods lists the methods a cross-origin request may use,
-	// compared case-sensitively as Fetch does; "*" allows any. Empty means
+	// compared case-sensitively as Fetch does, once each entry is
+	// normalized as Fetch normalizes a request's method: DELETE, GET,
+	// HEAD, OPTIONS, POST and PUT, written in any case, are upper-cased
+	// (browsers send them so), and other methods are kept as written
+	// ("patch" and "PATCH" are two methods). "*" allows any. Empty means
 	// GET, POST and HEAD. A preflight for GET, POST or HEAD always succeeds
 	// (for an allowed origin and allowed headers), since browsers never
 	// block those methods on the method list.
@@ -124,6 +128,9 @@ func New(cfg Config) api.Filter {
 	// A method is a token: " PUT" would never match, and an empty entry
 	// would make a list that is not empty and allows nothing.
 	f.methods = entries(cfg.AllowedMethods)
+	for i, m := range f.methods {
+		f.methods[i] = normalizeMethod(m)
+	}
 	if len(f.methods) == 0 {
 		f.methods = []string{http.MethodGet, http.MethodPost, http.MethodHead}
 	}
@@ -225,6 +232,20 @@ func entries(list []string) []string {
 		}
 	}
 	return out
+}
+
+// normalizeMethod upper-cases m if it is one of the methods Fetch
+// normalizes (https://fetch.spec.whatwg.org/#concept-method-normalize):
+// a browser sends those, and asks for them in a preflight, in upper case
+// whatever the script wrote, so "delete" as written would never match.
+// Other methods are sent as the script wrote them, and kept so.
+func normalizeMethod(m string) string {
+	for _, n := range [...]string{http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPost, http.MethodPut} {
+		if strings.EqualFold(m, n) {
+			return n
+		}
+	}
+	return m
 }
 
 // checkOrigin reports why o (lower case) can never equal the Origin field
