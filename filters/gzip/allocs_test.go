@@ -1,6 +1,7 @@
 package gzip_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -36,5 +37,41 @@ func TestAllocs(t *testing.T) {
 		if got > tt.want {
 			t.Errorf("%s: %v allocations a request, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// A compressed body written with WriteString costs no allocation a call
+// more than one written with Write: the string reaches the compressor
+// without a copy of its own on the heap (api.Response's WriteString is
+// "Write for a string, without a copy where possible"). Each call made
+// one the size of the string, so that a page rendered in many
+// WriteStrings left its whole size in garbage.
+func TestAllocsWriteString(t *testing.T) {
+	if wharftest.RaceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	chunk := strings.Repeat("compress me, ", 300) // past MinSize: the first call decides
+	const calls = 50
+	handler := func(write func(w api.Response) error) api.Handler {
+		return api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			w.Header().Set("Content-Type", "text/plain")
+			for range calls {
+				if err := write(w); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	bchunk := []byte(chunk)
+	viaWrite := handler(func(w api.Response) error { _, err := w.Write(bchunk); return err })
+	viaString := handler(func(w api.Response) error { _, err := w.WriteString(chunk); return err })
+	r := api.NewRequest(t.Context(), wharftest.Head("GET", "/", "Accept-Encoding", "gzip"), nil)
+	f := gzip.New(gzip.Config{})
+	write := wharftest.AddedAllocs(20, api.Compose(viaWrite, f), viaWrite, r)
+	str := wharftest.AddedAllocs(20, api.Compose(viaString, f), viaString, r)
+	t.Logf("%d calls: Write %v, WriteString %v allocations", calls, write, str)
+	if str > write+2 {
+		t.Errorf("%d WriteString calls made %v allocations, %d Write calls %v", calls, str, calls, write)
 	}
 }

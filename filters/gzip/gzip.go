@@ -410,14 +410,9 @@ func (w *writer) Write(p []byte) (int, error) {
 		}
 		return w.Write(p)
 	case compressing:
-		w.wrote = true
-		w.settle()
-		if w.declared >= 0 && w.fed+int64(len(p)) > w.declared {
-			// Refused whole, as the container refuses a write past
-			// the declared length: the handler's to hear of.
-			return 0, fmt.Errorf("gzip: writing more than the declared Content-Length, %d: %w", w.declared, http.ErrContentLength)
+		if err := w.admit(len(p)); err != nil {
+			return 0, err
 		}
-		w.fed += int64(len(p))
 		return w.gz.Write(p)
 	case heading:
 		return len(p), nil
@@ -438,9 +433,14 @@ func (w *writer) WriteString(s string) (int, error) {
 			w.buf = append(w.buf, s...)
 			return len(s), nil
 		}
-		return w.Write([]byte(s))
+		// decide reads no more of the body than the bytes it may sniff
+		// the type from: a copy of those, not of s.
+		if err := w.decide([]byte(s[:min(len(s), sniffLen)]), true); err != nil {
+			return 0, err
+		}
+		return w.WriteString(s)
 	case compressing:
-		return w.Write([]byte(s))
+		return w.compressString(s)
 	case heading:
 		return len(s), nil
 	case passing:
@@ -449,6 +449,50 @@ func (w *writer) WriteString(s string) (int, error) {
 	}
 	return w.Response.WriteString(s)
 }
+
+// admit accounts for n body bytes about to be compressed, refusing them
+// whole if they would take the body past the Content-Length the handler
+// declared, as the container refuses a write past it: the handler's to
+// hear of.
+func (w *writer) admit(n int) error {
+	w.wrote = true
+	w.settle()
+	if w.declared >= 0 && w.fed+int64(n) > w.declared {
+		return fmt.Errorf("gzip: writing more than the declared Content-Length, %d: %w", w.declared, http.ErrContentLength)
+	}
+	w.fed += int64(n)
+	return nil
+}
+
+// compressString is Write of a compressing writer for a string. The
+// compressor takes only bytes, and a conversion of each string would put
+// a copy of it on the heap at every call: s goes through the buffer
+// instead, whose bytes were written out when the filter decided, in
+// pieces of its size (scratchLen at least).
+func (w *writer) compressString(s string) (int, error) {
+	if err := w.admit(len(s)); err != nil {
+		return 0, err
+	}
+	if cap(w.buf) < scratchLen {
+		w.buf = make([]byte, 0, scratchLen)
+	}
+	scratch := w.buf[:cap(w.buf)]
+	for done := 0; done < len(s); {
+		n := copy(scratch, s[done:])
+		if _, err := w.gz.Write(scratch[:n]); err != nil {
+			return done, err
+		}
+		done += n
+	}
+	return len(s), nil
+}
+
+const (
+	// sniffLen is how many bytes http.DetectContentType reads.
+	sniffLen = 512
+	// scratchLen is the smallest buffer compressString copies through.
+	scratchLen = 4096
+)
 
 // decide chooses between compressing and passing through, from the header,
 // the status and the first bytes of the body (the buffer followed by p), and
@@ -467,7 +511,7 @@ func (w *writer) decide(p []byte, big bool) error {
 		ct := h.Get("Content-Type")
 		if ct == "" {
 			sample := w.buf
-			if n := 512 - len(sample); n > 0 && len(p) > 0 {
+			if n := sniffLen - len(sample); n > 0 && len(p) > 0 {
 				sample = append(sample[:len(sample):len(sample)], p[:min(n, len(p))]...)
 			}
 			if len(sample) > 0 {
@@ -511,6 +555,11 @@ func (w *writer) decide(p []byte, big bool) error {
 	}
 	buf := w.buf
 	w.buf = nil
+	if w.state == compressing {
+		// Kept for compressString, once its bytes are written out
+		// below: they are not read again.
+		w.buf = buf[:0]
+	}
 	if len(buf) == 0 || bodyless(w.Response.Status()) {
 		// Bytes written before the status became 204 or 304 are
 		// dropped, as the container drops those it buffered.
