@@ -53,19 +53,20 @@ func Example() {
 	// true
 }
 
-// A filter for an API that streams newline-delimited JSON: its type joins
-// the default list, and a smaller MinSize compresses shorter answers.
-// Other types (an image, compressed already) go out as they are.
+// A filter for an API that also answers in YAML: its type, which the
+// default list does not hold, joins it, and a smaller MinSize compresses
+// shorter answers. Other types (an image, compressed already) go out as
+// they are.
 func ExampleConfig() {
 	c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
 	defer c.Shutdown(context.Background())
 	c.Filter("/*", gzip.New(gzip.Config{
-		ContentTypes: append(gzip.DefaultContentTypes(), "application/x-ndjson"),
+		ContentTypes: append(gzip.DefaultContentTypes(), "application/yaml"),
 		MinSize:      256,
 	}))
-	c.HandleFunc("/events", func(w api.Response, r *api.Request) error {
-		w.Header().Set("Content-Type", "application/x-ndjson")
-		_, err := w.WriteString(strings.Repeat(`{"event":"tick"}`+"\n", 20))
+	c.HandleFunc("/config", func(w api.Response, r *api.Request) error {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, err := w.WriteString(strings.Repeat("- event: tick\n", 30))
 		return err
 	})
 	c.HandleFunc("/logo.png", func(w api.Response, r *api.Request) error {
@@ -74,7 +75,7 @@ func ExampleConfig() {
 		return err
 	})
 
-	for _, path := range []string{"/events", "/logo.png"} {
+	for _, path := range []string{"/config", "/logo.png"} {
 		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("Accept-Encoding", "gzip")
 		rec := httptest.NewRecorder()
@@ -82,6 +83,6 @@ func ExampleConfig() {
 		fmt.Printf("%s %q\n", path, rec.Header().Get("Content-Encoding"))
 	}
 	// Output:
-	// /events "gzip"
+	// /config "gzip"
 	// /logo.png ""
 }
