@@ -232,7 +232,7 @@ func (u *upload) OnAllDataRead(w api.Response) {
 // the connector).
 func (u *upload) OnError(w api.Response, err error) {
 	if !u.finished {
-		u.finish(w, fmt.Errorf("formdata: reading body: %w", err))
+		u.finish(w, readError(err))
 	}
 }
 

@@ -25,7 +25,9 @@
 // checked as the bytes arrive. Over a limit, the error is a 413
 // *api.StatusError wrapping a *LimitError, which wraps api.ErrBodyTooLarge
 // and names the limit and the part, so a handler returns it as it is and
-// the client reads why. A malformed body or a missing boundary is a 400
+// the client reads why. A body over the connector's MaxBodyBytes, which
+// applies underneath Limits.MaxBodyBytes, is a 413 *api.StatusError too,
+// wrapping api.ErrBodyTooLarge and naming that limit. A malformed body or a missing boundary is a 400
 // (ErrMalformed), a Content-Type that is no form a 415
 // (ErrUnsupportedType).
 //

@@ -1,7 +1,9 @@
 package formdata
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/wharf-go/wharf/api"
@@ -138,4 +140,19 @@ func (e *LimitError) Unwrap() error { return api.ErrBodyTooLarge }
 // tooLarge wraps a LimitError for the container: 413 with its message.
 func tooLarge(e *LimitError) error {
 	return &api.StatusError{Code: 413, Err: e}
+}
+
+// readError is the error of a failed read of the body. One over the
+// connector's MaxBodyBytes (api.ErrBodyTooLarge from the body itself, not
+// from Limits) is a 413 *api.StatusError, as a LimitError's is, whose
+// message names that limit, so that the client and the log say which
+// limit it was rather than a bare "413 Request Entity Too Large".
+func readError(err error) error {
+	if errors.Is(err, api.ErrBodyTooLarge) {
+		var se *api.StatusError
+		if !errors.As(err, &se) {
+			return &api.StatusError{Code: http.StatusRequestEntityTooLarge, Err: fmt.Errorf("formdata: body over the connector's MaxBodyBytes, which Limits.MaxBodyBytes does not raise: %w", err)}
+		}
+	}
+	return fmt.Errorf("formdata: reading body: %w", err)
 }

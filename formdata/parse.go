@@ -213,7 +213,7 @@ func (s *source) Read(p []byte) (int, error) {
 		}
 	}
 	if s.err == nil && err != nil && err != io.EOF {
-		s.err = fmt.Errorf("formdata: reading body: %w", err)
+		s.err = readError(err)
 	}
 	if s.err != nil {
 		return 0, s.err
