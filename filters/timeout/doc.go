@@ -54,7 +54,10 @@
 //   - The chain below the filter runs on its own goroutine and writes into a
 //     buffer. It must not suspend (async.Start, continuations) or dispatch
 //     async tasks: the request is already in async mode, owned by this
-//     filter. Flush is a no-op (nothing reaches the client before the chain
+//     filter. Those calls fail there with api.ErrNotSerialized, and a
+//     chain that returns that error fails the request with ErrAsync, which
+//     says why (a 500, logged): an sse stream, formdata.ParseAsync or a
+//     long poll belongs outside the filter's pattern. Flush is a no-op (nothing reaches the client before the chain
 //     returns), Committed is always false, and capabilities of the real
 //     Response such as Hijack are not reachable.
 //   - Code below the filter sees the request as suspended

@@ -33,6 +33,14 @@ var (
 	// ErrConfig is the panic value of New for a Config.Status the
 	// timeout response cannot have; it wraps the reason.
 	ErrConfig = errors.New("timeout: invalid configuration")
+	// ErrAsync is what a request fails with whose chain below the filter
+	// tried to go async (async.Start, a continuation's Suspend, an
+	// sse.Broker stream, formdata.ParseAsync), which the chain cannot do
+	// (see Restrictions in the package documentation): the request is the
+	// filter's, in async mode, and the chain runs on a goroutine of its
+	// own, so those calls fail with api.ErrNotSerialized, which the error
+	// wraps beside it. Map such handlers outside the filter's pattern.
+	ErrAsync = errors.New("timeout: the chain below the timeout filter cannot go async (async.Start, continuations, sse, formdata.ParseAsync); map it outside the filter")
 )
 
 type timedOut struct{}
@@ -320,7 +328,14 @@ func call(next api.Chain, w api.Response, r *api.Request) (panicked bool, err er
 			panicked, err = true, &api.PanicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
-	return false, next.Next(w, r)
+	err = next.Next(w, r)
+	if errors.Is(err, api.ErrNotSerialized) && !errors.Is(err, ErrAsync) {
+		// The buffer never says so: the chain asked for the request's
+		// serialized tasks (async.Start, a Suspend) from this goroutine,
+		// which alone would read as a misuse of the response.
+		err = fmt.Errorf("%w: %w", ErrAsync, err)
+	}
+	return false, err
 }
 
 // blocking serves a request that belongs to no exchange: the calling
