@@ -9,7 +9,10 @@
 // a prefix pattern ("/static/*") the part after the prefix (a request for
 // /static/a/b.css serves "a/b.css"); under any other pattern (the default
 // "/", an exact path, an extension) the path within the context. A
-// Handler mounted at "/" serves the whole tree.
+// Handler mounted at "/" serves the whole tree. A handler that chooses
+// the file itself (a download by ID, a share link, a per-user file)
+// calls ServeFile with its name, as a net/http handler calls
+// http.ServeFile: everything below applies to it, but for directories.
 //
 // # What it answers
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/filters/header"
 	"github.com/wharf-go/wharf/static"
@@ -304,4 +306,30 @@ func Example_uploads() {
 	}
 	// Output:
 	// 200 "" "nosniff" "sandbox" the report
+}
+
+// A handler that chooses the file (a download by ID, a share link)
+// serves it with ServeFile, with everything Serve gives a file: its
+// type, validators and ranges.
+func ExampleHandler_ServeFile() {
+	files := static.New(exampleFS, static.Config{})
+	byID := map[string]string{"42": "css/app.css"} // the application's records
+	c := container.New()
+	c.HandleFunc("GET /download/{id}", func(w api.Response, r *api.Request) error {
+		name, ok := byID[r.PathParam("id")]
+		if !ok {
+			return api.Error(http.StatusNotFound, "no such download")
+		}
+		w.Header().Set("Content-Disposition", `attachment; filename="app.css"`)
+		return files.ServeFile(w, r, name)
+	})
+
+	for _, path := range []string{"/download/42", "/download/7"} {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		fmt.Printf("%s %d %q %q\n", path, rec.Code, rec.Header().Get("Content-Disposition"), rec.Body)
+	}
+	// Output:
+	// /download/42 200 "attachment; filename=\"app.css\"" "body{margin:0}"
+	// /download/7 404 "" "404 Not Found: no such download\n"
 }

@@ -98,6 +98,49 @@ func (h *Handler) Serve(w api.Response, r *api.Request) error {
 	return h.serveFile(w, r, name, info)
 }
 
+// ServeFile answers r with the file name of h's file system, whatever r's
+// path, as Serve answers for the file a path names, with every rule of
+// the package: conditionals, ranges, precompressed siblings, content
+// type, Cache-Control, sendfile, and the name rules (no dot files unless
+// Config.ServeDotFiles, no name that climbs out). It is net/http's
+// http.ServeFile for a file the handler chose: a download by ID, a share
+// link, a per-user file under a name of its own,
+//
+//	c.HandleFunc("GET /files/{id}", func(w api.Response, r *api.Request) error {
+//		f, err := lookup(r, r.PathParam("id")) // the caller's, who may see it
+//		if err != nil {
+//			return err
+//		}
+//		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+//		return files.ServeFile(w, r, f.Path)
+//	})
+//
+// name is slash-separated, as fs.FS names are, with or without a leading
+// slash ("a/b.css", "/a/b.css"). A name that is not a regular file (a
+// directory included: no index, no listing, no redirect), or that the
+// rules refuse, is a 404 *api.StatusError wrapping ErrNotFound, and a
+// method other than GET and HEAD a 405, as from Serve; the caller checks
+// that the client may have the file. Goroutines: as Serve, from the
+// request's serialized task.
+func (h *Handler) ServeFile(w api.Response, r *api.Request, name string) error {
+	if m := r.Method(); m != http.MethodGet && m != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		return &api.StatusError{Code: http.StatusMethodNotAllowed, Err: ErrMethodNotAllowed}
+	}
+	name, slash, ok := h.name("/" + strings.TrimPrefix(name, "/"))
+	if !ok || slash || name == "." {
+		return notFound
+	}
+	info, err := fs.Stat(h.fsys, name)
+	if err != nil {
+		return openError(err)
+	}
+	if !info.Mode().IsRegular() {
+		return notFound
+	}
+	return h.serveFile(w, r, name, info)
+}
+
 // notFound is the one 404 answer: refusals look like missing files.
 var notFound = &api.StatusError{Code: http.StatusNotFound, Err: ErrNotFound}
 
