@@ -60,6 +60,12 @@
 //     long poll belongs outside the filter's pattern. Flush is a no-op (nothing reaches the client before the chain
 //     returns), Committed is always false, and capabilities of the real
 //     Response such as Hijack are not reachable.
+//   - The whole response is held in memory until the chain returns, as
+//     under net/http's TimeoutHandler: a 50 MB download below the filter
+//     holds 50 MB (more while the buffer grows) per request in flight,
+//     and goes out without sendfile. Map large files, streams and
+//     downloads outside the filter's pattern; a handler that must bound
+//     its own time there passes a context.WithTimeout to what it calls.
 //   - Code below the filter sees the request as suspended
 //     (continuation.Continuation.IsSuspended reports true). A continuation
 //     SetTimeout it makes leaves the filter's timeout as it is.
