@@ -75,3 +75,37 @@ func TestOneListenerEach(t *testing.T) {
 		}
 	}
 }
+
+// A listener refused because the request has completed leaves the
+// request without one: a second call is refused for the same reason,
+// api.ErrCompleted, not for a listener the request never got.
+func TestListenerAfterCompletion(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  func(a *async.Context) error
+	}{
+		{"ReadListener", func(a *async.Context) error { _, err := a.SetReadListener(nopReader{}); return err }},
+		{"WriteListener", func(a *async.Context) error { _, err := a.SetWriteListener(nopWriter{}); return err }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var a *async.Context
+			head := wharftest.Head("POST", "/")
+			head.Body = io.NopCloser(strings.NewReader("body"))
+			x := wharftest.Run(api.HandlerFunc(func(w api.Response, r *api.Request) error {
+				var err error
+				if a, err = async.Start(r); err != nil {
+					return err
+				}
+				return a.Complete()
+			}), head)
+			if _, ok := x.Exchange.Result(); !ok {
+				t.Fatal("the request did not complete")
+			}
+			for i := range 2 {
+				if err := tt.set(a); !errors.Is(err, api.ErrCompleted) {
+					t.Errorf("call %d after the completion: %v, want api.ErrCompleted", i+1, err)
+				}
+			}
+		})
+	}
+}

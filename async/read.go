@@ -60,12 +60,15 @@ type Input struct {
 //
 // A request has one ReadListener: a second call, in this async cycle or
 // a later one (package formdata's ParseAsync sets one), returns an error
-// wrapping api.ErrWrongState, and the first listener goes on.
+// wrapping api.ErrWrongState, and the first listener goes on. Once the
+// request has completed, it returns api.ErrCompleted, as Dispatch does,
+// and the request still has no ReadListener.
 func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 	if l == nil {
 		return nil, errors.New("async: nil ReadListener")
 	}
-	if !a.claims().read.CompareAndSwap(false, true) {
+	c := a.claims()
+	if !c.read.CompareAndSwap(false, true) {
 		return nil, errSecondListener("ReadListener")
 	}
 	in := &Input{a: a, l: l, body: a.r.Body()}
@@ -73,11 +76,15 @@ func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 	// Fail) drops the callbacks still queued, and its body may never
 	// call back again: the listener hears of the failure all the same,
 	// as a WriteListener does, unless it was told of the body's end.
-	a.AddListener(Listener{OnError: func(w api.Response, _ *api.Request, err error) {
+	// A completed request calls back no more: no listener of its runs.
+	if err := a.ex.AddListenerLive(Listener{OnError: func(w api.Response, _ *api.Request, err error) {
 		if in.tell() {
 			l.OnError(w, err)
 		}
-	}})
+	}}); err != nil {
+		c.read.Store(false)
+		return nil, err
+	}
 	if nb, ok := in.body.(api.NonBlockingReader); ok {
 		var probe [0]byte
 		if _, err := nb.TryRead(probe[:]); !errors.Is(err, api.ErrNotSupported) {

@@ -73,12 +73,15 @@ type piece struct {
 //
 // A request has one WriteListener: a second call, in this async cycle or
 // a later one, returns an error wrapping api.ErrWrongState, and the first
-// listener goes on.
+// listener goes on. Once the request has completed, it returns
+// api.ErrCompleted, as Dispatch does, and the request still has no
+// WriteListener.
 func (a *Context) SetWriteListener(l WriteListener) (*Output, error) {
 	if l == nil {
 		return nil, errors.New("async: nil WriteListener")
 	}
-	if !a.claims().write.CompareAndSwap(false, true) {
+	c := a.claims()
+	if !c.write.CompareAndSwap(false, true) {
 		return nil, errSecondListener("WriteListener")
 	}
 	o := &Output{a: a, l: l, window: DefaultOutputWindow}
@@ -93,6 +96,8 @@ func (a *Context) SetWriteListener(l WriteListener) (*Output, error) {
 		OnComplete: func(*api.Request, error) { o.dropped(api.ErrCompleted) },
 	})
 	if err := a.Dispatch(func(w api.Response) { l.OnWritePossible(w) }); err != nil {
+		// Completed (api.ErrCompleted): a refused listener is none.
+		c.write.Store(false)
 		return nil, err
 	}
 	return o, nil
