@@ -19,8 +19,11 @@ import (
 //
 // net/http's http.Redirect does the work, so the result is the one a
 // net/http handler gets. Where http.Redirect takes any code, Redirect
-// refuses one outside 300..399 with a *StatusError of 500 and changes
-// nothing: a Location on a 200 or a 404 is a mistake no client follows.
+// refuses one that is no redirection with a *StatusError of 500 and
+// changes nothing: a code outside 300..399, or 304 (Not Modified), 305
+// (Use Proxy, deprecated) or 306 (unused). A Location on a 200, a 404 or
+// a 304 is a mistake no client follows (and a 304 has no body for the
+// link: writing it would fail the request).
 // It returns the first error of setting the status (ErrCommitted once
 // the head was sent) or of writing the body, and writes no body when the
 // status was refused. A Handler returns it, so that a redirect that could
@@ -31,7 +34,7 @@ import (
 // Goroutines: as Response's methods, from the serialized task that holds
 // w.
 func Redirect(w Response, r *Request, target string, code int) error {
-	if code < 300 || code > 399 {
+	if code < 300 || code > 399 || code == http.StatusNotModified || code == http.StatusUseProxy || code == 306 {
 		return &StatusError{Code: http.StatusInternalServerError, Err: fmt.Errorf("api.Redirect: status %d is not a redirection (3xx)", code)}
 	}
 	rw := redirectWriter{w: w}

@@ -114,8 +114,10 @@ func TestRedirect(t *testing.T) {
 
 // TestRedirectRefused: a code that is no redirection, or a response
 // already committed, is an error, and nothing is added to the response.
+// 304 Not Modified, 305 Use Proxy and 306 are 3xx codes no client
+// follows a Location of (and a 304 has no body, so the link's failed).
 func TestRedirectRefused(t *testing.T) {
-	for _, code := range []int{0, 200, 299, 400, 404, 500} {
+	for _, code := range []int{0, 200, 299, 304, 305, 306, 400, 404, 500} {
 		w := wharftest.NewRecorder()
 		r := api.NewRequest(context.Background(), &api.RequestHead{Method: "GET", Path: "/a"}, nil)
 		err := api.Redirect(w, r, "/b", code)
@@ -128,6 +130,16 @@ func TestRedirectRefused(t *testing.T) {
 		}
 	}
 	modes.Run(t, func(c *container.Container) {
+		c.HandleFunc("/304", func(w api.Response, r *api.Request) error {
+			err := api.Redirect(w, r, "/b", http.StatusNotModified)
+			var se *api.StatusError
+			if !errors.As(err, &se) || se.Code != http.StatusInternalServerError {
+				_, werr := io.WriteString(w, "Redirect with 304: "+errString(err))
+				return werr
+			}
+			_, werr := io.WriteString(w, "refused")
+			return werr
+		})
 		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
 			if err := w.Flush(); err != nil {
 				return err
@@ -141,14 +153,16 @@ func TestRedirectRefused(t *testing.T) {
 			return werr
 		})
 	}, func(t *testing.T, s *modes.Server) {
-		resp, err := s.Client.Get(s.URL + "/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || string(b) != "refused" || resp.Header.Get("Location") != "" {
-			t.Errorf("%d, Location %q, %q; want 200, no Location, refused", resp.StatusCode, resp.Header.Get("Location"), b)
+		for _, path := range []string{"/", "/304"} {
+			resp, err := s.Client.Get(s.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || string(b) != "refused" || resp.Header.Get("Location") != "" {
+				t.Errorf("%s: %d, Location %q, %q; want 200, no Location, refused", path, resp.StatusCode, resp.Header.Get("Location"), b)
+			}
 		}
 	})
 }
