@@ -26,7 +26,11 @@ import (
 // link: writing it would fail the request).
 // It returns the first error of setting the status (ErrCommitted once
 // the head was sent) or of writing the body, and writes no body when the
-// status was refused. A Handler returns it, so that a redirect that could
+// status was refused. A Response whose status is not its own to set,
+// that of a resource dispatcher.Include runs, drops the status and the
+// header fields; Redirect then writes no body either, and returns nil:
+// as the Servlet API's sendRedirect in an include, it is ignored, and
+// the link is not written into the includer's page. A Handler returns it, so that a redirect that could
 // not be sent is not taken for one that was:
 //
 //	return api.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -47,19 +51,32 @@ func Redirect(w Response, r *Request, target string, code int) error {
 type redirectWriter struct {
 	w   Response
 	err error
+	// ignored: w took the status without error and kept its own (an
+	// included resource's Response): there is no redirect for the body
+	// to stand for.
+	ignored bool
 }
 
 func (rw *redirectWriter) Header() http.Header { return rw.w.Header() }
 
 func (rw *redirectWriter) WriteHeader(code int) {
-	if err := rw.w.SetStatus(code); err != nil && rw.err == nil {
-		rw.err = err
+	err := rw.w.SetStatus(code)
+	switch {
+	case err != nil:
+		if rw.err == nil {
+			rw.err = err
+		}
+	case rw.w.Status() != code:
+		rw.ignored = true
 	}
 }
 
 func (rw *redirectWriter) Write(p []byte) (int, error) {
 	if rw.err != nil {
 		return 0, rw.err
+	}
+	if rw.ignored {
+		return len(p), nil
 	}
 	n, err := rw.w.Write(p)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 )
@@ -172,4 +173,46 @@ func errString(err error) string {
 		return "nil"
 	}
 	return err.Error()
+}
+
+// TestRedirectIncluded: a resource included into another's response
+// (dispatcher.Include) cannot set its status or header fields, which are
+// the includer's, so its Redirect is no redirect: as the Servlet API's
+// sendRedirect in an include, it is ignored, and the link meant for a
+// client that does not follow redirects is not written into the
+// includer's body either.
+func TestRedirectIncluded(t *testing.T) {
+	for _, method := range []string{"GET", "POST"} {
+		t.Run(method, func(t *testing.T) {
+			modes.Run(t, func(c *container.Container) {
+				c.HandleFunc("/page", func(w api.Response, r *api.Request) error {
+					if _, err := io.WriteString(w, "before|"); err != nil {
+						return err
+					}
+					if err := dispatcher.Include(w, r, "/fragment"); err != nil {
+						return err
+					}
+					_, err := io.WriteString(w, "|after")
+					return err
+				})
+				c.HandleFunc("/fragment", func(w api.Response, r *api.Request) error {
+					return api.Redirect(w, r, "/login", http.StatusSeeOther)
+				})
+			}, func(t *testing.T, s *modes.Server) {
+				req, err := http.NewRequest(method, s.URL+"/page", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, err := s.Client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || string(b) != "before||after" || resp.Header.Get("Location") != "" {
+					t.Errorf("%d, Location %q, %q; want 200, no Location, %q", resp.StatusCode, resp.Header.Get("Location"), b, "before||after")
+				}
+			})
+		})
+	}
 }
