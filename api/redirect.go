@@ -24,16 +24,25 @@ import (
 // (Use Proxy, deprecated) or 306 (unused). A Location on a 200, a 404 or
 // a 304 is a mistake no client follows (and a 304 has no body for the
 // link: writing it would fail the request).
+//
 // It returns the first error of setting the status (ErrCommitted once
 // the head was sent) or of writing the body, and writes no body when the
-// status was refused. A Response whose status is not its own to set,
-// that of a resource dispatcher.Include runs, drops the status and the
-// header fields; Redirect then writes no body either, and returns nil:
-// as the Servlet API's sendRedirect in an include, it is ignored, and
-// the link is not written into the includer's page. A Handler returns it, so that a redirect that could
+// status was refused. A Handler returns it, so that a redirect that could
 // not be sent is not taken for one that was:
 //
 //	return api.Redirect(w, r, "/login", http.StatusSeeOther)
+//
+// A Response whose status is not its own to set, that of a resource
+// dispatcher.Include runs, drops the status and the header fields:
+// Redirect then writes no body either, and returns nil. As the Servlet
+// API's sendRedirect in an include, it is ignored, and the link is not
+// written into the includer's page.
+//
+// Redirect does not check where target leads, as http.Redirect does
+// not: "//evil.example/x" and "/\evil.example" go to another host. A
+// target taken from the request (a page to return to after a login) is
+// an open redirect unless the handler checks it names a path of its own
+// site first.
 //
 // Goroutines: as Response's methods, from the serialized task that holds
 // w.

@@ -29,7 +29,9 @@ type DoneFunc func(w api.Response, f *Form, err error) error
 // feeds it to a push parser (internal/mimepart), so no goroutine waits
 // for a slow client on the epoll connector (the portable connector and
 // the others read ahead on a goroutine of their own, as async.Input
-// does). When the body is parsed, or fails, done runs.
+// does). When the body is parsed, or fails, done runs. The read listener
+// is the request's one (see async.Context.SetReadListener): a request
+// whose body ParseAsync reads can have no other.
 //
 // Call it from the request's handler (the dispatch that may start async
 // mode), which then returns nil; set the returned Context's timeout
