@@ -17,7 +17,9 @@ import (
 // and the derived Request; Required then reads the user, whose roles
 // decode into a slice of their own, the third (jsonstrings.Decode; with
 // json.Unmarshal, 8). Bearer: the User's derived Request and its attribute;
-// Required reads it for free.
+// Required reads it for free. An Optional filter that passes on a request
+// without credentials: the derived Request that carries its challenge for
+// Required, one allocation with its attribute.
 func TestAllocs(t *testing.T) {
 	if wharftest.RaceEnabled {
 		t.Skip("the race detector allocates")
@@ -29,6 +31,11 @@ func TestAllocs(t *testing.T) {
 		return auth.User{Name: "svc"}, nil
 	}})
 	bearerReq := api.NewRequest(t.Context(), wharftest.Head("GET", "/", "Authorization", "Bearer abc.def"), nil)
+	optionalBearer := auth.Bearer(auth.BearerConfig{Optional: true, Check: func(_ context.Context, token string) (auth.User, error) {
+		return auth.User{Name: "svc"}, nil
+	}})
+	optionalBasic := auth.Basic(auth.BasicConfig{Optional: true})
+	anonymousReq := api.NewRequest(t.Context(), wharftest.Head("GET", "/"), nil)
 	required := auth.Required(auth.RequiredConfig{})
 	admin := auth.Required(auth.RequiredConfig{Roles: []string{"admin"}})
 
@@ -42,6 +49,9 @@ func TestAllocs(t *testing.T) {
 		{"SessionUser, Required with a role", api.Compose(ok, m, auth.SessionUser(), admin), api.Compose(ok, m), sessionReq, 3},
 		{"Bearer", api.Compose(ok, bearer), ok, bearerReq, 2},
 		{"Bearer, Required", api.Compose(ok, bearer, required), ok, bearerReq, 2},
+		{"Bearer Optional, a token", api.Compose(ok, optionalBearer, required), ok, bearerReq, 2},
+		{"Basic and Bearer Optional, no credentials", api.Compose(ok, optionalBasic, optionalBearer), ok, anonymousReq, 2},
+		{"Basic Optional, a token", api.Compose(ok, optionalBasic, optionalBearer, required), ok, bearerReq, 3},
 	} {
 		got := wharftest.AddedAllocs(100, tt.with, tt.without, tt.r)
 		t.Logf("%s: %v", tt.name, got)

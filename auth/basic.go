@@ -25,11 +25,24 @@ type BasicConfig struct {
 	// request is never passed on with a User without a Name: if Check
 	// accepts them and names no one, the request is refused.
 	Check func(ctx context.Context, user, password string) (User, bool)
+
+	// Optional, if true, passes a request that carries no Authorization
+	// field of the Basic scheme (none at all, or one of another scheme,
+	// such as Bearer) on without a user, rather than answering it 401:
+	// a later filter may find one (SessionUser, FormLogin, an Optional
+	// Bearer), the handler may serve anonymous requests too, and Required
+	// decides where a user is needed, answering 401 with this filter's
+	// challenge. Basic credentials that are malformed or that Check
+	// refuses are answered 401 all the same, and a repeated Authorization
+	// field 400: a client that sent wrong credentials is told so, not
+	// served as anonymous. False means every request needs credentials.
+	Optional bool
 }
 
 type basic struct {
 	challenge string
 	check     func(ctx context.Context, user, password string) (User, bool)
+	optional  *optional // nil unless cfg.Optional
 }
 
 // Basic returns a filter that requires HTTP Basic credentials (RFC 7617)
@@ -49,14 +62,23 @@ type basic struct {
 // schemes: the field has no list form, and which one counts is what a
 // proxy in front and this filter could disagree on.
 //
+// With cfg.Optional, a request without an Authorization field of the
+// Basic scheme is passed on as it came, without a user, and marked so
+// that Required's 401 carries this filter's challenge
+// (ExampleBasic_optional); everything else is answered as above.
+//
 // Goroutines: call Basic at setup time; the filter is safe for concurrent
 // use, and each call of its Filter method comes from the request's
 // serialized task.
 func Basic(cfg BasicConfig) api.Filter {
-	return &basic{
+	b := &basic{
 		challenge: `Basic ` + realmParam(cfg.Realm) + `, charset="UTF-8"`,
 		check:     cfg.Check,
 	}
+	if cfg.Optional {
+		b.optional = &optional{challenge: b.challenge}
+	}
+	return b
 }
 
 func (b *basic) Filter(w api.Response, r *api.Request, next api.Chain) error {
@@ -64,7 +86,10 @@ func (b *basic) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	if err != nil {
 		return err
 	}
-	if len(authz) < len("Basic ") || !strings.EqualFold(authz[:len("Basic ")], "Basic ") {
+	if scheme, _, _ := strings.Cut(authz, " "); !strings.EqualFold(scheme, "Basic") {
+		if b.optional != nil {
+			return next.Next(w, b.optional.pass(r))
+		}
 		return unauthorized(w, b.challenge, ErrNoCredentials)
 	}
 	// net/http's parser, so Wharf reads credentials as net/http does.

@@ -50,6 +50,7 @@ func TestBasic(t *testing.T) {
 		{name: "bad base64", cfg: auth.BasicConfig{Check: users}, authz: "Basic !!!", wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "no colon", cfg: auth.BasicConfig{Check: users}, authz: "Basic " + base64.StdEncoding.EncodeToString([]byte("ana")), wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "empty credentials", cfg: auth.BasicConfig{Check: users}, authz: "Basic ", wantErr: auth.ErrBadCredentials, challenge: challenge},
+		{name: "scheme alone", cfg: auth.BasicConfig{Check: users}, authz: "Basic", wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "empty user", cfg: auth.BasicConfig{Check: users}, authz: basicHeader("", "s3cret"), wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "empty user accepted, no one named", cfg: auth.BasicConfig{Check: anyone}, authz: basicHeader("", ""), wantErr: auth.ErrBadCredentials, challenge: challenge},
 		{name: "empty user accepted, owner named", cfg: auth.BasicConfig{Check: apiKey}, authz: basicHeader("", "k3y"), wantUser: "key-owner"},

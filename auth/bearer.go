@@ -33,6 +33,20 @@ type BearerConfig struct {
 	// refused. A User without a Name is refused as an invalid token too:
 	// the request is never passed on with a user that names no one.
 	Check func(ctx context.Context, token string) (User, error)
+
+	// Optional, if true, passes a request that carries no Authorization
+	// field of the Bearer scheme (none at all, or one of another scheme,
+	// such as Basic) on without a user, rather than answering it 401:
+	// a later filter may find one (SessionUser, FormLogin, an Optional
+	// Basic), the handler may serve anonymous requests too, and Required
+	// decides where a user is needed, answering 401 with this filter's
+	// challenge (without an error code, as RFC 6750 §3.1 asks for a
+	// request that sent no token). A token that is malformed (400),
+	// refused (401, error="invalid_token") or could not be checked (503)
+	// is answered all the same, and a repeated Authorization field 400: a
+	// client that sent a wrong token is told so, not served as
+	// anonymous. False means every request needs a token.
+	Optional bool
 }
 
 type bearer struct {
@@ -40,6 +54,7 @@ type bearer struct {
 	invalid   string // with error="invalid_token"
 	malformed string // with error="invalid_request"
 	check     func(ctx context.Context, token string) (User, error)
+	optional  *optional // nil unless cfg.Optional
 }
 
 // Bearer returns a filter that requires a bearer token (RFC 6750) in the
@@ -60,17 +75,26 @@ type bearer struct {
 // field is answered 400 without a challenge (cause
 // ErrAuthorizationRepeated), as Basic answers it.
 //
+// With cfg.Optional, a request without an Authorization field of the
+// Bearer scheme is passed on as it came, without a user, and marked so
+// that Required's 401 carries this filter's challenge; everything else
+// is answered as above.
+//
 // Goroutines: call Bearer at setup time; the filter is safe for concurrent
 // use, and each call of its Filter method comes from the request's
 // serialized task.
 func Bearer(cfg BearerConfig) api.Filter {
 	c := "Bearer " + realmParam(cfg.Realm)
-	return &bearer{
+	b := &bearer{
 		challenge: c,
 		invalid:   c + `, error="invalid_token"`,
 		malformed: c + `, error="invalid_request"`,
 		check:     cfg.Check,
 	}
+	if cfg.Optional {
+		b.optional = &optional{challenge: c}
+	}
+	return b
 }
 
 func (b *bearer) Filter(w api.Response, r *api.Request, next api.Chain) error {
@@ -80,6 +104,9 @@ func (b *bearer) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	}
 	scheme, token, _ := strings.Cut(authz, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
+		if b.optional != nil {
+			return next.Next(w, b.optional.pass(r))
+		}
 		return unauthorized(w, b.challenge, ErrNoCredentials)
 	}
 	token = strings.TrimLeft(token, " ")

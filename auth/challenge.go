@@ -2,6 +2,7 @@ package auth
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/wharf-go/wharf/api"
@@ -71,4 +72,28 @@ func authorization(r *api.Request) (string, error) {
 		}
 	}
 	return authz, nil
+}
+
+// optional is what an Optional filter leaves on a request it passes on
+// without credentials of its scheme: the challenge it would have
+// answered, for Required's 401 (optionalChallenges). Each filter has its
+// own, allocated once, which is both the attribute's key and its value:
+// two Optional filters on a path (Basic and Bearer) leave two attributes,
+// and the one a forward runs twice, one.
+type optional struct{ challenge string }
+
+// pass returns r marked as passed on by o's filter.
+func (o *optional) pass(r *api.Request) *api.Request { return r.WithAttribute(o, o) }
+
+// optionalChallenges returns the challenges of the Optional filters that
+// passed r on without credentials of their schemes, in the order they ran.
+func optionalChallenges(r *api.Request) []string {
+	var cs []string
+	for k := range r.Attributes() {
+		if o, ok := k.(*optional); ok {
+			cs = append(cs, o.challenge)
+		}
+	}
+	slices.Reverse(cs) // Attributes yields the newest first
+	return cs
 }

@@ -23,8 +23,24 @@
 // too).
 //
 // Required then guards paths that need a user (and optionally a role),
-// whichever filter attached it: a 401 for APIs, a redirect to a login page
-// for browsers.
+// whichever filter attached it: a redirect to a login page for a browser
+// loading a page, a 401 for the rest.
+//
+// Browsers and API clients may share paths. Basic and Bearer with
+// Optional set pass a request without credentials of their scheme on
+// without a user, to SessionUser or FormLogin and then Required, whose
+// 401 carries their challenges (ExampleBasic_optional). Credentials of
+// their scheme that are wrong or malformed are refused all the same: a
+// client that sent them is told so, not served as anonymous. Spring
+// Security's BasicAuthenticationFilter treats a request without Basic
+// credentials so, and RFC 6750 §3.1 tells a request that sent no token
+// (a challenge without an error code) from one whose token is bad. Jetty,
+// on a path without a security constraint, defers authentication until
+// the application asks for the user and sends no challenge there; Go
+// middleware often splits the work in two as this package does (go-chi's
+// jwtauth: a Verifier that reads the token and an Authenticator that
+// refuses a request without a valid one), though its Verifier passes a
+// bad token on, with its error, for the Authenticator to refuse.
 //
 // Every 401 carries a WWW-Authenticate challenge naming the scheme and
 // realm, as RFC 9110 requires. A request with more than one Authorization

@@ -29,9 +29,11 @@ const (
 // that never asks (an anonymous one that goes async, say) is given no
 // session for it, and a request that asks gets the user of the session
 // as it stands then, the one Login just stored included. A user an outer
-// filter attached (Basic, say) is what UserOf returns when the session
-// has none; the session's user wins when it has one. Roles that do not
-// decode as Login stored them mean no user at all.
+// filter attached (Basic, say, with Optional set so that requests without
+// its credentials reach the session: ExampleBasic_optional) is what
+// UserOf returns when the session has none; the session's user wins when
+// it has one. Roles that do not decode as Login stored them mean no user
+// at all.
 //
 // The session Manager must run before it, as before FormLogin: without
 // one, UserOf panics where a handler asks, with package session's message
