@@ -288,6 +288,12 @@ func Connect(cfg Config) (*Bus, error) {
 	// nats.go reports each failed attempt to reach a server here, Connect's
 	// own included (before the attempts that follow it).
 	opts.ReconnectErrCB = func(nc *nats.Conn, err error) {
+		// No session now, whatever a handler queued before said: a
+		// connection lost between Connect's attempt and nats.go's
+		// queueing of the connected handler has that handler run after
+		// the disconnected one, and Publish would take the Bus for
+		// connected until the next attempt's outcome, which this is.
+		b.up.Store(false)
 		b.settle()
 		if userReconnectErr != nil {
 			userReconnectErr(nc, err)
