@@ -31,6 +31,13 @@
 // connection; and a close without it would fail the client's requests in
 // flight.
 //
+// quic-go's server offers extended CONNECT (RFC 9220) to every client,
+// with no setting to turn it off, but no handler can open the tunnel one
+// asks for (a WebSocket over HTTP/3): such a request is answered 501
+// before any filter or handler runs, where a handler's 2xx would tell
+// the client that its tunnel was open. A plain CONNECT reaches the
+// container as over HTTP/1.1 and HTTP/2.
+//
 // The connector's limits and timeouts (connector.Config) apply to HTTP/3
 // too, from the same configuration: some through quic-go's own settings,
 // the rest enforced here before and around the container's handler.

@@ -118,13 +118,6 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(dw, msg)
 		return
 	}
-	// quic-go gives an extended CONNECT's :protocol (a token of the
-	// client's choosing) as Proto, which refuse has read: the container
-	// takes Proto for the protocol the request came over (Request.Proto,
-	// telemetry's network.protocol.version, the Alt-Svc filter), and
-	// offers no protocol of RFC 9220's to hand it to (package websocket
-	// refuses one by ProtoMajor).
-	r.Proto = "HTTP/3.0"
 	if r.ContentLength < 0 && ended(r.Body, rc) {
 		// quic-go says -1 for a request with no Content-Length field,
 		// even one whose HEADERS ended the stream; net/http's server,
@@ -176,16 +169,22 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // only for being there, agreeing with Host and (for http and https)
 // holding no userinfo, so the host is held here to the rules HTTP/1.1 and
 // HTTP/2 apply (h1.ValidHost: no path, no percent-escape, a numeric port;
-// for a plain CONNECT, a port too). An extended CONNECT (RFC 9220, which
-// quic-go's server always offers) names a URI's authority, whose port may
-// be implied by its scheme: quic-go gives its :protocol as r.Proto.
-// expectOther says the request's Expect list names an expectation other
+// for a plain CONNECT, a port too). An extended CONNECT (RFC 9220, whose
+// :protocol quic-go gives as r.Proto) is answered 501: quic-go's server
+// offers it to every client (SETTINGS_ENABLE_CONNECT_PROTOCOL, with no
+// setting to turn it off), but a handler has no tunnel to give it (no
+// api.Tunneler, no Hijack over HTTP/3), and any 2xx it answered would
+// tell the client that its tunnel (a WebSocket, say) was open (RFC 9110
+// §9.3.6). expectOther says the request's Expect list names an expectation other
 // than 100-continue: a 417 after the limits, as on HTTP/1.1 and HTTP/2.
 func (l *limitHandler) refuse(r *http.Request, expectOther bool) int {
 	if !h1.ValidHost([]byte(r.Host), false) || !h1.ValidTarget([]byte(r.RequestURI)) {
 		return http.StatusBadRequest
 	}
-	if r.Method == http.MethodConnect && r.Proto == "HTTP/3.0" && !h1.ValidConnectAuthority([]byte(r.Host)) {
+	if r.Method == http.MethodConnect && r.Proto != "HTTP/3.0" {
+		return http.StatusNotImplemented
+	}
+	if r.Method == http.MethodConnect && !h1.ValidConnectAuthority([]byte(r.Host)) {
 		return http.StatusBadRequest
 	}
 	n := 0

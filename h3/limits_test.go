@@ -294,7 +294,8 @@ func TestRefusesBadHost(t *testing.T) {
 	}
 	// A plain CONNECT names a host and a port, as HTTP/1.1 and HTTP/2
 	// require; an extended one (RFC 9220) names a URI's authority, whose
-	// port its scheme may imply, and reaches the handler.
+	// port its scheme may imply, and is answered 501
+	// (TestExtendedConnectRefused).
 	for _, tt := range []struct {
 		host, protocol, path string
 		want                 int
@@ -303,7 +304,7 @@ func TestRefusesBadHost(t *testing.T) {
 		{"a:", "", "/", http.StatusBadRequest},
 		{"a:65536", "", "/", http.StatusBadRequest},
 		{"a:443", "", "/", http.StatusNotFound}, // accepted; nothing is mapped to it
-		{"a", "websocket", "/hello", http.StatusOK},
+		{"a", "websocket", "/hello", http.StatusNotImplemented},
 	} {
 		req := s.request(t, "CONNECT", tt.path, nil)
 		req.Host = tt.host

@@ -9,8 +9,10 @@
 // the subprotocol the handler chose). The HTTP/1.1 connection then leaves
 // the connector and belongs to the Conn. WebSocket over HTTP/2 or HTTP/3
 // (RFC 8441, RFC 9220) is not offered: such a request is answered 400,
-// saying so; so is an HTTP/1.0 request (the handshake needs HTTP/1.1)
-// and one with a body, which would be read as the client's first frames.
+// saying so (over HTTP/3, package h3 answers an extended CONNECT 501
+// before any handler); so is an HTTP/1.0 request (the handshake needs
+// HTTP/1.1) and one with a body, which would be read as the client's
+// first frames.
 // Compression is opt-in: by default a client's offer of
 // permessage-deflate (RFC 7692), which browsers make on every connection,
 // is declined, so messages travel uncompressed, and a frame with an RSV
