@@ -118,6 +118,16 @@ func (l *limitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(dw, msg)
 		return
 	}
+	if _, ok := r.Header["Host"]; !ok && r.Host != "" {
+		// The Host is among the request's fields, as on HTTP/1.1 and
+		// on Wharf's HTTP/2, which adds :authority's: quic-go keeps a
+		// host field only where the client sent one beside :authority
+		// (which clients do not), and a filter that read the field
+		// found it empty over HTTP/3 alone. The map is this request's,
+		// made by quic-go; the field is not counted against
+		// MaxHeaders, no more than :authority is.
+		r.Header["Host"] = []string{r.Host}
+	}
 	if r.ContentLength < 0 && ended(r.Body, rc) {
 		// quic-go says -1 for a request with no Content-Length field,
 		// even one whose HEADERS ended the stream; net/http's server,
