@@ -22,7 +22,11 @@
 //     is served the failed request as a GET, whatever its method (it is an
 //     api.ReadOnlyHandler), as a page an error page forwards to is.
 //   - Content-Type from the name's extension (mime.TypeByExtension), else
-//     sniffed from the first 512 bytes (http.DetectContentType).
+//     sniffed from the first 512 bytes (http.DetectContentType). One set
+//     before (by the handler that calls ServeFile, or a filter in front)
+//     is kept, as net/http's ServeContent keeps it, on the 200, the 206
+//     and each part of a multipart/byteranges; set to nil
+//     (Header()["Content-Type"] = nil), it sends none and sniffs nothing.
 //   - A strong ETag and, when the file has a modification time,
 //     Last-Modified (see ETags), the time of the answer for a file dated
 //     past it (RFC 9110 §8.8.2.1). If-Match and If-Unmodified-Since answer

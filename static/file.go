@@ -38,6 +38,11 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string, info fs
 	}()
 
 	hdr := w.Header()
+	// A Content-Type set before (by the handler that calls ServeFile, or
+	// a filter in front) is the file's, as net/http's ServeContent keeps
+	// one: the type an upload table recorded for a file stored under an
+	// ID. Set to nil, it says no type and no sniffing.
+	preset, typed := hdr["Content-Type"]
 	if rep.vary {
 		addVary(hdr, "Accept-Encoding")
 	}
@@ -90,13 +95,14 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string, info fs
 		// RFC 9110 §15.4.5: the validators and caching fields stay;
 		// Last-Modified is left out beside an ETag, as net/http does.
 		hdr.Del("Last-Modified")
+		hdr.Del("Content-Type") // the handler's too: a 304 has none
 		setCacheControl(hdr, cc)
 		// A compressing filter in front needs the type and length the
 		// 200 would have had, to give the 304 its ETag and Vary; the
 		// 304 itself carries neither, as net/http's. Without such a
 		// filter the type, perhaps a sniff, is not looked for.
 		if d, ok := api.As[api.RepresentationDescriber](w); ok {
-			ctype, err := h.contentType(rep, name)
+			ctype, err := h.contentType(rep, name, preset, typed)
 			if err != nil {
 				return err
 			}
@@ -105,11 +111,13 @@ func (h *Handler) serveFile(w api.Response, r *api.Request, name string, info fs
 		return w.SetStatus(http.StatusNotModified)
 	}
 
-	ctype, err := h.contentType(rep, name)
+	ctype, err := h.contentType(rep, name, preset, typed)
 	if err != nil {
 		return err
 	}
-	hdr.Set("Content-Type", ctype)
+	if !typed {
+		hdr.Set("Content-Type", ctype)
+	}
 	if rep.coding != "" {
 		hdr.Set("Content-Encoding", rep.coding)
 	}
@@ -225,9 +233,17 @@ func setCacheControl(hdr http.Header, cc string) {
 // sniffLen is how much http.DetectContentType looks at.
 const sniffLen = 512
 
-// contentType returns name's media type: by extension, else sniffed from
-// the start of the file itself (not of a compressed sibling).
-func (h *Handler) contentType(rep representation, name string) (string, error) {
+// contentType returns name's media type: the one set before the handler
+// served it (preset, if typed: "" for a nil value), else by extension,
+// else sniffed from the start of the file itself (not of a compressed
+// sibling).
+func (h *Handler) contentType(rep representation, name string, preset []string, typed bool) (string, error) {
+	if typed {
+		if len(preset) == 0 {
+			return "", nil
+		}
+		return preset[0], nil
+	}
 	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
 		return t, nil
 	}

@@ -116,11 +116,13 @@ func (h *Handler) Serve(w api.Response, r *api.Request) error {
 //	})
 //
 // name is slash-separated, as fs.FS names are, with or without a leading
-// slash ("a/b.css", "/a/b.css"). A name that is not a regular file (a
-// directory included: no index, no listing, no redirect), or that the
-// rules refuse, is a 404 *api.StatusError wrapping ErrNotFound, and a
-// method other than GET and HEAD a 405, as from Serve; the caller checks
-// that the client may have the file. Goroutines: as Serve, from the
+// slash ("a/b.css", "/a/b.css"). A Content-Type set on w before is kept
+// (the type the caller's table records for the file), as net/http's
+// ServeContent keeps one, and one set to nil sends none. A name that is
+// not a regular file (a directory included: no index, no listing, no
+// redirect), or that the rules refuse, is a 404 *api.StatusError
+// wrapping ErrNotFound, and a method other than GET and HEAD a 405, as
+// from Serve; the caller checks that the client may have the file. Goroutines: as Serve, from the
 // request's serialized task.
 func (h *Handler) ServeFile(w api.Response, r *api.Request, name string) error {
 	if m := r.Method(); m != http.MethodGet && m != http.MethodHead {

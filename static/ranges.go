@@ -104,9 +104,9 @@ func unsatisfiable(w api.Response, size int64) error {
 func sendParts(w api.Response, rep representation, ranges []byterange.Range, ctype string, size int64) error {
 	headers := make([]textproto.MIMEHeader, len(ranges))
 	for i, rg := range ranges {
-		headers[i] = textproto.MIMEHeader{
-			"Content-Type":  {ctype},
-			"Content-Range": {rg.ContentRange(size)},
+		headers[i] = textproto.MIMEHeader{"Content-Range": {rg.ContentRange(size)}}
+		if ctype != "" { // a handler's nil Content-Type: none
+			headers[i]["Content-Type"] = []string{ctype}
 		}
 	}
 	// The same parts written to a counter: the body's length, boundary

@@ -3,9 +3,12 @@ package static_test
 import (
 	"bytes"
 	"compress/gzip"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -114,6 +117,87 @@ func TestServeFile(t *testing.T) {
 		resp, _ = get(t, s, "GET", "/dl/1", "If-None-Match", resp.Header.Get("Etag"))
 		if resp.StatusCode != http.StatusNotModified {
 			t.Errorf("If-None-Match with the file's ETag: %d, want 304", resp.StatusCode)
+		}
+	})
+}
+
+// TestServeFileKeepsContentType: a Content-Type the handler set before
+// ServeFile (the type its own table records for an upload stored under
+// an ID, without an extension) is the answer's, on a 200, a HEAD, a 206
+// and each part of a multipart/byteranges, as net/http's ServeContent
+// keeps one; a Content-Type set to nil sends none and sniffs nothing; a
+// 304 carries none either way; without one, the name's type is sent.
+func TestServeFileKeepsContentType(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"blob":  "<html>not html to the handler</html>",
+		"a.txt": "hello, file",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := static.Dir(dir, static.Config{DisablePrecompressed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { files.Close() })
+	build := func(c *container.Container) {
+		c.HandleFunc("/typed/{name}", func(w api.Response, r *api.Request) error {
+			w.Header().Set("Content-Type", "application/x-upload")
+			return files.ServeFile(w, r, r.PathParam("name"))
+		})
+		c.HandleFunc("/untyped/{name}", func(w api.Response, r *api.Request) error {
+			w.Header()["Content-Type"] = nil
+			return files.ServeFile(w, r, r.PathParam("name"))
+		})
+		c.HandleFunc("/plain/{name}", func(w api.Response, r *api.Request) error {
+			return files.ServeFile(w, r, r.PathParam("name"))
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tt := range []struct {
+			method, path string
+			hdr          []string
+			status       int
+			ctype        []string // nil: no Content-Type field
+		}{
+			{"GET", "/typed/blob", nil, 200, []string{"application/x-upload"}},
+			{"GET", "/typed/a.txt", nil, 200, []string{"application/x-upload"}},
+			{"HEAD", "/typed/a.txt", nil, 200, []string{"application/x-upload"}},
+			{"GET", "/typed/a.txt", []string{"Range", "bytes=0-4"}, 206, []string{"application/x-upload"}},
+			{"GET", "/untyped/blob", nil, 200, nil},
+			{"GET", "/plain/blob", nil, 200, []string{"text/html; charset=utf-8"}},
+			{"GET", "/plain/a.txt", nil, 200, []string{"text/plain; charset=utf-8"}},
+		} {
+			resp, _ := get(t, s, tt.method, tt.path, tt.hdr...)
+			if resp.StatusCode != tt.status || !slices.Equal(resp.Header.Values("Content-Type"), tt.ctype) {
+				t.Errorf("%s %s %q: %d, Content-Type %q; want %d, %q",
+					tt.method, tt.path, tt.hdr, resp.StatusCode, resp.Header.Values("Content-Type"), tt.status, tt.ctype)
+			}
+			if tt.status != 200 || tt.method != "GET" {
+				continue
+			}
+			resp, _ = get(t, s, "GET", tt.path, "If-None-Match", resp.Header.Get("Etag"))
+			if resp.StatusCode != http.StatusNotModified || resp.Header.Values("Content-Type") != nil {
+				t.Errorf("%s revalidated: %d, Content-Type %q; want 304 without one", tt.path, resp.StatusCode, resp.Header.Values("Content-Type"))
+			}
+		}
+		// Each part of several ranges has the handler's type.
+		resp, body := get(t, s, "GET", "/typed/a.txt", "Range", "bytes=0-1,3-4")
+		_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		if resp.StatusCode != 206 || err != nil {
+			t.Fatalf("two ranges: %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			if got := p.Header.Get("Content-Type"); got != "application/x-upload" {
+				t.Errorf("a part's Content-Type %q, want the handler's", got)
+			}
 		}
 	})
 }
