@@ -44,3 +44,4 @@ fuzz ./internal/timerwheel FuzzWheel
 fuzz ./internal/forwarded FuzzFields
 fuzz ./filters/forwarded FuzzForwarded
 fuzz ./internal/jsonstrings FuzzDecode
+fuzz ./auth FuzzAcceptsHTML
