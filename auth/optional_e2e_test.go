@@ -131,3 +131,65 @@ func TestEndToEndOptional(t *testing.T) {
 		}
 	}, quiet)
 }
+
+// TestUpgradeNotNavigation: a WebSocket handshake without Sec-Fetch-Mode
+// (a browser from before it, or any other client: they send no Accept)
+// through Optional Basic, FormLogin and a Required with a login page is
+// answered 401 with Basic's challenge, which a login page would not
+// serve either, and leaves the page the browser was sent to the login
+// from as the one the login returns to. On the protocols WebSocket has
+// here: HTTP/1.1's Upgrade.
+func TestUpgradeNotNavigation(t *testing.T) {
+	users := auth.Users(map[string]string{"ana": "s3cret"})
+	build := func(c *container.Container) {
+		c.Filter("/*", session.New(session.Config{}))
+		c.Filter("/files/*", auth.Basic(auth.BasicConfig{Realm: "files", Check: users, Optional: true}))
+		c.Filter("/*", auth.FormLogin(auth.FormConfig{Check: rolesCheck}))
+		c.Filter("/files/*", auth.Required(auth.RequiredConfig{LoginURL: "/login"}))
+		c.HandleFunc("/files/*", whoami)
+	}
+	quiet := container.WithLogger(slog.New(slog.DiscardHandler))
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		if !s.Mode.HTTP1() {
+			t.Skip("WebSocket is served over HTTP/1.1 only")
+		}
+		client, _ := browser(s)
+		for _, st := range []struct {
+			name, method, path string
+			header             []string
+			form               url.Values
+			status             int
+			location           string
+			challenges         []string
+		}{
+			{"the page", "GET", "/files/report", []string{"Accept", "text/html"}, nil, 303, "/login", nil},
+			{"its WebSocket", "GET", "/files/live", []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}, nil, 401, "", []string{`Basic realm="files", charset="UTF-8"`}},
+			{"login", "POST", "/login", nil, url.Values{"user": {"ana"}, "password": {"s3cret"}}, 303, "/files/report", nil},
+		} {
+			var body io.Reader
+			if st.form != nil {
+				body = strings.NewReader(st.form.Encode())
+			}
+			req, err := http.NewRequest(st.method, s.URL+st.path, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.form != nil {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			for i := 0; i < len(st.header); i += 2 {
+				req.Header.Add(st.header[i], st.header[i+1])
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != st.status || resp.Header.Get("Location") != st.location || !slices.Equal(resp.Header.Values("WWW-Authenticate"), st.challenges) {
+				t.Errorf("%s: %d, Location %q, WWW-Authenticate %q; want %d, %q, %q", st.name, resp.StatusCode,
+					resp.Header.Get("Location"), resp.Header.Values("WWW-Authenticate"), st.status, st.location, st.challenges)
+			}
+		}
+	}, quiet)
+}

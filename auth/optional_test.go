@@ -129,6 +129,8 @@ func TestRequiredBehindOptional(t *testing.T) {
 		{name: "HTML refused, q with decimals", filters: []api.Filter{basic}, cfg: login, header: []string{"Accept", "text/html ; q=0.000, application/json"}, status: 401, challenges: []string{basicChallenge}},
 		{name: "HTML admitted over a refused wildcard", filters: []api.Filter{basic}, cfg: login, header: []string{"Accept", "*/*;q=0, text/html"}, status: 303, location: "/login"},
 		{name: "credentials of an unknown scheme", filters: []api.Filter{basic, bearer}, cfg: login, header: []string{"Authorization", "Digest username=ana", "Accept", "*/*"}, status: 401, challenges: []string{basicChallenge, bearerChallenge}},
+		{name: "a WebSocket handshake", filters: []api.Filter{basic}, cfg: login, header: []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13"}, status: 401, challenges: []string{basicChallenge}},
+		{name: "a WebSocket handshake that takes anything", filters: []api.Filter{basic}, cfg: login, header: []string{"Connection", "Upgrade", "Upgrade", "websocket", "Accept", "*/*"}, status: 401, challenges: []string{basicChallenge}},
 		{name: "JSON, no Optional filter", cfg: login, header: []string{"Accept", "application/json"}, status: 401, challenges: []string{form}},
 		{name: "roles and a user without them", filters: []api.Filter{basic}, cfg: auth.RequiredConfig{LoginURL: "/login", Roles: []string{"admin"}}, header: []string{"Authorization", basicHeader("ana", "s3cret")}, status: 403},
 	}

@@ -67,11 +67,12 @@ var formChallenge = "Form " + realmParam("")
 // which browsers send and scripts cannot set, is "navigate"; or, from a
 // client that sends no Sec-Fetch-Mode (an older browser, or no browser),
 // when it carries no Authorization field and its Accept field admits
-// text/html (no Accept field admits everything). Any other request
-// without a user, which a login page would not serve (a script's fetch,
-// an image, a client that asks for JSON or authenticates by a header), is
-// answered 401 with the challenge cfg.Challenge describes, cause
-// ErrNoCredentials. So one Required guards paths that browsers log into
+// text/html (no Accept field admits everything); never when it asks to
+// upgrade the connection (an Upgrade field: a WebSocket handshake). Any
+// other request without a user, which a login page would not serve (a
+// script's fetch, an image, a WebSocket, a client that asks for JSON or
+// authenticates by a header), is answered 401 with the challenge
+// cfg.Challenge describes, cause ErrNoCredentials. So one Required guards paths that browsers log into
 // with a form and API clients with Basic or Bearer credentials, behind
 // those filters with Optional set (ExampleBasic_optional).
 //
@@ -126,6 +127,13 @@ func (f *required) unauthorized(w api.Response, r *api.Request) error {
 // navigation reports whether h is the header of a browser loading a page,
 // which a redirect to the login page serves.
 func navigation(h api.Header) bool {
+	if h.Has("Upgrade") {
+		// A WebSocket handshake (Sec-Fetch-Mode "websocket" where a
+		// browser sends it; no Accept field from older ones, nor from
+		// other clients) or another protocol's: a login page would not
+		// serve it, and the login would return to it.
+		return false
+	}
 	if mode := h.Get("Sec-Fetch-Mode"); mode != "" {
 		// The browser's own word, which no script can forge.
 		return mode == "navigate"
