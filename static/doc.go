@@ -20,7 +20,8 @@
 //     the handler with "GET /static/*" to let the container answer them,
 //     and OPTIONS, instead). Given directly as an error page, a Handler
 //     is served the failed request as a GET, whatever its method (it is an
-//     api.ReadOnlyHandler), as a page an error page forwards to is.
+//     api.ReadOnlyHandler), as a page an error page forwards to is; so
+//     is the file an error page serves with ServeFile.
 //   - Content-Type from the name's extension (mime.TypeByExtension), else
 //     sniffed from the first 512 bytes (http.DetectContentType). One set
 //     before (by the handler that calls ServeFile, or a filter in front)

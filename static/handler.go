@@ -122,10 +122,16 @@ func (h *Handler) Serve(w api.Response, r *api.Request) error {
 // not a regular file (a directory included: no index, no listing, no
 // redirect), or that the rules refuse, is a 404 *api.StatusError
 // wrapping ErrNotFound, and a method other than GET and HEAD a 405, as
-// from Serve; the caller checks that the client may have the file. Goroutines: as Serve, from the
+// from Serve, but from an error page (the response's status is the
+// error's already), which serves the file for the failure of a request
+// of any method, as the container serves a Handler given as the page;
+// the caller checks that the client may have the file. Goroutines: as Serve, from the
 // request's serialized task.
 func (h *Handler) ServeFile(w api.Response, r *api.Request, name string) error {
-	if m := r.Method(); m != http.MethodGet && m != http.MethodHead {
+	// An error page's request keeps the method that failed, and its
+	// status is set already: the file is the page, for a POST's failure
+	// too, as the container serves a Handler given as the page.
+	if m := r.Method(); m != http.MethodGet && m != http.MethodHead && w.Status() == http.StatusOK {
 		w.Header().Set("Allow", "GET, HEAD")
 		return &api.StatusError{Code: http.StatusMethodNotAllowed, Err: ErrMethodNotAllowed}
 	}

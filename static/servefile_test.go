@@ -3,6 +3,7 @@ package static_test
 import (
 	"bytes"
 	"compress/gzip"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -200,4 +201,48 @@ func TestServeFileKeepsContentType(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestServeFileErrorPage: a handler that serves an error page's file with
+// ServeFile, as a net/http NotFound handler calls http.ServeFile, serves
+// it for the failure of a request of any method, on every mode, with the
+// error's status, as the container serves a static.Handler given as the
+// page or forwarded to: the page's request keeps the method that failed,
+// and a POST's 404 was the page's own 405, the page lost.
+func TestServeFileErrorPage(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "404.html"), []byte("<p>no such page</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, err := static.Dir(dir, static.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { files.Close() })
+	build := func(c *container.Container) {
+		c.HandleFunc("/form", func(w api.Response, r *api.Request) error {
+			return &api.StatusError{Code: http.StatusNotFound}
+		})
+		c.ErrorPage(http.StatusNotFound, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			return files.ServeFile(w, r, "404.html")
+		}))
+	}
+	quiet := container.WithLogger(slog.New(slog.DiscardHandler))
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tt := range []struct {
+			method, path, body string
+		}{
+			{"GET", "/missing", "<p>no such page</p>"},
+			{"HEAD", "/missing", ""},
+			{"POST", "/missing", "<p>no such page</p>"},
+			{"POST", "/form", "<p>no such page</p>"},
+			{"DELETE", "/form", "<p>no such page</p>"},
+		} {
+			resp, body := get(t, s, tt.method, tt.path)
+			if resp.StatusCode != http.StatusNotFound || string(body) != tt.body || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" || resp.Header.Get("Allow") != "" {
+				t.Errorf("%s %s: %d %q, Content-Type %q, Allow %q; want 404 %q, the page's type, no Allow",
+					tt.method, tt.path, resp.StatusCode, body, resp.Header.Get("Content-Type"), resp.Header.Get("Allow"), tt.body)
+			}
+		}
+	}, quiet)
 }
