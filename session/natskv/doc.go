@@ -10,13 +10,15 @@
 // JSON string cannot hold) as base64, so that every value comes back as
 // saved. The key's revision is the Record's, and saves are optimistic
 // through kv.Create (a new session) and kv.Update (the revision loaded),
-// as package session's Store asks. A deleted key reads as
-// session.ErrNotFound, and so does one whose record does not decode (an
+// as package session's Store asks. A session is deleted with kv.Purge,
+// which removes every revision of its key, so that an ended session's
+// values do not stay in a bucket that keeps history. A deleted key reads
+// as session.ErrNotFound, and so does one whose record does not decode (an
 // instance of another version of the application wrote it): the client
-// starts a new session, rather than every request of its failing. Store is a session.RevisionDeleter too, through
-// kv.Delete at the revision loaded (jetstream.LastRevision), so that
-// RenewID moves a session to its new ID only if no other instance changed
-// or ended it meanwhile.
+// starts a new session, rather than every request of its failing. Store is
+// a session.RevisionDeleter too, through kv.Purge at the revision loaded
+// (jetstream.LastRevision), so that RenewID moves a session to its new ID
+// only if no other instance changed or ended it meanwhile.
 //
 // A call that fails because the bucket cannot be reached for now (the
 // connection closed once its reconnects gave up, or draining; no server

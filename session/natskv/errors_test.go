@@ -24,6 +24,7 @@ func (f failingKV) Create(context.Context, string, []byte, ...jetstream.KVCreate
 }
 func (f failingKV) Update(context.Context, string, []byte, uint64) (uint64, error) { return 0, f.err }
 func (f failingKV) Delete(context.Context, string, ...jetstream.KVDeleteOpt) error { return f.err }
+func (f failingKV) Purge(context.Context, string, ...jetstream.KVDeleteOpt) error  { return f.err }
 
 // The client's and the broker's errors that mean the bucket cannot be
 // reached for now are session.ErrUnavailable, their own error kept; the
@@ -61,7 +62,8 @@ func TestUnavailableErrors(t *testing.T) {
 			_, create := st.Save(ctx, id, session.Record{})
 			_, update := st.Save(ctx, id, session.Record{Revision: 1})
 			del := st.Delete(ctx, id)
-			for op, err := range map[string]error{"Load": load, "Save (create)": create, "Save (update)": update, "Delete": del} {
+			delRev := st.DeleteRevision(ctx, id, 1)
+			for op, err := range map[string]error{"Load": load, "Save (create)": create, "Save (update)": update, "Delete": del, "DeleteRevision": delRev} {
 				if errors.Is(err, session.ErrUnavailable) != tc.unavailable || !errors.Is(err, tc.err) {
 					t.Errorf("%s: %v; want ErrUnavailable %v, and the error kept", op, err, tc.unavailable)
 				}

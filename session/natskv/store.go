@@ -158,25 +158,30 @@ func (s *Store) Save(ctx context.Context, id string, rec session.Record) (uint64
 	return rev, nil
 }
 
-// Delete removes the session under id (a delete marker, which reads as
-// not found and which kv.Create may overwrite).
+// Delete removes the session under id with kv.Purge: a marker that reads
+// as not found, which kv.Create may overwrite, and that removes every
+// earlier revision of the key. kv.Delete's marker hid only the last one:
+// on a bucket that keeps history (an operator's, History above 1), an
+// ended session's values stayed readable there (kv.History, a watch)
+// until the TTL dropped them.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := s.kv.Delete(ctx, id); err != nil {
+	if err := s.kv.Purge(ctx, id); err != nil {
 		return failed("delete", err)
 	}
 	return nil
 }
 
-// DeleteRevision removes the session under id with kv.Delete if the key's
-// revision is still rev (jetstream.LastRevision), so that RenewID moves a
-// session atomically (see session.RevisionDeleter); a key written or
-// deleted since, or missing, is session.ErrConflict.
+// DeleteRevision removes the session under id, every revision of it as
+// Delete does (kv.Purge), if the key's revision is still rev
+// (jetstream.LastRevision), so that RenewID moves a session atomically
+// (see session.RevisionDeleter); a key written or deleted since, or
+// missing, is session.ErrConflict.
 func (s *Store) DeleteRevision(ctx context.Context, id string, rev uint64) error {
 	if rev == 0 {
 		// LastRevision(0) would delete whatever is stored.
 		return fmt.Errorf("natskv: delete: %w", session.ErrConflict)
 	}
-	err := s.kv.Delete(ctx, id, jetstream.LastRevision(rev))
+	err := s.kv.Purge(ctx, id, jetstream.LastRevision(rev))
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		return fmt.Errorf("natskv: delete: %w", session.ErrConflict)
 	}
