@@ -22,7 +22,8 @@ import (
 // held.
 func (s *Session) move(ctx context.Context, id string) (bool, error) {
 	store := s.m.cfg.Store
-	for range saveAttempts {
+	var tried uint64 // the revision the last round copied
+	for round, stalls := 0, 0; ; round++ {
 		now := time.Now()
 		fresh, err := store.Load(ctx, s.id)
 		switch {
@@ -30,7 +31,14 @@ func (s *Session) move(ctx context.Context, id string) (bool, error) {
 			return false, nil
 		case err != nil:
 			return false, err
+		case fresh.Revision == tried:
+			// The delete refused the revision the store gives back: no
+			// other request wrote (see saveStalls).
+			if stalls++; stalls == saveStalls {
+				return false, fmt.Errorf("%d conflicts at the revision loaded: %w", saveStalls, ErrConflict)
+			}
 		}
+		tried = fresh.Revision
 		values := takeValues(&fresh)
 		// values as they are: a Store copies what it keeps (Record).
 		rec := Record{Values: values, Created: fresh.Created, LastAccess: now}
@@ -57,8 +65,12 @@ func (s *Session) move(ctx context.Context, id string) (bool, error) {
 		if !errors.Is(err, ErrConflict) {
 			return false, err
 		}
+		// Another request wrote the session: a round that made progress,
+		// bounded by the deadline alone, as a save's (saveStalls).
+		if err := backoff(ctx, round); err != nil {
+			return false, err
+		}
 	}
-	return false, fmt.Errorf("%d attempts: %w", saveAttempts, ErrConflict)
 }
 
 // renewedKey marks the context of move's Save of the copy, and of the

@@ -49,16 +49,23 @@ import (
 //
 // # Concurrent requests
 //
-// Two requests of one client may change the session at once (a page and
-// its XHR, two tabs). Saves are optimistic: the store takes a save only
-// against the revision the request loaded. On a conflict the session is
-// loaded again and only the keys this request set or deleted are applied
-// to the fresh values, up to 8 times. So two requests that set different
-// keys both keep their values, and two that set the same key leave one of
-// the two values (the last to save), without an error. A session that
-// another request invalidated, or moved to a new ID (RenewID), is not
-// brought back under its old ID: the changes of a request that raced with
-// the invalidation or the renewal are dropped.
+// Two requests of one client may change the session at once (a page and its
+// XHR, two tabs). Saves are optimistic: the store takes a save only against
+// the revision the request loaded. On a conflict the session is loaded
+// again and only the keys this request set or deleted are applied to the
+// fresh values, again after a random wait that grows with each round, for
+// as long as Config.StoreTimeout allows: each conflict is another request's
+// save that succeeded, so a burst of requests (a page's XHRs that all
+// loaded the session before any saved) all get through, whatever their
+// number. So two requests that set different keys both keep their values,
+// and two that set the same key leave one of the two values (the last to
+// save), without an error. Only a session written without pause, faster
+// than a request can catch up until its deadline, fails a save: 503 with
+// Retry-After, as a store too busy to answer (see Manager.Filter),
+// ErrConflict in its cause. A session that another request invalidated, or
+// moved to a new ID (RenewID), is not brought back under its old ID: the
+// changes of a request that raced with the invalidation or the renewal are
+// dropped.
 //
 // Every method may be called from any goroutine of the request; a mutex
 // serializes them. Set, RenewID and Invalidate may change the response
