@@ -95,7 +95,9 @@ func sessionOf(r *api.Request, fn string) *Session {
 // which a Store returns for the outages it knows by other errors), as a
 // dependency that is down for a while; 503 without Retry-After and cause
 // api.ErrShutdown if the store was closed (ErrClosed), as the program
-// shuts down; 500 for any other error. A new session whose first save
+// shuts down; 500 for any other error. The request's changes are then
+// dropped, not saved when it completes: a client told that the request
+// failed finds the session as it was. A new session whose first save
 // failed as its request ends loses the cookie it was given, which would
 // name nothing. The exception is a save that only
 // writes the last access (see Config.IdleTimeout) once the response has

@@ -45,7 +45,9 @@ import (
 // again, for what async tasks changed, when the request completes. An
 // async handler that wants its changes stored before its client sees the
 // response calls Save before Complete. Invalidate and RenewID reach the
-// store at once.
+// store at once. A save that fails when the dispatch returns fails the
+// request (see Manager.Filter), and the request's changes are dropped:
+// they are not tried again when it completes.
 //
 // # Concurrent requests
 //
@@ -347,6 +349,14 @@ func (s *Session) endDispatch(suspended bool) error {
 			// it is still told to, as Invalidate did.
 			_ = s.setCookie("")
 		}
+	}
+	if err != nil {
+		// The request fails with the save's error (a 503 tells the
+		// client to try it again): its changes are dropped, not saved
+		// when the request completes, which would make them land all
+		// the same once the store is back, and a retried request apply
+		// them twice.
+		s.changed, s.touched = nil, false
 	}
 	s.w = nil
 	return err
