@@ -3,9 +3,10 @@
 //
 // A Manager (New) is an api.Filter: it loads the session the request's
 // cookie names and hands the handler a Request that carries it, which Of
-// returns. A request without a valid cookie gets a new, empty session,
-// stored only once it is written; an ID the client made up, or one the
-// store no longer knows, is never adopted. Of several cookies of the name
+// returns (the innermost Manager's, where one is mapped inside another:
+// an area's own, with its own cookie). A request without a valid cookie
+// gets a new, empty session, stored only once it is written; an ID the
+// client made up, or one the store no longer knows, is never adopted. Of several cookies of the name
 // (a browser sends one per matching Path, the narrowest first), the first
 // that names a live session is the one used. Values are strings; RenewID
 // moves a session to a fresh ID at login, Invalidate ends it at logout.

@@ -85,7 +85,10 @@ func sessionOf(r *api.Request, fn string) *Session {
 
 // Filter loads the session the request's cookie names, if it exists and
 // has not expired, or starts a new one otherwise, and calls next with a
-// Request that carries it (see Of). When next returns it saves the
+// Request that carries it (see Of). A Manager mapped inside another (an
+// area's own, on "/admin/*" within the site's on "/*") gives the requests
+// it filters its own session, from its own cookie and store, as a
+// Servlet context's session handler does; Of returns the innermost. When next returns it saves the
 // changes (see Session for when a cookie is set and when changes are
 // saved) and returns next's error, or else the save's. A store that fails
 // fails the request, through the error pages: 503 with Retry-After (the
@@ -109,8 +112,12 @@ func sessionOf(r *api.Request, fn string) *Session {
 //
 // Only the request's serialized task calls Filter (the filter chain does).
 func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if _, ok := r.Attribute(attrKey{}).(*Session); ok {
-		return next.Next(w, r) // an outer Manager already did the work
+	if s, ok := r.Attribute(attrKey{}).(*Session); ok && s.m == m {
+		// This Manager filtered r already (a forward through its path
+		// again): the same session. Another Manager's is not ours: an
+		// inner Manager (an admin area's, with a cookie and a timeout
+		// of its own) gives the requests it filters its own session.
+		return next.Next(w, r)
 	}
 	ex := r.Exchange()
 	var s *Session

@@ -1,0 +1,72 @@
+package session_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/wharf-go/wharf/api"
+	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
+	"github.com/wharf-go/wharf/session"
+	"github.com/wharf-go/wharf/session/internal/sessiontest"
+)
+
+// A Manager mapped inside another (the site's on "/*", an admin area's
+// of its own on "/admin/*", with its own cookie, store and timeouts) gives
+// the requests it filters its own session, as a Servlet context's session
+// handler does: the admin area's cookie is set, its values are kept in its
+// store and not in the site's session. The inner Manager took the outer's
+// session and passed the request on untouched, so that its Config (a
+// shorter IdleTimeout, a __Host- cookie) never applied.
+func TestNestedManagers(t *testing.T) {
+	var site, admin *session.MemoryStore // the running mode's
+	build := func(c *container.Container) {
+		site = session.NewMemoryStore(session.MemoryConfig{})
+		admin = session.NewMemoryStore(session.MemoryConfig{})
+		c.Filter("/*", session.New(session.Config{Store: site}))
+		c.Filter("/admin/*", session.New(session.Config{Store: admin, CookieName: "admin_session"}))
+		for _, p := range []string{"", "/admin"} {
+			c.HandleFunc("GET "+p+"/get/{key}", sessiontest.GetKey)
+			c.HandleFunc("POST "+p+"/set", func(w api.Response, r *api.Request) error {
+				session.Of(r).Set(r.FormValue("k"), r.FormValue("v"))
+				return nil
+			})
+		}
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		defer site.Close()
+		defer admin.Close()
+		c := client(t, s)
+		for _, tc := range []struct {
+			path, key, cookie string
+			store             *session.MemoryStore
+		}{
+			{"/set", "site", "wharf_session", site},
+			{"/admin/set", "admin", "admin_session", admin},
+		} {
+			_, resp := wharftest.Send(t, c, "POST", s.URL+tc.path, url.Values{"k": {tc.key}, "v": {"v"}})
+			var names []string
+			for _, ck := range resp.Cookies() {
+				names = append(names, ck.Name)
+			}
+			if resp.StatusCode != http.StatusOK || len(names) != 1 || names[0] != tc.cookie {
+				t.Errorf("POST %s: %s, cookies %v; want 200 and %s alone", tc.path, resp.Status, names, tc.cookie)
+			}
+			if n := tc.store.Len(); n != 1 {
+				t.Errorf("after POST %s its store holds %d sessions, want 1", tc.path, n)
+			}
+		}
+		for _, tc := range []struct{ path, want string }{
+			{"/get/site", "v"},
+			{"/get/admin", "-"},
+			{"/admin/get/admin", "v"},
+			{"/admin/get/site", "-"},
+		} {
+			if v, _ := do(t, c, "GET", s.URL+tc.path, nil); v != tc.want {
+				t.Errorf("GET %s = %q, want %q", tc.path, v, tc.want)
+			}
+		}
+	})
+}
