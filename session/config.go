@@ -29,10 +29,14 @@ type Config struct {
 	// is set, or CookiePath is not "/", for "__Host-". New panics for a
 	// name that is not a cookie name (a space, a separator, non-ASCII).
 	CookieName string
-	// CookiePath is the cookie's Path. Zero means "/".
+	// CookiePath is the cookie's Path. Zero means "/". New panics for a
+	// path that does not begin with "/", or has a byte a cookie cannot
+	// carry (a control, ';').
 	CookiePath string
 	// CookieDomain is the cookie's Domain. Zero means none: the cookie
-	// goes back only to the host that set it.
+	// goes back only to the host that set it. New panics for one that is
+	// not a domain name or an IP address ("example.com:8080"), which
+	// net/http would leave out of the cookie.
 	CookieDomain string
 	// Secure says when the cookie carries the Secure attribute. Zero
 	// (SecureIfTLS) means on requests that arrived over TLS; a CookieName
@@ -105,6 +109,16 @@ func (cfg Config) withDefaults() Config {
 		// gives ""): the client would never hold the session, and every
 		// request would start and store a new one.
 		panic(fmt.Sprintf("session: CookieName %q is not a valid cookie name", cfg.CookieName))
+	}
+	if err := (&http.Cookie{Name: cfg.CookieName, Path: cfg.CookiePath, Domain: cfg.CookieDomain}).Valid(); err != nil || cfg.CookiePath[0] != '/' {
+		// net/http drops a Domain it finds invalid ("example.com:8080")
+		// and the bytes of a Path it cannot send, logging each response:
+		// the cookie would go to other hosts or paths than configured. A
+		// Path that does not begin with "/" browsers ignore, scoping the
+		// cookie to the directory of whichever URL first set it, so that
+		// the session sticks on some pages only and a logout elsewhere
+		// cannot drop it.
+		panic(fmt.Sprintf("session: CookiePath %q or CookieDomain %q is not one browsers take as given (a path begins with \"/\"): %v", cfg.CookiePath, cfg.CookieDomain, err))
 	}
 	host := hasPrefixFold(cfg.CookieName, "__Host-")
 	if host || hasPrefixFold(cfg.CookieName, "__Secure-") {

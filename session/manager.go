@@ -36,8 +36,9 @@ type Manager struct {
 
 // New returns a Manager configured by cfg (see Config for the zero values).
 // It panics on a "__Host-" cookie with a Domain or a Path other than "/"
-// (see Config.CookieName), which browsers would refuse, and on a
-// CookieName that is not a valid cookie name.
+// (see Config.CookieName), which browsers would refuse, on a CookieName
+// that is not a valid cookie name, and on a CookiePath or CookieDomain
+// that the cookie could not carry as given.
 func New(cfg Config) *Manager {
 	return &Manager{cfg: cfg.withDefaults(), live: make(map[api.Exchange]*Session)}
 }

@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -699,6 +700,49 @@ func TestCookieSecureFollowsScheme(t *testing.T) {
 			}
 			if c := setCookie(t, w); c == nil || c.Secure != tc.secure {
 				t.Fatalf("cookie %v, want Secure=%v", c, tc.secure)
+			}
+		})
+	}
+}
+
+// New panics on a CookiePath or CookieDomain the cookie could not carry as
+// given, as on a bad CookieName: net/http dropped an invalid Domain
+// ("example.com:8080", a host-only cookie where one for the domain was
+// configured) and a Path's invalid bytes, logging every response, and a
+// Path without its leading "/", which browsers ignore, scoped the cookie
+// to the directory of whichever URL first set it.
+func TestInvalidCookiePathDomain(t *testing.T) {
+	for _, tt := range []struct {
+		path, domain string
+		valid        bool
+	}{
+		{"", "", true},
+		{"/app", "", true},
+		{"/", "example.com", true},
+		{"/", ".example.com", true},
+		{"/", "127.0.0.1", true},
+		{"app", "", false},
+		{"/a;b", "", false},
+		{"/a\nb", "", false},
+		{"/", "example.com:8080", false},
+		{"/", "exa mple.com", false},
+	} {
+		t.Run(tt.path+"|"+tt.domain, func(t *testing.T) {
+			panicked := func() (p bool) {
+				defer func() { p = recover() != nil }()
+				m := session.New(session.Config{CookiePath: tt.path, CookieDomain: tt.domain})
+				w, err := serve(t, m, "", nil, set("k", "v"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				c := setCookie(t, w)
+				if want := cmp.Or(tt.path, "/"); c == nil || c.Path != want || c.Domain != strings.TrimPrefix(tt.domain, ".") {
+					t.Errorf("Set-Cookie %v, want Path %q, Domain %q", c, want, tt.domain)
+				}
+				return false
+			}()
+			if panicked == tt.valid {
+				t.Errorf("New with CookiePath %q, CookieDomain %q: panicked = %v, want %v", tt.path, tt.domain, panicked, !tt.valid)
 			}
 		})
 	}
