@@ -26,7 +26,8 @@ import (
 // handler, or a goroutine it waits for) and the response has not
 // committed: a new session first written after its response committed, or
 // from a task after the dispatch returned, cannot reach the client and is
-// not stored (the Manager logs it); RenewID then returns ErrCookieFixed.
+// not stored (the Manager logs it); RenewID then returns ErrCookieFixed,
+// and so does Save.
 // A handler that goes async (async.Start) and means to create the session
 // in a later task calls Of during its dispatch: a new session is then
 // given its ID, and its cookie, when the dispatch returns.
@@ -276,10 +277,19 @@ func (s *Session) RenewID() error {
 // also does when the dispatch returns and when the request completes. An
 // async handler calls it before Complete, so that the client's next
 // request sees what it changed. ctx bounds the store calls, as does
-// Config.StoreTimeout.
+// Config.StoreTimeout. A new session first written when its cookie could
+// no longer be set (see "When the cookie is set") is not stored: Save
+// drops what was written to it and returns ErrCookieFixed.
 func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.orphan {
+		// What saveLocked would drop with a log line nobody who called
+		// Save reads: say it to the caller, who would report the write
+		// as kept.
+		s.orphan, s.changed = false, nil
+		return fmt.Errorf("session: save: a new session written after its cookie could no longer be set: %w", ErrCookieFixed)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.m.cfg.StoreTimeout)
 	defer cancel()
 	if err := s.saveLocked(ctx); err != nil {

@@ -20,7 +20,8 @@ var (
 	// ErrCookieFixed: the session's cookie can no longer change, because
 	// the response has committed or the call came after the request's
 	// dispatch returned (from an async task, say). RenewID returns it
-	// without changing anything.
+	// without changing anything; Session.Save returns it for a new
+	// session first written then, which is not stored.
 	ErrCookieFixed = errors.New("session: the response's cookie can no longer change")
 	// ErrClosed: the store was closed, as a program does when it shuts
 	// down. The Manager answers it as the container does a request it
