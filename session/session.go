@@ -226,8 +226,9 @@ func (s *Session) reset() {
 // login (session fixation). It returns ErrCookieFixed, and changes
 // nothing, if the cookie can no longer change (see "When the cookie is
 // set"), a session not yet written included (the ID its first Set would
-// give it could not reach the client either). A new session has a fresh ID
-// already, and RenewID leaves it. A session that another request ended
+// give it could not reach the client either). A new session, not stored
+// yet, gets another fresh ID too, at no cost (nothing is in the store to
+// move), and its cookie says the new one. A session that another request ended
 // (Invalidate, or expiry) before the move completed stays ended, however
 // the two interleave: its values never reach the new ID, and RenewID
 // leaves this request with a new, empty session, as if it had none. The
