@@ -73,7 +73,11 @@ type form struct {
 // On every request it makes the session's user, if there is one, what
 // UserOf returns in the rest of the chain, as SessionUser does (a program
 // that logs in with a handler of its own, not a form, maps SessionUser
-// instead); Required then guards the paths that need one. A POST to
+// instead); Required then guards the paths that need one. The user, and
+// the page Required sends a visitor to log in from, are kept in the
+// session the filter sees, the Manager's in front of it: a Manager of an
+// area's own mapped further in (on "/admin/*") gives the requests it
+// filters a session of their own, which holds neither. A POST to
 // LoginPath is answered by the filter: the credentials of the URL-encoded
 // body go to Check (a body of another type is answered 415, ErrFormType:
 // its fields would not be read); on success Login puts the user in the

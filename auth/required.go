@@ -89,9 +89,13 @@ func (f *required) Filter(w api.Response, r *api.Request, next api.Chain) error 
 		if f.loginURL != "" && navigation(r.Header()) {
 			if l, ok := r.Attribute(userKey{}).(*sessionLookup); ok && l.form {
 				// FormLogin filtered r, so a session Manager did; its
-				// login is what returns to the page.
+				// login is what returns to the page. The page goes in
+				// the session that login reads, the one FormLogin's
+				// filter saw (l.login's), not r's: a Manager of an
+				// area's own mapped inside (on "/admin/*") gives r
+				// another session, which the login never reads.
 				if page := returnTarget(r); page != "" {
-					session.Of(r).Set(sessionReturn, page)
+					session.Of(l.login).Set(sessionReturn, page)
 				}
 			}
 			w.Header().Set("Location", f.loginURL)

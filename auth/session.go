@@ -59,20 +59,28 @@ func (sessionUserFilter) Filter(w api.Response, r *api.Request, next api.Chain) 
 // keeps the page to return to after its login; a FormLogin further out
 // still counts.
 func withSessionUser(r *api.Request, form bool) *api.Request {
-	if l, ok := r.Attribute(userKey{}).(*sessionLookup); ok && l.form {
-		form = true
+	l := &sessionLookup{outer: r, form: form}
+	if form {
+		l.login = r
+	} else if o, ok := r.Attribute(userKey{}).(*sessionLookup); ok && o.form {
+		l.form, l.login = true, o.login
 	}
 	// The session is read when someone asks (UserOf), not here: asking
 	// for it would create a session for every anonymous request that
 	// goes async.
-	return r.WithAttribute(userKey{}, &sessionLookup{outer: r, form: form})
+	return r.WithAttribute(userKey{}, l)
 }
 
 // sessionLookup is attached instead of a User by withSessionUser, so that
 // only requests that ask read the session.
 type sessionLookup struct {
 	outer *api.Request // as the filter got it: its session, and any user attached further out
-	form  bool         // FormLogin's filter attached it
+	form  bool         // FormLogin's filter attached it, or one further out did
+	// login is the request as FormLogin's filter got it, when form: its
+	// session is the one the login writes the user in and reads the
+	// page to return to from, which a Manager of an area's own mapped
+	// inside (on "/admin/*") does not give the requests it filters.
+	login *api.Request
 }
 
 // user returns the session's user, or else the one attached further out.
