@@ -122,6 +122,10 @@ func (s *Session) saveLocked(ctx context.Context) error {
 			return nil
 		}
 		for k := range s.changed {
+			// What this request's change replaced is now the fresh
+			// value: the one a failed save puts back (dropChanges).
+			old, had := values[k]
+			s.changed[k] = prior{old, had}
 			if v, ok := s.values[k]; ok {
 				values[k] = v
 			} else {

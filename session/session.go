@@ -83,8 +83,8 @@ type Session struct {
 	id      string // "" until a new session is first written
 	base    Record // as last loaded or saved; Revision 0: not stored
 	values  map[string]string
-	changed map[string]bool // keys this request set or deleted since the last save
-	touched bool            // LastAccess is due to be written
+	changed map[string]prior // keys this request set or deleted since the last save
+	touched bool             // LastAccess is due to be written
 	isNew   bool
 	asked   bool // Of was called
 	orphan  bool // written when no cookie could be set for it
@@ -139,8 +139,8 @@ func (s *Session) Set(key, value string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.create()
-	s.values[key] = value
 	s.change(key)
+	s.values[key] = value
 }
 
 // Delete removes key from the session.
@@ -150,15 +150,43 @@ func (s *Session) Delete(key string) {
 	if _, ok := s.values[key]; !ok {
 		return
 	}
-	delete(s.values, key)
 	s.change(key)
+	delete(s.values, key)
 }
 
+// prior is a changed key's value as the session held it before the
+// request's first change of it since the last save: what dropChanges
+// puts back.
+type prior struct {
+	v   string
+	had bool
+}
+
+// change records that key is about to be set or deleted. s.mu is held.
 func (s *Session) change(key string) {
-	if s.changed == nil {
-		s.changed = map[string]bool{}
+	if _, ok := s.changed[key]; ok {
+		return
 	}
-	s.changed[key] = true
+	if s.changed == nil {
+		s.changed = map[string]prior{}
+	}
+	v, had := s.values[key]
+	s.changed[key] = prior{v, had}
+}
+
+// dropChanges takes the request's unsaved changes out of the session,
+// its values as they were before them, not only out of what is left to
+// save: a later save (an error page's that sets a value of its own, an
+// async task's) writes the session's values whole. s.mu is held.
+func (s *Session) dropChanges() {
+	for k, p := range s.changed {
+		if p.had {
+			s.values[k] = p.v
+		} else {
+			delete(s.values, k)
+		}
+	}
+	s.changed, s.touched = nil, false
 }
 
 // create gives a new session its ID and cookie at its first write. A write
@@ -366,8 +394,11 @@ func (s *Session) endDispatch(suspended bool) error {
 		// client to try it again): its changes are dropped, not saved
 		// when the request completes, which would make them land all
 		// the same once the store is back, and a retried request apply
-		// them twice.
-		s.changed, s.touched = nil, false
+		// them twice. They leave the values too: an error page that
+		// reads the session finds it as the client will, and one that
+		// writes it (a message for the next page) saves its own value
+		// alone.
+		s.dropChanges()
 	}
 	s.w = nil
 	return err
