@@ -22,7 +22,9 @@ const (
 	DefaultCompression = kgzip.DefaultCompression // -1
 	HuffmanOnly        = kgzip.HuffmanOnly        // -2: entropy coding only, fastest
 	// StatelessCompression keeps no state between writes: least memory,
-	// worse ratio.
+	// worse ratio, the worse the smaller the handler's writes. A string
+	// given to WriteString is compressed in one piece, as by Write (at
+	// the cost of a copy on the heap, which the other levels avoid).
 	StatelessCompression = kgzip.StatelessCompression // -3
 )
 
@@ -468,10 +470,17 @@ func (w *writer) admit(n int) error {
 // compressor takes only bytes, and a conversion of each string would put
 // a copy of it on the heap at every call: s goes through the buffer
 // instead, whose bytes were written out when the filter decided, in
-// pieces of its size (scratchLen at least).
+// pieces of its size (scratchLen at least). At StatelessCompression the
+// string is converted whole, as Write would be given it: that level
+// compresses each write on its own, without the bytes of the writes
+// before it, and pieces of a page compressed several times worse than
+// the page in one write.
 func (w *writer) compressString(s string) (int, error) {
 	if err := w.admit(len(s)); err != nil {
 		return 0, err
+	}
+	if w.f.level == StatelessCompression {
+		return w.gz.Write([]byte(s))
 	}
 	if cap(w.buf) < scratchLen {
 		w.buf = make([]byte, 0, scratchLen)
