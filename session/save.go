@@ -59,8 +59,8 @@ func (s *Session) dirtyLocked() bool {
 // "Concurrent requests". s.mu is held.
 func (s *Session) saveLocked(ctx context.Context) error {
 	if s.orphan {
-		s.orphan, s.changed = false, nil
-		s.m.cfg.Logger.Warn("session: a new session was written after its cookie could no longer be set; it is not stored")
+		s.m.cfg.Logger.Warn(orphanDropped)
+		s.dropOrphan()
 	}
 	if !s.dirtyLocked() {
 		return nil

@@ -316,7 +316,7 @@ func (s *Session) Save(ctx context.Context) error {
 		// What saveLocked would drop with a log line nobody who called
 		// Save reads: say it to the caller, who would report the write
 		// as kept.
-		s.orphan, s.changed = false, nil
+		s.dropOrphan()
 		return fmt.Errorf("session: save: a new session written after its cookie could no longer be set: %w", ErrCookieFixed)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.m.cfg.StoreTimeout)
@@ -343,7 +343,26 @@ func (s *Session) save() error {
 func (s *Session) bind(w api.Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.orphan {
+		// A task wrote the new session after the last dispatch, too late
+		// for its cookie: this dispatch may give the session one, but
+		// not with those values, which are not stored.
+		s.m.cfg.Logger.Warn(orphanDropped)
+		s.dropOrphan()
+	}
 	s.w = w
+}
+
+// orphanDropped is the log line of a new session written when its cookie
+// could no longer be set, dropped without a Save to report it to.
+const orphanDropped = "session: a new session was written after its cookie could no longer be set; it is not stored"
+
+// dropOrphan drops what was written to a new session when its cookie
+// could no longer be set: its values are all such writes (the session
+// has no ID), and none may reach the store, with a later write that can
+// set the cookie (a re-dispatch's login) or otherwise. s.mu is held.
+func (s *Session) dropOrphan() {
+	s.orphan, s.values, s.changed = false, map[string]string{}, nil
 }
 
 // endDispatch runs when a dispatch returns through the Manager: it gives a
