@@ -89,7 +89,10 @@ func sessionOf(r *api.Request, fn string) *Session {
 // Request that carries it (see Of). A Manager mapped inside another (an
 // area's own, on "/admin/*" within the site's on "/*") gives the requests
 // it filters its own session, from its own cookie and store, as a
-// Servlet context's session handler does; Of returns the innermost. When next returns it saves the
+// Servlet context's session handler does; Of returns the innermost. A
+// page of the outer Manager's that one of the area's includes or forwards
+// to through the filters (dispatcher.WithFilters) has the outer session,
+// on the response the outer Manager's pass saves it with. When next returns it saves the
 // changes (see Session for when a cookie is set and when changes are
 // saved) and returns next's error, or else the save's. A store that fails
 // fails the request, through the error pages: 503 with Retry-After (the
@@ -150,7 +153,18 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			}
 		}
 	}
-	s.bind(w)
+	if !s.bind(w) {
+		// This Manager's pass over the request is running further out:
+		// an include or forward back through its path from inside a
+		// Manager of an area's own (a page on "/admin/*" that includes a
+		// fragment of the site's). The same session, on the Response
+		// that pass bound, which that pass saves when it returns: bound
+		// to the include's Response, whose header changes go nowhere, a
+		// new session's cookie was lost, and its end let go of the
+		// outer pass's Response.
+		return next.Next(w, r.WithAttribute(attrKey{}, s))
+	}
+	defer s.unbind()
 	err := next.Next(w, r.WithAttribute(attrKey{}, s))
 	suspended := ex != nil && continuation.Of(r).IsSuspended()
 	serr := s.endDispatch(suspended)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/container"
+	"github.com/wharf-go/wharf/dispatcher"
 	"github.com/wharf-go/wharf/internal/modes"
 	"github.com/wharf-go/wharf/internal/wharftest"
 	"github.com/wharf-go/wharf/session"
@@ -66,6 +67,48 @@ func TestNestedManagers(t *testing.T) {
 		} {
 			if v, _ := do(t, c, "GET", s.URL+tc.path, nil); v != tc.want {
 				t.Errorf("GET %s = %q, want %q", tc.path, v, tc.want)
+			}
+		}
+	})
+}
+
+// A page of the inner Manager's area that includes or forwards to one of
+// the site's through the filters (dispatcher.WithFilters) gives that page
+// the site's session, as the outer Manager's pass over the request does:
+// a new one's cookie goes out with the response and what the page wrote
+// is kept. The outer Manager, met again inside the inner one, bound the
+// session to the include's Response, whose header changes go nowhere: the
+// include's new session set no cookie and its value was stored under an
+// ID no client held.
+func TestNestedManagersIncludeOuterPage(t *testing.T) {
+	build := func(c *container.Container) {
+		c.Filter("/*", session.New(session.Config{}))
+		c.Filter("/admin/*", session.New(session.Config{CookieName: "admin_session"}))
+		c.HandleFunc("GET /get/{key}", sessiontest.GetKey)
+		c.HandleFunc("/fragment", func(w api.Response, r *api.Request) error {
+			session.Of(r).Set("seen", "1")
+			return nil
+		})
+		c.HandleFunc("/admin/include", func(w api.Response, r *api.Request) error {
+			return dispatcher.Include(w, r, "/fragment", dispatcher.WithFilters())
+		})
+		c.HandleFunc("/admin/forward", func(w api.Response, r *api.Request) error {
+			return dispatcher.Forward(w, r, "/fragment", dispatcher.WithFilters())
+		})
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, path := range []string{"/admin/include", "/admin/forward"} {
+			c := client(t, s)
+			_, resp := wharftest.Send(t, c, "GET", s.URL+path, nil)
+			var names []string
+			for _, ck := range resp.Cookies() {
+				names = append(names, ck.Name)
+			}
+			if resp.StatusCode != http.StatusOK || len(names) != 1 || names[0] != "wharf_session" {
+				t.Errorf("GET %s: %s, cookies %v; want 200 and wharf_session alone", path, resp.Status, names)
+			}
+			if v, _ := do(t, c, "GET", s.URL+"/get/seen", nil); v != "1" {
+				t.Errorf("after GET %s the site's session reads seen=%q, want 1", path, v)
 			}
 		}
 	})

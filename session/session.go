@@ -95,6 +95,7 @@ type Session struct {
 	returned bool
 
 	w         api.Response // the running dispatch's, nil between dispatches
+	running   bool         // a pass of the Manager is bound to the request (bind to unbind)
 	cookieHdr string       // the Set-Cookie value added, to replace it
 }
 
@@ -340,9 +341,17 @@ func (s *Session) save() error {
 // earlier dispatch of the request set is still in the header: the
 // container keeps header fields across dispatches (a timeout or error
 // discards only those that describe the body).
-func (s *Session) bind(w api.Response) {
+//
+// It returns false, binding nothing, while a dispatch bound earlier is
+// still running (a pass of the Manager further out on the request): see
+// Manager.Filter.
+func (s *Session) bind(w api.Response) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.running {
+		return false
+	}
+	s.running = true
 	if s.orphan {
 		// A task wrote the new session after the last dispatch, too late
 		// for its cookie: this dispatch may give the session one, but
@@ -351,6 +360,15 @@ func (s *Session) bind(w api.Response) {
 		s.dropOrphan()
 	}
 	s.w = w
+	return true
+}
+
+// unbind ends what bind started, when the Manager's pass returns,
+// whatever way it returns (a handler's panic included).
+func (s *Session) unbind() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running, s.w = false, nil
 }
 
 // orphanDropped is the log line of a new session written when its cookie
