@@ -25,7 +25,10 @@
 // answering for JetStream; the broker answering 503) fails with
 // session.ErrUnavailable too, the client's error kept, so that the Manager
 // answers it 503 with Retry-After, as it does a call past its
-// StoreTimeout.
+// StoreTimeout. A connection nats.go gave up on stays closed when the
+// broker comes back, and every request of a session is then answered 503
+// until the program makes a new one: nats.go gives up after 60 attempts
+// by default, so connect with nats.MaxReconnects(-1), which never does.
 //
 // The package owns Store and its Config; the JetStream connection is the
 // caller's. It imports session (and nats.go and its jetstream package).

@@ -42,7 +42,7 @@ func ExampleNew() {
 	}
 
 	instance := func() (string, func()) {
-		nc, _ := nats.Connect(ns.ClientURL())
+		nc, _ := nats.Connect(ns.ClientURL(), nats.MaxReconnects(-1)) // never give up: the default stops after 2 minutes
 		js, _ := jetstream.New(nc)
 		store, err := natskv.New(context.Background(), js, natskv.Config{})
 		if err != nil {

@@ -67,7 +67,12 @@
 //
 // Once the NATS connection is closed for good (the application closed
 // it, or nats.go gave up on the broker), every error of the Log wraps
-// ErrConnectionClosed, and nats.ErrConnectionClosed.
+// ErrConnectionClosed, and nats.ErrConnectionClosed. The Log does not
+// come back when the broker does: its instance's streams hear no more
+// events, and each stream opened with a Last-Event-ID ends at once with
+// a retry. nats.go gives up after 60 attempts by default (two minutes
+// and more of an outage): connect with nats.MaxReconnects(-1), which
+// never does.
 //
 // Package natssse imports sse (and nats.go's jetstream).
 package natssse

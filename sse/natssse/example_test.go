@@ -40,7 +40,7 @@ func Example() {
 	// instance starts one server: its own connection, log, broker and
 	// container serving /events.
 	instance := func() (*sse.Broker, string, func()) {
-		nc, _ := nats.Connect(ns.ClientURL())
+		nc, _ := nats.Connect(ns.ClientURL(), nats.MaxReconnects(-1)) // never give up: the default stops after 2 minutes
 		js, _ := jetstream.New(nc)
 		// FirstID: 1 only for an output that is the same every run:
 		// by default the IDs start at the time the stream is made.
@@ -113,9 +113,18 @@ func readEvents(br *bufio.Reader, n int) []string {
 }
 
 // The cluster mode's set-up, as docs/events.md shows it: one Log and one
-// Broker per instance, on the instance's JetStream context.
+// Broker per instance, on the instance's JetStream context, whose
+// connection never gives up on the broker.
 func Example_cluster() {
-	open := func(ctx context.Context, js jetstream.JetStream) (*sse.Broker, error) {
+	open := func(ctx context.Context, url string) (*sse.Broker, error) {
+		nc, err := nats.Connect(url, nats.MaxReconnects(-1)) // never give up: the default stops after 2 minutes
+		if err != nil {
+			return nil, err
+		}
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return nil, err
+		}
 		l, err := natssse.New(ctx, js, natssse.Config{}) // stream WHARF_SSE, subjects sse.<topic>
 		if err != nil {
 			return nil, err
