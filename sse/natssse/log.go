@@ -58,7 +58,11 @@ type Config struct {
 	// Logger receives what goes wrong with the consumer Open starts
 	// (missed heartbeats while the broker is away, a stream deleted
 	// under it), which nats.go reports nowhere else: live streams then
-	// hear nothing. Nil means slog.Default().
+	// hear nothing. Those are Warn records, as the consumer gets over
+	// most of them; a connection closed for good (nats.go gave up on the
+	// broker, or the program closed it before the Log), which no broker
+	// coming back mends, is an Error record that says so. Nil means
+	// slog.Default().
 	Logger *slog.Logger
 }
 
@@ -207,6 +211,14 @@ func (l *Log) Open(deliver func(topic string, ev sse.Event)) error {
 		l.seen(meta.Sequence.Stream)
 		deliver(topic, event(meta.Sequence.Stream, m.Headers(), m.Data()))
 	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		// A connection closed for good (nats.go gave up on the broker,
+		// or the program closed it before the Log) never delivers again,
+		// whatever the broker does: the streams are silent until the
+		// program makes a new connection, which the record says.
+		if errors.Is(err, jetstream.ErrConnectionClosed) || errors.Is(err, nats.ErrConnectionClosed) {
+			l.log.Error("natssse: the NATS connection is closed for good: this instance's streams hear no more events until the program makes a new connection and Log (nats.MaxReconnects(-1) keeps a connection from giving up)", "stream", l.stream.CachedInfo().Config.Name, "err", err)
+			return
+		}
 		// The ordered consumer remakes itself after most of these; a
 		// stream that stays away keeps them coming.
 		l.log.Warn("natssse: consuming the event stream", "stream", l.stream.CachedInfo().Config.Name, "err", err)
