@@ -68,7 +68,8 @@ import (
 // ErrConflict in its cause. A session that another request invalidated, or
 // moved to a new ID (RenewID), is not brought back under its old ID: the
 // changes of a request that raced with the invalidation or the renewal are
-// dropped.
+// dropped (and Save, if the request calls it, returns an error wrapping
+// ErrNotFound).
 //
 // Every method may be called from any goroutine of the request; a mutex
 // serializes them. Set, RenewID and Invalidate may change the response
@@ -309,7 +310,15 @@ func (s *Session) RenewID() error {
 // request sees what it changed. ctx bounds the store calls, as does
 // Config.StoreTimeout. A new session first written when its cookie could
 // no longer be set (see "When the cookie is set") is not stored: Save
-// drops what was written to it and returns ErrCookieFixed.
+// drops what was written to it and returns ErrCookieFixed. So are the
+// changes to a session that another request ended (Invalidate: a logout
+// in another tab) or moved to a new ID (RenewID), or that expired, since
+// this request loaded it: Save
+// drops them, as the Manager's own saves do, and returns an error that
+// wraps ErrNotFound, which tells a long-lived request (an async task, a
+// WebSocket's callback) that its client is logged out; the Session is
+// then a new one, with no values. A handler that returns that error is
+// answered 500, as for any error of its own.
 func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -322,8 +331,15 @@ func (s *Session) Save(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.m.cfg.StoreTimeout)
 	defer cancel()
+	writes := s.id != "" && len(s.changed) > 0
 	if err := s.saveLocked(ctx); err != nil {
 		return storeError{err}
+	}
+	if writes && s.id == "" {
+		// saveLocked found the session ended by another request (or
+		// expired) and dropped the changes, as it must: say it to the
+		// caller, who would report the write as kept.
+		return fmt.Errorf("session: save: since this request loaded the session, another request ended it or moved it to a new ID (Invalidate, RenewID), or it expired; its changes are dropped: %w", ErrNotFound)
 	}
 	return nil
 }
