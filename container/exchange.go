@@ -394,12 +394,14 @@ func uncache(h http.Header) {
 // method and path (the client's request) and the failing request's
 // client and context (LogRequest). The policy
 // (documented on WithLogger): a status the handler chose — an
-// api.StatusError in err's chain, or api.ErrShutdown — is its decision,
-// logged at Warn; any other error, answered 500, is a failure, logged at
-// Error; a panic was logged at Error with its stack already. A request
-// shed under load (api.ErrShed) is logged at Debug, whatever its status:
-// a line per refusal at Warn would flood the log in the very overload
-// the refusals are for.
+// api.StatusError in err's chain — is its decision, logged at Warn; any
+// other error, answered 500, is a failure, logged at Error; a panic was
+// logged at Error with its stack already. A request shed under load
+// (api.ErrShed) or sent away by a shutdown (api.ErrShutdown: a suspended
+// request a Shutdown expired, a handler's answer while the container
+// shuts down) is logged at Debug, whatever its status: a line per
+// refusal at Warn would flood the log in the very overload the refusals
+// are for, and on every deploy with a suspended request per client.
 func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	var pe *api.PanicError
 	if errors.As(err, &pe) {
@@ -408,9 +410,9 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	level := slog.LevelError
 	var se *api.StatusError
 	switch {
-	case errors.Is(err, api.ErrShed):
+	case errors.Is(err, api.ErrShed), errors.Is(err, api.ErrShutdown):
 		level = slog.LevelDebug
-	case errors.As(err, &se) && se.Code == status || errors.Is(err, api.ErrShutdown):
+	case errors.As(err, &se) && se.Code == status:
 		level = slog.LevelWarn
 	}
 	lr := x.LogRequest()

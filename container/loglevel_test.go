@@ -15,10 +15,11 @@ import (
 )
 
 // TestLogLevelOfReturnedErrors proves the container's policy for the 5xx
-// errors handlers return: a status the handler chose (an api.StatusError,
-// api.ErrShutdown) is its decision, logged at Warn; a plain error (mapped
-// to 500) and a panic are failures, logged at Error; a request shed under
-// load (api.ErrShed) is logged at Debug; 4xx are not logged.
+// errors handlers return: a status the handler chose (an api.StatusError)
+// is its decision, logged at Warn; a plain error (mapped to 500) and a
+// panic are failures, logged at Error; a request shed under load
+// (api.ErrShed) or sent away by a shutdown (api.ErrShutdown) is logged at
+// Debug; 4xx are not logged.
 func TestLogLevelOfReturnedErrors(t *testing.T) {
 	tests := []struct {
 		path   string
@@ -31,7 +32,10 @@ func TestLogLevelOfReturnedErrors(t *testing.T) {
 		{"/cause", func(api.Response, *api.Request) error {
 			return fmt.Errorf("fetching: %w", &api.StatusError{Code: 502, Err: io.ErrUnexpectedEOF})
 		}, 502, slog.LevelWarn, true},
-		{"/shutdown", func(api.Response, *api.Request) error { return api.ErrShutdown }, 503, slog.LevelWarn, true},
+		{"/shutdown", func(api.Response, *api.Request) error { return api.ErrShutdown }, 503, slog.LevelDebug, true},
+		{"/shutdownchosen", func(api.Response, *api.Request) error {
+			return &api.StatusError{Code: 503, Err: fmt.Errorf("going away: %w", api.ErrShutdown)}
+		}, 503, slog.LevelDebug, true},
 		// Load shedding, by the thousand under overload: Debug, whether
 		// or not a StatusError chose its status.
 		{"/shed", func(api.Response, *api.Request) error {

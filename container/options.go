@@ -42,11 +42,14 @@ type config struct {
 // filters last passed it on, so the client's behind filters/forwarded, not
 // the proxy's), status and error, at a level that says
 // whose decision the status was: Warn for a status the handler chose (an
-// api.StatusError in the error's chain, such as api.Error(503, ...), or
-// api.ErrShutdown); Error for any other error (answered 500) and for a
-// panic (logged with its stack); Debug for a request shed under load (an
-// error that is api.ErrShed, such as filters/qos's and filters/timeout's
-// 503s), which come by the thousand a second when they come. 4xx errors,
+// api.StatusError in the error's chain, such as api.Error(503, ...));
+// Error for any other error (answered 500) and for a panic (logged with
+// its stack); Debug for a request shed under load (an error that is
+// api.ErrShed, such as filters/qos's and filters/timeout's 503s), which
+// come by the thousand a second when they come, and for one a shutdown
+// sent away (an error that is api.ErrShutdown: the 503 of a suspended
+// request a Shutdown expired, or a handler's), which come by the
+// thousand on every deploy, a suspended long poll per client. 4xx errors,
 // a client that left, and one too slow to take its response (the
 // handler returned the write's error after WriteTimeout or the minimum
 // response data rate cut it off: the connection is aborted) are not

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/wharf-go/wharf/continuation"
 	engine "github.com/wharf-go/wharf/internal/exchange"
 	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
 
 // shutdownApp has one endpoint per kind of suspended request. Each async
@@ -234,7 +236,9 @@ func TestOnShutdownChoice(t *testing.T) {
 // that no listener answers, fails with an error that is both
 // api.ErrAsyncTimeout and api.ErrShutdown: answered 503, for the client
 // to try again elsewhere, not 500, whether it chose ShutdownExpire or
-// Shutdown's context ended first.
+// Shutdown's context ended first. Its record is at Debug: a Shutdown ends
+// every suspended request at once, and a line each at Warn would flood
+// the log on every deploy.
 func TestShutdownExpiryUnanswered(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -246,7 +250,8 @@ func TestShutdownExpiryUnanswered(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			started := make(chan struct{}, 1)
 			ended := make(chan error, 1)
-			c := container.New()
+			logs, logger := wharftest.NewLogRecorder()
+			c := container.New(container.WithLogger(logger))
 			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
 				ac, err := async.Start(r)
 				if err != nil {
@@ -280,6 +285,10 @@ func TestShutdownExpiryUnanswered(t *testing.T) {
 				t.Errorf("completed with %v, want api.ErrAsyncTimeout and api.ErrShutdown", err)
 			}
 			c.Close()
+			recs := logs.RecordsOf("wharf: request failed")
+			if len(recs) != 1 || recs[0].Level != slog.LevelDebug {
+				t.Errorf("the expired request's records: %+v, want one at Debug", recs)
+			}
 		})
 	}
 }
