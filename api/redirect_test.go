@@ -63,28 +63,16 @@ func TestRedirect(t *testing.T) {
 		}
 		return api.Redirect(w, r, tc.target, tc.code)
 	}
-	get := func(t *testing.T, c *http.Client, i int, url string) answer {
+	// s serves the case: a mode's server, or net/http's as one.
+	get := func(t *testing.T, s *modes.Server, i int) answer {
 		t.Helper()
-		req, err := http.NewRequest(redirectCases[i].method, url, nil)
+		req, err := http.NewRequest(redirectCases[i].method, s.URL+redirectCases[i].path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Header.Set("X-Case", strconv.Itoa(i))
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := s.Do(t, req)
 		return answer{resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Content-Type"), string(b)}
-	}
-	noFollow := func(c *http.Client) *http.Client {
-		cc := *c
-		cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		return &cc
 	}
 	want := make([]answer, len(redirectCases))
 	for i, tc := range redirectCases {
@@ -94,7 +82,7 @@ func TestRedirect(t *testing.T) {
 			}
 			http.Redirect(w, r, tc.target, tc.code)
 		}))
-		want[i] = get(t, noFollow(hs.Client()), i, hs.URL+tc.path)
+		want[i] = get(t, &modes.Server{URL: hs.URL, Client: hs.Client()}, i)
 		hs.Close()
 		if want[i].status != tc.code {
 			t.Fatalf("%+v: net/http answered %d", tc, want[i].status)
@@ -104,9 +92,8 @@ func TestRedirect(t *testing.T) {
 		c.HandleFunc("/*", redirect)
 		c.Context("/app").HandleFunc("/*", redirect)
 	}, func(t *testing.T, s *modes.Server) {
-		c := noFollow(s.Client)
 		for i, tc := range redirectCases {
-			if got := get(t, c, i, s.URL+tc.path); got != want[i] {
+			if got := get(t, s, i); got != want[i] {
 				t.Errorf("%s %s, Redirect(%q, %d): %+v; net/http: %+v", tc.method, tc.path, tc.target, tc.code, got, want[i])
 			}
 		}

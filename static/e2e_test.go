@@ -48,18 +48,7 @@ func get(t *testing.T, s *modes.Server, method, path string, hdr ...string) (*ht
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	client := *s.Client
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return s.Do(t, req)
 }
 
 // TestModes serves files on every protocol: whole, HEAD, 304, one range,

@@ -6,6 +6,7 @@ package modes
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -199,6 +200,25 @@ func Start(t testing.TB, m Mode, c *container.Container) *Server {
 		})
 	}
 	return s
+}
+
+// Do sends req with s's client, without following a redirect (a test
+// looks at the 3xx itself), and returns the response with its whole body
+// read; it fails the test if either fails.
+func (s *Server) Do(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	c := *s.Client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
 }
 
 // DialHTTP1 opens a connection for a test that writes HTTP/1.1 bytes
