@@ -92,7 +92,11 @@ func sessionOf(r *api.Request, fn string) *Session {
 // Servlet context's session handler does; Of returns the innermost. A
 // page of the outer Manager's that one of the area's includes or forwards
 // to through the filters (dispatcher.WithFilters) has the outer session,
-// on the response the outer Manager's pass saves it with. When next returns it saves the
+// on the response the outer Manager's pass saves it with. A dispatch of
+// the request's own that starts while a pass still runs on another
+// goroutine (an error page's, once a timeout filter above answered for
+// the chain below it) is no such page: it takes the session over, with
+// its cookie and its save, on its own response. When next returns it saves the
 // changes (see Session for when a cookie is set and when changes are
 // saved) and returns next's error, or else the save's. A store that fails
 // fails the request, through the error pages: 503 with Retry-After (the
@@ -153,7 +157,9 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			}
 		}
 	}
-	if !s.bind(w) {
+	via, _ := r.Attribute(attrKey{}).(*Session) // another Manager's, if any
+	pass, ok := s.bind(w, via)
+	if !ok {
 		// This Manager's pass over the request is running further out:
 		// an include or forward back through its path from inside a
 		// Manager of an area's own (a page on "/admin/*" that includes a
@@ -164,10 +170,10 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		// outer pass's Response.
 		return next.Next(w, r.WithAttribute(attrKey{}, s))
 	}
-	defer s.unbind()
+	defer s.unbind(pass)
 	err := next.Next(w, r.WithAttribute(attrKey{}, s))
 	suspended := ex != nil && continuation.Of(r).IsSuspended()
-	serr := s.endDispatch(suspended)
+	serr := s.endDispatch(suspended, pass)
 	if err != nil {
 		if serr != nil {
 			// The request fails with the handler's error; the store's

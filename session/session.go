@@ -95,9 +95,14 @@ type Session struct {
 	// as one its client came back for (see renewedKey).
 	returned bool
 
-	w         api.Response // the running dispatch's, nil between dispatches
-	running   bool         // a pass of the Manager is bound to the request (bind to unbind)
-	cookieHdr string       // the Set-Cookie value added, to replace it
+	w       api.Response // the running dispatch's, nil between dispatches
+	running bool         // a pass of the Manager is bound to the request (bind to unbind)
+	pass    uint64       // the number of the pass bound last, which owns w and running
+	// outer is the session another Manager's pass put on the request the
+	// running pass got (the site's, for an area's own Manager mapped
+	// inside it), nil if none: see bind.
+	outer     *Session
+	cookieHdr string // the Set-Cookie value added, to replace it
 }
 
 // ID returns the session's ID, or "" for a new session not yet written.
@@ -353,21 +358,30 @@ func (s *Session) save() error {
 	return s.saveLocked(ctx)
 }
 
-// bind gives s the Response of a dispatch that starts. The cookie an
-// earlier dispatch of the request set is still in the header: the
-// container keeps header fields across dispatches (a timeout or error
-// discards only those that describe the body).
+// bind gives s the Response of a pass of the Manager that starts, on a
+// request that carries via, the session of another Manager's pass (nil
+// if none), and returns the pass's number, for endDispatch and unbind.
+// The cookie an earlier dispatch of the request set is still in the
+// header: the container keeps header fields across dispatches (a timeout
+// or error discards only those that describe the body).
 //
-// It returns false, binding nothing, while a dispatch bound earlier is
-// still running (a pass of the Manager further out on the request): see
-// Manager.Filter.
-func (s *Session) bind(w api.Response) bool {
+// It returns false, binding nothing, while the pass bound earlier is
+// running further out on the request: when via is, or is inside, a
+// session whose pass began inside that one (an area's own Manager's, on
+// "/admin/*", whose page includes one of the site's): see Manager.Filter.
+// A pass that began elsewhere while the earlier one still runs (an error
+// page's, while the chain below a timeout filter goes on, on its own
+// goroutine, after the timeout answered) is a dispatch of its own: it
+// takes the session over, and the earlier pass's end no longer touches
+// it.
+func (s *Session) bind(w api.Response, via *Session) (uint64, bool) {
+	if s.nestedIn(via) {
+		return 0, false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.running {
-		return false
-	}
-	s.running = true
+	s.running, s.outer = true, via
+	s.pass++
 	if s.orphan {
 		// A task wrote the new session after the last dispatch, too late
 		// for its cookie: this dispatch may give the session one, but
@@ -376,15 +390,40 @@ func (s *Session) bind(w api.Response) bool {
 		s.dropOrphan()
 	}
 	s.w = w
-	return true
+	return s.pass, true
+}
+
+// nestedIn reports whether via, or a session whose pass via's began
+// inside, is s while s's pass runs: a pass of s's Manager met again from
+// within its own, through another Manager's area. s.mu is not held: each
+// session is locked in turn.
+func (s *Session) nestedIn(via *Session) bool {
+	for x := via; x != nil; {
+		x.mu.Lock()
+		next, running := x.outer, x.running
+		x.mu.Unlock()
+		if !running {
+			return false // a pass that ended: nothing runs around this one
+		}
+		if next == s {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.running
+		}
+		x = next
+	}
+	return false
 }
 
 // unbind ends what bind started, when the Manager's pass returns,
-// whatever way it returns (a handler's panic included).
-func (s *Session) unbind() {
+// whatever way it returns (a handler's panic included), unless another
+// pass took the session over since.
+func (s *Session) unbind(pass uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.running, s.w = false, nil
+	if s.pass == pass {
+		s.running, s.w, s.outer = false, nil, nil
+	}
 }
 
 // orphanDropped is the log line of a new session written when its cookie
@@ -401,10 +440,16 @@ func (s *Session) dropOrphan() {
 
 // endDispatch runs when a dispatch returns through the Manager: it gives a
 // new session its cookie while that is still possible if the request
-// suspended after asking for it, saves, and lets go of the Response.
-func (s *Session) endDispatch(suspended bool) error {
+// suspended after asking for it, saves, and lets go of the Response. A
+// pass that another took the session over from (see bind) does none of
+// that: the Response is the other's, and so is the save, when that pass
+// returns, or else when the request completes.
+func (s *Session) endDispatch(suspended bool, pass uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.pass != pass {
+		return nil
+	}
 	if suspended && s.asked {
 		s.create()
 	}
