@@ -116,7 +116,8 @@ func sessionOf(r *api.Request, fn string) *Session {
 // completes, since failing the request then would abort it. A handler
 // that returns the error of its session's Invalidate, RenewID or Save
 // (auth.Logout's and auth.Login's, wrapped or not) is answered by the same
-// rules, so that a logout while the store is down is a 503 too.
+// rules, so that a logout while the store is down is a 503 too, and its
+// changes are dropped as well, not saved as the dispatch returns.
 //
 // Only the request's serialized task calls Filter (the filter chain does).
 func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
@@ -173,7 +174,11 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 	defer s.unbind(pass)
 	err := next.Next(w, r.WithAttribute(attrKey{}, s))
 	suspended := ex != nil && continuation.Of(r).IsSuspended()
-	serr := s.endDispatch(suspended, pass)
+	var failed error
+	if err != nil && isStoreError(err) {
+		failed = err
+	}
+	serr := s.endDispatch(suspended, pass, failed)
 	if err != nil {
 		if serr != nil {
 			// The request fails with the handler's error; the store's

@@ -48,7 +48,9 @@ import (
 // response calls Save before Complete. Invalidate and RenewID reach the
 // store at once. A save that fails when the dispatch returns fails the
 // request (see Manager.Filter), and the request's changes are dropped:
-// they are not tried again when it completes.
+// they are not tried again when it completes. So are they when the
+// handler returns the error of its session's Save, RenewID or
+// Invalidate, which fails the request the same way.
 //
 // # Concurrent requests
 //
@@ -444,7 +446,12 @@ func (s *Session) dropOrphan() {
 // pass that another took the session over from (see bind) does none of
 // that: the Response is the other's, and so is the save, when that pass
 // returns, or else when the request completes.
-func (s *Session) endDispatch(suspended bool, pass uint64) error {
+//
+// failed is the error of a store call the handler returned (its
+// session's Save, RenewID or Invalidate), which the Manager answers as a
+// save of its own that failed: the request's changes are then dropped as
+// that save's would be, not saved, and endDispatch returns nil.
+func (s *Session) endDispatch(suspended bool, pass uint64, failed error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pass != pass {
@@ -455,7 +462,12 @@ func (s *Session) endDispatch(suspended bool, pass uint64) error {
 	}
 	touchOnly := len(s.changed) == 0 && s.touched
 	var err error
-	if s.orphan || s.dirtyLocked() {
+	if failed != nil {
+		// Saved now, with the store back, the changes would land
+		// though the client is told the request failed (a 503 asks it
+		// to try again: a retried "add to cart" would add twice).
+		err = failed
+	} else if s.orphan || s.dirtyLocked() {
 		// The store's deadline (a context and a timer) only for a
 		// dispatch that writes (or has an orphan to report): most read
 		// their session and leave it.
@@ -463,7 +475,7 @@ func (s *Session) endDispatch(suspended bool, pass uint64) error {
 		err = s.saveLocked(ctx)
 		cancel()
 	}
-	if err != nil && touchOnly && s.w != nil && s.w.Committed() {
+	if err != nil && failed == nil && touchOnly && s.w != nil && s.w.Committed() {
 		// Only the last access was due, and the response is on its way:
 		// failing the request now would abort what the client is
 		// reading, for bookkeeping that a later request writes again.
@@ -499,6 +511,9 @@ func (s *Session) endDispatch(suspended bool, pass uint64) error {
 		s.dropChanges()
 	}
 	s.w = nil
+	if failed != nil {
+		return nil // the handler's, which the request fails with
+	}
 	return err
 }
 
