@@ -92,7 +92,9 @@ func sessionOf(r *api.Request, fn string) *Session {
 // Servlet context's session handler does; Of returns the innermost. A
 // page of the outer Manager's that one of the area's includes or forwards
 // to through the filters (dispatcher.WithFilters) has the outer session,
-// on the response the outer Manager's pass saves it with. A dispatch of
+// on the response the outer Manager's pass saves it with, and one of the
+// area's own that they include or forward to through the filters has the
+// area's session, on the response of the area's pass, which saves it. A dispatch of
 // the request's own that starts while a pass still runs on another
 // goroutine (an error page's, once a timeout filter above answered for
 // the chain below it) is no such page: it takes the session over, with

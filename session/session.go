@@ -102,8 +102,10 @@ type Session struct {
 	pass    uint64       // the number of the pass bound last, which owns w and running
 	// outer is the session another Manager's pass put on the request the
 	// running pass got (the site's, for an area's own Manager mapped
-	// inside it), nil if none: see bind.
+	// inside it), nil if none, and outerPass the number of outer's pass
+	// then: see bind.
 	outer     *Session
+	outerPass uint64
 	cookieHdr string // the Set-Cookie value added, to replace it
 }
 
@@ -370,8 +372,11 @@ func (s *Session) save() error {
 // It returns false, binding nothing, while the pass bound earlier is
 // running further out on the request: when via is, or is inside, a
 // session whose pass began inside that one (an area's own Manager's, on
-// "/admin/*", whose page includes one of the site's): see Manager.Filter.
-// A pass that began elsewhere while the earlier one still runs (an error
+// "/admin/*", whose page includes one of the site's), or when via is
+// the session whose pass the running one began inside, in that same pass
+// (a page of that area that includes one of its own through the filters
+// meets the site's Manager first, which puts its session on the
+// request): see Manager.Filter. A pass that began elsewhere while the earlier one still runs (an error
 // page's, while the chain below a timeout filter goes on, on its own
 // goroutine, after the timeout answered) is a dispatch of its own: it
 // takes the session over, and the earlier pass's end no longer touches
@@ -380,9 +385,15 @@ func (s *Session) bind(w api.Response, via *Session) (uint64, bool) {
 	if s.nestedIn(via) {
 		return 0, false
 	}
+	var viaPass uint64
+	if via != nil {
+		via.mu.Lock()
+		viaPass = via.pass
+		via.mu.Unlock()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.running, s.outer = true, via
+	s.running, s.outer, s.outerPass = true, via, viaPass
 	s.pass++
 	if s.orphan {
 		// A task wrote the new session after the last dispatch, too late
@@ -396,10 +407,26 @@ func (s *Session) bind(w api.Response, via *Session) (uint64, bool) {
 }
 
 // nestedIn reports whether via, or a session whose pass via's began
-// inside, is s while s's pass runs: a pass of s's Manager met again from
-// within its own, through another Manager's area. s.mu is not held: each
-// session is locked in turn.
+// inside, is s while s's pass runs, or via is the session whose pass s's
+// began inside, still in that pass: a pass of s's Manager met again from
+// within its own, through another Manager's area, or through the Manager
+// s's pass began inside. s.mu is not held: each session is locked in
+// turn, never two at once.
 func (s *Session) nestedIn(via *Session) bool {
+	if via == nil {
+		return false
+	}
+	s.mu.Lock()
+	outer, outerPass, running := s.outer, s.outerPass, s.running
+	s.mu.Unlock()
+	if running && outer == via {
+		via.mu.Lock()
+		same := via.running && via.pass == outerPass
+		via.mu.Unlock()
+		if same {
+			return true
+		}
+	}
 	for x := via; x != nil; {
 		x.mu.Lock()
 		next, running := x.outer, x.running
@@ -424,7 +451,7 @@ func (s *Session) unbind(pass uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pass == pass {
-		s.running, s.w, s.outer = false, nil, nil
+		s.running, s.w, s.outer, s.outerPass = false, nil, nil, 0
 	}
 }
 
