@@ -60,6 +60,12 @@
 //     long poll belongs outside the filter's pattern. Flush is a no-op (nothing reaches the client before the chain
 //     returns), Committed is always false, and capabilities of the real
 //     Response such as Hijack are not reachable.
+//   - After the timeout answered, the chain goes on until it returns (its
+//     context is cancelled): only its response is discarded. What else it
+//     does still happens, a session write included, which then reaches
+//     the session the timeout's error page uses, concurrently with it:
+//     a known race of package session's, when a new session's cookie is
+//     written. Stop at the context's end before writing the session.
 //   - The whole response is held in memory until the chain returns, as
 //     under net/http's TimeoutHandler: a 50 MB download below the filter
 //     holds 50 MB (more while the buffer grows) per request in flight,
