@@ -98,7 +98,11 @@ func sessionOf(r *api.Request, fn string) *Session {
 // the request's own that starts while a pass still runs on another
 // goroutine (an error page's, once a timeout filter above answered for
 // the chain below it) is no such page: it takes the session over, with
-// its cookie and its save, on its own response. When next returns it saves the
+// its cookie and its save, on its own response. The chain taken over
+// still holds the same Session: what it writes afterwards is kept, and a
+// new session's cookie it makes is written into the new pass's header
+// from its goroutine, a data race (a known limit: stop at the request
+// context's end before writing the session). When next returns it saves the
 // changes (see Session for when a cookie is set and when changes are
 // saved) and returns next's error, or else the save's. A store that fails
 // fails the request, through the error pages: 503 with Retry-After (the
