@@ -98,11 +98,13 @@ func sessionOf(r *api.Request, fn string) *Session {
 // the request's own that starts while a pass still runs on another
 // goroutine (an error page's, once a timeout filter above answered for
 // the chain below it) is no such page: it takes the session over, with
-// its cookie and its save, on its own response. The chain taken over
-// still holds the same Session: what it writes afterwards is kept, and a
-// new session's cookie it makes is written into the new pass's header
-// from its goroutine, a data race (a known limit: stop at the request
-// context's end before writing the session). When next returns it saves the
+// what the request changed so far, its cookie and its save, on its own
+// response, and gets a Session of its own. The chain taken over keeps the
+// Session it had, detached from every response: what it writes
+// afterwards is not saved with the new pass's changes, nor when the
+// request completes, but only by a Save of its own, as another request's
+// (which returns ErrCookieFixed for a new session, whose cookie it can no
+// longer set, as RenewID does). When next returns it saves the
 // changes (see Session for when a cookie is set and when changes are
 // saved) and returns next's error, or else the save's. A store that fails
 // fails the request, through the error pages: 503 with Retry-After (the
@@ -149,8 +151,13 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		if ex != nil {
 			// Saves what async tasks changed after the last dispatch,
 			// and forgets the exchange.
+			opened := s // not s itself, which a takeover changes: captured, it would escape
 			err := async.OnComplete(r, func(error) {
+				s := opened
 				m.mu.Lock()
+				if cur, ok := m.live[ex]; ok {
+					s = cur // a pass that took the request's session over has a Session of its own
+				}
 				delete(m.live, ex)
 				m.mu.Unlock()
 				if err := s.save(); err != nil {
@@ -165,7 +172,18 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		}
 	}
 	via, _ := r.Attribute(attrKey{}).(*Session) // another Manager's, if any
-	pass, ok := s.bind(w, via)
+	taken, pass, ok := s.bind(w, via)
+	if taken != s {
+		// A pass that took the session over, from the chain of an
+		// earlier one that still runs: the request's session from now
+		// on, for a re-dispatch and for the save at completion.
+		m.mu.Lock()
+		if ex != nil && m.live[ex] == s {
+			m.live[ex] = taken
+		}
+		m.mu.Unlock()
+		s = taken
+	}
 	if !ok {
 		// This Manager's pass over the request is running further out:
 		// an include or forward back through its path from inside a

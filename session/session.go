@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -369,7 +370,8 @@ func (s *Session) save() error {
 // header: the container keeps header fields across dispatches (a timeout
 // or error discards only those that describe the body).
 //
-// It returns false, binding nothing, while the pass bound earlier is
+// It returns s itself but for a takeover (below), and false, binding
+// nothing, while the pass bound earlier is
 // running further out on the request: when via is, or is inside, a
 // session whose pass began inside that one (an area's own Manager's, on
 // "/admin/*", whose page includes one of the site's), or when via is
@@ -379,11 +381,17 @@ func (s *Session) save() error {
 // request): see Manager.Filter. A pass that began elsewhere while the earlier one still runs (an error
 // page's, while the chain below a timeout filter goes on, on its own
 // goroutine, after the timeout answered) is a dispatch of its own: it
-// takes the session over, and the earlier pass's end no longer touches
-// it.
-func (s *Session) bind(w api.Response, via *Session) (uint64, bool) {
+// takes the session over, in a Session of its own that bind returns (see
+// takeOver), and the earlier pass's end no longer touches either.
+//
+// A cookie s set on the Response of an earlier pass that the new one
+// lacks is set on it again: a timeout filter's chain writes into a
+// buffer, which is dropped when the timeout answers, and the pass of its
+// error page would otherwise name no session, with the values saved under
+// an ID no client holds.
+func (s *Session) bind(w api.Response, via *Session) (*Session, uint64, bool) {
 	if s.nestedIn(via) {
-		return 0, false
+		return s, 0, false
 	}
 	var viaPass uint64
 	if via != nil {
@@ -392,6 +400,12 @@ func (s *Session) bind(w api.Response, via *Session) (uint64, bool) {
 		via.mu.Unlock()
 	}
 	s.mu.Lock()
+	if s.running {
+		t := s.takeOver()
+		s.mu.Unlock()
+		s = t
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
 	s.running, s.outer, s.outerPass = true, via, viaPass
 	s.pass++
@@ -403,7 +417,31 @@ func (s *Session) bind(w api.Response, via *Session) (uint64, bool) {
 		s.dropOrphan()
 	}
 	s.w = w
-	return s.pass, true
+	if s.cookieHdr != "" && !w.Committed() && !slices.Contains(w.Header()["Set-Cookie"], s.cookieHdr) {
+		w.Header().Add("Set-Cookie", s.cookieHdr)
+	}
+	return s, s.pass, true
+}
+
+// takeOver returns a Session for a pass that takes s over from a pass
+// still running on another goroutine (see bind), with what the request
+// changed so far, which it saves, and leaves s to that other pass's chain
+// alone, detached from every response: no pass of s's is running any
+// more (its end does nothing), and it sets no cookie, so that what the
+// chain does afterwards never touches the new pass's header from its
+// goroutine (a data race); its changes from then on are its own, saved
+// only by its own Save. s.mu is held.
+func (s *Session) takeOver() *Session {
+	t := &Session{
+		m: s.m, secure: s.secure,
+		id: s.id, base: s.base, values: maps.Clone(s.values), changed: s.changed,
+		touched: s.touched, isNew: s.isNew, asked: s.asked, orphan: s.orphan,
+		stale: s.stale, returned: s.returned, cookieHdr: s.cookieHdr,
+	}
+	s.changed, s.touched = nil, false
+	s.pass++ // the running pass's end finds the session taken over
+	s.running, s.w, s.outer, s.outerPass = false, nil, nil, 0
+	return t
 }
 
 // nestedIn reports whether via, or a session whose pass via's began

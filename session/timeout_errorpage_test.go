@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -69,6 +70,103 @@ func TestErrorPageWhileTimedOutPassRuns(t *testing.T) {
 				}
 				if v, _ := do(t, c, "GET", s.URL+tc.area+"/get/flash", nil); v != "try again" {
 					t.Errorf("after the error page the session reads flash=%q, want \"try again\"", v)
+				}
+			})
+		})
+	}
+}
+
+// A chain taken over by its error page's pass (see
+// TestErrorPageWhileTimedOutPassRuns) that writes the session afterwards
+// writes a Session of its own, detached from every response: a new
+// session's cookie it makes is not written into the error page's header
+// from its goroutine (a data race, which -race reported), and what it
+// writes is not saved with the error page's changes. What it wrote before
+// the timeout is the request's, as before: the error page's pass saves it,
+// with the cookie that names it, which the chain had set in the timeout's
+// buffer alone (discarded with it), so that the page's response named no
+// session and the values went to an ID no client held.
+func TestTakenOverChainDetached(t *testing.T) {
+	tests := []struct {
+		name string
+		// before: the chain writes a new session before its timeout.
+		before bool
+		// late: what the chain does once the error page has written.
+		late                    func(s *session.Session) error
+		wantLate, wantSaveError bool
+	}{
+		{name: "late Set of a new session", late: func(s *session.Session) error { s.Set("late", "x"); return nil }},
+		{name: "late Set and Save of a new session", late: func(s *session.Session) error {
+			s.Set("late", "x")
+			return s.Save(context.Background())
+		}, wantSaveError: true},
+		{name: "late RenewID", late: func(s *session.Session) error { return s.RenewID() }, wantSaveError: true},
+		{name: "write before the timeout", before: true, late: func(s *session.Session) error { return nil }},
+		{name: "write before, late Set", before: true, late: func(s *session.Session) error { s.Set("late", "x"); return nil }},
+		{name: "write before, late Set and Save", before: true, late: func(s *session.Session) error {
+			s.Set("late", "x")
+			return s.Save(context.Background())
+		}, wantLate: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var done chan struct{}
+			var lateErr error
+			build := func(c *container.Container) {
+				p, d := make(chan struct{}), make(chan struct{})
+				done = d
+				c.Filter("/slow", timeout.New(timeout.Config{Timeout: 20 * time.Millisecond}))
+				c.Filter("/*", session.New(session.Config{}))
+				c.HandleFunc("GET /get/{key}", sessiontest.GetKey)
+				c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
+					defer close(d)
+					s := session.Of(r)
+					if tc.before {
+						s.Set("early", "y")
+					}
+					<-r.Context().Done()
+					<-p // the error page's pass runs, and has written
+					lateErr = tc.late(s)
+					return r.Context().Err()
+				})
+				c.HandleFunc("/sorry", func(w api.Response, r *api.Request) error {
+					session.Of(r).Set("flash", "try again")
+					close(p)
+					// The chain's late write, if it touched this
+					// response's header, would race what follows.
+					w.Header().Set("X-Page", "sorry")
+					_, err := w.WriteString("sorry")
+					return err
+				})
+				c.ErrorPage(http.StatusServiceUnavailable, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					return dispatcher.Forward(w, r, "/sorry", dispatcher.WithFilters())
+				}))
+			}
+			modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+				c := client(t, s)
+				body, resp := wharftest.Send(t, c, "GET", s.URL+"/slow", nil)
+				<-done
+				var names []string
+				for _, ck := range resp.Cookies() {
+					names = append(names, ck.Name)
+				}
+				if resp.StatusCode != http.StatusServiceUnavailable || body != "sorry" || len(names) != 1 || names[0] != "wharf_session" {
+					t.Errorf("GET /slow: %s %q, cookies %v; want 503 \"sorry\" with wharf_session alone", resp.Status, body, names)
+				}
+				if (lateErr != nil) != tc.wantSaveError {
+					t.Errorf("the chain's late call returned %v, want an error: %v", lateErr, tc.wantSaveError)
+				}
+				want := map[string]string{"flash": "try again", "early": "-", "late": "-"}
+				if tc.before {
+					want["early"] = "y"
+				}
+				if tc.wantLate {
+					want["late"] = "x"
+				}
+				for _, k := range []string{"flash", "early", "late"} {
+					if v, _ := do(t, c, "GET", s.URL+"/get/"+k, nil); v != want[k] {
+						t.Errorf("after the error page the session reads %s=%q, want %q", k, v, want[k])
+					}
 				}
 			})
 		})

@@ -62,10 +62,10 @@
 //     Response such as Hijack are not reachable.
 //   - After the timeout answered, the chain goes on until it returns (its
 //     context is cancelled): only its response is discarded. What else it
-//     does still happens, a session write included, which then reaches
-//     the session the timeout's error page uses, concurrently with it:
-//     a known race of package session's, when a new session's cookie is
-//     written. Stop at the context's end before writing the session.
+//     does still happens. Package session's Manager hands the session, with
+//     what the chain changed before the timeout, to the error page's
+//     dispatch, and leaves the chain a Session detached from it, whose
+//     later writes only its own Save stores. Stop at the context's end.
 //   - The whole response is held in memory until the chain returns, as
 //     under net/http's TimeoutHandler: a 50 MB download below the filter
 //     holds 50 MB (more while the buffer grows) per request in flight,
