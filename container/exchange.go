@@ -397,11 +397,15 @@ func uncache(h http.Header) {
 // api.StatusError in err's chain — is its decision, logged at Warn; any
 // other error, answered 500, is a failure, logged at Error; a panic was
 // logged at Error with its stack already. A request shed under load
-// (api.ErrShed) or sent away by a shutdown (api.ErrShutdown: a suspended
-// request a Shutdown expired, a handler's answer while the container
-// shuts down) is logged at Debug, whatever its status: a line per
-// refusal at Warn would flood the log in the very overload the refusals
-// are for, and on every deploy with a suspended request per client.
+// (api.ErrShed) or sent away by a shutdown (api.ErrShutdown once the
+// container's Shutdown or Close began: a suspended request a Shutdown
+// expired, a handler's answer while the container shuts down) is logged
+// at Debug, whatever its status: a line per refusal at Warn would flood
+// the log in the very overload the refusals are for, and on every deploy
+// with a suspended request per client. An api.ErrShutdown before then is
+// no deploy's (a session store the program closed while it serves on
+// answers every request 503 with it): logged at Warn, as before a
+// shutdown it is a status the handler chose.
 func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	var pe *api.PanicError
 	if errors.As(err, &pe) {
@@ -410,8 +414,13 @@ func (x *exchange) logFailure(r *api.Request, status int, err error) {
 	level := slog.LevelError
 	var se *api.StatusError
 	switch {
-	case errors.Is(err, api.ErrShed), errors.Is(err, api.ErrShutdown):
+	case errors.Is(err, api.ErrShed):
 		level = slog.LevelDebug
+	case errors.Is(err, api.ErrShutdown):
+		level = slog.LevelWarn
+		if x.ctxt.c.shutting.Load() {
+			level = slog.LevelDebug
+		}
 	case errors.As(err, &se) && se.Code == status:
 		level = slog.LevelWarn
 	}

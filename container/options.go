@@ -47,9 +47,12 @@ type config struct {
 // its stack); Debug for a request shed under load (an error that is
 // api.ErrShed, such as filters/qos's and filters/timeout's 503s), which
 // come by the thousand a second when they come, and for one a shutdown
-// sent away (an error that is api.ErrShutdown: the 503 of a suspended
-// request a Shutdown expired, or a handler's), which come by the
-// thousand on every deploy, a suspended long poll per client. 4xx errors,
+// sent away (an error that is api.ErrShutdown once Shutdown or Close
+// began: the 503 of a suspended request a Shutdown expired, or a
+// handler's), which come by the thousand on every deploy, a suspended
+// long poll per client. Before then an api.ErrShutdown is logged at Warn:
+// it is no deploy's (a session store closed while the container serves
+// on answers every request 503 with it). 4xx errors,
 // a client that left, and one too slow to take its response (the
 // handler returned the write's error after WriteTimeout or the minimum
 // response data rate cut it off: the connection is aborted) are not
