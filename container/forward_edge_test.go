@@ -49,7 +49,8 @@ func TestForwardAfterCommit(t *testing.T) {
 // (WithAmbiguousPaths), and then it is decoded and cleaned, as
 // TestAmbiguousPathAllowed's request paths are; an escaped NUL fails it
 // either way, as TestControlPath's, and so does a raw control character
-// in its path or query, which no connector takes in a request-target.
+// in its path or query, or a fragment, which no connector takes in a
+// request-target.
 func TestForwardAmbiguousTarget(t *testing.T) {
 	targets := map[string]string{
 		"slash":     "/admin%2Fx",
@@ -60,6 +61,8 @@ func TestForwardAmbiguousTarget(t *testing.T) {
 		"rawlf":     "/admin\nx",
 		"rawnul":    "/admin\x00x",
 		"rawquery":  "/admin/x?y=\r\nz",
+		"fragment":  "/admin/x#top",
+		"qfragment": "/admin/x?y=1#top",
 	}
 	build := func(c *container.Container) {
 		buildAmbiguous(c)
@@ -72,9 +75,9 @@ func TestForwardAmbiguousTarget(t *testing.T) {
 		})
 	}
 	refused := map[string]string{"slash": "bad target", "backslash": "bad target", "dots": "bad target", "lf": "bad target", "nul": "bad target",
-		"rawlf": "bad target", "rawnul": "bad target", "rawquery": "bad target"}
+		"rawlf": "bad target", "rawnul": "bad target", "rawquery": "bad target", "fragment": "bad target", "qfragment": "bad target"}
 	allowed := map[string]string{"slash": "admin /admin/x", "backslash": `other /admin\x`, "dots": "admin /admin/x", "lf": "other /admin\nx", "nul": "bad target",
-		"rawlf": "bad target", "rawnul": "bad target", "rawquery": "bad target"}
+		"rawlf": "bad target", "rawnul": "bad target", "rawquery": "bad target", "fragment": "bad target", "qfragment": "bad target"}
 	for _, tc := range []struct {
 		name string
 		want map[string]string

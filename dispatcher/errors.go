@@ -15,7 +15,8 @@ var (
 	// escaped '/' or '\', or an escaped dot segment) or is a control
 	// character (%01 to %1F, %7F) while the request's container refuses
 	// such request paths, or has a control character unescaped, in its
-	// path or its query, as no request-target may (see Forward).
+	// path or its query, or a fragment, as no request-target may (see
+	// Forward).
 	ErrBadTarget = errors.New("dispatcher: bad dispatch target")
 	// ErrForwardDepth is returned by a Forward or Include made from the
 	// target of 32 nested ones (see Forward): a forward loop (a handler

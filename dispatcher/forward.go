@@ -78,8 +78,9 @@ func WithFilters() Option { return func(o *options) { o.filters = true } }
 // escaped control character ("%0A"), and one with an escaped NUL
 // ("%00") whatever the container maps, as a request's path with them
 // would be refused; and so does one with a control character sent as
-// itself (a raw line feed, NUL or DEL), in its path or its query, which
-// no connector takes in a request-target. A container built with
+// itself (a raw line feed, NUL or DEL), in its path or its query, and
+// one with a fragment ("/help#faq", "/b?x=1#top"), which no connector
+// takes in a request-target. A container built with
 // container.WithAmbiguousPaths, which maps such a request path decoded
 // and cleaned (but for a NUL), has its forwards read such an escaped
 // target the same way ("/a%2Fb" is "/a/b",
@@ -221,6 +222,12 @@ func parseTarget(target string, ambiguous bool) (string, string, error) {
 	// request's could.
 	if rawControl(target) {
 		return "", "", fmt.Errorf("%w: %q has a raw control character", ErrBadTarget, target)
+	}
+	// Nor does any connector take a fragment ('#' raw): read as the
+	// path's or the query's, it would reach a file name ("x#top") or a
+	// parameter's value ("1#top"). A '#' in a value is escaped ("%23").
+	if strings.IndexByte(target, '#') >= 0 {
+		return "", "", fmt.Errorf("%w: %q has a fragment", ErrBadTarget, target)
 	}
 	// By the rule a request's path is refused by: decoded and cleaned,
 	// an escaped '/' or dot segment would be a separator or climb out of

@@ -81,6 +81,13 @@ func TestForward(t *testing.T) {
 		{"raw DEL", "", "/b/x\x7fy", "", dispatcher.ErrBadTarget},
 		{"raw LF in the query", "", "/b/x?y=\nz", "", dispatcher.ErrBadTarget},
 		{"raw ESC in the query", "", "/b/x?y=\x1b[2J", "", dispatcher.ErrBadTarget},
+		// A fragment is no part of a request-target, which every
+		// connector refuses with one: read as the path's or the query's,
+		// it reached a file name ("x#top") or a parameter's value ("1#top").
+		{"fragment", "", "/b/x#top", "", dispatcher.ErrBadTarget},
+		{"fragment after the query", "", "/b/x?y=1#top", "", dispatcher.ErrBadTarget},
+		{"empty fragment", "", "/b/x#", "", dispatcher.ErrBadTarget},
+		{"escaped '#'", "", "/b/x%23top?y=%23", "path=/ctx/b/x#top pi=/x#top q=y=%23", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
