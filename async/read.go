@@ -61,8 +61,13 @@ type Input struct {
 // A request has one ReadListener: a second call, in this async cycle or
 // a later one (package formdata's ParseAsync sets one), returns an error
 // wrapping api.ErrWrongState, and the first listener goes on. Once the
-// request has completed, it returns api.ErrCompleted, as Dispatch does,
-// and the request still has no ReadListener.
+// request has completed, or was completed (Complete, from the task still
+// running), or its OnError listeners were told of a failure (Fail, a
+// client gone: from one of them, or after), it returns api.ErrCompleted,
+// as Dispatch does, since no callback would reach the listener any more,
+// and the request still has no ReadListener. A failure not told yet (the
+// client left while the dispatch runs) takes the listener, and tells its
+// OnError.
 func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 	if l == nil {
 		return nil, errors.New("async: nil ReadListener")
@@ -76,8 +81,10 @@ func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 	// Fail) drops the callbacks still queued, and its body may never
 	// call back again: the listener hears of the failure all the same,
 	// as a WriteListener does, unless it was told of the body's end.
-	// A completed request calls back no more: no listener of its runs.
-	if err := a.ex.AddListenerLive(Listener{OnError: func(w api.Response, _ *api.Request, err error) {
+	// A request completed, or whose OnError listeners were told, calls
+	// back no more: the callbacks scheduled would be refused or dropped,
+	// and the failure's OnError would be told without this one.
+	if err := a.ex.AddListenerOpen(Listener{OnError: func(w api.Response, _ *api.Request, err error) {
 		if in.tell() {
 			l.OnError(w, err)
 		}

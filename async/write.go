@@ -73,9 +73,13 @@ type piece struct {
 //
 // A request has one WriteListener: a second call, in this async cycle or
 // a later one, returns an error wrapping api.ErrWrongState, and the first
-// listener goes on. Once the request has completed, it returns
-// api.ErrCompleted, as Dispatch does, and the request still has no
-// WriteListener.
+// listener goes on. Once the request has completed, or was completed
+// (Complete, from the task still running), or its OnError listeners were
+// told of a failure (Fail, a client gone: from one of them, or after),
+// it returns api.ErrCompleted, as Dispatch does, since no callback would
+// reach the listener any more, and the request still has no
+// WriteListener. A failure not told yet (the client left while the
+// dispatch runs) takes the listener, and tells its OnError.
 func (a *Context) SetWriteListener(l WriteListener) (*Output, error) {
 	if l == nil {
 		return nil, errors.New("async: nil WriteListener")
@@ -91,10 +95,16 @@ func (a *Context) SetWriteListener(l WriteListener) (*Output, error) {
 	// flush that waits for the connection too, which no wake-up may
 	// ever dispatch again (and so tell dropped): what Write would queue
 	// from then on would never go.
-	a.AddListener(Listener{
+	// A request whose OnError listeners were told accepts the first
+	// OnWritePossible and drops it, the failure told without this
+	// listener: refused here, as a completed one's is.
+	if err := a.ex.AddListenerOpen(Listener{
 		OnError:    func(w api.Response, _ *api.Request, err error) { o.report(w, err) },
 		OnComplete: func(*api.Request, error) { o.dropped(api.ErrCompleted) },
-	})
+	}); err != nil {
+		c.write.Store(false)
+		return nil, err
+	}
 	if err := a.Dispatch(func(w api.Response) { l.OnWritePossible(w) }); err != nil {
 		// Completed (api.ErrCompleted): a refused listener is none.
 		c.write.Store(false)

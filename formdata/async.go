@@ -126,9 +126,12 @@ func parseAsync(r *api.Request, lim Limits, done DoneFunc, p *parsed) (*async.Co
 		// As Request.PostForm: only these methods' bodies are forms.
 		return ac, ac.Dispatch(func(w api.Response) { u.finish(w, nil) })
 	}
-	if u.in, err = ac.SetReadListener(u); err != nil {
+	if u.in, err = ac.SetReadListener(u); err != nil && !errors.Is(err, api.ErrCompleted) {
 		p.settle(nil, err)
 	}
+	// Refused with api.ErrCompleted (a Complete from another goroutine
+	// came first), the parse is left to the OnComplete listener above,
+	// which aborts it with what ended the request (ErrParseAborted).
 	return ac, err
 }
 

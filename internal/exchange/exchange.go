@@ -312,6 +312,9 @@ type extras struct {
 	await     *await        // the blocking Await's wake-up; nil but while one waits
 	done      chan struct{} // Done's, made when asked for
 	values    []keyed       // other packages' per-exchange state (Value); rarely more than one
+	// errorsTold: the OnError listeners were taken to be told of a
+	// failure (runError), so that one added now is not.
+	errorsTold bool
 }
 
 // extrasLocked returns ex.more, making it. ex.mu is held.
@@ -840,6 +843,7 @@ func callOnTimeout(f func(api.Response, *api.Request), w api.Response, r *api.Re
 func (ex *Exchange) runError(w api.Response, err error) {
 	ex.mu.Lock()
 	told := ex.m.failed
+	ex.extrasLocked().errorsTold = true
 	ex.mu.Unlock()
 	if !told {
 		ex.discardOut()
@@ -1228,6 +1232,26 @@ func (ex *Exchange) AddListenerLive(l Listener) error {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
 	if ex.hasResult { // set with the listeners' snapshot, in settle
+		return api.ErrCompleted
+	}
+	ex.addListenerLocked(l)
+	return nil
+}
+
+// AddListenerOpen registers l if the exchange may still run it and its
+// owner's callbacks, and returns api.ErrCompleted otherwise: once it
+// completed, Complete was called (the task that called it may still
+// run), or the OnError listeners were taken to be told of a failure
+// (Fail: from one of them, or after). A listener that comes with
+// callbacks of its own to schedule (package async's ReadListener and
+// WriteListener) is refused where none of them would run, rather than
+// kept for a request whose OnError listeners are told without it. A
+// failure queued and not told yet (a client gone while the dispatch
+// runs) leaves it open: l's OnError is told.
+func (ex *Exchange) AddListenerOpen(l Listener) error {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.hasResult || ex.m.complete || ex.more != nil && ex.more.errorsTold || ex.m.state >= stateCompleting {
 		return api.ErrCompleted
 	}
 	ex.addListenerLocked(l)
