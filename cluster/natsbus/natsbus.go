@@ -497,29 +497,41 @@ func (b *Bus) Subscribe(pattern string, fn func(subject string, data []byte)) (c
 	if fn == nil {
 		panic("natsbus: Subscribe with a nil callback")
 	}
-	b.mu.Lock()
-	if b.isClosed {
-		b.mu.Unlock()
+	if b.closing() {
 		return nil, cluster.ErrClosed
 	}
 	ls, err := b.local.Subscribe(pattern, fn)
 	if err != nil {
-		b.mu.Unlock()
 		return nil, err
 	}
+	// Not under b.mu: nats.go takes its lock, which its retry loop holds
+	// for a whole attempt to reach a server, and b.mu is what Stats (the
+	// metrics callback) and the handlers that keep the connection's
+	// state take.
 	ns, err := b.nc.Subscribe(pattern, func(m *nats.Msg) { b.deliver(fn, m) })
 	if err != nil {
-		b.mu.Unlock()
 		ls.Unsubscribe()
-		if errors.Is(err, nats.ErrConnectionClosed) {
-			// Close has not been called (b.mu was held since isClosed
-			// was checked): nats.go closed the connection itself.
+		switch {
+		case b.closing():
+			return nil, cluster.ErrClosed // Close came meanwhile
+		case errors.Is(err, nats.ErrConnectionClosed):
+			// Close has not been called: nats.go closed the connection
+			// itself.
 			return nil, fmt.Errorf("natsbus: subscribing to %s: %w: %w", pattern, ErrGaveUp, err)
 		}
 		return nil, fmt.Errorf("natsbus: subscribing to %s: %w", pattern, err)
 	}
 	ns.SetPendingLimits(b.cfg.PendingMessages, nats.DefaultSubPendingBytesLimit)
 	s := &subscription{b: b, local: ls, nats: ns}
+	b.mu.Lock()
+	if b.isClosed {
+		// Close came meanwhile, and took the subscriptions it found: not
+		// this one, which goes as theirs did.
+		b.mu.Unlock()
+		ls.Unsubscribe()
+		ns.Unsubscribe()
+		return nil, cluster.ErrClosed
+	}
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
 	if b.up.Load() {
@@ -588,7 +600,9 @@ func (s *subscription) Unsubscribe() error {
 
 // Stats returns the counts. Published counts the events sent to the
 // broker; Delivered the callback calls, local and remote; Lost the events
-// not sent and those dropped by slow subscriptions.
+// not sent and those dropped by slow subscriptions. It does not wait for
+// nats.go's lock, nor for a Subscribe waiting for it while nats.go tries
+// to reach a server.
 func (b *Bus) Stats() cluster.Stats {
 	b.mu.Lock()
 	dropped := b.droppedGone

@@ -185,3 +185,42 @@ func TestReconnectsCountsSessions(t *testing.T) {
 		})
 	}
 }
+
+// Stats does not wait for a Subscribe that waits for nats.go's lock: a
+// Subscribe while nats.go tries a server that does not answer waits for
+// the attempt (at most WriteTimeout, as its doc says), and it held the
+// Bus's own lock meanwhile, which Stats (and the metrics callback that
+// calls it) then waited for too. Before, with a WriteTimeout of 2 s, a
+// Stats call racing such a Subscribe took up to 1 s, the handshake's
+// half of it.
+func TestStatsDoesNotWaitForSubscribe(t *testing.T) {
+	srv := newSilentServer(t)
+	b := connect(t, srv.url(), natsbus.Config{WriteTimeout: 2 * time.Second})
+	wharftest.WaitFor(t, "the bus to retry the server", func() bool { return srv.accepted.Load() >= 2 })
+
+	const subscribes = 3
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range subscribes {
+			if _, err := b.Subscribe("x", func(string, []byte) {}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var longest time.Duration
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		start := time.Now()
+		b.Stats()
+		longest = max(longest, time.Since(start))
+	}
+	if longest > 200*time.Millisecond {
+		t.Errorf("a Stats call took %v while Subscribe waited for nats.go", longest)
+	}
+}
