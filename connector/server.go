@@ -278,6 +278,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		select {
 		case <-drained:
 		case <-ctx.Done():
+			// Here too, not only through stop's AfterFunc: ctx closes
+			// Done before it runs that, and the deferred stop, winning
+			// the race, would leave the closes to crypto/tls's 5 s.
+			s.hurryCloses(0)
 			// The connections left go on as net/http's do; the last to
 			// close stops the selectors (removeConn), unless all are gone.
 			s.mu.Lock()
