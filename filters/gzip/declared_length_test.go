@@ -2,6 +2,7 @@ package gzip_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -95,6 +96,58 @@ func TestDeclaredLengthHeld(t *testing.T) {
 					t.Errorf("body of %d bytes, want %d", len(b), tt.wantBody)
 				}
 			})
+		}
+	})
+}
+
+// A body below MinSize, which the filter holds back until the response
+// ends, is held to the Content-Length its handler declared as the
+// container holds it: a write past the length is refused whole, with an
+// error wrapping http.ErrContentLength, and the response goes on with the
+// body declared. The filter took such a write, then had the container
+// refuse the whole body it held when the response ended, so that the
+// handler heard of nothing and the client got a 500 in place of the body
+// it declared.
+func TestDeclaredLengthHeldBelowMinSize(t *testing.T) {
+	seen := make(chan string, 1)
+	build := func(c *container.Container) {
+		c.Filter("/*", gzip.New(gzip.Config{}))
+		c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("Content-Length", "5")
+			write := w.Write
+			if r.QueryValue("how") == "string" {
+				write = func(p []byte) (int, error) { return w.WriteString(string(p)) }
+			}
+			_, err1 := write([]byte("hello"))
+			_, err2 := write([]byte(" world"))
+			seen <- fmt.Sprintf("%v %v", err1, errors.Is(err2, http.ErrContentLength))
+			return nil // the handler heard of it; the response holds what was declared
+		})
+	}
+	tests := []struct {
+		method, how, ae string
+		wantBody        string
+	}{
+		{"GET", "bytes", "gzip", "hello"},
+		{"GET", "string", "gzip", "hello"},
+		{"GET", "bytes", "identity", "hello"},
+		{"HEAD", "string", "gzip", ""},
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		for _, tt := range tests {
+			req, err := http.NewRequestWithContext(t.Context(), tt.method, s.URL+"/?how="+tt.how, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept-Encoding", tt.ae)
+			resp, b := s.Do(t, req)
+			if got := <-seen; got != "<nil> true" {
+				t.Errorf("%s %s, %s: the handler's writes returned %s, want <nil> and the second refused (true)", tt.method, tt.how, tt.ae, got)
+			}
+			if resp.StatusCode != http.StatusOK || string(b) != tt.wantBody || resp.Header.Get("Content-Length") != "5" {
+				t.Errorf("%s %s, %s: %d %q with Content-Length %q, want 200 %q with 5", tt.method, tt.how, tt.ae, resp.StatusCode, b, resp.Header.Get("Content-Length"), tt.wantBody)
+			}
 		}
 	})
 }

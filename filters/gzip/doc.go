@@ -34,6 +34,9 @@
 // that ends short of it is not finished but aborted (the filter returns
 // an error wrapping http.ErrAbortHandler), so that the client and caches
 // see it cut, as they see an uncompressed one the connection ends short.
+// So are the bytes the filter buffers before it decides: a write that
+// would take them past the declared length is refused the same way, and
+// the response goes on with the body declared.
 //
 // A HEAD request is decided as a GET of the same resource, so that its
 // head is the one a GET would get (RFC 9110 §9.3.2): the body the handler

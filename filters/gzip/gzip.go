@@ -361,6 +361,9 @@ type writer struct {
 	// it gave the compressor. The container holds a body to its declared
 	// length; once the field is gone it cannot, so the writer does.
 	declared, fed int64
+	// headerAsked is whether Header was called: until then, no
+	// Content-Length can have been set through the writer.
+	headerAsked bool
 }
 
 // described is a representation as a handler described it
@@ -389,6 +392,14 @@ func (w *writer) describedCompressible(h http.Header) bool {
 		w.f.compressible(d.ctype) && !noTransform(h)
 }
 
+// Header returns the wrapped Response's header, noting that it was asked
+// for: a handler that never asked set no Content-Length to hold the
+// bytes held back to (holdBack).
+func (w *writer) Header() http.Header {
+	w.headerAsked = true
+	return w.Response.Header()
+}
+
 // SetContentType passes the type on (api.ContentTypeSetter): the writer
 // keeps no header fields of its own, and reads the type through the
 // wrapped Response's Header when it decides, which shows it.
@@ -404,6 +415,9 @@ func (w *writer) Write(p []byte) (int, error) {
 			return w.Response.Write(p)
 		}
 		if len(w.buf)+len(p) < w.f.minSize {
+			if err := w.holdBack(len(p)); err != nil {
+				return 0, err
+			}
 			w.buf = append(w.buf, p...)
 			return len(p), nil
 		}
@@ -432,6 +446,9 @@ func (w *writer) WriteString(s string) (int, error) {
 			return w.Response.WriteString(s) // refused, as in Write
 		}
 		if len(w.buf)+len(s) < w.f.minSize {
+			if err := w.holdBack(len(s)); err != nil {
+				return 0, err
+			}
 			w.buf = append(w.buf, s...)
 			return len(s), nil
 		}
@@ -460,10 +477,39 @@ func (w *writer) admit(n int) error {
 	w.wrote = true
 	w.settle()
 	if w.declared >= 0 && w.fed+int64(n) > w.declared {
-		return fmt.Errorf("gzip: writing more than the declared Content-Length, %d: %w", w.declared, http.ErrContentLength)
+		return errPastLength(w.declared)
 	}
 	w.fed += int64(n)
 	return nil
+}
+
+// holdBack refuses n body bytes about to be held back before the decision
+// if they would take the body past the Content-Length the handler
+// declared, as the container refuses a write past it: the bytes go to the
+// container only when the response ends, which would refuse them all
+// then, the bytes that fit with them, with the handler long past hearing
+// of it (the client got a 500 where the handler had declared and written
+// its body). A handler that never asked for the header set no length:
+// its header is not asked for here either (see SetContentType).
+func (w *writer) holdBack(n int) error {
+	if !w.headerAsked {
+		return nil
+	}
+	cl := w.Response.Header().Get("Content-Length")
+	if cl == "" {
+		return nil // and no allocation for ParseInt's error
+	}
+	declared, err := strconv.ParseInt(cl, 10, 64)
+	if err == nil && declared >= 0 && int64(len(w.buf)+n) > declared {
+		return errPastLength(declared)
+	}
+	return nil
+}
+
+// errPastLength is the error of a write refused for taking the body past
+// the declared Content-Length.
+func errPastLength(declared int64) error {
+	return fmt.Errorf("gzip: writing more than the declared Content-Length, %d: %w", declared, http.ErrContentLength)
 }
 
 // compressString is Write of a compressing writer for a string. The
