@@ -38,6 +38,11 @@
 // would take them past the declared length is refused the same way, and
 // the response goes on with the body declared.
 //
+// A response whose status becomes 204 or 304 before its head is sent has
+// no body, as with the container alone: what was compressed of it is
+// dropped, a later write is refused (an error wrapping
+// http.ErrBodyNotAllowed), and the head goes without Content-Encoding.
+//
 // A HEAD request is decided as a GET of the same resource, so that its
 // head is the one a GET would get (RFC 9110 §9.3.2): the body the handler
 // writes, or failing that the Content-Length it declares, stands for the

@@ -426,6 +426,9 @@ func (w *writer) Write(p []byte) (int, error) {
 		}
 		return w.Write(p)
 	case compressing:
+		if w.dropBodiless() {
+			return w.Response.Write(p) // refused, as in undecided
+		}
 		if err := w.admit(len(p)); err != nil {
 			return 0, err
 		}
@@ -459,6 +462,9 @@ func (w *writer) WriteString(s string) (int, error) {
 		}
 		return w.WriteString(s)
 	case compressing:
+		if w.dropBodiless() {
+			return w.Response.WriteString(s) // refused, as in undecided
+		}
 		return w.compressString(s)
 	case heading:
 		return len(s), nil
@@ -667,6 +673,26 @@ func (w *writer) settle() {
 	}
 }
 
+// dropBodiless ends the compression of a response whose status became
+// 204 or 304 since the decision, its head unsent, and reports whether it
+// did: such a response has no body, and the wrapped Response drops what
+// it holds of it and refuses the rest, the end of the gzip stream
+// included (which failed the request with a 500 in place of the 204 or
+// 304). The body then passes, to be refused, and the head loses the
+// Content-Encoding of a body it does not have, a HEAD's as a GET's.
+func (w *writer) dropBodiless() bool {
+	if (w.state != compressing && w.state != heading) || w.Response.Committed() || !bodyless(w.Response.Status()) {
+		return false
+	}
+	if w.gz != nil {
+		w.f.put(w.gz)
+		w.gz = nil
+	}
+	w.state = passing
+	w.Header().Del("Content-Encoding")
+	return true
+}
+
 // varyPartial gives a 206 the Vary that the 200 to the same request would
 // carry (RFC 9110 §15.3.7): its ranges go uncompressed, as the handler
 // cut them, but the 200 the handler described (DescribeRepresentation),
@@ -730,6 +756,7 @@ func (w *writer) Flush() error {
 			return err
 		}
 	}
+	w.dropBodiless()
 	w.settle()
 	if w.state == compressing {
 		if err := w.gz.Flush(); err != nil {
@@ -770,7 +797,7 @@ func (w *writer) Reset() error {
 // response is aborted (http.ErrAbortHandler) instead of ended. It returns
 // nil for any other response.
 func (w *writer) truncated() error {
-	if w.state != compressing || w.declared < 0 || w.fed >= w.declared {
+	if w.dropBodiless() || w.state != compressing || w.declared < 0 || w.fed >= w.declared {
 		return nil
 	}
 	_ = w.gz.Flush()       // what the handler wrote goes, as it would uncompressed
@@ -788,6 +815,7 @@ func (w *writer) close() error {
 	if w.state == undecided && (len(w.buf) > 0 || w.head) {
 		err = w.decide(nil, len(w.buf) >= w.f.minSize || w.declaresMinSize())
 	}
+	w.dropBodiless()
 	w.settle() // the fields the handler set last, before the head goes with the end
 	if w.state == heading && err == nil && !w.Response.Committed() {
 		// The compressed length is unknown: commit the head now, as a
