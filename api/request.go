@@ -352,12 +352,34 @@ func (r *Request) Body() io.ReadCloser { return r.head.Body }
 
 // Trailer returns the request trailers. They are complete only after the body
 // has been read to EOF; before that, or on a protocol without trailers, it
-// returns an empty header.
+// returns an empty header, or the fields that arrived already: never a
+// name without a value, though net/http's server (and quic-go's) fills
+// its map with the names the Trailer field declares before their values
+// come (ToHTTPRequest's Trailer still holds them, as net/http's does).
 func (r *Request) Trailer() Header {
 	if r.head.Trailer == nil {
 		return Header{}
 	}
-	return NewHeader(r.head.Trailer())
+	tr := r.head.Trailer()
+	for _, vs := range tr {
+		if len(vs) == 0 {
+			return NewHeader(withValues(tr))
+		}
+	}
+	return NewHeader(tr)
+}
+
+// withValues returns a copy of tr without the names that have no value:
+// declared, not yet received. Has and Len would count them otherwise,
+// behind net/http alone.
+func withValues(tr http.Header) http.Header {
+	c := make(http.Header, len(tr))
+	for k, vs := range tr {
+		if len(vs) > 0 {
+			c[k] = vs
+		}
+	}
+	return c
 }
 
 // Head returns a copy of the request head, for building a derived request.

@@ -94,6 +94,39 @@ func TestRequestTrailerWhileBodyRead(t *testing.T) {
 	})
 }
 
+// Before the body is read to its end, a Request's trailers hold no field
+// without a value, on every protocol, as api.Request.Trailer says: behind
+// net/http, whose server fills the map with the names the Trailer field
+// declares, Has and Len saw the names alone, where Wharf's connectors
+// show nothing until the values come.
+func TestRequestTrailerBeforeBodyHasNoBareNames(t *testing.T) {
+	got := make(chan string, 1)
+	modes.Run(t, func(c *container.Container) {
+		c.HandleFunc("/upload", func(w api.Response, r *api.Request) error {
+			tr := r.Trailer()
+			var bare []string
+			for _, k := range []string{"X-Checksum", "X-Other"} {
+				if tr.Has(k) && len(tr.Values(k)) == 0 {
+					bare = append(bare, k)
+				}
+			}
+			if n := tr.Len(); n > 0 && !tr.Has("X-Checksum") {
+				bare = append(bare, "Len counts a field Has does not see")
+			}
+			if _, err := io.Copy(io.Discard, r.Body()); err != nil {
+				return err
+			}
+			got <- strings.Join(bare, ", ") + "|" + r.Trailer().Get("X-Checksum")
+			return nil
+		})
+	}, func(t *testing.T, s *modes.Server) {
+		postWithTrailer(t, s)
+		if g := <-got; g != "|abc" {
+			t.Errorf("fields without a value before the body's end, and the trailer after: %q, want \"|abc\"", g)
+		}
+	})
+}
+
 // What a Request's Head hands out of the trailers is the caller's, on
 // every protocol: a filter that edits it (as it may edit the head it
 // derives a request from) changes neither the Request's trailers nor the
