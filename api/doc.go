@@ -17,8 +17,9 @@
 // Handlers and filters return an error instead of writing error pages
 // themselves. The container maps the error, through the context's error
 // pages, to a status (StatusOf): a StatusError carries its own status,
-// ErrBodyTooLarge becomes 413, ErrShutdown and ErrShed 503, and anything
-// else 500. A panic is recovered, logged with its stack, and answered 500
+// ErrBodyTooLarge and net/http's *http.MaxBytesError (an
+// http.MaxBytesReader's) become 413, ErrShutdown and ErrShed 503, and
+// anything else 500. A panic is recovered, logged with its stack, and answered 500
 // (or the connection is aborted if the response was already committed).
 //
 // Optional capabilities of a Response (Hijacker, and whatever a connector adds)
