@@ -104,7 +104,11 @@ func sessionOf(r *api.Request, fn string) *Session {
 // afterwards is not saved with the new pass's changes, nor when the
 // request completes, but only by a Save of its own, as another request's
 // (which returns ErrCookieFixed for a new session, whose cookie it can no
-// longer set, as RenewID does). When next returns it saves the
+// longer set, as RenewID does). A page it includes or forwards to through
+// the filters afterwards has the chain's Session of each Manager too,
+// detached as well (one of its own, from the request's cookie, for a
+// Manager the chain had not passed), never the new pass's. When next
+// returns it saves the
 // changes (see Session for when a cookie is set and when changes are
 // saved) and returns next's error, or else the save's. A store that fails
 // fails the request, through the error pages: 503 with Retry-After (the
@@ -129,7 +133,8 @@ func sessionOf(r *api.Request, fn string) *Session {
 //
 // Only the request's serialized task calls Filter (the filter chain does).
 func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
-	if s, ok := r.Attribute(attrKey{}).(*Session); ok && s.m == m {
+	via, _ := r.Attribute(attrKey{}).(*Session) // another Manager's, if any
+	if via != nil && via.m == m {
 		// This Manager filtered r already (a forward through its path
 		// again): the same session. Another Manager's is not ours: an
 		// inner Manager (an admin area's, with a cookie and a timeout
@@ -142,6 +147,24 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		m.mu.Lock()
 		s = m.live[ex]
 		m.mu.Unlock()
+	}
+	if via.fromTakenOver() {
+		// An include or forward through the filters from a chain whose
+		// session a pass took over: the chain's own Session, detached as
+		// the chain's others, never the one that pass holds, which the
+		// chain took over from it in turn, so that its response named no
+		// session and what it wrote was not saved.
+		own := chainSession(m, via, s)
+		if own == nil {
+			// The chain had not met this Manager: a Session of its own,
+			// as another request's.
+			var err error
+			if own, err = m.open(r); err != nil {
+				return m.storeFailed(w, err)
+			}
+			own.detached = true
+		}
+		return next.Next(w, r.WithAttribute(attrKey{}, own))
 	}
 	if s == nil {
 		var err error
@@ -171,7 +194,6 @@ func (m *Manager) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			}
 		}
 	}
-	via, _ := r.Attribute(attrKey{}).(*Session) // another Manager's, if any
 	taken, pass, ok := s.bind(w, via)
 	if taken != s {
 		// A pass that took the session over, from the chain of an

@@ -108,6 +108,11 @@ type Session struct {
 	outer     *Session
 	outerPass uint64
 	cookieHdr string // the Set-Cookie value added, to replace it
+	// detached: a pass took the session over from the chain that holds
+	// this one (see takeOver), which keeps outer, the session its pass
+	// began inside; was is the session this one took over, if any.
+	detached bool
+	was      *Session
 }
 
 // ID returns the session's ID, or "" for a new session not yet written.
@@ -436,12 +441,70 @@ func (s *Session) takeOver() *Session {
 		m: s.m, secure: s.secure,
 		id: s.id, base: s.base, values: maps.Clone(s.values), changed: s.changed,
 		touched: s.touched, isNew: s.isNew, asked: s.asked, orphan: s.orphan,
-		stale: s.stale, returned: s.returned, cookieHdr: s.cookieHdr,
+		stale: s.stale, returned: s.returned, cookieHdr: s.cookieHdr, was: s,
 	}
 	s.changed, s.touched = nil, false
 	s.pass++ // the running pass's end finds the session taken over
-	s.running, s.w, s.outer, s.outerPass = false, nil, nil, 0
+	// outer stays: an include the chain makes through the filters
+	// afterwards finds its own sessions by it (chainSession).
+	s.running, s.w, s.detached = false, nil, true
 	return t
+}
+
+// fromTakenOver reports whether s, a session on a request, or one whose
+// pass s's began inside, is detached (see takeOver): the request is one
+// that a chain taken over includes or forwards through the filters. s may
+// be nil. Each session is locked in turn, never two at once.
+func (s *Session) fromTakenOver() bool {
+	for x := s; x != nil; {
+		x.mu.Lock()
+		next, detached := x.outer, x.detached
+		x.mu.Unlock()
+		if detached {
+			return true
+		}
+		x = next
+	}
+	return false
+}
+
+// chainSession returns the Session of m's that a chain taken over holds,
+// for a pass of m's over a request of that chain that carries via (see
+// fromTakenOver), and live, m's session of the request (nil if none): one
+// on the request (via, or one whose pass via's began inside), or live or
+// a session it took over, whose pass began inside one of those; nil if the
+// chain's passes never met m. The pass that took the session over holds
+// live, which the chain must not take from it: that pass's response would
+// name no session, and what it writes would not be saved.
+func chainSession(m *Manager, via, live *Session) *Session {
+	outerOf := func(x *Session) *Session {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		return x.outer
+	}
+	onRequest := func(o *Session) bool {
+		for x := via; x != nil; x = outerOf(x) {
+			if x == o {
+				return true
+			}
+		}
+		return false
+	}
+	for x := via; x != nil; x = outerOf(x) {
+		if x.m == m {
+			return x
+		}
+	}
+	for x := live; x != nil; {
+		x.mu.Lock()
+		outer, inPass, was := x.outer, x.running || x.detached, x.was
+		x.mu.Unlock()
+		if inPass && outer != nil && onRequest(outer) {
+			return x
+		}
+		x = was
+	}
+	return nil
 }
 
 // nestedIn reports whether via, or a session whose pass via's began

@@ -172,3 +172,95 @@ func TestTakenOverChainDetached(t *testing.T) {
 		})
 	}
 }
+
+// A chain taken over by its error page's pass (see
+// TestTakenOverChainDetached), below both Managers of a site and its area,
+// that includes or forwards to a page through the filters afterwards, while the error
+// page runs, keeps its own sessions: the include leaves the error page the
+// session it took over, whose cookie its response sets and whose write is
+// stored. The chain's include met a Manager whose request carried the
+// chain's detached session, took it for a dispatch of its own and took the
+// session over from the error page in turn: the page's response named no
+// session, and its write was dropped with its pass.
+func TestTakenOverChainIncludes(t *testing.T) {
+	tests := []struct {
+		errorPage, include, cookie, get string
+		forward                         bool
+	}{
+		{errorPage: "/sorry", include: "/frag", cookie: "wharf_session", get: "/get/flash"},
+		{errorPage: "/sorry", include: "/admin/frag", cookie: "wharf_session", get: "/get/flash"},
+		{errorPage: "/sorry", include: "/admin/frag", cookie: "wharf_session", get: "/get/flash", forward: true},
+		{errorPage: "/admin/sorry", include: "/frag", cookie: "admin_session", get: "/admin/get/flash"},
+		{errorPage: "/admin/sorry", include: "/admin/frag", cookie: "admin_session", get: "/admin/get/flash"},
+		{errorPage: "/admin/sorry", include: "/admin/frag", cookie: "admin_session", get: "/admin/get/flash", forward: true},
+		{errorPage: "/admin/sorry", include: "/other/frag", cookie: "admin_session", get: "/admin/get/flash"},
+	}
+	for _, tc := range tests {
+		verb := " includes "
+		if tc.forward {
+			verb = " forwards to "
+		}
+		t.Run(tc.errorPage+" while the chain"+verb+tc.include, func(t *testing.T) {
+			var done chan struct{}
+			var incErr error
+			build := func(c *container.Container) {
+				page, included, d := make(chan struct{}), make(chan struct{}), make(chan struct{})
+				done = d
+				c.Filter("/admin/slow", timeout.New(timeout.Config{Timeout: 20 * time.Millisecond}))
+				c.Filter("/*", session.New(session.Config{}))
+				c.Filter("/admin/*", session.New(session.Config{CookieName: "admin_session"}))
+				c.Filter("/other/*", session.New(session.Config{CookieName: "other_session"}))
+				c.HandleFunc("GET /get/{key}", sessiontest.GetKey)
+				c.HandleFunc("GET /admin/get/{key}", sessiontest.GetKey)
+				for _, p := range []string{"/frag", "/admin/frag", "/other/frag"} {
+					c.HandleFunc(p, func(w api.Response, r *api.Request) error {
+						session.Peek(r) // reads
+						return nil
+					})
+				}
+				c.HandleFunc("/admin/slow", func(w api.Response, r *api.Request) error {
+					defer close(d)
+					<-r.Context().Done()
+					<-page // the error page's pass runs
+					if tc.forward {
+						incErr = dispatcher.Forward(w, r, tc.include, dispatcher.WithFilters())
+					} else {
+						incErr = dispatcher.Include(w, r, tc.include, dispatcher.WithFilters())
+					}
+					close(included)
+					return r.Context().Err()
+				})
+				sorry := func(w api.Response, r *api.Request) error {
+					close(page)
+					<-included
+					session.Of(r).Set("flash", "try again")
+					_, err := w.WriteString("sorry")
+					return err
+				}
+				c.HandleFunc("/sorry", sorry)
+				c.HandleFunc("/admin/sorry", sorry)
+				c.ErrorPage(http.StatusServiceUnavailable, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+					return dispatcher.Forward(w, r, tc.errorPage, dispatcher.WithFilters())
+				}))
+			}
+			modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+				c := client(t, s)
+				body, resp := wharftest.Send(t, c, "GET", s.URL+"/admin/slow", nil)
+				<-done
+				var names []string
+				for _, ck := range resp.Cookies() {
+					names = append(names, ck.Name)
+				}
+				if resp.StatusCode != http.StatusServiceUnavailable || body != "sorry" || len(names) != 1 || names[0] != tc.cookie {
+					t.Errorf("GET /admin/slow: %s %q, cookies %v; want 503 \"sorry\" with %s alone", resp.Status, body, names, tc.cookie)
+				}
+				if incErr != nil {
+					t.Errorf("the chain's%s%s returned %v", verb, tc.include, incErr)
+				}
+				if v, _ := do(t, c, "GET", s.URL+tc.get, nil); v != "try again" {
+					t.Errorf("after the error page the session reads flash=%q, want \"try again\"", v)
+				}
+			})
+		})
+	}
+}
