@@ -21,6 +21,15 @@ import (
 //
 //	c.Filter("/*", session.New(session.Config{}))
 //
+// A timeout filter (package filters/timeout) over pages that use sessions
+// is added before it, so that the Manager runs in the filter's chain (see
+// Filter). Added after it, the filter ends the Manager's pass as it starts
+// its chain on a goroutine of its own: a new session the chain writes is
+// not stored (RenewID, a login's, returns ErrCookieFixed), as a task's
+// after the dispatch returned (see Session), and what the chain writes
+// after the timeout reaches the session the error page uses, concurrently
+// with it.
+//
 // A Manager may serve any number of requests at once, from any goroutine.
 type Manager struct {
 	cfg Config

@@ -62,10 +62,17 @@
 //     Response such as Hijack are not reachable.
 //   - After the timeout answered, the chain goes on until it returns (its
 //     context is cancelled): only its response is discarded. What else it
-//     does still happens. Package session's Manager hands the session, with
-//     what the chain changed before the timeout, to the error page's
-//     dispatch, and leaves the chain a Session detached from it, whose
-//     later writes only its own Save stores. Stop at the context's end.
+//     does still happens. Package session's Manager, mapped below the
+//     filter (added after it), hands the session, with what the chain
+//     changed before the timeout, to the error page's dispatch, and leaves
+//     the chain a Session detached from it, whose later writes only its
+//     own Save stores. A Manager above the filter has ended its pass once
+//     the chain runs: a new session the chain writes is not stored (its
+//     RenewID, a login's, returns session.ErrCookieFixed), and after the
+//     timeout what the chain writes reaches the session the error page
+//     uses, concurrently with it (a new session's cookie goes into the
+//     page's header from the chain's goroutine, a data race). Stop at the
+//     context's end.
 //   - The whole response is held in memory until the chain returns, as
 //     under net/http's TimeoutHandler: a 50 MB download below the filter
 //     holds 50 MB (more while the buffer grows) per request in flight,
@@ -77,7 +84,8 @@
 //     SetTimeout it makes leaves the filter's timeout as it is.
 //   - Filters above the filter see their dispatch end with the request
 //     suspended and the response still open; those that act after the chain
-//     returns (compression, request logs) should be placed below it. A
+//     returns (compression, request logs, package session's Manager)
+//     should be placed below it. A
 //     QoS filter above it limits nothing (each pass returns at once) and
 //     one below it cannot queue (see package qos).
 //   - If the response was committed before the filter ran and the timeout
