@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
@@ -354,4 +355,28 @@ func TestForwardLoop(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestIncludeLeavesCallersOptions: Include adds its own option to a copy
+// of the caller's, not in the spare capacity of the caller's slice, which
+// handlers serving at once may share (a package's options, built once):
+// each call wrote there, a data race between them.
+func TestIncludeLeavesCallersOptions(t *testing.T) {
+	opts := append(make([]dispatcher.Option, 0, 4), dispatcher.WithFilters())
+	res := &resolver{}
+	if err := dispatcher.Include(wharftest.NewRecorder(), request(res, ""), "/b/x", opts...); err != nil || !res.filtered {
+		t.Fatalf("include: %v, filtered %v", err, res.filtered)
+	}
+	if spare := opts[1:cap(opts)]; spare[0] != nil {
+		t.Fatal("Include wrote an option into the spare capacity of the caller's slice")
+	}
+	// Handlers serving at once, sharing the slice (a data race under
+	// -race before).
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			dispatcher.Include(wharftest.NewRecorder(), request(&resolver{}, ""), "/b/x", opts...)
+		})
+	}
+	wg.Wait()
 }

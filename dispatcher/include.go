@@ -46,6 +46,8 @@ func (w *includeResponse) Tunnel() (api.Tunnel, error) { return nil, api.ErrNotS
 // precompressed file. An includer's HEAD is a GET for the target, which
 // writes the bytes the answer to HEAD counts in its Content-Length.
 func Include(w api.Response, r *api.Request, target string, opts ...Option) error {
-	opts = append(opts, func(o *options) { o.include = true })
+	// Appended to a copy: the caller's slice may have room after its
+	// options, and handlers serving at once may share it.
+	opts = append(opts[:len(opts):len(opts)], func(o *options) { o.include = true })
 	return Forward(IncludeResponse(w), r, target, opts...)
 }
