@@ -121,7 +121,9 @@ func New(opts ...Option) *Container {
 // be clean (no empty, "." or ".." segment); they are written decoded, as
 // patterns are ("/café", not "/caf%C3%A9", which would match only a
 // request for "/caf%25C3%25A9"): a "%XX" escape panics, with the decoded
-// path as a hint.
+// path as a hint. A context path is literal, so a '{' or '}' panics too:
+// "/{tenant}" binds no parameter, as a pattern's segment does (map
+// "/{tenant}/*" in the root context instead).
 // A context is a web application of its own, as a servlet context is, not
 // a route group: a request under its path is served by its handlers,
 // filters and error pages alone, none of the root's (add those it needs to
@@ -135,6 +137,12 @@ func (c *Container) Context(path string) *Context {
 	// with an empty or dot segment ("/a//b", "/a/../b") would never match.
 	if path != "" && (!strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.ContainsAny(path, "*?#") || httppath.Clean(path) != path) {
 		panic("container: bad context path " + path)
+	}
+	if strings.ContainsAny(path, "{}") {
+		// A context path is matched as written: "/{tenant}" would serve
+		// only a request for "/%7Btenant%7D", and the requests meant for
+		// it would go to the root context, as if it were not there.
+		panic("container: bad context path " + strconv.Quote(path) + ": a context path has no {name} parameters: map the pattern " + strconv.Quote(path+"/*") + " in the root context and read Request.PathParam")
 	}
 	if pathmap.EscapeAt(path) >= 0 {
 		// Request paths are decoded before a context is picked, so

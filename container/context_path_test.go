@@ -1,6 +1,7 @@
 package container_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/container"
@@ -39,6 +40,12 @@ func TestContextPathMustBeClean(t *testing.T) {
 		{"/100%", true},
 		{"/100%zz", true},
 		{"/a%2", true},
+		// A context path is literal: "{tenant}" would match only a
+		// request for "/%7Btenant%7D", not bind a parameter, so every
+		// request meant for it went to the root context.
+		{"/{tenant}", false},
+		{"/api/{version}", false},
+		{"/a{b}", false},
 	} {
 		panicked := func() (p bool) {
 			defer func() { p = recover() != nil }()
@@ -47,6 +54,21 @@ func TestContextPathMustBeClean(t *testing.T) {
 		}()
 		if panicked == tc.ok {
 			t.Errorf("Context(%q) panicked %v, want a panic %v", tc.path, panicked, !tc.ok)
+		}
+	}
+}
+
+// TestContextPathParameterMessage: a context path with a {name} segment
+// is refused with what to write instead.
+func TestContextPathParameterMessage(t *testing.T) {
+	msg := func() (msg string) {
+		defer func() { msg, _ = recover().(string) }()
+		container.New().Context("/{tenant}")
+		return ""
+	}()
+	for _, want := range []string{`"/{tenant}"`, `"/{tenant}/*"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic %q does not mention %s", msg, want)
 		}
 	}
 }
