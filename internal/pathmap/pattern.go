@@ -164,13 +164,14 @@ func parse(pattern string) (parsed, error) {
 		}
 		if name == "$" {
 			// net/http's end anchor: an exact pattern here matches only
-			// its own path already.
+			// its own path already, but the anchor follows a '/', and
+			// "/api/{$}" matches "/api/", which the exact "/api" does
+			// not, and "/api/" is refused: "/api/*" is what maps it.
 			exact := pathBefore(parts, i)
-			hint := "map " + strconv.Quote(exact)
 			if exact == "" {
-				hint = `map "" (the context root, without a method)`
+				return parsed{}, invalid(pattern, `{$} is net/http's end anchor, and a pattern without "/*" matches only its own path: map "" (the context root, without a method)`)
 			}
-			return parsed{}, invalid(pattern, "{$} is net/http's end anchor, and a pattern without \"/*\" matches only its own path: "+hint)
+			return parsed{}, invalid(pattern, "{$} is net/http's end anchor: "+strconv.Quote(pattern)+" matches the one path "+strconv.Quote(exact+"/")+", and a pattern ending in '/' is refused here: map "+strconv.Quote(exact+"/*")+", whose Mapping().PathInfo is \"/\" for that path (answer 404 for any other), or "+strconv.Quote(exact)+" if the path is meant without its slash ("+strconv.Quote(exact)+" matches "+strconv.Quote(exact)+" alone)")
 		}
 		if !validName(name) {
 			return parsed{}, invalid(pattern, "parameter name "+strconv.Quote(name)+" must be letters, digits and '_', not starting with a digit")

@@ -163,18 +163,36 @@ func TestRestWildcardHint(t *testing.T) {
 	}
 }
 
-// TestEndAnchorHint: net/http's {$} is refused with the exact pattern
-// that does its work.
+// TestEndAnchorHint: net/http's {$} is refused with the patterns that do
+// its work. "/api/{$}" matches the one path "/api/", which "/api" does
+// not match: the hint names "/api/*" for it, where it named "/api" alone
+// as the pattern that does the anchor's work, and a program that
+// followed it answered "/api/" 404.
 func TestEndAnchorHint(t *testing.T) {
-	for pattern, want := range map[string]string{
-		"/{$}":        `"" (the context root`,
-		"/api/{$}":    `"/api"`,
-		"/a/{id}/{$}": `"/a/{id}"`,
+	for pattern, wants := range map[string][]string{
+		"/{$}":        {`map "" (the context root`},
+		"/api/{$}":    {`"/api/"`, `map "/api/*"`, `PathInfo is "/"`, `"/api" matches "/api" alone`},
+		"/a/{id}/{$}": {`"/a/{id}/"`, `map "/a/{id}/*"`, `PathInfo is "/"`},
 	} {
 		_, err := Validate(pattern)
-		if !errors.Is(err, ErrInvalidPattern) || !strings.Contains(err.Error(), "map "+want) || !strings.Contains(err.Error(), "end anchor") {
-			t.Errorf("Validate(%q) = %v, want a hint naming %s", pattern, err, want)
+		if !errors.Is(err, ErrInvalidPattern) || !strings.Contains(err.Error(), "end anchor") {
+			t.Errorf("Validate(%q) = %v, want the end anchor refused", pattern, err)
+			continue
 		}
+		for _, want := range wants {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("Validate(%q) = %v, want a hint with %s", pattern, err, want)
+			}
+		}
+	}
+	// The pattern the hint names matches the path net/http's did, with
+	// the PathInfo it says.
+	var m Map[string]
+	if err := m.Add("/api/*", "api"); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := m.Match("/api/"); !ok || got.PathInfo != "/" {
+		t.Errorf(`Match("/api/") = %+v, %v; want "/api/*" with PathInfo "/"`, got, ok)
 	}
 }
 
