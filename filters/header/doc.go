@@ -12,7 +12,11 @@
 // delete these fields, and Response.Reset drops them. They are applied on
 // the request's first dispatch only: a re-dispatch (a continuation resumed
 // or expired) goes on with the fields of the earlier passes, so Add's
-// values are not added twice. Request changes apply to every dispatch.
+// values are not added twice. A forward through the filters
+// (dispatcher.WithFilters), a page's or an error page's, passes the
+// filter again within a dispatch: Remove and Set apply again, and Add
+// adds no value the field already holds, so that none is sent twice.
+// Request changes apply to every dispatch.
 //
 // Package header imports api, continuation and the standard library.
 package header

@@ -27,7 +27,9 @@ type Config struct {
 	// before this filter, trusting the proxy, so that its requests say
 	// https; or have the proxy send the field.
 	Set map[string]string
-	// Add appends a value to the response field, keeping existing values.
+	// Add appends a value to the response field, keeping existing values,
+	// unless the field holds that value already (a forward through the
+	// filters passes the filter again: see the package documentation).
 	// Nil or empty adds nothing. Strict-Transport-Security is sent over
 	// TLS only, as for Set.
 	Add map[string]string
@@ -115,6 +117,14 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 		}
 		for _, p := range f.add {
 			if p.key == hsts && !secure {
+				continue
+			}
+			// A forward through the filters (dispatcher.WithFilters), a
+			// page's or an error page's, passes here again on the same
+			// dispatch with the fields already changed: the value is
+			// there, and a second copy would be sent ("Vary: Origin,
+			// Origin").
+			if slices.Contains(h[p.key], p.value) {
 				continue
 			}
 			h[p.key] = append(h[p.key], p.value)
