@@ -14,7 +14,13 @@
 //   - method, path: the request's, as the filter first saw it;
 //   - status: the status of the response head sent, 0 if none was (the
 //     client left, or the connection was aborted, before a head went out);
-//   - bytes: the body bytes sent, by whichever task wrote them;
+//     for a request whose handler took its connection over (api.Hijack,
+//     a WebSocket upgrade), the status set before it was taken, which
+//     the taker sends (a tunnel's 200), or 101 if none was (the switch
+//     an upgrade writes itself); such a request completes, and is
+//     logged, when its connection is taken, not when the taker closes it;
+//   - bytes: the body bytes sent, by whichever task wrote them; none for
+//     a connection taken over, whose bytes are the taker's;
 //   - duration: from the filter's first pass to completion, time suspended
 //     included (put the filter first to time the whole request);
 //   - end: how the request ended (async.End): "answered", "expired" (a

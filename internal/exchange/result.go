@@ -40,12 +40,16 @@ func (e End) String() string {
 type Result struct {
 	// Status is the status of the response head handed to the
 	// connection; 0 if none was (the connection was aborted before a head
-	// could be sent, or was hijacked).
+	// could be sent). For a hijacked connection, it is the head sent
+	// before it was taken (a Flush), else the status set before, which
+	// the taker sends, else 101: the taker writes its own head, most
+	// often an upgrade's switch.
 	Status int
 	// Bytes counts the body bytes handed to the connection, written by
 	// whichever task: bytes buffered and then discarded (Reset, an error
 	// page replacing them) do not count, nor do bodies a connection does
-	// not send (HEAD, 204, 304).
+	// not send (HEAD, 204, 304), nor what the taker of a hijacked
+	// connection writes on it.
 	Bytes int64
 	// End says what decided the outcome.
 	End End
