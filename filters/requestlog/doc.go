@@ -39,7 +39,11 @@
 // was sent, and the bytes are "-" when there were none. Its request line
 // is the target as sent, query included, as in Apache's and Jetty's logs:
 // a credential a client puts in the query (?access_token=...) is written
-// there, where the slog format's path leaves the query out.
+// there, where the slog format's path leaves the query out. What the
+// client or its peer chose is escaped, so that each request is one line
+// of these fields: quotes, backslashes and control bytes as Apache
+// escapes them (\", \\, \xhh), and in the host (a Unix socket's peer is
+// the name it bound, any bytes) its spaces too.
 //
 // With Config.Passes, each pass through the chain also gets a slog record
 // ("request pass") with the status its Response had when the pass ended,

@@ -354,6 +354,18 @@ func TestCombinedLine(t *testing.T) {
 			handler: func(w api.Response, r *api.Request) error { return api.Error(403, "") },
 			want:    `192.0.2.1 - - [04/Mar/2026:05:06:07 +0000] "POST /x HTTP/1.1" 403 - "-" "a\"b\\c\x01\xc3\xa9"` + "\n",
 		},
+		{
+			// A Unix socket's peer is the name it bound, any bytes: it
+			// stays one field of one line, not a line of its own making.
+			name: "unix peer's name escaped",
+			req: func() *api.Request {
+				h := wharftest.Head("GET", "/x")
+				h.Conn = &api.ConnInfo{RemoteAddr: "@p 1\n\"6.6.6.6", LocalAddr: "/run/app.sock"}
+				return api.NewRequest(context.Background(), h, nil)
+			}(),
+			handler: func(w api.Response, r *api.Request) error { return nil },
+			want:    `@p\x201\x0a\"6.6.6.6 - - [04/Mar/2026:05:06:07 +0000] "GET /x HTTP/1.1" 200 - "-" "-"` + "\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -211,7 +211,8 @@ func (f *filter) writeCombined(r *api.Request, start time.Time, res async.Result
 // with "-" for the ident and the user (unknown here), for a status when no
 // head was sent, for 0 bytes, and inside the quotes for an empty referer or
 // user agent. Quotes, backslashes and control bytes in the quoted fields
-// are escaped as Apache does (\", \\, \xhh).
+// are escaped as Apache does (\", \\, \xhh), and in the host too, with
+// its spaces (\x20).
 func appendCombined(b []byte, r *api.Request, start time.Time, res async.Result) []byte {
 	host := r.RemoteAddr()
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -220,7 +221,10 @@ func appendCombined(b []byte, r *api.Request, start time.Time, res async.Result)
 	if host == "" {
 		host = "-"
 	}
-	b = append(b, host...)
+	// On a Unix socket the peer's address is the name it bound, whatever
+	// bytes it chose: escaped, its spaces too, it stays the line's first
+	// field, where a line feed in it would start a line of its making.
+	b = appendEscapedField(b, host)
 	b = append(b, " - - ["...)
 	b = start.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, "] \""...)
@@ -257,13 +261,19 @@ func appendQuoted(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func appendEscaped(b []byte, s string) []byte {
+func appendEscaped(b []byte, s string) []byte { return escape(b, s, false) }
+
+// appendEscapedField appends s escaped as appendEscaped does, and its
+// spaces as \x20, for a field outside quotes.
+func appendEscapedField(b []byte, s string) []byte { return escape(b, s, true) }
+
+func escape(b []byte, s string, space bool) []byte {
 	const hex = "0123456789abcdef"
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '"' || c == '\\':
 			b = append(b, '\\', c)
-		case c < 0x20 || c >= 0x7f:
+		case c < 0x20 || c >= 0x7f || c == ' ' && space:
 			b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
 		default:
 			b = append(b, c)
