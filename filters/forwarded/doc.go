@@ -26,7 +26,12 @@
 // own, a listener of in-memory pipes) is not believed, nor is a socket
 // bound to a relative path: listen on an absolute one. The zero value
 // believes no Unix peer. The hops the fields list are matched against
-// TrustedProxies alone.
+// TrustedProxies alone, and so is the peer of a connection that came to
+// an IP address (or to one a connector does not say), never that of a
+// connection to a Unix socket: its peer's address is the name the peer
+// bound, which any process that reaches the socket may shape as a
+// trusted proxy's ("10.0.0.1:5000", a file of that name in its working
+// directory).
 //
 // # What it reads
 //

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -245,6 +246,75 @@ func TestEndToEndUnixSocket(t *testing.T) {
 			if err := stop(); err != nil {
 				t.Errorf("%s: %v", via, err)
 			}
+		}
+	}
+}
+
+// TestEndToEndUnixPeerNamedAsProxy: a process that reaches the server's
+// Unix socket and binds its own end to a relative path shaped as a
+// trusted proxy's address ("10.0.0.1:5000", a file in its working
+// directory) is that path to the server, not that proxy: its forwarding
+// fields are not believed, whether or not TrustUnixPeers is set (a peer
+// bound to a relative path is not believed as a Unix peer either), through
+// the container's connector and through net/http's server.
+func TestEndToEndUnixPeerNamedAsProxy(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "s")
+	t.Chdir(t.TempDir()) // where the client's socket file is made
+	for _, via := range []string{"connector", "net/http"} {
+		for _, trust := range []bool{false, true} {
+			f, err := forwarded.New(forwarded.Config{TrustedProxies: []string{"10.0.0.0/8"}, TrustUnixPeers: trust})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := container.New(container.WithLogger(slog.New(slog.DiscardHandler)))
+			c.Filter("/*", f)
+			c.HandleFunc("/", func(w api.Response, r *api.Request) error {
+				_, err := w.WriteString(r.RemoteAddr() + " " + r.Scheme())
+				return err
+			})
+			l, err := net.Listen("unix", sock)
+			if err != nil {
+				t.Skipf("no Unix socket: %v", err)
+			}
+			served := make(chan error, 1)
+			var hs *http.Server
+			if via == "connector" {
+				go func() { served <- c.Serve(l) }()
+			} else {
+				hs = &http.Server{Handler: c}
+				go func() { served <- hs.Serve(l) }()
+			}
+			tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				d := net.Dialer{LocalAddr: &net.UnixAddr{Name: "10.0.0.1:5000", Net: "unix"}}
+				return d.DialContext(ctx, "unix", sock)
+			}}
+			req, err := http.NewRequest("GET", "http://proxied.example/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Forwarded-For", "192.0.2.1")
+			req.Header.Set("X-Forwarded-Proto", "https")
+			resp, err := (&http.Client{Transport: tr}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if want := "10.0.0.1:5000 http"; resp.StatusCode != http.StatusOK || string(b) != want {
+				t.Errorf("%s, TrustUnixPeers %v: %d %q, want 200 %q", via, trust, resp.StatusCode, b, want)
+			}
+			tr.CloseIdleConnections()
+			if hs != nil {
+				hs.Close()
+				<-served
+				c.Close()
+			} else {
+				if err := c.Shutdown(t.Context()); err != nil {
+					t.Error(err)
+				}
+				<-served
+			}
+			os.Remove("10.0.0.1:5000") // the client's socket file, for the next client
 		}
 	}
 }

@@ -54,8 +54,10 @@ type Config struct {
 	// TrustedProxies holds the addresses ("10.0.0.7", "::1") and prefixes
 	// ("10.0.0.0/8") of the proxies whose forwarding fields are believed.
 	// An IPv4-mapped entry ("::ffff:10.0.0.7") matches the IPv4 address
-	// it stands for. Empty trusts none, loopback included (see the
-	// package documentation).
+	// it stands for. A peer is matched against them only on a connection
+	// that came to an IP address: on a Unix socket its address is the
+	// name it bound, which may take any address's form. Empty trusts
+	// none, loopback included (see the package documentation).
 	TrustedProxies []string
 	// TrustUnixPeers believes the peer of a connection over a Unix
 	// socket: a proxy there, which only the processes allowed to open
@@ -141,7 +143,11 @@ func (f *filter) Filter(w api.Response, r *api.Request, next api.Chain) error {
 // trusted proxy; local is the address the connection came to.
 func (f *filter) trustsPeer(remote, local string) bool {
 	if a := peerAddr(remote); a.IsValid() {
-		return f.trusts(a)
+		// Only on a connection that came to an IP address (or to one not
+		// said): on a Unix socket the peer's address is the name it
+		// bound, which any process that reaches the socket may shape as
+		// a trusted proxy's ("10.0.0.1:5000", a file of its directory).
+		return f.trusts(a) && (local == "" || peerAddr(local).IsValid())
 	}
 	return f.unix && unixConn(remote, local)
 }

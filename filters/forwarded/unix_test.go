@@ -39,6 +39,12 @@ func TestUnixPeerForms(t *testing.T) {
 		{"relative peer path", "proxy.sock", "/run/wharf.sock", false},
 		{"untrusted IP peer on a socket's name", "203.0.113.50:7000", "/run/wharf.sock", false},
 		{"zoned IP peer", "[fe80::1%eth0]:7000", "/run/wharf.sock", false},
+		// A peer on a Unix socket is the name it bound, which a local
+		// process may make a trusted proxy's address: a file named
+		// "10.0.0.1:5000" in its working directory.
+		{"trusted IP's form on a socket's name", "10.0.0.1:5000", "/run/wharf.sock", false},
+		{"trusted IP's form on an abstract socket", "10.0.0.1:5000", "@wharf", false},
+		{"trusted IP's form on a relative socket path", "10.0.0.1:5000", "wharf.sock", false},
 	}
 	for _, trust := range []bool{false, true} {
 		f, err := forwarded.New(forwarded.Config{TrustedProxies: proxies, TrustUnixPeers: trust})
