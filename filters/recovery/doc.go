@@ -14,7 +14,13 @@
 //
 // The filter recovers only panics on the goroutine that runs the chain, in
 // the dispatch it wraps. Tasks a handler submits with async.Context.Dispatch
-// run later and are recovered by the container.
+// run later and are recovered by the container. So is a panic of the
+// chain below a timeout filter (filters/timeout) that a recovery filter
+// added before it wraps: that chain runs on a goroutine of the timeout
+// filter's, after the dispatch returned, and its panic reaches neither
+// this filter's Logger nor its OnPanic (the container logs it and
+// answers 500). Add the recovery filter after the timeout filter to
+// have it recover the chain's panics.
 //
 // Package recovery imports only api and the standard library.
 package recovery
