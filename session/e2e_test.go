@@ -253,3 +253,12 @@ func TestEndToEndConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// cookieNames returns the names of the cookies resp sets, in order.
+func cookieNames(resp *http.Response) []string {
+	var names []string
+	for _, ck := range resp.Cookies() {
+		names = append(names, ck.Name)
+	}
+	return names
+}

@@ -59,10 +59,7 @@ func TestNestedAreaIncludesOwnPage(t *testing.T) {
 			modes.Run(t, build, func(t *testing.T, s *modes.Server) {
 				c := client(t, s)
 				_, resp := wharftest.Send(t, c, "GET", s.URL+"/admin/page", nil)
-				var names []string
-				for _, ck := range resp.Cookies() {
-					names = append(names, ck.Name)
-				}
+				names := cookieNames(resp)
 				if resp.StatusCode != http.StatusOK || len(names) != 1 || names[0] != "admin_session" {
 					t.Errorf("GET /admin/page: %s, cookies %v; want 200 and admin_session alone", resp.Status, names)
 				}

@@ -48,10 +48,7 @@ func TestNestedManagers(t *testing.T) {
 			{"/admin/set", "admin", "admin_session", admin},
 		} {
 			_, resp := wharftest.Send(t, c, "POST", s.URL+tc.path, url.Values{"k": {tc.key}, "v": {"v"}})
-			var names []string
-			for _, ck := range resp.Cookies() {
-				names = append(names, ck.Name)
-			}
+			names := cookieNames(resp)
 			if resp.StatusCode != http.StatusOK || len(names) != 1 || names[0] != tc.cookie {
 				t.Errorf("POST %s: %s, cookies %v; want 200 and %s alone", tc.path, resp.Status, names, tc.cookie)
 			}
@@ -100,10 +97,7 @@ func TestNestedManagersIncludeOuterPage(t *testing.T) {
 		for _, path := range []string{"/admin/include", "/admin/forward"} {
 			c := client(t, s)
 			_, resp := wharftest.Send(t, c, "GET", s.URL+path, nil)
-			var names []string
-			for _, ck := range resp.Cookies() {
-				names = append(names, ck.Name)
-			}
+			names := cookieNames(resp)
 			if resp.StatusCode != http.StatusOK || len(names) != 1 || names[0] != "wharf_session" {
 				t.Errorf("GET %s: %s, cookies %v; want 200 and wharf_session alone", path, resp.Status, names)
 			}

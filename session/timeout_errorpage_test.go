@@ -61,10 +61,7 @@ func TestErrorPageWhileTimedOutPassRuns(t *testing.T) {
 				defer close(release)
 				c := client(t, s)
 				body, resp := wharftest.Send(t, c, "GET", s.URL+tc.area+"/slow", nil)
-				var names []string
-				for _, ck := range resp.Cookies() {
-					names = append(names, ck.Name)
-				}
+				names := cookieNames(resp)
 				if resp.StatusCode != http.StatusServiceUnavailable || body != "sorry" || len(names) != 1 || names[0] != tc.cookie {
 					t.Errorf("GET %s/slow: %s %q, cookies %v; want 503 \"sorry\" with %s alone", tc.area, resp.Status, body, names, tc.cookie)
 				}
@@ -146,10 +143,7 @@ func TestTakenOverChainDetached(t *testing.T) {
 				c := client(t, s)
 				body, resp := wharftest.Send(t, c, "GET", s.URL+"/slow", nil)
 				<-done
-				var names []string
-				for _, ck := range resp.Cookies() {
-					names = append(names, ck.Name)
-				}
+				names := cookieNames(resp)
 				if resp.StatusCode != http.StatusServiceUnavailable || body != "sorry" || len(names) != 1 || names[0] != "wharf_session" {
 					t.Errorf("GET /slow: %s %q, cookies %v; want 503 \"sorry\" with wharf_session alone", resp.Status, body, names)
 				}
@@ -247,10 +241,7 @@ func TestTakenOverChainIncludes(t *testing.T) {
 				c := client(t, s)
 				body, resp := wharftest.Send(t, c, "GET", s.URL+"/admin/slow", nil)
 				<-done
-				var names []string
-				for _, ck := range resp.Cookies() {
-					names = append(names, ck.Name)
-				}
+				names := cookieNames(resp)
 				if resp.StatusCode != http.StatusServiceUnavailable || body != "sorry" || len(names) != 1 || names[0] != tc.cookie {
 					t.Errorf("GET /admin/slow: %s %q, cookies %v; want 503 \"sorry\" with %s alone", resp.Status, body, names, tc.cookie)
 				}
