@@ -64,6 +64,11 @@ func (s *formSlot) state() *formState {
 // body before gets a form parsed from what remained, and the first Form
 // call must not overlap another read of the body. Form blocks until the
 // body is read, so a NonBlocking handler must not call it for a form body.
+// Once the request has a ReadListener (see Body), whose body it is, a
+// Form that would read the body returns an error wrapping ErrWrongState
+// that names the listener, and leaves the exchange's one parse to a later
+// call (formdata's ParseAsync makes it from the bytes its listener read);
+// a parse begun before the listener came is the form.
 //
 // Errors: a body longer than MaxFormBytes (or a Content-Length above it,
 // before anything is read) is an error wrapping ErrBodyTooLarge, which the
@@ -143,9 +148,18 @@ func (r *Request) bodyForm() (url.Values, error) {
 	if r.form == nil {
 		return nil, nil // detached, with no body (Detach)
 	}
+	if r.form.p.Load() == nil {
+		if _, ok := r.Body().(listenedBody); ok {
+			// A ReadListener reads the body (see Body): refused,
+			// without taking the exchange's one parse, which a
+			// Request given the bytes the listener read makes
+			// (formdata's ParseAsync). One begun before the listener
+			// came is the form.
+			return nil, errBodyListened
+		}
+	}
 	st := r.form.state()
-	head := r.head
-	st.once.Do(func() { st.post, st.err = parseFormBody(head) })
+	st.once.Do(func() { st.post, st.err = parseFormBody(r.head, r.Body()) })
 	return st.post, st.err
 }
 
@@ -184,13 +198,13 @@ func IsFormType(contentType string) bool {
 	}
 }
 
-// parseFormBody reads and parses h's body under h's form limit.
-func parseFormBody(h *RequestHead) (url.Values, error) {
+// parseFormBody reads and parses body, h's (as Body gives it), under h's
+// form limit.
+func parseFormBody(h *RequestHead, body io.Reader) (url.Values, error) {
 	limit := h.MaxFormBytes
 	if limit == 0 {
 		limit = DefaultMaxFormBytes
 	}
-	var body io.Reader = h.Body
 	if limit > 0 && limit < math.MaxInt64 {
 		if h.ContentLength > limit {
 			return nil, formTooLarge(limit)

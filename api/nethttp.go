@@ -64,7 +64,9 @@ func FromHTTP(h http.Handler) Handler {
 
 // ToHTTPRequest builds a net/http server request from r: same method, target,
 // header (a copy), body, context, addresses and TLS state; the context
-// carries http.LocalAddrContextKey, as net/http's server sets it. If the body
+// carries http.LocalAddrContextKey, as net/http's server sets it. Its body
+// is what r.Body() returns: once the request has a ReadListener, a stream
+// whose reads fail (see Request.Body). If the body
 // form was read already (Form, FormValue: by a filter, say), the body is
 // spent, and the values are in the request's Form and PostForm instead.
 // Its Trailer is as net/http's server makes it: the declared names from
@@ -105,7 +107,7 @@ func ToHTTPRequest(r *Request) (*http.Request, error) {
 		ProtoMajor: r.head.ProtoMajor,
 		ProtoMinor: r.head.ProtoMinor,
 		Header:     r.head.Header.Clone(),
-		Body:       r.head.Body,
+		Body:       r.Body(), // refusing its reads once a ReadListener has it
 		Host:       r.head.Host,
 		RemoteAddr: r.RemoteAddr(),
 		RequestURI: r.head.Target,

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"iter"
 	"net/http"
@@ -348,7 +349,69 @@ func (r *Request) Scheme() string {
 // finished fails: with an error wrapping ErrCompleted on Wharf's HTTP/1.1
 // and HTTP/2 connectors, with net/http's or quic-go's own error when the
 // container is served by net/http or over HTTP/3.
-func (r *Request) Body() io.ReadCloser { return r.head.Body }
+//
+// Once the request has a ReadListener (async.Context.SetReadListener,
+// which formdata.ParseAsync sets), the body is the listener's, as in the
+// Servlet API: Body returns a stream whose Read fails with an error
+// wrapping ErrWrongState that names the listener (its Close does
+// nothing), on every connector, for every Request of the exchange whose
+// body is the container's or the one the listener reads, in the dispatch
+// that set the listener and in every later one (a re-dispatch, a resumed
+// continuation's), so that no blocking read races the listener for the
+// bytes. A body a Request was given after the listener came (WithBody)
+// is read as usual.
+func (r *Request) Body() io.ReadCloser {
+	if l, ok := r.ex.(bodyListener); ok {
+		if lb := l.ListenedBody(); lb != nil && r.listened(lb) {
+			return listenedBody{}
+		}
+	}
+	return r.head.Body
+}
+
+// bodyListener is the optional interface of an Exchange (see Exchange)
+// that Body asks: ListenedBody returns the body a ReadListener reads, or
+// nil while none does.
+type bodyListener interface {
+	ListenedBody() io.Reader
+}
+
+// listened reports whether r's body is one a ReadListener reading lb
+// takes the bytes of: lb itself (a body a filter wrapped, the listener
+// set on the wrapped Request), or the exchange's own, which lb is or
+// reads from.
+func (r *Request) listened(lb io.Reader) bool {
+	if sameBody(r.head.Body, lb) {
+		return true
+	}
+	base := r.ex.Request()
+	return base != nil && sameBody(r.head.Body, base.head.Body)
+}
+
+// sameBody reports whether a and b are one body. Two values of one type
+// that == cannot compare (a struct holding a slice, given by value, or
+// io.NopCloser's around one) make it panic: those are two bodies.
+// (reflect's Value.Comparable, which would tell, allocates.)
+func sameBody(a, b io.Reader) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// listenedBody is what Body returns for a body a ReadListener reads.
+type listenedBody struct{}
+
+// errBodyListened is what a blocking read of a body a ReadListener reads
+// fails with.
+var errBodyListened = fmt.Errorf("wharf: %w: the request body is read by its ReadListener (async.Context.SetReadListener), not by a blocking read", ErrWrongState)
+
+func (listenedBody) Read([]byte) (int, error) { return 0, errBodyListened }
+
+// Close does nothing: the body is the listener's.
+func (listenedBody) Close() error { return nil }
 
 // Trailer returns the request trailers. They are complete only after the body
 // has been read to EOF; before that, or on a protocol without trailers, it
@@ -434,7 +497,8 @@ func (r *Request) Exchange() Exchange { return r.ex }
 // optional interfaces of the value, as io finds a WriterTo behind a
 // Reader: packages async and continuation the request's serialized
 // executor, dispatcher.Forward the context's resolver and whether the
-// container maps ambiguous paths. Programs do not
+// container maps ambiguous paths, Request.Body the body a ReadListener
+// reads (whose blocking reads it refuses). Programs do not
 // implement it, except to build a Request a test hands to such a package.
 type Exchange interface {
 	// Request returns the Request of the initial dispatch (nil until it

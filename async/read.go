@@ -68,6 +68,15 @@ type Input struct {
 // and the request still has no ReadListener. A failure not told yet (the
 // client left while the dispatch runs) takes the listener, and tells its
 // OnError.
+//
+// Once the listener is set, the body is its own, as in the Servlet API,
+// whose getInputStream after setReadListener is an IllegalStateException
+// in blocking mode: a blocking read of it (io.ReadAll(r.Body()),
+// Request.Form, formdata.Parse, an http.Handler's body through
+// api.FromHTTP), from this dispatch or a later one of the request (a
+// Redispatch, a resumed continuation's), fails with an error wrapping
+// api.ErrWrongState that names the ReadListener, on every connector,
+// rather than race the listener for the bytes (see api.Request.Body).
 func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 	if l == nil {
 		return nil, errors.New("async: nil ReadListener")
@@ -92,6 +101,12 @@ func (a *Context) SetReadListener(l ReadListener) (*Input, error) {
 		c.read.Store(false)
 		return nil, err
 	}
+	// The body is the listener's from now on: Body gives every Request
+	// of the exchange a reader that refuses a blocking read, which would
+	// race the listener for the bytes (the read-ahead goroutine below),
+	// in this dispatch or a later one. in.body is the stream itself,
+	// taken above.
+	a.ex.ListenBody(in.body)
 	if nb, ok := in.body.(api.NonBlockingReader); ok {
 		var probe [0]byte
 		if _, err := nb.TryRead(probe[:]); !errors.Is(err, api.ErrNotSupported) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -81,6 +82,11 @@ func (x *exchange) Request() *api.Request { return x.ax.Request() }
 func (x *exchange) Completed() { x.ctxt.c.completed(x) }
 
 func (x *exchange) AsyncExchange() *engine.Exchange { return &x.ax }
+
+// ListenedBody is the optional interface of an api.Exchange that
+// Request.Body asks: the body a ReadListener reads, which a blocking read
+// must leave alone (nil while none does).
+func (x *exchange) ListenedBody() io.Reader { return x.ax.ListenedBody() }
 
 // Hijacked implements engine.Hijacked: the connection is the handler's
 // now, as on net/http's server, which stops tracking a hijacked

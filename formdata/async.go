@@ -31,7 +31,10 @@ type DoneFunc func(w api.Response, f *Form, err error) error
 // the others read ahead on a goroutine of their own, as async.Input
 // does). When the body is parsed, or fails, done runs. The read listener
 // is the request's one (see async.Context.SetReadListener): a request
-// whose body ParseAsync reads can have no other.
+// whose body ParseAsync reads can have no other, and a blocking read of
+// the body after it (io.ReadAll(r.Body()), Request.Form), in this
+// dispatch or a later one, fails with an error wrapping api.ErrWrongState
+// that names the ReadListener, rather than take the parse's bytes.
 //
 // Call it from the request's handler (the dispatch that may start async
 // mode), which then returns nil; set the returned Context's timeout

@@ -79,6 +79,10 @@ func classify(r *api.Request) (encoding, string, error) {
 // for that parse's result; a Parse while ParseAsync reads it returns an
 // error wrapping api.ErrWrongState at once, since ParseAsync's parse runs
 // as tasks of the request that a waiting handler would hold back. A
+// Parse that would read a body the request's own ReadListener reads (one
+// the handler set with async.Context.SetReadListener) returns the error
+// of Body's stream then, wrapping api.ErrWrongState and naming the
+// listener (see api.Request.Body). A
 // Request that no container built has no exchange: each Parse reads what
 // is left of its body.
 func Parse(r *api.Request, lim Limits) (*Form, error) {

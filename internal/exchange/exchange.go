@@ -3,6 +3,7 @@ package exchange
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -315,6 +316,9 @@ type extras struct {
 	// errorsTold: the OnError listeners were taken to be told of a
 	// failure (runError), so that one added now is not.
 	errorsTold bool
+	// listened is the body a ReadListener reads (ListenBody), for good;
+	// nil while none does.
+	listened io.Reader
 }
 
 // extrasLocked returns ex.more, making it. ex.mu is held.
@@ -389,6 +393,29 @@ func (ex *Exchange) Done() <-chan struct{} {
 
 // Request returns the request of the initial dispatch.
 func (ex *Exchange) Request() *api.Request { return ex.base }
+
+// ListenBody records that a ReadListener (package async's) reads body,
+// the body of the request it was set on, from now on, for the rest of the
+// exchange: ListenedBody returns it.
+func (ex *Exchange) ListenBody(body io.Reader) {
+	ex.mu.Lock()
+	ex.extrasLocked().listened = body
+	ex.mu.Unlock()
+}
+
+// ListenedBody returns the body a ReadListener reads (ListenBody), or nil
+// while none does. It is the optional interface of an api.Exchange that
+// Request.Body asks: a blocking read of a body a listener reads would race
+// the listener for its bytes, and is refused. Any goroutine may call it;
+// it takes the exchange's lock, and allocates nothing.
+func (ex *Exchange) ListenedBody() io.Reader {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.more == nil {
+		return nil
+	}
+	return ex.more.listened
+}
 
 // Prepare gives the exchange the request of its initial dispatch ahead of
 // Start, which then runs it when called with nil: a container that maps
