@@ -36,7 +36,11 @@
 // see it cut, as they see an uncompressed one the connection ends short.
 // So are the bytes the filter buffers before it decides: a write that
 // would take them past the declared length is refused the same way, and
-// the response goes on with the body declared.
+// the response goes on with the body declared. A length the handler's
+// Response never showed (set by a filter above, or through Unwrap on the
+// Response under the filter's) is found only when the buffered bytes go:
+// those that fit go, the rest is dropped, and the write that made the
+// filter decide, if one did, returns the error.
 //
 // A response whose status becomes 204 or 304 before its head is sent has
 // no body, as with the container alone: what was compressed of it is

@@ -1,6 +1,7 @@
 package gzip
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -362,7 +363,8 @@ type writer struct {
 	// length; once the field is gone it cannot, so the writer does.
 	declared, fed int64
 	// headerAsked is whether Header was called: until then, no
-	// Content-Length can have been set through the writer.
+	// Content-Length can have been set through the writer (one set
+	// around it is left to writeHeld).
 	headerAsked bool
 }
 
@@ -495,8 +497,11 @@ func (w *writer) admit(n int) error {
 // container only when the response ends, which would refuse them all
 // then, the bytes that fit with them, with the handler long past hearing
 // of it (the client got a 500 where the handler had declared and written
-// its body). A handler that never asked for the header set no length:
-// its header is not asked for here either (see SetContentType).
+// its body). A handler that never asked for the header set no length
+// through it: its header is not asked for here either (see
+// SetContentType). One set around the writer (by a filter above, or
+// through Unwrap) is not seen here, and writeHeld cuts the held bytes to
+// it when they go.
 func (w *writer) holdBack(n int) error {
 	if !w.headerAsked {
 		return nil
@@ -626,7 +631,39 @@ func (w *writer) decide(p []byte, big bool) error {
 		// dropped, as the container drops those it buffered.
 		return nil
 	}
+	return w.writeHeld(buf)
+}
+
+// writeHeld writes out buf, the bytes held back before the decision. A
+// Content-Length that did not go through the writer's Header (a filter
+// above set it on the Response it passed on, the handler on the one it
+// unwrapped) escaped holdBack, and the held bytes may go past it: they
+// are refused whole, by the container (which then answered the ending
+// response with a 500 in place of the body declared) or by admit (the
+// stream then ended cut, with none of them). The bytes that fit go, as
+// the container alone would have taken them, and the refusal is
+// returned: to the write that made the decision, or to close, which
+// drops it.
+func (w *writer) writeHeld(buf []byte) error {
 	_, err := w.Write(buf)
+	if err == nil || !errors.Is(err, http.ErrContentLength) {
+		return err
+	}
+	n := w.declared // compressing: recode took the field off
+	if w.state == passing {
+		// The container refused for its Content-Length field: the map
+		// holds it already, and asking for it makes none.
+		var perr error
+		if n, perr = strconv.ParseInt(w.Response.Header().Get("Content-Length"), 10, 64); perr != nil {
+			return err
+		}
+	}
+	if n < 0 || n >= int64(len(buf)) {
+		return err
+	}
+	if _, werr := w.Write(buf[:n]); werr != nil {
+		return werr
+	}
 	return err
 }
 
@@ -814,6 +851,11 @@ func (w *writer) close() error {
 	var err error
 	if w.state == undecided && (len(w.buf) > 0 || w.head) {
 		err = w.decide(nil, len(w.buf) >= w.f.minSize || w.declaresMinSize())
+		if errors.Is(err, http.ErrContentLength) {
+			// The held bytes that fit the length went (writeHeld);
+			// the handler, done, can no longer hear of the rest.
+			err = nil
+		}
 	}
 	w.dropBodiless()
 	w.settle() // the fields the handler set last, before the head goes with the end
