@@ -436,6 +436,11 @@ func (w *writer) Write(p []byte) (int, error) {
 		}
 		return w.gz.Write(p)
 	case heading:
+		if w.dropBodiless() {
+			// The container refuses a HEAD's body on a 204 or 304
+			// as a GET's.
+			return w.Response.Write(p)
+		}
 		return len(p), nil
 	case passing:
 		w.wrote = true
@@ -469,6 +474,11 @@ func (w *writer) WriteString(s string) (int, error) {
 		}
 		return w.compressString(s)
 	case heading:
+		if w.dropBodiless() {
+			// The container refuses a HEAD's body on a 204 or 304
+			// as a GET's.
+			return w.Response.WriteString(s)
+		}
 		return len(s), nil
 	case passing:
 		w.wrote = true
