@@ -52,7 +52,8 @@
 // writes, or failing that the Content-Length it declares, stands for the
 // body, and a HEAD that a GET would compress gets "Content-Encoding: gzip",
 // the marked ETag and the Vary, and loses Content-Length, with nothing
-// compressed. A HEAD with no Content-Type and no body is left as it is:
+// compressed; a write past the length it declared is refused, as a
+// GET's is. A HEAD with no Content-Type and no body is left as it is:
 // there are no bytes to sniff its type from.
 //
 // Flush flushes the gzip stream and then the underlying Response. gzip

@@ -358,8 +358,9 @@ type writer struct {
 	// (DescribeRepresentation).
 	described described
 	// declared is the Content-Length the handler set on a compressed
-	// response, which recode took off, -1 for none; fed counts the bytes
-	// it gave the compressor. The container holds a body to its declared
+	// response (a HEAD's too), which recode took off, -1 for none; fed
+	// counts the bytes it gave the compressor (a HEAD's, the bytes it
+	// wrote). The container holds a body to its declared
 	// length; once the field is gone it cannot, so the writer does.
 	declared, fed int64
 	// headerAsked is whether Header was called: until then, no
@@ -441,6 +442,10 @@ func (w *writer) Write(p []byte) (int, error) {
 			// as a GET's.
 			return w.Response.Write(p)
 		}
+		// Held to its declared length as the GET it stands for.
+		if err := w.admit(len(p)); err != nil {
+			return 0, err
+		}
 		return len(p), nil
 	case passing:
 		w.wrote = true
@@ -478,6 +483,10 @@ func (w *writer) WriteString(s string) (int, error) {
 			// The container refuses a HEAD's body on a 204 or 304
 			// as a GET's.
 			return w.Response.WriteString(s)
+		}
+		// Held to its declared length as the GET it stands for.
+		if err := w.admit(len(s)); err != nil {
+			return 0, err
 		}
 		return len(s), nil
 	case passing:
@@ -619,7 +628,10 @@ func (w *writer) decide(p []byte, big bool) error {
 		h.Set("Content-Encoding", "gzip")
 		w.recode(h)
 		if w.head {
+			// The held bytes count toward the declared length, as
+			// a GET's, written out below, pass admit.
 			w.state = heading
+			w.fed = int64(len(w.buf))
 			w.buf = nil
 			return nil
 		}
@@ -682,7 +694,7 @@ func (w *writer) writeHeld(buf []byte) error {
 // Accept-Ranges (ranges are of the handler's bytes), and the handler's
 // ETag marked (see etagSuffix).
 func (w *writer) recode(h http.Header) {
-	if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil && n >= 0 && !w.head {
+	if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
 		w.declared = n
 	}
 	h.Del("Content-Length")
