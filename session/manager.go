@@ -113,7 +113,8 @@ func sessionOf(r *api.Request, fn string) *Session {
 // afterwards is not saved with the new pass's changes, nor when the
 // request completes, but only by a Save of its own, as another request's
 // (which returns ErrCookieFixed for a new session, whose cookie it can no
-// longer set, as RenewID does). A page it includes or forwards to through
+// longer set, as RenewID does); its Invalidate (a logout) ends the session
+// the new pass holds too, in the store. A page it includes or forwards to through
 // the filters afterwards has the chain's Session of each Manager too,
 // detached as well (one of its own, from the request's cookie, for a
 // Manager the chain had not passed), never the new pass's. When next

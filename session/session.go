@@ -234,7 +234,11 @@ func (s *Session) create() {
 func (s *Session) Invalidate() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.base.Revision != 0 {
+	// A detached session (see takeOver) may be stored by the pass that
+	// took it over, under its ID, though this one never stored it: a
+	// logout in the chain must end it all the same (an ID not stored is
+	// no error to Delete).
+	if s.base.Revision != 0 || s.detached && s.id != "" {
 		ctx, cancel := s.m.storeContext()
 		defer cancel()
 		if err := s.m.cfg.Store.Delete(ctx, s.id); err != nil {

@@ -255,3 +255,51 @@ func TestTakenOverChainIncludes(t *testing.T) {
 		})
 	}
 }
+
+// A logout in a chain taken over (see TestTakenOverChainDetached) ends
+// the session the error page's pass stored: the chain's Session, new when
+// the pass took it over, was never stored by the chain itself, and its
+// Invalidate skipped the store, returning nil with the session (a
+// login's, say) still alive under the cookie the client holds.
+func TestTakenOverChainLogout(t *testing.T) {
+	var answered, done chan struct{}
+	var logoutErr error
+	build := func(c *container.Container) {
+		a, d := make(chan struct{}), make(chan struct{})
+		answered, done = a, d
+		c.Filter("/slow", timeout.New(timeout.Config{Timeout: 20 * time.Millisecond}))
+		c.Filter("/*", session.New(session.Config{}))
+		c.HandleFunc("GET /get/{key}", sessiontest.GetKey)
+		c.HandleFunc("/slow", func(w api.Response, r *api.Request) error {
+			defer close(d)
+			s := session.Of(r)
+			s.Set("user", "alice")
+			<-r.Context().Done()
+			<-a // the error page's pass stored the session, and answered
+			logoutErr = s.Invalidate()
+			return r.Context().Err()
+		})
+		c.HandleFunc("/sorry", func(w api.Response, r *api.Request) error {
+			_, err := w.WriteString("sorry")
+			return err
+		})
+		c.ErrorPage(http.StatusServiceUnavailable, api.HandlerFunc(func(w api.Response, r *api.Request) error {
+			return dispatcher.Forward(w, r, "/sorry", dispatcher.WithFilters())
+		}))
+	}
+	modes.Run(t, build, func(t *testing.T, s *modes.Server) {
+		c := client(t, s)
+		body, resp := wharftest.Send(t, c, "GET", s.URL+"/slow", nil)
+		close(answered)
+		<-done
+		if names := cookieNames(resp); resp.StatusCode != http.StatusServiceUnavailable || body != "sorry" || len(names) != 1 {
+			t.Fatalf("GET /slow: %s %q, cookies %v; want 503 \"sorry\" with the session's", resp.Status, body, names)
+		}
+		if logoutErr != nil {
+			t.Errorf("the chain's Invalidate: %v", logoutErr)
+		}
+		if v, _ := do(t, c, "GET", s.URL+"/get/user", nil); v != "-" {
+			t.Errorf("after the chain's logout the session reads user=%q, want it ended", v)
+		}
+	})
+}
