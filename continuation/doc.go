@@ -11,6 +11,13 @@
 // passes apart with IsInitial, IsResumed and IsExpired and reads the
 // attributes from the new Request.
 //
+// The response carries over, as Jetty's does: the status and header fields
+// a pass set stay for the next one. A 204 set before suspending, as the
+// answer for a Complete from elsewhere, is still set in the pass that
+// Resume or the timeout makes, whose body it refuses (a 500): that pass
+// sets the status it answers with. Only a body written and not yet sent
+// is dropped on expiry, with the status and the fields that describe it.
+//
 // # Suspend before you register
 //
 // The order matters, because a Resume is judged when it arrives:

@@ -179,6 +179,12 @@ func ExampleContinuation_Complete() {
 	c.HandleFunc("/poll", func(w api.Response, r *api.Request) error {
 		cont := continuation.Of(r)
 		if cont.IsExpired() {
+			// The 204 set below stays on the response, as every field
+			// a pass sets does: this pass answers with a body, and
+			// says so.
+			if err := w.SetStatus(http.StatusOK); err != nil {
+				return err
+			}
 			_, err := io.WriteString(w, "no news")
 			return err
 		}
