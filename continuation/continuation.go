@@ -39,7 +39,9 @@ func Of(r *api.Request) Continuation {
 //   - OnTimeout runs serialized when the suspended request expires, before
 //     the expired re-dispatch, and may write the response and Complete
 //     instead (the re-dispatch then does not happen), or Resume (the
-//     re-dispatch is then a resumed one, with Resume's attributes).
+//     re-dispatch is then a resumed one, with Resume's attributes). The
+//     continuation of the Request it is given reports IsExpired, and
+//     neither IsInitial nor IsResumed, as Jetty's does in onTimeout.
 //   - OnError runs serialized when the request fails while it is
 //     suspended because its client went away: an HTTP/1.1 connection
 //     closed, an HTTP/2 stream reset (err wraps connector.ErrClientGone).

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -150,7 +151,9 @@ type Func func(w api.Response)
 // OnTimeout and OnError run as serialized tasks and may write the response
 // and call Complete; OnTimeout may instead Resume, which re-dispatches the
 // request (a resumed dispatch) in place of the mode's default, as the
-// Servlet API's dispatch from onTimeout does; OnComplete runs after the
+// Servlet API's dispatch from onTimeout does (a continuation's OnTimeout
+// is given the Request as one of DispatchExpired, as Jetty's listener
+// finds its continuation expired); OnComplete runs after the
 // response is finished, with the error the exchange ended with (nil on
 // success), and may read the exchange's Result. OnError runs once per
 // request, for its first IO failure (Fail): the request ends with that
@@ -805,7 +808,16 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	// the timeout (as in Jetty, which runs every listener first): the
 	// first panic is raised once all of them ran, and fails the request
 	// as a panicking task does.
-	if panicked := ex.callOnTimeouts(w, ex.snapshotListeners()); panicked != nil {
+	listeners := ex.snapshotListeners()
+	r := ex.base
+	if mode == ModeContinuation && slices.ContainsFunc(listeners, func(l Listener) bool { return l.OnTimeout != nil }) {
+		// As Jetty's continuation in onTimeout, the listeners' Request
+		// reports the expiry (continuation's IsExpired), not the
+		// initial pass that ex.base is; made only for a listener that
+		// reads it, a timeout with none allocates nothing more.
+		r = r.WithAttribute(kindKey{}, DispatchExpired)
+	}
+	if panicked := ex.callOnTimeouts(w, r, listeners); panicked != nil {
 		panic(panicked)
 	}
 	ex.mu.Lock()
@@ -833,15 +845,15 @@ func (ex *Exchange) runTimeout(w api.Response) {
 // as a fault of the program's.
 var errShutdownTimeout = fmt.Errorf("%w: %w", api.ErrAsyncTimeout, api.ErrShutdown)
 
-// callOnTimeouts calls the OnTimeout listeners and returns the first
-// panic. One that ends its goroutine with runtime.Goexit (t.FailNow in a
+// callOnTimeouts calls the OnTimeout listeners with r and returns the
+// first panic. One that ends its goroutine with runtime.Goexit (t.FailNow in a
 // listener under test) does not keep the later ones from running
 // (eachPastGoexit); the task then fails as one that ended its goroutine
 // does (see goexited), as when a listener panics.
-func (ex *Exchange) callOnTimeouts(w api.Response, listeners []Listener) (panicked *api.PanicError) {
+func (ex *Exchange) callOnTimeouts(w api.Response, r *api.Request, listeners []Listener) (panicked *api.PanicError) {
 	eachPastGoexit(len(listeners), func(i int) {
 		if l := listeners[i]; l.OnTimeout != nil {
-			if pe := callOnTimeout(l.OnTimeout, w, ex.base); pe != nil && panicked == nil {
+			if pe := callOnTimeout(l.OnTimeout, w, r); pe != nil && panicked == nil {
 				panicked = pe
 			}
 		}
