@@ -126,7 +126,10 @@ func (c Continuation) SetOnShutdown(p async.OnShutdown) {
 // is refused with api.ErrNotSuspended, and the request then waits out its
 // whole timeout. A Resume after Suspend is never refused for being early:
 // it is held until the handler returns. SuspendThen does both steps in this
-// order in one call.
+// order in one call. A handler that suspended and then returns an error
+// (or panics) fails the request, answered 500, as one that did not
+// suspend: a Resume it already accepted re-dispatches nothing, and a later
+// one returns api.ErrCompleted.
 //
 // A second Suspend in the same dispatch keeps the suspension; once a
 // Resume or the timeout has ended it (the re-dispatch is on its way), it

@@ -26,7 +26,10 @@
 //     api.ErrNotSuspended and does nothing, so that wake-up is lost and the
 //     request waits out its whole timeout;
 //   - after Suspend, even while the suspending handler still runs, Resume
-//     is accepted and the re-dispatch runs as soon as the handler returns.
+//     is accepted and the re-dispatch runs as soon as the handler returns
+//     (returns nil: a handler that returns an error, or panics, fails the
+//     request, answered 500, and the Resume it accepted re-dispatches
+//     nothing).
 //
 // So a handler suspends first and only then makes the continuation
 // reachable (appends it to a list of waiters, sends it on a channel,

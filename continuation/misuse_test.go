@@ -268,6 +268,36 @@ func TestMisuse(t *testing.T) {
 			want: []error{nil, api.ErrCompleted}, code: 500,
 		},
 		{
+			name: "handler returns an error after a resume",
+			serve: func(w api.Response, r *api.Request, got func(error)) error {
+				c := continuation.Of(r)
+				if !c.IsInitial() {
+					_, err := w.WriteString("resumed")
+					return err
+				}
+				got(c.Suspend())
+				got(c.Resume()) // accepted: the re-dispatch waits for the return
+				return errors.New("boom")
+			},
+			// The error ends the request: the accepted Resume
+			// re-dispatches nothing.
+			want: []error{nil, nil}, code: 500,
+		},
+		{
+			name: "handler panics after a resume",
+			serve: func(w api.Response, r *api.Request, got func(error)) error {
+				c := continuation.Of(r)
+				if !c.IsInitial() {
+					_, err := w.WriteString("resumed")
+					return err
+				}
+				got(c.Suspend())
+				got(c.Resume())
+				panic("boom")
+			},
+			want: []error{nil, nil}, code: 500,
+		},
+		{
 			name: "listener added after suspend",
 			serve: func(w api.Response, r *api.Request, got func(error)) error {
 				c := continuation.Of(r)
