@@ -1,7 +1,6 @@
 package container_test
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,47 +8,10 @@ import (
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
-
-// ownedListener reads the whole body, then answers, or re-dispatches the
-// request for the handler to read again.
-type ownedListener struct {
-	a          *async.Context
-	in         *async.Input
-	redispatch bool
-	n          int
-	read       string // what the handler's blocking read said, in the same dispatch
-}
-
-func (l *ownedListener) OnDataAvailable(api.Response) {
-	buf := make([]byte, 4)
-	for {
-		n, err := l.in.Read(buf)
-		l.n += n
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (l *ownedListener) OnAllDataRead(w api.Response) {
-	if l.redispatch {
-		l.a.Redispatch(api.Attr{Key: ownedKey{}, Value: l})
-		return
-	}
-	fmt.Fprintf(w, "listener %d, %s", l.n, l.read)
-	l.a.Complete()
-}
-
-func (l *ownedListener) OnError(w api.Response, err error) {
-	fmt.Fprintf(w, "listener error after %d: %v", l.n, err)
-	l.a.Complete()
-}
-
-type ownedKey struct{}
 
 // blockingRead reads r's body as a handler does without a listener, and
 // says how it went.
@@ -73,7 +35,7 @@ func blockingRead(how string, r *api.Request) string {
 			n = len(b)
 		}
 	}
-	if errors.Is(err, api.ErrWrongState) && strings.Contains(err.Error(), "ReadListener") {
+	if wharftest.ListenerRefusal(err) {
 		return "refused"
 	}
 	return fmt.Sprintf("read %d, err %v", n, err)
@@ -92,20 +54,16 @@ func TestBlockingReadOfListenedBody(t *testing.T) {
 	build := func(c *container.Container) {
 		c.HandleFunc("POST /read", func(w api.Response, r *api.Request) error {
 			how := r.QueryValue("how")
-			if l, ok := r.Attribute(ownedKey{}).(*ownedListener); ok {
-				fmt.Fprintf(w, "listener %d, redispatched %s", l.n, blockingRead(how, r))
+			if l, ok := r.Attribute(wharftest.ListenerKey{}).(*wharftest.CountingListener); ok {
+				fmt.Fprintf(w, "listener %d, redispatched %s", l.N, blockingRead(how, r))
 				return nil
 			}
-			a, err := async.Start(r)
+			l, err := wharftest.StartCountingListener(r, r.QueryValue("redispatch") != "")
 			if err != nil {
 				return err
 			}
-			l := &ownedListener{a: a, redispatch: r.QueryValue("redispatch") != ""}
-			if l.in, err = a.SetReadListener(l); err != nil {
-				return err
-			}
-			if !l.redispatch {
-				l.read = blockingRead(how, r)
+			if !l.Redispatch {
+				l.Note = blockingRead(how, r)
 			}
 			return nil
 		})

@@ -1,61 +1,21 @@
 package formdata_test
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/wharf-go/wharf/api"
-	"github.com/wharf-go/wharf/async"
 	"github.com/wharf-go/wharf/container"
 	"github.com/wharf-go/wharf/formdata"
 	"github.com/wharf-go/wharf/internal/modes"
+	"github.com/wharf-go/wharf/internal/wharftest"
 )
-
-// countingListener reads the whole body, then answers with what the
-// handler's parse said, or re-dispatches the request for the handler to
-// parse.
-type countingListener struct {
-	a          *async.Context
-	in         *async.Input
-	redispatch bool
-	n          int
-	parse      string
-}
-
-type listenedKey struct{}
-
-func (l *countingListener) OnDataAvailable(api.Response) {
-	buf := make([]byte, 64)
-	for {
-		n, err := l.in.Read(buf)
-		l.n += n
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (l *countingListener) OnAllDataRead(w api.Response) {
-	if l.redispatch {
-		l.a.Redispatch(api.Attr{Key: listenedKey{}, Value: l})
-		return
-	}
-	fmt.Fprintf(w, "listener %d, parse %s", l.n, l.parse)
-	l.a.Complete()
-}
-
-func (l *countingListener) OnError(w api.Response, err error) {
-	fmt.Fprintf(w, "listener error after %d: %v", l.n, err)
-	l.a.Complete()
-}
 
 // refusedOrNot says whether err is the refusal of a blocking read of a
 // body a ReadListener has.
 func refusedOrNot(err error) string {
-	if errors.Is(err, api.ErrWrongState) && strings.Contains(err.Error(), "ReadListener") {
+	if wharftest.ListenerRefusal(err) {
 		return "refused"
 	}
 	return fmt.Sprintf("err %v", err)
@@ -72,22 +32,18 @@ func refusedOrNot(err error) string {
 func TestBlockingParseOfListenedBody(t *testing.T) {
 	build := func(c *container.Container) {
 		c.HandleFunc("POST /listener", func(w api.Response, r *api.Request) error {
-			if l, ok := r.Attribute(listenedKey{}).(*countingListener); ok {
+			if l, ok := r.Attribute(wharftest.ListenerKey{}).(*wharftest.CountingListener); ok {
 				_, err := formdata.Parse(r, formdata.Limits{})
-				fmt.Fprintf(w, "listener %d, redispatched parse %s", l.n, refusedOrNot(err))
+				fmt.Fprintf(w, "listener %d, redispatched parse %s", l.N, refusedOrNot(err))
 				return nil
 			}
-			a, err := async.Start(r)
+			l, err := wharftest.StartCountingListener(r, r.QueryValue("redispatch") != "")
 			if err != nil {
 				return err
 			}
-			l := &countingListener{a: a, redispatch: r.QueryValue("redispatch") != ""}
-			if l.in, err = a.SetReadListener(l); err != nil {
-				return err
-			}
-			if !l.redispatch {
+			if !l.Redispatch {
 				_, err := formdata.Parse(r, formdata.Limits{})
-				l.parse = refusedOrNot(err)
+				l.Note = "parse " + refusedOrNot(err)
 			}
 			return nil
 		})
