@@ -25,7 +25,8 @@ import (
 // is added before it, so that the Manager runs in the filter's chain (see
 // Filter). Added after it, the filter ends the Manager's pass as it starts
 // its chain on a goroutine of its own: a new session the chain writes is
-// not stored (RenewID, a login's, returns ErrCookieFixed), as a task's
+// not stored (RenewID, a login's, returns ErrCookieFixed, and its
+// message names this order), as a task's
 // after the dispatch returned (see Session), and what the chain writes
 // after the timeout reaches the session the error page uses, concurrently
 // with it.

@@ -58,8 +58,8 @@ func (s *Session) dirtyLocked() bool {
 // saveLocked writes the request's changes, by the rule in Session's
 // "Concurrent requests". s.mu is held.
 func (s *Session) saveLocked(ctx context.Context) error {
-	if s.orphan {
-		s.m.cfg.Logger.Warn(orphanDropped)
+	if s.orphan != nil {
+		s.logOrphan()
 		s.dropOrphan()
 	}
 	if !s.dirtyLocked() {

@@ -90,9 +90,9 @@ type Session struct {
 	changed map[string]prior // keys this request set or deleted since the last save
 	touched bool             // LastAccess is due to be written
 	isNew   bool
-	asked   bool // Of was called
-	orphan  bool // written when no cookie could be set for it
-	stale   bool // the request's cookie named no live session (unknown, expired, malformed)
+	asked   bool  // Of was called
+	orphan  error // written when no cookie could be set for it: why (one of the errFixed...), nil if not
+	stale   bool  // the request's cookie named no live session (unknown, expired, malformed)
 	// returned: the request's cookie named a live session, which this
 	// request ended (Invalidate): the session it starts next is saved
 	// as one its client came back for (see renewedKey).
@@ -216,11 +216,11 @@ func (s *Session) create() {
 		return
 	}
 	id := newID()
-	if s.setCookie(id) != nil {
-		s.orphan = true
+	if err := s.setCookie(id); err != nil {
+		s.orphan = err
 		return
 	}
-	s.id, s.orphan = id, false
+	s.id, s.orphan = id, nil
 	s.base = Record{Created: time.Now()}
 }
 
@@ -266,7 +266,7 @@ func (s *Session) Invalidate() error {
 func (s *Session) reset() {
 	s.stale = s.stale || !s.isNew
 	s.id, s.base, s.values, s.changed = "", Record{}, map[string]string{}, nil
-	s.touched, s.isNew, s.orphan = false, true, false
+	s.touched, s.isNew, s.orphan = false, true, nil
 }
 
 // RenewID moves the session to a new ID, with the same values, and deletes
@@ -289,7 +289,7 @@ func (s *Session) RenewID() error {
 	if !s.cookieWritable() {
 		// Also for a session without an ID yet: the ID its first Set
 		// would give it could not reach the client either.
-		return ErrCookieFixed
+		return s.cookieFixed()
 	}
 	if s.id == "" {
 		return nil
@@ -341,12 +341,12 @@ func (s *Session) RenewID() error {
 func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.orphan {
+	if why := s.orphan; why != nil {
 		// What saveLocked would drop with a log line nobody who called
 		// Save reads: say it to the caller, who would report the write
 		// as kept.
 		s.dropOrphan()
-		return fmt.Errorf("session: save: a new session written after its cookie could no longer be set: %w", ErrCookieFixed)
+		return fmt.Errorf("session: save: a new session written after its cookie could no longer be set: %w", why)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.m.cfg.StoreTimeout)
 	defer cancel()
@@ -418,11 +418,11 @@ func (s *Session) bind(w api.Response, via *Session) (*Session, uint64, bool) {
 	defer s.mu.Unlock()
 	s.running, s.outer, s.outerPass = true, via, viaPass
 	s.pass++
-	if s.orphan {
+	if s.orphan != nil {
 		// A task wrote the new session after the last dispatch, too late
 		// for its cookie: this dispatch may give the session one, but
 		// not with those values, which are not stored.
-		s.m.cfg.Logger.Warn(orphanDropped)
+		s.logOrphan()
 		s.dropOrphan()
 	}
 	s.w = w
@@ -564,12 +564,41 @@ func (s *Session) unbind(pass uint64) {
 // could no longer be set, dropped without a Save to report it to.
 const orphanDropped = "session: a new session was written after its cookie could no longer be set; it is not stored"
 
+// logOrphan logs the orphan about to be dropped, with why its cookie could
+// not be set: a program that lost a login finds the cause in the line (a
+// timeout filter added after the Manager, most often). s.mu is held.
+func (s *Session) logOrphan() {
+	s.m.cfg.Logger.Warn(orphanDropped, "err", s.orphan)
+}
+
+// Why a session's cookie could no longer be set, as setCookie, RenewID and
+// Save report it: ErrCookieFixed, wrapped with the cause, made once so that
+// reporting it allocates nothing.
+var (
+	errFixedCommitted = fmt.Errorf("%w: the response has committed", ErrCookieFixed)
+	errFixedTakenOver = fmt.Errorf("%w: another dispatch of the request took the session over (an error page's, once a timeout filter answered for this chain)", ErrCookieFixed)
+	errFixedNoPass    = fmt.Errorf("%w: no dispatch through the Manager is running (a task after the dispatch returned, or a chain below a filters/timeout added after the Manager: add the timeout filter before the Manager)", ErrCookieFixed)
+)
+
+// cookieFixed says why the cookie can no longer be set. s.mu is held,
+// and cookieWritable reported false.
+func (s *Session) cookieFixed() error {
+	switch {
+	case s.w != nil:
+		return errFixedCommitted
+	case s.detached:
+		return errFixedTakenOver
+	default:
+		return errFixedNoPass
+	}
+}
+
 // dropOrphan drops what was written to a new session when its cookie
 // could no longer be set: its values are all such writes (the session
 // has no ID), and none may reach the store, with a later write that can
 // set the cookie (a re-dispatch's login) or otherwise. s.mu is held.
 func (s *Session) dropOrphan() {
-	s.orphan, s.values, s.changed = false, map[string]string{}, nil
+	s.orphan, s.values, s.changed = nil, map[string]string{}, nil
 }
 
 // endDispatch runs when a dispatch returns through the Manager: it gives a
@@ -599,7 +628,7 @@ func (s *Session) endDispatch(suspended bool, pass uint64, failed error) error {
 		// though the client is told the request failed (a 503 asks it
 		// to try again: a retried "add to cart" would add twice).
 		err = failed
-	} else if s.orphan || s.dirtyLocked() {
+	} else if s.orphan != nil || s.dirtyLocked() {
 		// The store's deadline (a context and a timer) only for a
 		// dispatch that writes (or has an orphan to report): most read
 		// their session and leave it.
@@ -655,7 +684,7 @@ func (s *Session) cookieWritable() bool { return s.w != nil && !s.w.Committed() 
 // id ("" drops it).
 func (s *Session) setCookie(id string) error {
 	if !s.cookieWritable() {
-		return ErrCookieFixed
+		return s.cookieFixed()
 	}
 	s.unsetCookie()
 	v := s.m.cookie(id, s.secure).String()

@@ -21,7 +21,12 @@ var (
 	// the response has committed or the call came after the request's
 	// dispatch returned (from an async task, say). RenewID returns it
 	// without changing anything; Session.Save returns it for a new
-	// session first written then, which is not stored.
+	// session first written then, which is not stored. The error
+	// returned wraps it with the cause (the response committed; no
+	// dispatch through the Manager running, as below a timeout filter
+	// added after the Manager; the session taken over by an error
+	// page's dispatch), and so does the Manager's log line for such a
+	// session dropped with no Save to report it.
 	ErrCookieFixed = errors.New("session: the response's cookie can no longer change")
 	// ErrClosed: the store was closed, as a program does when it shuts
 	// down. The Manager answers it as the container does a request it

@@ -68,7 +68,8 @@
 //     the chain a Session detached from it, whose later writes only its
 //     own Save stores. A Manager above the filter has ended its pass once
 //     the chain runs: a new session the chain writes is not stored (its
-//     RenewID, a login's, returns session.ErrCookieFixed), and after the
+//     RenewID, a login's, returns session.ErrCookieFixed, whose
+//     message names this order), and after the
 //     timeout what the chain writes reaches the session the error page
 //     uses, concurrently with it (a new session's cookie goes into the
 //     page's header from the chain's goroutine, a data race). Stop at the
