@@ -98,7 +98,15 @@
 //     body of a compressed response in one dispatch.
 //
 // Tasks run with async.Context.Dispatch receive the container's Response,
-// not this filter's wrapper, and are never compressed.
+// not this filter's wrapper, and are never compressed. So is the response of
+// the chain below a timeout filter (filters/timeout) that a gzip filter
+// added before it wraps, whatever the conditions above: that chain writes
+// into the timeout filter's buffer on a goroutine of its own, after the
+// dispatch returned, and a task copies the buffer into the container's
+// Response (nor does the response get "Vary: Accept-Encoding"). Add the
+// gzip filter after the timeout filter, where net/http's middleware would
+// put it around http.TimeoutHandler, to have that chain's responses
+// compressed.
 //
 // Package gzip imports only api, continuation, the standard library and
 // github.com/klauspost/compress/gzip.
