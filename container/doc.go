@@ -8,8 +8,9 @@
 // A pattern is "[METHOD ]PATH", in the form of net/http's ServeMux:
 // "GET /items/{id}", "POST /items", or a PATH alone, which matches every
 // method. PATH is a servlet URL pattern: "/exact", "/prefix/*", "*.ext",
-// "/" (the default), "" (the context root), with {name} segments binding
-// path parameters (Request.PathParam). It is matched against the decoded
+// "/" (the default), "" (the context root: "GET " is net/http's
+// "GET /{$}"), with {name} segments binding path parameters
+// (Request.PathParam). It is matched against the decoded
 // path, so it is written decoded ("/café", not "/caf%C3%A9"): a "%XX"
 // escape in it is refused as malformed, where net/http would decode it.
 // A request path with an escape that decodes to '/' or '\' ("%2F",

@@ -34,7 +34,8 @@ import (
 // it shares ("GET /api/health" makes "POST /api/health" a 405).
 
 // splitPattern splits "[METHOD ]PATH" into its method ("" for any) and its
-// path pattern.
+// path pattern. The PATH after a method may be "", the context root: "GET "
+// is net/http's "GET /{$}", so that a home page answers other methods 405.
 func splitPattern(pattern string) (method, path string, err error) {
 	i := strings.IndexAny(pattern, " \t")
 	if i < 0 {
@@ -50,8 +51,6 @@ func splitPattern(pattern string) (method, path string, err error) {
 		return "", "", fmt.Errorf("pattern %q: space in the path (a pattern is \"[METHOD ]PATH\": a space may only follow the method)", pattern)
 	case !validMethod(method):
 		return "", "", fmt.Errorf("pattern %q: method %q is not an upper-case HTTP method token", pattern, method)
-	case path == "":
-		return "", "", fmt.Errorf("pattern %q: no path after the method", pattern)
 	case strings.ContainsAny(path, " \t"):
 		return "", "", fmt.Errorf("pattern %q: space in the path (a pattern is \"[METHOD ]PATH\": a space may only follow the method)", pattern)
 	}

@@ -40,6 +40,9 @@ func routes(c *container.Container) {
 	c.Handle("GET /static/*", say("static"))
 	c.Handle("GET *.json", say("json"))
 	c.Handle("/", say("default"))
+	// The context root with a method: net/http's "GET /{$}".
+	c.Handle("GET ", say("home"))
+	c.Context("/shop").Handle("GET ", say("shop-home"))
 }
 
 var routeCases = []struct {
@@ -75,6 +78,12 @@ var routeCases = []struct {
 	{"GET", "/x/y.json", 200, "json", ""},
 	{"DELETE", "/x/y.json", 405, "", "GET, HEAD, OPTIONS"},
 	{"DELETE", "/elsewhere", 200, "default", ""},
+	// The context root routes by method as any path does.
+	{"GET", "/", 200, "home", ""},
+	{"HEAD", "/", 200, "", ""},
+	{"POST", "/", 405, "", "GET, HEAD, OPTIONS"},
+	{"GET", "/shop/", 200, "shop-home", ""},
+	{"DELETE", "/shop/", 405, "", "GET, HEAD, OPTIONS"},
 }
 
 // TestMethodRoutes runs the routing table on every protocol.
@@ -284,7 +293,6 @@ func TestRegistrationPanics(t *testing.T) {
 		{"trailing slash filter", func(c *container.Container) { c.Filter("/api/", okf) }, []string{`"/api/*"`, `"/api"`}},
 		{"trailing slash with method", func(c *container.Container) { c.Handle("GET /api/", ok) }, []string{`"/api/*"`}},
 		{"lower-case method", func(c *container.Container) { c.Handle("get /x", ok) }, []string{`"get"`}},
-		{"method without path", func(c *container.Container) { c.Handle("GET ", ok) }, []string{"no path"}},
 		{"host pattern", func(c *container.Container) { c.Handle("GET example.com/x", ok) }, []string{"must start with '/'", `"example.com"`, `map "/x"`}},
 		{"space in path", func(c *container.Container) { c.Handle("GET /a b", ok) }, []string{"space in the path"}},
 		// A path alone with a space in it has no method: the text before

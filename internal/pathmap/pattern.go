@@ -169,7 +169,7 @@ func parse(pattern string) (parsed, error) {
 			// not, and "/api/" is refused: "/api/*" is what maps it.
 			exact := pathBefore(parts, i)
 			if exact == "" {
-				return parsed{}, invalid(pattern, `{$} is net/http's end anchor, and a pattern without "/*" matches only its own path: map "" (the context root, without a method)`)
+				return parsed{}, invalid(pattern, `{$} is net/http's end anchor, and a pattern without "/*" matches only its own path: map "" (the context root; "GET " for GET alone)`)
 			}
 			return parsed{}, invalid(pattern, "{$} is net/http's end anchor: "+strconv.Quote(pattern)+" matches the one path "+strconv.Quote(exact+"/")+", and a pattern ending in '/' is refused here: map "+strconv.Quote(exact+"/*")+", whose Mapping().PathInfo is \"/\" for that path (answer 404 for any other), or "+strconv.Quote(exact)+" if the path is meant without its slash ("+strconv.Quote(exact)+" matches "+strconv.Quote(exact)+" alone)")
 		}
