@@ -123,7 +123,7 @@ func (f *form) Filter(w api.Response, r *api.Request, next api.Chain) error {
 			if err := Logout(r); err != nil {
 				return err
 			}
-			return redirect(w, f.logoutTarget)
+			return api.Redirect(w, r, f.logoutTarget, http.StatusSeeOther)
 		}
 	}
 	return next.Next(w, withSessionUser(r, true))
@@ -182,7 +182,7 @@ func (f *form) login(w api.Response, r *api.Request) error {
 			target = page
 		}
 	}
-	return redirect(w, target)
+	return api.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // maxReturnBytes bounds the page kept to return to after a login: a
@@ -231,9 +231,4 @@ func localPath(t string) bool {
 		}
 	}
 	return true
-}
-
-func redirect(w api.Response, location string) error {
-	w.Header().Set("Location", location)
-	return w.SetStatus(http.StatusSeeOther)
 }

@@ -19,8 +19,9 @@ type RequiredConfig struct {
 	Roles []string
 
 	// LoginURL, if set, is where a browser's request without a user is
-	// redirected (303 See Other), as a browser application sends visitors
-	// to its login form; other requests without a user get the 401 (see
+	// redirected (303 See Other, answered by api.Redirect, as
+	// http.Redirect answers: a short page with the link for a GET), as a
+	// browser application sends visitors to its login form; other requests without a user get the 401 (see
 	// Required for which is which). Empty means every request without a
 	// user is answered 401, as an API answers. Behind FormLogin, a
 	// GET or HEAD that is redirected leaves its target (path and query)
@@ -98,8 +99,9 @@ func (f *required) Filter(w api.Response, r *api.Request, next api.Chain) error 
 					session.Of(l.login).Set(sessionReturn, page)
 				}
 			}
-			w.Header().Set("Location", f.loginURL)
-			return w.SetStatus(http.StatusSeeOther)
+			// As http.Redirect: a short page with the link, for a
+			// client that does not follow it.
+			return api.Redirect(w, r, f.loginURL, http.StatusSeeOther)
 		}
 		return f.unauthorized(w, r)
 	}

@@ -49,6 +49,14 @@ func TestRequired(t *testing.T) {
 			if l := o.rec.Header().Get("Location"); l != tt.location {
 				t.Errorf("Location %q, want %q", l, tt.location)
 			}
+			if tt.location != "" {
+				// As http.Redirect answers a GET: the link, for a client
+				// that does not follow it.
+				want := `<a href="` + tt.location + `">See Other</a>.` + "\n\n"
+				if ct, b := o.rec.Header().Get("Content-Type"), o.rec.Body(); ct != "text/html; charset=utf-8" || b != want {
+					t.Errorf("redirect's page: Content-Type %q, body %q; want text/html; charset=utf-8, %q", ct, b, want)
+				}
+			}
 		})
 	}
 }
