@@ -15,10 +15,14 @@ import (
 	"github.com/wharf-go/wharf/api"
 )
 
-// Limits of a post.
+// Limits of a post. The JSON body must hold the longest text the board
+// takes however a client writes it: with every character escaped (Python's
+// json.dumps does so by default), one outside the Basic Multilingual Plane
+// is a surrogate pair, "\ud83d\ude00", twelve bytes, so 2,000 of them are
+// 24,000.
 const (
-	maxPostBytes = 16 << 10 // the JSON body of POST /api/posts
 	maxTextRunes = 2000
+	maxPostBytes = 32 << 10 // the JSON body of POST /api/posts
 )
 
 var (

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/wharf-go/wharf/examples/internal/exampletest"
 )
@@ -396,5 +397,50 @@ func TestBounds(t *testing.T) {
 		if a := send(t, newUser(t), "GET", b.base+u, nil, nil); a.Status != http.StatusNotFound {
 			t.Errorf("%s, of the dropped post: %v, want 404", u, a)
 		}
+	}
+}
+
+// A text of up to maxTextRunes characters is a post however its JSON
+// writes it, and one past them a 400 saying so: a client may escape every
+// character (Python's json.dumps does by default), six bytes each, and
+// twelve for one outside the Basic Multilingual Plane (a surrogate pair),
+// so that the body of the longest text the board takes passes 24,000
+// bytes.
+func TestPostTextLength(t *testing.T) {
+	b := startBoard(t)
+	ann := newUser(t)
+	login(t, ann, b.base, "ann")
+	const emoji = `\ud83d\ude00` // U+1F600, escaped as a surrogate pair
+	rows := []struct {
+		name   string
+		text   string // as the JSON string holds it, escapes and all
+		status int
+		runes  int    // of the post's text when it is made
+		err    string // the error's message, for a refusal
+	}{
+		{"2000 characters as they are", strings.Repeat("é", maxTextRunes), 201, maxTextRunes, ""},
+		{"2000 characters escaped", strings.Repeat(`\u00e9`, maxTextRunes), 201, maxTextRunes, ""},
+		{"2000 emoji escaped", strings.Repeat(emoji, maxTextRunes), 201, maxTextRunes, ""},
+		{"2001 emoji escaped", strings.Repeat(emoji, maxTextRunes+1), 400, 0, "the text is longer than 2000 characters"},
+		{"a body past the limit", "a" + strings.Repeat(" ", maxPostBytes), 413, 0, "a post's JSON must fit in 32 KiB"},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			body := []byte(`{"text":"` + row.text + `"}`)
+			a := send(t, ann, "POST", b.base+"/api/posts", http.Header{"Content-Type": {"application/json"}}, body)
+			if a.Status != row.status {
+				t.Fatalf("a body of %d bytes: %d %s, want %d", len(body), a.Status, a.Body, row.status)
+			}
+			if row.status != 201 {
+				if want := `{"error":"` + row.err + `"}`; strings.TrimSpace(a.Body) != want {
+					t.Errorf("body %s, want %s", a.Body, want)
+				}
+				return
+			}
+			var p Post
+			if err := json.Unmarshal([]byte(a.Body), &p); err != nil || utf8.RuneCountInString(p.Text) != row.runes {
+				t.Errorf("the post holds %d characters (%v), want %d", utf8.RuneCountInString(p.Text), err, row.runes)
+			}
+		})
 	}
 }
