@@ -39,8 +39,10 @@ func browserTools(t *testing.T) string {
 
 // TestBrowser has headless Chromium use the page as a person would
 // (browsertest/board.mjs: log in through the form, post with a file
-// attached, see both, download the file's bytes), then checks on the API
-// that the post and its attachment arrived. Like every test that drives an
+// attached, see both, download the file's bytes; once its session ended
+// behind the page's back, be refused the post's deletion with the board's
+// own words), then checks on the API that the post and its attachment
+// arrived. Like every test that drives an
 // outside program, it skips when node, Chromium or the script's
 // node_modules are missing, and fails instead when CI is set.
 func TestBrowser(t *testing.T) {

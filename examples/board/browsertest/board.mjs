@@ -1,7 +1,8 @@
 // Drives the board's page in headless Chromium as a user would: log in
 // through the form, post a text with a file attached, and see both appear.
 // Then it downloads the attachment from inside the page and compares its
-// bytes with the file's.
+// bytes with the file's. Last, it ends the session behind the page's back
+// and has the page try to delete the post: the page says why it cannot.
 //
 //   node board.mjs http://127.0.0.1:8080
 //
@@ -89,6 +90,19 @@ async function main(dir) {
     if (shown) throw new Error(`the page shows an error: ${shown}`);
     if (pageErrors.length) throw new Error(`script errors: ${pageErrors.join("; ")}`);
     if (refused.length) throw new Error(`refused by the page's policy: ${refused.join("; ")}`);
+
+    // The session ends behind the page's back (a logout in another tab of
+    // this browser): the board refuses to delete the post "log in first",
+    // and the page says just that, not that the post was made elsewhere.
+    await page.evaluate(() => fetch("/logout", { method: "POST" }));
+    await page.click("#posts li:last-child button");
+    const refusal = await page.waitForFunction(() => {
+      const e = document.getElementById("error");
+      return !e.hidden && e.textContent;
+    }).then((h) => h.jsonValue());
+    if (refusal !== "log in first") {
+      throw new Error(`deleting once the session ended, the page says ${JSON.stringify(refusal)}, want "log in first"`);
+    }
     console.log(`ok: posted ${JSON.stringify(text)} with ${href}`);
   } finally {
     await browser.close();

@@ -21,7 +21,9 @@ async function call(method, url, body, headers) {
   const json = (res.headers.get("Content-Type") || "").startsWith("application/json");
   const data = json ? await res.json() : await res.text();
   if (!res.ok) {
-    throw new Error((json ? data.error : data.trim()) || `${res.status} ${res.statusText}`);
+    const err = new Error((json ? data.error : data.trim()) || `${res.status} ${res.statusText}`);
+    err.status = res.status;
+    throw err;
   }
   return data;
 }
@@ -130,9 +132,13 @@ async function removePost(id) {
   try {
     await call("DELETE", `/api/posts/${id}`);
   } catch (err) {
-    // The event of a post made on another instance brought it here; this
-    // instance does not have it.
-    throw new Error(`${err.message} here: a post is deleted on the server it was made on`);
+    // A post this instance does not have came in the event of a post
+    // made on another instance. Any other refusal (a session that ended,
+    // a board that is shutting down) says what it is.
+    if (err.status === 404) {
+      throw new Error(`${err.message} here: a post is deleted on the server it was made on`);
+    }
+    throw err;
   }
   shown.delete(id);
   render();
