@@ -2,7 +2,8 @@
 // through the form, post a text with a file attached, and see both appear.
 // Then it downloads the attachment from inside the page and compares its
 // bytes with the file's. Last, it ends the session behind the page's back
-// and has the page try to delete the post: the page says why it cannot.
+// and has the page try to delete the post, then to post: the page says
+// why it cannot, and shows the login form again.
 //
 //   node board.mjs http://127.0.0.1:8080
 //
@@ -25,6 +26,26 @@ const timeout = 30_000;
 
 // Every byte value, so that a download that re-encodes anything shows.
 const fileBytes = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+
+// loggedOut waits until the page shows what it shows a visitor who is not
+// logged in: the login form, and neither the post form, the logout
+// button nor a post's Delete button. A page whose session ended must, or
+// its user, told to log in, finds no form to do it.
+async function loggedOut(page, when) {
+  const state = () => page.evaluate(() => ({
+    login: !document.getElementById("login").hidden,
+    compose: !document.getElementById("compose").hidden,
+    logout: !document.getElementById("logout").hidden,
+    deletes: document.querySelectorAll("#posts button").length,
+  }));
+  try {
+    await page.waitForFunction(() => !document.getElementById("login").hidden &&
+      document.getElementById("compose").hidden && document.getElementById("logout").hidden &&
+      document.querySelectorAll("#posts button").length === 0, { timeout: 5000 });
+  } catch {
+    throw new Error(`${when}, the page shows ${JSON.stringify(await state())}: want the login form alone`);
+  }
+}
 
 async function main(dir) {
   const file = join(dir, "bytes.bin");
@@ -103,6 +124,23 @@ async function main(dir) {
     if (refusal !== "log in first") {
       throw new Error(`deleting once the session ended, the page says ${JSON.stringify(refusal)}, want "log in first"`);
     }
+    await loggedOut(page, "after the refused deletion");
+    // The same for a post: log in again, end the session, post.
+    await page.type("#login input[name=user]", "ann");
+    await page.type("#login input[name=password]", "board");
+    await page.click("#login button[type=submit]");
+    await page.waitForSelector("#compose:not([hidden])");
+    await page.evaluate(() => fetch("/logout", { method: "POST" }));
+    await page.type("#text", "posted once the session ended");
+    await page.click("#compose button[type=submit]");
+    const refused2 = await page.waitForFunction(() => {
+      const e = document.getElementById("error");
+      return !e.hidden && e.textContent;
+    }).then((h) => h.jsonValue());
+    if (refused2 !== "log in first") {
+      throw new Error(`posting once the session ended, the page says ${JSON.stringify(refused2)}, want "log in first"`);
+    }
+    await loggedOut(page, "after the refused post");
     console.log(`ok: posted ${JSON.stringify(text)} with ${href}`);
   } finally {
     await browser.close();

@@ -33,6 +33,16 @@ function showError(err) {
   $("error").hidden = !err;
 }
 
+// failed shows why a request of the logged-in user failed. A 401 means
+// that the session ended behind the page's back (a logout in another tab,
+// a board alone that restarted): the page reads who is logged in again,
+// which shows the login form the message asks for, and drops the Delete
+// buttons.
+function failed(err) {
+  showError(err);
+  if (err.status === 401) loadMe().then(render);
+}
+
 // Builds an element; children are nodes or strings, which become text, so
 // what users wrote is never parsed as HTML.
 function el(tag, props, ...children) {
@@ -50,7 +60,7 @@ function renderPost(p) {
     el("div", { className: "attachments" }, ...links));
   if (p.user === me) {
     const del = el("button", { type: "button" }, "Delete");
-    del.addEventListener("click", () => removePost(p.id).catch(showError));
+    del.addEventListener("click", () => removePost(p.id).catch(failed));
     li.append(del);
   }
   return li;
@@ -186,7 +196,7 @@ $("compose").addEventListener("submit", async (ev) => {
     form.reset();
     showError(null);
   } catch (err) {
-    showError(err);
+    failed(err);
   }
 });
 
