@@ -41,8 +41,9 @@ func browserTools(t *testing.T) string {
 // (browsertest/board.mjs: log in through the form, post with a file
 // attached, see both, download the file's bytes; once its session ended
 // behind the page's back, be refused the post's deletion, and then a new
-// post, with the board's own words, and be shown the login form), then
-// checks on the API that the post and its attachment arrived. Like every test that drives an
+// post, with the board's own words, and be shown the login form; drop a
+// post deleted while its EventSource had given up), then checks on the
+// API that the post and its attachment arrived. Like every test that drives an
 // outside program, it skips when node, Chromium or the script's
 // node_modules are missing, and fails instead when CI is set.
 func TestBrowser(t *testing.T) {

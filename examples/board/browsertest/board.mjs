@@ -3,7 +3,9 @@
 // Then it downloads the attachment from inside the page and compares its
 // bytes with the file's. Last, it ends the session behind the page's back
 // and has the page try to delete the post, then to post: the page says
-// why it cannot, and shows the login form again.
+// why it cannot, and shows the login form again. Then its EventSource
+// gives up (a proxy's 502) while a post it shows is deleted: back live, it
+// no longer shows it.
 //
 //   node board.mjs http://127.0.0.1:8080
 //
@@ -45,6 +47,50 @@ async function loggedOut(page, when) {
   } catch {
     throw new Error(`${when}, the page shows ${JSON.stringify(await state())}: want the login form alone`);
   }
+}
+
+// deletedWhileAway has the page's EventSource give up for good, as it
+// does when a proxy answers 502 for a board that is restarting, and a
+// post the page shows be deleted meanwhile: the page, which opens a new
+// EventSource (with no ID) and reads the list again after a while, must
+// drop the post, whose "deleted" event it never got.
+async function deletedWhileAway(page) {
+  const login = await fetch(`${base}/login`, {
+    method: "POST", body: new URLSearchParams({ user: "ann", password: "board" }), redirect: "manual",
+  });
+  const cookie = (login.headers.get("set-cookie") || "").split(";")[0];
+  if (login.status !== 303 || !cookie) throw new Error(`login from node: ${login.status} ${cookie}`);
+  const text = `deleted while the page was away ${Date.now()}`;
+  const made = await fetch(`${base}/api/posts`, {
+    method: "POST", body: JSON.stringify({ text }), headers: { "Content-Type": "application/json", Cookie: cookie },
+  });
+  if (made.status !== 201) throw new Error(`POST /api/posts from node: ${made.status} ${await made.text()}`);
+  const { id } = await made.json();
+  await page.waitForSelector(`#post-${id}`);
+
+  let refuse = true;
+  await page.setRequestInterception(true);
+  page.on("request", (req) => {
+    if (refuse && new URL(req.url()).pathname === "/events") {
+      req.respond({ status: 502, contentType: "text/plain", body: "502 Bad Gateway\n" });
+    } else {
+      req.continue();
+    }
+  });
+  // window.stop() ends the stream, as the restart would; the EventSource's
+  // reconnection gets the 502, and it gives up.
+  await page.evaluate(() => window.stop());
+  await page.waitForSelector('#live[data-state="offline"]');
+  const gone = await fetch(`${base}/api/posts/${id}`, { method: "DELETE", headers: { Cookie: cookie } });
+  if (gone.status !== 204) throw new Error(`DELETE /api/posts/${id} from node: ${gone.status}`);
+  refuse = false;
+  await page.waitForSelector('#live[data-state="live"]');
+  try {
+    await page.waitForFunction((id) => !document.getElementById(`post-${id}`), { timeout: 5000 }, id);
+  } catch {
+    throw new Error(`the page, back live, still shows post ${id}, deleted while it was away`);
+  }
+  await page.setRequestInterception(false);
 }
 
 async function main(dir) {
@@ -141,6 +187,8 @@ async function main(dir) {
       throw new Error(`posting once the session ended, the page says ${JSON.stringify(refused2)}, want "log in first"`);
     }
     await loggedOut(page, "after the refused post");
+
+    await deletedWhileAway(page);
     console.log(`ok: posted ${JSON.stringify(text)} with ${href}`);
   } finally {
     await browser.close();

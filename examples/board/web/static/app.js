@@ -86,9 +86,10 @@ async function loadPosts() {
 // down), sending the ID of the last event it received, and the server
 // replays what it missed. It gives up for good on an answer other than a
 // stream (a proxy's 502 while no instance is up, say): then a new one is
-// opened after a while, with no ID, and the list is read again, which
-// brings back this instance's posts (not those of other instances it
-// missed).
+// opened after a while, with no ID, which replays nothing, and the list
+// is read anew, as after a missed event: what the page showed goes (the
+// posts deleted meanwhile, whose events it never gets, and those of other
+// instances), and this instance's posts come back.
 function follow() {
   const es = new EventSource("/events");
   const status = (s) => { $("live").textContent = s; $("live").dataset.state = s; };
@@ -117,7 +118,11 @@ function follow() {
       return;
     }
     status("offline");
-    setTimeout(() => { follow(); loadPosts().catch(showError); }, 5000);
+    setTimeout(() => {
+      shown.clear();
+      follow();
+      loadPosts().catch(showError);
+    }, 5000);
   });
 }
 
