@@ -406,3 +406,27 @@ func TestEventsAfterBrokerRestart(t *testing.T) {
 		t.Fatalf("then post %s, want %d", id, after)
 	}
 }
+
+// A deletion's event takes an ID of the log as a post's does: a board
+// alone numbers its events one after another, and so its posts one after
+// another only until one is deleted, and the log's last maxPosts events,
+// which a reconnecting page is sent, are posts and deletions together.
+func TestEventsDeletionTakesAnID(t *testing.T) {
+	b := startBoard(t)
+	live := listen(t, b.base, "")
+	c := newUser(t)
+	login(t, c, b.base, "ann")
+	first := post(t, c, b.base, "first")
+	if got := send(t, c, "DELETE", b.base+"/api/posts/"+strconv.FormatInt(first, 10), nil, nil); got.Status != 204 {
+		t.Fatalf("DELETE: %v", got)
+	}
+	second := post(t, c, b.base, "second")
+	if second != first+2 {
+		t.Errorf("posts %d and %d, a deletion between them: want %d", first, second, first+2)
+	}
+	live.next() // the first post
+	want := fmt.Sprintf("id: %d\nevent: deleted\ndata: %d\n\n", first+1, first)
+	if got := live.next(); got != want {
+		t.Errorf("the deletion's event %q, want %q", got, want)
+	}
+}

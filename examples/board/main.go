@@ -56,19 +56,22 @@
 // made (without the final newline; attachments come later and send no
 // event). The id: field is the event's ID in the broker's log, which a
 // client sends back as Last-Event-ID when it reconnects, to be sent what
-// it missed (of the last 1,000 posts; before them, an event "missed"
-// first); and it is the post's id, in both modes, because the board
+// it missed (of the log's last 1,000 events, posts and deletions
+// together; before them, an event "missed" first); and it is the post's
+// id, in both modes, because the board
 // numbers each post by the ID its event gets: it has the log number the
 // event, builds the post and the event's data for that number
 // (sse.Broker.PublishWaitFunc), and stores the post once the event is
 // published, holding no lock while it waits for the log. A post whose
 // event is refused is not made (503).
 //
-//   - Alone (no -nats), the log is in memory, and the posts are numbered
+//   - Alone (no -nats), the log is in memory, and its events are numbered
 //     one after another from the time the board started, in microseconds
 //     since 1970 (sixteen digits), so that a page that comes back after
 //     a restart with the ID of a post the restart lost is sent "missed"
-//     rather than resumed at a new post that has the same number.
+//     rather than resumed at a new post that has the same number. A
+//     deletion's event takes a number too: the posts' ids follow one
+//     another until a post is deleted, and skip its deletion's after.
 //   - With -nats or -nats-embed, the log is a JetStream stream
 //     (WHARF_BOARD_EVENTS, through sse/natssse, on the connection of the
 //     sessions) that every instance shares, so that an EventSource resumes

@@ -22,8 +22,9 @@ type Post struct {
 // answers every post, would grow with it; one attaching in a loop would
 // fill the disk.
 const (
-	// maxPosts is how many posts are kept, as many as the event log
-	// replays: a new post past it drops the oldest, its files with it.
+	// maxPosts is how many posts are kept, as many events as the log
+	// replays (posts and deletions: fewer posts, once some are deleted):
+	// a new post past it drops the oldest, its files with it.
 	maxPosts = 1000
 	// maxPostAttachments is how many files one post may hold.
 	maxPostAttachments = 4
