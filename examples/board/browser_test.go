@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +138,65 @@ func TestBrowserEvents(t *testing.T) {
 	// The posts are where they were made.
 	if got := send(t, newUser(t), "GET", a.base+"/api/posts", nil, nil); got.Status != 200 || strings.Count(got.Body, `"user":"bob"`) != 2 || strings.Contains(got.Body, `"ann"`) {
 		t.Errorf("A's posts after the browsers: %v, want bob's two", got)
+	}
+}
+
+// TestBrowserRestart has a page follow a board alone across its restart
+// (browsertest/restart.mjs), which loses the board's posts: the page read
+// a post from the list and got no event, so that its EventSource
+// reconnects with no ID, and nothing tells it of the loss but the list.
+// Back live, it must show no post, as the new board has none.
+func TestBrowserRestart(t *testing.T) {
+	node := browserTools(t)
+	addr := freeAddr(t)
+	args := []string{"-addr", addr}
+	b := startBoard(t, args...)
+	c := newUser(t)
+	login(t, c, b.base, "ann")
+	id := post(t, c, b.base, "lost in the restart")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "restart.mjs", b.base, strconv.FormatInt(id, 10))
+	cmd.Dir = "browsertest"
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumBinary)
+	cmd.WaitDelay = 10 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		switch line := lines.Text(); line {
+		case "restart":
+			c.CloseIdleConnections()
+			if err := b.stop(); err != nil {
+				t.Errorf("the board's shutdown: %v", err)
+			}
+			if b2 := startBoard(t, args...); b2.base != b.base {
+				t.Errorf("the board came back at %s, not %s", b2.base, b.base)
+			}
+			restarted = true
+			io.WriteString(stdin, "restarted\n")
+		default:
+			t.Log(line)
+		}
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("node restart.mjs: %v\n%s", err, stderr.Bytes())
+	}
+	if !restarted {
+		t.Fatal("the script passed without restarting the board")
 	}
 }

@@ -84,7 +84,7 @@ async function loadPosts() {
 // follow opens the event stream. The EventSource reconnects by itself
 // after a network error or the end of the stream (a server that shut
 // down), sending the ID of the last event it received, and the server
-// replays what it missed. It gives up for good on an answer other than a
+// replays what it missed; having received none, it reads the list anew. It gives up for good on an answer other than a
 // stream (a proxy's 502 while no instance is up, say): then a new one is
 // opened after a while, with no ID, which replays nothing, and the list
 // is read anew, as after a missed event: what the page showed goes (the
@@ -94,21 +94,38 @@ function follow() {
   const es = new EventSource("/events");
   const status = (s) => { $("live").textContent = s; $("live").dataset.state = s; };
   status("connecting");
-  es.addEventListener("open", () => status("live"));
+  // The ID of the last event this EventSource got, which it sends back
+  // when it reconnects; "" before any.
+  let lastID = "";
+  let opened = false;
+  es.addEventListener("open", () => {
+    // A reconnection with no ID is replayed nothing, and told of no loss:
+    // the board cannot know what the page missed (every post, for a board
+    // alone that restarted). Read the list anew, as after a missed event.
+    if (opened && lastID === "") {
+      shown.clear();
+      loadPosts().catch(showError);
+    }
+    opened = true;
+    status("live");
+  });
   es.addEventListener("post", (ev) => {
+    lastID = ev.lastEventId;
     // A post this page shows already (its own, read back with its
     // attachments) is newer than its creation's event.
     const p = JSON.parse(ev.data);
     if (!shown.has(p.id)) show(p);
   });
   es.addEventListener("deleted", (ev) => {
+    lastID = ev.lastEventId;
     if (shown.delete(Number(ev.data))) render();
   });
   // The log no longer has events this page did not get: more than it
   // keeps were posted, or it is a new log (a board alone restarted, its
   // posts gone with it, numbering from its own start). Read the list
   // anew.
-  es.addEventListener("missed", () => {
+  es.addEventListener("missed", (ev) => {
+    lastID = ev.lastEventId;
     shown.clear();
     loadPosts().catch(showError);
   });
