@@ -40,7 +40,9 @@ func browserTools(t *testing.T) string {
 
 // TestBrowser has headless Chromium use the page as a person would
 // (browsertest/board.mjs: log in through the form, post with a file
-// attached, see both, download the file's bytes; once its session ended
+// attached, see both, download the file's bytes; post with a file too
+// big, and find the form cleared and told that the file is not attached;
+// once its session ended
 // behind the page's back, be refused the post's deletion, and then a new
 // post, with the board's own words, and be shown the login form; drop a
 // post deleted while its EventSource had given up), then checks on the

@@ -1,7 +1,9 @@
 // Drives the board's page in headless Chromium as a user would: log in
 // through the form, post a text with a file attached, and see both appear.
 // Then it downloads the attachment from inside the page and compares its
-// bytes with the file's. Last, it ends the session behind the page's back
+// bytes with the file's. A post with a file the board refuses (over 8 MiB)
+// is made, and the page clears its form and says the file is not
+// attached. Last, it ends the session behind the page's back
 // and has the page try to delete the post, then to post: the page says
 // why it cannot, and shows the login form again. Then its EventSource
 // gives up (a proxy's 502) while a post it shows is deleted: back live, it
@@ -157,6 +159,28 @@ async function main(dir) {
     if (shown) throw new Error(`the page shows an error: ${shown}`);
     if (pageErrors.length) throw new Error(`script errors: ${pageErrors.join("; ")}`);
     if (refused.length) throw new Error(`refused by the page's policy: ${refused.join("; ")}`);
+
+    // A file the board refuses (over 8 MiB) with a post that it takes: the
+    // post is made, and the page says that its file is not, and clears
+    // the form, so that Post, pressed again, does not make it twice.
+    const big = join(dir, "big.bin");
+    await writeFile(big, Buffer.alloc(9 << 20));
+    const bigText = `with a file too big ${Date.now()}`;
+    await page.type("#text", bigText);
+    await (await page.$("#file")).uploadFile(big);
+    await page.click("#compose button[type=submit]");
+    const bigRefusal = await page.waitForFunction(() => {
+      const e = document.getElementById("error");
+      return !e.hidden && e.textContent;
+    }).then((h) => h.jsonValue());
+    const left = await page.evaluate(() => ({ text: document.getElementById("text").value, files: document.getElementById("file").files.length }));
+    if (left.text !== "" || left.files !== 0 || !bigRefusal.startsWith("The post is made, but its file is not attached: ")) {
+      throw new Error(`after a post whose file was refused, the page says ${JSON.stringify(bigRefusal)} and its form holds ${JSON.stringify(left)}: want it empty`);
+    }
+    // A post that goes clears the message.
+    await page.type("#text", "and one without a file");
+    await page.click("#compose button[type=submit]");
+    await page.waitForSelector("#error[hidden]");
 
     // The session ends behind the page's back (a logout in another tab of
     // this browser): the board refuses to delete the post "log in first",

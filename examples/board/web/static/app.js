@@ -203,23 +203,33 @@ $("logout").addEventListener("submit", async (ev) => {
 $("compose").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = ev.target;
+  const file = $("file").files[0];
+  let post;
   try {
-    const post = await call("POST", "/api/posts",
+    post = await call("POST", "/api/posts",
       JSON.stringify({ text: $("text").value }), { "Content-Type": "application/json" });
-    show(post); // its event may come later, or, if the stream is down, not at all
-    const file = $("file").files[0];
-    if (file) {
-      const data = new FormData();
-      data.append("file", file);
-      await call("POST", `/api/posts/${post.id}/attachments`, data);
-      // The event was the post as made: read it again, attachment and all.
-      show(await call("GET", `/api/posts/${post.id}`));
-    }
-    form.reset();
-    showError(null);
   } catch (err) {
     failed(err);
+    return;
   }
+  show(post); // its event may come later, or, if the stream is down, not at all
+  // The post is made: the form is done with, whatever becomes of its
+  // file, so that Post, pressed again, does not make it twice.
+  form.reset();
+  showError(null);
+  if (!file) return;
+  try {
+    const data = new FormData();
+    data.append("file", file);
+    await call("POST", `/api/posts/${post.id}/attachments`, data);
+  } catch (err) {
+    const e = new Error(`The post is made, but its file is not attached: ${err.message}`);
+    e.status = err.status;
+    failed(e);
+    return;
+  }
+  // The event was the post as made: read it again, attachment and all.
+  call("GET", `/api/posts/${post.id}`).then((p) => show(p), failed);
 });
 
 follow();
