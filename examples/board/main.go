@@ -92,8 +92,10 @@
 //
 // Any other method on these paths is a 405 with Allow. The API's errors
 // answer {"error": "..."}. A state-changing request from another origin
-// (an Origin of another host, or Sec-Fetch-Site: cross-site) is a 403,
-// whatever cookie it carries.
+// is a 403, whatever cookie it carries: one whose Sec-Fetch-Site is not
+// same-origin (or none), same-site included (a sibling subdomain, another
+// port), or, without that field, whose Origin's host and port are not the
+// request's Host.
 //
 // Flags:
 //
