@@ -60,6 +60,7 @@ func TestInterface(t *testing.T) {
 			save:    func(t *testing.T, a exampletest.Answer, v map[string]string) { v["etag"] = a.Header.Get("ETag") }},
 		{name: "page not modified", method: "GET", path: "/", header: map[string]string{"If-None-Match": "{etag}"},
 			status: 304, headers: map[string]string{"ETag": "{etag}"}, noBody: true},
+		{name: "page at its own name", method: "GET", path: "/index.html", status: 200, headers: map[string]string{"ETag": "{etag}"}},
 		{name: "page HEAD", method: "HEAD", path: "/", status: 200, headers: map[string]string{"ETag": "{etag}"}, noBody: true},
 		{name: "script", method: "GET", path: "/static/app.js", status: 200,
 			headers: map[string]string{"Content-Type": "text/javascript; charset=utf-8", "ETag": "?", "X-Content-Type-Options": "nosniff"},

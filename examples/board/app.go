@@ -95,7 +95,8 @@ func (a *app) newContainer(opts ...container.Option) (*container.Container, erro
 		"Content-Disposition":     "attachment",
 	}}))
 
-	// The default mapping: "/" is the page, /static/... its assets, and
+	// The default mapping: "/" is the page (and /index.html, as static
+	// serves an index at its own name too), /static/... its assets, and
 	// any other path a 404.
 	c.Handle("GET /", static.New(site, static.Config{CacheControl: siteCacheControl}))
 	c.Handle("GET /attachments/*", a.files)

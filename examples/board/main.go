@@ -8,7 +8,8 @@
 //
 // Endpoints:
 //
-//	GET    /                              the page (web/index.html), with ETag
+//	GET    /                              the page (web/index.html, which
+//	                                      /index.html serves too), with ETag
 //	GET    /static/...                    its script and style sheet
 //	POST   /login     user=U&password=P   303 to / with the session cookie
 //	                                      (the password is "board" for anyone);
