@@ -121,3 +121,52 @@ func (a *app) removeAttachment(att Attachment) {
 		a.log.Warn("board: removing an attachment", "file", name, "err", err)
 	}
 }
+
+// removeEarlierFiles deletes from dir what an earlier run of the board
+// left there: posts live in memory, so no post names a file of a run
+// before this one, and such a file would be served at its URL and never
+// counted against maxAttachedBytes, filling the disk one restart at a
+// time; and the uploads it was spooling when it stopped. Only names the
+// board makes (attachedName) are touched, so that a directory given by
+// mistake loses nothing else. It returns how many files it removed.
+func removeEarlierFiles(dir string) (int, error) {
+	removed := 0
+	for _, d := range []string{dir, filepath.Join(dir, spoolDir)} {
+		entries, err := os.ReadDir(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return removed, err
+		}
+		for _, e := range entries {
+			// Every file in spoolDir, the board's own, is an upload's.
+			if !e.Type().IsRegular() || d == dir && !attachedName(e.Name()) {
+				continue
+			}
+			if err := os.Remove(filepath.Join(d, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return removed, err
+			}
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// attachedName reports whether name is one upload gives a file:
+// rand.Text's 26 characters of base32 and what extension keeps.
+func attachedName(name string) bool {
+	base, ext := name, ""
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		base, ext = name[:i], name[i:]
+	}
+	if len(base) != 26 || ext != "" && extension(ext) != ext {
+		return false
+	}
+	for _, c := range base {
+		if (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}

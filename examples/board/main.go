@@ -111,7 +111,9 @@
 //	-nats-embed ADDR    start a NATS broker with JetStream at ADDR, and keep
 //	                    them there
 //	-attachments DIR    where attached files go (a temporary directory,
-//	                    removed once the server has shut down, by default)
+//	                    removed once the server has shut down, by default);
+//	                    posts live in memory, so the files an earlier run
+//	                    left there are removed at start
 //
 // Usage:
 //

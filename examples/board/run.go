@@ -47,6 +47,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		release = append(release, func() { os.RemoveAll(dir) })
+	} else if n, err := removeEarlierFiles(dir); err != nil {
+		return err
+	} else if n > 0 {
+		slog.Info("board: removed the files of an earlier run, which no post names", "dir", dir, "files", n)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, spoolDir), 0o750); err != nil {
 		return err

@@ -164,7 +164,8 @@ func TestRemovesItsFiles(t *testing.T) {
 }
 
 // With -attachments the files go where it says, under the name their URL
-// carries, and stay after exit.
+// carries, and stay after exit, until the board starts again on the
+// directory: its posts are gone, and it removes the files they named.
 func TestAttachmentsFlag(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "files")
 	b := startBoard(t, "-attachments", dir)
@@ -203,6 +204,26 @@ func TestAttachmentsFlag(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(got) != "attached" {
 		t.Errorf("file holds %q (%v)", got, err)
+	}
+
+	// A board started again on the directory has none of those posts: it
+	// removes their files, and a spool an upload left, and serves them no
+	// more; a file of another name stays.
+	spool := filepath.Join(dir, spoolDir, "wharf-upload-123")
+	other := filepath.Join(dir, "README")
+	for _, f := range []string{spool, other} {
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b = startBoard(t, "-attachments", dir)
+	if r := send(t, newUser(t), "GET", b.base+"/attachments/"+name, nil, nil); r.Status != http.StatusNotFound {
+		t.Errorf("GET an earlier run's file: %d, want 404", r.Status)
+	}
+	for f, want := range map[string]bool{filepath.Join(dir, name): false, spool: false, other: true} {
+		if _, err := os.Stat(f); (err == nil) != want {
+			t.Errorf("after a restart, %s: %v, want it kept: %v", f, err, want)
+		}
 	}
 }
 
@@ -263,4 +284,27 @@ func leftIn(dir string) []string {
 		return nil
 	})
 	return left
+}
+
+// Only the names upload makes are taken for an earlier run's files.
+func TestAttachedName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{
+		{"FN3HV2EHBOXH7VXJDI55B4ZOX6", true},
+		{"FN3HV2EHBOXH7VXJDI55B4ZOX6.txt", true},
+		{"FN3HV2EHBOXH7VXJDI55B4ZOX6.tar.gz", false}, // extension keeps the last one alone
+		{"FN3HV2EHBOXH7VXJDI55B4ZOX6.TXT", false},    // made lower case
+		{"FN3HV2EHBOXH7VXJDI55B4ZOX", false},         // 25 characters
+		{"FN3HV2EHBOXH7VXJDI55B4ZOX61", false},       // 27
+		{"fn3hv2ehboxh7vxjdi55b4zox6", false},
+		{"FN3HV2EHBOXH7VXJDI55B4ZOX1", false}, // 1 is not base32
+		{"README", false},
+		{".uploads", false},
+	} {
+		if got := attachedName(tc.name); got != tc.want {
+			t.Errorf("attachedName(%q) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
