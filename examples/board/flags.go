@@ -34,7 +34,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&cfg.h3, "h3", false, "also serve HTTP/3 on UDP at the same port, advertised with Alt-Svc (needs -tls)")
 	fs.StringVar(&cfg.natsURL, "nats", "", "keep sessions and the event log in JetStream on the NATS broker at this URL (nats://host:port)")
 	fs.StringVar(&cfg.natsEmbed, "nats-embed", "", "start a NATS broker with JetStream in this process, listening at this host:port, and keep sessions and the event log there")
-	fs.StringVar(&cfg.attachments, "attachments", "", "directory for attached files; the files of an earlier run, which no post names, are removed at start (default: a temporary directory, removed when the server has shut down)")
+	fs.StringVar(&cfg.attachments, "attachments", "", "directory for attached files; the files of an earlier run, which no post names, are removed at start, so each instance needs its own (default: a temporary directory, removed when the server has shut down)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}

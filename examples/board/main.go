@@ -113,7 +113,8 @@
 //	-attachments DIR    where attached files go (a temporary directory,
 //	                    removed once the server has shut down, by default);
 //	                    posts live in memory, so the files an earlier run
-//	                    left there are removed at start
+//	                    left there are removed at start: give each
+//	                    instance a directory of its own
 //
 // Usage:
 //
