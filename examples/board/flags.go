@@ -23,6 +23,22 @@ type config struct {
 	attachments string
 }
 
+// usageError is a command line the board refuses. main exits 2 on it, as
+// flag.ExitOnError does, and writes it unless the flag package has
+// already (printed), with the usage.
+type usageError struct {
+	err     error
+	printed bool
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usage makes a usageError of a refusal the flag package did not print.
+func usage(format string, a ...any) error {
+	return &usageError{err: fmt.Errorf(format, a...)}
+}
+
 func parseFlags(args []string) (config, error) {
 	var cfg config
 	fs := flag.NewFlagSet("board", flag.ContinueOnError)
@@ -36,27 +52,30 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.natsEmbed, "nats-embed", "", "start a NATS broker with JetStream in this process, listening at this host:port, and keep sessions and the event log there")
 	fs.StringVar(&cfg.attachments, "attachments", "", "directory for attached files; the files of an earlier run, which no post names, are removed at start, so each instance needs its own (default: a temporary directory, removed when the server has shut down)")
 	if err := fs.Parse(args); err != nil {
-		return config{}, err
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, err // -h: the usage, printed, is what was asked
+		}
+		return config{}, &usageError{err: err, printed: true}
 	}
 	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return config{}, usage("unexpected arguments: %q", fs.Args())
 	}
 	if (cfg.certFile == "") != (cfg.keyFile == "") {
-		return config{}, errors.New("-cert and -key go together")
+		return config{}, usage("-cert and -key go together")
 	}
 	if cfg.certFile != "" {
 		cfg.tls = true
 	}
 	if cfg.h3 && !cfg.tls {
-		return config{}, errors.New("-h3 needs -tls (or -cert and -key)")
+		return config{}, usage("-h3 needs -tls (or -cert and -key)")
 	}
 	if cfg.h2c && cfg.tls {
 		// It would be taken and do nothing: the listener is TLS's, where
 		// ALPN offers HTTP/2.
-		return config{}, errors.New("-h2c is for a cleartext port; with -tls, HTTP/2 comes through ALPN")
+		return config{}, usage("-h2c is for a cleartext port; with -tls, HTTP/2 comes through ALPN")
 	}
 	if cfg.natsURL != "" && cfg.natsEmbed != "" {
-		return config{}, errors.New("-nats and -nats-embed exclude each other")
+		return config{}, usage("-nats and -nats-embed exclude each other")
 	}
 	return cfg, nil
 }

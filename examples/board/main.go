@@ -166,7 +166,14 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // -h printed the usage: as flag.ExitOnError exits
 		}
+		var ue *usageError
+		if errors.As(err, &ue) && ue.printed {
+			os.Exit(2) // the flag package wrote it, with the usage
+		}
 		fmt.Fprintln(os.Stderr, "board:", err)
+		if ue != nil {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }

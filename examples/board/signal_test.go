@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -105,5 +106,37 @@ func TestSecondSignalKills(t *testing.T) {
 	<-exited
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
 		t.Errorf("after a second SIGINT the board exited with %v once the shutdown ended, want killed by the signal at once", waitErr)
+	}
+}
+
+// A command line the board refuses exits 2, as flag.ExitOnError does, and
+// says why once: a flag the flag package refused is its message and the
+// usage, not that message again from the board. It exited 1, and wrote an
+// undefined flag's error twice.
+func TestUsageExit(t *testing.T) {
+	if args := os.Getenv("BOARD_TEST_USAGE"); args != "" {
+		os.Args = append([]string{"board"}, strings.Fields(args)...)
+		main()
+		return
+	}
+	for _, tc := range []struct {
+		args, want string
+	}{
+		{"-no-such-flag", "flag provided but not defined: -no-such-flag"},
+		{"stray", `board: unexpected arguments: ["stray"]`},
+		{"-h3", "board: -h3 needs -tls"},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestUsageExit$")
+		cmd.Env = append(os.Environ(), "BOARD_TEST_USAGE="+tc.args)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Errorf("board %s: %v, want exit status 2", tc.args, err)
+		}
+		if got := strings.Count(stderr.String(), tc.want); got != 1 {
+			t.Errorf("board %s wrote %q %d times, want once:\n%s", tc.args, tc.want, got, stderr.String())
+		}
 	}
 }
