@@ -756,6 +756,9 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 // exchange stayed locked and Shutdown waited on it forever. The container
 // passes an error page's error through it too.
 func NilFree(err error) error {
+	if err == nil {
+		return nil // every task that succeeds: no call to look into it
+	}
 	if p := nilIn(err); p != nil {
 		return fmt.Errorf("wharf: the request failed with a nil %T as its error", p)
 	}
@@ -795,6 +798,10 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	if _, err := ex.m.transition(evExpiring, false, false); err != nil {
 		panic("async: " + err.Error())
 	}
+	// The listeners that hear of the timeout, taken under the lock the
+	// expiry is taken under rather than a lock of their own: one added
+	// by another goroutine meanwhile races the timeout either way.
+	listeners := ex.listenersLocked()
 	ex.mu.Unlock()
 	if mode == ModeAsync || bufferedBody(ex.out) {
 		// The timeout is an outcome of its own (the Servlet API's): what a
@@ -807,18 +814,22 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	// A listener that panics does not keep the others from hearing of
 	// the timeout (as in Jetty, which runs every listener first): the
 	// first panic is raised once all of them ran, and fails the request
-	// as a panicking task does.
-	listeners := ex.snapshotListeners()
-	r := ex.base
-	if mode == ModeContinuation && slices.ContainsFunc(listeners, func(l Listener) bool { return l.OnTimeout != nil }) {
-		// As Jetty's continuation in onTimeout, the listeners' Request
-		// reports the expiry (continuation's IsExpired), not the
-		// initial pass that ex.base is; made only for a listener that
-		// reads it, a timeout with none allocates nothing more.
-		r = r.WithAttribute(kindKey{}, DispatchExpired)
-	}
-	if panicked := ex.callOnTimeouts(w, r, listeners); panicked != nil {
-		panic(panicked)
+	// as a panicking task does. With no OnTimeout (most requests: a
+	// continuation that only waits has no listener at all) there is
+	// nobody to call, and nothing to set up for it.
+	if slices.ContainsFunc(listeners, func(l Listener) bool { return l.OnTimeout != nil }) {
+		r := ex.base
+		if mode == ModeContinuation {
+			// As Jetty's continuation in onTimeout, the listeners'
+			// Request reports the expiry (continuation's IsExpired),
+			// not the initial pass that ex.base is; made only for a
+			// listener that reads it, a timeout with none allocates
+			// nothing more.
+			r = r.WithAttribute(kindKey{}, DispatchExpired)
+		}
+		if panicked := ex.callOnTimeouts(w, r, listeners); panicked != nil {
+			panic(panicked)
+		}
 	}
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
