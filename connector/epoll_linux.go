@@ -525,19 +525,20 @@ func (f *fdConn) armIdleLocked() {
 	if f.idleArmed && f.idleAt <= f.idleDeadline {
 		return
 	}
-	f.scheduleIdleLocked(in)
+	f.scheduleIdleLocked()
 }
 
 // scheduleIdleLocked files the connection's timer for the idle or header
-// timeout, in d, on the wheel's clock idleDeadline. A write wait still
+// timeout, at idleDeadline on the wheel's clock (ScheduleAt: its callers
+// have just read the clock to work the deadline out). A write wait still
 // bounded by it (one begun by the response before, whose connection has
 // turned idle since) gives way: its callback still runs when the socket
 // takes more or fails, and the idle timeout now bounds the connection.
 // Mu is held.
-func (f *fdConn) scheduleIdleLocked(d time.Duration) {
+func (f *fdConn) scheduleIdleLocked() {
 	f.wArmed = false
 	f.idleArmed, f.idleAt = true, f.idleDeadline
-	f.sel.wheel.Schedule(&f.tm, d, 0)
+	f.sel.wheel.ScheduleAt(&f.tm, f.idleDeadline, 0)
 }
 
 // idleFired closes a connection that stayed idle too long, answering 408
@@ -561,8 +562,8 @@ func (f *fdConn) idleFired() {
 		f.Mu.Unlock()
 		return
 	}
-	if rest := f.idleDeadline - f.sel.wheel.Now(); rest > 0 { // idle again since
-		f.scheduleIdleLocked(rest)
+	if f.idleDeadline > f.sel.wheel.Now() { // idle again since
+		f.scheduleIdleLocked()
 		f.Mu.Unlock()
 		return
 	}

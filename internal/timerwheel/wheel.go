@@ -148,9 +148,15 @@ func tickAt(d time.Duration) int64 {
 func (w *Wheel) Schedule(t *Timer, d time.Duration, gen uint32) {
 	// The Wheel's clock, not time.Now: it reads the monotonic clock only,
 	// where time.Now reads the wall clock too.
-	at := w.Now() + max(min(d, MaxDelay), 0)
+	w.ScheduleAt(t, w.Now()+max(min(d, MaxDelay), 0), gen)
+}
+
+// ScheduleAt is Schedule for a deadline at on the Wheel's clock (see Now;
+// at or before now: at the next Advance), for an owner that keeps its
+// deadline there and has just read the clock to work it out: the Wheel
+// does not read it again.
+func (w *Wheel) ScheduleAt(t *Timer, at time.Duration, gen uint32) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if t.filed {
 		w.unlinkLocked(t)
 	}
@@ -158,8 +164,20 @@ func (w *Wheel) Schedule(t *Timer, d time.Duration, gen uint32) {
 	t.gen = gen
 	w.fileLocked(t)
 	if due := w.dueLocked(t); due < w.armedAt {
-		w.armLocked(due)
+		w.armUnlock(due)
+		return
 	}
+	// No deferred unlock on this way, which every suspension and idle
+	// connection takes: nothing here can panic.
+	w.mu.Unlock()
+}
+
+// armUnlock is armLocked, then unlocks w: the driver's arm, the one call
+// made under the lock that is not the Wheel's own, must not leave it
+// locked if it panics.
+func (w *Wheel) armUnlock(due int64) {
+	defer w.mu.Unlock()
+	w.armLocked(due)
 }
 
 // Stop takes t out of the Wheel and reports whether it was filed: false
@@ -167,12 +185,12 @@ func (w *Wheel) Schedule(t *Timer, d time.Duration, gen uint32) {
 // stopped, or was never scheduled.
 func (w *Wheel) Stop(t *Timer) bool {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !t.filed {
-		return false
+	filed := t.filed
+	if filed {
+		w.unlinkLocked(t)
 	}
-	w.unlinkLocked(t)
-	return true
+	w.mu.Unlock()
+	return filed
 }
 
 // levelFor returns where a timer due at tick at is filed now.

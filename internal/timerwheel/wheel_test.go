@@ -599,3 +599,47 @@ func TestStopRacesFiring(t *testing.T) {
 		s.mu.Unlock()
 	}
 }
+
+// ScheduleAt files a timer at a deadline on the Wheel's clock (Now), as
+// Schedule does at Now plus its delay: it fires within a tick after it,
+// never before; a deadline already past fires at the next Advance, as a
+// delay of zero or less does. A driver whose arm panics leaves the Wheel
+// unlocked.
+func TestScheduleAt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var arms []time.Duration
+		w := timerwheel.New(func(d time.Duration) { arms = append(arms, d) })
+		time.Sleep(10 * time.Millisecond)
+		log := &firings{}
+		ps := newProbes(3, log)
+		ps[0].due = time.Now().Add(30 * time.Millisecond)
+		w.ScheduleAt(&ps[0].t, w.Now()+30*time.Millisecond, 0)
+		ps[1].due = time.Now().Add(2500 * time.Millisecond)
+		w.ScheduleAt(&ps[1].t, w.Now()+2500*time.Millisecond, 0) // a coarser level
+		ps[2].due = time.Now()
+		w.ScheduleAt(&ps[2].t, w.Now()-time.Second, 0) // past: the next Advance
+		if len(arms) != 2 || arms[1] != 0 {
+			t.Fatalf("driver asked for %v, want a wake-up now last", arms)
+		}
+		for range 3000 {
+			w.Advance()
+			time.Sleep(time.Millisecond)
+		}
+		checkOnTime(t, ps, log)
+
+		// The driver's arm panics: the Wheel is not left locked.
+		w.Drive(func(time.Duration) { panic("arm") })
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("the driver's panic did not reach ScheduleAt's caller")
+				}
+			}()
+			w.ScheduleAt(&ps[0].t, w.Now()+time.Millisecond, 1)
+		}()
+		if n := w.Len(); n != 1 { // locks the Wheel: hangs if left locked
+			t.Fatalf("%d timers filed after the panic, want 1", n)
+		}
+		w.Stop(&ps[0].t)
+	})
+}
