@@ -230,6 +230,10 @@ type queued struct {
 	resumed bool
 	expired bool
 	used    bool // an entry, not an empty slot (taskQueue.head)
+	// timedOut: an expired kindDispatch queued by the expiry itself, with
+	// no timeout task before it (expireIf): it takes the expiry's End
+	// and discards a body left buffered, as that task would have.
+	timedOut bool
 	// arg is what the task carries, by kind: a kindTask's Func, a
 	// kindError's error, a resumed kindDispatch's attributes ([]api.Attr,
 	// nil for none). One field for the three keeps the queue's inline
@@ -522,6 +526,9 @@ func (ex *Exchange) loopOn(here, inline bool) {
 		}
 		if act&actFinish == 0 {
 			q := ex.queue.pop()
+			if q.timedOut {
+				ex.cause = max(ex.cause, ex.expireCause) // as runTimeout
+			}
 			ex.mu.Unlock()
 
 			running = true
@@ -729,6 +736,9 @@ func (ex *Exchange) runTask(q *queued) (err error) {
 	}()
 	switch q.kind {
 	case kindDispatch:
+		if q.timedOut && bufferedBody(ex.out) {
+			ex.discardOut() // as runTimeout, in continuation mode
+		}
 		r := ex.base
 		switch {
 		case q.expired:
@@ -817,7 +827,7 @@ func (ex *Exchange) runTimeout(w api.Response) {
 	// as a panicking task does. With no OnTimeout (most requests: a
 	// continuation that only waits has no listener at all) there is
 	// nobody to call, and nothing to set up for it.
-	if slices.ContainsFunc(listeners, func(l Listener) bool { return l.OnTimeout != nil }) {
+	if slices.ContainsFunc(listeners, hasOnTimeout) {
 		r := ex.base
 		if mode == ModeContinuation {
 			// As Jetty's continuation in onTimeout, the listeners'

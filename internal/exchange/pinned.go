@@ -14,7 +14,8 @@ import (
 // itself, seen through pinned: a pointer conversion, so they need neither
 // an allocation nor room in the Exchange, as a handle would. Most requests
 // run one task; a suspended one runs one or two more (a resume's dispatch;
-// a timeout's listeners, then its expired dispatch). The first task's
+// a timeout's expired dispatch, after a task for its OnTimeout listeners
+// if it has any). The first task's
 // token and the finishing phase's are fixed in advance: nextToken hands
 // out firstToken only first, and never finishToken (nor 0). The second
 // and third tasks' tokens come back after the counter wraps, as any other

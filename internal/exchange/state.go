@@ -63,7 +63,7 @@ const (
 	actDisarm                        // stop the timeout timer
 	actWake                          // wake a goroutine blocked in Await
 	actEnqueue                       // append the event's task to the queue
-	actRedispatch                    // append a re-dispatch (resumed) to the queue
+	actRedispatch                    // append a re-dispatch to the queue (resumed; from evTimeout, expired)
 	actExpire                        // append the timeout task to the queue
 )
 
@@ -101,8 +101,10 @@ type machine struct {
 }
 
 // transition applies ev and reports what the caller must do. taskIsDispatch
-// is meaningful for evTaskDone and evDequeue (the task is a dispatch) and
-// for evExpiredDefault (the mode re-dispatches: ModeContinuation); failed
+// is meaningful for evTaskDone and evDequeue (the task is a dispatch), for
+// evExpiredDefault (the mode re-dispatches: ModeContinuation) and for
+// evTimeout (the mode re-dispatches and no OnTimeout listener is to run
+// first: the expired re-dispatch is queued without a timeout task); failed
 // for evTaskDone (the task failed) and evSubmit (the task is an IO
 // failure). It is the only place the machine's
 // fields change: the exchange reads them under its lock and never writes
@@ -177,6 +179,12 @@ func (m *machine) transition(ev event, taskIsDispatch, failed bool) (action, err
 		m.expired = true
 		if m.awaiting {
 			return actWake, nil
+		}
+		if taskIsDispatch {
+			// Continuation mode with no OnTimeout listener: the timeout
+			// task would run none and queue the mode's default, the
+			// expired re-dispatch, which is queued in its place.
+			return m.enqueue(actRedispatch), nil
 		}
 		return m.enqueue(actExpire), nil
 

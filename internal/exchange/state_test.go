@@ -53,6 +53,12 @@ func TestTransition(t *testing.T) {
 		{"timeout after complete", completed, evTimeout, false, false, stateCompleted, 0, api.ErrNotSuspended},
 		{"timeout with a failure queued", machine{state: stateRunning, suspended: true, armed: true, failing: true, queued: 1}, evTimeout, false, false, stateRunning, 0, api.ErrNotSuspended},
 		{"timeout wakes await", awaiting, evTimeout, false, false, stateRunning, actWake, nil},
+		// Continuation mode with no OnTimeout listener: the expired
+		// re-dispatch is queued in place of the timeout task.
+		{"timeout re-dispatches while waiting", waiting, evTimeout, true, false, stateRunning, actRedispatch | actRun, nil},
+		{"timeout re-dispatches behind a running task", machine{state: stateRunning, suspended: true, armed: true, queued: 0}, evTimeout, true, false, stateRunning, actRedispatch, nil},
+		{"timeout re-dispatch after resume", resumedRunning, evTimeout, true, false, stateRunning, 0, api.ErrNotSuspended},
+		{"timeout re-dispatch wakes await", awaiting, evTimeout, true, false, stateRunning, actWake, nil},
 		{"complete while waiting", waiting, evComplete, false, false, stateCompleting, actDisarm | actFinish, nil},
 		{"complete while running", suspendedRunning, evComplete, false, false, stateRunning, actDisarm, nil},
 		{"complete twice", completing, evComplete, false, false, stateCompleting, 0, api.ErrCompleted},

@@ -3,6 +3,7 @@ package exchange
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/wharf-go/wharf/api"
@@ -68,7 +69,12 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 	if fromTimer {
 		ex.timerGen++ // even: the timer is spent, nothing to disarm
 	}
-	act, err := ex.m.transition(evTimeout, false, false)
+	// A continuation's timeout with no OnTimeout listener to hear of it
+	// (most: one that only waits has none) is its expired re-dispatch
+	// alone, queued here rather than by a timeout task of its own; the
+	// dispatch does what that task would have done first (timedOut).
+	direct := ex.mode == ModeContinuation && !ex.onTimeoutLocked()
+	act, err := ex.m.transition(evTimeout, direct, false)
 	if err == nil {
 		if !fromTimer {
 			// Expired by the container (Expire, a shutdown): the timer
@@ -78,6 +84,9 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 		ex.expireCause = end
 		if act&actExpire != 0 {
 			ex.queue.push(queued{kind: kindTimeout})
+		}
+		if act&actRedispatch != 0 {
+			ex.queue.push(queued{kind: kindDispatch, expired: true, timedOut: true})
 		}
 		if act&actWake != 0 {
 			ex.wakeLocked(nil)
@@ -94,6 +103,14 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 	ex.act(act)
 	return err
 }
+
+// onTimeoutLocked reports whether a listener has an OnTimeout. ex.mu is
+// held.
+func (ex *Exchange) onTimeoutLocked() bool {
+	return slices.ContainsFunc(ex.listenersLocked(), hasOnTimeout)
+}
+
+func hasOnTimeout(l Listener) bool { return l.OnTimeout != nil }
 
 // InlineRunner is an optional interface of a Channel that may run the
 // work of a suspend timeout on the goroutine the timeout fired on (a
