@@ -118,7 +118,19 @@ func newStream(c *conn, h *h1.RequestHead, raw []byte, lim *Limits) *stream {
 	// are substrings of it, so building the request head costs one
 	// allocation, not one per field.
 	hdr, text := api.NewHeaderText(raw, len(h.Fields), func(i int) ([]byte, []byte) {
-		return h.Fields[i].Name, h.Fields[i].Value
+		f := &h.Fields[i]
+		if len(f.Name) == len("Host") && h1.EqualFold(f.Name, "host") {
+			// The Host field reads the authority the request is served
+			// for, r.Host: an absolute- or authority-form target's, which
+			// RFC 9112 §3.2.2 has a server take over the field (h.Host,
+			// the field's value otherwise, a view into raw too). A filter
+			// that checks the field (a virtual-host check) would
+			// otherwise pass a request for another host than the one
+			// everything else serves, as HTTP/2 refuses a host field
+			// that differs from :authority.
+			return f.Name, h.Host
+		}
+		return f.Name, f.Value
 	})
 	sub := func(b []byte) string {
 		if len(b) == 0 {
