@@ -35,6 +35,7 @@ type body struct {
 	mu       sync.Mutex
 	kind     bodyKind
 	settled  bool
+	closed   bool  // the handler's Close: its reads fail from now on
 	nonblock bool  // TryRead is reading: never wait
 	err      error // sticky: io.EOF once fully read
 	x        *bodyRead
@@ -86,6 +87,7 @@ type bodyRead struct {
 var (
 	errBodySettled = fmt.Errorf("connector: request body read after the response finished: %w", api.ErrCompleted)
 	errBodyBusy    = errors.New("connector: request body still being read after the response finished")
+	errBodyClosed  = errors.New("connector: request body read after its Close")
 )
 
 // Read implements io.Reader.
@@ -111,6 +113,9 @@ func (rb *reqBody) readAs(p []byte, nonblock bool) (int, error) {
 		// finished, and the socket and the read buffer are not the
 		// handler's to read now.
 		return 0, errBodySettled
+	}
+	if b.closed {
+		return 0, errBodyClosed
 	}
 	if b.err != nil {
 		return 0, b.err
@@ -258,7 +263,7 @@ func (rb *reqBody) NotifyReadable(f func()) {
 	// Buffered bytes of a chunked body may be framing cut short, which a
 	// read cannot get past: called back at once, a listener that reads,
 	// finds nothing and asks again would spin until the client sends more.
-	now := b.settled || b.err != nil || b.kind == bodyNone || b.x.discarding ||
+	now := b.settled || b.closed || b.err != nil || b.kind == bodyNone || b.x.discarding ||
 		c.w > c.r && (b.kind != bodyChunked || !b.x.stalled)
 	if !now {
 		// A client that sent "Expect: 100-continue" sends nothing
@@ -338,9 +343,17 @@ func (rb *reqBody) fill(p []byte) (int, error) {
 	return n, err
 }
 
-// Close stops further reads by the handler; the connection decides later
-// whether to discard the rest.
-func (rb *reqBody) Close() error { return nil }
+// Close stops further reads by the handler, as net/http's body's Close
+// does and HTTP/2's: each fails with errBodyClosed. The rest is the
+// connection's: once the response is finished it discards it (settle,
+// discardNB, which read beneath this), or closes.
+func (rb *reqBody) Close() error {
+	b := &rb.body
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	return nil
+}
 
 // settle ends the body's life when the response is finished: it reads and
 // discards up to max unread bytes so the next request can be parsed, and
