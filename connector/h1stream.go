@@ -205,6 +205,9 @@ func (s *stream) continue100() error {
 }
 
 func (s *stream) WriteHead(status int, contentType string, h http.Header, contentLength int64, trailers []string) error {
+	if s.finished {
+		return api.ErrCompleted
+	}
 	if s.headSent {
 		return api.ErrCommitted
 	}
@@ -251,6 +254,12 @@ func (s *stream) WriteHead(status int, contentType string, h http.Header, conten
 const maxBuffered = 16 << 10
 
 func (s *stream) WriteBody(p []byte) error {
+	if s.finished {
+		// The connection is the next request's now: a late write's
+		// bytes would be read as the next response, or sent by its
+		// Flush, where the write buffer is its.
+		return api.ErrCompleted
+	}
 	if s.werr != nil {
 		return s.werr
 	}
@@ -338,6 +347,14 @@ func peerGone(err error) error {
 }
 
 func (s *stream) Flush() error {
+	if s.finished {
+		return api.ErrCompleted // see WriteBody
+	}
+	return s.flush()
+}
+
+// flush is Flush for Finish too, which marks the stream finished first.
+func (s *stream) flush() error {
 	if s.werr != nil {
 		return s.werr
 	}
@@ -376,7 +393,7 @@ func (s *stream) Finish(trailers http.Header) error {
 		s.c.wbuf = h1.SetClose(s.c.wbuf)
 		s.closeAfter = true
 	}
-	if ferr := s.Flush(); err == nil {
+	if ferr := s.flush(); err == nil {
 		err = ferr
 	}
 	s.c.releaseWriteBuffer()
@@ -495,6 +512,9 @@ func (s *stream) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if s.hijacked {
 		return nil, nil, api.ErrHijacked
 	}
+	if s.finished {
+		return nil, nil, api.ErrCompleted // the connection went on to the next request
+	}
 	c := s.c
 	if p, ok := c.io.(*portableIO); ok {
 		// Its hang-up watch reads the socket that is the hijacker's now,
@@ -538,6 +558,8 @@ func (s *stream) takeOverErr() error {
 	switch {
 	case s.hijacked:
 		return api.ErrHijacked
+	case s.finished:
+		return api.ErrCompleted
 	case s.headSent:
 		return api.ErrCommitted
 	}

@@ -75,6 +75,8 @@ func (s *stream) NonBlocking() bool { return s.nb() != nil }
 // writeCheck is what every write checks first.
 func (s *stream) writeCheck() error {
 	switch {
+	case s.finished:
+		return api.ErrCompleted // see WriteBody
 	case s.werr != nil:
 		return s.werr
 	case s.hijacked:

@@ -41,6 +41,10 @@ type Stream interface {
 	Flush() error
 	// Finish ends the response, sending trailers if any; the connection may
 	// then serve its next request. It is called once, after WriteHead.
+	// From then on, as after Abort, WriteHead, WriteBody, Flush, Hijack
+	// and Tunnel touch nothing and return api.ErrCompleted on HTTP/1.1
+	// (HTTP/2's stream refuses the writes too): the connection may be
+	// the next request's.
 	Finish(trailers http.Header) error
 	// Abort ends the exchange without a complete response: the connection is
 	// closed. It is used when a committed response fails.
