@@ -57,7 +57,10 @@ type Config struct {
 	// means DefaultReadHeaderTimeout (10 s); negative means none, but for
 	// the QUIC handshake it bounds over HTTP/3, which quic-go's own bound
 	// (10 s) then bounds: docs/security.md says why. Exceeding it is
-	// answered 408.
+	// answered 408. The empty lines a client may send after a request
+	// (RFC 9112 §2.2 has a server ignore them before a request-line) are
+	// no head's first byte: IdleTimeout bounds the wait then, and its end
+	// closes the connection without an answer.
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds each read of a request body. Zero means
 	// DefaultReadTimeout (30 s); negative means none. A client that sends

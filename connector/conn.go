@@ -432,7 +432,10 @@ func (c *conn) readRequest() (*stream, readResult) {
 			c.writeError(431, h1.ErrHeaderTooLarge.Error())
 			return nil, readAnswered
 		}
-		waiting := c.w == c.r // no byte of this request yet
+		// No byte of this request yet: the empty lines a client may send
+		// after its last request begin none (h1.OnlyEmptyLines), so
+		// IdleTimeout bounds the wait, not ReadHeaderTimeout and its 408.
+		waiting := h1.OnlyEmptyLines(c.rbuf[c.r:c.w])
 		n, err := c.io.fill(waiting, first)
 		if err == errWouldBlock {
 			return nil, readWouldBlock

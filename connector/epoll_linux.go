@@ -9,6 +9,7 @@ import (
 
 	"github.com/wharf-go/wharf/api"
 	"github.com/wharf-go/wharf/dispatcher"
+	"github.com/wharf-go/wharf/internal/h1"
 	"github.com/wharf-go/wharf/internal/netpoll"
 	"github.com/wharf-go/wharf/internal/timerwheel"
 )
@@ -266,7 +267,7 @@ func (f *fdConn) idleUnless(skipped bool) error {
 		c.dropReadBuffer()
 	}
 	switch {
-	case c.w == 0 && !partial:
+	case !partial && h1.OnlyEmptyLines(c.rbuf[c.r:c.w]): // no head begun (see readRequest)
 		c.headAt = 0
 	case c.headAt == 0 && c.drain == nil:
 		c.headAt = f.sel.clock()
@@ -577,7 +578,7 @@ func (f *fdConn) idleFired() {
 		c.lingerClose()
 		return
 	}
-	if c.rbuf != nil && c.w > c.r {
+	if !h1.OnlyEmptyLines(c.rbuf[c.r:c.w]) { // a head begun: answered
 		go func() {
 			c.writeError(408, "request header timeout")
 			c.lingerClose()

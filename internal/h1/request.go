@@ -189,6 +189,22 @@ func ParseRequestHead(buf []byte, lim Limits, h *RequestHead) (int, error) {
 	return p, nil
 }
 
+// OnlyEmptyLines reports whether b, what a connection holds of its next
+// request, has no byte of a request-line yet: nothing, or only the empty
+// lines (CRLFs, the last maybe cut after its CR) that RFC 9112 §2.2 has a
+// server ignore before one, as ParseRequestHead skips them (up to its
+// bound). A client sends them after a request (an old client's CRLF after
+// a POST body): a connector waits for the next request as on an idle
+// connection then, not as for a head begun, which a 408 would answer.
+func OnlyEmptyLines(b []byte) bool {
+	for i := 0; i < len(b); i += 2 {
+		if b[i] != '\r' || i+1 < len(b) && b[i+1] != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
 // incompleteRequestLine decides between waiting for more input and
 // rejecting a partial request line that can no longer become valid or fit
 // the limits. Failing early matters for garbage such as a TLS handshake on

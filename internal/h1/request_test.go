@@ -903,3 +903,34 @@ func TestValidHost(t *testing.T) {
 	eachVariant([]string{"", "a", "ab.c", "a:80", "a:", ":1", "127.0.0.1:8080"},
 		[]byte{'a', '0', '9', ':', '.', '%', '@', '/', ' ', 0x80}, 5, check)
 }
+
+// OnlyEmptyLines tells the empty lines ParseRequestHead skips before a
+// request-line, the last maybe cut after its CR, from a head begun; on
+// each it agrees with the parser, which wants more bytes for the first
+// (below its bound) and not for the second unless it is cut short.
+func TestOnlyEmptyLines(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"", true},
+		{"\r", true},
+		{"\r\n", true},
+		{"\r\n\r", true},
+		{"\r\n\r\n", true},
+		{"\n", false},
+		{"\r\r", false},
+		{"\r\nG", false},
+		{"G", false},
+		{"\r\n \r\n", false},
+		{"GET / HTTP/1.1\r\n", false},
+	} {
+		if got := OnlyEmptyLines([]byte(tt.in)); got != tt.want {
+			t.Errorf("OnlyEmptyLines(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+		var h RequestHead
+		if _, err := ParseRequestHead([]byte(tt.in), Limits{}, &h); tt.want && err != ErrIncomplete {
+			t.Errorf("ParseRequestHead(%q): %v, want ErrIncomplete", tt.in, err)
+		}
+	}
+}
