@@ -88,51 +88,24 @@ func TestBrowserEvents(t *testing.T) {
 	bArgs := []string{"-nats", "nats://" + broker, "-addr", bAddr}
 	b := startBoard(t, bArgs...)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "events.mjs", a.base, b.base)
-	cmd.Dir = "browsertest"
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumBinary)
-	cmd.WaitDelay = 10 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// The script's requests, one a line; anything else it prints is
-	// logged.
 	restarted := false
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		switch line := lines.Text(); line {
+	converse(t, node, func(line string) string {
+		switch line {
 		case "restart B":
 			if err := b.stop(); err != nil {
 				t.Errorf("B's shutdown: %v", err)
 			}
-			io.WriteString(stdin, "B stopped\n")
+			return "B stopped"
 		case "start B":
 			b2 := startBoard(t, bArgs...)
 			if b2.base != b.base {
 				t.Errorf("B came back at %s, not %s", b2.base, b.base)
 			}
 			restarted = true
-			io.WriteString(stdin, "B started\n")
-		default:
-			t.Log(line)
+			return "B started"
 		}
-	}
-	stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("node events.mjs: %v\n%s", err, stderr.Bytes())
-	}
+		return ""
+	}, "events.mjs", a.base, b.base)
 	if !restarted {
 		t.Fatal("the script passed without restarting B")
 	}
@@ -157,9 +130,35 @@ func TestBrowserRestart(t *testing.T) {
 	login(t, c, b.base, "ann")
 	id := post(t, c, b.base, "lost in the restart")
 
+	restarted := false
+	converse(t, node, func(line string) string {
+		if line != "restart" {
+			return ""
+		}
+		c.CloseIdleConnections()
+		if err := b.stop(); err != nil {
+			t.Errorf("the board's shutdown: %v", err)
+		}
+		if b2 := startBoard(t, args...); b2.base != b.base {
+			t.Errorf("the board came back at %s, not %s", b2.base, b.base)
+		}
+		restarted = true
+		return "restarted"
+	}, "restart.mjs", b.base, strconv.FormatInt(id, 10))
+	if !restarted {
+		t.Fatal("the script passed without restarting the board")
+	}
+}
+
+// converse runs the browser script with args in browsertest and answers
+// its requests, one a line on its stdout, with what answer returns for
+// each, written to its stdin as a line; a line answer returns "" for is
+// not a request, and is logged. It fails t if the script fails.
+func converse(t *testing.T, node string, answer func(line string) string, script string, args ...string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "restart.mjs", b.base, strconv.FormatInt(id, 10))
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	cmd.Dir = "browsertest"
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumBinary)
 	cmd.WaitDelay = 10 * time.Second
@@ -176,29 +175,16 @@ func TestBrowserRestart(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	restarted := false
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() {
-		switch line := lines.Text(); line {
-		case "restart":
-			c.CloseIdleConnections()
-			if err := b.stop(); err != nil {
-				t.Errorf("the board's shutdown: %v", err)
-			}
-			if b2 := startBoard(t, args...); b2.base != b.base {
-				t.Errorf("the board came back at %s, not %s", b2.base, b.base)
-			}
-			restarted = true
-			io.WriteString(stdin, "restarted\n")
-		default:
-			t.Log(line)
+		if a := answer(lines.Text()); a != "" {
+			io.WriteString(stdin, a+"\n")
+		} else {
+			t.Log(lines.Text())
 		}
 	}
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("node restart.mjs: %v\n%s", err, stderr.Bytes())
-	}
-	if !restarted {
-		t.Fatal("the script passed without restarting the board")
+		t.Fatalf("node %s: %v\n%s", script, err, stderr.Bytes())
 	}
 }

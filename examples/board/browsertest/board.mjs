@@ -15,18 +15,15 @@
 // path): /usr/bin/chromium is a shell wrapper that puppeteer cannot drive.
 // Exit status 0 means every check passed; otherwise the failure is on
 // stderr.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import puppeteer from "puppeteer-core";
+import { launch, run, timeout } from "./common.mjs";
 
 const base = process.argv[2];
 if (!base) {
   console.error("usage: node board.mjs URL");
   process.exit(2);
 }
-const chromium = process.env.CHROMIUM || "/usr/lib/chromium/chromium";
-const timeout = 30_000;
 
 // Every byte value, so that a download that re-encodes anything shows.
 const fileBytes = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
@@ -98,17 +95,7 @@ async function deletedWhileAway(page) {
 async function main(dir) {
   const file = join(dir, "bytes.bin");
   await writeFile(file, fileBytes);
-  // One browser per simulated user: two pages in one browser ended in
-  // "Target closed" on the machine this was written on.
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    userDataDir: join(dir, "profile"),
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  const browser = await launch(dir, "profile");
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(timeout);
@@ -219,12 +206,4 @@ async function main(dir) {
   }
 }
 
-const dir = await mkdtemp(join(tmpdir(), "board-browser-"));
-try {
-  await main(dir);
-} catch (err) {
-  console.error(err && err.stack ? err.stack : err);
-  process.exitCode = 1;
-} finally {
-  await rm(dir, { recursive: true, force: true });
-}
+await run("board-browser-", main);

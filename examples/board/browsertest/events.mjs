@@ -20,40 +20,13 @@
 // in one browser ended in "Target closed" on the machine this was written
 // on. Exit status 0 means every check passed; otherwise the failure is on
 // stderr.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import puppeteer from "puppeteer-core";
+import { ask, launch, run, timeout } from "./common.mjs";
 
 const [baseA, baseB] = process.argv.slice(2);
 if (!baseA || !baseB) {
   console.error("usage: node events.mjs URL-A URL-B");
   process.exit(2);
 }
-const chromium = process.env.CHROMIUM || "/usr/lib/chromium/chromium";
-const timeout = 30_000;
-
-// The lines the test writes on stdin, in order.
-const stdin = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-async function ask(what, answer) {
-  console.log(what);
-  const { value, done } = await stdin.next();
-  if (done || value !== answer) throw new Error(`asked "${what}", got ${done ? "the end of stdin" : JSON.stringify(value)}`);
-}
-
-async function launch(dir, name) {
-  return puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    userDataDir: join(dir, name),
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-}
-
 // open logs user in on base's page and waits until it follows /events.
 async function open(browser, base, user) {
   const page = await browser.newPage();
@@ -128,13 +101,4 @@ async function main(dir) {
   }
 }
 
-const dir = await mkdtemp(join(tmpdir(), "board-events-"));
-try {
-  await main(dir);
-} catch (err) {
-  console.error(err && err.stack ? err.stack : err);
-  process.exitCode = 1;
-} finally {
-  await rm(dir, { recursive: true, force: true });
-  process.stdin.destroy();
-}
+await run("board-events-", main);

@@ -10,32 +10,15 @@
 // where ID is the post's. The script asks for the restart: it writes
 // "restart" on stdout and waits for "restarted" on stdin. Exit status 0
 // means every check passed; otherwise the failure is on stderr.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import puppeteer from "puppeteer-core";
+import { ask, launch, run, timeout } from "./common.mjs";
 
 const [base, id] = process.argv.slice(2);
 if (!base || !id) {
   console.error("usage: node restart.mjs URL ID");
   process.exit(2);
 }
-const chromium = process.env.CHROMIUM || "/usr/lib/chromium/chromium";
-const timeout = 30_000;
-
-const stdin = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
 async function main(dir) {
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    userDataDir: join(dir, "profile"),
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
+  const browser = await launch(dir, "profile");
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(timeout);
@@ -52,9 +35,7 @@ async function main(dir) {
       new MutationObserver(() => window.states.push(live.dataset.state)).observe(live, { attributes: true });
     });
 
-    console.log("restart");
-    const { value, done } = await stdin.next();
-    if (done || value !== "restarted") throw new Error(`asked "restart", got ${done ? "the end of stdin" : JSON.stringify(value)}`);
+    await ask("restart", "restarted");
     // Back live, after it was not.
     await page.waitForFunction(() => window.states.some((s) => s !== "live") &&
       document.getElementById("live").dataset.state === "live");
@@ -72,13 +53,4 @@ async function main(dir) {
   }
 }
 
-const dir = await mkdtemp(join(tmpdir(), "board-restart-"));
-try {
-  await main(dir);
-} catch (err) {
-  console.error(err && err.stack ? err.stack : err);
-  process.exitCode = 1;
-} finally {
-  await rm(dir, { recursive: true, force: true });
-  process.stdin.destroy();
-}
+await run("board-restart-", main);
