@@ -232,7 +232,9 @@ type queued struct {
 	used    bool // an entry, not an empty slot (taskQueue.head)
 	// timedOut: an expired kindDispatch queued by the expiry itself, with
 	// no timeout task before it (expireIf): it takes the expiry's End
-	// and discards a body left buffered, as that task would have.
+	// and discards a body left buffered, as that task would have. Should
+	// an OnTimeout listener be added before its turn, it runs as that
+	// task instead (loopOn).
 	timedOut bool
 	// arg is what the task carries, by kind: a kindTask's Func, a
 	// kindError's error, a resumed kindDispatch's attributes ([]api.Attr,
@@ -514,6 +516,14 @@ func (ex *Exchange) loopOn(here, inline bool) {
 			st, n := ex.m.state, ex.queue.len()
 			ex.mu.Unlock()
 			panic(fmt.Sprintf("async: loop in state %v with %d queued", st, n))
+		}
+		if h := &ex.queue.head; h.timedOut && ex.onTimeoutLocked() {
+			// The expiry found no OnTimeout listener, but the work that
+			// owned the request then added one (the dispatch that
+			// suspended, after a shutdown's Expire; a task queued before
+			// the expiry): the timeout runs after that work, and tells
+			// it, as the timeout task it queues instead would have.
+			*h = queued{kind: kindTimeout, used: true}
 		}
 		// A Complete from outside a task may have come since this loop
 		// was asked for (by a Submit, a Resume, the timeout) or since the

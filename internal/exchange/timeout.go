@@ -72,7 +72,8 @@ func (ex *Exchange) expireIf(gen uint32, fromTimer bool, end End, cond func() bo
 	// A continuation's timeout with no OnTimeout listener to hear of it
 	// (most: one that only waits has none) is its expired re-dispatch
 	// alone, queued here rather than by a timeout task of its own; the
-	// dispatch does what that task would have done first (timedOut).
+	// dispatch does what that task would have done first (timedOut), or
+	// becomes that task if the work running meanwhile adds an OnTimeout.
 	direct := ex.mode == ModeContinuation && !ex.onTimeoutLocked()
 	act, err := ex.m.transition(evTimeout, direct, false)
 	if err == nil {
