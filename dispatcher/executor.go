@@ -231,8 +231,9 @@ func (e *BoundedExecutor) grow(first item, has bool) bool {
 // work is a worker's loop.
 func (e *BoundedExecutor) work(first item, has bool) {
 	idleSince := now()
+	var room uintptr // see stackGauge.run
 	if has {
-		idleSince = e.run(first)
+		idleSince = e.run(first, &room)
 	}
 	var timer *time.Timer
 	for {
@@ -247,7 +248,7 @@ func (e *BoundedExecutor) work(first item, has bool) {
 		if queued {
 			e.m.queued.Add(-1)
 		}
-		idleSince = e.run(it)
+		idleSince = e.run(it, &room)
 	}
 }
 
@@ -291,7 +292,8 @@ func (e *BoundedExecutor) wait(timer **time.Timer, idleSince int64) (it item, qu
 					break
 				}
 				e.m.queued.Add(-1)
-				e.run(it)
+				var room uintptr
+				e.run(it, &room)
 			}
 			e.exited(e.workers.Add(-1))
 			return item{}, false, false
@@ -327,8 +329,9 @@ func (e *BoundedExecutor) exited(left int64) {
 	}
 }
 
-// run runs one task with its accounting and returns when it ended.
-func (e *BoundedExecutor) run(it item) int64 {
+// run runs one task with its accounting and returns when it ended; room
+// is the worker's (stackGauge.run).
+func (e *BoundedExecutor) run(it item, room *uintptr) int64 {
 	start := e.m.begin(it.at)
 	returned := false
 	defer func() {
@@ -342,7 +345,7 @@ func (e *BoundedExecutor) run(it item) int64 {
 			go e.work(item{}, false)
 		}
 	}()
-	e.stack.run(e.log, it.t.Run)
+	e.stack.run(e.log, it.t.Run, room)
 	returned = true
 	return e.m.end(start)
 }
@@ -598,6 +601,7 @@ func (e *UnboundedExecutor) popIdle() *idler {
 func (e *UnboundedExecutor) work(tt timedTask) {
 	var w *idler
 	var start int64
+	var room uintptr // see stackGauge.run
 	inTask := false
 	defer func() {
 		if inTask {
@@ -613,7 +617,7 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 	}()
 	for {
 		start, inTask = e.m.begin(tt.at), true
-		e.stack.run(e.log, tt.t.Run)
+		e.stack.run(e.log, tt.t.Run, &room)
 		inTask = false
 		idleSince := e.m.end(start)
 		e.running.Add(-1)

@@ -30,7 +30,8 @@ func TestStackGaugeCountsOnlyTheTask(t *testing.T) {
 		growBy(4096) // outside the task
 		grew <- frameAddr() != before
 		var g stackGauge
-		g.run(slog.New(slog.DiscardHandler), func() {})
+		var room uintptr
+		g.run(slog.New(slog.DiscardHandler), func() {}, &room)
 		deep <- g.deep.Load()
 	}()
 	if !<-grew {

@@ -12,6 +12,9 @@ import (
 // with 4 KiB or more does not grow.
 const taskStack = 1536
 
+// reserve is reserveStack, and a test's count of it.
+var reserve = reserveStack
+
 // reserveStack grows the calling goroutine's stack, while it is shallow,
 // to what a task will need.
 //
@@ -25,7 +28,8 @@ const taskStack = 1536
 // callgrind counted about 17,600 instructions a copy (more than a whole
 // plaintext request), against about 3,500 for the same copy made here
 // with two frames on the stack. A goroutine whose stack is already large
-// enough pays a call and the zeroing of the frame. A task that goes
+// enough pays a call and the zeroing of the frame, once (see
+// stackGauge.run). A task that goes
 // deeper than about 2.5 KiB below the worker still grows its stack again.
 //
 //go:noinline
@@ -62,10 +66,20 @@ type stackGauge struct {
 	deep atomic.Bool
 }
 
-// run runs f, a task, on the calling worker.
-func (g *stackGauge) run(l *slog.Logger, f func()) {
+// run runs f, a task, on the calling worker. room is the worker's: the
+// frame's address when room was last made, 0 for never. A stack that has
+// not moved since still has the room (growing and shrinking a stack copy
+// it elsewhere), so it is made again only after a move: a goroutine that
+// runs deep task after deep task, as an executor's idle goroutines do
+// under a flow of blocking requests, zeroes the frame once, not before
+// every task (about 200 instructions a task). A worker calls run from one
+// place; one that calls it from another makes room again, at worst.
+func (g *stackGauge) run(l *slog.Logger, f func(), room *uintptr) {
 	if g.deep.Load() {
-		reserveStack()
+		if frameAddr() != *room {
+			reserve()
+			*room = frameAddr()
+		}
 		safely(l, "task", f)
 		return
 	}

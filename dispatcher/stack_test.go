@@ -146,6 +146,45 @@ func TestWorkerStackRoom(t *testing.T) {
 	})
 }
 
+// A goroutine of an executor whose tasks are deep makes room on its stack
+// once, not before each task: a stack that has not moved since the room
+// was made still has it (a collection that shrinks the stack, and a task
+// that grows it further, move it, and room is made again). So a flow of
+// deep tasks on an idle goroutine, the blocking requests of a server,
+// makes room for its first task after the one that taught the executor.
+func TestWorkerStackRoomOnce(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // a collection may shrink a stack and move it
+	if !movesOnNewGoroutine() {
+		t.Skip("goroutines start with room for the task already")
+	}
+	reserves, restore := dispatcher.CountReserves()
+	defer restore()
+	synctest.Test(t, func(t *testing.T) {
+		ex := dispatcher.NewUnboundedExecutor(dispatcher.UnboundedConfig{})
+		moved := make(chan bool)
+		for i := range 6 {
+			if err := ex.Execute(deepTask(moved)); err != nil {
+				t.Fatal(err)
+			}
+			if <-moved && i > 1 {
+				t.Errorf("task %d: the stack moved while the task ran", i)
+			}
+			synctest.Wait() // the goroutine waits idle for the next task
+		}
+		if n := ex.Stats().Workers; n != 1 {
+			t.Fatalf("%d goroutines ran the tasks, want one", n)
+		}
+		// The first task taught the executor; room is made before the
+		// second, which the stack then has for the others.
+		if n := reserves(); n != 1 {
+			t.Errorf("room made %d times for 5 deep tasks on one goroutine, want 1", n)
+		}
+		if err := ex.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // An executor whose tasks stay shallow makes no room before them: growing
 // a new goroutine's stack a task would not have grown costs more than a
 // small task. After shallow tasks, a deep one still grows its stack. It
