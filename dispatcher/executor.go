@@ -591,10 +591,14 @@ func (e *UnboundedExecutor) TryExecute(t Task) bool {
 	return true
 }
 
+// popIdle takes the goroutine idle last, or nil. It and pushIdle unlock
+// without a deferred call (nothing under the lock panics): each is called
+// once a task.
 func (e *UnboundedExecutor) popIdle() *idler {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.idle.pop()
+	w := e.idle.pop()
+	e.mu.Unlock()
+	return w
 }
 
 // work runs tt, then waits for more while it is allowed to.
@@ -637,9 +641,9 @@ func (e *UnboundedExecutor) work(tt timedTask) {
 // instead.
 func (e *UnboundedExecutor) pushIdle(w **idler, since int64) bool {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	n := e.idle.len()
 	if e.closed() || n >= e.maxIdle && (e.surplus == 0 || e.maxIdle < 0) {
+		e.mu.Unlock()
 		return false
 	}
 	if *w == nil {
@@ -655,6 +659,7 @@ func (e *UnboundedExecutor) pushIdle(w **idler, since int64) bool {
 	case at < e.reapAt:
 		e.armReaper(at, since)
 	}
+	e.mu.Unlock()
 	return true
 }
 

@@ -53,6 +53,13 @@ func newReserved(ex Executor, limit int, idle time.Duration, log *slog.Logger) *
 // tryExecute hands t to a goroutine parked right now. It never blocks and
 // never queues. Any goroutine may call it.
 func (r *reserved) tryExecute(t Task) bool {
+	// A goroutine counts itself parked before it waits on the slot, and
+	// out only once it has left it: with none counted, none is waiting,
+	// and the send would fail. A strategy whose reserved goroutines are
+	// busy (one producing) asks here for every task that may block.
+	if r.parked.Load() == 0 {
+		return false
+	}
 	select {
 	case r.slot <- t:
 		return true
@@ -65,6 +72,12 @@ func (r *reserved) tryExecute(t Task) bool {
 // the pool is closed, or the executor has no goroutine for it right now.
 // Any goroutine may call it.
 func (r *reserved) grow() {
+	// The size first: a strategy whose reserved goroutines are all busy
+	// (one producing, the rest running what they were handed) calls this
+	// for every task that may block, and returns here.
+	if r.size.Load() >= r.limit {
+		return
+	}
 	select {
 	case <-r.done:
 		return
