@@ -26,7 +26,8 @@ import (
 // (RFC 9110 §7.8), is refused, Host or not; so is a request with a body,
 // whose bytes were once read as the client's first frames, and one with
 // two Sec-WebSocket-Key fields (RFC 6455 §11.3.1), once answered for the
-// first.
+// first; a method other than GET is answered 405 with Allow: GET, which
+// it once went without.
 func TestHandshakeRequests(t *testing.T) {
 	const (
 		key  = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -46,6 +47,7 @@ func TestHandshakeRequests(t *testing.T) {
 		{"token lists and case", get + "upgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n" + key + "Sec-WebSocket-Version: 13\r\n", "", http.StatusSwitchingProtocols, "", false},
 		{"versions listed", bare + key + "Sec-WebSocket-Version: 8, 13\r\n", "", http.StatusSwitchingProtocols, "", false},
 		{"POST", "POST /ws HTTP/1.1\r\nHost: x\r\n" + std + "Content-Length: 0\r\n", "", http.StatusMethodNotAllowed, "not GET", true},
+		{"DELETE", "DELETE /ws HTTP/1.1\r\nHost: x\r\n" + std, "", http.StatusMethodNotAllowed, "not GET", true},
 		{"no Upgrade", get + "Connection: Upgrade\r\n" + key + "Sec-WebSocket-Version: 13\r\n", "", http.StatusBadRequest, "'websocket' token", true},
 		{"no upgrade in Connection", get + "Upgrade: websocket\r\nConnection: keep-alive\r\n" + key + "Sec-WebSocket-Version: 13\r\n", "", http.StatusBadRequest, "'upgrade' token", true},
 		{"HTTP/1.0", "GET /ws HTTP/1.0\r\nHost: x\r\n" + std, "", http.StatusBadRequest, "HTTP/1.1", false},
@@ -127,6 +129,11 @@ func TestHandshakeRequests(t *testing.T) {
 					}
 					if got := resp.Header.Get("Sec-WebSocket-Version"); tc.version && got != "13" {
 						t.Errorf("Sec-WebSocket-Version %q, want 13", got)
+					}
+					// A 405 names the methods the target takes (RFC 9110
+					// §15.5.6), as the container's and net/http's do.
+					if got := resp.Header.Get("Allow"); tc.status == http.StatusMethodNotAllowed && got != "GET" {
+						t.Errorf("Allow %q, want GET", got)
 					}
 					return
 				}

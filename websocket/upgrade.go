@@ -40,7 +40,8 @@ import (
 // 400 with ErrHTTP10 for an HTTP/1.0 request and with ErrRequestBody for
 // one with a body, 400 for one with Sec-WebSocket-Key twice; 403 with
 // ErrOrigin for a refused origin, and for an Origin that names more than
-// one (two fields, or a list in one), before Config.CheckOrigin; 405 for a method other than GET) and
+// one (two fields, or a list in one), before Config.CheckOrigin; 405
+// with Allow: GET for a method other than GET) and
 // Upgrade returns the error;
 // a request over HTTP/2 or HTTP/3 is answered 400 with ErrHTTP2, which
 // says that WebSocket over those (RFC 8441, RFC 9220) is not offered.
@@ -173,8 +174,14 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 			// origin's refusal alone, names its Upgrader.CheckOrigin,
 			// which a program here never sees: ErrOrigin names the
 			// field that decides.
-			if st == http.StatusForbidden {
+			switch st {
+			case http.StatusForbidden:
 				uerr = ErrOrigin
+			case http.StatusMethodNotAllowed:
+				// A 405 names the methods the target takes (RFC 9110
+				// §15.5.6), as the container's own 405 and net/http's
+				// do; gorilla's leaves Allow out.
+				w.Header().Set("Allow", http.MethodGet)
 			}
 			return nil, &api.StatusError{Code: st, Err: uerr}
 		}
