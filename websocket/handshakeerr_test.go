@@ -82,3 +82,40 @@ func TestHandshakeErrorsSayWhy(t *testing.T) {
 		})
 	}
 }
+
+// hiding wraps a Response without Unwrap, as a filter that buffers the
+// response does (filters/timeout's): the connection behind it cannot be
+// taken over.
+type hiding struct{ api.Response }
+
+// A handshake whose Response cannot reach the connection (a filter on the
+// path wraps it without Unwrap) is answered 500, and Upgrade's error says
+// so and wraps api.ErrNotSupported, where it was gorilla's text of the
+// hijack's error ("feature not supported: wharf: not supported on this
+// connection"), which blamed a connection that could be taken over and
+// matched no sentinel.
+func TestHandshakeThroughHidingFilter(t *testing.T) {
+	eachH1(t, func(t *testing.T, m modes.Mode) {
+		errs := make(chan error, 1)
+		c := container.New(append(modes.Options(m), container.WithLogger(wharftest.DiscardLogger()))...)
+		c.FilterFunc("/ws", func(w api.Response, r *api.Request, next api.Chain) error {
+			return next.Next(hiding{w}, r)
+		})
+		c.HandleFunc("/ws", func(w api.Response, r *api.Request) error {
+			_, err := websocket.Upgrade(w, r, websocket.Config{}, newEcho())
+			errs <- err
+			return err
+		})
+		s := modes.Start(t, m, c)
+		ws, resp, _ := dialerFor(s, gws.Dialer{HandshakeTimeout: 10 * time.Second}).Dial(wsURL(s, "/ws"), nil)
+		if ws != nil {
+			ws.Close()
+		}
+		if resp == nil || resp.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("handshake: %v, want 500", resp)
+		}
+		if err := <-errs; !errors.Is(err, api.ErrNotSupported) || !strings.Contains(err.Error(), "Unwrap") {
+			t.Errorf("Upgrade: %v; want it to wrap api.ErrNotSupported and name the wrapper without Unwrap", err)
+		}
+	})
+}

@@ -47,6 +47,10 @@ import (
 // says that WebSocket over those (RFC 8441, RFC 9220) is not offered.
 // A cfg that Config refuses (ErrConfig), or a nil h (ErrNilHandler), is
 // returned at once, nothing written: the handler's error is answered 500.
+// A handshake whose w cannot take the connection over, as behind a filter
+// that wraps the Response without Unwrap (api.ResponseWrapper) or buffers
+// it (filters/timeout), is answered 500 too, with an error that wraps
+// api.ErrNotSupported and says so.
 //
 // When a container serves r, the connection joins its graceful shutdown:
 // Shutdown closes it with 1001 (as Close does: what is queued goes
@@ -154,10 +158,10 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	}
 	var ws *gws.Conn
 	var tun api.Tunnel
-	var uerr error
+	var uerr, herr error
 	hs := cfg.getHandshake()
 	serve := api.FromHTTP(http.HandlerFunc(func(rw http.ResponseWriter, hr *http.Request) {
-		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun, hs}, hr, header)
+		ws, uerr = up.Upgrade(hijackWriter{rw, w, cfg.writeTimeout(), &tun, hs, &herr}, hr, header)
 	}))
 	err := serve.Serve(w, r)
 	cfg.putHandshake(hs) // gorilla wrote the 101 through it, or failed: it keeps nothing of it
@@ -167,6 +171,16 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	if uerr != nil {
 		if p != nil {
 			p.Untrack() // no connection to wait for
+		}
+		switch {
+		case errors.Is(herr, api.ErrNotSupported):
+			// gorilla answered 500 with the hijack's error as text,
+			// which blamed the connection, and wrapped nothing: on
+			// HTTP/1.1 the connection can be taken over, and what
+			// stands in the way is a Response that does not lead to it.
+			uerr = fmt.Errorf("%w: %w", errHidden, herr)
+		case herr != nil:
+			uerr = herr
 		}
 		if st := w.Status(); st >= 400 && !w.Committed() {
 			// gorilla answered the bad handshake; say it with its status,
@@ -196,6 +210,10 @@ func upgrade(w api.Response, r *api.Request, cfg *settings, h Handler) (*Conn, e
 	c.start()
 	return c, nil
 }
+
+// errHidden is the error of a handshake whose Response cannot take the
+// connection over (api.ErrNotSupported on HTTP/1.1), answered 500.
+var errHidden = errors.New("websocket: the connection cannot be taken over through this Response: a filter on the path wraps it without Unwrap (see api.ResponseWrapper), or buffers it, as filters/timeout does")
 
 // errKeyRepeated is the error of a handshake with more than one
 // Sec-WebSocket-Key field, answered 400.
@@ -375,9 +393,11 @@ type hijackWriter struct {
 	wto time.Duration
 	tun *api.Tunnel
 	hs  *bufio.ReadWriter // what the 101 is written with (settings.getHandshake)
+	err *error            // why Hijack failed, which gorilla keeps as text alone
 }
 
-func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (h hijackWriter) Hijack() (nc net.Conn, brw *bufio.ReadWriter, err error) {
+	defer func() { *h.err = err }()
 	if tn, ok := api.As[api.Tunneler](h.w); ok {
 		t, err := tn.Tunnel()
 		switch {
@@ -394,7 +414,7 @@ func (h hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !ok {
 		return nil, nil, api.ErrNotSupported
 	}
-	nc, brw, err := hj.Hijack()
+	nc, brw, err = hj.Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
