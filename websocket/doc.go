@@ -81,7 +81,10 @@
 // not UTF-8. A compressed message is checked once inflated.
 // OnClose says why the connection ended (see Handler). A container's
 // graceful Shutdown closes every WebSocket it served with 1001 and waits
-// for the close handshakes, within its context and CloseTimeout.
+// for the close handshakes, within its context: the close frame goes
+// after what is queued, so a peer that has stopped reading holds the
+// wait until WriteTimeout drops it, and CloseTimeout bounds the wait for
+// the answer once the frame went out.
 //
 // Package websocket imports api, internal/wsframe, internal/timerwheel,
 // internal/lazydone, internal/wsext (which reads the extension offers),

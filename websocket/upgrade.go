@@ -54,8 +54,11 @@ import (
 //
 // When a container serves r, the connection joins its graceful shutdown:
 // Shutdown closes it with 1001 (as Close does: what is queued goes
-// first) and waits for the close handshake, bounded by Shutdown's context
-// and CloseTimeout.
+// first) and waits for the close handshake, bounded by Shutdown's
+// context: a peer that has stopped reading holds the wait until
+// WriteTimeout drops it (the close frame is queued behind what it does
+// not take), and one that reads but does not answer for CloseTimeout once
+// the close frame went out; Container.Close ends what is left.
 func Upgrade(w api.Response, r *api.Request, cfg Config, h Handler) (*Conn, error) {
 	return upgrade(w, r, &settings{Config: cfg}, h)
 }
