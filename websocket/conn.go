@@ -441,6 +441,13 @@ func (c *Conn) sendableLocked() error {
 // ErrQueueFull on this connection, Close acts as CloseNow: a peer that
 // could not keep up would otherwise reach its close frame only after the
 // backlog it could not read. Calling Close again does nothing.
+//
+// The peer may send until it reads the close frame (RFC 6455 §5.5.1), and
+// what it sent meanwhile still reaches OnMessage, as in Jetty, where a
+// gorilla program that closes stops reading: Send returns ErrClosed for
+// an answer to it, and a handler that ended a client for what it sent
+// (1008) tells the messages that follow by that, or by a mark of its own,
+// rather than passing them on to others. So does CloseNow.
 func (c *Conn) Close(code int, reason string) {
 	c.startClose(closeFrame(code, reason), false, nil)
 }
