@@ -60,8 +60,10 @@ type Builder func(opts ...container.Option) (c *container.Container, release fun
 // cancelled by SIGINT or SIGTERM (a second one kills the process), the
 // process's arguments and os.Stdout,
 // and exits with status 0 if Run returns nil or flag.ErrHelp (-h printed
-// the usage, as flag.ExitOnError exits), and otherwise 1 after printing
-// "Name: err" on stderr.
+// the usage, as flag.ExitOnError exits), 2 for a command line Run refused
+// (as flag.ExitOnError exits; said once: the flag package's own refusals
+// are printed by it), and otherwise 1 after printing "Name: err" on
+// stderr.
 func (cmd Command) Main() {
 	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first signal starts the graceful shutdown. The signals' default
@@ -80,9 +82,31 @@ func (cmd Command) Main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0) // asked for: as flag.ExitOnError does
 		}
-		fmt.Fprintln(os.Stderr, cmd.Name+":", err)
+		var ue *usageError
+		if !errors.As(err, &ue) || !ue.printed {
+			fmt.Fprintln(os.Stderr, cmd.Name+":", err)
+		}
+		if ue != nil {
+			os.Exit(2) // a command line refused: as flag.ExitOnError exits
+		}
 		os.Exit(1)
 	}
+}
+
+// usageError is a command line Run refuses: Main exits 2 on it, as
+// flag.ExitOnError does, and prints it unless the flag package has
+// already (printed), with the usage.
+type usageError struct {
+	err     error
+	printed bool
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usage makes a usageError of a refusal the flag package did not print.
+func usage(format string, a ...any) error {
+	return &usageError{err: fmt.Errorf(format, a...)}
 }
 
 // Run parses args (-addr, -tls, -cert, -key and the command's own flags;
@@ -104,24 +128,27 @@ func (cmd Command) Run(ctx context.Context, args []string, stdout io.Writer) err
 		build = cmd.Flags(fs)
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err: err, printed: true}
 	}
 	if fs.NArg() > 0 {
 		// Parsing stops at the first argument that is not a flag: the
 		// flags after it (an -addr, say) would be dropped in silence.
-		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return usage("unexpected arguments: %q", fs.Args())
 	}
 	if (*certFile == "") != (*keyFile == "") {
-		return errors.New("-cert and -key go together")
+		return usage("-cert and -key go together")
 	}
 	secure := *useTLS || *certFile != ""
 	if *useH3 && !secure {
-		return errors.New("-h3 needs -tls (or -cert and -key)")
+		return usage("-h3 needs -tls (or -cert and -key)")
 	}
 	if *h2c && secure {
 		// It would be taken and do nothing: the listener is TLS's, where
 		// ALPN offers HTTP/2.
-		return errors.New("-h2c is for a cleartext port; with -tls, HTTP/2 comes through ALPN")
+		return usage("-h2c is for a cleartext port; with -tls, HTTP/2 comes through ALPN")
 	}
 	var opts []container.Option
 	var tlsCfg *tls.Config // the certificate, for TCP and HTTP/3 alike

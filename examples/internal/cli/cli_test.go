@@ -67,8 +67,10 @@ func TestRunRefusesFlagCombinations(t *testing.T) {
 }
 
 // Main exits 0 for -h, which printed the usage as asked (as a flag set
-// with flag.ExitOnError does), and 1 for a failure. The test runs Main in
-// a child process, this test binary again.
+// with flag.ExitOnError does), 2 for a command line it refuses, saying
+// why once (an undefined flag was said twice, by the flag package and
+// again by Main, and exited 1), and 1 for a failure. The test runs Main
+// in a child process, this test binary again.
 func TestMainExitCodes(t *testing.T) {
 	if args := os.Getenv("CLI_TEST_MAIN_ARGS"); args != "" {
 		os.Args = append([]string{"test"}, strings.Fields(args)...)
@@ -78,10 +80,13 @@ func TestMainExitCodes(t *testing.T) {
 	for _, tt := range []struct {
 		args string
 		code int
+		once string // said once on stderr
 	}{
-		{"-h", 0},
-		{"-no-such-flag", 1},
-		{"stray", 1},
+		{"-h", 0, "Usage of test:"},
+		{"-no-such-flag", 2, "flag provided but not defined: -no-such-flag"},
+		{"stray", 2, `test: unexpected arguments: ["stray"]`},
+		{"-h3", 2, "test: -h3 needs -tls"},
+		{"-cert /nonexistent.pem -key /nonexistent.pem", 1, "test: open /nonexistent.pem"},
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestMainExitCodes$")
 		cmd.Env = append(os.Environ(), "CLI_TEST_MAIN_ARGS="+tt.args)
@@ -96,6 +101,9 @@ func TestMainExitCodes(t *testing.T) {
 		}
 		if code != tt.code {
 			t.Errorf("%s exited %d, want %d (stderr %q)", tt.args, code, tt.code, stderr.String())
+		}
+		if n := strings.Count(stderr.String(), tt.once); n != 1 {
+			t.Errorf("%s wrote %q %d times, want once (stderr %q)", tt.args, tt.once, n, stderr.String())
 		}
 	}
 }
