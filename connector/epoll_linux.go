@@ -263,15 +263,17 @@ func (f *fdConn) idleUnless(skipped bool) error {
 	// Part of a TLS record waiting in crypto/tls is part of a head, for
 	// ReadHeaderTimeout, as bytes in the read buffer are.
 	partial := f.tls != nil && f.tls.partial
-	if c.r == c.w || c.drain == nil && !c.lingering && (c.w-c.r)%2 == 0 && h1.OnlyEmptyLines(c.rbuf[c.r:c.w]) {
-		// Nothing of a request is here: none, or the empty lines a
-		// client may send after one, which the parser would skip (whole
-		// CRLFs; a CR cut from its LF stays, with its buffer). An idle
-		// connection holds no buffer for them through IdleTimeout.
+	// Nothing of a request is here: none, or the empty lines a client may
+	// send after one, which the parser would skip (see readRequest).
+	empty := h1.OnlyEmptyLines(c.rbuf[c.r:c.w])
+	if empty && (c.r == c.w || c.drain == nil && !c.lingering && (c.w-c.r)%2 == 0) {
+		// An idle connection holds no buffer for those lines through
+		// IdleTimeout: whole CRLFs go with it (a CR cut from its LF
+		// stays, with its buffer).
 		c.dropReadBuffer()
 	}
 	switch {
-	case !partial && h1.OnlyEmptyLines(c.rbuf[c.r:c.w]): // no head begun (see readRequest)
+	case !partial && empty: // no head begun
 		c.headAt = 0
 	case c.headAt == 0 && c.drain == nil:
 		c.headAt = f.sel.clock()
